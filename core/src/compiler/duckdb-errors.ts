@@ -1,0 +1,94 @@
+import type { Column } from '../nodes/define.js';
+import type { Problem } from '../util/errors.js';
+import { CaudalError, errorMessage } from '../util/errors.js';
+import { didYouMean } from '../util/suggest.js';
+import { tokenize } from './sql.js';
+
+/**
+ * DuckDB's text, minus the echo of our generated SQL (LINE 1: ...) and with internal relation
+ * names turned back into node ids, so the message talks about the user's pipeline.
+ */
+export function cleanDuckDbMessage(message: string): string {
+  let m = message;
+  const cut = m.search(/\n\s*\nLINE \d+:|\nLINE \d+:/);
+  if (cut !== -1) m = m.slice(0, cut);
+  m = m.replace(/"?_n_([A-Za-z0-9_]+?)__(?:aux_)?([A-Za-z0-9_]+)"?/g, (_, node: string, port: string) => (port === 'out' ? node : `${node}:${port}`));
+  return m.trim();
+}
+
+export interface ErrorContext {
+  nodeId: string;
+  nodePath: string;
+  exprFields: Array<{ field: string; sql: string }>;
+  inputs: string[];
+  inputColumns: Column[];
+}
+
+function fieldMentioning(exprFields: ErrorContext['exprFields'], name: string): string | undefined {
+  const lower = name.toLowerCase();
+  for (const f of exprFields) {
+    try {
+      const hit = tokenize(f.sql).some(
+        (t) => (t.kind === 'ident' && t.text.toLowerCase() === lower) || (t.kind === 'quoted' && t.text.slice(1, -1).replaceAll('""', '"').toLowerCase() === lower),
+      );
+      if (hit) return f.field;
+    } catch {
+      /* the shape check already reported unparsable text */
+    }
+  }
+  return undefined;
+}
+
+/** Turns an error raised while compiling/binding a node into a problem that says what to fix. */
+export function explainDuckDbError(e: unknown, ctx: ErrorContext): Problem {
+  if (e instanceof CaudalError) {
+    return e.problems[0] ?? { code: 'bind_error', path: ctx.nodePath, nodeId: ctx.nodeId, message: e.message, hint: e.hint };
+  }
+  const raw = errorMessage(e);
+  const msg = cleanDuckDbMessage(raw);
+  const columns = ctx.inputColumns.map((c) => c.name);
+
+  const unknownCol = /Referenced column "([^"]+)" not found/.exec(raw) ?? /Column "([^"]+)" in (?:EXCLUDE|REPLACE) list not found/.exec(raw) ?? /Referenced column ([^ ]+) not found/.exec(raw);
+  if (unknownCol) {
+    const name = unknownCol[1]!;
+    const field = fieldMentioning(ctx.exprFields, name);
+    return {
+      code: 'unknown_column',
+      path: field ? `${ctx.nodePath}.params.${field}` : `${ctx.nodePath}.params`,
+      nodeId: ctx.nodeId,
+      column: name,
+      message: `unknown column '${name}' in node '${ctx.nodeId}'${didYouMean(name, columns)}`,
+      hint: columns.length > 0 ? `input columns: ${columns.join(', ')}` : undefined,
+    };
+  }
+  const unknownTable = /Table with name ([^ ]+) does not exist/.exec(raw);
+  if (unknownTable) {
+    const name = unknownTable[1]!.replace(/^"|"$/g, '').replace(/!$/, '');
+    return {
+      code: 'bind_error',
+      path: `${ctx.nodePath}.params`,
+      nodeId: ctx.nodeId,
+      message: `node '${ctx.nodeId}' reads '${name}', which is not one of its inputs${didYouMean(name, ctx.inputs)}`,
+      hint: ctx.inputs.length > 0 ? `connected inputs: ${ctx.inputs.join(', ')}` : 'connect the node you want to read to this node',
+    };
+  }
+  if (/^IO Error|No files found|Cannot open file|No such file/i.test(raw)) {
+    return {
+      code: 'io_error',
+      path: `${ctx.nodePath}.params`,
+      nodeId: ctx.nodeId,
+      message: `node '${ctx.nodeId}': ${msg}`,
+      hint: 'relative paths resolve against the folder of the pipeline file',
+    };
+  }
+  if (/^Parser Error/.test(raw)) {
+    const field = ctx.exprFields[0]?.field;
+    return {
+      code: 'invalid_expression',
+      path: field ? `${ctx.nodePath}.params.${field}` : `${ctx.nodePath}.params`,
+      nodeId: ctx.nodeId,
+      message: `invalid SQL in node '${ctx.nodeId}': ${msg}`,
+    };
+  }
+  return { code: 'bind_error', path: `${ctx.nodePath}.params`, nodeId: ctx.nodeId, message: `node '${ctx.nodeId}': ${msg}` };
+}

@@ -1,0 +1,248 @@
+import path from 'node:path';
+import type { Pipeline } from '../model/schema.js';
+import type {
+  AnyNodeDefinition,
+  Column,
+  CompileContext,
+  CompileMode,
+  CompiledNode,
+  Relation,
+  SinkContext,
+  SinkPlan,
+} from '../nodes/define.js';
+import type { Db } from '../engine/db.js';
+import { transcodeFile } from '../engine/transcode.js';
+import { CaudalError, type Problem } from '../util/errors.js';
+import { explainDuckDbError } from './duckdb-errors.js';
+import { checkExpressionShape, checkQueryShape, dateLiteral, ident, literal, stringLiteral, stripTrailingSemicolon, substituteParams } from './sql.js';
+import { upstreamClosure } from './graph.js';
+import { resolveParamValues, validateStructure, type ParamValue } from './validate.js';
+
+export interface PlanOptions {
+  mode: CompileMode;
+  baseDir: string;
+  params: Record<string, string | number | boolean>;
+  tempDir: string;
+  runId: string;
+  /** Plan only these nodes and their upstream. */
+  targets?: string[];
+  /** Materialize every non-sink node (exact row counts). */
+  materializeAll?: boolean;
+}
+
+export interface PlannedOutput {
+  port: string;
+  /** Quoted view name downstream nodes read. */
+  ref: string;
+  sql: string;
+  columns: Column[];
+  consumers: number;
+}
+
+export interface PlannedNode {
+  id: string;
+  type: string;
+  def: AnyNodeDefinition;
+  compiled?: CompiledNode;
+  outputs: PlannedOutput[];
+  /** Upstream node ids, for rows-in accounting. */
+  upstream: Array<{ nodeId: string; port: string }>;
+  upstreamNodes: PlannedNode[];
+  materialize: boolean;
+  sink?: SinkPlan;
+  /** Bytes of input read only partially when planning (prefix transcodes). */
+  sampled: boolean;
+}
+
+export interface Plan {
+  pipeline: Pipeline;
+  nodes: PlannedNode[];
+  problems: Problem[];
+  paramValues: Record<string, ParamValue>;
+}
+
+/** Internal relation names; prefixed so a user's CTE named after a node cannot shadow its own input. */
+export function relationName(nodeId: string, port: string): string {
+  return `_n_${nodeId}__${port}`;
+}
+
+/** How many bytes of a file to transcode when only the schema or a preview is needed. */
+const PREFIX_BYTES = 4 * 1024 * 1024;
+
+function paramLiteral(v: ParamValue): string {
+  switch (v.type) {
+    case 'date':
+      return dateLiteral(v.value);
+    case 'string':
+      return stringLiteral(v.value);
+    default:
+      return literal(v.value);
+  }
+}
+
+class Abort extends Error {}
+
+/**
+ * Compiles the document node by node in topological order, creating each output as a DuckDB
+ * view so the binder checks every expression and reports each output's schema, without reading
+ * data. Problems are collected per node; downstream of a broken node is skipped silently.
+ */
+export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Promise<Plan> {
+  const structure = validateStructure(doc);
+  const { values: paramValues, problems: paramProblems } = resolveParamValues(doc.params, opts.params);
+  const problems: Problem[] = [...structure.problems, ...paramProblems];
+  const plan: Plan = { pipeline: doc, nodes: [], problems, paramValues };
+  if (structure.problems.some((p) => p.code === 'cycle') || paramProblems.length > 0) return plan;
+
+  const include = opts.targets ? upstreamClosure(structure.graph, opts.targets) : undefined;
+  const literals = Object.fromEntries(Object.entries(paramValues).map(([k, v]) => [k, paramLiteral(v)]));
+  const texts = Object.fromEntries(Object.entries(paramValues).map(([k, v]) => [k, String(v.value)]));
+  const planned = new Map<string, PlannedNode>();
+  const broken = new Set<string>(structure.problems.map((p) => p.nodeId).filter((x): x is string => !!x));
+
+  for (const id of structure.order) {
+    if (include && !include.has(id)) continue;
+    const checked = structure.nodes.get(id);
+    if (!checked) continue;
+    const incoming = structure.graph.incoming.get(id) ?? [];
+    if (broken.has(id) || incoming.some((e) => broken.has(e.from.nodeId))) {
+      broken.add(id);
+      continue;
+    }
+    const def = checked.def;
+    const nodePath = `nodes[${checked.index}]`;
+    const exprFields: Array<{ field: string; sql: string }> = [];
+    const nodeProblems: Problem[] = [];
+    let sampled = false;
+    const addProblem = (p: Omit<Problem, 'nodeId'>) => nodeProblems.push({ ...p, nodeId: id });
+
+    const relationFor = (port: string): Relation[] =>
+      incoming
+        .filter((e) => e.to.port === port)
+        .map((e) => {
+          const up = planned.get(e.from.nodeId);
+          const out = up?.outputs.find((o) => o.port === e.from.port);
+          if (!out) throw new CaudalError('validation', `node '${id}': input '${port}' comes from ${e.from.nodeId}:${e.from.port}, which has no planned output`, { nodeId: id });
+          return { ref: out.ref, columns: out.columns, nodeId: e.from.nodeId, port: e.from.port };
+        });
+
+    const substitute = (sql: string, field: string) =>
+      substituteParams(sql, literals, (name) =>
+        addProblem({
+          code: 'unknown_param',
+          path: `${nodePath}.params.${field}`,
+          message: `node '${id}' refers to pipeline param '$${name}', which is not declared`,
+          hint: 'declare it under "params", or quote the text if it is not a param',
+        }),
+      );
+    const interpolate = (s: string) => s.replace(/\$\{([^}]*)\}/g, (_, name: string) => texts[name.trim()] ?? `\${${name}}`);
+
+    const ctx: SinkContext<unknown> = {
+      nodeId: id,
+      params: checked.params,
+      mode: opts.mode,
+      runId: opts.runId,
+      input(port = def.inputs[0]?.name ?? 'in') {
+        const rel = relationFor(port)[0];
+        if (!rel) throw new CaudalError('validation', `node '${id}' has nothing connected to input '${port}'`, { nodeId: id });
+        return rel;
+      },
+      inputs(port = def.inputs[0]?.name ?? 'in') {
+        return relationFor(port);
+      },
+      expr(sql, field) {
+        const shape = checkExpressionShape(sql);
+        if (shape) {
+          addProblem({ code: 'invalid_expression', path: `${nodePath}.params.${field}`, message: `invalid expression in node '${id}': ${shape}` });
+          throw new Abort();
+        }
+        const out = substitute(sql, field);
+        exprFields.push({ field, sql });
+        return out;
+      },
+      query(sql, field) {
+        const shape = checkQueryShape(sql);
+        if (shape) {
+          addProblem({ code: 'invalid_expression', path: `${nodePath}.params.${field}`, message: `invalid query in node '${id}': ${shape}` });
+          throw new Abort();
+        }
+        exprFields.push({ field, sql });
+        return stripTrailingSemicolon(substitute(sql, field));
+      },
+      text: interpolate,
+      path: (p) => path.resolve(opts.baseDir, interpolate(p)),
+      async glob(pattern) {
+        const rows = await db.rows('SELECT file FROM glob(?) ORDER BY file', [pattern]);
+        return rows.map((r) => String(r.file));
+      },
+      auxName: (suffix) => ident(`_n_${id}__aux_${suffix}`),
+      tempPath: (name) => path.join(opts.tempDir, `${id}__${name}`),
+      async describe(sql) {
+        const rows = await db.rows(`DESCRIBE ${sql}`);
+        return rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+      },
+      warn() {},
+    };
+
+    const node: PlannedNode = {
+      id,
+      type: def.type,
+      def,
+      outputs: [],
+      upstream: incoming.map((e) => ({ nodeId: e.from.nodeId, port: e.from.port })),
+      upstreamNodes: incoming.map((e) => planned.get(e.from.nodeId)).filter((n): n is PlannedNode => n !== undefined),
+      materialize: false,
+      sampled: false,
+    };
+
+    try {
+      if (def.compile) {
+        const compiled = await def.compile(ctx);
+        node.compiled = compiled;
+        for (const step of compiled.setup ?? []) {
+          if (step.kind === 'sql') await db.run(step.dry);
+          else {
+            // Planning needs only the head of the file; the run transcodes it whole.
+            const r = await transcodeFile(step.from, step.to, step.encoding, { maxBytes: PREFIX_BYTES });
+            if (r.truncated) sampled = true;
+          }
+        }
+        for (const port of def.outputs) {
+          const sql = compiled.outputs[port.name];
+          if (sql === undefined) throw new CaudalError('execution', `node type ${def.type} produced no SQL for output '${port.name}'`, { nodeId: id });
+          const ref = ident(relationName(id, port.name));
+          await db.run(`CREATE OR REPLACE TEMP VIEW ${ref} AS\n${sql}`);
+          const rows = await db.rows(`DESCRIBE SELECT * FROM ${ref}`);
+          const consumers = (structure.graph.outgoing.get(id) ?? []).filter((e) => e.from.port === port.name && (!include || include.has(e.to.nodeId))).length;
+          node.outputs.push({ port: port.name, ref, sql, consumers, columns: rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) })) });
+        }
+        const main = node.outputs[0];
+        node.materialize = !!compiled.materialize || !!opts.materializeAll || (main !== undefined && main.consumers > 1);
+      }
+      if (def.sink) {
+        node.sink = await def.sink(ctx);
+        for (const p of node.sink.preflight) nodeProblems.push({ ...p, nodeId: id, path: p.path || nodePath });
+      }
+    } catch (e) {
+      if (!(e instanceof Abort)) {
+        nodeProblems.push(explainDuckDbError(e, { nodeId: id, nodePath, exprFields, inputs: incoming.map((x) => x.from.nodeId), inputColumns: relationForAll() }));
+      }
+    }
+    function relationForAll(): Column[] {
+      try {
+        return def.inputs.flatMap((p) => relationFor(p.name).flatMap((r) => r.columns));
+      } catch {
+        return [];
+      }
+    }
+    node.sampled = sampled;
+    if (nodeProblems.length > 0) {
+      problems.push(...nodeProblems);
+      broken.add(id);
+      continue;
+    }
+    planned.set(id, node);
+    plan.nodes.push(node);
+  }
+  return plan;
+}

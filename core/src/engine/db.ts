@@ -1,0 +1,78 @@
+import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { literal } from '../compiler/sql.js';
+
+export interface DbOptions {
+  /** DuckDB threads; default: all cores. */
+  threads?: number;
+  /** e.g. "512MB", "4GB", "80%"; default: DuckDB's (80% of RAM). */
+  memoryLimit?: string;
+  /** Spill folder for larger-than-memory operators. */
+  tempDir?: string;
+}
+
+/**
+ * One DuckDB instance with one connection, owned by exactly one worker thread.
+ * `close()` releases both; callers use it in `finally`.
+ */
+export class Db {
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    readonly conn: DuckDBConnection,
+  ) {}
+
+  static async open(opts: DbOptions = {}): Promise<Db> {
+    const config: Record<string, string> = {};
+    if (opts.threads !== undefined) config.threads = String(opts.threads);
+    if (opts.memoryLimit !== undefined) config.memory_limit = opts.memoryLimit;
+    if (opts.tempDir !== undefined) config.temp_directory = opts.tempDir;
+    const instance = await DuckDBInstance.create(':memory:', config);
+    try {
+      const conn = await instance.connect();
+      // Progress tracking is off by default and is a session setting, not an instance option.
+      await conn.run('SET enable_progress_bar = true; SET enable_progress_bar_print = false');
+      return new Db(instance, conn);
+    } catch (e) {
+      instance.closeSync();
+      throw e;
+    }
+  }
+
+  async run(sql: string): Promise<void> {
+    await this.conn.run(sql);
+  }
+
+  /** Rows as JSON-safe objects (BIGINT → string, dates → ISO text). */
+  async rows(sql: string, values?: DuckDBValue[] | Record<string, DuckDBValue>): Promise<Record<string, unknown>[]> {
+    const reader = await this.conn.runAndReadAll(sql, values);
+    return reader.getRowObjectsJson() as Record<string, unknown>[];
+  }
+
+  /** Runs a statement that reports a count (CREATE TABLE AS, COPY, INSERT) and returns it. */
+  async count(sql: string): Promise<number> {
+    const reader = await this.conn.runAndReadAll(sql);
+    const v = reader.getRows()[0]?.[0];
+    return typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : 0;
+  }
+
+  async setting(name: string): Promise<string> {
+    const rows = await this.rows(`SELECT current_setting(${literal(name)}) AS v`);
+    return String(rows[0]?.v);
+  }
+
+  interrupt(): void {
+    this.conn.interrupt();
+  }
+
+  progress(): { percentage: number; rowsProcessed: number; totalRows: number } {
+    const p = this.conn.progress;
+    return { percentage: p.percentage, rowsProcessed: Number(p.rows_processed), totalRows: Number(p.total_rows_to_process) };
+  }
+
+  close(): void {
+    try {
+      this.conn.closeSync();
+    } finally {
+      this.instance.closeSync();
+    }
+  }
+}

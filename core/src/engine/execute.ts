@@ -1,0 +1,211 @@
+import { planPipeline, type PlannedNode } from '../compiler/plan.js';
+import { cleanDuckDbMessage } from '../compiler/duckdb-errors.js';
+import { ident } from '../compiler/sql.js';
+import { CaudalError, errorMessage, validationError } from '../util/errors.js';
+import type { Db } from './db.js';
+import { runRollback, runSteps } from './commit.js';
+import { transcodeFile } from './transcode.js';
+import type { NodeSummary, OutputSummary, RunEvent, RunRequest, RunSummary } from './protocol.js';
+
+export interface ExecuteHooks {
+  emit(event: RunEvent): void;
+  isCancelled(): boolean;
+}
+
+const PROGRESS_INTERVAL_MS = 500;
+/** Upper bound on re-reading data to find which fused node raised a data error. */
+const LOCALIZE_BUDGET_MS = 30_000;
+
+class Cancelled extends Error {}
+
+/**
+ * Runs a pipeline inside the worker that owns `db`: plan (views), materialize where needed,
+ * stage every sink, then commit every sink. Any failure or cancel rolls back all staged sinks,
+ * so destinations are touched only when the whole run succeeded.
+ */
+export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks: ExecuteHooks): Promise<RunSummary> {
+  const started = Date.now();
+  const { runId } = req;
+  const emit = hooks.emit;
+  const log = (level: 'debug' | 'info' | 'warn' | 'error', message: string, nodeId?: string) => emit({ type: 'log', runId, level, message, nodeId });
+  const summaries: NodeSummary[] = [];
+  const outputs: OutputSummary[] = [];
+  const staged: PlannedNode[] = [];
+  const rowsOut = new Map<string, number | null>();
+  const summary = (status: RunSummary['status'], error?: CaudalError): RunSummary => ({
+    runId,
+    pipeline: req.pipeline.name,
+    status,
+    startedAt: new Date(started).toISOString(),
+    elapsedMs: Date.now() - started,
+    nodes: summaries,
+    outputs,
+    error: error?.toJSON(),
+  });
+  const checkCancel = () => {
+    if (hooks.isCancelled()) throw new Cancelled();
+  };
+
+  emit({ type: 'run_started', runId, pipeline: req.pipeline.name, nodes: req.pipeline.nodes.length, at: new Date(started).toISOString() });
+  log('info', `DuckDB threads=${await db.setting('threads')} memory_limit=${await db.setting('memory_limit')}`);
+
+  let current: PlannedNode | undefined;
+  try {
+    const plan = await planPipeline(req.pipeline, db, {
+      mode: 'run',
+      baseDir: req.baseDir,
+      params: req.params ?? {},
+      tempDir,
+      runId,
+      targets: req.targets,
+      materializeAll: req.options?.metrics === 'exact',
+    });
+    if (plan.problems.length > 0) throw validationError(plan.problems);
+
+    for (const node of plan.nodes) {
+      checkCancel();
+      current = node;
+      const t0 = Date.now();
+      emit({ type: 'node_started', runId, nodeId: node.id, nodeType: node.type, at: new Date(t0).toISOString() });
+      let out: number | null = null;
+      for (const step of node.compiled?.setup ?? []) {
+        log('debug', step.description, node.id);
+        if (step.kind === 'transcode') {
+          await transcodeFile(step.from, step.to, step.encoding, { isCancelled: hooks.isCancelled });
+        } else {
+          const n = await withProgress(db, node.id, runId, emit, () => db.count(step.sql));
+          if (step.countsRows) out = n;
+        }
+        checkCancel();
+      }
+      const main = node.outputs[0];
+      if (node.materialize && main) {
+        const table = ident(`_m_${node.id}`);
+        out = await withProgress(db, node.id, runId, emit, () => db.count(`CREATE OR REPLACE TEMP TABLE ${table} AS SELECT * FROM ${main.ref}`));
+        await db.run(`CREATE OR REPLACE TEMP VIEW ${main.ref} AS SELECT * FROM ${table}`);
+        log('debug', `materialized ${out} rows`, node.id);
+      }
+      let rowsIn: number | null = node.upstream.length === 0 ? null : 0;
+      for (const u of node.upstream) {
+        const r = rowsOut.get(`${u.nodeId}:${u.port}`);
+        rowsIn = rowsIn === null || r === undefined || r === null ? null : rowsIn + r;
+      }
+      if (node.sink) {
+        let written = 0;
+        staged.push(node);
+        for (const sql of node.sink.stage) written = await withProgress(db, node.id, runId, emit, () => db.count(sql));
+        checkCancel();
+        rowsIn = written;
+        out = written;
+        outputs.push({ nodeId: node.id, target: node.sink.target, rows: written });
+      }
+      if (main) rowsOut.set(`${node.id}:${main.port}`, out);
+      const s: NodeSummary = { nodeId: node.id, nodeType: node.type, status: 'ok', rowsIn, rowsOut: out, elapsedMs: Date.now() - t0, materialized: node.materialize };
+      summaries.push(s);
+      emit({ type: 'node_finished', runId, ...s });
+    }
+    current = undefined;
+    checkCancel();
+    // Commit phase: no cancel from here on, a half-committed run would be worse than a late one.
+    for (const node of staged) {
+      await runSteps(node.sink!.commit, db, node.id);
+      log('info', `wrote ${outputs.find((o) => o.nodeId === node.id)?.rows ?? 0} rows to ${node.sink!.target}`, node.id);
+    }
+    const done = summary('succeeded');
+    emit({ type: 'run_finished', runId, summary: done });
+    return done;
+  } catch (e) {
+    const cancelled = e instanceof Cancelled || hooks.isCancelled();
+    for (const node of staged.reverse()) {
+      for (const err of await runRollback(node.sink!.rollback, db, node.id)) log('warn', `cleanup after failure: ${err}`, node.id);
+    }
+    let error: CaudalError;
+    if (cancelled) {
+      error = new CaudalError('cancelled', 'the run was cancelled; no destination was changed');
+    } else if (e instanceof CaudalError) {
+      error = e;
+    } else {
+      error = await describeFailure(e, current, db, hooks);
+    }
+    if (current) {
+      const s: NodeSummary = { nodeId: current.id, nodeType: current.type, status: cancelled ? 'cancelled' : 'failed', rowsIn: null, rowsOut: null, elapsedMs: 0, materialized: current.materialize };
+      summaries.push(s);
+      emit({ type: 'node_finished', runId, ...s });
+    }
+    if (!cancelled) log('error', error.message, error.nodeId);
+    const done = summary(cancelled ? 'cancelled' : 'failed', error);
+    emit({ type: 'run_finished', runId, summary: done });
+    return done;
+  }
+}
+
+async function withProgress<T>(db: Db, nodeId: string, runId: string, emit: (e: RunEvent) => void, fn: () => Promise<T>): Promise<T> {
+  let last = -1;
+  const timer = setInterval(() => {
+    const p = db.progress();
+    if (p.percentage >= 0 && Math.floor(p.percentage) !== last) {
+      last = Math.floor(p.percentage);
+      emit({ type: 'node_progress', runId, nodeId, percent: p.percentage, rowsProcessed: p.rowsProcessed });
+    }
+  }, PROGRESS_INTERVAL_MS);
+  try {
+    return await fn();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/**
+ * A data error (a failed cast, say) in a fused statement could come from any upstream view.
+ * Evaluate the views in order, every column forced, and blame the first that fails; then find
+ * the column by forcing one column at a time. Bounded in time, because it re-reads data.
+ */
+async function describeFailure(e: unknown, failing: PlannedNode | undefined, db: Db, hooks: ExecuteHooks): Promise<CaudalError> {
+  const text = cleanDuckDbMessage(errorMessage(e));
+  if (!failing) return new CaudalError('execution', text, { cause: e });
+  const deadline = Date.now() + LOCALIZE_BUDGET_MS;
+  const chain = fusedChain(failing);
+  let culprit = failing;
+  let column: string | undefined = /column "([^"]+)"/.exec(text)?.[1];
+  for (const node of chain) {
+    const out = node.outputs[0];
+    if (!out || Date.now() > deadline || hooks.isCancelled()) break;
+    if (!(await fails(db, `SELECT max(hash(COLUMNS(*))) FROM ${out.ref}`))) continue;
+    culprit = node;
+    if (!column) {
+      for (const c of out.columns) {
+        if (Date.now() > deadline || hooks.isCancelled()) break;
+        if (await fails(db, `SELECT max(hash(${ident(c.name)})) FROM ${out.ref}`)) {
+          column = c.name;
+          break;
+        }
+      }
+    }
+    break;
+  }
+  const where = column ? `node '${culprit.id}' (${culprit.type}), column '${column}'` : `node '${culprit.id}' (${culprit.type})`;
+  return new CaudalError('execution', `${where} failed: ${text}`, { nodeId: culprit.id, column, cause: e });
+}
+
+/** The failing node's non-materialized ancestors that DuckDB fused into its statement, upstream first. */
+function fusedChain(node: PlannedNode): PlannedNode[] {
+  const seen = new Set<string>();
+  const order: PlannedNode[] = [];
+  const visit = (n: PlannedNode) => {
+    if (seen.has(n.id)) return;
+    seen.add(n.id);
+    for (const u of n.upstreamNodes ?? []) if (!u.materialize) visit(u);
+    order.push(n);
+  };
+  visit(node);
+  return order.filter((n) => n.outputs.length > 0);
+}
+
+async function fails(db: Db, sql: string): Promise<boolean> {
+  try {
+    await db.run(sql);
+    return false;
+  } catch {
+    return true;
+  }
+}

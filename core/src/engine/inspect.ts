@@ -1,0 +1,60 @@
+import { planPipeline } from '../compiler/plan.js';
+import { cleanDuckDbMessage } from '../compiler/duckdb-errors.js';
+import { literal } from '../compiler/sql.js';
+import { CaudalError, errorMessage, validationError } from '../util/errors.js';
+import type { Db } from './db.js';
+import type { InspectRequest, InspectResult, PreviewRequest, PreviewResult } from './protocol.js';
+
+/** Validates against the data's schemas and reports each node's SQL and output columns. */
+export async function inspectPipeline(req: InspectRequest, db: Db, tempDir: string): Promise<InspectResult> {
+  const plan = await planPipeline(req.pipeline, db, { mode: 'plan', baseDir: req.baseDir, params: req.params ?? {}, tempDir, runId: 'inspect', targets: req.nodeIds });
+  return {
+    problems: plan.problems,
+    nodes: plan.nodes.map((n) => ({
+      nodeId: n.id,
+      nodeType: n.type,
+      outputs: n.outputs.map((o) => ({ port: o.port, columns: o.columns, sql: o.sql })),
+      setup: (n.compiled?.setup ?? []).map((s) => (s.kind === 'sql' ? s.sql : `-- ${s.description}`)),
+      sink: n.sink && {
+        target: n.sink.target,
+        stage: n.sink.stage,
+        commit: n.sink.commit.map((c) => (c.kind === 'sql' ? c.sql : c.kind === 'rename' ? `-- rename ${c.from} → ${c.to}` : `-- remove ${c.path}`)),
+      },
+    })),
+  };
+}
+
+export const DEFAULT_PREVIEW_LIMIT = 100;
+
+/** Rows of one node's output. Plans only the node's upstream and never runs a sink. */
+export async function previewNode(req: PreviewRequest, db: Db, tempDir: string, isCancelled: () => boolean): Promise<PreviewResult> {
+  const t0 = Date.now();
+  const plan = await planPipeline(req.pipeline, db, { mode: 'preview', baseDir: req.baseDir, params: req.params ?? {}, tempDir, runId: 'preview', targets: [req.nodeId] });
+  if (plan.problems.length > 0) throw validationError(plan.problems);
+  const node = plan.nodes.find((n) => n.id === req.nodeId);
+  if (!node) throw new CaudalError('usage', `no node '${req.nodeId}' in the pipeline`);
+  if (node.sink) throw new CaudalError('usage', `'${req.nodeId}' is a sink and has no output to preview; preview the node that feeds it`, { nodeId: req.nodeId });
+  const port = req.port ?? node.outputs[0]?.port ?? 'out';
+  const out = node.outputs.find((o) => o.port === port);
+  if (!out) throw new CaudalError('usage', `node '${req.nodeId}' has no output port '${port}' (ports: ${node.outputs.map((o) => o.port).join(', ')})`, { nodeId: req.nodeId });
+  // Setup steps that materialize (e.g. scans with rejects) ran in their dry form while planning;
+  // run them for real on the preview's upstream so reject ports show real rows.
+  for (const n of plan.nodes) for (const s of n.compiled?.setup ?? []) if (s.kind === 'sql') await db.run(s.sql);
+  const limit = req.limit ?? DEFAULT_PREVIEW_LIMIT;
+  let rows: Record<string, unknown>[];
+  try {
+    rows = await db.rows(`SELECT * FROM ${out.ref} LIMIT ${literal(limit)}`);
+  } catch (e) {
+    if (isCancelled()) throw new CaudalError('cancelled', 'the preview was cancelled');
+    throw new CaudalError('execution', `preview of node '${req.nodeId}' failed: ${cleanDuckDbMessage(errorMessage(e))}`, { nodeId: req.nodeId });
+  }
+  return {
+    nodeId: req.nodeId,
+    port,
+    columns: out.columns,
+    rows,
+    sampled: plan.nodes.some((n) => n.sampled),
+    elapsedMs: Date.now() - t0,
+    sql: out.sql,
+  };
+}

@@ -1,0 +1,126 @@
+import type { Pipeline } from '../model/schema.js';
+import type { Column } from '../nodes/define.js';
+import type { Problem, SerializedError } from '../util/errors.js';
+
+export interface EngineOptions {
+  threads?: number;
+  memoryLimit?: string;
+  /**
+   * `fast` materializes only where needed (fan-out, rejects, sinks) so DuckDB fuses each chain
+   * into one query; rows are counted at those points. `exact` materializes every node to count
+   * rows everywhere, at the cost of writing each intermediate result.
+   */
+  metrics?: 'fast' | 'exact';
+}
+
+/** What every request carries: the document and how to resolve it. */
+export interface PipelineRequest {
+  pipeline: Pipeline;
+  /** Folder that relative paths in the pipeline resolve against (the pipeline file's folder). */
+  baseDir: string;
+  params?: Record<string, string | number | boolean>;
+  options?: EngineOptions;
+}
+
+export interface RunRequest extends PipelineRequest {
+  runId: string;
+  /** Run only these nodes and what they depend on (e.g. "run up to here"). */
+  targets?: string[];
+}
+
+export interface PreviewRequest extends PipelineRequest {
+  nodeId: string;
+  port?: string;
+  limit?: number;
+}
+
+export interface InspectRequest extends PipelineRequest {
+  nodeIds?: string[];
+}
+
+export type NodeStatus = 'ok' | 'failed' | 'skipped' | 'cancelled';
+
+export interface NodeSummary {
+  nodeId: string;
+  nodeType: string;
+  status: NodeStatus;
+  rowsIn: number | null;
+  rowsOut: number | null;
+  elapsedMs: number;
+  materialized: boolean;
+}
+
+export interface OutputSummary {
+  nodeId: string;
+  target: string;
+  rows: number;
+}
+
+export type RunStatus = 'succeeded' | 'failed' | 'cancelled';
+
+export interface RunSummary {
+  runId: string;
+  pipeline: string;
+  status: RunStatus;
+  startedAt: string;
+  elapsedMs: number;
+  nodes: NodeSummary[];
+  outputs: OutputSummary[];
+  error?: SerializedError;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export type RunEvent =
+  | { type: 'run_started'; runId: string; pipeline: string; nodes: number; at: string }
+  | { type: 'node_started'; runId: string; nodeId: string; nodeType: string; at: string }
+  | { type: 'node_progress'; runId: string; nodeId: string; percent: number; rowsProcessed: number }
+  | ({ type: 'node_finished'; runId: string } & NodeSummary)
+  | { type: 'log'; runId: string; level: LogLevel; message: string; nodeId?: string }
+  | { type: 'warning'; runId: string; message: string; nodeId?: string }
+  | { type: 'run_finished'; runId: string; summary: RunSummary };
+
+export interface PlannedOutputInfo {
+  port: string;
+  columns: Column[];
+  sql: string;
+}
+
+export interface NodeInspection {
+  nodeId: string;
+  nodeType: string;
+  outputs: PlannedOutputInfo[];
+  /** Statements run before the outputs exist (materialized scans, transcoding). */
+  setup: string[];
+  sink?: { target: string; stage: string[]; commit: string[] };
+}
+
+export interface InspectResult {
+  problems: Problem[];
+  nodes: NodeInspection[];
+}
+
+export interface PreviewResult {
+  nodeId: string;
+  port: string;
+  columns: Column[];
+  rows: Record<string, unknown>[];
+  /** True when the preview read only part of an input (e.g. a transcoded prefix). */
+  sampled: boolean;
+  elapsedMs: number;
+  sql: string;
+}
+
+// ---- messages between the host and an engine worker ---------------------------------------
+
+export type WorkerRequest =
+  | { kind: 'run'; request: RunRequest }
+  | { kind: 'preview'; request: PreviewRequest }
+  | { kind: 'inspect'; request: InspectRequest };
+
+export type HostToWorker = WorkerRequest | { kind: 'cancel' };
+
+export type WorkerToHost =
+  | { kind: 'event'; event: RunEvent }
+  | { kind: 'result'; result: RunSummary | PreviewResult | InspectResult }
+  | { kind: 'error'; error: SerializedError };

@@ -1,0 +1,67 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parentPort } from 'node:worker_threads';
+import { CaudalError, errorMessage } from '../util/errors.js';
+import { Db } from './db.js';
+import { executeRun } from './execute.js';
+import { inspectPipeline, previewNode } from './inspect.js';
+import type { HostToWorker, WorkerRequest, WorkerToHost } from './protocol.js';
+
+/**
+ * One worker serves one request: it owns a DuckDB instance and a private temp folder, and
+ * releases both before it reports the result. Cancel arrives as a message while a query runs;
+ * `interrupt()` must be called from this thread, which owns the connection.
+ */
+const port =
+  parentPort ??
+  (() => {
+    throw new Error('engine worker must run in a worker thread');
+  })();
+
+let db: Db | undefined;
+let cancelled = false;
+let busy = false;
+
+const send = (m: WorkerToHost) => port.postMessage(m);
+
+port.on('message', (msg: HostToWorker) => {
+  if (msg.kind === 'cancel') {
+    cancelled = true;
+    db?.interrupt();
+    return;
+  }
+  if (busy) {
+    send({ kind: 'error', error: new CaudalError('usage', 'this engine worker is already busy').toJSON() });
+    return;
+  }
+  busy = true;
+  void handle(msg);
+});
+
+async function handle(msg: WorkerRequest): Promise<void> {
+  const tempDir = await mkdtemp(path.join(os.tmpdir(), 'caudal-run-'));
+  try {
+    const options = msg.request.options ?? {};
+    db = await Db.open({ threads: options.threads, memoryLimit: options.memoryLimit, tempDir: path.join(tempDir, 'spill') });
+    if (msg.kind === 'run') {
+      const result = await executeRun(msg.request, db, tempDir, {
+        emit: (event) => send({ kind: 'event', event }),
+        isCancelled: () => cancelled,
+      });
+      send({ kind: 'result', result });
+    } else if (msg.kind === 'preview') {
+      send({ kind: 'result', result: await previewNode(msg.request, db, tempDir, () => cancelled) });
+    } else {
+      send({ kind: 'result', result: await inspectPipeline(msg.request, db, tempDir) });
+    }
+  } catch (e) {
+    const error = e instanceof CaudalError ? e : new CaudalError(cancelled ? 'cancelled' : 'execution', errorMessage(e));
+    send({ kind: 'error', error: error.toJSON() });
+  } finally {
+    db?.close();
+    db = undefined;
+    await rm(tempDir, { recursive: true, force: true });
+    port.close();
+  }
+}

@@ -1,0 +1,81 @@
+import { z } from 'zod';
+
+export const FORMAT_V1 = 'caudal.pipeline/1';
+export const CURRENT_FORMAT = FORMAT_V1;
+
+export const ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+const id = z
+  .string()
+  .regex(ID_PATTERN, 'ids start with a letter or _ and use only letters, digits and _ (at most 63 characters)');
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+export const pipelineParamSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('string'), default: z.string().optional(), description: z.string().optional() }).strict(),
+  z.object({ type: z.literal('number'), default: z.number().optional(), description: z.string().optional() }).strict(),
+  z.object({ type: z.literal('boolean'), default: z.boolean().optional(), description: z.string().optional() }).strict(),
+  z
+    .object({
+      type: z.literal('date'),
+      default: z.string().regex(ISO_DATE, 'dates are written YYYY-MM-DD').optional(),
+      description: z.string().optional(),
+    })
+    .strict(),
+]);
+export type PipelineParam = z.infer<typeof pipelineParamSchema>;
+export type PipelineParamType = PipelineParam['type'];
+
+export const connectionRefSchema = z
+  .object({
+    type: z.string().min(1).meta({ description: 'Connector type, e.g. postgres' }),
+    description: z.string().optional(),
+  })
+  .strict();
+
+export const endpointSchema = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*:[A-Za-z_][A-Za-z0-9_]*$/, 'an endpoint is written "nodeId:port", e.g. "orders:out"');
+
+export const nodeSchema = z
+  .object({
+    id,
+    type: z.string().min(1).meta({ description: 'Node type, e.g. source.csv' }),
+    name: z.string().optional().meta({ description: 'Display name on the canvas' }),
+    description: z.string().optional(),
+    params: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
+export const edgeSchema = z.object({ from: endpointSchema, to: endpointSchema }).strict();
+
+export const layoutSchema = z
+  .object({
+    nodes: z.record(z.string(), z.object({ x: z.number(), y: z.number() }).strict()).default({}),
+    viewport: z.object({ x: z.number(), y: z.number(), zoom: z.number() }).strict().optional(),
+  })
+  .strict();
+
+export const pipelineSchema = z
+  .object({
+    $schema: z.string().optional(),
+    format: z.literal(FORMAT_V1),
+    name: z.string().min(1),
+    description: z.string().optional(),
+    params: z.record(z.string().regex(ID_PATTERN), pipelineParamSchema).default({}),
+    connections: z.record(z.string().regex(ID_PATTERN), connectionRefSchema).default({}),
+    nodes: z.array(nodeSchema).default([]),
+    edges: z.array(edgeSchema).default([]),
+    layout: layoutSchema.optional(),
+  })
+  .strict()
+  .meta({ title: 'Caudal pipeline', description: 'A Caudal pipeline document (format caudal.pipeline/1).' });
+
+export type Pipeline = z.infer<typeof pipelineSchema>;
+export type PipelineNode = z.infer<typeof nodeSchema>;
+export type PipelineEdge = z.infer<typeof edgeSchema>;
+export type PipelineInput = z.input<typeof pipelineSchema>;
+
+export function parseEndpoint(endpoint: string): { nodeId: string; port: string } {
+  const i = endpoint.indexOf(':');
+  return { nodeId: endpoint.slice(0, i), port: endpoint.slice(i + 1) };
+}

@@ -1,0 +1,161 @@
+import type { z } from 'zod';
+import type { Problem } from '../util/errors.js';
+
+export type NodeCategory = 'source' | 'transform' | 'quality' | 'sink';
+
+export interface PortSpec {
+  name: string;
+  label?: string;
+  description?: string;
+  /** Accepts several edges (e.g. transform.sql, union). Single-input ports refuse a second edge. */
+  multiple?: boolean;
+  /** The node compiles without anything connected here. */
+  optional?: boolean;
+}
+
+/** UI metadata attached to param schemas with `.meta(...)`; the studio's form generator reads it. */
+export type Widget =
+  | 'text'
+  | 'textarea'
+  | 'number'
+  | 'boolean'
+  | 'select'
+  | 'sql'
+  | 'sql-query'
+  | 'column'
+  | 'columns'
+  | 'path'
+  | 'key-value'
+  | 'list'
+  | 'connection';
+
+export interface ParamMeta {
+  label: string;
+  help?: string;
+  widget?: Widget;
+  group?: string;
+  placeholder?: string;
+  /** For column pickers: which input port's schema feeds the choices. */
+  port?: string;
+}
+
+export interface Column {
+  name: string;
+  /** DuckDB type name, e.g. VARCHAR, BIGINT, DECIMAL(10,2), STRUCT(a INTEGER). */
+  type: string;
+}
+
+/** An upstream output as seen by a compiling node. */
+export interface Relation {
+  /** Quoted relation name to put after FROM. */
+  ref: string;
+  columns: Column[];
+  nodeId: string;
+  port: string;
+}
+
+export type CompileMode = 'plan' | 'preview' | 'run';
+
+export interface CompileContext<P> {
+  nodeId: string;
+  params: P;
+  mode: CompileMode;
+  /** The relation connected to a single-input port. */
+  input(port?: string): Relation;
+  /** All relations connected to a port, in edge order. */
+  inputs(port?: string): Relation[];
+  /** A user SQL expression with `$param` references replaced by literals; `field` names the param for errors. */
+  expr(sql: string, field: string): string;
+  /** A full user query (transform.sql) with `$param` substituted; must be a single statement. */
+  query(sql: string, field: string): string;
+  /** Text with `${param}` references interpolated (paths, names: values that go into literals later). */
+  text(s: string): string;
+  /** A file path: interpolated, then resolved against the pipeline file's folder. */
+  path(p: string): string;
+  /** Expands a glob pattern (already resolved) to the matching files, sorted. */
+  glob(pattern: string): Promise<string[]>;
+  /** A name unique to this node for helper tables and views (already quoted). */
+  auxName(suffix: string): string;
+  /** A path in the run's private temp folder. */
+  tempPath(name: string): string;
+  /** Column names and types of a query, without running it. */
+  describe(sql: string): Promise<Column[]>;
+  warn(message: string): void;
+}
+
+export type SetupStep =
+  | {
+      kind: 'sql';
+      /** Executed when the pipeline runs (materializes data). */
+      sql: string;
+      /** Executed instead when planning or previewing: creates the same objects without reading everything. */
+      dry: string;
+      description: string;
+      /** Reports the statement's row count as the node's rows out. */
+      countsRows?: boolean;
+    }
+  | {
+      kind: 'transcode';
+      from: string;
+      to: string;
+      encoding: 'latin-1' | 'windows-1252';
+      description: string;
+    };
+
+export interface CompiledNode {
+  /** Output port → SELECT statement over inputs / helper objects. */
+  outputs: Record<string, string>;
+  setup?: SetupStep[];
+  /** Forces the main output to be materialized (e.g. the result depends on random numbers). */
+  materialize?: boolean;
+}
+
+export type CommitStep =
+  | { kind: 'rename'; from: string; to: string; replace: boolean }
+  | { kind: 'remove'; path: string }
+  | { kind: 'sql'; sql: string };
+
+export interface SinkPlan {
+  /** What the user would recognize: a path, db file and table. */
+  target: string;
+  /** Problems that should stop the run before anything is read (e.g. destination exists). */
+  preflight: Problem[];
+  /** Statements that write to a staging place; the last one returns the row count. */
+  stage: string[];
+  /** Runs only after every sink of the run staged successfully. */
+  commit: CommitStep[];
+  /** Runs on failure or cancel: removes what staging wrote. */
+  rollback: CommitStep[];
+}
+
+export interface SinkContext<P> extends CompileContext<P> {
+  runId: string;
+}
+
+export interface NodeDefinition<S extends z.ZodType = z.ZodType> {
+  type: string;
+  version: number;
+  category: NodeCategory;
+  title: string;
+  description: string;
+  aliases?: string[];
+  inputs: PortSpec[];
+  outputs: PortSpec[];
+  params: S;
+  /** Markdown for the generated docs page (after the generated parameter table). */
+  docs: string;
+  example: { params: z.input<S>; description: string };
+  /** Extra checks that need the whole params object (zod already checked shapes). */
+  check?(params: z.output<S>): Array<{ path: string; message: string; hint?: string }>;
+  compile?(ctx: CompileContext<z.output<S>>): CompiledNode | Promise<CompiledNode>;
+  sink?(ctx: SinkContext<z.output<S>>): SinkPlan | Promise<SinkPlan>;
+}
+
+/** Typed identity: keeps `params` inferred from the zod schema in compile and sink hooks. */
+export function defineNode<S extends z.ZodType>(def: NodeDefinition<S>): NodeDefinition<S> {
+  if (def.category === 'sink' && !def.sink) throw new Error(`${def.type}: a sink needs a sink() hook`);
+  if (def.category !== 'sink' && !def.compile) throw new Error(`${def.type}: a ${def.category} needs compile()`);
+  return def;
+}
+
+export type AnyNodeDefinition = NodeDefinition<z.ZodType>;

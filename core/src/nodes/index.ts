@@ -1,0 +1,23 @@
+import type { AnyNodeDefinition } from './define.js';
+import { filterNode } from './transform.filter/transform.filter.node.js';
+import { selectNode } from './transform.select/transform.select.node.js';
+import { deriveNode } from './transform.derive/transform.derive.node.js';
+import { sqlNode } from './transform.sql/transform.sql.node.js';
+
+/** THE list of node types. Compiler, validation, docs, JSON Schema and the studio palette read it. */
+export const nodeDefinitions: readonly AnyNodeDefinition[] = [
+  selectNode,
+  filterNode,
+  deriveNode,
+  sqlNode,
+] as unknown as AnyNodeDefinition[];
+
+const byType = new Map(nodeDefinitions.map((d) => [d.type, d]));
+
+export function getNodeDefinition(type: string): AnyNodeDefinition | undefined {
+  return byType.get(type);
+}
+
+export function nodeTypes(): string[] {
+  return nodeDefinitions.map((d) => d.type);
+}

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { defineNode } from '../define.js';
+import { ident } from '../../compiler/sql.js';
+
+const params = z
+  .object({
+    columns: z
+      .array(
+        z
+          .object({
+            name: z.string().min(1).meta({ label: 'Column name' }),
+            expression: z.string().min(1).meta({ label: 'Expression', widget: 'sql', placeholder: 'quantity * unit_price' }),
+          })
+          .strict(),
+      )
+      .min(1)
+      .meta({
+        label: 'Columns',
+        help: 'Each expression sees the input columns (not the other derived ones). A name that exists replaces that column in place.',
+        widget: 'list',
+      }),
+  })
+  .strict();
+
+export const deriveNode = defineNode({
+  type: 'transform.derive',
+  version: 1,
+  category: 'transform',
+  title: 'Derive columns',
+  description: 'Adds or replaces columns computed from SQL expressions.',
+  aliases: ['calculate', 'formula', 'compute', 'new column', 'mutate'],
+  inputs: [{ name: 'in' }],
+  outputs: [{ name: 'out' }],
+  params,
+  docs: `Every expression is evaluated against the input row. When a name matches an input column
+(case-insensitive, as in DuckDB) the column is replaced where it stands; new columns are appended in
+the order given. Use a second Derive node to build on a derived column.`,
+  example: {
+    description: 'Revenue and a normalized status',
+    params: {
+      columns: [
+        { name: 'revenue', expression: 'quantity * unit_price * (1 - coalesce(discount, 0))' },
+        { name: 'status', expression: 'lower(trim(status))' },
+      ],
+    },
+  },
+  check(p) {
+    const out: Array<{ path: string; message: string; hint?: string }> = [];
+    const seen = new Set<string>();
+    p.columns.forEach((c, i) => {
+      if (seen.has(c.name.toLowerCase()))
+        out.push({ path: `columns[${i}].name`, message: `column '${c.name}' is derived twice`, hint: 'merge the two expressions or use a second Derive node' });
+      seen.add(c.name.toLowerCase());
+    });
+    return out;
+  },
+  compile(ctx) {
+    const input = ctx.input();
+    const existing = new Set(input.columns.map((c) => c.name.toLowerCase()));
+    const exprs = ctx.params.columns.map((c, i) => ({ name: c.name, sql: ctx.expr(c.expression, `columns[${i}].expression`) }));
+    const replaced = exprs.filter((e) => existing.has(e.name.toLowerCase()));
+    const added = exprs.filter((e) => !existing.has(e.name.toLowerCase()));
+    const parts: string[] = [];
+    if (replaced.length > 0) parts.push(`* REPLACE (${replaced.map((e) => `(\n${e.sql}\n) AS ${ident(e.name)}`).join(', ')})`);
+    else parts.push('*');
+    for (const e of added) parts.push(`(\n${e.sql}\n) AS ${ident(e.name)}`);
+    return { outputs: { out: `SELECT ${parts.join(',\n  ')}\nFROM ${input.ref}` } };
+  },
+});

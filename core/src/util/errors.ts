@@ -1,0 +1,97 @@
+/**
+ * Errors that reach a user carry where (pipeline path, node, column, file line) and what to do.
+ * `code` is stable so tools and tests can match on it without parsing text.
+ */
+export type ProblemCode =
+  | 'invalid_json'
+  | 'invalid_document'
+  | 'unsupported_format'
+  | 'unknown_node_type'
+  | 'invalid_param'
+  | 'duplicate_id'
+  | 'dangling_edge'
+  | 'unknown_port'
+  | 'port_overfilled'
+  | 'cycle'
+  | 'missing_input'
+  | 'unknown_param'
+  | 'unknown_column'
+  | 'invalid_expression'
+  | 'bind_error'
+  | 'io_error'
+  | 'destination_exists';
+
+export interface Problem {
+  code: ProblemCode;
+  /** JSON path into the pipeline document, e.g. `nodes[2].params.condition`. */
+  path: string;
+  message: string;
+  hint?: string;
+  nodeId?: string;
+  column?: string;
+}
+
+export type ErrorKind = 'validation' | 'execution' | 'cancelled' | 'usage' | 'io';
+
+export class CaudalError extends Error {
+  readonly kind: ErrorKind;
+  readonly nodeId?: string;
+  readonly column?: string;
+  readonly hint?: string;
+  readonly problems: Problem[];
+
+  constructor(
+    kind: ErrorKind,
+    message: string,
+    opts: { nodeId?: string; column?: string; hint?: string; problems?: Problem[]; cause?: unknown } = {},
+  ) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'CaudalError';
+    this.kind = kind;
+    this.nodeId = opts.nodeId;
+    this.column = opts.column;
+    this.hint = opts.hint;
+    this.problems = opts.problems ?? [];
+  }
+
+  toJSON(): SerializedError {
+    return {
+      kind: this.kind,
+      message: this.message,
+      nodeId: this.nodeId,
+      column: this.column,
+      hint: this.hint,
+      problems: this.problems,
+    };
+  }
+
+  static fromJSON(s: SerializedError): CaudalError {
+    return new CaudalError(s.kind, s.message, s);
+  }
+}
+
+export interface SerializedError {
+  kind: ErrorKind;
+  message: string;
+  nodeId?: string;
+  column?: string;
+  hint?: string;
+  problems?: Problem[];
+}
+
+export function validationError(problems: Problem[]): CaudalError {
+  const first = problems[0];
+  const summary =
+    problems.length === 1 && first
+      ? first.message
+      : `${problems.length} problems in the pipeline:\n` + problems.map((p) => `  - ${formatProblem(p)}`).join('\n');
+  return new CaudalError('validation', summary, { problems, nodeId: first?.nodeId, column: first?.column });
+}
+
+export function formatProblem(p: Problem): string {
+  return `${p.path}: ${p.message}${p.hint ? ` (hint: ${p.hint})` : ''}`;
+}
+
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
