@@ -3,7 +3,6 @@ import type { Pipeline } from '../model/schema.js';
 import type {
   AnyNodeDefinition,
   Column,
-  CompileContext,
   CompileMode,
   CompiledNode,
   Relation,

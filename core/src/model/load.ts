@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { migrate } from './migrations/index.js';
 import { pipelineSchema, type Pipeline } from './schema.js';
 import { CaudalError, type Problem } from '../util/errors.js';

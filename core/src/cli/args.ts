@@ -1,0 +1,49 @@
+import { parseArgs } from 'node:util';
+import { CaudalError } from '../util/errors.js';
+
+/** One option table for every command; each command reads the options it understands. */
+export const options = {
+  param: { type: 'string', multiple: true, short: 'p' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+  threads: { type: 'string' },
+  'memory-limit': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  metrics: { type: 'string' },
+  node: { type: 'string', multiple: true },
+  port: { type: 'string' },
+  limit: { type: 'string' },
+} as const;
+
+export function parse(args: string[]) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new CaudalError('usage', (e as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, ''));
+  }
+}
+
+/** `--param k=v` pairs; the value keeps any further '=' characters. */
+export function parseParams(list: string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of list ?? []) {
+    const i = item.indexOf('=');
+    if (i <= 0) throw new CaudalError('usage', `--param expects key=value, got "${item}"`);
+    out[item.slice(0, i)] = item.slice(i + 1);
+  }
+  return out;
+}
+
+export function parseThreads(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new CaudalError('usage', `--threads expects a positive integer, got "${v}"`);
+  return n;
+}
+
+export function parseMemoryLimit(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)$/i.test(v.trim()))
+    throw new CaudalError('usage', `--memory-limit expects a size such as 512MB or 4GB, got "${v}"`);
+  return v.trim();
+}

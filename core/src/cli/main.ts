@@ -1,0 +1,205 @@
+import path from 'node:path';
+import { inspect, previewPipeline, startRun } from '../engine/engine.js';
+import type { EngineOptions } from '../engine/protocol.js';
+import { loadPipelineFile } from '../model/load.js';
+import type { Pipeline } from '../model/schema.js';
+import { CaudalError, errorMessage } from '../util/errors.js';
+import { packageVersion } from '../util/package-root.js';
+import { parse, parseMemoryLimit, parseParams, parseThreads } from './args.js';
+import { EXIT } from './exit-codes.js';
+import { formatMs, formatProblems, formatTable } from './format.js';
+import { ProgressPrinter } from './progress.js';
+
+const HELP = `caudal — run Caudal pipelines headless
+
+Usage:
+  caudal run <pipeline.json> [options]          run the pipeline (all sinks, atomically)
+  caudal validate <pipeline.json> [options]     check structure, params and every expression against the data's schema
+  caudal preview <pipeline.json> --node <id>    show the first rows of a node's output (sinks never run)
+  caudal sql <pipeline.json> --node <id>        show the DuckDB SQL a node compiles to
+  caudal --version
+
+Options:
+  -p, --param key=value   set a pipeline param (repeatable)
+      --json              machine-readable output (run: one JSON event per line)
+  -q, --quiet             print only errors
+      --threads N         DuckDB threads (default: all cores)
+      --memory-limit SIZE DuckDB memory limit, e.g. 512MB (default: 80% of RAM); larger work spills to disk
+      --metrics MODE      run: fast (default, count rows at materialized steps and sinks) | exact (count every node)
+      --node id           run: only this node and its upstream (repeatable); preview/sql: the node to show
+      --port name         preview: output port (default: the node's first, e.g. out; rejects)
+      --limit N           preview: rows to show (default 20)
+
+Exit codes: 0 ok, 1 run failed, 2 invalid pipeline or usage, 3 quality error (reserved), 130 cancelled (SIGINT).
+Docs: docs/cli.md`;
+
+interface Io {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+}
+
+export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'run':
+        return await runCommand(rest, io);
+      case 'validate':
+        return await validateCommand(rest, io);
+      case 'preview':
+        return await previewCommand(rest, io);
+      case 'sql':
+        return await sqlCommand(rest, io);
+      case '--version':
+      case '-v':
+        io.stdout.write(`${packageVersion()}\n`);
+        return EXIT.ok;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout.write(HELP + '\n');
+        return command === undefined ? EXIT.invalid : EXIT.ok;
+      default:
+        throw new CaudalError('usage', `unknown command '${command}'`, { hint: 'commands: run, validate, preview, sql' });
+    }
+  } catch (e) {
+    const err = e instanceof CaudalError ? e : new CaudalError('execution', errorMessage(e));
+    if (argv.includes('--json')) io.stdout.write(JSON.stringify({ type: 'error', error: err.toJSON() }) + '\n');
+    else {
+      io.stderr.write(`caudal: ${err.message}\n`);
+      if (err.hint) io.stderr.write(`  hint: ${err.hint}\n`);
+      if (err.kind === 'usage') io.stderr.write(`  run 'caudal --help' for usage\n`);
+    }
+    return err.kind === 'usage' || err.kind === 'validation' || err.kind === 'io' ? EXIT.invalid : EXIT.runFailed;
+  }
+}
+
+
+async function loadOrExplain(file: string | undefined): Promise<{ pipeline: Pipeline; baseDir: string }> {
+  if (!file) throw new CaudalError('usage', 'missing the pipeline file argument');
+  const abs = path.resolve(file);
+  const loaded = await loadPipelineFile(abs);
+  if (!loaded.pipeline) {
+    throw new CaudalError('validation', `${file} is not a valid pipeline:\n${formatProblems(loaded.problems)}`, { problems: loaded.problems });
+  }
+  return { pipeline: loaded.pipeline, baseDir: path.dirname(abs) };
+}
+
+function engineOptions(values: { threads?: string; 'memory-limit'?: string; metrics?: string }): EngineOptions {
+  const metrics = values.metrics;
+  if (metrics !== undefined && metrics !== 'fast' && metrics !== 'exact') throw new CaudalError('usage', `--metrics expects fast or exact, got "${metrics}"`);
+  return { threads: parseThreads(values.threads), memoryLimit: parseMemoryLimit(values['memory-limit']), metrics };
+}
+
+async function runCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args);
+  if (values.help) return help(io);
+  const { pipeline, baseDir } = await loadOrExplain(positionals[0]);
+  const printer = new ProgressPrinter(io.stderr, !!values.quiet);
+  const handle = startRun({
+    pipeline,
+    baseDir,
+    params: parseParams(values.param),
+    options: engineOptions(values),
+    targets: values.node,
+    onEvent: (e) => {
+      if (values.json) io.stdout.write(JSON.stringify(e) + '\n');
+      else printer.handle(e);
+    },
+  });
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      if (!values.json && !values.quiet) io.stderr.write('\ncancelling… (press Ctrl-C again to quit at once)\n');
+      handle.cancel();
+    } else process.exit(EXIT.cancelled);
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const summary = await handle.done;
+    if (summary.status === 'succeeded') return EXIT.ok;
+    if (summary.status === 'cancelled') return EXIT.cancelled;
+    return summary.error?.kind === 'validation' ? EXIT.invalid : EXIT.runFailed;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+async function validateCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args);
+  if (values.help) return help(io);
+  const file = positionals[0];
+  if (!file) throw new CaudalError('usage', 'missing the pipeline file argument');
+  const abs = path.resolve(file);
+  const loaded = await loadPipelineFile(abs);
+  let problems = loaded.problems;
+  let nodes = 0;
+  if (loaded.pipeline) {
+    const result = await inspect({ pipeline: loaded.pipeline, baseDir: path.dirname(abs), params: parseParams(values.param), options: engineOptions(values) });
+    problems = result.problems;
+    nodes = result.nodes.length;
+  }
+  if (values.json) {
+    io.stdout.write(JSON.stringify({ valid: problems.length === 0, problems, migrationsApplied: loaded.migrationsApplied }) + '\n');
+  } else if (problems.length === 0) {
+    if (!values.quiet) io.stdout.write(`✔ ${file} is valid (${nodes} nodes checked against their inputs' schemas)\n`);
+  } else {
+    io.stderr.write(`✘ ${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${formatProblems(problems)}\n`);
+  }
+  return problems.length === 0 ? EXIT.ok : EXIT.invalid;
+}
+
+async function previewCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args);
+  if (values.help) return help(io);
+  const nodeId = values.node?.[0];
+  if (!nodeId) throw new CaudalError('usage', 'preview needs --node <id>');
+  const limit = values.limit === undefined ? 20 : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 0) throw new CaudalError('usage', `--limit expects a whole number, got "${values.limit}"`);
+  const { pipeline, baseDir } = await loadOrExplain(positionals[0]);
+  const result = await previewPipeline({ pipeline, baseDir, nodeId, port: values.port, limit, params: parseParams(values.param), options: engineOptions(values) });
+  if (values.json) {
+    io.stdout.write(JSON.stringify(result) + '\n');
+  } else {
+    io.stdout.write(formatTable(result.columns, result.rows) + '\n');
+    if (!values.quiet) {
+      const note = result.sampled ? ' (sampled: part of an input was read)' : '';
+      io.stderr.write(`${result.rows.length} rows of ${nodeId}:${result.port} in ${formatMs(result.elapsedMs)}${note}\n`);
+    }
+  }
+  return EXIT.ok;
+}
+
+async function sqlCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args);
+  if (values.help) return help(io);
+  const { pipeline, baseDir } = await loadOrExplain(positionals[0]);
+  const nodeId = values.node?.[0];
+  if (nodeId && !pipeline.nodes.some((n) => n.id === nodeId)) throw new CaudalError('usage', `no node '${nodeId}' in the pipeline`);
+  const result = await inspect({ pipeline, baseDir, params: parseParams(values.param), nodeIds: nodeId ? [nodeId] : undefined });
+  if (result.problems.length > 0) {
+    throw new CaudalError('validation', `the pipeline has problems:\n${formatProblems(result.problems)}`, { problems: result.problems });
+  }
+  const nodes = nodeId ? result.nodes.filter((n) => n.nodeId === nodeId) : result.nodes;
+  if (values.json) {
+    io.stdout.write(JSON.stringify(nodes) + '\n');
+    return EXIT.ok;
+  }
+  for (const n of nodes) {
+    io.stdout.write(`-- node ${n.nodeId} (${n.nodeType})\n`);
+    for (const s of n.setup) io.stdout.write(`${s};\n`);
+    for (const o of n.outputs) io.stdout.write(`-- output ${o.port}: ${o.columns.map((c) => `${c.name} ${c.type}`).join(', ')}\n${o.sql};\n`);
+    if (n.sink) {
+      io.stdout.write(`-- writes ${n.sink.target}\n${n.sink.stage.map((s) => `${s};`).join('\n')}\n${n.sink.commit.join('\n')}\n`);
+    }
+    io.stdout.write('\n');
+  }
+  return EXIT.ok;
+}
+
+function help(io: Io): number {
+  io.stdout.write(HELP + '\n');
+  return EXIT.ok;
+}

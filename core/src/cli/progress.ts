@@ -1,0 +1,81 @@
+import type { RunEvent } from '../engine/protocol.js';
+import { formatCount, formatMs } from './format.js';
+
+/**
+ * Human output for `caudal run`. On a TTY the current node's progress redraws one line;
+ * otherwise each finished node prints one line, so logs stay readable in CI.
+ */
+export class ProgressPrinter {
+  private liveLine = false;
+  constructor(
+    private readonly out: NodeJS.WriteStream,
+    private readonly quiet: boolean,
+  ) {}
+
+  private get tty(): boolean {
+    return !!this.out.isTTY;
+  }
+
+  private clear(): void {
+    if (this.liveLine) {
+      this.out.write('\r\x1b[2K');
+      this.liveLine = false;
+    }
+  }
+
+  private print(line: string): void {
+    this.clear();
+    this.out.write(line + '\n');
+  }
+
+  handle(e: RunEvent): void {
+    if (this.quiet) {
+      if (e.type === 'log' && e.level === 'error') this.print(`error: ${e.message}`);
+      return;
+    }
+    switch (e.type) {
+      case 'run_started':
+        this.print(`▶ ${e.pipeline}: ${e.nodes} nodes (run ${e.runId})`);
+        break;
+      case 'node_started':
+        if (this.tty) {
+          this.clear();
+          this.out.write(`  … ${e.nodeId} (${e.nodeType})`);
+          this.liveLine = true;
+        }
+        break;
+      case 'node_progress':
+        if (this.tty) {
+          this.clear();
+          this.out.write(`  … ${e.nodeId} ${e.percent.toFixed(0)}% (${formatCount(e.rowsProcessed)} rows read)`);
+          this.liveLine = true;
+        }
+        break;
+      case 'node_finished': {
+        const mark = e.status === 'ok' ? '✓' : e.status === 'cancelled' ? '■' : '✗';
+        const rows = e.rowsOut === null ? '' : ` ${formatCount(e.rowsOut)} rows`;
+        this.print(`  ${mark} ${e.nodeId.padEnd(20)} ${e.nodeType.padEnd(18)}${rows} ${formatMs(e.elapsedMs)}`);
+        break;
+      }
+      case 'warning':
+        this.print(`  ! ${e.nodeId ? `${e.nodeId}: ` : ''}${e.message}`);
+        break;
+      case 'log':
+        if (e.level === 'warn' || e.level === 'info') this.print(`  ${e.level === 'warn' ? '!' : '·'} ${e.nodeId ? `${e.nodeId}: ` : ''}${e.message}`);
+        break;
+      case 'run_finished': {
+        const s = e.summary;
+        if (s.status === 'succeeded') {
+          for (const o of s.outputs) this.print(`  → ${o.target} (${formatCount(o.rows)} rows)`);
+          this.print(`✔ succeeded in ${formatMs(s.elapsedMs)}`);
+        } else if (s.status === 'cancelled') {
+          this.print(`■ cancelled after ${formatMs(s.elapsedMs)}; no destination was changed`);
+        } else {
+          this.print(`✘ failed after ${formatMs(s.elapsedMs)}: ${s.error?.message ?? 'unknown error'}`);
+          if (s.error?.hint) this.print(`  hint: ${s.error.hint}`);
+        }
+        break;
+      }
+    }
+  }
+}

@@ -1,0 +1,38 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+/** Layer boundaries (DESIGN.md §1): core runs anywhere Node runs, the renderer talks only to the contract. */
+const coreBoundary = {
+  patterns: [
+    { group: ['electron', 'electron/*'], message: 'core never imports electron: give core a port and implement it in electron/.' },
+    { group: ['react', 'react-dom', 'react/*', '@xyflow/*', 'zustand', 'zustand/*'], message: 'core never imports UI libraries.' },
+    { group: ['**/renderer/**', '**/electron/**'], message: 'core never imports from the renderer or the Electron shell.' },
+  ],
+};
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'out/**', 'node_modules/**', 'scratch/**', 'resources/examples/**/data/**', 'test-results/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', TextDecoder: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  { files: ['core/**/*.ts'], rules: { 'no-restricted-imports': ['error', coreBoundary] } },
+  {
+    files: ['renderer/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['electron', 'node:*', '**/core/src/engine/**', '**/core/src/compiler/**'], message: 'the renderer reaches the engine only through the host contract.' },
+          ],
+        },
+      ],
+    },
+  },
+);

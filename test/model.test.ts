@@ -1,0 +1,81 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { migrate, migrations, type Migration } from '../core/src/model/migrations/index.js';
+import { parsePipelineObject, parsePipelineText } from '../core/src/model/load.js';
+import { serializePipeline } from '../core/src/model/serialize.js';
+import { pipeline } from './support/pipeline.js';
+
+describe('pipeline document v1', () => {
+  it('accepts a minimal document and fills defaults', () => {
+    const r = parsePipelineObject({ format: 'caudal.pipeline/1', name: 'empty' });
+    expect(r.problems).toEqual([]);
+    expect(r.pipeline).toMatchObject({ params: {}, connections: {}, nodes: [], edges: [] });
+  });
+
+  it('reports JSON syntax errors with line and column', () => {
+    const r = parsePipelineText('{\n  "format": "caudal.pipeline/1",\n  "name": "x"\n  "nodes": []\n}', 'p.json');
+    expect(r.problems[0]!.code).toBe('invalid_json');
+    expect(r.problems[0]!.message).toMatch(/p\.json is not valid JSON at line 4/);
+  });
+
+  it('reports every shape problem with its JSON path', () => {
+    const r = parsePipelineObject({
+      format: 'caudal.pipeline/1',
+      name: '',
+      params: { run_date: { type: 'date', default: '01/02/2024' } },
+      nodes: [{ id: '1bad', type: 'transform.filter' }],
+      edges: [{ from: 'a', to: 'b:in' }],
+      colour: 'red',
+    });
+    const paths = r.problems.map((p) => p.path);
+    expect(paths).toEqual(expect.arrayContaining(['name', 'params.run_date.default', 'nodes[0].id', 'edges[0].from', '(document)']));
+    expect(r.problems.find((p) => p.path === '(document)')!.hint).toMatch(/colour/);
+  });
+
+  it('rejects an unknown format with a hint', () => {
+    const r = parsePipelineObject({ format: 'caudal.pipeline/9', name: 'x' });
+    expect(r.problems[0]).toMatchObject({ code: 'unsupported_format', path: 'format' });
+    expect(r.problems[0]!.message).toMatch(/unsupported format 'caudal.pipeline\/9'/);
+  });
+
+  it('serializes with a canonical key order, layout last, and round-trips unchanged', () => {
+    const doc = pipeline([{ id: 'src', type: 'transform.sql', params: { query: 'SELECT 1' } }], [], {
+      layout: { nodes: { src: { x: 1, y: 2 } } },
+      description: 'd',
+    });
+    const text = serializePipeline(doc);
+    expect(Object.keys(JSON.parse(text))).toEqual(['format', 'name', 'description', 'params', 'connections', 'nodes', 'edges', 'layout']);
+    const again = serializePipeline(parsePipelineText(text).pipeline!);
+    expect(again).toBe(text);
+    expect(text.endsWith('\n')).toBe(true);
+  });
+});
+
+describe('migrations', () => {
+  it('upgrades the v0 fixture to v1: edges become endpoints, positions move to layout', async () => {
+    const text = await readFile(new URL('./fixtures/migrations/v0-orders.json', import.meta.url), 'utf8');
+    const r = parsePipelineText(text);
+    expect(r.problems).toEqual([]);
+    expect(r.migrationsApplied).toEqual(['0001-edges-as-endpoints-and-separate-layout']);
+    expect(r.pipeline!.edges).toEqual([{ from: 'src:out', to: 'keep:in' }]);
+    expect(r.pipeline!.layout!.nodes).toEqual({ src: { x: 0, y: 10 }, keep: { x: 200, y: 10 } });
+    expect(r.pipeline!.nodes[0]).not.toHaveProperty('position');
+  });
+
+  it('applies a chain of named migrations in order and refuses loops', () => {
+    const chain: Migration[] = [
+      { name: 'b', from: 'f/2', to: 'f/3', up: (d) => ({ ...d, format: 'f/3', steps: [...(d.steps as string[]), 'b'] }) },
+      { name: 'a', from: 'f/1', to: 'f/2', up: (d) => ({ ...d, format: 'f/2', steps: ['a'] }) },
+    ];
+    const r = migrate({ format: 'f/1' }, chain, 'f/3');
+    expect(r.applied).toEqual(['a', 'b']);
+    expect(r.doc.steps).toEqual(['a', 'b']);
+    const loop: Migration[] = [{ name: 'x', from: 'f/1', to: 'f/1', up: (d) => d }];
+    expect(() => migrate({ format: 'f/1' }, loop, 'f/3')).toThrow(/loop/);
+  });
+
+  it('every migration has a unique name and a fixture-tested source format', () => {
+    expect(new Set(migrations.map((m) => m.name)).size).toBe(migrations.length);
+    expect(migrations.map((m) => m.from)).toContain('caudal.pipeline/0');
+  });
+});
