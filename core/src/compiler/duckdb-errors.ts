@@ -42,7 +42,10 @@ function fieldMentioning(exprFields: ErrorContext['exprFields'], name: string): 
 /** Turns an error raised while compiling/binding a node into a problem that says what to fix. */
 export function explainDuckDbError(e: unknown, ctx: ErrorContext): Problem {
   if (e instanceof CaudalError) {
-    return e.problems[0] ?? { code: 'bind_error', path: ctx.nodePath, nodeId: ctx.nodeId, message: e.message, hint: e.hint };
+    // Nodes know their params, not their place in the document: make their paths absolute.
+    const p = e.problems[0];
+    if (p) return { ...p, nodeId: ctx.nodeId, path: p.path.startsWith('params') ? `${ctx.nodePath}.${p.path}` : p.path };
+    return { code: 'invalid_param', path: `${ctx.nodePath}.params`, nodeId: ctx.nodeId, column: e.column, message: e.message, hint: e.hint };
   }
   const raw = errorMessage(e);
   const msg = cleanDuckDbMessage(raw);

@@ -61,6 +61,9 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
       materializeAll: req.options?.metrics === 'exact',
     });
     if (plan.problems.length > 0) throw validationError(plan.problems);
+    if (!plan.nodes.some((n) => n.sink)) {
+      emit({ type: 'warning', runId, message: 'the pipeline has no sink, so the run reads nothing and writes nothing; add a sink or use preview' });
+    }
 
     for (const node of plan.nodes) {
       checkCancel();
@@ -176,7 +179,9 @@ async function describeFailure(e: unknown, failing: PlannedNode | undefined, db:
       for (const c of out.columns) {
         if (Date.now() > deadline || hooks.isCancelled()) break;
         if (await fails(db, `SELECT max(hash(${ident(c.name)})) FROM ${out.ref}`)) {
-          column = c.name;
+          // When another column fails too, the whole read fails (a malformed file): blame no column.
+          const other = out.columns.find((x) => x.name !== c.name);
+          if (!other || !(await fails(db, `SELECT max(hash(${ident(other.name)})) FROM ${out.ref}`))) column = c.name;
           break;
         }
       }

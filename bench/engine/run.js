@@ -1,0 +1,92 @@
+/**
+ * bench/engine: the 10M-row e-commerce reference pipeline through Caudal's engine vs one
+ * hand-written DuckDB SQL statement, in the same run, each in a fresh process.
+ *
+ *   npm run build && node bench/engine/run.js [--orders 10000000] [--data DIR] [--reps 2]
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { generateEcommerceData } from '../../resources/examples/ecommerce/generate-data.js';
+
+const { values } = parseArgs({
+  options: { orders: { type: 'string', default: '10000000' }, data: { type: 'string' }, reps: { type: 'string', default: '2' } },
+});
+const orders = Number(values.orders);
+const reps = Number(values.reps);
+const dataDir = values.data ?? path.join(os.tmpdir(), `caudal-bench-${orders}`);
+const outDir = path.join(os.tmpdir(), 'caudal-bench-out');
+mkdirSync(outDir, { recursive: true });
+
+const marker = path.join(dataDir, '.complete');
+if (!existsSync(marker)) {
+  console.log(`generating ${orders.toLocaleString('en-US')} orders into ${dataDir} …`);
+  const t = performance.now();
+  await generateEcommerceData({ orders, outDir: dataDir, seed: 42 });
+  writeFileSync(marker, String(orders));
+  console.log(`  done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+}
+const csvBytes = ['orders', 'customers', 'products'].reduce((s, f) => s + statSync(path.join(dataDir, `${f}.csv`)).size, 0);
+console.log(`input: ${(csvBytes / 1e6).toFixed(0)} MB of CSV, ${os.cpus().length} cores, node ${process.version}\n`);
+
+function measure(mode, outFile, memoryLimit) {
+  const args = [path.join(import.meta.dirname, 'child.js'), mode, dataDir, outFile];
+  if (memoryLimit) args.push(memoryLimit);
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${mode} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1));
+}
+
+const variants = [
+  { name: 'hand-written DuckDB SQL', mode: 'handwritten' },
+  { name: 'Caudal pipeline', mode: 'caudal' },
+  { name: 'hand-written, memory_limit 512MB', mode: 'handwritten', memoryLimit: '512MB' },
+  { name: 'Caudal, --memory-limit 512MB', mode: 'caudal', memoryLimit: '512MB' },
+];
+const results = new Map(variants.map((v) => [v.name, []]));
+for (let rep = 0; rep < reps; rep++) {
+  for (const v of variants) {
+    const out = path.join(outDir, `${v.mode}-${v.memoryLimit ?? 'default'}.parquet`);
+    rmSync(out, { force: true });
+    const m = measure(v.mode, out, v.memoryLimit);
+    results.get(v.name).push({ ...m, out });
+    console.log(`  rep ${rep + 1}: ${v.name.padEnd(34)} ${(m.wallMs / 1000).toFixed(2)} s  ${m.peakRssMb.toFixed(0)} MB`);
+  }
+}
+
+// Same answer? Compare the two default outputs row by row.
+const db = await DuckDBInstance.create(':memory:');
+const conn = await db.connect();
+const a = results.get('hand-written DuckDB SQL')[0].out.replaceAll("'", "''");
+const b = results.get('Caudal pipeline')[0].out.replaceAll("'", "''");
+const diff = await conn.runAndReadAll(
+  `SELECT (SELECT count(*) FROM (SELECT * FROM '${a}' EXCEPT ALL SELECT * FROM '${b}')) + (SELECT count(*) FROM (SELECT * FROM '${b}' EXCEPT ALL SELECT * FROM '${a}')) AS d, (SELECT count(*) FROM '${a}') AS n`,
+);
+const [d, n] = diff.getRows()[0];
+conn.closeSync();
+db.closeSync();
+
+const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor((xs.length - 1) / 2)];
+const row = (name) => {
+  const rs = results.get(name);
+  return { wall: median(rs.map((r) => r.wallMs)) / 1000, rss: Math.max(...rs.map((r) => r.peakRssMb)) };
+};
+console.log(`\nresults (median wall time of ${reps}, max peak RSS):`);
+console.log(`${'variant'.padEnd(36)} ${'wall s'.padStart(8)} ${'peak RSS MB'.padStart(12)} ${'ratio'.padStart(7)}`);
+const pairs = [
+  ['hand-written DuckDB SQL', 'Caudal pipeline'],
+  ['hand-written, memory_limit 512MB', 'Caudal, --memory-limit 512MB'],
+];
+for (const [base, ours] of pairs) {
+  const x = row(base);
+  const y = row(ours);
+  console.log(`${base.padEnd(36)} ${x.wall.toFixed(2).padStart(8)} ${x.rss.toFixed(0).padStart(12)} ${''.padStart(7)}`);
+  console.log(`${ours.padEnd(36)} ${y.wall.toFixed(2).padStart(8)} ${y.rss.toFixed(0).padStart(12)} ${(y.wall / x.wall).toFixed(3).padStart(7)}`);
+}
+console.log(`\noutputs: ${n} rows each, ${d} differing rows (must be 0)`);
+console.log(`target: ratio <= 1.10; Caudal completes with --memory-limit 512MB`);
+if (Number(d) !== 0) process.exitCode = 1;
+

@@ -1,0 +1,154 @@
+import { z } from 'zod';
+import { defineNode } from '../define.js';
+import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
+import { CaudalError } from '../../util/errors.js';
+import { dotted, findClashes, flattenColumns, projection } from './flatten.js';
+
+/** Alias of the raw read when flattening; nested fields are qualified with it. */
+const RAW = '_json';
+
+const params = z
+  .object({
+    path: z.string().min(1).meta({
+      label: 'File or pattern',
+      help: 'A JSON file or a glob such as `exports/*.json`. Relative paths start at the pipeline file\'s folder; `${param}` references are filled in.',
+      widget: 'path',
+      placeholder: 'data/customers.json',
+    }),
+    format: z.enum(['auto', 'array', 'newline_delimited']).default('auto').meta({
+      label: 'Layout',
+      help: '`array`: one JSON array of objects. `newline_delimited`: one object per line (NDJSON, JSON Lines). `auto` tells them apart from the first bytes.',
+      widget: 'select',
+    }),
+    flatten: z.boolean().default(false).meta({
+      label: 'Flatten nested objects',
+      help: 'Turns fields of nested objects into top-level columns (`customer.address.city` → `customer_address_city`). Off: each nested object is one STRUCT column. Arrays stay lists either way.',
+      widget: 'boolean',
+      group: 'Structure',
+    }),
+    flatten_separator: z.string().min(1).default('_').meta({
+      label: 'Name separator',
+      help: 'Joins the parts of a flattened column name.',
+      widget: 'text',
+      group: 'Structure',
+      placeholder: '_',
+    }),
+    columns: z
+      .array(
+        z
+          .object({
+            name: z.string().min(1).meta({ label: 'Key', help: 'The JSON key at the top level of each record.' }),
+            type: z.string().min(1).meta({ label: 'Type', help: 'A DuckDB type, e.g. VARCHAR, BIGINT, DATE, STRUCT(city VARCHAR), VARCHAR[].', placeholder: 'VARCHAR' }),
+          })
+          .strict(),
+      )
+      .default([])
+      .meta({
+        label: 'Columns and types',
+        help: 'Read exactly these keys with these types instead of detecting them; other keys are ignored, missing keys are NULL. Leave empty to detect.',
+        widget: 'list',
+        group: 'Structure',
+      }),
+    filename_column: z.string().min(1).optional().meta({
+      label: 'File name column',
+      help: 'Adds a column with this name holding the path of the file each row came from.',
+      widget: 'text',
+      group: 'Files',
+      placeholder: 'source_file',
+    }),
+    maximum_depth: z.number().int().min(1).optional().meta({
+      label: 'Detect types down to depth',
+      help: 'Nesting levels whose types are detected; deeper values are kept as JSON text. Unlimited when empty.',
+      widget: 'number',
+      group: 'Detection',
+      placeholder: 'unlimited',
+    }),
+    sample_size: z
+      .number()
+      .int()
+      .refine((n) => n === -1 || n >= 1, 'use a positive number of records, or -1 for all of them')
+      .optional()
+      .meta({
+        label: 'Records sampled',
+        help: 'How many records are read to detect columns and types (DuckDB default: 20480). A key or type first seen after the sample fails the run; -1 reads every record first: slower, but nothing is missed.',
+        widget: 'number',
+        group: 'Detection',
+        placeholder: '20480',
+      }),
+  })
+  .strict();
+
+export const jsonSourceNode = defineNode({
+  type: 'source.json',
+  version: 1,
+  category: 'source',
+  title: 'JSON file',
+  description: 'Reads a JSON array or newline-delimited JSON, keeping nested objects as structs or flattening them.',
+  aliases: ['json', 'ndjson', 'json lines', 'jsonl', 'read json'],
+  inputs: [],
+  outputs: [{ name: 'out' }],
+  params,
+  docs: `Reads JSON with DuckDB's \`read_json\`: each object is a row and each key a column. Both layouts
+are understood, one array of objects (\`[{...}, {...}]\`) and one object per line (NDJSON, JSON
+Lines); \`auto\` tells them apart. A glob reads every matching file.
+
+**Types.** Columns and their types are detected from a sample of the records (*Records sampled*,
+20480 by default). Data past the sample must fit: a key seen there for the first time
+(\`has unknown key "extra"\`) or a value of another type (text in a number column) stops the run
+with the file and line. Raise the sample (\`-1\` reads every record first), or skip detection by
+listing the keys and their DuckDB types under *Columns and types*: then only those keys are read,
+other keys are ignored and missing ones are \`NULL\`.
+
+**Nested objects** become \`STRUCT\` columns: \`{"customer": {"name": "Zoë"}}\` gives a column
+\`customer\` of type \`STRUCT(name VARCHAR)\`, read in later SQL as \`customer.name\`. With
+*Flatten nested objects* every field becomes a top-level column instead, at any depth, its name
+joined with the separator: \`customer.address.city\` → \`customer_address_city\`. Arrays stay
+\`LIST\` columns (\`VARCHAR[]\`, \`STRUCT(...)[]\`) either way. If two fields would get the same name
+after flattening (say a key \`customer_id\` next to \`customer: {"id": ...}\`; case does not
+count), the node reports both paths and asks for another separator.
+
+**Errors.** A path that matches no file is an \`io_error\` problem before the run. A file that is
+not valid JSON stops the node with DuckDB's reason, naming the file and the line.`,
+  example: {
+    description: 'Read newline-delimited order events, flattening the nested customer object',
+    params: {
+      path: 'events/orders-*.ndjson',
+      format: 'newline_delimited',
+      flatten: true,
+      filename_column: 'source_file',
+    },
+  },
+  check(p) {
+    const out: Array<{ path: string; message: string; hint?: string }> = [];
+    const seen = new Set<string>();
+    p.columns.forEach((c, i) => {
+      if (seen.has(c.name.toLowerCase())) out.push({ path: `columns[${i}].name`, message: `key '${c.name}' is listed twice`, hint: 'remove one of them' });
+      seen.add(c.name.toLowerCase());
+    });
+    return out;
+  },
+  async compile(ctx) {
+    const p = ctx.params;
+    const args = namedArgs({
+      format: p.format === 'auto' ? undefined : p.format,
+      columns: p.columns.length > 0 ? Object.fromEntries(p.columns.map((c) => [c.name, c.type])) : undefined,
+      filename: p.filename_column,
+      maximum_depth: p.maximum_depth,
+      sample_size: p.sample_size,
+    });
+    const from = `read_json(${stringLiteral(ctx.path(p.path))}${args ? `, ${args}` : ''})`;
+    if (!p.flatten) return { outputs: { out: `SELECT *\nFROM ${from}` } };
+
+    const flat = flattenColumns(await ctx.describe(`SELECT * FROM ${from}`), p.flatten_separator);
+    const clashes = findClashes(flat);
+    if (clashes.length > 0) {
+      const list = clashes.map((c) => `'${c.name}' (from ${c.paths.map((x) => `'${dotted(x)}'`).join(' and ')})`).join('; ');
+      throw new CaudalError('validation', `node '${ctx.nodeId}': flattening gives several columns the same name: ${list}`, {
+        nodeId: ctx.nodeId,
+        column: clashes[0]!.name,
+        hint: 'set flatten_separator to something that does not occur in the keys (e.g. "__"), rename the file name column, or turn flatten off and pick the fields in a later step',
+      });
+    }
+    return { outputs: { out: `SELECT\n  ${projection(flat, RAW).join(',\n  ')}\nFROM ${from} AS ${ident(RAW)}` } };
+  },
+});

@@ -1,0 +1,289 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { inspect, pipeline, preview, problemsOf, run, tempDir } from '../../../../test/support/pipeline.js';
+import { stringLiteral } from '../../compiler/sql.js';
+import { findClashes, flattenColumns, projection, structFields } from './flatten.js';
+
+let dir: string;
+
+const src = (params: Record<string, unknown>) => pipeline([{ id: 'src', type: 'source.json', params }]);
+const ndjson = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+
+const customers = [
+  {
+    id: 1,
+    name: 'José Muñoz',
+    customer: { tier: 'gold', address: { city: 'Sevilla', geo: { lat: 37.39, lon: -5.98 } } },
+    tags: ['vip', 'früh'],
+  },
+  { id: 2, name: 'Zoë 🎉', customer: { tier: null, address: { city: null, geo: null } }, tags: [] },
+  { id: 3, name: null, customer: null, tags: null },
+];
+
+beforeAll(async () => {
+  dir = await tempDir('caudal-json-');
+  await mkdir(path.join(dir, 'parts'));
+  await writeFile(path.join(dir, 'customers.json'), JSON.stringify(customers, null, 2));
+  await writeFile(path.join(dir, 'customers.ndjson'), ndjson(customers));
+  await writeFile(path.join(dir, 'parts', 'a.ndjson'), ndjson([{ id: 1 }, { id: 2 }]));
+  await writeFile(path.join(dir, 'parts', 'b.ndjson'), ndjson([{ id: 3 }]));
+  await writeFile(path.join(dir, 'clash.ndjson'), ndjson([{ customer_id: 7, customer: { id: 7, Name: 'x' }, customer_name: 'y' }]));
+  await writeFile(path.join(dir, 'malformed.ndjson'), '{"id": 1}\n{"id": 2,\n{"id": 3}\n');
+  // Broken far past the records sampled for type detection (20480): planning passes, the run fails.
+  const many = Array.from({ length: 50_000 }, (_, i) => ({ id: i, name: `n${i}` }));
+  await writeFile(path.join(dir, 'late-malformed.ndjson'), ndjson(many) + '{"id": 3,, }\n');
+  await writeFile(path.join(dir, 'late-key.ndjson'), ndjson([...many, { id: -1, extra: 'x' }]));
+});
+
+describe('source.json: reading', () => {
+  it('reads a JSON array of objects', async () => {
+    const r = await preview(src({ path: 'customers.json', format: 'array' }), dir, 'src');
+    expect(r.columns.map((c) => c.name)).toEqual(['id', 'name', 'customer', 'tags']);
+    expect(r.rows.map((x) => x.id)).toEqual(['1', '2', '3']);
+    expect(r.sql).toBe(`SELECT *\nFROM read_json(${stringLiteral(path.join(dir, 'customers.json'))}, format := 'array')`);
+  });
+
+  it('reads newline-delimited JSON', async () => {
+    const r = await preview(src({ path: 'customers.ndjson', format: 'newline_delimited' }), dir, 'src');
+    expect(r.rows.map((x) => x.id)).toEqual(['1', '2', '3']);
+    expect(r.sql).toContain(`format := 'newline_delimited'`);
+  });
+
+  it('tells both layouts apart with format auto (the default) and reads globs', async () => {
+    for (const file of ['customers.json', 'customers.ndjson']) {
+      const r = await preview(src({ path: file }), dir, 'src');
+      expect(r.rows).toHaveLength(3);
+      expect(r.sql).not.toContain('format :=');
+    }
+    const r = await preview(src({ path: 'parts/*.ndjson', filename_column: 'file' }), dir, 'src');
+    expect(r.rows.map((x) => [x.id, path.basename(String(x.file))])).toEqual([
+      ['1', 'a.ndjson'],
+      ['2', 'a.ndjson'],
+      ['3', 'b.ndjson'],
+    ]);
+  });
+
+  it('keeps nested objects as STRUCT columns and arrays as lists', async () => {
+    const result = await inspect({ pipeline: src({ path: 'customers.ndjson' }), baseDir: dir });
+    expect(result.problems).toEqual([]);
+    expect(result.nodes[0]!.outputs[0]!.columns).toEqual([
+      { name: 'id', type: 'BIGINT' },
+      { name: 'name', type: 'VARCHAR' },
+      { name: 'customer', type: 'STRUCT(tier VARCHAR, address STRUCT(city VARCHAR, geo STRUCT(lat DOUBLE, lon DOUBLE)))' },
+      { name: 'tags', type: 'VARCHAR[]' },
+    ]);
+    const r = await preview(src({ path: 'customers.ndjson' }), dir, 'src');
+    expect(r.rows[0]!.customer).toEqual({ tier: 'gold', address: { city: 'Sevilla', geo: { lat: 37.39, lon: -5.98 } } });
+  });
+
+  it('keeps Unicode text and nulls (missing, null object, empty list) as they are', async () => {
+    const r = await preview(src({ path: 'customers.json' }), dir, 'src');
+    expect(r.rows.map((x) => x.name)).toEqual(['José Muñoz', 'Zoë 🎉', null]);
+    expect(r.rows.map((x) => x.tags)).toEqual([['vip', 'früh'], [], null]);
+    expect(r.rows[1]!.customer).toEqual({ tier: null, address: { city: null, geo: null } });
+    expect(r.rows[2]!.customer).toBeNull();
+  });
+
+  it('reads declared columns with declared types, ignoring other keys', async () => {
+    const doc = src({
+      path: 'customers.ndjson',
+      columns: [
+        { name: 'id', type: 'VARCHAR' },
+        { name: 'customer', type: 'STRUCT(tier VARCHAR)' },
+        { name: 'not_there', type: 'DATE' },
+      ],
+    });
+    const r = await preview(doc, dir, 'src');
+    expect(r.columns).toEqual([
+      { name: 'id', type: 'VARCHAR' },
+      { name: 'customer', type: 'STRUCT(tier VARCHAR)' },
+      { name: 'not_there', type: 'DATE' },
+    ]);
+    expect(r.rows[0]).toEqual({ id: '1', customer: { tier: 'gold' }, not_there: null });
+    expect(r.sql).toContain(`columns := {'id': 'VARCHAR', 'customer': 'STRUCT(tier VARCHAR)', 'not_there': 'DATE'}`);
+  });
+
+  it('passes detection options through', async () => {
+    const result = await inspect({ pipeline: src({ path: 'customers.ndjson', maximum_depth: 1, sample_size: -1 }), baseDir: dir });
+    expect(result.problems).toEqual([]);
+    expect(result.nodes[0]!.outputs[0]!.sql).toContain('maximum_depth := 1, sample_size := -1');
+    expect(result.nodes[0]!.outputs[0]!.columns.map((c) => c.type)).toEqual(['JSON', 'JSON', 'JSON', 'JSON']);
+  });
+});
+
+describe('source.json: flatten', () => {
+  it('turns struct fields into columns three levels down, keeping lists', async () => {
+    const doc = src({ path: 'customers.ndjson', flatten: true });
+    const r = await preview(doc, dir, 'src');
+    expect(r.columns).toEqual([
+      { name: 'id', type: 'BIGINT' },
+      { name: 'name', type: 'VARCHAR' },
+      { name: 'customer_tier', type: 'VARCHAR' },
+      { name: 'customer_address_city', type: 'VARCHAR' },
+      { name: 'customer_address_geo_lat', type: 'DOUBLE' },
+      { name: 'customer_address_geo_lon', type: 'DOUBLE' },
+      { name: 'tags', type: 'VARCHAR[]' },
+    ]);
+    expect(r.rows).toEqual([
+      { id: '1', name: 'José Muñoz', customer_tier: 'gold', customer_address_city: 'Sevilla', customer_address_geo_lat: 37.39, customer_address_geo_lon: -5.98, tags: ['vip', 'früh'] },
+      { id: '2', name: 'Zoë 🎉', customer_tier: null, customer_address_city: null, customer_address_geo_lat: null, customer_address_geo_lon: null, tags: [] },
+      { id: '3', name: null, customer_tier: null, customer_address_city: null, customer_address_geo_lat: null, customer_address_geo_lon: null, tags: null },
+    ]);
+    expect(r.sql).toBe(
+      [
+        'SELECT',
+        '  "id",',
+        '  "name",',
+        '  "_json"."customer"."tier" AS "customer_tier",',
+        '  "_json"."customer"."address"."city" AS "customer_address_city",',
+        '  "_json"."customer"."address"."geo"."lat" AS "customer_address_geo_lat",',
+        '  "_json"."customer"."address"."geo"."lon" AS "customer_address_geo_lon",',
+        '  "tags"',
+        `FROM read_json(${stringLiteral(path.join(dir, 'customers.ndjson'))}) AS "_json"`,
+      ].join('\n'),
+    );
+  });
+
+  it('uses the chosen separator', async () => {
+    const r = await preview(src({ path: 'customers.json', flatten: true, flatten_separator: '.' }), dir, 'src');
+    expect(r.columns.map((c) => c.name)).toContain('customer.address.geo.lat');
+  });
+
+  it('reports names that clash after flattening, with both paths', async () => {
+    const problems = await problemsOf(src({ path: 'clash.ndjson', flatten: true }), dir);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ nodeId: 'src', path: 'nodes[0]' });
+    expect(problems[0]!.message).toBe(
+      `node 'src': flattening gives several columns the same name: 'customer_id' (from 'customer_id' and 'customer.id'); 'customer_Name' (from 'customer.Name' and 'customer_name')`,
+    );
+    expect(problems[0]!.hint).toContain('flatten_separator');
+    const fixed = await preview(src({ path: 'clash.ndjson', flatten: true, flatten_separator: '__' }), dir, 'src');
+    expect(fixed.columns.map((c) => c.name)).toEqual(['customer_id', 'customer__id', 'customer__Name', 'customer_name']);
+  });
+
+  it('counts the file name column when looking for clashes', async () => {
+    const problems = await problemsOf(src({ path: 'customers.ndjson', flatten: true, filename_column: 'customer_tier' }), dir);
+    expect(problems[0]?.message).toContain(`'customer_tier' (from 'customer.tier' and 'customer_tier')`);
+  });
+});
+
+describe('source.json: full run', () => {
+  it('writes flattened records through a sink', async () => {
+    const doc = pipeline(
+      [
+        { id: 'src', type: 'source.json', params: { path: 'customers.json', flatten: true } },
+        { id: 'out', type: 'sink.csv', params: { path: 'out/customers.csv' } },
+      ],
+      ['src -> out'],
+    );
+    const { summary } = await run(doc, dir);
+    expect(summary.error).toBeUndefined();
+    expect(summary.outputs).toEqual([expect.objectContaining({ nodeId: 'out', rows: 3 })]);
+    const lines = (await readFile(path.join(dir, 'out/customers.csv'), 'utf8')).trim().split('\n');
+    expect(lines[0]).toBe('id,name,customer_tier,customer_address_city,customer_address_geo_lat,customer_address_geo_lon,tags');
+    expect(lines[1]).toMatch(/^1,José Muñoz,gold,Sevilla,37.39,-5.98,/);
+    expect(lines[2]).toMatch(/^2,Zoë 🎉,,,,,/);
+    expect(lines[3]).toMatch(/^3,,,,,,$/);
+  });
+});
+
+describe('source.json: errors', () => {
+  it('reports a missing file as an io_error problem naming the node', async () => {
+    for (const flatten of [false, true]) {
+      const problems = await problemsOf(src({ path: 'nope/*.json', flatten }), dir);
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatchObject({ code: 'io_error', nodeId: 'src', path: 'nodes[0].params' });
+      expect(problems[0]!.message).toContain(`node 'src'`);
+      expect(problems[0]!.message).toContain(path.join(dir, 'nope/*.json'));
+    }
+  });
+
+  it('reports malformed JSON with the node, the file, the line and DuckDB\'s reason', async () => {
+    const file = path.join(dir, 'malformed.ndjson');
+    const problems = await problemsOf(src({ path: 'malformed.ndjson' }), dir);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.nodeId).toBe('src');
+    expect(problems[0]!.message).toMatch(/^node 'src': Invalid Input Error: Malformed JSON in file "(.*)", at byte \d+ in line 3: unexpected character\.$/);
+    expect(problems[0]!.message).toContain(file);
+    await expect(preview(src({ path: 'malformed.ndjson' }), dir, 'src')).rejects.toThrow(/node 'src'.*Malformed JSON in file .*malformed\.ndjson.*line 3/);
+  });
+
+  it('fails the run naming the node when the bad record lies past the detection sample', async () => {
+    const doc = src({ path: 'late-malformed.ndjson' });
+    expect(await problemsOf(doc, dir)).toEqual([]);
+    // No sink needed: exact metrics materialize the source, which reads the whole file.
+    const { summary } = await run(doc, dir, { metrics: 'exact' });
+    expect(summary.status).toBe('failed');
+    expect(summary.error).toMatchObject({ kind: 'execution', nodeId: 'src' });
+    // The bad record is line 50001; DuckDB 1.5.6 reports one more (it does so for every record).
+    expect(summary.error!.message).toMatch(/^node 'src' \(source\.json\).* failed: Invalid Input Error: Malformed JSON in file ".*late-malformed\.ndjson", at byte \d+ in line 5000[12]: unexpected character\.$/);
+    expect(summary.nodes.find((n) => n.nodeId === 'src')?.status).toBe('failed');
+  });
+
+  it('fails the run on a key first seen past the sample, unless every record is sampled', async () => {
+    const { summary } = await run(src({ path: 'late-key.ndjson' }), dir, { metrics: 'exact' });
+    expect(summary.status).toBe('failed');
+    expect(summary.error!.message).toMatch(/^node 'src' \(source\.json\).* failed: .*in line 50001: Object .* has unknown key "extra"/);
+    const all = await inspect({ pipeline: src({ path: 'late-key.ndjson', sample_size: -1 }), baseDir: dir });
+    expect(all.nodes[0]!.outputs[0]!.columns.map((c) => c.name)).toEqual(['id', 'name', 'extra']);
+  });
+
+  it('refuses a key declared twice', async () => {
+    const problems = await problemsOf(src({ path: 'customers.json', columns: [{ name: 'id', type: 'BIGINT' }, { name: 'ID', type: 'VARCHAR' }] }), dir);
+    expect(problems).toEqual([expect.objectContaining({ code: 'invalid_param', path: 'nodes[0].params.columns[1].name' })]);
+  });
+
+  it('refuses an unknown layout and a zero sample', async () => {
+    const problems = await problemsOf(src({ path: 'customers.json', format: 'jsonl', sample_size: 0 }), dir);
+    expect(problems.map((p) => p.path).sort()).toEqual(['nodes[0].params.format', 'nodes[0].params.sample_size']);
+  });
+});
+
+describe('struct type parsing', () => {
+  it('reads field names DuckDB quotes: spaces, quotes, keywords, accents, case', () => {
+    expect(
+      structFields(`STRUCT("a b" INTEGER, "x""y" INTEGER, z ENUM('a,)', 'b''c'), "select" BIGINT, Ab INTEGER, "é" INTEGER, t TIMESTAMP WITH TIME ZONE, d DECIMAL(10,2), m MAP(VARCHAR, STRUCT(q INTEGER)), l STRUCT(k INTEGER)[2], s STRUCT("1" VARCHAR))`),
+    ).toEqual([
+      { name: 'a b', type: 'INTEGER' },
+      { name: 'x"y', type: 'INTEGER' },
+      { name: 'z', type: `ENUM('a,)', 'b''c')` },
+      { name: 'select', type: 'BIGINT' },
+      { name: 'Ab', type: 'INTEGER' },
+      { name: 'é', type: 'INTEGER' },
+      { name: 't', type: 'TIMESTAMP WITH TIME ZONE' },
+      { name: 'd', type: 'DECIMAL(10,2)' },
+      { name: 'm', type: 'MAP(VARCHAR, STRUCT(q INTEGER))' },
+      { name: 'l', type: 'STRUCT(k INTEGER)[2]' },
+      { name: 's', type: 'STRUCT("1" VARCHAR)' },
+    ]);
+  });
+
+  it('does not flatten lists of structs, maps, or structs with an unnamed field', () => {
+    for (const t of ['STRUCT(a INTEGER)[]', 'STRUCT(a INTEGER)[3]', 'MAP(VARCHAR, JSON)', 'VARCHAR', 'STRUCT(BIGINT)', 'STRUCT(a INTEGER, STRUCT(b INTEGER))'])
+      expect(structFields(t), t).toBeUndefined();
+  });
+
+  it('builds qualified projections and finds case-insensitive clashes', () => {
+    const flat = flattenColumns(
+      [
+        { name: 'Weird "key"', type: 'STRUCT("x y" BIGINT, "select" STRUCT(z VARCHAR))' },
+        { name: 'Weird "key"-x y', type: 'BIGINT' },
+      ],
+      '-',
+    );
+    expect(flat.map((c) => c.name)).toEqual(['Weird "key"-x y', 'Weird "key"-select-z', 'Weird "key"-x y']);
+    expect(projection(flat, '_json')).toEqual([
+      '"_json"."Weird ""key"""."x y" AS "Weird ""key""-x y"',
+      '"_json"."Weird ""key"""."select"."z" AS "Weird ""key""-select-z"',
+      '"Weird ""key""-x y"',
+    ]);
+    expect(findClashes(flat)).toEqual([{ name: 'Weird "key"-x y', paths: [['Weird "key"', 'x y'], ['Weird "key"-x y']] }]);
+  });
+
+  it('flattens keys with quotes, spaces and keywords through DuckDB', async () => {
+    await writeFile(path.join(dir, 'weird.ndjson'), ndjson([{ 'Weird "key"': { 'x y': 1, select: { 'Ünï': 'ok' } }, _json: { id: 5 } }]));
+    const r = await preview(src({ path: 'weird.ndjson', flatten: true }), dir, 'src');
+    expect(r.rows).toEqual([{ 'Weird "key"_x y': '1', 'Weird "key"_select_Ünï': 'ok', _json_id: '5' }]);
+  });
+});

@@ -1,0 +1,123 @@
+import { z } from 'zod';
+import { defineNode } from '../define.js';
+import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
+import { CaudalError } from '../../util/errors.js';
+import { didYouMean } from '../../util/suggest.js';
+
+const params = z
+  .object({
+    path: z.string().min(1).meta({
+      label: 'File or pattern',
+      help: 'A Parquet file or a glob such as `data/*.parquet` or `lake/orders/**/*.parquet`. Relative paths start at the pipeline file\'s folder; `${param}` references are filled in.',
+      widget: 'path',
+      placeholder: 'data/orders/*.parquet',
+    }),
+    columns: z.array(z.string().min(1)).default([]).meta({
+      label: 'Columns to read',
+      help: 'Only these columns are read from the files (Parquet is columnar, so the rest is never loaded). Leave empty to read every column.',
+      widget: 'list',
+      group: 'Columns',
+      placeholder: 'order_id',
+    }),
+    filename_column: z.string().min(1).optional().meta({
+      label: 'File name column',
+      help: 'Adds a column with this name holding the path of the file each row came from.',
+      widget: 'text',
+      group: 'Files',
+      placeholder: 'source_file',
+    }),
+    hive_partitioning: z.union([z.literal('auto'), z.boolean()]).default('auto').meta({
+      label: 'Hive partitions',
+      help: 'Turns folder names like `year=2024/region=eu` into columns. `auto` does it when the paths look partitioned.',
+      widget: 'select',
+      group: 'Files',
+    }),
+    union_by_name: z.boolean().default(false).meta({
+      label: 'Combine files by column name',
+      help: 'For patterns matching files whose columns differ: take every column of every file and fill the missing ones with NULL. Off: the first file decides the columns; later files must have them all, and columns only they have are left out.',
+      widget: 'boolean',
+      group: 'Files',
+    }),
+  })
+  .strict();
+
+export const parquetSourceNode = defineNode({
+  type: 'source.parquet',
+  version: 1,
+  category: 'source',
+  title: 'Parquet file',
+  description: 'Reads one Parquet file or every file matching a pattern.',
+  aliases: ['parquet', 'read parquet', 'data lake', 'columnar file'],
+  inputs: [],
+  outputs: [{ name: 'out' }],
+  params,
+  docs: `Reads Parquet with DuckDB's \`read_parquet\`. Column names and types come from the files
+themselves, so nothing is guessed; planning reads only the file footers.
+
+**Several files.** A glob (\`*\` within a folder, \`**\` across folders) reads all matching files as one
+table. By default the first file (in path order) decides the columns: later files are matched to
+them by name, a file missing one of them is an error, and a column that only later files have is
+**left out without a warning**. Turn on *Combine files by column name* when the schema changed
+over time: every column of every file is read, \`NULL\` where a file does not have it.
+
+**Partitioned folders.** With \`hive_partitioning\` (\`auto\`, \`true\` or \`false\`) a layout such as
+\`orders/year=2024/region=eu/part-0.parquet\` adds the columns \`year\` and \`region\`; their types
+are inferred from the values (here \`BIGINT\` and \`VARCHAR\`).
+
+**Reading fewer columns.** List the columns you need in *Columns to read*: only those are read
+from disk, in that order. Partition columns can be listed too; the file name column, if set, is
+always added (at the end, unless listed elsewhere). A name that is not in the files is reported before the run, with the closest match.
+
+**File name column.** Holds the full path of the file each row came from, handy with globs. It
+must not have the name of a column already in the files.
+
+If no file matches the path, the node reports an \`io_error\` problem before anything runs.`,
+  example: {
+    description: 'Read a partitioned folder, keeping three columns and the source file',
+    params: {
+      path: 'lake/orders/**/*.parquet',
+      columns: ['order_id', 'amount', 'year'],
+      filename_column: 'source_file',
+      hive_partitioning: true,
+      union_by_name: true,
+    },
+  },
+  check(p) {
+    const out: Array<{ path: string; message: string; hint?: string }> = [];
+    const seen = new Set<string>();
+    p.columns.forEach((c, i) => {
+      if (seen.has(c.toLowerCase())) out.push({ path: `columns[${i}]`, message: `column '${c}' is listed twice`, hint: 'remove one of them' });
+      seen.add(c.toLowerCase());
+    });
+    return out;
+  },
+  async compile(ctx) {
+    const p = ctx.params;
+    const args = namedArgs({
+      filename: p.filename_column,
+      hive_partitioning: p.hive_partitioning === 'auto' ? undefined : p.hive_partitioning,
+      union_by_name: p.union_by_name || undefined,
+    });
+    const from = `read_parquet(${stringLiteral(ctx.path(p.path))}${args ? `, ${args}` : ''})`;
+    if (p.columns.length === 0) return { outputs: { out: `SELECT *\nFROM ${from}` } };
+
+    // Check the names ourselves (footers only): the binder would report the first unknown name
+    // without the file's column list.
+    const available = await ctx.describe(`SELECT * FROM ${from}`);
+    const byLower = new Map(available.map((c) => [c.name.toLowerCase(), c.name]));
+    const missing = p.columns.filter((c) => !byLower.has(c.toLowerCase()));
+    if (missing.length > 0) {
+      const names = available.map((c) => c.name).filter((n) => n !== p.filename_column);
+      const what = missing.map((m) => `'${m}'${didYouMean(m, names)}`).join(', ');
+      throw new CaudalError('validation', `node '${ctx.nodeId}': ${missing.length === 1 ? 'column' : 'columns'} ${what} not found in ${p.path}`, {
+        nodeId: ctx.nodeId,
+        column: missing[0],
+        hint: `columns in the data: ${names.join(', ')}`,
+      });
+    }
+    // Use the files' spelling: DuckDB matches names without regard to case.
+    const selected = p.columns.map((c) => byLower.get(c.toLowerCase())!);
+    if (p.filename_column && !selected.includes(p.filename_column)) selected.push(p.filename_column);
+    return { outputs: { out: `SELECT ${selected.map(ident).join(', ')}\nFROM ${from}` } };
+  },
+});

@@ -1,0 +1,161 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { inspect, pipeline, preview, problemsOf, run, tempDir } from '../../../../test/support/pipeline.js';
+import { stringLiteral } from '../../compiler/sql.js';
+import { duckdbScript } from './write-parquet.js';
+
+let dir: string;
+
+const src = (params: Record<string, unknown>) => pipeline([{ id: 'src', type: 'source.parquet', params }]);
+const copy = (select: string, target: string, options = 'FORMAT parquet') => `COPY (${select}) TO ${stringLiteral(path.join(dir, target))} (${options})`;
+
+beforeAll(async () => {
+  dir = await tempDir('caudal-parquet-');
+  await mkdir(path.join(dir, 'monthly'));
+  await mkdir(path.join(dir, 'evolving'));
+  await duckdbScript(
+    copy(
+      `SELECT * FROM (VALUES (1, 'José Muñoz', 12.5::DECIMAL(10,2), DATE '2024-01-03'), (2, 'Zoë', NULL, DATE '2024-02-10'), (3, '🎉 party', 7.25, NULL)) t(id, name, amount, order_date)`,
+      'orders.parquet',
+    ),
+    copy(`SELECT range AS id, 'jan' AS month FROM range(3)`, 'monthly/2024-01.parquet'),
+    copy(`SELECT range + 10 AS id, 'feb' AS month FROM range(2)`, 'monthly/2024-02.parquet'),
+    copy(`SELECT 1 AS id, 'a' AS name`, 'evolving/v1.parquet'),
+    copy(`SELECT 2 AS id, 'b' AS name, 'eu' AS region`, 'evolving/v2.parquet'),
+    copy(
+      `SELECT range AS id, 2023 + range % 2 AS year, CASE WHEN range % 3 = 0 THEN 'eu' ELSE 'us' END AS region FROM range(12)`,
+      'lake',
+      'FORMAT parquet, PARTITION_BY (year, region)',
+    ),
+  );
+});
+
+describe('source.parquet', () => {
+  it('reads a single file with its own types, Unicode and nulls intact', async () => {
+    const r = await preview(src({ path: 'orders.parquet' }), dir, 'src');
+    expect(r.columns).toEqual([
+      { name: 'id', type: 'INTEGER' },
+      { name: 'name', type: 'VARCHAR' },
+      { name: 'amount', type: 'DECIMAL(10,2)' },
+      { name: 'order_date', type: 'DATE' },
+    ]);
+    expect(r.rows).toEqual([
+      { id: 1, name: 'José Muñoz', amount: '12.50', order_date: '2024-01-03' },
+      { id: 2, name: 'Zoë', amount: null, order_date: '2024-02-10' },
+      { id: 3, name: '🎉 party', amount: '7.25', order_date: null },
+    ]);
+    expect(r.sql).toBe(`SELECT *\nFROM read_parquet(${stringLiteral(path.join(dir, 'orders.parquet'))})`);
+  });
+
+  it('reads every file of a glob and names the source file in a column', async () => {
+    const r = await preview(src({ path: 'monthly/*.parquet', filename_column: 'source_file' }), dir, 'src');
+    expect(r.columns.map((c) => c.name)).toEqual(['id', 'month', 'source_file']);
+    expect(r.rows).toHaveLength(5);
+    const byFile = new Map<string, number>();
+    for (const row of r.rows) byFile.set(path.basename(String(row.source_file)), (byFile.get(path.basename(String(row.source_file))) ?? 0) + 1);
+    expect(Object.fromEntries(byFile)).toEqual({ '2024-01.parquet': 3, '2024-02.parquet': 2 });
+    expect(r.sql).toContain(`filename := 'source_file'`);
+  });
+
+  it('turns hive partition folders into columns (auto-detected, forced, or off)', async () => {
+    for (const hive of ['auto', true] as const) {
+      const r = await preview(src({ path: 'lake/**/*.parquet', hive_partitioning: hive }), dir, 'src', { limit: 100 });
+      expect(r.columns).toEqual([
+        { name: 'id', type: 'BIGINT' },
+        { name: 'region', type: 'VARCHAR' },
+        { name: 'year', type: 'BIGINT' },
+      ]);
+      expect(r.rows).toHaveLength(12);
+      for (const row of r.rows) {
+        expect(Number(row.year)).toBe(2023 + (Number(row.id) % 2));
+        expect(row.region).toBe(Number(row.id) % 3 === 0 ? 'eu' : 'us');
+      }
+    }
+    const off = await inspect({ pipeline: src({ path: 'lake/**/*.parquet', hive_partitioning: false }), baseDir: dir });
+    expect(off.problems).toEqual([]);
+    expect(off.nodes[0]!.outputs[0]!.columns.map((c) => c.name)).toEqual(['id']);
+    expect(off.nodes[0]!.outputs[0]!.sql).toContain('hive_partitioning := FALSE');
+  });
+
+  it('combines files with different columns by name when asked', async () => {
+    const r = await preview(src({ path: 'evolving/*.parquet', union_by_name: true }), dir, 'src');
+    expect(r.columns.map((c) => c.name)).toEqual(['id', 'name', 'region']);
+    expect(r.rows).toEqual([
+      { id: 1, name: 'a', region: null },
+      { id: 2, name: 'b', region: 'eu' },
+    ]);
+    expect(r.sql).toContain('union_by_name := TRUE');
+  });
+
+  it('without union_by_name takes the columns of the first file only (DuckDB drops the others)', async () => {
+    const r = await preview(src({ path: 'evolving/*.parquet' }), dir, 'src');
+    expect(r.columns.map((c) => c.name)).toEqual(['id', 'name']);
+    expect(r.rows).toEqual([
+      { id: 1, name: 'a' },
+      { id: 2, name: 'b' },
+    ]);
+  });
+
+  it('reads only the listed columns, in the listed order, plus the file name column', async () => {
+    const doc = src({ path: 'lake/**/*.parquet', columns: ['year', 'ID'], filename_column: 'file' });
+    const r = await preview(doc, dir, 'src', { limit: 1 });
+    expect(r.columns.map((c) => c.name)).toEqual(['year', 'id', 'file']);
+    expect(r.sql).toMatch(/^SELECT "year", "id", "file"\nFROM read_parquet\(/);
+  });
+
+  it('reports unknown columns with the closest name and the available ones', async () => {
+    const problems = await problemsOf(src({ path: 'orders.parquet', columns: ['id', 'nmae', 'total'] }), dir);
+    expect(problems).toHaveLength(1);
+    // Thrown from compile(): plan.ts turns it into a problem at the node (code bind_error).
+    expect(problems[0]).toMatchObject({ nodeId: 'src', path: 'nodes[0]' });
+    expect(problems[0]!.message).toBe(`node 'src': columns 'nmae' (did you mean 'name'?), 'total' not found in orders.parquet`);
+    expect(problems[0]!.hint).toBe('columns in the data: id, name, amount, order_date');
+  });
+
+  it('refuses a column listed twice before touching the data', async () => {
+    const problems = await problemsOf(src({ path: 'orders.parquet', columns: ['id', 'Id'] }), dir);
+    expect(problems).toEqual([expect.objectContaining({ code: 'invalid_param', path: 'nodes[0].params.columns[1]', nodeId: 'src' })]);
+  });
+
+  it('reports a missing file as an io_error problem naming the node', async () => {
+    for (const p of ['nope.parquet', 'missing-folder/*.parquet']) {
+      const problems = await problemsOf(src({ path: p }), dir);
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatchObject({ code: 'io_error', nodeId: 'src', path: 'nodes[0].params' });
+      expect(problems[0]!.message).toContain(`node 'src'`);
+      expect(problems[0]!.message).toContain(path.join(dir, p));
+    }
+  });
+
+  it('reports a file name column that collides with a column in the files', async () => {
+    const problems = await problemsOf(src({ path: 'orders.parquet', filename_column: 'name' }), dir);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ nodeId: 'src' });
+    expect(problems[0]!.message).toMatch(/node 'src'.*filename adds column "name"/);
+  });
+
+  it('resolves ${param} in the path', async () => {
+    const doc = pipeline([{ id: 'src', type: 'source.parquet', params: { path: 'monthly/${month}.parquet' } }], [], {
+      params: { month: { type: 'string', default: '2024-02' } },
+    });
+    const r = await preview(doc, dir, 'src');
+    expect(r.rows.map((x) => x.month)).toEqual(['feb', 'feb']);
+  });
+
+  it('runs end to end into a sink', async () => {
+    const doc = pipeline(
+      [
+        { id: 'src', type: 'source.parquet', params: { path: 'lake/**/*.parquet', columns: ['id', 'region'] } },
+        { id: 'eu', type: 'transform.filter', params: { condition: "region = 'eu'" } },
+        { id: 'out', type: 'sink.csv', params: { path: 'out/eu.csv' } },
+      ],
+      ['src -> eu', 'eu -> out'],
+    );
+    const { summary } = await run(doc, dir);
+    expect(summary.error).toBeUndefined();
+    const lines = (await readFile(path.join(dir, 'out/eu.csv'), 'utf8')).trim().split('\n');
+    expect(lines[0]).toBe('id,region');
+    expect(lines.slice(1).sort()).toEqual(['0,eu', '3,eu', '6,eu', '9,eu']);
+  });
+});

@@ -1,0 +1,127 @@
+import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { packageRoot } from '../core/src/util/package-root.js';
+import { tempDir } from './support/pipeline.js';
+
+const bin = path.join(packageRoot(), 'bin/caudal.js');
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI (npm test builds dist/ first) the way a user would. */
+export function caudal(args: string[], opts: { cwd?: string; onStdout?: (chunk: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<Result> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      opts.onStdout?.(d.toString(), child);
+    });
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function writePipeline(dir: string, name: string, doc: unknown): Promise<string> {
+  const file = path.join(dir, name);
+  await writeFile(file, typeof doc === 'string' ? doc : JSON.stringify(doc, null, 2));
+  return file;
+}
+
+const base = (nodes: unknown[], edges: unknown[] = [], params: unknown = {}) => ({ format: 'caudal.pipeline/1', name: 'cli test', params, nodes, edges });
+const numbers = { id: 'nums', type: 'transform.sql', params: { query: 'SELECT range AS n, range % 2 = 0 AS even FROM range(10)' } };
+
+describe('caudal CLI', () => {
+  it('--help exits 0 and lists the commands; no arguments is a usage error (2)', async () => {
+    const help = await caudal(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/caudal run <pipeline.json>/);
+    expect((await caudal([])).code).toBe(2);
+  });
+
+  it('validate: a valid pipeline exits 0', async () => {
+    const dir = await tempDir();
+    const file = await writePipeline(dir, 'ok.json', base([numbers]));
+    const r = await caudal(['validate', file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/is valid/);
+  });
+
+  it('validate: broken JSON exits 2 and says where', async () => {
+    const dir = await tempDir();
+    const file = await writePipeline(dir, 'broken.json', '{ "format": "caudal.pipeline/1", "name": "x", }');
+    const r = await caudal(['validate', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/not valid JSON at line 1/);
+  });
+
+  it('validate --json lists every problem with its path', async () => {
+    const dir = await tempDir();
+    const file = await writePipeline(dir, 'bad.json', base([numbers, { id: 'f', type: 'transform.filter', params: { condition: 'evn' } }], [{ from: 'nums:out', to: 'f:in' }]));
+    const r = await caudal(['validate', file, '--json']);
+    expect(r.code).toBe(2);
+    const out = JSON.parse(r.stdout);
+    expect(out.valid).toBe(false);
+    expect(out.problems[0]).toMatchObject({ code: 'unknown_column', path: 'nodes[1].params.condition', message: "unknown column 'evn' in node 'f' (did you mean 'even'?)" });
+  });
+
+  it('an unknown option or command is a usage error (2)', async () => {
+    expect((await caudal(['run', 'x.json', '--bogus'])).code).toBe(2);
+    expect((await caudal(['frobnicate'])).code).toBe(2);
+  });
+
+  it('a missing pipeline file exits 2 and names the file', async () => {
+    const r = await caudal(['run', '/nonexistent/p.json']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cannot read pipeline \/nonexistent\/p.json: no such file/);
+  });
+
+  it('preview --json returns rows and columns; --param reaches expressions', async () => {
+    const dir = await tempDir();
+    const file = await writePipeline(
+      dir,
+      'p.json',
+      base([numbers, { id: 'big', type: 'transform.filter', params: { condition: 'n >= $min' } }], [{ from: 'nums:out', to: 'big:in' }], { min: { type: 'number', default: 5 } }),
+    );
+    const r = await caudal(['preview', file, '--node', 'big', '--limit', '2', '--param', 'min=7', '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.rows).toEqual([{ n: '7', even: false }, { n: '8', even: true }]);
+    expect(out.columns).toEqual([{ name: 'n', type: 'BIGINT' }, { name: 'even', type: 'BOOLEAN' }]);
+  });
+
+  it('sql --node prints the compiled SQL', async () => {
+    const dir = await tempDir();
+    const file = await writePipeline(dir, 'p.json', base([numbers, { id: 'f', type: 'transform.filter', params: { condition: 'even' } }], [{ from: 'nums:out', to: 'f:in' }]));
+    const r = await caudal(['sql', file, '--node', 'f']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('-- node f (transform.filter)');
+    expect(r.stdout).toContain('SELECT * FROM "_n_nums__out"\nWHERE (\neven\n)');
+  });
+
+  it('run --json prints one JSON event per line, from run_started to run_finished', async () => {
+    const dir = await tempDir();
+    const file = await writePipeline(dir, 'p.json', base([numbers]));
+    const r = await caudal(['run', file, '--json']);
+    expect(r.code).toBe(0);
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(events[0].type).toBe('run_started');
+    expect(events.at(-1).type).toBe('run_finished');
+    expect(events.at(-1).summary.status).toBe('succeeded');
+    expect(events.map((e) => e.type)).toContain('warning');
+  });
+
+  it('an invalid --param value exits 2', async () => {
+    const dir = await tempDir();
+    const file = await writePipeline(dir, 'p.json', base([numbers], [], { min: { type: 'number', default: 5 } }));
+    const r = await caudal(['run', file, '--param', 'min=lots']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/param 'min' expects a number, got "lots"/);
+  });
+});
