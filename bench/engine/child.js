@@ -7,7 +7,7 @@ import { handWrittenSql, referencePipeline } from './reference.js';
 
 const [mode, dataDir, outFile, memoryLimit] = process.argv.slice(2);
 const t0 = performance.now();
-let rows = null;
+let rows;
 if (mode === 'caudal') {
   const { runPipeline } = await import('../../dist/core/src/engine/engine.js');
   const summary = await runPipeline({ pipeline: referencePipeline(dataDir, outFile), baseDir: process.cwd(), options: { memoryLimit } });

@@ -53,7 +53,8 @@ export class ProgressPrinter {
         break;
       case 'node_finished': {
         const mark = e.status === 'ok' ? '✓' : e.status === 'cancelled' ? '■' : '✗';
-        const rows = e.rowsOut === null ? '' : ` ${formatCount(e.rowsOut)} rows`;
+        // Fused nodes run inside a downstream query; their rows are not counted (see --metrics).
+        const rows = e.rowsOut === null ? (e.status === 'ok' ? ' (fused)' : '') : ` ${formatCount(e.rowsOut)} rows`;
         this.print(`  ${mark} ${e.nodeId.padEnd(20)} ${e.nodeType.padEnd(18)}${rows} ${formatMs(e.elapsedMs)}`);
         break;
       }
@@ -61,7 +62,7 @@ export class ProgressPrinter {
         this.print(`  ! ${e.nodeId ? `${e.nodeId}: ` : ''}${e.message}`);
         break;
       case 'log':
-        if (e.level === 'warn' || e.level === 'info') this.print(`  ${e.level === 'warn' ? '!' : '·'} ${e.nodeId ? `${e.nodeId}: ` : ''}${e.message}`);
+        if (e.level === 'warn') this.print(`  ${e.level === 'warn' ? '!' : '·'} ${e.nodeId ? `${e.nodeId}: ` : ''}${e.message}`);
         break;
       case 'run_finished': {
         const s = e.summary;

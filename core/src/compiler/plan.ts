@@ -220,7 +220,10 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
       }
       if (def.sink) {
         node.sink = await def.sink(ctx);
-        for (const p of node.sink.preflight) nodeProblems.push({ ...p, nodeId: id, path: p.path || nodePath });
+        for (const p of node.sink.preflight) {
+          const at = !p.path ? nodePath : p.path.startsWith('params') ? `${nodePath}.${p.path}` : p.path;
+          nodeProblems.push({ ...p, nodeId: id, path: at });
+        }
       }
     } catch (e) {
       if (!(e instanceof Abort)) {

@@ -20,7 +20,14 @@ async function exists(p: string): Promise<boolean> {
 export async function runSteps(steps: CommitStep[], db: Db, nodeId: string): Promise<void> {
   for (const step of steps) {
     if (step.kind === 'sql') {
-      await db.run(step.sql);
+      try {
+        await db.run(step.sql);
+      } catch (e) {
+        // A step may be a whole BEGIN … COMMIT; a failure inside it leaves the transaction open,
+        // and the rollbacks that follow would run inside it and be discarded with it.
+        await db.run('ROLLBACK').catch(() => {});
+        throw e;
+      }
     } else if (step.kind === 'remove') {
       await rm(step.path, { recursive: true, force: true });
     } else {

@@ -18,6 +18,8 @@ const LOCALIZE_BUDGET_MS = 30_000;
 
 class Cancelled extends Error {}
 
+const DATA_ERROR = /^(Conversion Error|Invalid Input Error|Out of Range Error|Overflow|Arithmetic|Invalid Error|Constraint Error)/;
+
 /**
  * Runs a pipeline inside the worker that owns `db`: plan (views), materialize where needed,
  * stage every sink, then commit every sink. Any failure or cancel rolls back all staged sinks,
@@ -166,6 +168,10 @@ async function withProgress<T>(db: Db, nodeId: string, runId: string, emit: (e: 
 async function describeFailure(e: unknown, failing: PlannedNode | undefined, db: Db, hooks: ExecuteHooks): Promise<CaudalError> {
   const text = cleanDuckDbMessage(errorMessage(e));
   if (!failing) return new CaudalError('execution', text, { cause: e });
+  // Only errors about values can hide in an upstream view; others belong to the running node.
+  if (!DATA_ERROR.test(errorMessage(e))) {
+    return new CaudalError('execution', `node '${failing.id}' (${failing.type}) failed: ${text}`, { nodeId: failing.id, cause: e });
+  }
   const deadline = Date.now() + LOCALIZE_BUDGET_MS;
   const chain = fusedChain(failing);
   let culprit = failing;

@@ -143,10 +143,13 @@ not valid JSON stops the node with DuckDB's reason, naming the file and the line
     const clashes = findClashes(flat);
     if (clashes.length > 0) {
       const list = clashes.map((c) => `'${c.name}' (from ${c.paths.map((x) => `'${dotted(x)}'`).join(' and ')})`).join('; ');
-      throw new CaudalError('validation', `node '${ctx.nodeId}': flattening gives several columns the same name: ${list}`, {
+      const message = `node '${ctx.nodeId}': flattening gives several columns the same name: ${list}`;
+      const hint = 'set flatten_separator to something that does not occur in the keys (e.g. "__"), rename the file name column, or turn flatten off and pick the fields in a later step';
+      throw new CaudalError('validation', message, {
         nodeId: ctx.nodeId,
         column: clashes[0]!.name,
-        hint: 'set flatten_separator to something that does not occur in the keys (e.g. "__"), rename the file name column, or turn flatten off and pick the fields in a later step',
+        hint,
+        problems: [{ code: 'invalid_param', path: 'params.flatten', message, hint, column: clashes[0]!.name }],
       });
     }
     return { outputs: { out: `SELECT\n  ${projection(flat, RAW).join(',\n  ')}\nFROM ${from} AS ${ident(RAW)}` } };

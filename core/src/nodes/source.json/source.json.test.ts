@@ -153,7 +153,7 @@ describe('source.json: flatten', () => {
   it('reports names that clash after flattening, with both paths', async () => {
     const problems = await problemsOf(src({ path: 'clash.ndjson', flatten: true }), dir);
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatchObject({ nodeId: 'src', path: 'nodes[0]' });
+    expect(problems[0]).toMatchObject({ nodeId: 'src', path: 'nodes[0].params.flatten' });
     expect(problems[0]!.message).toBe(
       `node 'src': flattening gives several columns the same name: 'customer_id' (from 'customer_id' and 'customer.id'); 'customer_Name' (from 'customer.Name' and 'customer_name')`,
     );

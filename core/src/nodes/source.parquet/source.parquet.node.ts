@@ -109,10 +109,13 @@ If no file matches the path, the node reports an \`io_error\` problem before any
     if (missing.length > 0) {
       const names = available.map((c) => c.name).filter((n) => n !== p.filename_column);
       const what = missing.map((m) => `'${m}'${didYouMean(m, names)}`).join(', ');
-      throw new CaudalError('validation', `node '${ctx.nodeId}': ${missing.length === 1 ? 'column' : 'columns'} ${what} not found in ${p.path}`, {
+      const message = `node '${ctx.nodeId}': ${missing.length === 1 ? 'column' : 'columns'} ${what} not found in ${p.path}`;
+      const hint = `columns in the data: ${names.join(', ')}`;
+      throw new CaudalError('validation', message, {
         nodeId: ctx.nodeId,
         column: missing[0],
-        hint: `columns in the data: ${names.join(', ')}`,
+        hint,
+        problems: [{ code: 'unknown_column', path: 'params.columns', message, hint, column: missing[0] }],
       });
     }
     // Use the files' spelling: DuckDB matches names without regard to case.

@@ -108,7 +108,7 @@ describe('source.parquet', () => {
     const problems = await problemsOf(src({ path: 'orders.parquet', columns: ['id', 'nmae', 'total'] }), dir);
     expect(problems).toHaveLength(1);
     // Thrown from compile(): plan.ts turns it into a problem at the node (code bind_error).
-    expect(problems[0]).toMatchObject({ nodeId: 'src', path: 'nodes[0]' });
+    expect(problems[0]).toMatchObject({ nodeId: 'src', path: 'nodes[0].params.columns' });
     expect(problems[0]!.message).toBe(`node 'src': columns 'nmae' (did you mean 'name'?), 'total' not found in orders.parquet`);
     expect(problems[0]!.hint).toBe('columns in the data: id, name, amount, order_date');
   });

@@ -1,0 +1,201 @@
+import { lstat, mkdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { identList, literal, stringLiteral, type SqlValue } from '../../compiler/sql.js';
+import type { Column, SinkContext, SinkPlan } from '../define.js';
+import type { Problem } from '../../util/errors.js';
+import { didYouMean } from '../../util/suggest.js';
+
+/**
+ * What the file sinks (CSV, Parquet, JSON) share: the `path` / `if_exists` params, the destination
+ * checks that run before anything is read, and the plan "COPY to a hidden temp name next to the
+ * target, rename it into place on commit, delete it on rollback".
+ */
+
+export const pathParam = (placeholder: string) =>
+  z
+    .string()
+    .min(1)
+    .meta({
+      label: 'File',
+      help: 'Where to write. Relative paths resolve against the pipeline file\'s folder; ${param} inserts a pipeline param (e.g. exports/orders_${run_date}.csv). Missing folders are created.',
+      widget: 'path',
+      placeholder,
+    });
+
+export const ifExistsParam = z
+  .enum(['fail', 'overwrite'])
+  .default('fail')
+  .meta({
+    label: 'If the file exists',
+    help: '"fail" stops the run before reading anything; "overwrite" replaces the file only after every sink of the run has been written.',
+    widget: 'select',
+  });
+
+export interface FileSinkParams {
+  path: string;
+  if_exists: 'fail' | 'overwrite';
+}
+
+export interface FileSinkSpec {
+  /** How messages name what is written, e.g. "CSV file". */
+  noun: string;
+  /** COPY options in order; keys are DuckDB option keywords, values become literals; undefined is skipped. */
+  options: Record<string, SqlValue | undefined>;
+  /** Hive partition columns: the target becomes a folder of files. */
+  partitionBy?: string[];
+  /** Problems the node already found in its own params; they stop the run like the destination checks. */
+  problems?: Problem[];
+}
+
+/** DuckDB picks compression from the file name, but it sees the temp name: say it explicitly. */
+export function compressionFor(file: string): 'gzip' | 'zstd' | 'none' {
+  const lower = file.toLowerCase();
+  if (lower.endsWith('.gz')) return 'gzip';
+  if (lower.endsWith('.zst')) return 'zstd';
+  return 'none';
+}
+
+/** A hidden name in the target's own folder, so the commit is a same-file-system rename. */
+export function tempNameFor(target: string, runId: string, nodeId: string): string {
+  const safe = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, '_');
+  return path.join(path.dirname(target), `.${path.basename(target)}.caudal-${safe(runId)}-${safe(nodeId)}.tmp`);
+}
+
+async function kindOf(p: string): Promise<'file' | 'folder' | undefined> {
+  try {
+    const s = await lstat(p);
+    if (!s.isSymbolicLink()) return s.isDirectory() ? 'folder' : 'file';
+    // A link to a folder is a folder for the user; a dangling link still occupies the name.
+    return (await stat(p).catch(() => undefined))?.isDirectory() ? 'folder' : 'file';
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Checks the parent folder. When running, creates missing folders here, in sink(): a commit step
+ * cannot, and by the time stage runs the COPY would fail with a bare "cannot open file". A failed
+ * run may leave such a folder behind (empty), never a partial file.
+ */
+export async function ensureParentFolder<P>(ctx: SinkContext<P>, file: string, field: string): Promise<Problem | undefined> {
+  const parent = path.dirname(file);
+  let existing = parent;
+  while ((await kindOf(existing)) === undefined && path.dirname(existing) !== existing) existing = path.dirname(existing);
+  if ((await kindOf(existing)) === 'file') {
+    return {
+      code: 'io_error',
+      path: 'params.path',
+      nodeId: ctx.nodeId,
+      message: `node '${ctx.nodeId}': cannot write ${file}: ${existing} is a file, not a folder`,
+      hint: `check the ${field} param`,
+    };
+  }
+  if (existing !== parent && ctx.mode === 'run') {
+    try {
+      await mkdir(parent, { recursive: true });
+    } catch (e) {
+      return {
+        code: 'io_error',
+        path: 'params.path',
+        nodeId: ctx.nodeId,
+        message: `node '${ctx.nodeId}': cannot create folder ${parent}: ${(e as Error).message}`,
+        hint: 'create the folder yourself or choose a path you can write to',
+      };
+    }
+  }
+  return undefined;
+}
+
+/** Resolves partition columns against the input (case-insensitive, like DuckDB) or reports them. */
+export function resolvePartitionColumns(nodeId: string, wanted: string[], columns: Column[]): { names: string[]; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const names: string[] = [];
+  const available = columns.map((c) => c.name);
+  for (const w of wanted) {
+    const hit = available.find((n) => n.toLowerCase() === w.toLowerCase());
+    if (hit) names.push(hit);
+    else
+      problems.push({
+        code: 'unknown_column',
+        path: 'params.path',
+        nodeId,
+        column: w,
+        message: `node '${nodeId}': partition column '${w}' is not in the input${didYouMean(w, available)}`,
+        hint: `input columns: ${available.join(', ')}`,
+      });
+  }
+  if (problems.length === 0 && names.length >= columns.length) {
+    problems.push({
+      code: 'invalid_param',
+      path: 'params.path',
+      nodeId,
+      message: `node '${nodeId}': partition_by lists every input column, which leaves nothing to write inside the files`,
+      hint: 'partition by fewer columns (partition values are kept in the folder names)',
+    });
+  }
+  return { names, problems };
+}
+
+function copyOptions(spec: FileSinkSpec): string {
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(spec.options)) {
+    // Keys come from node code, never from users; the check keeps it that way.
+    if (!/^[A-Z_]+$/.test(key)) throw new Error(`not a COPY option keyword: ${key}`);
+    if (value !== undefined) parts.push(`${key} ${literal(value)}`);
+  }
+  if (spec.partitionBy && spec.partitionBy.length > 0) parts.push(`PARTITION_BY (${identList(spec.partitionBy)})`);
+  return parts.join(', ');
+}
+
+/**
+ * The plan every file sink follows. Preflight: the destination must be free (or if_exists =
+ * overwrite) and of the right kind. Stage: one COPY into the temp name (COPY reports the row
+ * count). Commit: rename into place. Rollback: delete the temp file or folder.
+ */
+export async function fileSinkPlan<P extends FileSinkParams>(ctx: SinkContext<P>, spec: FileSinkSpec): Promise<SinkPlan> {
+  const target = ctx.path(ctx.params.path);
+  const temp = tempNameFor(target, ctx.runId, ctx.nodeId);
+  const folder = (spec.partitionBy?.length ?? 0) > 0;
+  const preflight: Problem[] = [...(spec.problems ?? [])];
+
+  const existing = await kindOf(target);
+  if (existing === 'folder' && !folder) {
+    preflight.push({
+      code: 'destination_exists',
+      path: 'params.path',
+      nodeId: ctx.nodeId,
+      message: `node '${ctx.nodeId}': ${target} is a folder; this sink writes a single ${spec.noun} there`,
+      hint: `put a file name at the end of the path (e.g. ${path.join(target, `data${path.extname(target) || ''}`)})`,
+    });
+  } else if (existing === 'file' && folder) {
+    preflight.push({
+      code: 'destination_exists',
+      path: 'params.path',
+      nodeId: ctx.nodeId,
+      message: `node '${ctx.nodeId}': ${target} is a file, but with partition_by the sink writes a folder there`,
+      hint: 'remove the file or choose another path',
+    });
+  } else if (existing && ctx.params.if_exists === 'fail') {
+    preflight.push({
+      code: 'destination_exists',
+      path: 'params.path',
+      nodeId: ctx.nodeId,
+      message: `node '${ctx.nodeId}': ${target} already exists`,
+      hint: 'set if_exists to "overwrite" to replace it on every run, remove it, or put a param in the path (e.g. ${run_date})',
+    });
+  }
+  if (preflight.length === 0) {
+    const parentProblem = await ensureParentFolder(ctx, target, 'path');
+    if (parentProblem) preflight.push(parentProblem);
+  }
+
+  const input = ctx.input();
+  return {
+    target,
+    preflight,
+    stage: [`COPY (SELECT * FROM ${input.ref}) TO ${stringLiteral(temp)} (${copyOptions(spec)})`],
+    commit: [{ kind: 'rename', from: temp, to: target, replace: ctx.params.if_exists === 'overwrite' }],
+    rollback: [{ kind: 'remove', path: temp }],
+  };
+}

@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { defineNode } from '../define.js';
+import { compressionFor, fileSinkPlan, ifExistsParam, pathParam } from '../shared/file-sink.js';
+
+/** DuckDB's writer silently keeps only the first character of a longer delimiter. */
+const oneChar = (s: string) => [...s].length === 1 || s === '\\t';
+
+const params = z
+  .object({
+    path: pathParam('exports/orders.csv'),
+    if_exists: ifExistsParam,
+    delimiter: z
+      .string()
+      .refine(oneChar, { message: 'the delimiter must be one character (write \\t for a tab)' })
+      .default(',')
+      .meta({ label: 'Delimiter', help: 'One character between fields. Write \\t for a tab.', widget: 'text', group: 'Format', placeholder: ',' }),
+    header: z.boolean().default(true).meta({ label: 'Header row', help: 'Write the column names as the first line.', widget: 'boolean', group: 'Format' }),
+    quote: z
+      .string()
+      .refine((s) => [...s].length === 1, { message: 'the quote must be one character' })
+      .default('"')
+      .meta({
+        label: 'Quote',
+        help: 'Surrounds values that contain the delimiter, the quote or a line break; a quote inside a value is doubled.',
+        widget: 'text',
+        group: 'Format',
+        placeholder: '"',
+      }),
+    null_string: z
+      .string()
+      .default('')
+      .meta({ label: 'Write NULL as', help: 'Text written for missing values. Empty by default; some tools expect NULL or \\N.', widget: 'text', group: 'Format' }),
+    date_format: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ label: 'Date format', help: 'strftime pattern for DATE columns, e.g. %d/%m/%Y. Default: ISO (2024-06-30).', widget: 'text', group: 'Format', placeholder: '%Y-%m-%d' }),
+    timestamp_format: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({
+        label: 'Timestamp format',
+        help: 'strftime pattern for TIMESTAMP columns, e.g. %Y-%m-%dT%H:%M:%S. Default: ISO with a space (2024-06-30 14:05:00).',
+        widget: 'text',
+        group: 'Format',
+        placeholder: '%Y-%m-%d %H:%M:%S',
+      }),
+  })
+  .strict();
+
+export const csvSinkNode = defineNode({
+  type: 'sink.csv',
+  version: 1,
+  category: 'sink',
+  title: 'Write CSV',
+  description: 'Writes the input to a CSV file, replacing it atomically.',
+  aliases: ['csv', 'export', 'save', 'text file', 'tsv'],
+  inputs: [{ name: 'in' }],
+  outputs: [],
+  params,
+  docs: `The file is written in UTF-8 with \`\\n\` line endings. A value is quoted only when it contains the
+delimiter, the quote character or a line break; quotes inside values are doubled (\`"a ""b"""\`).
+A name ending in \`.gz\` or \`.zst\` is compressed with gzip or zstd.
+
+**Atomic.** The data first goes to a hidden file next to the target
+(\`.orders.csv.caudal-<run id>-<node id>.tmp\`), which is renamed into place only when every sink of
+the run has been written. A failed or cancelled run deletes the hidden file and leaves the old
+file exactly as it was; readers never see half a file.
+
+**Existing files.** With \`if_exists: "fail"\` (the default) a run whose target exists stops before
+reading any data, and the studio shows the problem on this node while you edit. Use
+\`"overwrite"\` for files that are refreshed on every run, or put a param in the name
+(\`exports/orders_\${run_date}.csv\`) to keep one file per run.
+
+**Folders.** Missing folders on the path are created when the run starts. If the run then fails,
+those folders stay (empty).`,
+  example: {
+    description: 'A semicolon-separated export refreshed on every run, with European dates',
+    params: { path: 'exports/orders_${run_date}.csv', if_exists: 'overwrite', delimiter: ';', date_format: '%d/%m/%Y' },
+  },
+  check(p) {
+    return p.delimiter === p.quote ? [{ path: 'quote', message: 'the quote character cannot be the delimiter', hint: 'use " as the quote or pick another delimiter' }] : [];
+  },
+  sink(ctx) {
+    const p = ctx.params;
+    return fileSinkPlan(ctx, {
+      noun: 'CSV file',
+      options: {
+        FORMAT: 'csv',
+        DELIMITER: p.delimiter,
+        HEADER: p.header,
+        QUOTE: p.quote,
+        // DuckDB escapes with " whatever the quote is; doubling the quote is what readers expect.
+        ESCAPE: p.quote,
+        NULLSTR: p.null_string,
+        DATEFORMAT: p.date_format,
+        TIMESTAMPFORMAT: p.timestamp_format,
+        COMPRESSION: compressionFor(ctx.text(p.path)),
+      },
+    });
+  },
+});

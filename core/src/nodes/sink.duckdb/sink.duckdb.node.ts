@@ -1,0 +1,191 @@
+import { createHash } from 'node:crypto';
+import { lstat } from 'node:fs/promises';
+import { z } from 'zod';
+import { defineNode, type Column } from '../define.js';
+import { ident, literal, stringLiteral } from '../../compiler/sql.js';
+import { ensureParentFolder } from '../shared/file-sink.js';
+import type { Problem } from '../../util/errors.js';
+
+const STAGE_PREFIX = '_caudal_stage_';
+
+const params = z
+  .object({
+    database: z
+      .string()
+      .min(1)
+      .default('warehouse.duckdb')
+      .meta({
+        label: 'Database file',
+        help: 'A DuckDB database file, created if missing (with its folders). Relative paths resolve against the pipeline file\'s folder.',
+        widget: 'path',
+        placeholder: 'warehouse.duckdb',
+      }),
+    schema: z
+      .string()
+      .min(1)
+      .default('main')
+      .meta({ label: 'Schema', help: 'Created if missing.', widget: 'text', group: 'Table', placeholder: 'main' }),
+    table: z
+      .string()
+      .min(1)
+      .refine((t) => !t.toLowerCase().startsWith(STAGE_PREFIX), { message: `table names starting with ${STAGE_PREFIX} are reserved for staging` })
+      .meta({
+        label: 'Table',
+        help: 'Written exactly as typed (any characters, case kept); ${param} inserts a pipeline param.',
+        widget: 'text',
+        group: 'Table',
+        placeholder: 'orders',
+      }),
+    mode: z
+      .enum(['replace', 'append'])
+      .default('replace')
+      .meta({
+        label: 'Mode',
+        help: 'replace: the table holds exactly this run\'s rows. append: add the rows to the table (created on the first run); the columns must match.',
+        widget: 'select',
+        group: 'Table',
+      }),
+  })
+  .strict();
+
+/** One alias per database file: two sinks into the same file share the attachment (DuckDB allows one per file). */
+function aliasFor(file: string): string {
+  return `caudal_db_${createHash('sha256').update(file).digest('hex').slice(0, 12)}`;
+}
+
+/**
+ * A statement that raises (through DuckDB's error()) when writing would go wrong: the target is a
+ * view, or (append) the table's columns differ from the input's by name or type. It reads only the
+ * catalog, so it fails before any data is read.
+ */
+function guardSql(alias: string, schema: string, table: string, shown: string, columns: Column[], append: boolean): string {
+  const where = (nameCol: string) =>
+    `database_name = ${stringLiteral(alias)} AND lower(schema_name) = lower(${stringLiteral(schema)}) AND lower(${nameCol}) = lower(${stringLiteral(table)})`;
+  const isView = `EXISTS (SELECT 1 FROM duckdb_views() WHERE ${where('view_name')})`;
+  const viewMsg = stringLiteral(`cannot write ${shown}: it is a view; the DuckDB sink writes tables`);
+  if (!append) return `SELECT error(${viewMsg}) WHERE ${isView}`;
+  const inputRows = columns.map((c, i) => `(${stringLiteral(c.name)}, ${stringLiteral(c.type)}, ${literal(i)})`).join(', ');
+  const q = (col: string) => `'''' || ${col} || ''''`;
+  const mismatchMsg = stringLiteral(`cannot append to ${shown}: its columns differ from the input's: `);
+  const hint = stringLiteral(` (make the input match, e.g. with a Select or Derive node, or set mode to "replace" to recreate the table)`);
+  return `WITH target AS (
+  SELECT column_name AS name, data_type AS type, column_index AS pos FROM duckdb_columns() WHERE ${where('table_name')}
+),
+input(name, type, pos) AS (VALUES ${inputRows}),
+missing AS (SELECT string_agg(${q('name')}, ', ' ORDER BY pos) AS v FROM target WHERE lower(name) NOT IN (SELECT lower(name) FROM input)),
+extra AS (SELECT string_agg(${q('name')}, ', ' ORDER BY pos) AS v FROM input WHERE lower(name) NOT IN (SELECT lower(name) FROM target)),
+changed AS (
+  SELECT string_agg(${q('t.name')} || ' is ' || t.type || ' in the table but ' || i.type || ' in the input', ', ' ORDER BY t.pos) AS v
+  FROM target t JOIN input i ON lower(t.name) = lower(i.name) WHERE t.type <> i.type
+),
+problem AS (
+  SELECT CASE
+    WHEN ${isView} THEN ${viewMsg}
+    WHEN NOT EXISTS (SELECT 1 FROM target) THEN NULL
+    ELSE nullif(concat_ws('; ',
+      'the table has ' || missing.v || ', missing from the input',
+      'the input has ' || extra.v || ', missing from the table',
+      changed.v), '')
+  END AS v
+  FROM missing, extra, changed
+)
+SELECT error(CASE WHEN v LIKE 'cannot write %' THEN v ELSE ${mismatchMsg} || v || ${hint} END) FROM problem WHERE v IS NOT NULL`;
+}
+
+export const duckdbSinkNode = defineNode({
+  type: 'sink.duckdb',
+  version: 1,
+  category: 'sink',
+  title: 'Write DuckDB table',
+  description: 'Loads the input into a table of a DuckDB database file (the local warehouse), replacing or appending atomically.',
+  aliases: ['duckdb', 'warehouse', 'table', 'load', 'database', 'save'],
+  inputs: [{ name: 'in' }],
+  outputs: [],
+  params,
+  docs: `Loads the rows into a table of a DuckDB database file: by default \`warehouse.duckdb\` next to the
+pipeline, which any DuckDB client (the \`duckdb\` CLI, Python, DBeaver, another Caudal pipeline)
+can open.
+
+**Modes.** \`replace\` (the default) swaps in a new table holding exactly this run's rows, with the
+input's column names and types (indexes and constraints of the old table are not kept).
+\`append\` adds the rows to the table, creating it on the first run; the input must have the same
+columns as the table (any order, names compared without case) with the same types. Otherwise the
+sink fails before it writes anything, and the message lists the columns that differ, for example
+\`the input has 'discount', missing from the table; 'amount' is DECIMAL(10,2) in the table but DOUBLE in the input\`.
+
+**Atomic.** During the run the rows go to a staging table \`_caudal_stage_<run id>_<node id>\` in the
+same schema. Only when every sink of the run has been written does one transaction swap it in
+(replace) or insert it and drop it (append), so readers see the old table or the new one, never a
+mix. A failed or cancelled run drops the staging table and leaves the table as it was. A database
+file, folder or schema that the run had to create stays (empty) if the run fails.
+
+**Locking.** DuckDB lets one process write a database file at a time. The file is opened when this
+sink starts writing and closed (detached) when the run commits or rolls back, so the studio never
+keeps your warehouse locked; but while a run writes it, other programs cannot open it.`,
+  example: {
+    description: 'Keep a history of daily order snapshots in the local warehouse',
+    params: { database: 'warehouse.duckdb', schema: 'sales', table: 'orders_history', mode: 'append' },
+  },
+  async sink(ctx) {
+    const p = ctx.params;
+    const file = ctx.path(p.database);
+    const schema = ctx.text(p.schema);
+    const table = ctx.text(p.table);
+    const stageName = `${STAGE_PREFIX}${ctx.runId}_${ctx.nodeId}`;
+    const alias = aliasFor(file);
+    const db = ident(alias);
+    const targetRef = `${db}.${ident(schema)}.${ident(table)}`;
+    const stageRef = `${db}.${ident(schema)}.${ident(stageName)}`;
+    const shown = `${schema}.${table} in ${file}`;
+    const attach = `ATTACH IF NOT EXISTS ${stringLiteral(file)} AS ${db}`;
+    const detach = `DETACH DATABASE IF EXISTS ${db}`;
+    const input = ctx.input();
+
+    const preflight: Problem[] = [];
+    if ((await lstat(file).catch(() => undefined))?.isDirectory()) {
+      preflight.push({
+        code: 'destination_exists',
+        path: '',
+        nodeId: ctx.nodeId,
+        message: `node '${ctx.nodeId}': ${file} is a folder, not a DuckDB database file`,
+        hint: 'put a file name at the end of the database path (e.g. warehouse.duckdb)',
+      });
+    } else {
+      const parent = await ensureParentFolder(ctx, file, 'database');
+      if (parent) preflight.push(parent);
+    }
+
+    const stage = [attach];
+    if (schema.toLowerCase() !== 'main') stage.push(`CREATE SCHEMA IF NOT EXISTS ${db}.${ident(schema)}`);
+    stage.push(guardSql(alias, schema, table, shown, input.columns, p.mode === 'append'));
+    stage.push(`CREATE TABLE ${stageRef} AS SELECT * FROM ${input.ref}`);
+
+    // One transaction per sink: DuckDB writes one attached database per transaction, and this one
+    // touches only the warehouse file. ATTACH again because another sink into the same file may have
+    // committed (and detached) first.
+    const swap =
+      p.mode === 'replace'
+        ? [`DROP TABLE IF EXISTS ${targetRef};`, `ALTER TABLE ${stageRef} RENAME TO ${ident(table)};`]
+        : [
+            `CREATE TABLE IF NOT EXISTS ${targetRef} AS SELECT * FROM ${stageRef} WITH NO DATA;`,
+            `INSERT INTO ${targetRef} BY NAME SELECT * FROM ${stageRef};`,
+            `DROP TABLE ${stageRef};`,
+          ];
+    return {
+      target: `${file} (table ${schema}.${table})`,
+      preflight,
+      stage,
+      commit: [
+        { kind: 'sql', sql: attach },
+        { kind: 'sql', sql: ['BEGIN TRANSACTION;', ...swap, 'COMMIT;'].join('\n') },
+        { kind: 'sql', sql: detach },
+      ],
+      // Attach again (another sink into the same file may have detached it), then drop: one step,
+      // so a file that cannot be opened (it was never staged into) gives one warning, not two.
+      rollback: [
+        { kind: 'sql', sql: `${attach};\nDROP TABLE IF EXISTS ${stageRef}` },
+        { kind: 'sql', sql: detach },
+      ],
+    };
+  },
+});

@@ -1,0 +1,175 @@
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { inspect, pipeline, run, tempDir } from '../../../../test/support/pipeline.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await tempDir('caudal-sink-duckdb-');
+});
+
+const SRC = `SELECT range AS id, 'José' AS name FROM range(1000)`;
+const TABLE = 'My "Orders"';
+const TABLE_SQL = '"My ""Orders"""';
+
+function duckPipeline(params: Record<string, unknown>, query = SRC) {
+  return pipeline(
+    [
+      { id: 'src', type: 'transform.sql', params: { query } },
+      { id: 'load', type: 'sink.duckdb', params },
+    ],
+    ['src -> load'],
+  );
+}
+
+/**
+ * Opens the database file in the test's own DuckDB and closes it before returning. Opening it at
+ * all proves the run released the file; the run's worker is gone by then.
+ */
+async function inDb(file: string, sql: string): Promise<Record<string, unknown>[]> {
+  const instance = await DuckDBInstance.create(file);
+  try {
+    const conn = await instance.connect();
+    try {
+      return (await conn.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
+    } finally {
+      conn.closeSync();
+    }
+  } finally {
+    instance.closeSync();
+  }
+}
+
+const stageTables = (file: string) => inDb(file, `SELECT schema_name, table_name FROM duckdb_tables() WHERE table_name LIKE '\\_caudal\\_stage\\_%' ESCAPE '\\'`);
+
+describe('sink.duckdb', () => {
+  it('replace creates the database file, folders and table, then releases the file', async () => {
+    const file = path.join(dir, 'wh/new/warehouse.duckdb');
+    const { summary } = await run(duckPipeline({ database: 'wh/new/warehouse.duckdb', table: TABLE }), dir);
+    expect(summary.status).toBe('succeeded');
+    expect(summary.outputs).toEqual([{ nodeId: 'load', target: `${file} (table main.${TABLE})`, rows: 1000 }]);
+    expect(await readdir(path.dirname(file))).toEqual(['warehouse.duckdb']);
+    expect(await inDb(file, `SELECT count(*) AS n, count(DISTINCT id) AS ids, min(name) AS name FROM main.${TABLE_SQL}`)).toEqual([{ n: '1000', ids: '1000', name: 'José' }]);
+    expect(await inDb(file, `SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ${"'My \"Orders\"'"} ORDER BY column_index`)).toEqual([
+      { column_name: 'id', data_type: 'BIGINT' },
+      { column_name: 'name', data_type: 'VARCHAR' },
+    ]);
+    expect(await stageTables(file)).toEqual([]);
+  });
+
+  it('replace swaps in a table with the new rows and columns', async () => {
+    const file = path.join(dir, 'replace.duckdb');
+    await inDb(file, `CREATE TABLE ${TABLE_SQL} (old_col INTEGER); INSERT INTO ${TABLE_SQL} VALUES (1), (2)`);
+    const { summary } = await run(duckPipeline({ database: 'replace.duckdb', table: TABLE, mode: 'replace' }, `SELECT range AS k, range * 2 AS v FROM range(10)`), dir);
+    expect(summary.status).toBe('succeeded');
+    expect(await inDb(file, `SELECT count(*) AS n, sum(v) AS total FROM ${TABLE_SQL}`)).toEqual([{ n: '10', total: '90' }]);
+    expect(await inDb(file, `SELECT column_name FROM duckdb_columns() WHERE table_name = 'My "Orders"'`)).toEqual([{ column_name: 'k' }, { column_name: 'v' }]);
+    expect(await stageTables(file)).toEqual([]);
+  });
+
+  it('append adds the rows on every run (creating schema and table on the first)', async () => {
+    const file = path.join(dir, 'append.duckdb');
+    const doc = duckPipeline({ database: 'append.duckdb', schema: 'Sales Data', table: TABLE, mode: 'append' });
+    expect((await run(doc, dir)).summary.status).toBe('succeeded');
+    expect((await run(doc, dir)).summary.status).toBe('succeeded');
+    expect(await inDb(file, `SELECT count(*) AS n, count(DISTINCT id) AS ids FROM "Sales Data".${TABLE_SQL}`)).toEqual([{ n: '2000', ids: '1000' }]);
+    expect(await stageTables(file)).toEqual([]);
+  });
+
+  it('append matches columns by name, in any order and case', async () => {
+    const file = path.join(dir, 'byname.duckdb');
+    await inDb(file, `CREATE TABLE t (name VARCHAR, ID BIGINT); INSERT INTO t VALUES ('old', -1)`);
+    expect((await run(duckPipeline({ database: 'byname.duckdb', table: 't', mode: 'append' }), dir)).summary.status).toBe('succeeded');
+    expect(await inDb(file, `SELECT count(*) AS n, min(ID) AS lo, max(name) AS hi FROM t`)).toEqual([{ n: '1001', lo: '-1', hi: 'old' }]);
+  });
+
+  it('append with a different schema fails before reading, naming the columns, and changes nothing', async () => {
+    const file = path.join(dir, 'mismatch.duckdb');
+    await inDb(file, `CREATE TABLE ${TABLE_SQL} (id INTEGER, name VARCHAR, region VARCHAR); INSERT INTO ${TABLE_SQL} VALUES (1, 'a', 'eu')`);
+    const query = `SELECT range AS id, 'José' AS name, 0.1 AS discount FROM range(1000)`;
+    const { summary } = await run(duckPipeline({ database: 'mismatch.duckdb', table: TABLE, mode: 'append' }, query), dir);
+    expect(summary.status).toBe('failed');
+    const msg = summary.error!.message;
+    expect(msg).toContain(`cannot append to main.${TABLE}`);
+    expect(msg).toContain("the table has 'region', missing from the input");
+    expect(msg).toContain("the input has 'discount', missing from the table");
+    expect(msg).toContain("'id' is INTEGER in the table but BIGINT in the input");
+    expect(msg).toContain('mode to "replace"');
+    expect(summary.error!.nodeId).toBe('load');
+    expect(await inDb(file, `SELECT count(*) AS n FROM ${TABLE_SQL}`)).toEqual([{ n: '1' }]);
+    expect(await stageTables(file)).toEqual([]);
+  });
+
+  it('refuses to replace a view', async () => {
+    const file = path.join(dir, 'view.duckdb');
+    await inDb(file, `CREATE VIEW v AS SELECT 1 AS x`);
+    const { summary } = await run(duckPipeline({ database: 'view.duckdb', table: 'V' }), dir);
+    expect(summary.status).toBe('failed');
+    expect(summary.error!.message).toContain('cannot write main.V in');
+    expect(summary.error!.message).toContain('it is a view');
+    expect(await inDb(file, `SELECT x FROM v`)).toEqual([{ x: 1 }]);
+  });
+
+  it('two sinks into the same file share it and both commit', async () => {
+    const file = path.join(dir, 'shared.duckdb');
+    const doc = pipeline(
+      [
+        { id: 'src', type: 'transform.sql', params: { query: SRC } },
+        { id: 'a', type: 'sink.duckdb', params: { database: 'shared.duckdb', table: 'a' } },
+        { id: 'b', type: 'sink.duckdb', params: { database: 'shared.duckdb', table: 'b', mode: 'append' } },
+      ],
+      ['src -> a', 'src -> b'],
+    );
+    expect((await run(doc, dir)).summary.status).toBe('succeeded');
+    expect(await inDb(file, `SELECT (SELECT count(*) FROM a) AS a, (SELECT count(*) FROM b) AS b`)).toEqual([{ a: '1000', b: '1000' }]);
+    expect(await stageTables(file)).toEqual([]);
+  });
+
+  it('a failure while loading drops the staging table and leaves the table as it was', async () => {
+    const file = path.join(dir, 'fail.duckdb');
+    await inDb(file, `CREATE TABLE ${TABLE_SQL} AS SELECT 42 AS id`);
+    const query = `SELECT CASE WHEN range = 900 THEN CAST('x' AS INT) ELSE range END AS id FROM range(1000)`;
+    const { summary, events } = await run(duckPipeline({ database: 'fail.duckdb', table: TABLE }, query), dir);
+    expect(summary.status).toBe('failed');
+    expect(await inDb(file, `SELECT id FROM ${TABLE_SQL}`)).toEqual([{ id: 42 }]);
+    expect(await stageTables(file)).toEqual([]);
+    expect(events.filter((e) => e.type === 'log' && e.level === 'warn')).toEqual([]);
+    expect(existsSync(`${file}.wal`)).toBe(false);
+  });
+
+  it('a commit failing inside its transaction is rolled back and its staging table still dropped', async () => {
+    // 'first' replaces t with other columns; 'second' staged an append against the old t, so its
+    // INSERT fails inside the commit transaction.
+    const file = path.join(dir, 'commit-fails.duckdb');
+    await inDb(file, `CREATE TABLE t AS SELECT 1::BIGINT AS id, 'x' AS name`);
+    const doc = pipeline(
+      [
+        { id: 'src', type: 'transform.sql', params: { query: SRC } },
+        { id: 'other', type: 'transform.sql', params: { query: 'SELECT 7 AS k' } },
+        { id: 'first', type: 'sink.duckdb', params: { database: 'commit-fails.duckdb', table: 't' } },
+        { id: 'second', type: 'sink.duckdb', params: { database: 'commit-fails.duckdb', table: 't', mode: 'append' } },
+      ],
+      ['other -> first', 'src -> second'],
+    );
+    const { summary, events } = await run(doc, dir);
+    expect(summary.status).toBe('failed');
+    expect(summary.error!.message).toMatch(/does not have a column with name "id"/);
+    expect(events.filter((e) => e.type === 'log' && e.level === 'warn')).toEqual([]);
+    expect(await stageTables(file)).toEqual([]);
+    // The commit phase is sequential: 'first' had already committed (see DESIGN.md §4).
+    expect(await inDb(file, 'SELECT * FROM t')).toEqual([{ k: 7 }]);
+  });
+
+  it('inspect shows the staged load without touching the file', async () => {
+    const r = await inspect({ pipeline: duckPipeline({ database: 'never/created.duckdb', table: TABLE, mode: 'append' }), baseDir: dir });
+    expect(r.problems).toEqual([]);
+    const sink = r.nodes.find((n) => n.nodeId === 'load')!.sink!;
+    expect(sink.stage[0]).toMatch(/^ATTACH IF NOT EXISTS '.*never\/created\.duckdb' AS "caudal_db_[0-9a-f]{12}"$/);
+    expect(sink.stage.at(-1)).toMatch(/^CREATE TABLE "caudal_db_[0-9a-f]{12}"\."main"\."_caudal_stage_inspect_load" AS SELECT \* FROM "_n_src__out"$/);
+    expect(sink.commit[1]).toContain(`INSERT INTO "caudal_db_`);
+    expect(sink.commit[1]).toContain(`."main".${TABLE_SQL} BY NAME SELECT * FROM`);
+    expect(existsSync(path.join(dir, 'never'))).toBe(false);
+  });
+});

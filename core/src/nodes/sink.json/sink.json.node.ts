@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { defineNode } from '../define.js';
+import { compressionFor, fileSinkPlan, ifExistsParam, pathParam } from '../shared/file-sink.js';
+
+const params = z
+  .object({
+    path: pathParam('exports/orders.jsonl'),
+    if_exists: ifExistsParam,
+    format: z
+      .enum(['newline_delimited', 'array'])
+      .default('newline_delimited')
+      .meta({
+        label: 'Layout',
+        help: 'newline_delimited: one object per line (JSON Lines), streamable and appendable. array: one JSON array of objects, what browsers and many APIs expect.',
+        widget: 'select',
+        group: 'Format',
+      }),
+  })
+  .strict();
+
+export const jsonSinkNode = defineNode({
+  type: 'sink.json',
+  version: 1,
+  category: 'sink',
+  title: 'Write JSON',
+  description: 'Writes the input as JSON Lines or a JSON array, replacing the file atomically.',
+  aliases: ['json', 'jsonl', 'ndjson', 'json lines', 'export', 'save'],
+  inputs: [{ name: 'in' }],
+  outputs: [],
+  params,
+  docs: `Each row becomes an object whose keys are the column names, in column order. Numbers stay
+numbers (decimals keep every significant digit but drop trailing zeros: \`12.50\` is written
+\`12.5\`), \`NULL\` becomes \`null\`, dates and timestamps become ISO strings, lists become arrays and
+structs nested objects.
+
+With \`format: "newline_delimited"\` (the default, also known as JSON Lines or NDJSON) each line is
+one object and an empty input gives an empty file. With \`"array"\` the file is one array
+(\`[]\` for an empty input). A name ending in \`.gz\` or \`.zst\` is compressed with gzip or zstd.
+
+**Atomic.** The data is written to a hidden temp file next to the target and renamed into place only
+when every sink of the run has been written; a failed or cancelled run deletes the temp file and
+leaves the old file as it was. \`if_exists: "fail"\` (the default) stops a run whose target exists
+before it reads any data; \`"overwrite"\` replaces the file. Missing parent folders are created when
+the run starts (and stay, empty, if the run fails).`,
+  example: {
+    description: 'A JSON array for a web page, refreshed on every run',
+    params: { path: 'site/data/top_products.json', if_exists: 'overwrite', format: 'array' },
+  },
+  sink(ctx) {
+    const p = ctx.params;
+    return fileSinkPlan(ctx, {
+      noun: 'JSON file',
+      options: { FORMAT: 'json', ARRAY: p.format === 'array', COMPRESSION: compressionFor(ctx.text(p.path)) },
+    });
+  },
+});

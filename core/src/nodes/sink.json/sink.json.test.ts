@@ -1,0 +1,68 @@
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { pipeline, run, tempDir } from '../../../../test/support/pipeline.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await tempDir('caudal-sink-json-');
+});
+
+const SRC = `SELECT range AS id, 'José' AS name FROM range(1000)`;
+
+function jsonPipeline(params: Record<string, unknown>, query = SRC) {
+  return pipeline(
+    [
+      { id: 'src', type: 'transform.sql', params: { query } },
+      { id: 'out', type: 'sink.json', params },
+    ],
+    ['src -> out'],
+  );
+}
+
+const rows = Array.from({ length: 1000 }, (_, i) => ({ id: i, name: 'José' }));
+const leftovers = async () => (await readdir(dir, { recursive: true })).filter((f) => f.includes('.caudal-'));
+
+describe('sink.json', () => {
+  it('writes JSON Lines by default: one object per line', async () => {
+    const { summary } = await run(jsonPipeline({ path: 'out/orders.jsonl' }), dir);
+    expect(summary.status).toBe('succeeded');
+    expect(summary.outputs[0]?.rows).toBe(1000);
+    expect(await readFile(path.join(dir, 'out/orders.jsonl'), 'utf8')).toBe(rows.map((r) => JSON.stringify(r) + '\n').join(''));
+    expect(await leftovers()).toEqual([]);
+  });
+
+  it('writes one array with format: array, keeping types and nulls', async () => {
+    const query = `SELECT * FROM (VALUES (1, 12345678901234567890.12345::DECIMAL(38,5), DATE '2024-06-30', [1, 2], {'a': 'x'}, NULL::VARCHAR)) t(id, amount, d, list, obj, missing)`;
+    expect((await run(jsonPipeline({ path: 'typed.json', format: 'array' }, query), dir)).summary.status).toBe('succeeded');
+    const text = await readFile(path.join(dir, 'typed.json'), 'utf8');
+    expect(JSON.parse(text)).toEqual([{ id: 1, amount: Number('12345678901234567890.12345'), d: '2024-06-30', list: [1, 2], obj: { a: 'x' }, missing: null }]);
+    // Decimals keep all their digits (a double would round this one).
+    expect(text).toContain('"amount":12345678901234567890.12345,');
+
+    expect((await run(jsonPipeline({ path: 'all.json', format: 'array' }), dir)).summary.status).toBe('succeeded');
+    expect(JSON.parse(await readFile(path.join(dir, 'all.json'), 'utf8'))).toEqual(rows);
+  });
+
+  it('if_exists: fail keeps the file, overwrite replaces it', async () => {
+    const target = path.join(dir, 'kept.json');
+    await writeFile(target, '{"old":true}\n');
+    const failed = await run(jsonPipeline({ path: 'kept.json' }), dir);
+    expect(failed.summary.error?.problems?.map((p) => p.code)).toEqual(['destination_exists']);
+    expect(await readFile(target, 'utf8')).toBe('{"old":true}\n');
+
+    expect((await run(jsonPipeline({ path: 'kept.json', if_exists: 'overwrite', format: 'array' }), dir)).summary.status).toBe('succeeded');
+    expect(JSON.parse(await readFile(target, 'utf8'))).toEqual(rows);
+    expect(await leftovers()).toEqual([]);
+  });
+
+  it('a failing run leaves the old file and no temp file', async () => {
+    const target = path.join(dir, 'stays.json');
+    await writeFile(target, '[]');
+    const query = `SELECT CASE WHEN range = 900 THEN CAST('x' AS INT) ELSE range END AS id FROM range(1000)`;
+    const { summary } = await run(jsonPipeline({ path: 'stays.json', if_exists: 'overwrite' }, query), dir);
+    expect(summary.status).toBe('failed');
+    expect(await readFile(target, 'utf8')).toBe('[]');
+    expect(await leftovers()).toEqual([]);
+  });
+});
