@@ -34,6 +34,8 @@ export interface PlannedOutput {
   /** Quoted view name downstream nodes read. */
   ref: string;
   sql: string;
+  /** What a run executes (usually `sql`; see CompiledNode.runOutputs). */
+  runSql: string;
   columns: Column[];
   consumers: number;
 }
@@ -180,6 +182,7 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
         const rows = await db.rows(`DESCRIBE ${sql}`);
         return rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
       },
+      rows: (sql) => db.rows(sql),
       warn() {},
     };
 
@@ -213,7 +216,7 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
           await db.run(`CREATE OR REPLACE TEMP VIEW ${ref} AS\n${sql}`);
           const rows = await db.rows(`DESCRIBE SELECT * FROM ${ref}`);
           const consumers = (structure.graph.outgoing.get(id) ?? []).filter((e) => e.from.port === port.name && (!include || include.has(e.to.nodeId))).length;
-          node.outputs.push({ port: port.name, ref, sql, consumers, columns: rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) })) });
+          node.outputs.push({ port: port.name, ref, sql, runSql: compiled.runOutputs?.[port.name] ?? sql, consumers, columns: rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) })) });
         }
         const main = node.outputs[0];
         node.materialize = !!compiled.materialize || !!opts.materializeAll || (main !== undefined && main.consumers > 1);

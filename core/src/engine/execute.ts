@@ -67,6 +67,10 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
       emit({ type: 'warning', runId, message: 'the pipeline has no sink, so the run reads nothing and writes nothing; add a sink or use preview' });
     }
 
+    // Planning bound every view with its bind-time SQL; runs execute the run-time form where a node has one.
+    for (const node of plan.nodes) {
+      for (const o of node.outputs) if (o.runSql !== o.sql) await db.run(`CREATE OR REPLACE TEMP VIEW ${o.ref} AS\n${o.runSql}`);
+    }
     for (const node of plan.nodes) {
       checkCancel();
       current = node;

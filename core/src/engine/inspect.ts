@@ -13,7 +13,7 @@ export async function inspectPipeline(req: InspectRequest, db: Db, tempDir: stri
     nodes: plan.nodes.map((n) => ({
       nodeId: n.id,
       nodeType: n.type,
-      outputs: n.outputs.map((o) => ({ port: o.port, columns: o.columns, sql: o.sql })),
+      outputs: n.outputs.map((o) => ({ port: o.port, columns: o.columns, sql: o.runSql })),
       setup: (n.compiled?.setup ?? []).map((s) => (s.kind === 'sql' ? s.sql : `-- ${s.description}`)),
       sink: n.sink && {
         target: n.sink.target,

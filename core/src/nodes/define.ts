@@ -80,6 +80,8 @@ export interface CompileContext<P> {
   tempPath(name: string): string;
   /** Column names and types of a query, without running it. */
   describe(sql: string): Promise<Column[]>;
+  /** A small read-only query for facts compile needs (e.g. sniff_csv); rows as JSON-safe objects. */
+  rows(sql: string): Promise<Record<string, unknown>[]>;
   warn(message: string): void;
 }
 
@@ -106,6 +108,13 @@ export interface CompiledNode {
   /** Output port → SELECT statement over inputs / helper objects. */
   outputs: Record<string, string>;
   setup?: SetupStep[];
+  /**
+   * Output port → SQL to execute in a run when it differs from the SQL used to bind and preview.
+   * Example: a CSV source binds with its detected dialect stated explicitly (binding is then free)
+   * but runs with auto-detection, which also gives DuckDB's optimizer a row estimate for joins.
+   * Both must produce the same columns.
+   */
+  runOutputs?: Partial<Record<string, string>>;
   /** Forces the main output to be materialized (e.g. the result depends on random numbers). */
   materialize?: boolean;
 }
