@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../core/src/util/package-root.js';
@@ -123,5 +124,81 @@ describe('caudal CLI', () => {
     const r = await caudal(['run', file, '--param', 'min=lots']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/param 'min' expects a number, got "lots"/);
+  });
+
+  it('run: a failing node exits 1, names node and column, and leaves the destination as it was', async () => {
+    const dir = await tempDir();
+    await writeFile(path.join(dir, 'out.csv'), 'previous contents\n');
+    const file = await writePipeline(
+      dir,
+      'p.json',
+      base(
+        [
+          numbers,
+          { id: 'typed', type: 'transform.derive', params: { columns: [{ name: 'code', expression: "CAST(CASE WHEN n = 7 THEN 'seven' ELSE n::VARCHAR END AS INTEGER)" }] } },
+          { id: 'out', type: 'sink.csv', params: { path: 'out.csv', if_exists: 'overwrite' } },
+        ],
+        [
+          { from: 'nums:out', to: 'typed:in' },
+          { from: 'typed:out', to: 'out:in' },
+        ],
+      ),
+    );
+    const r = await caudal(['run', file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/node 'typed' \(transform\.derive\), column 'code' failed: .*Could not convert string 'seven' to INT32/);
+    expect(await readFile(path.join(dir, 'out.csv'), 'utf8')).toBe('previous contents\n');
+    expect((await readdir(dir)).sort()).toEqual(['out.csv', 'p.json']);
+  });
+
+  it('run: SIGINT cancels the running query, exits 130 and leaves the destination as it was', async () => {
+    const dir = await tempDir();
+    await writeFile(path.join(dir, 'big.parquet'), 'previous contents\n');
+    // Long enough that it is surely still running when the signal arrives (minutes on this machine).
+    const slow = { id: 'slow', type: 'transform.sql', params: { query: 'SELECT a.range AS x, b.range AS y FROM range(200000) a, range(200000) b' } };
+    const file = await writePipeline(
+      dir,
+      'p.json',
+      base([slow, { id: 'big', type: 'sink.parquet', params: { path: 'big.parquet', if_exists: 'overwrite' } }], [{ from: 'slow:out', to: 'big:in' }]),
+    );
+    let signalled = false;
+    const started = Date.now();
+    const r = await caudal(['run', file, '--json'], {
+      onStdout: (chunk, child) => {
+        if (!signalled && chunk.includes('"node_started"') && chunk.includes('"big"')) {
+          signalled = true;
+          setTimeout(() => child.kill('SIGINT'), 300);
+        }
+      },
+    });
+    expect(signalled).toBe(true);
+    expect(r.code).toBe(130);
+    expect(Date.now() - started).toBeLessThan(60_000);
+    const finished = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).at(-1);
+    expect(finished).toMatchObject({ type: 'run_finished', summary: { status: 'cancelled' } });
+    expect(await readFile(path.join(dir, 'big.parquet'), 'utf8')).toBe('previous contents\n');
+    expect((await readdir(dir)).sort()).toEqual(['big.parquet', 'p.json']);
+  });
+
+  it('run: relative paths resolve against the pipeline file, not the current directory', async () => {
+    const dir = await tempDir();
+    const project = path.join(dir, 'project');
+    await mkdir(path.join(project, 'data'), { recursive: true });
+    await writeFile(path.join(project, 'data', 'in.csv'), 'id,name\n1,José Muñoz\n2,Zoë\n');
+    const file = await writePipeline(
+      project,
+      'p.json',
+      base(
+        [
+          { id: 'src', type: 'source.csv', params: { path: 'data/in.csv' } },
+          { id: 'dst', type: 'sink.csv', params: { path: 'out/copy.csv' } },
+        ],
+        [{ from: 'src:out', to: 'dst:in' }],
+      ),
+    );
+    const r = await caudal(['run', file, '--quiet'], { cwd: os.tmpdir() });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(await readFile(path.join(project, 'out', 'copy.csv'), 'utf8')).toBe('id,name\n1,José Muñoz\n2,Zoë\n');
   });
 });
