@@ -97,6 +97,8 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
 
   const include = opts.targets ? upstreamClosure(structure.graph, opts.targets) : undefined;
   const literals = Object.fromEntries(Object.entries(paramValues).map(([k, v]) => [k, paramLiteral(v)]));
+  // Nodes ask for the same pattern more than once (files to convert, then the file to sniff).
+  const globs = new Map<string, Promise<string[]>>();
   const texts = Object.fromEntries(Object.entries(paramValues).map(([k, v]) => [k, String(v.value)]));
   const planned = new Map<string, PlannedNode>();
   const broken = new Set<string>(structure.problems.map((p) => p.nodeId).filter((x): x is string => !!x));
@@ -172,9 +174,13 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
       },
       text: interpolate,
       path: (p) => path.resolve(opts.baseDir, interpolate(p)),
-      async glob(pattern) {
-        const rows = await db.rows('SELECT file FROM glob(?) ORDER BY file', [pattern]);
-        return rows.map((r) => String(r.file));
+      glob(pattern) {
+        let files = globs.get(pattern);
+        if (!files) {
+          files = db.rows('SELECT file FROM glob(?) ORDER BY file', [pattern]).then((rows) => rows.map((r) => String(r.file)));
+          globs.set(pattern, files);
+        }
+        return files;
       },
       auxName: (suffix) => ident(`_n_${id}__aux_${suffix}`),
       tempPath: (name) => path.join(opts.tempDir, `${id}__${name}`),
