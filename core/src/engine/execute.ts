@@ -87,6 +87,13 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
         }
         checkCancel();
       }
+      for (const notice of node.compiled?.notices ?? []) {
+        const n = await db.count(notice.countSql);
+        if (n === 0) continue;
+        const connected = notice.port === undefined || req.pipeline.edges.some((e) => e.from === `${node.id}:${notice.port}`);
+        const dropped = connected ? '' : `; nothing is connected to '${notice.port}', so they are dropped: connect it to a sink to keep them`;
+        emit({ type: 'warning', runId, nodeId: node.id, message: `${notice.message.replaceAll('{count}', String(n))}${dropped}` });
+      }
       const main = node.outputs[0];
       if (node.materialize && main) {
         const table = ident(`_m_${node.id}`);

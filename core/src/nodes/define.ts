@@ -110,11 +110,17 @@ export interface CompiledNode {
   setup?: SetupStep[];
   /**
    * Output port → SQL to execute in a run when it differs from the SQL used to bind and preview.
-   * Example: a CSV source binds with its detected dialect stated explicitly (binding is then free)
-   * but runs with auto-detection, which also gives DuckDB's optimizer a row estimate for joins.
+   * Example: a CSV source binds with its detected dialect stated and detection off (binding is then
+   * free) but runs with detection on, which gives DuckDB's optimizer a row estimate for joins.
    * Both must produce the same columns.
    */
   runOutputs?: Partial<Record<string, string>>;
+  /**
+   * Counts taken after the setup steps of a run; a non-zero count becomes a warning event, e.g.
+   * "3 malformed rows were set aside". `{count}` in the message is replaced by the count. When
+   * `port` is given and nothing is connected to it, the warning says those rows are dropped.
+   */
+  notices?: Array<{ countSql: string; message: string; port?: string }>;
   /** Forces the main output to be materialized (e.g. the result depends on random numbers). */
   materialize?: boolean;
 }

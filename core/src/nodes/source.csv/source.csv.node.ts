@@ -309,7 +309,9 @@ on \`out\` and every problem becomes a row on the \`rejects\` output:
 | \`error\` | VARCHAR | what was wrong |
 | \`column\` | VARCHAR | the column that failed to convert, if any |
 
-Connect \`rejects\` to a sink to keep them. Rejecting reads the files completely into a temporary table
+Connect \`rejects\` to a sink to keep them. A run that sets rows aside says so with a warning
+("3 malformed rows of data/orders.csv were set aside on the 'rejects' port"), and adds that they are
+dropped when nothing is connected to \`rejects\`. Rejecting reads the files completely into a temporary table
 when the run starts (so does a preview of this node or of anything after it), and the node's row
 count is the number of good rows.
 
@@ -436,6 +438,7 @@ If no file matches the path, the node reports an \`io_error\` problem before any
         ].join('\n'),
       },
       setup,
+      notices: [{ countSql: `SELECT count(DISTINCT (scan_id, file_id, line)) FROM ${errorsTable}`, message: `{count} malformed rows of ${p.path} were set aside on the 'rejects' port`, port: 'rejects' }],
     };
   },
 });

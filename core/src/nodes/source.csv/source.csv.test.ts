@@ -303,12 +303,28 @@ describe('source.csv: malformed rows with on_error "reject"', () => {
       ],
       ['src -> good', 'src:rejects -> bad'],
     );
-    const { summary } = await run(doc, dir, { metrics: 'exact' });
+    const { summary, events } = await run(doc, dir, { metrics: 'exact' });
     expect(summary.error).toBeUndefined();
     const out = (id: string) => summary.nodes.find((n) => n.nodeId === id)?.rowsOut;
     expect(out('src')).toBe(3);
     expect(out('good')).toBe(3);
     expect(out('bad')).toBe(2);
+    expect(events.filter((e) => e.type === 'warning' && e.nodeId === 'src').map((e) => e.type === 'warning' && e.message)).toEqual([
+      "2 malformed rows of messy.csv were set aside on the 'rejects' port",
+    ]);
+  });
+
+  it('warns that rejected rows are dropped when nothing is connected to "rejects"', async () => {
+    const doc = pipeline(
+      [
+        { id: 'src', type: 'source.csv', params },
+        { id: 'good', type: 'transform.filter', params: { condition: 'amount > 0' } },
+      ],
+      ['src -> good'],
+    );
+    const { events } = await run(doc, dir);
+    const warning = events.find((e) => e.type === 'warning' && e.nodeId === 'src');
+    expect(warning).toMatchObject({ message: expect.stringMatching(/^2 malformed rows of messy\.csv were set aside .*nothing is connected to 'rejects', so they are dropped/) });
   });
 
   it('writes the good rows and the rejects to two CSV sinks in one run', async () => {
