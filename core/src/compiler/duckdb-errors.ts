@@ -67,9 +67,10 @@ export function explainDuckDbError(e: unknown, ctx: ErrorContext): Problem {
   const unknownTable = /Table with name ([^ ]+) does not exist/.exec(raw);
   if (unknownTable) {
     const name = unknownTable[1]!.replace(/^"|"$/g, '').replace(/!$/, '');
+    const field = fieldMentioning(ctx.exprFields, name) ?? onlyField(ctx);
     return {
       code: 'bind_error',
-      path: `${ctx.nodePath}.params`,
+      path: field ? `${ctx.nodePath}.params.${field}` : `${ctx.nodePath}.params`,
       nodeId: ctx.nodeId,
       message: `node '${ctx.nodeId}' reads '${name}', which is not one of its inputs${didYouMean(name, ctx.inputs)}`,
       hint: ctx.inputs.length > 0 ? `connected inputs: ${ctx.inputs.join(', ')}` : 'connect the node you want to read to this node',
@@ -93,5 +94,11 @@ export function explainDuckDbError(e: unknown, ctx: ErrorContext): Problem {
       message: `invalid SQL in node '${ctx.nodeId}': ${msg}`,
     };
   }
-  return { code: 'bind_error', path: `${ctx.nodePath}.params`, nodeId: ctx.nodeId, message: `node '${ctx.nodeId}': ${msg}` };
+  const field = onlyField(ctx);
+  return { code: 'bind_error', path: field ? `${ctx.nodePath}.params.${field}` : `${ctx.nodePath}.params`, nodeId: ctx.nodeId, message: `node '${ctx.nodeId}': ${msg}` };
+}
+
+/** When a node has a single SQL param, a binder error can only come from there. */
+function onlyField(ctx: ErrorContext): string | undefined {
+  return ctx.exprFields.length === 1 ? ctx.exprFields[0]!.field : undefined;
 }

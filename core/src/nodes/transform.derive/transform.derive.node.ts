@@ -33,7 +33,7 @@ export const deriveNode = defineNode({
   outputs: [{ name: 'out' }],
   params,
   docs: `Every expression is evaluated against the input row. When a name matches an input column
-(case-insensitive, as in DuckDB) the column is replaced where it stands; new columns are appended in
+(case-insensitive, as in DuckDB) the column is replaced where it stands, keeping its name; new columns are appended in
 the order given. Use a second Derive node to build on a derived column.`,
   example: {
     description: 'Revenue and a normalized status',
@@ -56,8 +56,10 @@ the order given. Use a second Derive node to build on a derived column.`,
   },
   compile(ctx) {
     const input = ctx.input();
-    const existing = new Set(input.columns.map((c) => c.name.toLowerCase()));
-    const exprs = ctx.params.columns.map((c, i) => ({ name: c.name, sql: ctx.expr(c.expression, `columns[${i}].expression`) }));
+    // DuckDB matches column names without regard to case, so 'STATUS' replaces 'status'; the
+    // replaced column keeps the input's spelling rather than turning into a second column.
+    const existing = new Map(input.columns.map((c) => [c.name.toLowerCase(), c.name]));
+    const exprs = ctx.params.columns.map((c, i) => ({ name: existing.get(c.name.toLowerCase()) ?? c.name, sql: ctx.expr(c.expression, `columns[${i}].expression`) }));
     const replaced = exprs.filter((e) => existing.has(e.name.toLowerCase()));
     const added = exprs.filter((e) => !existing.has(e.name.toLowerCase()));
     const parts: string[] = [];
