@@ -192,11 +192,21 @@ async function pinnedReadArgs(ctx: CompileContext<Params>, file: string): Promis
       skip: Number(sniffed.SkipRows ?? 0),
       header: sniffed.HasHeader === true,
       nullstr: p.null_strings?.length ? p.null_strings : undefined,
-      dateformat: text(sniffed.DateFormat) || undefined,
-      timestampformat: text(sniffed.TimestampFormat) || undefined,
+      dateformat: customFormat(text(sniffed.DateFormat), ISO_DATE),
+      timestampformat: customFormat(text(sniffed.TimestampFormat), ISO_TIMESTAMP),
     }),
     `columns := {${columns.map((c) => `${stringLiteral(c.name)}: ${stringLiteral(c.type)}`).join(', ')}}`,
   ];
+}
+
+// Formats DuckDB's own date and timestamp casts read without being told. Stating them anyway makes
+// every value go through the strptime parser instead: about 5% more CPU on a date-heavy file.
+const ISO_DATE = /^%Y-%m-%d$/;
+const ISO_TIMESTAMP = /^%Y-%m-%d[ T]%H:%M:%S(\.%[fgn])?$/;
+
+/** The detected format when it is one the default parser would not read, else undefined. */
+function customFormat(format: string, iso: RegExp): string | undefined {
+  return format && !iso.test(format) ? format : undefined;
 }
 
 /** `CASE x WHEN temp THEN original … END`: shows the user's file paths instead of transcoded copies. */

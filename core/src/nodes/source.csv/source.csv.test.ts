@@ -46,6 +46,8 @@ beforeAll(async () => {
   await write('wide_bad.csv', long.join('\n') + '\n');
   await write('messy.csv', 'id,name,amount\n1,Ann,10\n2,Bob,not a number\n3,Cy,30,extra\n4,Di,40\n5,"Ed ""the"" Best",50\n');
   await write('data_eu.csv', 'region,n\neu,1\n');
+  await write('dates_eu.csv', 'id,day,at\n1,31/12/2024,31/12/2024 23:59:58\n2,01/02/2025,01/02/2025 08:00:00\n');
+  await write('dates_iso.csv', 'id,day,at\n1,2024-12-31,2024-12-31 23:59:58.125\n2,2025-02-01,2025-02-01T08:00:00\n');
   await write('data_us.csv', 'region,n\nus,1\nus,2\n');
 });
 
@@ -60,6 +62,33 @@ describe('source.csv: format detection and explicit options', () => {
     ]);
     expect(r.rows).toHaveLength(3);
     expect(r.rows[0]).toMatchObject({ id: '1', name: 'Ann', amount: 10.5 });
+  });
+
+  it('reads detected day-first dates and timestamps the same way in previews and runs', async () => {
+    const r = await rowsOf({ path: 'dates_eu.csv' });
+    expect(r.columns.map((c) => c.type)).toEqual(['BIGINT', 'DATE', 'TIMESTAMP']);
+    expect(r.rows.map((x) => [x.day, x.at])).toEqual([
+      ['2024-12-31', '2024-12-31 23:59:58'],
+      ['2025-02-01', '2025-02-01 08:00:00'],
+    ]);
+    const doc = pipeline(
+      [
+        { id: 'src', type: 'source.csv', params: { path: 'dates_eu.csv' } },
+        { id: 'out', type: 'sink.csv', params: { path: 'out/dates_eu.csv', if_exists: 'overwrite' } },
+      ],
+      ['src -> out'],
+    );
+    expect((await run(doc, dir)).summary.status).toBe('succeeded');
+    expect(await readFile(path.join(dir, 'out/dates_eu.csv'), 'utf8')).toBe('id,day,at\n1,2024-12-31,2024-12-31 23:59:58\n2,2025-02-01,2025-02-01 08:00:00\n');
+  });
+
+  it('reads ISO dates and timestamps, with fractions and a T separator', async () => {
+    const r = await rowsOf({ path: 'dates_iso.csv' });
+    expect(r.columns.map((c) => c.type)).toEqual(['BIGINT', 'DATE', 'TIMESTAMP']);
+    expect(r.rows.map((x) => [x.day, x.at])).toEqual([
+      ['2024-12-31', '2024-12-31 23:59:58.125'],
+      ['2025-02-01', '2025-02-01 08:00:00'],
+    ]);
   });
 
   it('uses an explicit delimiter, quote, escape and header', async () => {
