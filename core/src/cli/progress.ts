@@ -56,6 +56,8 @@ export class ProgressPrinter {
         // Fused nodes run inside a downstream query; their rows are not counted (see --metrics).
         const rows = e.rowsOut === null ? (e.status === 'ok' ? ' (fused)' : '') : ` ${formatCount(e.rowsOut)} rows`;
         this.print(`  ${mark} ${e.nodeId.padEnd(20)} ${e.nodeType.padEnd(18)}${rows} ${formatMs(e.elapsedMs)}`);
+        if (e.metrics && Object.keys(e.metrics).length > 0)
+          this.print(`      ${Object.entries(e.metrics).map(([k, v]) => `${k}=${formatCount(v)}`).join('  ')}`);
         break;
       }
       case 'warning':

@@ -87,13 +87,6 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
         }
         checkCancel();
       }
-      for (const notice of node.compiled?.notices ?? []) {
-        const n = await db.count(notice.countSql);
-        if (n === 0) continue;
-        const connected = notice.port === undefined || req.pipeline.edges.some((e) => e.from === `${node.id}:${notice.port}`);
-        const dropped = connected ? '' : `; nothing is connected to '${notice.port}', so they are dropped: connect it to a sink to keep them`;
-        emit({ type: 'warning', runId, nodeId: node.id, message: `${notice.message.replaceAll('{count}', String(n))}${dropped}` });
-      }
       const main = node.outputs[0];
       if (node.materialize && main) {
         const table = ident(`_m_${node.id}`);
@@ -116,7 +109,15 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
         outputs.push({ nodeId: node.id, target: node.sink.target, rows: written });
       }
       if (main) rowsOut.set(`${node.id}:${main.port}`, out);
-      const s: NodeSummary = { nodeId: node.id, nodeType: node.type, status: 'ok', rowsIn, rowsOut: out, elapsedMs: Date.now() - t0, materialized: node.materialize };
+      for (const notice of node.compiled?.notices ?? []) {
+        const n = await db.count(notice.countSql);
+        if (n === 0) continue;
+        const connected = notice.port === undefined || req.pipeline.edges.some((e) => e.from === `${node.id}:${notice.port}`);
+        const dropped = connected ? '' : `; nothing is connected to '${notice.port}', so they are dropped: connect it to a sink to keep them`;
+        emit({ type: 'warning', runId, nodeId: node.id, message: `${notice.message.replaceAll('{count}', String(n))}${dropped}` });
+      }
+      const metrics = node.compiled?.metricsSql ? await readMetrics(db, node.compiled.metricsSql) : undefined;
+      const s: NodeSummary = { nodeId: node.id, nodeType: node.type, status: 'ok', rowsIn, rowsOut: out, elapsedMs: Date.now() - t0, materialized: node.materialize, ...(metrics ? { metrics } : {}) };
       summaries.push(s);
       emit({ type: 'node_finished', runId, ...s });
     }
@@ -153,6 +154,12 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
     emit({ type: 'run_finished', runId, summary: done });
     return done;
   }
+}
+
+/** The one row of a node's metrics query, as numbers (NULL counts as 0). */
+async function readMetrics(db: Db, sql: string): Promise<Record<string, number>> {
+  const [row] = await db.rows(sql);
+  return Object.fromEntries(Object.entries(row ?? {}).map(([k, v]) => [k, v === null || v === undefined ? 0 : Number(v)]));
 }
 
 async function withProgress<T>(db: Db, nodeId: string, runId: string, emit: (e: RunEvent) => void, fn: () => Promise<T>): Promise<T> {

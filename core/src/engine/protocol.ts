@@ -48,6 +48,8 @@ export interface NodeSummary {
   rowsOut: number | null;
   elapsedMs: number;
   materialized: boolean;
+  /** Node-specific figures (e.g. unmatched_keys), when the node reports any. */
+  metrics?: Record<string, number>;
 }
 
 export interface OutputSummary {

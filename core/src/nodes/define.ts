@@ -121,6 +121,13 @@ export interface CompiledNode {
    * `port` is given and nothing is connected to it, the warning says those rows are dropped.
    */
   notices?: Array<{ countSql: string; message: string; port?: string }>;
+  /**
+   * Figures reported with the node's result in a run (`node_finished.metrics`), e.g. unmatched keys
+   * or rows matched per rule: one query returning one row whose columns are the metrics (numbers).
+   * It runs after the node, so it reads the node's output again unless the node is materialized:
+   * keep it cheap, or read a helper table the node's setup already filled.
+   */
+  metricsSql?: string;
   /** Forces the main output to be materialized (e.g. the result depends on random numbers). */
   materialize?: boolean;
 }
