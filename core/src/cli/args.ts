@@ -13,6 +13,9 @@ export const options = {
   node: { type: 'string', multiple: true },
   port: { type: 'string' },
   limit: { type: 'string' },
+  type: { type: 'string' },
+  set: { type: 'string', multiple: true },
+  project: { type: 'string' },
 } as const;
 
 export function parse(args: string[]) {

@@ -9,6 +9,7 @@ import { parse, parseMemoryLimit, parseParams, parseThreads } from './args.js';
 import { EXIT } from './exit-codes.js';
 import { formatMs, formatProblems, formatTable } from './format.js';
 import { ProgressPrinter } from './progress.js';
+import { connectionsCommand } from './connections.js';
 
 const HELP = `caudal — run Caudal pipelines headless
 
@@ -17,6 +18,7 @@ Usage:
   caudal validate <pipeline.json> [options]     check structure, params and every expression against the data's schema
   caudal preview <pipeline.json> --node <id>    show the first rows of a node's output (sinks never run)
   caudal sql <pipeline.json> --node <id>        show the DuckDB SQL a node compiles to
+  caudal connections list|add|test|remove       manage named connections (secrets in the OS keychain)
   caudal --version
 
 Options:
@@ -29,6 +31,9 @@ Options:
       --node id           run: only this node and its upstream (repeatable); preview/sql: the node to show
       --port name         preview: output port (default: the node's first, e.g. out; rejects)
       --limit N           preview: rows to show (default 20)
+      --type T            connections add: the connection type (postgres)
+      --set key=value     connections add: a non-secret field, e.g. host=db.local (repeatable)
+      --project DIR       connections: use DIR/caudal.connections.json on top of the user's file
 
 Exit codes: 0 ok, 1 run failed, 2 invalid pipeline or usage, 3 quality error (reserved), 130 cancelled (SIGINT).
 Docs: docs/cli.md`;
@@ -50,6 +55,8 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
         return await previewCommand(rest, io);
       case 'sql':
         return await sqlCommand(rest, io);
+      case 'connections':
+        return await connectionsCommand(rest, io);
       case '--version':
       case '-v':
         io.stdout.write(`${packageVersion()}\n`);
@@ -61,7 +68,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
         io.stdout.write(HELP + '\n');
         return command === undefined ? EXIT.invalid : EXIT.ok;
       default:
-        throw new CaudalError('usage', `unknown command '${command}'`, { hint: 'commands: run, validate, preview, sql' });
+        throw new CaudalError('usage', `unknown command '${command}'`, { hint: 'commands: run, validate, preview, sql, connections' });
     }
   } catch (e) {
     const err = e instanceof CaudalError ? e : new CaudalError('execution', errorMessage(e));

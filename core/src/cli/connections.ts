@@ -1,0 +1,77 @@
+import path from 'node:path';
+import { ConnectionService } from '../connections/service.js';
+import { getConnectionType } from '../connections/registry.js';
+import { EnvSecretStore } from '../secrets/env-store.js';
+import { KeychainSecretStore } from '../secrets/keychain-store.js';
+import { CaudalError } from '../util/errors.js';
+import { parse, parseParams } from './args.js';
+import { EXIT } from './exit-codes.js';
+import { readSecrets } from './secret-input.js';
+
+interface Io {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  stdin?: NodeJS.ReadStream;
+}
+
+/** `caudal connections list | add | test | remove`. */
+export async function connectionsCommand(args: string[], io: Io): Promise<number> {
+  const [sub, ...rest] = args;
+  const { values, positionals } = parse(rest);
+  // Environment variables are read first so a headless run can override the keychain; `add` writes to the keychain.
+  const keychain = new KeychainSecretStore();
+  const service = new ConnectionService({ stores: [new EnvSecretStore(), keychain], writeStore: keychain, projectDir: values.project ? path.resolve(values.project) : undefined });
+  const name = positionals[0];
+  const needName = () => {
+    if (!name) throw new CaudalError('usage', `connections ${sub} needs a connection name`);
+    return name;
+  };
+  switch (sub) {
+    case 'list': {
+      const all = await service.list();
+      if (values.json) io.stdout.write(JSON.stringify(all) + '\n');
+      else if (all.length === 0) io.stdout.write('no connections yet: add one with `caudal connections add <name> --type postgres --set host=...`\n');
+      else
+        for (const c of all) {
+          const fields = Object.entries(c.fields).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+          const secrets = Object.entries(c.secrets).map(([k, has]) => `${k}: ${has ? 'stored' : 'not set'}`).join(', ');
+          io.stdout.write(`${c.name.padEnd(20)} ${c.type.padEnd(10)} ${fields}${secrets ? `  (${secrets})` : ''}\n`);
+        }
+      return EXIT.ok;
+    }
+    case 'add': {
+      const n = needName();
+      if (!values.type) throw new CaudalError('usage', 'connections add needs --type (e.g. --type postgres)');
+      const def = getConnectionType(values.type);
+      const fields: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(parseParams(values.set))) fields[k] = /^\d+$/.test(v) ? Number(v) : v;
+      const secrets = def ? await readSecrets(def.secrets, io.stdin ?? process.stdin, io.stderr) : {};
+      const info = await service.add(n, values.type, fields, secrets);
+      if (values.json) io.stdout.write(JSON.stringify(info) + '\n');
+      else if (!values.quiet) io.stderr.write(`✔ connection '${n}' saved to ${info.file}${Object.keys(secrets).length ? `; ${Object.keys(secrets).join(', ')} in the ${keychain.label}` : ''}\n`);
+      return EXIT.ok;
+    }
+    case 'test': {
+      const n = needName();
+      try {
+        const r = await service.test(n);
+        if (values.json) io.stdout.write(JSON.stringify({ name: n, ...r }) + '\n');
+        else io.stdout.write(`✔ ${n}: ${r.serverVersion}, connected in ${r.latencyMs} ms\n`);
+        return EXIT.ok;
+      } catch (e) {
+        if (!(e instanceof CaudalError) || e.kind !== 'io') throw e;
+        if (values.json) io.stdout.write(JSON.stringify({ type: 'error', error: e.toJSON() }) + '\n');
+        else io.stderr.write(`✘ ${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ''}`);
+        return EXIT.runFailed;
+      }
+    }
+    case 'remove': {
+      const n = needName();
+      await service.remove(n);
+      if (!values.quiet) io.stderr.write(`✔ connection '${n}' removed, with its secrets\n`);
+      return EXIT.ok;
+    }
+    default:
+      throw new CaudalError('usage', sub ? `unknown connections command '${sub}'` : 'connections needs a command', { hint: 'connections list | add | test | remove' });
+  }
+}

@@ -1,0 +1,60 @@
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { CaudalError, errorMessage } from '../util/errors.js';
+
+export const CONNECTIONS_FORMAT = 'caudal.connections/1';
+/** Project connections sit next to the pipelines under this name and override the user's by name. */
+export const PROJECT_FILE = 'caudal.connections.json';
+
+const entrySchema = z.looseObject({ type: z.string().min(1) });
+export const connectionsFileSchema = z
+  .object({
+    format: z.literal(CONNECTIONS_FORMAT),
+    connections: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'names use letters, digits, _ and -, starting with a letter or _'), entrySchema),
+  })
+  .strict();
+export type ConnectionsFile = z.infer<typeof connectionsFileSchema>;
+export type ConnectionEntry = z.infer<typeof entrySchema>;
+
+/** The user's connections file: $CAUDAL_CONFIG_DIR, else $XDG_CONFIG_HOME/caudal, else ~/.config/caudal. */
+export function userConnectionsPath(env: NodeJS.ProcessEnv = process.env): string {
+  const dir = env.CAUDAL_CONFIG_DIR || path.join(env.XDG_CONFIG_HOME || path.join(os.homedir(), '.config'), 'caudal');
+  return path.join(dir, 'connections.json');
+}
+
+export async function readConnectionsFile(file: string): Promise<ConnectionsFile> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { format: CONNECTIONS_FORMAT, connections: {} };
+    throw new CaudalError('io', `cannot read ${file}: ${errorMessage(e)}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new CaudalError('validation', `${file} is not valid JSON: ${errorMessage(e)}`, { hint: 'fix or remove the file; it holds no secrets' });
+  }
+  const r = connectionsFileSchema.safeParse(json);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new CaudalError('validation', `${file}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return r.data;
+}
+
+/** Writes atomically (temp file + rename) with owner-only permissions. */
+export async function writeConnectionsFile(file: string, doc: ConnectionsFile): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.caudal-${process.pid}.tmp`;
+  try {
+    await writeFile(tmp, JSON.stringify(doc, null, 2) + '\n', { mode: 0o600 });
+    await rename(tmp, file);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw new CaudalError('io', `cannot write ${file}: ${errorMessage(e)}`);
+  }
+}

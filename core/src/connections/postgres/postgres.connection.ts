@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { defineConnectionType } from '../connection-type.js';
+import { redact } from '../redact.js';
+
+export const postgresFields = z
+  .object({
+    host: z.string().min(1).default('localhost').meta({ label: 'Host' }),
+    port: z.int().min(1).max(65535).default(5432).meta({ label: 'Port' }),
+    database: z.string().min(1).meta({ label: 'Database' }),
+    user: z.string().min(1).meta({ label: 'User' }),
+    password: z.string().optional().meta({ label: 'Password', widget: 'text', help: 'Stored in the OS keychain, never in files.' }),
+    ssl: z.enum(['disable', 'require', 'verify-full']).default('disable').meta({ label: 'TLS', help: 'require: encrypt without checking the certificate; verify-full: encrypt and check it.' }),
+    connect_timeout_s: z.int().positive().default(10).meta({ label: 'Connect timeout (s)' }),
+  })
+  .strict();
+
+export type PostgresConfig = z.infer<typeof postgresFields>;
+
+/** node-postgres client options for a connection. */
+export function pgClientConfig(c: PostgresConfig) {
+  return {
+    host: c.host,
+    port: c.port,
+    database: c.database,
+    user: c.user,
+    password: c.password,
+    ssl: c.ssl === 'disable' ? false : { rejectUnauthorized: c.ssl === 'verify-full' },
+    connectionTimeoutMillis: c.connect_timeout_s * 1000,
+    application_name: 'caudal',
+  };
+}
+
+export const postgresConnection = defineConnectionType({
+  type: 'postgres',
+  label: 'PostgreSQL',
+  fields: postgresFields,
+  secrets: ['password'],
+  async test(config) {
+    const { default: pg } = await import('pg');
+    const client = new pg.Client(pgClientConfig(config));
+    const t0 = performance.now();
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ v: string }>("SELECT current_setting('server_version') AS v");
+      return { ok: true, serverVersion: `PostgreSQL ${rows[0]?.v ?? '?'}`, latencyMs: Math.round(performance.now() - t0) };
+    } catch (e) {
+      throw redact(e, [config.password]);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  },
+});

@@ -1,0 +1,124 @@
+import path from 'node:path';
+import type { SecretStore } from '../secrets/secret-store.js';
+import { resolveSecrets } from '../secrets/resolve.js';
+import { didYouMean } from '../util/suggest.js';
+import { CaudalError } from '../util/errors.js';
+import type { ConnectionTestResult } from './connection-type.js';
+import { type ConnectionEntry, PROJECT_FILE, readConnectionsFile, userConnectionsPath, writeConnectionsFile } from './file.js';
+import { connectionTypes, getConnectionType } from './registry.js';
+
+export interface ConnectionInfo {
+  name: string;
+  type: string;
+  /** Non-secret fields as stored. */
+  fields: Record<string, unknown>;
+  /** For each secret field: whether a store has it. Never the value. */
+  secrets: Record<string, boolean>;
+  /** The file the definition comes from. */
+  file: string;
+}
+
+export interface ConnectionServiceOptions {
+  /** Stores read in order (environment first, so a run can override the keychain). */
+  stores: readonly SecretStore[];
+  /** Where `add` writes secrets and `remove` deletes them (the OS keychain). */
+  writeStore: SecretStore;
+  /** Folder of a project (pipelines); its caudal.connections.json overrides the user's file. */
+  projectDir?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Named connections: non-secret fields in a connections file (per user, optionally per project),
+ * secret fields only in a SecretStore. The CLI and the studio's host API both use this.
+ */
+export class ConnectionService {
+  constructor(private readonly opts: ConnectionServiceOptions) {}
+
+  private get files(): string[] {
+    const user = userConnectionsPath(this.opts.env);
+    return this.opts.projectDir ? [user, path.join(this.opts.projectDir, PROJECT_FILE)] : [user];
+  }
+
+  /** Where `add` and `remove` write: the project file when a project is given, else the user's. */
+  private get writeFile(): string {
+    return this.files.at(-1)!;
+  }
+
+  async list(): Promise<ConnectionInfo[]> {
+    const merged = new Map<string, ConnectionInfo>();
+    for (const file of this.files) {
+      const doc = await readConnectionsFile(file);
+      for (const [name, entry] of Object.entries(doc.connections)) merged.set(name, await this.info(name, entry, file));
+    }
+    return [...merged.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async get(name: string): Promise<ConnectionInfo> {
+    const all = await this.list();
+    const found = all.find((c) => c.name === name);
+    if (!found)
+      throw new CaudalError('usage', `no connection named '${name}'${didYouMean(name, all.map((c) => c.name))}`, {
+        hint: all.length > 0 ? `known connections: ${all.map((c) => c.name).join(', ')}` : 'add one with `caudal connections add <name> --type postgres ...`',
+      });
+    return found;
+  }
+
+  /** Validates every field against the type, writes the non-secret ones to the file and the secret ones to the store. */
+  async add(name: string, type: string, fields: Record<string, unknown>, secrets: Record<string, string>): Promise<ConnectionInfo> {
+    const def = getConnectionType(type);
+    if (!def) throw new CaudalError('usage', `unknown connection type '${type}'${didYouMean(type, connectionTypes.map((t) => t.type))}`, { hint: `types: ${connectionTypes.map((t) => t.type).join(', ')}` });
+    for (const key of Object.keys(fields))
+      if (def.secrets.includes(key)) throw new CaudalError('usage', `'${key}' is a secret of ${def.label} connections and is never passed on the command line`, { hint: 'it is asked for at the prompt, or read from standard input' });
+    const parsed = def.fields.safeParse({ ...fields, ...secrets });
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new CaudalError('usage', `connection '${name}': field '${issue.path.join('.')}': ${issue.message}`);
+    }
+    const plain: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(parsed.data as Record<string, unknown>)) if (!def.secrets.includes(k) && v !== undefined) plain[k] = v;
+    for (const [field, value] of Object.entries(secrets)) await this.opts.writeStore.set(name, field, value);
+    const file = this.writeFile;
+    const doc = await readConnectionsFile(file);
+    doc.connections[name] = { type, ...plain } as ConnectionEntry;
+    await writeConnectionsFile(file, doc);
+    return this.info(name, doc.connections[name]!, file);
+  }
+
+  /** Removes the definition from the file it is in and its secrets from every writable store. */
+  async remove(name: string): Promise<void> {
+    const info = await this.get(name);
+    const doc = await readConnectionsFile(info.file);
+    delete doc.connections[name];
+    await writeConnectionsFile(info.file, doc);
+    const def = getConnectionType(info.type);
+    for (const field of def?.secrets ?? []) await this.opts.writeStore.delete(name, field);
+  }
+
+  async test(name: string): Promise<ConnectionTestResult> {
+    const info = await this.get(name);
+    const def = getConnectionType(info.type);
+    if (!def) throw new CaudalError('usage', `connection '${name}' has unknown type '${info.type}'`);
+    const wanted = def.secrets.filter((f) => info.secrets[f]);
+    const secrets = await resolveSecrets(name, wanted, this.opts.stores);
+    const config = def.fields.parse({ ...info.fields, ...secrets });
+    try {
+      return await def.test(config);
+    } catch (e) {
+      const err = e instanceof CaudalError ? e : new CaudalError('io', String(e));
+      throw new CaudalError('io', `connection '${name}' (${def.label}) failed: ${err.message}`, { hint: err.hint });
+    }
+  }
+
+  private async info(name: string, entry: ConnectionEntry, file: string): Promise<ConnectionInfo> {
+    const { type, ...fields } = entry;
+    const def = getConnectionType(type);
+    const secrets: Record<string, boolean> = {};
+    for (const field of def?.secrets ?? []) {
+      let has = false;
+      for (const store of this.opts.stores) if ((has = (await store.get(name, field).catch(() => undefined)) !== undefined)) break;
+      secrets[field] = has;
+    }
+    return { name, type, fields, secrets, file };
+  }
+}
