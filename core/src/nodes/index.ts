@@ -3,6 +3,24 @@ import { filterNode } from './transform.filter/transform.filter.node.js';
 import { selectNode } from './transform.select/transform.select.node.js';
 import { deriveNode } from './transform.derive/transform.derive.node.js';
 import { sqlNode } from './transform.sql/transform.sql.node.js';
+import { dedupeNode } from './transform.dedupe/transform.dedupe.node.js';
+import { fillNullsNode } from './transform.fill_nulls/transform.fill_nulls.node.js';
+import { cleanTextNode } from './transform.clean_text/transform.clean_text.node.js';
+import { rulesNode } from './transform.rules/transform.rules.node.js';
+import { castNode } from './transform.cast/transform.cast.node.js';
+import { mapValuesNode } from './transform.map_values/transform.map_values.node.js';
+import { parseDatesNode } from './transform.parse_dates/transform.parse_dates.node.js';
+import { pivotNode } from './transform.pivot/transform.pivot.node.js';
+import { unpivotNode } from './transform.unpivot/transform.unpivot.node.js';
+import { sortNode } from './transform.sort/transform.sort.node.js';
+import { limitNode } from './transform.limit/transform.limit.node.js';
+import { sampleNode } from './transform.sample/transform.sample.node.js';
+import { unionNode } from './transform.union/transform.union.node.js';
+import { splitNode } from './transform.split/transform.split.node.js';
+import { joinNode } from './transform.join/transform.join.node.js';
+import { lookupNode } from './transform.lookup/transform.lookup.node.js';
+import { windowNode } from './transform.window/transform.window.node.js';
+import { aggregateNode } from './transform.aggregate/transform.aggregate.node.js';
 import { csvSourceNode } from './source.csv/source.csv.node.js';
 import { parquetSourceNode } from './source.parquet/source.parquet.node.js';
 import { jsonSourceNode } from './source.json/source.json.node.js';
@@ -17,6 +35,24 @@ export const nodeDefinitions: readonly AnyNodeDefinition[] = [
   filterNode,
   deriveNode,
   sqlNode,
+  dedupeNode,
+  fillNullsNode,
+  cleanTextNode,
+  rulesNode,
+  castNode,
+  mapValuesNode,
+  parseDatesNode,
+  pivotNode,
+  unpivotNode,
+  sortNode,
+  limitNode,
+  sampleNode,
+  unionNode,
+  splitNode,
+  joinNode,
+  lookupNode,
+  windowNode,
+  aggregateNode,
   csvSourceNode,
   parquetSourceNode,
   jsonSourceNode,

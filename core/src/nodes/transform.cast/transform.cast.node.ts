@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import { defineNode } from '../define.js';
+import { ident } from '../../compiler/sql.js';
+import { checkDuckDbType } from '../source.csv/duckdb-types.js';
+import { compileConversions, inputSpelling, quoteValue, REASON_COLUMN, type Conversion } from './conversions.js';
+
+const params = z
+  .object({
+    columns: z
+      .array(
+        z
+          .object({
+            column: z.string().min(1).meta({ label: 'Column', widget: 'column' }),
+            type: z.string().min(1).meta({
+              label: 'New type',
+              help: 'A DuckDB type: VARCHAR, BIGINT, INTEGER, DOUBLE, DECIMAL(12,2), DATE, TIMESTAMP, BOOLEAN, …',
+              placeholder: 'BIGINT',
+            }),
+          })
+          .strict(),
+      )
+      .min(1)
+      .meta({ label: 'Columns', help: 'Each column is converted where it stands and keeps its name.', widget: 'list' }),
+    on_error: z.enum(['fail', 'null', 'reject']).default('fail').meta({
+      label: 'Values that do not convert',
+      help: '`fail` stops the run naming the column and the value. `null` turns them into NULL. `reject` sends the whole row, unchanged, to the `rejects` output with the reason.',
+      widget: 'select',
+      group: 'Errors',
+    }),
+  })
+  .strict();
+
+export const castNode = defineNode({
+  type: 'transform.cast',
+  version: 1,
+  category: 'transform',
+  title: 'Change column types',
+  description: 'Converts columns to other types, failing, nulling or setting aside the values that do not convert.',
+  aliases: ['convert', 'change type', 'type', 'to number', 'to integer', 'to date', 'try_cast', 'parse number'],
+  inputs: [{ name: 'in' }],
+  outputs: [
+    { name: 'out', description: 'Every column, the listed ones converted.' },
+    {
+      name: 'rejects',
+      label: 'Rejected rows',
+      description: `With \`on_error: "reject"\`: the rows with a value that did not convert, unchanged, plus \`${REASON_COLUMN}\`. Empty otherwise.`,
+    },
+  ],
+  params,
+  docs: `Each listed column is converted with DuckDB's \`CAST\` rules and keeps its name and position; the
+other columns pass through. Type names are checked before the run (\`BIGINT\`, \`DOUBLE\`,
+\`DECIMAL(12,2)\`, \`DATE\`, \`TIMESTAMP\`, \`BOOLEAN\`, \`VARCHAR\`, \`INTEGER[]\`, …), and so is every column name: an unknown
+one is reported with the closest name.
+
+**Conversion rules** are DuckDB's: text to integer accepts surrounding spaces and rounds \`'1.5'\` to 2;
+text to DATE wants \`YYYY-MM-DD\` (use *Parse dates* for other layouts); a number too large for the
+target type does not convert.
+
+**Values that do not convert** (\`on_error\`). A NULL is never a failure: it stays NULL.
+
+- \`fail\` (default): the run stops; the message names the node, the column and the value, e.g.
+  \`node 'typed' (transform.cast), column 'amount' failed: Conversion Error: Could not convert string 'abc' to INT32\`.
+- \`null\`: such values become NULL (DuckDB's \`TRY_CAST\`). No count is reported, as that would read the
+  data a second time; use \`reject\` to see them.
+- \`reject\`: a row with at least one value that does not convert goes, unchanged (original types), to the
+  \`rejects\` output with a \`${REASON_COLUMN}\` column such as \`column amount: 'abc' is not a valid INTEGER\`
+  (several failures in one row are joined with \`; \`). Every other row continues on \`out\`, converted.
+  Every input row lands on exactly one of the two. The input is materialized once in the run for this; a
+  warning gives the number of rows set aside, and \`node_finished.metrics.rows_rejected\` the same count.
+  The input must not already have a \`${REASON_COLUMN}\` column.
+
+The \`rejects\` output always has the input's columns plus \`${REASON_COLUMN}\` (VARCHAR), also when empty.`,
+  example: {
+    description: 'Numbers and dates read as text, bad rows set aside',
+    params: {
+      columns: [
+        { column: 'quantity', type: 'INTEGER' },
+        { column: 'unit_price', type: 'DECIMAL(12,2)' },
+        { column: 'order_date', type: 'DATE' },
+      ],
+      on_error: 'reject',
+    },
+  },
+  check(p) {
+    const out: Array<{ path: string; message: string; hint?: string }> = [];
+    const seen = new Set<string>();
+    p.columns.forEach((c, i) => {
+      const problem = checkDuckDbType(c.type);
+      if (problem) out.push({ path: `columns[${i}].type`, message: problem });
+      else if (/;|--|\/\*/.test(c.type)) out.push({ path: `columns[${i}].type`, message: `'${c.type}' is not a DuckDB type name` });
+      if (seen.has(c.column.toLowerCase())) out.push({ path: `columns[${i}].column`, message: `column '${c.column}' is listed twice`, hint: 'keep one entry per column' });
+      seen.add(c.column.toLowerCase());
+    });
+    return out;
+  },
+  compile(ctx) {
+    const input = ctx.input();
+    const convs: Conversion[] = ctx.params.columns.map((c) => {
+      const column = inputSpelling(input, c.column);
+      // The type text was checked by checkDuckDbType (a plain name, optional arguments and [] only).
+      const type = c.type.trim();
+      const col = ident(column);
+      return {
+        column,
+        safe: `TRY_CAST(${col} AS ${type})`,
+        // DuckDB's own error names the value and the column; the engine adds the node.
+        strict: `CAST(${col} AS ${type})`,
+        failed: `(${col} IS NOT NULL AND TRY_CAST(${col} AS ${type}) IS NULL)`,
+        reason: quoteValue(`column ${column}: '`, column, `' is not a valid ${type.toUpperCase()}`),
+      };
+    });
+    return compileConversions(ctx, convs, ctx.params.on_error);
+  },
+});

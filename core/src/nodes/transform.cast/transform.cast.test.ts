@@ -1,0 +1,163 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { inspect, pipeline, preview, problemsOf, run, tempDir } from '../../../../test/support/pipeline.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await tempDir('caudal-cast-');
+});
+
+const SRC = `SELECT * FROM (VALUES
+  (1, '10', '2025-01-31', 'José Muñoz'),
+  (2, ' 7 ', 'yesterday', 'Zoë'),
+  (3, 'abc', '2025-02-01', NULL),
+  (4, NULL, NULL, 'Ann'),
+  (5, '1e3', '2025-13-01', 'Bo')
+) t(id, "Qty Text", "Day", name)`;
+
+const castOver = (params: Record<string, unknown>, src = SRC) =>
+  pipeline(
+    [
+      { id: 'src', type: 'transform.sql', params: { query: src } },
+      { id: 'typed', type: 'transform.cast', params },
+    ],
+    ['src -> typed'],
+  );
+const QTY_DAY = [
+  { column: 'Qty Text', type: 'INTEGER' },
+  { column: 'day', type: 'DATE' },
+];
+
+const withSinks = (params: Record<string, unknown>, src = SRC) => {
+  const doc = castOver(params, src);
+  return pipeline(
+    [
+      ...doc.nodes,
+      { id: 'good', type: 'sink.csv', params: { path: 'good.csv', if_exists: 'overwrite' } },
+      { id: 'bad', type: 'sink.csv', params: { path: 'bad.csv', if_exists: 'overwrite' } },
+    ],
+    ['src -> typed', 'typed:out -> good', 'typed:rejects -> bad'],
+  );
+};
+
+describe('transform.cast', () => {
+  it('on_error "null" converts in place and turns values that do not convert into NULL', async () => {
+    const r = await preview(castOver({ columns: QTY_DAY, on_error: 'null' }), dir, 'typed');
+    expect(r.columns).toEqual([
+      { name: 'id', type: 'INTEGER' },
+      { name: 'Qty Text', type: 'INTEGER' },
+      { name: 'Day', type: 'DATE' },
+      { name: 'name', type: 'VARCHAR' },
+    ]);
+    expect(r.rows).toEqual([
+      { id: 1, 'Qty Text': 10, Day: '2025-01-31', name: 'José Muñoz' },
+      { id: 2, 'Qty Text': 7, Day: null, name: 'Zoë' },
+      { id: 3, 'Qty Text': null, Day: '2025-02-01', name: null },
+      { id: 4, 'Qty Text': null, Day: null, name: 'Ann' },
+      { id: 5, 'Qty Text': 1000, Day: null, name: 'Bo' },
+    ]);
+  });
+
+  it('on_error "reject" sends each row to exactly one of out and rejects, with the reason', async () => {
+    const params = { columns: QTY_DAY, on_error: 'reject' };
+    const out = await preview(castOver(params), dir, 'typed');
+    expect(out.rows).toEqual([
+      { id: 1, 'Qty Text': 10, Day: '2025-01-31', name: 'José Muñoz' },
+      { id: 4, 'Qty Text': null, Day: null, name: 'Ann' },
+    ]);
+    const rejects = await preview(castOver(params), dir, 'typed', { port: 'rejects' });
+    expect(rejects.columns.map((c) => `${c.name} ${c.type}`)).toEqual(['id INTEGER', 'Qty Text VARCHAR', 'Day VARCHAR', 'name VARCHAR', '_caudal_reason VARCHAR']);
+    expect(rejects.rows).toEqual([
+      { id: 2, 'Qty Text': ' 7 ', Day: 'yesterday', name: 'Zoë', _caudal_reason: "column Day: 'yesterday' is not a valid DATE" },
+      { id: 3, 'Qty Text': 'abc', Day: '2025-02-01', name: null, _caudal_reason: "column Qty Text: 'abc' is not a valid INTEGER" },
+      { id: 5, 'Qty Text': '1e3', Day: '2025-13-01', name: 'Bo', _caudal_reason: "column Day: '2025-13-01' is not a valid DATE" },
+    ]);
+    const ids = [...out.rows, ...rejects.rows].map((r) => r.id).sort();
+    expect(ids).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('joins several failures of one row in the reason', async () => {
+    const src = `SELECT * FROM (VALUES ('x', 'y')) t(a, b)`;
+    const r = await preview(castOver({ columns: [{ column: 'a', type: 'BIGINT' }, { column: 'b', type: 'DOUBLE' }], on_error: 'reject' }, src), dir, 'typed', { port: 'rejects' });
+    expect(r.rows).toEqual([{ a: 'x', b: 'y', _caudal_reason: "column a: 'x' is not a valid BIGINT; column b: 'y' is not a valid DOUBLE" }]);
+  });
+
+  it('in a run, rejects are counted in a warning and a metric, and both sinks get their rows', async () => {
+    const { summary, events } = await run(withSinks({ columns: QTY_DAY, on_error: 'reject' }), dir);
+    expect(summary.status).toBe('succeeded');
+    expect(summary.outputs.map((o) => [o.nodeId, o.rows])).toEqual([
+      ['good', 2],
+      ['bad', 3],
+    ]);
+    expect(summary.nodes.find((n) => n.nodeId === 'typed')?.metrics).toEqual({ rows_rejected: 3 });
+    expect(events.filter((e) => e.type === 'warning').map((e) => (e as { message: string }).message)).toEqual([
+      "3 rows with values that do not convert were set aside on the 'rejects' port",
+    ]);
+  });
+
+  it('on_error "fail" stops the run naming the node, the column and the value', async () => {
+    const src = `SELECT * FROM (VALUES (1, '10'), (2, NULL), (3, 'abc')) t(id, "Qty Text")`;
+    const { summary } = await run(withSinks({ columns: [{ column: 'Qty Text', type: 'INTEGER' }] }, src), dir);
+    expect(summary.status).toBe('failed');
+    expect(summary.error?.message).toContain("node 'typed' (transform.cast), column 'Qty Text' failed");
+    expect(summary.error?.message).toContain("Could not convert string 'abc' to INT32");
+  });
+
+  it('on_error "fail" lets NULLs through: NULL is not a failure', async () => {
+    const src = `SELECT * FROM (VALUES (1, '10'), (2, NULL)) t(id, q)`;
+    const r = await preview(castOver({ columns: [{ column: 'q', type: 'BIGINT' }] }, src), dir, 'typed');
+    expect(r.rows).toEqual([
+      { id: 1, q: '10' },
+      { id: 2, q: null },
+    ]);
+  });
+
+  it('an empty input gives empty outputs with the converted schema', async () => {
+    const src = `SELECT * FROM (VALUES ('1')) t(q) WHERE false`;
+    for (const on_error of ['fail', 'null', 'reject']) {
+      const doc = castOver({ columns: [{ column: 'q', type: 'SMALLINT' }], on_error }, src);
+      const out = await preview(doc, dir, 'typed');
+      expect(out.columns).toEqual([{ name: 'q', type: 'SMALLINT' }]);
+      expect(out.rows).toEqual([]);
+      expect((await preview(doc, dir, 'typed', { port: 'rejects' })).rows).toEqual([]);
+    }
+  });
+
+  it('reports an unknown column with the closest name, before running', async () => {
+    const problems = await problemsOf(castOver({ columns: [{ column: 'nmae', type: 'VARCHAR' }] }), dir);
+    expect(problems).toEqual([expect.objectContaining({ code: 'unknown_column', message: expect.stringContaining("unknown column 'nmae' in node 'typed' (did you mean 'name'?)") })]);
+  });
+
+  it('checks type names and duplicate columns before running', async () => {
+    const problems = await problemsOf(
+      castOver({
+        columns: [
+          { column: 'id', type: 'INTGER' },
+          { column: 'name', type: 'VARCHAR' },
+          { column: 'NAME', type: 'TEXT' },
+          { column: 'Day', type: 'DATE); DROP TABLE x; --' },
+        ],
+      }),
+      dir,
+    );
+    expect(problems.map((p) => [p.path, p.message])).toEqual([
+      ['nodes[1].params.columns[0].type', "node 'typed' (transform.cast): 'INTGER' is not a DuckDB type (did you mean 'INTEGER'?); use one such as VARCHAR, BIGINT, DOUBLE, DECIMAL(12,2), DATE, TIMESTAMP, BOOLEAN, INTEGER[]"],
+      ['nodes[1].params.columns[2].column', "node 'typed' (transform.cast): column 'NAME' is listed twice"],
+      ['nodes[1].params.columns[3].type', expect.stringContaining('is not a DuckDB type name')],
+    ]);
+  });
+
+  it('refuses reject mode when the input already has the reason column', async () => {
+    const src = `SELECT '1' AS q, 'old' AS _caudal_reason`;
+    const problems = await problemsOf(castOver({ columns: [{ column: 'q', type: 'INTEGER' }], on_error: 'reject' }, src), dir);
+    expect(problems).toEqual([expect.objectContaining({ path: 'nodes[1].params.on_error', message: expect.stringContaining("already has a column named '_caudal_reason'") })]);
+  });
+
+  it('compiles to readable SQL (snapshot)', async () => {
+    for (const on_error of ['fail', 'null', 'reject']) {
+      const result = await inspect({ pipeline: castOver({ columns: QTY_DAY, on_error }), baseDir: dir });
+      expect(result.problems).toEqual([]);
+      const node = result.nodes.find((n) => n.nodeId === 'typed')!;
+      expect({ setup: node.setup, outputs: Object.fromEntries(node.outputs.map((o) => [o.port, o.sql])) }).toMatchSnapshot(on_error);
+    }
+  });
+});

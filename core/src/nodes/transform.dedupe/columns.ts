@@ -1,0 +1,33 @@
+import type { Column, Relation } from '../define.js';
+import { CaudalError } from '../../util/errors.js';
+import { didYouMean } from '../../util/suggest.js';
+
+/**
+ * The input column a param names, matched as DuckDB does (exact spelling first, then ignoring
+ * case). An unknown name stops planning with the closest existing name, pointing at `path`
+ * (relative to the node's params, e.g. `keys[1]`). Shared by the cleaning nodes.
+ */
+export function findColumn(nodeId: string, input: Relation, name: string, path: string): Column {
+  const hit = input.columns.find((c) => c.name === name) ?? input.columns.find((c) => c.name.toLowerCase() === name.toLowerCase());
+  if (hit) return hit;
+  const names = input.columns.map((c) => c.name);
+  const message = `unknown column '${name}' in node '${nodeId}'${didYouMean(name, names)}`;
+  const hint = names.length > 0 ? `input columns: ${names.join(', ')}` : undefined;
+  throw new CaudalError('validation', message, { nodeId, column: name, hint, problems: [{ code: 'unknown_column', path: `params.${path}`, message, hint, column: name }] });
+}
+
+/** A plan-time problem with one param (wrong type of column, a value that does not convert). */
+export function paramError(nodeId: string, path: string, message: string, hint?: string, column?: string): CaudalError {
+  return new CaudalError('validation', message, { nodeId, column, hint, problems: [{ code: 'invalid_param', path: `params.${path}`, message, hint, column }] });
+}
+
+/** Names that appear twice in a list, compared as DuckDB compares identifiers (ignoring case). */
+export function duplicateIndexes(names: readonly string[]): number[] {
+  const seen = new Set<string>();
+  const out: number[] = [];
+  names.forEach((n, i) => {
+    if (seen.has(n.toLowerCase())) out.push(i);
+    seen.add(n.toLowerCase());
+  });
+  return out;
+}

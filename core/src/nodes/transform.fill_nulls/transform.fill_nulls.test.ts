@@ -1,0 +1,183 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { inspect, pipeline, preview, problemsOf, tempDir } from '../../../../test/support/pipeline.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await tempDir('caudal-fill-');
+});
+
+const SRC = `SELECT * FROM (VALUES
+  (1::INTEGER, 'A', DATE '2025-01-01', 10::INTEGER, 'José Muñoz', 1.5::DOUBLE),
+  (2, 'A', DATE '2025-01-02', NULL, NULL, NULL),
+  (3, 'A', DATE '2025-01-03', 13, 'Zoë', 2.5),
+  (4, 'B', DATE '2025-01-01', NULL, NULL, 4.0),
+  (5, 'B', DATE '2025-01-02', 20, 'Zoë', NULL),
+  (6, NULL, DATE '2025-01-01', NULL, 'x', NULL)
+) t(id, "Group", day, qty, name, price)`;
+
+const fillOver = (params: Record<string, unknown>, query = SRC) =>
+  pipeline(
+    [
+      { id: 'src', type: 'transform.sql', params: { query } },
+      { id: 'fill', type: 'transform.fill_nulls', params },
+    ],
+    ['src -> fill'],
+  );
+type Row = Record<string, unknown>;
+const rowsOf = async (params: Record<string, unknown>, query = SRC) => (await preview(fillOver(params, query), dir, 'fill')).rows.sort((a: Row, b: Row) => Number(a.id) - Number(b.id));
+const column = async (params: Record<string, unknown>, name: string) => (await rowsOf(params)).map((r) => r[name]);
+const messages = async (params: Record<string, unknown>) => (await problemsOf(fillOver(params), dir)).map((p) => `${p.path}: ${p.message}`);
+
+describe('transform.fill_nulls', () => {
+  it('fills constants converted to each column type, leaving other values and columns alone', async () => {
+    const r = await preview(
+      fillOver({
+        rules: [
+          { column: 'qty', strategy: 'constant', value: 0 },
+          { column: 'name', strategy: 'constant', value: 'unknown' },
+          { column: 'price', strategy: 'constant', value: '9.5' },
+          { column: 'day', strategy: 'constant', value: '2000-01-01' },
+        ],
+      }),
+      dir,
+      'fill',
+    );
+    expect(r.columns.map((c) => `${c.name} ${c.type}`)).toEqual(['id INTEGER', 'Group VARCHAR', 'day DATE', 'qty INTEGER', 'name VARCHAR', 'price DOUBLE']);
+    expect(r.rows.sort((a, b) => Number(a.id) - Number(b.id))).toEqual([
+      { id: 1, Group: 'A', day: '2025-01-01', qty: 10, name: 'José Muñoz', price: 1.5 },
+      { id: 2, Group: 'A', day: '2025-01-02', qty: 0, name: 'unknown', price: 9.5 },
+      { id: 3, Group: 'A', day: '2025-01-03', qty: 13, name: 'Zoë', price: 2.5 },
+      { id: 4, Group: 'B', day: '2025-01-01', qty: 0, name: 'unknown', price: 4 },
+      { id: 5, Group: 'B', day: '2025-01-02', qty: 20, name: 'Zoë', price: 9.5 },
+      { id: 6, Group: null, day: '2025-01-01', qty: 0, name: 'x', price: 9.5 },
+    ]);
+  });
+
+  it('reports a constant that does not convert to the column type before the run, naming the column', async () => {
+    expect(await messages({ rules: [{ column: 'qty', strategy: 'constant', value: 'lots' }] })).toEqual([
+      `nodes[1].params.rules[0].value: node 'fill': the fill value "lots" for column 'qty' does not convert to its type INTEGER`,
+    ]);
+  });
+
+  it('fills with the mean, median and mode of the whole column, rounded to the column type', async () => {
+    const r = await rowsOf({
+      rules: [
+        { column: 'qty', strategy: 'mean' }, // (10 + 13 + 20) / 3 = 14.33 → 14
+        { column: 'price', strategy: 'median' }, // 1.5, 2.5, 4 → 2.5
+        { column: 'name', strategy: 'mode' }, // Zoë twice
+      ],
+    });
+    expect(r.map((x) => [x.qty, x.price, x.name])).toEqual([
+      [10, 1.5, 'José Muñoz'],
+      [14, 2.5, 'Zoë'],
+      [13, 2.5, 'Zoë'],
+      [14, 4, 'Zoë'],
+      [20, 2.5, 'Zoë'],
+      [14, 2.5, 'x'],
+    ]);
+  });
+
+  it('computes statistics per group; a tie for the mode goes to the smallest value; an all-NULL group stays NULL', async () => {
+    const r = await rowsOf({
+      partition_by: ['Group'],
+      rules: [
+        { column: 'qty', strategy: 'mean' }, // A: (10 + 13) / 2 = 11.5 → 12, B: 20, NULL group: no values
+        { column: 'name', strategy: 'mode' }, // A: 'José Muñoz' and 'Zoë' once each → 'José Muñoz'
+      ],
+    });
+    expect(r.map((x) => [x.id, x.qty, x.name])).toEqual([
+      [1, 10, 'José Muñoz'],
+      [2, 12, 'José Muñoz'],
+      [3, 13, 'Zoë'],
+      [4, 20, 'Zoë'],
+      [5, 20, 'Zoë'],
+      [6, null, 'x'],
+    ]);
+  });
+
+  it('fills down and up within groups, in the order given', async () => {
+    const base = { partition_by: ['Group'], order_by: [{ column: 'day' }] };
+    expect(await column({ ...base, rules: [{ column: 'qty', strategy: 'previous' }] }, 'qty')).toEqual([10, 10, 13, null, 20, null]);
+    expect(await column({ ...base, rules: [{ column: 'qty', strategy: 'next' }] }, 'qty')).toEqual([10, 13, 13, 20, 20, null]);
+    // descending: the "previous" row of id 2 is now id 3
+    expect(await column({ ...base, order_by: [{ column: 'day', direction: 'desc' }], rules: [{ column: 'qty', strategy: 'previous' }] }, 'qty')).toEqual([10, 13, 13, 20, 20, null]);
+  });
+
+  it('without groups, previous/next run over the whole input', async () => {
+    expect(await column({ order_by: [{ column: 'id' }], rules: [{ column: 'price', strategy: 'previous' }] }, 'price')).toEqual([1.5, 1.5, 2.5, 4, 4, 4]);
+  });
+
+  it('breaks ties in the order by the other columns, so the result does not depend on the input order', async () => {
+    const q = `SELECT * FROM (VALUES (1::INTEGER, 1::INTEGER, 'b'), (2, 1, 'a'), (3, 2, NULL)) t(id, d, v)`;
+    const params = { order_by: [{ column: 'd' }], rules: [{ column: 'v', strategy: 'previous' }] };
+    // rows 1 and 2 tie on d; among them id 1 sorts first, so row 2 is "last" before row 3
+    expect((await rowsOf(params, q)).map((r) => r.v)).toEqual(['b', 'a', 'a']);
+    expect((await rowsOf(params, `SELECT * FROM (${q}) ORDER BY id DESC`)).map((r) => r.v)).toEqual(['b', 'a', 'a']);
+  });
+
+  it('drops rows first, then takes statistics from the rows that remain', async () => {
+    const r = await rowsOf({ rules: [{ column: 'name', strategy: 'drop_row' }, { column: 'price', strategy: 'mean' }] });
+    // remaining prices 1.5, 2.5 (ids 1, 3) → mean 2
+    expect(r.map((x) => [x.id, x.price])).toEqual([
+      [1, 1.5],
+      [3, 2.5],
+      [5, 2],
+      [6, 2],
+    ]);
+  });
+
+  it('keeps an input column whose name looks like the helper the grouped mode uses', async () => {
+    const q = `SELECT 1::INTEGER AS id, 'A' AS g, NULL::VARCHAR AS v, 7 AS _caudal_mode_count_0 UNION ALL SELECT 2, 'A', 'x', 8`;
+    const r = await preview(fillOver({ partition_by: ['g'], rules: [{ column: 'v', strategy: 'mode' }] }, q), dir, 'fill');
+    expect(r.columns.map((c) => c.name)).toEqual(['id', 'g', 'v', '_caudal_mode_count_0']);
+    expect(r.rows.sort((a, b) => Number(a.id) - Number(b.id))).toEqual([
+      { id: 1, g: 'A', v: 'x', _caudal_mode_count_0: 7 },
+      { id: 2, g: 'A', v: 'x', _caudal_mode_count_0: 8 },
+    ]);
+  });
+
+  it('an empty input gives an empty output with the same columns', async () => {
+    const r = await preview(fillOver({ rules: [{ column: 'qty', strategy: 'mean' }, { column: 'name', strategy: 'mode' }] }, `${SRC} WHERE false`), dir, 'fill');
+    expect(r.rows).toEqual([]);
+    expect(r.columns.map((c) => c.name)).toEqual(['id', 'Group', 'day', 'qty', 'name', 'price']);
+  });
+
+  it('refuses a mean of a text column, naming it', async () => {
+    expect(await messages({ rules: [{ column: 'name', strategy: 'mean' }] })).toEqual([
+      "nodes[1].params.rules[0].strategy: node 'fill': column 'name' is VARCHAR; the mean needs a numeric column",
+    ]);
+  });
+
+  it('reports unknown columns with the closest name, and rules that cannot work', async () => {
+    expect(await messages({ rules: [{ column: 'quantity', strategy: 'mean' }, { column: 'qty', strategy: 'mean' }] })).toEqual([
+      expect.stringMatching(/^nodes\[1\]\.params\.rules\[0\]\.column: unknown column 'quantity' in node 'fill'/),
+    ]);
+    expect(await messages({ partition_by: ['grup'], rules: [{ column: 'qty', strategy: 'mean' }] })).toEqual([
+      "nodes[1].params.partition_by[0]: unknown column 'grup' in node 'fill' (did you mean 'Group'?)",
+    ]);
+    expect(await messages({ rules: [{ column: 'qty', strategy: 'previous' }, { column: 'name', strategy: 'constant' }, { column: 'QTY', strategy: 'mean', value: 1 }] })).toEqual([
+      "nodes[1].params.rules[2].column: node 'fill' (transform.fill_nulls): column 'QTY' has two rules",
+      "nodes[1].params.order_by: node 'fill' (transform.fill_nulls): filling 'qty' with the previous value needs an order",
+      "nodes[1].params.rules[1].value: node 'fill' (transform.fill_nulls): a constant fill for 'name' needs a value",
+      'nodes[1].params.rules[2].value: node \'fill\' (transform.fill_nulls): a value is only used with the "constant" strategy, not "mean"',
+    ]);
+  });
+
+  it('compiles to one SELECT * REPLACE with coalesce per column', async () => {
+    const result = await inspect({
+      pipeline: fillOver({
+        partition_by: ['Group'],
+        order_by: [{ column: 'day' }],
+        rules: [
+          { column: 'qty', strategy: 'previous' },
+          { column: 'price', strategy: 'constant', value: 0 },
+          { column: 'name', strategy: 'mode' },
+          { column: 'id', strategy: 'drop_row' },
+        ],
+      }),
+      baseDir: dir,
+    });
+    expect(result.problems).toEqual([]);
+    expect(result.nodes.find((n) => n.nodeId === 'fill')!.outputs[0]!.sql).toMatchSnapshot();
+  });
+});

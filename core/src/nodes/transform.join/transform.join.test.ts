@@ -1,0 +1,176 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { CompileContext, Relation } from '../define.js';
+import type { RunEvent } from '../../engine/protocol.js';
+import { joinNode } from './transform.join.node.js';
+import { inspect, pipeline, preview, problemsOf, run, tempDir } from '../../../../test/support/pipeline.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await tempDir('caudal-join-');
+});
+
+const ORDERS = `SELECT * FROM (VALUES (1::INTEGER, 10::INTEGER, 'fr', 'o1'), (2, 20, 'fr', 'o2'), (3, 10, 'de', 'o3'), (4, 99, 'fr', 'o4'), (5, NULL, 'fr', 'o5')) t(order_id, "Customer Id", shop, note)`;
+const CUSTOMERS = `SELECT * FROM (VALUES (10::BIGINT, 'fr', 'José Muñoz', 'vip'), (20, 'fr', 'Zoë', NULL), (30, 'fr', 'Ann', 'new'), (NULL, 'fr', 'Null Key', 'x')) t(id, shop, name, note)`;
+const joinOver = (params: Record<string, unknown>, left = ORDERS, right = CUSTOMERS) =>
+  pipeline(
+    [
+      { id: 'orders', type: 'transform.sql', params: { query: left } },
+      { id: 'customers', type: 'transform.sql', params: { query: right } },
+      { id: 'j', type: 'transform.join', params },
+    ],
+    ['orders -> j:left', 'customers -> j:right'],
+  );
+const byId = (a: Record<string, unknown>, b: Record<string, unknown>) => Number(a.order_id ?? 1e9) - Number(b.order_id ?? 1e9) || String(a.name).localeCompare(String(b.name));
+const result = async (params: Record<string, unknown>, left = ORDERS, right = CUSTOMERS) => {
+  const r = await preview(joinOver(params, left, right), dir, 'j');
+  return { columns: r.columns.map((c) => `${c.name} ${c.type}`), rows: [...r.rows].sort(byId) };
+};
+const ON = [{ left: 'Customer Id', right: 'id' }];
+
+describe('transform.join', () => {
+  it('inner: matching rows, left columns first, key once under its left name, clashing right names suffixed', async () => {
+    expect(await result({ on: ON })).toEqual({
+      columns: ['order_id INTEGER', 'Customer Id INTEGER', 'shop VARCHAR', 'note VARCHAR', 'shop_right VARCHAR', 'name VARCHAR', 'note_right VARCHAR'],
+      rows: [
+        { order_id: 1, 'Customer Id': 10, shop: 'fr', note: 'o1', shop_right: 'fr', name: 'José Muñoz', note_right: 'vip' },
+        { order_id: 2, 'Customer Id': 20, shop: 'fr', note: 'o2', shop_right: 'fr', name: 'Zoë', note_right: null },
+        { order_id: 3, 'Customer Id': 10, shop: 'de', note: 'o3', shop_right: 'fr', name: 'José Muñoz', note_right: 'vip' },
+      ],
+    });
+  });
+
+  it('left: every left row; unmatched and NULL keys get NULL right columns', async () => {
+    const r = await result({ kind: 'left', on: ON, suffix: '_c' });
+    expect(r.columns.slice(4)).toEqual(['shop_c VARCHAR', 'name VARCHAR', 'note_c VARCHAR']);
+    expect(r.rows.map((x) => [x.order_id, x['Customer Id'], x.name])).toEqual([
+      [1, 10, 'José Muñoz'],
+      [2, 20, 'Zoë'],
+      [3, 10, 'José Muñoz'],
+      [4, 99, null],
+      [5, null, null],
+    ]);
+  });
+
+  it('right: every right row, the key taken from the right side', async () => {
+    const r = await result({ kind: 'right', on: ON });
+    expect(r.columns[1]).toBe('Customer Id BIGINT');
+    expect(r.rows.map((x) => [x.order_id, x['Customer Id'], x.name])).toEqual([
+      [1, '10', 'José Muñoz'],
+      [2, '20', 'Zoë'],
+      [3, '10', 'José Muñoz'],
+      [null, '30', 'Ann'],
+      [null, null, 'Null Key'],
+    ]);
+  });
+
+  it('full: rows of both sides, the key coalesced so unmatched rows keep theirs', async () => {
+    const r = await result({ kind: 'full', on: ON });
+    expect(r.columns[1]).toBe('Customer Id BIGINT');
+    expect(r.rows.map((x) => [x.order_id, x['Customer Id'], x.name])).toEqual([
+      [1, '10', 'José Muñoz'],
+      [2, '20', 'Zoë'],
+      [3, '10', 'José Muñoz'],
+      [4, '99', null],
+      [5, null, null],
+      [null, '30', 'Ann'],
+      [null, null, 'Null Key'],
+    ]);
+  });
+
+  it('semi and anti: left rows with / without a match, left columns only, never repeated', async () => {
+    const semi = await result({ kind: 'semi', on: ON }, ORDERS, `${CUSTOMERS} UNION ALL SELECT 10, 'fr', 'José again', NULL`);
+    expect(semi.columns).toEqual(['order_id INTEGER', 'Customer Id INTEGER', 'shop VARCHAR', 'note VARCHAR']);
+    expect(semi.rows.map((x) => x.order_id)).toEqual([1, 2, 3]);
+    // A NULL key matches nothing, so anti keeps it (unlike NOT IN).
+    expect((await result({ kind: 'anti', on: ON })).rows.map((x) => x.order_id)).toEqual([4, 5]);
+  });
+
+  it('matches on several key pairs (names may differ or be shared)', async () => {
+    const r = await result({ on: [...ON, { left: 'shop' }] });
+    expect(r.columns).toEqual(['order_id INTEGER', 'Customer Id INTEGER', 'shop VARCHAR', 'note VARCHAR', 'name VARCHAR', 'note_right VARCHAR']);
+    expect(r.rows.map((x) => x.order_id)).toEqual([1, 2]);
+  });
+
+  it('NULL keys match each other only when asked', async () => {
+    const r = await result({ on: ON, null_keys_match: true });
+    expect(r.rows.map((x) => [x.order_id, x.name])).toEqual([
+      [1, 'José Muñoz'],
+      [2, 'Zoë'],
+      [3, 'José Muñoz'],
+      [5, 'Null Key'],
+    ]);
+  });
+
+  it('a suffixed name that is taken too gets a number', async () => {
+    const left = `SELECT 1 AS id, 'a' AS name, 'b' AS name_right`;
+    const right = `SELECT 1 AS id, 'c' AS "NAME"`;
+    expect((await result({ on: [{ left: 'id' }] }, left, right)).columns).toEqual(['id INTEGER', 'name VARCHAR', 'name_right VARCHAR', 'NAME_right_2 VARCHAR']);
+  });
+
+  it('an empty input gives an empty result with the full schema', async () => {
+    const r = await result({ kind: 'left', on: ON }, `SELECT * FROM (${ORDERS}) WHERE false`);
+    expect(r.rows).toEqual([]);
+    expect(r.columns).toHaveLength(7);
+  });
+
+  it('warns in a run when a many-to-many join multiplies rows', async () => {
+    const left = `SELECT range % 2 AS k, range AS i FROM range(4)`;
+    const right = `SELECT range % 2 AS k, range AS j FROM range(6)`;
+    const withSink = (params: Record<string, unknown>) =>
+      pipeline(
+        [
+          { id: 'orders', type: 'transform.sql', params: { query: left } },
+          { id: 'customers', type: 'transform.sql', params: { query: right } },
+          { id: 'j', type: 'transform.join', params },
+          { id: 'out', type: 'sink.csv', params: { path: 'joined.csv', if_exists: 'overwrite' } },
+        ],
+        ['orders -> j:left', 'customers -> j:right', 'j -> out'],
+      );
+    const warnings = (events: RunEvent[]) => events.flatMap((e) => (e.type === 'warning' ? [e.message] : []));
+    // 4 left rows × 3 right rows per key = 12 rows > 2 × 4.
+    const hit = await run(withSink({ on: [{ left: 'k' }] }), dir);
+    expect(hit.summary.outputs[0]?.rows).toBe(12);
+    expect(warnings(hit.events)).toEqual([
+      "many-to-many join: keys that repeat in both inputs produce 12 rows, and the join yields more than 2× the left input's rows; check the join keys, or remove duplicates on one side first",
+    ]);
+    expect(warnings((await run(withSink({ on: [{ left: 'k' }], growth_warning: 4 }), dir)).events)).toEqual([]);
+    expect(warnings((await run(withSink({ on: [{ left: 'k' }], growth_warning: null }), dir)).events)).toEqual([]);
+    // One-to-many (left keys unique) is an ordinary join: no warning even though rows grow 3×.
+    const oneToMany = pipeline(
+      [
+        { id: 'orders', type: 'transform.sql', params: { query: 'SELECT range AS k FROM range(2)' } },
+        { id: 'customers', type: 'transform.sql', params: { query: right } },
+        { id: 'j', type: 'transform.join', params: { on: [{ left: 'k' }] } },
+        { id: 'out', type: 'sink.csv', params: { path: 'joined.csv', if_exists: 'overwrite' } },
+      ],
+      ['orders -> j:left', 'customers -> j:right', 'j -> out'],
+    );
+    const r = await run(oneToMany, dir);
+    expect(r.summary.outputs[0]?.rows).toBe(6);
+    expect(warnings(r.events)).toEqual([]);
+  });
+
+  it('reports unknown key columns with the side and the closest name', async () => {
+    expect(await problemsOf(joinOver({ on: [{ left: 'Customer ID', right: 'idd' }] }), dir)).toEqual([
+      expect.objectContaining({ code: 'unknown_column', path: 'nodes[2].params.on[0].right', message: "unknown column 'idd' in node 'j' (did you mean 'id'?)", hint: 'right input columns: id, shop, name, note' }),
+    ]);
+    expect(await problemsOf(joinOver({ on: [{ left: 'customer_idd', right: 'id' }] }), dir)).toEqual([
+      expect.objectContaining({ code: 'unknown_column', path: 'nodes[2].params.on[0].left', message: "unknown column 'customer_idd' in node 'j' (did you mean 'Customer Id'?)" }),
+    ]);
+  });
+
+  it('compiles to one join with a cheap many-to-many check (snapshot)', async () => {
+    const r = await inspect({ pipeline: joinOver({ kind: 'full', on: ON }), baseDir: dir });
+    expect(r.problems).toEqual([]);
+    const node = r.nodes.find((n) => n.nodeId === 'j')!;
+    expect(node.outputs[0]!.sql).toMatchSnapshot();
+  });
+
+  it('the many-to-many check reads only key columns, right-side repeats first (snapshot)', async () => {
+    const rel = (name: string, cols: string[]): Relation => ({ ref: `"${name}"`, nodeId: name, port: 'out', columns: cols.map((c) => ({ name: c, type: 'BIGINT' })) });
+    const inputs: Record<string, Relation> = { left: rel('L', ['k', 'a']), right: rel('R', ['k2', 'b']) };
+    const ctx = { nodeId: 'j', mode: 'run', params: joinNode.params.parse({ on: [{ left: 'k', right: 'k2' }] }), input: (port: string) => inputs[port]! } as unknown as CompileContext<never>;
+    const compiled = await joinNode.compile!(ctx);
+    expect(compiled.notices?.map((n) => n.countSql)).toMatchSnapshot();
+  });
+});

@@ -1,0 +1,220 @@
+import { z } from 'zod';
+import { defineNode, type CompileContext } from '../define.js';
+import { ident, literal, stringLiteral } from '../../compiler/sql.js';
+import { CaudalError, errorMessage } from '../../util/errors.js';
+import { closest } from '../../util/suggest.js';
+import { compileConversions, inputSpelling, quoteValue, REASON_COLUMN, type Conversion } from '../transform.cast/conversions.js';
+
+const params = z
+  .object({
+    columns: z
+      .array(
+        z
+          .object({
+            column: z.string().min(1).meta({ label: 'Column', help: 'A text column.', widget: 'column' }),
+            formats: z
+              .array(z.string().min(1))
+              .min(1)
+              .meta({
+                label: 'Formats',
+                help: 'strptime formats tried in order; the first that reads the whole value wins. E.g. `%d/%m/%Y`, `%Y-%m-%d`, `%m-%d-%Y %H:%M`, `%Y-%m-%dT%H:%M:%S%z`.',
+                widget: 'list',
+                placeholder: '%d/%m/%Y',
+              }),
+            type: z.enum(['DATE', 'TIMESTAMP', 'TIMESTAMPTZ']).default('DATE').meta({
+              label: 'Result type',
+              help: 'DATE (day only), TIMESTAMP (date and time, no zone) or TIMESTAMPTZ (an instant in time).',
+              widget: 'select',
+            }),
+          })
+          .strict(),
+      )
+      .min(1)
+      .meta({ label: 'Columns', help: 'Each column is parsed where it stands and keeps its name.', widget: 'list' }),
+    timezone: z.string().min(1).default('UTC').meta({
+      label: 'Time zone of the text',
+      help: 'The zone in which values without an offset (formats without `%z`/`%Z`) are meant, e.g. `Europe/Paris`. Default UTC.',
+      widget: 'text',
+      group: 'Time zones',
+      placeholder: 'UTC',
+    }),
+    output_timezone: z.string().min(1).optional().meta({
+      label: 'Time zone of the result',
+      help: 'For DATE and TIMESTAMP results: the zone whose local date and time are written. Default: the time zone of the text (naive values are then kept as written).',
+      widget: 'text',
+      group: 'Time zones',
+      placeholder: 'same as the text',
+    }),
+    on_error: z.enum(['fail', 'null', 'reject']).default('fail').meta({
+      label: 'Values that do not parse',
+      help: '`fail` stops the run naming the column and the value. `null` turns them into NULL. `reject` sends the whole row, unchanged, to the `rejects` output with the reason.',
+      widget: 'select',
+      group: 'Errors',
+    }),
+  })
+  .strict();
+
+type Params = z.output<typeof params>;
+
+/** A format that reads a zone or offset (`%z`, `%Z`; `%%` is a literal percent sign). */
+const aware = (format: string) => /%[zZ]/.test(format.replaceAll('%%', ''));
+
+/** Consecutive formats of the same kind (with or without a zone), order kept. */
+function groups(formats: string[]): Array<{ aware: boolean; formats: string[] }> {
+  const out: Array<{ aware: boolean; formats: string[] }> = [];
+  for (const f of formats) {
+    const last = out.at(-1);
+    if (last && last.aware === aware(f)) last.formats.push(f);
+    else out.push({ aware: aware(f), formats: [f] });
+  }
+  return out;
+}
+
+const fail = (nodeId: string, path: string, message: string, hint?: string) =>
+  new CaudalError('validation', message, { nodeId, hint, problems: [{ code: 'invalid_param', path, message, hint }] });
+
+/** Canonical zone names for the ones given, or a problem naming the unknown one. */
+async function zones(ctx: CompileContext<Params>): Promise<{ from: string; to: string }> {
+  const p = ctx.params;
+  const names = (await ctx.rows('SELECT name FROM pg_timezone_names()')).map((r) => String(r.name));
+  const byLower = new Map(names.map((n) => [n.toLowerCase(), n]));
+  const resolve = (zone: string, field: string) => {
+    const hit = byLower.get(zone.trim().toLowerCase());
+    if (hit) return hit;
+    const guess = closest(zone, names);
+    throw fail(ctx.nodeId, `params.${field}`, `node '${ctx.nodeId}': unknown time zone '${zone}'${guess ? ` (did you mean '${guess}'?)` : ''}`, 'use an IANA name such as UTC, Europe/Paris or America/New_York');
+  };
+  const from = resolve(p.timezone, 'timezone');
+  return { from, to: p.output_timezone === undefined ? from : resolve(p.output_timezone, 'output_timezone') };
+}
+
+export const parseDatesNode = defineNode({
+  type: 'transform.parse_dates',
+  version: 1,
+  category: 'transform',
+  title: 'Parse dates',
+  description: 'Turns text columns into dates or timestamps, trying a list of formats in order.',
+  aliases: ['to date', 'strptime', 'date format', 'parse timestamp', 'convert dates', 'time zone'],
+  inputs: [{ name: 'in' }],
+  outputs: [
+    { name: 'out', description: 'Every column, the listed ones parsed.' },
+    {
+      name: 'rejects',
+      label: 'Rejected rows',
+      description: `With \`on_error: "reject"\`: the rows with a value that matched no format, unchanged, plus \`${REASON_COLUMN}\`. Empty otherwise.`,
+    },
+  ],
+  params,
+  docs: `Each listed text column is parsed with DuckDB's \`strptime\` formats, tried in the order given: the
+first format that reads the whole value wins (surrounding spaces are allowed). The column keeps its name
+and position and becomes DATE, TIMESTAMP or TIMESTAMPTZ. Common specifiers: \`%Y\` year, \`%m\` month,
+\`%d\` day (\`%-d\`, \`%-m\` also read one digit; plain \`%d\` does too), \`%b\` month name, \`%H:%M:%S\`
+time, \`%f\` microseconds, \`%p\` AM/PM, \`%z\` offset such as \`+02:00\`, \`%Z\` zone name. Formats are checked
+before the run. The listed columns must be text (VARCHAR); use *Change column types* for other types.
+
+**Missing values.** NULL and the empty text are missing: they become NULL and are never a failure.
+
+**Time zones**, exactly:
+
+- A value read by a format without \`%z\`/\`%Z\` is a wall-clock time in \`timezone\` (default UTC).
+  A value read with \`%z\`/\`%Z\` carries its own offset or zone and \`timezone\` does not apply.
+- \`TIMESTAMPTZ\` results are that instant. DuckDB shows a TIMESTAMPTZ in the session's time zone, but the
+  instant is the same wherever it is displayed.
+- \`TIMESTAMP\` results are the wall-clock time in \`output_timezone\` (default: \`timezone\`) at that instant.
+  With both zones left alone, a value without an offset comes out exactly as written.
+- \`DATE\` results are the date of the \`TIMESTAMP\` result: the local date in \`output_timezone\`.
+- Local times that do not exist (skipped by a daylight-saving change) or occur twice are resolved by
+  DuckDB's ICU time zone rules: a skipped time moves forward by the gap (02:30 on the day Paris moves to
+  summer time is 01:30 UTC).
+
+Zone names are IANA names (\`UTC\`, \`Europe/Paris\`, \`America/New_York\`), checked before the run with the
+closest name suggested.
+
+**Values that do not parse** (\`on_error\`):
+
+- \`fail\` (default): the run stops; the message names the node, the column and the value, e.g.
+  \`node 'p' (transform.parse_dates), column 'day' failed: Invalid Input Error: Could not parse string "31.01.2025" according to format specifier "%d/%m/%Y"\`
+  (DuckDB quotes the first format; all were tried). When formats with and without \`%z\`/\`%Z\` are mixed the
+  message lists every format instead.
+- \`null\`: they become NULL. No count is reported, as that would read the data a second time.
+- \`reject\`: a row with at least one value that matches no format goes, unchanged, to the \`rejects\`
+  output with a \`${REASON_COLUMN}\` column such as \`column day: '31.01.2025' matches none of the formats %d/%m/%Y, %Y-%m-%d\`
+  (several failures in one row are joined with \`; \`); every other row continues on \`out\`, parsed. Every
+  input row lands on exactly one of the two. The input is materialized once in the run for this; a warning
+  gives the number of rows set aside, and \`node_finished.metrics.rows_rejected\` the same count.`,
+  example: {
+    description: 'Order dates written in several ways, times from Paris as UTC instants',
+    params: {
+      columns: [
+        { column: 'order_date', formats: ['%d/%m/%Y', '%Y-%m-%d'], type: 'DATE' },
+        { column: 'paid_at', formats: ['%Y-%m-%dT%H:%M:%S%z', '%d/%m/%Y %H:%M'], type: 'TIMESTAMPTZ' },
+      ],
+      timezone: 'Europe/Paris',
+      on_error: 'reject',
+    },
+  },
+  check(p) {
+    const out: Array<{ path: string; message: string; hint?: string }> = [];
+    const seen = new Set<string>();
+    p.columns.forEach((c, i) => {
+      if (seen.has(c.column.toLowerCase())) out.push({ path: `columns[${i}].column`, message: `column '${c.column}' is listed twice`, hint: 'put all its formats in one entry' });
+      seen.add(c.column.toLowerCase());
+    });
+    return out;
+  },
+  async compile(ctx) {
+    const p = ctx.params;
+    const input = ctx.input();
+    const { from, to } = await zones(ctx);
+    // DuckDB checks a format when it binds it: try each alone to say which one is wrong.
+    for (const [i, c] of p.columns.entries()) {
+      for (const [j, f] of c.formats.entries()) {
+        try {
+          await ctx.rows(`SELECT try_strptime(CAST(NULL AS VARCHAR), ${stringLiteral(f)})`);
+        } catch (e) {
+          const text = errorMessage(e).replace(/^Invalid Input Error: /, '');
+          throw fail(ctx.nodeId, `params.columns[${i}].formats[${j}]`, `node '${ctx.nodeId}': format '${f}' of column '${c.column}': ${text}`, 'see the strptime specifiers in the node docs, e.g. %Y-%m-%d');
+        }
+      }
+      const found = input.columns.find((x) => x.name.toLowerCase() === c.column.toLowerCase());
+      if (found && found.type !== 'VARCHAR')
+        throw fail(ctx.nodeId, `params.columns[${i}].column`, `node '${ctx.nodeId}': column '${found.name}' is ${found.type}, not text`, 'parse only text columns; use Change column types (transform.cast) to change the type of others');
+    }
+    const src = stringLiteral(from);
+    const dst = stringLiteral(to);
+    const convs: Conversion[] = p.columns.map((c) => {
+      const column = inputSpelling(input, c.column);
+      const col = ident(column);
+      const parts = groups(c.formats);
+      /** Each group parsed (with `fn`, from `value`) and brought to the result type, first group first. */
+      const parse = (fn: 'try_strptime' | 'strptime', value: string) => {
+        const converted = parts.map((g) => {
+          const parsed = `${fn}(${value}, ${g.formats.length === 1 ? stringLiteral(g.formats[0]!) : literal(g.formats)})`;
+          if (g.aware) return c.type === 'TIMESTAMPTZ' ? parsed : `timezone(${dst}, ${parsed})`;
+          if (c.type === 'TIMESTAMPTZ') return `timezone(${src}, ${parsed})`;
+          return from === to ? parsed : `timezone(${dst}, timezone(${src}, ${parsed}))`;
+        });
+        const combined = converted.length === 1 ? converted[0]! : `coalesce(${converted.join(', ')})`;
+        return c.type === 'DATE' ? `CAST(${combined} AS DATE)` : combined;
+      };
+      const safe = parse('try_strptime', col);
+      const tried = `' matches none of the formats ${c.formats.join(', ')}`;
+      // strptime with a list of formats is several times faster than try_strptime when the first
+      // formats do not match, so a single kind of format fails through strptime's own error (which
+      // quotes the value and the first format). Formats with and without a zone mix only through
+      // try_strptime, with an error of our own for values none reads.
+      const strict =
+        parts.length === 1
+          ? parse('strptime', `NULLIF(${col}, '')`)
+          : `coalesce(${safe}, CASE WHEN ${col} <> '' THEN error(${quoteValue(`column "${column}": '`, column, tried)}) END)`;
+      return {
+        column,
+        safe,
+        strict,
+        failed: `(${col} <> '' AND ${safe} IS NULL)`,
+        reason: quoteValue(`column ${column}: '`, column, tried),
+      };
+    });
+    return compileConversions(ctx, convs, p.on_error);
+  },
+});

@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { defineNode } from '../define.js';
+import { ident, literal } from '../../compiler/sql.js';
+
+const AGGREGATES = ['sum', 'count', 'avg', 'min', 'max', 'first'] as const;
+
+const params = z
+  .object({
+    group_by: z.array(z.string().min(1)).default([]).meta({
+      label: 'Group by',
+      help: 'One output row per combination of these columns. Empty: a single output row.',
+      widget: 'columns',
+    }),
+    pivot_column: z.string().min(1).meta({ label: 'Pivot column', help: 'Its values become column names.', widget: 'column' }),
+    values: z
+      .array(z.union([z.string(), z.number(), z.boolean()]))
+      .min(1)
+      .meta({
+        label: 'Values',
+        help: 'The pivot-column values that get a column, in output order. Required: the output columns must be known without reading the data.',
+        widget: 'list',
+      }),
+    aggregate: z.enum(AGGREGATES).default('sum').meta({ label: 'Aggregate', widget: 'select' }),
+    value_column: z.string().min(1).optional().meta({
+      label: 'Value column',
+      help: 'The column aggregated into each cell. Optional for count (then rows are counted).',
+      widget: 'column',
+    }),
+    order_by: z.string().min(1).optional().meta({
+      label: 'First by',
+      help: 'For aggregate "first": the column that decides which row is first (ascending, nulls last; ties broken by the value).',
+      widget: 'column',
+      group: 'Advanced',
+    }),
+    column_name: z.string().min(1).default('{value}').meta({
+      label: 'Column names',
+      help: 'Pattern for the new columns: {value} is the pivot value, {aggregate} the aggregate, {column} the value column.',
+      placeholder: '{value}_{aggregate}',
+      group: 'Advanced',
+    }),
+  })
+  .strict();
+
+type Params = z.output<typeof params>;
+
+/** The output column name of one pivot value. */
+export function pivotColumnName(p: Pick<Params, 'column_name' | 'aggregate' | 'value_column'>, value: string | number | boolean): string {
+  return p.column_name.replaceAll('{value}', String(value)).replaceAll('{aggregate}', p.aggregate).replaceAll('{column}', p.value_column ?? 'rows');
+}
+
+export const pivotNode = defineNode({
+  type: 'transform.pivot',
+  version: 1,
+  category: 'transform',
+  title: 'Pivot',
+  description: 'Turns the values of one column into columns, aggregating a value column per group (rows to columns).',
+  aliases: ['crosstab', 'wide', 'spread', 'pivot wider', 'rows to columns'],
+  inputs: [{ name: 'in' }],
+  outputs: [{ name: 'out' }],
+  params,
+  docs: `The output has the \`group_by\` columns, then one column per entry of \`values\`, in that order.
+Cell (group g, value v) is the aggregate of \`value_column\` over the rows of group g whose \`pivot_column\`
+equals v. It compiles to one \`GROUP BY\` with a filtered aggregate per value
+(\`sum(amount) FILTER (WHERE status = 'paid') AS paid\`), which DuckDB runs in a single pass.
+
+**Why the values must be listed.** A pipeline is planned (columns checked, downstream nodes bound, previews
+shown) before any data is read. If the columns came from the data, the output schema would change whenever
+a new value appeared, breaking downstream nodes at run time instead of at plan time; DuckDB's own dynamic
+\`PIVOT\` has to scan the whole input just to plan. Listing the values keeps the schema fixed and the query one
+pass. Values are matched with \`=\`, so \`'2024'\` matches an integer column's 2024 and \`'2024-01-31'\` a DATE.
+
+**Values not listed** (and NULL in the pivot column) are ignored: their rows count for no cell, but a group
+that only has such rows still gets a row (all cells empty, or 0 for count).
+
+**Empty cells.** \`sum\`, \`avg\`, \`min\`, \`max\`, \`first\` give NULL when the group has no row with that value
+(or only NULL values); \`count\` gives 0. \`count\` with a value column counts its non-NULL values; without one
+it counts rows. Types follow DuckDB: \`sum\` of an integer column is HUGEINT (INT128), \`avg\` is DOUBLE.
+
+**first** needs \`order_by\`: the cell takes the value of the row with the smallest \`order_by\` (NULLs last,
+ties broken by the smallest value), so the result does not depend on row order.
+
+**Column names** come from \`column_name\` (default \`{value}\`; e.g. \`{value}_{aggregate}\` gives
+\`paid_sum\`). Names are used exactly, with spaces or accents. Two values that give the same name, or a
+name equal to a group-by column, are reported before the run (case-insensitively, as DuckDB compares names).
+
+Row order is not guaranteed, as for any aggregation: add a \`transform.sort\` on the group columns if it matters.
+
+Metrics and warnings: none. Rows whose pivot value is not listed count for no cell, without a warning (counting them would mean reading the input a second time); check with a \`transform.filter\` on \`pivot_column NOT IN (...)\` if that matters.`,
+  example: {
+    description: 'Quantity per customer and channel',
+    params: { group_by: ['customer_id'], pivot_column: 'channel', values: ['web', 'store', 'phone'], aggregate: 'sum', value_column: 'quantity' },
+  },
+  check(p) {
+    const out: Array<{ path: string; message: string; hint?: string }> = [];
+    if (p.aggregate !== 'count' && !p.value_column) out.push({ path: 'value_column', message: `aggregate '${p.aggregate}' needs a value column`, hint: 'or use count to count rows' });
+    if (p.aggregate === 'first' && !p.order_by) out.push({ path: 'order_by', message: "aggregate 'first' needs order_by to say which row is first", hint: 'e.g. a date or id column' });
+    const taken = new Map<string, string>();
+    p.group_by.forEach((g) => taken.set(g.toLowerCase(), `group-by column '${g}'`));
+    p.values.forEach((v, i) => {
+      const name = pivotColumnName(p, v);
+      const prev = taken.get(name.toLowerCase());
+      if (prev) out.push({ path: `values[${i}]`, message: `value ${JSON.stringify(v)} gives column '${name}', which clashes with ${prev}`, hint: 'change column_name, e.g. {value}_{aggregate}' });
+      else taken.set(name.toLowerCase(), `the column of value ${JSON.stringify(v)}`);
+    });
+    return out;
+  },
+  compile(ctx) {
+    const input = ctx.input();
+    const p = ctx.params;
+    const v = p.value_column ? ident(p.value_column) : undefined;
+    const agg = (): string => {
+      switch (p.aggregate) {
+        case 'count':
+          return v ? `count(${v})` : 'count(*)';
+        case 'first':
+          return `first(${v} ORDER BY ${ident(p.order_by ?? '')} ASC NULLS LAST, ${v} ASC NULLS LAST)`;
+        default:
+          return `${p.aggregate}(${v})`;
+      }
+    };
+    const key = ident(p.pivot_column);
+    const cells = p.values.map((val) => `${agg()} FILTER (WHERE ${key} = ${literal(val)}) AS ${ident(pivotColumnName(p, val))}`);
+    const groups = p.group_by.map(ident);
+    const sql = `SELECT ${[...groups, ...cells].join(',\n  ')}\nFROM ${input.ref}${groups.length > 0 ? `\nGROUP BY ${groups.join(', ')}` : ''}`;
+    return { outputs: { out: sql } };
+  },
+});

@@ -1,0 +1,119 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { inspect, pipeline, preview, problemsOf, tempDir } from '../../../../test/support/pipeline.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await tempDir('caudal-pivot-');
+});
+
+const SRC = `SELECT * FROM (VALUES
+  ('José Muñoz', 'web',   5, DATE '2024-01-03'),
+  ('José Muñoz', 'web',   7, DATE '2024-01-01'),
+  ('José Muñoz', 'store', NULL, DATE '2024-01-02'),
+  ('Zoë',        'store', 2, DATE '2024-01-05'),
+  ('Zoë',        'fax',   9, DATE '2024-01-04'),
+  ('Zoë',        NULL,    4, DATE '2024-01-06'),
+  (NULL,         'web',   1, NULL)
+) t("Customer Name", channel, qty, "Order Day")`;
+
+const pivotOver = (params: Record<string, unknown>, src = SRC) =>
+  pipeline(
+    [
+      { id: 'src', type: 'transform.sql', params: { query: src } },
+      { id: 'p', type: 'transform.pivot', params },
+      { id: 'sorted', type: 'transform.sort', params: { by: [{ column: 'Customer Name' }] } },
+    ],
+    ['src -> p', 'p -> sorted'],
+  );
+const table = async (params: Record<string, unknown>, src = SRC) => {
+  const r = await preview(pivotOver(params, src), dir, 'sorted');
+  return { columns: r.columns.map((c) => `${c.name} ${c.type}`), rows: r.rows };
+};
+const base = { group_by: ['Customer Name'], pivot_column: 'channel', values: ['web', 'store'] };
+
+describe('transform.pivot', () => {
+  it('sums a value column per group and listed value; unlisted and NULL pivot values count for no cell', async () => {
+    expect(await table({ ...base, aggregate: 'sum', value_column: 'qty' })).toEqual({
+      columns: ['Customer Name VARCHAR', 'web HUGEINT', 'store HUGEINT'],
+      rows: [
+        { 'Customer Name': 'José Muñoz', web: '12', store: null },
+        { 'Customer Name': 'Zoë', web: null, store: '2' },
+        { 'Customer Name': null, web: '1', store: null },
+      ],
+    });
+  });
+
+  it('counts rows (0 for an empty cell) or non-null values', async () => {
+    expect((await table({ ...base, aggregate: 'count' })).rows).toEqual([
+      { 'Customer Name': 'José Muñoz', web: '2', store: '1' },
+      { 'Customer Name': 'Zoë', web: '0', store: '1' },
+      { 'Customer Name': null, web: '1', store: '0' },
+    ]);
+    expect((await table({ ...base, aggregate: 'count', value_column: 'qty' })).rows[0]).toEqual({ 'Customer Name': 'José Muñoz', web: '2', store: '0' });
+  });
+
+  it('averages, and takes min and max', async () => {
+    expect((await table({ ...base, aggregate: 'avg', value_column: 'qty' })).rows[0]).toEqual({ 'Customer Name': 'José Muñoz', web: 6, store: null });
+    expect((await table({ ...base, aggregate: 'min', value_column: 'Order Day' })).rows[0]).toEqual({ 'Customer Name': 'José Muñoz', web: '2024-01-01', store: '2024-01-02' });
+    expect((await table({ ...base, aggregate: 'max', value_column: 'qty' })).rows[0]).toEqual({ 'Customer Name': 'José Muñoz', web: 7, store: null });
+  });
+
+  it('takes the first value by order_by, whatever the row order', async () => {
+    expect((await table({ ...base, aggregate: 'first', value_column: 'qty', order_by: 'Order Day' })).rows).toEqual([
+      { 'Customer Name': 'José Muñoz', web: 7, store: null },
+      { 'Customer Name': 'Zoë', web: null, store: 2 },
+      { 'Customer Name': null, web: 1, store: null },
+    ]);
+  });
+
+  it('names columns from the pattern, keeping accents and spaces', async () => {
+    const r = await table({ ...base, values: ['web', 'tienda física'], aggregate: 'count', column_name: '{value} {aggregate}' });
+    expect(r.columns).toEqual(['Customer Name VARCHAR', 'web count BIGINT', 'tienda física count BIGINT']);
+  });
+
+  it('gives one row without group-by columns, and matches numbers given as text', async () => {
+    const nums = `SELECT * FROM (VALUES (2023, 1.5), (2024, 2.0), (2024, 3.0)) t(yr, amount)`;
+    const doc = pipeline(
+      [
+        { id: 'src', type: 'transform.sql', params: { query: nums } },
+        { id: 'p', type: 'transform.pivot', params: { pivot_column: 'yr', values: ['2024', 2023], value_column: 'amount', column_name: 'y{value}' } },
+      ],
+      ['src -> p'],
+    );
+    expect((await preview(doc, dir, 'p')).rows).toEqual([{ y2024: '5.0', y2023: '1.5' }]);
+  });
+
+  it('gives no rows for an empty input, with the columns already known', async () => {
+    expect(await table({ ...base, aggregate: 'sum', value_column: 'qty' }, `${SRC} WHERE false`)).toEqual({
+      columns: ['Customer Name VARCHAR', 'web HUGEINT', 'store HUGEINT'],
+      rows: [],
+    });
+  });
+
+  it('compiles to one GROUP BY with a filtered aggregate per value', async () => {
+    const result = await inspect({ pipeline: pivotOver({ ...base, values: ['web', "o'clock"], aggregate: 'first', value_column: 'qty', order_by: 'Order Day', column_name: '{value}_{column}' }), baseDir: dir });
+    expect(result.problems).toEqual([]);
+    expect(result.nodes.find((n) => n.nodeId === 'p')!.outputs[0]!.sql).toMatchSnapshot();
+  });
+
+  it('reports unknown columns with the closest name, before running', async () => {
+    for (const [params, name, near] of [
+      [{ ...base, pivot_column: 'chanel', aggregate: 'count' }, 'chanel', 'channel'],
+      [{ ...base, aggregate: 'sum', value_column: 'qtty' }, 'qtty', 'qty'],
+      [{ ...base, group_by: ['Customer name '], aggregate: 'count' }, 'Customer name ', 'Customer Name'],
+    ] as const) {
+      const problems = await problemsOf(pivotOver(params), dir);
+      expect(problems).toEqual([expect.objectContaining({ code: 'unknown_column', message: expect.stringContaining(`unknown column '${name}' in node 'p' (did you mean '${near}'?)`) })]);
+    }
+  });
+
+  it('refuses clashing output names, a missing value column and first without order_by', async () => {
+    const problems = await problemsOf(pivotOver({ group_by: ['Customer Name', 'web'], pivot_column: 'channel', values: ['web', 'Store', 'store'], aggregate: 'first' }), dir);
+    expect(problems.map((p) => [p.path, p.message.replace(/^node 'p' \(transform.pivot\): /, '')])).toEqual([
+      ['nodes[1].params.value_column', "aggregate 'first' needs a value column"],
+      ['nodes[1].params.order_by', "aggregate 'first' needs order_by to say which row is first"],
+      ['nodes[1].params.values[0]', `value "web" gives column 'web', which clashes with group-by column 'web'`],
+      ['nodes[1].params.values[2]', `value "store" gives column 'store', which clashes with the column of value "Store"`],
+    ]);
+  });
+});

@@ -1,0 +1,499 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { defineNode, type Column, type CompileContext } from '../define.js';
+import { checkExpressionShape, ident, literal, stringLiteral, tokenize } from '../../compiler/sql.js';
+import { cleanDuckDbMessage } from '../../compiler/duckdb-errors.js';
+import { CaudalError, errorMessage, type Problem } from '../../util/errors.js';
+import { didYouMean } from '../../util/suggest.js';
+import { inlineRules, parseRulesFile, ruleSchema, RulesFileError, type LocatedRule, type RulePart } from './rules-file.js';
+
+const params = z
+  .object({
+    policy: z.enum(['first', 'all']).default('first').meta({
+      label: 'Hit policy',
+      help: '`first`: only the first rule (top to bottom) whose condition is true applies. `all`: every rule whose condition is true applies, in order; a later rule setting the same column wins.',
+      widget: 'select',
+      group: 'Rules',
+    }),
+    rules: z.array(ruleSchema).min(1).optional().meta({
+      label: 'Rules',
+      help: 'The decision table, top to bottom. Each rule has a name, a condition and actions: set columns, add a tag, or reject the row.',
+      widget: 'list',
+      group: 'Rules',
+    }),
+    rules_file: z.string().min(1).optional().meta({
+      label: 'Rules file',
+      help: 'A .csv or .json file holding the rules instead of the list above, read when the pipeline is checked or run. Relative paths start at the pipeline file\'s folder.',
+      widget: 'path',
+      group: 'Rules',
+      placeholder: 'rules/order_rules.csv',
+    }),
+    tag_column: z.string().min(1).default('_caudal_tags').meta({
+      label: 'Tag column',
+      help: 'The VARCHAR[] column that collects the tags of the rules that applied. An existing list column of that name gets the tags appended.',
+      widget: 'text',
+      group: 'Output',
+    }),
+    count_matches: z.boolean().default(true).meta({
+      label: 'Count matches per rule',
+      help: 'Reports how many rows each rule matched with the run\'s results. Costs one more read of the columns the conditions use.',
+      widget: 'boolean',
+      group: 'Output',
+    }),
+  })
+  .strict();
+
+type Params = z.output<typeof params>;
+
+const RULE_COLUMN = '_caudal_rule';
+const REASON_COLUMN = '_caudal_reason';
+type Issue = { path: string; message: string; hint?: string };
+
+/** Problems a rule list has on its own, without data: names, conflicting actions. */
+function ruleListProblems(rules: LocatedRule[], tagColumn: string): Issue[] {
+  const out: Issue[] = [];
+  const seen = new Map<string, LocatedRule>();
+  for (const r of rules) {
+    const { rule } = r;
+    const key = rule.name.toLowerCase();
+    const first = seen.get(key);
+    if (first) {
+      const at = r.at('name');
+      out.push({ path: at.path, message: `${at.where}: the name is used by an earlier rule, ${first.at('name').where}`, hint: 'rule names are unique (compared without regard to case): they name the metrics and the rejected rows' });
+    } else seen.set(key, r);
+    if (rule.reject !== undefined && (rule.set?.length || rule.tag !== undefined)) {
+      const at = r.at('reject');
+      out.push({ path: at.path, message: `${at.where} rejects rows, so it cannot also set columns or tag them`, hint: 'split it in two rules, or drop the reject' });
+    }
+    const cols = new Set<string>();
+    rule.set?.forEach((s, j) => {
+      const at = r.at({ set: j, key: 'column' });
+      if (cols.has(s.column.toLowerCase())) out.push({ path: at.path, message: `${at.where} sets column '${s.column}' twice` });
+      cols.add(s.column.toLowerCase());
+      if (s.column.toLowerCase() === tagColumn.toLowerCase())
+        out.push({ path: at.path, message: `${at.where} sets '${s.column}', which is the tag column`, hint: 'use the rule\'s tag, or choose another tag column' });
+    });
+  }
+  return out;
+}
+
+/** The rules to apply: inline, or read from `rules_file` (problems point at the file and the rule). */
+async function loadRules(ctx: CompileContext<Params>): Promise<LocatedRule[]> {
+  const p = ctx.params;
+  if (p.rules) return inlineRules(p.rules);
+  const file = p.rules_file!;
+  const resolved = ctx.path(file);
+  const fail = (problems: Issue[], code: Problem['code']) => {
+    throw new CaudalError('validation', problems[0]!.message, { nodeId: ctx.nodeId, problems: problems.map((x) => ({ code, ...x, path: `params.${x.path}` })) });
+  };
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(resolved);
+  } catch (e) {
+    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
+    return fail([{ path: 'rules_file', message: `node '${ctx.nodeId}': ${missing ? 'no rules file' : 'cannot read the rules file'} ${file}${resolved === file ? '' : ` (${resolved})`}${missing ? '' : `: ${errorMessage(e)}`}`, hint: 'relative paths start at the folder of the pipeline file' }], 'io_error');
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return fail([{ path: 'rules_file', message: `node '${ctx.nodeId}': the rules file ${file} is not UTF-8 text`, hint: 'in Excel, save it as "CSV UTF-8"' }], 'invalid_param');
+  }
+  try {
+    const rules = parseRulesFile(text, file);
+    const problems = ruleListProblems(rules, p.tag_column);
+    if (problems.length > 0) fail(problems, 'invalid_param');
+    return rules;
+  } catch (e) {
+    if (e instanceof RulesFileError) return fail(e.problems, 'invalid_param');
+    throw e;
+  }
+}
+
+/** A prefix for helper columns that no input column starts with. */
+function helperPrefix(columns: Column[]): string {
+  let prefix = '__caudal_';
+  while (columns.some((c) => c.name.toLowerCase().startsWith(prefix))) prefix = `_${prefix}`;
+  return prefix;
+}
+
+interface Expr {
+  rule: LocatedRule;
+  part: RulePart;
+  /** The SQL after `$param` substitution. */
+  sql: string;
+  /** False when an unknown `$param` is left in it (already reported): it cannot be bound. */
+  bindable: boolean;
+}
+
+interface CompiledRule {
+  index: number;
+  rule: LocatedRule;
+  condition: string;
+  sets: Array<{ column: string; sql: string; j: number }>;
+}
+
+/** Words for a rule part in messages: "the condition of rule 'x'". */
+function describePart(part: RulePart, rule: LocatedRule): string {
+  const where = rule.at(part).where;
+  if (part === 'condition') return `the condition of ${where}`;
+  if (typeof part === 'object') return `the value for column '${rule.rule.set![part.set]!.column}' in ${where}`;
+  return where;
+}
+
+/** A problem for a user expression DuckDB refused to bind on its own. */
+function bindProblem(e: unknown, x: Expr, nodeId: string, input: Column[]): Problem {
+  const raw = errorMessage(e);
+  const at = x.rule.at(x.part);
+  const what = describePart(x.part, x.rule);
+  const unknown = /Referenced column "([^"]+)" not found/.exec(raw) ?? /Referenced column ([^ ]+) not found/.exec(raw);
+  if (unknown) {
+    const name = unknown[1]!;
+    const names = input.map((c) => c.name);
+    return { code: 'unknown_column', path: `params.${at.path}`, nodeId, column: name, message: `unknown column '${name}' in ${what} in node '${nodeId}'${didYouMean(name, names)}`, hint: `input columns: ${names.join(', ')}` };
+  }
+  const code = /^Parser Error/.test(raw) ? 'invalid_expression' : 'bind_error';
+  return { code, path: `params.${at.path}`, nodeId, message: `${what} in node '${nodeId}': ${cleanDuckDbMessage(raw)}` };
+}
+
+function failWith(nodeId: string, problems: Problem[]): never {
+  throw new CaudalError('validation', problems[0]!.message, { nodeId, problems });
+}
+
+/**
+ * Binds every condition and value (one DESCRIBE for all; one per expression only when that fails,
+ * to name the broken rule), then checks conditions are true/false.
+ */
+async function validateExprs(ctx: CompileContext<Params>, input: Column[], from: string, exprs: Expr[]): Promise<void> {
+  const bindable = exprs.filter((x) => x.bindable);
+  if (bindable.length === 0) return;
+  const select = (xs: Expr[]) => `SELECT ${xs.map((x, i) => `(\n${x.sql}\n) AS ${ident(String(i))}`).join(', ')} FROM ${from} LIMIT 0`;
+  let types: Column[] | undefined;
+  try {
+    types = await ctx.describe(select(bindable));
+  } catch {
+    const problems: Problem[] = [];
+    for (const x of bindable) {
+      try {
+        await ctx.describe(select([x]));
+      } catch (e) {
+        problems.push(bindProblem(e, x, ctx.nodeId, input));
+      }
+    }
+    if (problems.length > 0) failWith(ctx.nodeId, problems);
+    types = await ctx.describe(select(bindable));
+  }
+  const problems: Problem[] = [];
+  bindable.forEach((x, i) => {
+    const type = types![i]?.type;
+    if (x.part === 'condition' && type !== 'BOOLEAN') {
+      problems.push({
+        code: 'invalid_expression',
+        path: `params.${x.rule.at('condition').path}`,
+        nodeId: ctx.nodeId,
+        message: `the condition of ${x.rule.at('condition').where} in node '${ctx.nodeId}' gives ${type}, not true or false`,
+        hint: 'compare the value, e.g. quantity > 0 or status IS NOT NULL',
+      });
+    }
+  });
+  if (problems.length > 0) failWith(ctx.nodeId, problems);
+}
+
+/**
+ * Names the rule whose value cannot share a column with the others (e.g. VARCHAR into a BIGINT
+ * column), by binding the column's CASE one value at a time.
+ */
+async function findTypeClash(ctx: CompileContext<Params>, from: string, target: { name: string; existing: boolean; values: Array<{ rule: CompiledRule; sql: string; j: number }> }): Promise<Problem | undefined> {
+  for (let k = 1; k <= target.values.length; k++) {
+    const whens = target.values.slice(0, k).map((v) => `WHEN false THEN (\n${v.sql}\n)`).join(' ');
+    const els = target.existing ? ` ELSE ${ident(target.name)}` : '';
+    if (!target.existing && k === 1) continue;
+    try {
+      await ctx.describe(`SELECT CASE ${whens}${els} END FROM ${from} LIMIT 0`);
+    } catch (e) {
+      const v = target.values[k - 1]!;
+      const at = v.rule.rule.at({ set: v.j, key: 'expression' });
+      return {
+        code: 'bind_error',
+        path: `params.${at.path}`,
+        nodeId: ctx.nodeId,
+        column: target.name,
+        message: `the value for column '${target.name}' in ${at.where} in node '${ctx.nodeId}' does not fit the column's other values: ${cleanDuckDbMessage(errorMessage(e))}`,
+        hint: 'cast it to the column\'s type, e.g. CAST(... AS VARCHAR)',
+      };
+    }
+  }
+  return undefined;
+}
+
+/** `* EXCLUDE/REPLACE` plus appended columns, replacing input columns of the same name in place. */
+function selectList(input: Column[], exclude: string[], computed: Array<{ name: string; sql: string }>): string {
+  const existing = new Map(input.map((c) => [c.name.toLowerCase(), c.name]));
+  const replaced = computed.filter((c) => existing.has(c.name.toLowerCase()));
+  const added = computed.filter((c) => !existing.has(c.name.toLowerCase()));
+  let star = '*';
+  if (exclude.length > 0) star += ` EXCLUDE (${exclude.map(ident).join(', ')})`;
+  if (replaced.length > 0) star += ` REPLACE (\n    ${replaced.map((c) => `${c.sql} AS ${ident(existing.get(c.name.toLowerCase())!)}`).join(',\n    ')}\n  )`;
+  return [star, ...added.map((c) => `${c.sql} AS ${ident(c.name)}`)].join(',\n  ');
+}
+
+const EMPTY_TAGS = 'CAST([] AS VARCHAR[])';
+
+export const rulesNode = defineNode({
+  type: 'transform.rules',
+  version: 1,
+  category: 'transform',
+  title: 'Business rules',
+  description: 'Applies an ordered decision table: rules that set columns, tag rows or reject them.',
+  aliases: ['decision table', 'rules engine', 'business rules', 'if then', 'case when', 'flag rows', 'validation rules'],
+  inputs: [{ name: 'in' }],
+  outputs: [
+    { name: 'out', description: 'Rows no rule rejected, with the set columns and tags applied.' },
+    { name: 'rejects', label: 'Rejected rows', description: 'Rows a rule rejected, as they came in, plus `_caudal_rule` and `_caudal_reason`.' },
+  ],
+  params,
+  docs: `A decision table maintained as data. Each rule has a **name**, a **condition** (a SQL boolean
+expression over the input row) and actions:
+
+- **set**: columns and the SQL value they get. An input column (matched without regard to case)
+  is replaced where it stands; a new column is appended after the input columns, in the order the
+  rules first mention it, and is NULL on rows no setting rule applied to.
+- **tag**: a text added to the tag column (\`tag_column\`, by default \`_caudal_tags\`, a
+  \`VARCHAR[]\`). The column is appended when any rule tags; rows no tagging rule applied to get an
+  empty list. If the input already has a list column of that name (say, from an earlier Business
+  rules node), the new tags are appended to its list.
+- **reject** with a message: the row goes to the \`rejects\` output instead of \`out\`, unchanged,
+  with two more columns: \`_caudal_rule\` (the rule's name) and \`_caudal_reason\` (the message). A
+  rejecting rule cannot also set or tag.
+
+A rule without actions is allowed: with the \`first\` policy it shields the rows it matches from
+the rules below it (e.g. "staff orders: leave alone"), and it is counted.
+
+**Conditions.** A condition that is \`NULL\` counts as not matched, as in a SQL \`WHERE\`
+(\`discount > 0.2\` does not match a row whose discount is NULL). A condition must be true/false:
+\`quantity\` alone is refused. Pipeline params are written \`$name\`.
+
+**Values see the row as it came in.** Every condition and every set value is evaluated against the
+input row, never against values another rule set. With \`all\`, if rule 1 sets \`status\` and rule 2's
+condition tests \`status\`, rule 2 sees the original status. Chain two Business rules nodes to
+build on the result of the first.
+
+**Hit policy.**
+- \`first\` (default): rules are tried top to bottom and only the first whose condition is true
+  applies, like \`CASE WHEN\`. A row matching no rule passes through unchanged (empty tag list).
+- \`all\`: every rule whose condition is true applies, top to bottom. When several set the same
+  column, the lowest one in the table wins. Tags of all matching rules are collected, each tag once,
+  in the order the tags first appear in the table. If any matching rule rejects, the row goes to
+  \`rejects\`, named after the first matching rejecting rule, and the other rules' set and tag
+  actions are not applied to it.
+
+Every input row lands in exactly one of \`out\` and \`rejects\` (conditions calling \`random()\` or
+similar break that promise, as they are evaluated once per output).
+
+**Types.** A replaced column takes the common type of its input type and the values rules set,
+as in a SQL \`CASE\`: setting \`0.25\` in a \`DOUBLE\` column keeps it \`DOUBLE\`, setting
+\`quantity * 1.5\` into a \`BIGINT\` column makes it \`DECIMAL\`. Values that cannot share a column
+(text into a number column) are reported before the run, naming the rule; cast them.
+
+**Rules file.** Set \`rules_file\` instead of \`rules\` to keep the table in a file business users
+edit (read when the pipeline is checked, previewed or run; UTF-8):
+
+- **JSON** (\`.json\`): a list of rules with the same fields as the inline \`rules\`
+  (\`name\`, \`condition\`, \`set\` as a list of \`{"column", "expression"}\`, \`tag\`, \`reject\`,
+  \`description\`), or an object \`{"rules": [...]}\`.
+- **CSV** (\`.csv\`): a header line, then one rule per line, in order. Columns (any order, names
+  without regard to case; \`name\` and \`condition\` required): \`name\`, \`condition\`,
+  \`set_column\`, \`set_expression\`, \`tag\`, \`reject_message\`, \`description\`. A rule that sets
+  several columns continues on the next lines: repeat its name, leave \`condition\`, \`tag\` and
+  \`reject_message\` empty, and give the next \`set_column\` and \`set_expression\`. Fields holding
+  commas are quoted (\`"..."\`, with \`""\` for a quote inside), as Excel does. A file whose header has
+  semicolons and no commas is read with \`;\` as the delimiter. Empty lines are skipped.
+
+  \`\`\`csv
+  name,condition,set_column,set_expression,tag,reject_message
+  cancelled,"lower(trim(status)) IN ('cancelled', 'returned')",,,,not a sale
+  big discount,discount >= 0.25,discount,0.25,capped,
+  big discount,,note,'discount capped',,
+  bulk,quantity >= 8,,,bulk,
+  \`\`\`
+
+**Errors before the run.** Each condition and value is checked against the input's columns on its
+own, so a mistake names its rule: \`params.rules[2].condition\` for inline rules, the file and line
+(CSV) or list position (JSON) for a rules file. Rule names must be unique (without regard to
+case).
+
+**Metrics.** With \`count_matches\` on (default), a run reports for each rule, keyed by its name,
+how many rows it matched. With \`first\`, that is the rows it was the first match for (so the counts
+add up to the rows some rule matched); with \`all\`, the rows its condition was true for, including
+rows another rule rejected. Counting reads the condition columns of the input once more after the
+node; turn it off for the fastest run.`,
+  example: {
+    description: 'Reject cancelled orders, cap big discounts, tag bulk orders',
+    params: {
+      policy: 'first',
+      rules: [
+        { name: 'cancelled', condition: "lower(trim(status)) IN ('cancelled', 'returned')", reject: 'not a sale' },
+        { name: 'big discount', condition: 'discount >= 0.25', set: [{ column: 'discount', expression: '0.25' }], tag: 'capped' },
+        { name: 'bulk', condition: 'quantity >= $bulk_quantity', tag: 'bulk' },
+      ],
+    },
+  },
+  check(p) {
+    const out: Issue[] = [];
+    if (p.rules && p.rules_file) out.push({ path: 'rules_file', message: 'give either rules or a rules file, not both', hint: 'remove the inline rules to use the file' });
+    if (!p.rules && !p.rules_file) out.push({ path: 'rules', message: 'no rules: list them here or give a rules file' });
+    if (p.rules_file && !/\.(json|csv)$/i.test(p.rules_file)) out.push({ path: 'rules_file', message: 'a rules file must end in .json or .csv' });
+    if (p.rules) out.push(...ruleListProblems(inlineRules(p.rules), p.tag_column));
+    return out;
+  },
+  async compile(ctx) {
+    const p = ctx.params;
+    const input = ctx.input();
+    const rules = await loadRules(ctx);
+    const nodeId = ctx.nodeId;
+
+    // Shapes first (no database), then $param substitution through ctx.expr.
+    const shapeProblems: Problem[] = [];
+    const exprs: Expr[] = [];
+    const compiled: CompiledRule[] = [];
+    const add = (rule: LocatedRule, part: RulePart, text: string): string => {
+      const at = rule.at(part);
+      const shape = checkExpressionShape(text);
+      if (shape) {
+        shapeProblems.push({ code: 'invalid_expression', path: `params.${at.path}`, nodeId, message: `${describePart(part, rule)} in node '${nodeId}': ${shape}` });
+        return '';
+      }
+      const sql = ctx.expr(text, at.path);
+      exprs.push({ rule, part, sql, bindable: !tokenize(sql).some((t) => t.kind === 'param') });
+      return sql;
+    };
+    rules.forEach((rule, index) => {
+      const condition = add(rule, 'condition', rule.rule.condition);
+      const sets = (rule.rule.set ?? []).map((s, j) => ({ column: s.column, sql: add(rule, { set: j, key: 'expression' }, s.expression), j }));
+      compiled.push({ index: index + 1, rule, condition, sets });
+    });
+    if (shapeProblems.length > 0) failWith(nodeId, shapeProblems);
+    // An undeclared $param is already reported by ctx.expr; stand in harmless SQL so it is the only problem.
+    if (exprs.some((x) => !x.bindable)) return { outputs: { out: `SELECT * FROM ${input.ref}`, rejects: `SELECT * FROM ${input.ref} WHERE false` } };
+    await validateExprs(ctx, input.columns, input.ref, exprs);
+
+    const columns = input.columns;
+    const byLower = new Map(columns.map((c) => [c.name.toLowerCase(), c]));
+    const tagCol = byLower.get(p.tag_column.toLowerCase());
+    if (tagCol && tagCol.type !== 'VARCHAR[]' && rules.some((r) => r.rule.tag !== undefined))
+      failWith(nodeId, [
+        { code: 'invalid_param', path: 'params.tag_column', nodeId, column: tagCol.name, message: `node '${nodeId}': the input column '${tagCol.name}' is ${tagCol.type}, so tags cannot be added to it`, hint: 'choose another tag column, or make it a VARCHAR[] list' },
+      ]);
+
+    const prefix = helperPrefix(columns);
+    const hit = ident(`${prefix}hit`);
+    const flag = (r: CompiledRule) => ident(`${prefix}m${r.index}`);
+    const cond = (r: CompiledRule) => `(\n${r.condition}\n)`;
+    const rejecting = compiled.filter((r) => r.rule.rule.reject !== undefined);
+    const hasActions = (r: CompiledRule) => r.sets.length > 0 || r.rule.rule.tag !== undefined;
+    const first = p.policy === 'first';
+
+    // --- which rows stay on `out` ---------------------------------------------------------
+    let keep: string | undefined;
+    if (rejecting.length > 0) {
+      const last = first ? compiled.indexOf(rejecting.at(-1)!) : -1;
+      const deciding = first ? compiled.slice(0, last + 1) : rejecting;
+      keep = `CASE ${deciding.map((r) => `WHEN ${cond(r)} THEN ${r.rule.rule.reject !== undefined ? 'false' : 'true'}`).join(' ')} ELSE true END`;
+    }
+
+    // --- what applies to a row on `out` ----------------------------------------------------
+    // With `first`, a kept row's first matching rule is its first matching non-rejecting rule:
+    // rejecting rules before it did not match (or the row would be rejected).
+    let applying = compiled.filter((r) => r.rule.rule.reject === undefined);
+    if (first) {
+      while (applying.length > 0 && !hasActions(applying.at(-1)!)) applying = applying.slice(0, -1);
+    } else applying = applying.filter(hasActions);
+    const matched = (r: CompiledRule) => (first ? `${hit} = ${r.index}` : flag(r));
+
+    const targets: Array<{ name: string; existing: boolean; values: Array<{ rule: CompiledRule; sql: string; j: number }> }> = [];
+    for (const r of applying) {
+      for (const s of r.sets) {
+        const col = byLower.get(s.column.toLowerCase());
+        const name = col?.name ?? s.column;
+        let t = targets.find((x) => x.name.toLowerCase() === name.toLowerCase());
+        if (!t) targets.push((t = { name, existing: !!col, values: [] }));
+        t.values.push({ rule: r, sql: s.sql, j: s.j });
+      }
+    }
+    const computed: Array<{ name: string; sql: string }> = [];
+    for (const t of targets) {
+      const ordered = first ? t.values : [...t.values].reverse(); // with `all`, the last matching rule wins
+      const whens = ordered.map((v) => (first ? `WHEN ${v.rule.index} THEN (\n${v.sql}\n)` : `WHEN ${flag(v.rule)} THEN (\n${v.sql}\n)`)).join(' ');
+      const els = t.existing ? ` ELSE ${ident(t.name)}` : '';
+      computed.push({ name: t.name, sql: first ? `CASE ${hit} ${whens}${els} END` : `CASE ${whens}${els} END` });
+    }
+    const tagged = applying.filter((r) => r.rule.rule.tag !== undefined);
+    if (tagged.length > 0) {
+      let tags: string;
+      if (first) tags = `CASE ${hit} ${tagged.map((r) => `WHEN ${r.index} THEN ${literal([r.rule.rule.tag!])}`).join(' ')} ELSE ${EMPTY_TAGS} END`;
+      else {
+        const distinct = [...new Set(tagged.map((r) => r.rule.rule.tag!))];
+        const when = (tag: string) => tagged.filter((r) => r.rule.rule.tag === tag).map(matched).join(' OR ');
+        tags =
+          distinct.length === 1
+            ? `CASE WHEN ${when(distinct[0]!)} THEN ${literal(distinct)} ELSE ${EMPTY_TAGS} END`
+            : `list_filter([${distinct.map((tag) => `CASE WHEN ${when(tag)} THEN ${stringLiteral(tag)} END`).join(', ')}], lambda t: t IS NOT NULL)`;
+      }
+      computed.push({ name: tagCol?.name ?? p.tag_column, sql: tagCol ? `list_concat(${ident(tagCol.name)}, ${tags})` : tags });
+    }
+
+    const where = keep ? `\nWHERE ${keep}` : '';
+    let out: string;
+    if (computed.length === 0) out = `SELECT * FROM ${input.ref}${where}`;
+    else {
+      const helpers = first ? [{ name: hit, sql: `CASE ${applying.map((r) => `WHEN ${cond(r)} THEN ${r.index}`).join(' ')} END` }] : applying.map((r) => ({ name: flag(r), sql: cond(r) }));
+      const inner = `SELECT *, ${helpers.map((h) => `${h.sql} AS ${h.name}`).join(',\n  ')}\nFROM ${input.ref}${where}`;
+      const exclude = first ? [`${prefix}hit`] : applying.map((r) => `${prefix}m${r.index}`);
+      out = `SELECT ${selectList(columns, exclude, computed)}\nFROM (\n${inner}\n)`;
+    }
+
+    // --- `rejects`: the input row, the rule and its message ----------------------------------
+    let rejects: string;
+    if (rejecting.length === 0) {
+      rejects = `SELECT ${selectList(columns, [], [
+        { name: RULE_COLUMN, sql: 'CAST(NULL AS VARCHAR)' },
+        { name: REASON_COLUMN, sql: 'CAST(NULL AS VARCHAR)' },
+      ])}\nFROM ${input.ref}\nWHERE false`;
+    } else {
+      const deciding = first ? compiled.slice(0, compiled.indexOf(rejecting.at(-1)!) + 1) : rejecting;
+      const which = `CASE ${deciding.map((r) => `WHEN ${cond(r)} THEN ${r.index}`).join(' ')} END`;
+      const pick = (value: (r: CompiledRule) => string) => `CASE ${hit} ${rejecting.map((r) => `WHEN ${r.index} THEN ${stringLiteral(value(r))}`).join(' ')} END`;
+      const list = selectList(columns, [`${prefix}hit`], [
+        { name: RULE_COLUMN, sql: pick((r) => r.rule.rule.name) },
+        { name: REASON_COLUMN, sql: pick((r) => r.rule.rule.reject!) },
+      ]);
+      const isRejected = first ? `${hit} IN (${rejecting.map((r) => r.index).join(', ')})` : `${hit} IS NOT NULL`;
+      rejects = `SELECT ${list}\nFROM (\nSELECT *, ${which} AS ${hit}\nFROM ${input.ref}\n)\nWHERE ${isRejected}`;
+    }
+
+    // Values that cannot share a column: name the rule before the views are created.
+    try {
+      await ctx.describe(`${out}\nLIMIT 0`);
+    } catch (e) {
+      const problems: Problem[] = [];
+      for (const t of targets) {
+        const clash = await findTypeClash(ctx, input.ref, t);
+        if (clash) problems.push(clash);
+      }
+      if (problems.length > 0) failWith(nodeId, problems);
+      throw e;
+    }
+
+    // --- metrics: matches per rule, keyed by the rule's name ---------------------------------
+    let metricsSql: string | undefined;
+    if (p.count_matches) {
+      if (first) {
+        const which = `CASE ${compiled.map((r) => `WHEN ${cond(r)} THEN ${r.index}`).join(' ')} END`;
+        metricsSql = `SELECT ${compiled.map((r) => `CAST(coalesce(sum(n) FILTER (WHERE ${hit} = ${r.index}), 0) AS BIGINT) AS ${ident(r.rule.rule.name)}`).join(',\n  ')}\nFROM (\nSELECT ${which} AS ${hit}, count(*) AS n\nFROM ${input.ref}\nGROUP BY ALL\n)`;
+      } else {
+        metricsSql = `SELECT ${compiled.map((r) => `count(*) FILTER (WHERE ${cond(r)}) AS ${ident(r.rule.rule.name)}`).join(',\n  ')}\nFROM ${input.ref}`;
+      }
+    }
+    return { outputs: { out, rejects }, ...(metricsSql ? { metricsSql } : {}) };
+  },
+});

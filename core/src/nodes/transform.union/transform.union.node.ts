@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import { defineNode } from '../define.js';
+import type { Relation } from '../define.js';
+import { ident, literal } from '../../compiler/sql.js';
+import { CaudalError } from '../../util/errors.js';
+
+const params = z
+  .object({
+    match: z.enum(['by_name', 'by_position']).default('by_name').meta({
+      label: 'Match columns',
+      help: 'By name: columns with the same name line up, missing ones become NULL. By position: every input must have the same number of columns.',
+      widget: 'select',
+    }),
+    distinct: z.boolean().default(false).meta({ label: 'Remove duplicate rows', help: 'UNION instead of UNION ALL.', widget: 'boolean' }),
+    source_column: z.string().min(1).optional().meta({
+      label: 'Source column',
+      help: 'Adds a column with the id of the node each row came from (node:port for a non-default port).',
+      placeholder: 'source',
+      group: 'Advanced',
+    }),
+  })
+  .strict();
+
+/** The label a row gets in the source column: the upstream node id, with the port when it is not `out`. */
+export function sourceLabel(r: Relation): string {
+  return r.port === 'out' ? r.nodeId : `${r.nodeId}:${r.port}`;
+}
+
+type Family = 'number' | 'boolean' | 'time' | 'other';
+function family(type: string): Family {
+  if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL)\b/.test(type)) return 'number';
+  if (type === 'BOOLEAN') return 'boolean';
+  if (/^(DATE|TIME|TIMESTAMP|INTERVAL)\b/.test(type)) return 'time';
+  return 'other';
+}
+
+/**
+ * DuckDB accepts a union of a number (or boolean) column with a date/time column at plan time, picks
+ * the date/time type and fails only when rows flow ("Unimplemented type for cast (INTEGER -> DATE)").
+ * Finds such a pair so it can be reported before the run.
+ */
+function incompatiblePair(inputs: Relation[], byName: boolean): { column: string; a: [Relation, string]; b: [Relation, string] } | undefined {
+  const groups = new Map<string, Array<[Relation, string, string]>>();
+  for (const r of inputs)
+    r.columns.forEach((c, i) => {
+      const key = byName ? c.name.toLowerCase() : String(i);
+      const g = groups.get(key) ?? [];
+      g.push([r, c.type, byName ? c.name : (inputs[0]!.columns[i]?.name ?? c.name)]);
+      groups.set(key, g);
+    });
+  for (const g of groups.values()) {
+    const time = g.find(([, t]) => family(t) === 'time');
+    const plain = g.find(([, t]) => family(t) === 'number' || family(t) === 'boolean');
+    if (time && plain) return { column: plain[2], a: [plain[0], plain[1]], b: [time[0], time[1]] };
+  }
+  return undefined;
+}
+
+function fail(message: string, path: string, hint?: string): never {
+  throw new CaudalError('validation', message, { hint, problems: [{ code: 'invalid_param', path, message, hint }] });
+}
+
+export const unionNode = defineNode({
+  type: 'transform.union',
+  version: 1,
+  category: 'transform',
+  title: 'Union',
+  description: 'Stacks the rows of several inputs, matching columns by name or by position.',
+  aliases: ['append', 'concatenate', 'stack', 'union all', 'combine rows', 'bind rows'],
+  inputs: [{ name: 'in', multiple: true, description: 'Connect any number of inputs; their rows are stacked in edge order.' }],
+  outputs: [{ name: 'out' }],
+  params,
+  docs: `Every row of every input appears in the output (\`UNION ALL\`), unless \`distinct\` is set.
+
+**By name** (default, DuckDB \`UNION ALL BY NAME\`): the output has every column that appears in any input,
+in order of first appearance (first input's columns first). An input without a column gets NULL there.
+Columns with the same name are matched case-insensitively and widened to a common type by DuckDB's rules
+(INTEGER + BIGINT → BIGINT, INTEGER + DOUBLE → DOUBLE, INTEGER + DECIMAL → DECIMAL; text against numbers
+becomes VARCHAR).
+
+**By position** (\`UNION ALL\`): the n-th column of each input lines up with the n-th of the first, whose names
+the output keeps. Every input must have the same number of columns: a mismatch is reported before the run,
+naming the input. Types widen as above.
+
+A number or boolean column meeting a date/time column (by name or by position) cannot be combined:
+DuckDB would accept it while planning and fail once rows flow, so the node reports it before the run,
+naming both inputs; convert one side first.
+
+**distinct** removes duplicate rows across all inputs (and within each), comparing all output columns,
+including the source column when there is one: rows from different inputs are then never duplicates.
+NULLs compare equal for this purpose.
+
+**source_column** adds a VARCHAR column (last) holding the id of the upstream node each row came from,
+or \`node:port\` when it came from a port other than \`out\`. Its name must not clash with an input column.
+
+Row order is not guaranteed (inputs are read in parallel): sort afterwards if it matters.
+
+Metrics and warnings: none; rows out is the total over the inputs (after \`distinct\`).`,
+  example: { description: 'Stack this year\'s and last year\'s orders, recording where each came from', params: { match: 'by_name', source_column: 'source' } },
+  compile(ctx) {
+    const inputs = ctx.inputs();
+    const { match, distinct, source_column } = ctx.params;
+    if (match === 'by_position') {
+      const [first] = inputs;
+      for (const r of inputs.slice(1)) {
+        if (first && r.columns.length !== first.columns.length)
+          fail(
+            `input '${sourceLabel(r)}' of node '${ctx.nodeId}' has ${r.columns.length} columns but '${sourceLabel(first)}' has ${first.columns.length}: a union by position needs the same number of columns`,
+            'params.match',
+            "use match: by_name, or select the same columns in each input",
+          );
+      }
+    }
+    const clash = incompatiblePair(inputs, match === 'by_name');
+    if (clash)
+      fail(
+        `column '${clash.column}' of node '${ctx.nodeId}' is ${clash.a[1]} in input '${sourceLabel(clash.a[0])}' but ${clash.b[1]} in input '${sourceLabel(clash.b[0])}': a union cannot combine them`,
+        'params.match',
+        'convert one of them first (transform.cast or transform.derive), e.g. both to DATE or both to VARCHAR',
+      );
+    if (source_column) {
+      for (const r of inputs) {
+        if (r.columns.some((c) => c.name.toLowerCase() === source_column.toLowerCase()))
+          fail(`source column '${source_column}' of node '${ctx.nodeId}' clashes with a column of input '${sourceLabel(r)}'`, 'params.source_column', 'choose another name');
+      }
+    }
+    const parts = inputs.map((r) => `SELECT *${source_column ? `, ${literal(sourceLabel(r))} AS ${ident(source_column)}` : ''} FROM ${r.ref}`);
+    const op = `UNION${distinct ? '' : ' ALL'}${match === 'by_name' ? ' BY NAME' : ''}`;
+    const body = parts.join(`\n${op}\n`);
+    // By name, the source column would land after the first input's columns; keep it last.
+    if (source_column && match === 'by_name' && inputs.length > 1)
+      return { outputs: { out: `SELECT * EXCLUDE (${ident(source_column)}), ${ident(source_column)} FROM (\n${body}\n)` } };
+    return { outputs: { out: body } };
+  },
+});

@@ -1,0 +1,120 @@
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { inspect, pipeline, preview, problemsOf, tempDir } from '../../../../test/support/pipeline.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await tempDir('caudal-union-');
+});
+
+const A = `SELECT * FROM (VALUES (1, 'Zoë', 10), (2, NULL, 20)) t(id, "Full Name", qty)`;
+const B = `SELECT * FROM (VALUES (3::BIGINT, 'José Muñoz', 1.5)) t(id, "Full Name", "Extra Col")`;
+const C = `SELECT * FROM (VALUES (1, 'Zoë', 10)) t(x, y, z)`;
+
+const unionOf = (params: Record<string, unknown>, sources: Record<string, string>) =>
+  pipeline(
+    [...Object.entries(sources).map(([id, query]) => ({ id, type: 'transform.sql', params: { query } })), { id: 'u', type: 'transform.union', params }],
+    Object.keys(sources).map((id) => `${id} -> u`),
+  );
+const rowsOf = async (params: Record<string, unknown>, sources: Record<string, string>) => {
+  const r = await preview(unionOf(params, sources), dir, 'u', { limit: 100000 });
+  return { columns: r.columns.map((c) => `${c.name} ${c.type}`), rows: r.rows };
+};
+const byId = (rows: Record<string, unknown>[]) => [...rows].sort((a, b) => Number(a.id) - Number(b.id));
+
+describe('transform.union', () => {
+  it('by name: lines up columns by name, fills missing ones with NULL and widens types', async () => {
+    const r = await rowsOf({}, { a: A, b: B });
+    expect(r.columns).toEqual(['id BIGINT', 'Full Name VARCHAR', 'qty INTEGER', 'Extra Col DECIMAL(2,1)']);
+    expect(byId(r.rows)).toEqual([
+      { id: '1', 'Full Name': 'Zoë', qty: 10, 'Extra Col': null },
+      { id: '2', 'Full Name': null, qty: 20, 'Extra Col': null },
+      { id: '3', 'Full Name': 'José Muñoz', qty: null, 'Extra Col': '1.5' },
+    ]);
+  });
+
+  it('by position: keeps the first input\'s names', async () => {
+    const r = await rowsOf({ match: 'by_position' }, { a: A, c: C });
+    expect(r.columns).toEqual(['id INTEGER', 'Full Name VARCHAR', 'qty INTEGER']);
+    expect(r.rows).toHaveLength(3);
+    expect(r.rows).toContainEqual({ id: 1, 'Full Name': 'Zoë', qty: 10 });
+  });
+
+  it('by position: refuses inputs with a different column count, naming the input', async () => {
+    const problems = await problemsOf(unionOf({ match: 'by_position' }, { a: A, b: B, c: `SELECT 1 AS x` }), dir);
+    expect(problems).toEqual([
+      expect.objectContaining({
+        code: 'invalid_param',
+        path: 'nodes[3].params.match',
+        message: "input 'c' of node 'u' has 1 columns but 'a' has 3: a union by position needs the same number of columns",
+      }),
+    ]);
+  });
+
+  it('reports number and date columns that cannot be combined before the run, naming both inputs', async () => {
+    const problems = await problemsOf(unionOf({ match: 'by_position' }, { a: `SELECT 1 AS id, 2 AS n`, d: `SELECT 1 AS id, DATE '2024-01-01' AS day` }), dir);
+    expect(problems).toEqual([
+      expect.objectContaining({ path: 'nodes[2].params.match', message: "column 'n' of node 'u' is INTEGER in input 'a' but DATE in input 'd': a union cannot combine them" }),
+    ]);
+    const byName = await problemsOf(unionOf({}, { a: `SELECT 1 AS id, 2.5 AS "Day"`, d: `SELECT TIMESTAMP '2024-01-01 10:00' AS day` }), dir);
+    expect(byName.map((p) => p.message)).toEqual(["column 'Day' of node 'u' is DECIMAL(2,1) in input 'a' but TIMESTAMP in input 'd': a union cannot combine them"]);
+    expect(await problemsOf(unionOf({}, { a: `SELECT 1 AS id, 'x' AS "Day"`, d: `SELECT 2::BIGINT AS id, DATE '2024-01-01' AS day` }), dir)).toEqual([]);
+  });
+
+  it('records where each row came from in the source column, placed last', async () => {
+    const r = await rowsOf({ source_column: 'from node' }, { a: A, b: B });
+    expect(r.columns).toEqual(['id BIGINT', 'Full Name VARCHAR', 'qty INTEGER', 'Extra Col DECIMAL(2,1)', 'from node VARCHAR']);
+    expect(byId(r.rows).map((x) => x['from node'])).toEqual(['a', 'a', 'b']);
+  });
+
+  it('refuses a source column that clashes with an input column', async () => {
+    const problems = await problemsOf(unionOf({ source_column: 'QTY' }, { a: A, b: B }), dir);
+    expect(problems).toEqual([expect.objectContaining({ path: 'nodes[2].params.source_column', message: "source column 'QTY' of node 'u' clashes with a column of input 'a'" })]);
+  });
+
+  it('removes duplicate rows across inputs with distinct (NULLs equal), keeps them otherwise', async () => {
+    const dup = `SELECT * FROM (VALUES (2, NULL, 20), (2, NULL, 20), (5, 'Ann', 1)) t(id, "Full Name", qty)`;
+    expect((await rowsOf({}, { a: A, d: dup })).rows).toHaveLength(5);
+    expect(byId((await rowsOf({ distinct: true }, { a: A, d: dup })).rows)).toEqual([
+      { id: 1, 'Full Name': 'Zoë', qty: 10 },
+      { id: 2, 'Full Name': null, qty: 20 },
+      { id: 5, 'Full Name': 'Ann', qty: 1 },
+    ]);
+  });
+
+  it('handles empty inputs and a single input', async () => {
+    expect(byId((await rowsOf({}, { a: A, e: `${B} WHERE false` })).rows)).toHaveLength(2);
+    expect((await rowsOf({ source_column: 'src' }, { a: A })).rows).toEqual([
+      { id: 1, 'Full Name': 'Zoë', qty: 10, src: 'a' },
+      { id: 2, 'Full Name': null, qty: 20, src: 'a' },
+    ]);
+  });
+
+  it('compiles to one UNION ALL BY NAME', async () => {
+    const result = await inspect({ pipeline: unionOf({ source_column: 'source' }, { a: A, b: B }), baseDir: dir });
+    expect(result.problems).toEqual([]);
+    expect(result.nodes.find((n) => n.nodeId === 'u')!.outputs[0]!.sql).toMatchSnapshot();
+  });
+
+  it('property: UNION ALL has as many rows as its inputs together, and exactly their rows', async () => {
+    const table = fc.array(fc.tuple(fc.integer({ min: -5, max: 5 }), fc.option(fc.constantFrom('a', 'Zoë', "o'brien"), { nil: null })), { maxLength: 12 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(table, { minLength: 1, maxLength: 4 }), fc.constantFrom('by_name', 'by_position'), async (tables, match) => {
+        const sources = Object.fromEntries(tables.map((rows, i) => [`t${i}`, valuesQuery(rows)]));
+        const r = await preview(unionOf({ match, source_column: 'src' }, sources), dir, 'u', { limit: 100000 });
+        expect(r.rows.length).toBe(tables.reduce((n, t) => n + t.length, 0));
+        const got = r.rows.map((x) => JSON.stringify([x.src, x.k, x.v])).sort();
+        const want = tables.flatMap((t, i) => t.map(([k, v]) => JSON.stringify([`t${i}`, k, v]))).sort();
+        expect(got).toEqual(want);
+      }),
+      { numRuns: 12 },
+    );
+  });
+});
+
+/** A query returning exactly these (k INTEGER, v VARCHAR) rows, also when there are none. */
+function valuesQuery(rows: Array<[number, string | null]>): string {
+  const lit = (v: string | null) => (v === null ? 'NULL' : `'${v.replaceAll("'", "''")}'`);
+  const body = rows.length > 0 ? rows.map(([k, v]) => `(${k}, ${lit(v)})`).join(', ') : '(0, NULL)';
+  return `SELECT k::INTEGER AS k, v::VARCHAR AS v FROM (VALUES ${body}) t(k, v)${rows.length > 0 ? '' : ' WHERE false'}`;
+}

@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { defineNode } from '../define.js';
+import { ident } from '../../compiler/sql.js';
+import { CaudalError } from '../../util/errors.js';
+
+const VALUE_TYPES = ['auto', 'VARCHAR', 'DOUBLE', 'BIGINT', 'BOOLEAN', 'DATE', 'TIMESTAMP'] as const;
+
+const params = z
+  .object({
+    columns: z.array(z.string().min(1)).default([]).meta({
+      label: 'Columns to unpivot',
+      help: 'Each becomes one row per input row. Empty: every column except the id columns.',
+      widget: 'columns',
+    }),
+    id_columns: z.array(z.string().min(1)).default([]).meta({
+      label: 'Id columns',
+      help: 'Kept on every output row; used when "Columns to unpivot" is empty (otherwise every column not unpivoted is kept).',
+      widget: 'columns',
+    }),
+    name_column: z.string().min(1).default('name').meta({ label: 'Name column', help: 'Receives the unpivoted column names.' }),
+    value_column: z.string().min(1).default('value').meta({ label: 'Value column', help: 'Receives the values.' }),
+    include_nulls: z.boolean().default(false).meta({ label: 'Keep NULL values', help: 'Off: a NULL cell produces no row.', widget: 'boolean' }),
+    value_type: z.enum(VALUE_TYPES).default('auto').meta({
+      label: 'Value type',
+      help: 'auto: the common type of the columns (DuckDB rules), or VARCHAR when they have none. Otherwise every value is cast to this type.',
+      widget: 'select',
+      group: 'Advanced',
+    }),
+  })
+  .strict();
+
+function fail(message: string, path: string, hint?: string): never {
+  throw new CaudalError('validation', message, { hint, problems: [{ code: 'invalid_param', path, message, hint }] });
+}
+
+export const unpivotNode = defineNode({
+  type: 'transform.unpivot',
+  version: 1,
+  category: 'transform',
+  title: 'Unpivot',
+  description: 'Turns columns into rows: one row per input row and column, with the column name and its value (columns to rows).',
+  aliases: ['melt', 'long', 'gather', 'pivot longer', 'columns to rows', 'stack columns'],
+  inputs: [{ name: 'in' }],
+  outputs: [{ name: 'out' }],
+  params,
+  docs: `Each input row becomes one row per unpivoted column: the columns that are kept (ids) in input order,
+then \`name_column\` (VARCHAR, the column's name exactly as in the input) and \`value_column\`. Rows come
+out input row by input row, and within one input row in the order of \`columns\` (input order when all
+columns except the ids are unpivoted).
+
+**Which columns.** List them in \`columns\` (every other column is kept as an id), or leave it empty and list
+\`id_columns\`: all the other columns are unpivoted. With both empty every column is unpivoted.
+
+**NULLs.** By default a NULL cell produces no row (SQL \`UNPIVOT\`); \`include_nulls\` keeps it as a row with
+a NULL value (\`UNPIVOT INCLUDE NULLS\`), so every input row gives exactly as many rows as columns.
+
+**Types.** One value column needs one type. With \`value_type: auto\` DuckDB's UNPIVOT rule applies: the
+columns are widened to their common type (INTEGER + BIGINT → BIGINT, INTEGER + DOUBLE → DOUBLE,
+DECIMAL + INTEGER → DECIMAL). DuckDB refuses types that have no implicit common type (e.g. INTEGER and
+VARCHAR, or DATE and DOUBLE); the node then casts every value to VARCHAR (numbers as text, dates as
+\`YYYY-MM-DD\`) instead of failing. Another \`value_type\` casts every value explicitly; a value that cannot be
+cast fails the run with DuckDB's conversion error.
+
+The name and value columns must not clash with a kept column or with each other (checked before the run).
+
+Metrics and warnings: none.`,
+  example: {
+    description: 'Monthly columns to one row per month',
+    params: { id_columns: ['product_id'], name_column: 'month', value_column: 'units' },
+  },
+  check(p) {
+    if (p.name_column.toLowerCase() === p.value_column.toLowerCase())
+      return [{ path: 'value_column', message: `the name and value columns are both called '${p.value_column}'`, hint: 'give them different names' }];
+    return [];
+  },
+  async compile(ctx) {
+    const input = ctx.input();
+    const p = ctx.params;
+    const has = (name: string) => input.columns.some((c) => c.name.toLowerCase() === name.toLowerCase());
+    const ids = p.columns.length > 0 ? input.columns.filter((c) => !p.columns.some((u) => u.toLowerCase() === c.name.toLowerCase())).map((c) => c.name) : p.id_columns;
+    const unpivoted =
+      p.columns.length > 0 ? p.columns : input.columns.filter((c) => !p.id_columns.some((i) => i.toLowerCase() === c.name.toLowerCase())).map((c) => c.name);
+    if (unpivoted.length === 0) fail(`node '${ctx.nodeId}' has no column left to unpivot`, 'params.id_columns', 'remove a column from the id columns');
+    for (const [col, field] of [
+      [p.name_column, 'name_column'],
+      [p.value_column, 'value_column'],
+    ] as const) {
+      if (ids.some((i) => i.toLowerCase() === col.toLowerCase()))
+        fail(`${field.replace('_', ' ')} '${col}' of node '${ctx.nodeId}' clashes with the kept column '${col}'`, `params.${field}`, 'choose another name');
+    }
+    // Naming the kept and unpivoted columns makes DuckDB's binder report unknown ones.
+    const project = (cast?: string) => [...ids.map(ident), ...unpivoted.map((c) => (cast ? `CAST(${ident(c)} AS ${cast}) AS ${ident(c)}` : ident(c)))].join(', ');
+    const build = (cast?: string) =>
+      `SELECT * FROM (SELECT ${project(cast)} FROM ${input.ref})\nUNPIVOT${p.include_nulls ? ' INCLUDE NULLS' : ''} (${ident(p.value_column)} FOR ${ident(p.name_column)} IN (${unpivoted.map(ident).join(', ')}))`;
+    let cast: string | undefined = p.value_type === 'auto' ? undefined : p.value_type;
+    if (!cast && unpivoted.every(has)) {
+      const types = new Set(unpivoted.map((u) => input.columns.find((c) => c.name.toLowerCase() === u.toLowerCase())?.type));
+      if (types.size > 1) {
+        try {
+          await ctx.describe(build());
+        } catch (e) {
+          if (/Cannot unpivot columns of types|explicit cast is required/i.test(String((e as Error).message))) cast = 'VARCHAR';
+          else throw e;
+        }
+      }
+    }
+    return { outputs: { out: build(cast) } };
+  },
+});

@@ -1,0 +1,187 @@
+import { z } from 'zod';
+import { defineNode } from '../define.js';
+import { ident, literal } from '../../compiler/sql.js';
+import { CaudalError } from '../../util/errors.js';
+
+const FUNCTIONS = [
+  'row_number',
+  'rank',
+  'dense_rank',
+  'percent_rank',
+  'running_sum',
+  'running_avg',
+  'running_min',
+  'running_max',
+  'running_count',
+  'lag',
+  'lead',
+  'moving_avg',
+  'moving_sum',
+  'moving_min',
+  'moving_max',
+] as const;
+type Fn = (typeof FUNCTIONS)[number];
+
+const RANKING = new Set<Fn>(['row_number', 'rank', 'dense_rank', 'percent_rank']);
+const NEEDS_ORDER = new Set<Fn>(['row_number', 'rank', 'dense_rank', 'percent_rank', 'lag', 'lead', 'moving_avg', 'moving_sum', 'moving_min', 'moving_max']);
+
+const params = z
+  .object({
+    partition_by: z.array(z.string().min(1)).default([]).meta({
+      label: 'Partition by',
+      help: 'Each combination of these columns is numbered and totalled on its own. Empty: the whole input is one partition.',
+      widget: 'columns',
+      group: 'Window',
+    }),
+    order_by: z
+      .array(
+        z
+          .object({
+            column: z.string().min(1).meta({ label: 'Column', widget: 'column' }),
+            descending: z.boolean().default(false).meta({ label: 'Descending', widget: 'boolean' }),
+          })
+          .strict(),
+      )
+      .default([])
+      .meta({ label: 'Order by', help: 'The order inside each partition. NULLs come last.', widget: 'list', group: 'Window' }),
+    columns: z
+      .array(
+        z
+          .object({
+            name: z.string().min(1).meta({ label: 'Output column' }),
+            function: z.enum(FUNCTIONS).meta({ label: 'Function', widget: 'select' }),
+            column: z.string().min(1).optional().meta({ label: 'Column', help: 'The value to total, average or shift (not used by ranking functions).', widget: 'column' }),
+            offset: z.number().int().min(1).default(1).meta({ label: 'Offset', help: 'lag/lead: how many rows back or ahead.', widget: 'number' }),
+            default: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional().meta({ label: 'Default', help: 'lag/lead: the value when there is no such row (NULL if empty).' }),
+            rows: z.number().int().min(1).optional().meta({ label: 'Rows', help: 'moving_*: the window size in rows, the current row included (7 = this row and the 6 before).', widget: 'number', placeholder: '7' }),
+          })
+          .strict(),
+      )
+      .min(1)
+      .meta({ label: 'Window columns', help: 'Added after the input columns, in this order.', widget: 'list', group: 'Columns' }),
+  })
+  .strict();
+
+export const windowNode = defineNode({
+  type: 'transform.window',
+  version: 1,
+  category: 'transform',
+  title: 'Window',
+  description: 'Running totals, ranks, row numbers, previous/next values and moving averages within partitions.',
+  aliases: ['running total', 'cumulative', 'rank', 'row number', 'lag', 'lead', 'moving average', 'over', 'partition'],
+  inputs: [{ name: 'in' }],
+  outputs: [{ name: 'out' }],
+  params,
+  docs: `Keeps every input row and column and appends one column per entry of \`columns\`. Each is
+computed over the rows of the same partition (\`partition_by\`), in \`order_by\` order (NULLs last).
+
+| function | value |
+|---|---|
+| \`row_number\` | 1, 2, 3, … |
+| \`rank\` / \`dense_rank\` | ties share a rank; \`rank\` then skips (1, 1, 3), \`dense_rank\` does not (1, 1, 2) |
+| \`percent_rank\` | (rank − 1) / (rows in partition − 1), from 0 to 1 |
+| \`running_sum\`, \`running_avg\`, \`running_min\`, \`running_max\`, \`running_count\` | over the rows up to this one **and its ties** (rows with the same \`order_by\` values share the value); \`running_count\` without a column counts rows |
+| \`lag\` / \`lead\` | \`column\` from \`offset\` rows before / after, else \`default\` (cast to the column's type) or NULL |
+| \`moving_avg\`, \`moving_sum\`, \`moving_min\`, \`moving_max\` | over the last \`rows\` rows, this one included (fewer at the start of a partition) |
+
+NULL values are ignored by the sums, averages, minimums, maximums and counts of a column.
+
+**Determinism.** Running totals include ties, so they never depend on how ties are ordered. Ranks
+are defined for ties too. \`row_number\`, \`lag\`/\`lead\` and \`moving_*\` number or read rows one by one:
+when \`order_by\` leaves ties, which tied row comes first is arbitrary, so end \`order_by\` with a
+column that is unique within the partition (an id) to get the same result on every run. Ranking
+functions, lag/lead and moving windows need an \`order_by\`; without one a running total is the
+partition total. The output row order is not defined; add a Sort node when it matters.
+
+Output names must differ from the input's columns (case-insensitive).`,
+  example: {
+    description: 'Order sequence number and running spend per customer',
+    params: {
+      partition_by: ['customer_id'],
+      order_by: [{ column: 'order_date' }, { column: 'order_id' }],
+      columns: [
+        { name: 'order_seq', function: 'row_number' },
+        { name: 'spend_to_date', function: 'running_sum', column: 'quantity' },
+        { name: 'previous_date', function: 'lag', column: 'order_date' },
+        { name: 'avg_qty_last_3', function: 'moving_avg', column: 'quantity', rows: 3 },
+      ],
+    },
+  },
+  check(p) {
+    const out: Array<{ path: string; message: string; hint?: string }> = [];
+    const seen = new Set<string>();
+    p.columns.forEach((c, i) => {
+      if (seen.has(c.name.toLowerCase())) out.push({ path: `columns[${i}].name`, message: `output column '${c.name}' appears twice` });
+      seen.add(c.name.toLowerCase());
+      if (NEEDS_ORDER.has(c.function) && p.order_by.length === 0)
+        out.push({ path: `columns[${i}].function`, message: `${c.function} needs an order: set order_by`, hint: 'e.g. order_by: [{ column: "order_date" }, { column: "order_id" }]' });
+      if (!RANKING.has(c.function) && c.function !== 'running_count' && !c.column) out.push({ path: `columns[${i}].column`, message: `${c.function} needs a column` });
+      if (c.function.startsWith('moving_') && c.rows === undefined) out.push({ path: `columns[${i}].rows`, message: `${c.function} needs rows: the window size`, hint: 'e.g. 7 for this row and the 6 before' });
+    });
+    return out;
+  },
+  async compile(ctx) {
+    const input = ctx.input();
+    const { partition_by: partitionBy, order_by: orderBy, columns } = ctx.params;
+    const existing = new Set(input.columns.map((c) => c.name.toLowerCase()));
+    const over = [
+      partitionBy.length > 0 ? `PARTITION BY ${partitionBy.map(ident).join(', ')}` : '',
+      orderBy.length > 0 ? `ORDER BY ${orderBy.map((o) => `${ident(o.column)} ${o.descending ? 'DESC' : 'ASC'} NULLS LAST`).join(', ')}` : '',
+    ]
+      .filter(Boolean)
+      .join(' ');
+    const typeOf = (name: string) => input.columns.find((c) => c.name === name)?.type ?? input.columns.find((c) => c.name.toLowerCase() === name.toLowerCase())?.type;
+    const list = columns.map((c, i) => {
+      if (existing.has(c.name.toLowerCase())) {
+        const message = `node '${ctx.nodeId}': output column '${c.name}' already exists in the input`;
+        throw new CaudalError('validation', message, { nodeId: ctx.nodeId, problems: [{ code: 'invalid_param', path: `params.columns[${i}].name`, message, hint: 'choose another name' }] });
+      }
+      const col = c.column === undefined ? '' : ident(c.column);
+      const win = (frame = '') => `OVER (${[over, frame].filter(Boolean).join(' ')})`;
+      const moving = `ROWS BETWEEN ${Math.max(0, (c.rows ?? 1) - 1)} PRECEDING AND CURRENT ROW`;
+      let sql: string;
+      switch (c.function) {
+        case 'row_number':
+        case 'rank':
+        case 'dense_rank':
+        case 'percent_rank':
+          sql = `${c.function}() ${win()}`;
+          break;
+        case 'running_sum':
+        case 'running_avg':
+        case 'running_min':
+        case 'running_max':
+          sql = `${c.function.slice('running_'.length)}(${col}) ${win()}`;
+          break;
+        case 'running_count':
+          sql = `count(${c.column === undefined ? '*' : col}) ${win()}`;
+          break;
+        case 'lag':
+        case 'lead': {
+          const type = c.column === undefined ? undefined : typeOf(c.column);
+          const dflt = c.default === undefined || c.default === null ? '' : `, CAST(${literal(c.default)} AS ${type ?? 'VARCHAR'})`;
+          sql = `${c.function}(${col}, ${c.offset}${dflt}) ${win()}`;
+          break;
+        }
+        case 'moving_avg':
+        case 'moving_sum':
+        case 'moving_min':
+        case 'moving_max':
+          sql = `${c.function.slice('moving_'.length)}(${col}) ${win(moving)}`;
+          break;
+      }
+      return `${sql} AS ${ident(c.name)}`;
+    });
+    for (const [i, c] of columns.entries()) {
+      if ((c.function !== 'lag' && c.function !== 'lead') || c.default === undefined || c.default === null || c.column === undefined) continue;
+      const type = typeOf(c.column);
+      if (!type) continue;
+      const [row] = await ctx.rows(`SELECT TRY_CAST(${literal(c.default)} AS ${type}) IS NULL AS bad`);
+      if (row?.bad) {
+        const message = `node '${ctx.nodeId}': the default ${JSON.stringify(c.default)} for '${c.name}' is not a valid ${type}`;
+        throw new CaudalError('validation', message, { nodeId: ctx.nodeId, problems: [{ code: 'invalid_param', path: `params.columns[${i}].default`, message, hint: `give a value of the type of '${c.column}' (${type})` }] });
+      }
+    }
+    return { outputs: { out: `SELECT *, ${list.join(',\n  ')}\nFROM ${input.ref}` } };
+  },
+});
