@@ -114,7 +114,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
         if (n === 0) continue;
         const connected = notice.port === undefined || req.pipeline.edges.some((e) => e.from === `${node.id}:${notice.port}`);
         const dropped = connected ? '' : `; nothing is connected to '${notice.port}', so they are dropped: connect it to a sink to keep them`;
-        emit({ type: 'warning', runId, nodeId: node.id, message: `${notice.message.replaceAll('{count}', String(n))}${dropped}` });
+        emit({ type: 'warning', runId, nodeId: node.id, message: `${countMessage(notice.message, n)}${dropped}` });
       }
       const metrics = node.compiled?.metricsSql ? await readMetrics(db, node.compiled.metricsSql) : undefined;
       const s: NodeSummary = { nodeId: node.id, nodeType: node.type, status: 'ok', rowsIn, rowsOut: out, elapsedMs: Date.now() - t0, materialized: node.materialize, ...(metrics ? { metrics } : {}) };
@@ -237,4 +237,9 @@ async function fails(db: Db, sql: string): Promise<boolean> {
   } catch {
     return true;
   }
+}
+
+/** Fills a notice's `{count}`, and `{s}` / `{were}` so that one row reads "1 row was", not "1 rows were". */
+export function countMessage(message: string, n: number): string {
+  return message.replaceAll('{count}', n.toLocaleString('en-US')).replaceAll('{s}', n === 1 ? '' : 's').replaceAll('{were}', n === 1 ? 'was' : 'were');
 }

@@ -117,7 +117,8 @@ export interface CompiledNode {
   runOutputs?: Partial<Record<string, string>>;
   /**
    * Counts taken after the setup steps of a run; a non-zero count becomes a warning event, e.g.
-   * "3 malformed rows were set aside". `{count}` in the message is replaced by the count. When
+   * "3 malformed rows were set aside". `{count}` in the message is replaced by the count, `{s}` by
+   * "s" unless it is 1 and `{were}` by "was" or "were" ("{count} row{s} {were} set aside"). When
    * `port` is given and nothing is connected to it, the warning says those rows are dropped.
    */
   notices?: Array<{ countSql: string; message: string; port?: string }>;

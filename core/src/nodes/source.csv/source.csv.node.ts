@@ -448,7 +448,7 @@ If no file matches the path, the node reports an \`io_error\` problem before any
         ].join('\n'),
       },
       setup,
-      notices: [{ countSql: `SELECT count(DISTINCT (scan_id, file_id, line)) FROM ${errorsTable}`, message: `{count} malformed rows of ${p.path} were set aside on the 'rejects' port`, port: 'rejects' }],
+      notices: [{ countSql: `SELECT count(DISTINCT (scan_id, file_id, line)) FROM ${errorsTable}`, message: `{count} malformed row{s} of ${p.path} {were} set aside on the 'rejects' port`, port: 'rejects' }],
     };
   },
 });

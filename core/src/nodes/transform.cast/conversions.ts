@@ -40,7 +40,7 @@ export function quoteValue(prefix: string, column: string, suffix: string): stri
  *   without a failure go on `out` converted, the others on `rejects` unchanged plus the reason.
  *   Reading one table for both ports guarantees every input row lands on exactly one of them.
  */
-export function compileConversions(ctx: CompileContext<unknown>, convs: Conversion[], onError: OnError): CompiledNode {
+export function compileConversions(ctx: CompileContext<unknown>, convs: Conversion[], onError: OnError, verb: 'convert' | 'parse' = 'convert'): CompiledNode {
   const input = ctx.input();
   const clash = input.columns.find((c) => c.name.toLowerCase() === REASON_COLUMN);
   const replace = (pick: (c: Conversion) => string) => `REPLACE (${convs.map((c) => `${pick(c)} AS ${ident(c.column)}`).join(', ')})`;
@@ -71,7 +71,7 @@ export function compileConversions(ctx: CompileContext<unknown>, convs: Conversi
       out: `SELECT * EXCLUDE (${reason}) ${replace((c) => c.safe)}\nFROM ${rows}\nWHERE ${reason} IS NULL`,
       rejects: `SELECT *\nFROM ${rows}\nWHERE ${reason} IS NOT NULL`,
     },
-    notices: [{ countSql: `SELECT count(*) FROM ${rows} WHERE ${reason} IS NOT NULL`, message: `{count} rows with values that do not convert were set aside on the 'rejects' port`, port: 'rejects' }],
+    notices: [{ countSql: `SELECT count(*) FROM ${rows} WHERE ${reason} IS NOT NULL`, message: `{count} row{s} with values that do not ${verb} {were} set aside on the 'rejects' port`, port: 'rejects' }],
     metricsSql: `SELECT count(*) FILTER (WHERE ${reason} IS NOT NULL) AS rows_rejected FROM ${rows}`,
   };
 }

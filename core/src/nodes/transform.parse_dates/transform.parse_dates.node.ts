@@ -215,6 +215,6 @@ closest name suggested.
         reason: quoteValue(`column ${column}: '`, column, tried),
       };
     });
-    return compileConversions(ctx, convs, p.on_error);
+    return compileConversions(ctx, convs, p.on_error, 'parse');
   },
 });

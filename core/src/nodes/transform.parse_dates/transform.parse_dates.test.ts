@@ -129,7 +129,7 @@ describe('transform.parse_dates', () => {
     ]);
     expect(summary.nodes.find((n) => n.nodeId === 'p')?.metrics).toEqual({ rows_rejected: 1 });
     expect(events.filter((e) => e.type === 'warning').map((e) => (e as { message: string }).message)).toEqual([
-      "1 rows with values that do not convert were set aside on the 'rejects' port",
+      "1 row with values that do not parse was set aside on the 'rejects' port",
     ]);
   });
 

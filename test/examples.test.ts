@@ -1,0 +1,98 @@
+import { cp, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { describe, expect, it } from 'vitest';
+import { packageRoot } from '../core/src/util/package-root.js';
+import { generateEcommerceData } from '../resources/examples/ecommerce/generate-data.js';
+import { caudal } from './support/cli.js';
+import { tempDir } from './support/pipeline.js';
+
+const examples = path.join(packageRoot(), 'resources/examples');
+
+/** A copy of an example folder (without its out/), so runs never write into the repository. */
+async function copyExample(name: string): Promise<string> {
+  const dir = path.join(await tempDir(`caudal-example-${name}-`), name);
+  await cp(path.join(examples, name), dir, { recursive: true, filter: (src) => !src.split(path.sep).includes('out') && !src.split(path.sep).includes('data') });
+  return dir;
+}
+
+const lines = async (file: string) => (await readFile(file, 'utf8')).trimEnd().split('\n');
+
+describe('example: order-rules (cleaning, normalization, join, rules, aggregate)', () => {
+  it('runs headless and writes the report, the billable lines and every rejected order with its reason', async () => {
+    const dir = await copyExample('order-rules');
+    const r = await caudal(['run', 'pipeline.json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const progress = r.stdout + r.stderr;
+    // Rule matches are reported per rule, and so are the rows cast/parse_dates set aside.
+    expect(progress).toContain('unknown_customer=2  non_positive_price=1  zero_quantity=1  billable=16  not_billable=3  large_order=4  bulk=1');
+    expect(progress).toContain("1 row with values that do not convert was set aside on the 'rejects' port");
+    expect(progress).toContain("1 row with values that do not parse was set aside on the 'rejects' port");
+
+    expect(await lines(path.join(dir, 'out/revenue_by_country.csv'))).toEqual([
+      'country,month,orders,customers,units,revenue,largest_order',
+      'ES,2025-01,1,1,2,39.80,39.80',
+      'NO,2025-01,1,1,3,37.50,37.50',
+      'SE,2025-01,1,1,1,250.00,250.00',
+      'US,2025-01,1,1,10,576.00,576.00',
+      'DE,2025-02,1,1,3,99.90,99.90',
+      'ES,2025-02,2,2,3,2200.00,1200.00',
+      'FR,2025-02,1,1,6,594.00,594.00',
+      'SE,2025-02,1,1,2,91.00,91.00',
+    ]);
+
+    // Billable lines: duplicates removed, names tidied, countries mapped, tags and discount set by the rules.
+    const billable = (await lines(path.join(dir, 'out/billable_orders.csv'))).sort();
+    expect(billable).toEqual(
+      [
+        '1001,1,2025-01-03,completed,2,19.90,José Muñoz,jose.munoz@example.com,ES,true,,[],39.80,2025-01',
+        '1002,2,2025-01-04,completed,1,250.00,Zoë Ångström,zoe.angstrom@example.org,SE,true,,[],250.00,2025-01',
+        '1003,3,2025-01-05,shipped,3,12.50,Björn Ødegaard,bjorn@example.net,NO,true,,[],37.50,2025-01',
+        '1004,4,2025-01-07,completed,10,64.00,Mary Keane,mary.keane@example.com,US,true,0.10,"[large, bulk]",576.00,2025-01',
+        '1010,10,2025-02-02,completed,6,99.00,Émile Zola,emile@example.fr,FR,true,,[large],594.00,2025-02',
+        '1011,1,2025-02-03,completed,1,1200.00,José Muñoz,jose.munoz@example.com,ES,true,,[large],1200.00,2025-02',
+        '1012,2,2025-02-04,shipped,2,45.50,Zoë Ångström,zoe.angstrom@example.org,SE,true,,[],91.00,2025-02',
+        '1017,6,2025-02-09,completed,3,33.30,Anna Schmidt,anna@example.de,DE,true,,[],99.90,2025-02',
+        '1018,7,2025-02-10,completed,2,500.00,Lucía Fernández,lucia.f@example.es,ES,true,,[large],1000.00,2025-02',
+        'order_id,customer_id,order_date,status,quantity,unit_price,name,email,country,billable,discount,_caudal_tags,revenue,month',
+      ].sort(),
+    );
+
+    const rejected = await lines(path.join(dir, 'out/rejected_orders.csv'));
+    expect(rejected[0]).toBe('order_id,customer_id,order_date,status,quantity,unit_price,_caudal_reason,name,email,country,_caudal_rule,rejected_by');
+    expect(rejected.slice(1).sort()).toEqual(
+      [
+        `1007,7,2025-01-12,shipped,4,n/a,"column unit_price: 'n/a' is not a valid DECIMAL(10,2)",,,,,typed_orders:rejects`,
+        `1008,8,13.01.2025,completed,2,30.00,"column order_date: '13.01.2025' matches none of the formats %Y-%m-%d, %d/%m/%Y, %m-%d-%Y %H:%M",,,,,dated_orders:rejects`,
+        '1006,6,2025-01-09,completed,1,-5.00,unit price must be positive,Anna Schmidt,anna@example.de,DE,non_positive_price,business_rules:rejects',
+        '1013,3,2025-02-05,completed,0,10.00,quantity must be at least 1,Björn Ødegaard,bjorn@example.net,NO,zero_quantity,business_rules:rejects',
+        '1014,11,2025-02-06,completed,1,15.00,customer not found or has no name,,unknown@example.com,XX,unknown_customer,business_rules:rejects',
+        '1015,12,2025-02-07,completed,1,15.00,customer not found or has no name,,,,unknown_customer,business_rules:rejects',
+      ].sort(),
+    );
+  });
+});
+
+describe('example: ecommerce revenue', () => {
+  it('runs headless on generated data and its report adds up to the same revenue as a direct query', async () => {
+    const dir = await copyExample('ecommerce');
+    const data = await generateEcommerceData({ orders: 5000, outDir: path.join(dir, 'data'), seed: 7 });
+    const r = await caudal(['run', 'pipeline.json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+
+    const db = await DuckDBInstance.create(':memory:');
+    const conn = await db.connect();
+    const q = (s: string) => `'${s.replaceAll("'", "''")}'`;
+    const [[expected]] = (await conn.runAndReadAll(
+      `SELECT round(sum(o.quantity * p.unit_price * (1 - coalesce(o.discount, 0))), 2)::DOUBLE
+       FROM read_csv(${q(data.files.orders)}) o JOIN read_csv(${q(data.files.products)}) p USING (product_id)
+       WHERE lower(trim(o.status)) IN ('completed', 'shipped') AND o.order_date >= DATE '2024-01-01'`,
+    )).getRows() as [[number]];
+    const [[reported]] = (await conn.runAndReadAll(`SELECT sum(revenue)::DOUBLE FROM read_parquet(${q(path.join(dir, 'out/revenue_by_country_month.parquet'))})`)).getRows() as [[number]];
+    conn.closeSync();
+    db.closeSync();
+    expect(expected).toBeGreaterThan(0);
+    // Rounded per order, then summed, against rounding the total: within a cent per order.
+    expect(Math.abs(reported - expected)).toBeLessThan(data.rows.orders * 0.005);
+  });
+});
