@@ -12,7 +12,9 @@ const examples = path.join(packageRoot(), 'resources/examples');
 /** A copy of an example folder (without its out/), so runs never write into the repository. */
 async function copyExample(name: string): Promise<string> {
   const dir = path.join(await tempDir(`caudal-example-${name}-`), name);
-  await cp(path.join(examples, name), dir, { recursive: true, filter: (src) => !src.split(path.sep).includes('out') && !src.split(path.sep).includes('data') });
+  const from = path.join(examples, name);
+  const generated = (src: string) => ['out', 'data'].includes(path.relative(from, src).split(path.sep)[0] ?? '');
+  await cp(from, dir, { recursive: true, filter: (src) => !generated(src) });
   return dir;
 }
 
