@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineNode } from '../define.js';
 import { ident, stringLiteral } from '../../compiler/sql.js';
-import { duplicateIndexes, findColumn, paramError } from '../transform.dedupe/columns.js';
+import { duplicateIndexes, findColumn, paramError } from '../shared/columns.js';
 
 const params = z
   .object({

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineNode, type Column } from '../define.js';
 import { ident, identList } from '../../compiler/sql.js';
-import { duplicateIndexes, findColumn } from './columns.js';
+import { duplicateIndexes, findColumn } from '../shared/columns.js';
 
 const orderItem = z
   .object({

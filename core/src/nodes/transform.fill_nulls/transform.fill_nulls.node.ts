@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineNode, type Column } from '../define.js';
 import { ident, identList, literal } from '../../compiler/sql.js';
-import { duplicateIndexes, findColumn, paramError } from '../transform.dedupe/columns.js';
+import { duplicateIndexes, findColumn, paramError } from '../shared/columns.js';
 
 const STRATEGIES = ['constant', 'mean', 'median', 'mode', 'previous', 'next', 'drop_row'] as const;
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineNode, type CompiledNode } from '../define.js';
 import { ident, literal } from '../../compiler/sql.js';
-import { requireColumn, uniqueName } from './columns.js';
+import { requireColumn, uniqueName } from '../shared/columns.js';
 
 const params = z
   .object({

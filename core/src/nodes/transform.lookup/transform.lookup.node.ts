@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineNode } from '../define.js';
 import { ident, literal, stringLiteral } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
-import { requireColumn } from '../transform.join/columns.js';
+import { requireColumn } from '../shared/columns.js';
 
 const value = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 

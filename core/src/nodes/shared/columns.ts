@@ -5,15 +5,20 @@ import { didYouMean } from '../../util/suggest.js';
 /**
  * The input column a param names, matched as DuckDB does (exact spelling first, then ignoring
  * case). An unknown name stops planning with the closest existing name, pointing at `path`
- * (relative to the node's params, e.g. `keys[1]`). Shared by the cleaning nodes.
+ * (relative to the node's params, e.g. `keys[1]`); the hint lists the columns of `portLabel`'s input.
  */
-export function findColumn(nodeId: string, input: Relation, name: string, path: string): Column {
+export function findColumn(nodeId: string, input: Relation, name: string, path: string, portLabel = 'input'): Column {
   const hit = input.columns.find((c) => c.name === name) ?? input.columns.find((c) => c.name.toLowerCase() === name.toLowerCase());
   if (hit) return hit;
   const names = input.columns.map((c) => c.name);
   const message = `unknown column '${name}' in node '${nodeId}'${didYouMean(name, names)}`;
-  const hint = names.length > 0 ? `input columns: ${names.join(', ')}` : undefined;
+  const hint = names.length > 0 ? `${portLabel} columns: ${names.join(', ')}` : undefined;
   throw new CaudalError('validation', message, { nodeId, column: name, hint, problems: [{ code: 'unknown_column', path: `params.${path}`, message, hint, column: name }] });
+}
+
+/** The input's own spelling of a column a param names (see findColumn). */
+export function requireColumn(nodeId: string, rel: Relation, portLabel: string, name: string, path: string): string {
+  return findColumn(nodeId, rel, name, path, portLabel).name;
 }
 
 /** A plan-time problem with one param (wrong type of column, a value that does not convert). */
@@ -30,4 +35,12 @@ export function duplicateIndexes(names: readonly string[]): number[] {
     seen.add(n.toLowerCase());
   });
   return out;
+}
+
+/** A name not yet in `taken` (case-insensitive): `name`, else `name + suffix`, then `…_2`, `…_3`. */
+export function uniqueName(name: string, suffix: string, taken: Set<string>): string {
+  if (!taken.has(name.toLowerCase())) return name;
+  let candidate = name + suffix;
+  for (let i = 2; taken.has(candidate.toLowerCase()); i++) candidate = `${name}${suffix}_${i}`;
+  return candidate;
 }
