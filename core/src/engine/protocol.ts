@@ -26,6 +26,13 @@ export interface RunRequest extends PipelineRequest {
   runId: string;
   /** Run only these nodes and what they depend on (e.g. "run up to here"). */
   targets?: string[];
+  /**
+   * Folder for state that outlives a run (incremental watermarks, quality history), one file per
+   * pipeline and node inside it. Default: `<pipeline folder>/.caudal/state` (see `defaultStateDir`).
+   */
+  stateDir?: string;
+  /** Folder for this run's artifacts (quality.json, quality.html, ...). Default: `<pipeline folder>/.caudal/runs/<runId>`. */
+  artifactsDir?: string;
 }
 
 export interface PreviewRequest extends PipelineRequest {
