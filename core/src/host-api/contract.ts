@@ -1,0 +1,470 @@
+/**
+ * THE contract between the studio UI and core (DESIGN.md §1). Every call the renderer makes is one
+ * of these methods: zod input and output, plain JSON both ways, so Electron IPC, HTTP + WebSocket
+ * (`caudal serve`) and in-process calls are interchangeable transports.
+ *
+ * The renderer imports this file: keep it to zod and types (no node:*, no engine code).
+ *
+ * Conventions
+ * - A pipeline being edited travels as `{ document, path }`: the document as the renderer holds it
+ *   and the file it was opened from (`null` when never saved). Relative paths inside the pipeline
+ *   (CSV sources, sinks) resolve against the file's folder, or the host's workspace folder when
+ *   `path` is null.
+ * - A failed call rejects with a `HostCallError` whose `error` is a `HostError` (kind, message,
+ *   hint, problems). Messages say what to fix; they never contain a secret.
+ * - Methods that would show a native dialog (`pipeline.open` without `path`, `pipeline.saveAs`
+ *   without `path`, `pipeline.export` without `path`) return `null` when the user cancels. In
+ *   browser mode there is no native dialog (`app.info().nativeDialogs === false`): the renderer
+ *   passes a path, which it can let the user pick with `fs.list` (a server-side file browser).
+ */
+import { z } from 'zod';
+import { pipelineSchema } from '../model/schema.js';
+
+// ---- shared shapes ------------------------------------------------------------------------
+
+export const problemSchema = z.object({
+  /** Stable code, e.g. unknown_column, invalid_param, missing_input (core/src/util/errors.ts). */
+  code: z.string(),
+  /** JSON path into the document, e.g. `nodes[2].params.condition`. */
+  path: z.string(),
+  message: z.string(),
+  hint: z.string().optional(),
+  /** The node the problem belongs to (filled from the path when the engine did not say). */
+  nodeId: z.string().optional(),
+  /** The node param it is about, e.g. `condition` or `columns[1]` (from the path). */
+  field: z.string().optional(),
+  column: z.string().optional(),
+});
+export type HostProblem = z.infer<typeof problemSchema>;
+
+/** Every failure crossing a transport has this shape. */
+export const hostErrorSchema = z.object({
+  kind: z.enum(['validation', 'execution', 'cancelled', 'usage', 'io']),
+  message: z.string(),
+  hint: z.string().optional(),
+  nodeId: z.string().optional(),
+  column: z.string().optional(),
+  problems: z.array(problemSchema).optional(),
+});
+export type HostError = z.infer<typeof hostErrorSchema>;
+
+export const columnSchema = z.object({
+  name: z.string(),
+  /** DuckDB type name, e.g. VARCHAR, BIGINT, DECIMAL(10,2). */
+  type: z.string(),
+});
+export type HostColumn = z.infer<typeof columnSchema>;
+
+export const documentSchema = pipelineSchema;
+export type PipelineDocument = z.infer<typeof documentSchema>;
+
+const paramValue = z.union([z.string(), z.number(), z.boolean()]);
+
+/** A pipeline being edited, plus the values of its params (`caudal run --param`). */
+export const docRefSchema = z.object({
+  document: documentSchema,
+  /** The file the document was opened from or saved to; null for a new, unsaved pipeline. */
+  path: z.string().nullable(),
+  params: z.record(z.string(), paramValue).optional(),
+});
+export type DocRef = z.infer<typeof docRefSchema>;
+
+export const portSpecSchema = z.object({
+  name: z.string(),
+  label: z.string().optional(),
+  description: z.string().optional(),
+  /** Accepts several edges (union, sql). */
+  multiple: z.boolean().optional(),
+  /** The node works with nothing connected here. */
+  optional: z.boolean().optional(),
+});
+
+export const nodeTypeInfoSchema = z.object({
+  type: z.string(),
+  version: z.number(),
+  category: z.enum(['source', 'transform', 'quality', 'sink']),
+  title: z.string(),
+  description: z.string(),
+  aliases: z.array(z.string()),
+  inputs: z.array(portSpecSchema),
+  outputs: z.array(portSpecSchema),
+  /**
+   * JSON Schema (draft 2020-12, input side) of the node's params. Each property carries the UI
+   * metadata of `ParamMeta` inline: `label`, `help`, `widget`, `group`, `placeholder`, `port`
+   * (for column pickers: the input port whose columns are the choices).
+   */
+  paramsSchema: z.record(z.string(), z.unknown()),
+  /** Params of a working example: good defaults for a node dropped on the canvas. */
+  example: z.object({ params: z.unknown(), description: z.string() }),
+  /** Markdown reference (the same text as docs/nodes/<type>.md after the param table). */
+  docs: z.string(),
+});
+export type NodeTypeInfo = z.infer<typeof nodeTypeInfoSchema>;
+
+/** An opened pipeline file. `document` is null when the file could not be parsed (see problems). */
+export const openedFileSchema = z.object({
+  path: z.string(),
+  document: documentSchema.nullable(),
+  problems: z.array(problemSchema),
+  /** Format migrations applied while loading (the file is rewritten only on save). */
+  migrationsApplied: z.array(z.string()),
+});
+export type OpenedFile = z.infer<typeof openedFileSchema>;
+
+export const savedFileSchema = z.object({
+  path: z.string(),
+  /** Exactly the bytes written: what `caudal run <path>` executes. */
+  text: z.string(),
+});
+
+export const portSchemaInfo = z.object({
+  port: z.string(),
+  columns: z.array(columnSchema),
+  /** The DuckDB SQL of this output (shown in the inspector). */
+  sql: z.string(),
+});
+
+export const nodeSchemasSchema = z.object({
+  nodeId: z.string(),
+  nodeType: z.string(),
+  /** Each connected input port with the columns arriving there (for column pickers). */
+  inputs: z.array(z.object({ port: z.string(), from: z.string(), columns: z.array(columnSchema) })),
+  /** Each output port with its inferred columns (edge hover, downstream pickers). */
+  outputs: z.array(portSchemaInfo),
+});
+export type NodeSchemas = z.infer<typeof nodeSchemasSchema>;
+
+export const previewSchema = z.object({
+  nodeId: z.string(),
+  port: z.string(),
+  columns: z.array(columnSchema),
+  /** Rows as JSON objects (big integers and decimals arrive as strings, dates as ISO text). */
+  rows: z.array(z.record(z.string(), z.unknown())),
+  /** True when only part of an input was read (e.g. a transcoded prefix). */
+  sampled: z.boolean(),
+  elapsedMs: z.number(),
+  sql: z.string(),
+});
+export type PreviewData = z.infer<typeof previewSchema>;
+
+/** One column's profile. Fields beyond name/type depend on the type (numbers get min/max/mean...). */
+export const columnProfileSchema = z.looseObject({
+  name: z.string(),
+  type: z.string(),
+});
+export const profileSchema = z.looseObject({
+  nodeId: z.string(),
+  port: z.string(),
+  columns: z.array(columnProfileSchema),
+});
+
+export const runStatusSchema = z.enum(['running', 'succeeded', 'failed', 'cancelled']);
+
+export const nodeSummarySchema = z.object({
+  nodeId: z.string(),
+  nodeType: z.string(),
+  status: z.enum(['ok', 'failed', 'skipped', 'cancelled']),
+  rowsIn: z.number().nullable(),
+  rowsOut: z.number().nullable(),
+  elapsedMs: z.number(),
+  materialized: z.boolean(),
+  metrics: z.record(z.string(), z.number()).optional(),
+});
+
+export const runSummarySchema = z.object({
+  runId: z.string(),
+  pipeline: z.string(),
+  status: z.enum(['succeeded', 'failed', 'cancelled']),
+  startedAt: z.string(),
+  elapsedMs: z.number(),
+  nodes: z.array(nodeSummarySchema),
+  outputs: z.array(z.object({ nodeId: z.string(), target: z.string(), rows: z.number() })),
+  error: hostErrorSchema.optional(),
+});
+export type HostRunSummary = z.infer<typeof runSummarySchema>;
+
+/** One line of run history (the run's run.json, kept up to date while it runs). */
+export const runRecordSchema = z.object({
+  runId: z.string(),
+  /** The pipeline's `name`. */
+  pipeline: z.string(),
+  /** The pipeline file the run was started from; null for an unsaved pipeline. */
+  pipelinePath: z.string().nullable(),
+  status: runStatusSchema,
+  startedAt: z.string(),
+  /** Null while running. */
+  elapsedMs: z.number().nullable(),
+  /** Rows written by all sinks; null while running. */
+  rows: z.number().nullable(),
+  /** 0..100 from the run's quality.json artifact when quality checks ran, else null. */
+  qualityScore: z.number().nullable(),
+  /** "Run up to here" targets; empty for a whole run. */
+  targets: z.array(z.string()),
+  params: z.record(z.string(), paramValue),
+  /** The folder holding run.json, events.jsonl and the artifacts. */
+  dir: z.string(),
+  error: hostErrorSchema.optional(),
+});
+export type RunRecord = z.infer<typeof runRecordSchema>;
+
+export const artifactSchema = z.object({
+  /** File name inside the run folder, e.g. quality.html. */
+  name: z.string(),
+  bytes: z.number(),
+});
+
+/** Engine events of a run, as `caudal run --json` prints them (core/src/engine/protocol.ts). */
+export const runEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('run_started'), runId: z.string(), pipeline: z.string(), nodes: z.number(), at: z.string() }),
+  z.object({ type: z.literal('node_started'), runId: z.string(), nodeId: z.string(), nodeType: z.string(), at: z.string() }),
+  z.object({ type: z.literal('node_progress'), runId: z.string(), nodeId: z.string(), percent: z.number(), rowsProcessed: z.number() }),
+  nodeSummarySchema.extend({ type: z.literal('node_finished'), runId: z.string() }),
+  z.object({ type: z.literal('log'), runId: z.string(), level: z.enum(['debug', 'info', 'warn', 'error']), message: z.string(), nodeId: z.string().optional() }),
+  z.object({ type: z.literal('warning'), runId: z.string(), message: z.string(), nodeId: z.string().optional() }),
+  z.object({ type: z.literal('run_finished'), runId: z.string(), summary: runSummarySchema }),
+]);
+export type HostRunEvent = z.infer<typeof runEventSchema>;
+
+export const connectionInfoSchema = z.object({
+  name: z.string(),
+  type: z.string(),
+  /** Non-secret fields as stored. */
+  fields: z.record(z.string(), z.unknown()),
+  /** For each secret field, whether a store holds a value, e.g. `{ password: true }`. Never the value. */
+  secrets: z.record(z.string(), z.boolean()),
+  /** 'project' when it comes from the project's caudal.connections.json, else 'user'. */
+  scope: z.enum(['user', 'project']),
+  file: z.string(),
+});
+export type HostConnectionInfo = z.infer<typeof connectionInfoSchema>;
+
+export const connectionTypeInfoSchema = z.object({
+  type: z.string(),
+  label: z.string(),
+  /** JSON Schema of every field (secret ones included, as form fields) with UI meta (label, help, widget). */
+  fieldsSchema: z.record(z.string(), z.unknown()),
+  /** Fields that go to the OS keychain and are never returned. */
+  secretFields: z.array(z.string()),
+});
+
+const connectionInput = z.object({
+  name: z.string().min(1),
+  type: z.string().min(1),
+  /** Non-secret fields, e.g. `{ host, port, database, user }`. */
+  fields: z.record(z.string(), z.unknown()),
+  /** Secret fields to store in the keychain, e.g. `{ password }`. On update, omitted secrets are kept. */
+  secrets: z.record(z.string(), z.string()).default({}),
+});
+
+export const fsEntrySchema = z.object({
+  name: z.string(),
+  path: z.string(),
+  kind: z.enum(['dir', 'file']),
+  bytes: z.number().nullable(),
+});
+
+const empty = z.object({}).strict();
+
+// ---- methods ------------------------------------------------------------------------------
+
+export const hostMethods = {
+  /** Version, transport and what the host can do. */
+  'app.info': {
+    input: empty,
+    output: z.object({
+      version: z.string(),
+      /** Which transport serves the contract. */
+      mode: z.enum(['electron', 'browser', 'in-process']),
+      /** Native open/save dialogs exist (Electron); otherwise pass paths (see fs.list). */
+      nativeDialogs: z.boolean(),
+      platform: z.string(),
+      /** Where unsaved pipelines resolve relative paths and keep their runs. */
+      workspaceDir: z.string(),
+      homeDir: z.string(),
+      /** True once core's column profiler is available (profile.node). */
+      profiling: z.boolean(),
+    }),
+  },
+
+  /** The palette: every node type from the registry (core/src/nodes/index.ts). */
+  'nodes.list': { input: empty, output: z.object({ nodes: z.array(nodeTypeInfoSchema) }) },
+
+  /** A new, empty, unsaved pipeline document. */
+  'pipeline.new': {
+    input: z.object({ name: z.string().min(1).optional() }),
+    output: z.object({ document: documentSchema, path: z.null() }),
+  },
+  /** Opens a pipeline file (a native dialog when `path` is omitted; null if cancelled). Migrations run; the file is not rewritten. */
+  'pipeline.open': { input: z.object({ path: z.string().optional() }), output: openedFileSchema.nullable() },
+  /** Writes the document to `path` with the canonical serializer (model/serialize.ts), atomically. */
+  'pipeline.save': { input: z.object({ document: documentSchema, path: z.string() }), output: savedFileSchema },
+  /** Like save, to a new file chosen with a dialog (or `path`); null if cancelled. */
+  'pipeline.saveAs': {
+    input: z.object({ document: documentSchema, path: z.string().optional(), suggestedName: z.string().optional() }),
+    output: savedFileSchema.nullable(),
+  },
+  /** Recently opened or saved pipeline files, newest first (files that no longer exist are dropped). */
+  'pipeline.recent': {
+    input: empty,
+    output: z.object({ files: z.array(z.object({ path: z.string(), name: z.string(), at: z.string() })) }),
+  },
+  /**
+   * Exports the pipeline: `sql` writes a DuckDB script of every node's SQL (views in run order);
+   * `json` writes a copy of the canonical file. A dialog asks where unless `path` is given; null if cancelled.
+   */
+  'pipeline.export': {
+    input: docRefSchema.extend({ format: z.enum(['sql', 'json']), path: z.string().optional() }),
+    output: z.object({ path: z.string(), bytes: z.number() }).nullable(),
+  },
+  /** Every problem of the document: structure, params, and expressions bound against the data's schemas. */
+  'pipeline.validate': {
+    input: docRefSchema,
+    output: z.object({
+      valid: z.boolean(),
+      problems: z.array(problemSchema),
+      /** The same problems grouped by node id (problems not about one node are under "(pipeline)"). */
+      byNode: z.record(z.string(), z.array(problemSchema)),
+    }),
+  },
+  /** Inferred input and output columns per node (all nodes, or `nodeIds`), plus problems found on the way. */
+  'pipeline.schemas': {
+    input: docRefSchema.extend({ nodeIds: z.array(z.string()).optional() }),
+    output: z.object({ nodes: z.array(nodeSchemasSchema), problems: z.array(problemSchema) }),
+  },
+
+  /** First rows of a node's output port (e.g. `out`, `rejects`). Sinks never run. */
+  'preview.node': {
+    input: docRefSchema.extend({ nodeId: z.string(), port: z.string().optional(), limit: z.int().min(0).max(10_000).default(100) }),
+    output: previewSchema,
+  },
+  /** Column profile of a node's output (nulls, distinct values, min/max, top values...). */
+  'profile.node': {
+    input: docRefSchema.extend({ nodeId: z.string(), port: z.string().optional(), columns: z.array(z.string()).optional() }),
+    output: profileSchema,
+  },
+
+  /**
+   * Starts a run (all sinks, or only `targets` and their upstream). Returns at once; progress
+   * arrives as `run` events with this runId; the record is in run.history.
+   */
+  'run.start': {
+    input: docRefSchema.extend({
+      targets: z.array(z.string()).optional(),
+      options: z.object({ threads: z.int().positive().optional(), memoryLimit: z.string().optional(), metrics: z.enum(['fast', 'exact']).optional() }).optional(),
+    }),
+    output: z.object({ runId: z.string(), dir: z.string() }),
+  },
+  /** Cancels a running run; destinations stay as they were. `cancelled: false` if it had already finished. */
+  'run.cancel': { input: z.object({ runId: z.string() }), output: z.object({ cancelled: z.boolean() }) },
+  /** Runs of a pipeline file (or of unsaved pipelines when path is null), newest first. */
+  'run.history': {
+    input: z.object({ path: z.string().nullable(), limit: z.int().positive().max(1000).default(50) }),
+    output: z.object({ runs: z.array(runRecordSchema) }),
+  },
+  /** One run: its record, the engine's summary once finished, and its artifact files. */
+  'run.get': {
+    input: z.object({ runId: z.string(), path: z.string().nullable().optional() }),
+    output: z.object({ record: runRecordSchema, summary: runSummarySchema.nullable(), artifacts: z.array(artifactSchema) }),
+  },
+  /** A run's events (events.jsonl) from line `offset`; poll with `next` to follow a file. */
+  'run.logs': {
+    input: z.object({ runId: z.string(), path: z.string().nullable().optional(), offset: z.int().min(0).default(0), limit: z.int().positive().max(10_000).default(1000) }),
+    output: z.object({ events: z.array(runEventSchema), next: z.number(), done: z.boolean() }),
+  },
+  /** The text of one artifact (quality.json, quality.html...), at most 5 MB. */
+  'run.artifact': {
+    input: z.object({ runId: z.string(), path: z.string().nullable().optional(), name: z.string() }),
+    output: z.object({ name: z.string(), mediaType: z.string(), text: z.string() }),
+  },
+
+  /** Connection types and their form fields. */
+  'connections.types': { input: empty, output: z.object({ types: z.array(connectionTypeInfoSchema) }) },
+  /** Named connections (the user's file, plus the project's next to `projectDir`). Secrets appear only as flags. */
+  'connections.list': {
+    input: z.object({ projectDir: z.string().optional() }),
+    output: z.object({ connections: z.array(connectionInfoSchema) }),
+  },
+  /** Adds a connection (fails if the name exists); secrets go to the OS keychain. */
+  'connections.add': { input: connectionInput.extend({ projectDir: z.string().optional() }), output: connectionInfoSchema },
+  /** Replaces an existing connection's fields; secrets not given are kept. */
+  'connections.update': { input: connectionInput.extend({ projectDir: z.string().optional() }), output: connectionInfoSchema },
+  /** Connects and asks the server its version. A failure is a result, not an error. */
+  'connections.test': {
+    input: z.object({ name: z.string(), projectDir: z.string().optional() }),
+    output: z.union([
+      z.object({ ok: z.literal(true), serverVersion: z.string(), latencyMs: z.number() }),
+      z.object({ ok: z.literal(false), message: z.string(), hint: z.string().optional() }),
+    ]),
+  },
+  /** Removes the definition and its keychain secrets. */
+  'connections.remove': { input: z.object({ name: z.string(), projectDir: z.string().optional() }), output: z.object({ removed: z.literal(true) }) },
+
+  /** Lists a folder on the host (browser mode's file picker). Defaults to the workspace folder. */
+  'fs.list': {
+    input: z.object({ dir: z.string().optional(), extensions: z.array(z.string()).optional() }),
+    output: z.object({ dir: z.string(), parent: z.string().nullable(), entries: z.array(fsEntrySchema) }),
+  },
+} as const;
+
+export type HostMethods = typeof hostMethods;
+export type MethodName = keyof HostMethods;
+/** What a caller passes (defaults may be omitted). */
+export type MethodInput<M extends MethodName> = z.input<HostMethods[M]['input']>;
+/** What the host returns. */
+export type MethodOutput<M extends MethodName> = z.output<HostMethods[M]['output']>;
+export const methodNames = Object.keys(hostMethods) as MethodName[];
+
+export function isMethodName(name: string): name is MethodName {
+  return Object.prototype.hasOwnProperty.call(hostMethods, name);
+}
+
+// ---- events -------------------------------------------------------------------------------
+
+export const hostEvents = {
+  /** Every engine event of every run this host started (filter by runId). */
+  run: runEventSchema,
+  /** A run's record changed (started, finished): refresh the history list of that pipeline. */
+  'history.changed': z.object({ runId: z.string(), pipelinePath: z.string().nullable(), status: runStatusSchema }),
+} as const;
+
+export type HostEvents = typeof hostEvents;
+export type EventName = keyof HostEvents;
+export type EventPayload<E extends EventName> = z.output<HostEvents[E]>;
+/** One event as it travels over a transport. */
+export type HostEventMessage = { [E in EventName]: { event: E; payload: EventPayload<E> } }[EventName];
+
+// ---- the client the renderer uses ---------------------------------------------------------
+
+/** Method name → function. Call as `client['pipeline.open']({ path })` or `client.invoke('pipeline.open', { path })`. */
+export type HostApi = { [M in MethodName]: (input: MethodInput<M>) => Promise<MethodOutput<M>> };
+
+export type HostClient = HostApi & {
+  invoke<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>>;
+  /** Subscribes to an event; returns the unsubscribe function. */
+  on<E extends EventName>(event: E, cb: (payload: EventPayload<E>) => void): () => void;
+};
+
+/** How a call fails on the renderer side: `error` is the host's structured error. */
+export class HostCallError extends Error {
+  constructor(
+    readonly method: string,
+    readonly error: HostError,
+  ) {
+    super(error.message);
+    this.name = 'HostCallError';
+  }
+}
+
+/** Builds a HostClient from a transport's two primitives (used by the IPC and HTTP clients). */
+export function makeHostClient(transport: {
+  invoke(method: string, input: unknown): Promise<unknown>;
+  on(event: string, cb: (payload: unknown) => void): () => void;
+}): HostClient {
+  const invoke = <M extends MethodName>(method: M, input: MethodInput<M>) => transport.invoke(method, input) as Promise<MethodOutput<M>>;
+  const api = Object.fromEntries(methodNames.map((m) => [m, (input: unknown) => transport.invoke(m, input)])) as HostApi;
+  return {
+    ...api,
+    invoke,
+    on: (event, cb) => transport.on(event, cb as (payload: unknown) => void),
+  };
+}
