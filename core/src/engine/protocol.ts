@@ -1,5 +1,5 @@
 import type { Pipeline } from '../model/schema.js';
-import type { Column } from '../nodes/define.js';
+import type { Column, ResolvedConnection } from '../nodes/define.js';
 import type { Problem, SerializedError } from '../util/errors.js';
 
 export interface EngineOptions {
@@ -20,17 +20,22 @@ export interface PipelineRequest {
   baseDir: string;
   params?: Record<string, string | number | boolean>;
   options?: EngineOptions;
+  /**
+   * The connections the pipeline declares, resolved by the host (connections file + secret stores).
+   * Holds secrets: it crosses only into the engine worker, which redacts them from everything it sends.
+   */
+  connections?: Record<string, ResolvedConnection>;
+  /**
+   * Folder for state that outlives a run (incremental watermarks, quality history), one folder per
+   * pipeline inside it. Default: `<pipeline folder>/.caudal/state` (see `defaultStateDir`).
+   */
+  stateDir?: string;
 }
 
 export interface RunRequest extends PipelineRequest {
   runId: string;
   /** Run only these nodes and what they depend on (e.g. "run up to here"). */
   targets?: string[];
-  /**
-   * Folder for state that outlives a run (incremental watermarks, quality history), one file per
-   * pipeline and node inside it. Default: `<pipeline folder>/.caudal/state` (see `defaultStateDir`).
-   */
-  stateDir?: string;
   /** Folder for this run's artifacts (quality.json, quality.html, ...). Default: `<pipeline folder>/.caudal/runs/<runId>`. */
   artifactsDir?: string;
 }

@@ -83,6 +83,35 @@ export interface CompileContext<P> {
   /** A small read-only query for facts compile needs (e.g. sniff_csv); rows as JSON-safe objects. */
   rows(sql: string): Promise<Record<string, unknown>[]>;
   warn(message: string): void;
+  /**
+   * A connection the pipeline declares under `connections`, with its secrets, resolved by the host.
+   * Throws a validation error naming the node and connection when it is not declared or not resolved.
+   */
+  connection(name: string, expectedType: string): ResolvedConnection;
+  /** This node's persisted state from earlier runs (e.g. an incremental watermark), if any. */
+  readState(): Promise<NodeState | undefined>;
+}
+
+/** A named connection with every field, secrets included. Lives only in the engine worker. */
+export interface ResolvedConnection {
+  name: string;
+  type: string;
+  config: Record<string, unknown>;
+}
+
+/** What a node keeps between runs: written only after every sink of a successful run committed. */
+export interface NodeState {
+  /** e.g. { column: 'updated_at', watermark: '2024-01-01 00:00:00+00' } */
+  [key: string]: unknown;
+}
+
+/** What code steps (connector reads and writes) get from the executor. */
+export interface HookIo {
+  db: import('../engine/db.js').Db;
+  isCancelled(): boolean;
+  log(message: string): void;
+  /** Rows done so far, for progress events. */
+  progress(rows: number): void;
 }
 
 export type SetupStep =
@@ -94,6 +123,16 @@ export type SetupStep =
       dry: string;
       description: string;
       /** Reports the statement's row count as the node's rows out. */
+      countsRows?: boolean;
+    }
+  | {
+      /** Code that fills helper objects from outside DuckDB (a database read). */
+      kind: 'hook';
+      description: string;
+      /** In a run; returns the rows loaded when `countsRows`. */
+      run(io: HookIo): Promise<number>;
+      /** When planning or previewing (e.g. load an empty table of the right shape, or a sample). */
+      dry(io: HookIo): Promise<void>;
       countsRows?: boolean;
     }
   | {
@@ -131,6 +170,11 @@ export interface CompiledNode {
   metricsSql?: string;
   /** Forces the main output to be materialized (e.g. the result depends on random numbers). */
   materialize?: boolean;
+  /**
+   * The node's next state (e.g. the highest watermark it loaded), computed after it ran and saved
+   * only once every sink of the run committed. Undefined leaves the state as it was.
+   */
+  nextState?(io: HookIo): Promise<NodeState | undefined>;
 }
 
 export type CommitStep =
@@ -149,6 +193,18 @@ export interface SinkPlan {
   commit: CommitStep[];
   /** Runs on failure or cancel: removes what staging wrote. */
   rollback: CommitStep[];
+  /**
+   * A load into an external system (a database) instead of `stage` SQL: it stages (e.g. inside an
+   * open transaction) and returns how to commit or undo. `describe` is shown by `caudal sql`.
+   */
+  external?: { describe: string[]; stage(io: HookIo): Promise<ExternalStage> };
+}
+
+export interface ExternalStage {
+  rows: number;
+  commit(): Promise<void>;
+  /** Must leave the target as it was before the run; never throws past the executor. */
+  rollback(): Promise<void>;
 }
 
 export interface SinkContext<P> extends CompileContext<P> {
