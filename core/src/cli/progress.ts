@@ -47,7 +47,8 @@ export class ProgressPrinter {
       case 'node_progress':
         if (this.tty) {
           this.clear();
-          this.out.write(`  … ${e.nodeId} ${e.percent.toFixed(0)}% (${formatCount(e.rowsProcessed)} rows read)`);
+          const pct = e.percent >= 0 ? ` ${e.percent.toFixed(0)}%` : '';
+          this.out.write(`  … ${e.nodeId}${pct} (${formatCount(e.rowsProcessed)} rows read)`);
           this.liveLine = true;
         }
         break;

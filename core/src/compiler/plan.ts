@@ -6,6 +6,7 @@ import type {
   CompileMode,
   CompiledNode,
   Relation,
+  ResolvedConnection,
   SinkContext,
   SinkPlan,
 } from '../nodes/define.js';
@@ -16,6 +17,8 @@ import { explainDuckDbError } from './duckdb-errors.js';
 import { checkExpressionShape, checkQueryShape, dateLiteral, ident, literal, stringLiteral, stripTrailingSemicolon, substituteParams } from './sql.js';
 import { upstreamClosure } from './graph.js';
 import { resolveParamValues, validateStructure, type ParamValue } from './validate.js';
+import { readNodeState } from '../engine/state.js';
+import { didYouMean } from '../util/suggest.js';
 
 export interface PlanOptions {
   mode: CompileMode;
@@ -27,6 +30,10 @@ export interface PlanOptions {
   targets?: string[];
   /** Materialize every non-sink node (exact row counts). */
   materializeAll?: boolean;
+  /** Connections resolved by the host (with secrets); nodes ask for them by name. */
+  connections?: Record<string, ResolvedConnection>;
+  /** Where node state lives between runs; without it, nodes see no earlier state. */
+  stateDir?: string;
 }
 
 export interface PlannedOutput {
@@ -190,6 +197,34 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
       },
       rows: (sql) => db.rows(sql),
       warn() {},
+      connection(name, expectedType) {
+        const declared = doc.connections[name];
+        const field = `${nodePath}.params.connection`;
+        if (!declared) {
+          addProblem({
+            code: 'unknown_connection',
+            path: field,
+            message: `node '${id}' uses connection '${name}', which the pipeline does not declare${didYouMean(name, Object.keys(doc.connections))}`,
+            hint: `declare it under "connections": { "${name}": { "type": "${expectedType}" } }`,
+          });
+          throw new Abort();
+        }
+        if (declared.type !== expectedType) {
+          addProblem({ code: 'invalid_connection', path: field, message: `node '${id}' needs a ${expectedType} connection, but '${name}' is declared as ${declared.type}` });
+          throw new Abort();
+        }
+        const resolved = opts.connections?.[name];
+        if (!resolved) throw new CaudalError('usage', `connection '${name}' was not resolved for this request`, { nodeId: id, hint: 'the host resolves declared connections from the connections file and the secret stores' });
+        if (resolved.type !== expectedType) {
+          addProblem({ code: 'invalid_connection', path: field, message: `connection '${name}' is a ${resolved.type} connection in the connections file, but node '${id}' needs ${expectedType}` });
+          throw new Abort();
+        }
+        return resolved;
+      },
+      async readState() {
+        if (!opts.stateDir) return undefined;
+        return (await readNodeState(opts.stateDir, doc.name, id))?.state;
+      },
     };
 
     const node: PlannedNode = {
@@ -209,6 +244,10 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
         node.compiled = compiled;
         for (const step of compiled.setup ?? []) {
           if (step.kind === 'sql') await db.run(step.dry);
+          else if (step.kind === 'hook') {
+            const r = await step.dry({ db, isCancelled: () => false, log: () => {}, progress: () => {} });
+            if (r?.sampled) sampled = true;
+          }
           else {
             // Planning needs only the head of the file; the run transcodes it whole.
             const r = await transcodeFile(step.from, step.to, step.encoding, { maxBytes: PREFIX_BYTES });

@@ -6,6 +6,9 @@ import type { Db } from './db.js';
 import { runRollback, runSteps } from './commit.js';
 import { transcodeFile } from './transcode.js';
 import type { NodeSummary, OutputSummary, RunEvent, RunRequest, RunSummary } from './protocol.js';
+import type { ExternalStage, HookIo, NodeState } from '../nodes/define.js';
+import { defaultStateDir } from './run-dirs.js';
+import { writeNodeState } from './state.js';
 
 export interface ExecuteHooks {
   emit(event: RunEvent): void;
@@ -34,6 +37,17 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
   const outputs: OutputSummary[] = [];
   const staged: PlannedNode[] = [];
   const rowsOut = new Map<string, number | null>();
+  /** External loads (database sinks) staged so far: committed together, or all rolled back. */
+  const externals = new Map<string, ExternalStage>();
+  /** Node states to save once every sink committed (incremental watermarks). */
+  const nextStates = new Map<string, NodeState>();
+  const stateDir = req.stateDir ?? defaultStateDir(req.baseDir);
+  const hookIo = (nodeId: string): HookIo => ({
+    db,
+    isCancelled: hooks.isCancelled,
+    log: (message) => log('info', message, nodeId),
+    progress: (rows) => emit({ type: 'node_progress', runId, nodeId, percent: -1, rowsProcessed: rows }),
+  });
   const summary = (status: RunSummary['status'], error?: CaudalError): RunSummary => ({
     runId,
     pipeline: req.pipeline.name,
@@ -61,6 +75,8 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
       runId,
       targets: req.targets,
       materializeAll: req.options?.metrics === 'exact',
+      connections: req.connections,
+      stateDir,
     });
     if (plan.problems.length > 0) throw validationError(plan.problems);
     if (!plan.nodes.some((n) => n.sink)) {
@@ -81,6 +97,9 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
         log('debug', step.description, node.id);
         if (step.kind === 'transcode') {
           await transcodeFile(step.from, step.to, step.encoding, { isCancelled: hooks.isCancelled });
+        } else if (step.kind === 'hook') {
+          const n = await step.run(hookIo(node.id));
+          if (step.countsRows) out = n;
         } else {
           const n = await withProgress(db, node.id, runId, emit, () => db.count(step.sql));
           if (step.countsRows) out = n;
@@ -104,6 +123,13 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
         staged.push(node);
         for (const sql of node.sink.stage) written = await withProgress(db, node.id, runId, emit, () => db.count(sql));
         checkCancel();
+        if (node.sink.external) {
+          // stage() undoes its own partial work when it throws; once it returns, rollback() does.
+          const st = await node.sink.external.stage(hookIo(node.id));
+          externals.set(node.id, st);
+          written = st.rows;
+          checkCancel();
+        }
         rowsIn = written;
         out = written;
         outputs.push({ nodeId: node.id, target: node.sink.target, rows: written });
@@ -117,6 +143,8 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
         emit({ type: 'warning', runId, nodeId: node.id, message: `${countMessage(notice.message, n)}${dropped}` });
       }
       const metrics = node.compiled?.metricsSql ? await readMetrics(db, node.compiled.metricsSql) : undefined;
+      const next = await node.compiled?.nextState?.(hookIo(node.id));
+      if (next) nextStates.set(node.id, next);
       const s: NodeSummary = { nodeId: node.id, nodeType: node.type, status: 'ok', rowsIn, rowsOut: out, elapsedMs: Date.now() - t0, materialized: node.materialize, ...(metrics ? { metrics } : {}) };
       summaries.push(s);
       emit({ type: 'node_finished', runId, ...s });
@@ -126,7 +154,24 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
     // Commit phase: no cancel from here on, a half-committed run would be worse than a late one.
     for (const node of staged) {
       await runSteps(node.sink!.commit, db, node.id);
+      const ext = externals.get(node.id);
+      if (ext) {
+        externals.delete(node.id);
+        await ext.commit();
+      }
       log('info', `wrote ${outputs.find((o) => o.nodeId === node.id)?.rows ?? 0} rows to ${node.sink!.target}`, node.id);
+    }
+    // Only now, with every destination committed, may incremental sources move their watermark.
+    for (const [nodeId, state] of nextStates) {
+      try {
+        await writeNodeState(stateDir, req.pipeline.name, nodeId, state, runId);
+      } catch (e) {
+        throw new CaudalError('io', `the data was written, but saving the state of node '${nodeId}' failed: ${errorMessage(e)}; the next run would read the same rows again`, {
+          nodeId,
+          hint: `fix the state folder (${stateDir}), then set the state with \`caudal state set\``,
+        });
+      }
+      log('debug', `saved state ${JSON.stringify(state)}`, nodeId);
     }
     const done = summary('succeeded');
     emit({ type: 'run_finished', runId, summary: done });
@@ -135,6 +180,8 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
     const cancelled = e instanceof Cancelled || hooks.isCancelled();
     for (const node of staged.reverse()) {
       for (const err of await runRollback(node.sink!.rollback, db, node.id)) log('warn', `cleanup after failure: ${err}`, node.id);
+      const ext = externals.get(node.id);
+      if (ext) await ext.rollback().catch((err: unknown) => log('warn', `cleanup after failure: ${errorMessage(err)}`, node.id));
     }
     let error: CaudalError;
     if (cancelled) {

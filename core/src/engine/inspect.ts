@@ -7,7 +7,7 @@ import type { InspectRequest, InspectResult, PreviewRequest, PreviewResult } fro
 
 /** Validates against the data's schemas and reports each node's SQL and output columns. */
 export async function inspectPipeline(req: InspectRequest, db: Db, tempDir: string): Promise<InspectResult> {
-  const plan = await planPipeline(req.pipeline, db, { mode: 'plan', baseDir: req.baseDir, params: req.params ?? {}, tempDir, runId: 'inspect', targets: req.nodeIds });
+  const plan = await planPipeline(req.pipeline, db, { mode: 'plan', baseDir: req.baseDir, params: req.params ?? {}, tempDir, runId: 'inspect', targets: req.nodeIds, connections: req.connections, stateDir: req.stateDir });
   return {
     problems: plan.problems,
     nodes: plan.nodes.map((n) => ({
@@ -17,7 +17,7 @@ export async function inspectPipeline(req: InspectRequest, db: Db, tempDir: stri
       setup: (n.compiled?.setup ?? []).map((s) => (s.kind === 'sql' ? s.sql : `-- ${s.description}`)),
       sink: n.sink && {
         target: n.sink.target,
-        stage: n.sink.stage,
+        stage: [...n.sink.stage, ...(n.sink.external?.describe ?? [])],
         commit: n.sink.commit.map((c) => (c.kind === 'sql' ? c.sql : c.kind === 'rename' ? `-- rename ${c.from} → ${c.to}` : `-- remove ${c.path}`)),
       },
     })),
@@ -29,7 +29,7 @@ export const DEFAULT_PREVIEW_LIMIT = 100;
 /** Rows of one node's output. Plans only the node's upstream and never runs a sink. */
 export async function previewNode(req: PreviewRequest, db: Db, tempDir: string, isCancelled: () => boolean): Promise<PreviewResult> {
   const t0 = Date.now();
-  const plan = await planPipeline(req.pipeline, db, { mode: 'preview', baseDir: req.baseDir, params: req.params ?? {}, tempDir, runId: 'preview', targets: [req.nodeId] });
+  const plan = await planPipeline(req.pipeline, db, { mode: 'preview', baseDir: req.baseDir, params: req.params ?? {}, tempDir, runId: 'preview', targets: [req.nodeId], connections: req.connections, stateDir: req.stateDir });
   if (plan.problems.length > 0) throw validationError(plan.problems);
   const node = plan.nodes.find((n) => n.id === req.nodeId);
   if (!node) throw new CaudalError('usage', `no node '${req.nodeId}' in the pipeline`);

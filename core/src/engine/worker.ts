@@ -7,6 +7,7 @@ import { Db } from './db.js';
 import { executeRun } from './execute.js';
 import { inspectPipeline, previewNode } from './inspect.js';
 import type { HostToWorker, WorkerRequest, WorkerToHost } from './protocol.js';
+import { redactDeep, secretValues } from './redact-secrets.js';
 
 /**
  * One worker serves one request: it owns a DuckDB instance and a private temp folder, and
@@ -23,7 +24,8 @@ let db: Db | undefined;
 let cancelled = false;
 let busy = false;
 
-const send = (m: WorkerToHost) => port.postMessage(m);
+let secrets: string[] = [];
+const send = (m: WorkerToHost) => port.postMessage(redactDeep(m, secrets));
 
 port.on('message', (msg: HostToWorker) => {
   if (msg.kind === 'cancel') {
@@ -41,6 +43,7 @@ port.on('message', (msg: HostToWorker) => {
 
 async function handle(msg: WorkerRequest): Promise<void> {
   const tempDir = await mkdtemp(path.join(os.tmpdir(), 'caudal-run-'));
+  secrets = secretValues(msg.request.connections);
   try {
     const options = msg.request.options ?? {};
     db = await Db.open({ threads: options.threads, memoryLimit: options.memoryLimit, tempDir: path.join(tempDir, 'spill') });

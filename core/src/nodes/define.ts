@@ -131,8 +131,11 @@ export type SetupStep =
       description: string;
       /** In a run; returns the rows loaded when `countsRows`. */
       run(io: HookIo): Promise<number>;
-      /** When planning or previewing (e.g. load an empty table of the right shape, or a sample). */
-      dry(io: HookIo): Promise<void>;
+      /**
+       * When planning or previewing: create the same objects cheaply (an empty table of the right
+       * shape, or a sample for previews; return `{ sampled: true }` then).
+       */
+      dry(io: HookIo): Promise<{ sampled?: boolean } | void>;
       countsRows?: boolean;
     }
   | {

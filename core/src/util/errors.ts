@@ -19,7 +19,9 @@ export type ProblemCode =
   | 'invalid_expression'
   | 'bind_error'
   | 'io_error'
-  | 'destination_exists';
+  | 'destination_exists'
+  | 'unknown_connection'
+  | 'invalid_connection';
 
 export interface Problem {
   code: ProblemCode;
