@@ -39,7 +39,8 @@ export type HostProblem = z.infer<typeof problemSchema>;
 
 /** Every failure crossing a transport has this shape. */
 export const hostErrorSchema = z.object({
-  kind: z.enum(['validation', 'execution', 'cancelled', 'usage', 'io']),
+  /** validation | execution | cancelled | usage | io (new kinds may appear: treat unknown ones as execution). */
+  kind: z.string(),
   message: z.string(),
   hint: z.string().optional(),
   nodeId: z.string().optional(),
@@ -225,6 +226,15 @@ export const runEventSchema = z.discriminatedUnion('type', [
 ]);
 export type HostRunEvent = z.infer<typeof runEventSchema>;
 
+/**
+ * Events as they travel: the known ones above, or a newer engine event type (the renderer ignores
+ * types it does not know), so adding an engine event never breaks run.logs.
+ */
+export const runEventWireSchema = z.custom<HostRunEvent>(
+  (v) => typeof v === 'object' && v !== null && typeof (v as { type?: unknown }).type === 'string' && typeof (v as { runId?: unknown }).runId === 'string',
+  'a run event has a string type and runId',
+);
+
 export const connectionInfoSchema = z.object({
   name: z.string(),
   type: z.string(),
@@ -310,10 +320,10 @@ export const hostMethods = {
   },
   /**
    * Exports the pipeline: `sql` writes a DuckDB script of every node's SQL (views in run order);
-   * `json` writes a copy of the canonical file. A dialog asks where unless `path` is given; null if cancelled.
+   * `json` writes a copy of the canonical file. A dialog asks where unless `to` is given; null if cancelled.
    */
   'pipeline.export': {
-    input: docRefSchema.extend({ format: z.enum(['sql', 'json']), path: z.string().optional() }),
+    input: docRefSchema.extend({ format: z.enum(['sql', 'json']), to: z.string().optional() }),
     output: z.object({ path: z.string(), bytes: z.number() }).nullable(),
   },
   /** Every problem of the document: structure, params, and expressions bound against the data's schemas. */
@@ -369,7 +379,7 @@ export const hostMethods = {
   /** A run's events (events.jsonl) from line `offset`; poll with `next` to follow a file. */
   'run.logs': {
     input: z.object({ runId: z.string(), path: z.string().nullable().optional(), offset: z.int().min(0).default(0), limit: z.int().positive().max(10_000).default(1000) }),
-    output: z.object({ events: z.array(runEventSchema), next: z.number(), done: z.boolean() }),
+    output: z.object({ events: z.array(runEventWireSchema), next: z.number(), done: z.boolean() }),
   },
   /** The text of one artifact (quality.json, quality.html...), at most 5 MB. */
   'run.artifact': {
@@ -422,7 +432,7 @@ export function isMethodName(name: string): name is MethodName {
 
 export const hostEvents = {
   /** Every engine event of every run this host started (filter by runId). */
-  run: runEventSchema,
+  run: runEventWireSchema,
   /** A run's record changed (started, finished): refresh the history list of that pipeline. */
   'history.changed': z.object({ runId: z.string(), pipelinePath: z.string().nullable(), status: runStatusSchema }),
 } as const;

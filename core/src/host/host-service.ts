@@ -1,0 +1,287 @@
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { z } from 'zod';
+import { ConnectionService } from '../connections/service.js';
+import { inspect, previewPipeline } from '../engine/engine.js';
+import type { PipelineRequest } from '../engine/protocol.js';
+import type { Column } from '../nodes/define.js';
+import {
+  type DocRef,
+  type EventName,
+  type EventPayload,
+  type HostError,
+  type HostEventMessage,
+  type HostMethods,
+  type MethodName,
+  type MethodOutput,
+  type PipelineDocument,
+  hostMethods,
+  isMethodName,
+} from '../host-api/contract.js';
+import { jsonPath, loadPipelineFile } from '../model/load.js';
+import { CURRENT_FORMAT, pipelineSchema } from '../model/schema.js';
+import { serializePipeline } from '../model/serialize.js';
+import type { SecretStore } from '../secrets/secret-store.js';
+import { CaudalError, errorMessage } from '../util/errors.js';
+import { packageVersion } from '../util/package-root.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { connectionTypeCatalog, nodeCatalog } from './catalog.js';
+import { ConnectionsApi } from './connections-api.js';
+import { sqlScript } from './export-sql.js';
+import { listFolder } from './fs-browser.js';
+import type { DialogPort, HostPaths } from './ports.js';
+import { groupByNode, locateProblem } from './problems.js';
+import { RecentFiles } from './recent-files.js';
+import { resolveDeclaredConnections } from './resolve-connections.js';
+import { RunManager } from './run-manager.js';
+
+export interface HostServiceOptions {
+  mode: 'electron' | 'browser' | 'in-process';
+  paths: HostPaths;
+  /** Native dialogs (Electron). Without them, methods that would ask need a `path`. */
+  dialogs?: DialogPort;
+  /** Secret stores read in order, and the one `connections.add` writes (the OS keychain). */
+  secrets: { stores: readonly SecretStore[]; writeStore: SecretStore };
+  env?: NodeJS.ProcessEnv;
+}
+
+/** What every transport sends back for a call. */
+export type CallResult = { ok: true; result: unknown } | { ok: false; error: HostError };
+
+type Handlers = { [M in MethodName]: (input: z.output<HostMethods[M]['input']>) => Promise<MethodOutput<M>> };
+
+const PIPELINE_FILTERS = [{ name: 'Caudal pipeline', extensions: ['json'] }];
+const MAX_ARTIFACT_BYTES = 5 * 1024 * 1024;
+const MEDIA_TYPES: Record<string, string> = { '.json': 'application/json', '.html': 'text/html', '.csv': 'text/csv', '.jsonl': 'application/x-ndjson', '.txt': 'text/plain', '.md': 'text/markdown', '.sql': 'application/sql' };
+
+/**
+ * Implements the host contract (core/src/host-api/contract.ts) on top of the engine, the node
+ * registry, the pipeline model and the ConnectionService. Transports call `call()`; it validates
+ * the input, runs the method, validates the output and never throws.
+ */
+export class HostService {
+  private readonly listeners = new Set<(m: HostEventMessage) => void>();
+  private readonly runs = new RunManager((m) => this.emit(m));
+  private readonly recent: RecentFiles;
+  private readonly connections: ConnectionsApi;
+
+  constructor(private readonly opts: HostServiceOptions) {
+    this.recent = new RecentFiles(opts.paths.userDataDir);
+    this.connections = new ConnectionsApi((projectDir) => this.connectionService(projectDir), opts.env);
+  }
+
+  /** Subscribes to every host event; returns the unsubscribe function. */
+  subscribe(cb: (m: HostEventMessage) => void): () => void {
+    this.listeners.add(cb);
+    return () => this.listeners.delete(cb);
+  }
+
+  on<E extends EventName>(event: E, cb: (payload: EventPayload<E>) => void): () => void {
+    return this.subscribe((m) => {
+      if (m.event === event) cb(m.payload as EventPayload<E>);
+    });
+  }
+
+  async call(method: string, input: unknown): Promise<CallResult> {
+    if (!isMethodName(method)) return { ok: false, error: { kind: 'usage', message: `unknown host method '${method}'`, hint: `methods: ${Object.keys(hostMethods).join(', ')}` } };
+    const spec = hostMethods[method];
+    const parsed = spec.input.safeParse(input ?? {});
+    if (!parsed.success) return { ok: false, error: inputError(method, parsed.error, input) };
+    try {
+      const handler = this.handlers[method] as (i: unknown) => Promise<unknown>;
+      const result = await handler(parsed.data);
+      const out = spec.output.safeParse(result);
+      if (!out.success) return { ok: false, error: { kind: 'execution', message: `the host gave an invalid answer to ${method}: ${out.error.issues.map((i) => `${jsonPath(i.path)}: ${i.message}`).join('; ')}`, hint: 'this is a bug in Caudal; please report it' } };
+      return { ok: true, result: out.data };
+    } catch (e) {
+      return { ok: false, error: toHostError(e, (parsed.data as { document?: PipelineDocument }).document) };
+    }
+  }
+
+  /** Cancels running runs and waits for their records to be written. */
+  async dispose(): Promise<void> {
+    await this.runs.cancelAll();
+    this.listeners.clear();
+  }
+
+  /** Resolves once a run's record is final. */
+  runSettled(runId: string): Promise<void> {
+    return this.runs.settled(runId);
+  }
+
+  private emit(m: HostEventMessage): void {
+    for (const cb of this.listeners) cb(m);
+  }
+
+  private connectionService(projectDir: string | undefined): ConnectionService {
+    return new ConnectionService({ stores: this.opts.secrets.stores, writeStore: this.opts.secrets.writeStore, projectDir, env: this.opts.env });
+  }
+
+  private baseDir(file: string | null | undefined): string {
+    return file ? path.dirname(path.resolve(file)) : this.opts.paths.workspaceDir;
+  }
+
+  /** The engine request for a document: its folder, params and resolved connections. */
+  private async request(ref: DocRef): Promise<PipelineRequest> {
+    const baseDir = this.baseDir(ref.path);
+    const connections = await resolveDeclaredConnections(ref.document, this.connectionService(baseDir), this.opts.secrets.stores);
+    return { pipeline: ref.document, baseDir, params: ref.params, connections };
+  }
+
+  private async ask(kind: 'openFile' | 'saveFile', title: string, defaultPath?: string): Promise<string | null> {
+    if (!this.opts.dialogs)
+      throw new CaudalError('usage', `${title}: this host has no file dialogs`, { hint: 'pass a path (in the browser, pick one with fs.list)' });
+    return this.opts.dialogs[kind]({ title, filters: PIPELINE_FILTERS, defaultPath });
+  }
+
+  private async writePipeline(document: PipelineDocument, file: string): Promise<{ path: string; text: string }> {
+    const abs = path.resolve(file);
+    const text = serializePipeline(pipelineSchema.parse(document));
+    await writeFileAtomic(abs, text);
+    await this.recent.touch(abs, document.name);
+    return { path: abs, text };
+  }
+
+  private readonly handlers: Handlers = {
+    'app.info': async () => ({
+      version: packageVersion(),
+      mode: this.opts.mode,
+      nativeDialogs: this.opts.dialogs !== undefined,
+      platform: process.platform,
+      workspaceDir: this.opts.paths.workspaceDir,
+      homeDir: this.opts.paths.homeDir,
+      profiling: false,
+    }),
+
+    'nodes.list': async () => ({ nodes: nodeCatalog() }),
+
+    'pipeline.new': async ({ name }) => ({
+      document: pipelineSchema.parse({ format: CURRENT_FORMAT, name: name ?? 'Untitled pipeline', nodes: [], edges: [] }),
+      path: null,
+    }),
+
+    'pipeline.open': async ({ path: given }) => {
+      const file = given ?? (await this.ask('openFile', 'Open pipeline', this.opts.paths.workspaceDir));
+      if (file === null) return null;
+      const abs = path.resolve(file);
+      const loaded = await loadPipelineFile(abs);
+      if (loaded.pipeline) await this.recent.touch(abs, loaded.pipeline.name);
+      return { path: abs, document: loaded.pipeline ?? null, problems: loaded.problems.map((p) => locateProblem(p, loaded.pipeline)), migrationsApplied: loaded.migrationsApplied };
+    },
+
+    'pipeline.save': async ({ document, path: file }) => this.writePipeline(document, file),
+
+    'pipeline.saveAs': async ({ document, path: given, suggestedName }) => {
+      const suggestion = path.join(this.opts.paths.workspaceDir, `${(suggestedName ?? document.name).replace(/[^\w.-]+/g, '-')}.json`);
+      const file = given ?? (await this.ask('saveFile', 'Save pipeline as', suggestion));
+      return file === null ? null : this.writePipeline(document, file);
+    },
+
+    'pipeline.recent': async () => ({ files: await this.recent.list() }),
+
+    'pipeline.export': async (input) => {
+      const ext = input.format === 'sql' ? 'sql' : 'json';
+      const file = input.to ?? (await this.ask('saveFile', 'Export pipeline', path.join(this.baseDir(input.path), `${input.document.name.replace(/[^\w.-]+/g, '-')}.${ext}`)));
+      if (file === null) return null;
+      let text: string;
+      if (input.format === 'json') text = serializePipeline(input.document);
+      else {
+        const inspected = await inspect(await this.request(input));
+        if (inspected.problems.length > 0) throw new CaudalError('validation', 'fix the pipeline\'s problems before exporting its SQL', { problems: inspected.problems });
+        text = sqlScript(input.document.name, inspected);
+      }
+      await writeFileAtomic(path.resolve(file), text);
+      return { path: path.resolve(file), bytes: Buffer.byteLength(text) };
+    },
+
+    'pipeline.validate': async (input) => {
+      const result = await inspect(await this.request(input));
+      const problems = result.problems.map((p) => locateProblem(p, input.document));
+      return { valid: problems.length === 0, problems, byNode: groupByNode(problems) };
+    },
+
+    'pipeline.schemas': async (input) => {
+      const result = await inspect({ ...(await this.request(input)), nodeIds: input.nodeIds });
+      const outputs = new Map<string, Column[]>(result.nodes.flatMap((n) => n.outputs.map((o) => [`${n.nodeId}:${o.port}`, o.columns] as const)));
+      const wanted = input.nodeIds ? new Set(input.nodeIds) : undefined;
+      const nodes = result.nodes
+        .filter((n) => !wanted || wanted.has(n.nodeId))
+        .map((n) => ({
+          nodeId: n.nodeId,
+          nodeType: n.nodeType,
+          inputs: input.document.edges
+            .filter((e) => e.to.startsWith(`${n.nodeId}:`))
+            .map((e) => ({ port: e.to.slice(n.nodeId.length + 1), from: e.from, columns: outputs.get(e.from) ?? [] })),
+          outputs: n.outputs,
+        }));
+      return { nodes, problems: result.problems.map((p) => locateProblem(p, input.document)) };
+    },
+
+    'preview.node': async (input) => previewPipeline({ ...(await this.request(input)), nodeId: input.nodeId, port: input.port, limit: input.limit }),
+
+    'profile.node': async () => {
+      throw new CaudalError('usage', 'column profiles are not available in this build yet', { hint: 'preview the node instead; app.info().profiling tells when profiles are available' });
+    },
+
+    'run.start': async (input) => {
+      const req = await this.request(input);
+      return this.runs.start({
+        document: input.document,
+        pipelinePath: input.path === null ? null : path.resolve(input.path),
+        baseDir: req.baseDir,
+        params: input.params ?? {},
+        targets: input.targets ?? [],
+        options: input.options,
+      });
+    },
+
+    'run.cancel': async ({ runId }) => ({ cancelled: this.runs.cancel(runId) }),
+
+    'run.history': async ({ path: file, limit }) => ({ runs: await this.runs.history(this.baseDir(file), file === null ? null : path.resolve(file), limit) }),
+
+    'run.get': async ({ runId, path: file }) => this.runs.get(runId, file === undefined ? undefined : this.baseDir(file)),
+
+    'run.logs': async ({ runId, path: file, offset, limit }) => this.runs.logs(runId, file === undefined ? undefined : this.baseDir(file), offset, limit),
+
+    'run.artifact': async ({ runId, path: file, name }) => {
+      const dir = this.runs.locate(runId, file === undefined ? undefined : this.baseDir(file));
+      if (name !== path.basename(name) || name.startsWith('.')) throw new CaudalError('usage', `'${name}' is not an artifact name`, { hint: 'use a name from run.get().artifacts' });
+      const full = path.join(dir, name);
+      const info = await stat(full).catch(() => null);
+      if (!info?.isFile()) throw new CaudalError('usage', `run '${runId}' has no artifact '${name}'`);
+      if (info.size > MAX_ARTIFACT_BYTES) throw new CaudalError('usage', `artifact '${name}' is ${info.size} bytes, more than the 5 MB shown in the studio`, { hint: `open ${full} directly` });
+      return { name, mediaType: MEDIA_TYPES[path.extname(name).toLowerCase()] ?? 'text/plain', text: await readFile(full, 'utf8') };
+    },
+
+    'connections.types': async () => ({ types: connectionTypeCatalog() }),
+    'connections.list': async ({ projectDir }) => ({ connections: await this.connections.list(projectDir) }),
+    'connections.add': async (input) => this.connections.add(input),
+    'connections.update': async (input) => this.connections.update(input),
+    'connections.test': async ({ name, projectDir }) => this.connections.test(name, projectDir),
+    'connections.remove': async ({ name, projectDir }) => {
+      await this.connections.remove(name, projectDir);
+      return { removed: true as const };
+    },
+
+    'fs.list': async ({ dir, extensions }) => listFolder(dir ?? this.opts.paths.workspaceDir, extensions),
+  };
+}
+
+function toHostError(e: unknown, doc: PipelineDocument | undefined): HostError {
+  const err = e instanceof CaudalError ? e : new CaudalError('execution', errorMessage(e));
+  const json = err.toJSON();
+  return { ...json, problems: json.problems?.map((p) => locateProblem(p, doc)) };
+}
+
+/** Bad input: problems with paths into the document when the document is what is wrong. */
+function inputError(method: string, error: z.ZodError, input: unknown): HostError {
+  const doc = (input as { document?: PipelineDocument } | undefined)?.document;
+  const problems = error.issues.map((i) => {
+    const inDoc = i.path[0] === 'document';
+    const p = { code: 'invalid_document' as const, path: jsonPath(inDoc ? i.path.slice(1) : i.path), message: i.message };
+    return inDoc && Array.isArray(doc?.nodes) ? locateProblem(p, doc) : p;
+  });
+  const first = problems[0]!;
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
+  return { kind: 'validation', message: `invalid input to ${method}: ${first.path}: ${first.message}${more}`, problems };
+}

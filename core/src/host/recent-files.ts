@@ -1,0 +1,37 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { writeFileAtomic } from './atomic-write.js';
+
+export interface RecentFile {
+  path: string;
+  name: string;
+  at: string;
+}
+
+const MAX_RECENT = 15;
+
+/** The recently opened or saved pipelines, kept in `<userDataDir>/recent.json`. */
+export class RecentFiles {
+  private readonly file: string;
+  constructor(userDataDir: string) {
+    this.file = path.join(userDataDir, 'recent.json');
+  }
+
+  async list(): Promise<RecentFile[]> {
+    let items: RecentFile[];
+    try {
+      const parsed = JSON.parse(await readFile(this.file, 'utf8')) as { files?: RecentFile[] };
+      items = Array.isArray(parsed.files) ? parsed.files : [];
+    } catch {
+      items = [];
+    }
+    return items.filter((f) => typeof f.path === 'string' && existsSync(f.path));
+  }
+
+  async touch(file: string, name: string): Promise<void> {
+    const rest = (await this.list()).filter((f) => f.path !== file);
+    const files = [{ path: file, name, at: new Date().toISOString() }, ...rest].slice(0, MAX_RECENT);
+    await writeFileAtomic(this.file, JSON.stringify({ files }, null, 2) + '\n');
+  }
+}

@@ -1,0 +1,26 @@
+import type { ConnectionService } from '../connections/service.js';
+import { getConnectionType } from '../connections/registry.js';
+import type { ResolvedConnection } from '../nodes/define.js';
+import type { Pipeline } from '../model/schema.js';
+import type { SecretStore } from '../secrets/secret-store.js';
+import { resolveSecrets } from '../secrets/resolve.js';
+
+/**
+ * The connections a pipeline declares, with their secrets, for the engine worker (which redacts
+ * them from everything it sends back). Names the connections file does not know are left out:
+ * the planner then reports them against the node that uses them.
+ */
+export async function resolveDeclaredConnections(doc: Pipeline, service: ConnectionService, stores: readonly SecretStore[]): Promise<Record<string, ResolvedConnection>> {
+  const declared = Object.keys(doc.connections);
+  if (declared.length === 0) return {};
+  const known = new Map((await service.list()).map((c) => [c.name, c]));
+  const out: Record<string, ResolvedConnection> = {};
+  for (const name of declared) {
+    const info = known.get(name);
+    const def = info && getConnectionType(info.type);
+    if (!info || !def) continue;
+    const secrets = await resolveSecrets(name, def.secrets.filter((f) => info.secrets[f]), stores);
+    out[name] = { name, type: info.type, config: def.fields.parse({ ...info.fields, ...secrets }) as Record<string, unknown> };
+  }
+  return out;
+}

@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { startRun, type RunHandle } from '../engine/engine.js';
+import type { EngineOptions } from '../engine/protocol.js';
+import { defaultArtifactsDir, defaultStateDir } from '../engine/run-dirs.js';
+import type { EventPayload, HostEventMessage, PipelineDocument, RunRecord } from '../host-api/contract.js';
+import { CaudalError, errorMessage } from '../util/errors.js';
+import { EventLog, finishedFields, isSafeRunId, listArtifacts, listRuns, qualityScore, readEvents, readRun, type StoredRun, writeRun } from './run-history.js';
+
+export interface StartRunInput {
+  document: PipelineDocument;
+  /** The pipeline file, or null for an unsaved pipeline. */
+  pipelinePath: string | null;
+  baseDir: string;
+  params: Record<string, string | number | boolean>;
+  targets: string[];
+  options?: EngineOptions;
+}
+
+function newRunId(): string {
+  return `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomUUID().slice(0, 8)}`;
+}
+
+/**
+ * Starts runs on engine workers, records each in its own folder (`<pipeline folder>/.caudal/runs/<runId>`,
+ * the run's artifactsDir) and forwards every engine event to the host's listeners.
+ */
+export class RunManager {
+  private readonly active = new Map<string, { handle: RunHandle; finished: Promise<void> }>();
+  /** Run id → folder, for runs started or listed by this host. */
+  private readonly known = new Map<string, string>();
+
+  constructor(private readonly emit: (message: HostEventMessage) => void) {}
+
+  async start(input: StartRunInput): Promise<{ runId: string; dir: string }> {
+    const runId = newRunId();
+    const dir = defaultArtifactsDir(input.baseDir, runId);
+    await mkdir(dir, { recursive: true });
+    const record: StoredRun = {
+      runId,
+      pipeline: input.document.name,
+      pipelinePath: input.pipelinePath,
+      status: 'running',
+      startedAt: new Date().toISOString(),
+      elapsedMs: null,
+      rows: null,
+      qualityScore: null,
+      targets: input.targets,
+      params: input.params,
+      dir,
+      summary: null,
+    };
+    await writeRun(record);
+    this.known.set(runId, dir);
+    const log = new EventLog(dir);
+    const handle = startRun({
+      runId,
+      pipeline: input.document,
+      baseDir: input.baseDir,
+      params: input.params,
+      options: input.options,
+      targets: input.targets.length > 0 ? input.targets : undefined,
+      artifactsDir: dir,
+      stateDir: defaultStateDir(input.baseDir),
+      onEvent: (event) => {
+        log.write(event);
+        this.emit({ event: 'run', payload: event as EventPayload<'run'> });
+      },
+    });
+    const finished = handle.done
+      .then(async (summary) => {
+        await log.close();
+        Object.assign(record, finishedFields(summary), { summary, qualityScore: await qualityScore(dir) });
+      })
+      .catch(async (e: unknown) => {
+        await log.close();
+        const err = e instanceof CaudalError ? e : new CaudalError('execution', errorMessage(e));
+        Object.assign(record, { status: 'failed', elapsedMs: Date.now() - Date.parse(record.startedAt), rows: null, error: err.toJSON() });
+      })
+      .then(async () => {
+        await writeRun(record);
+        this.active.delete(runId);
+        this.emit({ event: 'history.changed', payload: { runId, pipelinePath: record.pipelinePath, status: record.status } });
+      });
+    this.active.set(runId, { handle, finished });
+    this.emit({ event: 'history.changed', payload: { runId, pipelinePath: input.pipelinePath, status: 'running' } });
+    return { runId, dir };
+  }
+
+  cancel(runId: string): boolean {
+    const run = this.active.get(runId);
+    if (!run) return false;
+    run.handle.cancel();
+    return true;
+  }
+
+  /** Resolves once the run's record is final (tests, shutdown). */
+  async settled(runId: string): Promise<void> {
+    await this.active.get(runId)?.finished;
+  }
+
+  async history(baseDir: string, pipelinePath: string | null, limit: number): Promise<RunRecord[]> {
+    const runs = await listRuns(path.join(baseDir, '.caudal', 'runs'), pipelinePath, limit);
+    for (const r of runs) this.known.set(r.runId, r.dir);
+    return runs.map((r) => this.record(r));
+  }
+
+  async get(runId: string, baseDir: string | undefined) {
+    const dir = this.locate(runId, baseDir);
+    const run = await readRun(dir);
+    if (!run) throw new CaudalError('usage', `no run '${runId}' in ${path.dirname(dir)}`, { hint: 'list the runs of its pipeline with run.history' });
+    return { record: this.record({ ...run, dir }), summary: run.summary, artifacts: await listArtifacts(dir) };
+  }
+
+  async logs(runId: string, baseDir: string | undefined, offset: number, limit: number) {
+    const dir = this.locate(runId, baseDir);
+    const { events, next } = await readEvents(dir, offset, limit);
+    return { events, next, done: !this.active.has(runId) };
+  }
+
+  /** The folder of a run: from this host's memory, or inside the given pipeline folder. */
+  locate(runId: string, baseDir: string | undefined): string {
+    if (!isSafeRunId(runId)) throw new CaudalError('usage', `'${runId}' is not a run id`);
+    const dir = this.known.get(runId) ?? (baseDir === undefined ? undefined : defaultArtifactsDir(baseDir, runId));
+    if (!dir) throw new CaudalError('usage', `unknown run '${runId}'`, { hint: "pass the pipeline's path, or list its runs with run.history first" });
+    return dir;
+  }
+
+  async cancelAll(): Promise<void> {
+    for (const runId of this.active.keys()) this.cancel(runId);
+    await Promise.all([...this.active.values()].map((r) => r.finished));
+  }
+
+  private record(run: StoredRun): RunRecord {
+    const { summary: _summary, ...record } = run;
+    // A record left "running" by a host that stopped mid-run will never finish.
+    if (record.status === 'running' && !this.active.has(run.runId))
+      return { ...record, status: 'failed', error: { kind: 'execution', message: 'the studio stopped while this run was running' } };
+    return record;
+  }
+}
