@@ -9,6 +9,7 @@ import type { NodeSummary, OutputSummary, RunEvent, RunRequest, RunSummary } fro
 import type { ExternalStage, HookIo, NodeState } from '../nodes/define.js';
 import { defaultStateDir } from './run-dirs.js';
 import { writeNodeState } from './state.js';
+import { QualityRun } from '../quality/run.js';
 
 export interface ExecuteHooks {
   emit(event: RunEvent): void;
@@ -48,6 +49,8 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
     log: (message) => log('info', message, nodeId),
     progress: (rows) => emit({ type: 'node_progress', runId, nodeId, percent: -1, rowsProcessed: rows }),
   });
+  /** Quality checks: evaluated as their nodes run; report written when the run is over. */
+  const quality = new QualityRun(req, db, emit, hooks.isCancelled);
   const summary = (status: RunSummary['status'], error?: CaudalError): RunSummary => ({
     runId,
     pipeline: req.pipeline.name,
@@ -57,6 +60,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
     nodes: summaries,
     outputs,
     error: error?.toJSON(),
+    ...(quality.summary() ? { quality: quality.summary() } : {}),
   });
   const checkCancel = () => {
     if (hooks.isCancelled()) throw new Cancelled();
@@ -142,6 +146,9 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
         const dropped = connected ? '' : `; nothing is connected to '${notice.port}', so they are dropped: connect it to a sink to keep them`;
         emit({ type: 'warning', runId, nodeId: node.id, message: `${countMessage(notice.message, n)}${dropped}` });
       }
+      const qualityPlan = node.compiled?.quality;
+      if (qualityPlan) await withProgress(db, node.id, runId, emit, () => quality.evaluate(node.id, qualityPlan));
+      checkCancel();
       const metrics = node.compiled?.metricsSql ? await readMetrics(db, node.compiled.metricsSql) : undefined;
       const next = await node.compiled?.nextState?.(hookIo(node.id));
       if (next) nextStates.set(node.id, next);
@@ -173,6 +180,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
       }
       log('debug', `saved state ${JSON.stringify(state)}`, nodeId);
     }
+    await quality.finish();
     const done = summary('succeeded');
     emit({ type: 'run_finished', runId, summary: done });
     return done;
@@ -197,6 +205,8 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
       emit({ type: 'node_finished', runId, ...s });
     }
     if (!cancelled) log('error', error.message, error.nodeId);
+    // A cancelled run leaves no report behind; a failed one (quality errors included) does.
+    if (!cancelled) await quality.finish();
     const done = summary(cancelled ? 'cancelled' : 'failed', error);
     emit({ type: 'run_finished', runId, summary: done });
     return done;

@@ -1,6 +1,7 @@
 import type { Pipeline } from '../model/schema.js';
 import type { Column, ResolvedConnection } from '../nodes/define.js';
 import type { Problem, SerializedError } from '../util/errors.js';
+import type { NodeQualityResult, RunQualitySummary } from '../quality/types.js';
 
 export interface EngineOptions {
   threads?: number;
@@ -81,6 +82,8 @@ export interface RunSummary {
   nodes: NodeSummary[];
   outputs: OutputSummary[];
   error?: SerializedError;
+  /** Quality checks evaluated in the run: score, per-node results, report files. */
+  quality?: RunQualitySummary;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -92,6 +95,7 @@ export type RunEvent =
   | ({ type: 'node_finished'; runId: string } & NodeSummary)
   | { type: 'log'; runId: string; level: LogLevel; message: string; nodeId?: string }
   | { type: 'warning'; runId: string; message: string; nodeId?: string }
+  | { type: 'quality_result'; runId: string; nodeId: string; result: NodeQualityResult }
   | { type: 'run_finished'; runId: string; summary: RunSummary };
 
 export interface PlannedOutputInfo {

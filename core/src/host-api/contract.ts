@@ -222,6 +222,18 @@ export const runEventSchema = z.discriminatedUnion('type', [
   nodeSummarySchema.extend({ type: z.literal('node_finished'), runId: z.string() }),
   z.object({ type: z.literal('log'), runId: z.string(), level: z.enum(['debug', 'info', 'warn', 'error']), message: z.string(), nodeId: z.string().optional() }),
   z.object({ type: z.literal('warning'), runId: z.string(), message: z.string(), nodeId: z.string().optional() }),
+  /** A quality.check node's results (core/src/quality/types.ts NodeQualityResult): badge the node with `score` and failing checks. */
+  z.object({
+    type: z.literal('quality_result'),
+    runId: z.string(),
+    nodeId: z.string(),
+    result: z.looseObject({
+      nodeId: z.string(),
+      score: z.number(),
+      rows: z.number(),
+      checks: z.array(z.looseObject({ name: z.string(), kind: z.string(), severity: z.enum(['warn', 'error', 'quarantine']), passed: z.boolean() })),
+    }),
+  }),
   z.object({ type: z.literal('run_finished'), runId: z.string(), summary: runSummarySchema }),
 ]);
 export type HostRunEvent = z.infer<typeof runEventSchema>;

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Problem } from '../util/errors.js';
+import type { QualityPlan } from '../quality/types.js';
 
 export type NodeCategory = 'source' | 'transform' | 'quality' | 'sink';
 
@@ -173,6 +174,8 @@ export interface CompiledNode {
   metricsSql?: string;
   /** Forces the main output to be materialized (e.g. the result depends on random numbers). */
   materialize?: boolean;
+  /** Quality checks the executor evaluates after the node's setup (quality.check; see core/src/quality/). */
+  quality?: QualityPlan;
   /**
    * The node's next state (e.g. the highest watermark it loaded), computed after it ran and saved
    * only once every sink of the run committed. Undefined leaves the state as it was.

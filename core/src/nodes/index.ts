@@ -28,6 +28,7 @@ import { csvSinkNode } from './sink.csv/sink.csv.node.js';
 import { parquetSinkNode } from './sink.parquet/sink.parquet.node.js';
 import { jsonSinkNode } from './sink.json/sink.json.node.js';
 import { duckdbSinkNode } from './sink.duckdb/sink.duckdb.node.js';
+import { qualityCheckNode } from './quality.check/quality.check.node.js';
 
 /** THE list of node types. Compiler, validation, docs, JSON Schema and the studio palette read it. */
 export const nodeDefinitions: readonly AnyNodeDefinition[] = [
@@ -53,6 +54,7 @@ export const nodeDefinitions: readonly AnyNodeDefinition[] = [
   lookupNode,
   windowNode,
   aggregateNode,
+  qualityCheckNode,
   csvSourceNode,
   parquetSourceNode,
   jsonSourceNode,

@@ -33,7 +33,8 @@ export interface Problem {
   column?: string;
 }
 
-export type ErrorKind = 'validation' | 'execution' | 'cancelled' | 'usage' | 'io';
+/** `quality`: a quality check with severity error failed (CLI exit code 3). */
+export type ErrorKind = 'validation' | 'execution' | 'cancelled' | 'usage' | 'io' | 'quality';
 
 export class CaudalError extends Error {
   readonly kind: ErrorKind;

@@ -1,0 +1,62 @@
+/** The details section of the generated page docs/nodes/quality.check.md. */
+export const QUALITY_DOCS = `Checks the rows flowing through against a list of expectations. Each check has a **name**
+(unique in the node), a **kind**, a **severity** and, for row checks, an optional **mostly** threshold.
+See also the [quality guide](../quality.md).
+
+**Row checks** judge every row; a row passes or fails:
+
+| kind | fields | a row passes when |
+| --- | --- | --- |
+| \`not_null\` | \`column\` | the value is not NULL |
+| \`unique\` | \`columns\` (one or several) | no other row has the same values in those columns (a NULL in the key never collides) |
+| \`between\` | \`column\`, \`min\`, \`max\` | \`min <= value <= max\`; numbers, or dates/timestamps written as ISO text |
+| \`in_set\` | \`column\`, \`values\` | the value is one of \`values\` (compared as text unless all values are numbers or booleans) |
+| \`matches_regex\` | \`column\`, \`pattern\` | the whole value matches the RE2 pattern |
+| \`length_between\` | \`column\`, \`min\`, \`max\` | the text length, in characters, is within the bounds |
+| \`expression\` | \`expression\` | the SQL predicate is true (false **and NULL** fail) |
+| \`references\` | \`column\`, \`reference_column\`, \`reference_node\` | the value exists in \`reference_column\` of the data connected to the \`reference\` input |
+
+Except for \`not_null\` and \`expression\`, a NULL value passes: test NULLs with a \`not_null\` check.
+
+**Table checks** judge the data as a whole:
+
+| kind | fields | passes when |
+| --- | --- | --- |
+| \`row_count_between\` | \`min\`, \`max\` | the row count is within the bounds |
+| \`freshness\` | \`column\`, \`max_age\` | the newest value is at most \`max_age\` (a DuckDB interval such as \`24 hours\`) before the run time |
+| \`schema\` | \`columns\` (\`name\`, optional \`type\`), \`allow_extra\` | every expected column is there with its type; with \`allow_extra: false\`, no other column. The result lists the differences |
+| \`distribution\` | \`column\`, \`metric\` (\`null_rate\` or \`mean\`), \`max_sigma\`, \`min_history\`, \`window\` | today's value is within \`max_sigma\` standard deviations of the previous runs' values |
+
+**Severities.**
+- \`warn\`: a failing check is reported (a warning event, the report) and the run goes on.
+- \`error\` (default): a failing check fails the run right after this node, before any sink writes;
+  \`caudal run\` exits with code **3**. The report is still written.
+- \`quarantine\` (row checks only): rows failing the check go to the \`rejected\` output instead of
+  \`out\`, with a \`_caudal_reasons\` column (\`VARCHAR[]\`) naming **every** row check the row failed.
+  Each input row lands in exactly one of \`out\` and \`rejected\`. The check itself still passes or fails
+  (with \`mostly\`, quarantining 1% of rows can pass), and the run goes on.
+
+**Thresholds.** \`mostly: 0.95\` passes a row check when at least 95% of the rows pass. Without it, one
+failing row fails the check.
+
+**Results.** For each check: rows evaluated, rows failed and their share, pass/fail, the observed value
+(table checks) and up to \`samples\` failing rows. The node's **score** is the share of passed checks,
+weighted by each check's \`weight\` (default 1); \`min_score\` fails the run when the score is lower.
+Results travel as a \`quality_result\` event (the studio badges the node), are part of the run summary,
+and are written as \`quality.json\` and a self-contained \`quality.html\` into the run's artifacts
+folder (\`<pipeline folder>/.caudal/runs/<run id>/\` unless \`--artifacts-dir\` says otherwise) once
+the run is over. A cancelled run writes no report.
+
+**Distribution history.** A \`distribution\` check records its value after each run (not cancelled
+ones) in \`<state folder>/<pipeline name>/<node id>.quality-history.json\` (the state folder is
+\`<pipeline folder>/.caudal/state\` unless \`--state-dir\` says otherwise). Until \`min_history\`
+values are recorded the check passes and says so. A history with no variation fails any change.
+
+**Cost.** All checks are evaluated in one aggregate query over the input. Without quarantine checks
+\`out\` is the input unchanged, so the checks are one extra read of the columns they use. With
+quarantine checks the node materializes its input with one flag per row check, so \`out\`,
+\`rejected\` and the counts agree. Sample rows are fetched only for checks that failed.
+
+**Errors before the run.** Unknown columns, predicates that are not true/false, a numeric range on a
+text column, a quarantine severity on a table check are reported when the pipeline is checked, naming
+the check and the column.`;

@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { defineNode } from '../define.js';
+import { ident, literal, stringLiteral } from '../../compiler/sql.js';
+import { checkListProblems, checkSchema } from '../../quality/checks.js';
+import { compileChecks, helperPrefix } from '../../quality/compile-checks.js';
+import { bindChecks } from '../../quality/bind-checks.js';
+import type { QualityPlan } from '../../quality/types.js';
+import { QUALITY_DOCS } from './docs.js';
+
+const params = z
+  .object({
+    checks: z.array(checkSchema).min(1).meta({
+      label: 'Checks',
+      help: 'Each check has a name, a kind, a severity (warn, error, quarantine) and, for row checks, an optional `mostly` threshold.',
+      widget: 'list',
+    }),
+    samples: z.number().int().min(0).max(100).default(5).meta({ label: 'Sample failing rows', help: 'Up to this many failing rows per check are kept in the results and the report.', widget: 'number' }),
+    min_score: z.number().min(0).max(100).optional().meta({
+      label: 'Minimum score',
+      help: 'Fail the run (like an error check) when the node\'s quality score, in percent, is below this.',
+      widget: 'number',
+    }),
+  })
+  .strict();
+
+export const REASONS_COLUMN = '_caudal_reasons';
+
+export const qualityCheckNode = defineNode({
+  type: 'quality.check',
+  version: 1,
+  category: 'quality',
+  title: 'Quality checks',
+  description: 'Checks the data against a list of expectations with severities (warn, error, quarantine), a quality score and a report.',
+  aliases: ['data quality', 'validate', 'expectations', 'assert', 'great expectations', 'data tests', 'quarantine'],
+  inputs: [
+    { name: 'in' },
+    { name: 'reference', optional: true, multiple: true, description: 'Data that `references` checks look values up in (referential integrity).' },
+  ],
+  outputs: [
+    { name: 'out', description: 'Every row, except rows failing a `quarantine` check.' },
+    { name: 'rejected', label: 'Quarantined rows', description: 'Rows failing a `quarantine` check, with `_caudal_reasons` listing every check the row failed.' },
+  ],
+  params,
+  docs: QUALITY_DOCS,
+  example: {
+    description: 'Order checks: ids present and unique, amounts in range (quarantined), known statuses, at least one row',
+    params: {
+      checks: [
+        { name: 'order id present', kind: 'not_null', column: 'order_id', severity: 'error' },
+        { name: 'order id unique', kind: 'unique', columns: ['order_id'], severity: 'error' },
+        { name: 'quantity in range', kind: 'between', column: 'quantity', min: 1, max: 100, severity: 'quarantine' },
+        { name: 'known status', kind: 'in_set', column: 'status', values: ['paid', 'shipped', 'cancelled'], severity: 'warn', mostly: 0.99 },
+        { name: 'not empty', kind: 'row_count_between', min: 1, severity: 'error' },
+      ],
+    },
+  },
+  check(p) {
+    return checkListProblems(p.checks);
+  },
+  async compile(ctx) {
+    const p = ctx.params;
+    const input = ctx.input('in');
+    const references = ctx.inputs('reference');
+    const compiled = compileChecks({ ctx, checks: p.checks, input, references });
+    await bindChecks(ctx, input, compiled);
+
+    const prefix = helperPrefix(input.columns);
+    const flag = (i: number) => ident(`${prefix}ok${i}`);
+    const rowChecks = compiled.filter((c) => c.ok !== undefined);
+    const quarantine = rowChecks.filter((c) => c.check.severity === 'quarantine');
+    const flags = rowChecks.map((c) => flag(c.planned.index));
+    const flagged = (cs: typeof rowChecks) => `SELECT *, ${cs.map((c) => `${c.ok} AS ${flag(c.planned.index)}`).join(',\n  ')}\nFROM ${input.ref}`;
+    const keep = quarantine.map((c) => flag(c.planned.index)).join(' AND ');
+    // A second quality node adds its reasons to those of the first.
+    const prior = input.columns.find((c) => c.name.toLowerCase() === REASONS_COLUMN && c.type === 'VARCHAR[]');
+    const reasonsList = `list_filter([${rowChecks.map((c) => `CASE WHEN NOT ${flag(c.planned.index)} THEN ${stringLiteral(c.check.name)} END`).join(', ')}], x -> x IS NOT NULL)`;
+    const reasons = prior ? `list_concat(${ident(prior.name)}, ${reasonsList})` : reasonsList;
+    const exclude = (extra: string[]) => (extra.length > 0 ? ` EXCLUDE (${extra.join(', ')})` : '');
+
+    const outputs: Record<string, string> = {};
+    const setup = [];
+    let from: string;
+    if (quarantine.length > 0) {
+      // Materialized once so `out`, `rejected` and the counts see the same evaluation (a unique
+      // check over a window, a reference lookup): every row lands in exactly one output.
+      const table = ctx.auxName('flagged');
+      const create = `CREATE OR REPLACE TEMP TABLE ${table} AS\n${flagged(rowChecks)}`;
+      setup.push({ kind: 'sql' as const, sql: create, dry: `${create}\nLIMIT 0`, description: `evaluate ${rowChecks.length} row check${rowChecks.length === 1 ? '' : 's'}` });
+      outputs.out = `SELECT *${exclude(flags)} FROM ${table}\nWHERE ${keep}`;
+      outputs.rejected = `SELECT *${exclude([...flags, ...(prior ? [ident(prior.name)] : [])])}, ${reasons} AS ${ident(REASONS_COLUMN)}\nFROM ${table}\nWHERE NOT (${keep})`;
+      from = table;
+    } else {
+      outputs.out = `SELECT * FROM ${input.ref}`;
+      outputs.rejected = `SELECT *${exclude(prior ? [ident(prior.name)] : [])}, CAST([] AS VARCHAR[]) AS ${ident(REASONS_COLUMN)}\nFROM ${input.ref}\nWHERE false`;
+      from = rowChecks.length > 0 ? `(\n${flagged(rowChecks)}\n) AS t` : input.ref;
+    }
+
+    const aggregates = ['count(*) AS n'];
+    for (const c of compiled) {
+      const i = c.planned.index;
+      if (c.ok !== undefined) aggregates.push(`count(*) FILTER (WHERE NOT ${flag(i)}) AS ${ident(`f_${i}`)}`);
+      if (c.observed !== undefined) aggregates.push(`${c.observed} AS ${ident(`o_${i}`)}`);
+      if (c.passed !== undefined) aggregates.push(`${c.passed} AS ${ident(`p_${i}`)}`);
+    }
+    if (quarantine.length > 0) aggregates.push(`count(*) FILTER (WHERE NOT (${keep})) AS rejected`);
+    for (const c of rowChecks) {
+      const i = c.planned.index;
+      const source = quarantine.length > 0 ? from : `(\n${flagged([c])}\n) AS t`;
+      const own = quarantine.length > 0 ? flags : [flag(i)];
+      c.planned.samplesSql = `SELECT *${exclude(own)} FROM ${source}\nWHERE NOT ${flag(i)}\nLIMIT ${literal(p.samples)}`;
+    }
+    const quality: QualityPlan = {
+      sql: `SELECT ${aggregates.join(',\n  ')}\nFROM ${from}`,
+      checks: compiled.map((c) => c.planned),
+      samples: p.samples,
+      ...(p.min_score !== undefined ? { minScore: p.min_score } : {}),
+    };
+    const metricsSql = quarantine.length > 0 ? `SELECT count(*) FILTER (WHERE NOT (${keep})) AS rejected_rows FROM ${from}` : undefined;
+    return { outputs, setup, quality, ...(metricsSql ? { metricsSql } : {}) };
+  },
+});
+

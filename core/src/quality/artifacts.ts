@@ -1,0 +1,26 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { renderQualityHtml } from './report-html.js';
+import type { RunQualitySummary } from './types.js';
+
+export interface QualityReport extends Omit<RunQualitySummary, 'artifacts'> {
+  runId: string;
+  pipeline: string;
+}
+
+/** Writes `quality.json` and `quality.html` into the run's artifacts folder, each by temp file + rename. */
+export async function writeQualityArtifacts(dir: string, report: QualityReport): Promise<{ json: string; html: string }> {
+  await mkdir(dir, { recursive: true });
+  const json = path.join(dir, 'quality.json');
+  const html = path.join(dir, 'quality.html');
+  const doc = { format: 'caudal.quality/1', generatedAt: new Date().toISOString(), ...report };
+  await atomicWrite(json, JSON.stringify(doc, null, 2) + '\n');
+  await atomicWrite(html, renderQualityHtml(doc));
+  return { json, html };
+}
+
+async function atomicWrite(file: string, text: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, file);
+}

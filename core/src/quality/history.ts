@@ -1,0 +1,45 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+export interface HistoryEntry {
+  at: string;
+  runId: string;
+  value: number | null;
+}
+
+/** Per node: check name → recorded values, oldest first. */
+export interface QualityHistory {
+  version: 1;
+  checks: Record<string, HistoryEntry[]>;
+}
+
+/** A file name from a pipeline name: letters, digits, '-', '_' and '.', nothing that climbs folders. */
+export function safeName(name: string): string {
+  const s = name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_');
+  return s.length > 0 ? s.slice(0, 120) : '_';
+}
+
+/** `<stateDir>/<pipeline>/<nodeId>.quality-history.json`. */
+export function historyPath(stateDir: string, pipeline: string, nodeId: string): string {
+  return path.join(stateDir, safeName(pipeline), `${safeName(nodeId)}.quality-history.json`);
+}
+
+export async function readHistory(file: string): Promise<QualityHistory> {
+  try {
+    const doc = JSON.parse(await readFile(file, 'utf8')) as QualityHistory;
+    if (doc && doc.version === 1 && typeof doc.checks === 'object') return doc;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read the quality history ${file}: ${(e as Error).message}`);
+  }
+  return { version: 1, checks: {} };
+}
+
+/** Appends today's values, keeps the last `keep` per check, and replaces the file atomically. */
+export async function appendHistory(file: string, values: Record<string, { entry: HistoryEntry; keep: number }>): Promise<void> {
+  const doc = await readHistory(file);
+  for (const [name, { entry, keep }] of Object.entries(values)) doc.checks[name] = [...(doc.checks[name] ?? []), entry].slice(-keep);
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify(doc, null, 2) + '\n');
+  await rename(tmp, file);
+}
