@@ -16,6 +16,7 @@ export const options = {
   type: { type: 'string' },
   set: { type: 'string', multiple: true },
   project: { type: 'string' },
+  open: { type: 'boolean' },
 } as const;
 
 export function parse(args: string[]) {

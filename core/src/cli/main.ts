@@ -10,6 +10,7 @@ import { EXIT } from './exit-codes.js';
 import { formatMs, formatProblems, formatTable } from './format.js';
 import { ProgressPrinter } from './progress.js';
 import { connectionsCommand } from './connections.js';
+import { serveCommand } from './serve.js';
 
 const HELP = `caudal — run Caudal pipelines headless
 
@@ -19,6 +20,7 @@ Usage:
   caudal preview <pipeline.json> --node <id>    show the first rows of a node's output (sinks never run)
   caudal sql <pipeline.json> --node <id>        show the DuckDB SQL a node compiles to
   caudal connections list|add|test|remove       manage named connections (secrets in the OS keychain)
+  caudal serve [--port N] [--open]              the studio in a browser (127.0.0.1 only, URL with a token)
   caudal --version
 
 Options:
@@ -34,6 +36,8 @@ Options:
       --type T            connections add: the connection type (postgres)
       --set key=value     connections add: a non-secret field, e.g. host=db.local (repeatable)
       --project DIR       connections: use DIR/caudal.connections.json on top of the user's file
+      --port N            serve: port on 127.0.0.1 (default 4817; 0 picks a free one)
+      --open              serve: open the studio in the default browser
 
 Exit codes: 0 ok, 1 run failed, 2 invalid pipeline or usage, 3 quality error (reserved), 130 cancelled (SIGINT).
 Docs: docs/cli.md`;
@@ -57,6 +61,8 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
         return await sqlCommand(rest, io);
       case 'connections':
         return await connectionsCommand(rest, io);
+      case 'serve':
+        return await serveCommand(rest, io);
       case '--version':
       case '-v':
         io.stdout.write(`${packageVersion()}\n`);
@@ -68,7 +74,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
         io.stdout.write(HELP + '\n');
         return command === undefined ? EXIT.invalid : EXIT.ok;
       default:
-        throw new CaudalError('usage', `unknown command '${command}'`, { hint: 'commands: run, validate, preview, sql, connections' });
+        throw new CaudalError('usage', `unknown command '${command}'`, { hint: 'commands: run, validate, preview, sql, connections, serve' });
     }
   } catch (e) {
     const err = e instanceof CaudalError ? e : new CaudalError('execution', errorMessage(e));

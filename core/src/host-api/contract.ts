@@ -466,6 +466,17 @@ export type HostClient = HostApi & {
   on<E extends EventName>(event: E, cb: (payload: EventPayload<E>) => void): () => void;
 };
 
+/** What a transport carries back for one call. */
+export type CallResult = { ok: true; result: unknown } | { ok: false; error: HostError };
+
+/** The two primitives every transport offers (Electron's preload exposes exactly these as `window.caudal`). */
+export interface HostTransport {
+  /** Never rejects for a method's own failure: that comes back as `{ ok: false, error }`. */
+  invoke(method: string, input: unknown): Promise<CallResult>;
+  /** Receives every host event; returns the unsubscribe function. */
+  subscribe(listener: (message: HostEventMessage) => void): () => void;
+}
+
 /** How a call fails on the renderer side: `error` is the host's structured error. */
 export class HostCallError extends Error {
   constructor(
@@ -477,16 +488,21 @@ export class HostCallError extends Error {
   }
 }
 
-/** Builds a HostClient from a transport's two primitives (used by the IPC and HTTP clients). */
-export function makeHostClient(transport: {
-  invoke(method: string, input: unknown): Promise<unknown>;
-  on(event: string, cb: (payload: unknown) => void): () => void;
-}): HostClient {
-  const invoke = <M extends MethodName>(method: M, input: MethodInput<M>) => transport.invoke(method, input) as Promise<MethodOutput<M>>;
-  const api = Object.fromEntries(methodNames.map((m) => [m, (input: unknown) => transport.invoke(m, input)])) as HostApi;
+/** Builds the typed HostClient over any transport (Electron IPC, HTTP + WebSocket, in-process). */
+export function makeHostClient(transport: HostTransport): HostClient {
+  const call = async (method: string, input: unknown): Promise<unknown> => {
+    const r = await transport.invoke(method, input);
+    if (!r.ok) throw new HostCallError(method, r.error);
+    return r.result;
+  };
+  const invoke = <M extends MethodName>(method: M, input: MethodInput<M>) => call(method, input) as Promise<MethodOutput<M>>;
+  const api = Object.fromEntries(methodNames.map((m) => [m, (input: unknown) => call(m, input)])) as HostApi;
   return {
     ...api,
     invoke,
-    on: (event, cb) => transport.on(event, cb as (payload: unknown) => void),
+    on: (event, cb) =>
+      transport.subscribe((m) => {
+        if (m.event === event) (cb as (payload: unknown) => void)(m.payload);
+      }),
   };
 }

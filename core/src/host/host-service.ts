@@ -6,12 +6,14 @@ import { inspect, previewPipeline } from '../engine/engine.js';
 import type { PipelineRequest } from '../engine/protocol.js';
 import type { Column } from '../nodes/define.js';
 import {
+  type CallResult,
   type DocRef,
   type EventName,
   type EventPayload,
   type HostError,
   type HostEventMessage,
   type HostMethods,
+  type HostTransport,
   type MethodName,
   type MethodOutput,
   type PipelineDocument,
@@ -45,9 +47,6 @@ export interface HostServiceOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** What every transport sends back for a call. */
-export type CallResult = { ok: true; result: unknown } | { ok: false; error: HostError };
-
 type Handlers = { [M in MethodName]: (input: z.output<HostMethods[M]['input']>) => Promise<MethodOutput<M>> };
 
 const PIPELINE_FILTERS = [{ name: 'Caudal pipeline', extensions: ['json'] }];
@@ -59,7 +58,7 @@ const MEDIA_TYPES: Record<string, string> = { '.json': 'application/json', '.htm
  * registry, the pipeline model and the ConnectionService. Transports call `call()`; it validates
  * the input, runs the method, validates the output and never throws.
  */
-export class HostService {
+export class HostService implements HostTransport {
   private readonly listeners = new Set<(m: HostEventMessage) => void>();
   private readonly runs = new RunManager((m) => this.emit(m));
   private readonly recent: RecentFiles;
@@ -80,6 +79,11 @@ export class HostService {
     return this.subscribe((m) => {
       if (m.event === event) cb(m.payload as EventPayload<E>);
     });
+  }
+
+  /** The transport side: transports forward calls here. */
+  invoke(method: string, input: unknown): Promise<CallResult> {
+    return this.call(method, input);
   }
 
   async call(method: string, input: unknown): Promise<CallResult> {
@@ -187,7 +191,10 @@ export class HostService {
       if (input.format === 'json') text = serializePipeline(input.document);
       else {
         const inspected = await inspect(await this.request(input));
-        if (inspected.problems.length > 0) throw new CaudalError('validation', 'fix the pipeline\'s problems before exporting its SQL', { problems: inspected.problems });
+        // An existing destination matters to a run, not to reading the SQL.
+        const problems = inspected.problems.filter((p) => p.code !== 'destination_exists');
+        if (problems.length > 0)
+          throw new CaudalError('validation', `fix the pipeline's problems before exporting its SQL: ${problems[0]!.message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`, { problems });
         text = sqlScript(input.document.name, inspected);
       }
       await writeFileAtomic(path.resolve(file), text);

@@ -1,0 +1,61 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { createNodeHost } from '../host/node-host.js';
+import { startHttpServer } from '../host/http-server.js';
+import { CaudalError } from '../util/errors.js';
+import { packageRoot } from '../util/package-root.js';
+import { parse } from './args.js';
+import { EXIT } from './exit-codes.js';
+
+export const DEFAULT_SERVE_PORT = 4817;
+
+interface Io {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+}
+
+function parsePort(v: string | undefined): number {
+  if (v === undefined) return DEFAULT_SERVE_PORT;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CaudalError('usage', `--port expects a port number (0 picks a free one), got "${v}"`);
+  return n;
+}
+
+function openBrowser(url: string): void {
+  const [cmd, args] = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]];
+  const child = spawn(cmd as string, args as string[], { stdio: 'ignore', detached: true });
+  child.on('error', () => undefined);
+  child.unref();
+}
+
+/**
+ * `caudal serve [--port N] [--open]`: the studio in a browser. Listens on 127.0.0.1 only, prints
+ * the URL with its access token and serves until Ctrl-C. Pipelines without a file resolve paths
+ * against the current folder.
+ */
+export async function serveCommand(args: string[], io: Io, opts: { signal?: AbortSignal } = {}): Promise<number> {
+  const { values } = parse(args);
+  const port = parsePort(values.port);
+  const service = createNodeHost({ mode: 'browser', workspaceDir: process.cwd() });
+  const staticDir = process.env.CAUDAL_RENDERER_DIR ?? path.join(packageRoot(), 'out', 'renderer');
+  let server;
+  try {
+    server = await startHttpServer({ service, port, staticDir });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw new CaudalError('usage', `port ${port} is in use`, { hint: 'pick another with --port N, or --port 0 for a free one' });
+    throw e;
+  }
+  io.stdout.write(`Caudal studio: ${server.url}\n`);
+  if (!values.quiet) io.stderr.write('Listening on 127.0.0.1 only; the token in the URL is required. Press Ctrl-C to stop.\n');
+  if (values.open) openBrowser(server.url);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    opts.signal?.addEventListener('abort', stop, { once: true });
+  });
+  await server.close();
+  await service.dispose();
+  return EXIT.ok;
+}

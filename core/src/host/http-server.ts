@@ -1,0 +1,201 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { WebSocketServer } from 'ws';
+import type { HostService } from './host-service.js';
+
+/**
+ * Browser mode (`caudal serve`): the same renderer and the same contract over HTTP + WebSocket.
+ *
+ * - Binds 127.0.0.1 only; reach it from another machine through an SSH tunnel.
+ * - Every request needs the random token printed with the URL: API calls in the
+ *   `Authorization: Bearer <token>` header, the WebSocket as `?token=` (browsers cannot set its
+ *   headers), pages as `?token=` once, after which an HttpOnly SameSite=Strict cookie carries it
+ *   for the page's own scripts and styles. Anything else gets 401.
+ * - `POST /api/<method>` with the input as JSON answers `{ ok, result | error }`.
+ * - `GET /events` upgrades to a WebSocket that receives every host event as `{ event, payload }`.
+ */
+export interface HttpServerOptions {
+  service: HostService;
+  /** 0 picks a free port. */
+  port: number;
+  /** The built renderer (out/renderer); a page explaining how to build it is served when missing. */
+  staticDir: string;
+  /** Tests pass a fixed token; otherwise 32 random bytes. */
+  token?: string;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+export const HOST = '127.0.0.1';
+const COOKIE = 'caudal_token';
+const MAX_BODY = 20 * 1024 * 1024;
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.wasm': 'application/wasm',
+  '.map': 'application/json',
+};
+
+/** Compares digests so neither the token's length nor its content leaks through timing. */
+function tokenMatches(given: string | undefined | null, token: string): boolean {
+  if (!given) return false;
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(token).digest();
+  return timingSafeEqual(a, b);
+}
+
+function cookieToken(header: string | undefined): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === COOKIE) return decodeURIComponent(v.join('='));
+  }
+  return undefined;
+}
+
+function bearer(header: string | undefined): string | undefined {
+  const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
+  return m?.[1]?.trim();
+}
+
+function send(res: http.ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8', headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', ...headers });
+  res.end(body);
+}
+
+function csp(port: number): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    // React Flow and CodeMirror set inline styles.
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    `connect-src 'self' ws://${HOST}:${port} ws://localhost:${port}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+async function readBody(req: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw Object.assign(new Error('request body over 20 MB'), { status: 413 });
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function startHttpServer(opts: HttpServerOptions): Promise<RunningServer> {
+  const token = opts.token ?? randomBytes(32).toString('base64url');
+  const staticRoot = path.resolve(opts.staticDir);
+  let port = opts.port;
+
+  async function api(req: http.IncomingMessage, res: http.ServerResponse, method: string): Promise<void> {
+    if (req.method !== 'POST') return send(res, 405, 'API calls are POST requests', undefined, { Allow: 'POST' });
+    if (!tokenMatches(bearer(req.headers.authorization), token)) return send(res, 401, 'missing or wrong token: send Authorization: Bearer <token>');
+    let input: unknown;
+    try {
+      const text = await readBody(req);
+      input = text.trim() === '' ? {} : JSON.parse(text);
+    } catch (e) {
+      const status = (e as { status?: number }).status ?? 400;
+      return send(res, status, status === 413 ? 'request body over 20 MB' : `the request body is not JSON: ${(e as Error).message}`);
+    }
+    const result = await opts.service.call(method, input);
+    send(res, 200, JSON.stringify(result), 'application/json');
+  }
+
+  async function file(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'only GET here');
+    const fromQuery = url.searchParams.get('token');
+    const ok = tokenMatches(fromQuery, token) || tokenMatches(cookieToken(req.headers.cookie), token);
+    if (!ok) return send(res, 401, 'missing or wrong token: open the URL `caudal serve` printed (it ends in ?token=...)');
+    const headers: Record<string, string> = {};
+    if (fromQuery) headers['Set-Cookie'] = `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
+    let rel = decodeURIComponent(url.pathname);
+    if (rel.endsWith('/')) rel += 'index.html';
+    let full = path.resolve(staticRoot, `.${path.posix.normalize(rel)}`);
+    if (full !== staticRoot && !full.startsWith(staticRoot + path.sep)) return send(res, 404, 'not found');
+    let info = await stat(full).catch(() => null);
+    // Paths without an extension are the single-page app's routes.
+    if (!info?.isFile() && path.extname(full) === '') {
+      full = path.join(staticRoot, 'index.html');
+      info = await stat(full).catch(() => null);
+    }
+    if (!info?.isFile()) {
+      if (path.basename(full) === 'index.html')
+        return send(res, 503, `The studio is not built: run \`npm run build:studio\` (expected ${full}).`, undefined, headers);
+      return send(res, 404, 'not found', undefined, headers);
+    }
+    const type = TYPES[path.extname(full).toLowerCase()] ?? 'application/octet-stream';
+    if (type.startsWith('text/html')) headers['Content-Security-Policy'] = csp(port);
+    res.writeHead(200, { 'Content-Type': type, 'Content-Length': String(info.size), 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', ...headers });
+    if (req.method === 'HEAD') return void res.end();
+    createReadStream(full).pipe(res);
+  }
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', `http://${HOST}`);
+    const handled = url.pathname.startsWith('/api/') ? api(req, res, url.pathname.slice('/api/'.length)) : file(req, res, url);
+    handled.catch((e: unknown) => {
+      if (!res.headersSent) send(res, 500, `internal error: ${(e as Error).message}`);
+      else res.destroy();
+    });
+  });
+
+  const wss = new WebSocketServer({ noServer: true });
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', `http://${HOST}`);
+    if (url.pathname !== '/events' || !tokenMatches(url.searchParams.get('token'), token)) {
+      socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const off = opts.service.subscribe((m) => {
+        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
+      });
+      ws.on('close', off);
+      ws.on('error', off);
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, HOST, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://${HOST}:${port}/?token=${token}`,
+    port,
+    token,
+    close: async () => {
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

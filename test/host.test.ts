@@ -1,0 +1,261 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type HostCallError, hostMethods, type HostClient, type HostRunEvent, type PipelineDocument } from '../core/src/host-api/contract.js';
+import { HostService } from '../core/src/host/host-service.js';
+import { inProcessClient } from '../core/src/host/in-process.js';
+import type { DialogPort } from '../core/src/host/ports.js';
+import { loadPipelineFile } from '../core/src/model/load.js';
+import { serializePipeline } from '../core/src/model/serialize.js';
+import { nodeTypes } from '../core/src/nodes/index.js';
+import type { SecretStore } from '../core/src/secrets/secret-store.js';
+import { tempDir } from './support/pipeline.js';
+
+/** The host contract called in-process: the same HostService the HTTP and IPC transports wrap. */
+
+class MemoryStore implements SecretStore {
+  readonly label = 'test store';
+  readonly values = new Map<string, string>();
+  async get(c: string, f: string) {
+    return this.values.get(`${c}/${f}`);
+  }
+  async set(c: string, f: string, v: string) {
+    this.values.set(`${c}/${f}`, v);
+  }
+  async delete(c: string, f: string) {
+    return this.values.delete(`${c}/${f}`);
+  }
+}
+
+const SECRET = 'hunter2-very-secret';
+let dir: string;
+let store: MemoryStore;
+let service: HostService;
+let host: HostClient;
+/** Every answer the host gave, to check no secret ever left it. */
+const answers: string[] = [];
+const dialogAnswers: Array<string | null> = [];
+
+function pipelineDoc(): PipelineDocument {
+  return {
+    format: 'caudal.pipeline/1',
+    name: 'host test',
+    params: { min_amount: { type: 'number', default: 10 } },
+    connections: {},
+    nodes: [
+      { id: 'orders', type: 'source.csv', params: { path: 'orders.csv' } },
+      { id: 'big', type: 'transform.filter', params: { condition: 'amount >= $min_amount' } },
+      { id: 'out', type: 'sink.csv', params: { path: 'out/big.csv' } },
+    ],
+    edges: [
+      { from: 'orders:out', to: 'big:in' },
+      { from: 'big:out', to: 'out:in' },
+    ],
+    layout: { nodes: { orders: { x: 0, y: 0 }, big: { x: 200, y: 0 }, out: { x: 400, y: 0 } } },
+  };
+}
+
+beforeAll(async () => {
+  dir = await tempDir('caudal-host-');
+  const rows = ['id,customer,amount', ...Array.from({ length: 50 }, (_, i) => `${i + 1},c${i % 7},${i * 2}`)];
+  await writeFile(path.join(dir, 'orders.csv'), rows.join('\n') + '\n');
+  store = new MemoryStore();
+  const dialogs: DialogPort = { openFile: async () => dialogAnswers.shift() ?? null, saveFile: async () => dialogAnswers.shift() ?? null };
+  service = new HostService({
+    mode: 'in-process',
+    dialogs,
+    env: { CAUDAL_CONFIG_DIR: path.join(dir, 'config') },
+    secrets: { stores: [store], writeStore: store },
+    paths: { userDataDir: path.join(dir, 'config'), workspaceDir: dir, homeDir: dir },
+  });
+  const raw = inProcessClient(service);
+  // Record every answer (and error) for the secrets check at the end.
+  host = new Proxy(raw, {
+    get(target, key) {
+      const v = (target as unknown as Record<string | symbol, unknown>)[key];
+      if (typeof v !== 'function' || key === 'on') return v;
+      return async (...args: unknown[]) => {
+        try {
+          const r = await (v as (...a: unknown[]) => Promise<unknown>)(...args);
+          answers.push(JSON.stringify(r));
+          return r;
+        } catch (e) {
+          answers.push(JSON.stringify((e as HostCallError).error ?? String(e)));
+          throw e;
+        }
+      };
+    },
+  });
+});
+
+describe('host contract in-process', () => {
+  it('nodes.list gives the whole registry with param JSON Schemas carrying the UI metadata', async () => {
+    const { nodes } = await host['nodes.list']({});
+    expect(nodes.map((n) => n.type)).toEqual(nodeTypes());
+    const filter = nodes.find((n) => n.type === 'transform.filter')!;
+    expect(filter).toMatchObject({ category: 'transform', inputs: [{ name: 'in' }], outputs: [{ name: 'out' }] });
+    expect((filter.paramsSchema.properties as Record<string, Record<string, unknown>>).condition).toMatchObject({ type: 'string', widget: 'sql', label: 'Keep rows where' });
+  });
+
+  it('unknown methods and bad input fail with what to fix', async () => {
+    expect(await service.call('pipeline.delete', {})).toMatchObject({ ok: false, error: { kind: 'usage', message: "unknown host method 'pipeline.delete'" } });
+    const bad = pipelineDoc();
+    bad.nodes[1]!.id = '1bad';
+    const r = await service.call('pipeline.validate', { document: bad, path: null });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.problems?.[0]).toMatchObject({ path: 'nodes[1].id', nodeId: '1bad' });
+  });
+
+  it('save writes the canonical file, open reads it back, and saving again gives the same bytes', async () => {
+    const file = path.join(dir, 'p.json');
+    const saved = await host['pipeline.save']({ document: pipelineDoc(), path: file });
+    const text = await readFile(file, 'utf8');
+    expect(saved.text).toBe(text);
+    expect(text).toBe(serializePipeline((await loadPipelineFile(file)).pipeline!));
+    const opened = await host['pipeline.open']({ path: file });
+    expect(opened).toMatchObject({ path: file, problems: [], migrationsApplied: [] });
+    const again = await host['pipeline.save']({ document: opened!.document!, path: file });
+    expect(again.text).toBe(text);
+    expect((await host['pipeline.recent']({})).files[0]).toMatchObject({ path: file, name: 'host test' });
+  });
+
+  it('open and saveAs use the dialog port; a cancelled dialog answers null', async () => {
+    const target = path.join(dir, 'chosen.json');
+    dialogAnswers.push(target);
+    expect(await host['pipeline.saveAs']({ document: pipelineDoc() })).toMatchObject({ path: target });
+    dialogAnswers.push(null);
+    expect(await host['pipeline.open']({})).toBeNull();
+    dialogAnswers.push(target);
+    expect((await host['pipeline.open']({}))!.document!.name).toBe('host test');
+  });
+
+  it('new gives an empty valid document', async () => {
+    const { document } = await host['pipeline.new']({ name: 'Fresh' });
+    expect(document).toMatchObject({ format: 'caudal.pipeline/1', name: 'Fresh', nodes: [], edges: [] });
+  });
+
+  it('validate reports problems per node and field', async () => {
+    const doc = pipelineDoc();
+    doc.nodes[1]!.params = { condition: 'amont > 1' };
+    const r = await host['pipeline.validate']({ document: doc, path: path.join(dir, 'p.json') });
+    expect(r.valid).toBe(false);
+    expect(r.problems[0]).toMatchObject({ code: 'unknown_column', nodeId: 'big', field: 'condition' });
+    expect(r.byNode.big).toHaveLength(1);
+    expect((await host['pipeline.validate']({ document: pipelineDoc(), path: path.join(dir, 'p.json') })).valid).toBe(true);
+  });
+
+  it('schemas gives input and output columns per node', async () => {
+    const r = await host['pipeline.schemas']({ document: pipelineDoc(), path: path.join(dir, 'p.json'), nodeIds: ['big'] });
+    expect(r.problems).toEqual([]);
+    expect(r.nodes).toHaveLength(1);
+    const big = r.nodes[0]!;
+    expect(big.inputs).toEqual([{ port: 'in', from: 'orders:out', columns: [{ name: 'id', type: 'BIGINT' }, { name: 'customer', type: 'VARCHAR' }, { name: 'amount', type: 'BIGINT' }] }]);
+    expect(big.outputs[0]).toMatchObject({ port: 'out', columns: big.inputs[0]!.columns });
+  });
+
+  it('preview.node reads rows with params; a sink cannot be previewed', async () => {
+    const p = await host['preview.node']({ document: pipelineDoc(), path: path.join(dir, 'p.json'), nodeId: 'big', limit: 3, params: { min_amount: 90 } });
+    expect(p.rows).toEqual([
+      // BIGINT values travel as strings (JSON numbers lose precision past 2^53).
+      { id: '46', customer: 'c3', amount: '90' },
+      { id: '47', customer: 'c4', amount: '92' },
+      { id: '48', customer: 'c5', amount: '94' },
+    ]);
+    expect(p).toMatchObject({ port: 'out', sampled: false });
+    expect(p.sql).toMatch(/SELECT/);
+    await expect(host['preview.node']({ document: pipelineDoc(), path: path.join(dir, 'p.json'), nodeId: 'out' })).rejects.toThrow(/is a sink/);
+  });
+
+  it('profile.node says it is not available yet instead of pretending', async () => {
+    await expect(host['profile.node']({ document: pipelineDoc(), path: null, nodeId: 'big' })).rejects.toThrow(/not available/);
+  });
+
+  it('run.start runs with live events, records history, logs and the sink output', async () => {
+    const file = path.join(dir, 'p.json');
+    const events: HostRunEvent[] = [];
+    const changes: string[] = [];
+    const offRun = host.on('run', (e) => events.push(e));
+    const offHistory = host.on('history.changed', (c) => changes.push(c.status));
+    const { runId, dir: runDir } = await host['run.start']({ document: pipelineDoc(), path: file });
+    expect(runDir).toBe(path.join(dir, '.caudal', 'runs', runId));
+    await service.runSettled(runId);
+    offRun();
+    offHistory();
+    expect(events.map((e) => e.type)).toContain('node_finished');
+    expect(events.at(-1)).toMatchObject({ type: 'run_finished', runId, summary: { status: 'succeeded' } });
+    expect(changes).toEqual(['running', 'succeeded']);
+    expect(await readFile(path.join(dir, 'out', 'big.csv'), 'utf8')).toMatch(/^id,customer,amount\n6,c5,10\n/);
+
+    const { runs } = await host['run.history']({ path: file });
+    expect(runs[0]).toMatchObject({ runId, status: 'succeeded', rows: 45, pipeline: 'host test', pipelinePath: file, qualityScore: null });
+    const got = await host['run.get']({ runId });
+    expect(got.summary).toMatchObject({ status: 'succeeded', outputs: [{ nodeId: 'out', rows: 45 }] });
+    const logs = await host['run.logs']({ runId, path: file });
+    expect(logs.events).toEqual(events);
+    expect(logs).toMatchObject({ next: events.length, done: true });
+    expect((await host['run.logs']({ runId, offset: logs.next })).events).toEqual([]);
+    expect(await host['run.cancel']({ runId })).toEqual({ cancelled: false });
+    await expect(host['run.get']({ runId: '../../etc' })).rejects.toThrow(/not a run id/);
+    await expect(host['run.artifact']({ runId, name: '../run.json' })).rejects.toThrow(/not an artifact name/);
+  });
+
+  it('a failed run is recorded with its error', async () => {
+    const doc = pipelineDoc();
+    doc.nodes[0]!.params = { path: 'missing.csv' };
+    const { runId } = await host['run.start']({ document: doc, path: null });
+    await service.runSettled(runId);
+    const { runs } = await host['run.history']({ path: null });
+    expect(runs[0]).toMatchObject({ runId, status: 'failed', pipelinePath: null });
+    expect(runs[0]!.error?.message).toMatch(/missing\.csv/);
+  });
+
+  it('export writes the SQL script and a canonical copy', async () => {
+    const sql = await host['pipeline.export']({ document: pipelineDoc(), path: path.join(dir, 'p.json'), format: 'sql', to: path.join(dir, 'p.sql') });
+    expect(await readFile(sql!.path, 'utf8')).toMatch(/CREATE OR REPLACE TEMP VIEW "_n_big__out" AS/);
+    const json = await host['pipeline.export']({ document: pipelineDoc(), path: null, format: 'json', to: path.join(dir, 'copy.json') });
+    expect(await readFile(json!.path, 'utf8')).toBe(serializePipeline(pipelineDoc()));
+  });
+
+  it('connections: add, list, update, test, remove; secrets reach only the store', async () => {
+    const types = await host['connections.types']({});
+    expect(types.types.find((t) => t.type === 'postgres')).toMatchObject({ secretFields: ['password'] });
+    const fields = { host: '127.0.0.1', port: 5432, database: 'postgres', user: 'postgres' };
+    const added = await host['connections.add']({ name: 'wh', type: 'postgres', fields, secrets: { password: SECRET } });
+    expect(added).toMatchObject({ name: 'wh', secrets: { password: true }, scope: 'user' });
+    expect(store.values.get('wh/password')).toBe(SECRET);
+    await expect(host['connections.add']({ name: 'wh', type: 'postgres', fields, secrets: {} })).rejects.toThrow(/already exists/);
+    await expect(host['connections.add']({ name: 'x', type: 'postgres', fields: { ...fields, password: SECRET }, secrets: {} })).rejects.toThrow(/is a secret/);
+    const updated = await host['connections.update']({ name: 'wh', type: 'postgres', fields: { ...fields, connect_timeout_s: 3 }, secrets: {} });
+    expect(updated).toMatchObject({ fields: { connect_timeout_s: 3 }, secrets: { password: true } });
+    const list = await host['connections.list']({});
+    expect(list.connections.map((c) => c.name)).toEqual(['wh']);
+    const ok = await host['connections.test']({ name: 'wh' });
+    expect(ok).toMatchObject({ ok: true, serverVersion: expect.stringMatching(/^PostgreSQL/) });
+    await host['connections.update']({ name: 'wh', type: 'postgres', fields: { ...fields, port: 1, connect_timeout_s: 2 }, secrets: {} });
+    const failed = await host['connections.test']({ name: 'wh' });
+    expect(failed.ok).toBe(false);
+    await host['connections.remove']({ name: 'wh' });
+    expect((await host['connections.list']({})).connections).toEqual([]);
+    expect(store.values.size).toBe(0);
+  });
+
+  it('fs.list browses folders for browser mode', async () => {
+    const r = await host['fs.list']({ dir, extensions: ['json'] });
+    expect(r.entries.map((e) => e.name)).toEqual(expect.arrayContaining(['out', 'p.json', 'chosen.json']));
+    expect(r.entries.some((e) => e.name === 'orders.csv' || e.name.startsWith('.'))).toBe(false);
+    expect(r.parent).toBe(path.dirname(dir));
+  });
+
+  it('app.info says how the host runs', async () => {
+    expect(await host['app.info']({})).toMatchObject({ mode: 'in-process', nativeDialogs: true, workspaceDir: dir, profiling: false });
+  });
+
+  it('every method is covered by this file, and no answer ever contained the secret', () => {
+    const source = readFile(new URL(import.meta.url), 'utf8');
+    return source.then((text) => {
+      for (const m of Object.keys(hostMethods)) expect(text, `method ${m} untested`).toContain(`'${m}'`);
+      expect(answers.length).toBeGreaterThan(20);
+      for (const a of answers) expect(a).not.toContain(SECRET);
+    });
+  });
+});
