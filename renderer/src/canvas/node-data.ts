@@ -1,0 +1,55 @@
+/** What a canvas node shows: plain JSON built from the document and results (no callbacks, DESIGN §6.10). */
+import type { NodeTypeInfo, PipelineNode, Problem } from '../model/types.js';
+import type { NodeRunState, PreviewEntry } from '../store/results.js';
+
+export interface CanvasNodeData extends Record<string, unknown> {
+  name: string;
+  type: string;
+  typeTitle: string;
+  category: string;
+  inputs: Array<{ name: string; label: string; multiple: boolean }>;
+  outputs: Array<{ name: string; label: string }>;
+  problems: string[];
+  run: NodeRunState | null;
+  preview: { rows: number; ms: number; sampled: boolean; failed: string | null } | null;
+  unknownType: boolean;
+}
+
+export function nodeData(node: PipelineNode, info: NodeTypeInfo | undefined, problems: Problem[] | undefined, run: NodeRunState | undefined, preview: PreviewEntry | undefined): CanvasNodeData {
+  return {
+    name: node.name ?? node.id,
+    type: node.type,
+    typeTitle: info?.title ?? node.type,
+    category: info?.category ?? 'unknown',
+    inputs: (info?.inputs ?? []).map((p) => ({ name: p.name, label: p.label ?? p.name, multiple: p.multiple === true })),
+    outputs: (info?.outputs ?? []).map((p) => ({ name: p.name, label: p.label ?? p.name })),
+    problems: (problems ?? []).map((p) => p.message),
+    run: run ?? null,
+    preview:
+      preview && (preview.status === 'ready' || preview.status === 'error')
+        ? { rows: preview.data?.rows.length ?? 0, ms: preview.data?.elapsedMs ?? 0, sampled: preview.data?.sampled ?? false, failed: preview.error ?? null }
+        : null,
+    unknownType: !info,
+  };
+}
+
+/** Keeps the previous object when nothing changed, so memoized node components skip re-rendering. */
+export function stabilize<T>(cache: Map<string, { key: string; value: T }>, id: string, value: T): T {
+  const key = JSON.stringify(value);
+  const hit = cache.get(id);
+  if (hit && hit.key === key) return hit.value;
+  cache.set(id, { key, value });
+  return value;
+}
+
+export function formatCount(n: number | null | undefined): string {
+  if (n === null || n === undefined) return '–';
+  if (n >= 1e6) return `${(n / 1e6).toFixed(n >= 1e7 ? 0 : 1)}M`;
+  if (n >= 1e4) return `${(n / 1e3).toFixed(0)}k`;
+  return n.toLocaleString('en-US');
+}
+
+export function formatMs(ms: number | undefined): string {
+  if (ms === undefined) return '';
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}

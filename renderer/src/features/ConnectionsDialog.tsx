@@ -1,0 +1,173 @@
+/**
+ * Named connections: list, add, edit, test, remove. Secret fields are typed here and sent once to the
+ * host, which puts them in the OS keychain; the renderer only ever sees whether a secret is stored.
+ */
+import { useEffect, useState } from 'react';
+import { host, errorText } from '../host-access.js';
+import { useUi } from '../store/ui.js';
+import type { HostConnectionInfo, ParamJsonSchema } from '../model/types.js';
+import { formModel, type FieldModel } from '../inspector/form-model.js';
+
+type TypeInfo = { type: string; label: string; fieldsSchema: Record<string, unknown>; secretFields: string[] };
+
+interface Draft {
+  editing: boolean;
+  name: string;
+  type: string;
+  fields: Record<string, unknown>;
+  secrets: Record<string, string>;
+}
+
+export function ConnectionsDialog() {
+  const close = useUi((s) => s.closeDialog);
+  const [list, setList] = useState<HostConnectionInfo[]>([]);
+  const [types, setTypes] = useState<TypeInfo[]>([]);
+  const [draft, setDraft] = useState<Draft | null>(null);
+  const [status, setStatus] = useState<Record<string, string>>({});
+  const [error, setError] = useState<string | null>(null);
+
+  const reload = async () => {
+    try {
+      const [l, t] = await Promise.all([host()['connections.list']({}), host()['connections.types']({})]);
+      setList(l.connections);
+      setTypes(t.types);
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  useEffect(() => void reload(), []);
+
+  const typeInfo = types.find((t) => t.type === draft?.type);
+  const fields: FieldModel[] = typeInfo ? formModel(typeInfo.fieldsSchema as ParamJsonSchema).flatMap((g) => g.fields) : [];
+
+  const saveDraft = async () => {
+    if (!draft) return;
+    try {
+      const input = { name: draft.name, type: draft.type, fields: draft.fields, secrets: Object.fromEntries(Object.entries(draft.secrets).filter(([, v]) => v !== '')) };
+      if (draft.editing) await host()['connections.update'](input);
+      else await host()['connections.add'](input);
+      setDraft(null);
+      setError(null);
+      await reload();
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  const test = async (name: string) => {
+    setStatus({ ...status, [name]: 'testing…' });
+    try {
+      const r = await host()['connections.test']({ name });
+      setStatus((s) => ({ ...s, [name]: r.ok ? `OK · ${r.serverVersion} · ${Math.round(r.latencyMs)} ms` : `Failed: ${r.message}${r.hint ? ` (${r.hint})` : ''}` }));
+    } catch (e) {
+      setStatus((s) => ({ ...s, [name]: `Failed: ${errorText(e)}` }));
+    }
+  };
+  const remove = async (name: string) => {
+    if (!window.confirm(`Remove connection '${name}' and its stored secrets?`)) return;
+    try {
+      await host()['connections.remove']({ name });
+      await reload();
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+
+  return (
+    <div className="modal-backdrop" onMouseDown={close}>
+      <div className="modal wide" role="dialog" aria-label="Connections" onMouseDown={(e) => e.stopPropagation()}>
+        <h2>Connections</h2>
+        {error && <div className="field-error">{error}</div>}
+        <table className="runs-table">
+          <thead>
+            <tr>
+              <th>name</th>
+              <th>type</th>
+              <th>where</th>
+              <th>secrets</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {list.map((c) => (
+              <tr key={c.name}>
+                <td>{c.name}</td>
+                <td>{c.type}</td>
+                <td>{c.scope}</td>
+                <td>{Object.entries(c.secrets).map(([k, has]) => `${k}: ${has ? 'stored' : 'missing'}`).join(', ') || '–'}</td>
+                <td>
+                  <button onClick={() => void test(c.name)}>Test</button>
+                  <button onClick={() => setDraft({ editing: true, name: c.name, type: c.type, fields: { ...c.fields }, secrets: {} })}>Edit</button>
+                  <button className="danger" onClick={() => void remove(c.name)}>
+                    Remove
+                  </button>
+                  {status[c.name] && <div className="small">{status[c.name]}</div>}
+                </td>
+              </tr>
+            ))}
+            {list.length === 0 && (
+              <tr>
+                <td colSpan={5} className="muted">
+                  No connections yet.
+                </td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+        {draft ? (
+          <div className="conn-form">
+            <h3>{draft.editing ? `Edit ${draft.name}` : 'New connection'}</h3>
+            <label className="field">
+              Name
+              <input aria-label="Connection name" value={draft.name} disabled={draft.editing} onChange={(e) => setDraft({ ...draft, name: e.target.value })} />
+            </label>
+            <label className="field">
+              Type
+              <select aria-label="Connection type" value={draft.type} disabled={draft.editing} onChange={(e) => setDraft({ ...draft, type: e.target.value, fields: {} })}>
+                {types.map((t) => (
+                  <option key={t.type} value={t.type}>
+                    {t.label}
+                  </option>
+                ))}
+              </select>
+            </label>
+            {fields.map((f) => {
+              const secret = typeInfo?.secretFields.includes(f.key);
+              const value = secret ? (draft.secrets[f.key] ?? '') : draft.fields[f.key];
+              return (
+                <label className="field" key={f.key}>
+                  {f.label}
+                  {secret && draft.editing && <span className="muted small"> (leave empty to keep the stored one)</span>}
+                  <input
+                    aria-label={f.label}
+                    type={secret ? 'password' : 'text'}
+                    placeholder={f.placeholder ?? (f.default !== undefined ? String(f.default) : '')}
+                    value={value === undefined || value === null ? '' : String(value)}
+                    onChange={(e) => {
+                      const v = e.target.value;
+                      if (secret) setDraft({ ...draft, secrets: { ...draft.secrets, [f.key]: v } });
+                      else setDraft({ ...draft, fields: { ...draft.fields, [f.key]: v === '' ? undefined : f.kind === 'number' && Number.isFinite(Number(v)) ? Number(v) : v } });
+                    }}
+                  />
+                  {f.help && <span className="help">{f.help}</span>}
+                </label>
+              );
+            })}
+            <div className="modal-actions">
+              <button onClick={() => setDraft(null)}>Cancel</button>
+              <button className="primary" onClick={() => void saveDraft()}>
+                Save connection
+              </button>
+            </div>
+          </div>
+        ) : (
+          <div className="modal-actions">
+            <button onClick={() => setDraft({ editing: false, name: '', type: types[0]?.type ?? 'postgres', fields: {}, secrets: {} })} disabled={types.length === 0}>
+              Add connection
+            </button>
+            <button onClick={close}>Close</button>
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}

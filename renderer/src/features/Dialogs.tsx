@@ -1,0 +1,118 @@
+/** The modal dialogs: file picking, run params, discard prompt, shortcut help, connections. */
+import { useState } from 'react';
+import { useUi } from '../store/ui.js';
+import { useDocument } from '../store/document.js';
+import { FileDialog } from './FileDialog.js';
+import { ConnectionsDialog } from './ConnectionsDialog.js';
+import { SHORTCUTS } from './shortcuts.js';
+import { lastRunParams, startRun, type ParamValues } from './runs.js';
+
+function Modal({ title, children, onClose }: { title: string; children: React.ReactNode; onClose(): void }) {
+  return (
+    <div className="modal-backdrop" onMouseDown={onClose}>
+      <div className="modal" role="dialog" aria-label={title} onMouseDown={(e) => e.stopPropagation()}>
+        <h2>{title}</h2>
+        {children}
+      </div>
+    </div>
+  );
+}
+
+function RunParamsDialog() {
+  const close = useUi((s) => s.closeDialog);
+  const params = useDocument((s) => s.doc.params ?? {});
+  const last = lastRunParams();
+  const [values, setValues] = useState<Record<string, string>>(() =>
+    Object.fromEntries(Object.entries(params).map(([k, p]) => [k, String(last[k] ?? p.default ?? '')])),
+  );
+  const go = () => {
+    const out: ParamValues = {};
+    for (const [k, p] of Object.entries(params)) {
+      const v = values[k] ?? '';
+      if (v === '') continue;
+      out[k] = p.type === 'number' ? Number(v) : p.type === 'boolean' ? v === 'true' : v;
+    }
+    close();
+    void startRun(out);
+  };
+  return (
+    <Modal title="Run with params" onClose={close}>
+      {Object.entries(params).map(([k, p]) => (
+        <label key={k} className="field">
+          {k} <span className="muted small">({p.type}){p.description ? ` — ${p.description}` : ''}</span>
+          {p.type === 'boolean' ? (
+            <select aria-label={k} value={values[k]} onChange={(e) => setValues({ ...values, [k]: e.target.value })}>
+              <option value="">default</option>
+              <option value="true">true</option>
+              <option value="false">false</option>
+            </select>
+          ) : (
+            <input aria-label={k} type={p.type === 'date' ? 'date' : 'text'} value={values[k]} onChange={(e) => setValues({ ...values, [k]: e.target.value })} />
+          )}
+        </label>
+      ))}
+      <div className="modal-actions">
+        <button onClick={close}>Cancel</button>
+        <button className="primary" onClick={go}>
+          Run
+        </button>
+      </div>
+    </Modal>
+  );
+}
+
+export function Dialogs() {
+  const dialog = useUi((s) => s.dialog);
+  const close = useUi((s) => s.closeDialog);
+  const pending = useUi((s) => s.pendingAction);
+  switch (dialog) {
+    case 'open':
+    case 'saveAs':
+    case 'export':
+      return <FileDialog mode={dialog} />;
+    case 'runParams':
+      return <RunParamsDialog />;
+    case 'connections':
+      return <ConnectionsDialog />;
+    case 'confirmDiscard':
+      return (
+        <Modal title="Unsaved changes" onClose={close}>
+          <p>This pipeline has changes that are not saved. Discard them?</p>
+          <div className="modal-actions">
+            <button onClick={close}>Keep editing</button>
+            <button
+              className="danger"
+              onClick={() => {
+                close();
+                pending?.();
+              }}
+            >
+              Discard changes
+            </button>
+          </div>
+        </Modal>
+      );
+    case 'help':
+      return (
+        <Modal title="Keyboard shortcuts" onClose={close}>
+          <table className="shortcuts">
+            <tbody>
+              {SHORTCUTS.map((s) => (
+                <tr key={s.keys}>
+                  <td>
+                    <kbd>{s.keys}</kbd>
+                  </td>
+                  <td>{s.does}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <div className="modal-actions">
+            <button onClick={close}>Close</button>
+          </div>
+        </Modal>
+      );
+    default:
+      return null;
+  }
+}

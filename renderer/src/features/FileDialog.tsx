@@ -1,0 +1,82 @@
+/** Browser mode has no native dialogs: pick a pipeline file on the host with fs.list, or type a path. */
+import { useEffect, useState } from 'react';
+import { host, errorText } from '../host-access.js';
+import { useUi } from '../store/ui.js';
+import { useDocument } from '../store/document.js';
+import { exportPipeline, openPipeline, saveAs } from './file.js';
+
+type Listing = { dir: string; parent: string | null; entries: Array<{ name: string; path: string; kind: 'dir' | 'file' }> };
+
+function dirOf(p: string): string {
+  const i = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
+  return i > 0 ? p.slice(0, i) : p;
+}
+
+export function FileDialog({ mode }: { mode: 'open' | 'saveAs' | 'export' }) {
+  const close = useUi((s) => s.closeDialog);
+  const docPath = useDocument((s) => s.path);
+  const docName = useDocument((s) => s.doc.name);
+  const [listing, setListing] = useState<Listing | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [path, setPath] = useState('');
+  const list = async (dir?: string) => {
+    try {
+      const l = await host()['fs.list']({ dir, extensions: ['.json'] });
+      setListing(l);
+      setError(null);
+      if (mode !== 'open') setPath((p) => (p && !p.endsWith('/') ? `${l.dir}/${p.split(/[\\/]/).pop()}` : `${l.dir}/${docName.replace(/[^A-Za-z0-9_-]+/g, '_').toLowerCase()}${mode === 'export' ? '.export' : ''}.json`));
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  useEffect(() => {
+    void list(docPath ? dirOf(docPath) : undefined);
+    // Only on open: later navigation calls list() itself.
+  }, []);
+  const submit = async () => {
+    if (!path.trim()) return;
+    const ok = mode === 'open' ? await openPipeline(path.trim()) : mode === 'saveAs' ? await saveAs(path.trim()) : (await exportPipeline('json', path.trim()), true);
+    if (ok) close();
+  };
+  const title = mode === 'open' ? 'Open pipeline' : mode === 'saveAs' ? 'Save pipeline as' : 'Export pipeline JSON';
+  return (
+    <div className="modal-backdrop" onMouseDown={close}>
+      <div className="modal" role="dialog" aria-label={title} onMouseDown={(e) => e.stopPropagation()}>
+        <h2>{title}</h2>
+        {listing && (
+          <div className="file-browser">
+            <div className="muted small">{listing.dir}</div>
+            <ul>
+              {listing.parent && (
+                <li>
+                  <button className="link" onClick={() => void list(listing.parent!)}>
+                    ⬆ ..
+                  </button>
+                </li>
+              )}
+              {listing.entries.map((e) => (
+                <li key={e.path}>
+                  <button className="link" onClick={() => (e.kind === 'dir' ? void list(e.path) : setPath(e.path))} onDoubleClick={() => e.kind === 'file' && mode === 'open' && void openPipeline(e.path).then((ok) => ok && close())}>
+                    {e.kind === 'dir' ? '📁 ' : '📄 '}
+                    {e.name}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          </div>
+        )}
+        {error && <div className="field-error">{error}</div>}
+        <label>
+          File path
+          <input aria-label="File path" value={path} onChange={(e) => setPath(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && void submit()} autoFocus />
+        </label>
+        <div className="modal-actions">
+          <button onClick={close}>Cancel</button>
+          <button className="primary" onClick={() => void submit()}>
+            {mode === 'open' ? 'Open' : mode === 'saveAs' ? 'Save' : 'Export'}
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,53 @@
+/** Rows of the selected node's output port, with the port switcher (out, rejects, …) and freshness. */
+import { useDocument } from '../store/document.js';
+import { previewKey, useResults } from '../store/results.js';
+import { useUi } from '../store/ui.js';
+import { upstreamSignature } from '../store/graph.js';
+import { DataGrid } from './DataGrid.js';
+import { loadPreview, previewPortFor } from './preview.js';
+
+export function PreviewTab({ nodeId }: { nodeId: string }) {
+  const doc = useDocument((s) => s.doc);
+  const typeMap = useResults((s) => s.typeMap);
+  const previews = useResults((s) => s.previews);
+  const setPort = useUi((s) => s.setPreviewPort);
+  const _watchPort = useUi((s) => s.previewPort); // re-render when the chosen port changes
+  const node = doc.nodes.find((n) => n.id === nodeId);
+  const info = node ? typeMap.get(node.type) : undefined;
+  if (!node || !info) return null;
+  if (info.outputs.length === 0) return <div className="muted pad">A sink has no output to preview: previews never write files or tables. Select the node before it to see what it will write.</div>;
+  const port = previewPortFor(nodeId)!;
+  const entry = previews[previewKey(nodeId, port)];
+  const stale = entry && entry.signature !== upstreamSignature(doc, nodeId);
+  const data = entry?.data;
+  return (
+    <div className="preview-tab">
+      <div className="preview-bar">
+        {info.outputs.length > 1 &&
+          info.outputs.map((o) => (
+            <button key={o.name} className={o.name === port ? 'active' : ''} onClick={() => setPort(o.name)}>
+              {o.label ?? o.name}
+            </button>
+          ))}
+        <span className="preview-status" data-testid="preview-status">
+          {entry?.status === 'loading' && 'Loading preview…'}
+          {entry?.status === 'ready' && data && `${data.rows.length.toLocaleString('en-US')} rows${data.rows.length >= 1000 ? ' (first 1,000)' : ''} · ${data.columns.length} columns · ${Math.round(data.elapsedMs)} ms`}
+          {stale && entry?.status !== 'loading' && ' · out of date'}
+        </span>
+        <button onClick={() => void loadPreview(nodeId, port, true)}>Refresh</button>
+      </div>
+      {data?.sampled && (
+        <div className="notice" role="status">
+          This preview read only part of the input (a sample), so counts and values may differ from a full run. Use “Run up to here” for the exact result.
+          <button onClick={() => useUi.getState().setBottomTab('logs')}>Run up to here…</button>
+        </div>
+      )}
+      {entry?.status === 'error' && (
+        <div className="field-error pad" role="alert" data-testid="preview-error">
+          {entry.error}
+        </div>
+      )}
+      {data && <DataGrid columns={data.columns} rows={data.rows} />}
+    </div>
+  );
+}

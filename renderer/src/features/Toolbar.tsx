@@ -1,0 +1,113 @@
+/** File menu, edit and view commands, run controls. */
+import { useEffect, useState } from 'react';
+import { useReactFlow } from '@xyflow/react';
+import { isDirty, useDocument } from '../store/document.js';
+import { useResults } from '../store/results.js';
+import { useUi } from '../store/ui.js';
+import { host } from '../host-access.js';
+import { autoLayout } from '../canvas/actions.js';
+import { exportPipeline, guardDirty, newPipeline, openPipeline, save } from './file.js';
+import { cancelRun, requestRun } from './runs.js';
+import { appInfo } from './app-info.js';
+
+function FileMenu() {
+  const [open, setOpen] = useState(false);
+  const [recent, setRecent] = useState<Array<{ path: string; name: string }>>([]);
+  const openDialog = useUi((s) => s.openDialog);
+  useEffect(() => {
+    if (open) void host()['pipeline.recent']({}).then((r) => setRecent(r.files)).catch(() => setRecent([]));
+  }, [open]);
+  const item = (label: string, action: () => void, shortcut?: string) => (
+    <button
+      role="menuitem"
+      onClick={() => {
+        setOpen(false);
+        action();
+      }}
+    >
+      {label}
+      {shortcut && <kbd>{shortcut}</kbd>}
+    </button>
+  );
+  const native = appInfo()?.nativeDialogs ?? false;
+  return (
+    <div className="menu">
+      <button aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen(!open)}>
+        File
+      </button>
+      {open && (
+        <div className="menu-items" role="menu" onMouseLeave={() => setOpen(false)}>
+          {item('New', () => guardDirty(() => void newPipeline()), 'Ctrl+Alt+N')}
+          {item('Open…', () => guardDirty(() => (native ? void openPipeline() : openDialog('open'))), 'Ctrl+O')}
+          {item('Save', () => void save(native), 'Ctrl+S')}
+          {item('Save as…', () => (native ? void import('./file.js').then((f) => f.saveAs()) : openDialog('saveAs')), 'Ctrl+Shift+S')}
+          {item('Export pipeline JSON…', () => (native ? void exportPipeline('json') : openDialog('export')))}
+          {item('Connections…', () => openDialog('connections'))}
+          {recent.length > 0 && <div className="menu-sep">Recent</div>}
+          {recent.slice(0, 8).map((r) => (
+            <span key={r.path}>{item(`${r.name} — ${r.path}`, () => guardDirty(() => void openPipeline(r.path)))}</span>
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}
+
+export function Toolbar() {
+  const doc = useDocument((s) => s.doc);
+  const path = useDocument((s) => s.path);
+  const dirty = useDocument(isDirty);
+  const canUndo = useDocument((s) => s.canUndo);
+  const canRedo = useDocument((s) => s.canRedo);
+  const run = useResults((s) => s.run);
+  const checking = useResults((s) => s.checking);
+  const problems = useResults((s) => s.problems);
+  const selected = useUi((s) => s.selectedNodes);
+  const openDialog = useUi((s) => s.openDialog);
+  const { fitView } = useReactFlow();
+  const running = run?.status === 'running';
+  return (
+    <header className="toolbar">
+      <span className="brand">Caudal</span>
+      <FileMenu />
+      <span className="doc-title" data-testid="doc-title" title={path ?? 'Not saved yet'}>
+        {doc.name}
+        {dirty && <span className="dirty" aria-label="unsaved changes"> ●</span>}
+        <span className="muted small"> {path ?? 'unsaved'}</span>
+      </span>
+      <div className="spacer" />
+      <button onClick={() => useDocument.getState().undo()} disabled={!canUndo} title="Undo (Ctrl+Z)">
+        Undo
+      </button>
+      <button onClick={() => useDocument.getState().redo()} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)">
+        Redo
+      </button>
+      <button onClick={() => void autoLayout().then(() => setTimeout(() => void fitView({ duration: 200 }), 50))} title="Arrange nodes (L)">
+        Auto-layout
+      </button>
+      <button onClick={() => void fitView({ duration: 200 })} title="Zoom to fit (F)">
+        Fit
+      </button>
+      <span className={`check-state${problems.length ? ' bad' : ''}`} data-testid="check-state">
+        {checking ? 'checking…' : problems.length ? `${problems.length} problem${problems.length === 1 ? '' : 's'}` : 'valid'}
+      </span>
+      {running ? (
+        <button className="danger" onClick={() => void cancelRun()}>
+          Cancel run
+        </button>
+      ) : (
+        <>
+          <button disabled={selected.length !== 1} onClick={() => requestRun(selected)} title="Run this node and what it needs">
+            Run up to here
+          </button>
+          <button className="primary" onClick={() => requestRun()} title="Run the pipeline (Ctrl+Enter)">
+            Run
+          </button>
+        </>
+      )}
+      <button onClick={() => openDialog('help')} title="Keyboard shortcuts (?)">
+        ?
+      </button>
+    </header>
+  );
+}

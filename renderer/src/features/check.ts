@@ -1,0 +1,43 @@
+/** Keeps problems and inferred schemas in step with the document (debounced, latest answer wins). */
+import { host, errorText } from '../host-access.js';
+import { useDocument } from '../store/document.js';
+import { useResults } from '../store/results.js';
+import { useUi } from '../store/ui.js';
+import type { Problem } from '../model/types.js';
+import { nodeIdAtPath } from '../store/graph.js';
+
+let timer: ReturnType<typeof setTimeout> | undefined;
+let seq = 0;
+
+export async function checkNow(): Promise<void> {
+  const { doc, path, revision } = useDocument.getState();
+  const mine = ++seq;
+  useResults.getState().setChecking(true);
+  try {
+    const ref = { document: doc, path };
+    const [validation, schemas] = await Promise.all([host()['pipeline.validate'](ref), host()['pipeline.schemas'](ref).catch(() => null)]);
+    if (mine !== seq) return;
+    const byNode: Record<string, Problem[]> = {};
+    for (const p of validation.problems) {
+      const id = p.nodeId ?? nodeIdAtPath(doc, p.path) ?? '(pipeline)';
+      (byNode[id] ??= []).push(p);
+    }
+    useResults.getState().setChecked(revision, validation.problems, byNode, schemas?.nodes ?? null);
+  } catch (e) {
+    if (mine === seq) useUi.getState().toast('error', `Could not check the pipeline: ${errorText(e)}`);
+  } finally {
+    if (mine === seq) useResults.getState().setChecking(false);
+  }
+}
+
+export function scheduleCheck(delayMs = 300): void {
+  clearTimeout(timer);
+  timer = setTimeout(() => void checkNow(), delayMs);
+}
+
+/** Re-checks after every document change. Returns the unsubscribe function. */
+export function watchDocument(): () => void {
+  return useDocument.subscribe((s, prev) => {
+    if (s.doc !== prev.doc) scheduleCheck();
+  });
+}

@@ -1,0 +1,86 @@
+/** New, open, save, save as, export; the discard prompt when there are unsaved changes. */
+import { host, errorText } from '../host-access.js';
+import { isDirty, useDocument } from '../store/document.js';
+import { useResults } from '../store/results.js';
+import { useUi } from '../store/ui.js';
+
+/** Runs `action` now, or after the user agrees to drop unsaved changes. */
+export function guardDirty(action: () => void): void {
+  if (isDirty(useDocument.getState())) useUi.getState().openDialog('confirmDiscard', action);
+  else action();
+}
+
+export async function newPipeline(): Promise<void> {
+  try {
+    const { document } = await host()['pipeline.new']({});
+    useResults.getState().reset();
+    useUi.getState().select([]);
+    useDocument.getState().load(document, null);
+  } catch (e) {
+    useUi.getState().toast('error', errorText(e));
+  }
+}
+
+export async function openPipeline(path?: string): Promise<boolean> {
+  try {
+    const opened = await host()['pipeline.open']({ path });
+    if (!opened) return false;
+    if (!opened.document) {
+      const first = opened.problems[0];
+      useUi.getState().toast('error', `${opened.path} could not be opened${first ? `: ${first.path ? `${first.path}: ` : ''}${first.message}` : ''}`);
+      return false;
+    }
+    useResults.getState().reset();
+    useUi.getState().select([]);
+    useDocument.getState().load(opened.document, opened.path);
+    if (opened.migrationsApplied.length) useUi.getState().toast('info', `Upgraded from an older format (${opened.migrationsApplied.join(', ')}); save to keep it.`);
+    return true;
+  } catch (e) {
+    useUi.getState().toast('error', `Could not open ${path ?? 'the file'}: ${errorText(e)}`);
+    return false;
+  }
+}
+
+export async function saveAs(path?: string): Promise<boolean> {
+  const doc = useDocument.getState().doc;
+  try {
+    const saved = await host()['pipeline.saveAs']({ document: doc, path, suggestedName: `${doc.name}.caudal.json` });
+    if (!saved) return false;
+    useDocument.getState().markSaved(saved.path, doc);
+    useUi.getState().toast('success', `Saved ${saved.path}`);
+    return true;
+  } catch (e) {
+    useUi.getState().toast('error', `Could not save: ${errorText(e)}`);
+    return false;
+  }
+}
+
+/** Saves to the current file; without one, asks for a path (dialog or the Save as form). */
+export async function save(nativeDialogs: boolean): Promise<boolean> {
+  const { doc, path } = useDocument.getState();
+  if (!path) {
+    if (nativeDialogs) return saveAs();
+    useUi.getState().openDialog('saveAs');
+    return false;
+  }
+  try {
+    const saved = await host()['pipeline.save']({ document: doc, path });
+    useDocument.getState().markSaved(saved.path, doc);
+    useUi.getState().toast('success', `Saved ${saved.path}`);
+    return true;
+  } catch (e) {
+    useUi.getState().toast('error', `Could not save: ${errorText(e)}`);
+    return false;
+  }
+}
+
+export async function exportPipeline(format: 'json' | 'sql', path?: string): Promise<void> {
+  const { doc, path: docPath } = useDocument.getState();
+  try {
+    // `to` is the destination; a dialog asks when it is omitted.
+    const out = await host()['pipeline.export']({ document: doc, path: docPath, format, to: path });
+    if (out) useUi.getState().toast('success', `Exported ${out.path} (${out.bytes.toLocaleString('en-US')} bytes)`);
+  } catch (e) {
+    useUi.getState().toast('error', `Export failed: ${errorText(e)}`);
+  }
+}

@@ -1,0 +1,77 @@
+/** The studio's global key handler (shortcut list in shortcuts.ts). */
+import { useDocument } from '../store/document.js';
+import { useUi } from '../store/ui.js';
+import { autoLayout, copySelection, cutSelection, deleteSelection, duplicateSelection, paste, selectAll } from '../canvas/actions.js';
+import { guardDirty, newPipeline, save } from './file.js';
+import { requestRun } from './runs.js';
+import { isTypingTarget } from './shortcuts.js';
+import { appInfo } from './app-info.js';
+
+export function installKeyboard(fitView: () => void): () => void {
+  const onKey = (e: KeyboardEvent) => {
+    const mod = e.ctrlKey || e.metaKey;
+    const key = e.key.toLowerCase();
+    const typing = isTypingTarget(e.target);
+    const ui = useUi.getState();
+    const docs = useDocument.getState();
+    const native = appInfo()?.nativeDialogs ?? false;
+    // Undo/redo are the studio's, also inside fields: every edit is a document change.
+    if (mod && key === 'z') {
+      e.preventDefault();
+      if (e.shiftKey) docs.redo();
+      else docs.undo();
+      return;
+    }
+    if (mod && key === 'y') {
+      e.preventDefault();
+      docs.redo();
+      return;
+    }
+    if (mod && key === 's') {
+      e.preventDefault();
+      if (e.shiftKey) ui.openDialog('saveAs');
+      else void save(native);
+      return;
+    }
+    if (mod && key === 'o') {
+      e.preventDefault();
+      guardDirty(() => ui.openDialog('open'));
+      return;
+    }
+    if (mod && e.altKey && key === 'n') {
+      e.preventDefault();
+      guardDirty(() => void newPipeline());
+      return;
+    }
+    if (mod && key === 'enter') {
+      e.preventDefault();
+      requestRun();
+      return;
+    }
+    if (key === 'escape') {
+      if (ui.dialog) ui.closeDialog();
+      else if (!typing) ui.select([]);
+      return;
+    }
+    if (typing || ui.dialog) return;
+    if (key === 'delete' || key === 'backspace') {
+      e.preventDefault();
+      deleteSelection();
+    } else if (mod && key === 'c') copySelection();
+    else if (mod && key === 'x') cutSelection();
+    else if (mod && key === 'v') {
+      e.preventDefault();
+      paste();
+    } else if (mod && key === 'd') {
+      e.preventDefault();
+      duplicateSelection();
+    } else if (mod && key === 'a') {
+      e.preventDefault();
+      selectAll();
+    } else if (!mod && key === 'l') void autoLayout().then(() => setTimeout(fitView, 50));
+    else if (!mod && key === 'f') fitView();
+    else if (e.key === '?') ui.openDialog('help');
+  };
+  window.addEventListener('keydown', onKey);
+  return () => window.removeEventListener('keydown', onKey);
+}

@@ -1,0 +1,67 @@
+/**
+ * Previews: fetched for the selected node and port, cached by upstream signature; a stale preview
+ * (an upstream param changed) refreshes after a short pause. Previews never run sinks (the host
+ * plans only the node's upstream).
+ */
+import { host, errorText } from '../host-access.js';
+import { useDocument } from '../store/document.js';
+import { previewKey, useResults } from '../store/results.js';
+import { useUi } from '../store/ui.js';
+import { upstreamSignature } from '../store/graph.js';
+
+export const PREVIEW_LIMIT = 1000;
+
+/** The port shown for a node: the chosen one, else its first output. */
+export function previewPortFor(nodeId: string): string | null {
+  const doc = useDocument.getState().doc;
+  const node = doc.nodes.find((n) => n.id === nodeId);
+  const info = node && useResults.getState().typeMap.get(node.type);
+  if (!info || info.outputs.length === 0) return null;
+  const chosen = useUi.getState().previewPort;
+  return chosen && info.outputs.some((o) => o.name === chosen) ? chosen : info.outputs[0]!.name;
+}
+
+export async function loadPreview(nodeId: string, port: string, force = false): Promise<void> {
+  const { doc, path } = useDocument.getState();
+  const signature = upstreamSignature(doc, nodeId);
+  const key = previewKey(nodeId, port);
+  const existing = useResults.getState().previews[key];
+  if (!force && existing && existing.signature === signature && existing.status !== 'error') return;
+  const requestedAt = Date.now();
+  useResults.getState().setPreview(key, { ...existing, status: 'loading', signature, requestedAt });
+  try {
+    const data = await host()['preview.node']({ document: doc, path, nodeId, port, limit: PREVIEW_LIMIT });
+    const now = useResults.getState().previews[key];
+    if (now && now.requestedAt !== requestedAt) return; // a newer request owns this slot
+    useResults.getState().setPreview(key, { status: 'ready', signature, data, requestedAt });
+  } catch (e) {
+    const now = useResults.getState().previews[key];
+    if (now && now.requestedAt !== requestedAt) return;
+    useResults.getState().setPreview(key, { status: 'error', signature, error: errorText(e), requestedAt });
+  }
+}
+
+let timer: ReturnType<typeof setTimeout> | undefined;
+
+/** Loads the selected node's preview now, and again (debounced) whenever its upstream changes. */
+export function watchPreview(debounceMs = 400): () => void {
+  const refresh = (delay: number) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      const sel = useUi.getState().selectedNodes;
+      if (sel.length !== 1) return;
+      const port = previewPortFor(sel[0]!);
+      if (port) void loadPreview(sel[0]!, port);
+    }, delay);
+  };
+  const un1 = useUi.subscribe((s, p) => {
+    if (s.selectedNodes !== p.selectedNodes || s.previewPort !== p.previewPort) refresh(0);
+  });
+  const un2 = useDocument.subscribe((s, p) => {
+    if (s.doc !== p.doc) refresh(debounceMs);
+  });
+  const un3 = useResults.subscribe((s, p) => {
+    if (s.typeMap !== p.typeMap) refresh(0);
+  });
+  return () => (un1(), un2(), un3(), clearTimeout(timer));
+}

@@ -1,0 +1,85 @@
+/** Starting, following and cancelling runs; the run history of the open pipeline. */
+import { host, errorText } from '../host-access.js';
+import { useDocument } from '../store/document.js';
+import { useResults } from '../store/results.js';
+import { useUi } from '../store/ui.js';
+import { upstreamClosure } from '../store/graph.js';
+import type { HostRunEvent } from '../model/types.js';
+
+export type ParamValues = Record<string, string | number | boolean>;
+
+/** Events can arrive before run.start answers; they wait here until we know our runId. */
+let early: HostRunEvent[] = [];
+let lastParams: ParamValues = {};
+let pendingTargets: string[] | undefined;
+
+export function lastRunParams(): ParamValues {
+  return lastParams;
+}
+
+/** Run the pipeline (or up to `targets`); asks for pipeline params first when the pipeline has any. */
+export function requestRun(targets?: string[]): void {
+  const doc = useDocument.getState().doc;
+  if (useResults.getState().run?.status === 'running') {
+    useUi.getState().toast('info', 'A run is already in progress.');
+    return;
+  }
+  pendingTargets = targets;
+  if (Object.keys(doc.params ?? {}).length > 0) useUi.getState().openDialog('runParams');
+  else void startRun({});
+}
+
+export async function startRun(params: ParamValues, targets = pendingTargets): Promise<void> {
+  lastParams = params;
+  const { doc, path } = useDocument.getState();
+  const nodeIds = targets ? [...new Set(targets.flatMap((t) => [...upstreamClosure(doc, t)]))] : doc.nodes.map((n) => n.id);
+  early = [];
+  try {
+    const { runId } = await host()['run.start']({ document: doc, path, params, targets });
+    useResults.getState().startRun(runId, targets ?? [], nodeIds);
+    useUi.getState().setBottomTab('logs');
+    for (const e of early) if (e.runId === runId) useResults.getState().applyRunEvent(e);
+    early = [];
+  } catch (e) {
+    useUi.getState().toast('error', `The run did not start: ${errorText(e)}`);
+  }
+}
+
+export async function cancelRun(): Promise<void> {
+  const run = useResults.getState().run;
+  if (!run || run.status !== 'running') return;
+  try {
+    await host()['run.cancel']({ runId: run.runId });
+  } catch (e) {
+    useUi.getState().toast('error', `Cancel failed: ${errorText(e)}`);
+  }
+}
+
+export async function refreshHistory(): Promise<void> {
+  try {
+    const { runs } = await host()['run.history']({ path: useDocument.getState().path, limit: 50 });
+    useResults.getState().setHistory(runs);
+  } catch {
+    // The history list is a convenience; the run itself reports its own failures.
+  }
+}
+
+export function watchRuns(): () => void {
+  const offRun = host().on('run', (e) => {
+    const run = useResults.getState().run;
+    if (run && run.runId === e.runId) {
+      useResults.getState().applyRunEvent(e);
+      if (e.type === 'run_finished') {
+        const s = e.summary;
+        const rows = s.outputs.reduce((n, o) => n + o.rows, 0);
+        useUi.getState().toast(s.status === 'succeeded' ? 'success' : 'error', s.status === 'succeeded' ? `Run finished: ${rows.toLocaleString('en-US')} rows written in ${(s.elapsedMs / 1000).toFixed(1)} s` : `Run ${s.status}${s.error ? `: ${s.error.message}` : ''}`);
+      }
+    } else if (early.length < 5000) early.push(e);
+  });
+  const offHistory = host().on('history.changed', () => void refreshHistory());
+  const offPath = useDocument.subscribe((s, p) => {
+    if (s.path !== p.path) void refreshHistory();
+  });
+  void refreshHistory();
+  return () => (offRun(), offHistory(), offPath());
+}

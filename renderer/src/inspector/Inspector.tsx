@@ -1,0 +1,112 @@
+/** The selected node's form: name, generated params form, problems that belong to no field, and its docs. */
+import { useCallback, useMemo } from 'react';
+import { useDocument } from '../store/document.js';
+import { useUi } from '../store/ui.js';
+import { useResults } from '../store/results.js';
+import { setParam, updateNode, type ParamPath } from '../store/doc-ops.js';
+import type { Column, ParamJsonSchema, Problem } from '../model/types.js';
+import { formModel, type FormGroup } from './form-model.js';
+import { FieldRow, type FieldContext } from './Field.js';
+import { paramFieldOfPath } from '../store/graph.js';
+
+const EMPTY: Column[] = [];
+
+/** Problems keyed by the param field they are about; the rest under ''. */
+export function errorsByField(problems: Problem[]): Record<string, Array<{ message: string; column?: string }>> {
+  const out: Record<string, Array<{ message: string; column?: string }>> = {};
+  for (const p of problems) {
+    const key = p.field ?? paramFieldOfPath(p.path) ?? '';
+    (out[key] ??= []).push({ message: p.hint ? `${p.message} (${p.hint})` : p.message, column: p.column });
+  }
+  return out;
+}
+
+export function Inspector() {
+  const selected = useUi((s) => s.selectedNodes);
+  const doc = useDocument((s) => s.doc);
+  const change = useDocument((s) => s.change);
+  const endGesture = useDocument((s) => s.endGesture);
+  const typeMap = useResults((s) => s.typeMap);
+  const problems = useResults((s) => s.problemsByNode);
+  const schemas = useResults((s) => s.schemas);
+  const nodeId = selected.length === 1 ? selected[0]! : null;
+  const node = nodeId ? doc.nodes.find((n) => n.id === nodeId) : undefined;
+  const info = node ? typeMap.get(node.type) : undefined;
+  const groups: FormGroup[] = useMemo(() => (info ? formModel(info.paramsSchema as ParamJsonSchema) : []), [info]);
+  const nodeSchemas = nodeId ? schemas[nodeId] : undefined;
+  const errors = useMemo(() => errorsByField(nodeId ? (problems[nodeId] ?? []) : []), [problems, nodeId]);
+
+  const set = useCallback(
+    (path: ParamPath, value: unknown, typing?: boolean) => {
+      if (!nodeId) return;
+      if (!typing) endGesture();
+      change((d) => setParam(d, nodeId, path, value), typing ? { gesture: `field:${nodeId}:${path.join('.')}` } : undefined);
+      if (!typing) endGesture();
+    },
+    [nodeId, change, endGesture],
+  );
+
+  const ctx: FieldContext = useMemo(() => {
+    const tables: Record<string, Column[]> = {};
+    for (const i of nodeSchemas?.inputs ?? []) tables[i.from.split(':')[0]!] = i.columns;
+    return {
+      nodeId: nodeId ?? '',
+      columnsOf: (port?: string) => {
+        const inputs = nodeSchemas?.inputs ?? [];
+        const want = port ?? info?.inputs[0]?.name;
+        return inputs.find((i) => i.port === want)?.columns ?? inputs[0]?.columns ?? EMPTY;
+      },
+      tables,
+      connections: Object.keys(doc.connections ?? {}),
+      errors,
+      set,
+      endTyping: endGesture,
+    };
+  }, [nodeId, nodeSchemas, info, doc.connections, errors, set, endGesture]);
+
+  if (selected.length > 1) return <aside className="inspector"><p className="muted">{selected.length} nodes selected.</p></aside>;
+  if (!node) return <aside className="inspector"><p className="muted">Select a node to edit it. Drag nodes from the palette on the left.</p></aside>;
+  const general = errors[''] ?? [];
+  const fieldKeys = new Set(groups.flatMap((g) => g.fields.map((f) => f.key)));
+  const orphan = Object.entries(errors).filter(([k]) => k !== '' && !fieldKeys.has(k.split(/[.[]/)[0]!)).flatMap(([, v]) => v);
+
+  return (
+    <aside className="inspector" aria-label="Inspector" data-node-id={node.id}>
+      <header>
+        <div className="inspector-type">{info?.title ?? node.type}</div>
+        <input
+          className="node-name-input"
+          aria-label="Node name"
+          value={node.name ?? ''}
+          placeholder={node.id}
+          onChange={(e) => change((d) => updateNode(d, node.id, { name: e.target.value || undefined }), { gesture: `name:${node.id}` })}
+          onBlur={endGesture}
+        />
+        <div className="muted small">
+          id <code>{node.id}</code> · {node.type}
+        </div>
+      </header>
+      {!info && <div className="field-error">Unknown node type '{node.type}'.</div>}
+      {[...general, ...orphan].map((e, i) => (
+        <div className="field-error" role="alert" key={i}>
+          {e.message}
+        </div>
+      ))}
+      {groups.map((g) => (
+        <section key={g.name} className="form-group">
+          {groups.length > 1 && <h4>{g.name}</h4>}
+          {g.fields.map((f) => (
+            <FieldRow key={f.key} field={f} path={[f.key]} value={node.params?.[f.key]} ctx={ctx} />
+          ))}
+        </section>
+      ))}
+      {info && (
+        <details className="node-docs">
+          <summary>About {info.title}</summary>
+          <p>{info.description}</p>
+          <pre>{info.docs}</pre>
+        </details>
+      )}
+    </aside>
+  );
+}

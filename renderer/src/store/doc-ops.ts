@@ -1,0 +1,112 @@
+/** Pure edits of the pipeline document. Every function returns a new document (or the same one when nothing changed). */
+import type { NodeTypeInfo, Pipeline, PipelineEdge, PipelineNode } from '../model/types.js';
+
+export interface XY {
+  x: number;
+  y: number;
+}
+
+export function emptyPipeline(name = 'Untitled pipeline'): Pipeline {
+  return { format: 'caudal.pipeline/1', name, params: {}, connections: {}, nodes: [], edges: [], layout: { nodes: {} } };
+}
+
+export function endpoint(nodeId: string, port: string): string {
+  return `${nodeId}:${port}`;
+}
+
+export function splitEndpoint(ep: string): { nodeId: string; port: string } {
+  const i = ep.indexOf(':');
+  return { nodeId: ep.slice(0, i), port: ep.slice(i + 1) };
+}
+
+/** A readable id from the node type (`transform.filter` → `filter`, `source.csv` → `csv_source`), unique in the document. */
+export function freshId(doc: Pipeline, type: string, taken: Set<string> = new Set()): string {
+  const [category = 'node', kind = 'node'] = type.split('.');
+  const base = (category === 'transform' || category === 'quality' ? kind : `${kind}_${category}`).replace(/[^A-Za-z0-9_]/g, '_');
+  const used = new Set([...doc.nodes.map((n) => n.id), ...taken]);
+  if (!used.has(base)) return base;
+  for (let i = 2; ; i++) if (!used.has(`${base}_${i}`)) return `${base}_${i}`;
+}
+
+function withLayout(doc: Pipeline, positions: Record<string, XY>): Pipeline {
+  const nodes = { ...(doc.layout?.nodes ?? {}) };
+  for (const [id, p] of Object.entries(positions)) nodes[id] = { x: Math.round(p.x), y: Math.round(p.y) };
+  return { ...doc, layout: { ...(doc.layout ?? {}), nodes } };
+}
+
+export function addNode(doc: Pipeline, info: Pick<NodeTypeInfo, 'type' | 'title'>, at: XY): { doc: Pipeline; id: string } {
+  const id = freshId(doc, info.type);
+  const node: PipelineNode = { id, type: info.type, name: info.title, params: {} };
+  return { doc: withLayout({ ...doc, nodes: [...doc.nodes, node] }, { [id]: at }), id };
+}
+
+export function moveNodes(doc: Pipeline, positions: Record<string, XY>): Pipeline {
+  const layout = doc.layout?.nodes ?? {};
+  const changed = Object.entries(positions).some(([id, p]) => layout[id]?.x !== Math.round(p.x) || layout[id]?.y !== Math.round(p.y));
+  return changed ? withLayout(doc, positions) : doc;
+}
+
+export function removeNodes(doc: Pipeline, ids: Iterable<string>): Pipeline {
+  const gone = new Set(ids);
+  if (gone.size === 0) return doc;
+  const layoutNodes = Object.fromEntries(Object.entries(doc.layout?.nodes ?? {}).filter(([id]) => !gone.has(id)));
+  return {
+    ...doc,
+    nodes: doc.nodes.filter((n) => !gone.has(n.id)),
+    edges: doc.edges.filter((e) => !gone.has(splitEndpoint(e.from).nodeId) && !gone.has(splitEndpoint(e.to).nodeId)),
+    layout: { ...(doc.layout ?? {}), nodes: layoutNodes },
+  };
+}
+
+export function removeEdges(doc: Pipeline, edges: PipelineEdge[]): Pipeline {
+  const key = (e: PipelineEdge) => `${e.from}->${e.to}`;
+  const gone = new Set(edges.map(key));
+  if (gone.size === 0) return doc;
+  return { ...doc, edges: doc.edges.filter((e) => !gone.has(key(e))) };
+}
+
+export function addEdge(doc: Pipeline, edge: PipelineEdge): Pipeline {
+  return { ...doc, edges: [...doc.edges, edge] };
+}
+
+export function updateNode(doc: Pipeline, id: string, patch: Partial<Pick<PipelineNode, 'name' | 'description'>>): Pipeline {
+  return { ...doc, nodes: doc.nodes.map((n) => (n.id === id ? { ...n, ...patch } : n)) };
+}
+
+export type ParamPath = Array<string | number>;
+
+/** Sets a value deep inside a node's params; `undefined` removes the key (the default applies again). */
+export function setParam(doc: Pipeline, nodeId: string, path: ParamPath, value: unknown): Pipeline {
+  return {
+    ...doc,
+    nodes: doc.nodes.map((n) => (n.id === nodeId ? { ...n, params: setIn(n.params ?? {}, path, value) as Record<string, unknown> } : n)),
+  };
+}
+
+export function getIn(value: unknown, path: ParamPath): unknown {
+  let v = value;
+  for (const k of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string | number, unknown>)[k];
+  }
+  return v;
+}
+
+export function setIn(target: unknown, path: ParamPath, value: unknown): unknown {
+  if (path.length === 0) return value;
+  const [head, ...rest] = path as [string | number, ...ParamPath];
+  if (typeof head === 'number') {
+    const arr = Array.isArray(target) ? [...target] : [];
+    arr[head] = setIn(arr[head], rest, value);
+    return arr;
+  }
+  const obj: Record<string, unknown> = target !== null && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  const next = setIn(obj[head], rest, value);
+  if (next === undefined) delete obj[head];
+  else obj[head] = next;
+  return obj;
+}
+
+export function renameDoc(doc: Pipeline, name: string): Pipeline {
+  return { ...doc, name };
+}

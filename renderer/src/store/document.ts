@@ -1,0 +1,72 @@
+/**
+ * The pipeline being edited and its undo history. Only document changes go through here; selection,
+ * viewport, previews and run results live in ui.ts and results.ts and never enter history.
+ */
+import { create } from 'zustand';
+import type { Pipeline } from '../model/types.js';
+import { emptyPipeline } from './doc-ops.js';
+import { History, type RecordOptions } from './history.js';
+
+export interface DocumentState {
+  doc: Pipeline;
+  /** The file the document came from or was saved to; null until saved. */
+  path: string | null;
+  /** The document as last loaded or saved: dirty means `doc !== savedDoc` (undo back to it is clean again). */
+  savedDoc: Pipeline;
+  /** Bumped on every change (also undo/redo): lets derived data know it is stale. */
+  revision: number;
+  canUndo: boolean;
+  canRedo: boolean;
+  /** Applies an edit. Edits returning the same document are not recorded. */
+  change(edit: (doc: Pipeline) => Pipeline, opts?: RecordOptions): void;
+  /** Ends the current gesture (pointer up, field blur): the next edit is a new undo step. */
+  endGesture(): void;
+  undo(): void;
+  redo(): void;
+  load(doc: Pipeline, path: string | null): void;
+  markSaved(path: string, doc?: Pipeline): void;
+}
+
+export function createDocumentStore(initial: Pipeline = emptyPipeline()) {
+  const history = new History<Pipeline>();
+  return create<DocumentState>()((set, get) => {
+    const flags = () => ({ canUndo: history.canUndo, canRedo: history.canRedo });
+    return {
+      doc: initial,
+      path: null,
+      savedDoc: initial,
+      revision: 0,
+      canUndo: false,
+      canRedo: false,
+      change(edit, opts) {
+        const before = get().doc;
+        const after = edit(before);
+        if (after === before) return;
+        history.record(before, opts);
+        set({ doc: after, revision: get().revision + 1, ...flags() });
+      },
+      endGesture() {
+        history.seal();
+      },
+      undo() {
+        const prev = history.undo(get().doc);
+        if (prev) set({ doc: prev, revision: get().revision + 1, ...flags() });
+      },
+      redo() {
+        const next = history.redo(get().doc);
+        if (next) set({ doc: next, revision: get().revision + 1, ...flags() });
+      },
+      load(doc, path) {
+        history.clear();
+        set({ doc, path, savedDoc: doc, revision: get().revision + 1, ...flags() });
+      },
+      markSaved(path, doc) {
+        set({ path, savedDoc: doc ?? get().doc });
+      },
+    };
+  });
+}
+
+export const useDocument = createDocumentStore();
+
+export const isDirty = (s: Pick<DocumentState, 'doc' | 'savedDoc'>) => s.doc !== s.savedDoc;

@@ -1,0 +1,113 @@
+/** What the engine told us: node catalogue, problems, schemas, previews, runs. Never in undo history. */
+import { create } from 'zustand';
+import type { HostRunEvent, NodeSchemas, NodeTypeInfo, PreviewData, Problem, RunRecord } from '../model/types.js';
+
+export interface PreviewEntry {
+  status: 'loading' | 'ready' | 'error';
+  /** upstreamSignature at request time: a different current signature means stale. */
+  signature: string;
+  data?: PreviewData;
+  error?: string;
+  requestedAt: number;
+}
+
+export type NodeRunStatus = 'queued' | 'running' | 'ok' | 'failed' | 'skipped' | 'cancelled';
+
+export interface NodeRunState {
+  status: NodeRunStatus;
+  rowsIn?: number | null;
+  rowsOut?: number | null;
+  elapsedMs?: number;
+  percent?: number;
+  metrics?: Record<string, number>;
+}
+
+export interface ActiveRun {
+  runId: string;
+  status: 'running' | 'succeeded' | 'failed' | 'cancelled';
+  targets: string[];
+  nodes: Record<string, NodeRunState>;
+  events: HostRunEvent[];
+  error?: string;
+  elapsedMs?: number;
+}
+
+export interface ResultsState {
+  nodeTypes: NodeTypeInfo[];
+  typeMap: Map<string, NodeTypeInfo>;
+  problems: Problem[];
+  problemsByNode: Record<string, Problem[]>;
+  /** Document revision the problems and schemas belong to. */
+  checkedRevision: number;
+  checking: boolean;
+  schemas: Record<string, NodeSchemas>;
+  previews: Record<string, PreviewEntry>;
+  run: ActiveRun | null;
+  history: RunRecord[];
+  setNodeTypes(types: NodeTypeInfo[]): void;
+  setChecked(revision: number, problems: Problem[], byNode: Record<string, Problem[]>, schemas: NodeSchemas[] | null): void;
+  setChecking(v: boolean): void;
+  setPreview(key: string, entry: PreviewEntry): void;
+  startRun(runId: string, targets: string[], nodeIds: string[]): void;
+  applyRunEvent(e: HostRunEvent): void;
+  setHistory(runs: RunRecord[]): void;
+  reset(): void;
+}
+
+export const previewKey = (nodeId: string, port: string) => `${nodeId}:${port}`;
+
+export const useResults = create<ResultsState>()((set, get) => ({
+  nodeTypes: [],
+  typeMap: new Map(),
+  problems: [],
+  problemsByNode: {},
+  checkedRevision: -1,
+  checking: false,
+  schemas: {},
+  previews: {},
+  run: null,
+  history: [],
+  setNodeTypes: (nodeTypes) => set({ nodeTypes, typeMap: new Map(nodeTypes.map((t) => [t.type, t])) }),
+  setChecked(revision, problems, byNode, schemas) {
+    set({
+      checkedRevision: revision,
+      problems,
+      problemsByNode: byNode,
+      ...(schemas ? { schemas: Object.fromEntries(schemas.map((s) => [s.nodeId, s])) } : {}),
+    });
+  },
+  setChecking: (checking) => set({ checking }),
+  setPreview: (key, entry) => set({ previews: { ...get().previews, [key]: entry } }),
+  startRun(runId, targets, nodeIds) {
+    set({
+      run: { runId, status: 'running', targets, nodes: Object.fromEntries(nodeIds.map((id) => [id, { status: 'queued' as const }])), events: [] },
+    });
+  },
+  applyRunEvent(e) {
+    const run = get().run;
+    if (!run || run.runId !== e.runId) return;
+    const nodes = { ...run.nodes };
+    let { status, error, elapsedMs } = run;
+    switch (e.type) {
+      case 'node_started':
+        nodes[e.nodeId] = { ...nodes[e.nodeId], status: 'running' };
+        break;
+      case 'node_progress':
+        nodes[e.nodeId] = { ...nodes[e.nodeId], status: 'running', percent: e.percent, rowsOut: e.rowsProcessed };
+        break;
+      case 'node_finished':
+        nodes[e.nodeId] = { status: e.status, rowsIn: e.rowsIn, rowsOut: e.rowsOut, elapsedMs: e.elapsedMs, metrics: e.metrics };
+        break;
+      case 'run_finished':
+        status = e.summary.status;
+        elapsedMs = e.summary.elapsedMs;
+        error = e.summary.error?.message;
+        for (const n of e.summary.nodes) nodes[n.nodeId] = { status: n.status, rowsIn: n.rowsIn, rowsOut: n.rowsOut, elapsedMs: n.elapsedMs, metrics: n.metrics };
+        for (const [id, n] of Object.entries(nodes)) if (n.status === 'queued' || n.status === 'running') nodes[id] = { status: status === 'cancelled' ? 'cancelled' : 'skipped' };
+        break;
+    }
+    set({ run: { ...run, nodes, status, error, elapsedMs, events: [...run.events, e] } });
+  },
+  setHistory: (history) => set({ history }),
+  reset: () => set({ problems: [], problemsByNode: {}, schemas: {}, previews: {}, run: null, checkedRevision: -1 }),
+}));
