@@ -1,0 +1,218 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { type HostClient, type HostEventMessage, type HostRunEvent, type PipelineDocument, makeHostClient } from '../core/src/host-api/contract.js';
+import { secretEnvName } from '../core/src/secrets/env-store.js';
+import { packageRoot } from '../core/src/util/package-root.js';
+import { httpTransport } from '../renderer/src/host/http-transport.js';
+import { tempDir } from './support/pipeline.js';
+
+/**
+ * Browser mode end to end: a real `caudal serve` process (the built CLI), called through the
+ * renderer's own HTTP + WebSocket transport.
+ */
+
+const SECRET = 'env-secret-value-42';
+let dir: string;
+let child: ChildProcess;
+let base: string;
+let token: string;
+let transport: ReturnType<typeof httpTransport>;
+let host: HostClient;
+const bodies: string[] = [];
+
+function request(pathname: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${base}${pathname}`, { method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
+
+function wsStatus(url: string): Promise<string> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url);
+    ws.on('open', () => {
+      ws.close();
+      resolve('open');
+    });
+    ws.on('error', (e) => resolve(e.message));
+  });
+}
+
+const doc = (): PipelineDocument => ({
+  format: 'caudal.pipeline/1',
+  name: 'http test',
+  params: {},
+  connections: {},
+  nodes: [
+    { id: 'src', type: 'source.csv', params: { path: 'data.csv' } },
+    { id: 'top', type: 'transform.sort', params: { by: [{ column: 'v', direction: 'desc' }] } },
+    { id: 'sink', type: 'sink.parquet', params: { path: 'out.parquet' } },
+  ],
+  edges: [
+    { from: 'src:out', to: 'top:in' },
+    { from: 'top:out', to: 'sink:in' },
+  ],
+});
+
+beforeAll(async () => {
+  dir = await tempDir('caudal-serve-');
+  await writeFile(path.join(dir, 'data.csv'), 'k,v\n' + Array.from({ length: 200 }, (_, i) => `k${i},${(i * 37) % 101}`).join('\n') + '\n');
+  const ui = path.join(dir, 'ui');
+  await mkdir(path.join(ui, 'assets'), { recursive: true });
+  await writeFile(path.join(ui, 'index.html'), '<!doctype html><title>Caudal</title><script type="module" src="/assets/app.js"></script>');
+  await writeFile(path.join(ui, 'assets', 'app.js'), 'console.log(1)');
+  await writeFile(path.join(dir, 'config-secret.txt'), 'outside the static folder');
+  const config = path.join(dir, 'config');
+  await mkdir(config, { recursive: true });
+  await writeFile(
+    path.join(config, 'connections.json'),
+    JSON.stringify({ format: 'caudal.connections/1', connections: { wh: { type: 'postgres', host: '127.0.0.1', port: 5432, database: 'postgres', user: 'postgres' } } }),
+  );
+  const env = { PATH: process.env.PATH, HOME: dir, LANG: 'C.UTF-8', CAUDAL_CONFIG_DIR: config, CAUDAL_RENDERER_DIR: ui, [secretEnvName('wh', 'password')]: SECRET };
+  child = spawn(process.execPath, [path.join(packageRoot(), 'bin/caudal.js'), 'serve', '--port', '0'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /Caudal studio: (\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`caudal serve exited with ${code}: ${stderr}`)));
+  });
+  const parsed = new URL(url);
+  base = parsed.origin;
+  token = parsed.searchParams.get('token')!;
+  transport = httpTransport({ baseUrl: base, token, WebSocketImpl: WebSocket as never });
+  const client = makeHostClient(transport);
+  host = new Proxy(client, {
+    get(target, key) {
+      const v = (target as unknown as Record<string | symbol, unknown>)[key];
+      if (typeof v !== 'function' || key === 'on') return v;
+      return async (...args: unknown[]) => {
+        const r = await (v as (...a: unknown[]) => Promise<unknown>)(...args);
+        bodies.push(JSON.stringify(r));
+        return r;
+      };
+    },
+  });
+});
+
+afterAll(async () => {
+  transport?.close();
+  if (child && child.exitCode === null) {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGINT');
+    await exited;
+  }
+});
+
+describe('caudal serve', () => {
+  it('listens on 127.0.0.1 only, with a long random token in the printed URL', async () => {
+    expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(token).toMatch(/^[A-Za-z0-9_-]{40,}$/);
+    const port = new URL(base).port;
+    const others = Object.values(os.networkInterfaces()).flat().filter((i) => i && i.family === 'IPv4' && !i.internal);
+    for (const addr of others) {
+      const r = await new Promise<string>((resolve) => {
+        const req = http.get(`http://${addr!.address}:${port}/`, () => resolve('connected'));
+        req.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+      });
+      expect(r, `reachable on ${addr!.address}`).toBe('ECONNREFUSED');
+    }
+  });
+
+  it('refuses API calls, pages and the event socket without the right token (401)', async () => {
+    const call = (headers: Record<string, string>) => request('/api/app.info', { method: 'POST', headers, body: '{}' });
+    expect((await call({})).status).toBe(401);
+    expect((await call({ Authorization: 'Bearer wrong' })).status).toBe(401);
+    expect((await call({ Authorization: `Bearer ${token}x` })).status).toBe(401);
+    expect((await call({ Authorization: `Bearer ${token}` })).status).toBe(200);
+    expect((await request('/')).status).toBe(401);
+    expect((await request('/?token=nope')).status).toBe(401);
+    expect((await request('/assets/app.js', { headers: { Cookie: 'caudal_token=nope' } })).status).toBe(401);
+    // The page cookie alone is not enough for the API (a cross-site form could send it).
+    expect((await call({ Cookie: `caudal_token=${token}` })).status).toBe(401);
+    expect(await wsStatus(`${base.replace('http', 'ws')}/events`)).toMatch(/401/);
+    expect(await wsStatus(`${base.replace('http', 'ws')}/events?token=wrong`)).toMatch(/401/);
+    expect(await wsStatus(`${base.replace('http', 'ws')}/events?token=${token}`)).toBe('open');
+  });
+
+  it('serves the renderer with a CSP; the token in the URL sets a strict cookie for its assets', async () => {
+    const page = await request(`/?token=${token}`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<title>Caudal</title>');
+    expect(page.headers['content-security-policy']).toMatch(/default-src 'self'/);
+    expect(page.headers['set-cookie']?.[0]).toMatch(/HttpOnly; SameSite=Strict/);
+    const cookie = page.headers['set-cookie']![0]!.split(';')[0]!;
+    expect((await request('/assets/app.js', { headers: { Cookie: cookie } })).body).toBe('console.log(1)');
+    expect((await request('/pipelines/some/route', { headers: { Cookie: cookie } })).body).toContain('<title>Caudal</title>');
+    expect((await request('/../config-secret.txt', { headers: { Cookie: cookie } })).status).toBe(404);
+    expect((await request('/%2e%2e/config-secret.txt', { headers: { Cookie: cookie } })).status).toBe(404);
+  });
+
+  it('answers contract calls; errors come back structured', async () => {
+    expect(await host['app.info']({})).toMatchObject({ mode: 'browser', nativeDialogs: false, workspaceDir: dir });
+    await expect(host['pipeline.open']({})).rejects.toMatchObject({ error: { kind: 'usage', message: expect.stringMatching(/no file dialogs/) } });
+    const bad = await request('/api/nodes.list', { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body: '{not json' });
+    expect(bad.status).toBe(400);
+  });
+
+  it('save then open gives the identical file', async () => {
+    const file = path.join(dir, 'p.json');
+    const saved = await host['pipeline.save']({ document: doc(), path: file });
+    const opened = await host['pipeline.open']({ path: file });
+    const again = await host['pipeline.save']({ document: opened!.document!, path: file });
+    expect(again.text).toBe(saved.text);
+    expect(await readFile(file, 'utf8')).toBe(saved.text);
+  });
+
+  it('previews a node', async () => {
+    const p = await host['preview.node']({ document: doc(), path: path.join(dir, 'p.json'), nodeId: 'top', limit: 2 });
+    expect(p.columns).toEqual([{ name: 'k', type: 'VARCHAR' }, { name: 'v', type: 'BIGINT' }]);
+    expect(p.rows.map((r) => r.v)).toEqual(['100', '100']);
+  });
+
+  it('runs the pipeline with its events arriving over the WebSocket', async () => {
+    const events: HostRunEvent[] = [];
+    const history: Array<HostEventMessage['payload']> = [];
+    let finished!: () => void;
+    const done = new Promise<void>((r) => (finished = r));
+    const offRun = host.on('run', (e) => {
+      events.push(e);
+      if (e.type === 'run_finished') finished();
+    });
+    const offHistory = host.on('history.changed', (h) => history.push(h));
+    await transport.ready();
+    const file = path.join(dir, 'p.json');
+    const { runId } = await host['run.start']({ document: doc(), path: file });
+    await done;
+    offRun();
+    offHistory();
+    expect(events.every((e) => e.runId === runId)).toBe(true);
+    expect(events[0]!.type).toBe('run_started');
+    expect(events.at(-1)).toMatchObject({ type: 'run_finished', summary: { status: 'succeeded', outputs: [{ nodeId: 'sink', rows: 200 }] } });
+    const { runs } = await host['run.history']({ path: file });
+    expect(runs[0]).toMatchObject({ runId, status: expect.stringMatching(/running|succeeded/) });
+    const logs = await host['run.logs']({ runId });
+    expect(logs.events.map((e) => e.type)).toEqual(events.map((e) => e.type));
+  });
+
+  it('lists connections with secret flags only', async () => {
+    const { connections } = await host['connections.list']({});
+    expect(connections).toEqual([expect.objectContaining({ name: 'wh', secrets: { password: true }, scope: 'user' })]);
+    expect(await host['connections.test']({ name: 'wh' })).toMatchObject({ ok: true });
+    for (const b of bodies) expect(b).not.toContain(SECRET);
+  });
+});
