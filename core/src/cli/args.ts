@@ -16,6 +16,12 @@ export const options = {
   type: { type: 'string' },
   set: { type: 'string', multiple: true },
   project: { type: 'string' },
+  'state-dir': { type: 'string' },
+  value: { type: 'string' },
+  'artifacts-dir': { type: 'string' },
+  html: { type: 'string' },
+  exact: { type: 'boolean' },
+  sample: { type: 'string' },
   open: { type: 'boolean' },
 } as const;
 

@@ -1,8 +1,6 @@
 import path from 'node:path';
-import { ConnectionService } from '../connections/service.js';
 import { getConnectionType } from '../connections/registry.js';
-import { EnvSecretStore } from '../secrets/env-store.js';
-import { KeychainSecretStore } from '../secrets/keychain-store.js';
+import { cliConnectionService } from './engine-context.js';
 import { CaudalError } from '../util/errors.js';
 import { parse, parseParams } from './args.js';
 import { EXIT } from './exit-codes.js';
@@ -18,9 +16,7 @@ interface Io {
 export async function connectionsCommand(args: string[], io: Io): Promise<number> {
   const [sub, ...rest] = args;
   const { values, positionals } = parse(rest);
-  // Environment variables are read first so a headless run can override the keychain; `add` writes to the keychain.
-  const keychain = new KeychainSecretStore();
-  const service = new ConnectionService({ stores: [new EnvSecretStore(), keychain], writeStore: keychain, projectDir: values.project ? path.resolve(values.project) : undefined });
+  const service = cliConnectionService(values.project ? path.resolve(values.project) : undefined);
   const name = positionals[0];
   const needName = () => {
     if (!name) throw new CaudalError('usage', `connections ${sub} needs a connection name`);
@@ -48,7 +44,7 @@ export async function connectionsCommand(args: string[], io: Io): Promise<number
       const secrets = def ? await readSecrets(def.secrets, io.stdin ?? process.stdin, io.stderr) : {};
       const info = await service.add(n, values.type, fields, secrets);
       if (values.json) io.stdout.write(JSON.stringify(info) + '\n');
-      else if (!values.quiet) io.stderr.write(`✔ connection '${n}' saved to ${info.file}${Object.keys(secrets).length ? `; ${Object.keys(secrets).join(', ')} in the ${keychain.label}` : ''}\n`);
+      else if (!values.quiet) io.stderr.write(`✔ connection '${n}' saved to ${info.file}${Object.keys(secrets).length ? `; ${Object.keys(secrets).join(', ')} in the OS keychain` : ''}\n`);
       return EXIT.ok;
     }
     case 'test': {

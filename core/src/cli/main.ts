@@ -10,6 +10,9 @@ import { EXIT } from './exit-codes.js';
 import { formatMs, formatProblems, formatTable } from './format.js';
 import { ProgressPrinter } from './progress.js';
 import { connectionsCommand } from './connections.js';
+import { engineContext } from './engine-context.js';
+import { stateCommand } from './state.js';
+import { profileCommand } from './profile.js';
 import { serveCommand } from './serve.js';
 
 const HELP = `caudal — run Caudal pipelines headless
@@ -19,7 +22,9 @@ Usage:
   caudal validate <pipeline.json> [options]     check structure, params and every expression against the data's schema
   caudal preview <pipeline.json> --node <id>    show the first rows of a node's output (sinks never run)
   caudal sql <pipeline.json> --node <id>        show the DuckDB SQL a node compiles to
+  caudal profile <pipeline.json> --node <id>    profile a node's output per column (sampled; --exact for all rows)
   caudal connections list|add|test|remove       manage named connections (secrets in the OS keychain)
+  caudal state show|reset|set <pipeline.json>   incremental watermarks kept between runs (--node, --value)
   caudal serve [--port N] [--open]              the studio in a browser (127.0.0.1 only, URL with a token)
   caudal --version
 
@@ -35,11 +40,17 @@ Options:
       --limit N           preview: rows to show (default 20)
       --type T            connections add: the connection type (postgres)
       --set key=value     connections add: a non-secret field, e.g. host=db.local (repeatable)
-      --project DIR       connections: use DIR/caudal.connections.json on top of the user's file
+      --project DIR       connections, run: use DIR/caudal.connections.json on top of the user's file (run: default the pipeline's folder)
+      --artifacts-dir DIR run: where quality.json/quality.html go (default <pipeline folder>/.caudal/runs/<run id>)
+      --state-dir DIR     run, state: state kept between runs: watermarks, quality history (default <pipeline folder>/.caudal/state)
+      --value V           state set: the new watermark
+      --exact             profile: read every row (default: a fast sample, labelled as such)
+      --sample N          profile: rows to sample (default 100000)
+      --html FILE         profile: also write a self-contained HTML profile
       --port N            serve: port on 127.0.0.1 (default 4817; 0 picks a free one)
       --open              serve: open the studio in the default browser
 
-Exit codes: 0 ok, 1 run failed, 2 invalid pipeline or usage, 3 quality error (reserved), 130 cancelled (SIGINT).
+Exit codes: 0 ok, 1 run failed, 2 invalid pipeline or usage, 3 a quality check with severity error failed, 130 cancelled (SIGINT).
 Docs: docs/cli.md`;
 
 interface Io {
@@ -59,8 +70,12 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
         return await previewCommand(rest, io);
       case 'sql':
         return await sqlCommand(rest, io);
+      case 'profile':
+        return await profileCommand(rest, io);
       case 'connections':
         return await connectionsCommand(rest, io);
+      case 'state':
+        return await stateCommand(rest, io);
       case 'serve':
         return await serveCommand(rest, io);
       case '--version':
@@ -74,7 +89,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
         io.stdout.write(HELP + '\n');
         return command === undefined ? EXIT.invalid : EXIT.ok;
       default:
-        throw new CaudalError('usage', `unknown command '${command}'`, { hint: 'commands: run, validate, preview, sql, connections, serve' });
+        throw new CaudalError('usage', `unknown command '${command}'`, { hint: 'commands: run, validate, preview, sql, profile, connections, state, serve' });
     }
   } catch (e) {
     const err = e instanceof CaudalError ? e : new CaudalError('execution', errorMessage(e));
@@ -116,6 +131,8 @@ async function runCommand(args: string[], io: Io): Promise<number> {
     params: parseParams(values.param),
     options: engineOptions(values),
     targets: values.node,
+    ...(await engineContext(pipeline, baseDir, values)),
+    artifactsDir: values['artifacts-dir'] === undefined ? undefined : path.resolve(values['artifacts-dir']),
     onEvent: (e) => {
       if (values.json) io.stdout.write(JSON.stringify(e) + '\n');
       else printer.handle(e);
@@ -134,6 +151,7 @@ async function runCommand(args: string[], io: Io): Promise<number> {
     const summary = await handle.done;
     if (summary.status === 'succeeded') return EXIT.ok;
     if (summary.status === 'cancelled') return EXIT.cancelled;
+    if (summary.error?.kind === 'quality') return EXIT.qualityFailed;
     return summary.error?.kind === 'validation' ? EXIT.invalid : EXIT.runFailed;
   } finally {
     process.off('SIGINT', onSigint);
@@ -150,7 +168,8 @@ async function validateCommand(args: string[], io: Io): Promise<number> {
   let problems = loaded.problems;
   let nodes = 0;
   if (loaded.pipeline) {
-    const result = await inspect({ pipeline: loaded.pipeline, baseDir: path.dirname(abs), params: parseParams(values.param), options: engineOptions(values) });
+    const baseDir = path.dirname(abs);
+    const result = await inspect({ pipeline: loaded.pipeline, baseDir, params: parseParams(values.param), options: engineOptions(values), ...(await engineContext(loaded.pipeline, baseDir, values)) });
     problems = result.problems;
     nodes = result.nodes.length;
   }
@@ -172,7 +191,7 @@ async function previewCommand(args: string[], io: Io): Promise<number> {
   const limit = values.limit === undefined ? 20 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 0) throw new CaudalError('usage', `--limit expects a whole number, got "${values.limit}"`);
   const { pipeline, baseDir } = await loadOrExplain(positionals[0]);
-  const result = await previewPipeline({ pipeline, baseDir, nodeId, port: values.port, limit, params: parseParams(values.param), options: engineOptions(values) });
+  const result = await previewPipeline({ pipeline, baseDir, nodeId, port: values.port, limit, params: parseParams(values.param), options: engineOptions(values), ...(await engineContext(pipeline, baseDir, values)) });
   if (values.json) {
     io.stdout.write(JSON.stringify(result) + '\n');
   } else {
@@ -191,7 +210,7 @@ async function sqlCommand(args: string[], io: Io): Promise<number> {
   const { pipeline, baseDir } = await loadOrExplain(positionals[0]);
   const nodeId = values.node?.[0];
   if (nodeId && !pipeline.nodes.some((n) => n.id === nodeId)) throw new CaudalError('usage', `no node '${nodeId}' in the pipeline`);
-  const result = await inspect({ pipeline, baseDir, params: parseParams(values.param), nodeIds: nodeId ? [nodeId] : undefined });
+  const result = await inspect({ pipeline, baseDir, params: parseParams(values.param), nodeIds: nodeId ? [nodeId] : undefined, ...(await engineContext(pipeline, baseDir, values)) });
   if (result.problems.length > 0) {
     throw new CaudalError('validation', `the pipeline has problems:\n${formatProblems(result.problems)}`, { problems: result.problems });
   }

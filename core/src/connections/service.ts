@@ -6,6 +6,8 @@ import { CaudalError } from '../util/errors.js';
 import type { ConnectionTestResult } from './connection-type.js';
 import { type ConnectionEntry, PROJECT_FILE, readConnectionsFile, userConnectionsPath, writeConnectionsFile } from './file.js';
 import { connectionTypes, getConnectionType } from './registry.js';
+import type { Pipeline } from '../model/schema.js';
+import type { ResolvedConnection } from '../nodes/define.js';
 
 export interface ConnectionInfo {
   name: string;
@@ -93,6 +95,35 @@ export class ConnectionService {
     await writeConnectionsFile(info.file, doc);
     const def = getConnectionType(info.type);
     for (const field of def?.secrets ?? []) await this.opts.writeStore.delete(name, field);
+  }
+
+  /**
+   * Every field of a connection, secrets included, validated against its type: what an engine
+   * request carries. Only for the engine worker; never for the renderer or a log.
+   */
+  async resolve(name: string): Promise<ResolvedConnection> {
+    const info = await this.get(name);
+    const def = getConnectionType(info.type);
+    if (!def) throw new CaudalError('usage', `connection '${name}' has unknown type '${info.type}'`);
+    const wanted = def.secrets.filter((f) => info.secrets[f]);
+    const secrets = await resolveSecrets(name, wanted, this.opts.stores);
+    const parsed = def.fields.safeParse({ ...info.fields, ...secrets });
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new CaudalError('usage', `connection '${name}' in ${info.file}: field '${issue.path.join('.')}': ${issue.message}`, { hint: `fix it with \`caudal connections add ${name} --type ${info.type} --set ...\`` });
+    }
+    return { name, type: info.type, config: parsed.data as Record<string, unknown> };
+  }
+
+  /** The connections a pipeline declares, resolved; an error names the first that is missing or of another type. */
+  async resolveFor(pipeline: Pipeline): Promise<Record<string, ResolvedConnection>> {
+    const out: Record<string, ResolvedConnection> = {};
+    for (const [name, ref] of Object.entries(pipeline.connections)) {
+      const resolved = await this.resolve(name);
+      if (resolved.type !== ref.type) throw new CaudalError('validation', `the pipeline declares connection '${name}' as ${ref.type}, but it is a ${resolved.type} connection`, { hint: 'fix the type under "connections" in the pipeline, or use another connection' });
+      out[name] = resolved;
+    }
+    return out;
   }
 
   async test(name: string): Promise<ConnectionTestResult> {

@@ -28,6 +28,8 @@ import { csvSinkNode } from './sink.csv/sink.csv.node.js';
 import { parquetSinkNode } from './sink.parquet/sink.parquet.node.js';
 import { jsonSinkNode } from './sink.json/sink.json.node.js';
 import { duckdbSinkNode } from './sink.duckdb/sink.duckdb.node.js';
+import { postgresSourceNode } from './source.postgres/source.postgres.node.js';
+import { postgresSinkNode } from './sink.postgres/sink.postgres.node.js';
 import { qualityCheckNode } from './quality.check/quality.check.node.js';
 
 /** THE list of node types. Compiler, validation, docs, JSON Schema and the studio palette read it. */
@@ -58,10 +60,12 @@ export const nodeDefinitions: readonly AnyNodeDefinition[] = [
   csvSourceNode,
   parquetSourceNode,
   jsonSourceNode,
+  postgresSourceNode,
   csvSinkNode,
   parquetSinkNode,
   jsonSinkNode,
   duckdbSinkNode,
+  postgresSinkNode,
 ] as unknown as AnyNodeDefinition[];
 
 const byType = new Map(nodeDefinitions.map((d) => [d.type, d]));

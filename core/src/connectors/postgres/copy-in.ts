@@ -1,0 +1,76 @@
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, createReadStream, openSync } from 'node:fs';
+import { Socket } from 'node:net';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import copyStreams from 'pg-copy-streams';
+import { ident, literal } from '../../compiler/sql.js';
+import type { HookIo } from '../../nodes/define.js';
+import { CaudalError } from '../../util/errors.js';
+import type { WriteSource } from '../connector.js';
+import { pgIdent } from './sql.js';
+import { exportExpr } from './types.js';
+
+/**
+ * Bulk-loads a DuckDB relation into a PostgreSQL table with COPY FROM STDIN. DuckDB writes CSV
+ * into a named pipe while the same bytes stream to the server, so the export and the load overlap
+ * and nothing is held in memory or on disk. (Windows has no mkfifo: there the CSV goes through a
+ * temp file first.) Returns the rows the server accepted, which must equal the rows exported.
+ */
+export async function copyIntoTable(client: pg.Client, table: string, source: WriteSource, io: HookIo): Promise<number> {
+  const select = source.columns.map((c) => `${exportExpr(c.name, c.type)} AS ${ident(c.name)}`).join(', ');
+  const exportSql = (file: string) => `COPY (SELECT ${select} FROM ${source.relation}) TO ${literal(file)} (FORMAT csv, HEADER false)`;
+  const copySql = `COPY ${table} (${source.columns.map((c) => pgIdent(c.name)).join(', ')}) FROM STDIN WITH (FORMAT csv)`;
+  const file = path.join(source.tempDir, `pg-copy-${randomUUID().slice(0, 8)}.csv`);
+  const progress = setInterval(() => io.progress(io.db.progress().rowsProcessed), 500);
+  try {
+    const { exported, loaded } = process.platform === 'win32' ? await viaFile(client, io, exportSql(file), copySql, file) : await viaPipe(client, io, exportSql(file), copySql, file);
+    if (io.isCancelled()) throw new CaudalError('cancelled', 'the load was cancelled');
+    if (exported !== loaded) throw new CaudalError('execution', `PostgreSQL accepted ${loaded} of ${exported} rows; the load is rolled back`);
+    return loaded;
+  } finally {
+    clearInterval(progress);
+  }
+}
+
+async function viaPipe(client: pg.Client, io: HookIo, exportSql: string, copySql: string, fifo: string): Promise<{ exported: number; loaded: number }> {
+  execFileSync('mkfifo', ['-m', '600', fifo]);
+  // Opened non-blocking so neither side waits for the other; `hold` is a writer that keeps the
+  // reader from seeing end-of-file before DuckDB has opened the pipe, closed once DuckDB is done.
+  const readFd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+  let hold: number | undefined = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+  const release = () => {
+    if (hold !== undefined) closeSync(hold);
+    hold = undefined;
+  };
+  const reader = new Socket({ fd: readFd, readable: true, writable: false });
+  const copy = client.query(copyStreams.from(copySql));
+  const loading = pipeline(reader, copy);
+  const exporting = io.db.count(exportSql).then(
+    (n) => {
+      release();
+      return n;
+    },
+    (e: unknown) => {
+      // Fail the COPY before the pipe closes, or the server would take the rows so far as all of them.
+      reader.destroy(e instanceof Error ? e : new Error(String(e)));
+      release();
+      throw e;
+    },
+  );
+  const [exp, load] = await Promise.allSettled([exporting, loading]);
+  // When the server side fails first, the reader closes and DuckDB's next write fails (EPIPE), so both settle.
+  if (load.status === 'rejected') throw load.reason;
+  if (exp.status === 'rejected') throw exp.reason;
+  return { exported: exp.value, loaded: copy.rowCount };
+}
+
+async function viaFile(client: pg.Client, io: HookIo, exportSql: string, copySql: string, file: string): Promise<{ exported: number; loaded: number }> {
+  const exported = await io.db.count(exportSql);
+  if (io.isCancelled()) throw new CaudalError('cancelled', 'the load was cancelled');
+  const copy = client.query(copyStreams.from(copySql));
+  await pipeline(createReadStream(file), copy);
+  return { exported, loaded: copy.rowCount };
+}

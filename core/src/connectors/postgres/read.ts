@@ -1,0 +1,142 @@
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import copyStreams from 'pg-copy-streams';
+import { ident, literal } from '../../compiler/sql.js';
+import type { PostgresConfig } from '../../connections/postgres/postgres.connection.js';
+import type { HookIo } from '../../nodes/define.js';
+import { duplicateIndexes } from '../../nodes/shared/columns.js';
+import { CaudalError } from '../../util/errors.js';
+import type { PlannedRead, ReadSpec, RemoteColumn } from '../connector.js';
+import { connect, rawText } from './client.js';
+import { explainPgError } from './errors.js';
+import { buildReadQuery } from './query.js';
+import { type ColumnTransport, type PgTypeInfo, transportFor } from './types.js';
+
+const DEFAULT_FETCH_SIZE = 10_000;
+
+/**
+ * Plans a read: asks the server for the statement's result columns (LIMIT 0, nothing is read)
+ * and how each one travels. The fetch then streams rows into a CSV file in the run's temp folder
+ * (COPY TO STDOUT when nothing is bound, else a server-side cursor in chunks), which DuckDB scans.
+ * Memory stays bounded either way; the file is the only copy.
+ */
+export async function planPostgresRead(config: PostgresConfig, spec: ReadSpec, ctx: { nodeId: string; connection: string }): Promise<PlannedRead> {
+  const base = buildReadQuery(spec);
+  const client = await connect(config);
+  let columns: Array<RemoteColumn & { transport: ColumnTransport }>;
+  try {
+    const probe = await client.query({ text: `SELECT * FROM (${base.text}) AS _caudal_probe LIMIT 0`, values: base.values, rowMode: 'array' });
+    const fields = probe.fields.map((f) => ({ name: f.name, oid: f.dataTypeID, typmod: f.dataTypeModifier }));
+    const types = await describeTypes(client, fields);
+    columns = fields.map((f, i) => {
+      const t = types[i]!;
+      const transport = transportFor(t, f.typmod);
+      return { name: f.name, remoteType: t.display, type: transport.duckdbType, transport };
+    });
+  } catch (e) {
+    throw explainPgError(e, { nodeId: ctx.nodeId, connection: ctx.connection, spec, password: config.password });
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  const dup = duplicateIndexes(columns.map((c) => c.name));
+  if (dup.length > 0) {
+    const name = columns[dup[0]!]!.name;
+    throw new CaudalError('validation', `node '${ctx.nodeId}': the query returns column '${name}' twice (names are compared ignoring case in DuckDB)`, {
+      nodeId: ctx.nodeId,
+      hint: `give one of them another name in the query, e.g. ... AS ${name}_2`,
+    });
+  }
+  const positional = columns.map((c, i) => ({ ...c, csvName: `c${i + 1}` }));
+  const transportSql = `SELECT ${positional.map((c) => c.transport.remote(ident(c.name))).join(', ')} FROM (${base.text}) AS _caudal_src`;
+
+  return {
+    columns: columns.map(({ transport: _t, ...c }) => c),
+    remoteSql: base.text,
+    scanSql(file) {
+      const csvColumns = Object.fromEntries(positional.map((c) => [c.csvName, c.transport.csvType]));
+      const select = positional.map((c) => `${c.transport.local(ident(c.csvName))} AS ${ident(c.name)}`).join(', ');
+      return `SELECT ${select} FROM read_csv(${literal(file)}, header = false, auto_detect = false, allow_quoted_nulls = false, delim = ',', quote = '"', escape = '"', columns = ${literal(csvColumns)})`;
+    },
+    async fetch(io, file) {
+      const c = await connect(config, (m) => io.log(m));
+      try {
+        return base.values.length === 0 ? await copyOut(c, transportSql, file, io) : await cursorOut(c, transportSql, base.values, file, io, spec.fetchSize ?? DEFAULT_FETCH_SIZE);
+      } catch (e) {
+        if (io.isCancelled()) throw new CaudalError('cancelled', 'the read was cancelled');
+        throw explainPgError(e, { nodeId: ctx.nodeId, connection: ctx.connection, spec, password: config.password });
+      } finally {
+        await c.end().catch(() => undefined);
+      }
+    },
+  };
+}
+
+async function describeTypes(client: pg.Client, fields: Array<{ oid: number; typmod: number }>): Promise<PgTypeInfo[]> {
+  if (fields.length === 0) return [];
+  const { rows } = await client.query<{ i: number; oid: number; typname: string; typcategory: string; elem: string | null; display: string }>(
+    `SELECT f.i, t.oid::int AS oid, t.typname, t.typcategory, e.typname AS elem, format_type(f.oid, f.typmod) AS display
+       FROM unnest($1::oid[], $2::int[]) WITH ORDINALITY AS f(oid, typmod, i)
+       JOIN pg_type t ON t.oid = f.oid LEFT JOIN pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'
+      ORDER BY f.i`,
+    [fields.map((f) => f.oid), fields.map((f) => f.typmod)],
+  );
+  return rows.map((r) => ({ oid: r.oid, name: r.typname, category: r.typcategory, element: r.elem ?? undefined, display: r.display }));
+}
+
+/** Polls the cancel flag while a stream runs; `stop` aborts the transfer. */
+function watchCancel(io: HookIo, stop: () => void): () => void {
+  const timer = setInterval(() => {
+    if (io.isCancelled()) stop();
+  }, 100);
+  return () => clearInterval(timer);
+}
+
+async function copyOut(client: pg.Client, sql: string, file: string, io: HookIo): Promise<number> {
+  const source = client.query(copyStreams.to(`COPY (${sql}) TO STDOUT WITH (FORMAT csv)`));
+  const sink = createWriteStream(file);
+  const unwatch = watchCancel(io, () => source.destroy(new Error('cancelled')));
+  try {
+    await pipeline(source, sink);
+  } finally {
+    unwatch();
+  }
+  const rows = source.rowCount;
+  io.progress(rows);
+  return rows;
+}
+
+/** CSV field as PostgreSQL's COPY writes it: NULL empty, everything else quoted. */
+function csvField(v: string | null): string {
+  return v === null ? '' : `"${v.replaceAll('"', '""')}"`;
+}
+
+async function cursorOut(client: pg.Client, sql: string, values: unknown[], file: string, io: HookIo, fetchSize: number): Promise<number> {
+  const sink = createWriteStream(file);
+  let rows = 0;
+  try {
+    await client.query('BEGIN READ ONLY');
+    // DECLARE takes the bind parameters of the statement it opens; the values stay out of the SQL text.
+    await client.query({ text: `DECLARE _caudal_cursor NO SCROLL CURSOR FOR ${sql}`, values });
+    for (;;) {
+      if (io.isCancelled()) throw new CaudalError('cancelled', 'the read was cancelled');
+      const r = await client.query<string[]>({ text: `FETCH ${literal(fetchSize)} FROM _caudal_cursor`, rowMode: 'array', types: rawText });
+      if (r.rows.length === 0) break;
+      let chunk = '';
+      for (const row of r.rows) chunk += row.map(csvField).join(',') + '\n';
+      rows += r.rows.length;
+      if (!sink.write(chunk)) await once(sink, 'drain');
+      io.progress(rows);
+    }
+    await client.query('COMMIT');
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    sink.destroy();
+    throw e;
+  }
+  sink.end();
+  await once(sink, 'finish');
+  return rows;
+}
+

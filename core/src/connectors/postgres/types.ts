@@ -1,0 +1,168 @@
+import { ident } from '../../compiler/sql.js';
+
+/**
+ * Type mapping between PostgreSQL and DuckDB. Reads travel as CSV text, so each remote type has
+ * an expression that makes its text unambiguous on the PostgreSQL side (bytea as hex, arrays as
+ * JSON, intervals as months/days/microseconds) and one that turns it into the DuckDB type.
+ */
+export interface PgTypeInfo {
+  oid: number;
+  /** pg_type.typname, e.g. int4, timestamptz, _int4 for int4[]. */
+  name: string;
+  /** pg_type.typcategory: A = array. */
+  category: string;
+  /** For arrays: the element's typname. */
+  element?: string;
+  /** format_type(): the name a user knows, e.g. `numeric(12,3)`, `integer[]`. */
+  display: string;
+}
+
+export interface ColumnTransport {
+  /** DuckDB type of the column once read. */
+  duckdbType: string;
+  /** Select expression on the PostgreSQL side for a quoted column reference. */
+  remote(col: string): string;
+  /** Type the CSV field is read as in DuckDB. */
+  csvType: string;
+  /** Expression on the DuckDB side turning the CSV field (quoted reference) into `duckdbType`. */
+  local(col: string): string;
+}
+
+const SCALARS: Record<string, string> = {
+  int2: 'SMALLINT',
+  int4: 'INTEGER',
+  int8: 'BIGINT',
+  oid: 'BIGINT',
+  float4: 'FLOAT',
+  float8: 'DOUBLE',
+  bool: 'BOOLEAN',
+  text: 'VARCHAR',
+  varchar: 'VARCHAR',
+  bpchar: 'VARCHAR',
+  char: 'VARCHAR',
+  name: 'VARCHAR',
+  citext: 'VARCHAR',
+  date: 'DATE',
+  time: 'TIME',
+  timestamp: 'TIMESTAMP',
+  timestamptz: 'TIMESTAMPTZ',
+  uuid: 'UUID',
+  json: 'JSON',
+  jsonb: 'JSON',
+};
+
+/** numeric(p,s) from its type modifier; unconstrained numeric has none (-1). */
+export function numericPrecision(typmod: number): { precision: number; scale: number } | undefined {
+  if (typmod < 4) return undefined;
+  const v = typmod - 4;
+  return { precision: (v >> 16) & 0xffff, scale: v & 0xffff };
+}
+
+const plain = (duckdbType: string): ColumnTransport => ({
+  duckdbType,
+  remote: (c) => c,
+  csvType: duckdbType,
+  local: (c) => c,
+});
+
+const asText: ColumnTransport = { duckdbType: 'VARCHAR', remote: (c) => `${c}::text`, csvType: 'VARCHAR', local: (c) => c };
+
+function scalarType(name: string, typmod: number): string | undefined {
+  if (name === 'numeric') {
+    const p = numericPrecision(typmod);
+    // DuckDB decimals stop at 38 digits; unconstrained numeric has no declared scale. Both become
+    // DOUBLE (documented): cast in the query, e.g. amount::numeric(18,2), to keep exact decimals.
+    return p && p.precision <= 38 ? `DECIMAL(${p.precision},${p.scale})` : 'DOUBLE';
+  }
+  return SCALARS[name];
+}
+
+export function transportFor(t: PgTypeInfo, typmod: number): ColumnTransport {
+  if (t.category === 'A') {
+    const elem = t.element ? scalarType(t.element, -1) : undefined;
+    // One-dimensional arrays of plain scalars become DuckDB lists; anything else stays JSON.
+    const listType = elem && elem !== 'JSON' ? `${elem}[]` : 'JSON';
+    return {
+      duckdbType: listType,
+      remote: (c) => `array_to_json(${c})::text`,
+      csvType: 'VARCHAR',
+      local: (c) => (listType === 'JSON' ? `CAST(${c} AS JSON)` : `CAST(CAST(${c} AS JSON) AS ${listType})`),
+    };
+  }
+  if (t.name === 'bytea') {
+    return { duckdbType: 'BLOB', remote: (c) => `encode(${c}, 'hex')`, csvType: 'VARCHAR', local: (c) => `from_hex(${c})` };
+  }
+  if (t.name === 'interval') {
+    // PostgreSQL's interval text ("-1 days +02:00:00") is not DuckDB's; months/days/microseconds is exact for both.
+    return {
+      duckdbType: 'INTERVAL',
+      remote: (c) =>
+        `CASE WHEN ${c} IS NULL THEN NULL ELSE ((extract(year FROM ${c}) * 12 + extract(month FROM ${c}))::int)::text || ' months ' || (extract(day FROM ${c})::int)::text || ' days ' || ((extract(hour FROM ${c}) * 3600 + extract(minute FROM ${c}) * 60) * 1000000 + extract(microseconds FROM ${c}))::bigint::text || ' microseconds' END`,
+      csvType: 'VARCHAR',
+      local: (c) => `CAST(${c} AS INTERVAL)`,
+    };
+  }
+  const scalar = scalarType(t.name, typmod);
+  return scalar ? plain(scalar) : asText;
+}
+
+// ---- DuckDB → PostgreSQL (sinks) ------------------------------------------------------------
+
+const PG_FOR_DUCKDB: Record<string, string> = {
+  BOOLEAN: 'boolean',
+  TINYINT: 'smallint',
+  SMALLINT: 'smallint',
+  INTEGER: 'integer',
+  BIGINT: 'bigint',
+  HUGEINT: 'numeric(38,0)',
+  UTINYINT: 'smallint',
+  USMALLINT: 'integer',
+  UINTEGER: 'bigint',
+  UBIGINT: 'numeric(20,0)',
+  UHUGEINT: 'numeric(39,0)',
+  FLOAT: 'real',
+  DOUBLE: 'double precision',
+  VARCHAR: 'text',
+  DATE: 'date',
+  TIME: 'time',
+  TIMESTAMP: 'timestamp',
+  TIMESTAMP_S: 'timestamp',
+  TIMESTAMP_MS: 'timestamp',
+  TIMESTAMP_NS: 'timestamp',
+  'TIMESTAMP WITH TIME ZONE': 'timestamptz',
+  TIMESTAMPTZ: 'timestamptz',
+  INTERVAL: 'interval',
+  UUID: 'uuid',
+  BLOB: 'bytea',
+  JSON: 'jsonb',
+};
+
+/** The PostgreSQL column type a DuckDB type becomes when a sink creates the table. */
+export function pgTypeFor(duckdbType: string): string {
+  const t = duckdbType.trim().toUpperCase();
+  const dec = /^DECIMAL\((\d+),\s*(\d+)\)$/.exec(t);
+  if (dec) return `numeric(${Number(dec[1])},${Number(dec[2])})`;
+  const list = /^(.*)\[\]$/.exec(t);
+  if (list) {
+    const elem = list[1]!;
+    const inner = PG_FOR_DUCKDB[elem] ?? (/^DECIMAL\(/.test(elem) ? pgTypeFor(elem) : undefined);
+    return inner && inner !== 'jsonb' && inner !== 'bytea' ? `${inner}[]` : 'jsonb';
+  }
+  return PG_FOR_DUCKDB[t] ?? (/^(STRUCT|MAP|UNION)\b/.test(t) ? 'jsonb' : 'text');
+}
+
+/**
+ * DuckDB expression writing a column as text PostgreSQL's COPY (CSV) parses into `pgTypeFor`:
+ * bytes as `\x` hex, lists as array literals, nested values as JSON; the rest as DuckDB prints them.
+ */
+export function exportExpr(name: string, duckdbType: string): string {
+  const c = ident(name);
+  const pgType = pgTypeFor(duckdbType);
+  if (pgType === 'bytea') return `'\\x' || lower(hex(${c}))`;
+  if (pgType.endsWith('[]')) {
+    // Every element quoted, backslashes and quotes escaped: a valid one-dimensional array literal for any element type.
+    return `CASE WHEN ${c} IS NULL THEN NULL ELSE '{' || array_to_string(list_transform(${c}, x -> CASE WHEN x IS NULL THEN 'NULL' ELSE '"' || replace(replace(CAST(x AS VARCHAR), '\\', '\\\\'), '"', '\\"') || '"' END), ',') || '}' END`;
+  }
+  if (pgType === 'jsonb' && duckdbType.toUpperCase() !== 'JSON') return `to_json(${c})`;
+  return c;
+}

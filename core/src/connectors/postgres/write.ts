@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { PostgresConfig } from '../../connections/postgres/postgres.connection.js';
+import type { Column, ExternalStage, HookIo } from '../../nodes/define.js';
+import { CaudalError } from '../../util/errors.js';
+import { didYouMean } from '../../util/suggest.js';
+import type { WriteSource, WriteSpec } from '../connector.js';
+import { connect } from './client.js';
+import { copyIntoTable } from './copy-in.js';
+import { explainPgError } from './errors.js';
+import { pgIdent, pgTable } from './sql.js';
+import { pgTypeFor } from './types.js';
+
+interface Ctx {
+  nodeId: string;
+  connection: string;
+}
+
+/**
+ * Loads a relation into a PostgreSQL table inside one transaction that stays open until the run
+ * commits every sink: the target changes all at once, or (failure, cancel, a killed connection)
+ * not at all, because PostgreSQL rolls back an unfinished transaction.
+ *
+ * - append: COPY into the target.
+ * - truncate_insert: TRUNCATE, then COPY (readers wait for the lock until the run commits).
+ * - replace: COPY into a new table with the data's columns, then drop the old and rename.
+ * - upsert: COPY into a temp staging table, then INSERT … ON CONFLICT (keys) DO UPDATE when a
+ *   unique index covers the keys, else UPDATE … FROM + INSERT … WHERE NOT EXISTS.
+ */
+export async function writePostgres(config: PostgresConfig, spec: WriteSpec, source: WriteSource, io: HookIo, ctx: Ctx): Promise<ExternalStage> {
+  const client = await connect(config, (m) => io.log(m));
+  try {
+    await client.query('BEGIN');
+    if (spec.preSql) await client.query(spec.preSql);
+    const target = pgTable(spec.table);
+    const existing = await tableColumns(client, spec);
+    let rows: number;
+    if (spec.mode === 'replace') {
+      rows = await replace(client, spec, source, existing !== undefined, io);
+    } else {
+      if (existing === undefined) {
+        if (!spec.createTable) {
+          throw new CaudalError('validation', `node '${ctx.nodeId}': table "${spec.table.schema}"."${spec.table.name}" does not exist in connection '${ctx.connection}'`, {
+            nodeId: ctx.nodeId,
+            hint: 'create it first, or set create_table to true',
+          });
+        }
+        await client.query(createTableSql(target, source.columns, spec.mode === 'upsert' ? spec.keys : undefined));
+      } else {
+        checkColumns(ctx, spec, source.columns, existing);
+      }
+      if (spec.mode === 'truncate_insert') await client.query(`TRUNCATE ${target}`);
+      rows = spec.mode === 'upsert' ? await upsert(client, spec, source, io, ctx) : await copyIntoTable(client, target, source, io);
+    }
+    if (spec.postSql) await client.query(spec.postSql);
+    if (io.isCancelled()) throw new CaudalError('cancelled', 'the load was cancelled');
+    let open = true;
+    const finish = async (sql: 'COMMIT' | 'ROLLBACK') => {
+      if (!open) return;
+      open = false;
+      try {
+        await client.query(sql);
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    };
+    return {
+      rows,
+      commit: async () => {
+        try {
+          await finish('COMMIT');
+        } catch (e) {
+          throw explainPgError(e, { ...ctx, spec, password: config.password });
+        }
+      },
+      rollback: () => finish('ROLLBACK').catch(() => undefined),
+    };
+  } catch (e) {
+    // Nothing is committed yet: rolling back (or losing the connection) leaves the target as it was.
+    await client.query('ROLLBACK').catch(() => undefined);
+    await client.end().catch(() => undefined);
+    if (io.isCancelled()) throw new CaudalError('cancelled', 'the load was cancelled; the target is unchanged');
+    throw explainPgError(e, { ...ctx, spec, password: config.password });
+  }
+}
+
+/** Columns of the target (name → PostgreSQL type), or undefined when it does not exist. */
+export async function tableColumns(client: pg.Client, spec: Pick<WriteSpec, 'table'>): Promise<Map<string, string> | undefined> {
+  const { rows: found } = await client.query<{ oid: number | null }>('SELECT to_regclass($1)::oid::int AS oid', [pgTable(spec.table)]);
+  const oid = found[0]?.oid;
+  if (oid === null || oid === undefined) return undefined;
+  const { rows } = await client.query<{ name: string; type: string }>(
+    'SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDER BY attnum',
+    [oid],
+  );
+  return new Map(rows.map((r) => [r.name, r.type]));
+}
+
+function createTableSql(table: string, columns: Column[], keys?: string[]): string {
+  const defs = columns.map((c) => `${pgIdent(c.name)} ${pgTypeFor(c.type)}`);
+  if (keys && keys.length > 0) defs.push(`PRIMARY KEY (${keys.map(pgIdent).join(', ')})`);
+  return `CREATE TABLE ${table} (${defs.join(', ')})`;
+}
+
+/** Every column of the data must exist in the target (extra target columns get their defaults). */
+export function checkColumns(ctx: Ctx, spec: WriteSpec, columns: Column[], existing: Map<string, string>): void {
+  const missing = columns.filter((c) => !existing.has(c.name));
+  if (missing.length === 0) return;
+  const names = [...existing.keys()];
+  const first = missing[0]!.name;
+  throw new CaudalError(
+    'validation',
+    `node '${ctx.nodeId}': table "${spec.table.schema}"."${spec.table.name}" has no column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `'${c.name}'`).join(', ')}${didYouMean(first, names)}`,
+    { nodeId: ctx.nodeId, column: first, hint: `its columns: ${names.join(', ')}; rename the data's columns with a select node, or use mode "replace" to recreate the table` },
+  );
+}
+
+async function replace(client: pg.Client, spec: WriteSpec, source: WriteSource, exists: boolean, io: HookIo): Promise<number> {
+  const target = pgTable(spec.table);
+  if (!exists) {
+    await client.query(createTableSql(target, source.columns));
+    return copyIntoTable(client, target, source, io);
+  }
+  // Built beside the old table and swapped in the same transaction: readers see the old rows until commit.
+  const stagingName = `caudal_stage_${randomUUID().slice(0, 8)}`;
+  const staging = pgTable({ schema: spec.table.schema, name: stagingName });
+  await client.query(createTableSql(staging, source.columns));
+  const rows = await copyIntoTable(client, staging, source, io);
+  await client.query(`DROP TABLE ${target}`);
+  await client.query(`ALTER TABLE ${staging} RENAME TO ${pgIdent(spec.table.name)}`);
+  return rows;
+}
+
+async function upsert(client: pg.Client, spec: WriteSpec, source: WriteSource, io: HookIo, ctx: Ctx): Promise<number> {
+  const target = pgTable(spec.table);
+  const keys = spec.keys ?? [];
+  const cols = source.columns.map((c) => pgIdent(c.name));
+  const stage = pgIdent(`caudal_upsert_${randomUUID().slice(0, 8)}`);
+  await client.query(`CREATE TEMP TABLE ${stage} ON COMMIT DROP AS SELECT ${cols.join(', ')} FROM ${target} WITH NO DATA`);
+  const rows = await copyIntoTable(client, stage, source, io);
+  const keyList = keys.map(pgIdent).join(', ');
+  const nullKey = await client.query(`SELECT 1 FROM ${stage} WHERE ${keys.map((k) => `${pgIdent(k)} IS NULL`).join(' OR ')} LIMIT 1`);
+  if (nullKey.rowCount) throw new CaudalError('execution', `node '${ctx.nodeId}': a row has a NULL key (${keys.join(', ')}); upsert needs every key set`, { nodeId: ctx.nodeId, hint: 'filter out or fill rows with missing keys before the sink' });
+  const dup = await client.query<Record<string, unknown>>(`SELECT ${keyList}, count(*) AS n FROM ${stage} GROUP BY ${keyList} HAVING count(*) > 1 LIMIT 1`);
+  if (dup.rows[0]) {
+    const key = keys.map((k) => `${k}=${String(dup.rows[0]![k])}`).join(', ');
+    throw new CaudalError('execution', `node '${ctx.nodeId}': key (${key}) appears ${String(dup.rows[0].n)} times in the data; an upsert needs one row per key`, {
+      nodeId: ctx.nodeId,
+      hint: 'dedupe on the key columns before the sink (transform.dedupe)',
+    });
+  }
+  const nonKeys = source.columns.map((c) => c.name).filter((c) => !keys.includes(c));
+  if (await hasUniqueIndex(client, spec, keys)) {
+    const action = nonKeys.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${nonKeys.map((c) => `${pgIdent(c)} = EXCLUDED.${pgIdent(c)}`).join(', ')}`;
+    await client.query(`INSERT INTO ${target} (${cols.join(', ')}) SELECT ${cols.join(', ')} FROM ${stage} ON CONFLICT (${keyList}) ${action}`);
+  } else {
+    const match = keys.map((k) => `t.${pgIdent(k)} = s.${pgIdent(k)}`).join(' AND ');
+    if (nonKeys.length > 0) await client.query(`UPDATE ${target} AS t SET ${nonKeys.map((c) => `${pgIdent(c)} = s.${pgIdent(c)}`).join(', ')} FROM ${stage} AS s WHERE ${match}`);
+    await client.query(`INSERT INTO ${target} (${cols.join(', ')}) SELECT ${cols.map((c) => `s.${c}`).join(', ')} FROM ${stage} AS s WHERE NOT EXISTS (SELECT 1 FROM ${target} AS t WHERE ${match})`);
+  }
+  return rows;
+}
+
+/** A unique index (or primary key) on exactly the key columns, which ON CONFLICT needs. */
+async function hasUniqueIndex(client: pg.Client, spec: WriteSpec, keys: string[]): Promise<boolean> {
+  const { rows } = await client.query(
+    `SELECT 1 FROM pg_index i
+      WHERE i.indrelid = to_regclass($1) AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL
+        AND (SELECT array_agg(a.attname::text ORDER BY a.attname::text) FROM unnest(i.indkey) AS k(n) JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n)
+            = (SELECT array_agg(x ORDER BY x) FROM unnest($2::text[]) AS x)
+      LIMIT 1`,
+    [pgTable(spec.table), keys],
+  );
+  return rows.length > 0;
+}

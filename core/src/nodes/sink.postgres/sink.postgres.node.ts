@@ -1,0 +1,133 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { defineNode } from '../define.js';
+import { postgresFields } from '../../connections/postgres/postgres.connection.js';
+import { postgresConnector } from '../../connectors/postgres/postgres.connector.js';
+import { connect } from '../../connectors/postgres/client.js';
+import { explainPgError } from '../../connectors/postgres/errors.js';
+import { checkColumns, tableColumns } from '../../connectors/postgres/write.js';
+import type { WriteSpec } from '../../connectors/connector.js';
+import type { CaudalError, Problem } from '../../util/errors.js';
+import { didYouMean } from '../../util/suggest.js';
+
+const params = z
+  .object({
+    connection: z.string().min(1).meta({ label: 'Connection', help: 'A PostgreSQL connection declared under the pipeline\'s `connections`.', widget: 'connection' }),
+    schema: z.string().min(1).default('public').meta({ label: 'Schema', group: 'Table' }),
+    table: z.string().min(1).meta({ label: 'Table', help: 'Written exactly as typed (case kept); `${param}` inserts a pipeline param.', group: 'Table' }),
+    mode: z.enum(['append', 'replace', 'upsert', 'truncate_insert']).default('append').meta({
+      label: 'Mode',
+      help: 'append: add the rows. replace: the table becomes exactly this data (recreated with its columns). upsert: update rows whose keys exist, insert the others. truncate_insert: empty the table, then add the rows (keeps its definition).',
+      widget: 'select',
+      group: 'Table',
+    }),
+    keys: z.array(z.string().min(1)).default([]).meta({ label: 'Key columns', help: 'For upsert: the columns that identify a row.', widget: 'columns', group: 'Table' }),
+    create_table: z.boolean().default(true).meta({ label: 'Create the table when missing', help: 'With types mapped from the data (and the keys as primary key for upsert).', widget: 'boolean', group: 'Table' }),
+    pre_sql: z.string().optional().meta({ label: 'SQL before', help: 'Runs in the load\'s transaction before the rows are written.', widget: 'sql-query', group: 'Advanced' }),
+    post_sql: z.string().optional().meta({ label: 'SQL after', help: 'Runs in the load\'s transaction after the rows are written (e.g. ANALYZE-free housekeeping, audit rows).', widget: 'sql-query', group: 'Advanced' }),
+  })
+  .strict();
+
+export const postgresSinkNode = defineNode({
+  type: 'sink.postgres',
+  version: 1,
+  category: 'sink',
+  title: 'Write PostgreSQL table',
+  description: 'Bulk-loads the input into a PostgreSQL table (append, replace, upsert, truncate-insert) in one transaction.',
+  aliases: ['postgres', 'postgresql', 'pg', 'load', 'upsert', 'merge', 'database'],
+  inputs: [{ name: 'in' }],
+  outputs: [],
+  params,
+  check(p) {
+    const out: Array<{ path: string; message: string; hint?: string }> = [];
+    if (p.mode === 'upsert' && p.keys.length === 0) out.push({ path: 'keys', message: 'upsert needs at least one key column', hint: 'the columns that identify a row, e.g. order_id' });
+    if (p.mode !== 'upsert' && p.keys.length > 0) out.push({ path: 'keys', message: `key columns are used by mode "upsert", not "${p.mode}"` });
+    return out;
+  },
+  async sink(ctx) {
+    const p = ctx.params;
+    const conn = ctx.connection(p.connection, 'postgres');
+    const config = postgresFields.parse(conn.config);
+    const input = ctx.input();
+    const spec: WriteSpec = {
+      table: { schema: ctx.text(p.schema), name: ctx.text(p.table) },
+      mode: p.mode,
+      keys: p.keys,
+      createTable: p.create_table,
+      preSql: p.pre_sql,
+      postSql: p.post_sql,
+    };
+    const context = { nodeId: ctx.nodeId, connection: p.connection };
+    const shown = `"${spec.table.schema}"."${spec.table.name}" (connection '${p.connection}')`;
+    const preflight: Problem[] = [];
+    const names = input.columns.map((c) => c.name);
+    for (const [i, k] of p.keys.entries()) {
+      if (!names.includes(k)) preflight.push({ code: 'unknown_column', path: `params.keys[${i}]`, column: k, message: `node '${ctx.nodeId}': key column '${k}' is not in the input${didYouMean(k, names)}`, hint: `input columns: ${names.join(', ')}` });
+    }
+    // Checked before anything is read: the table exists (or may be created) and takes the input's columns.
+    if (preflight.length === 0) {
+      const client = await connect(config);
+      try {
+        const existing = await tableColumns(client, spec);
+        if (!existing && !spec.createTable) {
+          preflight.push({ code: 'invalid_param', path: 'params.table', message: `node '${ctx.nodeId}': table ${shown} does not exist`, hint: 'create it first, or set create_table to true' });
+        } else if (existing && spec.mode !== 'replace') {
+          try {
+            checkColumns(context, spec, input.columns, existing);
+          } catch (e) {
+            const err = e as CaudalError;
+            preflight.push({ code: 'unknown_column', path: 'params.table', column: err.column, message: err.message, hint: err.hint });
+          }
+        }
+      } catch (e) {
+        throw explainPgError(e, { ...context, spec, password: config.password });
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    }
+    return {
+      target: `PostgreSQL ${shown}, ${p.mode}`,
+      preflight,
+      stage: [],
+      commit: [],
+      rollback: [],
+      external: {
+        describe: [`-- ${p.mode} into ${shown} with COPY FROM STDIN inside one transaction, committed with the run`],
+        stage: (io) => postgresConnector.write(config, spec, { relation: input.ref, columns: input.columns, tempDir: path.dirname(ctx.tempPath('pg')) }, io, context),
+      },
+    };
+  },
+  docs: `Loads the input into a PostgreSQL table through a connection declared in the pipeline. Rows go
+with \`COPY … FROM STDIN\` (CSV), streamed from DuckDB while it produces them.
+
+**Modes.**
+- \`append\` (default): adds the rows.
+- \`replace\`: the table becomes exactly this data, recreated with the data's columns and types
+  (built beside the old table and swapped in; indexes, grants and dependent views of the old table
+  are not kept: a view depending on it makes the swap fail; use truncate_insert then).
+- \`upsert\`: rows whose *key columns* match an existing row update it, others are inserted. With a
+  primary key or unique index on exactly the keys this is \`INSERT … ON CONFLICT … DO UPDATE\`;
+  without one, an \`UPDATE … FROM\` followed by an \`INSERT … WHERE NOT EXISTS\`. Keys must be set
+  and unique within the data (the load fails and names the duplicate key otherwise).
+- \`truncate_insert\`: empties the table, then adds the rows; keeps its definition, indexes, grants.
+
+**Atomic.** Everything happens in one transaction that stays open until every sink of the run
+has staged, then commits with the run. A failed or cancelled run, or a connection lost mid-load,
+rolls it back: the table is exactly as before (a table the run created disappears again).
+While the transaction is open, \`truncate_insert\` and \`replace\` hold locks that make readers of
+the table wait until the run commits.
+
+**Creating the table.** When it is missing (and *Create the table* is on) it is created with
+types mapped from DuckDB: integers, real/double precision, numeric(p,s), boolean, text, date, time,
+timestamp, timestamptz, interval, uuid, bytea, jsonb (JSON, structs, maps), arrays (lists of scalars).
+For upsert the keys become the primary key.
+
+**Columns.** Every input column must exist in an existing table (same name, case-sensitive); the
+table's other columns get their defaults. The check happens before anything is read.
+
+**SQL before / after** run inside the same transaction (e.g. delete a partition before loading it).`,
+  example: {
+    description: 'Merge the cleaned customers into the warehouse by id',
+    params: { connection: 'warehouse', schema: 'public', table: 'customers', mode: 'upsert', keys: ['customer_id'] },
+  },
+});
