@@ -70,7 +70,9 @@ async function start(): Promise<void> {
 
   const devUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
   const indexFile = path.join(here, '..', 'renderer', 'index.html');
-  const trusted = (url: string) => (devUrl ? url.startsWith(devUrl) : url === pathToFileURL(indexFile).href || url.startsWith(`${pathToFileURL(indexFile).href}?`));
+  const indexUrl = pathToFileURL(indexFile).href;
+  /** Our page: the dev server, or the built index.html with any query or hash. */
+  const trusted = (url: string) => (devUrl ? url.startsWith(devUrl) : url === indexUrl || url.startsWith(`${indexUrl}?`) || url.startsWith(`${indexUrl}#`));
 
   // Only our own page may call the host.
   ipcMain.handle(INVOKE_CHANNEL, (event: IpcMainInvokeEvent, method: unknown, input: unknown) => {
