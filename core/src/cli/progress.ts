@@ -1,5 +1,6 @@
 import type { RunEvent } from '../engine/protocol.js';
 import { formatCount, formatMs } from './format.js';
+import { describeFailure } from '../quality/messages.js';
 
 /**
  * Human output for `caudal run`. On a TTY the current node's progress redraws one line;
@@ -61,6 +62,12 @@ export class ProgressPrinter {
           this.print(`      ${Object.entries(e.metrics).map(([k, v]) => `${k}=${formatCount(v)}`).join('  ')}`);
         break;
       }
+      case 'quality_result': {
+        const r = e.result;
+        this.print(`  ◆ ${e.nodeId}: quality score ${r.score.toFixed(1)}% (${r.checks.filter((c) => c.passed).length} of ${r.checks.length} checks passed)`);
+        for (const c of r.checks) if (!c.passed && c.severity === 'error') this.print(`      ✗ ${describeFailure(c)}`);
+        break;
+      }
       case 'warning':
         this.print(`  ! ${e.nodeId ? `${e.nodeId}: ` : ''}${e.message}`);
         break;
@@ -78,6 +85,7 @@ export class ProgressPrinter {
           this.print(`✘ failed after ${formatMs(s.elapsedMs)}: ${s.error?.message ?? 'unknown error'}`);
           if (s.error?.hint) this.print(`  hint: ${s.error.hint}`);
         }
+        if (s.quality?.artifacts) this.print(`  quality score ${s.quality.score.toFixed(1)}%, report: ${s.quality.artifacts.html}`);
         break;
       }
     }

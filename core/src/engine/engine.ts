@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CaudalError } from '../util/errors.js';
+import type { ProfileRequest, ProfileResult } from '../quality/profile/types.js';
 import type {
   HostToWorker,
   InspectRequest,
@@ -94,4 +95,15 @@ export function previewPipeline(request: PreviewRequest): Promise<PreviewResult>
 
 export function inspect(request: InspectRequest): Promise<InspectResult> {
   return startJob<InspectResult>({ kind: 'inspect', request }).result;
+}
+
+export interface ProfileHandle {
+  done: Promise<ProfileResult>;
+  cancel(): void;
+}
+
+/** Profiles a node's output in its own worker; `onEvent` gets progress (node_progress) and step names (log). */
+export function startProfile(request: ProfileRequest, onEvent?: (e: RunEvent) => void): ProfileHandle {
+  const job = startJob<ProfileResult>({ kind: 'profile', request }, onEvent);
+  return { done: job.result, cancel: job.cancel };
 }

@@ -2,6 +2,7 @@ import type { Pipeline } from '../model/schema.js';
 import type { Column, ResolvedConnection } from '../nodes/define.js';
 import type { Problem, SerializedError } from '../util/errors.js';
 import type { NodeQualityResult, RunQualitySummary } from '../quality/types.js';
+import type { ProfileRequest, ProfileResult } from '../quality/profile/types.js';
 
 export interface EngineOptions {
   threads?: number;
@@ -134,11 +135,12 @@ export interface PreviewResult {
 export type WorkerRequest =
   | { kind: 'run'; request: RunRequest }
   | { kind: 'preview'; request: PreviewRequest }
-  | { kind: 'inspect'; request: InspectRequest };
+  | { kind: 'inspect'; request: InspectRequest }
+  | { kind: 'profile'; request: ProfileRequest };
 
 export type HostToWorker = WorkerRequest | { kind: 'cancel' };
 
 export type WorkerToHost =
   | { kind: 'event'; event: RunEvent }
-  | { kind: 'result'; result: RunSummary | PreviewResult | InspectResult }
+  | { kind: 'result'; result: RunSummary | PreviewResult | InspectResult | ProfileResult }
   | { kind: 'error'; error: SerializedError };

@@ -6,6 +6,7 @@ import { CaudalError, errorMessage } from '../util/errors.js';
 import { Db } from './db.js';
 import { executeRun } from './execute.js';
 import { inspectPipeline, previewNode } from './inspect.js';
+import { profileNode } from '../quality/profile/profile-node.js';
 import type { HostToWorker, WorkerRequest, WorkerToHost } from './protocol.js';
 import { redactDeep, secretValues } from './redact-secrets.js';
 
@@ -55,6 +56,13 @@ async function handle(msg: WorkerRequest): Promise<void> {
       send({ kind: 'result', result });
     } else if (msg.kind === 'preview') {
       send({ kind: 'result', result: await previewNode(msg.request, db, tempDir, () => cancelled) });
+    } else if (msg.kind === 'profile') {
+      const { nodeId } = msg.request;
+      const progress = (percent: number, step: string) => {
+        send({ kind: 'event', event: { type: 'log', runId: 'profile', level: 'debug', message: step, nodeId } });
+        send({ kind: 'event', event: { type: 'node_progress', runId: 'profile', nodeId, percent, rowsProcessed: 0 } });
+      };
+      send({ kind: 'result', result: await profileNode(msg.request, db, tempDir, { isCancelled: () => cancelled, progress }) });
     } else {
       send({ kind: 'result', result: await inspectPipeline(msg.request, db, tempDir) });
     }

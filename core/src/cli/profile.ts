@@ -1,0 +1,89 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { startProfile } from '../engine/engine.js';
+import { loadPipelineFile } from '../model/load.js';
+import { renderProfileHtml } from '../quality/profile/report-html.js';
+import type { ColumnProfile, ProfileResult } from '../quality/profile/types.js';
+import { CaudalError } from '../util/errors.js';
+import { parse, parseMemoryLimit, parseParams, parseThreads } from './args.js';
+import { EXIT } from './exit-codes.js';
+import { formatMs, formatProblems } from './format.js';
+
+interface Io {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+}
+
+/** `caudal profile <pipeline> --node <id> [--port p] [--exact] [--sample N] [--json] [--html out.html]` */
+export async function profileCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args);
+  const nodeId = values.node?.[0];
+  if (!nodeId) throw new CaudalError('usage', 'profile needs --node <id>');
+  const file = positionals[0];
+  if (!file) throw new CaudalError('usage', 'missing the pipeline file argument');
+  const sampleRows = values.sample === undefined ? undefined : Number(values.sample);
+  if (sampleRows !== undefined && (!Number.isInteger(sampleRows) || sampleRows < 1)) throw new CaudalError('usage', `--sample expects a positive whole number, got "${values.sample}"`);
+  const abs = path.resolve(file);
+  const loaded = await loadPipelineFile(abs);
+  if (!loaded.pipeline) throw new CaudalError('validation', `${file} is not a valid pipeline:\n${formatProblems(loaded.problems)}`, { problems: loaded.problems });
+
+  const tty = !!io.stderr.isTTY && !values.quiet && !values.json;
+  let step = '';
+  const handle = startProfile(
+    {
+      pipeline: loaded.pipeline,
+      baseDir: path.dirname(abs),
+      nodeId,
+      port: values.port,
+      mode: values.exact ? 'exact' : 'sample',
+      sampleRows,
+      params: parseParams(values.param),
+      options: { threads: parseThreads(values.threads), memoryLimit: parseMemoryLimit(values['memory-limit']) },
+    },
+    (e) => {
+      if (e.type === 'log') step = e.message;
+      else if (e.type === 'node_progress' && tty) io.stderr.write(`\r\x1b[2K  … ${step} ${e.percent.toFixed(0)}%`);
+    },
+  );
+  const onSigint = () => handle.cancel();
+  process.once('SIGINT', onSigint);
+  let result: ProfileResult;
+  try {
+    result = await handle.done;
+  } catch (e) {
+    if (e instanceof CaudalError && e.kind === 'cancelled') {
+      if (tty) io.stderr.write('\r\x1b[2K');
+      io.stderr.write('■ profile cancelled\n');
+      return EXIT.cancelled;
+    }
+    throw e;
+  } finally {
+    process.off('SIGINT', onSigint);
+    if (tty) io.stderr.write('\r\x1b[2K');
+  }
+  if (values.html) {
+    await writeFile(path.resolve(values.html), renderProfileHtml(result));
+    if (!values.quiet && !values.json) io.stderr.write(`profile written to ${path.resolve(values.html)}\n`);
+  }
+  if (values.json) io.stdout.write(JSON.stringify(result) + '\n');
+  else io.stdout.write(formatProfile(result));
+  return EXIT.ok;
+}
+
+const n = (v: number) => v.toLocaleString('en-US');
+const val = (v: unknown) => (v === null || v === undefined ? '—' : typeof v === 'number' && !Number.isInteger(v) ? String(Number(v.toPrecision(6))) : String(v));
+
+function formatColumn(c: ColumnProfile): string {
+  const lines = [`${c.name}  ${c.type}${c.semanticType ? `  (looks like ${c.semanticType.type})` : ''}`];
+  lines.push(`    nulls ${n(c.nulls)} (${c.nullPercent.toFixed(2)}%)  distinct ${n(c.distinct)}${c.distinctExact ? '' : ' (approx.)'}${c.min !== undefined ? `  min ${val(c.min)}  max ${val(c.max)}` : ''}`);
+  if (c.mean !== undefined) lines.push(`    mean ${val(c.mean)}  stddev ${val(c.stddev)}${c.quantiles ? `  ${c.quantiles.map((q) => `p${Math.round(q.p * 100)} ${val(q.value)}`).join('  ')}` : ''}`);
+  if (c.lengths) lines.push(`    length ${c.lengths.min}–${c.lengths.max} (mean ${c.lengths.mean.toFixed(1)})`);
+  if (c.topValues.length) lines.push(`    top: ${c.topValues.slice(0, 5).map((t) => `${val(t.value)} (${n(t.count)})`).join(', ')}`);
+  if (c.patterns?.length) lines.push(`    patterns: ${c.patterns.slice(0, 5).map((t) => `"${String(t.value)}" (${n(t.count)})`).join(', ')}`);
+  return lines.join('\n');
+}
+
+export function formatProfile(p: ProfileResult): string {
+  const head = `${p.nodeId}:${p.port}: ${p.sampled ? p.method : p.method} — ${n(p.rows)} rows profiled in ${formatMs(p.elapsedMs)}${p.quantiles === 'approximate' ? ' (quantiles approximate)' : ''}`;
+  return [head, '', ...p.columns.map(formatColumn), ''].join('\n');
+}

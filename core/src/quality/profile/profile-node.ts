@@ -1,0 +1,91 @@
+import { planPipeline } from '../../compiler/plan.js';
+import { cleanDuckDbMessage } from '../../compiler/duckdb-errors.js';
+import { ident, literal } from '../../compiler/sql.js';
+import type { Db } from '../../engine/db.js';
+import { CaudalError, errorMessage, validationError } from '../../util/errors.js';
+import { columnStats } from './column-stats.js';
+import type { ProfileRequest, ProfileResult } from './types.js';
+
+export const PROFILE_DEFAULTS = { sampleRows: 100_000, exactDistinctBelow: 100_000, topK: 10, bins: 20 };
+/** Share of rows a system sample keeps; blocks of 2,048 rows, so DuckDB skips the rest of a Parquet file. */
+const SYSTEM_PERCENT = 1;
+
+export interface ProfileHooks {
+  isCancelled(): boolean;
+  /** 0..100 over the whole profile, with what it is doing. */
+  progress(percent: number, step: string): void;
+}
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+/**
+ * Profiles one output of a node: plans its upstream (never a sink), materializes the rows to
+ * profile (a sample or all of them) into a temp table, then computes per-column statistics there.
+ */
+export async function profileNode(req: ProfileRequest, db: Db, tempDir: string, hooks: ProfileHooks): Promise<ProfileResult> {
+  const t0 = Date.now();
+  const opts = { ...PROFILE_DEFAULTS, ...definedOnly(req) };
+  const mode = req.mode ?? 'sample';
+  const plan = await planPipeline(req.pipeline, db, { mode: 'preview', baseDir: req.baseDir, params: req.params ?? {}, tempDir, runId: 'profile', targets: [req.nodeId] });
+  if (plan.problems.length > 0) throw validationError(plan.problems);
+  const node = plan.nodes.find((n) => n.id === req.nodeId);
+  if (!node) throw new CaudalError('usage', `no node '${req.nodeId}' in the pipeline`);
+  if (node.sink) throw new CaudalError('usage', `'${req.nodeId}' is a sink and has no output to profile; profile the node that feeds it`, { nodeId: req.nodeId });
+  const port = req.port ?? node.outputs[0]?.port ?? 'out';
+  const out = node.outputs.find((o) => o.port === port);
+  if (!out) throw new CaudalError('usage', `node '${req.nodeId}' has no output port '${port}' (ports: ${node.outputs.map((o) => o.port).join(', ')})`, { nodeId: req.nodeId });
+
+  const steps = 7;
+  let done = 0;
+  const step = (label: string) => hooks.progress((100 * done++) / steps, label);
+  const table = ident('_caudal_profile_rows');
+  const guard = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      const r = await fn();
+      if (hooks.isCancelled()) throw new CaudalError('cancelled', 'the profile was cancelled');
+      return r;
+    } catch (e) {
+      if (hooks.isCancelled()) throw new CaudalError('cancelled', 'the profile was cancelled');
+      if (e instanceof CaudalError) throw e;
+      throw new CaudalError('execution', `profile of node '${req.nodeId}' failed: ${cleanDuckDbMessage(errorMessage(e))}`, { nodeId: req.nodeId });
+    }
+  };
+
+  step(mode === 'exact' ? 'reading every row' : 'sampling');
+  const rows = await guard(async () => {
+    // Setup steps (e.g. scans that keep rejects) ran dry while planning; run them for real.
+    for (const n of plan.nodes) for (const s of n.compiled?.setup ?? []) if (s.kind === 'sql') await db.run(s.sql);
+    return mode === 'exact' ? { n: await db.count(`CREATE TEMP TABLE ${table} AS SELECT * FROM ${out.ref}`), method: '' } : sample(db, table, out.ref, opts.sampleRows);
+  });
+  const sampled = mode !== 'exact' && rows.method !== '';
+  const method = sampled ? rows.method : `all ${fmt(rows.n)} rows`;
+
+  const stats = await guard(() => columnStats(db, table, out.columns, opts, { step, isCancelled: hooks.isCancelled }));
+  hooks.progress(100, 'done');
+  return { nodeId: req.nodeId, port, rows: stats.rows, sampled, method, quantiles: stats.quantiles, elapsedMs: Date.now() - t0, columns: stats.profiles };
+}
+
+/**
+ * Fills `table` with the rows a sampled profile reads, and says how they were chosen ('' when
+ * the output is small enough to be read whole). Cheapest first: a system sample (whole blocks of
+ * 2,048 rows, about 1%) skips most of a large Parquet file; when it holds too few rows the output
+ * is either small (read it whole) or mid-sized (a uniform reservoir sample over every row).
+ */
+async function sample(db: Db, table: string, ref: string, target: number): Promise<{ n: number; method: string }> {
+  const sys = await db.count(`CREATE TEMP TABLE ${table} AS SELECT * FROM (SELECT * FROM ${ref} USING SAMPLE ${SYSTEM_PERCENT}% (system)) USING SAMPLE reservoir(${literal(target)} ROWS) REPEATABLE (42)`);
+  if (sys >= target / 4)
+    return { n: sys, method: `sampled: ${fmt(sys)} rows from a system sample of about ${SYSTEM_PERCENT}% of the rows (whole blocks of 2,048 consecutive rows)${sys >= target ? `, reduced to ${fmt(target)} by reservoir sampling` : ''}` };
+  const all = await db.count(`CREATE OR REPLACE TEMP TABLE ${table} AS SELECT * FROM ${ref} LIMIT ${literal(target + 1)}`);
+  if (all <= target) return { n: all, method: '' };
+  const res = await db.count(`CREATE OR REPLACE TEMP TABLE ${table} AS SELECT * FROM ${ref} USING SAMPLE reservoir(${literal(target)} ROWS) REPEATABLE (42)`);
+  return { n: res, method: `sampled: ${fmt(res)} rows by reservoir sampling over all rows (uniform)` };
+}
+
+function definedOnly(req: ProfileRequest) {
+  const out: Partial<typeof PROFILE_DEFAULTS> = {};
+  if (req.sampleRows !== undefined) out.sampleRows = req.sampleRows;
+  if (req.exactDistinctBelow !== undefined) out.exactDistinctBelow = req.exactDistinctBelow;
+  if (req.topK !== undefined) out.topK = req.topK;
+  if (req.bins !== undefined) out.bins = req.bins;
+  return out;
+}

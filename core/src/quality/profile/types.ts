@@ -1,0 +1,74 @@
+import type { PipelineRequest } from '../../engine/protocol.js';
+
+export interface ProfileOptions {
+  /** `sample` (default) answers fast from part of the rows; `exact` reads every row. */
+  mode?: 'sample' | 'exact';
+  /** Rows a sampled profile aims at (default 100,000). */
+  sampleRows?: number;
+  /** Distinct counts are exact when the approximate count is below this (default 100,000). */
+  exactDistinctBelow?: number;
+  /** Values listed in top values and patterns (default 10). */
+  topK?: number;
+  /** Histogram bins for numbers and dates (default 20). */
+  bins?: number;
+}
+
+export interface ProfileRequest extends PipelineRequest, ProfileOptions {
+  nodeId: string;
+  port?: string;
+}
+
+export type ColumnCategory = 'number' | 'date' | 'string' | 'boolean' | 'other';
+
+export interface ValueCount {
+  value: unknown;
+  count: number;
+}
+
+export interface ColumnProfile {
+  name: string;
+  /** DuckDB type. */
+  type: string;
+  category: ColumnCategory;
+  /** Rows profiled (with NULLs). */
+  count: number;
+  nulls: number;
+  nullPercent: number;
+  distinct: number;
+  /** False when `distinct` is HyperLogLog's estimate (above `exactDistinctBelow`). */
+  distinctExact: boolean;
+  min?: unknown;
+  max?: unknown;
+  mean?: number | null;
+  stddev?: number | null;
+  /** Numbers: p05, p25, p50, p75, p95. */
+  quantiles?: Array<{ p: number; value: unknown }>;
+  /** Most frequent values with exact counts. */
+  topValues: ValueCount[];
+  /** Numbers and dates: equal-width bins, each with its upper bound (inclusive). */
+  histogram?: Array<{ upper: unknown; count: number }>;
+  /** Text: length in characters of non-NULL values. */
+  lengths?: { min: number; max: number; mean: number };
+  /** Text: value shapes (upper-case letters → X, lower-case → x, digits → 9, other characters kept) with counts. */
+  patterns?: ValueCount[];
+  /** Set when the patterns come from only the first this-many non-NULL values (very many distinct values). */
+  patternsFrom?: number;
+  /** A guess from up to 10,000 values when most of them look alike (email, url, ...). */
+  semanticType?: { type: SemanticType; share: number };
+}
+
+export type SemanticType = 'email' | 'url' | 'phone' | 'date-in-text' | 'numeric-in-text' | 'boolean-ish';
+
+export interface ProfileResult {
+  nodeId: string;
+  port: string;
+  /** Rows the profile read: all of them, or the sample. */
+  rows: number;
+  sampled: boolean;
+  /** How the rows were chosen, in words ("all 10,000,000 rows", "system sample of about 1% ..."). */
+  method: string;
+  /** How quantiles were computed: exact, or t-digest estimates on large inputs. */
+  quantiles: 'exact' | 'approximate';
+  elapsedMs: number;
+  columns: ColumnProfile[];
+}
