@@ -148,16 +148,80 @@ export const previewSchema = z.object({
 });
 export type PreviewData = z.infer<typeof previewSchema>;
 
-/** One column's profile. Fields beyond name/type depend on the type (numbers get min/max/mean...). */
-export const columnProfileSchema = z.looseObject({
+const valueCount = z.object({ value: z.unknown(), count: z.number() });
+
+/** One column's profile (core/src/quality/profile). Optional fields depend on the column's category. */
+export const columnProfileSchema = z.object({
   name: z.string(),
+  /** DuckDB type. */
   type: z.string(),
+  category: z.enum(['number', 'date', 'string', 'boolean', 'other']),
+  /** Rows profiled, NULLs included. */
+  count: z.number(),
+  nulls: z.number(),
+  nullPercent: z.number(),
+  distinct: z.number(),
+  /** False when `distinct` is an estimate (HyperLogLog). */
+  distinctExact: z.boolean(),
+  min: z.unknown().optional(),
+  max: z.unknown().optional(),
+  mean: z.number().nullable().optional(),
+  stddev: z.number().nullable().optional(),
+  /** Numbers: p05, p25, p50, p75, p95. */
+  quantiles: z.array(z.object({ p: z.number(), value: z.unknown() })).optional(),
+  /** Most frequent values with exact counts. */
+  topValues: z.array(valueCount),
+  /** Numbers and dates: equal-width bins, each with its inclusive upper bound. */
+  histogram: z.array(z.object({ upper: z.unknown(), count: z.number() })).optional(),
+  /** Text: length in characters of non-NULL values. */
+  lengths: z.object({ min: z.number(), max: z.number(), mean: z.number() }).optional(),
+  /** Text: value shapes (X upper, x lower, 9 digit) with counts. */
+  patterns: z.array(valueCount).optional(),
+  patternsFrom: z.number().optional(),
+  /** A guess when most values look alike (email, url, phone, ...). */
+  semanticType: z.object({ type: z.string(), share: z.number() }).optional(),
 });
-export const profileSchema = z.looseObject({
+export type ColumnProfile = z.infer<typeof columnProfileSchema>;
+
+export const profileSchema = z.object({
   nodeId: z.string(),
   port: z.string(),
+  /** Rows the profile read: all of them, or the sample. */
+  rows: z.number(),
+  sampled: z.boolean(),
+  /** How the rows were chosen, in words ("all 10,000 rows", "system sample of about 1% ..."). */
+  method: z.string(),
+  quantiles: z.enum(['exact', 'approximate']),
+  elapsedMs: z.number(),
   columns: z.array(columnProfileSchema),
 });
+export type ProfileData = z.infer<typeof profileSchema>;
+
+/** One quality.check node's outcome in a run (core/src/quality/types.ts NodeQualityResult). */
+export const qualityResultSchema = z.looseObject({
+  nodeId: z.string(),
+  /** Percent of checks passed, weighted. */
+  score: z.number(),
+  rows: z.number(),
+  checks: z.array(
+    z.looseObject({
+      name: z.string(),
+      kind: z.string(),
+      severity: z.string(),
+      passed: z.boolean(),
+      expected: z.string(),
+      rowsEvaluated: z.number(),
+      rowsFailed: z.number().nullable(),
+      failedPercent: z.number().nullable(),
+      observed: z.string().optional(),
+      details: z.array(z.string()),
+      samples: z.array(z.record(z.string(), z.unknown())),
+    }),
+  ),
+  rejectedRows: z.number().optional(),
+  evaluatedAt: z.string(),
+});
+export type QualityResult = z.infer<typeof qualityResultSchema>;
 
 export const runStatusSchema = z.enum(['running', 'succeeded', 'failed', 'cancelled']);
 
@@ -181,6 +245,8 @@ export const runSummarySchema = z.object({
   nodes: z.array(nodeSummarySchema),
   outputs: z.array(z.object({ nodeId: z.string(), target: z.string(), rows: z.number() })),
   error: hostErrorSchema.optional(),
+  /** Present when the pipeline has quality.check nodes: the run's weighted score (percent) and each node's result. */
+  quality: z.object({ score: z.number(), nodes: z.array(qualityResultSchema), artifacts: z.object({ json: z.string(), html: z.string() }).optional() }).optional(),
 });
 export type HostRunSummary = z.infer<typeof runSummarySchema>;
 
@@ -197,7 +263,7 @@ export const runRecordSchema = z.object({
   elapsedMs: z.number().nullable(),
   /** Rows written by all sinks; null while running. */
   rows: z.number().nullable(),
-  /** 0..100 from the run's quality.json artifact when quality checks ran, else null. */
+  /** 0..100: the run's weighted quality score when it has quality.check nodes, else null. */
   qualityScore: z.number().nullable(),
   /** "Run up to here" targets; empty for a whole run. */
   targets: z.array(z.string()),
@@ -359,9 +425,12 @@ export const hostMethods = {
     input: docRefSchema.extend({ nodeId: z.string(), port: z.string().optional(), limit: z.int().min(0).max(10_000).default(100) }),
     output: previewSchema,
   },
-  /** Column profile of a node's output (nulls, distinct values, min/max, top values...). */
+  /**
+   * Column profile of a node's output (nulls, distinct values, min/max, quantiles, top values,
+   * histogram, patterns). `sample` (default) answers fast from a labelled sample; `exact` reads every row.
+   */
   'profile.node': {
-    input: docRefSchema.extend({ nodeId: z.string(), port: z.string().optional(), columns: z.array(z.string()).optional() }),
+    input: docRefSchema.extend({ nodeId: z.string(), port: z.string().optional(), mode: z.enum(['sample', 'exact']).default('sample') }),
     output: profileSchema,
   },
 

@@ -71,7 +71,9 @@ export class RunManager {
     const finished = handle.done
       .then(async (summary) => {
         await log.close();
-        Object.assign(record, finishedFields(summary), { summary, qualityScore: await qualityScore(dir) });
+        // The score comes with the summary; quality.json is the fallback for summaries without it.
+        const fromSummary = (summary as { quality?: { score?: unknown } }).quality?.score;
+        Object.assign(record, finishedFields(summary), { summary, qualityScore: typeof fromSummary === 'number' ? fromSummary : await qualityScore(dir) });
       })
       .catch(async (e: unknown) => {
         await log.close();
