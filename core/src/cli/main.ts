@@ -25,7 +25,7 @@ Usage:
   caudal profile <pipeline.json> --node <id>    profile a node's output per column (sampled; --exact for all rows)
   caudal connections list|add|test|remove       manage named connections (secrets in the OS keychain)
   caudal state show|reset|set <pipeline.json>   incremental watermarks kept between runs (--node, --value)
-  caudal serve [--port N] [--open]              the studio in a browser (127.0.0.1 only, URL with a token)
+  caudal serve [pipeline.json] [--port N]       the studio in a browser (127.0.0.1 only, URL with a token)
   caudal --version
 
 Options:

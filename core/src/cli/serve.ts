@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createNodeHost } from '../host/node-host.js';
 import { startHttpServer } from '../host/http-server.js';
@@ -29,13 +30,15 @@ function openBrowser(url: string): void {
 }
 
 /**
- * `caudal serve [--port N] [--open]`: the studio in a browser. Listens on 127.0.0.1 only, prints
+ * `caudal serve [pipeline.json] [--port N] [--open]`: the studio in a browser, optionally with a file open. Listens on 127.0.0.1 only, prints
  * the URL with its access token and serves until Ctrl-C. Pipelines without a file resolve paths
  * against the current folder.
  */
 export async function serveCommand(args: string[], io: Io, opts: { signal?: AbortSignal } = {}): Promise<number> {
-  const { values } = parse(args);
+  const { values, positionals } = parse(args);
   const port = parsePort(values.port);
+  const file = positionals[0] === undefined ? undefined : path.resolve(positionals[0]);
+  if (file && !existsSync(file)) throw new CaudalError('usage', `no pipeline file ${file}`, { hint: 'caudal serve [pipeline.json] opens that file in the studio' });
   const service = createNodeHost({ mode: 'browser', workspaceDir: process.cwd() });
   const staticDir = process.env.CAUDAL_RENDERER_DIR ?? path.join(packageRoot(), 'out', 'renderer');
   let server;
@@ -46,9 +49,10 @@ export async function serveCommand(args: string[], io: Io, opts: { signal?: Abor
       throw new CaudalError('usage', `port ${port} is in use`, { hint: 'pick another with --port N, or --port 0 for a free one' });
     throw e;
   }
-  io.stdout.write(`Caudal studio: ${server.url}\n`);
+  const url = file ? `${server.url}&open=${encodeURIComponent(file)}` : server.url;
+  io.stdout.write(`Caudal studio: ${url}\n`);
   if (!values.quiet) io.stderr.write('Listening on 127.0.0.1 only; the token in the URL is required. Press Ctrl-C to stop.\n');
-  if (values.open) openBrowser(server.url);
+  if (values.open) openBrowser(url);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
