@@ -36,7 +36,8 @@ export async function connect(config: PostgresConfig, onRetry?: (message: string
       (e, attempt, delay) => onRetry?.(`connecting to ${config.host}:${config.port} failed (${errorMessage(e)}); attempt ${attempt + 1} in ${Math.round(delay)} ms`),
     );
   } catch (e) {
-    throw redact(e, [config.password]);
+    // Keep the driver's code (ECONNREFUSED, 28P01, …): it decides which advice the user gets.
+    throw Object.assign(redact(e, [config.password]), { code: (e as { code?: unknown })?.code });
   }
 }
 

@@ -24,7 +24,10 @@ const DEFAULT_FETCH_SIZE = 10_000;
  */
 export async function planPostgresRead(config: PostgresConfig, spec: ReadSpec, ctx: { nodeId: string; connection: string }): Promise<PlannedRead> {
   const base = buildReadQuery(spec);
-  const client = await connect(config);
+  const explain = (e: unknown) => explainPgError(e, { nodeId: ctx.nodeId, connection: ctx.connection, spec, password: config.password });
+  const client = await connect(config).catch((e: unknown) => {
+    throw explain(e);
+  });
   let columns: Array<RemoteColumn & { transport: ColumnTransport }>;
   try {
     const probe = await client.query({ text: `SELECT * FROM (${base.text}) AS _caudal_probe LIMIT 0`, values: base.values, rowMode: 'array' });
@@ -36,7 +39,7 @@ export async function planPostgresRead(config: PostgresConfig, spec: ReadSpec, c
       return { name: f.name, remoteType: t.display, type: transport.duckdbType, transport };
     });
   } catch (e) {
-    throw explainPgError(e, { nodeId: ctx.nodeId, connection: ctx.connection, spec, password: config.password });
+    throw explain(e);
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -60,12 +63,14 @@ export async function planPostgresRead(config: PostgresConfig, spec: ReadSpec, c
       return `SELECT ${select} FROM read_csv(${literal(file)}, header = false, auto_detect = false, allow_quoted_nulls = false, delim = ',', quote = '"', escape = '"', columns = ${literal(csvColumns)})`;
     },
     async fetch(io, file) {
-      const c = await connect(config, (m) => io.log(m));
+      const c = await connect(config, (m) => io.log(m)).catch((e: unknown) => {
+        throw explain(e);
+      });
       try {
         return base.values.length === 0 ? await copyOut(c, transportSql, file, io) : await cursorOut(c, transportSql, base.values, file, io, spec.fetchSize ?? DEFAULT_FETCH_SIZE);
       } catch (e) {
         if (io.isCancelled()) throw new CaudalError('cancelled', 'the read was cancelled');
-        throw explainPgError(e, { nodeId: ctx.nodeId, connection: ctx.connection, spec, password: config.password });
+        throw explain(e);
       } finally {
         await c.end().catch(() => undefined);
       }

@@ -28,7 +28,9 @@ interface Ctx {
  *   unique index covers the keys, else UPDATE … FROM + INSERT … WHERE NOT EXISTS.
  */
 export async function writePostgres(config: PostgresConfig, spec: WriteSpec, source: WriteSource, io: HookIo, ctx: Ctx): Promise<ExternalStage> {
-  const client = await connect(config, (m) => io.log(m));
+  const client = await connect(config, (m) => io.log(m)).catch((e: unknown) => {
+    throw explainPgError(e, { ...ctx, spec, password: config.password });
+  });
   try {
     await client.query('BEGIN');
     if (spec.preSql) await client.query(spec.preSql);

@@ -66,7 +66,9 @@ export const postgresSinkNode = defineNode({
     }
     // Checked before anything is read: the table exists (or may be created) and takes the input's columns.
     if (preflight.length === 0) {
-      const client = await connect(config);
+      const client = await connect(config).catch((e: unknown) => {
+        throw explainPgError(e, { ...context, spec, password: config.password });
+      });
       try {
         const existing = await tableColumns(client, spec);
         if (!existing && !spec.createTable) {

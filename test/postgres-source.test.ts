@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import { inspect, previewPipeline, runPipeline } from '../core/src/engine/engine.js';
+import { pipeline, tempDir } from './support/pipeline.js';
+import { pgConnection, pgSandbox } from './support/postgres.js';
+
+const connections = { db: { type: 'postgres' } };
+
+describe('source.postgres', async () => {
+  const { client, schema, q } = await pgSandbox();
+  const dir = await tempDir();
+
+  it('maps PostgreSQL types to DuckDB and back to the same values (numeric, timestamptz, json/jsonb, arrays, uuid, bytea, interval, NULLs)', async () => {
+    await q(`CREATE TABLE types (a int4, b int8, c numeric(12,3), e timestamptz, f timestamp, g date, h json, i jsonb, j int4[], k text[], l uuid, m bytea, n text, o bool, p float8, iv interval)`);
+    await q(`INSERT INTO types VALUES
+      (1, 9007199254740993, 123.456, '2024-01-02 03:04:05.123456+02', '2024-01-02 03:04:05', '2024-01-02', '{"a":1}', '{"b":[1,2]}', '{1,2,NULL}', '{"a,b","c\\"d",NULL}',
+       'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '\\x00ff10', E'line1\\nline2 "q", x', true, 1.25, '1 year 2 mons -3 days 04:05:06.5'),
+      (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '', NULL, NULL, NULL)`);
+    const doc = pipeline(
+      [
+        { id: 'src', type: 'source.postgres', params: { connection: 'db', schema, table: 'types' } },
+        { id: 'dst', type: 'sink.postgres', params: { connection: 'db', schema, table: 'types_copy' } },
+      ],
+      ['src -> dst'],
+      { connections },
+    );
+    const shape = await inspect({ pipeline: doc, baseDir: dir, connections: pgConnection() });
+    expect(shape.problems).toEqual([]);
+    const types = Object.fromEntries(shape.nodes.find((n) => n.nodeId === 'src')!.outputs[0]!.columns.map((c) => [c.name, c.type]));
+    expect(types).toEqual({
+      a: 'INTEGER', b: 'BIGINT', c: 'DECIMAL(12,3)', e: 'TIMESTAMP WITH TIME ZONE', f: 'TIMESTAMP', g: 'DATE', h: 'JSON', i: 'JSON',
+      j: 'INTEGER[]', k: 'VARCHAR[]', l: 'UUID', m: 'BLOB', n: 'VARCHAR', o: 'BOOLEAN', p: 'DOUBLE', iv: 'INTERVAL',
+    });
+    const s = await runPipeline({ pipeline: doc, baseDir: dir, connections: pgConnection() });
+    expect(s.error).toBeUndefined();
+    expect(s.outputs[0]!.rows).toBe(2);
+    // Same values on both sides, compared as PostgreSQL prints them (json → jsonb is the one type change).
+    const text = (t: string) => q<{ r: string }>(`SELECT concat_ws('|', a, b, c, e, f, g, h::jsonb, i, j, k, l, m, coalesce(n, '<null>'), o, p, iv) AS r FROM ${t} ORDER BY a NULLS LAST`);
+    expect(await text('types_copy')).toEqual(await text('types'));
+    const nulls = await q<{ n: number }>(`SELECT num_nulls(a, b, c, e, f, g, h, i, j, k, l, m, o, p, iv)::int AS n FROM types_copy WHERE a IS NULL`);
+    expect(nulls[0]!.n).toBe(15);
+    const created = await q<{ column_name: string; data_type: string }>(
+      `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'types_copy' ORDER BY ordinal_position`,
+      [schema],
+    );
+    expect(created.map((c) => c.data_type)).toEqual([
+      'integer', 'bigint', 'numeric', 'timestamp with time zone', 'timestamp without time zone', 'date', 'jsonb', 'jsonb', 'ARRAY', 'ARRAY', 'uuid', 'bytea', 'text', 'boolean', 'double precision', 'interval',
+    ]);
+  });
+
+  it('pushes column selection and filters down: the server sees them, with values as bind parameters', async () => {
+    await q(`CREATE TABLE orders (id int PRIMARY KEY, status text, amount numeric(10,2), note text)`);
+    await q(`INSERT INTO orders SELECT g, CASE WHEN g % 3 = 0 THEN 'shipped' ELSE 'open' END, g * 1.5, 'n' || g FROM generate_series(1, 300) g`);
+    const doc = pipeline(
+      [
+        {
+          id: 'src',
+          type: 'source.postgres',
+          params: { connection: 'db', schema, table: 'orders', columns: ['id', 'amount'], filters: [{ column: 'status', op: '=', value: 'shipped' }, { column: 'id', op: '<=', value: 90 }] },
+        },
+        { id: 'out', type: 'sink.csv', params: { path: 'pushdown.csv' } },
+      ],
+      ['src -> out'],
+      { connections },
+    );
+    // Hold a lock so the read waits on the server, where pg_stat_activity shows the statement it received.
+    await q('BEGIN');
+    await q(`LOCK TABLE orders IN ACCESS EXCLUSIVE MODE`);
+    const run = runPipeline({ pipeline: doc, baseDir: dir, connections: pgConnection() });
+    let seen: string | undefined;
+    for (let i = 0; i < 200 && !seen; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      // Statistics views are a snapshot per transaction: clear it to see the waiting session.
+      await q('SELECT pg_stat_clear_snapshot()');
+      const rows = await q<{ query: string }>(`SELECT query FROM pg_stat_activity WHERE application_name = 'caudal' AND wait_event_type = 'Lock'`);
+      seen = rows[0]?.query;
+    }
+    await q('COMMIT');
+    const s = await run;
+    expect(s.error).toBeUndefined();
+    expect(seen).toBeDefined();
+    expect(seen).toContain(`SELECT "id", "amount" FROM "${schema}"."orders" WHERE "status" = $1 AND "id" <= $2`);
+    expect(seen).not.toContain('shipped');
+    expect(s.outputs[0]!.rows).toBe(30);
+  });
+
+  it('runs a query with bound params, and SQL injection in names and values stays inert', async () => {
+    const evil = `x"; DROP TABLE victims; --`;
+    await q(`CREATE TABLE victims (id int)`);
+    await q(`CREATE TABLE "${evil.replaceAll('"', '""')}" ("Order ID" int, "Mixed Case" text, "say ""hi""" text)`);
+    await q(`INSERT INTO "${evil.replaceAll('"', '""')}" VALUES (1, 'a', 'x'), (2, $1, 'y')`, [`'; DROP TABLE victims; --`]);
+    const fromTable = pipeline([{ id: 'src', type: 'source.postgres', params: { connection: 'db', schema, table: evil, filters: [{ column: 'Mixed Case', op: 'in', value: [`'; DROP TABLE victims; --`, 'a'] }] } }], [], { connections });
+    const p1 = await previewPipeline({ pipeline: fromTable, baseDir: dir, nodeId: 'src', connections: pgConnection() });
+    expect(p1.columns.map((c) => c.name)).toEqual(['Order ID', 'Mixed Case', 'say "hi"']);
+    expect(p1.rows.length).toBe(2);
+    const fromQuery = pipeline(
+      [{ id: 'src', type: 'source.postgres', params: { connection: 'db', query: `SELECT "Order ID" AS id, "Mixed Case" AS v FROM "${schema}"."${evil.replaceAll('"', '""')}" WHERE "Mixed Case" = $1 OR "Order ID" = $2`, query_params: [`'; DROP TABLE victims; --`, 1] } }],
+      [],
+      { connections },
+    );
+    const p2 = await previewPipeline({ pipeline: fromQuery, baseDir: dir, nodeId: 'src', connections: pgConnection() });
+    expect(p2.rows).toEqual([{ id: 1, v: 'a' }, { id: 2, v: `'; DROP TABLE victims; --` }]);
+    expect(await q(`SELECT to_regclass('victims') IS NOT NULL AS still_there`)).toEqual([{ still_there: true }]);
+  });
+
+  it('reports a missing table, a missing column and an unreachable server with the node and connection named', async () => {
+    await q(`CREATE TABLE IF NOT EXISTS orders (id int PRIMARY KEY, status text, amount numeric(10,2), note text)`);
+    const missing = await inspect({ pipeline: pipeline([{ id: 'src', type: 'source.postgres', params: { connection: 'db', schema, table: 'nope' } }], [], { connections }), baseDir: dir, connections: pgConnection() });
+    expect(missing.problems[0]).toMatchObject({ nodeId: 'src', path: 'nodes[0].params.table' });
+    expect(missing.problems[0]!.message).toMatch(/node 'src' \(connection 'db'\): table ".*"\."nope" does not exist/);
+    const col = await inspect({ pipeline: pipeline([{ id: 'src', type: 'source.postgres', params: { connection: 'db', schema, table: 'orders', columns: ['id', 'amout'] } }], [], { connections }), baseDir: dir, connections: pgConnection() });
+    expect(col.problems[0]!.message).toContain('column "amout" does not exist');
+    const down = pgConnection();
+    down.db!.config.port = 1;
+    const unreachable = await inspect({ pipeline: pipeline([{ id: 'src', type: 'source.postgres', params: { connection: 'db', schema, table: 'orders' } }], [], { connections }), baseDir: dir, connections: down });
+    expect(unreachable.problems[0]!.message).toMatch(/cannot reach the server/);
+    const undeclared = await inspect({ pipeline: pipeline([{ id: 'src', type: 'source.postgres', params: { connection: 'other', schema, table: 'orders' } }], [], { connections }), baseDir: dir, connections: pgConnection() });
+    expect(undeclared.problems[0]).toMatchObject({ code: 'unknown_connection', nodeId: 'src' });
+  });
+
+  it('never lets a secret out of the engine, even when the server echoes it', async () => {
+    const secret = 'S3cr3t-pa55word';
+    const conn = pgConnection();
+    conn.db!.config.password = secret;
+    const doc = pipeline([{ id: 'src', type: 'source.postgres', params: { connection: 'db', query: `SELECT * FROM "missing_${secret}"` } }], [], { connections });
+    const result = await inspect({ pipeline: doc, baseDir: dir, connections: conn });
+    const text = JSON.stringify(result);
+    expect(text).toContain('missing_***');
+    expect(text).not.toContain(secret);
+  });
+
+  it('previews the first rows and says the preview is sampled', async () => {
+    await q(`CREATE TABLE IF NOT EXISTS orders (id int PRIMARY KEY, status text, amount numeric(10,2), note text)`);
+    const doc = pipeline([{ id: 'src', type: 'source.postgres', params: { connection: 'db', schema, table: 'orders' } }], [], { connections });
+    await q(`INSERT INTO orders SELECT g, 'open', 1, '' FROM generate_series(1000, 2500) g`);
+    const p = await previewPipeline({ pipeline: doc, baseDir: dir, nodeId: 'src', limit: 10, connections: pgConnection() });
+    expect(p.rows.length).toBe(10);
+    expect(p.sampled).toBe(true);
+    void client;
+  });
+});
