@@ -166,8 +166,11 @@ describe('host contract in-process', () => {
     await expect(host['preview.node']({ document: pipelineDoc(), path: path.join(dir, 'p.json'), nodeId: 'out' })).rejects.toThrow(/is a sink/);
   });
 
-  it('profile.node says it is not available yet instead of pretending', async () => {
-    await expect(host['profile.node']({ document: pipelineDoc(), path: null, nodeId: 'big' })).rejects.toThrow(/not available/);
+  it('profile.node profiles a node\'s columns', async () => {
+    const p = await host['profile.node']({ document: pipelineDoc(), path: path.join(dir, 'p.json'), nodeId: 'big', mode: 'exact' });
+    expect(p).toMatchObject({ nodeId: 'big', port: 'out', rows: 45, sampled: false });
+    expect(p.columns.find((c) => c.name === 'customer')).toMatchObject({ category: 'string', nulls: 0, distinct: 7 });
+    expect(p.columns.find((c) => c.name === 'amount')).toMatchObject({ category: 'number', min: '10', max: '98' });
   });
 
   it('run.start runs with live events, records history, logs and the sink output', async () => {
@@ -247,7 +250,7 @@ describe('host contract in-process', () => {
   });
 
   it('app.info says how the host runs', async () => {
-    expect(await host['app.info']({})).toMatchObject({ mode: 'in-process', nativeDialogs: true, workspaceDir: dir, profiling: false });
+    expect(await host['app.info']({})).toMatchObject({ mode: 'in-process', nativeDialogs: true, workspaceDir: dir, profiling: true });
   });
 
   it('every method is covered by this file, and no answer ever contained the secret', () => {

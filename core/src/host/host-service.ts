@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
 import { ConnectionService } from '../connections/service.js';
-import { inspect, previewPipeline } from '../engine/engine.js';
+import { inspect, previewPipeline, startProfile } from '../engine/engine.js';
 import type { PipelineRequest } from '../engine/protocol.js';
 import type { Column } from '../nodes/define.js';
 import {
@@ -154,7 +154,7 @@ export class HostService implements HostTransport {
       platform: process.platform,
       workspaceDir: this.opts.paths.workspaceDir,
       homeDir: this.opts.paths.homeDir,
-      profiling: false,
+      profiling: true,
     }),
 
     'nodes.list': async () => ({ nodes: nodeCatalog() }),
@@ -226,9 +226,7 @@ export class HostService implements HostTransport {
 
     'preview.node': async (input) => previewPipeline({ ...(await this.request(input)), nodeId: input.nodeId, port: input.port, limit: input.limit }),
 
-    'profile.node': async () => {
-      throw new CaudalError('usage', 'column profiles are not available in this build yet', { hint: 'preview the node instead; app.info().profiling tells when profiles are available' });
-    },
+    'profile.node': async (input) => startProfile({ ...(await this.request(input)), nodeId: input.nodeId, port: input.port, mode: input.mode }).done,
 
     'run.start': async (input) => {
       const req = await this.request(input);
