@@ -30,20 +30,23 @@ function problemFor(e: unknown, c: CheckSql, nodeId: string, input: Column[]): P
 export async function bindChecks(ctx: CompileContext<unknown>, input: Relation, checks: CheckSql[]): Promise<void> {
   const problems: Problem[] = [];
   for (const c of checks) {
-    const exprs = [c.ok, c.observed, c.passed].filter((x): x is string => x !== undefined);
-    if (exprs.length === 0) continue;
-    const raw = c.predicate;
-    const list = [...exprs, ...(raw ? [raw] : [])];
     try {
-      const cols = await ctx.describe(`SELECT ${list.map((x, k) => `(${x}) AS "${k}"`).join(', ')} FROM ${input.ref}`);
-      if (raw && cols.at(-1)?.type !== 'BOOLEAN')
-        problems.push({
-          code: 'invalid_expression',
-          path: `params.${fieldOf(c)}`,
-          nodeId: ctx.nodeId,
-          message: `check '${c.check.name}' in node '${ctx.nodeId}': the predicate gives ${cols.at(-1)?.type}, not true or false`,
-          hint: 'compare the value, e.g. quantity > 0',
-        });
+      // A predicate's type first: wrapped in coalesce(..., false), a number would fail with a less helpful message.
+      if (c.predicate !== undefined) {
+        const [col] = await ctx.describe(`SELECT (${c.predicate}) AS p FROM ${input.ref}`);
+        if (col?.type !== 'BOOLEAN') {
+          problems.push({
+            code: 'invalid_expression',
+            path: `params.${fieldOf(c)}`,
+            nodeId: ctx.nodeId,
+            message: `check '${c.check.name}' in node '${ctx.nodeId}': the predicate gives ${col?.type}, not true or false`,
+            hint: 'compare the value, e.g. quantity > 0',
+          });
+          continue;
+        }
+      }
+      const exprs = [c.ok, c.observed, c.passed].filter((x): x is string => x !== undefined);
+      if (exprs.length > 0) await ctx.describe(`SELECT ${exprs.map((x, k) => `(${x}) AS "${k}"`).join(', ')} FROM ${input.ref}`);
     } catch (e) {
       problems.push(problemFor(e, c, ctx.nodeId, input.columns));
     }

@@ -29,7 +29,7 @@ export async function readHistory(file: string): Promise<QualityHistory> {
     const doc = JSON.parse(await readFile(file, 'utf8')) as QualityHistory;
     if (doc && doc.version === 1 && typeof doc.checks === 'object') return doc;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read the quality history ${file}: ${(e as Error).message}`);
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read the quality history ${file}: ${(e as Error).message}`, { cause: e });
   }
   return { version: 1, checks: {} };
 }
