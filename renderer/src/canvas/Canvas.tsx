@@ -1,5 +1,5 @@
 /** The pipeline graph: React Flow in controlled mode over the document, selection from the UI store. */
-import { useCallback, useMemo, useRef, useState, type DragEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import {
   ReactFlow,
   Background,
@@ -37,7 +37,12 @@ export function Canvas() {
   const run = useResults((s) => s.run);
   const previews = useResults((s) => s.previews);
   const schemas = useResults((s) => s.schemas);
-  const { screenToFlowPosition } = useReactFlow();
+  const { screenToFlowPosition, fitView } = useReactFlow();
+  const loads = useDocument((s) => s.loads);
+  useEffect(() => {
+    // A freshly opened document: show all of it (after React Flow measured the nodes).
+    if (useDocument.getState().doc.nodes.length > 0) setTimeout(() => void fitView({ maxZoom: 1 }), 60);
+  }, [loads, fitView]);
   const cache = useRef(new Map<string, { key: string; value: CanvasNodeData }>());
   const gesture = useRef<string | null>(null);
   const [hoverEdge, setHoverEdge] = useState<string | null>(null);
@@ -183,7 +188,7 @@ export function Canvas() {
         deleteKeyCode={null}
         selectionKeyCode="Shift"
         multiSelectionKeyCode={['Meta', 'Control']}
-        fitView
+        defaultViewport={{ x: 40, y: 40, zoom: 1 }}
         minZoom={0.1}
         proOptions={{ hideAttribution: true }}
         onlyRenderVisibleElements={doc.nodes.length > 150}

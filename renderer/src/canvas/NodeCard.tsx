@@ -10,7 +10,8 @@ function RunBadge({ data }: { data: CanvasNodeData }) {
     run.status === 'running'
       ? `running${run.percent !== undefined ? ` ${Math.round(run.percent)}%` : ''}${run.rowsOut ? ` · ${formatCount(run.rowsOut)} rows` : ''}`
       : run.status === 'ok'
-        ? `${formatCount(run.rowsOut)} rows · ${formatMs(run.elapsedMs)}`
+        ? // Streaming nodes fused into one query have no count of their own in fast metrics mode.
+          `${run.rowsOut === null || run.rowsOut === undefined ? 'ok' : `${formatCount(run.rowsOut)} rows`} · ${formatMs(run.elapsedMs)}`
         : run.status;
   return (
     <div className={`badge run-${run.status}`} data-testid="run-badge" title={run.rowsIn !== undefined && run.rowsIn !== null ? `${run.rowsIn.toLocaleString('en-US')} rows in` : undefined}>
@@ -22,7 +23,7 @@ function RunBadge({ data }: { data: CanvasNodeData }) {
 function NodeCardImpl({ data, selected }: NodeProps<Node<CanvasNodeData>>) {
   const rows = Math.max(data.inputs.length, data.outputs.length, 1);
   return (
-    <div className={`node-card cat-${data.category}${selected ? ' selected' : ''}${data.problems.length ? ' has-problems' : ''}${data.run?.status === 'failed' ? ' failed' : ''}`} style={{ minHeight: 44 + rows * 18 }}>
+    <div className={`node-card cat-${data.category}${selected ? ' selected' : ''}${data.problems.length ? ' has-problems' : ''}${data.run?.status === 'failed' ? ' failed' : ''}`} style={{ minHeight: rows > 1 ? 66 + rows * 20 : undefined }}>
       <div className="node-head">
         <span className="node-type">{data.typeTitle}</span>
         {data.problems.length > 0 && (
@@ -39,12 +40,12 @@ function NodeCardImpl({ data, selected }: NodeProps<Node<CanvasNodeData>>) {
         </div>
       )}
       {data.inputs.map((p, i) => (
-        <Handle key={`in-${p.name}`} id={p.name} type="target" position={Position.Left} style={{ top: 30 + i * 18 }} title={`${p.label}${p.multiple ? ' (several inputs)' : ''}`} data-port={p.name}>
+        <Handle key={`in-${p.name}`} id={p.name} type="target" position={Position.Left} style={data.inputs.length > 1 ? { top: 72 + i * 20 } : undefined} title={`${p.label}${p.multiple ? ' (several inputs)' : ''}`} data-port={p.name}>
           {data.inputs.length > 1 && <span className="port-label in">{p.label}</span>}
         </Handle>
       ))}
       {data.outputs.map((p, i) => (
-        <Handle key={`out-${p.name}`} id={p.name} type="source" position={Position.Right} style={{ top: 30 + i * 18 }} title={p.label} data-port={p.name}>
+        <Handle key={`out-${p.name}`} id={p.name} type="source" position={Position.Right} style={data.outputs.length > 1 ? { top: 72 + i * 20 } : undefined} title={p.label} data-port={p.name}>
           {data.outputs.length > 1 && <span className="port-label out">{p.label}</span>}
         </Handle>
       ))}

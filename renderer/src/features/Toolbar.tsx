@@ -6,7 +6,7 @@ import { useResults } from '../store/results.js';
 import { useUi } from '../store/ui.js';
 import { host } from '../host-access.js';
 import { autoLayout } from '../canvas/actions.js';
-import { exportPipeline, guardDirty, newPipeline, openPipeline, save } from './file.js';
+import { exportPipeline, guardDirty, newPipeline, openPipeline, save, saveAs } from './file.js';
 import { cancelRun, requestRun } from './runs.js';
 import { appInfo } from './app-info.js';
 
@@ -40,7 +40,7 @@ function FileMenu() {
           {item('New', () => guardDirty(() => void newPipeline()), 'Ctrl+Alt+N')}
           {item('Open…', () => guardDirty(() => (native ? void openPipeline() : openDialog('open'))), 'Ctrl+O')}
           {item('Save', () => void save(native), 'Ctrl+S')}
-          {item('Save as…', () => (native ? void import('./file.js').then((f) => f.saveAs()) : openDialog('saveAs')), 'Ctrl+Shift+S')}
+          {item('Save as…', () => (native ? void saveAs() : openDialog('saveAs')), 'Ctrl+Shift+S')}
           {item('Export pipeline JSON…', () => (native ? void exportPipeline('json') : openDialog('export')))}
           {item('Connections…', () => openDialog('connections'))}
           {recent.length > 0 && <div className="menu-sep">Recent</div>}

@@ -33,7 +33,6 @@ export function Inspector() {
   const node = nodeId ? doc.nodes.find((n) => n.id === nodeId) : undefined;
   const info = node ? typeMap.get(node.type) : undefined;
   const groups: FormGroup[] = useMemo(() => (info ? formModel(info.paramsSchema as ParamJsonSchema) : []), [info]);
-  const nodeSchemas = nodeId ? schemas[nodeId] : undefined;
   const errors = useMemo(() => errorsByField(nodeId ? (problems[nodeId] ?? []) : []), [problems, nodeId]);
 
   const set = useCallback(
@@ -46,15 +45,27 @@ export function Inspector() {
     [nodeId, change, endGesture],
   );
 
+  // Columns arriving at each input port, read from the upstream nodes' outputs: a node whose own
+  // params are still invalid gets no schema of its own, but its pickers must still offer columns.
+  const inputs = useMemo(() => {
+    if (!nodeId) return [];
+    return doc.edges
+      .filter((e) => e.to.startsWith(`${nodeId}:`))
+      .map((e) => {
+        const [fromNode, fromPort] = e.from.split(':') as [string, string];
+        return { port: e.to.slice(nodeId.length + 1), from: fromNode, columns: schemas[fromNode]?.outputs.find((o) => o.port === fromPort)?.columns ?? EMPTY };
+      });
+  }, [doc.edges, schemas, nodeId]);
+
   const ctx: FieldContext = useMemo(() => {
     const tables: Record<string, Column[]> = {};
-    for (const i of nodeSchemas?.inputs ?? []) tables[i.from.split(':')[0]!] = i.columns;
+    for (const i of inputs) tables[i.from] = i.columns;
     return {
       nodeId: nodeId ?? '',
       columnsOf: (port?: string) => {
-        const inputs = nodeSchemas?.inputs ?? [];
         const want = port ?? info?.inputs[0]?.name;
-        return inputs.find((i) => i.port === want)?.columns ?? inputs[0]?.columns ?? EMPTY;
+        const matching = inputs.filter((i) => i.port === want);
+        return matching.length === 1 ? matching[0]!.columns : matching.length > 1 ? matching.flatMap((m) => m.columns) : (inputs[0]?.columns ?? EMPTY);
       },
       tables,
       connections: Object.keys(doc.connections ?? {}),
@@ -62,7 +73,7 @@ export function Inspector() {
       set,
       endTyping: endGesture,
     };
-  }, [nodeId, nodeSchemas, info, doc.connections, errors, set, endGesture]);
+  }, [nodeId, inputs, info, doc.connections, errors, set, endGesture]);
 
   if (selected.length > 1) return <aside className="inspector"><p className="muted">{selected.length} nodes selected.</p></aside>;
   if (!node) return <aside className="inspector"><p className="muted">Select a node to edit it. Drag nodes from the palette on the left.</p></aside>;

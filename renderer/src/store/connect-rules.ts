@@ -53,9 +53,9 @@ export function checkConnection(doc: Pipeline, types: Map<string, NodeTypeInfo>,
   if (!out) return { ok: false, reason: `${nodeLabel(doc, src.id)} has no output port '${from.port}': connect from an output (right side) to an input (left side).` };
   if (!inp) return { ok: false, reason: `${nodeLabel(doc, dst.id)} has no input port '${to.port}'${dstType && dstType.inputs.length === 0 ? ': a source takes no input' : ''}.` };
   if (doc.edges.some((e) => e.from === edge.from && e.to === edge.to)) return { ok: false, reason: 'These ports are already connected.' };
-  if (!inp.multiple && doc.edges.some((e) => e.to === edge.to))
-    return { ok: false, reason: `Input '${to.port}' of ${nodeLabel(doc, dst.id)} takes one connection and already has one. Remove it first.` };
   const loop = pathBetween(doc, dst.id, src.id);
   if (loop) return { ok: false, reason: `That would make a cycle: ${[...loop, dst.id].map((id) => nodeLabel(doc, id)).join(' → ')}.` };
+  if (!inp.multiple && doc.edges.some((e) => e.to === edge.to))
+    return { ok: false, reason: `Input '${to.port}' of ${nodeLabel(doc, dst.id)} takes one connection and already has one. Remove it first.` };
   return { ok: true };
 }

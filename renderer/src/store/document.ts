@@ -15,6 +15,8 @@ export interface DocumentState {
   savedDoc: Pipeline;
   /** Bumped on every change (also undo/redo): lets derived data know it is stale. */
   revision: number;
+  /** Bumped when a document is loaded (new, open): the canvas fits it into view. */
+  loads: number;
   canUndo: boolean;
   canRedo: boolean;
   /** Applies an edit. Edits returning the same document are not recorded. */
@@ -36,6 +38,7 @@ export function createDocumentStore(initial: Pipeline = emptyPipeline()) {
       path: null,
       savedDoc: initial,
       revision: 0,
+      loads: 0,
       canUndo: false,
       canRedo: false,
       change(edit, opts) {
@@ -58,7 +61,7 @@ export function createDocumentStore(initial: Pipeline = emptyPipeline()) {
       },
       load(doc, path) {
         history.clear();
-        set({ doc, path, savedDoc: doc, revision: get().revision + 1, ...flags() });
+        set({ doc, path, savedDoc: doc, revision: get().revision + 1, loads: get().loads + 1, ...flags() });
       },
       markSaved(path, doc) {
         set({ path, savedDoc: doc ?? get().doc });

@@ -1,0 +1,50 @@
+/** User gestures on the studio, written the way a person does them (drag, click, type). */
+import { expect, type Locator, type Page } from '@playwright/test';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT } from './fixtures.js';
+
+export const node = (page: Page, id: string): Locator => page.locator(`.react-flow__node[data-id="${id}"]`);
+
+/** Drags a palette entry (by its title) onto the canvas at a point relative to the canvas' top-left. */
+export async function dragFromPalette(page: Page, title: string, at: { x: number; y: number }): Promise<void> {
+  const item = page.locator('.palette-item', { has: page.locator('.palette-title', { hasText: new RegExp(`^${title}$`) }) });
+  await item.dragTo(page.locator('.react-flow__pane'), { targetPosition: at });
+}
+
+/** Presses on an output port and releases on an input port, moving in steps as a hand would. */
+export async function connectPorts(page: Page, from: [string, string], to: [string, string]): Promise<void> {
+  const src = node(page, from[0]).locator(`.react-flow__handle.source[data-handleid="${from[1]}"]`);
+  const dst = node(page, to[0]).locator(`.react-flow__handle.target[data-handleid="${to[1]}"]`);
+  const a = (await src.boundingBox())!;
+  const b = (await dst.boundingBox())!;
+  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+  await page.mouse.down();
+  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2 + 20, { steps: 8 });
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 8 });
+  await page.mouse.up();
+}
+
+export async function selectNode(page: Page, id: string): Promise<void> {
+  await node(page, id).locator('.node-name').click();
+  await expect(page.locator(`.inspector[data-node-id="${id}"]`)).toBeVisible();
+}
+
+/** Replaces the text of a CodeMirror SQL field in the inspector. */
+export async function typeSql(page: Page, label: string, text: string): Promise<void> {
+  const editor = page.locator(`.inspector .cm-content[aria-label="${label}"]`);
+  await editor.click();
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.press('Delete');
+  await page.keyboard.type(text, { delay: 5 });
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  const dir = path.join(ROOT, 'docs', 'screenshots');
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: path.join(dir, `${name}.png`) });
+}
+
+export async function edgeCount(page: Page): Promise<number> {
+  return page.locator('.react-flow__edge').count();
+}
