@@ -24,6 +24,16 @@ export default tseslint.config(
   // TypeScript checks undefined names itself (and knows Node's and the DOM's globals).
   { files: ['**/*.ts', '**/*.tsx'], rules: { 'no-undef': 'off' } },
   { files: ['core/**/*.ts'], rules: { 'no-restricted-imports': ['error', coreBoundary] } },
+  // The Electron shell wires core's HostService to a window; it never reaches into the UI or the engine.
+  {
+    files: ['electron/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/renderer/**', 'react', 'react-dom', '**/core/src/engine/**', '**/core/src/compiler/**'], message: 'electron/ only binds the HostService (core/src/host) to IPC.' }] },
+      ],
+    },
+  },
   {
     files: ['renderer/**/*.{ts,tsx}'],
     rules: {
@@ -31,7 +41,7 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['electron', 'node:*', '**/core/src/engine/**', '**/core/src/compiler/**'], message: 'the renderer reaches the engine only through the host contract.' },
+            { group: ['electron', 'node:*', '**/core/src/engine/**', '**/core/src/compiler/**', '**/core/src/host/**'], message: 'the renderer reaches the engine only through the host contract.' },
           ],
         },
       ],
