@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants, createReadStream, openSync } from 'node:fs';
-import { Socket } from 'node:net';
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
@@ -37,30 +37,32 @@ export async function copyIntoTable(client: pg.Client, table: string, source: Wr
 
 async function viaPipe(client: pg.Client, io: HookIo, exportSql: string, copySql: string, fifo: string): Promise<{ exported: number; loaded: number }> {
   execFileSync('mkfifo', ['-m', '600', fifo]);
-  // Opened non-blocking so neither side waits for the other; `hold` is a writer that keeps the
-  // reader from seeing end-of-file before DuckDB has opened the pipe, closed once DuckDB is done.
-  const readFd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
-  let hold: number | undefined = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
-  const release = () => {
-    if (hold !== undefined) closeSync(hold);
-    hold = undefined;
+  // Opening one end of a pipe waits for the other, so both ends open together. `hold` is a writer
+  // of our own that keeps the reader from seeing end-of-file before DuckDB has opened the pipe;
+  // it is closed once DuckDB's COPY is over, and only then can the reader reach the end.
+  const [reader, hold] = await Promise.all([open(fifo, 'r'), open(fifo, 'w')]);
+  let held = true;
+  const release = async () => {
+    if (held) await hold.close();
+    held = false;
   };
-  const reader = new Socket({ fd: readFd, readable: true, writable: false });
+  const stream = reader.createReadStream({ highWaterMark: 1 << 20 });
   const copy = client.query(copyStreams.from(copySql));
-  const loading = pipeline(reader, copy);
+  const loading = pipeline(stream, copy);
   const exporting = io.db.count(exportSql).then(
-    (n) => {
-      release();
+    async (n) => {
+      await release();
       return n;
     },
-    (e: unknown) => {
-      // Fail the COPY before the pipe closes, or the server would take the rows so far as all of them.
-      reader.destroy(e instanceof Error ? e : new Error(String(e)));
-      release();
+    async (e: unknown) => {
+      // Fail the COPY before the pipe ends, or the server would take the rows so far as all of them.
+      stream.destroy(e instanceof Error ? e : new Error(String(e)));
+      await release();
       throw e;
     },
   );
   const [exp, load] = await Promise.allSettled([exporting, loading]);
+  await release();
   // When the server side fails first, the reader closes and DuckDB's next write fails (EPIPE), so both settle.
   if (load.status === 'rejected') throw load.reason;
   if (exp.status === 'rejected') throw exp.reason;

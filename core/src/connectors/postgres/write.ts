@@ -31,6 +31,14 @@ export async function writePostgres(config: PostgresConfig, spec: WriteSpec, sou
   const client = await connect(config, (m) => io.log(m)).catch((e: unknown) => {
     throw explainPgError(e, { ...ctx, spec, password: config.password });
   });
+  // Cancel closes the session: the server aborts whatever statement runs (a long COPY, a merge)
+  // and rolls the transaction back, so the target stays as it was without waiting for the load.
+  const cancelWatch = setInterval(() => {
+    if (io.isCancelled()) {
+      clearInterval(cancelWatch);
+      void client.end().catch(() => undefined);
+    }
+  }, 100);
   try {
     await client.query('BEGIN');
     if (spec.preSql) await client.query(spec.preSql);
@@ -56,6 +64,7 @@ export async function writePostgres(config: PostgresConfig, spec: WriteSpec, sou
     }
     if (spec.postSql) await client.query(spec.postSql);
     if (io.isCancelled()) throw new CaudalError('cancelled', 'the load was cancelled');
+    clearInterval(cancelWatch);
     let open = true;
     const finish = async (sql: 'COMMIT' | 'ROLLBACK') => {
       if (!open) return;
@@ -78,6 +87,7 @@ export async function writePostgres(config: PostgresConfig, spec: WriteSpec, sou
       rollback: () => finish('ROLLBACK').catch(() => undefined),
     };
   } catch (e) {
+    clearInterval(cancelWatch);
     // Nothing is committed yet: rolling back (or losing the connection) leaves the target as it was.
     await client.query('ROLLBACK').catch(() => undefined);
     await client.end().catch(() => undefined);

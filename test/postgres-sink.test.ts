@@ -1,0 +1,182 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { inspect, runPipeline, startRun } from '../core/src/engine/engine.js';
+import { pipeline, tempDir } from './support/pipeline.js';
+import { pgConnection, pgSandbox } from './support/postgres.js';
+
+const connections = { db: { type: 'postgres' } };
+
+describe('sink.postgres', async () => {
+  const { schema, q } = await pgSandbox();
+  const dir = await tempDir();
+  const csv = async (name: string, text: string) => {
+    await writeFile(path.join(dir, name), text);
+    return name;
+  };
+  /** A CSV source feeding one PostgreSQL sink with the given params. */
+  const load = (file: string, sink: Record<string, unknown>, extraNodes: Parameters<typeof pipeline>[0] = [], extraEdges: string[] = []) =>
+    pipeline(
+      [
+        { id: 'src', type: 'source.csv', params: { path: file } },
+        { id: 'dst', type: 'sink.postgres', params: { connection: 'db', schema, ...sink } },
+        ...extraNodes,
+      ],
+      ['src -> dst', ...extraEdges],
+      { connections },
+    );
+  const run = (doc: ReturnType<typeof pipeline>) => runPipeline({ pipeline: doc, baseDir: dir, connections: pgConnection() });
+  const rows = (table: string, order = 'id') => q(`SELECT * FROM ${table} ORDER BY ${order}`);
+
+  it('append creates the table with mapped types, then adds rows', async () => {
+    const f = await csv('a.csv', 'id,name,amount,day\n1,ann,1.50,2024-01-01\n2,bob,2.25,2024-01-02\n');
+    const doc = load(f, { table: 'appended' });
+    expect((await run(doc)).status).toBe('succeeded');
+    expect((await run(doc)).outputs[0]!.rows).toBe(2);
+    expect(await q(`SELECT count(*)::int AS n FROM appended`)).toEqual([{ n: 4 }]);
+    const types = await q<{ data_type: string }>(`SELECT data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'appended' ORDER BY ordinal_position`, [schema]);
+    expect(types.map((t) => t.data_type)).toEqual(['bigint', 'text', 'double precision', 'date']);
+  });
+
+  it('replace swaps in exactly the new data, with its columns', async () => {
+    await q(`CREATE TABLE replaced (id int, old_col text)`);
+    await q(`INSERT INTO replaced VALUES (99, 'old')`);
+    const f = await csv('r.csv', 'id,label\n1,x\n2,y\n');
+    expect((await run(load(f, { table: 'replaced', mode: 'replace' }))).status).toBe('succeeded');
+    expect(await rows('replaced')).toEqual([{ id: '1', label: 'x' }, { id: '2', label: 'y' }]);
+  });
+
+  it('upsert updates matching keys and inserts the rest, with ON CONFLICT or without a unique index', async () => {
+    await q(`CREATE TABLE up_pk (id bigint PRIMARY KEY, name text, n bigint DEFAULT 0)`);
+    await q(`CREATE TABLE up_plain (id bigint, name text, n bigint DEFAULT 0)`);
+    for (const t of ['up_pk', 'up_plain']) await q(`INSERT INTO ${t} VALUES (1, 'one', 1), (2, 'two', 2)`);
+    const f = await csv('u.csv', 'id,name\n2,TWO\n3,three\n');
+    for (const t of ['up_pk', 'up_plain']) {
+      const s = await run(load(f, { table: t, mode: 'upsert', keys: ['id'] }));
+      expect(s.error).toBeUndefined();
+      expect(await rows(t)).toEqual([
+        { id: '1', name: 'one', n: '1' },
+        { id: '2', name: 'TWO', n: '2' },
+        { id: '3', name: 'three', n: '0' },
+      ]);
+    }
+  });
+
+  it('upsert refuses duplicate keys in the data and leaves the table as it was', async () => {
+    await q(`CREATE TABLE up_dup (id bigint PRIMARY KEY, name text)`);
+    await q(`INSERT INTO up_dup VALUES (1, 'one')`);
+    const f = await csv('d.csv', 'id,name\n1,a\n5,b\n5,c\n');
+    const s = await run(load(f, { table: 'up_dup', mode: 'upsert', keys: ['id'] }));
+    expect(s.status).toBe('failed');
+    expect(s.error!.message).toContain('key (id=5) appears 2 times');
+    expect(await rows('up_dup')).toEqual([{ id: '1', name: 'one' }]);
+  });
+
+  it('truncate_insert replaces the rows and keeps the table definition', async () => {
+    await q(`CREATE TABLE trunc (id bigint PRIMARY KEY, name text, created timestamptz DEFAULT '2020-01-01')`);
+    await q(`INSERT INTO trunc VALUES (7, 'gone')`);
+    const f = await csv('t.csv', 'id,name\n1,a\n2,b\n');
+    expect((await run(load(f, { table: 'trunc', mode: 'truncate_insert' }))).status).toBe('succeeded');
+    expect((await rows('trunc')).map((r) => r.name)).toEqual(['a', 'b']);
+    expect(await q(`SELECT count(*)::int AS n FROM pg_indexes WHERE schemaname = $1 AND tablename = 'trunc'`, [schema])).toEqual([{ n: 1 }]);
+  });
+
+  it('runs SQL before and after the rows inside the same transaction', async () => {
+    await q(`CREATE TABLE audited (id bigint, name text)`);
+    await q(`CREATE TABLE audit_log (msg text)`);
+    await q(`INSERT INTO audited VALUES (1, 'old'), (2, 'keep')`);
+    const f = await csv('p.csv', 'id,name\n1,new\n');
+    const s = await run(load(f, { table: 'audited', pre_sql: `DELETE FROM "${schema}".audited WHERE id = 1`, post_sql: `INSERT INTO "${schema}".audit_log SELECT 'rows: ' || count(*) FROM "${schema}".audited` }));
+    expect(s.error).toBeUndefined();
+    expect(await rows('audited')).toEqual([{ id: '1', name: 'new' }, { id: '2', name: 'keep' }]);
+    expect(await q(`SELECT msg FROM audit_log`)).toEqual([{ msg: 'rows: 2' }]);
+  });
+
+  it('checks the columns of an existing table before reading anything', async () => {
+    await q(`CREATE TABLE strict_cols (id bigint, amount numeric)`);
+    const f = await csv('c.csv', 'id,amout\n1,2\n');
+    const result = await inspect({ pipeline: load(f, { table: 'strict_cols' }), baseDir: dir, connections: pgConnection() });
+    expect(result.problems[0]).toMatchObject({ nodeId: 'dst', column: 'amout' });
+    expect(result.problems[0]!.message).toContain(`has no column 'amout' (did you mean 'amount'?)`);
+  });
+
+  it('quotes schema, table and column names with quotes, spaces and mixed case', async () => {
+    const weirdSchema = `${schema} "Sales" Dept`;
+    await q(`CREATE SCHEMA "${weirdSchema.replaceAll('"', '""')}"`);
+    const f = await csv('w.csv', '"Order ID","Amount €","say ""hi"""\n1,2.5,x\n');
+    const doc = pipeline(
+      [
+        { id: 'src', type: 'source.csv', params: { path: f } },
+        { id: 'dst', type: 'sink.postgres', params: { connection: 'db', schema: weirdSchema, table: 'Order "Items" 2024', mode: 'upsert', keys: ['Order ID'] } },
+      ],
+      ['src -> dst'],
+      { connections },
+    );
+    expect((await run(doc)).error).toBeUndefined();
+    expect((await run(doc)).error).toBeUndefined();
+    const got = await q(`SELECT * FROM "${weirdSchema.replaceAll('"', '""')}"."Order ""Items"" 2024"`);
+    expect(got).toEqual([{ 'Order ID': '1', 'Amount €': 2.5, 'say "hi"': 'x' }]);
+    await q(`DROP SCHEMA "${weirdSchema.replaceAll('"', '""')}" CASCADE`);
+  });
+
+  it('rolls back every sink of the run when one of them fails', async () => {
+    await q(`CREATE TABLE multi_a (id bigint, name text)`);
+    await q(`CREATE TABLE multi_b (id bigint PRIMARY KEY, name text)`);
+    await q(`INSERT INTO multi_a VALUES (0, 'before')`);
+    const f = await csv('m.csv', 'id,name\n1,a\n1,b\n');
+    const doc = load(f, { table: 'multi_a' }, [{ id: 'dst2', type: 'sink.postgres', params: { connection: 'db', schema, table: 'multi_b', mode: 'upsert', keys: ['id'] } }], ['src -> dst2']);
+    const s = await run(doc);
+    expect(s.status).toBe('failed');
+    expect(await rows('multi_a')).toEqual([{ id: '0', name: 'before' }]);
+    expect(await rows('multi_b')).toEqual([]);
+  });
+
+  describe('a load interrupted half way leaves the target exactly as it was', async () => {
+    // A trigger that sleeps per row makes the load slow enough to interrupt while COPY runs.
+    const slowTable = async (name: string) => {
+      await q(`CREATE TABLE ${name} (id bigint, name text)`);
+      await q(`INSERT INTO ${name} VALUES (0, 'before')`);
+      await q(`CREATE OR REPLACE FUNCTION slow_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.002); RETURN NEW; END $$`);
+      await q(`CREATE TRIGGER slow BEFORE INSERT ON ${name} FOR EACH ROW EXECUTE FUNCTION slow_row()`);
+    };
+    const bigCsv = () => csv('big.csv', 'id,name\n' + Array.from({ length: 5000 }, (_, i) => `${i + 1},n${i + 1}`).join('\n') + '\n');
+    /** Waits until the server shows Caudal's COPY, returning its backend pid. */
+    const copyPid = async (): Promise<number> => {
+      for (let i = 0; i < 400; i++) {
+        const found = await q<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE application_name = 'caudal' AND query LIKE 'COPY %FROM STDIN%' AND state = 'active'`);
+        if (found[0]) return found[0].pid;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      throw new Error('the COPY never showed up in pg_stat_activity');
+    };
+
+    it('when the connection is killed', async () => {
+      await slowTable('killed');
+      const doc = load(await bigCsv(), { table: 'killed' });
+      const done = run(doc);
+      await q(`SELECT pg_terminate_backend($1)`, [await copyPid()]);
+      const s = await done;
+      expect(s.status).toBe('failed');
+      expect(s.error!.message).toMatch(/node 'dst' \(connection 'db'\)/);
+      expect(await rows('killed')).toEqual([{ id: '0', name: 'before' }]);
+    });
+
+    it('when the run is cancelled', async () => {
+      await slowTable('cancelled');
+      const doc = load(await bigCsv(), { table: 'cancelled' });
+      const handle = startRun({ pipeline: doc, baseDir: dir, connections: pgConnection() });
+      await copyPid();
+      handle.cancel();
+      const s = await handle.done;
+      expect(s.status).toBe('cancelled');
+      expect(await rows('cancelled')).toEqual([{ id: '0', name: 'before' }]);
+      // No session is left holding the transaction open (the server notices the closed session within moments).
+      let open = -1;
+      for (let i = 0; i < 100 && open !== 0; i++) {
+        if (i > 0) await new Promise((r) => setTimeout(r, 50));
+        open = (await q<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'caudal'`))[0]!.n;
+      }
+      expect(open).toBe(0);
+    });
+  });
+});
