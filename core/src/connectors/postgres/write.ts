@@ -31,12 +31,12 @@ export async function writePostgres(config: PostgresConfig, spec: WriteSpec, sou
   const client = await connect(config, (m) => io.log(m)).catch((e: unknown) => {
     throw explainPgError(e, { ...ctx, spec, password: config.password });
   });
-  // Cancel closes the session: the server aborts whatever statement runs (a long COPY, a merge)
-  // and rolls the transaction back, so the target stays as it was without waiting for the load.
+  // Cancel stops the statement on the server (a long COPY or merge would otherwise run to its end
+  // before the server noticed a closed session); the transaction then rolls back, target untouched.
   const cancelWatch = setInterval(() => {
     if (io.isCancelled()) {
       clearInterval(cancelWatch);
-      void client.end().catch(() => undefined);
+      void cancelBackend(config, client).finally(() => client.end().catch(() => undefined));
     }
   }, 100);
   try {
@@ -93,6 +93,21 @@ export async function writePostgres(config: PostgresConfig, spec: WriteSpec, sou
     await client.end().catch(() => undefined);
     if (io.isCancelled()) throw new CaudalError('cancelled', 'the load was cancelled; the target is unchanged');
     throw explainPgError(e, { ...ctx, spec, password: config.password });
+  }
+}
+
+/** Asks the server, from a second session, to cancel what the load's session is running. */
+async function cancelBackend(config: PostgresConfig, client: pg.Client): Promise<void> {
+  const pid = (client as unknown as { processID?: number }).processID;
+  if (!pid) return;
+  const other = await connect(config).catch(() => undefined);
+  if (!other) return;
+  try {
+    await other.query('SELECT pg_cancel_backend($1)', [pid]);
+  } catch {
+    // The session may already be gone; either way nothing was committed.
+  } finally {
+    await other.end().catch(() => undefined);
   }
 }
 
