@@ -4,6 +4,7 @@
  * HTTP and events over a WebSocket, authorized by the token from the URL `caudal serve` printed.
  * The rest of the renderer never knows which.
  */
+import './zod-config.js';
 import { makeHostClient, type HostClient, type HostTransport } from '../../../core/src/host-api/contract.js';
 import { httpTransport } from './http-transport.js';
 
