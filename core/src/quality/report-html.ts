@@ -68,7 +68,7 @@ function checkRow(c: CheckResult): string {
 function nodeSection(n: NodeQualityResult): string {
   return `<section class="node" id="node-${esc(n.nodeId)}">
 <h2>Node <code>${esc(n.nodeId)}</code></h2>
-<div class="summary">${ring(n.score, 96)}<div><div><strong>${fmtInt(n.rows)}</strong> rows checked</div><div><strong>${n.checks.filter((c) => c.passed).length}</strong> of ${n.checks.length} checks passed</div>${n.rejectedRows !== undefined ? `<div><strong>${fmtInt(n.rejectedRows)}</strong> rows quarantined</div>` : ''}</div></div>
+<div class="summary">${ring(n.score, 96)}<div><div><strong>${fmtInt(n.rows)}</strong> row${n.rows === 1 ? '' : 's'} checked</div><div><strong>${n.checks.filter((c) => c.passed).length}</strong> of ${n.checks.length} checks passed</div>${n.rejectedRows !== undefined ? `<div><strong>${fmtInt(n.rejectedRows)}</strong> row${n.rejectedRows === 1 ? '' : 's'} quarantined</div>` : ''}</div></div>
 ${bars(n.checks)}
 <table class="checks"><thead><tr><th>Status</th><th>Check</th><th>Kind</th><th>Severity</th><th>Columns</th><th>Rows</th><th>Failed</th><th>Expected</th><th>Observed / samples</th></tr></thead>
 <tbody>${n.checks.map(checkRow).join('\n')}</tbody></table></section>`;

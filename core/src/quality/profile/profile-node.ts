@@ -9,6 +9,7 @@ import type { ProfileRequest, ProfileResult } from './types.js';
 export const PROFILE_DEFAULTS = { sampleRows: 100_000, exactDistinctBelow: 100_000, topK: 10, bins: 20 };
 /** Share of rows a system sample keeps; blocks of 2,048 rows, so DuckDB skips the rest of a Parquet file. */
 const SYSTEM_PERCENT = 1;
+const MIN_SYSTEM_ROWS = 20 * 2048;
 
 export interface ProfileHooks {
   isCancelled(): boolean;
@@ -73,7 +74,8 @@ export async function profileNode(req: ProfileRequest, db: Db, tempDir: string, 
  */
 async function sample(db: Db, table: string, ref: string, target: number): Promise<{ n: number; method: string }> {
   const sys = await db.count(`CREATE TEMP TABLE ${table} AS SELECT * FROM (SELECT * FROM ${ref} USING SAMPLE ${SYSTEM_PERCENT}% (system)) USING SAMPLE reservoir(${literal(target)} ROWS) REPEATABLE (42)`);
-  if (sys >= target / 4)
+  // Enough rows, from enough blocks (20+) that one run of consecutive rows cannot dominate.
+  if (sys >= Math.max(target / 4, MIN_SYSTEM_ROWS))
     return { n: sys, method: `sampled: ${fmt(sys)} rows from a system sample of about ${SYSTEM_PERCENT}% of the rows (whole blocks of 2,048 consecutive rows)${sys >= target ? `, reduced to ${fmt(target)} by reservoir sampling` : ''}` };
   const all = await db.count(`CREATE OR REPLACE TEMP TABLE ${table} AS SELECT * FROM ${ref} LIMIT ${literal(target + 1)}`);
   if (all <= target) return { n: all, method: '' };
