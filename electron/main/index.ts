@@ -117,7 +117,14 @@ async function start(): Promise<void> {
   else await win.loadFile(indexFile, query ? { query } : undefined);
 
   app.on('window-all-closed', () => app.quit());
-  app.on('before-quit', () => void service.dispose());
+  // Cancel running runs (their sinks roll back) and let their records be written before exiting.
+  let disposed = false;
+  app.on('before-quit', (event) => {
+    if (disposed) return;
+    event.preventDefault();
+    disposed = true;
+    void service.dispose().finally(() => app.quit());
+  });
 }
 
 start().catch((e: unknown) => {
