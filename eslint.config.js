@@ -47,4 +47,12 @@ export default tseslint.config(
       ],
     },
   },
+  // Renderer unit tests may read core's node catalogue (core/src/host/catalog.ts) to check the
+  // generated forms against every real node; the renderer itself may not.
+  {
+    files: ['renderer/**/*.test.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['electron', '**/core/src/engine/**', '**/core/src/compiler/**'], message: 'renderer tests stay off the engine too.' }] }],
+    },
+  },
 );

@@ -57,17 +57,20 @@ function Widget({ field, path, value, ctx }: Props): ReactNode {
           onChange={(e) => ctx.set(path, e.target.checked)}
         />
       );
-    case 'select':
+    case 'select': {
+      const values = field.optionValues ?? field.options ?? [];
+      const index = value === undefined ? -1 : values.findIndex((v) => v === value || String(v) === String(value));
       return (
-        <select aria-label={label} value={str(value)} onChange={(e) => ctx.set(path, e.target.value === '' ? undefined : e.target.value)}>
+        <select aria-label={label} value={index < 0 ? '' : String(index)} onChange={(e) => ctx.set(path, e.target.value === '' ? undefined : values[Number(e.target.value)])}>
           <option value="">{field.default !== undefined ? `Default (${String(field.default)})` : 'Choose…'}</option>
-          {field.options?.map((o) => (
-            <option key={o} value={o}>
+          {field.options?.map((o, i) => (
+            <option key={o} value={String(i)}>
               {o}
             </option>
           ))}
         </select>
       );
+    }
     case 'number':
       return (
         <input
@@ -126,7 +129,9 @@ function Widget({ field, path, value, ctx }: Props): ReactNode {
           <option value="">Choose a connection…</option>
           {str(value) !== '' && !ctx.connections.includes(str(value)) && <option value={str(value)}>{str(value)} (not defined)</option>}
           {ctx.connections.map((c) => (
-            <option key={c}>{c}</option>
+            <option key={c} value={c}>
+              {c}
+            </option>
           ))}
         </select>
       );
@@ -136,6 +141,8 @@ function Widget({ field, path, value, ctx }: Props): ReactNode {
       return <KeyValue field={field} path={path} value={value} ctx={ctx} />;
     case 'rows':
       return <Rows field={field} path={path} value={value} ctx={ctx} />;
+    case 'object':
+      return <ObjectFields field={field} path={path} value={value} ctx={ctx} />;
     case 'json':
       return (
         <textarea
@@ -227,6 +234,23 @@ function Rows({ field, path, value, ctx }: Props) {
       <button className="add" onClick={() => ctx.set(path, [...rows, {}])}>
         + Add {field.label.toLowerCase().replace(/s$/, '')}
       </button>
+    </div>
+  );
+}
+
+/** A nested object param (e.g. incremental settings); an optional one is switched on and off as a whole. */
+function ObjectFields({ field, path, value, ctx }: Props) {
+  const on = value !== undefined && value !== null;
+  const obj = on && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+  return (
+    <div className="object-field">
+      {!field.required && (
+        <label className="inline">
+          <input type="checkbox" aria-label={`Use ${field.label}`} checked={on} onChange={(e) => ctx.set(path, e.target.checked ? {} : undefined)} /> Use
+        </label>
+      )}
+      {(on || field.required) &&
+        field.itemFields?.map((f) => <FieldRow key={f.key} field={f} path={[...path, f.key]} value={obj[f.key]} ctx={ctx} compact />)}
     </div>
   );
 }

@@ -18,6 +18,7 @@ export type FieldKind =
   | 'key-value'
   | 'string-list'
   | 'rows'
+  | 'object'
   | 'connection'
   | 'json';
 
@@ -30,14 +31,16 @@ export interface FieldModel {
   required: boolean;
   default?: unknown;
   placeholder?: string;
-  /** Select choices. */
+  /** Select choices as shown. */
   options?: string[];
+  /** The param value of each choice (same order as options): enums are text, unions may mix text and booleans. */
+  optionValues?: unknown[];
   /** Column pickers: the input port whose columns are offered (default: the node's first input). */
   port?: string;
   integer?: boolean;
   min?: number;
   max?: number;
-  /** For `rows`: the fields of one row. */
+  /** For `rows`: the fields of one row; for `object`: its fields. */
   itemFields?: FieldModel[];
   /** For `string-list` and `key-value`: the kind of each value (`column` lists offer columns). */
   itemKind?: FieldKind;
@@ -77,8 +80,21 @@ function kindOf(s: ParamJsonSchema): FieldKind {
   if (t === 'number' || t === 'integer') return 'number';
   if (t === 'string') return 'text';
   if (t === 'array') return items && typeOf(items) === 'object' ? 'rows' : 'string-list';
+  if (t === 'object' && s.properties) return 'object';
   if (t === 'object' && s.additionalProperties && typeof s.additionalProperties === 'object') return 'key-value';
   return 'json';
+}
+
+/** Values of an enum, or of a union of constants and booleans (`'auto' | boolean`). */
+function choicesOf(s: ParamJsonSchema): unknown[] {
+  if (s.enum) return s.enum;
+  const out: unknown[] = [];
+  for (const b of s.anyOf ?? s.oneOf ?? []) {
+    if (b.const !== undefined) out.push(b.const);
+    else if (b.enum) out.push(...b.enum);
+    else if (typeOf(b) === 'boolean') out.push(true, false);
+  }
+  return out;
 }
 
 function humanize(key: string): string {
@@ -103,8 +119,13 @@ export function fieldModel(key: string, raw: ParamJsonSchema, required: boolean,
   if (typeOf(s) === 'integer') field.integer = true;
   if (typeof s.minimum === 'number') field.min = s.minimum;
   if (typeof s.maximum === 'number') field.max = s.maximum;
-  if (kind === 'select') field.options = (s.enum ?? []).map(String);
+  if (kind === 'select') {
+    const values = choicesOf(s);
+    field.options = values.map(String);
+    field.optionValues = values;
+  }
   if (kind === 'rows' && s.items) field.itemFields = objectFields(unwrap(s.items), field.group);
+  if (kind === 'object') field.itemFields = objectFields(s, field.group);
   if (kind === 'string-list' && s.items) field.itemKind = kindOf(unwrap(s.items));
   if (kind === 'key-value' && typeof s.additionalProperties === 'object') field.itemKind = kindOf(unwrap(s.additionalProperties));
   return field;

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { renderToStaticMarkup } from 'react-dom/server';
+import { FieldRow, type FieldContext } from './Field.js';
+import type { FieldModel } from './form-model.js';
+import { errorsByField } from './Inspector.js';
+
+function ctx(over: Partial<FieldContext> = {}): FieldContext {
+  return {
+    nodeId: 'n',
+    columnsOf: () => [
+      { name: 'country', type: 'VARCHAR' },
+      { name: 'amount', type: 'DOUBLE' },
+    ],
+    tables: {},
+    connections: ['warehouse'],
+    errors: {},
+    set: () => undefined,
+    endTyping: () => undefined,
+    ...over,
+  };
+}
+
+const render = (field: FieldModel, value: unknown, c = ctx()) => renderToStaticMarkup(<FieldRow field={field} path={[field.key]} value={value} ctx={c} />);
+
+describe('generated form fields', () => {
+  it('column pickers offer the upstream columns with their types', () => {
+    const html = render({ key: 'column', label: 'Column', kind: 'column', group: 'g', required: false }, 'amount');
+    expect(html).toContain('aria-label="Column"');
+    expect(html).toContain('<option value="country">country · VARCHAR</option>');
+    expect(html).toMatch(/<option value="amount" selected="">amount · DOUBLE<\/option>/);
+  });
+
+  it('a value missing from the input stays visible and is marked', () => {
+    expect(render({ key: 'column', label: 'Column', kind: 'column', group: 'g', required: false }, 'gone')).toContain('gone (not in input)');
+  });
+
+  it('shows the field error beside the field', () => {
+    const errors = errorsByField([{ code: 'unknown_column', path: 'nodes[1].params.condition', message: "unknown column 'stauts'", hint: "did you mean 'status'?", field: 'condition' }]);
+    const html = render({ key: 'condition', label: 'Keep rows where', kind: 'sql', group: 'g', required: true }, "stauts = 'x'", ctx({ errors }));
+    expect(html).toContain('class="field field-sql invalid"');
+    expect(html).toContain('role="alert"');
+    expect(html).toContain('unknown column &#x27;stauts&#x27; (did you mean &#x27;status&#x27;?)');
+  });
+
+  it('selects show the default as the empty choice', () => {
+    const html = render({ key: 'mode', label: 'Mode', kind: 'select', group: 'g', required: false, default: 'fail', options: ['fail', 'overwrite'], optionValues: ['fail', 'overwrite'] }, undefined);
+    expect(html).toContain('Default (fail)');
+    expect(html).toContain('<option value="1">overwrite</option>');
+  });
+
+  it('selects over mixed unions keep typed values', () => {
+    const html = render({ key: 'hive', label: 'Hive', kind: 'select', group: 'g', required: false, options: ['auto', 'true', 'false'], optionValues: ['auto', true, false] }, false);
+    expect(html).toMatch(/<option value="2" selected="">false<\/option>/);
+  });
+
+  it('rows render one fieldset per item with their sub-fields and errors keyed by path', () => {
+    const field: FieldModel = {
+      key: 'aggregations',
+      label: 'Aggregations',
+      kind: 'rows',
+      group: 'g',
+      required: true,
+      itemFields: [
+        { key: 'name', label: 'Output column', kind: 'text', group: 'g', required: true },
+        { key: 'column', label: 'Column', kind: 'column', group: 'g', required: false },
+      ],
+    };
+    const errors = { 'aggregations[1].column': [{ message: 'sum needs a column' }] };
+    const html = render(field, [{ name: 'orders' }, { name: 'revenue' }], ctx({ errors }));
+    expect(html.match(/<fieldset/g)).toHaveLength(2);
+    expect(html).toContain('value="revenue"');
+    expect(html).toContain('data-field="aggregations[1].column"');
+    expect(html).toContain('sum needs a column');
+    expect(html).toContain('+ Add aggregation');
+  });
+
+  it('connection pickers list the pipeline connections', () => {
+    const html = render({ key: 'connection', label: 'Connection', kind: 'connection', group: 'g', required: true }, undefined);
+    expect(html).toContain('<option value="warehouse">warehouse</option>');
+  });
+});
