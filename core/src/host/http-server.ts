@@ -131,7 +131,12 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
     if (!ok) return send(res, 401, 'missing or wrong token: open the URL `caudal serve` printed (it ends in ?token=...)');
     const headers: Record<string, string> = {};
     if (fromQuery) headers['Set-Cookie'] = `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
-    let rel = decodeURIComponent(url.pathname);
+    let rel: string;
+    try {
+      rel = decodeURIComponent(url.pathname);
+    } catch {
+      return send(res, 400, 'malformed URL');
+    }
     if (rel.endsWith('/')) rel += 'index.html';
     let full = path.resolve(staticRoot, `.${path.posix.normalize(rel)}`);
     if (full !== staticRoot && !full.startsWith(staticRoot + path.sep)) return send(res, 404, 'not found');
