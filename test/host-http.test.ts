@@ -209,6 +209,22 @@ describe('caudal serve', () => {
     expect(logs.events.map((e) => e.type)).toEqual(events.map((e) => e.type));
   });
 
+  it('resolves a declared connection for the engine: a PostgreSQL source previews through it', async () => {
+    const pg: PipelineDocument = {
+      format: 'caudal.pipeline/1',
+      name: 'pg',
+      params: {},
+      connections: { wh: { type: 'postgres' } },
+      nodes: [{ id: 'q', type: 'source.postgres', params: { connection: 'wh', query: "SELECT 7 AS n, 'seven' AS word" } }],
+      edges: [],
+    };
+    const p = await host['preview.node']({ document: pg, path: null, nodeId: 'q' });
+    expect(p.rows).toEqual([{ n: 7, word: 'seven' }]);
+    const undeclared = { ...pg, connections: {} };
+    const v = await host['pipeline.validate']({ document: undeclared, path: null });
+    expect(v.problems[0]).toMatchObject({ nodeId: 'q', field: 'connection', message: expect.stringMatching(/does not declare/) });
+  });
+
   it('lists connections with secret flags only', async () => {
     const { connections } = await host['connections.list']({});
     expect(connections).toEqual([expect.objectContaining({ name: 'wh', secrets: { password: true }, scope: 'user' })]);

@@ -2,7 +2,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type HostCallError, hostMethods, type HostClient, type HostRunEvent, type PipelineDocument } from '../core/src/host-api/contract.js';
+import { ConnectionService } from '../core/src/connections/service.js';
 import { HostService } from '../core/src/host/host-service.js';
+import { resolveDeclaredConnections } from '../core/src/host/resolve-connections.js';
 import { inProcessClient } from '../core/src/host/in-process.js';
 import type { DialogPort } from '../core/src/host/ports.js';
 import { loadPipelineFile } from '../core/src/model/load.js';
@@ -240,6 +242,22 @@ describe('host contract in-process', () => {
     await host['connections.remove']({ name: 'wh' });
     expect((await host['connections.list']({})).connections).toEqual([]);
     expect(store.values.size).toBe(0);
+  });
+
+  it('a pipeline\'s declared connections are resolved with their secrets for the engine only', async () => {
+    const env = { CAUDAL_CONFIG_DIR: path.join(dir, 'config-resolve') };
+    const secrets = new MemoryStore();
+    const connections = new ConnectionService({ stores: [secrets], writeStore: secrets, env });
+    await connections.add('wh', 'postgres', { host: 'db', database: 'd', user: 'u' }, { password: SECRET });
+    await connections.add('nopw', 'postgres', { host: 'db', database: 'd', user: 'u' }, {});
+    const doc = { ...pipelineDoc(), connections: { wh: { type: 'postgres' }, nopw: { type: 'postgres' }, unknown: { type: 'postgres' } } };
+    const resolved = await resolveDeclaredConnections(doc, connections, [secrets]);
+    expect(resolved).toEqual({
+      wh: { name: 'wh', type: 'postgres', config: expect.objectContaining({ host: 'db', port: 5432, password: SECRET }) },
+      nopw: { name: 'nopw', type: 'postgres', config: expect.not.objectContaining({ password: expect.anything() }) },
+    });
+    // Undeclared in the file: left to the planner, which names the node that uses it.
+    expect(resolved.unknown).toBeUndefined();
   });
 
   it('fs.list browses folders for browser mode', async () => {
