@@ -16,6 +16,7 @@ import { CaudalError, type Problem } from '../util/errors.js';
 import { explainDuckDbError } from './duckdb-errors.js';
 import { checkExpressionShape, checkQueryShape, dateLiteral, ident, literal, stringLiteral, stripTrailingSemicolon, substituteParams } from './sql.js';
 import { upstreamClosure } from './graph.js';
+import { pinnedSchemaDrift } from '../quality/schema-pin.js';
 import { resolveParamValues, validateStructure, type ParamValue } from './validate.js';
 import { readNodeState } from '../engine/state.js';
 import { didYouMean } from '../util/suggest.js';
@@ -67,6 +68,8 @@ export interface Plan {
   nodes: PlannedNode[];
   problems: Problem[];
   paramValues: Record<string, ParamValue>;
+  /** Things to tell the user at the start of a run that do not stop it (e.g. a schema drift with on_drift: warn). */
+  warnings: Array<{ nodeId: string; message: string }>;
 }
 
 /** Internal relation names; prefixed so a user's CTE named after a node cannot shadow its own input. */
@@ -99,7 +102,7 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
   const structure = validateStructure(doc);
   const { values: paramValues, problems: paramProblems } = resolveParamValues(doc.params, opts.params);
   const problems: Problem[] = [...structure.problems, ...paramProblems];
-  const plan: Plan = { pipeline: doc, nodes: [], problems, paramValues };
+  const plan: Plan = { pipeline: doc, nodes: [], problems, paramValues, warnings: [] };
   if (structure.problems.some((p) => p.code === 'cycle') || paramProblems.length > 0) return plan;
 
   const include = opts.targets ? upstreamClosure(structure.graph, opts.targets) : undefined;
@@ -265,6 +268,9 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
         }
         const main = node.outputs[0];
         node.materialize = !!compiled.materialize || !!opts.materializeAll || (main !== undefined && main.consumers > 1);
+        const drift = def.category === 'source' && main ? pinnedSchemaDrift(id, nodePath, checked.params, main.columns) : {};
+        if (drift.problem) nodeProblems.push(drift.problem);
+        if (drift.warning) plan.warnings.push({ nodeId: id, message: drift.warning });
       }
       if (def.sink) {
         node.sink = await def.sink(ctx);

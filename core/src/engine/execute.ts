@@ -83,6 +83,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
       stateDir,
     });
     if (plan.problems.length > 0) throw validationError(plan.problems);
+    for (const w of plan.warnings) emit({ type: 'warning', runId, nodeId: w.nodeId, message: w.message });
     if (!plan.nodes.some((n) => n.sink)) {
       emit({ type: 'warning', runId, message: 'the pipeline has no sink, so the run reads nothing and writes nothing; add a sink or use preview' });
     }

@@ -1,4 +1,5 @@
 import type { AnyNodeDefinition } from './define.js';
+import { withSchemaPin } from '../quality/schema-pin.js';
 import { filterNode } from './transform.filter/transform.filter.node.js';
 import { selectNode } from './transform.select/transform.select.node.js';
 import { deriveNode } from './transform.derive/transform.derive.node.js';
@@ -66,7 +67,7 @@ export const nodeDefinitions: readonly AnyNodeDefinition[] = [
   jsonSinkNode,
   duckdbSinkNode,
   postgresSinkNode,
-] as unknown as AnyNodeDefinition[];
+].map((d) => withSchemaPin(d as unknown as AnyNodeDefinition));
 
 const byType = new Map(nodeDefinitions.map((d) => [d.type, d]));
 

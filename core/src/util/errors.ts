@@ -21,7 +21,9 @@ export type ProblemCode =
   | 'io_error'
   | 'destination_exists'
   | 'unknown_connection'
-  | 'invalid_connection';
+  | 'invalid_connection'
+  /** A source's columns differ from its pinned `expect_schema`. */
+  | 'schema_drift';
 
 export interface Problem {
   code: ProblemCode;
