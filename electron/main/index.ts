@@ -82,9 +82,11 @@ async function start(): Promise<void> {
   });
   service.subscribe((m: HostEventMessage) => win?.webContents.send(EVENT_CHANNEL, m));
 
-  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
-  });
+  // The built page also carries the CSP in a meta tag; the dev server (HMR) needs inline scripts.
+  if (!devUrl)
+    session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+      callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
+    });
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
 
   win = new BrowserWindow({
