@@ -101,14 +101,18 @@ test('build, preview, run, save, reload, undo/redo a pipeline from scratch', asy
   await expect.poll(() => edgeCount(page)).toBe(3);
   await selectNode(page, 'parquet_sink');
   await inspector.getByLabel('File', { exact: true }).fill('out/revenue_by_country.parquet');
+  await inspector.getByLabel('If the file exists').selectOption('overwrite');
   await expect(page.getByTestId('check-state')).toHaveText('valid', { timeout: 30_000 });
   await screenshot(page, 'canvas-pipeline');
 
   // --- Run ---------------------------------------------------------------------------------------
+  await page.getByLabel('Count rows at every step').check();
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   await expect(page.getByTestId('run-status')).toContainText('succeeded', { timeout: 60_000 });
   await expect(node(page, 'parquet_sink').getByTestId('run-badge')).toContainText('4 rows');
-  await expect(node(page, 'csv_source').getByTestId('run-badge')).toContainText(/rows/);
+  await expect(node(page, 'csv_source').getByTestId('run-badge')).toContainText('2,000 rows');
+  await expect(node(page, 'filter').getByTestId('run-badge')).toContainText(`${expectedFiltered.length.toLocaleString('en-US')} rows`);
+  await expect(node(page, 'aggregate').getByTestId('run-badge')).toContainText('4 rows');
   await expect(page.getByTestId('log-lines')).toContainText('Run succeeded');
   await screenshot(page, 'run-finished');
 

@@ -34,6 +34,11 @@ function NodeCardImpl({ data, selected }: NodeProps<Node<CanvasNodeData>>) {
       </div>
       <div className="node-name">{data.name}</div>
       <RunBadge data={data} />
+      {data.run?.quality && (
+        <div className={`badge quality${data.run.quality.failed ? ' run-failed' : ' run-ok'}`} data-testid="quality-badge" title={`${data.run.quality.checks - data.run.quality.failed} of ${data.run.quality.checks} checks passed`}>
+          quality {Math.round(data.run.quality.score)}%{data.run.quality.failed ? ` · ${data.run.quality.failed} failed` : ''}
+        </div>
+      )}
       {!data.run && data.preview && (
         <div className={`badge preview${data.preview.failed ? ' run-failed' : ''}`} data-testid="preview-badge">
           {data.preview.failed ? 'preview failed' : `preview ${formatCount(data.preview.rows)}${data.preview.sampled ? ' (sampled)' : ''} · ${formatMs(data.preview.ms)}`}

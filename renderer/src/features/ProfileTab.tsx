@@ -1,54 +1,87 @@
-/** The full column profile of the selected node's output, from the host's profiling API. */
+/** The full column profile of the selected node's output (core's profiler): sampled fast, or exact on request. */
 import { useState } from 'react';
 import { host, errorText } from '../host-access.js';
 import { useDocument } from '../store/document.js';
+import type { ProfileData } from '../../../core/src/host-api/contract.js';
+import { formatCell } from './column-stats.js';
 import { previewPortFor } from './preview.js';
 
-type Profile = { columns: Array<Record<string, unknown> & { name: string; type: string }> };
+function Bars({ values }: { values: number[] }) {
+  const max = Math.max(...values, 1);
+  const w = Math.max(3, Math.floor(120 / Math.max(values.length, 1)));
+  return (
+    <svg className="hist" width={w * values.length} height={22} aria-hidden>
+      {values.map((v, i) => (
+        <rect key={i} x={i * w} y={22 - (20 * v) / max} width={w - 1} height={(20 * v) / max} />
+      ))}
+    </svg>
+  );
+}
+
+const num = (v: unknown) => (typeof v === 'number' ? (Number.isInteger(v) ? v.toLocaleString('en-US') : v.toFixed(3)) : formatCell(v));
 
 export function ProfileTab({ nodeId }: { nodeId: string }) {
-  const [state, setState] = useState<{ nodeId: string; loading: boolean; profile?: Profile; error?: string } | null>(null);
-  const run = async () => {
+  const [state, setState] = useState<{ nodeId: string; loading: boolean; profile?: ProfileData; error?: string } | null>(null);
+  const run = async (mode: 'sample' | 'exact') => {
     const { doc, path } = useDocument.getState();
     setState({ nodeId, loading: true });
     try {
-      const profile = (await host()['profile.node']({ document: doc, path, nodeId, port: previewPortFor(nodeId) ?? undefined })) as Profile;
+      const profile = await host()['profile.node']({ document: doc, path, nodeId, port: previewPortFor(nodeId) ?? undefined, mode });
       setState({ nodeId, loading: false, profile });
     } catch (e) {
       setState({ nodeId, loading: false, error: errorText(e) });
     }
   };
   const current = state?.nodeId === nodeId ? state : null;
-  const keys = [...new Set((current?.profile?.columns ?? []).flatMap((c) => Object.keys(c)))].filter((k) => k !== 'name' && k !== 'type');
+  const p = current?.profile;
   return (
     <div className="profile-tab">
       <div className="preview-bar">
-        <button onClick={() => void run()} disabled={current?.loading}>
-          {current?.loading ? 'Profiling…' : 'Profile all rows'}
+        <button onClick={() => void run('sample')} disabled={current?.loading}>
+          {current?.loading ? 'Profiling…' : 'Profile (fast sample)'}
         </button>
-        <span className="muted">Reads the node's whole output: nulls, distinct values, ranges and top values per column.</span>
+        <button onClick={() => void run('exact')} disabled={current?.loading}>
+          Exact profile (all rows)
+        </button>
+        <span className="muted" data-testid="profile-status">
+          {p ? `${p.method} · ${p.rows.toLocaleString('en-US')} rows · quantiles ${p.quantiles} · ${Math.round(p.elapsedMs)} ms` : 'Nulls, distinct values, ranges, quantiles, top values and patterns per column.'}
+        </span>
       </div>
+      {p?.sampled && <div className="notice">This profile is from a sample; “Exact profile” reads every row.</div>}
       {current?.error && <div className="field-error pad">{current.error}</div>}
-      {current?.profile && (
+      {p && (
         <div className="profile-table-wrap">
-          <table className="profile-table">
+          <table className="profile-table" aria-label="Column profile">
             <thead>
               <tr>
                 <th>column</th>
                 <th>type</th>
-                {keys.map((k) => (
-                  <th key={k}>{k.replace(/_/g, ' ')}</th>
-                ))}
+                <th>null %</th>
+                <th>distinct</th>
+                <th>min</th>
+                <th>max</th>
+                <th>mean</th>
+                <th>distribution</th>
+                <th>top values</th>
+                <th>looks like</th>
               </tr>
             </thead>
             <tbody>
-              {current.profile.columns.map((c) => (
+              {p.columns.map((c) => (
                 <tr key={c.name}>
                   <td>{c.name}</td>
                   <td>{c.type}</td>
-                  {keys.map((k) => (
-                    <td key={k}>{typeof c[k] === 'object' ? JSON.stringify(c[k]) : String(c[k] ?? '')}</td>
-                  ))}
+                  <td>{c.nullPercent.toFixed(1)}</td>
+                  <td>
+                    {c.distinctExact ? '' : '≈'}
+                    {c.distinct.toLocaleString('en-US')}
+                  </td>
+                  <td>{c.min === undefined ? '' : num(c.min)}</td>
+                  <td>{c.max === undefined ? '' : num(c.max)}</td>
+                  <td>{c.mean === undefined || c.mean === null ? '' : num(c.mean)}</td>
+                  <td>{c.histogram ? <Bars values={c.histogram.map((h) => h.count)} /> : c.patterns?.slice(0, 2).map((x) => `${formatCell(x.value)} (${x.count})`).join(', ')}</td>
+                  <td className="top">{c.topValues.slice(0, 3).map((t) => `${formatCell(t.value).slice(0, 16)} (${t.count.toLocaleString('en-US')})`).join(' · ')}</td>
+                  <td>{c.semanticType ? `${c.semanticType.type} (${Math.round(c.semanticType.share * 100)}%)` : ''}</td>
                 </tr>
               ))}
             </tbody>

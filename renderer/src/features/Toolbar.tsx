@@ -7,7 +7,7 @@ import { useUi } from '../store/ui.js';
 import { host } from '../host-access.js';
 import { autoLayout } from '../canvas/actions.js';
 import { exportPipeline, guardDirty, newPipeline, openPipeline, save, saveAs } from './file.js';
-import { cancelRun, requestRun } from './runs.js';
+import { cancelRun, exactCounts, requestRun, setExactCounts } from './runs.js';
 import { appInfo } from './app-info.js';
 
 function FileMenu() {
@@ -65,6 +65,7 @@ export function Toolbar() {
   const selected = useUi((s) => s.selectedNodes);
   const openDialog = useUi((s) => s.openDialog);
   const { fitView } = useReactFlow();
+  const [counts, setCounts] = useState(exactCounts);
   const running = run?.status === 'running';
   return (
     <header className="toolbar">
@@ -97,6 +98,18 @@ export function Toolbar() {
         </button>
       ) : (
         <>
+          <label className="inline small" title="Materialize every node so each shows its row count (slower on big data). Off: streaming steps run fused and only materialized steps and sinks report counts.">
+            <input
+              type="checkbox"
+              aria-label="Count rows at every step"
+              checked={counts}
+              onChange={(e) => {
+                setExactCounts(e.target.checked);
+                setCounts(e.target.checked);
+              }}
+            />{' '}
+            count every step
+          </label>
           <button disabled={selected.length !== 1} onClick={() => requestRun(selected)} title="Run this node and what it needs">
             Run up to here
           </button>

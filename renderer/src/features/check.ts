@@ -38,6 +38,9 @@ export function scheduleCheck(delayMs = 300): void {
 /** Re-checks after every document change. Returns the unsubscribe function. */
 export function watchDocument(): () => void {
   return useDocument.subscribe((s, prev) => {
-    if (s.doc !== prev.doc) scheduleCheck();
+    const a = s.doc;
+    const b = prev.doc;
+    // Moving boxes (layout) and renaming change nothing the engine checks.
+    if (a.nodes !== b.nodes || a.edges !== b.edges || a.params !== b.params || a.connections !== b.connections) scheduleCheck();
   });
 }

@@ -13,6 +13,25 @@ let early: HostRunEvent[] = [];
 let lastParams: ParamValues = {};
 let pendingTargets: string[] | undefined;
 
+const EXACT_KEY = 'caudal.exactCounts';
+
+/** "Count rows at every step": the engine materializes every node (slower) so each shows its row count. */
+export function exactCounts(): boolean {
+  try {
+    return localStorage.getItem(EXACT_KEY) === '1';
+  } catch {
+    return false;
+  }
+}
+
+export function setExactCounts(on: boolean): void {
+  try {
+    localStorage.setItem(EXACT_KEY, on ? '1' : '0');
+  } catch {
+    // a preference only
+  }
+}
+
 export function lastRunParams(): ParamValues {
   return lastParams;
 }
@@ -35,7 +54,8 @@ export async function startRun(params: ParamValues, targets = pendingTargets): P
   const nodeIds = targets ? [...new Set(targets.flatMap((t) => [...upstreamClosure(doc, t)]))] : doc.nodes.map((n) => n.id);
   early = [];
   try {
-    const { runId } = await host()['run.start']({ document: doc, path, params, targets });
+    const options = exactCounts() ? { metrics: 'exact' as const } : undefined;
+    const { runId } = await host()['run.start']({ document: doc, path, params, targets, options });
     useResults.getState().startRun(runId, targets ?? [], nodeIds);
     useUi.getState().setBottomTab('logs');
     for (const e of early) if (e.runId === runId) useResults.getState().applyRunEvent(e);

@@ -20,6 +20,8 @@ export interface NodeRunState {
   elapsedMs?: number;
   percent?: number;
   metrics?: Record<string, number>;
+  /** quality.check nodes: weighted score (percent) and how many checks failed. */
+  quality?: { score: number; failed: number; checks: number };
 }
 
 export interface ActiveRun {
@@ -96,13 +98,20 @@ export const useResults = create<ResultsState>()((set, get) => ({
         nodes[e.nodeId] = { ...nodes[e.nodeId], status: 'running', percent: e.percent, rowsOut: e.rowsProcessed };
         break;
       case 'node_finished':
-        nodes[e.nodeId] = { status: e.status, rowsIn: e.rowsIn, rowsOut: e.rowsOut, elapsedMs: e.elapsedMs, metrics: e.metrics };
+        nodes[e.nodeId] = { ...nodes[e.nodeId], status: e.status, rowsIn: e.rowsIn, rowsOut: e.rowsOut, elapsedMs: e.elapsedMs, metrics: e.metrics };
+        break;
+      case 'quality_result':
+        nodes[e.nodeId] = {
+          status: 'running',
+          ...nodes[e.nodeId],
+          quality: { score: e.result.score, failed: e.result.checks.filter((c) => !c.passed).length, checks: e.result.checks.length },
+        };
         break;
       case 'run_finished':
         status = e.summary.status;
         elapsedMs = e.summary.elapsedMs;
         error = e.summary.error?.message;
-        for (const n of e.summary.nodes) nodes[n.nodeId] = { status: n.status, rowsIn: n.rowsIn, rowsOut: n.rowsOut, elapsedMs: n.elapsedMs, metrics: n.metrics };
+        for (const n of e.summary.nodes) nodes[n.nodeId] = { ...nodes[n.nodeId], status: n.status, rowsIn: n.rowsIn, rowsOut: n.rowsOut, elapsedMs: n.elapsedMs, metrics: n.metrics };
         for (const [id, n] of Object.entries(nodes)) if (n.status === 'queued' || n.status === 'running') nodes[id] = { status: status === 'cancelled' ? 'cancelled' : 'skipped' };
         break;
     }
