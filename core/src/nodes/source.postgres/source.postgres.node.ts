@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { defineNode, type HookIo } from '../define.js';
 import { ident } from '../../compiler/sql.js';
@@ -93,11 +94,12 @@ export const postgresSourceNode = defineNode({
     const file = ctx.tempPath('postgres.csv');
     const scan = planned.scanSql(file);
     const data = ctx.auxName('data');
-    const load = async (io: HookIo) => {
-      const rows = await planned.fetch(io, file);
-      // A table, not a view over the file: downstream nodes may read it several times and the file goes with the run.
-      await io.db.run(`CREATE OR REPLACE TEMP TABLE ${data} AS ${scan}`);
-      return rows;
+    // The output reads the fetched file directly (DuckDB parses it in parallel, and a chain fuses
+    // into one query); the engine materializes it when several nodes consume it. Planning creates
+    // the view over an empty file, so the shape is known before any row is read.
+    const createView = async (io: HookIo) => {
+      await writeFile(file, '');
+      await io.db.run(`CREATE OR REPLACE TEMP VIEW ${data} AS ${scan}`);
     };
     return {
       setup: [
@@ -107,15 +109,12 @@ export const postgresSourceNode = defineNode({
           countsRows: true,
           run: (io) => {
             io.log(`PostgreSQL query: ${planned.remoteSql}${watermark !== undefined ? ` (watermark ${p.incremental!.column} > ${watermark})` : ''}`);
-            return load(io);
+            return planned.fetch(io, file);
           },
           async dry(io) {
-            if (ctx.mode !== 'preview') {
-              // Planning only needs the shape: an empty table with the columns the server reported.
-              await io.db.run(`CREATE OR REPLACE TEMP TABLE ${data} (${planned.columns.map((c) => `${ident(c.name)} ${c.type}`).join(', ')})`);
-              return;
-            }
-            const rows = await load(io);
+            await createView(io);
+            if (ctx.mode !== 'preview') return;
+            const rows = await planned.fetch(io, file);
             return { sampled: rows >= PREVIEW_ROWS };
           },
         },
