@@ -125,16 +125,29 @@ describe('profile: semantic guesses and shapes on small data', () => {
 });
 
 describe('profile: two speeds', () => {
-  it('samples large outputs, and says how', async () => {
+  it('samples the first rows by default, fast, and says so', async () => {
     const d = pipeline([{ id: 'big', type: 'transform.sql', params: { query: 'SELECT i, i % 7 AS k FROM range(2000000) r(i)' } }]);
     const p = await profile(d, 'big', { baseDir: dir, sampleRows: 50_000 });
+    expect(p).toMatchObject({ sampled: true, rows: 50_000 });
+    expect(p.method).toBe('sampled: the first 50,000 rows in read order (reading stopped there; ordered data may not be representative: use a random sample or the exact profile)');
+    expect(col(p, 'k').distinct).toBe(7);
+    expect(col(p, 'i').max).toBe('49999');
+    // An id column: no top values, and the profile says why.
+    expect(col(p, 'i').topValues).toEqual([]);
+    expect(col(p, 'i').topValuesSkipped).toBe('all 50,000 values are distinct');
+  });
+
+  it('samples at random on request, and says how', async () => {
+    const d = pipeline([{ id: 'big', type: 'transform.sql', params: { query: 'SELECT i, i % 7 AS k FROM range(2000000) r(i)' } }]);
+    const p = await profile(d, 'big', { baseDir: dir, sampleRows: 50_000, sampleMethod: 'random' });
     expect(p.sampled).toBe(true);
     expect(p.method).toMatch(/^sampled: [\d,]+ rows (from a system sample of about 1%|by reservoir sampling)/);
     expect(p.rows).toBeLessThanOrEqual(50_000);
     expect(p.rows).toBeGreaterThan(10_000);
-    expect(col(p, 'k').distinct).toBe(7);
-    // A mid-sized output: too small for blocks, so a uniform reservoir over every row.
-    const mid = await profile(doc(), 'orders', { baseDir: dir, sampleRows: 1000 });
+    // Spread over the whole range, not the first rows.
+    expect(Number(col(p, 'i').max)).toBeGreaterThan(1_000_000);
+    // A mid-sized output: too small for 20+ blocks, so a uniform reservoir over every row.
+    const mid = await profile(doc(), 'orders', { baseDir: dir, sampleRows: 1000, sampleMethod: 'random' });
     expect(mid).toMatchObject({ sampled: true, rows: 1000, method: 'sampled: 1,000 rows by reservoir sampling over all rows (uniform)' });
   });
 

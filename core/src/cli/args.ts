@@ -22,6 +22,7 @@ export const options = {
   html: { type: 'string' },
   exact: { type: 'boolean' },
   sample: { type: 'string' },
+  random: { type: 'boolean' },
   open: { type: 'boolean' },
 } as const;
 

@@ -14,7 +14,7 @@ interface Io {
   stderr: NodeJS.WriteStream;
 }
 
-/** `caudal profile <pipeline> --node <id> [--port p] [--exact] [--sample N] [--json] [--html out.html]` */
+/** `caudal profile <pipeline> --node <id> [--port p] [--exact] [--sample N] [--random] [--json] [--html out.html]` */
 export async function profileCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args);
   const nodeId = values.node?.[0];
@@ -37,6 +37,7 @@ export async function profileCommand(args: string[], io: Io): Promise<number> {
       port: values.port,
       mode: values.exact ? 'exact' : 'sample',
       sampleRows,
+      sampleMethod: values.random ? 'random' : 'first',
       params: parseParams(values.param),
       options: { threads: parseThreads(values.threads), memoryLimit: parseMemoryLimit(values['memory-limit']) },
     },
@@ -78,6 +79,7 @@ function formatColumn(c: ColumnProfile): string {
   lines.push(`    nulls ${n(c.nulls)} (${c.nullPercent.toFixed(2)}%)  distinct ${n(c.distinct)}${c.distinctExact ? '' : ' (approx.)'}${c.min !== undefined ? `  min ${val(c.min)}  max ${val(c.max)}` : ''}`);
   if (c.mean !== undefined) lines.push(`    mean ${val(c.mean)}  stddev ${val(c.stddev)}${c.quantiles ? `  ${c.quantiles.map((q) => `p${Math.round(q.p * 100)} ${val(q.value)}`).join('  ')}` : ''}`);
   if (c.lengths) lines.push(`    length ${c.lengths.min}–${c.lengths.max} (mean ${c.lengths.mean.toFixed(1)})`);
+  if (c.topValuesSkipped) lines.push(`    top: none, ${c.topValuesSkipped}`);
   if (c.topValues.length) lines.push(`    top: ${c.topValues.slice(0, 5).map((t) => `${val(t.value)} (${n(t.count)})`).join(', ')}`);
   if (c.patterns?.length) lines.push(`    patterns: ${c.patterns.slice(0, 5).map((t) => `"${String(t.value)}" (${n(t.count)})`).join(', ')}`);
   return lines.join('\n');

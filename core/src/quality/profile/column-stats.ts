@@ -9,6 +9,8 @@ export const QUANTILES = [0.05, 0.25, 0.5, 0.75, 0.95];
 /** Above this many rows, quantiles are t-digest estimates (an exact quantile sorts each column). */
 export const EXACT_QUANTILES_MAX_ROWS = 1_000_000;
 const SEMANTIC_VALUES = 10_000;
+/** Share of distinct values above which a column counts as id-like (no top values). */
+const NEARLY_UNIQUE = 0.8;
 const PATTERN_CHARS = 64;
 /** Values whose shapes are counted when a text column has too many distinct values to shape them all. */
 const PATTERN_VALUES = 100_000;
@@ -27,7 +29,7 @@ export interface StatsSteps {
  * counts, min/max/mean/stddev/quantiles and length stats in one pass; exact distinct counts where
  * the estimate is small; top values; histograms; value shapes; semantic guesses.
  */
-export async function columnStats(db: Db, table: string, columns: Column[], opts: Required<Omit<ProfileOptions, 'mode' | 'sampleRows'>>, steps: StatsSteps): Promise<{ rows: number; quantiles: 'exact' | 'approximate'; profiles: ColumnProfile[] }> {
+export async function columnStats(db: Db, table: string, columns: Column[], opts: Pick<Required<ProfileOptions>, 'exactDistinctBelow' | 'topK' | 'bins'>, steps: StatsSteps): Promise<{ rows: number; quantiles: 'exact' | 'approximate'; profiles: ColumnProfile[] }> {
   const cats = columns.map((col) => categoryOf(col.type));
   const scalar = columns.map((col) => isScalar(col.type));
 
@@ -94,6 +96,17 @@ export async function columnStats(db: Db, table: string, columns: Column[], opts
   steps.step('top values');
   for (const [i, col] of columns.entries()) {
     if (!scalar[i] || steps.isCancelled()) continue;
+    const nn = rows - profiles[i]!.nulls;
+    // An id-like column: every count would be 1 or 2, and finding them costs a pass over every value.
+    const p = profiles[i]!;
+    if (p.distinctExact && nn > opts.topK && p.distinct === nn) {
+      p.topValuesSkipped = `all ${nn.toLocaleString('en-US')} values are distinct`;
+      continue;
+    }
+    if (!p.distinctExact && p.distinct >= NEARLY_UNIQUE * nn) {
+      p.topValuesSkipped = `nearly all values are distinct (about ${p.distinct.toLocaleString('en-US')} of ${nn.toLocaleString('en-US')})`;
+      continue;
+    }
     const x = ident(col.name);
     const k = literal(opts.topK);
     const where = profiles[i]!.distinctExact ? `${x} IS NOT NULL` : `${x} IN (SELECT unnest(approx_top_k(${x}, ${k})) FROM ${table})`;

@@ -7,6 +7,7 @@ import { columnStats } from './column-stats.js';
 import type { ProfileRequest, ProfileResult } from './types.js';
 
 export const PROFILE_DEFAULTS = { sampleRows: 100_000, exactDistinctBelow: 100_000, topK: 10, bins: 20 };
+const fmtFirst = (n: number) => `sampled: the first ${fmt(n)} rows in read order (reading stopped there; ordered data may not be representative: use a random sample or the exact profile)`;
 /** Share of rows a system sample keeps; blocks of 2,048 rows, so DuckDB skips the rest of a Parquet file. */
 const SYSTEM_PERCENT = 1;
 const MIN_SYSTEM_ROWS = 20 * 2048;
@@ -56,7 +57,13 @@ export async function profileNode(req: ProfileRequest, db: Db, tempDir: string, 
   const rows = await guard(async () => {
     // Setup steps (e.g. scans that keep rejects) ran dry while planning; run them for real.
     for (const n of plan.nodes) for (const s of n.compiled?.setup ?? []) if (s.kind === 'sql') await db.run(s.sql);
-    return mode === 'exact' ? { n: await db.count(`CREATE TEMP TABLE ${table} AS SELECT * FROM ${out.ref}`), method: '' } : sample(db, table, out.ref, opts.sampleRows);
+    if (mode === 'exact') return { n: await db.count(`CREATE TEMP TABLE ${table} AS SELECT * FROM ${out.ref}`), method: '' };
+    if (req.sampleMethod === 'random') return sample(db, table, out.ref, opts.sampleRows);
+    const n = await db.count(`CREATE TEMP TABLE ${table} AS SELECT * FROM ${out.ref} LIMIT ${literal(opts.sampleRows + 1)}`);
+    if (n <= opts.sampleRows) return { n, method: '' };
+    // One row more than needed told us there is more; keep exactly sampleRows.
+    await db.run(`DELETE FROM ${table} WHERE rowid = (SELECT max(rowid) FROM ${table})`);
+    return { n: opts.sampleRows, method: fmtFirst(opts.sampleRows) };
   });
   const sampled = mode !== 'exact' && rows.method !== '';
   const method = sampled ? rows.method : `all ${fmt(rows.n)} rows`;

@@ -42,8 +42,8 @@ function columnCard(c: ColumnProfile): string {
   if (c.semanticType) facts.push(['looks like', `${esc(c.semanticType.type)} (${(c.semanticType.share * 100).toFixed(0)}% of values)`]);
   return `<section class="col"><h2>${esc(c.name)}</h2><table class="facts">${facts.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('')}</table>
 ${c.histogram ? `<h3>Histogram</h3>${histogramSvg(c.histogram)}` : ''}
-${c.topValues.length ? `<h3>Top values</h3>${list(c.topValues, c.count)}` : ''}
-${c.patterns?.length ? `<h3>Patterns</h3>${list(c.patterns, c.count - c.nulls)}` : ''}</section>`;
+${c.topValues.length ? `<h3>Top values</h3>${list(c.topValues, c.count)}` : ''}${c.topValuesSkipped ? `<h3>Top values</h3><p class="axis">none: ${esc(c.topValuesSkipped)}</p>` : ''}
+${c.patterns?.length ? `<h3>Patterns${c.patternsFrom ? ` (first ${c.patternsFrom.toLocaleString('en-US')} values)` : ''}</h3>${list(c.patterns, c.patternsFrom ?? c.count - c.nulls)}` : ''}</section>`;
 }
 
 export function renderProfileHtml(p: ProfileResult): string {

@@ -5,6 +5,12 @@ export interface ProfileOptions {
   mode?: 'sample' | 'exact';
   /** Rows a sampled profile aims at (default 100,000). */
   sampleRows?: number;
+  /**
+   * How a sampled profile picks rows. `first` (default): the first rows in read order; answers fast
+   * because reading stops early, but ordered data may not be representative. `random`: a system
+   * sample (whole blocks, about 1%) or a uniform reservoir sample; reads every row to choose.
+   */
+  sampleMethod?: 'first' | 'random';
   /** Distinct counts are exact when the approximate count is below this (default 100,000). */
   exactDistinctBelow?: number;
   /** Values listed in top values and patterns (default 10). */
@@ -43,8 +49,10 @@ export interface ColumnProfile {
   stddev?: number | null;
   /** Numbers: p05, p25, p50, p75, p95. */
   quantiles?: Array<{ p: number; value: unknown }>;
-  /** Most frequent values with exact counts. */
+  /** Most frequent values with exact counts; empty when nearly every value is distinct (see `topValuesSkipped`). */
   topValues: ValueCount[];
+  /** Why there are no top values, e.g. nearly all values are distinct (an id column). */
+  topValuesSkipped?: string;
   /** Numbers and dates: equal-width bins, each with its upper bound (inclusive). */
   histogram?: Array<{ upper: unknown; count: number }>;
   /** Text: length in characters of non-NULL values. */
