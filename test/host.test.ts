@@ -236,6 +236,11 @@ describe('host contract in-process', () => {
     expect(list.connections.map((c) => c.name)).toEqual(['wh']);
     const ok = await host['connections.test']({ name: 'wh' });
     expect(ok).toMatchObject({ ok: true, serverVersion: expect.stringMatching(/^PostgreSQL/) });
+    expect(types.types.find((t) => t.type === 'postgres')!.capabilities).toMatchObject({ pushdown: true, upsert: true });
+    const catalog = await host['connections.discover']({ name: 'wh', schema: 'pg_catalog' });
+    expect(catalog.tables).toEqual([]); // system schemas are left out of pickers
+    const listed = await host['connections.discover']({ name: 'wh' });
+    expect(Array.isArray(listed.tables)).toBe(true);
     await host['connections.update']({ name: 'wh', type: 'postgres', fields: { ...fields, port: 1, connect_timeout_s: 2 }, secrets: {} });
     const failed = await host['connections.test']({ name: 'wh' });
     expect(failed.ok).toBe(false);

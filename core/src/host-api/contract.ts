@@ -333,6 +333,15 @@ export const connectionTypeInfoSchema = z.object({
   fieldsSchema: z.record(z.string(), z.unknown()),
   /** Fields that go to the OS keychain and are never returned. */
   secretFields: z.array(z.string()),
+  /** What the connector can do (pushdown, upsert, incremental, transactional). */
+  capabilities: z.record(z.string(), z.boolean()).optional(),
+});
+
+export const remoteTableSchema = z.object({
+  schema: z.string(),
+  name: z.string(),
+  kind: z.enum(['table', 'view']),
+  columns: z.array(z.object({ name: z.string(), remoteType: z.string(), type: z.string(), nullable: z.boolean().optional() })).optional(),
 });
 
 const connectionInput = z.object({
@@ -486,6 +495,11 @@ export const hostMethods = {
       z.object({ ok: z.literal(true), serverVersion: z.string(), latencyMs: z.number() }),
       z.object({ ok: z.literal(false), message: z.string(), hint: z.string().optional() }),
     ]),
+  },
+  /** Tables and views of a connection (optionally one schema), or one table's columns: for pickers. */
+  'connections.discover': {
+    input: z.object({ name: z.string(), projectDir: z.string().optional(), schema: z.string().optional(), table: z.string().optional() }),
+    output: z.object({ tables: z.array(remoteTableSchema) }),
   },
   /** Removes the definition and its keychain secrets. */
   'connections.remove': { input: z.object({ name: z.string(), projectDir: z.string().optional() }), output: z.object({ removed: z.literal(true) }) },

@@ -1,3 +1,4 @@
+import { getConnector } from '../connectors/registry.js';
 import { z } from 'zod';
 import { connectionTypes } from '../connections/registry.js';
 import type { NodeTypeInfo } from '../host-api/contract.js';
@@ -31,5 +32,11 @@ export function nodeCatalog(): NodeTypeInfo[] {
 }
 
 export function connectionTypeCatalog() {
-  return connectionTypes.map((t) => ({ type: t.type, label: t.label, fieldsSchema: jsonSchema(t.fields), secretFields: [...t.secrets] }));
+  return connectionTypes.map((t) => ({
+    type: t.type,
+    label: t.label,
+    fieldsSchema: jsonSchema(t.fields),
+    secretFields: [...t.secrets],
+    capabilities: { ...getConnector(t.type)?.capabilities },
+  }));
 }

@@ -3,6 +3,8 @@ import type { ConnectionInfo, ConnectionService } from '../connections/service.j
 import { userConnectionsPath } from '../connections/file.js';
 import type { HostConnectionInfo, MethodOutput } from '../host-api/contract.js';
 import { CaudalError, errorMessage } from '../util/errors.js';
+import { getConnector } from '../connectors/registry.js';
+import { redact } from '../connections/redact.js';
 
 /** Makes the ConnectionService for a project folder (or the user's file alone). */
 export type ConnectionServiceFactory = (projectDir: string | undefined) => ConnectionService;
@@ -57,6 +59,19 @@ export class ConnectionsApi {
       // The service's errors are already redacted (connections/redact.ts).
       const err = e instanceof CaudalError ? e : new CaudalError('io', errorMessage(e));
       return { ok: false, message: err.message, hint: err.hint };
+    }
+  }
+
+  /** Asks the server for its tables (or one table's columns); errors are redacted like test's. */
+  async discover(name: string, scope: { schema?: string; table?: string }, projectDir?: string): Promise<MethodOutput<'connections.discover'>> {
+    const resolved = await this.service(projectDir).resolve(name);
+    const connector = getConnector(resolved.type);
+    if (!connector) throw new CaudalError('usage', `connection '${name}' has type '${resolved.type}', which has no connector`);
+    const secrets = connector.secrets.map((f) => resolved.config[f]).filter((v): v is string => typeof v === 'string');
+    try {
+      return { tables: await connector.discover(connector.fields.parse(resolved.config), scope) };
+    } catch (e) {
+      throw redact(e, secrets);
     }
   }
 

@@ -263,6 +263,7 @@ export class HostService implements HostTransport {
     'connections.add': async (input) => this.connections.add(input),
     'connections.update': async (input) => this.connections.update(input),
     'connections.test': async ({ name, projectDir }) => this.connections.test(name, projectDir),
+    'connections.discover': async ({ name, projectDir, schema, table }) => this.connections.discover(name, { schema, table }, projectDir),
     'connections.remove': async ({ name, projectDir }) => {
       await this.connections.remove(name, projectDir);
       return { removed: true as const };
