@@ -29,14 +29,15 @@ export interface StatsSteps {
  * counts, min/max/mean/stddev/quantiles and length stats in one pass; exact distinct counts where
  * the estimate is small; top values; histograms; value shapes; semantic guesses.
  */
-export async function columnStats(db: Db, table: string, columns: Column[], opts: Pick<Required<ProfileOptions>, 'exactDistinctBelow' | 'topK' | 'bins'>, steps: StatsSteps): Promise<{ rows: number; quantiles: 'exact' | 'approximate'; profiles: ColumnProfile[] }> {
+export async function columnStats(db: Db, table: string, knownRows: number | undefined, columns: Column[], opts: Pick<Required<ProfileOptions>, 'exactDistinctBelow' | 'topK' | 'bins'>, steps: StatsSteps): Promise<{ rows: number; quantiles: 'exact' | 'approximate'; profiles: ColumnProfile[] }> {
   const cats = columns.map((col) => categoryOf(col.type));
   const scalar = columns.map((col) => isScalar(col.type));
 
   // 1. One pass: counts, ranges, moments, quantiles, lengths.
   steps.step('counts, ranges, means and quantiles');
-  const [{ n: rawN }] = (await db.rows(`SELECT count(*) AS n FROM ${table}`)) as [{ n: unknown }];
-  const rows = num(rawN);
+  const rows = knownRows ?? num(((await db.rows(`SELECT count(*) AS n FROM ${table}`)) as [{ n: unknown }])[0].n);
+  // Few rows (a sample): every distinct count is below the threshold, so count exactly in this pass.
+  const smallTable = rows <= opts.exactDistinctBelow;
   const exactQ = rows <= EXACT_QUANTILES_MAX_ROWS;
   const qList = `[${QUANTILES.map((q) => literal(q)).join(', ')}]`;
   const pass1: string[] = ['count(*) AS n'];
@@ -44,7 +45,7 @@ export async function columnStats(db: Db, table: string, columns: Column[], opts
     const x = ident(col.name);
     pass1.push(`count(${x}) AS ${c(i, 'nn')}`);
     if (!scalar[i]) return;
-    pass1.push(`approx_count_distinct(${x}) AS ${c(i, 'ad')}`, `min(${x}) AS ${c(i, 'min')}`, `max(${x}) AS ${c(i, 'max')}`);
+    pass1.push(`${smallTable ? `count(DISTINCT ${x})` : `approx_count_distinct(${x})`} AS ${c(i, 'ad')}`, `min(${x}) AS ${c(i, 'min')}`, `max(${x}) AS ${c(i, 'max')}`);
     if (cats[i] === 'number') {
       const d = `CAST(${x} AS DOUBLE)`;
       pass1.push(`avg(${d}) AS ${c(i, 'mean')}`, `stddev_samp(${d}) AS ${c(i, 'sd')}`, `${exactQ ? 'quantile_cont' : 'approx_quantile'}(${d}, ${qList}) AS ${c(i, 'q')}`);
@@ -63,7 +64,7 @@ export async function columnStats(db: Db, table: string, columns: Column[], opts
       nulls: rows - nn,
       nullPercent: rows === 0 ? 0 : (100 * (rows - nn)) / rows,
       distinct: Math.min(num(r1[`ad_${i}`]), nn),
-      distinctExact: false,
+      distinctExact: smallTable && scalar[i]!,
       topValues: [],
     };
     if (scalar[i]) {
@@ -83,7 +84,7 @@ export async function columnStats(db: Db, table: string, columns: Column[], opts
 
   // 2. Exact distinct counts where the estimate is small enough to count exactly.
   steps.step('distinct counts');
-  const exactIdx = columns.map((_, i) => i).filter((i) => scalar[i] && num(r1[`ad_${i}`]) < opts.exactDistinctBelow);
+  const exactIdx = smallTable ? [] : columns.map((_, i) => i).filter((i) => scalar[i] && num(r1[`ad_${i}`]) < opts.exactDistinctBelow);
   if (exactIdx.length > 0) {
     const [r2 = {}] = await db.rows(`SELECT ${exactIdx.map((i) => `count(DISTINCT ${ident(columns[i]!.name)}) AS ${c(i, 'd')}`).join(', ')} FROM ${table}`);
     for (const i of exactIdx) {

@@ -68,7 +68,7 @@ export async function profileNode(req: ProfileRequest, db: Db, tempDir: string, 
   const sampled = mode !== 'exact' && rows.method !== '';
   const method = sampled ? rows.method : `all ${fmt(rows.n)} rows`;
 
-  const stats = await guard(() => columnStats(db, table, out.columns, opts, { step, isCancelled: hooks.isCancelled }));
+  const stats = await guard(() => columnStats(db, table, rows.n, out.columns, opts, { step, isCancelled: hooks.isCancelled }));
   hooks.progress(100, 'done');
   return { nodeId: req.nodeId, port, rows: stats.rows, sampled, method, quantiles: stats.quantiles, elapsedMs: Date.now() - t0, columns: stats.profiles };
 }
