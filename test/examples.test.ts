@@ -6,6 +6,7 @@ import { packageRoot } from '../core/src/util/package-root.js';
 import { generateEcommerceData } from '../resources/examples/ecommerce/generate-data.js';
 import { caudal } from './support/cli.js';
 import { tempDir } from './support/pipeline.js';
+import { pgSandbox } from './support/postgres.js';
 
 const examples = path.join(packageRoot(), 'resources/examples');
 
@@ -96,5 +97,34 @@ describe('example: ecommerce revenue', () => {
     expect(expected).toBeGreaterThan(0);
     // Rounded per order, then summed, against rounding the total: within a cent per order.
     expect(Math.abs(reported - expected)).toBeLessThan(data.rows.orders * 0.005);
+  });
+});
+
+describe('example: postgres-sync (upsert into PostgreSQL, incremental export)', async () => {
+  const { schema, q } = await pgSandbox();
+  const env = { CAUDAL_CONFIG_DIR: await tempDir('caudal-user-config-') };
+
+  it('loads the customers, reruns without duplicates, and exports only what changed since the last run', async () => {
+    const dir = await copyExample('postgres-sync');
+    const run = (file: string) => caudal(['run', file, '--param', `schema=${schema}`, '-q'], { cwd: dir, env });
+    for (const attempt of [1, 2]) {
+      const r = await run('load.json');
+      expect(r.code, `${attempt}: ${r.stderr}`).toBe(0);
+    }
+    expect(await q(`SELECT customer_id::int AS id, name, email, country FROM customers ORDER BY 1 LIMIT 3`)).toEqual([
+      { id: 1, name: 'José Muñoz', email: 'jose.munoz@example.com', country: 'ES' },
+      { id: 2, name: 'Zoë Ångström', email: 'zoe.angstrom@example.org', country: 'SE' },
+      { id: 3, name: 'Björn Ødegaard', email: 'bjorn@example.net', country: 'NO' },
+    ]);
+    expect(await q(`SELECT count(*)::int AS n FROM customers`)).toEqual([{ n: 6 }]);
+
+    expect((await run('export-changes.json')).code).toBe(0);
+    expect((await lines(path.join(dir, 'out/changed_customers.csv'))).length).toBe(7);
+    await q(`UPDATE customers SET country = 'FI', updated_at = '2025-03-01 00:00:00+00' WHERE customer_id = 2`);
+    expect((await run('export-changes.json')).code).toBe(0);
+    expect(await lines(path.join(dir, 'out/changed_customers.csv'))).toEqual([
+      'customer_id,name,email,country,updated_at',
+      '2,Zoë Ångström,zoe.angstrom@example.org,FI,2025-03-01 00:00:00+00',
+    ]);
   });
 });

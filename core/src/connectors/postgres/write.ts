@@ -55,6 +55,7 @@ export async function writePostgres(config: PostgresConfig, spec: WriteSpec, sou
             hint: 'create it first, or set create_table to true',
           });
         }
+        await client.query(`CREATE SCHEMA IF NOT EXISTS ${pgIdent(spec.table.schema)}`);
         await client.query(createTableSql(target, source.columns, spec.mode === 'upsert' ? spec.keys : undefined));
       } else {
         checkColumns(ctx, spec, source.columns, existing);
@@ -145,6 +146,7 @@ export function checkColumns(ctx: Ctx, spec: WriteSpec, columns: Column[], exist
 async function replace(client: pg.Client, spec: WriteSpec, source: WriteSource, exists: boolean, io: HookIo): Promise<number> {
   const target = pgTable(spec.table);
   if (!exists) {
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${pgIdent(spec.table.schema)}`);
     await client.query(createTableSql(target, source.columns));
     return copyIntoTable(client, target, source, io);
   }

@@ -13,7 +13,7 @@ import { didYouMean } from '../../util/suggest.js';
 const params = z
   .object({
     connection: z.string().min(1).meta({ label: 'Connection', help: 'A PostgreSQL connection declared under the pipeline\'s `connections`.', widget: 'connection' }),
-    schema: z.string().min(1).default('public').meta({ label: 'Schema', group: 'Table' }),
+    schema: z.string().min(1).default('public').meta({ label: 'Schema', help: 'Created when missing (with create_table). `${param}` inserts a pipeline param.', group: 'Table' }),
     table: z.string().min(1).meta({ label: 'Table', help: 'Written exactly as typed (case kept); `${param}` inserts a pipeline param.', group: 'Table' }),
     mode: z.enum(['append', 'replace', 'upsert', 'truncate_insert']).default('append').meta({
       label: 'Mode',

@@ -19,8 +19,8 @@ const filter = z
 const params = z
   .object({
     connection: z.string().min(1).meta({ label: 'Connection', help: 'A PostgreSQL connection declared under the pipeline\'s `connections`.', widget: 'connection' }),
-    schema: z.string().min(1).default('public').meta({ label: 'Schema', group: 'Table' }),
-    table: z.string().min(1).optional().meta({ label: 'Table', help: 'Read this table or view (exact name, case-sensitive). Or write a query instead.', group: 'Table' }),
+    schema: z.string().min(1).default('public').meta({ label: 'Schema', help: '`${param}` inserts a pipeline param.', group: 'Table' }),
+    table: z.string().min(1).optional().meta({ label: 'Table', help: 'Read this table or view (exact name, case-sensitive; `${param}` inserts a pipeline param). Or write a query instead.', group: 'Table' }),
     columns: z.array(z.string().min(1)).default([]).meta({ label: 'Columns', help: 'Only these columns are read (the server selects them). Empty: every column.', widget: 'list', group: 'Table' }),
     filters: z.array(filter).default([]).meta({ label: 'Filters', help: 'Conditions the server applies before sending rows; values are sent as bind parameters.', widget: 'list', group: 'Table' }),
     query: z.string().min(1).optional().meta({ label: 'Query', help: 'A PostgreSQL SELECT, run on the server. `$1`, `$2`, … are filled from query params.', widget: 'sql-query', group: 'Query' }),
@@ -47,7 +47,7 @@ const PREVIEW_ROWS = 1000;
 
 function readSpec(p: Params, text: (s: string) => string): ReadSpec {
   return p.table
-    ? { table: { schema: p.schema, name: p.table }, columns: p.columns, filters: p.filters, fetchSize: p.fetch_size }
+    ? { table: { schema: text(p.schema), name: text(p.table) }, columns: p.columns, filters: p.filters, fetchSize: p.fetch_size }
     : { query: p.query, queryParams: p.query_params.map((v) => (typeof v === 'string' ? text(v) : v)), fetchSize: p.fetch_size };
 }
 
