@@ -43,6 +43,17 @@ describe('incremental reads from PostgreSQL', async () => {
     expect(await ids('ev_copy')).toEqual([4, 5, 6, 7, 8, 9, 10, 11, 12]);
   });
 
+  it('keeps the watermark when the run wrote the rows nowhere (run up to the source)', async () => {
+    await q(`CREATE TABLE upto (id bigint)`);
+    await q(`INSERT INTO upto SELECT g FROM generate_series(1, 3) g`);
+    const d = doc('upto', 'id');
+    const s = await runPipeline({ pipeline: d, baseDir: dir, connections: pgConnection(), stateDir, targets: ['src'] });
+    expect(s.status).toBe('succeeded');
+    expect(await readNodeState(stateDir, d.name, 'src')).toBeUndefined();
+    await run(d);
+    expect(await ids('upto_copy')).toEqual([1, 2, 3]);
+  });
+
   it('works with an increasing integer id', async () => {
     await q(`CREATE TABLE seq (id bigint, v text)`);
     await q(`INSERT INTO seq SELECT g, 'v' || g FROM generate_series(1, 5) g`);

@@ -46,6 +46,17 @@ describe('sink.postgres', async () => {
     expect(await rows('replaced')).toEqual([{ id: '1', label: 'x' }, { id: '2', label: 'y' }]);
   });
 
+  it('replace explains what to do when views depend on the table, and changes nothing', async () => {
+    await q(`CREATE TABLE with_view (id bigint, label text)`);
+    await q(`INSERT INTO with_view VALUES (1, 'kept')`);
+    await q(`CREATE VIEW on_with_view AS SELECT * FROM with_view`);
+    const f = await csv('v.csv', 'id,label\n2,new\n');
+    const s = await run(load(f, { table: 'with_view', mode: 'replace' }));
+    expect(s.status).toBe('failed');
+    expect(s.error!.hint).toContain('truncate_insert');
+    expect(await rows('with_view')).toEqual([{ id: '1', label: 'kept' }]);
+  });
+
   it('upsert updates matching keys and inserts the rest, with ON CONFLICT or without a unique index', async () => {
     await q(`CREATE TABLE up_pk (id bigint PRIMARY KEY, name text, n bigint DEFAULT 0)`);
     await q(`CREATE TABLE up_plain (id bigint, name text, n bigint DEFAULT 0)`);

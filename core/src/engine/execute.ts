@@ -169,8 +169,13 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
       }
       log('info', `wrote ${outputs.find((o) => o.nodeId === node.id)?.rows ?? 0} rows to ${node.sink!.target}`, node.id);
     }
-    // Only now, with every destination committed, may incremental sources move their watermark.
+    // Only now, with every destination committed, may incremental sources move their watermark,
+    // and only those whose rows reached a sink: "run up to here" must not consume rows unwritten.
     for (const [nodeId, state] of nextStates) {
+      if (!staged.some((sink) => dependsOn(sink, nodeId))) {
+        log('info', `state not saved: no sink of this run reads from this node, so its rows were not written anywhere`, nodeId);
+        continue;
+      }
       try {
         await writeNodeState(stateDir, req.pipeline.name, nodeId, state, runId);
       } catch (e) {
@@ -212,6 +217,17 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
     emit({ type: 'run_finished', runId, summary: done });
     return done;
   }
+}
+
+/** True when `node` reads (directly or through other nodes) from `nodeId`. */
+function dependsOn(node: PlannedNode, nodeId: string, seen = new Set<string>()): boolean {
+  for (const up of node.upstreamNodes) {
+    if (up.id === nodeId) return true;
+    if (seen.has(up.id)) continue;
+    seen.add(up.id);
+    if (dependsOn(up, nodeId, seen)) return true;
+  }
+  return false;
 }
 
 /** The one row of a node's metrics query, as numbers (NULL counts as 0). */

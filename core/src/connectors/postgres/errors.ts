@@ -49,7 +49,12 @@ export function explainPgError(e: unknown, ctx: PgErrorContext): CaudalError {
     case 'ETIMEDOUT':
     case 'EHOSTUNREACH':
       return new CaudalError('io', `${prefix}: cannot reach the server: ${safe.message}`, { nodeId: ctx.nodeId, hint: `check the host and port with \`caudal connections test ${ctx.connection}\`` });
+    case '2BP01':
+      return new CaudalError('execution', `${prefix}: cannot replace ${where(ctx.spec)}: ${safe.message}`, {
+        nodeId: ctx.nodeId,
+        hint: 'mode "replace" recreates the table; use "truncate_insert" to keep it (and the views that depend on it)',
+      });
     default:
-      return new CaudalError('execution', `${prefix}: PostgreSQL said: ${safe.message}`, { nodeId: ctx.nodeId, cause: undefined });
+      return new CaudalError('execution', `${prefix}: PostgreSQL said: ${safe.message}`, { nodeId: ctx.nodeId });
   }
 }
