@@ -23,7 +23,9 @@ export interface Studio {
 export async function startServe(workspace: string): Promise<Studio> {
   const bin = path.join(ROOT, 'bin', 'caudal.js');
   if (!existsSync(path.join(ROOT, 'out', 'renderer', 'index.html'))) throw new Error('The studio is not built: run `npm run build:studio` first.');
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0'], { cwd: workspace, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Connections the tests add go to the workspace, never to the user's own config.
+  const env = { ...process.env, CAUDAL_CONFIG_DIR: path.join(workspace, '.config') };
+  const child = spawn(process.execPath, [bin, 'serve', '--port', '0'], { cwd: workspace, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   const url = await new Promise<string>((resolve, reject) => {

@@ -26,6 +26,9 @@ export async function connectPorts(page: Page, from: [string, string], to: [stri
 }
 
 export async function selectNode(page: Page, id: string): Promise<void> {
+  // Clicking a node that is part of a multi-selection keeps the others (so a group can be dragged):
+  // clear the selection first by clicking empty canvas.
+  if ((await page.locator('.react-flow__node.selected').count()) > 1) await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
   await node(page, id).locator('.node-name').click();
   await expect(page.locator(`.inspector[data-node-id="${id}"]`)).toBeVisible();
 }

@@ -137,17 +137,32 @@ export function ConnectionsDialog() {
                 <label className="field" key={f.key}>
                   {f.label}
                   {secret && draft.editing && <span className="muted small"> (leave empty to keep the stored one)</span>}
-                  <input
-                    aria-label={f.label}
-                    type={secret ? 'password' : 'text'}
-                    placeholder={f.placeholder ?? (f.default !== undefined ? String(f.default) : '')}
-                    value={value === undefined || value === null ? '' : String(value)}
-                    onChange={(e) => {
-                      const v = e.target.value;
-                      if (secret) setDraft({ ...draft, secrets: { ...draft.secrets, [f.key]: v } });
-                      else setDraft({ ...draft, fields: { ...draft.fields, [f.key]: v === '' ? undefined : f.kind === 'number' && Number.isFinite(Number(v)) ? Number(v) : v } });
-                    }}
-                  />
+                  {f.kind === 'select' && !secret ? (
+                    <select
+                      aria-label={f.label}
+                      value={value === undefined || value === null ? '' : String(value)}
+                      onChange={(e) => setDraft({ ...draft, fields: { ...draft.fields, [f.key]: e.target.value === '' ? undefined : e.target.value } })}
+                    >
+                      <option value="">{f.default !== undefined ? `Default (${String(f.default)})` : 'Choose…'}</option>
+                      {f.options?.map((o) => (
+                        <option key={o} value={o}>
+                          {o}
+                        </option>
+                      ))}
+                    </select>
+                  ) : (
+                    <input
+                      aria-label={f.label}
+                      type={secret ? 'password' : 'text'}
+                      placeholder={f.placeholder ?? (f.default !== undefined ? String(f.default) : '')}
+                      value={value === undefined || value === null ? '' : String(value)}
+                      onChange={(e) => {
+                        const v = e.target.value;
+                        if (secret) setDraft({ ...draft, secrets: { ...draft.secrets, [f.key]: v } });
+                        else setDraft({ ...draft, fields: { ...draft.fields, [f.key]: v === '' ? undefined : f.kind === 'number' && Number.isFinite(Number(v)) ? Number(v) : v } });
+                      }}
+                    />
+                  )}
                   {f.help && <span className="help">{f.help}</span>}
                 </label>
               );

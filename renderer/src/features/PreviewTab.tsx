@@ -1,4 +1,5 @@
 /** Rows of the selected node's output port, with the port switcher (out, rejects, …) and freshness. */
+import { useMemo } from 'react';
 import { useDocument } from '../store/document.js';
 import { previewKey, useResults } from '../store/results.js';
 import { useUi } from '../store/ui.js';
@@ -7,18 +8,23 @@ import { DataGrid } from './DataGrid.js';
 import { loadPreview, previewPortFor } from './preview.js';
 
 export function PreviewTab({ nodeId }: { nodeId: string }) {
-  const doc = useDocument((s) => s.doc);
+  // Layout-only edits (dragging) leave nodes and edges as they were: no re-render, no signature work.
+  const nodes = useDocument((s) => s.doc.nodes);
+  const edges = useDocument((s) => s.doc.edges);
+  const params = useDocument((s) => s.doc.params);
+  const connections = useDocument((s) => s.doc.connections);
+  const current = useMemo(() => upstreamSignature({ ...useDocument.getState().doc, nodes, edges, params, connections }, nodeId), [nodes, edges, params, connections, nodeId]);
   const typeMap = useResults((s) => s.typeMap);
   const previews = useResults((s) => s.previews);
   const setPort = useUi((s) => s.setPreviewPort);
   const _watchPort = useUi((s) => s.previewPort); // re-render when the chosen port changes
-  const node = doc.nodes.find((n) => n.id === nodeId);
+  const node = nodes.find((n) => n.id === nodeId);
   const info = node ? typeMap.get(node.type) : undefined;
   if (!node || !info) return null;
   if (info.outputs.length === 0) return <div className="muted pad">A sink has no output to preview: previews never write files or tables. Select the node before it to see what it will write.</div>;
   const port = previewPortFor(nodeId)!;
   const entry = previews[previewKey(nodeId, port)];
-  const stale = entry && entry.signature !== upstreamSignature(doc, nodeId);
+  const stale = entry && entry.signature !== current;
   const data = entry?.data;
   return (
     <div className="preview-tab">

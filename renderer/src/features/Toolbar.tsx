@@ -54,7 +54,7 @@ function FileMenu() {
 }
 
 export function Toolbar() {
-  const doc = useDocument((s) => s.doc);
+  const docName = useDocument((s) => s.doc.name);
   const path = useDocument((s) => s.path);
   const dirty = useDocument(isDirty);
   const canUndo = useDocument((s) => s.canUndo);
@@ -72,7 +72,7 @@ export function Toolbar() {
       <span className="brand">Caudal</span>
       <FileMenu />
       <span className="doc-title" data-testid="doc-title" title={path ?? 'Not saved yet'}>
-        {doc.name}
+        {docName}
         {dirty && <span className="dirty" aria-label="unsaved changes"> ●</span>}
         <span className="muted small"> {path ?? 'unsaved'}</span>
       </span>
@@ -89,7 +89,7 @@ export function Toolbar() {
       <button onClick={() => void fitView({ duration: 200 })} title="Zoom to fit (F)">
         Fit
       </button>
-      <span className={`check-state${problems.length ? ' bad' : ''}`} data-testid="check-state">
+      <span className={`check-state${problems.length ? ' bad' : ''}`} data-testid="check-state" title={problems.map((p) => `${p.nodeId ? `${p.nodeId}: ` : ''}${p.message}`).join('\n')}>
         {checking ? 'checking…' : problems.length ? `${problems.length} problem${problems.length === 1 ? '' : 's'}` : 'valid'}
       </span>
       {running ? (

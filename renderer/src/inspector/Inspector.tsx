@@ -23,14 +23,17 @@ export function errorsByField(problems: Problem[]): Record<string, Array<{ messa
 
 export function Inspector() {
   const selected = useUi((s) => s.selectedNodes);
-  const doc = useDocument((s) => s.doc);
+  // Not the whole document: moving boxes (layout) must not re-render the form.
+  const nodes = useDocument((s) => s.doc.nodes);
+  const edges = useDocument((s) => s.doc.edges);
+  const connections = useDocument((s) => s.doc.connections);
   const change = useDocument((s) => s.change);
   const endGesture = useDocument((s) => s.endGesture);
   const typeMap = useResults((s) => s.typeMap);
   const problems = useResults((s) => s.problemsByNode);
   const schemas = useResults((s) => s.schemas);
   const nodeId = selected.length === 1 ? selected[0]! : null;
-  const node = nodeId ? doc.nodes.find((n) => n.id === nodeId) : undefined;
+  const node = nodeId ? nodes.find((n) => n.id === nodeId) : undefined;
   const info = node ? typeMap.get(node.type) : undefined;
   const groups: FormGroup[] = useMemo(() => (info ? formModel(info.paramsSchema as ParamJsonSchema) : []), [info]);
   const errors = useMemo(() => errorsByField(nodeId ? (problems[nodeId] ?? []) : []), [problems, nodeId]);
@@ -49,13 +52,13 @@ export function Inspector() {
   // params are still invalid gets no schema of its own, but its pickers must still offer columns.
   const inputs = useMemo(() => {
     if (!nodeId) return [];
-    return doc.edges
+    return edges
       .filter((e) => e.to.startsWith(`${nodeId}:`))
       .map((e) => {
         const [fromNode, fromPort] = e.from.split(':') as [string, string];
         return { port: e.to.slice(nodeId.length + 1), from: fromNode, columns: schemas[fromNode]?.outputs.find((o) => o.port === fromPort)?.columns ?? EMPTY };
       });
-  }, [doc.edges, schemas, nodeId]);
+  }, [edges, schemas, nodeId]);
 
   const ctx: FieldContext = useMemo(() => {
     const tables: Record<string, Column[]> = {};
@@ -68,12 +71,12 @@ export function Inspector() {
         return matching.length === 1 ? matching[0]!.columns : matching.length > 1 ? matching.flatMap((m) => m.columns) : (inputs[0]?.columns ?? EMPTY);
       },
       tables,
-      connections: Object.keys(doc.connections ?? {}),
+      connections: Object.keys(connections ?? {}),
       errors,
       set,
       endTyping: endGesture,
     };
-  }, [nodeId, inputs, info, doc.connections, errors, set, endGesture]);
+  }, [nodeId, inputs, info, connections, errors, set, endGesture]);
 
   if (selected.length > 1) return <aside className="inspector"><p className="muted">{selected.length} nodes selected.</p></aside>;
   if (!node) return <aside className="inspector"><p className="muted">Select a node to edit it. Drag nodes from the palette on the left.</p></aside>;
