@@ -1,3 +1,4 @@
+/* global document, window, MutationObserver, requestAnimationFrame, innerWidth, innerHeight -- functions passed to page.evaluate run in the browser */
 /**
  * bench/ui: the studio in Debian's Chromium against `caudal serve` (the real engine), measuring
  *   1. time to open the studio (navigation → palette and canvas ready),
