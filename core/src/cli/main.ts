@@ -45,7 +45,7 @@ Options:
       --state-dir DIR     run, state: state kept between runs: watermarks, quality history (default <pipeline folder>/.caudal/state)
       --value V           state set: the new watermark
       --exact             profile: read every row (default: a fast sample, labelled as such)
-      --sample N          profile: rows to sample (default 100000): the first N rows read, fast
+      --sample N          profile: rows to sample (default 20000): the first N rows read, fast
       --random            profile: a random sample instead of the first rows (reads every row to choose)
       --html FILE         profile: also write a self-contained HTML profile
       --port N            serve: port on 127.0.0.1 (default 4817; 0 picks a free one)

@@ -94,12 +94,14 @@ export async function columnStats(db: Db, table: string, knownRows: number | und
   }
 
   // 3. Top values with exact counts; for many distinct values, the candidates come from approx_top_k.
+  // One query for all columns (a typed list per column), so a small sample costs one round trip.
   steps.step('top values');
+  const tops: string[] = [];
   for (const [i, col] of columns.entries()) {
-    if (!scalar[i] || steps.isCancelled()) continue;
-    const nn = rows - profiles[i]!.nulls;
-    // An id-like column: every count would be 1 or 2, and finding them costs a pass over every value.
+    if (!scalar[i]) continue;
     const p = profiles[i]!;
+    const nn = rows - p.nulls;
+    // An id-like column: every count would be 1 or 2, and finding them costs a pass over every value.
     if (p.distinctExact && nn > opts.topK && p.distinct === nn) {
       p.topValuesSkipped = `all ${nn.toLocaleString('en-US')} values are distinct`;
       continue;
@@ -110,9 +112,15 @@ export async function columnStats(db: Db, table: string, knownRows: number | und
     }
     const x = ident(col.name);
     const k = literal(opts.topK);
-    const where = profiles[i]!.distinctExact ? `${x} IS NOT NULL` : `${x} IN (SELECT unnest(approx_top_k(${x}, ${k})) FROM ${table})`;
-    const top = await db.rows(`SELECT ${x} AS v, count(*) AS n FROM ${table} WHERE ${where} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${k}`);
-    profiles[i]!.topValues = top.map((t) => ({ value: t.v, count: num(t.n) }));
+    const where = p.distinctExact ? `${x} IS NOT NULL` : `${x} IN (SELECT unnest(approx_top_k(${x}, ${k})) FROM ${table})`;
+    tops.push(`(SELECT list({'v': v, 'n': n} ORDER BY n DESC, v) FROM (SELECT ${x} AS v, count(*) AS n FROM ${table} WHERE ${where} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${k})) AS ${c(i, 't')}`);
+  }
+  if (tops.length > 0 && !steps.isCancelled()) {
+    const [r3 = {}] = await db.rows(`SELECT ${tops.join(',\n  ')}`);
+    columns.forEach((_, i) => {
+      const list = r3[`t_${i}`];
+      if (Array.isArray(list)) profiles[i]!.topValues = (list as Array<{ v: unknown; n: unknown }>).map((t) => ({ value: t.v, count: num(t.n) }));
+    });
   }
 
   // 4. Histograms over [min, max] for numbers and dates.
@@ -138,24 +146,27 @@ export async function columnStats(db: Db, table: string, knownRows: number | und
   // ten million rows costs a GROUP BY; columns with very many distinct values use the first 100,000.
   steps.step('value patterns');
   const text = columns.map((_, i) => i).filter((i) => cats[i] === 'string');
-  for (const i of text) {
-    if (steps.isCancelled()) break;
+  const shapes = text.map((i) => {
     const x = ident(columns[i]!.name);
-    const few = profiles[i]!.distinctExact;
-    const source = few ? table : `(SELECT ${x} FROM ${table} WHERE ${x} IS NOT NULL LIMIT ${literal(PATTERN_VALUES)})`;
+    const source = profiles[i]!.distinctExact ? table : `(SELECT ${x} FROM ${table} WHERE ${x} IS NOT NULL LIMIT ${literal(PATTERN_VALUES)})`;
     const shape = `regexp_replace(regexp_replace(regexp_replace(left(v, ${PATTERN_CHARS}), '\\p{Lu}', 'X', 'g'), '\\p{Ll}', 'x', 'g'), '\\p{Nd}', '9', 'g')`;
-    const pats = await db.rows(`SELECT ${shape} AS v, sum(n) AS n FROM (SELECT ${x} AS v, count(*) AS n FROM ${source} WHERE ${x} IS NOT NULL GROUP BY 1) GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${literal(opts.topK)}`);
-    profiles[i]!.patterns = pats.map((t) => ({ value: t.v, count: num(t.n) }));
-    if (!few) profiles[i]!.patternsFrom = Math.min(PATTERN_VALUES, rows - profiles[i]!.nulls);
+    const top = `SELECT ${shape} AS v, sum(n) AS n FROM (SELECT ${x} AS v, count(*) AS n FROM ${source} WHERE ${x} IS NOT NULL GROUP BY 1) GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${literal(opts.topK)}`;
+    return `(SELECT list({'v': v, 'n': n} ORDER BY n DESC, v) FROM (${top})) AS ${c(i, 'p')}`;
+  });
+  if (shapes.length > 0 && !steps.isCancelled()) {
+    const [r5 = {}] = await db.rows(`SELECT ${shapes.join(',\n  ')}`);
+    for (const i of text) {
+      const list = r5[`p_${i}`];
+      profiles[i]!.patterns = Array.isArray(list) ? (list as Array<{ v: unknown; n: unknown }>).map((t) => ({ value: t.v, count: num(t.n) })) : [];
+      if (!profiles[i]!.distinctExact) profiles[i]!.patternsFrom = Math.min(PATTERN_VALUES, rows - profiles[i]!.nulls);
+    }
   }
 
   // 6. Semantic guesses from up to 10,000 values per text column.
   steps.step('semantic types');
   if (text.length > 0 && !steps.isCancelled()) {
     const names = text.map((i) => columns[i]!.name);
-    const sql = semanticSql(table, ident('_caudal_profile_text'), names, SEMANTIC_VALUES);
-    await db.run(sql.collect);
-    for (const r of await db.rows(sql.shares)) {
+    for (const r of await db.rows(semanticSql(table, names, SEMANTIC_VALUES))) {
       const i = text[num(r.k)]!;
       const guess = pickSemantic(SEMANTIC_PATTERNS.map((_, j) => num(r[`s${j}`])));
       if (guess) profiles[i]!.semanticType = guess;

@@ -6,7 +6,7 @@ import { CaudalError, errorMessage, validationError } from '../../util/errors.js
 import { columnStats } from './column-stats.js';
 import type { ProfileRequest, ProfileResult } from './types.js';
 
-export const PROFILE_DEFAULTS = { sampleRows: 100_000, exactDistinctBelow: 100_000, topK: 10, bins: 20 };
+export const PROFILE_DEFAULTS = { sampleRows: 20_000, exactDistinctBelow: 100_000, topK: 10, bins: 20 };
 const fmtFirst = (n: number) => `sampled: the first ${fmt(n)} rows in read order (reading stopped there; ordered data may not be representative: use a random sample or the exact profile)`;
 /** Share of rows a system sample keeps; blocks of 2,048 rows, so DuckDB skips the rest of a Parquet file. */
 const SYSTEM_PERCENT = 1;

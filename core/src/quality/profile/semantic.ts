@@ -15,14 +15,13 @@ export const SEMANTIC_PATTERNS: Array<{ type: SemanticType; pattern: string }> =
 export const SEMANTIC_MIN_SHARE = 0.9;
 
 /**
- * Statements that collect up to `limit` trimmed non-empty values per text column into `values`
- * (k = column position in `columns`), then one query for the share matching each pattern.
- * Collecting first keeps the regular expressions off the other rows.
+ * One query: per text column (k = position in `columns`), the share of up to `limit` trimmed
+ * non-empty values matching each pattern. The values are limited before any regular expression runs.
  */
-export function semanticSql(table: string, values: string, columns: string[], limit: number): { collect: string; shares: string } {
+export function semanticSql(table: string, columns: string[], limit: number): string {
   const parts = columns.map((c, k) => `SELECT ${k} AS k, v FROM (SELECT trim(${ident(c)}) AS v FROM ${table} WHERE ${ident(c)} IS NOT NULL AND trim(${ident(c)}) <> '' LIMIT ${limit})`);
   const shares = SEMANTIC_PATTERNS.map((p, j) => `avg(CASE WHEN regexp_full_match(v, ${stringLiteral(p.pattern)}) THEN 1 ELSE 0 END) AS ${ident(`s${j}`)}`).join(', ');
-  return { collect: `CREATE OR REPLACE TEMP TABLE ${values} AS\n${parts.join('\nUNION ALL\n')}`, shares: `SELECT k, ${shares} FROM ${values} GROUP BY k` };
+  return `SELECT k, ${shares} FROM (\n${parts.join('\nUNION ALL\n')}\n) GROUP BY k`;
 }
 
 /**
