@@ -84,7 +84,8 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
     });
     if (plan.problems.length > 0) throw validationError(plan.problems);
     for (const w of plan.warnings) emit({ type: 'warning', runId, nodeId: w.nodeId, message: w.message });
-    if (!plan.nodes.some((n) => n.sink)) {
+    // Quality checks read their input even without a sink: a checks-only pipeline is a real use.
+    if (!plan.nodes.some((n) => n.sink || n.compiled?.quality)) {
       emit({ type: 'warning', runId, message: 'the pipeline has no sink, so the run reads nothing and writes nothing; add a sink or use preview' });
     }
 

@@ -20,7 +20,9 @@ describe('quality.check SQL', () => {
   it('passes the input through unchanged when no check quarantines', async () => {
     const r = await inspect({ pipeline: doc([{ name: 'n', kind: 'not_null', column: 'Full Name', severity: 'warn' }]), baseDir: dir });
     const q = r.nodes.find((n) => n.nodeId === 'q')!;
-    expect(q.setup).toEqual([]);
+    // Only the checks' aggregate: nothing is materialized.
+    expect(q.setup).toHaveLength(1);
+    expect(q.setup[0]).toMatchSnapshot();
     expect(q.outputs.map((o) => [o.port, o.sql])).toMatchSnapshot();
     expect(q.outputs.find((o) => o.port === 'rejected')!.columns.at(-1)).toEqual({ name: '_caudal_reasons', type: 'VARCHAR[]' });
   });
