@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { getNodeDefinition } from '../core/src/nodes/index.js';
+import { getNodeDefinition, nodeDefinitions } from '../core/src/nodes/index.js';
 import { pipeline, problemsOf, run, tempDir } from './support/pipeline.js';
 
 let dir: string;
@@ -28,6 +28,9 @@ const doc = (file: string, extra: Record<string, unknown> = {}) =>
 
 describe('schema pinning on sources', () => {
   it('every source type accepts expect_schema and on_drift', () => {
+    const sources = nodeDefinitions.filter((d) => d.category === 'source');
+    expect(sources.length).toBeGreaterThanOrEqual(4);
+    for (const def of sources) expect(Object.keys((def.params as unknown as { shape: object }).shape), def.type).toEqual(expect.arrayContaining(['expect_schema', 'on_drift']));
     for (const type of ['source.csv', 'source.parquet', 'source.json']) {
       const def = getNodeDefinition(type)!;
       expect(def.params.safeParse({ path: 'x', expect_schema: [{ name: 'a' }], on_drift: 'warn' }).success, type).toBe(true);
