@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getNodeDefinition, nodeDefinitions } from '../core/src/nodes/index.js';
-import { pipeline, problemsOf, run, tempDir } from './support/pipeline.js';
+import { inspect, pipeline, problemsOf, run, tempDir } from './support/pipeline.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -59,6 +59,10 @@ describe('schema pinning on sources', () => {
   });
 
   it('on_drift warn: the run starts with a warning that lists the differences', async () => {
+    // `caudal validate` reports it too, without failing.
+    const checked = await inspect({ pipeline: doc('v2.csv', { on_drift: 'warn' }), baseDir: dir });
+    expect(checked.problems).toEqual([]);
+    expect(checked.warnings).toEqual([{ nodeId: 'src', message: expect.stringContaining("extra column 'country' (VARCHAR)") }]);
     const r = await run(doc('v2.csv', { on_drift: 'warn' }), dir);
     expect(r.summary.status).toBe('succeeded');
     const warnings = r.events.filter((e) => e.type === 'warning');

@@ -167,16 +167,19 @@ async function validateCommand(args: string[], io: Io): Promise<number> {
   const abs = path.resolve(file);
   const loaded = await loadPipelineFile(abs);
   let problems = loaded.problems;
+  let warnings: Array<{ nodeId: string; message: string }> = [];
   let nodes = 0;
   if (loaded.pipeline) {
     const baseDir = path.dirname(abs);
     const result = await inspect({ pipeline: loaded.pipeline, baseDir, params: parseParams(values.param), options: engineOptions(values), ...(await engineContext(loaded.pipeline, baseDir, values)) });
     problems = result.problems;
+    warnings = result.warnings ?? [];
     nodes = result.nodes.length;
   }
   if (values.json) {
-    io.stdout.write(JSON.stringify({ valid: problems.length === 0, problems, migrationsApplied: loaded.migrationsApplied }) + '\n');
+    io.stdout.write(JSON.stringify({ valid: problems.length === 0, problems, warnings, migrationsApplied: loaded.migrationsApplied }) + '\n');
   } else if (problems.length === 0) {
+    for (const w of warnings) if (!values.quiet) io.stderr.write(`! ${w.message}\n`);
     if (!values.quiet) io.stdout.write(`✔ ${file} is valid (${nodes} nodes checked against their inputs' schemas)\n`);
   } else {
     io.stderr.write(`✘ ${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${formatProblems(problems)}\n`);

@@ -10,6 +10,7 @@ export async function inspectPipeline(req: InspectRequest, db: Db, tempDir: stri
   const plan = await planPipeline(req.pipeline, db, { mode: 'plan', baseDir: req.baseDir, params: req.params ?? {}, tempDir, runId: 'inspect', targets: req.nodeIds, connections: req.connections, stateDir: req.stateDir });
   return {
     problems: plan.problems,
+    warnings: plan.warnings,
     nodes: plan.nodes.map((n) => ({
       nodeId: n.id,
       nodeType: n.type,

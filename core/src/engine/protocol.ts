@@ -117,6 +117,8 @@ export interface NodeInspection {
 export interface InspectResult {
   problems: Problem[];
   nodes: NodeInspection[];
+  /** What a run would warn about before it starts (e.g. schema drift with on_drift: warn). */
+  warnings?: Array<{ nodeId: string; message: string }>;
 }
 
 export interface PreviewResult {
