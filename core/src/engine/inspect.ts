@@ -17,7 +17,8 @@ export async function inspectPipeline(req: InspectRequest, db: Db, tempDir: stri
       outputs: n.outputs.map((o) => ({ port: o.port, columns: o.columns, sql: o.runSql })),
       setup: [
         ...(n.compiled?.setup ?? []).map((s) => (s.kind === 'sql' ? s.sql : `-- ${s.description}`)),
-        ...(n.compiled?.quality ? [`-- quality checks, evaluated after the node\n${n.compiled.quality.sql}`] : []),
+        // A block comment, so scripts that add ';' to each statement (export, `caudal sql`) stay valid.
+        ...(n.compiled?.quality ? [`/* quality checks, evaluated after the node */\n${n.compiled.quality.sql}`] : []),
       ],
       sink: n.sink && {
         target: n.sink.target,
