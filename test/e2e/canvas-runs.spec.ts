@@ -85,7 +85,7 @@ test('canvas editing, rejects preview, edge schema, runs and history', async ({ 
   await page.keyboard.up('Shift');
   await expect(page.locator('.react-flow__node.selected')).toHaveCount(2);
   await page.keyboard.press('ControlOrMeta+C');
-  await page.getByRole('button', { name: 'File' }).click();
+  await page.getByRole('button', { name: 'File', exact: true }).click();
   await page.getByRole('menuitem', { name: /^New/ }).click();
   await expect(page.locator('.react-flow__node')).toHaveCount(0);
   await page.mouse.click(pane.x + 300, pane.y + 200);
@@ -111,7 +111,7 @@ test('canvas editing, rejects preview, edge schema, runs and history', async ({ 
   await expect.poll(() => node(page, 'adults').getAttribute('style')).toBe(before);
 
   // Leaving unsaved changes asks first.
-  await page.getByRole('button', { name: 'File' }).click();
+  await page.getByRole('button', { name: 'File', exact: true }).click();
   await page.getByRole('menuitem', { name: /^New/ }).click();
   await expect(page.getByRole('dialog', { name: 'Unsaved changes' })).toBeVisible();
   await page.getByRole('button', { name: 'Keep editing' }).click();
@@ -130,7 +130,7 @@ test('canvas editing, rejects preview, edge schema, runs and history', async ({ 
 });
 
 test('connections manager: add, test, edit, remove; secrets never come back', async ({ studioPage: page }) => {
-  await page.getByRole('button', { name: 'File' }).click();
+  await page.getByRole('button', { name: 'File', exact: true }).click();
   await page.getByRole('menuitem', { name: 'Connections…' }).click();
   const dialog = page.getByRole('dialog', { name: 'Connections' });
   await expect(dialog).toContainText('No connections yet');

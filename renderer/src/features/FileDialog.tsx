@@ -4,6 +4,7 @@ import { host, errorText } from '../host-access.js';
 import { useUi } from '../store/ui.js';
 import { useDocument } from '../store/document.js';
 import { exportPipeline, openPipeline, saveAs } from './file.js';
+import { appInfo } from './app-info.js';
 
 type Listing = { dir: string; parent: string | null; entries: Array<{ name: string; path: string; kind: 'dir' | 'file' }> };
 
@@ -18,13 +19,18 @@ export function FileDialog({ mode }: { mode: 'open' | 'saveAs' | 'export' }) {
   const docName = useDocument((s) => s.doc.name);
   const [listing, setListing] = useState<Listing | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [path, setPath] = useState('');
+  // The suggested path is set once, synchronously: an answer arriving later must never overwrite what the user typed.
+  const [path, setPath] = useState(() => {
+    if (mode === 'open') return '';
+    const dir = docPath ? dirOf(docPath) : (appInfo()?.workspaceDir ?? '');
+    const name = `${docName.replace(/[^A-Za-z0-9_-]+/g, '_').toLowerCase()}${mode === 'export' ? '.export' : ''}.json`;
+    return dir ? `${dir}/${name}` : name;
+  });
   const list = async (dir?: string) => {
     try {
       const l = await host()['fs.list']({ dir, extensions: ['.json'] });
       setListing(l);
       setError(null);
-      if (mode !== 'open') setPath((p) => (p && !p.endsWith('/') ? `${l.dir}/${p.split(/[\\/]/).pop()}` : `${l.dir}/${docName.replace(/[^A-Za-z0-9_-]+/g, '_').toLowerCase()}${mode === 'export' ? '.export' : ''}.json`));
     } catch (e) {
       setError(errorText(e));
     }
@@ -56,7 +62,9 @@ export function FileDialog({ mode }: { mode: 'open' | 'saveAs' | 'export' }) {
               )}
               {listing.entries.map((e) => (
                 <li key={e.path}>
-                  <button className="link" onClick={() => (e.kind === 'dir' ? void list(e.path) : setPath(e.path))} onDoubleClick={() => e.kind === 'file' && mode === 'open' && void openPipeline(e.path).then((ok) => ok && close())}>
+                  <button
+                    className="link"
+                    onClick={() => (e.kind === 'dir' ? (void list(e.path), mode !== 'open' && setPath((p) => `${e.path}/${p.split(/[\\/]/).pop() ?? ''}`)) : setPath(e.path))} onDoubleClick={() => e.kind === 'file' && mode === 'open' && void openPipeline(e.path).then((ok) => ok && close())}>
                     {e.kind === 'dir' ? '📁 ' : '📄 '}
                     {e.name}
                   </button>

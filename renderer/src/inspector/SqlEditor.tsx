@@ -7,8 +7,8 @@ import { useEffect, useRef } from 'react';
 import { EditorState, Compartment } from '@codemirror/state';
 import { EditorView, keymap, placeholder as placeholderExt, drawSelection } from '@codemirror/view';
 import { defaultKeymap } from '@codemirror/commands';
-import { sql, PostgreSQL } from '@codemirror/lang-sql';
-import { autocompletion, completionKeymap, closeBrackets } from '@codemirror/autocomplete';
+import { sql, PostgreSQL, keywordCompletionSource } from '@codemirror/lang-sql';
+import { autocompletion, completionKeymap, closeBrackets, type Completion, type CompletionContext, type CompletionSource } from '@codemirror/autocomplete';
 import { setDiagnostics, type Diagnostic } from '@codemirror/lint';
 import { syntaxHighlighting, defaultHighlightStyle } from '@codemirror/language';
 import type { Column } from '../model/types.js';
@@ -33,10 +33,24 @@ interface Props {
   ariaLabel: string;
 }
 
-function languageFor(columns: Column[], tables?: Record<string, Column[]>) {
-  const schema: Record<string, string[]> = { input: columns.map((c) => c.name) };
-  for (const [t, cols] of Object.entries(tables ?? {})) schema[t] = cols.map((c) => c.name);
-  return sql({ dialect: PostgreSQL, schema, defaultTable: tables ? undefined : 'input', upperCaseKeywords: true });
+/**
+ * Completion: the input's columns first (with their types), then upstream tables for full queries,
+ * then SQL keywords. Column names are what users type most, so they must not drown in keywords.
+ */
+export function completionSource(columns: Column[], tables?: Record<string, Column[]>): CompletionSource {
+  const keywords = keywordCompletionSource(PostgreSQL, false);
+  return async (ctx: CompletionContext) => {
+    const word = ctx.matchBefore(/[A-Za-z_][\w]*/);
+    if (!word && !ctx.explicit) return null;
+    const from = word?.from ?? ctx.pos;
+    const options: Completion[] = [
+      ...columns.map((c) => ({ label: c.name, type: 'property', detail: c.type, boost: 50 })),
+      ...Object.keys(tables ?? {}).map((t) => ({ label: t, type: 'class', detail: 'input', boost: 40 })),
+      ...Object.values(tables ?? {}).flat().map((c) => ({ label: c.name, type: 'property', detail: c.type, boost: 30 })),
+    ];
+    const kw = await keywords(ctx);
+    return { from, options: [...options, ...((kw?.options ?? []).map((o) => ({ ...o, boost: -10 })))], validFor: /^[\w]*$/ };
+  };
 }
 
 export function diagnosticsFor(text: string, errors: SqlError[]): Diagnostic[] {
@@ -57,8 +71,9 @@ export function diagnosticsFor(text: string, errors: SqlError[]): Diagnostic[] {
 export function SqlEditor(props: Props) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
-  const lang = useRef(new Compartment());
+  const completion = useRef(new Compartment());
   const latest = useRef(props);
+  const emitted = useRef<string[]>([]);
   latest.current = props;
 
   useEffect(() => {
@@ -67,16 +82,24 @@ export function SqlEditor(props: Props) {
       extensions: [
         drawSelection(),
         closeBrackets(),
-        autocompletion({ activateOnTyping: true }),
+        completion.current.of(autocompletion({ activateOnTyping: true, override: [completionSource(props.columns, props.tables)] })),
         keymap.of([...completionKeymap, ...defaultKeymap]),
         syntaxHighlighting(defaultHighlightStyle),
-        lang.current.of(languageFor(props.columns, props.tables)),
+        sql({ dialect: PostgreSQL, upperCaseKeywords: true }),
         placeholderExt(props.placeholder ?? ''),
         EditorView.lineWrapping,
         EditorView.contentAttributes.of({ 'aria-label': props.ariaLabel }),
         EditorView.updateListener.of((u) => {
-          if (u.docChanged) latest.current.onChange(u.state.doc.toString());
-          if (u.focusChanged && !u.view.hasFocus) latest.current.onBlur?.();
+          if (u.docChanged) {
+            const text = u.state.doc.toString();
+            emitted.current.push(text);
+            if (emitted.current.length > 200) emitted.current.shift();
+            latest.current.onChange(text);
+          }
+          if (u.focusChanged && !u.view.hasFocus) {
+            emitted.current = [];
+            latest.current.onBlur?.();
+          }
         }),
         props.multiline ? [] : keymap.of([{ key: 'Enter', run: () => true }]),
       ],
@@ -87,15 +110,26 @@ export function SqlEditor(props: Props) {
     // The editor is created once; later prop changes are applied by the effects below.
   }, []);
 
-  // External changes (undo, another field) replace the text without re-creating the editor.
+  // External changes (undo) replace the text without re-creating the editor. A value this editor
+  // emitted itself is only the store catching up (possibly a keystroke behind): leave the text alone.
   useEffect(() => {
     const v = view.current;
-    if (v && v.state.doc.toString() !== props.value) v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: props.value } });
+    if (!v || v.state.doc.toString() === props.value) return;
+    const i = emitted.current.lastIndexOf(props.value);
+    if (i >= 0) return;
+    emitted.current = [];
+    v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: props.value } });
   }, [props.value]);
 
+  // Re-checks hand over new arrays with the same columns: reconfigure only on a real change, or an
+  // open completion list would close under the user's fingers.
+  const schemaKey = JSON.stringify([props.columns.map((c) => c.name), Object.entries(props.tables ?? {}).map(([t, c]) => [t, c.map((x) => x.name)])]);
+  const firstKey = useRef(schemaKey);
   useEffect(() => {
-    view.current?.dispatch({ effects: lang.current.reconfigure(languageFor(props.columns, props.tables)) });
-  }, [props.columns, props.tables]);
+    if (schemaKey === firstKey.current) return;
+    firstKey.current = schemaKey;
+    view.current?.dispatch({ effects: completion.current.reconfigure(autocompletion({ activateOnTyping: true, override: [completionSource(latest.current.columns, latest.current.tables)] })) });
+  }, [schemaKey]);
 
   useEffect(() => {
     const v = view.current;
