@@ -92,7 +92,7 @@ export function watchRuns(): () => void {
       if (e.type === 'run_finished') {
         const s = e.summary;
         const rows = s.outputs.reduce((n, o) => n + o.rows, 0);
-        useUi.getState().toast(s.status === 'succeeded' ? 'success' : 'error', s.status === 'succeeded' ? `Run finished: ${rows.toLocaleString('en-US')} rows written in ${(s.elapsedMs / 1000).toFixed(1)} s` : `Run ${s.status}${s.error ? `: ${s.error.message}` : ''}`);
+        useUi.getState().toast(s.status === 'succeeded' ? 'success' : 'error', s.status === 'succeeded' ? `Run finished in ${(s.elapsedMs / 1000).toFixed(1)} s${s.outputs.length ? `: ${rows.toLocaleString('en-US')} rows written` : ''}` : `Run ${s.status}${s.error ? `: ${s.error.message}` : ''}`);
       }
     } else if (early.length < 5000) early.push(e);
   });

@@ -258,13 +258,23 @@ function ObjectFields({ field, path, value, ctx }: Props) {
 /** Label, widget, help and the errors that belong to this field. */
 export function FieldRow({ field, path, value, ctx, compact }: Props) {
   const errs = ctx.errors[fieldPathKey(path)] ?? [];
+  const boolean = field.kind === 'boolean';
   return (
     <div className={`field field-${field.kind}${errs.length ? ' invalid' : ''}${compact ? ' compact' : ''}`} data-field={fieldPathKey(path)}>
-      <label>
-        {field.label}
-        {field.required && <span className="req" title="required"> *</span>}
-      </label>
-      <Widget field={field} path={path} value={value} ctx={ctx} />
+      {boolean ? (
+        <label className="inline">
+          <Widget field={field} path={path} value={value} ctx={ctx} />
+          {field.label}
+        </label>
+      ) : (
+        <>
+          <label>
+            {field.label}
+            {field.required && <span className="req" title="required"> *</span>}
+          </label>
+          <Widget field={field} path={path} value={value} ctx={ctx} />
+        </>
+      )}
       {errs.map((e, i) => (
         <div className="field-error" role="alert" key={i}>
           {e.message}
