@@ -1,5 +1,4 @@
 /** Canvas commands shared by keyboard shortcuts, menus and the toolbar. Each is one undo step. */
-import ELK from 'elkjs/lib/elk.bundled.js';
 import { useDocument } from '../store/document.js';
 import { useUi } from '../store/ui.js';
 import { useResults } from '../store/results.js';
@@ -110,10 +109,13 @@ export function selectAll(): void {
   useUi.getState().select(useDocument.getState().doc.nodes.map((n) => n.id));
 }
 
-const elk = new ELK();
+/** elkjs is large: loaded on the first auto-layout, not with the studio. */
+let elk: Promise<{ layout(graph: unknown): Promise<{ children?: Array<{ id: string; x?: number; y?: number }> }> }> | null = null;
 
 /** Arranges the nodes left to right with elkjs; one undo step. */
 export async function autoLayout(): Promise<void> {
+  elk ??= import('elkjs/lib/elk.bundled.js').then((m) => new m.default());
+  const engine = await elk;
   const doc = useDocument.getState().doc;
   const graph = {
     id: 'root',
@@ -121,7 +123,7 @@ export async function autoLayout(): Promise<void> {
     children: doc.nodes.map((n) => ({ id: n.id, width: 200, height: 90 })),
     edges: doc.edges.map((e, i) => ({ id: `e${i}`, sources: [splitEndpoint(e.from).nodeId], targets: [splitEndpoint(e.to).nodeId] })),
   };
-  const out = await elk.layout(graph);
+  const out = await engine.layout(graph);
   const positions = Object.fromEntries((out.children ?? []).map((c) => [c.id, { x: c.x ?? 0, y: c.y ?? 0 }]));
   useDocument.getState().change((d) => moveNodes(d, positions));
 }

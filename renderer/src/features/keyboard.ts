@@ -2,7 +2,7 @@
 import { useDocument } from '../store/document.js';
 import { useUi } from '../store/ui.js';
 import { autoLayout, copySelection, cutSelection, deleteSelection, duplicateSelection, paste, selectAll } from '../canvas/actions.js';
-import { guardDirty, newPipeline, save } from './file.js';
+import { guardDirty, newPipeline, openPipeline, save, saveAs } from './file.js';
 import { requestRun } from './runs.js';
 import { isTypingTarget } from './shortcuts.js';
 import { appInfo } from './app-info.js';
@@ -29,13 +29,15 @@ export function installKeyboard(fitView: () => void): () => void {
     }
     if (mod && key === 's') {
       e.preventDefault();
-      if (e.shiftKey) ui.openDialog('saveAs');
-      else void save(native);
+      if (e.shiftKey) {
+        if (native) void saveAs();
+        else ui.openDialog('saveAs');
+      } else void save(native);
       return;
     }
     if (mod && key === 'o') {
       e.preventDefault();
-      guardDirty(() => ui.openDialog('open'));
+      guardDirty(() => (native ? void openPipeline() : ui.openDialog('open')));
       return;
     }
     if (mod && e.altKey && key === 'n') {
