@@ -5,11 +5,11 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
-import copyStreams from 'pg-copy-streams';
 import { ident, literal } from '../../compiler/sql.js';
 import type { HookIo } from '../../nodes/define.js';
 import { CaudalError } from '../../util/errors.js';
 import type { WriteSource } from '../connector.js';
+import { loadCopyStreams } from './client.js';
 import { pgIdent } from './sql.js';
 import { exportExpr } from './types.js';
 
@@ -47,6 +47,7 @@ async function viaPipe(client: pg.Client, io: HookIo, exportSql: string, copySql
     held = false;
   };
   const stream = reader.createReadStream({ highWaterMark: 1 << 20 });
+  const copyStreams = await loadCopyStreams();
   const copy = client.query(copyStreams.from(copySql));
   const loading = pipeline(stream, copy);
   const exporting = io.db.count(exportSql).then(
@@ -72,6 +73,7 @@ async function viaPipe(client: pg.Client, io: HookIo, exportSql: string, copySql
 async function viaFile(client: pg.Client, io: HookIo, exportSql: string, copySql: string, file: string): Promise<{ exported: number; loaded: number }> {
   const exported = await io.db.count(exportSql);
   if (io.isCancelled()) throw new CaudalError('cancelled', 'the load was cancelled');
+  const copyStreams = await loadCopyStreams();
   const copy = client.query(copyStreams.from(copySql));
   await pipeline(createReadStream(file), copy);
   return { exported, loaded: copy.rowCount };

@@ -2,14 +2,13 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
-import copyStreams from 'pg-copy-streams';
 import { ident, literal } from '../../compiler/sql.js';
 import type { PostgresConfig } from '../../connections/postgres/postgres.connection.js';
 import type { HookIo } from '../../nodes/define.js';
 import { duplicateIndexes } from '../../nodes/shared/columns.js';
 import { CaudalError } from '../../util/errors.js';
 import type { PlannedRead, ReadSpec, RemoteColumn } from '../connector.js';
-import { connect, rawText } from './client.js';
+import { connect, loadCopyStreams, rawText } from './client.js';
 import { explainPgError } from './errors.js';
 import { buildReadQuery } from './query.js';
 import { type ColumnTransport, type PgTypeInfo, transportFor } from './types.js';
@@ -99,6 +98,7 @@ function watchCancel(io: HookIo, stop: () => void): () => void {
 }
 
 async function copyOut(client: pg.Client, sql: string, file: string, io: HookIo): Promise<number> {
+  const copyStreams = await loadCopyStreams();
   const source = client.query(copyStreams.to(`COPY (${sql}) TO STDOUT WITH (FORMAT csv)`));
   const sink = createWriteStream(file);
   const unwatch = watchCancel(io, () => source.destroy(new Error('cancelled')));
