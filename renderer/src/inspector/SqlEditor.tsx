@@ -4,7 +4,7 @@
  * (Ctrl+Z undoes document edits), so the editor keeps no history of its own.
  */
 import { useEffect, useRef } from 'react';
-import { EditorState, Compartment } from '@codemirror/state';
+import { EditorState, Compartment, Prec } from '@codemirror/state';
 import { EditorView, keymap, placeholder as placeholderExt, drawSelection } from '@codemirror/view';
 import { defaultKeymap } from '@codemirror/commands';
 import { sql, PostgreSQL, keywordCompletionSource } from '@codemirror/lang-sql';
@@ -53,6 +53,11 @@ export function completionSource(columns: Column[], tables?: Record<string, Colu
   };
 }
 
+/** Enter accepts a shown completion at once (the default 75 ms grace period made quick Enters insert a line break). */
+function autocomplete(columns: Column[], tables?: Record<string, Column[]>) {
+  return autocompletion({ activateOnTyping: true, interactionDelay: 0, override: [completionSource(columns, tables)] });
+}
+
 export function diagnosticsFor(text: string, errors: SqlError[]): Diagnostic[] {
   return errors.map((e) => {
     let from = 0;
@@ -82,7 +87,7 @@ export function SqlEditor(props: Props) {
       extensions: [
         drawSelection(),
         closeBrackets(),
-        completion.current.of(autocompletion({ activateOnTyping: true, override: [completionSource(props.columns, props.tables)] })),
+        completion.current.of(autocomplete(props.columns, props.tables)),
         keymap.of([...completionKeymap, ...defaultKeymap]),
         syntaxHighlighting(defaultHighlightStyle),
         sql({ dialect: PostgreSQL, upperCaseKeywords: true }),
@@ -101,7 +106,8 @@ export function SqlEditor(props: Props) {
             latest.current.onBlur?.();
           }
         }),
-        props.multiline ? [] : keymap.of([{ key: 'Enter', run: () => true }]),
+        // One-line fields: Enter never inserts a line break (it would otherwise beat this binding in defaultKeymap).
+        props.multiline ? [] : Prec.high(keymap.of([{ key: 'Enter', run: () => true }])),
       ],
     });
     const v = new EditorView({ state, parent: host.current! });
@@ -128,7 +134,7 @@ export function SqlEditor(props: Props) {
   useEffect(() => {
     if (schemaKey === firstKey.current) return;
     firstKey.current = schemaKey;
-    view.current?.dispatch({ effects: completion.current.reconfigure(autocompletion({ activateOnTyping: true, override: [completionSource(latest.current.columns, latest.current.tables)] })) });
+    view.current?.dispatch({ effects: completion.current.reconfigure(autocomplete(latest.current.columns, latest.current.tables)) });
   }, [schemaKey]);
 
   useEffect(() => {
