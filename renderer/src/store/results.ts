@@ -112,7 +112,7 @@ export const useResults = create<ResultsState>()((set, get) => ({
         elapsedMs = e.summary.elapsedMs;
         error = e.summary.error?.message;
         for (const n of e.summary.nodes) nodes[n.nodeId] = { ...nodes[n.nodeId], status: n.status, rowsIn: n.rowsIn, rowsOut: n.rowsOut, elapsedMs: n.elapsedMs, metrics: n.metrics };
-        for (const [id, n] of Object.entries(nodes)) if (n.status === 'queued' || n.status === 'running') nodes[id] = { status: status === 'cancelled' ? 'cancelled' : 'skipped' };
+        for (const [id, n] of Object.entries(nodes)) if (n.status === 'queued' || n.status === 'running') nodes[id] = { ...n, status: status === 'cancelled' ? 'cancelled' : 'skipped', percent: undefined };
         break;
     }
     set({ run: { ...run, nodes, status, error, elapsedMs, events: [...run.events, e] } });
