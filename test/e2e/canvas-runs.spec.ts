@@ -94,6 +94,29 @@ test('canvas editing, rejects preview, edge schema, runs and history', async ({ 
   await expect.poll(() => edgeCount(page)).toBe(1);
   await expect(node(page, 'adults')).toBeVisible();
 
+  // Dragging a node is one undo step, however many moves it took.
+  const dragged = node(page, 'adults');
+  const start = await dragged.getAttribute('style');
+  const box = (await dragged.locator('.node-name').boundingBox())!;
+  await page.mouse.move(box.x + 10, box.y + 5);
+  await page.mouse.down();
+  await page.mouse.move(box.x + 60, box.y + 90, { steps: 15 });
+  await page.mouse.move(box.x + 120, box.y + 140, { steps: 15 });
+  await page.mouse.up();
+  await expect.poll(() => dragged.getAttribute('style')).not.toBe(start);
+  await page.keyboard.press('ControlOrMeta+Z');
+  await expect.poll(() => dragged.getAttribute('style')).toBe(start);
+  await expect(page.locator('.react-flow__node')).toHaveCount(2);
+
+  // An edge can be selected and deleted on its own, and the delete undone.
+  await page.locator('.react-flow__edge').first().click({ force: true });
+  await expect(page.locator('.react-flow__edge.selected')).toHaveCount(1);
+  await page.keyboard.press('Delete');
+  await expect.poll(() => edgeCount(page)).toBe(0);
+  await expect(page.locator('.react-flow__node')).toHaveCount(2);
+  await page.keyboard.press('ControlOrMeta+Z');
+  await expect.poll(() => edgeCount(page)).toBe(1);
+
   // Duplicate one node; undo the duplicate, then the paste.
   await selectNode(page, 'adults');
   await page.keyboard.press('ControlOrMeta+D');
