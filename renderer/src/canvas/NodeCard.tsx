@@ -14,7 +14,7 @@ function RunBadge({ data }: { data: CanvasNodeData }) {
           `${run.rowsOut === null || run.rowsOut === undefined ? 'ok' : `${formatCount(run.rowsOut)} rows`} · ${formatMs(run.elapsedMs)}`
         : run.status;
   return (
-    <div className={`badge run-${run.status}`} data-testid="run-badge" title={run.rowsIn !== undefined && run.rowsIn !== null ? `${run.rowsIn.toLocaleString('en-US')} rows in` : undefined}>
+    <div className={`badge run-${run.status}`} data-testid="run-badge" title={run.error ?? (run.rowsIn !== undefined && run.rowsIn !== null ? `${run.rowsIn.toLocaleString('en-US')} rows in` : undefined)}>
       {label}
     </div>
   );

@@ -38,8 +38,9 @@ describe('run results on the canvas', () => {
     apply({ type: 'run_finished', runId: 'r1', summary: summary('cancelled') });
     expect(useResults.getState().run!.nodes.sink!.status).toBe('cancelled');
     useResults.getState().startRun('r1', [], ['a', 'sink']);
-    apply({ type: 'run_finished', runId: 'r1', summary: { ...summary('failed'), error: { kind: 'execution', message: 'boom' } } });
+    apply({ type: 'run_finished', runId: 'r1', summary: { ...summary('failed'), error: { kind: 'execution', message: 'boom', nodeId: 'a' } } });
     expect(useResults.getState().run).toMatchObject({ status: 'failed', error: 'boom' });
+    expect(useResults.getState().run!.nodes.a).toMatchObject({ status: 'failed', error: 'boom' });
     expect(useResults.getState().run!.nodes.sink!.status).toBe('skipped');
   });
 });

@@ -20,6 +20,8 @@ export interface NodeRunState {
   elapsedMs?: number;
   percent?: number;
   metrics?: Record<string, number>;
+  /** Why the node failed (the run's error, when it names this node). */
+  error?: string;
   /** quality.check nodes: weighted score (percent) and how many checks failed. */
   quality?: { score: number; failed: number; checks: number };
 }
@@ -112,6 +114,7 @@ export const useResults = create<ResultsState>()((set, get) => ({
         elapsedMs = e.summary.elapsedMs;
         error = e.summary.error?.message;
         for (const n of e.summary.nodes) nodes[n.nodeId] = { ...nodes[n.nodeId], status: n.status, rowsIn: n.rowsIn, rowsOut: n.rowsOut, elapsedMs: n.elapsedMs, metrics: n.metrics };
+        if (e.summary.error?.nodeId && nodes[e.summary.error.nodeId]) nodes[e.summary.error.nodeId] = { ...nodes[e.summary.error.nodeId]!, status: 'failed', error: e.summary.error.message };
         for (const [id, n] of Object.entries(nodes)) if (n.status === 'queued' || n.status === 'running') nodes[id] = { ...n, status: status === 'cancelled' ? 'cancelled' : 'skipped', percent: undefined };
         break;
     }
