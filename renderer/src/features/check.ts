@@ -15,14 +15,15 @@ export async function checkNow(): Promise<void> {
   useResults.getState().setChecking(true);
   try {
     const ref = { document: doc, path };
-    const [validation, schemas] = await Promise.all([host()['pipeline.validate'](ref), host()['pipeline.schemas'](ref).catch(() => null)]);
+    // One inspection answers both: the problems (same as pipeline.validate) and the inferred schemas.
+    const schemas = await host()['pipeline.schemas'](ref);
     if (mine !== seq) return;
     const byNode: Record<string, Problem[]> = {};
-    for (const p of validation.problems) {
+    for (const p of schemas.problems) {
       const id = p.nodeId ?? nodeIdAtPath(doc, p.path) ?? '(pipeline)';
       (byNode[id] ??= []).push(p);
     }
-    useResults.getState().setChecked(revision, validation.problems, byNode, schemas?.nodes ?? null);
+    useResults.getState().setChecked(revision, schemas.problems, byNode, schemas.nodes);
   } catch (e) {
     if (mine === seq) useUi.getState().toast('error', `Could not check the pipeline: ${errorText(e)}`);
   } finally {
