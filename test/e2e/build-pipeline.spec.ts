@@ -79,6 +79,8 @@ test('build, preview, run, save, reload, undo/redo a pipeline from scratch', asy
   await connectPorts(page, ['aggregate', 'out'], ['filter', 'in']);
   await expect(page.locator('.toast.error')).toContainText('cycle');
   expect(await edgeCount(page)).toBe(2);
+  await page.locator('.toast.error').click(); // a click dismisses a notice
+  await expect(page.locator('.toast.error')).toHaveCount(0);
 
   await selectNode(page, 'aggregate');
   const inspector = page.locator('.inspector');
@@ -103,6 +105,12 @@ test('build, preview, run, save, reload, undo/redo a pipeline from scratch', asy
   await inspector.getByLabel('File', { exact: true }).fill('out/revenue_by_country.parquet');
   await inspector.getByLabel('If the file exists').selectOption('overwrite');
   await expect(page.getByTestId('check-state')).toHaveText('valid', { timeout: 30_000 });
+  // Tidy up with auto-layout (one undo step) before the picture.
+  await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press('l');
+  await expect.poll(async () => (await node(page, 'parquet_sink').boundingBox())!.y).toBeLessThan((await node(page, 'aggregate').boundingBox())!.y + 40);
+  await selectNode(page, 'aggregate');
+  await expect(page.getByTestId('preview-status')).toContainText('4 rows');
   await screenshot(page, 'canvas-pipeline');
 
   // --- Run ---------------------------------------------------------------------------------------

@@ -38,6 +38,11 @@ export function Canvas() {
   const previews = useResults((s) => s.previews);
   const schemas = useResults((s) => s.schemas);
   const { screenToFlowPosition, fitView } = useReactFlow();
+  const fitRequest = useUi((s) => s.fitRequest);
+  useEffect(() => {
+    // Runs after React Flow took the new positions (its store updates in a child effect).
+    if (fitRequest > 0) void fitView({ duration: 200, maxZoom: 1 });
+  }, [fitRequest, fitView]);
   const loads = useDocument((s) => s.loads);
   useEffect(() => {
     // A freshly opened document: show all of it (after React Flow measured the nodes).

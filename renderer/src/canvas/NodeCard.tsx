@@ -41,7 +41,7 @@ function NodeCardImpl({ data, selected }: NodeProps<Node<CanvasNodeData>>) {
       )}
       {!data.run && data.preview && (
         <div className={`badge preview${data.preview.failed ? ' run-failed' : ''}`} data-testid="preview-badge">
-          {data.preview.failed ? 'preview failed' : `preview ${formatCount(data.preview.rows)}${data.preview.sampled ? ' (sampled)' : ''} · ${formatMs(data.preview.ms)}`}
+          {data.preview.failed ? 'preview failed' : `preview ${formatCount(data.preview.rows)}${data.preview.capped ? '+' : ''} rows${data.preview.sampled ? ' (sampled)' : ''} · ${formatMs(data.preview.ms)}`}
         </div>
       )}
       {data.inputs.map((p, i) => (

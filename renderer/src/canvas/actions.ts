@@ -126,4 +126,5 @@ export async function autoLayout(): Promise<void> {
   const out = await engine.layout(graph);
   const positions = Object.fromEntries((out.children ?? []).map((c) => [c.id, { x: c.x ?? 0, y: c.y ?? 0 }]));
   useDocument.getState().change((d) => moveNodes(d, positions));
+  useUi.getState().requestFit();
 }

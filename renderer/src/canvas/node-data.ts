@@ -1,6 +1,6 @@
 /** What a canvas node shows: plain JSON built from the document and results (no callbacks, DESIGN §6.10). */
 import type { NodeTypeInfo, PipelineNode, Problem } from '../model/types.js';
-import type { NodeRunState, PreviewEntry } from '../store/results.js';
+import { PREVIEW_LIMIT, type NodeRunState, type PreviewEntry } from '../store/results.js';
 
 export interface CanvasNodeData extends Record<string, unknown> {
   name: string;
@@ -11,7 +11,7 @@ export interface CanvasNodeData extends Record<string, unknown> {
   outputs: Array<{ name: string; label: string }>;
   problems: string[];
   run: NodeRunState | null;
-  preview: { rows: number; ms: number; sampled: boolean; failed: string | null } | null;
+  preview: { rows: number; capped: boolean; ms: number; sampled: boolean; failed: string | null } | null;
   unknownType: boolean;
 }
 
@@ -27,7 +27,7 @@ export function nodeData(node: PipelineNode, info: NodeTypeInfo | undefined, pro
     run: run ?? null,
     preview:
       preview && (preview.status === 'ready' || preview.status === 'error')
-        ? { rows: preview.data?.rows.length ?? 0, ms: preview.data?.elapsedMs ?? 0, sampled: preview.data?.sampled ?? false, failed: preview.error ?? null }
+        ? { rows: preview.data?.rows.length ?? 0, capped: (preview.data?.rows.length ?? 0) >= PREVIEW_LIMIT, ms: preview.data?.elapsedMs ?? 0, sampled: preview.data?.sampled ?? false, failed: preview.error ?? null }
         : null,
     unknownType: !info,
   };

@@ -1,7 +1,7 @@
 /** Rows of the selected node's output port, with the port switcher (out, rejects, …) and freshness. */
 import { useMemo } from 'react';
 import { useDocument } from '../store/document.js';
-import { previewKey, useResults } from '../store/results.js';
+import { PREVIEW_LIMIT, previewKey, useResults } from '../store/results.js';
 import { useUi } from '../store/ui.js';
 import { upstreamSignature } from '../store/graph.js';
 import { DataGrid } from './DataGrid.js';
@@ -37,7 +37,7 @@ export function PreviewTab({ nodeId }: { nodeId: string }) {
           ))}
         <span className="preview-status" data-testid="preview-status">
           {entry?.status === 'loading' && 'Loading preview…'}
-          {entry?.status === 'ready' && data && `${data.rows.length.toLocaleString('en-US')} rows${data.rows.length >= 1000 ? ' (first 1,000)' : ''} · ${data.columns.length} columns · ${Math.round(data.elapsedMs)} ms`}
+          {entry?.status === 'ready' && data && `${data.rows.length.toLocaleString('en-US')} rows${data.rows.length >= PREVIEW_LIMIT ? ` (first ${PREVIEW_LIMIT.toLocaleString('en-US')})` : ''} · ${data.columns.length} columns · ${Math.round(data.elapsedMs)} ms`}
           {stale && entry?.status !== 'loading' && ' · out of date'}
         </span>
         <button onClick={() => void loadPreview(nodeId, port, true)}>Refresh</button>

@@ -83,7 +83,7 @@ export function Toolbar() {
       <button onClick={() => useDocument.getState().redo()} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)">
         Redo
       </button>
-      <button onClick={() => void autoLayout().then(() => setTimeout(() => void fitView({ duration: 200 }), 50))} title="Arrange nodes (L)">
+      <button onClick={() => void autoLayout()} title="Arrange nodes (L)">
         Auto-layout
       </button>
       <button onClick={() => void fitView({ duration: 200 })} title="Zoom to fit (F)">

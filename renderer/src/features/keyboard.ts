@@ -70,7 +70,7 @@ export function installKeyboard(fitView: () => void): () => void {
     } else if (mod && key === 'a') {
       e.preventDefault();
       selectAll();
-    } else if (!mod && key === 'l') void autoLayout().then(() => setTimeout(fitView, 50));
+    } else if (!mod && key === 'l') void autoLayout();
     else if (!mod && key === 'f') fitView();
     else if (e.key === '?') ui.openDialog('help');
   };

@@ -5,11 +5,11 @@
  */
 import { host, errorText } from '../host-access.js';
 import { useDocument } from '../store/document.js';
-import { previewKey, useResults } from '../store/results.js';
+import { PREVIEW_LIMIT, previewKey, useResults } from '../store/results.js';
 import { useUi } from '../store/ui.js';
 import { upstreamSignature } from '../store/graph.js';
 
-export const PREVIEW_LIMIT = 1000;
+export { PREVIEW_LIMIT };
 
 /** The port shown for a node: the chosen one, else its first output. */
 export function previewPortFor(nodeId: string): string | null {

@@ -58,6 +58,9 @@ export interface ResultsState {
   reset(): void;
 }
 
+/** Rows a preview asks for; a preview with this many rows is cut off there. */
+export const PREVIEW_LIMIT = 1000;
+
 export const previewKey = (nodeId: string, port: string) => `${nodeId}:${port}`;
 
 export const useResults = create<ResultsState>()((set, get) => ({

@@ -22,6 +22,9 @@ export interface UiState {
   pendingAction: null | (() => void);
   toasts: Toast[];
   paletteQuery: string;
+  /** Bumped to ask the canvas to fit everything into view once it has rendered the current document. */
+  fitRequest: number;
+  requestFit(): void;
   select(nodes: string[], edges?: string[]): void;
   setBottomTab(tab: BottomTab): void;
   setPreviewPort(port: string | null): void;
@@ -43,6 +46,8 @@ export const useUi = create<UiState>()((set, get) => ({
   pendingAction: null,
   toasts: [],
   paletteQuery: '',
+  fitRequest: 0,
+  requestFit: () => set({ fitRequest: get().fitRequest + 1 }),
   select(nodes, edges = []) {
     const s = get();
     const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
