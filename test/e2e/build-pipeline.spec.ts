@@ -52,6 +52,13 @@ test('build, preview, run, save, reload, undo/redo a pipeline from scratch', asy
   await expect(page.getByTestId('preview-status')).toContainText('1,000 rows', { timeout: 30_000 });
   await expect(page.locator('.grid-th .th-name', { hasText: 'amount' })).toBeVisible();
   await expect(page.locator('.grid-th', { hasText: 'amount' }).locator('.th-type')).toContainText('DOUBLE');
+  // Thousands of rows: the grid keeps only the visible rows in the page and scrolls to the last one.
+  await page.getByLabel('Rows to preview').selectOption('10000');
+  await expect(page.getByTestId('preview-status')).toContainText('2,000 rows · 4 columns', { timeout: 30_000 });
+  expect(await page.locator('.grid-row').count()).toBeLessThan(80);
+  await page.locator('.grid').evaluate((el) => el.scrollTo(0, el.scrollHeight));
+  await expect(page.locator('.grid-row .grid-rownum', { hasText: /^2000$/ })).toBeVisible();
+  await page.getByLabel('Rows to preview').selectOption('1000');
 
   // --- Filter, connected, with a bad expression first --------------------------------------------
   await dragFromPalette(page, 'Filter', { x: 400, y: 90 });

@@ -27,7 +27,7 @@ export function nodeData(node: PipelineNode, info: NodeTypeInfo | undefined, pro
     run: run ?? null,
     preview:
       preview && (preview.status === 'ready' || preview.status === 'error')
-        ? { rows: preview.data?.rows.length ?? 0, capped: (preview.data?.rows.length ?? 0) >= PREVIEW_LIMIT, ms: preview.data?.elapsedMs ?? 0, sampled: preview.data?.sampled ?? false, failed: preview.error ?? null }
+        ? { rows: preview.data?.rows.length ?? 0, capped: (preview.data?.rows.length ?? 0) >= (preview.limit ?? PREVIEW_LIMIT), ms: preview.data?.elapsedMs ?? 0, sampled: preview.data?.sampled ?? false, failed: preview.error ?? null }
         : null,
     unknownType: !info,
   };

@@ -17,6 +17,8 @@ export function PreviewTab({ nodeId }: { nodeId: string }) {
   const typeMap = useResults((s) => s.typeMap);
   const previews = useResults((s) => s.previews);
   const setPort = useUi((s) => s.setPreviewPort);
+  const limit = useUi((s) => s.previewLimit);
+  const setLimit = useUi((s) => s.setPreviewLimit);
   const _watchPort = useUi((s) => s.previewPort); // re-render when the chosen port changes
   const node = nodes.find((n) => n.id === nodeId);
   const info = node ? typeMap.get(node.type) : undefined;
@@ -37,10 +39,17 @@ export function PreviewTab({ nodeId }: { nodeId: string }) {
           ))}
         <span className="preview-status" data-testid="preview-status">
           {entry?.status === 'loading' && 'Loading preview…'}
-          {entry?.status === 'ready' && data && `${data.rows.length.toLocaleString('en-US')} rows${data.rows.length >= PREVIEW_LIMIT ? ` (first ${PREVIEW_LIMIT.toLocaleString('en-US')})` : ''} · ${data.columns.length} columns · ${Math.round(data.elapsedMs)} ms`}
+          {entry?.status === 'ready' && data && `${data.rows.length.toLocaleString('en-US')} rows${data.rows.length >= (entry.limit ?? PREVIEW_LIMIT) ? ` (first ${(entry.limit ?? PREVIEW_LIMIT).toLocaleString('en-US')})` : ''} · ${data.columns.length} columns · ${Math.round(data.elapsedMs)} ms`}
           {stale && entry?.status !== 'loading' && ' · out of date'}
         </span>
-        <button onClick={() => void loadPreview(nodeId, port, true)}>Refresh</button>
+        <select aria-label="Rows to preview" value={limit} onChange={(e) => setLimit(Number(e.target.value))}>
+          {[100, 1000, 10000].map((n) => (
+            <option key={n} value={n}>
+              {n.toLocaleString('en-US')} rows
+            </option>
+          ))}
+        </select>
+                <button onClick={() => void loadPreview(nodeId, port, true)}>Refresh</button>
       </div>
       {data?.sampled && (
         <div className="notice" role="status">

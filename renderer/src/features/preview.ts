@@ -26,18 +26,19 @@ export async function loadPreview(nodeId: string, port: string, force = false): 
   const signature = upstreamSignature(doc, nodeId);
   const key = previewKey(nodeId, port);
   const existing = useResults.getState().previews[key];
-  if (!force && existing && existing.signature === signature && existing.status !== 'error') return;
+  const limit = useUi.getState().previewLimit;
+  if (!force && existing && existing.signature === signature && existing.limit === limit && existing.status !== 'error') return;
   const requestedAt = Date.now();
-  useResults.getState().setPreview(key, { ...existing, status: 'loading', signature, requestedAt });
+  useResults.getState().setPreview(key, { ...existing, status: 'loading', signature, requestedAt, limit });
   try {
-    const data = await host()['preview.node']({ document: doc, path, nodeId, port, limit: PREVIEW_LIMIT });
+    const data = await host()['preview.node']({ document: doc, path, nodeId, port, limit });
     const now = useResults.getState().previews[key];
     if (now && now.requestedAt !== requestedAt) return; // a newer request owns this slot
-    useResults.getState().setPreview(key, { status: 'ready', signature, data, requestedAt });
+    useResults.getState().setPreview(key, { status: 'ready', signature, data, requestedAt, limit });
   } catch (e) {
     const now = useResults.getState().previews[key];
     if (now && now.requestedAt !== requestedAt) return;
-    useResults.getState().setPreview(key, { status: 'error', signature, error: errorText(e), requestedAt });
+    useResults.getState().setPreview(key, { status: 'error', signature, error: errorText(e), requestedAt, limit });
   }
 }
 
@@ -55,7 +56,7 @@ export function watchPreview(debounceMs = 400): () => void {
     }, delay);
   };
   const un1 = useUi.subscribe((s, p) => {
-    if (s.selectedNodes !== p.selectedNodes || s.previewPort !== p.previewPort) refresh(0);
+    if (s.selectedNodes !== p.selectedNodes || s.previewPort !== p.previewPort || s.previewLimit !== p.previewLimit) refresh(0);
   });
   const un2 = useDocument.subscribe((s, p) => {
     if (s.doc !== p.doc) refresh(debounceMs);

@@ -7,6 +7,8 @@ export interface PreviewEntry {
   /** upstreamSignature at request time: a different current signature means stale. */
   signature: string;
   data?: PreviewData;
+  /** Rows asked for. */
+  limit?: number;
   error?: string;
   requestedAt: number;
 }
@@ -58,7 +60,7 @@ export interface ResultsState {
   reset(): void;
 }
 
-/** Rows a preview asks for; a preview with this many rows is cut off there. */
+/** Rows a preview asks for by default; a preview with as many rows as it asked for is cut off there. */
 export const PREVIEW_LIMIT = 1000;
 
 export const previewKey = (nodeId: string, port: string) => `${nodeId}:${port}`;

@@ -22,6 +22,9 @@ export interface UiState {
   pendingAction: null | (() => void);
   toasts: Toast[];
   paletteQuery: string;
+  /** Rows each preview asks for (the host allows up to 10,000). */
+  previewLimit: number;
+  setPreviewLimit(n: number): void;
   /** Bumped to ask the canvas to fit everything into view once it has rendered the current document. */
   fitRequest: number;
   requestFit(): void;
@@ -47,6 +50,8 @@ export const useUi = create<UiState>()((set, get) => ({
   toasts: [],
   paletteQuery: '',
   fitRequest: 0,
+  previewLimit: 1000,
+  setPreviewLimit: (previewLimit) => set({ previewLimit }),
   requestFit: () => set({ fitRequest: get().fitRequest + 1 }),
   select(nodes, edges = []) {
     const s = get();
