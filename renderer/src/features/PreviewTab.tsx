@@ -6,6 +6,7 @@ import { useUi } from '../store/ui.js';
 import { upstreamSignature } from '../store/graph.js';
 import { DataGrid } from './DataGrid.js';
 import { loadPreview, previewPortFor } from './preview.js';
+import { requestRun } from './runs.js';
 
 export function PreviewTab({ nodeId }: { nodeId: string }) {
   // Layout-only edits (dragging) leave nodes and edges as they were: no re-render, no signature work.
@@ -53,8 +54,10 @@ export function PreviewTab({ nodeId }: { nodeId: string }) {
       </div>
       {data?.sampled && (
         <div className="notice" role="status">
-          This preview read only part of the input (a sample), so counts and values may differ from a full run. Use “Run up to here” for the exact result.
-          <button onClick={() => useUi.getState().setBottomTab('logs')}>Run up to here…</button>
+          This preview read only part of the input (a sample): counts and values may differ from the whole data.
+          <button onClick={() => requestRun([nodeId])} title="Runs this node and what it needs over all the data (no sinks downstream), and shows its row count on the canvas">
+            Exact result: run up to here
+          </button>
         </div>
       )}
       {entry?.status === 'error' && (
