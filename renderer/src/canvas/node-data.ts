@@ -44,8 +44,8 @@ export function stabilize<T>(cache: Map<string, { key: string; value: T }>, id: 
 
 export function formatCount(n: number | null | undefined): string {
   if (n === null || n === undefined) return '–';
-  if (n >= 1e6) return `${(n / 1e6).toFixed(n >= 1e7 ? 0 : 1)}M`;
-  if (n >= 1e4) return `${(n / 1e3).toFixed(0)}k`;
+  // Exact up to ten million (a count is what the user checks); shorter beyond, where it fits the node.
+  if (n >= 1e7) return `${(n / 1e6).toFixed(1)}M`;
   return n.toLocaleString('en-US');
 }
 
