@@ -20,6 +20,8 @@ async function start(): Promise<void> {
     const [info, { nodes }] = await Promise.all([host()['app.info']({}), host()['nodes.list']({})]);
     setAppInfo(info);
     useResults.getState().setNodeTypes(nodes);
+    // Offered by connection pickers; a host without a connections file answers with an empty list.
+    void host()['connections.list']({}).then((r) => useResults.getState().setConnections(r.connections)).catch(() => undefined);
     // `?open=<path>` opens a pipeline file at start (used by `caudal serve <file>` and tests).
     const toOpen = new URL(window.location.href).searchParams.get('open');
     if (!toOpen || !(await openPipeline(toOpen))) {

@@ -5,6 +5,7 @@
 import { useEffect, useState } from 'react';
 import { host, errorText } from '../host-access.js';
 import { useUi } from '../store/ui.js';
+import { useResults } from '../store/results.js';
 import type { HostConnectionInfo, ParamJsonSchema } from '../model/types.js';
 import { formModel, type FieldModel } from '../inspector/form-model.js';
 
@@ -30,6 +31,7 @@ export function ConnectionsDialog() {
     try {
       const [l, t] = await Promise.all([host()['connections.list']({}), host()['connections.types']({})]);
       setList(l.connections);
+      useResults.getState().setConnections(l.connections);
       setTypes(t.types);
     } catch (e) {
       setError(errorText(e));

@@ -12,7 +12,11 @@ function ctx(over: Partial<FieldContext> = {}): FieldContext {
       { name: 'amount', type: 'DOUBLE' },
     ],
     tables: {},
-    connections: ['warehouse'],
+    connections: [
+      { name: 'warehouse', type: 'postgres', declared: true },
+      { name: 'crm', type: 'postgres', declared: false },
+    ],
+    setConnection: () => undefined,
     errors: {},
     set: () => undefined,
     endTyping: () => undefined,
@@ -76,6 +80,7 @@ describe('generated form fields', () => {
 
   it('connection pickers list the pipeline connections', () => {
     const html = render({ key: 'connection', label: 'Connection', kind: 'connection', group: 'g', required: true }, undefined);
-    expect(html).toContain('<option value="warehouse">warehouse</option>');
+    expect(html).toContain('<option value="warehouse">warehouse · postgres</option>');
+    expect(html).toContain('<option value="crm">crm · postgres (adds it to the pipeline)</option>');
   });
 });

@@ -10,7 +10,10 @@ export interface FieldContext {
   /** Columns arriving at an input port (default port when omitted). */
   columnsOf(port?: string): Column[];
   tables: Record<string, Column[]>;
-  connections: string[];
+  /** Connections to offer: declared in the pipeline and/or known to the host. */
+  connections: Array<{ name: string; type: string; declared: boolean }>;
+  /** Picks a connection for a param (declaring it in the pipeline if needed). */
+  setConnection(path: ParamPath, name: string | undefined): void;
   /** Error messages by field key (`condition`, `aggregations[0].column`). */
   errors: Record<string, Array<{ message: string; column?: string }>>;
   /** `typing` edits of one field merge into one undo step until the field loses focus. */
@@ -123,18 +126,22 @@ function Widget({ field, path, value, ctx }: Props): ReactNode {
         </div>
       );
     }
-    case 'connection':
+    case 'connection': {
+      const current = str(value);
+      const known = ctx.connections.some((c) => c.name === current);
       return (
-        <select aria-label={label} value={str(value)} onChange={(e) => ctx.set(path, e.target.value || undefined)}>
-          <option value="">Choose a connection…</option>
-          {str(value) !== '' && !ctx.connections.includes(str(value)) && <option value={str(value)}>{str(value)} (not defined)</option>}
+        <select aria-label={label} value={current} onChange={(e) => ctx.setConnection(path, e.target.value || undefined)}>
+          <option value="">{ctx.connections.length ? 'Choose a connection…' : 'No connections yet: File → Connections…'}</option>
+          {current !== '' && !known && <option value={current}>{current} (not defined)</option>}
           {ctx.connections.map((c) => (
-            <option key={c} value={c}>
-              {c}
+            <option key={c.name} value={c.name}>
+              {c.name} · {c.type}
+              {c.declared ? '' : ' (adds it to the pipeline)'}
             </option>
           ))}
         </select>
       );
+    }
     case 'string-list':
       return <StringList field={field} path={path} value={value} ctx={ctx} />;
     case 'key-value':

@@ -3,7 +3,7 @@ import { useCallback, useMemo } from 'react';
 import { useDocument } from '../store/document.js';
 import { useUi } from '../store/ui.js';
 import { useResults } from '../store/results.js';
-import { setParam, updateNode, type ParamPath } from '../store/doc-ops.js';
+import { setParam, updateNode, pickConnection, type ParamPath } from '../store/doc-ops.js';
 import type { Column, ParamJsonSchema, Problem } from '../model/types.js';
 import { formModel, type FormGroup } from './form-model.js';
 import { FieldRow, type FieldContext } from './Field.js';
@@ -32,6 +32,7 @@ export function Inspector() {
   const typeMap = useResults((s) => s.typeMap);
   const problems = useResults((s) => s.problemsByNode);
   const schemas = useResults((s) => s.schemas);
+  const knownConnections = useResults((s) => s.connections);
   const nodeId = selected.length === 1 ? selected[0]! : null;
   const node = nodeId ? nodes.find((n) => n.id === nodeId) : undefined;
   const info = node ? typeMap.get(node.type) : undefined;
@@ -71,12 +72,21 @@ export function Inspector() {
         return matching.length === 1 ? matching[0]!.columns : matching.length > 1 ? matching.flatMap((m) => m.columns) : (inputs[0]?.columns ?? EMPTY);
       },
       tables,
-      connections: Object.keys(connections ?? {}),
+      connections: [
+        ...Object.entries(connections ?? {}).map(([name, c]) => ({ name, type: c.type, declared: true })),
+        ...knownConnections.filter((c) => !connections?.[c.name]).map((c) => ({ name: c.name, type: c.type, declared: false })),
+      ],
+      setConnection: (path: ParamPath, name: string | undefined) => {
+        if (!nodeId) return;
+        const type = knownConnections.find((c) => c.name === name)?.type;
+        endGesture();
+        change((d) => pickConnection(d, nodeId, path, name, type));
+      },
       errors,
       set,
       endTyping: endGesture,
     };
-  }, [nodeId, inputs, info, connections, errors, set, endGesture]);
+  }, [nodeId, inputs, info, connections, knownConnections, errors, set, change, endGesture]);
 
   if (selected.length > 1) return <aside className="inspector"><p className="muted">{selected.length} nodes selected.</p></aside>;
   if (!node) return <aside className="inspector"><p className="muted">Select a node to edit it. Drag nodes from the palette on the left.</p></aside>;

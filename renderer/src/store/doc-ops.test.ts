@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addNode, freshId, removeNodes, setIn, setParam } from './doc-ops.js';
+import { addNode, freshId, removeNodes, setIn, setParam, pickConnection } from './doc-ops.js';
 import { upstreamSignature } from './graph.js';
 import { chain } from './test-fixtures.js';
 
@@ -36,5 +36,13 @@ describe('document edits', () => {
     expect(upstreamSignature(setParam(doc, 'c', ['condition'], 'z'), 'b')).toBe(sig);
     expect(upstreamSignature({ ...doc, layout: { nodes: {} } }, 'b')).toBe(sig);
     expect(upstreamSignature(setParam(doc, 'a', ['path'], 'other.csv'), 'b')).not.toBe(sig);
+  });
+
+  it('picking a connection declares it in the pipeline once, by name and type only', () => {
+    const doc = pickConnection(chain(), 'b', ['connection'], 'crm', 'postgres');
+    expect(doc.nodes[1]!.params).toMatchObject({ connection: 'crm' });
+    expect(doc.connections).toEqual({ crm: { type: 'postgres' } });
+    const again = pickConnection({ ...doc, connections: { crm: { type: 'postgres', description: 'kept' } } }, 'c', ['connection'], 'crm', 'postgres');
+    expect(again.connections).toEqual({ crm: { type: 'postgres', description: 'kept' } });
   });
 });

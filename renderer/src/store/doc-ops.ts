@@ -110,3 +110,13 @@ export function setIn(target: unknown, path: ParamPath, value: unknown): unknown
 export function renameDoc(doc: Pipeline, name: string): Pipeline {
   return { ...doc, name };
 }
+
+/**
+ * Points a node param at a named connection and declares the connection in the pipeline's
+ * `connections` (by name and type, never secrets) when it is not declared yet.
+ */
+export function pickConnection(doc: Pipeline, nodeId: string, path: ParamPath, name: string | undefined, type: string | undefined): Pipeline {
+  const next = setParam(doc, nodeId, path, name);
+  if (!name || !type || doc.connections?.[name]) return next;
+  return { ...next, connections: { ...(doc.connections ?? {}), [name]: { type } } };
+}

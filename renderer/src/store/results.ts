@@ -1,6 +1,6 @@
 /** What the engine told us: node catalogue, problems, schemas, previews, runs. Never in undo history. */
 import { create } from 'zustand';
-import type { HostRunEvent, NodeSchemas, NodeTypeInfo, PreviewData, Problem, RunRecord } from '../model/types.js';
+import type { HostConnectionInfo, HostRunEvent, NodeSchemas, NodeTypeInfo, PreviewData, Problem, RunRecord } from '../model/types.js';
 
 export interface PreviewEntry {
   status: 'loading' | 'ready' | 'error';
@@ -50,6 +50,9 @@ export interface ResultsState {
   previews: Record<string, PreviewEntry>;
   run: ActiveRun | null;
   history: RunRecord[];
+  /** Named connections the host knows (user and project files); secrets only as flags. */
+  connections: HostConnectionInfo[];
+  setConnections(c: HostConnectionInfo[]): void;
   setNodeTypes(types: NodeTypeInfo[]): void;
   setChecked(revision: number, problems: Problem[], byNode: Record<string, Problem[]>, schemas: NodeSchemas[] | null): void;
   setChecking(v: boolean): void;
@@ -76,6 +79,8 @@ export const useResults = create<ResultsState>()((set, get) => ({
   previews: {},
   run: null,
   history: [],
+  connections: [],
+  setConnections: (connections) => set({ connections }),
   setNodeTypes: (nodeTypes) => set({ nodeTypes, typeMap: new Map(nodeTypes.map((t) => [t.type, t])) }),
   setChecked(revision, problems, byNode, schemas) {
     set({
