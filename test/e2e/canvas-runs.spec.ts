@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test, expect } from './fixtures.js';
-import { edgeCount, node, screenshot, selectNode } from './helpers.js';
+import { dragFromPalette, edgeCount, node, screenshot, selectNode } from './helpers.js';
 
 function writeProject(dir: string): string {
   // Line 4 has an extra field: with on_error=reject it goes to the rejects port.
@@ -176,6 +176,18 @@ test('connections manager: add, test, edit, remove; secrets never come back', as
   await expect(dialog.getByLabel('Password')).toHaveValue('');
   await dialog.getByLabel('Connect timeout (s)').fill('5');
   await dialog.getByRole('button', { name: 'Save connection' }).click();
+
+  // The connection picker of a PostgreSQL source offers it; picking it is one undo step.
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await dragFromPalette(page, 'PostgreSQL', { x: 200, y: 150 });
+  const picker = page.locator('.inspector').getByLabel('Connection', { exact: true });
+  await expect(picker.locator('option', { hasText: 'local_pg · postgres' })).toHaveCount(1);
+  await picker.selectOption('local_pg');
+  await expect(picker).toHaveValue('local_pg');
+  await page.keyboard.press('ControlOrMeta+Z');
+  await expect(picker).toHaveValue('');
+  await page.getByRole('button', { name: 'File', exact: true }).click();
+  await page.getByRole('menuitem', { name: 'Connections…' }).click();
   page.once('dialog', (d) => void d.accept());
   await row.getByRole('button', { name: 'Remove' }).click();
   await expect(dialog).toContainText('No connections yet');
