@@ -6,7 +6,7 @@
  *      (streaming chains and a chain with a blocking step),
  *   3. canvas frame times while dragging with 300 nodes on screen.
  *
- *   npm run build && npm run build:studio && node bench/ui/run.js [--orders 10000000] [--data DIR] [--reps 3]
+ *   npm run build && npm run build:studio && node bench/ui/run.js [--orders 10000000] [--data DIR] [--reps 3] [--only open|preview|canvas]
  *
  * The data is generated once (like bench/engine) into DIR (default: the OS temp folder).
  */
@@ -20,7 +20,7 @@ import { generateEcommerceData } from '../../resources/examples/ecommerce/genera
 import { manyNodesPipeline } from './many-nodes.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const { values } = parseArgs({ options: { orders: { type: 'string', default: '10000000' }, data: { type: 'string' }, reps: { type: 'string', default: '3' } } });
+const { values } = parseArgs({ options: { orders: { type: 'string', default: '10000000' }, data: { type: 'string' }, reps: { type: 'string', default: '3' }, only: { type: 'string' } } });
 const orders = Number(values.orders);
 const reps = Number(values.reps);
 const dataDir = values.data ?? path.join(os.tmpdir(), `caudal-bench-${orders}`);
@@ -64,9 +64,10 @@ const withOpen = (file) => `${url}&open=${encodeURIComponent(file)}`;
 try {
   console.log(`Chromium ${context.browser()?.version() ?? ''}, ${os.cpus().length} cores, ${orders.toLocaleString('en-US')} orders\n`);
 
+  const want = (part) => !values.only || values.only === part;
   // 1. Open the studio.
   const opens = [];
-  for (let i = 0; i < reps + 1; i++) {
+  for (let i = 0; want('open') && i < reps + 1; i++) {
     const page = await context.newPage();
     const t0 = Date.now();
     await page.goto(url);
@@ -75,87 +76,91 @@ try {
     opens.push(Date.now() - t0);
     await page.close();
   }
-  console.log(`open the studio (navigation → palette and canvas ready): first ${ms(opens[0])}, median of next ${reps} ${ms(median(opens.slice(1)))}`);
+  if (want('open')) console.log(`open the studio (navigation → palette and canvas ready): first ${ms(opens[0])}, median of next ${reps} ${ms(median(opens.slice(1)))}`);
 
   // 2. Select a node → its preview rows, on the 10M-row example.
-  const page = await context.newPage();
-  await page.goto(withOpen(example));
-  await page.locator('.react-flow__node').first().waitFor();
-  await page.waitForFunction(() => document.querySelector('[data-testid="check-state"]')?.textContent !== 'checking…');
-  /** Time from the pointerdown on `target` to preview rows on screen, measured inside the page. */
-  const timed = async (target) => {
-    await page.evaluate(() => {
-      const b = (window.__bench = { start: 0, end: 0, text: '' });
-      document.addEventListener('pointerdown', () => (b.start = performance.now()), { capture: true, once: true });
-      const done = () => {
-        const s = document.querySelector('[data-testid="preview-status"]')?.textContent ?? '';
-        const err = document.querySelector('[data-testid="preview-error"]');
-        if (b.start && (/\d rows/.test(s) && !s.includes('Loading') ? true : !!err)) {
-          b.end = performance.now();
-          b.text = err ? `error: ${err.textContent}` : s;
-          obs.disconnect();
-        }
-      };
-      const obs = new MutationObserver(done);
-      obs.observe(document.body, { subtree: true, childList: true, characterData: true });
-    });
-    await target.click();
-    await page.waitForFunction(() => window.__bench.end > 0, null, { timeout: 120_000 });
-    return page.evaluate(() => ({ ms: window.__bench.end - window.__bench.start, text: window.__bench.text }));
-  };
-  const cases = [
-    ['orders', 'CSV source (819 MB file)'],
-    ['clean_orders', 'streaming chain: source → derive'],
-    ['valid_orders', 'streaming chain: source → derive → filter'],
-    ['enriched', 'three-way join (blocking)'],
-    ['revenue_by_country', 'join → derive → GROUP BY (blocking)'],
-  ];
-  for (const [id, label] of cases) {
-    const first = await timed(page.locator(`.react-flow__node[data-id="${id}"] .node-name`));
-    const again = [];
-    for (let i = 0; i < reps - 1; i++) again.push((await timed(page.getByRole('button', { name: 'Refresh' }))).ms);
-    const sampled = first.text.includes('sampled') ? ' (sampled)' : '';
-    console.log(`select → preview rows  ${label.padEnd(44)} ${ms(first.ms).padStart(8)}${again.length ? `, refresh median ${ms(median(again))}` : ''}  [${first.text}]${sampled}`);
+  if (want('preview')) {
+    const page = await context.newPage();
+    await page.goto(withOpen(example));
+    await page.locator('.react-flow__node').first().waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid="check-state"]')?.textContent !== 'checking…');
+    /** Time from the pointerdown on `target` to preview rows on screen, measured inside the page. */
+    const timed = async (target) => {
+      await page.evaluate(() => {
+        const b = (window.__bench = { start: 0, end: 0, text: '' });
+        document.addEventListener('pointerdown', () => (b.start = performance.now()), { capture: true, once: true });
+        const done = () => {
+          const s = document.querySelector('[data-testid="preview-status"]')?.textContent ?? '';
+          const err = document.querySelector('[data-testid="preview-error"]');
+          if (b.start && (/\d rows/.test(s) && !s.includes('Loading') ? true : !!err)) {
+            b.end = performance.now();
+            b.text = err ? `error: ${err.textContent}` : s;
+            obs.disconnect();
+          }
+        };
+        const obs = new MutationObserver(done);
+        obs.observe(document.body, { subtree: true, childList: true, characterData: true });
+      });
+      await target.click();
+      await page.waitForFunction(() => window.__bench.end > 0, null, { timeout: 120_000 });
+      return page.evaluate(() => ({ ms: window.__bench.end - window.__bench.start, text: window.__bench.text }));
+    };
+    const cases = [
+      ['orders', 'CSV source (819 MB file)'],
+      ['clean_orders', 'streaming chain: source → derive'],
+      ['valid_orders', 'streaming chain: source → derive → filter'],
+      ['enriched', 'three-way join (blocking)'],
+      ['revenue_by_country', 'join → derive → GROUP BY (blocking)'],
+    ];
+    for (const [id, label] of cases) {
+      const first = await timed(page.locator(`.react-flow__node[data-id="${id}"] .node-name`));
+      const again = [];
+      for (let i = 0; i < reps - 1; i++) again.push((await timed(page.getByRole('button', { name: 'Refresh' }))).ms);
+      const sampled = first.text.includes('sampled') ? ' (sampled)' : '';
+      console.log(`select → preview rows  ${label.padEnd(44)} ${ms(first.ms).padStart(8)}${again.length ? `, refresh median ${ms(median(again))}` : ''}  [${first.text}]${sampled}`);
   }
   await page.close();
+  }
 
   // 3. Frame times while dragging with 300 nodes on screen.
-  const big = await context.newPage();
-  await big.goto(withOpen(many));
-  await big.locator('.react-flow__node').nth(299).waitFor({ state: 'attached' });
-  await big.waitForTimeout(1500); // fit view, first check
-  const onScreen = await big.evaluate(() => [...document.querySelectorAll('.react-flow__node')].filter((n) => { const r = n.getBoundingClientRect(); return r.right > 0 && r.bottom > 0 && r.left < innerWidth && r.top < innerHeight; }).length);
-  const dragFrames = async (select) => {
-    if (select) await big.keyboard.press('Control+A');
-    const box = await big.locator('.react-flow__node[data-id="f_7_7"]').boundingBox();
-    await big.evaluate(() => {
-      const f = (window.__frames = []);
-      let last = performance.now();
-      const tick = (t) => {
-        f.push(t - last);
-        last = t;
-        if (window.__frames === f) requestAnimationFrame(tick);
-      };
-      requestAnimationFrame(tick);
-    });
-    await big.mouse.move(box.x + 20, box.y + 10);
-    await big.mouse.down();
-    for (let i = 1; i <= 120; i++) await big.mouse.move(box.x + 20 + i * 3, box.y + 10 + Math.sin(i / 10) * 60);
-    await big.mouse.up();
-    const frames = await big.evaluate(() => {
-      const f = window.__frames.slice(2);
-      window.__frames = null;
-      return f;
-    });
-    await big.keyboard.press('Escape');
-    return frames;
-  };
-  const one = await dragFrames(false);
-  const all = await dragFrames(true);
-  console.log(`\ncanvas with 300 nodes (${onScreen} on screen):`);
-  console.log(`  drag one node:        median frame ${one.length ? median(one).toFixed(1) : '–'} ms, p95 ${pct(one, 95).toFixed(1)} ms over ${one.length} frames`);
-  console.log(`  drag all 300 nodes:   median frame ${all.length ? median(all).toFixed(1) : '–'} ms, p95 ${pct(all, 95).toFixed(1)} ms over ${all.length} frames`);
-  await big.close();
+  if (want('canvas')) {
+    const big = await context.newPage();
+    await big.goto(withOpen(many));
+    await big.locator('.react-flow__node').nth(299).waitFor({ state: 'attached' });
+    await big.waitForTimeout(1500); // fit view, first check
+    const onScreen = await big.evaluate(() => [...document.querySelectorAll('.react-flow__node')].filter((n) => { const r = n.getBoundingClientRect(); return r.right > 0 && r.bottom > 0 && r.left < innerWidth && r.top < innerHeight; }).length);
+    const dragFrames = async (select) => {
+      if (select) await big.keyboard.press('Control+A');
+      const box = await big.locator('.react-flow__node[data-id="f_7_7"]').boundingBox();
+      await big.evaluate(() => {
+        const f = (window.__frames = []);
+        let last = performance.now();
+        const tick = (t) => {
+          f.push(t - last);
+          last = t;
+          if (window.__frames === f) requestAnimationFrame(tick);
+        };
+        requestAnimationFrame(tick);
+      });
+      await big.mouse.move(box.x + 20, box.y + 10);
+      await big.mouse.down();
+      for (let i = 1; i <= 120; i++) await big.mouse.move(box.x + 20 + i * 3, box.y + 10 + Math.sin(i / 10) * 60);
+      await big.mouse.up();
+      const frames = await big.evaluate(() => {
+        const f = window.__frames.slice(2);
+        window.__frames = null;
+        return f;
+      });
+      await big.keyboard.press('Escape');
+      return frames;
+    };
+    const one = await dragFrames(false);
+    const all = await dragFrames(true);
+    console.log(`\ncanvas with 300 nodes (${onScreen} on screen):`);
+    console.log(`  drag one node:        median frame ${one.length ? median(one).toFixed(1) : '–'} ms, p95 ${pct(one, 95).toFixed(1)} ms over ${one.length} frames`);
+    console.log(`  drag all 300 nodes:   median frame ${all.length ? median(all).toFixed(1) : '–'} ms, p95 ${pct(all, 95).toFixed(1)} ms over ${all.length} frames`);
+    await big.close();
+  }
 } finally {
   await context.close();
   rmSync(profile, { recursive: true, force: true });

@@ -24,6 +24,7 @@ const nodeTypes = { caudal: NodeCard };
 export const PALETTE_MIME = 'application/x-caudal-node-type';
 
 let dragGesture = 0;
+const LARGE_GRAPH = 150;
 
 export function Canvas() {
   const doc = useDocument((s) => s.doc);
@@ -51,6 +52,8 @@ export function Canvas() {
   const cache = useRef(new Map<string, { key: string; value: CanvasNodeData }>());
   const gesture = useRef<string | null>(null);
   const [hoverEdge, setHoverEdge] = useState<string | null>(null);
+  // The minimap redraws every node on every move: on large graphs it sits out the drag.
+  const [draggingLarge, setDraggingLarge] = useState(false);
   // React Flow measures nodes and reports sizes as changes; controlled nodes must carry them back.
   const measured = useRef(new Map<string, { width: number; height: number }>());
   const [measureTick, setMeasureTick] = useState(0);
@@ -126,11 +129,13 @@ export function Canvas() {
         }
       }
       if (Object.keys(positions).length > 0) {
+        if (gesture.current === null && useDocument.getState().doc.nodes.length > LARGE_GRAPH) setDraggingLarge(true);
         gesture.current ??= `drag:${++dragGesture}`;
         change((d) => moveNodes(d, positions), { gesture: gesture.current });
       }
       if (dragEnded) {
         gesture.current = null;
+        setDraggingLarge(false);
         endGesture();
       }
       if (selection) {
@@ -199,7 +204,7 @@ export function Canvas() {
         onlyRenderVisibleElements={doc.nodes.length > 150}
       >
         <Background gap={16} />
-        <MiniMap pannable zoomable ariaLabel="Mini map" />
+        {!draggingLarge && <MiniMap pannable zoomable ariaLabel="Mini map" />}
         <Controls showInteractive={false} />
       </ReactFlow>
     </div>
