@@ -161,6 +161,11 @@ test('build, preview, run, save, reload, undo/redo a pipeline from scratch', asy
   await page.reload();
   await expect(page.locator('.palette-item').first()).toBeVisible();
   await expect(page.locator('.react-flow__node')).toHaveCount(0);
+  // The saved file is listed under recent files.
+  await page.getByRole('button', { name: 'File', exact: true }).click();
+  await expect(page.getByRole('menuitem', { name: /revenue\.caudal\.json/ })).toBeVisible();
+  await page.keyboard.press('Escape');
+  await page.getByRole('button', { name: 'File', exact: true }).click(); // close the menu
   await page.keyboard.press('ControlOrMeta+O');
   await page.getByLabel('File path').fill(file);
   await page.getByRole('dialog').getByRole('button', { name: 'Open' }).click();
