@@ -70,6 +70,9 @@ test('build, preview, run, save, reload, undo/redo a pipeline from scratch', asy
   const conditionField = page.locator('.inspector .field[data-field="condition"]');
   await expect(conditionField.locator('.field-error')).toContainText(/stauts/, { timeout: 30_000 });
   await expect(node(page, 'filter').getByTestId('problem-badge')).toBeVisible();
+  await page.getByTestId('check-state').click();
+  await expect(page.getByRole('menu', { name: 'Problems' })).toContainText("unknown column 'stauts'");
+  await page.keyboard.press('Escape');
   await screenshot(page, 'inspector-expression-error');
   await typeSql(page, 'Keep rows where', "status = 'completed' AND amount > 10");
   await expect(conditionField.locator('.field-error')).toHaveCount(0, { timeout: 30_000 });
@@ -165,7 +168,7 @@ test('build, preview, run, save, reload, undo/redo a pipeline from scratch', asy
   await page.getByRole('button', { name: 'File', exact: true }).click();
   await expect(page.getByRole('menuitem', { name: /revenue\.caudal\.json/ })).toBeVisible();
   await page.keyboard.press('Escape');
-  await page.getByRole('button', { name: 'File', exact: true }).click(); // close the menu
+  await expect(page.getByRole('menuitem', { name: /revenue\.caudal\.json/ })).toHaveCount(0);
   await page.keyboard.press('ControlOrMeta+O');
   await page.getByLabel('File path').fill(file);
   await page.getByRole('dialog').getByRole('button', { name: 'Open' }).click();

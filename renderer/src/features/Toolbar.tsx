@@ -1,5 +1,5 @@
 /** File menu, edit and view commands, run controls. */
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useReactFlow } from '@xyflow/react';
 import { isDirty, useDocument } from '../store/document.js';
 import { useResults } from '../store/results.js';
@@ -9,11 +9,14 @@ import { autoLayout } from '../canvas/actions.js';
 import { exportPipeline, guardDirty, newPipeline, openPipeline, save, saveAs } from './file.js';
 import { cancelRun, exactCounts, requestRun, setExactCounts } from './runs.js';
 import { appInfo } from './app-info.js';
+import { ProblemsButton, useClickOutside } from './ProblemsButton.js';
 
 function FileMenu() {
   const [open, setOpen] = useState(false);
   const [recent, setRecent] = useState<Array<{ path: string; name: string }>>([]);
   const openDialog = useUi((s) => s.openDialog);
+  const box = useRef<HTMLDivElement>(null);
+  useClickOutside(box, open, () => setOpen(false));
   useEffect(() => {
     if (open) void host()['pipeline.recent']({}).then((r) => setRecent(r.files)).catch(() => setRecent([]));
   }, [open]);
@@ -31,12 +34,12 @@ function FileMenu() {
   );
   const native = appInfo()?.nativeDialogs ?? false;
   return (
-    <div className="menu">
+    <div className="menu" ref={box}>
       <button aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen(!open)}>
         File
       </button>
       {open && (
-        <div className="menu-items" role="menu" onMouseLeave={() => setOpen(false)}>
+        <div className="menu-items" role="menu">
           {item('New', () => guardDirty(() => void newPipeline()), 'Ctrl+Alt+N')}
           {item('Open…', () => guardDirty(() => (native ? void openPipeline() : openDialog('open'))), 'Ctrl+O')}
           {item('Save', () => void save(native), 'Ctrl+S')}
@@ -60,8 +63,6 @@ export function Toolbar() {
   const canUndo = useDocument((s) => s.canUndo);
   const canRedo = useDocument((s) => s.canRedo);
   const run = useResults((s) => s.run);
-  const checking = useResults((s) => s.checking);
-  const problems = useResults((s) => s.problems);
   const selected = useUi((s) => s.selectedNodes);
   const openDialog = useUi((s) => s.openDialog);
   const { fitView } = useReactFlow();
@@ -89,9 +90,7 @@ export function Toolbar() {
       <button onClick={() => void fitView({ duration: 200 })} title="Zoom to fit (F)">
         Fit
       </button>
-      <span className={`check-state${problems.length ? ' bad' : ''}`} data-testid="check-state" title={problems.map((p) => `${p.nodeId ? `${p.nodeId}: ` : ''}${p.message}`).join('\n')}>
-        {checking ? 'checking…' : problems.length ? `${problems.length} problem${problems.length === 1 ? '' : 's'}` : 'valid'}
-      </span>
+      <ProblemsButton />
       {running ? (
         <button className="danger" onClick={() => void cancelRun()}>
           Cancel run
