@@ -117,6 +117,11 @@ test('canvas editing, rejects preview, edge schema, runs and history', async ({ 
   await page.keyboard.press('ControlOrMeta+Z');
   await expect.poll(() => edgeCount(page)).toBe(1);
 
+  // The right-click menu acts on the node.
+  await node(page, 'people').click({ button: 'right' });
+  await page.getByRole('menu', { name: 'Node menu' }).getByRole('menuitem', { name: 'Show SQL' }).click();
+  await expect(page.getByTestId('sql-view')).toContainText('SELECT');
+
   // Duplicate one node; undo the duplicate, then the paste.
   await selectNode(page, 'adults');
   await page.keyboard.press('ControlOrMeta+D');

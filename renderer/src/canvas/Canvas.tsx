@@ -17,6 +17,7 @@ import { useUi } from '../store/ui.js';
 import { previewKey, useResults } from '../store/results.js';
 import { moveNodes } from '../store/doc-ops.js';
 import { NodeCard } from './NodeCard.js';
+import { NodeMenu, type NodeMenuState } from './NodeMenu.js';
 import { nodeData, stabilize, type CanvasNodeData } from './node-data.js';
 import { addNodeOfType, connect, edgeKey } from './actions.js';
 
@@ -52,6 +53,7 @@ export function Canvas() {
   const cache = useRef(new Map<string, { key: string; value: CanvasNodeData }>());
   const gesture = useRef<string | null>(null);
   const [hoverEdge, setHoverEdge] = useState<string | null>(null);
+  const [menu, setMenu] = useState<NodeMenuState | null>(null);
   // The minimap redraws every node on every move: on large graphs it sits out the drag.
   const [draggingLarge, setDraggingLarge] = useState(false);
   // React Flow measures nodes and reports sizes as changes; controlled nodes must carry them back.
@@ -193,6 +195,12 @@ export function Canvas() {
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}
+        onNodeContextMenu={(e, n) => {
+          e.preventDefault();
+          // The menu acts on the selection: a node outside it becomes the selection.
+          if (!useUi.getState().selectedNodes.includes(n.id)) select([n.id]);
+          setMenu({ nodeId: n.id, x: e.clientX, y: e.clientY });
+        }}
         onEdgeMouseEnter={(_, e) => setHoverEdge(e.id)}
         onEdgeMouseLeave={() => setHoverEdge(null)}
         deleteKeyCode={null}
@@ -207,6 +215,7 @@ export function Canvas() {
         {!draggingLarge && <MiniMap pannable zoomable ariaLabel="Mini map" />}
         <Controls showInteractive={false} />
       </ReactFlow>
+      {menu && <NodeMenu menu={menu} onClose={() => setMenu(null)} />}
     </div>
   );
 }
