@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { Db } from '../engine/db.js';
 import type { Problem } from '../util/errors.js';
 import type { QualityPlan } from '../quality/types.js';
 
@@ -108,7 +109,7 @@ export interface NodeState {
 
 /** What code steps (connector reads and writes) get from the executor. */
 export interface HookIo {
-  db: import('../engine/db.js').Db;
+  db: Db;
   isCancelled(): boolean;
   log(message: string): void;
   /** Rows done so far, for progress events. */
