@@ -30,38 +30,97 @@ function spawnWorker(): Worker {
 }
 
 interface Job<T> {
-  worker: Worker;
   result: Promise<T>;
   cancel(): void;
 }
 
+/**
+ * Warm workers for short requests (previews, profiles, inspections): starting a worker thread and
+ * loading the engine's modules in it costs ~200 ms, more than a preview's query. A worker that
+ * answered goes back here, unref'd so it never keeps a process alive, and ends after a minute idle.
+ * Each request still gets its own DuckDB instance. Runs always get a fresh worker of their own.
+ */
+const MAX_IDLE = 2;
+const IDLE_MS = 60_000;
+const idle: Array<{ worker: Worker; timer: NodeJS.Timeout }> = [];
+
+function takeWorker(reusable: boolean): Worker {
+  const warm = reusable ? idle.pop() : undefined;
+  if (!warm) return spawnWorker();
+  clearTimeout(warm.timer);
+  warm.worker.ref();
+  return warm.worker;
+}
+
+function park(worker: Worker): void {
+  if (idle.length >= MAX_IDLE) {
+    void worker.terminate();
+    return;
+  }
+  worker.unref();
+  const entry = {
+    worker,
+    timer: setTimeout(() => {
+      idle.splice(idle.indexOf(entry), 1);
+      void worker.terminate();
+    }, IDLE_MS).unref(),
+  };
+  idle.push(entry);
+  worker.once('exit', () => {
+    const i = idle.indexOf(entry);
+    if (i >= 0) idle.splice(i, 1);
+  });
+}
+
+/** Starts a worker ahead of the first preview (the studio calls this when it opens). */
+export function warmUp(): void {
+  if (idle.length === 0) park(spawnWorker());
+}
+
 function startJob<T>(request: WorkerRequest, onEvent?: (e: RunEvent) => void): Job<T> {
-  const worker = spawnWorker();
+  const reusable = request.kind !== 'run';
+  const worker = takeWorker(reusable);
   let settled = false;
+  let answered = false;
   const result = new Promise<T>((resolve, reject) => {
-    worker.on('message', (m: WorkerToHost) => {
-      if (m.kind === 'event') onEvent?.(m.event);
-      else if (m.kind === 'result') {
-        settled = true;
-        resolve(m.result as T);
-      } else {
-        settled = true;
-        reject(CaudalError.fromJSON(m.error));
+    const onMessage = (m: WorkerToHost) => {
+      if (m.kind === 'event') {
+        onEvent?.(m.event);
+        return;
       }
-    });
-    worker.on('error', (e) => {
       settled = true;
+      answered = true;
+      detach();
+      // The worker released its DuckDB instance and temp folder before answering.
+      if (reusable) park(worker);
+      else void worker.terminate();
+      if (m.kind === 'result') resolve(m.result as T);
+      else reject(CaudalError.fromJSON(m.error));
+    };
+    const onError = (e: Error) => {
+      settled = true;
+      detach();
       reject(new CaudalError('execution', `engine worker crashed: ${e.message}`, { cause: e }));
-    });
-    worker.on('exit', (code) => {
+    };
+    const onExit = (code: number) => {
+      detach();
       if (!settled) reject(new CaudalError('execution', `engine worker exited with code ${code} before answering`));
-    });
+    };
+    const detach = () => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
   });
   worker.postMessage(request satisfies HostToWorker);
   return {
-    worker,
     result,
-    cancel: () => worker.postMessage({ kind: 'cancel' } satisfies HostToWorker),
+    cancel: () => {
+      if (!answered) worker.postMessage({ kind: 'cancel' } satisfies HostToWorker);
+    },
   };
 }
 

@@ -3,6 +3,7 @@ import { cleanDuckDbMessage } from '../compiler/duckdb-errors.js';
 import { literal } from '../compiler/sql.js';
 import { CaudalError, errorMessage, validationError } from '../util/errors.js';
 import type { Db } from './db.js';
+import { needsSampling, sampleSources } from './preview-sampling.js';
 import type { InspectRequest, InspectResult, PreviewRequest, PreviewResult } from './protocol.js';
 
 /** Validates against the data's schemas and reports each node's SQL and output columns. */
@@ -43,12 +44,23 @@ export async function previewNode(req: PreviewRequest, db: Db, tempDir: string, 
   const out = node.outputs.find((o) => o.port === port);
   if (!out) throw new CaudalError('usage', `node '${req.nodeId}' has no output port '${port}' (ports: ${node.outputs.map((o) => o.port).join(', ')})`, { nodeId: req.nodeId });
   // Setup steps that materialize (e.g. scans with rejects) ran in their dry form while planning;
-  // run them for real on the preview's upstream so reject ports show real rows.
-  for (const n of plan.nodes) for (const s of n.compiled?.setup ?? []) if (s.kind === 'sql') await db.run(s.sql);
+  // run them on the preview's upstream so reject ports show real rows (over the head of the data
+  // when the step has a preview form).
+  let sampled = plan.nodes.some((n) => n.sampled);
+  for (const n of plan.nodes) {
+    for (const s of n.compiled?.setup ?? []) {
+      if (s.kind !== 'sql') continue;
+      if (!s.preview) await db.run(s.sql);
+      else if ((await db.count(s.preview.sql)) >= s.preview.rows) sampled = true;
+    }
+  }
   const limit = req.limit ?? DEFAULT_PREVIEW_LIMIT;
+  const query = `SELECT * FROM ${out.ref} LIMIT ${literal(limit)}`;
   let rows: Record<string, unknown>[];
   try {
-    rows = await db.rows(`SELECT * FROM ${out.ref} LIMIT ${literal(limit)}`);
+    // A step that reads everything (GROUP BY, ORDER BY, window) would scan whole sources: sample them.
+    if (await needsSampling(db, query)) sampled = (await sampleSources(db, plan)) || sampled;
+    rows = await db.rows(query);
   } catch (e) {
     if (isCancelled()) throw new CaudalError('cancelled', 'the preview was cancelled');
     throw new CaudalError('execution', `preview of node '${req.nodeId}' failed: ${cleanDuckDbMessage(errorMessage(e))}`, { nodeId: req.nodeId });
@@ -58,7 +70,7 @@ export async function previewNode(req: PreviewRequest, db: Db, tempDir: string, 
     port,
     columns: out.columns,
     rows,
-    sampled: plan.nodes.some((n) => n.sampled),
+    sampled,
     elapsedMs: Date.now() - t0,
     sql: out.sql,
   };

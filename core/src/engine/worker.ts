@@ -28,8 +28,12 @@ let busy = false;
 let secrets: string[] = [];
 const send = (m: WorkerToHost) => port.postMessage(redactDeep(m, secrets));
 
+// A worker serves one request at a time and may serve several in turn (the host keeps warm
+// workers for previews): every request gets a fresh DuckDB instance and temp folder, and the
+// reply is sent only after both are released, so the host may stop the worker the moment it has it.
 port.on('message', (msg: HostToWorker) => {
   if (msg.kind === 'cancel') {
+    if (!busy) return;
     cancelled = true;
     db?.interrupt();
     return;
@@ -39,12 +43,16 @@ port.on('message', (msg: HostToWorker) => {
     return;
   }
   busy = true;
-  void handle(msg);
+  cancelled = false;
+  void handle(msg).finally(() => {
+    busy = false;
+  });
 });
 
 async function handle(msg: WorkerRequest): Promise<void> {
   const tempDir = await mkdtemp(path.join(os.tmpdir(), 'caudal-run-'));
   secrets = secretValues(msg.request.connections);
+  let reply: WorkerToHost;
   try {
     const options = msg.request.options ?? {};
     db = await Db.open({ threads: options.threads, memoryLimit: options.memoryLimit, tempDir: path.join(tempDir, 'spill') });
@@ -53,26 +61,26 @@ async function handle(msg: WorkerRequest): Promise<void> {
         emit: (event) => send({ kind: 'event', event }),
         isCancelled: () => cancelled,
       });
-      send({ kind: 'result', result });
+      reply = { kind: 'result', result };
     } else if (msg.kind === 'preview') {
-      send({ kind: 'result', result: await previewNode(msg.request, db, tempDir, () => cancelled) });
+      reply = { kind: 'result', result: await previewNode(msg.request, db, tempDir, () => cancelled) };
     } else if (msg.kind === 'profile') {
       const { nodeId } = msg.request;
       const progress = (percent: number, step: string) => {
         send({ kind: 'event', event: { type: 'log', runId: 'profile', level: 'debug', message: step, nodeId } });
         send({ kind: 'event', event: { type: 'node_progress', runId: 'profile', nodeId, percent, rowsProcessed: 0 } });
       };
-      send({ kind: 'result', result: await profileNode(msg.request, db, tempDir, { isCancelled: () => cancelled, progress }) });
+      reply = { kind: 'result', result: await profileNode(msg.request, db, tempDir, { isCancelled: () => cancelled, progress }) };
     } else {
-      send({ kind: 'result', result: await inspectPipeline(msg.request, db, tempDir) });
+      reply = { kind: 'result', result: await inspectPipeline(msg.request, db, tempDir) };
     }
   } catch (e) {
     const error = e instanceof CaudalError ? e : new CaudalError(cancelled ? 'cancelled' : 'execution', errorMessage(e));
-    send({ kind: 'error', error: error.toJSON() });
+    reply = { kind: 'error', error: error.toJSON() };
   } finally {
     db?.close();
     db = undefined;
     await rm(tempDir, { recursive: true, force: true });
-    port.close();
   }
+  send(reply);
 }

@@ -4,6 +4,7 @@ import { userConnectionsPath } from '../connections/file.js';
 import { EnvSecretStore } from '../secrets/env-store.js';
 import { KeychainSecretStore } from '../secrets/keychain-store.js';
 import { HostService, type HostServiceOptions } from './host-service.js';
+import { warmUp } from '../engine/engine.js';
 import type { DialogPort } from './ports.js';
 
 /**
@@ -14,6 +15,8 @@ import type { DialogPort } from './ports.js';
 export function createNodeHost(opts: { mode: HostServiceOptions['mode']; workspaceDir: string; dialogs?: DialogPort; env?: NodeJS.ProcessEnv; userDataDir?: string }): HostService {
   const env = opts.env ?? process.env;
   const keychain = new KeychainSecretStore();
+  // The studio's first preview should not wait for an engine worker to start.
+  warmUp();
   return new HostService({
     mode: opts.mode,
     dialogs: opts.dialogs,

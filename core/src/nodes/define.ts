@@ -126,6 +126,11 @@ export type SetupStep =
       description: string;
       /** Reports the statement's row count as the node's rows out. */
       countsRows?: boolean;
+      /**
+       * Executed instead of `sql` for a preview: the same objects over the first `rows` rows only,
+       * so a preview never scans a whole file. When it yields `rows` rows, the preview says it is sampled.
+       */
+      preview?: { sql: string; rows: number };
     }
   | {
       /** Code that fills helper objects from outside DuckDB (a database read). */

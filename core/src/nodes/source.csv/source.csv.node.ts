@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { defineNode, type CompileContext, type SetupStep } from '../define.js';
@@ -123,6 +124,9 @@ type Params = z.output<typeof params>;
 
 const COMPRESSED = /\.(gz|gzip|zst|zstd|bz2|xz|zip)$/i;
 
+/** Rows a preview scans when the source sets malformed rows aside (a full scan is a run's job). */
+const PREVIEW_SCAN_ROWS = 20_000;
+
 /** The columns the `rejects` port always has, also when nothing can be rejected. */
 const REJECT_COLUMNS: Array<[name: string, type: string]> = [
   ['file', 'VARCHAR'],
@@ -152,6 +156,10 @@ const NEWLINES = new Set(['\\n', '\\r\\n', '\\r']);
  * is free and the run reads exactly the schema that planning showed. Returns undefined when
  * detection has to stay dynamic (files combined by name) or fails (the caller then explains why).
  */
+const SNIFF_CACHE_SIZE = 64;
+/** sniff_csv results by query, file size and modification time (a changed file is sniffed again). */
+const sniffCache = new Map<string, Record<string, unknown>>();
+
 async function pinnedReadArgs(ctx: CompileContext<Params>, file: string): Promise<string[] | undefined> {
   const p = ctx.params;
   if (p.union_by_name) return undefined;
@@ -169,10 +177,21 @@ async function pinnedReadArgs(ctx: CompileContext<Params>, file: string): Promis
     columnsArg(p.columns),
   ].filter((a): a is string => !!a);
   let sniffed: Record<string, unknown> | undefined;
-  try {
-    [sniffed] = await ctx.rows(`SELECT * FROM sniff_csv(${[stringLiteral(file), ...userArgs].join(', ')})`);
-  } catch {
-    return undefined;
+  const sql = `SELECT * FROM sniff_csv(${[stringLiteral(file), ...userArgs].join(', ')})`;
+  // Warm engine workers plan the same files again and again (every preview): sniff each version once.
+  const st = await stat(file).catch(() => undefined);
+  const key = st ? `${sql}|${st.size}|${st.mtimeMs}` : undefined;
+  sniffed = key ? sniffCache.get(key) : undefined;
+  if (!sniffed) {
+    try {
+      [sniffed] = await ctx.rows(sql);
+    } catch {
+      return undefined;
+    }
+    if (key && sniffed) {
+      if (sniffCache.size >= SNIFF_CACHE_SIZE) sniffCache.delete(sniffCache.keys().next().value!);
+      sniffCache.set(key, sniffed);
+    }
   }
   if (!sniffed) return undefined;
   const text = (v: unknown) => (v === '(empty)' || v === null || v === undefined ? '' : String(v));
@@ -433,6 +452,8 @@ If no file matches the path, the node reports an \`io_error\` problem before any
         `CREATE TEMP TABLE IF NOT EXISTS ${scansTable} (scan_id UBIGINT, file_id UBIGINT, file_path VARCHAR);`,
       ].join('\n'),
       countsRows: true,
+      // Previews read only the head of the file (rejects found there are shown; the preview says it is sampled).
+      preview: { sql: `${drop}\n${scan(select)}\nLIMIT ${PREVIEW_SCAN_ROWS}`, rows: PREVIEW_SCAN_ROWS },
     });
     return {
       outputs: {
