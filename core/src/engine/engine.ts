@@ -46,7 +46,12 @@ const idle: Array<{ worker: Worker; timer: NodeJS.Timeout }> = [];
 
 function takeWorker(reusable: boolean): Worker {
   const warm = reusable ? idle.pop() : undefined;
-  if (!warm) return spawnWorker();
+  if (!warm) {
+    const worker = spawnWorker();
+    // A parked worker that dies (crash, terminate) leaves the pool: one listener for its lifetime.
+    worker.once('exit', () => unpark(worker));
+    return worker;
+  }
   clearTimeout(warm.timer);
   warm.worker.ref();
   return warm.worker;
@@ -61,20 +66,24 @@ function park(worker: Worker): void {
   const entry = {
     worker,
     timer: setTimeout(() => {
-      idle.splice(idle.indexOf(entry), 1);
+      unpark(worker);
       void worker.terminate();
     }, IDLE_MS).unref(),
   };
   idle.push(entry);
-  worker.once('exit', () => {
-    const i = idle.indexOf(entry);
-    if (i >= 0) idle.splice(i, 1);
-  });
+}
+
+function unpark(worker: Worker): void {
+  const i = idle.findIndex((e) => e.worker === worker);
+  if (i >= 0) {
+    clearTimeout(idle[i]!.timer);
+    idle.splice(i, 1);
+  }
 }
 
 /** Starts a worker ahead of the first preview (the studio calls this when it opens). */
 export function warmUp(): void {
-  if (idle.length === 0) park(spawnWorker());
+  if (idle.length === 0) park(takeWorker(false));
 }
 
 function startJob<T>(request: WorkerRequest, onEvent?: (e: RunEvent) => void): Job<T> {
