@@ -76,7 +76,8 @@ describe('incremental reads from PostgreSQL', async () => {
     let pid: number | undefined;
     for (let i = 0; i < 400 && !pid; i++) {
       await new Promise((r) => setTimeout(r, 25));
-      pid = (await q<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE application_name = 'caudal' AND query LIKE 'COPY %FROM STDIN%' AND state = 'active'`))[0]?.pid;
+      // Test files run in parallel against one server: only this file's schema counts.
+      pid = (await q<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE application_name = 'caudal' AND query LIKE $1 AND state = 'active'`, [`COPY "${schema}".%FROM STDIN%`]))[0]?.pid;
     }
     expect(pid).toBeDefined();
     await q('SELECT pg_terminate_backend($1)', [pid]);

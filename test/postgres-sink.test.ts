@@ -154,7 +154,8 @@ describe('sink.postgres', async () => {
     /** Waits until the server shows Caudal's COPY, returning its backend pid. */
     const copyPid = async (): Promise<number> => {
       for (let i = 0; i < 400; i++) {
-        const found = await q<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE application_name = 'caudal' AND query LIKE 'COPY %FROM STDIN%' AND state = 'active'`);
+        // Test files run in parallel against one server: only this file's schema counts.
+        const found = await q<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE application_name = 'caudal' AND query LIKE $1 AND state = 'active'`, [`COPY "${schema}".%FROM STDIN%`]);
         if (found[0]) return found[0].pid;
         await new Promise((r) => setTimeout(r, 25));
       }
@@ -185,7 +186,7 @@ describe('sink.postgres', async () => {
       let open = -1;
       for (let i = 0; i < 100 && open !== 0; i++) {
         if (i > 0) await new Promise((r) => setTimeout(r, 50));
-        open = (await q<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'caudal'`))[0]!.n;
+        open = (await q<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'caudal' AND query LIKE $1`, [`%"${schema}"%`]))[0]!.n;
       }
       expect(open).toBe(0);
     });

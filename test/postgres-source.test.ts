@@ -71,7 +71,7 @@ describe('source.postgres', async () => {
       await new Promise((r) => setTimeout(r, 50));
       // Statistics views are a snapshot per transaction: clear it to see the waiting session.
       await q('SELECT pg_stat_clear_snapshot()');
-      const rows = await q<{ query: string }>(`SELECT query FROM pg_stat_activity WHERE application_name = 'caudal' AND wait_event_type = 'Lock'`);
+      const rows = await q<{ query: string }>(`SELECT query FROM pg_stat_activity WHERE application_name = 'caudal' AND wait_event_type = 'Lock' AND query LIKE $1`, [`%"${schema}"%`]);
       seen = rows[0]?.query;
     }
     await q('COMMIT');
