@@ -59,7 +59,10 @@ export function watchPreview(debounceMs = 400): () => void {
     if (s.selectedNodes !== p.selectedNodes || s.previewPort !== p.previewPort || s.previewLimit !== p.previewLimit) refresh(0);
   });
   const un2 = useDocument.subscribe((s, p) => {
-    if (s.doc !== p.doc) refresh(debounceMs);
+    // Moving boxes (layout) and renaming the pipeline change no data: no preview to refresh.
+    const a = s.doc;
+    const b = p.doc;
+    if (a.nodes !== b.nodes || a.edges !== b.edges || a.params !== b.params || a.connections !== b.connections) refresh(debounceMs);
   });
   const un3 = useResults.subscribe((s, p) => {
     if (s.typeMap !== p.typeMap) refresh(0);
