@@ -30,6 +30,13 @@ describe('document edits', () => {
     expect(setIn({ a: 1 }, [], 5)).toBe(5);
   });
 
+  it('an edit that sets a param to the value it already has changes nothing (no undo step, no re-check)', () => {
+    const doc = setParam(chain(), 'b', ['aggs'], [{ name: 'n' }]);
+    expect(setParam(doc, 'b', ['condition'], 'x > 1')).toBe(doc);
+    expect(setParam(doc, 'b', ['aggs'], [{ name: 'n' }])).toBe(doc);
+    expect(setParam(doc, 'b', ['aggs', 0, 'name'], 'm')).not.toBe(doc);
+  });
+
   it('upstream signatures change only with what a node depends on', () => {
     const doc = chain();
     const sig = upstreamSignature(doc, 'b');

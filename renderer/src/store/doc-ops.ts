@@ -77,10 +77,18 @@ export type ParamPath = Array<string | number>;
 
 /** Sets a value deep inside a node's params; `undefined` removes the key (the default applies again). */
 export function setParam(doc: Pipeline, nodeId: string, path: ParamPath, value: unknown): Pipeline {
+  // Fields report their value when they mount or blur, often unchanged: an edit that changes
+  // nothing must not count as one (no undo step, no re-check, no preview refresh).
+  const node = doc.nodes.find((n) => n.id === nodeId);
+  if (node && sameValue(getIn(node.params ?? {}, path), value)) return doc;
   return {
     ...doc,
     nodes: doc.nodes.map((n) => (n.id === nodeId ? { ...n, params: setIn(n.params ?? {}, path, value) as Record<string, unknown> } : n)),
   };
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return a === b || (typeof a === 'object' && typeof b === 'object' && a !== null && b !== null && JSON.stringify(a) === JSON.stringify(b));
 }
 
 export function getIn(value: unknown, path: ParamPath): unknown {
