@@ -127,12 +127,8 @@ export class ConnectionService {
   }
 
   async test(name: string): Promise<ConnectionTestResult> {
-    const info = await this.get(name);
-    const def = getConnectionType(info.type);
-    if (!def) throw new CaudalError('usage', `connection '${name}' has unknown type '${info.type}'`);
-    const wanted = def.secrets.filter((f) => info.secrets[f]);
-    const secrets = await resolveSecrets(name, wanted, this.opts.stores);
-    const config = def.fields.parse({ ...info.fields, ...secrets });
+    const { type, config } = await this.resolve(name);
+    const def = getConnectionType(type)!;
     try {
       return await def.test(config);
     } catch (e) {
