@@ -5,12 +5,12 @@
  *   npm run build && node bench/engine/run.js [--orders 10000000] [--data DIR] [--reps 2]
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { generateEcommerceData } from '../../resources/examples/ecommerce/generate-data.js';
+import { ensureEcommerceData } from '../shared/ecommerce-data.js';
 
 const { values } = parseArgs({
   options: { orders: { type: 'string', default: '10000000' }, data: { type: 'string' }, reps: { type: 'string', default: '2' } },
@@ -21,14 +21,7 @@ const dataDir = values.data ?? path.join(os.tmpdir(), `caudal-bench-${orders}`);
 const outDir = path.join(os.tmpdir(), 'caudal-bench-out');
 mkdirSync(outDir, { recursive: true });
 
-const marker = path.join(dataDir, '.complete');
-if (!existsSync(marker)) {
-  console.log(`generating ${orders.toLocaleString('en-US')} orders into ${dataDir} …`);
-  const t = performance.now();
-  await generateEcommerceData({ orders, outDir: dataDir, seed: 42 });
-  writeFileSync(marker, String(orders));
-  console.log(`  done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-}
+await ensureEcommerceData(orders, { dataDir });
 const csvBytes = ['orders', 'customers', 'products'].reduce((s, f) => s + statSync(path.join(dataDir, `${f}.csv`)).size, 0);
 console.log(`input: ${(csvBytes / 1e6).toFixed(0)} MB of CSV, ${os.cpus().length} cores, node ${process.version}\n`);
 

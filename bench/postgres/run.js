@@ -6,7 +6,7 @@
  *
  *   npm run build && node bench/postgres/run.js [--orders 10000000] [--reps 2] [--database test]
  */
-import { createReadStream, createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline as pipe } from 'node:stream/promises';
@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
-import { generateEcommerceData } from '../../resources/examples/ecommerce/generate-data.js';
+import { ensureEcommerceData, parquetPath } from '../shared/ecommerce-data.js';
 import { runPipeline } from '../../dist/core/src/engine/engine.js';
 
 const { values } = parseArgs({
@@ -34,15 +34,11 @@ const workDir = path.join(os.tmpdir(), 'caudal-bench-pg');
 mkdirSync(workDir, { recursive: true });
 const PG = { host: values.host, port: Number(values.port), database: values.database, user: values.user };
 
-if (!existsSync(path.join(dataDir, '.complete'))) {
-  console.log(`generating ${orders.toLocaleString('en-US')} orders into ${dataDir} …`);
-  await generateEcommerceData({ orders, outDir: dataDir, seed: 42 });
-  writeFileSync(path.join(dataDir, '.complete'), String(orders));
-}
-const parquet = path.join(dataDir, 'orders.parquet');
+await ensureEcommerceData(orders, { dataDir, parquet: ['orders'] });
+const parquet = parquetPath(dataDir, 'orders');
 
 // The raw baseline sends exactly the text the sink sends: DuckDB's CSV of the same rows, made once, untimed.
-const csv = path.join(workDir, 'orders.csv');
+const csv = path.join(workDir, `orders-${orders}.csv`);
 if (!existsSync(csv)) {
   const db = await DuckDBInstance.create(':memory:');
   const conn = await db.connect();

@@ -8,12 +8,11 @@
  *    failing-row counts (target ratio ≤ 1.15). Each variant runs in a fresh process, alternating order.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { generateEcommerceData } from '../../resources/examples/ecommerce/generate-data.js';
+import { ensureEcommerceData, parquetPath } from '../shared/ecommerce-data.js';
 
 const { values } = parseArgs({ options: { orders: { type: 'string', default: '10000000' }, reps: { type: 'string', default: '3' }, only: { type: 'string' } } });
 const orders = Number(values.orders);
@@ -25,21 +24,8 @@ mkdirSync(work, { recursive: true });
 const q = (s) => "'" + String(s).replaceAll("'", "''") + "'";
 
 // Data: the shared generated CSVs (cached), converted once to Parquet like bench/transforms.
-if (!existsSync(path.join(dataDir, '.complete'))) {
-  console.log(`generating ${orders.toLocaleString('en-US')} orders into ${dataDir} …`);
-  await generateEcommerceData({ orders, outDir: dataDir, seed: 42 });
-  writeFileSync(path.join(dataDir, '.complete'), String(orders));
-}
-const parquet = (name) => path.join(dataDir, `${name}.parquet`);
-{
-  const db = await DuckDBInstance.create(':memory:');
-  const conn = await db.connect();
-  for (const name of ['orders', 'customers']) {
-    if (!existsSync(parquet(name))) await conn.run(`COPY (SELECT * FROM read_csv(${q(path.join(dataDir, `${name}.csv`))})) TO ${q(parquet(name))} (FORMAT parquet)`);
-  }
-  conn.closeSync();
-  db.closeSync();
-}
+await ensureEcommerceData(orders, { dataDir, parquet: ['orders', 'customers'] });
+const parquet = (name) => parquetPath(dataDir, name);
 
 function measure(mode, spec) {
   const specFile = path.join(work, 'spec.json');

@@ -8,12 +8,12 @@
  * Cases live in bench/transforms/cases/<node type>.js (see README.md for their shape).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { generateEcommerceData } from '../../resources/examples/ecommerce/generate-data.js';
+import { ensureEcommerceData, parquetPath } from '../shared/ecommerce-data.js';
 
 const { values } = parseArgs({
   options: {
@@ -32,22 +32,8 @@ const q = (s) => "'" + String(s).replaceAll("'", "''") + "'";
 const SOURCES = ['orders', 'customers', 'products'];
 
 // Data: the generated CSVs, converted once to Parquet so each case measures the node, not CSV parsing.
-if (!existsSync(path.join(dataDir, '.complete'))) {
-  console.log(`generating ${orders.toLocaleString('en-US')} orders into ${dataDir} …`);
-  await generateEcommerceData({ orders, outDir: dataDir, seed: 42 });
-  writeFileSync(path.join(dataDir, '.complete'), String(orders));
-}
-const parquet = (name) => path.join(dataDir, `${name}.parquet`);
-{
-  const db = await DuckDBInstance.create(':memory:');
-  const conn = await db.connect();
-  for (const name of SOURCES) {
-    if (existsSync(parquet(name))) continue;
-    await conn.run(`COPY (SELECT * FROM read_csv(${q(path.join(dataDir, `${name}.csv`))})) TO ${q(parquet(name))} (FORMAT parquet)`);
-  }
-  conn.closeSync();
-  db.closeSync();
-}
+await ensureEcommerceData(orders, { dataDir, parquet: SOURCES });
+const parquet = (name) => parquetPath(dataDir, name);
 
 // Cases.
 const casesDir = path.join(import.meta.dirname, 'cases');

@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from '@playwright/test';
-import { generateEcommerceData } from '../../resources/examples/ecommerce/generate-data.js';
+import { ensureEcommerceData } from '../shared/ecommerce-data.js';
 import { manyNodesPipeline } from './many-nodes.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -34,11 +34,7 @@ const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Mat
 const ms = (x) => `${Math.round(x)} ms`;
 
 if (!existsSync(path.join(ROOT, 'out/renderer/index.html'))) throw new Error('build the studio first: npm run build:studio');
-if (!existsSync(path.join(dataDir, '.complete'))) {
-  console.log(`generating ${orders.toLocaleString('en-US')} orders into ${dataDir} …`);
-  await generateEcommerceData({ orders, outDir: dataDir, seed: 42 });
-  writeFileSync(path.join(dataDir, '.complete'), String(orders));
-}
+await ensureEcommerceData(orders, { dataDir });
 
 const workspace = mkdtempSync(path.join(os.tmpdir(), 'caudal-bench-ui-'));
 symlinkSync(dataDir, path.join(workspace, 'data'));
