@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inspect, previewPipeline, runPipeline } from '../core/src/engine/engine.js';
+import { inspect, previewPipeline, runPipeline, startProfile } from '../core/src/engine/engine.js';
 import { pipeline, tempDir } from './support/pipeline.js';
 import { pgConnection, pgSandbox } from './support/postgres.js';
 
@@ -126,6 +126,16 @@ describe('source.postgres', async () => {
     const text = JSON.stringify(result);
     expect(text).toContain('missing_***');
     expect(text).not.toContain(secret);
+  });
+
+  it('profiles a PostgreSQL source through its declared connection', async () => {
+    await q(`CREATE TABLE IF NOT EXISTS orders (id int PRIMARY KEY, status text, amount numeric(10,2), note text)`);
+    await q(`CREATE TABLE profiled (id int, amount numeric(10,2))`);
+    await q(`INSERT INTO profiled SELECT g, g FROM generate_series(1, 10) g`);
+    const doc = pipeline([{ id: 'src', type: 'source.postgres', params: { connection: 'db', schema, table: 'profiled' } }], [], { connections });
+    const p = await startProfile({ pipeline: doc, baseDir: dir, nodeId: 'src', connections: pgConnection() }).done;
+    expect(p.rows).toBe(10);
+    expect(p.columns.map((c) => c.name)).toEqual(['id', 'amount']);
   });
 
   it('previews the first rows and says the preview is sampled', async () => {

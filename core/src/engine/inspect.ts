@@ -1,10 +1,10 @@
-import { planPipeline } from '../compiler/plan.js';
+import { planPipeline, type Plan, type PlannedOutput } from '../compiler/plan.js';
 import { cleanDuckDbMessage } from '../compiler/duckdb-errors.js';
 import { literal } from '../compiler/sql.js';
 import { CaudalError, errorMessage, validationError } from '../util/errors.js';
 import type { Db } from './db.js';
 import { needsSampling, sampleSources } from './preview-sampling.js';
-import type { InspectRequest, InspectResult, PreviewRequest, PreviewResult } from './protocol.js';
+import type { InspectRequest, InspectResult, PipelineRequest, PreviewRequest, PreviewResult } from './protocol.js';
 
 /** Validates against the data's schemas and reports each node's SQL and output columns. */
 export async function inspectPipeline(req: InspectRequest, db: Db, tempDir: string): Promise<InspectResult> {
@@ -32,17 +32,31 @@ export async function inspectPipeline(req: InspectRequest, db: Db, tempDir: stri
 
 export const DEFAULT_PREVIEW_LIMIT = 100;
 
-/** Rows of one node's output. Plans only the node's upstream and never runs a sink. */
-export async function previewNode(req: PreviewRequest, db: Db, tempDir: string, isCancelled: () => boolean): Promise<PreviewResult> {
-  const t0 = Date.now();
-  const plan = await planPipeline(req.pipeline, db, { mode: 'preview', baseDir: req.baseDir, params: req.params ?? {}, tempDir, runId: 'preview', targets: [req.nodeId], connections: req.connections, stateDir: req.stateDir });
+/**
+ * Plans only what one node's output depends on (never a sink), for a preview or a profile, and
+ * finds that output; errors say what to pick instead.
+ */
+export async function planNodeOutput(
+  req: PipelineRequest & { nodeId: string; port?: string },
+  db: Db,
+  tempDir: string,
+  purpose: 'preview' | 'profile',
+): Promise<{ plan: Plan; port: string; out: PlannedOutput }> {
+  const plan = await planPipeline(req.pipeline, db, { mode: 'preview', baseDir: req.baseDir, params: req.params ?? {}, tempDir, runId: purpose, targets: [req.nodeId], connections: req.connections, stateDir: req.stateDir });
   if (plan.problems.length > 0) throw validationError(plan.problems);
   const node = plan.nodes.find((n) => n.id === req.nodeId);
   if (!node) throw new CaudalError('usage', `no node '${req.nodeId}' in the pipeline`);
-  if (node.sink) throw new CaudalError('usage', `'${req.nodeId}' is a sink and has no output to preview; preview the node that feeds it`, { nodeId: req.nodeId });
+  if (node.sink) throw new CaudalError('usage', `'${req.nodeId}' is a sink and has no output to ${purpose}; ${purpose} the node that feeds it`, { nodeId: req.nodeId });
   const port = req.port ?? node.outputs[0]?.port ?? 'out';
   const out = node.outputs.find((o) => o.port === port);
   if (!out) throw new CaudalError('usage', `node '${req.nodeId}' has no output port '${port}' (ports: ${node.outputs.map((o) => o.port).join(', ')})`, { nodeId: req.nodeId });
+  return { plan, port, out };
+}
+
+/** Rows of one node's output. Plans only the node's upstream and never runs a sink. */
+export async function previewNode(req: PreviewRequest, db: Db, tempDir: string, isCancelled: () => boolean): Promise<PreviewResult> {
+  const t0 = Date.now();
+  const { plan, port, out } = await planNodeOutput(req, db, tempDir, 'preview');
   // Setup steps that materialize (e.g. scans with rejects) ran in their dry form while planning;
   // run them on the preview's upstream so reject ports show real rows (over the head of the data
   // when the step has a preview form).

@@ -1,8 +1,8 @@
-import { planPipeline } from '../../compiler/plan.js';
+import { planNodeOutput } from '../../engine/inspect.js';
 import { cleanDuckDbMessage } from '../../compiler/duckdb-errors.js';
 import { ident, literal } from '../../compiler/sql.js';
 import type { Db } from '../../engine/db.js';
-import { CaudalError, errorMessage, validationError } from '../../util/errors.js';
+import { CaudalError, errorMessage } from '../../util/errors.js';
 import { columnStats } from './column-stats.js';
 import type { ProfileRequest, ProfileResult } from './types.js';
 
@@ -28,14 +28,7 @@ export async function profileNode(req: ProfileRequest, db: Db, tempDir: string, 
   const t0 = Date.now();
   const opts = { ...PROFILE_DEFAULTS, ...definedOnly(req) };
   const mode = req.mode ?? 'sample';
-  const plan = await planPipeline(req.pipeline, db, { mode: 'preview', baseDir: req.baseDir, params: req.params ?? {}, tempDir, runId: 'profile', targets: [req.nodeId] });
-  if (plan.problems.length > 0) throw validationError(plan.problems);
-  const node = plan.nodes.find((n) => n.id === req.nodeId);
-  if (!node) throw new CaudalError('usage', `no node '${req.nodeId}' in the pipeline`);
-  if (node.sink) throw new CaudalError('usage', `'${req.nodeId}' is a sink and has no output to profile; profile the node that feeds it`, { nodeId: req.nodeId });
-  const port = req.port ?? node.outputs[0]?.port ?? 'out';
-  const out = node.outputs.find((o) => o.port === port);
-  if (!out) throw new CaudalError('usage', `node '${req.nodeId}' has no output port '${port}' (ports: ${node.outputs.map((o) => o.port).join(', ')})`, { nodeId: req.nodeId });
+  const { plan, port, out } = await planNodeOutput(req, db, tempDir, 'profile');
 
   const steps = 7;
   let done = 0;
