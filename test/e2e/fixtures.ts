@@ -65,6 +65,7 @@ export async function launchChromium(viewport = { width: 1440, height: 900 }): P
 type Fixtures = { workspace: string; studio: Studio; studioPage: Page };
 
 export const test = base.extend<Fixtures>({
+  // Playwright reads a fixture's dependencies from its first parameter's destructuring: none is `{}`.
   // eslint-disable-next-line no-empty-pattern
   workspace: async ({}, use) => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'caudal-e2e-'));
