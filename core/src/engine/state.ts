@@ -16,10 +16,15 @@ export interface StoredState {
   state: NodeState;
 }
 
-/** A pipeline name as a folder name: readable, and never a path (no separators, no dot-dot). */
+/** A name as a file or folder name: readable, never a path (no separators, no dot-dot), not too long. */
+export function safeName(name: string): string {
+  const s = name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_');
+  return s.length > 0 ? s.slice(0, 120) : '_';
+}
+
+/** The folder of one pipeline's state (watermarks, quality history) inside the state folder. */
 export function pipelineStateFolder(stateDir: string, pipeline: string): string {
-  const safe = pipeline.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_') || '_';
-  return path.join(stateDir, safe);
+  return path.join(stateDir, safeName(pipeline));
 }
 
 function stateFile(stateDir: string, pipeline: string, nodeId: string): string {

@@ -1,5 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pipelineStateFolder, safeName } from '../engine/state.js';
 
 export interface HistoryEntry {
   at: string;
@@ -13,15 +14,9 @@ export interface QualityHistory {
   checks: Record<string, HistoryEntry[]>;
 }
 
-/** A file name from a pipeline name: letters, digits, '-', '_' and '.', nothing that climbs folders. */
-export function safeName(name: string): string {
-  const s = name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_');
-  return s.length > 0 ? s.slice(0, 120) : '_';
-}
-
-/** `<stateDir>/<pipeline>/<nodeId>.quality-history.json`. */
+/** `<stateDir>/<pipeline>/<nodeId>.quality-history.json`, beside the node's other state. */
 export function historyPath(stateDir: string, pipeline: string, nodeId: string): string {
-  return path.join(stateDir, safeName(pipeline), `${safeName(nodeId)}.quality-history.json`);
+  return path.join(pipelineStateFolder(stateDir, pipeline), `${safeName(nodeId)}.quality-history.json`);
 }
 
 export async function readHistory(file: string): Promise<QualityHistory> {

@@ -9,8 +9,3 @@ export const pgIdent = ident;
 export function pgTable(t: { schema: string; name: string }): string {
   return `${pgIdent(t.schema)}.${pgIdent(t.name)}`;
 }
-
-/** The same name as text for `to_regclass($1)` lookups (a bind parameter, already quoted as an identifier). */
-export function pgRegclassText(t: { schema: string; name: string }): string {
-  return pgTable(t);
-}
