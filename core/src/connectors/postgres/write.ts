@@ -55,8 +55,7 @@ export async function writePostgres(config: PostgresConfig, spec: WriteSpec, sou
             hint: 'create it first, or set create_table to true',
           });
         }
-        await client.query(`CREATE SCHEMA IF NOT EXISTS ${pgIdent(spec.table.schema)}`);
-        await client.query(createTableSql(target, source.columns, spec.mode === 'upsert' ? spec.keys : undefined));
+        await createTable(client, spec.table, source.columns, spec.mode === 'upsert' ? spec.keys : undefined);
       } else {
         checkColumns(ctx, spec, source.columns, existing);
       }
@@ -124,6 +123,12 @@ export async function tableColumns(client: pg.Client, spec: Pick<WriteSpec, 'tab
   return new Map(rows.map((r) => [r.name, r.type]));
 }
 
+/** A missing table (and its schema) with types mapped from the data; the keys become the primary key. */
+async function createTable(client: pg.Client, table: { schema: string; name: string }, columns: Column[], keys?: string[]): Promise<void> {
+  await client.query(`CREATE SCHEMA IF NOT EXISTS ${pgIdent(table.schema)}`);
+  await client.query(createTableSql(pgTable(table), columns, keys));
+}
+
 function createTableSql(table: string, columns: Column[], keys?: string[]): string {
   const defs = columns.map((c) => `${pgIdent(c.name)} ${pgTypeFor(c.type)}`);
   if (keys && keys.length > 0) defs.push(`PRIMARY KEY (${keys.map(pgIdent).join(', ')})`);
@@ -146,8 +151,7 @@ export function checkColumns(ctx: Ctx, spec: WriteSpec, columns: Column[], exist
 async function replace(client: pg.Client, spec: WriteSpec, source: WriteSource, exists: boolean, io: HookIo): Promise<number> {
   const target = pgTable(spec.table);
   if (!exists) {
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${pgIdent(spec.table.schema)}`);
-    await client.query(createTableSql(target, source.columns));
+    await createTable(client, spec.table, source.columns);
     return copyIntoTable(client, target, source, io);
   }
   // Built beside the old table and swapped in the same transaction: readers see the old rows until commit.
