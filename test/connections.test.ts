@@ -6,6 +6,7 @@ import { EnvSecretStore, secretEnvName } from '../core/src/secrets/env-store.js'
 import { resolveSecrets } from '../core/src/secrets/resolve.js';
 import { packageRoot } from '../core/src/util/package-root.js';
 import { tempDir } from './support/pipeline.js';
+import { PG, pgLoginRole } from './support/postgres.js';
 
 /**
  * Connections against the real OS keychain: every command runs in its own D-Bus session with a
@@ -54,19 +55,22 @@ async function filesContaining(dir: string, needle: string): Promise<string[]> {
   return hits;
 }
 
+let role: string;
 beforeAll(async () => {
   home = await tempDir('caudal-home-');
+  // The stored password must be the real one: the test server checks it (scram).
+  role = await pgLoginRole(SECRET);
 });
 
 describe('connections in the OS keychain (gnome-keyring over D-Bus)', () => {
   it('add stores the password in the keychain and the other fields in the user file, never the password', async () => {
-    const r = await caudal(['add', 'warehouse', '--type', 'postgres', '--set', 'host=127.0.0.1', '--set', 'port=5432', '--set', 'database=postgres', '--set', 'user=postgres'], `${SECRET}\n`);
+    const r = await caudal(['add', 'warehouse', '--type', 'postgres', '--set', `host=${PG.host}`, '--set', `port=${PG.port}`, '--set', `database=${PG.database}`, '--set', `user=${role}`], `${SECRET}\n`);
     expect(r.stderr).toContain("connection 'warehouse' saved to");
     expect(r.code).toBe(0);
     const file = JSON.parse(await readFile(path.join(home, 'config/caudal/connections.json'), 'utf8'));
     expect(file).toEqual({
       format: 'caudal.connections/1',
-      connections: { warehouse: { type: 'postgres', host: '127.0.0.1', port: 5432, database: 'postgres', user: 'postgres', ssl: 'disable', connect_timeout_s: 10 } },
+      connections: { warehouse: { type: 'postgres', host: PG.host, port: PG.port, database: PG.database, user: role, ssl: 'disable', connect_timeout_s: 10 } },
     });
     const lookup = await inKeyringSession(['secret-tool', 'lookup', 'service', 'caudal', 'username', 'warehouse/password']);
     expect(lookup.stdout).toBe(SECRET);

@@ -1,4 +1,4 @@
-import { cp, readFile } from 'node:fs/promises';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
@@ -6,15 +6,18 @@ import { packageRoot } from '../core/src/util/package-root.js';
 import { generateEcommerceData } from '../resources/examples/ecommerce/generate-data.js';
 import { caudal } from './support/cli.js';
 import { tempDir } from './support/pipeline.js';
-import { pgSandbox } from './support/postgres.js';
+import { PG, pgSandbox, pgSecretEnv } from './support/postgres.js';
 
 const examples = path.join(packageRoot(), 'resources/examples');
 
-/** A copy of an example folder (without its out/), so runs never write into the repository. */
+/**
+ * A copy of an example folder without what runs leave in it (out/, data/, .caudal/ run history and
+ * incremental state), so tests never write into the repository nor start from a user's earlier run.
+ */
 async function copyExample(name: string): Promise<string> {
   const dir = path.join(await tempDir(`caudal-example-${name}-`), name);
   const from = path.join(examples, name);
-  const generated = (src: string) => ['out', 'data'].includes(path.relative(from, src).split(path.sep)[0] ?? '');
+  const generated = (src: string) => ['out', 'data', '.caudal'].includes(path.relative(from, src).split(path.sep)[0] ?? '');
   await cp(from, dir, { recursive: true, filter: (src) => !generated(src) });
   return dir;
 }
@@ -100,12 +103,20 @@ describe('example: ecommerce revenue', () => {
   });
 });
 
+/** The example names 127.0.0.1:5432; the copy follows CAUDAL_TEST_PG_* when the test server lives elsewhere. */
+async function pointAtTestServer(file: string): Promise<void> {
+  const project = JSON.parse(await readFile(file, 'utf8')) as { connections: { warehouse: Record<string, unknown> } };
+  Object.assign(project.connections.warehouse, { host: PG.host, port: PG.port, database: PG.database, user: PG.user });
+  await writeFile(file, JSON.stringify(project, null, 2));
+}
+
 describe('example: postgres-sync (upsert into PostgreSQL, incremental export)', async () => {
   const { schema, q } = await pgSandbox();
-  const env = { CAUDAL_CONFIG_DIR: await tempDir('caudal-user-config-') };
+  const env = { CAUDAL_CONFIG_DIR: await tempDir('caudal-user-config-'), ...pgSecretEnv('warehouse') };
 
   it('loads the customers, reruns without duplicates, and exports only what changed since the last run', async () => {
     const dir = await copyExample('postgres-sync');
+    await pointAtTestServer(path.join(dir, 'caudal.connections.json'));
     const run = (file: string) => caudal(['run', file, '--param', `schema=${schema}`, '-q'], { cwd: dir, env });
     for (const attempt of [1, 2]) {
       const r = await run('load.json');

@@ -10,6 +10,7 @@ import { secretEnvName } from '../core/src/secrets/env-store.js';
 import { packageRoot } from '../core/src/util/package-root.js';
 import { httpTransport } from '../renderer/src/host/http-transport.js';
 import { tempDir } from './support/pipeline.js';
+import { PG, pgLoginRole } from './support/postgres.js';
 
 /**
  * Browser mode end to end: a real `caudal serve` process (the built CLI), called through the
@@ -76,7 +77,7 @@ beforeAll(async () => {
   await mkdir(config, { recursive: true });
   await writeFile(
     path.join(config, 'connections.json'),
-    JSON.stringify({ format: 'caudal.connections/1', connections: { wh: { type: 'postgres', host: '127.0.0.1', port: 5432, database: 'postgres', user: 'postgres' } } }),
+    JSON.stringify({ format: 'caudal.connections/1', connections: { wh: { type: 'postgres', host: PG.host, port: PG.port, database: PG.database, user: await pgLoginRole(SECRET) } } }),
   );
   const env = { PATH: process.env.PATH, HOME: dir, LANG: 'C.UTF-8', CAUDAL_CONFIG_DIR: config, CAUDAL_RENDERER_DIR: ui, [secretEnvName('wh', 'password')]: SECRET };
   child = spawn(process.execPath, [path.join(packageRoot(), 'bin/caudal.js'), 'serve', '--port', '0'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });

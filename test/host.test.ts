@@ -12,6 +12,7 @@ import { serializePipeline } from '../core/src/model/serialize.js';
 import { nodeTypes } from '../core/src/nodes/index.js';
 import type { SecretStore } from '../core/src/secrets/secret-store.js';
 import { tempDir } from './support/pipeline.js';
+import { PG, pgLoginRole } from './support/postgres.js';
 
 /** The host contract called in-process: the same HostService the HTTP and IPC transports wrap. */
 
@@ -224,7 +225,7 @@ describe('host contract in-process', () => {
   it('connections: add, list, update, test, remove; secrets reach only the store', async () => {
     const types = await host['connections.types']({});
     expect(types.types.find((t) => t.type === 'postgres')).toMatchObject({ secretFields: ['password'] });
-    const fields = { host: '127.0.0.1', port: 5432, database: 'postgres', user: 'postgres' };
+    const fields = { host: PG.host, port: PG.port, database: PG.database, user: await pgLoginRole(SECRET) };
     const added = await host['connections.add']({ name: 'wh', type: 'postgres', fields, secrets: { password: SECRET } });
     expect(added).toMatchObject({ name: 'wh', secrets: { password: true }, scope: 'user' });
     expect(store.values.get('wh/password')).toBe(SECRET);

@@ -5,7 +5,7 @@ import { runPipeline } from '../core/src/engine/engine.js';
 import { readNodeState } from '../core/src/engine/state.js';
 import { caudal } from './support/cli.js';
 import { pipeline, tempDir } from './support/pipeline.js';
-import { PG, pgConnection, pgSandbox } from './support/postgres.js';
+import { PG, pgConnection, pgSandbox, pgSecretEnv } from './support/postgres.js';
 
 const connections = { db: { type: 'postgres' } };
 
@@ -102,7 +102,7 @@ describe('incremental reads from PostgreSQL', async () => {
     await writeFile(file, JSON.stringify(doc('cli_ev', 'at', undefined, 'cli_copy'), null, 2));
     // The project's connections file sits next to the pipeline; the user's file is an empty temp folder.
     await writeFile(path.join(project, 'caudal.connections.json'), JSON.stringify({ format: 'caudal.connections/1', connections: { db: { type: 'postgres', host: PG.host, port: PG.port, database: PG.database, user: PG.user } } }));
-    const env = { CAUDAL_CONFIG_DIR: path.join(dir, 'user-config') };
+    const env = { CAUDAL_CONFIG_DIR: path.join(dir, 'user-config'), ...pgSecretEnv('db') };
     const cliState = path.join(dir, 'cli-state');
 
     const r1 = await caudal(['run', file, '--state-dir', cliState, '-q'], { env });

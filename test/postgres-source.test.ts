@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { inspect, previewPipeline, runPipeline, startProfile } from '../core/src/engine/engine.js';
 import { pipeline, tempDir } from './support/pipeline.js';
-import { pgConnection, pgSandbox } from './support/postgres.js';
+import { pgConnection, pgLoginRole, pgSandbox } from './support/postgres.js';
 
 const connections = { db: { type: 'postgres' } };
 
@@ -120,7 +120,8 @@ describe('source.postgres', async () => {
   it('never lets a secret out of the engine, even when the server echoes it', async () => {
     const secret = 'S3cr3t-pa55word';
     const conn = pgConnection();
-    conn.db!.config.password = secret;
+    // Logged in with that very password, so the server's error really carries it.
+    Object.assign(conn.db!.config, { user: await pgLoginRole(secret), password: secret });
     const doc = pipeline([{ id: 'src', type: 'source.postgres', params: { connection: 'db', query: `SELECT * FROM "missing_${secret}"` } }], [], { connections });
     const result = await inspect({ pipeline: doc, baseDir: dir, connections: conn });
     const text = JSON.stringify(result);

@@ -2,17 +2,28 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll } from 'vitest';
 import type { ResolvedConnection } from '../../core/src/nodes/define.js';
+import { connectTo, SERVICES } from './services.js';
 
-/** The machine's PostgreSQL (trust auth on 127.0.0.1), overridable for other setups. */
-export const PG = {
-  host: process.env.CAUDAL_TEST_PG_HOST ?? '127.0.0.1',
-  port: Number(process.env.CAUDAL_TEST_PG_PORT ?? 5432),
-  database: process.env.CAUDAL_TEST_PG_DATABASE ?? 'test',
-  user: process.env.CAUDAL_TEST_PG_USER ?? 'postgres',
-};
+/** The test PostgreSQL cluster that test/services/up.sh starts (scram auth on 127.0.0.1). */
+export const PG = SERVICES.postgres;
+export const PG_ADDRESS = `${PG.user}@${PG.host}:${PG.port}/${PG.database}`;
+
+/** Environment for `caudal` child processes whose connection files name this server as `name`. */
+export function pgSecretEnv(name = 'db'): Record<string, string> {
+  return { [`CAUDAL_SECRET_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_PASSWORD`]: PG.password };
+}
 
 export function pgConnection(name = 'db'): Record<string, ResolvedConnection> {
   return { [name]: { name, type: 'postgres', config: { ...PG, ssl: 'disable', connect_timeout_s: 10 } } };
+}
+
+/** A connected client, or a failure that says how to start the test server. */
+export async function pgClient(): Promise<pg.Client> {
+  return connectTo('postgres', PG_ADDRESS, async () => {
+    const client = new pg.Client(PG);
+    await client.connect();
+    return client;
+  });
 }
 
 /**
@@ -20,8 +31,7 @@ export function pgConnection(name = 'db'): Record<string, ResolvedConnection> {
  * parallel against one database without seeing each other's tables.
  */
 export async function pgSandbox(): Promise<{ client: pg.Client; schema: string; q: <T extends pg.QueryResultRow = Record<string, unknown>>(sql: string, values?: unknown[]) => Promise<T[]> }> {
-  const client = new pg.Client(PG);
-  await client.connect();
+  const client = await pgClient();
   const schema = `caudal_test_${randomUUID().slice(0, 8)}`;
   await client.query(`CREATE SCHEMA "${schema}"`);
   await client.query(`SET search_path = "${schema}"`);
@@ -30,4 +40,24 @@ export async function pgSandbox(): Promise<{ client: pg.Client; schema: string; 
     await client.end();
   });
   return { client, schema, q: async (sql, values) => (await client.query(sql, values)).rows };
+}
+
+/**
+ * A login role whose password is `password`, for tests that check a secret travels from a store to
+ * the server and nowhere else. It inherits the test user's privileges (so it reads the sandbox
+ * schemas) and is dropped after the file's tests.
+ */
+export async function pgLoginRole(password: string): Promise<string> {
+  const client = await pgClient();
+  const role = `caudal_login_${randomUUID().slice(0, 8)}`;
+  // Utility statements take no bind parameters: the server quotes the name and the password itself.
+  const { rows } = await client.query<{ sql: string }>('SELECT format($$CREATE ROLE %I LOGIN PASSWORD %L IN ROLE %I$$, $1::text, $2::text, current_user) AS sql', [role, password]);
+  await client.query(rows[0]!.sql);
+  afterAll(async () => {
+    const { rows: drop } = await client.query<{ sql: string }>('SELECT format($$DROP ROLE IF EXISTS %I$$, $1::text) AS sql', [role]);
+    await client.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1`, [role]);
+    await client.query(drop[0]!.sql);
+    await client.end();
+  });
+  return role;
 }
