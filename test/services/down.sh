@@ -9,9 +9,11 @@ cd "$CAUDAL_SERVICES_HOME" 2>/dev/null || exit 0
 
 if [ -f postgres.dir ]; then
   dir=$(cat postgres.dir)
+  cd /
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)/pg_ctl" -D "$dir" -m fast stop
   else "$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)/pg_ctl" -D "$dir" -m fast stop; fi
-  rm -f postgres.dir
+  rm -f "$CAUDAL_SERVICES_HOME/postgres.dir"
+  cd "$CAUDAL_SERVICES_HOME"
 fi
 [ -f redis/redis.pid ] && kill "$(cat redis/redis.pid)" 2>/dev/null
 if [ -f rabbitmq/rabbitmq.pid ]; then

@@ -11,6 +11,8 @@
 # changes the configuration of a server it did not create: PostgreSQL runs as its own test cluster.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
+# Work from / so that commands run as the postgres user never start in a folder they cannot read.
+cd /
 # shellcheck source=env.sh
 source "$here/env.sh"
 
@@ -95,9 +97,13 @@ start_postgres() {
         --auth-local=scram-sha-256 --auth-host=scram-sha-256 >"$log_dir/initdb.log" 2>&1 ||
         { rm -f "$pwfile"; cat "$log_dir/initdb.log" >&2; fail "initdb failed"; }
       rm -f "$pwfile"
-      # Test-only settings: loopback, a socket in the cluster folder, logical decoding for CDC tests,
-      # and no fsync (this cluster holds nothing worth a crash-safe write).
-      "${run_as[@]}" tee -a "$dir/postgresql.conf" >/dev/null <<CONF
+    fi
+    grep -q "^include 'caudal-test.conf'" "$dir/postgresql.conf" ||
+      echo "include 'caudal-test.conf'" | "${run_as[@]}" tee -a "$dir/postgresql.conf" >/dev/null
+    # Test-only settings, rewritten at every start: loopback, a socket in the cluster folder, logical
+    # decoding (CDC tests), prepared transactions (two-phase commits), and no fsync (this cluster
+    # holds nothing worth a crash-safe write).
+    "${run_as[@]}" tee "$dir/caudal-test.conf" >/dev/null <<CONF
 listen_addresses = '$CAUDAL_TEST_PG_HOST'
 port = $CAUDAL_TEST_PG_PORT
 unix_socket_directories = '$dir'
@@ -105,11 +111,11 @@ wal_level = logical
 max_replication_slots = 20
 max_wal_senders = 20
 max_connections = 200
+max_prepared_transactions = 50
 fsync = off
 synchronous_commit = off
 full_page_writes = off
 CONF
-    fi
     "${run_as[@]}" "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 start >/dev/null ||
       { tail -20 "$dir/server.log" >&2; fail "PostgreSQL did not start"; }
     ln -sfn "$dir/server.log" "$log_dir/postgres.log"
