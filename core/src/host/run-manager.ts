@@ -105,14 +105,25 @@ export class RunManager {
   async history(baseDir: string, pipelinePath: string | null, limit: number): Promise<RunRecord[]> {
     const runs = await listRuns(path.join(baseDir, '.caudal', 'runs'), pipelinePath, limit);
     for (const r of runs) this.known.set(r.runId, r.dir);
-    return runs.map((r) => this.record(r));
+    return Promise.all(runs.map(async (r) => this.record(await this.settledRecord(r))));
+  }
+
+  /**
+   * A record read as "running" while its run is no longer active here finished between the read and
+   * now (its final record is written just before it leaves `active`): read it again.
+   */
+  private async settledRecord(run: StoredRun): Promise<StoredRun> {
+    if (run.status !== 'running' || this.active.has(run.runId)) return run;
+    const again = await readRun(run.dir);
+    return again ? { ...again, dir: run.dir } : run;
   }
 
   async get(runId: string, baseDir: string | undefined) {
     const dir = this.locate(runId, baseDir);
-    const run = await readRun(dir);
-    if (!run) throw new CaudalError('usage', `no run '${runId}' in ${path.dirname(dir)}`, { hint: 'list the runs of its pipeline with run.history' });
-    return { record: this.record({ ...run, dir }), summary: run.summary, artifacts: await listArtifacts(dir) };
+    const read = await readRun(dir);
+    if (!read) throw new CaudalError('usage', `no run '${runId}' in ${path.dirname(dir)}`, { hint: 'list the runs of its pipeline with run.history' });
+    const run = await this.settledRecord({ ...read, dir });
+    return { record: this.record(run), summary: run.summary, artifacts: await listArtifacts(dir) };
   }
 
   async logs(runId: string, baseDir: string | undefined, offset: number, limit: number) {
