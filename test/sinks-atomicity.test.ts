@@ -106,11 +106,12 @@ describe('sinks are atomic across a run', () => {
     const { summary, events } = await run(doc, dir);
     expect(summary.status).toBe('failed');
     const finished = events.filter((e): e is Extract<RunEvent, { type: 'node_finished' }> => e.type === 'node_finished');
+    // Sinks stage after every other node, in pipeline order.
     expect(finished.map((e) => [e.nodeId, e.status])).toEqual([
       ['src', 'ok'],
+      ['bad', 'ok'],
       ['csv', 'ok'],
       ['load', 'ok'],
-      ['bad', 'ok'],
       ['pq', 'failed'],
     ]);
     expect(summary.error?.message).toContain("node 'bad' (transform.derive), column 'id' failed");

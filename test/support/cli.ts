@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { packageRoot } from '../../core/src/util/package-root.js';
 
@@ -6,24 +6,38 @@ const bin = path.join(packageRoot(), 'bin/caudal.js');
 
 export interface CliResult {
   code: number | null;
+  signal?: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
 
-/** Runs the built CLI (npm test builds dist/ first) the way a user would. */
-export function caudal(
-  args: string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv; onStdout?: (chunk: string, child: ReturnType<typeof spawn>) => void } = {},
-): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: opts.cwd, env: opts.env ? { ...process.env, ...opts.env } : process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+interface CliOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  onStdout?: (chunk: string, child: ChildProcess) => void;
+  onStderr?: (chunk: string, child: ChildProcess) => void;
+}
+
+/** Starts the built CLI (npm test builds dist/ first) and hands back the process, to signal or kill it. */
+export function startCaudal(args: string[], opts: CliOptions = {}): { child: ChildProcess; result: Promise<CliResult> } {
+  const child = spawn(process.execPath, [bin, ...args], { cwd: opts.cwd, env: opts.env ? { ...process.env, ...opts.env } : process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const result = new Promise<CliResult>((resolve) => {
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
+    child.stdout!.on('data', (d: Buffer) => {
       stdout += d.toString();
       opts.onStdout?.(d.toString(), child);
     });
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      opts.onStderr?.(d.toString(), child);
+    });
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
+  return { child, result };
+}
+
+/** Runs the built CLI the way a user would. */
+export function caudal(args: string[], opts: CliOptions = {}): Promise<CliResult> {
+  return startCaudal(args, opts).result;
 }

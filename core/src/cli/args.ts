@@ -24,6 +24,7 @@ export const options = {
   sample: { type: 'string' },
   random: { type: 'boolean' },
   open: { type: 'boolean' },
+  wait: { type: 'boolean' },
 } as const;
 
 export function parse(args: string[]) {

@@ -14,6 +14,7 @@ import { engineContext } from './engine-context.js';
 import { stateCommand } from './state.js';
 import { profileCommand } from './profile.js';
 import { serveCommand } from './serve.js';
+import { cleanCommand } from './clean.js';
 
 const HELP = `caudal — run Caudal pipelines headless
 
@@ -26,6 +27,7 @@ Usage:
   caudal connections list|add|test|remove       manage named connections (secrets in the OS keychain)
   caudal state show|reset|set <pipeline.json>   incremental watermarks kept between runs (--node, --value)
   caudal serve [pipeline.json] [--port N]       the studio in a browser (127.0.0.1 only, URL with a token)
+  caudal doctor | clean [pipeline.json]         show / clean up what killed runs left (journals, temp folders, locks)
   caudal --version
 
 Options:
@@ -34,6 +36,7 @@ Options:
   -q, --quiet             print only errors
       --threads N         DuckDB threads (default: all cores)
       --memory-limit SIZE DuckDB memory limit, e.g. 512MB (default: 80% of RAM); larger work spills to disk
+      --wait              run: when another run holds the pipeline or a destination, wait for it instead of exiting with 75
       --metrics MODE      run: fast (default, count rows at materialized steps and sinks) | exact (count every node)
       --node id           run: only this node and its upstream (repeatable); preview/sql: the node to show
       --port name         preview: output port (default: the node's first, e.g. out; rejects)
@@ -51,7 +54,7 @@ Options:
       --port N            serve: port on 127.0.0.1 (default 4817; 0 picks a free one)
       --open              serve: open the studio in the default browser
 
-Exit codes: 0 ok, 1 run failed, 2 invalid pipeline or usage, 3 a quality check with severity error failed, 130 cancelled (SIGINT).
+Exit codes: 0 ok, 1 run failed, 2 invalid pipeline or usage, 3 a quality check with severity error failed, 75 busy (another run holds the pipeline or a destination), 130 cancelled (Ctrl-C), 143 stopped by SIGTERM.
 Docs: docs/cli.md`;
 
 interface Io {
@@ -79,6 +82,10 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
         return await stateCommand(rest, io);
       case 'serve':
         return await serveCommand(rest, io);
+      case 'doctor':
+        return await cleanCommand(rest, io, false);
+      case 'clean':
+        return await cleanCommand(rest, io, true);
       case '--version':
       case '-v':
         io.stdout.write(`${packageVersion()}\n`);
@@ -90,7 +97,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
         io.stdout.write(HELP + '\n');
         return command === undefined ? EXIT.invalid : EXIT.ok;
       default:
-        throw new CaudalError('usage', `unknown command '${command}'`, { hint: 'commands: run, validate, preview, sql, profile, connections, state, serve' });
+        throw new CaudalError('usage', `unknown command '${command}'`, { hint: 'commands: run, validate, preview, sql, profile, connections, state, serve, doctor, clean' });
     }
   } catch (e) {
     const err = e instanceof CaudalError ? e : new CaudalError('execution', errorMessage(e));
@@ -115,10 +122,10 @@ async function loadOrExplain(file: string | undefined): Promise<{ pipeline: Pipe
   return { pipeline: loaded.pipeline, baseDir: path.dirname(abs) };
 }
 
-function engineOptions(values: { threads?: string; 'memory-limit'?: string; metrics?: string }): EngineOptions {
+function engineOptions(values: { threads?: string; 'memory-limit'?: string; metrics?: string; wait?: boolean }): EngineOptions {
   const metrics = values.metrics;
   if (metrics !== undefined && metrics !== 'fast' && metrics !== 'exact') throw new CaudalError('usage', `--metrics expects fast or exact, got "${metrics}"`);
-  return { threads: parseThreads(values.threads), memoryLimit: parseMemoryLimit(values['memory-limit']), metrics };
+  return { threads: parseThreads(values.threads), memoryLimit: parseMemoryLimit(values['memory-limit']), metrics, wait: values.wait === true ? true : undefined };
 }
 
 async function runCommand(args: string[], io: Io): Promise<number> {
@@ -139,24 +146,59 @@ async function runCommand(args: string[], io: Io): Promise<number> {
       else printer.handle(e);
     },
   });
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts === 1) {
-      if (!values.json && !values.quiet) io.stderr.write('\ncancelling… (press Ctrl-C again to quit at once)\n');
-      handle.cancel();
-    } else process.exit(EXIT.cancelled);
-  };
-  process.on('SIGINT', onSigint);
+  const stop = stopOnSignals(handle, io, !values.json && !values.quiet);
   try {
     const summary = await handle.done;
     if (summary.status === 'succeeded') return EXIT.ok;
-    if (summary.status === 'cancelled') return EXIT.cancelled;
+    if (summary.status === 'cancelled') return stop.signal === 'SIGTERM' ? EXIT.terminated : EXIT.cancelled;
     if (summary.error?.kind === 'quality') return EXIT.qualityFailed;
+    if (summary.error?.kind === 'busy') return EXIT.busy;
     return summary.error?.kind === 'validation' ? EXIT.invalid : EXIT.runFailed;
   } finally {
-    process.off('SIGINT', onSigint);
+    stop.off();
   }
+}
+
+/** How long a second Ctrl-C / SIGTERM waits for the cancelled run to clean up before exiting anyway. */
+const FORCED_EXIT_GRACE_MS = 3_000;
+
+/**
+ * Ctrl-C (SIGINT) and SIGTERM (systemd, CI, container stops) cancel the run: every destination stays
+ * as it was. A second signal stops waiting for the cleanup after a short grace period; whatever is
+ * left then (a temp folder, a staging table) carries the run's owner and is removed by the next run
+ * or `caudal clean`. Exit codes: 130 after SIGINT, 143 after SIGTERM.
+ */
+function stopOnSignals(handle: { cancel(): void; done: Promise<unknown> }, io: Io, verbose: boolean): { signal?: NodeJS.Signals; off(): void } {
+  const state: { signal?: NodeJS.Signals; off(): void } = { off: () => {} };
+  let count = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    count++;
+    state.signal ??= signal;
+    const code = state.signal === 'SIGTERM' ? EXIT.terminated : EXIT.cancelled;
+    if (count === 1) {
+      if (verbose) io.stderr.write(`\ncancelling… (${signal === 'SIGINT' ? 'press Ctrl-C again' : 'signal again'} to stop waiting for the cleanup)\n`);
+      handle.cancel();
+      return;
+    }
+    if (count === 2) {
+      io.stderr.write('stopping now…\n');
+      const timer = setTimeout(() => {
+        io.stderr.write('caudal: the cleanup did not finish in time; what is left is removed by the next run or `caudal clean`\n');
+        process.exit(code);
+      }, FORCED_EXIT_GRACE_MS);
+      void handle.done.finally(() => {
+        clearTimeout(timer);
+        process.exit(code);
+      });
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  state.off = () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+  return state;
 }
 
 async function validateCommand(args: string[], io: Io): Promise<number> {
@@ -228,7 +270,8 @@ async function sqlCommand(args: string[], io: Io): Promise<number> {
     for (const s of n.setup) io.stdout.write(`${s};\n`);
     for (const o of n.outputs) io.stdout.write(`-- output ${o.port}: ${o.columns.map((c) => `${c.name} ${c.type}`).join(', ')}\n${o.sql};\n`);
     if (n.sink) {
-      io.stdout.write(`-- writes ${n.sink.target}\n${n.sink.stage.map((s) => `${s};`).join('\n')}\n${n.sink.commit.join('\n')}\n`);
+      const lines = [...n.sink.stage, ...n.sink.commit].map((s) => (s.startsWith('--') ? s : `${s};`));
+      io.stdout.write(`-- writes ${n.sink.target}\n${lines.join('\n')}\n`);
     }
     io.stdout.write('\n');
   }

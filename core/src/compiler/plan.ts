@@ -300,5 +300,32 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
     planned.set(id, node);
     plan.nodes.push(node);
   }
+  plan.problems.push(...sharedDestinations(plan.nodes, doc));
   return plan;
+}
+
+/**
+ * Two sinks of one run may not write the same destination: their loads would race (or, in one
+ * database, wait on each other forever). The second one is reported, naming the first.
+ */
+function sharedDestinations(nodes: PlannedNode[], doc: Pipeline): Problem[] {
+  const first = new Map<string, string>();
+  const problems: Problem[] = [];
+  for (const n of nodes) {
+    const dest = n.sink?.destination;
+    if (!dest) continue;
+    const other = first.get(dest.key);
+    if (other === undefined) {
+      first.set(dest.key, n.id);
+      continue;
+    }
+    problems.push({
+      code: 'invalid_param',
+      path: `nodes[${doc.nodes.findIndex((x) => x.id === n.id)}]`,
+      nodeId: n.id,
+      message: `nodes '${other}' and '${n.id}' both write ${dest.label}; a run writes each destination once`,
+      hint: `combine their inputs with a union node into one sink, or write different destinations`,
+    });
+  }
+  return problems;
 }

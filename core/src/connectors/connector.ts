@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { ConnectionType } from '../connections/connection-type.js';
-import type { Column, ExternalStage, HookIo } from '../nodes/define.js';
+import type { Column, ExternalRecovery, ExternalStage, HookIo } from '../nodes/define.js';
 
 /**
  * What a connector can do; nodes and the studio read these instead of checking connector types.
@@ -81,6 +81,13 @@ export interface WriteSpec {
   postSql?: string;
 }
 
+export interface WriteContext {
+  nodeId: string;
+  /** The pipeline's name for the connection (recovery resolves it again; never a secret). */
+  connection: string;
+  runId: string;
+}
+
 /** The DuckDB side of a write: the relation to send and its columns. */
 export interface WriteSource {
   /** Quoted DuckDB relation (view or table) name. */
@@ -101,6 +108,11 @@ export interface Connector<S extends z.ZodObject = z.ZodObject> extends Connecti
   discover(config: z.infer<S>, scope?: { schema?: string; table?: string }): Promise<RemoteTable[]>;
   /** Resolves columns and the remote statement (connects once); nothing is read yet. */
   planRead(config: z.infer<S>, spec: ReadSpec, context: { nodeId: string; connection: string }): Promise<PlannedRead>;
-  /** Stages a write (e.g. inside an open transaction); the run commits or rolls it back. */
-  write(config: z.infer<S>, spec: WriteSpec, source: WriteSource, io: HookIo, context: { nodeId: string; connection: string }): Promise<ExternalStage>;
+  /**
+   * Finishes a write that a dead run left prepared (two-phase), for recovery: commit or roll back
+   * the prepared work named by `ref`. Resolves quietly when it no longer exists.
+   */
+  finishPrepared?(config: z.infer<S>, ref: ExternalRecovery, action: 'commit' | 'rollback'): Promise<void>;
+  /** Stages a write (e.g. inside an open transaction); the run prepares, then commits or rolls it back. */
+  write(config: z.infer<S>, spec: WriteSpec, source: WriteSource, io: HookIo, context: WriteContext): Promise<ExternalStage>;
 }

@@ -65,6 +65,15 @@ export class Db {
     return String(rows[0]?.v);
   }
 
+  /**
+   * A second connection to the same instance (attached databases are shared): the commit protocol
+   * holds a database file's publishing transaction open on one while the run goes on with the other.
+   * The caller closes it (closeSync) in `finally`.
+   */
+  session(): Promise<DuckDBConnection> {
+    return this.instance.connect();
+  }
+
   interrupt(): void {
     this.conn.interrupt();
   }

@@ -3,13 +3,17 @@ import { cleanDuckDbMessage } from '../compiler/duckdb-errors.js';
 import { ident } from '../compiler/sql.js';
 import { CaudalError, errorMessage, validationError } from '../util/errors.js';
 import type { Db } from './db.js';
-import { runRollback, runSteps } from './commit.js';
 import { transcodeFile } from './transcode.js';
 import type { NodeSummary, OutputSummary, RunEvent, RunRequest, RunSummary } from './protocol.js';
-import type { ExternalStage, HookIo, NodeState } from '../nodes/define.js';
+import type { HookIo, NodeState } from '../nodes/define.js';
 import { defaultStateDir } from './run-dirs.js';
 import { writeNodeState } from './state.js';
 import { QualityRun } from '../quality/run.js';
+import { newJournal } from './commit/journal.js';
+import { RunLocks } from './commit/locks.js';
+import { abortAll, CommitJournal, commitAll, failpoint } from './commit/protocol.js';
+import { recoverDeadRuns, sweepDeadTempFolders } from './commit/recover.js';
+import { SinkStager } from './commit/stager.js';
 
 export interface ExecuteHooks {
   emit(event: RunEvent): void;
@@ -25,9 +29,10 @@ class Cancelled extends Error {}
 const DATA_ERROR = /^(Conversion Error|Invalid Input Error|Out of Range Error|Overflow|Arithmetic|Invalid Error|Constraint Error)/;
 
 /**
- * Runs a pipeline inside the worker that owns `db`: plan (views), materialize where needed,
- * stage every sink, then commit every sink. Any failure or cancel rolls back all staged sinks,
- * so destinations are touched only when the whole run succeeded.
+ * Runs a pipeline inside the worker that owns `db`: plan (views), materialize where needed, stage
+ * every sink, then publish them all through the commit protocol (commit/protocol.ts). Any failure or
+ * cancel before the commit discards what the sinks staged, so destinations change only when the
+ * whole run succeeded; the commit journal lets a later run finish or undo a run that was killed.
  */
 export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks: ExecuteHooks): Promise<RunSummary> {
   const started = Date.now();
@@ -36,10 +41,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
   const log = (level: 'debug' | 'info' | 'warn' | 'error', message: string, nodeId?: string) => emit({ type: 'log', runId, level, message, nodeId });
   const summaries: NodeSummary[] = [];
   const outputs: OutputSummary[] = [];
-  const staged: PlannedNode[] = [];
   const rowsOut = new Map<string, number | null>();
-  /** External loads (database sinks) staged so far: committed together, or all rolled back. */
-  const externals = new Map<string, ExternalStage>();
   /** Node states to save once every sink committed (incremental watermarks). */
   const nextStates = new Map<string, NodeState>();
   const stateDir = req.stateDir ?? defaultStateDir(req.baseDir);
@@ -48,6 +50,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
     isCancelled: hooks.isCancelled,
     log: (message) => log('info', message, nodeId),
     progress: (rows) => emit({ type: 'node_progress', runId, nodeId, percent: -1, rowsProcessed: rows }),
+    waitForLocks: req.options?.wait === true,
   });
   /** Quality checks: evaluated as their nodes run; report written when the run is over. */
   const quality = new QualityRun(req, db, emit, hooks.isCancelled);
@@ -65,12 +68,18 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
   const checkCancel = () => {
     if (hooks.isCancelled()) throw new Cancelled();
   };
+  const keeper = new CommitJournal(newJournal(runId, req.pipeline.name, req.baseDir, tempDir));
+  const stager = new SinkStager(db, keeper, (message, nodeId) => log('info', message, nodeId));
+  let locks: RunLocks | undefined;
+  let committing = false;
 
   emit({ type: 'run_started', runId, pipeline: req.pipeline.name, nodes: req.pipeline.nodes.length, at: new Date(started).toISOString() });
   log('info', `DuckDB threads=${await db.setting('threads')} memory_limit=${await db.setting('memory_limit')}`);
 
   let current: PlannedNode | undefined;
   try {
+    await cleanUpAfterDeadRuns(req, db, emit);
+    await keeper.save();
     const plan = await planPipeline(req.pipeline, db, {
       mode: 'run',
       baseDir: req.baseDir,
@@ -88,12 +97,22 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
     if (!plan.nodes.some((n) => n.sink || n.compiled?.quality)) {
       emit({ type: 'warning', runId, message: 'the pipeline has no sink, so the run reads nothing and writes nothing; add a sink or use preview' });
     }
+    // One run at a time per pipeline (its incremental state) and per destination.
+    const sinks = plan.nodes.filter((n) => n.sink);
+    if (sinks.length > 0) {
+      locks = await RunLocks.acquire(
+        [{ key: `pipeline:${stateDir}:${req.pipeline.name}`, label: `pipeline '${req.pipeline.name}'` }, ...sinks.map((n) => n.sink!.destination)],
+        { runId, pipeline: req.pipeline.name, wait: req.options?.wait === true, isCancelled: hooks.isCancelled, log: (m) => log('info', m) },
+      );
+    }
 
     // Planning bound every view with its bind-time SQL; runs execute the run-time form where a node has one.
     for (const node of plan.nodes) {
       for (const o of node.outputs) if (o.runSql !== o.sql) await db.run(`CREATE OR REPLACE TEMP VIEW ${o.ref} AS\n${o.runSql}`);
     }
-    for (const node of plan.nodes) {
+    // Sinks last: every source has read (and every quality check has passed) before anything is
+    // staged, so no sink's open transaction can block a source of the same run.
+    for (const node of [...plan.nodes.filter((n) => !n.sink), ...sinks]) {
       checkCancel();
       current = node;
       const t0 = Date.now();
@@ -125,17 +144,8 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
         rowsIn = rowsIn === null || r === undefined || r === null ? null : rowsIn + r;
       }
       if (node.sink) {
-        let written = 0;
-        staged.push(node);
-        for (const sql of node.sink.stage) written = await withProgress(db, node.id, runId, emit, () => db.count(sql));
+        const written = await stager.stage(node, hookIo(node.id), (sql) => withProgress(db, node.id, runId, emit, () => db.count(sql)));
         checkCancel();
-        if (node.sink.external) {
-          // stage() undoes its own partial work when it throws; once it returns, rollback() does.
-          const st = await node.sink.external.stage(hookIo(node.id));
-          externals.set(node.id, st);
-          written = st.rows;
-          checkCancel();
-        }
         rowsIn = written;
         out = written;
         outputs.push({ nodeId: node.id, target: node.sink.target, rows: written });
@@ -160,20 +170,15 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
     }
     current = undefined;
     checkCancel();
+    failpoint('after-stage');
     // Commit phase: no cancel from here on, a half-committed run would be worse than a late one.
-    for (const node of staged) {
-      await runSteps(node.sink!.commit, db, node.id);
-      const ext = externals.get(node.id);
-      if (ext) {
-        externals.delete(node.id);
-        await ext.commit();
-      }
-      log('info', `wrote ${outputs.find((o) => o.nodeId === node.id)?.rows ?? 0} rows to ${node.sink!.target}`, node.id);
-    }
+    committing = true;
+    await commitAll(stager.participants, keeper, { info: (m) => log('info', m), warn: (m) => log('warn', m) });
+    for (const o of outputs) log('info', `wrote ${o.rows} rows to ${o.target}`, o.nodeId);
     // Only now, with every destination committed, may incremental sources move their watermark,
     // and only those whose rows reached a sink: "run up to here" must not consume rows unwritten.
     for (const [nodeId, state] of nextStates) {
-      if (!staged.some((sink) => dependsOn(sink, nodeId))) {
+      if (!sinks.some((sink) => dependsOn(sink, nodeId))) {
         log('info', `state not saved: no sink of this run reads from this node, so its rows were not written anywhere`, nodeId);
         continue;
       }
@@ -192,12 +197,9 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
     emit({ type: 'run_finished', runId, summary: done });
     return done;
   } catch (e) {
-    const cancelled = e instanceof Cancelled || hooks.isCancelled();
-    for (const node of staged.reverse()) {
-      for (const err of await runRollback(node.sink!.rollback, db, node.id)) log('warn', `cleanup after failure: ${err}`, node.id);
-      const ext = externals.get(node.id);
-      if (ext) await ext.rollback().catch((err: unknown) => log('warn', `cleanup after failure: ${errorMessage(err)}`, node.id));
-    }
+    const cancelled = !committing && (e instanceof Cancelled || hooks.isCancelled());
+    // The commit protocol undoes its own failures; before it, the staged sinks are discarded here.
+    if (!committing) await abortAll(stager.participants, { info: (m) => log('info', m), warn: (m) => log('warn', m) });
     let error: CaudalError;
     if (cancelled) {
       error = new CaudalError('cancelled', 'the run was cancelled; no destination was changed');
@@ -217,6 +219,28 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
     const done = summary(cancelled ? 'cancelled' : 'failed', error);
     emit({ type: 'run_finished', runId, summary: done });
     return done;
+  } finally {
+    // Everything the journal described has been committed or undone in this process.
+    await keeper.done().catch(() => undefined);
+    await locks?.release();
+  }
+}
+
+/**
+ * Before a run starts: finish or undo what killed runs left (their commit journals), and remove
+ * their temp folders. Problems here never stop the run; they are reported.
+ */
+async function cleanUpAfterDeadRuns(req: RunRequest, db: Db, emit: (e: RunEvent) => void): Promise<void> {
+  const warn = (message: string) => emit({ type: 'warning', runId: req.runId, message });
+  try {
+    for (const r of await recoverDeadRuns({ db, connection: (name) => req.connections?.[name] })) {
+      warn(`recovered run ${r.runId} of '${r.pipeline}', which was killed: ${r.action}${r.done.length ? `; ${r.done.join('; ')}` : ''}`);
+      for (const p of r.pending) warn(`run ${r.runId} of '${r.pipeline}' left something this run cannot finish: ${p}`);
+    }
+    const swept = await sweepDeadTempFolders();
+    if (swept.length > 0) emit({ type: 'log', runId: req.runId, level: 'info', message: `removed ${swept.length} temp folder(s) of killed runs` });
+  } catch (e) {
+    warn(`could not clean up after killed runs: ${errorMessage(e)}`);
   }
 }
 

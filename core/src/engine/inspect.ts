@@ -3,6 +3,7 @@ import { cleanDuckDbMessage } from '../compiler/duckdb-errors.js';
 import { literal } from '../compiler/sql.js';
 import { CaudalError, errorMessage, validationError } from '../util/errors.js';
 import type { Db } from './db.js';
+import { describeSink } from './commit/describe.js';
 import { needsSampling, sampleSources } from './preview-sampling.js';
 import type { InspectRequest, InspectResult, PipelineRequest, PreviewRequest, PreviewResult } from './protocol.js';
 
@@ -21,11 +22,7 @@ export async function inspectPipeline(req: InspectRequest, db: Db, tempDir: stri
         // A block comment, so scripts that add ';' to each statement (export, `caudal sql`) stay valid.
         ...(n.compiled?.quality ? [`/* quality checks, evaluated after the node */\n${n.compiled.quality.sql}`] : []),
       ],
-      sink: n.sink && {
-        target: n.sink.target,
-        stage: [...n.sink.stage, ...(n.sink.external?.describe ?? [])],
-        commit: n.sink.commit.map((c) => (c.kind === 'sql' ? c.sql : c.kind === 'rename' ? `-- rename ${c.from} → ${c.to}` : `-- remove ${c.path}`)),
-      },
+      sink: n.sink && { target: n.sink.target, ...describeSink(n.sink) },
     })),
   };
 }

@@ -13,6 +13,11 @@ export interface EngineOptions {
    * rows everywhere, at the cost of writing each intermediate result.
    */
   metrics?: 'fast' | 'exact';
+  /**
+   * Runs: when another run holds the pipeline or one of its destinations, wait for it (`--wait`)
+   * instead of failing at once with a `busy` error.
+   */
+  wait?: boolean;
 }
 
 /** What every request carries: the document and how to resolve it. */

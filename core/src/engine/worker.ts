@@ -1,5 +1,4 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import { CaudalError, errorMessage } from '../util/errors.js';
@@ -9,6 +8,7 @@ import { inspectPipeline, previewNode } from './inspect.js';
 import { profileNode } from '../quality/profile/profile-node.js';
 import type { HostToWorker, WorkerRequest, WorkerToHost } from './protocol.js';
 import { redactDeep, secretValues } from './redact-secrets.js';
+import { tempFolderPrefix } from './commit/recover.js';
 
 /**
  * One worker serves one request: it owns a DuckDB instance and a private temp folder, and
@@ -50,7 +50,8 @@ port.on('message', (msg: HostToWorker) => {
 });
 
 async function handle(msg: WorkerRequest): Promise<void> {
-  const tempDir = await mkdtemp(path.join(os.tmpdir(), 'caudal-run-'));
+  // Named after its owner process, so a killed run's folder is recognized and removed later.
+  const tempDir = await mkdtemp(tempFolderPrefix());
   secrets = secretValues(msg.request.connections);
   let reply: WorkerToHost;
   try {

@@ -39,7 +39,7 @@ export type HostProblem = z.infer<typeof problemSchema>;
 
 /** Every failure crossing a transport has this shape. */
 export const hostErrorSchema = z.object({
-  /** validation | execution | cancelled | usage | io (new kinds may appear: treat unknown ones as execution). */
+  /** validation | execution | cancelled | usage | io | quality | busy (new kinds may appear: treat unknown ones as execution). */
   kind: z.string(),
   message: z.string(),
   hint: z.string().optional(),

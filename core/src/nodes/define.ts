@@ -114,6 +114,11 @@ export interface HookIo {
   log(message: string): void;
   /** Rows done so far, for progress events. */
   progress(rows: number): void;
+  /**
+   * When a destination is busy with another run (a lock held elsewhere): wait for it (`--wait`)
+   * rather than fail at once.
+   */
+  waitForLocks?: boolean;
 }
 
 export type SetupStep =
@@ -189,34 +194,95 @@ export interface CompiledNode {
   nextState?(io: HookIo): Promise<NodeState | undefined>;
 }
 
-export type CommitStep =
-  | { kind: 'rename'; from: string; to: string; replace: boolean }
-  | { kind: 'remove'; path: string }
-  | { kind: 'sql'; sql: string };
+/**
+ * How a sink's staged output becomes its destination. The engine runs every sink of a run through
+ * one commit protocol (core/src/engine/commit/): stage everything, prepare every destination to its
+ * last reversible step, then publish them together, undoing what it can if a late step fails.
+ *
+ * - `file`: the staged file (or folder) `temp` is renamed over `target` (same folder, so the rename
+ *   is atomic); a replaced target is first moved aside under `aside`, and put back if a later
+ *   destination fails to commit.
+ * - `duckdb`: `apply` runs inside one transaction on the database file (every sink into the same file
+ *   shares it), opened when the run prepares and committed with the run; `discard` removes the staged
+ *   tables when the run does not commit.
+ */
+export type Publish =
+  | { kind: 'file'; temp: string; target: string; aside: string; replace: boolean }
+  | {
+      kind: 'duckdb';
+      /** The database file (absolute path), and the name the run attaches it under. */
+      file: string;
+      alias: string;
+      /** ATTACH statement (the file under its run alias); DETACH ends the run's use of it. */
+      attach: string;
+      detach: string;
+      /** Statements that publish the staged rows, e.g. DROP the old table and RENAME the staged one. */
+      apply: string[];
+      /**
+       * Statements that remove what staging wrote (the staging table, a schema the run created); one
+       * with `when` runs only if that query returns true.
+       */
+      discard: Array<string | { sql: string; when: string }>;
+      /** The staging tables (schema and name inside the file), for recovery after a crash. */
+      stageTables: Array<{ schema: string; table: string }>;
+      /** The run created the file: it is removed again when the run does not commit. */
+      createdFile: boolean;
+    };
+
+/** What a destination is, for locks between runs and for "two sinks write the same thing" checks. */
+export interface Destination {
+  /** Canonical identity, e.g. `file:/abs/path` or `postgres:host:5432/db/schema.table`. */
+  key: string;
+  /** How messages name it. */
+  label: string;
+}
 
 export interface SinkPlan {
   /** What the user would recognize: a path, db file and table. */
   target: string;
+  /** Identity of what the sink writes; two sinks of one run may not share it. */
+  destination: Destination;
   /** Problems that should stop the run before anything is read (e.g. destination exists). */
   preflight: Problem[];
   /** Statements that write to a staging place; the last one returns the row count. */
   stage: string[];
-  /** Runs only after every sink of the run staged successfully. */
-  commit: CommitStep[];
-  /** Runs on failure or cancel: removes what staging wrote. */
-  rollback: CommitStep[];
+  /** How the staged output is published (SQL and file sinks); external sinks publish themselves. */
+  publish?: Publish;
+  /** Folders the sink created for its target (run mode); removed again, if still empty, when the run does not commit. */
+  createdFolders?: string[];
   /**
    * A load into an external system (a database) instead of `stage` SQL: it stages (e.g. inside an
-   * open transaction) and returns how to commit or undo. `describe` is shown by `caudal sql`.
+   * open transaction) and returns how to prepare, commit or undo. `describe` is shown by `caudal sql`.
    */
   external?: { describe: string[]; stage(io: HookIo): Promise<ExternalStage> };
 }
 
+/**
+ * An external sink's part in the run's commit. The engine calls `prepare` on every external sink
+ * before it publishes anything, then `commit` on each, or `rollback` on every one when the run does
+ * not commit. A prepared stage must be able to commit without new reasons to fail (checks done,
+ * deferred constraints checked, ideally a two-phase PREPARE).
+ */
 export interface ExternalStage {
   rows: number;
+  /**
+   * The last reversible step. `twoPhase` asks for a durable two-phase prepare when the system has
+   * one (the run has other destinations to keep in step). Returns how recovery can find the prepared
+   * work if the process dies before it commits (e.g. a PostgreSQL prepared-transaction id).
+   */
+  prepare(opts: { twoPhase: boolean }): Promise<{ twoPhase: boolean; recovery?: ExternalRecovery }>;
   commit(): Promise<void>;
   /** Must leave the target as it was before the run; never throws past the executor. */
   rollback(): Promise<void>;
+}
+
+/** Enough to finish or undo a prepared external stage from another process (no secrets). */
+export interface ExternalRecovery {
+  system: 'postgres';
+  /** The pipeline's connection name (resolved again, with secrets, by whoever recovers). */
+  connection: string;
+  /** The prepared transaction's global id. */
+  gid: string;
 }
 
 export interface SinkContext<P> extends CompileContext<P> {

@@ -36,7 +36,8 @@ export interface Problem {
 }
 
 /** `quality`: a quality check with severity error failed (CLI exit code 3). */
-export type ErrorKind = 'validation' | 'execution' | 'cancelled' | 'usage' | 'io' | 'quality';
+/** `busy`: another run holds the pipeline or a destination (retry later, or wait with --wait). */
+export type ErrorKind = 'validation' | 'execution' | 'cancelled' | 'usage' | 'io' | 'quality' | 'busy';
 
 export class CaudalError extends Error {
   readonly kind: ErrorKind;

@@ -2,7 +2,7 @@ import { postgresConnection } from '../../connections/postgres/postgres.connecti
 import type { Connector } from '../connector.js';
 import { discoverPostgres } from './discover.js';
 import { planPostgresRead } from './read.js';
-import { writePostgres } from './write.js';
+import { finishPrepared, writePostgres } from './write.js';
 
 /** PostgreSQL: the connection type (fields, secrets, test) plus discovery, reads and writes. */
 export const postgresConnector: Connector<typeof postgresConnection.fields> = {
@@ -11,4 +11,5 @@ export const postgresConnector: Connector<typeof postgresConnection.fields> = {
   discover: (config, scope) => discoverPostgres(config, scope),
   planRead: planPostgresRead,
   write: writePostgres,
+  finishPrepared,
 };

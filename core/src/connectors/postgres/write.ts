@@ -1,20 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { PostgresConfig } from '../../connections/postgres/postgres.connection.js';
-import type { Column, ExternalStage, HookIo } from '../../nodes/define.js';
+import type { Column, ExternalRecovery, ExternalStage, HookIo } from '../../nodes/define.js';
 import { CaudalError } from '../../util/errors.js';
 import { didYouMean } from '../../util/suggest.js';
-import type { WriteSource, WriteSpec } from '../connector.js';
+import type { WriteContext, WriteSource, WriteSpec } from '../connector.js';
 import { connect } from './client.js';
 import { copyIntoTable } from './copy-in.js';
 import { explainPgError } from './errors.js';
 import { pgIdent, pgTable } from './sql.js';
 import { pgTypeFor } from './types.js';
 
-interface Ctx {
-  nodeId: string;
-  connection: string;
-}
+type Ctx = Pick<WriteContext, 'nodeId' | 'connection'>;
 
 /**
  * Loads a relation into a PostgreSQL table inside one transaction that stays open until the run
@@ -27,7 +24,7 @@ interface Ctx {
  * - upsert: COPY into a temp staging table, then INSERT … ON CONFLICT (keys) DO UPDATE when a
  *   unique index covers the keys, else UPDATE … FROM + INSERT … WHERE NOT EXISTS.
  */
-export async function writePostgres(config: PostgresConfig, spec: WriteSpec, source: WriteSource, io: HookIo, ctx: Ctx): Promise<ExternalStage> {
+export async function writePostgres(config: PostgresConfig, spec: WriteSpec, source: WriteSource, io: HookIo, ctx: WriteContext): Promise<ExternalStage> {
   const client = await connect(config, (m) => io.log(m)).catch((e: unknown) => {
     throw explainPgError(e, { ...ctx, spec, password: config.password });
   });
@@ -41,6 +38,7 @@ export async function writePostgres(config: PostgresConfig, spec: WriteSpec, sou
   }, 100);
   try {
     await client.query('BEGIN');
+    await lockTable(client, config, spec, io, ctx);
     if (spec.preSql) await client.query(spec.preSql);
     const target = pgTable(spec.table);
     const existing = await tableColumns(client, spec);
@@ -65,27 +63,7 @@ export async function writePostgres(config: PostgresConfig, spec: WriteSpec, sou
     if (spec.postSql) await client.query(spec.postSql);
     if (io.isCancelled()) throw new CaudalError('cancelled', 'the load was cancelled');
     clearInterval(cancelWatch);
-    let open = true;
-    const finish = async (sql: 'COMMIT' | 'ROLLBACK') => {
-      if (!open) return;
-      open = false;
-      try {
-        await client.query(sql);
-      } finally {
-        await client.end().catch(() => undefined);
-      }
-    };
-    return {
-      rows,
-      commit: async () => {
-        try {
-          await finish('COMMIT');
-        } catch (e) {
-          throw explainPgError(e, { ...ctx, spec, password: config.password });
-        }
-      },
-      rollback: () => finish('ROLLBACK').catch(() => undefined),
-    };
+    return preparedLoad(client, rows, config, spec, ctx);
   } catch (e) {
     clearInterval(cancelWatch);
     // Nothing is committed yet: rolling back (or losing the connection) leaves the target as it was.
@@ -93,6 +71,110 @@ export async function writePostgres(config: PostgresConfig, spec: WriteSpec, sou
     await client.end().catch(() => undefined);
     if (io.isCancelled()) throw new CaudalError('cancelled', 'the load was cancelled; the target is unchanged');
     throw explainPgError(e, { ...ctx, spec, password: config.password });
+  }
+}
+
+/**
+ * The load's part in the run's commit protocol. prepare() checks deferred constraints now
+ * (`SET CONSTRAINTS ALL IMMEDIATE`), so a violation stops the run before any destination is
+ * published; with `twoPhase` and a server that allows it (max_prepared_transactions > 0) it also
+ * makes the transaction a prepared one (`PREPARE TRANSACTION`), durable on the server and certain
+ * to commit. Without two-phase support, COMMIT can still fail late (e.g. the server is lost) : the
+ * window documented in the user guide.
+ */
+function preparedLoad(client: pg.Client, rows: number, config: PostgresConfig, spec: WriteSpec, ctx: WriteContext): ExternalStage {
+  let state: 'open' | 'prepared' | 'done' = 'open';
+  const gid = preparedId(ctx);
+  const explain = (e: unknown) => explainPgError(e, { ...ctx, spec, password: config.password });
+  const end = () => client.end().catch(() => undefined);
+  return {
+    rows,
+    async prepare({ twoPhase }) {
+      try {
+        await client.query('SET CONSTRAINTS ALL IMMEDIATE');
+        if (twoPhase && (await preparedTransactionsAllowed(client))) {
+          await client.query(`PREPARE TRANSACTION ${client.escapeLiteral(gid)}`);
+          state = 'prepared';
+          return { twoPhase: true, recovery: { system: 'postgres', connection: ctx.connection, gid } };
+        }
+        return { twoPhase: false };
+      } catch (e) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        state = 'done';
+        await end();
+        throw explain(e);
+      }
+    },
+    async commit() {
+      if (state === 'done') return;
+      const prepared = state === 'prepared';
+      state = 'done';
+      try {
+        await client.query(prepared ? `COMMIT PREPARED ${client.escapeLiteral(gid)}` : 'COMMIT');
+      } catch (e) {
+        // A prepared transaction outlives its session: finish it from a new one.
+        if (!prepared) throw explain(e);
+        await finishPrepared(config, { system: 'postgres', connection: ctx.connection, gid }, 'commit');
+      } finally {
+        await end();
+      }
+    },
+    async rollback() {
+      if (state === 'done') return;
+      const prepared = state === 'prepared';
+      state = 'done';
+      try {
+        await client.query(prepared ? `ROLLBACK PREPARED ${client.escapeLiteral(gid)}` : 'ROLLBACK');
+      } catch {
+        if (prepared) await finishPrepared(config, { system: 'postgres', connection: ctx.connection, gid }, 'rollback').catch(() => undefined);
+      } finally {
+        await end();
+      }
+    },
+  };
+}
+
+/** `caudal:<run>:<node>`, within PostgreSQL's 200-byte limit for prepared-transaction ids. */
+export function preparedId(ctx: Pick<WriteContext, 'runId' | 'nodeId'>): string {
+  return `caudal:${ctx.runId}:${ctx.nodeId}`.slice(0, 199);
+}
+
+/** Recovery of a dead run's prepared load: COMMIT PREPARED or ROLLBACK PREPARED, if it still exists. */
+export async function finishPrepared(config: PostgresConfig, ref: ExternalRecovery, action: 'commit' | 'rollback'): Promise<void> {
+  const client = await connect(config);
+  try {
+    const { rows } = await client.query('SELECT 1 FROM pg_prepared_xacts WHERE gid = $1', [ref.gid]);
+    if (rows.length === 0) return;
+    await client.query(`${action === 'commit' ? 'COMMIT' : 'ROLLBACK'} PREPARED ${client.escapeLiteral(ref.gid)}`);
+  } catch (e) {
+    throw explainPgError(e, { nodeId: '', connection: ref.connection, password: config.password });
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function preparedTransactionsAllowed(client: pg.Client): Promise<boolean> {
+  const { rows } = await client.query<{ n: number }>(`SELECT current_setting('max_prepared_transactions')::int AS n`);
+  return (rows[0]?.n ?? 0) > 0;
+}
+
+/**
+ * One load per table at a time, across runs and machines: a transaction-level advisory lock keyed by
+ * the table. Another run loading it makes this one fail at once with a clear message, or wait for it
+ * with `--wait`. (Two sinks of one run never get here: validation refuses them.)
+ */
+async function lockTable(client: pg.Client, config: PostgresConfig, spec: WriteSpec, io: HookIo, ctx: Ctx): Promise<void> {
+  const key = `caudal:${config.database}/${spec.table.schema}.${spec.table.name}`;
+  if (io.waitForLocks) {
+    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [key]);
+    return;
+  }
+  const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS ok', [key]);
+  if (!rows[0]?.ok) {
+    throw new CaudalError('busy', `node '${ctx.nodeId}': table "${spec.table.schema}"."${spec.table.name}" (connection '${ctx.connection}') is being loaded by another Caudal run`, {
+      nodeId: ctx.nodeId,
+      hint: 'run again when it has finished, or pass --wait to wait for it',
+    });
   }
 }
 
@@ -168,8 +250,11 @@ async function upsert(client: pg.Client, spec: WriteSpec, source: WriteSource, i
   const target = pgTable(spec.table);
   const keys = spec.keys ?? [];
   const cols = source.columns.map((c) => pgIdent(c.name));
-  const stage = pgIdent(`caudal_upsert_${randomUUID().slice(0, 8)}`);
-  await client.query(`CREATE TEMP TABLE ${stage} ON COMMIT DROP AS SELECT ${cols.join(', ')} FROM ${target} WITH NO DATA`);
+  // A plain (unlogged) table in the target's schema rather than a TEMP one: a transaction that used
+  // temporary objects cannot be prepared for a two-phase commit. It is dropped before the end of
+  // the transaction, and a rolled-back transaction never created it.
+  const stage = pgTable({ schema: spec.table.schema, name: `caudal_upsert_${randomUUID().slice(0, 8)}` });
+  await client.query(`CREATE UNLOGGED TABLE ${stage} AS SELECT ${cols.join(', ')} FROM ${target} WITH NO DATA`);
   const rows = await copyIntoTable(client, stage, source, io);
   const keyList = keys.map(pgIdent).join(', ');
   const nullKey = await client.query(`SELECT 1 FROM ${stage} WHERE ${keys.map((k) => `${pgIdent(k)} IS NULL`).join(' OR ')} LIMIT 1`);
@@ -191,6 +276,7 @@ async function upsert(client: pg.Client, spec: WriteSpec, source: WriteSource, i
     if (nonKeys.length > 0) await client.query(`UPDATE ${target} AS t SET ${nonKeys.map((c) => `${pgIdent(c)} = s.${pgIdent(c)}`).join(', ')} FROM ${stage} AS s WHERE ${match}`);
     await client.query(`INSERT INTO ${target} (${cols.join(', ')}) SELECT ${cols.map((c) => `s.${c}`).join(', ')} FROM ${stage} AS s WHERE NOT EXISTS (SELECT 1 FROM ${target} AS t WHERE ${match})`);
   }
+  await client.query(`DROP TABLE ${stage}`);
   return rows;
 }
 

@@ -1,15 +1,18 @@
-import { lstat, mkdir, stat } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { identList, literal, stringLiteral, type SqlValue } from '../../compiler/sql.js';
 import type { Column, SinkContext, SinkPlan } from '../define.js';
 import type { Problem } from '../../util/errors.js';
+import { ownerIsDead } from '../../util/owner.js';
 import { didYouMean } from '../../util/suggest.js';
+import { parseStagingName, stagingBelongsTo, stagingPath } from './staging-names.js';
 
 /**
  * What the file sinks (CSV, Parquet, JSON) share: the `path` / `if_exists` params, the destination
  * checks that run before anything is read, and the plan "COPY to a hidden temp name next to the
- * target, rename it into place on commit, delete it on rollback".
+ * target; the engine's commit protocol renames it into place (the old file kept aside until every
+ * destination committed), or deletes it".
  */
 
 export const pathParam = (placeholder: string) =>
@@ -56,12 +59,6 @@ export function compressionFor(file: string): 'gzip' | 'zstd' | 'none' {
   return 'none';
 }
 
-/** A hidden name in the target's own folder, so the commit is a same-file-system rename. */
-export function tempNameFor(target: string, runId: string, nodeId: string): string {
-  const safe = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, '_');
-  return path.join(path.dirname(target), `.${path.basename(target)}.caudal-${safe(runId)}-${safe(nodeId)}.tmp`);
-}
-
 async function kindOf(p: string): Promise<'file' | 'folder' | undefined> {
   try {
     const s = await lstat(p);
@@ -74,37 +71,62 @@ async function kindOf(p: string): Promise<'file' | 'folder' | undefined> {
 }
 
 /**
- * Checks the parent folder. When running, creates missing folders here, in sink(): a commit step
- * cannot, and by the time stage runs the COPY would fail with a bare "cannot open file". A failed
- * run may leave such a folder behind (empty), never a partial file.
+ * Checks the parent folder. When running, creates missing folders here, in sink(): the COPY of the
+ * stage step would otherwise fail with a bare "cannot open file". The folders created are returned
+ * so the engine removes them again (when still empty) if the run does not commit.
  */
-export async function ensureParentFolder<P>(ctx: SinkContext<P>, file: string, field: string): Promise<Problem | undefined> {
+export async function ensureParentFolder<P>(ctx: SinkContext<P>, file: string, field: string): Promise<{ problem?: Problem; created: string[] }> {
   const parent = path.dirname(file);
   let existing = parent;
   while ((await kindOf(existing)) === undefined && path.dirname(existing) !== existing) existing = path.dirname(existing);
   if ((await kindOf(existing)) === 'file') {
     return {
-      code: 'io_error',
-      path: 'params.path',
-      nodeId: ctx.nodeId,
-      message: `node '${ctx.nodeId}': cannot write ${file}: ${existing} is a file, not a folder`,
-      hint: `check the ${field} param`,
+      created: [],
+      problem: {
+        code: 'io_error',
+        path: 'params.path',
+        nodeId: ctx.nodeId,
+        message: `node '${ctx.nodeId}': cannot write ${file}: ${existing} is a file, not a folder`,
+        hint: `check the ${field} param`,
+      },
     };
   }
-  if (existing !== parent && ctx.mode === 'run') {
-    try {
-      await mkdir(parent, { recursive: true });
-    } catch (e) {
-      return {
+  if (existing === parent || ctx.mode !== 'run') return { created: [] };
+  const created: string[] = [];
+  for (let dir = parent; dir !== existing; dir = path.dirname(dir)) created.push(dir);
+  try {
+    await mkdir(parent, { recursive: true });
+  } catch (e) {
+    return {
+      created: [],
+      problem: {
         code: 'io_error',
         path: 'params.path',
         nodeId: ctx.nodeId,
         message: `node '${ctx.nodeId}': cannot create folder ${parent}: ${(e as Error).message}`,
         hint: 'create the folder yourself or choose a path you can write to',
-      };
-    }
+      },
+    };
   }
-  return undefined;
+  return { created };
+}
+
+/**
+ * Removes what killed runs left next to `target`: temp files (`.tmp`) whose owner process is gone.
+ * A replaced target kept aside (`.old`) by a run that died while committing is left to the commit
+ * journal's recovery (core/src/engine/commit/recover.ts), which knows whether to restore it.
+ */
+export async function sweepDeadStaging(target: string): Promise<string[]> {
+  const dir = path.dirname(target);
+  const base = path.basename(target);
+  const removed: string[] = [];
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const entry = parseStagingName(name);
+    if (!entry || entry.role !== 'tmp' || !stagingBelongsTo(entry, base) || !ownerIsDead(entry.owner)) continue;
+    await rm(path.join(dir, name), { recursive: true, force: true });
+    removed.push(path.join(dir, name));
+  }
+  return removed;
 }
 
 /** Resolves partition columns against the input (case-insensitive, like DuckDB) or reports them. */
@@ -151,13 +173,14 @@ function copyOptions(spec: FileSinkSpec): string {
 /**
  * The plan every file sink follows. Preflight: the destination must be free (or if_exists =
  * overwrite) and of the right kind. Stage: one COPY into the temp name (COPY reports the row
- * count). Commit: rename into place. Rollback: delete the temp file or folder.
+ * count). Publish: the engine renames it into place (commit/), or removes it.
  */
 export async function fileSinkPlan<P extends FileSinkParams>(ctx: SinkContext<P>, spec: FileSinkSpec): Promise<SinkPlan> {
   const target = ctx.path(ctx.params.path);
-  const temp = tempNameFor(target, ctx.runId, ctx.nodeId);
+  const temp = stagingPath(target, ctx.runId, 'tmp');
   const folder = (spec.partitionBy?.length ?? 0) > 0;
   const preflight: Problem[] = [...(spec.problems ?? [])];
+  let createdFolders: string[] = [];
 
   const existing = await kindOf(target);
   if (existing === 'folder' && !folder) {
@@ -186,16 +209,19 @@ export async function fileSinkPlan<P extends FileSinkParams>(ctx: SinkContext<P>
     });
   }
   if (preflight.length === 0) {
-    const parentProblem = await ensureParentFolder(ctx, target, 'path');
-    if (parentProblem) preflight.push(parentProblem);
+    const parent = await ensureParentFolder(ctx, target, 'path');
+    if (parent.problem) preflight.push(parent.problem);
+    createdFolders = parent.created;
+    if (ctx.mode === 'run') await sweepDeadStaging(target);
   }
 
   const input = ctx.input();
   return {
     target,
+    destination: { key: `file:${target}`, label: target },
     preflight,
     stage: [`COPY (SELECT * FROM ${input.ref}) TO ${stringLiteral(temp)} (${copyOptions(spec)})`],
-    commit: [{ kind: 'rename', from: temp, to: target, replace: ctx.params.if_exists === 'overwrite' }],
-    rollback: [{ kind: 'remove', path: temp }],
+    publish: { kind: 'file', temp, target, aside: stagingPath(target, ctx.runId, 'old'), replace: ctx.params.if_exists === 'overwrite' },
+    createdFolders,
   };
 }

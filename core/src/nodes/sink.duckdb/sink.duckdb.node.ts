@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
-import { lstat } from 'node:fs/promises';
+import { lstat, stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { defineNode, type Column } from '../define.js';
 import { ident, literal, stringLiteral } from '../../compiler/sql.js';
 import { ensureParentFolder } from '../shared/file-sink.js';
+import { DUCKDB_STAGE_PREFIX } from '../shared/staging-names.js';
 import type { Problem } from '../../util/errors.js';
+import { ownerTag, shortRunId } from '../../util/owner.js';
 
-const STAGE_PREFIX = '_caudal_stage_';
+/** Staging tables carry the run and its owner (util/owner.ts), so leftovers of a killed run are recognized. */
+const STAGE_PREFIX = DUCKDB_STAGE_PREFIX;
 
 const params = z
   .object({
@@ -113,11 +116,15 @@ columns as the table (any order, names compared without case) with the same type
 sink fails before it writes anything, and the message lists the columns that differ, for example
 \`the input has 'discount', missing from the table; 'amount' is DECIMAL(10,2) in the table but DOUBLE in the input\`.
 
-**Atomic.** During the run the rows go to a staging table \`_caudal_stage_<run id>_<node id>\` in the
-same schema. Only when every sink of the run has been written does one transaction swap it in
-(replace) or insert it and drop it (append), so readers see the old table or the new one, never a
-mix. A failed or cancelled run drops the staging table and leaves the table as it was. A database
-file, folder or schema that the run had to create stays (empty) if the run fails.
+**Atomic.** During the run the rows go to a staging table
+\`_caudal_stage_<run>_<owner>_<node id>\` in the same schema. When every sink of the run has been
+written, one transaction per database file swaps it in (replace) or inserts it and drops it
+(append); it is opened while the run prepares its destinations and committed with the run (see
+"Commit guarantees" in the user guide), so readers see the old table or the new one, never a mix. A
+failed or cancelled run drops the staging table and leaves the tables as they were; a database file,
+folders or a schema that the run created are removed again. A run killed outright (kill -9, power
+loss) leaves its staging table behind: the next run into the same file drops it, as does
+\`caudal clean\`.
 
 **Locking.** DuckDB lets one process write a database file at a time. The file is opened when this
 sink starts writing and closed (detached) when the run commits or rolls back, so the studio never
@@ -131,17 +138,16 @@ keeps your warehouse locked; but while a run writes it, other programs cannot op
     const file = ctx.path(p.database);
     const schema = ctx.text(p.schema);
     const table = ctx.text(p.table);
-    const stageName = `${STAGE_PREFIX}${ctx.runId}_${ctx.nodeId}`;
+    const stageName = `${STAGE_PREFIX}${shortRunId(ctx.runId)}_${ownerTag()}_${ctx.nodeId}`;
     const alias = aliasFor(file);
     const db = ident(alias);
     const targetRef = `${db}.${ident(schema)}.${ident(table)}`;
     const stageRef = `${db}.${ident(schema)}.${ident(stageName)}`;
     const shown = `${schema}.${table} in ${file}`;
-    const attach = `ATTACH IF NOT EXISTS ${stringLiteral(file)} AS ${db}`;
-    const detach = `DETACH DATABASE IF EXISTS ${db}`;
     const input = ctx.input();
 
     const preflight: Problem[] = [];
+    let createdFolders: string[] = [];
     if ((await lstat(file).catch(() => undefined))?.isDirectory()) {
       preflight.push({
         code: 'destination_exists',
@@ -152,40 +158,53 @@ keeps your warehouse locked; but while a run writes it, other programs cannot op
       });
     } else {
       const parent = await ensureParentFolder(ctx, file, 'database');
-      if (parent) preflight.push(parent);
+      if (parent.problem) preflight.push(parent.problem);
+      createdFolders = parent.created;
     }
+    const createdFile = !(await stat(file).catch(() => undefined));
 
-    const stage = [attach];
-    if (schema.toLowerCase() !== 'main') stage.push(`CREATE SCHEMA IF NOT EXISTS ${db}.${ident(schema)}`);
+    // The engine attaches the file before these run (Publish.attach). A schema the run creates is
+    // dropped again if the run does not commit: the flag table remembers whether it existed.
+    const stage: string[] = [];
+    const schemaFlag = ident(`_caudal_schema_created_${ctx.nodeId}`);
+    const discard: Array<string | { sql: string; when: string }> = [`DROP TABLE IF EXISTS ${stageRef}`];
+    if (schema.toLowerCase() !== 'main') {
+      stage.push(
+        `CREATE OR REPLACE TEMP TABLE ${schemaFlag} AS SELECT NOT EXISTS (SELECT 1 FROM duckdb_schemas() WHERE database_name = ${stringLiteral(alias)} AND lower(schema_name) = lower(${stringLiteral(schema)})) AS created`,
+        `CREATE SCHEMA IF NOT EXISTS ${db}.${ident(schema)}`,
+      );
+      discard.push({ sql: `DROP SCHEMA IF EXISTS ${db}.${ident(schema)}`, when: `SELECT created FROM ${schemaFlag}` });
+    }
     stage.push(guardSql(alias, schema, table, shown, input.columns, p.mode === 'append'));
     stage.push(`CREATE TABLE ${stageRef} AS SELECT * FROM ${input.ref}`);
 
-    // One transaction per sink: DuckDB writes one attached database per transaction, and this one
-    // touches only the warehouse file. ATTACH again because another sink into the same file may have
-    // committed (and detached) first.
-    const swap =
+    // Published inside the transaction the engine holds on this file from prepare to commit (shared
+    // by every sink into the same file: DuckDB writes one attached database per transaction).
+    const apply =
       p.mode === 'replace'
-        ? [`DROP TABLE IF EXISTS ${targetRef};`, `ALTER TABLE ${stageRef} RENAME TO ${ident(table)};`]
+        ? [`DROP TABLE IF EXISTS ${targetRef}`, `ALTER TABLE ${stageRef} RENAME TO ${ident(table)}`]
         : [
-            `CREATE TABLE IF NOT EXISTS ${targetRef} AS SELECT * FROM ${stageRef} WITH NO DATA;`,
-            `INSERT INTO ${targetRef} BY NAME SELECT * FROM ${stageRef};`,
-            `DROP TABLE ${stageRef};`,
+            `CREATE TABLE IF NOT EXISTS ${targetRef} AS SELECT * FROM ${stageRef} WITH NO DATA`,
+            `INSERT INTO ${targetRef} BY NAME SELECT * FROM ${stageRef}`,
+            `DROP TABLE ${stageRef}`,
           ];
     return {
       target: `${file} (table ${schema}.${table})`,
+      destination: { key: `duckdb:${file}:${schema.toLowerCase()}.${table.toLowerCase()}`, label: `table ${schema}.${table} in ${file}` },
       preflight,
       stage,
-      commit: [
-        { kind: 'sql', sql: attach },
-        { kind: 'sql', sql: ['BEGIN TRANSACTION;', ...swap, 'COMMIT;'].join('\n') },
-        { kind: 'sql', sql: detach },
-      ],
-      // Attach again (another sink into the same file may have detached it), then drop: one step,
-      // so a file that cannot be opened (it was never staged into) gives one warning, not two.
-      rollback: [
-        { kind: 'sql', sql: `${attach};\nDROP TABLE IF EXISTS ${stageRef}` },
-        { kind: 'sql', sql: detach },
-      ],
+      publish: {
+        kind: 'duckdb',
+        file,
+        alias,
+        attach: `ATTACH IF NOT EXISTS ${stringLiteral(file)} AS ${db}`,
+        detach: `DETACH DATABASE IF EXISTS ${db}`,
+        apply,
+        discard,
+        stageTables: [{ schema, table: stageName }],
+        createdFile,
+      },
+      createdFolders,
     };
   },
 });

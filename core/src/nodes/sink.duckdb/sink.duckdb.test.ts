@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -139,27 +139,41 @@ describe('sink.duckdb', () => {
     expect(existsSync(`${file}.wal`)).toBe(false);
   });
 
-  it('a commit failing inside its transaction is rolled back and its staging table still dropped', async () => {
-    // 'first' replaces t with other columns; 'second' staged an append against the old t, so its
-    // INSERT fails inside the commit transaction.
-    const file = path.join(dir, 'commit-fails.duckdb');
-    await inDb(file, `CREATE TABLE t AS SELECT 1::BIGINT AS id, 'x' AS name`);
+  it('an append that breaks the table\'s primary key fails before anything is published; staging dropped, table unchanged', async () => {
+    // The INSERT runs when the run prepares its destinations, so the CSV written beside it stays as it was too.
+    const file = path.join(dir, 'pk-fails.duckdb');
+    await inDb(file, `CREATE TABLE t (id BIGINT PRIMARY KEY, name VARCHAR); INSERT INTO t VALUES (1, 'kept')`);
+    await writeFile(path.join(dir, 'pk-fails.csv'), 'before\n');
     const doc = pipeline(
       [
         { id: 'src', type: 'transform.sql', params: { query: SRC } },
-        { id: 'other', type: 'transform.sql', params: { query: 'SELECT 7 AS k' } },
-        { id: 'first', type: 'sink.duckdb', params: { database: 'commit-fails.duckdb', table: 't' } },
-        { id: 'second', type: 'sink.duckdb', params: { database: 'commit-fails.duckdb', table: 't', mode: 'append' } },
+        { id: 'csv', type: 'sink.csv', params: { path: 'pk-fails.csv', if_exists: 'overwrite' } },
+        { id: 'load', type: 'sink.duckdb', params: { database: 'pk-fails.duckdb', table: 't', mode: 'append' } },
       ],
-      ['other -> first', 'src -> second'],
+      ['src -> csv', 'src -> load'],
     );
     const { summary, events } = await run(doc, dir);
     expect(summary.status).toBe('failed');
-    expect(summary.error!.message).toMatch(/does not have a column with name "id"/);
+    expect(summary.error!.message).toMatch(/Duplicate key "id: 1"|violates primary key/);
     expect(events.filter((e) => e.type === 'log' && e.level === 'warn')).toEqual([]);
     expect(await stageTables(file)).toEqual([]);
-    // The commit phase is sequential: 'first' had already committed (see DESIGN.md §4).
-    expect(await inDb(file, 'SELECT * FROM t')).toEqual([{ k: 7 }]);
+    expect(await inDb(file, 'SELECT * FROM t')).toEqual([{ id: '1', name: 'kept' }]);
+    expect(await readFile(path.join(dir, 'pk-fails.csv'), 'utf8')).toBe('before\n');
+  });
+
+  it('two sinks into the same table are refused before anything runs', async () => {
+    const doc = pipeline(
+      [
+        { id: 'src', type: 'transform.sql', params: { query: SRC } },
+        { id: 'first', type: 'sink.duckdb', params: { database: 'same.duckdb', table: 'T' } },
+        { id: 'second', type: 'sink.duckdb', params: { database: 'same.duckdb', table: 't', mode: 'append' } },
+      ],
+      ['src -> first', 'src -> second'],
+    );
+    const r = await inspect({ pipeline: doc, baseDir: dir });
+    expect(r.problems).toEqual([
+      expect.objectContaining({ nodeId: 'second', message: `nodes 'first' and 'second' both write table main.t in ${path.join(dir, 'same.duckdb')}; a run writes each destination once` }),
+    ]);
   });
 
   it('inspect shows the staged load without touching the file', async () => {
@@ -167,9 +181,8 @@ describe('sink.duckdb', () => {
     expect(r.problems).toEqual([]);
     const sink = r.nodes.find((n) => n.nodeId === 'load')!.sink!;
     expect(sink.stage[0]).toMatch(/^ATTACH IF NOT EXISTS '.*never\/created\.duckdb' AS "caudal_db_[0-9a-f]{12}"$/);
-    expect(sink.stage.at(-1)).toMatch(/^CREATE TABLE "caudal_db_[0-9a-f]{12}"\."main"\."_caudal_stage_inspect_load" AS SELECT \* FROM "_n_src__out"$/);
-    expect(sink.commit[1]).toContain(`INSERT INTO "caudal_db_`);
-    expect(sink.commit[1]).toContain(`."main".${TABLE_SQL} BY NAME SELECT * FROM`);
+    expect(sink.stage.at(-1)).toMatch(/^CREATE TABLE "caudal_db_[0-9a-f]{12}"\."main"\."_caudal_stage_inspect_h[0-9a-f]{4}p\d+_load" AS SELECT \* FROM "_n_src__out"$/);
+    expect(sink.commit.find((s) => s.startsWith('INSERT INTO'))).toContain(`."main".${TABLE_SQL} BY NAME SELECT * FROM`);
     expect(existsSync(path.join(dir, 'never'))).toBe(false);
   });
 });

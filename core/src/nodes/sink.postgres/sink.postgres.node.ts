@@ -89,13 +89,12 @@ export const postgresSinkNode = defineNode({
     }
     return {
       target: `PostgreSQL ${shown}, ${p.mode}`,
+      destination: { key: `postgres:${config.host}:${config.port}/${config.database}/${spec.table.schema}.${spec.table.name}`, label: `PostgreSQL table ${shown}` },
       preflight,
       stage: [],
-      commit: [],
-      rollback: [],
       external: {
-        describe: [`-- ${p.mode} into ${shown} with COPY FROM STDIN inside one transaction, committed with the run`],
-        stage: (io) => postgresConnector.write(config, spec, { relation: input.ref, columns: input.columns, tempDir: path.dirname(ctx.tempPath('pg')) }, io, context),
+        describe: [`-- ${p.mode} into ${shown} with COPY FROM STDIN inside one transaction, prepared and committed with the run`],
+        stage: (io) => postgresConnector.write(config, spec, { relation: input.ref, columns: input.columns, tempDir: path.dirname(ctx.tempPath('pg')) }, io, { ...context, runId: ctx.runId }),
       },
     };
   },

@@ -1,0 +1,87 @@
+import { readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { ResolvedConnection } from '../../nodes/define.js';
+import { ownerIsDead, ownerOf } from '../../util/owner.js';
+import { Db } from '../db.js';
+import { listJournals } from './journal.js';
+import { recoverRun, type RecoveryOutcome, sweepDeadTempFolders } from './recover.js';
+import { locksDir } from './runtime-dir.js';
+
+/**
+ * `caudal doctor` (look) and `caudal clean` (fix): runs in progress, runs that died and what they
+ * left (commit journals, temp folders in the system temp folder, stale locks). Staging files next to
+ * outputs and staging tables inside DuckDB files are named after their owner too; the next run into
+ * the same destination removes them (nodes/shared/file-sink.ts, commit/stager.ts).
+ */
+export interface RunInfo {
+  runId: string;
+  pipeline: string;
+  pid: number;
+  startedAt: string;
+  phase: string;
+  decision?: string;
+  sinks: string[];
+}
+
+export interface CleanReport {
+  live: RunInfo[];
+  dead: RunInfo[];
+  recovered: RecoveryOutcome[];
+  /** Temp folders of processes that are gone (removed by clean). */
+  tempFolders: string[];
+  /** Locks whose process is gone (removed by clean). */
+  staleLocks: string[];
+  /** Journal files that could not be read, with why (never deleted). */
+  unreadable: string[];
+}
+
+export async function cleanUp(opts: { fix: boolean; connection(name: string): Promise<ResolvedConnection | undefined>; env?: NodeJS.ProcessEnv }): Promise<CleanReport> {
+  const report: CleanReport = { live: [], dead: [], recovered: [], tempFolders: [], staleLocks: [], unreadable: [] };
+  const dead = [];
+  for (const found of await listJournals(opts.env)) {
+    const j = found.journal;
+    if (!j) {
+      report.unreadable.push(`${found.file}: ${found.unreadable}`);
+      continue;
+    }
+    const info: RunInfo = {
+      runId: j.runId,
+      pipeline: j.pipeline,
+      pid: j.owner.pid,
+      startedAt: j.startedAt,
+      phase: j.phase,
+      decision: j.decision,
+      sinks: j.sinks.map((s) => (s.kind === 'file' ? s.target : s.kind === 'duckdb' ? s.file : s.label)),
+    };
+    if (ownerIsDead(j.owner)) {
+      report.dead.push(info);
+      dead.push(j);
+    } else report.live.push(info);
+  }
+  if (opts.fix && dead.length > 0) {
+    const db = await Db.open({ threads: 1 });
+    try {
+      for (const j of dead) report.recovered.push(await recoverRun(j, { db, connection: opts.connection, env: opts.env }));
+    } finally {
+      db.close();
+    }
+  }
+  report.tempFolders = opts.fix ? await sweepDeadTempFolders() : await deadTempFolders();
+  for (const name of await readdir(locksDir(opts.env)).catch(() => [] as string[])) {
+    const file = path.join(locksDir(opts.env), name);
+    const holder = await readFile(file, 'utf8').then((t) => JSON.parse(t) as { label?: string; owner?: { host: string; pid: number } }).catch(() => undefined);
+    if (!holder?.owner || !ownerIsDead(holder.owner)) continue;
+    report.staleLocks.push(holder.label ?? name);
+    if (opts.fix) await rm(file, { force: true });
+  }
+  return report;
+}
+
+async function deadTempFolders(): Promise<string[]> {
+  const names = await readdir(os.tmpdir()).catch(() => [] as string[]);
+  return names.filter((n) => {
+    const owner = n.startsWith('caudal-run-') ? ownerOf(n) : undefined;
+    return owner !== undefined && ownerIsDead(owner);
+  });
+}

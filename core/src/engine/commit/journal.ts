@@ -1,0 +1,118 @@
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { type Owner, self } from '../../util/owner.js';
+import { journalsDir } from './runtime-dir.js';
+
+/**
+ * The commit journal: one small JSON file per run in progress (runtime-dir.ts), rewritten at each
+ * step of the run's commit protocol (protocol.ts). It names every temporary thing the run made (its
+ * temp folder, staged files, staging tables, prepared transactions) and how far the commit got, so
+ * that when the process dies (kill -9, power loss) the next run, `caudal clean` or `caudal doctor`
+ * can finish or undo exactly what it left (recover.ts). It never holds data or secrets.
+ */
+
+const owner = z.object({ host: z.string(), pid: z.number().int() });
+
+const fileSink = z.object({
+  kind: z.literal('file'),
+  nodeId: z.string(),
+  target: z.string(),
+  temp: z.string(),
+  aside: z.string(),
+  replace: z.boolean(),
+  /** Whether the target existed when the run prepared (recovery removes a target the run created). */
+  existed: z.boolean().optional(),
+  createdFolders: z.array(z.string()).default([]),
+});
+
+const duckdbSink = z.object({
+  kind: z.literal('duckdb'),
+  nodeIds: z.array(z.string()),
+  file: z.string(),
+  /** The name the run attached the file under, which `apply` refers to. */
+  alias: z.string(),
+  /** Statements that publish the staged tables (re-run by a recovery that rolls forward). */
+  apply: z.array(z.string()),
+  /** Staging tables, `database alias`-free: schema and table name inside the file. */
+  stageTables: z.array(z.object({ schema: z.string(), table: z.string() })),
+  createdFile: z.boolean(),
+  createdFolders: z.array(z.string()).default([]),
+  committed: z.boolean().default(false),
+});
+
+const externalSink = z.object({
+  kind: z.literal('external'),
+  nodeId: z.string(),
+  label: z.string(),
+  /** Set once prepared with a durable two-phase PREPARE. */
+  recovery: z.object({ system: z.literal('postgres'), connection: z.string(), gid: z.string() }).optional(),
+  committed: z.boolean().default(false),
+});
+
+export const journalEntry = z.discriminatedUnion('kind', [fileSink, duckdbSink, externalSink]);
+export type JournalEntry = z.infer<typeof journalEntry>;
+
+export const runJournal = z.object({
+  format: z.literal('caudal.journal/1'),
+  runId: z.string(),
+  owner,
+  startedAt: z.string(),
+  pipeline: z.string(),
+  baseDir: z.string(),
+  /** The run's private temp folder (spill files, extracts). */
+  tempDir: z.string().optional(),
+  /**
+   * running: staging (nothing published; recovery discards everything).
+   * committing: publishing; until `decision` is set, recovery undoes what was published.
+   */
+  phase: z.enum(['running', 'committing']),
+  /** Set just before the first step that cannot be undone: from then on recovery rolls forward. */
+  decision: z.literal('commit').optional(),
+  sinks: z.array(journalEntry),
+});
+export type RunJournal = z.infer<typeof runJournal>;
+
+export function journalPath(runId: string, env?: NodeJS.ProcessEnv): string {
+  return path.join(journalsDir(env), `${runId.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`);
+}
+
+/** Written through a temp name and a rename: a reader sees the old step or the new one. */
+export async function writeJournal(journal: RunJournal, env?: NodeJS.ProcessEnv): Promise<void> {
+  const file = journalPath(journal.runId, env);
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${self.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify(journal, null, 2) + '\n', 'utf8');
+  await rename(tmp, file);
+}
+
+export async function removeJournal(runId: string, env?: NodeJS.ProcessEnv): Promise<void> {
+  await rm(journalPath(runId, env), { force: true });
+}
+
+export interface FoundJournal {
+  file: string;
+  journal?: RunJournal;
+  /** Why the file could not be read as a journal. */
+  unreadable?: string;
+}
+
+/** Every journal in the runtime folder (a torn or foreign file is reported, never deleted). */
+export async function listJournals(env?: NodeJS.ProcessEnv): Promise<FoundJournal[]> {
+  const dir = journalsDir(env);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const out: FoundJournal[] = [];
+  for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
+    const file = path.join(dir, name);
+    try {
+      out.push({ file, journal: runJournal.parse(JSON.parse(await readFile(file, 'utf8'))) });
+    } catch (e) {
+      out.push({ file, unreadable: (e as Error).message.split('\n')[0] });
+    }
+  }
+  return out;
+}
+
+export function newJournal(runId: string, pipeline: string, baseDir: string, tempDir: string | undefined, who: Owner = self): RunJournal {
+  return { format: 'caudal.journal/1', runId, owner: who, startedAt: new Date().toISOString(), pipeline, baseDir, tempDir, phase: 'running', sinks: [] };
+}

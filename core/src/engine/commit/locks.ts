@@ -1,0 +1,136 @@
+import { createHash } from 'node:crypto';
+import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CaudalError } from '../../util/errors.js';
+import { ownerIsDead, type Owner, self } from '../../util/owner.js';
+import { locksDir } from './runtime-dir.js';
+
+/**
+ * Locks between runs on this machine: one per pipeline (its incremental state) and one per
+ * destination (a file, a DuckDB table, a PostgreSQL table), so two runs never write the same thing
+ * at once. A lock is a file created exclusively in the runtime folder, naming its run and owner
+ * process; a lock whose process is gone (kill -9) is taken over. PostgreSQL sinks also take an
+ * advisory lock on the server, which covers runs on other machines.
+ */
+export interface LockRequest {
+  key: string;
+  /** How a message names what is locked, e.g. "pipeline 'orders'" or a file path. */
+  label: string;
+}
+
+interface Holder {
+  key: string;
+  label: string;
+  runId: string;
+  pipeline: string;
+  owner: Owner;
+  since: string;
+}
+
+const POLL_MS = 250;
+
+function lockFile(key: string, env?: NodeJS.ProcessEnv): string {
+  return path.join(locksDir(env), `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.lock`);
+}
+
+async function readHolder(file: string): Promise<Holder | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as Holder;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface AcquireOptions {
+  runId: string;
+  pipeline: string;
+  /** Wait for busy locks instead of failing at once. */
+  wait: boolean;
+  isCancelled(): boolean;
+  log(message: string): void;
+  env?: NodeJS.ProcessEnv;
+}
+
+export class RunLocks {
+  private constructor(
+    private readonly files: string[],
+    private readonly env?: NodeJS.ProcessEnv,
+  ) {}
+
+  /** Takes every lock or none; with `wait`, retries until all are free (cancel stops the wait). */
+  static async acquire(requests: LockRequest[], opts: AcquireOptions): Promise<RunLocks> {
+    const unique = [...new Map(requests.map((r) => [r.key, r])).values()].sort((a, b) => a.key.localeCompare(b.key));
+    await mkdir(locksDir(opts.env), { recursive: true });
+    let announced = false;
+    for (;;) {
+      const taken: string[] = [];
+      let busy: Holder | undefined;
+      for (const r of unique) {
+        const result = await tryLock(r, opts);
+        if (result.ok) taken.push(result.file);
+        else {
+          busy = result.holder;
+          break;
+        }
+      }
+      if (!busy) return new RunLocks(taken, opts.env);
+      await Promise.all(taken.map((f) => rm(f, { force: true })));
+      const who = `run ${busy.runId} of pipeline '${busy.pipeline}' (pid ${busy.owner.pid}, since ${busy.since})`;
+      if (!opts.wait) {
+        throw new CaudalError('busy', `${busy.label} is in use by another ${who}`, {
+          hint: 'wait for that run to finish, or pass --wait to start as soon as it has',
+        });
+      }
+      if (!announced) {
+        opts.log(`waiting for ${busy.label}, in use by ${who}`);
+        announced = true;
+      }
+      if (opts.isCancelled()) throw new CaudalError('cancelled', 'the run was cancelled while waiting for another run; nothing was changed');
+      await sleep(POLL_MS);
+    }
+  }
+
+  async release(): Promise<void> {
+    await Promise.all(this.files.map((f) => rm(f, { force: true })));
+  }
+}
+
+async function tryLock(r: LockRequest, opts: AcquireOptions): Promise<{ ok: true; file: string } | { ok: false; holder: Holder }> {
+  const file = lockFile(r.key, opts.env);
+  const mine: Holder = { key: r.key, label: r.label, runId: opts.runId, pipeline: opts.pipeline, owner: self, since: new Date().toISOString() };
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await writeFile(file, JSON.stringify(mine), { flag: 'wx' });
+      return { ok: true, file };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const holder = await readHolder(file);
+    // A lock of a dead process is stale. One that cannot be read is being written this instant: retry.
+    if (holder && !ownerIsDead(holder.owner)) return { ok: false, holder };
+    if (holder) await removeStale(file, holder);
+    else await sleep(20);
+  }
+  const holder = await readHolder(file);
+  return holder ? { ok: false, holder } : { ok: false, holder: { ...mine, runId: '?', pipeline: '?' } };
+}
+
+/**
+ * Removes a dead run's lock without ever removing a live one: two runs may find the same stale lock
+ * and one may already have replaced it. The file is moved aside atomically first; if what was moved
+ * is not the stale lock we read, it goes back.
+ */
+async function removeStale(file: string, stale: Holder): Promise<void> {
+  const aside = `${file}.stale-${self.pid}`;
+  try {
+    await rename(file, aside);
+  } catch {
+    return; // someone else moved it first
+  }
+  const moved = await readHolder(aside);
+  if (moved && (moved.runId !== stale.runId || moved.owner.pid !== stale.owner.pid)) {
+    await link(aside, file).catch(() => undefined);
+  }
+  await rm(aside, { force: true });
+}

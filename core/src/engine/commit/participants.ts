@@ -1,0 +1,270 @@
+import { lstat, rename, rm, rmdir } from 'node:fs/promises';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { ExternalStage, Publish } from '../../nodes/define.js';
+import { CaudalError, errorMessage } from '../../util/errors.js';
+import type { Db } from '../db.js';
+import type { JournalEntry } from './journal.js';
+
+type FilePublish = Extract<Publish, { kind: 'file' }>;
+type DuckdbPublish = Extract<Publish, { kind: 'duckdb' }>;
+
+/**
+ * One destination's part in a run's commit (protocol.ts). Every sink kind goes through these steps:
+ *   prepare   the last reversible step: everything that can fail is done or checked
+ *   publish   make it visible
+ *   undo      (reversible participants only) put back what publish replaced
+ *   finalize  drop what was kept for undo; failures here are warnings, the data is published
+ *   abort     (not published) remove everything staged; never throws, returns warnings
+ */
+export interface Participant {
+  /** How messages name the destination(s). */
+  label: string;
+  /** Publishing can be undone afterwards (file renames with the old file kept aside). */
+  reversible: boolean;
+  /** Among irreversible participants, lower publishes first: the likeliest to fail late goes first. */
+  lateFailureRank: number;
+  prepare(opts: { twoPhase: boolean }): Promise<void>;
+  publish(): Promise<void>;
+  undo(): Promise<void>;
+  finalize(): Promise<string[]>;
+  abort(): Promise<string[]>;
+  /** What recovery needs if the process dies now. */
+  journal(): JournalEntry;
+}
+
+async function exists(p: string): Promise<boolean> {
+  return (await lstat(p).catch(() => undefined)) !== undefined;
+}
+
+/** Removes folders the run created, deepest first, while they are empty. */
+export async function removeEmptyFolders(folders: string[]): Promise<void> {
+  for (const dir of [...folders].sort((a, b) => b.length - a.length)) {
+    await rmdir(dir).catch(() => undefined);
+  }
+}
+
+const warnOf = (what: string, e: unknown) => `${what}: ${errorMessage(e)}`;
+
+/** A file or folder written to a hidden temp name next to its target, renamed into place. */
+export class FileParticipant implements Participant {
+  readonly reversible = true;
+  readonly lateFailureRank = 0;
+  private existed = false;
+  private published = false;
+
+  constructor(
+    private readonly nodeId: string,
+    private readonly p: FilePublish,
+    private readonly createdFolders: string[],
+  ) {}
+
+  get label(): string {
+    return this.p.target;
+  }
+
+  async prepare(): Promise<void> {
+    this.existed = await exists(this.p.target);
+    if (this.existed && !this.p.replace) {
+      throw new CaudalError('execution', `sink '${this.nodeId}': ${this.p.target} appeared while the run was running, and the sink's if_exists is "fail"`, {
+        nodeId: this.nodeId,
+        hint: 'set if_exists to "overwrite" or remove the file, then run again',
+      });
+    }
+    if (!(await exists(this.p.temp))) throw new CaudalError('execution', `sink '${this.nodeId}': the staged output ${this.p.temp} is missing`, { nodeId: this.nodeId });
+  }
+
+  async publish(): Promise<void> {
+    if (this.existed) await rename(this.p.target, this.p.aside);
+    try {
+      await rename(this.p.temp, this.p.target);
+    } catch (e) {
+      if (this.existed) await rename(this.p.aside, this.p.target);
+      throw new CaudalError('io', `sink '${this.nodeId}': could not move the new output into place at ${this.p.target}: ${errorMessage(e)}`, { nodeId: this.nodeId, cause: e });
+    }
+    this.published = true;
+  }
+
+  async undo(): Promise<void> {
+    if (!this.published) return;
+    // A folder target (partitioned output) cannot be renamed over: remove the new one first.
+    if ((await lstat(this.p.target).catch(() => undefined))?.isDirectory()) await rm(this.p.target, { recursive: true, force: true });
+    if (this.existed) await rename(this.p.aside, this.p.target);
+    else await rm(this.p.target, { recursive: true, force: true });
+    this.published = false;
+    await removeEmptyFolders(this.createdFolders);
+  }
+
+  async finalize(): Promise<string[]> {
+    if (!this.existed) return [];
+    try {
+      await rm(this.p.aside, { recursive: true, force: true });
+      return [];
+    } catch (e) {
+      return [warnOf(`could not remove the previous version kept at ${this.p.aside}`, e)];
+    }
+  }
+
+  async abort(): Promise<string[]> {
+    const warnings: string[] = [];
+    await rm(this.p.temp, { recursive: true, force: true }).catch((e: unknown) => warnings.push(warnOf(`could not remove ${this.p.temp}`, e)));
+    await removeEmptyFolders(this.createdFolders);
+    return warnings;
+  }
+
+  journal(): JournalEntry {
+    return { kind: 'file', nodeId: this.nodeId, target: this.p.target, temp: this.p.temp, aside: this.p.aside, replace: this.p.replace, existed: this.existed, createdFolders: this.createdFolders };
+  }
+}
+
+/**
+ * Every sink into one DuckDB database file: DuckDB writes one attached database per transaction,
+ * so they publish together in one transaction, opened at prepare on a connection of its own and
+ * committed at publish.
+ */
+export class DuckdbParticipant implements Participant {
+  readonly reversible = false;
+  readonly lateFailureRank = 1;
+  private session?: DuckDBConnection;
+  private committed = false;
+  private readonly sinks: Array<{ nodeId: string; publish: DuckdbPublish; createdFolders: string[] }> = [];
+
+  constructor(private readonly db: Db) {}
+
+  add(nodeId: string, publish: DuckdbPublish, createdFolders: string[]): void {
+    this.sinks.push({ nodeId, publish, createdFolders });
+  }
+
+  private get first(): DuckdbPublish {
+    return this.sinks[0]!.publish;
+  }
+
+  get label(): string {
+    return this.first.file;
+  }
+
+  async prepare(): Promise<void> {
+    this.session = await this.db.session();
+    await this.session.run('BEGIN TRANSACTION');
+    for (const s of this.sinks) for (const sql of s.publish.apply) await this.session.run(sql);
+  }
+
+  async publish(): Promise<void> {
+    await this.session!.run('COMMIT');
+    this.committed = true;
+  }
+
+  async undo(): Promise<void> {
+    throw new Error('a committed DuckDB transaction cannot be undone');
+  }
+
+  async finalize(): Promise<string[]> {
+    this.closeSession();
+    try {
+      await this.db.run(this.first.detach);
+      return [];
+    } catch (e) {
+      return [warnOf(`could not release ${this.first.file}`, e)];
+    }
+  }
+
+  async abort(): Promise<string[]> {
+    const warnings: string[] = [];
+    if (this.session && !this.committed) await this.session.run('ROLLBACK').catch(() => undefined);
+    this.closeSession();
+    for (const s of this.sinks) {
+      for (const step of s.publish.discard) {
+        try {
+          if (typeof step === 'string') await this.db.run(step);
+          else {
+            const [row] = await this.db.rows(step.when);
+            if (row && Object.values(row)[0] === true) await this.db.run(step.sql);
+          }
+        } catch (e) {
+          // The file may never have been attached (the run failed before this sink staged).
+          if (!/not found|does not exist|Catalog Error/i.test(errorMessage(e))) warnings.push(warnOf(`cleanup of ${s.publish.file}`, e));
+        }
+      }
+    }
+    await this.db.run(this.first.detach).catch(() => undefined);
+    if (this.first.createdFile) {
+      for (const f of [this.first.file, `${this.first.file}.wal`]) await rm(f, { force: true }).catch((e: unknown) => warnings.push(warnOf(`could not remove ${f}`, e)));
+    }
+    for (const s of this.sinks) await removeEmptyFolders(s.createdFolders);
+    return warnings;
+  }
+
+  private closeSession(): void {
+    try {
+      this.session?.closeSync();
+    } catch {
+      // already closed
+    }
+    this.session = undefined;
+  }
+
+  journal(): JournalEntry {
+    const stageTables = this.sinks.flatMap((s) => s.publish.stageTables);
+    return {
+      kind: 'duckdb',
+      nodeIds: this.sinks.map((s) => s.nodeId),
+      file: this.first.file,
+      alias: this.first.alias,
+      apply: this.sinks.flatMap((s) => s.publish.apply),
+      stageTables,
+      createdFile: this.first.createdFile,
+      createdFolders: this.sinks.flatMap((s) => s.createdFolders),
+      committed: this.committed,
+    };
+  }
+}
+
+/** An external system's load (PostgreSQL…), staged by the sink inside its own transaction. */
+export class ExternalParticipant implements Participant {
+  readonly reversible = false;
+  private twoPhase = false;
+  private recovery?: { system: 'postgres'; connection: string; gid: string };
+  private committed = false;
+
+  constructor(
+    private readonly nodeId: string,
+    readonly label: string,
+    private readonly stage: ExternalStage,
+  ) {}
+
+  /** A prepared two-phase transaction is certain to commit: it goes last. */
+  get lateFailureRank(): number {
+    return this.twoPhase ? 2 : 0;
+  }
+
+  async prepare(opts: { twoPhase: boolean }): Promise<void> {
+    const r = await this.stage.prepare(opts);
+    this.twoPhase = r.twoPhase;
+    this.recovery = r.recovery;
+  }
+
+  async publish(): Promise<void> {
+    await this.stage.commit();
+    this.committed = true;
+  }
+
+  async undo(): Promise<void> {
+    throw new Error('a committed external load cannot be undone');
+  }
+
+  async finalize(): Promise<string[]> {
+    return [];
+  }
+
+  async abort(): Promise<string[]> {
+    try {
+      await this.stage.rollback();
+      return [];
+    } catch (e) {
+      return [warnOf(`rollback of ${this.label}`, e)];
+    }
+  }
+
+  journal(): JournalEntry {
+    return { kind: 'external', nodeId: this.nodeId, label: this.label, recovery: this.recovery, committed: this.committed };
+  }
+}

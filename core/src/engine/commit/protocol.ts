@@ -1,0 +1,141 @@
+import { CaudalError, errorMessage } from '../../util/errors.js';
+import { removeJournal, type RunJournal, writeJournal } from './journal.js';
+import type { Participant } from './participants.js';
+
+/**
+ * The commit protocol every run goes through once all its sinks have staged (DESIGN.md §6.14):
+ *
+ * 1. prepare every destination to its last reversible step (files staged, DuckDB transactions open
+ *    with the swap done, PostgreSQL deferred constraints checked and, when the run has several
+ *    destinations and the server allows it, a two-phase PREPARE). Any failure: abort all, nothing
+ *    changed.
+ * 2. publish the reversible ones (file renames, the old file kept aside). A failure: undo them,
+ *    abort the rest, nothing changed.
+ * 3. record the decision, then publish the irreversible ones, the likeliest to fail first. If the
+ *    first fails, undo step 2 and abort the rest: nothing changed. Past that point the run rolls
+ *    forward (a crash is recovered the same way, from the journal): everything that can still
+ *    commit does, and the error names what could not.
+ * 4. finalize: drop what was kept for undo.
+ *
+ * The one window that remains: with more than one destination that cannot be prepared durably (a
+ * PostgreSQL server with max_prepared_transactions = 0, DuckDB), a failure of a later one's COMMIT
+ * (disk full, a lost server) leaves the earlier ones committed. docs/user-guide.md lists it per sink.
+ */
+export class CommitJournal {
+  constructor(
+    readonly journal: RunJournal,
+    private readonly env?: NodeJS.ProcessEnv,
+  ) {}
+
+  async save(): Promise<void> {
+    await writeJournal(this.journal, this.env);
+  }
+
+  async done(): Promise<void> {
+    await removeJournal(this.journal.runId, this.env);
+  }
+}
+
+/**
+ * Crash-test hook: with CAUDAL_FAILPOINT=<name> the process kills itself (SIGKILL, no cleanup) at
+ * that point of the protocol, so tests can check what recovery makes of a real crash there.
+ */
+export type Failpoint = 'after-stage' | 'after-prepare' | 'after-reversible' | 'after-decision' | 'after-first-commit';
+export function failpoint(name: Failpoint): void {
+  if (process.env.CAUDAL_FAILPOINT === name) process.kill(process.pid, 'SIGKILL');
+}
+
+export interface CommitLog {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+export async function commitAll(parts: Participant[], keeper: CommitJournal, log: CommitLog): Promise<void> {
+  const record = async () => {
+    keeper.journal.sinks = parts.map((p) => p.journal());
+    await keeper.save();
+  };
+  // 1. Prepare. Two-phase only pays when there is something to keep in step.
+  const twoPhase = parts.length > 1;
+  try {
+    for (const p of parts) await p.prepare({ twoPhase });
+  } catch (e) {
+    await abortAll(parts, log);
+    throw e;
+  }
+  keeper.journal.phase = 'committing';
+  await record();
+  failpoint('after-prepare');
+
+  // 2. Reversible publishes.
+  const reversible = parts.filter((p) => p.reversible);
+  const published: Participant[] = [];
+  try {
+    for (const p of reversible) {
+      await p.publish();
+      published.push(p);
+    }
+  } catch (e) {
+    await undoAll(published, log);
+    await abortAll(parts.filter((p) => !published.includes(p)), log);
+    throw e;
+  }
+  failpoint('after-reversible');
+
+  // 3. Irreversible publishes, likeliest to fail first.
+  const irreversible = parts.filter((p) => !p.reversible).sort((a, b) => a.lateFailureRank - b.lateFailureRank);
+  const committed: string[] = [];
+  const failed: Array<{ label: string; error: unknown }> = [];
+  for (const [i, p] of irreversible.entries()) {
+    if (i === 0) {
+      keeper.journal.decision = 'commit';
+      await record();
+      failpoint('after-decision');
+    }
+    try {
+      await p.publish();
+      committed.push(p.label);
+      await record();
+      failpoint('after-first-commit');
+    } catch (e) {
+      if (committed.length === 0) {
+        // Nothing irreversible happened yet: the run is undone as a whole.
+        keeper.journal.decision = undefined;
+        await undoAll(published, log);
+        await abortAll(irreversible.slice(i), log);
+        throw e;
+      }
+      failed.push({ label: p.label, error: e });
+      for (const w of await p.abort()) log.warn(w);
+    }
+  }
+
+  // 4. Finalize.
+  for (const p of parts) for (const w of await p.finalize()) log.warn(w);
+  if (failed.length > 0) {
+    // Leave the journal: it records which destinations committed.
+    const changed = [...published.map((p) => p.label), ...committed];
+    throw new CaudalError(
+      'execution',
+      `the run failed while committing: ${failed.map((f) => `${f.label} (${errorMessage(f.error)})`).join('; ')} could not be committed and ${failed.length === 1 ? 'is' : 'are'} unchanged, but ${changed.join(', ')} ${changed.length === 1 ? 'was' : 'were'} already committed`,
+      { hint: 'this is the one failure the commit protocol cannot undo (see "Commit guarantees" in docs/user-guide.md); run the pipeline again once the cause is fixed' },
+    );
+  }
+  await keeper.done();
+}
+
+/** Discards every participant's staged work (nothing published). Warnings, never throws. */
+export async function abortAll(parts: Participant[], log: CommitLog): Promise<void> {
+  for (const p of [...parts].reverse()) for (const w of await p.abort()) log.warn(`cleanup after failure: ${w}`);
+}
+
+async function undoAll(published: Participant[], log: CommitLog): Promise<void> {
+  for (const p of [...published].reverse()) {
+    try {
+      await p.undo();
+    } catch (e) {
+      log.warn(`could not restore ${p.label}: ${errorMessage(e)}`);
+    }
+    for (const w of await p.abort()) log.warn(`cleanup after failure: ${w}`);
+  }
+}

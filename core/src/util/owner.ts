@@ -1,0 +1,56 @@
+import { createHash } from 'node:crypto';
+import os from 'node:os';
+
+/**
+ * Who owns a temporary thing. Every name a run leaves on disk or in a database while it works
+ * (temp files next to outputs, staging tables, its temp folder) carries the run's owner tag, so a
+ * later run, `caudal clean` or `caudal doctor` can tell leftovers of a dead process from the work of
+ * a live one, without any registry: `h<host>p<pid>`, where <host> is 4 hex digits of the host name's
+ * hash (outputs may sit on a folder shared between machines: a pid means something only on its host).
+ */
+export interface Owner {
+  host: string;
+  pid: number;
+}
+
+const hostTag = createHash('sha256').update(os.hostname()).digest('hex').slice(0, 4);
+
+export const self: Owner = { host: hostTag, pid: process.pid };
+
+export function ownerTag(owner: Owner = self): string {
+  return `h${owner.host}p${owner.pid}`;
+}
+
+const TAG = /h([0-9a-f]{4})p(\d+)/;
+
+/** The owner named in a temp name, if it carries a tag. */
+export function ownerOf(name: string): Owner | undefined {
+  const m = TAG.exec(name);
+  return m ? { host: m[1]!, pid: Number(m[2]) } : undefined;
+}
+
+/** True when the process is running (signal 0 probes without sending anything). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists but belongs to another user.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * True only when we can be sure the owner is gone: it ran on this host and its process no longer
+ * exists. Another host's leftovers, and our own process's, are never considered dead. A recycled pid
+ * makes a dead owner look alive, which errs on the side of keeping things.
+ */
+export function ownerIsDead(owner: Owner): boolean {
+  return owner.host === self.host && owner.pid !== self.pid && !processAlive(owner.pid);
+}
+
+/** The short form of a run id used inside temp names (the random tail of `<time>-<random>`). */
+export function shortRunId(runId: string): string {
+  const tail = runId.split('-').pop() ?? runId;
+  return tail.replace(/[^A-Za-z0-9]/g, '').slice(0, 8) || 'run';
+}
