@@ -31,7 +31,9 @@ export class ProgressPrinter {
 
   handle(e: RunEvent): void {
     if (this.quiet) {
+      // The error itself comes as a log line; its hint only with the run's summary.
       if (e.type === 'log' && e.level === 'error') this.print(`error: ${e.message}`);
+      if (e.type === 'run_finished' && e.summary.error?.hint) this.print(`  hint: ${e.summary.error.hint}`);
       return;
     }
     switch (e.type) {
