@@ -109,10 +109,11 @@ export interface Connector<S extends z.ZodObject = z.ZodObject> extends Connecti
   /** Resolves columns and the remote statement (connects once); nothing is read yet. */
   planRead(config: z.infer<S>, spec: ReadSpec, context: { nodeId: string; connection: string }): Promise<PlannedRead>;
   /**
-   * Finishes a write that a dead run left prepared (two-phase), for recovery: commit or roll back
-   * the prepared work named by `ref`. Resolves quietly when it no longer exists.
+   * Recovery of a write that a killed run left prepared or half published (see ExternalStage.prepare):
+   * complete it (`commit`, the run had decided to commit) or undo it (`rollback`). Resolves quietly
+   * when there is nothing left to do.
    */
-  finishPrepared?(config: z.infer<S>, ref: ExternalRecovery, action: 'commit' | 'rollback'): Promise<void>;
+  recover?(config: z.infer<S>, recovery: ExternalRecovery, action: 'commit' | 'rollback'): Promise<void>;
   /** Stages a write (e.g. inside an open transaction); the run prepares, then commits or rolls it back. */
   write(config: z.infer<S>, spec: WriteSpec, source: WriteSource, io: HookIo, context: WriteContext): Promise<ExternalStage>;
 }

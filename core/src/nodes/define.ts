@@ -268,21 +268,32 @@ export interface ExternalStage {
   /**
    * The last reversible step. `twoPhase` asks for a durable two-phase prepare when the system has
    * one (the run has other destinations to keep in step). Returns how recovery can find the prepared
-   * work if the process dies before it commits (e.g. a PostgreSQL prepared-transaction id).
+   * or published work if the process dies before the run is over (e.g. a PostgreSQL prepared
+   * transaction id, or the staging prefix of an object store).
    */
   prepare(opts: { twoPhase: boolean }): Promise<{ twoPhase: boolean; recovery?: ExternalRecovery }>;
   commit(): Promise<void>;
   /** Must leave the target as it was before the run; never throws past the executor. */
   rollback(): Promise<void>;
+  /**
+   * When present, a commit can be undone until the run is over (e.g. objects copied into place with
+   * the ones they replaced kept aside): the sink publishes with the files, before any database
+   * commits, and is undone if a later destination fails.
+   */
+  undo?(): Promise<void>;
+  /** After every destination committed: drop what was kept for undo. Returns warnings. */
+  finalize?(): Promise<string[]>;
 }
 
-/** Enough to finish or undo a prepared external stage from another process (no secrets). */
+/**
+ * Enough to finish or undo an external stage from another process after a crash (no secrets):
+ * the pipeline's connection name, resolved again with its secrets by whoever recovers, and a
+ * connector-defined reference (a PostgreSQL prepared-transaction id, a staging prefix…) that the
+ * connector's `recover` interprets.
+ */
 export interface ExternalRecovery {
-  system: 'postgres';
-  /** The pipeline's connection name (resolved again, with secrets, by whoever recovers). */
   connection: string;
-  /** The prepared transaction's global id. */
-  gid: string;
+  ref: Record<string, string | number | boolean | string[]>;
 }
 
 export interface SinkContext<P> extends CompileContext<P> {

@@ -11,5 +11,5 @@ export const postgresConnector: Connector<typeof postgresConnection.fields> = {
   discover: (config, scope) => discoverPostgres(config, scope),
   planRead: planPostgresRead,
   write: writePostgres,
-  finishPrepared,
+  recover: finishPrepared,
 };

@@ -95,7 +95,7 @@ function preparedLoad(client: pg.Client, rows: number, config: PostgresConfig, s
         if (twoPhase && (await preparedTransactionsAllowed(client))) {
           await client.query(`PREPARE TRANSACTION ${client.escapeLiteral(gid)}`);
           state = 'prepared';
-          return { twoPhase: true, recovery: { system: 'postgres', connection: ctx.connection, gid } };
+          return { twoPhase: true, recovery: { connection: ctx.connection, ref: { gid } } };
         }
         return { twoPhase: false };
       } catch (e) {
@@ -114,7 +114,7 @@ function preparedLoad(client: pg.Client, rows: number, config: PostgresConfig, s
       } catch (e) {
         // A prepared transaction outlives its session: finish it from a new one.
         if (!prepared) throw explain(e);
-        await finishPrepared(config, { system: 'postgres', connection: ctx.connection, gid }, 'commit');
+        await finishPrepared(config, { connection: ctx.connection, ref: { gid } }, 'commit');
       } finally {
         await end();
       }
@@ -126,7 +126,7 @@ function preparedLoad(client: pg.Client, rows: number, config: PostgresConfig, s
       try {
         await client.query(prepared ? `ROLLBACK PREPARED ${client.escapeLiteral(gid)}` : 'ROLLBACK');
       } catch {
-        if (prepared) await finishPrepared(config, { system: 'postgres', connection: ctx.connection, gid }, 'rollback').catch(() => undefined);
+        if (prepared) await finishPrepared(config, { connection: ctx.connection, ref: { gid } }, 'rollback').catch(() => undefined);
       } finally {
         await end();
       }
@@ -140,14 +140,15 @@ export function preparedId(ctx: Pick<WriteContext, 'runId' | 'nodeId'>): string 
 }
 
 /** Recovery of a dead run's prepared load: COMMIT PREPARED or ROLLBACK PREPARED, if it still exists. */
-export async function finishPrepared(config: PostgresConfig, ref: ExternalRecovery, action: 'commit' | 'rollback'): Promise<void> {
+export async function finishPrepared(config: PostgresConfig, recovery: ExternalRecovery, action: 'commit' | 'rollback'): Promise<void> {
+  const gid = String(recovery.ref.gid);
   const client = await connect(config);
   try {
-    const { rows } = await client.query('SELECT 1 FROM pg_prepared_xacts WHERE gid = $1', [ref.gid]);
+    const { rows } = await client.query('SELECT 1 FROM pg_prepared_xacts WHERE gid = $1', [gid]);
     if (rows.length === 0) return;
-    await client.query(`${action === 'commit' ? 'COMMIT' : 'ROLLBACK'} PREPARED ${client.escapeLiteral(ref.gid)}`);
+    await client.query(`${action === 'commit' ? 'COMMIT' : 'ROLLBACK'} PREPARED ${client.escapeLiteral(gid)}`);
   } catch (e) {
-    throw explainPgError(e, { nodeId: '', connection: ref.connection, password: config.password });
+    throw explainPgError(e, { nodeId: '', connection: recovery.connection, password: config.password });
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -45,8 +45,10 @@ const externalSink = z.object({
   kind: z.literal('external'),
   nodeId: z.string(),
   label: z.string(),
-  /** Set once prepared with a durable two-phase PREPARE. */
-  recovery: z.object({ system: z.literal('postgres'), connection: z.string(), gid: z.string() }).optional(),
+  /** What the connector needs to complete or undo it after a crash (connection name + its reference). */
+  recovery: z
+    .object({ connection: z.string(), ref: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.string())])) })
+    .optional(),
   committed: z.boolean().default(false),
 });
 

@@ -1,6 +1,6 @@
 import { lstat, rename, rm, rmdir } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { ExternalStage, Publish } from '../../nodes/define.js';
+import type { ExternalRecovery, ExternalStage, Publish } from '../../nodes/define.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
 import type { Db } from '../db.js';
 import type { JournalEntry } from './journal.js';
@@ -218,11 +218,13 @@ export class DuckdbParticipant implements Participant {
   }
 }
 
-/** An external system's load (PostgreSQL…), staged by the sink inside its own transaction. */
+/**
+ * An external system's load (PostgreSQL, an object store…), staged by the sink. It publishes with
+ * the files when the stage can undo its commit, else with the databases.
+ */
 export class ExternalParticipant implements Participant {
-  readonly reversible = false;
   private twoPhase = false;
-  private recovery?: { system: 'postgres'; connection: string; gid: string };
+  private recovery?: ExternalRecovery;
   private committed = false;
 
   constructor(
@@ -230,6 +232,10 @@ export class ExternalParticipant implements Participant {
     readonly label: string,
     private readonly stage: ExternalStage,
   ) {}
+
+  get reversible(): boolean {
+    return this.stage.undo !== undefined;
+  }
 
   /** A prepared two-phase transaction is certain to commit: it goes last. */
   get lateFailureRank(): number {
@@ -248,11 +254,17 @@ export class ExternalParticipant implements Participant {
   }
 
   async undo(): Promise<void> {
-    throw new Error('a committed external load cannot be undone');
+    if (!this.stage.undo) throw new Error('a committed external load cannot be undone');
+    await this.stage.undo();
+    this.committed = false;
   }
 
   async finalize(): Promise<string[]> {
-    return [];
+    try {
+      return (await this.stage.finalize?.()) ?? [];
+    } catch (e) {
+      return [warnOf(`finishing ${this.label}`, e)];
+    }
   }
 
   async abort(): Promise<string[]> {

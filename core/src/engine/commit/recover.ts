@@ -80,14 +80,14 @@ async function recoverEntry(entry: JournalEntry, j: RunJournal, forward: boolean
     // Its transaction ended with the dead process's connection: rolled back by the server.
     return forward && !entry.committed ? { done: `${entry.label}: its load was lost with the process and is unchanged (commit window; run the pipeline again)` } : {};
   }
-  if (entry.committed) return {};
   const resolved = await ctx.connection(entry.recovery.connection);
   const connector = resolved ? getConnector(resolved.type) : undefined;
-  if (!resolved || !connector?.finishPrepared) {
-    return { pending: `${entry.label}: a prepared transaction (${entry.recovery.gid}) waits on connection '${entry.recovery.connection}', which this run cannot open; run \`caudal clean\` with that connection available` };
+  if (!resolved || !connector?.recover) {
+    return { pending: `${entry.label}: work left prepared on connection '${entry.recovery.connection}' (${JSON.stringify(entry.recovery.ref)}) needs that connection, which this run cannot open; run \`caudal clean\` with it available` };
   }
-  await connector.finishPrepared(connector.fields.parse(resolved.config), entry.recovery, forward ? 'commit' : 'rollback');
-  return { done: `${entry.label}: prepared transaction ${forward ? 'committed' : 'rolled back'}` };
+  // Even a committed entry is passed on: a connector may still have staging to remove.
+  await connector.recover(connector.fields.parse(resolved.config), entry.recovery, forward ? 'commit' : 'rollback');
+  return { done: `${entry.label}: ${forward ? 'completed' : 'undone'}` };
 }
 
 async function recoverFile(e: Extract<JournalEntry, { kind: 'file' }>, j: RunJournal, forward: boolean): Promise<{ done?: string }> {
