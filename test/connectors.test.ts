@@ -67,12 +67,13 @@ describe('PostgreSQL discovery', async () => {
     await q(`CREATE TABLE "Orders" (id bigint NOT NULL, amount numeric(10,2), tags text[], at timestamptz)`);
     await q(`CREATE VIEW big_orders AS SELECT * FROM "Orders" WHERE amount > 100`);
     const pg = getConnector('postgres')!;
-    const tables = await pg.discover(config, { schema });
+    const discover = pg.discover!;
+    const tables = await discover(config, { schema });
     expect(tables).toEqual([
       { schema, name: 'Orders', kind: 'table' },
       { schema, name: 'big_orders', kind: 'view' },
     ]);
-    const [orders] = await pg.discover(config, { schema, table: 'Orders' });
+    const [orders] = await discover(config, { schema, table: 'Orders' });
     expect(orders!.columns).toEqual([
       { name: 'id', remoteType: 'bigint', type: 'BIGINT', nullable: false },
       { name: 'amount', remoteType: 'numeric(10,2)', type: 'DECIMAL(10,2)', nullable: true },

@@ -25,6 +25,7 @@ export const options = {
   random: { type: 'boolean' },
   open: { type: 'boolean' },
   wait: { type: 'boolean' },
+  watch: { type: 'boolean' },
 } as const;
 
 export function parse(args: string[]) {

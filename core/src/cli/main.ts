@@ -37,6 +37,7 @@ Options:
       --threads N         DuckDB threads (default: all cores)
       --memory-limit SIZE DuckDB memory limit, e.g. 512MB (default: 80% of RAM); larger work spills to disk
       --wait              run: when another run holds the pipeline or a destination, wait for it instead of exiting with 75
+      --watch             run: continuously, micro-batches from the streaming sources, until Ctrl-C (which finishes the batch)
       --metrics MODE      run: fast (default, count rows at materialized steps and sinks) | exact (count every node)
       --node id           run: only this node and its upstream (repeatable); preview/sql: the node to show
       --port name         preview: output port (default: the node's first, e.g. out; rejects)
@@ -141,12 +142,13 @@ async function runCommand(args: string[], io: Io): Promise<number> {
     targets: values.node,
     ...(await engineContext(pipeline, baseDir, values)),
     artifactsDir: values['artifacts-dir'] === undefined ? undefined : path.resolve(values['artifacts-dir']),
+    watch: values.watch === true ? true : undefined,
     onEvent: (e) => {
       if (values.json) io.stdout.write(JSON.stringify(e) + '\n');
       else printer.handle(e);
     },
   });
-  const stop = stopOnSignals(handle, io, !values.json && !values.quiet);
+  const stop = stopOnSignals(handle, io, !values.json && !values.quiet, values.watch === true);
   try {
     const summary = await handle.done;
     if (summary.status === 'succeeded') return EXIT.ok;
@@ -164,23 +166,28 @@ const FORCED_EXIT_GRACE_MS = 3_000;
 
 /**
  * Ctrl-C (SIGINT) and SIGTERM (systemd, CI, container stops) cancel the run: every destination stays
- * as it was. A second signal stops waiting for the cleanup after a short grace period; whatever is
- * left then (a temp folder, a staging table) carries the run's owner and is removed by the next run
- * or `caudal clean`. Exit codes: 130 after SIGINT, 143 after SIGTERM.
+ * as it was. A `--watch` run first finishes and commits its current batch (the next signal rolls
+ * that batch back instead). The last signal stops waiting for the cleanup after a short grace
+ * period; whatever is left then (a temp folder, a staging table) carries the run's owner and is
+ * removed by the next run or `caudal clean`. Exit codes: 130 after SIGINT, 143 after SIGTERM.
  */
-function stopOnSignals(handle: { cancel(): void; done: Promise<unknown> }, io: Io, verbose: boolean): { signal?: NodeJS.Signals; off(): void } {
+function stopOnSignals(handle: { cancel(): void; stop(): void; done: Promise<unknown> }, io: Io, verbose: boolean, watch: boolean): { signal?: NodeJS.Signals; off(): void } {
   const state: { signal?: NodeJS.Signals; off(): void } = { off: () => {} };
+  const steps: Array<'stop' | 'cancel' | 'exit'> = watch ? ['stop', 'cancel', 'exit'] : ['cancel', 'exit'];
   let count = 0;
   const onSignal = (signal: NodeJS.Signals) => {
+    const step = steps[Math.min(count, steps.length - 1)];
     count++;
     state.signal ??= signal;
     const code = state.signal === 'SIGTERM' ? EXIT.terminated : EXIT.cancelled;
-    if (count === 1) {
-      if (verbose) io.stderr.write(`\ncancelling… (${signal === 'SIGINT' ? 'press Ctrl-C again' : 'signal again'} to stop waiting for the cleanup)\n`);
+    const again = signal === 'SIGINT' ? 'press Ctrl-C again' : 'signal again';
+    if (step === 'stop') {
+      if (verbose) io.stderr.write(`\nstopping after the current batch… (${again} to roll it back instead)\n`);
+      handle.stop();
+    } else if (step === 'cancel') {
+      if (verbose) io.stderr.write(`\ncancelling… (${again} to stop waiting for the cleanup)\n`);
       handle.cancel();
-      return;
-    }
-    if (count === 2) {
+    } else if (count === steps.length) {
       io.stderr.write('stopping now…\n');
       const timer = setTimeout(() => {
         io.stderr.write('caudal: the cleanup did not finish in time; what is left is removed by the next run or `caudal clean`\n');

@@ -29,6 +29,9 @@ export class ProgressPrinter {
     this.out.write(line + '\n');
   }
 
+  /** Inside a --watch run (one line per batch). */
+  private watching = false;
+
   handle(e: RunEvent): void {
     if (this.quiet) {
       // The error itself comes as a log line; its hint only with the run's summary.
@@ -55,7 +58,19 @@ export class ProgressPrinter {
           this.liveLine = true;
         }
         break;
+      case 'batch_started':
+        this.watching = true;
+        break;
+      case 'batch_finished': {
+        const b = e.summary;
+        const out = b.outputs.map((o) => `${formatCount(o.rows)} → ${o.nodeId}`).join(', ');
+        const mark = b.status === 'succeeded' ? '✓' : b.status === 'cancelled' ? '■' : '✗';
+        this.print(`  ${mark} batch ${b.batch}: ${formatCount(b.rowsIn)} rows read${out ? `, ${out}` : ''} in ${formatMs(b.latencyMs)}${b.lag !== undefined ? `, lag ${formatCount(b.lag)}` : ''}`);
+        break;
+      }
       case 'node_finished': {
+        // A --watch run prints one line per batch instead.
+        if (this.watching && e.status === 'ok') break;
         const mark = e.status === 'ok' ? '✓' : e.status === 'cancelled' ? '■' : '✗';
         // Fused nodes run inside a downstream query; their rows are not counted (see --metrics).
         const rows = e.rowsOut === null ? (e.status === 'ok' ? ' (fused)' : '') : ` ${formatCount(e.rowsOut)} rows`;
@@ -81,6 +96,9 @@ export class ProgressPrinter {
         if (s.status === 'succeeded') {
           for (const o of s.outputs) this.print(`  → ${o.target} (${formatCount(o.rows)} rows)`);
           this.print(`✔ succeeded in ${formatMs(s.elapsedMs)}`);
+        } else if (s.status === 'cancelled' && s.batches) {
+          for (const o of s.outputs) this.print(`  → ${o.target} (${formatCount(o.rows)} rows)`);
+          this.print(`■ stopped after ${formatMs(s.elapsedMs)}: ${s.error?.message ?? ''}`);
         } else if (s.status === 'cancelled') {
           this.print(`■ cancelled after ${formatMs(s.elapsedMs)}; no destination was changed`);
         } else {

@@ -224,6 +224,7 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
         }
         return resolved;
       },
+      pipelineName: doc.name,
       async readState() {
         if (!opts.stateDir) return undefined;
         return (await readNodeState(opts.stateDir, doc.name, id))?.state;

@@ -98,16 +98,18 @@ export interface WriteSource {
 }
 
 /**
- * One interface for every external system (PostgreSQL now; SQL Server, REST, S3, Elasticsearch
- * next). A connector is a connection type (fields, secrets, test) plus discovery, reads into
- * DuckDB and writes from DuckDB. Nodes (`source.<type>`, `sink.<type>`) are thin layers on it.
+ * One interface for every external system (PostgreSQL, Kafka, …). A connector is a connection type
+ * (fields, secrets, test) plus what the system supports: discovery (tables, topics, queues), table
+ * reads into DuckDB, table writes from DuckDB, recovery of prepared writes. Systems that are not
+ * tables (a message broker, an API) leave the table parts out; their nodes use the connector's own
+ * module. Nodes (`source.<type>`, `sink.<type>`) are thin layers on it.
  */
 export interface Connector<S extends z.ZodObject = z.ZodObject> extends ConnectionType<S> {
   capabilities: ConnectorCapabilities;
-  /** Schemas/tables, or one table's columns, for pickers in the studio. */
-  discover(config: z.infer<S>, scope?: { schema?: string; table?: string }): Promise<RemoteTable[]>;
+  /** Schemas/tables (or topics, queues…), or one table's columns, for pickers in the studio. */
+  discover?(config: z.infer<S>, scope?: { schema?: string; table?: string }): Promise<RemoteTable[]>;
   /** Resolves columns and the remote statement (connects once); nothing is read yet. */
-  planRead(config: z.infer<S>, spec: ReadSpec, context: { nodeId: string; connection: string }): Promise<PlannedRead>;
+  planRead?(config: z.infer<S>, spec: ReadSpec, context: { nodeId: string; connection: string }): Promise<PlannedRead>;
   /**
    * Recovery of a write that a killed run left prepared or half published (see ExternalStage.prepare):
    * complete it (`commit`, the run had decided to commit) or undo it (`rollback`). Resolves quietly
@@ -115,5 +117,5 @@ export interface Connector<S extends z.ZodObject = z.ZodObject> extends Connecti
    */
   recover?(config: z.infer<S>, recovery: ExternalRecovery, action: 'commit' | 'rollback'): Promise<void>;
   /** Stages a write (e.g. inside an open transaction); the run prepares, then commits or rolls it back. */
-  write(config: z.infer<S>, spec: WriteSpec, source: WriteSource, io: HookIo, context: WriteContext): Promise<ExternalStage>;
+  write?(config: z.infer<S>, spec: WriteSpec, source: WriteSource, io: HookIo, context: WriteContext): Promise<ExternalStage>;
 }

@@ -32,6 +32,7 @@ function spawnWorker(): Worker {
 interface Job<T> {
   result: Promise<T>;
   cancel(): void;
+  stop(): void;
 }
 
 /**
@@ -130,6 +131,9 @@ function startJob<T>(request: WorkerRequest, onEvent?: (e: RunEvent) => void): J
     cancel: () => {
       if (!answered) worker.postMessage({ kind: 'cancel' } satisfies HostToWorker);
     },
+    stop: () => {
+      if (!answered) worker.postMessage({ kind: 'stop' } satisfies HostToWorker);
+    },
   };
 }
 
@@ -137,7 +141,10 @@ export interface RunHandle {
   runId: string;
   /** Resolves with the summary whatever the outcome; rejects only if the worker itself died. */
   done: Promise<RunSummary>;
+  /** Rolls back what is in progress; nothing is committed. */
   cancel(): void;
+  /** `--watch` runs: finish and commit the current batch, then end (plain runs: same as cancel). */
+  stop(): void;
 }
 
 export interface RunOptions extends Omit<RunRequest, 'runId'> {
@@ -150,7 +157,7 @@ export function startRun(opts: RunOptions): RunHandle {
   const { onEvent, ...rest } = opts;
   const runId = opts.runId ?? `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomUUID().slice(0, 8)}`;
   const job = startJob<RunSummary>({ kind: 'run', request: { ...rest, runId } }, onEvent);
-  return { runId, done: job.result, cancel: job.cancel };
+  return { runId, done: job.result, cancel: job.cancel, stop: rest.watch ? job.stop : job.cancel };
 }
 
 export function runPipeline(opts: RunOptions): Promise<RunSummary> {

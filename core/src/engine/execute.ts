@@ -14,10 +14,13 @@ import { RunLocks } from './commit/locks.js';
 import { abortAll, CommitJournal, commitAll, failpoint } from './commit/protocol.js';
 import { recoverDeadRuns, sweepDeadTempFolders } from './commit/recover.js';
 import { SinkStager } from './commit/stager.js';
+import { SessionCache } from './sessions.js';
 
 export interface ExecuteHooks {
   emit(event: RunEvent): void;
   isCancelled(): boolean;
+  /** A `--watch` run: its sessions outlive the batch, and it may be asked to stop after it. */
+  watch?: { sessions: SessionCache; stopping(): boolean; batch: number };
 }
 
 const PROGRESS_INTERVAL_MS = 500;
@@ -45,13 +48,23 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
   /** Node states to save once every sink committed (incremental watermarks). */
   const nextStates = new Map<string, NodeState>();
   const stateDir = req.stateDir ?? defaultStateDir(req.baseDir);
+  // A plain run owns its streaming sessions; a watch batch borrows the watch's.
+  const sessions = hooks.watch?.sessions ?? new SessionCache();
   const hookIo = (nodeId: string): HookIo => ({
     db,
     isCancelled: hooks.isCancelled,
     log: (message) => log('info', message, nodeId),
     progress: (rows) => emit({ type: 'node_progress', runId, nodeId, percent: -1, rowsProcessed: rows }),
     waitForLocks: req.options?.wait === true,
+    sessions,
+    stream: {
+      watch: hooks.watch !== undefined,
+      stopping: hooks.watch?.stopping ?? (() => false),
+      read: (f) => emit({ type: 'stream_read', runId, nodeId, rows: f.rows, waitedMs: f.waitedMs, ...(f.lag !== undefined ? { lag: f.lag } : {}) }),
+    },
   });
+  /** Nodes that ran (setup included), for the streaming acknowledgements after the commit. */
+  const ran: PlannedNode[] = [];
   /** Quality checks: evaluated as their nodes run; report written when the run is over. */
   const quality = new QualityRun(req, db, emit, hooks.isCancelled);
   const summary = (status: RunSummary['status'], error?: CaudalError): RunSummary => ({
@@ -78,7 +91,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
 
   let current: PlannedNode | undefined;
   try {
-    await cleanUpAfterDeadRuns(req, db, emit);
+    if ((hooks.watch?.batch ?? 1) === 1) await cleanUpAfterDeadRuns(req, db, emit);
     await keeper.save();
     const plan = await planPipeline(req.pipeline, db, {
       mode: 'run',
@@ -117,6 +130,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
       current = node;
       const t0 = Date.now();
       emit({ type: 'node_started', runId, nodeId: node.id, nodeType: node.type, at: new Date(t0).toISOString() });
+      ran.push(node);
       let out: number | null = null;
       for (const step of node.compiled?.setup ?? []) {
         log('debug', step.description, node.id);
@@ -192,14 +206,24 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
       }
       log('debug', `saved state ${JSON.stringify(state)}`, nodeId);
     }
+    // Streaming sources acknowledge what they read only now: a crash before this replays it.
+    for (const node of ran) {
+      if (!node.compiled?.onCommitted) continue;
+      try {
+        await node.compiled.onCommitted(hookIo(node.id));
+      } catch (e) {
+        emit({ type: 'warning', runId, nodeId: node.id, message: `the data was committed, but acknowledging what was read failed (${errorMessage(e)}); it will be read again (at-least-once)` });
+      }
+    }
     await quality.finish();
     const done = summary('succeeded');
     emit({ type: 'run_finished', runId, summary: done });
     return done;
   } catch (e) {
-    const cancelled = !committing && (e instanceof Cancelled || hooks.isCancelled());
+    const cancelled = !committing && (e instanceof Cancelled || hooks.isCancelled() || (e instanceof CaudalError && e.kind === 'cancelled'));
     // The commit protocol undoes its own failures; before it, the staged sinks are discarded here.
     if (!committing) await abortAll(stager.participants, { info: (m) => log('info', m), warn: (m) => log('warn', m) });
+    for (const node of ran) await node.compiled?.onAborted?.(hookIo(node.id)).catch(() => undefined);
     let error: CaudalError;
     if (cancelled) {
       error = new CaudalError('cancelled', 'the run was cancelled; no destination was changed');
@@ -223,6 +247,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
     // Everything the journal described has been committed or undone in this process.
     await keeper.done().catch(() => undefined);
     await locks?.release();
+    if (!hooks.watch) for (const w of await sessions.closeAll()) log('warn', w);
   }
 }
 

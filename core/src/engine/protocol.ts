@@ -45,6 +45,11 @@ export interface RunRequest extends PipelineRequest {
   targets?: string[];
   /** Folder for this run's artifacts (quality.json, quality.html, ...). Default: `<pipeline folder>/.caudal/runs/<runId>`. */
   artifactsDir?: string;
+  /**
+   * Run continuously (`caudal run --watch`): micro-batches from the streaming sources through the
+   * whole graph, each committed before the next, until stopped. The pipeline needs a streaming source.
+   */
+  watch?: boolean;
 }
 
 export interface PreviewRequest extends PipelineRequest {
@@ -90,6 +95,22 @@ export interface RunSummary {
   error?: SerializedError;
   /** Quality checks evaluated in the run: score, per-node results, report files. */
   quality?: RunQualitySummary;
+  /** `--watch` runs: batches committed, and rows they read from the streaming sources. */
+  batches?: { committed: number; rowsIn: number };
+}
+
+/** One micro-batch of a `--watch` run. */
+export interface BatchSummary {
+  batch: number;
+  status: RunStatus;
+  /** Rows read from the streaming sources in this batch. */
+  rowsIn: number;
+  outputs: OutputSummary[];
+  /** From the first row read to the commit. */
+  latencyMs: number;
+  /** Messages waiting behind this batch when it was read, when the source can tell (Kafka). */
+  lag?: number;
+  error?: SerializedError;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -102,7 +123,11 @@ export type RunEvent =
   | { type: 'log'; runId: string; level: LogLevel; message: string; nodeId?: string }
   | { type: 'warning'; runId: string; message: string; nodeId?: string }
   | { type: 'quality_result'; runId: string; nodeId: string; result: NodeQualityResult }
-  | { type: 'run_finished'; runId: string; summary: RunSummary };
+  | { type: 'run_finished'; runId: string; summary: RunSummary }
+  | { type: 'batch_started'; runId: string; batch: number; at: string }
+  | { type: 'batch_finished'; runId: string; summary: BatchSummary }
+  /** A streaming source's figures for the batch it read (rows, lag). */
+  | { type: 'stream_read'; runId: string; nodeId: string; rows: number; lag?: number; waitedMs: number };
 
 export interface PlannedOutputInfo {
   port: string;
@@ -145,7 +170,8 @@ export type WorkerRequest =
   | { kind: 'inspect'; request: InspectRequest }
   | { kind: 'profile'; request: ProfileRequest };
 
-export type HostToWorker = WorkerRequest | { kind: 'cancel' };
+/** `stop`: a `--watch` run finishes its current batch and ends; `cancel` rolls the current one back. */
+export type HostToWorker = WorkerRequest | { kind: 'cancel' } | { kind: 'stop' };
 
 export type WorkerToHost =
   | { kind: 'event'; event: RunEvent }

@@ -4,9 +4,10 @@ import { parentPort } from 'node:worker_threads';
 import { CaudalError, errorMessage } from '../util/errors.js';
 import { Db } from './db.js';
 import { executeRun } from './execute.js';
+import { executeWatch } from './watch.js';
 import { inspectPipeline, previewNode } from './inspect.js';
 import { profileNode } from '../quality/profile/profile-node.js';
-import type { HostToWorker, WorkerRequest, WorkerToHost } from './protocol.js';
+import type { HostToWorker, RunEvent, WorkerRequest, WorkerToHost } from './protocol.js';
 import { redactDeep, secretValues } from './redact-secrets.js';
 import { tempFolderPrefix } from './commit/recover.js';
 
@@ -23,6 +24,8 @@ const port =
 
 let db: Db | undefined;
 let cancelled = false;
+/** A `--watch` run was asked to stop after its current batch. */
+let stopping = false;
 let busy = false;
 
 let secrets: string[] = [];
@@ -38,12 +41,17 @@ port.on('message', (msg: HostToWorker) => {
     db?.interrupt();
     return;
   }
+  if (msg.kind === 'stop') {
+    stopping = true;
+    return;
+  }
   if (busy) {
     send({ kind: 'error', error: new CaudalError('usage', 'this engine worker is already busy').toJSON() });
     return;
   }
   busy = true;
   cancelled = false;
+  stopping = false;
   void handle(msg).finally(() => {
     busy = false;
   });
@@ -58,10 +66,8 @@ async function handle(msg: WorkerRequest): Promise<void> {
     const options = msg.request.options ?? {};
     db = await Db.open({ threads: options.threads, memoryLimit: options.memoryLimit, tempDir: path.join(tempDir, 'spill') });
     if (msg.kind === 'run') {
-      const result = await executeRun(msg.request, db, tempDir, {
-        emit: (event) => send({ kind: 'event', event }),
-        isCancelled: () => cancelled,
-      });
+      const hooks = { emit: (event: RunEvent) => send({ kind: 'event', event }), isCancelled: () => cancelled, isStopping: () => stopping };
+      const result = msg.request.watch ? await executeWatch(msg.request, db, tempDir, hooks) : await executeRun(msg.request, db, tempDir, hooks);
       reply = { kind: 'result', result };
     } else if (msg.kind === 'preview') {
       reply = { kind: 'result', result: await previewNode(msg.request, db, tempDir, () => cancelled) };

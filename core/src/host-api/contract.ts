@@ -247,6 +247,8 @@ export const runSummarySchema = z.object({
   error: hostErrorSchema.optional(),
   /** Present when the pipeline has quality.check nodes: the run's weighted score (percent) and each node's result. */
   quality: z.object({ score: z.number(), nodes: z.array(qualityResultSchema), artifacts: z.object({ json: z.string(), html: z.string() }).optional() }).optional(),
+  /** `--watch` runs: batches committed and rows they read from the streaming sources. */
+  batches: z.object({ committed: z.number(), rowsIn: z.number() }).optional(),
 });
 export type HostRunSummary = z.infer<typeof runSummarySchema>;
 
@@ -301,6 +303,22 @@ export const runEventSchema = z.discriminatedUnion('type', [
     }),
   }),
   z.object({ type: z.literal('run_finished'), runId: z.string(), summary: runSummarySchema }),
+  /** `--watch` runs: one micro-batch started / committed (or failed); rows, latency and lag per batch. */
+  z.object({ type: z.literal('batch_started'), runId: z.string(), batch: z.number(), at: z.string() }),
+  z.object({
+    type: z.literal('batch_finished'),
+    runId: z.string(),
+    summary: z.object({
+      batch: z.number(),
+      status: z.enum(['succeeded', 'failed', 'cancelled']),
+      rowsIn: z.number(),
+      outputs: z.array(z.object({ nodeId: z.string(), target: z.string(), rows: z.number() })),
+      latencyMs: z.number(),
+      lag: z.number().optional(),
+      error: hostErrorSchema.optional(),
+    }),
+  }),
+  z.object({ type: z.literal('stream_read'), runId: z.string(), nodeId: z.string(), rows: z.number(), lag: z.number().optional(), waitedMs: z.number() }),
 ]);
 export type HostRunEvent = z.infer<typeof runEventSchema>;
 

@@ -67,6 +67,7 @@ export class ConnectionsApi {
     const resolved = await this.service(projectDir).resolve(name);
     const connector = getConnector(resolved.type);
     if (!connector) throw new CaudalError('usage', `connection '${name}' has type '${resolved.type}', which has no connector`);
+    if (!connector.discover) return { tables: [] };
     const secrets = connector.secrets.map((f) => resolved.config[f]).filter((v): v is string => typeof v === 'string');
     try {
       return { tables: await connector.discover(connector.fields.parse(resolved.config), scope) };

@@ -92,6 +92,8 @@ export interface CompileContext<P> {
   connection(name: string, expectedType: string): ResolvedConnection;
   /** This node's persisted state from earlier runs (e.g. an incremental watermark), if any. */
   readState(): Promise<NodeState | undefined>;
+  /** The pipeline's name (e.g. for default consumer group names). */
+  pipelineName: string;
 }
 
 /** A named connection with every field, secrets included. Lives only in the engine worker. */
@@ -119,6 +121,32 @@ export interface HookIo {
    * rather than fail at once.
    */
   waitForLocks?: boolean;
+  /** Long-lived connections (streaming sources and sinks), kept across the batches of a `--watch` run. */
+  sessions?: Sessions;
+  /** Streaming sources: how to bound a read (see StreamControl). */
+  stream?: StreamControl;
+}
+
+/**
+ * A cache of open connections for one run (one `--watch` session: every batch). `get` opens on first
+ * use; everything is closed when the run (or the watch) ends, also after a failure.
+ */
+export interface Sessions {
+  get<T>(key: string, open: () => Promise<T>, close: (value: T) => Promise<void>): Promise<T>;
+}
+
+/**
+ * How a streaming source bounds one read. A plain run (`caudal run`) reads what is available now,
+ * up to the node's limits, and may find nothing. A `--watch` batch waits for the first message, then
+ * collects up to the node's limits (rows, wait). `stopping()` turns true when the user asked a watch
+ * to stop after the current batch: a source still waiting for its first message then throws a
+ * `cancelled` error, so no empty batch runs.
+ */
+export interface StreamControl {
+  watch: boolean;
+  stopping(): boolean;
+  /** Reports what the source read for this batch (rows, messages still waiting behind it). */
+  read(figures: { rows: number; lag?: number; waitedMs: number }): void;
 }
 
 export type SetupStep =
@@ -192,6 +220,16 @@ export interface CompiledNode {
    * only once every sink of the run committed. Undefined leaves the state as it was.
    */
   nextState?(io: HookIo): Promise<NodeState | undefined>;
+  /**
+   * Streaming sources: called once every sink of the run committed, to acknowledge what was read
+   * (Kafka offsets, RabbitMQ acks, a replication slot's LSN). A failure here is a warning: what was
+   * not acknowledged is delivered again (at-least-once).
+   */
+  onCommitted?(io: HookIo): Promise<void>;
+  /** Streaming sources: the run did not commit; release what was read without acknowledging it. */
+  onAborted?(io: HookIo): Promise<void>;
+  /** Marks a streaming source (Kafka, RabbitMQ, change capture): `--watch` needs at least one. */
+  streaming?: boolean;
 }
 
 /**

@@ -32,6 +32,8 @@ import { duckdbSinkNode } from './sink.duckdb/sink.duckdb.node.js';
 import { postgresSourceNode } from './source.postgres/source.postgres.node.js';
 import { postgresSinkNode } from './sink.postgres/sink.postgres.node.js';
 import { qualityCheckNode } from './quality.check/quality.check.node.js';
+import { kafkaSourceNode } from './source.kafka/source.kafka.node.js';
+import { kafkaSinkNode } from './sink.kafka/sink.kafka.node.js';
 
 /** THE list of node types. Compiler, validation, docs, JSON Schema and the studio palette read it. */
 export const nodeDefinitions: readonly AnyNodeDefinition[] = [
@@ -62,11 +64,13 @@ export const nodeDefinitions: readonly AnyNodeDefinition[] = [
   parquetSourceNode,
   jsonSourceNode,
   postgresSourceNode,
+  kafkaSourceNode,
   csvSinkNode,
   parquetSinkNode,
   jsonSinkNode,
   duckdbSinkNode,
   postgresSinkNode,
+  kafkaSinkNode,
 ].map((d) => withSchemaPin(d as unknown as AnyNodeDefinition));
 
 const byType = new Map(nodeDefinitions.map((d) => [d.type, d]));

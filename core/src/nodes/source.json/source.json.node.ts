@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineNode } from '../define.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
-import { dotted, findClashes, flattenColumns, projection } from './flatten.js';
+import { dotted, findClashes, flattenColumns, projection } from '../shared/flatten.js';
 
 /** Alias of the raw read when flattening; nested fields are qualified with it. */
 const RAW = '_json';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inspect, pipeline, preview, problemsOf, run, tempDir } from '../../../../test/support/pipeline.js';
 import { stringLiteral } from '../../compiler/sql.js';
-import { findClashes, flattenColumns, projection, structFields } from './flatten.js';
+import { findClashes, flattenColumns, projection, structFields } from '../shared/flatten.js';
 
 let dir: string;
 

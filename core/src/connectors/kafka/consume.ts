@@ -1,0 +1,290 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Admin, Consumer, IHeaders, Kafka } from 'kafkajs';
+import type { KafkaConfig } from '../../connections/kafka/kafka.connection.js';
+import { CaudalError, errorMessage } from '../../util/errors.js';
+import { kafkaClient } from './client.js';
+
+/** One message as read, with where it came from. */
+export interface KafkaRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  /** Milliseconds since the epoch, as Kafka gives it. */
+  timestamp: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: IHeaders;
+}
+
+export interface KafkaReadSpec {
+  topics: string[];
+  groupId: string;
+  /** Where a group without committed offsets starts. */
+  startFrom: 'earliest' | 'latest' | 'timestamp';
+  /** For startFrom = timestamp: milliseconds since the epoch. */
+  startTimestamp?: number;
+  maxRows: number;
+  maxWaitMs: number;
+}
+
+export interface ReadControl {
+  /** --watch: wait for the first message; else return what is available now. */
+  watch: boolean;
+  stopping(): boolean;
+  isCancelled(): boolean;
+}
+
+export interface KafkaBatch {
+  records: KafkaRecord[];
+  /** Messages behind the batch, summed over partitions, as the brokers last reported. */
+  lag: number;
+  waitedMs: number;
+}
+
+const POLL_MS = 25;
+/** A plain run stops reading when nothing new arrived for this long, even if it has not caught up. */
+const IDLE_GIVE_UP_MS = 5_000;
+
+const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+/**
+ * A consumer group member that reads bounded batches (DESIGN: streaming sources acknowledge after
+ * the commit). Messages are taken from kafkajs's fetch loop into a buffer; a batch takes up to
+ * `maxRows` of them and pauses fetching while the graph runs; `commit()` then commits the batch's
+ * offsets to the group. Offsets are never committed otherwise (autoCommit off), so a run that fails
+ * or dies reads the same messages again: at-least-once.
+ */
+export class KafkaConsumerSession {
+  private readonly buffer: KafkaRecord[] = [];
+  private readonly highWater = new Map<string, bigint>();
+  private readonly position = new Map<string, bigint>();
+  private taken = new Map<string, bigint>();
+  /** Where partitions new to the group start; committed with the first commit. */
+  private readonly startOffsets = new Map<string, bigint>();
+  private paused = false;
+  private failure?: Error;
+
+  private constructor(
+    private readonly kafka: Kafka,
+    private readonly admin: Admin,
+    private readonly consumer: Consumer,
+    private readonly spec: KafkaReadSpec,
+  ) {}
+
+  static async open(config: KafkaConfig, spec: KafkaReadSpec): Promise<KafkaConsumerSession> {
+    const kafka = kafkaClient(config);
+    const admin = kafka.admin();
+    await admin.connect();
+    const consumer = kafka.consumer({ groupId: spec.groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 200, sessionTimeout: 30_000 });
+    const session = new KafkaConsumerSession(kafka, admin, consumer, spec);
+    try {
+      await session.start();
+      return session;
+    } catch (e) {
+      await session.close();
+      throw e;
+    }
+  }
+
+  private async start(): Promise<void> {
+    // A group seen for the first time starts where the node says (a seek once it has joined), and
+    // that start is committed with the first commit, even an empty one: otherwise "latest" would
+    // move with every run until the first message was processed.
+    const committed = await this.committedOffsets();
+    const seeks: Array<{ topic: string; partition: number; offset: string }> = [];
+    for (const topic of this.spec.topics) {
+      const parts = await this.admin.fetchTopicOffsets(topic);
+      const fresh = parts.filter((p) => (committed.get(key(topic, p.partition)) ?? -1n) < 0n);
+      if (fresh.length === 0) continue;
+      const at =
+        this.spec.startFrom === 'timestamp'
+          ? new Map((await this.admin.fetchTopicOffsetsByTimestamp(topic, this.spec.startTimestamp)).map((p) => [p.partition, p.offset]))
+          : new Map(parts.map((p) => [p.partition, this.spec.startFrom === 'latest' ? p.high : p.low]));
+      for (const p of fresh) {
+        const offset = at.get(p.partition) ?? p.high;
+        seeks.push({ topic, partition: p.partition, offset });
+        this.startOffsets.set(key(topic, p.partition), BigInt(offset));
+      }
+    }
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: this.spec.topics, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: true,
+      eachBatch: async ({ batch, heartbeat }) => {
+        for (const m of batch.messages) {
+          this.buffer.push({ topic: batch.topic, partition: batch.partition, offset: m.offset, timestamp: m.timestamp, key: m.key ?? null, value: m.value ?? null, headers: m.headers ?? {} });
+        }
+        const last = batch.messages.at(-1);
+        if (last) this.position.set(key(batch.topic, batch.partition), BigInt(last.offset) + 1n);
+        this.highWater.set(key(batch.topic, batch.partition), BigInt(batch.highWatermark));
+        if (this.buffer.length >= this.spec.maxRows * 2) this.pause();
+        await heartbeat();
+      },
+    });
+    this.consumer.on(this.consumer.events.CRASH, (e) => {
+      this.failure = e.payload.error;
+    });
+    for (const s of seeks) this.consumer.seek(s);
+  }
+
+  /** The group's committed offset per topic-partition (-1: none yet). */
+  private async committedOffsets(): Promise<Map<string, bigint>> {
+    const out = new Map<string, bigint>();
+    for (const t of await this.admin.fetchOffsets({ groupId: this.spec.groupId, topics: this.spec.topics })) {
+      for (const p of t.partitions) out.set(key(t.topic, p.partition), BigInt(p.offset));
+    }
+    return out;
+  }
+
+  /** Whether there is anything past the group's position (a plain run needs not wait otherwise). */
+  private async endsNow(): Promise<Map<string, bigint>> {
+    const ends = new Map<string, bigint>();
+    for (const topic of this.spec.topics) {
+      for (const p of await this.admin.fetchTopicOffsets(topic)) ends.set(key(topic, p.partition), BigInt(p.high));
+    }
+    return ends;
+  }
+
+  private pause(): void {
+    if (this.paused) return;
+    this.consumer.pause(this.spec.topics.map((topic) => ({ topic })));
+    this.paused = true;
+  }
+
+  private resume(): void {
+    if (!this.paused) return;
+    this.consumer.resume(this.spec.topics.map((topic) => ({ topic })));
+    this.paused = false;
+  }
+
+  /** One batch: see ReadControl. The batch's offsets are committed by commit(), and only then. */
+  async read(control: ReadControl): Promise<KafkaBatch> {
+    const t0 = Date.now();
+    this.resume();
+    if (!control.watch) await this.readAvailable(control);
+    else await this.readNext(control);
+    this.pause();
+    const records = this.buffer.splice(0, this.spec.maxRows);
+    this.taken = new Map();
+    for (const r of records) this.taken.set(key(r.topic, r.partition), BigInt(r.offset) + 1n);
+    let lag = 0n;
+    for (const [k, high] of this.highWater) {
+      const next = this.taken.get(k) ?? this.position.get(k);
+      if (next !== undefined && high > next) lag += high - next;
+    }
+    return { records, lag: Number(lag), waitedMs: Date.now() - t0 };
+  }
+
+  /** A plain run: everything up to the ends the brokers report now, within the node's limits. */
+  private async readAvailable(control: ReadControl): Promise<void> {
+    const ends = await this.endsNow();
+    const committed = await this.committedOffsets();
+    const behind = () =>
+      [...ends].some(([k, end]) => {
+        const c = committed.get(k);
+        const at = this.position.get(k) ?? this.startOffsets.get(k) ?? (c !== undefined && c >= 0n ? c : 0n);
+        return at < end;
+      });
+    let lastGrowth = Date.now();
+    let seen = this.buffer.length;
+    const started = Date.now();
+    while (this.buffer.length < this.spec.maxRows && behind()) {
+      this.check(control);
+      if (this.buffer.length !== seen) {
+        seen = this.buffer.length;
+        lastGrowth = Date.now();
+      }
+      // Partitions that never catch up (compacted gaps, transaction markers at the end) must not hang a run.
+      if (Date.now() - lastGrowth > Math.max(IDLE_GIVE_UP_MS, this.spec.maxWaitMs) && Date.now() - started > IDLE_GIVE_UP_MS) break;
+      await sleep(POLL_MS);
+    }
+  }
+
+  /** A watch batch: wait for the first message, then up to maxWaitMs more (or maxRows). */
+  private async readNext(control: ReadControl): Promise<void> {
+    while (this.buffer.length === 0) {
+      this.check(control);
+      if (control.stopping()) throw new CaudalError('cancelled', 'stopped while waiting for messages');
+      await sleep(POLL_MS);
+    }
+    const until = Date.now() + this.spec.maxWaitMs;
+    while (this.buffer.length < this.spec.maxRows && Date.now() < until) {
+      this.check(control);
+      await sleep(POLL_MS);
+    }
+  }
+
+  private check(control: ReadControl): void {
+    if (control.isCancelled()) throw new CaudalError('cancelled', 'the run was cancelled');
+    if (this.failure) throw new CaudalError('io', `the Kafka consumer stopped: ${errorMessage(this.failure)}`);
+  }
+
+  /** Commits the last batch's offsets to the group (after every sink of the run committed). */
+  async commit(): Promise<void> {
+    for (const [k, start] of this.startOffsets) if (!this.taken.has(k)) this.taken.set(k, start);
+    this.startOffsets.clear();
+    const offsets = [...this.taken].map(([k, next]) => {
+      const [topic, partition] = k.split('\u0000') as [string, string];
+      return { topic, partition: Number(partition), offset: next.toString() };
+    });
+    this.taken = new Map();
+    if (offsets.length > 0) await this.consumer.commitOffsets(offsets);
+  }
+
+  async close(): Promise<void> {
+    await this.consumer.disconnect().catch(() => undefined);
+    await this.admin.disconnect().catch(() => undefined);
+  }
+}
+
+/**
+ * Up to `limit` of the latest messages of the topics, read by a throwaway group that commits
+ * nothing and is deleted afterwards: what previews and schema inference see. The pipeline's own
+ * group and its offsets are never touched.
+ */
+export async function peekKafka(config: KafkaConfig, topics: string[], limit: number, timeoutMs = 5_000): Promise<KafkaRecord[]> {
+  const kafka = kafkaClient(config);
+  const admin = kafka.admin();
+  await admin.connect();
+  const groupId = `caudal-peek-${randomUUID()}`;
+  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 100 });
+  const out: KafkaRecord[] = [];
+  try {
+    const starts: Array<{ topic: string; partition: number; offset: string; end: bigint }> = [];
+    for (const topic of topics) {
+      const parts = await admin.fetchTopicOffsets(topic);
+      const per = Math.max(1, Math.ceil(limit / Math.max(1, parts.length)));
+      for (const p of parts) {
+        const high = BigInt(p.high);
+        const low = BigInt(p.low);
+        if (high <= low) continue;
+        const from = high - BigInt(per) > low ? high - BigInt(per) : low;
+        starts.push({ topic, partition: p.partition, offset: from.toString(), end: high });
+      }
+    }
+    if (starts.length === 0) return [];
+    const done = new Set<string>();
+    await consumer.connect();
+    await consumer.subscribe({ topics, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ topic, partition, message: m }) => {
+        const k = key(topic, partition);
+        const s = starts.find((x) => x.topic === topic && x.partition === partition);
+        if (!s || done.has(k)) return;
+        out.push({ topic, partition, offset: m.offset, timestamp: m.timestamp, key: m.key ?? null, value: m.value ?? null, headers: m.headers ?? {} });
+        if (BigInt(m.offset) + 1n >= s.end) done.add(k);
+      },
+    });
+    for (const s of starts) consumer.seek({ topic: s.topic, partition: s.partition, offset: s.offset });
+    const until = Date.now() + timeoutMs;
+    while (done.size < starts.length && out.length < limit * 2 && Date.now() < until) await sleep(POLL_MS);
+  } finally {
+    await consumer.disconnect().catch(() => undefined);
+    await admin.deleteGroups([groupId]).catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+  }
+  return out.sort((a, b) => Number(BigInt(a.timestamp) - BigInt(b.timestamp))).slice(-limit);
+}

@@ -1,0 +1,189 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { caudal } from './support/cli.js';
+import { tempDir } from './support/pipeline.js';
+import { connectTo, SERVICES } from './support/services.js';
+
+/**
+ * source.kafka and sink.kafka against the real broker (test/services/up.sh): bounded reads that
+ * acknowledge only after the run committed, previews that consume nothing, rejects, and transactional
+ * writes that readers see only when the run commits.
+ */
+const kafka = new Kafka({ clientId: 'caudal-kafka-test', brokers: [...SERVICES.kafkaBrokers], logLevel: logLevel.NOTHING });
+let admin: Admin;
+let producer: Producer;
+const root = await tempDir('caudal-kafka-');
+const suffix = randomUUID().slice(0, 8);
+const topics: string[] = [];
+
+beforeAll(async () => {
+  admin = kafka.admin();
+  await connectTo('kafka', SERVICES.kafkaBrokers.join(','), () => admin.connect());
+  producer = kafka.producer();
+  await producer.connect();
+});
+
+afterAll(async () => {
+  await producer?.disconnect();
+  await admin?.deleteTopics({ topics }).catch(() => undefined);
+  await admin?.disconnect();
+});
+
+async function topic(name: string, partitions = 3): Promise<string> {
+  const t = `caudal-test-${name}-${suffix}`;
+  await admin.createTopics({ topics: [{ topic: t, numPartitions: partitions }], waitForLeaders: true });
+  topics.push(t);
+  return t;
+}
+
+async function produce(t: string, from: number, to: number, value = (i: number) => JSON.stringify({ id: i, name: `n${i}`, amount: i * 1.5 })): Promise<void> {
+  const messages = [];
+  for (let i = from; i < to; i++) messages.push({ key: String(i), value: value(i) });
+  for (let i = 0; i < messages.length; i += 5000) await producer.send({ topic: t, messages: messages.slice(i, i + 5000) });
+}
+
+async function project(name: string, doc: object): Promise<{ dir: string; run: (...args: string[]) => ReturnType<typeof caudal> }> {
+  const dir = path.join(root, name);
+  await mkdir(dir, { recursive: true });
+  await writeFile(
+    path.join(dir, 'caudal.connections.json'),
+    JSON.stringify({ format: 'caudal.connections/1', connections: { bus: { type: 'kafka', brokers: SERVICES.kafkaBrokers.join(','), client_id: 'caudal-test' } } }),
+  );
+  await writeFile(path.join(dir, 'pipeline.json'), JSON.stringify({ format: 'caudal.pipeline/1', name, params: {}, connections: { bus: { type: 'kafka' } }, ...doc }, null, 2));
+  const env = { CAUDAL_RUNTIME_DIR: path.join(dir, 'runtime'), CAUDAL_CONFIG_DIR: path.join(dir, 'config') };
+  return { dir, run: (...args) => caudal(['run', 'pipeline.json', ...args], { cwd: dir, env }) };
+}
+
+async function query(file: string, sql: string): Promise<Record<string, unknown>[]> {
+  const db = await DuckDBInstance.create(file);
+  try {
+    const c = await db.connect();
+    try {
+      return (await c.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
+    } finally {
+      c.closeSync();
+    }
+  } finally {
+    db.closeSync();
+  }
+}
+
+const toWarehouse = (from: string, extra: object[] = [], edges: object[] = []) => ({
+  nodes: [{ id: 'events', type: 'source.kafka', params: { connection: 'bus', topics: [from] } }, { id: 'load', type: 'sink.duckdb', params: { database: 'wh.duckdb', table: 'events', mode: 'append' } }, ...extra],
+  edges: edges.length ? edges : [{ from: 'events:out', to: 'load:in' }],
+});
+
+describe('source.kafka', () => {
+  it('reads what the topic holds, once: a second run reads only what arrived since', async () => {
+    const t = await topic('once');
+    await produce(t, 0, 1000);
+    const p = await project('once', toWarehouse(t));
+    const first = await p.run('-q');
+    expect(first.code, first.stderr).toBe(0);
+    const wh = path.join(p.dir, 'wh.duckdb');
+    expect(await query(wh, 'SELECT count(*)::INT AS n, count(DISTINCT id)::INT AS d, sum(amount) AS s FROM events')).toEqual([{ n: 1000, d: 1000, s: 749250 }]);
+    expect(await query(wh, `SELECT DISTINCT _topic FROM events`)).toEqual([{ _topic: t }]);
+    expect((await p.run('-q')).code).toBe(0);
+    expect(await query(wh, 'SELECT count(*)::INT AS n FROM events')).toEqual([{ n: 1000 }]);
+    await produce(t, 1000, 1500);
+    expect((await p.run('-q')).code).toBe(0);
+    expect(await query(wh, 'SELECT count(*)::INT AS n, count(DISTINCT id)::INT AS d FROM events')).toEqual([{ n: 1500, d: 1500 }]);
+  });
+
+  it('a failed run acknowledges nothing: the fixed pipeline reads the same messages again', async () => {
+    const t = await topic('replay');
+    await produce(t, 0, 300);
+    const failing = toWarehouse(t, [{ id: 'check', type: 'transform.derive', params: { columns: [{ name: 'ok', expression: `CASE WHEN id = 150 THEN error('poison row') ELSE 1 END` }] } }], [
+      { from: 'events:out', to: 'check:in' },
+      { from: 'check:out', to: 'load:in' },
+    ]);
+    const p = await project('replay', failing);
+    const r = await p.run('-q');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('poison row');
+    await writeFile(path.join(p.dir, 'pipeline.json'), JSON.stringify({ format: 'caudal.pipeline/1', name: 'replay', params: {}, connections: { bus: { type: 'kafka' } }, ...toWarehouse(t) }, null, 2));
+    expect((await p.run('-q')).code).toBe(0);
+    expect(await query(path.join(p.dir, 'wh.duckdb'), 'SELECT count(*)::INT AS n, count(DISTINCT id)::INT AS d FROM events')).toEqual([{ n: 300, d: 300 }]);
+  });
+
+  it('previews the latest messages without consuming them', async () => {
+    const t = await topic('peek', 1);
+    await produce(t, 0, 250);
+    const p = await project('peek', toWarehouse(t));
+    const preview = await caudal(['preview', 'pipeline.json', '--node', 'events', '--limit', '3', '--json'], { cwd: p.dir, env: { CAUDAL_CONFIG_DIR: path.join(p.dir, 'config') } });
+    expect(preview.code, preview.stderr).toBe(0);
+    const shown = JSON.parse(preview.stdout) as { rows: Array<{ id: number }>; sampled: boolean };
+    expect(shown.rows.length).toBe(3);
+    expect(shown.sampled).toBe(true);
+    expect((await p.run('-q')).code).toBe(0);
+    expect(await query(path.join(p.dir, 'wh.duckdb'), 'SELECT count(*)::INT AS n FROM events')).toEqual([{ n: 250 }]);
+  });
+
+  it('sends values that are not JSON to the rejects port with topic, partition, offset and reason', async () => {
+    const t = await topic('rejects', 1);
+    await produce(t, 0, 10, (i) => (i === 4 ? 'not json {' : JSON.stringify({ id: i })));
+    const doc = toWarehouse(t, [{ id: 'bad', type: 'sink.csv', params: { path: 'rejects.csv' } }], [
+      { from: 'events:out', to: 'load:in' },
+      { from: 'events:rejects', to: 'bad:in' },
+    ]);
+    (doc.nodes[0] as { params: Record<string, unknown> }).params.on_error = 'reject';
+    (doc.nodes[0] as { params: Record<string, unknown> }).params.columns = [{ name: 'id', type: 'INTEGER' }];
+    const p = await project('rejects', doc);
+    const r = await p.run();
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("1 message did not decode and was set aside on the 'rejects' port");
+    const rejects = await query(':memory:', `SELECT _raw, _partition::INT AS p, _offset::INT AS o, _reason FROM '${path.join(p.dir, 'rejects.csv')}'`);
+    expect(rejects).toEqual([{ _raw: 'not json {', p: 0, o: 4, _reason: expect.stringContaining('the value is not JSON') }]);
+    expect(await query(path.join(p.dir, 'wh.duckdb'), 'SELECT count(*)::INT AS n FROM events')).toEqual([{ n: 9 }]);
+  });
+});
+
+describe('sink.kafka', () => {
+  async function readCommitted(t: string, timeoutMs = 4000): Promise<string[]> {
+    const consumer = kafka.consumer({ groupId: `verify-${randomUUID()}` });
+    const seen: string[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topics: [t], fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void seen.push(String(message.value)) });
+    await new Promise((r) => setTimeout(r, timeoutMs));
+    await consumer.disconnect();
+    return seen;
+  }
+
+  it('publishes every row as JSON in one transaction; a failed run publishes nothing readers can see', async () => {
+    const out = await topic('out', 2);
+    const rows = `SELECT range AS id, 'n' || range AS name FROM range(200)`;
+    const ok = await project('publish', {
+      nodes: [
+        { id: 'src', type: 'transform.sql', params: { query: rows } },
+        { id: 'pub', type: 'sink.kafka', params: { connection: 'bus', topic: out, key_column: 'id' } },
+      ],
+      edges: [{ from: 'src:out', to: 'pub:in' }],
+    });
+    // The same rows, plus a CSV sink that fails after the Kafka sink staged.
+    const failing = await project('publish-fails', {
+      nodes: [
+        { id: 'src', type: 'transform.sql', params: { query: rows } },
+        { id: 'pub', type: 'sink.kafka', params: { connection: 'bus', topic: out, key_column: 'id' } },
+        { id: 'bad', type: 'transform.derive', params: { columns: [{ name: 'x', expression: `CASE WHEN id = 199 THEN error('late failure') ELSE 1 END` }] } },
+        { id: 'csv', type: 'sink.csv', params: { path: 'x.csv' } },
+      ],
+      edges: [
+        { from: 'src:out', to: 'pub:in' },
+        { from: 'src:out', to: 'bad:in' },
+        { from: 'bad:out', to: 'csv:in' },
+      ],
+    });
+    const f = await failing.run('-q');
+    expect(f.code).toBe(1);
+    expect(await readCommitted(out)).toEqual([]);
+    expect((await ok.run('-q')).code).toBe(0);
+    const seen = (await readCommitted(out)).map((v) => JSON.parse(v) as { id: number; name: string });
+    expect(seen.length).toBe(200);
+    expect(seen.map((m) => m.id).sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+  });
+});
