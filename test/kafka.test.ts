@@ -110,6 +110,19 @@ describe('source.kafka', () => {
     expect(await query(path.join(p.dir, 'wh.duckdb'), 'SELECT count(*)::INT AS n, count(DISTINCT id)::INT AS d FROM events')).toEqual([{ n: 300, d: 300 }]);
   });
 
+  it('a run killed after its sinks committed but before acknowledging reads the batch again: at-least-once, never lost', async () => {
+    const t = await topic('replayed');
+    await produce(t, 0, 400);
+    const p = await project('replayed', toWarehouse(t));
+    const killed = await caudal(['run', 'pipeline.json', '-q'], { cwd: p.dir, env: { CAUDAL_RUNTIME_DIR: path.join(p.dir, 'runtime'), CAUDAL_CONFIG_DIR: path.join(p.dir, 'config'), CAUDAL_FAILPOINT: 'before-acknowledge' } });
+    expect(killed.signal).toBe('SIGKILL');
+    expect((await p.run('-q')).code).toBe(0);
+    // The append sink holds the batch twice; an upsert by key would hold it once.
+    expect(await query(path.join(p.dir, 'wh.duckdb'), 'SELECT count(*)::INT AS n, count(DISTINCT id)::INT AS d FROM events')).toEqual([{ n: 800, d: 400 }]);
+    expect((await p.run('-q')).code).toBe(0);
+    expect(await query(path.join(p.dir, 'wh.duckdb'), 'SELECT count(*)::INT AS n FROM events')).toEqual([{ n: 800 }]);
+  });
+
   it('previews the latest messages without consuming them', async () => {
     const t = await topic('peek', 1);
     await produce(t, 0, 250);

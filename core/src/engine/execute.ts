@@ -207,6 +207,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
       log('debug', `saved state ${JSON.stringify(state)}`, nodeId);
     }
     // Streaming sources acknowledge what they read only now: a crash before this replays it.
+    failpoint('before-acknowledge');
     for (const node of ran) {
       if (!node.compiled?.onCommitted) continue;
       try {

@@ -40,7 +40,7 @@ export class CommitJournal {
  * Crash-test hook: with CAUDAL_FAILPOINT=<name> the process kills itself (SIGKILL, no cleanup) at
  * that point of the protocol, so tests can check what recovery makes of a real crash there.
  */
-export type Failpoint = 'after-stage' | 'after-prepare' | 'after-reversible' | 'after-decision' | 'after-first-commit';
+export type Failpoint = 'after-stage' | 'after-prepare' | 'after-reversible' | 'after-decision' | 'after-first-commit' | 'before-acknowledge';
 export function failpoint(name: Failpoint): void {
   if (process.env.CAUDAL_FAILPOINT === name) process.kill(process.pid, 'SIGKILL');
 }
