@@ -10,7 +10,7 @@ import { secretEnvName } from '../core/src/secrets/env-store.js';
 import { packageRoot } from '../core/src/util/package-root.js';
 import { httpTransport } from '../renderer/src/host/http-transport.js';
 import { tempDir } from './support/pipeline.js';
-import { PG, pgLoginRole } from './support/postgres.js';
+import { PG, pgLoginRole, pgSandbox } from './support/postgres.js';
 
 /**
  * Browser mode end to end: a real `caudal serve` process (the built CLI), called through the
@@ -224,6 +224,36 @@ describe('caudal serve', () => {
     const undeclared = { ...pg, connections: {} };
     const v = await host['pipeline.validate']({ document: undeclared, path: null });
     expect(v.problems[0]).toMatchObject({ nodeId: 'q', field: 'connection', message: expect.stringMatching(/does not declare/) });
+  });
+
+  it('runs a pipeline that reads and writes PostgreSQL through a declared connection (secret from the environment)', async () => {
+    const { schema, q } = await pgSandbox();
+    await q('CREATE TABLE src (id int PRIMARY KEY, name text)');
+    await q("INSERT INTO src SELECT g, 'name ' || g FROM generate_series(1, 50) g");
+    const pg: PipelineDocument = {
+      format: 'caudal.pipeline/1',
+      name: 'pg copy',
+      params: {},
+      connections: { wh: { type: 'postgres' } },
+      nodes: [
+        { id: 'src', type: 'source.postgres', params: { connection: 'wh', schema, table: 'src' } },
+        { id: 'dst', type: 'sink.postgres', params: { connection: 'wh', schema, table: 'dst', mode: 'replace' } },
+      ],
+      edges: [{ from: 'src:out', to: 'dst:in' }],
+    };
+    let finished!: (e: HostRunEvent) => void;
+    const done = new Promise<HostRunEvent>((r) => (finished = r));
+    await transport.ready();
+    const off = host.on('run', (e) => {
+      if (e.type === 'run_finished') finished(e);
+    });
+    const { runId } = await host['run.start']({ document: pg, path: path.join(dir, 'pg.json') });
+    const last = await done;
+    off();
+    expect(last).toMatchObject({ runId, summary: { status: 'succeeded', outputs: [{ nodeId: 'dst', rows: 50 }] } });
+    expect(await q('SELECT count(*)::int AS n, max(name) AS top FROM dst')).toEqual([{ n: 50, top: 'name 9' }]);
+    const logs = await host['run.logs']({ runId });
+    expect(JSON.stringify(logs)).not.toContain(SECRET);
   });
 
   it('lists connections with secret flags only', async () => {

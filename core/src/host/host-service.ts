@@ -237,6 +237,7 @@ export class HostService implements HostTransport {
         params: input.params ?? {},
         targets: input.targets ?? [],
         options: input.options,
+        connections: req.connections,
       });
     },
 
