@@ -38,9 +38,9 @@ function request(pathname: string, opts: { method?: string; headers?: Record<str
   });
 }
 
-function wsStatus(url: string): Promise<string> {
+function wsStatus(url: string, opts: WebSocket.ClientOptions = {}): Promise<string> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(url);
+    const ws = new WebSocket(url, opts);
     ws.on('open', () => {
       ws.close();
       resolve('open');
@@ -148,6 +148,31 @@ describe('caudal serve', () => {
     expect(await wsStatus(`${base.replace('http', 'ws')}/events`)).toMatch(/401/);
     expect(await wsStatus(`${base.replace('http', 'ws')}/events?token=wrong`)).toMatch(/401/);
     expect(await wsStatus(`${base.replace('http', 'ws')}/events?token=${token}`)).toBe('open');
+  });
+
+  it('refuses requests addressed to another host name (DNS rebinding) or sent from another site (403), even with the token', async () => {
+    const port = new URL(base).port;
+    const auth = { Authorization: `Bearer ${token}` };
+    const call = (headers: Record<string, string>) => request('/api/fs.list', { method: 'POST', headers: { ...auth, ...headers }, body: '{}' });
+    for (const host of [`evil.example:${port}`, 'evil.example', `127.0.0.1:${Number(port) + 1}`, `localhost.evil.example:${port}`, `127.0.0.1.nip.io:${port}`]) {
+      const r = await call({ Host: host });
+      expect(r.status, host).toBe(403);
+      expect(r.body).toMatch(/is not this server/);
+    }
+    for (const origin of ['http://evil.example', `http://evil.example:${port}`, 'null', `https://127.0.0.1:${port}`, `http://127.0.0.1:${Number(port) + 1}`]) {
+      const r = await call({ Origin: origin });
+      expect(r.status, origin).toBe(403);
+      expect(r.body).not.toContain(dir);
+    }
+    expect((await call({ Host: `localhost:${port}` })).status).toBe(200);
+    expect((await call({ Host: `LOCALHOST:${port}`, Origin: `http://localhost:${port}` })).status).toBe(200);
+    expect((await call({ Origin: `http://127.0.0.1:${port}` })).status).toBe(200);
+    // The page itself, asked for through a rebound name, is refused before the token counts.
+    expect((await request(`/?token=${token}`, { headers: { Host: `evil.example:${port}` } })).status).toBe(403);
+    const ws = `${base.replace('http', 'ws')}/events?token=${token}`;
+    expect(await wsStatus(ws, { origin: 'http://evil.example' })).toMatch(/403/);
+    expect(await wsStatus(ws, { headers: { Host: `evil.example:${port}` } })).toMatch(/403/);
+    expect(await wsStatus(ws, { origin: `http://127.0.0.1:${port}` })).toBe('open');
   });
 
   it('serves the renderer with a CSP; the token in the URL sets a strict cookie for its assets', async () => {
