@@ -147,7 +147,7 @@ describe('host contract in-process', () => {
     expect((await host['pipeline.save']({ document: pipelineDoc(), path: notes, overwrite: true })).path).toBe(notes);
     expect((await loadPipelineFile(notes)).pipeline?.name).toBe('host test');
     // Now a pipeline: saving over it needs no confirmation.
-    expect((await host['pipeline.saveAs']({ document: { ...pipelineDoc(), name: 'again' }, path: notes })).path).toBe(notes);
+    expect((await host['pipeline.saveAs']({ document: { ...pipelineDoc(), name: 'again' }, path: notes }))?.path).toBe(notes);
     // A native dialog asked the user itself ("replace?"), so its answer counts as the confirmation.
     const other = path.join(dir, 'other.txt');
     await writeFile(other, 'plain text\n');
