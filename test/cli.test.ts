@@ -2,6 +2,8 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { COMMAND_HELP, COMMANDS } from '../core/src/cli/help.js';
+import { packageRoot } from '../core/src/util/package-root.js';
 import { caudal } from './support/cli.js';
 import { tempDir } from './support/pipeline.js';
 
@@ -20,6 +22,40 @@ describe('caudal CLI', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/caudal run <pipeline.json>/);
     expect((await caudal([])).code).toBe(2);
+  });
+
+  it('every command has its own help with examples (exit 0, nothing else runs), as docs/cli.md shows it', async () => {
+    const docs = await readFile(path.join(packageRoot(), 'docs/cli.md'), 'utf8');
+    for (const command of COMMANDS) {
+      // serve would listen until stopped; with --help it must print and exit at once.
+      const r = await caudal([command, '--help'], { timeoutMs: 15_000 });
+      expect(r.code, command).toBe(0);
+      expect(r.stdout, command).toBe(COMMAND_HELP[command] + '\n');
+      expect(r.stdout, command).toMatch(new RegExp(`^caudal ${command} `));
+      expect(r.stdout, command).toContain('Examples:');
+      expect(docs, `docs/cli.md shows '${command} --help'`).toContain(COMMAND_HELP[command]);
+    }
+    expect((await caudal(['help', 'state'])).stdout).toBe(COMMAND_HELP.state + '\n');
+    expect((await caudal(['connections', 'add', '-h'])).stdout).toBe(COMMAND_HELP.connections + '\n');
+  });
+
+  it('run --node with an unknown node id is a usage error (2) with a suggestion', async () => {
+    const dir = await tempDir();
+    const file = await writePipeline(dir, 'p.json', base([numbers, { id: 'evens', type: 'transform.filter', params: { condition: 'even' } }], [{ from: 'nums:out', to: 'evens:in' }]));
+    for (const command of ['run', 'preview', 'sql', 'profile']) {
+      const r = await caudal([command, file, '--node', 'evnes']);
+      expect(r.code, command).toBe(2);
+      expect(r.stderr, command).toContain(`no node 'evnes' in ${file} (did you mean 'evens'?)`);
+    }
+    expect((await caudal(['run', file, '--node', 'evens', '--node', 'ghost'])).code).toBe(2);
+  });
+
+  it('run prints the pipeline\'s problems with their hints, as validate does', async () => {
+    const dir = await tempDir();
+    const file = await writePipeline(dir, 'p.json', base([numbers, { id: 'f', type: 'transform.filter', params: { condition: 'evn' } }], [{ from: 'nums:out', to: 'f:in' }]));
+    const r = await caudal(['run', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("✗ nodes[1].params.condition: unknown column 'evn' in node 'f' (did you mean 'even'?) (hint: input columns: n, even)");
   });
 
   it('validate: a valid pipeline exits 0', async () => {
