@@ -1,7 +1,7 @@
 /**
  * bench/cli: how long the README's commands take to start.
  *
- *   npm run build && node bench/cli/run.js [--reps 5] [--no-npx]
+ *   npm run build && node bench/cli/run.js [--reps 5] [--no-npx] [--checkout DIR]
  *
  * Each command runs in a fresh process, `reps` times (median wall time), beside bare Node
  * (`node -e 0`), the floor any Node CLI starts from:
@@ -9,6 +9,7 @@
  *   - `caudal validate` of the e-commerce example (generated data, 10,000 orders, in a temp copy),
  *   - `npx caudal --version`, warm (npx's cache already holds this checkout) and cold (an empty npx
  *     cache, as on a fresh clone: the first `npx caudal` a user runs).
+ * `--checkout DIR` times another built checkout instead (e.g. an older commit, for before/after).
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -17,9 +18,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateEcommerceData } from '../../resources/examples/ecommerce/generate-data.js';
 
-const { values } = parseArgs({ options: { reps: { type: 'string', default: '5' }, 'no-npx': { type: 'boolean' } } });
+const { values } = parseArgs({ options: { reps: { type: 'string', default: '5' }, 'no-npx': { type: 'boolean' }, checkout: { type: 'string' } } });
 const reps = Number(values.reps);
-const root = path.resolve(import.meta.dirname, '../..');
+const root = path.resolve(values.checkout ?? path.join(import.meta.dirname, '../..'));
 const bin = path.join(root, 'bin/caudal.js');
 const work = mkdtempSync(path.join(os.tmpdir(), 'caudal-bench-cli-'));
 
@@ -59,7 +60,7 @@ if (!values['no-npx']) {
 }
 rmSync(work, { recursive: true, force: true });
 
-console.log(`node ${process.version}, ${os.cpus().length} cores, median of ${reps} runs (cold npx: ${Math.min(reps, 3)})\n`);
+console.log(`${root}: node ${process.version}, ${os.cpus().length} cores, median of ${reps} runs (cold npx: ${Math.min(reps, 3)})\n`);
 console.log('| command | median | fastest |');
 console.log('| --- | ---: | ---: |');
 for (const r of rows) console.log(`| ${r.label} | ${r.median.toFixed(0)} ms | ${r.min.toFixed(0)} ms |`);
