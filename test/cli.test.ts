@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { COMMAND_HELP, COMMANDS } from '../core/src/cli/help.js';
 import { packageRoot } from '../core/src/util/package-root.js';
@@ -37,6 +39,35 @@ describe('caudal CLI', () => {
     }
     expect((await caudal(['help', 'state'])).stdout).toBe(COMMAND_HELP.state + '\n');
     expect((await caudal(['connections', 'add', '-h'])).stdout).toBe(COMMAND_HELP.connections + '\n');
+  });
+
+  it('--version, --help and usage errors load only the CLI entry and the help texts (no engine, model, nodes or dependencies)', async () => {
+    // A module hook in a fresh process records every module the built CLI resolves.
+    const dir = await tempDir();
+    const probe = path.join(dir, 'probe.mjs');
+    const hook = `let port; export function initialize(d) { port = d.port; } export async function resolve(s, c, next) { const r = await next(s, c); port.postMessage(r.url); return r; }`;
+    await writeFile(
+      probe,
+      `import { register } from 'node:module';
+const { port1, port2 } = new MessageChannel();
+const loaded = [];
+port1.on('message', (m) => loaded.push(m));
+port1.unref();
+register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}), { data: { port: port2 }, transferList: [port2] });
+const { main } = await import(process.argv[2]);
+const quiet = { write() {} };
+await main(process.argv.slice(3), { stdout: quiet, stderr: quiet });
+await new Promise((r) => setTimeout(r, 100));
+process.stdout.write(JSON.stringify(loaded));`,
+    );
+    const entry = pathToFileURL(path.join(packageRoot(), 'dist/core/src/cli/main.js')).href;
+    const allowed = /\/dist\/core\/src\/(cli\/(main|help|exit-codes)|util\/(errors|package-root|suggest))\.js$/;
+    for (const args of [['--version'], ['--help'], ['run', '--help'], ['frobnicate']]) {
+      const r = spawnSync(process.execPath, [probe, entry, ...args], { encoding: 'utf8' });
+      const loaded = (JSON.parse(r.stdout) as string[]).filter((u) => !u.startsWith('node:'));
+      expect(loaded.length, args.join(' ')).toBeGreaterThan(3);
+      expect(loaded.filter((u) => !allowed.test(u)), args.join(' ')).toEqual([]);
+    }
   });
 
   it('run --node with an unknown node id is a usage error (2) with a suggestion', async () => {
