@@ -1,7 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { COMMAND_HELP, COMMANDS } from '../core/src/cli/help.js';
+import { packageRoot } from '../core/src/util/package-root.js';
 import { caudal } from './support/cli.js';
 import { tempDir } from './support/pipeline.js';
 
@@ -20,6 +24,69 @@ describe('caudal CLI', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/caudal run <pipeline.json>/);
     expect((await caudal([])).code).toBe(2);
+  });
+
+  it('every command has its own help with examples (exit 0, nothing else runs), as docs/cli.md shows it', async () => {
+    const docs = await readFile(path.join(packageRoot(), 'docs/cli.md'), 'utf8');
+    for (const command of COMMANDS) {
+      // serve would listen until stopped; with --help it must print and exit at once.
+      const r = await caudal([command, '--help'], { timeoutMs: 15_000 });
+      expect(r.code, command).toBe(0);
+      expect(r.stdout, command).toBe(COMMAND_HELP[command] + '\n');
+      expect(r.stdout, command).toMatch(new RegExp(`^caudal ${command} `));
+      expect(r.stdout, command).toContain('Examples:');
+      expect(docs, `docs/cli.md shows '${command} --help'`).toContain(COMMAND_HELP[command]);
+    }
+    expect((await caudal(['help', 'state'])).stdout).toBe(COMMAND_HELP.state + '\n');
+    expect((await caudal(['connections', 'add', '-h'])).stdout).toBe(COMMAND_HELP.connections + '\n');
+  });
+
+  it('--version, --help and usage errors load only the CLI entry and the help texts (no engine, model, nodes or dependencies)', async () => {
+    // A module hook in a fresh process records every module the built CLI resolves.
+    const dir = await tempDir();
+    const probe = path.join(dir, 'probe.mjs');
+    const hook = `let port; export function initialize(d) { port = d.port; } export async function resolve(s, c, next) { const r = await next(s, c); port.postMessage(r.url); return r; }`;
+    await writeFile(
+      probe,
+      `import { register } from 'node:module';
+const { port1, port2 } = new MessageChannel();
+const loaded = [];
+port1.on('message', (m) => loaded.push(m));
+port1.unref();
+register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}), { data: { port: port2 }, transferList: [port2] });
+const { main } = await import(process.argv[2]);
+const quiet = { write() {} };
+await main(process.argv.slice(3), { stdout: quiet, stderr: quiet });
+await new Promise((r) => setTimeout(r, 100));
+process.stdout.write(JSON.stringify(loaded));`,
+    );
+    const entry = pathToFileURL(path.join(packageRoot(), 'dist/core/src/cli/main.js')).href;
+    const allowed = /\/dist\/core\/src\/(cli\/(main|help|exit-codes)|util\/(errors|package-root|suggest))\.js$/;
+    for (const args of [['--version'], ['--help'], ['run', '--help'], ['frobnicate']]) {
+      const r = spawnSync(process.execPath, [probe, entry, ...args], { encoding: 'utf8' });
+      const loaded = (JSON.parse(r.stdout) as string[]).filter((u) => !u.startsWith('node:'));
+      expect(loaded.length, args.join(' ')).toBeGreaterThan(3);
+      expect(loaded.filter((u) => !allowed.test(u)), args.join(' ')).toEqual([]);
+    }
+  });
+
+  it('run --node with an unknown node id is a usage error (2) with a suggestion', async () => {
+    const dir = await tempDir();
+    const file = await writePipeline(dir, 'p.json', base([numbers, { id: 'evens', type: 'transform.filter', params: { condition: 'even' } }], [{ from: 'nums:out', to: 'evens:in' }]));
+    for (const command of ['run', 'preview', 'sql', 'profile']) {
+      const r = await caudal([command, file, '--node', 'evnes']);
+      expect(r.code, command).toBe(2);
+      expect(r.stderr, command).toContain(`no node 'evnes' in ${file} (did you mean 'evens'?)`);
+    }
+    expect((await caudal(['run', file, '--node', 'evens', '--node', 'ghost'])).code).toBe(2);
+  });
+
+  it('run prints the pipeline\'s problems with their hints, as validate does', async () => {
+    const dir = await tempDir();
+    const file = await writePipeline(dir, 'p.json', base([numbers, { id: 'f', type: 'transform.filter', params: { condition: 'evn' } }], [{ from: 'nums:out', to: 'f:in' }]));
+    const r = await caudal(['run', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("✗ nodes[1].params.condition: unknown column 'evn' in node 'f' (did you mean 'even'?) (hint: input columns: n, even)");
   });
 
   it('validate: a valid pipeline exits 0', async () => {

@@ -10,7 +10,7 @@ import { secretEnvName } from '../core/src/secrets/env-store.js';
 import { packageRoot } from '../core/src/util/package-root.js';
 import { httpTransport } from '../renderer/src/host/http-transport.js';
 import { tempDir } from './support/pipeline.js';
-import { PG, pgLoginRole } from './support/postgres.js';
+import { PG, pgLoginRole, pgSandbox } from './support/postgres.js';
 
 /**
  * Browser mode end to end: a real `caudal serve` process (the built CLI), called through the
@@ -38,9 +38,9 @@ function request(pathname: string, opts: { method?: string; headers?: Record<str
   });
 }
 
-function wsStatus(url: string): Promise<string> {
+function wsStatus(url: string, opts: WebSocket.ClientOptions = {}): Promise<string> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(url);
+    const ws = new WebSocket(url, opts);
     ws.on('open', () => {
       ws.close();
       resolve('open');
@@ -150,6 +150,31 @@ describe('caudal serve', () => {
     expect(await wsStatus(`${base.replace('http', 'ws')}/events?token=${token}`)).toBe('open');
   });
 
+  it('refuses requests addressed to another host name (DNS rebinding) or sent from another site (403), even with the token', async () => {
+    const port = new URL(base).port;
+    const auth = { Authorization: `Bearer ${token}` };
+    const call = (headers: Record<string, string>) => request('/api/fs.list', { method: 'POST', headers: { ...auth, ...headers }, body: '{}' });
+    for (const host of [`evil.example:${port}`, 'evil.example', `127.0.0.1:${Number(port) + 1}`, `localhost.evil.example:${port}`, `127.0.0.1.nip.io:${port}`]) {
+      const r = await call({ Host: host });
+      expect(r.status, host).toBe(403);
+      expect(r.body).toMatch(/is not this server/);
+    }
+    for (const origin of ['http://evil.example', `http://evil.example:${port}`, 'null', `https://127.0.0.1:${port}`, `http://127.0.0.1:${Number(port) + 1}`]) {
+      const r = await call({ Origin: origin });
+      expect(r.status, origin).toBe(403);
+      expect(r.body).not.toContain(dir);
+    }
+    expect((await call({ Host: `localhost:${port}` })).status).toBe(200);
+    expect((await call({ Host: `LOCALHOST:${port}`, Origin: `http://localhost:${port}` })).status).toBe(200);
+    expect((await call({ Origin: `http://127.0.0.1:${port}` })).status).toBe(200);
+    // The page itself, asked for through a rebound name, is refused before the token counts.
+    expect((await request(`/?token=${token}`, { headers: { Host: `evil.example:${port}` } })).status).toBe(403);
+    const ws = `${base.replace('http', 'ws')}/events?token=${token}`;
+    expect(await wsStatus(ws, { origin: 'http://evil.example' })).toMatch(/403/);
+    expect(await wsStatus(ws, { headers: { Host: `evil.example:${port}` } })).toMatch(/403/);
+    expect(await wsStatus(ws, { origin: `http://127.0.0.1:${port}` })).toBe('open');
+  });
+
   it('serves the renderer with a CSP; the token in the URL sets a strict cookie for its assets', async () => {
     const page = await request(`/?token=${token}`);
     expect(page.status).toBe(200);
@@ -224,6 +249,36 @@ describe('caudal serve', () => {
     const undeclared = { ...pg, connections: {} };
     const v = await host['pipeline.validate']({ document: undeclared, path: null });
     expect(v.problems[0]).toMatchObject({ nodeId: 'q', field: 'connection', message: expect.stringMatching(/does not declare/) });
+  });
+
+  it('runs a pipeline that reads and writes PostgreSQL through a declared connection (secret from the environment)', async () => {
+    const { schema, q } = await pgSandbox();
+    await q('CREATE TABLE src (id int PRIMARY KEY, name text)');
+    await q("INSERT INTO src SELECT g, 'name ' || g FROM generate_series(1, 50) g");
+    const pg: PipelineDocument = {
+      format: 'caudal.pipeline/1',
+      name: 'pg copy',
+      params: {},
+      connections: { wh: { type: 'postgres' } },
+      nodes: [
+        { id: 'src', type: 'source.postgres', params: { connection: 'wh', schema, table: 'src' } },
+        { id: 'dst', type: 'sink.postgres', params: { connection: 'wh', schema, table: 'dst', mode: 'replace' } },
+      ],
+      edges: [{ from: 'src:out', to: 'dst:in' }],
+    };
+    let finished!: (e: HostRunEvent) => void;
+    const done = new Promise<HostRunEvent>((r) => (finished = r));
+    await transport.ready();
+    const off = host.on('run', (e) => {
+      if (e.type === 'run_finished') finished(e);
+    });
+    const { runId } = await host['run.start']({ document: pg, path: path.join(dir, 'pg.json') });
+    const last = await done;
+    off();
+    expect(last).toMatchObject({ runId, summary: { status: 'succeeded', outputs: [{ nodeId: 'dst', rows: 50 }] } });
+    expect(await q('SELECT count(*)::int AS n, max(name) AS top FROM dst')).toEqual([{ n: 50, top: 'name 9' }]);
+    const logs = await host['run.logs']({ runId });
+    expect(JSON.stringify(logs)).not.toContain(SECRET);
   });
 
   it('lists connections with secret flags only', async () => {

@@ -132,6 +132,39 @@ describe('host contract in-process', () => {
     expect((await host['pipeline.open']({}))!.document!.name).toBe('host test');
   });
 
+  it('save and saveAs replace a file that is not a pipeline only with overwrite: true', async () => {
+    const notes = path.join(dir, 'notes.json');
+    const original = '{"diary": "dear diary, the vault code is 0451"}\n';
+    await writeFile(notes, original);
+    for (const attempt of [() => host['pipeline.save']({ document: pipelineDoc(), path: notes }), () => host['pipeline.saveAs']({ document: pipelineDoc(), path: notes })]) {
+      const e = (await attempt().catch((x: unknown) => x)) as HostCallError;
+      expect(e.error).toMatchObject({ kind: 'usage', message: `${notes} exists and is not a Caudal pipeline (expected a JSON object with format caudal.pipeline/1): saving would replace it`, problems: [{ code: 'would_overwrite' }] });
+      expect(JSON.stringify(e.error)).not.toContain('0451');
+      expect(await readFile(notes, 'utf8')).toBe(original);
+    }
+    const folder = await host['pipeline.save']({ document: pipelineDoc(), path: dir }).catch((x: HostCallError) => x.error);
+    expect(folder).toMatchObject({ message: `${dir} is a folder` });
+    expect((await host['pipeline.save']({ document: pipelineDoc(), path: notes, overwrite: true })).path).toBe(notes);
+    expect((await loadPipelineFile(notes)).pipeline?.name).toBe('host test');
+    // Now a pipeline: saving over it needs no confirmation.
+    expect((await host['pipeline.saveAs']({ document: { ...pipelineDoc(), name: 'again' }, path: notes }))?.path).toBe(notes);
+    // A native dialog asked the user itself ("replace?"), so its answer counts as the confirmation.
+    const other = path.join(dir, 'other.txt');
+    await writeFile(other, 'plain text\n');
+    dialogAnswers.push(other);
+    expect(await host['pipeline.saveAs']({ document: pipelineDoc() })).toMatchObject({ path: other });
+  });
+
+  it('open reads regular files only and never echoes a file that is not a pipeline', async () => {
+    const secret = path.join(dir, 'credentials.txt');
+    await writeFile(secret, 'aws_secret_access_key = wJalrXUtnFEMI0451\n');
+    const opened = await host['pipeline.open']({ path: secret });
+    expect(opened).toMatchObject({ path: secret, document: null, problems: [{ code: 'invalid_json', message: `${secret} is not a Caudal pipeline (expected a JSON object with format caudal.pipeline/1): it is not JSON at line 1, column 1` }] });
+    expect(JSON.stringify(opened)).not.toContain('0451');
+    await expect(host['pipeline.open']({ path: dir })).rejects.toMatchObject({ error: { message: `${dir} is a folder` } });
+    if (process.platform === 'linux') await expect(host['pipeline.open']({ path: '/dev/zero' })).rejects.toMatchObject({ error: { message: '/dev/zero is not a regular file' } });
+  });
+
   it('new gives an empty valid document', async () => {
     const { document } = await host['pipeline.new']({ name: 'Fresh' });
     expect(document).toMatchObject({ format: 'caudal.pipeline/1', name: 'Fresh', nodes: [], edges: [] });

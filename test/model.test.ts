@@ -18,6 +18,32 @@ describe('pipeline document v1', () => {
     expect(r.problems[0]!.message).toMatch(/p\.json is not valid JSON at line 4/);
   });
 
+  it('accepts a file that starts with a UTF-8 byte order mark', () => {
+    const r = parsePipelineText('\uFEFF' + JSON.stringify({ format: 'caudal.pipeline/1', name: 'from notepad' }), 'p.json');
+    expect(r.problems).toEqual([]);
+    expect(r.pipeline?.name).toBe('from notepad');
+  });
+
+  it('a file that is not a pipeline is named as such, with a position but never its contents', () => {
+    const passwd = 'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n';
+    const r = parsePipelineText(passwd, '/etc/passwd');
+    expect(r.pipeline).toBeUndefined();
+    expect(r.problems[0]!.message).toBe('/etc/passwd is not a Caudal pipeline (expected a JSON object with format caudal.pipeline/1): it is not JSON at line 1, column 1');
+    const secretJson = '{"api_key": "sk-very-secret", "nested": {"token": "t0k3n"}, }';
+    const bad = parsePipelineText(secretJson, 'keys.json');
+    expect(bad.problems[0]!.message).toMatch(/^keys\.json is not a Caudal pipeline .*: it is not JSON at line 1, column 61$/);
+    for (const text of ['{"format": "hunter2-secret", "name": "x"}', '{"name": "hunter2-secret"}', '["hunter2-secret"]', '"hunter2-secret"']) {
+      const other = parsePipelineText(text, 'other.json');
+      expect(other.problems[0]!.message, text).toMatch(/^other\.json is not a Caudal pipeline \(expected a JSON object with format caudal\.pipeline\/1\): /);
+      expect(JSON.stringify(other.problems), text).not.toContain('hunter2');
+    }
+  });
+
+  it('a pipeline with a syntax error says what is wrong without quoting the text', () => {
+    const r = parsePipelineText('{"format": "caudal.pipeline/1", "name": "s3cr3t-name",\n "nodes": [], }', 'p.json');
+    expect(r.problems[0]!.message).toBe('p.json is not valid JSON at line 2, column 15: expected a property name in double quotes (a trailing comma?)');
+  });
+
   it('reports every shape problem with its JSON path', () => {
     const r = parsePipelineObject({
       format: 'caudal.pipeline/1',

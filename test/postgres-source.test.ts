@@ -117,6 +117,47 @@ describe('source.postgres', async () => {
     expect(undeclared.problems[0]).toMatchObject({ code: 'unknown_connection', nodeId: 'src' });
   });
 
+  it('a value that fails on the server while rows stream is a failed run (not an invalid pipeline) naming node, column and row', async () => {
+    // Row 30,000 of 40,000 holds text that does not convert to int: the server fails mid-stream.
+    const query = (bound: boolean) =>
+      `SELECT g AS id, g * 2 AS twice, CASE WHEN g = 30000 THEN 'x' ELSE g::text END::int AS v FROM generate_series(1, 40000) g${bound ? ' WHERE g > $1' : ''}`;
+    const doc = (bound: boolean) =>
+      pipeline(
+        [
+          { id: 'src', type: 'source.postgres', params: { connection: 'db', query: query(bound), ...(bound ? { query_params: [0] } : {}) } },
+          { id: 'out', type: 'sink.csv', params: { path: `streamed-${bound}.csv` } },
+        ],
+        ['src -> out'],
+        { connections },
+      );
+    const copy = await runPipeline({ pipeline: doc(false), baseDir: dir, connections: pgConnection() });
+    expect(copy.status).toBe('failed');
+    expect(copy.error).toMatchObject({ kind: 'execution', nodeId: 'src', column: 'v' });
+    // COPY's rows travel in the server's send buffer, so the row is given as a lower bound.
+    const [, after] = /^node 'src' \(connection 'db'\): column 'v', a row after the first ([\d,]+) of the result: invalid input syntax for type integer: "x"$/.exec(copy.error!.message) ?? [];
+    expect(Number(after?.replaceAll(',', ''))).toBeGreaterThan(20_000);
+    expect(Number(after?.replaceAll(',', ''))).toBeLessThan(30_000);
+    expect(copy.error!.hint).toMatch(/a value does not fit its type/);
+    // A cursor (bound values) fails a whole batch: the row is given as a range.
+    const cursor = await runPipeline({ pipeline: doc(true), baseDir: dir, connections: pgConnection() });
+    expect(cursor.error).toMatchObject({ kind: 'execution', nodeId: 'src', column: 'v' });
+    expect(cursor.error!.message).toMatch(/column 'v', one of rows 20,001–30,000 of the result: invalid input syntax/);
+  });
+
+  it('a value DuckDB cannot hold names the source column, not a position in the transfer file', async () => {
+    const doc = pipeline(
+      [
+        { id: 'src', type: 'source.postgres', params: { connection: 'db', query: "SELECT g AS id, CASE WHEN g = 3 THEN 'NaN'::numeric(10,2) ELSE g::numeric(10,2) END AS amount FROM generate_series(1, 5) g" } },
+        { id: 'out', type: 'sink.csv', params: { path: 'nan.csv' } },
+      ],
+      ['src -> out'],
+      { connections },
+    );
+    const s = await runPipeline({ pipeline: doc, baseDir: dir, connections: pgConnection() });
+    expect(s.error).toMatchObject({ kind: 'execution', nodeId: 'src', column: 'amount' });
+    expect(s.error!.message).toMatch(/Could not convert string "NaN" to 'DECIMAL'/);
+  });
+
   it('never lets a secret out of the engine, even when the server echoes it', async () => {
     const secret = 'S3cr3t-pa55word';
     const conn = pgConnection();

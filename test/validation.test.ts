@@ -1,6 +1,8 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateStructure, resolveParamValues } from '../core/src/compiler/validate.js';
-import { pipeline, problemsOf, tempDir } from './support/pipeline.js';
+import { pipeline, previewPipeline, problemsOf, tempDir } from './support/pipeline.js';
 
 const src = (id = 'src', query = 'SELECT range AS id, range % 3 AS grp, \'a@b.c\' AS email FROM range(10)') => ({ id, type: 'transform.sql', params: { query } });
 
@@ -109,6 +111,21 @@ describe('validation against the data (binder)', () => {
     expect(p).toMatchObject({ code: 'unknown_param', path: 'nodes[1].params.condition' });
   });
 
+  it('an undeclared $param in a query is one problem that names it, the node and the closest param (not DuckDB\'s prepared-parameter error)', async () => {
+    const dir = await tempDir();
+    const doc = pipeline([{ id: 'nums', type: 'transform.sql', params: { query: 'SELECT range AS n FROM range(10) WHERE range > $mni_n' } }], [], { params: { min_n: { type: 'number', default: 1 } } });
+    expect(await problemsOf(doc, dir)).toEqual([
+      expect.objectContaining({
+        code: 'unknown_param',
+        nodeId: 'nums',
+        path: 'nodes[0].params.query',
+        message: "undeclared param 'mni_n' in node 'nums' (declare it under params, or did you mean 'min_n'?)",
+      }),
+    ]);
+    const far = pipeline([src(), { id: 'f', type: 'transform.filter', params: { condition: 'id > $nope' } }], ['src -> f']);
+    expect((await problemsOf(far, dir)).map((p) => p.message)).toEqual(["undeclared param 'nope' in node 'f' (declare it under params)"]);
+  });
+
   it('transform.sql reading a node that is not its input', async () => {
     const dir = await tempDir();
     const doc = pipeline([src('a'), src('b'), { id: 'q', type: 'transform.sql', params: { query: 'SELECT * FROM b' } }], ['a -> q']);
@@ -124,6 +141,43 @@ describe('validation against the data (binder)', () => {
       ['src -> f', 'f -> g'],
     );
     expect((await problemsOf(doc, dir)).map((p) => p.nodeId)).toEqual(['f']);
+  });
+});
+
+describe('pipeline params named like Object.prototype members', () => {
+  const names = ['constructor', 'toString', 'hasOwnProperty', 'valueOf'];
+
+  it('are declared, overridden and substituted like any other name', async () => {
+    const dir = await tempDir();
+    await writeFile(path.join(dir, 'part-42.csv'), 'x\nfrom the file\n');
+    const params = Object.fromEntries(names.map((n, i) => [n, { type: 'number' as const, default: i }]));
+    const select = names.map((n) => `$${n} AS "${n}"`).join(', ');
+    const doc = pipeline(
+      [
+        { id: 'p', type: 'transform.sql', params: { query: `SELECT ${select}` } },
+        { id: 'f', type: 'source.csv', params: { path: 'part-${toString}.csv' } },
+      ],
+      [],
+      { params },
+    );
+    expect(await problemsOf(doc, dir, { toString: '42' })).toEqual([]);
+    const r = await previewPipeline({ pipeline: doc, baseDir: dir, nodeId: 'p', params: { toString: '42' } });
+    expect(r.rows).toEqual([{ constructor: 0, toString: 42, hasOwnProperty: 2, valueOf: 3 }]);
+    const file = await previewPipeline({ pipeline: doc, baseDir: dir, nodeId: 'f', params: { toString: '42' } });
+    expect(file.rows).toEqual([{ x: 'from the file' }]);
+  });
+
+  it('are not declared just because every object has them', async () => {
+    const dir = await tempDir();
+    const doc = pipeline([
+      { id: 'p', type: 'transform.sql', params: { query: 'SELECT $constructor AS c' } },
+      { id: 'f', type: 'source.csv', params: { path: '${toString}.csv' } },
+    ]);
+    expect((await problemsOf(doc, dir)).map((p) => [p.nodeId, p.code])).toEqual([
+      ['f', 'unknown_param'],
+      ['p', 'unknown_param'],
+    ]);
+    expect(resolveParamValues({}, { constructor: '1' }).problems.map((p) => p.message)).toEqual(["param 'constructor' is not declared by this pipeline"]);
   });
 });
 

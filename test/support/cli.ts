@@ -16,6 +16,8 @@ interface CliOptions {
   env?: NodeJS.ProcessEnv;
   onStdout?: (chunk: string, child: ChildProcess) => void;
   onStderr?: (chunk: string, child: ChildProcess) => void;
+  /** A command that should have ended long ago (e.g. a server) is killed then: its code is null. */
+  timeoutMs?: number;
 }
 
 /** Starts the built CLI (npm test builds dist/ first) and hands back the process, to signal or kill it. */
@@ -32,7 +34,11 @@ export function startCaudal(args: string[], opts: CliOptions = {}): { child: Chi
       stderr += d.toString();
       opts.onStderr?.(d.toString(), child);
     });
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    const timer = opts.timeoutMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
   });
   return { child, result };
 }

@@ -43,8 +43,8 @@ export async function preview(doc: Pipeline, baseDir: string, nodeId: string, op
   return previewPipeline({ pipeline: doc, baseDir, nodeId, ...opts });
 }
 
-export async function problemsOf(doc: Pipeline, baseDir: string) {
-  return (await inspect({ pipeline: doc, baseDir })).problems;
+export async function problemsOf(doc: Pipeline, baseDir: string, params?: Record<string, string>) {
+  return (await inspect({ pipeline: doc, baseDir, params })).problems;
 }
 
-export { inspect };
+export { inspect, previewPipeline };

@@ -38,13 +38,14 @@ export function parse(args: string[]) {
 
 /** `--param k=v` pairs; the value keeps any further '=' characters. */
 export function parseParams(list: string[] | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out: Array<[string, string]> = [];
   for (const item of list ?? []) {
     const i = item.indexOf('=');
     if (i <= 0) throw new CaudalError('usage', `--param expects key=value, got "${item}"`);
-    out[item.slice(0, i)] = item.slice(i + 1);
+    out.push([item.slice(0, i), item.slice(i + 1)]);
   }
-  return out;
+  // fromEntries keeps any name (even __proto__) a plain own key.
+  return Object.fromEntries(out);
 }
 
 export function parseThreads(v: string | undefined): number | undefined {

@@ -4,37 +4,17 @@ import { loadPipelineFile } from '../model/load.js';
 import type { ResolvedConnection } from '../nodes/define.js';
 import { CaudalError } from '../util/errors.js';
 import { parse } from './args.js';
-import { cliConnectionService } from './engine-context.js';
+import { cliConnectionService } from './connection-service.js';
 import { EXIT } from './exit-codes.js';
 
-interface Io {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-}
+import type { Io } from './io.js';
 
-export const CLEAN_HELP = `caudal doctor [pipeline.json] [--json]   show runs in progress, runs that were killed and what they left
-caudal clean  [pipeline.json] [--json]   finish or undo what killed runs left, remove their temp folders and stale locks
-
-A run that is killed (kill -9, power loss) leaves a commit journal. The next run of any pipeline
-finishes or undoes it automatically; these commands do it on demand. Before the commit decision, a
-killed run is undone (every destination as it was); after it, its commit is completed. Prepared
-PostgreSQL transactions are resolved with the connection they name: pass the pipeline file (or
---project DIR) so that its connections, and their secrets, can be found.
-
-Examples:
-  caudal doctor
-  caudal clean pipelines/orders.json
-  caudal clean --json
-
-Exit codes: 0 nothing left over (doctor) or everything cleaned (clean); 1 something remains.`;
+export const doctorCommand = (args: string[], io: Io) => cleanUpCommand(args, io, false);
+export const cleanCommand = (args: string[], io: Io) => cleanUpCommand(args, io, true);
 
 /** `caudal doctor` (fix = false) and `caudal clean` (fix = true). */
-export async function cleanCommand(args: string[], io: Io, fix: boolean): Promise<number> {
+async function cleanUpCommand(args: string[], io: Io, fix: boolean): Promise<number> {
   const { values, positionals } = parse(args);
-  if (values.help) {
-    io.stdout.write(CLEAN_HELP + '\n');
-    return EXIT.ok;
-  }
   const connection = await connectionResolver(positionals[0], values.project);
   const report = await cleanUp({ fix, connection });
   if (values.json) io.stdout.write(JSON.stringify(report) + '\n');

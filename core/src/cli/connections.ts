@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { getConnectionType } from '../connections/registry.js';
-import { cliConnectionService } from './engine-context.js';
+import { cliConnectionService } from './connection-service.js';
 import { CaudalError } from '../util/errors.js';
 import { parse, parseParams } from './args.js';
 import { EXIT } from './exit-codes.js';

@@ -8,6 +8,7 @@ import { CaudalError } from '../util/errors.js';
 import { parse, parseMemoryLimit, parseParams, parseThreads } from './args.js';
 import { EXIT } from './exit-codes.js';
 import { formatMs, formatProblems } from './format.js';
+import { checkNodeIds } from './pipeline-args.js';
 
 interface Io {
   stdout: NodeJS.WriteStream;
@@ -26,6 +27,7 @@ export async function profileCommand(args: string[], io: Io): Promise<number> {
   const abs = path.resolve(file);
   const loaded = await loadPipelineFile(abs);
   if (!loaded.pipeline) throw new CaudalError('validation', `${file} is not a valid pipeline:\n${formatProblems(loaded.problems)}`, { problems: loaded.problems });
+  checkNodeIds(loaded.pipeline, [nodeId], file);
 
   const tty = !!io.stderr.isTTY && !values.quiet && !values.json;
   let step = '';

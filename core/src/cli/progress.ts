@@ -1,5 +1,5 @@
 import type { RunEvent } from '../engine/protocol.js';
-import { formatCount, formatMs } from './format.js';
+import { formatCount, formatMs, formatProblems } from './format.js';
 import { describeFailure } from '../quality/messages.js';
 
 /**
@@ -101,6 +101,11 @@ export class ProgressPrinter {
           this.print(`■ stopped after ${formatMs(s.elapsedMs)}: ${s.error?.message ?? ''}`);
         } else if (s.status === 'cancelled') {
           this.print(`■ cancelled after ${formatMs(s.elapsedMs)}; no destination was changed`);
+        } else if (s.error?.problems?.length) {
+          // Problems found before anything ran: listed with their paths and hints, as validate does.
+          const n = s.error.problems.length;
+          this.print(`✘ failed after ${formatMs(s.elapsedMs)}: ${n} problem${n === 1 ? '' : 's'} in the pipeline`);
+          this.print(formatProblems(s.error.problems));
         } else {
           this.print(`✘ failed after ${formatMs(s.elapsedMs)}: ${s.error?.message ?? 'unknown error'}`);
           if (s.error?.hint) this.print(`  hint: ${s.error.hint}`);

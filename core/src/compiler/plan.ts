@@ -19,7 +19,7 @@ import { upstreamClosure } from './graph.js';
 import { pinnedSchemaDrift } from '../quality/schema-pin.js';
 import { resolveParamValues, validateStructure, type ParamValue } from './validate.js';
 import { readNodeState } from '../engine/state.js';
-import { didYouMean } from '../util/suggest.js';
+import { closest, didYouMean } from '../util/suggest.js';
 
 export interface PlanOptions {
   mode: CompileMode;
@@ -139,16 +139,24 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
           return { ref: out.ref, columns: out.columns, nodeId: e.from.nodeId, port: e.from.port };
         });
 
-    const substitute = (sql: string, field: string) =>
-      substituteParams(sql, literals, (name) =>
+    // An undeclared $name stops the node here: left in the SQL, DuckDB would only add its own
+    // "Unexpected prepared parameter" for the same mistake.
+    const substitute = (sql: string, field: string) => {
+      let unknown = 0;
+      const out = substituteParams(sql, literals, (name) => {
+        unknown++;
+        const guess = closest(name, Object.keys(doc.params));
         addProblem({
           code: 'unknown_param',
           path: `${nodePath}.params.${field}`,
-          message: `node '${id}' refers to pipeline param '$${name}', which is not declared`,
-          hint: 'declare it under "params", or quote the text if it is not a param',
-        }),
-      );
-    const interpolate = (s: string) => s.replace(/\$\{([^}]*)\}/g, (_, name: string) => texts[name.trim()] ?? `\${${name}}`);
+          message: `undeclared param '${name}' in node '${id}' (declare it under params${guess === undefined ? '' : `, or did you mean '${guess}'?`})`,
+          hint: 'a $name in SQL is a pipeline param; write text as a quoted string',
+        });
+      });
+      if (unknown > 0) throw new Abort();
+      return out;
+    };
+    const interpolate = (s: string) => s.replace(/\$\{([^}]*)\}/g, (_, name: string) => (Object.hasOwn(texts, name.trim()) ? texts[name.trim()]! : `\${${name}}`));
 
     const ctx: SinkContext<unknown> = {
       nodeId: id,
@@ -201,7 +209,7 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
       rows: (sql) => db.rows(sql),
       warn() {},
       connection(name, expectedType) {
-        const declared = doc.connections[name];
+        const declared = Object.hasOwn(doc.connections, name) ? doc.connections[name] : undefined;
         const field = `${nodePath}.params.connection`;
         if (!declared) {
           addProblem({
@@ -216,7 +224,7 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
           addProblem({ code: 'invalid_connection', path: field, message: `node '${id}' needs a ${expectedType} connection, but '${name}' is declared as ${declared.type}` });
           throw new Abort();
         }
-        const resolved = opts.connections?.[name];
+        const resolved = opts.connections && Object.hasOwn(opts.connections, name) ? opts.connections[name] : undefined;
         if (!resolved) throw new CaudalError('usage', `connection '${name}' was not resolved for this request`, { nodeId: id, hint: 'the host resolves declared connections from the connections file and the secret stores' });
         if (resolved.type !== expectedType) {
           addProblem({ code: 'invalid_connection', path: field, message: `connection '${name}' is a ${resolved.type} connection in the connections file, but node '${id}' needs ${expectedType}` });

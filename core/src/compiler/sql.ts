@@ -132,7 +132,8 @@ export function substituteParams(
     .map((t) => {
       if (t.kind !== 'param') return t.text;
       const name = t.text.slice(1);
-      const lit = values[name];
+      // Own properties only: a param named constructor or toString is not Object.prototype's.
+      const lit = Object.hasOwn(values, name) ? values[name] : undefined;
       if (lit === undefined) {
         onUnknown(name);
         return t.text;

@@ -87,7 +87,7 @@ export function validateStructure(doc: Pipeline): StructureResult {
     const refs: Array<{ name: string; path: string }> = [];
     collectTextParamRefs(node.params, `${at}.params`, refs);
     for (const r of refs) {
-      if (!(r.name in doc.params)) {
+      if (!Object.hasOwn(doc.params, r.name)) {
         problems.push({
           code: 'unknown_param',
           path: r.path,
@@ -189,9 +189,10 @@ export function resolveParamValues(
   overrides: Record<string, string | number | boolean>,
 ): { values: Record<string, ParamValue>; problems: Problem[] } {
   const problems: Problem[] = [];
-  const values: Record<string, ParamValue> = {};
+  // Entries, then fromEntries: names such as __proto__ stay plain keys (own-property lookups everywhere).
+  const entries: Array<[string, ParamValue]> = [];
   for (const name of Object.keys(overrides)) {
-    if (!(name in declared)) {
+    if (!Object.hasOwn(declared, name)) {
       problems.push({
         code: 'unknown_param',
         path: `params.${name}`,
@@ -201,7 +202,7 @@ export function resolveParamValues(
     }
   }
   for (const [name, spec] of Object.entries(declared)) {
-    const raw = name in overrides ? overrides[name] : spec.default;
+    const raw = Object.hasOwn(overrides, name) ? overrides[name] : spec.default;
     if (raw === undefined) {
       problems.push({ code: 'invalid_param', path: `params.${name}`, message: `param '${name}' has no default and no value was given`, hint: `pass --param ${name}=...` });
       continue;
@@ -211,9 +212,9 @@ export function resolveParamValues(
       problems.push({ code: 'invalid_param', path: `params.${name}`, message: `param '${name}' expects a ${spec.type}, got ${JSON.stringify(raw)}`, hint: spec.type === 'date' ? 'write dates as YYYY-MM-DD' : undefined });
       continue;
     }
-    values[name] = v;
+    entries.push([name, v]);
   }
-  return { values, problems };
+  return { values: Object.fromEntries(entries), problems };
 }
 
 export type ParamValue =

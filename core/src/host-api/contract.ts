@@ -410,12 +410,17 @@ export const hostMethods = {
     output: z.object({ document: documentSchema, path: z.null() }),
   },
   /** Opens a pipeline file (a native dialog when `path` is omitted; null if cancelled). Migrations run; the file is not rewritten. */
+  /** Opens a regular file up to 20 MB; a file that is not a pipeline gives problems that never quote it. */
   'pipeline.open': { input: z.object({ path: z.string().optional() }), output: openedFileSchema.nullable() },
-  /** Writes the document to `path` with the canonical serializer (model/serialize.ts), atomically. */
-  'pipeline.save': { input: z.object({ document: documentSchema, path: z.string() }), output: savedFileSchema },
-  /** Like save, to a new file chosen with a dialog (or `path`); null if cancelled. */
+  /**
+   * Writes the document to `path` with the canonical serializer (model/serialize.ts), atomically.
+   * An existing file that is not a Caudal pipeline is replaced only with `overwrite: true`;
+   * otherwise the call fails with a `would_overwrite` problem (ask the user, then call again).
+   */
+  'pipeline.save': { input: z.object({ document: documentSchema, path: z.string(), overwrite: z.boolean().optional() }), output: savedFileSchema },
+  /** Like save, to a new file chosen with a dialog (or `path`); null if cancelled. A native dialog's own "replace?" counts as the confirmation. */
   'pipeline.saveAs': {
-    input: z.object({ document: documentSchema, path: z.string().optional(), suggestedName: z.string().optional() }),
+    input: z.object({ document: documentSchema, path: z.string().optional(), suggestedName: z.string().optional(), overwrite: z.boolean().optional() }),
     output: savedFileSchema.nullable(),
   },
   /** Recently opened or saved pipeline files, newest first (files that no longer exist are dropped). */

@@ -31,6 +31,7 @@ import { connectionTypeCatalog, nodeCatalog } from './catalog.js';
 import { ConnectionsApi } from './connections-api.js';
 import { sqlScript } from './export-sql.js';
 import { listFolder } from './fs-browser.js';
+import { checkOpenable, checkOverwritable } from './pipeline-files.js';
 import type { DialogPort, HostPaths } from './ports.js';
 import { groupByNode, locateProblem } from './problems.js';
 import { RecentFiles } from './recent-files.js';
@@ -138,8 +139,10 @@ export class HostService implements HostTransport {
     return this.opts.dialogs[kind]({ title, filters: PIPELINE_FILTERS, defaultPath });
   }
 
-  private async writePipeline(document: PipelineDocument, file: string): Promise<{ path: string; text: string }> {
+  /** `confirmed`: the user agreed to replace whatever is there (the overwrite flag, or a native dialog's own question). */
+  private async writePipeline(document: PipelineDocument, file: string, confirmed: boolean): Promise<{ path: string; text: string }> {
     const abs = path.resolve(file);
+    await checkOverwritable(abs, confirmed);
     const text = serializePipeline(pipelineSchema.parse(document));
     await writeFileAtomic(abs, text);
     await this.recent.touch(abs, document.name);
@@ -168,17 +171,18 @@ export class HostService implements HostTransport {
       const file = given ?? (await this.ask('openFile', 'Open pipeline', this.opts.paths.workspaceDir));
       if (file === null) return null;
       const abs = path.resolve(file);
+      await checkOpenable(abs);
       const loaded = await loadPipelineFile(abs);
       if (loaded.pipeline) await this.recent.touch(abs, loaded.pipeline.name);
       return { path: abs, document: loaded.pipeline ?? null, problems: loaded.problems.map((p) => locateProblem(p, loaded.pipeline)), migrationsApplied: loaded.migrationsApplied };
     },
 
-    'pipeline.save': async ({ document, path: file }) => this.writePipeline(document, file),
+    'pipeline.save': async ({ document, path: file, overwrite }) => this.writePipeline(document, file, overwrite === true),
 
-    'pipeline.saveAs': async ({ document, path: given, suggestedName }) => {
+    'pipeline.saveAs': async ({ document, path: given, suggestedName, overwrite }) => {
       const suggestion = path.join(this.opts.paths.workspaceDir, `${(suggestedName ?? document.name).replace(/[^\w.-]+/g, '-')}.json`);
       const file = given ?? (await this.ask('saveFile', 'Save pipeline as', suggestion));
-      return file === null ? null : this.writePipeline(document, file);
+      return file === null ? null : this.writePipeline(document, file, overwrite === true || given === undefined);
     },
 
     'pipeline.recent': async () => ({ files: await this.recent.list() }),
@@ -237,6 +241,7 @@ export class HostService implements HostTransport {
         params: input.params ?? {},
         targets: input.targets ?? [],
         options: input.options,
+        connections: req.connections,
       });
     },
 

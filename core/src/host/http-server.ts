@@ -6,11 +6,14 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer } from 'ws';
 import type { HostService } from './host-service.js';
+import { foreignRequest } from './request-origin.js';
 
 /**
  * Browser mode (`caudal serve`): the same renderer and the same contract over HTTP + WebSocket.
  *
  * - Binds 127.0.0.1 only; reach it from another machine through an SSH tunnel.
+ * - Refuses (403) any request whose Host is not 127.0.0.1/localhost with our port, or whose
+ *   Origin is another site's (DNS rebinding, cross-site WebSocket hijacking; request-origin.ts).
  * - Every request needs the random token printed with the URL: API calls in the
  *   `Authorization: Bearer <token>` header, the WebSocket as `?token=` (browsers cannot set its
  *   headers), pages as `?token=` once, after which an HttpOnly SameSite=Strict cookie carries it
@@ -159,6 +162,8 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
   }
 
   const server = http.createServer((req, res) => {
+    const refused = foreignRequest(req.headers, port);
+    if (refused) return send(res, 403, refused);
     const url = new URL(req.url ?? '/', `http://${HOST}`);
     const handled = url.pathname.startsWith('/api/') ? api(req, res, url.pathname.slice('/api/'.length)) : file(req, res, url);
     handled.catch((e: unknown) => {
@@ -169,6 +174,10 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
 
   const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req, socket, head) => {
+    if (foreignRequest(req.headers, port)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
     const url = new URL(req.url ?? '/', `http://${HOST}`);
     if (url.pathname !== '/events' || !tokenMatches(url.searchParams.get('token'), token)) {
       socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');

@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { startRun, type RunHandle } from '../engine/engine.js';
 import type { EngineOptions } from '../engine/protocol.js';
+import type { ResolvedConnection } from '../nodes/define.js';
 import { defaultArtifactsDir, defaultStateDir } from '../engine/run-dirs.js';
 import type { EventPayload, HostEventMessage, PipelineDocument, RunRecord } from '../host-api/contract.js';
 import { CaudalError, errorMessage } from '../util/errors.js';
@@ -16,6 +17,8 @@ export interface StartRunInput {
   params: Record<string, string | number | boolean>;
   targets: string[];
   options?: EngineOptions;
+  /** The connections the document declares, resolved with their secrets (as for previews). */
+  connections?: Record<string, ResolvedConnection>;
 }
 
 function newRunId(): string {
@@ -60,6 +63,7 @@ export class RunManager {
       baseDir: input.baseDir,
       params: input.params,
       options: input.options,
+      connections: input.connections,
       targets: input.targets.length > 0 ? input.targets : undefined,
       artifactsDir: dir,
       stateDir: defaultStateDir(input.baseDir),

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
 import { migrate } from './migrations/index.js';
-import { pipelineSchema, type Pipeline } from './schema.js';
+import { jsonSyntaxError } from './json-syntax.js';
+import { CURRENT_FORMAT, pipelineSchema, type Pipeline } from './schema.js';
 import { CaudalError, type Problem } from '../util/errors.js';
 
 export interface LoadResult {
@@ -35,41 +36,47 @@ export function zodProblems(error: z.ZodError, prefix: readonly PropertyKey[] = 
   }));
 }
 
-/** Parses text into a pipeline: JSON syntax, format migrations, then the document schema. */
+/** What every "this is not a pipeline" error says; it never quotes the file. */
+export const NOT_A_PIPELINE = `not a Caudal pipeline (expected a JSON object with format ${CURRENT_FORMAT})`;
+
+/** A pipeline file with a syntax error still names its format; anything else is some other file. */
+const NAMES_A_PIPELINE_FORMAT = /"format"\s*:\s*"caudal\.pipeline\//;
+
+/**
+ * Parses text into a pipeline: JSON syntax, format migrations, then the document schema. A UTF-8
+ * byte order mark (Windows editors write one) is skipped. Errors give positions, never the text.
+ */
 export function parsePipelineText(text: string, source = 'pipeline'): LoadResult {
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    const msg = (e as Error).message;
-    const pos = /position (\d+)/.exec(msg);
-    let where = '';
-    if (pos) {
-      const offset = Number(pos[1]);
-      const before = text.slice(0, offset);
-      const line = before.split('\n').length;
-      const col = offset - before.lastIndexOf('\n');
-      where = ` at line ${line}, column ${col}`;
-    }
-    return {
-      problems: [{ code: 'invalid_json', path: '(document)', message: `${source} is not valid JSON${where}: ${msg}`, hint: 'check for a missing comma or quote near that spot' }],
-      migrationsApplied: [],
-    };
+    raw = JSON.parse(body);
+  } catch {
+    const at = jsonSyntaxError(body);
+    const where = at ? ` at line ${at.line}, column ${at.column}` : '';
+    const message = NAMES_A_PIPELINE_FORMAT.test(body) ? `${source} is not valid JSON${where}${at ? `: ${at.reason}` : ''}` : `${source} is ${NOT_A_PIPELINE}: it is not JSON${where}`;
+    return { problems: [{ code: 'invalid_json', path: '(document)', message, hint: 'check for a missing comma or quote near that spot' }], migrationsApplied: [] };
   }
-  return parsePipelineObject(raw);
+  return parsePipelineObject(raw, source);
 }
 
-export function parsePipelineObject(raw: unknown): LoadResult {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    return { problems: [{ code: 'invalid_document', path: '(document)', message: 'a pipeline is a JSON object' }], migrationsApplied: [] };
-  }
+export function parsePipelineObject(raw: unknown, source = 'the document'): LoadResult {
+  const notAPipeline = (why: string, code: Problem['code'] = 'invalid_document'): LoadResult => ({
+    problems: [{ code, path: code === 'unsupported_format' ? 'format' : '(document)', message: `${source} is ${NOT_A_PIPELINE}: ${why}` }],
+    migrationsApplied: [],
+  });
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return notAPipeline(`it is JSON ${Array.isArray(raw) ? 'array' : raw === null ? 'null' : `${typeof raw}`}, not an object`);
+  const format = (raw as { format?: unknown }).format;
+  // Only a Caudal format is worth naming back; any other value is the file's content.
+  if (format === undefined) return notAPipeline('it has no "format" field', 'unsupported_format');
+  if (typeof format !== 'string' || !format.startsWith('caudal.pipeline/')) return notAPipeline('its "format" is something else', 'unsupported_format');
   let migrated: Record<string, unknown>;
   let applied: string[];
   try {
     ({ doc: migrated, applied } = migrate(raw as Record<string, unknown>));
   } catch (e) {
     return {
-      problems: [{ code: 'unsupported_format', path: 'format', message: (e as Error).message, hint: 'set "format": "caudal.pipeline/1"' }],
+      problems: [{ code: 'unsupported_format', path: 'format', message: (e as Error).message, hint: `set "format": "${CURRENT_FORMAT}"` }],
       migrationsApplied: [],
     };
   }

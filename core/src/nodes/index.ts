@@ -29,6 +29,7 @@ import { csvSinkNode } from './sink.csv/sink.csv.node.js';
 import { parquetSinkNode } from './sink.parquet/sink.parquet.node.js';
 import { jsonSinkNode } from './sink.json/sink.json.node.js';
 import { duckdbSinkNode } from './sink.duckdb/sink.duckdb.node.js';
+import { duckdbSourceNode } from './source.duckdb/source.duckdb.node.js';
 import { postgresSourceNode } from './source.postgres/source.postgres.node.js';
 import { postgresSinkNode } from './sink.postgres/sink.postgres.node.js';
 import { qualityCheckNode } from './quality.check/quality.check.node.js';
@@ -64,6 +65,7 @@ export const nodeDefinitions: readonly AnyNodeDefinition[] = [
   parquetSourceNode,
   jsonSourceNode,
   postgresSourceNode,
+  duckdbSourceNode,
   kafkaSourceNode,
   csvSinkNode,
   parquetSinkNode,

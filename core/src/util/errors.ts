@@ -23,7 +23,9 @@ export type ProblemCode =
   | 'unknown_connection'
   | 'invalid_connection'
   /** A source's columns differ from its pinned `expect_schema`. */
-  | 'schema_drift';
+  | 'schema_drift'
+  /** Saving would replace a file that is not a Caudal pipeline (pipeline.save without overwrite). */
+  | 'would_overwrite';
 
 export interface Problem {
   code: ProblemCode;

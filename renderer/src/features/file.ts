@@ -41,10 +41,25 @@ export async function openPipeline(path?: string): Promise<boolean> {
   }
 }
 
+/**
+ * The host refuses to replace a file that is not a pipeline (a `would_overwrite` problem) until the
+ * user confirms; then the same call goes again with `overwrite: true`.
+ */
+async function withOverwriteConfirmation<T>(write: (overwrite: boolean) => Promise<T>): Promise<T | null> {
+  try {
+    return await write(false);
+  } catch (e) {
+    const err = (e as { error?: { message: string; problems?: Array<{ code: string }> } }).error;
+    if (!err?.problems?.some((p) => p.code === 'would_overwrite')) throw e;
+    if (!window.confirm(`${err.message}.\n\nReplace it with this pipeline?`)) return null;
+    return write(true);
+  }
+}
+
 export async function saveAs(path?: string): Promise<boolean> {
   const doc = useDocument.getState().doc;
   try {
-    const saved = await host()['pipeline.saveAs']({ document: doc, path, suggestedName: `${doc.name}.caudal.json` });
+    const saved = await withOverwriteConfirmation((overwrite) => host()['pipeline.saveAs']({ document: doc, path, suggestedName: `${doc.name}.caudal.json`, overwrite }));
     if (!saved) return false;
     useDocument.getState().markSaved(saved.path, doc);
     useUi.getState().toast('success', `Saved ${saved.path}`);
@@ -64,7 +79,8 @@ export async function save(nativeDialogs: boolean): Promise<boolean> {
     return false;
   }
   try {
-    const saved = await host()['pipeline.save']({ document: doc, path });
+    const saved = await withOverwriteConfirmation((overwrite) => host()['pipeline.save']({ document: doc, path, overwrite }));
+    if (!saved) return false;
     useDocument.getState().markSaved(saved.path, doc);
     useUi.getState().toast('success', `Saved ${saved.path}`);
     return true;

@@ -11,6 +11,7 @@ import type { PlannedRead, ReadSpec, RemoteColumn } from '../connector.js';
 import { connect, loadCopyStreams, rawText } from './client.js';
 import { explainPgError } from './errors.js';
 import { buildReadQuery } from './query.js';
+import { isDataError, readFailure } from './read-failure.js';
 import { type ColumnTransport, type PgTypeInfo, transportFor } from './types.js';
 
 const DEFAULT_FETCH_SIZE = 10_000;
@@ -50,7 +51,9 @@ export async function planPostgresRead(config: PostgresConfig, spec: ReadSpec, c
       hint: `give one of them another name in the query, e.g. ... AS ${name}_2`,
     });
   }
-  const positional = columns.map((c, i) => ({ ...c, csvName: `c${i + 1}` }));
+  // The transfer file's columns carry the result's own names (unique, checked above), so a value
+  // DuckDB cannot convert is reported against the column the user knows, not a position.
+  const positional = columns.map((c) => ({ ...c, csvName: c.name }));
   const transportSql = `SELECT ${positional.map((c) => c.transport.remote(ident(c.name))).join(', ')} FROM (${base.text}) AS _caudal_src`;
 
   return {
@@ -65,10 +68,12 @@ export async function planPostgresRead(config: PostgresConfig, spec: ReadSpec, c
       const c = await connect(config, (m) => io.log(m)).catch((e: unknown) => {
         throw explain(e);
       });
+      const read = { rows: 0 };
       try {
-        return base.values.length === 0 ? await copyOut(c, transportSql, file, io) : await cursorOut(c, transportSql, base.values, file, io, spec.fetchSize ?? DEFAULT_FETCH_SIZE);
+        return base.values.length === 0 ? await copyOut(c, transportSql, file, io, read) : await cursorOut(c, transportSql, base.values, file, io, spec.fetchSize ?? DEFAULT_FETCH_SIZE, read);
       } catch (e) {
         if (io.isCancelled()) throw new CaudalError('cancelled', 'the read was cancelled');
+        if (isDataError(e)) throw await readFailure(e, { nodeId: ctx.nodeId, connection: ctx.connection, config, base, columns: positional, rowsRead: read.rows, window: base.values.length === 0 ? undefined : (spec.fetchSize ?? DEFAULT_FETCH_SIZE) });
         throw explain(e);
       } finally {
         await c.end().catch(() => undefined);
@@ -97,11 +102,20 @@ function watchCancel(io: HookIo, stop: () => void): () => void {
   return () => clearInterval(timer);
 }
 
-async function copyOut(client: pg.Client, sql: string, file: string, io: HookIo): Promise<number> {
+/** `read.rows`: rows received so far, kept up to date for the error of a read that fails midway. */
+async function copyOut(client: pg.Client, sql: string, file: string, io: HookIo, read: { rows: number }): Promise<number> {
   const copyStreams = await loadCopyStreams();
   const source = client.query(copyStreams.to(`COPY (${sql}) TO STDOUT WITH (FORMAT csv)`));
   const sink = createWriteStream(file);
   const unwatch = watchCancel(io, () => source.destroy(new Error('cancelled')));
+  // Rows are counted as the stream receives them, not as the file takes them: when the server
+  // fails midway, what arrived but was not yet written still counts.
+  const count = csvRowCounter(read);
+  const push = source.push.bind(source);
+  source.push = (chunk: Buffer | null, encoding?: BufferEncoding) => {
+    if (chunk) count(chunk);
+    return push(chunk, encoding);
+  };
   try {
     await pipeline(source, sink);
   } finally {
@@ -112,12 +126,28 @@ async function copyOut(client: pg.Client, sql: string, file: string, io: HookIo)
   return rows;
 }
 
+/**
+ * Counts the rows of PostgreSQL's CSV (pg-copy-streams reports its count only once COPY
+ * completes): a newline ends a row unless it is inside quotes, and an escaped quote ("") toggles
+ * the state twice, so one flag is enough.
+ */
+function csvRowCounter(read: { rows: number }): (chunk: Buffer) => void {
+  let quoted = false;
+  return (chunk) => {
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i];
+      if (b === 0x22) quoted = !quoted;
+      else if (b === 0x0a && !quoted) read.rows++;
+    }
+  };
+}
+
 /** CSV field as PostgreSQL's COPY writes it: NULL empty, everything else quoted. */
 function csvField(v: string | null): string {
   return v === null ? '' : `"${v.replaceAll('"', '""')}"`;
 }
 
-async function cursorOut(client: pg.Client, sql: string, values: unknown[], file: string, io: HookIo, fetchSize: number): Promise<number> {
+async function cursorOut(client: pg.Client, sql: string, values: unknown[], file: string, io: HookIo, fetchSize: number, read: { rows: number }): Promise<number> {
   const sink = createWriteStream(file);
   let rows = 0;
   try {
@@ -131,6 +161,7 @@ async function cursorOut(client: pg.Client, sql: string, values: unknown[], file
       let chunk = '';
       for (const row of r.rows) chunk += row.map(csvField).join(',') + '\n';
       rows += r.rows.length;
+      read.rows = rows;
       if (!sink.write(chunk)) await once(sink, 'drain');
       io.progress(rows);
     }

@@ -154,6 +154,10 @@ one-dimensional arrays of those → lists. Unconstrained \`numeric\` (and p > 38
 a query (\`amount::numeric(18,2)\`) to keep exact decimals. Other types (enums, inet, money, …)
 arrive as text.
 
+**Bad values.** A value that fails while rows stream (a cast in the query that meets text, an
+overflow, \`NaN\` in a \`numeric(p,s)\` column, which DECIMAL cannot hold) fails the run (exit code 1),
+naming the node, the column and the rows it was found after; nothing is written anywhere.
+
 **Incremental loads.** Set *Incremental* with a watermark column (a timestamp or an increasing
 id). Each run reads only rows above the highest value the last **successful** run loaded; the
 state is saved only after every sink of the run committed (\`caudal state show|reset|set\`,

@@ -1,0 +1,229 @@
+/**
+ * Every help text the CLI prints: `caudal --help` and `caudal <command> --help`. docs/cli.md shows
+ * each command's text verbatim (a test compares them), so change both together.
+ */
+
+export const GLOBAL_HELP = `caudal — run Caudal pipelines headless
+
+Usage:
+  caudal run <pipeline.json> [options]          run the pipeline (all sinks, atomically)
+  caudal validate <pipeline.json> [options]     check structure, params and every expression against the data's schema
+  caudal preview <pipeline.json> --node <id>    show the first rows of a node's output (sinks never run)
+  caudal sql <pipeline.json> --node <id>        show the DuckDB SQL a node compiles to
+  caudal profile <pipeline.json> --node <id>    profile a node's output per column (sampled; --exact for all rows)
+  caudal connections list|add|test|remove       manage named connections (secrets in the OS keychain)
+  caudal state show|reset|set <pipeline.json>   incremental watermarks kept between runs (--node, --value)
+  caudal serve [pipeline.json] [--port N]       the studio in a browser (127.0.0.1 only, URL with a token)
+  caudal doctor [pipeline.json]                 what killed runs left: journals, temp folders, stale locks
+  caudal clean [pipeline.json]                  finish or undo killed runs and remove what they left
+  caudal --version
+
+Run 'caudal <command> --help' for a command's options and examples.
+Exit codes: 0 ok, 1 run failed, 2 invalid pipeline or usage, 3 a quality check with severity error failed,
+75 busy (another run holds the pipeline or a destination), 130 cancelled (Ctrl-C), 143 stopped by SIGTERM.
+Docs: docs/cli.md`;
+
+const COMMON = `  -p, --param key=value   set a pipeline param (repeatable)
+      --project DIR       use DIR/caudal.connections.json on top of the user's file (default: the pipeline's folder)
+      --threads N         DuckDB threads (default: all cores)
+      --memory-limit SIZE DuckDB memory limit, e.g. 512MB (default: 80% of RAM); larger work spills to disk
+      --json              machine-readable output
+  -q, --quiet             print only errors`;
+
+export const COMMAND_HELP = {
+  run: `caudal run <pipeline.json> [options]
+
+Runs the pipeline: every sink writes to a temporary name or staging table and is committed only
+after every sink succeeded, so a failed or cancelled run leaves every destination as it was.
+
+Options:
+${COMMON}
+      --node id           run only this node and what it needs (repeatable; sinks downstream do not run)
+      --wait              when another run holds this pipeline or a destination, wait for it instead of exiting with 75
+      --watch             run continuously: micro-batches from the streaming sources (Kafka…), each committed
+                          before the next; Ctrl-C finishes the current batch, a second Ctrl-C rolls it back
+      --metrics MODE      fast (default: count rows at materialized steps and sinks) | exact (count every node)
+      --state-dir DIR     state kept between runs: watermarks, quality history (default <pipeline folder>/.caudal/state)
+      --artifacts-dir DIR where quality.json/quality.html go (default <pipeline folder>/.caudal/runs/<run id>)
+      --json              one JSON event per line, from run_started to run_finished
+
+Examples:
+  caudal run pipeline.json
+  caudal run pipeline.json --param since=2025-06-01 --memory-limit 512MB
+  caudal run pipeline.json --node clean_orders --metrics exact
+  caudal run pipeline.json --json | jq -c 'select(.type=="node_finished")'
+  caudal run events.json --watch
+
+Ctrl-C or SIGTERM cancels: every destination stays as it was. A second one stops waiting for the
+cleanup after 3 s (what is left is removed by the next run or \`caudal clean\`).
+
+Exit codes: 0 ok, 1 run failed, 2 invalid pipeline or usage, 3 a quality check with severity error failed,
+75 busy (another run holds the pipeline or a destination), 130 cancelled (Ctrl-C), 143 stopped by SIGTERM.`,
+
+  validate: `caudal validate <pipeline.json> [options]
+
+Checks the file, every node's params, the edges, and every column and expression against the
+schemas of the real inputs (files are sniffed, databases asked for their columns; nothing is written).
+
+Options:
+${COMMON}
+      --json              { valid, problems, warnings, migrationsApplied }
+
+Examples:
+  caudal validate pipeline.json
+  caudal validate pipeline.json --param run_date=2025-01-31 --json
+
+Exit codes: 0 valid, 2 problems found (each with its JSON path and a hint).`,
+
+  preview: `caudal preview <pipeline.json> --node <id> [options]
+
+Shows the first rows of a node's output. Sinks never run; only the node's upstream is read, and a
+step that needs all of its input (sort, aggregate) reads a sample, which the output says.
+
+Options:
+      --node id           the node to show (required)
+      --port name         output port (default: the node's first, e.g. out; rejects)
+      --limit N           rows to show (default 20)
+${COMMON}
+
+Examples:
+  caudal preview pipeline.json --node clean_orders --limit 5
+  caudal preview pipeline.json --node orders --port rejects
+  caudal preview pipeline.json --node big_orders --param min=100 --json`,
+
+  sql: `caudal sql <pipeline.json> [--node <id>] [options]
+
+Prints the DuckDB SQL each node compiles to (its setup, its output views and, for sinks, the
+staging and commit steps), with the output columns and types. Nothing is read beyond the schemas.
+
+Options:
+      --node id           only this node (default: every node)
+${COMMON}
+
+Examples:
+  caudal sql pipeline.json --node revenue_by_country
+  caudal sql pipeline.json --json`,
+
+  profile: `caudal profile <pipeline.json> --node <id> [options]
+
+Profiles a node's output per column: nulls, distinct values, min/max, mean, quantiles, top values,
+histograms, value shapes and a guessed semantic type. Fast by default (a labelled sample).
+
+Options:
+      --node id           the node to profile (required)
+      --port name         output port (default: the node's first)
+      --exact             read every row (with progress; Ctrl-C cancels)
+      --sample N          rows to sample (default 20000): the first N rows read, fast
+      --random            a random sample instead of the first rows (reads every row to choose)
+      --html FILE         also write a self-contained HTML profile
+${COMMON}
+
+Examples:
+  caudal profile pipeline.json --node orders
+  caudal profile pipeline.json --node orders --exact --html orders-profile.html
+  caudal profile pipeline.json --node orders --random --json`,
+
+  connections: `caudal connections list|add|test|remove [name] [options]
+
+Named connections that pipelines refer to. Settings live in the user's connections file (or
+DIR/caudal.connections.json with --project); secrets go to the OS keychain, never to a file.
+Headless runs can pass secrets as CAUDAL_SECRET_<NAME>_<FIELD> environment variables instead.
+
+Commands:
+  list                    every connection, with whether its secrets are stored
+  add <name>              add or replace one; asks for its secrets (or reads them from stdin)
+  test <name>             connect and report the server version and latency
+  remove <name>           remove it and its stored secrets
+
+Options:
+      --type T            add: the connection type (postgres)
+      --set key=value     add: a non-secret field, e.g. host=db.local (repeatable)
+      --project DIR       use DIR/caudal.connections.json on top of the user's file
+      --json              machine-readable output
+  -q, --quiet             print only errors
+
+Examples:
+  caudal connections add warehouse --type postgres --set host=db.local --set database=sales --set user=etl
+  caudal connections test warehouse
+  caudal connections list --json
+  caudal connections remove warehouse`,
+
+  state: `caudal state show|reset|set <pipeline.json> [options]
+
+What incremental nodes remember between runs (their watermarks). State moves only after every
+sink of a run committed.
+
+Commands:
+  show                    what each node remembers, when and by which run
+  reset --node id         the next run starts from the node's initial value (a full reload)
+  set --node id --value V the next run reads rows above V (backfill from an earlier point, or skip ahead)
+
+Options:
+      --node id           the node
+      --value V           set: the new watermark
+      --state-dir DIR     where state lives (default <pipeline folder>/.caudal/state)
+      --json              machine-readable output
+  -q, --quiet             print only errors
+
+Examples:
+  caudal state show pipeline.json
+  caudal state set pipeline.json --node orders --value "2024-06-01 00:00:00+00"
+  caudal state reset pipeline.json --node orders`,
+
+  serve: `caudal serve [pipeline.json] [options]
+
+The studio in a browser. Listens on 127.0.0.1 only and prints a URL with a random token that every
+request needs; stop it with Ctrl-C (running runs are cancelled, their destinations left as they were).
+
+Options:
+      --port N            port on 127.0.0.1 (default 4817; 0 picks a free one)
+      --open              open the studio in the default browser
+  -q, --quiet             print only the URL
+
+Examples:
+  caudal serve
+  caudal serve pipeline.json --open
+  caudal serve --port 0
+  ssh -L 4817:127.0.0.1:4817 server   # then run caudal serve there and open the URL here`,
+  doctor: `caudal doctor [pipeline.json] [options]
+
+Shows runs in progress, runs that were killed (kill -9, power loss) and what they left: commit
+journals, temp folders, stale locks. Changes nothing; \`caudal clean\` fixes what it lists.
+
+Options:
+      --project DIR       resolve connections from DIR/caudal.connections.json too
+      --json              the report as one JSON object
+
+Examples:
+  caudal doctor
+  caudal doctor --json
+
+Exit codes: 0 nothing left over by killed runs, 1 something is.`,
+
+  clean: `caudal clean [pipeline.json] [options]
+
+Finishes or undoes what killed runs left. A run killed before its commit decision is undone (every
+destination as it was: temp files, staging tables and prepared transactions removed, replaced files
+restored); one killed after it is completed. Also removes temp folders of dead processes and stale
+locks. The next run of any pipeline does the same before it starts; this does it on demand. Pass the
+pipeline (or --project DIR) when a killed run left a prepared PostgreSQL transaction, so that its
+connection and secret can be found.
+
+Options:
+      --project DIR       resolve connections from DIR/caudal.connections.json too
+      --json              the report as one JSON object
+
+Examples:
+  caudal clean
+  caudal clean pipelines/orders.json
+
+Exit codes: 0 everything cleaned, 1 something remains (the report says what and why).`,
+} as const;
+
+export type CommandName = keyof typeof COMMAND_HELP;
+
+export const COMMANDS = Object.keys(COMMAND_HELP) as CommandName[];
+
+export function isCommand(name: string | undefined): name is CommandName {
+  return name !== undefined && Object.hasOwn(COMMAND_HELP, name);
+}
