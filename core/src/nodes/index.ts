@@ -35,6 +35,8 @@ import { postgresSinkNode } from './sink.postgres/sink.postgres.node.js';
 import { qualityCheckNode } from './quality.check/quality.check.node.js';
 import { kafkaSourceNode } from './source.kafka/source.kafka.node.js';
 import { kafkaSinkNode } from './sink.kafka/sink.kafka.node.js';
+import { rabbitmqSourceNode } from './source.rabbitmq/source.rabbitmq.node.js';
+import { rabbitmqSinkNode } from './sink.rabbitmq/sink.rabbitmq.node.js';
 
 /** THE list of node types. Compiler, validation, docs, JSON Schema and the studio palette read it. */
 export const nodeDefinitions: readonly AnyNodeDefinition[] = [
@@ -67,12 +69,14 @@ export const nodeDefinitions: readonly AnyNodeDefinition[] = [
   postgresSourceNode,
   duckdbSourceNode,
   kafkaSourceNode,
+  rabbitmqSourceNode,
   csvSinkNode,
   parquetSinkNode,
   jsonSinkNode,
   duckdbSinkNode,
   postgresSinkNode,
   kafkaSinkNode,
+  rabbitmqSinkNode,
 ].map((d) => withSchemaPin(d as unknown as AnyNodeDefinition));
 
 const byType = new Map(nodeDefinitions.map((d) => [d.type, d]));

@@ -1,19 +1,14 @@
-import { createWriteStream } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { once } from 'node:events';
 import { z } from 'zod';
 import { defineNode, type HookIo } from '../define.js';
-import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { kafkaFields } from '../../connections/kafka/kafka.connection.js';
-import { KafkaConsumerSession, peekKafka, type KafkaRecord } from '../../connectors/kafka/consume.js';
+import { KafkaConsumerSession, peekKafka } from '../../connectors/kafka/consume.js';
 import { CaudalError } from '../../util/errors.js';
-import { findClashes, flattenColumns, projection, structFields } from '../shared/flatten.js';
-import { decodeRecord, METADATA_COLUMNS } from './decode.js';
+import { cachedValueType, declaredValueType, decodeMessage, inferValueType, noMessagesToInferFrom, streamOutputs, writeSpools } from '../shared/stream-spool.js';
+import { KAFKA_METADATA, kafkaMessage } from './decode.js';
 
 const PREVIEW_ROWS = 100;
 /** Messages read to infer the value's columns when they are not given. */
 const INFER_ROWS = 500;
-const RAW = '_kafka';
 
 const params = z
   .object({
@@ -64,11 +59,6 @@ const params = z
   })
   .strict();
 
-type Params = z.infer<typeof params>;
-
-/** Inferred value types per (brokers, topics): a watch plans every batch, inference runs once. */
-const inferred = new Map<string, { type: string | undefined; at: number }>();
-const INFER_TTL_MS = 10 * 60_000;
 
 export const kafkaSourceNode = defineNode({
   type: 'source.kafka',
@@ -105,46 +95,15 @@ export const kafkaSourceNode = defineNode({
     });
 
     // The value's type: as given, or inferred once from the latest messages.
-    let valueType = p.format === 'text' ? 'VARCHAR' : p.columns.length > 0 ? `STRUCT(${p.columns.map((c) => `${ident(c.name)} ${c.type}`).join(', ')})` : undefined;
-    if (valueType === undefined) {
-      const cacheKey = `${config.brokers}|${p.topics.join(',')}`;
-      const hit = inferred.get(cacheKey);
-      if (hit && Date.now() - hit.at < INFER_TTL_MS) valueType = hit.type;
-      else {
-        const sample = (await peek(INFER_ROWS)).map((r) => decodeRecord(r, 'json').line).filter((l): l is string => l !== undefined);
-        if (sample.length > 0) {
-          const file = ctx.tempPath('kafka-sample.ndjson');
-          await writeFile(file, sample.join('\n') + '\n');
-          const cols = await ctx.describe(`SELECT value FROM read_json(${stringLiteral(file)}, format := 'newline_delimited')`);
-          valueType = cols[0]?.type;
-        }
-        inferred.set(cacheKey, { type: valueType, at: Date.now() });
-      }
-      if (valueType === undefined || valueType === 'NULL') {
-        throw new CaudalError('validation', `node '${ctx.nodeId}': topics ${p.topics.join(', ')} hold no messages to infer the value's columns from`, {
-          nodeId: ctx.nodeId,
-          hint: 'list the value columns and their types (columns), or produce a message first',
-          problems: [{ code: 'invalid_param', path: 'params.columns', message: `node '${ctx.nodeId}': no messages to infer the value's columns from; set columns` }],
-        });
-      }
-    }
-
-    // The views bind against the spools: empty until the setup hook fills them.
-    await writeFile(spool, '');
-    await writeFile(rejectSpool, '');
-    const columns: Record<string, string> = { value: valueType, ...Object.fromEntries(METADATA_COLUMNS) };
-    const from = `read_json(${stringLiteral(spool)}, ${namedArgs({ format: 'newline_delimited', columns })}) AS ${ident(RAW)}`;
-    const valueColumns = structFields(valueType) ? await ctx.describe(`SELECT unnest(${ident(RAW)}.value) FROM ${from}`) : [{ name: 'value', type: valueType }];
-    let valueSql: string[];
-    if (structFields(valueType) && p.flatten) {
-      const flat = flattenColumns(valueColumns, p.flatten_separator);
-      const clashes = findClashes(flat);
-      if (clashes.length > 0) throw new CaudalError('validation', `node '${ctx.nodeId}': flattening gives several columns the same name: ${clashes.map((c) => c.name).join(', ')}`, { nodeId: ctx.nodeId, hint: 'set flatten_separator to something that does not occur in the keys' });
-      valueSql = projection(flat, 'value').map((e) => e.replace(/^"value"\./, `${ident(RAW)}."value".`));
-    } else valueSql = structFields(valueType) ? [`unnest(${ident(RAW)}.value)`] : [`${ident(RAW)}.value`];
-    const metaSql = p.metadata ? METADATA_COLUMNS.map(([c]) => `${ident(RAW)}.${ident(c)}`) : [];
-    const rejectColumns = { _raw: 'VARCHAR', _reason: 'VARCHAR', ...Object.fromEntries(METADATA_COLUMNS) };
-    const rejectsSql = `SELECT * FROM read_json(${stringLiteral(rejectSpool)}, ${namedArgs({ format: 'newline_delimited', columns: rejectColumns })})`;
+    const valueType =
+      (p.format === 'text' ? 'VARCHAR' : declaredValueType(p.columns)) ??
+      (await cachedValueType(`kafka|${config.brokers}|${p.topics.join(',')}`, async () => {
+        const sample = (await peek(INFER_ROWS)).map((r) => decodeMessage(kafkaMessage(r), 'json').line).filter((l): l is string => l !== undefined);
+        return inferValueType(ctx, sample, ctx.tempPath('kafka-sample.ndjson'));
+      }));
+    if (valueType === undefined) throw noMessagesToInferFrom(ctx.nodeId, `topics ${p.topics.join(', ')}`);
+    const outputs = await streamOutputs(ctx, { spool, rejectSpool, valueType, flatten: p.flatten, separator: p.flatten_separator, metadata: KAFKA_METADATA, includeMetadata: p.metadata });
+    const spoolOpts = { format: p.format, onError: p.on_error, spool, rejectSpool, nodeId: ctx.nodeId };
 
     const session = (io: HookIo) =>
       io.sessions!.get(
@@ -170,22 +129,19 @@ export const kafkaSourceNode = defineNode({
           countsRows: true,
           async run(io) {
             const batch = await (await session(io)).read({ watch: io.stream?.watch ?? false, stopping: () => io.stream?.stopping() ?? false, isCancelled: io.isCancelled });
-            const rows = await writeSpools(batch.records, p, spool, rejectSpool, ctx.nodeId);
+            const { rows } = await writeSpools(batch.records.map(kafkaMessage), spoolOpts);
             io.stream?.read({ rows: batch.records.length, lag: batch.lag, waitedMs: batch.waitedMs });
             return rows;
           },
           async dry() {
             // Planning reads nothing; a preview shows the latest messages without consuming them.
-            await writeSpools(ctx.mode === 'preview' ? await peek(PREVIEW_ROWS) : [], { ...p, on_error: 'reject' }, spool, rejectSpool, ctx.nodeId);
+            await writeSpools((ctx.mode === 'preview' ? await peek(PREVIEW_ROWS) : []).map(kafkaMessage), { ...spoolOpts, onError: 'reject' });
             return { sampled: ctx.mode === 'preview' };
           },
         },
       ],
-      outputs: {
-        out: `SELECT ${[...valueSql, ...metaSql].join(', ')}\nFROM ${from}`,
-        rejects: rejectsSql,
-      },
-      notices: [{ countSql: `SELECT count(*) FROM (${rejectsSql})`, message: '{count} message{s} did not decode and {were} set aside on the \'rejects\' port', port: 'rejects' }],
+      outputs: { out: outputs.out, rejects: outputs.rejects },
+      notices: [{ countSql: `SELECT count(*) FROM (${outputs.rejects})`, message: '{count} message{s} did not decode and {were} set aside on the \'rejects\' port', port: 'rejects' }],
       async onCommitted(io) {
         await (await session(io)).commit();
       },
@@ -222,32 +178,3 @@ previewing never moves the pipeline's position. Only transactions that committed
     params: { connection: 'events', topics: ['orders'], format: 'json', max_rows: 50000 },
   },
 });
-
-/** Writes the messages (and the rejects) as NDJSON for DuckDB; returns the rows written to `out`. */
-async function writeSpools(records: KafkaRecord[], p: Params, spool: string, rejectSpool: string, nodeId: string): Promise<number> {
-  const out = createWriteStream(spool);
-  const rej = createWriteStream(rejectSpool);
-  let rows = 0;
-  try {
-    for (const r of records) {
-      const d = decodeRecord(r, p.format);
-      if (d.reject !== undefined) {
-        if (p.on_error === 'fail') {
-          throw new CaudalError('execution', `node '${nodeId}': message ${r.topic}/${r.partition}@${r.offset} is not JSON: ${JSON.parse(d.reject)._reason}`, {
-            nodeId,
-            hint: 'fix the producer, or set on_error to "reject" to set such messages aside',
-          });
-        }
-        if (!rej.write(d.reject + '\n')) await once(rej, 'drain');
-      } else {
-        if (!out.write(d.line + '\n')) await once(out, 'drain');
-        rows++;
-      }
-    }
-  } finally {
-    out.end();
-    rej.end();
-    await Promise.all([once(out, 'close'), once(rej, 'close')]);
-  }
-  return rows;
-}

@@ -1,0 +1,142 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Channel, ChannelModel, ConsumeMessage, Message } from 'amqplib';
+import { amqpOptions, type RabbitmqConfig } from '../../connections/rabbitmq/rabbitmq.connection.js';
+import { CaudalError, errorMessage } from '../../util/errors.js';
+
+export interface RabbitReadSpec {
+  queue: string;
+  /** When set, the queue is declared (durable) and bound to this exchange with the routing key. */
+  bind?: { exchange: string; routingKey: string };
+  maxRows: number;
+  maxWaitMs: number;
+}
+
+export interface ReadControl {
+  watch: boolean;
+  stopping(): boolean;
+  isCancelled(): boolean;
+}
+
+const POLL_MS = 20;
+/** A plain run stops when the queue has been quiet this long. */
+const QUIET_MS = 300;
+
+/**
+ * Consumes a queue in bounded batches with manual acknowledgements: at most `maxRows` messages are
+ * outstanding (the channel's prefetch), a batch takes them, and `ack()` acknowledges them only after
+ * every sink of the run committed. Messages of a run that fails are put back (`release()`), and those
+ * of a process that dies are redelivered by the broker when its connection drops: at-least-once.
+ */
+export class RabbitConsumerSession {
+  private readonly buffer: ConsumeMessage[] = [];
+  private taken: ConsumeMessage[] = [];
+  private failure?: Error;
+
+  private constructor(
+    private readonly conn: ChannelModel,
+    private readonly channel: Channel,
+  ) {}
+
+  static async open(config: RabbitmqConfig, spec: RabbitReadSpec): Promise<RabbitConsumerSession> {
+    const { default: amqp } = await import('amqplib');
+    const conn = await amqp.connect(amqpOptions(config));
+    try {
+      const channel = await conn.createChannel();
+      const session = new RabbitConsumerSession(conn, channel);
+      channel.on('error', (e: Error) => (session.failure = e));
+      conn.on('error', (e: Error) => (session.failure = e));
+      if (spec.bind) {
+        await channel.assertQueue(spec.queue, { durable: true });
+        await channel.bindQueue(spec.queue, spec.bind.exchange, spec.bind.routingKey);
+      } else await channel.checkQueue(spec.queue);
+      await channel.prefetch(spec.maxRows);
+      await channel.consume(spec.queue, (m) => {
+        if (m) session.buffer.push(m);
+      });
+      return session;
+    } catch (e) {
+      await conn.close().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** One batch: a plain run takes what is queued now (until the queue is quiet); a watch waits for the first message. */
+  async read(spec: RabbitReadSpec, control: ReadControl): Promise<{ messages: ConsumeMessage[]; waiting: number; waitedMs: number }> {
+    const t0 = Date.now();
+    if (control.watch) {
+      while (this.buffer.length === 0) {
+        this.check(control);
+        if (control.stopping()) throw new CaudalError('cancelled', 'stopped while waiting for messages');
+        await sleep(POLL_MS);
+      }
+      const until = Date.now() + spec.maxWaitMs;
+      while (this.buffer.length < spec.maxRows && Date.now() < until) {
+        this.check(control);
+        await sleep(POLL_MS);
+      }
+    } else {
+      let seen = -1;
+      let quietSince = Date.now();
+      while (this.buffer.length < spec.maxRows) {
+        this.check(control);
+        if (this.buffer.length !== seen) {
+          seen = this.buffer.length;
+          quietSince = Date.now();
+        } else if (Date.now() - quietSince > Math.max(QUIET_MS, spec.maxWaitMs > 0 ? Math.min(spec.maxWaitMs, 2000) : 0)) break;
+        await sleep(POLL_MS);
+      }
+    }
+    this.taken = this.buffer.splice(0, spec.maxRows);
+    const { messageCount } = await this.channel.checkQueue(spec.queue);
+    return { messages: this.taken, waiting: messageCount, waitedMs: Date.now() - t0 };
+  }
+
+  private check(control: ReadControl): void {
+    if (control.isCancelled()) throw new CaudalError('cancelled', 'the run was cancelled');
+    if (this.failure) throw new CaudalError('io', `the RabbitMQ channel closed: ${errorMessage(this.failure)}`);
+  }
+
+  /** Acknowledges the batch; `deadLetter` ones are rejected without requeue (the queue's dead-letter exchange gets them). */
+  ack(deadLetter: Set<ConsumeMessage> = new Set()): void {
+    for (const m of this.taken) {
+      if (deadLetter.has(m)) this.channel.nack(m, false, false);
+      else this.channel.ack(m);
+    }
+    this.taken = [];
+  }
+
+  /** Puts the batch back on the queue (the run did not commit). */
+  release(): void {
+    for (const m of this.taken) this.channel.nack(m, false, true);
+    this.taken = [];
+  }
+
+  async close(): Promise<void> {
+    await this.channel.close().catch(() => undefined);
+    await this.conn.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Up to `limit` messages from the head of the queue for a preview, returned to the queue at once:
+ * nothing is consumed (RabbitMQ marks them redelivered; their order is kept).
+ */
+export async function peekRabbit(config: RabbitmqConfig, queue: string, limit: number): Promise<Message[]> {
+  const { default: amqp } = await import('amqplib');
+  const conn = await amqp.connect(amqpOptions(config));
+  const out: Message[] = [];
+  try {
+    const channel = await conn.createChannel();
+    await channel.checkQueue(queue);
+    for (let i = 0; i < limit; i++) {
+      const m = await channel.get(queue, { noAck: false });
+      if (!m) break;
+      out.push(m);
+    }
+    // Closing the channel without acknowledging returns every message to the queue.
+    await channel.close();
+  } finally {
+    await conn.close().catch(() => undefined);
+  }
+  return out;
+}

@@ -1,0 +1,153 @@
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { writeFile } from 'node:fs/promises';
+import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
+import type { Column, CompileContext } from '../define.js';
+import { CaudalError } from '../../util/errors.js';
+import { findClashes, flattenColumns, projection, structFields } from './flatten.js';
+
+/**
+ * What the streaming sources (Kafka, RabbitMQ) share: messages become lines of an NDJSON spool file
+ * that DuckDB reads with fixed column types (the decoded value under `value`, then the source's
+ * metadata columns); values that do not decode go to a rejects spool with the raw text and reason.
+ * The value's columns come from the node's `columns` param, or are inferred once from a sample.
+ */
+export type ValueFormat = 'json' | 'text';
+
+export interface StreamMessage {
+  value: Buffer | null;
+  /** Metadata as a JSON object's members, already serialized (e.g. `"_topic":"orders","_offset":5`). */
+  metaJson: string;
+  /** How an error names the message (e.g. `orders/2@1500`). */
+  where: string;
+}
+
+export interface Decoded {
+  line?: string;
+  reject?: { line: string; reason: string };
+}
+
+export function decodeMessage(m: StreamMessage, format: ValueFormat): Decoded {
+  if (m.value === null) return { line: `{"value":null,${m.metaJson}}` };
+  const text = m.value.toString('utf8');
+  if (format === 'text') return { line: `{"value":${JSON.stringify(text)},${m.metaJson}}` };
+  try {
+    JSON.parse(text);
+  } catch (e) {
+    const reason = `the value is not JSON: ${(e as Error).message}`;
+    return { reject: { reason, line: `{"_raw":${JSON.stringify(text)},"_reason":${JSON.stringify(reason)},${m.metaJson}}` } };
+  }
+  // Valid JSON goes into the spool as sent: no re-serialization.
+  return { line: `{"value":${text.trim()},${m.metaJson}}` };
+}
+
+/**
+ * Writes the messages (and the rejects) as NDJSON for DuckDB and returns how many reached `out` and
+ * which were rejected. With onError 'fail' the first undecodable message stops the run.
+ */
+export async function writeSpools(
+  messages: StreamMessage[],
+  opts: { format: ValueFormat; onError: 'fail' | 'reject' | 'dead_letter'; spool: string; rejectSpool: string; nodeId: string },
+): Promise<{ rows: number; rejected: number[] }> {
+  const out = createWriteStream(opts.spool);
+  const rej = createWriteStream(opts.rejectSpool);
+  let rows = 0;
+  const rejected: number[] = [];
+  try {
+    for (const [i, m] of messages.entries()) {
+      const d = decodeMessage(m, opts.format);
+      if (d.reject) {
+        if (opts.onError === 'fail') {
+          throw new CaudalError('execution', `node '${opts.nodeId}': message ${m.where}: ${d.reject.reason}`, {
+            nodeId: opts.nodeId,
+            hint: 'fix the producer, or set on_error to "reject" to set such messages aside',
+          });
+        }
+        rejected.push(i);
+        if (!rej.write(d.reject.line + '\n')) await once(rej, 'drain');
+      } else {
+        if (!out.write(d.line + '\n')) await once(out, 'drain');
+        rows++;
+      }
+    }
+  } finally {
+    out.end();
+    rej.end();
+    await Promise.all([once(out, 'close'), once(rej, 'close')]);
+  }
+  return { rows, rejected };
+}
+
+/** The value's DuckDB type from a sample of decoded lines (undefined: nothing to infer from). */
+export async function inferValueType(ctx: CompileContext<unknown>, sampleLines: string[], file: string): Promise<string | undefined> {
+  if (sampleLines.length === 0) return undefined;
+  await writeFile(file, sampleLines.join('\n') + '\n');
+  const cols = await ctx.describe(`SELECT value FROM read_json(${stringLiteral(file)}, format := 'newline_delimited')`);
+  const type = cols[0]?.type;
+  return type === 'NULL' ? undefined : type;
+}
+
+export interface StreamOutputs {
+  out: string;
+  rejects: string;
+}
+
+/**
+ * The output SQL over the spools: the value's fields (or the value itself), flattened on request,
+ * then the metadata columns when asked for. Creates the (empty) spools so the views bind now.
+ */
+export async function streamOutputs(
+  ctx: CompileContext<unknown>,
+  o: { spool: string; rejectSpool: string; valueType: string; flatten: boolean; separator: string; metadata: Array<[string, string]>; includeMetadata: boolean },
+): Promise<StreamOutputs> {
+  await writeFile(o.spool, '');
+  await writeFile(o.rejectSpool, '');
+  const RAW = '_stream';
+  const columns = { value: o.valueType, ...Object.fromEntries(o.metadata) };
+  const from = `read_json(${stringLiteral(o.spool)}, ${namedArgs({ format: 'newline_delimited', columns })}) AS ${ident(RAW)}`;
+  const isStruct = structFields(o.valueType) !== undefined;
+  let valueSql: string[];
+  if (isStruct && o.flatten) {
+    const fields: Column[] = await ctx.describe(`SELECT unnest(${ident(RAW)}.value) FROM ${from}`);
+    const flat = flattenColumns(fields, o.separator);
+    const clashes = findClashes(flat);
+    if (clashes.length > 0) {
+      throw new CaudalError('validation', `node '${ctx.nodeId}': flattening gives several columns the same name: ${clashes.map((c) => c.name).join(', ')}`, {
+        nodeId: ctx.nodeId,
+        hint: 'set flatten_separator to something that does not occur in the keys',
+      });
+    }
+    valueSql = projection(flat, 'value').map((e) => e.replace(/^"value"\./, `${ident(RAW)}."value".`));
+  } else valueSql = isStruct ? [`unnest(${ident(RAW)}.value)`] : [`${ident(RAW)}.value`];
+  const metaSql = o.includeMetadata ? o.metadata.map(([c]) => `${ident(RAW)}.${ident(c)}`) : [];
+  const rejectColumns = { _raw: 'VARCHAR', _reason: 'VARCHAR', ...Object.fromEntries(o.metadata) };
+  return {
+    out: `SELECT ${[...valueSql, ...metaSql].join(', ')}\nFROM ${from}`,
+    rejects: `SELECT * FROM read_json(${stringLiteral(o.rejectSpool)}, ${namedArgs({ format: 'newline_delimited', columns: rejectColumns })})`,
+  };
+}
+
+/** A value type from the `columns` param: a STRUCT of the listed keys. */
+export function declaredValueType(columns: Array<{ name: string; type: string }>): string | undefined {
+  return columns.length > 0 ? `STRUCT(${columns.map((c) => `${ident(c.name)} ${c.type}`).join(', ')})` : undefined;
+}
+
+/** Inferred value types per source (e.g. brokers + topics): a --watch plans every batch, inference runs once. */
+const inferred = new Map<string, { type: string | undefined; at: number }>();
+const INFER_TTL_MS = 10 * 60_000;
+
+export async function cachedValueType(key: string, infer: () => Promise<string | undefined>): Promise<string | undefined> {
+  const hit = inferred.get(key);
+  if (hit && Date.now() - hit.at < INFER_TTL_MS) return hit.type;
+  const type = await infer();
+  inferred.set(key, { type, at: Date.now() });
+  return type;
+}
+
+export function noMessagesToInferFrom(nodeId: string, what: string): CaudalError {
+  return new CaudalError('validation', `node '${nodeId}': ${what} hold${what.includes(',') ? '' : 's'} no messages to infer the value's columns from`, {
+    nodeId,
+    hint: 'list the value columns and their types (columns), or send a message first',
+    problems: [{ code: 'invalid_param', path: 'params.columns', message: `node '${nodeId}': no messages to infer the value's columns from; set columns` }],
+  });
+}

@@ -1,0 +1,153 @@
+import type { ConsumeMessage, Message } from 'amqplib';
+import { z } from 'zod';
+import { defineNode, type HookIo } from '../define.js';
+import { rabbitmqFields } from '../../connections/rabbitmq/rabbitmq.connection.js';
+import { peekRabbit, RabbitConsumerSession, type RabbitReadSpec } from '../../connectors/rabbitmq/consume.js';
+import { CaudalError } from '../../util/errors.js';
+import { cachedValueType, declaredValueType, decodeMessage, inferValueType, noMessagesToInferFrom, type StreamMessage, streamOutputs, writeSpools } from '../shared/stream-spool.js';
+
+const PREVIEW_ROWS = 100;
+const INFER_ROWS = 200;
+
+const METADATA: Array<[string, string]> = [
+  ['_exchange', 'VARCHAR'],
+  ['_routing_key', 'VARCHAR'],
+  ['_message_id', 'VARCHAR'],
+  ['_timestamp', 'BIGINT'],
+  ['_redelivered', 'BOOLEAN'],
+  ['_headers', 'MAP(VARCHAR, VARCHAR)'],
+];
+
+function rabbitMessage(m: Message): StreamMessage {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(m.properties.headers ?? {})) if (v !== undefined && v !== null) headers[k] = typeof v === 'string' ? v : JSON.stringify(v);
+  const ts = m.properties.timestamp;
+  return {
+    value: m.content,
+    where: `#${m.fields.deliveryTag} (routing key '${m.fields.routingKey}')`,
+    metaJson: `"_exchange":${JSON.stringify(m.fields.exchange)},"_routing_key":${JSON.stringify(m.fields.routingKey)},"_message_id":${JSON.stringify(m.properties.messageId ?? null)},"_timestamp":${typeof ts === 'number' ? ts : 'null'},"_redelivered":${m.fields.redelivered},"_headers":${JSON.stringify(headers)}`,
+  };
+}
+
+const params = z
+  .object({
+    connection: z.string().min(1).meta({ label: 'Connection', help: 'A RabbitMQ connection declared under the pipeline\'s `connections`.', widget: 'connection' }),
+    queue: z.string().min(1).meta({ label: 'Queue', help: 'The queue to consume. It must exist, unless an exchange is set (then it is declared, durable, and bound).' }),
+    exchange: z.string().min(1).optional().meta({ label: 'Bind to exchange', help: 'Declare the queue and bind it to this exchange with the routing key.' }),
+    routing_key: z.string().default('#').meta({ label: 'Routing key', help: 'Binding key for the exchange (topic patterns such as orders.* work on topic exchanges).' }),
+    format: z.enum(['json', 'text']).default('json').meta({ label: 'Value format', widget: 'select', group: 'Decoding' }),
+    columns: z
+      .array(z.object({ name: z.string().min(1).meta({ label: 'Key' }), type: z.string().min(1).meta({ label: 'Type', placeholder: 'VARCHAR' }) }).strict())
+      .default([])
+      .meta({ label: 'Value columns', help: 'JSON keys to read and their DuckDB types. Empty: inferred from the messages at the head of the queue.', widget: 'list', group: 'Decoding' }),
+    flatten: z.boolean().default(false).meta({ label: 'Flatten nested objects', widget: 'boolean', group: 'Decoding' }),
+    flatten_separator: z.string().min(1).default('_').meta({ label: 'Name separator', widget: 'text', group: 'Decoding' }),
+    metadata: z.boolean().default(true).meta({ label: 'Message metadata', help: 'Adds _exchange, _routing_key, _message_id, _timestamp, _redelivered and _headers.', widget: 'boolean', group: 'Decoding' }),
+    on_error: z.enum(['fail', 'reject', 'dead_letter']).default('fail').meta({
+      label: 'Undecodable messages',
+      help: 'fail: stop the run. reject: to the rejects port, then acknowledged. dead_letter: to the rejects port, then rejected without requeue, so the queue\'s dead-letter exchange receives them.',
+      widget: 'select',
+      group: 'Decoding',
+    }),
+    max_rows: z.int().positive().default(10_000).meta({ label: 'Rows per batch', help: 'At most this many messages per run (per micro-batch with --watch); also the channel\'s prefetch.', group: 'Batches' }),
+    max_wait_ms: z.int().nonnegative().default(1_000).meta({ label: 'Batch wait (ms)', help: 'With --watch: after the first message of a batch, how long to wait for more.', group: 'Batches' }),
+  })
+  .strict();
+
+export const rabbitmqSourceNode = defineNode({
+  type: 'source.rabbitmq',
+  version: 1,
+  category: 'source',
+  title: 'Read RabbitMQ queue',
+  description: 'Consumes a RabbitMQ queue with manual acknowledgements, sent only after the run committed.',
+  aliases: ['rabbitmq', 'amqp', 'queue', 'messages', 'streaming', 'consumer'],
+  inputs: [],
+  outputs: [
+    { name: 'out', label: 'Messages' },
+    { name: 'rejects', label: 'Rejects', description: 'Messages whose value did not decode (on_error: reject or dead_letter), with the raw text and the reason.' },
+  ],
+  params,
+  check(p) {
+    return p.format === 'text' && p.columns.length > 0 ? [{ path: 'columns', message: 'value columns apply to JSON values' }] : [];
+  },
+  async compile(ctx) {
+    const p = ctx.params;
+    const config = rabbitmqFields.parse(ctx.connection(p.connection, 'rabbitmq').config);
+    const spool = ctx.tempPath('rabbitmq.ndjson');
+    const rejectSpool = ctx.tempPath('rabbitmq-rejects.ndjson');
+    const spec: RabbitReadSpec = { queue: p.queue, bind: p.exchange ? { exchange: p.exchange, routingKey: p.routing_key } : undefined, maxRows: p.max_rows, maxWaitMs: p.max_wait_ms };
+    const peek = (limit: number) =>
+      peekRabbit(config, p.queue, limit).catch((e: unknown) => {
+        if (p.exchange) return []; // the queue is declared when the run starts
+        throw new CaudalError('io', `node '${ctx.nodeId}' (connection '${p.connection}'): cannot read queue '${p.queue}': ${(e as Error).message}`, {
+          nodeId: ctx.nodeId,
+          hint: 'check the queue name (it must exist), or set an exchange to declare and bind it',
+        });
+      });
+    const valueType =
+      (p.format === 'text' ? 'VARCHAR' : declaredValueType(p.columns)) ??
+      (await cachedValueType(`rabbitmq|${config.host}:${config.port}${config.vhost}|${p.queue}`, async () => {
+        const sample = (await peek(INFER_ROWS)).map((m) => decodeMessage(rabbitMessage(m), 'json').line).filter((l): l is string => l !== undefined);
+        return inferValueType(ctx, sample, ctx.tempPath('rabbitmq-sample.ndjson'));
+      }));
+    if (valueType === undefined) throw noMessagesToInferFrom(ctx.nodeId, `queue '${p.queue}'`);
+    const outputs = await streamOutputs(ctx, { spool, rejectSpool, valueType, flatten: p.flatten, separator: p.flatten_separator, metadata: METADATA, includeMetadata: p.metadata });
+    const spoolOpts = { format: p.format, onError: p.on_error, spool, rejectSpool, nodeId: ctx.nodeId };
+    const session = (io: HookIo) => io.sessions!.get(`rabbitmq:${ctx.nodeId}`, () => RabbitConsumerSession.open(config, spec), (s) => s.close());
+    /** The batch's undecodable messages, dead-lettered when the run commits (on_error: dead_letter). */
+    let poison = new Set<ConsumeMessage>();
+
+    return {
+      streaming: true,
+      setup: [
+        {
+          kind: 'hook',
+          description: `consume up to ${p.max_rows} messages from queue '${p.queue}'`,
+          countsRows: true,
+          async run(io) {
+            const batch = await (await session(io)).read(spec, { watch: io.stream?.watch ?? false, stopping: () => io.stream?.stopping() ?? false, isCancelled: io.isCancelled });
+            const { rows, rejected } = await writeSpools(batch.messages.map(rabbitMessage), spoolOpts);
+            poison = p.on_error === 'dead_letter' ? new Set(rejected.map((i) => batch.messages[i]!)) : new Set();
+            io.stream?.read({ rows: batch.messages.length, lag: batch.waiting, waitedMs: batch.waitedMs });
+            return rows;
+          },
+          async dry() {
+            await writeSpools((ctx.mode === 'preview' ? await peek(PREVIEW_ROWS) : []).map(rabbitMessage), { ...spoolOpts, onError: 'reject' });
+            return { sampled: ctx.mode === 'preview' };
+          },
+        },
+      ],
+      outputs: { out: outputs.out, rejects: outputs.rejects },
+      notices: [{ countSql: `SELECT count(*) FROM (${outputs.rejects})`, message: '{count} message{s} did not decode and {were} set aside on the \'rejects\' port', port: 'rejects' }],
+      async onCommitted(io) {
+        (await session(io)).ack(poison);
+      },
+      async onAborted(io) {
+        (await session(io)).release();
+      },
+    };
+  },
+  docs: `Consumes a RabbitMQ queue through a connection declared in the pipeline (host, virtual host, user;
+the password lives in the OS keychain or \`CAUDAL_SECRET_<CONNECTION>_PASSWORD\`). With *Bind to
+exchange* the queue is declared (durable) and bound with the routing key; otherwise it must exist.
+
+**Batches.** \`caudal run\` consumes what is queued now (until the queue has been quiet for a moment,
+at most *Rows per batch*) and stops; \`caudal run --watch\` runs continuously, one micro-batch at a
+time (the first message, then up to *Batch wait* more).
+
+**Delivery.** Messages are acknowledged only after every sink of the run (or batch) committed. A run
+that fails or is cancelled puts its messages back on the queue; a killed one's are redelivered by the
+broker when its connection drops: at-least-once (upsert sinks by key end up exactly-once).
+
+**Poison messages.** A value that is not JSON stops the run (\`fail\`), or goes to the \`rejects\` port
+with its raw text and the reason and is acknowledged (\`reject\`), or goes to \`rejects\` and is then
+rejected without requeue (\`dead_letter\`), so the queue's dead-letter exchange (\`x-dead-letter-exchange\`)
+receives it.
+
+**Previews** take messages from the head of the queue and return them at once (RabbitMQ then marks
+them redelivered; nothing is consumed).`,
+  example: {
+    description: 'Order events from a durable queue bound to the orders exchange',
+    params: { connection: 'broker', queue: 'caudal.orders', exchange: 'orders', routing_key: 'order.*' },
+  },
+});
