@@ -76,6 +76,11 @@ export interface WriteSpec {
   table: { schema: string; name: string };
   mode: WriteMode;
   keys?: string[];
+  /**
+   * Upsert only: a BOOLEAN column of the source (not written) that marks rows to delete by key
+   * instead of upserting them (change data capture mirrors).
+   */
+  deleteFlag?: string;
   createTable: boolean;
   preSql?: string;
   postSql?: string;

@@ -37,6 +37,7 @@ import { kafkaSourceNode } from './source.kafka/source.kafka.node.js';
 import { kafkaSinkNode } from './sink.kafka/sink.kafka.node.js';
 import { rabbitmqSourceNode } from './source.rabbitmq/source.rabbitmq.node.js';
 import { rabbitmqSinkNode } from './sink.rabbitmq/sink.rabbitmq.node.js';
+import { postgresCdcSourceNode } from './source.postgres_cdc/source.postgres_cdc.node.js';
 
 /** THE list of node types. Compiler, validation, docs, JSON Schema and the studio palette read it. */
 export const nodeDefinitions: readonly AnyNodeDefinition[] = [
@@ -70,6 +71,7 @@ export const nodeDefinitions: readonly AnyNodeDefinition[] = [
   duckdbSourceNode,
   kafkaSourceNode,
   rabbitmqSourceNode,
+  postgresCdcSourceNode,
   csvSinkNode,
   parquetSinkNode,
   jsonSinkNode,

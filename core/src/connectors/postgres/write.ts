@@ -256,7 +256,9 @@ async function upsert(client: pg.Client, spec: WriteSpec, source: WriteSource, i
   // the transaction, and a rolled-back transaction never created it.
   const stage = pgTable({ schema: spec.table.schema, name: `caudal_upsert_${randomUUID().slice(0, 8)}` });
   await client.query(`CREATE UNLOGGED TABLE ${stage} AS SELECT ${cols.join(', ')} FROM ${target} WITH NO DATA`);
-  const rows = await copyIntoTable(client, stage, source, io);
+  const flag = spec.deleteFlag ? pgIdent(spec.deleteFlag) : undefined;
+  if (flag) await client.query(`ALTER TABLE ${stage} ADD COLUMN ${flag} boolean`);
+  const rows = await copyIntoTable(client, stage, flag ? { ...source, columns: [...source.columns, { name: spec.deleteFlag!, type: 'BOOLEAN' }] } : source, io);
   const keyList = keys.map(pgIdent).join(', ');
   const nullKey = await client.query(`SELECT 1 FROM ${stage} WHERE ${keys.map((k) => `${pgIdent(k)} IS NULL`).join(' OR ')} LIMIT 1`);
   if (nullKey.rowCount) throw new CaudalError('execution', `node '${ctx.nodeId}': a row has a NULL key (${keys.join(', ')}); upsert needs every key set`, { nodeId: ctx.nodeId, hint: 'filter out or fill rows with missing keys before the sink' });
@@ -268,14 +270,17 @@ async function upsert(client: pg.Client, spec: WriteSpec, source: WriteSource, i
       hint: 'dedupe on the key columns before the sink (transform.dedupe)',
     });
   }
+  const match = keys.map((k) => `t.${pgIdent(k)} = s.${pgIdent(k)}`).join(' AND ');
+  if (flag) await client.query(`DELETE FROM ${target} AS t USING ${stage} AS s WHERE s.${flag} IS TRUE AND ${match}`);
+  const upserted = flag ? `WHERE s.${flag} IS NOT TRUE` : '';
   const nonKeys = source.columns.map((c) => c.name).filter((c) => !keys.includes(c));
   if (await hasUniqueIndex(client, spec, keys)) {
     const action = nonKeys.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${nonKeys.map((c) => `${pgIdent(c)} = EXCLUDED.${pgIdent(c)}`).join(', ')}`;
-    await client.query(`INSERT INTO ${target} (${cols.join(', ')}) SELECT ${cols.join(', ')} FROM ${stage} ON CONFLICT (${keyList}) ${action}`);
+    await client.query(`INSERT INTO ${target} (${cols.join(', ')}) SELECT ${cols.map((c) => `s.${c}`).join(', ')} FROM ${stage} AS s ${upserted} ON CONFLICT (${keyList}) ${action}`);
   } else {
-    const match = keys.map((k) => `t.${pgIdent(k)} = s.${pgIdent(k)}`).join(' AND ');
-    if (nonKeys.length > 0) await client.query(`UPDATE ${target} AS t SET ${nonKeys.map((c) => `${pgIdent(c)} = s.${pgIdent(c)}`).join(', ')} FROM ${stage} AS s WHERE ${match}`);
-    await client.query(`INSERT INTO ${target} (${cols.join(', ')}) SELECT ${cols.map((c) => `s.${c}`).join(', ')} FROM ${stage} AS s WHERE NOT EXISTS (SELECT 1 FROM ${target} AS t WHERE ${match})`);
+    const and = flag ? ` AND s.${flag} IS NOT TRUE` : '';
+    if (nonKeys.length > 0) await client.query(`UPDATE ${target} AS t SET ${nonKeys.map((c) => `${pgIdent(c)} = s.${pgIdent(c)}`).join(', ')} FROM ${stage} AS s WHERE ${match}${and}`);
+    await client.query(`INSERT INTO ${target} (${cols.join(', ')}) SELECT ${cols.map((c) => `s.${c}`).join(', ')} FROM ${stage} AS s WHERE NOT EXISTS (SELECT 1 FROM ${target} AS t WHERE ${match})${and}`);
   }
   await client.query(`DROP TABLE ${stage}`);
   return rows;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { defineNode } from '../define.js';
+import { ident } from '../../compiler/sql.js';
 import { postgresFields } from '../../connections/postgres/postgres.connection.js';
 import { postgresConnector } from '../../connectors/postgres/postgres.connector.js';
 import { connect } from '../../connectors/postgres/client.js';
@@ -23,6 +24,19 @@ const params = z
     }),
     keys: z.array(z.string().min(1)).default([]).meta({ label: 'Key columns', help: 'For upsert: the columns that identify a row.', widget: 'columns', group: 'Table' }),
     create_table: z.boolean().default(true).meta({ label: 'Create the table when missing', help: 'With types mapped from the data (and the keys as primary key for upsert).', widget: 'boolean', group: 'Table' }),
+    delete_when: z.string().min(1).optional().meta({
+      label: 'Delete when',
+      help: 'Upsert only: rows for which this SQL condition is true delete the row with their key instead of upserting it (e.g. _op = \'delete\' from source.postgres_cdc).',
+      widget: 'sql',
+      group: 'Table',
+      placeholder: "_op = 'delete'",
+    }),
+    exclude_columns: z.array(z.string().min(1)).default([]).meta({
+      label: 'Columns not written',
+      help: 'Input columns the table does not get (e.g. change metadata such as _op, _lsn, _seq, _commit_time).',
+      widget: 'columns',
+      group: 'Table',
+    }),
     pre_sql: z.string().optional().meta({ label: 'SQL before', help: 'Runs in the load\'s transaction before the rows are written.', widget: 'sql-query', group: 'Advanced' }),
     post_sql: z.string().optional().meta({ label: 'SQL after', help: 'Runs in the load\'s transaction after the rows are written (e.g. ANALYZE-free housekeeping, audit rows).', widget: 'sql-query', group: 'Advanced' }),
   })
@@ -42,17 +56,28 @@ export const postgresSinkNode = defineNode({
     const out: Array<{ path: string; message: string; hint?: string }> = [];
     if (p.mode === 'upsert' && p.keys.length === 0) out.push({ path: 'keys', message: 'upsert needs at least one key column', hint: 'the columns that identify a row, e.g. order_id' });
     if (p.mode !== 'upsert' && p.keys.length > 0) out.push({ path: 'keys', message: `key columns are used by mode "upsert", not "${p.mode}"` });
+    if (p.mode !== 'upsert' && p.delete_when) out.push({ path: 'delete_when', message: `delete_when needs mode "upsert" (deletes go by key)` });
     return out;
   },
   async sink(ctx) {
     const p = ctx.params;
     const conn = ctx.connection(p.connection, 'postgres');
     const config = postgresFields.parse(conn.config);
-    const input = ctx.input();
+    const raw = ctx.input();
+    const deleteFlag = p.delete_when ? '_caudal_delete' : undefined;
+    // The rows as written: without the excluded columns, with the delete flag when asked for.
+    const view = ident(`_pgsink_${ctx.nodeId}`);
+    const kept = raw.columns.filter((c) => !p.exclude_columns.includes(c.name));
+    const condition = p.delete_when ? ctx.expr(p.delete_when, 'delete_when') : undefined;
+    const routed = p.exclude_columns.length > 0 || condition !== undefined;
+    const viewSql = `CREATE OR REPLACE TEMP VIEW ${view} AS SELECT ${kept.map((c) => ident(c.name)).join(', ')}${condition ? `, (${condition}) AS ${ident(deleteFlag!)}` : ''} FROM ${raw.ref}`;
+    if (routed) await ctx.describe(viewSql.replace(/^CREATE OR REPLACE TEMP VIEW \S+ AS /, ''));
+    const input = routed ? { ref: view, columns: kept } : raw;
     const spec: WriteSpec = {
       table: { schema: ctx.text(p.schema), name: ctx.text(p.table) },
       mode: p.mode,
       keys: p.keys,
+      deleteFlag,
       createTable: p.create_table,
       preSql: p.pre_sql,
       postSql: p.post_sql,
@@ -61,6 +86,9 @@ export const postgresSinkNode = defineNode({
     const shown = `"${spec.table.schema}"."${spec.table.name}" (connection '${p.connection}')`;
     const preflight: Problem[] = [];
     const names = input.columns.map((c) => c.name);
+    for (const [i, c] of p.exclude_columns.entries()) {
+      if (!raw.columns.some((x) => x.name === c)) preflight.push({ code: 'unknown_column', path: `params.exclude_columns[${i}]`, column: c, message: `node '${ctx.nodeId}': column '${c}' is not in the input${didYouMean(c, raw.columns.map((x) => x.name))}` });
+    }
     for (const [i, k] of p.keys.entries()) {
       if (!names.includes(k)) preflight.push({ code: 'unknown_column', path: `params.keys[${i}]`, column: k, message: `node '${ctx.nodeId}': key column '${k}' is not in the input${didYouMean(k, names)}`, hint: `input columns: ${names.join(', ')}` });
     }
@@ -91,7 +119,7 @@ export const postgresSinkNode = defineNode({
       target: `PostgreSQL ${shown}, ${p.mode}`,
       destination: { key: `postgres:${config.host}:${config.port}/${config.database}/${spec.table.schema}.${spec.table.name}`, label: `PostgreSQL table ${shown}` },
       preflight,
-      stage: [],
+      stage: routed ? [viewSql] : [],
       external: {
         describe: [`-- ${p.mode} into ${shown} with COPY FROM STDIN inside one transaction, prepared and committed with the run`],
         stage: (io) => postgresConnector.write(config, spec, { relation: input.ref, columns: input.columns, tempDir: path.dirname(ctx.tempPath('pg')) }, io, { ...context, runId: ctx.runId }),

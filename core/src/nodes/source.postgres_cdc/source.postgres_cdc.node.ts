@@ -1,0 +1,161 @@
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { writeFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { defineNode, type HookIo } from '../define.js';
+import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
+import { postgresFields } from '../../connections/postgres/postgres.connection.js';
+import { CdcSession, type Change, ensureReplication, type CdcSpec } from '../../connectors/postgres/cdc.js';
+import { postgresConnector } from '../../connectors/postgres/postgres.connector.js';
+import type { RemoteColumn } from '../../connectors/connector.js';
+
+const params = z
+  .object({
+    connection: z.string().min(1).meta({ label: 'Connection', help: 'A PostgreSQL connection whose user may replicate (REPLICATION attribute) and owns the table.', widget: 'connection' }),
+    schema: z.string().min(1).default('public').meta({ label: 'Schema' }),
+    table: z.string().min(1).meta({ label: 'Table', help: 'The table whose changes to capture.' }),
+    slot: z.string().min(1).optional().meta({ label: 'Replication slot', help: 'Keeps every change until Caudal acknowledges it. Default: caudal_<pipeline>_<node>.', group: 'Replication' }),
+    publication: z.string().min(1).optional().meta({ label: 'Publication', help: 'Names the table for logical replication. Default: the slot\'s name.', group: 'Replication' }),
+    create: z.boolean().default(true).meta({ label: 'Create publication and slot', help: 'Create them on the first run when missing (the user needs the rights); off: they must exist.', widget: 'boolean', group: 'Replication' }),
+    snapshot: z.boolean().default(true).meta({
+      label: 'Start with a snapshot',
+      help: 'The first run also reads the table\'s current rows (as _op = "snapshot"), so a mirror starts complete; later runs read changes only.',
+      widget: 'boolean',
+    }),
+    max_rows: z.int().positive().default(50_000).meta({ label: 'Changes per batch', help: 'At most about this many changes per run (whole transactions), per micro-batch with --watch.', group: 'Batches' }),
+    max_wait_ms: z.int().nonnegative().default(1_000).meta({ label: 'Batch wait (ms)', help: 'With --watch: after the first change of a batch, how long to wait for more.', group: 'Batches' }),
+  })
+  .strict();
+
+/** Columns whose PostgreSQL text output DuckDB does not read directly (see the docs). */
+function fromText(c: RemoteColumn): string {
+  const v = ident(c.name);
+  if (c.type === 'BLOB') return `from_hex(substr(${v}, 3))`;
+  if (c.type.endsWith('[]')) return `TRY_CAST(replace(replace(${v}, '{', '['), '}', ']') AS ${c.type})`;
+  if (c.type === 'BOOLEAN') return `(${v} = 't')`;
+  return `CAST(${v} AS ${c.type})`;
+}
+
+export const postgresCdcSourceNode = defineNode({
+  type: 'source.postgres_cdc',
+  version: 1,
+  category: 'source',
+  title: 'PostgreSQL changes (CDC)',
+  description: 'Captures inserts, updates and deletes of a PostgreSQL table through logical replication, acknowledged after the run committed.',
+  aliases: ['cdc', 'change data capture', 'postgres', 'replication', 'debezium', 'streaming', 'changes'],
+  inputs: [],
+  outputs: [{ name: 'out', label: 'Changes' }],
+  params,
+  async compile(ctx) {
+    const p = ctx.params;
+    const conn = ctx.connection(p.connection, 'postgres');
+    const config = postgresFields.parse(conn.config);
+    const table = { schema: ctx.text(p.schema), name: ctx.text(p.table) };
+    // Slot names: lower-case letters, digits and underscores, at most 63 characters.
+    const slot = p.slot ?? `caudal_${ctx.pipelineName}_${ctx.nodeId}`.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 63);
+    const spec: CdcSpec = { table, slot, publication: p.publication ?? slot, create: p.create, maxRows: p.max_rows, maxWaitMs: p.max_wait_ms };
+    // The table's columns and their DuckDB types; the snapshot read is the ordinary table read.
+    const snapshotRead = await postgresConnector.planRead(config, { table }, { nodeId: ctx.nodeId, connection: p.connection });
+    const cols = snapshotRead.columns;
+    const state = ctx.mode === 'run' ? await ctx.readState() : undefined;
+    const wantSnapshot = p.snapshot && state?.snapshot_done !== true;
+
+    const changes = ctx.tempPath('cdc-changes.ndjson');
+    const snapshotFile = ctx.tempPath('cdc-snapshot.csv');
+    await writeFile(changes, '');
+    await writeFile(snapshotFile, '');
+    const jsonColumns = { ...Object.fromEntries(cols.map((c) => [c.name, 'VARCHAR'])), _op: 'VARCHAR', _lsn: 'VARCHAR', _seq: 'BIGINT', _commit_time: 'TIMESTAMPTZ' };
+    const changesSql = `SELECT ${cols.map((c) => `${fromText(c)} AS ${ident(c.name)}`).join(', ')}, _op, _lsn, _seq, _commit_time FROM read_json(${stringLiteral(changes)}, ${namedArgs({ format: 'newline_delimited', columns: jsonColumns })})`;
+    const snapshotSql = `SELECT *, 'snapshot' AS _op, NULL::VARCHAR AS _lsn, (row_number() OVER () - 1)::BIGINT AS _seq, NULL::TIMESTAMPTZ AS _commit_time FROM (${snapshotRead.scanSql(snapshotFile)})`;
+    let snapshotTaken = false;
+    const session = (io: HookIo) =>
+      io.sessions!.get(
+        `cdc:${ctx.nodeId}`,
+        async () => {
+          await ensureReplication(config, spec, ctx.nodeId);
+          return CdcSession.open(config, spec);
+        },
+        (s) => s.close(),
+      );
+
+    return {
+      streaming: true,
+      setup: [
+        {
+          kind: 'hook',
+          description: `changes of ${table.schema}.${table.name} from replication slot '${slot}'${wantSnapshot ? ', after a snapshot of the table' : ''}`,
+          countsRows: true,
+          async run(io) {
+            const s = await session(io);
+            let rows = 0;
+            if (wantSnapshot && !snapshotTaken) {
+              // The slot exists before the snapshot is read: changes made meanwhile come again as changes.
+              rows += await snapshotRead.fetch(io, snapshotFile);
+              snapshotTaken = true;
+              io.log(`snapshot of ${table.schema}.${table.name}: ${rows} rows`);
+            } else await writeFile(snapshotFile, '');
+            const batch = await s.read(config, { watch: (io.stream?.watch ?? false) && rows === 0, stopping: () => io.stream?.stopping() ?? false, isCancelled: io.isCancelled });
+            // Snapshot rows come first in _seq order, then the changes.
+            await writeChanges(batch.changes, changes, rows);
+            io.stream?.read({ rows: batch.changes.length, waitedMs: batch.waitedMs });
+            return rows + batch.changes.length;
+          },
+          async dry() {
+            await writeFile(changes, '');
+            await writeFile(snapshotFile, '');
+          },
+        },
+      ],
+      outputs: { out: `${snapshotSql}\nUNION ALL BY NAME\n${changesSql}` },
+      async nextState() {
+        return p.snapshot ? { snapshot_done: true } : undefined;
+      },
+      async onCommitted(io) {
+        await (await session(io)).acknowledge();
+      },
+    };
+  },
+  docs: `Captures every insert, update and delete of a PostgreSQL table through logical replication
+(the server's built-in \`pgoutput\`), so a mart table, a search index or a cache can follow it. The
+server needs \`wal_level = logical\`; the connection's user needs the REPLICATION attribute and
+ownership of the table (or an administrator creates the publication and slot once).
+
+**Rows.** Each change is a row with the table's columns (for a delete: the key columns, the rest
+NULL, unless the table has \`REPLICA IDENTITY FULL\`), plus \`_op\` (\`insert\`, \`update\`, \`delete\`, or
+\`snapshot\` for rows of the initial snapshot), \`_lsn\` (the transaction's commit position),
+\`_seq\` (order within the batch) and \`_commit_time\`. Changes arrive in commit order, whole
+transactions at a time.
+
+**Mirror a table.** Keep the last change per key (transform.dedupe, keys = the primary key, keep
+last by \`_seq\`), then sink.postgres in upsert mode with *Delete when* \`_op = 'delete'\` and the
+\`_\` columns excluded: the target follows the source, inserts, updates and deletes.
+
+**Delivery.** The slot is acknowledged only after every sink of the run committed; a run that fails
+or is killed leaves it where it was and the changes come again (at-least-once; exactly-once into an
+upsert-and-delete mirror). A slot keeps WAL on the server until acknowledged: a pipeline that stops
+running for long makes the server's disk grow. Remove a slot you no longer need
+(\`SELECT pg_drop_replication_slot('…')\`).
+
+**Snapshot.** With *Start with a snapshot* the first committed run also reads the table's current
+rows; the slot is created first, so nothing is missed in between (changes made meanwhile also come as
+changes, harmless for a mirror). Array columns arrive in PostgreSQL's text form and are converted
+where DuckDB can read them (one-dimensional arrays of numbers and simple text).`,
+  example: {
+    description: 'Changes of the customers table, starting with a snapshot',
+    params: { connection: 'app_db', schema: 'public', table: 'customers' },
+  },
+});
+
+/** Changes as NDJSON: text values under their column names, then the change's metadata. */
+async function writeChanges(changes: Change[], file: string, firstSeq: number): Promise<void> {
+  const out = createWriteStream(file);
+  try {
+    for (const [i, c] of changes.entries()) {
+      const line = JSON.stringify({ ...c.values, _op: c.op, _lsn: c.lsn, _seq: firstSeq + i, _commit_time: c.commitTime });
+      if (!out.write(line + '\n')) await once(out, 'drain');
+    }
+  } finally {
+    out.end();
+    await once(out, 'close');
+  }
+}

@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import { caudal, startCaudal } from './support/cli.js';
+import { tempDir } from './support/pipeline.js';
+import { PG, pgSandbox, pgSecretEnv } from './support/postgres.js';
+
+/**
+ * source.postgres_cdc through logical replication on the test server (wal_level = logical, set by
+ * test/services/up.sh): a snapshot then changes, mirrored into another table by an upsert-and-delete
+ * sink, with the watch killed half way through a 100k-change workload.
+ */
+const { schema, q } = await pgSandbox();
+const root = await tempDir('caudal-cdc-');
+const slots: string[] = [];
+
+afterAll(async () => {
+  // A slot left behind would keep WAL on the server for ever.
+  for (const s of slots) {
+    await q(`SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = $1 AND active_pid IS NOT NULL`, [s]).catch(() => undefined);
+    await sleep(200);
+    await q(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1`, [s]).catch(() => undefined);
+    await q(`DROP PUBLICATION IF EXISTS "${s}"`).catch(() => undefined);
+  }
+});
+
+async function mirrorProject(name: string, source: string, mirror: string): Promise<{ dir: string; env: NodeJS.ProcessEnv; run: (...a: string[]) => ReturnType<typeof caudal> }> {
+  const slot = `caudal_test_${name.replace(/-/g, '_')}_${randomUUID().slice(0, 6)}`;
+  slots.push(slot);
+  const dir = path.join(root, name);
+  await mkdir(dir, { recursive: true });
+  await writeFile(
+    path.join(dir, 'caudal.connections.json'),
+    JSON.stringify({ format: 'caudal.connections/1', connections: { db: { type: 'postgres', host: PG.host, port: PG.port, database: PG.database, user: PG.user } } }),
+  );
+  await writeFile(
+    path.join(dir, 'pipeline.json'),
+    JSON.stringify({
+      format: 'caudal.pipeline/1',
+      name,
+      params: {},
+      connections: { db: { type: 'postgres' } },
+      nodes: [
+        { id: 'changes', type: 'source.postgres_cdc', params: { connection: 'db', schema, table: source, slot, max_rows: 5_000, max_wait_ms: 200 } },
+        { id: 'latest', type: 'transform.dedupe', params: { keys: ['id'], keep: 'last', order_by: [{ column: '_seq' }] } },
+        {
+          id: 'mirror',
+          type: 'sink.postgres',
+          params: { connection: 'db', schema, table: mirror, mode: 'upsert', keys: ['id'], delete_when: "_op = 'delete'", exclude_columns: ['_op', '_lsn', '_seq', '_commit_time'] },
+        },
+      ],
+      edges: [
+        { from: 'changes:out', to: 'latest:in' },
+        { from: 'latest:out', to: 'mirror:in' },
+      ],
+    }),
+  );
+  const env = { ...pgSecretEnv('db'), CAUDAL_RUNTIME_DIR: path.join(dir, 'runtime'), CAUDAL_CONFIG_DIR: path.join(dir, 'config') };
+  return { dir, env, run: (...a) => caudal(['run', 'pipeline.json', ...a], { cwd: dir, env }) };
+}
+
+/** Rows that differ between the source and the mirror, both ways. */
+async function differences(source: string, mirror: string): Promise<number> {
+  const [r] = await q<{ n: number }>(
+    `SELECT ((SELECT count(*) FROM (SELECT * FROM "${source}" EXCEPT SELECT * FROM "${mirror}") a) + (SELECT count(*) FROM (SELECT * FROM "${mirror}" EXCEPT SELECT * FROM "${source}") b))::int AS n`,
+  );
+  return r!.n;
+}
+
+describe('source.postgres_cdc', () => {
+  it('starts with a snapshot, then each run mirrors the inserts, updates and deletes since the last', async () => {
+    await q(`CREATE TABLE cdc_a (id int PRIMARY KEY, name text, amount numeric(10,2), at timestamptz)`);
+    await q(`INSERT INTO cdc_a SELECT g, 'n' || g, g * 1.25, timestamptz '2025-01-01 00:00:00+00' + g * interval '1 minute' FROM generate_series(1, 200) g`);
+    await q(`CREATE TABLE cdc_a_mirror (id int PRIMARY KEY, name text, amount numeric(10,2), at timestamptz)`);
+    const p = await mirrorProject('batch', 'cdc_a', 'cdc_a_mirror');
+    const first = await p.run('-q');
+    expect(first.code, first.stderr).toBe(0);
+    expect(await differences('cdc_a', 'cdc_a_mirror')).toBe(0);
+
+    await q(`INSERT INTO cdc_a VALUES (1000, 'new', 9.99, timestamptz '2025-06-01 12:34:56.789123+02')`);
+    await q(`UPDATE cdc_a SET name = 'renamed', amount = amount + 1 WHERE id <= 10`);
+    await q(`DELETE FROM cdc_a WHERE id BETWEEN 50 AND 59`);
+    const second = await p.run('-q');
+    expect(second.code, second.stderr).toBe(0);
+    expect(await differences('cdc_a', 'cdc_a_mirror')).toBe(0);
+    expect(await q(`SELECT count(*)::int AS n FROM cdc_a_mirror`)).toEqual([{ n: 191 }]);
+    // Exact values, microseconds included.
+    expect(await q(`SELECT at = timestamptz '2025-06-01 10:34:56.789123+00' AS same FROM cdc_a_mirror WHERE id = 1000`)).toEqual([{ same: true }]);
+    // Nothing new: nothing changes, and the slot stays caught up.
+    expect((await p.run('-q')).code).toBe(0);
+    expect(await differences('cdc_a', 'cdc_a_mirror')).toBe(0);
+  });
+
+  it('under --watch, follows 100,000 changes while being killed half way; the mirror ends equal to the source', async () => {
+    await q(`CREATE TABLE cdc_b (id int PRIMARY KEY, name text, amount numeric(12,2), version int)`);
+    await q(`INSERT INTO cdc_b SELECT g, 'n' || g, g, 0 FROM generate_series(1, 5000) g`);
+    await q(`CREATE TABLE cdc_b_mirror (id int PRIMARY KEY, name text, amount numeric(12,2), version int)`);
+    const p = await mirrorProject('watch', 'cdc_b', 'cdc_b_mirror');
+    let watch = startCaudal(['run', 'pipeline.json', '--watch', '-q'], { cwd: p.dir, env: p.env });
+    // The workload: 1,000 transactions of 100 changes each (inserts, updates, deletes).
+    const workload = (async () => {
+      for (let t = 0; t < 1000; t++) {
+        const base = 5000 + t * 40;
+        await q(`BEGIN`);
+        await q(`INSERT INTO cdc_b SELECT g, 'i' || g, g, 0 FROM generate_series(${base + 1}, ${base + 40}) g`);
+        await q(`UPDATE cdc_b SET version = version + 1, amount = amount + 0.5 WHERE id IN (SELECT (${t * 37} + g * 101) % ${base} + 1 FROM generate_series(1, 50) g)`);
+        await q(`DELETE FROM cdc_b WHERE id IN (SELECT (${t * 53} + g * 211) % ${base} + 1 FROM generate_series(1, 10) g)`);
+        await q(`COMMIT`);
+        if (t === 400) {
+          // Half way: kill the watch outright and start it again.
+          watch.child.kill('SIGKILL');
+          await watch.result;
+          watch = startCaudal(['run', 'pipeline.json', '--watch', '-q'], { cwd: p.dir, env: p.env });
+        }
+      }
+    })();
+    await workload;
+    const deadline = Date.now() + 180_000;
+    while ((await differences('cdc_b', 'cdc_b_mirror')) > 0) {
+      if (Date.now() > deadline) throw new Error(`the mirror still differs by ${await differences('cdc_b', 'cdc_b_mirror')} rows`);
+      await sleep(500);
+    }
+    watch.child.kill('SIGINT');
+    expect((await watch.result).code).toBe(130);
+    expect(await differences('cdc_b', 'cdc_b_mirror')).toBe(0);
+  }, 400_000);
+});
