@@ -32,7 +32,8 @@ const reps = Number(values.reps);
 const dataDir = path.join(os.tmpdir(), `caudal-bench-${orders}`);
 const workDir = path.join(os.tmpdir(), 'caudal-bench-pg');
 mkdirSync(workDir, { recursive: true });
-const PG = { host: values.host, port: Number(values.port), database: values.database, user: values.user };
+// The test services' PostgreSQL (test/services/up.sh) uses scram: CAUDAL_TEST_PG_PASSWORD, default 'caudal'.
+const PG = { host: values.host, port: Number(values.port), database: values.database, user: values.user, password: process.env.CAUDAL_TEST_PG_PASSWORD ?? 'caudal' };
 
 await ensureEcommerceData(orders, { dataDir, parquet: ['orders'] });
 const parquet = parquetPath(dataDir, 'orders');
