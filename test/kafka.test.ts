@@ -155,6 +155,37 @@ describe('source.kafka', () => {
   });
 });
 
+describe('--watch through the engine API (what the studio\'s "Run continuously" uses)', () => {
+  it('runs batch after batch with per-batch events; stop() finishes the current batch and commits it', async () => {
+    const t = await topic('watch-api', 1);
+    await produce(t, 0, 100);
+    const dir = path.join(root, 'watch-api');
+    await mkdir(dir, { recursive: true });
+    const { startRun } = await import('../core/src/engine/engine.js');
+    const events: Array<{ type: string; summary?: { batch?: number; rowsIn?: number; status?: string; batches?: { committed: number; rowsIn: number } } }> = [];
+    const handle = startRun({
+      pipeline: { format: 'caudal.pipeline/1', name: 'watch-api', params: {}, connections: { bus: { type: 'kafka' } }, ...toWarehouse(t) } as never,
+      baseDir: dir,
+      connections: { bus: { name: 'bus', type: 'kafka', config: { brokers: SERVICES.kafkaBrokers.join(','), client_id: 'caudal-test', ssl: false, sasl_mechanism: 'none', connect_timeout_s: 10 } } },
+      watch: true,
+      onEvent: (e) => events.push(e as never),
+    });
+    const until = async (check: () => boolean) => {
+      for (let i = 0; i < 600 && !check(); i++) await new Promise((r) => setTimeout(r, 100));
+    };
+    await until(() => events.some((e) => e.type === 'batch_finished'));
+    await produce(t, 100, 150);
+    await until(() => events.filter((e) => e.type === 'batch_finished').length >= 2);
+    handle.stop();
+    const summary = await handle.done;
+    expect(summary.status).toBe('cancelled');
+    expect(summary.batches).toEqual({ committed: expect.any(Number), rowsIn: 150 });
+    expect(summary.batches!.committed).toBeGreaterThanOrEqual(2);
+    expect(events.filter((e) => e.type === 'batch_finished').every((e) => e.summary?.status === 'succeeded')).toBe(true);
+    expect(await query(path.join(dir, 'wh.duckdb'), 'SELECT count(*)::INT AS n FROM events')).toEqual([{ n: 150 }]);
+  });
+});
+
 describe('sink.kafka', () => {
   async function readCommitted(t: string, timeoutMs = 4000): Promise<string[]> {
     const consumer = kafka.consumer({ groupId: `verify-${randomUUID()}` });

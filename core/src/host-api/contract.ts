@@ -474,11 +474,15 @@ export const hostMethods = {
     input: docRefSchema.extend({
       targets: z.array(z.string()).optional(),
       options: z.object({ threads: z.int().positive().optional(), memoryLimit: z.string().optional(), metrics: z.enum(['fast', 'exact']).optional() }).optional(),
+      /** Run continuously (`caudal run --watch`): micro-batches from the streaming sources until stopped (run.stop). */
+      watch: z.boolean().optional(),
     }),
     output: z.object({ runId: z.string(), dir: z.string() }),
   },
   /** Cancels a running run; destinations stay as they were. `cancelled: false` if it had already finished. */
   'run.cancel': { input: z.object({ runId: z.string() }), output: z.object({ cancelled: z.boolean() }) },
+  /** A continuous run finishes and commits its current batch, then ends (a plain run: same as run.cancel). */
+  'run.stop': { input: z.object({ runId: z.string() }), output: z.object({ stopping: z.boolean() }) },
   /** Runs of a pipeline file (or of unsaved pipelines when path is null), newest first. */
   'run.history': {
     input: z.object({ path: z.string().nullable(), limit: z.int().positive().max(1000).default(50) }),

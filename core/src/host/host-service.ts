@@ -242,10 +242,13 @@ export class HostService implements HostTransport {
         targets: input.targets ?? [],
         options: input.options,
         connections: req.connections,
+        watch: input.watch,
       });
     },
 
     'run.cancel': async ({ runId }) => ({ cancelled: this.runs.cancel(runId) }),
+
+    'run.stop': async ({ runId }) => ({ stopping: this.runs.stop(runId) }),
 
     'run.history': async ({ path: file, limit }) => ({ runs: await this.runs.history(this.baseDir(file), file === null ? null : path.resolve(file), limit) }),
 

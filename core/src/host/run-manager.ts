@@ -17,6 +17,8 @@ export interface StartRunInput {
   params: Record<string, string | number | boolean>;
   targets: string[];
   options?: EngineOptions;
+  /** Run continuously (micro-batches) until stopped. */
+  watch?: boolean;
   /** The connections the document declares, resolved with their secrets (as for previews). */
   connections?: Record<string, ResolvedConnection>;
 }
@@ -65,6 +67,7 @@ export class RunManager {
       options: input.options,
       connections: input.connections,
       targets: input.targets.length > 0 ? input.targets : undefined,
+      watch: input.watch,
       artifactsDir: dir,
       stateDir: defaultStateDir(input.baseDir),
       onEvent: (event) => {
@@ -98,6 +101,14 @@ export class RunManager {
     const run = this.active.get(runId);
     if (!run) return false;
     run.handle.cancel();
+    return true;
+  }
+
+  /** A continuous run ends after its current batch (a plain run is cancelled). */
+  stop(runId: string): boolean {
+    const run = this.active.get(runId);
+    if (!run) return false;
+    run.handle.stop();
     return true;
   }
 
