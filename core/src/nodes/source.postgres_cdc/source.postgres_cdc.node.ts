@@ -9,6 +9,8 @@ import { CdcSession, type Change, ensureReplication, type CdcSpec } from '../../
 import { postgresConnector } from '../../connectors/postgres/postgres.connector.js';
 import type { RemoteColumn } from '../../connectors/connector.js';
 
+const PREVIEW_ROWS = 100;
+
 const params = z
   .object({
     connection: z.string().min(1).meta({ label: 'Connection', help: 'A PostgreSQL connection whose user may replicate (REPLICATION attribute) and owns the table.', widget: 'connection' }),
@@ -100,9 +102,13 @@ export const postgresCdcSourceNode = defineNode({
             io.stream?.read({ rows: batch.changes.length, waitedMs: batch.waitedMs });
             return rows + batch.changes.length;
           },
-          async dry() {
+          async dry(io) {
             await writeFile(changes, '');
             await writeFile(snapshotFile, '');
+            if (ctx.mode !== 'preview') return;
+            // A preview consumes nothing: it shows a sample of the table's current rows (as a snapshot would).
+            const rows = await (await postgresConnector.planRead(config, { table, limit: PREVIEW_ROWS }, { nodeId: ctx.nodeId, connection: p.connection })).fetch(io, snapshotFile);
+            return { sampled: rows >= PREVIEW_ROWS };
           },
         },
       ],
@@ -139,7 +145,10 @@ running for long makes the server's disk grow. Remove a slot you no longer need
 **Snapshot.** With *Start with a snapshot* the first committed run also reads the table's current
 rows; the slot is created first, so nothing is missed in between (changes made meanwhile also come as
 changes, harmless for a mirror). Array columns arrive in PostgreSQL's text form and are converted
-where DuckDB can read them (one-dimensional arrays of numbers and simple text).`,
+where DuckDB can read them (one-dimensional arrays of numbers and simple text).
+
+**Previews** never touch the slot: they show up to ${PREVIEW_ROWS} of the table's current rows, as
+\`_op = 'snapshot'\`.`,
   example: {
     description: 'Changes of the customers table, starting with a snapshot',
     params: { connection: 'app_db', schema: 'public', table: 'customers' },
