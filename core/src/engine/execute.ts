@@ -1,4 +1,4 @@
-import { planPipeline, type PlannedNode } from '../compiler/plan.js';
+import { type Plan, planPipeline, type PlannedNode } from '../compiler/plan.js';
 import { cleanDuckDbMessage } from '../compiler/duckdb-errors.js';
 import { ident } from '../compiler/sql.js';
 import { CaudalError, errorMessage, validationError } from '../util/errors.js';
@@ -19,8 +19,11 @@ import { SessionCache } from './sessions.js';
 export interface ExecuteHooks {
   emit(event: RunEvent): void;
   isCancelled(): boolean;
-  /** A `--watch` run: its sessions outlive the batch, and it may be asked to stop after it. */
-  watch?: { sessions: SessionCache; stopping(): boolean; batch: number };
+  /**
+   * A `--watch` run: its sessions outlive the batch, and it may be asked to stop after it. The first
+   * batch leaves its plan in `plan` when later batches may reuse it (see reusablePlan).
+   */
+  watch?: { sessions: SessionCache; stopping(): boolean; batch: number; plan?: Plan };
 }
 
 const PROGRESS_INTERVAL_MS = 500;
@@ -93,7 +96,8 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
   try {
     if ((hooks.watch?.batch ?? 1) === 1) await cleanUpAfterDeadRuns(req, db, emit);
     await keeper.save();
-    const plan = await planPipeline(req.pipeline, db, {
+    const cached = hooks.watch?.plan;
+    const plan = cached ?? await planPipeline(req.pipeline, db, {
       mode: 'run',
       baseDir: req.baseDir,
       params: req.params ?? {},
@@ -105,7 +109,8 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
       stateDir,
     });
     if (plan.problems.length > 0) throw validationError(plan.problems);
-    for (const w of plan.warnings) emit({ type: 'warning', runId, nodeId: w.nodeId, message: w.message });
+    if (hooks.watch && !cached && reusablePlan(plan)) hooks.watch.plan = plan;
+    if (!cached) for (const w of plan.warnings) emit({ type: 'warning', runId, nodeId: w.nodeId, message: w.message });
     // Quality checks read their input even without a sink: a checks-only pipeline is a real use.
     if (!plan.nodes.some((n) => n.sink || n.compiled?.quality)) {
       emit({ type: 'warning', runId, message: 'the pipeline has no sink, so the run reads nothing and writes nothing; add a sink or use preview' });
@@ -120,7 +125,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
     }
 
     // Planning bound every view with its bind-time SQL; runs execute the run-time form where a node has one.
-    for (const node of plan.nodes) {
+    for (const node of cached ? [] : plan.nodes) {
       for (const o of node.outputs) if (o.runSql !== o.sql) await db.run(`CREATE OR REPLACE TEMP VIEW ${o.ref} AS\n${o.runSql}`);
     }
     // Sinks last: every source has read (and every quality check has passed) before anything is
@@ -250,6 +255,16 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
     await locks?.release();
     if (!hooks.watch) for (const w of await sessions.closeAll()) log('warn', w);
   }
+}
+
+/**
+ * A watch's later batches may run the first batch's plan again (its views read the spool files the
+ * sources refill, its sinks stage again) unless a node's plan depends on state that a batch moves:
+ * a batch source reading incrementally from a watermark compiled into its query. Saves planning
+ * (sniffing, DESCRIBE, destination checks, a database round trip per sink) on every batch.
+ */
+function reusablePlan(plan: Plan): boolean {
+  return plan.nodes.every((n) => !n.compiled?.nextState || n.compiled.streaming === true);
 }
 
 /**
