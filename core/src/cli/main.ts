@@ -24,7 +24,7 @@ Usage:
   caudal sql <pipeline.json> --node <id>        show the DuckDB SQL a node compiles to
   caudal profile <pipeline.json> --node <id>    profile a node's output per column (sampled; --exact for all rows)
   caudal connections list|add|test|remove       manage named connections (secrets in the OS keychain)
-  caudal state show|reset|set <pipeline.json>   incremental watermarks kept between runs (--node, --value)
+  caudal state show|reset|set <pipeline.json>   incremental watermarks kept between runs, one per node and source (--node, --key, --value)
   caudal serve [pipeline.json] [--port N]       the studio in a browser (127.0.0.1 only, URL with a token)
   caudal --version
 
@@ -44,6 +44,7 @@ Options:
       --artifacts-dir DIR run: where quality.json/quality.html go (default <pipeline folder>/.caudal/runs/<run id>)
       --state-dir DIR     run, state: state kept between runs: watermarks, quality history (default <pipeline folder>/.caudal/state)
       --value V           state set: the new watermark
+      --key K             state reset, set: the state of one source (its key as 'state show' prints it, or a prefix)
       --exact             profile: read every row (default: a fast sample, labelled as such)
       --sample N          profile: rows to sample (default 20000): the first N rows read, fast
       --random            profile: a random sample instead of the first rows (reads every row to choose)

@@ -6,7 +6,7 @@ import type { Db } from './db.js';
 import { runRollback, runSteps } from './commit.js';
 import { transcodeFile } from './transcode.js';
 import type { NodeSummary, OutputSummary, RunEvent, RunRequest, RunSummary } from './protocol.js';
-import type { ExternalStage, HookIo, NodeState } from '../nodes/define.js';
+import type { ExternalStage, HookIo, NodeState, StateKey } from '../nodes/define.js';
 import { defaultStateDir } from './run-dirs.js';
 import { writeNodeState } from './state.js';
 import { QualityRun } from '../quality/run.js';
@@ -41,7 +41,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
   /** External loads (database sinks) staged so far: committed together, or all rolled back. */
   const externals = new Map<string, ExternalStage>();
   /** Node states to save once every sink committed (incremental watermarks). */
-  const nextStates = new Map<string, NodeState>();
+  const nextStates = new Map<string, { state: NodeState; key?: StateKey }>();
   const stateDir = req.stateDir ?? defaultStateDir(req.baseDir);
   const hookIo = (nodeId: string): HookIo => ({
     db,
@@ -153,7 +153,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
       checkCancel();
       const metrics = node.compiled?.metricsSql ? await readMetrics(db, node.compiled.metricsSql) : undefined;
       const next = await node.compiled?.nextState?.(hookIo(node.id));
-      if (next) nextStates.set(node.id, next);
+      if (next) nextStates.set(node.id, { state: next, key: node.compiled?.stateKey });
       const s: NodeSummary = { nodeId: node.id, nodeType: node.type, status: 'ok', rowsIn, rowsOut: out, elapsedMs: Date.now() - t0, materialized: node.materialize, ...(metrics ? { metrics } : {}) };
       summaries.push(s);
       emit({ type: 'node_finished', runId, ...s });
@@ -172,13 +172,13 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
     }
     // Only now, with every destination committed, may incremental sources move their watermark,
     // and only those whose rows reached a sink: "run up to here" must not consume rows unwritten.
-    for (const [nodeId, state] of nextStates) {
+    for (const [nodeId, { state, key }] of nextStates) {
       if (!staged.some((sink) => dependsOn(sink, nodeId))) {
         log('info', `state not saved: no sink of this run reads from this node, so its rows were not written anywhere`, nodeId);
         continue;
       }
       try {
-        await writeNodeState(stateDir, req.pipeline.name, nodeId, state, runId);
+        await writeNodeState(stateDir, req.pipeline.name, nodeId, state, runId, key);
       } catch (e) {
         throw new CaudalError('io', `the data was written, but saving the state of node '${nodeId}' failed: ${errorMessage(e)}; the next run would read the same rows again`, {
           nodeId,
