@@ -139,6 +139,8 @@ describe('incremental reads from PostgreSQL', async () => {
       await q(`CREATE SCHEMA "${s}"`);
       afterAll(() => q(`DROP SCHEMA "${s}" CASCADE`));
     }
+    // Made here, so the test's login role (dropped after the file) owns nothing.
+    await q(`CREATE TABLE ${name}_copy (id int, at timestamptz)`);
     const doc = pipeline(
       [
         { id: 'src', type: 'source.postgres', params: { connection: 'db', schema: '${tenant}', table: 'ev', incremental: { column: 'at' } } },

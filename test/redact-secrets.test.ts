@@ -54,6 +54,13 @@ describe('redactText: which appearances of a secret are replaced', () => {
     expect(redactText('pw: abc-long-secret', ['abc', 'abc-long-secret'])).toBe('pw: ***');
   });
 
+  it('leaves no secret standing alone next to a hidden one', () => {
+    expect(redactText('a-b', ['a-', 'b'])).toBe('***');
+    expect(redactText('x a-b y', ['b', 'a-'])).toBe('x *** y');
+    expect(redactText('xa-b', ['a-', 'b'])).toBe('xa-***');
+    expect(redactText('"S', ['"', 'S', '~Mc!'])).toBe('***');
+  });
+
   it('connection errors use the same rule, hints included', () => {
     const e = redact(new CaudalError('io', 'password 1000 rejected after 10000 ms', { hint: 'try 1000' }), ['1000']);
     expect(e.message).toBe('password *** rejected after 10000 ms');

@@ -16,38 +16,60 @@ const WORD_CHAR = /[\p{L}\p{N}]/u;
  * - a shorter secret, where it stands alone: the characters just before and after it are not
  *   letters or digits (or are the text's start or end). "password 1000 rejected",
  *   `user:t@host` and `"null"` are redacted; "10000 rows", "it's" and "nullable" are not.
- * Longer secrets go first, so a secret that contains a shorter one is hidden whole.
+ * A character that is itself being replaced counts as a separator, so what remains never shows a
+ * secret standing alone (with the secrets `a-` and `b`, `a-b` becomes `***`, not `a-***`).
  */
 export function redactText(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of [...secrets].sort((a, b) => b.length - a.length)) {
-    if (s.length === 0 || !out.includes(s)) continue;
-    out = s.length >= REDACT_ANYWHERE_MIN ? out.split(s).join(REDACTED) : replaceStandalone(out, s);
+  const found = secrets.filter((s) => s.length > 0 && text.includes(s));
+  if (found.length === 0) return text;
+  const hidden = new Uint8Array(text.length);
+  const hide = (at: number, length: number) => hidden.fill(1, at, at + length);
+  const standalone: Array<{ at: number; length: number }> = [];
+  for (const s of found) {
+    for (let at = text.indexOf(s); at !== -1; at = text.indexOf(s, at + 1)) {
+      if (s.length >= REDACT_ANYWHERE_MIN) hide(at, s.length);
+      else standalone.push({ at, length: s.length });
+    }
+  }
+  // Until nothing changes: hiding one appearance can leave a neighbouring one standing alone.
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const o of standalone) {
+      if (hidden[o.at] && hidden[o.at + o.length - 1]) continue;
+      if (!wordBefore(text, o.at, hidden) && !wordAfter(text, o.at + o.length, hidden)) {
+        hide(o.at, o.length);
+        changed = true;
+      }
+    }
+  }
+  let out = '';
+  for (let i = 0; i < text.length; ) {
+    if (!hidden[i]) {
+      const next = hidden.indexOf(1, i);
+      const stop = next === -1 ? text.length : next;
+      out += text.slice(i, stop);
+      i = stop;
+    } else {
+      out += REDACTED;
+      while (i < text.length && hidden[i]) i++;
+    }
   }
   return out;
 }
 
-function replaceStandalone(text: string, secret: string): string {
-  let out = '';
-  let from = 0;
-  for (let at = text.indexOf(secret); at !== -1; ) {
-    const before = text.codePointAt(at - 1 >= 0 && isLowSurrogate(text, at - 1) ? at - 2 : at - 1);
-    const after = text.codePointAt(at + secret.length);
-    const alone = !isWordChar(at > 0 ? before : undefined) && !isWordChar(after);
-    if (alone) {
-      out += text.slice(from, at) + REDACTED;
-      from = at + secret.length;
-      at = text.indexOf(secret, from);
-    } else at = text.indexOf(secret, at + 1);
-  }
-  return out + text.slice(from);
+/** Whether a letter or digit ends just before `i` (a character being hidden is none). */
+function wordBefore(text: string, i: number, hidden: Uint8Array): boolean {
+  if (i === 0 || hidden[i - 1]) return false;
+  const low = text.charCodeAt(i - 1);
+  const start = low >= 0xdc00 && low <= 0xdfff && i >= 2 ? i - 2 : i - 1;
+  return WORD_CHAR.test(String.fromCodePoint(text.codePointAt(start)!));
 }
 
-const isLowSurrogate = (s: string, i: number) => {
-  const c = s.charCodeAt(i);
-  return c >= 0xdc00 && c <= 0xdfff;
-};
-const isWordChar = (cp: number | undefined) => cp !== undefined && WORD_CHAR.test(String.fromCodePoint(cp));
+/** Whether a letter or digit starts at `i` (a character being hidden is none). */
+function wordAfter(text: string, i: number, hidden: Uint8Array): boolean {
+  if (i >= text.length || hidden[i]) return false;
+  return WORD_CHAR.test(String.fromCodePoint(text.codePointAt(i)!));
+}
 
 /**
  * An error whose text cannot contain any of the given secrets (drivers sometimes echo connection
