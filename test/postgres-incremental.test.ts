@@ -1,11 +1,13 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runPipeline } from '../core/src/engine/engine.js';
-import { readNodeState } from '../core/src/engine/state.js';
+import { listStates, pipelineStateFolder } from '../core/src/engine/state.js';
+import type { RunEvent } from '../core/src/engine/protocol.js';
 import { caudal } from './support/cli.js';
+import type { Pipeline } from '../core/src/model/schema.js';
 import { pipeline, tempDir } from './support/pipeline.js';
-import { PG, pgConnection, pgSandbox, pgSecretEnv } from './support/postgres.js';
+import { PG, pgConnection, pgLoginRole, pgSandbox, pgSecretEnv } from './support/postgres.js';
 
 const connections = { db: { type: 'postgres' } };
 
@@ -49,7 +51,7 @@ describe('incremental reads from PostgreSQL', async () => {
     const d = doc('upto', 'id');
     const s = await runPipeline({ pipeline: d, baseDir: dir, connections: pgConnection(), stateDir, targets: ['src'] });
     expect(s.status).toBe('succeeded');
-    expect(await readNodeState(stateDir, d.name, 'src')).toBeUndefined();
+    expect(await listStates(stateDir, d.name)).toEqual([]);
     await run(d);
     expect(await ids('upto_copy')).toEqual([1, 2, 3]);
   });
@@ -83,14 +85,14 @@ describe('incremental reads from PostgreSQL', async () => {
     await q('SELECT pg_terminate_backend($1)', [pid]);
     expect((await first).status).toBe('failed');
     expect(await ids('src_k_copy')).toEqual([]);
-    expect(await readNodeState(stateDir, d.name, 'src')).toBeUndefined();
+    expect(await listStates(stateDir, d.name)).toEqual([]);
 
     await q(`DROP TRIGGER slow ON src_k_copy`);
     await q(`INSERT INTO src_k VALUES (3001, '2024-01-01 01:00:01+00')`);
     const ok = await run(d);
     expect(ok.error).toBeUndefined();
     expect(await ids('src_k_copy')).toEqual(Array.from({ length: 3001 }, (_, i) => i + 1));
-    expect((await readNodeState(stateDir, d.name, 'src'))?.state).toEqual({ column: 'at', watermark: '2024-01-01 01:00:01.000000+00' });
+    expect((await listStates(stateDir, d.name)).map((st) => st.state)).toEqual([{ column: 'at', watermark: '2024-01-01 01:00:01.000000+00' }]);
   });
 
   it('caudal state show, set and reset inspect and move the watermark of a headless run', async () => {
@@ -129,5 +131,131 @@ describe('incremental reads from PostgreSQL', async () => {
     const bad = await caudal(['state', 'set', file, '--node', 'dst', '--value', '1', '--state-dir', cliState], { env });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain(`node 'dst' is not incremental`);
+  });
+  /** One pipeline, the schema a pipeline param: the way users run one pipeline per tenant. */
+  const tenants = async (name: string) => {
+    const [a, b] = [`${schema}_${name}_a`, `${schema}_${name}_b`];
+    for (const s of [a, b]) {
+      await q(`CREATE SCHEMA "${s}"`);
+      afterAll(() => q(`DROP SCHEMA "${s}" CASCADE`));
+    }
+    // Made here, so the test's login role (dropped after the file) owns nothing.
+    await q(`CREATE TABLE ${name}_copy (id int, at timestamptz)`);
+    const doc = pipeline(
+      [
+        { id: 'src', type: 'source.postgres', params: { connection: 'db', schema: '${tenant}', table: 'ev', incremental: { column: 'at' } } },
+        { id: 'dst', type: 'sink.postgres', params: { connection: 'db', schema, table: `${name}_copy` } },
+      ],
+      ['src -> dst'],
+      { connections, name: `tenants ${name}`, params: { tenant: { type: 'string', default: a } } },
+    );
+    return { a, b, doc };
+  };
+  // A login of its own, so the test can look for its password in the state files.
+  const password = 'Sh0uld-n3ver-be-saved';
+  const login = pgConnection();
+  Object.assign(login.db!.config, { user: await pgLoginRole(password), password });
+  const runFor = async (d: Pipeline, tenant: string) => {
+    const events: RunEvent[] = [];
+    const summary = await runPipeline({ pipeline: d, baseDir: dir, connections: login, stateDir, params: { tenant }, onEvent: (e) => events.push(e) });
+    expect(summary.error).toBeUndefined();
+    return { rows: summary.outputs[0]!.rows, logs: events.flatMap((e) => (e.type === 'log' ? [e.message] : [])) };
+  };
+
+  it('keeps one watermark per source: the same pipeline run for another schema reads that schema from the start', async () => {
+    const { a, b, doc: d } = await tenants('per_key');
+    await q(`CREATE TABLE "${a}".ev (id int, at timestamptz)`);
+    await q(`CREATE TABLE "${b}".ev (id int, at timestamptz)`);
+    await q(`INSERT INTO "${a}".ev SELECT g, timestamptz '2024-06-01 00:00:00+00' + g * interval '1 day' FROM generate_series(1, 5) g`);
+    // Tenant b's rows are all older than tenant a's watermark.
+    await q(`INSERT INTO "${b}".ev SELECT 100 + g, timestamptz '2024-01-01 00:00:00+00' + g * interval '1 day' FROM generate_series(1, 6) g`);
+
+    expect((await runFor(d, a)).rows).toBe(5);
+    expect((await runFor(d, b)).rows).toBe(6);
+    expect(await ids('per_key_copy')).toEqual([1, 2, 3, 4, 5, 101, 102, 103, 104, 105, 106]);
+
+    // Each tenant goes on from its own watermark.
+    await q(`INSERT INTO "${a}".ev VALUES (6, '2024-06-07 00:00:00+00')`);
+    await q(`INSERT INTO "${b}".ev VALUES (107, '2024-01-08 00:00:00+00')`);
+    expect((await runFor(d, b)).rows).toBe(1);
+    expect((await runFor(d, a)).rows).toBe(1);
+    expect((await runFor(d, a)).rows).toBe(0);
+    expect(await ids('per_key_copy')).toEqual([1, 2, 3, 4, 5, 6, 101, 102, 103, 104, 105, 106, 107]);
+
+    const states = await listStates(stateDir, d.name);
+    expect(states).toHaveLength(2);
+    expect(new Set(states.map((st) => st.key)).size).toBe(2);
+    const of = (t: string) => states.find((st) => st.source!.includes(`"${t}"."ev"`))!;
+    expect(of(a)).toMatchObject({ nodeId: 'src', state: { column: 'at', watermark: '2024-06-07 00:00:00.000000+00' } });
+    expect(of(b)).toMatchObject({ nodeId: 'src', state: { column: 'at', watermark: '2024-01-08 00:00:00.000000+00' } });
+    expect(of(a).source).toBe(`postgres ${PG.host}:${PG.port}/${PG.database} (connection 'db'), table "${a}"."ev", watermark at`);
+    // The key never holds a secret, nor does anything else in the state folder.
+    const folder = pipelineStateFolder(stateDir, d.name);
+    for (const f of await readdir(folder)) expect(await readFile(path.join(folder, f), 'utf8')).not.toContain(password);
+  });
+
+  it('adopts a state file from before keys once, for the source the next run reads, and says so', async () => {
+    const { a, b, doc: d } = await tenants('legacy');
+    await q(`CREATE TABLE "${a}".ev (id int, at timestamptz)`);
+    await q(`CREATE TABLE "${b}".ev (id int, at timestamptz)`);
+    await q(`INSERT INTO "${a}".ev SELECT g, timestamptz '2024-06-01 00:00:00+00' + g * interval '1 day' FROM generate_series(1, 5) g`);
+    await q(`INSERT INTO "${b}".ev SELECT 100 + g, timestamptz '2024-01-01 00:00:00+00' + g * interval '1 day' FROM generate_series(1, 3) g`);
+    // What an older Caudal wrote after loading tenant a up to 2024-06-03.
+    const folder = pipelineStateFolder(stateDir, d.name);
+    await mkdir(folder, { recursive: true });
+    await writeFile(path.join(folder, 'src.state.json'), JSON.stringify({ pipeline: d.name, nodeId: 'src', updatedAt: '2024-06-03T00:00:00.000Z', state: { column: 'at', watermark: '2024-06-03 00:00:00.000000+00' } }));
+
+    const first = await runFor(d, a);
+    expect(first.rows).toBe(3);
+    expect(first.logs.some((l) => l.includes(`the saved state had no source key (written by an older Caudal): adopted, once, for postgres ${PG.host}:${PG.port}/${PG.database} (connection 'db'), table "${a}"."ev"`))).toBe(true);
+    expect(await readdir(folder)).not.toContain('src.state.json');
+    // Tenant b does not inherit tenant a's watermark: it starts from its initial value.
+    expect((await runFor(d, b)).rows).toBe(3);
+    expect((await runFor(d, a)).rows).toBe(0);
+    expect(await ids('legacy_copy')).toEqual([3, 4, 5, 101, 102, 103]);
+    const adopted = (await listStates(stateDir, d.name)).find((st) => st.source!.includes(`"${a}"`))!;
+    expect(adopted.state).toEqual({ column: 'at', watermark: '2024-06-06 00:00:00.000000+00' });
+  });
+
+  it('caudal state shows each source of a node and sets or resets one of them by key', async () => {
+    const { a, b, doc: d } = await tenants('cli_keys');
+    await q(`CREATE TABLE "${a}".ev (id int, at timestamptz)`);
+    await q(`CREATE TABLE "${b}".ev (id int, at timestamptz)`);
+    await q(`INSERT INTO "${a}".ev SELECT g, timestamptz '2024-06-01 00:00:00+00' + g * interval '1 day' FROM generate_series(1, 3) g`);
+    await q(`INSERT INTO "${b}".ev SELECT 100 + g, timestamptz '2024-01-01 00:00:00+00' + g * interval '1 day' FROM generate_series(1, 3) g`);
+    const project = path.join(dir, 'cli-keys');
+    await mkdir(project, { recursive: true });
+    const file = path.join(project, 'pipeline.json');
+    await writeFile(file, JSON.stringify(d, null, 2));
+    await writeFile(path.join(project, 'caudal.connections.json'), JSON.stringify({ format: 'caudal.connections/1', connections: { db: { type: 'postgres', host: PG.host, port: PG.port, database: PG.database, user: PG.user } } }));
+    const env = { CAUDAL_CONFIG_DIR: path.join(dir, 'user-config'), ...pgSecretEnv('db') };
+    const sd = ['--state-dir', path.join(dir, 'cli-keys-state')];
+    for (const t of [a, b]) expect((await caudal(['run', file, ...sd, '--param', `tenant=${t}`, '-q'], { env })).code).toBe(0);
+
+    const shown = await caudal(['state', 'show', file, ...sd], { env });
+    expect(shown.stdout).toContain(`table "${a}"."ev", watermark at`);
+    expect(shown.stdout).toContain(`table "${b}"."ev", watermark at`);
+    const states = JSON.parse((await caudal(['state', 'show', file, ...sd, '--json'], { env })).stdout) as Array<{ key: string; source: string }>;
+    const keyOf = (t: string) => states.find((st) => st.source.includes(`"${t}"`))!.key;
+
+    // Two sources: set must be told which.
+    const ambiguous = await caudal(['state', 'set', file, ...sd, '--node', 'src', '--value', '2024-01-01 00:00:00+00'], { env });
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toContain('say which with --key');
+    expect(ambiguous.stderr).toContain(keyOf(a));
+    // Replay tenant b from its first day (a key prefix is enough); tenant a is untouched.
+    expect((await caudal(['state', 'set', file, ...sd, '--node', 'src', '--key', keyOf(b).slice(0, 6), '--value', '2024-01-02 00:00:00+00'], { env })).code).toBe(0);
+    await caudal(['run', file, ...sd, '--param', `tenant=${b}`, '-q'], { env });
+    await caudal(['run', file, ...sd, '--param', `tenant=${a}`, '-q'], { env });
+    expect(await ids('cli_keys_copy')).toEqual([1, 2, 3, 101, 102, 102, 103, 103]);
+
+    // Reset one source, then every source of the node.
+    expect((await caudal(['state', 'reset', file, ...sd, '--node', 'src', '--key', keyOf(a)], { env })).code).toBe(0);
+    expect((JSON.parse((await caudal(['state', 'show', file, ...sd, '--json'], { env })).stdout) as unknown[]).length).toBe(1);
+    const unknown = await caudal(['state', 'reset', file, ...sd, '--node', 'src', '--key', 'ffffffffffff'], { env });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain(`has no saved state with key ffffffffffff`);
+    expect((await caudal(['state', 'reset', file, ...sd, '--node', 'src'], { env })).code).toBe(0);
+    expect(JSON.parse((await caudal(['state', 'show', file, ...sd, '--json'], { env })).stdout)).toEqual([]);
   });
 });

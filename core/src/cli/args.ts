@@ -18,6 +18,7 @@ export const options = {
   project: { type: 'string' },
   'state-dir': { type: 'string' },
   value: { type: 'string' },
+  key: { type: 'string' },
   'artifacts-dir': { type: 'string' },
   html: { type: 'string' },
   exact: { type: 'boolean' },

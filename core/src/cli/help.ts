@@ -12,7 +12,7 @@ Usage:
   caudal sql <pipeline.json> --node <id>        show the DuckDB SQL a node compiles to
   caudal profile <pipeline.json> --node <id>    profile a node's output per column (sampled; --exact for all rows)
   caudal connections list|add|test|remove       manage named connections (secrets in the OS keychain)
-  caudal state show|reset|set <pipeline.json>   incremental watermarks kept between runs (--node, --value)
+  caudal state show|reset|set <pipeline.json>   incremental watermarks kept between runs, one per node and source (--node, --key, --value)
   caudal serve [pipeline.json] [--port N]       the studio in a browser (127.0.0.1 only, URL with a token)
   caudal doctor [pipeline.json]                 what killed runs left: journals, temp folders, stale locks
   caudal clean [pipeline.json]                  finish or undo killed runs and remove what they left
@@ -150,16 +150,18 @@ Examples:
 
   state: `caudal state show|reset|set <pipeline.json> [options]
 
-What incremental nodes remember between runs (their watermarks). State moves only after every
+What incremental nodes remember between runs (their watermarks), one state per node and source: the
+same pipeline reading another schema, table or server keeps its own. State moves only after every
 sink of a run committed.
 
 Commands:
-  show                    what each node remembers, when and by which run
+  show                    what each node remembers, for which source, when and by which run
   reset --node id         the next run starts from the node's initial value (a full reload)
   set --node id --value V the next run reads rows above V (backfill from an earlier point, or skip ahead)
 
 Options:
       --node id           the node
+      --key K             reset, set: the state of one source (its key as 'state show' prints it, or a prefix)
       --value V           set: the new watermark
       --state-dir DIR     where state lives (default <pipeline folder>/.caudal/state)
       --json              machine-readable output

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startProfile } from '../engine/engine.js';
 import { loadPipelineFile } from '../model/load.js';
+import { distinctLabel, ESTIMATED_TOP } from '../quality/profile/labels.js';
 import { renderProfileHtml } from '../quality/profile/report-html.js';
 import type { ColumnProfile, ProfileResult } from '../quality/profile/types.js';
 import { CaudalError } from '../util/errors.js';
@@ -78,16 +79,16 @@ const val = (v: unknown) => (v === null || v === undefined ? '—' : typeof v ==
 
 function formatColumn(c: ColumnProfile): string {
   const lines = [`${c.name}  ${c.type}${c.semanticType ? `  (looks like ${c.semanticType.type})` : ''}`];
-  lines.push(`    nulls ${n(c.nulls)} (${c.nullPercent.toFixed(2)}%)  distinct ${n(c.distinct)}${c.distinctExact ? '' : ' (approx.)'}${c.min !== undefined ? `  min ${val(c.min)}  max ${val(c.max)}` : ''}`);
+  lines.push(`    nulls ${n(c.nulls)} (${c.nullPercent.toFixed(2)}%)  distinct ${distinctLabel(c)}${c.min !== undefined ? `  min ${val(c.min)}  max ${val(c.max)}` : ''}`);
   if (c.mean !== undefined) lines.push(`    mean ${val(c.mean)}  stddev ${val(c.stddev)}${c.quantiles ? `  ${c.quantiles.map((q) => `p${Math.round(q.p * 100)} ${val(q.value)}`).join('  ')}` : ''}`);
   if (c.lengths) lines.push(`    length ${c.lengths.min}–${c.lengths.max} (mean ${c.lengths.mean.toFixed(1)})`);
   if (c.topValuesSkipped) lines.push(`    top: none, ${c.topValuesSkipped}`);
-  if (c.topValues.length) lines.push(`    top: ${c.topValues.slice(0, 5).map((t) => `${val(t.value)} (${n(t.count)})`).join(', ')}`);
+  if (c.topValues.length) lines.push(`    top${c.topValuesEstimated ? ` (${ESTIMATED_TOP})` : ''}: ${c.topValues.slice(0, 5).map((t) => `${val(t.value)} (${n(t.count)})`).join(', ')}`);
   if (c.patterns?.length) lines.push(`    patterns: ${c.patterns.slice(0, 5).map((t) => `"${String(t.value)}" (${n(t.count)})`).join(', ')}`);
   return lines.join('\n');
 }
 
 export function formatProfile(p: ProfileResult): string {
-  const head = `${p.nodeId}:${p.port}: ${p.sampled ? p.method : p.method} — ${n(p.rows)} rows profiled in ${formatMs(p.elapsedMs)}${p.quantiles === 'approximate' ? ' (quantiles approximate)' : ''}`;
+  const head = `${p.nodeId}:${p.port}: ${p.sampled ? p.method : p.method} — ${n(p.rows)} rows profiled in ${formatMs(p.elapsedMs)}${p.quantiles === 'approximate' ? ' (quantiles estimated: t-digest)' : ''}`;
   return [head, '', ...p.columns.map(formatColumn), ''].join('\n');
 }

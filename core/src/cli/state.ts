@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { loadPipelineFile } from '../model/load.js';
 import { defaultStateDir } from '../engine/run-dirs.js';
-import { listStates, readNodeState, resetNodeState, writeNodeState } from '../engine/state.js';
+import { listStates, removeStates, writeNodeState, type StoredState } from '../engine/state.js';
 import { CaudalError } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { parse } from './args.js';
@@ -14,8 +14,9 @@ interface Io {
 
 /**
  * `caudal state show | reset | set <pipeline.json>`: what incremental nodes remember between
- * runs. reset makes the next run start from the node's initial value (a full reload); set moves
- * the watermark by hand (backfill from an earlier point, or skip ahead).
+ * runs, one state per node and source (the key hashes what the node read). reset makes the next run
+ * start from the node's initial value (a full reload); set moves the watermark by hand (backfill
+ * from an earlier point, or skip ahead). `--key` picks one source's state.
  */
 export async function stateCommand(args: string[], io: Io): Promise<number> {
   const [sub, ...rest] = args;
@@ -31,25 +32,46 @@ export async function stateCommand(args: string[], io: Io): Promise<number> {
   const nodeId = values.node?.[0];
   const node = nodeId === undefined ? undefined : doc.nodes.find((n) => n.id === nodeId);
   if (nodeId !== undefined && !node) throw new CaudalError('usage', `no node '${nodeId}' in ${file}${didYouMean(nodeId, doc.nodes.map((n) => n.id))}`);
+  const all = await listStates(stateDir, doc.name, nodeId);
+  const picked = values.key === undefined ? all : all.filter((s) => s.key?.startsWith(values.key!));
+  const where = `${nodeId ? `node '${nodeId}' of ` : ''}pipeline '${doc.name}' in ${stateDir}`;
 
   if (sub === 'show') {
-    const states = nodeId ? [await readNodeState(stateDir, doc.name, nodeId)].filter((s) => s !== undefined) : await listStates(stateDir, doc.name);
-    if (values.json) io.stdout.write(JSON.stringify(states) + '\n');
-    else if (states.length === 0) io.stdout.write(`no saved state for ${nodeId ? `node '${nodeId}' of ` : ''}pipeline '${doc.name}' in ${stateDir}\n`);
-    else for (const s of states) io.stdout.write(`${s.nodeId.padEnd(20)} ${JSON.stringify(s.state)}  (saved ${s.updatedAt}${s.runId ? ` by run ${s.runId}` : ''})\n`);
+    if (values.json) io.stdout.write(JSON.stringify(picked) + '\n');
+    else if (picked.length === 0) io.stdout.write(`no saved state${values.key ? ` with key ${values.key}` : ''} for ${where}\n`);
+    else for (const s of picked) io.stdout.write(describe(s));
     return EXIT.ok;
   }
   if (!nodeId) throw new CaudalError('usage', `state ${sub} needs --node <id>`);
+  if (values.key !== undefined && picked.length === 0) throw new CaudalError('usage', `node '${nodeId}' has no saved state with key ${values.key}${keysHint(all)}`);
+
   if (sub === 'reset') {
-    const removed = await resetNodeState(stateDir, doc.name, nodeId);
-    if (!values.quiet) io.stderr.write(removed ? `✔ state of '${nodeId}' reset: the next run starts from its initial value\n` : `node '${nodeId}' had no saved state\n`);
+    await removeStates(stateDir, picked);
+    if (!values.quiet) {
+      if (picked.length === 0) io.stderr.write(`node '${nodeId}' had no saved state\n`);
+      else for (const s of picked) io.stderr.write(`✔ state of '${nodeId}' reset${s.source ? ` for ${s.source} (key ${s.key})` : ''}: the next run from it starts from its initial value\n`);
+    }
     return EXIT.ok;
   }
   const value = values.value;
   if (value === undefined) throw new CaudalError('usage', 'state set needs --value <watermark>', { hint: 'e.g. --value "2024-06-01 00:00:00+00" or --value 1500' });
   const incremental = (node!.params as { incremental?: { column?: string } }).incremental;
   if (!incremental?.column) throw new CaudalError('usage', `node '${nodeId}' is not incremental (it has no incremental.column), so it keeps no watermark`);
-  await writeNodeState(stateDir, doc.name, nodeId, { column: incremental.column, watermark: value });
-  if (!values.quiet) io.stderr.write(`✔ '${nodeId}' will read rows with ${incremental.column} > ${value} on the next run\n`);
+  if (picked.length > 1) throw new CaudalError('usage', `node '${nodeId}' has a state for each of ${picked.length} sources: say which with --key${keysHint(picked)}`);
+  const target = picked[0];
+  const key = target?.key && target.source ? { key: target.key, source: target.source } : undefined;
+  await writeNodeState(stateDir, doc.name, nodeId, { column: incremental.column, watermark: value }, undefined, key);
+  if (!values.quiet) {
+    const scope = key ? ` from ${key.source} (key ${key.key})` : ' on the next run (no saved state yet: the first source it reads adopts this one)';
+    io.stderr.write(`✔ '${nodeId}' will read rows with ${incremental.column} > ${value}${scope}\n`);
+  }
   return EXIT.ok;
 }
+
+function describe(s: StoredState): string {
+  const source = s.key ? `key ${s.key}  ${s.source ?? ''}` : 'no key (saved before states were keyed by source, or by `state set`: the next run adopts it)';
+  const saved = `saved ${s.updatedAt}${s.runId ? ` by run ${s.runId}` : ''}${s.adoptedAt ? `, adopted for this source ${s.adoptedAt}` : ''}`;
+  return `${s.nodeId}  ${source}\n    ${JSON.stringify(s.state)}  (${saved})\n`;
+}
+
+const keysHint = (states: StoredState[]) => (states.length ? `; its states: ${states.map((s) => `${s.key ?? '(no key)'} = ${s.source ?? '?'}`).join('; ')}` : '');

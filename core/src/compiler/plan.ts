@@ -233,9 +233,10 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
         return resolved;
       },
       pipelineName: doc.name,
-      async readState() {
+      async readState(key) {
         if (!opts.stateDir) return undefined;
-        return (await readNodeState(opts.stateDir, doc.name, id))?.state;
+        const r = await readNodeState(opts.stateDir, doc.name, id, key);
+        return r && { state: r.stored.state, adopted: r.adopted };
       },
     };
 

@@ -1,11 +1,81 @@
 import { CaudalError, errorMessage } from '../util/errors.js';
 
 /**
+ * Secrets of this many characters or more are replaced wherever they occur inside a text; shorter
+ * ones only where they stand alone (see `redactText`), so a password such as `1000`, `null` or `t`
+ * hides its own appearances without blanking out "10000 rows", "nullable" or every letter t.
+ */
+export const REDACT_ANYWHERE_MIN = 8;
+export const REDACTED = '***';
+
+const WORD_CHAR = /[\p{L}\p{N}]/u;
+
+/**
+ * A text with every appearance of a secret replaced by `***`:
+ * - a secret of 8 or more characters, wherever it occurs (also inside a longer word);
+ * - a shorter secret, where it stands alone: the characters just before and after it are not
+ *   letters or digits (or are the text's start or end). "password 1000 rejected",
+ *   `user:t@host` and `"null"` are redacted; "10000 rows", "it's" and "nullable" are not.
+ * A character that is itself being replaced counts as a separator, so what remains never shows a
+ * secret standing alone (with the secrets `a-` and `b`, `a-b` becomes `***`, not `a-***`).
+ */
+export function redactText(text: string, secrets: readonly string[]): string {
+  const found = secrets.filter((s) => s.length > 0 && text.includes(s));
+  if (found.length === 0) return text;
+  const hidden = new Uint8Array(text.length);
+  const hide = (at: number, length: number) => hidden.fill(1, at, at + length);
+  const standalone: Array<{ at: number; length: number }> = [];
+  for (const s of found) {
+    for (let at = text.indexOf(s); at !== -1; at = text.indexOf(s, at + 1)) {
+      if (s.length >= REDACT_ANYWHERE_MIN) hide(at, s.length);
+      else standalone.push({ at, length: s.length });
+    }
+  }
+  // Until nothing changes: hiding one appearance can leave a neighbouring one standing alone.
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const o of standalone) {
+      if (hidden[o.at] && hidden[o.at + o.length - 1]) continue;
+      if (!wordBefore(text, o.at, hidden) && !wordAfter(text, o.at + o.length, hidden)) {
+        hide(o.at, o.length);
+        changed = true;
+      }
+    }
+  }
+  let out = '';
+  for (let i = 0; i < text.length; ) {
+    if (!hidden[i]) {
+      const next = hidden.indexOf(1, i);
+      const stop = next === -1 ? text.length : next;
+      out += text.slice(i, stop);
+      i = stop;
+    } else {
+      out += REDACTED;
+      while (i < text.length && hidden[i]) i++;
+    }
+  }
+  return out;
+}
+
+/** Whether a letter or digit ends just before `i` (a character being hidden is none). */
+function wordBefore(text: string, i: number, hidden: Uint8Array): boolean {
+  if (i === 0 || hidden[i - 1]) return false;
+  const low = text.charCodeAt(i - 1);
+  const start = low >= 0xdc00 && low <= 0xdfff && i >= 2 ? i - 2 : i - 1;
+  return WORD_CHAR.test(String.fromCodePoint(text.codePointAt(start)!));
+}
+
+/** Whether a letter or digit starts at `i` (a character being hidden is none). */
+function wordAfter(text: string, i: number, hidden: Uint8Array): boolean {
+  if (i >= text.length || hidden[i]) return false;
+  return WORD_CHAR.test(String.fromCodePoint(text.codePointAt(i)!));
+}
+
+/**
  * An error whose text cannot contain any of the given secrets (drivers sometimes echo connection
  * strings). Keeps the driver's message otherwise: it is what tells the user what to fix.
  */
 export function redact(e: unknown, secrets: Array<string | undefined>): CaudalError {
-  let message = errorMessage(e);
-  for (const s of secrets) if (s) message = message.split(s).join('***');
-  return e instanceof CaudalError ? new CaudalError(e.kind, message, { hint: e.hint }) : new CaudalError('io', message);
+  const message = redactText(errorMessage(e), secrets.filter((s): s is string => !!s));
+  return e instanceof CaudalError ? new CaudalError(e.kind, message, { hint: e.hint && redactText(e.hint, secrets.filter((s): s is string => !!s)) }) : new CaudalError('io', message);
 }

@@ -5,7 +5,7 @@ import { CaudalError, errorMessage, validationError } from '../util/errors.js';
 import type { Db } from './db.js';
 import { transcodeFile } from './transcode.js';
 import type { NodeSummary, OutputSummary, RunEvent, RunRequest, RunSummary } from './protocol.js';
-import type { HookIo, NodeState } from '../nodes/define.js';
+import type { HookIo, NodeState, StateKey } from '../nodes/define.js';
 import { defaultStateDir } from './run-dirs.js';
 import { writeNodeState } from './state.js';
 import { QualityRun } from '../quality/run.js';
@@ -49,7 +49,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
   const outputs: OutputSummary[] = [];
   const rowsOut = new Map<string, number | null>();
   /** Node states to save once every sink committed (incremental watermarks). */
-  const nextStates = new Map<string, NodeState>();
+  const nextStates = new Map<string, { state: NodeState; key?: StateKey }>();
   const stateDir = req.stateDir ?? defaultStateDir(req.baseDir);
   // A plain run owns its streaming sessions; a watch batch borrows the watch's.
   const sessions = hooks.watch?.sessions ?? new SessionCache();
@@ -182,7 +182,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
       checkCancel();
       const metrics = node.compiled?.metricsSql ? await readMetrics(db, node.compiled.metricsSql) : undefined;
       const next = await node.compiled?.nextState?.(hookIo(node.id));
-      if (next) nextStates.set(node.id, next);
+      if (next) nextStates.set(node.id, { state: next, key: node.compiled?.stateKey });
       const s: NodeSummary = { nodeId: node.id, nodeType: node.type, status: 'ok', rowsIn, rowsOut: out, elapsedMs: Date.now() - t0, materialized: node.materialize, ...(metrics ? { metrics } : {}) };
       summaries.push(s);
       emit({ type: 'node_finished', runId, ...s });
@@ -196,13 +196,13 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
     for (const o of outputs) log('info', `wrote ${o.rows} rows to ${o.target}`, o.nodeId);
     // Only now, with every destination committed, may incremental sources move their watermark,
     // and only those whose rows reached a sink: "run up to here" must not consume rows unwritten.
-    for (const [nodeId, state] of nextStates) {
+    for (const [nodeId, { state, key }] of nextStates) {
       if (!sinks.some((sink) => dependsOn(sink, nodeId))) {
         log('info', `state not saved: no sink of this run reads from this node, so its rows were not written anywhere`, nodeId);
         continue;
       }
       try {
-        await writeNodeState(stateDir, req.pipeline.name, nodeId, state, runId);
+        await writeNodeState(stateDir, req.pipeline.name, nodeId, state, runId, key);
       } catch (e) {
         throw new CaudalError('io', `the data was written, but saving the state of node '${nodeId}' failed: ${errorMessage(e)}; the next run would read the same rows again`, {
           nodeId,

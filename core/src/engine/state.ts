@@ -1,18 +1,27 @@
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { NodeState } from '../nodes/define.js';
+import type { NodeState, StateKey } from '../nodes/define.js';
 import { CaudalError, errorMessage } from '../util/errors.js';
 
 /**
- * Node state between runs (incremental watermarks): one JSON file per node in a folder per
- * pipeline, `<stateDir>/<pipeline>/<node>.state.json`. Plain files, so `caudal state` and a user
- * with a text editor see the same thing. Writes go to a temp name and are renamed into place.
+ * Node state between runs (incremental watermarks): one JSON file per node and source in a folder
+ * per pipeline, `<stateDir>/<pipeline>/<node>.<key>.state.json`, where the key hashes what the node
+ * reads (connection identity, table or query after params): the same pipeline run against another
+ * schema keeps its own watermark. Files from before keys, `<node>.state.json`, are adopted by the
+ * first key that reads them. Plain files, so `caudal state` and a user with a text editor see the
+ * same thing. Writes go to a temp name and are renamed into place.
  */
 export interface StoredState {
   pipeline: string;
   nodeId: string;
+  /** StateKey.key: absent in files written before states had keys (or by `caudal state set` with no state to update). */
+  key?: string;
+  /** StateKey.source: what the node read, in words. */
+  source?: string;
   updatedAt: string;
   runId?: string;
+  /** When an unkeyed state was adopted for this key (see readNodeState); gone once a run saves its own. */
+  adoptedAt?: string;
   state: NodeState;
 }
 
@@ -27,12 +36,14 @@ export function pipelineStateFolder(stateDir: string, pipeline: string): string 
   return path.join(stateDir, safeName(pipeline));
 }
 
-function stateFile(stateDir: string, pipeline: string, nodeId: string): string {
-  return path.join(pipelineStateFolder(stateDir, pipeline), `${nodeId}.state.json`);
+const SUFFIX = '.state.json';
+
+/** Node ids are letters, digits and `_`, keys hex: `<node>.<key>.state.json` cannot be misread. */
+function stateFile(stateDir: string, pipeline: string, nodeId: string, key?: string): string {
+  return path.join(pipelineStateFolder(stateDir, pipeline), key ? `${nodeId}.${safeName(key)}${SUFFIX}` : `${nodeId}${SUFFIX}`);
 }
 
-export async function readNodeState(stateDir: string, pipeline: string, nodeId: string): Promise<StoredState | undefined> {
-  const file = stateFile(stateDir, pipeline, nodeId);
+async function readStateFile(file: string, nodeId: string): Promise<StoredState | undefined> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -50,28 +61,47 @@ export async function readNodeState(stateDir: string, pipeline: string, nodeId: 
   }
 }
 
-export async function writeNodeState(stateDir: string, pipeline: string, nodeId: string, state: NodeState, runId?: string): Promise<void> {
-  const file = stateFile(stateDir, pipeline, nodeId);
+async function writeStateFile(file: string, doc: StoredState): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
-  const doc: StoredState = { pipeline, nodeId, updatedAt: new Date().toISOString(), ...(runId ? { runId } : {}), state };
   const tmp = `${file}.${process.pid}.tmp`;
   await writeFile(tmp, JSON.stringify(doc, null, 2) + '\n');
   await rename(tmp, file);
 }
 
-/** True when there was a state to remove. */
-export async function resetNodeState(stateDir: string, pipeline: string, nodeId: string): Promise<boolean> {
-  const file = stateFile(stateDir, pipeline, nodeId);
-  try {
-    await rm(file);
-    return true;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw e;
+/**
+ * The state a node saved for `key` (or its unkeyed state when no key is given). When there is none
+ * for the key but an unkeyed state from before keys exists, that state is adopted: rewritten under
+ * the key and its unkeyed file removed, so only this one source ever adopts it (`adopted: true`).
+ */
+export async function readNodeState(stateDir: string, pipeline: string, nodeId: string, key?: StateKey): Promise<{ stored: StoredState; adopted: boolean } | undefined> {
+  const unkeyedFile = stateFile(stateDir, pipeline, nodeId);
+  if (!key) {
+    const stored = await readStateFile(unkeyedFile, nodeId);
+    return stored && { stored, adopted: false };
   }
+  const keyed = await readStateFile(stateFile(stateDir, pipeline, nodeId, key.key), nodeId);
+  if (keyed) return { stored: keyed, adopted: false };
+  const unkeyed = await readStateFile(unkeyedFile, nodeId);
+  if (!unkeyed) return undefined;
+  const stored: StoredState = { ...unkeyed, pipeline, nodeId, key: key.key, source: key.source, adoptedAt: new Date().toISOString() };
+  await writeStateFile(stateFile(stateDir, pipeline, nodeId, key.key), stored);
+  await rm(unkeyedFile, { force: true });
+  return { stored, adopted: true };
 }
 
-export async function listStates(stateDir: string, pipeline: string): Promise<StoredState[]> {
+/** Saves a node's state for `key` (what it read); without a key, as the unkeyed state the next run adopts. */
+export async function writeNodeState(stateDir: string, pipeline: string, nodeId: string, state: NodeState, runId?: string, key?: StateKey): Promise<void> {
+  const doc: StoredState = { pipeline, nodeId, ...(key ? { key: key.key, source: key.source } : {}), updatedAt: new Date().toISOString(), ...(runId ? { runId } : {}), state };
+  await writeStateFile(stateFile(stateDir, pipeline, nodeId, key?.key), doc);
+}
+
+/** Removes the given saved states (as `listStates` returned them). */
+export async function removeStates(stateDir: string, states: StoredState[]): Promise<void> {
+  for (const s of states) await rm(stateFile(stateDir, s.pipeline, s.nodeId, s.key), { force: true });
+}
+
+/** Every saved state of a pipeline (of one node when given), by node then key; unkeyed ones first. */
+export async function listStates(stateDir: string, pipeline: string, nodeId?: string): Promise<StoredState[]> {
   const folder = pipelineStateFolder(stateDir, pipeline);
   let names: string[];
   try {
@@ -80,9 +110,14 @@ export async function listStates(stateDir: string, pipeline: string): Promise<St
     return [];
   }
   const out: StoredState[] = [];
-  for (const n of names.filter((x) => x.endsWith('.state.json')).sort()) {
-    const s = await readNodeState(stateDir, pipeline, n.slice(0, -'.state.json'.length));
-    if (s) out.push(s);
+  for (const name of names.filter((x) => x.endsWith(SUFFIX)).sort()) {
+    const [node = '', key] = name.slice(0, -SUFFIX.length).split('.');
+    if (nodeId !== undefined && node !== nodeId) continue;
+    const s = await readStateFile(path.join(folder, name), node);
+    // What the file name says wins: the pipeline folder may have been renamed with its pipeline.
+    if (!s) continue;
+    const { key: _written, ...rest } = s;
+    out.push({ ...rest, pipeline, nodeId: node, ...(key ? { key } : {}) });
   }
-  return out;
+  return out.sort((a, b) => (a.nodeId === b.nodeId ? (a.key ?? '').localeCompare(b.key ?? '') : a.nodeId < b.nodeId ? -1 : 1));
 }

@@ -161,16 +161,22 @@ export const columnProfileSchema = z.object({
   nulls: z.number(),
   nullPercent: z.number(),
   distinct: z.number(),
-  /** False when `distinct` is an estimate (HyperLogLog). */
+  /** False when `distinct` is an estimate (HyperLogLog; sampled profiles only). */
   distinctExact: z.boolean(),
+  /** With an estimate: its relative standard error (0.13 = ±13%). */
+  distinctError: z.number().optional(),
   min: z.unknown().optional(),
   max: z.unknown().optional(),
   mean: z.number().nullable().optional(),
   stddev: z.number().nullable().optional(),
   /** Numbers: p05, p25, p50, p75, p95. */
   quantiles: z.array(z.object({ p: z.number(), value: z.unknown() })).optional(),
-  /** Most frequent values with exact counts. */
+  /** Most frequent values with exact counts (ties by value). */
   topValues: z.array(valueCount),
+  /** Why there are no top values (every value distinct). */
+  topValuesSkipped: z.string().optional(),
+  /** The candidates came from an estimate (sampled profiles only): a value as frequent may be missing. */
+  topValuesEstimated: z.boolean().optional(),
   /** Numbers and dates: equal-width bins, each with its inclusive upper bound. */
   histogram: z.array(z.object({ upper: z.unknown(), count: z.number() })).optional(),
   /** Text: length in characters of non-NULL values. */

@@ -90,10 +90,25 @@ export interface CompileContext<P> {
    * Throws a validation error naming the node and connection when it is not declared or not resolved.
    */
   connection(name: string, expectedType: string): ResolvedConnection;
-  /** This node's persisted state from earlier runs (e.g. an incremental watermark), if any. */
-  readState(): Promise<NodeState | undefined>;
+  /**
+   * This node's persisted state from earlier runs (e.g. an incremental watermark) for what it reads
+   * now (`key`), if any. A state saved before states had keys is adopted, once, by the first key
+   * that asks for it (`adopted`: say so in the run's log).
+   */
+  readState(key: StateKey): Promise<{ state: NodeState; adopted: boolean } | undefined>;
   /** The pipeline's name (e.g. for default consumer group names). */
   pipelineName: string;
+}
+
+/**
+ * What a stateful node reads, as its state is kept by: one state per key, so the same pipeline
+ * run against another schema, table or server keeps its own watermark. Never holds secrets.
+ */
+export interface StateKey {
+  /** A short hash of the resolved source (connection identity, table or query after params, ...). */
+  key: string;
+  /** The resolved source in words, for `caudal state show`, e.g. `postgres 127.0.0.1:5432/test, table "a"."events"`. */
+  source: string;
 }
 
 /** A named connection with every field, secrets included. Lives only in the engine worker. */
@@ -230,6 +245,8 @@ export interface CompiledNode {
   onAborted?(io: HookIo): Promise<void>;
   /** Marks a streaming source (Kafka, RabbitMQ, change capture): `--watch` needs at least one. */
   streaming?: boolean;
+  /** The key the next state is saved under (what the node read); see StateKey. */
+  stateKey?: StateKey;
 }
 
 /**

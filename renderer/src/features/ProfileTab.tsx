@@ -72,15 +72,19 @@ export function ProfileTab({ nodeId }: { nodeId: string }) {
                   <td>{c.name}</td>
                   <td>{c.type}</td>
                   <td>{c.nullPercent.toFixed(1)}</td>
-                  <td>
+                  <td title={c.distinctExact ? undefined : `HyperLogLog estimate${c.distinctError ? `, ±${Math.round(c.distinctError * 100)}%` : ''}`}>
                     {c.distinctExact ? '' : '≈'}
                     {c.distinct.toLocaleString('en-US')}
+                    {!c.distinctExact && c.distinctError ? ` ±${Math.round(c.distinctError * 100)}%` : ''}
                   </td>
                   <td>{c.min === undefined ? '' : num(c.min)}</td>
                   <td>{c.max === undefined ? '' : num(c.max)}</td>
                   <td>{c.mean === undefined || c.mean === null ? '' : num(c.mean)}</td>
                   <td>{c.histogram ? <Bars values={c.histogram.map((h) => h.count)} /> : c.patterns?.slice(0, 2).map((x) => `${formatCell(x.value)} (${x.count})`).join(', ')}</td>
-                  <td className="top">{c.topValues.slice(0, 3).map((t) => `${formatCell(t.value).slice(0, 16)} (${t.count.toLocaleString('en-US')})`).join(' · ')}</td>
+                  <td className="top" title={c.topValuesEstimated ? 'Candidates from an estimate: each count is exact, but a value as frequent may be missing' : c.topValuesSkipped}>
+                    {c.topValuesEstimated ? '≈ ' : ''}
+                    {c.topValues.slice(0, 3).map((t) => `${formatCell(t.value).slice(0, 16)} (${t.count.toLocaleString('en-US')})`).join(' · ')}
+                  </td>
                   <td>{c.semanticType ? `${c.semanticType.type} (${Math.round(c.semanticType.share * 100)}%)` : ''}</td>
                 </tr>
               ))}

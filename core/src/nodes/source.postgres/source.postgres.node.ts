@@ -1,12 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { defineNode, type HookIo } from '../define.js';
+import { defineNode, type HookIo, type StateKey } from '../define.js';
 import { ident } from '../../compiler/sql.js';
-import { postgresFields } from '../../connections/postgres/postgres.connection.js';
+import { postgresFields, type PostgresConfig } from '../../connections/postgres/postgres.connection.js';
 import { postgresConnector } from '../../connectors/postgres/postgres.connector.js';
 import type { ReadSpec } from '../../connectors/connector.js';
 import { didYouMean } from '../../util/suggest.js';
 import { paramError } from '../shared/columns.js';
+import { stateKey } from '../shared/state-key.js';
 
 const filter = z
   .object({
@@ -51,6 +52,25 @@ function readSpec(p: Params, text: (s: string) => string): ReadSpec {
     : { query: p.query, queryParams: p.query_params.map((v) => (typeof v === 'string' ? text(v) : v)), fetchSize: p.fetch_size };
 }
 
+/**
+ * What an incremental read reads, as its watermark is kept by: the server and database (never the
+ * user or password), the table with its filters or the query with its params, after pipeline
+ * params, and the watermark column. Columns and fetch size do not change which rows are read.
+ */
+function readKey(config: PostgresConfig, spec: ReadSpec, connection: string, column: string): StateKey {
+  const server = { type: 'postgres', host: config.host, port: config.port, database: config.database };
+  const read = spec.table ? { table: spec.table, filters: spec.filters ?? [] } : { query: spec.query, params: spec.queryParams ?? [] };
+  const what = spec.table
+    ? `table ${ident(spec.table.schema)}.${ident(spec.table.name)}${spec.filters?.length ? ` where ${spec.filters.map((f) => `${f.column} ${f.op}${f.value === undefined ? '' : ` ${JSON.stringify(f.value)}`}`).join(' and ')}` : ''}`
+    : `query ${oneLine(spec.query ?? '')}${spec.queryParams?.length ? ` with ${JSON.stringify(spec.queryParams)}` : ''}`;
+  return stateKey({ server, read, watermark: column }, `postgres ${config.host}:${config.port}/${config.database} (connection '${connection}'), ${what}, watermark ${column}`);
+}
+
+const oneLine = (sql: string) => {
+  const s = sql.replace(/\s+/g, ' ').trim();
+  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
+};
+
 export const postgresSourceNode = defineNode({
   type: 'source.postgres',
   version: 1,
@@ -79,10 +99,17 @@ export const postgresSourceNode = defineNode({
     const config = postgresFields.parse(conn.config);
     const spec = readSpec(p, ctx.text);
     let watermark: string | undefined;
-    if (p.incremental && ctx.mode === 'run') {
-      const state = await ctx.readState();
-      watermark = typeof state?.watermark === 'string' ? state.watermark : p.incremental.initial;
+    const key = p.incremental ? readKey(config, spec, p.connection, p.incremental.column) : undefined;
+    let stateNote = '';
+    if (p.incremental && key && ctx.mode === 'run') {
+      const saved = await ctx.readState(key);
+      watermark = typeof saved?.state.watermark === 'string' ? saved.state.watermark : p.incremental.initial;
       spec.watermark = { column: p.incremental.column, after: watermark };
+      stateNote = saved?.adopted
+        ? `; the saved state had no source key (written by an older Caudal): adopted, once, for ${key.source} (key ${key.key}); other sources start from their initial value`
+        : saved
+          ? `; state of ${key.source} (key ${key.key})`
+          : `; no saved state for ${key.source} (key ${key.key}): ${p.incremental.initial === undefined ? 'every row' : `rows after the initial value`}`;
     }
     const context = { nodeId: ctx.nodeId, connection: p.connection };
     const planned = await postgresConnector.planRead(config, ctx.mode === 'run' ? spec : { ...spec, limit: ctx.mode === 'preview' ? PREVIEW_ROWS : 0 }, context);
@@ -108,7 +135,7 @@ export const postgresSourceNode = defineNode({
           description: `read from PostgreSQL (connection '${p.connection}'): ${planned.remoteSql}`,
           countsRows: true,
           run: (io) => {
-            io.log(`PostgreSQL query: ${planned.remoteSql}${watermark !== undefined ? ` (watermark ${p.incremental!.column} > ${watermark})` : ''}`);
+            io.log(`PostgreSQL query: ${planned.remoteSql}${watermark !== undefined ? ` (watermark ${p.incremental!.column} > ${watermark})` : ''}${stateNote}`);
             return planned.fetch(io, file);
           },
           async dry(io) {
@@ -122,6 +149,7 @@ export const postgresSourceNode = defineNode({
       outputs: { out: `SELECT * FROM ${data}` },
       ...(p.incremental && wmColumn
         ? {
+            stateKey: key,
             async nextState(io: HookIo) {
               const col = ident(wmColumn.name);
               // TIMESTAMPTZ in UTC with its offset, so the server compares the exact instant.
@@ -161,7 +189,9 @@ naming the node, the column and the rows it was found after; nothing is written 
 **Incremental loads.** Set *Incremental* with a watermark column (a timestamp or an increasing
 id). Each run reads only rows above the highest value the last **successful** run loaded; the
 state is saved only after every sink of the run committed (\`caudal state show|reset|set\`,
-\`--state-dir\`). Rows that arrive later with a watermark at or below that value are not read:
+\`--state-dir\`). There is one state per source: the server, database, table (with filters) or query
+(with query params) after pipeline params, and the watermark column, so the same pipeline run for
+another schema or tenant keeps its own watermark and starts from *Start after* the first time. Rows that arrive later with a watermark at or below that value are not read:
 use a commit timestamp or a sequence, not a business date.
 
 **Previews** read the first ${PREVIEW_ROWS} rows and say they are sampled.`,

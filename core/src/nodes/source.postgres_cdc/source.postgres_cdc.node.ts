@@ -8,6 +8,7 @@ import { postgresFields } from '../../connections/postgres/postgres.connection.j
 import { CdcSession, type Change, ensureReplication, type CdcSpec } from '../../connectors/postgres/cdc.js';
 import { postgresConnector } from '../../connectors/postgres/postgres.connector.js';
 import type { RemoteColumn } from '../../connectors/connector.js';
+import { stateKey } from '../shared/state-key.js';
 
 const PREVIEW_ROWS = 100;
 
@@ -59,7 +60,9 @@ export const postgresCdcSourceNode = defineNode({
     // The table's columns and their DuckDB types; the snapshot read is the ordinary table read.
     const snapshotRead = await postgresConnector.planRead(config, { table }, { nodeId: ctx.nodeId, connection: p.connection });
     const cols = snapshotRead.columns;
-    const state = ctx.mode === 'run' ? await ctx.readState() : undefined;
+    // One state per slot and server: whether the snapshot was taken.
+    const key = stateKey({ type: 'postgres_cdc', host: config.host, port: config.port, database: config.database, slot }, `postgres ${config.host}:${config.port}/${config.database}, slot ${slot}`);
+    const state = ctx.mode === 'run' ? (await ctx.readState(key))?.state : undefined;
     const wantSnapshot = p.snapshot && state?.snapshot_done !== true;
 
     const changes = ctx.tempPath('cdc-changes.ndjson');
@@ -113,6 +116,7 @@ export const postgresCdcSourceNode = defineNode({
         },
       ],
       outputs: { out: `${snapshotSql}\nUNION ALL BY NAME\n${changesSql}` },
+      stateKey: key,
       async nextState() {
         return p.snapshot ? { snapshot_done: true } : undefined;
       },

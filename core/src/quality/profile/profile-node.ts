@@ -3,7 +3,7 @@ import { cleanDuckDbMessage } from '../../compiler/duckdb-errors.js';
 import { ident, literal } from '../../compiler/sql.js';
 import type { Db } from '../../engine/db.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
-import { columnStats } from './column-stats.js';
+import { columnStats, statsStepCount } from './column-stats.js';
 import type { ProfileRequest, ProfileResult } from './types.js';
 
 export const PROFILE_DEFAULTS = { sampleRows: 20_000, exactDistinctBelow: 100_000, topK: 10, bins: 20 };
@@ -30,7 +30,9 @@ export async function profileNode(req: ProfileRequest, db: Db, tempDir: string, 
   const mode = req.mode ?? 'sample';
   const { plan, port, out } = await planNodeOutput(req, db, tempDir, 'profile');
 
-  const steps = 7;
+  const exact = mode === 'exact';
+  // Reading the rows, then the statistics' steps.
+  const steps = 1 + statsStepCount(out.columns.length, exact);
   let done = 0;
   const step = (label: string) => hooks.progress((100 * done++) / steps, label);
   const table = ident('_caudal_profile_rows');
@@ -61,7 +63,7 @@ export async function profileNode(req: ProfileRequest, db: Db, tempDir: string, 
   const sampled = mode !== 'exact' && rows.method !== '';
   const method = sampled ? rows.method : `all ${fmt(rows.n)} rows`;
 
-  const stats = await guard(() => columnStats(db, table, rows.n, out.columns, opts, { step, isCancelled: hooks.isCancelled }));
+  const stats = await guard(() => columnStats(db, table, rows.n, out.columns, { ...opts, exact }, { step, isCancelled: hooks.isCancelled }));
   hooks.progress(100, 'done');
   return { nodeId: req.nodeId, port, rows: stats.rows, sampled, method, quantiles: stats.quantiles, elapsedMs: Date.now() - t0, columns: stats.profiles };
 }

@@ -1,3 +1,4 @@
+import { distinctLabel, ESTIMATED_TOP } from './labels.js';
 import type { ColumnProfile, ProfileResult } from './types.js';
 
 /** A self-contained HTML page for a profile: inline CSS, SVG histograms, no scripts or network. */
@@ -33,7 +34,7 @@ function columnCard(c: ColumnProfile): string {
     ['type', esc(c.type)],
     ['rows', fmtNum(c.count)],
     ['nulls', `${fmtNum(c.nulls)} (${c.nullPercent.toFixed(2)}%)`],
-    ['distinct', `${fmtNum(c.distinct)}${c.distinctExact ? '' : ' (approx.)'}`],
+    ['distinct', esc(distinctLabel(c))],
   ];
   if (c.min !== undefined) facts.push(['min', fmtNum(c.min)], ['max', fmtNum(c.max)]);
   if (c.mean !== undefined) facts.push(['mean', fmtNum(c.mean)], ['std dev', fmtNum(c.stddev)]);
@@ -42,7 +43,7 @@ function columnCard(c: ColumnProfile): string {
   if (c.semanticType) facts.push(['looks like', `${esc(c.semanticType.type)} (${(c.semanticType.share * 100).toFixed(0)}% of values)`]);
   return `<section class="col"><h2>${esc(c.name)}</h2><table class="facts">${facts.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('')}</table>
 ${c.histogram ? `<h3>Histogram</h3>${histogramSvg(c.histogram)}` : ''}
-${c.topValues.length ? `<h3>Top values</h3>${list(c.topValues, c.count)}` : ''}${c.topValuesSkipped ? `<h3>Top values</h3><p class="axis">none: ${esc(c.topValuesSkipped)}</p>` : ''}
+${c.topValues.length ? `<h3>Top values${c.topValuesEstimated ? ` (${ESTIMATED_TOP}: a value as frequent may be missing)` : ''}</h3>${list(c.topValues, c.count)}` : ''}${c.topValuesSkipped ? `<h3>Top values</h3><p class="axis">none: ${esc(c.topValuesSkipped)}</p>` : ''}
 ${c.patterns?.length ? `<h3>Patterns${c.patternsFrom ? ` (first ${c.patternsFrom.toLocaleString('en-US')} values)` : ''}</h3>${list(c.patterns, c.patternsFrom ?? c.count - c.nulls)}` : ''}</section>`;
 }
 
@@ -53,7 +54,7 @@ body{font:14px/1.45 system-ui,sans-serif;color:#1f2328;margin:24px auto;max-widt
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:2px 6px;font-size:12px;vertical-align:top}th{color:#656d76;font-weight:500;width:90px}.n{text-align:right}.axis{display:flex;justify-content:space-between;font-size:11px;color:#656d76;width:320px}
 .badge{background:#fff8c5;padding:2px 8px;border-radius:10px}</style></head><body>
 <h1>Profile of <code>${esc(p.nodeId)}:${esc(p.port)}</code></h1>
-<p>${p.sampled ? `<span class="badge">sampled</span> ${esc(p.method)}` : esc(p.method)} · ${p.rows.toLocaleString('en-US')} rows profiled · quantiles ${p.quantiles} · ${p.elapsedMs} ms</p>
+<p>${p.sampled ? `<span class="badge">sampled</span> ${esc(p.method)}` : esc(p.method)} · ${p.rows.toLocaleString('en-US')} rows profiled · quantiles ${p.quantiles === 'exact' ? 'exact' : 'estimated (t-digest)'} · ${p.elapsedMs} ms</p>
 <div class="grid">${p.columns.map(columnCard).join('\n')}</div></body></html>
 `;
 }

@@ -11,7 +11,11 @@ export interface ProfileOptions {
    * sample (whole blocks, about 1%) or a uniform reservoir sample; reads every row to choose.
    */
   sampleMethod?: 'first' | 'random';
-  /** Distinct counts are exact when the approximate count is below this (default 100,000). */
+  /**
+   * Sampled profiles only: with more rows than this, distinct counts start from a HyperLogLog
+   * estimate and stay estimates (labelled, ±13%) when it is at least this large (default 100,000).
+   * An exact profile always counts exactly.
+   */
   exactDistinctBelow?: number;
   /** Values listed in top values and patterns (default 10). */
   topK?: number;
@@ -41,16 +45,26 @@ export interface ColumnProfile {
   nulls: number;
   nullPercent: number;
   distinct: number;
-  /** False when `distinct` is HyperLogLog's estimate (above `exactDistinctBelow`). */
+  /** False when `distinct` is HyperLogLog's estimate (sampled profiles of more than `exactDistinctBelow` rows only). */
   distinctExact: boolean;
+  /** With an estimate: its relative standard error (0.13: about two estimates in three are within ±13%). */
+  distinctError?: number;
   min?: unknown;
   max?: unknown;
   mean?: number | null;
   stddev?: number | null;
   /** Numbers: p05, p25, p50, p75, p95. */
   quantiles?: Array<{ p: number; value: unknown }>;
-  /** Most frequent values with exact counts; empty when nearly every value is distinct (see `topValuesSkipped`). */
+  /**
+   * Most frequent values with exact counts, most frequent first, ties by value; empty when every
+   * value is distinct (see `topValuesSkipped`).
+   */
   topValues: ValueCount[];
+  /**
+   * Set when the candidates came from an estimate (approx_top_k: sampled profiles with a distinct
+   * estimate only): each count is exact, but a value as frequent as the listed ones may be missing.
+   */
+  topValuesEstimated?: boolean;
   /** Why there are no top values, e.g. nearly all values are distinct (an id column). */
   topValuesSkipped?: string;
   /** Numbers and dates: equal-width bins, each with its upper bound (inclusive). */
@@ -59,7 +73,7 @@ export interface ColumnProfile {
   lengths?: { min: number; max: number; mean: number };
   /** Text: value shapes (upper-case letters → X, lower-case → x, digits → 9, other characters kept) with counts. */
   patterns?: ValueCount[];
-  /** Set when the patterns come from only the first this-many non-NULL values (very many distinct values). */
+  /** Set when the patterns come from only the first this-many non-NULL values (sampled profiles with a distinct estimate). */
   patternsFrom?: number;
   /** A guess from up to 10,000 values when most of them look alike (email, url, ...). */
   semanticType?: { type: SemanticType; share: number };
@@ -75,7 +89,7 @@ export interface ProfileResult {
   sampled: boolean;
   /** How the rows were chosen, in words ("all 10,000,000 rows", "system sample of about 1% ..."). */
   method: string;
-  /** How quantiles were computed: exact, or t-digest estimates on large inputs. */
+  /** How quantiles were computed: exact, or t-digest estimates (sampled profiles of more than 1,000,000 rows). */
   quantiles: 'exact' | 'approximate';
   elapsedMs: number;
   columns: ColumnProfile[];
