@@ -1,4 +1,4 @@
-import { planPipeline, type Plan, type PlannedOutput } from '../compiler/plan.js';
+import { planPipeline, planSteps, type Plan, type PlannedOutput } from '../compiler/plan.js';
 import { cleanDuckDbMessage } from '../compiler/duckdb-errors.js';
 import { literal } from '../compiler/sql.js';
 import { CaudalError, errorMessage, validationError } from '../util/errors.js';
@@ -12,6 +12,7 @@ export async function inspectPipeline(req: InspectRequest, db: Db, tempDir: stri
   return {
     problems: plan.problems,
     warnings: plan.warnings,
+    plan: planSteps(plan.nodes),
     nodes: plan.nodes.map((n) => ({
       nodeId: n.id,
       nodeType: n.type,
