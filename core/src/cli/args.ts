@@ -24,6 +24,8 @@ export const options = {
   sample: { type: 'string' },
   random: { type: 'boolean' },
   open: { type: 'boolean' },
+  explain: { type: 'boolean' },
+  plan: { type: 'boolean' },
 } as const;
 
 export function parse(args: string[]) {

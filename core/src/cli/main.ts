@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { inspect, previewPipeline, startRun } from '../engine/engine.js';
-import type { EngineOptions } from '../engine/protocol.js';
+import type { EngineOptions, NodeSummary, PlanStep } from '../engine/protocol.js';
 import { loadPipelineFile } from '../model/load.js';
 import type { Pipeline } from '../model/schema.js';
 import { CaudalError, errorMessage } from '../util/errors.js';
@@ -9,6 +9,7 @@ import { parse, parseMemoryLimit, parseParams, parseThreads } from './args.js';
 import { EXIT } from './exit-codes.js';
 import { formatMs, formatProblems, formatTable } from './format.js';
 import { ProgressPrinter } from './progress.js';
+import { formatPlan } from './explain.js';
 import { connectionsCommand } from './connections.js';
 import { engineContext } from './engine-context.js';
 import { stateCommand } from './state.js';
@@ -22,6 +23,7 @@ Usage:
   caudal validate <pipeline.json> [options]     check structure, params and every expression against the data's schema
   caudal preview <pipeline.json> --node <id>    show the first rows of a node's output (sinks never run)
   caudal sql <pipeline.json> --node <id>        show the DuckDB SQL a node compiles to
+  caudal sql <pipeline.json> --plan             show which nodes fuse into one statement, which materialize, and why
   caudal profile <pipeline.json> --node <id>    profile a node's output per column (sampled; --exact for all rows)
   caudal connections list|add|test|remove       manage named connections (secrets in the OS keychain)
   caudal state show|reset|set <pipeline.json>   incremental watermarks kept between runs (--node, --value)
@@ -35,6 +37,8 @@ Options:
       --threads N         DuckDB threads (default: all cores)
       --memory-limit SIZE DuckDB memory limit, e.g. 512MB (default: 80% of RAM); larger work spills to disk
       --metrics MODE      run: fast (default, count rows at materialized steps and sinks) | exact (count every node)
+      --explain           run: print the execution plan at the end, with each node's time and rows
+      --plan              sql: print the execution plan instead of the SQL
       --node id           run: only this node and its upstream (repeatable); preview/sql: the node to show
       --port name         preview: output port (default: the node's first, e.g. out; rejects)
       --limit N           preview: rows to show (default 20)
@@ -126,6 +130,8 @@ async function runCommand(args: string[], io: Io): Promise<number> {
   if (values.help) return help(io);
   const { pipeline, baseDir } = await loadOrExplain(positionals[0]);
   const printer = new ProgressPrinter(io.stderr, !!values.quiet);
+  let plan: PlanStep[] | undefined;
+  const finished = new Map<string, NodeSummary>();
   const handle = startRun({
     pipeline,
     baseDir,
@@ -135,6 +141,8 @@ async function runCommand(args: string[], io: Io): Promise<number> {
     ...(await engineContext(pipeline, baseDir, values)),
     artifactsDir: values['artifacts-dir'] === undefined ? undefined : path.resolve(values['artifacts-dir']),
     onEvent: (e) => {
+      if (e.type === 'plan') plan = e.nodes;
+      if (e.type === 'node_finished') finished.set(e.nodeId, e);
       if (values.json) io.stdout.write(JSON.stringify(e) + '\n');
       else printer.handle(e);
     },
@@ -150,6 +158,8 @@ async function runCommand(args: string[], io: Io): Promise<number> {
   process.on('SIGINT', onSigint);
   try {
     const summary = await handle.done;
+    // With --json the plan is already on stdout as its own event.
+    if (values.explain && plan && !values.json) io.stderr.write(`\n${formatPlan(plan, finished)}\n`);
     if (summary.status === 'succeeded') return EXIT.ok;
     if (summary.status === 'cancelled') return EXIT.cancelled;
     if (summary.error?.kind === 'quality') return EXIT.qualityFailed;
@@ -219,6 +229,11 @@ async function sqlCommand(args: string[], io: Io): Promise<number> {
     throw new CaudalError('validation', `the pipeline has problems:\n${formatProblems(result.problems)}`, { problems: result.problems });
   }
   const nodes = nodeId ? result.nodes.filter((n) => n.nodeId === nodeId) : result.nodes;
+  if (values.plan) {
+    const steps = (result.plan ?? []).filter((s) => !nodeId || s.nodeId === nodeId);
+    io.stdout.write(values.json ? JSON.stringify(steps) + '\n' : formatPlan(steps) + '\n');
+    return EXIT.ok;
+  }
   if (values.json) {
     io.stdout.write(JSON.stringify(nodes) + '\n');
     return EXIT.ok;
