@@ -1,7 +1,7 @@
 /**
  * One measured run of the realistic pipeline in its own process, so peak RSS is that run's alone.
  *
- *   node realistic-child.js caudal|handwritten <warn|quarantine> <dataDir> <outDir> [memoryLimit] [tempDir]
+ *   node realistic-child.js caudal|handwritten <warn|quarantine|tiny> <dataDir> <outDir> [memoryLimit] [tempDir]
  *
  * Prints one JSON line: { wallMs, cpuMs, peakRssMb, checks: { n, f_unique, f_price, f_email }, nodes? }.
  */
@@ -17,8 +17,24 @@ if (mode === 'caudal') {
   const { runPipeline } = await import('../../dist/core/src/engine/engine.js');
   nodes = [];
   let lastCpu = 0;
+  // `tiny`: one row through the engine, for the process's fixed footprint (Node, worker, DuckDB).
+  const tiny = {
+    format: 'caudal.pipeline/1',
+    name: 'bench: one row',
+    params: {},
+    connections: {},
+    nodes: [
+      { id: 'one', type: 'transform.sql', params: { query: 'SELECT 1 AS x' } },
+      { id: 'q', type: 'quality.check', params: { checks: [{ name: 'x', kind: 'not_null', column: 'x', severity: 'warn' }] } },
+      { id: 'out', type: 'sink.parquet', params: { path: out.fact, if_exists: 'overwrite' } },
+    ],
+    edges: [
+      { from: 'one:out', to: 'q:in' },
+      { from: 'q:out', to: 'out:in' },
+    ],
+  };
   const summary = await runPipeline({
-    pipeline: realisticPipeline(dataDir, out, { quarantine }),
+    pipeline: variant === 'tiny' ? tiny : realisticPipeline(dataDir, out, { quarantine }),
     baseDir: process.cwd(),
     // A bench run keeps no history and no report next to the data.
     stateDir: `${outDir}/state`,
@@ -37,7 +53,7 @@ if (mode === 'caudal') {
     process.exit(1);
   }
   const q = summary.quality.nodes[0];
-  const failed = (name) => q.checks.find((c) => c.name === name).rowsFailed;
+  const failed = (name) => q.checks.find((c) => c.name === name)?.rowsFailed;
   checks = { n: q.rows, f_unique: failed('order id unique'), f_price: failed('price in range'), f_email: failed('email shape') };
 } else {
   const { DuckDBInstance } = await import('@duckdb/node-api');

@@ -69,6 +69,10 @@ if (peers.python) {
 const only = values.only?.split(',');
 const chosen = variants.filter((v) => !only || only.includes(v.key));
 
+// The fixed part of the footprint: a one-row run through the same engine, with the 512MB limit.
+const tinyRun = node('caudal', 'tiny', '512MB')();
+const tiny = tinyRun.status === 0 ? JSON.parse(tinyRun.stdout.trim().split('\n').at(-1)) : undefined;
+
 const loadStart = os.loadavg();
 console.log(`data: ${dataDir} (${orders.toLocaleString('en-US')} orders); ${os.cpus().length} cores; node ${process.version}; load average ${loadStart.map((x) => x.toFixed(2)).join(' ')}`);
 if (peers.skip) console.log(`peer columns skipped: ${peers.skip}`);
@@ -120,6 +124,7 @@ for (const v of chosen) {
     `${v.label.padEnd(34)} ${wall.padStart(20)} ${ratio('wallMs').padStart(9)} ${median(rs.map((m) => m.cpuMs / 1000)).toFixed(1).padStart(7)} ${rss.toFixed(0).padStart(12)} ${ratio('peakRssMb').padStart(9)}${failed ? `  (${failed} failed)` : ''}`,
   );
 }
+if (tiny) console.log(`fixed footprint: a one-row Caudal run peaks at ${tiny.peakRssMb.toFixed(0)} MB RSS (Node, the engine worker, DuckDB); the rest of a run's RSS is DuckDB's work`);
 for (const peer of ['polars', 'pandas']) {
   if (results.has(peer) && results.has('caudal')) console.log(`Caudal is ${paired(peer, 'caudal', 'wallMs').toFixed(2)}× faster than ${peer} ${ok(peer)[0]?.version ?? ''} (median of per-repetition ratios, wall time)`);
 }
