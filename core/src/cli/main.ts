@@ -242,6 +242,7 @@ async function sqlCommand(args: string[], io: Io): Promise<number> {
     io.stdout.write(`-- node ${n.nodeId} (${n.nodeType})\n`);
     for (const s of n.setup) io.stdout.write(`${s};\n`);
     for (const o of n.outputs) io.stdout.write(`-- output ${o.port}: ${o.columns.map((c) => `${c.name} ${c.type}`).join(', ')}\n${o.sql};\n`);
+    for (const s of n.after) io.stdout.write(`${s};\n`);
     if (n.sink) {
       io.stdout.write(`-- writes ${n.sink.target}\n${n.sink.stage.map((s) => `${s};`).join('\n')}\n${n.sink.commit.join('\n')}\n`);
     }

@@ -17,11 +17,9 @@ export async function inspectPipeline(req: InspectRequest, db: Db, tempDir: stri
       nodeId: n.id,
       nodeType: n.type,
       outputs: n.outputs.map((o) => ({ port: o.port, columns: o.columns, sql: o.runSql })),
-      setup: [
-        ...(n.compiled?.setup ?? []).map((s) => (s.kind === 'sql' ? s.sql : `-- ${s.description}`)),
-        // A block comment, so scripts that add ';' to each statement (export, `caudal sql`) stay valid.
-        ...(n.compiled?.quality ? [`/* quality checks, evaluated after the node */\n${n.compiled.quality.sql}`] : []),
-      ],
+      setup: (n.compiled?.setup ?? []).map((s) => (s.kind === 'sql' ? s.sql : `-- ${s.description}`)),
+      // A block comment, so scripts that add ';' to each statement (export, `caudal sql`) stay valid.
+      after: n.compiled?.quality ? [`/* quality checks, evaluated after the node */\n${n.compiled.quality.sql}`] : [],
       sink: n.sink && {
         target: n.sink.target,
         stage: [...n.sink.stage, ...(n.sink.external?.describe ?? [])],

@@ -116,6 +116,8 @@ export interface NodeInspection {
   outputs: PlannedOutputInfo[];
   /** Statements run before the outputs exist (materialized scans, transcoding). */
   setup: string[];
+  /** Queries run once the outputs exist (a quality node's evaluation reads its own output). */
+  after: string[];
   sink?: { target: string; stage: string[]; commit: string[] };
 }
 
