@@ -149,6 +149,38 @@ process.stdout.write(JSON.stringify(loaded));`,
     expect(r.stdout).toContain('SELECT * FROM "_n_nums__out"\nWHERE (\neven\n)');
   });
 
+  it('sql --plan shows which nodes fuse and which materialize, and why; run --explain adds time and rows', async () => {
+    const dir = await tempDir();
+    const doc = base(
+      [
+        numbers,
+        { id: 'q', type: 'quality.check', params: { checks: [{ name: 'even', kind: 'expression', expression: 'even', severity: 'warn' }] } },
+        { id: 'a', type: 'sink.csv', params: { path: 'a.csv' } },
+        { id: 'b', type: 'sink.csv', params: { path: 'b.csv' } },
+      ],
+      [
+        { from: 'nums:out', to: 'q:in' },
+        { from: 'q:out', to: 'a:in' },
+        { from: 'q:out', to: 'b:in' },
+      ],
+    );
+    const file = await writePipeline(dir, 'p.json', doc);
+    const plan = await caudal(['sql', file, '--plan']);
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toMatch(/^nums +transform\.sql +fused +→ q \(materialized\)$/m);
+    expect(plan.stdout).toMatch(/^q +quality\.check +materialized +read by 3 statements: .*: a \(sink\), b \(sink\), q \(quality evaluation\)$/m);
+    const json = await caudal(['sql', file, '--plan', '--json']);
+    expect(JSON.parse(json.stdout).map((s: { nodeId: string; strategy: string }) => [s.nodeId, s.strategy])).toEqual([
+      ['nums', 'view'],
+      ['q', 'table'],
+      ['a', 'sink'],
+      ['b', 'sink'],
+    ]);
+    const r = await caudal(['run', file, '--explain']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^q +quality\.check +materialized +\d+ ms +10 +read by 3 statements/m);
+  });
+
   it('run --json prints one JSON event per line, from run_started to run_finished', async () => {
     const dir = await tempDir();
     const file = await writePipeline(dir, 'p.json', base([numbers]));

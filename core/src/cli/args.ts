@@ -27,6 +27,8 @@ export const options = {
   open: { type: 'boolean' },
   wait: { type: 'boolean' },
   watch: { type: 'boolean' },
+  explain: { type: 'boolean' },
+  plan: { type: 'boolean' },
 } as const;
 
 export function parse(args: string[]) {

@@ -10,6 +10,7 @@ Usage:
   caudal validate <pipeline.json> [options]     check structure, params and every expression against the data's schema
   caudal preview <pipeline.json> --node <id>    show the first rows of a node's output (sinks never run)
   caudal sql <pipeline.json> --node <id>        show the DuckDB SQL a node compiles to
+  caudal sql <pipeline.json> --plan             show which nodes fuse into one statement, which materialize, and why
   caudal profile <pipeline.json> --node <id>    profile a node's output per column (sampled; --exact for all rows)
   caudal connections list|add|test|remove       manage named connections (secrets in the OS keychain)
   caudal state show|reset|set <pipeline.json>   incremental watermarks kept between runs, one per node and source (--node, --key, --value)
@@ -40,6 +41,7 @@ Options:
 ${COMMON}
       --node id           run only this node and what it needs (repeatable; sinks downstream do not run)
       --wait              when another run holds this pipeline or a destination, wait for it instead of exiting with 75
+      --explain           print the execution plan at the end, with each node's time and rows
       --watch             run continuously: micro-batches from the streaming sources (Kafka…), each committed
                           before the next; Ctrl-C finishes the current batch, a second Ctrl-C rolls it back
       --metrics MODE      fast (default: count rows at materialized steps and sinks) | exact (count every node)
@@ -98,10 +100,13 @@ staging and commit steps), with the output columns and types. Nothing is read be
 
 Options:
       --node id           only this node (default: every node)
+      --plan              the execution plan instead: which nodes fuse into one statement, which are
+                          materialized, and why
 ${COMMON}
 
 Examples:
   caudal sql pipeline.json --node revenue_by_country
+  caudal sql pipeline.json --plan
   caudal sql pipeline.json --json`,
 
   profile: `caudal profile <pipeline.json> --node <id> [options]

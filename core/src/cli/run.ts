@@ -6,6 +6,8 @@ import { EXIT } from './exit-codes.js';
 import type { Io } from './io.js';
 import { checkNodeIds, engineOptions, loadOrExplain } from './pipeline-args.js';
 import { ProgressPrinter } from './progress.js';
+import { formatPlan } from './explain.js';
+import type { NodeSummary, PlanStep } from '../engine/protocol.js';
 
 /** `caudal run <pipeline.json>`: the whole pipeline (or --node and its upstream), all sinks atomically. */
 export async function runCommand(args: string[], io: Io): Promise<number> {
@@ -13,6 +15,8 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
   const { pipeline, baseDir } = await loadOrExplain(positionals[0]);
   checkNodeIds(pipeline, values.node, positionals[0]!);
   const printer = new ProgressPrinter(io.stderr, !!values.quiet);
+  let plan: PlanStep[] | undefined;
+  const finished = new Map<string, NodeSummary>();
   const handle = startRun({
     pipeline,
     baseDir,
@@ -23,6 +27,8 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
     artifactsDir: values['artifacts-dir'] === undefined ? undefined : path.resolve(values['artifacts-dir']),
     watch: values.watch === true ? true : undefined,
     onEvent: (e) => {
+      if (e.type === 'plan') plan = e.nodes;
+      if (e.type === 'node_finished') finished.set(e.nodeId, e);
       if (values.json) io.stdout.write(JSON.stringify(e) + '\n');
       else printer.handle(e);
     },
@@ -30,6 +36,8 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
   const stop = stopOnSignals(handle, io, !values.json && !values.quiet, values.watch === true);
   try {
     const summary = await handle.done;
+    // With --json the plan is already on stdout as its own event.
+    if (values.explain && plan && !values.json) io.stderr.write(`\n${formatPlan(plan, finished)}\n`);
     if (summary.status === 'succeeded') return EXIT.ok;
     if (summary.status === 'cancelled') return stop.signal === 'SIGTERM' ? EXIT.terminated : EXIT.cancelled;
     if (summary.error?.kind === 'quality') return EXIT.qualityFailed;

@@ -4,6 +4,7 @@ import { parse, parseParams } from './args.js';
 import { engineContext } from './engine-context.js';
 import { EXIT } from './exit-codes.js';
 import { formatProblems } from './format.js';
+import { formatPlan } from './explain.js';
 import type { Io } from './io.js';
 import { checkNodeIds, loadOrExplain } from './pipeline-args.js';
 
@@ -17,6 +18,11 @@ export async function sqlCommand(args: string[], io: Io): Promise<number> {
   if (result.problems.length > 0) {
     throw new CaudalError('validation', `the pipeline has problems:\n${formatProblems(result.problems)}`, { problems: result.problems });
   }
+  if (values.plan) {
+    const steps = (result.plan ?? []).filter((s) => !nodeId || s.nodeId === nodeId);
+    io.stdout.write(values.json ? JSON.stringify(steps) + '\n' : formatPlan(steps) + '\n');
+    return EXIT.ok;
+  }
   const nodes = nodeId ? result.nodes.filter((n) => n.nodeId === nodeId) : result.nodes;
   if (values.json) {
     io.stdout.write(JSON.stringify(nodes) + '\n');
@@ -26,8 +32,10 @@ export async function sqlCommand(args: string[], io: Io): Promise<number> {
     io.stdout.write(`-- node ${n.nodeId} (${n.nodeType})\n`);
     for (const s of n.setup) io.stdout.write(`${s};\n`);
     for (const o of n.outputs) io.stdout.write(`-- output ${o.port}: ${o.columns.map((c) => `${c.name} ${c.type}`).join(', ')}\n${o.sql};\n`);
+    for (const s of n.after) io.stdout.write(`${s};\n`);
     if (n.sink) {
-      io.stdout.write(`-- writes ${n.sink.target}\n${n.sink.stage.map((s) => `${s};`).join('\n')}\n${n.sink.commit.join('\n')}\n`);
+      const lines = [...n.sink.stage, ...n.sink.commit].map((s) => (s.startsWith('--') ? s : `${s};`));
+      io.stdout.write(`-- writes ${n.sink.target}\n${lines.join('\n')}\n`);
     }
     io.stdout.write('\n');
   }

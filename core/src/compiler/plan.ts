@@ -16,6 +16,7 @@ import { CaudalError, type Problem } from '../util/errors.js';
 import { explainDuckDbError } from './duckdb-errors.js';
 import { checkExpressionShape, checkQueryShape, dateLiteral, ident, literal, stringLiteral, stripTrailingSemicolon, substituteParams } from './sql.js';
 import { upstreamClosure } from './graph.js';
+import { decideMaterialization, type ExecutionInfo } from './materialize.js';
 import { pinnedSchemaDrift } from '../quality/schema-pin.js';
 import { resolveParamValues, validateStructure, type ParamValue } from './validate.js';
 import { readNodeState } from '../engine/state.js';
@@ -57,7 +58,10 @@ export interface PlannedNode {
   /** Upstream node ids, for rows-in accounting. */
   upstream: Array<{ nodeId: string; port: string }>;
   upstreamNodes: PlannedNode[];
+  /** Whether the executor computes the main output once into a table (see `execution`). */
   materialize: boolean;
+  /** How the node is computed and why; set once every node is planned (decideMaterialization). */
+  execution?: ExecutionInfo;
   sink?: SinkPlan;
   /** Bytes of input read only partially when planning (prefix transcodes). */
   sampled: boolean;
@@ -201,6 +205,7 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
         return files;
       },
       auxName: (suffix) => ident(`_n_${id}__aux_${suffix}`),
+      outputRef: (port) => ident(relationName(id, port)),
       tempPath: (name) => path.join(opts.tempDir, `${id}__${name}`),
       async describe(sql) {
         const rows = await db.rows(`DESCRIBE ${sql}`);
@@ -277,7 +282,6 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
           node.outputs.push({ port: port.name, ref, sql, runSql: compiled.runOutputs?.[port.name] ?? sql, consumers, columns: rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) })) });
         }
         const main = node.outputs[0];
-        node.materialize = !!compiled.materialize || !!opts.materializeAll || (main !== undefined && main.consumers > 1);
         const drift = def.category === 'source' && main ? pinnedSchemaDrift(id, nodePath, checked.params, main.columns) : {};
         if (drift.problem) nodeProblems.push(drift.problem);
         if (drift.warning) plan.warnings.push({ nodeId: id, message: drift.warning });
@@ -311,6 +315,7 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
     plan.nodes.push(node);
   }
   plan.problems.push(...sharedDestinations(plan.nodes, doc));
+  decideMaterialization(plan.nodes, structure.graph.edges, !!opts.materializeAll);
   return plan;
 }
 
@@ -338,4 +343,9 @@ function sharedDestinations(nodes: PlannedNode[], doc: Pipeline): Problem[] {
     });
   }
   return problems;
+}
+
+/** The plan's materialization decisions, node by node, for events and `caudal sql --plan`. */
+export function planSteps(nodes: PlannedNode[]): Array<{ nodeId: string; nodeType: string } & ExecutionInfo> {
+  return nodes.filter((n) => n.execution).map((n) => ({ nodeId: n.id, nodeType: n.type, ...n.execution! }));
 }

@@ -1,4 +1,4 @@
-import { type Plan, planPipeline, type PlannedNode } from '../compiler/plan.js';
+import { type Plan, planPipeline, planSteps, type PlannedNode } from '../compiler/plan.js';
 import { cleanDuckDbMessage } from '../compiler/duckdb-errors.js';
 import { ident } from '../compiler/sql.js';
 import { CaudalError, errorMessage, validationError } from '../util/errors.js';
@@ -110,7 +110,10 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
     });
     if (plan.problems.length > 0) throw validationError(plan.problems);
     if (hooks.watch && !cached && reusablePlan(plan)) hooks.watch.plan = plan;
-    if (!cached) for (const w of plan.warnings) emit({ type: 'warning', runId, nodeId: w.nodeId, message: w.message });
+    if (!cached) {
+      emit({ type: 'plan', runId, nodes: planSteps(plan.nodes) });
+      for (const w of plan.warnings) emit({ type: 'warning', runId, nodeId: w.nodeId, message: w.message });
+    }
     // Quality checks read their input even without a sink: a checks-only pipeline is a real use.
     if (!plan.nodes.some((n) => n.sink || n.compiled?.quality)) {
       emit({ type: 'warning', runId, message: 'the pipeline has no sink, so the run reads nothing and writes nothing; add a sink or use preview' });
@@ -171,6 +174,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
       }
       if (main) rowsOut.set(`${node.id}:${main.port}`, out);
       for (const notice of node.compiled?.notices ?? []) {
+        if (notice.gateSql !== undefined && (await db.count(notice.gateSql)) === 0) continue;
         const n = await db.count(notice.countSql);
         if (n === 0) continue;
         const connected = notice.port === undefined || req.pipeline.edges.some((e) => e.from === `${node.id}:${notice.port}`);

@@ -1,4 +1,4 @@
-import { planPipeline, type Plan, type PlannedOutput } from '../compiler/plan.js';
+import { planPipeline, planSteps, type Plan, type PlannedOutput } from '../compiler/plan.js';
 import { cleanDuckDbMessage } from '../compiler/duckdb-errors.js';
 import { literal } from '../compiler/sql.js';
 import { CaudalError, errorMessage, validationError } from '../util/errors.js';
@@ -13,15 +13,14 @@ export async function inspectPipeline(req: InspectRequest, db: Db, tempDir: stri
   return {
     problems: plan.problems,
     warnings: plan.warnings,
+    plan: planSteps(plan.nodes),
     nodes: plan.nodes.map((n) => ({
       nodeId: n.id,
       nodeType: n.type,
       outputs: n.outputs.map((o) => ({ port: o.port, columns: o.columns, sql: o.runSql })),
-      setup: [
-        ...(n.compiled?.setup ?? []).map((s) => (s.kind === 'sql' ? s.sql : `-- ${s.description}`)),
-        // A block comment, so scripts that add ';' to each statement (export, `caudal sql`) stay valid.
-        ...(n.compiled?.quality ? [`/* quality checks, evaluated after the node */\n${n.compiled.quality.sql}`] : []),
-      ],
+      setup: (n.compiled?.setup ?? []).map((s) => (s.kind === 'sql' ? s.sql : `-- ${s.description}`)),
+      // A block comment, so scripts that add ';' to each statement (export, `caudal sql`) stay valid.
+      after: n.compiled?.quality ? [`/* quality checks, evaluated after the node */\n${n.compiled.quality.sql}`] : [],
       sink: n.sink && { target: n.sink.target, ...describeSink(n.sink) },
     })),
   };

@@ -1,5 +1,6 @@
 import type { Pipeline } from '../model/schema.js';
 import type { Column, ResolvedConnection } from '../nodes/define.js';
+import type { ExecutionInfo } from '../compiler/materialize.js';
 import type { Problem, SerializedError } from '../util/errors.js';
 import type { NodeQualityResult, RunQualitySummary } from '../quality/types.js';
 import type { ProfileRequest, ProfileResult } from '../quality/profile/types.js';
@@ -115,8 +116,12 @@ export interface BatchSummary {
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
+/** One node of the execution plan: how it is computed and why (compiler/materialize.ts). */
+export type PlanStep = { nodeId: string; nodeType: string } & ExecutionInfo;
+
 export type RunEvent =
   | { type: 'run_started'; runId: string; pipeline: string; nodes: number; at: string }
+  | { type: 'plan'; runId: string; nodes: PlanStep[] }
   | { type: 'node_started'; runId: string; nodeId: string; nodeType: string; at: string }
   | { type: 'node_progress'; runId: string; nodeId: string; percent: number; rowsProcessed: number }
   | ({ type: 'node_finished'; runId: string } & NodeSummary)
@@ -141,12 +146,16 @@ export interface NodeInspection {
   outputs: PlannedOutputInfo[];
   /** Statements run before the outputs exist (materialized scans, transcoding). */
   setup: string[];
+  /** Queries run once the outputs exist (a quality node's evaluation reads its own output). */
+  after: string[];
   sink?: { target: string; stage: string[]; commit: string[] };
 }
 
 export interface InspectResult {
   problems: Problem[];
   nodes: NodeInspection[];
+  /** How a run would compute each node (materialized or fused, and why). */
+  plan?: PlanStep[];
   /** What a run would warn about before it starts (e.g. schema drift with on_drift: warn). */
   warnings?: Array<{ nodeId: string; message: string }>;
 }

@@ -291,6 +291,21 @@ export const artifactSchema = z.object({
 /** Engine events of a run, as `caudal run --json` prints them (core/src/engine/protocol.ts). */
 export const runEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('run_started'), runId: z.string(), pipeline: z.string(), nodes: z.number(), at: z.string() }),
+  /** How the run computes each node: fused into other statements (`view`), materialized once (`table`), … and why. */
+  z.object({
+    type: z.literal('plan'),
+    runId: z.string(),
+    nodes: z.array(
+      z.object({
+        nodeId: z.string(),
+        nodeType: z.string(),
+        strategy: z.enum(['view', 'table', 'setup', 'sink']),
+        reason: z.string(),
+        statements: z.array(z.string()),
+        notes: z.array(z.string()),
+      }),
+    ),
+  }),
   z.object({ type: z.literal('node_started'), runId: z.string(), nodeId: z.string(), nodeType: z.string(), at: z.string() }),
   z.object({ type: z.literal('node_progress'), runId: z.string(), nodeId: z.string(), percent: z.number(), rowsProcessed: z.number() }),
   nodeSummarySchema.extend({ type: z.literal('node_finished'), runId: z.string() }),

@@ -9,6 +9,7 @@ export function sqlScript(name: string, inspected: InspectResult): string {
     lines.push(`-- node ${n.nodeId} (${n.nodeType})`);
     for (const s of n.setup) lines.push(s.startsWith('--') ? s : `${s};`);
     for (const o of n.outputs) lines.push(`CREATE OR REPLACE TEMP VIEW ${ident(relationName(n.nodeId, o.port))} AS\n${o.sql};`);
+    for (const s of n.after) lines.push(`${s};`);
     if (n.sink) {
       lines.push(`-- writes ${n.sink.target}`);
       for (const s of n.sink.stage) lines.push(`${s};`);

@@ -78,6 +78,11 @@ export interface CompileContext<P> {
   glob(pattern: string): Promise<string[]>;
   /** A name unique to this node for helper tables and views (already quoted). */
   auxName(suffix: string): string;
+  /**
+   * The quoted relation name of one of this node's own outputs, for queries that run after the node
+   * (quality evaluation): it reads the materialized table when the planner materializes the output.
+   */
+  outputRef(port: string): string;
   /** A path in the run's private temp folder. */
   tempPath(name: string): string;
   /** Column names and types of a query, without running it. */
@@ -218,7 +223,17 @@ export interface CompiledNode {
    * "s" unless it is 1 and `{were}` by "was" or "were" ("{count} row{s} {were} set aside"). When
    * `port` is given and nothing is connected to it, the warning says those rows are dropped.
    */
-  notices?: Array<{ countSql: string; message: string; port?: string }>;
+  notices?: Array<{
+    countSql: string;
+    message: string;
+    port?: string;
+    /**
+     * A cheap query run first; `countSql` runs only when it returns a non-zero count. For a count
+     * that would re-read a big upstream but can only be non-zero in rare cases (a join whose other
+     * side repeats keys).
+     */
+    gateSql?: string;
+  }>;
   /**
    * Figures reported with the node's result in a run (`node_finished.metrics`), e.g. unmatched keys
    * or rows matched per rule: one query returning one row whose columns are the metrics (numbers).
@@ -228,6 +243,12 @@ export interface CompiledNode {
   metricsSql?: string;
   /** Forces the main output to be materialized (e.g. the result depends on random numbers). */
   materialize?: boolean;
+  /**
+   * Every output reads only helper tables that the setup filled, never the inputs: reading the
+   * outputs several times does not recompute the upstream, so the planner never materializes them
+   * again for a fan-out, and the setup is the one statement that reads the inputs.
+   */
+  outputsReadSetupTables?: boolean;
   /** Quality checks the executor evaluates after the node's setup (quality.check; see core/src/quality/). */
   quality?: QualityPlan;
   /**

@@ -1,5 +1,6 @@
 import type { Column, CompileContext, Relation } from '../nodes/define.js';
 import { cleanDuckDbMessage } from '../compiler/duckdb-errors.js';
+import { identList } from '../compiler/sql.js';
 import { CaudalError, errorMessage, type Problem } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
 import type { CheckSql } from './compile-checks.js';
@@ -47,6 +48,8 @@ export async function bindChecks(ctx: CompileContext<unknown>, input: Relation, 
       }
       const exprs = [c.ok, c.observed, c.passed].filter((x): x is string => x !== undefined);
       if (exprs.length > 0) await ctx.describe(`SELECT ${exprs.map((x, k) => `(${x}) AS "${k}"`).join(', ')} FROM ${input.ref}`);
+      // A key must be groupable (and comparable, for quarantine's IN): the same statement shape, bound without data.
+      if (c.unique) await ctx.describe(`SELECT count(*) FROM ${input.ref} GROUP BY ${identList(c.unique)}`);
     } catch (e) {
       problems.push(problemFor(e, c, ctx.nodeId, input.columns));
     }

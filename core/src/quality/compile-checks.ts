@@ -1,6 +1,6 @@
 import type { Column, CompileContext, Relation } from '../nodes/define.js';
 import { findColumn, paramError } from '../nodes/shared/columns.js';
-import { ident, identList, literal, stringLiteral } from '../compiler/sql.js';
+import { ident, literal, stringLiteral } from '../compiler/sql.js';
 import { isRowCheck, type Check, type RowCheck } from './checks.js';
 import type { Judge, PlannedCheck } from './types.js';
 import { schemaDiff } from './schema-diff.js';
@@ -9,8 +9,13 @@ import { schemaDiff } from './schema-diff.js';
 export interface CheckSql {
   check: Check;
   planned: PlannedCheck;
-  /** Row checks: a non-NULL boolean, true when the row passes. */
+  /** Row checks: a non-NULL boolean, true when the row passes (all row checks but `unique`). */
   ok?: string;
+  /**
+   * `unique`: the key columns. Whether a row passes depends on the other rows, so the check is
+   * evaluated by grouping on the key (see evaluation-sql.ts), never per row.
+   */
+  unique?: string[];
   /** Table checks: aggregate expressions for the observed value and (optionally) passed. */
   observed?: string;
   passed?: string;
@@ -74,9 +79,8 @@ export function compileChecks({ ctx, checks, input, references }: CompileChecksI
       }
       case 'unique': {
         const cs = check.columns.map((n, j) => col(n, `columns[${j}]`).name);
-        // SQL UNIQUE semantics: a key with a NULL part never collides.
-        const anyNull = cs.map((c) => `${ident(c)} IS NULL`).join(' OR ');
-        return rows(cs, cs.length === 1 ? 'unique values' : `unique combinations of ${cs.join(', ')}`, `${anyNull} OR count(*) OVER (PARTITION BY ${identList(cs)}) = 1`);
+        const expected = cs.length === 1 ? 'unique values' : `unique combinations of ${cs.join(', ')}`;
+        return { check, planned: planned(cs, expected, { kind: 'rows', ...(check.mostly !== undefined ? { mostly: check.mostly } : {}) }), unique: cs };
       }
       case 'between': {
         const c = col(check.column, 'column');

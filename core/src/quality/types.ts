@@ -36,6 +36,14 @@ export interface PlannedCheck {
  */
 export interface QualityPlan {
   sql: string;
+  /**
+   * What the evaluation queries read. `output`: the node's own main output (the checked rows,
+   * passed through): one more reader of it, which the planner counts when it decides whether to
+   * materialize the output. `setup`: a table the node's setup filled (quarantine flags).
+   */
+  reads: 'output' | 'setup';
+  /** How the checks are evaluated, in words, for `caudal sql --plan` and run explanations. */
+  strategy: string;
   checks: PlannedCheck[];
   samples: number;
   /** Fail the run when the node's score is below this (percent). */

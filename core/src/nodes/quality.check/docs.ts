@@ -52,10 +52,12 @@ ones) in \`<state folder>/<pipeline name>/<node id>.quality-history.json\` (the 
 \`<pipeline folder>/.caudal/state\` unless \`--state-dir\` says otherwise). Until \`min_history\`
 values are recorded the check passes and says so. A history with no variation fails any change.
 
-**Cost.** All checks are evaluated in one aggregate query over the input. Without quarantine checks
-\`out\` is the input unchanged, so the checks are one extra read of the columns they use. With
-quarantine checks the node materializes its input with one flag per row check, so \`out\`,
-\`rejected\` and the counts agree. Sample rows are fetched only for checks that failed.
+**Cost.** All checks are counted in one aggregate scan (a \`unique\` check as a grouping set of
+that scan, never a window). Without quarantine checks \`out\` is the input unchanged and the counts
+read the node's own output: when something else reads \`out\` too, the run materializes it once and
+everything reads that table. With quarantine checks the node reads its input once into a table with
+one flag per row check, so \`out\`, \`rejected\` and the counts agree. Sample rows are fetched
+only for checks that failed, by bounded queries. \`caudal sql --plan\` shows the plan.
 
 **Errors before the run.** Unknown columns, predicates that are not true/false, a numeric range on a
 text column, a quarantine severity on a table check are reported when the pipeline is checked, naming

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { defineNode } from '../define.js';
+import { defineNode, type SetupStep } from '../define.js';
 import { ident, literal, stringLiteral } from '../../compiler/sql.js';
 import { checkListProblems, checkSchema } from '../../quality/checks.js';
 import { compileChecks, helperPrefix } from '../../quality/compile-checks.js';
+import { aggregateSql, flagColumn, flaggedTableSql, samplesSql } from '../../quality/evaluation-sql.js';
 import { bindChecks } from '../../quality/bind-checks.js';
 import type { QualityPlan } from '../../quality/types.js';
 import { QUALITY_DOCS } from './docs.js';
@@ -65,58 +66,69 @@ export const qualityCheckNode = defineNode({
     await bindChecks(ctx, input, compiled);
 
     const prefix = helperPrefix(input.columns);
-    const flag = (i: number) => ident(`${prefix}ok${i}`);
-    const rowChecks = compiled.filter((c) => c.ok !== undefined);
+    const flag = (i: number) => flagColumn(prefix, i);
+    const rowChecks = compiled.filter((c) => c.ok !== undefined || c.unique);
     const quarantine = rowChecks.filter((c) => c.check.severity === 'quarantine');
     const flags = rowChecks.map((c) => flag(c.planned.index));
-    const flagged = (cs: typeof rowChecks) => `SELECT *, ${cs.map((c) => `${c.ok} AS ${flag(c.planned.index)}`).join(',\n  ')}\nFROM ${input.ref}`;
     const keep = quarantine.map((c) => flag(c.planned.index)).join(' AND ');
     // A second quality node adds its reasons to those of the first.
     const prior = input.columns.find((c) => c.name.toLowerCase() === REASONS_COLUMN && c.type === 'VARCHAR[]');
     const reasonsList = `list_filter([${rowChecks.map((c) => `CASE WHEN NOT ${flag(c.planned.index)} THEN ${stringLiteral(c.check.name)} END`).join(', ')}], x -> x IS NOT NULL)`;
     const reasons = prior ? `list_concat(${ident(prior.name)}, ${reasonsList})` : reasonsList;
     const exclude = (extra: string[]) => (extra.length > 0 ? ` EXCLUDE (${extra.join(', ')})` : '');
+    const checksWord = `${compiled.length} check${compiled.length === 1 ? '' : 's'}`;
+    const hasUnique = rowChecks.some((c) => c.unique);
 
-    const outputs: Record<string, string> = {};
-    const setup = [];
-    let from: string;
     if (quarantine.length > 0) {
       // Materialized once so `out`, `rejected` and the counts see the same evaluation (a unique
-      // check over a window, a reference lookup): every row lands in exactly one output.
+      // check, a reference lookup): every row lands in exactly one output.
       const table = ctx.auxName('flagged');
-      const create = `CREATE OR REPLACE TEMP TABLE ${table} AS\n${flagged(rowChecks)}`;
-      setup.push({ kind: 'sql' as const, sql: create, dry: `${create}\nLIMIT 0`, description: `evaluate ${rowChecks.length} row check${rowChecks.length === 1 ? '' : 's'}` });
-      outputs.out = `SELECT *${exclude(flags)} FROM ${table}\nWHERE ${keep}`;
-      outputs.rejected = `SELECT *${exclude([...flags, ...(prior ? [ident(prior.name)] : [])])}, ${reasons} AS ${ident(REASONS_COLUMN)}\nFROM ${table}\nWHERE NOT (${keep})`;
-      from = table;
-    } else {
-      outputs.out = `SELECT * FROM ${input.ref}`;
-      outputs.rejected = `SELECT *${exclude(prior ? [ident(prior.name)] : [])}, CAST([] AS VARCHAR[]) AS ${ident(REASONS_COLUMN)}\nFROM ${input.ref}\nWHERE false`;
-      from = rowChecks.length > 0 ? `(\n${flagged(rowChecks)}\n) AS t` : input.ref;
+      const { create, updates } = flaggedTableSql(compiled, input.ref, table, prefix);
+      const setup: SetupStep[] = [
+        { kind: 'sql', sql: create, dry: `${create}\nLIMIT 0`, description: `evaluate ${rowChecks.length} row check${rowChecks.length === 1 ? '' : 's'} into one flag per row` },
+        ...updates.map((u) => ({ kind: 'sql' as const, sql: u, dry: u, description: 'flag the rows whose key repeats' })),
+      ];
+      for (const c of rowChecks) c.planned.samplesSql = `SELECT *${exclude(flags)} FROM ${table}\nWHERE NOT ${flag(c.planned.index)}\nLIMIT ${literal(p.samples)}`;
+      const quality: QualityPlan = {
+        sql: aggregateSql(compiled, table, prefix, { flags: true, rejectedWhere: `NOT (${keep})` }),
+        reads: 'setup',
+        strategy: `quarantine: the input is materialized once with a flag per row check${hasUnique ? ' (repeated keys flagged by one UPDATE)' : ''}; ${checksWord} counted in one scan of that table`,
+        checks: compiled.map((c) => c.planned),
+        samples: p.samples,
+        ...(p.min_score !== undefined ? { minScore: p.min_score } : {}),
+      };
+      return {
+        setup,
+        outputs: {
+          out: `SELECT *${exclude(flags)} FROM ${table}\nWHERE ${keep}`,
+          rejected: `SELECT *${exclude([...flags, ...(prior ? [ident(prior.name)] : [])])}, ${reasons} AS ${ident(REASONS_COLUMN)}\nFROM ${table}\nWHERE NOT (${keep})`,
+        },
+        outputsReadSetupTables: true,
+        quality,
+        metricsSql: `SELECT count(*) FILTER (WHERE NOT (${keep})) AS rejected_rows FROM ${table}`,
+      };
     }
 
-    const aggregates = ['count(*) AS n'];
-    for (const c of compiled) {
-      const i = c.planned.index;
-      if (c.ok !== undefined) aggregates.push(`count(*) FILTER (WHERE NOT ${flag(i)}) AS ${ident(`f_${i}`)}`);
-      if (c.observed !== undefined) aggregates.push(`${c.observed} AS ${ident(`o_${i}`)}`);
-      if (c.passed !== undefined) aggregates.push(`${c.passed} AS ${ident(`p_${i}`)}`);
-    }
-    if (quarantine.length > 0) aggregates.push(`count(*) FILTER (WHERE NOT (${keep})) AS rejected`);
-    for (const c of rowChecks) {
-      const i = c.planned.index;
-      const source = quarantine.length > 0 ? from : `(\n${flagged([c])}\n) AS t`;
-      const own = quarantine.length > 0 ? flags : [flag(i)];
-      c.planned.samplesSql = `SELECT *${exclude(own)} FROM ${source}\nWHERE NOT ${flag(i)}\nLIMIT ${literal(p.samples)}`;
-    }
+    // No quarantine: the rows pass through untouched and the checks only count. The evaluation
+    // reads this node's own output, so when the planner materializes it (for its consumers and the
+    // evaluation), the counts read that table instead of computing the upstream again.
+    const checked = ctx.outputRef('out');
+    for (const c of rowChecks) c.planned.samplesSql = samplesSql(c, checked, prefix, p.samples);
     const quality: QualityPlan = {
-      sql: `SELECT ${aggregates.join(',\n  ')}\nFROM ${from}`,
+      sql: aggregateSql(compiled, checked, prefix),
+      reads: 'output',
+      strategy: `${checksWord} counted in one aggregate scan of the node's output${hasUnique ? ' (unique keys as grouping sets of the same scan)' : ''}; failing-row samples by bounded queries`,
       checks: compiled.map((c) => c.planned),
       samples: p.samples,
       ...(p.min_score !== undefined ? { minScore: p.min_score } : {}),
     };
-    const metricsSql = quarantine.length > 0 ? `SELECT count(*) FILTER (WHERE NOT (${keep})) AS rejected_rows FROM ${from}` : undefined;
-    return { outputs, setup, quality, ...(metricsSql ? { metricsSql } : {}) };
+    return {
+      outputs: {
+        out: `SELECT * FROM ${input.ref}`,
+        rejected: `SELECT *${exclude(prior ? [ident(prior.name)] : [])}, CAST([] AS VARCHAR[]) AS ${ident(REASONS_COLUMN)}\nFROM ${input.ref}\nWHERE false`,
+      },
+      quality,
+    };
   },
 });
 

@@ -20,9 +20,10 @@ describe('quality.check SQL', () => {
   it('passes the input through unchanged when no check quarantines', async () => {
     const r = await inspect({ pipeline: doc([{ name: 'n', kind: 'not_null', column: 'Full Name', severity: 'warn' }]), baseDir: dir });
     const q = r.nodes.find((n) => n.nodeId === 'q')!;
-    // Only the checks' aggregate: nothing is materialized.
-    expect(q.setup).toHaveLength(1);
-    expect(q.setup[0]).toMatchSnapshot();
+    // Nothing is materialized by the node; the checks' aggregate reads its output once it exists.
+    expect(q.setup).toHaveLength(0);
+    expect(q.after).toHaveLength(1);
+    expect(q.after[0]).toMatchSnapshot();
     expect(q.outputs.map((o) => [o.port, o.sql])).toMatchSnapshot();
     expect(q.outputs.find((o) => o.port === 'rejected')!.columns.at(-1)).toEqual({ name: '_caudal_reasons', type: 'VARCHAR[]' });
   });
@@ -36,7 +37,7 @@ describe('quality.check SQL', () => {
       baseDir: dir,
     });
     const q = r.nodes.find((n) => n.nodeId === 'q')!;
-    expect({ setup: q.setup, outputs: q.outputs.map((o) => [o.port, o.sql]) }).toMatchSnapshot();
+    expect({ setup: q.setup, outputs: q.outputs.map((o) => [o.port, o.sql]), after: q.after }).toMatchSnapshot();
   });
 
   it('previews quarantined rows with their reasons', async () => {

@@ -174,7 +174,9 @@ async function pinnedReadArgs(ctx: CompileContext<Params>, file: string): Promis
       all_varchar: p.all_varchar || undefined,
       sample_size: p.sample_size,
     }),
-    columnsArg(p.columns),
+    // Not the user's columns: sniff_csv refuses types that differ from the ones it would detect
+    // (an INTEGER where it sees BIGINT), which left such files unpinned and re-sniffed at every bind.
+    // The dialect is detected alone; the user's columns are stated below.
   ].filter((a): a is string => !!a);
   let sniffed: Record<string, unknown> | undefined;
   const sql = `SELECT * FROM sniff_csv(${[stringLiteral(file), ...userArgs].join(', ')})`;
@@ -200,6 +202,8 @@ async function pinnedReadArgs(ctx: CompileContext<Params>, file: string): Promis
   const escape = text(sniffed.Escape);
   const columns = (sniffed.Columns as Array<{ name: string; type: string }> | undefined) ?? [];
   if (columns.length === 0) return undefined;
+  // Columns that do not match the file: leave it to auto-detection, whose error says so when binding.
+  if (p.columns && p.columns.length !== columns.length) return undefined;
   const newLine = text(sniffed.NewLineDelimiter);
   return [
     namedArgs({
@@ -214,7 +218,7 @@ async function pinnedReadArgs(ctx: CompileContext<Params>, file: string): Promis
       dateformat: customFormat(text(sniffed.DateFormat), ISO_DATE),
       timestampformat: customFormat(text(sniffed.TimestampFormat), ISO_TIMESTAMP),
     }),
-    `columns := {${columns.map((c) => `${stringLiteral(c.name)}: ${stringLiteral(c.type)}`).join(', ')}}`,
+    columnsArg(p.columns) ?? `columns := {${columns.map((c) => `${stringLiteral(c.name)}: ${stringLiteral(c.type)}`).join(', ')}}`,
   ];
 }
 

@@ -133,6 +133,24 @@ describe('source.csv: format detection and explicit options', () => {
     expect(r.rows[1]).toEqual({ order_id: 2, customer: 'Bob', amount: '7.25', '2024': '2024-01-03' });
   });
 
+  it('pins the detected dialect with an explicit column list too, so downstream views bind without sniffing the file again', async () => {
+    // sniff_csv refuses types other than the ones it would detect (INTEGER where it sees BIGINT):
+    // the dialect is detected alone and the user's columns stated as given.
+    const columns = [
+      { name: 'order_id', type: 'INTEGER' },
+      { name: 'customer', type: 'VARCHAR' },
+      { name: 'amount', type: 'DOUBLE' },
+      { name: '2024', type: 'VARCHAR' },
+    ];
+    const r = await inspect({ pipeline: csv({ path: 'orders.csv', columns }), baseDir: dir });
+    const sql = r.nodes[0]!.outputs[0]!.sql;
+    expect(sql).toContain("delim := ','");
+    expect(sql).toContain("columns := {'order_id': 'INTEGER', 'customer': 'VARCHAR', 'amount': 'DOUBLE', '2024': 'VARCHAR'}");
+    // A list that does not match the file still gets auto-detection's own error.
+    const wrong = await problemsOf(csv({ path: 'orders.csv', columns: columns.slice(0, 2) }), dir);
+    expect(wrong[0]?.message).toMatch(/cannot tell the CSV format/);
+  });
+
   it('reads every column as text with all_varchar (leading zeros survive)', async () => {
     const r = await rowsOf({ path: 'zips.csv', all_varchar: true });
     expect(r.columns).toEqual([

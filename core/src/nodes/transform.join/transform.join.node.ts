@@ -143,6 +143,9 @@ m AS (SELECT count(*) AS pn, any_value(b.n) AS bn FROM ${P.ref} AS p JOIN b ON $
 SELECT CASE WHEN max(pn) > 1 AND sum(pn * (bn - 1)) > ${literal(growth - 1)} * (SELECT count(*) FROM ${P.ref}) THEN sum(pn * bn) ELSE 0 END::BIGINT FROM m`;
       compiled.notices = [
         {
+          // Rows can only multiply when the other side repeats a key: check that alone first (it reads
+          // only that side), so the usual join on a dimension never reads its kept side a second time.
+          gateSql: `SELECT count(*) FROM (SELECT ${bList} FROM ${B.ref} GROUP BY ALL HAVING count(*) > 1 LIMIT 1)`,
           countSql,
           message: `many-to-many join: keys that repeat in both inputs produce {count} rows, and the join yields more than ${growth}× the ${side} input's rows; check the join keys, or remove duplicates on one side first`,
         },

@@ -173,4 +173,13 @@ describe('transform.join', () => {
     const compiled = await joinNode.compile!(ctx);
     expect(compiled.notices?.map((n) => n.countSql)).toMatchSnapshot();
   });
+
+  it('the many-to-many check runs only when the other side repeats a key, reading that side alone', async () => {
+    const rel = (name: string, cols: string[]): Relation => ({ ref: `"${name}"`, nodeId: name, port: 'out', columns: cols.map((c) => ({ name: c, type: 'BIGINT' })) });
+    const inputs: Record<string, Relation> = { left: rel('L', ['k', 'a']), right: rel('R', ['k2', 'b']) };
+    const ctx = { nodeId: 'j', mode: 'run', params: joinNode.params.parse({ on: [{ left: 'k', right: 'k2' }] }), input: (port: string) => inputs[port]! } as unknown as CompileContext<never>;
+    const [notice] = (await joinNode.compile!(ctx)).notices!;
+    // The kept side (L) is the big one in the usual join on a dimension: the gate never reads it.
+    expect(notice!.gateSql).toBe('SELECT count(*) FROM (SELECT "k2" AS "k0" FROM "R" GROUP BY ALL HAVING count(*) > 1 LIMIT 1)');
+  });
 });

@@ -1,0 +1,119 @@
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { PlanStep, RunEvent } from '../core/src/engine/protocol.js';
+import { inspect, pipeline, run, tempDir } from './support/pipeline.js';
+
+/**
+ * The planner's materialization decisions: an output that more than one statement would compute
+ * (consumers, counted through views, and quality evaluations) is computed once into a table; each
+ * decision says why.
+ */
+
+let dir: string;
+beforeAll(async () => {
+  dir = await tempDir('caudal-plan-');
+});
+
+const planOf = (events: RunEvent[]) => (events.find((e) => e.type === 'plan') as { nodes: PlanStep[] } | undefined)?.nodes ?? [];
+const step = (steps: PlanStep[], id: string) => steps.find((s) => s.nodeId === id)!;
+
+// random() makes a second computation of the same rows visible: it would draw other numbers.
+const RANDOM = 'SELECT range AS id, random() < 0.5 AS heads FROM range(20000)';
+
+async function count(file: string, where: string): Promise<number> {
+  const db = await DuckDBInstance.create(':memory:');
+  const conn = await db.connect();
+  try {
+    const rows = (await conn.runAndReadAll(`SELECT count(*) FROM '${file.replaceAll("'", "''")}' WHERE ${where}`)).getRows();
+    return Number(rows[0]?.[0]);
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+  }
+}
+
+describe('materialization decided from the graph', () => {
+  it('a quality node with one consumer is computed once: the counts describe exactly the rows written', async () => {
+    const file = path.join(dir, 'one.parquet');
+    const doc = pipeline(
+      [
+        { id: 'src', type: 'transform.sql', params: { query: RANDOM } },
+        { id: 'q', type: 'quality.check', params: { checks: [{ name: 'heads', kind: 'expression', expression: 'heads', severity: 'warn' }] } },
+        { id: 'sink', type: 'sink.parquet', params: { path: file } },
+      ],
+      ['src -> q', 'q -> sink'],
+    );
+    const { summary, events } = await run(doc, dir);
+    expect(summary.status).toBe('succeeded');
+    const failed = summary.quality!.nodes[0]!.checks[0]!.rowsFailed;
+    expect(failed).toBe(await count(file, 'NOT heads'));
+    const plan = planOf(events);
+    expect(step(plan, 'q')).toMatchObject({ strategy: 'table', statements: ['sink (sink)', 'q (quality evaluation)'] });
+    expect(step(plan, 'q').reason).toMatch(/read by 2 statements/);
+    expect(step(plan, 'src')).toMatchObject({ strategy: 'view', statements: ['q (materialized)'] });
+    expect(summary.nodes.find((n) => n.nodeId === 'q')).toMatchObject({ materialized: true, rowsOut: 20000 });
+  });
+
+  it('a fan-out after the quality node reads the one table: both outputs and the counts agree', async () => {
+    const a = path.join(dir, 'a.parquet');
+    const b = path.join(dir, 'b.parquet');
+    const doc = pipeline(
+      [
+        { id: 'src', type: 'transform.sql', params: { query: RANDOM } },
+        { id: 'q', type: 'quality.check', params: { checks: [{ name: 'heads', kind: 'expression', expression: 'heads', severity: 'warn' }] } },
+        { id: 'a', type: 'sink.parquet', params: { path: a } },
+        { id: 'tails', type: 'transform.filter', params: { condition: 'NOT heads' } },
+        { id: 'b', type: 'sink.parquet', params: { path: b } },
+      ],
+      ['src -> q', 'q -> a', 'q -> tails', 'tails -> b'],
+    );
+    const { summary, events } = await run(doc, dir);
+    const failed = summary.quality!.nodes[0]!.checks[0]!.rowsFailed;
+    expect(await count(a, 'NOT heads')).toBe(failed);
+    expect(await count(b, 'true')).toBe(failed);
+    expect(step(planOf(events), 'q').statements).toEqual(['a (sink)', 'b (sink)', 'q (quality evaluation)']);
+    expect(step(planOf(events), 'tails')).toMatchObject({ strategy: 'view', statements: ['b (sink)'] });
+  });
+
+  it('a checks-only node stays a view fused into its evaluation; quarantine reads its own table', async () => {
+    const doc = pipeline(
+      [
+        { id: 'src', type: 'transform.sql', params: { query: 'SELECT range AS id FROM range(10)' } },
+        { id: 'q', type: 'quality.check', params: { checks: [{ name: 'id unique', kind: 'unique', columns: ['id'], severity: 'warn' }] } },
+        { id: 'q2', type: 'quality.check', params: { checks: [{ name: 'small', kind: 'expression', expression: 'id < 5', severity: 'quarantine' }] } },
+        { id: 'a', type: 'sink.csv', params: { path: path.join(dir, 'q2a.csv') } },
+        { id: 'b', type: 'sink.csv', params: { path: path.join(dir, 'q2b.csv') } },
+      ],
+      ['src -> q', 'src -> q2', 'q2 -> a', 'q2 -> b'],
+    );
+    const r = await inspect({ pipeline: doc, baseDir: dir });
+    expect(r.problems).toEqual([]);
+    const plan = r.plan!;
+    expect(step(plan, 'q')).toMatchObject({ strategy: 'view', statements: ['q (quality evaluation)'] });
+    // Its setup is the one statement that reads the input; the fan-out needs no second table.
+    expect(step(plan, 'q2')).toMatchObject({ strategy: 'setup', statements: ['a (sink)', 'b (sink)'] });
+    // src: read by q's evaluation and q2's setup.
+    expect(step(plan, 'src')).toMatchObject({ strategy: 'table', statements: ['q (quality evaluation)', 'q2 (setup)'] });
+    expect(step(plan, 'q').notes.join(' ')).toMatch(/one aggregate scan/);
+  });
+
+  it('counts statements through views: a chain read by two sinks materializes its last shared node only', async () => {
+    const doc = pipeline(
+      [
+        { id: 'src', type: 'transform.sql', params: { query: 'SELECT range AS id FROM range(10)' } },
+        { id: 'd', type: 'transform.derive', params: { columns: [{ name: 'x', expression: 'id * 2' }] } },
+        { id: 'a', type: 'sink.csv', params: { path: path.join(dir, 'ca.csv') } },
+        { id: 'b', type: 'sink.csv', params: { path: path.join(dir, 'cb.csv') } },
+      ],
+      ['src -> d', 'd -> a', 'd -> b'],
+    );
+    const plan = (await inspect({ pipeline: doc, baseDir: dir })).plan!;
+    expect(plan.map((s) => [s.nodeId, s.strategy, s.statements])).toEqual([
+      ['src', 'view', ['d (materialized)']],
+      ['d', 'table', ['a (sink)', 'b (sink)']],
+      ['a', 'sink', []],
+      ['b', 'sink', []],
+    ]);
+  });
+});
