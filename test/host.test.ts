@@ -234,6 +234,7 @@ describe('host contract in-process', () => {
     expect(logs).toMatchObject({ next: events.length, done: true });
     expect((await host['run.logs']({ runId, offset: logs.next })).events).toEqual([]);
     expect(await host['run.cancel']({ runId })).toEqual({ cancelled: false });
+    expect(await host['run.stop']({ runId })).toEqual({ stopping: false });
     await expect(host['run.get']({ runId: '../../etc' })).rejects.toThrow(/not a run id/);
     await expect(host['run.artifact']({ runId, name: '../run.json' })).rejects.toThrow(/not an artifact name/);
   });
