@@ -43,7 +43,7 @@ describe('source.csv: max_line_size', () => {
       expect(summary.status).toBe('failed');
       expect(summary.error?.nodeId).toBe('src');
       expect(summary.error?.message).toBe(`node 'src': line 30002 of ${path.join(dir, 'late_long.csv')} is longer than max_line_size (2,000,000 bytes)`);
-      expect(summary.error?.problems[0]?.hint ?? summary.error?.hint).toContain('raise max_line_size');
+      expect(summary.error?.problems?.[0]?.hint ?? summary.error?.hint).toContain('raise max_line_size');
     });
   }
 
