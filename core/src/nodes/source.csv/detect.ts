@@ -208,12 +208,13 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
     sniffed = await withQuotes(await sniff());
   } catch (e) {
     const message = shown(errorMessage(e));
+    // With `auto`, only the file's first 4 MB decided it was UTF-8 (when planning); the sample went further.
     if (/not utf-8 encoded/i.test(message))
       throw fail(
         'invalid_param',
         'params.encoding',
-        `node '${ctx.nodeId}': ${file.original} is not UTF-8 text`,
-        'set the encoding: "windows-1252" for files saved by Excel or other Windows programs in Western Europe and the Americas, "latin-1" for ISO-8859-1, or "auto"',
+        `node '${ctx.nodeId}': ${file.original} is not UTF-8 text${p.encoding === 'auto' ? ' (its first 4 MB are, the rows sampled for detection further down are not)' : ''}`,
+        'set the encoding: "windows-1252" for files saved by Excel or other Windows programs in Western Europe and the Americas, "latin-1" for ISO-8859-1',
         e,
       );
     // Lines that do not fit: detect with them left out, then read strictly so each is reported.
@@ -329,9 +330,13 @@ async function refuseOneColumnGuess(
   fail: (code: 'bind_error', at: string, message: string, hint: string) => CaudalError,
 ): Promise<void> {
   const head = (await readHead(sniffPath, 1 << 16)).toString('utf8').replace(/^\uFEFF/, '');
-  const line = head.split(/\r\n|\n|\r/)[Number(sniffed.SkipRows ?? 0)] ?? '';
+  const lines = head.split(/\r\n|\n|\r/).slice(Number(sniffed.SkipRows ?? 0));
+  const line = lines[0] ?? '';
   const best = LIKELY_DELIMITERS.map((d) => ({ d, fields: line.split(d).length })).sort((a, b) => b.fields - a.fields)[0]!;
   if (best.fields < 2) return;
+  // A one-column file may have a header such as "Last, First": then its values do not split.
+  const data = lines.slice(1, 101).filter((l) => l !== '');
+  if (data.filter((l) => l.includes(best.d)).length * 2 < data.length) return;
   const loose = await sniff({ delim: best.d, ignore_errors: true }).catch(() => undefined);
   if (!loose || loose.Columns.length < 2) return;
   const bad = await firstBadLine(loose);

@@ -48,6 +48,12 @@ describe('source.csv: a malformed file with an auto-detected format', () => {
     });
   }
 
+  it('still reads a one-column file whose header holds a comma', async () => {
+    await write('one_column.csv', 'Last, First\nAnn\nBob\n');
+    const r = await preview(csv({ path: 'one_column.csv' }), dir, 'src');
+    expect(r.rows).toEqual([{ 'Last, First': 'Ann' }, { 'Last, First': 'Bob' }]);
+  });
+
   it('names the user\'s file, not the converted copy, when the file is Windows-1252', async () => {
     const problems = await problemsOf(csv({ path: 'short_long_1252.csv' }), dir);
     expect(problems[0]?.message).toContain(`cannot tell the format of ${path.join(dir, 'short_long_1252.csv')}`);
