@@ -199,7 +199,9 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
         return rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
       },
       rows: (sql) => db.rows(sql),
-      warn() {},
+      warn(message) {
+        plan.warnings.push({ nodeId: id, message });
+      },
       connection(name, expectedType) {
         const declared = doc.connections[name];
         const field = `${nodePath}.params.connection`;

@@ -34,6 +34,8 @@ export interface Detected {
    * detect again (it would fail the same way) and reports or rejects each such line instead.
    */
   tolerant: boolean;
+  /** What detection decided that drops or reinterprets text, to warn about (e.g. lines skipped as a title). */
+  warnings: string[];
 }
 
 type Sniffed = {
@@ -303,12 +305,22 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
       if (type && isNumericType(type)) numbers.push({ name: c.name, type });
     }
   }
+  const warnings: string[] = [];
+  if (p.skip_rows === undefined && dialect.skip > 0) {
+    // Title lines above the header are common; data lines that did not fit are not. Show which.
+    const head = (await readHead(sniffPath, 1 << 16)).toString('utf8').replace(/^\uFEFF/, '');
+    const skipped = head.split(/\r\n|\n|\r/).slice(0, dialect.skip).map((l) => JSON.stringify(l.length > 80 ? `${l.slice(0, 80)}…` : l));
+    warnings.push(
+      `node '${ctx.nodeId}': the first ${dialect.skip === 1 ? 'line' : `${dialect.skip} lines`} of ${file.original} ${dialect.skip === 1 ? 'is' : 'are'} skipped as a title, not read as data: ${skipped.join(', ')}; set skip_rows to say how many lines to skip`,
+    );
+  }
   const numberNames = new Set(numbers.map((n) => n.name));
   const detected: Detected = {
     dialect,
     columns: columns.map((c) => (numberNames.has(c.name) ? { name: c.name, type: 'VARCHAR' } : c)),
     numbers,
     tolerant,
+    warnings,
   };
   if (cache.size >= SNIFF_CACHE_SIZE) cache.delete(cache.keys().next().value!);
   cache.set(key, detected);

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { pipeline, preview, problemsOf, tempDir } from '../../../../test/support/pipeline.js';
+import { inspect, pipeline, preview, problemsOf, run, tempDir } from '../../../../test/support/pipeline.js';
 
 /**
  * Detection looks at a sample of the first rows. What it concludes must not silently misread the
@@ -37,6 +37,20 @@ describe('source.csv: quotes that appear only after the sampled rows', () => {
       { id: '25000', name: 'Ed', amount: '1' },
       { id: '26000', name: 'x, y', amount: '2' },
     ]);
+  });
+});
+
+describe('source.csv: lines detection skips at the top', () => {
+  it('are named in a warning, with their text and the param that decides', async () => {
+    await writeFile(path.join(dir, 'title.csv'), ['9,9', 'a,b,c', '1,2,3', '4,5,6'].join('\n') + '\n');
+    const r = await inspect({ pipeline: csv({ path: 'title.csv' }), baseDir: dir });
+    expect(r.problems).toEqual([]);
+    expect(r.warnings).toEqual([
+      { nodeId: 'src', message: `node 'src': the first line of ${path.join(dir, 'title.csv')} is skipped as a title, not read as data: "9,9"; set skip_rows to say how many lines to skip` },
+    ]);
+    const { events } = await run(pipeline([{ id: 'src', type: 'source.csv', params: { path: 'title.csv' } }, { id: 'out', type: 'sink.csv', params: { path: 'out/title.csv', if_exists: 'overwrite' } }], ['src -> out']), dir);
+    expect(events.some((e) => e.type === 'warning' && e.message.includes('"9,9"'))).toBe(true);
+    expect((await preview(csv({ path: 'title.csv', skip_rows: 1 }), dir, 'src')).rows).toHaveLength(2);
   });
 });
 

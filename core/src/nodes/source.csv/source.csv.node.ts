@@ -199,6 +199,7 @@ If no file matches the path, the node reports an \`io_error\` problem before any
     if (lineCheck) setup.push(lineCheck);
     // Files combined by name each have their own header: detection stays with DuckDB, per file.
     const detected = p.union_by_name ? undefined : await detect(ctx, files[0]!);
+    for (const w of detected?.warnings ?? []) ctx.warn(w);
     const rejecting = p.on_error === 'reject';
     const errorsTable = ctx.auxName('reject_errors');
     const scansTable = ctx.auxName('reject_scans');
