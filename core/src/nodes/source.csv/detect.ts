@@ -233,7 +233,7 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
       throw fail(
         'bind_error',
         'params.delimiter',
-        `node '${ctx.nodeId}': cannot tell the format of ${file.original}: its lines do not all have the same number of fields; without the lines that do not fit, it reads as ${loose.Columns.length} columns separated by ${delim}${bad ? ` (${bad})` : ''}`,
+        `node '${ctx.nodeId}': cannot tell the format of ${file.original}: its first rows do not all fit one format; leaving out those that do not, it reads as ${loose.Columns.length} columns separated by ${delim}${bad ? ` (${bad})` : ''}`,
         `set delimiter to ${delim} (and header, quote if needed): every line that does not fit is then reported with its number, or set aside on the rejects port with on_error "reject"`,
         e,
       );
@@ -307,12 +307,20 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
   }
   const warnings: string[] = [];
   if (p.skip_rows === undefined && dialect.skip > 0) {
-    // Title lines above the header are common; data lines that did not fit are not. Show which.
+    // Title lines above the header are common. But detection also skips rows that do not fit
+    // (a header and data above a longer row): lines that split into fields are refused, not dropped.
     const head = (await readHead(sniffPath, 1 << 16)).toString('utf8').replace(/^\uFEFF/, '');
-    const skipped = head.split(/\r\n|\n|\r/).slice(0, dialect.skip).map((l) => JSON.stringify(l.length > 80 ? `${l.slice(0, 80)}…` : l));
-    warnings.push(
-      `node '${ctx.nodeId}': the first ${dialect.skip === 1 ? 'line' : `${dialect.skip} lines`} of ${file.original} ${dialect.skip === 1 ? 'is' : 'are'} skipped as a title, not read as data: ${skipped.join(', ')}; set skip_rows to say how many lines to skip`,
-    );
+    const skipped = head.split(/\r\n|\n|\r/).slice(0, dialect.skip);
+    const shownLines = skipped.map((l) => JSON.stringify(l.length > 80 ? `${l.slice(0, 80)}…` : l)).join(', ');
+    const lines = dialect.skip === 1 ? 'line' : `${dialect.skip} lines`;
+    if (skipped.some((l) => dialect.delim !== '' && l.split(dialect.delim).length >= 2))
+      throw fail(
+        'bind_error',
+        'params.skip_rows',
+        `node '${ctx.nodeId}': detection would skip the first ${lines} of ${file.original} as a title, but they split into fields like rows: ${shownLines}`,
+        'set skip_rows to the number of lines above the header (0 when the first line is the header); with the delimiter set too, every line that does not fit is then reported with its number',
+      );
+    warnings.push(`node '${ctx.nodeId}': the first ${lines} of ${file.original} ${dialect.skip === 1 ? 'is' : 'are'} skipped as a title, not read as data: ${shownLines}; set skip_rows to say how many lines to skip`);
   }
   const numberNames = new Set(numbers.map((n) => n.name));
   const detected: Detected = {

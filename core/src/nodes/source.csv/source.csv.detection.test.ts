@@ -41,16 +41,29 @@ describe('source.csv: quotes that appear only after the sampled rows', () => {
 });
 
 describe('source.csv: lines detection skips at the top', () => {
-  it('are named in a warning, with their text and the param that decides', async () => {
-    await writeFile(path.join(dir, 'title.csv'), ['9,9', 'a,b,c', '1,2,3', '4,5,6'].join('\n') + '\n');
+  it('are named in a warning when they look like a title, with the param that decides', async () => {
+    await writeFile(path.join(dir, 'title.csv'), ['Sales report 2025', 'a,b,c', '1,2,3', '4,5,6'].join('\n') + '\n');
     const r = await inspect({ pipeline: csv({ path: 'title.csv' }), baseDir: dir });
     expect(r.problems).toEqual([]);
     expect(r.warnings).toEqual([
-      { nodeId: 'src', message: `node 'src': the first line of ${path.join(dir, 'title.csv')} is skipped as a title, not read as data: "9,9"; set skip_rows to say how many lines to skip` },
+      { nodeId: 'src', message: `node 'src': the first line of ${path.join(dir, 'title.csv')} is skipped as a title, not read as data: "Sales report 2025"; set skip_rows to say how many lines to skip` },
     ]);
     const { events } = await run(pipeline([{ id: 'src', type: 'source.csv', params: { path: 'title.csv' } }, { id: 'out', type: 'sink.csv', params: { path: 'out/title.csv', if_exists: 'overwrite' } }], ['src -> out']), dir);
-    expect(events.some((e) => e.type === 'warning' && e.message.includes('"9,9"'))).toBe(true);
-    expect((await preview(csv({ path: 'title.csv', skip_rows: 1 }), dir, 'src')).rows).toHaveLength(2);
+    expect(events.some((e) => e.type === 'warning' && e.message.includes('"Sales report 2025"'))).toBe(true);
+  });
+
+  it('are refused when they split into fields like rows (detection dropped a header and rows above a longer row)', async () => {
+    await writeFile(path.join(dir, 'rows_above.csv'), ['a;b;c', '1;2;3', '4;5', '6;7;8;9'].join('\n') + '\n');
+    const problems = await problemsOf(csv({ path: 'rows_above.csv' }), dir);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ code: 'bind_error', path: 'nodes[0].params.skip_rows' });
+    expect(problems[0]?.message).toBe(
+      `node 'src': detection would skip the first 3 lines of ${path.join(dir, 'rows_above.csv')} as a title, but they split into fields like rows: "a;b;c", "1;2;3", "4;5"`,
+    );
+    // Told where the header is, the file reads with each line that does not fit set aside.
+    const params = { path: 'rows_above.csv', skip_rows: 0, delimiter: ';', on_error: 'reject' };
+    expect((await preview(csv(params), dir, 'src')).rows).toEqual([{ a: '1', b: '2', c: '3' }]);
+    expect((await preview(csv(params), dir, 'src', { port: 'rejects' })).rows.map((x) => x.line)).toEqual(['3', '4']);
   });
 });
 
