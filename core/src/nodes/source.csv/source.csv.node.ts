@@ -86,7 +86,8 @@ shows what was detected.
 - Dates that read two ways in every sampled row (\`01/02/2025\`: 1 February or 2 January; two-digit
   years at either end) are refused until \`date_format\` (or \`timestamp_format\`) says which.
 - Lines that detection skips above the header as a title are named in a warning (shown by
-  \`caudal validate\`, emitted when a run starts); set \`skip_rows\` to decide.
+  \`caudal validate\`, emitted when a run starts), and refused when they split into fields like rows
+  (a header and rows above a longer row, which detection would drop); set \`skip_rows\` to decide.
 
 **Empty fields and NULL** follow RFC 4180 usage: an unquoted empty field is NULL, a quoted empty field
 (\`""\`) is an empty text, and a quoted field is never NULL (\`"NA"\` is the text NA). \`null_strings\` lists
