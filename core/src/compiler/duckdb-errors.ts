@@ -13,7 +13,35 @@ export function cleanDuckDbMessage(message: string): string {
   const cut = m.search(/\n\s*\nLINE \d+:|\nLINE \d+:/);
   if (cut !== -1) m = m.slice(0, cut);
   m = m.replace(/"?_n_([A-Za-z0-9_]+?)__(?:aux_)?([A-Za-z0-9_]+)"?/g, (_, node: string, port: string) => (port === 'out' ? node : `${node}:${port}`));
-  return m.trim();
+  return cleanCsvError(m.trim());
+}
+
+/** Reasons DuckDB gives for a CSV line, as the line after "Original Line: …" starts. */
+const CSV_REASON = /^(Expected Number of Columns|Error when converting column|Invalid unicode|Value with unterminated quote|Maximum line size|Invalid Input Error|Could not convert)/;
+const SHOWN_LINE = 300;
+
+/**
+ * DuckDB's CSV errors end with suggestions in terms of its own options (strict_mode, null_padding,
+ * ignore_errors, …) and a dump of every option. Keep what the user needs: the line, the file, why,
+ * and the line's text.
+ */
+export function cleanCsvError(message: string): string {
+  const head = /^(.*?)CSV Error on Line: (\d+)\n/s.exec(message);
+  const file = /^\s*file = (.*)$/m.exec(message)?.[1]?.trim();
+  if (!head || !file) return message;
+  const rest = message.slice(head[0].length).split('\n');
+  let original: string | undefined;
+  let i = 0;
+  if (rest[0]?.startsWith('Original Line: ')) {
+    // The line's text may itself hold line breaks (a quoted field): it runs until the reason.
+    const lines = [rest[0].slice('Original Line: '.length)];
+    for (i = 1; i < rest.length && !CSV_REASON.test(rest[i]!); i++) lines.push(rest[i]!);
+    original = lines.join('\n');
+  }
+  const reason = rest[i]?.trim();
+  if (!reason) return message;
+  const shown = original === undefined ? '' : `\nLine text: ${original.length > SHOWN_LINE ? `${original.slice(0, SHOWN_LINE)}… (${original.length.toLocaleString('en-US')} characters)` : original}`;
+  return `${head[1]}CSV Error on Line: ${head[2]} of ${file}: ${reason}${shown}`;
 }
 
 export interface ErrorContext {

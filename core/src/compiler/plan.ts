@@ -11,7 +11,7 @@ import type {
   SinkPlan,
 } from '../nodes/define.js';
 import type { Db } from '../engine/db.js';
-import { transcodeFile } from '../engine/transcode.js';
+import { transcodeFile } from '../util/transcode.js';
 import { CaudalError, type Problem } from '../util/errors.js';
 import { explainDuckDbError } from './duckdb-errors.js';
 import { checkExpressionShape, checkQueryShape, dateLiteral, ident, literal, stringLiteral, stripTrailingSemicolon, substituteParams } from './sql.js';
@@ -212,7 +212,9 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
         return rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
       },
       rows: (sql) => db.rows(sql),
-      warn() {},
+      warn(message) {
+        plan.warnings.push({ nodeId: id, message });
+      },
       connection(name, expectedType) {
         const declared = Object.hasOwn(doc.connections, name) ? doc.connections[name] : undefined;
         const field = `${nodePath}.params.connection`;
@@ -267,7 +269,9 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
             if (r?.sampled) sampled = true;
           }
           else {
-            // Planning needs only the head of the file; the run transcodes it whole.
+            // Planning needs only the head of the file; the run transcodes it whole. Errors about
+            // the copy (from now on, also in the run) name the user's file.
+            db.aliasPath(step.to, step.from);
             const r = await transcodeFile(step.from, step.to, step.encoding, { maxBytes: PREFIX_BYTES });
             if (r.truncated) sampled = true;
           }

@@ -21,10 +21,32 @@ export interface DbOptions {
  * `close()` releases both; callers use it in `finally`.
  */
 export class Db {
+  /** Files DuckDB reads in place of a user's file (converted copies), by the user's path. */
+  private readonly aliases = new Map<string, string>();
+
   private constructor(
     private readonly instance: Instance,
     readonly conn: DuckDBConnection,
   ) {}
+
+  /**
+   * From now on, error messages name `shown` wherever DuckDB names `internal`: a CSV file converted
+   * to UTF-8 is read from a temp copy, but errors must name the user's file (lines are the same).
+   */
+  aliasPath(internal: string, shown: string): void {
+    this.aliases.set(internal, shown);
+  }
+
+  private async mapped<T>(work: Promise<T>): Promise<T> {
+    try {
+      return await work;
+    } catch (e) {
+      if (this.aliases.size > 0 && e instanceof Error) {
+        for (const [internal, shown] of this.aliases) e.message = e.message.replaceAll(internal, shown);
+      }
+      throw e;
+    }
+  }
 
   static async open(opts: DbOptions = {}): Promise<Db> {
     const config: Record<string, string> = {};
@@ -44,18 +66,18 @@ export class Db {
   }
 
   async run(sql: string): Promise<void> {
-    await this.conn.run(sql);
+    await this.mapped(this.conn.run(sql));
   }
 
   /** Rows as JSON-safe objects (BIGINT → string, dates → ISO text). */
   async rows(sql: string, values?: DuckDBValue[] | Record<string, DuckDBValue>): Promise<Record<string, unknown>[]> {
-    const reader = await this.conn.runAndReadAll(sql, values);
+    const reader = await this.mapped(this.conn.runAndReadAll(sql, values));
     return reader.getRowObjectsJson() as Record<string, unknown>[];
   }
 
   /** Runs a statement that reports a count (CREATE TABLE AS, COPY, INSERT) and returns it. */
   async count(sql: string): Promise<number> {
-    const reader = await this.conn.runAndReadAll(sql);
+    const reader = await this.mapped(this.conn.runAndReadAll(sql));
     const v = reader.getRows()[0]?.[0];
     return typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : 0;
   }

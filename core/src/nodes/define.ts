@@ -89,6 +89,7 @@ export interface CompileContext<P> {
   describe(sql: string): Promise<Column[]>;
   /** A small read-only query for facts compile needs (e.g. sniff_csv); rows as JSON-safe objects. */
   rows(sql: string): Promise<Record<string, unknown>[]>;
+  /** Something the user should know that does not stop the run: shown by validate, emitted when a run starts. */
   warn(message: string): void;
   /**
    * A connection the pipeline declares under `connections`, with its secrets, resolved by the host.

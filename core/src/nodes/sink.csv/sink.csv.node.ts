@@ -63,6 +63,12 @@ export const csvSinkNode = defineNode({
 delimiter, the quote character or a line break; quotes inside values are doubled (\`"a ""b"""\`).
 A name ending in \`.gz\` or \`.zst\` is compressed with gzip or zstd.
 
+**Empty text and NULL stay apart.** With the default \`null_string\` (empty), NULL is written as nothing
+and an empty text as \`""\`, the RFC 4180 usage that *CSV file* (\`source.csv\`) reads back exactly. With
+another \`null_string\` (\`NULL\`, \`\\N\`), a text equal to it is quoted (\`"NULL"\`), an empty text is written
+as nothing, and in a file of a single column every value is quoted, because readers skip an empty
+line. Read such a file back with \`null_strings: ["NULL"]\` on the source.
+
 **Atomic.** The data first goes to a hidden file next to the target
 (\`.orders.csv.caudal-<run id>-<node id>.tmp\`), which is renamed into place only when every sink of
 the run has been written. A failed or cancelled run deletes the hidden file and leaves the old
@@ -84,6 +90,9 @@ those folders stay (empty).`,
   },
   sink(ctx) {
     const p = ctx.params;
+    // DuckDB quotes an empty text ("") only while NULL is written as nothing. Otherwise a one-column
+    // file would hold an empty line for it, which readers skip: quote every value there instead.
+    const quoteAll = p.null_string !== '' && ctx.input().columns.length === 1;
     return fileSinkPlan(ctx, {
       noun: 'CSV file',
       options: {
@@ -94,6 +103,7 @@ those folders stay (empty).`,
         // DuckDB escapes with " whatever the quote is; doubling the quote is what readers expect.
         ESCAPE: p.quote,
         NULLSTR: p.null_string,
+        FORCE_QUOTE: quoteAll ? '*' : undefined,
         DATEFORMAT: p.date_format,
         TIMESTAMPFORMAT: p.timestamp_format,
         COMPRESSION: compressionFor(ctx.text(p.path)),

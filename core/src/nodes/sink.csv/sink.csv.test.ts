@@ -53,6 +53,15 @@ describe('sink.csv', () => {
     expect(await readFile(path.join(dir, 'formats.csv'), 'utf8')).toBe("1;'a;b';30/06/2024;20240630T140509;NULL\n2;'it''s';NULL;NULL;2.5\n");
   });
 
+  it('keeps an empty text and NULL apart: "" and nothing, or with another null string, a quoted single column', async () => {
+    const query = `SELECT * FROM (VALUES (''), (NULL), ('NULL'), ('x')) t(v)`;
+    expect((await run(csvPipeline({ path: 'empties.csv' }, query), dir)).summary.status).toBe('succeeded');
+    expect(await readFile(path.join(dir, 'empties.csv'), 'utf8')).toBe('v\n""\n\nNULL\nx\n');
+    // An empty text as an empty line would be skipped by readers: one column is quoted throughout.
+    expect((await run(csvPipeline({ path: 'empties_null.csv', null_string: 'NULL' }, query), dir)).summary.status).toBe('succeeded');
+    expect(await readFile(path.join(dir, 'empties_null.csv'), 'utf8')).toBe('"v"\n""\nNULL\n"NULL"\n"x"\n');
+  });
+
   it('accepts \\t for a tab delimiter', async () => {
     expect((await run(csvPipeline({ path: 'tabs.tsv', delimiter: '\\t' }), dir)).summary.status).toBe('succeeded');
     expect(await readFile(path.join(dir, 'tabs.tsv'), 'utf8')).toBe(expected('\t'));

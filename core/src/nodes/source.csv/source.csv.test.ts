@@ -278,16 +278,17 @@ describe('source.csv: malformed rows with on_error "fail"', () => {
     expect(msg).toContain('€20');
   });
 
-  it('explains a format that cannot be detected because the first rows are malformed', async () => {
-    const problems = await problemsOf(csv({ path: 'messy.csv', delimiter: ',', quote: '"', header: true }), dir);
-    expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatchObject({ code: 'bind_error', nodeId: 'src', path: 'nodes[0].params' });
-    expect(problems[0]?.message).toContain(`node 'src': cannot tell the CSV format of ${path.join(dir, 'messy.csv')}`);
-    expect(problems[0]?.hint).toContain('on_error "reject"');
+  it('with the format set, reads a file whose first rows are malformed and stops at the first bad line', async () => {
+    const doc = csv({ path: 'messy.csv', delimiter: ',', quote: '"', header: true });
+    expect(await problemsOf(doc, dir)).toEqual([]);
+    const { summary } = await run(doc, dir, { metrics: 'exact' });
+    expect(summary.status).toBe('failed');
+    expect(summary.error?.message).toContain(`CSV Error on Line: 4 of ${path.join(dir, 'messy.csv')}: Expected Number of Columns: 3 Found: 4`);
+    expect(summary.error?.message).toContain('Line text: 3,Cy,30,extra');
   });
 
   it('suggests an encoding when a file is not UTF-8', async () => {
-    const problems = await problemsOf(csv({ path: 'latin1.csv' }), dir);
+    const problems = await problemsOf(csv({ path: 'latin1.csv', encoding: 'utf-8' }), dir);
     expect(problems[0]).toMatchObject({ code: 'invalid_param', nodeId: 'src', path: 'nodes[0].params.encoding' });
     expect(problems[0]?.message).toBe(`node 'src': ${path.join(dir, 'latin1.csv')} is not UTF-8 text`);
     expect(problems[0]?.hint).toContain('windows-1252');

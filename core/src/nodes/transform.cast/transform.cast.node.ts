@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { defineNode } from '../define.js';
-import { ident } from '../../compiler/sql.js';
+import { ident, stringLiteral } from '../../compiler/sql.js';
 import { checkDuckDbType } from '../source.csv/duckdb-types.js';
 import { compileConversions, inputSpelling, quoteValue, REASON_COLUMN, type Conversion } from './conversions.js';
+import { decimalSeparatorParam, isDefaultFormat, isNumericType, numberConversion, separatorProblems, thousandsSeparatorParam } from '../shared/locale-numbers.js';
 
 const params = z
   .object({
@@ -21,6 +22,8 @@ const params = z
       )
       .min(1)
       .meta({ label: 'Columns', help: 'Each column is converted where it stands and keeps its name.', widget: 'list' }),
+    decimal_separator: decimalSeparatorParam,
+    thousands_separator: thousandsSeparatorParam,
     on_error: z.enum(['fail', 'null', 'reject']).default('fail').meta({
       label: 'Values that do not convert',
       help: '`fail` stops the run naming the column and the value. `null` turns them into NULL. `reject` sends the whole row, unchanged, to the `rejects` output with the reason.',
@@ -55,6 +58,12 @@ one is reported with the closest name.
 **Conversion rules** are DuckDB's: text to integer accepts surrounding spaces and rounds \`'1.5'\` to 2;
 text to DATE wants \`YYYY-MM-DD\` (use *Parse dates* for other layouts); a number too large for the
 target type does not convert.
+
+**Numbers written the local way.** With \`decimal_separator: ","\` and/or a \`thousands_separator\` (\`.\`,
+\`,\`, \`'\`, a space or a no-break space), text converted to a number type must be written that way:
+\`1.234,56\` with \`","\` and \`"."\`. Groups of three digits are checked, so \`12.34\` is not a number
+there (rather than 1234), and an integer type takes no decimals (rather than rounding them). Surrounding
+spaces are allowed. Other conversions (dates, text that is not converted to a number) are unaffected.
 
 **Values that do not convert** (\`on_error\`). A NULL is never a failure: it stays NULL.
 
@@ -91,15 +100,22 @@ The \`rejects\` output always has the input's columns plus \`${REASON_COLUMN}\` 
       if (seen.has(c.column.toLowerCase())) out.push({ path: `columns[${i}].column`, message: `column '${c.column}' is listed twice`, hint: 'keep one entry per column' });
       seen.add(c.column.toLowerCase());
     });
+    out.push(...separatorProblems({ decimal: p.decimal_separator, thousands: p.thousands_separator }));
     return out;
   },
   compile(ctx) {
     const input = ctx.input();
+    const format = { decimal: ctx.params.decimal_separator, thousands: ctx.params.thousands_separator };
     const convs: Conversion[] = ctx.params.columns.map((c) => {
       const column = inputSpelling(input, c.column);
       // The type text was checked by checkDuckDbType (a plain name, optional arguments and [] only).
       const type = c.type.trim();
       const col = ident(column);
+      const text = input.columns.find((x) => x.name === column)?.type === 'VARCHAR';
+      if (text && isNumericType(type) && !isDefaultFormat(format)) {
+        const n = numberConversion(col, type, format, stringLiteral(`column "${column}": `));
+        return { column, safe: n.safe, strict: n.strict, failed: n.failed, reason: `${stringLiteral(`column ${column}: `)} || ${n.reason}` };
+      }
       return {
         column,
         safe: `TRY_CAST(${col} AS ${type})`,

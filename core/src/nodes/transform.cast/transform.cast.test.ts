@@ -152,6 +152,66 @@ describe('transform.cast', () => {
     expect(problems).toEqual([expect.objectContaining({ path: 'nodes[1].params.on_error', message: expect.stringContaining("already has a column named '_caudal_reason'") })]);
   });
 
+  describe('numbers written the local way', () => {
+    const LOCAL = `SELECT * FROM (VALUES
+      (1, '1.234,56', '1.234'),
+      (2, '-7,5', '12'),
+      (3, '12.34', '1,5'),
+      (4, NULL, NULL),
+      (5, ' 1.000 ', '1.000.000'),
+      (6, ',5', '12.34')
+    ) t(id, amount, qty)`;
+    const spanish = (on_error: string) => ({
+      columns: [
+        { column: 'amount', type: 'DOUBLE' },
+        { column: 'qty', type: 'BIGINT' },
+      ],
+      decimal_separator: ',',
+      thousands_separator: '.',
+      on_error,
+    });
+
+    it('converts with the given separators and checks the grouping (on_error "null")', async () => {
+      const r = await preview(castOver(spanish('null'), LOCAL), dir, 'typed');
+      expect(r.columns.map((c) => c.type)).toEqual(['INTEGER', 'DOUBLE', 'BIGINT']);
+      expect(r.rows).toEqual([
+        { id: 1, amount: 1234.56, qty: '1234' },
+        { id: 2, amount: -7.5, qty: '12' },
+        // 12.34 is not grouped in threes: with '.' between thousands it is not a number (DuckDB would read 1234).
+        { id: 3, amount: null, qty: null },
+        { id: 4, amount: null, qty: null },
+        { id: 5, amount: 1000, qty: '1000000' },
+        { id: 6, amount: 0.5, qty: null },
+      ]);
+    });
+
+    it('on_error "reject" gives the reason in the local terms', async () => {
+      const r = await preview(castOver(spanish('reject'), LOCAL), dir, 'typed', { port: 'rejects' });
+      expect(r.rows.map((x) => [x.id, x._caudal_reason])).toEqual([
+        [3, "column amount: '12.34' is not a number written like 1.234,56 (thousands_separator '.', decimal_separator ','); column qty: '1,5' is not a number written like 1.234 (thousands_separator '.', decimal_separator ',')"],
+        [6, "column qty: '12.34' is not a number written like 1.234 (thousands_separator '.', decimal_separator ',')"],
+      ]);
+    });
+
+    it('on_error "fail" stops the run naming the column and the value', async () => {
+      const { summary } = await run(withSinks(spanish('fail'), LOCAL), dir);
+      expect(summary.status).toBe('failed');
+      expect(summary.error?.message).toContain("node 'typed' (transform.cast), column 'amount' failed");
+      expect(summary.error?.message).toContain("'12.34' is not a number written like 1.234,56");
+    });
+
+    it('reads a decimal comma alone, refusing a decimal point', async () => {
+      const src = `SELECT * FROM (VALUES ('7,25'), ('7.25')) t(v)`;
+      const r = await preview(castOver({ columns: [{ column: 'v', type: 'DECIMAL(6,2)' }], decimal_separator: ',', on_error: 'null' }, src), dir, 'typed');
+      expect(r.rows).toEqual([{ v: '7.25' }, { v: null }]);
+    });
+
+    it('checks the separators', async () => {
+      const problems = await problemsOf(castOver({ columns: [{ column: 'id', type: 'DOUBLE' }], decimal_separator: ',', thousands_separator: ',' }), dir);
+      expect(problems.map((p) => p.path)).toEqual(['nodes[1].params.thousands_separator']);
+    });
+  });
+
   it('compiles to readable SQL (snapshot)', async () => {
     for (const on_error of ['fail', 'null', 'reject']) {
       const result = await inspect({ pipeline: castOver({ columns: QTY_DAY, on_error }), baseDir: dir });

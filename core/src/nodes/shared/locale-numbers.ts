@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import { stringLiteral } from '../../compiler/sql.js';
+
+/**
+ * Numbers written the local way: `1.234,56` (Spain, Germany), `1 234,56` (France), `1'234.56`
+ * (Switzerland). DuckDB reads a decimal comma itself, strictly; its `thousands` option is lax
+ * (it drops the character anywhere, so "12.34" with '.' between thousands reads as 1234). Such
+ * text is therefore checked against the written form first, then converted.
+ */
+export interface NumberFormat {
+  decimal: '.' | ',';
+  /** Between groups of three digits; undefined: none. */
+  thousands?: string;
+}
+
+/** Characters found between thousands: dot, comma, space, apostrophe, no-break and narrow no-break space. */
+export const THOUSANDS_SEPARATORS = ['.', ',', ' ', "'", '\u00a0', '\u202f'] as const;
+
+export const decimalSeparatorParam = z.enum(['.', ',']).default('.').meta({
+  label: 'Decimal separator',
+  help: 'The character before the decimals: `.` (1234.56) or `,` (1234,56, as most of Europe writes).',
+  widget: 'select',
+  group: 'Numbers',
+});
+
+export const thousandsSeparatorParam = z
+  .string()
+  .refine((s) => (THOUSANDS_SEPARATORS as readonly string[]).includes(s), {
+    message: "the thousands separator must be one of . , ' or a space (plain, no-break or narrow no-break)",
+  })
+  .optional()
+  .meta({
+    label: 'Thousands separator',
+    help: "The character between groups of three digits, e.g. `.` in 1.234,56 or a space in 1 234,56. Leave unset when numbers have none. Numbers must then be grouped correctly: with `.` here, 12.34 is not a number.",
+    widget: 'text',
+    group: 'Numbers',
+    placeholder: 'none',
+  });
+
+/** Problems with a pair of separators (and the field delimiter, when known), as check() results. */
+export function separatorProblems(f: NumberFormat, delimiter?: string): Array<{ path: string; message: string; hint?: string }> {
+  const out: Array<{ path: string; message: string; hint?: string }> = [];
+  if (f.thousands !== undefined && f.thousands === f.decimal)
+    out.push({ path: 'thousands_separator', message: `the thousands separator cannot also be the decimal separator ('${f.decimal}')` });
+  if (delimiter !== undefined && (delimiter === f.decimal || delimiter === f.thousands))
+    out.push({
+      path: 'decimal_separator',
+      message: `the delimiter '${delimiter}' is also a separator inside numbers`,
+      hint: 'files with a decimal comma usually separate fields with ";"',
+    });
+  return out;
+}
+
+export const isDefaultFormat = (f: NumberFormat) => f.decimal === '.' && f.thousands === undefined;
+
+/** A DuckDB type that holds numbers. */
+export function isNumericType(type: string): boolean {
+  return /^\s*(U?(TINYINT|SMALLINT|INTEGER|INT|BIGINT|HUGEINT)|INT[1248]|INT(16|32|64|128)|UINT(8|16|32|64|128)|SIGNED|LONG|SHORT|FLOAT[48]?|REAL|DOUBLE|DECIMAL|NUMERIC)\b(\s*\(.*\))?\s*$/i.test(type);
+}
+
+/** An integer type: a fraction would be rounded away, so it must not be accepted. */
+export function isIntegerType(type: string): boolean {
+  return isNumericType(type) && !/^\s*(FLOAT|REAL|DOUBLE|DECIMAL|NUMERIC)/i.test(type);
+}
+
+const reEscape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** An RE2 pattern for the whole text of a number in this format (surrounding spaces allowed). */
+export function numberPattern(f: NumberFormat, integer: boolean): string {
+  const d = reEscape(f.decimal);
+  const whole = f.thousands === undefined ? '[0-9]+' : `(?:[0-9]{1,3}(?:${reEscape(f.thousands)}[0-9]{3})+|[0-9]+)`;
+  const body = integer ? whole : `(?:${whole}(?:${d}[0-9]*)?|${d}[0-9]+)(?:[eE][+-]?[0-9]+)?`;
+  return `^\\s*[+-]?${body}\\s*$`;
+}
+
+/** How the format looks, for messages: `1.234,56 (thousands_separator '.', decimal_separator ',')`. */
+export function describeFormat(f: NumberFormat, integer: boolean): string {
+  const shown = (c: string) => (c === '\u00a0' ? 'no-break space' : c === '\u202f' ? 'narrow no-break space' : c === ' ' ? 'space' : `'${c}'`);
+  const sample = `1${f.thousands ?? ''}234${integer ? '' : `${f.decimal}56`}`;
+  const parts = [f.thousands !== undefined ? `thousands_separator ${shown(f.thousands)}` : 'no thousands separator', `decimal_separator ${shown(f.decimal)}`];
+  return `${sample} (${parts.join(', ')})`;
+}
+
+export interface NumberConversion {
+  /** The converted value, NULL where the text is not a number in the format. */
+  safe: string;
+  /** The converted value; raises an error whose text is `message(value)` where it is not. */
+  strict: string;
+  /** True when the text is present but not a number in the format. */
+  failed: string;
+  /** `'<value>' is not a number written like …`, as SQL text (for reasons and errors). */
+  reason: string;
+}
+
+/**
+ * SQL converting the text expression `col` to `type` when it is written in format `f`. `prefix`
+ * goes before the reason in the strict form's error (e.g. which column and file).
+ */
+export function numberConversion(col: string, type: string, f: NumberFormat, prefix = `''`): NumberConversion {
+  const integer = isIntegerType(type);
+  const matches = `regexp_full_match(${col}, ${stringLiteral(numberPattern(f, integer))})`;
+  let plain = `trim(${col})`;
+  if (f.thousands !== undefined) plain = `replace(${plain}, ${stringLiteral(f.thousands)}, '')`;
+  if (f.decimal !== '.') plain = `replace(${plain}, ${stringLiteral(f.decimal)}, '.')`;
+  const reason = `'''' || ${col} || ${stringLiteral(`' is not a number written like ${describeFormat(f, integer)}`)}`;
+  return {
+    safe: `CASE WHEN ${matches} THEN TRY_CAST(${plain} AS ${type}) END`,
+    strict: `CASE WHEN ${col} IS NULL THEN NULL WHEN ${matches} THEN CAST(${plain} AS ${type}) ELSE error(${prefix} || ${reason}) END`,
+    failed: `(${col} IS NOT NULL AND NOT coalesce(${matches} AND TRY_CAST(${plain} AS ${type}) IS NOT NULL, false))`,
+    reason,
+  };
+}

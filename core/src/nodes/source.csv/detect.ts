@@ -1,0 +1,371 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { namedArgs, stringLiteral, type SqlValue } from '../../compiler/sql.js';
+import type { Column, CompileContext } from '../define.js';
+import { CaudalError, errorMessage } from '../../util/errors.js';
+import { transcodeFile } from '../../util/transcode.js';
+import { isNumericType } from '../shared/locale-numbers.js';
+import type { CsvFile } from './files.js';
+import { DEFAULT_MAX_LINE_SIZE, type CsvSourceParams } from './params.js';
+import { readHead } from './scan-lines.js';
+import { checkSample, type SampleChecks } from './sample.js';
+
+/** The format of a file, stated in full so every read binds without detecting again. */
+export interface Dialect {
+  delim: string;
+  quote: string;
+  escape: string;
+  newLine?: string;
+  comment?: string;
+  skip: number;
+  header: boolean;
+  dateFormat?: string;
+  timestampFormat?: string;
+}
+
+export interface Detected {
+  dialect: Dialect;
+  /** Columns as read_csv returns them: text where a conversion follows. */
+  columns: Column[];
+  /** Columns holding numbers with a thousands separator: read as text, then checked and converted. */
+  numbers: Column[];
+  /**
+   * Some sampled lines did not fit any format, so detection ran with them left out: a run must not
+   * detect again (it would fail the same way) and reports or rejects each such line instead.
+   */
+  tolerant: boolean;
+  /** What detection decided that drops or reinterprets text, to warn about (e.g. lines skipped as a title). */
+  warnings: string[];
+}
+
+type Sniffed = {
+  Delimiter: string;
+  Quote: string;
+  Escape: string;
+  NewLineDelimiter: string;
+  Comment: string;
+  SkipRows: number;
+  HasHeader: boolean;
+  Columns: Column[];
+  DateFormat: string | null;
+  TimestampFormat: string | null;
+};
+
+const NEWLINES = new Set(['\\n', '\\r\\n', '\\r']);
+const PLAN_PREFIX_BYTES = 4 << 20;
+/** Field separators a header line "clearly" holds when detection saw one column. */
+const LIKELY_DELIMITERS = [',', ';', '\t', '|'];
+const SNIFF_CACHE_SIZE = 64;
+/** Detection results by file version and params (warm workers plan the same files for every preview). */
+const cache = new Map<string, Detected>();
+
+/**
+ * A sentinel for `nullstr` that no unquoted field can equal (it holds a line break), so that an
+ * empty `null_strings` list means "nothing is NULL": DuckDB wants at least one null string.
+ */
+export const NOTHING_IS_NULL = '\n\r';
+
+export function nullArg(list: string[] | undefined): SqlValue | undefined {
+  if (list === undefined) return undefined;
+  return list.length === 0 ? NOTHING_IS_NULL : list;
+}
+
+const text = (v: unknown) => (v === '(empty)' || v === null || v === undefined ? '' : String(v));
+
+/** Named arguments of read_csv / sniff_csv, and the column list (kept apart: its order matters). */
+export interface ReadArgs {
+  named: Record<string, SqlValue | undefined>;
+  columns?: Column[];
+}
+
+/** `name := value, …, columns := {…}`; the struct is built by hand because a JS object would move keys like "2024" to the front. */
+export function argsSql(a: ReadArgs): string {
+  const out = [namedArgs(a.named)];
+  if (a.columns) out.push(`columns := {${a.columns.map((c) => `${stringLiteral(c.name)}: ${stringLiteral(c.type)}`).join(', ')}}`);
+  return out.filter(Boolean).join(', ');
+}
+
+/** What the user stated (never the path). With `numbersAsText`, listed number columns are read as text, to be converted after. */
+export function givenArgs(p: CsvSourceParams, numbersAsText: boolean): ReadArgs {
+  return {
+    named: {
+      delim: p.delimiter,
+      quote: p.quote,
+      escape: p.escape,
+      header: p.header,
+      skip: p.skip_rows,
+      nullstr: nullArg(p.null_strings),
+      // RFC 4180 usage: a quoted field is a value, "" an empty text; only unquoted fields are NULL.
+      allow_quoted_nulls: false,
+      all_varchar: p.all_varchar || undefined,
+      sample_size: p.sample_size,
+      dateformat: p.date_format,
+      timestampformat: p.timestamp_format,
+      decimal_separator: p.decimal_separator === '.' ? undefined : p.decimal_separator,
+      max_line_size: p.max_line_size === DEFAULT_MAX_LINE_SIZE ? undefined : p.max_line_size,
+    },
+    columns: p.columns?.map((c) => ({ name: c.name, type: numbersAsText && isNumericType(c.type) ? 'VARCHAR' : c.type.trim() })),
+  };
+}
+
+/** The arguments that state a dialect completely (with `auto_detect := false` nothing is detected). */
+export function dialectArgs(d: Dialect, p: CsvSourceParams, columns: Column[]): ReadArgs {
+  return {
+    named: {
+      delim: d.delim,
+      quote: d.quote,
+      escape: d.escape,
+      new_line: d.newLine,
+      comment: d.comment,
+      skip: d.skip,
+      header: d.header,
+      nullstr: nullArg(p.null_strings),
+      allow_quoted_nulls: false,
+      dateformat: d.dateFormat,
+      timestampformat: d.timestampFormat,
+      decimal_separator: p.decimal_separator === '.' ? undefined : p.decimal_separator,
+      max_line_size: p.max_line_size === DEFAULT_MAX_LINE_SIZE ? undefined : p.max_line_size,
+    },
+    columns,
+  };
+}
+
+// Formats DuckDB's own date and timestamp casts read without being told. Stating them anyway makes
+// every value go through the strptime parser instead: about 5% more CPU on a date-heavy file.
+const ISO_DATE = /^%Y-%m-%d$/;
+const ISO_TIMESTAMP = /^%Y-%m-%d[ T]%H:%M:%S(\.%[fgn])?$/;
+const custom = (format: string, iso: RegExp) => (format && !iso.test(format) ? format : undefined);
+
+function dialectOf(s: Sniffed): Dialect {
+  const newLine = text(s.NewLineDelimiter);
+  return {
+    delim: text(s.Delimiter),
+    quote: text(s.Quote),
+    escape: text(s.Escape),
+    newLine: NEWLINES.has(newLine) ? newLine : undefined,
+    comment: text(s.Comment) || undefined,
+    skip: Number(s.SkipRows ?? 0),
+    header: s.HasHeader === true,
+    dateFormat: custom(text(s.DateFormat), ISO_DATE),
+    timestampFormat: custom(text(s.TimestampFormat), ISO_TIMESTAMP),
+  };
+}
+
+/**
+ * Detects the format of the first file once and states it in full (DuckDB's `sniff_csv`), so that
+ * every view built on the source binds without detecting again and the run reads exactly what
+ * planning showed. Refuses what would be silently misread: a header with delimiters read as one
+ * column, dates that read two ways.
+ */
+export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile): Promise<Detected> {
+  const p = ctx.params;
+  const st = await stat(file.original);
+  const { path: _path, on_error: _e, filename_column: _f, union_by_name: _u, ...relevant } = p as CsvSourceParams & Record<string, unknown>;
+  const key = `${file.original}|${file.encoding}|${st.size}|${st.mtimeMs}|${JSON.stringify(relevant)}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+
+  // DuckDB reads converted files from a copy that exists only once the run converts it: sniff a converted head.
+  let sniffPath = file.read;
+  if (file.read !== file.original) {
+    sniffPath = ctx.tempPath(`sniff-${path.basename(file.original)}`);
+    await transcodeFile(file.original, sniffPath, file.encoding as 'latin-1' | 'windows-1252', { maxBytes: PLAN_PREFIX_BYTES });
+  }
+  const shown = (s: string) => s.replaceAll(sniffPath, file.original);
+  const fail = (code: 'bind_error' | 'invalid_param', at: string, message: string, hint: string, cause?: unknown) =>
+    new CaudalError('validation', message, { nodeId: ctx.nodeId, hint, cause, problems: [{ code, path: at, message, hint }] });
+
+  const thousands = p.thousands_separator !== undefined && !p.all_varchar;
+  const given = givenArgs(p, thousands);
+  const sniff = async (extra: Record<string, SqlValue | undefined> = {}): Promise<Sniffed> => {
+    // Without the column list: sniff_csv compares it with the header's names and the sampled
+    // values, and fails where read_csv just reads (and reports each line that does not convert).
+    const a = argsSql({ named: { ...given.named, ...extra } });
+    const [row] = await ctx.rows(`SELECT * FROM sniff_csv(${[stringLiteral(sniffPath), a].filter(Boolean).join(', ')})`);
+    return row as unknown as Sniffed;
+  };
+  /** RFC 4180: `"` quotes fields. Detection says "no quote" when the sample has none, and later quotes would stay in the values. */
+  const withQuotes = async (s: Sniffed, extra: Record<string, SqlValue | undefined> = {}): Promise<Sniffed> => {
+    if (p.quote !== undefined || text(s.Quote) !== '') return s;
+    const quoted = await sniff({ ...extra, quote: '"', escape: p.escape ?? '"' }).catch(() => undefined);
+    const same = quoted && quoted.Columns.length === s.Columns.length && quoted.Columns.every((c, i) => c.name === s.Columns[i]?.name);
+    return same ? quoted : s;
+  };
+  /** "line 3: Expected Number of Columns: 3 Found: 2", the first line that does not fit `s`. */
+  const firstBadLine = async (s: Sniffed): Promise<string | undefined> => {
+    const d = dialectArgs(dialectOf(s), p, s.Columns);
+    const read = argsSql({ named: { auto_detect: false, ...d.named }, columns: d.columns });
+    try {
+      await ctx.rows(`SELECT count(*) FROM (SELECT * FROM read_csv(${stringLiteral(sniffPath)}, ${read}) LIMIT 20000)`);
+      return undefined;
+    } catch (e) {
+      const m = /CSV Error on Line: (\d+)\n(?:Original Line: [^\n]*\n)?([^\n]+)/.exec(errorMessage(e));
+      return m ? `line ${m[1]}: ${m[2]}` : undefined;
+    }
+  };
+
+  let sniffed: Sniffed;
+  let tolerant = false;
+  try {
+    sniffed = await withQuotes(await sniff());
+  } catch (e) {
+    const message = shown(errorMessage(e));
+    // With `auto`, only the file's first 4 MB decided it was UTF-8 (when planning); the sample went further.
+    if (/not utf-8 encoded/i.test(message))
+      throw fail(
+        'invalid_param',
+        'params.encoding',
+        `node '${ctx.nodeId}': ${file.original} is not UTF-8 text${p.encoding === 'auto' ? ' (its first 4 MB are, the rows sampled for detection further down are not)' : ''}`,
+        'set the encoding: "windows-1252" for files saved by Excel or other Windows programs in Western Europe and the Americas, "latin-1" for ISO-8859-1',
+        e,
+      );
+    // Lines that do not fit: detect with them left out, then read strictly so each is reported.
+    const loose = await sniff({ ignore_errors: true })
+      .then((s) => withQuotes(s, { ignore_errors: true }))
+      .catch(() => undefined);
+    const explicit = p.delimiter !== undefined || p.columns !== undefined;
+    if (loose && explicit) {
+      sniffed = loose;
+      tolerant = true;
+    } else if (loose && loose.Columns.length > 1) {
+      const bad = await firstBadLine(loose);
+      const delim = JSON.stringify(text(loose.Delimiter));
+      throw fail(
+        'bind_error',
+        'params.delimiter',
+        `node '${ctx.nodeId}': cannot tell the format of ${file.original}: its first rows do not all fit one format; leaving out those that do not, it reads as ${loose.Columns.length} columns separated by ${delim}${bad ? ` (${bad})` : ''}`,
+        `set delimiter to ${delim} (and header, quote if needed): every line that does not fit is then reported with its number, or set aside on the rejects port with on_error "reject"`,
+        e,
+      );
+    } else {
+      throw fail(
+        'bind_error',
+        'params',
+        `node '${ctx.nodeId}': cannot tell the CSV format of ${file.original}: its first rows do not fit one format (the same number of fields on every line, balanced quotes) with the options given`,
+        'set the delimiter, quote and header to what the file uses; with on_error "reject" the rows that do not fit are listed, with their line numbers, on the rejects output',
+        e,
+      );
+    }
+  }
+
+  if (!tolerant && p.columns && p.columns.length !== sniffed.Columns.length) {
+    // Detection split the lines otherwise than the column list says: maybe lines that do not fit
+    // made it give up (one column of whole lines). Detect without them, as when it fails outright.
+    const loose = await sniff({ ignore_errors: true })
+      .then((s) => withQuotes(s, { ignore_errors: true }))
+      .catch(() => undefined);
+    if (loose && loose.Columns.length === p.columns.length) {
+      sniffed = loose;
+      tolerant = true;
+    }
+  }
+  if (!tolerant && sniffed.Columns.length === 1 && p.delimiter === undefined && p.columns === undefined) {
+    await refuseOneColumnGuess(ctx, sniffPath, file.original, sniffed, sniff, firstBadLine, fail);
+  }
+
+  const dialect = dialectOf(sniffed);
+  if (p.date_format !== undefined) dialect.dateFormat = p.date_format;
+  if (p.timestamp_format !== undefined) dialect.timestampFormat = p.timestamp_format;
+  if (p.columns && p.columns.length !== sniffed.Columns.length && !tolerant)
+    throw fail(
+      'bind_error',
+      'params.columns',
+      `node '${ctx.nodeId}': ${file.original} has ${sniffed.Columns.length} columns (${sniffed.Columns.map((c) => c.name).join(', ')}), the column list ${p.columns.length}`,
+      'list every column of the file, in file order; if the file was split wrongly, set the delimiter',
+    );
+  const columns = p.columns ? given.columns! : sniffed.Columns.map((c) => ({ name: c.name, type: c.type }));
+  const userTypes = new Map(p.columns?.map((c) => [c.name, c.type.trim()]));
+  const dates: SampleChecks['dates'] = [];
+  for (const c of p.all_varchar ? [] : columns) {
+    if (c.type === 'DATE' && p.date_format === undefined && dialect.dateFormat) dates.push({ column: c.name, format: dialect.dateFormat, param: 'date_format' });
+    if (c.type === 'TIMESTAMP' && p.timestamp_format === undefined && dialect.timestampFormat) dates.push({ column: c.name, format: dialect.timestampFormat, param: 'timestamp_format' });
+  }
+  const checks: SampleChecks = {
+    dates,
+    // With a thousands separator DuckDB's detection sees such numbers as text; the sample decides.
+    numberCandidates: thousands && !p.columns ? columns.filter((c) => c.type === 'VARCHAR').map((c) => c.name) : [],
+    format: { decimal: p.decimal_separator, thousands: p.thousands_separator },
+  };
+  const asText = dialectArgs(dialect, p, columns.map((c) => ({ name: c.name, type: 'VARCHAR' })));
+  const sampleRead = `${stringLiteral(sniffPath)}, ${argsSql({ named: { auto_detect: false, ...asText.named, ignore_errors: true }, columns: asText.columns })}`;
+  const facts = await checkSample(ctx, sampleRead, checks, p.sample_size ?? 20_480);
+  if (facts.ambiguous) {
+    const a = facts.ambiguous;
+    throw fail(
+      'bind_error',
+      `params.${a.param}`,
+      `node '${ctx.nodeId}': the dates in column '${a.column}' of ${file.original} read as ${a.format} and as ${a.other}: '${a.example}' is ${a.asFormat} or ${a.asOther}`,
+      `set ${a.param} to the one the file uses, e.g. "${a.format}" or "${a.other}"`,
+    );
+  }
+  const numbers: Column[] = [];
+  if (thousands) {
+    for (const c of columns) {
+      const type = userTypes.get(c.name) ?? facts.numberTypes.get(c.name) ?? (isNumericType(c.type) ? c.type : undefined);
+      if (type && isNumericType(type)) numbers.push({ name: c.name, type });
+    }
+  }
+  const warnings: string[] = [];
+  if (p.skip_rows === undefined && dialect.skip > 0) {
+    // Title lines above the header are common. But detection also skips rows that do not fit
+    // (a header and data above a longer row): lines that split into fields are refused, not dropped.
+    const head = (await readHead(sniffPath, 1 << 16)).toString('utf8').replace(/^\uFEFF/, '');
+    const skipped = head.split(/\r\n|\n|\r/).slice(0, dialect.skip);
+    const shownLines = skipped.map((l) => JSON.stringify(l.length > 80 ? `${l.slice(0, 80)}…` : l)).join(', ');
+    const lines = dialect.skip === 1 ? 'line' : `${dialect.skip} lines`;
+    if (skipped.some((l) => dialect.delim !== '' && l.split(dialect.delim).length >= 2))
+      throw fail(
+        'bind_error',
+        'params.skip_rows',
+        `node '${ctx.nodeId}': detection would skip the first ${lines} of ${file.original} as a title, but they split into fields like rows: ${shownLines}`,
+        'set skip_rows to the number of lines above the header (0 when the first line is the header); with the delimiter set too, every line that does not fit is then reported with its number',
+      );
+    warnings.push(`node '${ctx.nodeId}': the first ${lines} of ${file.original} ${dialect.skip === 1 ? 'is' : 'are'} skipped as a title, not read as data: ${shownLines}; set skip_rows to say how many lines to skip`);
+  }
+  const numberNames = new Set(numbers.map((n) => n.name));
+  const detected: Detected = {
+    dialect,
+    columns: columns.map((c) => (numberNames.has(c.name) ? { name: c.name, type: 'VARCHAR' } : c)),
+    numbers,
+    tolerant,
+    warnings,
+  };
+  if (cache.size >= SNIFF_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  cache.set(key, detected);
+  return detected;
+}
+
+/**
+ * Detection read every line as one column. That is right for a one-column file, and wrong when
+ * the header line clearly splits into fields: then some lines have another number of fields
+ * and detection gave up on them. Say so instead of passing whole lines on as values.
+ */
+async function refuseOneColumnGuess(
+  ctx: CompileContext<CsvSourceParams>,
+  sniffPath: string,
+  original: string,
+  sniffed: Sniffed,
+  sniff: (extra?: Record<string, SqlValue | undefined>) => Promise<Sniffed>,
+  firstBadLine: (s: Sniffed) => Promise<string | undefined>,
+  fail: (code: 'bind_error', at: string, message: string, hint: string) => CaudalError,
+): Promise<void> {
+  const head = (await readHead(sniffPath, 1 << 16)).toString('utf8').replace(/^\uFEFF/, '');
+  const lines = head.split(/\r\n|\n|\r/).slice(Number(sniffed.SkipRows ?? 0));
+  const line = lines[0] ?? '';
+  const best = LIKELY_DELIMITERS.map((d) => ({ d, fields: line.split(d).length })).sort((a, b) => b.fields - a.fields)[0]!;
+  if (best.fields < 2) return;
+  // A one-column file may have a header such as "Last, First": then its values do not split.
+  const data = lines.slice(1, 101).filter((l) => l !== '');
+  if (data.filter((l) => l.includes(best.d)).length * 2 < data.length) return;
+  const loose = await sniff({ delim: best.d, ignore_errors: true }).catch(() => undefined);
+  if (!loose || loose.Columns.length < 2) return;
+  const bad = await firstBadLine(loose);
+  const delim = JSON.stringify(best.d);
+  throw fail(
+    'bind_error',
+    'params.delimiter',
+    `node '${ctx.nodeId}': cannot tell the format of ${original}: detection would read every line as one column named ${JSON.stringify(sniffed.Columns[0]?.name ?? '')}, but its header line has ${best.fields} fields separated by ${delim}; lines with another number of fields keep the format from being detected${bad ? `, e.g. ${bad}` : ''}`,
+    `set delimiter to ${delim} (and header, quote if needed): every line that does not fit is then reported with its number, or set aside on the rejects port with on_error "reject"`,
+  );
+}
+

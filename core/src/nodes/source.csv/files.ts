@@ -1,0 +1,158 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { literal, stringLiteral } from '../../compiler/sql.js';
+import type { CompileContext, SetupStep } from '../define.js';
+import { CaudalError } from '../../util/errors.js';
+import { headIsUtf8, readHead, scanLines, type LineProblem } from './scan-lines.js';
+import type { CsvSourceParams } from './params.js';
+
+export const COMPRESSED = /\.(gz|gzip|zst|zstd|bz2|xz|zip)$/i;
+
+/** Bytes of each file's start that planning and previews look at (encoding, long lines). */
+const HEAD_BYTES = 4 << 20;
+
+export type Encoding = 'utf-8' | 'latin-1' | 'windows-1252';
+
+/** One file matched by the path: the user's file, and the UTF-8 file DuckDB reads for it. */
+export interface CsvFile {
+  original: string;
+  /** The original, or a converted copy in the run's temp folder. */
+  read: string;
+  encoding: Encoding;
+  compressed: boolean;
+}
+
+export interface CsvFiles {
+  files: CsvFile[];
+  /** What read_csv gets: the pattern itself when every file is read in place, else the list. */
+  from: string;
+  setup: SetupStep[];
+}
+
+/** Decisions about a file version (path, size, modification time) that read its bytes. */
+const headCache = new Map<string, { utf8: boolean; utf16: boolean; longLine?: number }>();
+const HEAD_CACHE_SIZE = 256;
+
+function remember<V>(cache: Map<string, V>, key: string, value: V): V {
+  if (cache.size >= HEAD_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  cache.set(key, value);
+  return value;
+}
+
+/** While planning (also a run's), a problem on the param; in a run's setup, an execution error. */
+export function lineTooLong(ctx: CompileContext<CsvSourceParams>, file: string, line: number, during: 'plan' | 'run'): CaudalError {
+  const message = `node '${ctx.nodeId}': line ${line} of ${file} is longer than max_line_size (${ctx.params.max_line_size.toLocaleString('en-US')} bytes)`;
+  const hint = 'raise max_line_size (in bytes) if such lines are expected; a line this long often means the file is not CSV or a quote is never closed';
+  return during === 'plan'
+    ? new CaudalError('validation', message, { nodeId: ctx.nodeId, hint, problems: [{ code: 'invalid_param', path: 'params.max_line_size', message, hint }] })
+    : new CaudalError('execution', message, { nodeId: ctx.nodeId, hint });
+}
+
+function notUtf8(ctx: CompileContext<CsvSourceParams>, file: string, line?: number): CaudalError {
+  const message = `node '${ctx.nodeId}': ${file} is not UTF-8 text${line ? ` (line ${line} has bytes that are not UTF-8)` : ''}`;
+  const hint = 'set the encoding: "windows-1252" for files saved by Excel or other Windows programs in Western Europe and the Americas, "latin-1" for ISO-8859-1, or "auto" to decide from the bytes';
+  return new CaudalError('validation', message, { nodeId: ctx.nodeId, hint, problems: [{ code: 'invalid_param', path: 'params.encoding', message, hint }] });
+}
+
+/**
+ * Looks at a file's bytes once per file version: the head when planning or previewing, the whole
+ * file in a run when it is read as UTF-8 (so a Windows-1252 character far down still decides the
+ * encoding, and a long line far down stops the run before DuckDB reads it). Converted files get
+ * their whole-file check after the conversion (`copiesLineCheck`).
+ */
+async function inspectBytes(ctx: CompileContext<CsvSourceParams>, file: string, asUtf8: boolean): Promise<{ utf8: boolean; utf16: boolean; longLine?: number }> {
+  const st = await stat(file);
+  const whole = (ctx.mode === 'run' && asUtf8) || st.size <= HEAD_BYTES;
+  const limit = ctx.params.max_line_size;
+  const key = `${file}|${st.size}|${st.mtimeMs}|${limit}|${whole}|${asUtf8}`;
+  const hit = headCache.get(key);
+  if (hit) return hit;
+  const head = await readHead(file, Math.min(HEAD_BYTES, st.size));
+  const utf16 = head.length >= 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff));
+  let problem: LineProblem | undefined;
+  let utf8 = true;
+  if (whole && st.size > HEAD_BYTES) {
+    // Stops at the first problem: a long line after bytes that are not UTF-8 is found in the converted copy.
+    problem = await scanLines(file, { maxLineBytes: limit, utf8: true });
+    utf8 = problem?.kind !== 'not_utf8';
+  } else {
+    problem = await scanLines(file, { maxLineBytes: limit, utf8: false, maxBytes: HEAD_BYTES });
+    if (asUtf8) utf8 = headIsUtf8(head, st.size <= HEAD_BYTES);
+  }
+  return remember(headCache, key, { utf8, utf16, longLine: problem?.kind === 'long_line' ? problem.line : undefined });
+}
+
+/**
+ * The files the path matches and how each is read: UTF-8 files in place, others converted to a
+ * UTF-8 copy in the run's temp folder (DuckDB's own latin-1 decoder rejects 0x80-0x9F, where
+ * Windows-1252 has €). With encoding `auto`, a file that is not valid UTF-8 is Windows-1252.
+ */
+export async function csvFiles(ctx: CompileContext<CsvSourceParams>): Promise<CsvFiles> {
+  const p = ctx.params;
+  const pattern = ctx.path(p.path);
+  const matched = await ctx.glob(pattern);
+  if (matched.length === 0) {
+    const message = `node '${ctx.nodeId}': no file matches ${p.path}${pattern === p.path ? '' : ` (${pattern})`}`;
+    const hint = 'relative paths start at the folder of the pipeline file; check the name and the pattern';
+    throw new CaudalError('validation', message, { nodeId: ctx.nodeId, hint, problems: [{ code: 'io_error', path: 'params.path', message, hint }] });
+  }
+  const files: CsvFile[] = [];
+  for (const [i, original] of matched.entries()) {
+    const compressed = COMPRESSED.test(original);
+    let encoding: Encoding = p.encoding === 'auto' ? 'utf-8' : p.encoding;
+    if (!compressed) {
+      const asUtf8 = p.encoding === 'auto' || p.encoding === 'utf-8';
+      const bytes = await inspectBytes(ctx, original, asUtf8);
+      if (bytes.utf16 && asUtf8) {
+        const message = `node '${ctx.nodeId}': ${original} is UTF-16 text, which this node does not read`;
+        const hint = 'save the file as UTF-8 (in Excel: "CSV UTF-8"), or as Windows-1252 / Latin-1';
+        throw new CaudalError('validation', message, { nodeId: ctx.nodeId, hint, problems: [{ code: 'invalid_param', path: 'params.encoding', message, hint }] });
+      }
+      if (bytes.longLine !== undefined) throw lineTooLong(ctx, original, bytes.longLine, 'plan');
+      if (!bytes.utf8) {
+        if (p.encoding === 'utf-8') throw notUtf8(ctx, original);
+        encoding = 'windows-1252';
+      }
+    }
+    // The original name stays in the copy's name, so a message that still quotes the copy says which file.
+    const read = encoding === 'utf-8' ? original : ctx.tempPath(`${i}-${path.basename(original)}`);
+    files.push({ original, read, encoding, compressed });
+  }
+  const setup: SetupStep[] = files
+    .filter((f) => f.encoding !== 'utf-8')
+    .map((f) => ({ kind: 'transcode', from: f.original, to: f.read, encoding: f.encoding as Exclude<Encoding, 'utf-8'>, description: `convert ${f.original} from ${f.encoding} to UTF-8` }));
+  const inPlace = setup.length === 0;
+  return { files, from: inPlace ? stringLiteral(pattern) : literal(files.map((f) => f.read)), setup };
+}
+
+export const copiesOf = (files: CsvFile[]) => files.filter((f) => f.read !== f.original).map((f) => ({ temp: f.read, original: f.original }));
+
+/** `CASE x WHEN copy THEN original … END`: the user's file paths instead of converted copies. */
+export function originalPath(expr: string, files: CsvFile[]): string {
+  const copies = copiesOf(files);
+  if (copies.length === 0) return expr;
+  return `CASE ${expr} ${copies.map((c) => `WHEN ${stringLiteral(c.temp)} THEN ${stringLiteral(c.original)}`).join(' ')} ELSE ${expr} END`;
+}
+
+/**
+ * A run-time step after the conversions: converted copies can hold lines longer than the limit
+ * (their bytes are not the original's), which DuckDB would fail on with an unrelated message or,
+ * when setting malformed rows aside, drop without a word.
+ */
+export function copiesLineCheck(ctx: CompileContext<CsvSourceParams>, files: CsvFile[]): SetupStep | undefined {
+  const copies = files.filter((f) => f.read !== f.original);
+  if (copies.length === 0) return undefined;
+  const limit = ctx.params.max_line_size;
+  return {
+    kind: 'hook',
+    description: `check the line lengths of ${copies.length === 1 ? 'the converted file' : `${copies.length} converted files`}`,
+    async run(io) {
+      for (const f of copies) {
+        const problem = await scanLines(f.read, { maxLineBytes: limit, utf8: false, isCancelled: io.isCancelled });
+        if (problem) throw lineTooLong(ctx, f.original, problem.line, 'run');
+      }
+      return 0;
+    },
+    async dry() {},
+  };
+}

@@ -1,0 +1,76 @@
+import { ident, stringLiteral } from '../../compiler/sql.js';
+import type { CompileContext } from '../define.js';
+import { numberPattern, type NumberFormat } from '../shared/locale-numbers.js';
+
+/**
+ * Questions about the sampled rows that DuckDB's detection does not ask, answered in one scan of
+ * them read as text:
+ * - a date format with day, month and year in some order: does another order read every sampled
+ *   value too, and differently? (01/02/2025 is 1 February or 2 January; DuckDB picks one.)
+ * - a text column: is every sampled value a number written with the thousands separator?
+ */
+export interface SampleChecks {
+  dates: Array<{ column: string; format: string; param: 'date_format' | 'timestamp_format' }>;
+  numberCandidates: string[];
+  format: NumberFormat;
+}
+
+export interface SampleFacts {
+  ambiguous?: { column: string; param: 'date_format' | 'timestamp_format'; format: string; other: string; example: string; asFormat: string; asOther: string };
+  /** Candidates that hold numbers in the format: BIGINT when none has decimals, else DOUBLE. */
+  numberTypes: Map<string, 'BIGINT' | 'DOUBLE'>;
+}
+
+/** The same format with day, month and year in the other usual orders (same separators, same time part). */
+export function otherOrders(format: string): string[] {
+  const parts = [...format.matchAll(/%-?[dmYy]/g)];
+  const kinds = parts.map((m) => m[0].replace('-', '').slice(1).toLowerCase()).join('');
+  if (parts.length !== 3 || new Set(kinds).size !== 3) return [];
+  const byKind = Object.fromEntries(parts.map((m) => [m[0].replace('-', '').slice(1).toLowerCase(), m[0]]));
+  const year = byKind.y!;
+  // Four-digit years are told apart by their length; only day and month can swap then.
+  const orders = year === '%Y' || year === '%-Y' ? ['dmy', 'mdy', 'ymd'].filter((o) => o.endsWith('y') === kinds.endsWith('y')) : ['dmy', 'mdy', 'ymd'];
+  const out: string[] = [];
+  for (const order of orders) {
+    if (order === kinds) continue;
+    let i = 0;
+    out.push(format.replace(/%-?[dmYy]/g, () => byKind[order[i++]!]!));
+  }
+  return out;
+}
+
+export async function checkSample(ctx: CompileContext<unknown>, read: string, checks: SampleChecks, sampleSize: number): Promise<SampleFacts> {
+  const exprs: string[] = [];
+  const dateAlts = checks.dates.flatMap((d) => otherOrders(d.format).map((other) => ({ ...d, other })));
+  dateAlts.forEach((d, i) => {
+    const c = ident(d.column);
+    const f = stringLiteral(d.format);
+    const o = stringLiteral(d.other);
+    exprs.push(`count(*) FILTER (WHERE ${c} IS NOT NULL AND try_strptime(${c}, ${o}) IS NULL) AS "d${i}_miss"`);
+    exprs.push(`min(${c}) FILTER (WHERE try_strptime(${c}, ${f}) IS DISTINCT FROM try_strptime(${c}, ${o})) AS "d${i}_example"`);
+  });
+  checks.numberCandidates.forEach((name, i) => {
+    const c = ident(name);
+    exprs.push(`count(${c}) AS "n${i}_present"`);
+    exprs.push(`count(*) FILTER (WHERE NOT regexp_full_match(${c}, ${stringLiteral(numberPattern(checks.format, false))})) AS "n${i}_miss"`);
+    exprs.push(`count(*) FILTER (WHERE NOT regexp_full_match(${c}, ${stringLiteral(numberPattern(checks.format, true))})) AS "n${i}_fraction"`);
+  });
+  const facts: SampleFacts = { numberTypes: new Map() };
+  if (exprs.length === 0) return facts;
+  const limit = sampleSize > 0 ? `\nLIMIT ${Math.floor(sampleSize)}` : '';
+  const [row] = await ctx.rows(`SELECT ${exprs.join(',\n  ')}\nFROM (SELECT * FROM read_csv(${read})${limit})`);
+  const n = (k: string) => Number(row?.[k] ?? 0);
+  for (const [i, d] of dateAlts.entries()) {
+    const example = row?.[`d${i}_example`];
+    if (n(`d${i}_miss`) > 0 || example === null || example === undefined) continue;
+    const shape = d.param === 'date_format' ? '%Y-%m-%d' : '%Y-%m-%d %H:%M:%S';
+    const v = stringLiteral(String(example));
+    const [shown] = await ctx.rows(`SELECT strftime(strptime(${v}, ${stringLiteral(d.format)}), ${stringLiteral(shape)}) AS a, strftime(strptime(${v}, ${stringLiteral(d.other)}), ${stringLiteral(shape)}) AS b`);
+    facts.ambiguous = { column: d.column, param: d.param, format: d.format, other: d.other, example: String(example), asFormat: String(shown?.a), asOther: String(shown?.b) };
+    break;
+  }
+  checks.numberCandidates.forEach((name, i) => {
+    if (n(`n${i}_present`) > 0 && n(`n${i}_miss`) === 0) facts.numberTypes.set(name, n(`n${i}_fraction`) > 0 ? 'DOUBLE' : 'BIGINT');
+  });
+  return facts;
+}

@@ -1,0 +1,107 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { inspect, pipeline, preview, problemsOf, run, tempDir } from '../../../../test/support/pipeline.js';
+
+/**
+ * Detection looks at a sample of the first rows. What it concludes must not silently misread the
+ * rest of the file, nor pick one reading of values that have two.
+ */
+let dir: string;
+
+const csv = (params: Record<string, unknown>) => pipeline([{ id: 'src', type: 'source.csv', params }]);
+
+beforeAll(async () => {
+  dir = await tempDir('caudal-csv-detection-');
+  const lines = ['id,name,amount', ...Array.from({ length: 30_000 }, (_, i) => `${i + 1},n${i + 1},${i}`)];
+  lines[25_000] = '25000,"Ed",1';
+  lines[26_000] = '26000,"x, y",2';
+  await writeFile(path.join(dir, 'late_quotes.csv'), lines.join('\n') + '\n');
+  await writeFile(path.join(dir, 'dm_or_md.csv'), 'id,day\n1,01/02/2025\n2,03/04/2025\n');
+  await writeFile(path.join(dir, 'two_digit_years.csv'), 'id,day\n1,01/02/25\n2,03/04/25\n');
+  await writeFile(path.join(dir, 'stamps.csv'), 'id,at\n1,01/02/2025 10:00:00\n2,03/04/2025 11:30:00\n');
+  await writeFile(path.join(dir, 'day_first.csv'), 'id,day\n1,01/02/2025\n2,31/12/2025\n');
+});
+
+describe('source.csv: quotes that appear only after the sampled rows', () => {
+  it('are still quotes (RFC 4180), not part of the value', async () => {
+    const doc = pipeline(
+      [
+        { id: 'src', type: 'source.csv', params: { path: 'late_quotes.csv' } },
+        { id: 'late', type: 'transform.filter', params: { condition: 'id IN (25000, 26000)' } },
+      ],
+      ['src -> late'],
+    );
+    const r = await preview(doc, dir, 'late');
+    expect(r.rows).toEqual([
+      { id: '25000', name: 'Ed', amount: '1' },
+      { id: '26000', name: 'x, y', amount: '2' },
+    ]);
+  });
+});
+
+describe('source.csv: lines detection skips at the top', () => {
+  it('are named in a warning when they look like a title, with the param that decides', async () => {
+    await writeFile(path.join(dir, 'title.csv'), ['Sales report 2025', 'a,b,c', '1,2,3', '4,5,6'].join('\n') + '\n');
+    const r = await inspect({ pipeline: csv({ path: 'title.csv' }), baseDir: dir });
+    expect(r.problems).toEqual([]);
+    expect(r.warnings).toEqual([
+      { nodeId: 'src', message: `node 'src': the first line of ${path.join(dir, 'title.csv')} is skipped as a title, not read as data: "Sales report 2025"; set skip_rows to say how many lines to skip` },
+    ]);
+    const { events } = await run(pipeline([{ id: 'src', type: 'source.csv', params: { path: 'title.csv' } }, { id: 'out', type: 'sink.csv', params: { path: 'out/title.csv', if_exists: 'overwrite' } }], ['src -> out']), dir);
+    expect(events.some((e) => e.type === 'warning' && e.message.includes('"Sales report 2025"'))).toBe(true);
+  });
+
+  it('are refused when they split into fields like rows (detection dropped a header and rows above a longer row)', async () => {
+    await writeFile(path.join(dir, 'rows_above.csv'), ['a;b;c', '1;2;3', '4;5', '6;7;8;9'].join('\n') + '\n');
+    const problems = await problemsOf(csv({ path: 'rows_above.csv' }), dir);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ code: 'bind_error', path: 'nodes[0].params.skip_rows' });
+    expect(problems[0]?.message).toBe(
+      `node 'src': detection would skip the first 3 lines of ${path.join(dir, 'rows_above.csv')} as a title, but they split into fields like rows: "a;b;c", "1;2;3", "4;5"`,
+    );
+    // Told where the header is, the file reads with each line that does not fit set aside.
+    const params = { path: 'rows_above.csv', skip_rows: 0, delimiter: ';', on_error: 'reject' };
+    expect((await preview(csv(params), dir, 'src')).rows).toEqual([{ a: '1', b: '2', c: '3' }]);
+    expect((await preview(csv(params), dir, 'src', { port: 'rejects' })).rows.map((x) => x.line)).toEqual(['3', '4']);
+  });
+});
+
+describe('source.csv: dates that read two ways', () => {
+  it('refuses day/month vs month/day when every sampled date fits both, naming the param', async () => {
+    const problems = await problemsOf(csv({ path: 'dm_or_md.csv' }), dir);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ code: 'bind_error', nodeId: 'src', path: 'nodes[0].params.date_format' });
+    expect(problems[0]?.message).toBe(
+      `node 'src': the dates in column 'day' of ${path.join(dir, 'dm_or_md.csv')} read as %d/%m/%Y and as %m/%d/%Y: '01/02/2025' is 2025-02-01 or 2025-01-02`,
+    );
+    expect(problems[0]?.hint).toBe('set date_format to the one the file uses, e.g. "%d/%m/%Y" or "%m/%d/%Y"');
+  });
+
+  it('reads them as told by date_format', async () => {
+    const dm = await preview(csv({ path: 'dm_or_md.csv', date_format: '%d/%m/%Y' }), dir, 'src');
+    const md = await preview(csv({ path: 'dm_or_md.csv', date_format: '%m/%d/%Y' }), dir, 'src');
+    expect(dm.rows.map((r) => r.day)).toEqual(['2025-02-01', '2025-04-03']);
+    expect(md.rows.map((r) => r.day)).toEqual(['2025-01-02', '2025-03-04']);
+  });
+
+  it('refuses two-digit years that could be at either end', async () => {
+    const problems = await problemsOf(csv({ path: 'two_digit_years.csv' }), dir);
+    expect(problems[0]?.path).toBe('nodes[0].params.date_format');
+    expect(problems[0]?.message).toContain("'01/02/25' is");
+  });
+
+  it('refuses ambiguous timestamps, naming timestamp_format', async () => {
+    const problems = await problemsOf(csv({ path: 'stamps.csv' }), dir);
+    expect(problems[0]).toMatchObject({ path: 'nodes[0].params.timestamp_format' });
+    expect(problems[0]?.message).toContain("column 'at'");
+    const r = await preview(csv({ path: 'stamps.csv', timestamp_format: '%m/%d/%Y %H:%M:%S' }), dir, 'src');
+    expect(r.rows.map((x) => x.at)).toEqual(['2025-01-02 10:00:00', '2025-03-04 11:30:00']);
+  });
+
+  it('reads unambiguous day-first dates without being told', async () => {
+    const r = await preview(csv({ path: 'day_first.csv' }), dir, 'src');
+    expect(r.columns.map((c) => c.type)).toEqual(['BIGINT', 'DATE']);
+    expect(r.rows.map((x) => x.day)).toEqual(['2025-02-01', '2025-12-31']);
+  });
+});
