@@ -146,9 +146,9 @@ describe('source.csv: format detection and explicit options', () => {
     const sql = r.nodes[0]!.outputs[0]!.sql;
     expect(sql).toContain("delim := ','");
     expect(sql).toContain("columns := {'order_id': 'INTEGER', 'customer': 'VARCHAR', 'amount': 'DOUBLE', '2024': 'VARCHAR'}");
-    // A list that does not match the file still gets auto-detection's own error.
+    // A list that does not match the file says how they differ.
     const wrong = await problemsOf(csv({ path: 'orders.csv', columns: columns.slice(0, 2) }), dir);
-    expect(wrong[0]?.message).toMatch(/cannot tell the CSV format/);
+    expect(wrong[0]?.message).toMatch(/has 4 columns \(id, name, amount, ordered_on\), the column list 2/);
   });
 
   it('reads every column as text with all_varchar (leading zeros survive)', async () => {
