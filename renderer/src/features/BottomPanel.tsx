@@ -14,7 +14,7 @@ const TABS: Array<[BottomTab, string]> = [
   ['runs', 'Run history'],
 ];
 
-export function BottomPanel() {
+export function BottomPanel({ onCollapse }: { onCollapse?(): void }) {
   const tab = useUi((s) => s.bottomTab);
   const setTab = useUi((s) => s.setBottomTab);
   const selected = useUi((s) => s.selectedNodes);
@@ -28,6 +28,12 @@ export function BottomPanel() {
             {label}
           </button>
         ))}
+        <span className="spacer" />
+        {onCollapse && (
+          <button type="button" className="icon collapse" aria-label="Hide the data panel" title="Hide the data panel" onClick={onCollapse}>
+            ⌄
+          </button>
+        )}
       </nav>
       <div className="tab-body">
         {needsNode && !nodeId && <div className="muted pad">Select one node to see its data.</div>}

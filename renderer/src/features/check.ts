@@ -42,6 +42,6 @@ export function watchDocument(): () => void {
     const a = s.doc;
     const b = prev.doc;
     // Moving boxes (layout) and renaming change nothing the engine checks.
-    if (a.nodes !== b.nodes || a.edges !== b.edges || a.params !== b.params || a.connections !== b.connections) scheduleCheck();
+    if (a.nodes !== b.nodes || a.edges !== b.edges || a.params !== b.params || a.connections !== b.connections) scheduleCheck(s.lastGesture?.startsWith('field:') ? 300 : 60);
   });
 }

@@ -2,7 +2,41 @@
 import { create } from 'zustand';
 
 export type BottomTab = 'preview' | 'sql' | 'profile' | 'logs' | 'runs';
-export type Dialog = null | 'open' | 'saveAs' | 'export' | 'help' | 'connections' | 'runParams' | 'confirmDiscard';
+export type Dialog = null | 'open' | 'saveAs' | 'export' | 'help' | 'connections' | 'runParams' | 'confirmDiscard' | 'examples' | 'runReady' | 'browse';
+
+/** A file to pick for a path field (browser mode: the host's file browser). */
+export interface BrowseRequest {
+  title: string;
+  mode: 'open' | 'save';
+  extensions?: string[];
+  /** The field's current value (relative to `baseDir`) or empty. */
+  initial: string;
+  /** The pipeline's folder: picked files inside it are written relative to it. */
+  baseDir: string;
+  onPick(path: string): void;
+}
+
+/** Sizes (px) and open state of the panels around the canvas; kept in local storage. */
+export interface PanelLayout {
+  palette: number;
+  inspector: number;
+  bottom: number;
+  paletteOpen: boolean;
+  inspectorOpen: boolean;
+  bottomOpen: boolean;
+  minimap: boolean;
+}
+
+const PANELS_KEY = 'caudal.panels';
+export const DEFAULT_PANELS: PanelLayout = { palette: 220, inspector: 340, bottom: 280, paletteOpen: true, inspectorOpen: true, bottomOpen: true, minimap: true };
+
+function loadPanels(): PanelLayout {
+  try {
+    return { ...DEFAULT_PANELS, ...(JSON.parse(localStorage.getItem(PANELS_KEY) ?? '{}') as Partial<PanelLayout>) };
+  } catch {
+    return DEFAULT_PANELS;
+  }
+}
 
 export interface Toast {
   id: number;
@@ -36,6 +70,22 @@ export interface UiState {
   toast(kind: Toast['kind'], text: string): void;
   dismissToast(id: number): void;
   setPaletteQuery(q: string): void;
+  /**
+   * Nodes just added that the user is still filling in, with the fields already finished (left or
+   * changed): their other problems wait until the user moves on, so a fresh node does not greet
+   * anyone with "Invalid input". Leaving the node (selecting another) shows everything.
+   */
+  fresh: Record<string, string[]>;
+  markFresh(nodeId: string): void;
+  reveal(nodeId: string, fieldKey: string): void;
+  settle(nodeIds?: string[]): void;
+  panels: PanelLayout;
+  setPanels(p: Partial<PanelLayout>): void;
+  browse: BrowseRequest | null;
+  openBrowse(req: BrowseRequest): void;
+  /** "Run the ready part": the nodes a run can include, and the ones left out with why. */
+  readyRun: { targets: string[]; leftOut: Array<{ nodeId: string; reason: string }> } | null;
+  offerReadyRun(r: UiState['readyRun']): void;
 }
 
 let toastId = 0;
@@ -57,8 +107,35 @@ export const useUi = create<UiState>()((set, get) => ({
     const s = get();
     const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
     if (same(s.selectedNodes, nodes) && same(s.selectedEdges, edges)) return;
-    set({ selectedNodes: nodes, selectedEdges: edges, previewPort: same(s.selectedNodes, nodes) ? s.previewPort : null });
+    const left = s.selectedNodes.filter((id) => !nodes.includes(id) && id in s.fresh);
+    const fresh = left.length ? Object.fromEntries(Object.entries(s.fresh).filter(([id]) => !left.includes(id))) : s.fresh;
+    set({ selectedNodes: nodes, selectedEdges: edges, previewPort: same(s.selectedNodes, nodes) ? s.previewPort : null, fresh });
   },
+  fresh: {},
+  markFresh: (nodeId) => set({ fresh: { ...get().fresh, [nodeId]: [] } }),
+  reveal(nodeId, fieldKey) {
+    const cur = get().fresh[nodeId];
+    if (!cur || cur.includes(fieldKey)) return;
+    set({ fresh: { ...get().fresh, [nodeId]: [...cur, fieldKey] } });
+  },
+  settle(nodeIds) {
+    if (!nodeIds) return set({ fresh: {} });
+    set({ fresh: Object.fromEntries(Object.entries(get().fresh).filter(([id]) => !nodeIds.includes(id))) });
+  },
+  panels: loadPanels(),
+  setPanels(p) {
+    const panels = { ...get().panels, ...p };
+    set({ panels });
+    try {
+      localStorage.setItem(PANELS_KEY, JSON.stringify(panels));
+    } catch {
+      // a preference only
+    }
+  },
+  browse: null,
+  openBrowse: (browse) => set({ browse, dialog: 'browse' }),
+  readyRun: null,
+  offerReadyRun: (readyRun) => set({ readyRun, dialog: readyRun ? 'runReady' : null }),
   setBottomTab: (bottomTab) => set({ bottomTab }),
   setPreviewPort: (previewPort) => set({ previewPort }),
   openDialog: (dialog, pendingAction) => set({ dialog, pendingAction: pendingAction ?? null }),
