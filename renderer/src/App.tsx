@@ -3,7 +3,7 @@ import { useEffect } from 'react';
 import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import { Toolbar } from './features/Toolbar.js';
 import { Palette } from './canvas/Palette.js';
-import { Canvas, FIT_MIN_ZOOM } from './canvas/Canvas.js';
+import { Canvas, fitOptions } from './canvas/Canvas.js';
 import { Inspector } from './inspector/Inspector.js';
 import { BottomPanel } from './features/BottomPanel.js';
 import { Dialogs } from './features/Dialogs.js';
@@ -25,7 +25,7 @@ function Shell() {
   const { fitView } = useReactFlow();
   const panels = useUi((s) => s.panels);
   const setPanels = useUi((s) => s.setPanels);
-  useEffect(() => installKeyboard(() => void fitView({ duration: 200, minZoom: FIT_MIN_ZOOM, maxZoom: 1 })), [fitView]);
+  useEffect(() => installKeyboard(() => void fitView(fitOptions())), [fitView]);
   useEffect(() => {
     const warn = (e: BeforeUnloadEvent) => {
       if (isDirty(useDocument.getState())) e.preventDefault();

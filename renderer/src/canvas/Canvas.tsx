@@ -24,15 +24,27 @@ import { nodeData, stabilize, type CanvasNodeData } from './node-data.js';
 import { addNodeOfType, connect, edgeKey, setPointer, setViewCenter } from './actions.js';
 import { upstreamSignature, waitingNodes } from '../store/graph.js';
 import { CanvasOverlays } from './CanvasOverlays.js';
+import { revealedProblems } from '../inspector/Inspector.js';
 
 /** Below this zoom the cards switch to their compact, readable-from-afar form. */
-const FAR_ZOOM = 0.6;
+const FAR_ZOOM = 0.8;
 /** Fit-to-view never zooms out further than this: compact cards stay legible there. */
 export const FIT_MIN_ZOOM = 0.3;
 
-/** Fit padding that keeps nodes clear of the minimap and the zoom controls. */
-export function fitPadding(minimap: boolean) {
-  return { top: '32px', left: '56px', right: minimap ? '200px' : '32px', bottom: minimap ? '40px' : '32px' } as const;
+/** Fit padding that keeps nodes clear of the minimap, the zoom controls and the description banner. */
+export function fitPadding(minimap: boolean, banner = false) {
+  return { top: banner ? '120px' : '32px', left: '56px', right: minimap ? '200px' : '32px', bottom: minimap ? '40px' : '32px' } as const;
+}
+
+/** Whether the minimap shows: asked for, and a graph large enough to need it. */
+export function minimapShown(): boolean {
+  return useUi.getState().panels.minimap && useDocument.getState().doc.nodes.length >= 8;
+}
+
+/** Fit-to-view as every caller does it (toolbar, F, controls, opening a file). */
+export function fitOptions(duration = 200) {
+  const banner = !!useDocument.getState().doc.description && !useUi.getState().aboutHidden;
+  return { duration, maxZoom: 1, minZoom: FIT_MIN_ZOOM, padding: fitPadding(minimapShown(), banner) };
 }
 
 const nodeTypes = { caudal: NodeCard };
@@ -65,12 +77,12 @@ export function Canvas() {
   const fitRequest = useUi((s) => s.fitRequest);
   useEffect(() => {
     // Runs after React Flow took the new positions (its store updates in a child effect).
-    if (fitRequest > 0) void fitView({ duration: 200, maxZoom: 1, minZoom: FIT_MIN_ZOOM, padding: fitPadding(showMinimap) });
+    if (fitRequest > 0) void fitView(fitOptions());
   }, [fitRequest, fitView]);
   const loads = useDocument((s) => s.loads);
   useEffect(() => {
     // A freshly opened document: show all of it (after React Flow measured the nodes).
-    if (useDocument.getState().doc.nodes.length > 0) setTimeout(() => void fitView({ maxZoom: 1, minZoom: FIT_MIN_ZOOM, padding: fitPadding(useDocument.getState().doc.nodes.length >= 8 && useUi.getState().panels.minimap) }), 60);
+    if (useDocument.getState().doc.nodes.length > 0) setTimeout(() => void fitView(fitOptions(0)), 60);
   }, [loads, fitView]);
   // Zoomed far out, cards switch to a compact form; the zoom itself goes to CSS without re-rendering.
   const wrapper = useRef<HTMLDivElement>(null);
@@ -114,10 +126,19 @@ export function Canvas() {
       // A preview of an older upstream (a source changed or broke since) says nothing about now.
       const preview = entry && entry.signature === upstreamSignature(doc, n.id) && !problemsByNode[n.id] && !waiting.has(n.id) ? entry : undefined;
       const waitingFor = waiting.get(n.id);
+      // A node still being filled in shows what is wrong with what was entered, and "needs setup" for the rest.
+      const all = problemsByNode[n.id];
+      const visible = all && n.id in fresh ? revealedProblems(all, fresh[n.id], n.params) : all;
       const data = stabilize(
         cache.current,
         n.id,
-        nodeData(n, info, { problems: problemsByNode[n.id], run: run?.nodes[n.id], preview, fresh: n.id in fresh, waitingFor: waitingFor ? (doc.nodes.find((x) => x.id === waitingFor)?.name ?? waitingFor) : null }),
+        nodeData(n, info, {
+          problems: visible,
+          run: run?.nodes[n.id],
+          preview,
+          fresh: (problemsByNode[n.id]?.length ?? 0) > (visible?.length ?? 0),
+          waitingFor: waitingFor ? (doc.nodes.find((x) => x.id === waitingFor)?.name ?? waitingFor) : null,
+        }),
       );
       const position = doc.layout?.nodes[n.id] ?? { x: 0, y: 0 };
       const size = measured.current.get(n.id);
@@ -269,13 +290,13 @@ export function Canvas() {
         selectionKeyCode="Shift"
         multiSelectionKeyCode={['Meta', 'Control']}
         defaultViewport={{ x: 40, y: 40, zoom: 1 }}
-        minZoom={0.1}
+        minZoom={0.15}
         proOptions={{ hideAttribution: true }}
         onlyRenderVisibleElements={doc.nodes.length > 150}
       >
         <Background gap={16} />
         {showMinimap && !draggingLarge && <MiniMap pannable zoomable ariaLabel="Mini map" style={{ width: 160, height: 100 }} nodeColor={minimapColor} />}
-        <Controls showInteractive={false} fitViewOptions={{ minZoom: FIT_MIN_ZOOM, maxZoom: 1, padding: fitPadding(showMinimap) }} aria-label="Zoom controls">
+        <Controls showInteractive={false} fitViewOptions={fitOptions()} aria-label="Zoom controls">
           {doc.nodes.length >= 8 && (
             <ControlButton onClick={() => setPanels({ minimap: !panels.minimap })} title={panels.minimap ? 'Hide the mini map' : 'Show the mini map'} aria-label={panels.minimap ? 'Hide the mini map' : 'Show the mini map'}>
               <svg viewBox="0 0 24 24" width="14" height="14" fill="none" stroke="currentColor" strokeWidth="2" aria-hidden="true">

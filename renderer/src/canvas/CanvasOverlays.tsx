@@ -50,8 +50,9 @@ function GettingStarted() {
 function About() {
   const description = useDocument((s) => s.doc.description);
   const loads = useDocument((s) => s.loads);
-  const [open, setOpen] = useState(true);
-  useEffect(() => setOpen(true), [loads]);
+  const open = !useUi((s) => s.aboutHidden);
+  const setOpen = (v: boolean) => useUi.getState().setAboutHidden(!v);
+  useEffect(() => useUi.getState().setAboutHidden(false), [loads]);
   if (!description) return null;
   if (!open)
     return (

@@ -5,7 +5,7 @@
  */
 import { memo } from 'react';
 import { Handle, Position, type NodeProps, type Node } from '@xyflow/react';
-import { formatCount, formatMs, type CanvasNodeData } from './node-data.js';
+import { formatCount, formatMs, rowsText, type CanvasNodeData } from './node-data.js';
 import { NodeIcon } from './icons.js';
 
 function RunBadge({ data }: { data: CanvasNodeData }) {
@@ -13,10 +13,10 @@ function RunBadge({ data }: { data: CanvasNodeData }) {
   if (!run) return null;
   const label =
     run.status === 'running'
-      ? `running${run.percent !== undefined ? ` ${Math.round(run.percent)}%` : ''}${run.rowsOut ? ` · ${formatCount(run.rowsOut)} rows` : ''}`
+      ? `running${run.percent !== undefined ? ` ${Math.round(run.percent)}%` : ''}${run.rowsOut ? ` · ${rowsText(run.rowsOut)}` : ''}`
       : run.status === 'ok'
         ? // Streaming nodes fused into one query have no count of their own in fast metrics mode.
-          `${run.rowsOut === null || run.rowsOut === undefined ? 'ok' : `${formatCount(run.rowsOut)} rows`} · ${formatMs(run.elapsedMs)}`
+          `${run.rowsOut === null || run.rowsOut === undefined ? 'ok' : rowsText(run.rowsOut)} · ${formatMs(run.elapsedMs)}`
         : run.status;
   return (
     <span className={`badge run-${run.status}`} data-testid="run-badge" title={run.error ?? (run.rowsIn !== undefined && run.rowsIn !== null ? `${run.rowsIn.toLocaleString('en-US')} rows in` : undefined)}>
@@ -27,16 +27,16 @@ function RunBadge({ data }: { data: CanvasNodeData }) {
 }
 
 function StateBadge({ data }: { data: CanvasNodeData }) {
-  if (data.problems.length > 0 && data.fresh)
-    return (
-      <span className="badge setup" title={data.problems.join('\n')} data-testid="setup-badge">
-        needs setup
-      </span>
-    );
   if (data.problems.length > 0)
     return (
       <span className="badge problems" title={data.problems.join('\n')} data-testid="problem-badge">
         ⚠ {data.problems.length}
+      </span>
+    );
+  if (data.fresh)
+    return (
+      <span className="badge setup" title="Fill in the fields marked * in the inspector." data-testid="setup-badge">
+        needs setup
       </span>
     );
   if (data.waitingFor)
@@ -55,7 +55,7 @@ function NodeCardImpl({ data, selected }: NodeProps<Node<CanvasNodeData>>) {
     'node-card',
     `cat-${data.category}`,
     selected && 'selected',
-    data.problems.length && !data.fresh && 'has-problems',
+    data.problems.length && 'has-problems',
     data.run?.status === 'failed' && 'failed',
   ]
     .filter(Boolean)
@@ -82,7 +82,7 @@ function NodeCardImpl({ data, selected }: NodeProps<Node<CanvasNodeData>>) {
         )}
         {!data.run && data.preview && !data.preview.failed && (
           <span className="badge preview" data-testid="preview-badge" title="Rows in the last preview">
-            {`${formatCount(data.preview.rows)}${data.preview.capped ? '+' : ''} rows${data.preview.sampled ? ' (sampled)' : ''} · ${formatMs(data.preview.ms)}`}
+            {`${formatCount(data.preview.rows)}${data.preview.capped ? '+' : ''} ${data.preview.rows === 1 ? 'row' : 'rows'}${data.preview.sampled ? ' (sampled)' : ''} · ${formatMs(data.preview.ms)}`}
           </span>
         )}
       </div>

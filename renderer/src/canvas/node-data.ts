@@ -10,7 +10,7 @@ export interface CanvasNodeData extends Record<string, unknown> {
   inputs: Array<{ name: string; label: string; multiple: boolean }>;
   outputs: Array<{ name: string; label: string }>;
   problems: string[];
-  /** Just added and still being filled in: "needs setup" rather than a list of errors. */
+  /** Just added and still being filled in, with settings left to fill: "needs setup" rather than errors. */
   fresh: boolean;
   /** Not checked because a node upstream has problems: its name. */
   waitingFor: string | null;
@@ -63,6 +63,11 @@ export function formatCount(n: number | null | undefined): string {
   // Exact up to ten million (a count is what the user checks); shorter beyond, where it fits the node.
   if (n >= 1e7) return `${(n / 1e6).toFixed(1)}M`;
   return n.toLocaleString('en-US');
+}
+
+/** "1 row", "2,000 rows". */
+export function rowsText(n: number | null | undefined): string {
+  return `${formatCount(n)} ${n === 1 ? 'row' : 'rows'}`;
 }
 
 export function formatMs(ms: number | undefined): string {

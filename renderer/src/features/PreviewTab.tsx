@@ -105,7 +105,7 @@ export function PreviewTab({ nodeId }: { nodeId: string }) {
             </span>
           )}
           {entry?.status === 'loading' && slow && 'Loading preview…'}
-          {entry?.status === 'ready' && data && `${data.rows.length.toLocaleString('en-US')} rows${data.rows.length >= (entry.limit ?? PREVIEW_LIMIT) ? ` (first ${(entry.limit ?? PREVIEW_LIMIT).toLocaleString('en-US')})` : ''} · ${data.columns.length} columns · ${Math.round(data.elapsedMs)} ms`}
+          {entry?.status === 'ready' && data && `${data.rows.length.toLocaleString('en-US')} ${data.rows.length === 1 ? 'row' : 'rows'}${data.rows.length >= (entry.limit ?? PREVIEW_LIMIT) ? ` (first ${(entry.limit ?? PREVIEW_LIMIT).toLocaleString('en-US')})` : ''} · ${data.columns.length} columns · ${Math.round(data.elapsedMs)} ms`}
           {stale && entry?.status !== 'loading' && ' · out of date'}
         </span>
         <select aria-label="Rows to preview" value={limit} onChange={(e) => setLimit(Number(e.target.value))}>

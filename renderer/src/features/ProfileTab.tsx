@@ -50,7 +50,7 @@ export function ProfileTab({ nodeId }: { nodeId: string }) {
       {p?.sampled && <div className="notice">This profile is from a sample; “Exact profile” reads every row.</div>}
       {current?.error && <div className="field-error pad">{current.error}</div>}
       {p && (
-        <div className="profile-table-wrap">
+        <div className="profile-table-wrap" tabIndex={0} aria-label="Column profile, scrollable">
           <table className="profile-table" aria-label="Column profile">
             <thead>
               <tr>

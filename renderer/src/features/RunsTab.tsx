@@ -36,7 +36,7 @@ export function RunsTab() {
   };
   return (
     <div className="runs-tab">
-      <div className="runs-list">
+      <div className="runs-list" tabIndex={-1}>
         <div className="preview-bar">
           <button onClick={() => void refreshHistory()}>Refresh</button>
         </div>

@@ -90,10 +90,11 @@ export function closest(name: string, names: string[]): string | null {
   let best: string | null = null;
   let bestD = Infinity;
   for (const n of names) {
+    if (n === name) continue;
     const d = distance(name.toLowerCase(), n.toLowerCase());
     if (d < bestD) [best, bestD] = [n, d];
   }
-  return best !== null && bestD > 0 && bestD <= Math.max(2, Math.floor(name.length / 3)) ? best : null;
+  return best !== null && bestD <= Math.max(2, Math.floor(name.length / 3)) ? best : null;
 }
 
 /** A file next to the one typed whose name is close to it (the folder as typed is kept). */

@@ -4,7 +4,16 @@ import { useDocument } from '../store/document.js';
 import { useResults } from '../store/results.js';
 import { useUi } from '../store/ui.js';
 import { upstreamClosure, waitingNodes } from '../store/graph.js';
-import type { HostRunEvent, Pipeline, Problem } from '../model/types.js';
+import type { HostRunEvent, ParamJsonSchema, Pipeline, Problem } from '../model/types.js';
+import { fieldAtPath, friendlyMessage } from '../inspector/messages.js';
+import { formModel, type FieldModel } from '../inspector/form-model.js';
+
+/** The form field a problem is about, for wording it (none when the node type is unknown here). */
+function fieldFor(type: string, p: Problem, params: unknown): FieldModel | undefined {
+  const info = useResults.getState().typeMap.get(type);
+  if (!info || !p.field) return undefined;
+  return fieldAtPath(formModel(info.paramsSchema as ParamJsonSchema).flatMap((g) => g.fields), p.field, params).field;
+}
 
 export type ParamValues = Record<string, string | number | boolean>;
 
@@ -49,7 +58,7 @@ export function readyPart(doc: Pipeline, problemsByNode: Record<string, Problem[
   const ready: string[] = [];
   for (const n of doc.nodes) {
     if (!scope.has(n.id)) continue;
-    if (broken.has(n.id)) leftOut.push({ nodeId: n.id, reason: problemsByNode[n.id]![0]!.message.replace(/^node '[^']*' \([^)]*\):\s*/, '') });
+    if (broken.has(n.id)) leftOut.push({ nodeId: n.id, reason: friendlyMessage(problemsByNode[n.id]![0]!, fieldFor(n.type, problemsByNode[n.id]![0]!, n.params)) });
     else if (waiting.has(n.id)) leftOut.push({ nodeId: n.id, reason: `needs '${name(waiting.get(n.id)!)}' fixed first` });
     else ready.push(n.id);
   }

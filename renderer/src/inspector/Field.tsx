@@ -172,7 +172,8 @@ function columnTypeOf(ctx: FieldContext, field: FieldModel, siblings?: Record<st
 function Widget({ field, path, value, ctx, siblings, id }: Props & { id?: string }): ReactNode {
   const label = field.label;
   const detected = !field.required && field.default === undefined ? ctx.detected?.(field.key) : undefined;
-  const placeholder = field.placeholder ?? (field.default !== undefined ? String(field.default) : detected !== undefined ? `auto: ${describeDetected(detected)}` : undefined);
+  // An unset setting that the source detects says what it found.
+  const placeholder = detected !== undefined ? `auto: ${describeDetected(detected)}` : (field.placeholder ?? (field.default !== undefined ? String(field.default) : undefined));
   const errs = ctx.errors[fieldPathKey(path)] ?? [];
   switch (field.kind) {
     case 'boolean':
@@ -374,13 +375,21 @@ function switchKind(field: FieldModel, entry: Record<string, unknown>, kind: str
 /** The fields of one object (a list entry, a nested object, the params), hiding those that do not apply. */
 function FieldList({ fields, path, obj, ctx, top }: { fields: FieldModel[]; path: ParamPath; obj: Record<string, unknown>; ctx: FieldContext; top?: boolean }) {
   const ports = ctx.connectedPorts ?? NO_PORTS;
+  const visible = fields.filter((f) => isVisible(f, obj[f.key], obj, fields, ports));
+  const row = (f: FieldModel) => <FieldRow key={f.key} field={f} path={[...path, f.key]} value={obj[f.key]} ctx={ctx} siblings={obj} compact={!top} />;
+  const main = visible.filter((f) => !f.common);
+  const more = visible.filter((f) => f.common);
+  // Open when one of them is set or has a problem, so nothing set is out of sight.
+  const moreOpen = more.some((f) => obj[f.key] !== undefined || Object.keys(ctx.errors).some((k) => k.startsWith(fieldPathKey([...path, f.key]))));
   return (
     <>
-      {fields
-        .filter((f) => isVisible(f, obj[f.key], obj, fields, ports))
-        .map((f) => (
-          <FieldRow key={f.key} field={f} path={[...path, f.key]} value={obj[f.key]} ctx={ctx} siblings={obj} compact={!top} />
-        ))}
+      {main.map(row)}
+      {more.length > 0 && (
+        <details className="more-settings" open={moreOpen}>
+          <summary>More settings ({more.map((f) => f.label.toLowerCase()).join(', ')})</summary>
+          {more.map(row)}
+        </details>
+      )}
     </>
   );
 }
@@ -480,7 +489,7 @@ function Help({ text, label, compact }: { text: string; label: string; compact?:
   if (!compact) return <div className="help">{inline(text)}</div>;
   return (
     <>
-      <button type="button" className="help-toggle" aria-label={`About ${label}`} aria-expanded={open} onClick={() => setOpen(!open)}>
+      <button type="button" className="help-toggle" aria-label="Show help" title={`About ${label}`} aria-expanded={open} onClick={() => setOpen(!open)}>
         ?
       </button>
       {open && <div className="help">{inline(text)}</div>}

@@ -3,12 +3,12 @@ import { useCallback, useMemo, useRef } from 'react';
 import { useDocument } from '../store/document.js';
 import { useUi } from '../store/ui.js';
 import { useResults } from '../store/results.js';
-import { setParam, updateNode, pickConnection, type ParamPath } from '../store/doc-ops.js';
+import { getIn, setParam, updateNode, pickConnection, type ParamPath } from '../store/doc-ops.js';
 import type { Column, ParamJsonSchema, PipelineNode, Problem } from '../model/types.js';
 import { fieldPathKey, formModel, type FieldModel, type FormGroup } from './form-model.js';
 import { FieldList, type FieldContext } from './Field.js';
 import { paramFieldOfPath } from '../store/graph.js';
-import { friendlyMessage, fieldAtPath } from './messages.js';
+import { friendlyMessage, fieldAtPath, splitFieldPath } from './messages.js';
 import { detectedValue } from './detected.js';
 import { Markdown } from './Markdown.js';
 import { PipelineInspector } from './PipelineInspector.js';
@@ -31,12 +31,20 @@ export function errorsByField(problems: Problem[], fields: FieldModel[] = [], pa
   return out;
 }
 
-/** A fresh node shows a field's problems once the user has finished that field (or anything under it). */
-export function revealedProblems(problems: Problem[], revealed: string[] | undefined): Problem[] {
+const isEmpty = (v: unknown) => v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0);
+
+/**
+ * A fresh node keeps quiet about what is still to be filled in (an empty field, an input not
+ * connected yet) until the user has finished that field or moved on. What the user did type is
+ * checked at once: a wrong column in an expression shows while the field is being edited.
+ */
+export function revealedProblems(problems: Problem[], revealed: string[] | undefined, params: unknown = {}): Problem[] {
   if (!revealed) return problems;
   return problems.filter((p) => {
     const key = p.field ?? paramFieldOfPath(p.path);
-    return key !== undefined && key !== '' && revealed.some((r) => key === r || key.startsWith(`${r}.`) || key.startsWith(`${r}[`));
+    if (key === undefined || key === '') return p.code !== 'missing_input' && p.code !== 'invalid_param';
+    if (revealed.some((r) => key === r || key.startsWith(`${r}.`) || key.startsWith(`${r}[`))) return true;
+    return !isEmpty(getIn(params, splitFieldPath(key)));
   });
 }
 
@@ -69,7 +77,7 @@ function NodeInspector({ node }: { node: PipelineNode }) {
   const info = typeMap.get(node.type);
   const groups: FormGroup[] = useMemo(() => (info ? formModel(info.paramsSchema as ParamJsonSchema) : []), [info]);
   const allFields = useMemo(() => groups.flatMap((g) => g.fields), [groups]);
-  const shown = useMemo(() => revealedProblems(problems ?? [], revealed), [problems, revealed]);
+  const shown = useMemo(() => revealedProblems(problems ?? [], revealed, node.params), [problems, revealed, node.params]);
   const hidden = (problems?.length ?? 0) - shown.length;
   const errors = useMemo(() => errorsByField(shown, allFields, node.params), [shown, allFields, node.params]);
 

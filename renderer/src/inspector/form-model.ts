@@ -68,6 +68,8 @@ export interface FieldModel {
   itemKind?: FieldKind;
   /** For `scalar` fields and `scalar` list items: the types a value may have. */
   scalarTypes?: ScalarType[];
+  /** An optional setting every kind of a union shares (severity, weight…): the form tucks it under "More settings". */
+  common?: boolean;
   /** Shown only when another setting has one of some values (or an input is connected); see visibility.ts. */
   visibleWhen?: Condition;
 }
@@ -224,14 +226,23 @@ export function fieldModel(key: string, raw: ParamJsonSchema, required: boolean,
   return field;
 }
 
+/**
+ * The branches of a union of objects. Within a branch, what makes the kind comes first: required
+ * settings every kind has (a name), then the kind's own settings (its column, its bounds), then
+ * the optional settings every kind shares (severity, weight…), marked `common` for the form.
+ */
 function variantsOf(union: NonNullable<ReturnType<typeof objectUnion>>, group: string): Pick<FieldModel, 'discriminator' | 'variants'> {
+  const keysOf = (b: { schema: ParamJsonSchema }) => Object.keys(b.schema.properties ?? {});
+  const shared = new Set(keysOf(union.branches[0]!).filter((k) => union.branches.every((b) => keysOf(b).includes(k))));
   return {
     discriminator: union.discriminator,
-    variants: union.branches.map((b) => ({
-      value: b.value,
-      label: (b.schema.label as string | undefined) ?? humanize(b.value),
-      fields: objectFields(b.schema, group).filter((f) => f.key !== union.discriminator),
-    })),
+    variants: union.branches.map((b) => {
+      const fields = objectFields(b.schema, group).filter((f) => f.key !== union.discriminator);
+      const rank = (f: FieldModel) => (shared.has(f.key) ? (f.required ? 0 : 2) : 1);
+      const ordered = [...fields].sort((x, y) => rank(x) - rank(y));
+      for (const f of ordered) if (rank(f) === 2) f.common = true;
+      return { value: b.value, label: (b.schema.label as string | undefined) ?? humanize(b.value), fields: ordered };
+    }),
   };
 }
 

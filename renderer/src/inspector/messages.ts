@@ -26,7 +26,8 @@ export function fieldAtPath(fields: FieldModel[], path: string, params: unknown)
     if (typeof part === 'number') {
       value = Array.isArray(value) ? value[part] : undefined;
       if (field) {
-        labels[labels.length - 1] = `${field.label} ${part + 1}`;
+        const item = field.itemLabel ? field.itemLabel.charAt(0).toUpperCase() + field.itemLabel.slice(1) : field.label;
+        labels[labels.length - 1] = `${item} ${part + 1}`;
         if (field.kind === 'rows') level = entryFields(field, value);
       }
       continue;
@@ -93,6 +94,7 @@ export function friendlyMessage(p: Pick<Problem, 'message' | 'hint'>, field?: Fi
   }
   if ((m = /^Invalid option: expected one of (.*)$/.exec(msg))) return `Choose one of: ${m[1]!.replace(/"/g, '').split('|').join(', ')}.`;
   if (/^Invalid discriminator value/.test(msg)) return `Choose what kind of ${field?.itemLabel ?? 'entry'} this is.`;
+  if ((m = /has nothing connected to its input '([^']+)'/.exec(msg))) return `Nothing is connected to its input '${m[1]}' yet: drag from another node's right-hand port to this node's left-hand port.`;
   if ((m = /^Unrecognized keys?: (.*)$/.exec(msg))) return `Not a setting of this node: ${m[1]} (remove it from the file).`;
   const hint = p.hint && p.hint !== 'this field is required' ? ` (${p.hint})` : '';
   return `${msg}${hint}`;

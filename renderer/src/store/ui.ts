@@ -28,7 +28,13 @@ export interface PanelLayout {
 }
 
 const PANELS_KEY = 'caudal.panels';
-export const DEFAULT_PANELS: PanelLayout = { palette: 220, inspector: 340, bottom: 280, paletteOpen: true, inspectorOpen: true, bottomOpen: true, minimap: true };
+/** Defaults that leave the canvas room on a 1280×720 screen as well as on a large one. */
+function defaultPanels(): PanelLayout {
+  const w = typeof window === 'undefined' ? 1440 : window.innerWidth;
+  const h = typeof window === 'undefined' ? 900 : window.innerHeight;
+  return { palette: w < 1400 ? 200 : 220, inspector: w < 1400 ? 310 : 340, bottom: Math.round(Math.min(300, Math.max(170, h * 0.3))), paletteOpen: true, inspectorOpen: true, bottomOpen: true, minimap: true };
+}
+export const DEFAULT_PANELS: PanelLayout = defaultPanels();
 
 function loadPanels(): PanelLayout {
   try {
@@ -81,6 +87,9 @@ export interface UiState {
   settle(nodeIds?: string[]): void;
   panels: PanelLayout;
   setPanels(p: Partial<PanelLayout>): void;
+  /** The user closed the pipeline's description banner (until the next document opens). */
+  aboutHidden: boolean;
+  setAboutHidden(v: boolean): void;
   browse: BrowseRequest | null;
   openBrowse(req: BrowseRequest): void;
   /** "Run the ready part": the nodes a run can include, and the ones left out with why. */
@@ -132,6 +141,8 @@ export const useUi = create<UiState>()((set, get) => ({
       // a preference only
     }
   },
+  aboutHidden: false,
+  setAboutHidden: (aboutHidden) => set({ aboutHidden }),
   browse: null,
   openBrowse: (browse) => set({ browse, dialog: 'browse' }),
   readyRun: null,
