@@ -3,7 +3,7 @@ import { useEffect } from 'react';
 import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import { Toolbar } from './features/Toolbar.js';
 import { Palette } from './canvas/Palette.js';
-import { Canvas, fitOptions } from './canvas/Canvas.js';
+import { Canvas, fitGraph } from './canvas/Canvas.js';
 import { Inspector } from './inspector/Inspector.js';
 import { BottomPanel } from './features/BottomPanel.js';
 import { Dialogs } from './features/Dialogs.js';
@@ -22,10 +22,10 @@ function Rail({ side, label, onOpen }: { side: 'left' | 'right' | 'bottom'; labe
 }
 
 function Shell() {
-  const { fitView } = useReactFlow();
+  const rf = useReactFlow();
   const panels = useUi((s) => s.panels);
   const setPanels = useUi((s) => s.setPanels);
-  useEffect(() => installKeyboard(() => void fitView(fitOptions())), [fitView]);
+  useEffect(() => installKeyboard(() => fitGraph(rf)), [rf]);
   useEffect(() => {
     const warn = (e: BeforeUnloadEvent) => {
       if (isDirty(useDocument.getState())) e.preventDefault();

@@ -43,13 +43,13 @@ test('1. quality checks are set up in the form: a check picked by kind, its fiel
   await third.getByLabel('Column', { exact: true }).selectOption('country');
   for (const [i, v] of ['ES', 'FR', 'DE'].entries()) {
     await third.getByRole('button', { name: '+ Add allowed value' }).click();
-    await third.getByLabel(`Allowed values ${i + 1}`).fill(v);
+    await third.getByRole('textbox', { name: `Allowed values ${i + 1}`, exact: true }).fill(v);
   }
   // Switching a check's kind keeps what both kinds have (its name and column).
   await third.getByLabel('Kind of check 3').selectOption({ label: 'Not null' });
   await expect(third.getByLabel('Column', { exact: true })).toHaveValue('country');
   await page.keyboard.press('ControlOrMeta+Z');
-  await expect(third.getByLabel('Allowed values 3')).toHaveValue('DE');
+  await expect(third.getByRole('textbox', { name: 'Allowed values 3', exact: true })).toHaveValue('DE');
 
   await expect(page.getByTestId('check-state')).toHaveText('valid', { timeout: 30_000 });
   await expect(page.getByTestId('preview-status')).toContainText('600 rows', { timeout: 30_000 });

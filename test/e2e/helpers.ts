@@ -65,3 +65,8 @@ export async function saveAs(page: Page, file: string): Promise<void> {
   await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
   await expect(page.getByTestId('doc-title')).toContainText(path.basename(file));
 }
+
+/** Double-clicks a palette entry (by its exact title): the node appears in the middle of the canvas. */
+export async function addFromPalette(page: Page, title: string): Promise<void> {
+  await page.locator('.palette-item', { has: page.locator('.palette-title', { hasText: new RegExp(`^${title}$`) }) }).dblclick();
+}

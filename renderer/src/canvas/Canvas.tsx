@@ -13,6 +13,7 @@ import {
   type Node,
   type NodeChange,
   type EdgeChange,
+  type ReactFlowInstance,
 } from '@xyflow/react';
 import { useDocument } from '../store/document.js';
 import { useUi } from '../store/ui.js';
@@ -41,10 +42,35 @@ export function minimapShown(): boolean {
   return useUi.getState().panels.minimap && useDocument.getState().doc.nodes.length >= 8;
 }
 
-/** Fit-to-view as every caller does it (toolbar, F, controls, opening a file). */
+/** Fit-to-view options as every caller uses them. */
 export function fitOptions(duration = 200) {
   const banner = !!useDocument.getState().doc.description && !useUi.getState().aboutHidden;
   return { duration, maxZoom: 1, minZoom: FIT_MIN_ZOOM, padding: fitPadding(minimapShown(), banner) };
+}
+
+type FitTarget = Pick<ReactFlowInstance, 'getNodes' | 'getNodesBounds' | 'fitView' | 'setViewport'>;
+
+/**
+ * Fit-to-view (toolbar, F, the controls, opening a file). A graph too large to fit at a legible
+ * zoom is shown at that zoom from its start (the sources, on the left) rather than shrunk to dots.
+ */
+export function fitGraph(rf: FitTarget, duration = 200): void {
+  const nodes = rf.getNodes();
+  const el = document.querySelector<HTMLElement>('[data-testid="canvas"]');
+  if (nodes.length === 0 || !el) return;
+  const opts = fitOptions(duration);
+  const px = (v: string) => parseFloat(v);
+  const pad = { top: px(opts.padding.top), left: px(opts.padding.left), right: px(opts.padding.right), bottom: px(opts.padding.bottom) };
+  const b = rf.getNodesBounds(nodes);
+  const w = el.clientWidth - pad.left - pad.right;
+  const h = el.clientHeight - pad.top - pad.bottom;
+  if (Math.min(w / b.width, h / b.height) >= FIT_MIN_ZOOM) {
+    void rf.fitView(opts);
+    return;
+  }
+  const zoom = FIT_MIN_ZOOM;
+  const y = b.height * zoom <= h ? pad.top + (h - b.height * zoom) / 2 - b.y * zoom : pad.top - b.y * zoom;
+  void rf.setViewport({ x: pad.left - b.x * zoom, y, zoom }, { duration });
 }
 
 const nodeTypes = { caudal: NodeCard };
@@ -73,17 +99,18 @@ export function Canvas() {
   const setPanels = useUi((s) => s.setPanels);
   // The minimap helps on graphs larger than the screen; on a handful of nodes it only covers them.
   const showMinimap = panels.minimap && doc.nodes.length >= 8;
-  const { screenToFlowPosition, fitView } = useReactFlow();
+  const rf = useReactFlow();
+  const { screenToFlowPosition } = rf;
   const fitRequest = useUi((s) => s.fitRequest);
   useEffect(() => {
     // Runs after React Flow took the new positions (its store updates in a child effect).
-    if (fitRequest > 0) void fitView(fitOptions());
-  }, [fitRequest, fitView]);
+    if (fitRequest > 0) fitGraph(rf);
+  }, [fitRequest]);
   const loads = useDocument((s) => s.loads);
   useEffect(() => {
     // A freshly opened document: show all of it (after React Flow measured the nodes).
-    if (useDocument.getState().doc.nodes.length > 0) setTimeout(() => void fitView(fitOptions(0)), 60);
-  }, [loads, fitView]);
+    if (useDocument.getState().doc.nodes.length > 0) setTimeout(() => fitGraph(rf, 0), 60);
+  }, [loads]);
   // Zoomed far out, cards switch to a compact form; the zoom itself goes to CSS without re-rendering.
   const wrapper = useRef<HTMLDivElement>(null);
   const [far, setFar] = useState(false);
@@ -296,7 +323,7 @@ export function Canvas() {
       >
         <Background gap={16} />
         {showMinimap && !draggingLarge && <MiniMap pannable zoomable ariaLabel="Mini map" style={{ width: 160, height: 100 }} nodeColor={minimapColor} />}
-        <Controls showInteractive={false} fitViewOptions={fitOptions()} aria-label="Zoom controls">
+        <Controls showInteractive={false} onFitView={() => fitGraph(rf)} aria-label="Zoom controls">
           {doc.nodes.length >= 8 && (
             <ControlButton onClick={() => setPanels({ minimap: !panels.minimap })} title={panels.minimap ? 'Hide the mini map' : 'Show the mini map'} aria-label={panels.minimap ? 'Hide the mini map' : 'Show the mini map'}>
               <svg viewBox="0 0 24 24" width="14" height="14" fill="none" stroke="currentColor" strokeWidth="2" aria-hidden="true">

@@ -10,7 +10,7 @@ import { exportPipeline, guardDirty, newPipeline, openPipeline, save, saveAs } f
 import { cancelRun, exactCounts, requestRun, setExactCounts } from './runs.js';
 import { appInfo } from './app-info.js';
 import { ProblemsButton, useClickOutside } from './ProblemsButton.js';
-import { fitOptions } from '../canvas/Canvas.js';
+import { fitGraph } from '../canvas/Canvas.js';
 
 function FileMenu() {
   const [open, setOpen] = useState(false);
@@ -82,7 +82,7 @@ export function Toolbar() {
   const run = useResults((s) => s.run);
   const selected = useUi((s) => s.selectedNodes);
   const openDialog = useUi((s) => s.openDialog);
-  const { fitView } = useReactFlow();
+  const rf = useReactFlow();
   const [counts, setCounts] = useState(exactCounts);
   const running = run?.status === 'running';
   return (
@@ -110,7 +110,7 @@ export function Toolbar() {
         <button className="icon-button" onClick={() => void autoLayout()} title="Arrange nodes (L)" aria-label="Auto-layout">
           <Icon d="M4 5h6v5H4zM14 14h6v5h-6zM10 7.5h2a2 2 0 012 2v4.5a2 2 0 002 2" />
         </button>
-        <button className="icon-button" onClick={() => void fitView(fitOptions())} title="Zoom to fit (F)" aria-label="Fit">
+        <button className="icon-button" onClick={() => fitGraph(rf)} title="Zoom to fit (F)" aria-label="Fit">
           <Icon d="M4 9V4h5M15 4h5v5M20 15v5h-5M9 20H4v-5" />
         </button>
       </div>

@@ -16,8 +16,8 @@ export function openExample(id: string): void {
   guardDirty(() => {
     void (async () => {
       try {
-        useUi.getState().toast('info', 'Preparing the example…');
-        const r = await host()['examples.open']({ id });
+        const busy = useUi.getState().toast('info', 'Preparing the example…');
+        const r = await host()['examples.open']({ id }).finally(() => useUi.getState().dismissToast(busy));
         if (await openPipeline(r.path)) useUi.getState().toast('success', `Opened a copy of the example in ${r.path}${r.generated ? ' (its sample data was generated)' : ''}`);
       } catch (e) {
         useUi.getState().toast('error', `Could not open the example: ${errorText(e)}`);

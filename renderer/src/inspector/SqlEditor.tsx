@@ -84,9 +84,16 @@ export function errorRange(text: string, e: SqlError): { from: number; to: numbe
     if (r) return r;
   }
   const near = /at or near "([^"]+)"/.exec(e.message);
+  const atEnd = () => {
+    const end = text.trimEnd().length;
+    const start = Math.max(0, text.slice(0, end).search(/\S+$/));
+    return { from: start, to: Math.min(text.length, Math.max(end, start + 1)) };
+  };
   if (near) {
     const r = span(wordAt(text, near[1]!), near[1]!.length) ?? span(text.indexOf(near[1]!), near[1]!.length);
     if (r) return r;
+    // A token that is not in the text (the ')' the studio wraps an expression in): it ended too soon.
+    if (text.trim()) return atEnd();
   }
   const char = /at character (\d+)/.exec(e.message);
   if (char) {
@@ -97,11 +104,7 @@ export function errorRange(text: string, e: SqlError): { from: number; to: numbe
     const r = span(text.lastIndexOf('('), 1);
     if (r) return r;
   }
-  if (/at end of input|unexpected end/i.test(e.message)) {
-    const end = text.trimEnd().length;
-    const start = Math.max(0, text.slice(0, end).search(/\S+$/));
-    return { from: start, to: Math.max(end, start + 1) > text.length ? text.length : Math.max(end, start + 1) };
-  }
+  if (/at end of input|unexpected end/i.test(e.message) && text.trim()) return atEnd();
   return whole;
 }
 

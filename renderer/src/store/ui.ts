@@ -73,7 +73,8 @@ export interface UiState {
   setPreviewPort(port: string | null): void;
   openDialog(d: Dialog, pendingAction?: () => void): void;
   closeDialog(): void;
-  toast(kind: Toast['kind'], text: string): void;
+  /** Shows a notice; returns its id (to dismiss it early). */
+  toast(kind: Toast['kind'], text: string): number;
   dismissToast(id: number): void;
   setPaletteQuery(q: string): void;
   /**
@@ -155,6 +156,7 @@ export const useUi = create<UiState>()((set, get) => ({
     const id = ++toastId;
     set({ toasts: [...get().toasts.slice(-3), { id, kind, text }] });
     setTimeout(() => get().dismissToast(id), kind === 'error' ? 8000 : 4000);
+    return id;
   },
   dismissToast: (id) => set({ toasts: get().toasts.filter((t) => t.id !== id) }),
   setPaletteQuery: (paletteQuery) => set({ paletteQuery }),
