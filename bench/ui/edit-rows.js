@@ -10,16 +10,23 @@
 async function arm(page, kind) {
   await page.evaluate((eventKind) => {
     const status = () => document.querySelector('[data-testid="preview-status"]')?.textContent ?? '';
-    const b = (window.__edit = { start: 0, end: 0, text: '', before: status(), spinner: false });
-    const onEvent = () => (b.start = performance.now());
+    const b = (window.__edit = { start: 0, end: 0, text: '', spinner: false, stale: false });
     // Typing: every key restarts the clock, so it runs from the last one.
+    const onEvent = () => {
+      b.start = performance.now();
+      b.stale = false;
+    };
     document.addEventListener(eventKind, onEvent, { capture: true });
+    // Done when the grid shows rows of the edited document: after the edit the preview reads
+    // "out of date" (or loading) first; the first fresh result after that is the answer.
     const obs = new MutationObserver(() => {
       if (document.querySelector('[data-testid="preview-spinner"]')) b.spinner = true;
       const s = status();
-      const err = document.querySelector('[data-testid="preview-error"], [data-testid="preview-setup"]');
       if (!b.start || b.end) return;
-      if ((s !== b.before && /\d rows? ·/.test(s) && !s.includes('Loading')) || err) {
+      if (s.includes('out of date') || s.includes('Loading')) b.stale = true;
+      const err = document.querySelector('[data-testid="preview-error"], [data-testid="preview-setup"]');
+      const fresh = !s.includes('Loading') && !s.includes('out of date');
+      if (b.stale && fresh && (/\d rows?\b/.test(s) || err)) {
         b.end = performance.now();
         b.text = err ? `error: ${err.textContent}` : s;
         obs.disconnect();
@@ -31,7 +38,7 @@ async function arm(page, kind) {
 }
 
 async function finish(page) {
-  await page.waitForFunction(() => window.__edit.end > 0, null, { timeout: 120_000 });
+  await page.waitForFunction(() => window.__edit.end > 0, null, { timeout: 600_000 });
   return page.evaluate(() => ({ ms: window.__edit.end - window.__edit.start, text: window.__edit.text, spinner: window.__edit.spinner }));
 }
 

@@ -145,8 +145,8 @@ try {
   if (want('edit')) {
     const page = await context.newPage();
     const settle = async () => {
-      await page.waitForFunction(() => document.querySelector('[data-testid="check-state"]')?.textContent !== 'checking…');
-      await page.waitForFunction(() => /\d rows? ·/.test(document.querySelector('[data-testid="preview-status"]')?.textContent ?? ''), null, { timeout: 120_000 });
+      await page.waitForFunction(() => document.querySelector('[data-testid="check-state"]')?.textContent !== 'checking…', null, { timeout: 600_000 });
+      await page.waitForFunction(() => /\d rows?\b/.test(document.querySelector('[data-testid="preview-status"]')?.textContent ?? '') && !document.querySelector('[data-testid="preview-status"]')?.textContent?.includes('out of date'), null, { timeout: 600_000 });
     };
     const report = (label, runs) =>
       console.log(`edit → rows  ${label.padEnd(58)} median ${ms(median(runs.map((r) => r.ms)))}, max ${ms(Math.max(...runs.map((r) => r.ms)))}; spinner shown ${runs.filter((r) => r.spinner).length}/${runs.length}  [${runs.at(-1).text}]`);
@@ -161,7 +161,7 @@ try {
       await page.locator(`.react-flow__node[data-id="${filterId}"] .node-name`).click();
       await settle();
       const typed = [];
-      const conditions = what.startsWith('600') ? ["status = 'completed' AND amount > 10", "status = 'completed' AND amount > 20"] : ["status IN ('completed', 'shipped') AND order_date >= DATE '2024-03-01'", "status IN ('completed') AND order_date >= DATE '2024-01-01'"];
+      const conditions = what.startsWith('600') ? ["status = 'completed' AND amount > 10", "status = 'completed' AND amount > 20"] : ["status IN ('completed', 'shipped') AND quantity > 1", "status IN ('completed', 'shipped') AND order_date >= $since"];
       for (let i = 0; i < reps; i++) {
         typed.push(await typeThenRows(page, 'Keep rows where', conditions[i % 2]));
         await settle();

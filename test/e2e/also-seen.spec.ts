@@ -48,6 +48,14 @@ test('getting started, examples, naming, second tab, placement, did you mean, nu
   expect(added.x + added.width).toBeLessThan(canvas.x + canvas.width);
   expect(added.y + added.height).toBeLessThan(canvas.y + canvas.height);
 
+  // Browse… picks a file on the host; it is written relative to the pipeline's folder.
+  await page.locator('.inspector').getByRole('button', { name: 'Browse for File or pattern' }).click();
+  const browse = page.getByRole('dialog', { name: 'Choose file or pattern' });
+  await browse.getByRole('button', { name: /data$/ }).click();
+  await browse.getByRole('button', { name: /sales\.csv$/ }).click();
+  await browse.getByRole('button', { name: 'Choose' }).click();
+  await expect(page.locator('.inspector').getByLabel('File or pattern', { exact: true })).toHaveValue('data/sales.csv');
+
   // A mistyped file name gets a suggestion that fixes it in one click.
   await page.locator('.inspector').getByLabel('File or pattern', { exact: true }).fill('data/sale.csv');
   await page.locator('.inspector').getByLabel('Node name').click();
