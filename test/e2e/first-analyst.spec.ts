@@ -198,9 +198,9 @@ test('4. "First row is a header" shows auto with what was detected; yes and no a
   await expect(page.locator('.grid-th .th-name', { hasText: 'country' })).toBeVisible({ timeout: 30_000 });
   await screenshot(page, 'csv-header-auto');
 
-  await header.getByRole('radio', { name: 'No' }).click();
+  await header.getByRole('radio', { name: 'No', exact: true }).click();
   await expect(page.locator('.grid-th .th-name', { hasText: 'column0' })).toBeVisible({ timeout: 30_000 });
-  await header.getByRole('radio', { name: 'Yes' }).click();
+  await header.getByRole('radio', { name: 'Yes', exact: true }).click();
   await expect(page.locator('.grid-th .th-name', { hasText: 'country' })).toBeVisible({ timeout: 30_000 });
   await header.getByRole('radio', { name: /^Auto/ }).click();
   await expect(header.getByRole('radio', { name: 'Auto (yes)' })).toHaveAttribute('aria-checked', 'true');

@@ -28,7 +28,7 @@ import { CanvasOverlays } from './CanvasOverlays.js';
 import { revealedProblems } from '../inspector/Inspector.js';
 
 /** Below this zoom the cards switch to their compact, readable-from-afar form. */
-const FAR_ZOOM = 0.8;
+const FAR_ZOOM = 0.6;
 /** Fit-to-view never zooms out further than this: compact cards stay legible there. */
 export const FIT_MIN_ZOOM = 0.3;
 

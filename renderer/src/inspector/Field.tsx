@@ -62,7 +62,8 @@ function ColumnSelect({ value, columns, onChange, label, placeholder, id }: { va
 
 /** Auto / Yes / No for an optional boolean that is detected when unset; "Auto" says what was detected. */
 function TriState({ field, path, value, ctx }: Props) {
-  const detected = ctx.detected?.(field.key);
+  // What detection found, shown while the setting is on auto (an explicit choice is what the SQL then states).
+  const detected = value === undefined ? ctx.detected?.(field.key) : undefined;
   const choices: Array<[string, boolean | undefined]> = [
     [detected === undefined ? 'Auto' : `Auto (${describeDetected(detected)})`, undefined],
     ['Yes', true],
@@ -171,7 +172,7 @@ function columnTypeOf(ctx: FieldContext, field: FieldModel, siblings?: Record<st
 
 function Widget({ field, path, value, ctx, siblings, id }: Props & { id?: string }): ReactNode {
   const label = field.label;
-  const detected = !field.required && field.default === undefined ? ctx.detected?.(field.key) : undefined;
+  const detected = !field.required && field.default === undefined && (value === undefined || value === '') ? ctx.detected?.(field.key) : undefined;
   // An unset setting that the source detects says what it found.
   const placeholder = detected !== undefined ? `auto: ${describeDetected(detected)}` : (field.placeholder ?? (field.default !== undefined ? String(field.default) : undefined));
   const errs = ctx.errors[fieldPathKey(path)] ?? [];

@@ -59,7 +59,7 @@ export function Inspector() {
     );
   const node = selected.length === 1 ? nodes.find((n) => n.id === selected[0]) : undefined;
   if (!node) return <PipelineInspector />;
-  return <NodeInspector node={node} />;
+  return <NodeInspector key={node.id} node={node} />;
 }
 
 function NodeInspector({ node }: { node: PipelineNode }) {
