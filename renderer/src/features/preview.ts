@@ -50,7 +50,7 @@ let timer: ReturnType<typeof setTimeout> | undefined;
  * Loads the selected node's preview now, and again whenever its upstream changes: at once after a
  * choice (a select, a checkbox, a connection), after a short pause while typing.
  */
-export function watchPreview(typingPauseMs = 200): () => void {
+export function watchPreview(typingPauseMs = 150): () => void {
   const refresh = (delay: number) => {
     clearTimeout(timer);
     timer = setTimeout(() => {
