@@ -188,6 +188,20 @@ describe('caudal serve', () => {
     expect((await request('/%2e%2e/config-secret.txt', { headers: { Cookie: cookie } })).status).toBe(404);
   });
 
+  it('gives a second tab with the page cookie (and no token in its URL) the token, same-origin only', async () => {
+    const cookie = (await request(`/?token=${token}`)).headers['set-cookie']![0]!.split(';')[0]!;
+    const hostHeader = new URL(base).host;
+    const ok = await request('/session', { headers: { Cookie: cookie, Host: hostHeader, 'Sec-Fetch-Site': 'same-origin' } });
+    expect(ok.status).toBe(200);
+    expect(JSON.parse(ok.body)).toEqual({ token });
+    expect(ok.headers['access-control-allow-origin']).toBeUndefined();
+    expect((await request('/session')).status).toBe(401);
+    expect((await request('/session', { headers: { Cookie: 'caudal_token=nope' } })).status).toBe(401);
+    // Another site's script (cross-site fetch) and a rebound host name get nothing.
+    expect((await request('/session', { headers: { Cookie: cookie, 'Sec-Fetch-Site': 'cross-site' } })).status).toBe(401);
+    expect((await request('/session', { headers: { Cookie: cookie, Host: `evil.example:${new URL(base).port}` } })).status).toBe(401);
+  });
+
   it('answers contract calls; errors come back structured', async () => {
     expect(await host['app.info']({})).toMatchObject({ mode: 'browser', nativeDialogs: false, workspaceDir: dir });
     await expect(host['pipeline.open']({})).rejects.toMatchObject({ error: { kind: 'usage', message: expect.stringMatching(/no file dialogs/) } });

@@ -202,6 +202,37 @@ describe('host contract in-process', () => {
     await expect(host['preview.node']({ document: pipelineDoc(), path: path.join(dir, 'p.json'), nodeId: 'out' })).rejects.toThrow(/is a sink/);
   });
 
+  it('a preview depends only on the node\'s upstream: a half-configured node elsewhere does not block it', async () => {
+    const doc = pipelineDoc();
+    // A Filter dropped on the canvas and connected, but with no condition yet; and a stray one.
+    doc.nodes.push({ id: 'todo', type: 'transform.filter', params: {} }, { id: 'stray', type: 'transform.aggregate', params: {} });
+    doc.edges.push({ from: 'orders:out', to: 'todo:in' });
+    const file = path.join(dir, 'p.json');
+    const p = await host['preview.node']({ document: doc, path: file, nodeId: 'orders', limit: 2 });
+    expect(p.rows).toHaveLength(2);
+    expect((await host['preview.node']({ document: doc, path: file, nodeId: 'big', limit: 2 })).rows).toHaveLength(2);
+    // The node's own problems still stop its preview, and say which field.
+    await expect(host['preview.node']({ document: doc, path: file, nodeId: 'todo' })).rejects.toMatchObject({ error: { problems: [expect.objectContaining({ nodeId: 'todo', field: 'condition' })] } });
+    // The whole pipeline still reports every problem.
+    const v = await host['pipeline.validate']({ document: doc, path: file });
+    expect(Object.keys(v.byNode).sort()).toEqual(['stray', 'todo']);
+  });
+
+  it('a run of some targets ignores problems outside their upstream; an empty pipeline does not "succeed"', async () => {
+    const doc = pipelineDoc();
+    doc.nodes.push({ id: 'stray', type: 'transform.filter', params: {} });
+    doc.nodes[2]!.params = { path: 'out/targeted.csv' };
+    const file = path.join(dir, 'p.json');
+    const { runId } = await host['run.start']({ document: doc, path: file, targets: ['out'] });
+    await service.runSettled(runId);
+    expect((await host['run.get']({ runId, path: file })).record).toMatchObject({ status: 'succeeded', rows: 45 });
+    const { runId: whole } = await host['run.start']({ document: doc, path: file });
+    await service.runSettled(whole);
+    expect((await host['run.get']({ runId: whole, path: file })).record.status).toBe('failed');
+    const { document: empty } = await host['pipeline.new']({});
+    await expect(host['run.start']({ document: empty, path: null })).rejects.toThrow(/no nodes, so there is nothing to run/);
+  });
+
   it('profile.node profiles a node\'s columns', async () => {
     const p = await host['profile.node']({ document: pipelineDoc(), path: path.join(dir, 'p.json'), nodeId: 'big', mode: 'exact' });
     expect(p).toMatchObject({ nodeId: 'big', port: 'out', rows: 45, sampled: false });
@@ -305,6 +336,32 @@ describe('host contract in-process', () => {
     expect(r.entries.map((e) => e.name)).toEqual(expect.arrayContaining(['out', 'p.json', 'chosen.json']));
     expect(r.entries.some((e) => e.name === 'orders.csv' || e.name.startsWith('.'))).toBe(false);
     expect(r.parent).toBe(path.dirname(dir));
+  });
+
+  it('fs.pick asks the native dialog for a file (null when cancelled)', async () => {
+    dialogAnswers.push(path.join(dir, 'orders.csv'));
+    expect(await host['fs.pick']({ mode: 'open', extensions: ['csv'] })).toEqual({ path: path.join(dir, 'orders.csv') });
+    dialogAnswers.push(null);
+    expect(await host['fs.pick']({ mode: 'save' })).toEqual({ path: null });
+  });
+
+  it('examples.list names the shipped examples; examples.open copies one into the workspace and generates its data', async () => {
+    const { examples } = await host['examples.list']({});
+    expect(examples.map((e) => e.id)).toEqual(expect.arrayContaining(['ecommerce/pipeline.json', 'order-rules/pipeline.json']));
+    expect(examples.find((e) => e.folder === 'ecommerce')!.description).toMatch(/Generate the data first/);
+    const rules = await host['examples.open']({ id: 'order-rules/pipeline.json' });
+    expect(rules).toEqual({ path: path.join(dir, 'examples', 'order-rules', 'pipeline.json'), generated: false });
+    const opened = await host['pipeline.open']({ path: rules.path });
+    expect((await host['pipeline.validate']({ document: opened!.document!, path: rules.path })).problems).toEqual([]);
+    // A user's edit of the copy survives opening the example again.
+    await writeFile(rules.path, serializePipeline({ ...opened!.document!, name: 'mine' }));
+    await host['examples.open']({ id: 'order-rules/pipeline.json' });
+    expect((await loadPipelineFile(rules.path)).pipeline!.name).toBe('mine');
+    const shop = await host['examples.open']({ id: 'ecommerce/pipeline.json' });
+    expect(shop.generated).toBe(true);
+    expect((await readFile(path.join(dir, 'examples', 'ecommerce', 'data', 'orders.csv'), 'utf8')).split('\n').length).toBeGreaterThan(1000);
+    expect((await host['examples.open']({ id: 'ecommerce/pipeline.json' })).generated).toBe(false);
+    await expect(host['examples.open']({ id: '../../package.json' })).rejects.toThrow(/no example/);
   });
 
   it('app.info says how the host runs', async () => {

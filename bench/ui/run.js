@@ -4,9 +4,11 @@
  *   1. time to open the studio (navigation → palette and canvas ready),
  *   2. time from selecting a node to its preview rows on the 10M-row e-commerce example
  *      (streaming chains and a chain with a blocking step),
- *   3. canvas frame times while dragging with 300 nodes on screen.
+ *   3. canvas frame times while dragging with 300 nodes on screen,
+ *   4. "edit → rows": from a user's edit of a node (typing an expression, picking a function) to
+ *      the preview rows that follow from it, on a 600-row CSV and on the 10M-row example.
  *
- *   npm run build && npm run build:studio && node bench/ui/run.js [--orders 10000000] [--data DIR] [--reps 3] [--only open|preview|canvas]
+ *   npm run build && npm run build:studio && node bench/ui/run.js [--orders 10000000] [--data DIR] [--reps 3] [--only open|preview|canvas|edit]
  *
  * The data is generated once (like bench/engine) into DIR (default: the OS temp folder).
  */
@@ -18,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { chromium } from '@playwright/test';
 import { ensureEcommerceData } from '../shared/ecommerce-data.js';
 import { manyNodesPipeline } from './many-nodes.js';
+import { selectThenRows, typeThenRows } from './edit-rows.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const { values } = parseArgs({ options: { orders: { type: 'string', default: '10000000' }, data: { type: 'string' }, reps: { type: 'string', default: '3' }, only: { type: 'string' } } });
@@ -42,6 +45,26 @@ const example = path.join(workspace, 'ecommerce.json');
 writeFileSync(example, readFileSync(path.join(ROOT, 'resources/examples/ecommerce/pipeline.json')));
 const many = path.join(workspace, 'many.json');
 writeFileSync(many, JSON.stringify(manyNodesPipeline(300), null, 2));
+// The issue's small case: 600 orders, CSV → filter → aggregate.
+writeFileSync(path.join(workspace, 'small.csv'), 'order_id,country,amount,status\n' + Array.from({ length: 600 }, (_, i) => `${i + 1},${['ES', 'FR', 'DE', 'IT'][i % 4]},${((i * 37) % 1000) / 10},${i % 5 ? 'completed' : 'cancelled'}`).join('\n') + '\n');
+const small = path.join(workspace, 'small.json');
+writeFileSync(
+  small,
+  JSON.stringify({
+    format: 'caudal.pipeline/1',
+    name: 'Small',
+    nodes: [
+      { id: 'orders', type: 'source.csv', params: { path: 'small.csv' } },
+      { id: 'completed', type: 'transform.filter', params: { condition: "status = 'completed'" } },
+      { id: 'by_country', type: 'transform.aggregate', params: { group_by: ['country'], aggregations: [{ name: 'total', function: 'sum', column: 'amount' }] } },
+    ],
+    edges: [
+      { from: 'orders:out', to: 'completed:in' },
+      { from: 'completed:out', to: 'by_country:in' },
+    ],
+    layout: { nodes: { orders: { x: 0, y: 0 }, completed: { x: 260, y: 0 }, by_country: { x: 520, y: 0 } } },
+  }),
+);
 
 const serve = spawn(process.execPath, [path.join(ROOT, 'bin/caudal.js'), 'serve', '--port', '0'], { cwd: workspace, stdio: ['ignore', 'pipe', 'inherit'] });
 const url = await new Promise((resolve, reject) => {
@@ -116,6 +139,48 @@ try {
       console.log(`select → preview rows  ${label.padEnd(44)} ${ms(first.ms).padStart(8)}${again.length ? `, refresh median ${ms(median(again))}` : ''}  [${first.text}]${sampled}`);
   }
   await page.close();
+  }
+
+  // 4. Edit → rows, on the small file and on the 10M-row example.
+  if (want('edit')) {
+    const page = await context.newPage();
+    const settle = async () => {
+      await page.waitForFunction(() => document.querySelector('[data-testid="check-state"]')?.textContent !== 'checking…', null, { timeout: 600_000 });
+      await page.waitForFunction(() => /\d rows?\b/.test(document.querySelector('[data-testid="preview-status"]')?.textContent ?? '') && !document.querySelector('[data-testid="preview-status"]')?.textContent?.includes('out of date'), null, { timeout: 600_000 });
+    };
+    const report = (label, runs) =>
+      console.log(`edit → rows  ${label.padEnd(58)} median ${ms(median(runs.map((r) => r.ms)))}, max ${ms(Math.max(...runs.map((r) => r.ms)))}; spinner shown ${runs.filter((r) => r.spinner).length}/${runs.length}  [${runs.at(-1).text}]`);
+    const cases = [
+      [small, 'completed', 'by_country', '600-row CSV'],
+      [example, 'valid_orders', 'revenue_by_country', '10M-row example'],
+    ];
+    for (const [file, filterId, aggId, what] of cases) {
+      await page.goto(withOpen(file));
+      await page.locator('.react-flow__node').first().waitFor();
+      // Typing a filter condition (streaming chain: LIMIT stops early).
+      await page.locator(`.react-flow__node[data-id="${filterId}"] .node-name`).click();
+      await settle();
+      const typed = [];
+      const conditions = what.startsWith('600') ? ["status = 'completed' AND amount > 10", "status = 'completed' AND amount > 20"] : ["status IN ('completed', 'shipped') AND quantity > 1", "status IN ('completed', 'shipped') AND order_date >= $since"];
+      for (let i = 0; i < reps; i++) {
+        typed.push(await typeThenRows(page, 'Keep rows where', conditions[i % 2]));
+        await settle();
+      }
+      report(`${what}: type a filter condition (last key → rows)`, typed);
+      if (what.startsWith('600')) {
+        // Picking another aggregate function (a blocking step over the filtered rows).
+        await page.locator(`.react-flow__node[data-id="${aggId}"] .node-name`).click();
+        await settle();
+        const picked = [];
+        const fns = ['avg', 'max', 'sum'];
+        for (let i = 0; i < reps; i++) {
+          picked.push(await selectThenRows(page, page.locator('.inspector').getByLabel('Function'), fns[i % 3]));
+          await settle();
+        }
+        report(`${what}: pick an aggregate function (change → rows)`, picked);
+      }
+    }
+    await page.close();
   }
 
   // 3. Frame times while dragging with 300 nodes on screen.

@@ -16,7 +16,7 @@ import { openPipeline } from './features/file.js';
 async function start(): Promise<void> {
   const root = createRoot(document.getElementById('root')!);
   try {
-    setHost(hostClient());
+    setHost(await hostClient());
     const [info, { nodes }] = await Promise.all([host()['app.info']({}), host()['nodes.list']({})]);
     setAppInfo(info);
     useResults.getState().setNodeTypes(nodes);

@@ -51,3 +51,22 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 export async function edgeCount(page: Page): Promise<number> {
   return page.locator('.react-flow__edge').count();
 }
+
+/** Opens the studio on a pipeline file (as `caudal serve file.json` does) and waits for its nodes. */
+export async function launchTo(page: Page, url: string, file: string, nodes: number): Promise<void> {
+  await page.goto(`${url}${url.includes('?') ? '&' : '?'}open=${encodeURIComponent(file)}`);
+  await expect(page.locator('.react-flow__node')).toHaveCount(nodes, { timeout: 30_000 });
+}
+
+/** File → Save as… with the host's file browser, typing the path. */
+export async function saveAs(page: Page, file: string): Promise<void> {
+  await page.keyboard.press('ControlOrMeta+Shift+S');
+  await page.getByLabel('File path').fill(file);
+  await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByTestId('doc-title')).toContainText(path.basename(file));
+}
+
+/** Double-clicks a palette entry (by its exact title): the node appears in the middle of the canvas. */
+export async function addFromPalette(page: Page, title: string): Promise<void> {
+  await page.locator('.palette-item', { has: page.locator('.palette-title', { hasText: new RegExp(`^${title}$`) }) }).dblclick();
+}

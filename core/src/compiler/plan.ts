@@ -81,6 +81,17 @@ export function relationName(nodeId: string, port: string): string {
   return `_n_${nodeId}__${port}`;
 }
 
+const EDGE_PATH = /^edges\[(\d+)\]/;
+
+/** Whether a structural problem concerns the planned nodes: theirs, an edge touching them, or the pipeline as a whole. */
+function inScope(p: Problem, include: Set<string>, doc: Pipeline): boolean {
+  if (p.nodeId) return include.has(p.nodeId);
+  const edge = EDGE_PATH.exec(p.path);
+  if (!edge) return true;
+  const e = doc.edges[Number(edge[1])];
+  return !e || [e.from, e.to].some((ep) => include.has(ep.slice(0, ep.indexOf(':'))));
+}
+
 /** How many bytes of a file to transcode when only the schema or a preview is needed. */
 const PREFIX_BYTES = 4 * 1024 * 1024;
 
@@ -105,11 +116,14 @@ class Abort extends Error {}
 export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Promise<Plan> {
   const structure = validateStructure(doc);
   const { values: paramValues, problems: paramProblems } = resolveParamValues(doc.params, opts.params);
-  const problems: Problem[] = [...structure.problems, ...paramProblems];
+  const cycle = structure.problems.some((p) => p.code === 'cycle');
+  const include = opts.targets && !cycle ? upstreamClosure(structure.graph, opts.targets) : undefined;
+  // A plan of some targets (a preview, "run up to here") answers for their upstream only: a
+  // half-configured node elsewhere in the graph never blocks it.
+  const problems: Problem[] = [...(include ? structure.problems.filter((p) => inScope(p, include, doc)) : structure.problems), ...paramProblems];
   const plan: Plan = { pipeline: doc, nodes: [], problems, paramValues, warnings: [] };
-  if (structure.problems.some((p) => p.code === 'cycle') || paramProblems.length > 0) return plan;
+  if (cycle || paramProblems.length > 0) return plan;
 
-  const include = opts.targets ? upstreamClosure(structure.graph, opts.targets) : undefined;
   const literals = Object.fromEntries(Object.entries(paramValues).map(([k, v]) => [k, paramLiteral(v)]));
   // Nodes ask for the same pattern more than once (files to convert, then the file to sniff).
   const globs = new Map<string, Promise<string[]>>();

@@ -552,6 +552,31 @@ export const hostMethods = {
   /** Removes the definition and its keychain secrets. */
   'connections.remove': { input: z.object({ name: z.string(), projectDir: z.string().optional() }), output: z.object({ removed: z.literal(true) }) },
 
+  /**
+   * Asks for a file with the native dialog (Electron): `open` an existing one, or `save` to a new
+   * one; `path` is null when the user cancels. Hosts without dialogs (`app.info().nativeDialogs`
+   * false) refuse: the browser lets the user pick with `fs.list` instead.
+   */
+  'fs.pick': {
+    input: z.object({ mode: z.enum(['open', 'save']), title: z.string().optional(), extensions: z.array(z.string()).optional(), defaultPath: z.string().optional() }),
+    output: z.object({ path: z.string().nullable() }),
+  },
+
+  /** The sample pipelines that ship with Caudal (resources/examples), for "open an example". */
+  'examples.list': {
+    input: empty,
+    output: z.object({ examples: z.array(z.object({ id: z.string(), folder: z.string(), name: z.string(), description: z.string() })) }),
+  },
+  /**
+   * Copies an example's folder into the workspace (`<workspace>/examples/<folder>`; files already
+   * there are kept), generates its data when the example ships a `generate-data.js` and has no
+   * `data/` folder yet, and answers with the pipeline file to open.
+   */
+  'examples.open': {
+    input: z.object({ id: z.string() }),
+    output: z.object({ path: z.string(), generated: z.boolean() }),
+  },
+
   /** Lists a folder on the host (browser mode's file picker). Defaults to the workspace folder. */
   'fs.list': {
     input: z.object({ dir: z.string().optional(), extensions: z.array(z.string()).optional() }),

@@ -30,6 +30,7 @@ import { writeFileAtomic } from './atomic-write.js';
 import { connectionTypeCatalog, nodeCatalog } from './catalog.js';
 import { ConnectionsApi } from './connections-api.js';
 import { sqlScript } from './export-sql.js';
+import { listExamples, openExample } from './examples.js';
 import { listFolder } from './fs-browser.js';
 import { checkOpenable, checkOverwritable } from './pipeline-files.js';
 import type { DialogPort, HostPaths } from './ports.js';
@@ -233,6 +234,8 @@ export class HostService implements HostTransport {
     'profile.node': async (input) => startProfile({ ...(await this.request(input)), nodeId: input.nodeId, port: input.port, mode: input.mode }).done,
 
     'run.start': async (input) => {
+      // An empty run would "succeed" having done nothing, which reads as if something had worked.
+      if (input.document.nodes.length === 0) throw new CaudalError('usage', 'the pipeline has no nodes, so there is nothing to run', { hint: 'add a source and a sink (or open an example) first' });
       const req = await this.request(input);
       return this.runs.start({
         document: input.document,
@@ -278,6 +281,16 @@ export class HostService implements HostTransport {
     },
 
     'fs.list': async ({ dir, extensions }) => listFolder(dir ?? this.opts.paths.workspaceDir, extensions),
+
+    'fs.pick': async ({ mode, title, extensions, defaultPath }) => {
+      if (!this.opts.dialogs) throw new CaudalError('usage', 'this host has no file dialogs', { hint: 'pick the file with fs.list' });
+      const filters = extensions?.length ? [{ name: extensions.join(', '), extensions: extensions.map((e) => e.replace(/^\./, '')) }] : [];
+      const opts = { title: title ?? (mode === 'open' ? 'Choose a file' : 'Save as'), filters, defaultPath: defaultPath ?? this.opts.paths.workspaceDir };
+      return { path: await (mode === 'open' ? this.opts.dialogs.openFile(opts) : this.opts.dialogs.saveFile(opts)) };
+    },
+
+    'examples.list': async () => ({ examples: await listExamples() }),
+    'examples.open': async ({ id }) => openExample(id, this.opts.paths.workspaceDir),
   };
 }
 

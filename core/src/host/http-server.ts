@@ -20,6 +20,10 @@ import { foreignRequest } from './request-origin.js';
  *   for the page's own scripts and styles. Anything else gets 401.
  * - `POST /api/<method>` with the input as JSON answers `{ ok, result | error }`.
  * - `GET /events` upgrades to a WebSocket that receives every host event as `{ event, payload }`.
+ * - `GET /session` gives a page that has the cookie but not the token (a second tab opened on the
+ *   bare address) the token for its API calls. Only same-origin requests to this host get it: the
+ *   cookie is SameSite=Strict, the answer carries no CORS header (another site's script cannot
+ *   read it), and a Host other than this server's (DNS rebinding) is refused.
  */
 export interface HttpServerOptions {
   service: HostService;
@@ -161,11 +165,20 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
     createReadStream(full).pipe(res);
   }
 
+  async function session(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (req.method !== 'GET') return send(res, 405, 'only GET here');
+    const site = req.headers['sec-fetch-site'];
+    const hostOk = req.headers.host === `${HOST}:${port}` || req.headers.host === `localhost:${port}`;
+    if (!hostOk || (site !== undefined && site !== 'same-origin') || !tokenMatches(cookieToken(req.headers.cookie), token))
+      return send(res, 401, 'no session: open the URL `caudal serve` printed (it ends in ?token=...)');
+    send(res, 200, JSON.stringify({ token }), 'application/json');
+  }
+
   const server = http.createServer((req, res) => {
     const refused = foreignRequest(req.headers, port);
     if (refused) return send(res, 403, refused);
     const url = new URL(req.url ?? '/', `http://${HOST}`);
-    const handled = url.pathname.startsWith('/api/') ? api(req, res, url.pathname.slice('/api/'.length)) : file(req, res, url);
+    const handled = url.pathname.startsWith('/api/') ? api(req, res, url.pathname.slice('/api/'.length)) : url.pathname === '/session' ? session(req, res) : file(req, res, url);
     handled.catch((e: unknown) => {
       if (!res.headersSent) send(res, 500, `internal error: ${(e as Error).message}`);
       else res.destroy();

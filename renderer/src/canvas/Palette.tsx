@@ -4,8 +4,8 @@ import { useResults } from '../store/results.js';
 import { useUi } from '../store/ui.js';
 import type { NodeTypeInfo } from '../model/types.js';
 import { PALETTE_MIME } from './Canvas.js';
-import { addNodeOfType } from './actions.js';
-import { useDocument } from '../store/document.js';
+import { addNodeInView } from './actions.js';
+import { NodeIcon } from './icons.js';
 
 const CATEGORIES: Array<[NodeTypeInfo['category'], string]> = [
   ['source', 'Sources'],
@@ -24,7 +24,7 @@ export function matchesQuery(t: NodeTypeInfo, q: string): boolean {
     .every((w) => hay.includes(w));
 }
 
-export function Palette() {
+export function Palette({ onCollapse }: { onCollapse?(): void }) {
   const types = useResults((s) => s.nodeTypes);
   const query = useUi((s) => s.paletteQuery);
   const setQuery = useUi((s) => s.setPaletteQuery);
@@ -34,31 +34,45 @@ export function Palette() {
     e.dataTransfer.setData(PALETTE_MIME, type);
     e.dataTransfer.effectAllowed = 'copy';
   };
-  const addAtEnd = (type: string) => {
-    const layout = Object.values(useDocument.getState().doc.layout?.nodes ?? {});
-    const x = layout.length ? Math.max(...layout.map((p) => p.x)) + 240 : 0;
-    addNodeOfType(type, { x, y: 0 });
-  };
 
   return (
     <aside className="palette" aria-label="Node palette">
-      <input className="palette-search" type="search" placeholder="Search nodes (name, alias, description)" aria-label="Search nodes" value={query} onChange={(e) => setQuery(e.target.value)} />
-      {groups.length === 0 && <div className="empty">No node matches “{query}”.</div>}
+      <div className="palette-top">
+        <input className="palette-search" type="search" placeholder="Search nodes (name, alias, description)" aria-label="Search nodes" value={query} onChange={(e) => setQuery(e.target.value)} />
+        {onCollapse && (
+          <button type="button" className="icon collapse" aria-label="Hide the palette" title="Hide the palette" onClick={onCollapse}>
+            ⟨
+          </button>
+        )}
+      </div>
+      {groups.length === 0 && <div className="empty muted">No node matches “{query}”.</div>}
       {groups.map((g) => (
         <section key={g.cat}>
-          <h3>{g.label}</h3>
+          <h2 className="palette-heading">{g.label}</h2>
           {g.items.map((t) => (
             <div
               key={t.type}
               className={`palette-item cat-${t.category}`}
               draggable
+              role="button"
+              tabIndex={0}
+              aria-label={`${t.title}: ${t.description}`}
               onDragStart={(e) => onDragStart(e, t.type)}
-              onDoubleClick={() => addAtEnd(t.type)}
-              title={`${t.description}${t.aliases.length ? `\nAlso: ${t.aliases.join(', ')}` : ''}\nDrag onto the canvas or double-click to add.`}
+              onDoubleClick={() => addNodeInView(t.type)}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter' || e.key === ' ') {
+                  e.preventDefault();
+                  addNodeInView(t.type);
+                }
+              }}
+              title={`${t.description}${t.aliases.length ? `\nAlso: ${t.aliases.join(', ')}` : ''}\nDrag onto the canvas, double-click or press Enter to add.`}
               data-node-type={t.type}
             >
-              <span className="palette-title">{t.title}</span>
-              <span className="palette-desc">{t.description}</span>
+              <NodeIcon type={t.type} category={t.category} />
+              <span className="palette-text">
+                <span className="palette-title">{t.title}</span>
+                <span className="palette-desc">{t.description}</span>
+              </span>
             </div>
           ))}
         </section>

@@ -14,6 +14,36 @@ export function edgeKey(e: PipelineEdge): string {
   return `${e.from}->${e.to}`;
 }
 
+/** The last pointer position over the canvas (flow coordinates): where a paste lands. */
+let pointer: XY | null = null;
+export function setPointer(p: XY | null): void {
+  pointer = p;
+}
+
+/** The centre of the visible canvas in flow coordinates (set by the canvas). */
+let viewCenter: () => XY | null = () => null;
+export function setViewCenter(fn: () => XY | null): void {
+  viewCenter = fn;
+}
+
+const CARD = { w: 200, h: 96 };
+
+/** `at`, or the nearest spot below it where a new card does not cover another. */
+export function freeSpot(positions: XY[], at: XY): XY {
+  const p = { ...at };
+  for (let i = 0; i < 50 && positions.some((q) => Math.abs(q.x - p.x) < CARD.w && Math.abs(q.y - p.y) < CARD.h); i++) p.y += CARD.h + 14;
+  return p;
+}
+
+/** Palette double-click: the new node appears in the middle of what the user is looking at (not under a panel). */
+export function addNodeInView(type: string): string | null {
+  const c = viewCenter() ?? { x: 0, y: 0 };
+  const at = freeSpot(Object.values(useDocument.getState().doc.layout?.nodes ?? {}), { x: Math.round(c.x - CARD.w / 2), y: Math.round(c.y - CARD.h / 2) });
+  const id = addNodeOfType(type, at);
+  if (id) useUi.getState().markFresh(id);
+  return id;
+}
+
 export function addNodeOfType(type: string, at: XY): string | null {
   const info = useResults.getState().typeMap.get(type);
   if (!info) return null;
@@ -74,9 +104,26 @@ function readClip(): Clip | null {
   return memoryClip;
 }
 
-export function paste(offset: XY = { x: 40, y: 40 }): void {
+/**
+ * Where pasted nodes go: their top-left at the pointer when it is over the canvas, else a step
+ * down and right of where they were copied; never exactly on top of existing nodes.
+ */
+export function pasteOffset(clip: Clip, taken: XY[], at: XY | null): XY {
+  const ps = Object.values(clip.positions);
+  const min = { x: Math.min(...ps.map((p) => p.x)), y: Math.min(...ps.map((p) => p.y)) };
+  const offset = at ? { x: Math.round(at.x - min.x), y: Math.round(at.y - min.y) } : { x: 40, y: 40 };
+  const onTop = () => ps.some((p) => taken.some((q) => Math.abs(q.x - (p.x + offset.x)) < 8 && Math.abs(q.y - (p.y + offset.y)) < 8));
+  for (let i = 0; i < 20 && onTop(); i++) {
+    offset.x += 40;
+    offset.y += 40;
+  }
+  return offset;
+}
+
+export function paste(): void {
   const clip = readClip();
   if (!clip) return;
+  const offset = pasteOffset(clip, Object.values(useDocument.getState().doc.layout?.nodes ?? {}), pointer);
   let ids: string[] = [];
   useDocument.getState().change((d) => {
     const r = pasteClip(d, clip, offset);
@@ -84,21 +131,15 @@ export function paste(offset: XY = { x: 40, y: 40 }): void {
     return r.doc;
   });
   useUi.getState().select(ids);
-  // A second paste lands a bit further so copies do not stack exactly.
-  memoryClip = { ...clip, positions: Object.fromEntries(Object.entries(clip.positions).map(([k, p]) => [k, { x: p.x + offset.x, y: p.y + offset.y }])) };
-  try {
-    localStorage.setItem(CLIP_KEY, JSON.stringify(memoryClip));
-  } catch {
-    // ignore
-  }
 }
 
 export function duplicateSelection(): void {
   const clip = copyNodes(useDocument.getState().doc, useUi.getState().selectedNodes);
   if (!clip) return;
   let ids: string[] = [];
+  const offset = pasteOffset(clip, Object.values(useDocument.getState().doc.layout?.nodes ?? {}), null);
   useDocument.getState().change((d) => {
-    const r = pasteClip(d, clip, { x: 40, y: 40 });
+    const r = pasteClip(d, clip, offset);
     ids = r.ids;
     return r.doc;
   });

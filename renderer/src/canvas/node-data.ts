@@ -10,12 +10,26 @@ export interface CanvasNodeData extends Record<string, unknown> {
   inputs: Array<{ name: string; label: string; multiple: boolean }>;
   outputs: Array<{ name: string; label: string }>;
   problems: string[];
+  /** Just added and still being filled in, with settings left to fill: "needs setup" rather than errors. */
+  fresh: boolean;
+  /** Not checked because a node upstream has problems: its name. */
+  waitingFor: string | null;
   run: NodeRunState | null;
   preview: { rows: number; capped: boolean; ms: number; sampled: boolean; failed: string | null } | null;
   unknownType: boolean;
 }
 
-export function nodeData(node: PipelineNode, info: NodeTypeInfo | undefined, problems: Problem[] | undefined, run: NodeRunState | undefined, preview: PreviewEntry | undefined): CanvasNodeData {
+export interface NodeStatus {
+  problems?: Problem[];
+  run?: NodeRunState;
+  /** Shown only while it still matches the node's upstream (a changed or broken source makes it stale). */
+  preview?: PreviewEntry;
+  fresh?: boolean;
+  waitingFor?: string | null;
+}
+
+export function nodeData(node: PipelineNode, info: NodeTypeInfo | undefined, status: NodeStatus): CanvasNodeData {
+  const { problems, run, preview } = status;
   return {
     name: node.name ?? node.id,
     type: node.type,
@@ -23,7 +37,9 @@ export function nodeData(node: PipelineNode, info: NodeTypeInfo | undefined, pro
     category: info?.category ?? 'unknown',
     inputs: (info?.inputs ?? []).map((p) => ({ name: p.name, label: p.label ?? p.name, multiple: p.multiple === true })),
     outputs: (info?.outputs ?? []).map((p) => ({ name: p.name, label: p.label ?? p.name })),
-    problems: (problems ?? []).map((p) => p.message),
+    problems: (problems ?? []).map((p) => p.message.replace(/^node '[^']*' \([^)]*\):\s*/, '')),
+    fresh: status.fresh === true,
+    waitingFor: status.waitingFor ?? null,
     run: run ?? null,
     preview:
       preview && (preview.status === 'ready' || preview.status === 'error')
@@ -47,6 +63,11 @@ export function formatCount(n: number | null | undefined): string {
   // Exact up to ten million (a count is what the user checks); shorter beyond, where it fits the node.
   if (n >= 1e7) return `${(n / 1e6).toFixed(1)}M`;
   return n.toLocaleString('en-US');
+}
+
+/** "1 row", "2,000 rows". */
+export function rowsText(n: number | null | undefined): string {
+  return `${formatCount(n)} ${n === 1 ? 'row' : 'rows'}`;
 }
 
 export function formatMs(ms: number | undefined): string {

@@ -14,7 +14,7 @@ const TABS: Array<[BottomTab, string]> = [
   ['runs', 'Run history'],
 ];
 
-export function BottomPanel() {
+export function BottomPanel({ onCollapse }: { onCollapse?(): void }) {
   const tab = useUi((s) => s.bottomTab);
   const setTab = useUi((s) => s.setBottomTab);
   const selected = useUi((s) => s.selectedNodes);
@@ -22,13 +22,21 @@ export function BottomPanel() {
   const needsNode = tab === 'preview' || tab === 'sql' || tab === 'profile';
   return (
     <section className="bottom-panel" aria-label="Data panel">
-      <nav className="tabs" role="tablist">
-        {TABS.map(([t, label]) => (
-          <button key={t} role="tab" aria-selected={t === tab} className={t === tab ? 'active' : ''} onClick={() => setTab(t)}>
-            {label}
+      <div className="tabs">
+        <div role="tablist" aria-label="Data panel tabs" className="tablist">
+          {TABS.map(([t, label]) => (
+            <button key={t} role="tab" aria-selected={t === tab} className={t === tab ? 'active' : ''} onClick={() => setTab(t)}>
+              {label}
+            </button>
+          ))}
+        </div>
+        <span className="spacer" />
+        {onCollapse && (
+          <button type="button" className="icon collapse" aria-label="Hide the data panel" title="Hide the data panel" onClick={onCollapse}>
+            ⌄
           </button>
-        ))}
-      </nav>
+        )}
+      </div>
       <div className="tab-body">
         {needsNode && !nodeId && <div className="muted pad">Select one node to see its data.</div>}
         {tab === 'preview' && nodeId && <PreviewTab nodeId={nodeId} />}

@@ -1,16 +1,18 @@
 /** The modal dialogs: file picking, run params, discard prompt, shortcut help, connections. */
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useUi } from '../store/ui.js';
 import { useDocument } from '../store/document.js';
 import { FileDialog } from './FileDialog.js';
 import { ConnectionsDialog } from './ConnectionsDialog.js';
 import { SHORTCUTS } from './shortcuts.js';
-import { lastRunParams, startRun, type ParamValues } from './runs.js';
+import { lastRunParams, proceedRun, startRun, type ParamValues } from './runs.js';
+import { listExamples, openExample, type ExampleInfo } from './examples.js';
+import { BrowseDialog } from './FileDialog.js';
 
-function Modal({ title, children, onClose }: { title: string; children: React.ReactNode; onClose(): void }) {
+export function Modal({ title, children, onClose }: { title: string; children: React.ReactNode; onClose(): void }) {
   return (
     <div className="modal-backdrop" onMouseDown={onClose}>
-      <div className="modal" role="dialog" aria-label={title} onMouseDown={(e) => e.stopPropagation()}>
+      <div className="modal" role="dialog" aria-modal="true" aria-label={title} onMouseDown={(e) => e.stopPropagation()}>
         <h2>{title}</h2>
         {children}
       </div>
@@ -61,6 +63,75 @@ function RunParamsDialog() {
   );
 }
 
+function RunReadyDialog() {
+  const close = useUi((s) => s.closeDialog);
+  const ready = useUi((s) => s.readyRun);
+  const nodes = useDocument((s) => s.doc.nodes);
+  if (!ready) return null;
+  const name = (id: string) => nodes.find((n) => n.id === id)?.name ?? id;
+  return (
+    <Modal title="Run the ready part?" onClose={close}>
+      <p>
+        {ready.leftOut.length} node{ready.leftOut.length === 1 ? ' is' : 's are'} not ready and would be left out:
+      </p>
+      <ul className="left-out">
+        {ready.leftOut.map((l) => (
+          <li key={l.nodeId}>
+            <b>{name(l.nodeId)}</b>: {l.reason}
+          </li>
+        ))}
+      </ul>
+      <p>
+        The other {ready.targets.length} node{ready.targets.length === 1 ? '' : 's'} can run now.
+      </p>
+      <div className="modal-actions">
+        <button onClick={close}>Cancel</button>
+        <button
+          className="primary"
+          onClick={() => {
+            close();
+            proceedRun(ready.targets);
+          }}
+        >
+          Run the ready part
+        </button>
+      </div>
+    </Modal>
+  );
+}
+
+function ExamplesDialog() {
+  const close = useUi((s) => s.closeDialog);
+  const [examples, setExamples] = useState<ExampleInfo[] | null>(null);
+  useEffect(() => void listExamples().then(setExamples), []);
+  return (
+    <Modal title="Open an example" onClose={close}>
+      <p className="muted">A copy goes into your workspace folder, so you can change and run it freely.</p>
+      {examples === null && <p className="muted">Loading…</p>}
+      <ul className="example-list">
+        {examples?.map((e) => (
+          <li key={e.id}>
+            <button
+              type="button"
+              className="example"
+              onClick={() => {
+                close();
+                openExample(e.id);
+              }}
+            >
+              <span className="example-name">{e.name}</span>
+              <span className="example-desc">{e.description}</span>
+            </button>
+          </li>
+        ))}
+      </ul>
+      <div className="modal-actions">
+        <button onClick={close}>Cancel</button>
+      </div>
+    </Modal>
+  );
+}
+
 export function Dialogs() {
   const dialog = useUi((s) => s.dialog);
   const close = useUi((s) => s.closeDialog);
@@ -72,6 +143,12 @@ export function Dialogs() {
       return <FileDialog mode={dialog} />;
     case 'runParams':
       return <RunParamsDialog />;
+    case 'runReady':
+      return <RunReadyDialog />;
+    case 'examples':
+      return <ExamplesDialog />;
+    case 'browse':
+      return <BrowseDialog />;
     case 'connections':
       return <ConnectionsDialog />;
     case 'confirmDiscard':

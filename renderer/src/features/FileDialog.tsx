@@ -5,6 +5,7 @@ import { useUi } from '../store/ui.js';
 import { useDocument } from '../store/document.js';
 import { exportPipeline, openPipeline, saveAs } from './file.js';
 import { appInfo } from './app-info.js';
+import { joinPath } from './paths.js';
 
 type Listing = { dir: string; parent: string | null; entries: Array<{ name: string; path: string; kind: 'dir' | 'file' }> };
 
@@ -82,6 +83,78 @@ export function FileDialog({ mode }: { mode: 'open' | 'saveAs' | 'export' }) {
           <button onClick={close}>Cancel</button>
           <button className="primary" onClick={() => void submit()}>
             {mode === 'open' ? 'Open' : mode === 'saveAs' ? 'Save' : 'Export'}
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+/** Browser mode's Browse… for a path field: the host's folders, filtered by the field's file type. */
+export function BrowseDialog() {
+  const close = useUi((s) => s.closeDialog);
+  const req = useUi((s) => s.browse);
+  const [listing, setListing] = useState<Listing | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [path, setPath] = useState(() => (req?.initial ? joinPath(req.baseDir, req.initial) : ''));
+  const list = async (dir?: string) => {
+    try {
+      setListing(await host()['fs.list']({ dir, extensions: req?.extensions }));
+      setError(null);
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  useEffect(() => {
+    const start = req?.initial ? dirOf(joinPath(req.baseDir, req.initial)) : req?.baseDir;
+    // A folder that does not exist (a typo) falls back to the pipeline's folder.
+    void host()['fs.list']({ dir: start || undefined, extensions: req?.extensions }).then(setListing, () => void list(req?.baseDir || undefined));
+  }, []);
+  if (!req) return null;
+  const pick = (p: string) => {
+    req.onPick(p);
+    close();
+  };
+  return (
+    <div className="modal-backdrop" onMouseDown={close}>
+      <div className="modal" role="dialog" aria-modal="true" aria-label={req.title} onMouseDown={(e) => e.stopPropagation()}>
+        <h2>{req.title}</h2>
+        {listing && (
+          <div className="file-browser">
+            <div className="muted small">{listing.dir}</div>
+            <ul aria-label="Files">
+              {listing.parent && (
+                <li>
+                  <button className="link" onClick={() => void list(listing.parent!)}>
+                    ⬆ ..
+                  </button>
+                </li>
+              )}
+              {listing.entries.map((e) => (
+                <li key={e.path}>
+                  <button
+                    className="link"
+                    onClick={() => (e.kind === 'dir' ? void list(e.path) : setPath(e.path))}
+                    onDoubleClick={() => e.kind === 'file' && pick(e.path)}
+                  >
+                    {e.kind === 'dir' ? '📁 ' : '📄 '}
+                    {e.name}
+                  </button>
+                </li>
+              ))}
+              {listing.entries.length === 0 && <li className="muted">No {req.extensions?.join(', ') ?? ''} files here.</li>}
+            </ul>
+          </div>
+        )}
+        {error && <div className="field-error">{error}</div>}
+        <label>
+          File path
+          <input aria-label="File path" value={path} onChange={(e) => setPath(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && path.trim() && pick(path.trim())} />
+        </label>
+        <div className="modal-actions">
+          <button onClick={close}>Cancel</button>
+          <button className="primary" disabled={!path.trim()} onClick={() => pick(path.trim())}>
+            Choose
           </button>
         </div>
       </div>

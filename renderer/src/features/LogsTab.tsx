@@ -61,7 +61,7 @@ export function LogView({ events }: { events: HostRunEvent[] }) {
         </select>
         <input type="search" aria-label="Search the log" placeholder="Search the log" value={q} onChange={(e) => setQ(e.target.value)} />
       </div>
-      <div className="log-lines" data-testid="log-lines">
+      <div className="log-lines" data-testid="log-lines" tabIndex={0} aria-label="Log lines">
         {lines.map((l, i) => (
           <div key={i} className={`log-line lvl-${l.level}`}>
             <span className="lvl">{l.level}</span> {l.text}

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { host, errorText } from '../host-access.js';
 import { useDocument } from '../store/document.js';
 import type { ProfileData } from '../../../core/src/host-api/contract.js';
-import { formatCell } from './column-stats.js';
+import { formatCell, formatStat } from './column-stats.js';
 import { previewPortFor } from './preview.js';
 
 function Bars({ values }: { values: number[] }) {
@@ -18,7 +18,7 @@ function Bars({ values }: { values: number[] }) {
   );
 }
 
-const num = (v: unknown) => (typeof v === 'number' ? (Number.isInteger(v) ? v.toLocaleString('en-US') : v.toFixed(3)) : formatCell(v));
+const num = formatStat;
 
 export function ProfileTab({ nodeId }: { nodeId: string }) {
   const [state, setState] = useState<{ nodeId: string; loading: boolean; profile?: ProfileData; error?: string } | null>(null);
@@ -50,7 +50,7 @@ export function ProfileTab({ nodeId }: { nodeId: string }) {
       {p?.sampled && <div className="notice">This profile is from a sample; “Exact profile” reads every row.</div>}
       {current?.error && <div className="field-error pad">{current.error}</div>}
       {p && (
-        <div className="profile-table-wrap">
+        <div className="profile-table-wrap" tabIndex={0} aria-label="Column profile, scrollable">
           <table className="profile-table" aria-label="Column profile">
             <thead>
               <tr>
@@ -71,19 +71,19 @@ export function ProfileTab({ nodeId }: { nodeId: string }) {
                 <tr key={c.name}>
                   <td>{c.name}</td>
                   <td>{c.type}</td>
-                  <td>{c.nullPercent.toFixed(1)}</td>
-                  <td title={c.distinctExact ? undefined : `HyperLogLog estimate${c.distinctError ? `, ±${Math.round(c.distinctError * 100)}%` : ''}`}>
+                  <td className="num">{formatStat(Math.round(c.nullPercent * 10) / 10)}</td>
+                  <td className="num" title={c.distinctExact ? undefined : `HyperLogLog estimate${c.distinctError ? `, ±${Math.round(c.distinctError * 100)}%` : ''}`}>
                     {c.distinctExact ? '' : '≈'}
-                    {c.distinct.toLocaleString('en-US')}
+                    {formatStat(c.distinct)}
                     {!c.distinctExact && c.distinctError ? ` ±${Math.round(c.distinctError * 100)}%` : ''}
                   </td>
-                  <td>{c.min === undefined ? '' : num(c.min)}</td>
-                  <td>{c.max === undefined ? '' : num(c.max)}</td>
-                  <td>{c.mean === undefined || c.mean === null ? '' : num(c.mean)}</td>
+                  <td className="num">{c.min === undefined ? '' : num(c.min)}</td>
+                  <td className="num">{c.max === undefined ? '' : num(c.max)}</td>
+                  <td className="num">{c.mean === undefined || c.mean === null ? '' : num(c.mean)}</td>
                   <td>{c.histogram ? <Bars values={c.histogram.map((h) => h.count)} /> : c.patterns?.slice(0, 2).map((x) => `${formatCell(x.value)} (${x.count})`).join(', ')}</td>
                   <td className="top" title={c.topValuesEstimated ? 'Candidates from an estimate: each count is exact, but a value as frequent may be missing' : c.topValuesSkipped}>
                     {c.topValuesEstimated ? '≈ ' : ''}
-                    {c.topValues.slice(0, 3).map((t) => `${formatCell(t.value).slice(0, 16)} (${t.count.toLocaleString('en-US')})`).join(' · ')}
+                    {c.topValues.slice(0, 3).map((t) => `${formatCell(t.value).slice(0, 16)} (${formatStat(t.count)})`).join(' · ')}
                   </td>
                   <td>{c.semanticType ? `${c.semanticType.type} (${Math.round(c.semanticType.share * 100)}%)` : ''}</td>
                 </tr>

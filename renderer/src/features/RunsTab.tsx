@@ -18,7 +18,9 @@ interface Detail {
 export function RunsTab() {
   const runs = useResults((s) => s.history);
   const path = useDocument((s) => s.path);
-  const [detail, setDetail] = useState<Detail | null>(null);
+  const [shownDetail, setDetail] = useState<Detail | null>(null);
+  // A run of another pipeline (opened since) is never shown here.
+  const detail = shownDetail && runs.some((r) => r.runId === shownDetail.runId) ? shownDetail : null;
   const open = async (runId: string) => {
     try {
       const [logs, info] = await Promise.all([host()['run.logs']({ runId, path, offset: 0, limit: 5000 }), host()['run.get']({ runId, path })]);
@@ -34,7 +36,7 @@ export function RunsTab() {
   };
   return (
     <div className="runs-tab">
-      <div className="runs-list">
+      <div className="runs-list" tabIndex={-1}>
         <div className="preview-bar">
           <button onClick={() => void refreshHistory()}>Refresh</button>
         </div>

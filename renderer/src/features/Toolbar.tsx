@@ -10,6 +10,7 @@ import { exportPipeline, guardDirty, newPipeline, openPipeline, save, saveAs } f
 import { cancelRun, exactCounts, requestRun, setExactCounts } from './runs.js';
 import { appInfo } from './app-info.js';
 import { ProblemsButton, useClickOutside } from './ProblemsButton.js';
+import { fitGraph } from '../canvas/Canvas.js';
 
 function FileMenu() {
   const [open, setOpen] = useState(false);
@@ -44,6 +45,7 @@ function FileMenu() {
           {item('Open…', () => guardDirty(() => (native ? void openPipeline() : openDialog('open'))), 'Ctrl+O')}
           {item('Save', () => void save(native), 'Ctrl+S')}
           {item('Save as…', () => (native ? void saveAs() : openDialog('saveAs')), 'Ctrl+Shift+S')}
+          {item('Open an example…', () => openDialog('examples'))}
           {item('Export pipeline JSON…', () => (native ? void exportPipeline('json') : openDialog('export')))}
           {item('Connections…', () => openDialog('connections'))}
           {recent.length > 0 && <div className="menu-sep">Recent</div>}
@@ -56,6 +58,21 @@ function FileMenu() {
   );
 }
 
+/** Clicking the title shows the pipeline's settings (name, description) in the inspector. */
+function renamePipeline(): void {
+  useUi.getState().select([]);
+  useUi.getState().setPanels({ inspectorOpen: true });
+  setTimeout(() => document.querySelector<HTMLInputElement>('input[aria-label="Pipeline name"]')?.select(), 0);
+}
+
+function Icon({ d }: { d: string }) {
+  return (
+    <svg viewBox="0 0 24 24" width="16" height="16" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true">
+      <path d={d} />
+    </svg>
+  );
+}
+
 export function Toolbar() {
   const docName = useDocument((s) => s.doc.name);
   const path = useDocument((s) => s.path);
@@ -65,31 +82,38 @@ export function Toolbar() {
   const run = useResults((s) => s.run);
   const selected = useUi((s) => s.selectedNodes);
   const openDialog = useUi((s) => s.openDialog);
-  const { fitView } = useReactFlow();
+  const rf = useReactFlow();
   const [counts, setCounts] = useState(exactCounts);
   const running = run?.status === 'running';
   return (
     <header className="toolbar">
       <span className="brand">Caudal</span>
       <FileMenu />
-      <span className="doc-title" data-testid="doc-title" title={path ?? 'Not saved yet'}>
-        {docName}
-        {dirty && <span className="dirty" aria-label="unsaved changes"> ●</span>}
-        <span className="muted small"> {path ?? 'unsaved'}</span>
-      </span>
+      <button type="button" className="doc-title" data-testid="doc-title" title={`${path ?? 'Not saved yet'}\nClick to rename`} onClick={renamePipeline}>
+        <span className="doc-name">{docName}</span>
+        {dirty && (
+          <span className="dirty" aria-label="unsaved changes">
+            {' '}
+            ●
+          </span>
+        )}
+        <span className="doc-path"> {path ?? 'unsaved'}</span>
+      </button>
       <div className="spacer" />
-      <button onClick={() => useDocument.getState().undo()} disabled={!canUndo} title="Undo (Ctrl+Z)">
-        Undo
-      </button>
-      <button onClick={() => useDocument.getState().redo()} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)">
-        Redo
-      </button>
-      <button onClick={() => void autoLayout()} title="Arrange nodes (L)">
-        Auto-layout
-      </button>
-      <button onClick={() => void fitView({ duration: 200 })} title="Zoom to fit (F)">
-        Fit
-      </button>
+      <div className="tool-group" role="group" aria-label="Edit">
+        <button className="icon-button" onClick={() => useDocument.getState().undo()} disabled={!canUndo} title="Undo (Ctrl+Z)" aria-label="Undo">
+          <Icon d="M9 14L4 9l5-5M4 9h10a6 6 0 010 12h-3" />
+        </button>
+        <button className="icon-button" onClick={() => useDocument.getState().redo()} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)" aria-label="Redo">
+          <Icon d="M15 14l5-5-5-5M20 9H10a6 6 0 000 12h3" />
+        </button>
+        <button className="icon-button" onClick={() => void autoLayout()} title="Arrange nodes (L)" aria-label="Auto-layout">
+          <Icon d="M4 5h6v5H4zM14 14h6v5h-6zM10 7.5h2a2 2 0 012 2v4.5a2 2 0 002 2" />
+        </button>
+        <button className="icon-button" onClick={() => fitGraph(rf)} title="Zoom to fit (F)" aria-label="Fit">
+          <Icon d="M4 9V4h5M15 4h5v5M20 15v5h-5M9 20H4v-5" />
+        </button>
+      </div>
       <ProblemsButton />
       {running ? (
         <button className="danger" onClick={() => void cancelRun()}>
@@ -97,7 +121,7 @@ export function Toolbar() {
         </button>
       ) : (
         <>
-          <label className="inline small" title="Materialize every node so each shows its row count (slower on big data). Off: streaming steps run fused and only materialized steps and sinks report counts.">
+          <label className="inline small counts" title="Materialize every node so each shows its row count (slower on big data). Off: streaming steps run fused and only materialized steps and sinks report counts.">
             <input
               type="checkbox"
               aria-label="Count rows at every step"
@@ -106,7 +130,7 @@ export function Toolbar() {
                 setExactCounts(e.target.checked);
                 setCounts(e.target.checked);
               }}
-            />{' '}
+            />
             count every step
           </label>
           <button disabled={selected.length !== 1} onClick={() => requestRun(selected)} title="Run this node and what it needs">
@@ -117,7 +141,7 @@ export function Toolbar() {
           </button>
         </>
       )}
-      <button onClick={() => openDialog('help')} title="Keyboard shortcuts (?)">
+      <button className="icon-button" onClick={() => openDialog('help')} title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts">
         ?
       </button>
     </header>

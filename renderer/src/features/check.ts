@@ -42,6 +42,8 @@ export function watchDocument(): () => void {
     const a = s.doc;
     const b = prev.doc;
     // Moving boxes (layout) and renaming change nothing the engine checks.
-    if (a.nodes !== b.nodes || a.edges !== b.edges || a.params !== b.params || a.connections !== b.connections) scheduleCheck();
+    // The preview of the edited node goes first (it is what the user is looking at); the whole
+    // pipeline's check follows once the typing pauses, or shortly after a choice.
+    if (a.nodes !== b.nodes || a.edges !== b.edges || a.params !== b.params || a.connections !== b.connections) scheduleCheck(s.lastGesture?.startsWith('field:') ? 300 : 150);
   });
 }

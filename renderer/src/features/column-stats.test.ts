@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { columnStats, formatCell } from './column-stats.js';
+import { columnStats, formatCell, formatStat } from './column-stats.js';
 import { logLines } from './LogsTab.js';
 
 describe('preview column header figures', () => {
@@ -40,5 +40,25 @@ describe('preview column header figures', () => {
       { level: 'info', text: 'Run r started (2 nodes)' },
       { level: 'warn', text: 'a: 3 rows were set aside', nodeId: 'a' },
     ]);
+  });
+});
+
+describe('numbers as people read them', () => {
+  it('cells: doubles without binary noise, exact text for big integers and decimals', () => {
+    expect(formatCell(89449.99999999999)).toBe('89450');
+    expect(formatCell(0.30000000000000004)).toBe('0.3');
+    expect(formatCell(12.5)).toBe('12.5');
+    expect(formatCell(100234)).toBe('100234');
+    expect(formatCell('9007199254740993')).toBe('9007199254740993');
+    expect(formatCell(null)).toBe('NULL');
+  });
+
+  it('profile figures: one format for counts, ranges and means', () => {
+    expect(formatStat(1234567)).toBe('1,234,567');
+    expect(formatStat(49.5)).toBe('49.5');
+    expect(formatStat(2 / 3)).toBe('0.6667');
+    expect(formatStat('98')).toBe('98');
+    expect(formatStat('2024-01-01')).toBe('2024-01-01');
+    expect(formatStat(undefined)).toBe('');
   });
 });

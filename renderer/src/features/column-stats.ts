@@ -53,8 +53,23 @@ export function columnStats(rows: Array<Record<string, unknown>>, name: string, 
   return stats;
 }
 
+/**
+ * A cell as text. Doubles lose the binary noise of their last digits (89449.99999999999 → 89450):
+ * 15 significant digits is all a double holds. Big integers and decimals arrive as exact text.
+ */
 export function formatCell(v: unknown): string {
   if (v === null || v === undefined) return 'NULL';
+  if (typeof v === 'number') return Number.isInteger(v) || !Number.isFinite(v) ? String(v) : String(Number(v.toPrecision(15)));
   if (typeof v === 'object') return JSON.stringify(v);
   return String(v);
+}
+
+const STAT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 4 });
+
+/** Figures in profiles and summaries: grouped thousands, at most 4 decimals, the same everywhere. */
+export function formatStat(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : NaN;
+  if (Number.isFinite(n) && (typeof v === 'number' || Math.abs(n) < Number.MAX_SAFE_INTEGER)) return STAT.format(n);
+  return formatCell(v);
 }

@@ -3,6 +3,7 @@ import { host, errorText } from '../host-access.js';
 import { isDirty, useDocument } from '../store/document.js';
 import { useResults } from '../store/results.js';
 import { useUi } from '../store/ui.js';
+import { renameDoc } from '../store/doc-ops.js';
 
 /** Runs `action` now, or after the user agrees to drop unsaved changes. */
 export function guardDirty(action: () => void): void {
@@ -56,11 +57,28 @@ async function withOverwriteConfirmation<T>(write: (overwrite: boolean) => Promi
   }
 }
 
+/** "revenue_by_country.caudal.json" → "Revenue by country". */
+export function nameFromFile(file: string): string {
+  const base = file.slice(Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1).replace(/(\.caudal)?\.json$/i, '');
+  const words = base.replace(/[_-]+/g, ' ').trim();
+  return words ? words.charAt(0).toUpperCase() + words.slice(1) : 'Untitled pipeline';
+}
+
+export const UNTITLED = 'Untitled pipeline';
+
 export async function saveAs(path?: string): Promise<boolean> {
+  // A pipeline still called "Untitled pipeline" takes its name from the file it is saved as.
+  if (path && useDocument.getState().doc.name === UNTITLED) useDocument.getState().change((d) => renameDoc(d, nameFromFile(path)));
   const doc = useDocument.getState().doc;
   try {
     const saved = await withOverwriteConfirmation((overwrite) => host()['pipeline.saveAs']({ document: doc, path, suggestedName: `${doc.name}.caudal.json`, overwrite }));
     if (!saved) return false;
+    if (!path && doc.name === UNTITLED) {
+      // Native dialog: the file name is known only now; rename and write again.
+      useDocument.getState().markSaved(saved.path, doc);
+      useDocument.getState().change((d) => renameDoc(d, nameFromFile(saved.path)));
+      return save(true);
+    }
     useDocument.getState().markSaved(saved.path, doc);
     useUi.getState().toast('success', `Saved ${saved.path}`);
     return true;

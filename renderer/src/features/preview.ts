@@ -8,6 +8,7 @@ import { useDocument } from '../store/document.js';
 import { PREVIEW_LIMIT, previewKey, useResults } from '../store/results.js';
 import { useUi } from '../store/ui.js';
 import { upstreamSignature } from '../store/graph.js';
+import type { Problem } from '../model/types.js';
 
 export { PREVIEW_LIMIT };
 
@@ -38,14 +39,18 @@ export async function loadPreview(nodeId: string, port: string, force = false): 
   } catch (e) {
     const now = useResults.getState().previews[key];
     if (now && now.requestedAt !== requestedAt) return;
-    useResults.getState().setPreview(key, { status: 'error', signature, error: errorText(e), requestedAt, limit });
+    const problems = (e as { error?: { problems?: Problem[] } }).error?.problems;
+    useResults.getState().setPreview(key, { status: 'error', signature, error: errorText(e), problems: problems?.length ? problems : undefined, requestedAt, limit });
   }
 }
 
 let timer: ReturnType<typeof setTimeout> | undefined;
 
-/** Loads the selected node's preview now, and again (debounced) whenever its upstream changes. */
-export function watchPreview(debounceMs = 400): () => void {
+/**
+ * Loads the selected node's preview now, and again whenever its upstream changes: at once after a
+ * choice (a select, a checkbox, a connection), after a short pause while typing.
+ */
+export function watchPreview(typingPauseMs = 150): () => void {
   const refresh = (delay: number) => {
     clearTimeout(timer);
     timer = setTimeout(() => {
@@ -62,7 +67,7 @@ export function watchPreview(debounceMs = 400): () => void {
     // Moving boxes (layout) and renaming the pipeline change no data: no preview to refresh.
     const a = s.doc;
     const b = p.doc;
-    if (a.nodes !== b.nodes || a.edges !== b.edges || a.params !== b.params || a.connections !== b.connections) refresh(debounceMs);
+    if (a.nodes !== b.nodes || a.edges !== b.edges || a.params !== b.params || a.connections !== b.connections) refresh(s.lastGesture?.startsWith('field:') ? typingPauseMs : 0);
   });
   const un3 = useResults.subscribe((s, p) => {
     if (s.typeMap !== p.typeMap) refresh(0);

@@ -3,8 +3,17 @@ import { host, errorText } from '../host-access.js';
 import { useDocument } from '../store/document.js';
 import { useResults } from '../store/results.js';
 import { useUi } from '../store/ui.js';
-import { upstreamClosure } from '../store/graph.js';
-import type { HostRunEvent } from '../model/types.js';
+import { upstreamClosure, waitingNodes } from '../store/graph.js';
+import type { HostRunEvent, ParamJsonSchema, Pipeline, Problem } from '../model/types.js';
+import { fieldAtPath, friendlyMessage } from '../inspector/messages.js';
+import { formModel, type FieldModel } from '../inspector/form-model.js';
+
+/** The form field a problem is about, for wording it (none when the node type is unknown here). */
+function fieldFor(type: string, p: Problem, params: unknown): FieldModel | undefined {
+  const info = useResults.getState().typeMap.get(type);
+  if (!info || !p.field) return undefined;
+  return fieldAtPath(formModel(info.paramsSchema as ParamJsonSchema).flatMap((g) => g.fields), p.field, params).field;
+}
 
 export type ParamValues = Record<string, string | number | boolean>;
 
@@ -36,6 +45,26 @@ export function lastRunParams(): ParamValues {
   return lastParams;
 }
 
+/**
+ * What a run can include while some nodes have problems: every node that has none and has none
+ * upstream. The rest is left out, each with the reason (its own problem, or the node it waits for).
+ */
+export function readyPart(doc: Pipeline, problemsByNode: Record<string, Problem[]>, targets?: string[]): { ready: string[]; leftOut: Array<{ nodeId: string; reason: string }> } {
+  const scope = targets ? new Set(targets.flatMap((t) => [...upstreamClosure(doc, t)])) : new Set(doc.nodes.map((n) => n.id));
+  const broken = new Set(Object.keys(problemsByNode).filter((id) => scope.has(id)));
+  const waiting = waitingNodes(doc, broken);
+  const name = (id: string) => doc.nodes.find((n) => n.id === id)?.name ?? id;
+  const leftOut: Array<{ nodeId: string; reason: string }> = [];
+  const ready: string[] = [];
+  for (const n of doc.nodes) {
+    if (!scope.has(n.id)) continue;
+    if (broken.has(n.id)) leftOut.push({ nodeId: n.id, reason: friendlyMessage(problemsByNode[n.id]![0]!, fieldFor(n.type, problemsByNode[n.id]![0]!, n.params)) });
+    else if (waiting.has(n.id)) leftOut.push({ nodeId: n.id, reason: `needs '${name(waiting.get(n.id)!)}' fixed first` });
+    else ready.push(n.id);
+  }
+  return { ready, leftOut };
+}
+
 /** Run the pipeline (or up to `targets`); asks for pipeline params first when the pipeline has any. */
 export function requestRun(targets?: string[]): void {
   const doc = useDocument.getState().doc;
@@ -43,6 +72,31 @@ export function requestRun(targets?: string[]): void {
     useUi.getState().toast('info', 'A run is already in progress.');
     return;
   }
+  if (doc.nodes.length === 0) {
+    useUi.getState().toast('info', 'Nothing to run yet: drag a source and a sink onto the canvas, or open an example.');
+    return;
+  }
+  // Everything the user has filled in so far may now show its problems.
+  useUi.getState().settle();
+  const results = useResults.getState();
+  if (!results.checking && results.checkedRevision === useDocument.getState().revision && Object.keys(results.problemsByNode).length > 0) {
+    const { ready, leftOut } = readyPart(doc, results.problemsByNode, targets);
+    if (leftOut.length > 0) {
+      if (ready.length === 0) {
+        useUi.getState().toast('error', `Nothing can run yet: ${leftOut.length} node${leftOut.length === 1 ? ' has' : 's have'} problems to fix first (see the problem list).`);
+        return;
+      }
+      // An unconnected or half-configured node does not have to stop the rest: offer the ready part.
+      useUi.getState().offerReadyRun({ targets: ready, leftOut });
+      return;
+    }
+  }
+  proceedRun(targets);
+}
+
+/** Runs after the checks above (and the ready-part dialog): asks for params first when the pipeline has any. */
+export function proceedRun(targets?: string[]): void {
+  const doc = useDocument.getState().doc;
   pendingTargets = targets;
   if (Object.keys(doc.params ?? {}).length > 0) useUi.getState().openDialog('runParams');
   else void startRun({});
@@ -77,8 +131,10 @@ export async function cancelRun(): Promise<void> {
 
 export async function refreshHistory(): Promise<void> {
   try {
-    const { runs } = await host()['run.history']({ path: useDocument.getState().path, limit: 50 });
-    useResults.getState().setHistory(runs);
+    const { doc, path } = useDocument.getState();
+    const { runs } = await host()['run.history']({ path, limit: 50 });
+    // Unsaved pipelines share the workspace's history: show the runs of this one (by name) only.
+    useResults.getState().setHistory(path === null ? runs.filter((r) => r.pipeline === doc.name) : runs);
   } catch {
     // The history list is a convenience; the run itself reports its own failures.
   }
@@ -92,13 +148,20 @@ export function watchRuns(): () => void {
       if (e.type === 'run_finished') {
         const s = e.summary;
         const rows = s.outputs.reduce((n, o) => n + o.rows, 0);
-        useUi.getState().toast(s.status === 'succeeded' ? 'success' : 'error', s.status === 'succeeded' ? `Run finished in ${(s.elapsedMs / 1000).toFixed(1)} s${s.outputs.length ? `: ${rows.toLocaleString('en-US')} rows written` : ''}` : `Run ${s.status}${s.error ? `: ${s.error.message}` : ''}`);
+        useUi
+          .getState()
+          .toast(
+            s.status === 'succeeded' ? 'success' : 'error',
+            s.status === 'succeeded'
+              ? `Run finished in ${(s.elapsedMs / 1000).toFixed(1)} s${s.outputs.length ? `: ${rows.toLocaleString('en-US')} rows written` : s.quality ? '' : ': nothing was written (the pipeline has no sink)'}`
+              : `Run ${s.status}${s.error ? `: ${s.error.message}` : ''}`,
+          );
       }
     } else if (early.length < 5000) early.push(e);
   });
   const offHistory = host().on('history.changed', () => void refreshHistory());
   const offPath = useDocument.subscribe((s, p) => {
-    if (s.path !== p.path) void refreshHistory();
+    if (s.path !== p.path || s.loads !== p.loads) void refreshHistory();
   });
   void refreshHistory();
   return () => (offRun(), offHistory(), offPath());

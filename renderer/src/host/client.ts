@@ -30,14 +30,31 @@ export function pageToken(): string | null {
   return window.sessionStorage.getItem(TOKEN_KEY);
 }
 
+/**
+ * A tab opened on the bare address (a second tab, a bookmark) has the page cookie but no token:
+ * the server hands it the token for same-origin requests (`GET /session`).
+ */
+async function sessionToken(): Promise<string | null> {
+  try {
+    const res = await fetch('/session', { credentials: 'same-origin' });
+    if (!res.ok) return null;
+    const { token } = (await res.json()) as { token?: string };
+    if (!token) return null;
+    window.sessionStorage.setItem(TOKEN_KEY, token);
+    return token;
+  } catch {
+    return null;
+  }
+}
+
 let client: HostClient | undefined;
 
 /** The page's HostClient (one per page). */
-export function hostClient(): HostClient {
+export async function hostClient(): Promise<HostClient> {
   if (client) return client;
   if (window.caudal) client = makeHostClient(window.caudal);
   else {
-    const token = pageToken();
+    const token = pageToken() ?? (await sessionToken());
     if (!token) throw new Error('No access token: open the studio with the URL `caudal serve` printed (it ends in ?token=...).');
     client = makeHostClient(httpTransport({ baseUrl: window.location.origin, token }));
   }

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { FieldRow, type FieldContext } from './Field.js';
-import type { FieldModel } from './form-model.js';
+import { formModel, type FieldModel } from './form-model.js';
+import { nodeCatalog } from '../../../core/src/host/catalog.js';
+import type { ParamJsonSchema } from '../model/types.js';
+
+const realField = (type: string, key: string) => formModel(nodeCatalog().find((n) => n.type === type)!.paramsSchema as ParamJsonSchema).flatMap((g) => g.fields).find((f) => f.key === key)!;
 import { errorsByField } from './Inspector.js';
 
 function ctx(over: Partial<FieldContext> = {}): FieldContext {
@@ -82,5 +86,39 @@ describe('generated form fields', () => {
     const html = render({ key: 'connection', label: 'Connection', kind: 'connection', group: 'g', required: true }, undefined);
     expect(html).toContain('<option value="warehouse">warehouse · postgres</option>');
     expect(html).toContain('<option value="crm">crm · postgres (adds it to the pipeline)</option>');
+  });
+
+  it('a detected setting is auto / yes / no, and auto says what was detected', () => {
+    const html = render(realField('source.csv', 'header'), undefined, ctx({ detected: (k) => (k === 'header' ? true : undefined) }));
+    expect(html).toContain('role="radiogroup" aria-label="First row is a header"');
+    expect(html).toMatch(/role="radio" aria-checked="true"[^>]*>Auto \(yes\)</);
+    expect(html).toMatch(/aria-checked="false"[^>]*>No</);
+    // An explicit choice is not "detected": Auto is plain then.
+    expect(render(realField('source.csv', 'header'), false, ctx({ detected: () => false }))).toMatch(/>Auto</);
+  });
+
+  it('quality checks: each entry shows its kind picker and that kind\'s own fields; a picker adds one', () => {
+    const html = render(realField('quality.check', 'checks'), [{ kind: 'between', name: 'amount_range', column: 'amount', min: 0 }]);
+    expect(html).toContain('aria-label="Kind of check 1"');
+    expect(html).toContain('Check 1: Between');
+    expect(html).toContain('data-field="checks[0].min"');
+    expect(html).toContain('value="amount_range"');
+    expect(html).toContain('More settings (severity, mostly, weight, description)');
+    expect(html).not.toContain('data-field="checks[0].values"');
+    expect(html).toContain('aria-label="Add check"');
+  });
+
+  it('an aggregation shows only the settings its function uses', () => {
+    const aggs = realField('transform.aggregate', 'aggregations');
+    const sum = render(aggs, [{ name: 'total', function: 'sum', column: 'amount' }]);
+    expect(sum).not.toContain('data-field="aggregations[0].separator"');
+    expect(sum).not.toContain('data-field="aggregations[0].p"');
+    expect(render(aggs, [{ name: 'names', function: 'string_agg' }])).toContain('data-field="aggregations[0].separator"');
+  });
+
+  it('file paths have a Browse button', () => {
+    const html = render(realField('source.csv', 'path'), 'data/orders.csv', ctx({ browse: () => undefined }));
+    expect(html).toContain('aria-label="Browse for File or pattern"');
+    expect(html).toContain('value="data/orders.csv"');
   });
 });

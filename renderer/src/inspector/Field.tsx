@@ -1,8 +1,11 @@
 /** One generated form field: picks the widget for the field's kind. Values are read from and written to the node's params. */
-import type { ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import type { Column } from '../model/types.js';
 import type { ParamPath } from '../store/doc-ops.js';
-import { fieldPathKey, parseInput, type FieldModel } from './form-model.js';
+import { entryFields, fieldPathKey, formatScalar, parseInput, parseScalar, singular, type FieldModel, type ScalarType } from './form-model.js';
+import { isVisible } from './visibility.js';
+import { describeDetected } from './detected.js';
+import { inline } from './Markdown.js';
 import { SqlEditor } from './SqlEditor.js';
 
 export interface FieldContext {
@@ -10,15 +13,23 @@ export interface FieldContext {
   /** Columns arriving at an input port (default port when omitted). */
   columnsOf(port?: string): Column[];
   tables: Record<string, Column[]>;
+  /** Input ports with something connected (fields that apply "with the X input connected"). */
+  connectedPorts?: ReadonlySet<string>;
+  /** What a source detected for a setting left unset (from the node's SQL), if known. */
+  detected?(key: string): unknown;
   /** Connections to offer: declared in the pipeline and/or known to the host. */
   connections: Array<{ name: string; type: string; declared: boolean }>;
   /** Picks a connection for a param (declaring it in the pipeline if needed). */
   setConnection(path: ParamPath, name: string | undefined): void;
-  /** Error messages by field key (`condition`, `aggregations[0].column`). */
+  /** Error messages by field key (`condition`, `aggregations[0].column`), already in the form's words. */
   errors: Record<string, Array<{ message: string; column?: string }>>;
   /** `typing` edits of one field merge into one undo step until the field loses focus. */
   set(path: ParamPath, value: unknown, typing?: boolean): void;
   endTyping(): void;
+  /** Lets the user pick a file for a path field (native dialog or the host's file browser). */
+  browse?(path: ParamPath, field: FieldModel, current: string): void;
+  /** A close match when a path names no file ("did you mean orders.csv?"). */
+  suggestPath?(value: string): Promise<string | null>;
 }
 
 interface Props {
@@ -27,14 +38,17 @@ interface Props {
   value: unknown;
   ctx: FieldContext;
   compact?: boolean;
+  /** The values next to this one (the row or the params), for scalar parsing against the chosen column. */
+  siblings?: Record<string, unknown>;
 }
 
+const NO_PORTS: ReadonlySet<string> = new Set();
 const str = (v: unknown) => (v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v));
 
-function ColumnSelect({ value, columns, onChange, label, placeholder }: { value: string; columns: Column[]; onChange(v: string | undefined): void; label: string; placeholder?: string }) {
+function ColumnSelect({ value, columns, onChange, label, placeholder, id }: { value: string; columns: Column[]; onChange(v: string | undefined): void; label: string; placeholder?: string; id?: string }) {
   const known = columns.some((c) => c.name === value);
   return (
-    <select aria-label={label} value={value} onChange={(e) => onChange(e.target.value === '' ? undefined : e.target.value)}>
+    <select id={id} aria-label={label} value={value} onChange={(e) => onChange(e.target.value === '' ? undefined : e.target.value)}>
       <option value="">{placeholder ?? (columns.length ? 'Choose a column…' : 'Connect an input to list columns')}</option>
       {value !== '' && !known && <option value={value}>{value} (not in input)</option>}
       {columns.map((c) => (
@@ -46,25 +60,132 @@ function ColumnSelect({ value, columns, onChange, label, placeholder }: { value:
   );
 }
 
-function Widget({ field, path, value, ctx }: Props): ReactNode {
+/** Auto / Yes / No for an optional boolean that is detected when unset; "Auto" says what was detected. */
+function TriState({ field, path, value, ctx }: Props) {
+  // What detection found, shown while the setting is on auto (an explicit choice is what the SQL then states).
+  const detected = value === undefined ? ctx.detected?.(field.key) : undefined;
+  const choices: Array<[string, boolean | undefined]> = [
+    [detected === undefined ? 'Auto' : `Auto (${describeDetected(detected)})`, undefined],
+    ['Yes', true],
+    ['No', false],
+  ];
+  return (
+    <div className="segmented" role="radiogroup" aria-label={field.label}>
+      {choices.map(([label, v]) => (
+        <button
+          key={label}
+          type="button"
+          role="radio"
+          aria-checked={value === v}
+          className={value === v ? 'on' : ''}
+          onClick={() => ctx.set(path, v)}
+          title={v === undefined ? 'Leave it to detection' : undefined}
+        >
+          {label}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+/** A value that may be text, a number, a boolean or null: typed as text and read by parseScalar (local text while typing). */
+function ScalarInput({ field, path, value, ctx, label, types, columnType, id }: Props & { label: string; types: ScalarType[]; columnType?: string; id?: string }) {
+  const shown = formatScalar(value, types, columnType);
+  const [text, setText] = useState(shown);
+  const focused = useRef(false);
+  useEffect(() => {
+    if (!focused.current) setText(shown);
+  }, [shown]);
+  const hint = [types.includes('number') && 'a number', types.includes('boolean') && 'true/false', types.includes('string') && 'text', types.includes('null') && 'null'].filter(Boolean).join(', ');
+  return (
+    <input
+      id={id}
+      type="text"
+      aria-label={label}
+      placeholder={field.placeholder ?? (field.default !== undefined ? String(field.default) : hint)}
+      value={text}
+      onFocus={() => (focused.current = true)}
+      onChange={(e) => {
+        setText(e.target.value);
+        ctx.set(path, parseScalar(e.target.value, types, columnType), true);
+      }}
+      onBlur={() => {
+        focused.current = false;
+        setText(formatScalar(parseScalar(text, types, columnType), types, columnType));
+        ctx.endTyping();
+      }}
+    />
+  );
+}
+
+function PathField({ field, path, value, ctx, id }: Props & { id?: string }) {
+  const text = str(value);
+  const [suggestion, setSuggestion] = useState<string | null>(null);
+  const hasError = (ctx.errors[fieldPathKey(path)] ?? []).length > 0;
+  const suggest = useRef(ctx.suggestPath);
+  suggest.current = ctx.suggestPath;
+  useEffect(() => {
+    setSuggestion(null);
+    if (!hasError || !text || !suggest.current) return;
+    let live = true;
+    void suggest.current(text).then((s) => live && setSuggestion(s));
+    return () => {
+      live = false;
+    };
+  }, [hasError, text]);
+  return (
+    <>
+      <div className="path-field">
+        <input
+          id={id}
+          type="text"
+          aria-label={field.label}
+          placeholder={field.placeholder ?? (field.default !== undefined ? String(field.default) : 'data/file.csv')}
+          value={text}
+          onChange={(e) => ctx.set(path, parseInput(field, e.target.value), true)}
+          onBlur={ctx.endTyping}
+        />
+        {ctx.browse && (
+          <button type="button" onClick={() => ctx.browse!(path, field, text)} aria-label={`Browse for ${field.label}`}>
+            Browse…
+          </button>
+        )}
+      </div>
+      {suggestion && (
+        <div className="suggestion" role="status">
+          Did you mean{' '}
+          <button type="button" className="link" onClick={() => ctx.set(path, suggestion)}>
+            {suggestion}
+          </button>
+          ?
+        </div>
+      )}
+    </>
+  );
+}
+
+function columnTypeOf(ctx: FieldContext, field: FieldModel, siblings?: Record<string, unknown>): string | undefined {
+  const col = siblings?.column;
+  if (typeof col !== 'string') return undefined;
+  return ctx.columnsOf(field.port).find((c) => c.name === col)?.type;
+}
+
+function Widget({ field, path, value, ctx, siblings, id }: Props & { id?: string }): ReactNode {
   const label = field.label;
-  const placeholder = field.placeholder ?? (field.default !== undefined ? String(field.default) : undefined);
+  const detected = !field.required && field.default === undefined && (value === undefined || value === '') ? ctx.detected?.(field.key) : undefined;
+  // An unset setting that the source detects says what it found.
+  const placeholder = detected !== undefined ? `auto: ${describeDetected(detected)}` : (field.placeholder ?? (field.default !== undefined ? String(field.default) : undefined));
   const errs = ctx.errors[fieldPathKey(path)] ?? [];
   switch (field.kind) {
     case 'boolean':
-      return (
-        <input
-          type="checkbox"
-          aria-label={label}
-          checked={value === undefined ? field.default === true : value === true}
-          onChange={(e) => ctx.set(path, e.target.checked)}
-        />
-      );
+      return <input id={id} type="checkbox" aria-label={label} checked={value === undefined ? field.default === true : value === true} onChange={(e) => ctx.set(path, e.target.checked)} />;
+    case 'tristate':
+      return <TriState field={field} path={path} value={value} ctx={ctx} />;
     case 'select': {
       const values = field.optionValues ?? field.options ?? [];
       const index = value === undefined ? -1 : values.findIndex((v) => v === value || String(v) === String(value));
       return (
-        <select aria-label={label} value={index < 0 ? '' : String(index)} onChange={(e) => ctx.set(path, e.target.value === '' ? undefined : values[Number(e.target.value)])}>
+        <select id={id} aria-label={label} value={index < 0 ? '' : String(index)} onChange={(e) => ctx.set(path, e.target.value === '' ? undefined : values[Number(e.target.value)])}>
           <option value="">{field.default !== undefined ? `Default (${String(field.default)})` : 'Choose…'}</option>
           {field.options?.map((o, i) => (
             <option key={o} value={String(i)}>
@@ -77,6 +198,7 @@ function Widget({ field, path, value, ctx }: Props): ReactNode {
     case 'number':
       return (
         <input
+          id={id}
           type="text"
           inputMode="decimal"
           aria-label={label}
@@ -86,6 +208,8 @@ function Widget({ field, path, value, ctx }: Props): ReactNode {
           onBlur={ctx.endTyping}
         />
       );
+    case 'scalar':
+      return <ScalarInput field={field} path={path} value={value} ctx={ctx} label={label} types={field.scalarTypes ?? ['string']} columnType={columnTypeOf(ctx, field, siblings)} id={id} />;
     case 'sql':
     case 'sql-query':
       return (
@@ -102,7 +226,7 @@ function Widget({ field, path, value, ctx }: Props): ReactNode {
         />
       );
     case 'column':
-      return <ColumnSelect label={label} value={str(value)} columns={ctx.columnsOf(field.port)} onChange={(v) => ctx.set(path, v)} />;
+      return <ColumnSelect id={id} label={label} value={str(value)} columns={ctx.columnsOf(field.port)} onChange={(v) => ctx.set(path, v)} />;
     case 'columns': {
       const list = Array.isArray(value) ? (value as string[]) : [];
       const cols = ctx.columnsOf(field.port);
@@ -111,15 +235,16 @@ function Widget({ field, path, value, ctx }: Props): ReactNode {
           {list.map((c, i) => (
             <span className="chip" key={`${c}-${i}`}>
               {c}
-              <button aria-label={`Remove ${c} from ${label}`} onClick={() => ctx.set(path, list.filter((_, j) => j !== i))}>
+              <button type="button" aria-label={`Remove ${c} from ${label}`} onClick={() => ctx.set(path, list.filter((_, j) => j !== i))}>
                 ×
               </button>
             </span>
           ))}
           <ColumnSelect
+            id={id}
             label={`Add to ${label}`}
             value=""
-            placeholder="Add a column…"
+            placeholder={cols.length ? 'Add a column…' : 'Connect an input to list columns'}
             columns={cols.filter((c) => !list.includes(c.name))}
             onChange={(v) => v && ctx.set(path, [...list, v])}
           />
@@ -130,7 +255,7 @@ function Widget({ field, path, value, ctx }: Props): ReactNode {
       const current = str(value);
       const known = ctx.connections.some((c) => c.name === current);
       return (
-        <select aria-label={label} value={current} onChange={(e) => ctx.setConnection(path, e.target.value || undefined)}>
+        <select id={id} aria-label={label} value={current} onChange={(e) => ctx.setConnection(path, e.target.value || undefined)}>
           <option value="">{ctx.connections.length ? 'Choose a connection…' : 'No connections yet: File → Connections…'}</option>
           {current !== '' && !known && <option value={current}>{current} (not defined)</option>}
           {ctx.connections.map((c) => (
@@ -142,17 +267,22 @@ function Widget({ field, path, value, ctx }: Props): ReactNode {
         </select>
       );
     }
+    case 'path':
+      return <PathField field={field} path={path} value={value} ctx={ctx} id={id} />;
     case 'string-list':
-      return <StringList field={field} path={path} value={value} ctx={ctx} />;
+      return <StringList field={field} path={path} value={value} ctx={ctx} siblings={siblings} />;
     case 'key-value':
       return <KeyValue field={field} path={path} value={value} ctx={ctx} />;
     case 'rows':
       return <Rows field={field} path={path} value={value} ctx={ctx} />;
     case 'object':
       return <ObjectFields field={field} path={path} value={value} ctx={ctx} />;
+    case 'textarea':
+      return <textarea id={id} aria-label={label} placeholder={placeholder} value={str(value)} onChange={(e) => ctx.set(path, e.target.value || undefined, true)} onBlur={ctx.endTyping} />;
     case 'json':
       return (
         <textarea
+          id={id}
           aria-label={label}
           defaultValue={value === undefined ? '' : JSON.stringify(value, null, 2)}
           onBlur={(e) => {
@@ -164,11 +294,10 @@ function Widget({ field, path, value, ctx }: Props): ReactNode {
           }}
         />
       );
-    case 'textarea':
-      return <textarea aria-label={label} placeholder={placeholder} value={str(value)} onChange={(e) => ctx.set(path, e.target.value || undefined, true)} onBlur={ctx.endTyping} />;
     default:
       return (
         <input
+          id={id}
           type="text"
           aria-label={label}
           placeholder={placeholder}
@@ -180,21 +309,24 @@ function Widget({ field, path, value, ctx }: Props): ReactNode {
   }
 }
 
-function StringList({ field, path, value, ctx }: Props) {
+/** A list of plain values: text, numbers, mixed values or columns. */
+function StringList({ field, path, value, ctx, siblings }: Props) {
   const list = Array.isArray(value) ? (value as unknown[]) : [];
-  const item: FieldModel = { ...field, kind: field.itemKind === 'column' ? 'column' : 'text', label: field.label };
+  const itemKind = field.itemKind === 'column' ? 'column' : field.itemKind === 'scalar' ? 'scalar' : field.itemKind === 'number' ? 'number' : 'text';
+  const item: FieldModel = { ...field, kind: itemKind, required: false, default: undefined, help: undefined };
+  const name = field.itemLabel ?? singular(field.label);
   return (
     <div className="list">
       {list.map((v, i) => (
         <div className="list-row" key={i}>
-          <Widget field={{ ...item, label: `${field.label} ${i + 1}` }} path={[...path, i]} value={v} ctx={ctx} />
-          <button aria-label={`Remove ${field.label} ${i + 1}`} onClick={() => ctx.set(path, list.filter((_, j) => j !== i))}>
+          <Widget field={{ ...item, label: `${field.label} ${i + 1}` }} path={[...path, i]} value={v} ctx={ctx} siblings={siblings} />
+          <button type="button" className="icon" aria-label={`Remove ${field.label} ${i + 1}`} onClick={() => ctx.set(path, list.filter((_, j) => j !== i))}>
             ×
           </button>
         </div>
       ))}
-      <button className="add" onClick={() => ctx.set(path, [...list, ''])}>
-        + Add
+      <button type="button" className="add" onClick={() => ctx.set(path, [...list, itemKind === 'text' ? '' : undefined])}>
+        + Add {name}
       </button>
     </div>
   );
@@ -209,39 +341,127 @@ function KeyValue({ field, path, value, ctx }: Props) {
         <div className="list-row" key={i}>
           <input aria-label={`${field.label} key ${i + 1}`} value={k} onChange={(e) => write(entries.map((en, j) => (j === i ? [e.target.value, en[1]] : en)))} />
           <input aria-label={`${field.label} value ${i + 1}`} value={str(v)} onChange={(e) => write(entries.map((en, j) => (j === i ? [en[0], e.target.value] : en)))} />
-          <button aria-label={`Remove ${field.label} ${i + 1}`} onClick={() => write(entries.filter((_, j) => j !== i))}>
+          <button type="button" className="icon" aria-label={`Remove ${field.label} ${i + 1}`} onClick={() => write(entries.filter((_, j) => j !== i))}>
             ×
           </button>
         </div>
       ))}
-      <button className="add" onClick={() => write([...entries, [`key${entries.length + 1}`, '']])}>
-        + Add
+      <button type="button" className="add" onClick={() => write([...entries, [`key${entries.length + 1}`, '']])}>
+        + Add entry
       </button>
     </div>
   );
 }
 
+/** A fresh list entry of a union: the kind, a unique name when entries have names, and the kind's defaults left to the engine. */
+function newEntry(field: FieldModel, kind: string | undefined, rows: unknown[]): Record<string, unknown> {
+  if (!field.variants || kind === undefined) return {};
+  const entry: Record<string, unknown> = { [field.discriminator!]: kind };
+  const variant = field.variants.find((v) => v.value === kind);
+  if (variant?.fields.some((f) => f.key === 'name' && f.required)) {
+    const taken = new Set(rows.map((r) => (r && typeof r === 'object' ? (r as Record<string, unknown>).name : undefined)));
+    let n = 1;
+    while (taken.has(`${kind}_${n}`)) n++;
+    entry.name = `${kind}_${n}`;
+  }
+  return entry;
+}
+
+/** Switching an entry to another kind keeps the settings both kinds have. */
+function switchKind(field: FieldModel, entry: Record<string, unknown>, kind: string): Record<string, unknown> {
+  const keep = new Set((field.variants?.find((v) => v.value === kind)?.fields ?? []).map((f) => f.key));
+  return { [field.discriminator!]: kind, ...Object.fromEntries(Object.entries(entry).filter(([k]) => keep.has(k))) };
+}
+
+/** The fields of one object (a list entry, a nested object, the params), hiding those that do not apply. */
+function FieldList({ fields, path, obj, ctx, top }: { fields: FieldModel[]; path: ParamPath; obj: Record<string, unknown>; ctx: FieldContext; top?: boolean }) {
+  const ports = ctx.connectedPorts ?? NO_PORTS;
+  const visible = fields.filter((f) => isVisible(f, obj[f.key], obj, fields, ports));
+  const row = (f: FieldModel) => <FieldRow key={f.key} field={f} path={[...path, f.key]} value={obj[f.key]} ctx={ctx} siblings={obj} compact={!top} />;
+  const main = visible.filter((f) => !f.common);
+  const more = visible.filter((f) => f.common);
+  // Open when one of them is set or has a problem, so nothing set is out of sight.
+  const moreOpen = more.some((f) => obj[f.key] !== undefined || Object.keys(ctx.errors).some((k) => k.startsWith(fieldPathKey([...path, f.key]))));
+  return (
+    <>
+      {main.map(row)}
+      {more.length > 0 && (
+        <details className="more-settings" open={moreOpen}>
+          <summary>More settings ({more.map((f) => f.label.toLowerCase()).join(', ')})</summary>
+          {more.map(row)}
+        </details>
+      )}
+    </>
+  );
+}
+
 function Rows({ field, path, value, ctx }: Props) {
   const rows = Array.isArray(value) ? (value as Array<Record<string, unknown>>) : [];
+  const item = field.itemLabel ?? singular(field.label);
+  const itemTitle = item.charAt(0).toUpperCase() + item.slice(1);
+  const move = (i: number, d: number) => {
+    const next = [...rows];
+    [next[i], next[i + d]] = [next[i + d]!, next[i]!];
+    ctx.set(path, next);
+  };
+  const variantLabel = (r: unknown) => field.variants?.find((v) => r && typeof r === 'object' && v.value === (r as Record<string, unknown>)[field.discriminator!])?.label;
   return (
     <div className="rows">
-      {rows.map((row, i) => (
-        <fieldset className="row-item" key={i} aria-label={`${field.label} ${i + 1}`}>
-          <legend>
-            {field.label} {i + 1}
-            <button aria-label={`Remove ${field.label} ${i + 1}`} onClick={() => ctx.set(path, rows.filter((_, j) => j !== i))}>
-              ×
-            </button>
-          </legend>
-          {field.itemFields?.map((f) => (
-            <FieldRow key={f.key} field={{ ...f, label: f.label }} path={[...path, i, f.key]} value={row?.[f.key]} ctx={ctx} compact />
-          ))}
-        </fieldset>
-      ))}
-      <button className="add" onClick={() => ctx.set(path, [...rows, {}])}>
-        + Add {field.label.toLowerCase().replace(/s$/, '')}
-      </button>
+      {rows.map((row, i) => {
+        const obj = row && typeof row === 'object' && !Array.isArray(row) ? row : {};
+        const kindLabel = variantLabel(row);
+        return (
+          <fieldset className="row-item" key={i} aria-label={`${itemTitle} ${i + 1}`}>
+            <legend>
+              <span>
+                {itemTitle} {i + 1}
+                {kindLabel ? `: ${kindLabel}` : ''}
+              </span>
+              <span className="row-actions">
+                <button type="button" className="icon" aria-label={`Move ${item} ${i + 1} up`} disabled={i === 0} onClick={() => move(i, -1)}>
+                  ↑
+                </button>
+                <button type="button" className="icon" aria-label={`Move ${item} ${i + 1} down`} disabled={i === rows.length - 1} onClick={() => move(i, 1)}>
+                  ↓
+                </button>
+                <button type="button" className="icon" aria-label={`Remove ${item} ${i + 1}`} onClick={() => ctx.set(path, rows.filter((_, j) => j !== i))}>
+                  ×
+                </button>
+              </span>
+            </legend>
+            {field.variants && (
+              <KindPicker field={field} label={`Kind of ${item} ${i + 1}`} value={typeof obj[field.discriminator!] === 'string' ? (obj[field.discriminator!] as string) : ''} onPick={(k) => ctx.set([...path, i], switchKind(field, obj, k))} />
+            )}
+            {(ctx.errors[fieldPathKey([...path, i])] ?? []).map((e, j) => (
+              <div className="field-error" role="alert" key={j}>
+                {e.message}
+              </div>
+            ))}
+            <FieldList fields={entryFields(field, obj)} path={[...path, i]} obj={obj} ctx={ctx} />
+          </fieldset>
+        );
+      })}
+      {field.variants ? (
+        <KindPicker field={field} label={`Add ${item}`} value="" placeholder={`+ Add ${item}…`} onPick={(k) => ctx.set(path, [...rows, newEntry(field, k, rows)])} />
+      ) : (
+        <button type="button" className="add" onClick={() => ctx.set(path, [...rows, {}])}>
+          + Add {item}
+        </button>
+      )}
     </div>
+  );
+}
+
+function KindPicker({ field, label, value, placeholder, onPick }: { field: FieldModel; label: string; value: string; placeholder?: string; onPick(kind: string): void }) {
+  return (
+    <select className={placeholder ? 'add-picker' : 'kind-picker'} aria-label={label} value={value} onChange={(e) => e.target.value && onPick(e.target.value)}>
+      <option value="">{placeholder ?? 'Choose a kind…'}</option>
+      {field.variants!.map((v) => (
+        <option key={v.value} value={v.value}>
+          {v.label}
+        </option>
+      ))}
+    </select>
   );
 }
 
@@ -256,30 +476,62 @@ function ObjectFields({ field, path, value, ctx }: Props) {
           <input type="checkbox" aria-label={`Use ${field.label}`} checked={on} onChange={(e) => ctx.set(path, e.target.checked ? {} : undefined)} /> Use
         </label>
       )}
-      {(on || field.required) &&
-        field.itemFields?.map((f) => <FieldRow key={f.key} field={f} path={[...path, f.key]} value={obj[f.key]} ctx={ctx} compact />)}
+      {(on || field.required) && field.variants && (
+        <KindPicker field={field} label={`Kind of ${field.label}`} value={typeof obj[field.discriminator!] === 'string' ? (obj[field.discriminator!] as string) : ''} onPick={(k) => ctx.set(path, switchKind(field, obj, k))} />
+      )}
+      {(on || field.required) && <FieldList fields={field.variants ? entryFields(field, obj) : (field.itemFields ?? [])} path={path} obj={obj} ctx={ctx} />}
     </div>
   );
 }
 
-/** Label, widget, help and the errors that belong to this field. */
-export function FieldRow({ field, path, value, ctx, compact }: Props) {
-  const errs = ctx.errors[fieldPathKey(path)] ?? [];
-  const boolean = field.kind === 'boolean';
+/** The help text: always under top-level fields; behind an ⓘ button inside list entries. */
+function Help({ text, label, compact }: { text: string; label: string; compact?: boolean }) {
+  const [open, setOpen] = useState(false);
+  if (!compact) return <div className="help">{inline(text)}</div>;
   return (
-    <div className={`field field-${field.kind}${errs.length ? ' invalid' : ''}${compact ? ' compact' : ''}`} data-field={fieldPathKey(path)}>
+    <>
+      <button type="button" className="help-toggle" aria-label="Show help" title={`About ${label}`} aria-expanded={open} onClick={() => setOpen(!open)}>
+        ?
+      </button>
+      {open && <div className="help">{inline(text)}</div>}
+    </>
+  );
+}
+
+/** Label, widget, help and the errors that belong to this field. */
+export function FieldRow({ field, path, value, ctx, compact, siblings }: Props) {
+  const key = fieldPathKey(path);
+  const errs = ctx.errors[key] ?? [];
+  const id = useId();
+  const boolean = field.kind === 'boolean';
+  const labelled = field.kind !== 'tristate' && field.kind !== 'rows' && field.kind !== 'object' && field.kind !== 'string-list' && field.kind !== 'key-value' && field.kind !== 'columns' && field.kind !== 'sql' && field.kind !== 'sql-query';
+  return (
+    <div className={`field field-${field.kind}${errs.length ? ' invalid' : ''}${compact ? ' compact' : ''}`} data-field={key}>
       {boolean ? (
-        <label className="inline">
-          <Widget field={field} path={path} value={value} ctx={ctx} />
-          {field.label}
-        </label>
+        <div className="inline field-head">
+          <label className="inline">
+            <Widget field={field} path={path} value={value} ctx={ctx} siblings={siblings} id={id} />
+            {field.label}
+          </label>
+          {field.help && compact && <Help text={field.help} label={field.label} compact />}
+        </div>
       ) : (
         <>
-          <label>
-            {field.label}
-            {field.required && <span className="req" title="required"> *</span>}
-          </label>
-          <Widget field={field} path={path} value={value} ctx={ctx} />
+          <div className="field-head">
+            {labelled ? (
+              <label htmlFor={id}>
+                {field.label}
+                {field.required && <span className="req" aria-hidden="true"> *</span>}
+              </label>
+            ) : (
+              <span className="label">
+                {field.label}
+                {field.required && <span className="req" aria-hidden="true"> *</span>}
+              </span>
+            )}
+            {field.help && compact && <Help text={field.help} label={field.label} compact />}
+          </div>
+          <Widget field={field} path={path} value={value} ctx={ctx} siblings={siblings} id={id} />
         </>
       )}
       {errs.map((e, i) => (
@@ -287,7 +539,9 @@ export function FieldRow({ field, path, value, ctx, compact }: Props) {
           {e.message}
         </div>
       ))}
-      {field.help && !compact && <div className="help">{field.help}</div>}
+      {field.help && !compact && <Help text={field.help} label={field.label} />}
     </div>
   );
 }
+
+export { FieldList };

@@ -1,58 +1,108 @@
-/** The selected node's form: name, generated params form, problems that belong to no field, and its docs. */
-import { useCallback, useMemo } from 'react';
+/** The selected node's form (name, generated params form, problems that belong to no field, docs); with nothing selected, the pipeline's own settings. */
+import { useCallback, useMemo, useRef } from 'react';
 import { useDocument } from '../store/document.js';
 import { useUi } from '../store/ui.js';
 import { useResults } from '../store/results.js';
-import { setParam, updateNode, pickConnection, type ParamPath } from '../store/doc-ops.js';
-import type { Column, ParamJsonSchema, Problem } from '../model/types.js';
-import { formModel, type FormGroup } from './form-model.js';
-import { FieldRow, type FieldContext } from './Field.js';
+import { getIn, setParam, updateNode, pickConnection, type ParamPath } from '../store/doc-ops.js';
+import type { Column, ParamJsonSchema, PipelineNode, Problem } from '../model/types.js';
+import { fieldPathKey, formModel, type FieldModel, type FormGroup } from './form-model.js';
+import { FieldList, type FieldContext } from './Field.js';
 import { paramFieldOfPath } from '../store/graph.js';
+import { friendlyMessage, fieldAtPath, splitFieldPath } from './messages.js';
+import { detectedValue } from './detected.js';
+import { Markdown } from './Markdown.js';
+import { PipelineInspector } from './PipelineInspector.js';
+import { browseForPath, suggestPath } from '../features/paths.js';
+import { NodeIcon } from '../canvas/icons.js';
 
 const EMPTY: Column[] = [];
 
-/** Problems keyed by the param field they are about; the rest under ''. */
-export function errorsByField(problems: Problem[]): Record<string, Array<{ message: string; column?: string }>> {
-  const out: Record<string, Array<{ message: string; column?: string }>> = {};
+export type FieldErrors = Record<string, Array<{ message: string; column?: string }>>;
+
+/** Problems keyed by the param field they are about (the rest under ''), in the form's words. */
+export function errorsByField(problems: Problem[], fields: FieldModel[] = [], params: unknown = {}): FieldErrors {
+  const out: FieldErrors = {};
   for (const p of problems) {
     const key = p.field ?? paramFieldOfPath(p.path) ?? '';
-    (out[key] ??= []).push({ message: p.hint ? `${p.message} (${p.hint})` : p.message, column: p.column });
+    const field = key ? fieldAtPath(fields, key, params).field : undefined;
+    const message = fields.length ? friendlyMessage(p, field) : p.hint ? `${p.message} (${p.hint})` : p.message;
+    (out[key] ??= []).push({ message, column: p.column });
   }
   return out;
 }
 
+const isEmpty = (v: unknown) => v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0);
+
+/**
+ * A fresh node keeps quiet about what is still to be filled in (an empty field, an input not
+ * connected yet) until the user has finished that field or moved on. What the user did type is
+ * checked at once: a wrong column in an expression shows while the field is being edited.
+ */
+export function revealedProblems(problems: Problem[], revealed: string[] | undefined, params: unknown = {}): Problem[] {
+  if (!revealed) return problems;
+  return problems.filter((p) => {
+    const key = p.field ?? paramFieldOfPath(p.path);
+    if (key === undefined || key === '') return p.code !== 'missing_input' && p.code !== 'invalid_param';
+    if (revealed.some((r) => key === r || key.startsWith(`${r}.`) || key.startsWith(`${r}[`))) return true;
+    return !isEmpty(getIn(params, splitFieldPath(key)));
+  });
+}
+
 export function Inspector() {
   const selected = useUi((s) => s.selectedNodes);
-  // Not the whole document: moving boxes (layout) must not re-render the form.
   const nodes = useDocument((s) => s.doc.nodes);
+  if (selected.length > 1)
+    return (
+      <aside className="inspector" aria-label="Inspector">
+        <p className="muted">{selected.length} nodes selected.</p>
+      </aside>
+    );
+  const node = selected.length === 1 ? nodes.find((n) => n.id === selected[0]) : undefined;
+  if (!node) return <PipelineInspector />;
+  return <NodeInspector key={node.id} node={node} />;
+}
+
+function NodeInspector({ node }: { node: PipelineNode }) {
+  const nodeId = node.id;
+  // Not the whole document: moving boxes (layout) must not re-render the form.
   const edges = useDocument((s) => s.doc.edges);
   const connections = useDocument((s) => s.doc.connections);
   const change = useDocument((s) => s.change);
   const endGesture = useDocument((s) => s.endGesture);
   const typeMap = useResults((s) => s.typeMap);
-  const problems = useResults((s) => s.problemsByNode);
+  const problems = useResults((s) => s.problemsByNode[nodeId]);
   const schemas = useResults((s) => s.schemas);
   const knownConnections = useResults((s) => s.connections);
-  const nodeId = selected.length === 1 ? selected[0]! : null;
-  const node = nodeId ? nodes.find((n) => n.id === nodeId) : undefined;
-  const info = node ? typeMap.get(node.type) : undefined;
+  const revealed = useUi((s) => s.fresh[nodeId]);
+  const info = typeMap.get(node.type);
   const groups: FormGroup[] = useMemo(() => (info ? formModel(info.paramsSchema as ParamJsonSchema) : []), [info]);
-  const errors = useMemo(() => errorsByField(nodeId ? (problems[nodeId] ?? []) : []), [problems, nodeId]);
+  const allFields = useMemo(() => groups.flatMap((g) => g.fields), [groups]);
+  const shown = useMemo(() => revealedProblems(problems ?? [], revealed, node.params), [problems, revealed, node.params]);
+  const hidden = (problems?.length ?? 0) - shown.length;
+  const errors = useMemo(() => errorsByField(shown, allFields, node.params), [shown, allFields, node.params]);
 
+  const lastTyped = useRef<string | null>(null);
   const set = useCallback(
     (path: ParamPath, value: unknown, typing?: boolean) => {
-      if (!nodeId) return;
       if (!typing) endGesture();
       change((d) => setParam(d, nodeId, path, value), typing ? { gesture: `field:${nodeId}:${path.join('.')}` } : undefined);
-      if (!typing) endGesture();
+      if (!typing) {
+        endGesture();
+        // A finished choice (not a list growing or shrinking) shows that field's problems.
+        if (value === undefined || typeof value !== 'object' || value === null) useUi.getState().reveal(nodeId, fieldPathKey(path));
+      } else lastTyped.current = fieldPathKey(path);
     },
     [nodeId, change, endGesture],
   );
+  const endTyping = useCallback(() => {
+    endGesture();
+    if (lastTyped.current) useUi.getState().reveal(nodeId, lastTyped.current);
+    lastTyped.current = null;
+  }, [endGesture, nodeId]);
 
   // Columns arriving at each input port, read from the upstream nodes' outputs: a node whose own
   // params are still invalid gets no schema of its own, but its pickers must still offer columns.
   const inputs = useMemo(() => {
-    if (!nodeId) return [];
     return edges
       .filter((e) => e.to.startsWith(`${nodeId}:`))
       .map((e) => {
@@ -60,44 +110,54 @@ export function Inspector() {
         return { port: e.to.slice(nodeId.length + 1), from: fromNode, columns: schemas[fromNode]?.outputs.find((o) => o.port === fromPort)?.columns ?? EMPTY };
       });
   }, [edges, schemas, nodeId]);
+  const ownSql = schemas[nodeId]?.outputs[0]?.sql;
 
   const ctx: FieldContext = useMemo(() => {
     const tables: Record<string, Column[]> = {};
     for (const i of inputs) tables[i.from] = i.columns;
     return {
-      nodeId: nodeId ?? '',
+      nodeId,
       columnsOf: (port?: string) => {
         const want = port ?? info?.inputs[0]?.name;
         const matching = inputs.filter((i) => i.port === want);
         return matching.length === 1 ? matching[0]!.columns : matching.length > 1 ? matching.flatMap((m) => m.columns) : (inputs[0]?.columns ?? EMPTY);
       },
       tables,
+      connectedPorts: new Set(inputs.map((i) => i.port)),
+      detected: (key: string) => detectedValue(ownSql, key),
       connections: [
         ...Object.entries(connections ?? {}).map(([name, c]) => ({ name, type: c.type, declared: true })),
         ...knownConnections.filter((c) => !connections?.[c.name]).map((c) => ({ name: c.name, type: c.type, declared: false })),
       ],
       setConnection: (path: ParamPath, name: string | undefined) => {
-        if (!nodeId) return;
         const type = knownConnections.find((c) => c.name === name)?.type;
         endGesture();
         change((d) => pickConnection(d, nodeId, path, name, type));
+        useUi.getState().reveal(nodeId, fieldPathKey(path));
       },
       errors,
       set,
-      endTyping: endGesture,
+      endTyping,
+      browse: (path, field, current) =>
+        void browseForPath({ nodeType: node.type, category: info?.category ?? '', current, label: field.label, onPick: (v) => set(path, v) }),
+      suggestPath,
     };
-  }, [nodeId, inputs, info, connections, knownConnections, errors, set, change, endGesture]);
+  }, [nodeId, node.type, inputs, info, connections, knownConnections, errors, set, endTyping, change, endGesture, ownSql]);
 
-  if (selected.length > 1) return <aside className="inspector"><p className="muted">{selected.length} nodes selected.</p></aside>;
-  if (!node) return <aside className="inspector"><p className="muted">Select a node to edit it. Drag nodes from the palette on the left.</p></aside>;
   const general = errors[''] ?? [];
-  const fieldKeys = new Set(groups.flatMap((g) => g.fields.map((f) => f.key)));
-  const orphan = Object.entries(errors).filter(([k]) => k !== '' && !fieldKeys.has(k.split(/[.[]/)[0]!)).flatMap(([, v]) => v);
+  const fieldKeys = new Set(allFields.map((f) => f.key));
+  const orphan = Object.entries(errors)
+    .filter(([k]) => k !== '' && !fieldKeys.has(k.split(/[.[]/)[0]!))
+    .flatMap(([, v]) => v);
+  const params = (node.params ?? {}) as Record<string, unknown>;
 
   return (
     <aside className="inspector" aria-label="Inspector" data-node-id={node.id}>
       <header>
-        <div className="inspector-type">{info?.title ?? node.type}</div>
+        <div className={`inspector-type cat-${info?.category ?? 'unknown'}`}>
+          <NodeIcon type={node.type} category={info?.category ?? 'unknown'} />
+          <span>{info?.title ?? node.type}</span>
+        </div>
         <input
           className="node-name-input"
           aria-label="Node name"
@@ -109,6 +169,7 @@ export function Inspector() {
         <div className="muted small">
           id <code>{node.id}</code> · {node.type}
         </div>
+        {info?.description && <p className="node-description">{info.description}</p>}
       </header>
       {!info && <div className="field-error">Unknown node type '{node.type}'.</div>}
       {[...general, ...orphan].map((e, i) => (
@@ -116,19 +177,21 @@ export function Inspector() {
           {e.message}
         </div>
       ))}
+      {hidden > 0 && (
+        <p className="setup-hint" data-testid="setup-hint">
+          Fill in the fields marked <span className="req">*</span> to see this node&apos;s rows.
+        </p>
+      )}
       {groups.map((g) => (
-        <section key={g.name} className="form-group">
-          {groups.length > 1 && <h4>{g.name}</h4>}
-          {g.fields.map((f) => (
-            <FieldRow key={f.key} field={f} path={[f.key]} value={node.params?.[f.key]} ctx={ctx} />
-          ))}
+        <section key={g.name} className="form-group" aria-label={groups.length > 1 ? g.name : undefined}>
+          {groups.length > 1 && <h3>{g.name}</h3>}
+          <FieldList fields={g.fields} path={[]} obj={params} ctx={{ ...ctx, errors }} top />
         </section>
       ))}
       {info && (
         <details className="node-docs">
           <summary>About {info.title}</summary>
-          <p>{info.description}</p>
-          <pre>{info.docs}</pre>
+          <Markdown text={info.docs} />
         </details>
       )}
     </aside>

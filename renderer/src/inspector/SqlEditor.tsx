@@ -5,7 +5,7 @@
  */
 import { useEffect, useRef } from 'react';
 import { EditorState, Compartment, Prec } from '@codemirror/state';
-import { EditorView, keymap, placeholder as placeholderExt, drawSelection } from '@codemirror/view';
+import { EditorView, keymap, placeholder as placeholderExt, drawSelection, tooltips } from '@codemirror/view';
 import { defaultKeymap } from '@codemirror/commands';
 import { sql, PostgreSQL, keywordCompletionSource } from '@codemirror/lang-sql';
 import { autocompletion, completionKeymap, closeBrackets, type Completion, type CompletionContext, type CompletionSource } from '@codemirror/autocomplete';
@@ -43,13 +43,19 @@ export function completionSource(columns: Column[], tables?: Record<string, Colu
     const word = ctx.matchBefore(/[A-Za-z_][\w]*/);
     if (!word && !ctx.explicit) return null;
     const from = word?.from ?? ctx.pos;
+    // Each name once: a column of several inputs (or of the input and a table) is one entry.
+    const seen = new Set<string>();
+    const once = (o: Completion) => (seen.has(o.label) ? [] : (seen.add(o.label), [o]));
     const options: Completion[] = [
-      ...columns.map((c) => ({ label: c.name, type: 'property', detail: c.type, boost: 50 })),
-      ...Object.keys(tables ?? {}).map((t) => ({ label: t, type: 'class', detail: 'input', boost: 40 })),
-      ...Object.values(tables ?? {}).flat().map((c) => ({ label: c.name, type: 'property', detail: c.type, boost: 30 })),
+      ...columns.flatMap((c) => once({ label: c.name, type: 'property', detail: c.type, boost: 50 })),
+      ...Object.keys(tables ?? {}).flatMap((t) => once({ label: t, type: 'class', detail: 'input', boost: 40 })),
+      ...Object.values(tables ?? {})
+        .flat()
+        .flatMap((c) => once({ label: c.name, type: 'property', detail: c.type, boost: 30 })),
     ];
     const kw = await keywords(ctx);
-    return { from, options: [...options, ...((kw?.options ?? []).map((o) => ({ ...o, boost: -10 })))], validFor: /^[\w]*$/ };
+    const keywordOptions = (kw?.options ?? []).filter((o) => !seen.has(o.label)).map((o) => ({ ...o, boost: -10 }));
+    return { from, options: [...options, ...keywordOptions], validFor: /^[\w]*$/ };
   };
 }
 
@@ -58,17 +64,53 @@ function autocomplete(columns: Column[], tables?: Record<string, Column[]>) {
   return autocompletion({ activateOnTyping: true, interactionDelay: 0, override: [completionSource(columns, tables)] });
 }
 
+/** Where in `text` `word` appears as a whole word (case-insensitive), or -1. */
+function wordAt(text: string, word: string): number {
+  const re = new RegExp(`(^|[^\\w])(${word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')})(?![\\w])`, 'i');
+  const m = re.exec(text);
+  return m ? m.index + m[1]!.length : -1;
+}
+
+/**
+ * The part of the text an error is about: the unknown column, the token a syntax error names
+ * ("at or near "AND""), the character a shape check names, the end for "at end of input";
+ * the whole text only when nothing more precise is known.
+ */
+export function errorRange(text: string, e: SqlError): { from: number; to: number } {
+  const whole = { from: 0, to: text.length };
+  const span = (at: number, len: number) => (at >= 0 && at < text.length ? { from: at, to: Math.min(text.length, at + Math.max(1, len)) } : null);
+  if (e.column) {
+    const r = span(wordAt(text, e.column), e.column.length) ?? span(text.toLowerCase().indexOf(e.column.toLowerCase()), e.column.length);
+    if (r) return r;
+  }
+  const near = /at or near "([^"]+)"/.exec(e.message);
+  const atEnd = () => {
+    const end = text.trimEnd().length;
+    const start = Math.max(0, text.slice(0, end).search(/\S+$/));
+    return { from: start, to: Math.min(text.length, Math.max(end, start + 1)) };
+  };
+  if (near) {
+    const r = span(wordAt(text, near[1]!), near[1]!.length) ?? span(text.indexOf(near[1]!), near[1]!.length);
+    if (r) return r;
+    // A token that is not in the text (the ')' the studio wraps an expression in): it ended too soon.
+    if (text.trim()) return atEnd();
+  }
+  const char = /at character (\d+)/.exec(e.message);
+  if (char) {
+    const r = span(Number(char[1]) - 1, 1);
+    if (r) return r;
+  }
+  if (/unclosed '\('/.test(e.message)) {
+    const r = span(text.lastIndexOf('('), 1);
+    if (r) return r;
+  }
+  if (/at end of input|unexpected end/i.test(e.message) && text.trim()) return atEnd();
+  return whole;
+}
+
 export function diagnosticsFor(text: string, errors: SqlError[]): Diagnostic[] {
   return errors.map((e) => {
-    let from = 0;
-    let to = text.length;
-    if (e.column) {
-      const at = text.toLowerCase().indexOf(e.column.toLowerCase());
-      if (at >= 0) {
-        from = at;
-        to = at + e.column.length;
-      }
-    }
+    const { from, to } = errorRange(text, e);
     return { from, to: Math.max(to, from), severity: 'error', message: e.message };
   });
 }
@@ -86,6 +128,8 @@ export function SqlEditor(props: Props) {
       doc: props.value,
       extensions: [
         drawSelection(),
+        // Completion lists and error tips float above the page, not clipped by the inspector panel.
+        tooltips({ parent: document.body }),
         closeBrackets(),
         completion.current.of(autocomplete(props.columns, props.tables)),
         keymap.of([...completionKeymap, ...defaultKeymap]),

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { nodeCatalog } from '../../../core/src/host/catalog.js';
 import type { ParamJsonSchema } from '../model/types.js';
-import { fieldPathKey, formModel, parseInput, unwrap } from './form-model.js';
+import { entryFields, fieldPathKey, formatScalar, formModel, parseInput, parseScalar, unwrap, type FieldModel } from './form-model.js';
+import { isVisible } from './visibility.js';
 
 const schemaOf = (type: string) => nodeCatalog().find((n) => n.type === type)!.paramsSchema as ParamJsonSchema;
 const fields = (type: string) => formModel(schemaOf(type)).flatMap((g) => g.fields);
@@ -12,7 +13,7 @@ describe('form model from the node registry', () => {
       for (const f of formModel(n.paramsSchema as ParamJsonSchema).flatMap((g) => g.fields)) {
         expect(f.label, `${n.type}.${f.key}`).toBeTruthy();
         expect(f.kind, `${n.type}.${f.key} has no widget`).not.toBe('json');
-        if (f.kind === 'rows' || f.kind === 'object') expect(f.itemFields?.length, `${n.type}.${f.key}`).toBeGreaterThan(0);
+        if (f.kind === 'rows' || f.kind === 'object') expect((f.itemFields ?? f.variants)?.length, `${n.type}.${f.key}`).toBeGreaterThan(0);
         if (f.kind === 'select') expect(f.options?.length, `${n.type}.${f.key}`).toBeGreaterThan(0);
       }
     }
@@ -61,11 +62,11 @@ describe('form model details', () => {
       required: ['n'],
       properties: {
         n: { type: 'integer' },
-        flag: { type: 'boolean' },
+        flag: { type: 'boolean', default: false },
         mode: { type: 'string', enum: ['a', 'b'] },
         tags: { type: 'array', items: { type: 'string' } },
         map: { type: 'object', additionalProperties: { type: 'string' } },
-        maybe: { anyOf: [{ type: 'string' }, { type: 'null' }], label: 'Maybe' },
+        maybe: { anyOf: [{ type: 'number' }, { type: 'string' }], label: 'Maybe' },
       },
     });
     expect(groups).toHaveLength(1);
@@ -75,7 +76,7 @@ describe('form model details', () => {
       ['mode', 'select', 'Mode'],
       ['tags', 'string-list', 'Tags'],
       ['map', 'key-value', 'Map'],
-      ['maybe', 'text', 'Maybe'],
+      ['maybe', 'scalar', 'Maybe'],
     ]);
     expect(groups[0]!.fields[0]!.required).toBe(true);
   });
@@ -94,5 +95,86 @@ describe('form model details', () => {
   it('field keys match the problem paths the host reports', () => {
     expect(fieldPathKey(['aggregations', 0, 'column'])).toBe('aggregations[0].column');
     expect(fieldPathKey(['condition'])).toBe('condition');
+  });
+});
+
+/** Every value a node's example holds, walked against the form: each must land on a field that can show it. */
+function unshown(fields: FieldModel[], value: Record<string, unknown>, at: string, picker?: string): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(value)) {
+    if (k === picker) continue; // shown by the kind picker
+    const f = fields.find((x) => x.key === k);
+    if (!f || f.kind === 'json') {
+      out.push(`${at}${k}`);
+      continue;
+    }
+    if (f.kind === 'rows' && Array.isArray(v)) v.forEach((e, i) => out.push(...unshown(entryFields(f, e), e as Record<string, unknown>, `${at}${k}[${i}].`, f.discriminator)));
+    if (f.kind === 'object' && v && typeof v === 'object') out.push(...unshown(entryFields(f, v).length ? entryFields(f, v) : (f.itemFields ?? []), v as Record<string, unknown>, `${at}${k}.`));
+  }
+  return out;
+}
+
+describe('every param shape gets a real form', () => {
+  it("every registered node's example params are shown by fields (none falls back to raw JSON)", () => {
+    for (const n of nodeCatalog()) {
+      const fieldsOf = formModel(n.paramsSchema as ParamJsonSchema).flatMap((g) => g.fields);
+      expect(unshown(fieldsOf, (n.example.params ?? {}) as Record<string, unknown>, ''), n.type).toEqual([]);
+    }
+  });
+
+  it('quality checks: a list of checks picked by kind, each kind with its own fields and column pickers', () => {
+    const checks = fields('quality.check').find((f) => f.key === 'checks')!;
+    expect(checks).toMatchObject({ kind: 'rows', discriminator: 'kind', itemLabel: 'check', required: true });
+    expect(checks.variants!.map((v) => v.value)).toEqual(expect.arrayContaining(['not_null', 'unique', 'between', 'in_set', 'expression', 'row_count_between']));
+    const between = entryFields(checks, { kind: 'between' });
+    expect(between.map((f) => f.key)).toEqual(expect.arrayContaining(['name', 'severity', 'column', 'min', 'max']));
+    expect(between.find((f) => f.key === 'column')).toMatchObject({ kind: 'column', port: 'in' });
+    expect(between.find((f) => f.key === 'min')).toMatchObject({ kind: 'scalar', scalarTypes: ['number', 'string'] });
+    expect(entryFields(checks, { kind: 'unique' }).find((f) => f.key === 'columns')).toMatchObject({ kind: 'columns' });
+    expect(entryFields(checks, { kind: 'in_set' }).find((f) => f.key === 'values')).toMatchObject({ kind: 'string-list', itemKind: 'scalar' });
+    expect(entryFields(checks, { kind: 'schema' }).find((f) => f.key === 'columns')).toMatchObject({ kind: 'rows' });
+    expect(entryFields(checks, { kind: 'nope' })).toEqual([]);
+  });
+
+  it('optional booleans that are detected when unset are auto / yes / no; defaults keep a checkbox', () => {
+    const csv = Object.fromEntries(fields('source.csv').map((x) => [x.key, x]));
+    expect(csv.header).toMatchObject({ kind: 'tristate', required: false });
+    expect(csv.all_varchar).toMatchObject({ kind: 'boolean', default: false });
+  });
+
+  it('settings that apply to some choices only appear for them (and whenever they hold a value)', () => {
+    const aggs = fields('transform.aggregate').find((f) => f.key === 'aggregations')!;
+    const row = aggs.itemFields!;
+    const shown = (entry: Record<string, unknown>) => row.filter((f) => isVisible(f, entry[f.key], entry, row, new Set())).map((f) => f.key);
+    expect(shown({ name: 'n', function: 'count' })).toEqual(['name', 'function', 'column']);
+    expect(shown({ name: 'n', function: 'sum' })).toEqual(['name', 'function', 'column']);
+    expect(shown({ name: 'p90', function: 'percentile' })).toEqual(['name', 'function', 'column', 'p']);
+    expect(shown({ name: 's', function: 'string_agg' })).toEqual(['name', 'function', 'column', 'order_by', 'descending', 'separator']);
+    expect(shown({ name: 'f', function: 'first' })).toEqual(['name', 'function', 'column', 'order_by']);
+    expect(shown({ name: 'n', function: 'sum', separator: ';' })).toContain('separator');
+    const mv = fields('transform.map_values');
+    const mvShown = (params: Record<string, unknown>, ports: string[]) => mv.filter((f) => isVisible(f, params[f.key], params, mv, new Set(ports))).map((f) => f.key);
+    expect(mvShown({}, ['in'])).not.toContain('from_column');
+    expect(mvShown({}, ['in', 'mapping'])).toContain('from_column');
+    expect(mvShown({ unmapped: 'value' }, ['in'])).toContain('unmapped_value');
+    expect(mvShown({}, ['in'])).not.toContain('unmapped_value');
+    const win = fields('transform.window').find((f) => f.key === 'columns')!.itemFields!;
+    expect(win.find((f) => f.key === 'rows')!.visibleWhen).toEqual({ key: 'function', values: ['moving_avg', 'moving_sum', 'moving_min', 'moving_max'] });
+  });
+
+  it('mixed values parse as the user means them, and show back the same way', () => {
+    const t = ['string', 'number', 'boolean'] as const;
+    expect(parseScalar('10', [...t])).toBe(10);
+    expect(parseScalar('10', [...t], 'VARCHAR')).toBe('10');
+    expect(parseScalar('10', [...t], 'BIGINT')).toBe(10);
+    expect(parseScalar('"10"', [...t])).toBe('10');
+    expect(parseScalar('true', [...t])).toBe(true);
+    expect(parseScalar('shipped', [...t])).toBe('shipped');
+    expect(parseScalar('null', ['string', 'null'])).toBeNull();
+    expect(parseScalar('', [...t])).toBeUndefined();
+    expect(formatScalar('10', [...t])).toBe('"10"');
+    expect(formatScalar('10', [...t], 'VARCHAR')).toBe('10');
+    expect(formatScalar(null, ['string', 'null'])).toBe('null');
+    expect(fields('transform.map_values').find((f) => f.key === 'mappings')!.itemFields!.find((f) => f.key === 'to')).toMatchObject({ kind: 'scalar', scalarTypes: ['string', 'null'] });
   });
 });

@@ -1,14 +1,20 @@
 /**
  * Turns a node's param JSON Schema (with the `.meta()` UI keys inline) into a list of form fields.
- * Pure: the React form only renders what this returns, so the mapping is unit-tested here.
+ * Pure: the React form only renders what this returns, so the mapping is unit-tested here against
+ * every registered node's real schema. Every shape a node declares gets a real widget: lists of
+ * objects, unions of objects told apart by a constant key (`kind`), nested objects, key-value maps,
+ * values that may be text, a number or a boolean, and optional settings that are detected when unset.
  */
 import type { ParamJsonSchema } from '../model/types.js';
+import { conditionFromHelp, type Condition } from './visibility.js';
 
 export type FieldKind =
   | 'text'
   | 'textarea'
   | 'number'
   | 'boolean'
+  /** An optional boolean without a default: unset means "detect it" (auto / yes / no). */
+  | 'tristate'
   | 'select'
   | 'sql'
   | 'sql-query'
@@ -20,7 +26,18 @@ export type FieldKind =
   | 'rows'
   | 'object'
   | 'connection'
+  /** A value that may be text, a number, a boolean or null (what it accepts is in `scalarTypes`). */
+  | 'scalar'
   | 'json';
+
+export type ScalarType = 'string' | 'number' | 'boolean' | 'null' | 'list';
+
+/** One branch of a union of objects, chosen by the value of its discriminator key. */
+export interface Variant {
+  value: string;
+  label: string;
+  fields: FieldModel[];
+}
 
 export interface FieldModel {
   key: string;
@@ -42,8 +59,19 @@ export interface FieldModel {
   max?: number;
   /** For `rows`: the fields of one row; for `object`: its fields. */
   itemFields?: FieldModel[];
+  /** For `rows` (and `object`) over a union of objects: the key that tells the branches apart, and the branches. */
+  discriminator?: string;
+  variants?: Variant[];
+  /** What one list entry is called ("check", "aggregation"). */
+  itemLabel?: string;
   /** For `string-list` and `key-value`: the kind of each value (`column` lists offer columns). */
   itemKind?: FieldKind;
+  /** For `scalar` fields and `scalar` list items: the types a value may have. */
+  scalarTypes?: ScalarType[];
+  /** An optional setting every kind of a union shares (severity, weight…): the form tucks it under "More settings". */
+  common?: boolean;
+  /** Shown only when another setting has one of some values (or an input is connected); see visibility.ts. */
+  visibleWhen?: Condition;
 }
 
 export interface FormGroup {
@@ -67,19 +95,56 @@ function typeOf(s: ParamJsonSchema): string | undefined {
   return Array.isArray(s.type) ? s.type.find((t) => t !== 'null') : s.type;
 }
 
+/** A union whose branches are objects that each fix one shared key to a constant: `{ kind: 'not_null', … } | { kind: 'unique', … }`. */
+export function objectUnion(s: ParamJsonSchema): { discriminator: string; branches: Array<{ value: string; schema: ParamJsonSchema }> } | undefined {
+  const branches = s.oneOf ?? s.anyOf;
+  if (!branches || branches.length < 2 || !branches.every((b) => typeOf(b) === 'object' && b.properties)) return undefined;
+  const constOf = (b: ParamJsonSchema, k: string) => {
+    const p = b.properties?.[k];
+    return p?.const !== undefined ? p.const : p?.enum?.length === 1 ? p.enum[0] : undefined;
+  };
+  const key = Object.keys(branches[0]!.properties!).find((k) => branches.every((b) => typeof constOf(b, k) === 'string'));
+  if (!key) return undefined;
+  return { discriminator: key, branches: branches.map((b) => ({ value: constOf(b, key) as string, schema: b })) };
+}
+
+/** Mixed scalar types (`string | number | boolean | null`, or that or a list of them). */
+function scalarTypesOf(s: ParamJsonSchema): ScalarType[] | undefined {
+  const branches = s.anyOf ?? s.oneOf;
+  const types = new Set<ScalarType>();
+  for (const t of Array.isArray(s.type) ? s.type : []) if (['string', 'number', 'integer', 'boolean', 'null'].includes(t)) types.add(t === 'integer' ? 'number' : (t as ScalarType));
+  for (const b of branches ?? []) {
+    const t = typeOf(b);
+    if (t === 'array') types.add('list');
+    else if (t === 'integer') types.add('number');
+    else if (t === 'string' || t === 'number' || t === 'boolean' || t === 'null') types.add(t);
+    else if (Array.isArray(b.type)) for (const x of b.type) types.add(x === 'integer' ? 'number' : (x as ScalarType));
+    else return undefined;
+  }
+  const real = [...types].filter((t) => t !== 'null');
+  // Constants and enums are selects; one real type is a plain field of that type, unless null is
+  // a meaningful value of it too (`"to": null` maps a value to NULL, a null limit turns a check off).
+  if (s.enum || (branches ?? []).some((b) => b.const !== undefined || b.enum)) return undefined;
+  if (real.length < 2 && !(real.length === 1 && types.has('null') && (real[0] === 'string' || real[0] === 'number'))) return undefined;
+  return [...types];
+}
+
 function kindOf(s: ParamJsonSchema): FieldKind {
   const widget = s.widget;
   const t = typeOf(s);
   const items = s.items ? unwrap(s.items) : undefined;
-  if (widget === 'list') return items && typeOf(items) === 'object' ? 'rows' : 'string-list';
+  const objectItems = items && (typeOf(items) === 'object' || objectUnion(items) !== undefined);
+  if (widget === 'list') return objectItems ? 'rows' : 'string-list';
   if (widget === 'key-value') return 'key-value';
   if (widget === 'columns') return 'columns';
   if (widget === 'select' || (widget === undefined && s.enum)) return 'select';
+  if (widget === 'boolean' || (widget === undefined && t === 'boolean')) return 'boolean';
+  if ((widget === undefined || widget === 'text' || widget === 'number') && scalarTypesOf(s)) return 'scalar';
   if (widget && widget !== 'list') return widget as FieldKind;
-  if (t === 'boolean') return 'boolean';
   if (t === 'number' || t === 'integer') return 'number';
   if (t === 'string') return 'text';
-  if (t === 'array') return items && typeOf(items) === 'object' ? 'rows' : 'string-list';
+  if (t === 'array') return objectItems ? 'rows' : 'string-list';
+  if (objectUnion(s)) return 'object';
   if (t === 'object' && s.properties) return 'object';
   if (t === 'object' && s.additionalProperties && typeof s.additionalProperties === 'object') return 'key-value';
   return 'json';
@@ -97,14 +162,24 @@ function choicesOf(s: ParamJsonSchema): unknown[] {
   return out;
 }
 
-function humanize(key: string): string {
+export function humanize(key: string): string {
   const s = key.replace(/_/g, ' ');
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
+/** "Aggregations" → "aggregation", "Match on" → "entry" is not guessed: plain plurals only. */
+export function singular(label: string): string {
+  const l = label.toLowerCase();
+  if (/ies$/.test(l)) return l.replace(/ies$/, 'y');
+  if (/[^s]s$/.test(l)) return l.slice(0, -1);
+  return l;
+}
+
 export function fieldModel(key: string, raw: ParamJsonSchema, required: boolean, inheritedGroup = DEFAULT_GROUP): FieldModel {
-  const s = unwrap(raw);
-  const kind = kindOf(s);
+  const nullable = (raw.anyOf ?? raw.oneOf ?? []).some((b) => b.type === 'null');
+  const s = scalarTypesOf(raw) ? raw : unwrap(raw);
+  let kind = kindOf(s);
+  if (kind === 'boolean' && !required && s.default === undefined) kind = 'tristate';
   const field: FieldModel = {
     key,
     label: s.label ?? humanize(key),
@@ -124,16 +199,61 @@ export function fieldModel(key: string, raw: ParamJsonSchema, required: boolean,
     field.options = values.map(String);
     field.optionValues = values;
   }
-  if (kind === 'rows' && s.items) field.itemFields = objectFields(unwrap(s.items), field.group);
-  if (kind === 'object') field.itemFields = objectFields(s, field.group);
-  if (kind === 'string-list' && s.items) field.itemKind = kindOf(unwrap(s.items));
+  if (kind === 'scalar') {
+    field.scalarTypes = scalarTypesOf(s);
+    if (nullable && !field.scalarTypes!.includes('null')) field.scalarTypes!.push('null');
+  }
+  if (kind === 'rows' && s.items) {
+    const items = unwrap(s.items);
+    const union = objectUnion(items);
+    if (union) Object.assign(field, variantsOf(union, field.group));
+    else field.itemFields = objectFields(items, field.group);
+    field.itemLabel = singular(field.label);
+  }
+  if (kind === 'object') {
+    const union = objectUnion(s);
+    if (union) Object.assign(field, variantsOf(union, field.group));
+    else field.itemFields = objectFields(s, field.group);
+  }
+  if (kind === 'string-list' && s.items) {
+    const item = unwrap(s.items);
+    field.itemKind = kindOf(item);
+    if (field.itemKind === 'scalar') field.scalarTypes = scalarTypesOf(item);
+    if (typeOf(item) === 'integer' || typeOf(item) === 'number') field.itemKind = 'number';
+    field.itemLabel = singular(field.label);
+  }
   if (kind === 'key-value' && typeof s.additionalProperties === 'object') field.itemKind = kindOf(unwrap(s.additionalProperties));
   return field;
 }
 
+/**
+ * The branches of a union of objects. Within a branch, what makes the kind comes first: required
+ * settings every kind has (a name), then the kind's own settings (its column, its bounds), then
+ * the optional settings every kind shares (severity, weight…), marked `common` for the form.
+ */
+function variantsOf(union: NonNullable<ReturnType<typeof objectUnion>>, group: string): Pick<FieldModel, 'discriminator' | 'variants'> {
+  const keysOf = (b: { schema: ParamJsonSchema }) => Object.keys(b.schema.properties ?? {});
+  const shared = new Set(keysOf(union.branches[0]!).filter((k) => union.branches.every((b) => keysOf(b).includes(k))));
+  return {
+    discriminator: union.discriminator,
+    variants: union.branches.map((b) => {
+      const fields = objectFields(b.schema, group).filter((f) => f.key !== union.discriminator);
+      const rank = (f: FieldModel) => (shared.has(f.key) ? (f.required ? 0 : 2) : 1);
+      const ordered = [...fields].sort((x, y) => rank(x) - rank(y));
+      for (const f of ordered) if (rank(f) === 2) f.common = true;
+      return { value: b.value, label: (b.schema.label as string | undefined) ?? humanize(b.value), fields: ordered };
+    }),
+  };
+}
+
 function objectFields(schema: ParamJsonSchema, group: string): FieldModel[] {
   const required = new Set(schema.required ?? []);
-  return Object.entries(schema.properties ?? {}).map(([k, v]) => fieldModel(k, v, required.has(k), group));
+  const fields = Object.entries(schema.properties ?? {}).map(([k, v]) => fieldModel(k, v, required.has(k), group));
+  for (const f of fields) {
+    const when = f.help ? conditionFromHelp(f.help, fields.filter((o) => o !== f)) : undefined;
+    if (when) f.visibleWhen = when;
+  }
+  return fields;
 }
 
 /** Fields grouped by their `group` meta, groups in order of first appearance (ungrouped fields first). */
@@ -157,7 +277,41 @@ export function parseInput(field: Pick<FieldModel, 'kind' | 'integer'>, text: st
   return text;
 }
 
+const NUMBER_TEXT = /^\s*-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
+const NUMERIC_TYPE = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|REAL|DECIMAL|NUMERIC|INT)/i;
+
+/**
+ * What a typed value means for a field that accepts several types. `"…"` always means text;
+ * `true`/`false` and `null` are those values; a number is a number unless the column it is compared
+ * with is text (then `10` stays the text "10", as the user sees it in the data).
+ */
+export function parseScalar(text: string, types: ScalarType[], columnType?: string): unknown {
+  if (text === '') return undefined;
+  const quoted = /^"(.*)"$/s.exec(text);
+  if (quoted && types.includes('string')) return quoted[1];
+  if (text === 'null' && types.includes('null')) return null;
+  const textColumn = columnType !== undefined && !NUMERIC_TYPE.test(columnType) && !/^BOOL/i.test(columnType);
+  if ((text === 'true' || text === 'false') && types.includes('boolean') && !(textColumn && types.includes('string'))) return text === 'true';
+  if (NUMBER_TEXT.test(text) && types.includes('number') && !(textColumn && types.includes('string'))) return Number(text);
+  return text;
+}
+
+/** The text that parses back to `value` (text that would read as a number or a boolean gets quotes). */
+export function formatScalar(value: unknown, types: ScalarType[], columnType?: string): string {
+  if (value === undefined) return '';
+  if (value === null) return 'null';
+  if (typeof value !== 'string') return String(value);
+  return parseScalar(value, types, columnType) === value ? value : `"${value}"`;
+}
+
 /** Problem `field` paths (`aggregations[0].column`) → the key of the form field they belong to. */
 export function fieldPathKey(path: Array<string | number>): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
+
+/** The fields of one list entry: the branch its discriminator picks, or the plain item fields. */
+export function entryFields(field: FieldModel, entry: unknown): FieldModel[] {
+  if (!field.variants) return field.itemFields ?? [];
+  const value = entry && typeof entry === 'object' ? (entry as Record<string, unknown>)[field.discriminator!] : undefined;
+  return field.variants.find((v) => v.value === value)?.fields ?? [];
 }

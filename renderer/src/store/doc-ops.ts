@@ -116,7 +116,15 @@ export function setIn(target: unknown, path: ParamPath, value: unknown): unknown
 }
 
 export function renameDoc(doc: Pipeline, name: string): Pipeline {
-  return { ...doc, name };
+  return doc.name === name ? doc : { ...doc, name };
+}
+
+/** The pipeline's description; empty removes it. */
+export function describeDoc(doc: Pipeline, description: string): Pipeline {
+  const next = description.trim() === '' ? undefined : description;
+  if (doc.description === next) return doc;
+  const { description: _old, ...rest } = doc;
+  return next === undefined ? rest : { ...rest, description: next };
 }
 
 /**

@@ -17,6 +17,8 @@ export interface DocumentState {
   revision: number;
   /** Bumped when a document is loaded (new, open): the canvas fits it into view. */
   loads: number;
+  /** The gesture of the latest change (`field:…` while typing), so followers can wait for a pause in typing only. */
+  lastGesture: string | undefined;
   canUndo: boolean;
   canRedo: boolean;
   /** Applies an edit. Edits returning the same document are not recorded. */
@@ -39,6 +41,7 @@ export function createDocumentStore(initial: Pipeline = emptyPipeline()) {
       savedDoc: initial,
       revision: 0,
       loads: 0,
+      lastGesture: undefined,
       canUndo: false,
       canRedo: false,
       change(edit, opts) {
@@ -46,18 +49,18 @@ export function createDocumentStore(initial: Pipeline = emptyPipeline()) {
         const after = edit(before);
         if (after === before) return;
         history.record(before, opts);
-        set({ doc: after, revision: get().revision + 1, ...flags() });
+        set({ doc: after, revision: get().revision + 1, lastGesture: opts?.gesture, ...flags() });
       },
       endGesture() {
         history.seal();
       },
       undo() {
         const prev = history.undo(get().doc);
-        if (prev) set({ doc: prev, revision: get().revision + 1, ...flags() });
+        if (prev) set({ doc: prev, revision: get().revision + 1, lastGesture: undefined, ...flags() });
       },
       redo() {
         const next = history.redo(get().doc);
-        if (next) set({ doc: next, revision: get().revision + 1, ...flags() });
+        if (next) set({ doc: next, revision: get().revision + 1, lastGesture: undefined, ...flags() });
       },
       load(doc, path) {
         history.clear();

@@ -41,3 +41,27 @@ export function paramFieldOfPath(path: string): string | undefined {
   const m = /^nodes\[\d+\]\.params\.?(.*)$/.exec(path);
   return m ? m[1] : undefined;
 }
+
+/**
+ * Nodes that could not be checked because a node upstream has problems (the planner skips what
+ * depends on a broken node), each with the nearest such node. They are not "fine": the problem
+ * count says how many are waiting.
+ */
+export function waitingNodes(doc: Pipeline, problemNodes: ReadonlySet<string>): Map<string, string> {
+  const out = new Map<string, string>();
+  const next = new Map<string, string[]>();
+  for (const e of doc.edges) {
+    const a = splitEndpoint(e.from).nodeId;
+    (next.get(a) ?? next.set(a, []).get(a)!).push(splitEndpoint(e.to).nodeId);
+  }
+  const queue = [...problemNodes].map((id) => [id, id] as const);
+  while (queue.length > 0) {
+    const [cur, cause] = queue.shift()!;
+    for (const n of next.get(cur) ?? []) {
+      if (problemNodes.has(n) || out.has(n)) continue;
+      out.set(n, cause);
+      queue.push([n, cause]);
+    }
+  }
+  return out;
+}

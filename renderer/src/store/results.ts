@@ -10,6 +10,8 @@ export interface PreviewEntry {
   /** Rows asked for. */
   limit?: number;
   error?: string;
+  /** The node (or its upstream) is not set up yet: what to fill in, instead of a failure. */
+  problems?: Problem[];
   requestedAt: number;
 }
 
@@ -24,6 +26,8 @@ export interface NodeRunState {
   metrics?: Record<string, number>;
   /** Why the node failed (the run's error, when it names this node). */
   error?: string;
+  /** Warnings the run reported about this node (rows set aside, schema drift, …). */
+  warnings?: string[];
   /** quality.check nodes: weighted score (percent) and how many checks failed. */
   quality?: { score: number; failed: number; checks: number };
 }
@@ -112,6 +116,9 @@ export const useResults = create<ResultsState>()((set, get) => ({
       case 'node_finished':
         nodes[e.nodeId] = { ...nodes[e.nodeId], status: e.status, rowsIn: e.rowsIn, rowsOut: e.rowsOut, elapsedMs: e.elapsedMs, metrics: e.metrics };
         break;
+      case 'warning':
+        if (e.nodeId) nodes[e.nodeId] = { status: 'running', ...nodes[e.nodeId], warnings: [...(nodes[e.nodeId]?.warnings ?? []), e.message] };
+        break;
       case 'quality_result':
         nodes[e.nodeId] = {
           status: 'running',
@@ -131,5 +138,6 @@ export const useResults = create<ResultsState>()((set, get) => ({
     set({ run: { ...run, nodes, status, error, elapsedMs, events: [...run.events, e] } });
   },
   setHistory: (history) => set({ history }),
-  reset: () => set({ problems: [], problemsByNode: {}, schemas: {}, previews: {}, run: null, checkedRevision: -1 }),
+  // A newly opened pipeline starts with nothing of the previous one: no problems, previews, run or history.
+  reset: () => set({ problems: [], problemsByNode: {}, schemas: {}, previews: {}, run: null, history: [], checkedRevision: -1 }),
 }));

@@ -1,0 +1,70 @@
+/** With no node selected, the inspector edits the pipeline itself: its name, its description, and lists its params. */
+import { useEffect, useRef, useState } from 'react';
+import { useDocument } from '../store/document.js';
+import { describeDoc, renameDoc } from '../store/doc-ops.js';
+
+export function PipelineInspector() {
+  const name = useDocument((s) => s.doc.name);
+  const description = useDocument((s) => s.doc.description ?? '');
+  const params = useDocument((s) => s.doc.params);
+  const nodeCount = useDocument((s) => s.doc.nodes.length);
+  const change = useDocument((s) => s.change);
+  const endGesture = useDocument((s) => s.endGesture);
+  // The name may be empty while it is retyped; the document keeps the last non-empty one.
+  const [draft, setDraft] = useState(name);
+  const focused = useRef(false);
+  useEffect(() => {
+    if (!focused.current) setDraft(name);
+  }, [name]);
+  return (
+    <aside className="inspector" aria-label="Inspector" data-pipeline>
+      <header>
+        <div className="inspector-type">Pipeline</div>
+        <label className="field">
+          <span className="label">Name</span>
+          <input
+            className="node-name-input"
+            aria-label="Pipeline name"
+            value={draft}
+            onFocus={() => (focused.current = true)}
+            onChange={(e) => {
+              setDraft(e.target.value);
+              if (e.target.value.trim()) change((d) => renameDoc(d, e.target.value), { gesture: 'pipeline-name' });
+            }}
+            onBlur={() => {
+              focused.current = false;
+              setDraft(name);
+              endGesture();
+            }}
+          />
+        </label>
+      </header>
+      <div className="field">
+        <label htmlFor="pipeline-description">Description</label>
+        <textarea
+          id="pipeline-description"
+          rows={4}
+          value={description}
+          placeholder="What this pipeline does, and anything to do before running it."
+          onChange={(e) => change((d) => describeDoc(d, e.target.value), { gesture: 'pipeline-description' })}
+          onBlur={endGesture}
+        />
+      </div>
+      {Object.keys(params ?? {}).length > 0 && (
+        <section className="form-group" aria-label="Params">
+          <h3>Params</h3>
+          <ul className="param-list">
+            {Object.entries(params).map(([k, p]) => (
+              <li key={k}>
+                <code>{k}</code> <span className="muted">({p.type}{p.default !== undefined ? `, default ${String(p.default)}` : ''})</span>
+                {p.description && <div className="help">{p.description}</div>}
+              </li>
+            ))}
+          </ul>
+          <p className="help">Runs ask for their values; nodes use them as <code>$name</code> in expressions and <code>{'${name}'}</code> in texts.</p>
+        </section>
+      )}
+      <p className="muted small">{nodeCount === 0 ? 'Drag a source from the palette to start.' : 'Select a node to edit it.'}</p>
+    </aside>
+  );
+}

@@ -1,0 +1,108 @@
+/**
+ * Problems in the form's own words. The host reports problems with JSON paths and, for params, the
+ * validator's wording ("Invalid input: expected array, received undefined"); the studio shows
+ * "Add at least one aggregation." beside the field, and "Aggregations 2 › Function" instead of
+ * `nodes[5].params.aggregations[1].function` in lists.
+ */
+import type { Problem } from '../model/types.js';
+import { entryFields, singular, type FieldModel } from './form-model.js';
+
+/** `aggregations[1].function` → ['aggregations', 1, 'function']. */
+export function splitFieldPath(path: string): Array<string | number> {
+  const out: Array<string | number> = [];
+  for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) out.push(m[2] !== undefined ? Number(m[2]) : m[1]!);
+  return out;
+}
+
+/** The field a param path ends at (through list entries and union branches), with the labels on the way. */
+export function fieldAtPath(fields: FieldModel[], path: string, params: unknown): { field?: FieldModel; labels: string[] } {
+  const labels: string[] = [];
+  let level = fields;
+  let value: unknown = params;
+  let field: FieldModel | undefined;
+  const parts = splitFieldPath(path);
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    if (typeof part === 'number') {
+      value = Array.isArray(value) ? value[part] : undefined;
+      if (field) {
+        const item = field.itemLabel ? field.itemLabel.charAt(0).toUpperCase() + field.itemLabel.slice(1) : field.label;
+        labels[labels.length - 1] = `${item} ${part + 1}`;
+        if (field.kind === 'rows') level = entryFields(field, value);
+      }
+      continue;
+    }
+    const next = level.find((f) => f.key === part);
+    value = value && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
+    if (!next) {
+      labels.push(part);
+      field = undefined;
+      continue;
+    }
+    field = next;
+    labels.push(next.label);
+    if (next.kind === 'object') level = next.variants ? entryFields(next, value) : (next.itemFields ?? []);
+  }
+  return { field, labels };
+}
+
+const NODE_PREFIX = /^node '[^']*' \([^)]*\):\s*/;
+
+function requiredText(field: FieldModel | undefined): string {
+  switch (field?.kind) {
+    case 'rows':
+    case 'string-list':
+    case 'columns':
+      return `Add at least one ${field.itemLabel ?? singular(field.label)}.`;
+    case 'sql':
+    case 'sql-query':
+      return 'Required: write an expression.';
+    case 'path':
+      return 'Required: choose a file.';
+    case 'column':
+      return 'Required: choose a column.';
+    case 'select':
+    case 'connection':
+      return `Required: choose ${field.kind === 'connection' ? 'a connection' : 'one'}.`;
+    case 'number':
+      return 'Required: enter a number.';
+    default:
+      return 'Required.';
+  }
+}
+
+const TYPE_WORDS: Record<string, string> = { number: 'a number', string: 'text', boolean: 'yes or no', array: 'a list', object: 'a set of fields', integer: 'a whole number' };
+
+/** The message for one problem, worded for the field it is about. */
+export function friendlyMessage(p: Pick<Problem, 'message' | 'hint'>, field?: FieldModel): string {
+  const msg = p.message.replace(NODE_PREFIX, '');
+  let m: RegExpExecArray | null;
+  if (/^Invalid input: expected (\w+), received undefined$/.test(msg)) return requiredText(field);
+  if ((m = /^Too small: expected (?:array|set) to have >=?(\d+) items?$/.exec(msg))) {
+    const n = Number(m[1]);
+    const item = field?.itemLabel ?? (field ? singular(field.label) : 'entry');
+    return n <= 1 ? `Add at least one ${item}.` : `Add at least ${n} entries.`;
+  }
+  if (/^Too small: expected string to have >=1 characters?$/.test(msg)) return requiredText(field);
+  if ((m = /^Too (small|big): expected number to be (>=|>|<=|<)(-?[\d.]+)$/.exec(msg))) {
+    const words: Record<string, string> = { '>=': 'at least', '>': 'more than', '<=': 'at most', '<': 'less than' };
+    return `Enter a number ${words[m[2]!]} ${m[3]}.`;
+  }
+  if ((m = /^Invalid input: expected (\w+), received (\w+)$/.exec(msg))) {
+    if (m[1] === 'object' && field?.kind === 'rows') return `This entry is not a ${field.itemLabel ?? 'valid entry'}: remove it and add it again.`;
+    return `Enter ${TYPE_WORDS[m[1]!] ?? m[1]} here (this is ${TYPE_WORDS[m[2]!] ?? m[2]}).`;
+  }
+  if ((m = /^Invalid option: expected one of (.*)$/.exec(msg))) return `Choose one of: ${m[1]!.replace(/"/g, '').split('|').join(', ')}.`;
+  if (/^Invalid discriminator value/.test(msg)) return `Choose what kind of ${field?.itemLabel ?? 'entry'} this is.`;
+  if ((m = /has nothing connected to its input '([^']+)'/.exec(msg))) return `Nothing is connected to its input '${m[1]}' yet: drag from another node's right-hand port to this node's left-hand port.`;
+  if ((m = /^Unrecognized keys?: (.*)$/.exec(msg))) return `Not a setting of this node: ${m[1]} (remove it from the file).`;
+  const hint = p.hint && p.hint !== 'this field is required' ? ` (${p.hint})` : '';
+  return `${msg}${hint}`;
+}
+
+/** "Aggregations 2 › Function: Required: choose one." for lists that name the field. */
+export function problemText(p: Problem, fields: FieldModel[] | undefined, params: unknown): { where: string | null; text: string } {
+  if (!p.field || !fields) return { where: null, text: friendlyMessage(p) };
+  const { field, labels } = fieldAtPath(fields, p.field, params);
+  return { where: labels.join(' › '), text: friendlyMessage(p, field) };
+}
