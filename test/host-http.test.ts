@@ -199,7 +199,7 @@ describe('caudal serve', () => {
     expect((await request('/session', { headers: { Cookie: 'caudal_token=nope' } })).status).toBe(401);
     // Another site's script (cross-site fetch) and a rebound host name get nothing.
     expect((await request('/session', { headers: { Cookie: cookie, 'Sec-Fetch-Site': 'cross-site' } })).status).toBe(401);
-    expect((await request('/session', { headers: { Cookie: cookie, Host: `evil.example:${new URL(base).port}` } })).status).toBe(401);
+    expect((await request('/session', { headers: { Cookie: cookie, Host: `evil.example:${new URL(base).port}` } })).status).toBe(403);
   });
 
   it('answers contract calls; errors come back structured', async () => {
