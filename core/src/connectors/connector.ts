@@ -98,7 +98,7 @@ export interface WriteSource {
 }
 
 /**
- * One interface for every external system (PostgreSQL now; SQL Server, REST, S3, Elasticsearch
+ * One interface for every external system (PostgreSQL, REST, S3; SQL Server, Elasticsearch
  * next). A connector is a connection type (fields, secrets, test) plus discovery, reads into
  * DuckDB and writes from DuckDB. Nodes (`source.<type>`, `sink.<type>`) are thin layers on it.
  */
@@ -106,14 +106,14 @@ export interface Connector<S extends z.ZodObject = z.ZodObject> extends Connecti
   capabilities: ConnectorCapabilities;
   /** Schemas/tables, or one table's columns, for pickers in the studio. */
   discover(config: z.infer<S>, scope?: { schema?: string; table?: string }): Promise<RemoteTable[]>;
-  /** Resolves columns and the remote statement (connects once); nothing is read yet. */
-  planRead(config: z.infer<S>, spec: ReadSpec, context: { nodeId: string; connection: string }): Promise<PlannedRead>;
+  /** Resolves columns and the remote statement (connects once); nothing is read yet. Absent when reads go through a node's own code (REST, S3). */
+  planRead?(config: z.infer<S>, spec: ReadSpec, context: { nodeId: string; connection: string }): Promise<PlannedRead>;
   /**
    * Recovery of a write that a killed run left prepared or half published (see ExternalStage.prepare):
    * complete it (`commit`, the run had decided to commit) or undo it (`rollback`). Resolves quietly
    * when there is nothing left to do.
    */
   recover?(config: z.infer<S>, recovery: ExternalRecovery, action: 'commit' | 'rollback'): Promise<void>;
-  /** Stages a write (e.g. inside an open transaction); the run prepares, then commits or rolls it back. */
-  write(config: z.infer<S>, spec: WriteSpec, source: WriteSource, io: HookIo, context: WriteContext): Promise<ExternalStage>;
+  /** Stages a write (e.g. inside an open transaction); the run prepares, then commits or rolls it back. Absent for read-only systems. */
+  write?(config: z.infer<S>, spec: WriteSpec, source: WriteSource, io: HookIo, context: WriteContext): Promise<ExternalStage>;
 }

@@ -31,6 +31,7 @@ import { jsonSinkNode } from './sink.json/sink.json.node.js';
 import { duckdbSinkNode } from './sink.duckdb/sink.duckdb.node.js';
 import { postgresSourceNode } from './source.postgres/source.postgres.node.js';
 import { postgresSinkNode } from './sink.postgres/sink.postgres.node.js';
+import { restSourceNode } from './source.rest/source.rest.node.js';
 import { qualityCheckNode } from './quality.check/quality.check.node.js';
 
 /** THE list of node types. Compiler, validation, docs, JSON Schema and the studio palette read it. */
@@ -62,6 +63,7 @@ export const nodeDefinitions: readonly AnyNodeDefinition[] = [
   parquetSourceNode,
   jsonSourceNode,
   postgresSourceNode,
+  restSourceNode,
   csvSinkNode,
   parquetSinkNode,
   jsonSinkNode,
