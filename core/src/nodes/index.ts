@@ -32,6 +32,8 @@ import { duckdbSinkNode } from './sink.duckdb/sink.duckdb.node.js';
 import { postgresSourceNode } from './source.postgres/source.postgres.node.js';
 import { postgresSinkNode } from './sink.postgres/sink.postgres.node.js';
 import { restSourceNode } from './source.rest/source.rest.node.js';
+import { s3SourceNode } from './source.s3/source.s3.node.js';
+import { s3SinkNode } from './sink.s3/sink.s3.node.js';
 import { qualityCheckNode } from './quality.check/quality.check.node.js';
 
 /** THE list of node types. Compiler, validation, docs, JSON Schema and the studio palette read it. */
@@ -64,11 +66,13 @@ export const nodeDefinitions: readonly AnyNodeDefinition[] = [
   jsonSourceNode,
   postgresSourceNode,
   restSourceNode,
+  s3SourceNode,
   csvSinkNode,
   parquetSinkNode,
   jsonSinkNode,
   duckdbSinkNode,
   postgresSinkNode,
+  s3SinkNode,
 ].map((d) => withSchemaPin(d as unknown as AnyNodeDefinition));
 
 const byType = new Map(nodeDefinitions.map((d) => [d.type, d]));
