@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { CopyObjectCommand, DeleteObjectsCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteObjectsCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { S3Config } from '../../connections/s3/s3.connection.js';
 import type { ExternalRecovery, ExternalStage, HookIo } from '../../nodes/define.js';
@@ -256,16 +256,19 @@ export async function recoverS3Write(config: S3Config, recovery: ExternalRecover
  * kept-aside objects are left to the journal's recovery.
  */
 export async function sweepDeadStaging(client: S3Client, bucket: string, stagingRoot: string): Promise<string[]> {
+  // One listing of the staging root, grouped by run folder (delimiter listings are not portable across S3 servers).
+  const byRun = new Map<string, string[]>();
+  for (const o of await listObjects(client, bucket, stagingRoot)) {
+    const folder = o.key.slice(stagingRoot.length).split('/')[0]!;
+    byRun.set(folder, [...(byRun.get(folder) ?? []), o.key]);
+  }
   const removed: string[] = [];
-  const r = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: stagingRoot, Delimiter: '/' }));
-  for (const p of r.CommonPrefixes ?? []) {
-    const prefix = p.Prefix ?? '';
-    const owner = ownerOf(prefix.slice(stagingRoot.length));
+  for (const [folder, keys] of byRun) {
+    const owner = ownerOf(folder);
     if (!owner || !ownerIsDead(owner)) continue;
-    const old = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${prefix}old/`, MaxKeys: 1 }));
-    if ((old.KeyCount ?? 0) > 0) continue;
-    await deletePrefix(client, bucket, prefix);
-    removed.push(prefix);
+    if (keys.some((k) => k.startsWith(`${stagingRoot}${folder}/old/`))) continue;
+    await deleteKeys(client, bucket, keys);
+    removed.push(`${stagingRoot}${folder}/`);
   }
   return removed;
 }
