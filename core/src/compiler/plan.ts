@@ -18,7 +18,8 @@ import { checkExpressionShape, checkQueryShape, dateLiteral, ident, literal, str
 import { upstreamClosure } from './graph.js';
 import { pinnedSchemaDrift } from '../quality/schema-pin.js';
 import { resolveParamValues, validateStructure, type ParamValue } from './validate.js';
-import { readNodeState } from '../engine/state.js';
+import { nodeFolder, readNodeState } from '../engine/state.js';
+import { defaultStateDir } from '../engine/run-dirs.js';
 import { didYouMean } from '../util/suggest.js';
 
 export interface PlanOptions {
@@ -228,6 +229,7 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
         if (!opts.stateDir) return undefined;
         return (await readNodeState(opts.stateDir, doc.name, id))?.state;
       },
+      nodeFolder: (name) => nodeFolder(opts.stateDir ?? defaultStateDir(opts.baseDir), doc.name, id, name),
     };
 
     const node: PlannedNode = {

@@ -27,6 +27,11 @@ export function pipelineStateFolder(stateDir: string, pipeline: string): string 
   return path.join(stateDir, safeName(pipeline));
 }
 
+/** A folder a node keeps files in between runs (its HTTP response cache, say), next to its state file. */
+export function nodeFolder(stateDir: string, pipeline: string, nodeId: string, name: string): string {
+  return path.join(pipelineStateFolder(stateDir, pipeline), `${nodeId}.${safeName(name)}`);
+}
+
 function stateFile(stateDir: string, pipeline: string, nodeId: string): string {
   return path.join(pipelineStateFolder(stateDir, pipeline), `${nodeId}.state.json`);
 }
@@ -59,14 +64,22 @@ export async function writeNodeState(stateDir: string, pipeline: string, nodeId:
   await rename(tmp, file);
 }
 
-/** True when there was a state to remove. */
+/** Removes a node's state and its folders (nodeFolder: caches). True when there was something to remove. */
 export async function resetNodeState(stateDir: string, pipeline: string, nodeId: string): Promise<boolean> {
   const file = stateFile(stateDir, pipeline, nodeId);
+  let removed = false;
+  const folder = pipelineStateFolder(stateDir, pipeline);
+  for (const entry of await readdir(folder, { withFileTypes: true }).catch(() => [])) {
+    if (entry.isDirectory() && entry.name.startsWith(`${nodeId}.`)) {
+      await rm(path.join(folder, entry.name), { recursive: true, force: true });
+      removed = true;
+    }
+  }
   try {
     await rm(file);
     return true;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return removed;
     throw e;
   }
 }

@@ -92,6 +92,11 @@ export interface CompileContext<P> {
   connection(name: string, expectedType: string): ResolvedConnection;
   /** This node's persisted state from earlier runs (e.g. an incremental watermark), if any. */
   readState(): Promise<NodeState | undefined>;
+  /**
+   * A folder this node may keep files in between runs and previews (e.g. an HTTP response cache):
+   * `<state folder>/<pipeline>/<node>.<name>`. Not created; `caudal state reset` removes it.
+   */
+  nodeFolder(name: string): string;
 }
 
 /** A named connection with every field, secrets included. Lives only in the engine worker. */

@@ -34,6 +34,7 @@ import { postgresSinkNode } from './sink.postgres/sink.postgres.node.js';
 import { restSourceNode } from './source.rest/source.rest.node.js';
 import { s3SourceNode } from './source.s3/source.s3.node.js';
 import { s3SinkNode } from './sink.s3/sink.s3.node.js';
+import { httpEnrichNode } from './transform.http_enrich/transform.http_enrich.node.js';
 import { qualityCheckNode } from './quality.check/quality.check.node.js';
 
 /** THE list of node types. Compiler, validation, docs, JSON Schema and the studio palette read it. */
@@ -60,6 +61,7 @@ export const nodeDefinitions: readonly AnyNodeDefinition[] = [
   lookupNode,
   windowNode,
   aggregateNode,
+  httpEnrichNode,
   qualityCheckNode,
   csvSourceNode,
   parquetSourceNode,

@@ -129,7 +129,7 @@ export class HttpClient {
         continue;
       }
       const last = outcome.reason;
-      if (attempt >= this.retry.attempts) throw new HttpError(`${what} failed after ${attempt} attempts: ${last}`, statusOf(last), 'the server kept failing; try again later, or raise retries / lower the rate limit');
+      if (attempt >= this.retry.attempts) throw new HttpError(`${what} failed${attempt > 1 ? ` after ${attempt} attempts` : ''}: ${last}`, statusOf(last), 'the server kept failing; try again later, or raise retries / lower the rate limit');
       const delay = outcome.delayMs ?? backoffMs(attempt, this.retry);
       this.opts.log?.(`${what}: ${last}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${this.retry.attempts})`);
       await this.sleep(delay);
