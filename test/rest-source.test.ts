@@ -85,7 +85,7 @@ describe('source.rest against a local API', () => {
 
   it('sends a JSON body with params filled in (POST)', async () => {
     const calls = since('/search');
-    const { rows } = await read({ url: '/search', method: 'POST', body: { min_amount: 340 }, records_path: 'data' });
+    const { rows } = await read({ url: '/search', method: 'POST', body: '{"min_amount": 340}', records_path: 'data' });
     expect(rows.every((r) => (r.amount as number) >= 340)).toBe(true);
     expect(JSON.parse(calls()[0]!.body)).toEqual({ min_amount: 340 });
   });

@@ -32,7 +32,7 @@ export const restSourceParams = z
     method: z.enum(['GET', 'POST']).default('GET').meta({ label: 'Method', widget: 'select', group: 'Request' }),
     params: z.record(z.string(), z.string()).default({}).meta({ label: 'Query params', help: '`${param}` inserts a pipeline param.', widget: 'key-value', group: 'Request' }),
     headers: z.record(z.string(), z.string()).default({}).meta({ label: 'Headers', help: 'Added to the connection\'s headers. Credentials belong in the connection.', widget: 'key-value', group: 'Request' }),
-    body: z.unknown().optional().meta({ label: 'JSON body', help: 'For POST: sent as JSON; `${param}` in its strings inserts a pipeline param.', group: 'Request' }),
+    body: z.string().optional().meta({ label: 'JSON body', help: 'For POST: JSON text, sent as it is; `${param}` in its strings inserts a pipeline param.', widget: 'textarea', group: 'Request', placeholder: '{"status": "shipped"}' }),
     records_path: z.string().min(1).optional().meta({ label: 'Records path', help: 'JSON path of the list of records in each answer, e.g. `data` or `$.results[*]`. Empty: the answer itself when it is a list, else its one list field.', group: 'Records', placeholder: 'data' }),
     flatten: json.flatten,
     flatten_separator: json.flatten_separator,

@@ -6,6 +6,7 @@ import { restClient, resolveUrl } from '../../connectors/rest/client.js';
 import { cachedFirstPage, firstPageKey, rememberFirstPage } from '../../connectors/rest/first-page-cache.js';
 import { type Page, readPages, type RestReadSpec } from '../../connectors/rest/read.js';
 import { CursorTracker, NdjsonSpool } from '../../connectors/rest/spool.js';
+import { parseJsonBody } from '../shared/json-body.js';
 import { CaudalError } from '../../util/errors.js';
 import { flattenedSelect } from '../source.json/flatten.js';
 import type { Column } from '../define.js';
@@ -29,7 +30,7 @@ function readSpec(ctx: CompileContext<RestSourceParams>, config: RestConfig | un
     url: resolveUrl(config, ctx.text(p.url), `node '${ctx.nodeId}'`),
     params,
     headers: Object.fromEntries(Object.entries(p.headers).map(([k, v]) => [k, ctx.text(v)])),
-    body: p.body === undefined ? undefined : interpolateJson(p.body, ctx.text),
+    body: p.body === undefined ? undefined : interpolateJson(parseJsonBody(p.body).value, ctx.text),
     recordsPath: p.records_path,
     pagination: p.pagination,
     maxPages: p.max_pages,
@@ -66,6 +67,8 @@ export const restSourceNode = defineNode({
     if (g.type === 'json_link' && !g.next_url_path) out.push({ path: 'pagination.next_url_path', message: 'json_link pagination needs the JSON path of the next URL', hint: 'e.g. next or links.next' });
     if (g.type === 'cursor' && !g.cursor_path === !g.cursor_header) out.push({ path: 'pagination.cursor_path', message: 'cursor pagination needs either a cursor path (body) or a cursor header', hint: 'e.g. meta.next_cursor' });
     if (g.type !== 'offset' && g.type !== 'page_number' && p.concurrency > 1) out.push({ path: 'concurrency', message: `${g.type} pagination reads one page after the other (each page says where the next is); set concurrency to 1` });
+    const body = parseJsonBody(p.body);
+    if (body.error) out.push({ path: 'body', message: body.error, hint: 'write a JSON object, e.g. {"status": "shipped"}' });
     if (p.body !== undefined && p.method === 'GET') out.push({ path: 'body', message: 'a GET request has no body', hint: 'set method to POST, or move the values to query params' });
     if (p.incremental && p.params[p.incremental.param] !== undefined) out.push({ path: 'incremental.param', message: `query param '${p.incremental.param}' is set under params too; the incremental cursor fills it` });
     return out;

@@ -12,7 +12,7 @@ export const httpEnrichParams = z
     method: z.enum(['GET', 'POST']).default('GET').meta({ label: 'Method', widget: 'select', group: 'Request' }),
     params: z.record(z.string(), z.string()).default({}).meta({ label: 'Query params', help: 'Values may use `{column}` and `${param}`.', widget: 'key-value', group: 'Request' }),
     headers: z.record(z.string(), z.string()).default({}).meta({ label: 'Headers', help: 'Added to the connection\'s. Values may use `{column}`.', widget: 'key-value', group: 'Request' }),
-    body: z.unknown().optional().meta({ label: 'JSON body', help: 'For POST; `{column}` in its strings inserts the row\'s value.', group: 'Request' }),
+    body: z.string().optional().meta({ label: 'JSON body', help: 'For POST: JSON text; `{column}` in its strings inserts the row\'s value.', widget: 'textarea', group: 'Request', placeholder: '{"address": "{address}"}' }),
     outputs: z
       .array(
         z

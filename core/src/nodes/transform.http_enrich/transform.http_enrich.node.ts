@@ -6,6 +6,7 @@ import { jsonPathFirst } from '../../connectors/http/json-path.js';
 import { ResponseCache } from '../../connectors/http/response-cache.js';
 import { restClient, resolveUrl } from '../../connectors/rest/client.js';
 import { NdjsonSpool } from '../../connectors/rest/spool.js';
+import { parseJsonBody } from '../shared/json-body.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
 import { didYouMean } from '../../util/suggest.js';
 import { checkDuckDbType } from '../source.csv/duckdb-types.js';
@@ -32,7 +33,7 @@ function referencedColumns(p: HttpEnrichParams): string[] {
   scan(p.url);
   Object.values(p.params).forEach(scan);
   Object.values(p.headers).forEach(scan);
-  walk(p.body);
+  walk(parseJsonBody(p.body).value);
   return [...found];
 }
 
@@ -76,6 +77,8 @@ export const httpEnrichNode = defineNode({
       if (why) out.push({ path: `outputs[${i}].type`, message: `column '${o.name}': ${why}` });
     });
     if (referencedColumns(p).length === 0) out.push({ path: 'url', message: 'the request uses no column: every row would ask the same thing', hint: 'put {column} in the URL, a param, a header or the body, e.g. /geocode?q={address}' });
+    const body = parseJsonBody(p.body);
+    if (body.error) out.push({ path: 'body', message: body.error, hint: 'write a JSON object, e.g. {"status": "shipped"}' });
     if (p.body !== undefined && p.method === 'GET') out.push({ path: 'body', message: 'a GET request has no body', hint: 'set method to POST' });
     return out;
   },
@@ -104,6 +107,7 @@ export const httpEnrichNode = defineNode({
     const url = ctx.text(p.url);
     const params = Object.fromEntries(Object.entries(p.params).map(([k, v]) => [k, ctx.text(v)]));
     const headers = Object.fromEntries(Object.entries(p.headers).map(([k, v]) => [k, ctx.text(v)]));
+    const bodyValue = parseJsonBody(p.body).value;
 
     const source = ctx.auxName('input');
     const keys = ctx.auxName('keys');
@@ -149,7 +153,7 @@ export const httpEnrichNode = defineNode({
                 url: resolveUrl(config, render(url, row, encodeURIComponent), who),
                 params: Object.fromEntries(Object.entries(params).map(([n, v]) => [n, render(v, row)])),
                 headers: Object.fromEntries(Object.entries(headers).map(([n, v]) => [n, render(v, row)])),
-                body: p.body === undefined ? undefined : renderBody(p.body, row),
+                body: bodyValue === undefined ? undefined : renderBody(bodyValue, row),
               };
               const cacheKey = ResponseCache.key([p.connection ?? '', req]);
               let answer = await cache?.get(cacheKey);
