@@ -168,6 +168,12 @@ describe('sink.s3', () => {
     expect(await lake.keys('out', '.caudal-staging/')).toEqual([]);
   });
 
+  it('an upload that fails while DuckDB streams into it fails the run (no hang) and names the bucket', async () => {
+    const s = await run(write('s3://no-such-bucket/x.parquet'));
+    expect(s.status).toBe('failed');
+    expect(s.error!.message).toMatch(/NoSuchBucket/);
+  });
+
   it('a run that fails after the S3 sink staged leaves no new object at the target and no staging', async () => {
     const d = pipeline(
       [

@@ -1,5 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
+import { PassThrough, type Readable } from 'node:stream';
 import path from 'node:path';
 import { CopyObjectCommand, DeleteObjectsCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -109,46 +111,50 @@ async function deletePrefix(client: S3Client, bucket: string, prefix: string): P
  * A killed run is finished by `recoverS3Write` from the journal's reference, or, when it died while
  * uploading, its staging prefix is removed by the next run of the sink (`sweepDeadStaging`).
  */
-export async function writeS3(config: S3Config, spec: S3WriteSpec, local: string, rows: number, io: HookIo, ctx: S3WriteContext): Promise<ExternalStage> {
+export async function writeS3(config: S3Config, spec: S3WriteSpec, local: string, copySql: string, io: HookIo, ctx: S3WriteContext): Promise<ExternalStage> {
   const client = s3Client(config);
   const base = stagingBase(spec, ctx);
   const who = `node '${ctx.nodeId}'`;
   const shown = `s3://${spec.bucket}/${spec.target}`;
   const fail = (e: unknown, what: string) => explainS3Error(e, `${who}: ${what}`, config);
-  const files = await localFiles(local, spec.folder);
   const staged = (rel: string) => `${base}new/${spec.folder ? rel : 'object'}`;
   const aside = (rel: string) => `${base}old/${spec.folder ? rel : 'object'}`;
   const abort = new AbortController();
   const watch = setInterval(() => io.isCancelled() && abort.abort(), 100);
+  const upload = (key: string, body: Readable) =>
+    new Upload({ client, params: { Bucket: spec.bucket, Key: key, Body: body }, partSize: Math.max(5, spec.partSizeMb) * 1024 * 1024, queueSize: 4, leavePartsOnError: false, abortController: abort }).done();
+  let files: Array<{ rel: string; file: string; size: number }>;
+  let rows: number;
   try {
-    const limiter = new RequestLimiter(spec.uploadConcurrency);
-    let bytes = 0;
     const t0 = Date.now();
-    await Promise.all(
-      files.map((f) =>
-        limiter.run(async () => {
-          if (abort.signal.aborted) throw new CaudalError('cancelled', `${who}: the upload was cancelled`);
-          const upload = new Upload({
-            client,
-            params: { Bucket: spec.bucket, Key: staged(f.rel), Body: createReadStream(f.file) },
-            partSize: Math.max(5, spec.partSizeMb) * 1024 * 1024,
-            queueSize: 4,
-            leavePartsOnError: false,
-            abortController: abort,
-          });
-          await upload.done();
-          bytes += f.size;
-        }),
-      ),
-    );
-    const s = (Date.now() - t0) / 1000;
-    io.log(`uploaded ${files.length} object${files.length === 1 ? '' : 's'}, ${(bytes / 1e6).toFixed(1)} MB to s3://${spec.bucket}/${base} in ${s.toFixed(1)} s`);
+    if (!spec.folder && process.platform !== 'win32') {
+      // One object: DuckDB writes into a named pipe while the same bytes upload, so encoding and
+      // upload overlap and nothing waits on disk.
+      const streamed = await streamUpload(io, copySql, local, (body) => upload(staged(''), body));
+      rows = streamed.rows;
+      files = [{ rel: '', file: local, size: streamed.bytes }];
+    } else {
+      rows = await io.db.count(copySql);
+      files = await localFiles(local, spec.folder);
+      const limiter = new RequestLimiter(spec.uploadConcurrency);
+      await Promise.all(
+        files.map((f) =>
+          limiter.run(async () => {
+            if (abort.signal.aborted) throw new CaudalError('cancelled', `${who}: the upload was cancelled`);
+            await upload(staged(f.rel), createReadStream(f.file));
+          }),
+        ),
+      );
+    }
+    const bytes = files.reduce((a, f) => a + f.size, 0);
+    io.log(`uploaded ${files.length} object${files.length === 1 ? '' : 's'}, ${(bytes / 1e6).toFixed(1)} MB to s3://${spec.bucket}/${base} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   } catch (e) {
     clearInterval(watch);
+    abort.abort();
     await deletePrefix(client, spec.bucket, base).catch(() => undefined);
     client.destroy();
-    if (io.isCancelled() || abort.signal.aborted) throw new CaudalError('cancelled', `${who}: the upload was cancelled; ${shown} is unchanged`);
-    throw fail(e, `cannot upload to s3://${spec.bucket}/${base}`);
+    if (io.isCancelled()) throw new CaudalError('cancelled', `${who}: the upload was cancelled; ${shown} is unchanged`);
+    throw fail(e, `cannot write s3://${spec.bucket}/${base}`);
   }
   clearInterval(watch);
 
@@ -271,4 +277,48 @@ export async function sweepDeadStaging(client: S3Client, bucket: string, staging
     removed.push(`${stagingRoot}${folder}/`);
   }
   return removed;
+}
+
+/**
+ * Runs `copySql` (a DuckDB COPY into `fifo`) with a named pipe at `fifo` whose bytes `upload`
+ * consumes as they come; returns the rows written and the bytes that went through.
+ */
+async function streamUpload(io: HookIo, copySql: string, fifo: string, upload: (body: Readable) => Promise<unknown>): Promise<{ rows: number; bytes: number }> {
+  execFileSync('mkfifo', ['-m', '600', fifo]);
+  // Opening one end of a pipe waits for the other: `hold` is our own writer, so the reader sees
+  // end-of-file only after DuckDB's COPY is over (see postgres/copy-in.ts).
+  const [reader, hold] = await Promise.all([open(fifo, 'r'), open(fifo, 'w')]);
+  let held = true;
+  const release = async () => {
+    if (held) await hold.close();
+    held = false;
+  };
+  let bytes = 0;
+  const counted = new PassThrough({ highWaterMark: 1 << 20 });
+  counted.on('data', (c: Buffer) => (bytes += c.length));
+  const source = reader.createReadStream({ highWaterMark: 1 << 20 });
+  source.pipe(counted);
+  // An upload that fails (or is aborted) closes the pipe, so DuckDB's next write fails instead of blocking.
+  const uploading = upload(counted).catch(async (e: unknown) => {
+    source.destroy();
+    await reader.close().catch(() => undefined);
+    throw e;
+  });
+  const exporting = io.db.count(copySql).then(
+    async (n) => {
+      await release();
+      return n;
+    },
+    async (e: unknown) => {
+      source.destroy(e instanceof Error ? e : new Error(String(e)));
+      counted.destroy(e instanceof Error ? e : new Error(String(e)));
+      await release();
+      throw e;
+    },
+  );
+  const [exp, up] = await Promise.allSettled([exporting, uploading]);
+  await release();
+  if (exp.status === 'rejected') throw exp.reason;
+  if (up.status === 'rejected') throw up.reason;
+  return { rows: exp.value, bytes };
 }

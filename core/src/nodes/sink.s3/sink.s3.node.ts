@@ -121,12 +121,8 @@ export const s3SinkNode = defineNode({
       preflight,
       stage: [],
       external: {
-        describe: [...local.stage, `-- upload to s3://${loc.bucket}/${p.staging_prefix}<run>-<owner>-${ctx.nodeId}/, then copy into ${shown} when the run commits`],
-        async stage(io) {
-          let rows = 0;
-          for (const sql of local.stage) rows = await io.db.count(sql);
-          return writeS3(config, spec, temp, rows, io, { nodeId: ctx.nodeId, connection: p.connection, runId: ctx.runId });
-        },
+        describe: [...local.stage, `-- upload to s3://${loc.bucket}/${p.staging_prefix}<run>-<owner>-${ctx.nodeId}/, then copy into ${shown} when the run commits (one object: streamed while DuckDB writes it)`],
+        stage: (io) => writeS3(config, spec, temp, local.stage[0]!, io, { nodeId: ctx.nodeId, connection: p.connection, runId: ctx.runId }),
       },
     };
   },
