@@ -139,3 +139,35 @@ describe('example: postgres-sync (upsert into PostgreSQL, incremental export)', 
     ]);
   });
 });
+
+describe('example: api-lake (REST API → geocoding → S3 lake → report)', () => {
+  it('loads the orders into the lake in batches, incrementally, and reports from it', async () => {
+    const { startApi } = await import('./services/http-api/server.js');
+    const { startS3 } = await import('./services/s3/server.js');
+    const api = await startApi({ records: 300 });
+    const s3 = await startS3({ buckets: ['caudal-demo'] });
+    try {
+      const dir = await copyExample('api-lake');
+      const connFile = path.join(dir, 'caudal.connections.json');
+      await writeFile(connFile, (await readFile(connFile, 'utf8')).replaceAll('http://127.0.0.1:4810', api.url).replaceAll('http://127.0.0.1:4811', s3.endpoint));
+      const env = { CAUDAL_CONFIG_DIR: await tempDir('caudal-user-config-'), CAUDAL_CACHE_DIR: await tempDir('caudal-cache-'), CAUDAL_SECRET_SHOP_API_API_KEY: 'k-123', CAUDAL_SECRET_LAKE_SECRET_ACCESS_KEY: 'S3RVER' };
+      const run = (...args: string[]) => caudal(['run', ...args, '-q'], { cwd: dir, env });
+      const first = await run('orders-to-lake.json', '--param', 'batch=1');
+      expect(first.code, first.stderr).toBe(0);
+      api.addRecords(20);
+      expect((await run('orders-to-lake.json', '--param', 'batch=2')).code).toBe(0);
+      // Each city was geocoded once over both runs (the second found the answers in the cache).
+      expect(new Set(api.log.filter((l) => l.path === '/geocode').map((l) => l.query.q)).size).toBe(api.log.filter((l) => l.path === '/geocode').length);
+      const report = await run('lake-report.json');
+      expect(report.code, report.stderr).toBe(0);
+      const rows = await lines(path.join(dir, 'out/revenue_by_city.csv'));
+      expect(rows[0]).toBe('customer_address_city,orders,revenue,batches');
+      const total = rows.slice(1).reduce((a, l) => a + Number(l.split(',')[1]), 0);
+      expect(total).toBe(320);
+      expect(rows.slice(1).every((l) => l.endsWith(',2'))).toBe(true);
+    } finally {
+      await api.close();
+      await s3.close();
+    }
+  });
+});

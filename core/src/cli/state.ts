@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { loadPipelineFile } from '../model/load.js';
 import { defaultStateDir } from '../engine/run-dirs.js';
-import { listStates, removeStates, writeNodeState, type StoredState } from '../engine/state.js';
+import { listStates, removeNodeFolders, removeStates, writeNodeState, type StoredState } from '../engine/state.js';
 import { CaudalError } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { parse } from './args.js';
@@ -47,8 +47,11 @@ export async function stateCommand(args: string[], io: Io): Promise<number> {
 
   if (sub === 'reset') {
     await removeStates(stateDir, picked);
+    // Caches (an HTTP enrichment's responses) belong to the node, not to one source key.
+    const folders = values.key === undefined ? await removeNodeFolders(stateDir, doc.name, nodeId) : [];
     if (!values.quiet) {
-      if (picked.length === 0) io.stderr.write(`node '${nodeId}' had no saved state\n`);
+      for (const f of folders) io.stderr.write(`✔ '${nodeId}' ${f} cleared\n`);
+      if (picked.length === 0 && folders.length === 0) io.stderr.write(`node '${nodeId}' had no saved state\n`);
       else for (const s of picked) io.stderr.write(`✔ state of '${nodeId}' reset${s.source ? ` for ${s.source} (key ${s.key})` : ''}: the next run from it starts from its initial value\n`);
     }
     return EXIT.ok;

@@ -19,7 +19,8 @@ import { upstreamClosure } from './graph.js';
 import { decideMaterialization, type ExecutionInfo } from './materialize.js';
 import { pinnedSchemaDrift } from '../quality/schema-pin.js';
 import { resolveParamValues, validateStructure, type ParamValue } from './validate.js';
-import { readNodeState } from '../engine/state.js';
+import { nodeFolder, readNodeState } from '../engine/state.js';
+import { defaultStateDir } from '../engine/run-dirs.js';
 import { closest, didYouMean } from '../util/suggest.js';
 
 export interface PlanOptions {
@@ -259,6 +260,7 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
         const r = await readNodeState(opts.stateDir, doc.name, id, key);
         return r && { state: r.stored.state, adopted: r.adopted };
       },
+      nodeFolder: (name) => nodeFolder(opts.stateDir ?? defaultStateDir(opts.baseDir), doc.name, id, name),
     };
 
     const node: PlannedNode = {

@@ -95,6 +95,24 @@ export async function writeNodeState(stateDir: string, pipeline: string, nodeId:
   await writeStateFile(stateFile(stateDir, pipeline, nodeId, key?.key), doc);
 }
 
+/** A folder a node keeps files in between runs (its HTTP response cache, say), next to its state files. */
+export function nodeFolder(stateDir: string, pipeline: string, nodeId: string, name: string): string {
+  return path.join(pipelineStateFolder(stateDir, pipeline), `${nodeId}.${safeName(name)}`);
+}
+
+/** Removes a node's folders (nodeFolder: caches); the names removed. */
+export async function removeNodeFolders(stateDir: string, pipeline: string, nodeId: string): Promise<string[]> {
+  const folder = pipelineStateFolder(stateDir, pipeline);
+  const removed: string[] = [];
+  for (const entry of await readdir(folder, { withFileTypes: true }).catch(() => [])) {
+    if (entry.isDirectory() && entry.name.startsWith(`${nodeId}.`)) {
+      await rm(path.join(folder, entry.name), { recursive: true, force: true });
+      removed.push(entry.name.slice(nodeId.length + 1));
+    }
+  }
+  return removed;
+}
+
 /** Removes the given saved states (as `listStates` returned them). */
 export async function removeStates(stateDir: string, states: StoredState[]): Promise<void> {
   for (const s of states) await rm(stateFile(stateDir, s.pipeline, s.nodeId, s.key), { force: true });

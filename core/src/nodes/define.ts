@@ -102,6 +102,11 @@ export interface CompileContext<P> {
    * that asks for it (`adopted`: say so in the run's log).
    */
   readState(key: StateKey): Promise<{ state: NodeState; adopted: boolean } | undefined>;
+  /**
+   * A folder this node may keep files in between runs and previews (e.g. an HTTP response cache):
+   * `<state folder>/<pipeline>/<node>.<name>`. Not created; `caudal state reset` removes it.
+   */
+  nodeFolder(name: string): string;
   /** The pipeline's name (e.g. for default consumer group names). */
   pipelineName: string;
 }

@@ -32,6 +32,10 @@ import { duckdbSinkNode } from './sink.duckdb/sink.duckdb.node.js';
 import { duckdbSourceNode } from './source.duckdb/source.duckdb.node.js';
 import { postgresSourceNode } from './source.postgres/source.postgres.node.js';
 import { postgresSinkNode } from './sink.postgres/sink.postgres.node.js';
+import { restSourceNode } from './source.rest/source.rest.node.js';
+import { s3SourceNode } from './source.s3/source.s3.node.js';
+import { s3SinkNode } from './sink.s3/sink.s3.node.js';
+import { httpEnrichNode } from './transform.http_enrich/transform.http_enrich.node.js';
 import { qualityCheckNode } from './quality.check/quality.check.node.js';
 import { kafkaSourceNode } from './source.kafka/source.kafka.node.js';
 import { kafkaSinkNode } from './sink.kafka/sink.kafka.node.js';
@@ -63,6 +67,7 @@ export const nodeDefinitions: readonly AnyNodeDefinition[] = [
   lookupNode,
   windowNode,
   aggregateNode,
+  httpEnrichNode,
   qualityCheckNode,
   csvSourceNode,
   parquetSourceNode,
@@ -72,6 +77,8 @@ export const nodeDefinitions: readonly AnyNodeDefinition[] = [
   kafkaSourceNode,
   rabbitmqSourceNode,
   postgresCdcSourceNode,
+  restSourceNode,
+  s3SourceNode,
   csvSinkNode,
   parquetSinkNode,
   jsonSinkNode,
@@ -79,6 +86,7 @@ export const nodeDefinitions: readonly AnyNodeDefinition[] = [
   postgresSinkNode,
   kafkaSinkNode,
   rabbitmqSinkNode,
+  s3SinkNode,
 ].map((d) => withSchemaPin(d as unknown as AnyNodeDefinition));
 
 const byType = new Map(nodeDefinitions.map((d) => [d.type, d]));

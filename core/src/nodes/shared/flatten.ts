@@ -1,5 +1,6 @@
 import type { Column } from '../define.js';
 import { ident } from '../../compiler/sql.js';
+import { CaudalError } from '../../util/errors.js';
 
 export interface StructField {
   name: string;
@@ -127,4 +128,28 @@ export function projection(flat: FlatColumn[], alias: string): string[] {
 /** `customer.address.city` for messages. */
 export function dotted(path: string[]): string {
   return path.join('.');
+}
+
+/** Alias of the raw read when flattening; nested fields are qualified with it. */
+const RAW = '_json';
+
+/**
+ * `SELECT <every field as a top-level column> FROM <from>`, or a validation error naming the
+ * paths that would get the same column name (source.json, source.rest, source.s3 share it).
+ */
+export function flattenedSelect(nodeId: string, columns: Column[], separator: string, from: string): string {
+  const flat = flattenColumns(columns, separator);
+  const clashes = findClashes(flat);
+  if (clashes.length > 0) {
+    const list = clashes.map((c) => `'${c.name}' (from ${c.paths.map((x) => `'${dotted(x)}'`).join(' and ')})`).join('; ');
+    const message = `node '${nodeId}': flattening gives several columns the same name: ${list}`;
+    const hint = 'set flatten_separator to something that does not occur in the keys (e.g. "__"), rename the file name column, or turn flatten off and pick the fields in a later step';
+    throw new CaudalError('validation', message, {
+      nodeId,
+      column: clashes[0]!.name,
+      hint,
+      problems: [{ code: 'invalid_param', path: 'params.flatten', message, hint, column: clashes[0]!.name }],
+    });
+  }
+  return `SELECT\n  ${projection(flat, RAW).join(',\n  ')}\nFROM ${from} AS ${ident(RAW)}`;
 }

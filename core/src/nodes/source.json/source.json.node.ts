@@ -1,11 +1,7 @@
 import { z } from 'zod';
 import { defineNode } from '../define.js';
-import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
-import { CaudalError } from '../../util/errors.js';
-import { dotted, findClashes, flattenColumns, projection } from '../shared/flatten.js';
-
-/** Alias of the raw read when flattening; nested fields are qualified with it. */
-const RAW = '_json';
+import { namedArgs, stringLiteral } from '../../compiler/sql.js';
+import { flattenedSelect } from '../shared/flatten.js';
 
 const params = z
   .object({
@@ -139,19 +135,6 @@ not valid JSON stops the node with DuckDB's reason, naming the file and the line
     const from = `read_json(${stringLiteral(ctx.path(p.path))}${args ? `, ${args}` : ''})`;
     if (!p.flatten) return { outputs: { out: `SELECT *\nFROM ${from}` } };
 
-    const flat = flattenColumns(await ctx.describe(`SELECT * FROM ${from}`), p.flatten_separator);
-    const clashes = findClashes(flat);
-    if (clashes.length > 0) {
-      const list = clashes.map((c) => `'${c.name}' (from ${c.paths.map((x) => `'${dotted(x)}'`).join(' and ')})`).join('; ');
-      const message = `node '${ctx.nodeId}': flattening gives several columns the same name: ${list}`;
-      const hint = 'set flatten_separator to something that does not occur in the keys (e.g. "__"), rename the file name column, or turn flatten off and pick the fields in a later step';
-      throw new CaudalError('validation', message, {
-        nodeId: ctx.nodeId,
-        column: clashes[0]!.name,
-        hint,
-        problems: [{ code: 'invalid_param', path: 'params.flatten', message, hint, column: clashes[0]!.name }],
-      });
-    }
-    return { outputs: { out: `SELECT\n  ${projection(flat, RAW).join(',\n  ')}\nFROM ${from} AS ${ident(RAW)}` } };
+    return { outputs: { out: flattenedSelect(ctx.nodeId, await ctx.describe(`SELECT * FROM ${from}`), p.flatten_separator, from) } };
   },
 });

@@ -1,0 +1,235 @@
+import axios, { type AxiosResponse } from 'axios';
+import { CaudalError, errorMessage } from '../../util/errors.js';
+import type { Auth } from './auth.js';
+import type { RequestLimiter } from './limiter.js';
+import { backoffMs, DEFAULT_HTTP_RETRY, type HttpRetryPolicy, isRetryableStatus, isTransientNetworkError, retryAfterMs } from './retry-policy.js';
+import { safeUrl } from './safe-url.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface HttpRequest {
+  method: HttpMethod;
+  /** Absolute URL; may already carry a query string. */
+  url: string;
+  params?: Record<string, string>;
+  headers?: Record<string, string>;
+  /** Sent as JSON. */
+  body?: unknown;
+  /** Sent as application/x-www-form-urlencoded (instead of a JSON body). */
+  form?: Record<string, string>;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  text: string;
+  /** The parsed body when the request asked for JSON. */
+  json?: unknown;
+  /** The URL requested, secrets removed. */
+  shownUrl: string;
+  attempts: number;
+}
+
+export interface HttpClientOptions {
+  /** Who is asking, for messages: "node 'orders'". */
+  who: string;
+  auth?: Auth;
+  headers?: Record<string, string>;
+  timeoutMs: number;
+  retry?: HttpRetryPolicy;
+  limiter: RequestLimiter;
+  isCancelled?: () => boolean;
+  log?: (message: string) => void;
+}
+
+/** An HTTP error with its status and a snippet of the body, for callers that route errors (rejects). */
+export class HttpError extends CaudalError {
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    hint?: string,
+  ) {
+    super('io', message, { hint });
+  }
+}
+
+class Retry {
+  constructor(
+    readonly reason: string,
+    readonly delayMs?: number,
+  ) {}
+}
+
+const SNIPPET = 300;
+
+/**
+ * HTTP for connectors (axios underneath): credentials from the connection, a total deadline per
+ * request, retries with exponential backoff and jitter on network errors, 408/429/5xx and
+ * truncated JSON, `Retry-After` honoured, a client-side rate and concurrency limit, and errors that
+ * name the URL without its secrets, the status and the start of the body.
+ */
+export class HttpClient {
+  private readonly cancel = new AbortController();
+  private readonly poller?: ReturnType<typeof setInterval>;
+  private readonly retry: HttpRetryPolicy;
+
+  constructor(private readonly opts: HttpClientOptions) {
+    this.retry = opts.retry ?? DEFAULT_HTTP_RETRY;
+    if (opts.isCancelled) {
+      this.poller = setInterval(() => {
+        if (opts.isCancelled!()) this.cancel.abort();
+      }, 100);
+      this.poller.unref();
+    }
+  }
+
+  close(): void {
+    if (this.poller) clearInterval(this.poller);
+  }
+
+  /** The URL with the params added, as sent (before credentials). */
+  static fullUrl(url: string, params: Record<string, string> = {}): string {
+    const u = new URL(url);
+    for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
+    return u.toString();
+  }
+
+  shown(url: string): string {
+    return safeUrl(url, this.opts.auth?.secrets() ?? [], this.opts.auth?.secretParams ?? []);
+  }
+
+  /**
+   * Sends a request, retrying what is worth retrying. Statuses in `accept` are answers, not errors
+   * (e.g. 404 for a lookup with no match). With `json`, a 2xx body must parse.
+   */
+  async send(req: HttpRequest, options: { json?: boolean; accept?: number[] } = {}): Promise<HttpResponse> {
+    let refreshed = false;
+    for (let attempt = 1; ; attempt++) {
+      this.checkCancelled();
+      const headers: Record<string, string> = { 'User-Agent': 'caudal', Accept: 'application/json', ...this.opts.headers, ...req.headers };
+      const params: Record<string, string> = { ...req.params };
+      const out = { url: req.url, headers, params };
+      await this.opts.auth?.apply(out);
+      const url = HttpClient.fullUrl(req.url, out.params);
+      const shownUrl = this.shown(url);
+      const what = `${this.opts.who}: ${req.method} ${shownUrl}`;
+      let outcome: HttpResponse | Retry;
+      try {
+        const res = await this.opts.limiter.run(() => this.exchange(req, url, headers));
+        outcome = this.judge(res, what, attempt, options, shownUrl);
+      } catch (e) {
+        if (e instanceof HttpError || e instanceof CaudalError) throw e;
+        outcome = this.networkFailure(e, what, attempt);
+      }
+      if (!(outcome instanceof Retry)) return outcome;
+      if (outcome.reason === 'unauthorized') {
+        if (refreshed) throw new HttpError(`${what} failed: HTTP 401 Unauthorized, also with a new token`, 401, 'check the client id, secret and scope of the connection');
+        refreshed = true;
+        attempt--;
+        continue;
+      }
+      const last = outcome.reason;
+      if (attempt >= this.retry.attempts) throw new HttpError(`${what} failed${attempt > 1 ? ` after ${attempt} attempts` : ''}: ${last}`, statusOf(last), 'the server kept failing; try again later, or raise retries / lower the rate limit');
+      const delay = outcome.delayMs ?? backoffMs(attempt, this.retry);
+      this.opts.log?.(`${what}: ${last}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${this.retry.attempts})`);
+      await this.sleep(delay);
+    }
+  }
+
+  private async exchange(req: HttpRequest, url: string, headers: Record<string, string>): Promise<AxiosResponse<string>> {
+    const signal = AbortSignal.any([this.cancel.signal, AbortSignal.timeout(this.opts.timeoutMs)]);
+    try {
+      return await axios.request<string>({
+        method: req.method,
+        url,
+        headers: req.form ? { ...headers, 'Content-Type': 'application/x-www-form-urlencoded' } : req.body !== undefined ? { 'Content-Type': 'application/json', ...headers } : headers,
+        data: req.form ? new URLSearchParams(req.form).toString() : req.body !== undefined ? JSON.stringify(req.body) : undefined,
+        responseType: 'text',
+        transformResponse: (x: string) => x,
+        validateStatus: () => true,
+        timeout: this.opts.timeoutMs,
+        signal,
+        maxRedirects: 5,
+        // Redirects to another host must not carry the credentials along.
+        beforeRedirect: (options: Record<string, unknown>, { headers: h }: { headers: Record<string, string> }) => {
+          void h;
+          const target = String(options.hostname ?? '');
+          if (target && target !== new URL(url).hostname) {
+            const hs = options.headers as Record<string, unknown>;
+            for (const k of Object.keys(hs)) if (/^(authorization|cookie)$/i.test(k) || (this.opts.auth?.secretHeaders ?? []).includes(k.toLowerCase())) delete hs[k];
+          }
+        },
+      });
+    } catch (e) {
+      if (this.cancel.signal.aborted) throw new CaudalError('cancelled', `${this.opts.who}: cancelled`);
+      if (signal.aborted) throw Object.assign(new Error(`no complete answer within ${this.opts.timeoutMs / 1000} s`), { code: 'ETIMEDOUT_TOTAL' });
+      throw e;
+    }
+  }
+
+  private judge(res: AxiosResponse<string>, what: string, attempt: number, options: { json?: boolean; accept?: number[] }, shownUrl: string): HttpResponse | Retry {
+    const status = res.status;
+    const text = typeof res.data === 'string' ? res.data : String(res.data ?? '');
+    const headers = Object.fromEntries(Object.entries(res.headers ?? {}).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(', ') : String(v)]));
+    const ok = (status >= 200 && status < 300) || (options.accept?.includes(status) ?? false);
+    if (ok) {
+      const answer: HttpResponse = { status, headers, text, shownUrl, attempts: attempt };
+      if (options.json && status >= 200 && status < 300) {
+        try {
+          answer.json = text.trim() === '' ? null : JSON.parse(text);
+        } catch (e) {
+          // A body cut short (a dropped connection behind a proxy) parses badly; asking again helps.
+          return new Retry(`HTTP ${status} but the body is not valid JSON (${errorMessage(e)}; ${text.length} bytes, starting ${JSON.stringify(text.slice(0, 80))})`);
+        }
+      }
+      return answer;
+    }
+    const snippet = this.redactBody(text.slice(0, SNIPPET)).replace(/\s+/g, ' ').trim();
+    const describe = `HTTP ${status}${res.statusText ? ` ${res.statusText}` : ''}${snippet ? `: ${snippet}` : ''}`;
+    if (status === 401 && this.opts.auth?.invalidate()) return new Retry('unauthorized');
+    if (isRetryableStatus(status)) {
+      const wait = retryAfterMs(headers['retry-after']);
+      if (wait !== undefined && wait > this.retry.maxRetryAfterMs) throw new HttpError(`${what} failed: ${describe} (the server asks to wait ${Math.round(wait / 1000)} s)`, status, 'run again later');
+      return new Retry(describe, wait);
+    }
+    throw new HttpError(`${what} failed: ${describe}`, status, hintFor(status, shownUrl));
+  }
+
+  private networkFailure(e: unknown, what: string, attempt: number): Retry {
+    const code = (e as { code?: string }).code;
+    const message = this.redactBody(errorMessage(e));
+    if (isTransientNetworkError(code) || /socket hang up|aborted|ECONNRESET/i.test(message)) return new Retry(`${code ?? 'network error'}: ${message}`);
+    void attempt;
+    throw new HttpError(`${what} failed: ${message}`, undefined, code === 'ENOTFOUND' ? 'check the host name of the URL' : undefined);
+  }
+
+  private redactBody(text: string): string {
+    let out = text;
+    for (const s of this.opts.auth?.secrets() ?? []) if (s.length >= 4) out = out.split(s).join('***');
+    return out;
+  }
+
+  private checkCancelled(): void {
+    if (this.cancel.signal.aborted || this.opts.isCancelled?.()) throw new CaudalError('cancelled', `${this.opts.who}: cancelled`);
+  }
+
+  private async sleep(ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      this.checkCancelled();
+      await new Promise((r) => setTimeout(r, Math.min(100, until - Date.now())));
+    }
+  }
+}
+
+function statusOf(reason: string): number | undefined {
+  const m = /^HTTP (\d{3})/.exec(reason);
+  return m ? Number(m[1]) : undefined;
+}
+
+function hintFor(status: number, url: string): string | undefined {
+  if (status === 401 || status === 403) return 'check the credentials of the connection (and that they may read this resource)';
+  if (status === 404) return `check the path and params: ${url}`;
+  if (status === 400 || status === 422) return 'the server rejected the request; check the params and body';
+  return undefined;
+}

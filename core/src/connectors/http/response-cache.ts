@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+/**
+ * A persistent cache of HTTP answers, one small JSON file per request (request hash → status and
+ * body) in sharded folders: concurrent runs and previews can share it (writes are renames), and it
+ * stays under `maxBytes` by dropping the least recently used answers. Keys never hold credentials:
+ * callers hash the request without them.
+ */
+export interface CachedAnswer {
+  status: number;
+  body: string;
+  /** When it was fetched (ms since epoch). */
+  at: number;
+}
+
+export class ResponseCache {
+  private written = 0;
+
+  constructor(
+    readonly folder: string,
+    private readonly maxBytes: number,
+    private readonly ttlMs?: number,
+  ) {}
+
+  static key(parts: unknown): string {
+    return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+  }
+
+  private file(key: string): string {
+    return path.join(this.folder, key.slice(0, 2), `${key}.json`);
+  }
+
+  async get(key: string): Promise<CachedAnswer | undefined> {
+    const file = this.file(key);
+    let answer: CachedAnswer;
+    try {
+      answer = JSON.parse(await readFile(file, 'utf8')) as CachedAnswer;
+    } catch {
+      return undefined;
+    }
+    if (this.ttlMs !== undefined && Date.now() - answer.at > this.ttlMs) return undefined;
+    const now = new Date();
+    await utimes(file, now, now).catch(() => undefined);
+    return answer;
+  }
+
+  async set(key: string, answer: CachedAnswer): Promise<void> {
+    const file = this.file(key);
+    await mkdir(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    const text = JSON.stringify(answer);
+    await writeFile(tmp, text);
+    await rename(tmp, file);
+    this.written += text.length;
+  }
+
+  /** Drops the least recently used answers until the cache fits its bound (after a run or preview wrote to it). */
+  async prune(): Promise<void> {
+    if (this.written === 0) return;
+    const entries: Array<{ file: string; used: number; bytes: number }> = [];
+    for (const shard of await readdir(this.folder).catch(() => [] as string[])) {
+      for (const name of await readdir(path.join(this.folder, shard)).catch(() => [] as string[])) {
+        const file = path.join(this.folder, shard, name);
+        const s = await stat(file).catch(() => undefined);
+        if (s?.isFile()) entries.push({ file, used: s.mtimeMs, bytes: s.size });
+      }
+    }
+    let total = entries.reduce((a, e) => a + e.bytes, 0);
+    for (const e of entries.sort((a, b) => a.used - b.used)) {
+      if (total <= this.maxBytes) break;
+      await rm(e.file, { force: true });
+      total -= e.bytes;
+    }
+    this.written = 0;
+  }
+}

@@ -1,0 +1,99 @@
+import parseLinkHeader from 'parse-link-header';
+import { jsonPathFirst } from '../http/json-path.js';
+
+/** How an API splits its results into pages (dlt's paginator types, one flat object for the studio's form). */
+export interface Pagination {
+  type: 'none' | 'json_link' | 'header_link' | 'offset' | 'page_number' | 'cursor';
+  /** json_link: where the body holds the next page's URL. */
+  next_url_path?: string;
+  /** offset: query params and page size. */
+  offset_param: string;
+  limit_param: string;
+  limit: number;
+  /** page_number: query param and the number of the first page. */
+  page_param: string;
+  base_page: number;
+  /** page_number: optional page size param. */
+  page_size?: number;
+  page_size_param?: string;
+  /** offset: total records; page_number: total pages (stop when reached). */
+  total_path?: string;
+  /** cursor: where the next cursor is (body path or response header), and the param that sends it. */
+  cursor_path?: string;
+  cursor_header?: string;
+  cursor_param: string;
+}
+
+export interface PageRequest {
+  /** 0-based page index. */
+  index: number;
+  url: string;
+  params: Record<string, string>;
+}
+
+export interface PageAnswer {
+  json: unknown;
+  headers: Record<string, string>;
+  records: number;
+}
+
+/** Offset and page-number pages can be computed without the previous answer, so they can be fetched ahead. */
+export function isComputable(p: Pagination): boolean {
+  return p.type === 'offset' || p.type === 'page_number';
+}
+
+export function firstRequest(p: Pagination, url: string, params: Record<string, string>): PageRequest {
+  return nthRequest(p, { index: 0, url, params }, 0);
+}
+
+/** Page `i` of a computable pagination, from the first request. */
+export function nthRequest(p: Pagination, first: PageRequest, i: number): PageRequest {
+  const params = { ...first.params };
+  if (p.type === 'offset') {
+    params[p.offset_param] = String(i * p.limit);
+    params[p.limit_param] = String(p.limit);
+  } else if (p.type === 'page_number') {
+    params[p.page_param] = String(p.base_page + i);
+    if (p.page_size && p.page_size_param) params[p.page_size_param] = String(p.page_size);
+  }
+  return { index: i, url: first.url, params };
+}
+
+/** How many pages there are in all, when the first answer says (total_path), else undefined. */
+export function totalPages(p: Pagination, first: PageAnswer): number | undefined {
+  if (!p.total_path || !isComputable(p)) return undefined;
+  const total = Number(jsonPathFirst(first.json, p.total_path));
+  if (!Number.isFinite(total) || total < 0) return undefined;
+  return p.type === 'offset' ? Math.ceil(total / p.limit) : total;
+}
+
+/**
+ * The request after `prev`, or undefined when this was the last page: no next link, no cursor, an
+ * empty page, or the total reached.
+ */
+export function nextRequest(p: Pagination, prev: PageRequest, answer: PageAnswer, total?: number): PageRequest | undefined {
+  switch (p.type) {
+    case 'none':
+      return undefined;
+    case 'json_link': {
+      const next = jsonPathFirst(answer.json, p.next_url_path ?? 'next');
+      return typeof next === 'string' && next !== '' ? { index: prev.index + 1, url: new URL(next, prev.url).toString(), params: {} } : undefined;
+    }
+    case 'header_link': {
+      const next = parseLinkHeader(answer.headers.link ?? '')?.next?.url;
+      return next ? { index: prev.index + 1, url: new URL(next, prev.url).toString(), params: {} } : undefined;
+    }
+    case 'offset':
+    case 'page_number': {
+      if (answer.records === 0) return undefined;
+      if (total !== undefined && prev.index + 1 >= total) return undefined;
+      return nthRequest(p, { index: 0, url: prev.url, params: prev.params }, prev.index + 1);
+    }
+    case 'cursor': {
+      const raw = p.cursor_header ? answer.headers[p.cursor_header.toLowerCase()] : jsonPathFirst(answer.json, p.cursor_path ?? 'next_cursor');
+      if (raw === undefined || raw === null || raw === '' || raw === false) return undefined;
+      if (answer.records === 0) return undefined;
+      return { index: prev.index + 1, url: prev.url, params: { ...prev.params, [p.cursor_param]: String(raw) } };
+    }
+  }
+}

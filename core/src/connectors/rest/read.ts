@@ -1,0 +1,118 @@
+import type { HttpClient, HttpMethod } from '../http/client.js';
+import { jsonPathRecords } from '../http/json-path.js';
+import { CaudalError } from '../../util/errors.js';
+import { firstRequest, isComputable, nextRequest, nthRequest, type PageAnswer, type PageRequest, type Pagination, totalPages } from './paginate.js';
+
+export interface RestReadSpec {
+  method: HttpMethod;
+  url: string;
+  params: Record<string, string>;
+  headers: Record<string, string>;
+  body?: unknown;
+  /** JSON path to the records; unset: the body when it is an array, else its one array field. */
+  recordsPath?: string;
+  pagination: Pagination;
+  maxPages?: number;
+  maxRows?: number;
+  /** Pages in flight at once (offset and page-number pagination only). */
+  concurrency: number;
+}
+
+export interface Page {
+  index: number;
+  records: unknown[];
+  /** There is at least one more page to read. */
+  more: boolean;
+}
+
+/**
+ * The records of an answer. Without a path: the body itself when it is an array, else its only
+ * top-level field that holds an array (the usual `{"data": [...], "meta": {...}}`).
+ */
+export function selectRecords(json: unknown, recordsPath: string | undefined, where: string): unknown[] {
+  if (recordsPath) return jsonPathRecords(json, recordsPath);
+  if (Array.isArray(json)) return json;
+  if (json && typeof json === 'object') {
+    const arrays = Object.entries(json).filter(([, v]) => Array.isArray(v));
+    if (arrays.length === 1) return arrays[0]![1] as unknown[];
+    const keys = Object.keys(json);
+    throw new CaudalError('validation', `${where}: cannot tell where the records are in the answer (top-level keys: ${keys.join(', ') || 'none'})`, {
+      hint: arrays.length > 1 ? `set records_path to one of: ${arrays.map(([k]) => k).join(', ')}` : 'set records_path to the JSON path of the list of records, e.g. data.items',
+    });
+  }
+  return [];
+}
+
+/**
+ * Reads an API page by page. Pages whose request can be computed ahead (offset, page number) are
+ * fetched up to `concurrency` at a time and handed over in order; the others follow the previous
+ * answer (next link, cursor). Stops at the last page, at `maxPages` or once `maxRows` are read.
+ */
+export async function* readPages(client: HttpClient, spec: RestReadSpec, who: string): AsyncGenerator<Page> {
+  const p = spec.pagination;
+  const fetchPage = async (req: PageRequest): Promise<PageAnswer & { list: unknown[] }> => {
+    const res = await client.send({ method: spec.method, url: req.url, params: req.params, headers: spec.headers, body: spec.body }, { json: true });
+    const list = selectRecords(res.json, spec.recordsPath, `${who}: ${res.shownUrl}`);
+    return { json: res.json, headers: res.headers, records: list.length, list };
+  };
+  const maxPages = spec.maxPages ?? Infinity;
+  let rows = 0;
+  const cap = (list: unknown[]): { list: unknown[]; full: boolean } => {
+    if (spec.maxRows === undefined || rows + list.length < spec.maxRows) return { list, full: false };
+    return { list: list.slice(0, spec.maxRows - rows), full: true };
+  };
+
+  const first = firstRequest(p, spec.url, spec.params);
+  const a0 = await fetchPage(first);
+  const total = totalPages(p, a0);
+  const next = nextRequest(p, first, a0, total);
+  let c = cap(a0.list);
+  rows += c.list.length;
+  const stopAfter = (index: number) => c.full || index + 1 >= maxPages;
+  yield { index: 0, records: c.list, more: next !== undefined && !stopAfter(0) };
+  if (!next || stopAfter(0)) return;
+
+  if (isComputable(p) && spec.concurrency > 1) {
+    // A window of pages in flight; without a total, pages past the end come back empty and end it.
+    const window: Array<Promise<PageAnswer & { list: unknown[] }>> = [];
+    let ahead = 1;
+    const last = Math.min(total ?? Infinity, maxPages);
+    const fill = () => {
+      while (window.length < spec.concurrency && ahead < last) window.push(fetchPage(nthRequest(p, first, ahead++)));
+    };
+    fill();
+    for (let index = 1; window.length > 0; index++) {
+      const head = window.shift()!;
+      let a: PageAnswer & { list: unknown[] };
+      try {
+        a = await head;
+      } catch (e) {
+        // The pages still in flight are dropped (their errors too).
+        for (const w of window) w.catch(() => undefined);
+        throw e;
+      }
+      c = cap(a.list);
+      rows += c.list.length;
+      const end = a.records === 0 || stopAfter(index) || index + 1 >= last;
+      yield { index, records: c.list, more: !end };
+      if (end) {
+        for (const w of window) w.catch(() => undefined);
+        return;
+      }
+      fill();
+    }
+    return;
+  }
+
+  let req: PageRequest | undefined = next;
+  while (req) {
+    const a = await fetchPage(req);
+    c = cap(a.list);
+    rows += c.list.length;
+    const following: PageRequest | undefined = nextRequest(p, req, a, total);
+    const end = !following || stopAfter(req.index);
+    yield { index: req.index, records: c.list, more: !end };
+    if (end) return;
+    req = following;
+  }
+}

@@ -1,0 +1,72 @@
+import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
+
+/**
+ * Records as newline-delimited JSON in a file DuckDB scans (read_json): one page at a time goes
+ * from the HTTP answer to the file, so memory holds a page, never the whole result. Records that
+ * are not objects (a list of ids) become `{"value": …}`.
+ */
+export class NdjsonSpool {
+  private readonly out: WriteStream;
+  rows = 0;
+
+  constructor(file: string, append = false) {
+    this.out = createWriteStream(file, { flags: append ? 'a' : 'w' });
+  }
+
+  async write(records: readonly unknown[]): Promise<void> {
+    if (records.length === 0) return;
+    let chunk = '';
+    for (const r of records) chunk += JSON.stringify(r !== null && typeof r === 'object' && !Array.isArray(r) ? r : { value: r }) + '\n';
+    this.rows += records.length;
+    if (!this.out.write(chunk)) await once(this.out, 'drain');
+  }
+
+  async close(): Promise<void> {
+    this.out.end();
+    await once(this.out, 'finish');
+  }
+
+  destroy(): void {
+    this.out.destroy();
+  }
+}
+
+/** A record's value at a dotted path (`updated_at`, `meta.updated_at`). */
+export function valueAt(record: unknown, dotted: string): unknown {
+  let v: unknown = record;
+  for (const part of dotted.split('.')) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string, unknown>)[part];
+  }
+  return v;
+}
+
+/**
+ * Orders incremental cursor values: numbers by value, timestamps by instant (so offsets compare
+ * right), other text by code points. Returns a positive number when `a` is after `b`.
+ */
+export function compareCursor(a: string | number, b: string | number): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  const ta = typeof a === 'string' && /^\d{4}-\d\d-\d\d/.test(a) ? Date.parse(a) : NaN;
+  const tb = typeof b === 'string' && /^\d{4}-\d\d-\d\d/.test(b) ? Date.parse(b) : NaN;
+  if (!Number.isNaN(ta) && !Number.isNaN(tb) && ta !== tb) return ta - tb;
+  const sa = String(a);
+  const sb = String(b);
+  return sa < sb ? -1 : sa > sb ? 1 : 0;
+}
+
+/** The highest cursor value seen across pages. */
+export class CursorTracker {
+  max?: string | number;
+
+  constructor(private readonly path: string) {}
+
+  see(records: readonly unknown[]): void {
+    for (const r of records) {
+      const v = valueAt(r, this.path);
+      if (typeof v !== 'string' && typeof v !== 'number') continue;
+      if (this.max === undefined || compareCursor(v, this.max) > 0) this.max = v;
+    }
+  }
+}

@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * A local cache of object samples for planning and previews, keyed by bucket, key and ETag: an
+ * unchanged object is never read again, a changed one has a new ETag and a new entry. Entries are
+ * whole files (or sparse files holding a Parquet footer and first row group). The folder is
+ * `$CAUDAL_CACHE_DIR/s3` (default `$XDG_CACHE_HOME/caudal/s3`, else `~/.cache/caudal/s3`), kept
+ * under `CAUDAL_S3_CACHE_MB` (1024 by default) by removing the least recently used entries; delete
+ * it any time.
+ */
+export function s3CacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.CAUDAL_CACHE_DIR || path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'caudal');
+  return path.join(base, 's3');
+}
+
+export function cacheFile(parts: { endpoint?: string; bucket: string; key: string; etag: string; kind: string }, env?: NodeJS.ProcessEnv): string {
+  const h = createHash('sha256').update(JSON.stringify([parts.endpoint ?? 'aws', parts.bucket, parts.key, parts.etag, parts.kind])).digest('hex').slice(0, 40);
+  const ext = path.extname(parts.key).toLowerCase().replace(/[^.a-z0-9]/g, '');
+  return path.join(s3CacheDir(env), h.slice(0, 2), `${h}${ext}`);
+}
+
+/** Marks an entry as used (least recently used entries go first). */
+export async function touch(file: string): Promise<boolean> {
+  const now = new Date();
+  return utimes(file, now, now).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Writes an entry atomically. */
+export async function store(file: string, write: (tmp: string) => Promise<void>): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    await write(tmp);
+    await rename(tmp, file);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+  await prune().catch(() => undefined);
+}
+
+export async function storeBytes(file: string, data: Buffer): Promise<void> {
+  await store(file, (tmp) => writeFile(tmp, data));
+}
+
+/** Removes least recently used entries until the cache is under its bound (disk blocks, so sparse files count what they use). */
+export async function prune(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const limit = Number(env.CAUDAL_S3_CACHE_MB ?? 1024) * 1024 * 1024;
+  const dir = s3CacheDir(env);
+  const entries: Array<{ file: string; used: number; bytes: number }> = [];
+  for (const shard of await readdir(dir).catch(() => [] as string[])) {
+    for (const name of await readdir(path.join(dir, shard)).catch(() => [] as string[])) {
+      const file = path.join(dir, shard, name);
+      const s = await stat(file).catch(() => undefined);
+      if (s?.isFile()) entries.push({ file, used: s.mtimeMs, bytes: s.blocks * 512 });
+    }
+  }
+  let total = entries.reduce((a, e) => a + e.bytes, 0);
+  for (const e of entries.sort((a, b) => a.used - b.used)) {
+    if (total <= limit) break;
+    await rm(e.file, { force: true });
+    total -= e.bytes;
+  }
+}

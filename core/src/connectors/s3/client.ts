@@ -1,0 +1,47 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Config } from '../../connections/s3/s3.connection.js';
+import { CaudalError, errorMessage } from '../../util/errors.js';
+
+/**
+ * An SDK client for a connection. Checksums only where S3 requires them: with the SDK's newer
+ * default, S3-compatible stores (and s3rver in the tests) store streamed uploads with the chunk
+ * framing inside, or reject them.
+ */
+export function s3Client(c: S3Config): S3Client {
+  if (c.access_key_id && !c.secret_access_key) {
+    throw new CaudalError('usage', `the S3 connection has an access key id but no secret access key`, {
+      hint: 'store it with `caudal connections add <name> --type s3 ...` (it is asked for) or set CAUDAL_SECRET_<CONNECTION>_SECRET_ACCESS_KEY; or remove the access key id to use the standard AWS chain',
+    });
+  }
+  return new S3Client({
+    region: c.region,
+    endpoint: c.endpoint,
+    forcePathStyle: c.force_path_style,
+    credentials: c.access_key_id ? { accessKeyId: c.access_key_id, secretAccessKey: c.secret_access_key!, sessionToken: c.session_token } : undefined,
+    profile: c.access_key_id ? undefined : c.profile,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: 5,
+  });
+}
+
+/** An SDK error as a message that says what failed, never a credential. */
+export function explainS3Error(e: unknown, what: string, config: S3Config): CaudalError {
+  if (e instanceof CaudalError) return e;
+  const err = e as { name?: string; $metadata?: { httpStatusCode?: number }; Code?: string };
+  const name = err.name ?? err.Code ?? 'Error';
+  let message = errorMessage(e);
+  for (const s of [config.secret_access_key, config.session_token]) if (s) message = message.split(s).join('***');
+  const status = err.$metadata?.httpStatusCode;
+  const hint =
+    name === 'NoSuchBucket'
+      ? 'check the bucket name (and the region or endpoint of the connection)'
+      : name === 'AccessDenied' || name === 'InvalidAccessKeyId' || name === 'SignatureDoesNotMatch' || status === 403
+        ? 'check the credentials of the connection and that they may use this bucket and prefix'
+        : name === 'CredentialsProviderError'
+          ? 'set an access key id and secret on the connection, or configure the AWS chain (AWS_ACCESS_KEY_ID, a profile, an instance role)'
+          : /ECONNREFUSED|ENOTFOUND|getaddrinfo/.test(message)
+            ? 'check the endpoint of the connection'
+            : undefined;
+  return new CaudalError('io', `${what}: ${name}${status ? ` (HTTP ${status})` : ''}: ${message}`, { hint, cause: e });
+}

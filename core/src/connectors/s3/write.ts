@@ -1,0 +1,324 @@
+import { execFileSync } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { open, readdir, stat } from 'node:fs/promises';
+import { PassThrough, type Readable } from 'node:stream';
+import path from 'node:path';
+import { CopyObjectCommand, DeleteObjectsCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { S3Config } from '../../connections/s3/s3.connection.js';
+import type { ExternalRecovery, ExternalStage, HookIo } from '../../nodes/define.js';
+import { CaudalError } from '../../util/errors.js';
+import { ownerIsDead, ownerOf, ownerTag, shortRunId } from '../../util/owner.js';
+import { RequestLimiter } from '../http/limiter.js';
+import { explainS3Error, s3Client } from './client.js';
+import { listObjects } from './objects.js';
+
+/** S3 copies one object in one request up to 5 GB. */
+const MAX_COPY_BYTES = 5 * 1024 ** 3;
+
+export interface S3WriteSpec {
+  bucket: string;
+  /** A key (one object) or, with `folder`, a prefix ending in `/` (a partitioned folder). */
+  target: string;
+  folder: boolean;
+  /** if_exists = overwrite. */
+  replace: boolean;
+  /** Where runs stage: `<stagingRoot><run>-<owner>-<node>/new/…` and `…/old/…`. */
+  stagingRoot: string;
+  partSizeMb: number;
+  uploadConcurrency: number;
+}
+
+export interface S3WriteContext {
+  nodeId: string;
+  connection: string;
+  runId: string;
+}
+
+/** The staging folder of one sink of one run: its name carries the run and the owner process. */
+export function stagingBase(spec: Pick<S3WriteSpec, 'stagingRoot'>, ctx: Pick<S3WriteContext, 'runId' | 'nodeId'>): string {
+  const node = ctx.nodeId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 60);
+  return `${spec.stagingRoot}${shortRunId(ctx.runId)}-${ownerTag()}-${node}/`;
+}
+
+const targetKey = (spec: Pick<S3WriteSpec, 'target' | 'folder'>, rel: string) => (spec.folder ? `${spec.target}${rel}` : spec.target);
+
+/** The local files a COPY produced: one file, or every file under a partitioned folder (relative, `/`-separated). */
+async function localFiles(local: string, folder: boolean): Promise<Array<{ rel: string; file: string; size: number }>> {
+  if (!folder) return [{ rel: '', file: local, size: (await stat(local)).size }];
+  const out: Array<{ rel: string; file: string; size: number }> = [];
+  const walk = async (dir: string, prefix: string) => {
+    for (const e of await readdir(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) await walk(p, `${prefix}${e.name}/`);
+      else if (e.isFile()) out.push({ rel: `${prefix}${e.name}`, file: p, size: (await stat(p)).size });
+    }
+  };
+  await walk(local, '');
+  return out.sort((a, b) => (a.rel < b.rel ? -1 : 1));
+}
+
+/** The objects at the target now (relative names): the one key, or everything under the prefix. */
+export async function existingTargets(client: S3Client, spec: Pick<S3WriteSpec, 'bucket' | 'target' | 'folder'>): Promise<Array<{ rel: string; size: number }>> {
+  if (spec.folder) return (await listObjects(client, spec.bucket, spec.target)).map((o) => ({ rel: o.key.slice(spec.target.length), size: o.size }));
+  try {
+    const h = await client.send(new HeadObjectCommand({ Bucket: spec.bucket, Key: spec.target }));
+    return [{ rel: '', size: h.ContentLength ?? 0 }];
+  } catch (e) {
+    if ((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return [];
+    throw e;
+  }
+}
+
+async function copy(client: S3Client, bucket: string, from: string, to: string): Promise<void> {
+  // URL-encoded as S3 asks, keeping `=` and other reserved characters of hive keys as they are.
+  const source = encodeURI(`${bucket}/${from}`).replaceAll('?', '%3F').replaceAll('#', '%23');
+  await client.send(new CopyObjectCommand({ Bucket: bucket, Key: to, CopySource: source }));
+}
+
+async function exists(client: S3Client, bucket: string, key: string): Promise<boolean> {
+  try {
+    await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return true;
+  } catch (e) {
+    if ((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
+    throw e;
+  }
+}
+
+async function deleteKeys(client: S3Client, bucket: string, keys: string[]): Promise<void> {
+  for (let i = 0; i < keys.length; i += 1000) {
+    const batch = keys.slice(i, i + 1000);
+    if (batch.length === 0) continue;
+    const r = await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }));
+    if (r.Errors && r.Errors.length > 0) throw new Error(`could not delete ${r.Errors.map((e) => `${e.Key} (${e.Code})`).join(', ')}`);
+  }
+}
+
+async function deletePrefix(client: S3Client, bucket: string, prefix: string): Promise<void> {
+  await deleteKeys(client, bucket, (await listObjects(client, bucket, prefix)).map((o) => o.key));
+}
+
+/**
+ * Uploads what a COPY wrote locally (`local`: a file, or a folder of partitions) under the sink's
+ * staging prefix, then returns its part in the run's commit:
+ *   prepare   every staged object is there with its size; the target is as if_exists allows
+ *   commit    the objects it replaces are copied aside (…/old/), the new ones copied into place,
+ *             replaced ones that the new output lacks deleted
+ *   undo      (until the run is over) the old objects copied back, new ones deleted
+ *   finalize  the staging prefix (new and old copies) deleted
+ *   rollback  the staging prefix deleted; the target was never touched
+ * A killed run is finished by `recoverS3Write` from the journal's reference, or, when it died while
+ * uploading, its staging prefix is removed by the next run of the sink (`sweepDeadStaging`).
+ */
+export async function writeS3(config: S3Config, spec: S3WriteSpec, local: string, copySql: string, io: HookIo, ctx: S3WriteContext): Promise<ExternalStage> {
+  const client = s3Client(config);
+  const base = stagingBase(spec, ctx);
+  const who = `node '${ctx.nodeId}'`;
+  const shown = `s3://${spec.bucket}/${spec.target}`;
+  const fail = (e: unknown, what: string) => explainS3Error(e, `${who}: ${what}`, config);
+  const staged = (rel: string) => `${base}new/${spec.folder ? rel : 'object'}`;
+  const aside = (rel: string) => `${base}old/${spec.folder ? rel : 'object'}`;
+  const abort = new AbortController();
+  const watch = setInterval(() => io.isCancelled() && abort.abort(), 100);
+  const upload = (key: string, body: Readable) =>
+    new Upload({ client, params: { Bucket: spec.bucket, Key: key, Body: body }, partSize: Math.max(5, spec.partSizeMb) * 1024 * 1024, queueSize: 4, leavePartsOnError: false, abortController: abort }).done();
+  let files: Array<{ rel: string; file: string; size: number }>;
+  let rows: number;
+  try {
+    const t0 = Date.now();
+    if (!spec.folder && process.platform !== 'win32') {
+      // One object: DuckDB writes into a named pipe while the same bytes upload, so encoding and
+      // upload overlap and nothing waits on disk.
+      const streamed = await streamUpload(io, copySql, local, (body) => upload(staged(''), body));
+      rows = streamed.rows;
+      files = [{ rel: '', file: local, size: streamed.bytes }];
+    } else {
+      rows = await io.db.count(copySql);
+      files = await localFiles(local, spec.folder);
+      const limiter = new RequestLimiter(spec.uploadConcurrency);
+      await Promise.all(
+        files.map((f) =>
+          limiter.run(async () => {
+            if (abort.signal.aborted) throw new CaudalError('cancelled', `${who}: the upload was cancelled`);
+            await upload(staged(f.rel), createReadStream(f.file));
+          }),
+        ),
+      );
+    }
+    const bytes = files.reduce((a, f) => a + f.size, 0);
+    io.log(`uploaded ${files.length} object${files.length === 1 ? '' : 's'}, ${(bytes / 1e6).toFixed(1)} MB to s3://${spec.bucket}/${base} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  } catch (e) {
+    clearInterval(watch);
+    abort.abort();
+    await deletePrefix(client, spec.bucket, base).catch(() => undefined);
+    client.destroy();
+    if (io.isCancelled()) throw new CaudalError('cancelled', `${who}: the upload was cancelled; ${shown} is unchanged`);
+    throw fail(e, `cannot write s3://${spec.bucket}/${base}`);
+  }
+  clearInterval(watch);
+
+  const written = files.map((f) => f.rel);
+  let existed: string[] = [];
+  let published = false;
+  return {
+    rows,
+    async prepare() {
+      try {
+        for (const f of files) {
+          const h = await client.send(new HeadObjectCommand({ Bucket: spec.bucket, Key: staged(f.rel) }));
+          if ((h.ContentLength ?? -1) !== f.size) throw new CaudalError('io', `${who}: the staged object s3://${spec.bucket}/${staged(f.rel)} has ${h.ContentLength} bytes, not ${f.size}`);
+          if (f.size > MAX_COPY_BYTES) throw new CaudalError('io', `${who}: ${f.rel || spec.target} is ${(f.size / 1024 ** 3).toFixed(1)} GB; objects over 5 GB cannot be copied into place in one request`, { hint: 'partition the output (partition_by) or write smaller files' });
+        }
+        const now = await existingTargets(client, spec);
+        if (now.length > 0 && !spec.replace) {
+          throw new CaudalError('execution', `${who}: ${shown} ${spec.folder ? 'has objects' : 'exists'} now (it appeared while the run was running), and the sink's if_exists is "fail"`, { nodeId: ctx.nodeId, hint: 'set if_exists to "overwrite", or remove it, then run again' });
+        }
+        for (const o of now) if (o.size > MAX_COPY_BYTES) throw new CaudalError('io', `${who}: the object ${targetKey(spec, o.rel)} it would replace is over 5 GB and cannot be kept aside for undo`);
+        existed = now.map((o) => o.rel);
+      } catch (e) {
+        throw fail(e, `cannot prepare ${shown}`);
+      }
+      return { twoPhase: false, recovery: { connection: ctx.connection, ref: { bucket: spec.bucket, staging: base, target: spec.target, folder: spec.folder, existed, written } } };
+    },
+    async commit() {
+      try {
+        for (const rel of existed) await copy(client, spec.bucket, targetKey(spec, rel), aside(rel));
+        published = true;
+        for (const rel of written) await copy(client, spec.bucket, staged(rel), targetKey(spec, rel));
+        const gone = existed.filter((r) => !written.includes(r));
+        await deleteKeys(client, spec.bucket, gone.map((r) => targetKey(spec, r)));
+      } catch (e) {
+        // The protocol undoes only stages that published; a half-done copy undoes itself.
+        if (published) await restore(client, { ...spec, staging: base }, existed, written).catch(() => undefined);
+        published = false;
+        throw fail(e, `cannot publish ${shown}`);
+      }
+    },
+    async undo() {
+      if (!published) return;
+      await restore(client, { ...spec, staging: base }, existed, written);
+      published = false;
+    },
+    async finalize() {
+      try {
+        await deletePrefix(client, spec.bucket, base);
+        return [];
+      } catch (e) {
+        return [`could not remove the staging prefix s3://${spec.bucket}/${base}: ${fail(e, 'cleanup').message}`];
+      } finally {
+        client.destroy();
+      }
+    },
+    async rollback() {
+      try {
+        await deletePrefix(client, spec.bucket, base);
+      } finally {
+        client.destroy();
+      }
+    },
+  };
+}
+
+/** Puts the target back as it was: kept-aside objects copied back, objects the run added deleted. */
+async function restore(client: S3Client, r: { bucket: string; staging: string; target: string; folder: boolean }, existed: string[], written: string[]): Promise<void> {
+  const aside = (rel: string) => `${r.staging}old/${r.folder ? rel : 'object'}`;
+  for (const rel of existed) if (await exists(client, r.bucket, aside(rel))) await copy(client, r.bucket, aside(rel), targetKey(r, rel));
+  await deleteKeys(client, r.bucket, written.filter((w) => !existed.includes(w)).map((w) => targetKey(r, w)));
+}
+
+/**
+ * Recovery of a write whose run died after its prepare (connector.recover): `rollback` restores the
+ * objects kept aside and deletes the ones the run added; `commit` (the run had decided) copies the
+ * staged objects into place again (idempotent) and deletes the replaced ones it lacks. Both end by
+ * deleting the staging prefix.
+ */
+export async function recoverS3Write(config: S3Config, recovery: ExternalRecovery, action: 'commit' | 'rollback'): Promise<void> {
+  const ref = recovery.ref;
+  const r = { bucket: String(ref.bucket), staging: String(ref.staging), target: String(ref.target), folder: ref.folder === true };
+  const existed = Array.isArray(ref.existed) ? ref.existed : [];
+  const written = Array.isArray(ref.written) ? ref.written : [];
+  const client = s3Client(config);
+  try {
+    if (action === 'rollback') await restore(client, r, existed, written);
+    else {
+      for (const rel of written) {
+        const from = `${r.staging}new/${r.folder ? rel : 'object'}`;
+        if (await exists(client, r.bucket, from)) await copy(client, r.bucket, from, targetKey(r, rel));
+      }
+      await deleteKeys(client, r.bucket, existed.filter((x) => !written.includes(x)).map((x) => targetKey(r, x)));
+    }
+    await deletePrefix(client, r.bucket, r.staging);
+  } catch (e) {
+    throw explainS3Error(e, `recovering s3://${r.bucket}/${r.target}`, config);
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * Removes staging prefixes of killed runs that died while uploading (before any journal reference
+ * existed): their owner process is gone and nothing was kept aside under them. Prefixes with
+ * kept-aside objects are left to the journal's recovery.
+ */
+export async function sweepDeadStaging(client: S3Client, bucket: string, stagingRoot: string): Promise<string[]> {
+  // One listing of the staging root, grouped by run folder (delimiter listings are not portable across S3 servers).
+  const byRun = new Map<string, string[]>();
+  for (const o of await listObjects(client, bucket, stagingRoot)) {
+    const folder = o.key.slice(stagingRoot.length).split('/')[0]!;
+    byRun.set(folder, [...(byRun.get(folder) ?? []), o.key]);
+  }
+  const removed: string[] = [];
+  for (const [folder, keys] of byRun) {
+    const owner = ownerOf(folder);
+    if (!owner || !ownerIsDead(owner)) continue;
+    if (keys.some((k) => k.startsWith(`${stagingRoot}${folder}/old/`))) continue;
+    await deleteKeys(client, bucket, keys);
+    removed.push(`${stagingRoot}${folder}/`);
+  }
+  return removed;
+}
+
+/**
+ * Runs `copySql` (a DuckDB COPY into `fifo`) with a named pipe at `fifo` whose bytes `upload`
+ * consumes as they come; returns the rows written and the bytes that went through.
+ */
+async function streamUpload(io: HookIo, copySql: string, fifo: string, upload: (body: Readable) => Promise<unknown>): Promise<{ rows: number; bytes: number }> {
+  execFileSync('mkfifo', ['-m', '600', fifo]);
+  // Opening one end of a pipe waits for the other: `hold` is our own writer, so the reader sees
+  // end-of-file only after DuckDB's COPY is over (see postgres/copy-in.ts).
+  const [reader, hold] = await Promise.all([open(fifo, 'r'), open(fifo, 'w')]);
+  let held = true;
+  const release = async () => {
+    if (held) await hold.close();
+    held = false;
+  };
+  let bytes = 0;
+  const counted = new PassThrough({ highWaterMark: 1 << 20 });
+  counted.on('data', (c: Buffer) => (bytes += c.length));
+  const source = reader.createReadStream({ highWaterMark: 1 << 20 });
+  source.pipe(counted);
+  // An upload that fails (or is aborted) closes the pipe, so DuckDB's next write fails instead of blocking.
+  const uploading = upload(counted).catch(async (e: unknown) => {
+    source.destroy();
+    await reader.close().catch(() => undefined);
+    throw e;
+  });
+  const exporting = io.db.count(copySql).then(
+    async (n) => {
+      await release();
+      return n;
+    },
+    async (e: unknown) => {
+      source.destroy(e instanceof Error ? e : new Error(String(e)));
+      counted.destroy(e instanceof Error ? e : new Error(String(e)));
+      await release();
+      throw e;
+    },
+  );
+  const [exp, up] = await Promise.allSettled([exporting, uploading]);
+  await release();
+  if (exp.status === 'rejected') throw exp.reason;
+  if (up.status === 'rejected') throw up.reason;
+  return { rows: exp.value, bytes };
+}

@@ -1,0 +1,40 @@
+export const s3SinkDocs = `Writes the input to Amazon S3 or an S3-compatible store through an **S3 connection** (see
+source.s3 for the connection). The bytes are exactly what the CSV, JSON and Parquet file sinks
+write, with the same options under \`csv\`, \`json\` or \`parquet\`.
+
+**One object or a partitioned prefix.** \`s3://bucket/exports/orders.parquet\` writes one object.
+With *Partition by*, the URL is a prefix (\`s3://bucket/lake/orders/\`) and the output is Parquet in
+the hive layout (\`country=ES/data_0.parquet\`) that DuckDB, Spark, Athena and source.s3 read back.
+Large objects are uploaded in parts (*Part size*, 16 MB; 4 parts at a time).
+
+**Atomic publication.** Nothing is written at the target until every sink of the run has staged:
+1. The output is uploaded under \`<staging prefix><run>-<owner>-<node>/new/\` in the same bucket
+   (\`.caudal-staging/\` by default): one object streams there while DuckDB writes it (through a
+   named pipe; on Windows through a temp file); a partitioned output is written in the run's temp
+   folder, then its objects are uploaded (*Objects uploaded at once*).
+2. *Prepare*: every staged object is checked (present, right size), and the target is checked again
+   against *If it exists*.
+3. *Commit*: objects it replaces are copied aside (\`…/old/\`), the new ones copied into place, and
+   (partitioned overwrite) replaced objects the new output lacks deleted.
+4. When the whole run has committed, the staging prefix is deleted. If another destination of the
+   run fails to commit after this one, the objects kept aside are copied back and new ones deleted.
+
+A failed or cancelled run deletes its staging prefix and leaves **no new object at the target**.
+*If it exists*: \`fail\` (the default) stops the run before it reads anything when the object exists
+(or, partitioned, when the prefix has any object); \`overwrite\` replaces it as a whole: partitions
+without rows this time disappear.
+
+**What readers see.** S3 has no rename and no multi-object transaction, so the copy in step 3 is
+one request per object: a reader of a single object sees the old version or the new one, never a
+mix of bytes; a reader **listing a partitioned prefix during the commit** can see some new objects
+next to old ones (and, for an overwrite, an old partition a moment before it is deleted). The window
+lasts as long as the server-side copies (about a second per GB on AWS; the objects are not
+downloaded again). Readers should not list a prefix while a run commits into it, or should read a
+prefix that the run writes fresh (\`…/orders/\${run_date}/\`).
+
+**Crashes.** A run killed while uploading leaves only its staging prefix, which the next run of a
+sink into that bucket removes (the name carries the dead process). A run killed during its commit
+is finished by the next run, \`caudal clean\` or \`caudal doctor --fix\` from its commit journal:
+before the run's decision the kept-aside objects are copied back and new ones deleted; after it the
+copy is completed. Objects over 5 GB cannot be copied in one request: such a run stops at prepare
+(partition the output instead).`;

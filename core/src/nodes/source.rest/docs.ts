@@ -1,0 +1,59 @@
+export const restSourceDocs = `Reads JSON records from an HTTP API, page after page, into the pipeline. Credentials, the base
+URL and default headers come from a **REST connection** declared in the pipeline
+(\`"connections": {"shop_api": {"type": "rest"}}\`) and defined with \`caudal connections add shop_api --type rest --set base_url=https://api.example.com\`;
+secrets (API key, token, password, client secret) live in the OS keychain or in
+\`CAUDAL_SECRET_<CONNECTION>_<FIELD>\` and never in the pipeline. A public API needs no connection:
+give the full URL.
+
+**Request.** *URL or path* (a path is appended to the connection's base URL), *method* (GET or
+POST), *query params*, *headers* and a *JSON body*; \`\${param}\` inserts a pipeline param in any of
+them.
+
+**Authentication** (on the connection): an API key in a header or a query param, a bearer token,
+HTTP basic, or OAuth2 client credentials (the token is fetched from the token URL, kept until it
+expires, and fetched again when the API answers 401).
+
+**Records.** *Records path* is a JSON path to the list of records in each answer (\`data\`,
+\`$.results[*]\`, \`payload.items\`); left empty, an answer that is a list is the records, and an
+object with exactly one list field gives that list. Records that are not objects become a column
+\`value\`. Nested objects are \`STRUCT\` columns, or top-level columns with *Flatten nested objects*,
+with the same rules as the JSON file source. Columns and types are **inferred from the first page**
+and kept for every page of the run (a later key is ignored; a value that does not fit its column's
+type stops the run); list *Columns and types* to state them instead, and pin them with
+*Expected schema* to be told when the API changes.
+
+**Pagination.**
+
+| type | how the next page is found | stops when |
+| --- | --- | --- |
+| \`none\` | one request | — |
+| \`json_link\` | the URL at *Next URL path* in the body (relative URLs are resolved) | it is missing, null or empty |
+| \`header_link\` | the \`Link: <…>; rel="next"\` header (RFC 8288) | there is no \`next\` link |
+| \`offset\` | *offset param* = 0, *limit*, 2 × *limit*, … and *limit param* = *limit* | an empty page, or the total at *Total path* (records) is reached |
+| \`page_number\` | *page param* = *first page number*, +1, … (and *page size param* = *page size*) | an empty page, or the total at *Total path* (pages) is reached |
+| \`cursor\` | the value at *Cursor path* in the body (or the *Cursor header*) sent back in *Cursor param* | it is missing, null or empty, or a page is empty |
+
+*At most this many pages* / *records* cap a read. With offset and page-number pagination,
+*Pages in flight* above 1 reads that many pages at once (still written in order); without a total
+the read may ask for up to that many pages past the end, which come back empty.
+
+**Robustness.** Every request has a deadline (*Timeout*; the connection's, else 30 s). Network
+errors, timeouts, 408, 429 and 5xx answers, and bodies that are not valid JSON (cut short) are
+retried with exponential backoff and jitter (*Retries*, 4 by default), waiting as long as a
+\`Retry-After\` header asks (up to 5 minutes). *Requests per second* spaces requests evenly. A request
+that still fails stops the run with the URL (API keys and other credentials in it replaced by
+\`***\`), the status and the start of the body.
+
+**Incremental.** Set *Incremental* with a *cursor field* (e.g. \`updated_at\`) and the *query param*
+the API filters on (e.g. \`updated_since\`). Each run sends the highest cursor value that the last
+**successful** run read (or *First value* on the first run); the value is saved only after every
+sink of the run committed, so a failed or cancelled run reads the same records again next time.
+Timestamps are compared as instants, numbers as numbers. \`caudal state show|reset|set\` shows or
+changes the saved value.
+
+**Streaming.** Each page goes from the answer to a newline-delimited JSON file in the run's temp
+folder, which DuckDB reads: memory holds one page (or *Pages in flight* pages) at a time.
+
+**Previews and validation** read the first page only (and say the preview is sampled when there
+are more); the studio keeps that page for a minute, so editing nodes downstream does not call the
+API again. With *Columns and types* set, validation calls nothing at all.`;

@@ -1,0 +1,228 @@
+import { writeFile } from 'node:fs/promises';
+import { defineNode, type CompileContext, type HookIo, type NodeState, type StateKey } from '../define.js';
+import { literal, stringLiteral } from '../../compiler/sql.js';
+import { restFields, type RestConfig } from '../../connections/rest/rest.connection.js';
+import { restClient, resolveUrl } from '../../connectors/rest/client.js';
+import { cachedFirstPage, firstPageKey, rememberFirstPage } from '../../connectors/rest/first-page-cache.js';
+import { type Page, readPages, type RestReadSpec } from '../../connectors/rest/read.js';
+import { CursorTracker, NdjsonSpool } from '../../connectors/rest/spool.js';
+import { parseJsonBody } from '../shared/json-body.js';
+import { CaudalError } from '../../util/errors.js';
+import { flattenedSelect } from '../shared/flatten.js';
+import { stateKey } from '../shared/state-key.js';
+import { safeUrl } from '../../connectors/http/safe-url.js';
+import type { Column } from '../define.js';
+import { restSourceParams, type RestSourceParams } from './params.js';
+import { restSourceDocs } from './docs.js';
+
+/** `${param}` in every string of a JSON value. */
+function interpolateJson(v: unknown, text: (s: string) => string): unknown {
+  if (typeof v === 'string') return text(v);
+  if (Array.isArray(v)) return v.map((x) => interpolateJson(x, text));
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, interpolateJson(x, text)]));
+  return v;
+}
+
+function readSpec(ctx: CompileContext<RestSourceParams>, config: RestConfig | undefined, cursor: string | undefined): RestReadSpec {
+  const p = ctx.params;
+  const params = Object.fromEntries(Object.entries(p.params).map(([k, v]) => [k, ctx.text(v)]));
+  if (p.incremental && cursor !== undefined) params[p.incremental.param] = cursor;
+  return {
+    method: p.method,
+    url: resolveUrl(config, ctx.text(p.url), `node '${ctx.nodeId}'`),
+    params,
+    headers: Object.fromEntries(Object.entries(p.headers).map(([k, v]) => [k, ctx.text(v)])),
+    body: p.body === undefined ? undefined : interpolateJson(parseJsonBody(p.body).value, ctx.text),
+    recordsPath: p.records_path,
+    pagination: p.pagination,
+    maxPages: p.max_pages,
+    maxRows: p.max_rows,
+    concurrency: p.concurrency,
+  };
+}
+
+/**
+ * The key of the incremental cursor's state: the resolved request without the cursor param, so the
+ * same pipeline pointed at another API or endpoint (by params) keeps its own cursor.
+ */
+function restStateKey(ctx: CompileContext<RestSourceParams>, config: RestConfig | undefined): StateKey {
+  const p = ctx.params;
+  const spec = readSpec(ctx, config, undefined);
+  const inc = p.incremental!;
+  const identity = { method: spec.method, url: spec.url, params: spec.params, body: spec.body ?? null, records: spec.recordsPath ?? null, cursor: inc.cursor_path, param: inc.param };
+  return stateKey(identity, `REST ${spec.method} ${safeUrl(spec.url)}${p.connection ? ` (connection '${p.connection}')` : ''}, cursor ${inc.cursor_path} sent as ${inc.param}`);
+}
+
+/** A request that fails while planning is a problem of the node (io_error on its URL), hint kept. */
+function asProblem(e: unknown): unknown {
+  if (!(e instanceof CaudalError) || e.kind === 'cancelled' || e.problems.length > 0) return e;
+  return new CaudalError(e.kind, e.message, { hint: e.hint, cause: e, problems: [{ code: e.kind === 'io' ? 'io_error' : 'invalid_param', path: 'params.url', message: e.message, hint: e.hint }] });
+}
+
+/** read_json over the spool with the columns stated, so every page is read with the schema planning showed. */
+function scanSql(file: string, columns: Column[]): string {
+  const cols = `{${columns.map((c) => `${stringLiteral(c.name)}: ${stringLiteral(c.type)}`).join(', ')}}`;
+  return `read_json(${literal(file)}, format = 'newline_delimited', columns = ${cols})`;
+}
+
+export const restSourceNode = defineNode({
+  type: 'source.rest',
+  version: 1,
+  category: 'source',
+  title: 'REST API',
+  description: 'Reads records from a paginated REST API (JSON), with credentials from a connection, retries, rate limits and incremental cursors.',
+  aliases: ['rest', 'api', 'http', 'json api', 'web service', 'pagination', 'incremental'],
+  inputs: [],
+  outputs: [{ name: 'out' }],
+  params: restSourceParams,
+  check(p) {
+    const out: Array<{ path: string; message: string; hint?: string }> = [];
+    const g = p.pagination;
+    if (g.type === 'json_link' && !g.next_url_path) out.push({ path: 'pagination.next_url_path', message: 'json_link pagination needs the JSON path of the next URL', hint: 'e.g. next or links.next' });
+    if (g.type === 'cursor' && !g.cursor_path === !g.cursor_header) out.push({ path: 'pagination.cursor_path', message: 'cursor pagination needs either a cursor path (body) or a cursor header', hint: 'e.g. meta.next_cursor' });
+    if (g.type !== 'offset' && g.type !== 'page_number' && p.concurrency > 1) out.push({ path: 'concurrency', message: `${g.type} pagination reads one page after the other (each page says where the next is); set concurrency to 1` });
+    const body = parseJsonBody(p.body);
+    if (body.error) out.push({ path: 'body', message: body.error, hint: 'write a JSON object, e.g. {"status": "shipped"}' });
+    if (p.body !== undefined && p.method === 'GET') out.push({ path: 'body', message: 'a GET request has no body', hint: 'set method to POST, or move the values to query params' });
+    if (p.incremental && p.params[p.incremental.param] !== undefined) out.push({ path: 'incremental.param', message: `query param '${p.incremental.param}' is set under params too; the incremental cursor fills it` });
+    return out;
+  },
+  async compile(ctx) {
+    const p = ctx.params;
+    const config = p.connection ? restFields.parse(ctx.connection(p.connection, 'rest').config) : undefined;
+    const who = `node '${ctx.nodeId}'`;
+    const key = p.incremental ? restStateKey(ctx, config) : undefined;
+    const saved = key && ctx.mode === 'run' ? await ctx.readState(key) : undefined;
+    const state = saved?.state;
+    const lastCursor = typeof state?.cursor === 'string' || typeof state?.cursor === 'number' ? String(state.cursor) : p.incremental?.initial;
+    const spec = readSpec(ctx, config, lastCursor);
+    const file = ctx.tempPath('rest.ndjson');
+    // Hooks get the run's cancel flag and log later; the client asks these.
+    let io: HookIo | undefined;
+    const client = restClient(config, {
+      who,
+      timeoutMs: p.timeout_s !== undefined ? p.timeout_s * 1000 : undefined,
+      attempts: p.retries + 1,
+      ratePerSecond: p.rate_limit,
+      concurrency: p.concurrency,
+      isCancelled: () => io?.isCancelled() ?? false,
+      log: (m) => io?.log(m),
+    });
+
+    // Planning with the columns stated calls nothing; otherwise the first page gives the schema.
+    const pinned: Column[] | undefined = p.columns.length > 0 ? p.columns.map((c) => ({ name: c.name, type: c.type })) : undefined;
+    let pages: AsyncGenerator<Page> | undefined;
+    let first: { records: unknown[]; more: boolean } | undefined;
+    const cursor = p.incremental ? new CursorTracker(p.incremental.cursor_path) : undefined;
+    try {
+      if (ctx.mode === 'run') {
+        pages = readPages(client, spec, who);
+        const r = await pages.next();
+        first = r.done ? { records: [], more: false } : r.value;
+      } else if (!pinned || ctx.mode === 'preview') {
+        const key = firstPageKey({ spec, config, who });
+        first = cachedFirstPage(key);
+        if (!first) {
+          const r = await readPages(client, { ...spec, concurrency: 1 }, who).next();
+          first = r.done ? { records: [], more: false } : { records: r.value.records, more: r.value.more };
+          rememberFirstPage(key, first);
+        }
+      }
+    } catch (e) {
+      client.close();
+      throw asProblem(e);
+    } finally {
+      if (ctx.mode !== 'run') client.close();
+    }
+    const spool = new NdjsonSpool(file);
+    try {
+      await spool.write(first?.records ?? []);
+      cursor?.see(first?.records ?? []);
+    } finally {
+      await spool.close();
+    }
+
+    let columns = pinned;
+    if (!columns && first && first.records.length > 0) columns = await ctx.describe(`SELECT * FROM read_json(${literal(file)}, format = 'newline_delimited')`);
+    if (!columns && Array.isArray(state?.columns)) columns = state.columns as Column[];
+    if (!columns) {
+      client.close();
+      throw new CaudalError('validation', `${who}: the first page has no records, so the columns are unknown`, {
+        nodeId: ctx.nodeId,
+        hint: 'list the columns and their types under "columns", or check the request (params, records_path) in a preview',
+        problems: [{ code: 'invalid_param', path: 'params.columns', message: `${who}: the first page has no records, so the columns are unknown`, hint: 'list the columns and their types under "columns"' }],
+      });
+    }
+    const from = scanSql(file, columns);
+    const out = p.flatten ? flattenedSelect(ctx.nodeId, columns, p.flatten_separator, from) : `SELECT * FROM ${from}`;
+
+    if (ctx.mode !== 'run') {
+      const sampled = first?.more ?? false;
+      return {
+        outputs: { out },
+        // Previews say they are sampled when there are more pages than the one read.
+        setup: sampled ? [{ kind: 'hook', description: 'first page only', run: async () => 0, dry: async () => ({ sampled: true }) }] : [],
+      };
+    }
+
+    const rest = pages!;
+    return {
+      outputs: { out },
+      setup: [
+        {
+          kind: 'hook',
+          description: `read ${client.shown(spec.url)} (${p.pagination.type} pagination)`,
+          countsRows: true,
+          async run(hookIo) {
+            io = hookIo;
+            const more = new NdjsonSpool(file, true);
+            more.rows = first!.records.length;
+            try {
+              hookIo.progress(more.rows);
+              if (first!.more) {
+                for await (const page of rest) {
+                  await more.write(page.records);
+                  cursor?.see(page.records);
+                  hookIo.progress(more.rows);
+                }
+              }
+              await more.close();
+            } catch (e) {
+              more.destroy();
+              throw e;
+            } finally {
+              client.close();
+            }
+            hookIo.log(`read ${more.rows} records from ${client.shown(spec.url)}${lastCursor !== undefined && p.incremental ? ` (${p.incremental.param}=${lastCursor})` : ''}`);
+            return more.rows;
+          },
+          async dry() {
+            await writeFile(file, '', { flag: 'a' });
+          },
+        },
+      ],
+      ...(p.incremental
+        ? {
+            stateKey: key,
+            async nextState(): Promise<NodeState> {
+              // No new records: keep the value sent this time.
+              return { cursor: cursor?.max ?? lastCursor ?? null, columns };
+            },
+          }
+        : {}),
+    };
+  },
+  docs: restSourceDocs,
+  example: {
+    description: 'Orders changed since the last run, 100 per page, at most 5 requests a second',
+    params: {
+      connection: 'shop_api',
+      url: '/orders',
+      params: { status: 'shipped' },
+      records_path: 'data',
+      pagination: { type: 'offset', limit: 100, total_path: 'meta.total' },
+      incremental: { cursor_path: 'updated_at', param: 'updated_since', initial: '2025-01-01T00:00:00Z' },
+      rate_limit: 5,
+    },
+  },
+});

@@ -1,0 +1,33 @@
+export const s3SourceDocs = `Reads objects from Amazon S3 or an S3-compatible store (MinIO, Cloudflare R2, Ceph) through an
+**S3 connection** declared in the pipeline (\`"connections": {"lake": {"type": "s3"}}\`) and defined
+with \`caudal connections add lake --type s3 --set region=eu-west-1 ...\`: region, endpoint and
+path-style URLs for other stores, and either an access key (the secret key in the OS keychain or
+\`CAUDAL_SECRET_<CONNECTION>_SECRET_ACCESS_KEY\`) or the standard AWS chain (environment, profile,
+instance role).
+
+**Which objects.** \`s3://bucket/key\` reads one object; \`s3://bucket/prefix/\` every object under the
+prefix (folder markers and names starting with \`_\` or \`.\`, such as \`_SUCCESS\`, are skipped);
+\`s3://bucket/sales/2025-*/*.parquet\` a glob with DuckDB's rules (\`*\` and \`?\` within a folder, \`**\`
+across folders, \`[abc]\` sets). No match is an \`io_error\` problem before the run.
+
+**Formats.** CSV, JSON and Parquet, taken from the first object's extension or set with *Format*,
+each with exactly **the options of the file source** of that format under \`csv\`, \`json\` or
+\`parquet\` (delimiter, header, types, malformed rows to \`rejects\`, flattening, columns to read,
+union by name…). CSV objects are read as UTF-8 (or compressed UTF-8); the CSV option \`encoding\` may be \`auto\` or \`utf-8\`, and both mean UTF-8 here.
+
+**Hive partitions.** Keys such as \`sales/country=ES/year=2025/part-0.parquet\` give the columns
+\`country\` and \`year\` (for Parquet, as its \`hive_partitioning\` option says; CSV and JSON detect them).
+A *File name column* holds each row's object as an \`s3://bucket/key\` URL.
+
+**How it reads.** A run lists the objects once, downloads them into the run's temp folder
+(*Parallel downloads* at a time, each checked against the ETag it was listed with, so an object
+replaced during the run fails it rather than mixing versions) and DuckDB reads them with the file
+source's SQL. The temp folder is removed after the run.
+
+**Planning and previews** read as little as they can and keep it in a local cache keyed by the
+object's ETag, so previewing an unchanged object again reads no bytes of it (only the listing):
+for Parquet, the footer (one range read of the last 64 KB) and, for previews, the first row group;
+for CSV and newline-delimited JSON, the first 8 MB cut at the last complete line; small,
+compressed and JSON-array objects whole. Previews show rows of the first object and say they are
+sampled when there is more. The cache lives in \`~/.cache/caudal/s3\` (\`$CAUDAL_CACHE_DIR/s3\`), is kept
+under 1 GB (\`CAUDAL_S3_CACHE_MB\`) and can be deleted at any time.`;

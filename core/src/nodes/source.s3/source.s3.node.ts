@@ -1,0 +1,200 @@
+import { copyFile, link, mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { defineNode, type CompileContext, type CompiledNode, type HookIo } from '../define.js';
+import { ident, stringLiteral } from '../../compiler/sql.js';
+import { s3Fields } from '../../connections/s3/s3.connection.js';
+import { RequestLimiter } from '../../connectors/http/limiter.js';
+import { explainS3Error, s3Client } from '../../connectors/s3/client.js';
+import { mirrorPath, parseS3Url, selects } from '../../connectors/s3/location.js';
+import { download, listObjects, type S3Object } from '../../connectors/s3/objects.js';
+import { type ObjectFormat, sampleObject } from '../../connectors/s3/sample.js';
+import { CaudalError } from '../../util/errors.js';
+import { csvSourceNode } from '../source.csv/source.csv.node.js';
+import { jsonSourceNode } from '../source.json/source.json.node.js';
+import { parquetSourceNode } from '../source.parquet/source.parquet.node.js';
+import { s3SourceDocs } from './docs.js';
+
+// The format options are the file sources' own params (everything but the path), so the two read alike.
+const csvOptions = csvSourceNode.params.omit({ path: true });
+const jsonOptions = jsonSourceNode.params.omit({ path: true });
+const parquetOptions = parquetSourceNode.params.omit({ path: true });
+
+const params = z
+  .object({
+    connection: z.string().min(1).meta({ label: 'Connection', help: 'An S3 connection declared under the pipeline\'s `connections`.', widget: 'connection' }),
+    url: z.string().min(1).meta({
+      label: 'Objects',
+      help: 'One object (`s3://bucket/sales/2025.parquet`), everything under a prefix (`s3://bucket/sales/`) or a glob (`s3://bucket/sales/2025-*/*.parquet`, `**` crosses folders). `${param}` inserts a pipeline param.',
+      placeholder: 's3://bucket/prefix/*.parquet',
+    }),
+    format: z.enum(['auto', 'csv', 'json', 'parquet']).default('auto').meta({ label: 'Format', help: 'auto: from the first object\'s extension (.csv/.tsv/.txt, .json/.jsonl/.ndjson, .parquet, optionally .gz/.zst).', widget: 'select' }),
+    csv: csvOptions.prefault({}).meta({ label: 'CSV options', help: 'As for the CSV file source.', group: 'CSV' }),
+    json: jsonOptions.prefault({}).meta({ label: 'JSON options', help: 'As for the JSON file source.', group: 'JSON' }),
+    parquet: parquetOptions.prefault({}).meta({ label: 'Parquet options', help: 'As for the Parquet file source.', group: 'Parquet' }),
+    parallel_downloads: z.int().min(1).max(64).default(8).meta({ label: 'Parallel downloads', help: 'Objects fetched at once in a run.', widget: 'number', group: 'Transfer' }),
+  })
+  .strict();
+
+type Params = z.output<typeof params>;
+
+function formatOf(p: Params, key: string, where: string): ObjectFormat {
+  if (p.format !== 'auto') return p.format;
+  const k = key.toLowerCase().replace(/\.(gz|gzip|zst|zstd)$/, '');
+  if (/\.(csv|tsv|txt)$/.test(k)) return 'csv';
+  if (/\.(json|jsonl|ndjson)$/.test(k)) return 'json';
+  if (/\.parquet$/.test(k)) return 'parquet';
+  throw new CaudalError('validation', `${where}: cannot tell the format of ${key} from its name`, { hint: 'set format to csv, json or parquet' });
+}
+
+/** The file source that reads the mirrored objects, with its own params. */
+function delegate(format: ObjectFormat, p: Params, pattern: string): { node: typeof csvSourceNode | typeof jsonSourceNode | typeof parquetSourceNode; params: unknown } {
+  // Objects arrive while the run reads them: no encoding is guessed from their bytes (auto is UTF-8 here).
+  if (format === 'csv') return { node: csvSourceNode, params: { ...p.csv, encoding: 'utf-8', path: pattern } };
+  if (format === 'json') return { node: jsonSourceNode, params: { ...p.json, path: pattern } };
+  return { node: parquetSourceNode, params: { ...p.parquet, path: pattern } };
+}
+
+/** Local paths in a column become the objects' `s3://` URLs. */
+function withS3Urls(sql: string, column: string | undefined, mirror: string): string {
+  if (!column) return sql;
+  const c = ident(column);
+  return `SELECT * REPLACE ('s3://' || replace(${c}, ${stringLiteral(`${mirror}${path.sep}`)}, '') AS ${c})\nFROM (${sql})`;
+}
+
+export const s3SourceNode = defineNode({
+  type: 'source.s3',
+  version: 1,
+  category: 'source',
+  title: 'S3 objects',
+  description: 'Reads CSV, JSON or Parquet objects from S3 or an S3-compatible store: one object, a prefix or a glob, with hive partitions.',
+  aliases: ['s3', 'aws', 'object storage', 'data lake', 'minio', 'r2', 'bucket', 'parquet', 'hive partitions'],
+  inputs: [],
+  outputs: [
+    { name: 'out', description: 'The rows.' },
+    { name: 'rejects', label: 'Rejected rows', description: 'CSV only: rows that did not parse when `csv.on_error` is `reject` (file is the object\'s s3:// URL).' },
+  ],
+  params,
+  check(p) {
+    const out: Array<{ path: string; message: string; hint?: string }> = [];
+    if (!/^s3:\/\/[^/]+/.test(p.url)) out.push({ path: 'url', message: `'${p.url}' is not an S3 URL`, hint: 's3://bucket/key, s3://bucket/prefix/ or s3://bucket/folder/*.parquet' });
+    if (p.csv.encoding !== 'utf-8' && p.csv.encoding !== 'auto') out.push({ path: 'csv.encoding', message: `S3 objects are read as UTF-8; ${p.csv.encoding} is for local files`, hint: 'convert the objects to UTF-8, or download them and use the CSV file source' });
+    for (const [k, f] of [['csv', csvSourceNode], ['json', jsonSourceNode], ['parquet', parquetSourceNode]] as const) {
+      const opts = (p as Record<string, unknown>)[k] as Record<string, unknown>;
+      for (const x of f.check?.({ ...opts, path: 'x' } as never) ?? []) out.push({ ...x, path: `${k}.${x.path}` });
+    }
+    return out;
+  },
+  async compile(ctx) {
+    const p = ctx.params;
+    const who = `node '${ctx.nodeId}'`;
+    const config = s3Fields.parse(ctx.connection(p.connection, 's3').config);
+    const url = ctx.text(p.url);
+    const loc = parseS3Url(url, who);
+    const client = s3Client(config);
+    let objects: S3Object[];
+    try {
+      objects = await listObjects(client, loc.bucket, loc.listPrefix, (k) => selects(loc, k));
+    } catch (e) {
+      client.destroy();
+      const err = explainS3Error(e, `${who}: cannot list ${url}`, config);
+      throw new CaudalError('validation', err.message, { nodeId: ctx.nodeId, hint: err.hint, problems: [{ code: 'io_error', path: 'params.url', message: err.message, hint: err.hint }] });
+    }
+    if (objects.length === 0) {
+      client.destroy();
+      const message = `${who}: no object matches ${url}`;
+      const hint = loc.kind === 'prefix' ? 'check the bucket and prefix (objects whose names start with _ or . are skipped)' : 'check the bucket, the key and the pattern (* stays within a folder, ** crosses folders)';
+      throw new CaudalError('validation', message, { nodeId: ctx.nodeId, hint, problems: [{ code: 'io_error', path: 'params.url', message, hint }] });
+    }
+    const format = formatOf(p, objects[0]!.key, who);
+    const mirror = ctx.tempPath('s3');
+    const firstLocal = mirrorPath(mirror, loc.bucket, objects[0]!.key);
+
+    // Planning binds against a sample of the first object; the run replaces it with every object.
+    let partial: boolean;
+    try {
+      const sample = await sampleObject({ client, endpoint: config.endpoint, bucket: loc.bucket, format, purpose: ctx.mode === 'preview' ? 'preview' : 'plan', rows: ctx.rows }, objects[0]!);
+      partial = sample.partial;
+      await mkdir(path.dirname(firstLocal), { recursive: true });
+      await rm(firstLocal, { force: true });
+      // A hard link (DuckDB's globs skip symbolic links); a copy when the cache is on another disk.
+      await link(sample.file, firstLocal).catch(() => copyFile(sample.file, firstLocal));
+    } catch (e) {
+      client.destroy();
+      throw explainS3Error(e, `${who}: cannot read ${url}`, config);
+    }
+    const pattern = loc.kind === 'key' ? firstLocal : path.join(mirror, loc.bucket, '**');
+    const d = delegate(format, p, pattern);
+    const inner = (await d.node.compile!({ ...ctx, params: d.params } as unknown as CompileContext<never>)) as CompiledNode;
+    const fileColumn = format === 'csv' ? p.csv.filename_column : format === 'json' ? p.json.filename_column : p.parquet.filename_column;
+    const outputs: Record<string, string> = { out: withS3Urls(inner.outputs.out!, fileColumn, mirror) };
+    if (inner.outputs.rejects !== undefined) outputs.rejects = withS3Urls(inner.outputs.rejects, 'file', mirror);
+    else outputs.rejects = `SELECT CAST(NULL AS VARCHAR) AS ${ident('file')}, CAST(NULL AS BIGINT) AS ${ident('line')}, CAST(NULL AS VARCHAR) AS ${ident('raw_line')}, CAST(NULL AS VARCHAR) AS ${ident('error')}, CAST(NULL AS VARCHAR) AS ${ident('column')} WHERE false`;
+    const runOutputs: Record<string, string> = {};
+    for (const [port, sql] of Object.entries(inner.runOutputs ?? {})) if (sql) runOutputs[port] = withS3Urls(sql, port === 'rejects' ? 'file' : fileColumn, mirror);
+
+    const sampled = partial || objects.length > 1;
+    const total = objects.reduce((a, o) => a + o.size, 0);
+    return {
+      ...inner,
+      outputs,
+      runOutputs,
+      setup: [
+        {
+          kind: 'hook',
+          description: `download ${objects.length} object${objects.length === 1 ? '' : 's'} (${(total / 1e6).toFixed(1)} MB) of ${url}`,
+          async run(io: HookIo) {
+            try {
+              await fetchAll(io, client, loc.bucket, objects, mirror, p.parallel_downloads);
+            } catch (e) {
+              if (io.isCancelled()) throw new CaudalError('cancelled', `${who}: the download was cancelled`);
+              throw explainS3Error(e, `${who}: cannot read ${url}`, config);
+            } finally {
+              client.destroy();
+            }
+            return 0;
+          },
+          async dry() {
+            if (ctx.mode !== 'run') client.destroy();
+            return { sampled };
+          },
+        },
+        ...(inner.setup ?? []),
+      ],
+    };
+  },
+  docs: s3SourceDocs,
+  example: {
+    description: 'Every 2025 sales file of a partitioned lake, with the object each row came from',
+    params: { connection: 'lake', url: 's3://acme-lake/sales/year=2025/**/*.parquet', parquet: { filename_column: 'source_object', hive_partitioning: true } },
+  },
+});
+
+/** Downloads every object into the mirror, `parallel` at a time; a changed object (new ETag) fails the run. */
+async function fetchAll(io: HookIo, client: ReturnType<typeof s3Client>, bucket: string, objects: S3Object[], mirror: string, parallel: number): Promise<void> {
+  const limiter = new RequestLimiter(parallel);
+  const abort = new AbortController();
+  const watch = setInterval(() => io.isCancelled() && abort.abort(), 100);
+  let done = 0;
+  let bytes = 0;
+  const t0 = Date.now();
+  try {
+    await Promise.all(
+      objects.map((o) =>
+        limiter.run(async () => {
+          if (abort.signal.aborted) throw new CaudalError('cancelled', 'cancelled');
+          await download(client, bucket, o.key, mirrorPath(mirror, bucket, o.key), { ifMatch: o.etag, signal: abort.signal });
+          done++;
+          bytes += o.size;
+        }),
+      ),
+    );
+  } catch (e) {
+    abort.abort();
+    throw e;
+  } finally {
+    clearInterval(watch);
+  }
+  const s = (Date.now() - t0) / 1000;
+  io.log(`downloaded ${done} object${done === 1 ? '' : 's'}, ${(bytes / 1e6).toFixed(1)} MB in ${s.toFixed(1)} s (${(bytes / 1e6 / Math.max(s, 0.001)).toFixed(0)} MB/s)`);
+}

@@ -1,0 +1,35 @@
+export const httpEnrichDocs = `Calls an HTTP API for the rows of its input and adds columns taken from the answers: the
+geocoding case (an address in, latitude and longitude out), scoring, reference lookups.
+
+**Request.** *URL template*, *query params*, *headers* and *JSON body* may use \`{column}\` for the
+row's value (URL-encoded in the URL; in a body, a string that is exactly \`{column}\` keeps the
+value's type) and \`\${param}\` for a pipeline param. A path is appended to the base URL of the
+*REST connection* (credentials, headers, OAuth2 as for source.rest); a full URL needs none.
+
+**One request per distinct key.** The columns the templates use are the key: the node asks once
+for each distinct combination of their values (1,000 rows with 40 distinct addresses make 40
+requests) and joins the answers back to every row. Rows whose key has a NULL get NULL outputs
+without a request.
+
+**Outputs.** Each *output column* has a JSON path into the answer (\`results[0].lat\`,
+\`$.address.city\`) and a DuckDB type; a path that finds nothing gives NULL. With *On 404* \`null\`
+(the default) a 404 is "no match": NULL outputs.
+
+**Limits and retries.** *Requests in flight* (4) and *Requests per second* bound the load on the
+API; network errors, timeouts, 408, 429 and 5xx are retried with exponential backoff and jitter,
+honouring \`Retry-After\` (as in source.rest).
+
+**Failures.** With *Failed requests* \`fail\` (the default) the first request that still fails
+stops the run, naming the key values, the URL (credentials removed), the status and the start of
+the body. With \`reject\` the run goes on: those rows leave on the \`rejects\` output with
+\`http_error\` and \`http_status\` (and not on \`out\`), and the run warns how many failed.
+
+**Response cache.** Answers (2xx and 404) are kept under the pipeline's state folder,
+\`.caudal/state/<pipeline>/<node>.http-cache/\` next to the pipeline (or under \`--state-dir\`), keyed
+by a hash of the request without its credentials: reruns and previews do not ask again for what
+was already answered. It stays under *Cache size* (100 MB) by dropping the least recently used
+answers; *Keep answers for* expires them. Clear it with \`caudal state reset <pipeline> --node <id>\`
+or by deleting the folder. Failed requests are never cached.
+
+**Previews** enrich the first 200 input rows (and say they are sampled when there are more);
+validation makes no request.`;

@@ -1,0 +1,255 @@
+import { defineNode, type Column, type HookIo } from '../define.js';
+import { ident, literal, stringLiteral } from '../../compiler/sql.js';
+import { restFields, type RestConfig } from '../../connections/rest/rest.connection.js';
+import { HttpError } from '../../connectors/http/client.js';
+import { jsonPathFirst } from '../../connectors/http/json-path.js';
+import { ResponseCache } from '../../connectors/http/response-cache.js';
+import { restClient, resolveUrl } from '../../connectors/rest/client.js';
+import { NdjsonSpool } from '../../connectors/rest/spool.js';
+import { parseJsonBody } from '../shared/json-body.js';
+import { CaudalError, errorMessage } from '../../util/errors.js';
+import { didYouMean } from '../../util/suggest.js';
+import { checkDuckDbType } from '../source.csv/duckdb-types.js';
+import { httpEnrichDocs } from './docs.js';
+import { httpEnrichParams, type HttpEnrichParams } from './params.js';
+
+/** Input rows a preview enriches (the rest would each cost a request). */
+const PREVIEW_ROWS = 200;
+/** Distinct keys read from DuckDB at a time. */
+const CHUNK = 2000;
+const COLUMN_REF = /\{([^{}]+)\}/g;
+
+/** Every `{column}` a template uses. */
+function referencedColumns(p: HttpEnrichParams): string[] {
+  const found = new Set<string>();
+  const scan = (s: string) => {
+    for (const m of s.matchAll(COLUMN_REF)) found.add(m[1]!.trim());
+  };
+  const walk = (v: unknown) => {
+    if (typeof v === 'string') scan(v);
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+  };
+  scan(p.url);
+  Object.values(p.params).forEach(scan);
+  Object.values(p.headers).forEach(scan);
+  walk(parseJsonBody(p.body).value);
+  return [...found];
+}
+
+type Row = Record<string, unknown>;
+const render = (s: string, row: Row, encode: (v: string) => string = (v) => v) => s.replace(COLUMN_REF, (_, name: string) => encode(String(row[name.trim()])));
+function renderBody(v: unknown, row: Row): unknown {
+  if (typeof v === 'string') {
+    const whole = /^\{([^{}]+)\}$/.exec(v);
+    return whole ? row[whole[1]!.trim()] : render(v, row);
+  }
+  if (Array.isArray(v)) return v.map((x) => renderBody(x, row));
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, renderBody(x, row)]));
+  return v;
+}
+
+/** The answer's value for an output column, as JSON that read_json turns into the column's type. */
+function extract(json: unknown, path: string, type: string): unknown {
+  const v = jsonPathFirst(json, path);
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'object' && type.toUpperCase() !== 'JSON') return JSON.stringify(v);
+  return v;
+}
+
+export const httpEnrichNode = defineNode({
+  type: 'transform.http_enrich',
+  version: 1,
+  category: 'transform',
+  title: 'HTTP lookup',
+  description: 'Adds columns from an HTTP API called once per distinct key (geocoding, scoring, lookups), with a response cache, limits, retries and rejects.',
+  aliases: ['http', 'api', 'rest', 'enrich', 'geocode', 'lookup', 'web service', 'call api'],
+  inputs: [{ name: 'in' }],
+  outputs: [
+    { name: 'out', description: 'The input rows with the output columns added.' },
+    { name: 'rejects', label: 'Failed lookups', description: 'With on_error "reject": the input rows whose request failed, with `http_error` and `http_status`.' },
+  ],
+  params: httpEnrichParams,
+  check(p) {
+    const out: Array<{ path: string; message: string; hint?: string }> = [];
+    p.outputs.forEach((o, i) => {
+      const why = checkDuckDbType(o.type);
+      if (why) out.push({ path: `outputs[${i}].type`, message: `column '${o.name}': ${why}` });
+    });
+    if (referencedColumns(p).length === 0) out.push({ path: 'url', message: 'the request uses no column: every row would ask the same thing', hint: 'put {column} in the URL, a param, a header or the body, e.g. /geocode?q={address}' });
+    const body = parseJsonBody(p.body);
+    if (body.error) out.push({ path: 'body', message: body.error, hint: 'write a JSON object, e.g. {"status": "shipped"}' });
+    if (p.body !== undefined && p.method === 'GET') out.push({ path: 'body', message: 'a GET request has no body', hint: 'set method to POST' });
+    return out;
+  },
+  async compile(ctx) {
+    const p = ctx.params;
+    const who = `node '${ctx.nodeId}'`;
+    const input = ctx.input();
+    const names = input.columns.map((c) => c.name);
+    const used = referencedColumns(p);
+    const keyCols: Column[] = [];
+    for (const u of used) {
+      const col = input.columns.find((c) => c.name === u) ?? input.columns.find((c) => c.name.toLowerCase() === u.toLowerCase());
+      if (!col) {
+        const message = `${who}: the request uses column '${u}', which is not in the input${didYouMean(u, names)}`;
+        throw new CaudalError('validation', message, { nodeId: ctx.nodeId, column: u, problems: [{ code: 'unknown_column', path: 'params.url', column: u, message, hint: `input columns: ${names.join(', ')}` }] });
+      }
+      keyCols.push(col);
+    }
+    for (const [i, o] of p.outputs.entries()) {
+      if (names.some((n) => n.toLowerCase() === o.name.toLowerCase())) {
+        const message = `${who}: output column '${o.name}' is already in the input`;
+        throw new CaudalError('validation', message, { nodeId: ctx.nodeId, problems: [{ code: 'invalid_param', path: `params.outputs[${i}].name`, message, hint: 'pick another name, or drop the input column first' }] });
+      }
+    }
+    const config: RestConfig | undefined = p.connection ? restFields.parse(ctx.connection(p.connection, 'rest').config) : undefined;
+    const url = ctx.text(p.url);
+    const params = Object.fromEntries(Object.entries(p.params).map(([k, v]) => [k, ctx.text(v)]));
+    const headers = Object.fromEntries(Object.entries(p.headers).map(([k, v]) => [k, ctx.text(v)]));
+    const bodyValue = parseJsonBody(p.body).value;
+
+    const source = ctx.auxName('input');
+    const keys = ctx.auxName('keys');
+    const results = ctx.auxName('results');
+    const spool = ctx.tempPath('http.ndjson');
+    const on = keyCols.map((c) => `i.${ident(c.name)} IS NOT DISTINCT FROM k.${ident(c.name)}`).join(' AND ');
+    const outCols = p.outputs.map((o) => `r.${ident(o.name)}`).join(', ');
+    const joined = (where: string, extra: string) => `SELECT i.*, ${extra}\nFROM ${source} AS i\nLEFT JOIN ${keys} AS k ON ${on}\nLEFT JOIN ${results} AS r ON r._k = k._k\nWHERE ${where}`;
+    const resultColumns: Record<string, string> = { _k: 'BIGINT', ...Object.fromEntries(p.outputs.map((o) => [o.name, o.type])), _error: 'VARCHAR', _status: 'INTEGER' };
+    const readResults = `SELECT * FROM read_json(${literal(spool)}, format = 'newline_delimited', columns = {${Object.entries(resultColumns)
+      .map(([k, t]) => `${stringLiteral(k)}: ${stringLiteral(t)}`)
+      .join(', ')}})`;
+    const inputSql = (limit?: number) => `CREATE OR REPLACE TEMP ${limit ? 'TABLE' : 'VIEW'} ${source} AS SELECT * FROM ${input.ref}${limit ? ` LIMIT ${limit}` : ''}`;
+    const keysSql = `CREATE OR REPLACE TEMP TABLE ${keys} AS SELECT row_number() OVER () AS _k, * FROM (SELECT DISTINCT ${keyCols.map((c) => ident(c.name)).join(', ')} FROM ${source})`;
+
+    const enrich = async (io: HookIo, preview: boolean): Promise<number> => {
+      await io.db.run(keysSql);
+      const cache = p.cache.enabled ? new ResponseCache(ctx.nodeFolder('http-cache'), p.cache.max_mb * 1024 * 1024, p.cache.ttl_hours !== undefined ? p.cache.ttl_hours * 3_600_000 : undefined) : undefined;
+      const client = restClient(config, {
+        who,
+        timeoutMs: p.timeout_s !== undefined ? p.timeout_s * 1000 : undefined,
+        attempts: p.retries + 1,
+        ratePerSecond: p.rate_limit,
+        concurrency: p.concurrency,
+        isCancelled: io.isCancelled,
+        log: io.log,
+      });
+      const out = new NdjsonSpool(spool);
+      let calls = 0;
+      let hits = 0;
+      let rejected = 0;
+      try {
+        for (let after = 0; ; ) {
+          const rows = await io.db.rows(`SELECT * FROM ${keys} WHERE _k > ${after} ORDER BY _k LIMIT ${CHUNK}`);
+          if (rows.length === 0) break;
+          after = Number(rows.at(-1)!._k);
+          const answers = await Promise.all(
+            rows.map(async (row) => {
+              const k = Number(row._k);
+              if (keyCols.some((c) => row[c.name] === null || row[c.name] === undefined)) return { _k: k, _error: null, _status: null };
+              const req = {
+                method: p.method,
+                url: resolveUrl(config, render(url, row, encodeURIComponent), who),
+                params: Object.fromEntries(Object.entries(params).map(([n, v]) => [n, render(v, row)])),
+                headers: Object.fromEntries(Object.entries(headers).map(([n, v]) => [n, render(v, row)])),
+                body: bodyValue === undefined ? undefined : renderBody(bodyValue, row),
+              };
+              const cacheKey = ResponseCache.key([p.connection ?? '', req]);
+              let answer = await cache?.get(cacheKey);
+              if (answer) hits++;
+              else {
+                try {
+                  calls++;
+                  const res = await client.send(req, { accept: p.not_found === 'null' ? [404] : [] });
+                  answer = { status: res.status, body: res.text, at: Date.now() };
+                  await cache?.set(cacheKey, answer);
+                } catch (e) {
+                  if (e instanceof CaudalError && e.kind === 'cancelled') throw e;
+                  const what = keyCols.map((c) => `${c.name}=${JSON.stringify(row[c.name])}`).join(', ');
+                  if (p.on_error === 'fail' || !(e instanceof HttpError)) {
+                    throw new CaudalError('execution', `${errorMessage(e)} (the lookup for ${what})`, { nodeId: ctx.nodeId, hint: e instanceof CaudalError ? (e.hint ?? 'set on_error to "reject" to route failed lookups to the rejects output') : undefined });
+                  }
+                  rejected++;
+                  return { _k: k, _error: errorMessage(e), _status: e.status ?? null };
+                }
+              }
+              if (answer.status === 404) return { _k: k, _error: null, _status: 404 };
+              let json: unknown;
+              try {
+                json = JSON.parse(answer.body);
+              } catch {
+                const message = `${who}: the answer for ${keyCols.map((c) => `${c.name}=${JSON.stringify(row[c.name])}`).join(', ')} is not JSON: ${answer.body.slice(0, 120)}`;
+                if (p.on_error === 'fail') throw new CaudalError('execution', message, { nodeId: ctx.nodeId });
+                rejected++;
+                return { _k: k, _error: message, _status: answer.status };
+              }
+              return { _k: k, ...Object.fromEntries(p.outputs.map((o) => [o.name, extract(json, o.path, o.type)])), _error: null, _status: answer.status };
+            }),
+          );
+          await out.write(answers);
+          io.progress(out.rows);
+        }
+        await out.close();
+      } catch (e) {
+        out.destroy();
+        throw e;
+      } finally {
+        client.close();
+        await cache?.prune().catch(() => undefined);
+      }
+      io.log(`${out.rows} distinct ${keyCols.length === 1 ? `value${out.rows === 1 ? '' : 's'} of ${keyCols[0]!.name}` : 'keys'}: ${calls} request${calls === 1 ? '' : 's'}, ${hits} from the cache${rejected ? `, ${rejected} failed` : ''}${preview ? ' (preview)' : ''}`);
+      await io.db.run(`CREATE OR REPLACE TEMP TABLE ${results} AS ${readResults}`);
+      return out.rows;
+    };
+
+    const emptyResults = `CREATE OR REPLACE TEMP TABLE ${results} AS SELECT * FROM (SELECT ${Object.entries(resultColumns)
+      .map(([k, t]) => `CAST(NULL AS ${t}) AS ${ident(k)}`)
+      .join(', ')}) WHERE false`;
+    return {
+      setup: [
+        {
+          kind: 'hook',
+          description: `call ${url} once per distinct ${keyCols.map((c) => c.name).join(', ')}`,
+          async run(io) {
+            await io.db.run(inputSql());
+            await enrich(io, false);
+            return 0;
+          },
+          async dry(io) {
+            if (ctx.mode !== 'preview') {
+              // Planning binds against empty tables: no request is made.
+              await io.db.run(inputSql());
+              await io.db.run(`CREATE OR REPLACE TEMP TABLE ${keys} AS SELECT 0::BIGINT AS _k, ${keyCols.map((c) => ident(c.name)).join(', ')} FROM ${source} WHERE false`);
+              await io.db.run(emptyResults);
+              return;
+            }
+            await io.db.run(inputSql(PREVIEW_ROWS));
+            await enrich(io, true);
+            const [n] = await io.db.rows(`SELECT count(*) AS n FROM ${source}`);
+            return { sampled: Number(n?.n ?? 0) >= PREVIEW_ROWS };
+          },
+        },
+      ],
+      outputs: {
+        out: joined(p.on_error === 'reject' ? 'r._error IS NULL' : 'true', outCols),
+        rejects: joined('r._error IS NOT NULL', `r._error AS ${ident('http_error')}, r._status AS ${ident('http_status')}`),
+      },
+      notices: p.on_error === 'reject' ? [{ countSql: `SELECT count(*) FROM ${results} WHERE _error IS NOT NULL`, message: `{count} lookup{s} failed; their rows went to the 'rejects' port`, port: 'rejects' }] : undefined,
+    };
+  },
+  docs: httpEnrichDocs,
+  example: {
+    description: 'Geocode each distinct address, 5 requests a second, failures set aside',
+    params: {
+      connection: 'geocoder',
+      url: '/geocode?q={address}',
+      outputs: [
+        { name: 'lat', path: 'results[0].lat', type: 'DOUBLE' },
+        { name: 'lon', path: 'results[0].lon', type: 'DOUBLE' },
+      ],
+      rate_limit: 5,
+      on_error: 'reject',
+    },
+  },
+});

@@ -1,0 +1,103 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { previewPipeline, runPipeline } from '../core/src/engine/engine.js';
+import type { ResolvedConnection } from '../core/src/nodes/define.js';
+import { caudal } from './support/cli.js';
+import { startApi, type TestApi } from './services/http-api/server.js';
+import { pipeline, tempDir } from './support/pipeline.js';
+
+describe('transform.http_enrich', () => {
+  let api: TestApi;
+  let dir: string;
+  beforeAll(async () => {
+    api = await startApi({ records: 10 });
+    dir = await tempDir();
+  });
+  afterAll(() => api.close());
+  const conn = (): Record<string, ResolvedConnection> => ({
+    geo: { name: 'geo', type: 'rest', config: { base_url: api.url, auth: 'none', api_key_name: 'X-API-Key', api_key_in: 'header', client_auth: 'basic', headers: {}, timeout_s: 5, test_path: '' } },
+  });
+  // 12 rows, 4 distinct addresses (one NULL); 'nowhere' answers 404, 'broken' 500.
+  const addresses = `SELECT range AS id, ['Gran Via 1', 'Rua Augusta 2', 'nowhere', NULL][range % 4 + 1] AS address FROM range(12)`;
+  let n = 0;
+  const doc = (params: Record<string, unknown>, query = addresses, name = 'enrich') => {
+    const out = path.join(dir, `enriched-${++n}.json`);
+    const rejects = path.join(dir, `rejects-${n}.json`);
+    const d = pipeline(
+      [
+        { id: 'src', type: 'transform.sql', params: { query } },
+        {
+          id: 'geo',
+          type: 'transform.http_enrich',
+          params: { connection: 'geo', url: '/geocode?q={address}', outputs: [{ name: 'lat', path: 'results[0].lat', type: 'DOUBLE' }, { name: 'formatted', path: '$.results[0].formatted' }], ...params },
+        },
+        { id: 'dst', type: 'sink.json', params: { path: out, format: 'array', if_exists: 'overwrite' } },
+        { id: 'rej', type: 'sink.json', params: { path: rejects, format: 'array', if_exists: 'overwrite' } },
+      ],
+      ['src -> geo', 'geo:out -> dst', 'geo:rejects -> rej'],
+      { connections: { geo: { type: 'rest' } }, name },
+    );
+    return { d, out, rejects };
+  };
+  const geocodes = () => api.log.filter((l) => l.path === '/geocode');
+
+  it('calls once per distinct value, joins the answers back to every row, NULL for 404 and NULL keys', async () => {
+    const before = geocodes().length;
+    const { d, out } = doc({ cache: { enabled: false } });
+    const s = await runPipeline({ pipeline: d, baseDir: dir, connections: conn(), stateDir: path.join(dir, 'state') });
+    expect(s.error).toBeUndefined();
+    expect(geocodes().slice(before).map((l) => l.query.q).sort()).toEqual(['Gran Via 1', 'Rua Augusta 2', 'nowhere']);
+    const rows = (JSON.parse(await readFile(out, 'utf8')) as Array<Record<string, unknown>>).sort((a, b) => Number(a.id) - Number(b.id));
+    expect(rows).toHaveLength(12);
+    expect(rows[0]).toMatchObject({ id: 0, address: 'Gran Via 1', formatted: 'GRAN VIA 1' });
+    expect(typeof rows[0]!.lat).toBe('number');
+    expect(rows[4]).toEqual({ ...rows[0], id: 4 });
+    expect(rows[2]).toMatchObject({ address: 'nowhere', lat: null, formatted: null });
+    expect(rows[3]).toMatchObject({ address: null, lat: null });
+  });
+
+  it('keeps answers in a cache under the state folder: a rerun and a preview make no request; state reset clears it', async () => {
+    const stateDir = path.join(dir, 'cached-state');
+    const { d } = doc({}, addresses, 'cached');
+    await runPipeline({ pipeline: d, baseDir: dir, connections: conn(), stateDir });
+    const before = geocodes().length;
+    expect((await runPipeline({ pipeline: d, baseDir: dir, connections: conn(), stateDir })).error).toBeUndefined();
+    const p = await previewPipeline({ pipeline: d, baseDir: dir, nodeId: 'geo', connections: conn(), stateDir });
+    expect(p.rows.length).toBe(12);
+    expect(geocodes().length).toBe(before);
+
+    const file = path.join(dir, 'cached.json');
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(file, JSON.stringify(d));
+    const reset = await caudal(['state', 'reset', file, '--node', 'geo', '--state-dir', stateDir]);
+    expect(reset.code, reset.stderr).toBe(0);
+    await runPipeline({ pipeline: d, baseDir: dir, connections: conn(), stateDir });
+    expect(geocodes().length).toBe(before + 3);
+  });
+
+  it('routes failed lookups to rejects (after retries), or fails naming the row', async () => {
+    const failing = `SELECT range AS id, ['Gran Via 1', 'broken'][range % 2 + 1] AS address FROM range(4)`;
+    const { d, out, rejects } = doc({ on_error: 'reject', retries: 1, cache: { enabled: false } }, failing);
+    const before = geocodes().length;
+    const s = await runPipeline({ pipeline: d, baseDir: dir, connections: conn(), stateDir: path.join(dir, 'state') });
+    expect(s.error).toBeUndefined();
+    expect(geocodes().length - before).toBe(1 + 2);
+    expect((JSON.parse(await readFile(out, 'utf8')) as unknown[]).length).toBe(2);
+    const rej = JSON.parse(await readFile(rejects, 'utf8')) as Array<Record<string, unknown>>;
+    expect(rej).toHaveLength(2);
+    expect(rej[0]).toMatchObject({ address: 'broken', http_status: 500 });
+    expect(String(rej[0]!.http_error)).toMatch(/HTTP 500/);
+
+    const fail = doc({ retries: 0, cache: { enabled: false } }, failing);
+    const f = await runPipeline({ pipeline: fail.d, baseDir: dir, connections: conn(), stateDir: path.join(dir, 'state') });
+    expect(f.status).toBe('failed');
+    expect(f.error!.message).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/geocode\?q=broken failed: HTTP 500.*the lookup for address="broken"/);
+  });
+
+  it('names an unknown column in the template before anything runs', async () => {
+    const { d } = doc({ url: '/geocode?q={adress}' });
+    const s = await runPipeline({ pipeline: d, baseDir: dir, connections: conn() });
+    expect(s.error!.problems?.[0]).toMatchObject({ code: 'unknown_column', message: "node 'geo': the request uses column 'adress', which is not in the input (did you mean 'address'?)" });
+  });
+});

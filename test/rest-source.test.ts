@@ -1,0 +1,205 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { previewPipeline, runPipeline } from '../core/src/engine/engine.js';
+import { listStates } from '../core/src/engine/state.js';
+import type { ResolvedConnection } from '../core/src/nodes/define.js';
+import { CREDENTIALS, startApi, type TestApi } from './services/http-api/server.js';
+import { pipeline, tempDir } from './support/pipeline.js';
+
+/** source.rest → sink.json; returns the records written. */
+describe('source.rest against a local API', () => {
+  let api: TestApi;
+  let dir: string;
+  beforeAll(async () => {
+    api = await startApi({ records: 250, pageSize: 100 });
+    dir = await tempDir();
+  });
+  afterAll(() => api.close());
+
+  const conn = (config: Record<string, unknown> = {}): Record<string, ResolvedConnection> => ({
+    api: { name: 'api', type: 'rest', config: { base_url: api.url, auth: 'none', api_key_name: 'X-API-Key', api_key_in: 'header', client_auth: 'basic', headers: {}, timeout_s: 5, test_path: '', ...config } },
+  });
+  let n = 0;
+  const read = async (params: Record<string, unknown>, opts: { connection?: Record<string, ResolvedConnection>; stateDir?: string; name?: string } = {}) => {
+    const out = path.join(dir, `out-${++n}.json`);
+    const doc = pipeline(
+      [
+        { id: 'src', type: 'source.rest', params: { connection: 'api', ...params } },
+        { id: 'dst', type: 'sink.json', params: { path: out, format: 'array' } },
+      ],
+      ['src -> dst'],
+      { connections: { api: { type: 'rest' } }, name: opts.name ?? 'rest test' },
+    );
+    const summary = await runPipeline({ pipeline: doc, baseDir: dir, connections: opts.connection ?? conn(), stateDir: opts.stateDir ?? path.join(dir, 'state') });
+    const rows = summary.status === 'succeeded' ? (JSON.parse(await readFile(out, 'utf8')) as Array<Record<string, unknown>>) : [];
+    return { summary, rows, doc };
+  };
+  const since = (prefix: string) => {
+    const start = api.log.length;
+    return () => api.log.slice(start).filter((l) => l.path.startsWith(prefix));
+  };
+
+  const styles: Array<[string, Record<string, unknown>]> = [
+    ['offset with a total', { url: '/items/offset', records_path: 'data', pagination: { type: 'offset', limit: 100, total_path: 'meta.total' } }],
+    ['page number with a total', { url: '/items/page', records_path: 'results', pagination: { type: 'page_number', page_size: 100, page_size_param: 'per_page', total_path: 'total_pages' } }],
+    ['next URL in the body (relative)', { url: '/items/link', records_path: 'items', pagination: { type: 'json_link', next_url_path: 'next' } }],
+    ['Link header', { url: '/items/header', pagination: { type: 'header_link' } }],
+    ['cursor in the body', { url: '/items/cursor', records_path: '$.data', pagination: { type: 'cursor', cursor_path: 'meta.next_cursor' } }],
+    ['cursor in a header', { url: '/items/cursor-header', pagination: { type: 'cursor', cursor_header: 'X-Next-Cursor' } }],
+  ];
+  for (const [name, params] of styles) {
+    it(`reads every record exactly once, in three requests: ${name}`, async () => {
+      const calls = since('/items');
+      const { summary, rows } = await read(params);
+      expect(summary.error).toBeUndefined();
+      expect(rows.map((r) => r.id)).toEqual(api.records.map((r) => r.id));
+      expect(calls()).toHaveLength(3);
+    });
+  }
+
+  it('offset without a total stops at the first empty page', async () => {
+    const calls = since('/items/offset');
+    const { rows } = await read({ url: '/items/offset', records_path: 'data', pagination: { type: 'offset', limit: 100 } });
+    expect(rows).toHaveLength(250);
+    expect(calls().map((c) => c.query.offset)).toEqual(['0', '100', '200', '300']);
+  });
+
+  it('fetches offset pages ahead with concurrency, still in order, and caps pages and rows', async () => {
+    const { rows } = await read({ url: '/items/offset', records_path: 'data', pagination: { type: 'offset', limit: 10, total_path: 'meta.total' }, concurrency: 4 });
+    expect(rows.map((r) => r.id)).toEqual(api.records.map((r) => r.id));
+    const capped = await read({ url: '/items/offset', records_path: 'data', pagination: { type: 'offset', limit: 10 }, max_rows: 25 });
+    expect(capped.rows.map((r) => r.id)).toEqual([...Array(25).keys()].map((i) => i + 1));
+    const pages = since('/items/page');
+    const two = await read({ url: '/items/page', records_path: 'results', pagination: { type: 'page_number', page_size: 10, page_size_param: 'per_page' }, max_pages: 2 });
+    expect(two.rows).toHaveLength(20);
+    expect(pages()).toHaveLength(2);
+  });
+
+  it('keeps nested objects as structs, or flattens them like source.json', async () => {
+    const nested = await read({ url: '/items/all', max_rows: 2 });
+    expect(nested.rows[0]).toMatchObject({ id: 1, customer: { address: { city: 'Lisboa' } } });
+    const flat = await read({ url: '/items/all', max_rows: 2, flatten: true });
+    expect(flat.rows[0]).toMatchObject({ id: 1, customer_name: 'customer 1', customer_address_city: 'Lisboa', customer_address_zip: '10001' });
+  });
+
+  it('sends a JSON body with params filled in (POST)', async () => {
+    const calls = since('/search');
+    const { rows } = await read({ url: '/search', method: 'POST', body: '{"min_amount": 340}', records_path: 'data' });
+    expect(rows.every((r) => (r.amount as number) >= 340)).toBe(true);
+    expect(JSON.parse(calls()[0]!.body)).toEqual({ min_amount: 340 });
+  });
+
+  describe('authentication from the connection', () => {
+    const all = { records_path: 'data', pagination: { type: 'offset', limit: 100, total_path: 'meta.total' } };
+    it('API key in a header, and in a query param (never shown in errors)', async () => {
+      const h = await read({ ...all, url: '/auth/apikey-header/items/offset' }, { connection: conn({ auth: 'api_key', api_key: CREDENTIALS.apiKey }) });
+      expect(h.rows).toHaveLength(250);
+      const q = await read({ ...all, url: '/auth/apikey-query/items/offset' }, { connection: conn({ auth: 'api_key', api_key_in: 'query', api_key_name: 'api_key', api_key: CREDENTIALS.apiKey }) });
+      expect(q.rows).toHaveLength(250);
+      const bad = await read({ ...all, url: '/auth/apikey-query/items/offset' }, { connection: conn({ auth: 'api_key', api_key_in: 'query', api_key_name: 'api_key', api_key: 'wrong-key-999' }) });
+      expect(bad.summary.status).toBe('failed');
+      expect(bad.summary.error!.message).toMatch(/HTTP 401/);
+      expect(bad.summary.error!.message).toContain('api_key=***');
+      expect(JSON.stringify(bad.summary)).not.toContain('wrong-key-999');
+    });
+    it('bearer token and HTTP basic', async () => {
+      expect((await read({ ...all, url: '/auth/bearer/items/offset' }, { connection: conn({ auth: 'bearer', token: CREDENTIALS.bearer }) })).rows).toHaveLength(250);
+      expect((await read({ ...all, url: '/auth/basic/items/offset' }, { connection: conn({ auth: 'basic', username: CREDENTIALS.user, password: CREDENTIALS.password }) })).rows).toHaveLength(250);
+    });
+    it('OAuth2 client credentials: one token for every page, a new one after a 401', async () => {
+      const tokens = since('/oauth/token');
+      const oauth = conn({ auth: 'oauth2_client_credentials', token_url: `${api.url}/oauth/token`, client_id: CREDENTIALS.clientId, client_secret: CREDENTIALS.clientSecret });
+      expect((await read({ ...all, url: '/auth/oauth/items/offset' }, { connection: oauth })).rows).toHaveLength(250);
+      expect(tokens()).toHaveLength(1);
+      // The token is revoked after the first page: the next page gets a 401 and a new token.
+      api.fault('/auth/oauth/items/offset', { delayMs: 1 });
+      const calls = since('/auth/oauth');
+      const run = read({ ...all, url: '/auth/oauth/items/offset', concurrency: 1, pagination: { type: 'offset', limit: 50, total_path: 'meta.total' } }, { connection: oauth });
+      while (calls().length < 1) await new Promise((r) => setTimeout(r, 5));
+      api.revokeTokens();
+      const { rows } = await run;
+      expect(rows).toHaveLength(250);
+      expect(tokens().length).toBeGreaterThanOrEqual(2);
+      const wrong = await read({ ...all, url: '/auth/oauth/items/offset' }, { connection: conn({ auth: 'oauth2_client_credentials', token_url: `${api.url}/oauth/token`, client_id: 'caudal', client_secret: 'not-the-secret' }) });
+      expect(wrong.summary.error!.message).toMatch(/OAuth2 token request .* failed: HTTP 401 invalid_client/);
+      expect(JSON.stringify(wrong.summary)).not.toContain('not-the-secret');
+    });
+  });
+
+  describe('faults', () => {
+    const offset = { url: '/items/offset', records_path: 'data', pagination: { type: 'offset', limit: 100, total_path: 'meta.total' } };
+    it('waits as long as Retry-After says on 429, retries 500s, and loses nothing', async () => {
+      const calls = since('/items/offset');
+      api.fault('/items/offset', { delayMs: 0 }, { status: 429, retryAfter: 1 }, { status: 500 }, { status: 503 });
+      const { rows } = await read(offset);
+      expect(rows).toHaveLength(250);
+      const log = calls();
+      expect(log).toHaveLength(3 + 3);
+      // The retry after the 429 came no sooner than one second later.
+      expect(log[2]!.at - log[1]!.at).toBeGreaterThanOrEqual(990);
+    });
+    it('retries a truncated JSON body and a request that times out', async () => {
+      api.fault('/items/offset', { truncate: true }, { hang: true });
+      const calls = since('/items/offset');
+      const { rows, summary } = await read({ ...offset, timeout_s: 0.5 });
+      expect(summary.error).toBeUndefined();
+      expect(rows).toHaveLength(250);
+      expect(calls()).toHaveLength(5);
+    });
+    it('gives up after the retries with the URL, the status and the body', async () => {
+      api.fault('/items/offset', ...Array(3).fill({ status: 502, body: { error: 'upstream exploded' } }));
+      const calls = since('/items/offset');
+      const { summary } = await read({ ...offset, retries: 2 });
+      expect(summary.status).toBe('failed');
+      expect(summary.error!.message).toMatch(/node 'src': GET http:\/\/127\.0\.0\.1:\d+\/items\/offset\?offset=0&limit=100 failed after 3 attempts: HTTP 502 Bad Gateway: \{"error":"upstream exploded"\}/);
+      expect(calls()).toHaveLength(3);
+    });
+    it('does not retry a 404, and says what to check', async () => {
+      const { summary } = await read({ url: '/nope' });
+      expect(summary.error!.message).toMatch(/HTTP 404/);
+      expect(summary.error!.problems?.[0]).toMatchObject({ code: 'io_error', path: 'nodes[0].params.url', hint: expect.stringMatching(/check the path/) });
+    });
+    it('spaces requests to the rate limit', async () => {
+      const calls = since('/items/offset');
+      await read({ ...offset, pagination: { type: 'offset', limit: 50, total_path: 'meta.total' }, rate_limit: 10 });
+      const log = calls();
+      expect(log).toHaveLength(5);
+      // Starts 100 ms apart at least (measured from the second: the first also opens the connection).
+      expect(log.at(-1)!.at - log[1]!.at).toBeGreaterThanOrEqual(290);
+    });
+  });
+
+  it('incremental: sends the last cursor value, saved only when the run committed', async () => {
+    const stateDir = path.join(dir, 'inc-state');
+    const params = { url: '/items/offset', records_path: 'data', pagination: { type: 'offset', limit: 100, total_path: 'meta.total' }, incremental: { cursor_path: 'updated_at', param: 'updated_since' } };
+    const first = await read(params, { stateDir, name: 'inc' });
+    expect(first.rows).toHaveLength(250);
+    const states = await listStates(stateDir, 'inc', 'src');
+    expect(states).toHaveLength(1);
+    expect(states[0]!.source).toMatch(/^REST GET http:\/\/127\.0\.0\.1:\d+\/items\/offset.*cursor updated_at sent as updated_since$/);
+    expect(states[0]!.state.cursor).toBe(api.records.at(-1)!.updated_at);
+
+    const calls = since('/items/offset');
+    const none = await read(params, { stateDir, name: 'inc' });
+    expect(none.summary.error).toBeUndefined();
+    expect(none.rows).toHaveLength(0);
+    expect(calls()[0]!.query.updated_since).toBe(api.records.at(-1)!.updated_at);
+
+    api.addRecords(3);
+    const more = await read(params, { stateDir, name: 'inc' });
+    expect(more.rows.map((r) => r.id)).toEqual([251, 252, 253]);
+    expect((await listStates(stateDir, 'inc', 'src')).map((s) => s.state.cursor)).toEqual([api.records.at(-1)!.updated_at]);
+  });
+
+  it('previews read the first page only, and say so', async () => {
+    const doc = pipeline([{ id: 'src', type: 'source.rest', params: { connection: 'api', url: '/items/link', records_path: 'items', pagination: { type: 'json_link', next_url_path: 'next' } } }], [], {
+      connections: { api: { type: 'rest' } },
+    });
+    const calls = since('/items/link');
+    const p = await previewPipeline({ pipeline: doc, baseDir: dir, nodeId: 'src', connections: conn() });
+    expect(p.rows).toHaveLength(100);
+    expect(p.sampled).toBe(true);
+    expect(calls()).toHaveLength(1);
+  });
+});
