@@ -98,22 +98,25 @@ export interface WriteSource {
 }
 
 /**
- * One interface for every external system (PostgreSQL now; SQL Server, REST, S3, Elasticsearch
- * next). A connector is a connection type (fields, secrets, test) plus discovery, reads into
+ * One interface for every external system (PostgreSQL, SQL Server, Redis, Elasticsearch, …). A connector is a connection type (fields, secrets, test) plus discovery, reads into
  * DuckDB and writes from DuckDB. Nodes (`source.<type>`, `sink.<type>`) are thin layers on it.
  */
 export interface Connector<S extends z.ZodObject = z.ZodObject> extends ConnectionType<S> {
   capabilities: ConnectorCapabilities;
   /** Schemas/tables, or one table's columns, for pickers in the studio. */
   discover(config: z.infer<S>, scope?: { schema?: string; table?: string }): Promise<RemoteTable[]>;
-  /** Resolves columns and the remote statement (connects once); nothing is read yet. */
-  planRead(config: z.infer<S>, spec: ReadSpec, context: { nodeId: string; connection: string }): Promise<PlannedRead>;
+  /** Resolves columns and the remote statement (connects once); nothing is read yet. Absent for sink-only systems. */
+  planRead?(config: z.infer<S>, spec: ReadSpec, context: { nodeId: string; connection: string }): Promise<PlannedRead>;
   /**
    * Recovery of a write that a killed run left prepared or half published (see ExternalStage.prepare):
    * complete it (`commit`, the run had decided to commit) or undo it (`rollback`). Resolves quietly
    * when there is nothing left to do.
    */
   recover?(config: z.infer<S>, recovery: ExternalRecovery, action: 'commit' | 'rollback'): Promise<void>;
-  /** Stages a write (e.g. inside an open transaction); the run prepares, then commits or rolls it back. */
-  write(config: z.infer<S>, spec: WriteSpec, source: WriteSource, io: HookIo, context: WriteContext): Promise<ExternalStage>;
+  /**
+   * Stages a table write (e.g. inside an open transaction); the run prepares, then commits or rolls
+   * it back. Systems without tables (Redis keys, search indices) have their own write functions,
+   * called by their sink node, and leave this out.
+   */
+  write?(config: z.infer<S>, spec: WriteSpec, source: WriteSource, io: HookIo, context: WriteContext): Promise<ExternalStage>;
 }

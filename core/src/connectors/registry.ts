@@ -1,8 +1,9 @@
 import type { Connector } from './connector.js';
 import { postgresConnector } from './postgres/postgres.connector.js';
+import { redisConnector } from './redis/redis.connector.js';
 
 /** THE list of connectors, like nodes/index.ts for node types; connection types derive from it. */
-export const connectors: readonly Connector[] = [postgresConnector] as unknown as Connector[];
+export const connectors: readonly Connector[] = [postgresConnector, redisConnector] as unknown as Connector[];
 
 export function getConnector(type: string): Connector | undefined {
   return connectors.find((c) => c.type === type);

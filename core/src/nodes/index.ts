@@ -31,6 +31,7 @@ import { jsonSinkNode } from './sink.json/sink.json.node.js';
 import { duckdbSinkNode } from './sink.duckdb/sink.duckdb.node.js';
 import { postgresSourceNode } from './source.postgres/source.postgres.node.js';
 import { postgresSinkNode } from './sink.postgres/sink.postgres.node.js';
+import { redisSinkNode } from './sink.redis/sink.redis.node.js';
 import { qualityCheckNode } from './quality.check/quality.check.node.js';
 
 /** THE list of node types. Compiler, validation, docs, JSON Schema and the studio palette read it. */
@@ -67,6 +68,7 @@ export const nodeDefinitions: readonly AnyNodeDefinition[] = [
   jsonSinkNode,
   duckdbSinkNode,
   postgresSinkNode,
+  redisSinkNode,
 ].map((d) => withSchemaPin(d as unknown as AnyNodeDefinition));
 
 const byType = new Map(nodeDefinitions.map((d) => [d.type, d]));

@@ -5,11 +5,11 @@ import { planPostgresRead } from './read.js';
 import { finishPrepared, writePostgres } from './write.js';
 
 /** PostgreSQL: the connection type (fields, secrets, test) plus discovery, reads and writes. */
-export const postgresConnector: Connector<typeof postgresConnection.fields> = {
+export const postgresConnector = {
   ...postgresConnection,
   capabilities: { pushdown: true, upsert: true, incremental: true, transactional: true },
   discover: (config, scope) => discoverPostgres(config, scope),
   planRead: planPostgresRead,
   write: writePostgres,
   recover: finishPrepared,
-};
+} satisfies Connector<typeof postgresConnection.fields>;
