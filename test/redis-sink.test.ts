@@ -181,6 +181,23 @@ describe('sink.redis commit steps (real Redis, the stage driven directly)', () =
     }
   });
 
+  it('upsert: a staged value that vanished before the commit (evicted) fails the commit, and the part already moved is undone', async () => {
+    await client.hSet(`${prefix}k:11`, { v: 'old 11' });
+    const { stage, db } = await staged({}, `SELECT * FROM (VALUES (11, 'new 11'), (12, 'new 12')) t(id, v)`, 'evict');
+    try {
+      await stage.prepare({ twoPhase: false });
+      const [gone] = await keys(`caudal:stage:*${tag}*:${node('evict')}:*k:12`);
+      await client.del(gone!);
+      await expect(stage.commit()).rejects.toThrow(/no such key/);
+      await stage.rollback();
+      expect(await client.hGetAll(`${prefix}k:11`)).toEqual({ v: 'old 11' });
+      expect(await client.exists(`${prefix}k:12`)).toBe(0);
+      expect(await debris()).toEqual([]);
+    } finally {
+      db.close();
+    }
+  });
+
   it('replace_namespace: a pointer moved by someone else after prepare fails the commit and changes nothing', async () => {
     const ns = `${prefix}race`;
     const { stage, db } = await staged({ mode: 'replace_namespace', namespace: ns }, `SELECT 1 AS id, 'x' AS v`, 'race');

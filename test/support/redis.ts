@@ -16,7 +16,8 @@ export function redisConnection(name = 'cache'): Record<string, ResolvedConnecti
   return { [name]: { name, type: 'redis', config: redisConfig() } };
 }
 
-export type TestRedis = ReturnType<typeof createClient>;
+const makeClient = () => createClient({ url: REDIS_URL, socket: { reconnectStrategy: false } });
+export type TestRedis = ReturnType<typeof makeClient>;
 
 /**
  * A client and a key prefix unique to the test file (`t<random>:`); every key under it, and every
@@ -24,7 +25,7 @@ export type TestRedis = ReturnType<typeof createClient>;
  */
 export async function redisSandbox(): Promise<{ client: TestRedis; prefix: string; tag: string; keys(pattern?: string): Promise<string[]> }> {
   const client = await connectTo('redis', REDIS_URL, async () => {
-    const c = createClient({ url: REDIS_URL, socket: { reconnectStrategy: false } });
+    const c = makeClient();
     c.on('error', () => undefined);
     await c.connect();
     return c;

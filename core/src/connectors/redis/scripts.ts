@@ -14,18 +14,17 @@ export const MOVE_IN = `
 local moved, replaced = 0, 0
 local ttl = tonumber(ARGV[4])
 for _, t in ipairs(KEYS) do
-  local s = ARGV[1] .. t
-  if redis.call('EXISTS', s) == 1 then
-    if redis.call('EXISTS', t) == 1 then
-      redis.call('RENAME', t, ARGV[2] .. t)
-      replaced = replaced + 1
-    else
-      redis.call('SADD', ARGV[3], t)
-    end
-    redis.call('RENAME', s, t)
-    if ttl > 0 then redis.call('PEXPIRE', t, ttl) end
-    moved = moved + 1
+  if redis.call('EXISTS', t) == 1 then
+    redis.call('RENAME', t, ARGV[2] .. t)
+    replaced = replaced + 1
+  else
+    -- Noted before the move: a script stopped by an error keeps what it did so far.
+    redis.call('SADD', ARGV[3], t)
   end
+  -- A staged value that is gone (evicted) stops the script with an error: the run undoes the load.
+  redis.call('RENAME', ARGV[1] .. t, t)
+  if ttl > 0 then redis.call('PEXPIRE', t, ttl) end
+  moved = moved + 1
 end
 return { moved, replaced }
 `;

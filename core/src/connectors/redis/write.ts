@@ -52,7 +52,8 @@ type Ctx = Pick<WriteContext, 'nodeId' | 'connection' | 'runId'>;
  * - replace_namespace: under a new version prefix `<namespace>:<version>:`; commit switches the
  *   pointer `<namespace>:current` in one script (only if nobody moved it meanwhile); undo switches
  *   it back; finalize lets the previous version's keys expire.
- * Prepare verifies that every key written is there (EXISTS, in batches).
+ * replace_namespace's prepare verifies that every key written is there (EXISTS, in batches); an
+ * upsert's commit fails by itself on a missing staged key.
  */
 export async function writeRedis(config: RedisConfig, spec: RedisWriteSpec, source: RedisWriteSource, io: HookIo, ctx: Ctx): Promise<ExternalStage> {
   const explain = (e: unknown) => explainRedisError(e, { nodeId: ctx.nodeId, connection: ctx.connection, password: config.password });
@@ -233,24 +234,30 @@ function upsertStage(c: Common, names: ReturnType<typeof upsertNames>): External
   const ref: RedisRef = { mode: 'upsert', ...names };
   return {
     rows: c.rows,
+    // No separate check of the staged keys: a missing one makes the commit fail, and a failed
+    // commit of this (reversible) load is undone with the rest of the run.
     async prepare() {
-      try {
-        await verify(c);
-      } catch (e) {
-        throw c.explain(e);
-      }
       return { twoPhase: false, recovery: { connection: c.ctx.connection, ref } };
     },
     async commit() {
       state = 'touched';
       let moved = 0;
+      const inFlight: Array<Promise<void>> = [];
       try {
         await forKeys(c.io.db, c.source.table, '', async (keys) => {
-          const [m, r] = (await c.client.sendCommand(['EVAL', MOVE_IN, String(keys.length), ...keys, names.stage, names.aside, names.newSet, String(c.spec.ttlMs)])) as [number, number];
-          moved += Number(m);
-          replaced += Number(r);
+          // A few batches in flight: the server runs them one after another, the round trips overlap.
+          if (inFlight.length >= 4) await inFlight.shift();
+          const batch = c.client.sendCommand(['EVAL', MOVE_IN, String(keys.length), ...keys, names.stage, names.aside, names.newSet, String(c.spec.ttlMs)]) as Promise<[number, number]>;
+          inFlight.push(
+            batch.then(([m, r]) => {
+              moved += Number(m);
+              replaced += Number(r);
+            }),
+          );
         });
+        await Promise.all(inFlight);
       } catch (e) {
+        await Promise.allSettled(inFlight);
         throw c.explain(e);
       }
       if (moved !== c.rows) throw new CaudalError('execution', `node '${c.ctx.nodeId}': only ${moved} of ${c.rows} staged values could be moved into place`, { nodeId: c.ctx.nodeId });

@@ -132,8 +132,9 @@ maps as JSON. *TTL* gives every key written an expiry.
   \`SCAN\`). If another writer moved the pointer while the run was writing, the run fails and changes
   nothing.
 
-**Atomic.** Nothing is visible to readers before the run commits; prepare checks that every key
-written is still there (a server evicting keys under memory pressure fails the run cleanly). A failed
+**Atomic.** Nothing is visible to readers before the run commits. A key evicted by the server
+(memory pressure) between staging and commit fails the run cleanly: upsert's move stops at the
+missing key and is undone; replace_namespace checks every key of the new version before it switches. A failed
 or cancelled run removes what it staged. Work in progress is registered in the set
 \`caudal:staging\`, so what a killed run left behind is removed by the next Redis load on the same
 server; a run killed while committing is completed or undone from its commit journal.
