@@ -32,6 +32,8 @@ import { duckdbSinkNode } from './sink.duckdb/sink.duckdb.node.js';
 import { postgresSourceNode } from './source.postgres/source.postgres.node.js';
 import { postgresSinkNode } from './sink.postgres/sink.postgres.node.js';
 import { redisSinkNode } from './sink.redis/sink.redis.node.js';
+import { sqlserverSourceNode } from './source.sqlserver/source.sqlserver.node.js';
+import { sqlserverSinkNode } from './sink.sqlserver/sink.sqlserver.node.js';
 import { qualityCheckNode } from './quality.check/quality.check.node.js';
 
 /** THE list of node types. Compiler, validation, docs, JSON Schema and the studio palette read it. */
@@ -63,11 +65,13 @@ export const nodeDefinitions: readonly AnyNodeDefinition[] = [
   parquetSourceNode,
   jsonSourceNode,
   postgresSourceNode,
+  sqlserverSourceNode,
   csvSinkNode,
   parquetSinkNode,
   jsonSinkNode,
   duckdbSinkNode,
   postgresSinkNode,
+  sqlserverSinkNode,
   redisSinkNode,
 ].map((d) => withSchemaPin(d as unknown as AnyNodeDefinition));
 
