@@ -34,6 +34,7 @@ import { postgresSinkNode } from './sink.postgres/sink.postgres.node.js';
 import { redisSinkNode } from './sink.redis/sink.redis.node.js';
 import { sqlserverSourceNode } from './source.sqlserver/source.sqlserver.node.js';
 import { sqlserverSinkNode } from './sink.sqlserver/sink.sqlserver.node.js';
+import { elasticsearchSinkNode } from './sink.elasticsearch/sink.elasticsearch.node.js';
 import { qualityCheckNode } from './quality.check/quality.check.node.js';
 
 /** THE list of node types. Compiler, validation, docs, JSON Schema and the studio palette read it. */
@@ -73,6 +74,7 @@ export const nodeDefinitions: readonly AnyNodeDefinition[] = [
   postgresSinkNode,
   sqlserverSinkNode,
   redisSinkNode,
+  elasticsearchSinkNode,
 ].map((d) => withSchemaPin(d as unknown as AnyNodeDefinition));
 
 const byType = new Map(nodeDefinitions.map((d) => [d.type, d]));
