@@ -98,12 +98,16 @@ for (let r = 0; r < reps; r++) {
     await clear(prefix);
   }
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 const hand = median(results.hand);
 const cau = median(results.caudal);
 console.log(`\nmedian: hand-written ${Math.round(N / (hand / 1000)).toLocaleString('en-US')} rows/s, sink.redis ${Math.round(N / (cau / 1000)).toLocaleString('en-US')} rows/s, ratio ${(hand / cau).toFixed(2)}x (target >= 0.8)`);
 const pairs = results.hand.map((h, i) => h / results.caudal[i]);
-console.log(`per-repetition ratios: ${pairs.map((x) => x.toFixed(2)).join(', ')}`);
+console.log(`per-repetition ratios (each pair back to back): ${pairs.map((x) => x.toFixed(2)).join(', ')}; median ${median(pairs).toFixed(2)}`);
 await client.quit();
 duck.closeSync();
 instance.closeSync();

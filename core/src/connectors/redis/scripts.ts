@@ -13,13 +13,18 @@
 export const MOVE_IN = `
 local moved, replaced = 0, 0
 local ttl = tonumber(ARGV[4])
-for _, t in ipairs(KEYS) do
-  if redis.call('EXISTS', t) == 1 then
+local existed, fresh = {}, {}
+for i, t in ipairs(KEYS) do
+  existed[i] = redis.call('EXISTS', t) == 1
+  if not existed[i] then fresh[#fresh + 1] = t end
+end
+-- The new keys are noted, in one call, before anything moves: a script stopped by an error keeps
+-- what it did so far, and undo deletes exactly the noted keys (one not moved yet does not exist).
+if #fresh > 0 then redis.call('SADD', ARGV[3], unpack(fresh)) end
+for i, t in ipairs(KEYS) do
+  if existed[i] then
     redis.call('RENAME', t, ARGV[2] .. t)
     replaced = replaced + 1
-  else
-    -- Noted before the move: a script stopped by an error keeps what it did so far.
-    redis.call('SADD', ARGV[3], t)
   end
   -- A staged value that is gone (evicted) stops the script with an error: the run undoes the load.
   redis.call('RENAME', ARGV[1] .. t, t)
