@@ -171,3 +171,26 @@ describe('example: api-lake (REST API → geocoding → S3 lake → report)', ()
     }
   });
 });
+
+describe('example: redis-cache (hashes with a TTL, a catalog version behind a pointer key)', async () => {
+  const { redisSandbox } = await import('./support/redis.js');
+  const { client, prefix } = await redisSandbox();
+  const env = { CAUDAL_CONFIG_DIR: await tempDir('caudal-user-config-') };
+
+  it('caches every product, then publishes a new catalog version on each run and lets the old one expire', async () => {
+    const dir = await copyExample('redis-cache');
+    const run = () => caudal(['run', 'cache.json', '--param', `prefix=${prefix}`, '-q'], { cwd: dir, env });
+    const first = await run();
+    expect(first.code, first.stderr).toBe(0);
+    expect(await client.hGetAll(`${prefix}product:101`)).toEqual({ product_id: '101', name: 'Espresso cup', category: 'kitchen', price: '4.5', in_stock: 'true' });
+    expect(await client.ttl(`${prefix}product:101`)).toBeGreaterThan(86_000);
+    const v1 = (await client.get(`${prefix}catalog:current`))!;
+    expect(JSON.parse((await client.get(`${prefix}catalog:${v1}:office:202`))!)).toEqual({ name: 'Fountain pen', price: 24, in_stock: true });
+    const second = await run();
+    expect(second.code, second.stderr).toBe(0);
+    const v2 = (await client.get(`${prefix}catalog:current`))!;
+    expect(v2).not.toBe(v1);
+    expect(await client.ttl(`${prefix}catalog:${v1}:office:202`)).toBeGreaterThan(0);
+    expect(await client.ttl(`${prefix}catalog:${v2}:office:202`)).toBe(-1);
+  });
+});

@@ -103,7 +103,7 @@ export interface WriteSource {
 }
 
 /**
- * One interface for every external system (PostgreSQL, Kafka, RabbitMQ, REST, S3, …). A connector is a connection type
+ * One interface for every external system (PostgreSQL, SQL Server, Redis, Elasticsearch, Kafka, RabbitMQ, REST, S3). A connector is a connection type
  * (fields, secrets, test) plus what the system supports: discovery (tables, topics, queues), table
  * reads into DuckDB, table writes from DuckDB, recovery of prepared writes. Systems that are not
  * tables (a message broker, an API) leave the table parts out; their nodes use the connector's own
@@ -113,7 +113,7 @@ export interface Connector<S extends z.ZodObject = z.ZodObject> extends Connecti
   capabilities: ConnectorCapabilities;
   /** Schemas/tables (or topics, queues…), or one table's columns, for pickers in the studio. */
   discover?(config: z.infer<S>, scope?: { schema?: string; table?: string }): Promise<RemoteTable[]>;
-  /** Resolves columns and the remote statement (connects once); nothing is read yet. Absent when reads go through a node's own code (REST, S3, Kafka). */
+  /** Resolves columns and the remote statement (connects once); nothing is read yet. Absent when reads go through a node's own code (REST, S3, Kafka) and for sink-only systems. */
   planRead?(config: z.infer<S>, spec: ReadSpec, context: { nodeId: string; connection: string }): Promise<PlannedRead>;
   /**
    * Recovery of a write that a killed run left prepared or half published (see ExternalStage.prepare):
@@ -121,6 +121,10 @@ export interface Connector<S extends z.ZodObject = z.ZodObject> extends Connecti
    * when there is nothing left to do.
    */
   recover?(config: z.infer<S>, recovery: ExternalRecovery, action: 'commit' | 'rollback'): Promise<void>;
-  /** Stages a write (e.g. inside an open transaction); the run prepares, then commits or rolls it back. Absent for read-only systems. */
+  /**
+   * Stages a table write (e.g. inside an open transaction); the run prepares, then commits or rolls
+   * it back. Systems without tables (Redis keys, search indices, brokers, object stores) have their own write functions,
+   * called by their sink node, and leave this out.
+   */
   write?(config: z.infer<S>, spec: WriteSpec, source: WriteSource, io: HookIo, context: WriteContext): Promise<ExternalStage>;
 }

@@ -36,6 +36,10 @@ import { restSourceNode } from './source.rest/source.rest.node.js';
 import { s3SourceNode } from './source.s3/source.s3.node.js';
 import { s3SinkNode } from './sink.s3/sink.s3.node.js';
 import { httpEnrichNode } from './transform.http_enrich/transform.http_enrich.node.js';
+import { redisSinkNode } from './sink.redis/sink.redis.node.js';
+import { sqlserverSourceNode } from './source.sqlserver/source.sqlserver.node.js';
+import { sqlserverSinkNode } from './sink.sqlserver/sink.sqlserver.node.js';
+import { elasticsearchSinkNode } from './sink.elasticsearch/sink.elasticsearch.node.js';
 import { qualityCheckNode } from './quality.check/quality.check.node.js';
 import { kafkaSourceNode } from './source.kafka/source.kafka.node.js';
 import { kafkaSinkNode } from './sink.kafka/sink.kafka.node.js';
@@ -79,6 +83,7 @@ export const nodeDefinitions: readonly AnyNodeDefinition[] = [
   postgresCdcSourceNode,
   restSourceNode,
   s3SourceNode,
+  sqlserverSourceNode,
   csvSinkNode,
   parquetSinkNode,
   jsonSinkNode,
@@ -87,6 +92,9 @@ export const nodeDefinitions: readonly AnyNodeDefinition[] = [
   kafkaSinkNode,
   rabbitmqSinkNode,
   s3SinkNode,
+  sqlserverSinkNode,
+  redisSinkNode,
+  elasticsearchSinkNode,
 ].map((d) => withSchemaPin(d as unknown as AnyNodeDefinition));
 
 const byType = new Map(nodeDefinitions.map((d) => [d.type, d]));

@@ -1,0 +1,113 @@
+/**
+ * bench/redis: 1M rows (5 columns) written as Redis hashes, one key per row, by sink.redis (upsert:
+ * staged, verified, moved into place by Lua at commit) vs a hand-written loop that streams the same
+ * rows out of DuckDB and sends HSET in pipelines of one DuckDB chunk (2,048 rows), in the same run.
+ * Both write under their own prefix in database --db; the keys are removed afterwards.
+ *
+ *   npm run build && node bench/redis/run.js [--rows 1000000] [--reps 2] [--url redis://127.0.0.1:6379] [--db 9]
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { createClient } from 'redis';
+import { runPipeline } from '../../dist/core/src/engine/engine.js';
+
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '1000000' },
+    reps: { type: 'string', default: '2' },
+    url: { type: 'string', default: 'redis://127.0.0.1:6379' },
+    db: { type: 'string', default: '9' },
+  },
+});
+const N = Number(values.rows);
+const reps = Number(values.reps);
+const url = new URL(values.url);
+const database = Number(values.db);
+const work = path.join(os.tmpdir(), 'caudal-bench-redis');
+mkdirSync(work, { recursive: true });
+const parquet = path.join(work, `rows-${N}.parquet`);
+
+const instance = await DuckDBInstance.create(':memory:');
+const duck = await instance.connect();
+await duck.run(`COPY (SELECT range AS id, 'customer ' || range AS name, ['Paris','Lyon','Lille'][range % 3 + 1] AS city, round(range * 1.37, 2) AS amount, DATE '2024-01-01' + (range % 365)::INT AS day FROM range(${N})) TO '${parquet}' (FORMAT parquet)`);
+
+const client = createClient({ url: values.url, database });
+await client.connect();
+const server = /redis_version:(\S+)/.exec(await client.info('server'))[1];
+console.log(`${N.toLocaleString('en-US')} rows (5 columns) as hashes, Redis ${server}, ${os.cpus().length} cores, node ${process.version}\n`);
+
+async function clear(prefix) {
+  for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 5000 })) if (keys.length) await client.unlink(keys);
+}
+
+async function handWritten(prefix) {
+  const t0 = performance.now();
+  const result = await duck.stream(`SELECT CAST(id AS VARCHAR), name, city, CAST(amount AS VARCHAR), CAST(day AS VARCHAR) FROM '${parquet}'`);
+  const names = ['id', 'name', 'city', 'amount', 'day'];
+  let inFlight;
+  let n = 0;
+  for await (const chunk of result.yieldRowsJs()) {
+    const multi = client.multi();
+    for (const row of chunk) {
+      const cmd = ['HSET', `${prefix}customer:${row[0]}`];
+      for (let i = 0; i < row.length; i++) if (row[i] !== null) cmd.push(names[i], row[i]);
+      multi.addCommand(cmd);
+    }
+    if (inFlight) await inFlight;
+    inFlight = multi.execAsPipeline();
+    n += chunk.length;
+  }
+  await inFlight;
+  return { ms: performance.now() - t0, rows: n };
+}
+
+async function caudal(prefix) {
+  const t0 = performance.now();
+  const s = await runPipeline({
+    pipeline: {
+      format: 'caudal.pipeline/1',
+      name: 'bench redis',
+      params: {},
+      connections: { cache: { type: 'redis' } },
+      nodes: [
+        { id: 'rows', type: 'source.parquet', params: { path: parquet } },
+        { id: 'cache', type: 'sink.redis', params: { connection: 'cache', key: `${prefix}customer:{id}` } },
+      ],
+      edges: [{ from: 'rows:out', to: 'cache:in' }],
+    },
+    baseDir: work,
+    connections: { cache: { name: 'cache', type: 'redis', config: { host: url.hostname, port: Number(url.port || 6379), database, tls: 'disable', connect_timeout_s: 10 } } },
+  });
+  if (s.status !== 'succeeded') throw new Error(JSON.stringify(s.error));
+  return { ms: performance.now() - t0, rows: s.outputs[0].rows };
+}
+
+const results = { hand: [], caudal: [] };
+for (let r = 0; r < reps; r++) {
+  const order = r % 2 === 0 ? ['hand', 'caudal'] : ['caudal', 'hand'];
+  for (const v of order) {
+    const prefix = `bench:${v}:${r}:`;
+    const res = v === 'hand' ? await handWritten(prefix) : await caudal(prefix);
+    const keys = (await client.sendCommand(['EVAL', "return #redis.call('KEYS', ARGV[1])", '0', `${prefix}*`]));
+    if (res.rows !== N || Number(keys) !== N) throw new Error(`${v}: ${res.rows} rows reported, ${keys} keys found, expected ${N}`);
+    results[v].push(res.ms);
+    console.log(`rep ${r + 1} ${v.padEnd(6)} ${(res.ms / 1000).toFixed(1)} s  ${Math.round(N / (res.ms / 1000)).toLocaleString('en-US')} rows/s`);
+    await clear(prefix);
+  }
+}
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const hand = median(results.hand);
+const cau = median(results.caudal);
+console.log(`\nmedian: hand-written ${Math.round(N / (hand / 1000)).toLocaleString('en-US')} rows/s, sink.redis ${Math.round(N / (cau / 1000)).toLocaleString('en-US')} rows/s, ratio ${(hand / cau).toFixed(2)}x (target >= 0.8)`);
+const pairs = results.hand.map((h, i) => h / results.caudal[i]);
+console.log(`per-repetition ratios (each pair back to back): ${pairs.map((x) => x.toFixed(2)).join(', ')}; median ${median(pairs).toFixed(2)}`);
+await client.quit();
+duck.closeSync();
+instance.closeSync();

@@ -1,0 +1,39 @@
+import { redact } from '../../connections/redact.js';
+import { CaudalError } from '../../util/errors.js';
+
+interface RedisErrorContext {
+  nodeId: string;
+  connection: string;
+  password?: string;
+}
+
+/**
+ * A Redis failure in the words of the node that hit it, with what to do. Never contains the
+ * password. Redis error replies start with an upper-case code (WRONGPASS, OOM, …).
+ */
+export function explainRedisError(e: unknown, ctx: RedisErrorContext): CaudalError {
+  if (e instanceof CaudalError && (e.kind === 'cancelled' || e.nodeId)) return e;
+  const safe = redact(e, [ctx.password]);
+  const message = safe.message;
+  const code = (e as { code?: string })?.code ?? /^([A-Z]+)\b/.exec(message)?.[1];
+  const prefix = `node '${ctx.nodeId}' (connection '${ctx.connection}')`;
+  const opts = (hint: string) => ({ nodeId: ctx.nodeId, hint });
+  switch (code) {
+    case 'WRONGPASS':
+    case 'NOAUTH':
+      return new CaudalError('io', `${prefix}: authentication failed: ${message}`, opts(`store the password with \`caudal connections add ${ctx.connection}\` or set CAUDAL_SECRET_${ctx.connection.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_PASSWORD`));
+    case 'NOPERM':
+      return new CaudalError('io', `${prefix}: the user may not run a command the sink needs: ${message}`, opts('the sink needs HSET/SET, RENAME, EXISTS, SCAN, UNLINK, PEXPIRE, SADD/SREM and EVAL on its keys'));
+    case 'OOM':
+      return new CaudalError('execution', `${prefix}: Redis is out of memory (maxmemory): ${message}`, opts('the load is rolled back; free memory on the server or raise maxmemory (the sink needs room for the old and the new values until the run commits)'));
+    case 'WRONGTYPE':
+      return new CaudalError('execution', `${prefix}: a key has another type than the sink writes: ${message}`, opts('the pointer key of replace_namespace must hold a string; choose another namespace or remove the key'));
+    case 'ECONNREFUSED':
+    case 'ENOTFOUND':
+    case 'ETIMEDOUT':
+    case 'EHOSTUNREACH':
+      return new CaudalError('io', `${prefix}: cannot reach the server: ${message}`, opts(`check the host and port with \`caudal connections test ${ctx.connection}\``));
+    default:
+      return new CaudalError('execution', `${prefix}: Redis said: ${message}`, { nodeId: ctx.nodeId });
+  }
+}

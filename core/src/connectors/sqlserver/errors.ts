@@ -1,0 +1,85 @@
+import { redact } from '../../connections/redact.js';
+import { CaudalError, type ProblemCode } from '../../util/errors.js';
+import type { ReadSpec, WriteSpec } from '../connector.js';
+
+interface ErrorContext {
+  nodeId: string;
+  connection: string;
+  spec?: ReadSpec | WriteSpec;
+  password?: string;
+}
+
+function where(spec: ReadSpec | WriteSpec | undefined): string {
+  const t = spec && 'table' in spec ? spec.table : undefined;
+  return t ? `table [${t.schema}].[${t.name}]` : 'the query';
+}
+
+const isQuery = (spec: ReadSpec | WriteSpec | undefined) => Boolean(spec && 'query' in spec && spec.query);
+
+/**
+ * A SQL Server failure in the words of the node that hit it. The server's error number (`number`,
+ * e.g. 208 invalid object) decides the advice; the driver's code (ELOGIN, ESOCKET, …) covers the
+ * connection. Never contains the password.
+ */
+export function explainSqlServerError(e: unknown, ctx: ErrorContext): CaudalError {
+  if (e instanceof CaudalError && (e.kind === 'cancelled' || e.nodeId)) return e;
+  const safe = redact(e, [ctx.password]);
+  const err = e as { number?: number; code?: string; originalError?: { code?: string } };
+  const number = err?.number;
+  const code = err?.code ?? err?.originalError?.code;
+  const prefix = `node '${ctx.nodeId}' (connection '${ctx.connection}')`;
+  const problem = (pc: ProblemCode, field: string, message: string, hint?: string, col?: string) =>
+    new CaudalError('validation', message, { nodeId: ctx.nodeId, hint, column: col, problems: [{ code: pc, path: `params.${field}`, message, hint, column: col }] });
+  switch (number) {
+    case 208:
+      return problem('invalid_param', isQuery(ctx.spec) ? 'query' : 'table', `${prefix}: ${where(ctx.spec)} does not exist: ${safe.message}`, 'check the schema and table name, and that the login may see it');
+    case 207: {
+      const col = /Invalid column name '([^']+)'/.exec(safe.message)?.[1];
+      return problem('unknown_column', isQuery(ctx.spec) ? 'query' : 'columns', `${prefix}: ${safe.message} in ${where(ctx.spec)}`, undefined, col);
+    }
+    case 102:
+    case 156:
+    case 4145:
+    case 8114:
+    case 245:
+      return problem('invalid_expression', isQuery(ctx.spec) ? 'query' : 'filters', `${prefix}: ${safe.message}`);
+    case 18456:
+    case 18452:
+      return new CaudalError('io', `${prefix}: login failed: ${safe.message}`, {
+        nodeId: ctx.nodeId,
+        hint: `store the password with \`caudal connections add ${ctx.connection}\` or set CAUDAL_SECRET_${ctx.connection.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_PASSWORD`,
+      });
+    case 4060:
+      return new CaudalError('io', `${prefix}: cannot open the database: ${safe.message}`, { nodeId: ctx.nodeId, hint: 'check the database name and that the login has access to it' });
+    case 2627:
+    case 2601:
+      return new CaudalError('execution', `${prefix}: a row breaks a unique key of ${where(ctx.spec)}: ${safe.message}`, { nodeId: ctx.nodeId, hint: 'nothing was written; dedupe the data, or use mode "upsert" on those keys' });
+    case 547:
+      return new CaudalError('execution', `${prefix}: a row breaks a constraint of ${where(ctx.spec)}: ${safe.message}`, { nodeId: ctx.nodeId, hint: 'nothing was written; fix the rows the constraint names' });
+    case 515:
+      return new CaudalError('execution', `${prefix}: a NULL goes into a NOT NULL column of ${where(ctx.spec)}: ${safe.message}`, { nodeId: ctx.nodeId, hint: 'nothing was written; fill the column before the sink' });
+    case 2628:
+    case 8152:
+      return new CaudalError('execution', `${prefix}: a value is too long for its column in ${where(ctx.spec)}: ${safe.message}`, { nodeId: ctx.nodeId, hint: 'nothing was written; widen the column or shorten the values' });
+    case 1205:
+      return new CaudalError('execution', `${prefix}: chosen as a deadlock victim: ${safe.message}`, { nodeId: ctx.nodeId, hint: 'nothing was written; run again' });
+    case 3726:
+    case 3729:
+      return new CaudalError('execution', `${prefix}: cannot replace ${where(ctx.spec)}: ${safe.message}`, { nodeId: ctx.nodeId, hint: 'mode "replace" recreates the table; use "truncate_insert" to keep it (and what depends on it)' });
+    default:
+      break;
+  }
+  switch (code) {
+    case 'ELOGIN':
+      return new CaudalError('io', `${prefix}: login failed: ${safe.message}`, { nodeId: ctx.nodeId, hint: `check the user and password (\`caudal connections test ${ctx.connection}\`)` });
+    case 'ESOCKET':
+    case 'ETIMEOUT':
+    case 'EINSTLOOKUP':
+      return new CaudalError('io', `${prefix}: cannot reach the server: ${safe.message}`, {
+        nodeId: ctx.nodeId,
+        hint: `check host, port or instance, and encrypt/trust_server_certificate, with \`caudal connections test ${ctx.connection}\``,
+      });
+    default:
+      return new CaudalError('execution', `${prefix}: SQL Server said: ${safe.message}`, { nodeId: ctx.nodeId });
+  }
+}
