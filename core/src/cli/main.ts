@@ -15,6 +15,12 @@ import { stateCommand } from './state.js';
 import { profileCommand } from './profile.js';
 import { serveCommand } from './serve.js';
 import { cleanCommand } from './clean.js';
+import { scheduleCommand } from './schedule.js';
+import { jobsCommand } from './jobs.js';
+import { alertsCommand } from './alerts.js';
+import { defaultArtifactsDir } from '../engine/run-dirs.js';
+import { isSafeRunId } from '../host/run-history.js';
+import { newRunId, RunRecorder } from '../host/run-recorder.js';
 
 const HELP = `caudal — run Caudal pipelines headless
 
@@ -28,6 +34,10 @@ Usage:
   caudal state show|reset|set <pipeline.json>   incremental watermarks kept between runs (--node, --value)
   caudal serve [pipeline.json] [--port N]       the studio in a browser (127.0.0.1 only, URL with a token)
   caudal doctor | clean [pipeline.json]         show / clean up what killed runs left (journals, temp folders, locks)
+  caudal schedule [caudal.project.json]         run the project's jobs on their schedules (foreground; SIGTERM waits for running jobs)
+  caudal jobs list|run|history|pause|resume|prune   inspect and run the project's jobs (-f project file)
+  caudal alerts set-secret|test <channel>       store an alert channel's secret in the keychain / send a test alert
+  caudal export airflow <project|pipeline.json> write an Apache Airflow DAG (--operator bash|kubernetes, -o file)
   caudal --version
 
 Options:
@@ -52,6 +62,8 @@ Options:
       --random            profile: a random sample instead of the first rows (reads every row to choose)
       --html FILE         profile: also write a self-contained HTML profile
       --port N            serve: port on 127.0.0.1 (default 4817; 0 picks a free one)
+  -f, --file FILE         jobs, alerts: the project file (default: caudal.project.json here or in a parent folder)
+      --run-id ID         run: the run's id (its folder name); --job/--trigger/--attempt/--slot: recorded in run.json (the scheduler sets them)
       --open              serve: open the studio in the default browser
 
 Exit codes: 0 ok, 1 run failed, 2 invalid pipeline or usage, 3 a quality check with severity error failed, 75 busy (another run holds the pipeline or a destination), 130 cancelled (Ctrl-C), 143 stopped by SIGTERM.
@@ -86,6 +98,12 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
         return await cleanCommand(rest, io, false);
       case 'clean':
         return await cleanCommand(rest, io, true);
+      case 'schedule':
+        return await scheduleCommand(rest, io);
+      case 'jobs':
+        return await jobsCommand(rest, io, (argv, o) => main(argv, o));
+      case 'alerts':
+        return await alertsCommand(rest, io);
       case '--version':
       case '-v':
         io.stdout.write(`${packageVersion()}\n`);
@@ -97,7 +115,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
         io.stdout.write(HELP + '\n');
         return command === undefined ? EXIT.invalid : EXIT.ok;
       default:
-        throw new CaudalError('usage', `unknown command '${command}'`, { hint: 'commands: run, validate, preview, sql, profile, connections, state, serve, doctor, clean' });
+        throw new CaudalError('usage', `unknown command '${command}'`, { hint: 'commands: run, validate, preview, sql, profile, connections, state, serve, doctor, clean, schedule, jobs, alerts, export' });
     }
   } catch (e) {
     const err = e instanceof CaudalError ? e : new CaudalError('execution', errorMessage(e));
@@ -107,6 +125,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
       if (err.hint) io.stderr.write(`  hint: ${err.hint}\n`);
       if (err.kind === 'usage') io.stderr.write(`  run 'caudal --help' for usage\n`);
     }
+    if (err.kind === 'busy') return EXIT.busy;
     return err.kind === 'usage' || err.kind === 'validation' || err.kind === 'io' ? EXIT.invalid : EXIT.runFailed;
   }
 }
@@ -133,22 +152,34 @@ async function runCommand(args: string[], io: Io): Promise<number> {
   if (values.help) return help(io);
   const { pipeline, baseDir } = await loadOrExplain(positionals[0]);
   const printer = new ProgressPrinter(io.stderr, !!values.quiet);
+  const runId = values['run-id'] ?? newRunId();
+  if (!isSafeRunId(runId)) throw new CaudalError('usage', `--run-id expects letters, digits, _ and - (at most 128), got "${runId}"`);
+  const params = parseParams(values.param);
+  const dir = values['artifacts-dir'] === undefined ? defaultArtifactsDir(baseDir, runId) : path.resolve(values['artifacts-dir']);
+  // Every run is recorded like the studio's: run.json + events.jsonl in its folder.
+  const recorder = await RunRecorder.begin({ runId, pipeline: pipeline.name, pipelinePath: path.resolve(positionals[0]!), targets: values.node ?? [], params, dir, ...jobFields(values) });
   const handle = startRun({
+    runId,
     pipeline,
     baseDir,
-    params: parseParams(values.param),
+    params,
     options: engineOptions(values),
     targets: values.node,
     ...(await engineContext(pipeline, baseDir, values)),
-    artifactsDir: values['artifacts-dir'] === undefined ? undefined : path.resolve(values['artifacts-dir']),
+    artifactsDir: dir,
     onEvent: (e) => {
+      recorder.event(e);
       if (values.json) io.stdout.write(JSON.stringify(e) + '\n');
       else printer.handle(e);
     },
   });
   const stop = stopOnSignals(handle, io, !values.json && !values.quiet);
   try {
-    const summary = await handle.done;
+    const summary = await handle.done.catch(async (e: unknown) => {
+      await recorder.crashed(e);
+      throw e;
+    });
+    await recorder.finished(summary);
     if (summary.status === 'succeeded') return EXIT.ok;
     if (summary.status === 'cancelled') return stop.signal === 'SIGTERM' ? EXIT.terminated : EXIT.cancelled;
     if (summary.error?.kind === 'quality') return EXIT.qualityFailed;
@@ -157,6 +188,16 @@ async function runCommand(args: string[], io: Io): Promise<number> {
   } finally {
     stop.off();
   }
+}
+
+/** `--job/--trigger/--attempt/--slot`: set by the scheduler so the run's record names its job. */
+function jobFields(values: { job?: string; trigger?: string; attempt?: string; slot?: string }) {
+  if (values.job === undefined) return {};
+  const trigger = values.trigger ?? 'manual';
+  if (!['schedule', 'catchup', 'dependency', 'manual'].includes(trigger)) throw new CaudalError('usage', `--trigger expects schedule, catchup, dependency or manual, got "${trigger}"`);
+  const attempt = values.attempt === undefined ? 1 : Number(values.attempt);
+  if (!Number.isInteger(attempt) || attempt < 1) throw new CaudalError('usage', `--attempt expects a positive whole number, got "${values.attempt}"`);
+  return { job: values.job, trigger: trigger as 'schedule', attempt, slot: values.slot ?? null };
 }
 
 /** How long a second Ctrl-C / SIGTERM waits for the cancelled run to clean up before exiting anyway. */

@@ -271,6 +271,13 @@ export const runRecordSchema = z.object({
   /** The folder holding run.json, events.jsonl and the artifacts. */
   dir: z.string(),
   error: hostErrorSchema.optional(),
+  /** Runs of a scheduled job (caudal.project.json): the job, what started it, which attempt, the slot it is for. */
+  job: z.string().optional(),
+  trigger: z.enum(['schedule', 'catchup', 'dependency', 'manual']).optional(),
+  attempt: z.number().optional(),
+  slot: z.string().nullable().optional(),
+  /** The process running it (host tag and pid): a record left "running" by a process that is gone never finishes. */
+  owner: z.object({ host: z.string(), pid: z.number() }).optional(),
 });
 export type RunRecord = z.infer<typeof runRecordSchema>;
 

@@ -49,5 +49,5 @@ export interface JobRunner {
    * it to the end), or gone (its outcome from its run folder; a run that never finished is
    * `interrupted`). `pid` null: the scheduler stopped right after starting it.
    */
-  reattach(run: { runId: string; dir: string; pid: number | null }): Promise<RunningJob | { outcome: RunOutcome } | { notStarted: true }>;
+  reattach(run: { runId: string; dir: string; pid: number | null }, request?: JobRunRequest): Promise<RunningJob | { outcome: RunOutcome } | { notStarted: true }>;
 }

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { defaultArtifactsDir } from '../engine/run-dirs.js';
+import { newRunId } from '../host/run-recorder.js';
 import { errorMessage } from '../util/errors.js';
 import type { Alert, AlertNotifier } from './alert-types.js';
 import { type Clock, systemClock, type Timer } from './clock.js';
@@ -283,13 +283,9 @@ export class Scheduler {
     }
   }
 
-  private newRunId(now: number): string {
-    return `${iso(now).replace(/[-:]/g, '').replace(/\..*/, '')}-${randomUUID().slice(0, 8)}`;
-  }
-
   private async startRun(job: Job, p: Pending, from: 'retry' | 'queued', now: number): Promise<void> {
     const s = this.jobState(job.name);
-    const runId = this.newRunId(now);
+    const runId = newRunId(new Date(now));
     const dir = defaultArtifactsDir(path.dirname(job.pipeline), runId);
     s[from] = null;
     s.running = { runId, dir, pid: null, startedAt: iso(now), attempt: p.attempt, trigger: p.trigger, slot: p.slot, durationAlerted: false };
@@ -312,7 +308,8 @@ export class Scheduler {
   private async reattach(name: string, s: JobState): Promise<void> {
     const r = s.running!;
     const job = this.jobs.get(name);
-    const found = await this.opts.runner.reattach(r);
+    const request = job ? { job, runId: r.runId, dir: r.dir, params: expandParams(job.params, r.slot ? Date.parse(r.slot) : Date.parse(r.startedAt), job.timezone), trigger: r.trigger, attempt: r.attempt, slot: r.slot } : undefined;
+    const found = await this.opts.runner.reattach(r, request);
     if (!job) {
       this.log('warn', 'job_removed', `job '${name}' is no longer in the project; its run ${r.runId} is left to finish on its own (see ${r.dir})`, { job: name, runId: r.runId });
       s.running = null;
