@@ -39,7 +39,11 @@ async function project(jobs: Record<string, unknown>, extra: Record<string, unkn
   return { dir, file, state: () => readJson(path.join(dir, '.caudal/scheduler/state.json')) };
 }
 
-async function readJson(file: string): Promise<any> {
+// The files read here (state.json, run.json) are checked field by field with expect.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+async function readJson(file: string): Promise<Json> {
   try {
     return JSON.parse(await readFile(file, 'utf8'));
   } catch {
@@ -57,7 +61,7 @@ async function until<T>(what: string, fn: () => Promise<T | null | undefined | f
   }
 }
 
-async function runRecords(dir: string): Promise<any[]> {
+async function runRecords(dir: string): Promise<Json[]> {
   const runs = path.join(dir, '.caudal', 'runs');
   const names = await readdir(runs).catch(() => []);
   return (await Promise.all(names.map((n) => readJson(path.join(runs, n, 'run.json'))))).filter(Boolean);

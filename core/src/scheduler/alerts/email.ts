@@ -21,7 +21,7 @@ export async function sendEmail(name: string, c: EmailChannel, secrets: Record<s
     await transport.sendMail({ from: c.from, to: c.to, subject: subject(alert), text: body(alert) });
   } catch (e) {
     // nodemailer's messages name the server's answer, not the password.
-    throw new Error(`email '${name}' via ${c.host}:${c.port} failed: ${(e as Error).message}`);
+    throw new Error(`email '${name}' via ${c.host}:${c.port} failed: ${(e as Error).message}`, { cause: e });
   } finally {
     transport.close();
   }
