@@ -18,6 +18,7 @@ import { cleanCommand } from './clean.js';
 import { scheduleCommand } from './schedule.js';
 import { jobsCommand } from './jobs.js';
 import { alertsCommand } from './alerts.js';
+import { exportCommand } from './export.js';
 import { defaultArtifactsDir } from '../engine/run-dirs.js';
 import { isSafeRunId } from '../host/run-history.js';
 import { newRunId, RunRecorder } from '../host/run-recorder.js';
@@ -63,6 +64,10 @@ Options:
       --html FILE         profile: also write a self-contained HTML profile
       --port N            serve: port on 127.0.0.1 (default 4817; 0 picks a free one)
   -f, --file FILE         jobs, alerts: the project file (default: caudal.project.json here or in a parent folder)
+  -o, --out FILE          export: write the DAG there (default: standard output)
+      --operator KIND     export airflow: bash (BashOperator on the workers, default) or kubernetes (KubernetesPodOperator)
+      --project-root DIR  export airflow: the project's folder on the workers / in the image
+      --image IMAGE       export airflow --operator kubernetes: the runner image with the project in it
       --run-id ID         run: the run's id (its folder name); --job/--trigger/--attempt/--slot: recorded in run.json (the scheduler sets them)
       --open              serve: open the studio in the default browser
 
@@ -104,6 +109,8 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
         return await jobsCommand(rest, io, (argv, o) => main(argv, o));
       case 'alerts':
         return await alertsCommand(rest, io);
+      case 'export':
+        return await exportCommand(rest, io);
       case '--version':
       case '-v':
         io.stdout.write(`${packageVersion()}\n`);
