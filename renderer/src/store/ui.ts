@@ -2,7 +2,7 @@
 import { create } from 'zustand';
 
 export type BottomTab = 'preview' | 'sql' | 'profile' | 'logs' | 'runs';
-export type Dialog = null | 'open' | 'saveAs' | 'export' | 'help' | 'connections' | 'runParams' | 'confirmDiscard';
+export type Dialog = null | 'open' | 'saveAs' | 'export' | 'help' | 'connections' | 'schedules' | 'runParams' | 'confirmDiscard';
 
 export interface Toast {
   id: number;
