@@ -47,6 +47,15 @@ type Pending = { trigger: Trigger; slot: string | null; attempt: number; since: 
 const iso = (t: number) => new Date(t).toISOString();
 
 /**
+ * A job's parsed schedule, made when needed and not kept: a croner object holds about 80 KB (its
+ * pattern tables), which is 80 MB for 1,000 idle jobs; the scheduler keeps only each job's next
+ * slot, a number, and parses again (about a millisecond) when that slot comes.
+ */
+function cronOf(job: Job): CronSchedule | null {
+  return job.schedule ? new CronSchedule(job.schedule, job.timezone) : null;
+}
+
+/**
  * The local scheduler: starts each job's runs on its cron schedule (or after the jobs it depends
  * on), never two runs of one job at a time and at most `max_parallel_runs` in all, retries failures
  * with backoff, stops runs at their timeout, sends alerts, and catches up (or not) on slots missed
@@ -60,7 +69,6 @@ export class Scheduler {
   private readonly clock: Clock;
   private readonly store: StateStore;
   private readonly controls: Controls;
-  private readonly crons = new Map<string, CronSchedule>();
   private readonly nextSlotCache = new Map<string, number | null>();
   private readonly tracked = new Map<string, Tracked>();
   private readonly alertsInFlight = new Set<Promise<void>>();
@@ -75,7 +83,6 @@ export class Scheduler {
     this.store = opts.store ?? new StateStore(opts.project.dir);
     this.controls = opts.controls ?? new Controls(opts.project.dir);
     this.jobs = new Map(opts.project.jobs.map((j) => [j.name, j]));
-    for (const j of opts.project.jobs) if (j.schedule) this.crons.set(j.name, new CronSchedule(j.schedule, j.timezone));
   }
 
   /** Loads the saved state, finds the runs that were going when it stopped, then schedules. */
@@ -185,19 +192,18 @@ export class Scheduler {
   private nextSlot(job: Job): number | null {
     if (!this.nextSlotCache.has(job.name)) {
       const last = this.jobState(job.name).lastSlot;
-      this.nextSlotCache.set(job.name, last === null ? null : this.crons.get(job.name)!.next(Date.parse(last)));
+      this.nextSlotCache.set(job.name, last === null || !job.schedule ? null : cronOf(job)!.next(Date.parse(last)));
     }
     return this.nextSlotCache.get(job.name)!;
   }
 
   /** Cron slots that came due since the last one handled: run the latest if on time, else apply `catchup`. */
   private considerSlots(job: Job, now: number): void {
-    const cron = this.crons.get(job.name);
     const s = this.jobState(job.name);
-    if (!cron || s.lastSlot === null) return;
+    if (!job.schedule || s.lastSlot === null) return;
     const next = this.nextSlot(job);
     if (next === null || next > now) return;
-    const { slots, more } = cron.slotsBetween(Date.parse(s.lastSlot), now);
+    const { slots, more } = cronOf(job)!.slotsBetween(Date.parse(s.lastSlot), now);
     const latest = slots.at(-1)!;
     s.lastSlot = iso(latest);
     this.nextSlotCache.delete(job.name);
@@ -414,7 +420,7 @@ export class Scheduler {
     this.wake?.cancel();
     let at = now + (this.opts.maxSleepMs ?? MAX_SLEEP_MS);
     for (const job of this.opts.project.jobs) {
-      const next = this.crons.has(job.name) ? this.nextSlot(job) : null;
+      const next = job.schedule ? this.nextSlot(job) : null;
       if (next !== null && next < at) at = next;
       const retry = this.state.jobs[job.name]?.retry;
       if (retry && Date.parse(retry.at) < at) at = Date.parse(retry.at);
