@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -125,6 +125,20 @@ describe('caudal schedule (real runs)', () => {
     const records = await runRecords(p.dir);
     expect(records.find((r) => r.runId === running.runId)).toMatchObject({ status: 'failed', error: { message: expect.stringMatching(/process was stopped by SIGKILL|ended before the run finished/) } });
     expect(records.filter((r) => r.status === 'running')).toEqual([]);
+  });
+
+  it('an idle scheduler stays idle: its own state and log writes do not wake it (no busy loop)', async () => {
+    const p = await project({ slow: { pipeline: 'slow.json', schedule: '0 0 1 1 *' } });
+    const sched = startCaudal(['schedule', p.file], { cwd: p.dir });
+    spawned.push(sched.child.pid!);
+    const stateFile = path.join(p.dir, '.caudal/scheduler/state.json');
+    await until('the state file', async () => readJson(stateFile));
+    await sleep(1000);
+    const before = (await stat(stateFile)).mtimeMs;
+    await sleep(3000);
+    expect((await stat(stateFile)).mtimeMs).toBe(before);
+    sched.child.kill('SIGTERM');
+    expect((await sched.result).code).toBe(0);
   });
 
   it('a second scheduler for the same project exits 75 and names the first', async () => {

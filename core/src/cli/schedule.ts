@@ -61,12 +61,15 @@ export async function scheduleCommand(args: string[], io: Io): Promise<number> {
   const controls = new Controls(project.dir);
   await mkdir(controls.requestsDir, { recursive: true });
   // Pause files and run requests (studio, `caudal jobs`) take effect at once, not at the next wake.
+  // Only those two: the scheduler's own writes (state.json, logs) in the same folder must not wake it.
   let poke: NodeJS.Timeout | undefined;
-  const watcher = watch(controls.dir, { recursive: true }, () => {
+  const wake = () => {
     clearTimeout(poke);
     poke = setTimeout(() => void scheduler.poke(), 100);
-  });
-  watcher.on('error', () => undefined);
+  };
+  const pausedName = path.basename(controls.pausedFile);
+  const watchers = [watch(controls.dir, (_e, name) => name === pausedName && wake()), watch(controls.requestsDir, (_e, name) => typeof name === 'string' && !name.startsWith('.') && wake())];
+  for (const w of watchers) w.on('error', () => undefined);
   try {
     await scheduler.start();
     await prune().catch((e: unknown) => log({ at: new Date().toISOString(), level: 'warn', event: 'retention_failed', message: `history retention failed: ${errorMessage(e)}` }));
@@ -84,7 +87,7 @@ export async function scheduleCommand(args: string[], io: Io): Promise<number> {
       process.on('SIGINT', onSignal);
     });
   } finally {
-    watcher.close();
+    for (const w of watchers) w.close();
     clearTimeout(poke);
     await lock.release();
   }

@@ -38,7 +38,9 @@ export class ProcessRunner implements JobRunner {
     const [cmd, ...pre] = this.opts.command ?? [process.execPath, path.join(packageRoot(), 'bin', 'caudal.js')];
     let child;
     try {
-      child = spawn(cmd!, [...pre, ...runArgs(req)], { cwd: path.dirname(req.job.pipeline), detached: true, stdio: ['ignore', out, out], env: this.opts.env ?? process.env });
+      // Inside Electron, execPath is the app: ELECTRON_RUN_AS_NODE makes it a plain Node for the CLI.
+      const env = { ...(this.opts.env ?? process.env), ...(process.versions.electron && !this.opts.command ? { ELECTRON_RUN_AS_NODE: '1' } : {}) };
+      child = spawn(cmd!, [...pre, ...runArgs(req)], { cwd: path.dirname(req.job.pipeline), detached: true, stdio: ['ignore', out, out], env });
     } finally {
       closeSync(out);
     }
