@@ -15,6 +15,13 @@ async function writePipeline(dir: string, name: string, doc: unknown): Promise<s
   return file;
 }
 
+/** The one run recorded in a pipeline folder's history (every `caudal run` is recorded, like the studio's). */
+async function runRecord(dir: string): Promise<Record<string, unknown>> {
+  const [id, ...more] = await readdir(path.join(dir, '.caudal', 'runs'));
+  expect(more).toEqual([]);
+  return JSON.parse(await readFile(path.join(dir, '.caudal', 'runs', id!, 'run.json'), 'utf8'));
+}
+
 const base = (nodes: unknown[], edges: unknown[] = [], params: unknown = {}) => ({ format: 'caudal.pipeline/1', name: 'cli test', params, nodes, edges });
 const numbers = { id: 'nums', type: 'transform.sql', params: { query: 'SELECT range AS n, range % 2 = 0 AS even FROM range(10)' } };
 
@@ -223,7 +230,9 @@ process.stdout.write(JSON.stringify(loaded));`,
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/node 'typed' \(transform\.derive\), column 'code' failed: .*Could not convert string 'seven' to INT32/);
     expect(await readFile(path.join(dir, 'out.csv'), 'utf8')).toBe('previous contents\n');
-    expect((await readdir(dir)).sort()).toEqual(['out.csv', 'p.json']);
+    // Nothing left beside the destination; the run is in the history (.caudal/runs/<id>/run.json).
+    expect((await readdir(dir)).sort()).toEqual(['.caudal', 'out.csv', 'p.json']);
+    expect(await runRecord(dir)).toMatchObject({ status: 'failed', error: { nodeId: 'typed', column: 'code' } });
   });
 
   it('run: SIGINT cancels the running query, exits 130 and leaves the destination as it was', async () => {
@@ -252,7 +261,8 @@ process.stdout.write(JSON.stringify(loaded));`,
     const finished = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).at(-1);
     expect(finished).toMatchObject({ type: 'run_finished', summary: { status: 'cancelled' } });
     expect(await readFile(path.join(dir, 'big.parquet'), 'utf8')).toBe('previous contents\n');
-    expect((await readdir(dir)).sort()).toEqual(['big.parquet', 'p.json']);
+    expect((await readdir(dir)).sort()).toEqual(['.caudal', 'big.parquet', 'p.json']);
+    expect(await runRecord(dir)).toMatchObject({ status: 'cancelled', pipelinePath: file });
   });
 
   it('run: relative paths resolve against the pipeline file, not the current directory', async () => {

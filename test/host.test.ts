@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type HostCallError, hostMethods, type HostClient, type HostRunEvent, type PipelineDocument } from '../core/src/host-api/contract.js';
@@ -362,6 +362,20 @@ describe('host contract in-process', () => {
     expect((await readFile(path.join(dir, 'examples', 'ecommerce', 'data', 'orders.csv'), 'utf8')).split('\n').length).toBeGreaterThan(1000);
     expect((await host['examples.open']({ id: 'ecommerce/pipeline.json' })).generated).toBe(false);
     await expect(host['examples.open']({ id: '../../package.json' })).rejects.toThrow(/no example/);
+  });
+
+  it('schedules.open|history|runNow|pause serve the Schedules view (details: host-schedules.test.ts)', async () => {
+    const sub = path.join(dir, 'scheduled');
+    await mkdir(sub, { recursive: true });
+    await writeFile(path.join(sub, 'tiny.json'), JSON.stringify({ format: 'caudal.pipeline/1', name: 'host schedules', nodes: [{ id: 'n', type: 'transform.sql', params: { query: 'SELECT 1 AS one' } }, { id: 'o', type: 'sink.csv', params: { path: 'tiny.csv', if_exists: 'overwrite' } }], edges: [{ from: 'n:out', to: 'o:in' }] }));
+    const file = path.join(sub, 'caudal.project.json');
+    await writeFile(file, JSON.stringify({ format: 'caudal.project/1', name: 'host', jobs: { tiny: { pipeline: 'tiny.json', schedule: '0 6 * * *' } } }));
+    expect((await host['schedules.open']({ near: sub })).jobs.map((j) => j.name)).toEqual(['tiny']);
+    expect(await host['schedules.pause']({ path: file, job: 'tiny', paused: true })).toEqual({ paused: true });
+    const started = await host['schedules.runNow']({ path: file, job: 'tiny' });
+    expect(started.via).toBe('studio');
+    for (let i = 0; i < 300 && (await host['schedules.history']({ path: file })).runs[0]?.status !== 'succeeded'; i++) await new Promise((r) => setTimeout(r, 200));
+    expect((await host['schedules.history']({ path: file })).runs).toMatchObject([{ runId: started.runId, job: 'tiny', status: 'succeeded', rows: 1 }]);
   });
 
   it('app.info says how the host runs', async () => {

@@ -27,3 +27,5 @@ CAUDAL_KAFKA_VERSION=3.9.1
 CAUDAL_PYSPARK_VERSION=4.1.1
 CAUDAL_SQLGLOT_VERSION=30.30.0
 CAUDAL_AIRFLOW_VERSION=3.1.8
+# The KubernetesPodOperator of `caudal export airflow --operator kubernetes` (import checks only: no cluster here).
+CAUDAL_AIRFLOW_K8S_PROVIDER_VERSION=10.25.0

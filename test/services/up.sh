@@ -221,8 +221,18 @@ start_spark() {
   "$CAUDAL_TEST_SPARK_PYTHON" -c 'import pyspark, sqlglot' || fail "pyspark does not import"
   command -v java >/dev/null || fail "Spark needs Java 17 on the PATH"
 }
+install_extra() { # install_extra <venv name> <pip requirement>: added to an installed venv, with its own marker
+  local venv="$CAUDAL_SERVICES_HOME/venv-$1" marker
+  marker="$venv/.caudal-extra-$(printf '%s' "$2" | sha1sum | cut -c1-12)"
+  [ -f "$marker" ] && return 0
+  say "installing $2 into $venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check "$2" >"$log_dir/pip-$1-extra.log" 2>&1 ||
+    { tail -30 "$log_dir/pip-$1-extra.log" >&2; fail "pip install $2 failed"; }
+  touch "$marker"
+}
 start_airflow() {
   install_venv airflow "apache-airflow==$CAUDAL_AIRFLOW_VERSION"
+  install_extra airflow "apache-airflow-providers-cncf-kubernetes==$CAUDAL_AIRFLOW_K8S_PROVIDER_VERSION"
   AIRFLOW_HOME="$CAUDAL_SERVICES_HOME/airflow-home" "$CAUDAL_TEST_AIRFLOW_BIN" version >"$log_dir/airflow-version.log" 2>&1 || fail "airflow does not start (see $log_dir)"
 }
 start_desktop() {

@@ -29,6 +29,17 @@ export const options = {
   watch: { type: 'boolean' },
   explain: { type: 'boolean' },
   plan: { type: 'boolean' },
+  'run-id': { type: 'string' },
+  job: { type: 'string' },
+  trigger: { type: 'string' },
+  attempt: { type: 'string' },
+  slot: { type: 'string' },
+  out: { type: 'string', short: 'o' },
+  operator: { type: 'string' },
+  image: { type: 'string' },
+  'project-root': { type: 'string' },
+  field: { type: 'string' },
+  file: { type: 'string', short: 'f' },
 } as const;
 
 export function parse(args: string[]) {

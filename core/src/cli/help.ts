@@ -17,6 +17,10 @@ Usage:
   caudal serve [pipeline.json] [--port N]       the studio in a browser (127.0.0.1 only, URL with a token)
   caudal doctor [pipeline.json]                 what killed runs left: journals, temp folders, stale locks
   caudal clean [pipeline.json]                  finish or undo killed runs and remove what they left
+  caudal schedule [caudal.project.json]         run a project's jobs on their schedules, in the foreground
+  caudal jobs list|run|history|pause|resume|prune   a project's jobs: inspect, run one now, pause (-f project file)
+  caudal alerts set-secret|test <channel>       an alert channel's secret into the OS keychain / send a test alert
+  caudal export airflow <project|pipeline.json> an Apache Airflow DAG (--operator bash|kubernetes, -o file)
   caudal --version
 
 Run 'caudal <command> --help' for a command's options and examples.
@@ -47,6 +51,9 @@ ${COMMON}
       --metrics MODE      fast (default: count rows at materialized steps and sinks) | exact (count every node)
       --state-dir DIR     state kept between runs: watermarks, quality history (default <pipeline folder>/.caudal/state)
       --artifacts-dir DIR where quality.json/quality.html go (default <pipeline folder>/.caudal/runs/<run id>)
+      --run-id ID         the run's id, its folder's name (default: a new one)
+      --job NAME          recorded in run.json with --trigger schedule|catchup|dependency|manual,
+                          --attempt N and --slot ISO (set by the scheduler and by Airflow DAGs)
       --json              one JSON event per line, from run_started to run_finished
 
 Examples:
@@ -225,6 +232,78 @@ Examples:
   caudal clean pipelines/orders.json
 
 Exit codes: 0 everything cleaned, 1 something remains (the report says what and why).`,
+
+  schedule: `caudal schedule [caudal.project.json] [options]
+
+Runs the project's jobs on their schedules, in the foreground (a terminal, systemd, launchd). Each
+run is its own \`caudal run\` process; the scheduler's state is written before it acts, so a restart
+follows running runs and never starts a slot twice. Logs go to stdout and to the rotated JSON-lines
+file .caudal/scheduler/logs/scheduler.log. Guide: docs/scheduling.md.
+
+Options:
+  -f, --file FILE         the project file (default: caudal.project.json here or in a parent folder)
+      --json              log JSON lines on stdout
+  -q, --quiet             log only warnings and errors
+
+Examples:
+  caudal schedule
+  caudal schedule ops/caudal.project.json --json
+
+SIGTERM or Ctrl-C: no new runs; exits (0) once the running ones finish. A second signal cancels
+them (destinations stay as they were). Exit code 75: another scheduler runs for this project.`,
+
+  jobs: `caudal jobs list|run|history|pause|resume|prune [job] [options]
+
+A project's jobs: list them (schedule, next run, what runs now, last outcome), run one now in the
+foreground (its params, with --param overrides; recorded in the history), show recorded runs, pause
+or resume a job's scheduled runs (a running scheduler applies it at once), or apply the history
+retention now.
+
+Options:
+  -f, --file FILE         the project file (default: caudal.project.json here or in a parent folder)
+  -p, --param key=value   jobs run: override a param (repeatable)
+      --limit N           jobs history: runs to show (default 20)
+      --wait              jobs run: wait for a run that holds the pipeline instead of exiting with 75
+      --json              machine-readable output
+  -q, --quiet             print only errors
+
+Examples:
+  caudal jobs list
+  caudal jobs run extract
+  caudal jobs history extract --limit 50
+  caudal jobs pause extract`,
+
+  alerts: `caudal alerts set-secret|test <channel> [field] [options]
+
+Stores an alert channel's secret (a webhook token or URL, an SMTP password) in the OS keychain,
+asking for it or reading standard input; or sends a test alert through the channel. Headless
+servers set CAUDAL_SECRET_ALERT_<CHANNEL>_<FIELD> instead (it wins over the keychain).
+
+Options:
+  -f, --file FILE         the project file (default: caudal.project.json here or in a parent folder)
+  -q, --quiet             print only errors
+
+Examples:
+  caudal alerts set-secret ops token
+  caudal alerts test ops`,
+
+  export: `caudal export airflow <caudal.project.json | pipeline.json> [options]
+
+Writes an Apache Airflow DAG file: one task per job running the headless runner, dependencies,
+schedule (in the job's time zone), retries, timeout and params mapped to Airflow's; secrets come
+from Airflow connections or variables as CAUDAL_SECRET_* environment variables, never literal in
+the DAG. A pipeline file becomes a one-job DAG run on demand.
+
+Options:
+  -o, --out FILE          write the DAG there (default: standard output)
+      --operator KIND     bash (BashOperator on the workers, default) or kubernetes (KubernetesPodOperator)
+      --project-root DIR  the project's folder on the workers or in the image
+      --image IMAGE       --operator kubernetes: the runner image with the project in it
+  -q, --quiet             print only errors
+
+Examples:
+  caudal export airflow caudal.project.json -o dags/shop.py
+  caudal export airflow caudal.project.json --operator kubernetes --image registry/shop-caudal:1.4`,
 } as const;
 
 export type CommandName = keyof typeof COMMAND_HELP;

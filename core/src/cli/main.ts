@@ -22,6 +22,14 @@ const load: Record<CommandName, () => Promise<Command>> = {
   serve: async () => (await import('./serve.js')).serveCommand,
   doctor: async () => (await import('./clean.js')).doctorCommand,
   clean: async () => (await import('./clean.js')).cleanCommand,
+  schedule: async () => (await import('./schedule.js')).scheduleCommand,
+  // `caudal jobs run` runs the job's pipeline in this process, through this same entry point.
+  jobs: async () => {
+    const { jobsCommand } = await import('./jobs.js');
+    return (args, io) => jobsCommand(args, io, (argv, o) => main(argv, o));
+  },
+  alerts: async () => (await import('./alerts.js')).alertsCommand,
+  export: async () => (await import('./export.js')).exportCommand,
 };
 
 const wantsHelp = (args: string[]) => args.includes('--help') || args.includes('-h');
@@ -66,6 +74,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
       if (err.hint) io.stderr.write(`  hint: ${err.hint}\n`);
       if (err.kind === 'usage') io.stderr.write(`  run 'caudal ${isCommand(command) ? `${command} ` : ''}--help' for usage\n`);
     }
+    if (err.kind === 'busy') return EXIT.busy;
     return err.kind === 'usage' || err.kind === 'validation' || err.kind === 'io' ? EXIT.invalid : EXIT.runFailed;
   }
 }

@@ -8,6 +8,10 @@ import { checkNodeIds, engineOptions, loadOrExplain } from './pipeline-args.js';
 import { ProgressPrinter } from './progress.js';
 import { formatPlan } from './explain.js';
 import type { NodeSummary, PlanStep } from '../engine/protocol.js';
+import { defaultArtifactsDir } from '../engine/run-dirs.js';
+import { isSafeRunId } from '../host/run-history.js';
+import { newRunId, RunRecorder } from '../host/run-recorder.js';
+import { CaudalError } from '../util/errors.js';
 
 /** `caudal run <pipeline.json>`: the whole pipeline (or --node and its upstream), all sinks atomically. */
 export async function runCommand(args: string[], io: Io): Promise<number> {
@@ -15,27 +19,39 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
   const { pipeline, baseDir } = await loadOrExplain(positionals[0]);
   checkNodeIds(pipeline, values.node, positionals[0]!);
   const printer = new ProgressPrinter(io.stderr, !!values.quiet);
+  const runId = values['run-id'] ?? newRunId();
+  if (!isSafeRunId(runId)) throw new CaudalError('usage', `--run-id expects letters, digits, _ and - (at most 128), got "${runId}"`);
+  const params = parseParams(values.param);
+  const dir = values['artifacts-dir'] === undefined ? defaultArtifactsDir(baseDir, runId) : path.resolve(values['artifacts-dir']);
+  // Every run is recorded like the studio's: run.json + events.jsonl in its folder.
+  const recorder = await RunRecorder.begin({ runId, pipeline: pipeline.name, pipelinePath: path.resolve(positionals[0]!), targets: values.node ?? [], params, dir, ...jobFields(values) });
   let plan: PlanStep[] | undefined;
   const finished = new Map<string, NodeSummary>();
   const handle = startRun({
+    runId,
     pipeline,
     baseDir,
-    params: parseParams(values.param),
+    params,
     options: engineOptions(values),
     targets: values.node,
     ...(await engineContext(pipeline, baseDir, values)),
-    artifactsDir: values['artifacts-dir'] === undefined ? undefined : path.resolve(values['artifacts-dir']),
+    artifactsDir: dir,
     watch: values.watch === true ? true : undefined,
     onEvent: (e) => {
       if (e.type === 'plan') plan = e.nodes;
       if (e.type === 'node_finished') finished.set(e.nodeId, e);
+      recorder.event(e);
       if (values.json) io.stdout.write(JSON.stringify(e) + '\n');
       else printer.handle(e);
     },
   });
   const stop = stopOnSignals(handle, io, !values.json && !values.quiet, values.watch === true);
   try {
-    const summary = await handle.done;
+    const summary = await handle.done.catch(async (e: unknown) => {
+      await recorder.crashed(e);
+      throw e;
+    });
+    await recorder.finished(summary);
     // With --json the plan is already on stdout as its own event.
     if (values.explain && plan && !values.json) io.stderr.write(`\n${formatPlan(plan, finished)}\n`);
     if (summary.status === 'succeeded') return EXIT.ok;
@@ -46,6 +62,16 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
   } finally {
     stop.off();
   }
+}
+
+/** `--job/--trigger/--attempt/--slot`: set by the scheduler so the run's record names its job. */
+function jobFields(values: { job?: string; trigger?: string; attempt?: string; slot?: string }) {
+  if (values.job === undefined) return {};
+  const trigger = values.trigger ?? 'manual';
+  if (!['schedule', 'catchup', 'dependency', 'manual'].includes(trigger)) throw new CaudalError('usage', `--trigger expects schedule, catchup, dependency or manual, got "${trigger}"`);
+  const attempt = values.attempt === undefined ? 1 : Number(values.attempt);
+  if (!Number.isInteger(attempt) || attempt < 1) throw new CaudalError('usage', `--attempt expects a positive whole number, got "${values.attempt}"`);
+  return { job: values.job, trigger: trigger as 'schedule', attempt, slot: values.slot ?? null };
 }
 
 /** How long a second Ctrl-C / SIGTERM waits for the cancelled run to clean up before exiting anyway. */

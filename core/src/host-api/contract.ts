@@ -279,6 +279,13 @@ export const runRecordSchema = z.object({
   /** The folder holding run.json, events.jsonl and the artifacts. */
   dir: z.string(),
   error: hostErrorSchema.optional(),
+  /** Runs of a scheduled job (caudal.project.json): the job, what started it, which attempt, the slot it is for. */
+  job: z.string().optional(),
+  trigger: z.enum(['schedule', 'catchup', 'dependency', 'manual']).optional(),
+  attempt: z.number().optional(),
+  slot: z.string().nullable().optional(),
+  /** The process running it (host tag and pid): a record left "running" by a process that is gone never finishes. */
+  owner: z.object({ host: z.string(), pid: z.number() }).optional(),
 });
 export type RunRecord = z.infer<typeof runRecordSchema>;
 
@@ -400,6 +407,40 @@ export const fsEntrySchema = z.object({
 });
 
 const empty = z.object({}).strict();
+
+const jobRunStatus = z.enum(['succeeded', 'failed', 'cancelled', 'timed_out', 'busy', 'interrupted']);
+
+/** One job of a project (caudal.project.json) as the Schedules view shows it. */
+export const scheduledJobSchema = z.object({
+  name: z.string(),
+  pipeline: z.string(),
+  description: z.string().optional(),
+  /** Cron expression, or null for jobs that run after others (dependsOn) or on demand. */
+  schedule: z.string().nullable(),
+  timezone: z.string(),
+  dependsOn: z.array(z.string()),
+  paused: z.boolean(),
+  nextRunAt: z.string().nullable(),
+  running: z.object({ runId: z.string(), startedAt: z.string(), attempt: z.number(), pid: z.number().nullable() }).nullable(),
+  retryAt: z.string().nullable(),
+  queued: z.boolean(),
+  lastRun: z
+    .object({
+      runId: z.string(),
+      status: jobRunStatus,
+      startedAt: z.string(),
+      finishedAt: z.string(),
+      elapsedMs: z.number(),
+      attempt: z.number(),
+      trigger: z.string(),
+      slot: z.string().nullable(),
+      rows: z.number().nullable(),
+      qualityScore: z.number().nullable(),
+      error: z.object({ kind: z.string(), message: z.string(), hint: z.string().optional() }).optional(),
+    })
+    .nullable(),
+});
+export type ScheduledJob = z.infer<typeof scheduledJobSchema>;
 
 // ---- methods ------------------------------------------------------------------------------
 
@@ -575,6 +616,36 @@ export const hostMethods = {
   'examples.open': {
     input: z.object({ id: z.string() }),
     output: z.object({ path: z.string(), generated: z.boolean() }),
+  },
+
+  /**
+   * A project's jobs (caudal.project.json): schedules, next runs, what runs now, last outcomes, and
+   * whether a scheduler (`caudal schedule`) is running for it. Without `path`, the project file is
+   * looked for in `near` (or the workspace folder) and its parents.
+   */
+  'schedules.open': {
+    input: z.object({ path: z.string().optional(), near: z.string().optional() }),
+    output: z.object({
+      path: z.string(),
+      name: z.string(),
+      scheduler: z.object({ pid: z.number(), since: z.string() }).nullable(),
+      jobs: z.array(scheduledJobSchema),
+    }),
+  },
+  /** Recorded runs of a project's jobs (one job, or all), newest first: durations, rows, quality for the history chart. */
+  'schedules.history': {
+    input: z.object({ path: z.string(), job: z.string().optional(), limit: z.int().positive().max(1000).default(50) }),
+    output: z.object({ runs: z.array(runRecordSchema) }),
+  },
+  /** Runs a job now: through the project's running scheduler when there is one (it keeps runs from overlapping), else directly. */
+  'schedules.runNow': {
+    input: z.object({ path: z.string(), job: z.string() }),
+    output: z.object({ via: z.enum(['scheduler', 'studio']), runId: z.string().nullable() }),
+  },
+  /** Pauses (its scheduled runs are skipped) or resumes a job; a running scheduler applies it at once. */
+  'schedules.pause': {
+    input: z.object({ path: z.string(), job: z.string(), paused: z.boolean() }),
+    output: z.object({ paused: z.boolean() }),
   },
 
   /** Lists a folder on the host (browser mode's file picker). Defaults to the workspace folder. */

@@ -38,6 +38,7 @@ import { groupByNode, locateProblem } from './problems.js';
 import { RecentFiles } from './recent-files.js';
 import { resolveDeclaredConnections } from './resolve-connections.js';
 import { RunManager } from './run-manager.js';
+import { SchedulesApi } from './schedules-api.js';
 
 export interface HostServiceOptions {
   mode: 'electron' | 'browser' | 'in-process';
@@ -65,10 +66,12 @@ export class HostService implements HostTransport {
   private readonly runs = new RunManager((m) => this.emit(m));
   private readonly recent: RecentFiles;
   private readonly connections: ConnectionsApi;
+  private readonly schedules: SchedulesApi;
 
   constructor(private readonly opts: HostServiceOptions) {
     this.recent = new RecentFiles(opts.paths.userDataDir);
     this.connections = new ConnectionsApi((projectDir) => this.connectionService(projectDir), opts.env);
+    this.schedules = new SchedulesApi(opts.paths.workspaceDir);
   }
 
   /** Subscribes to every host event; returns the unsubscribe function. */
@@ -279,6 +282,11 @@ export class HostService implements HostTransport {
       await this.connections.remove(name, projectDir);
       return { removed: true as const };
     },
+
+    'schedules.open': async ({ path: file, near }) => this.schedules.open(file, near),
+    'schedules.history': async ({ path: file, job, limit }) => this.schedules.history(path.resolve(file), job, limit),
+    'schedules.runNow': async ({ path: file, job }) => this.schedules.runNow(path.resolve(file), job),
+    'schedules.pause': async ({ path: file, job, paused }) => this.schedules.pause(path.resolve(file), job, paused),
 
     'fs.list': async ({ dir, extensions }) => listFolder(dir ?? this.opts.paths.workspaceDir, extensions),
 

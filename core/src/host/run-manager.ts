@@ -1,13 +1,13 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { startRun, type RunHandle } from '../engine/engine.js';
 import type { EngineOptions } from '../engine/protocol.js';
 import type { ResolvedConnection } from '../nodes/define.js';
 import { defaultArtifactsDir, defaultStateDir } from '../engine/run-dirs.js';
 import type { EventPayload, HostEventMessage, PipelineDocument, RunRecord } from '../host-api/contract.js';
-import { CaudalError, errorMessage } from '../util/errors.js';
-import { EventLog, finishedFields, isSafeRunId, listArtifacts, listRuns, qualityScore, readEvents, readRun, type StoredRun, writeRun } from './run-history.js';
+import { CaudalError } from '../util/errors.js';
+import { ownerIsDead, self } from '../util/owner.js';
+import { isSafeRunId, listArtifacts, listRuns, readEvents, readRun, type StoredRun } from './run-history.js';
+import { newRunId, RunRecorder } from './run-recorder.js';
 
 export interface StartRunInput {
   document: PipelineDocument;
@@ -21,10 +21,6 @@ export interface StartRunInput {
   watch?: boolean;
   /** The connections the document declares, resolved with their secrets (as for previews). */
   connections?: Record<string, ResolvedConnection>;
-}
-
-function newRunId(): string {
-  return `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomUUID().slice(0, 8)}`;
 }
 
 /**
@@ -41,24 +37,8 @@ export class RunManager {
   async start(input: StartRunInput): Promise<{ runId: string; dir: string }> {
     const runId = newRunId();
     const dir = defaultArtifactsDir(input.baseDir, runId);
-    await mkdir(dir, { recursive: true });
-    const record: StoredRun = {
-      runId,
-      pipeline: input.document.name,
-      pipelinePath: input.pipelinePath,
-      status: 'running',
-      startedAt: new Date().toISOString(),
-      elapsedMs: null,
-      rows: null,
-      qualityScore: null,
-      targets: input.targets,
-      params: input.params,
-      dir,
-      summary: null,
-    };
-    await writeRun(record);
+    const recorder = await RunRecorder.begin({ runId, pipeline: input.document.name, pipelinePath: input.pipelinePath, targets: input.targets, params: input.params, dir });
     this.known.set(runId, dir);
-    const log = new EventLog(dir);
     const handle = startRun({
       runId,
       pipeline: input.document,
@@ -71,24 +51,14 @@ export class RunManager {
       artifactsDir: dir,
       stateDir: defaultStateDir(input.baseDir),
       onEvent: (event) => {
-        log.write(event);
+        recorder.event(event);
         this.emit({ event: 'run', payload: event as EventPayload<'run'> });
       },
     });
     const finished = handle.done
-      .then(async (summary) => {
-        await log.close();
-        // The score comes with the summary; quality.json is the fallback for summaries without it.
-        const fromSummary = (summary as { quality?: { score?: unknown } }).quality?.score;
-        Object.assign(record, finishedFields(summary), { summary, qualityScore: typeof fromSummary === 'number' ? fromSummary : await qualityScore(dir) });
-      })
-      .catch(async (e: unknown) => {
-        await log.close();
-        const err = e instanceof CaudalError ? e : new CaudalError('execution', errorMessage(e));
-        Object.assign(record, { status: 'failed', elapsedMs: Date.now() - Date.parse(record.startedAt), rows: null, error: err.toJSON() });
-      })
-      .then(async () => {
-        await writeRun(record);
+      .then((summary) => recorder.finished(summary))
+      .catch((e: unknown) => recorder.crashed(e))
+      .then((record) => {
         this.active.delete(runId);
         this.emit({ event: 'history.changed', payload: { runId, pipelinePath: record.pipelinePath, status: record.status } });
       });
@@ -162,9 +132,11 @@ export class RunManager {
 
   private record(run: StoredRun): RunRecord {
     const { summary: _summary, ...record } = run;
-    // A record left "running" by a host that stopped mid-run will never finish.
-    if (record.status === 'running' && !this.active.has(run.runId))
-      return { ...record, status: 'failed', error: { kind: 'execution', message: 'the studio stopped while this run was running' } };
+    // A record left "running" by a host that stopped mid-run will never finish; one whose process
+    // is elsewhere and alive (`caudal run`, a scheduled job) is still running.
+    const elsewhere = record.owner !== undefined && record.owner.pid !== self.pid && !ownerIsDead(record.owner);
+    if (record.status === 'running' && !this.active.has(run.runId) && !elsewhere)
+      return { ...record, status: 'failed', error: { kind: 'execution', message: record.owner && record.owner.pid !== self.pid ? `the process running this run (pid ${record.owner.pid}) stopped before it finished` : 'the studio stopped while this run was running' } };
     return record;
   }
 }

@@ -4,6 +4,7 @@ import { useUi } from '../store/ui.js';
 import { useDocument } from '../store/document.js';
 import { FileDialog } from './FileDialog.js';
 import { ConnectionsDialog } from './ConnectionsDialog.js';
+import { SchedulesView } from './schedules/SchedulesView.js';
 import { SHORTCUTS } from './shortcuts.js';
 import { lastRunParams, proceedRun, startRun, type ParamValues } from './runs.js';
 import { listExamples, openExample, type ExampleInfo } from './examples.js';
@@ -151,6 +152,8 @@ export function Dialogs() {
       return <BrowseDialog />;
     case 'connections':
       return <ConnectionsDialog />;
+    case 'schedules':
+      return <SchedulesView />;
     case 'confirmDiscard':
       return (
         <Modal title="Unsaved changes" onClose={close}>

@@ -48,6 +48,7 @@ function FileMenu() {
           {item('Open an example…', () => openDialog('examples'))}
           {item('Export pipeline JSON…', () => (native ? void exportPipeline('json') : openDialog('export')))}
           {item('Connections…', () => openDialog('connections'))}
+          {item('Schedules…', () => openDialog('schedules'))}
           {recent.length > 0 && <div className="menu-sep">Recent</div>}
           {recent.slice(0, 8).map((r) => (
             <span key={r.path}>{item(`${r.name} — ${r.path}`, () => guardDirty(() => void openPipeline(r.path)))}</span>

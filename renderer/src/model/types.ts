@@ -15,6 +15,7 @@ export type {
   HostRunSummary,
   HostConnectionInfo,
   DocRef,
+  ScheduledJob,
 } from '../../../core/src/host-api/contract.js';
 
 /** A JSON Schema node with the `.meta()` keys the form generator reads. */

@@ -1,0 +1,53 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { airflowDag, type AirflowOperator } from '../scheduler/airflow/export.js';
+import { loadProject } from '../scheduler/load-project.js';
+import { PROJECT_FILE, type Project } from '../scheduler/project.js';
+import { loadPipelineFile } from '../model/load.js';
+import { CaudalError } from '../util/errors.js';
+import { parse } from './args.js';
+import { EXIT } from './exit-codes.js';
+import type { Io } from './io.js';
+
+/** `caudal export airflow <caudal.project.json | pipeline.json> [-o dag.py] [--operator bash|kubernetes] [--project-root DIR] [--image IMG]`. */
+export async function exportAirflowCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args);
+  const file = positionals[0];
+  if (!file) throw new CaudalError('usage', 'export airflow needs a project or pipeline file');
+  const operator = (values.operator ?? 'bash') as AirflowOperator;
+  if (operator !== 'bash' && operator !== 'kubernetes') throw new CaudalError('usage', `--operator expects bash or kubernetes, got "${values.operator}"`);
+  const project = await projectOf(path.resolve(file));
+  const text = await airflowDag(project, {
+    operator,
+    projectRoot: values['project-root'],
+    image: values.image,
+    source: ['caudal export airflow', path.basename(file), ...(operator === 'kubernetes' ? ['--operator kubernetes'] : [])].join(' '),
+  });
+  if (values.out) {
+    await writeFile(path.resolve(values.out), text);
+    if (!values.quiet) io.stderr.write(`✔ wrote ${path.resolve(values.out)}: copy it into Airflow's dags folder\n`);
+  } else io.stdout.write(text);
+  return EXIT.ok;
+}
+
+/** A project file, or a pipeline as a one-job project run on demand. */
+async function projectOf(file: string): Promise<Project> {
+  const text = await readFile(file, 'utf8').catch(() => {
+    throw new CaudalError('usage', `cannot read ${file}: no such file`);
+  });
+  if (/"format"\s*:\s*"caudal\.project\//.test(text) || path.basename(file) === PROJECT_FILE) return loadProject(file);
+  const loaded = await loadPipelineFile(file);
+  if (!loaded.pipeline) throw new CaudalError('validation', `${file} is neither a project nor a valid pipeline: ${loaded.problems[0]?.message}`);
+  const name = path.basename(file, '.json').replace(/[^A-Za-z0-9_-]+/g, '_').replace(/^[^A-Za-z]+/, '') || 'pipeline';
+  return {
+    file,
+    dir: path.dirname(file),
+    name: loaded.pipeline.name,
+    timezone: 'UTC',
+    maxParallelRuns: 1,
+    jobs: [{ name, pipeline: file, params: {}, schedule: null, timezone: 'UTC', dependsOn: [], paused: false, retries: { count: 0, delay_s: 60, backoff: 2, max_delay_s: 3600 }, timeoutS: null, catchup: 'skip', onOverlap: 'skip', alerts: { channels: [], on_failure: true } }],
+    alerts: {},
+    history: { max_age_days: 30, max_total_mb: 1024, keep_last: 5 },
+    logs: { max_file_mb: 10, keep_files: 5 },
+  };
+}

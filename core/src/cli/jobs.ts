@@ -1,0 +1,97 @@
+import path from 'node:path';
+import { Controls } from '../scheduler/controls.js';
+import { jobRuns } from '../scheduler/history.js';
+import { findProjectFile, loadProject } from '../scheduler/load-project.js';
+import { projectOverview } from '../scheduler/overview.js';
+import { expandParams } from '../scheduler/params.js';
+import type { Job, Project } from '../scheduler/project.js';
+import { pruneHistory } from '../scheduler/retention.js';
+import { runningScheduler } from '../scheduler/scheduler-lock.js';
+import { CaudalError } from '../util/errors.js';
+import { didYouMean } from '../util/suggest.js';
+import { parse, parseParams } from './args.js';
+import { EXIT } from './exit-codes.js';
+import type { Io } from './io.js';
+import { formatCount, formatMs } from './format.js';
+
+type RunCli = (argv: string[], io: Io) => Promise<number>;
+
+/** `caudal jobs list | run | history | pause | resume | prune` over a project file (-f, or caudal.project.json found upward). */
+export async function jobsCommand(args: string[], io: Io, runCli: RunCli): Promise<number> {
+  const [sub, ...rest] = args;
+  const { values, positionals } = parse(rest);
+  const project = await loadProject(findProjectFile(values.file));
+  const jobNamed = (name: string | undefined): Job => {
+    if (!name) throw new CaudalError('usage', `jobs ${sub} needs a job name`, { hint: `jobs: ${project.jobs.map((j) => j.name).join(', ')}` });
+    const job = project.jobs.find((j) => j.name === name);
+    if (!job) throw new CaudalError('usage', `no job '${name}' in ${project.file}${didYouMean(name, project.jobs.map((j) => j.name))}`, { hint: `jobs: ${project.jobs.map((j) => j.name).join(', ')}` });
+    return job;
+  };
+  switch (sub) {
+    case 'list':
+      return list(project, io, !!values.json);
+    case 'run': {
+      // One run in the foreground, exactly as the scheduler starts it: `caudal run` with the job's params.
+      const job = jobNamed(positionals[0]);
+      const params = { ...expandParams(job.params, Date.now(), job.timezone), ...parseParams(values.param) };
+      const argv = ['run', job.pipeline, '--job', job.name, '--trigger', 'manual', ...Object.entries(params).flatMap(([k, v]) => ['--param', `${k}=${v}`])];
+      if (job.threads !== undefined) argv.push('--threads', String(job.threads));
+      if (job.memoryLimit !== undefined) argv.push('--memory-limit', job.memoryLimit);
+      for (const flag of ['json', 'quiet', 'wait'] as const) if (values[flag]) argv.push(`--${flag}`);
+      return runCli(argv, io);
+    }
+    case 'history': {
+      const limit = values.limit === undefined ? 20 : Number(values.limit);
+      if (!Number.isInteger(limit) || limit < 1) throw new CaudalError('usage', `--limit expects a positive whole number, got "${values.limit}"`);
+      const jobs = positionals[0] ? [jobNamed(positionals[0])] : project.jobs;
+      const runs = (await Promise.all(jobs.map((j) => jobRuns(project, j, limit)))).flat().sort((a, b) => b.startedAt.localeCompare(a.startedAt)).slice(0, limit);
+      if (values.json) {
+        io.stdout.write(JSON.stringify(runs.map(({ summary: _s, ...r }) => r)) + '\n');
+        return EXIT.ok;
+      }
+      if (runs.length === 0) io.stdout.write('no runs recorded yet\n');
+      for (const r of runs) {
+        const how = `${r.trigger ?? 'manual'}${(r.attempt ?? 1) > 1 ? ` #${r.attempt}` : ''}`;
+        const quality = r.qualityScore === null ? '' : `  quality ${r.qualityScore}`;
+        io.stdout.write(`${r.startedAt.slice(0, 19).replace('T', ' ')}  ${(r.job ?? '').padEnd(16)} ${r.status.padEnd(9)} ${(r.elapsedMs === null ? '–' : formatMs(r.elapsedMs)).padStart(9)} ${formatCount(r.rows).padStart(10)} rows  ${how.padEnd(12)} ${r.runId}${quality}\n`);
+        if (r.error) io.stdout.write(`    ${r.error.message.split('\n')[0]}\n`);
+      }
+      return EXIT.ok;
+    }
+    case 'pause':
+    case 'resume': {
+      const job = jobNamed(positionals[0]);
+      await new Controls(project.dir).setPaused(job.name, sub === 'pause');
+      const live = await runningScheduler(project.dir);
+      if (!values.quiet)
+        io.stderr.write(`✔ ${job.name} ${sub === 'pause' ? 'paused: its scheduled runs are skipped until resumed' : 'resumed'}${live ? ` (the scheduler, pid ${live.owner.pid}, applies it now)` : ''}\n`);
+      if (job.paused && sub === 'resume') io.stderr.write(`! ${job.name} is also paused in ${path.basename(project.file)} ("paused": true)\n`);
+      return EXIT.ok;
+    }
+    case 'prune': {
+      const r = await pruneHistory(project);
+      if (values.json) io.stdout.write(JSON.stringify(r) + '\n');
+      else io.stdout.write(`removed ${r.removed.length} run folder(s) (${r.removed.filter((x) => x.reason === 'age').length} by age, ${r.removed.filter((x) => x.reason === 'size').length} by size); kept ${r.keptRuns} (${(r.keptBytes / 1024 / 1024).toFixed(1)} MB)\n`);
+      return EXIT.ok;
+    }
+    default:
+      throw new CaudalError('usage', sub ? `unknown jobs command '${sub}'` : 'jobs needs a command', { hint: 'jobs list | run <job> | history [job] | pause <job> | resume <job> | prune' });
+  }
+}
+
+async function list(project: Project, io: Io, json: boolean): Promise<number> {
+  const o = await projectOverview(project);
+  if (json) {
+    io.stdout.write(JSON.stringify(o) + '\n');
+    return EXIT.ok;
+  }
+  io.stdout.write(`${project.name}: ${o.scheduler ? `scheduler running (pid ${o.scheduler.owner.pid}, since ${o.scheduler.since})` : 'no scheduler running (start one with `caudal schedule`)'}\n`);
+  for (const j of o.jobs) {
+    const when = j.schedule ? `${j.schedule} (${j.timezone})` : j.dependsOn.length > 0 ? `after ${j.dependsOn.join(', ')}` : 'on demand';
+    const next = j.paused ? 'paused' : j.nextRunAt ? `next ${j.nextRunAt}` : '';
+    const now = j.running ? `running ${j.running.runId}` : j.retryAt ? `retry at ${j.retryAt}` : j.queued ? 'queued' : '';
+    const last = j.lastRun ? `last ${j.lastRun.status} ${j.lastRun.finishedAt}` : 'never run';
+    io.stdout.write(`  ${j.name.padEnd(18)} ${when.padEnd(34)} ${next.padEnd(30)} ${[now, last].filter(Boolean).join('; ')}\n`);
+  }
+  return EXIT.ok;
+}

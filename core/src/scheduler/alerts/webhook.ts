@@ -1,0 +1,37 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { packageVersion } from '../../util/package-root.js';
+import type { Alert } from '../alert-types.js';
+import type { z } from 'zod';
+import type { webhookChannelSchema } from '../project.js';
+
+type WebhookChannel = z.infer<typeof webhookChannelSchema>;
+
+/** Tries this often, waiting 1 s, then 2 s: a receiver restarting for a moment still gets it. */
+const ATTEMPTS = 3;
+
+/**
+ * POSTs the alert as JSON. Errors name the channel and the HTTP status, never the URL (it may
+ * carry a token) nor the token.
+ */
+export async function sendWebhook(name: string, c: WebhookChannel, secrets: Record<string, string>, alert: Alert, opts: { retryDelayMs?: number } = {}): Promise<void> {
+  const url = c.url ?? secrets.url!;
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': `caudal/${packageVersion()}`, ...c.headers };
+  if (c.auth === 'bearer') headers.authorization = `Bearer ${secrets.token}`;
+  const body = JSON.stringify({ source: 'caudal', ...alert });
+  let last = '';
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    try {
+      const res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(c.timeout_s * 1000), redirect: 'error' });
+      await res.arrayBuffer().catch(() => undefined);
+      if (res.ok) return;
+      last = `HTTP ${res.status} ${res.statusText}`.trim();
+      // A client error will not improve by asking again (except 408 and 429).
+      if (res.status < 500 && res.status !== 408 && res.status !== 429) break;
+    } catch (e) {
+      const err = e as Error & { cause?: { code?: string } };
+      last = err.name === 'TimeoutError' ? `no answer within ${c.timeout_s} s` : (err.cause?.code ?? err.name);
+    }
+    if (attempt < ATTEMPTS) await sleep((opts.retryDelayMs ?? 1000) * attempt);
+  }
+  throw new Error(`webhook '${name}' did not accept the alert: ${last}`);
+}

@@ -1,0 +1,32 @@
+import path from 'node:path';
+import { defaultArtifactsDir } from '../engine/run-dirs.js';
+import { listRuns, type StoredRun } from '../host/run-history.js';
+import { ownerIsDead } from '../util/owner.js';
+import type { Job, Project } from './project.js';
+
+/** The runs folder of a pipeline file (`<its folder>/.caudal/runs`). */
+export function runsDirOf(pipelineFile: string): string {
+  return path.dirname(defaultArtifactsDir(path.dirname(pipelineFile), 'x'));
+}
+
+/**
+ * Every recorded run of the project's pipelines (the studio's, `caudal run`'s and the scheduler's:
+ * they share the run folders), newest first. A record left "running" by a process that is gone
+ * reads as failed.
+ */
+export async function projectRuns(project: Project): Promise<StoredRun[]> {
+  const pipelines = [...new Set(project.jobs.map((j) => j.pipeline))];
+  const all = (await Promise.all(pipelines.map((p) => listRuns(runsDirOf(p), p, Number.MAX_SAFE_INTEGER)))).flat();
+  return all.map(settle).sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.runId.localeCompare(a.runId));
+}
+
+/** Runs of one job, newest first. */
+export async function jobRuns(project: Project, job: Job, limit: number): Promise<StoredRun[]> {
+  const runs = await listRuns(runsDirOf(job.pipeline), job.pipeline, Number.MAX_SAFE_INTEGER);
+  return runs.filter((r) => r.job === job.name).map(settle).slice(0, limit);
+}
+
+function settle(r: StoredRun): StoredRun {
+  if (r.status === 'running' && r.owner && ownerIsDead(r.owner)) return { ...r, status: 'failed', error: { kind: 'execution', message: `the process running this run (pid ${r.owner.pid}) stopped before it finished` } };
+  return r;
+}

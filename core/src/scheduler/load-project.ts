@@ -1,0 +1,164 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { jsonPath, zodProblems } from '../model/load.js';
+import { CaudalError, type Problem } from '../util/errors.js';
+import { didYouMean } from '../util/suggest.js';
+import { cronProblem, isTimeZone } from './cron.js';
+import { type Job, PROJECT_FILE, type Project, type ProjectDocument, projectSchema } from './project.js';
+
+/** Reads and checks a project file; every problem carries the JSON path to fix. */
+export async function loadProject(file: string): Promise<Project> {
+  const abs = path.resolve(file);
+  let text: string;
+  try {
+    text = await readFile(abs, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CaudalError('usage', `cannot read project ${abs}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`, {
+      hint: `a project file (${PROJECT_FILE}) lists the jobs to schedule; see docs/scheduling.md`,
+    });
+  }
+  return parseProject(text, abs);
+}
+
+export function parseProject(text: string, file: string): Project {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    const msg = (e as Error).message;
+    const pos = /position (\d+)/.exec(msg);
+    const where = pos ? ` at line ${text.slice(0, Number(pos[1])).split('\n').length}` : '';
+    throw new CaudalError('validation', `${file} is not valid JSON${where}: ${msg}`, { hint: 'check for a missing comma or quote near that spot' });
+  }
+  const parsed = projectSchema.safeParse(raw);
+  if (!parsed.success) fail(file, zodProblems(parsed.error));
+  const doc = parsed.data;
+  const dir = path.dirname(file);
+  const problems = checkProject(doc, dir);
+  if (problems.length > 0) fail(file, problems);
+  return resolveProject(doc, file);
+}
+
+function fail(file: string, problems: Problem[]): never {
+  const lines = problems.map((p) => `  ${p.path}: ${p.message}${p.hint ? ` (${p.hint})` : ''}`).join('\n');
+  throw new CaudalError('validation', `${file} is not a valid project:\n${lines}`, { problems });
+}
+
+/** What the schema cannot see: cron syntax, time zones, pipelines on disk, dependencies, channels. */
+function checkProject(doc: ProjectDocument, dir: string): Problem[] {
+  const problems: Problem[] = [];
+  const problem = (at: PropertyKey[], message: string, hint?: string) => problems.push({ code: 'invalid_document', path: jsonPath(at), message, hint });
+  const names = Object.keys(doc.jobs);
+  const channels = Object.keys(doc.alerts);
+  if (!isTimeZone(doc.timezone)) problem(['timezone'], `unknown time zone '${doc.timezone}'`, 'use an IANA name such as Europe/Madrid or UTC');
+  if (doc.defaults.timezone !== undefined && !isTimeZone(doc.defaults.timezone)) problem(['defaults', 'timezone'], `unknown time zone '${doc.defaults.timezone}'`, 'use an IANA name such as Europe/Madrid or UTC');
+  for (const [name, job] of Object.entries(doc.jobs)) {
+    const at = (...rest: PropertyKey[]) => ['jobs', name, ...rest];
+    if (job.schedule !== undefined) {
+      const bad = cronProblem(job.schedule);
+      if (bad) problem(at('schedule'), `invalid cron expression '${job.schedule}': ${bad}`, 'five fields: minute hour day-of-month month day-of-week, e.g. "0 6 * * *" (06:00 every day)');
+    }
+    if (job.timezone !== undefined && !isTimeZone(job.timezone)) problem(at('timezone'), `unknown time zone '${job.timezone}'`, 'use an IANA name such as Europe/Madrid or UTC');
+    if (!existsSync(path.resolve(dir, job.pipeline))) problem(at('pipeline'), `pipeline file ${path.resolve(dir, job.pipeline)} does not exist`, 'paths are relative to the project file');
+    job.depends_on.forEach((dep, i) => {
+      if (dep === name) problem(at('depends_on', i), `job '${name}' depends on itself`);
+      else if (!names.includes(dep)) problem(at('depends_on', i), `unknown job '${dep}'${didYouMean(dep, names)}`, `jobs: ${names.join(', ')}`);
+    });
+    if (job.schedule !== undefined && job.depends_on.length > 0)
+      problem(at('schedule'), `job '${name}' has both a schedule and depends_on`, 'a job runs on its schedule or after the jobs it depends on: remove one (give the schedule to the first job of the chain)');
+    (job.alerts?.channels ?? []).forEach((c, i) => {
+      if (!channels.includes(c)) problem(at('alerts', 'channels', i), `unknown alert channel '${c}'${didYouMean(c, channels)}`, channels.length > 0 ? `channels: ${channels.join(', ')}` : 'define it under "alerts"');
+    });
+  }
+  (doc.defaults.alerts?.channels ?? []).forEach((c, i) => {
+    if (!channels.includes(c)) problem(['defaults', 'alerts', 'channels', i], `unknown alert channel '${c}'${didYouMean(c, channels)}`);
+  });
+  const cycle = findCycle(doc);
+  if (cycle) problem(['jobs', cycle[0]!, 'depends_on'], `jobs depend on each other in a cycle: ${cycle.join(' → ')}`, 'remove one of these dependencies');
+  return problems;
+}
+
+/** A dependency cycle as a path of job names (first = last), if any. */
+function findCycle(doc: ProjectDocument): string[] | undefined {
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const visit = (name: string): string[] | undefined => {
+    if (state.get(name) === 'done') return undefined;
+    if (state.get(name) === 'open') return [...stack.slice(stack.indexOf(name)), name];
+    state.set(name, 'open');
+    stack.push(name);
+    for (const dep of doc.jobs[name]?.depends_on ?? []) {
+      const found = doc.jobs[dep] ? visit(dep) : undefined;
+      if (found) return found;
+    }
+    stack.pop();
+    state.set(name, 'done');
+    return undefined;
+  };
+  for (const name of Object.keys(doc.jobs)) {
+    const found = visit(name);
+    if (found) return found.reverse();
+  }
+  return undefined;
+}
+
+function resolveProject(doc: ProjectDocument, file: string): Project {
+  const dir = path.dirname(file);
+  const d = doc.defaults;
+  const jobs: Job[] = Object.entries(doc.jobs).map(([name, j]) => ({
+    name,
+    pipeline: path.resolve(dir, j.pipeline),
+    params: j.params,
+    schedule: j.schedule ?? null,
+    timezone: j.timezone ?? d.timezone ?? doc.timezone,
+    dependsOn: j.depends_on,
+    paused: j.paused,
+    description: j.description,
+    retries: j.retries ?? d.retries ?? { count: 0, delay_s: 60, backoff: 2, max_delay_s: 3600 },
+    timeoutS: j.timeout_s ?? d.timeout_s ?? null,
+    catchup: j.catchup ?? d.catchup ?? 'skip',
+    onOverlap: j.on_overlap ?? d.on_overlap ?? 'skip',
+    alerts: j.alerts ?? d.alerts ?? { channels: [], on_failure: true },
+    threads: j.threads ?? d.threads,
+    memoryLimit: j.memory_limit ?? d.memory_limit,
+  }));
+  return {
+    file,
+    dir,
+    name: doc.name,
+    timezone: doc.timezone,
+    maxParallelRuns: doc.max_parallel_runs,
+    jobs: dependencyOrder(jobs),
+    alerts: doc.alerts,
+    history: doc.history,
+    logs: doc.logs,
+  };
+}
+
+/** Jobs sorted so that each comes after the jobs it depends on (stable otherwise). */
+function dependencyOrder(jobs: Job[]): Job[] {
+  const out: Job[] = [];
+  const placed = new Set<string>();
+  const byName = new Map(jobs.map((j) => [j.name, j]));
+  const place = (j: Job) => {
+    if (placed.has(j.name)) return;
+    placed.add(j.name);
+    for (const dep of j.dependsOn) place(byName.get(dep)!);
+    out.push(j);
+  };
+  jobs.forEach(place);
+  return out;
+}
+
+/** The project file: the given one, or caudal.project.json in the working folder or a parent. */
+export function findProjectFile(given: string | undefined, cwd = process.cwd()): string {
+  if (given) return path.resolve(cwd, given);
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, PROJECT_FILE);
+    if (existsSync(candidate)) return candidate;
+    if (path.dirname(dir) === dir) break;
+  }
+  throw new CaudalError('usage', `no ${PROJECT_FILE} in ${cwd} or a parent folder`, { hint: 'pass the project file, e.g. `caudal schedule path/to/caudal.project.json`' });
+}

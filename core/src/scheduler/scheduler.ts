@@ -1,0 +1,434 @@
+import os from 'node:os';
+import path from 'node:path';
+import { defaultArtifactsDir } from '../engine/run-dirs.js';
+import { newRunId } from '../host/run-recorder.js';
+import { errorMessage } from '../util/errors.js';
+import type { Alert, AlertNotifier } from './alert-types.js';
+import { type Clock, systemClock, type Timer } from './clock.js';
+import { Controls } from './controls.js';
+import { CronSchedule } from './cron.js';
+import type { LogEntry, LogLevel, LogSink } from './log.js';
+import { expandParams } from './params.js';
+import type { Job, Project } from './project.js';
+import { retryDelayMs } from './retry.js';
+import type { JobRunner, RunningJob, RunOutcome, Trigger } from './runner.js';
+import { emptyJobState, type JobState, type SchedulerState, StateStore } from './state.js';
+
+/** A slot found this late is still run as scheduled; later ones count as missed (see `catchup`). */
+export const ON_TIME_GRACE_MS = 60_000;
+/** The scheduler wakes at least this often (clock jumps, suspend, pause files, requests). */
+export const MAX_SLEEP_MS = 60_000;
+/** After a timeout's cancel, how long a run gets to clean up before it is killed. */
+export const KILL_GRACE_MS = 30_000;
+
+export interface SchedulerOptions {
+  project: Project;
+  runner: JobRunner;
+  log: LogSink;
+  clock?: Clock;
+  store?: StateStore;
+  controls?: Controls;
+  notify?: AlertNotifier;
+  /** Called after each finished run (history retention). */
+  afterRun?: () => Promise<void>;
+  /** Longest sleep between wakes (default MAX_SLEEP_MS; fake-clock tests stretch it). */
+  maxSleepMs?: number;
+}
+
+interface Tracked {
+  handle: RunningJob;
+  timers: Timer[];
+  timedOut: boolean;
+  settled: Promise<void>;
+}
+
+type Pending = { trigger: Trigger; slot: string | null; attempt: number; since: string };
+
+const iso = (t: number) => new Date(t).toISOString();
+
+/**
+ * A job's parsed schedule, made when needed and not kept: a croner object holds about 80 KB (its
+ * pattern tables), which is 80 MB for 1,000 idle jobs; the scheduler keeps only each job's next
+ * slot, a number, and parses again (about a millisecond) when that slot comes.
+ */
+function cronOf(job: Job): CronSchedule | null {
+  return job.schedule ? new CronSchedule(job.schedule, job.timezone) : null;
+}
+
+/**
+ * The local scheduler: starts each job's runs on its cron schedule (or after the jobs it depends
+ * on), never two runs of one job at a time and at most `max_parallel_runs` in all, retries failures
+ * with backoff, stops runs at their timeout, sends alerts, and catches up (or not) on slots missed
+ * while it was not running. Every change of its state is written before it acts on it, so a
+ * scheduler killed mid-run and started again follows the runs still going, records the ones that
+ * ended, and never starts a slot twice. All work happens in one queue (`enqueue`): timers, finished
+ * runs and requests never interleave.
+ */
+export class Scheduler {
+  private state: SchedulerState = { format: 'caudal.scheduler-state/1', jobs: {} };
+  private readonly clock: Clock;
+  private readonly store: StateStore;
+  private readonly controls: Controls;
+  private readonly nextSlotCache = new Map<string, number | null>();
+  private readonly tracked = new Map<string, Tracked>();
+  private readonly alertsInFlight = new Set<Promise<void>>();
+  private readonly jobs: Map<string, Job>;
+  private paused: Record<string, unknown> = {};
+  private wake: Timer | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private stopping = false;
+
+  constructor(private readonly opts: SchedulerOptions) {
+    this.clock = opts.clock ?? systemClock;
+    this.store = opts.store ?? new StateStore(opts.project.dir);
+    this.controls = opts.controls ?? new Controls(opts.project.dir);
+    this.jobs = new Map(opts.project.jobs.map((j) => [j.name, j]));
+  }
+
+  /** Loads the saved state, finds the runs that were going when it stopped, then schedules. */
+  start(): Promise<void> {
+    return this.enqueue(async () => {
+      this.state = await this.store.load();
+      const now = this.clock.now();
+      for (const job of this.opts.project.jobs) {
+        const s = (this.state.jobs[job.name] ??= emptyJobState());
+        // A job seen for the first time starts from now: no backfill of its past.
+        if (job.schedule && s.lastSlot === null) s.lastSlot = iso(now);
+      }
+      this.log('info', 'scheduler_started', `scheduler started for project '${this.opts.project.name}' (${this.opts.project.jobs.length} jobs, pid ${process.pid})`);
+      for (const [name, s] of Object.entries(this.state.jobs)) if (s.running) await this.reattach(name, s);
+      await this.tick();
+    });
+  }
+
+  /**
+   * Stops scheduling. Running jobs finish first (SIGTERM semantics); with `cancelRuns` they are
+   * cancelled (destinations stay as they were). Queued runs and retries stay in the state for the
+   * next start.
+   */
+  async stop(opts: { cancelRuns?: boolean } = {}): Promise<void> {
+    this.stopping = true;
+    this.wake?.cancel();
+    if (opts.cancelRuns) this.cancelRuns();
+    await Promise.all([...this.tracked.values()].map((t) => t.settled));
+    await this.chain;
+    await Promise.all([...this.alertsInFlight]);
+    await this.store.save(this.state);
+    this.log('info', 'scheduler_stopped', 'scheduler stopped');
+  }
+
+  /** Cancels every running run (a second SIGTERM). */
+  cancelRuns(): void {
+    for (const [job, t] of this.tracked) {
+      this.log('warn', 'run_cancelling', `cancelling run ${this.state.jobs[job]?.running?.runId}`, { job });
+      t.handle.terminate();
+    }
+  }
+
+  get runningCount(): number {
+    return this.tracked.size;
+  }
+
+  /** A copy of the state (tests, the studio through the file). */
+  snapshot(): SchedulerState {
+    return structuredClone(this.state);
+  }
+
+  /** Resolves when queued work and sent alerts are done (tests). */
+  async idle(): Promise<void> {
+    for (;;) {
+      const chain = this.chain;
+      await chain;
+      await Promise.all([...this.alertsInFlight]);
+      await new Promise((r) => setImmediate(r));
+      if (chain === this.chain) return;
+    }
+  }
+
+  /** Asks for a run now (the same as a request file). */
+  runNow(jobName: string): Promise<void> {
+    return this.enqueue(async () => {
+      this.request(jobName, this.clock.now());
+      await this.tick();
+    });
+  }
+
+  /** Re-reads the pause file and the requests folder now (their watcher calls this). */
+  poke(): Promise<void> {
+    return this.enqueue(() => this.tick());
+  }
+
+  private enqueue(fn: () => Promise<void>): Promise<void> {
+    const next = this.chain.then(fn).catch((e: unknown) => {
+      this.log('error', 'scheduler_error', `scheduler error: ${errorMessage(e)}`);
+      if (!this.stopping) this.armWake(this.clock.now());
+    });
+    this.chain = next;
+    return next;
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopping) return;
+    const now = this.clock.now();
+    this.paused = await this.controls.paused();
+    for (const r of await this.controls.takeRequests()) this.request(r.job, now);
+    for (const job of this.opts.project.jobs) {
+      this.considerSlots(job, now);
+      this.considerUpstream(job, now);
+    }
+    await this.startReady(now);
+    await this.store.save(this.state);
+    this.armWake(now);
+  }
+
+  private jobState(name: string): JobState {
+    return (this.state.jobs[name] ??= emptyJobState());
+  }
+
+  private isPaused(job: Job): boolean {
+    return job.paused || job.name in this.paused;
+  }
+
+  private nextSlot(job: Job): number | null {
+    if (!this.nextSlotCache.has(job.name)) {
+      const last = this.jobState(job.name).lastSlot;
+      this.nextSlotCache.set(job.name, last === null || !job.schedule ? null : cronOf(job)!.next(Date.parse(last)));
+    }
+    return this.nextSlotCache.get(job.name)!;
+  }
+
+  /** Cron slots that came due since the last one handled: run the latest if on time, else apply `catchup`. */
+  private considerSlots(job: Job, now: number): void {
+    const s = this.jobState(job.name);
+    if (!job.schedule || s.lastSlot === null) return;
+    const next = this.nextSlot(job);
+    if (next === null || next > now) return;
+    const { slots, more } = cronOf(job)!.slotsBetween(Date.parse(s.lastSlot), now);
+    const latest = slots.at(-1)!;
+    s.lastSlot = iso(latest);
+    this.nextSlotCache.delete(job.name);
+    const onTime = now - latest <= ON_TIME_GRACE_MS;
+    const missed = slots.length - (onTime ? 1 : 0);
+    if (missed > 0) {
+      const policy = onTime ? 'the latest runs now' : job.catchup === 'run_once' ? 'catchup run_once: running once for the latest' : 'catchup skip: not run';
+      this.log('warn', 'slots_missed', `${missed}${more ? '+' : ''} scheduled run${missed === 1 && !more ? '' : 's'} missed while the scheduler was not running (latest ${iso(latest)}); ${policy}`, { job: job.name, missed, latest: iso(latest) });
+    }
+    const trigger: Trigger | null = onTime ? 'schedule' : job.catchup === 'run_once' ? 'catchup' : null;
+    if (!trigger) return;
+    if (this.isPaused(job)) {
+      this.log('info', 'slot_skipped', `the ${iso(latest)} run is skipped: the job is paused`, { job: job.name, reason: 'paused' });
+      return;
+    }
+    this.want(job, { trigger, slot: iso(latest), attempt: 1, since: iso(now) });
+  }
+
+  /** depends_on: run once every upstream job has succeeded since this job last ran after them. */
+  private considerUpstream(job: Job, now: number): void {
+    if (job.dependsOn.length === 0) return;
+    const s = this.jobState(job.name);
+    const ups = job.dependsOn.map((d) => this.jobState(d).lastSuccess);
+    if (ups.some((u) => u === null)) return;
+    const fresh = job.dependsOn.every((d, i) => s.upstreamSeen[d] === undefined || Date.parse(ups[i]!.at) > Date.parse(s.upstreamSeen[d]!));
+    if (!fresh || s.running || s.retry || s.queued) return;
+    job.dependsOn.forEach((d, i) => (s.upstreamSeen[d] = ups[i]!.at));
+    if (this.isPaused(job)) {
+      this.log('info', 'slot_skipped', `not run after ${job.dependsOn.join(', ')}: the job is paused`, { job: job.name, reason: 'paused' });
+      return;
+    }
+    // The run is for the slot its upstream runs were for: {scheduled_date} agrees along a chain.
+    const slots = ups.map((u) => u!.slot).filter((x): x is string => x !== null).sort();
+    this.want(job, { trigger: 'dependency', slot: slots.at(-1) ?? null, attempt: 1, since: iso(now) });
+  }
+
+  private request(jobName: string, now: number): void {
+    const job = this.jobs.get(jobName);
+    if (!job) {
+      this.log('warn', 'request_ignored', `a run was requested for '${jobName}', which is not a job of this project`);
+      return;
+    }
+    this.log('info', 'run_requested', 'run requested', { job: jobName });
+    this.want(job, { trigger: 'manual', slot: null, attempt: 1, since: iso(now) });
+  }
+
+  /** A run is wanted: start it when the job is free, or apply `on_overlap`. */
+  private want(job: Job, p: Pending): void {
+    const s = this.jobState(job.name);
+    if (!s.running && !s.retry && !s.queued) {
+      s.queued = p;
+      return;
+    }
+    const what = p.slot ? `the ${p.slot} run` : 'the requested run';
+    if (s.queued) {
+      this.log('info', 'slot_skipped', `${what} is skipped: a run is already waiting to start`, { job: job.name, reason: 'already_queued' });
+    } else if (job.onOverlap === 'queue' || p.trigger === 'manual') {
+      s.queued = p;
+      this.log('info', 'run_queued', `${what} waits for the current run to finish`, { job: job.name });
+    } else {
+      const current = s.running ? `run ${s.running.runId} is still running` : `run ${s.lastRun?.runId} is waiting for its retry`;
+      this.log('info', 'slot_skipped', `${what} is skipped: ${current} (on_overlap: skip)`, { job: job.name, reason: 'overlap' });
+    }
+  }
+
+  /** Starts due retries and queued runs, oldest first, while there is room. */
+  private async startReady(now: number): Promise<void> {
+    const ready: Array<{ job: Job; p: Pending; from: 'retry' | 'queued' }> = [];
+    for (const job of this.opts.project.jobs) {
+      const s = this.jobState(job.name);
+      if (s.running) continue;
+      if (s.retry) {
+        if (Date.parse(s.retry.at) <= now) ready.push({ job, p: s.retry, from: 'retry' });
+      } else if (s.queued) ready.push({ job, p: s.queued, from: 'queued' });
+    }
+    ready.sort((a, b) => a.p.since.localeCompare(b.p.since));
+    for (const r of ready) {
+      if (this.tracked.size >= this.opts.project.maxParallelRuns) {
+        this.log('info', 'run_waiting', `waiting for a free place (max_parallel_runs ${this.opts.project.maxParallelRuns})`, { job: r.job.name });
+        continue;
+      }
+      await this.startRun(r.job, r.p, r.from, now);
+    }
+  }
+
+  private async startRun(job: Job, p: Pending, from: 'retry' | 'queued', now: number): Promise<void> {
+    const s = this.jobState(job.name);
+    const runId = newRunId(new Date(now));
+    const dir = defaultArtifactsDir(path.dirname(job.pipeline), runId);
+    s[from] = null;
+    s.running = { runId, dir, pid: null, startedAt: iso(now), attempt: p.attempt, trigger: p.trigger, slot: p.slot, durationAlerted: false };
+    // On disk before the process exists: a restart then knows this run may have started.
+    await this.store.save(this.state);
+    let handle: RunningJob;
+    try {
+      handle = this.opts.runner.start({ job, runId, dir, params: expandParams(job.params, p.slot ? Date.parse(p.slot) : now, job.timezone), trigger: p.trigger, attempt: p.attempt, slot: p.slot });
+    } catch (e) {
+      await this.finish(job, { status: 'failed', exitCode: null, rows: null, qualityScore: null, error: { kind: 'execution', message: `could not start the run: ${errorMessage(e)}` } }, false);
+      return;
+    }
+    s.running.pid = handle.pid;
+    this.store.saveSync(this.state);
+    const attempt = p.attempt > 1 ? `, attempt ${p.attempt} of ${job.retries.count + 1}` : '';
+    this.log('info', 'run_started', `run ${runId} started (${p.trigger}${p.slot ? ` ${p.slot}` : ''}${attempt})`, { job: job.name, runId, trigger: p.trigger, slot: p.slot, attempt: p.attempt, pid: handle.pid });
+    this.track(job, handle);
+  }
+
+  private async reattach(name: string, s: JobState): Promise<void> {
+    const r = s.running!;
+    const job = this.jobs.get(name);
+    const request = job ? { job, runId: r.runId, dir: r.dir, params: expandParams(job.params, r.slot ? Date.parse(r.slot) : Date.parse(r.startedAt), job.timezone), trigger: r.trigger, attempt: r.attempt, slot: r.slot } : undefined;
+    const found = await this.opts.runner.reattach(r, request);
+    if (!job) {
+      this.log('warn', 'job_removed', `job '${name}' is no longer in the project; its run ${r.runId} is left to finish on its own (see ${r.dir})`, { job: name, runId: r.runId });
+      s.running = null;
+      return;
+    }
+    if ('notStarted' in found) {
+      this.log('warn', 'run_not_started', `run ${r.runId} never started (the scheduler stopped first); it is queued again`, { job: name, runId: r.runId });
+      s.running = null;
+      s.queued ??= { trigger: r.trigger, slot: r.slot, attempt: r.attempt, since: r.startedAt };
+    } else if ('outcome' in found) {
+      this.log('info', 'run_reattached', `run ${r.runId} ended while the scheduler was not running`, { job: name, runId: r.runId });
+      await this.finish(job, found.outcome, false);
+    } else {
+      this.log('info', 'run_reattached', `run ${r.runId} (pid ${found.pid}) is still running; following it`, { job: name, runId: r.runId });
+      this.track(job, found);
+    }
+  }
+
+  /** Timeout, expected-duration alert and the end of a run. */
+  private track(job: Job, handle: RunningJob): void {
+    const s = this.jobState(job.name);
+    const r = s.running!;
+    const started = Date.parse(r.startedAt);
+    const t: Tracked = { handle, timers: [], timedOut: false, settled: Promise.resolve() };
+    if (job.timeoutS !== null) {
+      t.timers.push(
+        this.clock.at(started + job.timeoutS * 1000, () => {
+          t.timedOut = true;
+          this.log('warn', 'run_timed_out', `run ${r.runId} passed its timeout of ${job.timeoutS} s: cancelling it`, { job: job.name, runId: r.runId });
+          handle.terminate();
+          t.timers.push(this.clock.at(this.clock.now() + KILL_GRACE_MS, () => handle.kill()));
+        }),
+      );
+    }
+    const expected = job.alerts.expected_duration_s;
+    if (expected !== undefined && !r.durationAlerted) {
+      t.timers.push(
+        this.clock.at(started + expected * 1000, () => {
+          void this.enqueue(async () => {
+            if (s.running?.runId !== r.runId) return;
+            s.running.durationAlerted = true;
+            await this.store.save(this.state);
+            this.alert(job, { kind: 'duration', message: `job '${job.name}' has been running for more than its expected ${expected} s`, elapsedMs: this.clock.now() - started, expectedMs: expected * 1000 }, r);
+          });
+        }),
+      );
+    }
+    this.tracked.set(job.name, t);
+    t.settled = handle.done.then(
+      (outcome) => this.enqueue(() => this.finish(job, outcome, t.timedOut)),
+      (e: unknown) => this.enqueue(() => this.finish(job, { status: 'interrupted', exitCode: null, rows: null, qualityScore: null, error: { kind: 'execution', message: errorMessage(e) } }, t.timedOut)),
+    );
+  }
+
+  /** Records a run's end, then retries, alerts and dependent jobs follow from it. */
+  private async finish(job: Job, outcome: RunOutcome, timedOut: boolean): Promise<void> {
+    const s = this.jobState(job.name);
+    const r = s.running;
+    const t = this.tracked.get(job.name);
+    t?.timers.forEach((x) => x.cancel());
+    this.tracked.delete(job.name);
+    if (!r) return;
+    const now = this.clock.now();
+    const status = timedOut && outcome.status !== 'succeeded' ? 'timed_out' : outcome.status;
+    const error = status === 'timed_out' ? { kind: 'timeout', message: `stopped after its timeout of ${job.timeoutS} s` } : outcome.error;
+    s.running = null;
+    s.lastRun = { runId: r.runId, status, startedAt: r.startedAt, finishedAt: iso(now), elapsedMs: now - Date.parse(r.startedAt), attempt: r.attempt, trigger: r.trigger, slot: r.slot, rows: outcome.rows, qualityScore: outcome.qualityScore, error };
+    const level: LogLevel = status === 'succeeded' ? 'info' : status === 'busy' ? 'warn' : 'error';
+    const detail = error ? `: ${error.message}` : '';
+    this.log(level, 'run_finished', `run ${r.runId} ${status.replace('_', ' ')} after ${Math.round((now - Date.parse(r.startedAt)) / 100) / 10} s${detail}`, { job: job.name, runId: r.runId, status, elapsedMs: s.lastRun.elapsedMs, rows: outcome.rows, qualityScore: outcome.qualityScore, exitCode: outcome.exitCode });
+    if (status === 'succeeded') s.lastSuccess = { at: iso(now), slot: r.slot };
+    else if (status === 'failed' || status === 'timed_out' || status === 'interrupted') {
+      // A retry found while stopping stays in the state and starts with the next scheduler.
+      if (r.attempt <= job.retries.count) {
+        const delay = retryDelayMs(job.retries, r.attempt);
+        s.retry = { trigger: r.trigger, slot: r.slot, attempt: r.attempt + 1, since: iso(now), at: iso(now + delay) };
+        this.log('info', 'retry_scheduled', `attempt ${r.attempt + 1} of ${job.retries.count + 1} at ${iso(now + delay)} (in ${Math.round(delay / 1000)} s)`, { job: job.name, runId: r.runId, attempt: r.attempt + 1 });
+      } else if (job.alerts.on_failure) {
+        this.alert(job, { kind: 'failure', message: `job '${job.name}' ${status === 'timed_out' ? 'timed out' : status === 'interrupted' ? 'was interrupted' : 'failed'}${r.attempt > 1 ? ` after ${r.attempt} attempts` : ''}${detail}`, status, error }, r);
+      }
+    }
+    const threshold = job.alerts.quality_below;
+    if (threshold !== undefined && outcome.qualityScore !== null && outcome.qualityScore < threshold) {
+      this.alert(job, { kind: 'quality', message: `job '${job.name}': quality score ${outcome.qualityScore} is below ${threshold}`, status, qualityScore: outcome.qualityScore, threshold }, r);
+    }
+    await this.store.save(this.state);
+    if (this.opts.afterRun) void this.opts.afterRun().catch((e: unknown) => this.log('warn', 'retention_failed', `history retention failed: ${errorMessage(e)}`));
+    // Dependents, queued runs and retries may start now.
+    if (!this.stopping) void this.enqueue(() => this.tick());
+  }
+
+  private alert(job: Job, a: Pick<Alert, 'kind' | 'message'> & Partial<Alert>, r: { runId: string; dir: string; attempt: number; startedAt: string }): void {
+    const channels = job.alerts.channels;
+    const alert: Alert = { project: this.opts.project.name, job: job.name, runId: r.runId, pipeline: job.pipeline, attempt: r.attempt, startedAt: r.startedAt, runDir: r.dir, host: os.hostname(), at: iso(this.clock.now()), ...a };
+    this.log('warn', 'alert', `alert (${a.kind}): ${a.message}${channels.length === 0 ? ' (no alert channels set for this job)' : ` → ${channels.join(', ')}`}`, { job: job.name, runId: r.runId, kind: a.kind });
+    if (!this.opts.notify || channels.length === 0) return;
+    const sent = this.opts.notify(alert, channels).finally(() => this.alertsInFlight.delete(sent));
+    this.alertsInFlight.add(sent);
+  }
+
+  private armWake(now: number): void {
+    this.wake?.cancel();
+    let at = now + (this.opts.maxSleepMs ?? MAX_SLEEP_MS);
+    for (const job of this.opts.project.jobs) {
+      const next = job.schedule ? this.nextSlot(job) : null;
+      if (next !== null && next < at) at = next;
+      const retry = this.state.jobs[job.name]?.retry;
+      if (retry && Date.parse(retry.at) < at) at = Date.parse(retry.at);
+    }
+    this.wake = this.clock.at(Math.max(at, now), () => void this.enqueue(() => this.tick()));
+  }
+
+  private log(level: LogLevel, event: string, message: string, fields: Partial<LogEntry> = {}): void {
+    this.opts.log({ at: iso(this.clock.now()), level, event, message, ...fields });
+  }
+}

@@ -1,0 +1,109 @@
+import { renameSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { writeFileAtomic } from '../host/atomic-write.js';
+
+/**
+ * The scheduler's own state, persisted on every change (`.caudal/scheduler/state.json` next to the
+ * project file): the last slot handled per job (catchup after downtime), what is running (found
+ * again after a restart, never run twice), pending retries and queued runs, and the last outcome.
+ * Only the scheduler process writes it; the studio and `caudal jobs` read it.
+ */
+export const STATE_FORMAT = 'caudal.scheduler-state/1';
+
+const trigger = z.enum(['schedule', 'catchup', 'dependency', 'manual']);
+const iso = z.string();
+
+export const runningSchema = z.object({
+  runId: z.string(),
+  dir: z.string(),
+  /** Null between writing this entry and starting the process. */
+  pid: z.number().nullable(),
+  startedAt: iso,
+  attempt: z.int(),
+  trigger,
+  slot: iso.nullable(),
+  /** The expected-duration alert went out (not again after a restart). */
+  durationAlerted: z.boolean().default(false),
+});
+
+export const lastRunSchema = z.object({
+  runId: z.string(),
+  status: z.enum(['succeeded', 'failed', 'cancelled', 'timed_out', 'busy', 'interrupted']),
+  startedAt: iso,
+  finishedAt: iso,
+  elapsedMs: z.number(),
+  attempt: z.int(),
+  trigger,
+  slot: iso.nullable(),
+  rows: z.number().nullable(),
+  qualityScore: z.number().nullable(),
+  error: z.object({ kind: z.string(), message: z.string(), hint: z.string().optional() }).optional(),
+});
+
+const pendingSchema = z.object({ trigger, slot: iso.nullable(), attempt: z.int(), since: iso });
+
+export const jobStateSchema = z.object({
+  /** The latest cron slot handled (run, skipped or missed). */
+  lastSlot: iso.nullable().default(null),
+  running: runningSchema.nullable().default(null),
+  /** A run waiting to start: for a free place (max_parallel_runs), after an overlapping run, or a manual request. */
+  queued: pendingSchema.nullable().default(null),
+  /** A failed run's next attempt and when. */
+  retry: pendingSchema.extend({ at: iso }).nullable().default(null),
+  lastRun: lastRunSchema.nullable().default(null),
+  lastSuccess: z.object({ at: iso, slot: iso.nullable() }).nullable().default(null),
+  /** Per upstream job: the success this job already ran after (depends_on). */
+  upstreamSeen: z.record(z.string(), iso).default({}),
+});
+
+export const stateSchema = z.object({
+  format: z.literal(STATE_FORMAT),
+  jobs: z.record(z.string(), jobStateSchema),
+});
+
+export type JobState = z.infer<typeof jobStateSchema>;
+export type SchedulerState = z.infer<typeof stateSchema>;
+export type RunningEntry = z.infer<typeof runningSchema>;
+export type LastRun = z.infer<typeof lastRunSchema>;
+
+export function schedulerDir(projectDir: string): string {
+  return path.join(projectDir, '.caudal', 'scheduler');
+}
+
+export function emptyJobState(): JobState {
+  return jobStateSchema.parse({});
+}
+
+export class StateStore {
+  readonly file: string;
+  constructor(projectDir: string) {
+    this.file = path.join(schedulerDir(projectDir), 'state.json');
+  }
+
+  /** The saved state; a missing file is a fresh start, a corrupt one an error (never silently reset). */
+  async load(): Promise<SchedulerState> {
+    let text: string;
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { format: STATE_FORMAT, jobs: {} };
+      throw e;
+    }
+    const parsed = stateSchema.safeParse(JSON.parse(text));
+    if (!parsed.success) throw new Error(`${this.file} is not a scheduler state file (${parsed.error.issues[0]?.message}); move it aside to start afresh`);
+    return parsed.data;
+  }
+
+  save(state: SchedulerState): Promise<void> {
+    return writeFileAtomic(this.file, JSON.stringify(state) + '\n');
+  }
+
+  /** For the moment right after a process starts: no await between the start and the record of its pid. */
+  saveSync(state: SchedulerState): void {
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(state) + '\n');
+    renameSync(tmp, this.file);
+  }
+}
