@@ -26,6 +26,11 @@ export const options = {
   open: { type: 'boolean' },
   wait: { type: 'boolean' },
   watch: { type: 'boolean' },
+  output: { type: 'string', short: 'o' },
+  engine: { type: 'string' },
+  master: { type: 'string' },
+  'spark-submit': { type: 'string' },
+  conf: { type: 'string', multiple: true },
 } as const;
 
 export function parse(args: string[]) {

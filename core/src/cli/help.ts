@@ -16,6 +16,7 @@ Usage:
   caudal serve [pipeline.json] [--port N]       the studio in a browser (127.0.0.1 only, URL with a token)
   caudal doctor [pipeline.json]                 what killed runs left: journals, temp folders, stale locks
   caudal clean [pipeline.json]                  finish or undo killed runs and remove what they left
+  caudal export spark <pipeline.json> -o DIR    write a PySpark job that runs the pipeline on Apache Spark
   caudal --version
 
 Run 'caudal <command> --help' for a command's options and examples.
@@ -31,6 +32,25 @@ const COMMON = `  -p, --param key=value   set a pipeline param (repeatable)
   -q, --quiet             print only errors`;
 
 export const COMMAND_HELP = {
+  export: `caudal export spark <pipeline.json> -o <dir> [options]
+
+Writes a self-contained PySpark job that does what the DuckDB engine does for the same pipeline:
+job.json (every step, its SQL translated from DuckDB to Spark SQL by sqlglot), caudal_spark.py (the
+runtime; needs only pyspark) and run.sh (spark-submit with the JDBC drivers it needs). Nothing is
+written when a node, setting, function or type has no Spark form: each is listed with its node and
+field. Params are fixed at export time. Translation runs sqlglot in CAUDAL_SPARK_PYTHON (or python3).
+
+Options:
+  -o, --output DIR        the job folder (created; job.json, caudal_spark.py, run.sh are replaced)
+  -p, --param key=value   set a pipeline param (repeatable)
+      --project DIR       use DIR/caudal.connections.json on top of the user's file (default: the pipeline's folder)
+      --json              machine-readable output
+  -q, --quiet             print only errors
+
+Examples:
+  caudal export spark pipeline.json -o job/
+  job/run.sh --master yarn --deploy-mode cluster
+  caudal run pipeline.json --engine spark --master local[2]`,
   run: `caudal run <pipeline.json> [options]
 
 Runs the pipeline: every sink writes to a temporary name or staging table and is committed only

@@ -22,6 +22,7 @@ const load: Record<CommandName, () => Promise<Command>> = {
   serve: async () => (await import('./serve.js')).serveCommand,
   doctor: async () => (await import('./clean.js')).doctorCommand,
   clean: async () => (await import('./clean.js')).cleanCommand,
+  export: async () => (await import('./export.js')).exportCommand,
 };
 
 const wantsHelp = (args: string[]) => args.includes('--help') || args.includes('-h');

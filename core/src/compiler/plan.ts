@@ -80,7 +80,7 @@ export function relationName(nodeId: string, port: string): string {
 /** How many bytes of a file to transcode when only the schema or a preview is needed. */
 const PREFIX_BYTES = 4 * 1024 * 1024;
 
-function paramLiteral(v: ParamValue): string {
+export function paramLiteral(v: ParamValue): string {
   switch (v.type) {
     case 'date':
       return dateLiteral(v.value);

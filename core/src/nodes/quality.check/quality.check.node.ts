@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineNode } from '../define.js';
+import { qualityCheckSpark } from './quality.check.spark.js';
 import { ident, literal, stringLiteral } from '../../compiler/sql.js';
 import { checkListProblems, checkSchema } from '../../quality/checks.js';
 import { compileChecks, helperPrefix } from '../../quality/compile-checks.js';
@@ -28,6 +29,7 @@ export const REASONS_COLUMN = '_caudal_reasons';
 export const qualityCheckNode = defineNode({
   type: 'quality.check',
   version: 1,
+  spark: qualityCheckSpark,
   category: 'quality',
   title: 'Quality checks',
   description: 'Checks the data against a list of expectations with severities (warn, error, quarantine), a quality score and a report.',

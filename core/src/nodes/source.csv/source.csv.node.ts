@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { defineNode, type CompileContext, type SetupStep } from '../define.js';
+import { csvSourceSpark } from './source.csv.spark.js';
 import { ident, literal, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
 import { checkDuckDbType } from './duckdb-types.js';
@@ -290,6 +291,7 @@ async function explainDetectionFailure(ctx: CompileContext<Params>, select: stri
 export const csvSourceNode = defineNode({
   type: 'source.csv',
   version: 1,
+  spark: csvSourceSpark,
   category: 'source',
   title: 'CSV file',
   description: 'Reads one CSV file or every file matching a pattern, detecting the format or as configured.',

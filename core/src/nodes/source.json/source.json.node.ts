@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineNode } from '../define.js';
+import { jsonSourceSpark } from './source.json.spark.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
 import { dotted, findClashes, flattenColumns, projection } from '../shared/flatten.js';
@@ -81,6 +82,7 @@ const params = z
 export const jsonSourceNode = defineNode({
   type: 'source.json',
   version: 1,
+  spark: jsonSourceSpark,
   category: 'source',
   title: 'JSON file',
   description: 'Reads a JSON array or newline-delimited JSON, keeping nested objects as structs or flattening them.',

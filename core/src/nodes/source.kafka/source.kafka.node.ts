@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { z } from 'zod';
 import { defineNode, type HookIo } from '../define.js';
+import { kafkaSourceSpark } from './source.kafka.spark.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { kafkaFields } from '../../connections/kafka/kafka.connection.js';
 import { KafkaConsumerSession, peekKafka, type KafkaRecord } from '../../connectors/kafka/consume.js';
@@ -73,6 +74,7 @@ const INFER_TTL_MS = 10 * 60_000;
 export const kafkaSourceNode = defineNode({
   type: 'source.kafka',
   version: 1,
+  spark: kafkaSourceSpark,
   category: 'source',
   title: 'Read Kafka topic',
   description: 'Reads messages from Kafka topics through a consumer group, acknowledging them only after the run committed.',
