@@ -90,6 +90,12 @@ def fill_gaps(node):
             formats = fmt.expressions if isinstance(fmt, exp.Array) else [fmt]
             tries = [try_to_timestamp(value, f) for f in formats]
             return tries[0] if len(tries) == 1 else exp.Coalesce(this=tries[0], expressions=tries[1:])
+    if isinstance(node, exp.RegexpFullMatch):
+        # DuckDB's whole-string match; Spark's RLIKE finds the pattern anywhere, so anchor it.
+        pattern = node.expression
+        if not isinstance(pattern, exp.Literal) or not pattern.is_string:
+            raise Untranslatable("regexp_full_match needs a constant pattern to translate to Spark")
+        return exp.RegexpLike(this=node.this.copy(), expression=exp.Literal.string(f"^(?:{pattern.name})$"))
     if isinstance(node, exp.PercentileCont) and node.expression is not None and not isinstance(node.parent, exp.WithinGroup):
         # DuckDB's quantile_cont(x, q); Spark's two-argument form is percentile(x, q).
         return exp.Anonymous(this="PERCENTILE", expressions=[node.this.copy(), node.expression.copy()])

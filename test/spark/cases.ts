@@ -36,7 +36,7 @@ export const CASES: Case[] = [
   { name: 'parquet and json sources', nodes: [{ id: 'p', type: 'source.parquet', params: { path: 'orders.parquet' } }, { id: 'j', type: 'source.json', params: { path: 'orders.jsonl' } }, parquet('ps', 'p.parquet'), parquet('js', 'j.parquet')], edges: ['p -> ps', 'j -> js'] },
   {
     name: 'filter with a param, select with renames, drop',
-    params: { min_qty: { type: 'integer', default: 5 } },
+    params: { min_qty: { type: 'number', default: 5 } },
     nodes: [...typed, { id: 'big', type: 'transform.filter', params: { condition: "quantity >= $min_qty AND status <> 'returned'" } }, { id: 'pick', type: 'transform.select', params: { columns: [{ column: 'order_id', as: 'id' }, { column: 'quantity' }, { column: 'order_date' }] } }, { id: 'dropped', type: 'transform.select', params: { drop: ['note', 'channel'] } }, parquet('s1', 'pick.parquet'), parquet('s2', 'dropped.parquet')],
     edges: [...typedEdges, 'dated -> big', 'big -> pick', 'pick -> s1', 'dated -> dropped', 'dropped -> s2'],
   },
@@ -62,7 +62,7 @@ export const CASES: Case[] = [
   },
   {
     name: 'clean text: trim, case, accents, title case, unicode',
-    nodes: [customers, rawOrders, { id: 'names', type: 'transform.clean_text', params: { columns: ['name'], case: 'title', normalize_unicode: true, strip_control: true } }, { id: 'mails', type: 'transform.clean_text', params: { columns: ['email'], case: 'lower' } }, { id: 'status', type: 'transform.clean_text', params: { columns: ['status', 'country'], case: 'upper', strip_accents: true } }, parquet('s1', 'customers.parquet'), parquet('s2', 'orders.parquet')],
+    nodes: [customers, rawOrders, { id: 'names', type: 'transform.clean_text', params: { columns: ['name'], case: 'title', normalize_unicode: true, strip_control: true } }, { id: 'mails', type: 'transform.clean_text', params: { columns: ['email'], case: 'lower' } }, { id: 'status', type: 'transform.clean_text', params: { columns: ['status', 'country'], case: 'upper', remove_accents: true } }, parquet('s1', 'customers.parquet'), parquet('s2', 'orders.parquet')],
     edges: ['customers -> names', 'names -> mails', 'mails -> s1', 'orders -> status', 'status -> s2'],
   },
   {
@@ -94,12 +94,12 @@ export const CASES: Case[] = [
   {
     name: 'split into routes',
     nodes: [...typed, { id: 'route', type: 'transform.split', params: { routes: [{ when: 'unit_price >= 250' }, { when: "channel = 'web'" }] } }, parquet('a', 'a.parquet'), parquet('b', 'b.parquet'), parquet('c', 'rest.parquet')],
-    edges: [...typedEdges, 'dated -> route', 'route:route_1 -> a', 'route:route_2 -> b', 'route:else -> c'],
+    edges: [...typedEdges, 'dated -> route', 'route:out_1 -> a', 'route:out_2 -> b', 'route:else -> c'],
   },
   {
     name: 'joins: left with suffix, anti, and a lookup',
     nodes: [...typed, customers, { id: 'lj', type: 'transform.join', params: { kind: 'left', on: [{ left: 'customer_id', right: 'customer_id' }], suffix: '_c' } }, { id: 'aj', type: 'transform.join', params: { kind: 'anti', on: [{ left: 'customer_id', right: 'customer_id' }] } }, { id: 'lk', type: 'transform.lookup', params: { keys: [{ column: 'customer_id' }], columns: [{ column: 'segment', default: 'unknown' }, { column: 'name', as: 'customer_name' }] } }, parquet('s1', 'left.parquet'), parquet('s2', 'anti.parquet'), parquet('s3', 'lookup.parquet')],
-    edges: [...typedEdges, 'dated -> lj:left', 'customers -> lj:right', 'lj -> s1', 'dated -> aj:left', 'customers -> aj:right', 'aj -> s2', 'dated -> lk:in', 'customers -> lk:lookup', 'lk -> s3'],
+    edges: [...typedEdges, 'dated -> lj:left', 'customers -> lj:right', 'lj -> s1', 'dated -> aj:left', 'customers -> aj:right', 'aj -> s2', 'dated -> lk:in', 'customers -> lk:reference', 'lk -> s3'],
   },
   {
     name: 'window functions',
@@ -113,7 +113,7 @@ export const CASES: Case[] = [
   },
   {
     name: 'business rules with rejects, tags and set values',
-    params: { bulk: { type: 'integer', default: 10 } },
+    params: { bulk: { type: 'number', default: 10 } },
     nodes: [...typed, { id: 'rules', type: 'transform.rules', params: { policy: 'first', rules: [{ name: 'cancelled', condition: "lower(trim(status)) IN ('cancelled', 'returned')", reject: 'not a sale' }, { name: 'big discount', condition: 'discount >= 0.25', set: [{ column: 'discount', expression: '0.25' }], tag: 'capped' }, { name: 'bulk', condition: 'quantity >= $bulk', tag: 'bulk' }] } }, parquet('s1', 'out.parquet'), parquet('s2', 'rejects.parquet')],
     edges: [...typedEdges, 'dated -> rules', 'rules -> s1', 'rules:rejects -> s2'],
   },

@@ -32,25 +32,6 @@ const COMMON = `  -p, --param key=value   set a pipeline param (repeatable)
   -q, --quiet             print only errors`;
 
 export const COMMAND_HELP = {
-  export: `caudal export spark <pipeline.json> -o <dir> [options]
-
-Writes a self-contained PySpark job that does what the DuckDB engine does for the same pipeline:
-job.json (every step, its SQL translated from DuckDB to Spark SQL by sqlglot), caudal_spark.py (the
-runtime; needs only pyspark) and run.sh (spark-submit with the JDBC drivers it needs). Nothing is
-written when a node, setting, function or type has no Spark form: each is listed with its node and
-field. Params are fixed at export time. Translation runs sqlglot in CAUDAL_SPARK_PYTHON (or python3).
-
-Options:
-  -o, --output DIR        the job folder (created; job.json, caudal_spark.py, run.sh are replaced)
-  -p, --param key=value   set a pipeline param (repeatable)
-      --project DIR       use DIR/caudal.connections.json on top of the user's file (default: the pipeline's folder)
-      --json              machine-readable output
-  -q, --quiet             print only errors
-
-Examples:
-  caudal export spark pipeline.json -o job/
-  job/run.sh --master yarn --deploy-mode cluster
-  caudal run pipeline.json --engine spark --master local[2]`,
   run: `caudal run <pipeline.json> [options]
 
 Runs the pipeline: every sink writes to a temporary name or staging table and is committed only
@@ -66,6 +47,10 @@ ${COMMON}
       --state-dir DIR     state kept between runs: watermarks, quality history (default <pipeline folder>/.caudal/state)
       --artifacts-dir DIR where quality.json/quality.html go (default <pipeline folder>/.caudal/runs/<run id>)
       --json              one JSON event per line, from run_started to run_finished
+      --engine E          duckdb (default) | spark: export the pipeline as a PySpark job and spark-submit it
+      --master URL        with --engine spark: local[2], yarn, spark://host:7077, k8s://https://…
+      --spark-submit PATH with --engine spark: the spark-submit to use (default $SPARK_HOME/bin, then PATH)
+      --conf key=value    with --engine spark: a Spark setting (repeatable)
 
 Examples:
   caudal run pipeline.json
@@ -73,6 +58,7 @@ Examples:
   caudal run pipeline.json --node clean_orders --metrics exact
   caudal run pipeline.json --json | jq -c 'select(.type=="node_finished")'
   caudal run events.json --watch
+  caudal run pipeline.json --engine spark --master local[2]
 
 Ctrl-C or SIGTERM cancels: every destination stays as it was. A second one stops waiting for the
 cleanup after 3 s (what is left is removed by the next run or \`caudal clean\`).
@@ -88,10 +74,13 @@ schemas of the real inputs (files are sniffed, databases asked for their columns
 Options:
 ${COMMON}
       --json              { valid, problems, warnings, migrationsApplied }
+      --engine spark      also check that every node, setting, function and type has a Spark form
+                          (translates the SQL with sqlglot; see docs/spark.md)
 
 Examples:
   caudal validate pipeline.json
   caudal validate pipeline.json --param run_date=2025-01-31 --json
+  caudal validate pipeline.json --engine spark
 
 Exit codes: 0 valid, 2 problems found (each with its JSON path and a hint).`,
 
@@ -238,6 +227,27 @@ Examples:
   caudal clean pipelines/orders.json
 
 Exit codes: 0 everything cleaned, 1 something remains (the report says what and why).`,
+  export: `caudal export spark <pipeline.json> -o <dir> [options]
+
+Writes a self-contained PySpark job that does what the DuckDB engine does for the same pipeline:
+job.json (every step, its SQL translated from DuckDB to Spark SQL by sqlglot), caudal_spark.py (the
+runtime; needs only pyspark) and run.sh (spark-submit with the JDBC drivers it needs). Nothing is
+written when a node, setting, function or type has no Spark form: each is listed with its node and
+field. Params are fixed at export time. Translation runs sqlglot in CAUDAL_SPARK_PYTHON (or python3).
+
+Options:
+  -o, --output DIR        the job folder (created; job.json, caudal_spark.py, run.sh are replaced)
+  -p, --param key=value   set a pipeline param (repeatable)
+      --project DIR       use DIR/caudal.connections.json on top of the user's file (default: the pipeline's folder)
+      --json              machine-readable output
+  -q, --quiet             print only errors
+
+Examples:
+  caudal export spark pipeline.json -o job/
+  job/run.sh --master yarn --deploy-mode cluster
+  caudal run pipeline.json --engine spark --master local[2]
+
+Exit codes: 0 written, 2 invalid pipeline, usage, or something without a Spark form.`,
 } as const;
 
 export type CommandName = keyof typeof COMMAND_HELP;

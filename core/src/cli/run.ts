@@ -6,12 +6,14 @@ import { EXIT } from './exit-codes.js';
 import type { Io } from './io.js';
 import { checkNodeIds, engineOptions, loadOrExplain } from './pipeline-args.js';
 import { ProgressPrinter } from './progress.js';
+import { chosenEngine, runOnSpark } from './spark.js';
 
 /** `caudal run <pipeline.json>`: the whole pipeline (or --node and its upstream), all sinks atomically. */
 export async function runCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args);
   const { pipeline, baseDir } = await loadOrExplain(positionals[0]);
   checkNodeIds(pipeline, values.node, positionals[0]!);
+  if (chosenEngine(values) === 'spark') return await runOnSpark(pipeline, baseDir, positionals[0]!, values, io);
   const printer = new ProgressPrinter(io.stderr, !!values.quiet);
   const handle = startRun({
     pipeline,
