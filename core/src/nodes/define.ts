@@ -377,11 +377,13 @@ export interface NodeDefinition<S extends z.ZodType = z.ZodType> {
 export type SparkForm<P> =
   | {
       kind: 'portable';
+      /** What differs on Spark, for the node's generated docs page. */
+      notes?: string;
       /** Settings of this node that have no Spark form (e.g. a check kind), as problems on params paths. */
       refuse?(params: P): Array<{ path: string; message: string; hint?: string }>;
     }
   | { kind: 'unsupported'; reason: string }
-  | { kind: 'custom'; compile(ctx: SparkCompileContext<P>): SparkCompiled | Promise<SparkCompiled> };
+  | { kind: 'custom'; notes?: string; compile(ctx: SparkCompileContext<P>): SparkCompiled | Promise<SparkCompiled> };
 
 export interface SparkCompileContext<P> {
   nodeId: string;

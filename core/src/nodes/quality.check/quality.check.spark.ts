@@ -9,6 +9,7 @@ type Params = { checks: Array<{ kind: string; name: string }> };
  */
 export const qualityCheckSpark: SparkForm<Params> = {
   kind: 'portable',
+  notes: 'The job judges the checks like the DuckDB engine and writes quality.json; distribution checks are not available (they need the local history of earlier runs).',
   refuse: (p) =>
     p.checks.flatMap((c, i) =>
       c.kind === 'distribution'

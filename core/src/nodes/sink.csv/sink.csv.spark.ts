@@ -6,6 +6,7 @@ type Params = { path: string; if_exists: 'fail' | 'overwrite'; delimiter: string
 /** Spark: the CSV writer with the same dialect; dates and timestamps formatted in SQL like DuckDB's. */
 export const csvSinkSpark: SparkForm<Params> = {
   kind: 'custom',
+  notes: 'Staged next to the target and renamed into place after every sink was written (atomic on local disks and HDFS, not on S3).',
   compile(ctx) {
     const p = ctx.params;
     const input = ctx.input();

@@ -6,6 +6,7 @@ type Params = { path: string; if_exists: 'fail' | 'overwrite'; format: 'newline_
 /** Spark: JSON Lines, NULLs written as null like DuckDB's writer (Spark leaves them out by default). */
 export const jsonSinkSpark: SparkForm<Params> = {
   kind: 'custom',
+  notes: 'Staged next to the target and renamed into place after every sink was written (atomic on local disks and HDFS, not on S3).',
   compile(ctx) {
     const p = ctx.params;
     if (p.format === 'array')

@@ -10,6 +10,7 @@ type Params = { path: string; if_exists: 'fail' | 'overwrite'; compression: 'zst
  */
 export const parquetSinkSpark: SparkForm<Params> = {
   kind: 'custom',
+  notes: 'Staged next to the target and renamed into place after every sink was written (atomic on local disks and HDFS, not on S3).',
   compile(ctx) {
     const p = ctx.params;
     const columns = ctx.input().columns;

@@ -21,6 +21,7 @@ type Params = {
  */
 export const postgresSinkSpark: SparkForm<Params> = {
   kind: 'custom',
+  notes: 'Loaded into a staging table by Spark, then published in one transaction by the driver.',
   compile(ctx) {
     const p = ctx.params;
     const conn = ctx.connection(p.connection, 'postgres');

@@ -81,6 +81,7 @@ function converted(c: Column, nulls: string[] | undefined, d: Dialect): string {
  */
 export const csvSourceSpark: SparkForm<Params> = {
   kind: 'custom',
+  notes: 'The dialect DuckDB detects is used by Spark\'s reader and every value is converted as DuckDB does. Not available: `on_error: reject`, `union_by_name`, `skip_rows`; a quoted field with a line break fails the run. Remote paths (s3a://, hdfs://) need `columns` or `expect_schema`.',
   async compile(ctx) {
     const p = ctx.params;
     if (p.on_error === 'reject')
