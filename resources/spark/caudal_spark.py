@@ -175,6 +175,9 @@ def view(spark, step):
 
     df = spark.sql(step["sql"])
     names = step.get("columns") or []
+    if names and len(names) < len(df.columns):
+        # A rewrite (QUALIFY → subquery) can leave a helper column: keep the node's own.
+        df = df.select(*[f"`{n.replace('`', '``')}`" for n in names])
     if names and len(names) == len(df.columns) and names != df.columns:
         df = df.toDF(*names)  # sqlglot lower-cases unquoted names; keep the DuckDB engine's spelling
     if step.get("materialize") == "checkpoint":
@@ -308,6 +311,12 @@ def stage_file(spark, fs, step, run_id):
     return StagedFile(step, staged, aside, stage_dir), rows
 
 
+def failpoint(name):
+    """Tests stop a run at a named step (CAUDAL_SPARK_FAILPOINT=publish:<node>) to check the undo."""
+    if os.environ.get("CAUDAL_SPARK_FAILPOINT") == name:
+        raise RunFailed("execution", f"failpoint {name}")
+
+
 def publish_files(fs, staged):
     for s in staged:
         if fs.exists(s.target):
@@ -317,6 +326,7 @@ def publish_files(fs, staged):
             s.moved_aside = True
         fs.rename(s.staged, s.target)
         s.published = True
+        failpoint(f"publish:{s.step['node']}")
 
 
 def undo_files(fs, staged):

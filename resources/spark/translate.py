@@ -56,12 +56,41 @@ def load_functions():
 FUNCTIONS = load_functions() | UDFS
 
 
+def spark_pattern(duckdb_format, parsing):
+    """A strftime/strptime pattern in Spark's datetime pattern language: each %-directive mapped by
+    sqlglot's tables, literal letters quoted ('T'), quotes doubled. Parsing, single letters accept
+    one or two digits (DuckDB's %d reads 5 and 05 alike; Spark's dd would demand two)."""
+    out, i, literal = [], 0, []
+
+    def flush():
+        if literal:
+            text = "".join(literal).replace("'", "''")
+            out.append(f"'{text}'" if any(c.isalpha() or c == "'" for c in text) else text)
+            literal.clear()
+
+    while i < len(duckdb_format):
+        c = duckdb_format[i]
+        if c == "%" and i + 1 < len(duckdb_format):
+            j = i + 2 if duckdb_format[i + 1] != "-" else i + 3
+            directive = duckdb_format[i:j]
+            flush()
+            python = format_time(directive, DUCK.TIME_MAPPING, DUCK.TIME_TRIE)
+            spark = format_time(python, SPARK.INVERSE_TIME_MAPPING, SPARK.INVERSE_TIME_TRIE)
+            if spark == directive:
+                raise Untranslatable(f"the date format directive {directive} has no Spark equivalent")
+            if parsing:
+                spark = re.sub(r"^([dMHms])\1$", r"\1", spark)
+            out.append(spark)
+            i = j
+        else:
+            literal.append(c)
+            i += 1
+    flush()
+    return "".join(out)
+
+
 def spark_parse_format(duckdb_format):
-    """A strptime pattern in Spark's datetime pattern language. Parsing, single letters accept one or
-    two digits (DuckDB's %d reads 5 and 05 alike); doubled ones would demand two."""
-    python = format_time(duckdb_format, DUCK.TIME_MAPPING, DUCK.TIME_TRIE)
-    spark = format_time(python, SPARK.INVERSE_TIME_MAPPING, SPARK.INVERSE_TIME_TRIE)
-    return re.sub(r"(?<![dMHms])([dMHms])\1(?![dMHms])", r"\1", spark)
+    return spark_pattern(duckdb_format, parsing=True)
 
 
 def try_to_timestamp(value, fmt):
@@ -90,6 +119,15 @@ def fill_gaps(node):
             formats = fmt.expressions if isinstance(fmt, exp.Array) else [fmt]
             tries = [try_to_timestamp(value, f) for f in formats]
             return tries[0] if len(tries) == 1 else exp.Coalesce(this=tries[0], expressions=tries[1:])
+    if isinstance(node, exp.DayOfWeek):
+        # DuckDB counts Sunday as 0, Spark as 1.
+        return exp.Paren(this=exp.Sub(this=exp.Anonymous(this="DAYOFWEEK", expressions=[node.this.copy()]), expression=exp.Literal.number(1)))
+    if isinstance(node, (exp.TimeToStr, exp.StrToTime)) and isinstance(node.args.get("format"), exp.Literal):
+        # sqlglot leaves letters such as the T in %Y-%m-%dT%H unquoted, which Spark refuses.
+        fmt = node.args["format"].name
+        if isinstance(node, exp.TimeToStr):
+            return exp.Anonymous(this="DATE_FORMAT", expressions=[node.this.copy(), exp.Literal.string(spark_pattern(fmt, parsing=False))])
+        return exp.Anonymous(this="TO_TIMESTAMP", expressions=[node.this.copy(), exp.Literal.string(spark_pattern(fmt, parsing=True))])
     if isinstance(node, exp.RegexpFullMatch):
         # DuckDB's whole-string match; Spark's RLIKE finds the pattern anywhere, so anchor it.
         pattern = node.expression
@@ -147,7 +185,10 @@ def translate(item, schema):
         tree = tree.transform(fill_gaps)
     except Untranslatable as e:
         return {"id": item["id"], "sql": None, "problems": [str(e)]}
-    if kind == "query":
+    # sqlglot's rewrite of QUALIFY for Spark loses track of qualified column names, so a statement
+    # with QUALIFY is only qualified when it needs DuckDB's star modifiers expanded.
+    star_modifiers = any(isinstance(n, exp.Star) and (n.args.get("except_") or n.args.get("except") or n.args.get("replace")) for n in tree.walk())
+    if kind == "query" and (star_modifiers or not tree.find(exp.Qualify)):
         try:
             tree = qualify(tree, schema=schema, dialect="duckdb", quote_identifiers=True, validate_qualify_columns=False)
         except Exception as e:  # sqlglot raises several types; the message says what it could not resolve

@@ -4,6 +4,7 @@ import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Db } from '../../core/src/engine/db.js';
 import type { Pipeline } from '../../core/src/model/schema.js';
+import type { ResolvedConnection } from '../../core/src/nodes/define.js';
 import { exportSpark } from '../../core/src/targets/spark/export.js';
 import { writeSparkJob } from '../../core/src/targets/spark/write-job.js';
 import { SERVICES } from '../support/services.js';
@@ -69,9 +70,9 @@ export async function writeTestData(dir: string, rows = 400): Promise<void> {
 const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /** Exports a pipeline for Spark into `jobDir`; throws with the problems when it cannot. */
-export async function exportJob(doc: Pipeline, baseDir: string, jobDir: string, params: Record<string, string> = {}): Promise<void> {
+export async function exportJob(doc: Pipeline, baseDir: string, jobDir: string, params: Record<string, string> = {}, connections?: Record<string, ResolvedConnection>): Promise<void> {
   useSparkPython();
-  const result = await exportSpark(doc, { baseDir, params });
+  const result = await exportSpark(doc, { baseDir, params, ...(connections ? { connections } : {}) });
   if (!result.job) throw new Error(`export of '${doc.name}' failed:\n${result.problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
   await writeSparkJob(result.job, jobDir);
 }

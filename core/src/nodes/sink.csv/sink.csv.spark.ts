@@ -22,6 +22,9 @@ export const csvSinkSpark: SparkForm<Params> = {
         nullValue: p.null_string,
         // DuckDB quotes an empty text ("") so it reads back as text, not NULL.
         emptyValue: `${p.quote}${p.quote}`,
+        // Spark's CSV writer trims values unless told not to; DuckDB writes them as they are.
+        ignoreLeadingWhiteSpace: 'false',
+        ignoreTrailingWhiteSpace: 'false',
         ...sparkCompression(ctx.text(p.path)),
       },
       sql ? { sql } : {},
