@@ -27,14 +27,17 @@ describe('caudal validate --engine spark', () => {
 
   it('lists what has no Spark form, with node and field, and exits 2', async () => {
     const doc = JSON.parse(await readFile(path.join(dir, 'pipeline.json'), 'utf8')) as { nodes: Array<{ id: string; params: Record<string, unknown> }> };
-    doc.nodes.find((n) => n.id === 'revenue')!.params.columns = [{ name: 'sim', expression: 'jaro_winkler_similarity(name, email)' }];
+    (doc.nodes.find((n) => n.id === 'revenue')!.params.columns as unknown[]).push({ name: 'sim', expression: 'jaro_winkler_similarity(name, email)' });
     doc.nodes.find((n) => n.id === 'orders')!.params.on_error = 'reject';
     await writeFile(path.join(dir, 'not-spark.json'), JSON.stringify(doc));
     const r = await caudal(['validate', path.join(dir, 'not-spark.json'), '--engine', 'spark', '--json'], { env });
     expect(r.code).toBe(2);
     const out = JSON.parse(r.stdout) as { valid: boolean; problems: Array<{ nodeId: string; path: string; message: string }> };
     expect(out.valid).toBe(false);
-    expect(out.problems.map((p) => [p.nodeId, p.path])).toEqual([['orders', 'nodes[0].params.on_error']]);
+    expect(out.problems.map((p) => [p.nodeId, p.path])).toEqual([
+      ['orders', 'nodes[0].params.on_error'],
+      ['revenue', 'nodes[12].params.columns[2].expression'],
+    ]);
   });
 
   it('an unknown engine is a usage error', async () => {
@@ -50,9 +53,9 @@ describe('caudal export spark', () => {
     const r = await caudal(['export', 'spark', path.join(dir, 'pipeline.json'), '-o', job], { env });
     expect(r.code).toBe(0);
     expect((await readdir(job)).sort()).toEqual(['caudal_spark.py', 'job.json', 'run.sh']);
-    const text = await readFile(path.join(job, 'job.json'), 'utf8');
-    expect(text).not.toMatch(/EXCLUDE|REPLACE \(|read_csv|"_n_/);
-    expect(JSON.parse(text)).toMatchObject({ format: 'caudal.spark-job/1', packages: [] });
+    const spec = JSON.parse(await readFile(path.join(job, 'job.json'), 'utf8')) as { steps: Array<{ sql?: string }> };
+    expect(spec).toMatchObject({ format: 'caudal.spark-job/1', packages: [] });
+    for (const step of spec.steps) expect(step.sql ?? '').not.toMatch(/EXCLUDE|REPLACE \(|read_csv|"_n_/);
   });
 });
 

@@ -85,7 +85,8 @@ export async function exportSpark(original: Pipeline, opts: SparkExportOptions):
         else problems.push(unsupportedProblem(doc, node.id, undefined, `node '${node.id}': its Spark form failed: ${errorMessage(e)}`));
       }
     }
-    if (problems.length > 0) return { problems, warnings: plan.warnings };
+    // Nodes without a Spark form are left out; the others are still checked and translated, so one
+    // validate lists every problem (downstream nodes bind against the DuckDB plan's schemas).
 
     // Bind each form's SQL in DuckDB: it must be valid there too, give the same columns as the
     // DuckDB form, and its helper views' schemas are what sqlglot needs to expand `*`.
@@ -95,7 +96,9 @@ export async function exportSpark(original: Pipeline, opts: SparkExportOptions):
       const rows = await db.rows(`DESCRIBE ${name}`);
       schemas[unquote(name)] = Object.fromEntries(rows.map((r) => [String(r.column_name), String(r.column_type)]));
     };
-    for (const { node, spark } of units) {
+    const unbound = new Set<Unit>();
+    for (const unit of units) {
+      const { node, spark } = unit;
       try {
         if (spark.read) {
           await db.run(`CREATE OR REPLACE TEMP VIEW ${spark.read.name} AS ${emptyRelation(spark.read.schema ?? [])}`);
@@ -117,14 +120,14 @@ export async function exportSpark(original: Pipeline, opts: SparkExportOptions):
           }
         }
       } catch (e) {
+        unbound.add(unit);
         problems.push(unsupportedProblem(doc, node.id, undefined, `node '${node.id}': its Spark form does not bind: ${errorMessage(e)}`, 'this is a bug in Caudal: please report it with the pipeline'));
       }
     }
-    if (problems.length > 0) return { problems, warnings: plan.warnings };
 
     const items: TranslateItem[] = [];
     const add = (id: string, sql: string) => items.push({ id, sql, kind: 'query' });
-    for (const { node, spark } of units) {
+    for (const { node, spark } of units.filter((u) => !unbound.has(u))) {
       for (const s of spark.setup ?? []) add(`${node.id}\u0000setup\u0000${s.name}`, s.sql);
       for (const [port, sql] of Object.entries(spark.outputs ?? {})) add(`${node.id}\u0000out\u0000${port}`, sql);
       if (spark.quality) {
