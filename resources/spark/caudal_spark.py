@@ -389,12 +389,17 @@ def stage_jdbc(spark, step, run_id, staged_list):
 
 
 def jdbc_connection(spark, j):
+    """A JDBC connection on the driver. The driver class comes from spark.jars.packages, which only
+    Spark's context class loader sees (not DriverManager's), so it is instantiated from there."""
     jvm = spark._jvm
     props = jvm.java.util.Properties()
     for k, v in jdbc_properties(j).items():
         props.setProperty(k, v)
-    jvm.java.lang.Class.forName(j["driver"])
-    conn = jvm.java.sql.DriverManager.getConnection(j["url"], props)
+    loader = jvm.java.lang.Thread.currentThread().getContextClassLoader()
+    driver = loader.loadClass(j["driver"]).newInstance()
+    conn = driver.connect(j["url"], props)
+    if conn is None:
+        raise RunFailed("execution", f"the JDBC driver {j['driver']} does not accept {j['url']}")
     conn.setAutoCommit(False)
     return conn
 
