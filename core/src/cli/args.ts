@@ -40,6 +40,10 @@ export const options = {
   'project-root': { type: 'string' },
   field: { type: 'string' },
   file: { type: 'string', short: 'f' },
+  engine: { type: 'string' },
+  master: { type: 'string' },
+  'spark-submit': { type: 'string' },
+  conf: { type: 'string', multiple: true },
 } as const;
 
 export function parse(args: string[]) {

@@ -21,6 +21,7 @@ Usage:
   caudal jobs list|run|history|pause|resume|prune   a project's jobs: inspect, run one now, pause (-f project file)
   caudal alerts set-secret|test <channel>       an alert channel's secret into the OS keychain / send a test alert
   caudal export airflow <project|pipeline.json> an Apache Airflow DAG (--operator bash|kubernetes, -o file)
+  caudal export spark <pipeline.json> -o DIR    write a PySpark job that runs the pipeline on Apache Spark
   caudal --version
 
 Run 'caudal <command> --help' for a command's options and examples.
@@ -55,6 +56,10 @@ ${COMMON}
       --job NAME          recorded in run.json with --trigger schedule|catchup|dependency|manual,
                           --attempt N and --slot ISO (set by the scheduler and by Airflow DAGs)
       --json              one JSON event per line, from run_started to run_finished
+      --engine E          duckdb (default) | spark: export the pipeline as a PySpark job and spark-submit it
+      --master URL        with --engine spark: local[2], yarn, spark://host:7077, k8s://https://…
+      --spark-submit PATH with --engine spark: the spark-submit to use (default $SPARK_HOME/bin, then PATH)
+      --conf key=value    with --engine spark: a Spark setting (repeatable)
 
 Examples:
   caudal run pipeline.json
@@ -62,6 +67,7 @@ Examples:
   caudal run pipeline.json --node clean_orders --metrics exact
   caudal run pipeline.json --json | jq -c 'select(.type=="node_finished")'
   caudal run events.json --watch
+  caudal run pipeline.json --engine spark --master local[2]
 
 Ctrl-C or SIGTERM cancels: every destination stays as it was. A second one stops waiting for the
 cleanup after 3 s (what is left is removed by the next run or \`caudal clean\`).
@@ -77,10 +83,13 @@ schemas of the real inputs (files are sniffed, databases asked for their columns
 Options:
 ${COMMON}
       --json              { valid, problems, warnings, migrationsApplied }
+      --engine spark      also check that every node, setting, function and type has a Spark form
+                          (translates the SQL with sqlglot; see docs/spark.md)
 
 Examples:
   caudal validate pipeline.json
   caudal validate pipeline.json --param run_date=2025-01-31 --json
+  caudal validate pipeline.json --engine spark
 
 Exit codes: 0 valid, 2 problems found (each with its JSON path and a hint).`,
 
@@ -288,22 +297,38 @@ Examples:
   caudal alerts test ops`,
 
   export: `caudal export airflow <caudal.project.json | pipeline.json> [options]
+caudal export spark <pipeline.json> -o <dir> [options]
 
-Writes an Apache Airflow DAG file: one task per job running the headless runner, dependencies,
-schedule (in the job's time zone), retries, timeout and params mapped to Airflow's; secrets come
-from Airflow connections or variables as CAUDAL_SECRET_* environment variables, never literal in
-the DAG. A pipeline file becomes a one-job DAG run on demand.
+airflow: writes an Apache Airflow DAG file: one task per job running the headless runner,
+dependencies, schedule (in the job's time zone), retries, timeout and params mapped to Airflow's;
+secrets come from Airflow connections or variables as CAUDAL_SECRET_* environment variables, never
+literal in the DAG. A pipeline file becomes a one-job DAG run on demand.
+
+spark: writes a self-contained PySpark job that does what the DuckDB engine does for the same
+pipeline: job.json (every step, its SQL translated from DuckDB to Spark SQL by sqlglot),
+caudal_spark.py (the runtime; needs only pyspark) and run.sh (spark-submit with the JDBC drivers it
+needs). Nothing is written when a node, setting, function or type has no Spark form: each is listed
+with its node and field. Params are fixed at export time. Translation runs sqlglot in
+CAUDAL_SPARK_PYTHON (or python3). Guide: docs/spark.md.
 
 Options:
-  -o, --out FILE          write the DAG there (default: standard output)
-      --operator KIND     bash (BashOperator on the workers, default) or kubernetes (KubernetesPodOperator)
-      --project-root DIR  the project's folder on the workers or in the image
-      --image IMAGE       --operator kubernetes: the runner image with the project in it
+  -o, --out PATH          airflow: write the DAG there (default: standard output);
+                          spark: the job folder (created; job.json, caudal_spark.py, run.sh are replaced)
+      --operator KIND     airflow: bash (BashOperator on the workers, default) or kubernetes (KubernetesPodOperator)
+      --project-root DIR  airflow: the project's folder on the workers or in the image
+      --image IMAGE       airflow --operator kubernetes: the runner image with the project in it
+  -p, --param key=value   spark: set a pipeline param (repeatable)
+      --project DIR       spark: use DIR/caudal.connections.json on top of the user's file (default: the pipeline's folder)
+      --json              spark: machine-readable output
   -q, --quiet             print only errors
 
 Examples:
   caudal export airflow caudal.project.json -o dags/shop.py
-  caudal export airflow caudal.project.json --operator kubernetes --image registry/shop-caudal:1.4`,
+  caudal export airflow caudal.project.json --operator kubernetes --image registry/shop-caudal:1.4
+  caudal export spark pipeline.json -o job/
+  job/run.sh --master yarn --deploy-mode cluster
+
+Exit codes: 0 written, 2 invalid pipeline or usage (spark: or something without a Spark form).`,
 } as const;
 
 export type CommandName = keyof typeof COMMAND_HELP;

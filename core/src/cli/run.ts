@@ -12,12 +12,14 @@ import { defaultArtifactsDir } from '../engine/run-dirs.js';
 import { isSafeRunId } from '../host/run-history.js';
 import { newRunId, RunRecorder } from '../host/run-recorder.js';
 import { CaudalError } from '../util/errors.js';
+import { chosenEngine, runOnSpark } from './spark.js';
 
 /** `caudal run <pipeline.json>`: the whole pipeline (or --node and its upstream), all sinks atomically. */
 export async function runCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args);
   const { pipeline, baseDir } = await loadOrExplain(positionals[0]);
   checkNodeIds(pipeline, values.node, positionals[0]!);
+  if (chosenEngine(values) === 'spark') return await runOnSpark(pipeline, baseDir, positionals[0]!, values, io);
   const printer = new ProgressPrinter(io.stderr, !!values.quiet);
   const runId = values['run-id'] ?? newRunId();
   if (!isSafeRunId(runId)) throw new CaudalError('usage', `--run-id expects letters, digits, _ and - (at most 128), got "${runId}"`);

@@ -8,6 +8,7 @@ import { EXIT } from './exit-codes.js';
 import { formatProblems } from './format.js';
 import type { Io } from './io.js';
 import { engineOptions } from './pipeline-args.js';
+import { chosenEngine, validateForSpark } from './spark.js';
 
 /** `caudal validate <pipeline.json>`: every problem at once, against the real inputs' schemas. */
 export async function validateCommand(args: string[], io: Io): Promise<number> {
@@ -19,6 +20,7 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
   let problems = loaded.problems;
   let warnings: Array<{ nodeId: string; message: string }> = [];
   let nodes = 0;
+  if (loaded.pipeline && chosenEngine(values) === 'spark') return await validateForSpark(loaded.pipeline, path.dirname(abs), file, values, io);
   if (loaded.pipeline) {
     const baseDir = path.dirname(abs);
     const result = await inspect({ pipeline: loaded.pipeline, baseDir, params: parseParams(values.param), options: engineOptions(values), ...(await engineContext(loaded.pipeline, baseDir, values)) });

@@ -37,6 +37,8 @@ export interface PlanOptions {
   connections?: Record<string, ResolvedConnection>;
   /** Where node state lives between runs; without it, nodes see no earlier state. */
   stateDir?: string;
+  /** The engine the SQL is for: `spark` when the plan is exported (nodes then avoid DuckDB-only statements such as UPDATE). */
+  target?: 'duckdb' | 'spark';
 }
 
 export interface PlannedOutput {
@@ -96,7 +98,7 @@ function inScope(p: Problem, include: Set<string>, doc: Pipeline): boolean {
 /** How many bytes of a file to transcode when only the schema or a preview is needed. */
 const PREFIX_BYTES = 4 * 1024 * 1024;
 
-function paramLiteral(v: ParamValue): string {
+export function paramLiteral(v: ParamValue): string {
   switch (v.type) {
     case 'date':
       return dateLiteral(v.value);
@@ -181,6 +183,7 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
       nodeId: id,
       params: checked.params,
       mode: opts.mode,
+      target: opts.target ?? 'duckdb',
       runId: opts.runId,
       input(port = def.inputs[0]?.name ?? 'in') {
         const rel = relationFor(port)[0];

@@ -88,6 +88,10 @@ export function nodeDocPage(def: AnyNodeDefinition): string {
     '',
     def.docs.trim(),
     '',
+    '## On Apache Spark',
+    '',
+    sparkSection(def),
+    '',
     '## Example',
     '',
     def.example.description,
@@ -97,6 +101,15 @@ export function nodeDocPage(def: AnyNodeDefinition): string {
     '```',
     '',
   ].join('\n');
+}
+
+/** How the node runs on Spark (`caudal export spark`), from its Spark form. */
+function sparkSection(def: AnyNodeDefinition): string {
+  const form = def.spark;
+  if (!form) return 'No Spark form yet: `caudal validate --engine spark` reports this node.';
+  if (form.kind === 'unsupported') return `Not available on Spark: ${form.reason}.`;
+  const how = form.kind === 'portable' ? 'Runs on Spark: its DuckDB SQL is translated to Spark SQL by sqlglot at export time.' : `Runs on Spark with its own Spark form (\`${def.type}.spark.ts\`).`;
+  return [how, form.notes, 'See [Running pipelines on Apache Spark](../spark.md).'].filter(Boolean).join(' ');
 }
 
 export function nodeIndexPage(): string {

@@ -62,6 +62,8 @@ export interface CompileContext<P> {
   nodeId: string;
   params: P;
   mode: CompileMode;
+  /** `spark` while `caudal export spark` plans with DuckDB: setup steps must then be CREATE … AS SELECT (no UPDATE). */
+  target: 'duckdb' | 'spark';
   /** The relation connected to a single-input port. */
   input(port?: string): Relation;
   /** All relations connected to a port, in edge order. */
@@ -399,6 +401,133 @@ export interface NodeDefinition<S extends z.ZodType = z.ZodType> {
   check?(params: z.output<S>): Array<{ path: string; message: string; hint?: string }>;
   compile?(ctx: CompileContext<z.output<S>>): CompiledNode | Promise<CompiledNode>;
   sink?(ctx: SinkContext<z.output<S>>): SinkPlan | Promise<SinkPlan>;
+  /**
+   * How the node runs on Apache Spark (`caudal export spark`, core/src/targets/spark): its Spark form
+   * lives next to the DuckDB one in `<type>.spark.ts`. Absent means no Spark form yet; validate
+   * --engine spark says so.
+   */
+  spark?: SparkForm<z.output<S>>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Spark target. A node's Spark form produces DuckDB-dialect SQL written with constructs that
+// sqlglot translates to Spark SQL (the export translates every statement), plus the reads, writes
+// and quality checks the exported PySpark job performs. Relation names are the DuckDB plan's.
+
+/**
+ * - `portable`: the node's DuckDB outputs (and `CREATE TEMP TABLE … AS` setup steps) translate as
+ *   they are.
+ * - `unsupported`: no Spark form; `reason` tells the user why and what to do instead.
+ * - `custom`: `compile` builds the Spark steps itself.
+ */
+export type SparkForm<P> =
+  | {
+      kind: 'portable';
+      /** What differs on Spark, for the node's generated docs page. */
+      notes?: string;
+      /** Settings of this node that have no Spark form (e.g. a check kind), as problems on params paths. */
+      refuse?(params: P): Array<{ path: string; message: string; hint?: string }>;
+    }
+  | { kind: 'unsupported'; reason: string }
+  | { kind: 'custom'; notes?: string; compile(ctx: SparkCompileContext<P>): SparkCompiled | Promise<SparkCompiled> };
+
+export interface SparkCompileContext<P> {
+  nodeId: string;
+  params: P;
+  /** Inputs as the DuckDB plan saw them (names of the views the Spark job registers, columns). */
+  input(port?: string): Relation;
+  inputs(port?: string): Relation[];
+  /** The node's output columns in the DuckDB plan; a Spark form produces the same names. */
+  outputColumns(port?: string): Column[];
+  /** The node's DuckDB compilation (outputs, setup, quality plan), for forms that reuse parts of it. */
+  duckdb: CompiledNode | undefined;
+  /** A user SQL expression with `$param` replaced by literals (DuckDB dialect, translated later). */
+  expr(sql: string, field: string): string;
+  query(sql: string, field: string): string;
+  text(s: string): string;
+  /** A path resolved against the pipeline's folder; URLs (s3a://, hdfs://, abfss://…) are kept as they are. */
+  path(p: string): string;
+  /** Name of a helper view unique to this node (quoted, DuckDB dialect). */
+  auxName(suffix: string): string;
+  /** Small DuckDB queries at export time (e.g. sniff_csv on a local file). */
+  rows(sql: string): Promise<Record<string, unknown>[]>;
+  /** The node's sink plan from the DuckDB engine (sinks only). */
+  duckdbSink: SinkPlan | undefined;
+  /** Non-secret fields of a declared connection; the job reads secret fields from the environment. */
+  connection(name: string, expectedType: string): ResolvedConnection;
+  /** Stops the export with a problem on `field` (a params path such as `on_error`). */
+  unsupported(field: string, message: string, hint?: string): never;
+}
+
+/** A Spark data source read by the job (sources). */
+export interface SparkRead {
+  format: 'csv' | 'parquet' | 'json' | 'jdbc';
+  /** Files, folders or glob patterns (local paths or URLs). */
+  paths: string[];
+  /** DataFrameReader options (values as text). */
+  options: Record<string, string>;
+  /** The columns the read gives (DuckDB types): the export binds the node's SQL against them. */
+  schema?: Column[];
+  /** Read with `schema` stated (converted to Spark types) instead of the format's own. */
+  applySchema?: boolean;
+  /** JDBC reads: the connection (secrets come from the environment) and a table or query. */
+  jdbc?: SparkJdbc & { table?: string; query?: string };
+  /** Adds a column with the source file of each row. */
+  fileColumn?: string;
+}
+
+export interface SparkJdbc {
+  /** jdbc:postgresql://host:port/db */
+  url: string;
+  driver: string;
+  /** The pipeline's connection name. */
+  connection: string;
+  /** Non-secret properties (user, ssl…). */
+  properties: Record<string, string>;
+  /** Secret properties: JDBC property name → the environment variable the job reads it from. */
+  secrets: Record<string, string>;
+  /** Maven coordinates of the driver (spark.jars.packages). */
+  package: string;
+}
+
+export interface SparkSink {
+  format: 'csv' | 'parquet' | 'json' | 'jdbc';
+  /** File sinks: the target (file or folder, local path or URL). */
+  target?: string;
+  ifExists?: 'fail' | 'overwrite';
+  options?: Record<string, string>;
+  partitionBy?: string[];
+  /** The DuckDB sink writes one file: the job writes one part and renames it to the target. */
+  singleFile?: boolean;
+  /** The input is sorted (set by the export): one file is written without reshuffling the rows. */
+  ordered?: boolean;
+  /** A SELECT over the input giving the rows to write (e.g. dates formatted); default: the input as is. */
+  sql?: string;
+  /** JDBC sinks: staged into a table, then published in one transaction on the driver. */
+  jdbc?: SparkJdbc & {
+    schema: string;
+    table: string;
+    mode: 'append' | 'replace' | 'upsert' | 'truncate_insert';
+    keys: string[];
+    createTable: boolean;
+    preSql?: string;
+    postSql?: string;
+    /** Column types for CREATE TABLE, in the database's dialect. */
+    columnTypes: Array<{ name: string; type: string }>;
+  };
+}
+
+export interface SparkCompiled {
+  /** Helper views created before the outputs, in order (name as from auxName, DuckDB SQL). */
+  setup?: Array<{ name: string; sql: string; materialize?: boolean }>;
+  /** Output port → DuckDB-dialect SELECT that sqlglot translates (transforms, and sources after `read`). */
+  outputs?: Record<string, string>;
+  /** Sources: the raw read, registered as the view `read.name` (an auxName) that outputs select from. */
+  read?: SparkRead & { name: string };
+  sink?: SparkSink;
+  quality?: QualityPlan;
+  /** The output must be computed once (e.g. random samples): the job checkpoints it. */
+  materialize?: boolean;
 }
 
 /** Typed identity: keeps `params` inferred from the zod schema in compile and sink hooks. */

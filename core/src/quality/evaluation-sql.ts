@@ -105,12 +105,14 @@ export function samplesSql(c: CheckSql, rel: string, prefix: string, limit: numb
  * passes), then one UPDATE per unique check clearing the flag of rows whose key repeats. The
  * UPDATE touches only failing rows, so a clean key costs one grouping of the key column.
  */
-export function flaggedTableSql(checks: CheckSql[], input: string, table: string, prefix: string): { create: string; updates: string[] } {
+export function flaggedTableSql(checks: CheckSql[], input: string, table: string, prefix: string, opts: { windowUnique?: boolean } = {}): { create: string; updates: string[] } {
   const rowChecks = checks.filter((c) => c.ok !== undefined || c.unique);
-  const flags = rowChecks.map((c) => `${c.unique ? 'true' : c.ok} AS ${flagColumn(prefix, c.planned.index)}`);
+  // windowUnique (engines without UPDATE, e.g. Spark): repeated keys flagged by a window in the same statement.
+  const uniqueFlag = (keys: string[]) => (opts.windowUnique ? `NOT (${notNull(keys)} AND count(*) OVER (PARTITION BY ${identList(keys)}) > 1)` : 'true');
+  const flags = rowChecks.map((c) => `${c.unique ? uniqueFlag(c.unique) : c.ok} AS ${flagColumn(prefix, c.planned.index)}`);
   const create = `CREATE OR REPLACE TEMP TABLE ${table} AS\nSELECT *, ${flags.join(',\n  ')}\nFROM ${input}`;
   const updates = rowChecks
-    .filter((c) => c.unique)
+    .filter((c) => c.unique && !opts.windowUnique)
     .map((c) => {
       const keys = c.unique!;
       const tuple = keys.length === 1 ? ident(keys[0]!) : `(${identList(keys)})`;

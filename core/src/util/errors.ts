@@ -24,6 +24,8 @@ export type ProblemCode =
   | 'invalid_connection'
   /** A source's columns differ from its pinned `expect_schema`. */
   | 'schema_drift'
+  /** The node (or one of its settings, functions or types) has no form on the chosen engine (e.g. Spark). */
+  | 'unsupported_on_engine'
   /** Saving would replace a file that is not a Caudal pipeline (pipeline.save without overwrite). */
   | 'would_overwrite';
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineNode, type SetupStep } from '../define.js';
+import { qualityCheckSpark } from './quality.check.spark.js';
 import { ident, literal, stringLiteral } from '../../compiler/sql.js';
 import { checkListProblems, checkSchema } from '../../quality/checks.js';
 import { compileChecks, helperPrefix } from '../../quality/compile-checks.js';
@@ -29,6 +30,7 @@ export const REASONS_COLUMN = '_caudal_reasons';
 export const qualityCheckNode = defineNode({
   type: 'quality.check',
   version: 1,
+  spark: qualityCheckSpark,
   category: 'quality',
   title: 'Quality checks',
   description: 'Checks the data against a list of expectations with severities (warn, error, quarantine), a quality score and a report.',
@@ -83,7 +85,7 @@ export const qualityCheckNode = defineNode({
       // Materialized once so `out`, `rejected` and the counts see the same evaluation (a unique
       // check, a reference lookup): every row lands in exactly one output.
       const table = ctx.auxName('flagged');
-      const { create, updates } = flaggedTableSql(compiled, input.ref, table, prefix);
+      const { create, updates } = flaggedTableSql(compiled, input.ref, table, prefix, { windowUnique: ctx.target === 'spark' });
       const setup: SetupStep[] = [
         { kind: 'sql', sql: create, dry: `${create}\nLIMIT 0`, description: `evaluate ${rowChecks.length} row check${rowChecks.length === 1 ? '' : 's'} into one flag per row` },
         ...updates.map((u) => ({ kind: 'sql' as const, sql: u, dry: u, description: 'flag the rows whose key repeats' })),

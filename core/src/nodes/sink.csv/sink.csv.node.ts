@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineNode } from '../define.js';
+import { csvSinkSpark } from './sink.csv.spark.js';
 import { compressionFor, fileSinkPlan, ifExistsParam, pathParam } from '../shared/file-sink.js';
 
 /** DuckDB's writer silently keeps only the first character of a longer delimiter. */
@@ -52,6 +53,7 @@ const params = z
 export const csvSinkNode = defineNode({
   type: 'sink.csv',
   version: 1,
+  spark: csvSinkSpark,
   category: 'sink',
   title: 'Write CSV',
   description: 'Writes the input to a CSV file, replacing it atomically.',

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { lstat, stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { defineNode, type Column } from '../define.js';
+import { duckdbSinkSpark } from './sink.duckdb.spark.js';
 import { ident, literal, stringLiteral } from '../../compiler/sql.js';
 import { ensureParentFolder } from '../shared/file-sink.js';
 import { DUCKDB_STAGE_PREFIX } from '../shared/staging-names.js';
@@ -98,6 +99,7 @@ SELECT error(CASE WHEN v LIKE 'cannot write %' THEN v ELSE ${mismatchMsg} || v |
 export const duckdbSinkNode = defineNode({
   type: 'sink.duckdb',
   version: 1,
+  spark: duckdbSinkSpark,
   category: 'sink',
   title: 'Write DuckDB table',
   description: 'Loads the input into a table of a DuckDB database file (the local warehouse), replacing or appending atomically.',

@@ -120,6 +120,7 @@ export const elasticsearchSinkNode = defineNode({
       },
     };
   },
+  spark: { kind: 'unsupported', reason: "the Spark target writes files and JDBC tables; index from a caudal run that reads the Spark job's output (or use the elasticsearch-spark connector)" },
   docs: `Indexes the input into Elasticsearch through a connection declared in the pipeline
 (\`"connections": {"search": {"type": "elasticsearch"}}\`; a password or API key lives in the OS keychain
 or in \`CAUDAL_SECRET_<CONNECTION>_PASSWORD\` / \`_API_KEY\`). Documents go through the client's bulk

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineNode } from '../define.js';
+import { jsonSinkSpark } from './sink.json.spark.js';
 import { compressionFor, fileSinkPlan, ifExistsParam, pathParam } from '../shared/file-sink.js';
 
 const params = z
@@ -21,6 +22,7 @@ const params = z
 export const jsonSinkNode = defineNode({
   type: 'sink.json',
   version: 1,
+  spark: jsonSinkSpark,
   category: 'sink',
   title: 'Write JSON',
   description: 'Writes the input as JSON Lines or a JSON array, replacing the file atomically.',

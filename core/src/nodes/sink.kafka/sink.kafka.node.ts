@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineNode } from '../define.js';
+import { kafkaSinkSpark } from './sink.kafka.spark.js';
 import { ident } from '../../compiler/sql.js';
 import { kafkaFields } from '../../connections/kafka/kafka.connection.js';
 import { stageKafkaWrite } from '../../connectors/kafka/produce.js';
@@ -20,6 +21,7 @@ const params = z
 export const kafkaSinkNode = defineNode({
   type: 'sink.kafka',
   version: 1,
+  spark: kafkaSinkSpark,
   category: 'sink',
   title: 'Write Kafka topic',
   description: 'Sends each row as a message (JSON or one column), in one Kafka transaction committed with the run.',

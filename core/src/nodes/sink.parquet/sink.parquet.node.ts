@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineNode } from '../define.js';
+import { parquetSinkSpark } from './sink.parquet.spark.js';
 import { fileSinkPlan, ifExistsParam, pathParam, resolvePartitionColumns } from '../shared/file-sink.js';
 
 const params = z
@@ -42,6 +43,7 @@ const params = z
 export const parquetSinkNode = defineNode({
   type: 'sink.parquet',
   version: 1,
+  spark: parquetSinkSpark,
   category: 'sink',
   title: 'Write Parquet',
   description: 'Writes the input to a Parquet file, or a partitioned folder of them, replacing it atomically.',

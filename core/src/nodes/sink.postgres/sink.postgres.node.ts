@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { defineNode } from '../define.js';
 import { ident } from '../../compiler/sql.js';
+import { postgresSinkSpark } from './sink.postgres.spark.js';
 import { postgresFields } from '../../connections/postgres/postgres.connection.js';
 import { postgresConnector } from '../../connectors/postgres/postgres.connector.js';
 import { connect } from '../../connectors/postgres/client.js';
@@ -45,6 +46,7 @@ const params = z
 export const postgresSinkNode = defineNode({
   type: 'sink.postgres',
   version: 1,
+  spark: postgresSinkSpark,
   category: 'sink',
   title: 'Write PostgreSQL table',
   description: 'Bulk-loads the input into a PostgreSQL table (append, replace, upsert, truncate-insert) in one transaction.',

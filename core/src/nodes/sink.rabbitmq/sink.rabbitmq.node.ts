@@ -59,6 +59,7 @@ export const rabbitmqSinkNode = defineNode({
       },
     };
   },
+  spark: { kind: 'unsupported', reason: "the Spark target writes files and JDBC tables; publish from a caudal run that reads the Spark job's output" },
   docs: `Publishes every row to a RabbitMQ exchange: by default each row as a JSON object, or one column as
 text; a fixed routing key or one per row from a column. Messages are persistent and carry a message
 id (\`<run>-<node>-<n>\`) so consumers can drop duplicates.

@@ -102,6 +102,7 @@ export const redisSinkNode = defineNode({
       },
     };
   },
+  spark: { kind: 'unsupported', reason: "the Spark target writes files and JDBC tables; load Redis from a caudal run that reads the Spark job's output" },
   docs: `Writes one Redis key per input row through a connection declared in the pipeline
 (\`"connections": {"cache": {"type": "redis"}}\`; the password lives in the OS keychain or in
 \`CAUDAL_SECRET_<CONNECTION>_PASSWORD\`).

@@ -126,6 +126,7 @@ export const s3SinkNode = defineNode({
       },
     };
   },
+  spark: { kind: 'unsupported', reason: 'write with sink.parquet, sink.csv or sink.json to an s3a:// path, which the Spark job writes directly (staged, then committed)' },
   docs: s3SinkDocs,
   example: {
     description: 'Orders as a partitioned Parquet prefix, replaced on every run',

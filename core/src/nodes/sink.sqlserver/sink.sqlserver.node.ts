@@ -108,6 +108,7 @@ export const sqlserverSinkNode = defineNode({
       },
     };
   },
+  spark: { kind: 'unsupported', reason: 'no SQL Server JDBC form yet; write files on Spark and load them with caudal run' },
   docs: `Loads the input into a SQL Server (or Azure SQL) table through a connection declared in the
 pipeline. Rows go through the driver's **bulk copy** (TDS bulk insert, *Rows per bulk batch* at a
 time, streamed from DuckDB while it produces them) into a session temp table, then one statement

@@ -1,5 +1,6 @@
 import { defineNode, type CompileContext } from '../define.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
+import { csvSourceSpark } from './source.csv.spark.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
 import { numberConversion, separatorProblems } from '../shared/locale-numbers.js';
 import { checkDuckDbType } from './duckdb-types.js';
@@ -54,6 +55,7 @@ function fileExpression(p: CsvSourceParams, detected: Detected | undefined, file
 export const csvSourceNode = defineNode({
   type: 'source.csv',
   version: 1,
+  spark: csvSourceSpark,
   category: 'source',
   title: 'CSV file',
   description: 'Reads one CSV file or every file matching a pattern, detecting the format or as configured.',

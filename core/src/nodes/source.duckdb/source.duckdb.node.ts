@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { defineNode, type HookIo } from '../define.js';
+import { duckdbSourceSpark } from './source.duckdb.spark.js';
 import { ident } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
 import { didYouMean } from '../../util/suggest.js';
@@ -60,6 +61,7 @@ async function relation(io: HookIo, p: Params, nodeId: string, catalog: string, 
 export const duckdbSourceNode = defineNode({
   type: 'source.duckdb',
   version: 1,
+  spark: duckdbSourceSpark,
   category: 'source',
   title: 'DuckDB table',
   description: 'Reads a table, a view or a query from a DuckDB database file (such as the warehouse a DuckDB sink writes).',

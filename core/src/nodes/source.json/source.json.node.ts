@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineNode } from '../define.js';
 import { namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { flattenedSelect } from '../shared/flatten.js';
+import { jsonSourceSpark } from './source.json.spark.js';
 
 const params = z
   .object({
@@ -77,6 +78,7 @@ const params = z
 export const jsonSourceNode = defineNode({
   type: 'source.json',
   version: 1,
+  spark: jsonSourceSpark,
   category: 'source',
   title: 'JSON file',
   description: 'Reads a JSON array or newline-delimited JSON, keeping nested objects as structs or flattening them.',

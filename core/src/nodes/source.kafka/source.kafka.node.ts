@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineNode, type HookIo } from '../define.js';
+import { kafkaSourceSpark } from './source.kafka.spark.js';
 import { kafkaFields } from '../../connections/kafka/kafka.connection.js';
 import { KafkaConsumerSession, peekKafka } from '../../connectors/kafka/consume.js';
 import { CaudalError } from '../../util/errors.js';
@@ -63,6 +64,7 @@ const params = z
 export const kafkaSourceNode = defineNode({
   type: 'source.kafka',
   version: 1,
+  spark: kafkaSourceSpark,
   category: 'source',
   title: 'Read Kafka topic',
   description: 'Reads messages from Kafka topics through a consumer group, acknowledging them only after the run committed.',

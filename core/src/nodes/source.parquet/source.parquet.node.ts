@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineNode } from '../define.js';
+import { parquetSourceSpark } from './source.parquet.spark.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
 import { didYouMean } from '../../util/suggest.js';
@@ -44,6 +45,7 @@ const params = z
 export const parquetSourceNode = defineNode({
   type: 'source.parquet',
   version: 1,
+  spark: parquetSourceSpark,
   category: 'source',
   title: 'Parquet file',
   description: 'Reads one Parquet file or every file matching a pattern.',

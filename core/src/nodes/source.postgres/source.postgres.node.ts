@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { defineNode, type HookIo, type StateKey } from '../define.js';
+import { postgresSourceSpark } from './source.postgres.spark.js';
 import { ident } from '../../compiler/sql.js';
 import { postgresFields, type PostgresConfig } from '../../connections/postgres/postgres.connection.js';
 import { postgresConnector } from '../../connectors/postgres/postgres.connector.js';
@@ -74,6 +75,7 @@ const oneLine = (sql: string) => {
 export const postgresSourceNode = defineNode({
   type: 'source.postgres',
   version: 1,
+  spark: postgresSourceSpark,
   category: 'source',
   title: 'PostgreSQL',
   description: 'Reads a PostgreSQL table (columns and filters pushed down) or query, optionally incrementally.',

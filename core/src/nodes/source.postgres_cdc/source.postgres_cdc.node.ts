@@ -125,6 +125,7 @@ export const postgresCdcSourceNode = defineNode({
       },
     };
   },
+  spark: { kind: 'unsupported', reason: 'change capture keeps a replication slot position in the local state; run it with caudal run --watch and land the changes where Spark reads them' },
   docs: `Captures every insert, update and delete of a PostgreSQL table through logical replication
 (the server's built-in \`pgoutput\`), so a mart table, a search index or a cache can follow it. The
 server needs \`wal_level = logical\`; the connection's user needs the REPLICATION attribute and

@@ -127,6 +127,7 @@ export const rabbitmqSourceNode = defineNode({
       },
     };
   },
+  spark: { kind: 'unsupported', reason: 'the Spark target runs batch jobs; drain the queue into files (caudal run with sink.parquet) and read those on Spark' },
   docs: `Consumes a RabbitMQ queue through a connection declared in the pipeline (host, virtual host, user;
 the password lives in the OS keychain or \`CAUDAL_SECRET_<CONNECTION>_PASSWORD\`). With *Bind to
 exchange* the queue is declared (durable) and bound with the routing key; otherwise it must exist.

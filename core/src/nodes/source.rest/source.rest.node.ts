@@ -212,6 +212,7 @@ export const restSourceNode = defineNode({
         : {}),
     };
   },
+  spark: { kind: 'unsupported', reason: 'pages through an HTTP API with local incremental state; land the records in files first (caudal run with sink.parquet) and read those on Spark' },
   docs: restSourceDocs,
   example: {
     description: 'Orders changed since the last run, 100 per page, at most 5 requests a second',

@@ -163,6 +163,7 @@ export const s3SourceNode = defineNode({
       ],
     };
   },
+  spark: { kind: 'unsupported', reason: 'read the objects with source.parquet, source.csv or source.json and an s3a:// path, which the Spark job reads directly' },
   docs: s3SourceDocs,
   example: {
     description: 'Every 2025 sales file of a partitioned lake, with the object each row came from',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineNode } from '../define.js';
+import { aggregateSpark } from './transform.aggregate.spark.js';
 import { ident, literal } from '../../compiler/sql.js';
 
 const FUNCTIONS = ['count', 'count_distinct', 'sum', 'avg', 'min', 'max', 'median', 'percentile', 'stddev', 'first', 'last', 'string_agg'] as const;
@@ -44,6 +45,7 @@ const NEEDS_COLUMN = new Set<Fn>(FUNCTIONS.filter((f) => f !== 'count'));
 export const aggregateNode = defineNode({
   type: 'transform.aggregate',
   version: 1,
+  spark: aggregateSpark,
   category: 'transform',
   title: 'Aggregate',
   description: 'Groups rows and computes counts, sums, averages, percentiles, first/last values and more.',

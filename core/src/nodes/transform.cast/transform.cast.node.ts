@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineNode } from '../define.js';
 import { ident, stringLiteral } from '../../compiler/sql.js';
+import { castSpark } from './transform.cast.spark.js';
 import { checkDuckDbType } from '../source.csv/duckdb-types.js';
 import { compileConversions, inputSpelling, quoteValue, REASON_COLUMN, type Conversion } from './conversions.js';
 import { decimalSeparatorParam, isDefaultFormat, isNumericType, numberConversion, separatorProblems, thousandsSeparatorParam } from '../shared/locale-numbers.js';
@@ -36,6 +37,7 @@ const params = z
 export const castNode = defineNode({
   type: 'transform.cast',
   version: 1,
+  spark: castSpark,
   category: 'transform',
   title: 'Change column types',
   description: 'Converts columns to other types, failing, nulling or setting aside the values that do not convert.',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineNode } from '../define.js';
+import { cleanTextSpark } from './transform.clean_text.spark.js';
 import { ident, stringLiteral } from '../../compiler/sql.js';
 import { duplicateIndexes, findColumn, paramError } from '../shared/columns.js';
 
@@ -83,6 +84,7 @@ function cleanExpression(column: string, p: Params): string {
 export const cleanTextNode = defineNode({
   type: 'transform.clean_text',
   version: 1,
+  spark: cleanTextSpark,
   category: 'transform',
   title: 'Clean text',
   description: 'Trims, collapses whitespace, changes case, normalizes Unicode, removes control characters or accents, and turns empty text into NULL.',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineNode, type Column } from '../define.js';
+import { dedupeSpark } from './transform.dedupe.spark.js';
 import { ident, identList } from '../../compiler/sql.js';
 import { duplicateIndexes, findColumn } from '../shared/columns.js';
 
@@ -38,6 +39,7 @@ const params = z
 export const dedupeNode = defineNode({
   type: 'transform.dedupe',
   version: 1,
+  spark: dedupeSpark,
   category: 'transform',
   title: 'Remove duplicates',
   description: 'Keeps one row per key (or per distinct row), choosing the first, last or any row in an order.',

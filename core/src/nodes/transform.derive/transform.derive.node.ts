@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineNode } from '../define.js';
+import { deriveSpark } from './transform.derive.spark.js';
 import { ident } from '../../compiler/sql.js';
 
 const params = z
@@ -25,6 +26,7 @@ const params = z
 export const deriveNode = defineNode({
   type: 'transform.derive',
   version: 1,
+  spark: deriveSpark,
   category: 'transform',
   title: 'Derive columns',
   description: 'Adds or replaces columns computed from SQL expressions.',

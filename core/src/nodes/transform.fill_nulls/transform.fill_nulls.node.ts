@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineNode, type Column } from '../define.js';
+import { fillNullsSpark } from './transform.fill_nulls.spark.js';
 import { ident, identList, literal } from '../../compiler/sql.js';
 import { duplicateIndexes, findColumn, paramError } from '../shared/columns.js';
 
@@ -62,6 +63,7 @@ function freshName(columns: Column[], base: string): string {
 export const fillNullsNode = defineNode({
   type: 'transform.fill_nulls',
   version: 1,
+  spark: fillNullsSpark,
   category: 'transform',
   title: 'Fill missing values',
   description: 'Replaces NULLs per column: a constant, the mean, median or mode, the previous or next value in an order, or drops the row.',

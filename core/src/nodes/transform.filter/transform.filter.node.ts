@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineNode } from '../define.js';
+import { filterSpark } from './transform.filter.spark.js';
 
 const params = z
   .object({
@@ -15,6 +16,7 @@ const params = z
 export const filterNode = defineNode({
   type: 'transform.filter',
   version: 1,
+  spark: filterSpark,
   category: 'transform',
   title: 'Filter',
   description: 'Keeps the rows for which a SQL condition is true.',

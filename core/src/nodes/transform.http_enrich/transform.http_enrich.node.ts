@@ -238,6 +238,7 @@ export const httpEnrichNode = defineNode({
       notices: p.on_error === 'reject' ? [{ countSql: `SELECT count(*) FROM ${results} WHERE _error IS NOT NULL`, message: `{count} lookup{s} failed; their rows went to the 'rejects' port`, port: 'rejects' }] : undefined,
     };
   },
+  spark: { kind: 'unsupported', reason: 'calls an HTTP API per row from the machine that runs the pipeline; on Spark, enrich in a step before the job (or a UDF of your own) and join the result' },
   docs: httpEnrichDocs,
   example: {
     description: 'Geocode each distinct address, 5 requests a second, failures set aside',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineNode, type CompiledNode } from '../define.js';
+import { joinSpark } from './transform.join.spark.js';
 import { ident, literal } from '../../compiler/sql.js';
 import { requireColumn, uniqueName } from '../shared/columns.js';
 
@@ -48,6 +49,7 @@ const params = z
 export const joinNode = defineNode({
   type: 'transform.join',
   version: 1,
+  spark: joinSpark,
   category: 'transform',
   title: 'Join',
   description: 'Combines rows of two inputs that share key values (inner, left, right, full, semi, anti).',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineNode } from '../define.js';
+import { limitSpark } from './transform.limit.spark.js';
 import { literal } from '../../compiler/sql.js';
 
 const params = z
@@ -12,6 +13,7 @@ const params = z
 export const limitNode = defineNode({
   type: 'transform.limit',
   version: 1,
+  spark: limitSpark,
   category: 'transform',
   title: 'Limit',
   description: 'Keeps the first N rows, optionally after skipping some.',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineNode } from '../define.js';
+import { lookupSpark } from './transform.lookup.spark.js';
 import { ident, literal, stringLiteral } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
 import { requireColumn } from '../shared/columns.js';
@@ -46,6 +47,7 @@ const params = z
 export const lookupNode = defineNode({
   type: 'transform.lookup',
   version: 1,
+  spark: lookupSpark,
   category: 'transform',
   title: 'Lookup',
   description: 'Adds columns from a reference table by key, one match per row at most; never adds or removes rows.',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineNode } from '../define.js';
+import { mapValuesSpark } from './transform.map_values.spark.js';
 import { ident, stringLiteral } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
 
@@ -77,6 +78,7 @@ const DESCRIBE_MATCH = (p: Params) =>
 export const mapValuesNode = defineNode({
   type: 'transform.map_values',
   version: 1,
+  spark: mapValuesSpark,
   category: 'transform',
   title: 'Map values',
   description: 'Replaces the values of a column using a mapping (typed in, or from a mapping table), e.g. to normalize spellings or codes.',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineNode, type CompileContext } from '../define.js';
+import { parseDatesSpark } from './transform.parse_dates.spark.js';
 import { ident, literal, stringLiteral } from '../../compiler/sql.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
 import { closest } from '../../util/suggest.js';
@@ -91,6 +92,7 @@ async function zones(ctx: CompileContext<Params>): Promise<{ from: string; to: s
 export const parseDatesNode = defineNode({
   type: 'transform.parse_dates',
   version: 1,
+  spark: parseDatesSpark,
   category: 'transform',
   title: 'Parse dates',
   description: 'Turns text columns into dates or timestamps, trying a list of formats in order.',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineNode } from '../define.js';
+import { pivotSpark } from './transform.pivot.spark.js';
 import { ident, literal } from '../../compiler/sql.js';
 
 const AGGREGATES = ['sum', 'count', 'avg', 'min', 'max', 'first'] as const;
@@ -51,6 +52,7 @@ export function pivotColumnName(p: Pick<Params, 'column_name' | 'aggregate' | 'v
 export const pivotNode = defineNode({
   type: 'transform.pivot',
   version: 1,
+  spark: pivotSpark,
   category: 'transform',
   title: 'Pivot',
   description: 'Turns the values of one column into columns, aggregating a value column per group (rows to columns).',

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { defineNode, type Column, type CompileContext } from '../define.js';
+import { rulesSpark } from './transform.rules.spark.js';
 import { checkExpressionShape, ident, literal, stringLiteral, tokenize } from '../../compiler/sql.js';
 import { cleanDuckDbMessage } from '../../compiler/duckdb-errors.js';
 import { CaudalError, errorMessage, type Problem } from '../../util/errors.js';
@@ -242,6 +243,7 @@ const EMPTY_TAGS = 'CAST([] AS VARCHAR[])';
 export const rulesNode = defineNode({
   type: 'transform.rules',
   version: 1,
+  spark: rulesSpark,
   category: 'transform',
   title: 'Business rules',
   description: 'Applies an ordered decision table: rules that set columns, tag rows or reject them.',

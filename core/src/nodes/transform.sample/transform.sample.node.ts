@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineNode } from '../define.js';
+import { sampleSpark } from './transform.sample.spark.js';
 import { literal } from '../../compiler/sql.js';
 
 const params = z
@@ -18,6 +19,7 @@ const params = z
 export const sampleNode = defineNode({
   type: 'transform.sample',
   version: 1,
+  spark: sampleSpark,
   category: 'transform',
   title: 'Sample',
   description: 'Keeps a random but reproducible subset of rows: a number of rows or a percentage.',

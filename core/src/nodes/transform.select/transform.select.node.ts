@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineNode } from '../define.js';
+import { selectSpark } from './transform.select.spark.js';
 import { ident } from '../../compiler/sql.js';
 
 const params = z
@@ -30,6 +31,7 @@ const params = z
 export const selectNode = defineNode({
   type: 'transform.select',
   version: 1,
+  spark: selectSpark,
   category: 'transform',
   title: 'Select columns',
   description: 'Picks, renames, reorders or drops columns.',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineNode } from '../define.js';
+import { sortSpark } from './transform.sort.spark.js';
 import { ident } from '../../compiler/sql.js';
 
 const key = z
@@ -25,6 +26,7 @@ const params = z
 export const sortNode = defineNode({
   type: 'transform.sort',
   version: 1,
+  spark: sortSpark,
   category: 'transform',
   title: 'Sort',
   description: 'Orders rows by one or more columns, each ascending or descending, with nulls first or last.',

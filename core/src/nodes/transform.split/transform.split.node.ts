@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineNode } from '../define.js';
+import { splitSpark } from './transform.split.spark.js';
 import type { PortSpec } from '../define.js';
 
 export const SPLIT_PORTS = ['out_1', 'out_2', 'out_3', 'out_4', 'out_5', 'out_6', 'out_7', 'out_8'] as const;
@@ -39,6 +40,7 @@ const outputs: PortSpec[] = [
 export const splitNode = defineNode({
   type: 'transform.split',
   version: 1,
+  spark: splitSpark,
   category: 'transform',
   title: 'Split',
   description: 'Routes each row to one of several outputs by ordered conditions; rows matching none go to "else".',

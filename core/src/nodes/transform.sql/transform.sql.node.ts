@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineNode } from '../define.js';
+import { sqlSpark } from './transform.sql.spark.js';
 import { ident } from '../../compiler/sql.js';
 
 const params = z
@@ -16,6 +17,7 @@ const params = z
 export const sqlNode = defineNode({
   type: 'transform.sql',
   version: 1,
+  spark: sqlSpark,
   category: 'transform',
   title: 'SQL',
   description: 'Free DuckDB SQL over the connected inputs, referenced by node id.',

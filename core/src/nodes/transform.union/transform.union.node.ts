@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineNode } from '../define.js';
+import { unionSpark } from './transform.union.spark.js';
 import type { Relation } from '../define.js';
 import { ident, literal } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
@@ -63,6 +64,7 @@ function fail(message: string, path: string, hint?: string): never {
 export const unionNode = defineNode({
   type: 'transform.union',
   version: 1,
+  spark: unionSpark,
   category: 'transform',
   title: 'Union',
   description: 'Stacks the rows of several inputs, matching columns by name or by position.',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineNode } from '../define.js';
+import { unpivotSpark } from './transform.unpivot.spark.js';
 import { ident } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
 
@@ -36,6 +37,7 @@ function fail(message: string, path: string, hint?: string): never {
 export const unpivotNode = defineNode({
   type: 'transform.unpivot',
   version: 1,
+  spark: unpivotSpark,
   category: 'transform',
   title: 'Unpivot',
   description: 'Turns columns into rows: one row per input row and column, with the column name and its value (columns to rows).',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineNode } from '../define.js';
+import { windowSpark } from './transform.window.spark.js';
 import { ident, literal } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
 
@@ -65,6 +66,7 @@ const params = z
 export const windowNode = defineNode({
   type: 'transform.window',
   version: 1,
+  spark: windowSpark,
   category: 'transform',
   title: 'Window',
   description: 'Running totals, ranks, row numbers, previous/next values and moving averages within partitions.',

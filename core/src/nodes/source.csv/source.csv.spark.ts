@@ -1,0 +1,148 @@
+import type { Column, SparkCompileContext, SparkForm } from '../define.js';
+import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
+import { sparkPaths } from '../shared/spark-files.js';
+import { open } from 'node:fs/promises';
+import type { CsvSourceParams } from './params.js';
+
+type Params = CsvSourceParams;
+
+const ENCODINGS = { 'utf-8': 'UTF-8', 'latin-1': 'ISO-8859-1', 'windows-1252': 'windows-1252' } as const;
+const ISO_DATE = /^%Y-%m-%d$/;
+const ISO_TIMESTAMP = /^%Y-%m-%d[ T]%H:%M:%S(\.%[fgn])?$/;
+/** Spark's CSV reader turns an unquoted empty field into this; nothing in a file matches it. */
+const NO_NULL = '\u0000caudal:no-null\u0000';
+
+interface Dialect {
+  delimiter: string;
+  quote: string;
+  escape: string;
+  header: boolean;
+  skip: number;
+  comment: string;
+  dateFormat?: string;
+  timestampFormat?: string;
+}
+
+/** The dialect DuckDB's sniffer detects (what the DuckDB engine reads with), for a local file. */
+async function sniffed(ctx: SparkCompileContext<Params>, file: string): Promise<Dialect> {
+  const p = ctx.params;
+  const args = namedArgs({ delim: p.delimiter, quote: p.quote, escape: p.escape, header: p.header, skip: p.skip_rows, sample_size: p.sample_size });
+  const [row = {}] = await ctx.rows(`SELECT * FROM sniff_csv(${[stringLiteral(file), args].filter(Boolean).join(', ')})`);
+  const text = (v: unknown) => (v === '(empty)' || v === null || v === undefined ? '' : String(v));
+  const dateFormat = text(row.DateFormat);
+  const timestampFormat = text(row.TimestampFormat);
+  return {
+    delimiter: text(row.Delimiter) || ',',
+    quote: text(row.Quote),
+    escape: text(row.Escape),
+    header: row.HasHeader === true,
+    skip: Number(row.SkipRows ?? 0),
+    comment: text(row.Comment),
+    ...(dateFormat && !ISO_DATE.test(dateFormat) ? { dateFormat } : {}),
+    ...(timestampFormat && !ISO_TIMESTAMP.test(timestampFormat) ? { timestampFormat } : {}),
+  };
+}
+
+/** Bytes of a local file's start looked at when the encoding is `auto` (as the DuckDB engine's planning does). */
+const HEAD_BYTES = 4 * 1024 * 1024;
+
+/** `auto` as the DuckDB engine decides it: UTF-8 unless the file's start is not valid UTF-8 (then Windows-1252). */
+async function autoEncoding(file: string): Promise<'utf-8' | 'windows-1252'> {
+  const handle = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(HEAD_BYTES);
+    const { bytesRead } = await handle.read(buf, 0, HEAD_BYTES, 0);
+    let head = buf.subarray(0, bytesRead);
+    // A multi-byte character cut at the end of the window is not an error.
+    if (bytesRead === HEAD_BYTES) for (let i = 0; i < 3 && head.length > 0 && (head[head.length - 1]! & 0xc0) === 0x80; i++) head = head.subarray(0, head.length - 1);
+    if (bytesRead === HEAD_BYTES && head.length > 0 && head[head.length - 1]! >= 0xc0) head = head.subarray(0, head.length - 1);
+    new TextDecoder('utf-8', { fatal: true }).decode(head);
+    return 'utf-8';
+  } catch {
+    return 'windows-1252';
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A remote file cannot be sniffed here: the node's own settings, with CSV's usual defaults. */
+function stated(p: Params): Dialect {
+  return { delimiter: p.delimiter ?? ',', quote: p.quote ?? '"', escape: p.escape ?? p.quote ?? '"', header: p.header ?? true, skip: p.skip_rows ?? 0, comment: '' };
+}
+
+/** Text → the column's type, as DuckDB's reader converts it (NULL strings first, then the cast). */
+function converted(c: Column, nulls: string[] | undefined, d: Dialect): string {
+  const x = ident(c.name);
+  const v = nulls?.length ? `CASE WHEN ${x} IN (${nulls.map(stringLiteral).join(', ')}) THEN NULL ELSE ${x} END` : x;
+  const type = c.type.toUpperCase();
+  if (type === 'VARCHAR') return `${v} AS ${x}`;
+  if (type === 'DATE' && d.dateFormat) return `CAST(strptime(${v}, ${stringLiteral(d.dateFormat)}) AS DATE) AS ${x}`;
+  if (type === 'TIMESTAMP' && d.timestampFormat) return `strptime(${v}, ${stringLiteral(d.timestampFormat)}) AS ${x}`;
+  return `CAST(${v} AS ${c.type}) AS ${x}`;
+}
+
+/**
+ * Spark: its CSV reader with the dialect the DuckDB engine uses (detected here by DuckDB's sniffer, or
+ * as stated for remote files), every column read as text, then converted in SQL to the types the
+ * DuckDB plan has: the same NULL strings, date formats and casts (a value that does not convert
+ * fails the run in both). Lines are read one by one (multiLine off, so large files split across
+ * tasks): a quoted field with a line break fails the run on Spark.
+ */
+export const csvSourceSpark: SparkForm<Params> = {
+  kind: 'custom',
+  notes: 'The dialect DuckDB detects is used by Spark\'s reader and every value is converted as DuckDB does. Not available: `on_error: reject`, `union_by_name`, `skip_rows`, `decimal_separator`/`thousands_separator`; `encoding: auto` decides from the first local file (remote files: UTF-8); `max_line_size` does not apply; a quoted field with a line break fails the run. Remote paths (s3a://, hdfs://) need `columns` or `expect_schema`.',
+  async compile(ctx) {
+    const p = ctx.params;
+    if (p.on_error === 'reject')
+      ctx.unsupported('on_error', 'setting malformed rows aside with their line numbers has no Spark form (Spark reads a file in parallel pieces and knows no line numbers)', 'use on_error "fail" on Spark, and quality.check with severity quarantine for bad values');
+    if (p.decimal_separator !== '.' || p.thousands_separator !== undefined)
+      ctx.unsupported(p.thousands_separator !== undefined ? 'thousands_separator' : 'decimal_separator', 'numbers written the local way (decimal comma, thousands separators) have no Spark form yet', 'read those columns as text (columns: VARCHAR) and convert them with transform.cast, or keep this pipeline on the DuckDB engine');
+    if (p.union_by_name) ctx.unsupported('union_by_name', 'combining files by column name has no Spark form for CSV', 'convert the files to Parquet, or give every file the same columns');
+    const pattern = ctx.path(p.path);
+    const remote = /^[a-z][a-z0-9+.-]*:\/\//i.test(pattern);
+    let dialect = stated(p);
+    let encoding: 'utf-8' | 'latin-1' | 'windows-1252' = p.encoding === 'auto' ? 'utf-8' : p.encoding;
+    if (!remote) {
+      const [first] = await ctx.rows(`SELECT file FROM glob(${stringLiteral(pattern)}) ORDER BY file LIMIT 1`);
+      if (first) {
+        dialect = await sniffed(ctx, String(first.file));
+        if (p.encoding === 'auto') encoding = await autoEncoding(String(first.file));
+      }
+    }
+    // Formats stated in the node win over what the sniffer saw, as in the DuckDB engine.
+    if (p.date_format) dialect.dateFormat = p.date_format;
+    if (p.timestamp_format) dialect.timestampFormat = p.timestamp_format;
+    if (dialect.skip > 0) ctx.unsupported('skip_rows', `the file starts with ${dialect.skip} line(s) before the data, which Spark's CSV reader cannot skip`, 'remove them from the file, or keep this pipeline on the DuckDB engine');
+    const out = ctx.outputColumns();
+    const fileColumn = p.filename_column;
+    const fileCols = out.filter((c) => c.name !== fileColumn);
+    const raw = ctx.auxName('raw');
+    const nulls = p.null_strings?.length ? p.null_strings : undefined;
+    const { paths, options } = sparkPaths(ctx, pattern);
+    const list = out.map((c) => (c.name === fileColumn ? ident(c.name) : converted(c, nulls, dialect)));
+    return {
+      read: {
+        name: raw,
+        format: 'csv',
+        paths,
+        options: {
+          ...options,
+          sep: dialect.delimiter,
+          quote: dialect.quote === '' ? '\u0000' : dialect.quote,
+          escape: dialect.escape === '' ? (dialect.quote || '\\') : dialect.escape,
+          header: String(dialect.header),
+          encoding: ENCODINGS[encoding],
+          mode: 'FAILFAST',
+          multiLine: 'false',
+          ...(dialect.comment ? { comment: dialect.comment } : {}),
+          // With NULL strings listed, an empty field is NULL only if '' is among them.
+          ...(nulls && !nulls.includes('') ? { nullValue: NO_NULL } : {}),
+        },
+        schema: [...fileCols.map((c) => ({ name: c.name, type: 'VARCHAR' })), ...(fileColumn ? [{ name: fileColumn, type: 'VARCHAR' }] : [])],
+        applySchema: true,
+        ...(fileColumn ? { fileColumn } : {}),
+      },
+      outputs: { out: `SELECT ${list.join(', ')}\nFROM ${raw}`, rejects: `SELECT CAST(NULL AS VARCHAR) AS "file", CAST(NULL AS BIGINT) AS "line", CAST(NULL AS VARCHAR) AS "raw_line", CAST(NULL AS VARCHAR) AS "error", CAST(NULL AS VARCHAR) AS "column"\nWHERE false` },
+    };
+  },
+};

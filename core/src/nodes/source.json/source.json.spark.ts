@@ -1,0 +1,31 @@
+import type { SparkForm } from '../define.js';
+import { selectColumns, sparkPaths } from '../shared/spark-files.js';
+
+type Params = { path: string; format: 'auto' | 'array' | 'newline_delimited'; flatten: boolean; filename_column?: string };
+
+/**
+ * Spark: its JSON reader (JSON Lines, or whole files for arrays) with the columns and types the
+ * DuckDB plan found stated, so both engines read the same schema.
+ */
+export const jsonSourceSpark: SparkForm<Params> = {
+  kind: 'custom',
+  compile(ctx) {
+    const p = ctx.params;
+    if (p.flatten) ctx.unsupported('flatten', 'flattening nested objects into columns has no Spark form yet', 'select nested fields with transform.sql (a.b) instead');
+    const { paths, options } = sparkPaths(ctx, ctx.path(p.path));
+    const columns = ctx.outputColumns();
+    const raw = ctx.auxName('raw');
+    return {
+      read: {
+        name: raw,
+        format: 'json',
+        paths,
+        options: { ...options, ...(p.format === 'array' ? { multiLine: 'true' } : {}), mode: 'FAILFAST' },
+        schema: columns,
+        applySchema: true,
+        ...(p.filename_column ? { fileColumn: p.filename_column } : {}),
+      },
+      outputs: { out: selectColumns(raw, columns) },
+    };
+  },
+};

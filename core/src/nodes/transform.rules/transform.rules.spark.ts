@@ -1,0 +1,4 @@
+import type { SparkForm } from '../define.js';
+
+/** Spark: the DuckDB SQL of this node translates as it is (sqlglot, at export time). */
+export const rulesSpark: SparkForm<unknown> = { kind: 'portable' };

@@ -1,0 +1,26 @@
+import type { SparkForm } from '../define.js';
+import { ident, literal } from '../../compiler/sql.js';
+
+type Params = { match: 'by_name' | 'by_position'; distinct: boolean; source_column?: string };
+
+/**
+ * Spark has no UNION BY NAME in SQL: every input selects the output's columns explicitly (by name or
+ * by position), converted to the output's types, with NULL for the ones it lacks.
+ */
+export const unionSpark: SparkForm<Params> = {
+  kind: 'custom',
+  compile(ctx) {
+    const { match, distinct, source_column } = ctx.params;
+    const out = ctx.outputColumns().filter((c) => !source_column || c.name !== source_column);
+    const parts = ctx.inputs().map((r) => {
+      const list = out.map((c, i) => {
+        const own = match === 'by_name' ? r.columns.find((x) => x.name.toLowerCase() === c.name.toLowerCase()) : r.columns[i];
+        return `${own ? `CAST(${ident(own.name)} AS ${c.type})` : `CAST(NULL AS ${c.type})`} AS ${ident(c.name)}`;
+      });
+      // The same label as the DuckDB form: the node id, with the port when it is not 'out'.
+      if (source_column) list.push(`${literal(r.port === 'out' ? r.nodeId : `${r.nodeId}:${r.port}`)} AS ${ident(source_column)}`);
+      return `SELECT ${list.join(', ')} FROM ${r.ref}`;
+    });
+    return { outputs: { out: parts.join(`\nUNION${distinct ? '' : ' ALL'}\n`) } };
+  },
+};

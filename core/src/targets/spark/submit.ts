@@ -1,0 +1,87 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { ResolvedConnection } from '../../nodes/define.js';
+import { secretEnvName } from '../../secrets/env-store.js';
+import type { SparkJob } from './job.js';
+import { sparkSubmitPath } from './python.js';
+import { writeSparkJob } from './write-job.js';
+
+export interface SparkRunEvent {
+  type: string;
+  nodeId?: string;
+  message?: string;
+  [k: string]: unknown;
+}
+
+export interface SparkSubmitOptions {
+  master: string;
+  /** spark-submit to use (default: see sparkSubmitPath). */
+  sparkSubmit?: string;
+  /** Extra Spark settings (--conf key=value). */
+  conf?: string[];
+  /** Where result.json and quality.json go. */
+  reportDir: string;
+  /** The connections the job uses, with their secrets: passed to spark-submit's environment only. */
+  connections?: Record<string, ResolvedConnection>;
+  onEvent(e: SparkRunEvent): void;
+  onLog?(line: string): void;
+  signal?: AbortSignal;
+}
+
+export interface SparkRunResult {
+  exitCode: number;
+  status: 'succeeded' | 'failed' | 'cancelled';
+  error?: { kind: string; message: string; nodeId?: string };
+}
+
+/**
+ * Writes the job to a temp folder and submits it with spark-submit (client mode, so the job's events
+ * come back on stdout). Secrets reach the job through the child's environment
+ * (CAUDAL_SECRET_<CONNECTION>_<FIELD>), never through a file or the command line.
+ */
+export async function submitSparkJob(job: SparkJob, opts: SparkSubmitOptions): Promise<SparkRunResult> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'caudal-spark-job-'));
+  try {
+    await writeSparkJob(job, dir);
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const [name, c] of Object.entries(opts.connections ?? {})) {
+      for (const [field, value] of Object.entries(c.config)) if (field === 'password' && typeof value === 'string') env[secretEnvName(name, field)] = value;
+    }
+    // pyspark from PyPI: the driver and the workers run the Python that has pyspark.
+    if (process.env.CAUDAL_SPARK_PYTHON) env.PYSPARK_PYTHON ??= process.env.CAUDAL_SPARK_PYTHON;
+    const args = [
+      '--master', opts.master,
+      ...(job.packages.length > 0 ? ['--packages', job.packages.join(',')] : []),
+      ...(opts.conf ?? []).flatMap((c) => ['--conf', c]),
+      path.join(dir, 'caudal_spark.py'), path.join(dir, 'job.json'), '--report-dir', opts.reportDir,
+    ];
+    const child = spawn(sparkSubmitPath(opts.sparkSubmit), args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const onAbort = () => child.kill('SIGTERM');
+    opts.signal?.addEventListener('abort', onAbort);
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if (line.startsWith('{')) {
+        try {
+          opts.onEvent(JSON.parse(line) as SparkRunEvent);
+          return;
+        } catch {
+          // not an event: a line some library printed
+        }
+      }
+      opts.onLog?.(line);
+    });
+    createInterface({ input: child.stderr }).on('line', (line) => opts.onLog?.(line));
+    const exitCode = await new Promise<number>((resolve, reject) => {
+      child.on('error', (e) => reject(new Error(`cannot start spark-submit (${e.message}): install Spark, set SPARK_HOME, or pass --spark-submit`)));
+      child.on('close', (code) => resolve(code ?? 1));
+    });
+    opts.signal?.removeEventListener('abort', onAbort);
+    const result = await readFile(path.join(opts.reportDir, 'result.json'), 'utf8').then((t) => JSON.parse(t) as SparkRunResult, () => undefined);
+    if (result) return { exitCode, status: result.status, ...(result.error ? { error: result.error } : {}) };
+    return { exitCode: exitCode === 0 ? 1 : exitCode, status: 'failed', error: { kind: 'execution', message: `spark-submit exited ${exitCode} before the job reported a result (see the log above)` } };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

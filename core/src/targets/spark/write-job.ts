@@ -1,0 +1,30 @@
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { SparkJob } from './job.js';
+import { sparkResources } from './python.js';
+
+/**
+ * Writes a self-contained job folder: job.json (the steps, Spark SQL), caudal_spark.py (the runtime,
+ * pyspark only) and run.sh (spark-submit with the JDBC driver packages the job needs).
+ */
+export async function writeSparkJob(job: SparkJob, dir: string): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const files = [path.join(dir, 'job.json'), path.join(dir, 'caudal_spark.py'), path.join(dir, 'run.sh')];
+  await writeFile(files[0]!, JSON.stringify(job, null, 2) + '\n');
+  await copyFile(path.join(sparkResources(), 'caudal_spark.py'), files[1]!);
+  const packages = job.packages.length > 0 ? ` \\\n  --packages ${job.packages.join(',')}` : '';
+  await writeFile(
+    files[2]!,
+    `#!/bin/sh
+# Submits the exported pipeline "${job.pipeline.replace(/[^\w .,:()-]/g, '')}" to Spark. Pass spark-submit options first, e.g.
+#   ./run.sh --master yarn --deploy-mode cluster
+# JDBC passwords come from the environment (CAUDAL_SECRET_<CONNECTION>_PASSWORD).
+here=$(cd "$(dirname "$0")" && pwd)
+exec "\${SPARK_SUBMIT:-spark-submit}" "$@"${packages} \\
+  --files "$here/job.json" \\
+  "$here/caudal_spark.py" "$here/job.json"
+`,
+    { mode: 0o755 },
+  );
+  return files;
+}

@@ -1,0 +1,584 @@
+"""Runs a Caudal pipeline exported by `caudal export spark` on Apache Spark.
+
+    spark-submit --master yarn caudal_spark.py job.json [--report-dir DIR]
+    python caudal_spark.py job.json --master local[2]
+
+job.json holds Spark SQL already translated from the pipeline's DuckDB SQL (by sqlglot, at export
+time), so this file needs nothing but pyspark. Steps run in the pipeline's order: reads and views are
+lazy Spark temp views, quality checks are evaluated where they stand (a failed `error` check stops the
+run before anything is written), and every sink is staged first and published only after all of
+them were written:
+
+- files (local, HDFS, S3A…): each sink writes to a hidden staging folder next to its target; then,
+  on the driver, every target is moved aside and its staging folder (or single file) renamed into
+  place; if one rename fails the earlier ones are undone; the old versions are deleted last.
+  Renames are atomic on local disks and HDFS. On S3 a rename is a copy and a delete, so readers can
+  see a half-renamed folder, and a crash can leave one half-published.
+- JDBC (PostgreSQL): Spark's writers load a staging table (one transaction per partition, invisible
+  to readers); the driver then publishes it into the target in one transaction, after the files.
+
+Secrets (JDBC passwords) come from the environment: CAUDAL_SECRET_<CONNECTION>_<FIELD>.
+Events are JSON lines on stdout ({"type": "node_finished", ...}); --report-dir receives result.json
+and quality.json.
+"""
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+import traceback
+import unicodedata
+import uuid
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_QUALITY = 0, 1, 2, 3
+
+
+class RunFailed(Exception):
+    def __init__(self, kind, message, node=None):
+        super().__init__(message)
+        self.kind = kind
+        self.node = node
+
+
+def emit(event):
+    print(json.dumps(event, default=str), flush=True)
+
+
+# --- session -----------------------------------------------------------------------------------
+
+
+def make_session(job, master=None, conf=None):
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName(f"caudal: {job['pipeline']}")
+    if master:
+        builder = builder.master(master)
+    settings = {
+        # DuckDB's TIMESTAMP has no time zone; Spark's TIMESTAMP_NTZ is the same thing.
+        "spark.sql.timestampType": "TIMESTAMP_NTZ",
+        "spark.sql.session.timeZone": "UTC",
+        # DuckDB fails on a bad cast or an overflow; so does Spark in ANSI mode (the default in 4.x).
+        "spark.sql.ansi.enabled": "true",
+        # No .crc files next to local outputs (Hadoop's checksummed local filesystem writes them).
+        "spark.hadoop.fs.file.impl": "org.apache.hadoop.fs.RawLocalFileSystem",
+        "spark.hadoop.fs.file.impl.disable.cache": "true",
+        # Instants as TIMESTAMP_MICROS adjusted to UTC (DuckDB reads TIMESTAMPTZ), not INT96 (read as TIMESTAMP).
+        "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+        # No _SUCCESS marker in output folders: the DuckDB engine writes none, and the commit is Caudal's.
+        "spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs": "false",
+    }
+    if job.get("packages"):
+        settings["spark.jars.packages"] = ",".join(job["packages"])
+    settings.update(conf or {})
+    for k, v in settings.items():
+        builder = builder.config(k, v)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def register_udfs(spark):
+    from pyspark.sql.types import StringType
+
+    def strip_accents(s):
+        if s is None:
+            return None
+        return "".join(c for c in unicodedata.normalize("NFD", s) if unicodedata.category(c) != "Mn")
+
+    def nfc(s):
+        return None if s is None else unicodedata.normalize("NFC", s)
+
+    spark.udf.register("caudal_strip_accents", strip_accents, StringType())
+    spark.udf.register("caudal_nfc", nfc, StringType())
+
+
+# --- filesystem (Hadoop's, through the JVM: the same code for file:, hdfs:, s3a:) ---------------
+
+
+class Fs:
+    def __init__(self, spark):
+        self.jvm = spark._jvm
+        self.conf = spark._jsc.hadoopConfiguration()
+
+    def path(self, p):
+        return self.jvm.org.apache.hadoop.fs.Path(p)
+
+    def fs(self, p):
+        return self.path(p).getFileSystem(self.conf)
+
+    def exists(self, p):
+        return self.fs(p).exists(self.path(p))
+
+    def rename(self, src, dst):
+        if not self.fs(src).rename(self.path(src), self.path(dst)):
+            raise RunFailed("execution", f"could not rename {src} to {dst}")
+
+    def delete(self, p):
+        if self.exists(p):
+            self.fs(p).delete(self.path(p), True)
+
+    def list(self, folder):
+        return [str(s.getPath().toString()) for s in self.fs(folder).listStatus(self.path(folder))]
+
+    def mkdirs(self, folder):
+        self.fs(folder).mkdirs(self.path(folder))
+
+
+def sibling(target, prefix, suffix):
+    parent, name = target.rstrip("/").rsplit("/", 1) if "/" in target.rstrip("/") else (".", target)
+    return f"{parent}/.{name}.{prefix}{suffix}"
+
+
+# --- reads -------------------------------------------------------------------------------------
+
+
+def struct_of(columns):
+    from pyspark.sql.types import StructType
+
+    return StructType.fromDDL(", ".join(f"`{c['name'].replace('`', '``')}` {c['type']}" for c in columns))
+
+
+def read(spark, step):
+    from pyspark.sql import functions as F
+
+    r = step["read"]
+    if r["format"] == "jdbc":
+        j = r["jdbc"]
+        reader = spark.read.format("jdbc").option("url", j["url"]).option("driver", j["driver"])
+        for k, v in jdbc_properties(j).items():
+            reader = reader.option(k, v)
+        reader = reader.option("query", j["query"]) if j.get("query") else reader.option("dbtable", j["table"])
+        df = reader.load()
+    else:
+        reader = spark.read.format(r["format"]).options(**r.get("options", {}))
+        schema = [c for c in r.get("schema") or [] if c["name"] != r.get("fileColumn")]
+        if r.get("applySchema") and schema:
+            reader = reader.schema(struct_of(schema))
+        df = reader.load(r["paths"])
+        if r.get("fileColumn"):
+            df = df.withColumn(r["fileColumn"], F.regexp_replace(F.col("_metadata.file_path"), "^file:(//)?", ""))
+    df.createOrReplaceTempView(step["name"])
+
+
+def jdbc_properties(j):
+    props = dict(j.get("properties", {}))
+    for prop, var in j.get("secrets", {}).items():
+        if not os.environ.get(var):
+            raise RunFailed("usage", f"connection '{j['connection']}' needs its {prop}: set the environment variable {var}")
+        props[prop] = os.environ[var]
+    return props
+
+
+# --- views -------------------------------------------------------------------------------------
+
+
+def view(spark, step):
+    from pyspark import StorageLevel
+
+    df = spark.sql(step["sql"])
+    names = step.get("columns") or []
+    if names and len(names) < len(df.columns):
+        # A rewrite (QUALIFY → subquery) can leave a helper column: keep the node's own.
+        df = df.select(*[f"`{n.replace('`', '``')}`" for n in names])
+    if names and len(names) == len(df.columns) and names != df.columns:
+        df = df.toDF(*names)  # sqlglot lower-cases unquoted names; keep the DuckDB engine's spelling
+    if step.get("materialize") == "checkpoint":
+        df = df.localCheckpoint(eager=True)
+    elif step.get("materialize") == "cache":
+        df = df.persist(StorageLevel.MEMORY_AND_DISK)
+    df.createOrReplaceTempView(step["name"])
+
+
+# --- quality (judged like core/src/quality/evaluate.ts) -----------------------------------------
+
+
+def score(checks):
+    total = sum(c["weight"] for c in checks)
+    return 100.0 if total == 0 else 100.0 * sum(c["weight"] for c in checks if c["passed"]) / total
+
+
+def jsonable(v):
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    return str(v)
+
+
+def evaluate_quality(spark, step):
+    row = spark.sql(step["sql"]).collect()[0].asDict()
+    n = int(row.get("n") or 0)
+    samples = {s["index"]: s["sql"] for s in step.get("samples", [])}
+    checks = []
+    for c in step["checks"]:
+        base = {k: c[k] for k in ("name", "kind", "severity", "weight", "columns", "expected") if k in c}
+        if c.get("description"):
+            base["description"] = c["description"]
+        base["rowsEvaluated"] = n
+        judge = c["judge"]
+        i = c["index"]
+        if judge["kind"] == "rows":
+            failed = int(row.get(f"f_{i}") or 0)
+            share = 0 if n == 0 else failed / n
+            mostly = judge.get("mostly")
+            passed = failed == 0 if mostly is None else 1 - share >= mostly - 1e-12
+            rows = []
+            if failed > 0 and step.get("sampleLimit", 0) > 0 and i in samples:
+                rows = [{k: jsonable(v) for k, v in r.asDict().items()} for r in spark.sql(samples[i]).limit(step["sampleLimit"]).collect()]
+            details = [] if mostly is None else [f"threshold: at least {('%.2f' % (mostly * 100)).rstrip('0').rstrip('.')}% of rows pass"]
+            checks.append({**base, "passed": passed, "rowsFailed": failed, "failedPercent": share * 100, "details": details, "samples": rows})
+        elif judge["kind"] == "sql":
+            observed = row.get(f"o_{i}")
+            checks.append({**base, "passed": row.get(f"p_{i}") is True, "rowsFailed": None, "failedPercent": None, "observed": "NULL (no values)" if observed is None else str(observed), "details": [], "samples": []})
+        elif judge["kind"] == "fixed":
+            checks.append({**base, "passed": judge["passed"], "rowsFailed": None, "failedPercent": None, "observed": judge["observed"], "details": judge["details"], "samples": []})
+        else:
+            raise RunFailed("execution", f"check '{c['name']}': judge {judge['kind']} is not available on Spark", step["node"])
+    result = {"nodeId": step["node"], "score": score(checks), "rows": n, "checks": checks, "evaluatedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    if row.get("rejected") is not None:
+        result["rejectedRows"] = int(row["rejected"])
+    return result
+
+
+def judge_node(result, step):
+    for c in result["checks"]:
+        if not c["passed"] and c["severity"] != "error":
+            what = f"{c['rowsFailed']:,} rows quarantined" if c["severity"] == "quarantine" else "warning"
+            emit({"type": "warning", "nodeId": step["node"], "message": f"quality check '{c['name']}' failed: expected {c['expected']} ({what})"})
+    errors = [c for c in result["checks"] if not c["passed"] and c["severity"] == "error"]
+    below = step.get("minScore") is not None and result["score"] < step["minScore"]
+    if errors or below:
+        lines = [f"  - '{c['name']}': expected {c['expected']}" + (f", {c['rowsFailed']:,} of {c['rowsEvaluated']:,} rows failed" if c.get("rowsFailed") is not None else f", observed {c.get('observed')}") for c in errors]
+        if below:
+            lines.append(f"  - the quality score {result['score']:.1f}% is below min_score {step['minScore']}%")
+        head = f"{len(errors)} quality check{'s' if len(errors) != 1 else ''} with severity error failed" if errors else "quality score too low"
+        raise RunFailed("quality", f"node '{step['node']}': {head}:\n" + "\n".join(lines), step["node"])
+
+
+# --- sinks: stage, then publish all together ----------------------------------------------------
+
+
+class StagedFile:
+    def __init__(self, step, staged, aside, stage_dir):
+        self.step, self.staged, self.aside, self.stage_dir = step, staged, aside, stage_dir
+        self.target = step["sink"]["target"]
+        self.moved_aside = False
+        self.published = False
+
+
+def frame_for(spark, step):
+    sink = step["sink"]
+    df = spark.sql(sink["sql"]) if sink.get("sql") else spark.table(step["input"])
+    names = [c["name"] for c in step["columns"]]
+    if not sink.get("sql") and len(names) == len(df.columns) and names != df.columns:
+        df = df.toDF(*names)
+    return df
+
+
+def counted(df, node):
+    from pyspark.sql import Observation
+    from pyspark.sql import functions as F
+
+    obs = Observation(f"caudal_rows_{node}")
+    return df.observe(obs, F.count(F.lit(1)).alias("rows")), obs
+
+
+def preflight(fs, steps):
+    for step in steps:
+        sink = step["sink"]
+        if sink["format"] != "jdbc" and sink.get("ifExists", "fail") == "fail" and fs.exists(sink["target"]):
+            raise RunFailed("validation", f"node '{step['node']}': {sink['target']} exists (if_exists is \"fail\"); nothing was read or written", step["node"])
+
+
+def stage_file(spark, fs, step, run_id):
+    sink = step["sink"]
+    target = sink["target"]
+    stage_dir = sibling(target, f"caudal-{run_id}-{step['node']}", ".tmp")
+    aside = sibling(target, f"caudal-{run_id}-{step['node']}", ".old")
+    parent = target.rstrip("/").rsplit("/", 1)[0]
+    fs.mkdirs(parent)
+    df, obs = counted(frame_for(spark, step), step["node"])
+    if sink.get("singleFile"):
+        # One task writes the one file; after a sort, coalesce keeps the rows in order.
+        df = df.coalesce(1) if sink.get("ordered") else df.repartition(1)
+    writer = df.write.format(sink["format"]).options(**sink.get("options", {})).mode("errorifexists")
+    if sink.get("partitionBy"):
+        writer = writer.partitionBy(*sink["partitionBy"])
+    writer.save(stage_dir)
+    rows = int(obs.get.get("rows", 0))
+    staged = stage_dir
+    if sink.get("singleFile"):
+        parts = [p for p in fs.list(stage_dir) if p.rsplit("/", 1)[-1].startswith("part-")]
+        if len(parts) != 1:
+            raise RunFailed("execution", f"node '{step['node']}': expected one part file in {stage_dir}, found {len(parts)}", step["node"])
+        staged = parts[0]
+    return StagedFile(step, staged, aside, stage_dir), rows
+
+
+def failpoint(name):
+    """Tests stop a run at a named step (CAUDAL_SPARK_FAILPOINT=publish:<node>) to check the undo."""
+    if os.environ.get("CAUDAL_SPARK_FAILPOINT") == name:
+        raise RunFailed("execution", f"failpoint {name}")
+
+
+def publish_files(fs, staged):
+    for s in staged:
+        if fs.exists(s.target):
+            if s.step["sink"].get("ifExists", "fail") == "fail":
+                raise RunFailed("execution", f"node '{s.step['node']}': {s.target} appeared during the run (if_exists is \"fail\")", s.step["node"])
+            fs.rename(s.target, s.aside)
+            s.moved_aside = True
+        fs.rename(s.staged, s.target)
+        s.published = True
+        failpoint(f"publish:{s.step['node']}")
+
+
+def undo_files(fs, staged):
+    for s in reversed(staged):
+        try:
+            if s.published:
+                fs.delete(s.target)
+            if s.moved_aside:
+                fs.rename(s.aside, s.target)
+        except Exception as e:  # keep undoing the others; say what is left
+            emit({"type": "warning", "nodeId": s.step["node"], "message": f"could not restore {s.target}: {e}; the previous version is at {s.aside}"})
+        try:
+            fs.delete(s.stage_dir)
+        except Exception:
+            pass
+
+
+def finalize_files(fs, staged):
+    for s in staged:
+        if s.moved_aside:
+            fs.delete(s.aside)
+        if s.stage_dir != s.staged or not s.published:
+            fs.delete(s.stage_dir)
+
+
+# --- JDBC sinks: a staging table per sink, published in one transaction on the driver -----------
+
+
+def quote_pg(name):
+    return '"' + name.replace('"', '""') + '"'
+
+
+class StagedJdbc:
+    def __init__(self, step, stage_table):
+        self.step, self.stage_table = step, stage_table
+        self.conn = None
+
+
+def stage_jdbc(spark, step, run_id, staged_list):
+    """Creates the staging table with the PostgreSQL types the DuckDB engine would use, then
+    appends the rows with Spark's JDBC writer (each task in its own transaction)."""
+    j = step["sink"]["jdbc"]
+    stage_table = f"{j['table'][:30]}__caudal_{run_id}"
+    staged = StagedJdbc(step, stage_table)
+    staged_list.append(staged)  # from here on a failure drops the staging table
+    conn = jdbc_connection(spark, j)
+    try:
+        st = conn.createStatement()
+        st.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_pg(j['schema'])}")
+        st.execute(f"CREATE TABLE {quote_pg(j['schema'])}.{quote_pg(stage_table)} ({', '.join(quote_pg(c['name']) + ' ' + c['type'] for c in j['columnTypes'])})")
+        conn.commit()
+    finally:
+        conn.close()
+    df, obs = counted(frame_for(spark, step), step["node"])
+    writer = df.write.format("jdbc").option("url", j["url"]).option("driver", j["driver"]).option("dbtable", f"{quote_pg(j['schema'])}.{quote_pg(stage_table)}").option("batchsize", "10000")
+    for k, v in jdbc_properties(j).items():
+        writer = writer.option(k, v)
+    writer.mode("append").save()
+    return int(obs.get.get("rows", 0))
+
+
+def jdbc_connection(spark, j):
+    """A JDBC connection on the driver. The driver class comes from spark.jars.packages, which only
+    Spark's context class loader sees (not DriverManager's), so it is instantiated from there."""
+    jvm = spark._jvm
+    props = jvm.java.util.Properties()
+    for k, v in jdbc_properties(j).items():
+        props.setProperty(k, v)
+    loader = jvm.java.lang.Thread.currentThread().getContextClassLoader()
+    driver = loader.loadClass(j["driver"]).newInstance()
+    conn = driver.connect(j["url"], props)
+    if conn is None:
+        raise RunFailed("execution", f"the JDBC driver {j['driver']} does not accept {j['url']}")
+    conn.setAutoCommit(False)
+    return conn
+
+
+def publish_statements(j, stage_table):
+    target = f"{quote_pg(j['schema'])}.{quote_pg(j['table'])}"
+    stage = f"{quote_pg(j['schema'])}.{quote_pg(stage_table)}"
+    cols = ", ".join(quote_pg(c["name"]) for c in j["columnTypes"])
+    out = []
+    if j.get("createTable", True) or j["mode"] == "replace":
+        out.append(f"CREATE SCHEMA IF NOT EXISTS {quote_pg(j['schema'])}")
+    if j.get("preSql"):
+        out.append(j["preSql"])
+    if j["mode"] == "replace":
+        out.append(f"DROP TABLE IF EXISTS {target}")
+        out.append(f"CREATE TABLE {target} ({', '.join(quote_pg(c['name']) + ' ' + c['type'] for c in j['columnTypes'])}" + (f", PRIMARY KEY ({', '.join(quote_pg(k) for k in j['keys'])})" if j.get("keys") else "") + ")")
+    elif j.get("createTable", True):
+        keys = f", PRIMARY KEY ({', '.join(quote_pg(k) for k in j['keys'])})" if j["mode"] == "upsert" and j.get("keys") else ""
+        out.append(f"CREATE TABLE IF NOT EXISTS {target} ({', '.join(quote_pg(c['name']) + ' ' + c['type'] for c in j['columnTypes'])}{keys})")
+    if j["mode"] == "truncate_insert":
+        out.append(f"TRUNCATE {target}")
+    insert = f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {stage}"
+    if j["mode"] == "upsert":
+        keys = ", ".join(quote_pg(k) for k in j["keys"])
+        updates = ", ".join(f"{quote_pg(c['name'])} = EXCLUDED.{quote_pg(c['name'])}" for c in j["columnTypes"] if c["name"] not in j["keys"])
+        insert += f" ON CONFLICT ({keys}) DO " + (f"UPDATE SET {updates}" if updates else "NOTHING")
+    out.append(insert)
+    if j.get("postSql"):
+        out.append(j["postSql"])
+    out.append(f"DROP TABLE {stage}")
+    return out
+
+
+def prepare_jdbc(spark, staged):
+    """Runs each sink's publishing statements in an open transaction (not committed yet)."""
+    for s in staged:
+        j = s.step["sink"]["jdbc"]
+        s.conn = jdbc_connection(spark, j)
+        st = s.conn.createStatement()
+        try:
+            for sql in publish_statements(j, s.stage_table):
+                st.execute(sql)
+        finally:
+            st.close()
+
+
+def rollback_jdbc(spark, staged):
+    for s in staged:
+        j = s.step["sink"]["jdbc"]
+        try:
+            if s.conn is not None:
+                s.conn.rollback()
+                s.conn.close()
+            conn = jdbc_connection(spark, j)
+            st = conn.createStatement()
+            st.execute(f"DROP TABLE IF EXISTS {quote_pg(j['schema'])}.{quote_pg(s.stage_table)}")
+            conn.commit()
+            conn.close()
+        except Exception as e:
+            emit({"type": "warning", "nodeId": s.step["node"], "message": f"could not drop the staging table {s.stage_table}: {e}"})
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+
+def run_job(spark, job, report_dir=None, run_id=None):
+    """Runs every step; returns the summary (also written to report_dir/result.json)."""
+    run_id = run_id or time.strftime("%Y%m%d%H%M%S") + "_" + uuid.uuid4().hex[:6]
+    started = time.time()
+    summary = {"runId": run_id, "pipeline": job["pipeline"], "status": "failed", "nodes": {}, "quality": []}
+    emit({"type": "run_started", "runId": run_id, "pipeline": job["pipeline"]})
+    fs = Fs(spark)
+    sinks = [s for s in job["steps"] if s["kind"] == "sink"]
+    staged_files, staged_jdbc = [], []
+    try:
+        register_udfs(spark)
+        preflight(fs, sinks)
+        for step in job["steps"]:
+            t0 = time.time()
+            node = step["node"]
+            if step["kind"] == "read":
+                read(spark, step)
+            elif step["kind"] == "view":
+                view(spark, step)
+            elif step["kind"] == "quality":
+                emit({"type": "node_started", "nodeId": node})
+                result = evaluate_quality(spark, step)
+                summary["quality"].append(result)
+                emit({"type": "quality_result", "nodeId": node, "score": result["score"], "rows": result["rows"]})
+                judge_node(result, step)
+                emit({"type": "node_finished", "nodeId": node, "seconds": round(time.time() - t0, 3)})
+        for step in sinks:
+            t0 = time.time()
+            emit({"type": "node_started", "nodeId": step["node"]})
+            if step["sink"]["format"] == "jdbc":
+                rows = stage_jdbc(spark, step, run_id, staged_jdbc)
+            else:
+                staged, rows = stage_file(spark, fs, step, run_id)
+                staged_files.append(staged)
+            summary["nodes"][step["node"]] = {"rowsWritten": rows, "seconds": round(time.time() - t0, 3)}
+            emit({"type": "node_finished", "nodeId": step["node"], "rowsWritten": rows, "seconds": round(time.time() - t0, 3)})
+        # Commit: database transactions prepared (statements run, not committed), files published
+        # (reversible), then the databases commit; a failure before the last commit undoes the files.
+        prepare_jdbc(spark, staged_jdbc)
+        publish_files(fs, staged_files)
+        committed = []
+        try:
+            for s in staged_jdbc:
+                s.conn.commit()
+                committed.append(s)
+        except Exception:
+            if committed:
+                emit({"type": "warning", "message": "a database commit failed after others committed: " + ", ".join(s.step["node"] for s in committed) + " kept the new rows"})
+            raise
+        finalize_files(fs, staged_files)
+        for s in staged_jdbc:
+            s.conn.close()
+        summary["status"] = "succeeded"
+    except BaseException as e:
+        undo_files(fs, staged_files)
+        rollback_jdbc(spark, [s for s in staged_jdbc])
+        kind = e.kind if isinstance(e, RunFailed) else ("cancelled" if isinstance(e, KeyboardInterrupt) else "execution")
+        message = str(e) if isinstance(e, RunFailed) else spark_error_text(e)
+        summary["error"] = {"kind": kind, "message": message, **({"nodeId": e.node} if isinstance(e, RunFailed) and e.node else {})}
+        summary["status"] = "cancelled" if kind == "cancelled" else "failed"
+    summary["seconds"] = round(time.time() - started, 3)
+    emit({"type": "run_finished", **summary})
+    if report_dir:
+        os.makedirs(report_dir, exist_ok=True)
+        with open(os.path.join(report_dir, "result.json"), "w", encoding="utf-8") as f:
+            json.dump(summary, f, indent=2, default=str)
+        if summary["quality"]:
+            with open(os.path.join(report_dir, "quality.json"), "w", encoding="utf-8") as f:
+                total = [c for r in summary["quality"] for c in r["checks"]]
+                json.dump({"score": score(total), "nodes": summary["quality"]}, f, indent=2, default=str)
+    return summary
+
+
+def spark_error_text(e):
+    text = str(e).strip()
+    first = text.split("\n", 1)[0]
+    return first if first else "".join(traceback.format_exception_only(type(e), e)).strip()
+
+
+def exit_code(summary):
+    if summary["status"] == "succeeded":
+        return EXIT_OK
+    kind = summary.get("error", {}).get("kind")
+    return {"quality": EXIT_QUALITY, "validation": EXIT_INVALID, "usage": EXIT_INVALID, "cancelled": 130}.get(kind, EXIT_FAILED)
+
+
+def main(argv=None):
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser(description="Run a Caudal pipeline exported for Spark.")
+    ap.add_argument("job", nargs="?", default=os.path.join(here, "job.json"), help="job.json (default: next to this file)")
+    ap.add_argument("--master", help="Spark master when run with plain python (spark-submit sets its own)")
+    ap.add_argument("--report-dir", help="folder for result.json and quality.json")
+    ap.add_argument("--run-id", help="names staging files and tables (default: time + random)")
+    ap.add_argument("--conf", action="append", default=[], help="extra Spark setting key=value")
+    args = ap.parse_args(argv)
+    with open(args.job, encoding="utf-8") as f:
+        job = json.load(f)
+    if job.get("format") != "caudal.spark-job/1":
+        print(f"caudal_spark: {args.job} is not a Caudal Spark job", file=sys.stderr)
+        return EXIT_INVALID
+    conf = dict(c.split("=", 1) for c in args.conf)
+    spark = make_session(job, args.master, conf)
+    try:
+        summary = run_job(spark, job, args.report_dir, args.run_id)
+    finally:
+        spark.stop()
+    if summary["status"] != "succeeded":
+        print(f"caudal_spark: {summary['error']['message']}", file=sys.stderr)
+    return exit_code(summary)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+/**
+ * The node-level conformance corpus: each case is a small pipeline over the test data
+ * (support.ts: orders.csv, customers.csv, countries.csv, orders.parquet, orders.jsonl) whose sinks
+ * write under `${out}`. The suite runs it on DuckDB and on Spark and compares every sink's rows.
+ */
+
+type NodeSpec = { id: string; type: string; params?: Record<string, unknown> };
+
+export interface Case {
+  name: string;
+  nodes: NodeSpec[];
+  edges: string[];
+  params?: Record<string, { type: string; default?: unknown }>;
+  /** Both engines must fail this way instead (e.g. a quality check with severity error). */
+  fails?: 'quality';
+  /** Compare only the number of rows (random samples differ between engines by design). */
+  countOnly?: boolean;
+  /** Numbers may differ by this much (absolute), e.g. a percentile of a DECIMAL: DuckDB interpolates in the column's scale. */
+  tolerance?: number;
+}
+
+const orders = { id: 'orders', type: 'source.csv', params: { path: 'orders.csv' } };
+const rawOrders = { id: 'orders', type: 'source.csv', params: { path: 'orders.csv', all_varchar: true } };
+const customers = { id: 'customers', type: 'source.csv', params: { path: 'customers.csv' } };
+const countries = { id: 'countries', type: 'source.csv', params: { path: 'countries.csv', all_varchar: true } };
+const parquet = (id: string, file = 'result.parquet', extra: Record<string, unknown> = {}) => ({ id, type: 'sink.parquet', params: { path: `\${out}/${file}`, if_exists: 'overwrite', ...extra } });
+
+/** A typed orders chain most cases start from: cast, dates parsed, status tidied. */
+const typed: NodeSpec[] = [
+  rawOrders,
+  { id: 'typed', type: 'transform.cast', params: { columns: [{ column: 'order_id', type: 'BIGINT' }, { column: 'customer_id', type: 'BIGINT' }, { column: 'quantity', type: 'INTEGER' }, { column: 'unit_price', type: 'DECIMAL(10,2)' }, { column: 'discount', type: 'DOUBLE' }, { column: 'ordered_at', type: 'TIMESTAMP' }], on_error: 'null' } },
+  { id: 'dated', type: 'transform.parse_dates', params: { columns: [{ column: 'order_date', formats: ['%Y-%m-%d', '%d/%m/%Y'], type: 'DATE' }], on_error: 'null' } },
+];
+const typedEdges = ['orders -> typed', 'typed -> dated'];
+
+export const CASES: Case[] = [
+  { name: 'csv source with detected types to parquet', nodes: [orders, parquet('sink')], edges: ['orders -> sink'] },
+  { name: 'parquet and json sources', nodes: [{ id: 'p', type: 'source.parquet', params: { path: 'orders.parquet' } }, { id: 'j', type: 'source.json', params: { path: 'orders.jsonl' } }, parquet('ps', 'p.parquet'), parquet('js', 'j.parquet')], edges: ['p -> ps', 'j -> js'] },
+  {
+    name: 'filter with a param, select with renames, drop',
+    params: { min_qty: { type: 'number', default: 5 } },
+    nodes: [...typed, { id: 'big', type: 'transform.filter', params: { condition: "quantity >= $min_qty AND status <> 'returned'" } }, { id: 'pick', type: 'transform.select', params: { columns: [{ column: 'order_id', as: 'id' }, { column: 'quantity' }, { column: 'order_date' }] } }, { id: 'dropped', type: 'transform.select', params: { drop: ['note', 'channel'] } }, parquet('s1', 'pick.parquet'), parquet('s2', 'dropped.parquet')],
+    edges: [...typedEdges, 'dated -> big', 'big -> pick', 'pick -> s1', 'dated -> dropped', 'dropped -> s2'],
+  },
+  {
+    name: 'derive replaces and adds columns',
+    nodes: [...typed, { id: 'calc', type: 'transform.derive', params: { columns: [{ name: 'revenue', expression: 'round(quantity * unit_price * (1 - coalesce(discount, 0)), 2)' }, { name: 'STATUS', expression: 'upper(trim(status))' }, { name: 'month', expression: "strftime(order_date, '%Y-%m')" }, { name: 'weekday', expression: 'dayofweek(order_date)' }, { name: 'note_len', expression: 'length(note)' }] } }, parquet('sink')],
+    edges: [...typedEdges, 'dated -> calc', 'calc -> sink'],
+  },
+  {
+    name: 'transform.sql over two inputs with a CTE',
+    nodes: [...typed, customers, { id: 'q', type: 'transform.sql', params: { query: 'WITH c AS (SELECT customer_id, segment FROM customers)\nSELECT c.segment, count(*) AS n, sum(quantity) AS units, avg(unit_price) AS avg_price\nFROM dated JOIN c USING (customer_id)\nGROUP BY ALL' } }, parquet('sink')],
+    edges: [...typedEdges, 'dated -> q', 'customers -> q', 'q -> sink'],
+  },
+  {
+    name: 'dedupe: exact and latest per key',
+    nodes: [...typed, { id: 'exact', type: 'transform.dedupe', params: {} }, { id: 'latest', type: 'transform.dedupe', params: { keys: ['customer_id'], keep: 'first', order_by: [{ column: 'order_date', direction: 'desc' }, { column: 'order_id', direction: 'desc' }] } }, parquet('s1', 'exact.parquet'), parquet('s2', 'removed.parquet'), parquet('s3', 'latest.parquet')],
+    edges: [...typedEdges, 'dated -> exact', 'exact -> s1', 'exact:removed -> s2', 'dated -> latest', 'latest -> s3'],
+  },
+  {
+    name: 'fill nulls: constant, previous in a partition, drop rows',
+    nodes: [...typed, { id: 'fill', type: 'transform.fill_nulls', params: { rules: [{ column: 'discount', strategy: 'constant', value: 0 }, { column: 'quantity', strategy: 'previous' }, { column: 'order_date', strategy: 'drop_row' }], order_by: [{ column: 'order_id' }], partition_by: ['customer_id'] } }, parquet('sink')],
+    edges: [...typedEdges, 'dated -> fill', 'fill -> sink'],
+  },
+  {
+    name: 'clean text: trim, case, accents, title case, unicode',
+    nodes: [customers, rawOrders, { id: 'names', type: 'transform.clean_text', params: { columns: ['name'], case: 'title', normalize_unicode: true, strip_control: true } }, { id: 'mails', type: 'transform.clean_text', params: { columns: ['email'], case: 'lower' } }, { id: 'status', type: 'transform.clean_text', params: { columns: ['status', 'country'], case: 'upper', remove_accents: true } }, parquet('s1', 'customers.parquet'), parquet('s2', 'orders.parquet')],
+    edges: ['customers -> names', 'names -> mails', 'mails -> s1', 'orders -> status', 'status -> s2'],
+  },
+  {
+    name: 'cast and parse dates with rejects, unioned by name',
+    nodes: [rawOrders, { id: 'cast', type: 'transform.cast', params: { columns: [{ column: 'quantity', type: 'INTEGER' }, { column: 'unit_price', type: 'DECIMAL(10,2)' }], on_error: 'reject' } }, { id: 'dates', type: 'transform.parse_dates', params: { columns: [{ column: 'order_date', formats: ['%Y-%m-%d', '%d/%m/%Y'], type: 'DATE' }], on_error: 'reject' } }, { id: 'bad', type: 'transform.union', params: { match: 'by_name', source_column: 'rejected_by' } }, parquet('good', 'good.parquet'), parquet('rej', 'rejects.parquet')],
+    edges: ['orders -> cast', 'cast -> dates', 'dates -> good', 'cast:rejects -> bad', 'dates:rejects -> bad', 'bad -> rej'],
+  },
+  {
+    name: 'map values from a table, ignoring case, accents and spaces',
+    nodes: [rawOrders, countries, { id: 'iso', type: 'transform.map_values', params: { column: 'country', ignore_case: true, ignore_accents: true, trim: true, unmapped: 'value', unmapped_value: 'XX' } }, { id: 'st', type: 'transform.map_values', params: { column: 'status', mappings: [{ from: 'completed', to: 'done' }, { from: 'shipped', to: 'done' }], ignore_case: true, trim: true, unmapped: 'null' } }, parquet('sink')],
+    edges: ['orders -> iso', 'countries -> iso:mapping', 'iso -> st', 'st -> sink'],
+  },
+  {
+    name: 'pivot and unpivot',
+    nodes: [...typed, { id: 'pv', type: 'transform.pivot', params: { group_by: ['customer_id'], pivot_column: 'channel', values: ['web', 'store', 'phone'], aggregate: 'sum', value_column: 'quantity' } }, { id: 'up', type: 'transform.unpivot', params: { id_columns: ['customer_id'], name_column: 'channel', value_column: 'units' } }, parquet('s1', 'pivot.parquet'), parquet('s2', 'unpivot.parquet')],
+    edges: [...typedEdges, 'dated -> pv', 'pv -> s1', 'pv -> up', 'up -> s2'],
+  },
+  {
+    name: 'sort and limit: a top 10 written as ordered CSV',
+    nodes: [...typed, { id: 'srt', type: 'transform.sort', params: { by: [{ column: 'unit_price', direction: 'desc' }, { column: 'order_id' }] } }, { id: 'top', type: 'transform.limit', params: { count: 10, offset: 2 } }, { id: 'sink', type: 'sink.csv', params: { path: '${out}/top.csv', if_exists: 'overwrite', delimiter: ';', date_format: '%d/%m/%Y' } }],
+    edges: [...typedEdges, 'dated -> srt', 'srt -> top', 'top -> sink'],
+  },
+  {
+    name: 'sample: the same number of rows',
+    countOnly: true,
+    nodes: [...typed, { id: 'smp', type: 'transform.sample', params: { unit: 'rows', size: 25, seed: 7 } }, parquet('sink')],
+    edges: [...typedEdges, 'dated -> smp', 'smp -> sink'],
+  },
+  {
+    name: 'split into routes',
+    nodes: [...typed, { id: 'route', type: 'transform.split', params: { routes: [{ when: 'unit_price >= 250' }, { when: "channel = 'web'" }] } }, parquet('a', 'a.parquet'), parquet('b', 'b.parquet'), parquet('c', 'rest.parquet')],
+    edges: [...typedEdges, 'dated -> route', 'route:out_1 -> a', 'route:out_2 -> b', 'route:else -> c'],
+  },
+  {
+    name: 'joins: left with suffix, anti, and a lookup',
+    nodes: [...typed, customers, { id: 'lj', type: 'transform.join', params: { kind: 'left', on: [{ left: 'customer_id', right: 'customer_id' }], suffix: '_c' } }, { id: 'aj', type: 'transform.join', params: { kind: 'anti', on: [{ left: 'customer_id', right: 'customer_id' }] } }, { id: 'lk', type: 'transform.lookup', params: { keys: [{ column: 'customer_id' }], columns: [{ column: 'segment', default: 'unknown' }, { column: 'name', as: 'customer_name' }] } }, parquet('s1', 'left.parquet'), parquet('s2', 'anti.parquet'), parquet('s3', 'lookup.parquet')],
+    edges: [...typedEdges, 'dated -> lj:left', 'customers -> lj:right', 'lj -> s1', 'dated -> aj:left', 'customers -> aj:right', 'aj -> s2', 'dated -> lk:in', 'customers -> lk:reference', 'lk -> s3'],
+  },
+  {
+    name: 'window functions',
+    nodes: [...typed, { id: 'w', type: 'transform.window', params: { partition_by: ['customer_id'], order_by: [{ column: 'ordered_at' }, { column: 'order_id' }], columns: [{ name: 'seq', function: 'row_number' }, { name: 'running_units', function: 'running_sum', column: 'quantity' }, { name: 'previous_at', function: 'lag', column: 'ordered_at' }, { name: 'avg_last_3', function: 'moving_avg', column: 'quantity', rows: 3 }] } }, parquet('sink')],
+    edges: [...typedEdges, 'dated -> w', 'w -> sink'],
+  },
+  {
+    name: 'aggregate with count distinct, percentile, last, having',
+    tolerance: 0.01,
+    nodes: [...typed, { id: 'agg', type: 'transform.aggregate', params: { group_by: ['channel'], aggregations: [{ name: 'orders', function: 'count' }, { name: 'customers', function: 'count_distinct', column: 'customer_id' }, { name: 'units', function: 'sum', column: 'quantity' }, { name: 'avg_price', function: 'avg', column: 'unit_price' }, { name: 'p90', function: 'percentile', column: 'unit_price', p: 0.9 }, { name: 'last_order', function: 'last', column: 'order_id', order_by: 'ordered_at' }, { name: 'min_date', function: 'min', column: 'order_date' }], having: 'orders >= 10' } }, parquet('sink')],
+    edges: [...typedEdges, 'dated -> agg', 'agg -> sink'],
+  },
+  {
+    name: 'business rules with rejects, tags and set values',
+    params: { bulk: { type: 'number', default: 10 } },
+    nodes: [...typed, { id: 'rules', type: 'transform.rules', params: { policy: 'first', rules: [{ name: 'cancelled', condition: "lower(trim(status)) IN ('cancelled', 'returned')", reject: 'not a sale' }, { name: 'big discount', condition: 'discount >= 0.25', set: [{ column: 'discount', expression: '0.25' }], tag: 'capped' }, { name: 'bulk', condition: 'quantity >= $bulk', tag: 'bulk' }] } }, parquet('s1', 'out.parquet'), parquet('s2', 'rejects.parquet')],
+    edges: [...typedEdges, 'dated -> rules', 'rules -> s1', 'rules:rejects -> s2'],
+  },
+  {
+    name: 'quality checks: warnings and quarantine',
+    nodes: [...typed, customers, { id: 'qc', type: 'quality.check', params: { checks: [{ name: 'ids', kind: 'not_null', column: 'order_id' }, { name: 'qty range', kind: 'between', column: 'quantity', min: 0, max: 15, severity: 'quarantine' }, { name: 'known channel', kind: 'in_set', column: 'channel', values: ['web', 'store'], severity: 'warn' }, { name: 'status shape', kind: 'matches_regex', column: 'status', pattern: '^[a-z ]+$', severity: 'warn', mostly: 0.5 }, { name: 'customer exists', kind: 'references', column: 'customer_id', reference_column: 'customer_id', severity: 'quarantine' }, { name: 'unique id', kind: 'unique', columns: ['order_id'], severity: 'warn' }, { name: 'rows', kind: 'row_count_between', min: 10 }, { name: 'positive', kind: 'expression', expression: 'unit_price > 0' }] } }, parquet('s1', 'passed.parquet'), parquet('s2', 'quarantined.parquet')],
+    edges: [...typedEdges, 'dated -> qc', 'customers -> qc:reference', 'qc -> s1', 'qc:rejected -> s2'],
+  },
+  {
+    name: 'a failed error check stops the run before any sink',
+    fails: 'quality',
+    nodes: [...typed, { id: 'qc', type: 'quality.check', params: { checks: [{ name: 'all dated', kind: 'not_null', column: 'order_date' }] } }, parquet('sink')],
+    edges: [...typedEdges, 'dated -> qc', 'qc -> sink'],
+  },
+  {
+    name: 'file sinks: CSV dialect, JSON lines, partitioned Parquet',
+    nodes: [...typed, { id: 'csv', type: 'sink.csv', params: { path: '${out}/orders.csv', if_exists: 'overwrite', delimiter: '|', null_string: 'NULL', timestamp_format: '%Y-%m-%dT%H:%M:%S' } }, { id: 'json', type: 'sink.json', params: { path: '${out}/orders.jsonl', if_exists: 'overwrite' } }, parquet('parts', 'by_channel', { partition_by: ['channel'] })],
+    edges: [...typedEdges, 'dated -> csv', 'dated -> json', 'dated -> parts'],
+  },
+];

@@ -1,0 +1,99 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { nodeDefinitions } from '../../core/src/nodes/index.js';
+import { exportSpark } from '../../core/src/targets/spark/export.js';
+import type { SparkStep } from '../../core/src/targets/spark/job.js';
+import { pipeline, tempDir } from '../support/pipeline.js';
+import { useSparkPython } from './support.js';
+
+/** Export-time behaviour of the Spark target (sqlglot runs; no Spark session is started). */
+
+let dir: string;
+beforeAll(async () => {
+  useSparkPython();
+  dir = await tempDir('caudal-spark-export-');
+  await writeFile(path.join(dir, 'orders.csv'), 'order_id,status,amount,day\n1, Shipped ,10.5,2024-01-02\n2,open,3,2024-02-03\n');
+});
+
+const csv = { id: 'orders', type: 'source.csv', params: { path: 'orders.csv' } };
+const out = { id: 'sink', type: 'sink.parquet', params: { path: 'out/r.parquet', if_exists: 'overwrite' } };
+const views = (steps: SparkStep[] | undefined) => (steps ?? []).filter((s): s is Extract<SparkStep, { kind: 'view' }> => s.kind === 'view');
+
+describe('caudal export spark', () => {
+  it('every node type declares how it runs on Spark (a form, or why it has none)', () => {
+    const missing = nodeDefinitions.filter((d) => !d.spark).map((d) => d.type);
+    expect(missing).toEqual([]);
+    for (const d of nodeDefinitions) if (d.spark?.kind === 'unsupported') expect(d.spark.reason.length, d.type).toBeGreaterThan(20);
+  });
+
+  it("translates DuckDB's * REPLACE and EXCLUDE into explicit columns, keeping the DuckDB spelling of names", async () => {
+    const doc = pipeline(
+      [csv, { id: 'calc', type: 'transform.derive', params: { columns: [{ name: 'STATUS', expression: 'upper(trim(status))' }, { name: 'Month', expression: "strftime(day, '%Y-%m')" }] } }, { id: 'drop', type: 'transform.select', params: { drop: ['amount'] } }, out],
+      ['orders -> calc', 'calc -> drop', 'drop -> sink'],
+    );
+    const { job, problems } = await exportSpark(doc, { baseDir: dir, params: {} });
+    expect(problems).toEqual([]);
+    const calc = views(job?.steps).find((s) => s.node === 'calc')!;
+    expect(calc.sql).not.toMatch(/REPLACE|EXCLUDE/);
+    expect(calc.sql).toContain("DATE_FORMAT(");
+    expect(calc.columns).toEqual(['order_id', 'status', 'amount', 'day', 'Month']);
+    expect(views(job?.steps).find((s) => s.node === 'drop')!.sql).not.toContain('`amount`');
+  });
+
+  it('names the node and field of a function Spark does not have', async () => {
+    const doc = pipeline(
+      [csv, { id: 'calc', type: 'transform.derive', params: { columns: [{ name: 'ok', expression: 'lower(status)' }, { name: 'h', expression: "levenshtein(status, 'x') + jaro_winkler_similarity(status, 'y')" }] } }, out],
+      ['orders -> calc', 'calc -> sink'],
+    );
+    const { job, problems } = await exportSpark(doc, { baseDir: dir, params: {} });
+    expect(job).toBeUndefined();
+    expect(problems).toEqual([
+      expect.objectContaining({ code: 'unsupported_on_engine', nodeId: 'calc', path: 'nodes[1].params.columns[1].expression', message: expect.stringContaining('jaro_winkler_similarity()') }),
+    ]);
+  });
+
+  it("refuses regexp_replace without 'g': DuckDB replaces the first match, Spark every one", async () => {
+    const doc = pipeline([csv, { id: 'f', type: 'transform.filter', params: { condition: "regexp_replace(status, 'o', '0') <> ''" } }, out], ['orders -> f', 'f -> sink']);
+    const { problems } = await exportSpark(doc, { baseDir: dir, params: {} });
+    expect(problems).toEqual([expect.objectContaining({ nodeId: 'f', message: expect.stringContaining("add 'g'") })]);
+  });
+
+  it('says which settings and nodes have no Spark form, on their fields', async () => {
+    const doc = pipeline(
+      [
+        { id: 'orders', type: 'source.csv', params: { path: 'orders.csv', on_error: 'reject' } },
+        { id: 'qc', type: 'quality.check', params: { checks: [{ name: 'amount drift', kind: 'distribution', column: 'amount', metric: 'mean' }] } },
+        { id: 'db', type: 'sink.duckdb', params: { database: 'w.duckdb', table: 't' } },
+      ],
+      ['orders -> qc', 'qc -> db'],
+    );
+    const { problems } = await exportSpark(doc, { baseDir: dir, params: {} });
+    expect(problems.map((p) => [p.nodeId, p.path])).toEqual([
+      ['orders', 'nodes[0].params.on_error'],
+      ['qc', 'nodes[1].params.checks[0].kind'],
+      ['db', 'nodes[2]'],
+    ]);
+    expect(problems[2]!.message).toContain('sink.parquet');
+  });
+
+  it('fixes params into the SQL and paths at export time', async () => {
+    const doc = pipeline([csv, { id: 'f', type: 'transform.filter', params: { condition: 'amount >= $min' } }, { ...out, params: { path: 'out/${tag}.parquet', if_exists: 'overwrite' } }], ['orders -> f', 'f -> sink'], {
+      params: { min: { type: 'number', default: 1 }, tag: { type: 'string', default: 'x' } },
+    });
+    const { job } = await exportSpark(doc, { baseDir: dir, params: { min: '5', tag: 'june' } });
+    expect(views(job?.steps).find((s) => s.node === 'f')!.sql).toContain('>= 5');
+    expect(job?.steps.find((s) => s.kind === 'sink')).toMatchObject({ sink: { target: path.join(dir, 'out/june.parquet'), format: 'parquet', singleFile: true } });
+    expect(job?.params).toEqual({ min: 5, tag: 'june' });
+  });
+
+  it('reads remote files with the columns the node states, and asks for them otherwise', async () => {
+    const remote = { id: 'orders', type: 'source.parquet', params: { path: 's3a://lake/orders/*.parquet' } };
+    const unknown = await exportSpark(pipeline([remote, out], ['orders -> sink']), { baseDir: dir, params: {} });
+    expect(unknown.problems).toEqual([expect.objectContaining({ path: 'nodes[0].params.path', hint: expect.stringContaining('expect_schema') })]);
+    const stated = { ...remote, params: { ...remote.params, expect_schema: [{ name: 'order_id', type: 'BIGINT' }, { name: 'amount', type: 'DOUBLE' }] } };
+    const { job, problems } = await exportSpark(pipeline([stated, { id: 'f', type: 'transform.filter', params: { condition: 'amount > 1' } }, out], ['orders -> f', 'f -> sink']), { baseDir: dir, params: {} });
+    expect(problems).toEqual([]);
+    expect(job?.steps[0]).toMatchObject({ kind: 'read', read: { format: 'parquet', paths: ['s3a://lake/orders/*.parquet'] } });
+  });
+});

@@ -1,0 +1,135 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Db } from '../../core/src/engine/db.js';
+import type { Pipeline } from '../../core/src/model/schema.js';
+import type { ResolvedConnection } from '../../core/src/nodes/define.js';
+import { exportSpark } from '../../core/src/targets/spark/export.js';
+import { writeSparkJob } from '../../core/src/targets/spark/write-job.js';
+import { SERVICES } from '../support/services.js';
+
+/** Spark's Python (pyspark + sqlglot, from test/services/up.sh); the export translates with it too. */
+export function useSparkPython(): string {
+  process.env.CAUDAL_SPARK_PYTHON ??= SERVICES.sparkPython;
+  return process.env.CAUDAL_SPARK_PYTHON;
+}
+
+/** A small deterministic generator, so a failing comparison can be reproduced. */
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+const COUNTRIES = ['Spain', 'spain ', 'España', 'France', 'FRANCE', 'Germany', 'Deutschland', 'Italy', 'Portugal', ''];
+const STATUSES = ['completed', ' Completed', 'shipped', 'cancelled', 'returned', 'pending  review', 'SHIPPED'];
+const NAMES = ['josé muñoz', 'ANNA  schmidt', 'Zoë Faure', 'li wei', 'ólafur  arnalds', 'Marie-Claire dupont', 'Ngozi Okafor'];
+
+const csvField = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+
+/**
+ * Test data for the conformance cases: orders with text needing cleaning, NULLs, duplicates, dates in
+ * three layouts, decimals and timestamps; customers; a country mapping; the orders as Parquet and JSON.
+ */
+export async function writeTestData(dir: string, rows = 400): Promise<void> {
+  const r = rng(20240611);
+  const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)]!;
+  const lines = ['order_id,customer_id,order_date,ordered_at,status,quantity,unit_price,discount,country,note,channel'];
+  for (let i = 1; i <= rows; i++) {
+    const day = 1 + Math.floor(r() * 28);
+    const month = 1 + Math.floor(r() * 12);
+    const layout = r();
+    const date = layout < 0.6 ? `2024-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}` : layout < 0.85 ? `${day}/${month}/2024` : 'not a date';
+    const at = `2024-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')} ${String(Math.floor(r() * 24)).padStart(2, '0')}:${String(Math.floor(r() * 60)).padStart(2, '0')}:00`;
+    const qty = r() < 0.05 ? '' : String(Math.floor(r() * 20) - 1);
+    const price = (r() * 500 + 0.5).toFixed(2);
+    const discount = r() < 0.5 ? '' : (Math.floor(r() * 30) / 100).toFixed(2);
+    const note = r() < 0.3 ? 'rush, "gift" wrap' : r() < 0.5 ? '' : 'ok';
+    const line = [String(i), String(1 + Math.floor(r() * 30)), date, at, pick(STATUSES), qty, price, discount, pick(COUNTRIES), note, pick(['web', 'store', 'phone'])];
+    lines.push(line.map(csvField).join(','));
+    if (r() < 0.05) lines.push(line.map(csvField).join(',')); // exported twice
+  }
+  await writeFile(path.join(dir, 'orders.csv'), lines.join('\n') + '\n');
+  const customers = ['customer_id,name,email,segment'];
+  for (let c = 1; c <= 32; c++) customers.push([String(c), pick(NAMES), `  User${c}@Example.COM `, pick(['retail', 'b2b', ''])].map(csvField).join(','));
+  await writeFile(path.join(dir, 'customers.csv'), customers.join('\n') + '\n');
+  await writeFile(path.join(dir, 'countries.csv'), 'from,to\nspain,ES\nespana,ES\nfrance,FR\ngermany,DE\ndeutschland,DE\nitaly,IT\n');
+  const db = await Db.open({ threads: 1 });
+  try {
+    const src = `read_csv(${sqlString(path.join(dir, 'orders.csv'))}, all_varchar = true)`;
+    await db.run(`COPY (SELECT CAST(order_id AS BIGINT) AS order_id, CAST(customer_id AS INTEGER) AS customer_id, CAST(ordered_at AS TIMESTAMP) AS ordered_at, trim(status) AS status, TRY_CAST(quantity AS INTEGER) AS quantity, CAST(unit_price AS DECIMAL(10,2)) AS unit_price, TRY_CAST(discount AS DOUBLE) AS discount, country, channel FROM ${src}) TO ${sqlString(path.join(dir, 'orders.parquet'))} (FORMAT parquet)`);
+    await db.run(`COPY (SELECT CAST(order_id AS BIGINT) AS order_id, CAST(customer_id AS BIGINT) AS customer_id, status, TRY_CAST(quantity AS BIGINT) AS quantity, CAST(unit_price AS DOUBLE) AS unit_price, channel FROM ${src}) TO ${sqlString(path.join(dir, 'orders.jsonl'))} (FORMAT json)`);
+  } finally {
+    db.close();
+  }
+}
+
+const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/** Exports a pipeline for Spark into `jobDir`; throws with the problems when it cannot. */
+export async function exportJob(doc: Pipeline, baseDir: string, jobDir: string, params: Record<string, string> = {}, connections?: Record<string, ResolvedConnection>): Promise<void> {
+  useSparkPython();
+  const result = await exportSpark(doc, { baseDir, params, ...(connections ? { connections } : {}) });
+  if (!result.job) throw new Error(`export of '${doc.name}' failed:\n${result.problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
+  await writeSparkJob(result.job, jobDir);
+}
+
+export interface SparkResult {
+  status: 'succeeded' | 'failed' | 'cancelled';
+  error?: { kind: string; message: string; nodeId?: string };
+  nodes: Record<string, { rowsWritten: number }>;
+  quality: Array<{ nodeId: string; score: number; rows: number; rejectedRows?: number; checks: Array<{ name: string; passed: boolean; rowsFailed: number | null }> }>;
+}
+
+/** Runs exported jobs one after the other in one local SparkSession; returns each job's result. */
+export async function runSparkJobs(jobs: Array<{ jobDir: string; reportDir: string; runId?: string }>, master = 'local[2]'): Promise<SparkResult[]> {
+  const python = useSparkPython();
+  const script = path.join(import.meta.dirname, 'run-jobs.py');
+  const request = { master, jobs: jobs.map((j) => ({ job: path.join(j.jobDir, 'job.json'), reportDir: j.reportDir, runId: j.runId })) };
+  const log: string[] = [];
+  const code = await new Promise<number | null>((resolve) => {
+    const child = spawn(python, [script], { stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdout.on('data', (d: Buffer) => log.push(d.toString()));
+    child.stderr.on('data', (d: Buffer) => log.push(d.toString()));
+    child.on('close', resolve);
+    child.stdin.end(JSON.stringify(request));
+  });
+  if (code !== 0) throw new Error(`run-jobs.py exited ${code}:\n${log.join('').slice(-4000)}`);
+  return await Promise.all(jobs.map(async (j) => JSON.parse(await readFile(path.join(j.reportDir, 'result.json'), 'utf8')) as SparkResult));
+}
+
+/** What a sink wrote, as comparable rows: a file, or a folder of part files / Hive partitions. */
+export async function readOutput(target: string): Promise<{ columns: string[]; rows: string[] }> {
+  const isDir = (await stat(target)).isDirectory();
+  const ext = path.extname(target).toLowerCase() || path.extname((await listFiles(target))[0] ?? '').toLowerCase();
+  const files = isDir ? `${sqlString(path.join(target, '**', '*'))}` : sqlString(target);
+  const hive = isDir ? ', hive_partitioning = true' : '';
+  const reader = ext === '.parquet' ? `read_parquet(${files}${hive})` : ext === '.json' || ext === '.jsonl' ? `read_json_auto(${files}${hive})` : `read_csv(${files}, all_varchar = true${hive})`;
+  const db = await Db.open({ threads: 1 });
+  try {
+    const described = await db.rows(`DESCRIBE SELECT * FROM ${reader}`);
+    const columns = described.map((d) => String(d.column_name)).filter((c) => !isDir || !c.startsWith('filename'));
+    const numeric = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UBIGINT|UINTEGER|FLOAT|DOUBLE|DECIMAL.*)$/;
+    const list = described
+      .filter((d) => columns.includes(String(d.column_name)))
+      .map((d) => {
+        const c = `"${String(d.column_name).replace(/"/g, '""')}"`;
+        return numeric.test(String(d.column_type)) ? `CAST(round(CAST(${c} AS DOUBLE), 6) AS VARCHAR)` : `CAST(${c} AS VARCHAR)`;
+      });
+    const rows = await db.rows(`SELECT ${list.join(', ')} FROM ${reader}`);
+    return { columns: columns.map((c) => c.toLowerCase()), rows: rows.map((r) => JSON.stringify(Object.values(r))).sort() };
+  } finally {
+    db.close();
+  }
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) if (e.isFile() && !e.name.startsWith('.') && !e.name.startsWith('_')) out.push(path.join(e.parentPath, e.name));
+  return out;
+}
+
+export { existsSync };
