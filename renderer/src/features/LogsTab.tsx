@@ -1,6 +1,7 @@
 /** The current run's events as a log, with level filter and search; run and cancel controls. */
 import { useMemo, useState } from 'react';
 import { useResults } from '../store/results.js';
+import { runStatusLabel } from '../store/run-state.js';
 import type { HostRunEvent } from '../model/types.js';
 import { formatCount, formatMs } from '../canvas/node-data.js';
 
@@ -78,8 +79,8 @@ export function LogsTab() {
   if (!run) return <div className="muted pad">No run yet. Press Run (Ctrl+Enter) to run the pipeline, or “Run up to here” on a node.</div>;
   return (
     <div className="logs-tab">
-      <div className={`run-status run-${run.status}`} data-testid="run-status">
-        Run {run.runId}: {run.status}
+      <div className={`run-status run-${runStatusLabel(run)}`} data-testid="run-status">
+        Run {run.runId}: {runStatusLabel(run)}
         {run.elapsedMs !== undefined && ` · ${formatMs(run.elapsedMs)}`}
         {run.error && ` · ${run.error}`}
       </div>

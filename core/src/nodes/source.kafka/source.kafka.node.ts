@@ -64,6 +64,7 @@ export const kafkaSourceNode = defineNode({
   type: 'source.kafka',
   version: 1,
   category: 'source',
+  streaming: true,
   title: 'Read Kafka topic',
   description: 'Reads messages from Kafka topics through a consumer group, acknowledging them only after the run committed.',
   aliases: ['kafka', 'stream', 'topic', 'events', 'streaming', 'consumer'],
