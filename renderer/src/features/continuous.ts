@@ -10,9 +10,24 @@ export function hasStreamingSource(nodes: Pipeline['nodes'], typeMap: Map<string
   return nodes.some((n) => typeMap.get(n.type)?.streaming === true);
 }
 
-/** An engine error in the studio's words: without the "node 'x' (type):" prefix, with its hint. */
+const NODE_PREFIX = /^node '[^']*' \([^)]*\)(?: failed)?:\s*/;
+
+/** Network failures of a connector, said the way the connection form would say them. */
+const REACH: Array<[RegExp, (m: RegExpExecArray) => string]> = [
+  [/\bconnect ECONNREFUSED (\S+)/, (m) => `Nothing answers at ${m[1]} (connection refused): check that the server is running and the connection's host and port.`],
+  [/\bgetaddrinfo (?:ENOTFOUND|EAI_AGAIN) (\S+)/, (m) => `The host '${m[1]}' was not found: check the connection's host.`],
+  [/\b(?:ETIMEDOUT|ECONNRESET|EHOSTUNREACH)\b/, () => "The server did not answer or dropped the connection: check the connection's host and port and the network."],
+  [/ACCESS[-_]REFUSED|password authentication failed|authentication failed/i, () => "The server refused the user name or password: check the connection's credentials."],
+];
+
+/** An engine error in the studio's words: without the "node 'x' (type):" prefix, network failures explained, with its hint. */
 export function runErrorText(error: { message: string; hint?: string }): string {
-  return friendlyMessage(error);
+  const message = error.message.replace(NODE_PREFIX, '');
+  for (const [re, say] of REACH) {
+    const m = re.exec(message);
+    if (m) return say(m);
+  }
+  return friendlyMessage({ message, hint: error.hint });
 }
 
 const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 'es'}`;
