@@ -11,6 +11,7 @@ import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { test, expect } from './fixtures.js';
 import { launchTo, node, screenshot } from './helpers.js';
+import { seriousViolations } from './axe.js';
 import { connectTo, SERVICES } from '../support/services.js';
 
 const url = new URL(SERVICES.amqpUrl);
@@ -102,6 +103,7 @@ test('run continuously: counters rise as messages arrive, Stop commits and ends 
   await expect(node(page, 'load').getByTestId('live-badge')).toHaveText('75 rows written');
   await expect(page.getByTestId('live-failed')).toHaveCount(0);
   await screenshot(page, 'continuous-run');
+  expect(await seriousViolations(page, 'continuous run, live')).toEqual([]);
 
   await page.getByRole('button', { name: 'Stop', exact: true }).click();
   await expect(page.getByTestId('live-status')).toContainText('stopped', { timeout: 30_000 });
@@ -125,5 +127,6 @@ test('a continuous run whose broker does not answer fails with the reason in wor
   await expect(page.getByTestId('live-error')).toContainText('Nothing answers at 127.0.0.1:1 (connection refused)');
   await expect(page.getByTestId('live-failed')).toContainText('1');
   await expect(node(page, 'mq').getByTestId('run-badge')).toContainText('failed');
+  expect(await seriousViolations(page, 'continuous run, failed')).toEqual([]);
   await expect(page.getByRole('button', { name: 'Run continuously' })).toBeEnabled();
 });

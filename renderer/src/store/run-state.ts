@@ -82,7 +82,8 @@ export function reduceRun(run: ActiveRun, e: HostRunEvent, now: number): ActiveR
   let { status, error, errorHint, elapsedMs } = run;
   switch (e.type) {
     case 'node_started':
-      nodes[e.nodeId] = { ...nodes[e.nodeId], status: 'running' };
+      // A continuous run starts each node once per batch: the previous batch's counts are not this one's.
+      nodes[e.nodeId] = { ...nodes[e.nodeId], status: 'running', percent: undefined, rowsIn: undefined, rowsOut: undefined };
       break;
     case 'node_progress':
       nodes[e.nodeId] = { ...nodes[e.nodeId], status: 'running', percent: e.percent, rowsOut: e.rowsProcessed };
