@@ -126,6 +126,8 @@ test('a continuous run whose broker does not answer fails with the reason in wor
   await expect(page.getByTestId('live-status')).toContainText('failed', { timeout: 30_000 });
   await expect(page.getByTestId('live-error')).toContainText('Nothing answers at 127.0.0.1:1 (connection refused)');
   await expect(page.getByTestId('live-failed')).toContainText('1');
+  await expect(page.getByTestId('run-status')).toContainText(/failed · .* · Nothing answers at 127\.0\.0\.1:1/);
+  await expect(page.locator('.toast.error', { hasText: 'The continuous run failed in batch 1: Nothing answers at 127.0.0.1:1 (connection refused)' })).toBeVisible();
   await expect(node(page, 'mq').getByTestId('run-badge')).toContainText('failed');
   expect(await seriousViolations(page, 'continuous run, failed')).toEqual([]);
   await expect(page.getByRole('button', { name: 'Run continuously' })).toBeEnabled();

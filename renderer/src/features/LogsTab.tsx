@@ -2,6 +2,7 @@
 import { useMemo, useState } from 'react';
 import { useResults } from '../store/results.js';
 import { runStatusLabel } from '../store/run-state.js';
+import { runErrorText } from './continuous.js';
 import type { HostRunEvent } from '../model/types.js';
 import { formatCount, formatMs } from '../canvas/node-data.js';
 
@@ -82,7 +83,8 @@ export function LogsTab() {
       <div className={`run-status run-${runStatusLabel(run)}`} data-testid="run-status">
         Run {run.runId}: {runStatusLabel(run)}
         {run.elapsedMs !== undefined && ` · ${formatMs(run.elapsedMs)}`}
-        {run.error && ` · ${run.error}`}
+        {/* A continuous run's failure is worded as in its counters strip; a stop says what was committed. */}
+        {run.error && ` · ${run.watch && run.status === 'failed' ? runErrorText({ message: run.error, hint: run.errorHint }) : run.error}`}
       </div>
       <LogView events={run.events} />
     </div>
