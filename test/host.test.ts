@@ -98,6 +98,8 @@ describe('host contract in-process', () => {
     const filter = nodes.find((n) => n.type === 'transform.filter')!;
     expect(filter).toMatchObject({ category: 'transform', inputs: [{ name: 'in' }], outputs: [{ name: 'out' }] });
     expect((filter.paramsSchema.properties as Record<string, Record<string, unknown>>).condition).toMatchObject({ type: 'string', widget: 'sql', label: 'Keep rows where' });
+    // The studio offers "Run continuously" for pipelines with one of these.
+    expect(nodes.filter((n) => n.streaming).map((n) => n.type).sort()).toEqual(['source.kafka', 'source.postgres_cdc', 'source.rabbitmq']);
   });
 
   it('unknown methods and bad input fail with what to fix', async () => {

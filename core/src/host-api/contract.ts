@@ -87,6 +87,8 @@ export const nodeTypeInfoSchema = z.object({
   title: z.string(),
   description: z.string(),
   aliases: z.array(z.string()),
+  /** A streaming source (Kafka, RabbitMQ, change capture): a pipeline with one can run continuously (`run.start` with `watch`). */
+  streaming: z.boolean().optional(),
   inputs: z.array(portSpecSchema),
   outputs: z.array(portSpecSchema),
   /**

@@ -22,6 +22,7 @@ export function nodeCatalog(): NodeTypeInfo[] {
     title: d.title,
     description: d.description,
     aliases: d.aliases ?? [],
+    ...(d.streaming ? { streaming: true } : {}),
     inputs: d.inputs.map((p) => ({ ...p })),
     outputs: d.outputs.map((p) => ({ ...p })),
     paramsSchema: jsonSchema(d.params),

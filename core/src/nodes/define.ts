@@ -391,6 +391,8 @@ export interface NodeDefinition<S extends z.ZodType = z.ZodType> {
   title: string;
   description: string;
   aliases?: string[];
+  /** Reads a stream (its compile marks `CompiledNode.streaming`): the studio offers "Run continuously". */
+  streaming?: boolean;
   inputs: PortSpec[];
   outputs: PortSpec[];
   params: S;

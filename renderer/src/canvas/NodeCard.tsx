@@ -1,6 +1,7 @@
 /**
  * A pipeline node on the canvas: icon and category colour, name, and its state at a glance
- * (problems or "needs setup", rows and time of the last run or preview, warnings, quality score).
+ * (problems or "needs setup", rows and time of the last run or preview, warnings, quality score,
+ * rows read or written so far by a continuous run).
  * When zoomed far out the canvas switches to a compact card whose name stays readable (styles.css).
  */
 import { memo } from 'react';
@@ -70,6 +71,11 @@ function NodeCardImpl({ data, selected }: NodeProps<Node<CanvasNodeData>>) {
       <div className="node-name">{data.name}</div>
       <div className="node-status">
         <RunBadge data={data} />
+        {data.run?.liveRows && (
+          <span className="badge live" data-testid="live-badge" title="Over all committed batches of the continuous run">
+            {rowsText(data.run.liveRows.rows)} {data.run.liveRows.verb}
+          </span>
+        )}
         {warnings.length > 0 && (
           <span className="badge warn" title={warnings.join('\n')} data-testid="warning-badge">
             ⚠ {warnings.length} warning{warnings.length === 1 ? '' : 's'}

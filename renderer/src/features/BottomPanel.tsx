@@ -5,6 +5,7 @@ import { SqlTab } from './SqlTab.js';
 import { ProfileTab } from './ProfileTab.js';
 import { LogsTab } from './LogsTab.js';
 import { RunsTab } from './RunsTab.js';
+import { LiveStrip } from './LiveStrip.js';
 
 const TABS: Array<[BottomTab, string]> = [
   ['preview', 'Preview'],
@@ -37,6 +38,7 @@ export function BottomPanel({ onCollapse }: { onCollapse?(): void }) {
           </button>
         )}
       </div>
+      <LiveStrip />
       <div className="tab-body">
         {needsNode && !nodeId && <div className="muted pad">Select one node to see its data.</div>}
         {tab === 'preview' && nodeId && <PreviewTab nodeId={nodeId} />}

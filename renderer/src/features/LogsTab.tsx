@@ -1,6 +1,8 @@
 /** The current run's events as a log, with level filter and search; run and cancel controls. */
 import { useMemo, useState } from 'react';
 import { useResults } from '../store/results.js';
+import { runStatusLabel } from '../store/run-state.js';
+import { runErrorText } from './continuous.js';
 import type { HostRunEvent } from '../model/types.js';
 import { formatCount, formatMs } from '../canvas/node-data.js';
 
@@ -78,10 +80,11 @@ export function LogsTab() {
   if (!run) return <div className="muted pad">No run yet. Press Run (Ctrl+Enter) to run the pipeline, or “Run up to here” on a node.</div>;
   return (
     <div className="logs-tab">
-      <div className={`run-status run-${run.status}`} data-testid="run-status">
-        Run {run.runId}: {run.status}
+      <div className={`run-status run-${runStatusLabel(run)}`} data-testid="run-status">
+        Run {run.runId}: {runStatusLabel(run)}
         {run.elapsedMs !== undefined && ` · ${formatMs(run.elapsedMs)}`}
-        {run.error && ` · ${run.error}`}
+        {/* A continuous run's failure is worded as in its counters strip; a stop says what was committed. */}
+        {run.error && ` · ${run.watch && run.status === 'failed' ? runErrorText({ message: run.error, hint: run.errorHint }) : run.error}`}
       </div>
       <LogView events={run.events} />
     </div>

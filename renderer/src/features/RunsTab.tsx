@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { host, errorText } from '../host-access.js';
 import { useDocument } from '../store/document.js';
 import { useResults } from '../store/results.js';
+import { recordStatusLabel } from '../store/run-state.js';
 import type { HostRunEvent } from '../model/types.js';
 import { formatCount, formatMs } from '../canvas/node-data.js';
 import { LogView } from './LogsTab.js';
@@ -54,7 +55,9 @@ export function RunsTab() {
             {runs.map((r) => (
               <tr key={r.runId} className={detail?.runId === r.runId ? 'active' : ''} onClick={() => void open(r.runId)}>
                 <td title={r.runId}>{new Date(r.startedAt).toLocaleString('en-GB')}</td>
-                <td className={`run-${r.status}`}>{r.status}</td>
+                <td className={`run-${recordStatusLabel(r)}`} title={r.error ? r.error.message : undefined}>
+                  {recordStatusLabel(r)}
+                </td>
                 <td>{r.elapsedMs === null ? '…' : formatMs(r.elapsedMs)}</td>
                 <td>{formatCount(r.rows)}</td>
                 <td>{r.qualityScore === null ? '–' : r.qualityScore.toFixed(0)}</td>

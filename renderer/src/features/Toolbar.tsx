@@ -7,7 +7,8 @@ import { useUi } from '../store/ui.js';
 import { host } from '../host-access.js';
 import { autoLayout } from '../canvas/actions.js';
 import { exportPipeline, guardDirty, newPipeline, openPipeline, save, saveAs } from './file.js';
-import { cancelRun, exactCounts, requestRun, setExactCounts } from './runs.js';
+import { cancelRun, exactCounts, requestRun, setExactCounts, stopRun } from './runs.js';
+import { hasStreamingSource } from './continuous.js';
 import { appInfo } from './app-info.js';
 import { ProblemsButton, useClickOutside } from './ProblemsButton.js';
 import { fitGraph } from '../canvas/Canvas.js';
@@ -81,6 +82,9 @@ export function Toolbar() {
   const canUndo = useDocument((s) => s.canUndo);
   const canRedo = useDocument((s) => s.canRedo);
   const run = useResults((s) => s.run);
+  const nodes = useDocument((s) => s.doc.nodes);
+  const typeMap = useResults((s) => s.typeMap);
+  const streaming = hasStreamingSource(nodes, typeMap);
   const selected = useUi((s) => s.selectedNodes);
   const openDialog = useUi((s) => s.openDialog);
   const rf = useReactFlow();
@@ -116,7 +120,17 @@ export function Toolbar() {
         </button>
       </div>
       <ProblemsButton />
-      {running ? (
+      {running && run.watch ? (
+        <>
+          <span className="live-pill" data-testid="live-pill" title="Running continuously: each micro-batch is committed before the next">
+            ● {run.stopping ? 'stopping…' : 'live'}
+            {run.live && run.live.committed > 0 && ` · ${run.live.committed.toLocaleString('en-US')} batch${run.live.committed === 1 ? '' : 'es'}`}
+          </span>
+          <button className="danger" disabled={run.stopping} onClick={() => void stopRun()} title="Finish and commit the current batch, then end the run">
+            Stop
+          </button>
+        </>
+      ) : running ? (
         <button className="danger" onClick={() => void cancelRun()}>
           Cancel run
         </button>
@@ -140,6 +154,11 @@ export function Toolbar() {
           <button className="primary" onClick={() => requestRun()} title="Run the pipeline (Ctrl+Enter)">
             Run
           </button>
+          {streaming && (
+            <button onClick={() => requestRun(undefined, { watch: true })} title="Read the streaming sources batch after batch, committing each, until you press Stop">
+              Run continuously
+            </button>
+          )}
         </>
       )}
       <button className="icon-button" onClick={() => openDialog('help')} title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts">

@@ -7,6 +7,7 @@ import { upstreamClosure, waitingNodes } from '../store/graph.js';
 import type { HostRunEvent, ParamJsonSchema, Pipeline, Problem } from '../model/types.js';
 import { fieldAtPath, friendlyMessage } from '../inspector/messages.js';
 import { formModel, type FieldModel } from '../inspector/form-model.js';
+import { continuousRunEnded } from './continuous.js';
 
 /** The form field a problem is about, for wording it (none when the node type is unknown here). */
 function fieldFor(type: string, p: Problem, params: unknown): FieldModel | undefined {
@@ -21,6 +22,7 @@ export type ParamValues = Record<string, string | number | boolean>;
 let early: HostRunEvent[] = [];
 let lastParams: ParamValues = {};
 let pendingTargets: string[] | undefined;
+let pendingWatch = false;
 
 const EXACT_KEY = 'caudal.exactCounts';
 
@@ -65,9 +67,13 @@ export function readyPart(doc: Pipeline, problemsByNode: Record<string, Problem[
   return { ready, leftOut };
 }
 
-/** Run the pipeline (or up to `targets`); asks for pipeline params first when the pipeline has any. */
-export function requestRun(targets?: string[]): void {
+/**
+ * Run the pipeline (or up to `targets`); asks for pipeline params first when the pipeline has any.
+ * `watch`: run continuously (micro-batches from the streaming sources until Stop).
+ */
+export function requestRun(targets?: string[], opts: { watch?: boolean } = {}): void {
   const doc = useDocument.getState().doc;
+  pendingWatch = opts.watch === true;
   if (useResults.getState().run?.status === 'running') {
     useUi.getState().toast('info', 'A run is already in progress.');
     return;
@@ -102,17 +108,17 @@ export function proceedRun(targets?: string[]): void {
   else void startRun({});
 }
 
-export async function startRun(params: ParamValues, targets = pendingTargets): Promise<void> {
+export async function startRun(params: ParamValues, targets = pendingTargets, watch = pendingWatch): Promise<void> {
   lastParams = params;
   const { doc, path } = useDocument.getState();
   const nodeIds = targets ? [...new Set(targets.flatMap((t) => [...upstreamClosure(doc, t)]))] : doc.nodes.map((n) => n.id);
   early = [];
   try {
     const options = exactCounts() ? { metrics: 'exact' as const } : undefined;
-    const { runId } = await host()['run.start']({ document: doc, path, params, targets, options });
-    useResults.getState().startRun(runId, targets ?? [], nodeIds);
+    const { runId } = await host()['run.start']({ document: doc, path, params, targets, options, ...(watch ? { watch: true } : {}) });
+    useResults.getState().startRun(runId, targets ?? [], nodeIds, watch);
     useUi.getState().setBottomTab('logs');
-    for (const e of early) if (e.runId === runId) useResults.getState().applyRunEvent(e);
+    useResults.getState().applyRunEvents(early.filter((e) => e.runId === runId));
     early = [];
   } catch (e) {
     useUi.getState().toast('error', `The run did not start: ${errorText(e)}`);
@@ -129,6 +135,18 @@ export async function cancelRun(): Promise<void> {
   }
 }
 
+/** A continuous run finishes and commits its current batch, then ends as stopped. */
+export async function stopRun(): Promise<void> {
+  const run = useResults.getState().run;
+  if (!run || run.status !== 'running') return;
+  useResults.getState().markStopping(run.runId);
+  try {
+    await host()['run.stop']({ runId: run.runId });
+  } catch (e) {
+    useUi.getState().toast('error', `Stop failed: ${errorText(e)}`);
+  }
+}
+
 export async function refreshHistory(): Promise<void> {
   try {
     const { doc, path } = useDocument.getState();
@@ -140,12 +158,32 @@ export async function refreshHistory(): Promise<void> {
   }
 }
 
+/** A continuous run's events are applied at most this often, so a fast stream never floods rendering. */
+const LIVE_FLUSH_MS = 250;
+let queued: HostRunEvent[] = [];
+let flushTimer: ReturnType<typeof setTimeout> | null = null;
+
+function flushQueued(): void {
+  if (flushTimer !== null) clearTimeout(flushTimer);
+  flushTimer = null;
+  const events = queued;
+  queued = [];
+  if (events.length > 0) useResults.getState().applyRunEvents(events);
+}
+
 export function watchRuns(): () => void {
   const offRun = host().on('run', (e) => {
     const run = useResults.getState().run;
     if (run && run.runId === e.runId) {
+      if (run.watch && e.type !== 'run_finished') {
+        queued.push(e);
+        flushTimer ??= setTimeout(flushQueued, LIVE_FLUSH_MS);
+        return;
+      }
+      flushQueued();
       useResults.getState().applyRunEvent(e);
-      if (e.type === 'run_finished') {
+      if (e.type === 'run_finished' && run.watch) continuousRunEnded(e.summary);
+      else if (e.type === 'run_finished') {
         const s = e.summary;
         const rows = s.outputs.reduce((n, o) => n + o.rows, 0);
         useUi
@@ -164,5 +202,5 @@ export function watchRuns(): () => void {
     if (s.path !== p.path || s.loads !== p.loads) void refreshHistory();
   });
   void refreshHistory();
-  return () => (offRun(), offHistory(), offPath());
+  return () => (offRun(), offHistory(), offPath(), flushQueued());
 }

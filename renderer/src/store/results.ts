@@ -1,6 +1,7 @@
 /** What the engine told us: node catalogue, problems, schemas, previews, runs. Never in undo history. */
 import { create } from 'zustand';
 import type { HostConnectionInfo, HostRunEvent, NodeSchemas, NodeTypeInfo, PreviewData, Problem, RunRecord } from '../model/types.js';
+import { newRun, reduceRun, type ActiveRun } from './run-state.js';
 
 export interface PreviewEntry {
   status: 'loading' | 'ready' | 'error';
@@ -15,32 +16,7 @@ export interface PreviewEntry {
   requestedAt: number;
 }
 
-export type NodeRunStatus = 'queued' | 'running' | 'ok' | 'failed' | 'skipped' | 'cancelled';
-
-export interface NodeRunState {
-  status: NodeRunStatus;
-  rowsIn?: number | null;
-  rowsOut?: number | null;
-  elapsedMs?: number;
-  percent?: number;
-  metrics?: Record<string, number>;
-  /** Why the node failed (the run's error, when it names this node). */
-  error?: string;
-  /** Warnings the run reported about this node (rows set aside, schema drift, …). */
-  warnings?: string[];
-  /** quality.check nodes: weighted score (percent) and how many checks failed. */
-  quality?: { score: number; failed: number; checks: number };
-}
-
-export interface ActiveRun {
-  runId: string;
-  status: 'running' | 'succeeded' | 'failed' | 'cancelled';
-  targets: string[];
-  nodes: Record<string, NodeRunState>;
-  events: HostRunEvent[];
-  error?: string;
-  elapsedMs?: number;
-}
+export type { ActiveRun, NodeRunState, NodeRunStatus } from './run-state.js';
 
 export interface ResultsState {
   nodeTypes: NodeTypeInfo[];
@@ -61,8 +37,13 @@ export interface ResultsState {
   setChecked(revision: number, problems: Problem[], byNode: Record<string, Problem[]>, schemas: NodeSchemas[] | null): void;
   setChecking(v: boolean): void;
   setPreview(key: string, entry: PreviewEntry): void;
-  startRun(runId: string, targets: string[], nodeIds: string[]): void;
+  /** `watch`: a continuous run (live counters, Stop). */
+  startRun(runId: string, targets: string[], nodeIds: string[], watch?: boolean): void;
   applyRunEvent(e: HostRunEvent): void;
+  /** Several events in one update (a continuous run's events are applied a few times a second). */
+  applyRunEvents(events: HostRunEvent[]): void;
+  /** Stop was pressed on the continuous run `runId`. */
+  markStopping(runId: string): void;
   setHistory(runs: RunRecord[]): void;
   reset(): void;
 }
@@ -96,46 +77,22 @@ export const useResults = create<ResultsState>()((set, get) => ({
   },
   setChecking: (checking) => set({ checking }),
   setPreview: (key, entry) => set({ previews: { ...get().previews, [key]: entry } }),
-  startRun(runId, targets, nodeIds) {
-    set({
-      run: { runId, status: 'running', targets, nodes: Object.fromEntries(nodeIds.map((id) => [id, { status: 'queued' as const }])), events: [] },
-    });
+  startRun(runId, targets, nodeIds, watch) {
+    set({ run: newRun(runId, targets, nodeIds, watch) });
   },
   applyRunEvent(e) {
+    get().applyRunEvents([e]);
+  },
+  applyRunEvents(events) {
+    const first = get().run;
+    if (!first) return;
+    const now = Date.now();
+    const run = events.reduce((r, e) => reduceRun(r, e, now), first);
+    if (run !== first) set({ run });
+  },
+  markStopping(runId) {
     const run = get().run;
-    if (!run || run.runId !== e.runId) return;
-    const nodes = { ...run.nodes };
-    let { status, error, elapsedMs } = run;
-    switch (e.type) {
-      case 'node_started':
-        nodes[e.nodeId] = { ...nodes[e.nodeId], status: 'running' };
-        break;
-      case 'node_progress':
-        nodes[e.nodeId] = { ...nodes[e.nodeId], status: 'running', percent: e.percent, rowsOut: e.rowsProcessed };
-        break;
-      case 'node_finished':
-        nodes[e.nodeId] = { ...nodes[e.nodeId], status: e.status, rowsIn: e.rowsIn, rowsOut: e.rowsOut, elapsedMs: e.elapsedMs, metrics: e.metrics };
-        break;
-      case 'warning':
-        if (e.nodeId) nodes[e.nodeId] = { status: 'running', ...nodes[e.nodeId], warnings: [...(nodes[e.nodeId]?.warnings ?? []), e.message] };
-        break;
-      case 'quality_result':
-        nodes[e.nodeId] = {
-          status: 'running',
-          ...nodes[e.nodeId],
-          quality: { score: e.result.score, failed: e.result.checks.filter((c) => !c.passed).length, checks: e.result.checks.length },
-        };
-        break;
-      case 'run_finished':
-        status = e.summary.status;
-        elapsedMs = e.summary.elapsedMs;
-        error = e.summary.error?.message;
-        for (const n of e.summary.nodes) nodes[n.nodeId] = { ...nodes[n.nodeId], status: n.status, rowsIn: n.rowsIn, rowsOut: n.rowsOut, elapsedMs: n.elapsedMs, metrics: n.metrics };
-        if (e.summary.error?.nodeId && nodes[e.summary.error.nodeId]) nodes[e.summary.error.nodeId] = { ...nodes[e.summary.error.nodeId]!, status: 'failed', error: e.summary.error.message };
-        for (const [id, n] of Object.entries(nodes)) if (n.status === 'queued' || n.status === 'running') nodes[id] = { ...n, status: status === 'cancelled' ? 'cancelled' : 'skipped', percent: undefined };
-        break;
-    }
-    set({ run: { ...run, nodes, status, error, elapsedMs, events: [...run.events, e] } });
+    if (run?.runId === runId && run.status === 'running') set({ run: { ...run, stopping: true } });
   },
   setHistory: (history) => set({ history }),
   // A newly opened pipeline starts with nothing of the previous one: no problems, previews, run or history.

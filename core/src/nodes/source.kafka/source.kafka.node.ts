@@ -66,6 +66,7 @@ export const kafkaSourceNode = defineNode({
   version: 1,
   spark: kafkaSourceSpark,
   category: 'source',
+  streaming: true,
   title: 'Read Kafka topic',
   description: 'Reads messages from Kafka topics through a consumer group, acknowledging them only after the run committed.',
   aliases: ['kafka', 'stream', 'topic', 'events', 'streaming', 'consumer'],

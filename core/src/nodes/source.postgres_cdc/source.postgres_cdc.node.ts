@@ -43,6 +43,7 @@ export const postgresCdcSourceNode = defineNode({
   type: 'source.postgres_cdc',
   version: 1,
   category: 'source',
+  streaming: true,
   title: 'PostgreSQL changes (CDC)',
   description: 'Captures inserts, updates and deletes of a PostgreSQL table through logical replication, acknowledged after the run committed.',
   aliases: ['cdc', 'change data capture', 'postgres', 'replication', 'debezium', 'streaming', 'changes'],

@@ -58,6 +58,7 @@ export const rabbitmqSourceNode = defineNode({
   type: 'source.rabbitmq',
   version: 1,
   category: 'source',
+  streaming: true,
   title: 'Read RabbitMQ queue',
   description: 'Consumes a RabbitMQ queue with manual acknowledgements, sent only after the run committed.',
   aliases: ['rabbitmq', 'amqp', 'queue', 'messages', 'streaming', 'consumer'],
