@@ -4,7 +4,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCaudal } from './support/cli.js';
+import { startCaudal, startWatching } from './support/cli.js';
 import { tempDir } from './support/pipeline.js';
 import { PG, pgSandbox, pgSecretEnv } from './support/postgres.js';
 import { connectTo, SERVICES } from './support/services.js';
@@ -108,12 +108,13 @@ describe('caudal run --watch (Kafka → PostgreSQL) survives kill -9', () => {
       expect((await result).signal).toBe('SIGKILL');
     }
     await producing;
-    const { child, result } = watch();
+    const { child, result, running } = startWatching(['run', 'pipeline.json', '--watch'], { cwd: dir, env });
     const deadline = Date.now() + 180_000;
     while ((await lag(groupId)) > 0n) {
       if (Date.now() > deadline) throw new Error(`still ${await lag(groupId)} messages behind after 3 minutes`);
       await sleep(500);
     }
+    await running;
     child.kill('SIGINT');
     const last = await result;
     expect(last.code, last.stderr).toBe(130);

@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { caudal, startCaudal } from './support/cli.js';
+import { caudal, startWatching } from './support/cli.js';
 import { tempDir } from './support/pipeline.js';
 import { PG, pgSandbox, pgSecretEnv } from './support/postgres.js';
 
@@ -103,7 +103,7 @@ describe('source.postgres_cdc', () => {
     await q(`INSERT INTO cdc_b SELECT g, 'n' || g, g, 0 FROM generate_series(1, 5000) g`);
     await q(`CREATE TABLE cdc_b_mirror (id int PRIMARY KEY, name text, amount numeric(12,2), version int)`);
     const p = await mirrorProject('watch', 'cdc_b', 'cdc_b_mirror');
-    let watch = startCaudal(['run', 'pipeline.json', '--watch', '-q'], { cwd: p.dir, env: p.env });
+    let watch = startWatching(['run', 'pipeline.json', '--watch'], { cwd: p.dir, env: p.env });
     // The workload: 1,000 transactions of 100 changes each (inserts, updates, deletes).
     const workload = (async () => {
       for (let t = 0; t < 1000; t++) {
@@ -117,7 +117,7 @@ describe('source.postgres_cdc', () => {
           // Half way: kill the watch outright and start it again.
           watch.child.kill('SIGKILL');
           await watch.result;
-          watch = startCaudal(['run', 'pipeline.json', '--watch', '-q'], { cwd: p.dir, env: p.env });
+          watch = startWatching(['run', 'pipeline.json', '--watch'], { cwd: p.dir, env: p.env });
         }
       }
     })();
@@ -127,6 +127,7 @@ describe('source.postgres_cdc', () => {
       if (Date.now() > deadline) throw new Error(`the mirror still differs by ${await differences('cdc_b', 'cdc_b_mirror')} rows`);
       await sleep(500);
     }
+    await watch.running;
     watch.child.kill('SIGINT');
     expect((await watch.result).code).toBe(130);
     expect(await differences('cdc_b', 'cdc_b_mirror')).toBe(0);

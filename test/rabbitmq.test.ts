@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { caudal, startCaudal } from './support/cli.js';
+import { caudal, startCaudal, startWatching } from './support/cli.js';
 import { tempDir } from './support/pipeline.js';
 import { PG, pgSandbox, pgSecretEnv } from './support/postgres.js';
 import { connectTo, SERVICES } from './support/services.js';
@@ -173,7 +173,7 @@ describe('source.rabbitmq --watch survives kill -9', () => {
       await result;
     }
     await producing;
-    const { child, result } = startCaudal(['run', 'pipeline.json', '--watch', '-q'], { cwd: p.dir, env: p.env });
+    const { child, result, running } = startWatching(['run', 'pipeline.json', '--watch'], { cwd: p.dir, env: p.env });
     const deadline = Date.now() + 120_000;
     for (;;) {
       const [{ d }] = (await q<{ d: number }>('SELECT count(DISTINCT seq)::int AS d FROM rmq_log').catch(() => [{ d: 0 }])) as [{ d: number }];
@@ -181,6 +181,7 @@ describe('source.rabbitmq --watch survives kill -9', () => {
       if (Date.now() > deadline) throw new Error(`only ${d} of ${TOTAL} messages arrived`);
       await sleep(500);
     }
+    await running;
     child.kill('SIGINT');
     expect((await result).code).toBe(130);
     const [log] = await q<{ n: number; d: number }>('SELECT count(*)::int AS n, count(DISTINCT seq)::int AS d FROM rmq_log');

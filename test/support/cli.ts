@@ -47,3 +47,21 @@ export function startCaudal(args: string[], opts: CliOptions = {}): { child: Chi
 export function caudal(args: string[], opts: CliOptions = {}): Promise<CliResult> {
   return startCaudal(args, opts).result;
 }
+
+/**
+ * Starts `caudal run … --watch --json` and resolves `running` at its first event: from then on the
+ * run handles SIGINT/SIGTERM (a signal during start-up, before the handlers exist, just kills node,
+ * and an "exit 130" assertion would race with it).
+ */
+export function startWatching(args: string[], opts: CliOptions = {}): { child: ChildProcess; result: Promise<CliResult>; running: Promise<void> } {
+  let started!: () => void;
+  const running = new Promise<void>((resolve) => (started = resolve));
+  const started$ = startCaudal([...args, '--json'], {
+    ...opts,
+    onStdout: (chunk, child) => {
+      started();
+      opts.onStdout?.(chunk, child);
+    },
+  });
+  return { ...started$, running: Promise.race([running, started$.result.then(() => {})]) };
+}
