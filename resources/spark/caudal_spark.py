@@ -14,7 +14,7 @@ them were written:
   place; if one rename fails the earlier ones are undone; the old versions are deleted last.
   Renames are atomic on local disks and HDFS. On S3 a rename is a copy and a delete, so readers can
   see a half-renamed folder, and a crash can leave one half-published.
-- JDBC (PostgreSQL): Spark's writers load a staging table (one transaction per partition, invisible
+- JDBC (PostgreSQL, SQL Server): Spark's writers load a staging table (one transaction per partition, invisible
   to readers); the driver then publishes it into the target in one transaction, after the files.
 
 Secrets (JDBC passwords) come from the environment: CAUDAL_SECRET_<CONNECTION>_<FIELD>.
@@ -363,6 +363,19 @@ def quote_pg(name):
     return '"' + name.replace('"', '""') + '"'
 
 
+def quote_tsql(name):
+    return "[" + name.replace("]", "]]") + "]"
+
+
+def quote_for(j, name):
+    return quote_tsql(name) if j.get("dialect") == "sqlserver" else quote_pg(name)
+
+
+def rendered(statements, stage_table, j):
+    """Statements given as parts (SQL text, or {"stage": true} where the staging table's name goes)."""
+    return ["".join(quote_for(j, stage_table) if isinstance(part, dict) else part for part in parts) for parts in statements]
+
+
 class StagedJdbc:
     def __init__(self, step, stage_table):
         self.step, self.stage_table = step, stage_table
@@ -376,23 +389,27 @@ def stage_jdbc(spark, step, run_id, staged_list):
     stage_table = f"{j['table'][:30]}__caudal_{run_id}"
     staged = StagedJdbc(step, stage_table)
     staged_list.append(staged)  # from here on a failure drops the staging table
-    conn = jdbc_connection(spark, j)
+    conn = jdbc_connection(spark, j, step["node"])
     try:
         st = conn.createStatement()
-        st.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_pg(j['schema'])}")
-        st.execute(f"CREATE TABLE {quote_pg(j['schema'])}.{quote_pg(stage_table)} ({', '.join(quote_pg(c['name']) + ' ' + c['type'] for c in j['columnTypes'])})")
+        if j.get("statements"):
+            for sql in rendered(j["statements"]["stage"], stage_table, j):
+                st.execute(sql)
+        else:
+            st.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_pg(j['schema'])}")
+            st.execute(f"CREATE TABLE {quote_pg(j['schema'])}.{quote_pg(stage_table)} ({', '.join(quote_pg(c['name']) + ' ' + c['type'] for c in j['columnTypes'])})")
         conn.commit()
     finally:
         conn.close()
     df, obs = counted(frame_for(spark, step), step["node"])
-    writer = df.write.format("jdbc").option("url", j["url"]).option("driver", j["driver"]).option("dbtable", f"{quote_pg(j['schema'])}.{quote_pg(stage_table)}").option("batchsize", "10000")
+    writer = df.write.format("jdbc").option("url", j["url"]).option("driver", j["driver"]).option("dbtable", f"{quote_for(j, j['schema'])}.{quote_for(j, stage_table)}").option("batchsize", "10000")
     for k, v in jdbc_properties(j).items():
         writer = writer.option(k, v)
     writer.mode("append").save()
     return int(obs.get.get("rows", 0))
 
 
-def jdbc_connection(spark, j):
+def jdbc_connection(spark, j, node=None):
     """A JDBC connection on the driver. The driver class comes from spark.jars.packages, which only
     Spark's context class loader sees (not DriverManager's), so it is instantiated from there."""
     jvm = spark._jvm
@@ -401,7 +418,14 @@ def jdbc_connection(spark, j):
         props.setProperty(k, v)
     loader = jvm.java.lang.Thread.currentThread().getContextClassLoader()
     driver = loader.loadClass(j["driver"]).newInstance()
-    conn = driver.connect(j["url"], props)
+    try:
+        conn = driver.connect(j["url"], props)
+    except Exception as e:
+        # A Py4J error's first line names a JVM object ("An error occurred while calling o72.connect"):
+        # the driver's own message says what went wrong.
+        java = getattr(e, "java_exception", None)
+        reason = java.getMessage() if java is not None else str(e)
+        raise RunFailed("execution", f"connection '{j['connection']}': cannot connect to {j['url']}: {reason}", node)
     if conn is None:
         raise RunFailed("execution", f"the JDBC driver {j['driver']} does not accept {j['url']}")
     conn.setAutoCommit(False)
@@ -409,6 +433,8 @@ def jdbc_connection(spark, j):
 
 
 def publish_statements(j, stage_table):
+    if j.get("statements"):
+        return rendered(j["statements"]["publish"], stage_table, j)
     target = f"{quote_pg(j['schema'])}.{quote_pg(j['table'])}"
     stage = f"{quote_pg(j['schema'])}.{quote_pg(stage_table)}"
     cols = ", ".join(quote_pg(c["name"]) for c in j["columnTypes"])
@@ -459,7 +485,9 @@ def rollback_jdbc(spark, staged):
                 s.conn.close()
             conn = jdbc_connection(spark, j)
             st = conn.createStatement()
-            st.execute(f"DROP TABLE IF EXISTS {quote_pg(j['schema'])}.{quote_pg(s.stage_table)}")
+            drops = rendered(j["statements"]["drop"], s.stage_table, j) if j.get("statements") else [f"DROP TABLE IF EXISTS {quote_pg(j['schema'])}.{quote_pg(s.stage_table)}"]
+            for sql in drops:
+                st.execute(sql)
             conn.commit()
             conn.close()
         except Exception as e:

@@ -32,7 +32,7 @@ test('schedules: see the jobs, run one now, read its history, pause and resume',
   );
   await page.goto(`${studio.url}&open=${encodeURIComponent(pipeline)}`);
   await expect(page.locator('.react-flow__node')).toHaveCount(2);
-  await page.getByRole('button', { name: 'File' }).click();
+  await page.getByRole('button', { name: 'File', exact: true }).click();
   await page.getByRole('menuitem', { name: 'Schedules…' }).click();
   const view = page.getByRole('dialog', { name: 'Schedules' });
   // the project next to the open pipeline is found by itself

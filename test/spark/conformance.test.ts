@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,9 @@ import { runPipeline } from '../../core/src/engine/engine.js';
 import { Db } from '../../core/src/engine/db.js';
 import { pipeline, run } from '../support/pipeline.js';
 import { pgClient, pgConnection } from '../support/postgres.js';
+import { SQLSERVER_JDBC_PACKAGE, sqlserverJdbc, sqlserverSparkStatements } from '../../core/src/connectors/sqlserver/spark-jdbc.js';
+import { sqlserverTypeFor } from '../../core/src/connectors/sqlserver/types.js';
+import type { SparkJob } from '../../core/src/targets/spark/job.js';
 import { CASES, type Case } from './cases.js';
 import { exportJob, readOutput, runSparkJobs, writeTestData, type SparkResult } from './support.js';
 
@@ -142,6 +145,48 @@ async function prepareAtomic(root: string): Promise<void> {
   atomic = { dir, jobDir, reportDir: path.join(dir, 'report'), duck: { status: duck.summary.status } };
 }
 
+/**
+ * A SQL Server sink whose server does not answer. sink.sqlserver cannot be exported without a server
+ * (the export checks the table), so its Spark form's JDBC spec replaces a placeholder sink in an
+ * exported job. Spark fetches Microsoft's driver from Maven Central and loads it; the connection is
+ * refused; the other sink's file must stay as it was. (A real load: test/spark/sqlserver.test.ts,
+ * with CAUDAL_TEST_MSSQL_URL.)
+ */
+let mssqlCase: { dir: string; jobDir: string; reportDir: string } | undefined;
+async function prepareSqlServerUnreachable(root: string): Promise<void> {
+  const dir = path.join(root, 'mssql-unreachable');
+  await cp(path.join(root, 'data'), dir, { recursive: true });
+  await writeOld(path.join(dir, 'a.parquet'));
+  const doc = pipeline(
+    [{ id: 'orders', type: 'source.csv', params: { path: 'orders.csv' } }, { id: 'a', type: 'sink.parquet', params: { path: 'a.parquet', if_exists: 'overwrite' } }, { id: 'mart', type: 'sink.parquet', params: { path: 'placeholder.parquet' } }],
+    ['orders -> a', 'orders -> mart'],
+    { name: 'mssql unreachable' },
+  );
+  const jobDir = path.join(dir, 'job');
+  await exportJob(doc, dir, jobDir);
+  const job = JSON.parse(await readFile(path.join(jobDir, 'job.json'), 'utf8')) as SparkJob;
+  const step = job.steps.find((s): s is Extract<SparkJob['steps'][number], { kind: 'sink' }> => s.kind === 'sink' && s.node === 'mart')!;
+  const columns = step.columns;
+  step.sink = {
+    format: 'jdbc',
+    jdbc: {
+      ...sqlserverJdbc('mart', { host: '127.0.0.1', port: 1, database: 'mart', user: 'etl', connect_timeout_s: 5 }),
+      dialect: 'sqlserver',
+      schema: 'dbo',
+      table: 'orders',
+      mode: 'append',
+      keys: [],
+      createTable: true,
+      columnTypes: columns.map((c) => ({ name: c.name, type: sqlserverTypeFor(c.type) })),
+      statements: sqlserverSparkStatements({ schema: 'dbo', table: 'orders', mode: 'append', keys: [], upsertMethod: 'merge', createTable: true, columns }),
+    },
+  };
+  job.packages.push(SQLSERVER_JDBC_PACKAGE);
+  await writeFile(path.join(jobDir, 'job.json'), JSON.stringify(job));
+  process.env.CAUDAL_SECRET_MART_PASSWORD = 'not-a-real-password';
+  mssqlCase = { dir, jobDir, reportDir: path.join(dir, 'report') };
+}
+
 /** The postgres-sync example (CSV → upsert into PostgreSQL), then the table read back with source.postgres. */
 interface PgCase {
   schemas: { duck: string; spark: string };
@@ -200,6 +245,7 @@ describe('the same pipelines on DuckDB and on Spark (local[2])', () => {
     await prepareExample(root, 'order-rules', 'pipeline.json');
     await prepareAtomic(root);
     await preparePostgres(root);
+    await prepareSqlServerUnreachable(root);
     const runnable = prepared.filter((p) => !p.exportError);
     // CAUDAL_TEST_SPARK_EXPORT_ONLY=1: stop after the exports (a quick check while changing forms).
     if (process.env.CAUDAL_TEST_SPARK_EXPORT_ONLY) return;
@@ -207,12 +253,14 @@ describe('the same pipelines on DuckDB and on Spark (local[2])', () => {
     const extra = [
       { jobDir: atomic!.jobDir, reportDir: atomic!.reportDir },
       ...pgCase!.jobDirs.map((jobDir, i) => ({ jobDir, reportDir: pgCase!.reportDirs[i]! })),
+      { jobDir: mssqlCase!.jobDir, reportDir: mssqlCase!.reportDir },
     ];
     const ran = await runSparkJobs([...runnable.map((p, i) => ({ jobDir: p.jobDir, reportDir: p.reportDir, runId: `conf${i}` })), ...extra]);
     runnable.forEach((p, i) => results.set(p.name, ran[i]!));
     results.set('atomic', ran[runnable.length]!);
     results.set('pg load', ran[runnable.length + 1]!);
     results.set('pg read', ran[runnable.length + 2]!);
+    results.set('mssql unreachable', ran[runnable.length + 3]!);
   }, 1_500_000);
 
   const names = [...CASES.map((c) => c.name), 'example order-rules'];
@@ -247,6 +295,14 @@ describe('the same pipelines on DuckDB and on Spark (local[2])', () => {
       for (const f of ['a.parquet', 'b.parquet']) expect((await readOutput(path.join(atomic!.dir, side, f))).rows, `${side}/${f}`).toEqual(['["old"]']);
       expect(await readdir(path.join(atomic!.dir, side)), side).toEqual(['a.parquet', 'b.parquet']);
     }
+  });
+
+  it("a SQL Server sink loads Microsoft's JDBC driver; a server that does not answer fails the run, naming it, and the other sink's file stays as it was", async () => {
+    const spark = results.get('mssql unreachable')!;
+    expect(spark).toMatchObject({ status: 'failed', error: { kind: 'execution', nodeId: 'mart', message: expect.stringMatching(/^connection 'mart': cannot connect to jdbc:sqlserver:\/\/127\.0\.0\.1:1: .*(TCP\/IP|refused)/) } });
+    expect(spark.error!.message).not.toContain('not-a-real-password');
+    expect((await readOutput(path.join(mssqlCase!.dir, 'a.parquet'))).rows).toEqual(['["old"]']);
+    expect((await readdir(mssqlCase!.dir)).filter((f) => f.startsWith('.') || f.includes('placeholder'))).toEqual([]);
   });
 
   it('example postgres-sync: the same upserted table, and the same rows read back over JDBC', async () => {

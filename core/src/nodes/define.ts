@@ -516,8 +516,15 @@ export interface SparkSink {
     postSql?: string;
     /** Column types for CREATE TABLE, in the database's dialect. */
     columnTypes: Array<{ name: string; type: string }>;
+    /** Default postgres: the job builds the statements itself. Others bring them in `statements`. */
+    dialect?: 'postgres' | 'sqlserver';
+    /** The statements that create the staging table, publish it into the target, and drop it (after a failure). */
+    statements?: { stage: SparkSqlPart[][]; publish: SparkSqlPart[][]; drop: SparkSqlPart[][] };
   };
 }
+
+/** Part of a statement the job runs on the driver: SQL text, or the place of the staging table's quoted name. */
+export type SparkSqlPart = string | { stage: true };
 
 export interface SparkCompiled {
   /** Helper views created before the outputs, in order (name as from auxName, DuckDB SQL). */

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { sqlserverSinkSpark } from './sink.sqlserver.spark.js';
 import { defineNode } from '../define.js';
 import { sqlserverFields } from '../../connections/sqlserver/sqlserver.connection.js';
 import { DEFAULT_BATCH_ROWS } from '../../connectors/sqlserver/bulk.js';
@@ -108,7 +109,7 @@ export const sqlserverSinkNode = defineNode({
       },
     };
   },
-  spark: { kind: 'unsupported', reason: 'no SQL Server JDBC form yet; write files on Spark and load them with caudal run' },
+  spark: sqlserverSinkSpark,
   docs: `Loads the input into a SQL Server (or Azure SQL) table through a connection declared in the
 pipeline. Rows go through the driver's **bulk copy** (TDS bulk insert, *Rows per bulk batch* at a
 time, streamed from DuckDB while it produces them) into a session temp table, then one statement

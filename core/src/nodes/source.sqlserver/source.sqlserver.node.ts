@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { sqlserverSourceSpark } from './source.sqlserver.spark.js';
 import { defineNode, type HookIo, type StateKey } from '../define.js';
 import { ident } from '../../compiler/sql.js';
 import { sqlserverFields, type SqlServerConfig } from '../../connections/sqlserver/sqlserver.connection.js';
@@ -161,7 +162,7 @@ export const sqlserverSourceNode = defineNode({
         : {}),
     };
   },
-  spark: { kind: 'unsupported', reason: 'no SQL Server JDBC form yet; land the table in files first, or read it with transform.sql over a JDBC view of your own' },
+  spark: sqlserverSourceSpark,
   docs: `Reads from SQL Server (or Azure SQL) through a connection declared in the pipeline
 (\`"connections": {"erp": {"type": "sqlserver"}}\`) and defined with \`caudal connections add\` (the
 password lives in the OS keychain or in \`CAUDAL_SECRET_<CONNECTION>_PASSWORD\`).

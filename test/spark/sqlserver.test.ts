@@ -1,0 +1,63 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runPipeline } from '../../core/src/engine/engine.js';
+import { pipeline, tempDir } from '../support/pipeline.js';
+import { MSSQL_URL, mssqlConnection, mssqlSandbox, mssqlTestConfig } from '../support/sqlserver.js';
+import { exportJob, readOutput, runSparkJobs, writeTestData } from './support.js';
+
+/**
+ * sink.sqlserver and source.sqlserver on Spark against a real server: the same table loaded (upsert)
+ * by both engines, then read back by both. No SQL Server can run on the project's machines: set
+ * CAUDAL_TEST_MSSQL_URL (docs/testing.md). Without it, conformance.test.ts still checks that the job
+ * loads Microsoft's driver and fails cleanly when the server does not answer.
+ */
+const suite = MSSQL_URL ? describe : describe.skip;
+const connections = { erp: { type: 'sqlserver' } };
+
+suite(`Spark ↔ SQL Server (${MSSQL_URL ? 'CAUDAL_TEST_MSSQL_URL' : 'skipped: set CAUDAL_TEST_MSSQL_URL to run against a real server'})`, async () => {
+  const { schema, q } = MSSQL_URL ? await mssqlSandbox() : ({} as Awaited<ReturnType<typeof mssqlSandbox>>);
+  const dir = await tempDir('caudal-spark-mssql-');
+
+  it('upserts the same rows as the DuckDB engine, and reads them back the same over JDBC', async () => {
+    await writeTestData(dir);
+    process.env.CAUDAL_SECRET_ERP_PASSWORD = String(mssqlTestConfig().password);
+    const load = (table: string) =>
+      pipeline(
+        [
+          { id: 'orders', type: 'source.csv', params: { path: 'orders.csv' } },
+          { id: 'latest', type: 'transform.dedupe', params: { keys: ['order_id'] } },
+          { id: 'mart', type: 'sink.sqlserver', params: { connection: 'erp', schema, table, mode: 'upsert', keys: ['order_id'] } },
+        ],
+        ['orders -> latest', 'latest -> mart'],
+        { connections },
+      );
+    const readBack = (table: string, out: string) =>
+      pipeline(
+        [
+          { id: 'src', type: 'source.sqlserver', params: { connection: 'erp', schema, table, filters: [{ column: 'order_id', op: '>', value: 10 }] } },
+          { id: 'sink', type: 'sink.parquet', params: { path: out, if_exists: 'overwrite' } },
+        ],
+        ['src -> sink'],
+        { connections },
+      );
+    // Twice each: the second load must update, not duplicate.
+    for (let i = 0; i < 2; i++) expect((await runPipeline({ pipeline: load('by_duck'), baseDir: dir, connections: mssqlConnection() })).error).toBeUndefined();
+    const jobs = [path.join(dir, 'job-load'), path.join(dir, 'job-read')];
+    await exportJob(load('by_spark'), dir, jobs[0]!, {}, mssqlConnection());
+    const [first] = await runSparkJobs([{ jobDir: jobs[0]!, reportDir: path.join(dir, 'report-1') }]);
+    expect(first!.error?.message ?? '').toBe('');
+    const [second] = await runSparkJobs([{ jobDir: jobs[0]!, reportDir: path.join(dir, 'report-2') }]);
+    expect(second!.error?.message ?? '').toBe('');
+    const table = async (t: string) => (await q(`SELECT * FROM [${schema}].[${t}] ORDER BY order_id`)).map((r) => JSON.stringify(r));
+    expect(await table('by_spark')).toEqual(await table('by_duck'));
+    const staging = await q<{ name: string }>(`SELECT name FROM sys.tables WHERE schema_id = SCHEMA_ID('${schema}') ORDER BY name`);
+    expect(staging.map((t) => t.name)).toEqual(['by_duck', 'by_spark']);
+
+    const outs = { duck: path.join(dir, 'duck.parquet'), spark: path.join(dir, 'spark.parquet') };
+    expect((await runPipeline({ pipeline: readBack('by_duck', outs.duck), baseDir: dir, connections: mssqlConnection() })).error).toBeUndefined();
+    await exportJob(readBack('by_duck', outs.spark), dir, jobs[1]!, {}, mssqlConnection());
+    const [read] = await runSparkJobs([{ jobDir: jobs[1]!, reportDir: path.join(dir, 'report-read') }]);
+    expect(read!.error?.message ?? '').toBe('');
+    expect(await readOutput(outs.spark)).toEqual(await readOutput(outs.duck));
+  }, 900_000);
+});
