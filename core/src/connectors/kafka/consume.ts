@@ -51,7 +51,7 @@ const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 /**
  * A consumer group member that reads bounded batches (DESIGN: streaming sources acknowledge after
  * the commit). Messages are taken from kafkajs's fetch loop into a buffer; a batch takes up to
- * `maxRows` of them and pauses fetching while the graph runs; `commit()` then commits the batch's
+ * `maxRows` of them while fetching goes on (up to twice `maxRows` buffered); `commit()` then commits the batch's
  * offsets to the group. Offsets are never committed otherwise (autoCommit off), so a run that fails
  * or dies reads the same messages again: at-least-once.
  */
@@ -165,10 +165,16 @@ export class KafkaConsumerSession {
     this.resume();
     if (!control.watch) await this.readAvailable(control);
     else await this.readNext(control);
-    this.pause();
+    // Fetching goes on while the graph runs the batch (the next batch is then mostly buffered
+    // already); eachBatch pauses it once twice maxRows are waiting, which bounds the memory.
     const records = this.buffer.splice(0, this.spec.maxRows);
     this.taken = new Map();
-    for (const r of records) this.taken.set(key(r.topic, r.partition), BigInt(r.offset) + 1n);
+    // Offsets grow within a partition: the last record of each partition is the one to commit after.
+    for (let i = records.length - 1; i >= 0 && this.taken.size < this.highWater.size; i--) {
+      const r = records[i]!;
+      const k = key(r.topic, r.partition);
+      if (!this.taken.has(k)) this.taken.set(k, BigInt(r.offset) + 1n);
+    }
     let lag = 0n;
     for (const [k, high] of this.highWater) {
       const next = this.taken.get(k) ?? this.position.get(k);

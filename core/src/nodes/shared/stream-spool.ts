@@ -16,10 +16,10 @@ export type ValueFormat = 'json' | 'text';
 
 export interface StreamMessage {
   value: Buffer | null;
-  /** Metadata as a JSON object's members, already serialized (e.g. `"_topic":"orders","_offset":5`). */
-  metaJson: string;
-  /** How an error names the message (e.g. `orders/2@1500`). */
-  where: string;
+  /** Metadata as a JSON object's members, serialized on demand (e.g. `"_topic":"orders","_offset":5`). */
+  meta(): string;
+  /** How an error names the message (e.g. `orders/2@1500`), built only for an error. */
+  where(): string;
 }
 
 export interface Decoded {
@@ -27,18 +27,21 @@ export interface Decoded {
   reject?: { line: string; reason: string };
 }
 
-export function decodeMessage(m: StreamMessage, format: ValueFormat): Decoded {
-  if (m.value === null) return { line: `{"value":null,${m.metaJson}}` };
+/** One message as a spool line, or a reject. `withMeta` false leaves the metadata out of good lines (rejects keep it). */
+export function decodeMessage(m: StreamMessage, format: ValueFormat, withMeta = true): Decoded {
+  const meta = () => (withMeta ? `,${m.meta()}` : '');
+  if (m.value === null) return { line: `{"value":null${meta()}}` };
   const text = m.value.toString('utf8');
-  if (format === 'text') return { line: `{"value":${JSON.stringify(text)},${m.metaJson}}` };
+  if (format === 'text') return { line: `{"value":${JSON.stringify(text)}${meta()}}` };
   try {
     JSON.parse(text);
   } catch (e) {
     const reason = `the value is not JSON: ${(e as Error).message}`;
-    return { reject: { reason, line: `{"_raw":${JSON.stringify(text)},"_reason":${JSON.stringify(reason)},${m.metaJson}}` } };
+    return { reject: { reason, line: `{"_raw":${JSON.stringify(text)},"_reason":${JSON.stringify(reason)},${m.meta()}}` } };
   }
-  // Valid JSON goes into the spool as sent: no re-serialization.
-  return { line: `{"value":${text.trim()},${m.metaJson}}` };
+  // Valid JSON goes into the spool as sent (no re-serialization), on one line of the spool.
+  const value = text.includes('\n') ? JSON.stringify(JSON.parse(text)) : text;
+  return { line: `{"value":${value}${meta()}}` };
 }
 
 /**
@@ -47,35 +50,62 @@ export function decodeMessage(m: StreamMessage, format: ValueFormat): Decoded {
  */
 export async function writeSpools(
   messages: StreamMessage[],
-  opts: { format: ValueFormat; onError: 'fail' | 'reject' | 'dead_letter'; spool: string; rejectSpool: string; nodeId: string },
+  opts: { format: ValueFormat; onError: 'fail' | 'reject' | 'dead_letter'; spool: string; rejectSpool: string; nodeId: string; metadata?: boolean },
 ): Promise<{ rows: number; rejected: number[] }> {
-  const out = createWriteStream(opts.spool);
-  const rej = createWriteStream(opts.rejectSpool);
+  const out = chunkedWriter(opts.spool);
+  const rej = chunkedWriter(opts.rejectSpool);
   let rows = 0;
   const rejected: number[] = [];
   try {
     for (const [i, m] of messages.entries()) {
-      const d = decodeMessage(m, opts.format);
+      const d = decodeMessage(m, opts.format, opts.metadata ?? true);
       if (d.reject) {
         if (opts.onError === 'fail') {
-          throw new CaudalError('execution', `node '${opts.nodeId}': message ${m.where}: ${d.reject.reason}`, {
+          throw new CaudalError('execution', `node '${opts.nodeId}': message ${m.where()}: ${d.reject.reason}`, {
             nodeId: opts.nodeId,
             hint: 'fix the producer, or set on_error to "reject" to set such messages aside',
           });
         }
         rejected.push(i);
-        if (!rej.write(d.reject.line + '\n')) await once(rej, 'drain');
+        await rej.line(d.reject.line);
       } else {
-        if (!out.write(d.line + '\n')) await once(out, 'drain');
+        await out.line(d.line!);
         rows++;
       }
     }
   } finally {
-    out.end();
-    rej.end();
-    await Promise.all([once(out, 'close'), once(rej, 'close')]);
+    await Promise.all([out.close(), rej.close()]);
   }
   return { rows, rejected };
+}
+
+/** Lines gathered into ~1 MB writes: one write() per message cost more than decoding it. */
+function chunkedWriter(file: string): { line(text: string): Promise<void>; close(): Promise<void> } {
+  const stream = createWriteStream(file);
+  let pending: string[] = [];
+  let size = 0;
+  const flush = async () => {
+    if (pending.length === 0) return;
+    const chunk = pending.join('\n') + '\n';
+    pending = [];
+    size = 0;
+    if (!stream.write(chunk)) await once(stream, 'drain');
+  };
+  return {
+    async line(text) {
+      pending.push(text);
+      size += text.length;
+      if (size >= 1 << 20) await flush();
+    },
+    async close() {
+      try {
+        await flush();
+      } finally {
+        stream.end();
+        await once(stream, 'close');
+      }
+    },
+  };
 }
 
 /** The value's DuckDB type from a sample of decoded lines (undefined: nothing to infer from). */

@@ -24,7 +24,7 @@ function headersJson(h: KafkaRecord['headers']): string {
 export function kafkaMessage(r: KafkaRecord): StreamMessage {
   return {
     value: r.value,
-    where: `${r.topic}/${r.partition}@${r.offset}`,
-    metaJson: `"_topic":${JSON.stringify(r.topic)},"_partition":${r.partition},"_offset":${r.offset},"_timestamp":${r.timestamp},"_key":${r.key === null ? 'null' : JSON.stringify(r.key.toString('utf8'))},"_headers":${headersJson(r.headers)}`,
+    where: () => `${r.topic}/${r.partition}@${r.offset}`,
+    meta: () => `"_topic":${JSON.stringify(r.topic)},"_partition":${r.partition},"_offset":${r.offset},"_timestamp":${r.timestamp},"_key":${r.key === null ? 'null' : JSON.stringify(r.key.toString('utf8'))},"_headers":${headersJson(r.headers)}`,
   };
 }

@@ -106,7 +106,7 @@ export const kafkaSourceNode = defineNode({
       }));
     if (valueType === undefined) throw noMessagesToInferFrom(ctx.nodeId, `topics ${p.topics.join(', ')}`);
     const outputs = await streamOutputs(ctx, { spool, rejectSpool, valueType, flatten: p.flatten, separator: p.flatten_separator, metadata: KAFKA_METADATA, includeMetadata: p.metadata });
-    const spoolOpts = { format: p.format, onError: p.on_error, spool, rejectSpool, nodeId: ctx.nodeId };
+    const spoolOpts = { format: p.format, onError: p.on_error, spool, rejectSpool, nodeId: ctx.nodeId, metadata: p.metadata };
 
     const session = (io: HookIo) =>
       io.sessions!.get(

@@ -19,13 +19,16 @@ const METADATA: Array<[string, string]> = [
 ];
 
 function rabbitMessage(m: Message): StreamMessage {
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(m.properties.headers ?? {})) if (v !== undefined && v !== null) headers[k] = typeof v === 'string' ? v : JSON.stringify(v);
+  const headers = () => {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(m.properties.headers ?? {})) if (v !== undefined && v !== null) out[k] = typeof v === 'string' ? v : JSON.stringify(v);
+    return out;
+  };
   const ts = m.properties.timestamp;
   return {
     value: m.content,
-    where: `#${m.fields.deliveryTag} (routing key '${m.fields.routingKey}')`,
-    metaJson: `"_exchange":${JSON.stringify(m.fields.exchange)},"_routing_key":${JSON.stringify(m.fields.routingKey)},"_message_id":${JSON.stringify(m.properties.messageId ?? null)},"_timestamp":${typeof ts === 'number' ? ts : 'null'},"_redelivered":${m.fields.redelivered},"_headers":${JSON.stringify(headers)}`,
+    where: () => `#${m.fields.deliveryTag} (routing key '${m.fields.routingKey}')`,
+    meta: () => `"_exchange":${JSON.stringify(m.fields.exchange)},"_routing_key":${JSON.stringify(m.fields.routingKey)},"_message_id":${JSON.stringify(m.properties.messageId ?? null)},"_timestamp":${typeof ts === 'number' ? ts : 'null'},"_redelivered":${m.fields.redelivered},"_headers":${JSON.stringify(headers())}`,
   };
 }
 
@@ -93,7 +96,7 @@ export const rabbitmqSourceNode = defineNode({
       }));
     if (valueType === undefined) throw noMessagesToInferFrom(ctx.nodeId, `queue '${p.queue}'`);
     const outputs = await streamOutputs(ctx, { spool, rejectSpool, valueType, flatten: p.flatten, separator: p.flatten_separator, metadata: METADATA, includeMetadata: p.metadata });
-    const spoolOpts = { format: p.format, onError: p.on_error, spool, rejectSpool, nodeId: ctx.nodeId };
+    const spoolOpts = { format: p.format, onError: p.on_error, spool, rejectSpool, nodeId: ctx.nodeId, metadata: p.metadata };
     const session = (io: HookIo) => io.sessions!.get(`rabbitmq:${ctx.nodeId}`, () => RabbitConsumerSession.open(config, spec), (s) => s.close());
     /** The batch's undecodable messages, dead-lettered when the run commits (on_error: dead_letter). */
     let poison = new Set<ConsumeMessage>();
