@@ -2,8 +2,8 @@
  * bench/s3: MB/s writing and reading a Parquet file of about --mb megabytes (1 GB by default)
  * against an S3-protocol server on loopback (s3rver, test/services/s3/server.js), Caudal side by
  * side with the raw SDK in the same process:
- *   write  caudal: source.parquet (local) → sink.s3 (DuckDB writes into a pipe while it uploads to
- *          staging, copy into place at commit)   vs  raw: lib-storage Upload of the same local file,
+ *   write  caudal: source.parquet (local) → sink.s3 (DuckDB writes a local file, uploaded to
+ *          staging, copied into place at commit)   vs  raw: lib-storage Upload of the same local file,
  *          and vs the hand-written equivalent: DuckDB COPY to a local file, then Upload
  *   read   caudal: source.s3 → aggregate (every column) → CSV   vs  raw: GetObject to a file, then
  *          the same aggregate in DuckDB

@@ -9,9 +9,8 @@ Large objects are uploaded in parts (*Part size*, 16 MB; 4 parts at a time).
 
 **Atomic publication.** Nothing is written at the target until every sink of the run has staged:
 1. The output is uploaded under \`<staging prefix><run>-<owner>-<node>/new/\` in the same bucket
-   (\`.caudal-staging/\` by default): one object streams there while DuckDB writes it (through a
-   named pipe; on Windows through a temp file); a partitioned output is written in the run's temp
-   folder, then its objects are uploaded (*Objects uploaded at once*).
+   (\`.caudal-staging/\` by default): DuckDB writes the output in the run's temp folder (one file, or
+   a folder of partitions), then its objects are uploaded (*Objects uploaded at once*).
 2. *Prepare*: every staged object is checked (present, right size), and the target is checked again
    against *If it exists*.
 3. *Commit*: objects it replaces are copied aside (\`…/old/\`), the new ones copied into place, and
