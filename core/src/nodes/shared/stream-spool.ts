@@ -40,7 +40,7 @@ export function decodeMessage(m: StreamMessage, format: ValueFormat, withMeta = 
     return { reject: { reason, line: `{"_raw":${JSON.stringify(text)},"_reason":${JSON.stringify(reason)},${m.meta()}}` } };
   }
   // Valid JSON goes into the spool as sent (no re-serialization), on one line of the spool.
-  const value = text.includes('\n') ? JSON.stringify(JSON.parse(text)) : text;
+  const value = text.includes('\n') || text.includes('\r') ? JSON.stringify(JSON.parse(text)) : text;
   return { line: `{"value":${value}${meta()}}` };
 }
 
