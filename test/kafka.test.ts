@@ -153,6 +153,28 @@ describe('source.kafka', () => {
     expect(rejects).toEqual([{ _raw: 'not json {', p: 0, o: 4, _reason: expect.stringContaining('the value is not JSON') }]);
     expect(await query(path.join(p.dir, 'wh.duckdb'), 'SELECT count(*)::INT AS n FROM events')).toEqual([{ n: 9 }]);
   });
+
+  it('reads CSV values into the declared columns, typed, and sets aside lines with the wrong number of fields', async () => {
+    const t = await topic('csv', 1);
+    await produce(t, 0, 6, (i) => (i === 3 ? `${i};only two` : `${i};"Smith; ${i}";${i * 2.5};`));
+    const doc = toWarehouse(t, [{ id: 'bad', type: 'sink.csv', params: { path: 'rejects.csv' } }], [
+      { from: 'events:out', to: 'load:in' },
+      { from: 'events:rejects', to: 'bad:in' },
+    ]);
+    Object.assign((doc.nodes[0] as { params: Record<string, unknown> }).params, {
+      format: 'csv',
+      csv_delimiter: ';',
+      metadata: false,
+      on_error: 'reject',
+      columns: [{ name: 'id', type: 'INTEGER' }, { name: 'name', type: 'VARCHAR' }, { name: 'amount', type: 'DOUBLE' }, { name: 'note', type: 'VARCHAR' }],
+    });
+    const p = await project('csv', doc);
+    const r = await p.run();
+    expect(r.code, r.stderr).toBe(0);
+    expect(await query(path.join(p.dir, 'wh.duckdb'), 'SELECT id, name, amount, note FROM events ORDER BY id')).toEqual([0, 1, 2, 4, 5].map((i) => ({ id: i, name: `Smith; ${i}`, amount: i * 2.5, note: null })));
+    const rejects = await query(':memory:', `SELECT _raw, _reason FROM '${path.join(p.dir, 'rejects.csv')}'`);
+    expect(rejects).toEqual([{ _raw: '3;only two', _reason: 'the value has 2 fields, not 4 (id, name, amount, note)' }]);
+  });
 });
 
 describe('--watch through the engine API (what the studio\'s "Run continuously" uses)', () => {

@@ -30,3 +30,18 @@ describe('stream spool lines', () => {
     await expect(writeSpools([message('{}'), message('{oops')], { format: 'json', onError: 'fail', spool, rejectSpool, nodeId: 'events' })).rejects.toThrow(/node 'events': message orders\/0@7: the value is not JSON/);
   });
 });
+
+describe('CSV values', () => {
+  const csv = { columns: ['id', 'name', 'note'], delimiter: ',' };
+  it('become the value columns in order; a quoted empty field is text, an unquoted one NULL', () => {
+    expect(decodeMessage(message('7,"Smith, Ann",'), 'csv', false, csv)).toEqual({ line: '{"value":{"id":"7","name":"Smith, Ann","note":null}}' });
+    expect(decodeMessage(message('8,"",x\n'), 'csv', false, csv)).toEqual({ line: '{"value":{"id":"8","name":"","note":"x"}}' });
+    expect(decodeMessage(message('9;b;c'), 'csv', false, { ...csv, delimiter: ';' })).toEqual({ line: '{"value":{"id":"9","name":"b","note":"c"}}' });
+  });
+
+  it('a line with the wrong number of fields, two lines or a broken quote is a reject that says why', () => {
+    expect(decodeMessage(message('1,2'), 'csv', false, csv).reject?.reason).toBe('the value has 2 fields, not 3 (id, name, note)');
+    expect(decodeMessage(message('1,2,3\n4,5,6'), 'csv', false, csv).reject?.reason).toBe('the value holds 2 CSV lines, not one');
+    expect(decodeMessage(message('1,"open,3'), 'csv', false, csv).reject?.reason).toMatch(/^the value is not a CSV line: /);
+  });
+});

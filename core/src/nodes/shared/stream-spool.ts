@@ -1,4 +1,5 @@
 import { createWriteStream } from 'node:fs';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
@@ -12,7 +13,13 @@ import { findClashes, flattenColumns, projection, structFields } from './flatten
  * metadata columns); values that do not decode go to a rejects spool with the raw text and reason.
  * The value's columns come from the node's `columns` param, or are inferred once from a sample.
  */
-export type ValueFormat = 'json' | 'text';
+export type ValueFormat = 'json' | 'text' | 'csv';
+
+/** CSV values: one line per message, no header, its fields the value columns in order. */
+export interface CsvValues {
+  columns: string[];
+  delimiter: string;
+}
 
 export interface StreamMessage {
   value: Buffer | null;
@@ -28,20 +35,42 @@ export interface Decoded {
 }
 
 /** One message as a spool line, or a reject. `withMeta` false leaves the metadata out of good lines (rejects keep it). */
-export function decodeMessage(m: StreamMessage, format: ValueFormat, withMeta = true): Decoded {
+export function decodeMessage(m: StreamMessage, format: ValueFormat, withMeta = true, csv?: CsvValues): Decoded {
   const meta = () => (withMeta ? `,${m.meta()}` : '');
   if (m.value === null) return { line: `{"value":null${meta()}}` };
   const text = m.value.toString('utf8');
+  const reject = (reason: string): Decoded => ({ reject: { reason, line: `{"_raw":${JSON.stringify(text)},"_reason":${JSON.stringify(reason)},${m.meta()}}` } });
   if (format === 'text') return { line: `{"value":${JSON.stringify(text)}${meta()}}` };
+  if (format === 'csv') {
+    const fields = csvFields(text, csv!);
+    return typeof fields === 'string' ? reject(fields) : { line: `{"value":${JSON.stringify(fields)}${meta()}}` };
+  }
   try {
     JSON.parse(text);
   } catch (e) {
-    const reason = `the value is not JSON: ${(e as Error).message}`;
-    return { reject: { reason, line: `{"_raw":${JSON.stringify(text)},"_reason":${JSON.stringify(reason)},${m.meta()}}` } };
+    return reject(`the value is not JSON: ${(e as Error).message}`);
   }
   // Valid JSON goes into the spool as sent (no re-serialization), on one line of the spool.
   const value = text.includes('\n') || text.includes('\r') ? JSON.stringify(JSON.parse(text)) : text;
   return { line: `{"value":${value}${meta()}}` };
+}
+
+/**
+ * A CSV value as an object of the value columns (DuckDB converts the texts to the declared types),
+ * or why it is not one. As the CSV source reads files: a quoted empty field is an empty string, an
+ * unquoted empty field is NULL.
+ */
+function csvFields(text: string, csv: CsvValues): Record<string, string | null> | string {
+  let records: Array<Array<string | null>>;
+  try {
+    records = parseCsv(text.replace(/\r?\n$/, ''), { delimiter: csv.delimiter, cast: (value, context) => (context.quoting || value !== '' ? value : null) }) as Array<Array<string | null>>;
+  } catch (e) {
+    return `the value is not a CSV line: ${(e as Error).message}`;
+  }
+  if (records.length !== 1) return `the value holds ${records.length} CSV lines, not one`;
+  const fields = records[0]!;
+  if (fields.length !== csv.columns.length) return `the value has ${fields.length} field${fields.length === 1 ? '' : 's'}, not ${csv.columns.length} (${csv.columns.join(', ')})`;
+  return Object.fromEntries(csv.columns.map((c, i) => [c, fields[i]!]));
 }
 
 /**
@@ -50,7 +79,7 @@ export function decodeMessage(m: StreamMessage, format: ValueFormat, withMeta = 
  */
 export async function writeSpools(
   messages: StreamMessage[],
-  opts: { format: ValueFormat; onError: 'fail' | 'reject' | 'dead_letter'; spool: string; rejectSpool: string; nodeId: string; metadata?: boolean },
+  opts: { format: ValueFormat; onError: 'fail' | 'reject' | 'dead_letter'; spool: string; rejectSpool: string; nodeId: string; metadata?: boolean; csv?: CsvValues },
 ): Promise<{ rows: number; rejected: number[] }> {
   const out = chunkedWriter(opts.spool);
   const rej = chunkedWriter(opts.rejectSpool);
@@ -58,7 +87,7 @@ export async function writeSpools(
   const rejected: number[] = [];
   try {
     for (const [i, m] of messages.entries()) {
-      const d = decodeMessage(m, opts.format, opts.metadata ?? true);
+      const d = decodeMessage(m, opts.format, opts.metadata ?? true, opts.csv);
       if (d.reject) {
         if (opts.onError === 'fail') {
           throw new CaudalError('execution', `node '${opts.nodeId}': message ${m.where()}: ${d.reject.reason}`, {

@@ -26,18 +26,19 @@ const params = z
       widget: 'select',
     }),
     start_timestamp: z.string().optional().meta({ label: 'Start at', help: 'With start_from "timestamp": an ISO date-time, e.g. 2025-06-01T00:00:00Z.', placeholder: '2025-06-01T00:00:00Z' }),
-    format: z.enum(['json', 'text']).default('json').meta({
+    format: z.enum(['json', 'csv', 'text']).default('json').meta({
       label: 'Value format',
-      help: 'json: each value is a JSON document (objects become columns). text: the value as one text column.',
+      help: 'json: each value is a JSON document (objects become columns). csv: each value is one CSV line without a header, its fields the value columns in order. text: the value as one text column.',
       widget: 'select',
       group: 'Decoding',
     }),
+    csv_delimiter: z.string().length(1).default(',').meta({ label: 'CSV delimiter', help: 'csv only: the character between fields.', widget: 'text', group: 'Decoding' }),
     columns: z
       .array(z.object({ name: z.string().min(1).meta({ label: 'Key' }), type: z.string().min(1).meta({ label: 'Type', placeholder: 'VARCHAR' }) }).strict())
       .default([])
       .meta({
         label: 'Value columns',
-        help: 'JSON keys to read and their DuckDB types. Empty: inferred from the latest messages when the run starts (missing keys are NULL, others ignored).',
+        help: 'JSON keys (or, for CSV, the fields in order) to read and their DuckDB types. Empty: inferred from the latest messages when the run starts (missing keys are NULL, others ignored).',
         widget: 'list',
         group: 'Decoding',
       }),
@@ -80,7 +81,8 @@ export const kafkaSourceNode = defineNode({
     const out: Array<{ path: string; message: string; hint?: string }> = [];
     if (p.start_from === 'timestamp' && !p.start_timestamp) out.push({ path: 'start_timestamp', message: 'start_from "timestamp" needs a start_timestamp', hint: 'e.g. 2025-06-01T00:00:00Z' });
     if (p.start_timestamp && Number.isNaN(Date.parse(p.start_timestamp))) out.push({ path: 'start_timestamp', message: `'${p.start_timestamp}' is not a date-time`, hint: 'e.g. 2025-06-01T00:00:00Z' });
-    if (p.format === 'text' && p.columns.length > 0) out.push({ path: 'columns', message: 'value columns apply to JSON values' });
+    if (p.format === 'text' && p.columns.length > 0) out.push({ path: 'columns', message: 'value columns apply to JSON and CSV values' });
+    if (p.format === 'csv' && p.columns.length === 0) out.push({ path: 'columns', message: 'CSV values need their value columns, in the order of the fields', hint: 'e.g. id BIGINT, customer VARCHAR, amount DOUBLE' });
     return out;
   },
   async compile(ctx) {
@@ -106,7 +108,8 @@ export const kafkaSourceNode = defineNode({
       }));
     if (valueType === undefined) throw noMessagesToInferFrom(ctx.nodeId, `topics ${p.topics.join(', ')}`);
     const outputs = await streamOutputs(ctx, { spool, rejectSpool, valueType, flatten: p.flatten, separator: p.flatten_separator, metadata: KAFKA_METADATA, includeMetadata: p.metadata });
-    const spoolOpts = { format: p.format, onError: p.on_error, spool, rejectSpool, nodeId: ctx.nodeId, metadata: p.metadata };
+    const csv = p.format === 'csv' ? { columns: p.columns.map((c) => c.name), delimiter: p.csv_delimiter } : undefined;
+    const spoolOpts = { format: p.format, onError: p.on_error, spool, rejectSpool, nodeId: ctx.nodeId, metadata: p.metadata, csv };
 
     const session = (io: HookIo) =>
       io.sessions!.get(

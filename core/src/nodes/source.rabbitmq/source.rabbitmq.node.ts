@@ -38,11 +38,17 @@ const params = z
     queue: z.string().min(1).meta({ label: 'Queue', help: 'The queue to consume. It must exist, unless an exchange is set (then it is declared, durable, and bound).' }),
     exchange: z.string().min(1).optional().meta({ label: 'Bind to exchange', help: 'Declare the queue and bind it to this exchange with the routing key.' }),
     routing_key: z.string().default('#').meta({ label: 'Routing key', help: 'Binding key for the exchange (topic patterns such as orders.* work on topic exchanges).' }),
-    format: z.enum(['json', 'text']).default('json').meta({ label: 'Value format', widget: 'select', group: 'Decoding' }),
+    format: z.enum(['json', 'csv', 'text']).default('json').meta({
+      label: 'Value format',
+      help: 'json: each message is a JSON document (objects become columns). csv: each message is one CSV line without a header, its fields the value columns in order. text: the body as one text column.',
+      widget: 'select',
+      group: 'Decoding',
+    }),
+    csv_delimiter: z.string().length(1).default(',').meta({ label: 'CSV delimiter', help: 'csv only: the character between fields.', widget: 'text', group: 'Decoding' }),
     columns: z
       .array(z.object({ name: z.string().min(1).meta({ label: 'Key' }), type: z.string().min(1).meta({ label: 'Type', placeholder: 'VARCHAR' }) }).strict())
       .default([])
-      .meta({ label: 'Value columns', help: 'JSON keys to read and their DuckDB types. Empty: inferred from the messages at the head of the queue.', widget: 'list', group: 'Decoding' }),
+      .meta({ label: 'Value columns', help: 'JSON keys (or, for CSV, the fields in order) to read and their DuckDB types. Empty: inferred from the messages at the head of the queue.', widget: 'list', group: 'Decoding' }),
     flatten: z.boolean().default(false).meta({ label: 'Flatten nested objects', widget: 'boolean', group: 'Decoding' }),
     flatten_separator: z.string().min(1).default('_').meta({ label: 'Name separator', widget: 'text', group: 'Decoding' }),
     metadata: z.boolean().default(true).meta({ label: 'Message metadata', help: 'Adds _exchange, _routing_key, _message_id, _timestamp, _redelivered and _headers.', widget: 'boolean', group: 'Decoding' }),
@@ -72,7 +78,10 @@ export const rabbitmqSourceNode = defineNode({
   ],
   params,
   check(p) {
-    return p.format === 'text' && p.columns.length > 0 ? [{ path: 'columns', message: 'value columns apply to JSON values' }] : [];
+    const out: Array<{ path: string; message: string; hint?: string }> = [];
+    if (p.format === 'text' && p.columns.length > 0) out.push({ path: 'columns', message: 'value columns apply to JSON and CSV values' });
+    if (p.format === 'csv' && p.columns.length === 0) out.push({ path: 'columns', message: 'CSV values need their value columns, in the order of the fields', hint: 'e.g. id BIGINT, customer VARCHAR, amount DOUBLE' });
+    return out;
   },
   async compile(ctx) {
     const p = ctx.params;
@@ -96,7 +105,8 @@ export const rabbitmqSourceNode = defineNode({
       }));
     if (valueType === undefined) throw noMessagesToInferFrom(ctx.nodeId, `queue '${p.queue}'`);
     const outputs = await streamOutputs(ctx, { spool, rejectSpool, valueType, flatten: p.flatten, separator: p.flatten_separator, metadata: METADATA, includeMetadata: p.metadata });
-    const spoolOpts = { format: p.format, onError: p.on_error, spool, rejectSpool, nodeId: ctx.nodeId, metadata: p.metadata };
+    const csv = p.format === 'csv' ? { columns: p.columns.map((c) => c.name), delimiter: p.csv_delimiter } : undefined;
+    const spoolOpts = { format: p.format, onError: p.on_error, spool, rejectSpool, nodeId: ctx.nodeId, metadata: p.metadata, csv };
     const session = (io: HookIo) => io.sessions!.get(`rabbitmq:${ctx.nodeId}`, () => RabbitConsumerSession.open(config, spec), (s) => s.close());
     /** The batch's undecodable messages, dead-lettered when the run commits (on_error: dead_letter). */
     let poison = new Set<ConsumeMessage>();
