@@ -154,6 +154,26 @@ describe('source.kafka', () => {
     expect(await query(path.join(p.dir, 'wh.duckdb'), 'SELECT count(*)::INT AS n FROM events')).toEqual([{ n: 9 }]);
   });
 
+  it('reads every topic whose name matches a pattern, and says so when none does', async () => {
+    const a = await topic('pattern-a', 1);
+    const b = await topic('pattern-b', 1);
+    const other = await topic('patternless', 1);
+    await produce(a, 0, 5);
+    await produce(b, 5, 12);
+    await produce(other, 100, 103);
+    const doc = toWarehouse(a);
+    Object.assign((doc.nodes[0] as { params: Record<string, unknown> }).params, { topics: [], topic_pattern: `caudal-test-pattern-[ab]-${suffix}` });
+    const p = await project('pattern', doc);
+    const r = await p.run('-q');
+    expect(r.code, r.stderr).toBe(0);
+    expect(await query(path.join(p.dir, 'wh.duckdb'), 'SELECT _topic, count(*)::INT AS n FROM events GROUP BY _topic ORDER BY _topic')).toEqual([{ _topic: a, n: 5 }, { _topic: b, n: 7 }]);
+    Object.assign((doc.nodes[0] as { params: Record<string, unknown> }).params, { topic_pattern: `caudal-test-nothing-${suffix}` });
+    const none = await project('pattern-none', doc);
+    const miss = await none.run('-q');
+    expect(miss.code).toBe(2);
+    expect(miss.stderr).toContain(`no topic matches the pattern 'caudal-test-nothing-${suffix}'`);
+  });
+
   it('reads CSV values into the declared columns, typed, and sets aside lines with the wrong number of fields', async () => {
     const t = await topic('csv', 1);
     await produce(t, 0, 6, (i) => (i === 3 ? `${i};only two` : `${i};"Smith; ${i}";${i * 2.5};`));

@@ -23,3 +23,15 @@ export function kafkaClient(config: KafkaConfig): Kafka {
     retry: { retries: 5, initialRetryTime: 200 },
   });
 }
+
+/** The topics whose whole name matches `pattern` (a JavaScript regular expression), internal ones left out. */
+export async function topicsMatching(config: KafkaConfig, pattern: string): Promise<string[]> {
+  const re = new RegExp(`^(?:${pattern})$`);
+  const admin = kafkaClient(config).admin();
+  await admin.connect();
+  try {
+    return (await admin.listTopics()).filter((t) => !t.startsWith('__') && re.test(t)).sort();
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}

@@ -2,10 +2,12 @@ import { z } from 'zod';
 import { defineNode, type HookIo } from '../define.js';
 import { kafkaSourceSpark } from './source.kafka.spark.js';
 import { kafkaFields } from '../../connections/kafka/kafka.connection.js';
+import { topicsMatching } from '../../connectors/kafka/client.js';
 import { KafkaConsumerSession, peekKafka } from '../../connectors/kafka/consume.js';
 import { CaudalError } from '../../util/errors.js';
 import { cachedValueType, declaredValueType, decodeMessage, inferValueType, noMessagesToInferFrom, streamOutputs, writeSpools } from '../shared/stream-spool.js';
 import { KAFKA_METADATA, kafkaMessage } from './decode.js';
+import { paramError } from '../shared/columns.js';
 
 const PREVIEW_ROWS = 100;
 /** Messages read to infer the value's columns when they are not given. */
@@ -14,7 +16,11 @@ const INFER_ROWS = 500;
 const params = z
   .object({
     connection: z.string().min(1).meta({ label: 'Connection', help: 'A Kafka connection declared under the pipeline\'s `connections`.', widget: 'connection' }),
-    topics: z.array(z.string().min(1)).min(1).meta({ label: 'Topics', help: 'One or more topics, read together.', widget: 'list' }),
+    topics: z.array(z.string().min(1)).default([]).meta({ label: 'Topics', help: 'One or more topics, read together. Or a topic pattern instead.', widget: 'list' }),
+    topic_pattern: z.string().min(1).optional().meta({
+      label: 'Topic pattern',
+      help: 'A regular expression the whole topic name must match, instead of listing topics (e.g. `orders\\..*`). Matched when the run starts: a topic created later is read from the next run on.',
+    }),
     group_id: z.string().min(1).optional().meta({
       label: 'Consumer group',
       help: 'Where the read position is kept (committed after every sink of the run committed). Default: caudal.<pipeline>.<node>. One pipeline per group.',
@@ -79,6 +85,15 @@ export const kafkaSourceNode = defineNode({
   params,
   check(p) {
     const out: Array<{ path: string; message: string; hint?: string }> = [];
+    if (p.topics.length === 0 && !p.topic_pattern) out.push({ path: 'topics', message: 'list the topics to read, or give a topic pattern' });
+    if (p.topics.length > 0 && p.topic_pattern) out.push({ path: 'topic_pattern', message: 'give topics or a topic pattern, not both' });
+    if (p.topic_pattern) {
+      try {
+        new RegExp(p.topic_pattern);
+      } catch (e) {
+        out.push({ path: 'topic_pattern', message: `not a regular expression: ${(e as Error).message}`, hint: 'e.g. orders\\..* for every topic starting with "orders."' });
+      }
+    }
     if (p.start_from === 'timestamp' && !p.start_timestamp) out.push({ path: 'start_timestamp', message: 'start_from "timestamp" needs a start_timestamp', hint: 'e.g. 2025-06-01T00:00:00Z' });
     if (p.start_timestamp && Number.isNaN(Date.parse(p.start_timestamp))) out.push({ path: 'start_timestamp', message: `'${p.start_timestamp}' is not a date-time`, hint: 'e.g. 2025-06-01T00:00:00Z' });
     if (p.format === 'text' && p.columns.length > 0) out.push({ path: 'columns', message: 'value columns apply to JSON and CSV values' });
@@ -90,10 +105,18 @@ export const kafkaSourceNode = defineNode({
     const conn = ctx.connection(p.connection, 'kafka');
     const config = kafkaFields.parse(conn.config);
     const groupId = p.group_id ?? `caudal.${ctx.pipelineName}.${ctx.nodeId}`;
+    const matching = async (pattern: string) => {
+      const found = await topicsMatching(config, pattern).catch((e: unknown) => {
+        throw new CaudalError('io', `node '${ctx.nodeId}' (connection '${p.connection}'): cannot list the topics: ${(e as Error).message}`, { nodeId: ctx.nodeId, hint: 'check the brokers (caudal connections test)' });
+      });
+      if (found.length === 0) throw paramError(ctx.nodeId, 'topic_pattern', `node '${ctx.nodeId}': no topic matches the pattern '${pattern}'`, 'the pattern must match the whole topic name, e.g. orders\\..*');
+      return found;
+    };
     const spool = ctx.tempPath('kafka.ndjson');
     const rejectSpool = ctx.tempPath('kafka-rejects.ndjson');
-    const peek = (limit: number) => peekKafka(config, p.topics, limit).catch((e: unknown) => {
-      throw new CaudalError('io', `node '${ctx.nodeId}' (connection '${p.connection}'): cannot read topics ${p.topics.join(', ')}: ${(e as Error).message}`, {
+    const topics = p.topic_pattern ? await matching(p.topic_pattern) : p.topics;
+    const peek = (limit: number) => peekKafka(config, topics, limit).catch((e: unknown) => {
+      throw new CaudalError('io', `node '${ctx.nodeId}' (connection '${p.connection}'): cannot read topics ${topics.join(', ')}: ${(e as Error).message}`, {
         nodeId: ctx.nodeId,
         hint: 'check the brokers and the topic names (caudal connections test)',
       });
@@ -102,11 +125,11 @@ export const kafkaSourceNode = defineNode({
     // The value's type: as given, or inferred once from the latest messages.
     const valueType =
       (p.format === 'text' ? 'VARCHAR' : declaredValueType(p.columns)) ??
-      (await cachedValueType(`kafka|${config.brokers}|${p.topics.join(',')}`, async () => {
+      (await cachedValueType(`kafka|${config.brokers}|${topics.join(',')}`, async () => {
         const sample = (await peek(INFER_ROWS)).map((r) => decodeMessage(kafkaMessage(r), 'json').line).filter((l): l is string => l !== undefined);
         return inferValueType(ctx, sample, ctx.tempPath('kafka-sample.ndjson'));
       }));
-    if (valueType === undefined) throw noMessagesToInferFrom(ctx.nodeId, `topics ${p.topics.join(', ')}`);
+    if (valueType === undefined) throw noMessagesToInferFrom(ctx.nodeId, `topics ${topics.join(', ')}`);
     const outputs = await streamOutputs(ctx, { spool, rejectSpool, valueType, flatten: p.flatten, separator: p.flatten_separator, metadata: KAFKA_METADATA, includeMetadata: p.metadata });
     const csv = p.format === 'csv' ? { columns: p.columns.map((c) => c.name), delimiter: p.csv_delimiter } : undefined;
     const spoolOpts = { format: p.format, onError: p.on_error, spool, rejectSpool, nodeId: ctx.nodeId, metadata: p.metadata, csv };
@@ -116,7 +139,7 @@ export const kafkaSourceNode = defineNode({
         `kafka:${ctx.nodeId}`,
         () =>
           KafkaConsumerSession.open(config, {
-            topics: p.topics,
+            topics: topics,
             groupId,
             startFrom: p.start_from,
             startTimestamp: p.start_timestamp ? Date.parse(p.start_timestamp) : undefined,
@@ -131,7 +154,7 @@ export const kafkaSourceNode = defineNode({
       setup: [
         {
           kind: 'hook',
-          description: `read up to ${p.max_rows} messages from Kafka topics ${p.topics.join(', ')} (group ${groupId})`,
+          description: `read up to ${p.max_rows} messages from Kafka topics ${topics.join(', ')} (group ${groupId})`,
           countsRows: true,
           async run(io) {
             const batch = await (await session(io)).read({ watch: io.stream?.watch ?? false, stopping: () => io.stream?.stopping() ?? false, isCancelled: io.isCancelled });
