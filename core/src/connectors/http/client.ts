@@ -1,9 +1,14 @@
-import axios, { type AxiosResponse } from 'axios';
+import { createRequire } from 'node:module';
+import type { AxiosResponse, AxiosStatic } from 'axios';
 import { CaudalError, errorMessage } from '../../util/errors.js';
 import type { Auth } from './auth.js';
 import type { RequestLimiter } from './limiter.js';
 import { backoffMs, DEFAULT_HTTP_RETRY, type HttpRetryPolicy, isRetryableStatus, isTransientNetworkError, retryAfterMs } from './retry-policy.js';
 import { safeUrl } from './safe-url.js';
+
+// axios takes ~0.1 s to load and every engine worker loads the whole node registry: loaded on the
+// first request, only runs that call HTTP APIs pay for it.
+const loadAxios = () => createRequire(import.meta.url)('axios') as AxiosStatic;
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -139,7 +144,7 @@ export class HttpClient {
   private async exchange(req: HttpRequest, url: string, headers: Record<string, string>): Promise<AxiosResponse<string>> {
     const signal = AbortSignal.any([this.cancel.signal, AbortSignal.timeout(this.opts.timeoutMs)]);
     try {
-      return await axios.request<string>({
+      return await loadAxios().request<string>({
         method: req.method,
         url,
         headers: req.form ? { ...headers, 'Content-Type': 'application/x-www-form-urlencoded' } : req.body !== undefined ? { 'Content-Type': 'application/json', ...headers } : headers,

@@ -1,4 +1,5 @@
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { s3Sdk } from './sdk.js';
 import type { S3Config } from '../../connections/s3/s3.connection.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
 
@@ -13,7 +14,7 @@ export function s3Client(c: S3Config): S3Client {
       hint: 'store it with `caudal connections add <name> --type s3 ...` (it is asked for) or set CAUDAL_SECRET_<CONNECTION>_SECRET_ACCESS_KEY; or remove the access key id to use the standard AWS chain',
     });
   }
-  return new S3Client({
+  return new (s3Sdk().S3Client)({
     region: c.region,
     endpoint: c.endpoint,
     forcePathStyle: c.force_path_style,

@@ -3,7 +3,8 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { s3Sdk } from './sdk.js';
 import { ownerTag } from '../../util/owner.js';
 
 export interface S3Object {
@@ -17,7 +18,7 @@ export async function listObjects(client: S3Client, bucket: string, prefix: stri
   const out: S3Object[] = [];
   let token: string | undefined;
   do {
-    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    const page = await client.send(new (s3Sdk().ListObjectsV2Command)({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
     for (const o of page.Contents ?? []) if (o.Key !== undefined && keep(o.Key)) out.push({ key: o.Key, size: o.Size ?? 0, etag: (o.ETag ?? '').replaceAll('"', '') });
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
@@ -26,7 +27,7 @@ export async function listObjects(client: S3Client, bucket: string, prefix: stri
 
 /** Bytes of an object (all, or `range` as HTTP `bytes=` text) as a Buffer. */
 export async function getBytes(client: S3Client, bucket: string, key: string, range?: string, ifMatch?: string): Promise<Buffer> {
-  const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: range, IfMatch: ifMatch }));
+  const res = await client.send(new (s3Sdk().GetObjectCommand)({ Bucket: bucket, Key: key, Range: range, IfMatch: ifMatch }));
   return Buffer.from(await res.Body!.transformToByteArray());
 }
 
@@ -38,7 +39,7 @@ export async function download(client: S3Client, bucket: string, key: string, fi
   await mkdir(path.dirname(file), { recursive: true });
   const tmp = `${file}.caudal-${ownerTag()}.part`;
   try {
-    const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: opts.ifMatch }), { abortSignal: opts.signal });
+    const res = await client.send(new (s3Sdk().GetObjectCommand)({ Bucket: bucket, Key: key, IfMatch: opts.ifMatch }), { abortSignal: opts.signal });
     await pipeline(res.Body as Readable, createWriteStream(tmp), { signal: opts.signal });
     await rename(tmp, file);
   } catch (e) {

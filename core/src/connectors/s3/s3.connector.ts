@@ -1,4 +1,4 @@
-import { HeadBucketCommand, ListBucketsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { s3Sdk } from './sdk.js';
 import { S3_SECRETS, s3Fields, type S3Config } from '../../connections/s3/s3.connection.js';
 import type { Connector, RemoteTable } from '../connector.js';
 import { explainS3Error, s3Client } from './client.js';
@@ -19,8 +19,8 @@ export const s3Connector: Connector<typeof s3Fields> = {
     const client = s3Client(config);
     const t0 = performance.now();
     try {
-      if (config.bucket) await client.send(new HeadBucketCommand({ Bucket: config.bucket }));
-      else await client.send(new ListBucketsCommand({}));
+      if (config.bucket) await client.send(new (s3Sdk().HeadBucketCommand)({ Bucket: config.bucket }));
+      else await client.send(new (s3Sdk().ListBucketsCommand)({}));
       return { ok: true, serverVersion: `S3${config.endpoint ? ` at ${config.endpoint}` : ` (${config.region})`}${config.bucket ? `, bucket ${config.bucket}` : ''}`, latencyMs: Math.round(performance.now() - t0) };
     } catch (e) {
       throw explainS3Error(e, config.bucket ? `bucket ${config.bucket}` : 'listing the buckets', config);
@@ -33,10 +33,10 @@ export const s3Connector: Connector<typeof s3Fields> = {
     const client = s3Client(config);
     try {
       if (!scope?.schema) {
-        const r = await client.send(new ListBucketsCommand({}));
+        const r = await client.send(new (s3Sdk().ListBucketsCommand)({}));
         return (r.Buckets ?? []).map((b) => ({ schema: b.Name ?? '', name: '', kind: 'table' as const }));
       }
-      const r = await client.send(new ListObjectsV2Command({ Bucket: scope.schema, Prefix: scope.table ?? '', Delimiter: '/', MaxKeys: 1000 }));
+      const r = await client.send(new (s3Sdk().ListObjectsV2Command)({ Bucket: scope.schema, Prefix: scope.table ?? '', Delimiter: '/', MaxKeys: 1000 }));
       return [...(r.CommonPrefixes ?? []).map((p) => ({ schema: scope.schema!, name: p.Prefix ?? '', kind: 'view' as const })), ...(r.Contents ?? []).map((o) => ({ schema: scope.schema!, name: o.Key ?? '', kind: 'table' as const }))];
     } catch (e) {
       throw explainS3Error(e, `listing s3://${scope?.schema ?? ''}`, config);

@@ -2,8 +2,8 @@ import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import path from 'node:path';
-import { CopyObjectCommand, DeleteObjectsCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { s3Sdk, s3Storage } from './sdk.js';
 import type { S3Config } from '../../connections/s3/s3.connection.js';
 import type { ExternalRecovery, ExternalStage, HookIo } from '../../nodes/define.js';
 import { CaudalError } from '../../util/errors.js';
@@ -61,7 +61,7 @@ async function localFiles(local: string, folder: boolean): Promise<Array<{ rel: 
 export async function existingTargets(client: S3Client, spec: Pick<S3WriteSpec, 'bucket' | 'target' | 'folder'>): Promise<Array<{ rel: string; size: number }>> {
   if (spec.folder) return (await listObjects(client, spec.bucket, spec.target)).map((o) => ({ rel: o.key.slice(spec.target.length), size: o.size }));
   try {
-    const h = await client.send(new HeadObjectCommand({ Bucket: spec.bucket, Key: spec.target }));
+    const h = await client.send(new (s3Sdk().HeadObjectCommand)({ Bucket: spec.bucket, Key: spec.target }));
     return [{ rel: '', size: h.ContentLength ?? 0 }];
   } catch (e) {
     if ((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return [];
@@ -72,12 +72,12 @@ export async function existingTargets(client: S3Client, spec: Pick<S3WriteSpec, 
 async function copy(client: S3Client, bucket: string, from: string, to: string): Promise<void> {
   // URL-encoded as S3 asks, keeping `=` and other reserved characters of hive keys as they are.
   const source = encodeURI(`${bucket}/${from}`).replaceAll('?', '%3F').replaceAll('#', '%23');
-  await client.send(new CopyObjectCommand({ Bucket: bucket, Key: to, CopySource: source }));
+  await client.send(new (s3Sdk().CopyObjectCommand)({ Bucket: bucket, Key: to, CopySource: source }));
 }
 
 async function exists(client: S3Client, bucket: string, key: string): Promise<boolean> {
   try {
-    await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    await client.send(new (s3Sdk().HeadObjectCommand)({ Bucket: bucket, Key: key }));
     return true;
   } catch (e) {
     if ((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
@@ -89,7 +89,7 @@ async function deleteKeys(client: S3Client, bucket: string, keys: string[]): Pro
   for (let i = 0; i < keys.length; i += 1000) {
     const batch = keys.slice(i, i + 1000);
     if (batch.length === 0) continue;
-    const r = await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }));
+    const r = await client.send(new (s3Sdk().DeleteObjectsCommand)({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }));
     if (r.Errors && r.Errors.length > 0) throw new Error(`could not delete ${r.Errors.map((e) => `${e.Key} (${e.Code})`).join(', ')}`);
   }
 }
@@ -121,7 +121,7 @@ export async function writeS3(config: S3Config, spec: S3WriteSpec, local: string
   const abort = new AbortController();
   const watch = setInterval(() => io.isCancelled() && abort.abort(), 100);
   const upload = (key: string, body: Readable) =>
-    new Upload({ client, params: { Bucket: spec.bucket, Key: key, Body: body }, partSize: Math.max(5, spec.partSizeMb) * 1024 * 1024, queueSize: 4, leavePartsOnError: false, abortController: abort }).done();
+    new (s3Storage().Upload)({ client, params: { Bucket: spec.bucket, Key: key, Body: body }, partSize: Math.max(5, spec.partSizeMb) * 1024 * 1024, queueSize: 4, leavePartsOnError: false, abortController: abort }).done();
   let files: Array<{ rel: string; file: string; size: number }>;
   let rows: number;
   try {
@@ -160,7 +160,7 @@ export async function writeS3(config: S3Config, spec: S3WriteSpec, local: string
     async prepare() {
       try {
         for (const f of files) {
-          const h = await client.send(new HeadObjectCommand({ Bucket: spec.bucket, Key: staged(f.rel) }));
+          const h = await client.send(new (s3Sdk().HeadObjectCommand)({ Bucket: spec.bucket, Key: staged(f.rel) }));
           if ((h.ContentLength ?? -1) !== f.size) throw new CaudalError('io', `${who}: the staged object s3://${spec.bucket}/${staged(f.rel)} has ${h.ContentLength} bytes, not ${f.size}`);
           if (f.size > MAX_COPY_BYTES) throw new CaudalError('io', `${who}: ${f.rel || spec.target} is ${(f.size / 1024 ** 3).toFixed(1)} GB; objects over 5 GB cannot be copied into place in one request`, { hint: 'partition the output (partition_by) or write smaller files' });
         }
