@@ -146,6 +146,8 @@ describe('commit protocol: all or nothing across files, DuckDB and PostgreSQL', 
   // A real crash (SIGKILL, no cleanup) at each step of the protocol; then recovery.
   const crashes = [
     { at: 'after-stage', expect: before, left: ['file', 'table', 'journal'] },
+    // Inside prepare: the server has the prepared transaction, the journal has not heard back yet.
+    { at: 'after-pg-prepare', expect: before, left: ['file', 'table', 'journal', 'prepared'] },
     { at: 'after-prepare', expect: before, left: ['file', 'table', 'journal', 'prepared'] },
     { at: 'after-reversible', expect: before, left: ['file', 'table', 'journal', 'prepared'] },
     { at: 'after-decision', expect: after, left: ['file', 'table', 'journal', 'prepared'] },

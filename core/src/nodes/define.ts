@@ -356,6 +356,13 @@ export interface ExternalStage {
    * transaction id, or the staging prefix of an object store).
    */
   prepare(opts: { twoPhase: boolean }): Promise<{ twoPhase: boolean; recovery?: ExternalRecovery }>;
+  /**
+   * What recovery needs if the process dies *inside* prepare (e.g. the id a PostgreSQL prepared
+   * transaction is about to get): the run journals it before prepare runs, so a kill between the
+   * server's PREPARE and the journal's next write leaves nothing unknown on the server. Recovery
+   * must treat it as possibly absent.
+   */
+  recoveryIntent?(opts: { twoPhase: boolean }): ExternalRecovery | undefined;
   commit(): Promise<void>;
   /** Must leave the target as it was before the run; never throws past the executor. */
   rollback(): Promise<void>;

@@ -9,6 +9,7 @@ import { connect } from './client.js';
 import { copyIntoTable } from './copy-in.js';
 import { explainPgError } from './errors.js';
 import { pgIdent, pgTable } from './sql.js';
+import { failpoint } from '../../util/failpoint.js';
 import { pgTypeFor } from './types.js';
 
 type Ctx = Pick<WriteContext, 'nodeId' | 'connection'>;
@@ -89,11 +90,14 @@ function preparedLoad(client: pg.Client, rows: number, config: PostgresConfig, s
   const end = () => client.end().catch(() => undefined);
   return {
     rows,
+    // finishPrepared does nothing when the transaction was never prepared.
+    recoveryIntent: ({ twoPhase }) => (twoPhase ? { connection: ctx.connection, ref: { gid } } : undefined),
     async prepare({ twoPhase }) {
       try {
         await client.query('SET CONSTRAINTS ALL IMMEDIATE');
         if (twoPhase && (await preparedTransactionsAllowed(client))) {
           await client.query(`PREPARE TRANSACTION ${client.escapeLiteral(gid)}`);
+          failpoint('after-pg-prepare');
           state = 'prepared';
           return { twoPhase: true, recovery: { connection: ctx.connection, ref: { gid } } };
         }

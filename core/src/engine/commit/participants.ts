@@ -23,6 +23,8 @@ export interface Participant {
   reversible: boolean;
   /** Among irreversible participants, lower publishes first: the likeliest to fail late goes first. */
   lateFailureRank: number;
+  /** Before prepare: note what a prepare killed half-way would leave (journaled); true if anything. */
+  intend?(opts: { twoPhase: boolean }): boolean;
   prepare(opts: { twoPhase: boolean }): Promise<void>;
   publish(): Promise<void>;
   undo(): Promise<void>;
@@ -240,6 +242,11 @@ export class ExternalParticipant implements Participant {
   /** A prepared two-phase transaction is certain to commit: it goes last. */
   get lateFailureRank(): number {
     return this.twoPhase ? 2 : 0;
+  }
+
+  intend(opts: { twoPhase: boolean }): boolean {
+    this.recovery = this.stage.recoveryIntent?.(opts);
+    return this.recovery !== undefined;
   }
 
   async prepare(opts: { twoPhase: boolean }): Promise<void> {

@@ -1,5 +1,6 @@
 import { CaudalError, errorMessage } from '../../util/errors.js';
 import { removeJournal, type RunJournal, writeJournal } from './journal.js';
+import { failpoint as killAt } from '../../util/failpoint.js';
 import type { Participant } from './participants.js';
 
 /**
@@ -36,13 +37,10 @@ export class CommitJournal {
   }
 }
 
-/**
- * Crash-test hook: with CAUDAL_FAILPOINT=<name> the process kills itself (SIGKILL, no cleanup) at
- * that point of the protocol, so tests can check what recovery makes of a real crash there.
- */
+/** The protocol's crash-test points (CAUDAL_FAILPOINT, see util/failpoint.ts). */
 export type Failpoint = 'after-stage' | 'after-prepare' | 'after-reversible' | 'after-decision' | 'after-first-commit' | 'before-acknowledge';
 export function failpoint(name: Failpoint): void {
-  if (process.env.CAUDAL_FAILPOINT === name) process.kill(process.pid, 'SIGKILL');
+  killAt(name);
 }
 
 export interface CommitLog {
@@ -55,8 +53,12 @@ export async function commitAll(parts: Participant[], keeper: CommitJournal, log
     keeper.journal.sinks = parts.map((p) => p.journal());
     await keeper.save();
   };
-  // 1. Prepare. Two-phase only pays when there is something to keep in step.
+  // 1. Prepare. Two-phase only pays when there is something to keep in step. What a prepare may
+  // leave behind if the process dies in it (a PostgreSQL prepared transaction) is journaled first.
   const twoPhase = parts.length > 1;
+  let intents = false;
+  for (const p of parts) intents = (p.intend?.({ twoPhase }) ?? false) || intents;
+  if (intents) await record();
   try {
     for (const p of parts) await p.prepare({ twoPhase });
   } catch (e) {
