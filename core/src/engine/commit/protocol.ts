@@ -56,10 +56,10 @@ export async function commitAll(parts: Participant[], keeper: CommitJournal, log
   // 1. Prepare. Two-phase only pays when there is something to keep in step. What a prepare may
   // leave behind if the process dies in it (a PostgreSQL prepared transaction) is journaled first.
   const twoPhase = parts.length > 1;
-  let intents = false;
-  for (const p of parts) intents = (p.intend?.({ twoPhase }) ?? false) || intents;
-  if (intents) await record();
   try {
+    let intents = false;
+    for (const p of parts) intents = (p.intend?.({ twoPhase }) ?? false) || intents;
+    if (intents) await record();
     for (const p of parts) await p.prepare({ twoPhase });
   } catch (e) {
     await abortAll(parts, log);
