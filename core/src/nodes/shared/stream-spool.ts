@@ -34,6 +34,18 @@ export interface Decoded {
   reject?: { line: string; reason: string };
 }
 
+/** What is wrong with a streaming source's decoding params (`format`, `columns`). */
+export function decodingProblems(p: { format: ValueFormat; columns: unknown[] }): Array<{ path: string; message: string; hint?: string }> {
+  if (p.format === 'text' && p.columns.length > 0) return [{ path: 'columns', message: 'value columns apply to JSON and CSV values' }];
+  if (p.format === 'csv' && p.columns.length === 0) return [{ path: 'columns', message: 'CSV values need their value columns, in the order of the fields', hint: 'e.g. id BIGINT, customer VARCHAR, amount DOUBLE' }];
+  return [];
+}
+
+/** The CSV reading of a streaming source's params, when its values are CSV. */
+export function csvValuesOf(p: { format: ValueFormat; columns: Array<{ name: string }>; csv_delimiter: string }): CsvValues | undefined {
+  return p.format === 'csv' ? { columns: p.columns.map((c) => c.name), delimiter: p.csv_delimiter } : undefined;
+}
+
 /** One message as a spool line, or a reject. `withMeta` false leaves the metadata out of good lines (rejects keep it). */
 export function decodeMessage(m: StreamMessage, format: ValueFormat, withMeta = true, csv?: CsvValues): Decoded {
   const meta = () => (withMeta ? `,${m.meta()}` : '');

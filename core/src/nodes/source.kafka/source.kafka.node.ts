@@ -5,7 +5,7 @@ import { kafkaFields } from '../../connections/kafka/kafka.connection.js';
 import { topicsMatching } from '../../connectors/kafka/client.js';
 import { KafkaConsumerSession, peekKafka } from '../../connectors/kafka/consume.js';
 import { CaudalError } from '../../util/errors.js';
-import { cachedValueType, declaredValueType, decodeMessage, inferValueType, noMessagesToInferFrom, streamOutputs, writeSpools } from '../shared/stream-spool.js';
+import { cachedValueType, csvValuesOf, declaredValueType, decodeMessage, decodingProblems, inferValueType, noMessagesToInferFrom, streamOutputs, writeSpools } from '../shared/stream-spool.js';
 import { KAFKA_METADATA, kafkaMessage } from './decode.js';
 import { paramError } from '../shared/columns.js';
 
@@ -96,9 +96,7 @@ export const kafkaSourceNode = defineNode({
     }
     if (p.start_from === 'timestamp' && !p.start_timestamp) out.push({ path: 'start_timestamp', message: 'start_from "timestamp" needs a start_timestamp', hint: 'e.g. 2025-06-01T00:00:00Z' });
     if (p.start_timestamp && Number.isNaN(Date.parse(p.start_timestamp))) out.push({ path: 'start_timestamp', message: `'${p.start_timestamp}' is not a date-time`, hint: 'e.g. 2025-06-01T00:00:00Z' });
-    if (p.format === 'text' && p.columns.length > 0) out.push({ path: 'columns', message: 'value columns apply to JSON and CSV values' });
-    if (p.format === 'csv' && p.columns.length === 0) out.push({ path: 'columns', message: 'CSV values need their value columns, in the order of the fields', hint: 'e.g. id BIGINT, customer VARCHAR, amount DOUBLE' });
-    return out;
+    return [...out, ...decodingProblems(p)];
   },
   async compile(ctx) {
     const p = ctx.params;
@@ -131,8 +129,7 @@ export const kafkaSourceNode = defineNode({
       }));
     if (valueType === undefined) throw noMessagesToInferFrom(ctx.nodeId, `topics ${topics.join(', ')}`);
     const outputs = await streamOutputs(ctx, { spool, rejectSpool, valueType, flatten: p.flatten, separator: p.flatten_separator, metadata: KAFKA_METADATA, includeMetadata: p.metadata });
-    const csv = p.format === 'csv' ? { columns: p.columns.map((c) => c.name), delimiter: p.csv_delimiter } : undefined;
-    const spoolOpts = { format: p.format, onError: p.on_error, spool, rejectSpool, nodeId: ctx.nodeId, metadata: p.metadata, csv };
+    const spoolOpts = { format: p.format, onError: p.on_error, spool, rejectSpool, nodeId: ctx.nodeId, metadata: p.metadata, csv: csvValuesOf(p) };
 
     const session = (io: HookIo) =>
       io.sessions!.get(

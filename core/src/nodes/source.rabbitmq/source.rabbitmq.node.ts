@@ -4,7 +4,7 @@ import { defineNode, type HookIo } from '../define.js';
 import { rabbitmqFields } from '../../connections/rabbitmq/rabbitmq.connection.js';
 import { peekRabbit, RabbitConsumerSession, type RabbitReadSpec } from '../../connectors/rabbitmq/consume.js';
 import { CaudalError } from '../../util/errors.js';
-import { cachedValueType, declaredValueType, decodeMessage, inferValueType, noMessagesToInferFrom, type StreamMessage, streamOutputs, writeSpools } from '../shared/stream-spool.js';
+import { cachedValueType, csvValuesOf, declaredValueType, decodeMessage, decodingProblems, inferValueType, noMessagesToInferFrom, type StreamMessage, streamOutputs, writeSpools } from '../shared/stream-spool.js';
 
 const PREVIEW_ROWS = 100;
 const INFER_ROWS = 200;
@@ -78,10 +78,7 @@ export const rabbitmqSourceNode = defineNode({
   ],
   params,
   check(p) {
-    const out: Array<{ path: string; message: string; hint?: string }> = [];
-    if (p.format === 'text' && p.columns.length > 0) out.push({ path: 'columns', message: 'value columns apply to JSON and CSV values' });
-    if (p.format === 'csv' && p.columns.length === 0) out.push({ path: 'columns', message: 'CSV values need their value columns, in the order of the fields', hint: 'e.g. id BIGINT, customer VARCHAR, amount DOUBLE' });
-    return out;
+    return decodingProblems(p);
   },
   async compile(ctx) {
     const p = ctx.params;
@@ -105,8 +102,7 @@ export const rabbitmqSourceNode = defineNode({
       }));
     if (valueType === undefined) throw noMessagesToInferFrom(ctx.nodeId, `queue '${p.queue}'`);
     const outputs = await streamOutputs(ctx, { spool, rejectSpool, valueType, flatten: p.flatten, separator: p.flatten_separator, metadata: METADATA, includeMetadata: p.metadata });
-    const csv = p.format === 'csv' ? { columns: p.columns.map((c) => c.name), delimiter: p.csv_delimiter } : undefined;
-    const spoolOpts = { format: p.format, onError: p.on_error, spool, rejectSpool, nodeId: ctx.nodeId, metadata: p.metadata, csv };
+    const spoolOpts = { format: p.format, onError: p.on_error, spool, rejectSpool, nodeId: ctx.nodeId, metadata: p.metadata, csv: csvValuesOf(p) };
     const session = (io: HookIo) => io.sessions!.get(`rabbitmq:${ctx.nodeId}`, () => RabbitConsumerSession.open(config, spec), (s) => s.close());
     /** The batch's undecodable messages, dead-lettered when the run commits (on_error: dead_letter). */
     let poison = new Set<ConsumeMessage>();
