@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { RESP_TYPES } from 'redis';
 import { describe, expect, it } from 'vitest';
 import { runPipeline } from '../core/src/engine/engine.js';
 import { Db } from '../core/src/engine/db.js';
@@ -125,6 +126,34 @@ describe('sink.redis (real Redis)', () => {
     expect(await debris()).toEqual([]);
   });
 
+  it('text with quotes, backslashes, control characters and emoji, and bytes, arrive exactly as they were', async () => {
+    const text = `'say "hi"\\n' || chr(10) || 'tab' || chr(9) || 'é ☃ 🦆 \\u0041'`;
+    const sql = `SELECT 1 AS id, ${text} AS t, from_hex('00ff7f0d0a22') AS b`;
+    const h = await run(load(sql, { key: `${prefix}txt:{id}` }, node('txt')));
+    expect(h.status, JSON.stringify(h.error)).toBe('succeeded');
+    const expected = 'say "hi"\\n\ntab\té ☃ 🦆 \\u0041';
+    expect(await client.hGet(`${prefix}txt:1`, 't')).toBe(expected);
+    const binary = client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
+    expect((await binary.hGet(`${prefix}txt:1`, 'b'))?.toString('hex')).toBe('00ff7f0d0a22');
+    const s = await run(load(sql, { key: `${prefix}bin:{id}`, value: 'string', value_column: 'b' }, node('bin')));
+    expect(s.status, JSON.stringify(s.error)).toBe('succeeded');
+    expect((await binary.get(`${prefix}bin:1`))?.toString('hex')).toBe('00ff7f0d0a22');
+    const j = await run(load(sql, { key: `${prefix}tj:{id}`, value: 'json', columns: ['t'] }, node('tj')));
+    expect(j.status, JSON.stringify(j.error)).toBe('succeeded');
+    expect(JSON.parse((await client.get(`${prefix}tj:1`))!)).toEqual({ t: expected });
+  });
+
+  it('a row with nothing to store (a NULL value, or a hash with every column NULL) stops the run, naming its key', async () => {
+    const str = await run(load(`SELECT * FROM (VALUES (1, 'x'), (2, NULL), (3, NULL)) t(id, v)`, { key: `${prefix}nv:{id}`, value: 'string', value_column: 'v' }, node('nv')));
+    expect(str.status).toBe('failed');
+    expect(str.error!.message).toMatch(new RegExp(`2 row\\(s\\), the first with key '${prefix}nv:[23]', have a NULL value \\('v'\\); Redis cannot store a NULL`));
+    const hash = await run(load(`SELECT * FROM (VALUES (1, 'x', 1), (2, NULL, NULL)) t(id, a, b)`, { key: `${prefix}nh:{id}`, columns: ['a', 'b'] }, node('nh')));
+    expect(hash.status).toBe('failed');
+    expect(hash.error!.message).toContain(`1 row(s), the first with key '${prefix}nh:2', have no value in any column`);
+    expect(await keys(`${prefix}n[vh]:*`)).toEqual([]);
+    expect(await debris()).toEqual([]);
+  });
+
   it('an unknown column in the key template is refused before anything is read', async () => {
     const s = await run(load(`SELECT 1 AS customer_id`, { key: `${prefix}x:{custmer_id}` }));
     expect(s.status).toBe('failed');
@@ -181,17 +210,55 @@ describe('sink.redis commit steps (real Redis, the stage driven directly)', () =
     }
   });
 
-  it('upsert: a staged value that vanished before the commit (evicted) fails the commit, and the part already moved is undone', async () => {
+  it('upsert: a staged batch that vanished before the commit (evicted) fails the commit, and the part already written is undone', async () => {
     await client.hSet(`${prefix}k:11`, { v: 'old 11' });
-    const { stage, db } = await staged({}, `SELECT * FROM (VALUES (11, 'new 11'), (12, 'new 12')) t(id, v)`, 'evict');
+    // One row per batch: the first batch is written, the second is gone.
+    const { stage, db } = await staged({ batchRows: 1 }, `SELECT * FROM (VALUES (11, 'new 11'), (12, 'new 12')) t(id, v)`, 'evict');
     try {
       await stage.prepare({ twoPhase: false });
-      const [gone] = await keys(`caudal:stage:*${tag}*:${node('evict')}:*k:12`);
-      await client.del(gone!);
-      await expect(stage.commit()).rejects.toThrow(/no such key/);
+      const batches = await keys(`caudal:stage:*${tag}*:${node('evict')}:*`);
+      expect(batches).toHaveLength(2);
+      const second = batches.find((k) => k.endsWith(':1'))!;
+      expect(await client.get(second)).toContain('new 12');
+      await client.del(second);
+      await expect(stage.commit()).rejects.toThrow(/staged batch .* is gone before the commit/);
+      expect(await client.hGetAll(`${prefix}k:11`)).toEqual({ v: 'new 11' });
       await stage.rollback();
       expect(await client.hGetAll(`${prefix}k:11`)).toEqual({ v: 'old 11' });
       expect(await client.exists(`${prefix}k:12`)).toBe(0);
+      expect(await debris()).toEqual([]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('upsert in many batches: every row lands, old values are replaced whole, undo restores them all', async () => {
+    for (const i of [2, 5, 9]) await client.hSet(`${prefix}m:${i}`, { old: `was ${i}` });
+    const { stage, db } = await staged({ key: parseKeyTemplate(`${prefix}m:{id}`), keyText: `${prefix}m:{id}`, batchRows: 3, ttlMs: 60_000 }, `SELECT range AS id, 'v' || range AS v FROM range(1, 11)`, 'many');
+    try {
+      await stage.prepare({ twoPhase: false });
+      expect(await keys(`caudal:stage:*${tag}*:${node('many')}:*`)).toHaveLength(4);
+      await stage.commit();
+      for (let i = 1; i <= 10; i++) expect(await client.hGetAll(`${prefix}m:${i}`)).toEqual({ v: `v${i}` });
+      expect(await client.pTTL(`${prefix}m:7`)).toBeGreaterThan(50_000);
+      await stage.undo!();
+      await stage.rollback();
+      for (const i of [2, 5, 9]) expect(await client.hGetAll(`${prefix}m:${i}`)).toEqual({ old: `was ${i}` });
+      expect(await client.exists([1, 3, 4, 6, 7, 8, 10].map((i) => `${prefix}m:${i}`))).toBe(0);
+      expect(await debris()).toEqual([]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('replace_namespace: keys gone before the commit (a TTL shorter than the load) fail the prepare; the pointer stays', async () => {
+    const ns = `${prefix}short`;
+    const { stage, db } = await staged({ mode: 'replace_namespace', namespace: ns, ttlMs: 30 }, `SELECT range AS id, 'x' AS v FROM range(3)`, 'short');
+    try {
+      await new Promise((r) => setTimeout(r, 100));
+      await expect(stage.prepare({ twoPhase: false })).rejects.toThrow(/3 of 3 keys written to Redis are gone before the commit/);
+      await stage.rollback();
+      expect(await client.exists(`${ns}:current`)).toBe(0);
       expect(await debris()).toEqual([]);
     } finally {
       db.close();

@@ -5,7 +5,7 @@ import { ownerOf, ownerTag, shortRunId, type Owner } from '../../util/owner.js';
  * (util/owner.ts), so a later run recognizes the leftovers of a killed one.
  *
  *   caudal:staging                       a SET of the runs' work in progress (see RegistryEntry)
- *   caudal:stage:<run>-<owner>:<node>:<key>   upsert: the new value, moved onto <key> at commit
+ *   caudal:stage:<run>-<owner>:<node>:<n>     upsert: batch n of the new rows, written onto their keys at commit
  *   caudal:aside:<run>-<owner>:<node>:<key>   upsert: the value <key> had, until the run is over
  *   caudal:new:<run>-<owner>:<node>           upsert: a SET of the keys that did not exist before
  *   <namespace>:<version>:<key>               replace_namespace: the data of one version

@@ -8,7 +8,7 @@ import { closeRedis, connectRedis, type RedisClient, unlinkPrefix } from './clie
 import { type RedisRef, sweepDeadRuns, undoUpsert, undoVersion, unregister, expireVersion } from './cleanup.js';
 import { explainRedisError } from './errors.js';
 import { pointerKey, REGISTRY_KEY, registryMember, type RegistryEntry, upsertNames, versionName, versionPrefix } from './names.js';
-import { MOVE_IN, SWITCH_POINTER } from './scripts.js';
+import { MOVE_ROWS_IN, SWITCH_POINTER, WRITE_ROWS } from './scripts.js';
 import { jsonSql, keySql, type TemplatePart, templateColumns, type ValueFormat, valueSql } from './template.js';
 
 export interface RedisWriteSpec {
@@ -26,6 +26,8 @@ export interface RedisWriteSpec {
   namespace?: string;
   /** replace_namespace: how long the previous version's keys live after the switch (0: removed at once). */
   oldTtlMs: number;
+  /** Rows per batch (one staged value, one script call); tests make it small. */
+  batchRows?: number;
 }
 
 export interface RedisWriteSource {
@@ -35,8 +37,11 @@ export interface RedisWriteSource {
   table: string;
 }
 
-/** Keys per EVAL / EXISTS / UNLINK batch. */
+/** Keys per EXISTS / UNLINK batch. */
 const KEY_BATCH = 1000;
+
+/** Rows per batch: one script call runs ~5 ms on the server, short enough not to hold up readers. */
+const BATCH_ROWS = 1000;
 
 type Ctx = Pick<WriteContext, 'nodeId' | 'connection' | 'runId'>;
 
@@ -44,16 +49,19 @@ type Ctx = Pick<WriteContext, 'nodeId' | 'connection' | 'runId'>;
  * Stages a Redis load; the run's commit protocol publishes it with the files (its commit can be
  * undone until the run is over).
  *
- * The rows are encoded once in DuckDB (key from the template, values as text) into a temp table,
- * checked (no NULL or duplicate key), then sent in pipelined batches of one DuckDB chunk (2,048 rows):
- * - upsert: under a staging prefix; commit moves each staged value onto its key with a Lua script
- *   (RENAME, atomic per key) and keeps the old value aside, so undo puts it back; finalize drops
- *   what was kept aside.
- * - replace_namespace: under a new version prefix `<namespace>:<version>:`; commit switches the
- *   pointer `<namespace>:current` in one script (only if nobody moved it meanwhile); undo switches
- *   it back; finalize lets the previous version's keys expire.
+ * The rows are encoded once in DuckDB (key from the template, values as text) into a temp table and
+ * checked (no NULL or duplicate key, no row without a value), then turned into batches of rows, one
+ * JSON array each, that a Lua script (scripts.ts) unpacks into keys on the server: a client sending
+ * one command per row spends more time encoding commands than the server takes to run them.
+ * - upsert: each batch is staged as one value under `caudal:stage:…:<n>`; commit runs one script
+ *   per batch that keeps each key's old value aside (or notes the key as new), so undo puts it back,
+ *   and writes the new value; finalize drops what was kept aside.
+ * - replace_namespace: the batches are written straight under a new version prefix
+ *   `<namespace>:<version>:`; commit switches the pointer `<namespace>:current` in one script (only
+ *   if nobody moved it meanwhile); undo switches it back; finalize lets the previous version's keys
+ *   expire.
  * replace_namespace's prepare verifies that every key written is there (EXISTS, in batches); an
- * upsert's commit fails by itself on a missing staged key.
+ * upsert's commit fails by itself on a missing staged batch.
  */
 export async function writeRedis(config: RedisConfig, spec: RedisWriteSpec, source: RedisWriteSource, io: HookIo, ctx: Ctx): Promise<ExternalStage> {
   const explain = (e: unknown) => explainRedisError(e, { nodeId: ctx.nodeId, connection: ctx.connection, password: config.password });
@@ -72,11 +80,12 @@ export async function writeRedis(config: RedisConfig, spec: RedisWriteSpec, sour
     await client.sendCommand(['SADD', REGISTRY_KEY, registryMember(entry)]);
     registered = true;
     const rows = await encode(io.db, spec, source, ctx);
-    const sent = await send(client, io, source.table, spec, prefix, rows, ctx);
+    const evictions = await evictedKeys(client);
+    const { rows: sent, batches } = await send(client, io, source.table, spec, prefix, upsert !== undefined);
     if (io.isCancelled()) throw new CaudalError('cancelled', 'the load was cancelled');
     if (sent !== rows) throw new CaudalError('execution', `node '${ctx.nodeId}': ${sent} of ${rows} rows reached Redis; the load is rolled back`, { nodeId: ctx.nodeId });
-    const common = { client, io, source, spec, rows, prefix, entry, explain, ctx };
-    return upsert ? upsertStage(common, upsert) : namespaceStage(common, version!);
+    const common = { client, io, source, spec, rows, prefix, entry, explain, ctx, evictions };
+    return upsert ? upsertStage(common, upsert, batches) : namespaceStage(common, version!);
   } catch (e) {
     // Nothing is published yet: remove what was staged. A kill here is swept by a later run (registry).
     await unlinkPrefix(client, prefix).catch(() => undefined);
@@ -111,61 +120,85 @@ async function encode(db: Db, spec: RedisWriteSpec, source: RedisWriteSource, ct
       hint: `dedupe on the key columns (${templateColumns(spec.key).join(', ')}) before the sink, or add a column to the key template`,
     });
   }
+  await checkValues(db, spec, source.table, ctx);
   return rows;
 }
 
-type Arg = string | Buffer;
-
-function arg(v: unknown): Arg {
-  return v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : String(v);
-}
-
-/** The commands writing one row under `prefix`. */
-function rowCommands(row: unknown[], spec: RedisWriteSpec, prefix: string, ctx: Ctx): Arg[][] {
-  const key = prefix + String(row[0]);
-  const ttl = spec.mode === 'replace_namespace' && spec.ttlMs > 0 ? String(spec.ttlMs) : undefined;
-  if (spec.format === 'hash') {
-    const cmd: Arg[] = ['HSET', key];
-    for (let i = 1; i < row.length; i++) if (row[i] !== null && row[i] !== undefined) cmd.push(spec.columns[i - 1]!.name, arg(row[i]));
-    if (cmd.length === 2) {
-      throw new CaudalError('execution', `node '${ctx.nodeId}': the row for key '${String(row[0])}' has no value in any column; a Redis hash cannot be empty`, {
-        nodeId: ctx.nodeId,
-        hint: 'filter out such rows before the sink, or fill a column',
-      });
-    }
-    return ttl ? [cmd, ['PEXPIRE', key, ttl]] : [cmd];
-  }
-  const v = row[1];
-  if (v === null || v === undefined) {
-    throw new CaudalError('execution', `node '${ctx.nodeId}': the value for key '${String(row[0])}' is NULL ('${spec.valueColumn?.name}'); Redis cannot store a NULL`, {
+/** Redis has no NULL value and no empty hash: such rows are reported with their key. */
+async function checkValues(db: Db, spec: RedisWriteSpec, table: string, ctx: Ctx): Promise<void> {
+  const hash = spec.format === 'hash';
+  const empty = hash ? spec.columns.map((_, i) => `v${i} IS NULL`).join(' AND ') : 'v0 IS NULL';
+  const [row] = await db.rows(`SELECT k, count(*) OVER ()::BIGINT AS n FROM ${table} WHERE ${empty} LIMIT 1`);
+  if (!row) return;
+  const which = `${String(row.n)} row(s), the first with key '${String(row.k)}',`;
+  if (hash) {
+    throw new CaudalError('execution', `node '${ctx.nodeId}': ${which} have no value in any column; a Redis hash cannot be empty`, {
       nodeId: ctx.nodeId,
-      column: spec.valueColumn?.name,
-      hint: 'filter out or fill rows with a missing value before the sink',
+      hint: 'filter out such rows before the sink, or fill a column',
     });
   }
-  return [ttl ? ['SET', key, arg(v), 'PX', ttl] : ['SET', key, arg(v)]];
+  const column = spec.format === 'string' ? spec.valueColumn?.name : undefined;
+  throw new CaudalError('execution', `node '${ctx.nodeId}': ${which} have a NULL value${column ? ` ('${column}')` : ''}; Redis cannot store a NULL`, {
+    nodeId: ctx.nodeId,
+    column,
+    hint: 'filter out or fill rows with a missing value before the sink',
+  });
+}
+
+/** Per value column: whether its values are bytes (sent as hex, decoded by the script). */
+function byteColumns(spec: RedisWriteSpec): boolean[] {
+  const cols = spec.format === 'hash' ? spec.columns : spec.format === 'string' ? [spec.valueColumn!] : [];
+  const flags = cols.map((c) => c.type.toUpperCase() === 'BLOB');
+  return flags.length > 0 ? flags : [false];
+}
+
+/** ARGV from 3 on of the row scripts (scripts.ts PUT_ROW). */
+function rowArgs(spec: RedisWriteSpec, ttlMs: number): string[] {
+  const hex = byteColumns(spec).map((b) => (b ? '1' : '0')).join('');
+  const names = spec.format === 'hash' ? spec.columns.map((c) => c.name) : [];
+  return [spec.format === 'hash' ? 'hash' : 'value', hex, String(ttlMs), ...names];
+}
+
+/** The query turning the temp table into batches: one flat JSON array `[key, v0, v1, …, key, …]` per batch. */
+function batchSql(spec: RedisWriteSpec, table: string): string {
+  const values = byteColumns(spec).map((bytes, i) => (bytes ? `hex(v${i})` : `v${i}`));
+  const per = Math.max(1, spec.batchRows ?? BATCH_ROWS);
+  return `SELECT count(*)::BIGINT AS n, '[' || string_agg(CAST(json_array(k, ${values.join(', ')}) AS VARCHAR)[2:-2], ',') || ']' AS j FROM ${table} GROUP BY rowid // ${per}`;
 }
 
 /**
- * Streams the temp table to Redis, one pipeline per DuckDB chunk, with one chunk in flight while
- * the next is encoded. Returns the rows acknowledged.
+ * Streams the batches to Redis, a few in flight: staged as one value each under `prefix` (upsert)
+ * or written as keys under the version prefix (replace_namespace). Returns the rows acknowledged
+ * and the number of batches.
  */
-async function send(client: RedisClient, io: HookIo, table: string, spec: RedisWriteSpec, prefix: string, expected: number, ctx: Ctx): Promise<number> {
-  const result = await io.db.conn.stream(`SELECT * FROM ${table}`);
+async function send(client: RedisClient, io: HookIo, table: string, spec: RedisWriteSpec, prefix: string, staged: boolean): Promise<{ rows: number; batches: number }> {
+  const result = await io.db.conn.stream(batchSql(spec, table));
+  const args = rowArgs(spec, spec.mode === 'replace_namespace' ? spec.ttlMs : 0);
   let acked = 0;
-  let inFlight: Promise<number> | undefined;
-  for await (const chunk of result.yieldRowsJs()) {
-    if (io.isCancelled()) break;
-    const multi = client.multi();
-    for (const row of chunk) for (const cmd of rowCommands(row, spec, prefix, ctx)) multi.addCommand(cmd);
-    const n = chunk.length;
-    if (inFlight) acked += await inFlight;
-    inFlight = multi.execAsPipeline().then(() => n);
-    io.progress(acked);
+  let batches = 0;
+  const inFlight: Array<Promise<void>> = [];
+  try {
+    for await (const chunk of result.yieldRowsJs()) {
+      for (const [n, json] of chunk) {
+        if (io.isCancelled()) break;
+        if (inFlight.length >= (staged ? 4 : 2)) await inFlight.shift();
+        const sent = staged ? client.sendCommand(['SET', prefix + String(batches), String(json)]) : client.sendCommand(['EVAL', WRITE_ROWS, '0', prefix, String(json), ...args]);
+        batches++;
+        inFlight.push(
+          sent.then(() => {
+            acked += Number(n);
+            io.progress(acked);
+          }),
+        );
+      }
+      if (io.isCancelled()) break;
+    }
+    await Promise.all(inFlight);
+  } catch (e) {
+    await Promise.allSettled(inFlight);
+    throw e;
   }
-  if (inFlight) acked += await inFlight;
-  io.progress(acked);
-  return Math.min(acked, expected);
+  return { rows: acked, batches };
 }
 
 /** Calls `fn` with the keys of the temp table, KEY_BATCH at a time, each with `prefix` in front. */
@@ -194,10 +227,33 @@ interface Common {
   entry: RegistryEntry;
   explain: (e: unknown) => CaudalError;
   ctx: Ctx;
+  /** The server's eviction counter and the time before the first key was written (undefined: INFO refused). */
+  evictions: { count: number; at: number } | undefined;
+}
+
+/** The server's count of keys evicted since it started (INFO stats), with the time it was read. */
+async function evictedKeys(client: RedisClient): Promise<{ count: number; at: number } | undefined> {
+  const at = Date.now();
+  const info = await client.sendCommand(['INFO', 'stats']).catch(() => undefined);
+  const m = /evicted_keys:(\d+)/.exec(String(info ?? ''));
+  return m ? { count: Number(m[1]), at } : undefined;
+}
+
+/**
+ * Whether a key of the load can have disappeared since it was written: the server evicted keys
+ * meanwhile, or the keys' TTL is shorter than the load took. When neither, checking each key
+ * (a pass over all of them) is skipped.
+ */
+async function mayHaveLost(c: Common): Promise<boolean> {
+  if (!c.evictions) return true;
+  if (c.spec.ttlMs > 0 && c.spec.ttlMs <= Date.now() - c.evictions.at) return true;
+  const now = await evictedKeys(c.client);
+  return !now || now.count !== c.evictions.count;
 }
 
 /** Every key written is still there (a server with an eviction policy may have dropped some). */
 async function verify(c: Common): Promise<void> {
+  if (!(await mayHaveLost(c))) return;
   let found = 0;
   await forKeys(c.io.db, c.source.table, c.prefix, async (keys) => {
     found += Number(await c.client.sendCommand(['EXISTS', ...keys]));
@@ -219,6 +275,14 @@ async function unlinkKeys(c: Common, prefix: string): Promise<void> {
   }
 }
 
+/** Removes the staged batches `<stage>0` … `<stage><batches - 1>` (those the commit wrote are gone already). */
+async function unlinkBatches(c: Common, stage: string, batches: number): Promise<void> {
+  for (let i = 0; i < batches; i += KEY_BATCH) {
+    const keys = Array.from({ length: Math.min(KEY_BATCH, batches - i) }, (_, j) => stage + String(i + j));
+    await c.client.sendCommand(['UNLINK', ...keys]);
+  }
+}
+
 /** Releases the run's resources; returns warnings. */
 async function release(c: Common): Promise<string[]> {
   const warnings: string[] = [];
@@ -228,7 +292,7 @@ async function release(c: Common): Promise<string[]> {
   return warnings;
 }
 
-function upsertStage(c: Common, names: ReturnType<typeof upsertNames>): ExternalStage {
+function upsertStage(c: Common, names: ReturnType<typeof upsertNames>, batches: number): ExternalStage {
   let state: 'staged' | 'touched' | 'done' = 'staged';
   let replaced = 0;
   const ref: RedisRef = { mode: 'upsert', ...names };
@@ -241,26 +305,27 @@ function upsertStage(c: Common, names: ReturnType<typeof upsertNames>): External
     },
     async commit() {
       state = 'touched';
-      let moved = 0;
+      let written = 0;
+      const args = rowArgs(c.spec, c.spec.ttlMs);
       const inFlight: Array<Promise<void>> = [];
       try {
-        await forKeys(c.io.db, c.source.table, '', async (keys) => {
-          // A few batches in flight: the server runs them one after another, the round trips overlap.
-          if (inFlight.length >= 4) await inFlight.shift();
-          const batch = c.client.sendCommand(['EVAL', MOVE_IN, String(keys.length), ...keys, names.stage, names.aside, names.newSet, String(c.spec.ttlMs)]) as Promise<[number, number]>;
+        for (let i = 0; i < batches; i++) {
+          // Two batches in flight: the server runs them one after another, the round trips overlap.
+          if (inFlight.length >= 2) await inFlight.shift();
+          const batch = c.client.sendCommand(['EVAL', MOVE_ROWS_IN, '1', names.stage + String(i), names.aside, names.newSet, ...args]) as Promise<[number, number]>;
           inFlight.push(
-            batch.then(([m, r]) => {
-              moved += Number(m);
+            batch.then(([w, r]) => {
+              written += Number(w);
               replaced += Number(r);
             }),
           );
-        });
+        }
         await Promise.all(inFlight);
       } catch (e) {
         await Promise.allSettled(inFlight);
         throw c.explain(e);
       }
-      if (moved !== c.rows) throw new CaudalError('execution', `node '${c.ctx.nodeId}': only ${moved} of ${c.rows} staged values could be moved into place`, { nodeId: c.ctx.nodeId });
+      if (written !== c.rows) throw new CaudalError('execution', `node '${c.ctx.nodeId}': only ${written} of ${c.rows} staged rows could be written into place`, { nodeId: c.ctx.nodeId });
     },
     async undo() {
       await undoUpsert(c.client, names);
@@ -281,7 +346,7 @@ function upsertStage(c: Common, names: ReturnType<typeof upsertNames>): External
       if (state === 'done') return;
       // A commit that failed half-way is undone key by key (the old values are aside).
       if (state === 'touched') await undoUpsert(c.client, names).catch(() => undefined);
-      await unlinkKeys(c, names.stage);
+      await unlinkBatches(c, names.stage, batches).catch(() => unlinkPrefix(c.client, names.stage).catch(() => undefined));
       state = 'done';
       await release(c);
     },

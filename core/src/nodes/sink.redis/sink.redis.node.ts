@@ -95,7 +95,7 @@ export const redisSinkNode = defineNode({
       external: {
         describe: [
           p.mode === 'upsert'
-            ? `-- ${p.value} per row at ${keyText}: staged under caudal:stage:…, moved into place by a Lua script at commit (old values kept aside until the run is over)`
+            ? `-- ${p.value} per row at ${keyText}: staged in batches under caudal:stage:…, written onto the keys by a Lua script per batch at commit (old values kept aside until the run is over)`
             : `-- ${p.value} per row at ${namespace}:<version>:${keyText}, then ${pointerKey(namespace!)} switched to the new version at commit; the previous version expires after ${p.old_ttl_s} s`,
         ],
         stage: (io) => writeRedis(config, spec, { relation: input.ref, table: ctx.auxName('redis') }, io, { nodeId: ctx.nodeId, connection: p.connection, runId: ctx.runId }),
@@ -121,11 +121,13 @@ maps as JSON. *TTL* gives every key written an expiry.
 
 **Modes.**
 - \`upsert\` (default): each row's key gets the row (a key is replaced whole, not merged); other keys
-  stay. The rows are staged under \`caudal:stage:<run>:<node>:\` and, when the run commits, moved
-  onto their keys in batches by a Lua script (an atomic \`RENAME\` per key), the previous values kept
-  aside under \`caudal:aside:…\` until every destination of the run has committed: if a later one
-  fails, they are put back.
-- \`replace_namespace\`: the data becomes a new version: keys \`<namespace>:<version>:<key>\` (e.g.
+  stay. The rows are staged in batches of 1,000 (one JSON value each, made by DuckDB) under
+  \`caudal:stage:<run>:<node>:<n>\` and, when the run commits, a Lua script per batch writes them onto
+  their keys on the server (atomic per batch), the previous values kept aside under
+  \`caudal:aside:…\` until every destination of the run has committed: if a later one fails, they
+  are put back.
+- \`replace_namespace\`: the data becomes a new version (written by the same script, a batch at a
+  time): keys \`<namespace>:<version>:<key>\` (e.g.
   \`customers:20250102T030405-ab12cd34-h1f2ep4711:customer:42\`), and the pointer key
   \`<namespace>:current\` is switched to the new version in one atomic step when the run commits.
   Readers \`GET customers:current\` and read keys under that version: they see the old data or the
@@ -134,8 +136,10 @@ maps as JSON. *TTL* gives every key written an expiry.
   nothing.
 
 **Atomic.** Nothing is visible to readers before the run commits. A key evicted by the server
-(memory pressure) between staging and commit fails the run cleanly: upsert's move stops at the
-missing key and is undone; replace_namespace checks every key of the new version before it switches. A failed
+(memory pressure) between staging and commit fails the run cleanly: upsert's commit stops at the
+missing batch and is undone; replace_namespace checks every key of the new version before it
+switches when the server evicted anything during the load (its \`evicted_keys\` counter moved) or the
+TTL is shorter than the load took. A failed
 or cancelled run removes what it staged. Work in progress is registered in the set
 \`caudal:staging\`, so what a killed run left behind is removed by the next Redis load on the same
 server; a run killed while committing is completed or undone from its commit journal.
