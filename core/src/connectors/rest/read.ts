@@ -116,3 +116,33 @@ export async function* readPages(client: HttpClient, spec: RestReadSpec, who: st
     req = following;
   }
 }
+
+/**
+ * Pages with the next one already on its way: the following request goes out as soon as a page
+ * has arrived, while the caller writes that page (the generator's own limits still hold: it sends
+ * at most `concurrency` requests at a time and stops where it would have stopped). When the caller
+ * stops early, the request in flight is awaited and its error, if any, dropped.
+ */
+export async function* readAhead<T>(pages: AsyncGenerator<T>): AsyncGenerator<T> {
+  let next = pages.next();
+  // A failure of the read-ahead surfaces when the caller asks for that page, not before.
+  next.catch(() => undefined);
+  let finished = false;
+  try {
+    for (;;) {
+      const r = await next;
+      if (r.done) {
+        finished = true;
+        return;
+      }
+      next = pages.next();
+      next.catch(() => undefined);
+      yield r.value;
+    }
+  } finally {
+    if (!finished) {
+      await next.catch(() => undefined);
+      await pages.return(undefined);
+    }
+  }
+}

@@ -52,7 +52,9 @@ Timestamps are compared as instants, numbers as numbers. \`caudal state show|res
 changes the saved value.
 
 **Streaming.** Each page goes from the answer to a newline-delimited JSON file in the run's temp
-folder, which DuckDB reads: memory holds one page (or *Pages in flight* pages) at a time.
+folder, which DuckDB reads: memory holds one page (or *Pages in flight* pages) at a time, plus the
+next one: its request goes out as soon as a page has arrived, while that page is written (still
+one request at a time with *Pages in flight* 1, and no request the read would not have made).
 
 **Previews and validation** read the first page only (and say the preview is sampled when there
 are more); the studio keeps that page for a minute, so editing nodes downstream does not call the

@@ -4,7 +4,7 @@ import { literal, stringLiteral } from '../../compiler/sql.js';
 import { restFields, type RestConfig } from '../../connections/rest/rest.connection.js';
 import { restClient, resolveUrl } from '../../connectors/rest/client.js';
 import { cachedFirstPage, firstPageKey, rememberFirstPage } from '../../connectors/rest/first-page-cache.js';
-import { type Page, readPages, type RestReadSpec } from '../../connectors/rest/read.js';
+import { type Page, readAhead, readPages, type RestReadSpec } from '../../connectors/rest/read.js';
 import { CursorTracker, NdjsonSpool } from '../../connectors/rest/spool.js';
 import { parseJsonBody } from '../shared/json-body.js';
 import { CaudalError } from '../../util/errors.js';
@@ -116,7 +116,9 @@ export const restSourceNode = defineNode({
     const cursor = p.incremental ? new CursorTracker(p.incremental.cursor_path) : undefined;
     try {
       if (ctx.mode === 'run') {
-        pages = readPages(client, spec, who);
+        // The second page is requested as soon as the first has arrived, and so on: the pages
+        // travel while the previous one is parsed and spooled.
+        pages = readAhead(readPages(client, spec, who));
         const r = await pages.next();
         first = r.done ? { records: [], more: false } : r.value;
       } else if (!pinned || ctx.mode === 'preview') {
