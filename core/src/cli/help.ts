@@ -32,7 +32,7 @@ Docs: docs/cli.md`;
 const COMMON = `  -p, --param key=value   set a pipeline param (repeatable)
       --project DIR       use DIR/caudal.connections.json on top of the user's file (default: the pipeline's folder)
       --threads N         DuckDB threads (default: all cores)
-      --memory-limit SIZE DuckDB memory limit, e.g. 512MB (default: 80% of RAM); larger work spills to disk
+      --memory-limit SIZE the run's memory budget, e.g. 512MB (default: 80% of RAM); DuckDB gets it less 128 MiB, larger work spills to disk
       --json              machine-readable output
   -q, --quiet             print only errors`;
 

@@ -90,7 +90,8 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
   let committing = false;
 
   emit({ type: 'run_started', runId, pipeline: req.pipeline.name, nodes: req.pipeline.nodes.length, at: new Date(started).toISOString() });
-  log('info', `DuckDB threads=${await db.setting('threads')} memory_limit=${await db.setting('memory_limit')}`);
+  const budget = req.options?.memoryLimit ? ` (of the run's ${req.options.memoryLimit}; the rest is for the engine itself)` : '';
+  log('info', `DuckDB threads=${await db.setting('threads')} memory_limit=${await db.setting('memory_limit')}${budget}`);
 
   let current: PlannedNode | undefined;
   try {

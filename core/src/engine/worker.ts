@@ -10,6 +10,7 @@ import { profileNode } from '../quality/profile/profile-node.js';
 import type { HostToWorker, RunEvent, WorkerRequest, WorkerToHost } from './protocol.js';
 import { redactDeep, secretValues } from './redact-secrets.js';
 import { tempFolderPrefix } from './commit/recover.js';
+import { duckdbMemoryLimit } from './memory-budget.js';
 
 /**
  * One worker serves one request: it owns a DuckDB instance and a private temp folder, and
@@ -64,7 +65,7 @@ async function handle(msg: WorkerRequest): Promise<void> {
   let reply: WorkerToHost;
   try {
     const options = msg.request.options ?? {};
-    db = await Db.open({ threads: options.threads, memoryLimit: options.memoryLimit, tempDir: path.join(tempDir, 'spill') });
+    db = await Db.open({ threads: options.threads, memoryLimit: duckdbMemoryLimit(options.memoryLimit), tempDir: path.join(tempDir, 'spill') });
     if (msg.kind === 'run') {
       const hooks = { emit: (event: RunEvent) => send({ kind: 'event', event }), isCancelled: () => cancelled, isStopping: () => stopping };
       const result = msg.request.watch ? await executeWatch(msg.request, db, tempDir, hooks) : await executeRun(msg.request, db, tempDir, hooks);
