@@ -143,6 +143,19 @@ describe('sink.redis (real Redis)', () => {
     expect(JSON.parse((await client.get(`${prefix}tj:1`))!)).toEqual({ t: expected });
   });
 
+  it('a row of 5,000 columns becomes one hash with every field; an empty input writes nothing', async () => {
+    const cols = Array.from({ length: 5000 }, (_, i) => `'v${i}' AS c${i}`).join(', ');
+    const wide = await run(load(`SELECT 1 AS id, ${cols}`, { key: `${prefix}wide:{id}` }, node('wide')));
+    expect(wide.status, JSON.stringify(wide.error)).toBe('succeeded');
+    expect(await client.hLen(`${prefix}wide:1`)).toBe(5001);
+    expect(await client.hGet(`${prefix}wide:1`, 'c4999')).toBe('v4999');
+    const none = await run(load(`SELECT 1 AS id, 'x' AS v WHERE false`, { key: `${prefix}none:{id}` }, node('none')));
+    expect(none.status, JSON.stringify(none.error)).toBe('succeeded');
+    expect(none.outputs[0]!.rows).toBe(0);
+    expect(await keys(`${prefix}none:*`)).toEqual([]);
+    expect(await debris()).toEqual([]);
+  });
+
   it('a row with nothing to store (a NULL value, or a hash with every column NULL) stops the run, naming its key', async () => {
     const str = await run(load(`SELECT * FROM (VALUES (1, 'x'), (2, NULL), (3, NULL)) t(id, v)`, { key: `${prefix}nv:{id}`, value: 'string', value_column: 'v' }, node('nv')));
     expect(str.status).toBe('failed');

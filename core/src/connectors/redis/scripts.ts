@@ -40,7 +40,8 @@ local function put(t, a, i)
         n = n + 2
       end
     end
-    redis.call('HSET', t, unpack(args, 1, n))
+    -- unpack has a stack limit (~8,000 values): very wide rows go in pieces of 500 fields.
+    for s = 1, n, 1000 do redis.call('HSET', t, unpack(args, s, math.min(s + 999, n))) end
   else
     local v = a[i + 1]
     if hex[1] then v = unhex(v) end
