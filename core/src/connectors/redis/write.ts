@@ -184,12 +184,13 @@ async function send(client: RedisClient, io: HookIo, table: string, spec: RedisW
         if (inFlight.length >= (staged ? 4 : 2)) await inFlight.shift();
         const sent = staged ? client.sendCommand(['SET', prefix + String(batches), String(json)]) : client.sendCommand(['EVAL', WRITE_ROWS, '0', prefix, String(json), ...args]);
         batches++;
-        inFlight.push(
-          sent.then(() => {
-            acked += Number(n);
-            io.progress(acked);
-          }),
-        );
+        const done = sent.then(() => {
+          acked += Number(n);
+          io.progress(acked);
+        });
+        // A failure surfaces when this batch is awaited; until then it must not count as unhandled.
+        done.catch(() => undefined);
+        inFlight.push(done);
       }
       if (io.isCancelled()) break;
     }
@@ -313,12 +314,12 @@ function upsertStage(c: Common, names: ReturnType<typeof upsertNames>, batches: 
           // Two batches in flight: the server runs them one after another, the round trips overlap.
           if (inFlight.length >= 2) await inFlight.shift();
           const batch = c.client.sendCommand(['EVAL', MOVE_ROWS_IN, '1', names.stage + String(i), names.aside, names.newSet, ...args]) as Promise<[number, number]>;
-          inFlight.push(
-            batch.then(([w, r]) => {
-              written += Number(w);
-              replaced += Number(r);
-            }),
-          );
+          const done = batch.then(([w, r]) => {
+            written += Number(w);
+            replaced += Number(r);
+          });
+          done.catch(() => undefined);
+          inFlight.push(done);
         }
         await Promise.all(inFlight);
       } catch (e) {
