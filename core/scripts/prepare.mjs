@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * npm's `prepare` hook: builds the CLI (tsc → dist/) after `npm install` in a checkout.
+ * npm's `prepare` hook: builds the CLI (tsc → dist/, then the bundled engine worker) after `npm
+ * install` in a checkout.
  *
  * npm also runs `prepare` when `npx caudal` / `npm exec caudal` is used inside the checkout: npm 11
  * sees that the project itself provides the `caudal` bin and links the checkout into its npx cache,
@@ -16,4 +17,6 @@ const built = existsSync(path.join(root, 'dist/core/src/cli/main.js'));
 if (process.env.npm_command === 'exec' && built) process.exit(0);
 const tsc = path.join(root, 'node_modules/typescript/bin/tsc');
 const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
-process.exit(r.status ?? 1);
+if (r.status !== 0) process.exit(r.status ?? 1);
+const b = spawnSync(process.execPath, [path.join(root, 'core/scripts/bundle-worker.mjs')], { cwd: root, stdio: 'inherit' });
+process.exit(b.status ?? 1);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CaudalError } from '../util/errors.js';
@@ -18,15 +18,26 @@ import type {
 } from './protocol.js';
 
 /**
- * Built code runs worker.js; from TypeScript sources (tests, tsx) the worker loads worker.ts
- * through tsx's loader.
+ * Built code runs worker.bundle.js (core/scripts/bundle-worker.mjs: one file, ~0.2 s quicker to
+ * load) when it is at least as new as worker.js, else worker.js; from TypeScript sources (tests,
+ * tsx) the worker loads worker.ts through tsx's loader.
  */
 function spawnWorker(): Worker {
   const js = new URL('./worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(js))) return new Worker(js);
+  if (existsSync(fileURLToPath(js))) return new Worker(freshBundle(js) ?? js);
   const ts = new URL('./worker.ts', import.meta.url).href;
   const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(ts)}); })`;
   return new Worker(boot, { eval: true });
+}
+
+/** The bundled worker when it was built after worker.js (a `tsc`-only build leaves it stale). */
+function freshBundle(js: URL): URL | undefined {
+  const bundle = new URL('./worker.bundle.js', import.meta.url);
+  try {
+    return statSync(bundle).mtimeMs >= statSync(js).mtimeMs ? bundle : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 interface Job<T> {
