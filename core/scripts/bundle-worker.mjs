@@ -2,7 +2,7 @@
 /**
  * Bundles the engine worker (dist/core/src/engine/worker.js and every module of ours it imports)
  * into one file, worker.bundle.js, after tsc built dist/. A worker thread loading one file instead
- * of ~300 modules starts ~0.2 s sooner (Node 20 has no compile cache), and every run, preview and
+ * of ~300 modules starts ~0.1–0.16 s sooner (Node 20 has no compile cache), and every run, preview and
  * profile starts a worker. Packages stay external: they are resolved from node_modules as before.
  *
  * core/src/engine/engine.ts starts the bundle only when it is at least as new as worker.js (a

@@ -18,7 +18,7 @@ import type {
 } from './protocol.js';
 
 /**
- * Built code runs worker.bundle.js (core/scripts/bundle-worker.mjs: one file, ~0.2 s quicker to
+ * Built code runs worker.bundle.js (core/scripts/bundle-worker.mjs: one file, ~0.1–0.16 s quicker to
  * load) when it is at least as new as worker.js, else worker.js; from TypeScript sources (tests,
  * tsx) the worker loads worker.ts through tsx's loader.
  */
