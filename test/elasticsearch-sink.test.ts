@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Db } from '../core/src/engine/db.js';
+import { Db } from '../core/src/compiler/db.js';
 import { explainEsError } from '../core/src/connectors/elasticsearch/client.js';
 import { deriveMappings, docSql } from '../core/src/connectors/elasticsearch/mapping.js';
 import { type EsWriteSpec, recoverElasticsearch, writeElasticsearch } from '../core/src/connectors/elasticsearch/write.js';

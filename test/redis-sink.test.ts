@@ -4,7 +4,7 @@ import path from 'node:path';
 import { RESP_TYPES } from 'redis';
 import { describe, expect, it } from 'vitest';
 import { runPipeline } from '../core/src/engine/engine.js';
-import { Db } from '../core/src/engine/db.js';
+import { Db } from '../core/src/compiler/db.js';
 import { redisFields } from '../core/src/connections/redis/redis.connection.js';
 import { parseKeyTemplate } from '../core/src/connectors/redis/template.js';
 import { type RedisWriteSpec, writeRedis } from '../core/src/connectors/redis/write.js';

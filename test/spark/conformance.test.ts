@@ -7,7 +7,7 @@ import { loadPipelineFile } from '../../core/src/model/load.js';
 import type { Pipeline } from '../../core/src/model/schema.js';
 import { packageRoot } from '../../core/src/util/package-root.js';
 import { runPipeline } from '../../core/src/engine/engine.js';
-import { Db } from '../../core/src/engine/db.js';
+import { Db } from '../../core/src/compiler/db.js';
 import { pipeline, run } from '../support/pipeline.js';
 import { pgClient, pgConnection } from '../support/postgres.js';
 import { SQLSERVER_JDBC_PACKAGE, sqlserverJdbc, sqlserverSparkStatements } from '../../core/src/connectors/sqlserver/spark-jdbc.js';

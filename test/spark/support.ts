@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Db } from '../../core/src/engine/db.js';
+import { Db } from '../../core/src/compiler/db.js';
 import type { Pipeline } from '../../core/src/model/schema.js';
 import type { ResolvedConnection } from '../../core/src/nodes/define.js';
 import { exportSpark } from '../../core/src/targets/spark/export.js';

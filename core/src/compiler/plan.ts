@@ -5,22 +5,20 @@ import type {
   Column,
   CompileMode,
   CompiledNode,
+  NodeStateStore,
   Relation,
   ResolvedConnection,
   SinkContext,
   SinkPlan,
 } from '../nodes/define.js';
-import type { Db } from '../engine/db.js';
+import type { Db } from './db.js';
 import { transcodeFile } from '../util/transcode.js';
 import { CaudalError, type Problem } from '../util/errors.js';
 import { explainDuckDbError } from './duckdb-errors.js';
 import { checkExpressionShape, checkQueryShape, dateLiteral, ident, literal, stringLiteral, stripTrailingSemicolon, substituteParams } from './sql.js';
 import { upstreamClosure } from './graph.js';
 import { decideMaterialization, type ExecutionInfo } from './materialize.js';
-import { pinnedSchemaDrift } from '../quality/schema-pin.js';
 import { resolveParamValues, validateStructure, type ParamValue } from './validate.js';
-import { nodeFolder, readNodeState } from '../engine/state.js';
-import { defaultStateDir } from '../engine/run-dirs.js';
 import { closest, didYouMean } from '../util/suggest.js';
 
 export interface PlanOptions {
@@ -35,8 +33,8 @@ export interface PlanOptions {
   materializeAll?: boolean;
   /** Connections resolved by the host (with secrets); nodes ask for them by name. */
   connections?: Record<string, ResolvedConnection>;
-  /** Where node state lives between runs; without it, nodes see no earlier state. */
-  stateDir?: string;
+  /** Node state between runs, kept by the engine (engine/state.ts nodeStateStore). */
+  state: NodeStateStore;
   /** The engine the SQL is for: `spark` when the plan is exported (nodes then avoid DuckDB-only statements such as UPDATE). */
   target?: 'duckdb' | 'spark';
 }
@@ -258,12 +256,8 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
         return resolved;
       },
       pipelineName: doc.name,
-      async readState(key) {
-        if (!opts.stateDir) return undefined;
-        const r = await readNodeState(opts.stateDir, doc.name, id, key);
-        return r && { state: r.stored.state, adopted: r.adopted };
-      },
-      nodeFolder: (name) => nodeFolder(opts.stateDir ?? defaultStateDir(opts.baseDir), doc.name, id, name),
+      readState: (key) => opts.state.read(doc.name, id, key),
+      nodeFolder: (name) => opts.state.folder(doc.name, id, name),
     };
 
     const node: PlannedNode = {
@@ -305,7 +299,7 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
           node.outputs.push({ port: port.name, ref, sql, runSql: compiled.runOutputs?.[port.name] ?? sql, consumers, columns: rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) })) });
         }
         const main = node.outputs[0];
-        const drift = def.category === 'source' && main ? pinnedSchemaDrift(id, nodePath, checked.params, main.columns) : {};
+        const drift = (def.category === 'source' && main && def.checkColumns?.(id, nodePath, checked.params, main.columns)) || {};
         if (drift.problem) nodeProblems.push(drift.problem);
         if (drift.warning) plan.warnings.push({ nodeId: id, message: drift.warning });
       }

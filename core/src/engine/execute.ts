@@ -2,12 +2,12 @@ import { type Plan, planPipeline, planSteps, type PlannedNode } from '../compile
 import { cleanDuckDbMessage } from '../compiler/duckdb-errors.js';
 import { ident } from '../compiler/sql.js';
 import { CaudalError, errorMessage, validationError } from '../util/errors.js';
-import type { Db } from './db.js';
+import type { Db } from '../compiler/db.js';
 import { transcodeFile } from './transcode.js';
 import type { NodeSummary, OutputSummary, RunEvent, RunRequest, RunSummary } from './protocol.js';
 import type { HookIo, NodeState, StateKey } from '../nodes/define.js';
 import { defaultStateDir } from './run-dirs.js';
-import { writeNodeState } from './state.js';
+import { nodeStateStore, writeNodeState } from './state.js';
 import { QualityRun } from '../quality/run.js';
 import { newJournal } from './commit/journal.js';
 import { RunLocks } from './commit/locks.js';
@@ -107,7 +107,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
       targets: req.targets,
       materializeAll: req.options?.metrics === 'exact',
       connections: req.connections,
-      stateDir,
+      state: nodeStateStore(stateDir, req.baseDir),
     });
     if (plan.problems.length > 0) throw validationError(plan.problems);
     if (hooks.watch && !cached && reusablePlan(plan)) hooks.watch.plan = plan;

@@ -2,14 +2,15 @@ import { planPipeline, planSteps, type Plan, type PlannedOutput } from '../compi
 import { cleanDuckDbMessage } from '../compiler/duckdb-errors.js';
 import { literal } from '../compiler/sql.js';
 import { CaudalError, errorMessage, validationError } from '../util/errors.js';
-import type { Db } from './db.js';
+import type { Db } from '../compiler/db.js';
 import { describeSink } from './commit/describe.js';
+import { nodeStateStore } from './state.js';
 import { needsSampling, sampleSources } from './preview-sampling.js';
 import type { InspectRequest, InspectResult, PipelineRequest, PreviewRequest, PreviewResult } from './protocol.js';
 
 /** Validates against the data's schemas and reports each node's SQL and output columns. */
 export async function inspectPipeline(req: InspectRequest, db: Db, tempDir: string): Promise<InspectResult> {
-  const plan = await planPipeline(req.pipeline, db, { mode: 'plan', baseDir: req.baseDir, params: req.params ?? {}, tempDir, runId: 'inspect', targets: req.nodeIds, connections: req.connections, stateDir: req.stateDir });
+  const plan = await planPipeline(req.pipeline, db, { mode: 'plan', baseDir: req.baseDir, params: req.params ?? {}, tempDir, runId: 'inspect', targets: req.nodeIds, connections: req.connections, state: nodeStateStore(req.stateDir, req.baseDir) });
   return {
     problems: plan.problems,
     warnings: plan.warnings,
@@ -38,7 +39,7 @@ export async function planNodeOutput(
   tempDir: string,
   purpose: 'preview' | 'profile',
 ): Promise<{ plan: Plan; port: string; out: PlannedOutput }> {
-  const plan = await planPipeline(req.pipeline, db, { mode: 'preview', baseDir: req.baseDir, params: req.params ?? {}, tempDir, runId: purpose, targets: [req.nodeId], connections: req.connections, stateDir: req.stateDir });
+  const plan = await planPipeline(req.pipeline, db, { mode: 'preview', baseDir: req.baseDir, params: req.params ?? {}, tempDir, runId: purpose, targets: [req.nodeId], connections: req.connections, state: nodeStateStore(req.stateDir, req.baseDir) });
   if (plan.problems.length > 0) throw validationError(plan.problems);
   const node = plan.nodes.find((n) => n.id === req.nodeId);
   if (!node) throw new CaudalError('usage', `no node '${req.nodeId}' in the pipeline`);

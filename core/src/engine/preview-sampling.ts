@@ -1,6 +1,6 @@
 import type { Plan, PlannedNode } from '../compiler/plan.js';
 import { literal } from '../compiler/sql.js';
-import type { Db } from './db.js';
+import type { Db } from '../compiler/db.js';
 
 /** Rows each source contributes when a preview has to sample. */
 export const PREVIEW_SOURCE_ROWS = 20_000;

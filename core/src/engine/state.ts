@@ -1,6 +1,7 @@
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { NodeState, StateKey } from '../nodes/define.js';
+import type { NodeState, NodeStateStore, StateKey } from '../nodes/define.js';
+import { defaultStateDir } from './run-dirs.js';
 import { CaudalError, errorMessage } from '../util/errors.js';
 
 /**
@@ -138,4 +139,19 @@ export async function listStates(stateDir: string, pipeline: string, nodeId?: st
     out.push({ ...rest, pipeline, nodeId: node, ...(key ? { key } : {}) });
   }
   return out.sort((a, b) => (a.nodeId === b.nodeId ? (a.key ?? '').localeCompare(b.key ?? '') : a.nodeId < b.nodeId ? -1 : 1));
+}
+
+/**
+ * The state store the planner hands to nodes: state is read from `stateDir` (without one, nodes
+ * see no earlier state), node folders live under it or under the pipeline's default state folder.
+ */
+export function nodeStateStore(stateDir: string | undefined, baseDir: string): NodeStateStore {
+  return {
+    async read(pipeline, nodeId, key) {
+      if (!stateDir) return undefined;
+      const r = await readNodeState(stateDir, pipeline, nodeId, key);
+      return r && { state: r.stored.state, adopted: r.adopted };
+    },
+    folder: (pipeline, nodeId, name) => nodeFolder(stateDir ?? defaultStateDir(baseDir), pipeline, nodeId, name),
+  };
 }

@@ -1,5 +1,5 @@
 import { CaudalError } from '../util/errors.js';
-import type { Db } from './db.js';
+import type { Db } from '../compiler/db.js';
 import { executeRun, type ExecuteHooks } from './execute.js';
 import type { BatchSummary, OutputSummary, RunEvent, RunRequest, RunSummary } from './protocol.js';
 import { SessionCache } from './sessions.js';

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import { CaudalError, errorMessage } from '../util/errors.js';
-import { Db } from './db.js';
+import { Db } from '../compiler/db.js';
 import { executeRun } from './execute.js';
 import { executeWatch } from './watch.js';
 import { inspectPipeline, previewNode } from './inspect.js';

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Db } from '../engine/db.js';
+import type { Db } from '../compiler/db.js';
 import type { Problem } from '../util/errors.js';
 import type { QualityPlan } from '../quality/types.js';
 
@@ -117,6 +117,14 @@ export interface CompileContext<P> {
  * What a stateful node reads, as its state is kept by: one state per key, so the same pipeline
  * run against another schema, table or server keeps its own watermark. Never holds secrets.
  */
+/** Where node state lives between runs, as the planner hands it to each node (CompileContext). */
+export interface NodeStateStore {
+  /** A node's state for `key`; undefined when there is none or the request keeps no state. */
+  read(pipeline: string, nodeId: string, key: StateKey): Promise<{ state: NodeState; adopted: boolean } | undefined>;
+  /** See CompileContext.nodeFolder. */
+  folder(pipeline: string, nodeId: string, name: string): string;
+}
+
 export interface StateKey {
   /** A short hash of the resolved source (connection identity, table or query after params, ...). */
   key: string;
@@ -410,6 +418,12 @@ export interface NodeDefinition<S extends z.ZodType = z.ZodType> {
   check?(params: z.output<S>): Array<{ path: string; message: string; hint?: string }>;
   compile?(ctx: CompileContext<z.output<S>>): CompiledNode | Promise<CompiledNode>;
   sink?(ctx: SinkContext<z.output<S>>): SinkPlan | Promise<SinkPlan>;
+  /**
+   * Checks the columns the node's main output produces against its params before anything runs
+   * (the registry gives every source the schema pin: quality/schema-pin.ts): a problem stops the
+   * run, a warning is told at its start.
+   */
+  checkColumns?(nodeId: string, nodePath: string, params: unknown, columns: Column[]): { problem?: Problem; warning?: string };
   /**
    * How the node runs on Apache Spark (`caudal export spark`, core/src/targets/spark): its Spark form
    * lives next to the DuckDB one in `<type>.spark.ts`. Absent means no Spark form yet; validate

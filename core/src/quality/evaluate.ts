@@ -1,4 +1,4 @@
-import type { Db } from '../engine/db.js';
+import type { Db } from '../compiler/db.js';
 import type { CheckResult, NodeQualityResult, PlannedCheck, QualityPlan } from './types.js';
 import type { HistoryEntry } from './history.js';
 import { judgeDistribution } from './distribution.js';

@@ -1,4 +1,4 @@
-import type { Db } from '../engine/db.js';
+import type { Db } from '../compiler/db.js';
 import type { RunEvent, RunRequest } from '../engine/protocol.js';
 import { defaultArtifactsDir, defaultStateDir } from '../engine/run-dirs.js';
 import { CaudalError, errorMessage } from '../util/errors.js';

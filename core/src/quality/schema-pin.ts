@@ -33,7 +33,7 @@ type Pinned = { expect_schema?: Array<{ name: string; type?: string }>; on_drift
 /** A source definition whose params also accept the pin fields (other nodes are returned as they are). */
 export function withSchemaPin(def: AnyNodeDefinition): AnyNodeDefinition {
   if (def.category !== 'source' || !(def.params instanceof z.ZodObject)) return def;
-  return { ...def, params: def.params.extend(pinFields) };
+  return { ...def, params: def.params.extend(pinFields), checkColumns: pinnedSchemaDrift };
 }
 
 /** The drift of a pinned source, as a problem (error) or a warning message; nothing when it matches or is not pinned. */

@@ -1,6 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
 import { ident, literal } from '../../compiler/sql.js';
-import type { Db } from '../../engine/db.js';
+import type { Db } from '../../compiler/db.js';
 import type { Column, ExternalRecovery, ExternalStage, HookIo } from '../../nodes/define.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
 import { ownerIsDead, ownerOf } from '../../util/owner.js';

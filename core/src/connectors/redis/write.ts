@@ -1,6 +1,6 @@
 import { ident, stringLiteral } from '../../compiler/sql.js';
 import type { RedisConfig } from '../../connections/redis/redis.connection.js';
-import type { Db } from '../../engine/db.js';
+import type { Db } from '../../compiler/db.js';
 import type { Column, ExternalStage, HookIo } from '../../nodes/define.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
 import type { WriteContext } from '../connector.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import sql from 'mssql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mssqlConfig, sqlserverFields } from '../../connections/sqlserver/sqlserver.connection.js';
-import { Db } from '../../engine/db.js';
+import { Db } from '../../compiler/db.js';
 import type { HookIo } from '../../nodes/define.js';
 import { watermarkText } from '../../nodes/source.sqlserver/source.sqlserver.node.js';
 import { bulkLoad, bulkTable, stageTableDdl } from './bulk.js';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ResolvedConnection } from '../../nodes/define.js';
 import { ownerIsDead, ownerOf } from '../../util/owner.js';
-import { Db } from '../db.js';
+import { Db } from '../../compiler/db.js';
 import { listJournals } from './journal.js';
 import { recoverRun, type RecoveryOutcome, sweepDeadTempFolders } from './recover.js';
 import { locksDir } from './runtime-dir.js';

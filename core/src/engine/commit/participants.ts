@@ -2,7 +2,7 @@ import { lstat, rename, rm, rmdir } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ExternalRecovery, ExternalStage, Publish } from '../../nodes/define.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
-import type { Db } from '../db.js';
+import type { Db } from '../../compiler/db.js';
 import type { JournalEntry } from './journal.js';
 
 type FilePublish = Extract<Publish, { kind: 'file' }>;

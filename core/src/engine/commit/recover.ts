@@ -6,7 +6,7 @@ import { getConnector } from '../../connectors/registry.js';
 import type { ResolvedConnection } from '../../nodes/define.js';
 import { errorMessage } from '../../util/errors.js';
 import { ownerIsDead, ownerOf, ownerTag } from '../../util/owner.js';
-import type { Db } from '../db.js';
+import type { Db } from '../../compiler/db.js';
 import { type JournalEntry, listJournals, removeJournal, type RunJournal } from './journal.js';
 import { removeEmptyFolders } from './participants.js';
 

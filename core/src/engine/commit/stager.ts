@@ -1,7 +1,7 @@
 import type { PlannedNode } from '../../compiler/plan.js';
 import type { HookIo } from '../../nodes/define.js';
 import { DUCKDB_STAGE_PREFIX } from '../../nodes/shared/staging-names.js';
-import type { Db } from '../db.js';
+import type { Db } from '../../compiler/db.js';
 import { DuckdbParticipant, ExternalParticipant, FileParticipant, type Participant } from './participants.js';
 import type { CommitJournal } from './protocol.js';
 import { sweepDeadStageTables } from './recover.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ident, stringLiteral } from '../../compiler/sql.js';
-import type { Db } from '../../engine/db.js';
+import type { Db } from '../../compiler/db.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
 
 /** The alias a read attaches a file under (a sink's own attachment, if any, is reused instead). */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspect, pipeline, preview, problemsOf, tempDir } from '../../../../test/support/pipeline.js';
-import { Db } from '../../engine/db.js';
+import { Db } from '../../compiler/db.js';
 import { previewNode } from '../../engine/inspect.js';
 import { literal } from '../../compiler/sql.js';
 

@@ -1,5 +1,5 @@
 import { ident, literal, stringLiteral } from '../../compiler/sql.js';
-import type { Db } from '../../engine/db.js';
+import type { Db } from '../../compiler/db.js';
 import type { Column } from '../../nodes/define.js';
 import { categoryOf, isScalar } from './categories.js';
 import { pickSemantic, semanticSql, SEMANTIC_PATTERNS } from './semantic.js';

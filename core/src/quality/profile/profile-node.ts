@@ -1,7 +1,7 @@
 import { planNodeOutput } from '../../engine/inspect.js';
 import { cleanDuckDbMessage } from '../../compiler/duckdb-errors.js';
 import { ident, literal } from '../../compiler/sql.js';
-import type { Db } from '../../engine/db.js';
+import type { Db } from '../../compiler/db.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
 import { columnStats, statsStepCount } from './column-stats.js';
 import type { ProfileRequest, ProfileResult } from './types.js';

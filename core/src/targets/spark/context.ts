@@ -4,7 +4,7 @@ import type { Relation, ResolvedConnection, SparkCompileContext } from '../../no
 import { ident, stringLiteral, stripTrailingSemicolon, substituteParams } from '../../compiler/sql.js';
 import { paramLiteral, type Plan, type PlannedNode } from '../../compiler/plan.js';
 import type { GraphEdge } from '../../compiler/graph.js';
-import type { Db } from '../../engine/db.js';
+import type { Db } from '../../compiler/db.js';
 import type { Problem } from '../../util/errors.js';
 
 /** A Spark form refusing a setting: becomes an `unsupported_on_engine` problem on that field. */

@@ -6,7 +6,8 @@ import type { ResolvedConnection, SparkCompiled } from '../../nodes/define.js';
 import { planPipeline, type PlannedNode } from '../../compiler/plan.js';
 import { validateStructure } from '../../compiler/validate.js';
 import { getNodeDefinition } from '../../nodes/index.js';
-import { Db } from '../../engine/db.js';
+import { Db } from '../../compiler/db.js';
+import { nodeStateStore } from '../../engine/state.js';
 import { errorMessage, type Problem } from '../../util/errors.js';
 import { packageVersion } from '../../util/package-root.js';
 import { emptyRelation, SparkUnsupported, sparkContext, unsupportedProblem } from './context.js';
@@ -50,7 +51,7 @@ export async function exportSpark(original: Pipeline, opts: SparkExportOptions):
   const tempDir = await mkdtemp(path.join(os.tmpdir(), 'caudal-spark-export-'));
   const db = await Db.open({ tempDir, threads: 2 });
   try {
-    const plan = await planPipeline(doc, db, { mode: 'plan', target: 'spark', baseDir: opts.baseDir, params: opts.params, tempDir, runId: 'spark_export', connections: opts.connections, stateDir: opts.stateDir });
+    const plan = await planPipeline(doc, db, { mode: 'plan', target: 'spark', baseDir: opts.baseDir, params: opts.params, tempDir, runId: 'spark_export', connections: opts.connections, state: nodeStateStore(opts.stateDir, opts.baseDir) });
     if (plan.problems.length > 0) return { problems: plan.problems, warnings: plan.warnings };
     const structure = validateStructure(doc);
     const planned = new Map(plan.nodes.map((n) => [n.id, n]));

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type * as DuckDB from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBInstance as Instance, DuckDBValue } from '@duckdb/node-api';
-import { literal } from '../compiler/sql.js';
+import { literal } from './sql.js';
 
 // @duckdb/node-api is CommonJS. Loading it with require() rather than `import` skips Node's scan of
 // every re-exported file for named exports: about 75 ms off the start of each engine worker.
