@@ -26,6 +26,22 @@ describe('readAhead: the next page travels while the reader writes the current o
     expect(log).toEqual(['request 0', 'request 1', 'write 0', 'request 2', 'write 1', 'write 2']);
   });
 
+  it('the next request is on its way before the reader gets the current page, even when sending takes many promise steps', async () => {
+    const log: string[] = [];
+    // Like an HTTP client: the request reaches the socket after a chain of promise steps and a tick.
+    const pages = (async function* () {
+      for (let i = 0; i < 3; i++) {
+        for (let hop = 0; hop < 20; hop++) await Promise.resolve();
+        await new Promise((r) => process.nextTick(r));
+        log.push(`sent ${i}`);
+        await new Promise((r) => setTimeout(r, 5));
+        yield i;
+      }
+    })();
+    for await (const page of readAhead(pages)) log.push(`write ${page}`);
+    expect(log).toEqual(['sent 0', 'sent 1', 'write 0', 'sent 2', 'write 1', 'write 2']);
+  });
+
   it('a failure of the page read ahead surfaces when the reader gets to it, not before', async () => {
     const log: string[] = [];
     const seen: number[] = [];

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { HttpClient, HttpMethod } from '../http/client.js';
 import { jsonPathRecords } from '../http/json-path.js';
 import { CaudalError } from '../../util/errors.js';
@@ -122,6 +123,11 @@ export async function* readPages(client: HttpClient, spec: RestReadSpec, who: st
  * has arrived, while the caller writes that page (the generator's own limits still hold: it sends
  * at most `concurrency` requests at a time and stops where it would have stopped). When the caller
  * stops early, the request in flight is awaited and its error, if any, dropped.
+ *
+ * A page is handed over one event-loop turn after the next request was started: the HTTP client
+ * gets to the socket only after a chain of promise steps, and without that turn the caller's
+ * synchronous work on the page (JSON to the spool, ~2.5 ms for 1,000 records) ran first and the
+ * request left that much later (bench/rest: the read phase of 200k records 1.5–1.6 s → 1.2 s).
  */
 export async function* readAhead<T>(pages: AsyncGenerator<T>): AsyncGenerator<T> {
   let next = pages.next();
@@ -137,6 +143,7 @@ export async function* readAhead<T>(pages: AsyncGenerator<T>): AsyncGenerator<T>
       }
       next = pages.next();
       next.catch(() => undefined);
+      await nextTurn();
       yield r.value;
     }
   } finally {
