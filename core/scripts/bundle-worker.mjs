@@ -1,19 +1,25 @@
 #!/usr/bin/env node
 /**
- * Bundles the engine worker (dist/core/src/engine/worker.js and every module of ours it imports)
- * into one file, worker.bundle.js, after tsc built dist/. A worker thread loading one file instead
- * of ~300 modules starts ~0.1–0.16 s sooner (Node 20 has no compile cache), and every run, preview and
- * profile starts a worker. Packages stay external: they are resolved from node_modules as before.
+ * Bundles the engine worker (dist/core/src/engine/worker.js, every module of ours it imports and the
+ * small pure-JS packages it loads at start: zod, jsonc-parser, jsonpath-plus, csv-parse,
+ * parse-link-header) into one CommonJS file, worker.bundle.cjs, after tsc built dist/. Every run,
+ * preview and profile starts a worker; one file instead of ~300 modules and zod's ~60 starts it
+ * sooner, and `engine/worker-boot.ts` runs the file with a V8 code cache, which a CommonJS script
+ * allows on Node 20 (ES modules get no code cache before Node 22). Other packages stay external:
+ * native ones (DuckDB, the keychain) and the clients loaded on first use (pg, axios, the AWS SDK, …)
+ * are resolved from node_modules as before.
  *
  * core/src/engine/engine.ts starts the bundle only when it is at least as new as worker.js (a
  * plain `tsc` build leaves it older, so it is skipped rather than run stale), else worker.js.
  * Without esbuild (an install without dev dependencies) there is no bundle and nothing else changes.
  */
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const entry = path.join(root, 'dist/core/src/engine/worker.js');
-const outfile = path.join(root, 'dist/core/src/engine/worker.bundle.js');
+const outfile = path.join(root, 'dist/core/src/engine/worker.bundle.cjs');
+const INLINE = new Set(['zod', 'jsonc-parser', 'jsonpath-plus', 'csv-parse', 'parse-link-header']);
 
 let esbuild;
 try {
@@ -22,4 +28,22 @@ try {
   console.log('bundle-worker: esbuild is not installed; the engine starts dist/core/src/engine/worker.js');
   process.exit(0);
 }
-await esbuild.build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' });
+const deps = Object.keys(JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).dependencies ?? {});
+// The bundle of earlier versions (ES module): removed so nothing starts it stale.
+rmSync(path.join(root, 'dist/core/src/engine/worker.bundle.js'), { force: true });
+await esbuild.build({
+  entryPoints: [entry],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  // Prefer packages' ES module builds (jsonc-parser's UMD build hides its requires from the bundler).
+  mainFields: ['module', 'main'],
+  external: deps.filter((d) => !INLINE.has(d)).flatMap((d) => [d, `${d}/*`]),
+  // import() of an external package becomes require(): the code-cached script has no module loader of its own.
+  supported: { 'dynamic-import': false },
+  define: { 'import.meta.url': '__caudalBundleUrl', 'import.meta.dirname': '__dirname' },
+  banner: { js: 'const __caudalBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  logLevel: 'warning',
+});

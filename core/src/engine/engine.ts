@@ -18,25 +18,25 @@ import type {
 } from './protocol.js';
 
 /**
- * Built code runs worker.bundle.js (core/scripts/bundle-worker.mjs: one file, ~0.1–0.16 s quicker to
- * load) when it is at least as new as worker.js, else worker.js; from TypeScript sources (tests,
- * tsx) the worker loads worker.ts through tsx's loader.
+ * Built code starts worker-boot.js, which runs the bundled worker (worker.bundle.cjs,
+ * core/scripts/bundle-worker.mjs) with a V8 code cache, when the bundle is at least as new as
+ * worker.js; else worker.js (a `tsc`-only build leaves the bundle stale). From TypeScript sources
+ * (tests, tsx) the worker loads worker.ts through tsx's loader.
  */
 function spawnWorker(): Worker {
   const js = new URL('./worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(js))) return new Worker(freshBundle(js) ?? js);
+  if (existsSync(fileURLToPath(js))) return new Worker(freshBundle(js) ? new URL('./worker-boot.js', import.meta.url) : js);
   const ts = new URL('./worker.ts', import.meta.url).href;
   const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(ts)}); })`;
   return new Worker(boot, { eval: true });
 }
 
-/** The bundled worker when it was built after worker.js (a `tsc`-only build leaves it stale). */
-function freshBundle(js: URL): URL | undefined {
-  const bundle = new URL('./worker.bundle.js', import.meta.url);
+/** The bundle was built after worker.js (a `tsc`-only build leaves it stale). */
+function freshBundle(js: URL): boolean {
   try {
-    return statSync(bundle).mtimeMs >= statSync(js).mtimeMs ? bundle : undefined;
+    return statSync(new URL('./worker.bundle.cjs', import.meta.url)).mtimeMs >= statSync(js).mtimeMs;
   } catch {
-    return undefined;
+    return false;
   }
 }
 

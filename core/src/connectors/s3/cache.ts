@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
+import { caudalCacheDir } from '../../util/cache-dir.js';
 
 /**
  * A local cache of object samples for planning and previews, keyed by bucket, key and ETag: an
@@ -12,8 +12,7 @@ import path from 'node:path';
  * it any time.
  */
 export function s3CacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.CAUDAL_CACHE_DIR || path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'caudal');
-  return path.join(base, 's3');
+  return path.join(caudalCacheDir(env), 's3');
 }
 
 export function cacheFile(parts: { endpoint?: string; bucket: string; key: string; etag: string; kind: string }, env?: NodeJS.ProcessEnv): string {
