@@ -1,4 +1,4 @@
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { caudal } from './support/cli.js';
@@ -58,6 +58,21 @@ describe('engine worker code cache', () => {
     await writeFile(file!, Buffer.from('not a V8 code cache'));
     await run();
     expect((await readFile(file!)).length).toBeGreaterThan(100_000);
+  });
+
+  it('keeps the four newest cache files: older builds of the bundle do not pile up', async () => {
+    const { cache, run, cacheFiles } = await setup();
+    await mkdir(path.join(cache, 'code'), { recursive: true });
+    for (let i = 0; i < 6; i++) {
+      const old = path.join(cache, 'code', `engine-worker-${String(i).repeat(32)}.bin`);
+      await writeFile(old, 'an older build');
+      await utimes(old, new Date(2026, 0, 1 + i), new Date(2026, 0, 1 + i));
+    }
+    await run();
+    const names = (await cacheFiles()).map((f) => path.basename(f)).sort();
+    expect(names).toHaveLength(4);
+    // the new one and the three newest of the others (days 4, 5, 6)
+    expect(names.filter((n) => /^engine-worker-(3|4|5)\1{31}\.bin$/.test(n))).toHaveLength(3);
   });
 
   it('a cache folder that cannot be made only costs the time it would have saved', async () => {

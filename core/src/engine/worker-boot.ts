@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire, Module } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,8 +11,9 @@ import { caudalCacheDir } from '../util/cache-dir.js';
  * code cache: compiling the 1.7 MB bundle is most of a worker's start, and Node 20 caches nothing
  * by itself. The cache lives in `$CAUDAL_CACHE_DIR/code` (default `~/.cache/caudal/code`), one file
  * per bundle version (path, size, modification time, Node version); V8 rejects a cache that does not
- * fit the source or this V8, and a rejected or missing cache is written again. Any failure to read
- * or write it only costs the time it would have saved.
+ * fit the source or this V8, and a rejected or missing cache is written again (keeping the few
+ * newest files of other versions: another install, another Node). Any failure to read or write it
+ * only costs the time it would have saved.
  */
 const bundle = fileURLToPath(new URL('./worker.bundle.cjs', import.meta.url));
 const source = readFileSync(bundle, 'utf8');
@@ -38,7 +39,17 @@ if (!cachedData || script.cachedDataRejected) {
     const tmp = `${cacheFile}.${process.pid}.${Math.random().toString(36).slice(2)}`;
     writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
     renameSync(tmp, cacheFile);
+    pruneOtherVersions(path.dirname(cacheFile), 4);
   } catch {
     // A read-only or full disk: the next worker compiles the bundle again.
   }
+}
+
+/** Each build of the bundle leaves a file: all but the `keep` newest go. */
+function pruneOtherVersions(dir: string, keep: number): void {
+  const files = readdirSync(dir)
+    .filter((f) => /^engine-worker-[0-9a-f]{32}\.bin$/.test(f))
+    .map((f) => ({ file: path.join(dir, f), at: statSync(path.join(dir, f)).mtimeMs }))
+    .sort((a, b) => b.at - a.at);
+  for (const old of files.slice(keep)) rmSync(old.file, { force: true });
 }
