@@ -82,6 +82,21 @@ export class Db {
     return typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : 0;
   }
 
+  /**
+   * Runs `work` with DuckDB's `preserve_insertion_order` off: for statements whose rows have no
+   * order to keep (after a DISTINCT or GROUP BY), which DuckDB then writes faster and with less
+   * memory. The setting is back on afterwards, whatever happened; a failure to reset it never hides
+   * why `work` failed.
+   */
+  async unordered<T>(work: () => Promise<T>): Promise<T> {
+    await this.run('SET preserve_insertion_order = false');
+    try {
+      return await work();
+    } finally {
+      await this.run('RESET preserve_insertion_order').catch(() => undefined);
+    }
+  }
+
   async setting(name: string): Promise<string> {
     const rows = await this.rows(`SELECT current_setting(${literal(name)}) AS v`);
     return String(rows[0]?.v);

@@ -63,7 +63,7 @@ export function decideMaterialization(nodes: PlannedNode[], edges: Array<{ from:
     const statements = readers.map((r) => r.label);
     const notes = notesFor(node);
     let execution: ExecutionInfo;
-    if (node.sink) execution = { strategy: 'sink', reason: `writes ${node.sink.target}`, statements: [], notes };
+    if (node.sink) execution = { strategy: 'sink', reason: `writes ${node.sink.target}${node.sink.unordered ? ' (rows in any order: they have none after a DISTINCT or GROUP BY upstream)' : ''}`, statements: [], notes };
     else if (!main) execution = { strategy: 'view', reason: 'no output', statements, notes };
     else if (node.compiled?.outputsReadSetupTables) execution = { strategy: 'setup', reason: 'its setup reads the input once into a table; every output reads that table', statements, notes };
     else if (node.compiled?.materialize) execution = { strategy: 'table', reason: 'the node asks for it (its result must be the same for every reader)', statements, notes };
@@ -71,6 +71,7 @@ export function decideMaterialization(nodes: PlannedNode[], edges: Array<{ from:
     else if (readers.length > 1) execution = { strategy: 'table', reason: `read by ${readers.length} statements: computed once instead of once per statement`, statements, notes };
     else if (readers.length === 1) execution = { strategy: 'view', reason: 'read by one statement: fused into it', statements, notes };
     else execution = { strategy: 'view', reason: 'nothing reads it in this run', statements, notes };
+    if (execution.strategy === 'table' && node.orderArbitrary) notes.push('rows stored in any order: they have none after a DISTINCT or GROUP BY upstream');
     node.execution = execution;
     node.materialize = execution.strategy === 'table';
   }

@@ -7,6 +7,7 @@ import type {
   CompiledNode,
   NodeStateStore,
   Relation,
+  RowOrder,
   ResolvedConnection,
   SinkContext,
   SinkPlan,
@@ -61,6 +62,8 @@ export interface PlannedNode {
   upstreamNodes: PlannedNode[];
   /** Whether the executor computes the main output once into a table (see `execution`). */
   materialize: boolean;
+  /** Its rows come in no particular order (NodeDefinition.rowOrder over the graph). */
+  orderArbitrary: boolean;
   /** How the node is computed and why; set once every node is planned (decideMaterialization). */
   execution?: ExecutionInfo;
   sink?: SinkPlan;
@@ -75,6 +78,11 @@ export interface Plan {
   paramValues: Record<string, ParamValue>;
   /** Things to tell the user at the start of a run that do not stop it (e.g. a schema drift with on_drift: warn). */
   warnings: Array<{ nodeId: string; message: string }>;
+}
+
+/** A node's rows are in no particular order: it makes them so, or it keeps the order of its main input's rows, which have none. */
+function orderArbitrary(order: RowOrder | undefined, main: Array<PlannedNode | undefined>): boolean {
+  return order === 'arbitrary' || (order === 'follows' && main.length > 0 && main.every((u) => u?.orderArbitrary === true));
 }
 
 /** Internal relation names; prefixed so a user's CTE named after a node cannot shadow its own input. */
@@ -155,7 +163,7 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
           const up = planned.get(e.from.nodeId);
           const out = up?.outputs.find((o) => o.port === e.from.port);
           if (!out) throw new CaudalError('validation', `node '${id}': input '${port}' comes from ${e.from.nodeId}:${e.from.port}, which has no planned output`, { nodeId: id });
-          return { ref: out.ref, columns: out.columns, nodeId: e.from.nodeId, port: e.from.port };
+          return { ref: out.ref, columns: out.columns, nodeId: e.from.nodeId, port: e.from.port, orderArbitrary: up!.orderArbitrary };
         });
 
     // An undeclared $name stops the node here: left in the SQL, DuckDB would only add its own
@@ -260,14 +268,19 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
       nodeFolder: (name) => opts.state.folder(doc.name, id, name),
     };
 
+    const upstreamNodes = incoming.map((e) => planned.get(e.from.nodeId)).filter((n): n is PlannedNode => n !== undefined);
     const node: PlannedNode = {
       id,
       type: def.type,
       def,
       outputs: [],
       upstream: incoming.map((e) => ({ nodeId: e.from.nodeId, port: e.from.port })),
-      upstreamNodes: incoming.map((e) => planned.get(e.from.nodeId)).filter((n): n is PlannedNode => n !== undefined),
+      upstreamNodes,
       materialize: false,
+      orderArbitrary: orderArbitrary(
+        typeof def.rowOrder === 'function' ? def.rowOrder(checked.params) : def.rowOrder,
+        incoming.filter((e) => e.to.port === def.inputs[0]?.name).map((e) => planned.get(e.from.nodeId)),
+      ),
       sampled: false,
     };
 

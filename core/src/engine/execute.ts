@@ -157,7 +157,9 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
       const main = node.outputs[0];
       if (node.materialize && main) {
         const table = ident(`_m_${node.id}`);
-        out = await withProgress(db, node.id, runId, emit, () => db.count(`CREATE OR REPLACE TEMP TABLE ${table} AS SELECT * FROM ${main.ref}`));
+        const ctas = () => db.count(`CREATE OR REPLACE TEMP TABLE ${table} AS SELECT * FROM ${main.ref}`);
+        // Rows with no order to keep are stored as they come (faster, less memory; SinkPlan.unordered).
+        out = await withProgress(db, node.id, runId, emit, () => (node.orderArbitrary ? db.unordered(ctas) : ctas()));
         await db.run(`CREATE OR REPLACE TEMP VIEW ${main.ref} AS SELECT * FROM ${table}`);
         log('debug', `materialized ${out} rows`, node.id);
       }

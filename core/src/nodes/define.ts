@@ -41,6 +41,9 @@ export interface ParamMeta {
   port?: string;
 }
 
+/** See NodeDefinition.rowOrder. */
+export type RowOrder = 'arbitrary' | 'follows';
+
 export interface Column {
   name: string;
   /** DuckDB type name, e.g. VARCHAR, BIGINT, DECIMAL(10,2), STRUCT(a INTEGER). */
@@ -54,6 +57,11 @@ export interface Relation {
   columns: Column[];
   nodeId: string;
   port: string;
+  /**
+   * The rows come in no particular order: a DISTINCT or GROUP BY upstream, and only row-wise nodes
+   * since (NodeDefinition.rowOrder). A sink may then write them without keeping their order.
+   */
+  orderArbitrary?: boolean;
 }
 
 export type CompileMode = 'plan' | 'preview' | 'run';
@@ -338,6 +346,11 @@ export interface SinkPlan {
   preflight: Problem[];
   /** Statements that write to a staging place; the last one returns the row count. */
   stage: string[];
+  /**
+   * The input's order is arbitrary anyway (Relation.orderArbitrary): the engine runs `stage` with
+   * DuckDB's `preserve_insertion_order` off, which writes large files faster and with less memory.
+   */
+  unordered?: boolean;
   /** How the staged output is published (SQL and file sinks); external sinks publish themselves. */
   publish?: Publish;
   /** Folders the sink created for its target (run mode); removed again, if still empty, when the run does not commit. */
@@ -423,6 +436,15 @@ export interface NodeDefinition<S extends z.ZodType = z.ZodType> {
    * (the registry gives every source the schema pin: quality/schema-pin.ts): a problem stops the
    * run, a warning is told at its start.
    */
+  /**
+   * What the node does to the order of its rows, for sinks that need not keep an order that means
+   * nothing (SinkPlan.unordered). `arbitrary`: its output has no order (DISTINCT, GROUP BY).
+   * `follows`: adds no ORDER BY; its output is in no order when the rows of its main input (the
+   * first port: a join's left side, a lookup's `in`; every edge into it) are in none. Unset (sort,
+   * SQL, limit, sample, …): the output's order may mean something. A function decides from the
+   * params (fill_nulls is row-wise unless it fills along an order).
+   */
+  rowOrder?: RowOrder | ((params: z.output<S>) => RowOrder | undefined);
   checkColumns?(nodeId: string, nodePath: string, params: unknown, columns: Column[]): { problem?: Problem; warning?: string };
   /**
    * How the node runs on Apache Spark (`caudal export spark`, core/src/targets/spark): its Spark form

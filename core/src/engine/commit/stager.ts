@@ -43,7 +43,11 @@ export class SinkStager {
         await this.record();
       }
     }
-    for (const sql of sink.stage) rows = await count(sql);
+    const stageAll = async () => {
+      for (const sql of sink.stage) rows = await count(sql);
+    };
+    // Only this sink's statements: other sinks of the run keep their input's order.
+    await (sink.unordered ? this.db.unordered(stageAll) : stageAll());
     if (sink.external) {
       // stage() undoes its own partial work when it throws; once it returns, the participant does.
       const st = await sink.external.stage(io);

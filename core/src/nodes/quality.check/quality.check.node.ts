@@ -32,6 +32,7 @@ export const qualityCheckNode = defineNode({
   version: 1,
   spark: qualityCheckSpark,
   category: 'quality',
+  rowOrder: 'follows',
   title: 'Quality checks',
   description: 'Checks the data against a list of expectations with severities (warn, error, quarantine), a quality score and a report.',
   aliases: ['data quality', 'validate', 'expectations', 'assert', 'great expectations', 'data tests', 'quarantine'],

@@ -221,6 +221,8 @@ export async function fileSinkPlan<P extends FileSinkParams>(ctx: SinkContext<P>
     destination: { key: `file:${target}`, label: target },
     preflight,
     stage: [`COPY (SELECT * FROM ${input.ref}) TO ${stringLiteral(temp)} (${copyOptions(spec)})`],
+    // After a DISTINCT or GROUP BY the rows have no order to keep: DuckDB may write them as they come.
+    unordered: input.orderArbitrary === true,
     publish: { kind: 'file', temp, target, aside: stagingPath(target, ctx.runId, 'old'), replace: ctx.params.if_exists === 'overwrite' },
     createdFolders,
   };

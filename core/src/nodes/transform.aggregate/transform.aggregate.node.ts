@@ -47,6 +47,7 @@ export const aggregateNode = defineNode({
   version: 1,
   spark: aggregateSpark,
   category: 'transform',
+  rowOrder: 'arbitrary',
   title: 'Aggregate',
   description: 'Groups rows and computes counts, sums, averages, percentiles, first/last values and more.',
   aliases: ['group by', 'summarize', 'pivot table', 'totals', 'rollup', 'statistics'],

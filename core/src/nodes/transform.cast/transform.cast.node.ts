@@ -39,6 +39,7 @@ export const castNode = defineNode({
   version: 1,
   spark: castSpark,
   category: 'transform',
+  rowOrder: 'follows',
   title: 'Change column types',
   description: 'Converts columns to other types, failing, nulling or setting aside the values that do not convert.',
   aliases: ['convert', 'change type', 'type', 'to number', 'to integer', 'to date', 'try_cast', 'parse number'],

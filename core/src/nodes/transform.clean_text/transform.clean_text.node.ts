@@ -86,6 +86,7 @@ export const cleanTextNode = defineNode({
   version: 1,
   spark: cleanTextSpark,
   category: 'transform',
+  rowOrder: 'follows',
   title: 'Clean text',
   description: 'Trims, collapses whitespace, changes case, normalizes Unicode, removes control characters or accents, and turns empty text into NULL.',
   aliases: ['trim', 'normalize text', 'lowercase', 'uppercase', 'title case', 'strip accents', 'whitespace', 'tidy strings'],

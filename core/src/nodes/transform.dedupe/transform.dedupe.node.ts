@@ -41,6 +41,7 @@ export const dedupeNode = defineNode({
   version: 1,
   spark: dedupeSpark,
   category: 'transform',
+  rowOrder: 'arbitrary',
   title: 'Remove duplicates',
   description: 'Keeps one row per key (or per distinct row), choosing the first, last or any row in an order.',
   aliases: ['deduplicate', 'distinct', 'unique', 'drop duplicates', 'latest per key', 'first per group'],

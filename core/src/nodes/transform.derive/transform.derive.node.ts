@@ -28,6 +28,7 @@ export const deriveNode = defineNode({
   version: 1,
   spark: deriveSpark,
   category: 'transform',
+  rowOrder: 'follows',
   title: 'Derive columns',
   description: 'Adds or replaces columns computed from SQL expressions.',
   aliases: ['calculate', 'formula', 'compute', 'new column', 'mutate'],

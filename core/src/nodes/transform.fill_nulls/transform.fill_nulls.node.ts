@@ -65,6 +65,7 @@ export const fillNullsNode = defineNode({
   version: 1,
   spark: fillNullsSpark,
   category: 'transform',
+  rowOrder: (p) => (p.order_by.length === 0 && p.partition_by.length === 0 && p.rules.every((r) => r.strategy !== 'previous' && r.strategy !== 'next') ? 'follows' : undefined),
   title: 'Fill missing values',
   description: 'Replaces NULLs per column: a constant, the mean, median or mode, the previous or next value in an order, or drops the row.',
   aliases: ['impute', 'coalesce', 'missing values', 'fill down', 'forward fill', 'replace nulls', 'fillna'],

@@ -18,6 +18,7 @@ export const filterNode = defineNode({
   version: 1,
   spark: filterSpark,
   category: 'transform',
+  rowOrder: 'follows',
   title: 'Filter',
   description: 'Keeps the rows for which a SQL condition is true.',
   aliases: ['where', 'keep rows', 'remove rows'],

@@ -51,6 +51,8 @@ export const joinNode = defineNode({
   version: 1,
   spark: joinSpark,
   category: 'transform',
+  // Right and full joins add the other side's unmatched rows after the left's: no order to follow.
+  rowOrder: (p) => (p.kind === 'right' || p.kind === 'full' ? undefined : 'follows'),
   title: 'Join',
   description: 'Combines rows of two inputs that share key values (inner, left, right, full, semi, anti).',
   aliases: ['merge', 'vlookup', 'combine', 'match', 'relate', 'semi join', 'anti join'],

@@ -49,6 +49,7 @@ export const lookupNode = defineNode({
   version: 1,
   spark: lookupSpark,
   category: 'transform',
+  rowOrder: 'follows',
   title: 'Lookup',
   description: 'Adds columns from a reference table by key, one match per row at most; never adds or removes rows.',
   aliases: ['vlookup', 'enrich', 'dictionary', 'map', 'left join', 'xlookup'],

@@ -80,6 +80,7 @@ export const mapValuesNode = defineNode({
   version: 1,
   spark: mapValuesSpark,
   category: 'transform',
+  rowOrder: 'follows',
   title: 'Map values',
   description: 'Replaces the values of a column using a mapping (typed in, or from a mapping table), e.g. to normalize spellings or codes.',
   aliases: ['recode', 'replace values', 'normalize', 'lookup', 'translate codes', 'standardize spellings'],

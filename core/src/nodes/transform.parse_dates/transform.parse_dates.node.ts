@@ -94,6 +94,7 @@ export const parseDatesNode = defineNode({
   version: 1,
   spark: parseDatesSpark,
   category: 'transform',
+  rowOrder: 'follows',
   title: 'Parse dates',
   description: 'Turns text columns into dates or timestamps, trying a list of formats in order.',
   aliases: ['to date', 'strptime', 'date format', 'parse timestamp', 'convert dates', 'time zone'],

@@ -245,6 +245,7 @@ export const rulesNode = defineNode({
   version: 1,
   spark: rulesSpark,
   category: 'transform',
+  rowOrder: 'follows',
   title: 'Business rules',
   description: 'Applies an ordered decision table: rules that set columns, tag rows or reject them.',
   aliases: ['decision table', 'rules engine', 'business rules', 'if then', 'case when', 'flag rows', 'validation rules'],

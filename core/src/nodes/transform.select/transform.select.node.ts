@@ -33,6 +33,7 @@ export const selectNode = defineNode({
   version: 1,
   spark: selectSpark,
   category: 'transform',
+  rowOrder: 'follows',
   title: 'Select columns',
   description: 'Picks, renames, reorders or drops columns.',
   aliases: ['rename', 'reorder', 'drop columns', 'project'],

@@ -42,6 +42,7 @@ export const splitNode = defineNode({
   version: 1,
   spark: splitSpark,
   category: 'transform',
+  rowOrder: 'follows',
   title: 'Split',
   description: 'Routes each row to one of several outputs by ordered conditions; rows matching none go to "else".',
   aliases: ['route', 'switch', 'case', 'partition rows', 'branch'],

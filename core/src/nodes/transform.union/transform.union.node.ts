@@ -66,6 +66,7 @@ export const unionNode = defineNode({
   version: 1,
   spark: unionSpark,
   category: 'transform',
+  rowOrder: 'follows',
   title: 'Union',
   description: 'Stacks the rows of several inputs, matching columns by name or by position.',
   aliases: ['append', 'concatenate', 'stack', 'union all', 'combine rows', 'bind rows'],
