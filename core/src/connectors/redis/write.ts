@@ -176,30 +176,43 @@ async function send(client: RedisClient, io: HookIo, table: string, spec: RedisW
   const args = rowArgs(spec, spec.mode === 'replace_namespace' ? spec.ttlMs : 0);
   let acked = 0;
   let batches = 0;
-  const inFlight: Array<Promise<void>> = [];
-  try {
+  await inFlight(staged ? 4 : 2, async (send) => {
     for await (const chunk of result.yieldRowsJs()) {
       for (const [n, json] of chunk) {
         if (io.isCancelled()) break;
-        if (inFlight.length >= (staged ? 4 : 2)) await inFlight.shift();
-        const sent = staged ? client.sendCommand(['SET', prefix + String(batches), String(json)]) : client.sendCommand(['EVAL', WRITE_ROWS, '0', prefix, String(json), ...args]);
-        batches++;
-        const done = sent.then(() => {
+        const at = batches++;
+        await send(async () => {
+          await (staged ? client.sendCommand(['SET', prefix + String(at), String(json)]) : client.sendCommand(['EVAL', WRITE_ROWS, '0', prefix, String(json), ...args]));
           acked += Number(n);
           io.progress(acked);
         });
-        // A failure surfaces when this batch is awaited; until then it must not count as unhandled.
-        done.catch(() => undefined);
-        inFlight.push(done);
       }
       if (io.isCancelled()) break;
     }
-    await Promise.all(inFlight);
+  });
+  return { rows: acked, batches };
+}
+
+/**
+ * Keeps up to `size` requests in flight (the server runs them one after another; the round trips
+ * overlap). `send` waits for the oldest before it starts another; a failure surfaces when its turn
+ * comes, and the requests still in flight are waited out before it is thrown.
+ */
+async function inFlight(size: number, body: (send: (request: () => Promise<void>) => Promise<void>) => Promise<void>): Promise<void> {
+  const pending: Array<Promise<void>> = [];
+  try {
+    await body(async (request) => {
+      if (pending.length >= size) await pending.shift();
+      const p = request();
+      // Until its turn, a failure must not count as unhandled.
+      p.catch(() => undefined);
+      pending.push(p);
+    });
+    await Promise.all(pending);
   } catch (e) {
-    await Promise.allSettled(inFlight);
+    await Promise.allSettled(pending);
     throw e;
   }
-  return { rows: acked, batches };
 }
 
 /** Calls `fn` with the keys of the temp table, KEY_BATCH at a time, each with `prefix` in front. */
@@ -308,22 +321,17 @@ function upsertStage(c: Common, names: ReturnType<typeof upsertNames>, batches: 
       state = 'touched';
       let written = 0;
       const args = rowArgs(c.spec, c.spec.ttlMs);
-      const inFlight: Array<Promise<void>> = [];
       try {
-        for (let i = 0; i < batches; i++) {
-          // Two batches in flight: the server runs them one after another, the round trips overlap.
-          if (inFlight.length >= 2) await inFlight.shift();
-          const batch = c.client.sendCommand(['EVAL', MOVE_ROWS_IN, '1', names.stage + String(i), names.aside, names.newSet, ...args]) as Promise<[number, number]>;
-          const done = batch.then(([w, r]) => {
-            written += Number(w);
-            replaced += Number(r);
-          });
-          done.catch(() => undefined);
-          inFlight.push(done);
-        }
-        await Promise.all(inFlight);
+        await inFlight(2, async (send) => {
+          for (let i = 0; i < batches; i++) {
+            await send(async () => {
+              const [w, r] = (await c.client.sendCommand(['EVAL', MOVE_ROWS_IN, '1', names.stage + String(i), names.aside, names.newSet, ...args])) as [number, number];
+              written += Number(w);
+              replaced += Number(r);
+            });
+          }
+        });
       } catch (e) {
-        await Promise.allSettled(inFlight);
         throw c.explain(e);
       }
       if (written !== c.rows) throw new CaudalError('execution', `node '${c.ctx.nodeId}': only ${written} of ${c.rows} staged rows could be written into place`, { nodeId: c.ctx.nodeId });
