@@ -7,8 +7,8 @@ import type {
   CompiledNode,
   NodeStateStore,
   Relation,
-  RowOrder,
   ResolvedConnection,
+  RowOrder,
   SinkContext,
   SinkPlan,
 } from '../nodes/define.js';
@@ -268,14 +268,13 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
       nodeFolder: (name) => opts.state.folder(doc.name, id, name),
     };
 
-    const upstreamNodes = incoming.map((e) => planned.get(e.from.nodeId)).filter((n): n is PlannedNode => n !== undefined);
     const node: PlannedNode = {
       id,
       type: def.type,
       def,
       outputs: [],
       upstream: incoming.map((e) => ({ nodeId: e.from.nodeId, port: e.from.port })),
-      upstreamNodes,
+      upstreamNodes: incoming.map((e) => planned.get(e.from.nodeId)).filter((n): n is PlannedNode => n !== undefined),
       materialize: false,
       orderArbitrary: orderArbitrary(
         typeof def.rowOrder === 'function' ? def.rowOrder(checked.params) : def.rowOrder,
