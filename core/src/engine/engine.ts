@@ -18,23 +18,25 @@ import type {
 } from './protocol.js';
 
 /**
- * Built code starts worker-boot.js, which runs the bundled worker (worker.bundle.cjs,
- * core/scripts/bundle-worker.mjs) with a V8 code cache, when the bundle is at least as new as
- * worker.js; else worker.js (a `tsc`-only build leaves the bundle stale). From TypeScript sources
- * (tests, tsx) the worker loads worker.ts through tsx's loader.
+ * Built code starts worker-boot.cjs (worker-boot.ts as CommonJS, so the worker never loads Node's ES
+ * module loader), which runs the bundled worker (worker.bundle.cjs, core/scripts/bundle-worker.mjs)
+ * with a V8 code cache, when the bundle is at least as new as worker.js; else worker.js (a
+ * `tsc`-only build leaves the bundle stale). From TypeScript sources (tests, tsx) the worker loads
+ * worker.ts through tsx's loader.
  */
 function spawnWorker(): Worker {
   const js = new URL('./worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(js))) return new Worker(freshBundle(js) ? new URL('./worker-boot.js', import.meta.url) : js);
+  if (existsSync(fileURLToPath(js))) return new Worker(freshBundle(js) ? new URL('./worker-boot.cjs', import.meta.url) : js);
   const ts = new URL('./worker.ts', import.meta.url).href;
   const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(ts)}); })`;
   return new Worker(boot, { eval: true });
 }
 
-/** The bundle was built after worker.js (a `tsc`-only build leaves it stale). */
+/** The bundle and its boot file were built after worker.js (a `tsc`-only build leaves them stale). */
 function freshBundle(js: URL): boolean {
   try {
-    return statSync(new URL('./worker.bundle.cjs', import.meta.url)).mtimeMs >= statSync(js).mtimeMs;
+    const built = statSync(js).mtimeMs;
+    return statSync(new URL('./worker.bundle.cjs', import.meta.url)).mtimeMs >= built && statSync(new URL('./worker-boot.cjs', import.meta.url)).mtimeMs >= built;
   } catch {
     return false;
   }

@@ -145,6 +145,8 @@ export class HttpClient {
     const signal = AbortSignal.any([this.cancel.signal, AbortSignal.timeout(this.opts.timeoutMs)]);
     try {
       return await loadAxios().request<string>({
+        // Node's http stack, named so axios never probes for fetch (core/scripts/bundle-worker.mjs).
+        adapter: 'http',
         method: req.method,
         url,
         headers: req.form ? { ...headers, 'Content-Type': 'application/x-www-form-urlencoded' } : req.body !== undefined ? { 'Content-Type': 'application/json', ...headers } : headers,
