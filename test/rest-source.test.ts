@@ -65,6 +65,15 @@ describe('source.rest against a local API', () => {
     expect(calls().map((c) => c.query.offset)).toEqual(['0', '100', '200', '300']);
   });
 
+  it('with concurrency 1, sends one request at a time, the next queued to leave as an answer arrives', async () => {
+    const calls = since('/items/offset');
+    // Every answer takes 30 ms: a second request sent early would arrive while one is being answered.
+    api.fault('/items/offset', ...Array(3).fill({ delayMs: 30 }));
+    const { rows } = await read({ url: '/items/offset', records_path: 'data', pagination: { type: 'offset', limit: 100, total_path: 'meta.total' } });
+    expect(rows).toHaveLength(250);
+    expect(calls().map((c) => [c.query.offset, c.inFlight])).toEqual([['0', 1], ['100', 1], ['200', 1]]);
+  });
+
   it('fetches offset pages ahead with concurrency, still in order, and caps pages and rows', async () => {
     const { rows } = await read({ url: '/items/offset', records_path: 'data', pagination: { type: 'offset', limit: 10, total_path: 'meta.total' }, concurrency: 4 });
     expect(rows.map((r) => r.id)).toEqual(api.records.map((r) => r.id));

@@ -15,6 +15,8 @@ export interface LoggedRequest {
   headers: Record<string, string | string[] | undefined>;
   body: string;
   at: number;
+  /** Requests being answered when this one arrived, itself included. */
+  inFlight: number;
 }
 
 export type Fault = { status: number; retryAfter?: number | string; body?: unknown } | { delayMs: number } | { hang: true } | { truncate: true };

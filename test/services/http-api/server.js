@@ -66,13 +66,23 @@ export async function startApi(options = {}) {
   // Preserialized records: the bench measures the client, not this server.
   let json = records.map((r) => JSON.stringify(r));
 
+  // Requests being answered right now: each log entry says how many there were when it arrived (itself included).
+  let answering = 0;
   const server = http.createServer((req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       const url = new URL(req.url, `http://${req.headers.host ?? '127.0.0.1'}`);
       const body = Buffer.concat(chunks).toString('utf8');
-      log.push({ method: req.method, path: url.pathname, query: Object.fromEntries(url.searchParams), headers: { ...req.headers }, body, at: Date.now() });
+      answering++;
+      let done = false;
+      const answered = () => {
+        if (!done) answering--;
+        done = true;
+      };
+      res.once('finish', answered);
+      res.once('close', answered);
+      log.push({ method: req.method, path: url.pathname, query: Object.fromEntries(url.searchParams), headers: { ...req.headers }, body, at: Date.now(), inFlight: answering });
       handle(req, res, url, body).catch((e) => send(res, 500, { error: String(e) }));
     });
   });

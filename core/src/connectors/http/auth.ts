@@ -72,10 +72,14 @@ export class Auth {
     }
   }
 
-  /** After a 401: forget a fetched token so the next attempt gets a new one. True when that may help. */
-  invalidate(): boolean {
-    if (this.config.auth !== 'oauth2_client_credentials' || !this.token) return false;
-    this.token = undefined;
+  /**
+   * After a 401: forget the token the request was sent with (`sent`, its headers), so the next
+   * attempt gets a new one. Requests in flight together share a token: when another one's 401 has
+   * already replaced it, the current token stays. True when asking again may help.
+   */
+  invalidate(sent: Record<string, string>): boolean {
+    if (this.config.auth !== 'oauth2_client_credentials') return false;
+    if (this.token && sent.Authorization === `Bearer ${this.token.value}`) this.token = undefined;
     return true;
   }
 

@@ -27,6 +27,9 @@ export interface HttpRequest {
 export interface HttpResponse {
   status: number;
   headers: Record<string, string>;
+  /** The body's bytes as received (source.rest cuts records from them: rest/record-lines.ts). */
+  body: Buffer;
+  /** The body as UTF-8 text, without a byte order mark. */
   text: string;
   /** The parsed body when the request asked for JSON. */
   json?: unknown;
@@ -119,9 +122,17 @@ export class HttpClient {
       const shownUrl = this.shown(url);
       const what = `${this.opts.who}: ${req.method} ${shownUrl}`;
       let outcome: HttpResponse | Retry;
+      let held: number | undefined;
       try {
-        const res = await this.opts.limiter.run(() => this.exchange(req, url, headers));
-        outcome = this.judge(res, what, attempt, options, shownUrl);
+        const res = await this.opts.limiter.run(async () => {
+          const r = await this.exchange(req, url, headers);
+          // A 429 or a Retry-After is about this client, not this request: every request of it
+          // waits, also one queued to leave as soon as this answer frees the limiter.
+          held = this.serverHold(r, attempt);
+          if (held !== undefined) this.opts.limiter.holdUntil(Date.now() + held);
+          return r;
+        });
+        outcome = this.judge(res, what, attempt, options, shownUrl, headers);
       } catch (e) {
         if (e instanceof HttpError || e instanceof CaudalError) throw e;
         outcome = this.networkFailure(e, what, attempt);
@@ -135,24 +146,25 @@ export class HttpClient {
       }
       const last = outcome.reason;
       if (attempt >= this.retry.attempts) throw new HttpError(`${what} failed${attempt > 1 ? ` after ${attempt} attempts` : ''}: ${last}`, statusOf(last), 'the server kept failing; try again later, or raise retries / lower the rate limit');
-      const delay = outcome.delayMs ?? backoffMs(attempt, this.retry);
+      const delay = held ?? outcome.delayMs ?? backoffMs(attempt, this.retry);
       this.opts.log?.(`${what}: ${last}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${this.retry.attempts})`);
       await this.sleep(delay);
     }
   }
 
-  private async exchange(req: HttpRequest, url: string, headers: Record<string, string>): Promise<AxiosResponse<string>> {
+  private async exchange(req: HttpRequest, url: string, headers: Record<string, string>): Promise<AxiosResponse<Buffer>> {
     const signal = AbortSignal.any([this.cancel.signal, AbortSignal.timeout(this.opts.timeoutMs)]);
     try {
-      return await loadAxios().request<string>({
+      return await loadAxios().request<Buffer>({
         // Node's http stack, named so axios never probes for fetch (core/scripts/bundle-worker.mjs).
         adapter: 'http',
         method: req.method,
         url,
         headers: req.form ? { ...headers, 'Content-Type': 'application/x-www-form-urlencoded' } : req.body !== undefined ? { 'Content-Type': 'application/json', ...headers } : headers,
         data: req.form ? new URLSearchParams(req.form).toString() : req.body !== undefined ? JSON.stringify(req.body) : undefined,
-        responseType: 'text',
-        transformResponse: (x: string) => x,
+        // Bytes, decoded here: the records can then be cut from them without writing them again.
+        responseType: 'arraybuffer',
+        transformResponse: (x: Buffer) => x,
         validateStatus: () => true,
         timeout: this.opts.timeoutMs,
         signal,
@@ -174,13 +186,23 @@ export class HttpClient {
     }
   }
 
-  private judge(res: AxiosResponse<string>, what: string, attempt: number, options: { json?: boolean; accept?: number[] }, shownUrl: string): HttpResponse | Retry {
+  /** How long the server asked this client to wait: Retry-After on a retryable status, or a 429's backoff. */
+  private serverHold(res: AxiosResponse<Buffer>, attempt: number): number | undefined {
+    if (!isRetryableStatus(res.status)) return undefined;
+    const wait = retryAfterMs(res.headers?.['retry-after']);
+    // Longer than the policy allows: the request fails (judge) rather than holding everything.
+    if (wait !== undefined) return wait > this.retry.maxRetryAfterMs ? undefined : wait;
+    return res.status === 429 ? backoffMs(attempt, this.retry) : undefined;
+  }
+
+  private judge(res: AxiosResponse<Buffer>, what: string, attempt: number, options: { json?: boolean; accept?: number[] }, shownUrl: string, sent: Record<string, string>): HttpResponse | Retry {
     const status = res.status;
-    const text = typeof res.data === 'string' ? res.data : String(res.data ?? '');
+    const body = Buffer.isBuffer(res.data) ? res.data : Buffer.from(String(res.data ?? ''));
+    const text = utf8Text(body);
     const headers = Object.fromEntries(Object.entries(res.headers ?? {}).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(', ') : String(v)]));
     const ok = (status >= 200 && status < 300) || (options.accept?.includes(status) ?? false);
     if (ok) {
-      const answer: HttpResponse = { status, headers, text, shownUrl, attempts: attempt };
+      const answer: HttpResponse = { status, headers, body, text, shownUrl, attempts: attempt };
       if (options.json && status >= 200 && status < 300) {
         try {
           answer.json = text.trim() === '' ? null : JSON.parse(text);
@@ -193,7 +215,7 @@ export class HttpClient {
     }
     const snippet = this.redactBody(text.slice(0, SNIPPET)).replace(/\s+/g, ' ').trim();
     const describe = `HTTP ${status}${res.statusText ? ` ${res.statusText}` : ''}${snippet ? `: ${snippet}` : ''}`;
-    if (status === 401 && this.opts.auth?.invalidate()) return new Retry('unauthorized');
+    if (status === 401 && this.opts.auth?.invalidate(sent)) return new Retry('unauthorized');
     if (isRetryableStatus(status)) {
       const wait = retryAfterMs(headers['retry-after']);
       if (wait !== undefined && wait > this.retry.maxRetryAfterMs) throw new HttpError(`${what} failed: ${describe} (the server asks to wait ${Math.round(wait / 1000)} s)`, status, 'run again later');
@@ -239,4 +261,10 @@ function hintFor(status: number, url: string): string | undefined {
   if (status === 404) return `check the path and params: ${url}`;
   if (status === 400 || status === 422) return 'the server rejected the request; check the params and body';
   return undefined;
+}
+
+/** UTF-8 text of a body, a leading byte order mark dropped (as axios does for text answers). */
+function utf8Text(body: Buffer): string {
+  const text = body.toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }

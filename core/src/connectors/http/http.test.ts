@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { restFields } from '../../connections/rest/rest.connection.js';
+import { Auth } from './auth.js';
 import { jsonPathRecords } from './json-path.js';
 import { RequestLimiter } from './limiter.js';
 import { backoffMs, DEFAULT_HTTP_RETRY, isRetryableStatus, retryAfterMs } from './retry-policy.js';
@@ -49,6 +51,20 @@ describe('RequestLimiter', () => {
     );
     expect(peak).toBe(2);
   });
+  it('starts nothing before a hold ends, queued calls included', async () => {
+    const limiter = new RequestLimiter(1);
+    const t0 = Date.now();
+    limiter.holdUntil(t0 + 150);
+    const started: number[] = [];
+    await Promise.all([1, 2].map(() => limiter.run(async () => void started.push(Date.now() - t0))));
+    expect(started.every((t) => t >= 145)).toBe(true);
+    // A later, shorter hold does not cut an earlier one short.
+    limiter.holdUntil(Date.now() + 100);
+    limiter.holdUntil(Date.now() + 10);
+    const t1 = Date.now();
+    await limiter.run(async () => undefined);
+    expect(Date.now() - t1).toBeGreaterThanOrEqual(95);
+  });
 });
 
 describe('JSON paths for records', () => {
@@ -83,5 +99,29 @@ describe('S3 locations', () => {
     const loc = parseS3Url('s3://b/sales/', 'n');
     expect(['sales/a.csv', 'sales/_SUCCESS', 'sales/x/.part.crc', 'sales/dir/'].filter((k) => selects(loc, k))).toEqual(['sales/a.csv']);
     expect(() => parseS3Url('http://b/x', "node 'n'")).toThrow(/not an S3 URL/);
+  });
+});
+
+describe('OAuth2 tokens after a 401', () => {
+  const config = restFields.parse({ base_url: 'http://127.0.0.1:1', auth: 'oauth2_client_credentials', token_url: 'http://127.0.0.1:1/token', client_id: 'caudal', client_secret: 's3cret' });
+  let issued = 0;
+  const auth = new Auth(config, async () => ({ status: 200, body: JSON.stringify({ access_token: `t${++issued}`, expires_in: 3600 }) }));
+  const send = async () => {
+    const req = { url: 'http://127.0.0.1:1/x', headers: {} as Record<string, string>, params: {} };
+    await auth.apply(req);
+    return req.headers;
+  };
+
+  it('forgets the token a refused request was sent with; a later 401 for that old token keeps the new one', async () => {
+    const a = await send();
+    const b = await send();
+    expect(a.Authorization).toBe('Bearer t1');
+    // Both were in flight with t1 when it was revoked: the first 401 gets t2 ...
+    expect(auth.invalidate(a)).toBe(true);
+    expect((await send()).Authorization).toBe('Bearer t2');
+    // ... and the second, still about t1, asks again with t2 instead of throwing t2 away.
+    expect(auth.invalidate(b)).toBe(true);
+    expect((await send()).Authorization).toBe('Bearer t2');
+    expect(issued).toBe(2);
   });
 });

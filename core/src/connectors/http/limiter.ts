@@ -1,11 +1,14 @@
 /**
  * At most `concurrency` calls in flight and, with `perSecond`, call starts spaced at least
- * 1/perSecond apart (a smooth client-side rate limit rather than bursts at window edges).
+ * 1/perSecond apart (a smooth client-side rate limit rather than bursts at window edges). After
+ * `holdUntil(t)` no call starts before t (a server's 429 or Retry-After holds every request of the
+ * client, also those already queued, not only the one retried).
  */
 export class RequestLimiter {
   private active = 0;
   private readonly waiting: Array<() => void> = [];
   private nextStart = 0;
+  private notBefore = 0;
 
   constructor(
     private readonly concurrency: number,
@@ -16,6 +19,7 @@ export class RequestLimiter {
     if (this.active >= this.concurrency) await new Promise<void>((resolve) => this.waiting.push(resolve));
     this.active++;
     try {
+      for (let now = Date.now(); now < this.notBefore; now = Date.now()) await new Promise((r) => setTimeout(r, this.notBefore - now));
       if (this.perSecond) {
         const now = Date.now();
         const at = Math.max(now, this.nextStart);
@@ -27,5 +31,9 @@ export class RequestLimiter {
       this.active--;
       this.waiting.shift()?.();
     }
+  }
+
+  holdUntil(at: number): void {
+    this.notBefore = Math.max(this.notBefore, at);
   }
 }

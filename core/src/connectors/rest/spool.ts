@@ -4,7 +4,8 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 /**
  * Records as newline-delimited JSON in a file DuckDB scans (read_json): one page at a time goes
  * from the HTTP answer to the file, so memory holds a page, never the whole result. Records that
- * are not objects (a list of ids) become `{"value": …}`.
+ * are not objects (a list of ids) become `{"value": …}`. A page whose records could be cut from the
+ * answer's bytes (`lines`, rest/record-lines.ts) is written as those bytes.
  */
 export class NdjsonSpool {
   private readonly out: WriteStream;
@@ -14,10 +15,11 @@ export class NdjsonSpool {
     this.out = createWriteStream(file, { flags: append ? 'a' : 'w' });
   }
 
-  async write(records: readonly unknown[]): Promise<void> {
+  async write(records: readonly unknown[], cut?: () => Buffer | undefined): Promise<void> {
     if (records.length === 0) return;
-    let chunk = '';
-    for (const r of records) chunk += JSON.stringify(r !== null && typeof r === 'object' && !Array.isArray(r) ? r : { value: r }) + '\n';
+    const lines = cut?.();
+    let chunk: string | Buffer = lines ?? '';
+    if (!lines) for (const r of records) chunk += JSON.stringify(r !== null && typeof r === 'object' && !Array.isArray(r) ? r : { value: r }) + '\n';
     this.rows += records.length;
     if (!this.out.write(chunk)) await once(this.out, 'drain');
   }

@@ -40,7 +40,8 @@ the read may ask for up to that many pages past the end, which come back empty.
 **Robustness.** Every request has a deadline (*Timeout*; the connection's, else 30 s). Network
 errors, timeouts, 408, 429 and 5xx answers, and bodies that are not valid JSON (cut short) are
 retried with exponential backoff and jitter (*Retries*, 4 by default), waiting as long as a
-\`Retry-After\` header asks (up to 5 minutes). *Requests per second* spaces requests evenly. A request
+\`Retry-After\` header asks (up to 5 minutes); a 429 or a \`Retry-After\` holds every request of the
+node for that long, not only the one retried. *Requests per second* spaces requests evenly. A request
 that still fails stops the run with the URL (API keys and other credentials in it replaced by
 \`***\`), the status and the start of the body.
 
@@ -53,8 +54,14 @@ changes the saved value.
 
 **Streaming.** Each page goes from the answer to a newline-delimited JSON file in the run's temp
 folder, which DuckDB reads: memory holds one page (or *Pages in flight* pages) at a time, plus the
-next one: its request goes out as soon as a page has arrived, while that page is written (still
-one request at a time with *Pages in flight* 1, and no request the read would not have made).
+next one: its request goes out as soon as a page has arrived (with offset or page-number pagination
+and a total, as soon as the answer is in, before it is parsed), while that page is written; still
+one request at a time with *Pages in flight* 1 (a page that fails, or is empty before the total,
+may leave one more request already queued, whose answer is dropped). The
+records go to the file as the API wrote them (their bytes cut from the answer, so large integers
+keep every digit) when the records path is plain keys (\`data\`, \`$.data.items\`,
+\`results[*]\`) and each record is an object; otherwise, or when a record repeats a key (which
+DuckDB refuses), they are written again from the parsed JSON (a repeated key keeps its last value).
 
 **Previews and validation** read the first page only (and say the preview is sampled when there
 are more); the studio keeps that page for a minute, so editing nodes downstream does not call the

@@ -112,7 +112,7 @@ export const restSourceNode = defineNode({
     // Planning with the columns stated calls nothing; otherwise the first page gives the schema.
     const pinned: Column[] | undefined = p.columns.length > 0 ? p.columns.map((c) => ({ name: c.name, type: c.type })) : undefined;
     let pages: AsyncGenerator<Page> | undefined;
-    let first: { records: unknown[]; more: boolean } | undefined;
+    let first: { records: unknown[]; lines?: () => Buffer | undefined; more: boolean } | undefined;
     const cursor = p.incremental ? new CursorTracker(p.incremental.cursor_path) : undefined;
     try {
       if (ctx.mode === 'run') {
@@ -138,7 +138,7 @@ export const restSourceNode = defineNode({
     }
     const spool = new NdjsonSpool(file);
     try {
-      await spool.write(first?.records ?? []);
+      await spool.write(first?.records ?? [], first?.lines);
       cursor?.see(first?.records ?? []);
     } finally {
       await spool.close();
@@ -183,7 +183,7 @@ export const restSourceNode = defineNode({
               hookIo.progress(more.rows);
               if (first!.more) {
                 for await (const page of rest) {
-                  await more.write(page.records);
+                  await more.write(page.records, page.lines);
                   cursor?.see(page.records);
                   hookIo.progress(more.rows);
                 }
