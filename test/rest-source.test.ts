@@ -148,6 +148,14 @@ describe('source.rest against a local API', () => {
       // The retry after the 429 came no sooner than one second later.
       expect(log[2]!.at - log[1]!.at).toBeGreaterThanOrEqual(990);
     });
+    it('retries a later page cut short (pages after the first are cut from the bytes, not parsed)', async () => {
+      api.fault('/items/offset', { delayMs: 0 }, { truncate: true });
+      const calls = since('/items/offset');
+      const { rows, summary } = await read(offset);
+      expect(summary.error).toBeUndefined();
+      expect(rows.map((r) => r.id)).toEqual(api.records.map((r) => r.id));
+      expect(calls()).toHaveLength(4);
+    });
     it('retries a truncated JSON body and a request that times out', async () => {
       api.fault('/items/offset', { truncate: true }, { hang: true });
       const calls = since('/items/offset');

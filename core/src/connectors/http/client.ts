@@ -50,6 +50,18 @@ export interface HttpClientOptions {
   log?: (message: string) => void;
 }
 
+export interface SendOptions {
+  /** A 2xx body must be JSON (else the request is retried as cut short): `json` holds it parsed. */
+  json?: boolean;
+  /** Statuses that are answers, not errors. */
+  accept?: number[];
+  /**
+   * With `json`: tried first on a 2xx body; what it returns (unless undefined) is `json`, and the
+   * body is not parsed (source.rest cuts records from the bytes: rest/record-lines.ts).
+   */
+  parse?: (body: Buffer) => unknown;
+}
+
 /** An HTTP error with its status and a snippet of the body, for callers that route errors (rejects). */
 export class HttpError extends CaudalError {
   constructor(
@@ -110,7 +122,7 @@ export class HttpClient {
    * Sends a request, retrying what is worth retrying. Statuses in `accept` are answers, not errors
    * (e.g. 404 for a lookup with no match). With `json`, a 2xx body must parse.
    */
-  async send(req: HttpRequest, options: { json?: boolean; accept?: number[] } = {}): Promise<HttpResponse> {
+  async send(req: HttpRequest, options: SendOptions = {}): Promise<HttpResponse> {
     let refreshed = false;
     for (let attempt = 1; ; attempt++) {
       this.checkCancelled();
@@ -195,7 +207,7 @@ export class HttpClient {
     return res.status === 429 ? backoffMs(attempt, this.retry) : undefined;
   }
 
-  private judge(res: AxiosResponse<Buffer>, what: string, attempt: number, options: { json?: boolean; accept?: number[] }, shownUrl: string, sent: Record<string, string>): HttpResponse | Retry {
+  private judge(res: AxiosResponse<Buffer>, what: string, attempt: number, options: SendOptions, shownUrl: string, sent: Record<string, string>): HttpResponse | Retry {
     const status = res.status;
     const body = Buffer.isBuffer(res.data) ? res.data : Buffer.from(String(res.data ?? ''));
     const text = utf8Text(body);
@@ -205,7 +217,7 @@ export class HttpClient {
       const answer: HttpResponse = { status, headers, body, text, shownUrl, attempts: attempt };
       if (options.json && status >= 200 && status < 300) {
         try {
-          answer.json = text.trim() === '' ? null : JSON.parse(text);
+          answer.json = options.parse?.(body) ?? (text.trim() === '' ? null : JSON.parse(text));
         } catch (e) {
           // A body cut short (a dropped connection behind a proxy) parses badly; asking again helps.
           return new Retry(`HTTP ${status} but the body is not valid JSON (${errorMessage(e)}; ${text.length} bytes, starting ${JSON.stringify(text.slice(0, 80))})`);

@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { HttpClient, HttpMethod } from '../http/client.js';
 import { jsonPathRecords } from '../http/json-path.js';
-import { recordLines, recordsKeyPath } from './record-lines.js';
+import { CutRecords, cutRecords, recordLines, recordsKeyPath } from './record-lines.js';
 import { CaudalError } from '../../util/errors.js';
 import { firstRequest, isComputable, nextRequest, nthRequest, type PageAnswer, type PageRequest, type Pagination, totalPages } from './paginate.js';
 
@@ -18,11 +18,15 @@ export interface RestReadSpec {
   maxRows?: number;
   /** Pages in flight at once (offset and page-number pagination only). */
   concurrency: number;
+  /** The caller needs every page's records parsed (an incremental cursor looks at them). */
+  parseRecords?: boolean;
 }
 
 export interface Page {
   index: number;
-  records: unknown[];
+  /** The parsed records; undefined on a page whose records were cut from the answer unparsed (`lines`). */
+  records?: unknown[];
+  count: number;
   /**
    * The records as NDJSON cut from the answer's bytes, when those say exactly what `records` say
    * (rest/record-lines.ts). Worked out when asked, by whoever writes the page: the next request is
@@ -58,19 +62,26 @@ export function selectRecords(json: unknown, recordsPath: string | undefined, wh
  */
 export async function* readPages(client: HttpClient, spec: RestReadSpec, who: string): AsyncGenerator<Page> {
   const p = spec.pagination;
-  type Answer = PageAnswer & { list: unknown[]; lines?: () => Buffer | undefined };
-  const fetchPage = async (req: PageRequest): Promise<Answer> => {
-    const res = await client.send({ method: spec.method, url: req.url, params: req.params, headers: spec.headers, body: spec.body }, { json: true });
+  type Answer = PageAnswer & { list?: unknown[]; lines?: () => Buffer | undefined };
+  /** `cutAt`: the key path of the records, to cut them from the answer without parsing them. */
+  const fetchPage = async (req: PageRequest, cutAt?: string[]): Promise<Answer> => {
+    const parse = cutAt ? (body: Buffer) => cutRecords(body, cutAt) : undefined;
+    const res = await client.send({ method: spec.method, url: req.url, params: req.params, headers: spec.headers, body: spec.body }, { json: true, parse });
+    if (res.json instanceof CutRecords) {
+      const cut = res.json;
+      return { json: cut.rest, headers: res.headers, records: cut.count, lines: () => cut.lines };
+    }
     const list = selectRecords(res.json, spec.recordsPath, `${who}: ${res.shownUrl}`);
     const lines = () => recordLines(res.body, recordsKeyPath(spec.recordsPath, res.json), list);
     return { json: res.json, headers: res.headers, records: list.length, list, lines };
   };
   const maxPages = spec.maxPages ?? Infinity;
   let rows = 0;
-  // A page cut short by max_rows is written from its parsed records.
-  const cap = (a: Answer): { list: unknown[]; lines?: () => Buffer | undefined; full: boolean } => {
-    if (spec.maxRows === undefined || rows + a.list.length < spec.maxRows) return { list: a.list, lines: a.lines, full: false };
-    return { list: a.list.slice(0, spec.maxRows - rows), full: true };
+  // A page cut short by max_rows is written from its parsed records (pages are cut only without a cap).
+  const cap = (a: Answer): { list?: unknown[]; count: number; lines?: () => Buffer | undefined; full: boolean } => {
+    if (spec.maxRows === undefined || rows + a.records < spec.maxRows) return { list: a.list, count: a.records, lines: a.lines, full: false };
+    const list = a.list!.slice(0, spec.maxRows - rows);
+    return { list, count: list.length, full: true };
   };
 
   const first = firstRequest(p, spec.url, spec.params);
@@ -78,10 +89,15 @@ export async function* readPages(client: HttpClient, spec: RestReadSpec, who: st
   const total = totalPages(p, a0);
   const next = nextRequest(p, first, a0, total);
   let c = cap(a0);
-  rows += c.list.length;
+  rows += c.count;
   const stopAfter = (index: number) => c.full || index + 1 >= maxPages;
-  yield { index: 0, records: c.list, lines: c.lines, more: next !== undefined && !stopAfter(0) };
+  yield { index: 0, records: c.list, count: c.count, lines: c.lines, more: next !== undefined && !stopAfter(0) };
   if (!next || stopAfter(0)) return;
+
+  // After the first page (which tells the total and is always parsed), offset and page-number pages
+  // need nothing from their answer but the records and how many: those are cut from the bytes
+  // (rest/record-lines.ts) unless a row cap or an incremental cursor needs them parsed.
+  const cutAt = isComputable(p) && spec.recordsPath !== undefined && spec.maxRows === undefined && !spec.parseRecords ? recordsKeyPath(spec.recordsPath, a0.json) : undefined;
 
   // With the number of pages known (and no row cap), one request more than `concurrency` is queued:
   // the client's limiter still sends at most `concurrency` at a time, and the queued one leaves the
@@ -93,7 +109,7 @@ export async function* readPages(client: HttpClient, spec: RestReadSpec, who: st
     let ahead = 1;
     const last = Math.min(total ?? Infinity, maxPages);
     const fill = () => {
-      while (window.length < spec.concurrency + queued && ahead < last) window.push(fetchPage(nthRequest(p, first, ahead++)));
+      while (window.length < spec.concurrency + queued && ahead < last) window.push(fetchPage(nthRequest(p, first, ahead++), cutAt));
     };
     fill();
     for (let index = 1; window.length > 0; index++) {
@@ -107,9 +123,9 @@ export async function* readPages(client: HttpClient, spec: RestReadSpec, who: st
         throw e;
       }
       c = cap(a);
-      rows += c.list.length;
+      rows += c.count;
       const end = a.records === 0 || stopAfter(index) || index + 1 >= last;
-      yield { index, records: c.list, lines: c.lines, more: !end };
+      yield { index, records: c.list, count: c.count, lines: c.lines, more: !end };
       if (end) {
         for (const w of window) w.catch(() => undefined);
         return;
@@ -121,12 +137,12 @@ export async function* readPages(client: HttpClient, spec: RestReadSpec, who: st
 
   let req: PageRequest | undefined = next;
   while (req) {
-    const a = await fetchPage(req);
+    const a = await fetchPage(req, cutAt);
     c = cap(a);
-    rows += c.list.length;
+    rows += c.count;
     const following: PageRequest | undefined = nextRequest(p, req, a, total);
     const end = !following || stopAfter(req.index);
-    yield { index: req.index, records: c.list, lines: c.lines, more: !end };
+    yield { index: req.index, records: c.list, count: c.count, lines: c.lines, more: !end };
     if (end) return;
     req = following;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { recordLines, recordsKeyPath } from './record-lines.js';
+import { cutRecords, recordLines, recordsKeyPath } from './record-lines.js';
 
 /** What the spool would get: the bytes cut from the answer, or undefined (records re-serialized). */
 function lines(text: string | Buffer, recordsPath?: string): unknown[] | undefined {
@@ -115,5 +115,50 @@ describe('recordLines: the answer bytes as NDJSON, only when they say what the p
       const text = `${space()}{${space()}"meta"${space()}:${space()}${write({ data: [1], n: 2 })},${space()}"data"${space()}:${space()}${write(records)}${space()}}${space()}`;
       expect(lines(text, 'data')).toEqual(records);
     }
+  });
+});
+
+describe('cutRecords: later pages cut from the bytes without parsing the records', () => {
+  const cut = (text: string | Buffer, keys = ['data']) => cutRecords(typeof text === 'string' ? Buffer.from(text) : text, keys);
+
+  it('gives the lines, how many, and the rest of the answer with the list emptied', () => {
+    const c = cut('{"data":[{"a":1},{"a":"x,]}"}],"meta":{"total":7}}');
+    expect(c?.lines.toString()).toBe('{"a":1}\n{"a":"x,]}"}\n');
+    expect(c?.count).toBe(2);
+    expect(c?.rest).toEqual({ data: [], meta: { total: 7 } });
+    expect(cut('{"data":[],"meta":{}}')).toMatchObject({ count: 0, rest: { data: [], meta: {} } });
+  });
+
+  it('agrees with JSON.parse on generated compact answers', () => {
+    let seed = 11;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+    const str = () => Array.from({ length: Math.floor(rnd() * 6) }, () => pick(['a', ',', '"', '\\', '{', ']', '\n', 'é', ' ', ':', '\u0001'])).join('');
+    const value = (d: number): unknown => (d > 2 || rnd() < 0.4 ? pick([() => str(), () => Math.floor(rnd() * 1e6) / 8, () => false, () => null])() : rnd() < 0.5 ? [value(d + 1), value(d + 1)] : { [str()]: value(d + 1), k: value(d + 1) });
+    for (let run = 0; run < 300; run++) {
+      const records = Array.from({ length: Math.floor(rnd() * 5) }, (_, i) => ({ id: i, v: value(0), s: str() }));
+      const c = cut(JSON.stringify({ meta: { data: [1] }, data: records, next: str() }));
+      expect(c).toBeDefined();
+      expect(c!.count).toBe(records.length);
+      expect(c!.lines.toString().split('\n').slice(0, -1).map((l) => JSON.parse(l) as unknown)).toEqual(records);
+    }
+  });
+
+  it('leaves to parsing what only parsing can tell', () => {
+    // A line break in the list (pretty-printed, or a raw one inside a string, which JSON forbids).
+    expect(cut('{"data":[\n{"a":1}]}')).toBeUndefined();
+    expect(cut('{"data":[{"a":"x\ny"}]}')).toBeUndefined();
+    // Cut short, or more than one value.
+    expect(cut('{"data":[{"a":1},{"a":')).toBeUndefined();
+    expect(cut('{"data":[{"a":1}]')).toBeUndefined();
+    expect(cut('{"data":[{"a":1}]} {"x":1}')).toBeUndefined();
+    expect(cut('{"data":[{"a":1}]}]')).toBeUndefined();
+    // The rest of the answer does not parse.
+    expect(cut('{"data":[{"a":1}],"meta":{total:1}}')).toBeUndefined();
+    // Records that are not objects, a path matched twice or not at all, bytes that are not UTF-8.
+    expect(cut('{"data":[1,2]}')).toBeUndefined();
+    expect(cut('{"data":[{"a":1}],"data":[]}')).toBeUndefined();
+    expect(cut('{"rows":[{"a":1}]}')).toBeUndefined();
+    expect(cut(Buffer.concat([Buffer.from('{"data":[{"a":"'), Buffer.from([0xc3]), Buffer.from('"}]}')]))).toBeUndefined();
   });
 });

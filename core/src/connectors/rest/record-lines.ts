@@ -50,8 +50,65 @@ export function recordsKeyPath(recordsPath: string | undefined, json: unknown): 
   return m[1] ? m[1].split('.') : [];
 }
 
+/**
+ * A page whose records were cut from the answer and not parsed: `lines` (NDJSON), how many, and the
+ * rest of the answer parsed with the list emptied (`{"data": [], "meta": {...}}`), for pagination.
+ */
+export class CutRecords {
+  constructor(
+    readonly lines: Buffer,
+    readonly count: number,
+    readonly rest: unknown,
+  ) {}
+}
+
+/**
+ * The records at `keyPath` cut from a body that is not parsed (pages after the first of offset or
+ * page-number pagination need only the records and how many there are), or undefined when the body
+ * is not the simple case, which is then parsed as usual: not valid UTF-8, the path not matched by
+ * exactly one array, a record that is not an object, a line break anywhere in the list (inside a
+ * record it may be a raw one in a string, which JSON forbids and which only parsing tells), the text
+ * not closing every bracket it opens (cut short), or the answer without the list not parsing.
+ * What is not checked here, DuckDB checks when it reads the lines: a record that is not valid JSON
+ * or repeats a key stops the run with DuckDB's message, where parsing would have retried the page
+ * (a malformed body) or kept the key's last value.
+ */
+export function cutRecords(body: Buffer, keyPath: readonly string[]): CutRecords | undefined {
+  if (!isUtf8(body)) return undefined;
+  const found = scan(body, keyPath.map((k) => Buffer.from(k)));
+  if (!found || !found.objects || !found.balanced) return undefined;
+  for (const byte of [LF, CR]) {
+    const at = body.indexOf(byte, found.open);
+    if (at !== -1 && at < found.close) return undefined;
+  }
+  let rest: unknown;
+  try {
+    rest = JSON.parse(body.toString('utf8', 0, found.open + 1) + body.toString('utf8', found.close));
+  } catch {
+    return undefined;
+  }
+  if (found.elements === 0) return new CutRecords(Buffer.alloc(0), 0, rest);
+  return new CutRecords(linesOf(body, found), found.elements, rest);
+}
+
+/** The list's elements as lines: commas between records become line breaks (line breaks between tokens, spaces). */
+function linesOf(body: Buffer, found: Found): Buffer {
+  const out = Buffer.allocUnsafe(found.to - found.from + 1);
+  body.copy(out, 0, found.from, found.to);
+  for (let i = out.indexOf(LF); i !== -1; i = out.indexOf(LF, i + 1)) out[i] = SPACE;
+  for (let i = out.indexOf(CR); i !== -1; i = out.indexOf(CR, i + 1)) out[i] = SPACE;
+  for (const c of found.commas) out[c - found.from] = LF;
+  out[out.length - 1] = LF;
+  return out;
+}
+
 /** Where the records are in the text: element boundaries and how many object keys they hold. */
 interface Found {
+  /** Byte offsets of the list's `[` and `]`. */
+  open: number;
+  close: number;
+  /** Every bracket opened was closed, and nothing but whitespace follows the root. */
+  balanced: boolean;
   /** Byte offsets: start of the first element, end of the last (exclusive). */
   from: number;
   to: number;
@@ -78,13 +135,7 @@ export function recordLines(body: Buffer, keyPath: readonly string[] | undefined
   }
   if (keys !== found.keys) return undefined;
   if (records.length === 0) return Buffer.alloc(0);
-  const out = Buffer.allocUnsafe(found.to - found.from + 1);
-  body.copy(out, 0, found.from, found.to);
-  for (let i = out.indexOf(LF); i !== -1; i = out.indexOf(LF, i + 1)) out[i] = SPACE;
-  for (let i = out.indexOf(CR); i !== -1; i = out.indexOf(CR, i + 1)) out[i] = SPACE;
-  for (const c of found.commas) out[c - found.from] = LF;
-  out[out.length - 1] = LF;
-  return out;
+  return linesOf(body, found);
 }
 
 /** Object keys in a parsed value, nested ones included. */
@@ -118,9 +169,12 @@ function scan(body: Buffer, path: readonly Buffer[]): Found | undefined {
   let found: Found | undefined;
   let matches = 0;
   let elementStart = -1;
+  let rootClosedAt = -1;
   for (let i = 0; i < n; i++) {
     const c = body[i]!;
     if (c <= SPACE) continue;
+    // Anything after the root closed: not one JSON value.
+    if (rootClosedAt >= 0) return undefined;
     const depth = isObject.length;
     if (target >= 0 && depth === target && elementStart < 0 && c !== CLOSE_ARRAY && c !== COMMA) {
       elementStart = i;
@@ -154,16 +208,19 @@ function scan(body: Buffer, path: readonly Buffer[]): Found | undefined {
       if (c === OPEN_ARRAY && parentOnPath && depth === path.length) {
         if (++matches > 1) return undefined;
         target = depth + 1;
-        found = { from: i + 1, to: i + 1, commas: [], elements: 0, keys: 0, objects: true };
+        found = { open: i, close: -1, balanced: false, from: i + 1, to: i + 1, commas: [], elements: 0, keys: 0, objects: true };
       }
       continue;
     }
     if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
       if (target >= 0 && depth === target) {
         if (elementStart >= 0) found!.to = lastByteBefore(body, i) + 1;
+        found!.close = i;
         target = -1;
         elementStart = -1;
       }
+      if (depth === 0) return undefined;
+      if (depth === 1) rootClosedAt = i;
       isObject.pop();
       onPath.pop();
       keyStart.pop();
@@ -182,6 +239,7 @@ function scan(body: Buffer, path: readonly Buffer[]): Found | undefined {
     if (c === COLON) continue;
     // Literals and numbers: nothing to track (element starts were noted above).
   }
+  if (found) found.balanced = isObject.length === 0 && rootClosedAt >= 0 && found.close >= 0;
   return found;
 }
 

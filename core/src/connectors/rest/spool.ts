@@ -15,13 +15,22 @@ export class NdjsonSpool {
     this.out = createWriteStream(file, { flags: append ? 'a' : 'w' });
   }
 
-  async write(records: readonly unknown[], cut?: () => Buffer | undefined): Promise<void> {
+  async write(records: readonly unknown[]): Promise<void> {
     if (records.length === 0) return;
-    const lines = cut?.();
-    let chunk: string | Buffer = lines ?? '';
-    if (!lines) for (const r of records) chunk += JSON.stringify(r !== null && typeof r === 'object' && !Array.isArray(r) ? r : { value: r }) + '\n';
+    let chunk = '';
+    for (const r of records) chunk += JSON.stringify(r !== null && typeof r === 'object' && !Array.isArray(r) ? r : { value: r }) + '\n';
     this.rows += records.length;
     if (!this.out.write(chunk)) await once(this.out, 'drain');
+  }
+
+  /** A page: its lines when it has them (cut from the answer), else its parsed records. */
+  async writePage(page: { records?: readonly unknown[]; count: number; lines?: () => Buffer | undefined }): Promise<void> {
+    if (page.count === 0) return;
+    const lines = page.lines?.();
+    if (!lines && !page.records) throw new Error('a REST page has neither lines nor records');
+    if (!lines) return this.write(page.records!);
+    this.rows += page.count;
+    if (!this.out.write(lines)) await once(this.out, 'drain');
   }
 
   async close(): Promise<void> {

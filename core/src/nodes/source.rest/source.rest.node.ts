@@ -38,6 +38,7 @@ function readSpec(ctx: CompileContext<RestSourceParams>, config: RestConfig | un
     maxPages: p.max_pages,
     maxRows: p.max_rows,
     concurrency: p.concurrency,
+    parseRecords: p.incremental !== undefined,
   };
 }
 
@@ -112,7 +113,7 @@ export const restSourceNode = defineNode({
     // Planning with the columns stated calls nothing; otherwise the first page gives the schema.
     const pinned: Column[] | undefined = p.columns.length > 0 ? p.columns.map((c) => ({ name: c.name, type: c.type })) : undefined;
     let pages: AsyncGenerator<Page> | undefined;
-    let first: { records: unknown[]; lines?: () => Buffer | undefined; more: boolean } | undefined;
+    let first: { records?: unknown[]; count: number; lines?: () => Buffer | undefined; more: boolean } | undefined;
     const cursor = p.incremental ? new CursorTracker(p.incremental.cursor_path) : undefined;
     try {
       if (ctx.mode === 'run') {
@@ -120,14 +121,17 @@ export const restSourceNode = defineNode({
         // travel while the previous one is parsed and spooled.
         pages = readAhead(readPages(client, spec, who));
         const r = await pages.next();
-        first = r.done ? { records: [], more: false } : r.value;
+        first = r.done ? { records: [], count: 0, more: false } : r.value;
       } else if (!pinned || ctx.mode === 'preview') {
         const key = firstPageKey({ spec, config, who });
-        first = cachedFirstPage(key);
-        if (!first) {
+        const cached = cachedFirstPage(key);
+        if (cached) first = { ...cached, count: cached.records.length };
+        else {
+          // The first page is always parsed (readPages), so it has its records.
           const r = await readPages(client, { ...spec, concurrency: 1 }, who).next();
-          first = r.done ? { records: [], more: false } : { records: r.value.records, more: r.value.more };
-          rememberFirstPage(key, first);
+          const records = r.done ? [] : (r.value.records ?? []);
+          first = { records, count: records.length, more: !r.done && r.value.more };
+          rememberFirstPage(key, { records, more: first.more });
         }
       }
     } catch (e) {
@@ -138,14 +142,14 @@ export const restSourceNode = defineNode({
     }
     const spool = new NdjsonSpool(file);
     try {
-      await spool.write(first?.records ?? [], first?.lines);
+      if (first) await spool.writePage(first);
       cursor?.see(first?.records ?? []);
     } finally {
       await spool.close();
     }
 
     let columns = pinned;
-    if (!columns && first && first.records.length > 0) columns = await ctx.describe(`SELECT * FROM read_json(${literal(file)}, format = 'newline_delimited')`);
+    if (!columns && first && first.count > 0) columns = await ctx.describe(`SELECT * FROM read_json(${literal(file)}, format = 'newline_delimited')`);
     if (!columns && Array.isArray(state?.columns)) columns = state.columns as Column[];
     if (!columns) {
       client.close();
@@ -178,13 +182,14 @@ export const restSourceNode = defineNode({
           async run(hookIo) {
             io = hookIo;
             const more = new NdjsonSpool(file, true);
-            more.rows = first!.records.length;
+            more.rows = first!.count;
             try {
               hookIo.progress(more.rows);
               if (first!.more) {
                 for await (const page of rest) {
-                  await more.write(page.records, page.lines);
-                  cursor?.see(page.records);
+                  await more.writePage(page);
+                  // Pages are parsed when there is a cursor (parseRecords).
+                  cursor?.see(page.records ?? []);
                   hookIo.progress(more.rows);
                 }
               }
