@@ -156,6 +156,20 @@ describe('source.rest against a local API', () => {
       expect(rows.map((r) => r.id)).toEqual(api.records.map((r) => r.id));
       expect(calls()).toHaveLength(4);
     });
+    it('a later page that is not valid JSON is asked for again; one whose record repeats a key stops the run naming it', async () => {
+      const record = (id: number) => JSON.stringify(api.records[id - 1]);
+      api.fault('/items/offset', { delayMs: 0 }, { status: 200, body: `{"data":[${record(101)},{"id":102,}],"meta":{"total":250}}` });
+      const calls = since('/items/offset');
+      const bad = await read(offset);
+      expect(bad.summary.error).toBeUndefined();
+      expect(bad.rows.map((r) => r.id)).toEqual(api.records.map((r) => r.id));
+      expect(calls()).toHaveLength(4);
+      // Valid JSON that JSON.parse would have reduced to the last "id"; DuckDB refuses it, and says where.
+      api.fault('/items/offset', { delayMs: 0 }, { status: 200, body: `{"data":[${record(101)},{"id":102,"id":103}],"meta":{"total":250}}` });
+      const dup = await read(offset);
+      expect(dup.summary.status).toBe('failed');
+      expect(dup.summary.error!.message).toMatch(/duplicate key "id"/);
+    });
     it('retries a truncated JSON body and a request that times out', async () => {
       api.fault('/items/offset', { truncate: true }, { hang: true });
       const calls = since('/items/offset');

@@ -153,6 +153,11 @@ describe('cutRecords: later pages cut from the bytes without parsing the records
     expect(cut('{"data":[{"a":1}]')).toBeUndefined();
     expect(cut('{"data":[{"a":1}]} {"x":1}')).toBeUndefined();
     expect(cut('{"data":[{"a":1}]}]')).toBeUndefined();
+    // What DuckDB's reader would forgive: trailing or doubled commas, NaN, Infinity, comments, single quotes.
+    for (const record of ['{"a":1,}', '{"a":[1,]}', '{"a":1,,"b":2}', '{,"a":1}', '{"a":NaN}', '{"a":-Infinity}', '{"a":1/*c*/}', "{'a':1}"]) {
+      expect(cut(`{"data":[${record}]}`), record).toBeUndefined();
+    }
+    expect(cut('{"data":[{"a":1},]}')).toBeUndefined();
     // The rest of the answer does not parse.
     expect(cut('{"data":[{"a":1}],"meta":{total:1}}')).toBeUndefined();
     // Records that are not objects, a path matched twice or not at all, bytes that are not UTF-8.

@@ -31,6 +31,16 @@ const CLOSE_OBJECT = 0x7d;
 const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
 
+/** Bytes that may stand outside strings in JSON: structure, and those of numbers and true/false/null. */
+const STRUCTURAL = byteSet('{}[],:"');
+const LITERAL = byteSet('0123456789-+.eEtrufalsn');
+
+function byteSet(chars: string): Uint8Array {
+  const set = new Uint8Array(256);
+  for (const ch of chars) set[ch.charCodeAt(0)] = 1;
+  return set;
+}
+
 const PLAIN_PATH = /^(?:\$\.?)?((?:[A-Za-z_][A-Za-z0-9_]*)(?:\.[A-Za-z_][A-Za-z0-9_]*)*)?(\[\*\])?$/;
 
 /**
@@ -170,11 +180,17 @@ function scan(body: Buffer, path: readonly Buffer[]): Found | undefined {
   let matches = 0;
   let elementStart = -1;
   let rootClosedAt = -1;
+  let previous = 0;
   for (let i = 0; i < n; i++) {
     const c = body[i]!;
     if (c <= SPACE) continue;
     // Anything after the root closed: not one JSON value.
     if (rootClosedAt >= 0) return undefined;
+    // What DuckDB's reader forgives and JSON does not (a comma before a closing bracket or another
+    // comma, NaN, Infinity, comments, single quotes): the caller parses such an answer instead.
+    if (!STRUCTURAL[c] && !LITERAL[c]) return undefined;
+    if ((c === CLOSE_OBJECT || c === CLOSE_ARRAY || c === COMMA) && (previous === COMMA || (c === COMMA && (previous === OPEN_OBJECT || previous === OPEN_ARRAY)))) return undefined;
+    previous = c;
     const depth = isObject.length;
     if (target >= 0 && depth === target && elementStart < 0 && c !== CLOSE_ARRAY && c !== COMMA) {
       elementStart = i;
