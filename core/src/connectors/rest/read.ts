@@ -101,7 +101,7 @@ export async function* readPages(client: HttpClient, spec: RestReadSpec, who: st
 
   // With the number of pages known (and no row cap), one request more than `concurrency` is queued:
   // the client's limiter still sends at most `concurrency` at a time, and the queued one leaves the
-  // moment an answer has arrived, while that answer is parsed (bench/rest: ~1.5 ms of every page).
+  // moment an answer has arrived, while that answer is worked on (cut or parsed, then handed over).
   const queued = isComputable(p) && total !== undefined && spec.maxRows === undefined ? 1 : 0;
   if (isComputable(p) && spec.concurrency + queued > 1) {
     // A window of pages in flight; without a total, pages past the end come back empty and end it.
