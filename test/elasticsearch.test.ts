@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Client } from '@elastic/elasticsearch';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runPipeline } from '../core/src/engine/engine.js';
 import { pipeline, tempDir } from './support/pipeline.js';
+import { afterFile } from './support/cleanup.js';
 
 /**
  * sink.elasticsearch against a real cluster, when CAUDAL_TEST_ES_URL names one
@@ -19,7 +20,7 @@ suite(`sink.elasticsearch (${ES_URL ? 'CAUDAL_TEST_ES_URL' : 'skipped: set CAUDA
   const client = new Client({ node: ES_URL ?? 'http://127.0.0.1:9200' });
   const tag = `caudal-test-${randomUUID().slice(0, 8)}`;
   const dir = await tempDir('caudal-es-');
-  afterAll(async () => {
+  afterFile(async () => {
     await client.indices.delete({ index: `${tag}*`, ignore_unavailable: true, allow_no_indices: true }).catch(() => undefined);
     await client.close();
   });

@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runPipeline } from '../core/src/engine/engine.js';
 import { listStates, pipelineStateFolder } from '../core/src/engine/state.js';
 import type { RunEvent } from '../core/src/engine/protocol.js';
@@ -8,6 +8,7 @@ import { caudal } from './support/cli.js';
 import type { Pipeline } from '../core/src/model/schema.js';
 import { pipeline, tempDir } from './support/pipeline.js';
 import { PG, pgConnection, pgLoginRole, pgSandbox, pgSecretEnv } from './support/postgres.js';
+import { afterFile } from './support/cleanup.js';
 
 const connections = { db: { type: 'postgres' } };
 
@@ -137,7 +138,7 @@ describe('incremental reads from PostgreSQL', async () => {
     const [a, b] = [`${schema}_${name}_a`, `${schema}_${name}_b`];
     for (const s of [a, b]) {
       await q(`CREATE SCHEMA "${s}"`);
-      afterAll(() => q(`DROP SCHEMA "${s}" CASCADE`));
+      afterFile(() => q(`DROP SCHEMA "${s}" CASCADE`));
     }
     // Made here, so the test's login role (dropped after the file) owns nothing.
     await q(`CREATE TABLE ${name}_copy (id int, at timestamptz)`);

@@ -1,13 +1,14 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { getBytes } from '../core/src/connectors/s3/objects.js';
 import { startApi } from './services/http-api/server.js';
 import { S3_CREDENTIALS } from './services/s3/server.js';
 import { caudal, startCaudal } from './support/cli.js';
 import { tempDir } from './support/pipeline.js';
 import { s3Sandbox } from './support/s3.js';
+import { afterFile } from './support/cleanup.js';
 
 /**
  * Real crashes (SIGKILL, no cleanup) of the CLI while it writes to S3 or reads a REST API: the S3
@@ -111,7 +112,7 @@ describe('sink.s3 killed mid-run', () => {
 describe('source.rest killed mid-read', () => {
   it('leaves the incremental state and the sink as they were; the next run reads the same records', async () => {
     const api = await startApi({ records: 150, pageSize: 50 });
-    afterAll(() => api.close());
+    afterFile(() => api.close());
     const p = await project(
       'rest-kill',
       [

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll } from 'vitest';
+import { afterFile } from './cleanup.js';
 import { inspect, previewPipeline, runPipeline } from '../../core/src/engine/engine.js';
 import type { RunEvent } from '../../core/src/engine/protocol.js';
 import { parsePipelineObject } from '../../core/src/model/load.js';
@@ -10,7 +10,7 @@ import type { Pipeline } from '../../core/src/model/schema.js';
 /** A temp folder removed after the test file finishes. */
 export async function tempDir(prefix = 'caudal-test-'): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
-  afterAll(() => rm(dir, { recursive: true, force: true }));
+  afterFile(() => rm(dir, { recursive: true, force: true }));
   return dir;
 }
 

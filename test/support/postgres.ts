@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { afterAll } from 'vitest';
+import { afterFile } from './cleanup.js';
 import type { ResolvedConnection } from '../../core/src/nodes/define.js';
 import { connectTo, SERVICES } from './services.js';
 
@@ -35,7 +35,7 @@ export async function pgSandbox(): Promise<{ client: pg.Client; schema: string; 
   const schema = `caudal_test_${randomUUID().slice(0, 8)}`;
   await client.query(`CREATE SCHEMA "${schema}"`);
   await client.query(`SET search_path = "${schema}"`);
-  afterAll(async () => {
+  afterFile(async () => {
     await client.query(`DROP SCHEMA "${schema}" CASCADE`);
     await client.end();
   });
@@ -53,7 +53,7 @@ export async function pgLoginRole(password: string): Promise<string> {
   // Utility statements take no bind parameters: the server quotes the name and the password itself.
   const { rows } = await client.query<{ sql: string }>('SELECT format($$CREATE ROLE %I LOGIN PASSWORD %L IN ROLE %I$$, $1::text, $2::text, current_user) AS sql', [role, password]);
   await client.query(rows[0]!.sql);
-  afterAll(async () => {
+  afterFile(async () => {
     const { rows: drop } = await client.query<{ sql: string }>('SELECT format($$DROP ROLE IF EXISTS %I$$, $1::text) AS sql', [role]);
     await client.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1`, [role]);
     await client.query(drop[0]!.sql);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createClient } from 'redis';
-import { afterAll } from 'vitest';
+import { afterFile } from './cleanup.js';
 import type { ResolvedConnection } from '../../core/src/nodes/define.js';
 import { connectTo, SERVICES } from './services.js';
 
@@ -37,7 +37,7 @@ export async function redisSandbox(): Promise<{ client: TestRedis; prefix: strin
     for await (const page of client.scanIterator({ MATCH: pattern, COUNT: 1000 })) out.push(...page.map(String));
     return out.sort();
   };
-  afterAll(async () => {
+  afterFile(async () => {
     for (const pattern of [`${prefix}*`, `caudal:*${tag}*`]) {
       const keys = await scan(pattern);
       if (keys.length > 0) await client.del(keys);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import sql from 'mssql';
-import { afterAll } from 'vitest';
+import { afterFile } from './cleanup.js';
 import { mssqlConfig, sqlserverFields } from '../../core/src/connections/sqlserver/sqlserver.connection.js';
 import type { ResolvedConnection } from '../../core/src/nodes/define.js';
 
@@ -36,7 +36,7 @@ export async function mssqlSandbox(): Promise<{ pool: sql.ConnectionPool; schema
   await pool.connect();
   const schema = `caudal_test_${randomUUID().slice(0, 8)}`;
   await pool.request().batch(`CREATE SCHEMA [${schema}]`);
-  afterAll(async () => {
+  afterFile(async () => {
     const tables = await pool.request().input('s', sql.NVarChar, schema).query<{ name: string; type: string }>("SELECT o.name, RTRIM(o.type) AS type FROM sys.objects o WHERE o.schema_id = SCHEMA_ID(@s) AND o.type IN ('U', 'V')");
     for (const t of tables.recordset.filter((t) => t.type === 'V')) await pool.request().batch(`DROP VIEW [${schema}].[${t.name}]`);
     for (const t of tables.recordset.filter((t) => t.type === 'U')) await pool.request().batch(`DROP TABLE [${schema}].[${t.name}]`);

@@ -10,13 +10,16 @@
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import S3rver from 's3rver';
 
 export const S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
-/** Starts s3rver in `dir` with `buckets` created; returns { endpoint, port, log, close() }. */
+/**
+ * Starts s3rver in `dir` with `buckets` created; returns { endpoint, port, log, close() }. Without
+ * `dir` the objects go to a new temp folder, which close() removes.
+ */
 export async function startS3({ dir, port = 0, buckets = [] } = {}) {
   const folder = dir ?? path.join(os.tmpdir(), `caudal-s3rver-${process.pid}-${Date.now()}`);
   await mkdir(folder, { recursive: true });
@@ -43,6 +46,7 @@ export async function startS3({ dir, port = 0, buckets = [] } = {}) {
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise((resolve) => server.close(resolve));
+      if (!dir) await rm(folder, { recursive: true, force: true });
     },
   };
 }
