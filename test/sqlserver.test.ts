@@ -15,7 +15,8 @@ const connections = { erp: { type: 'sqlserver' } };
 
 suite(`SQL Server (${MSSQL_URL ? 'CAUDAL_TEST_MSSQL_URL' : 'skipped: set CAUDAL_TEST_MSSQL_URL to run against a real server'})`, async () => {
   const { schema, q } = MSSQL_URL ? await mssqlSandbox() : ({} as Awaited<ReturnType<typeof mssqlSandbox>>);
-  const dir = await tempDir('caudal-mssql-');
+  // Nothing is made for a skipped suite: its cleanup would not run.
+  const dir = MSSQL_URL ? await tempDir('caudal-mssql-') : '';
   const conn = () => mssqlConnection();
   const run = (doc: ReturnType<typeof pipeline>) => runPipeline({ pipeline: doc, baseDir: dir, connections: conn() });
   const csv = async (name: string, text: string) => {
