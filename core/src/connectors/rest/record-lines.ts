@@ -78,10 +78,12 @@ export class CutRecords {
  * is not the simple case, which is then parsed as usual: not valid UTF-8, the path not matched by
  * exactly one array, a record that is not an object, a line break anywhere in the list (inside a
  * record it may be a raw one in a string, which JSON forbids and which only parsing tells), the text
- * not closing every bracket it opens (cut short), or the answer without the list not parsing.
- * What is not checked here, DuckDB checks when it reads the lines: a record that is not valid JSON
- * or repeats a key stops the run with DuckDB's message, where parsing would have retried the page
- * (a malformed body) or kept the key's last value.
+ * not closing every bracket it opens (cut short) or going on after the root, a byte JSON does not
+ * allow outside strings or a comma before a closing bracket or another comma (what DuckDB's reader
+ * would forgive: NaN, comments, trailing commas), or the answer without the list not parsing.
+ * What is not checked here, DuckDB checks when it reads the lines: a record broken otherwise (a
+ * missing colon, a bad escape) or repeating a key stops the run with DuckDB's message, where
+ * parsing would have asked for the page again or kept the key's last value.
  */
 export function cutRecords(body: Buffer, keyPath: readonly string[]): CutRecords | undefined {
   if (!isUtf8(body)) return undefined;

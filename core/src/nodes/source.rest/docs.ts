@@ -64,10 +64,11 @@ keep every digit) when the records path is plain keys (\`data\`, \`$.data.items\
 JSON. With offset or page-number pagination, a set records path, no *At most this many records* and
 no *Incremental*, the pages after the first are not parsed at all, only cut (the answer without its
 list is still parsed, for anything else in it). The cut checks what JSON allows outside strings, so
-an answer cut short or not valid JSON (a trailing comma, \`NaN\`, a comment) is parsed, and asked
-for again, as before; so is one with a line break inside the list (pretty-printed). One difference
-remains: a record there that repeats a key stops the run with DuckDB's message naming the record,
-where a parsed page keeps the key's last value.
+an answer cut short or not valid JSON in the usual ways (a trailing comma, \`NaN\`, a comment) is
+parsed, and asked for again, as before; so is one with a line break inside the list
+(pretty-printed). Two differences remain, both about records: one that repeats a key, or is broken
+otherwise (a missing colon, a bad escape), stops the run with DuckDB's message naming the record,
+where a parsed page keeps the key's last value or is asked for again.
 
 **Previews and validation** read the first page only (and say the preview is sampled when there
 are more); the studio keeps that page for a minute, so editing nodes downstream does not call the
