@@ -4,14 +4,13 @@
  * when Debian's Chromium is not installed (CI installs it).
  */
 import { existsSync, mkdtempSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from '@playwright/test';
 import { describe, expect, it } from 'vitest';
 import { runPipeline } from '../core/src/engine/engine.js';
-import { afterFile } from './support/cleanup.js';
+import { removeProfile } from './support/chromium-profile.js';
 import { pipeline, tempDir } from './support/pipeline.js';
 
 const CHROMIUM = process.env.CAUDAL_CHROMIUM ?? '/usr/bin/chromium';
@@ -82,8 +81,7 @@ describe.skipIf(!hasChromium)('quality.html in Chromium', () => {
       expect(requests).toEqual([pathToFileURL(html).href]);
     } finally {
       await context.close();
-      // Chromium's helpers may still write the profile for a moment after close: removed when the file ends.
-      afterFile(() => rm(profile, { recursive: true, force: true, maxRetries: 3 }));
+      await removeProfile(profile);
     }
   });
 });

@@ -138,7 +138,7 @@ test('3. a large pipeline stays readable at 1280×720: fit keeps names legible, 
   writeOrders(workspace);
   const file = path.join(workspace, 'large.caudal.json');
   writeFileSync(file, JSON.stringify({ format: 'caudal.pipeline/1', name: 'Large', nodes, edges, layout: { nodes: layout } }));
-  const { context, page } = await launchChromium({ width: 1280, height: 720 });
+  const { page, close } = await launchChromium({ width: 1280, height: 720 });
   try {
     // A fresh canvas has no empty minimap box.
     await page.goto(studio.url);
@@ -182,7 +182,7 @@ test('3. a large pipeline stays readable at 1280×720: fit keeps names legible, 
     await page.reload();
     expect((await page.locator('.side-left').boundingBox())!.width).toBeGreaterThan(270);
   } finally {
-    await context.close();
+    await close();
   }
 });
 

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { removeProfile } from '../support/chromium-profile.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CHROMIUM = process.env.CAUDAL_CHROMIUM ?? '/usr/bin/chromium';
@@ -55,11 +56,19 @@ export async function stopServe(studio: Studio): Promise<void> {
   if (studio.process.exitCode === null) studio.process.kill('SIGKILL');
 }
 
-export async function launchChromium(viewport = { width: 1440, height: 900 }): Promise<{ context: BrowserContext; page: Page; profile: string }> {
+/** A Chromium with its own profile folder; `close()` closes it and removes the folder. */
+export async function launchChromium(viewport = { width: 1440, height: 900 }): Promise<{ context: BrowserContext; page: Page; close(): Promise<void> }> {
   const profile = mkdtempSync(path.join(os.tmpdir(), 'caudal-chromium-'));
   const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, viewport, headless: true });
   const page = context.pages()[0] ?? (await context.newPage());
-  return { context, page, profile };
+  return {
+    context,
+    page,
+    async close() {
+      await context.close();
+      await removeProfile(profile);
+    },
+  };
 }
 
 type Fixtures = { workspace: string; studio: Studio; studioPage: Page };
@@ -78,13 +87,12 @@ export const test = base.extend<Fixtures>({
     await stopServe(studio);
   },
   studioPage: async ({ studio }, use) => {
-    const { context, page, profile } = await launchChromium();
+    const { page, close } = await launchChromium();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(studio.url);
     await use(page);
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
+    await close();
     if (errors.length) throw new Error(`The page threw: ${errors.join('\n')}`);
   },
 });

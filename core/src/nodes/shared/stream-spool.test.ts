@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { decodeMessage, type StreamMessage, writeSpools } from './stream-spool.js';
 
 const message = (value: string | null): StreamMessage => ({ value: value === null ? null : Buffer.from(value), meta: () => '"_offset":7', where: () => 'orders/0@7' });
@@ -19,7 +19,8 @@ describe('stream spool lines', () => {
   });
 
   it('writes every line of a large batch, and names the message that stops a strict run', async () => {
-    const dir = os.tmpdir();
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'caudal-stream-spool-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const spool = path.join(dir, `spool-${process.pid}.ndjson`);
     const rejectSpool = path.join(dir, `rejects-${process.pid}.ndjson`);
     const many = Array.from({ length: 50_000 }, (_, i) => message(JSON.stringify({ id: i, text: 'x'.repeat(40) })));
