@@ -210,22 +210,33 @@ export class HttpClient {
   private judge(res: AxiosResponse<Buffer>, what: string, attempt: number, options: SendOptions, shownUrl: string, sent: Record<string, string>): HttpResponse | Retry {
     const status = res.status;
     const body = Buffer.isBuffer(res.data) ? res.data : Buffer.from(String(res.data ?? ''));
-    const text = utf8Text(body);
+    // Decoded when asked: a page whose records are cut from the bytes never needs the text.
+    let decoded: string | undefined;
+    const text = () => (decoded ??= utf8Text(body));
     const headers = Object.fromEntries(Object.entries(res.headers ?? {}).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(', ') : String(v)]));
     const ok = (status >= 200 && status < 300) || (options.accept?.includes(status) ?? false);
     if (ok) {
-      const answer: HttpResponse = { status, headers, body, text, shownUrl, attempts: attempt };
+      const answer: HttpResponse = {
+        status,
+        headers,
+        body,
+        get text() {
+          return text();
+        },
+        shownUrl,
+        attempts: attempt,
+      };
       if (options.json && status >= 200 && status < 300) {
         try {
-          answer.json = options.parse?.(body) ?? (text.trim() === '' ? null : JSON.parse(text));
+          answer.json = options.parse?.(body) ?? (text().trim() === '' ? null : JSON.parse(text()));
         } catch (e) {
           // A body cut short (a dropped connection behind a proxy) parses badly; asking again helps.
-          return new Retry(`HTTP ${status} but the body is not valid JSON (${errorMessage(e)}; ${text.length} bytes, starting ${JSON.stringify(text.slice(0, 80))})`);
+          return new Retry(`HTTP ${status} but the body is not valid JSON (${errorMessage(e)}; ${text().length} bytes, starting ${JSON.stringify(text().slice(0, 80))})`);
         }
       }
       return answer;
     }
-    const snippet = this.redactBody(text.slice(0, SNIPPET)).replace(/\s+/g, ' ').trim();
+    const snippet = this.redactBody(text().slice(0, SNIPPET)).replace(/\s+/g, ' ').trim();
     const describe = `HTTP ${status}${res.statusText ? ` ${res.statusText}` : ''}${snippet ? `: ${snippet}` : ''}`;
     if (status === 401 && this.opts.auth?.invalidate(sent)) return new Retry('unauthorized');
     if (isRetryableStatus(status)) {
