@@ -1,3 +1,4 @@
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -6,8 +7,9 @@ import { inspect, pipeline, run, tempDir } from './support/pipeline.js';
 
 /**
  * The planner's materialization decisions: an output that more than one statement would compute
- * (consumers, counted through views, and quality evaluations) is computed once into a table; each
- * decision says why.
+ * (consumers, counted through views, and quality evaluations) is computed once: by a Parquet sink
+ * that writes it as it is (its other readers read the staged file back), else into a temp table;
+ * each decision says why.
  */
 
 let dir: string;
@@ -49,13 +51,14 @@ describe('materialization decided from the graph', () => {
     const failed = summary.quality!.nodes[0]!.checks[0]!.rowsFailed;
     expect(failed).toBe(await count(file, 'NOT heads'));
     const plan = planOf(events);
-    expect(step(plan, 'q')).toMatchObject({ strategy: 'table', statements: ['sink (sink)', 'q (quality evaluation)'] });
-    expect(step(plan, 'q').reason).toMatch(/read by 2 statements/);
-    expect(step(plan, 'src')).toMatchObject({ strategy: 'view', statements: ['q (materialized)'] });
+    // The Parquet sink's statement computes it; the evaluation reads the staged file back.
+    expect(step(plan, 'q')).toMatchObject({ strategy: 'sink-file', writtenBy: 'sink', statements: ['sink (sink)', 'q (quality evaluation)'] });
+    expect(step(plan, 'q').reason).toMatch(/read by 2 statements: computed once by sink 'sink'/);
+    expect(step(plan, 'src')).toMatchObject({ strategy: 'view', statements: ['sink (sink)'] });
     expect(summary.nodes.find((n) => n.nodeId === 'q')).toMatchObject({ materialized: true, rowsOut: 20000 });
   });
 
-  it('a fan-out after the quality node reads the one table: both outputs and the counts agree', async () => {
+  it('a fan-out after the quality node reads what one statement computed: both outputs and the counts agree', async () => {
     const a = path.join(dir, 'a.parquet');
     const b = path.join(dir, 'b.parquet');
     const doc = pipeline(
@@ -72,7 +75,7 @@ describe('materialization decided from the graph', () => {
     const failed = summary.quality!.nodes[0]!.checks[0]!.rowsFailed;
     expect(await count(a, 'NOT heads')).toBe(failed);
     expect(await count(b, 'true')).toBe(failed);
-    expect(step(planOf(events), 'q').statements).toEqual(['a (sink)', 'b (sink)', 'q (quality evaluation)']);
+    expect(step(planOf(events), 'q')).toMatchObject({ strategy: 'sink-file', writtenBy: 'a', statements: ['a (sink)', 'b (sink)', 'q (quality evaluation)'] });
     expect(step(planOf(events), 'tails')).toMatchObject({ strategy: 'view', statements: ['b (sink)'] });
   });
 
@@ -96,6 +99,72 @@ describe('materialization decided from the graph', () => {
     // src: read by q's evaluation and q2's setup.
     expect(step(plan, 'src')).toMatchObject({ strategy: 'table', statements: ['q (quality evaluation)', 'q2 (setup)'] });
     expect(step(plan, 'q').notes.join(' ')).toMatch(/one aggregate scan/);
+  });
+
+  it('a node no Parquet sink writes as it is goes into a temp table: two CSV sinks, or a type Parquet would change', async () => {
+    const nodes = (query: string, sinkType: string) => [
+      { id: 'src', type: 'transform.sql', params: { query } },
+      { id: 'a', type: sinkType, params: { path: path.join(dir, `t-a.${sinkType.slice(5)}`) } },
+      { id: 'b', type: 'sink.csv', params: { path: path.join(dir, 't-b.csv') } },
+    ];
+    for (const [query, sinkType] of [
+      ['SELECT range AS id FROM range(3)', 'sink.csv'],
+      ['SELECT range::HUGEINT AS id FROM range(3)', 'sink.parquet'],
+      ["SELECT 'a'::ENUM('a', 'b') AS e", 'sink.parquet'],
+    ]) {
+      const plan = (await inspect({ pipeline: pipeline(nodes(query!, sinkType!), ['src -> a', 'src -> b']), baseDir: dir })).plan!;
+      expect(step(plan, 'src'), query).toMatchObject({ strategy: 'table', statements: ['a (sink)', 'b (sink)'] });
+    }
+  });
+
+  it('a partitioned Parquet sink writes a folder, not one file to read back: a temp table', async () => {
+    const doc = pipeline(
+      [
+        { id: 'src', type: 'transform.sql', params: { query: 'SELECT range AS id, range % 2 AS part FROM range(4)' } },
+        { id: 'a', type: 'sink.parquet', params: { path: path.join(dir, 'parts'), partition_by: ['part'] } },
+        { id: 'b', type: 'sink.csv', params: { path: path.join(dir, 'parts.csv') } },
+      ],
+      ['src -> a', 'src -> b'],
+    );
+    expect(step((await inspect({ pipeline: doc, baseDir: dir })).plan!, 'src').strategy).toBe('table');
+  });
+
+  it('an error check failing after its sink staged the file: the old file stays, nothing staged is left', async () => {
+    const folder = path.join(dir, 'failing');
+    await mkdir(folder, { recursive: true });
+    const file = path.join(folder, 'out.parquet');
+    await writeFile(file, 'the previous run');
+    const doc = pipeline(
+      [
+        { id: 'src', type: 'transform.sql', params: { query: RANDOM } },
+        { id: 'q', type: 'quality.check', params: { checks: [{ name: 'all heads', kind: 'expression', expression: 'heads', severity: 'error' }] } },
+        { id: 'out', type: 'sink.parquet', params: { path: file, if_exists: 'overwrite' } },
+      ],
+      ['src -> q', 'q -> out'],
+    );
+    const { summary, events } = await run(doc, dir);
+    expect(step(planOf(events), 'q').strategy).toBe('sink-file');
+    expect(summary.status).toBe('failed');
+    expect(summary.error?.message).toMatch(/all heads/);
+    expect(await readFile(file, 'utf8')).toBe('the previous run');
+    expect(await readdir(folder)).toEqual(['out.parquet']);
+  });
+
+  it('a data error inside the statement of the sink that computes the node names the node that raised it', async () => {
+    const doc = pipeline(
+      [
+        { id: 'src', type: 'transform.sql', params: { query: "SELECT range AS id, CASE WHEN range = 7 THEN 'seven' ELSE range::VARCHAR END AS n FROM range(10)" } },
+        { id: 'num', type: 'transform.derive', params: { columns: [{ name: 'n_int', expression: 'CAST(n AS INTEGER)' }] } },
+        { id: 'q', type: 'quality.check', params: { checks: [{ name: 'id set', kind: 'not_null', column: 'id', severity: 'warn' }] } },
+        { id: 'out', type: 'sink.parquet', params: { path: path.join(dir, 'data-error.parquet') } },
+      ],
+      ['src -> num', 'num -> q', 'q -> out'],
+    );
+    const { summary, events } = await run(doc, dir);
+    expect(step(planOf(events), 'q').strategy).toBe('sink-file');
+    expect(summary.status).toBe('failed');
+    expect(summary.error).toMatchObject({ nodeId: 'num' });
+    expect(summary.error?.message).toMatch(/seven/);
   });
 
   it('counts statements through views: a chain read by two sinks materializes its last shared node only', async () => {

@@ -50,15 +50,18 @@ describe('sinks write rows in any order only when the rows have none', () => {
     expect(await rows(path.join(dir, 'dedupe.parquet'), 'SELECT count(*), count(DISTINCT id), sum(id) FROM $file')).toEqual([[400000n, 400000n, 79999800000n]]);
   });
 
-  it('a node with no row order that is computed once into a table stores its rows as they come', async () => {
-    const second = { id: 'second', type: 'sink.csv', params: { path: path.join(dir, 'second.csv'), if_exists: 'overwrite' } };
-    const doc = pipeline([src, dedupe, parquet('twice.parquet'), second], ['src -> dedupe', 'dedupe -> out', 'dedupe -> second']);
-    const plan = (await inspect({ pipeline: doc, baseDir: dir })).plan!;
-    const step = plan.find((s: PlanStep) => s.nodeId === 'dedupe')!;
-    expect(step.strategy).toBe('table');
-    expect(step.notes).toContain('rows stored in any order: they have none after a DISTINCT or GROUP BY upstream');
-    const { summary } = await run(doc, dir);
-    expect(summary.status).toBe('succeeded');
+  it('a node with no row order that is computed once (into a table, or by the Parquet sink that writes it) stores its rows as they come', async () => {
+    const csv = (id: string) => ({ id, type: 'sink.csv', params: { path: path.join(dir, `${id}.csv`), if_exists: 'overwrite' } });
+    for (const [first, strategy] of [[csv('first'), 'table'], [parquet('twice.parquet'), 'sink-file']] as const) {
+      const doc = pipeline([src, dedupe, first, csv('second')], ['src -> dedupe', `dedupe -> ${first.id}`, 'dedupe -> second']);
+      const plan = (await inspect({ pipeline: doc, baseDir: dir })).plan!;
+      const step = plan.find((s: PlanStep) => s.nodeId === 'dedupe')!;
+      expect(step.strategy).toBe(strategy);
+      expect(step.notes).toContain('rows stored in any order: they have none after a DISTINCT or GROUP BY upstream');
+      const { summary } = await run(doc, dir);
+      expect(summary.status).toBe('succeeded');
+      expect(await rows(path.join(dir, 'second.csv'), 'SELECT count(DISTINCT id), count(*) FROM $file')).toEqual([[400000n, 400000n]]);
+    }
     expect(await rows(path.join(dir, 'twice.parquet'), 'SELECT count(DISTINCT id) FROM $file')).toEqual([[400000n]]);
   });
 

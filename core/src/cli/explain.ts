@@ -1,7 +1,7 @@
 import type { NodeSummary, PlanStep } from '../engine/protocol.js';
 import { formatCount, formatMs } from './format.js';
 
-const LABEL: Record<PlanStep['strategy'], string> = { view: 'fused', table: 'materialized', setup: 'setup table', sink: 'sink' };
+const LABEL: Record<PlanStep['strategy'], string> = { view: 'fused', table: 'materialized', 'sink-file': 'via sink file', setup: 'setup table', sink: 'sink' };
 
 /**
  * The execution plan as a table: for each node, whether it is fused into other statements or
@@ -36,6 +36,7 @@ export function formatPlan(steps: PlanStep[], finished?: Map<string, NodeSummary
   out.push('');
   out.push('fused: DuckDB computes the node inside each statement listed (→); one statement per listed reader.');
   out.push('materialized: computed once into a temp table that its readers scan. setup table: the node reads its input once into a helper table.');
+  if (steps.some((s) => s.strategy === 'sink-file')) out.push('via sink file: computed once by the named sink\'s statement, which stages it as a file (Parquet); the other readers read that file, so no temp table holds the rows.');
   if (finished) out.push('time: a fused node\'s work is counted at the node whose statement runs it; rows are counted where data is materialized or written (see --metrics exact).');
   return out.join('\n');
 }

@@ -8,10 +8,14 @@ export interface ExecutionInfo {
   /**
    * `view`: not computed on its own; DuckDB fuses it into every statement listed in `statements`.
    * `table`: computed once into a temp table that its readers scan.
+   * `sink-file`: computed once by the statement of the sink `writtenBy`, which stages it as a file
+   *   (Parquet); the other readers read that file back (SinkPlan.readBack) instead of a temp table.
    * `setup`: the node's setup fills helper tables from its inputs; its outputs only read those.
    * `sink`: writes a destination (one statement).
    */
-  strategy: 'view' | 'table' | 'setup' | 'sink';
+  strategy: 'view' | 'table' | 'sink-file' | 'setup' | 'sink';
+  /** For `sink-file`: the sink whose statement computes the node's main output. */
+  writtenBy?: string;
   /** Why, in words. */
   reason: string;
   /**
@@ -44,6 +48,7 @@ export function decideMaterialization(nodes: PlannedNode[], edges: Array<{ from:
     // A materialized node reads its input once for the table; its other ports still read it as views.
     const others = c.outputs.slice(1).flatMap((o) => readersOf.get(`${c.id}:${o.port}`) ?? []);
     if (e.strategy === 'table') return [{ label: `${c.id} (materialized)` }, ...others];
+    if (e.strategy === 'sink-file') return [{ label: `${e.writtenBy} (sink)` }, ...others];
     return c.outputs.flatMap((o) => readersOf.get(`${c.id}:${o.port}`) ?? []);
   };
 
@@ -71,10 +76,35 @@ export function decideMaterialization(nodes: PlannedNode[], edges: Array<{ from:
     else if (readers.length > 1) execution = { strategy: 'table', reason: `read by ${readers.length} statements: computed once instead of once per statement`, statements, notes };
     else if (readers.length === 1) execution = { strategy: 'view', reason: 'read by one statement: fused into it', statements, notes };
     else execution = { strategy: 'view', reason: 'nothing reads it in this run', statements, notes };
-    if (execution.strategy === 'table' && node.orderArbitrary) notes.push('rows stored in any order: they have none after a DISTINCT or GROUP BY upstream');
+    const carrier = execution.strategy === 'table' && !materializeAll ? carrierSink(node, edges, byId) : undefined;
+    if (carrier) {
+      execution = {
+        ...execution,
+        strategy: 'sink-file',
+        writtenBy: carrier.id,
+        reason: `${node.compiled?.materialize ? `${execution.reason}; ` : `read by ${readers.length} statements: `}computed once by sink '${carrier.id}', which stages it as a file that the others read back (no temp table)`,
+      };
+    }
+    if ((execution.strategy === 'table' || execution.strategy === 'sink-file') && node.orderArbitrary) notes.push('rows stored in any order: they have none after a DISTINCT or GROUP BY upstream');
     node.execution = execution;
     node.materialize = execution.strategy === 'table';
   }
+}
+
+/**
+ * A sink that writes the node's main output as it is into a file it can read back (SinkPlan.readBack):
+ * its statement can compute the output once for every reader. Writing the file is work the run does
+ * anyway; a temp table would be a second copy of the rows, in memory or spilled.
+ */
+function carrierSink(node: PlannedNode, edges: Array<{ from: { nodeId: string; port: string }; to: { nodeId: string } }>, byId: Map<string, PlannedNode>): PlannedNode | undefined {
+  const main = node.outputs[0];
+  if (!main) return undefined;
+  for (const e of edges) {
+    if (e.from.nodeId !== node.id || e.from.port !== main.port) continue;
+    const c = byId.get(e.to.nodeId);
+    if (c?.sink?.readBack !== undefined && c.sink.preflight.length === 0) return c;
+  }
+  return undefined;
 }
 
 function notesFor(node: PlannedNode): string[] {

@@ -15,6 +15,7 @@ import { abortAll, CommitJournal, commitAll, failpoint } from './commit/protocol
 import { recoverDeadRuns, sweepDeadTempFolders } from './commit/recover.js';
 import { SinkStager } from './commit/stager.js';
 import { SessionCache } from './sessions.js';
+import { readBackFromSink } from './read-back.js';
 
 export interface ExecuteHooks {
   emit(event: RunEvent): void;
@@ -132,9 +133,9 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
     for (const node of cached ? [] : plan.nodes) {
       for (const o of node.outputs) if (o.runSql !== o.sql) await db.run(`CREATE OR REPLACE TEMP VIEW ${o.ref} AS\n${o.runSql}`);
     }
-    // Sinks last: every source has read (and every quality check has passed) before anything is
-    // staged, so no sink's open transaction can block a source of the same run.
-    for (const node of [...plan.nodes.filter((n) => !n.sink), ...sinks]) {
+    /** Rows each sink staged, for the nodes whose output a sink computes (strategy `sink-file`). */
+    const staged = new Map<string, number>();
+    for (const node of executionOrder(plan.nodes)) {
       checkCancel();
       current = node;
       const t0 = Date.now();
@@ -155,6 +156,11 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
         checkCancel();
       }
       const main = node.outputs[0];
+      const carrier = node.execution?.writtenBy;
+      if (carrier && main && !node.materialize) {
+        // Its sink's statement computed it; the other readers read the staged file back.
+        out = await readBackFromSink(db, node, plan.nodes.find((n) => n.id === carrier)!, staged.get(carrier) ?? null, (m) => log('debug', m, node.id));
+      }
       if (node.materialize && main) {
         const table = ident(`_m_${node.id}`);
         const ctas = () => db.count(`CREATE OR REPLACE TEMP TABLE ${table} AS SELECT * FROM ${main.ref}`);
@@ -173,6 +179,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
         checkCancel();
         rowsIn = written;
         out = written;
+        staged.set(node.id, written);
         outputs.push({ nodeId: node.id, target: node.sink.target, rows: written });
       }
       if (main) rowsOut.set(`${node.id}:${main.port}`, out);
@@ -190,7 +197,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
       const metrics = node.compiled?.metricsSql ? await readMetrics(db, node.compiled.metricsSql) : undefined;
       const next = await node.compiled?.nextState?.(hookIo(node.id));
       if (next) nextStates.set(node.id, { state: next, key: node.compiled?.stateKey });
-      const s: NodeSummary = { nodeId: node.id, nodeType: node.type, status: 'ok', rowsIn, rowsOut: out, elapsedMs: Date.now() - t0, materialized: node.materialize, ...(metrics ? { metrics } : {}) };
+      const s: NodeSummary = { nodeId: node.id, nodeType: node.type, status: 'ok', rowsIn, rowsOut: out, elapsedMs: Date.now() - t0, materialized: computedOnce(node), ...(metrics ? { metrics } : {}) };
       summaries.push(s);
       emit({ type: 'node_finished', runId, ...s });
     }
@@ -246,7 +253,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
       error = await describeFailure(e, current, db, hooks);
     }
     if (current) {
-      const s: NodeSummary = { nodeId: current.id, nodeType: current.type, status: cancelled ? 'cancelled' : 'failed', rowsIn: null, rowsOut: null, elapsedMs: 0, materialized: current.materialize };
+      const s: NodeSummary = { nodeId: current.id, nodeType: current.type, status: cancelled ? 'cancelled' : 'failed', rowsIn: null, rowsOut: null, elapsedMs: 0, materialized: computedOnce(current) };
       summaries.push(s);
       emit({ type: 'node_finished', runId, ...s });
     }
@@ -262,6 +269,27 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
     await locks?.release();
     if (!hooks.watch) for (const w of await sessions.closeAll()) log('warn', w);
   }
+}
+
+/**
+ * The order nodes run in. Sinks last: every source has read (and every quality check has passed)
+ * before anything is staged, so no sink's open transaction can block a source of the same run.
+ * The exception is a sink whose statement computes a node's output for its other readers (strategy
+ * `sink-file`, a file sink with no transaction): it runs just before that node.
+ */
+export function executionOrder(nodes: PlannedNode[]): PlannedNode[] {
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const order = nodes.filter((n) => !n.sink).flatMap((n) => {
+    const carrier = n.execution?.writtenBy ? byId.get(n.execution.writtenBy) : undefined;
+    return carrier ? [carrier, n] : [n];
+  });
+  const early = new Set(order);
+  return [...order, ...nodes.filter((n) => n.sink && !early.has(n))];
+}
+
+/** Computed once for all its readers: into a temp table, or by the sink that wrote it to a file. */
+function computedOnce(node: PlannedNode): boolean {
+  return node.materialize || node.execution?.writtenBy !== undefined;
 }
 
 /**
@@ -370,7 +398,8 @@ function fusedChain(node: PlannedNode): PlannedNode[] {
   const visit = (n: PlannedNode) => {
     if (seen.has(n.id)) return;
     seen.add(n.id);
-    for (const u of n.upstreamNodes ?? []) if (!u.materialize) visit(u);
+    // A node computed by a sink's statement is fused into that statement only.
+    for (const u of n.upstreamNodes ?? []) if (!u.materialize && (u.execution?.writtenBy === undefined || u.execution.writtenBy === node.id)) visit(u);
     order.push(n);
   };
   visit(node);

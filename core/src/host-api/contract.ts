@@ -300,7 +300,7 @@ export const artifactSchema = z.object({
 /** Engine events of a run, as `caudal run --json` prints them (core/src/engine/protocol.ts). */
 export const runEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('run_started'), runId: z.string(), pipeline: z.string(), nodes: z.number(), at: z.string() }),
-  /** How the run computes each node: fused into other statements (`view`), materialized once (`table`), … and why. */
+  /** How the run computes each node: fused into other statements (`view`), materialized once (`table`), computed by a sink that writes a file its other readers read back (`sink-file`), … and why. */
   z.object({
     type: z.literal('plan'),
     runId: z.string(),
@@ -308,7 +308,9 @@ export const runEventSchema = z.discriminatedUnion('type', [
       z.object({
         nodeId: z.string(),
         nodeType: z.string(),
-        strategy: z.enum(['view', 'table', 'setup', 'sink']),
+        strategy: z.enum(['view', 'table', 'sink-file', 'setup', 'sink']),
+        /** For `sink-file`: the sink whose statement computes the node's output. */
+        writtenBy: z.string().optional(),
         reason: z.string(),
         statements: z.array(z.string()),
         notes: z.array(z.string()),

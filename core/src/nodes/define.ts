@@ -351,6 +351,14 @@ export interface SinkPlan {
    * DuckDB's `preserve_insertion_order` off, which writes large files faster and with less memory.
    */
   unordered?: boolean;
+  /**
+   * A query that reads back exactly what `stage` wrote (the input's rows, column names and types),
+   * valid while the staged output exists, i.e. until the commit. When the sink's input is read by
+   * other statements too, the planner lets this sink's statement compute it and the other readers
+   * read this query instead of a temp table (compiler/materialize.ts, strategy `sink-file`).
+   * Offered only by sinks that stage one file of a type-keeping format (Parquet).
+   */
+  readBack?: string;
   /** How the staged output is published (SQL and file sinks); external sinks publish themselves. */
   publish?: Publish;
   /** Folders the sink created for its target (run mode); removed again, if still empty, when the run does not commit. */

@@ -49,6 +49,8 @@ export interface FileSinkSpec {
   partitionBy?: string[];
   /** Problems the node already found in its own params; they stop the run like the destination checks. */
   problems?: Problem[];
+  /** The query reading the staged file back (SinkPlan.readBack), when the format keeps the input as it is; not used with partitionBy. */
+  readBack?: (file: string) => string;
 }
 
 /** DuckDB picks compression from the file name, but it sees the temp name: say it explicitly. */
@@ -223,6 +225,7 @@ export async function fileSinkPlan<P extends FileSinkParams>(ctx: SinkContext<P>
     stage: [`COPY (SELECT * FROM ${input.ref}) TO ${stringLiteral(temp)} (${copyOptions(spec)})`],
     // After a DISTINCT or GROUP BY the rows have no order to keep: DuckDB may write them as they come.
     unordered: input.orderArbitrary === true,
+    ...(!folder && spec.readBack ? { readBack: spec.readBack(temp) } : {}),
     publish: { kind: 'file', temp, target, aside: stagingPath(target, ctx.runId, 'old'), replace: ctx.params.if_exists === 'overwrite' },
     createdFolders,
   };

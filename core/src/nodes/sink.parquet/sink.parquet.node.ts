@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineNode } from '../define.js';
 import { parquetSinkSpark } from './sink.parquet.spark.js';
 import { fileSinkPlan, ifExistsParam, pathParam, resolvePartitionColumns } from '../shared/file-sink.js';
+import { parquetReadBack } from './read-back.js';
 
 const params = z
   .object({
@@ -97,6 +98,7 @@ those folders stay (empty).`,
       options: { FORMAT: 'parquet', COMPRESSION: p.compression, ROW_GROUP_SIZE: p.row_group_size },
       partitionBy: partitions.problems.length > 0 ? p.partition_by : partitions.names,
       problems: partitions.problems,
+      readBack: parquetReadBack(ctx.input().columns),
     });
   },
 });
