@@ -109,6 +109,33 @@ describe('transform.clean_text', () => {
     ]);
   });
 
+  it('collapses exactly as one whitespace replacement would, for every character alone, doubled and next to a space', async () => {
+    // The node skips the replacement for text it would not change; this proves the skip never
+    // misses: each BMP character (no surrogates) between letters, twice in a row, and after a space.
+    const query = `SELECT c, 'a' || chr(c) || 'b' AS one, 'a' || chr(c) || chr(c) || 'b' AS two, 'a ' || chr(c) || 'b' AS spaced
+      FROM (SELECT range::INTEGER AS c FROM range(1, 65536)) WHERE c NOT BETWEEN 55296 AND 57343`;
+    const plain = (col: string) => `regexp_replace(${col}, '[\\t\\n\\x0B\\x0C\\r \\x{85}\\p{Zs}\\x{2028}\\x{2029}]+', ' ', 'g')`;
+    const doc = pipeline(
+      [
+        { id: 'src', type: 'transform.sql', params: { query } },
+        { id: 'clean', type: 'transform.clean_text', params: { columns: ['one', 'two', 'spaced'], trim: false, empty_to_null: false } },
+        {
+          id: 'cmp',
+          type: 'transform.sql',
+          params: {
+            query: `SELECT count(*)::INTEGER AS characters, (count(*) FILTER (WHERE c.one IS DISTINCT FROM ${plain('s.one')} OR c.two IS DISTINCT FROM ${plain('s.two')} OR c.spaced IS DISTINCT FROM ${plain('s.spaced')}))::INTEGER AS differ,
+              (count(*) FILTER (WHERE c.one <> s.one))::INTEGER AS whitespace FROM clean c JOIN src s USING (c)`,
+          },
+        },
+      ],
+      ['src -> clean', 'clean -> cmp', 'src -> cmp'],
+    );
+    const [row] = (await preview(doc, dir, 'cmp')).rows;
+    // 24 whitespace characters besides the space: \t \n \v \f \r, U+0085, U+2028, U+2029 and the
+    // 16 other Unicode space separators.
+    expect(row).toEqual({ characters: 63487, differ: 0, whitespace: 24 });
+  });
+
   it('compiles to one SELECT * REPLACE with the steps nested per column', async () => {
     const result = await inspect({ pipeline: cleanOver({ columns: ['Full Name', 'city'], case: 'title', normalize_unicode: true, strip_control: true, remove_accents: true }), baseDir: dir });
     expect(result.problems).toEqual([]);
