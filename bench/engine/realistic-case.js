@@ -1,8 +1,7 @@
 /**
  * The realistic pipeline of issue 13, three ways: a Caudal pipeline, one hand-written DuckDB SQL
  * script doing the same work (same expressions, same checks computed as aggregates, same Parquet
- * compression; the fact table kept in a temp table that the checks and the aggregate read), and
- * the shape the peers (bench/peers/*.py) implement.
+ * compression), and the shape the peers (bench/peers/*.py) implement.
  *
  * orders CSV (typed columns) → trim/collapse/lower two text columns → exact dedupe → fill NULL
  * discount → filter quantity > 0 → left join customers (4 columns) → left join products (3 columns)
@@ -107,9 +106,7 @@ export function realisticPipeline(dataDir, out, { quarantine = false } = {}) {
   };
 }
 
-// The expressions the nodes compile to, as a person would write them: clean_text's trim + collapse +
-// lower + empty→NULL (the node also guards the replacement with a cheaper test for values it would
-// not change, which gives the same result), the checks as the quality node counts them.
+// The same expressions the nodes compile to (clean_text with trim + collapse + lower + empty→NULL).
 const WHITESPACE = '[\\t\\n\\x0B\\x0C\\r \\x{85}\\p{Zs}\\x{2028}\\x{2029}]+';
 const clean = (c) => `nullif(lower(trim(regexp_replace(${c}, ${q(WHITESPACE)}, ' ', 'g'))), '')`;
 const okPrice = 'coalesce(unit_price IS NULL OR (unit_price >= 0 AND unit_price <= 10000), false)';

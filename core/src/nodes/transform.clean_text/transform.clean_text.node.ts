@@ -56,12 +56,6 @@ type Params = z.output<typeof params>;
 
 /** Whitespace (RE2): ASCII, NEL, every Unicode space separator (no-break, em, ideographic, …), line/paragraph separators. */
 const WHITESPACE = '[\\t\\n\\x0B\\x0C\\r \\x{85}\\p{Zs}\\x{2028}\\x{2029}]';
-/**
- * Text that collapsing would change: any whitespace but the plain space (the RE2 set above, with
- * \p{Zs} spelled out without U+0020), or two spaces in a row. Most values have neither, and
- * RE2 finds that faster than the replacement scans and copies them.
- */
-const NEEDS_COLLAPSE = '[\\t\\n\\x0B\\x0C\\r\\x{85}\\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}]|  ';
 /** C0 controls except tab/LF/CR, DEL, C1 controls, zero-width space, byte-order mark. */
 const CONTROL = '[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\x{200B}\\x{FEFF}]';
 
@@ -71,9 +65,7 @@ function cleanExpression(column: string, p: Params): string {
   if (p.normalize_unicode) x = `nfc_normalize(${x})`;
   if (p.strip_control) x = `regexp_replace(${x}, ${stringLiteral(CONTROL)}, '', 'g')`;
   if (p.collapse_whitespace) {
-    const collapse = `regexp_replace(${x}, ${stringLiteral(`${WHITESPACE}+`)}, ' ', 'g')`;
-    // Guarded only on a bare column: a computed value would be computed twice.
-    x = x === ident(column) ? `CASE WHEN regexp_matches(${x}, ${stringLiteral(NEEDS_COLLAPSE)}) THEN ${collapse} ELSE ${x} END` : collapse;
+    x = `regexp_replace(${x}, ${stringLiteral(`${WHITESPACE}+`)}, ' ', 'g')`;
     // Whitespace runs are single spaces now.
     if (p.trim) x = `trim(${x})`;
   } else if (p.trim) {
