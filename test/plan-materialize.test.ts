@@ -117,6 +117,24 @@ describe('materialization decided from the graph', () => {
     }
   });
 
+  it('a node with setup steps of its own (a CSV scan collecting rejects) goes into a temp table: its sink would run before them', async () => {
+    const csv = path.join(dir, 'with-bad-line.csv');
+    await writeFile(csv, 'id,amount\n1,10\n2,x\n3,30\n');
+    const doc = pipeline(
+      [
+        { id: 'src', type: 'source.csv', params: { path: csv, on_error: 'reject', columns: [{ name: 'id', type: 'INTEGER' }, { name: 'amount', type: 'INTEGER' }] } },
+        { id: 'a', type: 'sink.parquet', params: { path: path.join(dir, 'setup-a.parquet') } },
+        { id: 'b', type: 'sink.csv', params: { path: path.join(dir, 'setup-b.csv') } },
+      ],
+      ['src -> a', 'src -> b'],
+    );
+    const { summary, events } = await run(doc, dir);
+    expect(step(planOf(events), 'src').strategy).toBe('table');
+    expect(summary.status).toBe('succeeded');
+    expect(await count(path.join(dir, 'setup-a.parquet'), 'true')).toBe(2);
+    expect(await count(path.join(dir, 'setup-b.csv'), 'true')).toBe(2);
+  });
+
   it('a partitioned Parquet sink writes a folder, not one file to read back: a temp table', async () => {
     const doc = pipeline(
       [

@@ -98,7 +98,9 @@ export function decideMaterialization(nodes: PlannedNode[], edges: Array<{ from:
  */
 function carrierSink(node: PlannedNode, edges: Array<{ from: { nodeId: string; port: string }; to: { nodeId: string } }>, byId: Map<string, PlannedNode>): PlannedNode | undefined {
   const main = node.outputs[0];
-  if (!main) return undefined;
+  // The sink runs before the node's turn (engine/execute.ts executionOrder), so the node may not
+  // need setup steps of its own (a scan collecting rejects, a hook streaming a database's rows).
+  if (!main || (node.compiled?.setup?.length ?? 0) > 0) return undefined;
   for (const e of edges) {
     if (e.from.nodeId !== node.id || e.from.port !== main.port) continue;
     const c = byId.get(e.to.nodeId);
