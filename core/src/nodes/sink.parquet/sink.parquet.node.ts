@@ -74,6 +74,11 @@ and renamed into place only when every sink of the run has been written. With
 have rows disappear, nothing is mixed with the previous run's files. A failed or cancelled run
 deletes the temp copy and leaves the target as it was.
 
+**Shared input.** When other nodes or a quality check also read what this sink writes (a checked
+fact table that an aggregate reads too), the run computes it once, in this sink's statement, and
+the others read the staged file back before it is committed, instead of keeping a copy in a temp
+table (\`caudal sql --plan\`: "via sink file"). Not with \`partition_by\`.
+
 **Existing files.** \`if_exists: "fail"\` (the default) stops the run before reading any data when
 the target exists. Missing parent folders are created when the run starts; if the run then fails,
 those folders stay (empty).`,
