@@ -109,8 +109,12 @@ test('canvas editing, rejects preview, edge schema, runs and history', async ({ 
   await expect(page.locator('.react-flow__node')).toHaveCount(2);
 
   // An edge can be selected and deleted on its own, and the delete undone.
-  await page.locator('.react-flow__edge').first().click({ force: true });
-  await expect(page.locator('.react-flow__edge.selected')).toHaveCount(1);
+  // A forced click does not wait for the canvas to settle after the undo's re-render: once, on a
+  // loaded CI machine, it focused the edge without selecting it. Clicking again is what a user does.
+  await expect(async () => {
+    await page.locator('.react-flow__edge').first().click({ force: true });
+    await expect(page.locator('.react-flow__edge.selected')).toHaveCount(1, { timeout: 2_000 });
+  }).toPass({ timeout: 20_000 });
   await page.keyboard.press('Delete');
   await expect.poll(() => edgeCount(page)).toBe(0);
   await expect(page.locator('.react-flow__node')).toHaveCount(2);
