@@ -85,6 +85,15 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
   const checkCancel = () => {
     if (hooks.isCancelled()) throw new Cancelled();
   };
+  /**
+   * Runs one of a node's statements with progress events. DuckDB's interrupt reaches only a
+   * statement that is running: a cancel that arrived since the last one (say while the commit
+   * journal was saved) must stop this one before it starts, or it would run to its end.
+   */
+  const statement = <T>(nodeId: string, work: () => Promise<T>): Promise<T> => {
+    checkCancel();
+    return withProgress(db, nodeId, runId, emit, work);
+  };
   const keeper = new CommitJournal(newJournal(runId, req.pipeline.name, req.baseDir, tempDir));
   const stager = new SinkStager(db, keeper, (message, nodeId) => log('info', message, nodeId));
   let locks: RunLocks | undefined;
@@ -150,7 +159,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
           const n = await step.run(hookIo(node.id));
           if (step.countsRows) out = n;
         } else {
-          const n = await withProgress(db, node.id, runId, emit, () => db.count(step.sql));
+          const n = await statement(node.id, () => db.count(step.sql));
           if (step.countsRows) out = n;
         }
         checkCancel();
@@ -165,7 +174,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
         const table = ident(`_m_${node.id}`);
         const ctas = () => db.count(`CREATE OR REPLACE TEMP TABLE ${table} AS SELECT * FROM ${main.ref}`);
         // Rows with no order to keep are stored as they come (faster, less memory; SinkPlan.unordered).
-        out = await withProgress(db, node.id, runId, emit, () => (node.orderArbitrary ? db.unordered(ctas) : ctas()));
+        out = await statement(node.id, () => (node.orderArbitrary ? db.unordered(ctas) : ctas()));
         await db.run(`CREATE OR REPLACE TEMP VIEW ${main.ref} AS SELECT * FROM ${table}`);
         log('debug', `materialized ${out} rows`, node.id);
       }
@@ -175,7 +184,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
         rowsIn = rowsIn === null || r === undefined || r === null ? null : rowsIn + r;
       }
       if (node.sink) {
-        const written = await stager.stage(node, hookIo(node.id), (sql) => withProgress(db, node.id, runId, emit, () => db.count(sql)));
+        const written = await stager.stage(node, hookIo(node.id), (sql) => statement(node.id, () => db.count(sql)));
         checkCancel();
         rowsIn = written;
         out = written;
@@ -192,7 +201,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
         emit({ type: 'warning', runId, nodeId: node.id, message: `${countMessage(notice.message, n)}${dropped}` });
       }
       const qualityPlan = node.compiled?.quality;
-      if (qualityPlan) await withProgress(db, node.id, runId, emit, () => quality.evaluate(node.id, qualityPlan));
+      if (qualityPlan) await statement(node.id, () => quality.evaluate(node.id, qualityPlan));
       checkCancel();
       const metrics = node.compiled?.metricsSql ? await readMetrics(db, node.compiled.metricsSql) : undefined;
       const next = await node.compiled?.nextState?.(hookIo(node.id));
