@@ -27,6 +27,9 @@ export interface ExecutionInfo {
   notes: string[];
 }
 
+/** The graph's edges, as far as the planner needs them. */
+type Edges = Array<{ from: { nodeId: string; port: string }; to: { nodeId: string } }>;
+
 /** A statement that reads an output: a node that is one statement itself, or an evaluation. */
 type Reader = { label: string };
 
@@ -37,7 +40,7 @@ type Reader = { label: string };
  * Quality evaluations that read a node's output count as readers too. Sets `materialize` and
  * `execution` on each node.
  */
-export function decideMaterialization(nodes: PlannedNode[], edges: Array<{ from: { nodeId: string; port: string }; to: { nodeId: string } }>, materializeAll: boolean): void {
+export function decideMaterialization(nodes: PlannedNode[], edges: Edges, materializeAll: boolean): void {
   const byId = new Map(nodes.map((n) => [n.id, n]));
   /** Statements that compute each output port, `<node>:<port>` → readers. */
   const readersOf = new Map<string, Reader[]>();
@@ -96,7 +99,7 @@ export function decideMaterialization(nodes: PlannedNode[], edges: Array<{ from:
  * its statement can compute the output once for every reader. Writing the file is work the run does
  * anyway; a temp table would be a second copy of the rows, in memory or spilled.
  */
-function carrierSink(node: PlannedNode, edges: Array<{ from: { nodeId: string; port: string }; to: { nodeId: string } }>, byId: Map<string, PlannedNode>): PlannedNode | undefined {
+function carrierSink(node: PlannedNode, edges: Edges, byId: Map<string, PlannedNode>): PlannedNode | undefined {
   const main = node.outputs[0];
   // The sink runs before the node's turn (engine/execute.ts executionOrder), so the node may not
   // need setup steps of its own (a scan collecting rejects, a hook streaming a database's rows).

@@ -142,8 +142,6 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
     for (const node of cached ? [] : plan.nodes) {
       for (const o of node.outputs) if (o.runSql !== o.sql) await db.run(`CREATE OR REPLACE TEMP VIEW ${o.ref} AS\n${o.runSql}`);
     }
-    /** Rows each sink staged, for the nodes whose output a sink computes (strategy `sink-file`). */
-    const staged = new Map<string, number>();
     for (const node of executionOrder(plan.nodes)) {
       checkCancel();
       current = node;
@@ -168,7 +166,8 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
       const carrier = node.execution?.writtenBy;
       if (carrier && main && !node.materialize) {
         // Its sink's statement computed it; the other readers read the staged file back.
-        out = await readBackFromSink(db, node, plan.nodes.find((n) => n.id === carrier)!, staged.get(carrier) ?? null, (m) => log('debug', m, node.id));
+        const written = outputs.find((o) => o.nodeId === carrier)?.rows ?? null;
+        out = await readBackFromSink(db, node, plan.nodes.find((n) => n.id === carrier)!, written, (m) => log('debug', m, node.id));
       }
       if (node.materialize && main) {
         const table = ident(`_m_${node.id}`);
@@ -188,7 +187,6 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
         checkCancel();
         rowsIn = written;
         out = written;
-        staged.set(node.id, written);
         outputs.push({ nodeId: node.id, target: node.sink.target, rows: written });
       }
       if (main) rowsOut.set(`${node.id}:${main.port}`, out);
@@ -286,7 +284,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
  * The exception is a sink whose statement computes a node's output for its other readers (strategy
  * `sink-file`, a file sink with no transaction): it runs just before that node.
  */
-export function executionOrder(nodes: PlannedNode[]): PlannedNode[] {
+function executionOrder(nodes: PlannedNode[]): PlannedNode[] {
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const order = nodes.filter((n) => !n.sink).flatMap((n) => {
     const carrier = n.execution?.writtenBy ? byId.get(n.execution.writtenBy) : undefined;
