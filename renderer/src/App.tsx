@@ -1,5 +1,5 @@
 /** The studio window: toolbar, palette, canvas, inspector, data panel; the side and bottom panels resize and collapse. */
-import { useEffect } from 'react';
+import { useEffect, useLayoutEffect } from 'react';
 import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import { Toolbar } from './features/Toolbar.js';
 import { Palette } from './canvas/Palette.js';
@@ -25,7 +25,8 @@ function Shell() {
   const rf = useReactFlow();
   const panels = useUi((s) => s.panels);
   const setPanels = useUi((s) => s.setPanels);
-  useEffect(() => installKeyboard(() => fitGraph(rf)), [rf]);
+  // Installed before the first paint: a shortcut pressed the moment the window shows must not be lost.
+  useLayoutEffect(() => installKeyboard(() => fitGraph(rf)), [rf]);
   useEffect(() => {
     const warn = (e: BeforeUnloadEvent) => {
       if (isDirty(useDocument.getState())) e.preventDefault();
