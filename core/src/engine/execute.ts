@@ -1,4 +1,4 @@
-import { type Plan, planPipeline, planSteps, type PlannedNode } from '../compiler/plan.js';
+import { planPipeline, planSteps, type PlannedNode } from '../compiler/plan.js';
 import { cleanDuckDbMessage } from '../compiler/duckdb-errors.js';
 import { ident } from '../compiler/sql.js';
 import { CaudalError, errorMessage, validationError } from '../util/errors.js';
@@ -21,10 +21,11 @@ export interface ExecuteHooks {
   emit(event: RunEvent): void;
   isCancelled(): boolean;
   /**
-   * A `--watch` run: its sessions outlive the batch, and it may be asked to stop after it. The first
-   * batch leaves its plan in `plan` when later batches may reuse it (see reusablePlan).
+   * A `--watch` run: its sessions outlive the batch, and it may be asked to stop after it. Every batch
+   * plans again: the plan's views are repointed during a run (materialized nodes, sinks' staged
+   * files), and the sinks' destination checks must see what the previous batch committed.
    */
-  watch?: { sessions: SessionCache; stopping(): boolean; batch: number; plan?: Plan };
+  watch?: { sessions: SessionCache; stopping(): boolean; batch: number };
 }
 
 const PROGRESS_INTERVAL_MS = 500;
@@ -107,8 +108,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
   try {
     if ((hooks.watch?.batch ?? 1) === 1) await cleanUpAfterDeadRuns(req, db, emit);
     await keeper.save();
-    const cached = hooks.watch?.plan;
-    const plan = cached ?? await planPipeline(req.pipeline, db, {
+    const plan = await planPipeline(req.pipeline, db, {
       mode: 'run',
       baseDir: req.baseDir,
       params: req.params ?? {},
@@ -120,11 +120,8 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
       state: nodeStateStore(stateDir, req.baseDir),
     });
     if (plan.problems.length > 0) throw validationError(plan.problems);
-    if (hooks.watch && !cached && reusablePlan(plan)) hooks.watch.plan = plan;
-    if (!cached) {
-      emit({ type: 'plan', runId, nodes: planSteps(plan.nodes) });
-      for (const w of plan.warnings) emit({ type: 'warning', runId, nodeId: w.nodeId, message: w.message });
-    }
+    emit({ type: 'plan', runId, nodes: planSteps(plan.nodes) });
+    for (const w of plan.warnings) emit({ type: 'warning', runId, nodeId: w.nodeId, message: w.message });
     // Quality checks read their input even without a sink: a checks-only pipeline is a real use.
     if (!plan.nodes.some((n) => n.sink || n.compiled?.quality)) {
       emit({ type: 'warning', runId, message: 'the pipeline has no sink, so the run reads nothing and writes nothing; add a sink or use preview' });
@@ -139,7 +136,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
     }
 
     // Planning bound every view with its bind-time SQL; runs execute the run-time form where a node has one.
-    for (const node of cached ? [] : plan.nodes) {
+    for (const node of plan.nodes) {
       for (const o of node.outputs) if (o.runSql !== o.sql) await db.run(`CREATE OR REPLACE TEMP VIEW ${o.ref} AS\n${o.runSql}`);
     }
     for (const node of executionOrder(plan.nodes)) {
@@ -297,16 +294,6 @@ function executionOrder(nodes: PlannedNode[]): PlannedNode[] {
 /** Computed once for all its readers: into a temp table, or by the sink that wrote it to a file. */
 function computedOnce(node: PlannedNode): boolean {
   return node.materialize || node.execution?.writtenBy !== undefined;
-}
-
-/**
- * A watch's later batches may run the first batch's plan again (its views read the spool files the
- * sources refill, its sinks stage again) unless a node's plan depends on state that a batch moves:
- * a batch source reading incrementally from a watermark compiled into its query. Saves planning
- * (sniffing, DESCRIBE, destination checks, a database round trip per sink) on every batch.
- */
-function reusablePlan(plan: Plan): boolean {
-  return plan.nodes.every((n) => !n.compiled?.nextState || n.compiled.streaming === true);
 }
 
 /**
