@@ -154,6 +154,50 @@ describe('source.kafka', () => {
     expect(await query(path.join(p.dir, 'wh.duckdb'), 'SELECT count(*)::INT AS n FROM events')).toEqual([{ n: 9 }]);
   });
 
+  it('reads a pretty-printed value as sent: integers beyond 2^53 and decimals sent as strings arrive exactly', async () => {
+    const t = await topic('exact', 1);
+    await produce(t, 0, 1, () => '{\n  "id": 9007199254740993,\n  "amount": "12345678901234567.891"\n}\n');
+    const doc = toWarehouse(t);
+    (doc.nodes[0] as { params: Record<string, unknown> }).params.columns = [{ name: 'id', type: 'BIGINT' }, { name: 'amount', type: 'DECIMAL(20,3)' }];
+    const p = await project('exact', doc);
+    const r = await p.run('-q');
+    expect(r.code, r.stderr).toBe(0);
+    expect(await query(path.join(p.dir, 'wh.duckdb'), 'SELECT id::VARCHAR AS id, amount::VARCHAR AS amount FROM events')).toEqual([{ id: '9007199254740993', amount: '12345678901234567.891' }]);
+  });
+
+  it('a JSON value that does not fit the columns is set aside with the reason, or stops the run naming the message', async () => {
+    const t = await topic('unfit', 1);
+    const values = ['{"id": 1}', '{"id": "abc"}', '{"id": 3}', '{"id": 4, "id": 5}', '[6]', '{"id": 7}'];
+    await produce(t, 0, values.length, (i) => values[i]!);
+    const doc = toWarehouse(t, [{ id: 'bad', type: 'sink.csv', params: { path: 'rejects.csv' } }], [
+      { from: 'events:out', to: 'load:in' },
+      { from: 'events:rejects', to: 'bad:in' },
+    ]);
+    const params = (doc.nodes[0] as { params: Record<string, unknown> }).params;
+    params.columns = [{ name: 'id', type: 'INTEGER' }];
+
+    // on_error fail (the default): nothing is written, the error says which message and why.
+    const strict = await project('unfit-fail', doc);
+    const failed = await strict.run('-q');
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain(`node 'events': message ${t}/0@1 does not fit the value columns: Failed to cast value to numerical: "abc"`);
+    expect(failed.stderr).not.toContain('.ndjson');
+
+    // on_error reject: the three that do not fit go to the rejects port; the rest load.
+    params.on_error = 'reject';
+    const lenient = await project('unfit-reject', doc);
+    const r = await lenient.run();
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("3 messages did not decode and were set aside on the 'rejects' port");
+    expect(await query(path.join(lenient.dir, 'wh.duckdb'), 'SELECT id FROM events ORDER BY id')).toEqual([{ id: 1 }, { id: 3 }, { id: 7 }]);
+    const rejects = await query(':memory:', `SELECT _raw, _offset::INT AS o, _reason FROM '${path.join(lenient.dir, 'rejects.csv')}' ORDER BY o`);
+    expect(rejects).toEqual([
+      { _raw: '{"id": "abc"}', o: 1, _reason: 'the value does not fit the value columns: Failed to cast value to numerical: "abc"' },
+      { _raw: '{"id": 4, "id": 5}', o: 3, _reason: expect.stringContaining('has duplicate key "id"') },
+      { _raw: '[6]', o: 4, _reason: expect.stringContaining('Expected OBJECT, but got ARRAY') },
+    ]);
+  });
+
   it('reads every topic whose name matches a pattern, and says so when none does', async () => {
     const a = await topic('pattern-a', 1);
     const b = await topic('pattern-b', 1);

@@ -105,10 +105,10 @@ describe('source.rabbitmq', () => {
     expect(await query(path.join(ok.dir, 'wh.duckdb'), 'SELECT count(*)::INT AS n FROM events')).toEqual([{ n: 500 }]);
   });
 
-  it('sends poison messages to the rejects port and, with dead_letter, to the queue\'s dead-letter exchange', async () => {
+  it('sends poison messages (not JSON, or not fitting the columns) to the rejects port and, with dead_letter, to the queue\'s dead-letter exchange', async () => {
     const dlq = await queue('dead');
     const qn = await queue('poison', { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': dlq });
-    send(qn, 0, 20, (i) => (i % 7 === 3 ? `garbage ${i}` : JSON.stringify({ id: i, seq: i })));
+    send(qn, 0, 20, (i) => (i % 7 === 3 ? `garbage ${i}` : i === 5 ? '{"id": "five", "seq": 5}' : JSON.stringify({ id: i, seq: i })));
     await sleep(200);
     const p = await project('poison', [
       { id: 'mq', type: 'source.rabbitmq', params: { connection: 'mq', queue: qn, columns, on_error: 'dead_letter' } },
@@ -117,12 +117,12 @@ describe('source.rabbitmq', () => {
     ], [['mq', 'load'], ['mq:rejects', 'bad']]);
     const r = await p.run();
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain("3 messages did not decode and were set aside on the 'rejects' port");
-    expect(await query(path.join(p.dir, 'wh.duckdb'), 'SELECT count(*)::INT AS n FROM events')).toEqual([{ n: 17 }]);
-    expect((await query(':memory:', `SELECT _raw FROM '${path.join(p.dir, 'rejects.csv')}' ORDER BY _raw`)).map((x) => x._raw)).toEqual(['garbage 10', 'garbage 17', 'garbage 3']);
+    expect(r.stderr).toContain("4 messages did not decode and were set aside on the 'rejects' port");
+    expect(await query(path.join(p.dir, 'wh.duckdb'), 'SELECT count(*)::INT AS n FROM events')).toEqual([{ n: 16 }]);
+    expect((await query(':memory:', `SELECT _raw FROM '${path.join(p.dir, 'rejects.csv')}' ORDER BY _raw`)).map((x) => x._raw)).toEqual(['garbage 10', 'garbage 17', 'garbage 3', '{"id": "five", "seq": 5}']);
     await sleep(200);
     expect(await depth(qn)).toBe(0);
-    expect(await depth(dlq)).toBe(3);
+    expect(await depth(dlq)).toBe(4);
   });
 });
 

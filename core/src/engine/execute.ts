@@ -16,6 +16,7 @@ import { recoverDeadRuns, sweepDeadTempFolders } from './commit/recover.js';
 import { SinkStager } from './commit/stager.js';
 import { SessionCache } from './sessions.js';
 import { readBackFromSink } from './read-back.js';
+import { unfitMessageError } from '../nodes/shared/spool-fit.js';
 
 export interface ExecuteHooks {
   emit(event: RunEvent): void;
@@ -353,6 +354,9 @@ async function withProgress<T>(db: Db, nodeId: string, runId: string, emit: (e: 
  * the column by forcing one column at a time. Bounded in time, because it re-reads data.
  */
 async function describeFailure(e: unknown, failing: PlannedNode | undefined, db: Db, hooks: ExecuteHooks): Promise<CaudalError> {
+  // A streaming source's message that does not fit its columns: name the message, not a spool line.
+  const unfit = await unfitMessageError(errorMessage(e), db, e);
+  if (unfit) return unfit;
   const text = cleanDuckDbMessage(errorMessage(e));
   if (!failing) return new CaudalError('execution', text, { cause: e });
   // Only errors about values can hide in an upstream view; others belong to the running node.

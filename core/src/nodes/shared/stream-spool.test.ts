@@ -2,6 +2,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { Db } from '../../compiler/db.js';
+import { stringLiteral } from '../../compiler/sql.js';
 import { decodeMessage, type StreamMessage, writeSpools } from './stream-spool.js';
 
 const message = (value: string | null): StreamMessage => ({ value: value === null ? null : Buffer.from(value), meta: () => '"_offset":7', where: () => 'orders/0@7' });
@@ -9,7 +11,14 @@ const message = (value: string | null): StreamMessage => ({ value: value === nul
 describe('stream spool lines', () => {
   it('keeps a JSON value as sent, on one line even when the producer pretty-printed it', () => {
     expect(decodeMessage(message('{"id": 1}'), 'json')).toEqual({ line: '{"value":{"id": 1},"_offset":7}' });
-    expect(decodeMessage(message('{\n  "id": 1,\n  "tags": ["a"]\n}\n'), 'json')).toEqual({ line: '{"value":{"id":1,"tags":["a"]},"_offset":7}' });
+    expect(decodeMessage(message('{\n  "id": 1,\n  "tags": ["a"]\n}\n'), 'json')).toEqual({ line: '{"value":{   "id": 1,   "tags": ["a"] } ,"_offset":7}' });
+  });
+
+  it('never re-serializes a value: integers beyond 2^53 and long decimals keep their text, also when pretty-printed', () => {
+    const text = '{\r\n  "id": 9007199254740993,\r\n  "amount": 0.1000000000000000055511151231257827,\n  "note": "a\\nb"\n}';
+    const { line } = decodeMessage(message(text), 'json');
+    expect(line).toBe('{"value":{    "id": 9007199254740993,    "amount": 0.1000000000000000055511151231257827,   "note": "a\\nb" },"_offset":7}');
+    expect(line).not.toMatch(/[\r\n]/);
   });
 
   it('leaves the metadata out of good lines when the node does not output it, but never out of rejects', () => {
@@ -24,11 +33,39 @@ describe('stream spool lines', () => {
     const spool = path.join(dir, `spool-${process.pid}.ndjson`);
     const rejectSpool = path.join(dir, `rejects-${process.pid}.ndjson`);
     const many = Array.from({ length: 50_000 }, (_, i) => message(JSON.stringify({ id: i, text: 'x'.repeat(40) })));
-    expect(await writeSpools(many, { format: 'json', onError: 'fail', spool, rejectSpool, nodeId: 'events', metadata: false })).toEqual({ rows: 50_000, rejected: [] });
+    expect(await writeSpools(many, { format: 'json', onError: 'fail', spool, rejectSpool, nodeId: 'events', metadata: false, check: () => '' })).toEqual({ rows: 50_000, rejected: [] });
     const lines = (await readFile(spool, 'utf8')).split('\n');
     expect(lines).toHaveLength(50_001);
     expect(lines[49_999]).toBe(`{"value":{"id":49999,"text":"${'x'.repeat(40)}"}}`);
-    await expect(writeSpools([message('{}'), message('{oops')], { format: 'json', onError: 'fail', spool, rejectSpool, nodeId: 'events' })).rejects.toThrow(/node 'events': message orders\/0@7: the value is not JSON/);
+    await expect(writeSpools([message('{}'), message('{oops')], { format: 'json', onError: 'fail', spool, rejectSpool, nodeId: 'events', check: () => '' })).rejects.toThrow(/node 'events': message orders\/0@7: the value is not JSON/);
+  });
+});
+
+describe('values that are JSON but do not fit the columns', () => {
+  const check = (file: string) => `SELECT max(hash(value)) FROM read_json(${stringLiteral(file)}, format := 'newline_delimited', columns := {'value': 'STRUCT(id INTEGER)', '_offset': 'BIGINT'})`;
+  const numbered = (value: string, offset: number): StreamMessage => ({ value: Buffer.from(value), meta: () => `"_offset":${offset}`, where: () => `orders/0@${offset}` });
+
+  it('are set aside with the reason when rejects are routed; a batch where most do not fit stops instead', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'caudal-stream-spool-'));
+    const db = await Db.open({ threads: 1 });
+    onTestFinished(async () => {
+      db.close();
+      await rm(dir, { recursive: true, force: true });
+    });
+    const spool = path.join(dir, 'spool.ndjson');
+    const rejectSpool = path.join(dir, 'rejects.ndjson');
+    const opts = { format: 'json' as const, onError: 'reject' as const, spool, rejectSpool, nodeId: 'events', check };
+    const values = ['{"id": 1}', '{"id": "one"}', '{"id": 3}', '{"id": 99999999999}'];
+    expect(await writeSpools(values.map(numbered), opts, db)).toEqual({ rows: 2, rejected: [1, 3] });
+    expect(await readFile(spool, 'utf8')).toBe('{"value":{"id": 1},"_offset":0}\n{"value":{"id": 3},"_offset":2}\n');
+    const rejects = (await readFile(rejectSpool, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rejects).toEqual([
+      { _raw: '{"id": "one"}', _reason: 'the value does not fit the value columns: Failed to cast value to numerical: "one"', _offset: 1 },
+      { _raw: '{"id": 99999999999}', _reason: 'the value does not fit the value columns: Failed to cast value to numerical: 99999999999', _offset: 3 },
+    ]);
+
+    const most = Array.from({ length: 150 }, (_, i) => numbered(i % 10 === 0 ? `{"id": ${i}}` : `{"id": "n${i}"}`, i));
+    await expect(writeSpools(most, opts, db)).rejects.toThrow(/node 'events': more than 100 messages of this batch do not fit the value columns \(message orders\/0@\d+: Failed to cast/);
   });
 });
 

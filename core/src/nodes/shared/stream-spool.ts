@@ -3,9 +3,11 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
+import type { Db } from '../../compiler/db.js';
 import type { Column, CompileContext } from '../define.js';
 import { CaudalError } from '../../util/errors.js';
 import { findClashes, flattenColumns, projection, structFields } from './flatten.js';
+import { registerSpool, setAsideUnfitting } from './spool-fit.js';
 
 /**
  * What the streaming sources (Kafka, RabbitMQ) share: messages become lines of an NDJSON spool file
@@ -51,7 +53,7 @@ export function decodeMessage(m: StreamMessage, format: ValueFormat, withMeta = 
   const meta = () => (withMeta ? `,${m.meta()}` : '');
   if (m.value === null) return { line: `{"value":null${meta()}}` };
   const text = m.value.toString('utf8');
-  const reject = (reason: string): Decoded => ({ reject: { reason, line: `{"_raw":${JSON.stringify(text)},"_reason":${JSON.stringify(reason)},${m.meta()}}` } });
+  const reject = (reason: string): Decoded => ({ reject: { reason, line: rejectLine(m, text, reason) } });
   if (format === 'text') return { line: `{"value":${JSON.stringify(text)}${meta()}}` };
   if (format === 'csv') {
     const fields = csvFields(text, csv!);
@@ -62,9 +64,16 @@ export function decodeMessage(m: StreamMessage, format: ValueFormat, withMeta = 
   } catch (e) {
     return reject(`the value is not JSON: ${(e as Error).message}`);
   }
-  // Valid JSON goes into the spool as sent (no re-serialization), on one line of the spool.
-  const value = text.includes('\n') || text.includes('\r') ? JSON.stringify(JSON.parse(text)) : text;
+  // Valid JSON goes into the spool as sent, never re-serialized (JSON.parse would round integers
+  // beyond 2^53 and change decimals): a line break in valid JSON can only stand between tokens (inside
+  // a string it is escaped), so it becomes a space and the value fits on one line of the spool.
+  const value = text.includes('\n') || text.includes('\r') ? text.replace(/[\r\n]/g, ' ') : text;
   return { line: `{"value":${value}${meta()}}` };
+}
+
+/** A rejects-spool line: the raw text, the reason and the message's metadata. */
+function rejectLine(m: StreamMessage, text: string, reason: string): string {
+  return `{"_raw":${JSON.stringify(text)},"_reason":${JSON.stringify(reason)},${m.meta()}}`;
 }
 
 /**
@@ -85,18 +94,29 @@ function csvFields(text: string, csv: CsvValues): Record<string, string | null> 
   return Object.fromEntries(csv.columns.map((c, i) => [c, fields[i]!]));
 }
 
+export interface SpoolOptions {
+  format: ValueFormat;
+  onError: 'fail' | 'reject' | 'dead_letter';
+  spool: string;
+  rejectSpool: string;
+  nodeId: string;
+  metadata?: boolean;
+  csv?: CsvValues;
+  /** The query that converts every value of a spool file to the columns (StreamOutputs.check). */
+  check(file: string): string;
+}
+
 /**
  * Writes the messages (and the rejects) as NDJSON for DuckDB and returns how many reached `out` and
- * which were rejected. With onError 'fail' the first undecodable message stops the run.
+ * which were rejected. With onError 'fail' the first undecodable message stops the run; otherwise,
+ * when `db` is given, messages whose value does not fit the columns are set aside too (spool-fit.ts).
  */
-export async function writeSpools(
-  messages: StreamMessage[],
-  opts: { format: ValueFormat; onError: 'fail' | 'reject' | 'dead_letter'; spool: string; rejectSpool: string; nodeId: string; metadata?: boolean; csv?: CsvValues },
-): Promise<{ rows: number; rejected: number[] }> {
+export async function writeSpools(messages: StreamMessage[], opts: SpoolOptions, db?: Db): Promise<{ rows: number; rejected: number[] }> {
   const out = chunkedWriter(opts.spool);
   const rej = chunkedWriter(opts.rejectSpool);
-  let rows = 0;
   const rejected: number[] = [];
+  /** The message on each line of the spool. */
+  const lineMessage: number[] = [];
   try {
     for (const [i, m] of messages.entries()) {
       const d = decodeMessage(m, opts.format, opts.metadata ?? true, opts.csv);
@@ -111,13 +131,27 @@ export async function writeSpools(
         await rej.line(d.reject.line);
       } else {
         await out.line(d.line!);
-        rows++;
+        lineMessage.push(i);
       }
     }
   } finally {
     await Promise.all([out.close(), rej.close()]);
   }
-  return { rows, rejected };
+  registerSpool(opts.spool, { nodeId: opts.nodeId, check: opts.check, where: (line) => messages[lineMessage[line - 1] ?? -1]?.where() });
+  if (db && opts.onError !== 'fail' && opts.format !== 'text') {
+    const aside = await setAsideUnfitting({
+      db,
+      check: opts.check,
+      spool: opts.spool,
+      rejectSpool: opts.rejectSpool,
+      nodeId: opts.nodeId,
+      lineMessage,
+      rejectLine: (i, reason) => rejectLine(messages[i]!, messages[i]!.value?.toString('utf8') ?? 'null', reason),
+      where: (i) => messages[i]!.where(),
+    });
+    rejected.push(...aside);
+  }
+  return { rows: lineMessage.length, rejected };
 }
 
 /** Lines gathered into ~1 MB writes: one write() per message cost more than decoding it. */
@@ -161,6 +195,8 @@ export async function inferValueType(ctx: CompileContext<unknown>, sampleLines: 
 export interface StreamOutputs {
   out: string;
   rejects: string;
+  /** Converts every value of a spool file to the value columns: fails on a line that does not fit. */
+  check(file: string): string;
 }
 
 /**
@@ -175,7 +211,8 @@ export async function streamOutputs(
   await writeFile(o.rejectSpool, '');
   const RAW = '_stream';
   const columns = { value: o.valueType, ...Object.fromEntries(o.metadata) };
-  const from = `read_json(${stringLiteral(o.spool)}, ${namedArgs({ format: 'newline_delimited', columns })}) AS ${ident(RAW)}`;
+  const read = (file: string) => `read_json(${stringLiteral(file)}, ${namedArgs({ format: 'newline_delimited', columns })}) AS ${ident(RAW)}`;
+  const from = read(o.spool);
   const isStruct = structFields(o.valueType) !== undefined;
   let valueSql: string[];
   if (isStruct && o.flatten) {
@@ -195,6 +232,7 @@ export async function streamOutputs(
   return {
     out: `SELECT ${[...valueSql, ...metaSql].join(', ')}\nFROM ${from}`,
     rejects: `SELECT * FROM read_json(${stringLiteral(o.rejectSpool)}, ${namedArgs({ format: 'newline_delimited', columns: rejectColumns })})`,
+    check: (file) => `SELECT max(hash(${ident(RAW)}.value)) FROM ${read(file)}`,
   };
 }
 

@@ -58,7 +58,7 @@ const params = z
     }),
     on_error: z.enum(['fail', 'reject']).default('fail').meta({
       label: 'Undecodable messages',
-      help: 'fail: stop the run naming the topic, partition and offset. reject: send them to the rejects port (raw text and reason) and go on; they are acknowledged with the rest.',
+      help: 'Messages that are not JSON (or CSV), or whose value does not fit the value columns. fail: stop the run naming the topic, partition and offset. reject: send them to the rejects port (raw text and reason) and go on; they are acknowledged with the rest.',
       widget: 'select',
       group: 'Decoding',
     }),
@@ -129,7 +129,7 @@ export const kafkaSourceNode = defineNode({
       }));
     if (valueType === undefined) throw noMessagesToInferFrom(ctx.nodeId, `topics ${topics.join(', ')}`);
     const outputs = await streamOutputs(ctx, { spool, rejectSpool, valueType, flatten: p.flatten, separator: p.flatten_separator, metadata: KAFKA_METADATA, includeMetadata: p.metadata });
-    const spoolOpts = { format: p.format, onError: p.on_error, spool, rejectSpool, nodeId: ctx.nodeId, metadata: p.metadata, csv: csvValuesOf(p) };
+    const spoolOpts = { format: p.format, onError: p.on_error, spool, rejectSpool, nodeId: ctx.nodeId, metadata: p.metadata, csv: csvValuesOf(p), check: outputs.check };
 
     const session = (io: HookIo) =>
       io.sessions!.get(
@@ -155,13 +155,13 @@ export const kafkaSourceNode = defineNode({
           countsRows: true,
           async run(io) {
             const batch = await (await session(io)).read({ watch: io.stream?.watch ?? false, stopping: () => io.stream?.stopping() ?? false, isCancelled: io.isCancelled });
-            const { rows } = await writeSpools(batch.records.map(kafkaMessage), spoolOpts);
+            const { rows } = await writeSpools(batch.records.map(kafkaMessage), spoolOpts, io.db);
             io.stream?.read({ rows: batch.records.length, lag: batch.lag, waitedMs: batch.waitedMs });
             return rows;
           },
-          async dry() {
+          async dry(io) {
             // Planning reads nothing; a preview shows the latest messages without consuming them.
-            await writeSpools((ctx.mode === 'preview' ? await peek(PREVIEW_ROWS) : []).map(kafkaMessage), { ...spoolOpts, onError: 'reject' });
+            await writeSpools((ctx.mode === 'preview' ? await peek(PREVIEW_ROWS) : []).map(kafkaMessage), { ...spoolOpts, onError: 'reject' }, io.db);
             return { sampled: ctx.mode === 'preview' };
           },
         },
@@ -193,8 +193,13 @@ source.json); the columns are inferred from the latest messages when the run sta
 list them (recommended for long-running pipelines: unknown keys are then ignored and missing ones
 are NULL). \`text\` keeps the value as one column. With *Message metadata* each row also has
 \`_topic\`, \`_partition\`, \`_offset\`, \`_timestamp\` (ms since the epoch), \`_key\` and
-\`_headers\`. Messages that are not JSON stop the run, naming topic, partition and offset, or go to
-the \`rejects\` port with their raw text and the reason.
+\`_headers\`. Messages that are not JSON, or whose value does not fit the columns (a text in an
+INTEGER column, a duplicate key, an array where an object is expected), stop the run, naming topic,
+partition, offset and the reason, or go to the \`rejects\` port with their raw text and the reason
+(at most 100 that do not fit per batch: each is found by another read of the batch, so a batch that
+mostly does not fit stops the run and asks for the columns to be fixed). Values are read as sent,
+also when pretty-printed: integers keep every digit; numbers with a fraction are read as doubles
+(about 17 significant digits), so send exact decimals as strings into a DECIMAL column.
 
 **Previews** show the latest ${PREVIEW_ROWS} messages, read by a throwaway group that commits nothing:
 previewing never moves the pipeline's position. Only transactions that committed are read

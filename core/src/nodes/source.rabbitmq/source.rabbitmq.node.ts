@@ -54,7 +54,7 @@ const params = z
     metadata: z.boolean().default(true).meta({ label: 'Message metadata', help: 'Adds _exchange, _routing_key, _message_id, _timestamp, _redelivered and _headers.', widget: 'boolean', group: 'Decoding' }),
     on_error: z.enum(['fail', 'reject', 'dead_letter']).default('fail').meta({
       label: 'Undecodable messages',
-      help: 'fail: stop the run. reject: to the rejects port, then acknowledged. dead_letter: to the rejects port, then rejected without requeue, so the queue\'s dead-letter exchange receives them.',
+      help: 'Messages that are not JSON (or CSV), or whose value does not fit the value columns. fail: stop the run. reject: to the rejects port, then acknowledged. dead_letter: to the rejects port, then rejected without requeue, so the queue\'s dead-letter exchange receives them.',
       widget: 'select',
       group: 'Decoding',
     }),
@@ -102,7 +102,7 @@ export const rabbitmqSourceNode = defineNode({
       }));
     if (valueType === undefined) throw noMessagesToInferFrom(ctx.nodeId, `queue '${p.queue}'`);
     const outputs = await streamOutputs(ctx, { spool, rejectSpool, valueType, flatten: p.flatten, separator: p.flatten_separator, metadata: METADATA, includeMetadata: p.metadata });
-    const spoolOpts = { format: p.format, onError: p.on_error, spool, rejectSpool, nodeId: ctx.nodeId, metadata: p.metadata, csv: csvValuesOf(p) };
+    const spoolOpts = { format: p.format, onError: p.on_error, spool, rejectSpool, nodeId: ctx.nodeId, metadata: p.metadata, csv: csvValuesOf(p), check: outputs.check };
     const session = (io: HookIo) => io.sessions!.get(`rabbitmq:${ctx.nodeId}`, () => RabbitConsumerSession.open(config, spec), (s) => s.close());
     /** The batch's undecodable messages, dead-lettered when the run commits (on_error: dead_letter). */
     let poison = new Set<ConsumeMessage>();
@@ -116,13 +116,13 @@ export const rabbitmqSourceNode = defineNode({
           countsRows: true,
           async run(io) {
             const batch = await (await session(io)).read(spec, { watch: io.stream?.watch ?? false, stopping: () => io.stream?.stopping() ?? false, isCancelled: io.isCancelled });
-            const { rows, rejected } = await writeSpools(batch.messages.map(rabbitMessage), spoolOpts);
+            const { rows, rejected } = await writeSpools(batch.messages.map(rabbitMessage), spoolOpts, io.db);
             poison = p.on_error === 'dead_letter' ? new Set(rejected.map((i) => batch.messages[i]!)) : new Set();
             io.stream?.read({ rows: batch.messages.length, lag: batch.waiting, waitedMs: batch.waitedMs });
             return rows;
           },
-          async dry() {
-            await writeSpools((ctx.mode === 'preview' ? await peek(PREVIEW_ROWS) : []).map(rabbitMessage), { ...spoolOpts, onError: 'reject' });
+          async dry(io) {
+            await writeSpools((ctx.mode === 'preview' ? await peek(PREVIEW_ROWS) : []).map(rabbitMessage), { ...spoolOpts, onError: 'reject' }, io.db);
             return { sampled: ctx.mode === 'preview' };
           },
         },
@@ -150,7 +150,9 @@ time (the first message, then up to *Batch wait* more).
 that fails or is cancelled puts its messages back on the queue; a killed one's are redelivered by the
 broker when its connection drops: at-least-once (upsert sinks by key end up exactly-once).
 
-**Poison messages.** A value that is not JSON stops the run (\`fail\`), or goes to the \`rejects\` port
+**Poison messages.** A value that is not JSON, or that does not fit the value columns (a text in an
+INTEGER column, a duplicate key; at most 100 of those per batch), stops the run naming the message
+and the reason (\`fail\`), or goes to the \`rejects\` port
 with its raw text and the reason and is acknowledged (\`reject\`), or goes to \`rejects\` and is then
 rejected without requeue (\`dead_letter\`), so the queue's dead-letter exchange (\`x-dead-letter-exchange\`)
 receives it.
