@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { previewPipeline, runPipeline } from '../core/src/engine/engine.js';
 import { listStates } from '../core/src/engine/state.js';
@@ -90,6 +91,36 @@ describe('source.rest against a local API', () => {
     expect(nested.rows[0]).toMatchObject({ id: 1, customer: { address: { city: 'Lisboa' } } });
     const flat = await read({ url: '/items/all', max_rows: 2, flatten: true });
     expect(flat.rows[0]).toMatchObject({ id: 1, customer_name: 'customer 1', customer_address_city: 'Lisboa', customer_address_zip: '10001' });
+  });
+
+  it('integers beyond 2^53 arrive exactly, also on a page cut short by max_rows; records that would lose them stop the run', async () => {
+    const answer = '{"data":[{"id":9007199254740993,"n":1},{"id":9007199254740995,"n":2},{"id":3,"n":3}]}';
+    const ids = async (params: Record<string, unknown>, body = answer) => {
+      const out = path.join(dir, `big-${++n}.parquet`);
+      api.fault('/big', { status: 200, body });
+      const doc = pipeline(
+        [
+          { id: 'src', type: 'source.rest', params: { connection: 'api', url: '/big', ...params } },
+          { id: 'dst', type: 'sink.parquet', params: { path: out } },
+        ],
+        ['src -> dst'],
+        { connections: { api: { type: 'rest' } } },
+      );
+      const summary = await runPipeline({ pipeline: doc, baseDir: dir, connections: conn(), stateDir: path.join(dir, 'state') });
+      if (summary.status !== 'succeeded') return summary.error!.message;
+      const db = await DuckDBInstance.create(':memory:');
+      try {
+        const c = await db.connect();
+        return (await c.runAndReadAll(`SELECT ${params.records_path === 'ids' ? 'value' : 'id'}::VARCHAR AS id FROM '${out}'`)).getRowObjectsJson().map((r) => r.id);
+      } finally {
+        db.closeSync();
+      }
+    };
+    expect(await ids({ records_path: 'data' })).toEqual(['9007199254740993', '9007199254740995', '3']);
+    expect(await ids({ records_path: 'data', max_rows: 2 })).toEqual(['9007199254740993', '9007199254740995']);
+    // A list of plain values is written again from the parsed list, where the digits are already gone.
+    expect(await ids({ records_path: 'ids' }, '{"ids":[2,9007199254740993]}')).toMatch(/a record holds an integer beyond 2\^53 \(read as 9007199254740992\).*use a plain records path to a list of objects/);
+    expect(await ids({ records_path: 'ids' }, '{"ids":[2,9007199254740991]}')).toEqual(['2', '9007199254740991']);
   });
 
   it('sends a JSON body with params filled in (POST)', async () => {

@@ -77,11 +77,12 @@ export async function* readPages(client: HttpClient, spec: RestReadSpec, who: st
   };
   const maxPages = spec.maxPages ?? Infinity;
   let rows = 0;
-  // A page cut short by max_rows is written from its parsed records (pages are cut only without a cap).
+  // A page cut short by max_rows keeps its first lines (one record each), or its first parsed records.
   const cap = (a: Answer): { list?: unknown[]; count: number; lines?: () => Buffer | undefined; full: boolean } => {
     if (spec.maxRows === undefined || rows + a.records < spec.maxRows) return { list: a.list, count: a.records, lines: a.lines, full: false };
     const list = a.list!.slice(0, spec.maxRows - rows);
-    return { list, count: list.length, full: true };
+    const lines = a.lines;
+    return { list, count: list.length, lines: lines && (() => firstLines(lines(), list.length)), full: true };
   };
 
   const first = firstRequest(p, spec.url, spec.params);
@@ -182,4 +183,16 @@ export async function* readAhead<T>(pages: AsyncGenerator<T>): AsyncGenerator<T>
       await pages.return(undefined);
     }
   }
+}
+
+/** The first `n` lines of NDJSON bytes (each ends with a line break). */
+function firstLines(bytes: Buffer | undefined, n: number): Buffer | undefined {
+  if (!bytes) return undefined;
+  let end = 0;
+  for (let i = 0; i < n; i++) {
+    const at = bytes.indexOf(0x0a, end);
+    if (at === -1) return bytes;
+    end = at + 1;
+  }
+  return bytes.subarray(0, end);
 }

@@ -28,7 +28,16 @@ export class NdjsonSpool {
     if (page.count === 0) return;
     const lines = page.lines?.();
     if (!lines && !page.records) throw new Error('a REST page has neither lines nor records');
-    if (!lines) return this.write(page.records!);
+    if (!lines) {
+      // Written again from JSON.parse's records: an integer beyond 2^53 already lost digits there.
+      const unsafe = unsafeInteger(page.records);
+      if (unsafe !== undefined) {
+        throw new Error(
+          `a record holds an integer beyond 2^53 (read as ${unsafe}), which cannot be kept exact when the records are written again (a records path with filters or wildcards, records that are not objects, or an answer with duplicate keys): use a plain records path to a list of objects, such as data.items, so the records reach DuckDB as sent`,
+        );
+      }
+      return this.write(page.records!);
+    }
     this.rows += page.count;
     if (!this.out.write(lines)) await once(this.out, 'drain');
   }
@@ -80,4 +89,15 @@ export class CursorTracker {
       if (this.max === undefined || compareCursor(v, this.max) > 0) this.max = v;
     }
   }
+}
+
+/** The first integer in `value` that JSON.parse could not have read exactly, if any. */
+export function unsafeInteger(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isInteger(value) && !Number.isSafeInteger(value) ? value : undefined;
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const v of Array.isArray(value) ? value : Object.values(value)) {
+    const found = unsafeInteger(v);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }

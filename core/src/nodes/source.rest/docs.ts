@@ -20,7 +20,11 @@ object with exactly one list field gives that list. Records that are not objects
 with the same rules as the JSON file source. Columns and types are **inferred from the first page**
 and kept for every page of the run (a later key is ignored; a value that does not fit its column's
 type stops the run); list *Columns and types* to state them instead, and pin them with
-*Expected schema* to be told when the API changes.
+*Expected schema* to be told when the API changes. Records that are objects reach DuckDB as the API
+sent them, so integers keep every digit; records that must be written again (plain values such as
+a list of ids, or an answer with a duplicate key) pass through JavaScript's JSON reader, and an
+integer beyond 2^53 among them stops the run rather than arriving rounded. Numbers with a fraction
+are read as doubles (about 17 significant digits): ask the API for exact decimals as strings.
 
 **Pagination.**
 
