@@ -57,6 +57,14 @@ describe('transform.http_enrich', () => {
     expect(rows[3]).toMatchObject({ address: null, lat: null });
   });
 
+  it('an answer holding an integer beyond 2^53 stops the run naming the lookup, instead of arriving rounded', async () => {
+    api.fault('/geocode', { status: 200, body: '{"results":[{"lat":40.1,"place_id":9007199254740993}]}' });
+    const { d } = doc({ cache: { enabled: false }, outputs: [{ name: 'place', path: 'results[0].place_id', type: 'BIGINT' }] }, `SELECT 1 AS id, 'Gran Via 1' AS address`);
+    const s = await runPipeline({ pipeline: d, baseDir: dir, connections: conn(), stateDir: path.join(dir, 'state') });
+    expect(s.status).toBe('failed');
+    expect(s.error!.message).toContain(`node 'geo': the answer for address="Gran Via 1" holds an integer beyond 2^53 at 'results[0].place_id' (read as 9007199254740992)`);
+  });
+
   it('keeps answers in a cache under the state folder: a rerun and a preview make no request; state reset clears it', async () => {
     const stateDir = path.join(dir, 'cached-state');
     const { d } = doc({}, addresses, 'cached');

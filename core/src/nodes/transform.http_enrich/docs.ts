@@ -13,7 +13,9 @@ without a request.
 
 **Outputs.** Each *output column* has a JSON path into the answer (\`results[0].lat\`,
 \`$.address.city\`) and a DuckDB type; a path that finds nothing gives NULL. With *On 404* \`null\`
-(the default) a 404 is "no match": NULL outputs.
+(the default) a 404 is "no match": NULL outputs. Answers are read with JavaScript's JSON reader: an
+integer beyond 2^53 in an output stops the run (it could not arrive exact), so ask the API for such
+ids as strings.
 
 **Limits and retries.** *Requests in flight* (4) and *Requests per second* bound the load on the
 API; network errors, timeouts, 408, 429 and 5xx are retried with exponential backoff and jitter,

@@ -5,7 +5,7 @@ import { HttpError } from '../../connectors/http/client.js';
 import { jsonPathFirst } from '../../connectors/http/json-path.js';
 import { ResponseCache } from '../../connectors/http/response-cache.js';
 import { restClient, resolveUrl } from '../../connectors/rest/client.js';
-import { NdjsonSpool } from '../../connectors/rest/spool.js';
+import { NdjsonSpool, unsafeInteger } from '../../connectors/rest/spool.js';
 import { parseJsonBody } from '../shared/json-body.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
 import { didYouMean } from '../../util/suggest.js';
@@ -50,9 +50,14 @@ function renderBody(v: unknown, row: Row): unknown {
 }
 
 /** The answer's value for an output column, as JSON that read_json turns into the column's type. */
-function extract(json: unknown, path: string, type: string): unknown {
+function extract(json: unknown, path: string, type: string, lookup: () => string): unknown {
   const v = jsonPathFirst(json, path);
   if (v === undefined || v === null) return null;
+  // JSON.parse read the answer: an integer beyond 2^53 lost digits there, so it must not pass as exact.
+  const unsafe = unsafeInteger(v);
+  if (unsafe !== undefined) {
+    throw new Error(`the answer for ${lookup()} holds an integer beyond 2^53 at '${path}' (read as ${unsafe}), which cannot arrive exact; ask the API for it as a string`);
+  }
   if (typeof v === 'object' && type.toUpperCase() !== 'JSON') return JSON.stringify(v);
   return v;
 }
@@ -184,7 +189,12 @@ export const httpEnrichNode = defineNode({
                 rejected++;
                 return { _k: k, _error: message, _status: answer.status };
               }
-              return { _k: k, ...Object.fromEntries(p.outputs.map((o) => [o.name, extract(json, o.path, o.type)])), _error: null, _status: answer.status };
+              const lookup = () => keyCols.map((c) => `${c.name}=${JSON.stringify(row[c.name])}`).join(', ');
+              try {
+                return { _k: k, ...Object.fromEntries(p.outputs.map((o) => [o.name, extract(json, o.path, o.type, lookup)])), _error: null, _status: answer.status };
+              } catch (e) {
+                throw new CaudalError('execution', `${who}: ${errorMessage(e)}`, { nodeId: ctx.nodeId });
+              }
             }),
           );
           await out.write(answers);
