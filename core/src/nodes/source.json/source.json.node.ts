@@ -95,7 +95,10 @@ Lines); \`auto\` tells them apart. A glob reads every matching file.
 (\`has unknown key "extra"\`) or a value of another type (text in a number column) stops the run
 with the file and line. Raise the sample (\`-1\` reads every record first), or skip detection by
 listing the keys and their DuckDB types under *Columns and types*: then only those keys are read,
-other keys are ignored and missing ones are \`NULL\`.
+other keys are ignored and missing ones are \`NULL\`. Integers keep every digit (up to HUGEINT);
+DuckDB's JSON reader reads a number with a fraction as a double (about 17 significant digits), so
+a \`DECIMAL\` column with more digits than that gets them exactly only when the file holds them as
+strings (\`"12345678901234567.891"\`).
 
 **Nested objects** become \`STRUCT\` columns: \`{"customer": {"name": "Zoë"}}\` gives a column
 \`customer\` of type \`STRUCT(name VARCHAR)\`, read in later SQL as \`customer.name\`. With
