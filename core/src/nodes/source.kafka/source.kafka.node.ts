@@ -196,8 +196,9 @@ are NULL). \`text\` keeps the value as one column. With *Message metadata* each 
 \`_headers\`. Messages that are not JSON, or whose value does not fit the columns (a text in an
 INTEGER column, a duplicate key, an array where an object is expected), stop the run, naming topic,
 partition, offset and the reason, or go to the \`rejects\` port with their raw text and the reason
-(at most 100 that do not fit per batch: each is found by another read of the batch, so a batch that
-mostly does not fit stops the run and asks for the columns to be fixed). Values are read as sent,
+(with \`reject\`, each batch is read once more to find those that do not fit, about 0.04 s per
+100,000 small messages here; at most 100 per batch are set aside, each costing one more read, so a
+batch that mostly does not fit stops the run and asks for the columns to be fixed). Values are read as sent,
 also when pretty-printed: integers keep every digit; numbers with a fraction are read as doubles
 (about 17 significant digits), so send exact decimals as strings into a DECIMAL column.
 
