@@ -69,7 +69,7 @@ export function decideMaterialization(nodes: PlannedNode[], edges: Edges, materi
     const main = node.outputs[0];
     const readers = main ? (readersOf.get(`${node.id}:${main.port}`) ?? []) : [];
     const statements = readers.map((r) => r.label);
-    const notes = notesFor(node);
+    const notes: string[] = [];
     let execution: ExecutionInfo;
     if (node.sink) execution = { strategy: 'sink', reason: `writes ${node.sink.target}${node.sink.unordered ? ' (rows in any order: they have none after a DISTINCT or GROUP BY upstream)' : ''}`, statements: [], notes };
     else if (!main) execution = { strategy: 'view', reason: 'no output', statements, notes };
@@ -88,7 +88,12 @@ export function decideMaterialization(nodes: PlannedNode[], edges: Edges, materi
         reason: `${node.compiled?.materialize ? `${execution.reason}; ` : `read by ${readers.length} statements: `}computed once by sink '${carrier.id}', which stages it as a file that the others read back (no temp table)`,
       };
     }
-    if ((execution.strategy === 'table' || execution.strategy === 'sink-file') && node.orderArbitrary) notes.push('rows stored in any order: they have none after a DISTINCT or GROUP BY upstream');
+    const stored = execution.strategy === 'table' || execution.strategy === 'sink-file';
+    const quality = node.compiled?.quality;
+    // A stored output costs little to scan again: the quality evaluation may take a form that does.
+    if (stored && quality?.whenStored) node.compiled!.quality = { ...quality, ...quality.whenStored, whenStored: undefined };
+    notes.push(...notesFor(node));
+    if (stored && node.orderArbitrary) notes.push('rows stored in any order: they have none after a DISTINCT or GROUP BY upstream');
     node.execution = execution;
     node.materialize = execution.strategy === 'table';
   }

@@ -6,7 +6,11 @@ import type { CheckSql } from './compile-checks.js';
  *
  * - **Counts** (warn / error checks): one aggregate query, one scan of the checked rows. A `unique`
  *   check needs the number of rows per key; it joins the same scan as a grouping set
- *   (`GROUP BY GROUPING SETS ((), (key))`), never as a window over the whole wide relation.
+ *   (`GROUP BY GROUPING SETS ((), (key))`), never as a window over the whole wide relation. When
+ *   the checked rows are stored (a temp table, a staged file), a second scan is cheap and the keys
+ *   are grouped by a subquery of their own instead (`separateUnique`): in grouping sets DuckDB also
+ *   computes every other check's aggregate per key set (measured: 2.3–2.5 s instead of 2.8–3.0 s
+ *   for 10M rows with an e-mail regex).
  * - **Row flags** only where quarantine routing needs them: the checked rows are materialized once
  *   into a table with one boolean per row check; `unique` flags are set by one UPDATE of the rows
  *   whose key repeats.
@@ -33,13 +37,14 @@ function keySets(checks: CheckSql[]): string[][] {
  * (and `rejected` when `rejectedWhere` is given). With `flags`, row checks (unique included) read
  * their flag columns; without, row predicates are evaluated inline and unique checks by grouping.
  */
-export function aggregateSql(checks: CheckSql[], rel: string, prefix: string, opts: { flags?: boolean; rejectedWhere?: string } = {}): string {
-  const sets = opts.flags ? [] : keySets(checks);
+export function aggregateSql(checks: CheckSql[], rel: string, prefix: string, opts: { flags?: boolean; rejectedWhere?: string; separateUnique?: boolean } = {}): string {
+  const sets = opts.flags || opts.separateUnique ? [] : keySets(checks);
   if (sets.length === 0) {
     const cols = ['count(*) AS n'];
     for (const c of checks) {
       const i = c.planned.index;
-      if (c.ok !== undefined || c.unique) cols.push(`count(*) FILTER (WHERE NOT ${opts.flags ? flagColumn(prefix, i) : `(${c.ok})`}) AS ${ident(`f_${i}`)}`);
+      if (c.unique && !opts.flags) cols.push(`${repeatedKeyRows(c.unique, rel, prefix)} AS ${ident(`f_${i}`)}`);
+      else if (c.ok !== undefined || c.unique) cols.push(`count(*) FILTER (WHERE NOT ${opts.flags ? flagColumn(prefix, i) : `(${c.ok})`}) AS ${ident(`f_${i}`)}`);
       if (c.observed !== undefined) cols.push(`${c.observed} AS ${ident(`o_${i}`)}`);
       if (c.passed !== undefined) cols.push(`${c.passed} AS ${ident(`p_${i}`)}`);
     }
@@ -47,6 +52,12 @@ export function aggregateSql(checks: CheckSql[], rel: string, prefix: string, op
     return `SELECT ${cols.join(',\n  ')}\nFROM ${rel}`;
   }
   return groupingSetsSql(checks, sets, rel, prefix);
+}
+
+/** The rows of `rel` whose key (no NULL part) repeats, counted by a subquery grouping the key alone. */
+function repeatedKeyRows(keys: string[], rel: string, prefix: string): string {
+  const c = ident(`${prefix}c`);
+  return `(SELECT CAST(coalesce(sum(${c}), 0) AS BIGINT) FROM (SELECT count(*) AS ${c} FROM ${rel} WHERE ${notNull(keys)} GROUP BY ${identList(keys)} HAVING count(*) > 1))`;
 }
 
 /**

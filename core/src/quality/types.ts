@@ -44,6 +44,11 @@ export interface QualityPlan {
   reads: 'output' | 'setup';
   /** How the checks are evaluated, in words, for `caudal sql --plan` and run explanations. */
   strategy: string;
+  /**
+   * The evaluation to use instead when the planner stores the node's output (a temp table or a
+   * staged file), where another scan costs little (compiler/materialize.ts applies it).
+   */
+  whenStored?: { sql: string; strategy: string };
   checks: PlannedCheck[];
   samples: number;
   /** Fail the run when the node's score is below this (percent). */

@@ -121,6 +121,14 @@ export const qualityCheckNode = defineNode({
       sql: aggregateSql(compiled, checked, prefix),
       reads: 'output',
       strategy: `${checksWord} counted in one aggregate scan of the node's output${hasUnique ? ' (unique keys as grouping sets of the same scan)' : ''}; failing-row samples by bounded queries`,
+      ...(hasUnique
+        ? {
+            whenStored: {
+              sql: aggregateSql(compiled, checked, prefix, { separateUnique: true }),
+              strategy: `${checksWord} counted in one aggregate scan of the node's stored output, unique keys grouped by a second scan of it; failing-row samples by bounded queries`,
+            },
+          }
+        : {}),
       checks: compiled.map((c) => c.planned),
       samples: p.samples,
       ...(p.min_score !== undefined ? { minScore: p.min_score } : {}),
