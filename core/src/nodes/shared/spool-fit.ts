@@ -41,7 +41,8 @@ export async function unfitMessageError(message: string, db: Db, cause?: unknown
   if (!m || !spool) return undefined;
   const line = Number(m[2]);
   const where = spool.where(line) ?? `on line ${line} of the batch`;
-  const reason = await lineReason(db, spool.check, m[1]!, (await readFile(m[1]!, 'utf8')).split('\n')[line - 1], m[3]!);
+  const text = await readFile(m[1]!, 'utf8').then((t) => t.split('\n')[line - 1], () => undefined);
+  const reason = await lineReason(db, spool.check, m[1]!, text, m[3]!).catch(() => m[3]!);
   return new CaudalError('execution', `node '${spool.nodeId}': message ${where} does not fit the value columns: ${reason}`, {
     nodeId: spool.nodeId,
     hint: `${FIT_HINT}; or set on_error to "reject" to set such messages aside`,
