@@ -121,6 +121,12 @@ export const CASES: Case[] = [
     edges: [...typedEdges, 'dated -> rules', 'rules -> s1', 'rules:rejects -> s2'],
   },
   {
+    // Without quarantine, the checked rows read by two sinks are stored: the unique key is counted by a scalar subquery.
+    name: 'quality checks: warnings only, the checked rows stored for two sinks',
+    nodes: [...typed, { id: 'qc', type: 'quality.check', params: { checks: [{ name: 'unique id', kind: 'unique', columns: ['order_id'], severity: 'warn' }, { name: 'qty range', kind: 'between', column: 'quantity', min: 0, max: 15, severity: 'warn' }] } }, parquet('s1', 'a.parquet'), parquet('s2', 'b.parquet')],
+    edges: [...typedEdges, 'dated -> qc', 'qc -> s1', 'qc -> s2'],
+  },
+  {
     name: 'quality checks: warnings and quarantine',
     nodes: [...typed, customers, { id: 'qc', type: 'quality.check', params: { checks: [{ name: 'ids', kind: 'not_null', column: 'order_id' }, { name: 'qty range', kind: 'between', column: 'quantity', min: 0, max: 15, severity: 'quarantine' }, { name: 'known channel', kind: 'in_set', column: 'channel', values: ['web', 'store'], severity: 'warn' }, { name: 'status shape', kind: 'matches_regex', column: 'status', pattern: '^[a-z ]+$', severity: 'warn', mostly: 0.5 }, { name: 'customer exists', kind: 'references', column: 'customer_id', reference_column: 'customer_id', severity: 'quarantine' }, { name: 'unique id', kind: 'unique', columns: ['order_id'], severity: 'warn' }, { name: 'rows', kind: 'row_count_between', min: 10 }, { name: 'positive', kind: 'expression', expression: 'unit_price > 0' }] } }, parquet('s1', 'passed.parquet'), parquet('s2', 'quarantined.parquet')],
     edges: [...typedEdges, 'dated -> qc', 'customers -> qc:reference', 'qc -> s1', 'qc:rejected -> s2'],
