@@ -153,6 +153,8 @@ export const httpEnrichNode = defineNode({
             rows.map(async (row) => {
               const k = Number(row._k);
               if (keyCols.some((c) => row[c.name] === null || row[c.name] === undefined)) return { _k: k, _error: null, _status: null };
+              /** How errors name this row's lookup, e.g. `address="Gran Via 1"`. */
+              const lookup = () => keyCols.map((c) => `${c.name}=${JSON.stringify(row[c.name])}`).join(', ');
               const req = {
                 method: p.method,
                 url: resolveUrl(config, render(url, row, encodeURIComponent), who),
@@ -171,7 +173,7 @@ export const httpEnrichNode = defineNode({
                   await cache?.set(cacheKey, answer);
                 } catch (e) {
                   if (e instanceof CaudalError && e.kind === 'cancelled') throw e;
-                  const what = keyCols.map((c) => `${c.name}=${JSON.stringify(row[c.name])}`).join(', ');
+                  const what = lookup();
                   if (p.on_error === 'fail' || !(e instanceof HttpError)) {
                     throw new CaudalError('execution', `${errorMessage(e)} (the lookup for ${what})`, { nodeId: ctx.nodeId, hint: e instanceof CaudalError ? (e.hint ?? 'set on_error to "reject" to route failed lookups to the rejects output') : undefined });
                   }
@@ -184,12 +186,11 @@ export const httpEnrichNode = defineNode({
               try {
                 json = JSON.parse(answer.body);
               } catch {
-                const message = `${who}: the answer for ${keyCols.map((c) => `${c.name}=${JSON.stringify(row[c.name])}`).join(', ')} is not JSON: ${answer.body.slice(0, 120)}`;
+                const message = `${who}: the answer for ${lookup()} is not JSON: ${answer.body.slice(0, 120)}`;
                 if (p.on_error === 'fail') throw new CaudalError('execution', message, { nodeId: ctx.nodeId });
                 rejected++;
                 return { _k: k, _error: message, _status: answer.status };
               }
-              const lookup = () => keyCols.map((c) => `${c.name}=${JSON.stringify(row[c.name])}`).join(', ');
               try {
                 return { _k: k, ...Object.fromEntries(p.outputs.map((o) => [o.name, extract(json, o.path, o.type, lookup)])), _error: null, _status: answer.status };
               } catch (e) {
