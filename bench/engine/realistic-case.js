@@ -106,7 +106,8 @@ export function realisticPipeline(dataDir, out, { quarantine = false } = {}) {
   };
 }
 
-// The same expressions the nodes compile to (clean_text with trim + collapse + lower + empty→NULL).
+// What a person would write for the nodes (clean_text with trim + collapse + lower + empty→NULL);
+// the node itself replaces only runs it changes, which gives the same text (see its source).
 const WHITESPACE = '[\\t\\n\\x0B\\x0C\\r \\x{85}\\p{Zs}\\x{2028}\\x{2029}]+';
 const clean = (c) => `nullif(lower(trim(regexp_replace(${c}, ${q(WHITESPACE)}, ' ', 'g'))), '')`;
 const okPrice = 'coalesce(unit_price IS NULL OR (unit_price >= 0 AND unit_price <= 10000), false)';

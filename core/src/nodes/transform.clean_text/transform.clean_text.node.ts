@@ -56,6 +56,16 @@ type Params = z.output<typeof params>;
 
 /** Whitespace (RE2): ASCII, NEL, every Unicode space separator (no-break, em, ideographic, …), line/paragraph separators. */
 const WHITESPACE = '[\\t\\n\\x0B\\x0C\\r \\x{85}\\p{Zs}\\x{2028}\\x{2029}]';
+/** WHITESPACE without the plain space (\\p{Zs} spelled out; a test compares the node with the plain replacement on every BMP character). */
+const OTHER_WHITESPACE = '[\\t\\n\\x0B\\x0C\\r\\x{85}\\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{202F}\\x{205F}\\x{3000}\\x{2028}\\x{2029}]';
+/**
+ * What collapsing changes: a run of two or more whitespace characters, or a single one that is not a
+ * plain space. Same result as replacing every run (`WHITESPACE+`), but most values hold no such
+ * match, and RE2 then leaves the text as it is instead of rebuilding it around each single space
+ * (0.3–0.5 s less for two columns of 10M rows read from CSV). It stays a plain function call (no
+ * CASE), so DuckDB still evaluates it once per dictionary entry on dictionary-encoded input.
+ */
+const COLLAPSIBLE = `${WHITESPACE}{2,}|${OTHER_WHITESPACE}`;
 /** C0 controls except tab/LF/CR, DEL, C1 controls, zero-width space, byte-order mark. */
 const CONTROL = '[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\x{200B}\\x{FEFF}]';
 
@@ -65,7 +75,7 @@ function cleanExpression(column: string, p: Params): string {
   if (p.normalize_unicode) x = `nfc_normalize(${x})`;
   if (p.strip_control) x = `regexp_replace(${x}, ${stringLiteral(CONTROL)}, '', 'g')`;
   if (p.collapse_whitespace) {
-    x = `regexp_replace(${x}, ${stringLiteral(`${WHITESPACE}+`)}, ' ', 'g')`;
+    x = `regexp_replace(${x}, ${stringLiteral(COLLAPSIBLE)}, ' ', 'g')`;
     // Whitespace runs are single spaces now.
     if (p.trim) x = `trim(${x})`;
   } else if (p.trim) {

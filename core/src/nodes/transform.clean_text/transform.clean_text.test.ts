@@ -136,6 +136,11 @@ describe('transform.clean_text', () => {
     expect(row).toEqual({ characters: 63487, differ: 0, whitespace: 24 });
   });
 
+  it('trims single spaces at the ends of text that has nothing to collapse', async () => {
+    const q = `SELECT 1::INTEGER AS id, ' a b ' AS s UNION ALL SELECT 2, ' ' UNION ALL SELECT 3, 'a' || chr(160) || 'b '`;
+    expect((await rowsOf({}, q)).map((r) => r.s)).toEqual(['a b', null, 'a b']);
+  });
+
   it('compiles to one SELECT * REPLACE with the steps nested per column', async () => {
     const result = await inspect({ pipeline: cleanOver({ columns: ['Full Name', 'city'], case: 'title', normalize_unicode: true, strip_control: true, remove_accents: true }), baseDir: dir });
     expect(result.problems).toEqual([]);
