@@ -167,6 +167,29 @@ describe('source.rest against a local API', () => {
     });
   });
 
+  describe('a server that echoes the credentials it got', () => {
+    // Secrets travel encoded (a percent-encoded query, base64 Basic credentials); an echo of any
+    // of those forms is as much a leak as the secret as typed.
+    const secret = 'Pa55+word/with space&x=1';
+    const leaks = (text: string) =>
+      [secret, encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2), Buffer.from(`caudal:${secret}`).toString('base64'), Buffer.from(`caudal:${encodeURIComponent(secret)}`).toString('base64')].filter((f) => text.includes(f));
+    it.each([
+      ['HTTP basic', { auth: 'basic', username: 'caudal', password: secret }],
+      ['an API key in the query', { auth: 'api_key', api_key_in: 'query', api_key_name: 'k', api_key: secret }],
+      ['a bearer token', { auth: 'bearer', token: secret }],
+      ['OAuth2 client credentials sent as Basic', { auth: 'oauth2_client_credentials', token_url: '/echo/token', client_id: 'caudal', client_secret: secret }],
+      ['OAuth2 client credentials in the form', { auth: 'oauth2_client_credentials', token_url: '/echo/token', client_auth: 'body', client_id: 'caudal', client_secret: secret }],
+    ])('%s: the error says what the server answered, with no form of the secret', async (_, config) => {
+      const token_url = (config as { token_url?: string }).token_url;
+      const connection = conn({ ...config, ...(token_url ? { token_url: `${api.url}${token_url}` } : {}) });
+      const r = await read({ url: '/echo', retries: 0 }, { connection });
+      expect(r.summary.status).toBe('failed');
+      expect(r.summary.error!.message).toMatch(/HTTP 40[01]/);
+      expect(r.summary.error!.message).toContain('***');
+      expect(leaks(JSON.stringify(r.summary))).toEqual([]);
+    });
+  });
+
   describe('faults', () => {
     const offset = { url: '/items/offset', records_path: 'data', pagination: { type: 'offset', limit: 100, total_path: 'meta.total' } };
     it('waits as long as Retry-After says on 429, retries 500s, and loses nothing', async () => {

@@ -57,6 +57,45 @@ export function redactText(text: string, secrets: readonly string[]): string {
   return out;
 }
 
+/**
+ * The ways a secret travels and comes back: as is, percent-encoded (a URL), form-encoded (`+` for a
+ * space), JSON-escaped and base64. A server that echoes a request back (the query string, a
+ * header) shows one of these, not the secret as typed; every form is redacted like the secret.
+ */
+export function secretForms(secret: string): string[] {
+  if (secret.length === 0) return [];
+  const forms = new Set([
+    secret,
+    encodeURIComponent(secret),
+    new URLSearchParams({ s: secret }).toString().slice(2),
+    JSON.stringify(secret).slice(1, -1),
+    Buffer.from(secret).toString('base64'),
+  ]);
+  return [...forms];
+}
+
+/** HTTP Basic credentials as sent in an Authorization header (RFC 7617): base64 of `user:password`. */
+export function basicCredentials(user: string, password: string): string {
+  return Buffer.from(`${user}:${password}`).toString('base64');
+}
+
+/**
+ * Secrets that a connection's fields combine into on the wire: Basic credentials of a user and
+ * password, and of an OAuth2 client (whose id and secret are percent-encoded first, RFC 6749 §2.3.1).
+ * Their base64 hides the password from plain redaction, so these are redacted too.
+ */
+export function combinedSecrets(config: Record<string, unknown>): string[] {
+  const text = (k: string) => (typeof config[k] === 'string' ? (config[k] as string) : undefined);
+  const out: string[] = [];
+  const user = text('username') ?? text('user');
+  const password = text('password');
+  if (password) out.push(basicCredentials(user ?? '', password));
+  const clientId = text('client_id');
+  const clientSecret = text('client_secret');
+  if (clientSecret) out.push(basicCredentials(encodeURIComponent(clientId ?? ''), encodeURIComponent(clientSecret)));
+  return out;
+}
+
 /** Whether a letter or digit ends just before `i` (a character being hidden is none). */
 function wordBefore(text: string, i: number, hidden: Uint8Array): boolean {
   if (i === 0 || hidden[i - 1]) return false;

@@ -1,17 +1,23 @@
 import { getConnectionType } from '../connections/registry.js';
-import { redactText } from '../connections/redact.js';
+import { combinedSecrets, redactText, secretForms } from '../connections/redact.js';
 import type { ResolvedConnection } from '../nodes/define.js';
 
-/** The secret values among a request's resolved connections (fields its type marks secret); empty ones are no secret. */
+/**
+ * The secret values among a request's resolved connections (fields its type marks secret; empty
+ * ones are no secret), each in every form it travels in (`secretForms`), and the Basic credentials
+ * the connection's fields combine into.
+ */
 export function secretValues(connections: Record<string, ResolvedConnection> | undefined): string[] {
-  const out: string[] = [];
+  const out = new Set<string>();
   for (const c of Object.values(connections ?? {})) {
-    for (const field of getConnectionType(c.type)?.secrets ?? []) {
+    const secretFields = getConnectionType(c.type)?.secrets ?? [];
+    for (const field of secretFields) {
       const v = c.config[field];
-      if (typeof v === 'string' && v.length > 0) out.push(v);
+      if (typeof v === 'string') for (const form of secretForms(v)) out.add(form);
     }
+    if (secretFields.length > 0) for (const combined of combinedSecrets(c.config)) out.add(combined);
   }
-  return out;
+  return [...out];
 }
 
 /**

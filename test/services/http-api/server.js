@@ -19,6 +19,9 @@
  *   POST /search  {"min_amount": n}      {"data": [...]} (one page)
  *   /geocode?q=<address>                 {"results": [{"lat", "lon", "formatted"}]}; 404 for "nowhere"
  *   POST /oauth/token                    client credentials (client id "caudal", secret "s3cret")
+ *   /echo, POST /echo/token              401 / 400 with a text body echoing the Authorization header,
+ *                                        the raw query string and the raw request body (a careless
+ *                                        server: what it shows must not reach a message)
  * Credentials: api key "k-123" (header X-API-Key or query api_key), bearer "t-456", basic
  * "user"/"pa55", OAuth2 as above (tokens last `tokenTtlS` seconds).
  */
@@ -140,6 +143,11 @@ export async function startApi(options = {}) {
           return;
         }
       }
+    }
+    if (path === '/echo' || path === '/echo/token') {
+      res.writeHead(path === '/echo' ? 401 : 400, { 'Content-Type': 'text/plain' });
+      res.end(`refused: authorization=${req.headers.authorization ?? ''} query=${url.search} body=${body}`);
+      return;
     }
     if (path === '/oauth/token' && req.method === 'POST') {
       const form = new URLSearchParams(body);

@@ -1,4 +1,5 @@
 import type { RestConfig } from '../../connections/rest/rest.connection.js';
+import { basicCredentials, combinedSecrets, redactText, secretForms } from '../../connections/redact.js';
 import { CaudalError } from '../../util/errors.js';
 
 export interface OutgoingRequest {
@@ -37,10 +38,14 @@ export class Auth {
     return this.config.auth === 'api_key' && this.config.api_key_in === 'header' ? [this.config.api_key_name.toLowerCase(), 'authorization'] : ['authorization'];
   }
 
-  /** Secret values known now, including a fetched OAuth2 token. */
+  /**
+   * Secret values known now, including a fetched OAuth2 token, in every form they travel in (a
+   * server may echo the query string or the Basic header it got: percent-encoded, base64).
+   */
   secrets(): string[] {
     const c = this.config;
-    return [c.api_key, c.token, c.password, c.client_secret, this.token?.value].filter((v): v is string => !!v);
+    const raw = [c.api_key, c.token, c.password, c.client_secret, this.token?.value].filter((v): v is string => !!v);
+    return [...new Set([...raw.flatMap(secretForms), ...combinedSecrets(c)])];
   }
 
   async apply(req: OutgoingRequest): Promise<void> {
@@ -63,7 +68,7 @@ export class Auth {
         return;
       case 'basic':
         if (c.password === undefined) throw missing('password');
-        req.headers.Authorization = `Basic ${Buffer.from(`${c.username ?? ''}:${c.password}`).toString('base64')}`;
+        req.headers.Authorization = `Basic ${basicCredentials(c.username ?? '', c.password)}`;
         return;
       case 'oauth2_client_credentials':
         if (!c.client_secret) throw missing('client_secret');
@@ -96,8 +101,7 @@ export class Auth {
     if (c.scope) form.scope = c.scope;
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (c.client_auth === 'basic') {
-      const enc = (s: string) => encodeURIComponent(s);
-      headers.Authorization = `Basic ${Buffer.from(`${enc(c.client_id!)}:${enc(c.client_secret!)}`).toString('base64')}`;
+      headers.Authorization = `Basic ${basicCredentials(encodeURIComponent(c.client_id!), encodeURIComponent(c.client_secret!))}`;
     } else {
       form.client_id = c.client_id!;
       form.client_secret = c.client_secret!;
@@ -111,7 +115,8 @@ export class Auth {
     }
     if (res.status !== 200 || typeof body.access_token !== 'string') {
       const why = typeof body.error === 'string' ? `${body.error}${typeof body.error_description === 'string' ? `: ${body.error_description}` : ''}` : res.body.slice(0, 200);
-      throw new CaudalError('io', `the OAuth2 token request to ${c.token_url} failed: HTTP ${res.status} ${why}`, {
+      // The token server may echo the credentials it got (the client secret, the Basic header).
+      throw new CaudalError('io', redactText(`the OAuth2 token request to ${c.token_url} failed: HTTP ${res.status} ${why}`, this.secrets()), {
         hint: 'check the client id, the client secret and the token URL of the connection',
       });
     }

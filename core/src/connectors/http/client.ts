@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { AxiosResponse, AxiosStatic } from 'axios';
+import { redactText } from '../../connections/redact.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
 import type { Auth } from './auth.js';
 import type { RequestLimiter } from './limiter.js';
@@ -231,7 +232,7 @@ export class HttpClient {
           answer.json = options.parse?.(body) ?? (text().trim() === '' ? null : JSON.parse(text()));
         } catch (e) {
           // A body cut short (a dropped connection behind a proxy) parses badly; asking again helps.
-          return new Retry(`HTTP ${status} but the body is not valid JSON (${errorMessage(e)}; ${text().length} bytes, starting ${JSON.stringify(text().slice(0, 80))})`);
+          return new Retry(`HTTP ${status} but the body is not valid JSON (${errorMessage(e)}; ${text().length} bytes, starting ${JSON.stringify(this.redactBody(text().slice(0, 80)))})`);
         }
       }
       return answer;
@@ -256,9 +257,7 @@ export class HttpClient {
   }
 
   private redactBody(text: string): string {
-    let out = text;
-    for (const s of this.opts.auth?.secrets() ?? []) if (s.length >= 4) out = out.split(s).join('***');
-    return out;
+    return redactText(text, this.opts.auth?.secrets() ?? []);
   }
 
   private checkCancelled(): void {
