@@ -9,7 +9,7 @@ import type { HookIo, NodeState, StateKey } from '../nodes/define.js';
 import { defaultStateDir } from './run-dirs.js';
 import { nodeStateStore, writeNodeState } from './state.js';
 import { QualityRun } from '../quality/run.js';
-import { newJournal } from './commit/journal.js';
+import { newJournal, type PendingState } from './commit/journal.js';
 import { RunLocks } from './commit/locks.js';
 import { abortAll, CommitJournal, commitAll, failpoint } from './commit/protocol.js';
 import { recoverDeadRuns, sweepDeadTempFolders } from './commit/recover.js';
@@ -211,25 +211,30 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
     failpoint('after-stage');
     // Commit phase: no cancel from here on, a half-committed run would be worse than a late one.
     committing = true;
-    await commitAll(stager.participants, keeper, { info: (m) => log('info', m), warn: (m) => log('warn', m) });
-    for (const o of outputs) log('info', `wrote ${o.rows} rows to ${o.target}`, o.nodeId);
-    // Only now, with every destination committed, may incremental sources move their watermark,
-    // and only those whose rows reached a sink: "run up to here" must not consume rows unwritten.
+    // Incremental sources move their watermark with the commit (journaled, so a crash after the
+    // decision saves it too), and only those whose rows reached a sink: "run up to here" must not
+    // consume rows unwritten.
+    const states: PendingState[] = [];
     for (const [nodeId, { state, key }] of nextStates) {
-      if (!sinks.some((sink) => dependsOn(sink, nodeId))) {
-        log('info', `state not saved: no sink of this run reads from this node, so its rows were not written anywhere`, nodeId);
-        continue;
-      }
-      try {
-        await writeNodeState(stateDir, req.pipeline.name, nodeId, state, runId, key);
-      } catch (e) {
-        throw new CaudalError('io', `the data was written, but saving the state of node '${nodeId}' failed: ${errorMessage(e)}; the next run would read the same rows again`, {
-          nodeId,
-          hint: `fix the state folder (${stateDir}), then set the state with \`caudal state set\``,
-        });
-      }
-      log('debug', `saved state ${JSON.stringify(state)}`, nodeId);
+      if (sinks.some((sink) => dependsOn(sink, nodeId))) states.push({ stateDir, nodeId, state, ...(key ? { key } : {}) });
+      else log('info', `state not saved: no sink of this run reads from this node, so its rows were not written anywhere`, nodeId);
     }
+    keeper.journal.states = states;
+    const saveStates = async () => {
+      for (const s of states) {
+        try {
+          await writeNodeState(stateDir, req.pipeline.name, s.nodeId, s.state, runId, s.key);
+        } catch (e) {
+          throw new CaudalError('io', `the data was written, but saving the state of node '${s.nodeId}' failed: ${errorMessage(e)}; the next run would read the same rows again`, {
+            nodeId: s.nodeId,
+            hint: `fix the state folder (${stateDir}), then set the state with \`caudal state set\``,
+          });
+        }
+        log('debug', `saved state ${JSON.stringify(s.state)}`, s.nodeId);
+      }
+    };
+    await commitAll(stager.participants, keeper, { info: (m) => log('info', m), warn: (m) => log('warn', m) }, saveStates);
+    for (const o of outputs) log('info', `wrote ${o.rows} rows to ${o.target}`, o.nodeId);
     // Streaming sources acknowledge what they read only now: a crash before this replays it.
     failpoint('before-acknowledge');
     for (const node of ran) {

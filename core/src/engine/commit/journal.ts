@@ -55,6 +55,19 @@ const externalSink = z.object({
 export const journalEntry = z.discriminatedUnion('kind', [fileSink, duckdbSink, externalSink]);
 export type JournalEntry = z.infer<typeof journalEntry>;
 
+/**
+ * An incremental source's next state (its watermark, say), saved once every destination committed.
+ * Journaled with the commit so that a run that dies after its decision has its state saved by the
+ * recovery that completes its commit: data committed without its state would be read again.
+ */
+export const pendingState = z.object({
+  stateDir: z.string(),
+  nodeId: z.string(),
+  state: z.record(z.string(), z.unknown()),
+  key: z.object({ key: z.string(), source: z.string() }).optional(),
+});
+export type PendingState = z.infer<typeof pendingState>;
+
 export const runJournal = z.object({
   format: z.literal('caudal.journal/1'),
   runId: z.string(),
@@ -72,6 +85,8 @@ export const runJournal = z.object({
   /** Set just before the first step that cannot be undone: from then on recovery rolls forward. */
   decision: z.literal('commit').optional(),
   sinks: z.array(journalEntry),
+  /** States to save when the commit completes (by the run itself, or by recovery rolling forward). */
+  states: z.array(pendingState).optional(),
 });
 export type RunJournal = z.infer<typeof runJournal>;
 

@@ -16,7 +16,10 @@ import type { Participant } from './participants.js';
  *    first fails, undo step 2 and abort the rest: nothing changed. Past that point the run rolls
  *    forward (a crash is recovered the same way, from the journal): everything that can still
  *    commit does, and the error names what could not.
- * 4. finalize: drop what was kept for undo.
+ * 4. finalize: drop what was kept for undo, then save the journaled states of incremental sources
+ *    (`afterCommit`) before the journal goes: a crash anywhere after the decision is rolled
+ *    forward by recovery, states included. A run with only reversible destinations records its
+ *    decision once they are all published.
  *
  * The one window that remains: with more than one destination that cannot be prepared durably (a
  * PostgreSQL server with max_prepared_transactions = 0, DuckDB), a failure of a later one's COMMIT
@@ -48,7 +51,7 @@ export interface CommitLog {
   warn(message: string): void;
 }
 
-export async function commitAll(parts: Participant[], keeper: CommitJournal, log: CommitLog): Promise<void> {
+export async function commitAll(parts: Participant[], keeper: CommitJournal, log: CommitLog, afterCommit?: () => Promise<void>): Promise<void> {
   const record = async () => {
     keeper.journal.sinks = parts.map((p) => p.journal());
     await keeper.save();
@@ -86,6 +89,11 @@ export async function commitAll(parts: Participant[], keeper: CommitJournal, log
 
   // 3. Irreversible publishes, likeliest to fail first.
   const irreversible = parts.filter((p) => !p.reversible).sort((a, b) => a.lateFailureRank - b.lateFailureRank);
+  if (irreversible.length === 0 && keeper.journal.states?.length) {
+    // Every destination is published: from here recovery completes the commit and saves the states.
+    keeper.journal.decision = 'commit';
+    await record();
+  }
   const committed: string[] = [];
   const failed: Array<{ label: string; error: unknown }> = [];
   for (const [i, p] of irreversible.entries()) {
@@ -123,6 +131,7 @@ export async function commitAll(parts: Participant[], keeper: CommitJournal, log
       { hint: 'this is the one failure the commit protocol cannot undo (see "Commit guarantees" in docs/user-guide.md); run the pipeline again once the cause is fixed' },
     );
   }
+  await afterCommit?.();
   await keeper.done();
 }
 

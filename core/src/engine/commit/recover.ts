@@ -5,6 +5,7 @@ import { ident, stringLiteral } from '../../compiler/sql.js';
 import { getConnector } from '../../connectors/registry.js';
 import type { ResolvedConnection } from '../../nodes/define.js';
 import { errorMessage } from '../../util/errors.js';
+import { writeNodeState } from '../state.js';
 import { ownerIsDead, ownerOf, ownerTag } from '../../util/owner.js';
 import type { Db } from '../../compiler/db.js';
 import { type JournalEntry, listJournals, removeJournal, type RunJournal } from './journal.js';
@@ -56,6 +57,17 @@ export async function recoverRun(j: RunJournal, ctx: RecoveryContext): Promise<R
       else if (step.done) out.done.push(step.done);
     } catch (e) {
       out.pending.push(`${describe(entry)}: ${errorMessage(e)}`);
+    }
+  }
+  // The commit is complete: so is the incremental sources' progress, or their rows come again.
+  if (forward && out.pending.length === 0) {
+    for (const s of j.states ?? []) {
+      try {
+        await writeNodeState(s.stateDir, j.pipeline, s.nodeId, s.state, j.runId, s.key);
+        out.done.push(`saved the state of node '${s.nodeId}'`);
+      } catch (e) {
+        out.pending.push(`the state of node '${s.nodeId}' in ${s.stateDir}: ${errorMessage(e)}`);
+      }
     }
   }
   if (j.tempDir) {
