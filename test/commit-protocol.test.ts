@@ -187,6 +187,22 @@ describe('commit protocol: all or nothing across files, DuckDB and PostgreSQL', 
     expect(await debris(p)).toEqual([]);
   });
 
+  it("the next run of another pipeline removes a killed run's locks too, so caudal doctor is clean", async () => {
+    await pgTableWithOldRows('other_next_run');
+    const p = await project('other-next-run', 'other_next_run');
+    expect((await p.run([], { CAUDAL_FAILPOINT: 'after-stage' })).signal).toBe('SIGKILL');
+    expect((await readdir(path.join(p.dir, 'runtime/locks'))).length).toBeGreaterThan(0);
+    const other = { format: 'caudal.pipeline/1', name: 'other', params: {}, nodes: [{ id: 'one', type: 'transform.sql', params: { query: 'SELECT 1 AS x' } }, { id: 'out', type: 'sink.csv', params: { path: 'out/other.csv' } }], edges: [{ from: 'one:out', to: 'out:in' }] };
+    await writeFile(path.join(p.dir, 'other.json'), JSON.stringify(other));
+    const r = await caudal(['run', 'other.json'], { cwd: p.dir, env: p.env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/recovered run \S+ of 'other-next-run', which was killed: rolled back/);
+    expect(await readdir(path.join(p.dir, 'runtime/locks'))).toEqual([]);
+    const doctor = await caudal(['doctor', 'pipeline.json'], { cwd: p.dir, env: p.env });
+    expect(doctor.code, doctor.stdout).toBe(0);
+    expect(await p.snapshot()).toEqual(before);
+  });
+
   it('a run killed while writing (no failpoint: kill -9 mid-COPY) leaves debris that the next run removes', { timeout: 240_000 }, async () => {
     await pgTableWithOldRows('mid_copy');
     const p = await project('mid-copy', 'mid_copy');

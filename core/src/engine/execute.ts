@@ -10,7 +10,7 @@ import { defaultStateDir } from './run-dirs.js';
 import { nodeStateStore, writeNodeState } from './state.js';
 import { QualityRun } from '../quality/run.js';
 import { newJournal, type PendingState } from './commit/journal.js';
-import { RunLocks } from './commit/locks.js';
+import { RunLocks, staleLocks } from './commit/locks.js';
 import { abortAll, CommitJournal, commitAll, failpoint } from './commit/protocol.js';
 import { recoverDeadRuns, sweepDeadTempFolders } from './commit/recover.js';
 import { SinkStager } from './commit/stager.js';
@@ -315,6 +315,8 @@ async function cleanUpAfterDeadRuns(req: RunRequest, db: Db, emit: (e: RunEvent)
     }
     const swept = await sweepDeadTempFolders();
     if (swept.length > 0) emit({ type: 'log', runId: req.runId, level: 'info', message: `removed ${swept.length} temp folder(s) of killed runs` });
+    const locks = await staleLocks({ remove: true });
+    if (locks.length > 0) emit({ type: 'log', runId: req.runId, level: 'info', message: `removed ${locks.length} lock(s) of killed runs` });
   } catch (e) {
     warn(`could not clean up after killed runs: ${errorMessage(e)}`);
   }

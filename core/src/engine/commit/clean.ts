@@ -1,12 +1,11 @@
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
 import type { ResolvedConnection } from '../../nodes/define.js';
 import { ownerIsDead, ownerOf } from '../../util/owner.js';
 import { Db } from '../../compiler/db.js';
 import { listJournals } from './journal.js';
 import { recoverRun, type RecoveryOutcome, sweepDeadTempFolders } from './recover.js';
-import { locksDir } from './runtime-dir.js';
+import { staleLocks } from './locks.js';
 
 /**
  * `caudal doctor` (look) and `caudal clean` (fix): runs in progress, runs that died and what they
@@ -68,13 +67,7 @@ export async function cleanUp(opts: { fix: boolean; connection(name: string): Pr
     }
   }
   report.tempFolders = opts.fix ? await sweepDeadTempFolders() : await deadTempFolders();
-  for (const name of await readdir(locksDir(opts.env)).catch(() => [] as string[])) {
-    const file = path.join(locksDir(opts.env), name);
-    const holder = await readFile(file, 'utf8').then((t) => JSON.parse(t) as { label?: string; owner?: { host: string; pid: number } }).catch(() => undefined);
-    if (!holder?.owner || !ownerIsDead(holder.owner)) continue;
-    report.staleLocks.push(holder.label ?? name);
-    if (opts.fix) await rm(file, { force: true });
-  }
+  report.staleLocks = await staleLocks({ remove: opts.fix === true, env: opts.env });
   return report;
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CaudalError } from '../../util/errors.js';
@@ -133,4 +133,22 @@ async function removeStale(file: string, stale: Holder): Promise<void> {
     await link(aside, file).catch(() => undefined);
   }
   await rm(aside, { force: true });
+}
+
+/**
+ * The locks of dead processes (kill -9), as their labels; with `remove`, removed (as a run that
+ * meets one does: never a live one). Every run sweeps them before it starts, like `caudal clean`.
+ */
+export async function staleLocks(opts: { remove: boolean; env?: NodeJS.ProcessEnv }): Promise<string[]> {
+  const dir = locksDir(opts.env);
+  const found: string[] = [];
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (name.includes('.stale-')) continue;
+    const file = path.join(dir, name);
+    const holder = await readHolder(file);
+    if (!holder?.owner || !ownerIsDead(holder.owner)) continue;
+    found.push(holder.label ?? name);
+    if (opts.remove) await removeStale(file, holder);
+  }
+  return found;
 }
