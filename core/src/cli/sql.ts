@@ -1,4 +1,5 @@
 import { inspect } from '../engine/engine.js';
+import { commentLine, scriptLine } from '../compiler/sql.js';
 import { CaudalError } from '../util/errors.js';
 import { parse, parseParams } from './args.js';
 import { engineContext } from './engine-context.js';
@@ -29,13 +30,13 @@ export async function sqlCommand(args: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   for (const n of nodes) {
-    io.stdout.write(`-- node ${n.nodeId} (${n.nodeType})\n`);
-    for (const s of n.setup) io.stdout.write(`${s};\n`);
-    for (const o of n.outputs) io.stdout.write(`-- output ${o.port}: ${o.columns.map((c) => `${c.name} ${c.type}`).join(', ')}\n${o.sql};\n`);
-    for (const s of n.after) io.stdout.write(`${s};\n`);
+    io.stdout.write(`${commentLine(`node ${n.nodeId} (${n.nodeType})`)}\n`);
+    for (const s of n.setup) io.stdout.write(`${scriptLine(s)}\n`);
+    for (const o of n.outputs) io.stdout.write(`${commentLine(`output ${o.port}: ${o.columns.map((c) => `${c.name} ${c.type}`).join(', ')}`)}\n${o.sql};\n`);
+    for (const s of n.after) io.stdout.write(`${scriptLine(s)}\n`);
     if (n.sink) {
-      const lines = [...n.sink.stage, ...n.sink.commit].map((s) => (s.startsWith('--') ? s : `${s};`));
-      io.stdout.write(`-- writes ${n.sink.target}\n${lines.join('\n')}\n`);
+      const lines = [...n.sink.stage, ...n.sink.commit].map(scriptLine);
+      io.stdout.write(`${commentLine(`writes ${n.sink.target}`)}\n${lines.join('\n')}\n`);
     }
     io.stdout.write('\n');
   }

@@ -22,6 +22,19 @@ export function stringLiteral(value: string): string {
 export type SqlValue = string | number | boolean | bigint | null | Date | SqlValue[] | { [k: string]: SqlValue };
 
 /** A typed SQL literal for a JavaScript value. Dates become DATE or TIMESTAMP literals. */
+/**
+ * A `--` comment line of a script: any line break inside the text (a column, table or file name
+ * can hold one) becomes a space, so the text cannot end the comment and run as SQL.
+ */
+export function commentLine(text: string): string {
+  return `-- ${text.replace(/[\r\n\v\f\u0085\u2028\u2029]/g, ' ')}`;
+}
+
+/** A script line: a statement with its `;`, or a comment line (starting `--`) made safe by `commentLine`. */
+export function scriptLine(line: string): string {
+  return line.startsWith('--') ? commentLine(line.slice(2).trimStart()) : `${line};`;
+}
+
 export function literal(value: SqlValue): string {
   if (value === null) return 'NULL';
   if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
