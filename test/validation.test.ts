@@ -27,6 +27,16 @@ describe('structural validation: one problem kind each', () => {
     expect(ps.map((p) => p.path).sort()).toEqual(['nodes[1].params', 'nodes[1].params.condition']);
   });
 
+  it('replication slot and publication names: lower-case identifiers only (the publication goes into the replication command as text)', () => {
+    const cdc = (extra: Record<string, unknown>) =>
+      codes(pipeline([{ id: 'c', type: 'source.postgres_cdc', params: { connection: 'db', table: 'orders', ...extra } }], [], { connections: { db: { type: 'postgres' } } }));
+    const [p] = cdc({ publication: "pub', streaming 'on" });
+    expect(p).toMatchObject({ code: 'invalid_param', path: 'nodes[0].params.publication' });
+    expect(p!.message).toMatch(/lower-case letters, digits and _/);
+    expect(cdc({ slot: 'My-Slot' })[0]).toMatchObject({ path: 'nodes[0].params.slot' });
+    expect(cdc({ slot: 'orders_slot', publication: 'orders_pub' })).toEqual([]);
+  });
+
   it('duplicate id', () => {
     const ps = codes(pipeline([src('a'), src('a')]));
     expect(ps).toEqual([expect.objectContaining({ code: 'duplicate_id', path: 'nodes[1].id' })]);

@@ -10,6 +10,15 @@ import { postgresConnector } from '../../connectors/postgres/postgres.connector.
 import type { RemoteColumn } from '../../connectors/connector.js';
 import { stateKey } from '../shared/state-key.js';
 
+/**
+ * Slot and publication names: PostgreSQL's rule for slot names (lower-case letters, digits, `_`),
+ * used for publications too, because the replication protocol's START_REPLICATION takes the
+ * publication as text inside quotes that the replication library does not escape.
+ */
+const replicationName = z
+  .string()
+  .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'use lower-case letters, digits and _ only (at most 63, not starting with a digit), as PostgreSQL requires for slot names');
+
 const PREVIEW_ROWS = 100;
 
 const params = z
@@ -17,8 +26,8 @@ const params = z
     connection: z.string().min(1).meta({ label: 'Connection', help: 'A PostgreSQL connection whose user may replicate (REPLICATION attribute) and owns the table.', widget: 'connection' }),
     schema: z.string().min(1).default('public').meta({ label: 'Schema' }),
     table: z.string().min(1).meta({ label: 'Table', help: 'The table whose changes to capture.' }),
-    slot: z.string().min(1).optional().meta({ label: 'Replication slot', help: 'Keeps every change until Caudal acknowledges it. Default: caudal_<pipeline>_<node>.', group: 'Replication' }),
-    publication: z.string().min(1).optional().meta({ label: 'Publication', help: 'Names the table for logical replication. Default: the slot\'s name.', group: 'Replication' }),
+    slot: replicationName.optional().meta({ label: 'Replication slot', help: 'Keeps every change until Caudal acknowledges it. Default: caudal_<pipeline>_<node>. Lower-case letters, digits and _.', group: 'Replication' }),
+    publication: replicationName.optional().meta({ label: 'Publication', help: 'Names the table for logical replication. Default: the slot\'s name. Lower-case letters, digits and _.', group: 'Replication' }),
     create: z.boolean().default(true).meta({ label: 'Create publication and slot', help: 'Create them on the first run when missing (the user needs the rights); off: they must exist.', widget: 'boolean', group: 'Replication' }),
     snapshot: z.boolean().default(true).meta({
       label: 'Start with a snapshot',
