@@ -45,7 +45,7 @@ export function ConnectionsDialog() {
   const saveDraft = async () => {
     if (!draft) return;
     try {
-      const input = { name: draft.name, type: draft.type, fields: draft.fields, secrets: Object.fromEntries(Object.entries(draft.secrets).filter(([, v]) => v !== '')) };
+      const input = { name: draft.name, type: draft.type, fields: fieldValues(fields, draft.fields), secrets: Object.fromEntries(Object.entries(draft.secrets).filter(([, v]) => v !== '')) };
       if (draft.editing) await host()['connections.update'](input);
       else await host()['connections.add'](input);
       setDraft(null);
@@ -139,7 +139,24 @@ export function ConnectionsDialog() {
                 <label className="field" key={f.key}>
                   {f.label}
                   {secret && draft.editing && <span className="muted small"> (leave empty to keep the stored one)</span>}
-                  {f.kind === 'select' && !secret ? (
+                  {(f.kind === 'boolean' || f.kind === 'tristate') && !secret ? (
+                    <select
+                      aria-label={f.label}
+                      value={value === true ? 'true' : value === false ? 'false' : ''}
+                      onChange={(e) => setDraft({ ...draft, fields: { ...draft.fields, [f.key]: e.target.value === '' ? undefined : e.target.value === 'true' } })}
+                    >
+                      <option value="">{f.default !== undefined ? `Default (${f.default ? 'yes' : 'no'})` : 'Default'}</option>
+                      <option value="true">yes</option>
+                      <option value="false">no</option>
+                    </select>
+                  ) : f.kind === 'key-value' && !secret ? (
+                    <textarea
+                      aria-label={f.label}
+                      placeholder={'{"Name": "value"}'}
+                      value={typeof value === 'string' ? value : value === undefined || value === null ? '' : JSON.stringify(value, null, 1)}
+                      onChange={(e) => setDraft({ ...draft, fields: { ...draft.fields, [f.key]: e.target.value === '' ? undefined : e.target.value } })}
+                    />
+                  ) : f.kind === 'select' && !secret ? (
                     <select
                       aria-label={f.label}
                       value={value === undefined || value === null ? '' : String(value)}
@@ -161,7 +178,8 @@ export function ConnectionsDialog() {
                       onChange={(e) => {
                         const v = e.target.value;
                         if (secret) setDraft({ ...draft, secrets: { ...draft.secrets, [f.key]: v } });
-                        else setDraft({ ...draft, fields: { ...draft.fields, [f.key]: v === '' ? undefined : f.kind === 'number' && Number.isFinite(Number(v)) ? Number(v) : v } });
+                        // Kept as typed (numbers too, or `0.` would lose its point); converted on save.
+                        else setDraft({ ...draft, fields: { ...draft.fields, [f.key]: v === '' ? undefined : v } });
                       }}
                     />
                   )}
@@ -187,4 +205,27 @@ export function ConnectionsDialog() {
       </div>
     </div>
   );
+}
+
+/**
+ * The draft's fields as the connection stores them: numbers typed as text become numbers, and a
+ * key-value field typed as a JSON object becomes that object (left as text when it is not one, so
+ * the host's validation names the field).
+ */
+function fieldValues(fields: FieldModel[], values: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...values };
+  for (const f of fields) {
+    const v = out[f.key];
+    if (typeof v !== 'string') continue;
+    if (f.kind === 'number' && v.trim() !== '' && Number.isFinite(Number(v))) out[f.key] = Number(v);
+    if (f.kind === 'key-value') {
+      try {
+        const parsed: unknown = JSON.parse(v);
+        if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) out[f.key] = parsed;
+      } catch {
+        // Reported by the host's validation of the field.
+      }
+    }
+  }
+  return out;
 }

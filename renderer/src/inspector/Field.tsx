@@ -118,6 +118,39 @@ function ScalarInput({ field, path, value, ctx, label, types, columnType, id }: 
   );
 }
 
+/**
+ * A number typed as text. The text stays as typed while the field has focus: shown from the stored
+ * value, `0.` would become `0` and the decimal point would be lost on the way to `0.5`.
+ */
+function NumberInput({ field, path, value, ctx, label, placeholder, id }: Props & { label: string; placeholder?: string; id?: string }) {
+  const shown = str(value);
+  const [text, setText] = useState(shown);
+  const focused = useRef(false);
+  useEffect(() => {
+    if (!focused.current) setText(shown);
+  }, [shown]);
+  return (
+    <input
+      id={id}
+      type="text"
+      inputMode="decimal"
+      aria-label={label}
+      placeholder={placeholder}
+      value={text}
+      onFocus={() => (focused.current = true)}
+      onChange={(e) => {
+        setText(e.target.value);
+        ctx.set(path, parseInput(field, e.target.value), true);
+      }}
+      onBlur={() => {
+        focused.current = false;
+        setText(str(parseInput(field, text)));
+        ctx.endTyping();
+      }}
+    />
+  );
+}
+
 function PathField({ field, path, value, ctx, id }: Props & { id?: string }) {
   const text = str(value);
   const [suggestion, setSuggestion] = useState<string | null>(null);
@@ -196,18 +229,7 @@ function Widget({ field, path, value, ctx, siblings, id }: Props & { id?: string
       );
     }
     case 'number':
-      return (
-        <input
-          id={id}
-          type="text"
-          inputMode="decimal"
-          aria-label={label}
-          placeholder={placeholder}
-          value={str(value)}
-          onChange={(e) => ctx.set(path, parseInput(field, e.target.value), true)}
-          onBlur={ctx.endTyping}
-        />
-      );
+      return <NumberInput field={field} path={path} value={value} ctx={ctx} label={label} placeholder={placeholder} id={id} />;
     case 'scalar':
       return <ScalarInput field={field} path={path} value={value} ctx={ctx} label={label} types={field.scalarTypes ?? ['string']} columnType={columnTypeOf(ctx, field, siblings)} id={id} />;
     case 'sql':
