@@ -94,6 +94,9 @@ export function givenArgs(p: CsvSourceParams, numbersAsText: boolean): ReadArgs 
       escape: p.escape,
       header: p.header,
       skip: p.skip_rows,
+      // No comment lines unless stated: detection would otherwise take `#` as one when that makes
+      // a column numeric, and drop the rows that start with `#N/A`.
+      comment: p.comment ?? '',
       nullstr: nullArg(p.null_strings),
       // RFC 4180 usage: a quoted field is a value, "" an empty text; only unquoted fields are NULL.
       allow_quoted_nulls: false,
@@ -135,6 +138,14 @@ export function dialectArgs(d: Dialect, p: CsvSourceParams, columns: Column[]): 
 const ISO_DATE = /^%Y-%m-%d$/;
 const ISO_TIMESTAMP = /^%Y-%m-%d[ T]%H:%M:%S(\.%[fgn])?$/;
 const custom = (format: string, iso: RegExp) => (format && !iso.test(format) ? format : undefined);
+
+/** The same names (ignoring case) in another order: a column list that would swap values. */
+function isReordering(listed: string[], header: string[]): boolean {
+  const a = listed.map((n) => n.toLowerCase());
+  const b = header.map((n) => n.toLowerCase());
+  if (a.length !== b.length || a.every((n, i) => n === b[i])) return false;
+  return [...a].sort().every((n, i) => n === [...b].sort()[i]);
+}
 
 function dialectOf(s: Sniffed): Dialect {
   const newLine = text(s.NewLineDelimiter);
@@ -272,6 +283,15 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
       'params.columns',
       `node '${ctx.nodeId}': ${file.original} has ${sniffed.Columns.length} columns (${sniffed.Columns.map((c) => c.name).join(', ')}), the column list ${p.columns.length}`,
       'list every column of the file, in file order; if the file was split wrongly, set the delimiter',
+    );
+  if (p.columns && dialect.header && isReordering(p.columns.map((c) => c.name), sniffed.Columns.map((c) => c.name)))
+    // The list replaces the header's names by position (a rename is fine); the same names in
+    // another order would silently swap the columns' values.
+    throw fail(
+      'bind_error',
+      'params.columns',
+      `node '${ctx.nodeId}': the column list names the header's columns in another order (${p.columns.map((c) => c.name).join(', ')}); ${file.original} has them as ${sniffed.Columns.map((c) => c.name).join(', ')}, and the list is matched by position`,
+      'list the columns in the order of the file; to reorder them, add a select node after the source',
     );
   const columns = p.columns ? given.columns! : sniffed.Columns.map((c) => ({ name: c.name, type: c.type }));
   const userTypes = new Map(p.columns?.map((c) => [c.name, c.type.trim()]));

@@ -46,6 +46,13 @@ export const csvSourceParams = z
       widget: 'boolean',
       group: 'Format',
     }),
+    comment: z.string().length(1).optional().meta({
+      label: 'Comment character',
+      help: 'Lines that start with it are skipped, e.g. `#`. Unset: no line is a comment (CSV has none), so a value such as `#N/A` at the start of a line is data.',
+      widget: 'text',
+      group: 'Format',
+      placeholder: 'none',
+    }),
     skip_rows: z.number().int().min(0).optional().meta({
       label: 'Skip rows',
       help: 'Lines to ignore at the top of each file (titles, notes) before the header. Leave unset to detect it.',
@@ -89,7 +96,7 @@ export const csvSourceParams = z
       .optional()
       .meta({
         label: 'Columns',
-        help: 'Every column of the file, in file order, with its type. Replaces the header names and the detected types. Leave empty to detect both.',
+        help: 'Every column of the file, in file order, with its type. Replaces the header names (by position) and the detected types; the header\'s own names in another order are refused, as they would swap values. Leave empty to detect both.',
         widget: 'list',
         group: 'Columns',
       }),

@@ -105,3 +105,35 @@ describe('source.csv: dates that read two ways', () => {
     expect(r.rows.map((x) => x.day)).toEqual(['2025-02-01', '2025-12-31']);
   });
 });
+
+describe('source.csv: comment lines only when the comment character is set', () => {
+  it('keeps a row that starts with # (an Excel #N/A) as data, in preview and in a run', async () => {
+    await writeFile(path.join(dir, 'hash.csv'), 'sku,qty\n100,5\n101,3\n#N/A,2\n103,1\n');
+    const r = await preview(csv({ path: 'hash.csv' }), dir, 'src');
+    expect(r.rows.map((x) => x.sku)).toEqual(['100', '101', '#N/A', '103']);
+    const doc = pipeline([{ id: 'src', type: 'source.csv', params: { path: 'hash.csv', on_error: 'reject' } }, { id: 'out', type: 'sink.csv', params: { path: 'out/hash.csv', if_exists: 'overwrite' } }], ['src -> out']);
+    const { summary } = await run(doc, dir);
+    expect(summary.outputs).toEqual([expect.objectContaining({ rows: 4 })]);
+  });
+
+  it('skips the lines that start with the stated comment character, anywhere in the file', async () => {
+    await writeFile(path.join(dir, 'notes.csv'), '# exported 2025-01-01\nid,v\n1,a\n# a note\n2,b\n');
+    const r = await preview(csv({ path: 'notes.csv', comment: '#' }), dir, 'src');
+    expect(r.rows).toEqual([
+      { id: '1', v: 'a' },
+      { id: '2', v: 'b' },
+    ]);
+  });
+});
+
+describe('source.csv: a column list is matched by position', () => {
+  it('refuses the header’s own names in another order (the values would swap); a rename by position is fine', async () => {
+    await writeFile(path.join(dir, 'qty_amount.csv'), 'qty,amount\n5,10.5\n');
+    const swapped = [{ name: 'amount', type: 'DOUBLE' }, { name: 'qty', type: 'BIGINT' }];
+    const problems = await problemsOf(csv({ path: 'qty_amount.csv', columns: swapped }), dir);
+    expect(problems).toEqual([expect.objectContaining({ path: 'nodes[0].params.columns' })]);
+    expect(problems[0]!.message).toMatch(/another order .*matched by position/);
+    const renamed = await preview(csv({ path: 'qty_amount.csv', columns: [{ name: 'units', type: 'BIGINT' }, { name: 'total', type: 'DOUBLE' }] }), dir, 'src');
+    expect(renamed.rows).toEqual([{ units: '5', total: 10.5 }]);
+  });
+});

@@ -67,7 +67,7 @@ async function autoEncoding(file: string): Promise<'utf-8' | 'windows-1252'> {
 
 /** A remote file cannot be sniffed here: the node's own settings, with CSV's usual defaults. */
 function stated(p: Params): Dialect {
-  return { delimiter: p.delimiter ?? ',', quote: p.quote ?? '"', escape: p.escape ?? p.quote ?? '"', header: p.header ?? true, skip: p.skip_rows ?? 0, comment: '' };
+  return { delimiter: p.delimiter ?? ',', quote: p.quote ?? '"', escape: p.escape ?? p.quote ?? '"', header: p.header ?? true, skip: p.skip_rows ?? 0, comment: p.comment ?? '' };
 }
 
 /** Text → the column's type, as DuckDB's reader converts it (NULL strings first, then the cast). */
