@@ -36,6 +36,8 @@ export interface Detected {
   tolerant: boolean;
   /** What detection decided that drops or reinterprets text, to warn about (e.g. lines skipped as a title). */
   warnings: string[];
+  /** The first file's header names as detected (before a column list renames them). */
+  headerNames: string[];
 }
 
 type Sniffed = {
@@ -52,7 +54,7 @@ type Sniffed = {
 };
 
 const NEWLINES = new Set(['\\n', '\\r\\n', '\\r']);
-const PLAN_PREFIX_BYTES = 4 << 20;
+export const PLAN_PREFIX_BYTES = 4 << 20;
 /** Field separators a header line "clearly" holds when detection saw one column. */
 const LIKELY_DELIMITERS = [',', ';', '\t', '|'];
 const SNIFF_CACHE_SIZE = 64;
@@ -349,6 +351,7 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
     numbers,
     tolerant,
     warnings,
+    headerNames: sniffed.Columns.map((c) => c.name),
   };
   if (cache.size >= SNIFF_CACHE_SIZE) cache.delete(cache.keys().next().value!);
   cache.set(key, detected);

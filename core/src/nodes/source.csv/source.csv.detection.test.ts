@@ -137,3 +137,33 @@ describe('source.csv: a column list is matched by position', () => {
     expect(renamed.rows).toEqual([{ units: '5', total: 10.5 }]);
   });
 });
+
+describe('source.csv: files of one pattern have the first file’s columns', () => {
+  it('refuses a later file whose header has the columns in another order, or has no header; names the file', async () => {
+    const { mkdir } = await import('node:fs/promises');
+    for (const [folder, second] of [
+      ['swapped', 'id,amount,qty\n3,300,7\n'],
+      ['headerless', '3,30,7\n4,40,8\n'],
+    ] as const) {
+      await mkdir(path.join(dir, folder), { recursive: true });
+      await writeFile(path.join(dir, folder, 'a1.csv'), 'id,qty,amount\n1,5,10\n2,6,20\n');
+      await writeFile(path.join(dir, folder, 'a2.csv'), second);
+      const problems = await problemsOf(csv({ path: `${folder}/*.csv` }), dir);
+      expect(problems, folder).toEqual([expect.objectContaining({ path: 'nodes[0].params.path' })]);
+      expect(problems[0]!.message).toContain(`${folder}/a2.csv does not have the columns of`);
+      expect(problems[0]!.hint).toMatch(/union_by_name/);
+      // Matched by name, the same files read right.
+      const byName = await preview(csv({ path: `${folder}/*.csv`, union_by_name: true }), dir, 'src');
+      if (folder === 'swapped') expect(byName.rows.find((r) => r.id === '3')).toMatchObject({ qty: '7', amount: '300' });
+    }
+  });
+
+  it('reads files whose headers agree (case and a blank name as detection names it)', async () => {
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(path.join(dir, 'agree'), { recursive: true });
+    await writeFile(path.join(dir, 'agree', 'a1.csv'), 'id,Qty,\n1,5,x\n');
+    await writeFile(path.join(dir, 'agree', 'a2.csv'), 'ID,qty,\n2,6,y\n');
+    const r = await preview(csv({ path: 'agree/*.csv' }), dir, 'src');
+    expect(r.rows).toHaveLength(2);
+  });
+});

@@ -1,3 +1,4 @@
+import { checkSameHeaders } from './headers.js';
 import { defineNode, type CompileContext } from '../define.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { csvSourceSpark } from './source.csv.spark.js';
@@ -205,6 +206,7 @@ If no file matches the path, the node reports an \`io_error\` problem before any
     // Files combined by name each have their own header: detection stays with DuckDB, per file.
     const detected = p.union_by_name ? undefined : await detect(ctx, files[0]!);
     for (const w of detected?.warnings ?? []) ctx.warn(w);
+    if (detected) await checkSameHeaders(ctx, files, detected);
     const rejecting = p.on_error === 'reject';
     const errorsTable = ctx.auxName('reject_errors');
     const scansTable = ctx.auxName('reject_scans');

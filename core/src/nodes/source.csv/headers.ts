@@ -1,0 +1,66 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { stringLiteral } from '../../compiler/sql.js';
+import type { CompileContext } from '../define.js';
+import { CaudalError, errorMessage } from '../../util/errors.js';
+import { transcodeFile } from '../../util/transcode.js';
+import { argsSql, type Detected, PLAN_PREFIX_BYTES } from './detect.js';
+import type { CsvFile } from './files.js';
+import type { CsvSourceParams } from './params.js';
+
+/** Header lines already compared, by file version and expected names. */
+const checked = new Set<string>();
+
+/**
+ * Files of one pattern are read with the first file's format and columns, by position: a later
+ * file whose header names other columns, or the same ones in another order, would put its values
+ * under the wrong names (and one without a header would lose its first row). Each file's header
+ * line is read and compared with the first file's, so that such a file stops the plan instead.
+ */
+export async function checkSameHeaders(ctx: CompileContext<CsvSourceParams>, files: CsvFile[], detected: Detected): Promise<void> {
+  const d = detected.dialect;
+  if (files.length < 2 || !d.header) return;
+  const expected = detected.headerNames;
+  const width = expected.length + 1; // one more: a header with an extra field shows in it
+  const named = { auto_detect: false, header: false, all_varchar: true, null_padding: true, delim: d.delim, quote: d.quote, escape: d.escape, new_line: d.newLine, comment: d.comment, skip: d.skip };
+  const columns = Array.from({ length: width }, (_, i) => ({ name: `f${i}`, type: 'VARCHAR' }));
+  for (const file of files.slice(1)) {
+    const st = await stat(file.original);
+    const key = `${file.original}|${st.size}|${st.mtimeMs}|${JSON.stringify(named)}|${expected.join('\u0000')}`;
+    if (checked.has(key)) continue;
+    let readPath = file.read;
+    if (file.read !== file.original) {
+      // Converted copies exist only once the run makes them: compare the header of a converted head.
+      readPath = ctx.tempPath(`header-${path.basename(file.original)}`);
+      await transcodeFile(file.original, readPath, file.encoding as 'latin-1' | 'windows-1252', { maxBytes: Math.min(PLAN_PREFIX_BYTES, 1 << 20) });
+    }
+    let found: string[];
+    try {
+      const [row] = await ctx.rows(`SELECT * FROM read_csv(${stringLiteral(readPath)}, ${argsSql({ named, columns })}) LIMIT 1`);
+      // A blank or missing field reads as NULL (shown as ''); the extra field must be empty.
+      const fields = columns.map((c) => row?.[c.name]);
+      found = fields.slice(0, expected.length).map((v) => (typeof v === 'string' ? v : ''));
+      if (typeof fields[expected.length] === 'string') found.push(fields[expected.length] as string);
+    } catch (e) {
+      throw mismatch(ctx, file, files[0]!, expected, `its first line does not read as ${expected.length} fields (${errorMessage(e).split('\n')[0]})`);
+    }
+    if (!sameHeader(expected, found)) throw mismatch(ctx, file, files[0]!, expected, `its header is ${found.join(', ') || '(empty)'}`);
+    checked.add(key);
+  }
+}
+
+/** Names as DuckDB's detection shows them: blank ones become column<i>, repeated ones get a _<n> suffix. */
+function sameHeader(expected: string[], found: string[]): boolean {
+  if (found.length !== expected.length) return false;
+  return expected.every((name, i) => {
+    const f = found[i]!.trim().toLowerCase();
+    const e = name.toLowerCase();
+    return e === f || (f === '' && /^column\d+$/.test(e)) || (e.startsWith(`${f}_`) && /^\d+$/.test(e.slice(f.length + 1)));
+  });
+}
+
+function mismatch(ctx: CompileContext<CsvSourceParams>, file: CsvFile, first: CsvFile, expected: string[], what: string): CaudalError {
+  const message = `node '${ctx.nodeId}': ${file.original} does not have the columns of ${first.original} (${expected.join(', ')}): ${what}. Files of one pattern are read by position with the first file's columns, so its values would land under the wrong names`;
+  const hint = 'set "Combine files by column name" (union_by_name) to match columns by name, or read the files separately and combine them with a union node';
+  return new CaudalError('validation', message, { nodeId: ctx.nodeId, hint, problems: [{ code: 'bind_error', path: 'params.path', message, hint }] });
+}
