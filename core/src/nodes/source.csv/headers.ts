@@ -25,7 +25,9 @@ export async function checkSameHeaders(ctx: CompileContext<CsvSourceParams>, fil
   const named = { auto_detect: false, header: false, all_varchar: true, null_padding: true, delim: d.delim, quote: d.quote, escape: d.escape, new_line: d.newLine, comment: d.comment, skip: d.skip };
   const columns = Array.from({ length: width }, (_, i) => ({ name: `f${i}`, type: 'VARCHAR' }));
   for (const file of files.slice(1)) {
-    const st = await stat(file.original);
+    // An object store's files may be fetched only by the run: those are not compared here.
+    const st = await stat(file.original).catch(() => undefined);
+    if (!st) continue;
     const key = `${file.original}|${st.size}|${st.mtimeMs}|${JSON.stringify(named)}|${expected.join('\u0000')}`;
     if (checked.has(key)) continue;
     let readPath = file.read;
