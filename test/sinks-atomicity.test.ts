@@ -90,6 +90,21 @@ describe('sinks are atomic across a run', () => {
     await t.expectUnchanged();
   });
 
+  it('a run that fails before its sinks stage removes the folders planning made for them', async () => {
+    await mkdir(path.join(dir, 'no-folders'), { recursive: true });
+    const doc = pipeline(
+      [
+        { id: 'src', type: 'transform.sql', params: { query: "SELECT CAST('boom' AS INTEGER) AS id" } },
+        { id: 'load', type: 'sink.duckdb', params: { database: 'no-folders/newdb/sub/w.duckdb', table: 't' } },
+        { id: 'csv', type: 'sink.csv', params: { path: 'no-folders/newcsv/sub/a.csv' } },
+      ],
+      ['src -> load', 'src -> csv'],
+    );
+    const { summary } = await run(doc, dir);
+    expect(summary.status).toBe('failed');
+    expect(await readdir(path.join(dir, 'no-folders'))).toEqual([]);
+  });
+
   it('a third sink failing rolls back a staged CSV and a staged DuckDB table', async () => {
     const t = await existingTargets('third-fails');
     const doc = pipeline(

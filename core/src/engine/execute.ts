@@ -11,6 +11,7 @@ import { nodeStateStore, writeNodeState } from './state.js';
 import { QualityRun } from '../quality/run.js';
 import { newJournal, type PendingState } from './commit/journal.js';
 import { RunLocks, staleLocks } from './commit/locks.js';
+import { removeEmptyFolders } from './commit/participants.js';
 import { abortAll, CommitJournal, commitAll, failpoint } from './commit/protocol.js';
 import { recoverDeadRuns, sweepDeadTempFolders } from './commit/recover.js';
 import { SinkStager } from './commit/stager.js';
@@ -106,6 +107,8 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
   log('info', `DuckDB threads=${await db.setting('threads')} memory_limit=${await db.setting('memory_limit')}${budget}`);
 
   let current: PlannedNode | undefined;
+  /** Folders that planning created for sinks' targets: removed again, when empty, if the run fails. */
+  let plannedFolders: string[] = [];
   try {
     if ((hooks.watch?.batch ?? 1) === 1) await cleanUpAfterDeadRuns(req, db, emit);
     await keeper.save();
@@ -120,6 +123,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
       connections: req.connections,
       state: nodeStateStore(stateDir, req.baseDir),
     });
+    plannedFolders = plan.nodes.flatMap((n) => n.sink?.createdFolders ?? []);
     if (plan.problems.length > 0) throw validationError(plan.problems);
     emit({ type: 'plan', runId, nodes: planSteps(plan.nodes) });
     for (const w of plan.warnings) emit({ type: 'warning', runId, nodeId: w.nodeId, message: w.message });
@@ -252,7 +256,11 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
   } catch (e) {
     const cancelled = !committing && (e instanceof Cancelled || hooks.isCancelled() || (e instanceof CaudalError && e.kind === 'cancelled'));
     // The commit protocol undoes its own failures; before it, the staged sinks are discarded here.
-    if (!committing) await abortAll(stager.participants, { info: (m) => log('info', m), warn: (m) => log('warn', m) });
+    if (!committing) {
+      await abortAll(stager.participants, { info: (m) => log('info', m), warn: (m) => log('warn', m) });
+      // Sinks that never staged did not journal the folders planning made for them.
+      await removeEmptyFolders(plannedFolders);
+    }
     for (const node of ran) await node.compiled?.onAborted?.(hookIo(node.id)).catch(() => undefined);
     let error: CaudalError;
     if (cancelled) {

@@ -82,7 +82,7 @@ reading any data, and the studio shows the problem on this node while you edit. 
 (\`exports/orders_\${run_date}.csv\`) to keep one file per run.
 
 **Folders.** Missing folders on the path are created when the run starts. If the run then fails,
-those folders stay (empty).`,
+the folders it created are removed again (when they are still empty).`,
   example: {
     description: 'A semicolon-separated export refreshed on every run, with European dates',
     params: { path: 'exports/orders_${run_date}.csv', if_exists: 'overwrite', delimiter: ';', date_format: '%d/%m/%Y' },

@@ -81,7 +81,7 @@ table (\`caudal sql --plan\`: "via sink file"). Not with \`partition_by\`.
 
 **Existing files.** \`if_exists: "fail"\` (the default) stops the run before reading any data when
 the target exists. Missing parent folders are created when the run starts; if the run then fails,
-those folders stay (empty).`,
+the folders it created are removed again (when they are still empty).`,
   example: {
     description: 'Orders partitioned by country, rewritten on every run',
     params: { path: 'lake/orders', if_exists: 'overwrite', partition_by: ['country'] },
