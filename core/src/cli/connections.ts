@@ -29,7 +29,7 @@ export async function connectionsCommand(args: string[], io: Io): Promise<number
       else if (all.length === 0) io.stdout.write('no connections yet: add one with `caudal connections add <name> --type postgres --set host=...`\n');
       else
         for (const c of all) {
-          const fields = Object.entries(c.fields).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+          const fields = Object.entries(c.fields).map(([k, v]) => `${k}=${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`).join(' ');
           const secrets = Object.entries(c.secrets).map(([k, has]) => `${k}: ${has ? 'stored' : 'not set'}`).join(', ');
           io.stdout.write(`${c.name.padEnd(20)} ${c.type.padEnd(10)} ${fields}${secrets ? `  (${secrets})` : ''}\n`);
         }

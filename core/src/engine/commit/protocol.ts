@@ -111,6 +111,8 @@ export async function commitAll(parts: Participant[], keeper: CommitJournal, log
       if (committed.length === 0) {
         // Nothing irreversible happened yet: the run is undone as a whole.
         keeper.journal.decision = undefined;
+        // Journaled before undoing: a crash in the undo must be recovered backwards, not forwards.
+        await record().catch((e) => log.warn(`could not record that the commit is undone: ${errorMessage(e)}`));
         await undoAll(published, log);
         await abortAll(irreversible.slice(i), log);
         throw e;
