@@ -69,8 +69,9 @@ Examples:
   caudal run events.json --watch
   caudal run pipeline.json --engine spark --master local[2]
 
-Ctrl-C or SIGTERM cancels: every destination stays as it was. A second one stops waiting for the
-cleanup after 3 s (what is left is removed by the next run or \`caudal clean\`).
+Ctrl-C or SIGTERM cancels: every destination stays as it was. Once the commit has begun (every sink
+staged), the run finishes it instead: a half-committed run would be worse than a late one. A second
+one stops waiting for the cleanup after 3 s (what is left is removed by the next run or \`caudal clean\`).
 
 Exit codes: 0 ok, 1 run failed, 2 invalid pipeline or usage, 3 a quality check with severity error failed,
 75 busy (another run holds the pipeline or a destination), 130 cancelled (Ctrl-C), 143 stopped by SIGTERM.`,
