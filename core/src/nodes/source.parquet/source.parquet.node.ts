@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineNode } from '../define.js';
 import { parquetSourceSpark } from './source.parquet.spark.js';
+import { checkSameTypes } from './same-types.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
 import { didYouMean } from '../../util/suggest.js';
@@ -35,7 +36,7 @@ const params = z
     }),
     union_by_name: z.boolean().default(false).meta({
       label: 'Combine files by column name',
-      help: 'For patterns matching files whose columns differ: take every column of every file and fill the missing ones with NULL. Off: the first file decides the columns; later files must have them all, and columns only they have are left out.',
+      help: 'For patterns matching files whose columns differ: take every column of every file and fill the missing ones with NULL. Off: the first file decides the columns and their types; later files must have them all, with the same types (checked for local files before the run), and columns only they have are left out.',
       widget: 'boolean',
       group: 'Files',
     }),
@@ -100,6 +101,7 @@ If no file matches the path, the node reports an \`io_error\` problem before any
       hive_partitioning: p.hive_partitioning === 'auto' ? undefined : p.hive_partitioning,
       union_by_name: p.union_by_name || undefined,
     });
+    if (!p.union_by_name) await checkSameTypes(ctx, ctx.path(p.path), ctx.nodeId);
     const from = `read_parquet(${stringLiteral(ctx.path(p.path))}${args ? `, ${args}` : ''})`;
     if (p.columns.length === 0) return { outputs: { out: `SELECT *\nFROM ${from}` } };
 

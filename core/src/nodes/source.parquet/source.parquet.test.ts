@@ -97,6 +97,16 @@ describe('source.parquet', () => {
     ]);
   });
 
+  it('refuses a later file whose column has another type (its values would be converted), and reads it by name when asked', async () => {
+    await mkdir(path.join(dir, 'drift'));
+    await duckdbScript(copy(`SELECT 1::INTEGER AS v, '0001' AS code`, 'drift/a.parquet'), copy(`SELECT 4.5::DOUBLE AS v, '0042' AS code`, 'drift/b.parquet'));
+    const problems = await problemsOf(src({ path: 'drift/*.parquet' }), dir);
+    expect(problems).toEqual([expect.objectContaining({ path: 'nodes[0].params.path', column: 'v' })]);
+    expect(problems[0]!.message).toMatch(/column 'v' is DOUBLE in .*b\.parquet but INTEGER in .*a\.parquet/);
+    const byName = await preview(src({ path: 'drift/*.parquet', union_by_name: true }), dir, 'src');
+    expect(byName.rows.map((r) => Number(r.v)).sort()).toEqual([1, 4.5]);
+  });
+
   it('reads only the listed columns, in the listed order, plus the file name column', async () => {
     const doc = src({ path: 'lake/**/*.parquet', columns: ['year', 'ID'], filename_column: 'file' });
     const r = await preview(doc, dir, 'src', { limit: 1 });
