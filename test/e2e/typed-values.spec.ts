@@ -58,3 +58,23 @@ test('connections dialog: yes/no, decimal and key-value fields are stored as a b
   expect(stored.connections.bus).toMatchObject({ type: 'kafka', ssl: true });
   expect(stored.connections.api).toMatchObject({ type: 'rest', timeout_s: 2.5, headers: { Accept: 'application/json' } });
 });
+
+test('key-value entries: renaming a key through another one loses nothing, and a new entry takes a free key', async ({ studioPage: page, workspace, studio }) => {
+  const file = path.join(workspace, 'kv.caudal.json');
+  const enrich = { id: 'enrich', type: 'transform.http_enrich', params: { url: 'http://127.0.0.1:9/{id}', params: { key2: 'keep-me', ab: 'second', a: 'first' }, outputs: [{ name: 'o', path: '$.a' }] } };
+  const doc = { format: 'caudal.pipeline/1', name: 'Key values', nodes: [{ id: 'src', type: 'transform.sql', params: { query: 'SELECT 1 AS id' } }, enrich], edges: [{ from: 'src:out', to: 'enrich:in' }] };
+  await writeFile(file, JSON.stringify(doc, null, 2));
+  await launchTo(page, studio.url, file, 2);
+  await selectNode(page, 'enrich');
+  const inspector = page.locator('.inspector');
+  const key = inspector.getByLabel('Query params key 2', { exact: true });
+  await expect(key).toHaveValue('ab');
+  await key.click();
+  await page.keyboard.press('End');
+  await page.keyboard.press('Backspace'); // "a": the same key as row 3, shown as a problem, nothing saved
+  await expect(inspector.getByText('is used twice')).toBeVisible();
+  await page.keyboard.type('c');
+  await inspector.getByRole('button', { name: '+ Add entry' }).first().click();
+  await page.keyboard.press('ControlOrMeta+S');
+  await expect.poll(() => JSON.parse(readFileSync(file, 'utf8')).nodes[1].params.params).toEqual({ key2: 'keep-me', ac: 'second', a: 'first', key4: '' });
+});

@@ -354,21 +354,57 @@ function StringList({ field, path, value, ctx, siblings }: Props) {
   );
 }
 
+/**
+ * Keys and values of an object. The rows are kept here while they are edited, so that a key typed
+ * on its way to another (`ab` → `a` → `ac`) never merges with an existing `a` and loses a value:
+ * while two rows have the same key, the rows are marked and nothing is written.
+ */
 function KeyValue({ field, path, value, ctx }: Props) {
-  const entries = value && typeof value === 'object' && !Array.isArray(value) ? Object.entries(value as Record<string, unknown>) : [];
-  const write = (next: Array<[string, unknown]>) => ctx.set(path, Object.fromEntries(next));
+  const stored = value && typeof value === 'object' && !Array.isArray(value) ? Object.entries(value as Record<string, unknown>) : [];
+  const storedText = JSON.stringify(stored);
+  const [rows, setRows] = useState<Array<[string, unknown]>>(stored);
+  const written = useRef(storedText);
+  useEffect(() => {
+    // Changed elsewhere (undo, the JSON view): show that.
+    if (storedText !== written.current) {
+      written.current = storedText;
+      setRows(JSON.parse(storedText) as Array<[string, unknown]>);
+    }
+  }, [storedText]);
+  const keys = rows.map(([k]) => k);
+  const repeated = new Set(keys.filter((k, i) => keys.indexOf(k) !== i));
+  const update = (next: Array<[string, unknown]>) => {
+    setRows(next);
+    const nextKeys = next.map(([k]) => k);
+    if (new Set(nextKeys).size !== nextKeys.length) return;
+    const obj = Object.fromEntries(next);
+    written.current = JSON.stringify(Object.entries(obj));
+    ctx.set(path, obj);
+  };
+  const freshKey = () => {
+    let n = rows.length + 1;
+    while (keys.includes(`key${n}`)) n++;
+    return `key${n}`;
+  };
   return (
     <div className="list">
-      {entries.map(([k, v], i) => (
+      {rows.map(([k, v], i) => (
         <div className="list-row" key={i}>
-          <input aria-label={`${field.label} key ${i + 1}`} value={k} onChange={(e) => write(entries.map((en, j) => (j === i ? [e.target.value, en[1]] : en)))} />
-          <input aria-label={`${field.label} value ${i + 1}`} value={str(v)} onChange={(e) => write(entries.map((en, j) => (j === i ? [en[0], e.target.value] : en)))} />
-          <button type="button" className="icon" aria-label={`Remove ${field.label} ${i + 1}`} onClick={() => write(entries.filter((_, j) => j !== i))}>
+          <input
+            aria-label={`${field.label} key ${i + 1}`}
+            aria-invalid={repeated.has(k) || undefined}
+            title={repeated.has(k) ? `"${k}" is used twice: rename one (nothing is saved until the keys differ)` : undefined}
+            value={k}
+            onChange={(e) => update(rows.map((en, j) => (j === i ? [e.target.value, en[1]] : en)))}
+          />
+          <input aria-label={`${field.label} value ${i + 1}`} value={str(v)} onChange={(e) => update(rows.map((en, j) => (j === i ? [en[0], e.target.value] : en)))} />
+          <button type="button" className="icon" aria-label={`Remove ${field.label} ${i + 1}`} onClick={() => update(rows.filter((_, j) => j !== i))}>
             ×
           </button>
         </div>
       ))}
-      <button type="button" className="add" onClick={() => write([...entries, [`key${entries.length + 1}`, '']])}>
+      {repeated.size > 0 && <div className="field-error">{`Key ${[...repeated].map((k) => `"${k}"`).join(', ')} is used twice: rename one. Nothing is saved until the keys differ.`}</div>}
+      <button type="button" className="add" onClick={() => update([...rows, [freshKey(), '']])}>
         + Add entry
       </button>
     </div>
