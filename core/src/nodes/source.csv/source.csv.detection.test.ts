@@ -167,3 +167,17 @@ describe('source.csv: files of one pattern have the first file’s columns', () 
     expect(r.rows).toHaveLength(2);
   });
 });
+
+describe('source.csv: files combined by name', () => {
+  it('need the date format stated when their dates are not ISO (each file would read them its own way)', async () => {
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(path.join(dir, 'combined-dates'), { recursive: true });
+    await writeFile(path.join(dir, 'combined-dates', 'a.csv'), 'id,d\n1,01/02/2024\n2,03/04/2024\n');
+    await writeFile(path.join(dir, 'combined-dates', 'b.csv'), 'id,d\n3,13/02/2024\n');
+    const problems = await problemsOf(csv({ path: 'combined-dates/*.csv', union_by_name: true }), dir);
+    expect(problems).toEqual([expect.objectContaining({ path: 'nodes[0].params.date_format' })]);
+    expect(problems[0]!.hint).toMatch(/set date_format/);
+    const stated = await preview(csv({ path: 'combined-dates/*.csv', union_by_name: true, date_format: '%d/%m/%Y' }), dir, 'src');
+    expect(stated.rows.map((r) => r.d).sort()).toEqual(['2024-02-01', '2024-02-13', '2024-04-03']);
+  });
+});

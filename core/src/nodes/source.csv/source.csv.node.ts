@@ -1,4 +1,5 @@
 import { checkSameHeaders } from './headers.js';
+import { checkCombinedDates } from './union-dates.js';
 import { defineNode, type CompileContext } from '../define.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { csvSourceSpark } from './source.csv.spark.js';
@@ -207,6 +208,7 @@ If no file matches the path, the node reports an \`io_error\` problem before any
     const detected = p.union_by_name ? undefined : await detect(ctx, files[0]!);
     for (const w of detected?.warnings ?? []) ctx.warn(w);
     if (detected) await checkSameHeaders(ctx, files, detected);
+    else await checkCombinedDates(ctx, files);
     const rejecting = p.on_error === 'reject';
     const errorsTable = ctx.auxName('reject_errors');
     const scansTable = ctx.auxName('reject_scans');
