@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineNode } from '../define.js';
-import { namedArgs, stringLiteral } from '../../compiler/sql.js';
+import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { flattenedSelect } from '../shared/flatten.js';
 import { jsonSourceSpark } from './source.json.spark.js';
 
@@ -95,7 +95,9 @@ Lines); \`auto\` tells them apart. A glob reads every matching file.
 (\`has unknown key "extra"\`) or a value of another type (text in a number column) stops the run
 with the file and line. Raise the sample (\`-1\` reads every record first), or skip detection by
 listing the keys and their DuckDB types under *Columns and types*: then only those keys are read,
-other keys are ignored and missing ones are \`NULL\`. Integers keep every digit (up to HUGEINT);
+other keys are ignored and missing ones are \`NULL\`. A key whose sampled values have mixed types
+(\`1\`, \`"x"\`, \`true\`) or are all \`null\` is read as text: \`"x"\` as \`x\`, anything else as written.
+Integers declared as HUGEINT keep every digit; detected, one beyond BIGINT makes the column DOUBLE;
 DuckDB's JSON reader reads a number with a fraction as a double (about 17 significant digits), so
 a \`DECIMAL\` column with more digits than that gets them exactly only when the file holds them as
 strings (\`"12345678901234567.891"\`).
@@ -138,7 +140,16 @@ not valid JSON stops the node with DuckDB's reason, naming the file and the line
       sample_size: p.sample_size,
     });
     const from = `read_json(${stringLiteral(ctx.path(p.path))}${args ? `, ${args}` : ''})`;
-    if (!p.flatten) return { outputs: { out: `SELECT *\nFROM ${from}` } };
+    if (!p.flatten) {
+      // A key whose values have mixed types in the sample (1, "x", true), or only nulls, comes back
+      // as DuckDB's JSON type, where a text keeps its quotes ('"x"', so `v = 'x'` never matches):
+      // read it as text instead, a JSON text without its quotes and anything else as written.
+      // Not with maximum_depth, which asks for JSON values on purpose.
+      const declared = new Set(p.columns.map((c) => c.name.toLowerCase()));
+      const mixed = p.maximum_depth !== undefined ? [] : (await ctx.describe(`SELECT * FROM ${from}`)).filter((c) => c.type === 'JSON' && !declared.has(c.name.toLowerCase()));
+      const replace = mixed.map((c) => `(${ident(c.name)} ->> '$') AS ${ident(c.name)}`);
+      return { outputs: { out: `SELECT *${replace.length > 0 ? ` REPLACE (${replace.join(', ')})` : ''}\nFROM ${from}` } };
+    }
 
     return { outputs: { out: flattenedSelect(ctx.nodeId, await ctx.describe(`SELECT * FROM ${from}`), p.flatten_separator, from) } };
   },

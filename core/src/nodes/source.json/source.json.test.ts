@@ -44,6 +44,13 @@ describe('source.json: reading', () => {
     expect(r.sql).toBe(`SELECT *\nFROM read_json(${stringLiteral(path.join(dir, 'customers.json'))}, format := 'array')`);
   });
 
+  it('reads a key with mixed value types (or only nulls in the sample) as text without JSON quotes', async () => {
+    await writeFile(path.join(dir, 'mixed.jsonl'), ndjson([{ id: 1, v: 1 }, { id: 2, v: 'x' }, { id: 3, v: true }, { id: 4, v: null }, { id: 5, v: { a: 1 } }]));
+    const r = await preview(src({ path: 'mixed.jsonl' }), dir, 'src');
+    expect(r.columns.find((c) => c.name === 'v')?.type).toBe('VARCHAR');
+    expect(r.rows.map((x) => x.v)).toEqual(['1', 'x', 'true', null, '{"a":1}']);
+  });
+
   it('reads newline-delimited JSON', async () => {
     const r = await preview(src({ path: 'customers.ndjson', format: 'newline_delimited' }), dir, 'src');
     expect(r.rows.map((x) => x.id)).toEqual(['1', '2', '3']);
