@@ -97,7 +97,7 @@ with the file and line. Raise the sample (\`-1\` reads every record first), or s
 listing the keys and their DuckDB types under *Columns and types*: then only those keys are read,
 other keys are ignored and missing ones are \`NULL\`. A key whose sampled values have mixed types
 (\`1\`, \`"x"\`, \`true\`) or are all \`null\` is read as text: \`"x"\` as \`x\`, anything else as written.
-Integers declared as HUGEINT keep every digit; detected, one beyond BIGINT makes the column DOUBLE;
+Integers declared as HUGEINT keep every digit; detected, a value beyond 64 bits makes the column DOUBLE;
 DuckDB's JSON reader reads a number with a fraction as a double (about 17 significant digits), so
 a \`DECIMAL\` column with more digits than that gets them exactly only when the file holds them as
 strings (\`"12345678901234567.891"\`).
