@@ -68,7 +68,10 @@ async function inspectBytes(ctx: CompileContext<CsvSourceParams>, file: string, 
   const hit = headCache.get(key);
   if (hit) return hit;
   const head = await readHead(file, Math.min(HEAD_BYTES, st.size));
-  const utf16 = head.length >= 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff));
+  // With a byte-order mark, or without one: then every other byte of Latin text is a NUL.
+  const probe = head.subarray(0, 4096);
+  const nuls = probe.reduce((n, b) => (b === 0 ? n + 1 : n), 0);
+  const utf16 = (head.length >= 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff))) || nuls > probe.length / 4;
   let problem: LineProblem | undefined;
   let utf8 = true;
   if (whole && st.size > HEAD_BYTES) {

@@ -181,3 +181,17 @@ describe('source.csv: files combined by name', () => {
     expect(stated.rows.map((r) => r.d).sort()).toEqual(['2024-02-01', '2024-02-13', '2024-04-03']);
   });
 });
+
+describe('source.csv: UTF-16 text', () => {
+  it('is refused with the file named and what to do, with or without a byte-order mark', async () => {
+    const text = 'id,name\n1,José\n2,Zoë\n';
+    await writeFile(path.join(dir, 'utf16-bom.csv'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+    await writeFile(path.join(dir, 'utf16-plain.csv'), Buffer.from(text, 'utf16le'));
+    for (const name of ['utf16-bom.csv', 'utf16-plain.csv']) {
+      const problems = await problemsOf(csv({ path: name }), dir);
+      expect(problems, name).toEqual([expect.objectContaining({ path: 'nodes[0].params.encoding' })]);
+      expect(problems[0]!.message).toContain(`${name} is UTF-16 text`);
+      expect(problems[0]!.hint).toMatch(/save the file as UTF-8/);
+    }
+  });
+});
