@@ -141,7 +141,11 @@ very long values. Previews and validation look at the first 4 MB of each file; a
 **Malformed rows.** With \`on_error: "fail"\` (the default) a row that does not fit (wrong number of
 fields, a value that does not convert to its column's type) stops the run; the message names the
 node, the file, the line number and the line's text. With \`on_error: "reject"\` the good rows continue
-on \`out\` and every problem becomes a row on the \`rejects\` output:
+on \`out\` and every problem becomes a row on the \`rejects\` output. Some texts *do* convert, by
+DuckDB's casts, to a value that is not what the file says: a fraction in an integer column is
+rounded (\`4.5\` → 5, also \`0x1F\` → 31 and \`1_000\` → 1000), and a timestamp in a \`DATE\` column
+keeps its date. Where a file may hold such values, declare the column \`DOUBLE\` / \`DECIMAL\` /
+\`TIMESTAMP\` (or \`VARCHAR\` and check it with a quality node):
 
 | column | type | meaning |
 | --- | --- | --- |
