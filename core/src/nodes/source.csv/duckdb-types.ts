@@ -41,6 +41,8 @@ function balanced(text: string): boolean {
 /** Returns why `type` cannot be a DuckDB type, or undefined when it looks plausible. */
 export function checkDuckDbType(type: string): string | undefined {
   const text = type.trim();
+  // A type goes into SQL as written: no statement end or comment can hide in its parentheses.
+  if (/;|--|\/\*|\*\//.test(text)) return `'${type}' is not a DuckDB type name (${EXAMPLES})`;
   const m = SHAPE.exec(text);
   if (!m || (m[2] !== undefined && !balanced(m[2]))) return `'${type}' is not a DuckDB type name (${EXAMPLES})`;
   const base = m[1]!.replace(/\s+/g, ' ').toUpperCase();

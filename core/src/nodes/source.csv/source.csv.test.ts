@@ -488,6 +488,9 @@ describe('source.csv: type names', () => {
     ['INTEGER(3)', 'takes no arguments'],
     ['VARCHAR(2', 'not a DuckDB type name'],
     ["x'; DROP TABLE t; --", 'not a DuckDB type name'],
+    // Balanced parentheses with SQL hidden behind a comment inside them.
+    ['STRUCT(a INT /*((*/)) AS "k", (SELECT 42) AS evil, CAST(NULL AS STRUCT(b INT /*))*/)', 'not a DuckDB type name'],
+    ['STRUCT(a INT); SELECT 1', 'not a DuckDB type name'],
   ])('rejects %s', (t, why) => expect(checkDuckDbType(t)).toContain(why));
 
   it('the documented example passes its own checks', () => {
