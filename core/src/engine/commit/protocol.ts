@@ -125,7 +125,8 @@ export async function commitAll(parts: Participant[], keeper: CommitJournal, log
   // 4. Finalize.
   for (const p of parts) for (const w of await p.finalize()) log.warn(w);
   if (failed.length > 0) {
-    // Leave the journal: it records which destinations committed.
+    // The error names what committed and what did not; this process handled it, so the journal goes
+    // (execute.ts removes it): recovery has nothing left to finish.
     const changed = [...published.map((p) => p.label), ...committed];
     throw new CaudalError(
       'execution',
