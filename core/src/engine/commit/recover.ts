@@ -60,7 +60,12 @@ export async function recoverRun(j: RunJournal, ctx: RecoveryContext): Promise<R
     }
   }
   // The commit is complete: so is the incremental sources' progress, or their rows come again.
-  if (forward && out.pending.length === 0) {
+  // Not when a destination's load died with the process (a transaction that was not prepared):
+  // those rows must come again.
+  const lost = j.sinks.filter((e) => e.kind === 'external' && !e.recovery && !e.committed);
+  if (forward && lost.length > 0) {
+    for (const s of j.states ?? []) out.done.push(`kept the state of node '${s.nodeId}': a load was lost with the process, so the next run reads those rows again`);
+  } else if (forward && out.pending.length === 0) {
     for (const s of j.states ?? []) {
       try {
         await writeNodeState(s.stateDir, j.pipeline, s.nodeId, s.state, j.runId, s.key);
