@@ -2,11 +2,11 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { caudal } from './support/cli.js';
 import { tempDir } from './support/pipeline.js';
 import { PG, pgSandbox, pgSecretEnv } from './support/postgres.js';
+import { inDb } from './support/duckdb.js';
 
 /**
  * The commit protocol across every kind of destination: a CSV file, a Parquet file, a DuckDB table
@@ -32,20 +32,6 @@ interface Snapshot {
   parquet: number[];
   duckdb: number[];
   pg: number[];
-}
-
-async function inDb(file: string, sql: string): Promise<Record<string, unknown>[]> {
-  const instance = await DuckDBInstance.create(file);
-  try {
-    const conn = await instance.connect();
-    try {
-      return (await conn.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
-    } finally {
-      conn.closeSync();
-    }
-  } finally {
-    instance.closeSync();
-  }
 }
 
 /**

@@ -1,10 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { caudal } from './support/cli.js';
 import { tempDir } from './support/pipeline.js';
 import { PG, pgSandbox, pgSecretEnv } from './support/postgres.js';
+import { inDb } from './support/duckdb.js';
 
 /**
  * An incremental source's watermark moves with the commit, crash or no crash: a run killed after
@@ -50,20 +50,6 @@ async function project(name: string, sink: 'duckdb' | 'postgres' = 'duckdb') {
         ? (await inDb(path.join(dir, 'out/copy.duckdb'), 'SELECT id FROM copy ORDER BY id')).map((r) => Number(r.id))
         : (await q<{ id: number }>(`SELECT id FROM "${name}_copy" ORDER BY id`)).map((r) => Number(r.id)),
   };
-}
-
-async function inDb(file: string, sql: string): Promise<Record<string, unknown>[]> {
-  const instance = await DuckDBInstance.create(file);
-  try {
-    const conn = await instance.connect();
-    try {
-      return (await conn.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
-    } finally {
-      conn.closeSync();
-    }
-  } finally {
-    instance.closeSync();
-  }
 }
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);

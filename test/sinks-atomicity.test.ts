@@ -1,11 +1,11 @@
 import { readdirSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startRun } from '../core/src/engine/engine.js';
 import type { RunEvent } from '../core/src/engine/protocol.js';
 import { pipeline, run, tempDir } from './support/pipeline.js';
+import { inDb } from './support/duckdb.js';
 
 /**
  * DESIGN.md §4: a failed or cancelled run leaves every destination as it was. These runs write to
@@ -17,20 +17,6 @@ let dir: string;
 beforeAll(async () => {
   dir = await tempDir('caudal-atomic-');
 });
-
-async function inDb(file: string, sql: string): Promise<Record<string, unknown>[]> {
-  const instance = await DuckDBInstance.create(file);
-  try {
-    const conn = await instance.connect();
-    try {
-      return (await conn.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
-    } finally {
-      conn.closeSync();
-    }
-  } finally {
-    instance.closeSync();
-  }
-}
 
 const ORDERS = '"My ""Orders"""';
 const stageTables = (file: string) => inDb(file, `SELECT table_name FROM duckdb_tables() WHERE table_name LIKE '\\_caudal\\_stage\\_%' ESCAPE '\\'`);

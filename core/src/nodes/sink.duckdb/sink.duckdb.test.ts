@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inspect, pipeline, run, tempDir } from '../../../../test/support/pipeline.js';
+import { inDb } from '../../../../test/support/duckdb.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -28,20 +28,6 @@ function duckPipeline(params: Record<string, unknown>, query = SRC) {
  * Opens the database file in the test's own DuckDB and closes it before returning. Opening it at
  * all proves the run released the file; the run's worker is gone by then.
  */
-async function inDb(file: string, sql: string): Promise<Record<string, unknown>[]> {
-  const instance = await DuckDBInstance.create(file);
-  try {
-    const conn = await instance.connect();
-    try {
-      return (await conn.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
-    } finally {
-      conn.closeSync();
-    }
-  } finally {
-    instance.closeSync();
-  }
-}
-
 const stageTables = (file: string) => inDb(file, `SELECT schema_name, table_name FROM duckdb_tables() WHERE table_name LIKE '\\_caudal\\_stage\\_%' ESCAPE '\\'`);
 
 describe('sink.duckdb', () => {

@@ -1,28 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspect, pipeline, preview, problemsOf, run, tempDir } from '../../../../test/support/pipeline.js';
+import { inDb } from '../../../../test/support/duckdb.js';
 
 let dir: string;
 let file: string;
 
 /** Runs SQL in the test's own DuckDB on the file and closes it (a held file would lock the runs out). */
-async function inDb(db: string, sql: string): Promise<Record<string, unknown>[]> {
-  const instance = await DuckDBInstance.create(db);
-  try {
-    const conn = await instance.connect();
-    try {
-      return (await conn.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
-    } finally {
-      conn.closeSync();
-    }
-  } finally {
-    instance.closeSync();
-  }
-}
-
 beforeAll(async () => {
   dir = await tempDir('caudal-source-duckdb-');
   file = path.join(dir, 'warehouse.duckdb');
