@@ -1,5 +1,5 @@
 /** One generated form field: picks the widget for the field's kind. Values are read from and written to the node's params. */
-import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type InputHTMLAttributes, type ReactNode } from 'react';
 import type { Column } from '../model/types.js';
 import type { ParamPath } from '../store/doc-ops.js';
 import { entryFields, fieldPathKey, formatScalar, parseInput, parseScalar, singular, type FieldModel, type ScalarType } from './form-model.js';
@@ -88,65 +88,49 @@ function TriState({ field, path, value, ctx }: Props) {
   );
 }
 
-/** A value that may be text, a number, a boolean or null: typed as text and read by parseScalar (local text while typing). */
-function ScalarInput({ field, path, value, ctx, label, types, columnType, id }: Props & { label: string; types: ScalarType[]; columnType?: string; id?: string }) {
-  const shown = formatScalar(value, types, columnType);
+/**
+ * An input whose text stays as typed while it has focus, and follows the stored value otherwise:
+ * shown from the stored value, `0.` would become `0` and the point would be lost on the way to
+ * `0.5`. On blur the text is tidied to how the value it means is shown.
+ */
+function DraftInput({ shown, read, show, onValue, onDone, ...input }: { shown: string; read(text: string): unknown; show(value: unknown): string; onValue(value: unknown): void; onDone(): void } & Omit<InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange' | 'onFocus' | 'onBlur'>) {
   const [text, setText] = useState(shown);
   const focused = useRef(false);
   useEffect(() => {
     if (!focused.current) setText(shown);
   }, [shown]);
-  const hint = [types.includes('number') && 'a number', types.includes('boolean') && 'true/false', types.includes('string') && 'text', types.includes('null') && 'null'].filter(Boolean).join(', ');
   return (
     <input
-      id={id}
       type="text"
-      aria-label={label}
-      placeholder={field.placeholder ?? (field.default !== undefined ? String(field.default) : hint)}
+      {...input}
       value={text}
       onFocus={() => (focused.current = true)}
       onChange={(e) => {
         setText(e.target.value);
-        ctx.set(path, parseScalar(e.target.value, types, columnType), true);
+        onValue(read(e.target.value));
       }}
       onBlur={() => {
         focused.current = false;
-        setText(formatScalar(parseScalar(text, types, columnType), types, columnType));
-        ctx.endTyping();
+        setText(show(read(text)));
+        onDone();
       }}
     />
   );
 }
 
-/**
- * A number typed as text. The text stays as typed while the field has focus: shown from the stored
- * value, `0.` would become `0` and the decimal point would be lost on the way to `0.5`.
- */
-function NumberInput({ field, path, value, ctx, label, placeholder, id }: Props & { label: string; placeholder?: string; id?: string }) {
-  const shown = str(value);
-  const [text, setText] = useState(shown);
-  const focused = useRef(false);
-  useEffect(() => {
-    if (!focused.current) setText(shown);
-  }, [shown]);
+/** A value that may be text, a number, a boolean or null: typed as text and read by parseScalar. */
+function ScalarInput({ field, path, value, ctx, label, types, columnType, id }: Props & { label: string; types: ScalarType[]; columnType?: string; id?: string }) {
+  const hint = [types.includes('number') && 'a number', types.includes('boolean') && 'true/false', types.includes('string') && 'text', types.includes('null') && 'null'].filter(Boolean).join(', ');
   return (
-    <input
+    <DraftInput
       id={id}
-      type="text"
-      inputMode="decimal"
       aria-label={label}
-      placeholder={placeholder}
-      value={text}
-      onFocus={() => (focused.current = true)}
-      onChange={(e) => {
-        setText(e.target.value);
-        ctx.set(path, parseInput(field, e.target.value), true);
-      }}
-      onBlur={() => {
-        focused.current = false;
-        setText(str(parseInput(field, text)));
-        ctx.endTyping();
-      }}
+      placeholder={field.placeholder ?? (field.default !== undefined ? String(field.default) : hint)}
+      shown={formatScalar(value, types, columnType)}
+      read={(text) => parseScalar(text, types, columnType)}
+      show={(v) => formatScalar(v, types, columnType)}
+      onValue={(v) => ctx.set(path, v, true)}
+      onDone={ctx.endTyping}
     />
   );
 }
@@ -229,7 +213,19 @@ function Widget({ field, path, value, ctx, siblings, id }: Props & { id?: string
       );
     }
     case 'number':
-      return <NumberInput field={field} path={path} value={value} ctx={ctx} label={label} placeholder={placeholder} id={id} />;
+      return (
+        <DraftInput
+          id={id}
+          inputMode="decimal"
+          aria-label={label}
+          placeholder={placeholder}
+          shown={str(value)}
+          read={(text) => parseInput(field, text)}
+          show={str}
+          onValue={(v) => ctx.set(path, v, true)}
+          onDone={ctx.endTyping}
+        />
+      );
     case 'scalar':
       return <ScalarInput field={field} path={path} value={value} ctx={ctx} label={label} types={field.scalarTypes ?? ['string']} columnType={columnTypeOf(ctx, field, siblings)} id={id} />;
     case 'sql':
