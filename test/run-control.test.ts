@@ -75,6 +75,20 @@ describe('signals', () => {
     await until('the load session to end', async () => (await q(`SELECT 1 FROM pg_stat_activity WHERE query LIKE 'COPY %twice%'`)).length === 0, 10_000);
     expect(await leftovers(p.dir, child.pid)).toEqual([]);
   });
+  it('a second Ctrl-C at any moment while a cancelled run winds down still exits 130, never killed by the signal', async () => {
+    // The first Ctrl-C cancels within milliseconds; the second may land after the run is over but
+    // before the process has exited (sockets, the worker closing). Each delay probes another moment.
+    const p = await project('wind-down', [slowRows(6_000_000), { id: 'pq', type: 'sink.parquet', params: { path: 'out.parquet' } }], [['src', 'pq']], false);
+    for (let delay = 0; delay <= 60; delay += 3) {
+      const { child, result } = startCaudal(['run', 'pipeline.json'], { cwd: p.dir, env: p.env });
+      await until('the staged file', async () => (await readdir(p.dir)).some((f) => f.endsWith('.tmp')));
+      child.kill('SIGINT');
+      await sleep(delay);
+      child.kill('SIGINT');
+      const r = await result;
+      expect({ delay, code: r.code, signal: r.signal }).toEqual({ delay, code: 130, signal: null });
+    }
+  }, 120_000);
 });
 
 describe('one run at a time per pipeline and destination', () => {

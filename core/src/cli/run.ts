@@ -2,6 +2,7 @@ import path from 'node:path';
 import { startRun } from '../engine/engine.js';
 import { parse, parseParams } from './args.js';
 import { engineContext } from './engine-context.js';
+import { exitCleanlyOnLateSignals } from './late-signals.js';
 import { EXIT } from './exit-codes.js';
 import type { Io } from './io.js';
 import { checkNodeIds, engineOptions, loadOrExplain } from './pipeline-args.js';
@@ -48,7 +49,17 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
     },
   });
   const stop = stopOnSignals(handle, io, !values.json && !values.quiet, values.watch === true);
+  let code: number | undefined;
   try {
+    code = await outcome();
+    return code;
+  } finally {
+    // Known now, so a signal that arrives while the process winds down exits with the run's own code.
+    if (code !== undefined) process.exitCode = code;
+    stop.off();
+  }
+
+  async function outcome(): Promise<number> {
     const summary = await handle.done.catch(async (e: unknown) => {
       await recorder.crashed(e);
       throw e;
@@ -61,8 +72,6 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
     if (summary.error?.kind === 'quality') return EXIT.qualityFailed;
     if (summary.error?.kind === 'busy') return EXIT.busy;
     return summary.error?.kind === 'validation' ? EXIT.invalid : EXIT.runFailed;
-  } finally {
-    stop.off();
   }
 }
 
@@ -119,6 +128,8 @@ function stopOnSignals(handle: { cancel(): void; stop(): void; done: Promise<unk
   state.off = () => {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    // The run's cleanup is done: a signal still to come exits with the run's code.
+    if (state.signal) exitCleanlyOnLateSignals(state.signal === 'SIGTERM' ? EXIT.terminated : EXIT.cancelled);
   };
   return state;
 }

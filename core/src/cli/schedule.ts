@@ -15,6 +15,7 @@ import { KeychainSecretStore } from '../secrets/keychain-store.js';
 import { errorMessage } from '../util/errors.js';
 import { parse } from './args.js';
 import { EXIT } from './exit-codes.js';
+import { exitCleanlyOnLateSignals } from './late-signals.js';
 import type { Io } from './io.js';
 
 /** Retention runs at start and after runs, at most this often. */
@@ -87,5 +88,7 @@ export async function scheduleCommand(args: string[], io: Io): Promise<number> {
     clearTimeout(poke);
     await lock.release();
   }
+  // Only a signal ends the scheduler, and its cleanup is done.
+  exitCleanlyOnLateSignals(EXIT.ok);
   return EXIT.ok;
 }
