@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { partitionKeys } from '../shared/partitions.js';
 import { literal, stringLiteral } from '../../compiler/sql.js';
 import type { CompileContext, SetupStep } from '../define.js';
 import { CaudalError } from '../../util/errors.js';
@@ -117,8 +118,10 @@ export async function csvFiles(ctx: CompileContext<CsvSourceParams>): Promise<Cs
         encoding = 'windows-1252';
       }
     }
-    // The original name stays in the copy's name, so a message that still quotes the copy says which file.
-    const read = encoding === 'utf-8' ? original : ctx.tempPath(`${i}-${path.basename(original)}`);
+    // The original name stays in the copy's name, so a message that still quotes the copy says which
+    // file; its partition folders (year=2024/) stay in its path, so the copy has the same columns.
+    const folders = p.hive_partitioning === false ? [] : [...partitionKeys(original).values()];
+    const read = encoding === 'utf-8' ? original : ctx.tempPath(folders.length > 0 ? path.join(String(i), ...folders, path.basename(original)) : `${i}-${path.basename(original)}`);
     files.push({ original, read, encoding, compressed });
   }
   const setup: SetupStep[] = files

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { decimalSeparatorParam, thousandsSeparatorParam } from '../shared/locale-numbers.js';
+import { hivePartitioningParam } from '../shared/partitions.js';
 
 /** DuckDB's own default for the longest line it reads. */
 export const DEFAULT_MAX_LINE_SIZE = 2_000_000;
@@ -126,6 +127,7 @@ export const csvSourceParams = z
       group: 'Files',
       placeholder: 'source_file',
     }),
+    hive_partitioning: hivePartitioningParam,
     union_by_name: z.boolean().default(false).meta({
       label: 'Combine files by column name',
       help: "For patterns matching files whose columns differ: line columns up by header name and fill missing ones with NULL (dates that are not ISO then need date_format / timestamp_format, since each file is detected on its own). Off: every file must have the first file's columns in order; each file's header is compared with the first one's before the run, and a file that differs stops it.",

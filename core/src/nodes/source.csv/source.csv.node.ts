@@ -5,6 +5,7 @@ import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { csvSourceSpark } from './source.csv.spark.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
 import { numberConversion, separatorProblems } from '../shared/locale-numbers.js';
+import { checkPartitionClash, hiveArg } from '../shared/partitions.js';
 import { checkDuckDbType } from './duckdb-types.js';
 import { csvSourceParams, type CsvSourceParams } from './params.js';
 import { COMPRESSED, copiesLineCheck, copiesOf, csvFiles, originalPath, type CsvFile } from './files.js';
@@ -117,6 +118,12 @@ column name* is on (then nothing is detected ahead and \`thousands_separator\` i
 format is detected on the first file. Add a *File name column* to know where each row came from: it
 holds the original path of the file, also when the file had to be converted from another encoding.
 
+**Partitioned folders.** With \`hive_partitioning\` (\`auto\` by default, \`true\` or \`false\`) a path
+such as \`orders/year=2024/region=eu/part-0.csv\` adds the columns \`year\` and \`region\`, also when the path
+names one file. A file that holds a column of such a name itself is refused (DuckDB would replace its
+values with the folder's in every row, without a word); set \`hive_partitioning: false\` to read the
+file's own column.
+
 **Column types.** By default, names come from the header and types are detected. List *Columns*
 (name and DuckDB type for every column, in file order) to fix both, or turn on *Read everything as
 text* to get only VARCHAR columns. Type names are checked before the run (\`BIGINT\`, \`DOUBLE\`,
@@ -213,11 +220,19 @@ If no file matches the path, the node reports an \`io_error\` problem before any
     for (const w of detected?.warnings ?? []) ctx.warn(w);
     if (detected) await checkSameHeaders(ctx, files, detected);
     else await checkCombinedDates(ctx, files);
+    await checkPartitionClash({
+      nodeId: ctx.nodeId,
+      hive: p.hive_partitioning,
+      file: files[0]!.original,
+      // The names read_csv gives (a column list renames the header's); combined files: the first file's header.
+      ownColumns: async () => detected?.columns.map((c) => c.name) ?? (await ctx.describe(`SELECT * FROM read_csv(${stringLiteral(files[0]!.read)}, hive_partitioning := false)`)).map((c) => c.name),
+    });
     const rejecting = p.on_error === 'reject';
     const errorsTable = ctx.auxName('reject_errors');
     const scansTable = ctx.auxName('reject_scans');
     const tail = namedArgs({
       union_by_name: p.union_by_name || undefined,
+      hive_partitioning: hiveArg(p.hive_partitioning),
       filename: p.filename_column,
       store_rejects: rejecting || undefined,
       rejects_table: rejecting ? unquote(errorsTable) : undefined,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineNode } from '../define.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
+import { checkPartitionClash, firstFile, hiveArg, hivePartitioningParam } from '../shared/partitions.js';
 import { flattenedSelect } from '../shared/flatten.js';
 import { jsonSourceSpark } from './source.json.spark.js';
 
@@ -53,6 +54,7 @@ const params = z
       group: 'Files',
       placeholder: 'source_file',
     }),
+    hive_partitioning: hivePartitioningParam,
     maximum_depth: z.number().int().min(1).optional().meta({
       label: 'Detect types down to depth',
       help: 'Nesting levels whose types are detected; deeper values are kept as JSON text. Unlimited when empty.',
@@ -110,6 +112,12 @@ joined with the separator: \`customer.address.city\` → \`customer_address_city
 after flattening (say a key \`customer_id\` next to \`customer: {"id": ...}\`; case does not
 count), the node reports both paths and asks for another separator.
 
+**Partitioned folders.** With \`hive_partitioning\` (\`auto\` by default, \`true\` or \`false\`) a path
+such as \`orders/year=2024/region=eu/part-0.json\` adds the columns \`year\` and \`region\`, also when the path
+names one file. A file that holds a column of such a name itself is refused (DuckDB would replace its
+values with the folder's in every row, without a word); set \`hive_partitioning: false\` to read the
+file's own column.
+
 **Errors.** A path that matches no file is an \`io_error\` problem before the run. A file that is
 not valid JSON stops the node with DuckDB's reason, naming the file and the line.`,
   example: {
@@ -132,14 +140,23 @@ not valid JSON stops the node with DuckDB's reason, naming the file and the line
   },
   async compile(ctx) {
     const p = ctx.params;
-    const args = namedArgs({
-      format: p.format === 'auto' ? undefined : p.format,
-      columns: p.columns.length > 0 ? Object.fromEntries(p.columns.map((c) => [c.name, c.type])) : undefined,
-      filename: p.filename_column,
-      maximum_depth: p.maximum_depth,
-      sample_size: p.sample_size,
-    });
+    const argsWith = (hive: boolean | undefined) =>
+      namedArgs({
+        format: p.format === 'auto' ? undefined : p.format,
+        columns: p.columns.length > 0 ? Object.fromEntries(p.columns.map((c) => [c.name, c.type])) : undefined,
+        filename: p.filename_column,
+        hive_partitioning: hive,
+        maximum_depth: p.maximum_depth,
+        sample_size: p.sample_size,
+      });
+    const args = argsWith(hiveArg(p.hive_partitioning));
     const from = `read_json(${stringLiteral(ctx.path(p.path))}${args ? `, ${args}` : ''})`;
+    await checkPartitionClash({
+      nodeId: ctx.nodeId,
+      hive: p.hive_partitioning,
+      file: await firstFile(ctx, ctx.path(p.path)),
+      ownColumns: async (file) => (await ctx.describe(`SELECT * FROM read_json(${stringLiteral(file)}, ${argsWith(false)})`)).map((c) => c.name),
+    });
     if (!p.flatten) {
       // A key whose values have mixed types in the sample (1, "x", true), or only nulls, comes back
       // as DuckDB's JSON type, where a text keeps its quotes ('"x"', so `v = 'x'` never matches):

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineNode } from '../define.js';
 import { parquetSourceSpark } from './source.parquet.spark.js';
 import { checkSameTypes } from './same-types.js';
+import { checkPartitionClash, firstFile, hiveArg, hivePartitioningParam } from '../shared/partitions.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
 import { didYouMean } from '../../util/suggest.js';
@@ -28,12 +29,7 @@ const params = z
       group: 'Files',
       placeholder: 'source_file',
     }),
-    hive_partitioning: z.union([z.literal('auto'), z.boolean()]).default('auto').meta({
-      label: 'Hive partitions',
-      help: 'Turns folder names like `year=2024/region=eu` into columns. `auto` does it when the paths look partitioned.',
-      widget: 'select',
-      group: 'Files',
-    }),
+    hive_partitioning: hivePartitioningParam,
     union_by_name: z.boolean().default(false).meta({
       label: 'Combine files by column name',
       help: 'For patterns matching files whose columns differ: take every column of every file and fill the missing ones with NULL. Off: the first file decides the columns and their types; later files must have them all, with the same types (checked for local files before the run), and columns only they have are left out.',
@@ -65,7 +61,9 @@ over time: every column of every file is read, \`NULL\` where a file does not ha
 
 **Partitioned folders.** With \`hive_partitioning\` (\`auto\`, \`true\` or \`false\`) a layout such as
 \`orders/year=2024/region=eu/part-0.parquet\` adds the columns \`year\` and \`region\`; their types
-are inferred from the values (here \`BIGINT\` and \`VARCHAR\`).
+are inferred from the values (here \`BIGINT\` and \`VARCHAR\`). When the files hold a column of such a name
+themselves, the node refuses to read them with partitions (DuckDB would replace the file's values with
+the folder's in every row, without a word); set \`hive_partitioning: false\` to read the files' own column.
 
 **Reading fewer columns.** List the columns you need in *Columns to read*: only those are read
 from disk, in that order. Partition columns can be listed too; the file name column, if set, is
@@ -98,10 +96,16 @@ If no file matches the path, the node reports an \`io_error\` problem before any
     const p = ctx.params;
     const args = namedArgs({
       filename: p.filename_column,
-      hive_partitioning: p.hive_partitioning === 'auto' ? undefined : p.hive_partitioning,
+      hive_partitioning: hiveArg(p.hive_partitioning),
       union_by_name: p.union_by_name || undefined,
     });
     if (!p.union_by_name) await checkSameTypes(ctx, ctx.path(p.path), ctx.nodeId);
+    await checkPartitionClash({
+      nodeId: ctx.nodeId,
+      hive: p.hive_partitioning,
+      file: await firstFile(ctx, ctx.path(p.path)),
+      ownColumns: async (file) => (await ctx.describe(`SELECT * FROM read_parquet(${stringLiteral(file)}, hive_partitioning := false)`)).map((c) => c.name),
+    });
     const from = `read_parquet(${stringLiteral(ctx.path(p.path))}${args ? `, ${args}` : ''})`;
     if (p.columns.length === 0) return { outputs: { out: `SELECT *\nFROM ${from}` } };
 

@@ -16,7 +16,8 @@ each with exactly **the options of the file source** of that format under \`csv\
 union by name…). CSV objects are read as UTF-8 (or compressed UTF-8); the CSV option \`encoding\` may be \`auto\` or \`utf-8\`, and both mean UTF-8 here.
 
 **Hive partitions.** Keys such as \`sales/country=ES/year=2025/part-0.parquet\` give the columns
-\`country\` and \`year\` (for Parquet, as its \`hive_partitioning\` option says; CSV and JSON detect them).
+\`country\` and \`year\`, as each format's \`hive_partitioning\` option says (\`auto\` by default). An object
+that holds a column named like one of its folder keys is refused: the folder's value would replace it.
 A *File name column* holds each row's object as an \`s3://bucket/key\` URL.
 
 **How it reads.** A run lists the objects once, downloads them into the run's temp folder

@@ -1,0 +1,57 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { stringLiteral } from '../../compiler/sql.js';
+import { CaudalError } from '../../util/errors.js';
+import type { CompileContext } from '../define.js';
+
+/** The file sources' `hive_partitioning`: DuckDB's option, with its own default (`auto`). */
+export const hivePartitioningParam = z.union([z.literal('auto'), z.boolean()]).default('auto').meta({
+  label: 'Hive partitions',
+  help: 'Turns folder names like `year=2024/region=eu` into columns. `auto` does it when the paths look partitioned; a column the files hold themselves under the same name is refused, as the folder would replace its values.',
+  widget: 'select',
+  group: 'Files',
+});
+
+/** The read function's named argument: nothing for `auto`, which is DuckDB's default. */
+export const hiveArg = (hive: boolean | 'auto'): boolean | undefined => (hive === 'auto' ? undefined : hive);
+
+/** `year=2024` folders in a file's path, as DuckDB's hive partitioning reads them: lower-cased key → folder name. */
+export function partitionKeys(file: string): Map<string, string> {
+  const keys = new Map<string, string>();
+  for (const segment of path.dirname(file).split(/[\\/]/)) {
+    const m = /^([^=]+)=(.*)$/.exec(segment);
+    if (m) keys.set(m[1]!.toLowerCase(), segment);
+  }
+  return keys;
+}
+
+/**
+ * A partition folder (`year=2024/`) adds a column whose value comes from the path. When the file
+ * holds a column of that name itself, DuckDB replaces the file's values with the folder's in every
+ * row, without a word (rows of 2023 filed under year=2024 read as 2024), also when the path names
+ * one file. The first file's own columns are compared with its folders' keys; a clash stops the plan.
+ */
+export async function checkPartitionClash(opts: {
+  nodeId: string;
+  hive: boolean | 'auto';
+  /** The first file, as the user named it (its folders decide the partition keys). */
+  file: string | undefined;
+  /** That file's own columns, read without partitions. */
+  ownColumns: (file: string) => Promise<string[]>;
+}): Promise<void> {
+  if (opts.hive === false || opts.file === undefined) return;
+  const keys = partitionKeys(opts.file);
+  if (keys.size === 0) return;
+  const clash = (await opts.ownColumns(opts.file)).find((c) => keys.has(c.toLowerCase()));
+  if (clash === undefined) return;
+  const message = `node '${opts.nodeId}': column '${clash}' is both in ${opts.file} and in its folder name '${keys.get(clash.toLowerCase())}': read with partitions, the folder's value would replace the file's in every row`;
+  const hint = `set hive_partitioning to false to read the file's own '${clash}' (the folder names then add no columns), or rename the column or the folder key`;
+  throw new CaudalError('validation', message, { nodeId: opts.nodeId, column: clash, hint, problems: [{ code: 'bind_error', path: 'params.hive_partitioning', message, hint, column: clash }] });
+}
+
+/** The first local file a path or glob names (in path order); undefined for URLs and when none matches. */
+export async function firstFile(ctx: CompileContext<unknown>, pattern: string): Promise<string | undefined> {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(pattern)) return undefined;
+  const [row] = await ctx.rows(`SELECT file FROM glob(${stringLiteral(pattern)}) ORDER BY file LIMIT 1`);
+  return row === undefined ? undefined : String(row.file);
+}

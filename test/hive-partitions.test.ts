@@ -1,0 +1,70 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { inDb } from './support/duckdb.js';
+import { pipeline, preview, problemsOf, run, tempDir } from './support/pipeline.js';
+
+/**
+ * Partition folders (`year=2024/`) become columns. A file that holds a column of the same name must
+ * not have its values silently replaced by the folder's: the file sources refuse the clash, and
+ * `hive_partitioning: false` reads the file's own values.
+ */
+let dir: string;
+
+async function write(name: string, content: string | Buffer): Promise<void> {
+  const file = path.join(dir, name);
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, content);
+}
+
+const source = (type: string, params: Record<string, unknown>) => pipeline([{ id: 'src', type, params }]);
+
+beforeAll(async () => {
+  dir = await tempDir('caudal-hive-');
+  // Rows of 2023 filed under year=2024: the folder is wrong, or means something else.
+  await write('csv/year=2024/orders.csv', 'year,amount\n2023,10\n2023,20\n');
+  await write('csv/year=2024/plain.csv', 'amount\n5\n');
+  await write('cp1252/year=2024/names.csv', Buffer.from('name,amount\nJos\xe9,7\n', 'latin1'));
+  await write('json/year=2024/orders.json', '{"year": 2023, "amount": 10}\n');
+  await mkdir(path.join(dir, 'parquet/year=2024'), { recursive: true });
+  await inDb(':memory:', `COPY (SELECT 2023 AS year, 10 AS amount) TO '${path.join(dir, 'parquet/year=2024/part-0.parquet')}'`);
+});
+
+describe.each([
+  ['source.csv', 'csv/year=2024/orders.csv', 'csv/year=2024/orders.csv'],
+  ['source.csv', 'csv/**/orders.csv', 'csv/year=2024/orders.csv'],
+  ['source.json', 'json/year=2024/orders.json', 'json/year=2024/orders.json'],
+  ['source.parquet', 'parquet/**/*.parquet', 'parquet/year=2024/part-0.parquet'],
+])('%s reading %s, whose file has a "year" column under a year=2024 folder', (type, pattern, file) => {
+  it('is refused before the run, naming the column, the file and the folder', async () => {
+    const problems = await problemsOf(source(type, { path: pattern }), dir);
+    expect(problems).toEqual([
+      expect.objectContaining({
+        nodeId: 'src',
+        message: `node 'src': column 'year' is both in ${path.join(dir, file)} and in its folder name 'year=2024': read with partitions, the folder's value would replace the file's in every row`,
+        hint: expect.stringContaining('set hive_partitioning to false'),
+      }),
+    ]);
+  });
+
+  it("reads the file's own values with hive_partitioning false", async () => {
+    const r = await preview(source(type, { path: pattern, hive_partitioning: false }), dir, 'src');
+    expect(r.rows.map((row) => Number(row.year))).toEqual(type === 'source.csv' ? [2023, 2023] : [2023]);
+  });
+});
+
+describe('partition folders without a clash', () => {
+  it('add their column, in a run as in the preview', async () => {
+    const doc = pipeline([
+      { id: 'src', type: 'source.csv', params: { path: 'csv/**/plain.csv' } },
+      { id: 'out', type: 'sink.csv', params: { path: 'plain-out.csv' } },
+    ], ['src -> out']);
+    expect((await preview(doc, dir, 'src')).rows).toEqual([{ amount: '5', year: '2024' }]);
+    expect((await run(doc, dir)).summary.status).toBe('succeeded');
+  });
+
+  it('keep their column when the file is converted from Windows-1252 first (the copy keeps its folders)', async () => {
+    const r = await preview(source('source.csv', { path: 'cp1252/**/*.csv' }), dir, 'src');
+    expect(r.rows).toEqual([{ name: 'José', amount: '7', year: '2024' }]);
+  });
+});
