@@ -344,6 +344,12 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
       );
     warnings.push(`node '${ctx.nodeId}': the first ${lines} of ${file.original} ${dialect.skip === 1 ? 'is' : 'are'} skipped as a title, not read as data: ${shownLines}; set skip_rows to say how many lines to skip`);
   }
+  if (p.header === undefined && dialect.header && sniffed.Columns.every((c) => c.type === 'VARCHAR')) {
+    // Detection tells a header by its types differing from the rows'; when every column is text it
+    // cannot, and a file without a header would lose its first row as names: say which line it took.
+    const names = sniffed.Columns.map((c) => JSON.stringify(c.name)).join(', ');
+    warnings.push(`node '${ctx.nodeId}': the first line of ${file.original} is read as the header (${names.length > 120 ? `${names.slice(0, 120)}…` : names}), not as data: every column holds text, so detection cannot tell; set header to true to confirm, or to false if that line is a row`);
+  }
   const numberNames = new Set(numbers.map((n) => n.name));
   const detected: Detected = {
     dialect,

@@ -40,6 +40,29 @@ describe('source.csv: quotes that appear only after the sampled rows', () => {
   });
 });
 
+describe('source.csv: a first line that may be a header or a row', () => {
+  it('is read as the header with a warning naming it when every column is text, as detection cannot tell', async () => {
+    await writeFile(path.join(dir, 'no_header.csv'), 'alice,london\nbob,paris\n');
+    const r = await inspect({ pipeline: csv({ path: 'no_header.csv' }), baseDir: dir });
+    expect(r.warnings).toEqual([
+      {
+        nodeId: 'src',
+        message: `node 'src': the first line of ${path.join(dir, 'no_header.csv')} is read as the header ("alice", "london"), not as data: every column holds text, so detection cannot tell; set header to true to confirm, or to false if that line is a row`,
+      },
+    ]);
+    expect((await preview(csv({ path: 'no_header.csv', header: false }), dir, 'src')).rows).toEqual([
+      { column0: 'alice', column1: 'london' },
+      { column0: 'bob', column1: 'paris' },
+    ]);
+  });
+
+  it('needs no warning when the header is stated or the types tell it apart', async () => {
+    await writeFile(path.join(dir, 'typed.csv'), 'name,visits\nalice,3\n');
+    expect((await inspect({ pipeline: csv({ path: 'no_header.csv', header: true }), baseDir: dir })).warnings).toEqual([]);
+    expect((await inspect({ pipeline: csv({ path: 'typed.csv' }), baseDir: dir })).warnings).toEqual([]);
+  });
+});
+
 describe('source.csv: lines detection skips at the top', () => {
   it('are named in a warning when they look like a title, with the param that decides', async () => {
     await writeFile(path.join(dir, 'title.csv'), ['Sales report 2025', 'a,b,c', '1,2,3', '4,5,6'].join('\n') + '\n');

@@ -90,6 +90,10 @@ shows what was detected.
   so a quoted value further down keeps its commas and loses its quotes.
 - Dates that read two ways in every sampled row (\`01/02/2025\`: 1 February or 2 January; two-digit
   years at either end) are refused until \`date_format\` (or \`timestamp_format\`) says which.
+- A first line is taken as the header when its values are typed otherwise than the rows below
+  (\`name,visits\` above \`alice,3\`). When every column holds text nothing tells a header from a row:
+  detection takes the first line as the header and says so in a warning that quotes it; set
+  \`header\` (\`false\` for a file without one) and the warning goes.
 - Lines that detection skips above the header as a title are named in a warning (shown by
   \`caudal validate\`, emitted when a run starts), and refused when they split into fields like rows
   (a header and rows above a longer row, which detection would drop); set \`skip_rows\` to decide.
