@@ -4,7 +4,7 @@ import { ident, stringLiteral } from '../../compiler/sql.js';
 import { castSpark } from './transform.cast.spark.js';
 import { checkDuckDbType } from '../source.csv/duckdb-types.js';
 import { compileConversions, inputSpelling, quoteValue, REASON_COLUMN, type Conversion } from './conversions.js';
-import { decimalSeparatorParam, isDefaultFormat, isNumericType, numberConversion, separatorProblems, thousandsSeparatorParam } from '../shared/locale-numbers.js';
+import { decimalSeparatorParam, isDefaultFormat, isIntegerType, isNumericType, numberConversion, separatorProblems, thousandsSeparatorParam } from '../shared/locale-numbers.js';
 
 const params = z
   .object({
@@ -58,7 +58,9 @@ other columns pass through. Type names are checked before the run (\`BIGINT\`, \
 \`DECIMAL(12,2)\`, \`DATE\`, \`TIMESTAMP\`, \`BOOLEAN\`, \`VARCHAR\`, \`INTEGER[]\`, …), and so is every column name: an unknown
 one is reported with the closest name.
 
-**Conversion rules** are DuckDB's: text to integer accepts surrounding spaces and rounds \`'1.5'\` to 2;
+**Conversion rules** are DuckDB's, but text to an integer type with a decimal point or comma is refused
+(\`'1.5' is not a whole number of type INTEGER\`) where DuckDB would round it to 2; surrounding spaces,
+\`+7\` and \`1e3\` are read as the integers they write;
 text to DATE wants \`YYYY-MM-DD\` (use *Parse dates* for other layouts); a number too large for the
 target type does not convert.
 
@@ -71,11 +73,11 @@ spaces are allowed. Other conversions (dates, text that is not converted to a nu
 **Values that do not convert** (\`on_error\`). A NULL is never a failure: it stays NULL.
 
 - \`fail\` (default): the run stops; the message names the node, the column and the value, e.g.
-  \`node 'typed' (transform.cast), column 'amount' failed: Conversion Error: Could not convert string 'abc' to INT32\`.
+  \`node 'typed' (transform.cast), column 'amount' failed: Conversion Error: Could not convert string 'abc' to DECIMAL(12,2)\`.
 - \`null\`: such values become NULL (DuckDB's \`TRY_CAST\`). No count is reported, as that would read the
   data a second time; use \`reject\` to see them.
 - \`reject\`: a row with at least one value that does not convert goes, unchanged (original types), to the
-  \`rejects\` output with a \`${REASON_COLUMN}\` column such as \`column amount: 'abc' is not a valid INTEGER\`
+  \`rejects\` output with a \`${REASON_COLUMN}\` column such as \`column amount: 'abc' is not a valid DECIMAL(12,2)\` (for an integer type: \`column qty: '1.5' is not a whole number of type INTEGER\`)
   (several failures in one row are joined with \`; \`). Every other row continues on \`out\`, converted.
   Every input row lands on exactly one of the two. The input is materialized once in the run for this; a
   warning gives the number of rows set aside, and \`node_finished.metrics.rows_rejected\` the same count.
@@ -115,7 +117,8 @@ The \`rejects\` output always has the input's columns plus \`${REASON_COLUMN}\` 
       const type = c.type.trim();
       const col = ident(column);
       const text = input.columns.find((x) => x.name === column)?.type === 'VARCHAR';
-      if (text && isNumericType(type) && !isDefaultFormat(format)) {
+      // Text to an integer type is checked in every format: DuckDB's cast would round '4.5' to 5.
+      if (text && isNumericType(type) && (!isDefaultFormat(format) || isIntegerType(type))) {
         const n = numberConversion(col, type, format, stringLiteral(`column "${column}": `));
         return { column, safe: n.safe, strict: n.strict, failed: n.failed, reason: `${stringLiteral(`column ${column}: `)} || ${n.reason}` };
       }

@@ -68,7 +68,7 @@ describe('transform.cast', () => {
     expect(rejects.columns.map((c) => `${c.name} ${c.type}`)).toEqual(['id INTEGER', 'Qty Text VARCHAR', 'Day VARCHAR', 'name VARCHAR', '_caudal_reason VARCHAR']);
     expect(rejects.rows).toEqual([
       { id: 2, 'Qty Text': ' 7 ', Day: 'yesterday', name: 'Zoë', _caudal_reason: "column Day: 'yesterday' is not a valid DATE" },
-      { id: 3, 'Qty Text': 'abc', Day: '2025-02-01', name: null, _caudal_reason: "column Qty Text: 'abc' is not a valid INTEGER" },
+      { id: 3, 'Qty Text': 'abc', Day: '2025-02-01', name: null, _caudal_reason: "column Qty Text: 'abc' is not a whole number of type INTEGER" },
       { id: 5, 'Qty Text': '1e3', Day: '2025-13-01', name: 'Bo', _caudal_reason: "column Day: '2025-13-01' is not a valid DATE" },
     ]);
     const ids = [...out.rows, ...rejects.rows].map((r) => r.id).sort();
@@ -78,7 +78,7 @@ describe('transform.cast', () => {
   it('joins several failures of one row in the reason', async () => {
     const src = `SELECT * FROM (VALUES ('x', 'y')) t(a, b)`;
     const r = await preview(castOver({ columns: [{ column: 'a', type: 'BIGINT' }, { column: 'b', type: 'DOUBLE' }], on_error: 'reject' }, src), dir, 'typed', { port: 'rejects' });
-    expect(r.rows).toEqual([{ a: 'x', b: 'y', _caudal_reason: "column a: 'x' is not a valid BIGINT; column b: 'y' is not a valid DOUBLE" }]);
+    expect(r.rows).toEqual([{ a: 'x', b: 'y', _caudal_reason: "column a: 'x' is not a whole number of type BIGINT; column b: 'y' is not a valid DOUBLE" }]);
   });
 
   it('in a run, rejects are counted in a warning and a metric, and both sinks get their rows', async () => {
@@ -99,7 +99,7 @@ describe('transform.cast', () => {
     const { summary } = await run(withSinks({ columns: [{ column: 'Qty Text', type: 'INTEGER' }] }, src), dir);
     expect(summary.status).toBe('failed');
     expect(summary.error?.message).toContain("node 'typed' (transform.cast), column 'Qty Text' failed");
-    expect(summary.error?.message).toContain("Could not convert string 'abc' to INT32");
+    expect(summary.error?.message).toContain(`column "Qty Text": 'abc' is not a whole number of type INTEGER`);
   });
 
   it('on_error "fail" lets NULLs through: NULL is not a failure', async () => {
@@ -210,6 +210,20 @@ describe('transform.cast', () => {
       const problems = await problemsOf(castOver({ columns: [{ column: 'id', type: 'DOUBLE' }], decimal_separator: ',', thousands_separator: ',' }), dir);
       expect(problems.map((p) => p.path)).toEqual(['nodes[1].params.thousands_separator']);
     });
+  });
+
+  it('refuses a fraction in text converted to an integer type, where DuckDB would round it', async () => {
+    const src = `SELECT * FROM (VALUES (1, '4.5'), (2, ' 7 '), (3, '+8'), (4, '4.0'), (5, '1,5')) t(id, qty)`;
+    const r = await preview(castOver({ columns: [{ column: 'qty', type: 'INTEGER' }], on_error: 'reject' }, src), dir, 'typed', { port: 'rejects' });
+    expect(r.rows.map((row) => [row.id, row._caudal_reason])).toEqual([
+      [1, "column qty: '4.5' is not a whole number of type INTEGER"],
+      [4, "column qty: '4.0' is not a whole number of type INTEGER"],
+      [5, "column qty: '1,5' is not a whole number of type INTEGER"],
+    ]);
+    expect((await preview(castOver({ columns: [{ column: 'qty', type: 'INTEGER' }], on_error: 'reject' }, src), dir, 'typed')).rows).toEqual([
+      { id: 2, qty: 7 },
+      { id: 3, qty: 8 },
+    ]);
   });
 
   it('compiles to readable SQL (snapshot)', async () => {
