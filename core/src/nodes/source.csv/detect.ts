@@ -306,6 +306,7 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
     dates,
     // With a thousands separator DuckDB's detection sees such numbers as text; the sample decides.
     numberCandidates: thousands && !p.columns ? columns.filter((c) => c.type === 'VARCHAR').map((c) => c.name) : [],
+    wideCandidates: p.columns ? [] : columns.filter((c) => c.type === 'DOUBLE').map((c) => c.name),
     format: { decimal: p.decimal_separator, thousands: p.thousands_separator },
   };
   const asText = dialectArgs(dialect, p, columns.map((c) => ({ name: c.name, type: 'VARCHAR' })));
@@ -319,6 +320,10 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
       `node '${ctx.nodeId}': the dates in column '${a.column}' of ${file.original} read as ${a.format} and as ${a.other}: '${a.example}' is ${a.asFormat} or ${a.asOther}`,
       `set ${a.param} to the one the file uses, e.g. "${a.format}" or "${a.other}"`,
     );
+  }
+  for (const c of columns) {
+    const wide = facts.wideTypes.get(c.name);
+    if (wide) c.type = wide;
   }
   const numbers: Column[] = [];
   if (thousands) {

@@ -8,10 +8,14 @@ import { numberPattern, type NumberFormat } from '../shared/locale-numbers.js';
  * - a date format with day, month and year in some order: does another order read every sampled
  *   value too, and differently? (01/02/2025 is 1 February or 2 January; DuckDB picks one.)
  * - a text column: is every sampled value a number written with the thousands separator?
+ * - a DOUBLE column: are its values integers too long for 64 bits? (DuckDB detects them as DOUBLE,
+ *   which keeps about 17 digits: a 20-digit account number would lose its last ones.)
  */
 export interface SampleChecks {
   dates: Array<{ column: string; format: string; param: 'date_format' | 'timestamp_format' }>;
   numberCandidates: string[];
+  /** Columns detected as DOUBLE. */
+  wideCandidates: string[];
   format: NumberFormat;
 }
 
@@ -19,6 +23,8 @@ export interface SampleFacts {
   ambiguous?: { column: string; param: 'date_format' | 'timestamp_format'; format: string; other: string; example: string; asFormat: string; asOther: string };
   /** Candidates that hold numbers in the format: BIGINT when none has decimals, else DOUBLE. */
   numberTypes: Map<string, 'BIGINT' | 'DOUBLE'>;
+  /** DOUBLE columns whose sampled values are all integers, some beyond 64 bits: HUGEINT holds 38 digits exactly, VARCHAR any. */
+  wideTypes: Map<string, 'HUGEINT' | 'VARCHAR'>;
 }
 
 /** The same format with day, month and year in the other usual orders (same separators, same time part). */
@@ -55,7 +61,13 @@ export async function checkSample(ctx: CompileContext<unknown>, read: string, ch
     exprs.push(`count(*) FILTER (WHERE NOT regexp_full_match(${c}, ${stringLiteral(numberPattern(checks.format, false))})) AS "n${i}_miss"`);
     exprs.push(`count(*) FILTER (WHERE NOT regexp_full_match(${c}, ${stringLiteral(numberPattern(checks.format, true))})) AS "n${i}_fraction"`);
   });
-  const facts: SampleFacts = { numberTypes: new Map() };
+  checks.wideCandidates.forEach((name, i) => {
+    const c = ident(name);
+    exprs.push(`count(${c}) AS "w${i}_present"`);
+    exprs.push(`count(*) FILTER (WHERE NOT regexp_full_match(${c}, '\\s*[+-]?[0-9]+\\s*')) AS "w${i}_fraction"`);
+    exprs.push(`max(length(regexp_replace(${c}, '[^0-9]', '', 'g'))) AS "w${i}_digits"`);
+  });
+  const facts: SampleFacts = { numberTypes: new Map(), wideTypes: new Map() };
   if (exprs.length === 0) return facts;
   const limit = sampleSize > 0 ? `\nLIMIT ${Math.floor(sampleSize)}` : '';
   const [row] = await ctx.rows(`SELECT ${exprs.join(',\n  ')}\nFROM (SELECT * FROM read_csv(${read})${limit})`);
@@ -69,6 +81,10 @@ export async function checkSample(ctx: CompileContext<unknown>, read: string, ch
     facts.ambiguous = { column: d.column, param: d.param, format: d.format, other: d.other, example: String(example), asFormat: String(shown?.a), asOther: String(shown?.b) };
     break;
   }
+  checks.wideCandidates.forEach((name, i) => {
+    // 18 digits always fit BIGINT, which detection would have chosen: more means beyond 64 bits.
+    if (n(`w${i}_present`) > 0 && n(`w${i}_fraction`) === 0 && n(`w${i}_digits`) > 18) facts.wideTypes.set(name, n(`w${i}_digits`) <= 38 ? 'HUGEINT' : 'VARCHAR');
+  });
   checks.numberCandidates.forEach((name, i) => {
     if (n(`n${i}_present`) > 0 && n(`n${i}_miss`) === 0) facts.numberTypes.set(name, n(`n${i}_fraction`) > 0 ? 'DOUBLE' : 'BIGINT');
   });

@@ -40,6 +40,22 @@ describe('source.csv: quotes that appear only after the sampled rows', () => {
   });
 });
 
+describe('source.csv: integers longer than 64 bits', () => {
+  it('keep every digit: HUGEINT up to 38 digits, text beyond (detection alone would make them DOUBLE)', async () => {
+    await writeFile(path.join(dir, 'wide.csv'), 'acct,amount,code\n12345678901234567890123,1.5,1234567890123456789012345678901234567890\n98765432109876543210987,2,7\n');
+    const r = await preview(csv({ path: 'wide.csv' }), dir, 'src');
+    expect(r.columns).toEqual([
+      { name: 'acct', type: 'HUGEINT' },
+      { name: 'amount', type: 'DOUBLE' },
+      { name: 'code', type: 'VARCHAR' },
+    ]);
+    expect(r.rows).toEqual([
+      { acct: '12345678901234567890123', amount: 1.5, code: '1234567890123456789012345678901234567890' },
+      { acct: '98765432109876543210987', amount: 2, code: '7' },
+    ]);
+  });
+});
+
 describe('source.csv: a first line that may be a header or a row', () => {
   it('is read as the header with a warning naming it when every column is text, as detection cannot tell', async () => {
     await writeFile(path.join(dir, 'no_header.csv'), 'alice,london\nbob,paris\n');

@@ -131,7 +131,9 @@ file's own column.
 **Column types.** By default, names come from the header and types are detected. List *Columns*
 (name and DuckDB type for every column, in file order) to fix both, or turn on *Read everything as
 text* to get only VARCHAR columns. Type names are checked before the run (\`BIGINT\`, \`DOUBLE\`,
-\`DECIMAL(12,2)\`, \`DATE\`, \`TIMESTAMP\`, \`BOOLEAN\`, \`VARCHAR\`, \`INTEGER[]\`, …).
+\`DECIMAL(12,2)\`, \`DATE\`, \`TIMESTAMP\`, \`BOOLEAN\`, \`VARCHAR\`, \`INTEGER[]\`, …). Integers too long for
+64 bits (account numbers, 20+ digits), which DuckDB's detection reads as DOUBLE (about 17 digits kept), are
+detected as \`HUGEINT\` (38 digits) or, longer still, as text, so no digit is lost.
 
 **Encodings.** With \`encoding: "auto"\` (the default) a file that is valid UTF-8 (with or without a
 byte-order mark) is read as it is, and any other file as Windows-1252, which Excel and most Windows
