@@ -276,6 +276,8 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
     await refuseOneColumnGuess(ctx, sniffPath, file.original, sniffed, sniff, firstBadLine, fail);
   }
 
+  if (p.quote === undefined && text(sniffed.Quote) === '') await refuseUnreadQuotes(ctx, sniffPath, file.original, sniffed, fail);
+
   const dialect = dialectOf(sniffed);
   if (p.date_format !== undefined) dialect.dateFormat = p.date_format;
   if (p.timestamp_format !== undefined) dialect.timestampFormat = p.timestamp_format;
@@ -391,15 +393,43 @@ async function refuseOneColumnGuess(
   // A one-column file may have a header such as "Last, First": then its values do not split.
   const data = lines.slice(1, 101).filter((l) => l !== '');
   if (data.filter((l) => l.includes(best.d)).length * 2 < data.length) return;
+  // Detection may fail even with that delimiter (quotes escaped two ways): still not one column.
   const loose = await sniff({ delim: best.d, ignore_errors: true }).catch(() => undefined);
-  if (!loose || loose.Columns.length < 2) return;
-  const bad = await firstBadLine(loose);
+  if (loose && loose.Columns.length < 2) return;
+  const bad = loose && (await firstBadLine(loose));
   const delim = JSON.stringify(best.d);
   throw fail(
     'bind_error',
     'params.delimiter',
     `node '${ctx.nodeId}': cannot tell the format of ${original}: detection would read every line as one column named ${JSON.stringify(sniffed.Columns[0]?.name ?? '')}, but its header line has ${best.fields} fields separated by ${delim}; lines with another number of fields keep the format from being detected${bad ? `, e.g. ${bad}` : ''}`,
     `set delimiter to ${delim} (and header, quote if needed): every line that does not fit is then reported with its number, or set aside on the rejects port with on_error "reject"`,
+  );
+}
+
+/**
+ * Detection settled on "no quote" although `"` is the default (see withQuotes): reading with `"`
+ * did not fit, e.g. because the file escapes quotes inside values in two ways (`""` and `\"`).
+ * Read without quotes, every quoted value would keep its quotes and split at its commas. When a
+ * field in the head starts with `"`, refuse and name the line instead.
+ */
+async function refuseUnreadQuotes(
+  ctx: CompileContext<CsvSourceParams>,
+  sniffPath: string,
+  original: string,
+  sniffed: Sniffed,
+  fail: (code: 'bind_error', at: string, message: string, hint: string) => CaudalError,
+): Promise<void> {
+  const delim = text(sniffed.Delimiter);
+  const head = (await readHead(sniffPath, 1 << 16)).toString('utf8').replace(/^\uFEFF/, '');
+  const lines = head.split(/\r\n|\n|\r/).slice(0, -1);
+  const index = lines.findIndex((l) => l.startsWith('"') || (delim !== '' && l.includes(`${delim}"`)));
+  if (index < 0) return;
+  const line = lines[index]!;
+  throw fail(
+    'bind_error',
+    'params.quote',
+    `node '${ctx.nodeId}': ${original} has quoted values (line ${index + 1}: ${JSON.stringify(line.length > 80 ? `${line.slice(0, 80)}…` : line)}) that do not read with one quote and escape character, so detection would keep the quotes in the values`,
+    'set quote (usually ") and escape: " when a quote inside a value is doubled (""), \\ when it is written \\"; a file that mixes both must be fixed first. Set quote to "" to read the quotes as part of the values',
   );
 }
 

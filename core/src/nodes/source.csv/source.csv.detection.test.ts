@@ -40,6 +40,32 @@ describe('source.csv: quotes that appear only after the sampled rows', () => {
   });
 });
 
+describe('source.csv: quotes escaped two ways in one file ("" and \\")', () => {
+  const MIXED = 'id,name,note\n1,"Ann ""A"" Lee",x\n2,"Bob \\"B\\" Ray",y\n3,plain,z\n';
+
+  it('are refused, naming the first quoted line, instead of being read with the quotes kept in the values', async () => {
+    await writeFile(path.join(dir, 'mixed_escapes.csv'), MIXED);
+    const problems = await problemsOf(csv({ path: 'mixed_escapes.csv' }), dir);
+    expect(problems).toEqual([
+      expect.objectContaining({
+        path: 'nodes[0].params.quote',
+        message: `node 'src': ${path.join(dir, 'mixed_escapes.csv')} has quoted values (line 2: ${JSON.stringify('1,"Ann ""A"" Lee",x')}) that do not read with one quote and escape character, so detection would keep the quotes in the values`,
+      }),
+    ]);
+  });
+
+  it('with the quote stated, are not read as one column of whole lines', async () => {
+    const problems = await problemsOf(csv({ path: 'mixed_escapes.csv', quote: '"', escape: '"' }), dir);
+    expect(problems.map((p) => [p.path, p.message])).toEqual([
+      ['nodes[0].params.delimiter', expect.stringContaining('detection would read every line as one column named "id,name,note"')],
+    ]);
+  });
+
+  it('read as written when the quote is set to none', async () => {
+    expect((await preview(csv({ path: 'mixed_escapes.csv', quote: '' }), dir, 'src')).rows[0]).toEqual({ id: '1', name: '"Ann ""A"" Lee"', note: 'x' });
+  });
+});
+
 describe('source.csv: integers longer than 64 bits', () => {
   it('keep every digit: HUGEINT up to 38 digits, text beyond (detection alone would make them DOUBLE)', async () => {
     await writeFile(path.join(dir, 'wide.csv'), 'acct,amount,code\n12345678901234567890123,1.5,1234567890123456789012345678901234567890\n98765432109876543210987,2,7\n');

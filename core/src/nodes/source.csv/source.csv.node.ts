@@ -87,7 +87,9 @@ shows what was detected.
   is read with that format and every line that does not fit is reported (\`fail\`: the file, the line
   number and why; \`reject\`: each one on the \`rejects\` port).
 - Quotes are \`"\` (RFC 4180) unless the file shows otherwise, also when the sampled rows hold none,
-  so a quoted value further down keeps its commas and loses its quotes.
+  so a quoted value further down keeps its commas and loses its quotes. A file whose quoted values
+  do not read with one quote and escape character (quotes inside values escaped both as \`""\` and
+  \`\\"\`) is refused, naming its first quoted line, rather than read with the quotes left in the values.
 - Dates that read two ways in every sampled row (\`01/02/2025\`: 1 February or 2 January; two-digit
   years at either end) are refused until \`date_format\` (or \`timestamp_format\`) says which.
 - A first line is taken as the header when its values are typed otherwise than the rows below
