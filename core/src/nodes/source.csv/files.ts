@@ -4,7 +4,7 @@ import { partitionKeys } from '../shared/partitions.js';
 import { literal, stringLiteral } from '../../compiler/sql.js';
 import type { CompileContext, SetupStep } from '../define.js';
 import { CaudalError } from '../../util/errors.js';
-import { headIsUtf8, readHead, scanLines, type LineProblem } from './scan-lines.js';
+import { firstInvalidUtf8, firstNonAscii, headIsUtf8, readHead, scanLines, type LineProblem } from './scan-lines.js';
 import type { CsvSourceParams } from './params.js';
 
 export const COMPRESSED = /\.(gz|gzip|zst|zstd|bz2|xz|zip)$/i;
@@ -31,7 +31,14 @@ export interface CsvFiles {
 }
 
 /** Decisions about a file version (path, size, modification time) that read its bytes. */
-const headCache = new Map<string, { utf8: boolean; utf16: boolean; longLine?: number }>();
+type Bytes = {
+  utf8: boolean;
+  utf16: boolean;
+  longLine?: number;
+  /** Not UTF-8 at `line`, but UTF-8 characters at `utf8Line` above it: two encodings in one file. */
+  mixed?: { utf8Line: number; line: number };
+};
+const headCache = new Map<string, Bytes>();
 const HEAD_CACHE_SIZE = 256;
 
 function remember<V>(cache: Map<string, V>, key: string, value: V): V {
@@ -61,7 +68,7 @@ function notUtf8(ctx: CompileContext<CsvSourceParams>, file: string, line?: numb
  * encoding, and a long line far down stops the run before DuckDB reads it). Converted files get
  * their whole-file check after the conversion (`copiesLineCheck`).
  */
-async function inspectBytes(ctx: CompileContext<CsvSourceParams>, file: string, asUtf8: boolean): Promise<{ utf8: boolean; utf16: boolean; longLine?: number }> {
+async function inspectBytes(ctx: CompileContext<CsvSourceParams>, file: string, asUtf8: boolean): Promise<Bytes> {
   const st = await stat(file);
   const whole = (ctx.mode === 'run' && asUtf8) || st.size <= HEAD_BYTES;
   const limit = ctx.params.max_line_size;
@@ -75,15 +82,38 @@ async function inspectBytes(ctx: CompileContext<CsvSourceParams>, file: string, 
   const utf16 = (head.length >= 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff))) || nuls > probe.length / 4;
   let problem: LineProblem | undefined;
   let utf8 = true;
+  let mixed: Bytes['mixed'];
   if (whole && st.size > HEAD_BYTES) {
     // Stops at the first problem: a long line after bytes that are not UTF-8 is found in the converted copy.
     problem = await scanLines(file, { maxLineBytes: limit, utf8: true });
     utf8 = problem?.kind !== 'not_utf8';
+    if (problem?.kind === 'not_utf8' && problem.utf8Line !== undefined) mixed = { utf8Line: problem.utf8Line, line: problem.line };
   } else {
     problem = await scanLines(file, { maxLineBytes: limit, utf8: false, maxBytes: HEAD_BYTES });
     if (asUtf8) utf8 = headIsUtf8(head, st.size <= HEAD_BYTES);
+    if (!utf8) mixed = mixedInHead(head);
   }
-  return remember(headCache, key, { utf8, utf16, longLine: problem?.kind === 'long_line' ? problem.line : undefined });
+  return remember(headCache, key, { utf8, utf16, longLine: problem?.kind === 'long_line' ? problem.line : undefined, mixed });
+}
+
+/** In a head that is not UTF-8: UTF-8 characters above its first byte that is not (lines counted in the head). */
+function mixedInHead(head: Buffer): Bytes['mixed'] {
+  const invalidAt = firstInvalidUtf8(head);
+  const utf8At = firstNonAscii(head.subarray(0, invalidAt));
+  if (utf8At < 0) return undefined;
+  const lineOf = (offset: number) => {
+    const b = head.subarray(0, offset);
+    const lf = b.reduce((n, x) => (x === 0x0a ? n + 1 : n), 0);
+    return (lf > 0 ? lf : b.reduce((n, x) => (x === 0x0d ? n + 1 : n), 0)) + 1;
+  };
+  return { utf8Line: lineOf(utf8At), line: lineOf(invalidAt) };
+}
+
+/** Converting a file that mixes encodings as Windows-1252 would garble its UTF-8 part (é as Ã©). */
+function mixedEncodings(ctx: CompileContext<CsvSourceParams>, file: string, mixed: NonNullable<Bytes['mixed']>): CaudalError {
+  const message = `node '${ctx.nodeId}': ${file} mixes two encodings: line ${mixed.utf8Line} holds UTF-8 characters, line ${mixed.line} bytes that are not UTF-8 (Windows-1252 or Latin-1, e.g. from rows appended by another program); read as either one, the other part would be garbled`;
+  const hint = 'convert the file to one encoding first; or set encoding to "windows-1252" to read it all as Windows-1252 anyway (each UTF-8 character then reads as two or three)';
+  return new CaudalError('validation', message, { nodeId: ctx.nodeId, hint, problems: [{ code: 'invalid_param', path: 'params.encoding', message, hint }] });
 }
 
 /**
@@ -115,6 +145,7 @@ export async function csvFiles(ctx: CompileContext<CsvSourceParams>): Promise<Cs
       if (bytes.longLine !== undefined) throw lineTooLong(ctx, original, bytes.longLine, 'plan');
       if (!bytes.utf8) {
         if (p.encoding === 'utf-8') throw notUtf8(ctx, original);
+        if (bytes.mixed) throw mixedEncodings(ctx, original, bytes.mixed);
         encoding = 'windows-1252';
       }
     }

@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 
 /**
  * One pass over a file's bytes before DuckDB reads it, for what DuckDB handles badly: a line longer
@@ -8,7 +8,10 @@ import { isUtf8 } from 'node:buffer';
  * only when a row holding them is read). It finds the first line break in each block and the last,
  * so it costs about as much as reading the file.
  */
-export type LineProblem = { kind: 'long_line'; line: number } | { kind: 'not_utf8'; line: number };
+export type LineProblem =
+  | { kind: 'long_line'; line: number }
+  /** `utf8Line`: a line above holding UTF-8 characters (beyond ASCII), when there is one: the file mixes encodings. */
+  | { kind: 'not_utf8'; line: number; utf8Line?: number };
 
 export interface ScanOptions {
   /** Longest line allowed, in bytes, line break excluded. */
@@ -46,7 +49,7 @@ function incompleteTail(b: Buffer): number {
 }
 
 /** The offset of the first byte that breaks UTF-8 in `b` (which `isUtf8` rejected). */
-function firstInvalidUtf8(b: Buffer): number {
+export function firstInvalidUtf8(b: Buffer): number {
   // The longest prefix that decodes, allowing a character cut at its end (`stream`).
   const decodes = (n: number) => {
     try {
@@ -63,7 +66,16 @@ function firstInvalidUtf8(b: Buffer): number {
     if (decodes(mid)) lo = mid;
     else hi = mid - 1;
   }
-  return lo;
+  // The prefix may end with the lead byte of a sequence that the next byte breaks (é in Latin-1
+  // followed by a comma): that lead byte is the first one that is not UTF-8.
+  return lo - incompleteTail(b.subarray(0, lo));
+}
+
+/** The offset of the first byte beyond ASCII in `b`, or -1 (the native check skips ASCII text fast). */
+export function firstNonAscii(b: Buffer): number {
+  if (isAscii(b)) return -1;
+  for (let i = 0; i < b.length; i++) if (b[i]! >= 0x80) return i;
+  return -1;
 }
 
 /** 1-based number of the line holding byte `offset` (counting \n, or \r in files without \n). */
@@ -91,6 +103,7 @@ async function lineAt(file: string, offset: number): Promise<number> {
 export async function scanLines(file: string, opts: ScanOptions): Promise<LineProblem | undefined> {
   const fh = await open(file);
   let found: { kind: LineProblem['kind']; offset: number } | undefined;
+  let firstUtf8: number | undefined; // offset of the first character beyond ASCII, while the bytes are UTF-8
   try {
     const buf = Buffer.allocUnsafe(BLOCK + 3);
     const end = opts.maxBytes ?? Infinity;
@@ -122,7 +135,13 @@ export async function scanLines(file: string, opts: ScanOptions): Promise<LinePr
         const whole = buf.subarray(0, carry + bytesRead);
         const cut = incompleteTail(whole);
         const checked = whole.subarray(0, whole.length - cut);
-        if (!isUtf8(checked)) found = { kind: 'not_utf8', offset: pos - carry + firstInvalidUtf8(checked) };
+        const valid = isUtf8(checked);
+        const invalidAt = valid ? checked.length : firstInvalidUtf8(checked);
+        if (firstUtf8 === undefined) {
+          const i = firstNonAscii(checked.subarray(0, invalidAt));
+          if (i >= 0) firstUtf8 = pos - carry + i;
+        }
+        if (!valid) found = { kind: 'not_utf8', offset: pos - carry + invalidAt };
         whole.copy(buf, 0, whole.length - cut);
         carry = cut;
       }
@@ -134,7 +153,10 @@ export async function scanLines(file: string, opts: ScanOptions): Promise<LinePr
   } finally {
     await fh.close();
   }
-  return found && { kind: found.kind, line: await lineAt(file, found.offset) };
+  if (!found) return undefined;
+  const line = await lineAt(file, found.offset);
+  if (found.kind === 'long_line') return { kind: 'long_line', line };
+  return { kind: 'not_utf8', line, utf8Line: firstUtf8 === undefined ? undefined : await lineAt(file, firstUtf8) };
 }
 
 /** The first `bytes` of a file (fewer when it is shorter). */

@@ -165,3 +165,32 @@ describe('source.csv: encoding detection', () => {
     expect(problems[0]?.message).toBe(`node 'src': ${path.join(dir, 'latin1.csv')} is not UTF-8 text`);
   });
 });
+
+describe('source.csv: a file that mixes UTF-8 and Windows-1252 (rows appended by another program)', () => {
+  const utf8 = (text: string) => Buffer.from(text, 'utf8');
+
+  it('is refused with both lines named, not converted whole (which would garble the UTF-8 part)', async () => {
+    await write('mixed_small.csv', Buffer.concat([utf8('name,city\nJosé,Málaga\n'), cp1252('Peña,Cádiz\n')]));
+    const problems = await problemsOf(csv({ path: 'mixed_small.csv' }), dir);
+    expect(problems).toEqual([
+      expect.objectContaining({
+        path: 'nodes[0].params.encoding',
+        message: `node 'src': ${path.join(dir, 'mixed_small.csv')} mixes two encodings: line 2 holds UTF-8 characters, line 3 bytes that are not UTF-8 (Windows-1252 or Latin-1, e.g. from rows appended by another program); read as either one, the other part would be garbled`,
+      }),
+    ]);
+    const asked = await preview(csv({ path: 'mixed_small.csv', encoding: 'windows-1252' }), dir, 'src');
+    expect(asked.rows.map((r) => r.name)).toEqual(['JosÃ©', 'Peña']);
+  });
+
+  it('is refused by the run when the other encoding starts past the 4 MB that planning looks at', async () => {
+    const filler = 'x,y\n'.repeat(1_300_000);
+    await write('mixed_big.csv', Buffer.concat([utf8('name,city\nJosé,Málaga\n'), utf8(filler), cp1252('Peña,Cádiz\n')]));
+    const doc = pipeline([{ id: 'src', type: 'source.csv', params: { path: 'mixed_big.csv' } }, { id: 'out', type: 'sink.csv', params: { path: 'out/mixed_big.csv' } }], ['src -> out']);
+    expect(await problemsOf(doc, dir)).toEqual([]);
+    const { summary } = await run(doc, dir);
+    expect(summary.status).toBe('failed');
+    expect(summary.error?.message).toContain(`mixes two encodings: line 2 holds UTF-8 characters, line ${1_300_000 + 3} bytes that are not UTF-8`);
+    await expect(readFile(path.join(dir, 'out/mixed_big.csv'))).rejects.toThrow();
+  });
+});
+

@@ -141,7 +141,9 @@ detected as \`HUGEINT\` (38 digits) or, longer still, as text, so no digit is lo
 byte-order mark) is read as it is, and any other file as Windows-1252, which Excel and most Windows
 programs in Western Europe and the Americas write (a superset of Latin-1 with €, curly quotes and
 dashes). Each matched file is decided on its own: on its first 4 MB while planning and previewing,
-on all of it in a run. UTF-16 files are refused with a hint. Latin-1 and Windows-1252 files are
+on all of it in a run. A file that holds both (UTF-8 rows, then rows appended by a Windows program) is
+refused with a line of each, since read either way one part would be garbled; set \`encoding\` to read it
+as one of them anyway. UTF-16 files are refused with a hint. Latin-1 and Windows-1252 files are
 converted to UTF-8 in the run's temp folder first (one copy per file, removed after the run), so names
 such as "José Muñoz" and the euro sign survive; messages still name your file and its line numbers.
 Previews and validation convert only the first 4 MB of each such file and say the preview is sampled.
