@@ -122,3 +122,76 @@ describe('generated form fields', () => {
     expect(html).toContain('value="data/orders.csv"');
   });
 });
+
+describe('fields that edit what the pipeline format allows', () => {
+  const within = (type: string, list: string, key: string) => realField(type, list).itemFields!.find((f) => f.key === key)!;
+  const renderIn = (field: FieldModel, path: Array<string | number>, value: unknown, siblings: Record<string, unknown>, c = ctx()) =>
+    renderToStaticMarkup(<FieldRow field={field} path={path} value={value} ctx={c} siblings={siblings} />);
+
+  it("pivot values are typed as the pivot column's values: 10 of a text column is the text 10", () => {
+    const c = ctx({ columnsOf: () => [{ name: 'year', type: 'VARCHAR' }, { name: 'amount', type: 'DOUBLE' }] });
+    const html = renderIn(realField('transform.pivot', 'values'), ['values'], ['10'], { pivot_column: 'year', value_column: 'amount', values: ['10'] }, c);
+    expect(html).toContain('value="10"');
+    expect(html).not.toContain('value="&quot;10&quot;"');
+  });
+
+  it("a lookup default is typed as the reference column it defaults, not as the main input's column of that name", () => {
+    const columnsOf = (port?: string) => (port === 'reference' ? [{ name: 'code', type: 'VARCHAR' }] : [{ name: 'code', type: 'BIGINT' }]);
+    const html = renderIn(within('transform.lookup', 'columns', 'default'), ['columns', 0, 'default'], '0', { column: 'code', default: '0' }, ctx({ columnsOf }));
+    expect(html).toContain('value="0"');
+  });
+
+  it('a database filter with in takes a list of typed values', () => {
+    for (const type of ['source.postgres', 'source.sqlserver']) {
+      const html = renderIn(within(type, 'filters', 'value'), ['filters', 0, 'value'], ['shipped', 7], { column: 'status', op: 'in', value: ['shipped', 7] });
+      expect(html, type).toContain('aria-label="Value 1"');
+      expect(html).toMatch(/aria-label="Value 1"[^>]*value="shipped"/);
+      expect(html).toMatch(/aria-label="Value 2"[^>]*value="7"/);
+      expect(html).toContain('+ Add value');
+    }
+  });
+
+  it('Elasticsearch mappings are edited as JSON text of the object', () => {
+    const html = render(realField('sink.elasticsearch', 'mappings'), { sku: { type: 'keyword' } });
+    expect(html).toMatch(/<textarea[^>]*aria-label="Mapping overrides"[^>]*>\{\n {2}&quot;sku&quot;: \{\n {4}&quot;type&quot;: &quot;keyword&quot;\n {2}\}\n\}<\/textarea>/);
+  });
+
+  it("http_enrich's response cache is on by default: no \"Use\" switch, and Cache answers shows checked", () => {
+    const html = render(realField('transform.http_enrich', 'cache'), undefined);
+    expect(html).not.toContain('aria-label="Use Response cache"');
+    expect(html).toMatch(/<input[^>]*type="checkbox"[^>]*checked=""[^>]*\/?>Cache answers/);
+  });
+
+  it('an optional object without a default is still switched on with "Use"', () => {
+    expect(render(realField('source.postgres', 'incremental'), undefined)).toContain('aria-label="Use Incremental"');
+  });
+
+  it('a quote can be set to the empty text (never quoted), shown apart from unset', () => {
+    const unset = render(realField('source.csv', 'quote'), undefined);
+    expect(unset).toMatch(/aria-label="Quote: empty text" aria-pressed="false"/);
+    const empty = render(realField('source.csv', 'quote'), '');
+    expect(empty).toMatch(/aria-label="Quote: empty text" aria-pressed="true"/);
+    expect(empty).toContain('placeholder="(empty text)"');
+    // A delimiter is at least one character: no such button.
+    expect(render(realField('source.csv', 'delimiter'), undefined)).not.toContain('empty text');
+  });
+
+  it('a mapping can map the empty text', () => {
+    expect(renderIn(within('transform.map_values', 'mappings', 'from'), ['mappings', 0, 'from'], '', { from: '', to: 'unknown' })).toMatch(/aria-label="Value: empty text" aria-pressed="true"/);
+  });
+
+  it('an optional list set to empty says so and can be unset', () => {
+    const html = render(realField('source.csv', 'null_strings'), []);
+    expect(html).toContain('Set to an empty list.');
+    expect(html).toContain('Unset it');
+    expect(render(realField('source.csv', 'null_strings'), undefined)).not.toContain('Unset it');
+  });
+});
+
+describe('a filter whose operator became in with a single value in the file', () => {
+  it('shows that value as the first entry of the list, not an empty list', () => {
+    const value = realField('source.postgres', 'filters').itemFields!.find((f) => f.key === 'value')!;
+    const html = renderToStaticMarkup(<FieldRow field={value} path={['filters', 0, 'value']} value="shipped" ctx={ctx()} siblings={{ column: 'status', op: 'in', value: 'shipped' }} />);
+    expect(html).toMatch(/aria-label="Value 1"[^>]*value="shipped"/);
+  });
+});

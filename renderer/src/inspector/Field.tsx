@@ -1,12 +1,16 @@
 /** One generated form field: picks the widget for the field's kind. Values are read from and written to the node's params. */
-import { useEffect, useId, useRef, useState, type InputHTMLAttributes, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import type { Column } from '../model/types.js';
 import type { ParamPath } from '../store/doc-ops.js';
-import { entryFields, fieldPathKey, formatScalar, parseInput, parseScalar, singular, type FieldModel, type ScalarType } from './form-model.js';
+import { entryFields, fieldPathKey, formatScalar, jsonShapeOf, parseInput, parseScalar, singular, type FieldModel, type ScalarType } from './form-model.js';
+import { canUnsetEmptyList, isBlank, listToSave, wantsList, withSetting } from './list-values.js';
+import { readJson, showJson } from './json-text.js';
+import { useDraftRows } from './use-draft-rows.js';
 import { isVisible } from './visibility.js';
 import { describeDetected } from './detected.js';
 import { inline } from './Markdown.js';
 import { SqlEditor } from './SqlEditor.js';
+import { DraftInput, DraftTextarea } from './DraftInput.js';
 
 export interface FieldContext {
   nodeId: string;
@@ -88,36 +92,6 @@ function TriState({ field, path, value, ctx }: Props) {
   );
 }
 
-/**
- * An input whose text stays as typed while it has focus, and follows the stored value otherwise:
- * shown from the stored value, `0.` would become `0` and the point would be lost on the way to
- * `0.5`. On blur the text is tidied to how the value it means is shown.
- */
-function DraftInput({ shown, read, show, onValue, onDone, ...input }: { shown: string; read(text: string): unknown; show(value: unknown): string; onValue(value: unknown): void; onDone(): void } & Omit<InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange' | 'onFocus' | 'onBlur'>) {
-  const [text, setText] = useState(shown);
-  const focused = useRef(false);
-  useEffect(() => {
-    if (!focused.current) setText(shown);
-  }, [shown]);
-  return (
-    <input
-      type="text"
-      {...input}
-      value={text}
-      onFocus={() => (focused.current = true)}
-      onChange={(e) => {
-        setText(e.target.value);
-        onValue(read(e.target.value));
-      }}
-      onBlur={() => {
-        focused.current = false;
-        setText(show(read(text)));
-        onDone();
-      }}
-    />
-  );
-}
-
 /** A value that may be text, a number, a boolean or null: typed as text and read by parseScalar. */
 function ScalarInput({ field, path, value, ctx, label, types, columnType, id }: Props & { label: string; types: ScalarType[]; columnType?: string; id?: string }) {
   const hint = [types.includes('number') && 'a number', types.includes('boolean') && 'true/false', types.includes('string') && 'text', types.includes('null') && 'null'].filter(Boolean).join(', ');
@@ -181,10 +155,12 @@ function PathField({ field, path, value, ctx, id }: Props & { id?: string }) {
   );
 }
 
+/** The type of the column a value is typed against (see `typedBy`), read from the input that column picker lists. */
 function columnTypeOf(ctx: FieldContext, field: FieldModel, siblings?: Record<string, unknown>): string | undefined {
-  const col = siblings?.column;
+  const by = field.typedBy;
+  const col = by ? siblings?.[by.key] : undefined;
   if (typeof col !== 'string') return undefined;
-  return ctx.columnsOf(field.port).find((c) => c.name === col)?.type;
+  return ctx.columnsOf(by!.port).find((c) => c.name === col)?.type;
 }
 
 function Widget({ field, path, value, ctx, siblings, id }: Props & { id?: string }): ReactNode {
@@ -227,6 +203,7 @@ function Widget({ field, path, value, ctx, siblings, id }: Props & { id?: string
         />
       );
     case 'scalar':
+      if (field.scalarTypes?.includes('list') && wantsList(field, value, siblings)) return <StringList field={valueList(field)} path={path} value={value} ctx={ctx} siblings={siblings} />;
       return <ScalarInput field={field} path={path} value={value} ctx={ctx} label={label} types={field.scalarTypes ?? ['string']} columnType={columnTypeOf(ctx, field, siblings)} id={id} />;
     case 'sql':
     case 'sql-query':
@@ -253,7 +230,7 @@ function Widget({ field, path, value, ctx, siblings, id }: Props & { id?: string
           {list.map((c, i) => (
             <span className="chip" key={`${c}-${i}`}>
               {c}
-              <button type="button" aria-label={`Remove ${c} from ${label}`} onClick={() => ctx.set(path, list.filter((_, j) => j !== i))}>
+              <button type="button" aria-label={`Remove ${c} from ${label}`} onClick={() => ctx.set(path, listToSave(list.filter((_, j) => j !== i), field))}>
                 ×
               </button>
             </span>
@@ -298,56 +275,132 @@ function Widget({ field, path, value, ctx, siblings, id }: Props & { id?: string
     case 'textarea':
       return <textarea id={id} aria-label={label} placeholder={placeholder} value={str(value)} onChange={(e) => ctx.set(path, e.target.value || undefined, true)} onBlur={ctx.endTyping} />;
     case 'json':
-      return (
-        <textarea
-          id={id}
-          aria-label={label}
-          defaultValue={value === undefined ? '' : JSON.stringify(value, null, 2)}
-          onBlur={(e) => {
-            try {
-              ctx.set(path, e.target.value.trim() === '' ? undefined : JSON.parse(e.target.value));
-            } catch {
-              ctx.set(path, e.target.value);
-            }
-          }}
-        />
-      );
+    case 'json-object':
+      return <JsonField field={field} path={path} value={value} ctx={ctx} id={id} />;
     default:
-      return (
-        <input
-          id={id}
-          type="text"
-          aria-label={label}
-          placeholder={placeholder}
-          value={str(value)}
-          onChange={(e) => ctx.set(path, parseInput(field, e.target.value), true)}
-          onBlur={ctx.endTyping}
-        />
-      );
+      return <TextInput field={field} path={path} value={value} ctx={ctx} id={id} placeholder={placeholder} />;
   }
 }
 
-/** A list of plain values: text, numbers, mixed values or columns. */
+/**
+ * A text setting. Emptying it removes the setting; where the schema takes an empty text as a value
+ * of its own (a quote of `""` means "never quoted"), the `""` button next to it enters one.
+ */
+function TextInput({ field, path, value, ctx, id, placeholder }: Props & { id?: string; placeholder?: string }) {
+  const empty = value === '';
+  return (
+    <div className="text-field">
+      <input
+        id={id}
+        type="text"
+        aria-label={field.label}
+        placeholder={empty ? '(empty text)' : placeholder}
+        value={str(value)}
+        onChange={(e) => ctx.set(path, parseInput(field, e.target.value), true)}
+        onBlur={ctx.endTyping}
+      />
+      {field.allowsEmpty && (
+        <button
+          type="button"
+          className={`empty-text${empty ? ' on' : ''}`}
+          aria-label={`${field.label}: empty text`}
+          aria-pressed={empty}
+          title={empty ? 'An empty text is set: press to remove the setting' : 'Set an empty text (not the same as leaving it unset)'}
+          onClick={() => ctx.set(path, empty ? undefined : '')}
+        >
+          &quot;&quot;
+        </button>
+      )}
+    </div>
+  );
+}
+
+/** JSON typed as text: saved as the value it means, never as the text; while it is not valid, the error shows and nothing is saved. */
+function JsonField({ field, path, value, ctx, id }: Props & { id?: string }) {
+  const shape = jsonShapeOf(field);
+  const [error, setError] = useState<string>();
+  const shown = showJson(value);
+  // A value changed elsewhere (undo) replaces the text that was wrong.
+  useEffect(() => setError(undefined), [shown]);
+  return (
+    <>
+      <DraftTextarea
+        id={id}
+        aria-label={field.label}
+        aria-invalid={error ? true : undefined}
+        placeholder={field.placeholder ?? (shape === 'any' ? undefined : '{}')}
+        shown={shown}
+        read={(text) => ({ ...readJson(text, shape), text })}
+        show={(r) => ('error' in r ? r.text : showJson(r.value))}
+        onValue={(r) => {
+          setError('error' in r ? r.error : undefined);
+          if ('value' in r) ctx.set(path, r.value, true);
+        }}
+        onDone={ctx.endTyping}
+      />
+      {error && (
+        <div className="field-error" role="alert">
+          {error} Nothing is saved until it is fixed.
+        </div>
+      )}
+    </>
+  );
+}
+
+/**
+ * A list of plain values: text, numbers, mixed values or columns. Its entries are kept here while
+ * they are edited: a new entry, or one being retyped, is blank until it holds a value, and blank
+ * entries are left out of what is saved (never a `null` in the list). See list-values.ts.
+ */
 function StringList({ field, path, value, ctx, siblings }: Props) {
-  const list = Array.isArray(value) ? (value as unknown[]) : [];
+  // A single value where a list is expected (a filter's value when its operator became `in` in the file) shows as one entry.
+  const stored = Array.isArray(value) ? (value as unknown[]) : value === undefined ? [] : [value];
+  const { rows, edit, keep } = useDraftRows(stored);
   const itemKind = field.itemKind === 'column' ? 'column' : field.itemKind === 'scalar' ? 'scalar' : field.itemKind === 'number' ? 'number' : 'text';
-  const item: FieldModel = { ...field, kind: itemKind, required: false, default: undefined, help: undefined };
+  const item: FieldModel = { ...field, kind: itemKind, required: false, default: undefined, help: undefined, listWhen: undefined };
   const name = field.itemLabel ?? singular(field.label);
+  const save = (next: unknown[], typing?: boolean) => {
+    const saved = listToSave(next, field);
+    edit(next, saved ?? []);
+    ctx.set(path, saved, typing);
+  };
+  const entryCtx = (i: number): FieldContext => ({ ...ctx, set: (_path, v, typing) => save(rows.map((r, j) => (j === i ? v : r)), typing) });
   return (
     <div className="list">
-      {list.map((v, i) => (
+      {rows.map((v, i) => (
         <div className="list-row" key={i}>
-          <Widget field={{ ...item, label: `${field.label} ${i + 1}` }} path={[...path, i]} value={v} ctx={ctx} siblings={siblings} />
-          <button type="button" className="icon" aria-label={`Remove ${field.label} ${i + 1}`} onClick={() => ctx.set(path, list.filter((_, j) => j !== i))}>
+          <Widget field={{ ...item, label: `${field.label} ${i + 1}` }} path={[...path, i]} value={v} ctx={entryCtx(i)} siblings={siblings} />
+          <button type="button" className="icon" aria-label={`Remove ${field.label} ${i + 1}`} onClick={() => save(rows.filter((_, j) => j !== i))}>
             ×
           </button>
         </div>
       ))}
-      <button type="button" className="add" onClick={() => ctx.set(path, [...list, itemKind === 'text' ? '' : undefined])}>
+      {rows.some(isBlank) && (
+        <div className="help" role="status">
+          Blank entries are not saved{field.allowsEmpty ? <>: to keep an empty text, press its &quot;&quot; button</> : ''}.
+        </div>
+      )}
+      {rows.length === 0 && canUnsetEmptyList(field, value) && (
+        <div className="help">
+          Set to an empty list.{' '}
+          <button type="button" className="link" onClick={() => ctx.set(path, undefined)}>
+            Unset it
+          </button>{' '}
+          to use the default.
+        </div>
+      )}
+      <button type="button" className="add" onClick={() => keep([...rows, undefined])}>
         + Add {name}
       </button>
     </div>
   );
+}
+
+/** A value that may be one value or a list (a filter's value for `in`), edited as a list: entries of its own types, none empty. */
+function valueList(field: FieldModel): FieldModel {
+  const types = (field.scalarTypes ?? []).filter((t) => t !== 'list' && t !== 'null');
+  // No entry left is no value: the setting is removed, as it is for a list whose default is empty.
+  return { ...field, kind: 'string-list', itemKind: 'scalar', scalarTypes: types, itemLabel: 'value', required: false, default: [], listWhen: undefined };
 }
 
 /**
@@ -357,24 +410,14 @@ function StringList({ field, path, value, ctx, siblings }: Props) {
  */
 function KeyValue({ field, path, value, ctx }: Props) {
   const stored = value && typeof value === 'object' && !Array.isArray(value) ? Object.entries(value as Record<string, unknown>) : [];
-  const storedText = JSON.stringify(stored);
-  const [rows, setRows] = useState<Array<[string, unknown]>>(stored);
-  const written = useRef(storedText);
-  useEffect(() => {
-    // Changed elsewhere (undo, the JSON view): show that.
-    if (storedText !== written.current) {
-      written.current = storedText;
-      setRows(JSON.parse(storedText) as Array<[string, unknown]>);
-    }
-  }, [storedText]);
+  const { rows, edit, keep } = useDraftRows(stored);
   const keys = rows.map(([k]) => k);
   const repeated = new Set(keys.filter((k, i) => keys.indexOf(k) !== i));
   const update = (next: Array<[string, unknown]>) => {
-    setRows(next);
     const nextKeys = next.map(([k]) => k);
-    if (new Set(nextKeys).size !== nextKeys.length) return;
+    if (new Set(nextKeys).size !== nextKeys.length) return keep(next);
     const obj = Object.fromEntries(next);
-    written.current = JSON.stringify(Object.entries(obj));
+    edit(next, Object.entries(obj));
     ctx.set(path, obj);
   };
   const freshKey = () => {
@@ -431,7 +474,11 @@ function switchKind(field: FieldModel, entry: Record<string, unknown>, kind: str
 function FieldList({ fields, path, obj, ctx, top }: { fields: FieldModel[]; path: ParamPath; obj: Record<string, unknown>; ctx: FieldContext; top?: boolean }) {
   const ports = ctx.connectedPorts ?? NO_PORTS;
   const visible = fields.filter((f) => isVisible(f, obj[f.key], obj, fields, ports));
-  const row = (f: FieldModel) => <FieldRow key={f.key} field={f} path={[...path, f.key]} value={obj[f.key]} ctx={ctx} siblings={obj} compact={!top} />;
+  // A setting that others follow (a filter's operator, which makes its value a list or not) changes them in the same step.
+  const leads = new Set(fields.flatMap((f) => (f.listWhen ? [f.listWhen.key] : [])));
+  const ctxOf = (f: FieldModel): FieldContext =>
+    leads.has(f.key) ? { ...ctx, set: (p, v, typing) => (p.length === path.length + 1 ? ctx.set(path, withSetting(obj, fields, f.key, v), typing) : ctx.set(p, v, typing)) } : ctx;
+  const row = (f: FieldModel) => <FieldRow key={f.key} field={f} path={[...path, f.key]} value={obj[f.key]} ctx={ctxOf(f)} siblings={obj} compact={!top} />;
   const main = visible.filter((f) => !f.common);
   const more = visible.filter((f) => f.common);
   // Open when one of them is set or has a problem, so nothing set is out of sight.
@@ -519,21 +566,39 @@ function KindPicker({ field, label, value, placeholder, onPick }: { field: Field
   );
 }
 
-/** A nested object param (e.g. incremental settings); an optional one is switched on and off as a whole. */
+/**
+ * A nested object param. One without a default (incremental reads) is switched on and off as a
+ * whole with "Use". One with a default always applies (a REST source's pagination, http_enrich's
+ * response cache, which is on unless its own "Cache answers" is off): its settings are shown under
+ * a disclosure, open when one of them is set, and an unset object reads as its default.
+ */
 function ObjectFields({ field, path, value, ctx }: Props) {
   const on = value !== undefined && value !== null;
   const obj = on && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+  const always = field.required || field.default !== undefined;
+  const kind = field.variants && (
+    <KindPicker field={field} label={`Kind of ${field.label}`} value={typeof obj[field.discriminator!] === 'string' ? (obj[field.discriminator!] as string) : ''} onPick={(k) => ctx.set(path, switchKind(field, obj, k))} />
+  );
+  const list = <FieldList fields={field.variants ? entryFields(field, obj) : (field.itemFields ?? [])} path={path} obj={obj} ctx={ctx} />;
+  if (field.required) return <div className="object-field">{kind}{list}</div>;
+  if (always) {
+    const changed = Object.keys(obj).length;
+    const open = changed > 0 || Object.keys(ctx.errors).some((k) => k.startsWith(`${fieldPathKey(path)}.`));
+    return (
+      <details className="object-field object-settings" open={open}>
+        <summary>{changed ? `Settings (${changed} set)` : 'Settings (defaults)'}</summary>
+        {kind}
+        {list}
+      </details>
+    );
+  }
   return (
     <div className="object-field">
-      {!field.required && (
-        <label className="inline">
-          <input type="checkbox" aria-label={`Use ${field.label}`} checked={on} onChange={(e) => ctx.set(path, e.target.checked ? {} : undefined)} /> Use
-        </label>
-      )}
-      {(on || field.required) && field.variants && (
-        <KindPicker field={field} label={`Kind of ${field.label}`} value={typeof obj[field.discriminator!] === 'string' ? (obj[field.discriminator!] as string) : ''} onPick={(k) => ctx.set(path, switchKind(field, obj, k))} />
-      )}
-      {(on || field.required) && <FieldList fields={field.variants ? entryFields(field, obj) : (field.itemFields ?? [])} path={path} obj={obj} ctx={ctx} />}
+      <label className="inline">
+        <input type="checkbox" aria-label={`Use ${field.label}`} checked={on} onChange={(e) => ctx.set(path, e.target.checked ? {} : undefined)} /> Use
+      </label>
+      {on && kind}
+      {on && list}
     </div>
   );
 }

@@ -1,12 +1,12 @@
-/** With no node selected, the inspector edits the pipeline itself: its name, its description, and lists its params. */
+/** With no node selected, the inspector edits the pipeline itself: its name, its description and its params. */
 import { useEffect, useRef, useState } from 'react';
 import { useDocument } from '../store/document.js';
 import { describeDoc, renameDoc } from '../store/doc-ops.js';
+import { PipelineParams } from './PipelineParams.js';
 
 export function PipelineInspector() {
   const name = useDocument((s) => s.doc.name);
   const description = useDocument((s) => s.doc.description ?? '');
-  const params = useDocument((s) => s.doc.params);
   const nodeCount = useDocument((s) => s.doc.nodes.length);
   const change = useDocument((s) => s.change);
   const endGesture = useDocument((s) => s.endGesture);
@@ -50,20 +50,7 @@ export function PipelineInspector() {
           onBlur={endGesture}
         />
       </div>
-      {Object.keys(params ?? {}).length > 0 && (
-        <section className="form-group" aria-label="Params">
-          <h3>Params</h3>
-          <ul className="param-list">
-            {Object.entries(params).map(([k, p]) => (
-              <li key={k}>
-                <code>{k}</code> <span className="muted">({p.type}{p.default !== undefined ? `, default ${String(p.default)}` : ''})</span>
-                {p.description && <div className="help">{p.description}</div>}
-              </li>
-            ))}
-          </ul>
-          <p className="help">Runs ask for their values; nodes use them as <code>$name</code> in expressions and <code>{'${name}'}</code> in texts.</p>
-        </section>
-      )}
+      <PipelineParams />
       <p className="muted small">{nodeCount === 0 ? 'Drag a source from the palette to start.' : 'Select a node to edit it.'}</p>
     </aside>
   );

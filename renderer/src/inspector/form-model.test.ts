@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { nodeCatalog } from '../../../core/src/host/catalog.js';
 import type { ParamJsonSchema } from '../model/types.js';
-import { entryFields, fieldPathKey, formatScalar, formModel, parseInput, parseScalar, unwrap, type FieldModel } from './form-model.js';
+import { entryFields, fieldPathKey, formatScalar, formModel, jsonShapeOf, parseInput, parseScalar, unwrap, type FieldModel } from './form-model.js';
 import { isVisible } from './visibility.js';
 
 const schemaOf = (type: string) => nodeCatalog().find((n) => n.type === type)!.paramsSchema as ParamJsonSchema;
@@ -176,5 +176,62 @@ describe('every param shape gets a real form', () => {
     expect(formatScalar('10', [...t], 'VARCHAR')).toBe('10');
     expect(formatScalar(null, ['string', 'null'])).toBe('null');
     expect(fields('transform.map_values').find((f) => f.key === 'mappings')!.itemFields!.find((f) => f.key === 'to')).toMatchObject({ kind: 'scalar', scalarTypes: ['string', 'null'] });
+  });
+});
+
+describe('values typed against a column follow that column', () => {
+  it("a pivot's values follow the pivot column, not the value column", () => {
+    expect(fields('transform.pivot').find((f) => f.key === 'values')).toMatchObject({ typedBy: { key: 'pivot_column' } });
+  });
+
+  it("a lookup default follows the reference column it defaults, listed from the reference input", () => {
+    const columns = fields('transform.lookup').find((f) => f.key === 'columns')!;
+    expect(columns.itemFields!.find((f) => f.key === 'default')).toMatchObject({ typedBy: { key: 'column', port: 'reference' } });
+  });
+
+  it('bounds of a check follow its column', () => {
+    const between = entryFields(fields('quality.check').find((f) => f.key === 'checks')!, { kind: 'between' });
+    expect(between.find((f) => f.key === 'min')).toMatchObject({ typedBy: { key: 'column', port: 'in' } });
+  });
+});
+
+describe('param shapes the studio edits as the schema allows', () => {
+  it('database filters: the value becomes a list while the operator is in / not_in', () => {
+    for (const type of ['source.postgres', 'source.sqlserver']) {
+      const filter = fields(type).find((f) => f.key === 'filters')!.itemFields!;
+      expect(filter.find((f) => f.key === 'value'), type).toMatchObject({ kind: 'scalar', listWhen: { key: 'op', values: ['in', 'not_in'] } });
+      expect(filter.find((f) => f.key === 'value')!.scalarTypes).toEqual(expect.arrayContaining(['string', 'number', 'boolean', 'list']));
+    }
+  });
+
+  it('Elasticsearch mappings and settings are JSON objects, not key/text rows', () => {
+    const es = Object.fromEntries(fields('sink.elasticsearch').map((f) => [f.key, f]));
+    expect(es.mappings).toMatchObject({ kind: 'json-object' });
+    expect(jsonShapeOf(es.mappings!)).toBe('object-of-objects');
+    expect(es.settings).toMatchObject({ kind: 'json-object' });
+    expect(jsonShapeOf(es.settings!)).toBe('object');
+    // Maps of texts stay key/value rows.
+    expect(fields('source.rest').find((f) => f.key === 'headers')).toMatchObject({ kind: 'key-value', itemKind: 'text' });
+  });
+
+  it("REST pagination: the total path shows for offset and page_number, the two types that read a total", () => {
+    const pagination = fields('source.rest').find((f) => f.key === 'pagination')!.itemFields!;
+    const shown = (type: string) => pagination.filter((f) => isVisible(f, undefined, { type }, pagination, new Set())).map((f) => f.key);
+    expect(shown('offset')).toContain('total_path');
+    expect(shown('page_number')).toContain('total_path');
+    expect(shown('cursor')).not.toContain('total_path');
+    expect(shown('none')).not.toContain('total_path');
+  });
+
+  it('an empty text can be entered where the schema takes one, and nowhere else', () => {
+    const csv = Object.fromEntries(fields('source.csv').map((f) => [f.key, f]));
+    expect(csv.quote).toMatchObject({ kind: 'text', allowsEmpty: true });
+    expect(csv.escape).toMatchObject({ kind: 'text', allowsEmpty: true });
+    expect(csv.null_strings).toMatchObject({ kind: 'string-list', itemKind: 'text', allowsEmpty: true });
+    expect(csv.delimiter!.allowsEmpty).toBeUndefined(); // at least one character
+    expect(csv.comment!.allowsEmpty).toBeUndefined(); // exactly one
+    const mapping = fields('transform.map_values').find((f) => f.key === 'mappings')!.itemFields!;
+    expect(mapping.find((f) => f.key === 'from')).toMatchObject({ kind: 'text', allowsEmpty: true });
+    expect(fields('source.postgres').find((f) => f.key === 'columns')!.allowsEmpty).toBeUndefined();
   });
 });

@@ -28,6 +28,9 @@ export type FieldKind =
   | 'connection'
   /** A value that may be text, a number, a boolean or null (what it accepts is in `scalarTypes`). */
   | 'scalar'
+  /** A JSON object whose values are themselves objects or any JSON (Elasticsearch mappings), edited as JSON text. */
+  | 'json-object'
+  /** No better widget: any JSON value, edited as JSON text. */
   | 'json';
 
 export type ScalarType = 'string' | 'number' | 'boolean' | 'null' | 'list';
@@ -72,6 +75,16 @@ export interface FieldModel {
   common?: boolean;
   /** Shown only when another setting has one of some values (or an input is connected); see visibility.ts. */
   visibleWhen?: Condition;
+  /**
+   * Text fields (and the entries of text lists): the schema accepts an empty text, which means
+   * something else than leaving the setting unset (`quote: ""` is "never quoted"), so the form
+   * offers a way to enter it.
+   */
+  allowsEmpty?: boolean;
+  /** Values typed against a column (a bound, a pivot value, a lookup default): the sibling column picker that holds it. */
+  typedBy?: { key: string; port?: string };
+  /** A value that may be one value or a list: a list while this sibling select has one of these values (`op` in / not_in). */
+  listWhen?: { key: string; values: string[] };
 }
 
 export interface FormGroup {
@@ -135,7 +148,7 @@ function kindOf(s: ParamJsonSchema): FieldKind {
   const items = s.items ? unwrap(s.items) : undefined;
   const objectItems = items && (typeOf(items) === 'object' || objectUnion(items) !== undefined);
   if (widget === 'list') return objectItems ? 'rows' : 'string-list';
-  if (widget === 'key-value') return 'key-value';
+  if (widget === 'key-value') return plainValues(s) ? 'key-value' : 'json-object';
   if (widget === 'columns') return 'columns';
   if (widget === 'select' || (widget === undefined && s.enum)) return 'select';
   if (widget === 'boolean' || (widget === undefined && t === 'boolean')) return 'boolean';
@@ -146,8 +159,24 @@ function kindOf(s: ParamJsonSchema): FieldKind {
   if (t === 'array') return objectItems ? 'rows' : 'string-list';
   if (objectUnion(s)) return 'object';
   if (t === 'object' && s.properties) return 'object';
-  if (t === 'object' && s.additionalProperties && typeof s.additionalProperties === 'object') return 'key-value';
+  if (t === 'object' && s.additionalProperties && typeof s.additionalProperties === 'object') return plainValues(s) ? 'key-value' : 'json-object';
   return 'json';
+}
+
+/**
+ * Whether a map's values are plain text, numbers or booleans, which key/value rows edit. Values
+ * that are objects or any JSON (`{"name": {"type": "keyword"}}`) are edited as JSON text instead:
+ * typed into a row, they would be saved as text.
+ */
+function plainValues(s: ParamJsonSchema): boolean {
+  const v = typeof s.additionalProperties === 'object' ? unwrap(s.additionalProperties) : undefined;
+  const t = v && typeOf(v);
+  return t === 'string' || t === 'number' || t === 'integer' || t === 'boolean';
+}
+
+/** A text the schema accepts empty: a string without a minimum length (nor a pattern, an enum or a constant). */
+function acceptsEmptyText(s: ParamJsonSchema): boolean {
+  return typeOf(s) === 'string' && !s.enum && s.const === undefined && s.pattern === undefined && !(typeof s.minLength === 'number' && s.minLength > 0);
 }
 
 /** Values of an enum, or of a union of constants and booleans (`'auto' | boolean`). */
@@ -215,14 +244,16 @@ export function fieldModel(key: string, raw: ParamJsonSchema, required: boolean,
     if (union) Object.assign(field, variantsOf(union, field.group));
     else field.itemFields = objectFields(s, field.group);
   }
+  if (kind === 'text' && acceptsEmptyText(s)) field.allowsEmpty = true;
   if (kind === 'string-list' && s.items) {
     const item = unwrap(s.items);
     field.itemKind = kindOf(item);
+    if (field.itemKind === 'text' && acceptsEmptyText(item)) field.allowsEmpty = true;
     if (field.itemKind === 'scalar') field.scalarTypes = scalarTypesOf(item);
     if (typeOf(item) === 'integer' || typeOf(item) === 'number') field.itemKind = 'number';
     field.itemLabel = singular(field.label);
   }
-  if (kind === 'key-value' && typeof s.additionalProperties === 'object') field.itemKind = kindOf(unwrap(s.additionalProperties));
+  if ((kind === 'key-value' || kind === 'json-object') && typeof s.additionalProperties === 'object') field.itemKind = kindOf(unwrap(s.additionalProperties));
   return field;
 }
 
@@ -250,10 +281,43 @@ function objectFields(schema: ParamJsonSchema, group: string): FieldModel[] {
   const required = new Set(schema.required ?? []);
   const fields = Object.entries(schema.properties ?? {}).map(([k, v]) => fieldModel(k, v, required.has(k), group));
   for (const f of fields) {
-    const when = f.help ? conditionFromHelp(f.help, fields.filter((o) => o !== f)) : undefined;
+    const others = fields.filter((o) => o !== f);
+    const when = f.help ? conditionFromHelp(f.help, others) : undefined;
     if (when) f.visibleWhen = when;
+    const typedBy = typingColumn(f, others);
+    if (typedBy) f.typedBy = typedBy;
+    const listWhen = listOperator(f, others);
+    if (listWhen) f.listWhen = listWhen;
   }
   return fields;
+}
+
+const takesValues = (f: FieldModel) => f.kind === 'scalar' || (f.kind === 'string-list' && f.itemKind === 'scalar');
+
+/**
+ * The column a value is typed against: the sibling picker named `column`, else the first column
+ * picker of the object. Definitions name the column whose values are typed first (a pivot's
+ * `pivot_column` comes before its `value_column`), and the picker's port says which input it lists
+ * (a lookup default follows the `reference` column it defaults, not the main input).
+ */
+function typingColumn(f: FieldModel, siblings: FieldModel[]): FieldModel['typedBy'] {
+  if (!takesValues(f)) return undefined;
+  const pickers = siblings.filter((s) => s.kind === 'column');
+  const col = pickers.find((s) => s.key === 'column') ?? pickers[0];
+  return col ? { key: col.key, ...(col.port ? { port: col.port } : {}) } : undefined;
+}
+
+/** Operators that compare with a list of values (SQL's IN and NOT IN), as filter `op` selects spell them. */
+const LIST_OPERATORS = ['in', 'not_in'];
+
+/** A value that may be a list is one while a sibling operator select says `in` / `not_in`. */
+function listOperator(f: FieldModel, siblings: FieldModel[]): FieldModel['listWhen'] {
+  if (f.kind !== 'scalar' || !f.scalarTypes?.includes('list')) return undefined;
+  for (const s of siblings) {
+    const values = (s.kind === 'select' ? (s.optionValues ?? []) : []).filter((v): v is string => typeof v === 'string' && LIST_OPERATORS.includes(v));
+    if (values.length) return { key: s.key, values };
+  }
+  return undefined;
 }
 
 /** Fields grouped by their `group` meta, groups in order of first appearance (ungrouped fields first). */
@@ -265,6 +329,12 @@ export function formModel(schema: ParamJsonSchema): FormGroup[] {
     groups.set(f.group, list);
   }
   return [...groups.entries()].map(([name, fields]) => ({ name, fields }));
+}
+
+/** The JSON a `json-object` field takes: an object, whose values must be objects too when the schema says so. */
+export function jsonShapeOf(field: Pick<FieldModel, 'kind' | 'itemKind'>): 'any' | 'object' | 'object-of-objects' {
+  if (field.kind !== 'json-object') return 'any';
+  return field.itemKind === 'json-object' || field.itemKind === 'key-value' || field.itemKind === 'object' ? 'object-of-objects' : 'object';
 }
 
 /** Turns what a user typed into the param value: empty means unset, numbers parse, invalid numbers stay text so validation can say why. */

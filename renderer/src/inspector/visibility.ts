@@ -10,7 +10,8 @@ import type { FieldModel } from './form-model.js';
 
 export type Condition = { key: string; values: string[] } | { port: string };
 
-const SENTENCE = /(?<=[.:])\s+(?=[`A-Za-z_])/;
+// Clauses end at `.` `:` and `;`: "offset: the total of records; page_number: of pages." names two values.
+const SENTENCE = /(?<=[.:;])\s+(?=[`A-Za-z_])/;
 const LEAD = /^(?:For\s+)?((?:`?[\w*]+`?)(?:\s*(?:\/|,|\bor\b|\band\b)\s*`?[\w*]+`?)*)\s*(?::|\s+only\b)/;
 
 function matches(pattern: string, value: string): boolean {
@@ -34,7 +35,7 @@ export function conditionFromHelp(help: string, siblings: FieldModel[]): Conditi
   }
   let key: string | undefined;
   const values = new Set<string>();
-  // Each sentence may open with the values it is about: "first/last: … string_agg: …".
+  // Each sentence or clause may open with the values it is about: "first/last: … string_agg: …".
   for (const sentence of help.split(SENTENCE)) {
     const lead = LEAD.exec(sentence);
     if (!lead) continue;

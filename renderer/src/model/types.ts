@@ -2,7 +2,7 @@
  * Types the renderer shares with core: the pipeline document (plain JSON) and the node catalogue
  * entry the host sends (param JSON Schema with UI metadata). Type-only imports of the host contract.
  */
-export type { Pipeline, PipelineNode, PipelineEdge } from '../../../core/src/model/schema.js';
+export type { Pipeline, PipelineNode, PipelineEdge, PipelineParam } from '../../../core/src/model/schema.js';
 
 export type {
   NodeTypeInfo,
@@ -32,6 +32,8 @@ export interface ParamJsonSchema {
   minimum?: number;
   maximum?: number;
   minItems?: number;
+  minLength?: number;
+  pattern?: string;
   additionalProperties?: boolean | ParamJsonSchema;
   label?: string;
   help?: string;

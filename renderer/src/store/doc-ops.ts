@@ -1,5 +1,5 @@
 /** Pure edits of the pipeline document. Every function returns a new document (or the same one when nothing changed). */
-import type { NodeTypeInfo, Pipeline, PipelineEdge, PipelineNode } from '../model/types.js';
+import type { NodeTypeInfo, Pipeline, PipelineEdge, PipelineNode, PipelineParam } from '../model/types.js';
 
 export interface XY {
   x: number;
@@ -125,6 +125,19 @@ export function describeDoc(doc: Pipeline, description: string): Pipeline {
   if (doc.description === next) return doc;
   const { description: _old, ...rest } = doc;
   return next === undefined ? rest : { ...rest, description: next };
+}
+
+/** Adds, replaces or (with `undefined`) removes a pipeline param; a new one goes last. */
+export function setPipelineParam(doc: Pipeline, name: string, param: PipelineParam | undefined): Pipeline {
+  const params = { ...(doc.params ?? {}) };
+  if (param === undefined) {
+    if (!(name in params)) return doc;
+    delete params[name];
+  } else {
+    if (JSON.stringify(params[name]) === JSON.stringify(param)) return doc;
+    params[name] = param;
+  }
+  return { ...doc, params };
 }
 
 /**

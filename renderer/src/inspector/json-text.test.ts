@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { readJson, showJson } from './json-text.js';
+
+describe('JSON typed into a field', () => {
+  it('is saved as the object it means, not as text', () => {
+    expect(readJson('{"number_of_shards": 3, "refresh_interval": "1s"}', 'object')).toEqual({ value: { number_of_shards: 3, refresh_interval: '1s' } });
+    expect(readJson('{"name": {"type": "keyword"}}', 'object-of-objects')).toEqual({ value: { name: { type: 'keyword' } } });
+  });
+
+  it('empty text removes the setting', () => {
+    expect(readJson('  ', 'object')).toEqual({ value: undefined });
+  });
+
+  it('a syntax error says where and what, and gives no value', () => {
+    const read = readJson('{"name": {"type": "keyword"},\n}', 'object-of-objects');
+    expect(read).toEqual({ error: expect.stringMatching(/^Not valid JSON at line 2, column 1: expected a property name in double quotes/) });
+    expect(readJson("{name: 'x'}", 'object')).toEqual({ error: expect.stringContaining('line 1, column 2') });
+  });
+
+  it('JSON of the wrong shape says which shape to write', () => {
+    expect(readJson('[1, 2]', 'object')).toEqual({ error: expect.stringContaining('Write a JSON object') });
+    expect(readJson('{"name": "keyword"}', 'object-of-objects')).toEqual({ error: 'The value of "name" must be a JSON object: {"name": {…}}.' });
+    expect(readJson('[1, 2]', 'any')).toEqual({ value: [1, 2] });
+  });
+
+  it('a stored object shows as indented JSON', () => {
+    expect(showJson({ a: 1 })).toBe('{\n  "a": 1\n}');
+    expect(showJson(undefined)).toBe('');
+  });
+});
