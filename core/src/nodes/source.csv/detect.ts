@@ -251,10 +251,13 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
         e,
       );
     } else {
+      // With the delimiter given, read the lines with what was given to say which one does not fit.
+      const stated = p.delimiter !== undefined ? await statedDialect(sniffPath, p) : undefined;
+      const bad = stated && (await firstBadLine(stated));
       throw fail(
         'bind_error',
         'params',
-        `node '${ctx.nodeId}': cannot tell the CSV format of ${file.original}: its first rows do not fit one format (the same number of fields on every line, balanced quotes) with the options given`,
+        `node '${ctx.nodeId}': cannot tell the CSV format of ${file.original}: its first rows do not fit one format (the same number of fields on every line, balanced quotes) with the options given${bad ? ` (${bad})` : ''}`,
         'set the delimiter, quote and header to what the file uses; with on_error "reject" the rows that do not fit are listed, with their line numbers, on the rejects output',
         e,
       );
@@ -431,5 +434,26 @@ async function refuseUnreadQuotes(
     `node '${ctx.nodeId}': ${original} has quoted values (line ${index + 1}: ${JSON.stringify(line.length > 80 ? `${line.slice(0, 80)}…` : line)}) that do not read with one quote and escape character, so detection would keep the quotes in the values`,
     'set quote (usually ") and escape: " when a quote inside a value is doubled (""), \\ when it is written \\"; a file that mixes both must be fixed first. Set quote to "" to read the quotes as part of the values',
   );
+}
+
+/** The dialect the params state (delimiter set), with the header line's fields as text columns: to find the first line that does not fit. */
+async function statedDialect(sniffPath: string, p: CsvSourceParams): Promise<Sniffed | undefined> {
+  const head = (await readHead(sniffPath, 1 << 16)).toString('utf8').replace(/^\uFEFF/, '');
+  const first = head.split(/\r\n|\n|\r/)[p.skip_rows ?? 0];
+  if (first === undefined || p.delimiter === undefined) return undefined;
+  const header = p.header !== false;
+  const fields = first.split(p.delimiter);
+  return {
+    Delimiter: p.delimiter,
+    Quote: p.quote ?? '"',
+    Escape: p.escape ?? p.quote ?? '"',
+    NewLineDelimiter: '',
+    Comment: p.comment ?? '',
+    SkipRows: p.skip_rows ?? 0,
+    HasHeader: header,
+    Columns: fields.map((f, i) => ({ name: header ? f.replace(/^"|"$/g, '') || `column${i}` : `column${i}`, type: 'VARCHAR' })),
+    DateFormat: null,
+    TimestampFormat: null,
+  };
 }
 

@@ -61,6 +61,12 @@ describe('source.csv: quotes escaped two ways in one file ("" and \\")', () => {
     ]);
   });
 
+  it('with the delimiter, quote and escape stated, name the first line that does not read with them', async () => {
+    const problems = await problemsOf(csv({ path: 'mixed_escapes.csv', delimiter: ',', quote: '"', escape: '"' }), dir);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]?.message).toContain('with the options given (line 3: ');
+  });
+
   it('read as written when the quote is set to none', async () => {
     expect((await preview(csv({ path: 'mixed_escapes.csv', quote: '' }), dir, 'src')).rows[0]).toEqual({ id: '1', name: '"Ann ""A"" Lee"', note: 'x' });
   });
