@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -68,10 +68,10 @@ export class ProcessRunner implements JobRunner {
     const record = await readRun(run.dir);
     // Same process only if the record names it (a pid may have been reused since).
     const same = pid !== null && (!record?.owner || record.owner.pid === pid);
-    if (pid !== null && same && running(pid)) {
+    if (pid !== null && same && processAlive(pid)) {
       const livePid = pid;
       const done = (async () => {
-        while (running(livePid)) await sleep(POLL_MS);
+        while (processAlive(livePid)) await sleep(POLL_MS);
         return outcomeOf(run.dir, null, null, req);
       })();
       return handleFor(livePid, done);
@@ -101,17 +101,6 @@ export function runArgs(req: JobRunRequest): string[] {
   if (req.job.threads !== undefined) args.push('--threads', String(req.job.threads));
   if (req.job.memoryLimit !== undefined) args.push('--memory-limit', req.job.memoryLimit);
   return args;
-}
-
-/** Alive and not a zombie nobody reaped (a container's init may not reap orphans). */
-function running(pid: number): boolean {
-  if (!processAlive(pid)) return false;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true; // no /proc (macOS): trust kill(0)
-  }
 }
 
 const EXIT_BUSY = 75;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 
 /**
@@ -29,14 +30,28 @@ export function ownerOf(name: string): Owner | undefined {
   return m ? { host: m[1]!, pid: Number(m[2]) } : undefined;
 }
 
-/** True when the process is running (signal 0 probes without sending anything). */
+/**
+ * True when the process is running (signal 0 probes without sending anything). A zombie is not: a
+ * killed process whose parent died too stays one until init reaps it, and a container's init may
+ * never do so; it holds nothing, so its locks and temp names are leftovers.
+ */
 export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     // EPERM: it exists but belongs to another user.
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return !isZombie(pid);
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    // `pid (name) S …`: the state follows the name, which may itself hold parentheses.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.charAt(stat.lastIndexOf(')') + 2) === 'Z';
+  } catch {
+    return false; // no /proc (macOS, Windows): trust kill(0)
   }
 }
 
