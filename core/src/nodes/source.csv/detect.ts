@@ -164,6 +164,11 @@ function dialectOf(s: Sniffed): Dialect {
   };
 }
 
+/** The lines of a file's first 64 KB (the last one may be cut), without a byte-order mark. */
+async function headLines(file: string): Promise<string[]> {
+  return (await readHead(file, 1 << 16)).toString('utf8').replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
+}
+
 /**
  * Detects the format of the first file once and states it in full (DuckDB's `sniff_csv`), so that
  * every view built on the source binds without detecting again and the run reads exactly what
@@ -341,8 +346,7 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
   if (p.skip_rows === undefined && dialect.skip > 0) {
     // Title lines above the header are common. But detection also skips rows that do not fit
     // (a header and data above a longer row): lines that split into fields are refused, not dropped.
-    const head = (await readHead(sniffPath, 1 << 16)).toString('utf8').replace(/^\uFEFF/, '');
-    const skipped = head.split(/\r\n|\n|\r/).slice(0, dialect.skip);
+    const skipped = (await headLines(sniffPath)).slice(0, dialect.skip);
     const shownLines = skipped.map((l) => JSON.stringify(l.length > 80 ? `${l.slice(0, 80)}…` : l)).join(', ');
     const lines = dialect.skip === 1 ? 'line' : `${dialect.skip} lines`;
     if (skipped.some((l) => dialect.delim !== '' && l.split(dialect.delim).length >= 2))
@@ -388,8 +392,7 @@ async function refuseOneColumnGuess(
   firstBadLine: (s: Sniffed) => Promise<string | undefined>,
   fail: (code: 'bind_error', at: string, message: string, hint: string) => CaudalError,
 ): Promise<void> {
-  const head = (await readHead(sniffPath, 1 << 16)).toString('utf8').replace(/^\uFEFF/, '');
-  const lines = head.split(/\r\n|\n|\r/).slice(Number(sniffed.SkipRows ?? 0));
+  const lines = (await headLines(sniffPath)).slice(Number(sniffed.SkipRows ?? 0));
   const line = lines[0] ?? '';
   const best = LIKELY_DELIMITERS.map((d) => ({ d, fields: line.split(d).length })).sort((a, b) => b.fields - a.fields)[0]!;
   if (best.fields < 2) return;
@@ -423,8 +426,7 @@ async function refuseUnreadQuotes(
   fail: (code: 'bind_error', at: string, message: string, hint: string) => CaudalError,
 ): Promise<void> {
   const delim = text(sniffed.Delimiter);
-  const head = (await readHead(sniffPath, 1 << 16)).toString('utf8').replace(/^\uFEFF/, '');
-  const lines = head.split(/\r\n|\n|\r/).slice(0, -1);
+  const lines = (await headLines(sniffPath)).slice(0, -1);
   const index = lines.findIndex((l) => l.startsWith('"') || (delim !== '' && l.includes(`${delim}"`)));
   if (index < 0) return;
   const line = lines[index]!;
@@ -438,8 +440,7 @@ async function refuseUnreadQuotes(
 
 /** The dialect the params state (delimiter set), with the header line's fields as text columns: to find the first line that does not fit. */
 async function statedDialect(sniffPath: string, p: CsvSourceParams): Promise<Sniffed | undefined> {
-  const head = (await readHead(sniffPath, 1 << 16)).toString('utf8').replace(/^\uFEFF/, '');
-  const first = head.split(/\r\n|\n|\r/)[p.skip_rows ?? 0];
+  const first = (await headLines(sniffPath))[p.skip_rows ?? 0];
   if (first === undefined || p.delimiter === undefined) return undefined;
   const header = p.header !== false;
   const fields = first.split(p.delimiter);
