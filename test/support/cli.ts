@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import path from 'node:path';
 import { packageRoot } from '../../core/src/util/package-root.js';
 
@@ -9,6 +10,16 @@ export interface CliResult {
   signal?: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+}
+
+/**
+ * The exit status a shell reports (`$?`): the exit code, or 128 + the signal's number when a signal
+ * ended the process. After Ctrl-C pressed twice, Node may be ended by the second one while it tears
+ * itself down once everything is cleaned up; a shell sees 130 either way.
+ */
+export function shellStatus(r: CliResult): number | null {
+  if (r.code !== null) return r.code;
+  return r.signal ? 128 + constants.signals[r.signal] : null;
 }
 
 interface CliOptions {
