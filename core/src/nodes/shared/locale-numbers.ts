@@ -116,8 +116,8 @@ export function numberConversion(col: string, type: string, f: NumberFormat, pre
  * Text to an integer type without a thousands separator. DuckDB's cast (and its CSV reader) rounds
  * a fraction away (`'4.5'` → 5); a value with a decimal point or comma is refused instead. Other
  * notations DuckDB reads as the same integer (`' 7 '`, `+5`, `1e3`, `1_000`, `0x1F`) are accepted.
- * A search for one character keeps this within a few percent of the plain cast on large files,
- * where a full pattern match would double the time of reading the column.
+ * Two character searches cost about a third more than the plain cast (10M rows, 4 columns: 1.45 s
+ * against 1.1 s); a full pattern match costs more than twice as much (2.4–3.0 s).
  */
 function wholeNumberConversion(col: string, type: string, prefix: string): NumberConversion {
   const whole = `strpos(${col}, '.') + strpos(${col}, ',') = 0`;
