@@ -63,13 +63,7 @@ function ParamRow({ name, param }: { name: string; param: PipelineParam }) {
       </legend>
       <label className="field compact">
         <span className="label">Type</span>
-        <select aria-label={`Type of ${name}`} value={param.type} onChange={(e) => put(retype(param, e.target.value as ParamType))}>
-          {PARAM_TYPES.map((t) => (
-            <option key={t} value={t}>
-              {t}
-            </option>
-          ))}
-        </select>
+        <TypeSelect label={`Type of ${name}`} value={param.type} onChange={(t) => put(retype(param, t))} />
       </label>
       <div className="field compact">
         <span className="label">Default</span>
@@ -87,6 +81,18 @@ function ParamRow({ name, param }: { name: string; param: PipelineParam }) {
         />
       </label>
     </fieldset>
+  );
+}
+
+function TypeSelect({ label, value, onChange }: { label: string; value: ParamType; onChange(type: ParamType): void }) {
+  return (
+    <select aria-label={label} value={value} onChange={(e) => onChange(e.target.value as ParamType)}>
+      {PARAM_TYPES.map((t) => (
+        <option key={t} value={t}>
+          {t}
+        </option>
+      ))}
+    </select>
   );
 }
 
@@ -128,13 +134,7 @@ function NewParam({ taken, onDone }: { taken: string[]; onDone(): void }) {
       </label>
       <label className="field compact">
         <span className="label">Type</span>
-        <select aria-label="New param type" value={type} onChange={(e) => setType(e.target.value as ParamType)}>
-          {PARAM_TYPES.map((t) => (
-            <option key={t} value={t}>
-              {t}
-            </option>
-          ))}
-        </select>
+        <TypeSelect label="New param type" value={type} onChange={setType} />
       </label>
       <label className="field compact">
         <span className="label">Default</span>
