@@ -202,9 +202,13 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
     const [row] = await ctx.rows(`SELECT * FROM sniff_csv(${[stringLiteral(sniffPath), a].filter(Boolean).join(', ')})`);
     return row as unknown as Sniffed;
   };
-  /** RFC 4180: `"` quotes fields. Detection says "no quote" when the sample has none, and later quotes would stay in the values. */
+  /**
+   * RFC 4180: `"` quotes fields. Detection says "no quote" when the sample has none, and later quotes
+   * would stay in the values; it says `'` when values hold apostrophes that pair up, even across lines
+   * (`0,,'` and `1,,'` read as one value spanning two lines). `"` wins whenever it fits as well.
+   */
   const withQuotes = async (s: Sniffed, extra: Record<string, SqlValue | undefined> = {}): Promise<Sniffed> => {
-    if (p.quote !== undefined || text(s.Quote) !== '') return s;
+    if (p.quote !== undefined || text(s.Quote) === '"') return s;
     const quoted = await sniff({ ...extra, quote: '"', escape: p.escape ?? '"' }).catch(() => undefined);
     const same = quoted && quoted.Columns.length === s.Columns.length && quoted.Columns.every((c, i) => c.name === s.Columns[i]?.name);
     return same ? quoted : s;

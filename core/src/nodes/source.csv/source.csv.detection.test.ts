@@ -67,6 +67,16 @@ describe('source.csv: quotes escaped two ways in one file ("" and \\")', () => {
     expect(problems[0]?.message).toContain('with the options given (line 3: ');
   });
 
+  it("apostrophes in values that pair up across lines are not taken for quotes (\" wins when it fits as well)", async () => {
+    // What Write CSV writes for the values ' and ' in two rows; read with ' as the quote, it was one value spanning two lines.
+    await writeFile(path.join(dir, 'apostrophes.csv'), "id,s,t\n0,,'\n1,,'\n2,,\n");
+    expect((await preview(csv({ path: 'apostrophes.csv' }), dir, 'src')).rows).toEqual([
+      { id: '0', s: null, t: "'" },
+      { id: '1', s: null, t: "'" },
+      { id: '2', s: null, t: null },
+    ]);
+  });
+
   it('read as written when the quote is set to none', async () => {
     expect((await preview(csv({ path: 'mixed_escapes.csv', quote: '' }), dir, 'src')).rows[0]).toEqual({ id: '1', name: '"Ann ""A"" Lee"', note: 'x' });
   });

@@ -86,7 +86,8 @@ shows what was detected.
 - With the \`delimiter\` (or the \`columns\`) set, nothing has to be guessed from clean lines: the file
   is read with that format and every line that does not fit is reported (\`fail\`: the file, the line
   number and why; \`reject\`: each one on the \`rejects\` port).
-- Quotes are \`"\` (RFC 4180) unless the file shows otherwise, also when the sampled rows hold none,
+- Quotes are \`"\` (RFC 4180) unless only another quote fits (\`'\` is not taken for one when \`"\` fits as
+  well: apostrophes in values may pair up), also when the sampled rows hold none,
   so a quoted value further down keeps its commas and loses its quotes. A file whose quoted values
   do not read with one quote and escape character (quotes inside values escaped both as \`""\` and
   \`\\"\`) is refused, naming its first quoted line, rather than read with the quotes left in the values.
