@@ -13,7 +13,19 @@ export function cleanDuckDbMessage(message: string): string {
   const cut = m.search(/\n\s*\nLINE \d+:|\nLINE \d+:/);
   if (cut !== -1) m = m.slice(0, cut);
   m = m.replace(/"?_n_([A-Za-z0-9_]+?)__(?:aux_)?([A-Za-z0-9_]+)"?/g, (_, node: string, port: string) => (port === 'out' ? node : `${node}:${port}`));
-  return cleanCsvError(m.trim());
+  return cleanJsonError(cleanCsvError(m.trim()));
+}
+
+/**
+ * DuckDB's JSON reader ends a record that does not fit with advice in terms of its own options
+ * (records, ignore_errors, union_by_name, …), which a node may not have; and a value that does not
+ * fit its column's type can come with no reason at all. Keep the file, the line and the reason;
+ * the node adds its own advice (see CompiledNode.explainError).
+ */
+export function cleanJsonError(message: string): string {
+  if (!/JSON transform error in file /.test(message)) return message;
+  const m = message.replace(/\n?Try increasing 'sample_size'[^\n]*/, '').trimEnd();
+  return /, in line \d+:$/.test(m) ? `${m} a value that does not fit the type of its column` : m;
 }
 
 /** Reasons DuckDB gives for a CSV line, as the line after "Original Line: …" starts. */

@@ -401,7 +401,19 @@ async function describeFailure(e: unknown, failing: PlannedNode | undefined, db:
     break;
   }
   const where = column ? `node '${culprit.id}' (${culprit.type}), column '${column}'` : `node '${culprit.id}' (${culprit.type})`;
-  return new CaudalError('execution', `${where} failed: ${text}`, { nodeId: culprit.id, column, cause: e });
+  const more = await explainValueError(errorMessage(e), [culprit, ...chain], deadline, hooks);
+  return new CaudalError('execution', `${where} failed: ${text}${more ? ` (${more})` : ''}`, { nodeId: culprit.id, column, cause: e });
+}
+
+/** More about a value error from the first node that can tell (a CSV source's line, a JSON source's param). */
+async function explainValueError(message: string, nodes: PlannedNode[], deadline: number, hooks: ExecuteHooks): Promise<string | undefined> {
+  for (const node of new Set(nodes)) {
+    const locate = node.compiled?.explainError;
+    if (!locate || Date.now() > deadline || hooks.isCancelled()) continue;
+    const found = await locate(message, { deadline, isCancelled: () => hooks.isCancelled() }).catch(() => undefined);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** The failing node's non-materialized ancestors that DuckDB fused into its statement, upstream first. */

@@ -56,10 +56,11 @@ export async function previewNode(req: PreviewRequest, db: Db, tempDir: string, 
   const { plan, port, out } = await planNodeOutput(req, db, tempDir, 'preview');
   // Setup steps that materialize (e.g. scans with rejects) ran in their dry form while planning;
   // run them on the preview's upstream so reject ports show real rows (over the head of the data
-  // when the step has a preview form).
+  // when the step has a preview form), and the hooks that read what they scanned after them.
   let sampled = plan.nodes.some((n) => n.sampled);
   for (const n of plan.nodes) {
     for (const s of n.compiled?.setup ?? []) {
+      if (s.kind === 'hook' && s.rerunInPreview) await s.dry({ db, isCancelled, log: () => {}, progress: () => {} });
       if (s.kind !== 'sql') continue;
       if (!s.preview) await db.run(s.sql);
       else if ((await db.count(s.preview.sql)) >= s.preview.rows) sampled = true;

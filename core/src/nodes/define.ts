@@ -221,6 +221,8 @@ export type SetupStep =
        */
       dry(io: HookIo): Promise<{ sampled?: boolean } | void>;
       countsRows?: boolean;
+      /** A preview runs `dry` again after the node's SQL steps filled their tables (it reads what they scanned). */
+      rerunInPreview?: boolean;
     }
   | {
       kind: 'transcode';
@@ -265,6 +267,12 @@ export interface CompiledNode {
    * keep it cheap, or read a helper table the node's setup already filled.
    */
   metricsSql?: string;
+  /**
+   * A run failed on a value error that this node may have raised: say more than DuckDB's message,
+   * in the node's terms: where the value is in the input (a file's line) or which param to change.
+   * Called only after a failure, within a time budget; undefined when the message is not the node's.
+   */
+  explainError?(message: string, io: { deadline: number; isCancelled(): boolean }): Promise<string | undefined>;
   /** Forces the main output to be materialized (e.g. the result depends on random numbers). */
   materialize?: boolean;
   /**

@@ -4,7 +4,7 @@ import { namedArgs, stringLiteral, type SqlValue } from '../../compiler/sql.js';
 import type { Column, CompileContext } from '../define.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
 import { transcodeFile } from '../../util/transcode.js';
-import { isNumericType } from '../shared/locale-numbers.js';
+import { isIntegerType, isNumericType } from '../shared/locale-numbers.js';
 import type { CsvFile } from './files.js';
 import { DEFAULT_MAX_LINE_SIZE, type CsvSourceParams } from './params.js';
 import { readHead } from './scan-lines.js';
@@ -27,7 +27,7 @@ export interface Detected {
   dialect: Dialect;
   /** Columns as read_csv returns them: text where a conversion follows. */
   columns: Column[];
-  /** Columns holding numbers with a thousands separator: read as text, then checked and converted. */
+  /** Columns read as text, then checked and converted: numbers with a thousands separator, and integers (see below). */
   numbers: Column[];
   /**
    * Some sampled lines did not fit any format, so detection ran with them left out: a run must not
@@ -339,12 +339,13 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
     const wide = facts.wideTypes.get(c.name);
     if (wide) c.type = wide;
   }
+  // Read as text and converted after: numbers with a thousands separator, and every integer column,
+  // because DuckDB's reader rounds a fraction into an integer (`4.5` → 5) without a word, and a
+  // detected column was typed from a sample only.
   const numbers: Column[] = [];
-  if (thousands) {
-    for (const c of columns) {
-      const type = userTypes.get(c.name) ?? facts.numberTypes.get(c.name) ?? (isNumericType(c.type) ? c.type : undefined);
-      if (type && isNumericType(type)) numbers.push({ name: c.name, type });
-    }
+  for (const c of p.all_varchar ? [] : columns) {
+    const type = userTypes.get(c.name) ?? facts.numberTypes.get(c.name) ?? (isNumericType(c.type) ? c.type : undefined);
+    if (type && (thousands ? isNumericType(type) : isIntegerType(type))) numbers.push({ name: c.name, type });
   }
   const warnings: string[] = [];
   if (p.skip_rows === undefined && dialect.skip > 0) {

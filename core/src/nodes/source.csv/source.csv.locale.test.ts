@@ -100,7 +100,7 @@ describe('source.csv: a Spanish export from the source node alone', () => {
     expect(r.rows.map((x) => x.Importe)).toEqual(['1.234,56', '12.34', '7,5']);
   });
 
-  it('stops a run at a misplaced separator in a number column, naming column, value and file', async () => {
+  it('stops a run at a misplaced separator in a number column, naming column, value, file and line', async () => {
     const columns = [
       { name: 'Cliente', type: 'VARCHAR' },
       { name: 'Importe', type: 'DOUBLE' },
@@ -111,6 +111,7 @@ describe('source.csv: a Spanish export from the source node alone', () => {
     expect(message).toContain("node 'src' (source.csv), column 'Importe'");
     expect(message).toContain("'12.34' is not a number written like 1.234,56");
     expect(message).toContain(path.join(dir, 'bad_number.csv'));
+    expect(message).toContain(`line 3 of ${path.join(dir, 'bad_number.csv')}: Peña;12.34`);
     expect(message).not.toContain('src__');
   });
 
@@ -129,8 +130,9 @@ describe('source.csv: a Spanish export from the source node alone', () => {
     expect(bad.rows).toEqual([
       {
         file: path.join(dir, 'bad_number.csv'),
-        line: null,
-        raw_line: null,
+        // Found again in the file (converted from Windows-1252): the check ran after DuckDB parsed the line.
+        line: '3',
+        raw_line: 'Peña;12.34',
         error: "'12.34' is not a number written like 1.234,56 (thousands_separator '.', decimal_separator ',')",
         column: 'Importe',
       },

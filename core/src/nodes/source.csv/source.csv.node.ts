@@ -10,6 +10,7 @@ import { checkDuckDbType } from './duckdb-types.js';
 import { csvSourceParams, type CsvSourceParams } from './params.js';
 import { COMPRESSED, copiesLineCheck, copiesOf, csvFiles, originalPath, type CsvFile } from './files.js';
 import { argsSql, detect, dialectArgs, givenArgs, type Detected } from './detect.js';
+import { conversionErrorLocator, conversionLinesStep, rejectedConversions } from './conversion-lines.js';
 
 /** Rows a preview scans when the source sets malformed rows aside (a full scan is a run's job). */
 const PREVIEW_SCAN_ROWS = 20_000;
@@ -114,8 +115,7 @@ Grouping is checked: with \`.\` between thousands, \`12.34\` is not a number (it
 1234). A detected column becomes a number only when every sampled value is one (BIGINT, or DOUBLE when
 some have decimals); list the column as \`DECIMAL(12,2)\` for exact amounts. A value further down that
 is not a number in that format stops the run naming the column, the value and the file (\`fail\`), or
-goes to \`rejects\` with its file and the reason (\`reject\`; \`line\` and \`raw_line\` are empty there,
-because this check runs after the line was parsed). A typical Spanish export (\`;\`, \`1.234,56\`,
+goes to \`rejects\` with its file, line and the reason (\`reject\`). A typical Spanish export (\`;\`, \`1.234,56\`,
 \`31/12/2025\`, Windows-1252) reads with \`decimal_separator: ","\`, \`thousands_separator: "."\`,
 \`date_format: "%d/%m/%Y"\` and nothing else.
 
@@ -159,13 +159,7 @@ very long values. Previews and validation look at the first 4 MB of each file; a
 **Malformed rows.** With \`on_error: "fail"\` (the default) a row that does not fit (wrong number of
 fields, a value that does not convert to its column's type) stops the run; the message names the
 node, the file, the line number and the line's text. With \`on_error: "reject"\` the good rows continue
-on \`out\` and every problem becomes a row on the \`rejects\` output. Some texts *do* convert, by
-DuckDB's casts, to a value that is not what the file says: a fraction in an integer column is
-rounded (\`4.5\` → 5, also \`0x1F\` → 31 and \`1_000\` → 1000), and a timestamp in a \`DATE\` column
-keeps its date. Where a file may hold such values, declare the column \`DOUBLE\` / \`DECIMAL\` /
-\`TIMESTAMP\`, or \`VARCHAR\` and convert it with *Change column types* (\`transform.cast\`), which refuses
-a fraction in an integer column and can set such rows aside. (Checking every integer field here would
-cost the line numbers in these messages, and make reading integer columns about half again as slow.)
+on \`out\` and every problem becomes a row on the \`rejects\` output.
 
 | column | type | meaning |
 | --- | --- | --- |
@@ -180,6 +174,22 @@ Connect \`rejects\` to a sink to keep them. A run that sets rows aside says so w
 dropped when nothing is connected to \`rejects\`. Rejecting reads the files completely into a temporary table
 when the run starts (so does a preview of this node or of anything after it), and the node's row
 count is the number of good rows.
+
+**Integers are checked, not rounded.** DuckDB's reader turns a fraction in an integer column into
+the nearest integer (\`4.5\` → 5) without a word, and a detected column is typed from the first
+20,480 rows only, so \`12.5\` on line 30,002 of a column of whole numbers would arrive as 13. Every
+integer column (detected or listed: \`TINYINT\` … \`HUGEINT\`) is therefore read as text and converted
+by the node: a value with a decimal point, or one that is not an integer of the column's type
+(\`abc\`, \`99999999999\` for \`INTEGER\`), stops the run with the column, the value, the file, the line
+number and the line's text (\`'12.5' is not a whole number of type BIGINT (line 30002 of
+data/orders.csv: 30001,12.5)\`), or goes to \`rejects\` with the same. Such lines are found by reading
+the file again after the failure (up to 30 seconds for \`fail\`; until all are found for \`reject\`);
+in a compressed file the line is not looked up. Notations DuckDB reads as the same integer (\` 7 \`,
+\`+5\`, \`1e3\`, \`1_000\`, \`0x1F\`) are accepted. The check costs about half a second per 10 million
+rows and 4 integer columns. Declare a column \`DOUBLE\` or \`DECIMAL(p,s)\` when fractions are
+expected there. Files combined by column name are read by DuckDB's detection alone, without this
+check. A timestamp in a \`DATE\` column still keeps only its date: declare such a column
+\`TIMESTAMP\`.
 
 If no file matches the path, the node reports an \`io_error\` problem before anything runs.`,
   example: {
@@ -289,6 +299,7 @@ If no file matches the path, the node reports an \`io_error\` problem before any
         },
         runOutputs: { out: selectWith(true, 'converted') },
         setup,
+        ...(detected && numbers.length > 0 ? { explainError: conversionErrorLocator(detected, files, numbers) } : {}),
       };
     }
 
@@ -331,15 +342,12 @@ If no file matches the path, the node reports an \`io_error\` problem before any
     }
     // Numbers with a thousands separator were read as text: rows where one is not a number in the
     // format go to rejects (one row per value), the others on, converted.
+    // Their lines are found again in the files (conversion-lines.ts).
     const checks = numbers.map((n) => ({ n, c: convert(n.name, n.type) }));
     const anyFailed = checks.map(({ c }) => c.failed).join(' OR ');
-    const unconverted = checks.map(({ n, c }, i) =>
-      [
-        `SELECT 1 AS _k, 0 AS _f, 0 AS _l, ${i} AS _c, CAST(${ROW_FILE} AS VARCHAR) AS ${ident('file')}, CAST(NULL AS BIGINT) AS ${ident('line')},`,
-        `  CAST(NULL AS VARCHAR) AS ${ident('raw_line')}, ${c.reason} AS ${ident('error')}, ${stringLiteral(n.name)} AS ${ident('column')}`,
-        `FROM ${rows} WHERE ${c.failed}`,
-      ].join('\n'),
-    );
+    const lines = { rows, rowFile: ROW_FILE, linesTable: ctx.auxName('reject_lines'), converted: checks.map(({ n, c }) => ({ column: n, failed: c.failed, reason: c.reason })), detected: detected! };
+    setup.push(conversionLinesStep({ ...lines, files }));
+    const unconverted = rejectedConversions({ ...lines, files });
     return {
       outputs: {
         out: `SELECT * EXCLUDE (${ROW_FILE}) REPLACE (${checks.map(({ n, c }) => `${c.safe} AS ${ident(n.name)}`).join(', ')})\nFROM ${rows}\nWHERE NOT (${anyFailed})`,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineNode } from '../define.js';
+import { defineNode, type CompiledNode } from '../define.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { checkPartitionClash, firstFile, hiveArg, hivePartitioningParam } from '../shared/partitions.js';
 import { flattenedSelect } from '../shared/flatten.js';
@@ -77,6 +77,22 @@ const params = z
   })
   .strict();
 
+/**
+ * What to change when a record past the sample does not fit the detected columns: DuckDB's own
+ * advice names options this node does not have (records, ignore_errors, union_by_name).
+ */
+function jsonErrorAdvice(pattern: string, sampleSize: number | undefined): NonNullable<CompiledNode['explainError']> {
+  return async (message) => {
+    const m = /JSON transform error in file "([^"]*)", in line \d+/.exec(message);
+    if (!m || (m[1] !== pattern && !/[*?[{]/.test(pattern))) return undefined;
+    if (sampleSize === -1) return 'every record was sampled: list the keys and their types under columns to read the file anyway';
+    const sampled = `the first ${(sampleSize ?? 20_480).toLocaleString('en-US')} records`;
+    const key = /has unknown key "([^"]*)"/.exec(message)?.[1];
+    const what = key !== undefined ? `key "${key}" is not in ${sampled}, where the columns were detected` : `the types of the columns were detected from ${sampled}`;
+    return `${what}: set sample_size to -1 to read every record first, or list the keys with their types under columns`;
+  };
+}
+
 export const jsonSourceNode = defineNode({
   type: 'source.json',
   version: 1,
@@ -95,7 +111,12 @@ Lines); \`auto\` tells them apart. A glob reads every matching file.
 **Types.** Columns and their types are detected from a sample of the records (*Records sampled*,
 20480 by default). Data past the sample must fit: a key seen there for the first time
 (\`has unknown key "extra"\`) or a value of another type (text in a number column) stops the run
-with the file and line. Raise the sample (\`-1\` reads every record first), or skip detection by
+with the file and line, and says which param to change. One case does not stop it: a number with
+a fraction (\`12.5\`) in a key detected as an integer is rounded by DuckDB's JSON reader (to 12),
+so where whole numbers may be followed by fractions, set *Records sampled* to \`-1\` or list the key as
+\`DOUBLE\` or \`DECIMAL(p,s)\`. (Reading such keys as text to check them would need the column list,
+and a column list ignores the keys it does not name: a key first seen past the sample would be dropped
+without a word instead.) Raise the sample (\`-1\` reads every record first), or skip detection by
 listing the keys and their DuckDB types under *Columns and types*: then only those keys are read,
 other keys are ignored and missing ones are \`NULL\`. A key whose sampled values have mixed types
 (\`1\`, \`"x"\`, \`true\`) or are all \`null\` is read as text: \`"x"\` as \`x\`, anything else as written.
@@ -140,6 +161,7 @@ not valid JSON stops the node with DuckDB's reason, naming the file and the line
   },
   async compile(ctx) {
     const p = ctx.params;
+    const explainError = jsonErrorAdvice(ctx.path(p.path), p.sample_size);
     const argsWith = (hive: boolean | undefined) =>
       namedArgs({
         format: p.format === 'auto' ? undefined : p.format,
@@ -165,9 +187,9 @@ not valid JSON stops the node with DuckDB's reason, naming the file and the line
       const declared = new Set(p.columns.map((c) => c.name.toLowerCase()));
       const mixed = p.maximum_depth !== undefined ? [] : (await ctx.describe(`SELECT * FROM ${from}`)).filter((c) => c.type === 'JSON' && !declared.has(c.name.toLowerCase()));
       const replace = mixed.map((c) => `(${ident(c.name)} ->> '$') AS ${ident(c.name)}`);
-      return { outputs: { out: `SELECT *${replace.length > 0 ? ` REPLACE (${replace.join(', ')})` : ''}\nFROM ${from}` } };
+      return { outputs: { out: `SELECT *${replace.length > 0 ? ` REPLACE (${replace.join(', ')})` : ''}\nFROM ${from}` }, explainError };
     }
 
-    return { outputs: { out: flattenedSelect(ctx.nodeId, await ctx.describe(`SELECT * FROM ${from}`), p.flatten_separator, from) } };
+    return { outputs: { out: flattenedSelect(ctx.nodeId, await ctx.describe(`SELECT * FROM ${from}`), p.flatten_separator, from) }, explainError };
   },
 });

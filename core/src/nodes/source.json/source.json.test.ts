@@ -232,8 +232,23 @@ describe('source.json: errors', () => {
     const { summary } = await run(src({ path: 'late-key.ndjson' }), dir, { metrics: 'exact' });
     expect(summary.status).toBe('failed');
     expect(summary.error!.message).toMatch(/^node 'src' \(source\.json\).* failed: .*in line 50001: Object .* has unknown key "extra"/);
+    // The advice is in the node's params, not DuckDB's options (records, ignore_errors, union_by_name).
+    expect(summary.error!.message).toContain('(key "extra" is not in the first 20,480 records, where the columns were detected: set sample_size to -1');
+    expect(summary.error!.message).not.toContain('ignore_errors');
     const all = await inspect({ pipeline: src({ path: 'late-key.ndjson', sample_size: -1 }), baseDir: dir });
     expect(all.nodes[0]!.outputs[0]!.columns.map((c) => c.name)).toEqual(['id', 'name', 'extra']);
+  });
+
+  it('fails the run on a value past the sample that does not fit its detected type, saying so and what to set', async () => {
+    // A date column in the sample, then a date DuckDB cannot read as one: its message has no reason.
+    const rows = Array.from({ length: 30_000 }, (_, i) => ({ id: i, d: '2024-01-02' }));
+    await writeFile(path.join(dir, 'late-type.ndjson'), ndjson([...rows, { id: -1, d: '01/02/2024' }]));
+    const { summary } = await run(src({ path: 'late-type.ndjson' }), dir, { metrics: 'exact' });
+    expect(summary.status).toBe('failed');
+    const message = summary.error!.message;
+    expect(message).toMatch(/in line 30001: a value that does not fit the type of its column/);
+    expect(message).toContain('(the types of the columns were detected from the first 20,480 records: set sample_size to -1 to read every record first, or list the keys with their types under columns)');
+    expect(message).not.toContain("Try increasing 'sample_size'");
   });
 
   it('refuses a key declared twice', async () => {

@@ -1,0 +1,145 @@
+import type { DuckDBValue } from '@duckdb/node-api';
+import { ident, stringLiteral } from '../../compiler/sql.js';
+import type { Column, CompiledNode, HookIo, SetupStep } from '../define.js';
+import type { Detected } from './detect.js';
+import type { CsvFile } from './files.js';
+import { fieldKey, locateRecords, type RecordLine } from './locate.js';
+
+/**
+ * Integer columns (and numbers written with a thousands separator) are read as text and converted
+ * after DuckDB parsed the line, so a value that does not convert has no line number in DuckDB's
+ * terms. These helpers find it again in the file: for the error that stops a run (`fail`), and for
+ * each row set aside (`reject`).
+ */
+
+/** One converted column: its name, its text expression's failure test and its reason (SQL). */
+export interface ConvertedColumn {
+  column: Column;
+  failed: string;
+  reason: string;
+}
+
+/** The field position of a column in the file (0-based), or -1 (a file name or partition column). */
+function fieldOf(detected: Detected, name: string): number {
+  return detected.columns.findIndex((c) => c.name === name);
+}
+
+/** The file a row came from: its original path as the row or message names it, or the only file. */
+function fileOf(files: CsvFile[], original: string | null | undefined): CsvFile | undefined {
+  if (original === null || original === undefined) return files.length === 1 ? files[0] : undefined;
+  return files.find((f) => f.original === original);
+}
+
+/** Compressed files are not searched (DuckDB decompresses them itself; only gzip would be cheap here). */
+const searchable = (f: CsvFile | undefined): f is CsvFile => f !== undefined && !f.compressed;
+
+/**
+ * `fail`: the line of the value a conversion error names. The message reads
+ * `column "amount" of data/orders.csv: '4.5' is not a whole number of type BIGINT` (the file part
+ * only when it is known), as `numberConversion`'s strict form raises it.
+ */
+export function conversionErrorLocator(detected: Detected, files: CsvFile[], numbers: Column[]): NonNullable<CompiledNode['explainError']> {
+  return async (message, io) => {
+    for (const n of numbers) {
+      const head = `column "${n.name}"`;
+      const at = message.indexOf(head);
+      if (at < 0) continue;
+      const m = /^(?: of ([\s\S]*?))?: '([\s\S]*)' is not a /.exec(message.slice(at + head.length));
+      const file = fileOf(files, m?.[1]);
+      const field = fieldOf(detected, n.name);
+      if (!m || !searchable(file) || field < 0) continue;
+      const wanted = { field, value: m[2]!, count: 1 };
+      const found = await locateRecords(file.read, detected.dialect, [wanted], io);
+      const hit = found.get(fieldKey(wanted))?.[0];
+      if (hit) return `line ${hit.line} of ${file.original}: ${hit.rawLine}`;
+    }
+    return undefined;
+  };
+}
+
+const INSERT_BATCH = 200;
+
+/**
+ * `reject`: a setup step after the scan that fills `linesTable` (_file, _field, _value, _seq,
+ * _line, _raw) with the line of every row whose value did not convert; `rejectedConversions`
+ * joins it. Reads the files again only when some value failed, and only until all are found.
+ */
+export function conversionLinesStep(opts: {
+  rows: string;
+  rowFile: string;
+  linesTable: string;
+  converted: ConvertedColumn[];
+  detected: Detected;
+  files: CsvFile[];
+}): SetupStep {
+  const { rows, rowFile, linesTable, converted, detected, files } = opts;
+  const create = `CREATE OR REPLACE TEMP TABLE ${linesTable} (_file VARCHAR, _field INTEGER, _value VARCHAR, _seq BIGINT, _line BIGINT, _raw VARCHAR)`;
+  const located = converted
+    .map((c) => ({ c, field: fieldOf(detected, c.column.name) }))
+    .filter((x) => x.field >= 0);
+  const failures =
+    located.length === 0
+      ? undefined
+      : located
+          .map(({ c, field }) => `SELECT ${rowFile} AS file, ${field} AS field, ${ident(c.column.name)} AS value, count(*) AS n FROM ${rows} WHERE ${c.failed} GROUP BY ALL`)
+          .join('\nUNION ALL\n');
+  const fill = async (io: HookIo) => {
+    await io.db.run(create);
+    if (!failures) return;
+    const wanted = (await io.db.rows(failures)) as Array<{ file: string | null; field: number; value: string; n: bigint | number }>;
+    const byFile = new Map<string | null, typeof wanted>();
+    for (const w of wanted) byFile.set(w.file, [...(byFile.get(w.file) ?? []), w]);
+    const out: DuckDBValue[][] = [];
+    for (const [original, list] of byFile) {
+      const file = fileOf(files, original);
+      if (!searchable(file) || io.isCancelled()) continue;
+      const found = await locateRecords(
+        file.read,
+        detected.dialect,
+        list.map((w) => ({ field: Number(w.field), value: w.value, count: Number(w.n) })),
+        { isCancelled: io.isCancelled },
+      );
+      for (const w of list) {
+        const lines: RecordLine[] = found.get(fieldKey({ field: Number(w.field), value: w.value })) ?? [];
+        lines.forEach((l, i) => out.push([original, Number(w.field), w.value, i + 1, l.line, l.rawLine]));
+      }
+    }
+    for (let i = 0; i < out.length; i += INSERT_BATCH) {
+      const batch = out.slice(i, i + INSERT_BATCH);
+      const values = batch.map((_, r) => `(${[1, 2, 3, 4, 5, 6].map((c) => `$${r * 6 + c}`).join(', ')})`).join(', ');
+      await io.db.rows(`INSERT INTO ${linesTable} VALUES ${values}`, batch.flat());
+    }
+  };
+  return {
+    kind: 'hook',
+    description: 'find the lines of the values that did not convert',
+    run: async (io) => {
+      await fill(io);
+      return 0;
+    },
+    // Planning scans no rows, so this is just the empty table; a preview finds the lines in its sample.
+    dry: fill,
+    rerunInPreview: true,
+  };
+}
+
+/** The rejects rows for values that did not convert, with their lines from `conversionLinesStep`'s table. */
+export function rejectedConversions(opts: { rows: string; rowFile: string; linesTable: string; converted: ConvertedColumn[]; detected: Detected; files: CsvFile[] }): string[] {
+  const { rows, rowFile, linesTable, converted, detected, files } = opts;
+  // Ordered with DuckDB's own rejects: by file (its position in the listing), line, column.
+  const fileIndex = `coalesce(list_position([${files.map((f) => stringLiteral(f.original)).join(', ')}], r._rf), 1) - 1`;
+  return converted.map((c, i) => {
+    const col = ident(c.column.name);
+    const failedRows = [
+      `SELECT ${rowFile} AS _rf, ${col} AS _rv, ${c.reason} AS _reason,`,
+      `  row_number() OVER (PARTITION BY ${rowFile}, ${col} ORDER BY rowid) AS _rs`,
+      `FROM ${rows} WHERE ${c.failed}`,
+    ].join('\n');
+    return [
+      `SELECT 0 AS _k, ${fileIndex} AS _f, coalesce(l._line, 0) AS _l, ${i} AS _c, CAST(r._rf AS VARCHAR) AS ${ident('file')}, l._line AS ${ident('line')},`,
+      `  l._raw AS ${ident('raw_line')}, r._reason AS ${ident('error')}, ${stringLiteral(c.column.name)} AS ${ident('column')}`,
+      `FROM (\n${failedRows}\n) AS r`,
+      `LEFT JOIN ${linesTable} AS l ON l._file IS NOT DISTINCT FROM r._rf AND l._field = ${fieldOf(detected, c.column.name)} AND l._value = r._rv AND l._seq = r._rs`,
+    ].join('\n');
+  });
+}

@@ -1,0 +1,110 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { pipeline, preview, run, tempDir } from '../../../../test/support/pipeline.js';
+
+/**
+ * DuckDB's CSV reader rounds a fraction into an integer column (`12.5` → 13) without a word, and
+ * a detected column is typed from a sample of the rows. The source reads integer columns as text
+ * and converts them itself, so such a value stops the run, or is set aside, with its line.
+ */
+
+let dir: string;
+
+async function write(name: string, content: string): Promise<string> {
+  const file = path.join(dir, name);
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, content);
+  return file;
+}
+
+/** `id,amount` rows with whole amounts, past DuckDB's 20,480-row sample, then one row with a fraction. */
+function wholeThenFraction(rows: number, fraction = '12.5'): string {
+  const lines = ['id,amount'];
+  for (let i = 1; i <= rows; i++) lines.push(`${i},${i * 10}`);
+  lines.push(`${rows + 1},${fraction}`);
+  lines.push(`${rows + 2},7`);
+  return `${lines.join('\n')}\n`;
+}
+
+const csv = (params: Record<string, unknown>) => pipeline([{ id: 'src', type: 'source.csv', params }]);
+const toCsv = (params: Record<string, unknown>, out: string, rejects?: string) =>
+  pipeline(
+    [
+      { id: 'src', type: 'source.csv', params },
+      { id: 'out', type: 'sink.csv', params: { path: out, if_exists: 'overwrite' } },
+      ...(rejects ? [{ id: 'bad', type: 'sink.csv', params: { path: rejects, if_exists: 'overwrite' } }] : []),
+    ],
+    ['src -> out', ...(rejects ? ['src:rejects -> bad'] : [])],
+  );
+
+beforeAll(async () => {
+  dir = await tempDir('caudal-csv-integers-');
+  await write('late_fraction.csv', wholeThenFraction(30_000));
+  // A quoted value spanning two lines above the bad row: the line named is where the record starts.
+  await write('multiline.csv', 'id,note,qty\n1,"two\nlines",3\n2,plain,4.5\n3,x,4.5\n4,y,5\n');
+});
+
+describe('source.csv: a fraction in an integer column', () => {
+  it('is detected as BIGINT from the sample', async () => {
+    const r = await preview(csv({ path: 'late_fraction.csv' }), dir, 'src');
+    expect(r.columns.map((c) => `${c.name} ${c.type}`)).toEqual(['id BIGINT', 'amount BIGINT']);
+  });
+
+  it('past the sample stops the run naming the column, the value, the file and the line, and writes nothing', async () => {
+    const out = path.join(dir, 'out/late.csv');
+    const { summary } = await run(toCsv({ path: 'late_fraction.csv' }, out), dir, { metrics: 'exact' });
+    expect(summary.status).toBe('failed');
+    const message = summary.error?.message ?? '';
+    expect(message).toContain("node 'src' (source.csv), column 'amount'");
+    expect(message).toContain("'12.5' is not a whole number of type BIGINT");
+    expect(message).toContain(`line 30002 of ${path.join(dir, 'late_fraction.csv')}: 30001,12.5`);
+    await expect(readFile(out)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('in a declared INTEGER column stops the run too (it used to become 13)', async () => {
+    const columns = [
+      { name: 'id', type: 'INTEGER' },
+      { name: 'amount', type: 'INTEGER' },
+    ];
+    const { summary } = await run(csv({ path: 'late_fraction.csv', columns }), dir, { metrics: 'exact' });
+    expect(summary.status).toBe('failed');
+    expect(summary.error?.message).toContain("'12.5' is not a whole number of type INTEGER");
+    expect(summary.error?.message).toContain('line 30002');
+  });
+
+  it('with on_error "reject" goes to rejects with its line and text; every other row goes on, exactly', async () => {
+    const out = path.join(dir, 'out/good.csv');
+    const bad = path.join(dir, 'out/bad.csv');
+    const { summary } = await run(toCsv({ path: 'late_fraction.csv', on_error: 'reject' }, out, bad), dir, { metrics: 'exact' });
+    expect(summary.error).toBeUndefined();
+    const good = (await readFile(out, 'utf8')).trimEnd().split('\n');
+    expect(good).toHaveLength(1 + 30_001);
+    expect(good.at(-1)).toBe('30002,7');
+    expect(good).not.toContain('30001,13');
+    expect(await readFile(bad, 'utf8')).toBe(
+      `file,line,raw_line,error,column\n${path.join(dir, 'late_fraction.csv')},30002,"30001,12.5",'12.5' is not a whole number of type BIGINT,amount\n`,
+    );
+  });
+
+  it('names the line a record starts on, after a value spanning lines, for each row holding the same value', async () => {
+    const columns = [
+      { name: 'id', type: 'BIGINT' },
+      { name: 'note', type: 'VARCHAR' },
+      { name: 'qty', type: 'BIGINT' },
+    ];
+    const r = await preview(csv({ path: 'multiline.csv', columns, on_error: 'reject' }), dir, 'src', { port: 'rejects' });
+    expect(r.rows.map((x) => [x.line, x.raw_line, x.column])).toEqual([
+      ['4', '2,plain,4.5', 'qty'],
+      ['5', '3,x,4.5', 'qty'],
+    ]);
+    const { summary } = await run(csv({ path: 'multiline.csv', columns }), dir, { metrics: 'exact' });
+    expect(summary.error?.message).toContain(`line 4 of ${path.join(dir, 'multiline.csv')}: 2,plain,4.5`);
+  });
+
+  it('still reads whole numbers written with spaces or a sign, and NULL for an empty field', async () => {
+    await write('signs.csv', 'id,n\n1, 7 \n2,+5\n3,-4\n4,\n');
+    const r = await preview(csv({ path: 'signs.csv', columns: [{ name: 'id', type: 'BIGINT' }, { name: 'n', type: 'BIGINT' }] }), dir, 'src');
+    expect(r.rows.map((x) => x.n)).toEqual(['7', '5', '-4', null]);
+  });
+});
