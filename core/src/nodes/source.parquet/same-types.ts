@@ -3,16 +3,15 @@ import type { CompileContext } from '../define.js';
 import { CaudalError } from '../../util/errors.js';
 
 /**
- * Files of one pattern are read with the first file's column types: DuckDB casts a later file's
+ * Files of one pattern (`files`, its local listing) are read with the first file's column types: DuckDB casts a later file's
  * values to them, so a DOUBLE 4.5 becomes the INTEGER 4 and a text code '0042' the number 42,
  * without a word. Each local file's types are compared with the first one's (footers only), and a
  * file whose common column has another type stops the plan, unless the files are combined by name
  * (which widens to a type that holds both).
  */
-export async function checkSameTypes(ctx: CompileContext<unknown>, pattern: string, nodeId: string): Promise<void> {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(pattern)) return; // remote objects: each footer is a request
-  const files = (await ctx.rows(`SELECT file FROM glob(${stringLiteral(pattern)}) ORDER BY file`)).map((r) => String(r.file));
-  if (files.length < 2) return;
+export async function checkSameTypes(ctx: CompileContext<unknown>, files: string[] | undefined, nodeId: string): Promise<void> {
+  // Undefined: remote objects, where each footer is a request.
+  if (files === undefined || files.length < 2) return;
   const typesOf = async (file: string) => new Map((await ctx.describe(`SELECT * FROM read_parquet(${stringLiteral(file)}, hive_partitioning := false)`)).map((c) => [c.name.toLowerCase(), c]));
   const first = await typesOf(files[0]!);
   for (const file of files.slice(1)) {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineNode } from '../define.js';
 import { parquetSourceSpark } from './source.parquet.spark.js';
 import { checkSameTypes } from './same-types.js';
-import { checkPartitionClash, firstFile, hiveArg, hivePartitioningParam } from '../shared/partitions.js';
+import { checkPartitionClash, hiveArg, hivePartitioningParam, localFiles } from '../shared/partitions.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
 import { didYouMean } from '../../util/suggest.js';
@@ -99,11 +99,12 @@ If no file matches the path, the node reports an \`io_error\` problem before any
       hive_partitioning: hiveArg(p.hive_partitioning),
       union_by_name: p.union_by_name || undefined,
     });
-    if (!p.union_by_name) await checkSameTypes(ctx, ctx.path(p.path), ctx.nodeId);
+    const files = await localFiles(ctx, ctx.path(p.path));
+    if (!p.union_by_name) await checkSameTypes(ctx, files, ctx.nodeId);
     await checkPartitionClash({
       nodeId: ctx.nodeId,
       hive: p.hive_partitioning,
-      file: await firstFile(ctx, ctx.path(p.path)),
+      file: files?.[0],
       ownColumns: async (file) => (await ctx.describe(`SELECT * FROM read_parquet(${stringLiteral(file)}, hive_partitioning := false)`)).map((c) => c.name),
     });
     const from = `read_parquet(${stringLiteral(ctx.path(p.path))}${args ? `, ${args}` : ''})`;
