@@ -28,7 +28,7 @@ export interface Detected {
   /** Columns as read_csv returns them: text where a conversion follows. */
   columns: Column[];
   /** Columns read as text, then checked and converted: numbers with a thousands separator, and integers (see below). */
-  numbers: Column[];
+  numbers: Array<Column & { detected: boolean }>;
   /**
    * Some sampled lines did not fit any format, so detection ran with them left out: a run must not
    * detect again (it would fail the same way) and reports or rejects each such line instead.
@@ -342,10 +342,10 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
   // Read as text and converted after: numbers with a thousands separator, and every integer column,
   // because DuckDB's reader rounds a fraction into an integer (`4.5` → 5) without a word, and a
   // detected column was typed from a sample only.
-  const numbers: Column[] = [];
+  const numbers: Detected['numbers'] = [];
   for (const c of p.all_varchar ? [] : columns) {
     const type = userTypes.get(c.name) ?? facts.numberTypes.get(c.name) ?? (isNumericType(c.type) ? c.type : undefined);
-    if (type && (thousands ? isNumericType(type) : isIntegerType(type))) numbers.push({ name: c.name, type });
+    if (type && (thousands ? isNumericType(type) : isIntegerType(type))) numbers.push({ name: c.name, type, detected: !userTypes.has(c.name) });
   }
   const warnings: string[] = [];
   if (p.skip_rows === undefined && dialect.skip > 0) {

@@ -102,6 +102,30 @@ describe('source.csv: a fraction in an integer column', () => {
     expect(summary.error?.message).toContain(`line 4 of ${path.join(dir, 'multiline.csv')}: 2,plain,4.5`);
   });
 
+  it('a leading zero past the sample of a detected integer column (a zip code) stops the run; a listed BIGINT reads it as a number', async () => {
+    const lines = ['zip,city'];
+    for (let i = 0; i < 30_000; i++) lines.push(`${10_000 + (i % 89_999)},c${i}`);
+    lines.push('01234,Agawam');
+    await write('zips.csv', `${lines.join('\n')}\n`);
+    const { summary } = await run(csv({ path: 'zips.csv' }), dir, { metrics: 'exact' });
+    expect(summary.status).toBe('failed');
+    const message = summary.error?.message ?? '';
+    expect(message).toContain("'01234' is not a number of type BIGINT without losing its leading zero");
+    expect(message).toContain('list the column as VARCHAR to keep such codes');
+    expect(message).toContain(`line 30002 of ${path.join(dir, 'zips.csv')}: 01234,Agawam`);
+    const listed = [
+      { name: 'zip', type: 'BIGINT' },
+      { name: 'city', type: 'VARCHAR' },
+    ];
+    const out = path.join(dir, 'out/zips.csv');
+    const ok = await run(toCsv({ path: 'zips.csv', columns: listed }, out), dir, { metrics: 'exact' });
+    expect(ok.summary.error).toBeUndefined();
+    expect((await readFile(out, 'utf8')).trimEnd().split('\n').at(-1)).toBe('1234,Agawam');
+    // Detected as text when the sample shows a leading zero: kept as written.
+    const r = await preview(csv({ path: 'zips.csv', sample_size: -1 }), dir, 'src');
+    expect(r.columns[0]).toMatchObject({ name: 'zip', type: 'VARCHAR' });
+  });
+
   it('still reads whole numbers written with spaces or a sign, and NULL for an empty field', async () => {
     await write('signs.csv', 'id,n\n1, 7 \n2,+5\n3,-4\n4,\n');
     const r = await preview(csv({ path: 'signs.csv', columns: [{ name: 'id', type: 'BIGINT' }, { name: 'n', type: 'BIGINT' }] }), dir, 'src');

@@ -185,7 +185,10 @@ number and the line's text (\`'12.5' is not a whole number of type BIGINT (line 
 data/orders.csv: 30001,12.5)\`), or goes to \`rejects\` with the same. Such lines are found by reading
 the file again after the failure (up to 30 seconds for \`fail\`; until all are found for \`reject\`);
 in a compressed file the line is not looked up. Notations DuckDB reads as the same integer (\` 7 \`,
-\`+5\`, \`1e3\`, \`1_000\`, \`0x1F\`) are accepted. The check costs about half a second per 10 million
+\`+5\`, \`1e3\`, \`1_000\`, \`0x1F\`) are accepted. In a *detected* integer column a value with a
+leading zero (\`01234\`) is refused the same way: detection keeps such values as text (zip codes,
+account codes), so one past the sample means the sample was misleading; list the column as \`VARCHAR\`
+to keep them, or as an integer type to read them as numbers. The check costs about half a second per 10 million
 rows and 4 integer columns. Declare a column \`DOUBLE\` or \`DECIMAL(p,s)\` when fractions are
 expected there. Files combined by column name are read by DuckDB's detection alone, without this
 check. A timestamp in a \`DATE\` column still keeps only its date: declare such a column
@@ -275,15 +278,15 @@ If no file matches the path, the node reports an \`io_error\` problem before any
     const format = { decimal: p.decimal_separator, thousands: p.thousands_separator };
     const fileExpr = fileExpression(p, detected, files);
     const fileCol = p.filename_column && copiesOf(files).length > 0 ? ident(p.filename_column) : undefined;
-    const convert = (name: string, type: string) => {
+    const convert = ({ name, type, detected }: Detected['numbers'][number]) => {
       const prefix = fileExpr ? `${stringLiteral(`column "${name}" of `)} || ${fileExpr} || ': '` : stringLiteral(`column "${name}": `);
-      return numberConversion(ident(name), type, format, prefix);
+      return numberConversion(ident(name), type, format, prefix, { refuseLeadingZero: detected });
     };
     /** SELECT over read_csv: the file name column mapped back to the user's files; numbers converted (strictly) or kept as text. */
     const selectWith = (run: boolean, numbersAs: 'converted' | 'text') => {
       const replace = [
         ...(fileCol ? [`${originalPath(fileCol, files)} AS ${fileCol}`] : []),
-        ...(numbersAs === 'converted' ? numbers.map((n) => `${convert(n.name, n.type).strict} AS ${ident(n.name)}`) : []),
+        ...(numbersAs === 'converted' ? numbers.map((n) => `${convert(n).strict} AS ${ident(n.name)}`) : []),
       ];
       const extra = numbersAs === 'text' && numbers.length > 0 ? `, ${fileExpr ?? 'NULL'} AS ${ROW_FILE}` : '';
       return `SELECT *${replace.length > 0 ? ` REPLACE (${replace.join(', ')})` : ''}${extra}\nFROM read_csv(${[from, ...readArgs(run)].filter(Boolean).join(', ')})`;
@@ -343,7 +346,7 @@ If no file matches the path, the node reports an \`io_error\` problem before any
     // Numbers with a thousands separator were read as text: rows where one is not a number in the
     // format go to rejects (one row per value), the others on, converted.
     // Their lines are found again in the files (conversion-lines.ts).
-    const checks = numbers.map((n) => ({ n, c: convert(n.name, n.type) }));
+    const checks = numbers.map((n) => ({ n, c: convert(n) }));
     const anyFailed = checks.map(({ c }) => c.failed).join(' OR ');
     const lines = { rows, rowFile: ROW_FILE, linesTable: ctx.auxName('reject_lines'), converted: checks.map(({ n, c }) => ({ column: n, failed: c.failed, reason: c.reason })), detected: detected! };
     setup.push(conversionLinesStep({ ...lines, files }));
