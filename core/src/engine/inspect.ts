@@ -8,6 +8,9 @@ import { nodeStateStore } from './state.js';
 import { needsSampling, sampleSources } from './preview-sampling.js';
 import type { InspectRequest, InspectResult, PipelineRequest, PreviewRequest, PreviewResult } from './protocol.js';
 
+/** Time a preview's error may spend finding where a bad value is (a preview should answer fast). */
+const EXPLAIN_BUDGET_MS = 5_000;
+
 /** Validates against the data's schemas and reports each node's SQL and output columns. */
 export async function inspectPipeline(req: InspectRequest, db: Db, tempDir: string): Promise<InspectResult> {
   const plan = await planPipeline(req.pipeline, db, { mode: 'plan', baseDir: req.baseDir, params: req.params ?? {}, tempDir, runId: 'inspect', targets: req.nodeIds, connections: req.connections, state: nodeStateStore(req.stateDir, req.baseDir) });
@@ -50,6 +53,18 @@ export async function planNodeOutput(
   return { plan, port, out };
 }
 
+/** What a node of the preview's upstream adds about a value error (e.g. a CSV source's line), within a few seconds. */
+async function explainPreviewError(message: string, plan: Plan, isCancelled: () => boolean): Promise<string | undefined> {
+  const deadline = Date.now() + EXPLAIN_BUDGET_MS;
+  for (const n of plan.nodes) {
+    const explain = n.compiled?.explainError;
+    if (!explain || Date.now() > deadline || isCancelled()) continue;
+    const found = await explain(message, { deadline, isCancelled }).catch(() => undefined);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /** Rows of one node's output. Plans only the node's upstream and never runs a sink. */
 export async function previewNode(req: PreviewRequest, db: Db, tempDir: string, isCancelled: () => boolean): Promise<PreviewResult> {
   const t0 = Date.now();
@@ -75,7 +90,8 @@ export async function previewNode(req: PreviewRequest, db: Db, tempDir: string, 
     rows = await db.rows(query);
   } catch (e) {
     if (isCancelled()) throw new CaudalError('cancelled', 'the preview was cancelled');
-    throw new CaudalError('execution', `preview of node '${req.nodeId}' failed: ${cleanDuckDbMessage(errorMessage(e))}`, { nodeId: req.nodeId });
+    const more = await explainPreviewError(errorMessage(e), plan, isCancelled);
+    throw new CaudalError('execution', `preview of node '${req.nodeId}' failed: ${cleanDuckDbMessage(errorMessage(e))}${more ? ` (${more})` : ''}`, { nodeId: req.nodeId });
   }
   return {
     nodeId: req.nodeId,

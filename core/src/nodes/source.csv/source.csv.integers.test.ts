@@ -100,6 +100,8 @@ describe('source.csv: a fraction in an integer column', () => {
     ]);
     const { summary } = await run(csv({ path: 'multiline.csv', columns }), dir, { metrics: 'exact' });
     expect(summary.error?.message).toContain(`line 4 of ${path.join(dir, 'multiline.csv')}: 2,plain,4.5`);
+    // A preview that meets the value says where it is too.
+    await expect(preview(csv({ path: 'multiline.csv', columns }), dir, 'src')).rejects.toThrow(`'4.5' is not a whole number of type BIGINT (line 4 of ${path.join(dir, 'multiline.csv')}: 2,plain,4.5)`);
   });
 
   it('a leading zero past the sample of a detected integer column (a zip code) stops the run; a listed BIGINT reads it as a number', async () => {
