@@ -18,6 +18,7 @@ import { SinkStager } from './commit/stager.js';
 import { SessionCache } from './sessions.js';
 import { readBackFromSink } from './read-back.js';
 import { unfitMessageError } from '../nodes/shared/spool-fit.js';
+import { explainValueError } from './explain-error.js';
 
 export interface ExecuteHooks {
   emit(event: RunEvent): void;
@@ -401,19 +402,8 @@ async function describeFailure(e: unknown, failing: PlannedNode | undefined, db:
     break;
   }
   const where = column ? `node '${culprit.id}' (${culprit.type}), column '${column}'` : `node '${culprit.id}' (${culprit.type})`;
-  const more = await explainValueError(errorMessage(e), [culprit, ...chain], deadline, hooks);
+  const more = await explainValueError(errorMessage(e), [culprit, ...chain], deadline, () => hooks.isCancelled());
   return new CaudalError('execution', `${where} failed: ${text}${more ? ` (${more})` : ''}`, { nodeId: culprit.id, column, cause: e });
-}
-
-/** More about a value error from the first node that can tell (a CSV source's line, a JSON source's param). */
-async function explainValueError(message: string, nodes: PlannedNode[], deadline: number, hooks: ExecuteHooks): Promise<string | undefined> {
-  for (const node of new Set(nodes)) {
-    const locate = node.compiled?.explainError;
-    if (!locate || Date.now() > deadline || hooks.isCancelled()) continue;
-    const found = await locate(message, { deadline, isCancelled: () => hooks.isCancelled() }).catch(() => undefined);
-    if (found) return found;
-  }
-  return undefined;
 }
 
 /** The failing node's non-materialized ancestors that DuckDB fused into its statement, upstream first. */

@@ -6,6 +6,7 @@ import type { Db } from '../compiler/db.js';
 import { describeSink } from './commit/describe.js';
 import { nodeStateStore } from './state.js';
 import { needsSampling, sampleSources } from './preview-sampling.js';
+import { explainValueError } from './explain-error.js';
 import type { InspectRequest, InspectResult, PipelineRequest, PreviewRequest, PreviewResult } from './protocol.js';
 
 /** Time a preview's error may spend finding where a bad value is (a preview should answer fast). */
@@ -53,18 +54,6 @@ export async function planNodeOutput(
   return { plan, port, out };
 }
 
-/** What a node of the preview's upstream adds about a value error (e.g. a CSV source's line), within a few seconds. */
-async function explainPreviewError(message: string, plan: Plan, isCancelled: () => boolean): Promise<string | undefined> {
-  const deadline = Date.now() + EXPLAIN_BUDGET_MS;
-  for (const n of plan.nodes) {
-    const explain = n.compiled?.explainError;
-    if (!explain || Date.now() > deadline || isCancelled()) continue;
-    const found = await explain(message, { deadline, isCancelled }).catch(() => undefined);
-    if (found) return found;
-  }
-  return undefined;
-}
-
 /** Rows of one node's output. Plans only the node's upstream and never runs a sink. */
 export async function previewNode(req: PreviewRequest, db: Db, tempDir: string, isCancelled: () => boolean): Promise<PreviewResult> {
   const t0 = Date.now();
@@ -90,7 +79,7 @@ export async function previewNode(req: PreviewRequest, db: Db, tempDir: string, 
     rows = await db.rows(query);
   } catch (e) {
     if (isCancelled()) throw new CaudalError('cancelled', 'the preview was cancelled');
-    const more = await explainPreviewError(errorMessage(e), plan, isCancelled);
+    const more = await explainValueError(errorMessage(e), plan.nodes, Date.now() + EXPLAIN_BUDGET_MS, isCancelled);
     throw new CaudalError('execution', `preview of node '${req.nodeId}' failed: ${cleanDuckDbMessage(errorMessage(e))}${more ? ` (${more})` : ''}`, { nodeId: req.nodeId });
   }
   return {
