@@ -164,7 +164,7 @@ on \`out\` and every problem becomes a row on the \`rejects\` output.
 | column | type | meaning |
 | --- | --- | --- |
 | \`file\` | VARCHAR | the file the line is in |
-| \`line\` | BIGINT | line number in the file: its first line is 1, header and skipped lines included |
+| \`line\` | BIGINT | line number in the file: its first line is 1, header and skipped lines included (DuckDB's own reasons count a quoted value spanning lines as one line; values the node converts have the line an editor shows) |
 | \`raw_line\` | VARCHAR | the line's text as read |
 | \`error\` | VARCHAR | what was wrong |
 | \`column\` | VARCHAR | the column that failed to convert, if any |
