@@ -58,11 +58,17 @@ export function conversionErrorLocator(detected: Detected, files: CsvFile[], num
 }
 
 const INSERT_BATCH = 200;
+/**
+ * Rows per column whose lines are looked up (the first ones in the file); beyond, `line` stays
+ * empty: a column that fails everywhere would otherwise mean millions of lines to carry back.
+ */
+export const LINES_PER_COLUMN = 10_000;
 
 /**
  * `reject`: a setup step after the scan that fills `linesTable` (_file, _field, _value, _seq,
  * _line, _raw) with the line of every row whose value did not convert; `rejectedConversions`
- * joins it. Reads the files again only when some value failed, and only until all are found.
+ * joins it. Reads the files again only when some value failed, and only until all are found
+ * (the first LINES_PER_COLUMN rows per column).
  */
 export function conversionLinesStep(opts: {
   rows: string;
@@ -81,14 +87,21 @@ export function conversionLinesStep(opts: {
     located.length === 0
       ? undefined
       : located
-          .map(({ c, field }) => `SELECT ${rowFile} AS file, ${field} AS field, ${ident(c.column.name)} AS value, count(*) AS n FROM ${rows} WHERE ${c.failed} GROUP BY ALL`)
+          .map(
+            ({ c, field }) =>
+              `SELECT file, ${field} AS field, value, count(*) AS n FROM (SELECT ${rowFile} AS file, ${ident(c.column.name)} AS value FROM ${rows} WHERE ${c.failed} ORDER BY rowid LIMIT ${LINES_PER_COLUMN}) GROUP BY ALL`,
+          )
           .join('\nUNION ALL\n');
   const fill = async (io: HookIo) => {
     await io.db.run(create);
     if (!failures) return;
     const wanted = (await io.db.rows(failures)) as Array<{ file: string | null; field: number; value: string; n: bigint | number }>;
     const byFile = new Map<string | null, typeof wanted>();
-    for (const w of wanted) byFile.set(w.file, [...(byFile.get(w.file) ?? []), w]);
+    for (const w of wanted) {
+      const list = byFile.get(w.file) ?? [];
+      list.push(w);
+      byFile.set(w.file, list);
+    }
     const out: DuckDBValue[][] = [];
     for (const [original, list] of byFile) {
       const file = fileOf(files, original);
@@ -136,7 +149,7 @@ export function rejectedConversions(opts: { rows: string; rowFile: string; lines
       `FROM ${rows} WHERE ${c.failed}`,
     ].join('\n');
     return [
-      `SELECT 0 AS _k, ${fileIndex} AS _f, coalesce(l._line, 0) AS _l, ${i} AS _c, CAST(r._rf AS VARCHAR) AS ${ident('file')}, l._line AS ${ident('line')},`,
+      `SELECT 0 AS _k, ${fileIndex} AS _f, l._line AS _l, ${i} AS _c, CAST(r._rf AS VARCHAR) AS ${ident('file')}, l._line AS ${ident('line')},`,
       `  l._raw AS ${ident('raw_line')}, r._reason AS ${ident('error')}, ${stringLiteral(c.column.name)} AS ${ident('column')}`,
       `FROM (\n${failedRows}\n) AS r`,
       `LEFT JOIN ${linesTable} AS l ON l._file IS NOT DISTINCT FROM r._rf AND l._field = ${fieldOf(detected, c.column.name)} AND l._value = r._rv AND l._seq = r._rs`,

@@ -2,6 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pipeline, preview, run, tempDir } from '../../../../test/support/pipeline.js';
+import { LINES_PER_COLUMN } from './conversion-lines.js';
 
 /**
  * DuckDB's CSV reader rounds a fraction into an integer column (`12.5` → 13) without a word, and
@@ -126,6 +127,24 @@ describe('source.csv: a fraction in an integer column', () => {
     // Detected as text when the sample shows a leading zero: kept as written.
     const r = await preview(csv({ path: 'zips.csv', sample_size: -1 }), dir, 'src');
     expect(r.columns[0]).toMatchObject({ name: 'zip', type: 'VARCHAR' });
+  });
+
+  it('with rejects, looks up the lines of the first 10,000 rows per column; later ones are set aside without one', async () => {
+    const extra = 3;
+    const lines = ['id,n'];
+    for (let i = 1; i <= LINES_PER_COLUMN + extra; i++) lines.push(`${i},${i}.5`);
+    await write('all_fractions.csv', `${lines.join('\n')}\n`);
+    const columns = [
+      { name: 'id', type: 'BIGINT' },
+      { name: 'n', type: 'BIGINT' },
+    ];
+    const r = await preview(csv({ path: 'all_fractions.csv', columns, on_error: 'reject' }), dir, 'src', { port: 'rejects', limit: LINES_PER_COLUMN + extra + 10 });
+    expect(r.rows).toHaveLength(LINES_PER_COLUMN + extra);
+    expect(r.rows.slice(0, 2).map((x) => [x.line, x.raw_line])).toEqual([
+      ['2', '1,1.5'],
+      ['3', '2,2.5'],
+    ]);
+    expect(r.rows.filter((x) => x.line === null)).toHaveLength(extra);
   });
 
   it('still reads whole numbers written with spaces or a sign, and NULL for an empty field', async () => {

@@ -183,7 +183,8 @@ by the node: a value with a decimal point, or one that is not an integer of the 
 (\`abc\`, \`99999999999\` for \`INTEGER\`), stops the run with the column, the value, the file, the line
 number and the line's text (\`'12.5' is not a whole number of type BIGINT (line 30002 of
 data/orders.csv: 30001,12.5)\`), or goes to \`rejects\` with the same. Such lines are found by reading
-the file again after the failure (up to 30 seconds for \`fail\`; until all are found for \`reject\`);
+the file again after the failure (for \`fail\` up to 30 seconds, 5 for a preview; for \`reject\` the
+first 10,000 rows set aside per column, later ones keep an empty \`line\`);
 in a compressed file the line is not looked up. Notations DuckDB reads as the same integer (\` 7 \`,
 \`+5\`, \`1e3\`, \`1_000\`, \`0x1F\`) are accepted. In a *detected* integer column a value with a
 leading zero (\`01234\`) is refused the same way: detection keeps such values as text (zip codes,
@@ -354,7 +355,7 @@ If no file matches the path, the node reports an \`io_error\` problem before any
     return {
       outputs: {
         out: `SELECT * EXCLUDE (${ROW_FILE}) REPLACE (${checks.map(({ n, c }) => `${c.safe} AS ${ident(n.name)}`).join(', ')})\nFROM ${rows}\nWHERE NOT (${anyFailed})`,
-        rejects: `SELECT * EXCLUDE (_k, _f, _l, _c) FROM (\n${[parsed, ...unconverted].join('\nUNION ALL\n')}\n)\nORDER BY _k, _f, _l, _c`,
+        rejects: `SELECT * EXCLUDE (_k, _f, _l, _c) FROM (\n${[parsed, ...unconverted].join('\nUNION ALL\n')}\n)\nORDER BY _k, _f, _l NULLS LAST, _c`,
       },
       setup,
       notices: [{ countSql: `SELECT (${malformedLines}) + (SELECT count(*) FROM ${rows} WHERE ${anyFailed})`, ...notice }],
