@@ -188,9 +188,9 @@ first 10,000 rows set aside per column, later ones keep an empty \`line\`);
 in a compressed file the line is not looked up. Notations DuckDB reads as the same integer (\` 7 \`,
 \`+5\`, \`1e3\`, \`1_000\`, \`0x1F\`) are accepted. In a *detected* integer column a value with a
 leading zero (\`01234\`) is refused the same way: detection keeps such values as text (zip codes,
-account codes), so one past the sample means the sample was misleading; list the column as \`VARCHAR\`
-to keep them, or as an integer type to read them as numbers. The check costs about half a second per 10 million
-rows and 4 integer columns. Declare a column \`DOUBLE\` or \`DECIMAL(p,s)\` when fractions are
+account codes), so one past the sample means the sample was misleading; list the column as
+\`VARCHAR\` to keep them, or as an integer type to read them as numbers. The check costs about half a
+second per 10 million rows and 4 integer columns. Declare a column \`DOUBLE\` or \`DECIMAL(p,s)\` when fractions are
 expected there. Files combined by column name are read by DuckDB's detection alone, without this
 check. A timestamp in a \`DATE\` column still keeps only its date: declare such a column
 \`TIMESTAMP\`.
@@ -344,9 +344,9 @@ If no file matches the path, the node reports an \`io_error\` problem before any
         notices: [{ countSql: malformedLines, ...notice }],
       };
     }
-    // Numbers with a thousands separator were read as text: rows where one is not a number in the
-    // format go to rejects (one row per value), the others on, converted.
-    // Their lines are found again in the files (conversion-lines.ts).
+    // Integers and numbers with a thousands separator were read as text: rows where one does not
+    // convert go to rejects (one row per value), the others on, converted. Their lines are found
+    // again in the files (conversion-lines.ts).
     const checks = numbers.map((n) => ({ n, c: convert(n) }));
     const anyFailed = checks.map(({ c }) => c.failed).join(' OR ');
     const lines = { rows, rowFile: ROW_FILE, linesTable: ctx.auxName('reject_lines'), converted: checks.map(({ n, c }) => ({ column: n, failed: c.failed, reason: c.reason })), detected: detected! };
