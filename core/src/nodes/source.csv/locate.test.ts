@@ -62,6 +62,14 @@ describe('locateRecords', () => {
     });
   }
 
+  it('returns what it found before a line it cannot read, and never fails', async () => {
+    const file = path.join(dir, 'unclosed.csv');
+    await writeFile(file, 'id,n\n1,bad\n2,"never closed\n3,bad\n');
+    const wanted = { field: 1, value: 'bad', count: 2 };
+    const found = await locateRecords(file, base, [wanted]);
+    expect(found.get(fieldKey(wanted))?.map((l) => l.line)).toEqual([2]);
+  });
+
   it('finds every record holding a value, in file order, and stops once they are found', async () => {
     const file = path.join(dir, 'repeats.csv');
     await writeFile(file, 'id,n\n1,4.5\n2,3\n3,4.5\n4,"4.5"\n');

@@ -21,7 +21,8 @@ const NEWLINE = /\r\n|\n|\r/g;
  * conversion after DuckDB parsed the line (read as text, then checked) have lost their line number;
  * this reads the file again with the same dialect (csv-parse) and finds them. `wanted` maps each
  * value to how many records hold it; the first ones in the file are returned, per value, in order.
- * Reading stops once every wanted record is found, at `deadline`, or when `isCancelled()`.
+ * Reading stops once every wanted record is found, at `deadline`, when `isCancelled()`, or at a
+ * line it cannot read.
  */
 export async function locateRecords(
   file: string,
@@ -73,6 +74,9 @@ export async function locateRecords(
       }
       if (left === 0 || (opts.deadline !== undefined && Date.now() > opts.deadline) || opts.isCancelled?.()) break;
     }
+  } catch {
+    // A line csv-parse cannot read (a quote never closed, which DuckDB set aside as malformed): the
+    // lines found before it are still right; the others stay unknown.
   } finally {
     input.destroy();
     parser.destroy();
