@@ -1,6 +1,6 @@
 /**
  * The node-level conformance corpus: each case is a small pipeline over the test data
- * (support.ts: orders.csv, customers.csv, countries.csv, orders.parquet, orders.jsonl) whose sinks
+ * (support.ts: orders.csv, customers.csv, events.csv, countries.csv, orders.parquet, orders.jsonl) whose sinks
  * write under `${out}`. The suite runs it on DuckDB and on Spark and compares every sink's rows.
  */
 
@@ -35,6 +35,7 @@ const typedEdges = ['orders -> typed', 'typed -> dated'];
 
 export const CASES: Case[] = [
   { name: 'csv source with detected types to parquet', nodes: [orders, parquet('sink')], edges: ['orders -> sink'] },
+  { name: 'csv source with ISO dates and timestamps', nodes: [{ id: 'ev', type: 'source.csv', params: { path: 'events.csv' } }, parquet('sink', 'events.parquet')], edges: ['ev -> sink'] },
   { name: 'parquet and json sources', nodes: [{ id: 'p', type: 'source.parquet', params: { path: 'orders.parquet' } }, { id: 'j', type: 'source.json', params: { path: 'orders.jsonl' } }, parquet('ps', 'p.parquet'), parquet('js', 'j.parquet')], edges: ['p -> ps', 'j -> js'] },
   {
     name: 'filter with a param, select with renames, drop',

@@ -56,6 +56,10 @@ export async function writeTestData(dir: string, rows = 400): Promise<void> {
   const customers = ['customer_id,name,email,segment'];
   for (let c = 1; c <= 32; c++) customers.push([String(c), pick(NAMES), `  User${c}@Example.COM `, pick(['retail', 'b2b', ''])].map(csvField).join(','));
   await writeFile(path.join(dir, 'customers.csv'), customers.join('\n') + '\n');
+  // ISO dates and timestamps, detected as DATE and TIMESTAMP: both engines read them strictly.
+  const events = ['event_id,day,at'];
+  for (let e = 1; e <= 40; e++) events.push(`${e},2024-${String(1 + (e % 12)).padStart(2, '0')}-${String(1 + (e % 28)).padStart(2, '0')},2024-05-06 ${String(e % 24).padStart(2, '0')}:30:00`);
+  await writeFile(path.join(dir, 'events.csv'), events.join('\n') + '\n');
   await writeFile(path.join(dir, 'countries.csv'), 'from,to\nspain,ES\nespana,ES\nfrance,FR\ngermany,DE\ndeutschland,DE\nitaly,IT\n');
   const db = await Db.open({ threads: 1 });
   try {

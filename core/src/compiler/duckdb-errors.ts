@@ -53,7 +53,14 @@ export function cleanCsvError(message: string): string {
   const reason = rest[i]?.trim();
   if (!reason) return message;
   const shown = original === undefined ? '' : `\nLine text: ${original.length > SHOWN_LINE ? `${original.slice(0, SHOWN_LINE)}… (${original.length.toLocaleString('en-US')} characters)` : original}`;
-  return `${head[1]}CSV Error on Line: ${head[2]} of ${file}: ${reason}${shown}`;
+  return `${head[1]}CSV Error on Line: ${head[2]} of ${file}: ${reason}${dateAdvice(reason)}${shown}`;
+}
+
+/** A timestamp in a DATE column, which is read strictly (source.csv/detect.ts): say how to keep the time. */
+function dateAdvice(reason: string): string {
+  const value = /Could not convert string "(.*)" to 'DATE'$/.exec(reason)?.[1];
+  if (value === undefined || !/^\s*[+-]?\d+-\d{1,2}-\d{1,2}[ T]\d{1,2}:\d{2}/.test(value)) return '';
+  return ': the column is read as DATE, which holds a date alone; list it as TIMESTAMP to keep the time, or as VARCHAR';
 }
 
 export interface ErrorContext {

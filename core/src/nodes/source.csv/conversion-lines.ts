@@ -6,8 +6,8 @@ import type { CsvFile } from './files.js';
 import { fieldKey, locateRecords, type RecordLine } from './locate.js';
 
 /**
- * Integer columns (and numbers written with a thousands separator) are read as text and converted
- * after DuckDB parsed the line, so a value that does not convert has no line number in DuckDB's
+ * Integer and timestamp columns (and numbers written with a thousands separator) are read as text
+ * and converted after DuckDB parsed the line, so a value that does not convert has no line number in DuckDB's
  * terms. These helpers find it again in the file: for the error that stops a run (`fail`), and for
  * each row set aside (`reject`).
  */
@@ -38,9 +38,9 @@ const searchable = (f: CsvFile | undefined): f is CsvFile => f !== undefined && 
  * `column "amount" of data/orders.csv: '4.5' is not a whole number of type BIGINT` (the file part
  * only when it is known), as `numberConversion`'s strict form raises it.
  */
-export function conversionErrorLocator(detected: Detected, files: CsvFile[], numbers: Column[]): NonNullable<CompiledNode['explainError']> {
+export function conversionErrorLocator(detected: Detected, files: CsvFile[], converted: Column[]): NonNullable<CompiledNode['explainError']> {
   return async (message, io) => {
-    for (const n of numbers) {
+    for (const n of converted) {
       const head = `column "${n.name}"`;
       const at = message.indexOf(head);
       if (at < 0) continue;

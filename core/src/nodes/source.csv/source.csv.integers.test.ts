@@ -152,4 +152,22 @@ describe('source.csv: a fraction in an integer column', () => {
     const r = await preview(csv({ path: 'signs.csv', columns: [{ name: 'id', type: 'BIGINT' }, { name: 'n', type: 'BIGINT' }] }), dir, 'src');
     expect(r.rows.map((x) => x.n)).toEqual(['7', '5', '-4', null]);
   });
+
+  it('refuses a fraction written with a negative exponent (15e-1 would become 2), and reads a positive one', async () => {
+    await write('exponents.csv', 'id,n\n1,1e3\n2,15e-1\n3,1E-05\n4,-3\n');
+    const columns = [
+      { name: 'id', type: 'BIGINT' },
+      { name: 'n', type: 'BIGINT' },
+    ];
+    const good = await preview(csv({ path: 'exponents.csv', columns, on_error: 'reject' }), dir, 'src');
+    expect(good.rows.map((x) => [x.id, x.n])).toEqual([
+      ['1', '1000'],
+      ['4', '-3'],
+    ]);
+    const bad = await preview(csv({ path: 'exponents.csv', columns, on_error: 'reject' }), dir, 'src', { port: 'rejects' });
+    expect(bad.rows.map((x) => [x.line, x.error])).toEqual([
+      ['3', "'15e-1' is not a whole number of type BIGINT"],
+      ['4', "'1E-05' is not a whole number of type BIGINT"],
+    ]);
+  });
 });

@@ -5,6 +5,7 @@ import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { csvSourceSpark } from './source.csv.spark.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
 import { numberConversion, separatorProblems } from '../shared/locale-numbers.js';
+import { isPlainTimestampType, timestampConversion } from '../shared/temporal-text.js';
 import { checkPartitionClash, hiveArg } from '../shared/partitions.js';
 import { checkDuckDbType } from './duckdb-types.js';
 import { csvSourceParams, type CsvSourceParams } from './params.js';
@@ -179,7 +180,7 @@ count is the number of good rows.
 the nearest integer (\`4.5\` → 5) without a word, and a detected column is typed from the first
 20,480 rows only, so \`12.5\` on line 30,002 of a column of whole numbers would arrive as 13. Every
 integer column (detected or listed: \`TINYINT\` … \`HUGEINT\`) is therefore read as text and converted
-by the node: a value with a decimal point, or one that is not an integer of the column's type
+by the node: a value with a decimal point or a negative exponent (\`15e-1\`), or one that is not an integer of the column's type
 (\`abc\`, \`99999999999\` for \`INTEGER\`), stops the run with the column, the value, the file, the line
 number and the line's text (\`'12.5' is not a whole number of type BIGINT (line 30002 of
 data/orders.csv: 30001,12.5)\`), or goes to \`rejects\` with the same. Such lines are found by reading
@@ -192,8 +193,22 @@ account codes), so one past the sample means the sample was misleading; list the
 \`VARCHAR\` to keep them, or as an integer type to read them as numbers. The check costs about half a
 second per 10 million rows and 4 integer columns. Declare a column \`DOUBLE\` or \`DECIMAL(p,s)\` when fractions are
 expected there. Files combined by column name are read by DuckDB's detection alone, without this
-check. A timestamp in a \`DATE\` column still keeps only its date: declare such a column
-\`TIMESTAMP\`.
+check.
+
+**Dates and timestamps are read as written.** DuckDB's date reading stops at the date and ignores
+what follows, so \`2024-03-04 13:45:00\` in a \`DATE\` column (a detected one past the sample, or a
+listed one) arrived as 2024-03-04, and \`2024-03-1x\` as March 1st. \`DATE\` columns are read strictly:
+such a value stops the run with its line (\`Could not convert string "2024-03-04 13:45:00" to 'DATE':
+the column is read as DATE, which holds a date alone; list it as TIMESTAMP to keep the time\`), or goes
+to \`rejects\`. One-digit months and days and spaces around the date are still read. In a \`TIMESTAMP\`
+column DuckDB reads a UTC offset and drops it (\`2024-03-04 10:00:00+05\` arrived as 10:00, an instant
+five hours off); such columns are read as text and converted by the node, which refuses an offset
+other than zero (\`Z\`, \`+00\` and \`+00:00\` lose nothing): \`'2024-03-04 10:00:00+05' is not a
+TIMESTAMP without losing its UTC offset +05: list the column as TIMESTAMPTZ to keep the instant\`, with
+the line as for integers. A column whose sample already shows offsets is detected as \`TIMESTAMPTZ\`
+and keeps them. With \`date_format\` / \`timestamp_format\` set (or a day-first layout detected), the
+format is applied strictly by DuckDB. \`TIME\` columns are read by DuckDB alone: a date or an offset
+written in one is ignored.
 
 If no file matches the path, the node reports an \`io_error\` problem before anything runs.`,
   example: {
@@ -275,21 +290,22 @@ If no file matches the path, the node reports an \`io_error\` problem before any
       const d = dialectArgs(detected.dialect, p, detected.columns);
       return [argsSql({ named: { auto_detect: run && !detected.tolerant ? undefined : false, ...d.named }, columns: d.columns }), tail];
     };
-    const numbers = detected?.numbers ?? [];
+    const converted = detected?.converted ?? [];
     const format = { decimal: p.decimal_separator, thousands: p.thousands_separator };
     const fileExpr = fileExpression(p, detected, files);
     const fileCol = p.filename_column && copiesOf(files).length > 0 ? ident(p.filename_column) : undefined;
-    const convert = ({ name, type, detected }: Detected['numbers'][number]) => {
+    const convert = ({ name, type, detected }: Detected['converted'][number]) => {
       const prefix = fileExpr ? `${stringLiteral(`column "${name}" of `)} || ${fileExpr} || ': '` : stringLiteral(`column "${name}": `);
+      if (isPlainTimestampType(type)) return timestampConversion(ident(name), type, prefix);
       return numberConversion(ident(name), type, format, prefix, { refuseLeadingZero: detected });
     };
-    /** SELECT over read_csv: the file name column mapped back to the user's files; numbers converted (strictly) or kept as text. */
-    const selectWith = (run: boolean, numbersAs: 'converted' | 'text') => {
+    /** SELECT over read_csv: the file name column mapped back to the user's files; checked columns converted (strictly) or kept as text. */
+    const selectWith = (run: boolean, checkedAs: 'converted' | 'text') => {
       const replace = [
         ...(fileCol ? [`${originalPath(fileCol, files)} AS ${fileCol}`] : []),
-        ...(numbersAs === 'converted' ? numbers.map((n) => `${convert(n).strict} AS ${ident(n.name)}`) : []),
+        ...(checkedAs === 'converted' ? converted.map((n) => `${convert(n).strict} AS ${ident(n.name)}`) : []),
       ];
-      const extra = numbersAs === 'text' && numbers.length > 0 ? `, ${fileExpr ?? 'NULL'} AS ${ROW_FILE}` : '';
+      const extra = checkedAs === 'text' && converted.length > 0 ? `, ${fileExpr ?? 'NULL'} AS ${ROW_FILE}` : '';
       return `SELECT *${replace.length > 0 ? ` REPLACE (${replace.join(', ')})` : ''}${extra}\nFROM read_csv(${[from, ...readArgs(run)].filter(Boolean).join(', ')})`;
     };
 
@@ -303,7 +319,7 @@ If no file matches the path, the node reports an \`io_error\` problem before any
         },
         runOutputs: { out: selectWith(true, 'converted') },
         setup,
-        ...(detected && numbers.length > 0 ? { explainError: conversionErrorLocator(detected, files, numbers) } : {}),
+        ...(detected && converted.length > 0 ? { explainError: conversionErrorLocator(detected, files, converted) } : {}),
       };
     }
 
@@ -322,7 +338,7 @@ If no file matches the path, the node reports an \`io_error\` problem before any
         `CREATE TEMP TABLE IF NOT EXISTS ${errorsTable} (scan_id UBIGINT, file_id UBIGINT, line UBIGINT, column_idx UBIGINT, column_name VARCHAR, csv_line VARCHAR, error_message VARCHAR);`,
         `CREATE TEMP TABLE IF NOT EXISTS ${scansTable} (scan_id UBIGINT, file_id UBIGINT, file_path VARCHAR);`,
       ].join('\n'),
-      countsRows: numbers.length === 0,
+      countsRows: converted.length === 0,
       // Previews read only the head of the file (rejects found there are shown; the preview says it is sampled).
       preview: { sql: `${drop}\n${scan(selectWith(false, 'text'))}\nLIMIT ${PREVIEW_SCAN_ROWS}`, rows: PREVIEW_SCAN_ROWS },
     });
@@ -337,17 +353,17 @@ If no file matches the path, the node reports an \`io_error\` problem before any
     ].join('\n');
     const malformedLines = `SELECT count(DISTINCT (scan_id, file_id, line)) FROM ${errorsTable}`;
     const notice = { message: `{count} malformed row{s} of ${p.path} {were} set aside on the 'rejects' port`, port: 'rejects' };
-    if (numbers.length === 0) {
+    if (converted.length === 0) {
       return {
         outputs: { out: `SELECT * FROM ${rows}`, rejects: `SELECT * EXCLUDE (_k, _f, _l, _c) FROM (\n${parsed}\n)\nORDER BY _f, _l, _c` },
         setup,
         notices: [{ countSql: malformedLines, ...notice }],
       };
     }
-    // Integers and numbers with a thousands separator were read as text: rows where one does not
+    // Integers, timestamps and numbers with a thousands separator were read as text: rows where one does not
     // convert go to rejects (one row per value), the others on, converted. Their lines are found
     // again in the files (conversion-lines.ts).
-    const checks = numbers.map((n) => ({ n, c: convert(n) }));
+    const checks = converted.map((n) => ({ n, c: convert(n) }));
     const anyFailed = checks.map(({ c }) => c.failed).join(' OR ');
     const lines = { rows, rowFile: ROW_FILE, linesTable: ctx.auxName('reject_lines'), converted: checks.map(({ n, c }) => ({ column: n, failed: c.failed, reason: c.reason })), detected: detected! };
     setup.push(conversionLinesStep({ ...lines, files }));

@@ -76,7 +76,8 @@ function converted(c: Column, nulls: string[] | undefined, d: Dialect): string {
   const v = nulls?.length ? `CASE WHEN ${x} IN (${nulls.map(stringLiteral).join(', ')}) THEN NULL ELSE ${x} END` : x;
   const type = c.type.toUpperCase();
   if (type === 'VARCHAR') return `${v} AS ${x}`;
-  if (type === 'DATE' && d.dateFormat) return `CAST(strptime(${v}, ${stringLiteral(d.dateFormat)}) AS DATE) AS ${x}`;
+  // Without a format too: Spark's cast, like DuckDB's, ignores what follows a date (`2024-03-04 13:45`).
+  if (type === 'DATE') return `CAST(strptime(${v}, ${stringLiteral(d.dateFormat ?? '%Y-%m-%d')}) AS DATE) AS ${x}`;
   if (type === 'TIMESTAMP' && d.timestampFormat) return `strptime(${v}, ${stringLiteral(d.timestampFormat)}) AS ${x}`;
   return `CAST(${v} AS ${c.type}) AS ${x}`;
 }

@@ -5,6 +5,7 @@ import { castSpark } from './transform.cast.spark.js';
 import { checkDuckDbType } from '../source.csv/duckdb-types.js';
 import { compileConversions, inputSpelling, quoteValue, REASON_COLUMN, type Conversion } from './conversions.js';
 import { decimalSeparatorParam, isDefaultFormat, isIntegerType, isNumericType, numberConversion, separatorProblems, thousandsSeparatorParam } from '../shared/locale-numbers.js';
+import { dateConversion, isDateType, isPlainTimestampType, timestampConversion } from '../shared/temporal-text.js';
 
 const params = z
   .object({
@@ -61,8 +62,10 @@ one is reported with the closest name.
 **Conversion rules** are DuckDB's, but text to an integer type with a decimal point or comma is refused
 (\`'1.5' is not a whole number of type INTEGER\`) where DuckDB would round it to 2; surrounding spaces,
 \`+7\` and \`1e3\` are read as the integers they write;
-text to DATE wants \`YYYY-MM-DD\` (use *Parse dates* for other layouts); a number too large for the
-target type does not convert.
+text to DATE wants \`YYYY-MM-DD\` and nothing after it (DuckDB would read \`2024-03-04 13:45\` as the
+date alone; use *Parse dates* for other layouts); text to TIMESTAMP with a UTC offset other than zero
+(\`2024-03-04 10:00:00+05\`) does not convert, since TIMESTAMP would drop the offset: convert such text
+to TIMESTAMPTZ, which keeps the instant; a number too large for the target type does not convert.
 
 **Numbers written the local way.** With \`decimal_separator: ","\` and/or a \`thousands_separator\` (\`.\`,
 \`,\`, \`'\`, a space or a no-break space), text converted to a number type must be written that way:
@@ -118,10 +121,14 @@ The \`rejects\` output always has the input's columns plus \`${REASON_COLUMN}\` 
       const col = ident(column);
       const text = input.columns.find((x) => x.name === column)?.type === 'VARCHAR';
       // Text to an integer type is checked in every format: DuckDB's cast would round '4.5' to 5.
-      if (text && isNumericType(type) && (!isDefaultFormat(format) || isIntegerType(type))) {
-        const n = numberConversion(col, type, format, stringLiteral(`column "${column}": `));
-        return { column, safe: n.safe, strict: n.strict, failed: n.failed, reason: `${stringLiteral(`column ${column}: `)} || ${n.reason}` };
-      }
+      // Text to DATE or TIMESTAMP is checked too: DuckDB's cast ignores what follows a date and drops a UTC offset.
+      const checked =
+        !text ? undefined
+        : isNumericType(type) && (!isDefaultFormat(format) || isIntegerType(type)) ? numberConversion(col, type, format, stringLiteral(`column "${column}": `))
+        : isDateType(type) ? dateConversion(col, stringLiteral(`column "${column}": `))
+        : isPlainTimestampType(type) ? timestampConversion(col, type, stringLiteral(`column "${column}": `))
+        : undefined;
+      if (checked) return { column, safe: checked.safe, strict: checked.strict, failed: checked.failed, reason: `${stringLiteral(`column ${column}: `)} || ${checked.reason}` };
       return {
         column,
         safe: `TRY_CAST(${col} AS ${type})`,

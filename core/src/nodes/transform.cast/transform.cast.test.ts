@@ -67,9 +67,9 @@ describe('transform.cast', () => {
     const rejects = await preview(castOver(params), dir, 'typed', { port: 'rejects' });
     expect(rejects.columns.map((c) => `${c.name} ${c.type}`)).toEqual(['id INTEGER', 'Qty Text VARCHAR', 'Day VARCHAR', 'name VARCHAR', '_caudal_reason VARCHAR']);
     expect(rejects.rows).toEqual([
-      { id: 2, 'Qty Text': ' 7 ', Day: 'yesterday', name: 'Zoë', _caudal_reason: "column Day: 'yesterday' is not a valid DATE" },
+      { id: 2, 'Qty Text': ' 7 ', Day: 'yesterday', name: 'Zoë', _caudal_reason: "column Day: 'yesterday' is not a valid DATE (YYYY-MM-DD)" },
       { id: 3, 'Qty Text': 'abc', Day: '2025-02-01', name: null, _caudal_reason: "column Qty Text: 'abc' is not a whole number of type INTEGER" },
-      { id: 5, 'Qty Text': '1e3', Day: '2025-13-01', name: 'Bo', _caudal_reason: "column Day: '2025-13-01' is not a valid DATE" },
+      { id: 5, 'Qty Text': '1e3', Day: '2025-13-01', name: 'Bo', _caudal_reason: "column Day: '2025-13-01' is not a valid DATE (YYYY-MM-DD)" },
     ]);
     const ids = [...out.rows, ...rejects.rows].map((r) => r.id).sort();
     expect(ids).toEqual([1, 2, 3, 4, 5]);
@@ -223,6 +223,29 @@ describe('transform.cast', () => {
     expect((await preview(castOver({ columns: [{ column: 'qty', type: 'INTEGER' }], on_error: 'reject' }, src), dir, 'typed')).rows).toEqual([
       { id: 2, qty: 7 },
       { id: 3, qty: 8 },
+    ]);
+  });
+
+  it('refuses a time after a date in text converted to DATE, and a UTC offset in text converted to TIMESTAMP', async () => {
+    const src = `SELECT * FROM (VALUES
+      (1, '2024-03-04', '2024-03-04 10:00:00'),
+      (2, '2024-03-04 13:45', '2024-03-04T10:00:00Z'),
+      (3, '2024-03-1x', '2024-03-04 10:00:00+05'),
+      (4, ' 2024-1-2 ', '2024-03-04 10:00:00+00:00')
+    ) t(id, d, t)`;
+    const columns = [
+      { column: 'd', type: 'DATE' },
+      { column: 't', type: 'TIMESTAMP' },
+    ];
+    const rejects = await preview(castOver({ columns, on_error: 'reject' }, src), dir, 'typed', { port: 'rejects' });
+    expect(rejects.rows.map((row) => [row.id, row._caudal_reason])).toEqual([
+      [2, "column d: '2024-03-04 13:45' is not a DATE: it has a time; convert to TIMESTAMP to keep it"],
+      [3, "column d: '2024-03-1x' is not a valid DATE (YYYY-MM-DD); column t: '2024-03-04 10:00:00+05' is not a TIMESTAMP without losing its UTC offset +05: list the column as TIMESTAMPTZ to keep the instant"],
+    ]);
+    const good = await preview(castOver({ columns, on_error: 'reject' }, src), dir, 'typed');
+    expect(good.rows.map((row) => [row.id, String(row.d), String(row.t)])).toEqual([
+      [1, '2024-03-04', '2024-03-04 10:00:00'],
+      [4, '2024-01-02', '2024-03-04 10:00:00'],
     ]);
   });
 

@@ -1,0 +1,66 @@
+import { stringLiteral } from '../../compiler/sql.js';
+import type { NumberConversion } from './locale-numbers.js';
+
+/**
+ * Text to dates and timestamps without losing what the text says. DuckDB's casts are lenient in
+ * two ways that change values without a word:
+ * - to DATE, the cast stops at the date and ignores what follows: `2024-03-04 13:45` and
+ *   `2024-03-1x` read as 2024-03-04 and 2024-03-01;
+ * - to TIMESTAMP, a UTC offset is read and dropped: `2024-03-04 10:00:00+05` reads as 10:00,
+ *   although the instant is 05:00 UTC (PostgreSQL does the same; TIMESTAMPTZ keeps the instant).
+ * The conversions below refuse such values instead, with a reason that says what to do.
+ */
+
+/** DuckDB's timestamp types without a time zone (DATETIME is an alias). */
+export function isPlainTimestampType(type: string): boolean {
+  return /^\s*(TIMESTAMP(_S|_MS|_US|_NS)?|DATETIME)\s*$/i.test(type);
+}
+
+export const isDateType = (type: string) => /^\s*DATE\s*$/i.test(type);
+
+const shown = (col: string) => `'''' || ${col} || `;
+
+/**
+ * The UTC offset written after a time (`+05`, `-08:00`, `+0530`), or '' when there is none. It
+ * follows the minutes or seconds, so a date alone (`2024-03-04`) never looks like one.
+ */
+const offsetOf = (col: string) => `regexp_extract(${col}, ${stringLiteral(':[0-9]{2}(?:[.,][0-9]*)?\\s*([+-][0-9]{1,2}(?::?[0-9]{2})?)\\s*$')}, 1)`;
+const ZERO_OFFSET = stringLiteral('[+-]0{1,2}(?::?00)?');
+
+/**
+ * Text to a TIMESTAMP type: DuckDB's cast, refusing a non-zero UTC offset (which the cast would
+ * drop). `Z`, `+00` and `+00:00` lose nothing and are accepted.
+ */
+export function timestampConversion(col: string, type: string, prefix: string): NumberConversion {
+  const t = type.trim().toUpperCase();
+  const offset = offsetOf(col);
+  const cast = `TRY_CAST(${col} AS ${t})`;
+  const bad = `(${offset} <> '' AND NOT regexp_full_match(${offset}, ${ZERO_OFFSET}))`;
+  const badReason = `${shown(col)}${stringLiteral(`' is not a ${t} without losing its UTC offset `)} || ${offset} || ${stringLiteral(': list the column as TIMESTAMPTZ to keep the instant')}`;
+  const notReason = `${shown(col)}${stringLiteral(`' is not a valid ${t}`)}`;
+  return {
+    safe: `CASE WHEN NOT ${bad} THEN ${cast} END`,
+    strict: `CASE WHEN ${bad} THEN error(${prefix} || ${badReason}) ELSE coalesce(${cast}, CASE WHEN ${col} IS NOT NULL THEN error(${prefix} || ${notReason}) END) END`,
+    failed: `(${col} IS NOT NULL AND (${bad} OR ${cast} IS NULL))`,
+    reason: `CASE WHEN ${bad} THEN ${badReason} ELSE ${notReason} END`,
+  };
+}
+
+/**
+ * Text to DATE: `YYYY-MM-DD` (one-digit months and days, spaces around) and nothing else, read by
+ * strptime, which refuses what follows the date where DuckDB's cast ignores it.
+ */
+export function dateConversion(col: string, prefix: string): NumberConversion {
+  const cast = `CAST(try_strptime(${col}, '%Y-%m-%d') AS DATE)`;
+  const withTime = `regexp_matches(${col}, ${stringLiteral('^\\s*[+-]?[0-9]+-[0-9]{1,2}-[0-9]{1,2}[ T][0-9]{1,2}:[0-9]{2}')})`;
+  const timeReason = `${shown(col)}${stringLiteral("' is not a DATE: it has a time; convert to TIMESTAMP to keep it")}`;
+  const notReason = `${shown(col)}${stringLiteral("' is not a valid DATE (YYYY-MM-DD)")}`;
+  // Only a value that failed is looked at again, to say why.
+  const reason = `CASE WHEN ${withTime} THEN ${timeReason} ELSE ${notReason} END`;
+  return {
+    safe: cast,
+    strict: `coalesce(${cast}, CASE WHEN ${col} IS NOT NULL THEN error(${prefix} || ${reason}) END)`,
+    failed: `(${col} IS NOT NULL AND ${cast} IS NULL)`,
+    reason,
+  };
+}

@@ -1,0 +1,146 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { pipeline, preview, run, tempDir } from '../../../../test/support/pipeline.js';
+
+/**
+ * DuckDB's date cast stops at the date and ignores what follows, so its CSV reader turned
+ * `2024-03-04 13:45:00` in a DATE column into 2024-03-04 and `2024-03-1x` into 2024-03-01. A
+ * detected column is typed from the first 20,480 rows only. The source reads DATE columns
+ * strictly: such a value stops the run, or is set aside, with its line.
+ */
+
+let dir: string;
+
+async function write(name: string, content: string): Promise<string> {
+  const file = path.join(dir, name);
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, content);
+  return file;
+}
+
+/** `id,day` rows with ISO dates, past DuckDB's 20,480-row sample, then `late` and a good row. */
+function datesThen(rows: number, late: string): string {
+  const lines = ['id,day'];
+  for (let i = 1; i <= rows; i++) lines.push(`${i},2024-01-${String(1 + (i % 28)).padStart(2, '0')}`);
+  lines.push(`${rows + 1},${late}`);
+  lines.push(`${rows + 2},2024-12-31`);
+  return `${lines.join('\n')}\n`;
+}
+
+const csv = (params: Record<string, unknown>) => pipeline([{ id: 'src', type: 'source.csv', params }]);
+const toCsv = (params: Record<string, unknown>, out: string, rejects?: string) =>
+  pipeline(
+    [
+      { id: 'src', type: 'source.csv', params },
+      { id: 'out', type: 'sink.csv', params: { path: out, if_exists: 'overwrite' } },
+      ...(rejects ? [{ id: 'bad', type: 'sink.csv', params: { path: rejects, if_exists: 'overwrite' } }] : []),
+    ],
+    ['src -> out', ...(rejects ? ['src:rejects -> bad'] : [])],
+  );
+const listed = [
+  { name: 'id', type: 'BIGINT' },
+  { name: 'day', type: 'DATE' },
+];
+
+beforeAll(async () => {
+  dir = await tempDir('caudal-csv-dates-');
+  await write('late_time.csv', datesThen(30_000, '2024-03-04 13:45:00'));
+});
+
+describe('source.csv: a DATE column holds dates alone', () => {
+  it('is detected as DATE from the sample', async () => {
+    const r = await preview(csv({ path: 'late_time.csv' }), dir, 'src');
+    expect(r.columns.map((c) => `${c.name} ${c.type}`)).toEqual(['id BIGINT', 'day DATE']);
+  });
+
+  it('a timestamp past the sample stops the run with its line and what to do, and writes nothing', async () => {
+    const out = path.join(dir, 'out/late.csv');
+    const { summary } = await run(toCsv({ path: 'late_time.csv' }, out), dir, { metrics: 'exact' });
+    expect(summary.status).toBe('failed');
+    const message = summary.error?.message ?? '';
+    expect(message).toContain(`CSV Error on Line: 30002 of ${path.join(dir, 'late_time.csv')}`);
+    expect(message).toContain('Could not convert string "2024-03-04 13:45:00" to \'DATE\'');
+    expect(message).toContain('list it as TIMESTAMP to keep the time');
+    await expect(readFile(out)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('listed as TIMESTAMP, the same file keeps every time', async () => {
+    const columns = [
+      { name: 'id', type: 'BIGINT' },
+      { name: 'day', type: 'TIMESTAMP' },
+    ];
+    const out = path.join(dir, 'out/stamps.csv');
+    const { summary } = await run(toCsv({ path: 'late_time.csv', columns }, out), dir, { metrics: 'exact' });
+    expect(summary.error).toBeUndefined();
+    const rows = (await readFile(out, 'utf8')).trimEnd().split('\n');
+    expect(rows).toHaveLength(1 + 30_002);
+    expect(rows.at(-2)).toBe('30001,2024-03-04 13:45:00');
+  });
+
+  it('with on_error "reject" sets the row aside with its line; every other row goes on', async () => {
+    const out = path.join(dir, 'out/good.csv');
+    const bad = path.join(dir, 'out/bad.csv');
+    const { summary } = await run(toCsv({ path: 'late_time.csv', on_error: 'reject' }, out, bad), dir, { metrics: 'exact' });
+    expect(summary.error).toBeUndefined();
+    const good = (await readFile(out, 'utf8')).trimEnd().split('\n');
+    expect(good).toHaveLength(1 + 30_001);
+    expect(good.at(-1)).toBe('30002,2024-12-31');
+    expect(good).not.toContain('30001,2024-03-04');
+    const rejected = (await readFile(bad, 'utf8')).trimEnd().split('\n');
+    expect(rejected).toHaveLength(2);
+    expect(rejected[1]).toContain(`${path.join(dir, 'late_time.csv')},30002,"30001,2024-03-04 13:45:00"`);
+  });
+
+  it('in a listed DATE column refuses text after the date (2024-03-1x used to read as March 1st)', async () => {
+    await write('junk.csv', 'id,day\n1,2024-03-04\n2,2024-03-1x\n');
+    const { summary } = await run(csv({ path: 'junk.csv', columns: listed }), dir, { metrics: 'exact' });
+    expect(summary.status).toBe('failed');
+    expect(summary.error?.message).toContain('CSV Error on Line: 3');
+    expect(summary.error?.message).toContain('Could not convert string "2024-03-1x" to \'DATE\'');
+  });
+
+  it('still reads ISO dates with one-digit months and days, spaces around them, and NULL for an empty field', async () => {
+    await write('loose.csv', 'id,day\n1,2024-1-2\n2, 2024-03-04 \n3,\n');
+    const r = await preview(csv({ path: 'loose.csv', columns: listed }), dir, 'src');
+    expect(r.rows.map((x) => x.day)).toEqual(['2024-01-02', '2024-03-04', null]);
+  });
+});
+
+describe('source.csv: a TIMESTAMP column keeps the instant it was written with', () => {
+  beforeAll(async () => {
+    const lines = ['id,at'];
+    for (let i = 1; i <= 30_000; i++) lines.push(`${i},2024-01-01 ${String(i % 24).padStart(2, '0')}:00:00`);
+    lines.push('30001,2024-03-04 10:00:00+05');
+    await write('late_offset.csv', `${lines.join('\n')}\n`);
+  });
+
+  it('a UTC offset past the sample stops the run (10:00:00+05 used to read as 10:00), with its line', async () => {
+    const { summary } = await run(csv({ path: 'late_offset.csv' }), dir, { metrics: 'exact' });
+    expect(summary.status).toBe('failed');
+    const message = summary.error?.message ?? '';
+    expect(message).toContain("'2024-03-04 10:00:00+05' is not a TIMESTAMP without losing its UTC offset +05: list the column as TIMESTAMPTZ to keep the instant");
+    expect(message).toContain(`line 30002 of ${path.join(dir, 'late_offset.csv')}: 30001,2024-03-04 10:00:00+05`);
+  });
+
+  it('in a listed TIMESTAMP column reads zero offsets and Z, and sets the others aside with their line', async () => {
+    await write('offsets.csv', 'id,at\n1,2024-03-04 10:00:00\n2,2024-03-04T10:00:00Z\n3,2024-03-04 10:00:00+00:00\n4,2024-03-04 10:00:00-08:00\n5,2024-03-04 10:30\n');
+    const columns = [
+      { name: 'id', type: 'BIGINT' },
+      { name: 'at', type: 'TIMESTAMP' },
+    ];
+    const good = await preview(csv({ path: 'offsets.csv', columns, on_error: 'reject' }), dir, 'src');
+    expect(good.rows.map((x) => [x.id, x.at])).toEqual([
+      ['1', '2024-03-04 10:00:00'],
+      ['2', '2024-03-04 10:00:00'],
+      ['3', '2024-03-04 10:00:00'],
+      ['5', '2024-03-04 10:30:00'],
+    ]);
+    const bad = await preview(csv({ path: 'offsets.csv', columns, on_error: 'reject' }), dir, 'src', { port: 'rejects' });
+    expect(bad.rows.map((x) => [x.line, x.raw_line, x.column])).toEqual([['5', '4,2024-03-04 10:00:00-08:00', 'at']]);
+    // Listed as TIMESTAMPTZ, the same value is the instant it names.
+    const tz = await preview(csv({ path: 'offsets.csv', columns: [columns[0], { name: 'at', type: 'TIMESTAMPTZ' }] }), dir, 'src');
+    const instant = String(tz.rows[3]?.at).replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00');
+    expect(new Date(instant).toISOString()).toBe('2024-03-04T18:00:00.000Z');
+  });
+});
