@@ -100,6 +100,15 @@ describe('source.csv: a DATE column holds dates alone', () => {
     expect(summary.error?.message).toContain('Could not convert string "2024-03-1x" to \'DATE\'');
   });
 
+  it('still reads dates written with slashes or dots in a listed DATE column (the format is detected)', async () => {
+    await write('slashes.csv', 'id,day\n1,2024/03/04\n2,2024/12/31\n');
+    await write('dots.csv', 'id,day\n1,2024.03.04\n2,2024.12.31\n');
+    for (const file of ['slashes.csv', 'dots.csv']) {
+      const r = await preview(csv({ path: file, columns: listed }), dir, 'src');
+      expect(r.rows.map((x) => x.day)).toEqual(['2024-03-04', '2024-12-31']);
+    }
+  });
+
   it('still reads ISO dates with one-digit months and days, spaces around them, and NULL for an empty field', async () => {
     await write('loose.csv', 'id,day\n1,2024-1-2\n2, 2024-03-04 \n3,\n');
     const r = await preview(csv({ path: 'loose.csv', columns: listed }), dir, 'src');

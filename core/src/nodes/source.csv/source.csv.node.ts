@@ -207,8 +207,8 @@ other than zero (\`Z\`, \`+00\` and \`+00:00\` lose nothing): \`'2024-03-04 10:0
 TIMESTAMP without losing its UTC offset +05: list the column as TIMESTAMPTZ to keep the instant\`, with
 the line as for integers. A column whose sample already shows offsets is detected as \`TIMESTAMPTZ\`
 and keeps them. With \`date_format\` / \`timestamp_format\` set (or a day-first layout detected), the
-format is applied strictly by DuckDB. \`TIME\` columns are read by DuckDB alone: a date or an offset
-written in one is ignored.
+format is applied strictly by DuckDB. Not checked: \`TIME\` columns (DuckDB ignores a date or an
+offset written in one), and files combined by column name, which DuckDB reads on its own.
 
 If no file matches the path, the node reports an \`io_error\` problem before anything runs.`,
   example: {
