@@ -8,6 +8,8 @@ import type { NumberConversion } from './locale-numbers.js';
  *   `2024-03-1x` read as 2024-03-04 and 2024-03-01;
  * - to TIMESTAMP, a UTC offset is read and dropped: `2024-03-04 10:00:00+05` reads as 10:00,
  *   although the instant is 05:00 UTC (PostgreSQL does the same; TIMESTAMPTZ keeps the instant).
+ * - to TIME, it reads the first time in the text and ignores the rest: a date before it, an offset,
+ *   `PM` (`01:45:00 PM` reads as 01:45) or any text after it.
  * The conversions below refuse such values instead, with a reason that says what to do.
  */
 
@@ -17,6 +19,7 @@ export function isPlainTimestampType(type: string): boolean {
 }
 
 export const isDateType = (type: string) => /^\s*DATE\s*$/i.test(type);
+export const isTimeType = (type: string) => /^\s*TIME\s*$/i.test(type);
 
 const shown = (col: string) => `'''' || ${col} || `;
 
@@ -57,6 +60,24 @@ export function dateConversion(col: string, prefix: string): NumberConversion {
   const notReason = `${shown(col)}${stringLiteral("' is not a valid DATE (YYYY-MM-DD)")}`;
   // Only a value that failed is looked at again, to say why.
   const reason = `CASE WHEN ${withTime} THEN ${timeReason} ELSE ${notReason} END`;
+  return {
+    safe: cast,
+    strict: `coalesce(${cast}, CASE WHEN ${col} IS NOT NULL THEN error(${prefix} || ${reason}) END)`,
+    failed: `(${col} IS NOT NULL AND ${cast} IS NULL)`,
+    reason,
+  };
+}
+
+/** The written forms of a time of day that TIME keeps whole: `H:MM`, `HH:MM:SS`, fractions of a second. */
+const TIME_TEXT = stringLiteral('\\s*[0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\\.[0-9]{1,9})?)?\\s*');
+
+/**
+ * Text to TIME: a time of day alone (TIME columns are rare, so a pattern match is affordable here);
+ * DuckDB's cast would read `01:45:00 PM` as 01:45 and drop a date or an offset around the time.
+ */
+export function timeConversion(col: string, prefix: string): NumberConversion {
+  const cast = `CASE WHEN regexp_full_match(${col}, ${TIME_TEXT}) THEN TRY_CAST(${col} AS TIME) END`;
+  const reason = `${shown(col)}${stringLiteral("' is not a TIME written HH:MM or HH:MM:SS with nothing else (a date, an offset or AM/PM would be dropped): list the column as TIMESTAMP, TIMETZ or VARCHAR")}`;
   return {
     safe: cast,
     strict: `coalesce(${cast}, CASE WHEN ${col} IS NOT NULL THEN error(${prefix} || ${reason}) END)`,

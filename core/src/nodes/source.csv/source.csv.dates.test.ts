@@ -153,3 +153,32 @@ describe('source.csv: a TIMESTAMP column keeps the instant it was written with',
     expect(new Date(instant).toISOString()).toBe('2024-03-04T18:00:00.000Z');
   });
 });
+
+describe('source.csv: a TIME column holds a time of day alone', () => {
+  it('refuses AM/PM, a date or an offset around the time (01:45:00 PM used to read as 01:45), with the line', async () => {
+    const lines = ['id,opens'];
+    for (let i = 1; i <= 30_000; i++) lines.push(`${i},${String(i % 24).padStart(2, '0')}:15:00`);
+    lines.push('30001,01:45:00 PM');
+    await write('late_pm.csv', `${lines.join('\n')}\n`);
+    const detected = await preview(csv({ path: 'late_pm.csv' }), dir, 'src');
+    expect(detected.columns[1]).toMatchObject({ name: 'opens', type: 'TIME' });
+    const { summary } = await run(csv({ path: 'late_pm.csv' }), dir, { metrics: 'exact' });
+    expect(summary.status).toBe('failed');
+    expect(summary.error?.message).toContain("'01:45:00 PM' is not a TIME written HH:MM or HH:MM:SS with nothing else");
+    expect(summary.error?.message).toContain(`line 30002 of ${path.join(dir, 'late_pm.csv')}: 30001,01:45:00 PM`);
+
+    await write('times.csv', 'id,opens\n1,9:05\n2, 13:45:00.250 \n3,2024-01-02 13:45:00\n4,13:45:00+02\n5,\n');
+    const columns = [
+      { name: 'id', type: 'BIGINT' },
+      { name: 'opens', type: 'TIME' },
+    ];
+    const good = await preview(csv({ path: 'times.csv', columns, on_error: 'reject' }), dir, 'src');
+    expect(good.rows.map((x) => [x.id, x.opens])).toEqual([
+      ['1', '09:05:00'],
+      ['2', '13:45:00.25'],
+      ['5', null],
+    ]);
+    const bad = await preview(csv({ path: 'times.csv', columns, on_error: 'reject' }), dir, 'src', { port: 'rejects' });
+    expect(bad.rows.map((x) => x.line)).toEqual(['4', '5']);
+  });
+});

@@ -5,7 +5,7 @@ import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { csvSourceSpark } from './source.csv.spark.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
 import { numberConversion, separatorProblems } from '../shared/locale-numbers.js';
-import { isPlainTimestampType, timestampConversion } from '../shared/temporal-text.js';
+import { isPlainTimestampType, isTimeType, timeConversion, timestampConversion } from '../shared/temporal-text.js';
 import { checkPartitionClash, hiveArg } from '../shared/partitions.js';
 import { checkDuckDbType } from './duckdb-types.js';
 import { csvSourceParams, type CsvSourceParams } from './params.js';
@@ -207,8 +207,10 @@ other than zero (\`Z\`, \`+00\` and \`+00:00\` lose nothing): \`'2024-03-04 10:0
 TIMESTAMP without losing its UTC offset +05: list the column as TIMESTAMPTZ to keep the instant\`, with
 the line as for integers. A column whose sample already shows offsets is detected as \`TIMESTAMPTZ\`
 and keeps them. With \`date_format\` / \`timestamp_format\` set (or a day-first layout detected), the
-format is applied strictly by DuckDB. Not checked: \`TIME\` columns (DuckDB ignores a date or an
-offset written in one), and files combined by column name, which DuckDB reads on its own.
+format is applied strictly by DuckDB. A \`TIME\` column takes a time of day alone (\`13:45\`,
+\`13:45:00.250\`): DuckDB read \`01:45:00 PM\` as 01:45 and dropped a date or an offset written with the
+time; such values are refused the same way. Files combined by column name are read by DuckDB on
+its own, without these checks.
 
 If no file matches the path, the node reports an \`io_error\` problem before anything runs.`,
   example: {
@@ -297,6 +299,7 @@ If no file matches the path, the node reports an \`io_error\` problem before any
     const convert = ({ name, type, detected }: Detected['converted'][number]) => {
       const prefix = fileExpr ? `${stringLiteral(`column "${name}" of `)} || ${fileExpr} || ': '` : stringLiteral(`column "${name}": `);
       if (isPlainTimestampType(type)) return timestampConversion(ident(name), type, prefix);
+      if (isTimeType(type)) return timeConversion(ident(name), prefix);
       return numberConversion(ident(name), type, format, prefix, { refuseLeadingZero: detected });
     };
     /** SELECT over read_csv: the file name column mapped back to the user's files; checked columns converted (strictly) or kept as text. */

@@ -5,7 +5,7 @@ import { castSpark } from './transform.cast.spark.js';
 import { checkDuckDbType } from '../source.csv/duckdb-types.js';
 import { compileConversions, inputSpelling, quoteValue, REASON_COLUMN, type Conversion } from './conversions.js';
 import { decimalSeparatorParam, isDefaultFormat, isIntegerType, isNumericType, numberConversion, separatorProblems, thousandsSeparatorParam } from '../shared/locale-numbers.js';
-import { dateConversion, isDateType, isPlainTimestampType, timestampConversion } from '../shared/temporal-text.js';
+import { dateConversion, isDateType, isPlainTimestampType, isTimeType, timeConversion, timestampConversion } from '../shared/temporal-text.js';
 
 const params = z
   .object({
@@ -65,7 +65,9 @@ one is reported with the closest name.
 text to DATE wants \`YYYY-MM-DD\` and nothing after it (DuckDB would read \`2024-03-04 13:45\` as the
 date alone; use *Parse dates* for other layouts); text to TIMESTAMP with a UTC offset other than zero
 (\`2024-03-04 10:00:00+05\`) does not convert, since TIMESTAMP would drop the offset: convert such text
-to TIMESTAMPTZ, which keeps the instant; a number too large for the target type does not convert.
+to TIMESTAMPTZ, which keeps the instant; text to TIME wants a time of day alone (\`13:45\`,
+\`13:45:00.5\`; DuckDB would read \`01:45:00 PM\` as 01:45); a number too large for the target type
+does not convert.
 
 **Numbers written the local way.** With \`decimal_separator: ","\` and/or a \`thousands_separator\` (\`.\`,
 \`,\`, \`'\`, a space or a no-break space), text converted to a number type must be written that way:
@@ -121,12 +123,13 @@ The \`rejects\` output always has the input's columns plus \`${REASON_COLUMN}\` 
       const col = ident(column);
       const text = input.columns.find((x) => x.name === column)?.type === 'VARCHAR';
       // Text to an integer type is checked in every format: DuckDB's cast would round '4.5' to 5.
-      // Text to DATE or TIMESTAMP is checked too: DuckDB's cast ignores what follows a date and drops a UTC offset.
+      // Text to DATE, TIMESTAMP or TIME is checked too: DuckDB's cast ignores what follows a date or a time and drops a UTC offset.
       const checked =
         !text ? undefined
         : isNumericType(type) && (!isDefaultFormat(format) || isIntegerType(type)) ? numberConversion(col, type, format, stringLiteral(`column "${column}": `))
         : isDateType(type) ? dateConversion(col, stringLiteral(`column "${column}": `))
         : isPlainTimestampType(type) ? timestampConversion(col, type, stringLiteral(`column "${column}": `))
+        : isTimeType(type) ? timeConversion(col, stringLiteral(`column "${column}": `))
         : undefined;
       if (checked) return { column, safe: checked.safe, strict: checked.strict, failed: checked.failed, reason: `${stringLiteral(`column ${column}: `)} || ${checked.reason}` };
       return {

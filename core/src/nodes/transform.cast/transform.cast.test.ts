@@ -249,6 +249,19 @@ describe('transform.cast', () => {
     ]);
   });
 
+  it('refuses AM/PM, a date or an offset in text converted to TIME', async () => {
+    const src = `SELECT * FROM (VALUES (1, '13:45'), (2, '01:45:00 PM'), (3, '2024-03-04 13:45:00'), (4, '13:45:00+02'), (5, '13:45:00.5')) t(id, opens)`;
+    const columns = [{ column: 'opens', type: 'TIME' }];
+    const rejects = await preview(castOver({ columns, on_error: 'reject' }, src), dir, 'typed', { port: 'rejects' });
+    expect(rejects.rows.map((row) => row.id)).toEqual([2, 3, 4]);
+    expect(rejects.rows[0]?._caudal_reason).toBe("column opens: '01:45:00 PM' is not a TIME written HH:MM or HH:MM:SS with nothing else (a date, an offset or AM/PM would be dropped): list the column as TIMESTAMP, TIMETZ or VARCHAR");
+    const good = await preview(castOver({ columns, on_error: 'reject' }, src), dir, 'typed');
+    expect(good.rows.map((row) => [row.id, String(row.opens)])).toEqual([
+      [1, '13:45:00'],
+      [5, '13:45:00.5'],
+    ]);
+  });
+
   it('compiles to readable SQL (snapshot)', async () => {
     for (const on_error of ['fail', 'null', 'reject']) {
       const result = await inspect({ pipeline: castOver({ columns: QTY_DAY, on_error }), baseDir: dir });
