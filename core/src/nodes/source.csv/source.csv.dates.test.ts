@@ -1,7 +1,8 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { pipeline, preview, run, tempDir } from '../../../../test/support/pipeline.js';
+import { preview, run, tempDir } from '../../../../test/support/pipeline.js';
+import { csvSource as csv, csvToCsv as toCsv, writeIn } from '../../../../test/support/csv-source.js';
 
 /**
  * DuckDB's date cast stops at the date and ignores what follows, so its CSV reader turned
@@ -12,12 +13,7 @@ import { pipeline, preview, run, tempDir } from '../../../../test/support/pipeli
 
 let dir: string;
 
-async function write(name: string, content: string): Promise<string> {
-  const file = path.join(dir, name);
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, content);
-  return file;
-}
+const write = (name: string, content: string) => writeIn(dir, name, content);
 
 /** `id,day` rows with ISO dates, past DuckDB's 20,480-row sample, then `late` and a good row. */
 function datesThen(rows: number, late: string): string {
@@ -28,16 +24,6 @@ function datesThen(rows: number, late: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-const csv = (params: Record<string, unknown>) => pipeline([{ id: 'src', type: 'source.csv', params }]);
-const toCsv = (params: Record<string, unknown>, out: string, rejects?: string) =>
-  pipeline(
-    [
-      { id: 'src', type: 'source.csv', params },
-      { id: 'out', type: 'sink.csv', params: { path: out, if_exists: 'overwrite' } },
-      ...(rejects ? [{ id: 'bad', type: 'sink.csv', params: { path: rejects, if_exists: 'overwrite' } }] : []),
-    ],
-    ['src -> out', ...(rejects ? ['src:rejects -> bad'] : [])],
-  );
 const listed = [
   { name: 'id', type: 'BIGINT' },
   { name: 'day', type: 'DATE' },
