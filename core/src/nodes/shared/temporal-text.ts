@@ -2,12 +2,12 @@ import { stringLiteral } from '../../compiler/sql.js';
 import type { NumberConversion } from './locale-numbers.js';
 
 /**
- * Text to dates and timestamps without losing what the text says. DuckDB's casts are lenient in
- * two ways that change values without a word:
+ * Text to dates, timestamps and times without losing what the text says. DuckDB's casts are
+ * lenient in three ways that change values without a word:
  * - to DATE, the cast stops at the date and ignores what follows: `2024-03-04 13:45` and
  *   `2024-03-1x` read as 2024-03-04 and 2024-03-01;
  * - to TIMESTAMP, a UTC offset is read and dropped: `2024-03-04 10:00:00+05` reads as 10:00,
- *   although the instant is 05:00 UTC (PostgreSQL does the same; TIMESTAMPTZ keeps the instant).
+ *   although the instant is 05:00 UTC (PostgreSQL does the same; TIMESTAMPTZ keeps the instant);
  * - to TIME, it reads the first time in the text and ignores the rest: a date before it, an offset,
  *   `PM` (`01:45:00 PM` reads as 01:45) or any text after it.
  * The conversions below refuse such values instead, with a reason that says what to do.

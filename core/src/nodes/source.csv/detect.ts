@@ -355,8 +355,7 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
   // and a detected column was typed from a sample only: numbers with a thousands separator; every
   // integer column (DuckDB rounds a fraction, `4.5` → 5); every timestamp column read without a
   // format (DuckDB drops a UTC offset, `10:00:00+05` → 10:00); every TIME column (`01:45:00 PM` →
-  // 01:45). DATE columns are read strictly by
-  // DuckDB itself once their format is stated (dialectArgs).
+  // 01:45). DATE columns are read strictly by DuckDB itself once their format is stated (dialectArgs).
   const converted: Detected['converted'] = [];
   for (const c of p.all_varchar ? [] : columns) {
     const type = userTypes.get(c.name) ?? facts.numberTypes.get(c.name) ?? (isNumericType(c.type) || isPlainTimestampType(c.type) || isTimeType(c.type) ? c.type : undefined);

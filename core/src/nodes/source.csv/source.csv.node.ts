@@ -363,7 +363,7 @@ If no file matches the path, the node reports an \`io_error\` problem before any
         notices: [{ countSql: malformedLines, ...notice }],
       };
     }
-    // Integers, timestamps and numbers with a thousands separator were read as text: rows where one does not
+    // Integers, timestamps, times and numbers with a thousands separator were read as text: rows where one does not
     // convert go to rejects (one row per value), the others on, converted. Their lines are found
     // again in the files (conversion-lines.ts).
     const checks = converted.map((n) => ({ n, c: convert(n) }));

@@ -59,8 +59,9 @@ other columns pass through. Type names are checked before the run (\`BIGINT\`, \
 \`DECIMAL(12,2)\`, \`DATE\`, \`TIMESTAMP\`, \`BOOLEAN\`, \`VARCHAR\`, \`INTEGER[]\`, …), and so is every column name: an unknown
 one is reported with the closest name.
 
-**Conversion rules** are DuckDB's, but text to an integer type with a decimal point or comma is refused
-(\`'1.5' is not a whole number of type INTEGER\`) where DuckDB would round it to 2; surrounding spaces,
+**Conversion rules** are DuckDB's, but text to an integer type with a decimal point, a comma or a
+negative exponent is refused (\`'1.5' is not a whole number of type INTEGER\`) where DuckDB would round
+it to 2 (and \`15e-1\` to 2); surrounding spaces,
 \`+7\` and \`1e3\` are read as the integers they write;
 text to DATE wants \`YYYY-MM-DD\` and nothing after it (DuckDB would read \`2024-03-04 13:45\` as the
 date alone; use *Parse dates* for other layouts); text to TIMESTAMP with a UTC offset other than zero
