@@ -1,6 +1,6 @@
 /**
  * The node-level conformance corpus: each case is a small pipeline over the test data
- * (support.ts: orders.csv, customers.csv, events.csv, countries.csv, orders.parquet, orders.jsonl) whose sinks
+ * (support.ts: orders.csv, customers.csv, events.csv, offset.csv, date_time.csv, countries.csv, orders.parquet, orders.jsonl) whose sinks
  * write under `${out}`. The suite runs it on DuckDB and on Spark and compares every sink's rows.
  */
 
@@ -12,7 +12,9 @@ export interface Case {
   edges: string[];
   params?: Record<string, { type: string; default?: unknown }>;
   /** Both engines must fail this way instead (e.g. a quality check with severity error). */
-  fails?: 'quality';
+  fails?: 'quality' | 'execution';
+  /** With `fails`: text both engines' error messages contain. */
+  failsWith?: string;
   /** Compare only the number of rows (random samples differ between engines by design). */
   countOnly?: boolean;
   /** Numbers may differ by this much (absolute), e.g. a percentile of a DECIMAL: DuckDB interpolates in the column's scale. */
@@ -36,6 +38,20 @@ const typedEdges = ['orders -> typed', 'typed -> dated'];
 export const CASES: Case[] = [
   { name: 'csv source with detected types to parquet', nodes: [orders, parquet('sink')], edges: ['orders -> sink'] },
   { name: 'csv source with ISO dates and timestamps', nodes: [{ id: 'ev', type: 'source.csv', params: { path: 'events.csv' } }, parquet('sink', 'events.parquet')], edges: ['ev -> sink'] },
+  {
+    name: 'csv source refuses a UTC offset in a TIMESTAMP column',
+    nodes: [{ id: 'ev', type: 'source.csv', params: { path: 'offset.csv', columns: [{ name: 'event_id', type: 'BIGINT' }, { name: 'at', type: 'TIMESTAMP' }] } }, parquet('sink', 'offset.parquet')],
+    edges: ['ev -> sink'],
+    fails: 'execution',
+    failsWith: "'2024-05-06 10:30:00+05' is not a TIMESTAMP without losing its UTC offset +05",
+  },
+  {
+    name: 'csv source refuses a time in a DATE column',
+    nodes: [{ id: 'ev', type: 'source.csv', params: { path: 'date_time.csv', columns: [{ name: 'event_id', type: 'BIGINT' }, { name: 'day', type: 'DATE' }] } }, parquet('sink', 'date_time.parquet')],
+    edges: ['ev -> sink'],
+    fails: 'execution',
+    failsWith: '2024-05-06 10:30',
+  },
   { name: 'parquet and json sources', nodes: [{ id: 'p', type: 'source.parquet', params: { path: 'orders.parquet' } }, { id: 'j', type: 'source.json', params: { path: 'orders.jsonl' } }, parquet('ps', 'p.parquet'), parquet('js', 'j.parquet')], edges: ['p -> ps', 'j -> js'] },
   {
     name: 'filter with a param, select with renames, drop',

@@ -28,13 +28,14 @@ interface Prepared {
   name: string;
   doc: Pipeline;
   baseDir: string;
-  duck: { status: string; errorKind?: string };
+  duck: { status: string; errorKind?: string; errorMessage?: string };
   sinks: Array<{ id: string; duckPath: string; sparkPath: string }>;
   jobDir: string;
   reportDir: string;
   countOnly?: boolean;
   tolerance?: number;
   fails?: Case['fails'];
+  failsWith?: Case['failsWith'];
   /** The export failed: the case fails with this, the others still run. */
   exportError?: string;
 }
@@ -66,13 +67,14 @@ async function prepareCase(root: string, c: Case, index: number): Promise<void> 
     name: c.name,
     doc,
     baseDir: dir,
-    duck: { status: duck.summary.status, errorKind: duck.summary.error?.kind },
+    duck: { status: duck.summary.status, errorKind: duck.summary.error?.kind, errorMessage: duck.summary.error?.message },
     sinks: sinkTargets(doc, '').map((s) => ({ id: s.id, duckPath: s.path.replace(/^/, path.join(dir, 'duck')), sparkPath: s.path.replace(/^/, path.join(dir, 'spark')) })),
     jobDir,
     reportDir: path.join(dir, 'report'),
     countOnly: c.countOnly,
     tolerance: c.tolerance,
     fails: c.fails,
+    failsWith: c.failsWith,
   });
 }
 
@@ -91,7 +93,7 @@ async function prepareExample(root: string, name: string, file: string): Promise
     name: `example ${name}`,
     doc: original,
     baseDir: dir,
-    duck: { status: duck.summary.status, errorKind: duck.summary.error?.kind },
+    duck: { status: duck.summary.status, errorKind: duck.summary.error?.kind, errorMessage: duck.summary.error?.message },
     sinks: original.nodes.filter((n) => n.type.startsWith('sink.')).map((n) => ({ id: n.id, duckPath: path.join(dir, 'duck', String(n.params.path)), sparkPath: path.join(dir, 'spark', String(n.params.path)) })),
     jobDir,
     reportDir: path.join(dir, 'report'),
@@ -272,6 +274,10 @@ describe('the same pipelines on DuckDB and on Spark (local[2])', () => {
       expect(p.duck).toMatchObject({ status: 'failed', errorKind: p.fails });
       expect(spark.status).toBe('failed');
       expect(spark.error?.kind).toBe(p.fails);
+      if (p.failsWith) {
+        expect(p.duck.errorMessage).toContain(p.failsWith);
+        expect(spark.error?.message).toContain(p.failsWith);
+      }
       return;
     }
     expect(p.duck.status).toBe('succeeded');

@@ -60,6 +60,9 @@ export async function writeTestData(dir: string, rows = 400): Promise<void> {
   const events = ['event_id,day,at'];
   for (let e = 1; e <= 40; e++) events.push(`${e},2024-${String(1 + (e % 12)).padStart(2, '0')}-${String(1 + (e % 28)).padStart(2, '0')},2024-05-06 ${String(e % 24).padStart(2, '0')}:30:00`);
   await writeFile(path.join(dir, 'events.csv'), events.join('\n') + '\n');
+  // One value each that a lenient cast would change: both engines must refuse it.
+  await writeFile(path.join(dir, 'offset.csv'), 'event_id,at\n1,2024-05-06 10:30:00\n2,2024-05-06 10:30:00+05\n');
+  await writeFile(path.join(dir, 'date_time.csv'), 'event_id,day\n1,2024-05-06\n2,2024-05-06 10:30\n');
   await writeFile(path.join(dir, 'countries.csv'), 'from,to\nspain,ES\nespana,ES\nfrance,FR\ngermany,DE\ndeutschland,DE\nitaly,IT\n');
   const db = await Db.open({ threads: 1 });
   try {

@@ -3,6 +3,7 @@ import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { sparkPaths } from '../shared/spark-files.js';
 import { open } from 'node:fs/promises';
 import type { CsvSourceParams } from './params.js';
+import { isPlainTimestampType, timestampConversion } from '../shared/temporal-text.js';
 
 type Params = CsvSourceParams;
 
@@ -79,6 +80,8 @@ function converted(c: Column, nulls: string[] | undefined, d: Dialect): string {
   // Without a format too: Spark's cast, like DuckDB's, ignores what follows a date (`2024-03-04 13:45`).
   if (type === 'DATE') return `CAST(strptime(${v}, ${stringLiteral(d.dateFormat ?? '%Y-%m-%d')}) AS DATE) AS ${x}`;
   if (type === 'TIMESTAMP' && d.timestampFormat) return `strptime(${v}, ${stringLiteral(d.timestampFormat)}) AS ${x}`;
+  // Spark's cast to TIMESTAMP_NTZ drops a UTC offset as DuckDB's does: refused the same way.
+  if (isPlainTimestampType(type)) return `${timestampConversion(v, type, stringLiteral(`column "${c.name}": `)).strict} AS ${x}`;
   return `CAST(${v} AS ${c.type}) AS ${x}`;
 }
 
