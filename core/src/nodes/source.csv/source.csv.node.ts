@@ -200,7 +200,8 @@ what follows, so \`2024-03-04 13:45:00\` in a \`DATE\` column (a detected one pa
 listed one) arrived as 2024-03-04, and \`2024-03-1x\` as March 1st. \`DATE\` columns are read strictly:
 such a value stops the run with its line (\`Could not convert string "2024-03-04 13:45:00" to 'DATE':
 the column is read as DATE, which holds a date alone; list it as TIMESTAMP to keep the time\`), or goes
-to \`rejects\`. One-digit months and days and spaces around the date are still read. In a \`TIMESTAMP\`
+to \`rejects\`; so does \`2024-03-04 00:00:00\` (set \`date_format\` to \`%Y-%m-%d %H:%M:%S\` to read such
+values' dates on purpose). One-digit months and days and spaces around the date are still read. In a \`TIMESTAMP\`
 column DuckDB reads a UTC offset and drops it (\`2024-03-04 10:00:00+05\` arrived as 10:00, an instant
 five hours off); such columns are read as text and converted by the node, which refuses an offset
 other than zero (\`Z\`, \`+00\` and \`+00:00\` lose nothing): \`'2024-03-04 10:00:00+05' is not a
