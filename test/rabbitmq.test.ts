@@ -178,7 +178,12 @@ describe('source.rabbitmq --watch survives kill -9', () => {
     for (;;) {
       const [{ d }] = (await q<{ d: number }>('SELECT count(DISTINCT seq)::int AS d FROM rmq_log').catch(() => [{ d: 0 }])) as [{ d: number }];
       if (d >= TOTAL && (await depth(qn)) === 0) break;
-      if (Date.now() > deadline) throw new Error(`only ${d} of ${TOTAL} messages arrived`);
+      if (Date.now() > deadline) {
+        // Say what the watcher was doing: its last events and its errors.
+        child.kill('SIGINT');
+        const r = await result;
+        throw new Error(`only ${d} of ${TOTAL} messages arrived (queue depth ${await depth(qn)}); the watcher's last output:\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+      }
       await sleep(500);
     }
     await running;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { link, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CaudalError } from '../../util/errors.js';
@@ -29,6 +29,11 @@ interface Holder {
 }
 
 const POLL_MS = 250;
+/**
+ * A lock file that cannot be read this long after it was last written is debris: locks appear whole
+ * (see tryLock), so only a process killed while an older version created one leaves it empty.
+ */
+const UNREADABLE_STALE_MS = 5_000;
 
 function lockFile(key: string, env?: NodeJS.ProcessEnv): string {
   return path.join(locksDir(env), `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.lock`);
@@ -36,7 +41,8 @@ function lockFile(key: string, env?: NodeJS.ProcessEnv): string {
 
 async function readHolder(file: string): Promise<Holder | undefined> {
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as Holder;
+    const holder = JSON.parse(await readFile(file, 'utf8')) as Partial<Holder> | null;
+    return holder?.owner && typeof holder.owner.pid === 'number' ? (holder as Holder) : undefined;
   } catch {
     return undefined;
   }
@@ -96,20 +102,45 @@ export class RunLocks {
   }
 }
 
+/** Where a lock's content is written before it appears under its name; the pid says whose it is. */
+const pendingName = (file: string, pid: number) => `${file}.new-${pid}`;
+const PENDING = /\.new-(\d+)$/;
+
+/**
+ * Creates the lock whole or not at all: its content goes to a file of our own first, which is then
+ * linked under the lock's name (a link fails if the name exists). Created with the content written
+ * after (`wx`), a process killed in between left an empty lock that no later run could take over.
+ */
+async function createLock(file: string, holder: Holder): Promise<boolean> {
+  const pending = pendingName(file, self.pid);
+  await writeFile(pending, JSON.stringify(holder));
+  try {
+    await link(pending, file);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  } finally {
+    await rm(pending, { force: true });
+  }
+}
+
+/** An unreadable lock file old enough to be debris, not one being replaced this instant. */
+async function unreadableDebris(file: string): Promise<boolean> {
+  const info = await stat(file).catch(() => undefined);
+  return info !== undefined && Date.now() - info.mtimeMs > UNREADABLE_STALE_MS;
+}
+
 async function tryLock(r: LockRequest, opts: AcquireOptions): Promise<{ ok: true; file: string } | { ok: false; holder: Holder }> {
   const file = lockFile(r.key, opts.env);
   const mine: Holder = { key: r.key, label: r.label, runId: opts.runId, pipeline: opts.pipeline, owner: self, since: new Date().toISOString() };
   for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      await writeFile(file, JSON.stringify(mine), { flag: 'wx' });
-      return { ok: true, file };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
+    if (await createLock(file, mine)) return { ok: true, file };
     const holder = await readHolder(file);
-    // A lock of a dead process is stale. One that cannot be read is being written this instant: retry.
+    // A lock of a dead process is stale, and so is one that has been unreadable for a while.
     if (holder && !ownerIsDead(holder.owner)) return { ok: false, holder };
     if (holder) await removeStale(file, holder);
+    else if (await unreadableDebris(file)) await removeStale(file, undefined);
     else await sleep(20);
   }
   const holder = await readHolder(file);
@@ -117,11 +148,11 @@ async function tryLock(r: LockRequest, opts: AcquireOptions): Promise<{ ok: true
 }
 
 /**
- * Removes a dead run's lock without ever removing a live one: two runs may find the same stale lock
- * and one may already have replaced it. The file is moved aside atomically first; if what was moved
- * is not the stale lock we read, it goes back.
+ * Removes a dead run's lock (or, with `stale` undefined, an unreadable one) without ever removing a
+ * live one: two runs may find the same stale lock and one may already have replaced it. The file is
+ * moved aside atomically first; if what was moved is not the stale lock we read, it goes back.
  */
-async function removeStale(file: string, stale: Holder): Promise<void> {
+async function removeStale(file: string, stale: Holder | undefined): Promise<void> {
   const aside = `${file}.stale-${self.pid}`;
   try {
     await rename(file, aside);
@@ -129,7 +160,7 @@ async function removeStale(file: string, stale: Holder): Promise<void> {
     return; // someone else moved it first
   }
   const moved = await readHolder(aside);
-  if (moved && (moved.runId !== stale.runId || moved.owner.pid !== stale.owner.pid)) {
+  if (moved && (stale === undefined || moved.runId !== stale.runId || moved.owner.pid !== stale.owner.pid)) {
     await link(aside, file).catch(() => undefined);
   }
   await rm(aside, { force: true });
@@ -145,8 +176,24 @@ export async function staleLocks(opts: { remove: boolean; env?: NodeJS.ProcessEn
   for (const name of await readdir(dir).catch(() => [] as string[])) {
     if (name.includes('.stale-')) continue;
     const file = path.join(dir, name);
+    const pendingOf = PENDING.exec(name)?.[1];
+    if (pendingOf !== undefined) {
+      // A lock's content written by a process killed before it linked it.
+      if (ownerIsDead({ host: self.host, pid: Number(pendingOf) })) {
+        found.push(name);
+        if (opts.remove) await rm(file, { force: true });
+      }
+      continue;
+    }
     const holder = await readHolder(file);
-    if (!holder?.owner || !ownerIsDead(holder.owner)) continue;
+    if (!holder?.owner) {
+      if (await unreadableDebris(file)) {
+        found.push(`${name} (unreadable)`);
+        if (opts.remove) await removeStale(file, undefined);
+      }
+      continue;
+    }
+    if (!ownerIsDead(holder.owner)) continue;
     found.push(holder.label ?? name);
     if (opts.remove) await removeStale(file, holder);
   }
