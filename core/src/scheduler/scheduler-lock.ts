@@ -1,6 +1,8 @@
-import { readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { CaudalError } from '../util/errors.js';
+import { createWhole, oldEnoughToBeDebris, PENDING_FILE } from '../util/exclusive-file.js';
 import { ownerIsDead, type Owner, self } from '../util/owner.js';
 import { schedulerDir } from './state.js';
 
@@ -27,24 +29,34 @@ export async function acquireSchedulerLock(projectDir: string): Promise<{ releas
   const file = lockFile(projectDir);
   await mkdir(path.dirname(file), { recursive: true });
   const mine: SchedulerHolder = { owner: self, since: new Date().toISOString() };
+  await sweepPending(file);
   for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      await writeFile(file, JSON.stringify(mine), { flag: 'wx' });
+    if (await createWhole(file, JSON.stringify(mine))) {
       return {
         release: async () => {
           const h = await readFile(file, 'utf8').then((t) => JSON.parse(t) as SchedulerHolder).catch(() => null);
           if (h?.owner.pid === self.pid && h.owner.host === self.host) await rm(file, { force: true });
         },
       };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     const holder = await runningScheduler(projectDir);
     if (holder)
       throw new CaudalError('busy', `a scheduler is already running for this project (pid ${holder.owner.pid}, since ${holder.since})`, {
         hint: 'stop it first (SIGTERM), or use `caudal jobs run` for a one-off run',
       });
-    await rm(file, { force: true });
+    // A dead scheduler's file, or debris nobody can read; a file written this instant is left alone.
+    const readable = await readFile(file, 'utf8').then((t) => JSON.parse(t) as SchedulerHolder).catch(() => null);
+    if (readable?.owner || (await oldEnoughToBeDebris(file))) await rm(file, { force: true });
+    else await sleep(50);
   }
   throw new CaudalError('busy', `could not take the scheduler lock ${file}`);
+}
+
+/** Content a scheduler killed before linking its lock wrote (see createWhole): removed once its process is gone. */
+async function sweepPending(file: string): Promise<void> {
+  const dir = path.dirname(file);
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const pid = PENDING_FILE.exec(name)?.[1];
+    if (name.startsWith(path.basename(file)) && pid !== undefined && ownerIsDead({ host: self.host, pid: Number(pid) })) await rm(path.join(dir, name), { force: true });
+  }
 }

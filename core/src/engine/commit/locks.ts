@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CaudalError } from '../../util/errors.js';
+import { createWhole, oldEnoughToBeDebris, PENDING_FILE } from '../../util/exclusive-file.js';
 import { ownerIsDead, type Owner, self } from '../../util/owner.js';
 import { locksDir } from './runtime-dir.js';
 
@@ -29,11 +30,6 @@ interface Holder {
 }
 
 const POLL_MS = 250;
-/**
- * A lock file that cannot be read this long after it was last written is debris: locks appear whole
- * (see tryLock), so only a process killed while an older version created one leaves it empty.
- */
-const UNREADABLE_STALE_MS = 5_000;
 
 function lockFile(key: string, env?: NodeJS.ProcessEnv): string {
   return path.join(locksDir(env), `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.lock`);
@@ -102,45 +98,16 @@ export class RunLocks {
   }
 }
 
-/** Where a lock's content is written before it appears under its name; the pid says whose it is. */
-const pendingName = (file: string, pid: number) => `${file}.new-${pid}`;
-const PENDING = /\.new-(\d+)$/;
-
-/**
- * Creates the lock whole or not at all: its content goes to a file of our own first, which is then
- * linked under the lock's name (a link fails if the name exists). Created with the content written
- * after (`wx`), a process killed in between left an empty lock that no later run could take over.
- */
-async function createLock(file: string, holder: Holder): Promise<boolean> {
-  const pending = pendingName(file, self.pid);
-  await writeFile(pending, JSON.stringify(holder));
-  try {
-    await link(pending, file);
-    return true;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw e;
-  } finally {
-    await rm(pending, { force: true });
-  }
-}
-
-/** An unreadable lock file old enough to be debris, not one being replaced this instant. */
-async function unreadableDebris(file: string): Promise<boolean> {
-  const info = await stat(file).catch(() => undefined);
-  return info !== undefined && Date.now() - info.mtimeMs > UNREADABLE_STALE_MS;
-}
-
 async function tryLock(r: LockRequest, opts: AcquireOptions): Promise<{ ok: true; file: string } | { ok: false; holder: Holder }> {
   const file = lockFile(r.key, opts.env);
   const mine: Holder = { key: r.key, label: r.label, runId: opts.runId, pipeline: opts.pipeline, owner: self, since: new Date().toISOString() };
   for (let attempt = 0; attempt < 3; attempt++) {
-    if (await createLock(file, mine)) return { ok: true, file };
+    if (await createWhole(file, JSON.stringify(mine))) return { ok: true, file };
     const holder = await readHolder(file);
     // A lock of a dead process is stale, and so is one that has been unreadable for a while.
     if (holder && !ownerIsDead(holder.owner)) return { ok: false, holder };
     if (holder) await removeStale(file, holder);
-    else if (await unreadableDebris(file)) await removeStale(file, undefined);
+    else if (await oldEnoughToBeDebris(file)) await removeStale(file, undefined);
     else await sleep(20);
   }
   const holder = await readHolder(file);
@@ -176,7 +143,7 @@ export async function staleLocks(opts: { remove: boolean; env?: NodeJS.ProcessEn
   for (const name of await readdir(dir).catch(() => [] as string[])) {
     if (name.includes('.stale-')) continue;
     const file = path.join(dir, name);
-    const pendingOf = PENDING.exec(name)?.[1];
+    const pendingOf = PENDING_FILE.exec(name)?.[1];
     if (pendingOf !== undefined) {
       // A lock's content written by a process killed before it linked it.
       if (ownerIsDead({ host: self.host, pid: Number(pendingOf) })) {
@@ -187,7 +154,7 @@ export async function staleLocks(opts: { remove: boolean; env?: NodeJS.ProcessEn
     }
     const holder = await readHolder(file);
     if (!holder?.owner) {
-      if (await unreadableDebris(file)) {
+      if (await oldEnoughToBeDebris(file)) {
         found.push(`${name} (unreadable)`);
         if (opts.remove) await removeStale(file, undefined);
       }
