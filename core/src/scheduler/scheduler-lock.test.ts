@@ -3,7 +3,7 @@ import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/support/pipeline.js';
-import { self } from '../util/owner.js';
+import { ownerTag, self } from '../util/owner.js';
 import { acquireSchedulerLock, runningScheduler } from './scheduler-lock.js';
 import { schedulerDir } from './state.js';
 
@@ -41,7 +41,7 @@ describe('the scheduler lock', () => {
   });
 
   it('sweeps what a scheduler killed while taking it left (its content, never linked)', async () => {
-    const dead = `scheduler.pid.new-${deadPid()}`;
+    const dead = `scheduler.pid.new-${ownerTag({ host: self.host, pid: deadPid() })}`;
     await writeFile(path.join(dir, dead), '{}');
     await (await acquireSchedulerLock(project)).release();
     expect(await readdir(dir)).toEqual([]);

@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { CaudalError } from '../util/errors.js';
-import { createWhole, oldEnoughToBeDebris, PENDING_FILE } from '../util/exclusive-file.js';
+import { createWhole, oldEnoughToBeDebris, pendingOwner } from '../util/exclusive-file.js';
 import { ownerIsDead, type Owner, self } from '../util/owner.js';
 import { schedulerDir } from './state.js';
 
@@ -56,7 +56,7 @@ export async function acquireSchedulerLock(projectDir: string): Promise<{ releas
 async function sweepPending(file: string): Promise<void> {
   const dir = path.dirname(file);
   for (const name of await readdir(dir).catch(() => [] as string[])) {
-    const pid = PENDING_FILE.exec(name)?.[1];
-    if (name.startsWith(path.basename(file)) && pid !== undefined && ownerIsDead({ host: self.host, pid: Number(pid) })) await rm(path.join(dir, name), { force: true });
+    const writer = pendingOwner(name);
+    if (name.startsWith(path.basename(file)) && writer !== undefined && ownerIsDead(writer)) await rm(path.join(dir, name), { force: true });
   }
 }

@@ -1,21 +1,26 @@
 import { link, rm, stat, writeFile } from 'node:fs/promises';
+import { ownerOf, ownerTag, type Owner } from './owner.js';
 
 /**
  * Lock files that appear whole or not at all. Created with the content written after the file
  * (`wx`), a process killed in between leaves an empty lock, and a second process reading it in that
  * instant takes it for debris. The content goes to a file named after our process first, then is
  * linked under the lock's name: a link fails when the name exists, and the name never points at an
- * empty file.
+ * empty file. The pending file carries the owner tag (host and pid), so a leftover of a killed
+ * process can be told from one being written.
  */
 
-/** The file a process writes a lock's content to before linking it (see `createWhole`). */
-export const pendingFile = (file: string, pid: number) => `${file}.new-${pid}`;
-/** The pid in a pending file's name. */
-export const PENDING_FILE = /\.new-(\d+)$/;
+/** The file this process writes a lock's content to before linking it (see `createWhole`). */
+const pendingFile = (file: string) => `${file}.new-${ownerTag()}`;
+
+/** The process that wrote a pending file, from its name; undefined for any other name. */
+export function pendingOwner(name: string): Owner | undefined {
+  return /\.new-h[0-9a-f]{4}p\d+$/.test(name) ? ownerOf(name.slice(name.lastIndexOf('.new-'))) : undefined;
+}
 
 /** Creates `file` holding `content` unless it exists; true when this call created it. */
 export async function createWhole(file: string, content: string): Promise<boolean> {
-  const pending = pendingFile(file, process.pid);
+  const pending = pendingFile(file);
   await writeFile(pending, content);
   try {
     await link(pending, file);

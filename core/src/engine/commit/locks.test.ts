@@ -3,7 +3,7 @@ import { readdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../../test/support/pipeline.js';
-import { self } from '../../util/owner.js';
+import { ownerTag, self } from '../../util/owner.js';
 import { RunLocks, staleLocks } from './locks.js';
 
 /**
@@ -69,9 +69,9 @@ describe('run locks', () => {
     const name = await lockName();
     await writeFile(path.join(dir, name), '{"half');
     await ago(path.join(dir, name), 10_000);
-    const pending = `${name}.new-${deadPid()}`;
+    const pending = `${name}.new-${ownerTag({ host: self.host, pid: deadPid() })}`;
     await writeFile(path.join(dir, pending), '{}');
-    const live = `${name}.new-${process.pid}`;
+    const live = `${name}.new-${ownerTag()}`;
     await writeFile(path.join(dir, live), '{}');
     expect((await staleLocks({ remove: false, env })).sort()).toEqual([`${name} (unreadable)`, pending].sort());
     await staleLocks({ remove: true, env });

@@ -3,7 +3,7 @@ import { link, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CaudalError } from '../../util/errors.js';
-import { createWhole, oldEnoughToBeDebris, PENDING_FILE } from '../../util/exclusive-file.js';
+import { createWhole, oldEnoughToBeDebris, pendingOwner } from '../../util/exclusive-file.js';
 import { ownerIsDead, type Owner, self } from '../../util/owner.js';
 import { locksDir } from './runtime-dir.js';
 
@@ -143,10 +143,10 @@ export async function staleLocks(opts: { remove: boolean; env?: NodeJS.ProcessEn
   for (const name of await readdir(dir).catch(() => [] as string[])) {
     if (name.includes('.stale-')) continue;
     const file = path.join(dir, name);
-    const pendingOf = PENDING_FILE.exec(name)?.[1];
-    if (pendingOf !== undefined) {
+    const writer = pendingOwner(name);
+    if (writer !== undefined) {
       // A lock's content written by a process killed before it linked it.
-      if (ownerIsDead({ host: self.host, pid: Number(pendingOf) })) {
+      if (ownerIsDead(writer)) {
         found.push(name);
         if (opts.remove) await rm(file, { force: true });
       }
