@@ -26,10 +26,23 @@ export async function createWhole(file: string, content: string): Promise<boolea
     await link(pending, file);
     return true;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    // A file system without hard links: create it exclusively, content after (the older way).
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'ENOSYS' || code === 'EOPNOTSUPP') return exclusiveWrite(file, content);
     throw e;
   } finally {
     await rm(pending, { force: true });
+  }
+}
+
+async function exclusiveWrite(file: string, content: string): Promise<boolean> {
+  try {
+    await writeFile(file, content, { flag: 'wx' });
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
   }
 }
 
