@@ -81,6 +81,9 @@ export function describeFormat(f: NumberFormat, integer: boolean): string {
   return `${sample} (${parts.join(', ')})`;
 }
 
+/** SQL text for a reason that starts with the value in quotes: `'<value>' ` + what follows. */
+export const quotedValue = (col: string, rest: string) => `'''' || ${col} || ${stringLiteral(`'${rest}`)}`;
+
 export interface NumberConversion {
   /** The converted value, NULL where the text is not a number in the format. */
   safe: string;
@@ -104,7 +107,7 @@ export function numberConversion(col: string, type: string, f: NumberFormat, pre
   let plain = `trim(${col})`;
   if (f.thousands !== undefined) plain = `replace(${plain}, ${stringLiteral(f.thousands)}, '')`;
   if (f.decimal !== '.') plain = `replace(${plain}, ${stringLiteral(f.decimal)}, '.')`;
-  const reason = `'''' || ${col} || ${stringLiteral(`' is not a number written like ${describeFormat(f, integer)}`)}`;
+  const reason = quotedValue(col, ` is not a number written like ${describeFormat(f, integer)}`);
   return {
     safe: `CASE WHEN ${matches} THEN TRY_CAST(${plain} AS ${type}) END`,
     strict: `CASE WHEN ${col} IS NULL THEN NULL WHEN ${matches} THEN CAST(${plain} AS ${type}) ELSE error(${prefix} || ${reason}) END`,
@@ -127,9 +130,8 @@ export function numberConversion(col: string, type: string, f: NumberFormat, pre
  * kept as text: refused rather than read as 1234.
  */
 function wholeNumberConversion(col: string, type: string, prefix: string, refuseLeadingZero: boolean): NumberConversion {
-  const shown = `'''' || ${col} || `;
-  const notWhole = `${shown}${stringLiteral(`' is not a whole number of type ${type.toUpperCase()}`)}`;
-  const zeroReason = `${shown}${stringLiteral(`' is not a number of type ${type.toUpperCase()} without losing its leading zero: the type was detected from the first rows; list the column as VARCHAR to keep such codes, or as ${type.toUpperCase()} to read them as numbers`)}`;
+  const notWhole = quotedValue(col, ` is not a whole number of type ${type.toUpperCase()}`);
+  const zeroReason = quotedValue(col, ` is not a number of type ${type.toUpperCase()} without losing its leading zero: the type was detected from the first rows; list the column as VARCHAR to keep such codes, or as ${type.toUpperCase()} to read them as numbers`);
   const leadingZero = `(starts_with(${col}, '0') AND length(${col}) > 1)`;
   // A fraction needs a decimal point or a negative exponent (`15e-1`, `1e-05` as floats are often
   // written); testing for '-' first keeps the common case at two single-character searches.

@@ -5,7 +5,7 @@ import type { Column, CompileContext } from '../define.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
 import { transcodeFile } from '../../util/transcode.js';
 import { isIntegerType, isNumericType } from '../shared/locale-numbers.js';
-import { isPlainTimestampType, isTimeType } from '../shared/temporal-text.js';
+import { isDateType, isPlainTimestampType, isTimeType } from '../shared/temporal-text.js';
 import type { CsvFile } from './files.js';
 import { DEFAULT_MAX_LINE_SIZE, type CsvSourceParams } from './params.js';
 import { readHead } from './scan-lines.js';
@@ -130,7 +130,7 @@ export function dialectArgs(d: Dialect, p: CsvSourceParams, columns: Column[]): 
       header: d.header,
       nullstr: nullArg(p.null_strings),
       allow_quoted_nulls: false,
-      dateformat: d.dateFormat ?? (columns.some((c) => /^\s*DATE\s*$/i.test(c.type)) ? STRICT_ISO_DATE : undefined),
+      dateformat: d.dateFormat ?? (columns.some((c) => isDateType(c.type)) ? STRICT_ISO_DATE : undefined),
       timestampformat: d.timestampFormat,
       decimal_separator: p.decimal_separator === '.' ? undefined : p.decimal_separator,
       max_line_size: p.max_line_size === DEFAULT_MAX_LINE_SIZE ? undefined : p.max_line_size,
