@@ -123,6 +123,39 @@ describe('source.rest against a local API', () => {
     expect(await ids({ records_path: 'ids' }, '{"ids":[2,9007199254740991]}')).toEqual(['2', '9007199254740991']);
   });
 
+  it('a value on a later page that its column would change stops the run: the type came from the first page', async () => {
+    // Page 1 makes qty an integer and day a date; page 2 holds a fraction and a time, which
+    // DuckDB's JSON reader would have truncated to 12 and cut to the date without a word.
+    const pages = (second: string) => [
+      { status: 200, body: '{"items":[{"id":1,"qty":3,"day":"2024-03-01","ok":true}],"next":"/mixed/2"}' },
+      { status: 200, body: `{"items":[${second}],"next":null}` },
+    ];
+    const params = { url: '/mixed', records_path: 'items', pagination: { type: 'json_link', next_url_path: 'next' } };
+    api.fault('/mixed', ...pages('{"id":2,"qty":12.5,"day":"2024-03-02","ok":false}'));
+    const fraction = await read(params);
+    expect(fraction.summary.status).toBe('failed');
+    expect(fraction.summary.error!.message).toContain(`node 'src' (source.rest), column 'qty' failed: Invalid Input Error: column "qty": '12.5' is not a whole number of type BIGINT`);
+    expect(fraction.summary.error!.message).toContain('inferred from the first page');
+
+    api.fault('/mixed', ...pages('{"id":2,"qty":4,"day":"2024-03-02 10:30","ok":false}'));
+    const time = await read(params);
+    expect(time.summary.error!.message).toContain(`column "day": '2024-03-02 10:30' is not a DATE: it has a time`);
+
+    api.fault('/mixed', ...pages('{"id":2,"qty":4,"day":"2024-03-02","ok":7}'));
+    expect((await read(params)).summary.error!.message).toContain(`column "ok": '7' is not a BOOLEAN`);
+
+    // Whole numbers written as 4.0 and listed columns that hold the values read as sent.
+    api.fault('/mixed', ...pages('{"id":2,"qty":4.0,"day":"2024-03-02","ok":false}'));
+    expect((await read(params)).rows).toEqual([
+      { id: 1, qty: 3, day: '2024-03-01', ok: true },
+      { id: 2, qty: 4, day: '2024-03-02', ok: false },
+    ]);
+    api.fault('/mixed', ...pages('{"id":2,"qty":12.5,"day":"2024-03-02 10:30","ok":false}'));
+    const listed = await read({ ...params, columns: [{ name: 'id', type: 'BIGINT' }, { name: 'qty', type: 'DOUBLE' }, { name: 'day', type: 'TIMESTAMP' }, { name: 'ok', type: 'BOOLEAN' }] });
+    expect(listed.summary.error).toBeUndefined();
+    expect(listed.rows[1]).toEqual({ id: 2, qty: 12.5, day: '2024-03-02 10:30:00', ok: false });
+  });
+
   it('sends a JSON body with params filled in (POST)', async () => {
     const calls = since('/search');
     const { rows } = await read({ url: '/search', method: 'POST', body: '{"min_amount": 340}', records_path: 'data' });

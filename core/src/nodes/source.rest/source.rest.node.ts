@@ -11,7 +11,8 @@ import { CaudalError } from '../../util/errors.js';
 import { flattenedSelect } from '../shared/flatten.js';
 import { stateKey } from '../shared/state-key.js';
 import { safeUrl } from '../../connectors/http/safe-url.js';
-import type { Column } from '../define.js';
+import type { Column, CompiledNode } from '../define.js';
+import { jsonColumnsSelect, jsonReadType, readsLossily } from '../shared/json-values.js';
 import { restSourceParams, type RestSourceParams } from './params.js';
 import { restSourceDocs } from './docs.js';
 
@@ -60,10 +61,24 @@ function asProblem(e: unknown): unknown {
   return new CaudalError(e.kind, e.message, { hint: e.hint, cause: e, problems: [{ code: e.kind === 'io' ? 'io_error' : 'invalid_param', path: 'params.url', message: e.message, hint: e.hint }] });
 }
 
-/** read_json over the spool with the columns stated, so every page is read with the schema planning showed. */
+/**
+ * read_json over the spool with the columns stated, so every page is read with the schema planning
+ * showed; columns that read_json would fill with loss (a fraction into an integer, a time into a
+ * DATE: shared/json-values.ts) are read as JSON and converted, refusing such values.
+ */
 function scanSql(file: string, columns: Column[]): string {
-  const cols = `{${columns.map((c) => `${stringLiteral(c.name)}: ${stringLiteral(c.type)}`).join(', ')}}`;
-  return `read_json(${literal(file)}, format = 'newline_delimited', columns = ${cols})`;
+  const cols = `{${columns.map((c) => `${stringLiteral(c.name)}: ${stringLiteral(jsonReadType(c.type))}`).join(', ')}}`;
+  const read = `read_json(${literal(file)}, format = 'newline_delimited', columns = ${cols})`;
+  if (!columns.some((c) => readsLossily(c.type))) return read;
+  return `(SELECT ${jsonColumnsSelect(columns, (name) => stringLiteral(`column "${name}": `))} FROM ${read})`;
+}
+
+/** Advice for a value that does not fit a column whose type the first page gave (`column "qty": '12.5' is not …`). */
+function inferredTypeAdvice(): NonNullable<CompiledNode['explainError']> {
+  return async (message) =>
+    /column "[^"]*": '.*' (is not|does not fit)/.test(message)
+      ? 'the column types were inferred from the first page: list the column under columns with a type that holds such values (DOUBLE or DECIMAL for fractions, TIMESTAMP or TIMESTAMPTZ for times, VARCHAR for anything)'
+      : undefined;
 }
 
 export const restSourceNode = defineNode({
@@ -160,12 +175,14 @@ export const restSourceNode = defineNode({
       });
     }
     const from = scanSql(file, columns);
+    const explainError = columns !== pinned ? inferredTypeAdvice() : undefined;
     const out = p.flatten ? flattenedSelect(ctx.nodeId, columns, p.flatten_separator, from) : `SELECT * FROM ${from}`;
 
     if (ctx.mode !== 'run') {
       const sampled = first?.more ?? false;
       return {
         outputs: { out },
+        explainError,
         // Previews say they are sampled when there are more pages than the one read.
         setup: sampled ? [{ kind: 'hook', description: 'first page only', run: async () => 0, dry: async () => ({ sampled: true }) }] : [],
       };
@@ -174,6 +191,7 @@ export const restSourceNode = defineNode({
     const rest = pages!;
     return {
       outputs: { out },
+      explainError,
       setup: [
         {
           kind: 'hook',

@@ -1,0 +1,89 @@
+import { ident, stringLiteral } from '../../compiler/sql.js';
+import { isIntegerType } from './locale-numbers.js';
+import { dateConversion, isDateType, isPlainTimestampType, isTimeType, timeConversion, timestampConversion } from './temporal-text.js';
+import { structFields } from './flatten.js';
+
+/**
+ * JSON values into typed columns without losing what the JSON says. DuckDB's `read_json` with
+ * stated column types converts values without a word in ways that change them (DuckDB 1.5):
+ * - into an integer column, a number with a fraction is truncated or rounded (`12.5` → 12,
+ *   `15e-1` → 2);
+ * - into DATE, what follows the date is dropped (`"2024-03-04 10:00"` → 2024-03-04, and
+ *   `"2024-03-1x"` → 2024-03-01); into TIMESTAMP, a UTC offset is dropped (`…10:00:00+05:00` →
+ *   10:00, five hours off); into TIME, a date or an offset around the time is dropped;
+ * - into BOOLEAN, any number is true (`300`, `-1`, `0.5`).
+ * Such columns are read as DuckDB's JSON type instead (the value as sent) and converted here,
+ * refusing those values with a reason. Other types (VARCHAR, DOUBLE, DECIMAL, TIMESTAMPTZ, lists)
+ * are read by DuckDB as before: their conversions keep the value (a DECIMAL rounds to its stated
+ * scale, as SQL does). Struct fields are handled at any depth; elements of lists are not.
+ */
+
+const isBooleanType = (type: string) => /^\s*(BOOLEAN|BOOL|LOGICAL)\s*$/i.test(type);
+
+/** A scalar type that read_json fills with loss from some JSON values. */
+function lossyScalar(type: string): boolean {
+  return isIntegerType(type) || isDateType(type) || isPlainTimestampType(type) || isTimeType(type) || isBooleanType(type);
+}
+
+/** True when read_json would convert some JSON values to `type` (or to a field of it) with loss. */
+export function readsLossily(type: string): boolean {
+  const fields = structFields(type.trim());
+  return fields ? fields.some((f) => readsLossily(f.type)) : lossyScalar(type);
+}
+
+/** The type to give read_json for a column of `type`: lossy scalars (also inside structs) as JSON. */
+export function jsonReadType(type: string): string {
+  const fields = structFields(type.trim());
+  if (fields) return `STRUCT(${fields.map((f) => `${ident(f.name)} ${jsonReadType(f.type)}`).join(', ')})`;
+  return lossyScalar(type) ? 'JSON' : type;
+}
+
+/**
+ * SQL turning `expr`, read with `jsonReadType(type)`, into `type`: the value, or an error whose
+ * text is `prefix` (SQL text, e.g. which node and column) followed by `'<value>' is not …`.
+ */
+export function jsonValueConversion(expr: string, type: string, prefix: string, field = ''): string {
+  const fields = structFields(type.trim());
+  if (fields) {
+    if (!fields.some((f) => readsLossily(f.type))) return expr;
+    const members = fields.map((f) => `${ident(f.name)} := ${jsonValueConversion(`${expr}.${ident(f.name)}`, f.type, prefix, `${field}${f.name}.`)}`);
+    // struct_pack of NULL members would be a struct of NULLs: a missing object stays NULL.
+    return `CASE WHEN ${expr} IS NOT NULL THEN struct_pack(${members.join(', ')}) END`;
+  }
+  if (!lossyScalar(type)) return expr;
+  const t = type.trim().toUpperCase();
+  const at = field === '' ? prefix : `${prefix} || ${stringLiteral(`field ${field.slice(0, -1)}: `)}`;
+  const text = `(${expr} ->> '$')`;
+  const fail = (what: string) => `error(${at} || '''' || CAST(${expr} AS VARCHAR) || ${stringLiteral(`' ${what}`)})`;
+  // A missing key is SQL NULL, a JSON null is 'NULL': both are NULL.
+  const kind = `coalesce(json_type(${expr}), 'NULL')`;
+  if (isIntegerType(type)) {
+    const number = `CAST(${expr} AS DOUBLE)`;
+    return `CASE ${kind} WHEN 'NULL' THEN NULL
+      WHEN 'DOUBLE' THEN CASE WHEN ${number} = trunc(${number}) THEN coalesce(TRY_CAST(${number} AS ${t}), ${fail(`does not fit ${t}`)}) ELSE ${fail(`is not a whole number of type ${t}`)} END
+      WHEN 'VARCHAR' THEN CASE WHEN contains(${text}, '.') OR (contains(${text}, '-') AND (contains(${text}, 'e') OR contains(${text}, 'E'))) THEN ${fail(`is not a whole number of type ${t}`)} ELSE coalesce(TRY_CAST(${text} AS ${t}), ${fail(`is not a number of type ${t}`)}) END
+      WHEN 'ARRAY' THEN ${fail(`is not a number of type ${t}`)} WHEN 'OBJECT' THEN ${fail(`is not a number of type ${t}`)}
+      ELSE coalesce(TRY_CAST(${expr} AS ${t}), ${fail(`does not fit ${t}`)}) END`;
+  }
+  if (isBooleanType(type)) {
+    return `CASE ${kind} WHEN 'NULL' THEN NULL WHEN 'BOOLEAN' THEN CAST(${expr} AS BOOLEAN)
+      WHEN 'VARCHAR' THEN coalesce(TRY_CAST(${text} AS BOOLEAN), ${fail('is not a BOOLEAN (true or false)')})
+      ELSE CASE WHEN CAST(${expr} AS VARCHAR) IN ('0', '1') THEN CAST(${expr} AS VARCHAR) = '1' ELSE ${fail('is not a BOOLEAN (true or false; a number only as 0 or 1)')} END END`;
+  }
+  // Dates, timestamps and times come as JSON strings, converted as the CSV source converts text.
+  const fromText = isDateType(type) ? dateConversion(text, at) : isTimeType(type) ? timeConversion(text, at) : timestampConversion(text, t, at);
+  return `CASE ${kind} WHEN 'NULL' THEN NULL WHEN 'VARCHAR' THEN ${fromText.strict} ELSE ${fail(`is not a ${t} (a JSON string is expected)`)} END`;
+}
+
+/**
+ * A SELECT list reading `columns` (read with jsonReadType) as their types; `prefix(name)` is the
+ * SQL text before an error's reason for that column.
+ */
+export function jsonColumnsSelect(columns: Array<{ name: string; type: string }>, prefix: (name: string) => string, qualifier = ''): string {
+  return columns
+    .map((c) => {
+      const col = `${qualifier}${ident(c.name)}`;
+      return readsLossily(c.type) ? `${jsonValueConversion(col, c.type, prefix(c.name))} AS ${ident(c.name)}` : col;
+    })
+    .join(', ');
+}
