@@ -33,9 +33,10 @@ export function readsLossily(type: string): boolean {
 
 /** The type to give read_json for a column of `type`: lossy scalars (also inside structs) as JSON. */
 export function jsonReadType(type: string): string {
+  if (!readsLossily(type)) return type;
   const fields = structFields(type.trim());
   if (fields) return `STRUCT(${fields.map((f) => `${ident(f.name)} ${jsonReadType(f.type)}`).join(', ')})`;
-  return lossyScalar(type) ? 'JSON' : type;
+  return 'JSON';
 }
 
 /**

@@ -3,6 +3,7 @@ import { defineNode, type CompiledNode } from '../define.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { checkPartitionClash, firstFile, hiveArg, hivePartitioningParam } from '../shared/partitions.js';
 import { flattenedSelect } from '../shared/flatten.js';
+import { jsonReadType, jsonValueConversion, readsLossily } from '../shared/json-values.js';
 import { jsonSourceSpark } from './source.json.spark.js';
 
 const params = z
@@ -165,14 +166,21 @@ not valid JSON stops the node with DuckDB's reason, naming the file and the line
     const argsWith = (hive: boolean | undefined) =>
       namedArgs({
         format: p.format === 'auto' ? undefined : p.format,
-        columns: p.columns.length > 0 ? Object.fromEntries(p.columns.map((c) => [c.name, c.type])) : undefined,
+        columns: p.columns.length > 0 ? Object.fromEntries(p.columns.map((c) => [c.name, jsonReadType(c.type)])) : undefined,
         filename: p.filename_column,
         hive_partitioning: hive,
         maximum_depth: p.maximum_depth,
         sample_size: p.sample_size,
       });
     const args = argsWith(hiveArg(p.hive_partitioning));
-    const from = `read_json(${stringLiteral(ctx.path(p.path))}${args ? `, ${args}` : ''})`;
+    const read = `read_json(${stringLiteral(ctx.path(p.path))}${args ? `, ${args}` : ''})`;
+    // Listed columns that read_json would fill with loss are read as JSON and converted
+    // (shared/json-values.ts); the other columns (the file name, partitions) pass through.
+    const lossy = p.columns.filter((c) => readsLossily(c.type));
+    const from =
+      lossy.length === 0
+        ? read
+        : `(SELECT * REPLACE (${lossy.map((c) => `${jsonValueConversion(ident(c.name), c.type, stringLiteral(`column "${c.name}": `))} AS ${ident(c.name)}`).join(', ')}) FROM ${read})`;
     await checkPartitionClash({
       nodeId: ctx.nodeId,
       hive: p.hive_partitioning,

@@ -108,7 +108,46 @@ describe('source.json: reading', () => {
       { name: 'not_there', type: 'DATE' },
     ]);
     expect(r.rows[0]).toEqual({ id: '1', customer: { tier: 'gold' }, not_there: null });
-    expect(r.sql).toContain(`columns := {'id': 'VARCHAR', 'customer': 'STRUCT(tier VARCHAR)', 'not_there': 'DATE'}`);
+    // A DATE is read as JSON and converted strictly (shared/json-values.ts).
+    expect(r.sql).toContain(`columns := {'id': 'VARCHAR', 'customer': 'STRUCT(tier VARCHAR)', 'not_there': 'JSON'}`);
+  });
+
+  it('refuses a listed column\'s value that its type would change, naming the column and the value', async () => {
+    // DuckDB's JSON reader would truncate 12.5 to 12, cut the time off a DATE and drop the offset
+    // of a TIMESTAMP without a word.
+    const columns = [
+      { name: 'id', type: 'BIGINT' },
+      { name: 'day', type: 'DATE' },
+      { name: 'at', type: 'TIMESTAMP' },
+      { name: 'meta', type: 'STRUCT(qty INTEGER)' },
+    ];
+    const good = { id: 1, day: '2024-03-04', at: '2024-03-04T10:00:00Z', meta: { qty: 2.0 } };
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ ...good, id: 12.5 }, `column "id": '12.5' is not a whole number of type BIGINT`],
+      [{ ...good, day: '2024-03-04 13:45' }, `column "day": '2024-03-04 13:45' is not a DATE: it has a time`],
+      [{ ...good, at: '2024-03-04T10:00:00+05:00' }, `column "at": '2024-03-04T10:00:00+05:00' is not a TIMESTAMP without losing its UTC offset +05:00`],
+      [{ ...good, meta: { qty: 0.5 } }, `column "meta": field qty: '0.5' is not a whole number of type INTEGER`],
+    ];
+    for (const [i, [bad, message]] of cases.entries()) {
+      await writeFile(path.join(dir, `listed-${i}.ndjson`), ndjson([good, bad]));
+      const doc = pipeline(
+        [
+          { id: 'src', type: 'source.json', params: { path: `listed-${i}.ndjson`, columns } },
+          { id: 'dst', type: 'sink.parquet', params: { path: `listed-${i}.parquet` } },
+        ],
+        ['src -> dst'],
+      );
+      const { summary } = await run(doc, dir);
+      expect(summary.status).toBe('failed');
+      expect(summary.error!.message).toContain(message);
+    }
+    await writeFile(path.join(dir, 'listed-good.ndjson'), ndjson([good, { id: null, day: null, meta: null }]));
+    const r = await preview(src({ path: 'listed-good.ndjson', columns }), dir, 'src');
+    expect(r.columns.map((c) => c.type)).toEqual(['BIGINT', 'DATE', 'TIMESTAMP', 'STRUCT(qty INTEGER)']);
+    expect(r.rows).toEqual([
+      { id: '1', day: '2024-03-04', at: '2024-03-04 10:00:00', meta: { qty: 2 } },
+      { id: null, day: null, at: null, meta: null },
+    ]);
   });
 
   it('passes detection options through', async () => {
