@@ -1,5 +1,6 @@
 import { appendFile, readFile, rm, writeFile } from 'node:fs/promises';
 import type { Db } from '../../compiler/db.js';
+import { stringLiteral } from '../../compiler/sql.js';
 import { cleanDuckDbMessage } from '../../compiler/duckdb-errors.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
 
@@ -12,6 +13,24 @@ import { CaudalError, errorMessage } from '../../util/errors.js';
 
 /** DuckDB's error for a spool line whose value does not convert to the declared columns. */
 const SPOOL_ERROR = /JSON transform error in file "([^"]+)", in line (\d+): ([^\n]*)/;
+/** The error of a value the node converts itself (stream-spool.ts), naming the message by its index. */
+const VALUE_ERROR = /Caudal spool "([^"]+)" message #(\d+): ([^\n]*)/;
+
+/** SQL text before the reason of a value the node converts: `Caudal spool "<file>" message #<n>: `. */
+export function valueErrorPrefix(file: string, indexSql: string): string {
+  return `${stringLiteral(`Caudal spool "${file}" message #`)} || ${indexSql} || ': '`;
+}
+
+/** A failing spool read as the spool line (1-based) and the reason, or undefined when it is another error. */
+function failingLine(message: string, spool: string, lineMessage: number[]): { line: number; reason?: string } | undefined {
+  const own = VALUE_ERROR.exec(message);
+  if (own && own[1] === spool) {
+    const line = lineMessage.indexOf(Number(own[2])) + 1;
+    return line > 0 ? { line, reason: own[3]! } : undefined;
+  }
+  const m = SPOOL_ERROR.exec(message);
+  return m && m[1] === spool ? { line: Number(m[2]) } : undefined;
+}
 /** Set-aside rounds per batch: each re-reads the spool, so a batch that mostly does not fit fails instead. */
 const MAX_SET_ASIDE = 100;
 /** Spools whose lines can be named; a long-lived worker (the studio's previews) keeps only the latest. */
@@ -25,6 +44,8 @@ interface SpoolLines {
   check(file: string): string;
   /** How an error names the message on a spool line (1-based), as the line is now. */
   where(line: number): string | undefined;
+  /** How an error names the message of index `i` (VALUE_ERROR). */
+  whereMessage(i: number): string | undefined;
 }
 const spools = new Map<string, SpoolLines>();
 
@@ -36,6 +57,16 @@ export function registerSpool(file: string, lines: SpoolLines): void {
 
 /** A DuckDB error about a registered spool's line, in the words of the message it came from. */
 export async function unfitMessageError(message: string, db: Db, cause?: unknown): Promise<CaudalError | undefined> {
+  const own = VALUE_ERROR.exec(message);
+  const ownSpool = own ? spools.get(own[1]!) : undefined;
+  if (own && ownSpool) {
+    const where = ownSpool.whereMessage(Number(own[2])) ?? `number ${Number(own[2]) + 1} of the batch`;
+    return new CaudalError('execution', `node '${ownSpool.nodeId}': message ${where} does not fit the value columns: ${own[3]}`, {
+      nodeId: ownSpool.nodeId,
+      hint: `${FIT_HINT}; or set on_error to "reject" to set such messages aside`,
+      cause,
+    });
+  }
   const m = SPOOL_ERROR.exec(message);
   const spool = m ? spools.get(m[1]!) : undefined;
   if (!m || !spool) return undefined;
@@ -96,13 +127,12 @@ export async function setAsideUnfitting(o: SetAside): Promise<number[]> {
       (e: unknown) => errorMessage(e),
     );
     if (failure === undefined) return aside;
-    const m = SPOOL_ERROR.exec(failure);
-    if (!m || m[1] !== o.spool) throw new CaudalError('execution', `node '${o.nodeId}': ${cleanDuckDbMessage(failure)}`, { nodeId: o.nodeId });
-    const line = Number(m[2]);
-    const index = o.lineMessage[line - 1];
-    if (index === undefined) throw new CaudalError('execution', `node '${o.nodeId}': ${cleanDuckDbMessage(failure)}`, { nodeId: o.nodeId });
+    const failing = failingLine(failure, o.spool, o.lineMessage);
+    const index = failing && o.lineMessage[failing.line - 1];
+    if (!failing || index === undefined) throw new CaudalError('execution', `node '${o.nodeId}': ${cleanDuckDbMessage(failure)}`, { nodeId: o.nodeId });
+    const line = failing.line;
     lines ??= (await readFile(o.spool, 'utf8')).split('\n');
-    const reason = await lineReason(o.db, o.check, o.spool, lines[line - 1], m[3]!);
+    const reason = failing.reason ?? (await lineReason(o.db, o.check, o.spool, lines[line - 1], SPOOL_ERROR.exec(failure)![3]!));
     if (aside.length === MAX_SET_ASIDE) {
       throw new CaudalError('execution', `node '${o.nodeId}': more than ${MAX_SET_ASIDE} messages of this batch do not fit the value columns (message ${o.where(index)}: ${reason})`, {
         nodeId: o.nodeId,

@@ -4,7 +4,10 @@ import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { Db } from '../../compiler/db.js';
 import { stringLiteral } from '../../compiler/sql.js';
-import { decodeMessage, type StreamMessage, writeSpools } from './stream-spool.js';
+import { decodeMessage, type StreamMessage, streamOutputs, writeSpools } from './stream-spool.js';
+import { unfitMessageError } from './spool-fit.js';
+import { errorMessage } from '../../util/errors.js';
+import type { CompileContext } from '../define.js';
 
 const message = (value: string | null): StreamMessage => ({ value: value === null ? null : Buffer.from(value), meta: () => '"_offset":7', where: () => 'orders/0@7' });
 
@@ -36,7 +39,7 @@ describe('stream spool lines', () => {
     expect(await writeSpools(many, { format: 'json', onError: 'fail', spool, rejectSpool, nodeId: 'events', metadata: false, check: () => '' })).toEqual({ rows: 50_000, rejected: [] });
     const lines = (await readFile(spool, 'utf8')).split('\n');
     expect(lines).toHaveLength(50_001);
-    expect(lines[49_999]).toBe(`{"value":{"id":49999,"text":"${'x'.repeat(40)}"}}`);
+    expect(lines[49_999]).toBe(`{"_n":49999,"value":{"id":49999,"text":"${'x'.repeat(40)}"}}`);
     await expect(writeSpools([message('{}'), message('{oops')], { format: 'json', onError: 'fail', spool, rejectSpool, nodeId: 'events', check: () => '' })).rejects.toThrow(/node 'events': message orders\/0@7: the value is not JSON/);
   });
 });
@@ -57,7 +60,7 @@ describe('values that are JSON but do not fit the columns', () => {
     const opts = { format: 'json' as const, onError: 'reject' as const, spool, rejectSpool, nodeId: 'events', check };
     const values = ['{"id": 1}', '{"id": "one"}', '{"id": 3}', '{"id": 99999999999}'];
     expect(await writeSpools(values.map(numbered), opts, db)).toEqual({ rows: 2, rejected: [1, 3] });
-    expect(await readFile(spool, 'utf8')).toBe('{"value":{"id": 1},"_offset":0}\n{"value":{"id": 3},"_offset":2}\n');
+    expect(await readFile(spool, 'utf8')).toBe('{"_n":0,"value":{"id": 1},"_offset":0}\n{"_n":2,"value":{"id": 3},"_offset":2}\n');
     const rejects = (await readFile(rejectSpool, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(rejects).toEqual([
       { _raw: '{"id": "one"}', _reason: 'the value does not fit the value columns: Failed to cast value to numerical: "one"', _offset: 1 },
@@ -66,6 +69,49 @@ describe('values that are JSON but do not fit the columns', () => {
 
     const most = Array.from({ length: 150 }, (_, i) => numbered(i % 10 === 0 ? `{"id": ${i}}` : `{"id": "n${i}"}`, i));
     await expect(writeSpools(most, opts, db)).rejects.toThrow(/node 'events': more than 100 messages of this batch do not fit the value columns \(message orders\/0@\d+: Failed to cast/);
+  });
+});
+
+describe('values that the value columns would change', () => {
+  const numbered = (value: string, offset: number): StreamMessage => ({ value: Buffer.from(value), meta: () => `"_offset":${offset}`, where: () => `orders/0@${offset}` });
+  const values = ['{"id": 1, "day": "2024-03-04"}', '{"id": 2.5, "day": "2024-03-04"}', '{"id": 3, "day": "2024-03-04 10:00"}', '{"id": 4.0, "day": null}'];
+
+  async function setUp() {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'caudal-stream-spool-'));
+    const db = await Db.open({ threads: 1 });
+    onTestFinished(async () => {
+      db.close();
+      await rm(dir, { recursive: true, force: true });
+    });
+    const spool = path.join(dir, 'spool.ndjson');
+    const rejectSpool = path.join(dir, 'rejects.ndjson');
+    // Flattening is off, so the outputs are built without asking DuckDB for the fields.
+    const outputs = await streamOutputs({} as CompileContext<unknown>, { spool, rejectSpool, valueType: 'STRUCT(id INTEGER, "day" DATE)', flatten: false, separator: '_', metadata: [['_offset', 'BIGINT']], includeMetadata: true });
+    return { db, spool, rejectSpool, outputs };
+  }
+
+  it('are set aside with the reason, where DuckDB would truncate 2.5 to 2 and cut the time off a DATE', async () => {
+    const { db, spool, rejectSpool, outputs } = await setUp();
+    const opts = { format: 'json' as const, onError: 'reject' as const, spool, rejectSpool, nodeId: 'events', check: outputs.check };
+    expect(await writeSpools(values.map(numbered), opts, db)).toEqual({ rows: 2, rejected: [1, 2] });
+    const rejects = (await readFile(rejectSpool, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rejects.map((r) => [r._offset, r._reason])).toEqual([
+      [1, "the value does not fit the value columns: field id: '2.5' is not a whole number of type INTEGER"],
+      [2, "the value does not fit the value columns: field day: '2024-03-04 10:00' is not a DATE: it has a time; convert to TIMESTAMP to keep it"],
+    ]);
+    const rows = await db.rows(outputs.out);
+    expect(rows.map((r) => [r.id, String(r.day), r._offset])).toEqual([
+      [1, '2024-03-04', '0'],
+      [4, 'null', '3'],
+    ]);
+  });
+
+  it('stop a strict run naming the message', async () => {
+    const { db, spool, rejectSpool, outputs } = await setUp();
+    await writeSpools(values.map(numbered), { format: 'json', onError: 'fail', spool, rejectSpool, nodeId: 'events', check: outputs.check }, db);
+    const failure = await db.rows(outputs.out).then(() => undefined, (e: unknown) => e);
+    const error = await unfitMessageError(errorMessage(failure), db, failure);
+    expect(error?.message).toBe("node 'events': message orders/0@1 does not fit the value columns: field id: '2.5' is not a whole number of type INTEGER");
   });
 });
 

@@ -7,7 +7,8 @@ import type { Db } from '../../compiler/db.js';
 import type { Column, CompileContext } from '../define.js';
 import { CaudalError } from '../../util/errors.js';
 import { findClashes, flattenColumns, projection, structFields } from './flatten.js';
-import { registerSpool, setAsideUnfitting } from './spool-fit.js';
+import { registerSpool, setAsideUnfitting, valueErrorPrefix } from './spool-fit.js';
+import { jsonReadType, jsonValueConversion } from './json-values.js';
 
 /**
  * What the streaming sources (Kafka, RabbitMQ) share: messages become lines of an NDJSON spool file
@@ -130,14 +131,15 @@ export async function writeSpools(messages: StreamMessage[], opts: SpoolOptions,
         rejected.push(i);
         await rej.line(d.reject.line);
       } else {
-        await out.line(d.line!);
+        // `_n` names the message in the errors of values converted by the node (spool-fit.ts).
+        await out.line(`{"_n":${i},${d.line!.slice(1)}`);
         lineMessage.push(i);
       }
     }
   } finally {
     await Promise.all([out.close(), rej.close()]);
   }
-  registerSpool(opts.spool, { nodeId: opts.nodeId, check: opts.check, where: (line) => messages[lineMessage[line - 1] ?? -1]?.where() });
+  registerSpool(opts.spool, { nodeId: opts.nodeId, check: opts.check, where: (line) => messages[lineMessage[line - 1] ?? -1]?.where(), whereMessage: (i) => messages[i]?.where() });
   if (db && opts.onError !== 'fail' && opts.format !== 'text') {
     const aside = await setAsideUnfitting({
       db,
@@ -210,8 +212,16 @@ export async function streamOutputs(
   await writeFile(o.spool, '');
   await writeFile(o.rejectSpool, '');
   const RAW = '_stream';
-  const columns = { value: o.valueType, ...Object.fromEntries(o.metadata) };
-  const read = (file: string) => `read_json(${stringLiteral(file)}, ${namedArgs({ format: 'newline_delimited', columns })}) AS ${ident(RAW)}`;
+  // A value type that read_json would fill with loss (a fraction into an integer field, a time into
+  // a DATE) is read as JSON and converted, and a value that would change fails naming its message.
+  const readType = jsonReadType(o.valueType);
+  const columns = { value: readType, ...Object.fromEntries(o.metadata), ...(readType !== o.valueType ? { _n: 'UBIGINT' } : {}) };
+  const read = (file: string) => {
+    const raw = `read_json(${stringLiteral(file)}, ${namedArgs({ format: 'newline_delimited', columns })})`;
+    if (readType === o.valueType) return `${raw} AS ${ident(RAW)}`;
+    const converted = jsonValueConversion(ident('value'), o.valueType, valueErrorPrefix(file, ident('_n')));
+    return `(SELECT * REPLACE (${converted} AS ${ident('value')}) FROM ${raw}) AS ${ident(RAW)}`;
+  };
   const from = read(o.spool);
   const isStruct = structFields(o.valueType) !== undefined;
   let valueSql: string[];
