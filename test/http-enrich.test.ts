@@ -65,6 +65,20 @@ describe('transform.http_enrich', () => {
     expect(s.error!.message).toContain(`node 'geo': the answer for address="Gran Via 1" holds an integer beyond 2^53 at 'results[0].place_id' (read as 9007199254740992)`);
   });
 
+  it('an answer that its output type would change stops the run, where DuckDB would truncate 0.87 to 0', async () => {
+    api.fault('/geocode', { status: 200, body: '{"results":[{"score":0.87,"since":"2024-03-04T10:00:00+02:00"}]}' });
+    const outputs = [{ name: 'score', path: 'results[0].score', type: 'INTEGER' }];
+    const { d } = doc({ cache: { enabled: false }, outputs }, `SELECT 1 AS id, 'Gran Via 1' AS address`);
+    const s = await runPipeline({ pipeline: d, baseDir: dir, connections: conn(), stateDir: path.join(dir, 'state') });
+    expect(s.status).toBe('failed');
+    expect(s.error!.message).toContain(`output column "score": the API answered '0.87' is not a whole number of type INTEGER`);
+
+    api.fault('/geocode', { status: 200, body: '{"results":[{"score":1.0,"since":"2024-03-04T10:00:00+02:00"}]}' });
+    const typed = doc({ cache: { enabled: false }, outputs: [...outputs, { name: 'since', path: 'results[0].since', type: 'TIMESTAMP' }] }, `SELECT 1 AS id, 'Gran Via 1' AS address`);
+    const offset = await runPipeline({ pipeline: typed.d, baseDir: dir, connections: conn(), stateDir: path.join(dir, 'state') });
+    expect(offset.error!.message).toContain(`output column "since": the API answered '2024-03-04T10:00:00+02:00' is not a TIMESTAMP without losing its UTC offset +02:00`);
+  });
+
   it('keeps answers in a cache under the state folder: a rerun and a preview make no request; state reset clears it', async () => {
     const stateDir = path.join(dir, 'cached-state');
     const { d } = doc({}, addresses, 'cached');

@@ -1,3 +1,4 @@
+import { jsonReadType, jsonValueConversion, readsLossily } from '../shared/json-values.js';
 import { defineNode, type Column, type HookIo } from '../define.js';
 import { ident, literal, stringLiteral } from '../../compiler/sql.js';
 import { restFields, type RestConfig } from '../../connections/rest/rest.connection.js';
@@ -121,8 +122,12 @@ export const httpEnrichNode = defineNode({
     const on = keyCols.map((c) => `i.${ident(c.name)} IS NOT DISTINCT FROM k.${ident(c.name)}`).join(' AND ');
     const outCols = p.outputs.map((o) => `r.${ident(o.name)}`).join(', ');
     const joined = (where: string, extra: string) => `SELECT i.*, ${extra}\nFROM ${source} AS i\nLEFT JOIN ${keys} AS k ON ${on}\nLEFT JOIN ${results} AS r ON r._k = k._k\nWHERE ${where}`;
-    const resultColumns: Record<string, string> = { _k: 'BIGINT', ...Object.fromEntries(p.outputs.map((o) => [o.name, o.type])), _error: 'VARCHAR', _status: 'INTEGER' };
-    const readResults = `SELECT * FROM read_json(${literal(spool)}, format = 'newline_delimited', columns = {${Object.entries(resultColumns)
+    // Output types that read_json would fill with loss (0.87 into an INTEGER, a time into a DATE)
+    // are read as JSON and converted, refusing such answers (shared/json-values.ts).
+    const resultColumns: Record<string, string> = { _k: 'BIGINT', ...Object.fromEntries(p.outputs.map((o) => [o.name, jsonReadType(o.type)])), _error: 'VARCHAR', _status: 'INTEGER' };
+    const lossy = p.outputs.filter((o) => readsLossily(o.type));
+    const converted = lossy.map((o) => `${jsonValueConversion(ident(o.name), o.type, stringLiteral(`output column "${o.name}": the API answered `))} AS ${ident(o.name)}`);
+    const readResults = `SELECT *${converted.length > 0 ? ` REPLACE (${converted.join(', ')})` : ''} FROM read_json(${literal(spool)}, format = 'newline_delimited', columns = {${Object.entries(resultColumns)
       .map(([k, t]) => `${stringLiteral(k)}: ${stringLiteral(t)}`)
       .join(', ')}})`;
     const inputSql = (limit?: number) => `CREATE OR REPLACE TEMP ${limit ? 'TABLE' : 'VIEW'} ${source} AS SELECT * FROM ${input.ref}${limit ? ` LIMIT ${limit}` : ''}`;
