@@ -98,6 +98,29 @@ describe('source.postgres_cdc', () => {
     expect(await differences('cdc_a', 'cdc_a_mirror')).toBe(0);
   });
 
+  it('mirrors array columns element for element: quotes, backslashes, NULL, braces inside text; a value that does not fit stops the run', async () => {
+    await q(`CREATE TABLE cdc_arr (id int PRIMARY KEY, tags text[], nums int[])`);
+    await q(`INSERT INTO cdc_arr VALUES (1, ARRAY['plain'], ARRAY[1])`);
+    await q(`CREATE TABLE cdc_arr_mirror (id int PRIMARY KEY, tags text[], nums int[])`);
+    const p = await mirrorProject('arrays', 'cdc_arr', 'cdc_arr_mirror');
+    expect((await p.run('-q')).code).toBe(0);
+    // Elements that PostgreSQL's array text quotes and escapes; '{y}' used to arrive as '[y]'.
+    await q(`INSERT INTO cdc_arr VALUES (2, ARRAY['a,b', 'say "hi"', 'back\\slash', NULL, 'NULL', '{y}', '', ' pad '], ARRAY[1, NULL, -3]), (3, ARRAY[]::text[], NULL)`);
+    const changes = await p.run('-q');
+    expect(changes.code, changes.stderr).toBe(0);
+    expect(await differences('cdc_arr', 'cdc_arr_mirror')).toBe(0);
+    expect(await q(`SELECT tags[6] AS t FROM cdc_arr_mirror WHERE id = 2`)).toEqual([{ t: '{y}' }]);
+
+    // A two-dimensional value in an int[] column has no list form: the run fails instead of writing NULL.
+    await q(`INSERT INTO cdc_arr VALUES (4, NULL, '{{1,2},{3,4}}')`);
+    const failed = await p.run('-q');
+    expect(failed.code).toBe(1);
+    // The failure is the source's value, not PostgreSQL's ("PostgreSQL said" before).
+    expect(failed.stderr).toContain("node 'changes' (source.postgres_cdc), column 'nums' failed: Conversion Error");
+    expect(failed.stderr).not.toContain('PostgreSQL said');
+    expect(await q(`SELECT count(*)::int AS n FROM cdc_arr_mirror`)).toEqual([{ n: 3 }]);
+  });
+
   it('under --watch, follows 100,000 changes while being killed half way; the mirror ends equal to the source', async () => {
     await q(`CREATE TABLE cdc_b (id int PRIMARY KEY, name text, amount numeric(12,2), version int)`);
     await q(`INSERT INTO cdc_b SELECT g, 'n' || g, g, 0 FROM generate_series(1, 5000) g`);

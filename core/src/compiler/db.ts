@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type * as DuckDB from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBInstance as Instance, DuckDBValue } from '@duckdb/node-api';
 import { literal } from './sql.js';
+import { markDuckDbError } from '../util/errors.js';
 
 // @duckdb/node-api is CommonJS. Loading it with require() rather than `import` skips Node's scan of
 // every re-exported file for named exports: about 75 ms off the start of each engine worker.
@@ -41,6 +42,7 @@ export class Db {
     try {
       return await work;
     } catch (e) {
+      markDuckDbError(e);
       if (this.aliases.size > 0 && e instanceof Error) {
         for (const [internal, shown] of this.aliases) e.message = e.message.replaceAll(internal, shown);
       }

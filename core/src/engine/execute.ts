@@ -1,7 +1,7 @@
 import { planPipeline, planSteps, type PlannedNode } from '../compiler/plan.js';
 import { cleanDuckDbMessage } from '../compiler/duckdb-errors.js';
 import { ident } from '../compiler/sql.js';
-import { CaudalError, errorMessage, validationError } from '../util/errors.js';
+import { CaudalError, DuckDbFailure, errorMessage, validationError } from '../util/errors.js';
 import type { Db } from '../compiler/db.js';
 import { transcodeFile } from './transcode.js';
 import type { NodeSummary, OutputSummary, RunEvent, RunRequest, RunSummary } from './protocol.js';
@@ -266,6 +266,8 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
     let error: CaudalError;
     if (cancelled) {
       error = new CaudalError('cancelled', 'the run was cancelled; no destination was changed');
+    } else if (e instanceof DuckDbFailure) {
+      error = await describeFailure(e.duckdb, current, db, hooks);
     } else if (e instanceof CaudalError) {
       error = e;
     } else {

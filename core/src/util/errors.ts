@@ -105,3 +105,29 @@ export function formatProblem(p: Problem): string {
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
+
+const FROM_DUCKDB = Symbol.for('caudal.duckdb-error');
+
+/** Marks an error DuckDB raised (Db marks every one), so a connector does not take it for its server's. */
+export function markDuckDbError(e: unknown): void {
+  if (e instanceof Error && !(e instanceof CaudalError)) Object.defineProperty(e, FROM_DUCKDB, { value: true });
+}
+
+/**
+ * True for an error DuckDB raised, e.g. a value that does not convert in an upstream node while a
+ * sink streams rows to its server. A connector's error explainer returns it as it is, so the engine
+ * names the upstream node and column instead of "PostgreSQL said: Conversion Error: …".
+ */
+export function isDuckDbError(e: unknown): e is Error {
+  return e instanceof Error && (e as unknown as Record<symbol, unknown>)[FROM_DUCKDB] === true;
+}
+
+/**
+ * A DuckDB error that reached a connector (rows streamed to a server failed to compute upstream),
+ * carried as it is: the engine describes `duckdb` as any failed statement, naming the node and column.
+ */
+export class DuckDbFailure extends CaudalError {
+  constructor(readonly duckdb: Error) {
+    super('execution', duckdb.message, { cause: duckdb });
+  }
+}

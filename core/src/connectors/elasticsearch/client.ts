@@ -1,7 +1,7 @@
 import type { Client, ClientOptions } from '@elastic/elasticsearch';
 import { type ElasticsearchConfig, elasticsearchClientOptions } from '../../connections/elasticsearch/elasticsearch.connection.js';
 import { redact } from '../../connections/redact.js';
-import { CaudalError } from '../../util/errors.js';
+import { CaudalError, DuckDbFailure, isDuckDbError } from '../../util/errors.js';
 import { ownerTag, shortRunId } from '../../util/owner.js';
 
 /** A client for a connection (the driver is loaded on first use; `extra` takes the tests' mock Connection). */
@@ -33,6 +33,8 @@ interface EsErrorContext {
 
 /** An Elasticsearch failure in the words of the node that hit it, with what to do. Never contains a secret. */
 export function explainEsError(e: unknown, ctx: EsErrorContext): CaudalError {
+  // DuckDB's own error (an upstream value that does not convert): the engine names the node and column.
+  if (isDuckDbError(e)) return new DuckDbFailure(e);
   if (e instanceof CaudalError && (e.kind === 'cancelled' || e.nodeId)) return e;
   const err = e as { name?: string; meta?: { statusCode?: number; body?: { error?: { type?: string; reason?: string } } } };
   const status = err?.meta?.statusCode;

@@ -1,5 +1,5 @@
 import { redact } from '../../connections/redact.js';
-import { CaudalError, type ProblemCode } from '../../util/errors.js';
+import { CaudalError, DuckDbFailure, isDuckDbError, type ProblemCode } from '../../util/errors.js';
 import type { ReadSpec, WriteSpec } from '../connector.js';
 
 interface PgErrorContext {
@@ -19,6 +19,8 @@ function where(spec: ReadSpec | WriteSpec | undefined): string {
  * table or column, and what to do. Never contains the password (drivers may echo it).
  */
 export function explainPgError(e: unknown, ctx: PgErrorContext): CaudalError {
+  // DuckDB's own error (an upstream value that does not convert): the engine names the node and column.
+  if (isDuckDbError(e)) return new DuckDbFailure(e);
   if (e instanceof CaudalError && (e.kind === 'cancelled' || e.nodeId)) return e;
   const safe = redact(e, [ctx.password]);
   const code = (e as { code?: string })?.code;

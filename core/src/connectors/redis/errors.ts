@@ -1,5 +1,5 @@
 import { redact } from '../../connections/redact.js';
-import { CaudalError } from '../../util/errors.js';
+import { CaudalError, DuckDbFailure, isDuckDbError } from '../../util/errors.js';
 
 interface RedisErrorContext {
   nodeId: string;
@@ -12,6 +12,8 @@ interface RedisErrorContext {
  * password. Redis error replies start with an upper-case code (WRONGPASS, OOM, …).
  */
 export function explainRedisError(e: unknown, ctx: RedisErrorContext): CaudalError {
+  // DuckDB's own error (an upstream value that does not convert): the engine names the node and column.
+  if (isDuckDbError(e)) return new DuckDbFailure(e);
   if (e instanceof CaudalError && (e.kind === 'cancelled' || e.nodeId)) return e;
   const safe = redact(e, [ctx.password]);
   const message = safe.message;

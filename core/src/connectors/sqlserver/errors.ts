@@ -1,5 +1,5 @@
 import { redact } from '../../connections/redact.js';
-import { CaudalError, type ProblemCode } from '../../util/errors.js';
+import { CaudalError, DuckDbFailure, isDuckDbError, type ProblemCode } from '../../util/errors.js';
 import type { ReadSpec, WriteSpec } from '../connector.js';
 
 interface ErrorContext {
@@ -22,6 +22,8 @@ const isQuery = (spec: ReadSpec | WriteSpec | undefined) => Boolean(spec && 'que
  * connection. Never contains the password.
  */
 export function explainSqlServerError(e: unknown, ctx: ErrorContext): CaudalError {
+  // DuckDB's own error (an upstream value that does not convert): the engine names the node and column.
+  if (isDuckDbError(e)) return new DuckDbFailure(e);
   if (e instanceof CaudalError && (e.kind === 'cancelled' || e.nodeId)) return e;
   const safe = redact(e, [ctx.password]);
   const err = e as { number?: number; code?: string; originalError?: { code?: string } };

@@ -2,6 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { parse as parsePgArray } from 'postgres-array';
 import { defineNode, type HookIo } from '../define.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { postgresFields } from '../../connections/postgres/postgres.connection.js';
@@ -43,7 +44,8 @@ const params = z
 function fromText(c: RemoteColumn): string {
   const v = ident(c.name);
   if (c.type === 'BLOB') return `from_hex(substr(${v}, 3))`;
-  if (c.type.endsWith('[]')) return `TRY_CAST(replace(replace(${v}, '{', '['), '}', ']') AS ${c.type})`;
+  // Arrays arrive as JSON (writeChanges), converted as the snapshot's array_to_json is.
+  if (c.type.endsWith('[]')) return `CAST(CAST(${v} AS JSON) AS ${c.type})`;
   if (c.type === 'BOOLEAN') return `(${v} = 't')`;
   return `CAST(${v} AS ${c.type})`;
 }
@@ -79,6 +81,7 @@ export const postgresCdcSourceNode = defineNode({
     const snapshotFile = ctx.tempPath('cdc-snapshot.csv');
     await writeFile(changes, '');
     await writeFile(snapshotFile, '');
+    const arrayColumns = cols.filter((c) => c.type.endsWith('[]')).map((c) => c.name);
     const jsonColumns = { ...Object.fromEntries(cols.map((c) => [c.name, 'VARCHAR'])), _op: 'VARCHAR', _lsn: 'VARCHAR', _seq: 'BIGINT', _commit_time: 'TIMESTAMPTZ' };
     const changesSql = `SELECT ${cols.map((c) => `${fromText(c)} AS ${ident(c.name)}`).join(', ')}, _op, _lsn, _seq, _commit_time FROM read_json(${stringLiteral(changes)}, ${namedArgs({ format: 'newline_delimited', columns: jsonColumns })})`;
     const snapshotSql = `SELECT *, 'snapshot' AS _op, NULL::VARCHAR AS _lsn, (row_number() OVER () - 1)::BIGINT AS _seq, NULL::TIMESTAMPTZ AS _commit_time FROM (${snapshotRead.scanSql(snapshotFile)})`;
@@ -111,7 +114,7 @@ export const postgresCdcSourceNode = defineNode({
             } else await writeFile(snapshotFile, '');
             const batch = await s.read(config, { watch: (io.stream?.watch ?? false) && rows === 0, stopping: () => io.stream?.stopping() ?? false, isCancelled: io.isCancelled });
             // Snapshot rows come first in _seq order, then the changes.
-            await writeChanges(batch.changes, changes, rows);
+            await writeChanges(batch.changes, changes, rows, arrayColumns);
             io.stream?.read({ rows: batch.changes.length, waitedMs: batch.waitedMs });
             return rows + batch.changes.length;
           },
@@ -159,8 +162,10 @@ running for long makes the server's disk grow. Remove a slot you no longer need
 
 **Snapshot.** With *Start with a snapshot* the first committed run also reads the table's current
 rows; the slot is created first, so nothing is missed in between (changes made meanwhile also come as
-changes, harmless for a mirror). Array columns arrive in PostgreSQL's text form and are converted
-where DuckDB can read them (one-dimensional arrays of numbers and simple text).
+changes, harmless for a mirror). Array columns arrive in PostgreSQL's text form, are parsed element by
+element (quotes, escapes, \`NULL\`, braces inside text) and become lists of the element type, as in the
+snapshot; a value that does not convert (a two-dimensional array in an \`integer[]\` column) stops the run
+naming the column rather than arriving as NULL.
 
 **Previews** never touch the slot: they show up to ${PREVIEW_ROWS} of the table's current rows, as
 \`_op = 'snapshot'\`.`,
@@ -170,12 +175,21 @@ where DuckDB can read them (one-dimensional arrays of numbers and simple text).
   },
 });
 
-/** Changes as NDJSON: text values under their column names, then the change's metadata. */
-async function writeChanges(changes: Change[], file: string, firstSeq: number): Promise<void> {
+/**
+ * Changes as NDJSON: text values under their column names, then the change's metadata. Array
+ * columns are parsed from PostgreSQL's array text (quotes, escapes, NULL, braces inside elements,
+ * nested arrays) by postgres-array into JSON text, which DuckDB converts to the list type or refuses.
+ */
+async function writeChanges(changes: Change[], file: string, firstSeq: number, arrayColumns: string[]): Promise<void> {
   const out = createWriteStream(file);
   try {
     for (const [i, c] of changes.entries()) {
-      const line = JSON.stringify({ ...c.values, _op: c.op, _lsn: c.lsn, _seq: firstSeq + i, _commit_time: c.commitTime });
+      const values = { ...c.values };
+      for (const name of arrayColumns) {
+        const text = values[name];
+        if (typeof text === 'string') values[name] = JSON.stringify(parsePgArray(text));
+      }
+      const line = JSON.stringify({ ...values, _op: c.op, _lsn: c.lsn, _seq: firstSeq + i, _commit_time: c.commitTime });
       if (!out.write(line + '\n')) await once(out, 'drain');
     }
   } finally {
