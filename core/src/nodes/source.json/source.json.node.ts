@@ -117,7 +117,11 @@ a fraction (\`12.5\`) in a key detected as an integer is rounded by DuckDB's JSO
 so where whole numbers may be followed by fractions, set *Records sampled* to \`-1\` or list the key as
 \`DOUBLE\` or \`DECIMAL(p,s)\`. (Reading such keys as text to check them would need the column list,
 and a column list ignores the keys it does not name: a key first seen past the sample would be dropped
-without a word instead.) Raise the sample (\`-1\` reads every record first), or skip detection by
+without a word instead.) **Listed** columns are checked: a value that the listed type would change
+stops the run naming the column and the value (a fraction in an integer column, \`12.0\` being fine;
+a time or text after the date in a \`DATE\`; a non-zero UTC offset in a \`TIMESTAMP\`, use
+\`TIMESTAMPTZ\`; a date, offset or AM/PM around a \`TIME\`; a number other than 0 or 1 in a
+\`BOOLEAN\`), also inside \`STRUCT\` types (not inside lists). Raise the sample (\`-1\` reads every record first), or skip detection by
 listing the keys and their DuckDB types under *Columns and types*: then only those keys are read,
 other keys are ignored and missing ones are \`NULL\`. A key whose sampled values have mixed types
 (\`1\`, \`"x"\`, \`true\`) or are all \`null\` is read as text: \`"x"\` as \`x\`, anything else as written.

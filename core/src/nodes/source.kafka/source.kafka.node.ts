@@ -200,7 +200,12 @@ partition, offset and the reason, or go to the \`rejects\` port with their raw t
 100,000 small messages here; at most 100 per batch are set aside, each costing one more read, so a
 batch that mostly does not fit stops the run and asks for the columns to be fixed). Values are read as sent,
 also when pretty-printed: integers keep every digit; numbers with a fraction are read as doubles
-(about 17 significant digits), so send exact decimals as strings into a DECIMAL column.
+(about 17 significant digits), so send exact decimals as strings into a DECIMAL column. A value that
+its column's type would change does not fit either (DuckDB's JSON reader would change it without a
+word): a fraction in an integer column (\`12.5\`; \`12.0\` is fine), a time or text after the date in a
+\`DATE\`, a non-zero UTC offset in a \`TIMESTAMP\` (use \`TIMESTAMPTZ\`), a date, offset or AM/PM
+around a \`TIME\`, a number other than 0 or 1 in a \`BOOLEAN\`; inferred columns are checked the same
+way, so a fraction after a sample of whole numbers is caught.
 
 **Previews** show the latest ${PREVIEW_ROWS} messages, read by a throwaway group that commits nothing:
 previewing never moves the pipeline's position. Only transactions that committed are read

@@ -151,7 +151,8 @@ that fails or is cancelled puts its messages back on the queue; a killed one's a
 broker when its connection drops: at-least-once (upsert sinks by key end up exactly-once).
 
 **Poison messages.** A value that is not JSON, or that does not fit the value columns (a text in an
-INTEGER column, a duplicate key; at most 100 of those per batch), stops the run naming the message
+INTEGER column, a duplicate key, a value its column's type would change, such as \`12.5\` in an integer
+column or a time in a \`DATE\`, as for the Kafka source; at most 100 of those per batch), stops the run naming the message
 and the reason (\`fail\`), or goes to the \`rejects\` port
 with its raw text and the reason and is acknowledged (\`reject\`), or goes to \`rejects\` and is then
 rejected without requeue (\`dead_letter\`), so the queue's dead-letter exchange (\`x-dead-letter-exchange\`)

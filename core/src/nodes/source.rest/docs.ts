@@ -25,6 +25,13 @@ sent them, so integers keep every digit; records that must be written again (pla
 a list of ids, or an answer with a duplicate key) pass through JavaScript's JSON reader, and an
 integer beyond 2^53 among them stops the run rather than arriving rounded. Numbers with a fraction
 are read as doubles (about 17 significant digits): ask the API for exact decimals as strings.
+A value on a later page that its column's type would change **stops the run**, naming the column and
+the value, where DuckDB's JSON reader would change it without a word: a fraction in an integer column
+(\`12.5\` after a first page of whole numbers; \`4.0\` is fine), a time or text after the date in a
+\`DATE\` column, a non-zero UTC offset in a \`TIMESTAMP\` column (list it as \`TIMESTAMPTZ\`), a time
+with a date, an offset or AM/PM in a \`TIME\` column, a number other than 0 or 1 in a \`BOOLEAN\`
+column. List the column under *Columns and types* with a type that holds such values (\`DOUBLE\`,
+\`TIMESTAMPTZ\`, \`VARCHAR\`).
 
 **Pagination.**
 

@@ -15,7 +15,10 @@ without a request.
 \`$.address.city\`) and a DuckDB type; a path that finds nothing gives NULL. With *On 404* \`null\`
 (the default) a 404 is "no match": NULL outputs. Answers are read with JavaScript's JSON reader: an
 integer beyond 2^53 in an output stops the run (it could not arrive exact), so ask the API for such
-ids as strings.
+ids as strings. An answer that the output's type would change also stops the run, naming the output
+column and the value: a fraction for an integer type (\`0.87\` in an \`INTEGER\` output, which DuckDB
+would truncate to 0; \`1.0\` is fine), a time or text after the date for \`DATE\`, a non-zero UTC
+offset for \`TIMESTAMP\` (use \`TIMESTAMPTZ\`), and a number other than 0 or 1 for \`BOOLEAN\`.
 
 **Limits and retries.** *Requests in flight* (4) and *Requests per second* bound the load on the
 API; network errors, timeouts, 408, 429 and 5xx are retried with exponential backoff and jitter,
