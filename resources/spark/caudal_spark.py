@@ -571,6 +571,19 @@ def run_job(spark, job, report_dir=None, run_id=None):
 
 
 def spark_error_text(e):
+    java = getattr(e, "java_exception", None)
+    if java is not None:
+        # A Py4J error's first line names a JVM object ("An error occurred while calling o419.save");
+        # the deepest cause of the JVM exception says what failed, e.g. a JSON value that does not
+        # parse, with the value (the job abort above it lists tasks and stages).
+        reason, cause, depth = None, java, 0
+        while cause is not None and depth < 20:
+            message = cause.getMessage()
+            if message and message.strip():
+                reason = message.strip().split("\n", 1)[0]
+            cause, depth = cause.getCause(), depth + 1
+        if reason:
+            return reason
     text = str(e).strip()
     first = text.split("\n", 1)[0]
     return first if first else "".join(traceback.format_exception_only(type(e), e)).strip()

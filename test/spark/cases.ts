@@ -52,6 +52,20 @@ export const CASES: Case[] = [
     fails: 'execution',
     failsWith: '2024-05-06 10:30',
   },
+  {
+    name: 'json source refuses a fraction in a listed integer column',
+    nodes: [{ id: 'ev', type: 'source.json', params: { path: 'fraction.jsonl', columns: [{ name: 'event_id', type: 'BIGINT' }, { name: 'qty', type: 'INTEGER' }] } }, parquet('sink', 'fraction.parquet')],
+    edges: ['ev -> sink'],
+    fails: 'execution',
+    failsWith: '2.5',
+  },
+  {
+    name: 'json source refuses a time in a listed DATE column',
+    nodes: [{ id: 'ev', type: 'source.json', params: { path: 'date_time.jsonl', columns: [{ name: 'event_id', type: 'BIGINT' }, { name: 'day', type: 'DATE' }] } }, parquet('sink', 'date_time_json.parquet')],
+    edges: ['ev -> sink'],
+    fails: 'execution',
+    failsWith: '2024-05-06 10:30',
+  },
   { name: 'parquet and json sources', nodes: [{ id: 'p', type: 'source.parquet', params: { path: 'orders.parquet' } }, { id: 'j', type: 'source.json', params: { path: 'orders.jsonl' } }, parquet('ps', 'p.parquet'), parquet('js', 'j.parquet')], edges: ['p -> ps', 'j -> js'] },
   {
     name: 'filter with a param, select with renames, drop',

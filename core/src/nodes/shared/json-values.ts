@@ -20,6 +20,9 @@ import { structFields } from './flatten.js';
 
 const isBooleanType = (type: string) => /^\s*(BOOLEAN|BOOL|LOGICAL)\s*$/i.test(type);
 
+/** The fields of a STRUCT type as a user may list it (`struct(a bigint)`) or DuckDB prints it. */
+const fieldsOf = (type: string) => structFields(type.trim().replace(/^struct\s*\(/i, 'STRUCT('));
+
 /** A scalar type that read_json fills with loss from some JSON values. */
 function lossyScalar(type: string): boolean {
   return isIntegerType(type) || isDateType(type) || isPlainTimestampType(type) || isTimeType(type) || isBooleanType(type);
@@ -27,14 +30,14 @@ function lossyScalar(type: string): boolean {
 
 /** True when read_json would convert some JSON values to `type` (or to a field of it) with loss. */
 export function readsLossily(type: string): boolean {
-  const fields = structFields(type.trim());
+  const fields = fieldsOf(type);
   return fields ? fields.some((f) => readsLossily(f.type)) : lossyScalar(type);
 }
 
 /** The type to give read_json for a column of `type`: lossy scalars (also inside structs) as JSON. */
 export function jsonReadType(type: string): string {
   if (!readsLossily(type)) return type;
-  const fields = structFields(type.trim());
+  const fields = fieldsOf(type);
   if (fields) return `STRUCT(${fields.map((f) => `${ident(f.name)} ${jsonReadType(f.type)}`).join(', ')})`;
   return 'JSON';
 }
@@ -44,7 +47,7 @@ export function jsonReadType(type: string): string {
  * text is `prefix` (SQL text, e.g. which node and column) followed by `'<value>' is not …`.
  */
 export function jsonValueConversion(expr: string, type: string, prefix: string, field = ''): string {
-  const fields = structFields(type.trim());
+  const fields = fieldsOf(type);
   if (fields) {
     if (!fields.some((f) => readsLossily(f.type))) return expr;
     const members = fields.map((f) => `${ident(f.name)} := ${jsonValueConversion(`${expr}.${ident(f.name)}`, f.type, prefix, `${field}${f.name}.`)}`);

@@ -44,19 +44,24 @@ describe('stream spool lines', () => {
   });
 });
 
+const numbered = (value: string, offset: number): StreamMessage => ({ value: Buffer.from(value), meta: () => `"_offset":${offset}`, where: () => `orders/0@${offset}` });
+
+/** A database and the spool files of one batch, removed after the test. */
+async function batchFiles(): Promise<{ db: Db; spool: string; rejectSpool: string }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'caudal-stream-spool-'));
+  const db = await Db.open({ threads: 1 });
+  onTestFinished(async () => {
+    db.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  return { db, spool: path.join(dir, 'spool.ndjson'), rejectSpool: path.join(dir, 'rejects.ndjson') };
+}
+
 describe('values that are JSON but do not fit the columns', () => {
   const check = (file: string) => `SELECT max(hash(value)) FROM read_json(${stringLiteral(file)}, format := 'newline_delimited', columns := {'value': 'STRUCT(id INTEGER)', '_offset': 'BIGINT'})`;
-  const numbered = (value: string, offset: number): StreamMessage => ({ value: Buffer.from(value), meta: () => `"_offset":${offset}`, where: () => `orders/0@${offset}` });
 
   it('are set aside with the reason when rejects are routed; a batch where most do not fit stops instead', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'caudal-stream-spool-'));
-    const db = await Db.open({ threads: 1 });
-    onTestFinished(async () => {
-      db.close();
-      await rm(dir, { recursive: true, force: true });
-    });
-    const spool = path.join(dir, 'spool.ndjson');
-    const rejectSpool = path.join(dir, 'rejects.ndjson');
+    const { db, spool, rejectSpool } = await batchFiles();
     const opts = { format: 'json' as const, onError: 'reject' as const, spool, rejectSpool, nodeId: 'events', check };
     const values = ['{"id": 1}', '{"id": "one"}', '{"id": 3}', '{"id": 99999999999}'];
     expect(await writeSpools(values.map(numbered), opts, db)).toEqual({ rows: 2, rejected: [1, 3] });
@@ -73,18 +78,10 @@ describe('values that are JSON but do not fit the columns', () => {
 });
 
 describe('values that the value columns would change', () => {
-  const numbered = (value: string, offset: number): StreamMessage => ({ value: Buffer.from(value), meta: () => `"_offset":${offset}`, where: () => `orders/0@${offset}` });
   const values = ['{"id": 1, "day": "2024-03-04"}', '{"id": 2.5, "day": "2024-03-04"}', '{"id": 3, "day": "2024-03-04 10:00"}', '{"id": 4.0, "day": null}'];
 
   async function setUp() {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'caudal-stream-spool-'));
-    const db = await Db.open({ threads: 1 });
-    onTestFinished(async () => {
-      db.close();
-      await rm(dir, { recursive: true, force: true });
-    });
-    const spool = path.join(dir, 'spool.ndjson');
-    const rejectSpool = path.join(dir, 'rejects.ndjson');
+    const { db, spool, rejectSpool } = await batchFiles();
     // Flattening is off, so the outputs are built without asking DuckDB for the fields.
     const outputs = await streamOutputs({} as CompileContext<unknown>, { spool, rejectSpool, valueType: 'STRUCT(id INTEGER, "day" DATE)', flatten: false, separator: '_', metadata: [['_offset', 'BIGINT']], includeMetadata: true });
     return { db, spool, rejectSpool, outputs };

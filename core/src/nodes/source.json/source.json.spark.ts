@@ -20,7 +20,9 @@ export const jsonSourceSpark: SparkForm<Params> = {
         name: raw,
         format: 'json',
         paths,
-        options: { ...options, ...(p.format === 'array' ? { multiLine: 'true' } : {}), mode: 'FAILFAST' },
+        // dateFormat stated: without it Spark falls back to a parser that reads "2024-05-06 10:30"
+        // into a DateType field as 2024-05-06; with it the time is refused, as on DuckDB.
+        options: { ...options, ...(p.format === 'array' ? { multiLine: 'true' } : {}), mode: 'FAILFAST', dateFormat: 'yyyy-M-d' },
         schema: columns,
         applySchema: true,
         ...(p.filename_column ? { fileColumn: p.filename_column } : {}),
