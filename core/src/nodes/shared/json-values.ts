@@ -80,14 +80,12 @@ export function jsonValueConversion(expr: string, type: string, prefix: string, 
 }
 
 /**
- * A SELECT list reading `columns` (read with jsonReadType) as their types; `prefix(name)` is the
- * SQL text before an error's reason for that column.
+ * `read` (a read_json call given the columns as jsonReadType makes them) with its lossy columns
+ * converted to their types; `prefix(name)` is the SQL text before an error's reason for that column.
+ * Other columns (a file name column, partitions) pass through.
  */
-export function jsonColumnsSelect(columns: Array<{ name: string; type: string }>, prefix: (name: string) => string, qualifier = ''): string {
-  return columns
-    .map((c) => {
-      const col = `${qualifier}${ident(c.name)}`;
-      return readsLossily(c.type) ? `${jsonValueConversion(col, c.type, prefix(c.name))} AS ${ident(c.name)}` : col;
-    })
-    .join(', ');
+export function convertedJsonRead(read: string, columns: Array<{ name: string; type: string }>, prefix: (name: string) => string): string {
+  const lossy = columns.filter((c) => readsLossily(c.type));
+  if (lossy.length === 0) return read;
+  return `(SELECT * REPLACE (${lossy.map((c) => `${jsonValueConversion(ident(c.name), c.type, prefix(c.name))} AS ${ident(c.name)}`).join(', ')}) FROM ${read})`;
 }

@@ -3,7 +3,7 @@ import { defineNode, type CompiledNode } from '../define.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { checkPartitionClash, firstFile, hiveArg, hivePartitioningParam } from '../shared/partitions.js';
 import { flattenedSelect } from '../shared/flatten.js';
-import { jsonReadType, jsonValueConversion, readsLossily } from '../shared/json-values.js';
+import { convertedJsonRead, jsonReadType } from '../shared/json-values.js';
 import { jsonSourceSpark } from './source.json.spark.js';
 
 const params = z
@@ -177,14 +177,8 @@ not valid JSON stops the node with DuckDB's reason, naming the file and the line
         sample_size: p.sample_size,
       });
     const args = argsWith(hiveArg(p.hive_partitioning));
-    const read = `read_json(${stringLiteral(ctx.path(p.path))}${args ? `, ${args}` : ''})`;
-    // Listed columns that read_json would fill with loss are read as JSON and converted
-    // (shared/json-values.ts); the other columns (the file name, partitions) pass through.
-    const lossy = p.columns.filter((c) => readsLossily(c.type));
-    const from =
-      lossy.length === 0
-        ? read
-        : `(SELECT * REPLACE (${lossy.map((c) => `${jsonValueConversion(ident(c.name), c.type, stringLiteral(`column "${c.name}": `))} AS ${ident(c.name)}`).join(', ')}) FROM ${read})`;
+    // Listed columns that read_json would fill with loss are read as JSON and converted (shared/json-values.ts).
+    const from = convertedJsonRead(`read_json(${stringLiteral(ctx.path(p.path))}${args ? `, ${args}` : ''})`, p.columns, (name) => stringLiteral(`column "${name}": `));
     await checkPartitionClash({
       nodeId: ctx.nodeId,
       hive: p.hive_partitioning,

@@ -12,7 +12,7 @@ import { flattenedSelect } from '../shared/flatten.js';
 import { stateKey } from '../shared/state-key.js';
 import { safeUrl } from '../../connectors/http/safe-url.js';
 import type { Column, CompiledNode } from '../define.js';
-import { jsonColumnsSelect, jsonReadType, readsLossily } from '../shared/json-values.js';
+import { convertedJsonRead, jsonReadType } from '../shared/json-values.js';
 import { restSourceParams, type RestSourceParams } from './params.js';
 import { restSourceDocs } from './docs.js';
 
@@ -68,9 +68,7 @@ function asProblem(e: unknown): unknown {
  */
 function scanSql(file: string, columns: Column[]): string {
   const cols = `{${columns.map((c) => `${stringLiteral(c.name)}: ${stringLiteral(jsonReadType(c.type))}`).join(', ')}}`;
-  const read = `read_json(${literal(file)}, format = 'newline_delimited', columns = ${cols})`;
-  if (!columns.some((c) => readsLossily(c.type))) return read;
-  return `(SELECT ${jsonColumnsSelect(columns, (name) => stringLiteral(`column "${name}": `))} FROM ${read})`;
+  return convertedJsonRead(`read_json(${literal(file)}, format = 'newline_delimited', columns = ${cols})`, columns, (name) => stringLiteral(`column "${name}": `));
 }
 
 /** Advice for a value that does not fit a column whose type the first page gave (`column "qty": '12.5' is not …`). */

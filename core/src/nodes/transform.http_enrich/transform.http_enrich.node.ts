@@ -1,6 +1,6 @@
-import { jsonReadType, jsonValueConversion, readsLossily } from '../shared/json-values.js';
 import { defineNode, type Column, type HookIo } from '../define.js';
 import { ident, literal, stringLiteral } from '../../compiler/sql.js';
+import { convertedJsonRead, jsonReadType } from '../shared/json-values.js';
 import { restFields, type RestConfig } from '../../connections/rest/rest.connection.js';
 import { HttpError } from '../../connectors/http/client.js';
 import { jsonPathFirst } from '../../connectors/http/json-path.js';
@@ -125,11 +125,13 @@ export const httpEnrichNode = defineNode({
     // Output types that read_json would fill with loss (0.87 into an INTEGER, a time into a DATE)
     // are read as JSON and converted, refusing such answers (shared/json-values.ts).
     const resultColumns: Record<string, string> = { _k: 'BIGINT', ...Object.fromEntries(p.outputs.map((o) => [o.name, jsonReadType(o.type)])), _error: 'VARCHAR', _status: 'INTEGER' };
-    const lossy = p.outputs.filter((o) => readsLossily(o.type));
-    const converted = lossy.map((o) => `${jsonValueConversion(ident(o.name), o.type, stringLiteral(`output column "${o.name}": the API answered `))} AS ${ident(o.name)}`);
-    const readResults = `SELECT *${converted.length > 0 ? ` REPLACE (${converted.join(', ')})` : ''} FROM read_json(${literal(spool)}, format = 'newline_delimited', columns = {${Object.entries(resultColumns)
-      .map(([k, t]) => `${stringLiteral(k)}: ${stringLiteral(t)}`)
-      .join(', ')}})`;
+    const readResults = `SELECT * FROM ${convertedJsonRead(
+      `read_json(${literal(spool)}, format = 'newline_delimited', columns = {${Object.entries(resultColumns)
+        .map(([k, t]) => `${stringLiteral(k)}: ${stringLiteral(t)}`)
+        .join(', ')}})`,
+      p.outputs,
+      (name) => stringLiteral(`output column "${name}": the API answered `),
+    )}`;
     const inputSql = (limit?: number) => `CREATE OR REPLACE TEMP ${limit ? 'TABLE' : 'VIEW'} ${source} AS SELECT * FROM ${input.ref}${limit ? ` LIMIT ${limit}` : ''}`;
     const keysSql = `CREATE OR REPLACE TEMP TABLE ${keys} AS SELECT row_number() OVER () AS _k, * FROM (SELECT DISTINCT ${keyCols.map((c) => ident(c.name)).join(', ')} FROM ${source})`;
 
