@@ -287,6 +287,22 @@ describe('sink.kafka', () => {
     return seen;
   }
 
+  it('refuses to publish a row with NaN or Infinity, which JSON cannot hold, naming the column; nothing is published', async () => {
+    const out = await topic('nan', 1);
+    const p = await project('publish-nan', {
+      nodes: [
+        { id: 'src', type: 'transform.sql', params: { query: `SELECT range AS id, range / (range - 7.0) * 0.0 AS ratio FROM range(10)` } },
+        { id: 'pub', type: 'sink.kafka', params: { connection: 'bus', topic: out, key_column: 'id' } },
+      ],
+      edges: [{ from: 'src:out', to: 'pub:in' }],
+    });
+    const r = await p.run('-q');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('column "ratio" holds');
+    expect(r.stderr).toContain('which JSON cannot represent');
+    expect(await readCommitted(out)).toEqual([]);
+  });
+
   it('publishes every row as JSON in one transaction; a failed run publishes nothing readers can see', async () => {
     const out = await topic('out', 2);
     const rows = `SELECT range AS id, 'n' || range AS name FROM range(200)`;

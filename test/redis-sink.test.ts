@@ -87,6 +87,18 @@ describe('sink.redis (real Redis)', () => {
     expect([await client.get(`${prefix}s:Ann`), await client.get(`${prefix}s:Bob`)]).toEqual(['2024-01-31', '2024-02-29']);
   });
 
+  it('a JSON value with NaN or Infinity, which JSON cannot hold, stops the run naming the column; nothing is written', async () => {
+    const sql = `SELECT range AS id, CASE WHEN range = 3 THEN 1 / 0.0 ELSE range / 4 END AS ratio, [range / 0.0] AS spread FROM range(5)`;
+    const flat = await run(load(sql, { key: `${prefix}nan:{id}`, value: 'json', columns: ['ratio'] }, node('nanjson')));
+    expect(flat.status).toBe('failed');
+    expect(flat.error!.message).toContain('column "ratio" holds inf, which JSON cannot represent');
+    // A hash field holding a list is written as JSON too.
+    const nested = await run(load(sql, { key: `${prefix}nan:{id}`, columns: ['spread'] }, node('nanhash')));
+    expect(nested.error!.message).toContain('column "spread" holds [-nan], which JSON cannot represent');
+    expect(await keys(`${prefix}nan:*`)).toEqual([]);
+    expect(await debris()).toEqual([]);
+  });
+
   it('replace_namespace writes a new version, switches the pointer, and lets the previous version expire', async () => {
     const ns = `${prefix}cust`;
     const sink = { key: 'c:{id}', mode: 'replace_namespace', namespace: ns, old_ttl_s: 30 };

@@ -1,5 +1,6 @@
 import { ident, stringLiteral } from '../../compiler/sql.js';
 import type { Column } from '../../nodes/define.js';
+import { finiteForJson } from '../../nodes/shared/json-out.js';
 
 export type EsProperty = Record<string, unknown>;
 
@@ -100,7 +101,8 @@ export function docValueSql(c: Column): string {
     case 'BLOB':
       return `base64(${col})`;
     default:
-      return col;
+      // JSON has no NaN or Infinity: such values are refused, naming the column (nodes/shared/json-out.ts).
+      return finiteForJson(col, c);
   }
 }
 

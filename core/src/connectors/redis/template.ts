@@ -1,5 +1,6 @@
 import { ident, stringLiteral } from '../../compiler/sql.js';
 import type { Column } from '../../nodes/define.js';
+import { finiteForJson } from '../../nodes/shared/json-out.js';
 
 /** A key template split into literal text and column references: `customer:{customer_id}`. */
 export type TemplatePart = { text: string } | { column: string };
@@ -67,11 +68,12 @@ export function valueSql(column: Column): string {
   const c = ident(column.name);
   const t = column.type.toUpperCase();
   if (t === 'VARCHAR' || t === 'BLOB') return c;
-  if (NESTED.test(t)) return `CAST(to_json(${c}) AS VARCHAR)`;
+  if (NESTED.test(t)) return `CAST(to_json(${finiteForJson(c, column)}) AS VARCHAR)`;
   return `CAST(${c} AS VARCHAR)`;
 }
 
 /** One JSON object per row with the given columns (NULL stays null; the value is never NULL). */
 export function jsonSql(columns: Column[]): string {
-  return `CAST(json_object(${columns.map((c) => `${stringLiteral(c.name)}, ${ident(c.name)}`).join(', ')}) AS VARCHAR)`;
+  // JSON has no NaN or Infinity: such values are refused, naming the column (nodes/shared/json-out.ts).
+  return `CAST(json_object(${columns.map((c) => `${stringLiteral(c.name)}, ${finiteForJson(ident(c.name), c)}`).join(', ')}) AS VARCHAR)`;
 }

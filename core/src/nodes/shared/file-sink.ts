@@ -49,6 +49,8 @@ export interface FileSinkSpec {
   partitionBy?: string[];
   /** Problems the node already found in its own params; they stop the run like the destination checks. */
   problems?: Problem[];
+  /** The SELECT list written instead of `*` (e.g. values checked for the format). */
+  select?: string;
   /** The query reading the staged file back (SinkPlan.readBack), when the format keeps the input as it is; not used with partitionBy. */
   readBack?: (file: string) => string;
 }
@@ -222,7 +224,7 @@ export async function fileSinkPlan<P extends FileSinkParams>(ctx: SinkContext<P>
     target,
     destination: { key: `file:${target}`, label: target },
     preflight,
-    stage: [`COPY (SELECT * FROM ${input.ref}) TO ${stringLiteral(temp)} (${copyOptions(spec)})`],
+    stage: [`COPY (SELECT ${spec.select ?? '*'} FROM ${input.ref}) TO ${stringLiteral(temp)} (${copyOptions(spec)})`],
     // After a DISTINCT or GROUP BY the rows have no order to keep: DuckDB may write them as they come.
     unordered: input.orderArbitrary === true,
     ...(!folder && spec.readBack ? { readBack: spec.readBack(temp) } : {}),

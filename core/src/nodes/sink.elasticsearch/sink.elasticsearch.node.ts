@@ -129,7 +129,8 @@ helper: a request is sent per *Bulk request size*, a few in flight, and document
 
 **Documents.** One per row, with the row's columns as fields. The id comes from the *id columns*
 (their values joined with \`:\`), so a rerun overwrites documents instead of adding them again; a
-NULL or duplicate id stops the run before anything is written. Timestamps are sent in ISO form
+NULL or duplicate id stops the run before anything is written. NaN and Infinity, which JSON lacks,
+stop the run naming the column (replace them first, e.g. \`CASE WHEN isfinite(x) THEN x END\`). Timestamps are sent in ISO form
 (UTC with \`Z\` for TIMESTAMPTZ), BLOBs as base64, lists as arrays, structs as objects.
 
 **Mappings.** An index the sink creates gets mappings from the column types: integers → byte/short/

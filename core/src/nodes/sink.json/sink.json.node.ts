@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineNode } from '../define.js';
 import { jsonSinkSpark } from './sink.json.spark.js';
 import { compressionFor, fileSinkPlan, ifExistsParam, pathParam } from '../shared/file-sink.js';
+import { jsonSafeSelect } from '../shared/json-out.js';
 
 const params = z
   .object({
@@ -33,7 +34,9 @@ export const jsonSinkNode = defineNode({
   docs: `Each row becomes an object whose keys are the column names, in column order. Numbers stay
 numbers (decimals keep every significant digit but drop trailing zeros: \`12.50\` is written
 \`12.5\`), \`NULL\` becomes \`null\`, dates and timestamps become ISO strings, lists become arrays and
-structs nested objects.
+structs nested objects. JSON has no NaN or Infinity: a value of either (in DuckDB \`0.0 / 0.0\` is NaN and
+\`1 / 0.0\` Infinity) stops the run naming the column, since the file could not be read as JSON;
+replace such values first (\`CASE WHEN isfinite(ratio) THEN ratio END\` in a Derive gives NULL).
 
 With \`format: "newline_delimited"\` (the default, also known as JSON Lines or NDJSON) each line is
 one object and an empty input gives an empty file. With \`"array"\` the file is one array
@@ -53,6 +56,8 @@ the run starts (and stay, empty, if the run fails).`,
     return fileSinkPlan(ctx, {
       noun: 'JSON file',
       options: { FORMAT: 'json', ARRAY: p.format === 'array', COMPRESSION: compressionFor(ctx.text(p.path)) },
+      // NaN and Infinity would be written as bare tokens, which JSON readers refuse.
+      select: jsonSafeSelect(ctx.input().columns),
     });
   },
 });

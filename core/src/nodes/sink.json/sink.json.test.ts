@@ -32,6 +32,26 @@ describe('sink.json', () => {
     expect(await leftovers()).toEqual([]);
   });
 
+  it('refuses NaN and Infinity, which JSON cannot hold, naming the column; the old file stays as it was', async () => {
+    await writeFile(path.join(dir, 'ratios.jsonl'), '{"old":true}\n');
+    // In DuckDB 0.0 / 0.0 is NaN and 1 / 0.0 is Infinity: a ratio over an empty group gives them.
+    const cases: Array<[string, string]> = [
+      [`SELECT range AS id, CASE WHEN range = 500 THEN 0.0 / 0.0 ELSE range / 2 END AS ratio FROM range(1000)`, `column "ratio" holds -nan, which JSON cannot represent`],
+      [`SELECT 1 AS id, [1.5, 1 / 0.0] AS scores`, `column "scores" holds [1.5, inf], which JSON cannot represent`],
+      [`SELECT 1 AS id, {'a': {'b': -1 / 0.0::FLOAT}} AS nested`, `column "nested" holds {'a': {'b': -inf}}, which JSON cannot represent`],
+    ];
+    for (const [query, message] of cases) {
+      const { summary } = await run(jsonPipeline({ path: 'ratios.jsonl', if_exists: 'overwrite' }, query), dir);
+      expect(summary.status).toBe('failed');
+      expect(summary.error!.message).toContain(message);
+      expect(await readFile(path.join(dir, 'ratios.jsonl'), 'utf8')).toBe('{"old":true}\n');
+    }
+    expect(await leftovers()).toEqual([]);
+    const finite = await run(jsonPipeline({ path: 'ratios.jsonl', if_exists: 'overwrite' }, `SELECT 1 AS id, 0.5 / 2 AS ratio, NULL::DOUBLE AS missing, [2.5] AS scores`), dir);
+    expect(finite.summary.status).toBe('succeeded');
+    expect(JSON.parse(await readFile(path.join(dir, 'ratios.jsonl'), 'utf8'))).toEqual({ id: 1, ratio: 0.25, missing: null, scores: [2.5] });
+  });
+
   it('writes one array with format: array, keeping types and nulls', async () => {
     const query = `SELECT * FROM (VALUES (1, 12345678901234567890.12345::DECIMAL(38,5), DATE '2024-06-30', [1, 2], {'a': 'x'}, NULL::VARCHAR)) t(id, amount, d, list, obj, missing)`;
     expect((await run(jsonPipeline({ path: 'typed.json', format: 'array' }, query), dir)).summary.status).toBe('succeeded');

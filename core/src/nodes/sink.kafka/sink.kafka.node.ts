@@ -6,6 +6,7 @@ import { kafkaFields } from '../../connections/kafka/kafka.connection.js';
 import { stageKafkaWrite } from '../../connectors/kafka/produce.js';
 import type { Problem } from '../../util/errors.js';
 import { didYouMean } from '../../util/suggest.js';
+import { jsonSafeSelect } from '../shared/json-out.js';
 
 const params = z
   .object({
@@ -42,7 +43,9 @@ export const kafkaSinkNode = defineNode({
     }
     const key = p.key_column ? `CAST(${ident(p.key_column)} AS VARCHAR)` : 'NULL::VARCHAR';
     const value = p.value_column ? `CAST(${ident(p.value_column)} AS VARCHAR)` : 'CAST(to_json(_row) AS VARCHAR)';
-    const rowsSql = `SELECT ${key} AS k, ${value} AS v FROM ${input.ref} AS _row`;
+    // A row sent as JSON must be JSON: NaN and Infinity are refused (shared/json-out.ts).
+    const checked = p.value_column ? undefined : jsonSafeSelect(input.columns);
+    const rowsSql = `SELECT ${key} AS k, ${value} AS v FROM ${checked ? `(SELECT ${checked} FROM ${input.ref})` : input.ref} AS _row`;
     return {
       target: `Kafka topic '${topic}' (connection '${p.connection}')`,
       destination: { key: `kafka:${config.brokers}/${topic}`, label: `Kafka topic '${topic}' (connection '${p.connection}')` },
@@ -60,7 +63,7 @@ export const kafkaSinkNode = defineNode({
   },
   docs: `Sends every row to a Kafka topic through a connection declared in the pipeline: by default each
 row as a JSON object of all its columns, or one column as text (*Value column*); the *Key column*
-(as text) keys the messages, so messages with the same key keep their order.
+(as text) keys the messages, so messages with the same key keep their order. JSON has no NaN or Infinity (in DuckDB \`0.0 / 0.0\` is NaN, \`1 / 0.0\` Infinity): a row holding one stops the run naming the column, rather than sending a message its consumers cannot parse; replace such values first (\`CASE WHEN isfinite(ratio) THEN ratio END\` in a Derive gives NULL).
 
 **Atomic.** The messages are sent inside one Kafka transaction (an idempotent, transactional
 producer whose id is \`caudal.<pipeline>.<node>\`), committed with the run: consumers reading committed

@@ -6,6 +6,7 @@ import { stageRabbitWrite } from '../../connectors/rabbitmq/publish.js';
 import type { Problem } from '../../util/errors.js';
 import { shortRunId } from '../../util/owner.js';
 import { didYouMean } from '../../util/suggest.js';
+import { jsonSafeSelect } from '../shared/json-out.js';
 
 const params = z
   .object({
@@ -40,6 +41,8 @@ export const rabbitmqSinkNode = defineNode({
     const staged = ident(`_rabbitmq_${ctx.nodeId}`);
     const rk = p.routing_key_column ? `CAST(${ident(p.routing_key_column)} AS VARCHAR)` : stringLiteral(ctx.text(p.routing_key));
     const v = p.value_column ? `CAST(${ident(p.value_column)} AS VARCHAR)` : 'CAST(to_json(_row) AS VARCHAR)';
+    // A row sent as JSON must be JSON: NaN and Infinity are refused (shared/json-out.ts).
+    const checked = p.value_column ? undefined : jsonSafeSelect(input.columns);
     const mid = `${stringLiteral(`${shortRunId(ctx.runId)}-${ctx.nodeId}-`)} || CAST(row_number() OVER () AS VARCHAR)`;
     const exchange = ctx.text(p.exchange);
     const label = `RabbitMQ exchange '${exchange || '(default)'}' (connection '${p.connection}')`;
@@ -49,7 +52,7 @@ export const rabbitmqSinkNode = defineNode({
       destination: { key: `rabbitmq:${config.host}:${config.port}${config.vhost}/${exchange}/${p.routing_key_column ?? p.routing_key}`, label },
       preflight,
       // Staged in the run's DuckDB: nothing is published before the run commits.
-      stage: [`CREATE OR REPLACE TEMP TABLE ${staged} AS SELECT ${rk} AS rk, ${v} AS v, ${mid} AS mid FROM ${input.ref} AS _row`, `SELECT count(*) FROM ${staged}`],
+      stage: [`CREATE OR REPLACE TEMP TABLE ${staged} AS SELECT ${rk} AS rk, ${v} AS v, ${mid} AS mid FROM ${checked ? `(SELECT ${checked} FROM ${input.ref})` : input.ref} AS _row`, `SELECT count(*) FROM ${staged}`],
       external: {
         describe: [`-- publish every row of ${staged} to exchange '${exchange}' when the run commits (confirm channel, persistent messages)`],
         stage: async (io) => {
@@ -62,7 +65,7 @@ export const rabbitmqSinkNode = defineNode({
   spark: { kind: 'unsupported', reason: "the Spark target writes files and JDBC tables; publish from a caudal run that reads the Spark job's output" },
   docs: `Publishes every row to a RabbitMQ exchange: by default each row as a JSON object, or one column as
 text; a fixed routing key or one per row from a column. Messages are persistent and carry a message
-id (\`<run>-<node>-<n>\`) so consumers can drop duplicates.
+id (\`<run>-<node>-<n>\`) so consumers can drop duplicates. JSON has no NaN or Infinity (in DuckDB \`0.0 / 0.0\` is NaN, \`1 / 0.0\` Infinity): a row holding one stops the run naming the column, rather than sending a message its consumers cannot parse; replace such values first (\`CASE WHEN isfinite(ratio) THEN ratio END\` in a Derive gives NULL).
 
 **When.** The rows are staged in the run and published only when the run commits, over a channel
 with publisher confirms: a failed or cancelled run publishes nothing. AMQP offers no transaction

@@ -117,7 +117,9 @@ column, or two rows with the same key, stop the run before anything is written, 
 - \`string\`: the value of *value column* (\`SET\`).
 Numbers, booleans, dates and timestamps are stored as DuckDB prints them (\`1.5\`, \`true\`,
 \`2024-01-31\`, \`2024-01-31 12:00:00\`); text as it is, BLOB columns as their bytes, lists, structs and
-maps as JSON. *TTL* gives every key written an expiry.
+maps as JSON. A value written as JSON cannot hold NaN or Infinity, which JSON lacks: a row with one
+stops the run naming the column (a plain number field stores \`nan\` or \`inf\` as text). *TTL* gives
+every key written an expiry.
 
 **Modes.**
 - \`upsert\` (default): each row's key gets the row (a key is replaced whole, not merged); other keys

@@ -1,0 +1,60 @@
+import { ident, stringLiteral } from '../../compiler/sql.js';
+import type { Column } from '../define.js';
+import { structFields } from './flatten.js';
+
+/**
+ * Values written as JSON must be JSON. JSON has no NaN or Infinity, and DuckDB writes them as the
+ * bare tokens `NaN`, `Infinity`, `-Infinity` (COPY … FORMAT json, to_json, json_object): a file or
+ * a message that JSON.parse, jq, Elasticsearch and most consumers refuse. Such values are common
+ * enough (in DuckDB `0.0 / 0.0` is NaN and `1 / 0.0` is Infinity, e.g. a ratio in a Derive), so the
+ * sinks that write JSON refuse them, naming the column, instead of writing what cannot be read.
+ */
+
+const FLOAT = /^\s*(DOUBLE|FLOAT|FLOAT4|FLOAT8|REAL)\s*$/i;
+
+/**
+ * SQL that is true when `expr` (of `type`) holds NaN or ±Infinity, in struct fields and list
+ * elements too; undefined when the type cannot hold one.
+ */
+function nonFinite(expr: string, type: string, depth = 0): string | undefined {
+  const t = type.trim();
+  if (FLOAT.test(t)) return `NOT isfinite(${expr})`;
+  const fields = structFields(t);
+  if (fields) {
+    const parts = fields.map((f) => nonFinite(`${expr}.${ident(f.name)}`, f.type, depth)).filter((p): p is string => p !== undefined);
+    return parts.length > 0 ? `(${parts.map((p) => `coalesce(${p}, false)`).join(' OR ')})` : undefined;
+  }
+  const list = /^(.*)\[\d*\]$/s.exec(t);
+  if (list) {
+    const x = `_x${depth}`;
+    const inner = nonFinite(x, list[1]!, depth + 1);
+    return inner ? `list_bool_or(list_transform(${expr}, ${x} -> coalesce(${inner}, false)))` : undefined;
+  }
+  return undefined;
+}
+
+/** `expr`, the value of `column`, or an error naming the column when JSON cannot represent it. */
+export function finiteForJson(expr: string, column: Column): string {
+  const bad = nonFinite(expr, column.type);
+  if (!bad) return expr;
+  const fix = FLOAT.test(column.type)
+    ? `replace them first, e.g. in a Derive: CASE WHEN isfinite(${column.name}) THEN ${column.name} END (NULL instead)`
+    : 'replace them first (a division by zero gives them)';
+  const message = `${stringLiteral(`column "${column.name}" holds `)} || CAST(${expr} AS VARCHAR) || ${stringLiteral(`, which JSON cannot represent (it has no NaN or Infinity): ${fix}`)}`;
+  return `CASE WHEN coalesce(${bad}, false) THEN error(${message}) ELSE ${expr} END`;
+}
+
+/**
+ * A SELECT list of `columns` with the values JSON cannot represent refused, or undefined when no
+ * column can hold one (then `*` is the same and cheaper to read in plans).
+ */
+export function jsonSafeSelect(columns: Column[]): string | undefined {
+  if (!columns.some((c) => nonFinite(ident(c.name), c.type) !== undefined)) return undefined;
+  return columns
+    .map((c) => {
+      const col = ident(c.name);
+      const checked = finiteForJson(col, c);
+      return checked === col ? col : `${checked} AS ${col}`;
+    })
+    .join(', ');
+}
