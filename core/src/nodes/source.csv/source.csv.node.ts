@@ -1,5 +1,6 @@
 import { checkSameHeaders } from './headers.js';
 import { checkCombinedDates } from './union-dates.js';
+import { combinedReadArgs } from './union-types.js';
 import { defineNode, type CompileContext } from '../define.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { csvSourceSpark } from './source.csv.spark.js';
@@ -10,7 +11,7 @@ import { checkPartitionClash, hiveArg } from '../shared/partitions.js';
 import { checkDuckDbType } from './duckdb-types.js';
 import { csvSourceParams, type CsvSourceParams } from './params.js';
 import { COMPRESSED, copiesLineCheck, copiesOf, csvFiles, originalPath, type CsvFile } from './files.js';
-import { argsSql, detect, dialectArgs, givenArgs, type Detected } from './detect.js';
+import { argsSql, detect, dialectArgs, type Detected } from './detect.js';
 import { conversionErrorLocator, conversionLinesStep, rejectedConversions } from './conversion-lines.js';
 
 /** Rows a preview scans when the source sets malformed rows aside (a full scan is a run's job). */
@@ -122,7 +123,8 @@ goes to \`rejects\` with its file, line and the reason (\`reject\`). A typical S
 
 **Several files.** A glob (\`*\` within a folder, \`**\` across folders) reads all matching files as one
 table. Every file is expected to have the same columns in the same order, unless *Combine files by
-column name* is on (then nothing is detected ahead and \`thousands_separator\` is not available). The
+column name* is on (then nothing is detected ahead, and \`thousands_separator\` and \`on_error: "reject"\`
+are not available: DuckDB keeps no rejects for such a read). The
 format is detected on the first file. Add a *File name column* to know where each row came from: it
 holds the original path of the file, also when the file had to be converted from another encoding.
 
@@ -192,8 +194,8 @@ leading zero (\`01234\`) is refused the same way: detection keeps such values as
 account codes), so one past the sample means the sample was misleading; list the column as
 \`VARCHAR\` to keep them, or as an integer type to read them as numbers. The check costs about half a
 second per 10 million rows and 4 integer columns. Declare a column \`DOUBLE\` or \`DECIMAL(p,s)\` when fractions are
-expected there. Files combined by column name are read by DuckDB's detection alone, without this
-check.
+expected there. Files combined by column name get the same check, without the line (each file is
+detected on its own; the message names the file).
 
 **Dates and timestamps are read as written.** DuckDB's date reading stops at the date and ignores
 what follows, so \`2024-03-04 13:45:00\` in a \`DATE\` column (a detected one past the sample, or a
@@ -210,8 +212,8 @@ the line as for integers. A column whose sample already shows offsets is detecte
 and keeps them. With \`date_format\` / \`timestamp_format\` set (or a day-first layout detected), the
 format is applied strictly by DuckDB. A \`TIME\` column takes a time of day alone (\`13:45\`,
 \`13:45:00.250\`): DuckDB read \`01:45:00 PM\` as 01:45 and dropped a date or an offset written with the
-time; such values are refused the same way. Files combined by column name are read by DuckDB on
-its own, without these checks.
+time; such values are refused the same way. Files combined by column name get the same checks
+(dates read as ISO unless \`date_format\` is set), naming the file but not the line.
 
 If no file matches the path, the node reports an \`io_error\` problem before anything runs.`,
   example: {
@@ -251,6 +253,8 @@ If no file matches the path, the node reports an \`io_error\` problem before any
       out.push({ path: 'encoding', message: `compressed files can only be read as UTF-8, not ${p.encoding}`, hint: 'decompress the file first, or convert it to UTF-8' });
     if (p.delimiter !== undefined && p.delimiter === p.quote) out.push({ path: 'quote', message: 'the quote must differ from the delimiter' });
     out.push(...separatorProblems({ decimal: p.decimal_separator, thousands: p.thousands_separator }, p.delimiter));
+    if (p.on_error === 'reject' && p.union_by_name)
+      out.push({ path: 'on_error', message: 'rows cannot be set aside from files combined by name (DuckDB keeps no rejects for them)', hint: 'set on_error to "fail", or read the files separately and combine them with a union node' });
     if (p.thousands_separator !== undefined && p.union_by_name)
       out.push({ path: 'thousands_separator', message: 'a thousands separator needs the columns known before the run, which combining files by name does not allow', hint: 'list the files with the same columns, or read the numbers as text and convert them with Change column types' });
     return out;
@@ -262,6 +266,7 @@ If no file matches the path, the node reports an \`io_error\` problem before any
     if (lineCheck) setup.push(lineCheck);
     // Files combined by name each have their own header: detection stays with DuckDB, per file.
     const detected = p.union_by_name ? undefined : await detect(ctx, files[0]!);
+    const combined = detected ? undefined : await combinedReadArgs(ctx, from);
     for (const w of detected?.warnings ?? []) ctx.warn(w);
     if (detected) await checkSameHeaders(ctx, files, detected);
     else await checkCombinedDates(ctx, files);
@@ -289,11 +294,11 @@ If no file matches the path, the node reports an \`io_error\` problem before any
     // needs; without it a 10M-row file counts as a few rows), at a third of a full detection's cost.
     // Not when lines did not fit: detection would fail in the run as it did here.
     const readArgs = (run: boolean) => {
-      if (!detected) return [argsSql(givenArgs(p, false)), tail];
+      if (!detected) return [argsSql(combined!.args), tail];
       const d = dialectArgs(detected.dialect, p, detected.columns);
       return [argsSql({ named: { auto_detect: run && !detected.tolerant ? undefined : false, ...d.named }, columns: d.columns }), tail];
     };
-    const converted = detected?.converted ?? [];
+    const converted = detected?.converted ?? combined?.converted ?? [];
     const format = { decimal: p.decimal_separator, thousands: p.thousands_separator };
     const fileExpr = fileExpression(p, detected, files);
     const fileCol = p.filename_column && copiesOf(files).length > 0 ? ident(p.filename_column) : undefined;
@@ -369,6 +374,7 @@ If no file matches the path, the node reports an \`io_error\` problem before any
     // again in the files (conversion-lines.ts).
     const checks = converted.map((n) => ({ n, c: convert(n) }));
     const anyFailed = checks.map(({ c }) => c.failed).join(' OR ');
+    // Files combined by name have no rejects (check), so the file was detected.
     const lines = { rows, rowFile: ROW_FILE, linesTable: ctx.auxName('reject_lines'), converted: checks.map(({ n, c }) => ({ column: n, failed: c.failed, reason: c.reason })), detected: detected! };
     setup.push(conversionLinesStep({ ...lines, files }));
     const unconverted = rejectedConversions({ ...lines, files });
