@@ -8,6 +8,8 @@ import amqp from 'amqplib';
 import { Kafka, logLevel } from 'kafkajs';
 import { createClient } from 'redis';
 import { describe, expect, it } from 'vitest';
+import { AbortMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, DeleteBucketCommand, DeleteObjectCommand, ListMultipartUploadsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { s3Client } from '../core/src/connectors/s3/client.js';
 import { pgClient } from './support/postgres.js';
 import { connectTo, SERVICES } from './support/services.js';
 
@@ -77,6 +79,23 @@ describe('test services (test/services/up.sh)', () => {
       await producer.disconnect();
       await admin.deleteTopics({ topics: [topic] }).catch(() => {});
       await admin.disconnect();
+    }
+  });
+
+  it("moto's S3 server stores an object and lists a multipart upload in progress", async () => {
+    const client = s3Client({ region: 'us-east-1', endpoint: SERVICES.motoUrl, force_path_style: true, access_key_id: 'caudal-test', secret_access_key: 'caudal-test-secret' });
+    const Bucket = `caudal-services-${randomUUID().slice(0, 8)}`;
+    try {
+      await connectTo('moto', SERVICES.motoUrl, () => client.send(new CreateBucketCommand({ Bucket })));
+      await client.send(new PutObjectCommand({ Bucket, Key: 'a.txt', Body: 'hello' }));
+      const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket, Key: 'big.bin' }));
+      const listed = await client.send(new ListMultipartUploadsCommand({ Bucket }));
+      expect(listed.Uploads?.map((u) => u.UploadId)).toEqual([UploadId]);
+      await client.send(new AbortMultipartUploadCommand({ Bucket, Key: 'big.bin', UploadId }));
+      await client.send(new DeleteObjectCommand({ Bucket, Key: 'a.txt' }));
+      await client.send(new DeleteBucketCommand({ Bucket }));
+    } finally {
+      client.destroy();
     }
   });
 

@@ -21,4 +21,5 @@ if [ -f rabbitmq/rabbitmq.pid ]; then
   rm -f rabbitmq/rabbitmq.pid
 fi
 [ -f kafka.pid ] && { kill "$(cat kafka.pid)" 2>/dev/null; rm -f kafka.pid; }
+[ -f moto.pid ] && { kill "$(cat moto.pid)" 2>/dev/null; rm -f moto.pid; }
 echo "== test services stopped"

@@ -3,12 +3,13 @@
 # answers is left alone, what is installed is not installed again. Used by .ci/run and by hand:
 #
 #   test/services/up.sh                 # everything
-#   test/services/up.sh postgres redis  # only these (postgres redis rabbitmq kafka spark airflow desktop)
+#   test/services/up.sh postgres redis  # only these (postgres redis rabbitmq kafka moto spark airflow desktop)
 #   test/services/down.sh               # stops what up.sh started
 #
 # Everything it owns lives in $CAUDAL_SERVICES_HOME (default ~/.cache/caudal-test-services): the
-# test PostgreSQL cluster, Redis and RabbitMQ data, the Kafka jars and log, the Python venvs. It never
-# changes the configuration of a server it did not create: PostgreSQL runs as its own test cluster.
+# test PostgreSQL cluster, Redis and RabbitMQ data, the Kafka jars and log, the Python venvs (moto's
+# S3 server among them). It never changes the configuration of a server it did not create:
+# PostgreSQL runs as its own test cluster.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 # Work from / so that commands run as the postgres user never start in a folder they cannot read.
@@ -16,7 +17,7 @@ cd /
 # shellcheck source=env.sh
 source "$here/env.sh"
 
-all=(desktop postgres redis rabbitmq kafka spark airflow)
+all=(desktop postgres redis rabbitmq kafka moto spark airflow)
 wanted=("$@")
 [ ${#wanted[@]} -eq 0 ] && wanted=("${all[@]}")
 
@@ -54,8 +55,9 @@ want desktop && { need_pkg chromium; need_pkg gnome-keyring; need_pkg dbus-x11; 
 want postgres && { need_pkg postgresql; }
 want redis && need_pkg redis-server
 want rabbitmq && need_pkg rabbitmq-server
+want moto && { command -v curl >/dev/null || need_pkg curl; }
 want kafka && { command -v java >/dev/null || need_pkg openjdk-17-jre-headless; command -v mvn >/dev/null || need_pkg maven; }
-{ want spark || want airflow; } && { python3 -m venv --help >/dev/null 2>&1 || need_pkg python3-venv; }
+{ want moto || want spark || want airflow; } && { python3 -m venv --help >/dev/null 2>&1 || need_pkg python3-venv; }
 if [ ${#apt_missing[@]} -gt 0 ]; then
   t0=$SECONDS
   say "installing Debian packages: ${apt_missing[*]}"
@@ -235,6 +237,20 @@ start_airflow() {
   install_extra airflow "apache-airflow-providers-cncf-kubernetes==$CAUDAL_AIRFLOW_K8S_PROVIDER_VERSION"
   AIRFLOW_HOME="$CAUDAL_SERVICES_HOME/airflow-home" "$CAUDAL_TEST_AIRFLOW_BIN" version >"$log_dir/airflow-version.log" 2>&1 || fail "airflow does not start (see $log_dir)"
 }
+
+# --- moto: an S3 API (among others) in memory, for what s3rver lacks (ListMultipartUploads) --------
+moto_answers() { curl -sf -o /dev/null --max-time 2 "$CAUDAL_TEST_MOTO_URL/moto-api/"; }
+start_moto() {
+  local host port
+  host=$(url_host "$CAUDAL_TEST_MOTO_URL"); port=$(url_port "$CAUDAL_TEST_MOTO_URL")
+  if ! moto_answers; then
+    install_venv moto "moto[server]==$CAUDAL_MOTO_VERSION"
+    nohup "$CAUDAL_SERVICES_HOME/venv-moto/bin/moto_server" -H "$host" -p "$port" >"$log_dir/moto.log" 2>&1 &
+    echo $! >"$CAUDAL_SERVICES_HOME/moto.pid"
+  fi
+  wait_until 30 moto moto_answers
+}
+
 start_desktop() {
   command -v chromium >/dev/null && command -v gnome-keyring-daemon >/dev/null && command -v dbus-run-session >/dev/null ||
     fail "chromium, gnome-keyring or dbus is missing"

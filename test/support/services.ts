@@ -20,11 +20,13 @@ export const SERVICES = {
   redisUrl: env.CAUDAL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
   amqpUrl: env.CAUDAL_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
   kafkaBrokers: (env.CAUDAL_TEST_KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+  /** moto's server: an S3 API with ListMultipartUploads, which the in-process s3rver lacks. */
+  motoUrl: env.CAUDAL_TEST_MOTO_URL ?? 'http://127.0.0.1:5055',
   sparkPython: env.CAUDAL_TEST_SPARK_PYTHON ?? path.join(servicesHome, 'venv-spark/bin/python'),
   airflowBin: env.CAUDAL_TEST_AIRFLOW_BIN ?? path.join(servicesHome, 'venv-airflow/bin/airflow'),
 } as const;
 
-export type ServiceName = 'postgres' | 'redis' | 'rabbitmq' | 'kafka' | 'spark' | 'airflow';
+export type ServiceName = 'postgres' | 'redis' | 'rabbitmq' | 'kafka' | 'moto' | 'spark' | 'airflow';
 
 /**
  * The error a suite fails with when its service does not answer: it says where the suite looked

@@ -108,7 +108,8 @@ async function deletePrefix(client: S3Client, bucket: string, prefix: string): P
  *   finalize  the staging prefix (new and old copies) deleted
  *   rollback  the staging prefix deleted; the target was never touched
  * A killed run is finished by `recoverS3Write` from the journal's reference, or, when it died while
- * uploading, its staging prefix is removed by the next run of the sink (`sweepDeadStaging`).
+ * uploading, its staging prefix and incomplete multipart uploads are removed by the next run of the
+ * sink (`sweepDeadStaging`).
  */
 export async function writeS3(config: S3Config, spec: S3WriteSpec, local: string, copySql: string, io: HookIo, ctx: S3WriteContext): Promise<ExternalStage> {
   const client = s3Client(config);
@@ -251,24 +252,69 @@ export async function recoverS3Write(config: S3Config, recovery: ExternalRecover
 }
 
 /**
- * Removes staging prefixes of killed runs that died while uploading (before any journal reference
- * existed): their owner process is gone and nothing was kept aside under them. Prefixes with
- * kept-aside objects are left to the journal's recovery.
+ * Removes what runs killed while uploading left under the staging root (before any journal reference
+ * existed), when their owner process is gone: their staged objects, unless something was kept aside
+ * under the prefix (that is the journal's recovery to undo), and their incomplete multipart uploads.
+ * Returns the prefixes removed and the keys of the uploads aborted.
  */
 export async function sweepDeadStaging(client: S3Client, bucket: string, stagingRoot: string): Promise<string[]> {
+  const folderOf = (key: string) => key.slice(stagingRoot.length).split('/')[0]!;
+  const dead = (folder: string) => {
+    const owner = ownerOf(folder);
+    return owner !== undefined && ownerIsDead(owner);
+  };
   // One listing of the staging root, grouped by run folder (delimiter listings are not portable across S3 servers).
   const byRun = new Map<string, string[]>();
   for (const o of await listObjects(client, bucket, stagingRoot)) {
-    const folder = o.key.slice(stagingRoot.length).split('/')[0]!;
+    const folder = folderOf(o.key);
     byRun.set(folder, [...(byRun.get(folder) ?? []), o.key]);
   }
   const removed: string[] = [];
   for (const [folder, keys] of byRun) {
-    const owner = ownerOf(folder);
-    if (!owner || !ownerIsDead(owner)) continue;
+    if (!dead(folder)) continue;
     if (keys.some((k) => k.startsWith(`${stagingRoot}${folder}/old/`))) continue;
     await deleteKeys(client, bucket, keys);
     removed.push(`${stagingRoot}${folder}/`);
   }
+  // A killed upload's parts are invisible to object listings and stay stored (and billed) until the
+  // upload is aborted. No recovery ever completes one (it copies finished objects only), so a dead
+  // run's are aborted even where its prefix is left to the journal.
+  for (const u of await listUploads(client, bucket, stagingRoot)) {
+    if (!dead(folderOf(u.key))) continue;
+    try {
+      await client.send(new (s3Sdk().AbortMultipartUploadCommand)({ Bucket: bucket, Key: u.key, UploadId: u.uploadId }));
+    } catch (e) {
+      if (!isStatus(e, 404)) throw e; // NoSuchUpload: it ended meanwhile
+    }
+    removed.push(`${u.key} (incomplete multipart upload)`);
+  }
   return removed;
+}
+
+const isStatus = (e: unknown, status: number) => (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === status;
+
+/**
+ * The multipart uploads in progress under a prefix. Empty where they cannot be listed: s3rver and
+ * some S3-compatible stores answer NotImplemented, and a policy without s3:ListBucketMultipartUploads
+ * AccessDenied (runs that wrote before must not stop over a cleanup). There a bucket lifecycle rule
+ * (AbortIncompleteMultipartUpload) is what removes a killed run's parts.
+ */
+async function listUploads(client: S3Client, bucket: string, prefix: string): Promise<Array<{ key: string; uploadId: string }>> {
+  const out: Array<{ key: string; uploadId: string }> = [];
+  let KeyMarker: string | undefined;
+  let UploadIdMarker: string | undefined;
+  for (;;) {
+    let page;
+    try {
+      page = await client.send(new (s3Sdk().ListMultipartUploadsCommand)({ Bucket: bucket, Prefix: prefix, KeyMarker, UploadIdMarker }));
+    } catch (e) {
+      if ((e as { name?: string }).name === 'NotImplemented' || isStatus(e, 501) || isStatus(e, 403)) return out;
+      throw e;
+    }
+    for (const u of page.Uploads ?? []) if (u.Key && u.UploadId) out.push({ key: u.Key, uploadId: u.UploadId });
+    // A server that says "truncated" without saying where to go on would be listed forever.
+    if (!page.IsTruncated || (page.NextKeyMarker === KeyMarker && page.NextUploadIdMarker === UploadIdMarker)) return out;
+    KeyMarker = page.NextKeyMarker;
+    UploadIdMarker = page.NextUploadIdMarker;
+  }
 }

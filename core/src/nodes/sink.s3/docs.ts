@@ -32,8 +32,11 @@ downloaded again). Readers should not list a prefix while a run commits into it,
 prefix that the run writes fresh (\`…/orders/\${run_date}/\`).
 
 **Crashes.** A run killed while uploading leaves only its staging prefix, which the next run of a
-sink into that bucket removes (the name carries the dead process). A run killed during its commit
-is finished by the next run, \`caudal clean\` or \`caudal doctor --fix\` from its commit journal:
-before the run's decision the kept-aside objects are copied back and new ones deleted; after it the
-copy is completed. Objects over 5 GB cannot be copied in one request: such a run stops at prepare
-(partition the output instead).`;
+sink into that bucket removes (the name carries the dead process), aborting the incomplete multipart
+uploads the run left there too: no object listing shows them, and S3 keeps their parts until they
+are aborted. Where they cannot be listed (some S3-compatible stores; credentials without
+\`s3:ListBucketMultipartUploads\`), a bucket lifecycle rule with \`AbortIncompleteMultipartUpload\`
+does that instead. A run killed during its commit is finished by the next run, \`caudal clean\` or
+\`caudal doctor --fix\` from its commit journal: before the run's decision the kept-aside objects
+are copied back and new ones deleted; after it the copy is completed. Objects over 5 GB cannot be
+copied in one request: such a run stops at prepare (partition the output instead).`;
