@@ -59,7 +59,10 @@ export class Db {
     try {
       const conn = await instance.connect();
       // Progress tracking is off by default and is a session setting, not an instance option.
-      await conn.run('SET enable_progress_bar = true; SET enable_progress_bar_print = false');
+      // TimeZone: DuckDB takes the machine's, so a TIMESTAMPTZ cast to TIMESTAMP, a day it falls on
+      // or its text would differ between a laptop in Madrid and a server in UTC; pipelines compute in
+      // UTC everywhere, as the PostgreSQL sessions and the Spark job do.
+      await conn.run("SET enable_progress_bar = true; SET enable_progress_bar_print = false; SET TimeZone = 'UTC'");
       return new Db(instance, conn);
     } catch (e) {
       instance.closeSync();
