@@ -110,7 +110,7 @@ const FROM_DUCKDB = Symbol.for('caudal.duckdb-error');
 
 /** Marks an error DuckDB raised (Db marks every one), so a connector does not take it for its server's. */
 export function markDuckDbError(e: unknown): void {
-  if (e instanceof Error && !(e instanceof CaudalError)) Object.defineProperty(e, FROM_DUCKDB, { value: true });
+  if (e instanceof Error && !(e instanceof CaudalError) && !isDuckDbError(e)) Object.defineProperty(e, FROM_DUCKDB, { value: true });
 }
 
 /**
@@ -127,7 +127,11 @@ export function isDuckDbError(e: unknown): e is Error {
  * carried as it is: the engine describes `duckdb` as any failed statement, naming the node and column.
  */
 export class DuckDbFailure extends CaudalError {
-  constructor(readonly duckdb: Error) {
-    super('execution', duckdb.message, { cause: duckdb });
+  constructor(
+    readonly duckdb: Error,
+    nodeId?: string,
+  ) {
+    // Outside a run (a preview), the message is all there is: it names the node.
+    super('execution', nodeId ? `node '${nodeId}': ${duckdb.message}` : duckdb.message, { cause: duckdb, nodeId });
   }
 }

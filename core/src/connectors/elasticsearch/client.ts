@@ -34,7 +34,7 @@ interface EsErrorContext {
 /** An Elasticsearch failure in the words of the node that hit it, with what to do. Never contains a secret. */
 export function explainEsError(e: unknown, ctx: EsErrorContext): CaudalError {
   // DuckDB's own error (an upstream value that does not convert): the engine names the node and column.
-  if (isDuckDbError(e)) return new DuckDbFailure(e);
+  if (isDuckDbError(e)) return new DuckDbFailure(e, ctx.nodeId || undefined);
   if (e instanceof CaudalError && (e.kind === 'cancelled' || e.nodeId)) return e;
   const err = e as { name?: string; meta?: { statusCode?: number; body?: { error?: { type?: string; reason?: string } } } };
   const status = err?.meta?.statusCode;

@@ -20,7 +20,7 @@ function where(spec: ReadSpec | WriteSpec | undefined): string {
  */
 export function explainPgError(e: unknown, ctx: PgErrorContext): CaudalError {
   // DuckDB's own error (an upstream value that does not convert): the engine names the node and column.
-  if (isDuckDbError(e)) return new DuckDbFailure(e);
+  if (isDuckDbError(e)) return new DuckDbFailure(e, ctx.nodeId || undefined);
   if (e instanceof CaudalError && (e.kind === 'cancelled' || e.nodeId)) return e;
   const safe = redact(e, [ctx.password]);
   const code = (e as { code?: string })?.code;

@@ -13,7 +13,7 @@ interface RedisErrorContext {
  */
 export function explainRedisError(e: unknown, ctx: RedisErrorContext): CaudalError {
   // DuckDB's own error (an upstream value that does not convert): the engine names the node and column.
-  if (isDuckDbError(e)) return new DuckDbFailure(e);
+  if (isDuckDbError(e)) return new DuckDbFailure(e, ctx.nodeId || undefined);
   if (e instanceof CaudalError && (e.kind === 'cancelled' || e.nodeId)) return e;
   const safe = redact(e, [ctx.password]);
   const message = safe.message;

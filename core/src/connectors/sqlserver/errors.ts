@@ -23,7 +23,7 @@ const isQuery = (spec: ReadSpec | WriteSpec | undefined) => Boolean(spec && 'que
  */
 export function explainSqlServerError(e: unknown, ctx: ErrorContext): CaudalError {
   // DuckDB's own error (an upstream value that does not convert): the engine names the node and column.
-  if (isDuckDbError(e)) return new DuckDbFailure(e);
+  if (isDuckDbError(e)) return new DuckDbFailure(e, ctx.nodeId || undefined);
   if (e instanceof CaudalError && (e.kind === 'cancelled' || e.nodeId)) return e;
   const safe = redact(e, [ctx.password]);
   const err = e as { number?: number; code?: string; originalError?: { code?: string } };
