@@ -3,6 +3,7 @@ import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { previewPipeline, runPipeline } from '../core/src/engine/engine.js';
+import type { RunEvent } from '../core/src/engine/protocol.js';
 import { listStates } from '../core/src/engine/state.js';
 import type { ResolvedConnection } from '../core/src/nodes/define.js';
 import { CREDENTIALS, startApi, type TestApi } from './services/http-api/server.js';
@@ -154,6 +155,27 @@ describe('source.rest against a local API', () => {
     const listed = await read({ ...params, columns: [{ name: 'id', type: 'BIGINT' }, { name: 'qty', type: 'DOUBLE' }, { name: 'day', type: 'TIMESTAMP' }, { name: 'ok', type: 'BOOLEAN' }] });
     expect(listed.summary.error).toBeUndefined();
     expect(listed.rows[1]).toEqual({ id: 2, qty: 12.5, day: '2024-03-02 10:30:00', ok: false });
+  });
+
+  it('names the keys that appear only after the first page, which inferred columns do not read', async () => {
+    api.fault(
+      '/later-keys',
+      { status: 200, body: '{"items":[{"id":1}],"next":"/later-keys/2"}' },
+      { status: 200, body: '{"items":[{"id":2,"note":"x","discount":0.5},{"id":3,"note":"y"}],"next":null}' },
+    );
+    const doc = pipeline(
+      [
+        { id: 'src', type: 'source.rest', params: { connection: 'api', url: '/later-keys', records_path: 'items', pagination: { type: 'json_link', next_url_path: 'next' } } },
+        { id: 'dst', type: 'sink.json', params: { path: path.join(dir, 'later-keys.json'), format: 'array' } },
+      ],
+      ['src -> dst'],
+      { connections: { api: { type: 'rest' } } },
+    );
+    const events: RunEvent[] = [];
+    const summary = await runPipeline({ pipeline: doc, baseDir: dir, connections: conn(), stateDir: path.join(dir, 'state'), onEvent: (e) => events.push(e) });
+    expect(summary.error).toBeUndefined();
+    const warnings = events.filter((e) => e.type === 'warning').map((e) => (e as { message: string }).message);
+    expect(warnings).toContainEqual(expect.stringContaining('2 keys of records after the first page were not read, because the columns were inferred from the first page, which does not have them: "discount", "note"'));
   });
 
   it('sends a JSON body with params filled in (POST)', async () => {

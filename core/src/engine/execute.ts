@@ -199,7 +199,8 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
         if (n === 0) continue;
         const connected = notice.port === undefined || req.pipeline.edges.some((e) => e.from === `${node.id}:${notice.port}`);
         const dropped = connected ? '' : `; nothing is connected to '${notice.port}', so they are dropped: connect it to a sink to keep them`;
-        emit({ type: 'warning', runId, nodeId: node.id, message: `${countMessage(notice.message, n)}${dropped}` });
+        const names = notice.namesSql ? await noticeNames(db, notice.namesSql) : '';
+        emit({ type: 'warning', runId, nodeId: node.id, message: `${countMessage(notice.message, n).replaceAll('{names}', names)}${dropped}` });
       }
       const qualityPlan = node.compiled?.quality;
       if (qualityPlan) await statement(node.id, () => quality.evaluate(node.id, qualityPlan));
@@ -430,6 +431,13 @@ async function fails(db: Db, sql: string): Promise<boolean> {
   } catch {
     return true;
   }
+}
+
+/** A notice's `{names}`: the first ten values of the query's first column, quoted, and how many more. */
+async function noticeNames(db: Db, sql: string): Promise<string> {
+  const values = (await db.rows(`SELECT * FROM (${sql}) LIMIT 11`)).map((r) => String(Object.values(r)[0]));
+  const shown = values.slice(0, 10).map((v) => `"${v}"`).join(', ');
+  return values.length > 10 ? `${shown} and more` : shown;
 }
 
 /** Fills a notice's `{count}`, and `{s}` / `{were}` so that one row reads "1 row was", not "1 rows were". */

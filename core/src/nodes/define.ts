@@ -248,11 +248,13 @@ export interface CompiledNode {
    * "3 malformed rows were set aside". `{count}` in the message is replaced by the count, `{s}` by
    * "s" unless it is 1 and `{were}` by "was" or "were" ("{count} row{s} {were} set aside"). When
    * `port` is given and nothing is connected to it, the warning says those rows are dropped.
+   * `{names}` is replaced by the first values of `namesSql`'s first column (e.g. the keys involved).
    */
   notices?: Array<{
     countSql: string;
     message: string;
     port?: string;
+    namesSql?: string;
     /**
      * A cheap query run first; `countSql` runs only when it returns a non-zero count. For a count
      * that would re-read a big upstream but can only be non-zero in rare cases (a join whose other

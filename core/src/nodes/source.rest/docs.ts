@@ -18,7 +18,8 @@ expires, and fetched again when the API answers 401).
 object with exactly one list field gives that list. Records that are not objects become a column
 \`value\`. Nested objects are \`STRUCT\` columns, or top-level columns with *Flatten nested objects*,
 with the same rules as the JSON file source. Columns and types are **inferred from the first page**
-and kept for every page of the run (a later key is ignored; a value that does not fit its column's
+and kept for every page of the run (a key that appears only later is not read, and the run warns
+naming it; a value that does not fit its column's
 type stops the run); list *Columns and types* to state them instead, and pin them with
 *Expected schema* to be told when the API changes. Records that are objects reach DuckDB as the API
 sent them, so integers keep every digit; records that must be written again (plain values such as

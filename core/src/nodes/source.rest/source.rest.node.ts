@@ -71,6 +71,17 @@ function scanSql(file: string, columns: Column[]): string {
   return convertedJsonRead(`read_json(${literal(file)}, format = 'newline_delimited', columns = ${cols})`, columns, (name) => stringLiteral(`column "${name}": `));
 }
 
+/** A warning naming the keys of later pages that the columns inferred from the first page leave out. */
+function laterKeysNotice(file: string, columns: Column[]): { countSql: string; namesSql: string; message: string } {
+  const known = `[${columns.map((c) => stringLiteral(c.name)).join(', ')}]`;
+  const keys = `SELECT DISTINCT k FROM (SELECT unnest(json_keys(json)) AS k FROM read_json_objects(${literal(file)}, format = 'newline_delimited')) WHERE NOT list_contains(${known}, k)`;
+  return {
+    countSql: `SELECT count(*) FROM (${keys})`,
+    namesSql: `${keys} ORDER BY k`,
+    message: "{count} key{s} of records after the first page {were} not read, because the columns were inferred from the first page, which does not have them: {names}; list the columns and their types under columns to read them",
+  };
+}
+
 /** Advice for a value that does not fit a column whose type the first page gave (`column "qty": '12.5' is not …`). */
 function inferredTypeAdvice(): NonNullable<CompiledNode['explainError']> {
   return async (message) =>
@@ -190,6 +201,8 @@ export const restSourceNode = defineNode({
     return {
       outputs: { out },
       explainError,
+      // Columns inferred from the first page: keys that appear only later are not read. Say which.
+      ...(columns !== pinned && first!.more ? { notices: [laterKeysNotice(file, columns)] } : {}),
       setup: [
         {
           kind: 'hook',
