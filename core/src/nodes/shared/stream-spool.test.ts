@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { Db } from '../../compiler/db.js';
 import { stringLiteral } from '../../compiler/sql.js';
-import { decodeMessage, type StreamMessage, streamOutputs, writeSpools } from './stream-spool.js';
+import { decodeMessage, type StreamMessage, streamOutputs, unreadKeysNotice, writeSpools } from './stream-spool.js';
 import { unfitMessageError } from './spool-fit.js';
 import { errorMessage } from '../../util/errors.js';
 import type { CompileContext } from '../define.js';
@@ -109,6 +109,19 @@ describe('values that the value columns would change', () => {
     const failure = await db.rows(outputs.out).then(() => undefined, (e: unknown) => e);
     const error = await unfitMessageError(errorMessage(failure), db, failure);
     expect(error?.message).toBe("node 'events': message orders/0@1 does not fit the value columns: field id: '2.5' is not a whole number of type INTEGER");
+  });
+});
+
+describe('keys that the inferred value columns do not have', () => {
+  it('are named by a notice: top-level keys of the values, each once', async () => {
+    const { db, spool, rejectSpool } = await batchFiles();
+    const values = ['{"id": 1}', '{"id": 2, "note": "x", "meta": {"deep": 1}}', '{"id": 3, "note": "y"}', '[1]'];
+    await writeSpools(values.map(numbered), { format: 'json', onError: 'reject', spool, rejectSpool, nodeId: 'events', check: () => 'SELECT 1' }, db);
+    const notice = unreadKeysNotice(spool, 'STRUCT(id BIGINT)')!;
+    expect(await db.count(notice.countSql)).toBe(2);
+    expect((await db.rows(notice.namesSql)).map((r) => r.k)).toEqual(['meta', 'note']);
+    expect(await db.count(unreadKeysNotice(spool, 'STRUCT(id BIGINT, note VARCHAR, meta JSON)')!.countSql)).toBe(0);
+    expect(unreadKeysNotice(spool, 'BIGINT')).toBeUndefined();
   });
 });
 

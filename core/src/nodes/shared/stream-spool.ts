@@ -246,6 +246,23 @@ export async function streamOutputs(
   };
 }
 
+/**
+ * With value columns inferred from a sample, keys that only later messages have are not read: a
+ * warning names them (top-level keys of the value), so the columns can be listed. Undefined for
+ * values that are not objects.
+ */
+export function unreadKeysNotice(spool: string, valueType: string): { countSql: string; namesSql: string; message: string } | undefined {
+  const fields = structFields(valueType);
+  if (!fields) return undefined;
+  const known = `[${fields.map((f) => stringLiteral(f.name)).join(', ')}]`;
+  const keys = `SELECT DISTINCT k FROM (SELECT unnest(json_keys(json, '$.value')) AS k FROM read_json_objects(${stringLiteral(spool)}, format := 'newline_delimited')) WHERE NOT list_contains(${known}, k)`;
+  return {
+    countSql: `SELECT count(*) FROM (${keys})`,
+    namesSql: `${keys} ORDER BY k`,
+    message: '{count} key{s} of the message values {were} not read, because the value columns were inferred from earlier messages, which do not have them: {names}; list the value columns (columns) to read them',
+  };
+}
+
 /** A value type from the `columns` param: a STRUCT of the listed keys. */
 export function declaredValueType(columns: Array<{ name: string; type: string }>): string | undefined {
   return columns.length > 0 ? `STRUCT(${columns.map((c) => `${ident(c.name)} ${c.type}`).join(', ')})` : undefined;

@@ -5,7 +5,7 @@ import { kafkaFields } from '../../connections/kafka/kafka.connection.js';
 import { topicsMatching } from '../../connectors/kafka/client.js';
 import { KafkaConsumerSession, peekKafka } from '../../connectors/kafka/consume.js';
 import { CaudalError } from '../../util/errors.js';
-import { cachedValueType, csvValuesOf, declaredValueType, decodeMessage, decodingProblems, inferValueType, noMessagesToInferFrom, streamOutputs, writeSpools } from '../shared/stream-spool.js';
+import { cachedValueType, csvValuesOf, declaredValueType, decodeMessage, decodingProblems, inferValueType, noMessagesToInferFrom, streamOutputs, unreadKeysNotice, writeSpools } from '../shared/stream-spool.js';
 import { KAFKA_METADATA, kafkaMessage } from './decode.js';
 import { paramError } from '../shared/columns.js';
 
@@ -129,6 +129,7 @@ export const kafkaSourceNode = defineNode({
       }));
     if (valueType === undefined) throw noMessagesToInferFrom(ctx.nodeId, `topics ${topics.join(', ')}`);
     const outputs = await streamOutputs(ctx, { spool, rejectSpool, valueType, flatten: p.flatten, separator: p.flatten_separator, metadata: KAFKA_METADATA, includeMetadata: p.metadata });
+    const unread = p.format === 'json' && p.columns.length === 0 ? unreadKeysNotice(spool, valueType) : undefined;
     const spoolOpts = { format: p.format, onError: p.on_error, spool, rejectSpool, nodeId: ctx.nodeId, metadata: p.metadata, csv: csvValuesOf(p), check: outputs.check };
 
     const session = (io: HookIo) =>
@@ -167,7 +168,10 @@ export const kafkaSourceNode = defineNode({
         },
       ],
       outputs: { out: outputs.out, rejects: outputs.rejects },
-      notices: [{ countSql: `SELECT count(*) FROM (${outputs.rejects})`, message: '{count} message{s} did not decode and {were} set aside on the \'rejects\' port', port: 'rejects' }],
+      notices: [
+        { countSql: `SELECT count(*) FROM (${outputs.rejects})`, message: '{count} message{s} did not decode and {were} set aside on the \'rejects\' port', port: 'rejects' },
+        ...(unread ? [unread] : []),
+      ],
       async onCommitted(io) {
         await (await session(io)).commit();
       },
@@ -191,7 +195,8 @@ replayed batch twice after a crash between their commit and the offset commit.
 **Values.** JSON values become columns (nested objects stay structs, or flatten them as in
 source.json); the columns are inferred from the latest messages when the run starts, unless you
 list them (recommended for long-running pipelines: unknown keys are then ignored and missing ones
-are NULL). \`text\` keeps the value as one column. With *Message metadata* each row also has
+are NULL). With inferred columns, keys that only later messages have are not read, and the run warns
+naming them. \`text\` keeps the value as one column. With *Message metadata* each row also has
 \`_topic\`, \`_partition\`, \`_offset\`, \`_timestamp\` (ms since the epoch), \`_key\` and
 \`_headers\`. Messages that are not JSON, or whose value does not fit the columns (a text in an
 INTEGER column, a duplicate key, an array where an object is expected), stop the run, naming topic,

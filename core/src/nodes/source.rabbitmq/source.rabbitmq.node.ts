@@ -4,7 +4,8 @@ import { defineNode, type HookIo } from '../define.js';
 import { rabbitmqFields } from '../../connections/rabbitmq/rabbitmq.connection.js';
 import { peekRabbit, RabbitConsumerSession, type RabbitReadSpec } from '../../connectors/rabbitmq/consume.js';
 import { CaudalError } from '../../util/errors.js';
-import { cachedValueType, csvValuesOf, declaredValueType, decodeMessage, decodingProblems, inferValueType, noMessagesToInferFrom, type StreamMessage, streamOutputs, writeSpools } from '../shared/stream-spool.js';
+import { cachedValueType, csvValuesOf, declaredValueType, decodeMessage, decodingProblems, inferValueType, noMessagesToInferFrom,
+  unreadKeysNotice, type StreamMessage, streamOutputs, writeSpools } from '../shared/stream-spool.js';
 
 const PREVIEW_ROWS = 100;
 const INFER_ROWS = 200;
@@ -102,6 +103,7 @@ export const rabbitmqSourceNode = defineNode({
       }));
     if (valueType === undefined) throw noMessagesToInferFrom(ctx.nodeId, `queue '${p.queue}'`);
     const outputs = await streamOutputs(ctx, { spool, rejectSpool, valueType, flatten: p.flatten, separator: p.flatten_separator, metadata: METADATA, includeMetadata: p.metadata });
+    const unread = p.format === 'json' && p.columns.length === 0 ? unreadKeysNotice(spool, valueType) : undefined;
     const spoolOpts = { format: p.format, onError: p.on_error, spool, rejectSpool, nodeId: ctx.nodeId, metadata: p.metadata, csv: csvValuesOf(p), check: outputs.check };
     const session = (io: HookIo) => io.sessions!.get(`rabbitmq:${ctx.nodeId}`, () => RabbitConsumerSession.open(config, spec), (s) => s.close());
     /** The batch's undecodable messages, dead-lettered when the run commits (on_error: dead_letter). */
@@ -128,7 +130,10 @@ export const rabbitmqSourceNode = defineNode({
         },
       ],
       outputs: { out: outputs.out, rejects: outputs.rejects },
-      notices: [{ countSql: `SELECT count(*) FROM (${outputs.rejects})`, message: '{count} message{s} did not decode and {were} set aside on the \'rejects\' port', port: 'rejects' }],
+      notices: [
+        { countSql: `SELECT count(*) FROM (${outputs.rejects})`, message: '{count} message{s} did not decode and {were} set aside on the \'rejects\' port', port: 'rejects' },
+        ...(unread ? [unread] : []),
+      ],
       async onCommitted(io) {
         (await session(io)).ack(poison);
       },
@@ -149,6 +154,10 @@ time (the first message, then up to *Batch wait* more).
 **Delivery.** Messages are acknowledged only after every sink of the run (or batch) committed. A run
 that fails or is cancelled puts its messages back on the queue; a killed one's are redelivered by the
 broker when its connection drops: at-least-once (upsert sinks by key end up exactly-once).
+
+**Values.** JSON values become columns, listed under *Value columns* or inferred from the messages at
+the head of the queue when the run starts; with inferred columns, keys that only later messages have
+are not read, and the run warns naming them.
 
 **Poison messages.** A value that is not JSON, or that does not fit the value columns (a text in an
 INTEGER column, a duplicate key, a value its column's type would change, such as \`12.5\` in an integer
