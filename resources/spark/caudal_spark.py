@@ -43,6 +43,8 @@ class RunFailed(Exception):
 
 
 def emit(event):
+    if isinstance(event.get("message"), str):
+        event = {**event, "message": without_secrets(event["message"])}
     print(json.dumps(event, default=str), flush=True)
 
 
@@ -554,7 +556,7 @@ def run_job(spark, job, report_dir=None, run_id=None):
         undo_files(fs, staged_files)
         rollback_jdbc(spark, [s for s in staged_jdbc])
         kind = e.kind if isinstance(e, RunFailed) else ("cancelled" if isinstance(e, KeyboardInterrupt) else "execution")
-        message = str(e) if isinstance(e, RunFailed) else spark_error_text(e)
+        message = without_secrets(str(e) if isinstance(e, RunFailed) else spark_error_text(e))
         summary["error"] = {"kind": kind, "message": message, **({"nodeId": e.node} if isinstance(e, RunFailed) and e.node else {})}
         summary["status"] = "cancelled" if kind == "cancelled" else "failed"
     summary["seconds"] = round(time.time() - started, 3)
@@ -568,6 +570,15 @@ def run_job(spark, job, report_dir=None, run_id=None):
                 total = [c for r in summary["quality"] for c in r["checks"]]
                 json.dump({"score": score(total), "nodes": summary["quality"]}, f, indent=2, default=str)
     return summary
+
+
+def without_secrets(text):
+    """The text with the value of every CAUDAL_SECRET_* variable replaced by ***: a driver's message
+    (now the JVM cause itself, see spark_error_text) may echo a connection string."""
+    for name, value in os.environ.items():
+        if name.startswith("CAUDAL_SECRET_") and value and len(value) >= 4:
+            text = text.replace(value, "***")
+    return text
 
 
 def spark_error_text(e):
