@@ -254,13 +254,17 @@ export async function streamOutputs(
 export function unreadKeysNotice(spool: string, valueType: string): { countSql: string; namesSql: string; message: string } | undefined {
   const fields = structFields(valueType);
   if (!fields) return undefined;
-  const known = `[${fields.map((f) => stringLiteral(f.name)).join(', ')}]`;
-  const keys = `SELECT DISTINCT k FROM (SELECT unnest(json_keys(json, '$.value')) AS k FROM read_json_objects(${stringLiteral(spool)}, format := 'newline_delimited')) WHERE NOT list_contains(${known}, k)`;
   return {
-    countSql: `SELECT count(*) FROM (${keys})`,
-    namesSql: `${keys} ORDER BY k`,
+    ...unreadKeys(spool, fields.map((f) => f.name), '$.value'),
     message: '{count} key{s} of the message values {were} not read, because the value columns were inferred from earlier messages, which do not have them: {names}; list the value columns (columns) to read them',
   };
+}
+
+/** The keys of the NDJSON objects in `file` (at `at`, a JSON path) that are not `known`: how many, and which. */
+export function unreadKeys(file: string, known: string[], at?: string): { countSql: string; namesSql: string } {
+  const keysOf = at === undefined ? 'json_keys(json)' : `json_keys(json, ${stringLiteral(at)})`;
+  const keys = `SELECT DISTINCT k FROM (SELECT unnest(${keysOf}) AS k FROM read_json_objects(${stringLiteral(file)}, format := 'newline_delimited')) WHERE NOT list_contains([${known.map(stringLiteral).join(', ')}], k)`;
+  return { countSql: `SELECT count(*) FROM (${keys})`, namesSql: `${keys} ORDER BY k` };
 }
 
 /** A value type from the `columns` param: a STRUCT of the listed keys. */

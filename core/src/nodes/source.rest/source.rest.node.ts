@@ -9,6 +9,7 @@ import { CursorTracker, NdjsonSpool } from '../../connectors/rest/spool.js';
 import { parseJsonBody } from '../shared/json-body.js';
 import { CaudalError } from '../../util/errors.js';
 import { flattenedSelect } from '../shared/flatten.js';
+import { unreadKeys } from '../shared/stream-spool.js';
 import { stateKey } from '../shared/state-key.js';
 import { safeUrl } from '../../connectors/http/safe-url.js';
 import type { Column, CompiledNode } from '../define.js';
@@ -73,11 +74,8 @@ function scanSql(file: string, columns: Column[]): string {
 
 /** A warning naming the keys of later pages that the columns inferred from the first page leave out. */
 function laterKeysNotice(file: string, columns: Column[]): { countSql: string; namesSql: string; message: string } {
-  const known = `[${columns.map((c) => stringLiteral(c.name)).join(', ')}]`;
-  const keys = `SELECT DISTINCT k FROM (SELECT unnest(json_keys(json)) AS k FROM read_json_objects(${literal(file)}, format = 'newline_delimited')) WHERE NOT list_contains(${known}, k)`;
   return {
-    countSql: `SELECT count(*) FROM (${keys})`,
-    namesSql: `${keys} ORDER BY k`,
+    ...unreadKeys(file, columns.map((c) => c.name)),
     message: "{count} key{s} of records after the first page {were} not read, because the columns were inferred from the first page, which does not have them: {names}; list the columns and their types under columns to read them",
   };
 }
