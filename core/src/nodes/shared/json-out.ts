@@ -58,3 +58,9 @@ export function jsonSafeSelect(columns: Column[]): string | undefined {
     })
     .join(', ');
 }
+
+/** `relation` as a FROM item whose values are refused where JSON cannot represent them (jsonSafeSelect). */
+export function jsonSafeRelation(relation: string, columns: Column[]): string {
+  const checked = jsonSafeSelect(columns);
+  return checked ? `(SELECT ${checked} FROM ${relation})` : relation;
+}

@@ -1,5 +1,5 @@
 import { ident, stringLiteral } from '../../compiler/sql.js';
-import { isIntegerType } from './locale-numbers.js';
+import { isIntegerType, writesFraction } from './locale-numbers.js';
 import { dateConversion, isDateType, isPlainTimestampType, isTimeType, timeConversion, timestampConversion } from './temporal-text.js';
 import { structFields } from './flatten.js';
 
@@ -65,7 +65,7 @@ export function jsonValueConversion(expr: string, type: string, prefix: string, 
     const number = `CAST(${expr} AS DOUBLE)`;
     return `CASE ${kind} WHEN 'NULL' THEN NULL
       WHEN 'DOUBLE' THEN CASE WHEN ${number} = trunc(${number}) THEN coalesce(TRY_CAST(${number} AS ${t}), ${fail(`does not fit ${t}`)}) ELSE ${fail(`is not a whole number of type ${t}`)} END
-      WHEN 'VARCHAR' THEN CASE WHEN contains(${text}, '.') OR (contains(${text}, '-') AND (contains(${text}, 'e') OR contains(${text}, 'E'))) THEN ${fail(`is not a whole number of type ${t}`)} ELSE coalesce(TRY_CAST(${text} AS ${t}), ${fail(`is not a number of type ${t}`)}) END
+      WHEN 'VARCHAR' THEN CASE WHEN ${writesFraction(text)} THEN ${fail(`is not a whole number of type ${t}`)} ELSE coalesce(TRY_CAST(${text} AS ${t}), ${fail(`is not a number of type ${t}`)}) END
       WHEN 'ARRAY' THEN ${fail(`is not a number of type ${t}`)} WHEN 'OBJECT' THEN ${fail(`is not a number of type ${t}`)}
       ELSE coalesce(TRY_CAST(${expr} AS ${t}), ${fail(`does not fit ${t}`)}) END`;
   }

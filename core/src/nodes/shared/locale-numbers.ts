@@ -117,6 +117,15 @@ export function numberConversion(col: string, type: string, f: NumberFormat, pre
 }
 
 /**
+ * SQL true when the text `col` writes a number with a fraction: a decimal point or a negative
+ * exponent (`15e-1`, `1e-05` as floats are often written); testing for '-' first keeps the common
+ * case at two single-character searches.
+ */
+export function writesFraction(col: string): string {
+  return `(contains(${col}, '.') OR (contains(${col}, '-') AND (contains(${col}, 'e') OR contains(${col}, 'E'))))`;
+}
+
+/**
  * Text to an integer type without a thousands separator. DuckDB's cast (and its CSV reader) rounds
  * a fraction away (`'4.5'` → 5, `'15e-1'` → 2); a value with a decimal point or a negative exponent
  * is refused instead (a comma never casts). Other notations DuckDB reads as the same integer
@@ -133,9 +142,7 @@ function wholeNumberConversion(col: string, type: string, prefix: string, refuse
   const notWhole = quotedValue(col, ` is not a whole number of type ${type.toUpperCase()}`);
   const zeroReason = quotedValue(col, ` is not a number of type ${type.toUpperCase()} without losing its leading zero: the type was detected from the first rows; list the column as VARCHAR to keep such codes, or as ${type.toUpperCase()} to read them as numbers`);
   const leadingZero = `(starts_with(${col}, '0') AND length(${col}) > 1)`;
-  // A fraction needs a decimal point or a negative exponent (`15e-1`, `1e-05` as floats are often
-  // written); testing for '-' first keeps the common case at two single-character searches.
-  const fraction = `(contains(${col}, '.') OR (contains(${col}, '-') AND (contains(${col}, 'e') OR contains(${col}, 'E'))))`;
+  const fraction = writesFraction(col);
   const bad = refuseLeadingZero ? `(${fraction} OR ${leadingZero})` : fraction;
   const reason = refuseLeadingZero ? `CASE WHEN ${leadingZero} AND NOT ${fraction} THEN ${zeroReason} ELSE ${notWhole} END` : notWhole;
   const fails = `error(${prefix} || ${reason})`;

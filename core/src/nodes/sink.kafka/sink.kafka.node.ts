@@ -6,7 +6,7 @@ import { kafkaFields } from '../../connections/kafka/kafka.connection.js';
 import { stageKafkaWrite } from '../../connectors/kafka/produce.js';
 import type { Problem } from '../../util/errors.js';
 import { didYouMean } from '../../util/suggest.js';
-import { jsonSafeSelect } from '../shared/json-out.js';
+import { jsonSafeRelation } from '../shared/json-out.js';
 
 const params = z
   .object({
@@ -44,8 +44,7 @@ export const kafkaSinkNode = defineNode({
     const key = p.key_column ? `CAST(${ident(p.key_column)} AS VARCHAR)` : 'NULL::VARCHAR';
     const value = p.value_column ? `CAST(${ident(p.value_column)} AS VARCHAR)` : 'CAST(to_json(_row) AS VARCHAR)';
     // A row sent as JSON must be JSON: NaN and Infinity are refused (shared/json-out.ts).
-    const checked = p.value_column ? undefined : jsonSafeSelect(input.columns);
-    const rowsSql = `SELECT ${key} AS k, ${value} AS v FROM ${checked ? `(SELECT ${checked} FROM ${input.ref})` : input.ref} AS _row`;
+    const rowsSql = `SELECT ${key} AS k, ${value} AS v FROM ${p.value_column ? input.ref : jsonSafeRelation(input.ref, input.columns)} AS _row`;
     return {
       target: `Kafka topic '${topic}' (connection '${p.connection}')`,
       destination: { key: `kafka:${config.brokers}/${topic}`, label: `Kafka topic '${topic}' (connection '${p.connection}')` },

@@ -6,7 +6,7 @@ import { stageRabbitWrite } from '../../connectors/rabbitmq/publish.js';
 import type { Problem } from '../../util/errors.js';
 import { shortRunId } from '../../util/owner.js';
 import { didYouMean } from '../../util/suggest.js';
-import { jsonSafeSelect } from '../shared/json-out.js';
+import { jsonSafeRelation } from '../shared/json-out.js';
 
 const params = z
   .object({
@@ -42,7 +42,7 @@ export const rabbitmqSinkNode = defineNode({
     const rk = p.routing_key_column ? `CAST(${ident(p.routing_key_column)} AS VARCHAR)` : stringLiteral(ctx.text(p.routing_key));
     const v = p.value_column ? `CAST(${ident(p.value_column)} AS VARCHAR)` : 'CAST(to_json(_row) AS VARCHAR)';
     // A row sent as JSON must be JSON: NaN and Infinity are refused (shared/json-out.ts).
-    const checked = p.value_column ? undefined : jsonSafeSelect(input.columns);
+    const published = p.value_column ? input.ref : jsonSafeRelation(input.ref, input.columns);
     const mid = `${stringLiteral(`${shortRunId(ctx.runId)}-${ctx.nodeId}-`)} || CAST(row_number() OVER () AS VARCHAR)`;
     const exchange = ctx.text(p.exchange);
     const label = `RabbitMQ exchange '${exchange || '(default)'}' (connection '${p.connection}')`;
@@ -52,7 +52,7 @@ export const rabbitmqSinkNode = defineNode({
       destination: { key: `rabbitmq:${config.host}:${config.port}${config.vhost}/${exchange}/${p.routing_key_column ?? p.routing_key}`, label },
       preflight,
       // Staged in the run's DuckDB: nothing is published before the run commits.
-      stage: [`CREATE OR REPLACE TEMP TABLE ${staged} AS SELECT ${rk} AS rk, ${v} AS v, ${mid} AS mid FROM ${checked ? `(SELECT ${checked} FROM ${input.ref})` : input.ref} AS _row`, `SELECT count(*) FROM ${staged}`],
+      stage: [`CREATE OR REPLACE TEMP TABLE ${staged} AS SELECT ${rk} AS rk, ${v} AS v, ${mid} AS mid FROM ${published} AS _row`, `SELECT count(*) FROM ${staged}`],
       external: {
         describe: [`-- publish every row of ${staged} to exchange '${exchange}' when the run commits (confirm channel, persistent messages)`],
         stage: async (io) => {
