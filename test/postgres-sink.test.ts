@@ -111,6 +111,79 @@ describe('sink.postgres', async () => {
     expect(result.problems[0]!.message).toContain(`has no column 'amout' (did you mean 'amount'?)`);
   });
 
+  describe('into an existing table, a value its column would change stops the load instead of changing', () => {
+    /** A CSV with typed columns into `typed`, whose columns are coarser than the input's. */
+    const typedLoad = async (name: string, line: string, mode = 'append') => {
+      const f = await csv(name, `id,day,price,qty,at\n9,2024-02-02 00:00:00,1.5,1,2024-02-02 08:00:00\n${line}\n`);
+      const columns = [
+        { name: 'id', type: 'BIGINT' },
+        { name: 'day', type: 'TIMESTAMP' },
+        { name: 'price', type: 'DOUBLE' },
+        { name: 'qty', type: 'DOUBLE' },
+        { name: 'at', type: 'TIMESTAMP' },
+      ];
+      const doc = load(f, { table: 'typed', mode, keys: mode === 'upsert' ? ['id'] : [] });
+      doc.nodes[0]!.params = { path: f, columns };
+      return run(doc);
+    };
+    const before = [{ id: '1', day: '2024-01-01', price: '1.00', qty: 1, at: '2024-01-01 00:00:00' }];
+    const table = () => q(`SELECT id, day::text, price::text, qty, at::text FROM typed ORDER BY id`);
+
+    it('exact values go: a midnight timestamp into a date, 12.0 into an integer, 12.30 into numeric(10,2)', async () => {
+      await q(`CREATE TABLE typed (id bigint PRIMARY KEY, day date, price numeric(10,2), qty integer, at timestamp(0))`);
+      await q(`INSERT INTO typed VALUES (1, '2024-01-01', 1, 1, '2024-01-01')`);
+      const s = await typedLoad('exact.csv', '2,2024-03-04 00:00:00,12.30,12.0,2024-03-04 10:30:01');
+      expect(s.error).toBeUndefined();
+      expect(await table()).toEqual([
+        ...before,
+        { id: '2', day: '2024-03-04', price: '12.30', qty: 12, at: '2024-03-04 10:30:01' },
+        { id: '9', day: '2024-02-02', price: '1.50', qty: 1, at: '2024-02-02 08:00:00' },
+      ]);
+      await q(`DELETE FROM typed WHERE id <> 1`);
+    });
+
+    const refused: Array<[string, string, string]> = [
+      ['a time of day into a date', '2,2024-03-04 10:30:00,12.30,12,2024-03-04 10:30:01', `column 'day' failed: Invalid Input Error: column "day" holds 2024-03-04 10:30:00, whose time of day the table's column "day" (date) would drop`],
+      ['a third decimal into numeric(10,2)', '2,2024-03-04 00:00:00,12.345,12,2024-03-04 10:30:01', `column "price" holds 12.345, which the table's column "price" (numeric(10,2)) would round to 2 decimal places: round it on purpose first`],
+      ['a fraction into an integer', '2,2024-03-04 00:00:00,12.30,12.5,2024-03-04 10:30:01', `column "qty" holds 12.5, which is not a whole number, and the table's column "qty" (integer) holds whole numbers`],
+      ['a fraction of a second into timestamp(0)', '2,2024-03-04 00:00:00,12.30,12,2024-03-04 10:30:00.7', `column "at" holds 2024-03-04 10:30:00.7, whose fraction of a second the table's column "at" (timestamp(0) without time zone) would round`],
+    ];
+    for (const [what, line, message] of refused) {
+      for (const mode of ['append', 'upsert']) {
+        it(`${what} (${mode}): the run fails naming the sink, the column and the value; the table is as it was`, async () => {
+          const s = await typedLoad(`${mode}-${what.replaceAll(' ', '-')}.csv`, line, mode);
+          expect(s.status).toBe('failed');
+          expect(s.error!.message).toContain(`node 'dst' (sink.postgres)`);
+          expect(s.error!.message).toContain(message);
+          expect(await table()).toEqual(before);
+        });
+      }
+    }
+
+    it('a timestamp into a time column is refused before anything is read', async () => {
+      await q(`CREATE TABLE shifts (id bigint, starts time)`);
+      const f = await csv('shifts.csv', 'id,starts\n1,2024-01-01 08:00:00\n');
+      const result = await inspect({ pipeline: load(f, { table: 'shifts' }), baseDir: dir, connections: pgConnection() });
+      expect(result.problems[0]).toMatchObject({ nodeId: 'dst', column: 'starts' });
+      expect(result.problems[0]!.message).toContain(`column "starts" is TIMESTAMP in the input, but the table's column "starts" (time without time zone) holds a time of day: writing it would drop the date of every value`);
+      expect(result.problems[0]!.hint).toContain('CAST(starts AS TIME)');
+    });
+
+    it('a value PostgreSQL refuses is named by column, both types and the line sent', async () => {
+      await q(`CREATE TABLE coded (id bigint, code varchar(3), qty integer)`);
+      const long = await csv('long.csv', 'id,code,qty\n1,abc,1\n2,abcd,2\n');
+      const s = await run(load(long, { table: 'coded' }));
+      expect(s.status).toBe('failed');
+      // (The schema's name is not compared: the test password, "caudal", is redacted from messages.)
+      expect(s.error!.message).toMatch(/column "code" of table "[^"]+"\."coded" \(character varying\(3\)\) refused a value on line 2 of the rows sent: value too long for type character varying\(3\); the input's column is VARCHAR/);
+      expect(s.error).toMatchObject({ nodeId: 'dst', column: 'code', hint: expect.stringContaining('left(code, n)') });
+      const text = await csv('text.csv', 'id,code,qty\n1,abc,1\n2,abc,2\n3,abc,many\n');
+      const t = await run(load(text, { table: 'coded' }));
+      expect(t.error!.message).toMatch(/column "qty" of table "[^"]+"\."coded" \(integer\) refused a value on line 3 of the rows sent: invalid input syntax for type integer: "many"; the input's column is VARCHAR/);
+      expect(await q(`SELECT count(*)::int AS n FROM coded`)).toEqual([{ n: 0 }]);
+    });
+  });
+
   it('quotes schema, table and column names with quotes, spaces and mixed case', async () => {
     const weirdSchema = `${schema} "Sales" Dept`;
     await q(`CREATE SCHEMA "${weirdSchema.replaceAll('"', '""')}"`);

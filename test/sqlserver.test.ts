@@ -128,6 +128,34 @@ suite(`SQL Server (${MSSQL_URL ? 'CAUDAL_TEST_MSSQL_URL' : 'skipped: set CAUDAL_
     expect(bad.error!.message).toMatch(/has no column 'nmae'.*did you mean 'name'/);
   });
 
+  it('into an existing table, a value its column would change stops the load; exact values go', async () => {
+    await q(`CREATE TABLE [${schema}].typed (id bigint, day date, price decimal(10,2), qty int, at datetime2(0)); INSERT INTO [${schema}].typed VALUES (1, '2024-01-01', 1, 1, '2024-01-01')`);
+    const columns = [
+      { name: 'id', type: 'BIGINT' },
+      { name: 'day', type: 'TIMESTAMP' },
+      { name: 'price', type: 'DOUBLE' },
+      { name: 'qty', type: 'DOUBLE' },
+      { name: 'at', type: 'TIMESTAMP' },
+    ];
+    const typedLoad = async (name: string, line: string) => {
+      const doc = load(await csv(name, `id,day,price,qty,at\n${line}\n`), { table: 'typed' });
+      doc.nodes[0]!.params = { path: name, columns };
+      return run(doc);
+    };
+    expect((await typedLoad('exact.csv', '2,2024-03-04 00:00:00,12.30,12.0,2024-03-04 10:30:01')).error).toBeUndefined();
+    const cases: Array<[string, string]> = [
+      ['2,2024-03-04 10:30:00,1,1,2024-03-04 10:30:01', `whose time of day the table's column "day" (date) would drop`],
+      ['2,2024-03-04 00:00:00,12.345,1,2024-03-04 10:30:01', `which the table's column "price" (decimal(10,2)) would round to 2 decimal places`],
+      ['2,2024-03-04 00:00:00,1,12.7,2024-03-04 10:30:01', `column "qty" holds 12.7, which is not a whole number`],
+      ['2,2024-03-04 00:00:00,1,1,2024-03-04 10:30:00.7', `whose fraction of a second the table's column "at" (datetime2(0)) would round`],
+    ];
+    for (const [i, [line, message]] of cases.entries()) {
+      const s = await typedLoad(`bad${i}.csv`, line);
+      expect(s.error!.message).toContain(message);
+    }
+    expect(await q(`SELECT COUNT(*) AS n FROM [${schema}].typed`)).toEqual([{ n: 2 }]);
+  });
+
   it('incremental: reads above the watermark, then only new rows', async () => {
     await q(`CREATE TABLE [${schema}].events (id int, at datetime2(7)); INSERT INTO [${schema}].events VALUES (1, '2024-01-01T00:00:00.0000001'), (2, '2024-01-02T00:00:00.1234567')`);
     const doc = pipeline(

@@ -11,16 +11,18 @@ import { CaudalError } from '../../util/errors.js';
 import type { WriteSource } from '../connector.js';
 import { loadCopyStreams } from './client.js';
 import { pgIdent } from './sql.js';
-import { exportExpr } from './types.js';
+import { loadExpr } from './types.js';
 
 /**
  * Bulk-loads a DuckDB relation into a PostgreSQL table with COPY FROM STDIN. DuckDB writes CSV
  * into a named pipe while the same bytes stream to the server, so the export and the load overlap
  * and nothing is held in memory or on disk. (Windows has no mkfifo: there the CSV goes through a
  * temp file first.) Returns the rows the server accepted, which must equal the rows exported.
+ * `tableTypes` are the target's column types (format_type) when it existed before the load.
  */
-export async function copyIntoTable(client: pg.Client, table: string, source: WriteSource, io: HookIo): Promise<number> {
-  const select = source.columns.map((c) => `${exportExpr(c.name, c.type)} AS ${ident(c.name)}`).join(', ');
+export async function copyIntoTable(client: pg.Client, table: string, source: WriteSource, io: HookIo, tableTypes?: Map<string, string>): Promise<number> {
+  // Into an existing table, values its column types would change stop the load (connectors/assign.ts).
+  const select = source.columns.map((c) => `${loadExpr(c, tableTypes?.get(c.name))} AS ${ident(c.name)}`).join(', ');
   const exportSql = (file: string) => `COPY (SELECT ${select} FROM ${source.relation}) TO ${literal(file)} (FORMAT csv, HEADER false)`;
   const copySql = `COPY ${table} (${source.columns.map((c) => pgIdent(c.name)).join(', ')}) FROM STDIN WITH (FORMAT csv)`;
   const file = path.join(source.tempDir, `pg-copy-${randomUUID().slice(0, 8)}.csv`);

@@ -1,5 +1,6 @@
 import { redact } from '../../connections/redact.js';
 import { CaudalError, DuckDbFailure, isDuckDbError, type ProblemCode } from '../../util/errors.js';
+import type { Column } from '../../nodes/define.js';
 import type { ReadSpec, WriteSpec } from '../connector.js';
 
 interface PgErrorContext {
@@ -7,6 +8,8 @@ interface PgErrorContext {
   connection: string;
   spec?: ReadSpec | WriteSpec;
   password?: string;
+  /** A load: the input's columns and, when it existed, the table's column types (format_type). */
+  load?: { input: Column[]; table?: Map<string, string> };
 }
 
 function where(spec: ReadSpec | WriteSpec | undefined): string {
@@ -26,6 +29,8 @@ export function explainPgError(e: unknown, ctx: PgErrorContext): CaudalError {
   const code = (e as { code?: string })?.code;
   const column = (e as { column?: string })?.column;
   const prefix = `node '${ctx.nodeId}' (connection '${ctx.connection}')`;
+  const refused = ctx.load && refusedValue(e, safe.message, ctx.spec, ctx.load);
+  if (refused) return new CaudalError('execution', `${prefix}: ${refused.message}`, { nodeId: ctx.nodeId, column: refused.column, hint: refused.hint });
   const problem = (pc: ProblemCode, field: string, message: string, hint?: string, col?: string) =>
     new CaudalError('validation', message, { nodeId: ctx.nodeId, hint, column: col, problems: [{ code: pc, path: `params.${field}`, message, hint, column: col }] });
   switch (code) {
@@ -59,4 +64,31 @@ export function explainPgError(e: unknown, ctx: PgErrorContext): CaudalError {
     default:
       return new CaudalError('execution', `${prefix}: PostgreSQL said: ${safe.message}`, { nodeId: ctx.nodeId });
   }
+}
+
+/** What to do about a value a table column refused, by SQLSTATE. */
+const VALUE_HINTS: Record<string, (column: string) => string> = {
+  '22001': (c) => `shorten it before the sink (a Derive with left(${c}, n)), or widen the table's column`,
+  '23502': () => `fill it before the sink (Fill nulls), filter out such rows, or let the table's column take NULL`,
+  '23514': () => `filter out such rows before the sink, or change the table's check constraint`,
+};
+
+/**
+ * A value the table refused during COPY (SQLSTATE class 22, a NOT NULL or CHECK violation), named
+ * by column, the table's and the input's type and the line of the COPY stream (the row, unless
+ * earlier values hold line breaks). PostgreSQL's own message names neither the column nor the line.
+ */
+function refusedValue(e: unknown, message: string, spec: ReadSpec | WriteSpec | undefined, load: NonNullable<PgErrorContext['load']>): { message: string; column?: string; hint: string } | undefined {
+  const { code, where, column: constraintColumn } = e as { code?: string; where?: string; column?: string };
+  if (!code || !(code.startsWith('22') || code === '23502' || code === '23514')) return undefined;
+  const at = /COPY [^,]+, line (\d+)(?:, column ([^:]+))?/.exec(where ?? '');
+  if (!at) return undefined;
+  const column = at[2] ?? constraintColumn;
+  const tableType = column ? load.table?.get(column) : undefined;
+  const inputType = column ? load.input.find((c) => c.name === column)?.type : undefined;
+  const table = spec && 'table' in spec && spec.table ? `table "${spec.table.schema}"."${spec.table.name}"` : 'the table';
+  const target = column ? `column "${column}" of ${table}${tableType ? ` (${tableType})` : ''}` : table;
+  const input = inputType ? `; the input's column is ${inputType}` : '';
+  const hint = VALUE_HINTS[code]?.(column ?? 'the column') ?? "convert the values to the column's type before the sink (a Cast or Derive node), or change the table's column type";
+  return { message: `${target} refused a value on line ${at[1]} of the rows sent: ${message}${input}`, column, hint };
 }

@@ -1,4 +1,6 @@
 import { ident } from '../../compiler/sql.js';
+import type { Column } from '../../nodes/define.js';
+import { checkedValue, isFloatType, isFractionalType, isTimestampType, lossOf, type TargetType } from '../assign.js';
 
 /**
  * Type mapping between PostgreSQL and DuckDB. Reads travel as CSV text, so each remote type has
@@ -165,4 +167,33 @@ export function exportExpr(name: string, duckdbType: string): string {
   }
   if (pgType === 'jsonb' && duckdbType.toUpperCase() !== 'JSON') return `to_json(${c})`;
   return c;
+}
+
+/** A `format_type()` name as a load target that some input would change (connectors/assign.ts). */
+export function pgTargetType(formatType: string): TargetType | undefined {
+  const t = formatType.trim().toLowerCase();
+  if (/^(smallint|integer|bigint)$/.test(t)) return { kind: 'integer', shown: formatType };
+  const numeric = /^numeric\((\d+),(\d+)\)$/.exec(t);
+  if (numeric) return { kind: 'numeric', scale: Number(numeric[2]), shown: formatType };
+  if (t === 'date') return { kind: 'date', shown: formatType };
+  const temporal = /^(time|timestamp)(?:\((\d)\))? with(?:out)? time zone$/.exec(t);
+  if (temporal) return { kind: temporal[1] as 'time' | 'timestamp', scale: temporal[2] === undefined ? 6 : Number(temporal[2]), shown: formatType };
+  return undefined;
+}
+
+/**
+ * The export expression of a column loaded into a table column of `tableType` (undefined: a table
+ * the load creates): values the column would change stop the load; exact ones are sent in the form
+ * PostgreSQL takes (a midnight timestamp as its date; 12.0 as 12, which an integer column refuses).
+ */
+export function loadExpr(column: Column, tableType: string | undefined): string {
+  const exported = exportExpr(column.name, column.type);
+  const target = tableType === undefined ? undefined : pgTargetType(tableType);
+  const loss = target && lossOf(column, target);
+  if (!target || !loss) return exported;
+  const c = ident(column.name);
+  let value = exported;
+  if (target.kind === 'date' && isTimestampType(column.type)) value = `CAST(CAST(${c} AS TIMESTAMP) AS DATE)`;
+  if (target.kind === 'integer' && isFractionalType(column.type)) value = isFloatType(column.type) ? `printf('%.0f', ${c})` : `CAST(${c} AS DECIMAL(38,0))`;
+  return checkedValue(loss, value);
 }

@@ -6,11 +6,12 @@ import { CaudalError } from '../../util/errors.js';
 import { didYouMean } from '../../util/suggest.js';
 import type { WriteContext, WriteSource, WriteSpec } from '../connector.js';
 import { connect } from './client.js';
+import { refusedColumn } from '../assign.js';
 import { copyIntoTable } from './copy-in.js';
 import { explainPgError } from './errors.js';
 import { pgIdent, pgTable } from './sql.js';
 import { failpoint } from '../../util/failpoint.js';
-import { pgTypeFor } from './types.js';
+import { pgTargetType, pgTypeFor } from './types.js';
 
 type Ctx = Pick<WriteContext, 'nodeId' | 'connection'>;
 
@@ -37,12 +38,13 @@ export async function writePostgres(config: PostgresConfig, spec: WriteSpec, sou
       void cancelBackend(config, client).finally(() => client.end().catch(() => undefined));
     }
   }, 100);
+  let existing: Map<string, string> | undefined;
   try {
     await client.query('BEGIN');
     await lockTable(client, config, spec, io, ctx);
     if (spec.preSql) await client.query(spec.preSql);
     const target = pgTable(spec.table);
-    const existing = await tableColumns(client, spec);
+    existing = await tableColumns(client, spec);
     let rows: number;
     if (spec.mode === 'replace') {
       rows = await replace(client, spec, source, existing !== undefined, io);
@@ -57,9 +59,10 @@ export async function writePostgres(config: PostgresConfig, spec: WriteSpec, sou
         await createTable(client, spec.table, source.columns, spec.mode === 'upsert' ? spec.keys : undefined);
       } else {
         checkColumns(ctx, spec, source.columns, existing);
+        checkAssignments(ctx, source.columns, existing);
       }
       if (spec.mode === 'truncate_insert') await client.query(`TRUNCATE ${target}`);
-      rows = spec.mode === 'upsert' ? await upsert(client, spec, source, io, ctx) : await copyIntoTable(client, target, source, io);
+      rows = spec.mode === 'upsert' ? await upsert(client, spec, source, io, ctx, existing) : await copyIntoTable(client, target, source, io, existing);
     }
     if (spec.postSql) await client.query(spec.postSql);
     if (io.isCancelled()) throw new CaudalError('cancelled', 'the load was cancelled');
@@ -71,7 +74,7 @@ export async function writePostgres(config: PostgresConfig, spec: WriteSpec, sou
     await client.query('ROLLBACK').catch(() => undefined);
     await client.end().catch(() => undefined);
     if (io.isCancelled()) throw new CaudalError('cancelled', 'the load was cancelled; the target is unchanged');
-    throw explainPgError(e, { ...ctx, spec, password: config.password });
+    throw explainPgError(e, { ...ctx, spec, password: config.password, load: { input: source.columns, table: spec.mode === 'replace' ? undefined : existing } });
   }
 }
 
@@ -235,6 +238,15 @@ export function checkColumns(ctx: Ctx, spec: WriteSpec, columns: Column[], exist
   );
 }
 
+/** Input columns that the table's column types would change in every value are refused before the load. */
+export function checkAssignments(ctx: Ctx, columns: Column[], existing: Map<string, string>): void {
+  const first = refusedColumn(columns, (name) => {
+    const t = existing.get(name);
+    return t === undefined ? undefined : pgTargetType(t);
+  });
+  if (first) throw new CaudalError('validation', `node '${ctx.nodeId}': ${first.refuse}`, { nodeId: ctx.nodeId, column: first.column, hint: first.hint });
+}
+
 async function replace(client: pg.Client, spec: WriteSpec, source: WriteSource, exists: boolean, io: HookIo): Promise<number> {
   const target = pgTable(spec.table);
   if (!exists) {
@@ -251,7 +263,7 @@ async function replace(client: pg.Client, spec: WriteSpec, source: WriteSource, 
   return rows;
 }
 
-async function upsert(client: pg.Client, spec: WriteSpec, source: WriteSource, io: HookIo, ctx: Ctx): Promise<number> {
+async function upsert(client: pg.Client, spec: WriteSpec, source: WriteSource, io: HookIo, ctx: Ctx, tableTypes: Map<string, string> | undefined): Promise<number> {
   const target = pgTable(spec.table);
   const keys = spec.keys ?? [];
   const cols = source.columns.map((c) => pgIdent(c.name));
@@ -262,7 +274,8 @@ async function upsert(client: pg.Client, spec: WriteSpec, source: WriteSource, i
   await client.query(`CREATE UNLOGGED TABLE ${stage} AS SELECT ${cols.join(', ')} FROM ${target} WITH NO DATA`);
   const flag = spec.deleteFlag ? pgIdent(spec.deleteFlag) : undefined;
   if (flag) await client.query(`ALTER TABLE ${stage} ADD COLUMN ${flag} boolean`);
-  const rows = await copyIntoTable(client, stage, flag ? { ...source, columns: [...source.columns, { name: spec.deleteFlag!, type: 'BOOLEAN' }] } : source, io);
+  // The stage has the target's column types, so the target's checks apply to it.
+  const rows = await copyIntoTable(client, stage, flag ? { ...source, columns: [...source.columns, { name: spec.deleteFlag!, type: 'BOOLEAN' }] } : source, io, tableTypes);
   const keyList = keys.map(pgIdent).join(', ');
   const nullKey = await client.query(`SELECT 1 FROM ${stage} WHERE ${keys.map((k) => `${pgIdent(k)} IS NULL`).join(' OR ')} LIMIT 1`);
   if (nullKey.rowCount) throw new CaudalError('execution', `node '${ctx.nodeId}': a row has a NULL key (${keys.join(', ')}); upsert needs every key set`, { nodeId: ctx.nodeId, hint: 'filter out or fill rows with missing keys before the sink' });

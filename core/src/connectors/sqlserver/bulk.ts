@@ -44,6 +44,7 @@ export function bulkValue(v: unknown): string | number | boolean | Buffer | null
  * Streams the relation out of DuckDB into the staging table with the driver's bulk copy (TDS
  * BULK INSERT), `batchRows` rows per batch inside the caller's transaction. While one batch is on
  * the wire the next one fills, so at most two batches are in memory. Returns the rows sent.
+ * `tableTypes`: an existing target's column types, whose checks the export adds (types.ts).
  */
 export async function bulkLoad(
   sql: typeof mssql,
@@ -53,8 +54,9 @@ export async function bulkLoad(
   columns: Column[],
   io: HookIo,
   batchRows = DEFAULT_BATCH_ROWS,
+  tableTypes?: Map<string, string>,
 ): Promise<{ rows: number; batches: number }> {
-  const result = await io.db.conn.stream(`SELECT ${exportSelect(columns)} FROM ${relation}`);
+  const result = await io.db.conn.stream(`SELECT ${exportSelect(columns, tableTypes)} FROM ${relation}`);
   let table = bulkTable(sql, stageName, columns);
   let rows = 0;
   let batches = 0;

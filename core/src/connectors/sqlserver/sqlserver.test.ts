@@ -14,7 +14,7 @@ import { buildReadQuery, paramDeclarations } from './query.js';
 import { csvField, scanSql, transportQuery } from './read.js';
 import { tsqlIdent, tsqlString, tsqlTable } from './sql.js';
 import { exportSelect, parseTypeName, readTransport, sqlserverTypeFor } from './types.js';
-import { createTableSql, mergeSql, stagedSelect, updateInsertSql } from './write.js';
+import { checkAssignments, createTableSql, mergeSql, shownType, stagedSelect, updateInsertSql } from './write.js';
 
 /** Everything of the SQL Server connector that needs no server: T-SQL text, types both ways, the bulk path, errors. */
 let db: Db;
@@ -210,6 +210,27 @@ describe('types: DuckDB → SQL Server (sinks)', () => {
       l: '[1,null,3]',
       u: '6f9619ff-8b86-d011-b42d-00c04fc964ff',
     });
+  });
+
+  it('into an existing table: the export refuses what the column would change (names compared without case), sends the rest as before', async () => {
+    await db.run("SET TimeZone = 'UTC'");
+    const columns = [
+      { name: 'Qty', type: 'DOUBLE' },
+      { name: 'day', type: 'TIMESTAMP' },
+      { name: 'price', type: 'DECIMAL(10,3)' },
+    ];
+    const table = new Map([
+      ['qty', shownType('int', 10, 0)],
+      ['DAY', shownType('date', 10, 0)],
+      ['price', shownType('decimal', 10, 2)],
+    ]);
+    expect([...table.values()]).toEqual(['int', 'date', 'decimal(10,2)']);
+    const from = (qty: string, day: string, price: string) => `FROM (SELECT ${qty}::DOUBLE AS "Qty", TIMESTAMP '${day}' AS day, ${price}::DECIMAL(10,3) AS price)`;
+    expect(await db.rows(`SELECT ${exportSelect(columns, table)} ${from('12', '2024-01-01 00:00:00', '1.230')}`)).toEqual([{ Qty: 12, day: '2024-01-01T00:00:00.000000', price: '1.230' }]);
+    await expect(db.rows(`SELECT ${exportSelect(columns, table)} ${from('12.7', '2024-01-01 00:00:00', '1.230')}`)).rejects.toThrow(/column "Qty" holds 12\.7, which is not a whole number, and the table's column "Qty" \(int\) holds whole numbers/);
+    await expect(db.rows(`SELECT ${exportSelect(columns, table)} ${from('12', '2024-01-01 10:30:00', '1.230')}`)).rejects.toThrow(/whose time of day the table's column "day" \(date\) would drop/);
+    await expect(db.rows(`SELECT ${exportSelect(columns, table)} ${from('12', '2024-01-01 00:00:00', '1.235')}`)).rejects.toThrow(/holds 1\.235, which the table's column "price" \(decimal\(10,2\)\) would round to 2 decimal places/);
+    expect(() => checkAssignments({ nodeId: 'dst' }, [{ name: 'At', type: 'TIMESTAMP' }], new Map([['at', 'time(7)']]))).toThrow(`node 'dst': column "At" is TIMESTAMP in the input, but the table's column "At" (time(7)) holds a time of day`);
   });
 
   it('statements: CREATE TABLE with keys, the staged SELECT, MERGE and UPDATE + INSERT, names quoted', () => {

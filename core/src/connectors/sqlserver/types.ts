@@ -1,4 +1,5 @@
 import { ident } from '../../compiler/sql.js';
+import { checkedValue, lossOf, type TargetType } from '../assign.js';
 
 /**
  * Type mapping between SQL Server and DuckDB, both ways.
@@ -236,7 +237,40 @@ export function writeTransport(duckdbType: string): WriteTransport {
   }
 }
 
-/** The DuckDB select list sending `columns` in transport form, in order. */
-export function exportSelect(columns: Array<{ name: string; type: string }>): string {
-  return columns.map((c) => `${writeTransport(c.type).export(ident(c.name))} AS ${ident(c.name)}`).join(', ');
+/**
+ * The DuckDB select list sending `columns` in transport form, in order. `tableTypes` (an existing
+ * target's column types, as tableColumns names them) adds the checks that stop a value its column
+ * would change (connectors/assign.ts): SQL Server's INSERT … SELECT from the staging table rounds
+ * decimals and fractions of a second, truncates 12.7 into an int and drops a time put into a date.
+ */
+export function exportSelect(columns: Array<{ name: string; type: string }>, tableTypes?: Map<string, string>): string {
+  const typeOf = caseInsensitive(tableTypes);
+  return columns
+    .map((c) => {
+      const shown = typeOf(c.name);
+      const target = shown === undefined ? undefined : tsqlTargetType(shown);
+      return `${checkedValue(target && lossOf(c, target), writeTransport(c.type).export(ident(c.name)))} AS ${ident(c.name)}`;
+    })
+    .join(', ');
+}
+
+/** Looks names up as SQL Server compares them (by the usual case-insensitive collation). */
+export function caseInsensitive(types: Map<string, string> | undefined): (name: string) => string | undefined {
+  const lower = new Map([...(types ?? new Map<string, string>())].map(([k, v]) => [k.toLowerCase(), v]));
+  return (name) => lower.get(name.toLowerCase());
+}
+
+/**
+ * A column type as tableColumns names it (`decimal(10,2)`, `datetime2(0)`) as a load target that
+ * some input would change. datetime, smalldatetime and money round in steps that are not decimal
+ * digits (1/300 s, a minute, 1/10000) and are left to SQL Server (documented).
+ */
+export function tsqlTargetType(shown: string): TargetType | undefined {
+  const t = parseTypeName(shown);
+  if (['tinyint', 'smallint', 'int', 'bigint'].includes(t.name)) return { kind: 'integer', shown };
+  if ((t.name === 'decimal' || t.name === 'numeric') && t.scale !== undefined) return { kind: 'numeric', scale: t.scale, shown };
+  if (t.name === 'date') return { kind: 'date', shown };
+  if (t.name === 'time') return { kind: 'time', scale: t.scale ?? 7, shown };
+  if (t.name === 'datetime2' || t.name === 'datetimeoffset') return { kind: 'timestamp', scale: t.scale ?? 7, shown };
+  return undefined;
 }

@@ -4,12 +4,13 @@ import type { Column, ExternalStage, HookIo } from '../../nodes/define.js';
 import { CaudalError } from '../../util/errors.js';
 import { ownerTag, shortRunId } from '../../util/owner.js';
 import { didYouMean } from '../../util/suggest.js';
+import { refusedColumn } from '../assign.js';
 import type { WriteContext, WriteSource, WriteSpec } from '../connector.js';
 import { bulkLoad, stageColumn, stageTableDdl } from './bulk.js';
 import { connectSqlServer, loadMssql } from './client.js';
 import { explainSqlServerError } from './errors.js';
 import { tsqlIdent, tsqlTable } from './sql.js';
-import { sqlserverTypeFor, writeTransport } from './types.js';
+import { caseInsensitive, sqlserverTypeFor, tsqlTargetType, writeTransport } from './types.js';
 
 export interface SqlServerWriteSpec extends WriteSpec {
   /** upsert: one MERGE statement, or UPDATE then INSERT (for tables where MERGE is unsuitable, e.g. with triggers). */
@@ -59,11 +60,14 @@ export async function writeSqlServer(config: SqlServerConfig, spec: SqlServerWri
         hint: 'create it first, or set create_table to true',
       });
     }
-    if (existing && spec.mode !== 'replace') checkColumns(ctx, spec, source.columns, existing);
+    if (existing && spec.mode !== 'replace') {
+      checkColumns(ctx, spec, source.columns, existing);
+      checkAssignments(ctx, source.columns, existing);
+    }
     // A session temp table, created by a batch (not sp_executesql, whose temp tables end with it).
     const stage = `#caudal_stage_${shortRunId(ctx.runId)}`;
     await request().batch(stageTableDdl(stage, source.columns));
-    const sent = await bulkLoad(sql, request, stage, source.relation, source.columns, io, spec.batchRows);
+    const sent = await bulkLoad(sql, request, stage, source.relation, source.columns, io, spec.batchRows, spec.mode === 'replace' ? undefined : existing);
     io.log(`bulk copy into ${stage}: ${sent.rows} rows in ${sent.batches} batch(es)`);
     if (io.isCancelled()) throw new CaudalError('cancelled', 'the load was cancelled');
     await moveIntoTarget(request, spec, source.columns, stage, existing, ctx);
@@ -151,11 +155,19 @@ export async function tableColumns(request: () => mssql.Request, table: { schema
   const sql = await loadMssql();
   const r = await request()
     .input('t', sql.NVarChar(600), tsqlTable(table))
-    .query<{ id: number | null; name: string | null; type: string | null }>(
-      "SELECT OBJECT_ID(@t, 'U') AS id, c.name, TYPE_NAME(c.user_type_id) AS type FROM (SELECT 1 AS one) AS x LEFT JOIN sys.columns AS c ON c.object_id = OBJECT_ID(@t, 'U') ORDER BY c.column_id",
+    .query<{ id: number | null; name: string | null; type: string | null; precision: number | null; scale: number | null }>(
+      "SELECT OBJECT_ID(@t, 'U') AS id, c.name, TYPE_NAME(c.user_type_id) AS type, c.precision, c.scale FROM (SELECT 1 AS one) AS x LEFT JOIN sys.columns AS c ON c.object_id = OBJECT_ID(@t, 'U') ORDER BY c.column_id",
     );
   if (r.recordset[0]?.id === null || r.recordset[0]?.id === undefined) return undefined;
-  return new Map(r.recordset.filter((c) => c.name !== null).map((c) => [c.name!, c.type ?? '']));
+  return new Map(r.recordset.filter((c) => c.name !== null).map((c) => [c.name!, shownType(c.type ?? '', c.precision, c.scale)]));
+}
+
+/** A column's type as SQL Server writes it in DDL: `decimal(10,2)`, `datetime2(0)`, `int`. */
+export function shownType(type: string, precision: number | null, scale: number | null): string {
+  const t = type.toLowerCase();
+  if ((t === 'decimal' || t === 'numeric') && precision !== null && scale !== null) return `${t}(${precision},${scale})`;
+  if ((t === 'time' || t === 'datetime2' || t === 'datetimeoffset') && scale !== null) return `${t}(${scale})`;
+  return type;
 }
 
 /** Every column of the data must exist in the target (extra target columns get their defaults). */
@@ -171,6 +183,16 @@ export function checkColumns(ctx: Pick<Ctx, 'nodeId'>, spec: WriteSpec, columns:
     `node '${ctx.nodeId}': table [${spec.table.schema}].[${spec.table.name}] has no column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `'${c.name}'`).join(', ')}${didYouMean(first, names)}`,
     { nodeId: ctx.nodeId, column: first, hint: `its columns: ${names.join(', ')}; rename the data's columns with a select node, or use mode "replace" to recreate the table` },
   );
+}
+
+/** Input columns that the table's column types would change in every value are refused before the load. */
+export function checkAssignments(ctx: Pick<Ctx, 'nodeId'>, columns: Column[], existing: Map<string, string>): void {
+  const typeOf = caseInsensitive(existing);
+  const first = refusedColumn(columns, (name) => {
+    const t = typeOf(name);
+    return t === undefined ? undefined : tsqlTargetType(t);
+  });
+  if (first) throw new CaudalError('validation', `node '${ctx.nodeId}': ${first.refuse}`, { nodeId: ctx.nodeId, column: first.column, hint: first.hint });
 }
 
 export function createTableSql(table: string, columns: Column[], keys?: string[]): string {

@@ -7,7 +7,7 @@ import { postgresFields } from '../../connections/postgres/postgres.connection.j
 import { postgresConnector } from '../../connectors/postgres/postgres.connector.js';
 import { connect } from '../../connectors/postgres/client.js';
 import { explainPgError } from '../../connectors/postgres/errors.js';
-import { checkColumns, tableColumns } from '../../connectors/postgres/write.js';
+import { checkAssignments, checkColumns, tableColumns } from '../../connectors/postgres/write.js';
 import type { WriteSpec } from '../../connectors/connector.js';
 import type { CaudalError, Problem } from '../../util/errors.js';
 import { didYouMean } from '../../util/suggest.js';
@@ -110,6 +110,12 @@ export const postgresSinkNode = defineNode({
             const err = e as CaudalError;
             preflight.push({ code: 'unknown_column', path: 'params.table', column: err.column, message: err.message, hint: err.hint });
           }
+          try {
+            checkAssignments(context, input.columns, existing);
+          } catch (e) {
+            const err = e as CaudalError;
+            preflight.push({ code: 'invalid_param', path: 'params.table', column: err.column, message: err.message, hint: err.hint });
+          }
         }
       } catch (e) {
         throw explainPgError(e, { ...context, spec, password: config.password });
@@ -155,6 +161,22 @@ For upsert the keys become the primary key.
 
 **Columns.** Every input column must exist in an existing table (same name, case-sensitive); the
 table's other columns get their defaults. The check happens before anything is read.
+
+**Values the table's columns would change** stop the load instead of being changed (PostgreSQL
+would convert them without a word): a timestamp with a time of day into a \`date\` column, more
+decimal places than a \`numeric(p,s)\` column keeps (12.345 into \`numeric(10,2)\`; also a double
+such as 0.1 + 0.2 = 0.30000000000000004), a fraction into an integer column, a finer fraction of
+a second than \`timestamp(0)\` or \`time(3)\` keep. The message names the column and the value;
+convert on purpose before the sink (\`CAST(day AS DATE)\`, \`round(price, 2)\`,
+\`date_trunc('second', at)\` in a Derive). Values that convert exactly still load: a midnight
+timestamp into a date, 12.0 into an integer. A timestamp column into a \`time\` column would lose
+every date: refused before anything is read. Not checked: \`real\` columns (approximate by
+definition), \`money\` (rounds to the locale's cents), a TIMESTAMPTZ into \`timestamp\` (written
+as the UTC wall clock, as a cast gives), and text columns, which PostgreSQL parses with its own
+rules (e.g. \`'2024-01-01 10:30'\` into a \`date\` keeps the date: give such columns their type
+first). A value PostgreSQL refuses (too long for \`varchar(3)\`, \`"many"\` for an integer, a NULL
+in a NOT NULL column) fails the load naming the column, the table's and the input's types and the
+line of the rows sent.
 
 **SQL before / after** run inside the same transaction (e.g. delete a partition before loading it).`,
   example: {

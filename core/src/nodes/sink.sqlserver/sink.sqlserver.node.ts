@@ -6,7 +6,7 @@ import { sqlserverFields } from '../../connections/sqlserver/sqlserver.connectio
 import { DEFAULT_BATCH_ROWS } from '../../connectors/sqlserver/bulk.js';
 import { connectSqlServer } from '../../connectors/sqlserver/client.js';
 import { explainSqlServerError } from '../../connectors/sqlserver/errors.js';
-import { checkColumns, type SqlServerWriteSpec, tableColumns, writeSqlServer } from '../../connectors/sqlserver/write.js';
+import { checkAssignments, checkColumns, type SqlServerWriteSpec, tableColumns, writeSqlServer } from '../../connectors/sqlserver/write.js';
 import type { CaudalError, Problem } from '../../util/errors.js';
 import { didYouMean } from '../../util/suggest.js';
 
@@ -90,6 +90,12 @@ export const sqlserverSinkNode = defineNode({
             const err = e as CaudalError;
             preflight.push({ code: 'unknown_column', path: 'params.table', column: err.column, message: err.message, hint: err.hint });
           }
+          try {
+            checkAssignments(context, input.columns, existing);
+          } catch (e) {
+            const err = e as CaudalError;
+            preflight.push({ code: 'invalid_param', path: 'params.table', column: err.column, message: err.message, hint: err.hint });
+          }
         }
       } catch (e) {
         throw explain(e);
@@ -147,6 +153,15 @@ and timestamps travel as text and are converted by the server, not rounded throu
 **Columns.** Every input column must exist in an existing table (names compared as the database's
 collation does, usually ignoring case); the table's other columns get their defaults. The check
 happens before anything is read.
+
+**Values the table's columns would change** stop the load instead of being changed by SQL
+Server's conversion from the staging table: a timestamp with a time of day into a \`date\`, more
+decimal places than a \`decimal(p,s)\` keeps, a fraction into an integer column (SQL Server would
+truncate 12.7 to 12), a finer fraction of a second than \`datetime2(n)\`, \`datetimeoffset(n)\` or
+\`time(n)\` keep. The message names the column and the value; values that convert exactly still
+load, and a timestamp column into a \`time\` column is refused before anything is read. Not
+checked: \`real\`, \`datetime\` (steps of 1/300 s), \`smalldatetime\` (minutes), \`money\`, and
+text columns, which SQL Server parses itself.
 
 **SQL before / after** run inside the same transaction.`,
   example: {

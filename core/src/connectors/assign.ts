@@ -1,0 +1,111 @@
+import { ident, literal, stringLiteral } from '../compiler/sql.js';
+import type { Column } from '../nodes/define.js';
+
+/**
+ * Loading into an existing database table makes the server convert each value to its column's
+ * type, and some conversions change values without a word. Measured on PostgreSQL 16 through COPY:
+ * a TIMESTAMP into a `date` column keeps the date (10:30 is dropped), into a `time` column the time
+ * (the date is dropped); 12.345 into `numeric(10,2)` becomes 12.35; 10:30:00.7 into `timestamp(0)`
+ * becomes 10:30:01. SQL Server's INSERT … SELECT does the same, and truncates 12.7 into an `int`.
+ * This decides, per input column and target column type, what the export from DuckDB checks, so
+ * that such a value stops the load naming the column and the value, while values that convert
+ * exactly still load (a midnight timestamp into a date, 12.0 into an integer).
+ *
+ * Not checked, on purpose: single-precision columns (approximate by definition), a TIMESTAMPTZ into
+ * a timestamp without zone (DuckDB sessions run in UTC, so it is the UTC wall clock, as a cast
+ * gives), and text columns, which the server parses with its own input rules (documented).
+ */
+
+/** A target column type, in the kinds that some input would change. */
+export interface TargetType {
+  kind: 'integer' | 'numeric' | 'date' | 'time' | 'timestamp';
+  /** numeric: digits after the point; time/timestamp: fractional digits of a second. */
+  scale?: number;
+  /** The type as the server names it, for messages: `numeric(10,2)`, `datetime2(0)`. */
+  shown: string;
+}
+
+/** What writing a column into a target type would change. */
+export type Loss =
+  /** Every value would change (a timestamp into a time column): refused before the load. */
+  | { refuse: string; hint: string }
+  /** SQL true for a value that would change, and the error it raises (a SQL text expression). */
+  | { changes: string; error: string };
+
+const isTimestamp = (t: string) => /^(TIMESTAMP(_S|_MS|_NS)?|TIMESTAMPTZ|TIMESTAMP WITH TIME ZONE)$/.test(t);
+/** Types whose values carry microseconds (TIMESTAMP_NS is left to the server: nanoseconds are rare). */
+const hasMicroseconds = (t: string) => /^(TIMESTAMP|TIMESTAMPTZ|TIMESTAMP WITH TIME ZONE|TIME)$/.test(t);
+export const isFloatType = (t: string) => /^(DOUBLE|FLOAT|REAL|FLOAT4|FLOAT8)$/i.test(t.trim());
+const decimalScale = (t: string) => {
+  const m = /^DECIMAL\(\d+,\s*(\d+)\)$/.exec(t);
+  return m ? Number(m[1]) : undefined;
+};
+export const isTimestampType = (t: string) => isTimestamp(t.trim().toUpperCase());
+/** A DOUBLE, FLOAT or DECIMAL with decimal places. */
+export const isFractionalType = (t: string) => isFloatType(t) || (decimalScale(t.trim().toUpperCase()) ?? 0) > 0;
+
+function truncation(name: string, digits: number): string {
+  if (digits === 0) return `truncate it on purpose first (a Derive with date_trunc('second', ${name}))`;
+  if (digits === 3) return `truncate it on purpose first (a Derive with date_trunc('millisecond', ${name}))`;
+  return `truncate it to ${digits} fractional digit${digits === 1 ? '' : 's'} of a second on purpose first`;
+}
+
+/** What writing `column` (a DuckDB type) into `target` would change; undefined when nothing can. */
+export function lossOf(column: Column, target: TargetType): Loss | undefined {
+  const type = column.type.trim().toUpperCase();
+  const c = ident(column.name);
+  const into = `the table's column "${column.name}" (${target.shown})`;
+  const error = (what: string, fix: string) => `${stringLiteral(`column "${column.name}" holds `)} || CAST(${c} AS VARCHAR) || ${stringLiteral(`, ${what}: ${fix}`)}`;
+
+  if (target.kind === 'time' && isTimestamp(type)) {
+    return {
+      refuse: `column "${column.name}" is ${column.type} in the input, but ${into} holds a time of day: writing it would drop the date of every value`,
+      hint: `convert it on purpose first (a Derive with CAST(${column.name} AS TIME)), or make the table's column a timestamp`,
+    };
+  }
+  if (target.kind === 'date' && isTimestamp(type)) {
+    return {
+      // Through TIMESTAMP: DuckDB has no TIMESTAMPTZ to TIME cast (the session's zone is UTC).
+      changes: `CAST(CAST(${c} AS TIMESTAMP) AS TIME) <> TIME '00:00:00'`,
+      error: error(`whose time of day ${into} would drop`, `convert it on purpose first (a Derive with CAST(${column.name} AS DATE) keeps the date), or make the table's column a timestamp`),
+    };
+  }
+  const scale = decimalScale(type);
+  if (target.kind === 'integer' && isFractionalType(type)) {
+    return {
+      changes: `${c} <> trunc(${c})`,
+      error: error(`which is not a whole number, and ${into} holds whole numbers`, `round it on purpose first (a Derive with round(${column.name}) or trunc(${column.name})), or make the table's column a decimal type`),
+    };
+  }
+  if (target.kind === 'numeric' && (isFloatType(type) || (scale !== undefined && scale > target.scale!))) {
+    const s = target.scale!;
+    return {
+      changes: `round(${c}, ${literal(s)}) <> ${c}`,
+      error: error(`which ${into} would round to ${s} decimal place${s === 1 ? '' : 's'}`, `round it on purpose first (a Derive with round(${column.name}, ${s})), or give the table's column more decimal places`),
+    };
+  }
+  const sameKind = (target.kind === 'time') === (type === 'TIME');
+  if ((target.kind === 'timestamp' || target.kind === 'time') && target.scale! < 6 && hasMicroseconds(type) && sameKind) {
+    return {
+      changes: `microsecond(${c}) % ${literal(10 ** (6 - target.scale!))} <> 0`,
+      error: error(`whose fraction of a second ${into} would round`, `${truncation(column.name, target.scale!)}, or give the table's column more precision`),
+    };
+  }
+  return undefined;
+}
+
+/** `value` (the column's export expression), raising the loss's error where it would change. */
+export function checkedValue(loss: Loss | undefined, value: string): string {
+  if (!loss || 'refuse' in loss) return value;
+  return `CASE WHEN ${loss.changes} THEN error(${loss.error}) ELSE ${value} END`;
+}
+
+/** The first input column that its target type would change in every value. */
+export function refusedColumn(columns: Column[], targetOf: (name: string) => TargetType | undefined): { column: string; refuse: string; hint: string } | undefined {
+  for (const c of columns) {
+    const target = targetOf(c.name);
+    const loss = target && lossOf(c, target);
+    if (loss && 'refuse' in loss) return { column: c.name, ...loss };
+  }
+  return undefined;
+}
