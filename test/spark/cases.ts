@@ -1,6 +1,6 @@
 /**
  * The node-level conformance corpus: each case is a small pipeline over the test data
- * (support.ts: orders.csv, customers.csv, events.csv, offset.csv, date_time.csv, countries.csv, orders.parquet, orders.jsonl) whose sinks
+ * (support.ts: orders.csv, customers.csv, events.csv, offset.csv, date_time.csv, decimals.csv, countries.csv, orders.parquet, orders.jsonl) whose sinks
  * write under `${out}`. The suite runs it on DuckDB and on Spark and compares every sink's rows.
  */
 
@@ -51,6 +51,13 @@ export const CASES: Case[] = [
     edges: ['ev -> sink'],
     fails: 'execution',
     failsWith: '2024-05-06 10:30',
+  },
+  {
+    name: 'csv source refuses more decimal places than a DECIMAL column keeps',
+    nodes: [{ id: 'ev', type: 'source.csv', params: { path: 'decimals.csv', columns: [{ name: 'event_id', type: 'BIGINT' }, { name: 'amount', type: 'DECIMAL(10,2)' }] } }, parquet('sink', 'decimals.parquet')],
+    edges: ['ev -> sink'],
+    fails: 'execution',
+    failsWith: "'12.345' has more than 2 decimal places, which DECIMAL(10,2) would round away",
   },
   {
     name: 'json source refuses a fraction in a listed integer column',

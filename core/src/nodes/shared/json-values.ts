@@ -1,5 +1,5 @@
 import { ident, stringLiteral } from '../../compiler/sql.js';
-import { isIntegerType, writesFraction } from './locale-numbers.js';
+import { decimalScale, isIntegerType, numberConversion, writesFraction } from './locale-numbers.js';
 import { dateConversion, isDateType, isPlainTimestampType, isTimeType, timeConversion, timestampConversion } from './temporal-text.js';
 import { structFields } from './flatten.js';
 
@@ -11,11 +11,12 @@ import { structFields } from './flatten.js';
  * - into DATE, what follows the date is dropped (`"2024-03-04 10:00"` → 2024-03-04, and
  *   `"2024-03-1x"` → 2024-03-01); into TIMESTAMP, a UTC offset is dropped (`…10:00:00+05:00` →
  *   10:00, five hours off); into TIME, a date or an offset around the time is dropped;
- * - into BOOLEAN, any number is true (`300`, `-1`, `0.5`).
+ * - into BOOLEAN, any number is true (`300`, `-1`, `0.5`);
+ * - into DECIMAL(p,s), more decimal places than s are rounded (`12.345` → 12.35 in DECIMAL(10,2)).
  * Such columns are read as DuckDB's JSON type instead (the value as sent) and converted here,
- * refusing those values with a reason. Other types (VARCHAR, DOUBLE, DECIMAL, TIMESTAMPTZ, lists)
- * are read by DuckDB as before: their conversions keep the value (a DECIMAL rounds to its stated
- * scale, as SQL does). Struct fields are handled at any depth; elements of lists are not.
+ * refusing those values with a reason. Other types (VARCHAR, DOUBLE, TIMESTAMPTZ, lists) are read
+ * by DuckDB as before: their conversions keep the value. Struct fields are handled at any depth;
+ * elements of lists are not.
  */
 
 const isBooleanType = (type: string) => /^\s*(BOOLEAN|BOOL|LOGICAL)\s*$/i.test(type);
@@ -25,7 +26,7 @@ const fieldsOf = (type: string) => structFields(type.trim().replace(/^struct\s*\
 
 /** A scalar type that read_json fills with loss from some JSON values. */
 function lossyScalar(type: string): boolean {
-  return isIntegerType(type) || isDateType(type) || isPlainTimestampType(type) || isTimeType(type) || isBooleanType(type);
+  return isIntegerType(type) || decimalScale(type) !== undefined || isDateType(type) || isPlainTimestampType(type) || isTimeType(type) || isBooleanType(type);
 }
 
 /** True when read_json would convert some JSON values to `type` (or to a field of it) with loss. */
@@ -68,6 +69,13 @@ export function jsonValueConversion(expr: string, type: string, prefix: string, 
       WHEN 'VARCHAR' THEN CASE WHEN ${writesFraction(text)} THEN ${fail(`is not a whole number of type ${t}`)} ELSE coalesce(TRY_CAST(${text} AS ${t}), ${fail(`is not a number of type ${t}`)}) END
       WHEN 'ARRAY' THEN ${fail(`is not a number of type ${t}`)} WHEN 'OBJECT' THEN ${fail(`is not a number of type ${t}`)}
       ELSE coalesce(TRY_CAST(${expr} AS ${t}), ${fail(`does not fit ${t}`)}) END`;
+  }
+  if (decimalScale(type) !== undefined) {
+    // A number as sent (its JSON text) or a string holding one, converted as the CSV source converts text.
+    const asText = (v: string) => numberConversion(v, t, { decimal: '.' }, at).strict;
+    return `CASE ${kind} WHEN 'NULL' THEN NULL WHEN 'VARCHAR' THEN ${asText(text)}
+      WHEN 'ARRAY' THEN ${fail(`is not a number of type ${t}`)} WHEN 'OBJECT' THEN ${fail(`is not a number of type ${t}`)} WHEN 'BOOLEAN' THEN ${fail(`is not a number of type ${t}`)}
+      ELSE ${asText(`CAST(${expr} AS VARCHAR)`)} END`;
   }
   if (isBooleanType(type)) {
     return `CASE ${kind} WHEN 'NULL' THEN NULL WHEN 'BOOLEAN' THEN CAST(${expr} AS BOOLEAN)

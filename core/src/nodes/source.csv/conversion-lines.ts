@@ -36,7 +36,8 @@ const searchable = (f: CsvFile | undefined): f is CsvFile => f !== undefined && 
 /**
  * `fail`: the line of the value a conversion error names. The message reads
  * `column "amount" of data/orders.csv: '4.5' is not a whole number of type BIGINT` (the file part
- * only when it is known), as `numberConversion`'s strict form raises it.
+ * only when it is known), or `… '12.345' has more than 2 decimal places …`, as `numberConversion`'s
+ * strict form raises them.
  */
 export function conversionErrorLocator(detected: Detected, files: CsvFile[], converted: Column[]): NonNullable<CompiledNode['explainError']> {
   return async (message, io) => {
@@ -44,7 +45,7 @@ export function conversionErrorLocator(detected: Detected, files: CsvFile[], con
       const head = `column "${n.name}"`;
       const at = message.indexOf(head);
       if (at < 0) continue;
-      const m = /^(?: of ([\s\S]*?))?: '([\s\S]*)' is not a /.exec(message.slice(at + head.length));
+      const m = /^(?: of ([\s\S]*?))?: '([\s\S]*)' (?:is not a |has more than )/.exec(message.slice(at + head.length));
       const file = fileOf(files, m?.[1]);
       const field = fieldOf(detected, n.name);
       if (!m || !searchable(file) || field < 0) continue;

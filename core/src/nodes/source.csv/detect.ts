@@ -4,7 +4,7 @@ import { namedArgs, stringLiteral, type SqlValue } from '../../compiler/sql.js';
 import type { Column, CompileContext } from '../define.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
 import { transcodeFile } from '../../util/transcode.js';
-import { isIntegerType, isNumericType } from '../shared/locale-numbers.js';
+import { decimalScale, isIntegerType, isNumericType } from '../shared/locale-numbers.js';
 import { isDateType, isPlainTimestampType, isTimeType } from '../shared/temporal-text.js';
 import type { CsvFile } from './files.js';
 import { DEFAULT_MAX_LINE_SIZE, type CsvSourceParams } from './params.js';
@@ -353,13 +353,14 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
   }
   // Read as text and converted after, because DuckDB's reader changes such values without a word
   // and a detected column was typed from a sample only: numbers with a thousands separator; every
-  // integer column (DuckDB rounds a fraction, `4.5` → 5); every timestamp column read without a
+  // integer column (DuckDB rounds a fraction, `4.5` → 5) and every DECIMAL column (`12.345` → 12.35
+  // in DECIMAL(10,2)); every timestamp column read without a
   // format (DuckDB drops a UTC offset, `10:00:00+05` → 10:00); every TIME column (`01:45:00 PM` →
   // 01:45). DATE columns are read strictly by DuckDB itself once their format is stated (dialectArgs).
   const converted: Detected['converted'] = [];
   for (const c of p.all_varchar ? [] : columns) {
     const type = userTypes.get(c.name) ?? facts.numberTypes.get(c.name) ?? (isNumericType(c.type) || isPlainTimestampType(c.type) || isTimeType(c.type) ? c.type : undefined);
-    const checked = thousands ? isNumericType(type ?? '') : isIntegerType(type ?? '');
+    const checked = thousands ? isNumericType(type ?? '') : isIntegerType(type ?? '') || decimalScale(type ?? '') !== undefined;
     if (type && (checked || (isPlainTimestampType(type) && !dialect.timestampFormat) || isTimeType(type))) converted.push({ name: c.name, type, detected: !userTypes.has(c.name) });
   }
   const warnings: string[] = [];

@@ -197,6 +197,13 @@ second per 10 million rows and 4 integer columns. Declare a column \`DOUBLE\` or
 expected there. Files combined by column name get the same check, without the line (each file is
 detected on its own; the message names the file).
 
+**Decimals are checked, not rounded.** A column listed as \`DECIMAL(p,s)\` is read as text too: a
+value with more decimal places than *s* (\`12.345\` in \`DECIMAL(10,2)\`, \`1e-3\`), which DuckDB's
+reader would round (12.35, 0.00), stops the run with the column, the value and the line
+(\`'12.345' has more than 2 decimal places, which DECIMAL(10,2) would round away\`), or goes to
+\`rejects\`. Trailing zeros are not decimals lost (\`12.300\` reads as 12.30). Give the type the
+scale the data has, or list the column as \`DOUBLE\`.
+
 **Dates and timestamps are read as written.** DuckDB's date reading stops at the date and ignores
 what follows, so \`2024-03-04 13:45:00\` in a \`DATE\` column (a detected one past the sample, or a
 listed one) arrived as 2024-03-04, and \`2024-03-1x\` as March 1st. \`DATE\` columns are read strictly:

@@ -4,6 +4,7 @@ import { sparkPaths } from '../shared/spark-files.js';
 import { open } from 'node:fs/promises';
 import type { CsvSourceParams } from './params.js';
 import { isPlainTimestampType, timestampConversion } from '../shared/temporal-text.js';
+import { decimalScale, numberConversion } from '../shared/locale-numbers.js';
 
 type Params = CsvSourceParams;
 
@@ -82,6 +83,8 @@ function converted(c: Column, nulls: string[] | undefined, d: Dialect): string {
   if (type === 'TIMESTAMP' && d.timestampFormat) return `strptime(${v}, ${stringLiteral(d.timestampFormat)}) AS ${x}`;
   // Spark's cast to TIMESTAMP_NTZ drops a UTC offset as DuckDB's does: refused the same way.
   if (isPlainTimestampType(type)) return `${timestampConversion(v, type, stringLiteral(`column "${c.name}": `)).strict} AS ${x}`;
+  // Spark's cast to DECIMAL rounds extra decimal places (HALF_UP) as DuckDB's does: refused the same way.
+  if (decimalScale(type) !== undefined) return `${numberConversion(v, c.type, { decimal: '.' }, stringLiteral(`column "${c.name}": `)).strict} AS ${x}`;
   return `CAST(${v} AS ${c.type}) AS ${x}`;
 }
 

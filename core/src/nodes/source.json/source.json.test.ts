@@ -120,13 +120,17 @@ describe('source.json: reading', () => {
       { name: 'day', type: 'DATE' },
       { name: 'at', type: 'TIMESTAMP' },
       { name: 'meta', type: 'STRUCT(qty INTEGER)' },
+      { name: 'price', type: 'DECIMAL(10,2)' },
     ];
-    const good = { id: 1, day: '2024-03-04', at: '2024-03-04T10:00:00Z', meta: { qty: 2.0 } };
+    const good = { id: 1, day: '2024-03-04', at: '2024-03-04T10:00:00Z', meta: { qty: 2.0 }, price: 12.3 };
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ ...good, id: 12.5 }, `column "id": '12.5' is not a whole number of type BIGINT`],
       [{ ...good, day: '2024-03-04 13:45' }, `column "day": '2024-03-04 13:45' is not a DATE: it has a time`],
       [{ ...good, at: '2024-03-04T10:00:00+05:00' }, `column "at": '2024-03-04T10:00:00+05:00' is not a TIMESTAMP without losing its UTC offset +05:00`],
       [{ ...good, meta: { qty: 0.5 } }, `column "meta": field qty: '0.5' is not a whole number of type INTEGER`],
+      // It would round to 12.35.
+      [{ ...good, price: 12.345 }, `column "price": '12.345' has more than 2 decimal places, which DECIMAL(10,2) would round away`],
+      [{ ...good, price: '0.125' }, `column "price": '0.125' has more than 2 decimal places`],
     ];
     for (const [i, [bad, message]] of cases.entries()) {
       await writeFile(path.join(dir, `listed-${i}.ndjson`), ndjson([good, bad]));
@@ -141,12 +145,12 @@ describe('source.json: reading', () => {
       expect(summary.status).toBe('failed');
       expect(summary.error!.message).toContain(message);
     }
-    await writeFile(path.join(dir, 'listed-good.ndjson'), ndjson([good, { id: null, day: null, meta: null }]));
+    await writeFile(path.join(dir, 'listed-good.ndjson'), ndjson([good, { id: null, day: null, meta: null, price: '7.100' }]));
     const r = await preview(src({ path: 'listed-good.ndjson', columns }), dir, 'src');
-    expect(r.columns.map((c) => c.type)).toEqual(['BIGINT', 'DATE', 'TIMESTAMP', 'STRUCT(qty INTEGER)']);
+    expect(r.columns.map((c) => c.type)).toEqual(['BIGINT', 'DATE', 'TIMESTAMP', 'STRUCT(qty INTEGER)', 'DECIMAL(10,2)']);
     expect(r.rows).toEqual([
-      { id: '1', day: '2024-03-04', at: '2024-03-04 10:00:00', meta: { qty: 2 } },
-      { id: null, day: null, at: null, meta: null },
+      { id: '1', day: '2024-03-04', at: '2024-03-04 10:00:00', meta: { qty: 2 }, price: '12.30' },
+      { id: null, day: null, at: null, meta: null, price: '7.10' },
     ]);
   });
 

@@ -209,7 +209,8 @@ also when pretty-printed: integers keep every digit; numbers with a fraction are
 its column's type would change does not fit either (DuckDB's JSON reader would change it without a
 word): a fraction in an integer column (\`12.5\`; \`12.0\` is fine), a time or text after the date in a
 \`DATE\`, a non-zero UTC offset in a \`TIMESTAMP\` (use \`TIMESTAMPTZ\`), a date, offset or AM/PM
-around a \`TIME\`, a number other than 0 or 1 in a \`BOOLEAN\`; inferred columns are checked the same
+around a \`TIME\`, a number other than 0 or 1 in a \`BOOLEAN\`, more decimal places than a
+\`DECIMAL(p,s)\` keeps; inferred columns are checked the same
 way, so a fraction after a sample of whole numbers is caught.
 
 **Previews** show the latest ${PREVIEW_ROWS} messages, read by a throwaway group that commits nothing:

@@ -4,7 +4,7 @@ import { ident, stringLiteral } from '../../compiler/sql.js';
 import { castSpark } from './transform.cast.spark.js';
 import { checkDuckDbType } from '../source.csv/duckdb-types.js';
 import { compileConversions, inputSpelling, quoteValue, REASON_COLUMN, type Conversion } from './conversions.js';
-import { decimalSeparatorParam, isDefaultFormat, isIntegerType, isNumericType, numberConversion, separatorProblems, thousandsSeparatorParam } from '../shared/locale-numbers.js';
+import { decimalScale, decimalSeparatorParam, isDefaultFormat, isIntegerType, isNumericType, numberConversion, separatorProblems, thousandsSeparatorParam } from '../shared/locale-numbers.js';
 import { dateConversion, isDateType, isPlainTimestampType, isTimeType, timeConversion, timestampConversion } from '../shared/temporal-text.js';
 
 const params = z
@@ -63,6 +63,10 @@ one is reported with the closest name.
 negative exponent is refused (\`'1.5' is not a whole number of type INTEGER\`) where DuckDB would round
 it to 2 (and \`15e-1\` to 2); surrounding spaces,
 \`+7\` and \`1e3\` are read as the integers they write;
+text to a DECIMAL with more decimal places than its scale is refused (\`'12.345' has more than 2
+decimal places, which DECIMAL(10,2) would round away\`; DuckDB would read 12.35), while trailing
+zeros are fine (\`12.300\`); round on purpose with a Derive (\`round(CAST(x AS DOUBLE), 2)\`) or give
+the type more decimal places;
 text to DATE wants \`YYYY-MM-DD\` and nothing after it (DuckDB would read \`2024-03-04 13:45\` as the
 date alone; use *Parse dates* for other layouts); text to TIMESTAMP with a UTC offset other than zero
 (\`2024-03-04 10:00:00+05\`) does not convert, since TIMESTAMP would drop the offset: convert such text
@@ -123,11 +127,12 @@ The \`rejects\` output always has the input's columns plus \`${REASON_COLUMN}\` 
       const type = c.type.trim();
       const col = ident(column);
       const text = input.columns.find((x) => x.name === column)?.type === 'VARCHAR';
-      // Text to an integer type is checked in every format: DuckDB's cast would round '4.5' to 5.
+      // Text to an integer or DECIMAL type is checked in every format: DuckDB's cast would round '4.5'
+      // to 5, and '12.345' to 12.35 in DECIMAL(10,2).
       // Text to DATE, TIMESTAMP or TIME is checked too: DuckDB's cast ignores what follows a date or a time and drops a UTC offset.
       const checked =
         !text ? undefined
-        : isNumericType(type) && (!isDefaultFormat(format) || isIntegerType(type)) ? numberConversion(col, type, format, stringLiteral(`column "${column}": `))
+        : isNumericType(type) && (!isDefaultFormat(format) || isIntegerType(type) || decimalScale(type) !== undefined) ? numberConversion(col, type, format, stringLiteral(`column "${column}": `))
         : isDateType(type) ? dateConversion(col, stringLiteral(`column "${column}": `))
         : isPlainTimestampType(type) ? timestampConversion(col, type, stringLiteral(`column "${column}": `))
         : isTimeType(type) ? timeConversion(col, stringLiteral(`column "${column}": `))

@@ -226,6 +226,22 @@ describe('transform.cast', () => {
     ]);
   });
 
+  it('refuses more decimal places than a DECIMAL keeps in text, where DuckDB would round them; trailing zeros are fine', async () => {
+    const src = `SELECT * FROM (VALUES (1, '12.345'), (2, '12.300'), (3, ' 7 '), (4, '1e-3'), (5, '2.5e1'), (6, 'n/a')) t(id, price)`;
+    const cast = castOver({ columns: [{ column: 'price', type: 'DECIMAL(10,2)' }], on_error: 'reject' }, src);
+    const rejects = await preview(cast, dir, 'typed', { port: 'rejects' });
+    expect(rejects.rows.map((row) => [row.id, row._caudal_reason])).toEqual([
+      [1, "column price: '12.345' has more than 2 decimal places, which DECIMAL(10,2) would round away (give the type more decimal places, or read the column as DOUBLE)"],
+      [4, "column price: '1e-3' has more than 2 decimal places, which DECIMAL(10,2) would round away (give the type more decimal places, or read the column as DOUBLE)"],
+      [6, "column price: 'n/a' is not a valid DECIMAL(10,2)"],
+    ]);
+    expect((await preview(cast, dir, 'typed')).rows).toEqual([
+      { id: 2, price: '12.30' },
+      { id: 3, price: '7.00' },
+      { id: 5, price: '25.00' },
+    ]);
+  });
+
   it('refuses a time after a date in text converted to DATE, and a UTC offset in text converted to TIMESTAMP', async () => {
     const src = `SELECT * FROM (VALUES
       (1, '2024-03-04', '2024-03-04 10:00:00'),
