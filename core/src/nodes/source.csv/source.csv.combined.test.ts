@@ -68,4 +68,24 @@ describe('source.csv: files combined by column name are read as strictly as one 
     expect(lines).toContain('11,4,2024-03-04 10:00:00,,');
     expect(lines).toContain('900001,3,,2024-01-01,x');
   });
+
+  it('a column list matches names, not positions: a file with its columns in another order keeps its values under their names', async () => {
+    // read_csv's column list is positional and renamed every file's header: b.csv's qty landed under id.
+    const columns = [
+      { name: 'id', type: 'BIGINT' },
+      { name: 'qty', type: 'DECIMAL(6,1)' },
+    ];
+    const r = await preview(csv({ path: 'good/*.csv', union_by_name: true, columns }), dir, 'src');
+    expect(r.columns.map((c) => `${c.name} ${c.type}`)).toEqual(['id BIGINT', 'qty DECIMAL(6,1)', 'at TIMESTAMP', 'day DATE', 'extra VARCHAR']);
+    expect(r.rows.find((x) => x.id === '900001')).toMatchObject({ qty: '3.0', extra: 'x' });
+    const { summary } = await run(toCsv({ path: 'fraction/*.csv', union_by_name: true, columns: [{ name: 'qty', type: 'INTEGER' }] }, 'listed.csv'), dir);
+    expect(summary.error!.message).toContain(`column "qty" of ${path.join(dir, 'fraction/a.csv')}: '12.5' is not a whole number of type INTEGER`);
+  });
+
+  it('a listed column that no file has is refused before the run', async () => {
+    const problems = await problemsOf(csv({ path: 'good/*.csv', union_by_name: true, columns: [{ name: 'ID', type: 'BIGINT' }] }), dir);
+    expect(problems).toEqual([
+      expect.objectContaining({ path: 'nodes[0].params.columns', column: 'ID', message: expect.stringContaining(`the column list names 'ID', which none of the files combined by name has`), hint: expect.stringContaining('id, qty, at, day, extra') }),
+    ]);
+  });
 });

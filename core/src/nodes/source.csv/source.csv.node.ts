@@ -135,7 +135,8 @@ values with the folder's in every row, without a word); set \`hive_partitioning:
 file's own column.
 
 **Column types.** By default, names come from the header and types are detected. List *Columns*
-(name and DuckDB type for every column, in file order) to fix both, or turn on *Read everything as
+(name and DuckDB type for every column, in file order; with *Combine files by column name*, by
+name, and only the columns whose types you want to state) to fix both, or turn on *Read everything as
 text* to get only VARCHAR columns. Type names are checked before the run (\`BIGINT\`, \`DOUBLE\`,
 \`DECIMAL(12,2)\`, \`DATE\`, \`TIMESTAMP\`, \`BOOLEAN\`, \`VARCHAR\`, \`INTEGER[]\`, …). Integers too long for
 64 bits (account numbers, 20+ digits), which DuckDB's detection reads as DOUBLE (about 17 digits kept), are

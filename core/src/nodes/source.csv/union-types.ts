@@ -1,5 +1,6 @@
 import type { CompileContext } from '../define.js';
-import { isIntegerType } from '../shared/locale-numbers.js';
+import { CaudalError } from '../../util/errors.js';
+import { decimalScale, isIntegerType } from '../shared/locale-numbers.js';
 import { isPlainTimestampType, isTimeType } from '../shared/temporal-text.js';
 import { argsSql, givenArgs, type Detected, type ReadArgs } from './detect.js';
 import type { CsvSourceParams } from './params.js';
@@ -8,23 +9,34 @@ import type { CsvSourceParams } from './params.js';
  * Files combined by name keep DuckDB's detection, file by file, but not its lenient reading: the
  * columns it would fill with loss are read as text (`types`, by name, in every file) and converted
  * like a single file's (detect.ts): integers (a fraction past the sample is rounded, `12.5` → 13),
- * timestamps without a stated format (a UTC offset is dropped) and times. Dates get the ISO format
- * stated, so DuckDB reads them with strptime, which refuses a time or text after the date; files
- * whose dates are not ISO need date_format anyway (union-dates.ts).
+ * DECIMAL columns (`12.345` → 12.35), timestamps without a stated format (a UTC offset is dropped)
+ * and times. Dates get the ISO format stated, so DuckDB reads them with strptime, which refuses a
+ * time or text after the date; files whose dates are not ISO need date_format anyway
+ * (union-dates.ts).
+ *
+ * A column list states types by name here: read_csv's `columns` is positional and renames every
+ * file's header (a file with `qty,id` would put its qty under id), so the list goes in as `types`,
+ * and a listed column that no file has is an error. Columns the list does not name keep their
+ * detected types.
  */
 export async function combinedReadArgs(ctx: CompileContext<CsvSourceParams>, from: string): Promise<{ args: ReadArgs; converted: Detected['converted'] }> {
   const p = ctx.params;
-  const given = givenArgs(p, false);
-  // A column list states every column of every file, types included: it is read as listed.
-  if (p.all_varchar || (p.columns?.length ?? 0) > 0) return { args: given, converted: [] };
+  const listed = new Map((p.columns ?? []).map((c) => [c.name, c.type.trim()]));
+  const given = givenArgs({ ...p, columns: undefined }, false);
+  if (p.all_varchar) return { args: given, converted: [] };
   const named = { ...given.named, dateformat: p.date_format ?? '%Y-%m-%d' };
   // The files' own columns: partition folders and the file name column are not read as text. When
   // they cannot be read here, the read as given reports why (explainDetectionFailure).
   const columns = await ctx.describe(`SELECT * FROM read_csv(${from}, ${argsSql({ ...given, named })}, union_by_name := true, hive_partitioning := false)`).catch(() => undefined);
-  if (!columns) return { args: given, converted: [] };
-  const converted: Detected['converted'] = columns
-    .filter((c) => isIntegerType(c.type) || (isPlainTimestampType(c.type) && p.timestamp_format === undefined) || isTimeType(c.type))
-    .map((c) => ({ name: c.name, type: c.type, detected: true }));
-  const types = converted.length > 0 ? Object.fromEntries(converted.map((c) => [c.name, 'VARCHAR'])) : undefined;
-  return { args: { ...given, named: { ...named, types } }, converted };
+  if (!columns) return { args: { ...given, named: { ...named, types: listed.size > 0 ? Object.fromEntries(listed) : undefined } }, converted: [] };
+  const missing = [...listed.keys()].filter((name) => !columns.some((c) => c.name === name));
+  if (missing.length > 0) {
+    const message = `node '${ctx.nodeId}': the column list names ${missing.map((m) => `'${m}'`).join(', ')}, which none of the files combined by name has`;
+    const hint = `the files' columns: ${columns.map((c) => c.name).join(', ')} (names are matched exactly, case included)`;
+    throw new CaudalError('validation', message, { nodeId: ctx.nodeId, hint, problems: [{ code: 'unknown_column', path: 'params.columns', column: missing[0], message, hint }] });
+  }
+  const typed = columns.map((c) => ({ name: c.name, type: listed.get(c.name) ?? c.type, detected: !listed.has(c.name) }));
+  const converted = typed.filter((c) => isIntegerType(c.type) || decimalScale(c.type) !== undefined || (isPlainTimestampType(c.type) && p.timestamp_format === undefined) || isTimeType(c.type));
+  const types = Object.fromEntries([...listed, ...converted.map((c) => [c.name, 'VARCHAR'] as const)]);
+  return { args: { ...given, named: { ...named, types: Object.keys(types).length > 0 ? types : undefined } }, converted };
 }
