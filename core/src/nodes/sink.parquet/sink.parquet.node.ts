@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineNode } from '../define.js';
 import { parquetSinkSpark } from './sink.parquet.spark.js';
+import { parquetExactSelect } from './exact-integers.js';
 import { fileSinkPlan, ifExistsParam, pathParam, resolvePartitionColumns } from '../shared/file-sink.js';
 import { parquetReadBack } from './read-back.js';
 
@@ -55,6 +56,11 @@ export const parquetSinkNode = defineNode({
   docs: `Parquet keeps column types (decimals, dates, timestamps, lists, structs) exactly, so it is the best
 format for handing data to another tool or to a later pipeline.
 
+**128-bit integers** (\`HUGEINT\`, \`UHUGEINT\`, e.g. 20+ digit account numbers the CSV source
+detects) have no Parquet type: DuckDB would store them as a DOUBLE and lose digits, so they are
+written as \`DECIMAL(38,0)\`, exactly, also inside structs and lists. A value with 39 digits stops
+the run naming the column (write it as text, or to CSV).
+
 **Partitioned output.** With \`partition_by\` the path names a folder, written in the hive layout that
 DuckDB, Spark, Polars, Athena and BigQuery read directly:
 
@@ -103,6 +109,7 @@ the folders it created are removed again (when they are still empty).`,
       options: { FORMAT: 'parquet', COMPRESSION: p.compression, ROW_GROUP_SIZE: p.row_group_size },
       partitionBy: partitions.problems.length > 0 ? p.partition_by : partitions.names,
       problems: partitions.problems,
+      select: parquetExactSelect(ctx.input().columns),
       readBack: parquetReadBack(ctx.input().columns),
     });
   },

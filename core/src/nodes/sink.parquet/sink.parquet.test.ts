@@ -155,4 +155,26 @@ describe('sink.parquet', () => {
     expect(existsSync(path.join(dir, 'broken-parts'))).toBe(false);
     expect((await readdir(dir)).filter((f) => f.includes('.caudal-'))).toEqual([]);
   });
+
+  it('writes 128-bit integers as DECIMAL(38,0), every digit kept (DuckDB would store a DOUBLE), also in structs and lists', async () => {
+    const query = `SELECT 12345678901234567890123::HUGEINT AS account, 340282366920938463463374607431768211::UHUGEINT AS u,
+      {'iban': 98765432109876543210987::HUGEINT, 'n': 1} AS s, [1::HUGEINT, -99999999999999999999999::HUGEINT, NULL] AS l, NULL::HUGEINT AS none`;
+    const { summary } = await run(parquetPipeline({ path: 'wide.parquet' }, query), dir);
+    expect(summary.status).toBe('succeeded');
+    const file = stringLiteral(path.join(dir, 'wide.parquet'));
+    expect(await readBack(`SELECT CAST(account AS VARCHAR) AS account, CAST(u AS VARCHAR) AS u, CAST(s.iban AS VARCHAR) AS iban, CAST(l AS VARCHAR) AS l, none FROM read_parquet(${file})`)).toEqual([
+      { account: '12345678901234567890123', u: '340282366920938463463374607431768211', iban: '98765432109876543210987', l: '[1, -99999999999999999999999, NULL]', none: null },
+    ]);
+    expect((await readBack(`SELECT typeof(account) AS t FROM read_parquet(${file})`))[0]).toEqual({ t: 'DECIMAL(38,0)' });
+  });
+
+  it('refuses a 39-digit integer, which no Parquet type holds exactly, and keeps the old file', async () => {
+    const target = path.join(dir, 'too-wide.parquet');
+    await writeFile(target, 'old');
+    const query = `SELECT range AS id, CASE WHEN range = 7 THEN 170141183460469231731687303715884105727::HUGEINT ELSE range END AS big FROM range(10)`;
+    const { summary } = await run(parquetPipeline({ path: 'too-wide.parquet', if_exists: 'overwrite' }, query), dir);
+    expect(summary.status).toBe('failed');
+    expect(summary.error?.message).toContain('column "big" holds 170141183460469231731687303715884105727, more than the 38 digits a Parquet file keeps exactly');
+    expect(await readFile(target, 'utf8')).toBe('old');
+  });
 });
