@@ -135,3 +135,16 @@ export class DuckDbFailure extends CaudalError {
     super('execution', nodeId ? `node '${nodeId}': ${duckdb.message}` : duckdb.message, { cause: duckdb, nodeId });
   }
 }
+
+/**
+ * Runs `check`, which throws a CaudalError for what it finds, and records that as a problem at
+ * `path` instead (a sink's preflight: the same check as its load, reported before anything is read).
+ */
+export function problemIfThrown(problems: Problem[], code: ProblemCode, path: string, check: () => void): void {
+  try {
+    check();
+  } catch (e) {
+    if (!(e instanceof CaudalError)) throw e;
+    problems.push({ code, path, column: e.column, message: e.message, hint: e.hint });
+  }
+}

@@ -7,7 +7,7 @@ import { DEFAULT_BATCH_ROWS } from '../../connectors/sqlserver/bulk.js';
 import { connectSqlServer } from '../../connectors/sqlserver/client.js';
 import { explainSqlServerError } from '../../connectors/sqlserver/errors.js';
 import { checkAssignments, checkColumns, type SqlServerWriteSpec, tableColumns, writeSqlServer } from '../../connectors/sqlserver/write.js';
-import type { CaudalError, Problem } from '../../util/errors.js';
+import { problemIfThrown, type Problem } from '../../util/errors.js';
 import { didYouMean } from '../../util/suggest.js';
 
 const params = z
@@ -84,18 +84,8 @@ export const sqlserverSinkNode = defineNode({
         if (!existing && !spec.createTable) {
           preflight.push({ code: 'invalid_param', path: 'params.table', message: `node '${ctx.nodeId}': table ${shown} does not exist`, hint: 'create it first, or set create_table to true' });
         } else if (existing && spec.mode !== 'replace') {
-          try {
-            checkColumns(context, spec, input.columns, existing);
-          } catch (e) {
-            const err = e as CaudalError;
-            preflight.push({ code: 'unknown_column', path: 'params.table', column: err.column, message: err.message, hint: err.hint });
-          }
-          try {
-            checkAssignments(context, input.columns, existing);
-          } catch (e) {
-            const err = e as CaudalError;
-            preflight.push({ code: 'invalid_param', path: 'params.table', column: err.column, message: err.message, hint: err.hint });
-          }
+          problemIfThrown(preflight, 'unknown_column', 'params.table', () => checkColumns(context, spec, input.columns, existing));
+          problemIfThrown(preflight, 'invalid_param', 'params.table', () => checkAssignments(context, input.columns, existing));
         }
       } catch (e) {
         throw explain(e);
