@@ -3,6 +3,7 @@ import { defineNode, type Column } from '../define.js';
 import { fillNullsSpark } from './transform.fill_nulls.spark.js';
 import { ident, identList, literal } from '../../compiler/sql.js';
 import { duplicateIndexes, findColumn, paramError } from '../shared/columns.js';
+import { constantConverts } from '../shared/typed-constant.js';
 
 const STRATEGIES = ['constant', 'mean', 'median', 'mode', 'previous', 'next', 'drop_row'] as const;
 
@@ -77,7 +78,7 @@ names, positions and **types**: every fill value is converted to the column's ty
 
 | strategy | fills with | notes |
 | --- | --- | --- |
-| \`constant\` | \`value\` | Converted to the column's type; a value that does not convert (\`"abc"\` for an INTEGER) is reported before the run, naming the column. |
+| \`constant\` | \`value\` | Converted to the column's type; a value that does not convert (\`"abc"\` for an INTEGER), or that the type would change (\`1.5\` for an INTEGER, \`"2025-01-01 10:00"\` for a DATE, \`12.345\` for DECIMAL(10,2)), is reported before the run, naming the column. |
 | \`mean\` | the average of the non-null values | Numeric columns only. Rounded to the column's type: an INTEGER column gets the rounded mean, a DECIMAL(10,2) column the mean to 2 places. The mean of a FLOAT/DOUBLE column is summed in parallel, so its last digits can differ from run to run. |
 | \`median\` | the middle value | Numeric and date/time columns. Between two middle values it interpolates, then rounds to the column's type. |
 | \`mode\` | the most frequent non-null value | Any type. Ties go to the smallest value, so the result is deterministic. |
@@ -158,12 +159,11 @@ No warnings or metrics.`,
             return undefined;
           case 'constant': {
             const value = literal(rule.value!);
-            const [row] = await ctx.rows(`SELECT TRY_CAST(${value} AS ${col.type}) IS NULL AS bad`);
-            if (row?.bad === true)
+            if (!(await constantConverts((sql) => ctx.rows(sql), rule.value!, col.type)))
               throw paramError(
                 ctx.nodeId,
                 `rules[${at}].value`,
-                `node '${ctx.nodeId}': the fill value ${JSON.stringify(rule.value)} for column '${col.name}' does not convert to its type ${col.type}`,
+                `node '${ctx.nodeId}': the fill value ${JSON.stringify(rule.value)} for column '${col.name}' does not convert to its type ${col.type} without change`,
                 `give a value of type ${col.type}, or convert the column first (transform.cast)`,
                 col.name,
               );

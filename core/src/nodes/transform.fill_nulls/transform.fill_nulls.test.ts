@@ -55,8 +55,18 @@ describe('transform.fill_nulls', () => {
 
   it('reports a constant that does not convert to the column type before the run, naming the column', async () => {
     expect(await messages({ rules: [{ column: 'qty', strategy: 'constant', value: 'lots' }] })).toEqual([
-      `nodes[1].params.rules[0].value: node 'fill': the fill value "lots" for column 'qty' does not convert to its type INTEGER`,
+      `nodes[1].params.rules[0].value: node 'fill': the fill value "lots" for column 'qty' does not convert to its type INTEGER without change`,
     ]);
+  });
+
+  it('refuses a constant that its column type would change (DuckDB\'s cast would fill 2 for 1.5), and takes exact ones', async () => {
+    expect(await messages({ rules: [{ column: 'qty', strategy: 'constant', value: 1.5 }] })).toEqual([
+      `nodes[1].params.rules[0].value: node 'fill': the fill value 1.5 for column 'qty' does not convert to its type INTEGER without change`,
+    ]);
+    expect(await messages({ rules: [{ column: 'day', strategy: 'constant', value: '2025-01-01 10:00' }] })).toEqual([
+      `nodes[1].params.rules[0].value: node 'fill': the fill value "2025-01-01 10:00" for column 'day' does not convert to its type DATE without change`,
+    ]);
+    expect(await messages({ rules: [{ column: 'qty', strategy: 'constant', value: '7' }, { column: 'day', strategy: 'constant', value: '2025-01-01' }] })).toEqual([]);
   });
 
   it('fills with the mean, median and mode of the whole column, rounded to the column type', async () => {

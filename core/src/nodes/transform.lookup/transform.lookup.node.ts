@@ -4,6 +4,7 @@ import { lookupSpark } from './transform.lookup.spark.js';
 import { ident, literal, stringLiteral } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
 import { requireColumn } from '../shared/columns.js';
+import { constantConverts } from '../shared/typed-constant.js';
 
 const value = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
@@ -64,8 +65,9 @@ the columns picked from the reference (renamed with \`as\`).
 
 **Not found.** Rows whose key is not in the reference (and rows with a NULL key, which match nothing)
 get the column's \`default\`, or NULL without one. The default is a JSON value cast to the reference
-column's type (\`"1970-01-01"\` for a DATE, \`0\` for a DOUBLE…); a value that does not convert is
-reported before the run. A reference row that matches but holds NULL keeps its NULL.
+column's type (\`"1970-01-01"\` for a DATE, \`0\` for a DOUBLE…); a value that does not convert, or
+that the type would change (\`"1970-01-01 10:00"\` for a DATE, \`0.5\` for an INTEGER), is reported
+before the run. A reference row that matches but holds NULL keeps its NULL.
 
 **Duplicate keys in the reference** would repeat input rows, so they stop the run with a message
 naming the key, e.g. \`the reference input has 2 rows for customer_id = 42\`. Remove duplicates first
@@ -118,9 +120,8 @@ Picked columns must not collide with input column names (case-insensitive): rena
     });
     for (const p of picked) {
       if (p.default === undefined || p.default === null) continue;
-      const [row] = await ctx.rows(`SELECT TRY_CAST(${literal(p.default)} AS ${p.type}) IS NULL AS bad`);
-      if (row?.bad) {
-        const message = `node '${ctx.nodeId}': the default ${JSON.stringify(p.default)} for '${p.as}' is not a valid ${p.type}`;
+      if (!(await constantConverts((sql) => ctx.rows(sql), p.default, p.type))) {
+        const message = `node '${ctx.nodeId}': the default ${JSON.stringify(p.default)} for '${p.as}' is not a valid ${p.type} (or would change converting to it)`;
         throw new CaudalError('validation', message, { nodeId: ctx.nodeId, problems: [{ code: 'invalid_param', path: `params.columns[${p.index}].default`, message, hint: `give a value of the reference column's type (${p.type})` }] });
       }
     }

@@ -55,8 +55,11 @@ describe('transform.lookup', () => {
   it('a default that does not fit the column type is reported before the run', async () => {
     const problems = await problemsOf(lookupOver({ keys: KEYS, columns: [{ column: 'since', default: 'soon' }] }), dir);
     expect(problems).toEqual([
-      expect.objectContaining({ code: 'invalid_param', path: 'nodes[2].params.columns[0].default', message: `node 'lk': the default "soon" for 'since' is not a valid DATE` }),
+      expect.objectContaining({ code: 'invalid_param', path: 'nodes[2].params.columns[0].default', message: `node 'lk': the default "soon" for 'since' is not a valid DATE (or would change converting to it)` }),
     ]);
+    // DuckDB's cast would take the date and drop the time.
+    const withTime = await problemsOf(lookupOver({ keys: KEYS, columns: [{ column: 'since', default: '2024-01-01 10:00' }] }), dir);
+    expect(withTime.map((p) => p.path)).toEqual(['nodes[2].params.columns[0].default']);
   });
 
   it('matches on several keys and keeps an empty input empty', async () => {

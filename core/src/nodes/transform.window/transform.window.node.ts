@@ -3,6 +3,7 @@ import { defineNode } from '../define.js';
 import { windowSpark } from './transform.window.spark.js';
 import { ident, literal } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
+import { constantConverts } from '../shared/typed-constant.js';
 
 const FUNCTIONS = [
   'row_number',
@@ -83,7 +84,7 @@ computed over the rows of the same partition (\`partition_by\`), in \`order_by\`
 | \`rank\` / \`dense_rank\` | ties share a rank; \`rank\` then skips (1, 1, 3), \`dense_rank\` does not (1, 1, 2) |
 | \`percent_rank\` | (rank − 1) / (rows in partition − 1), from 0 to 1 |
 | \`running_sum\`, \`running_avg\`, \`running_min\`, \`running_max\`, \`running_count\` | over the rows up to this one **and its ties** (rows with the same \`order_by\` values share the value); \`running_count\` without a column counts rows |
-| \`lag\` / \`lead\` | \`column\` from \`offset\` rows before / after, else \`default\` (cast to the column's type) or NULL |
+| \`lag\` / \`lead\` | \`column\` from \`offset\` rows before / after, else \`default\` (converted to the column's type; one that does not convert exactly, e.g. 0.5 for an INTEGER, is refused before the run) or NULL |
 | \`moving_avg\`, \`moving_sum\`, \`moving_min\`, \`moving_max\` | over the last \`rows\` rows, this one included (fewer at the start of a partition) |
 
 NULL values are ignored by the sums, averages, minimums, maximums and counts of a column.
@@ -178,9 +179,8 @@ Output names must differ from the input's columns (case-insensitive).`,
       if ((c.function !== 'lag' && c.function !== 'lead') || c.default === undefined || c.default === null || c.column === undefined) continue;
       const type = typeOf(c.column);
       if (!type) continue;
-      const [row] = await ctx.rows(`SELECT TRY_CAST(${literal(c.default)} AS ${type}) IS NULL AS bad`);
-      if (row?.bad) {
-        const message = `node '${ctx.nodeId}': the default ${JSON.stringify(c.default)} for '${c.name}' is not a valid ${type}`;
+      if (!(await constantConverts((sql) => ctx.rows(sql), c.default, type))) {
+        const message = `node '${ctx.nodeId}': the default ${JSON.stringify(c.default)} for '${c.name}' is not a valid ${type} (or would change converting to it)`;
         throw new CaudalError('validation', message, { nodeId: ctx.nodeId, problems: [{ code: 'invalid_param', path: `params.columns[${i}].default`, message, hint: `give a value of the type of '${c.column}' (${type})` }] });
       }
     }

@@ -169,7 +169,10 @@ describe('transform.window', () => {
       expect.objectContaining({ code: 'invalid_param', path: 'nodes[1].params.columns[0].name', message: "node 'w': output column 'Amount' already exists in the input" }),
     ]);
     expect(await problemsOf(over({ ...BY_CUSTOMER, columns: [{ name: 'p', function: 'lag', column: 'amount', default: 'none' }] }), dir)).toEqual([
-      expect.objectContaining({ code: 'invalid_param', path: 'nodes[1].params.columns[0].default', message: `node 'w': the default "none" for 'p' is not a valid INTEGER` }),
+      expect.objectContaining({ code: 'invalid_param', path: 'nodes[1].params.columns[0].default', message: `node 'w': the default "none" for 'p' is not a valid INTEGER (or would change converting to it)` }),
+    ]);
+    expect(await problemsOf(over({ ...BY_CUSTOMER, columns: [{ name: 'p', function: 'lag', column: 'amount', default: 0.5 }] }), dir)).toEqual([
+      expect.objectContaining({ path: 'nodes[1].params.columns[0].default', message: `node 'w': the default 0.5 for 'p' is not a valid INTEGER (or would change converting to it)` }),
     ]);
   });
 
