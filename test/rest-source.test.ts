@@ -67,6 +67,26 @@ describe('source.rest against a local API', () => {
     expect(calls().map((c) => c.query.offset)).toEqual(['0', '100', '200', '300']);
   });
 
+  it('offset: an API that answers fewer records than the limit, then more, stops the run instead of skipping records in between', async () => {
+    // The API caps pages at 40: asked 100 from offset 0 it answers 40, and offset 100 would skip 40..99.
+    for (const extra of [{}, { concurrency: 4, pagination: { type: 'offset', limit: 100, total_path: 'meta.total' } }]) {
+      const { summary } = await read({ url: '/items/offset', params: { page_cap: '40' }, records_path: 'data', pagination: { type: 'offset', limit: 100 }, ...extra });
+      expect(summary.status).toBe('failed');
+      expect(summary.error!.message).toContain(
+        'page 1 (offset=0) returned 40 records although limit was 100, and page 2 returned more: the API returns at most 40 records per page, so the records between offset=40 and 100 would be skipped',
+      );
+      expect(summary.error!.hint).toBe('set limit to 40 (or less), the most the API returns per page');
+    }
+    const { rows } = await read({ url: '/items/offset', params: { page_cap: '40' }, records_path: 'data', pagination: { type: 'offset', limit: 40 } });
+    expect(rows.map((r) => r.id)).toEqual(api.records.map((r) => r.id));
+  });
+
+  it('offset: an API that ignores the limit (longer pages) stops the run instead of reading records twice', async () => {
+    const { summary } = await read({ url: '/items/offset', params: { ignore_limit: '1' }, records_path: 'data', pagination: { type: 'offset', limit: 100 } });
+    expect(summary.status).toBe('failed');
+    expect(summary.error!.message).toContain('page 1 (offset=0) returned 120 records, more than limit=100: the API does not take "limit" as the page size');
+  });
+
   it('with concurrency 1, sends one request at a time, the next queued to leave as an answer arrives', async () => {
     const calls = since('/items/offset');
     // Every answer takes 30 ms: a second request sent early would arrive while one is being answered.
@@ -274,7 +294,9 @@ describe('source.rest against a local API', () => {
       expect(bad.rows.map((r) => r.id)).toEqual(api.records.map((r) => r.id));
       expect(calls()).toHaveLength(4);
       // Valid JSON that JSON.parse would have reduced to the last "id"; DuckDB refuses it, and says where.
-      api.fault('/items/offset', { delayMs: 0 }, { status: 200, body: `{"data":[${record(101)},{"id":102,"id":103}],"meta":{"total":250}}` });
+      // A whole page (100 records), so the page size holds and the key is what fails.
+      const page = Array.from({ length: 99 }, (_, i) => record(101 + i)).join(',');
+      api.fault('/items/offset', { delayMs: 0 }, { status: 200, body: `{"data":[${page},{"id":200,"id":201}],"meta":{"total":250}}` });
       const dup = await read(offset);
       expect(dup.summary.status).toBe('failed');
       expect(dup.summary.error!.message).toMatch(/duplicate key "id"/);

@@ -8,7 +8,8 @@
  *
  * Records: { id, name, updated_at, customer: { name, address: { city, zip } }, amount }.
  * Paths (every one also under /auth/<kind>/…, which checks that kind of credential):
- *   /items/offset?offset&limit          {"data": [...], "meta": {"total": N}}
+ *   /items/offset?offset&limit          {"data": [...], "meta": {"total": N}}; &page_cap=n answers at most n
+ *                                        records a page, &ignore_limit=1 always 120
  *   /items/page?page&per_page           {"results": [...], "total_pages": P}   (pages from 1)
  *   /items/link?page                     {"items": [...], "next": "/items/link?page=2" | null}
  *   /items/header?page                   [...] with Link: <…?page=2>; rel="next"
@@ -196,7 +197,9 @@ export async function startApi(options = {}) {
         return { text: slice(0, total) };
       case '/items/offset': {
         const offset = Number(q.get('offset') ?? 0);
-        const limit = Number(q.get('limit') ?? pageSize);
+        // An API that caps its page size (page_cap) or ignores the limit asked for (ignore_limit: 120 a page).
+        const asked = Number(q.get('limit') ?? pageSize);
+        const limit = q.get('ignore_limit') ? 120 : q.get('page_cap') ? Math.min(asked, Number(q.get('page_cap'))) : asked;
         return { text: `{"data":${slice(offset, limit)},"meta":{"total":${total}}}` };
       }
       case '/items/page': {

@@ -97,3 +97,32 @@ export function nextRequest(p: Pagination, prev: PageRequest, answer: PageAnswer
     }
   }
 }
+
+/**
+ * Offset pagination computes page i's offset as i × limit, so it relies on every page but the last
+ * holding exactly `limit` records. An API that caps its page size below `limit` answers a short
+ * page and then more records at the next offset: the records in between would be skipped without
+ * a word (asked 100 from offset 0, given 50, next asked from offset 100). One that ignores `limit`
+ * answers longer pages, and pages would overlap (records read twice). `check` is called for each
+ * page in order and returns what went wrong, or undefined.
+ */
+export function offsetTiling(p: Pagination): (index: number, records: number) => { message: string; hint: string } | undefined {
+  let short: { index: number; records: number } | undefined;
+  return (index, records) => {
+    if (p.type !== 'offset' || records === 0) return undefined;
+    if (records > p.limit) {
+      return {
+        message: `page ${index + 1} (${p.offset_param}=${index * p.limit}) returned ${records} records, more than ${p.limit_param}=${p.limit}: the API does not take "${p.limit_param}" as the page size, so pages would overlap and records be read twice`,
+        hint: `check limit_param (the query param that sets the page size, e.g. limit or per_page), or use page_number or cursor pagination`,
+      };
+    }
+    if (short) {
+      return {
+        message: `page ${short.index + 1} (${p.offset_param}=${short.index * p.limit}) returned ${short.records} records although ${p.limit_param} was ${p.limit}, and page ${index + 1} returned more: the API returns at most ${short.records} records per page, so the records between ${p.offset_param}=${short.index * p.limit + short.records} and ${(short.index + 1) * p.limit} would be skipped`,
+        hint: `set limit to ${short.records} (or less), the most the API returns per page`,
+      };
+    }
+    if (records < p.limit) short = { index, records };
+    return undefined;
+  };
+}

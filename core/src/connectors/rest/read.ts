@@ -3,7 +3,7 @@ import type { HttpClient, HttpMethod } from '../http/client.js';
 import { jsonPathRecords } from '../http/json-path.js';
 import { CutRecords, cutRecords, recordLines, recordsKeyPath } from './record-lines.js';
 import { CaudalError } from '../../util/errors.js';
-import { firstRequest, isComputable, nextRequest, nthRequest, type PageAnswer, type PageRequest, type Pagination, totalPages } from './paginate.js';
+import { firstRequest, isComputable, nextRequest, nthRequest, offsetTiling, type PageAnswer, type PageRequest, type Pagination, totalPages } from './paginate.js';
 
 export interface RestReadSpec {
   method: HttpMethod;
@@ -75,6 +75,13 @@ export async function* readPages(client: HttpClient, spec: RestReadSpec, who: st
     const lines = () => recordLines(res.body, recordsKeyPath(spec.recordsPath, res.json), list);
     return { json: res.json, headers: res.headers, records: list.length, list, lines };
   };
+  // Pages are handed over in order (also when fetched ahead): each is checked before it is.
+  const tiling = offsetTiling(p);
+  const checked = (index: number, a: Answer): Answer => {
+    const wrong = tiling(index, a.records);
+    if (wrong) throw new CaudalError('execution', `${who}: ${wrong.message}`, { hint: wrong.hint });
+    return a;
+  };
   const maxPages = spec.maxPages ?? Infinity;
   let rows = 0;
   // A page cut short by max_rows keeps its first lines (one record each), or its first parsed records.
@@ -86,7 +93,7 @@ export async function* readPages(client: HttpClient, spec: RestReadSpec, who: st
   };
 
   const first = firstRequest(p, spec.url, spec.params);
-  const a0 = await fetchPage(first);
+  const a0 = checked(0, await fetchPage(first));
   const total = totalPages(p, a0);
   const next = nextRequest(p, first, a0, total);
   let c = cap(a0);
@@ -117,7 +124,7 @@ export async function* readPages(client: HttpClient, spec: RestReadSpec, who: st
       const head = window.shift()!;
       let a: Answer;
       try {
-        a = await head;
+        a = checked(index, await head);
       } catch (e) {
         // The pages still in flight are dropped (their errors too).
         for (const w of window) w.catch(() => undefined);
@@ -138,7 +145,7 @@ export async function* readPages(client: HttpClient, spec: RestReadSpec, who: st
 
   let req: PageRequest | undefined = next;
   while (req) {
-    const a = await fetchPage(req, cutAt);
+    const a = checked(req.index, await fetchPage(req, cutAt));
     c = cap(a);
     rows += c.count;
     const following: PageRequest | undefined = nextRequest(p, req, a, total);

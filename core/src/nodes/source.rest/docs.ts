@@ -45,6 +45,13 @@ column. List the column under *Columns and types* with a type that holds such va
 | \`page_number\` | *page param* = *first page number*, +1, … (and *page size param* = *page size*) | an empty page, or the total at *Total path* (pages) is reached |
 | \`cursor\` | the value at *Cursor path* in the body (or the *Cursor header*) sent back in *Cursor param* | it is missing, null or empty, or a page is empty |
 
+Offset pagination relies on every page but the last holding exactly *limit* records. Many APIs
+cap the page size (asked for 100, they answer 50): the next page, at offset 100, would skip
+records 50 to 99. So a page shorter than *limit* followed by a page with records stops the run
+(\`page 1 (offset=0) returned 50 records although limit was 100, and page 2 returned more …\`, hint:
+\`set limit to 50\`), and so does a page longer than *limit* (the API ignores *limit param*; pages
+would overlap and records be read twice).
+
 *At most this many pages* / *records* cap a read. With offset and page-number pagination,
 *Pages in flight* above 1 reads that many pages at once (still written in order); without a total
 the read may ask for up to that many pages past the end, which come back empty.
