@@ -81,6 +81,13 @@ describe('source.rest against a local API', () => {
     expect(rows.map((r) => r.id)).toEqual(api.records.map((r) => r.id));
   });
 
+  it('page number with a page size: an API that answers fewer records than asked, then more, stops the run too', async () => {
+    const { summary } = await read({ url: '/items/page', params: { page_cap: '40' }, records_path: 'results', pagination: { type: 'page_number', page_size: 100, page_size_param: 'per_page' } });
+    expect(summary.status).toBe('failed');
+    expect(summary.error!.message).toContain('page 1 (page=1) returned 40 records although per_page was 100, and page 2 returned more');
+    expect(summary.error!.hint).toBe('set page_size to 40 (or less), the most the API returns per page');
+  });
+
   it('offset: an API that ignores the limit (longer pages) stops the run instead of reading records twice', async () => {
     const { summary } = await read({ url: '/items/offset', params: { ignore_limit: '1' }, records_path: 'data', pagination: { type: 'offset', limit: 100 } });
     expect(summary.status).toBe('failed');

@@ -10,7 +10,8 @@
  * Paths (every one also under /auth/<kind>/…, which checks that kind of credential):
  *   /items/offset?offset&limit          {"data": [...], "meta": {"total": N}}; &page_cap=n answers at most n
  *                                        records a page, &ignore_limit=1 always 120
- *   /items/page?page&per_page           {"results": [...], "total_pages": P}   (pages from 1)
+ *   /items/page?page&per_page           {"results": [...], "total_pages": P}   (pages from 1; &page_cap=n
+ *                                        answers at most n records of each page)
  *   /items/link?page                     {"items": [...], "next": "/items/link?page=2" | null}
  *   /items/header?page                   [...] with Link: <…?page=2>; rel="next"
  *   /items/cursor?cursor                 {"data": [...], "meta": {"next_cursor": "…" | null}}
@@ -205,7 +206,9 @@ export async function startApi(options = {}) {
       case '/items/page': {
         const per = Number(q.get('per_page') ?? pageSize);
         const p = Number(q.get('page') ?? 1);
-        return { text: `{"results":${slice((p - 1) * per, per)},"total_pages":${Math.ceil(total / per)}}` };
+        // page_cap: counts pages with the size asked for, but answers at most page_cap records of each.
+        const answered = q.get('page_cap') ? Math.min(per, Number(q.get('page_cap'))) : per;
+        return { text: `{"results":${slice((p - 1) * per, answered)},"total_pages":${Math.ceil(total / per)}}` };
       }
       case '/items/link': {
         const p = Number(q.get('page') ?? 1);

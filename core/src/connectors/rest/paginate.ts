@@ -103,26 +103,32 @@ export function nextRequest(p: Pagination, prev: PageRequest, answer: PageAnswer
  * holding exactly `limit` records. An API that caps its page size below `limit` answers a short
  * page and then more records at the next offset: the records in between would be skipped without
  * a word (asked 100 from offset 0, given 50, next asked from offset 100). One that ignores `limit`
- * answers longer pages, and pages would overlap (records read twice). `check` is called for each
- * page in order and returns what went wrong, or undefined.
+ * answers longer pages, and pages would overlap (records read twice). Page-number pagination with
+ * a page size sent has the same trap when the API counts pages with the size asked for but answers
+ * fewer (and cannot be told apart from one that counts with its own size): the page size to set is
+ * named either way. The returned check is called for each page in order; it says what went wrong,
+ * or undefined.
  */
-export function offsetTiling(p: Pagination): (index: number, records: number) => { message: string; hint: string } | undefined {
+export function pageTiling(p: Pagination): (index: number, records: number) => { message: string; hint: string } | undefined {
+  const sized = p.type === 'offset' ? { size: p.limit, param: p.limit_param, setting: 'limit' } : p.type === 'page_number' && p.page_size && p.page_size_param ? { size: p.page_size, param: p.page_size_param, setting: 'page_size' } : undefined;
+  const at = (index: number) => (p.type === 'offset' ? `${p.offset_param}=${index * p.limit}` : `${p.page_param}=${p.base_page + index}`);
   let short: { index: number; records: number } | undefined;
   return (index, records) => {
-    if (p.type !== 'offset' || records === 0) return undefined;
-    if (records > p.limit) {
+    if (!sized || records === 0) return undefined;
+    if (records > sized.size) {
       return {
-        message: `page ${index + 1} (${p.offset_param}=${index * p.limit}) returned ${records} records, more than ${p.limit_param}=${p.limit}: the API does not take "${p.limit_param}" as the page size, so pages would overlap and records be read twice`,
-        hint: `check limit_param (the query param that sets the page size, e.g. limit or per_page), or use page_number or cursor pagination`,
+        message: `page ${index + 1} (${at(index)}) returned ${records} records, more than ${sized.param}=${sized.size}: the API does not take "${sized.param}" as the page size, so pages would overlap and records be read twice`,
+        hint: `check ${sized.setting === 'limit' ? 'limit_param' : 'page_size_param'} (the query param that sets the page size, e.g. limit or per_page), or use another pagination type`,
       };
     }
     if (short) {
+      const skipped = p.type === 'offset' ? `the records between ${p.offset_param}=${short.index * p.limit + short.records} and ${(short.index + 1) * p.limit} would be skipped` : `pages counted with ${sized.size} records each would skip records`;
       return {
-        message: `page ${short.index + 1} (${p.offset_param}=${short.index * p.limit}) returned ${short.records} records although ${p.limit_param} was ${p.limit}, and page ${index + 1} returned more: the API returns at most ${short.records} records per page, so the records between ${p.offset_param}=${short.index * p.limit + short.records} and ${(short.index + 1) * p.limit} would be skipped`,
-        hint: `set limit to ${short.records} (or less), the most the API returns per page`,
+        message: `page ${short.index + 1} (${at(short.index)}) returned ${short.records} records although ${sized.param} was ${sized.size}, and page ${index + 1} returned more: the API returns at most ${short.records} records per page, so ${skipped}`,
+        hint: `set ${sized.setting} to ${short.records} (or less), the most the API returns per page`,
       };
     }
-    if (records < p.limit) short = { index, records };
+    if (records < sized.size) short = { index, records };
     return undefined;
   };
 }

@@ -3,7 +3,7 @@ import type { HttpClient, HttpMethod } from '../http/client.js';
 import { jsonPathRecords } from '../http/json-path.js';
 import { CutRecords, cutRecords, recordLines, recordsKeyPath } from './record-lines.js';
 import { CaudalError } from '../../util/errors.js';
-import { firstRequest, isComputable, nextRequest, nthRequest, offsetTiling, type PageAnswer, type PageRequest, type Pagination, totalPages } from './paginate.js';
+import { firstRequest, isComputable, nextRequest, nthRequest, pageTiling, type PageAnswer, type PageRequest, type Pagination, totalPages } from './paginate.js';
 
 export interface RestReadSpec {
   method: HttpMethod;
@@ -76,7 +76,7 @@ export async function* readPages(client: HttpClient, spec: RestReadSpec, who: st
     return { json: res.json, headers: res.headers, records: list.length, list, lines };
   };
   // Pages are handed over in order (also when fetched ahead): each is checked before it is.
-  const tiling = offsetTiling(p);
+  const tiling = pageTiling(p);
   const checked = (index: number, a: Answer): Answer => {
     const wrong = tiling(index, a.records);
     if (wrong) throw new CaudalError('execution', `${who}: ${wrong.message}`, { hint: wrong.hint });

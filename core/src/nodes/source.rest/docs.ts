@@ -50,7 +50,9 @@ cap the page size (asked for 100, they answer 50): the next page, at offset 100,
 records 50 to 99. So a page shorter than *limit* followed by a page with records stops the run
 (\`page 1 (offset=0) returned 50 records although limit was 100, and page 2 returned more …\`, hint:
 \`set limit to 50\`), and so does a page longer than *limit* (the API ignores *limit param*; pages
-would overlap and records be read twice).
+would overlap and records be read twice). Page-number pagination with a *page size* sent is
+checked the same way (some APIs count pages with the size asked for but answer fewer); set *page
+size* to what the API answers.
 
 *At most this many pages* / *records* cap a read. With offset and page-number pagination,
 *Pages in flight* above 1 reads that many pages at once (still written in order); without a total
