@@ -1,6 +1,6 @@
 /**
  * The node-level conformance corpus: each case is a small pipeline over the test data
- * (support.ts: orders.csv, customers.csv, events.csv, offset.csv, date_time.csv, decimals.csv, countries.csv, orders.parquet, orders.jsonl) whose sinks
+ * (support.ts: orders.csv, customers.csv, events.csv, offset.csv, date_time.csv, decimals.csv, decimals.jsonl, countries.csv, orders.parquet, orders.jsonl) whose sinks
  * write under `${out}`. The suite runs it on DuckDB and on Spark and compares every sink's rows.
  */
 
@@ -58,6 +58,18 @@ export const CASES: Case[] = [
     edges: ['ev -> sink'],
     fails: 'execution',
     failsWith: "'12.345' has more than 2 decimal places, which DECIMAL(10,2) would round away",
+  },
+  {
+    name: 'json source refuses more decimal places than a listed DECIMAL column keeps',
+    nodes: [{ id: 'ev', type: 'source.json', params: { path: 'decimals.jsonl', columns: [{ name: 'event_id', type: 'BIGINT' }, { name: 'amount', type: 'DECIMAL(10,2)' }] } }, parquet('sink', 'decimals_json.parquet')],
+    edges: ['ev -> sink'],
+    fails: 'execution',
+    failsWith: "'12.345' has more than 2 decimal places, which DECIMAL(10,2) would round away",
+  },
+  {
+    name: 'json source reads listed DECIMAL values that fit, numbers and strings',
+    nodes: [{ id: 'ev', type: 'source.json', params: { path: 'decimals-ok.jsonl', columns: [{ name: 'event_id', type: 'BIGINT' }, { name: 'amount', type: 'DECIMAL(10,2)' }] } }, parquet('sink', 'decimals_ok.parquet')],
+    edges: ['ev -> sink'],
   },
   {
     name: 'json source refuses a fraction in a listed integer column',
