@@ -1,5 +1,6 @@
 import { ident, literal, stringLiteral } from '../compiler/sql.js';
 import type { Column } from '../nodes/define.js';
+import { decimalScale } from '../nodes/shared/locale-numbers.js';
 
 /**
  * Loading into an existing database table makes the server convert each value to its column's
@@ -36,13 +37,9 @@ const isTimestamp = (t: string) => /^(TIMESTAMP(_S|_MS|_NS)?|TIMESTAMPTZ|TIMESTA
 /** Types whose values carry microseconds (TIMESTAMP_NS is left to the server: nanoseconds are rare). */
 const hasMicroseconds = (t: string) => /^(TIMESTAMP|TIMESTAMPTZ|TIMESTAMP WITH TIME ZONE|TIME)$/.test(t);
 export const isFloatType = (t: string) => /^(DOUBLE|FLOAT|REAL|FLOAT4|FLOAT8)$/i.test(t.trim());
-const decimalScale = (t: string) => {
-  const m = /^DECIMAL\(\d+,\s*(\d+)\)$/.exec(t);
-  return m ? Number(m[1]) : undefined;
-};
 export const isTimestampType = (t: string) => isTimestamp(t.trim().toUpperCase());
 /** A DOUBLE, FLOAT or DECIMAL with decimal places. */
-export const isFractionalType = (t: string) => isFloatType(t) || (decimalScale(t.trim().toUpperCase()) ?? 0) > 0;
+export const isFractionalType = (t: string) => isFloatType(t) || (decimalScale(t) ?? 0) > 0;
 
 function truncation(name: string, digits: number): string {
   if (digits === 0) return `truncate it on purpose first (a Derive with date_trunc('second', ${name}))`;

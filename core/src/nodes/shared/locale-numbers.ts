@@ -149,7 +149,7 @@ export function roundsAway(col: string, type: string, scale: number): string {
   // Most values have no more characters after the point than the scale: then only a negative
   // exponent (`1e-3`) can hide decimal places, and a '-' is rare, so two searches decide. Nested
   // CASEs rather than AND: in a projection DuckDB evaluates every operand of an AND on every row,
-  // while a CASE evaluates a branch only for its rows (0.9 s against 0.45 s per 10M values).
+  // while a CASE evaluates a branch only for its rows (0.9 s against 0.5 s per 10M values).
   return `CASE WHEN ${point} = 0 OR length(${col}) - ${point} <= ${scale} THEN (CASE WHEN NOT contains(${col}, '-') THEN false WHEN ${exponent} THEN ${changed} ELSE false END)
     WHEN ${exponent} THEN ${changed}
     ELSE length(rtrim(rtrim(${col}), '0')) - ${point} > ${scale} END`;
