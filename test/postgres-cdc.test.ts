@@ -121,6 +121,23 @@ describe('source.postgres_cdc', () => {
     expect(await q(`SELECT count(*)::int AS n FROM cdc_arr_mirror`)).toEqual([{ n: 3 }]);
   });
 
+  it('reads numeric without a precision as DOUBLE in changes as in the snapshot: a value with more digits than a DOUBLE keeps stops the run', async () => {
+    await q(`CREATE TABLE cdc_num (id int PRIMARY KEY, v numeric)`);
+    await q(`INSERT INTO cdc_num VALUES (1, 12.34)`);
+    await q(`CREATE TABLE cdc_num_mirror (id int PRIMARY KEY, v double precision)`);
+    const p = await mirrorProject('numeric', 'cdc_num', 'cdc_num_mirror');
+    expect((await p.run('-q')).code).toBe(0);
+    await q(`INSERT INTO cdc_num VALUES (2, 0.1), (3, 123456789012345)`);
+    expect((await p.run('-q')).code).toBe(0);
+    expect(await q(`SELECT id, v FROM cdc_num_mirror ORDER BY id`)).toEqual([{ id: 1, v: 12.34 }, { id: 2, v: 0.1 }, { id: 3, v: 123456789012345 }]);
+    // A DOUBLE would keep 1234567890.1234567.
+    await q(`INSERT INTO cdc_num VALUES (4, 1234567890.123456789)`);
+    const failed = await p.run('-q');
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain(`'1234567890.123456789' has more: cast it in a query to keep them`);
+    expect(await q(`SELECT count(*)::int AS n FROM cdc_num_mirror`)).toEqual([{ n: 3 }]);
+  });
+
   it('under --watch, follows 100,000 changes while being killed half way; the mirror ends equal to the source', async () => {
     await q(`CREATE TABLE cdc_b (id int PRIMARY KEY, name text, amount numeric(12,2), version int)`);
     await q(`INSERT INTO cdc_b SELECT g, 'n' || g, g, 0 FROM generate_series(1, 5000) g`);

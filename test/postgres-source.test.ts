@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inspect, previewPipeline, runPipeline, startProfile } from '../core/src/engine/engine.js';
 import { pipeline, tempDir } from './support/pipeline.js';
@@ -156,6 +158,27 @@ describe('source.postgres', async () => {
     const s = await runPipeline({ pipeline: doc, baseDir: dir, connections: pgConnection() });
     expect(s.error).toMatchObject({ kind: 'execution', nodeId: 'src', column: 'amount' });
     expect(s.error!.message).toMatch(/Could not convert string "NaN" to 'DECIMAL'/);
+  });
+
+  it('numeric without a precision reads as DOUBLE where no digit is lost, and stops the read where one would be', async () => {
+    const read = async (values: string) => {
+      const doc = pipeline(
+        [
+          { id: 'src', type: 'source.postgres', params: { connection: 'db', query: `SELECT * FROM (VALUES ${values}) t(id, v)` } },
+          { id: 'out', type: 'sink.csv', params: { path: 'unconstrained.csv', if_exists: 'overwrite' } },
+        ],
+        ['src -> out'],
+        { connections },
+      );
+      return runPipeline({ pipeline: doc, baseDir: dir, connections: pgConnection() });
+    };
+    const exact = await read("(1, 12.34::numeric), (2, 0.1), (3, 123456789012345), (4, -0.000000000000000001), (5, 1000000000000000000000), (6, 'NaN'), (7, NULL)");
+    expect(exact.error).toBeUndefined();
+    expect(await readFile(path.join(dir, 'unconstrained.csv'), 'utf8')).toBe('id,v\n1,12.34\n2,0.1\n3,123456789012345.0\n4,-1e-18\n5,1e+21\n6,nan\n7,\n');
+    // DuckDB's DOUBLE would keep 1234567890.1234567.
+    const lossy = await read('(1, 12.34::numeric), (2, 1234567890.123456789)');
+    expect(lossy.error).toMatchObject({ nodeId: 'src', column: 'v' });
+    expect(lossy.error!.message).toContain(`column "v": numeric without a declared precision is read as DOUBLE, which keeps 15 significant digits, but '1234567890.123456789' has more: cast it in a query to keep them, e.g. v::numeric(38,10)`);
   });
 
   it('never lets a secret out of the engine, even when the server echoes it', async () => {

@@ -1,4 +1,4 @@
-import { ident } from '../../compiler/sql.js';
+import { ident, stringLiteral } from '../../compiler/sql.js';
 import type { Column } from '../../nodes/define.js';
 import { checkedValue, isFloatType, isFractionalType, isTimestampType, lossOf, type TargetType } from '../assign.js';
 
@@ -104,8 +104,38 @@ export function transportFor(t: PgTypeInfo, typmod: number): ColumnTransport {
       local: (c) => `CAST(${c} AS INTERVAL)`,
     };
   }
+  if (t.name === 'numeric' && scalarType(t.name, typmod) === 'DOUBLE') return numericAsDouble;
   const scalar = scalarType(t.name, typmod);
   return scalar ? plain(scalar) : asText;
+}
+
+/** Significant digits a DOUBLE keeps for any decimal: one with at most 15 reads back as written. */
+const DOUBLE_DIGITS = 15;
+
+/**
+ * Unconstrained `numeric` (or one wider than DuckDB's 38 digits) becomes DOUBLE, which keeps about
+ * 15 significant digits: 1234567890.123456789 arrived as 1234567890.1234567 without a word. The
+ * value travels as text and one with more significant digits than a DOUBLE keeps stops the read,
+ * naming the column and the value; cast in the query to keep them (`amount::numeric(38,9)`).
+ */
+const numericAsDouble: ColumnTransport = {
+  duckdbType: 'DOUBLE',
+  remote: (c) => `${c}::text`,
+  csvType: 'VARCHAR',
+  local: (c) => numericTextAsDouble(c, c.replace(/^"|"$/g, '').replaceAll('""', '"')),
+};
+
+/** A numeric's text (the quoted reference `c`, of column `name`) as DOUBLE, refusing one with more digits than a DOUBLE keeps. */
+export function numericTextAsDouble(c: string, name: string): string {
+  // Digits without sign, point, leading and trailing zeros (NaN and Infinity have none).
+  const significant = `length(trim(replace(replace(${c}, '-', ''), '.', ''), '0'))`;
+  const message = `${stringLiteral(`column "${name}": numeric without a declared precision is read as DOUBLE, which keeps ${DOUBLE_DIGITS} significant digits, but '`)} || ${c} || ${stringLiteral(`' has more: cast it in a query to keep them, e.g. ${name}::numeric(38,10), or give the column a precision`)}`;
+  return `CASE WHEN ${significant} > ${DOUBLE_DIGITS} AND ${c} NOT IN ('NaN', 'Infinity', '-Infinity') THEN error(${message}) ELSE CAST(${c} AS DOUBLE) END`;
+}
+
+/** True for a column type display (format_type) that transportFor reads as DOUBLE through numericTextAsDouble. */
+export function isNumericAsDouble(remoteType: string, duckdbType: string): boolean {
+  return /^numeric\b/i.test(remoteType) && duckdbType === 'DOUBLE';
 }
 
 // ---- DuckDB → PostgreSQL (sinks) ------------------------------------------------------------

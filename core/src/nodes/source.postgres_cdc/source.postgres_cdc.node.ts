@@ -8,6 +8,7 @@ import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { postgresFields } from '../../connections/postgres/postgres.connection.js';
 import { CdcSession, type Change, ensureReplication, type CdcSpec } from '../../connectors/postgres/cdc.js';
 import { postgresConnector } from '../../connectors/postgres/postgres.connector.js';
+import { isNumericAsDouble, numericTextAsDouble } from '../../connectors/postgres/types.js';
 import type { RemoteColumn } from '../../connectors/connector.js';
 import { stateKey } from '../shared/state-key.js';
 
@@ -47,6 +48,8 @@ function fromText(c: RemoteColumn): string {
   // Arrays arrive as JSON (writeChanges), converted as the snapshot's array_to_json is.
   if (c.type.endsWith('[]')) return `CAST(CAST(${v} AS JSON) AS ${c.type})`;
   if (c.type === 'BOOLEAN') return `(${v} = 't')`;
+  // As the snapshot reads it: a value with more digits than a DOUBLE keeps is refused.
+  if (isNumericAsDouble(c.remoteType, c.type)) return numericTextAsDouble(v, c.name);
   return `CAST(${v} AS ${c.type})`;
 }
 
@@ -148,7 +151,8 @@ ownership of the table (or an administrator creates the publication and slot onc
 NULL, unless the table has \`REPLICA IDENTITY FULL\`), plus \`_op\` (\`insert\`, \`update\`, \`delete\`, or
 \`snapshot\` for rows of the initial snapshot), \`_lsn\` (the transaction's commit position),
 \`_seq\` (order within the batch) and \`_commit_time\`. Changes arrive in commit order, whole
-transactions at a time.
+transactions at a time. Column types are those of source.postgres, in changes as in the snapshot
+(e.g. unconstrained \`numeric\` as DOUBLE, refusing a value with more than 15 significant digits).
 
 **Mirror a table.** Keep the last change per key (transform.dedupe, keys = the primary key, keep
 last by \`_seq\`), then sink.postgres in upsert mode with *Delete when* \`_op = 'delete'\` and the
