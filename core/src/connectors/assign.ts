@@ -1,6 +1,7 @@
 import { ident, literal, stringLiteral } from '../compiler/sql.js';
 import type { Column } from '../nodes/define.js';
-import { decimalScale } from '../nodes/shared/locale-numbers.js';
+import { decimalScale, isFloatType } from '../nodes/shared/locale-numbers.js';
+import { isPlainTimestampType } from '../nodes/shared/temporal-text.js';
 
 /**
  * Loading into an existing database table makes the server convert each value to its column's
@@ -33,11 +34,10 @@ export type Loss =
   /** SQL true for a value that would change, and the error it raises (a SQL text expression). */
   | { changes: string; error: string };
 
-const isTimestamp = (t: string) => /^(TIMESTAMP(_S|_MS|_NS)?|TIMESTAMPTZ|TIMESTAMP WITH TIME ZONE)$/.test(t);
+/** A timestamp type, with or without a time zone. */
+export const isTimestampType = (t: string) => isPlainTimestampType(t) || /^\s*(TIMESTAMPTZ|TIMESTAMP WITH TIME ZONE)\s*$/i.test(t);
 /** Types whose values carry microseconds (TIMESTAMP_NS is left to the server: nanoseconds are rare). */
 const hasMicroseconds = (t: string) => /^(TIMESTAMP|TIMESTAMPTZ|TIMESTAMP WITH TIME ZONE|TIME)$/.test(t);
-export const isFloatType = (t: string) => /^(DOUBLE|FLOAT|REAL|FLOAT4|FLOAT8)$/i.test(t.trim());
-export const isTimestampType = (t: string) => isTimestamp(t.trim().toUpperCase());
 /** A DOUBLE, FLOAT or DECIMAL with decimal places. */
 export const isFractionalType = (t: string) => isFloatType(t) || (decimalScale(t) ?? 0) > 0;
 
@@ -54,13 +54,13 @@ export function lossOf(column: Column, target: TargetType): Loss | undefined {
   const into = `the table's column "${column.name}" (${target.shown})`;
   const error = (what: string, fix: string) => `${stringLiteral(`column "${column.name}" holds `)} || CAST(${c} AS VARCHAR) || ${stringLiteral(`, ${what}: ${fix}`)}`;
 
-  if (target.kind === 'time' && isTimestamp(type)) {
+  if (target.kind === 'time' && isTimestampType(type)) {
     return {
       refuse: `column "${column.name}" is ${column.type} in the input, but ${into} holds a time of day: writing it would drop the date of every value`,
       hint: `convert it on purpose first (a Derive with CAST(${column.name} AS TIME)), or make the table's column a timestamp`,
     };
   }
-  if (target.kind === 'date' && isTimestamp(type)) {
+  if (target.kind === 'date' && isTimestampType(type)) {
     return {
       // Through TIMESTAMP: DuckDB has no TIMESTAMPTZ to TIME cast (the session's zone is UTC).
       changes: `CAST(CAST(${c} AS TIMESTAMP) AS TIME) <> TIME '00:00:00'`,

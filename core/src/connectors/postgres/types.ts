@@ -1,6 +1,7 @@
 import { ident, stringLiteral } from '../../compiler/sql.js';
 import type { Column } from '../../nodes/define.js';
-import { checkedValue, isFloatType, isFractionalType, isTimestampType, lossOf, type TargetType } from '../assign.js';
+import { isFloatType } from '../../nodes/shared/locale-numbers.js';
+import { checkedValue, isFractionalType, isTimestampType, lossOf, type TargetType } from '../assign.js';
 
 /**
  * Type mapping between PostgreSQL and DuckDB. Reads travel as CSV text, so each remote type has

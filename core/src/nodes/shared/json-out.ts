@@ -1,6 +1,7 @@
 import { ident, stringLiteral } from '../../compiler/sql.js';
 import type { Column } from '../define.js';
 import { structFields } from './flatten.js';
+import { isFloatType } from './locale-numbers.js';
 
 /**
  * Values written as JSON must be JSON. JSON has no NaN or Infinity, and DuckDB writes them as the
@@ -10,7 +11,6 @@ import { structFields } from './flatten.js';
  * sinks that write JSON refuse them, naming the column, instead of writing what cannot be read.
  */
 
-const FLOAT = /^\s*(DOUBLE|FLOAT|FLOAT4|FLOAT8|REAL)\s*$/i;
 
 /**
  * SQL that is true when `expr` (of `type`) holds NaN or ±Infinity, in struct fields and list
@@ -18,7 +18,7 @@ const FLOAT = /^\s*(DOUBLE|FLOAT|FLOAT4|FLOAT8|REAL)\s*$/i;
  */
 function nonFinite(expr: string, type: string, depth = 0): string | undefined {
   const t = type.trim();
-  if (FLOAT.test(t)) return `NOT isfinite(${expr})`;
+  if (isFloatType(t)) return `NOT isfinite(${expr})`;
   const fields = structFields(t);
   if (fields) {
     const parts = fields.map((f) => nonFinite(`${expr}.${ident(f.name)}`, f.type, depth)).filter((p): p is string => p !== undefined);
@@ -37,7 +37,7 @@ function nonFinite(expr: string, type: string, depth = 0): string | undefined {
 export function finiteForJson(expr: string, column: Column): string {
   const bad = nonFinite(expr, column.type);
   if (!bad) return expr;
-  const fix = FLOAT.test(column.type)
+  const fix = isFloatType(column.type)
     ? `replace them first, e.g. in a Derive: CASE WHEN isfinite(${column.name}) THEN ${column.name} END (NULL instead)`
     : 'replace them first (a division by zero gives them)';
   const message = `${stringLiteral(`column "${column.name}" holds `)} || CAST(${expr} AS VARCHAR) || ${stringLiteral(`, which JSON cannot represent (it has no NaN or Infinity): ${fix}`)}`;

@@ -69,6 +69,9 @@ export function decimalScale(type: string): number | undefined {
   return m[3] === undefined ? 0 : Number(m[3]);
 }
 
+/** A binary floating-point type (DOUBLE, FLOAT and their aliases). */
+export const isFloatType = (type: string) => /^\s*(DOUBLE|FLOAT|FLOAT4|FLOAT8|REAL)\s*$/i.test(type);
+
 /** An integer type: a fraction would be rounded away, so it must not be accepted. */
 export function isIntegerType(type: string): boolean {
   return isNumericType(type) && !/^\s*(FLOAT|REAL|DOUBLE|DECIMAL|NUMERIC)/i.test(type);
