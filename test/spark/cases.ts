@@ -133,6 +133,39 @@ export const CASES: Case[] = [
     edges: [...typedEdges, 'dated -> pv', 'pv -> s1', 'pv -> up', 'up -> s2'],
   },
   {
+    name: 'union widening an integer and a long decimal to DOUBLE keeps the values a DOUBLE holds',
+    nodes: [
+      { id: 'ints', type: 'transform.sql', params: { query: 'SELECT * FROM (VALUES (CAST(9007199254740992 AS BIGINT), CAST(123456789012345.67 AS DECIMAL(18,2))), (CAST(7 AS BIGINT), CAST(0.10 AS DECIMAL(18,2)))) t(id, amount)' } },
+      { id: 'dbl', type: 'transform.sql', params: { query: 'SELECT CAST(1.5 AS DOUBLE) AS id, CAST(0.25 AS DOUBLE) AS amount' } },
+      { id: 'u', type: 'transform.union', params: {} },
+      parquet('sink', 'widened.parquet'),
+    ],
+    edges: ['ints -> u', 'dbl -> u', 'u -> sink'],
+  },
+  {
+    name: 'union refuses a BIGINT that the common DOUBLE type would change',
+    nodes: [
+      { id: 'ints', type: 'transform.sql', params: { query: 'SELECT CAST(9007199254740993 AS BIGINT) AS id' } },
+      { id: 'dbl', type: 'transform.sql', params: { query: 'SELECT CAST(1.5 AS DOUBLE) AS id' } },
+      { id: 'u', type: 'transform.union', params: {} },
+      parquet('sink', 'widened-lossy.parquet'),
+    ],
+    edges: ['ints -> u', 'dbl -> u', 'u -> sink'],
+    fails: 'execution',
+    failsWith: `column "id" holds 9007199254740993 (BIGINT in input 'ints'), which the union's DOUBLE column (its type in input 'dbl') cannot hold exactly`,
+  },
+  {
+    name: 'unpivot to a BIGINT value type refuses a fraction it would round',
+    nodes: [
+      { id: 'wide', type: 'transform.sql', params: { query: 'SELECT 1 AS id, CAST(12.5 AS DOUBLE) AS a, CAST(3 AS BIGINT) AS b' } },
+      { id: 'up', type: 'transform.unpivot', params: { id_columns: ['id'], value_type: 'BIGINT' } },
+      parquet('sink', 'unpivot-rounded.parquet'),
+    ],
+    edges: ['wide -> up', 'up -> sink'],
+    fails: 'execution',
+    failsWith: 'column "a" holds 12.5 (DOUBLE), which the value type BIGINT cannot hold exactly',
+  },
+  {
     name: 'sort and limit: a top 10 written as ordered CSV',
     nodes: [...typed, { id: 'srt', type: 'transform.sort', params: { by: [{ column: 'unit_price', direction: 'desc' }, { column: 'order_id' }] } }, { id: 'top', type: 'transform.limit', params: { count: 10, offset: 2 } }, { id: 'sink', type: 'sink.csv', params: { path: '${out}/top.csv', if_exists: 'overwrite', delimiter: ';', date_format: '%d/%m/%Y' } }],
     edges: [...typedEdges, 'dated -> srt', 'srt -> top', 'top -> sink'],

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineNode } from '../define.js';
 import { parquetSourceSpark } from './source.parquet.spark.js';
 import { checkSameTypes } from './same-types.js';
+import { checkExactUnion } from './exact-union.js';
 import { checkPartitionClash, hiveArg, hivePartitioningParam, localFiles } from '../shared/partitions.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
@@ -58,6 +59,12 @@ table. By default the first file (in path order) decides the columns: later file
 them by name, a file missing one of them is an error, and a column that only later files have is
 **left out without a warning**. Turn on *Combine files by column name* when the schema changed
 over time: every column of every file is read, \`NULL\` where a file does not have it.
+A column whose type differs between files is read as a type that holds both (INTEGER and BIGINT as
+BIGINT, a number and text as VARCHAR). When that type is DOUBLE and a file holds the column as BIGINT
+(or a DECIMAL with more than 15 digits), a value the DOUBLE would change (9007199254740993 would become
+9007199254740992) stops the plan, naming the file, the column and the value. Each such local file's
+statistics are read first (its footer), and its values only when they show numbers that large;
+remote files (S3, HTTP) are not checked.
 
 **Partitioned folders.** With \`hive_partitioning\` (\`auto\`, \`true\` or \`false\`) a layout such as
 \`orders/year=2024/region=eu/part-0.parquet\` adds the columns \`year\` and \`region\`; their types
@@ -101,6 +108,7 @@ If no file matches the path, the node reports an \`io_error\` problem before any
     });
     const files = await localFiles(ctx, ctx.path(p.path));
     if (!p.union_by_name) await checkSameTypes(ctx, files, ctx.nodeId);
+    else await checkExactUnion(ctx, ctx.path(p.path), files, ctx.nodeId);
     await checkPartitionClash({
       nodeId: ctx.nodeId,
       hive: p.hive_partitioning,

@@ -107,6 +107,26 @@ describe('source.parquet', () => {
     expect(byName.rows.map((r) => Number(r.v)).sort()).toEqual([1, 4.5]);
   });
 
+  it('combined by name, refuses a file whose BIGINT or long DECIMAL values the combined DOUBLE would change, and reads the ones it holds', async () => {
+    await mkdir(path.join(dir, 'widen'));
+    await mkdir(path.join(dir, 'widen-ok'));
+    await duckdbScript(
+      copy(`SELECT 1.5::DOUBLE AS id, 12.5::DOUBLE AS amount`, 'widen/a.parquet'),
+      copy(`SELECT * FROM (VALUES (9007199254740993::BIGINT, 1234567890123456.78::DECIMAL(18,2))) t(id, amount)`, 'widen/b.parquet'),
+      copy(`SELECT 0.5::DOUBLE AS id, 0.25::DOUBLE AS amount`, 'widen-ok/a.parquet'),
+      // Past 2^53, but a DOUBLE holds this one exactly: the statistics cannot clear it, the values do.
+      copy(`SELECT * FROM (VALUES (9007199254740994::BIGINT, 12.34::DECIMAL(18,2)), (7, NULL)) t(id, amount)`, 'widen-ok/b.parquet'),
+    );
+    const problems = await problemsOf(src({ path: 'widen/*.parquet', union_by_name: true }), dir);
+    expect(problems).toEqual([expect.objectContaining({ path: 'nodes[0].params.union_by_name', column: 'id' })]);
+    expect(problems[0]!.message).toMatch(
+      /^node 'src': column "id" holds 9007199254740993 \(BIGINT in .*b\.parquet\), which the DOUBLE type the files are combined into cannot hold exactly: it would become 9007199254740992\.0; rewrite the files/,
+    );
+    const ok = await preview(src({ path: 'widen-ok/*.parquet', union_by_name: true }), dir, 'src');
+    expect(ok.columns.map((c) => `${c.name} ${c.type}`)).toEqual(['id DOUBLE', 'amount DOUBLE']);
+    expect(ok.rows.map((r) => r.id).sort()).toEqual([0.5, 7, 9007199254740994]);
+  });
+
   it('reads only the listed columns, in the listed order, plus the file name column', async () => {
     const doc = src({ path: 'lake/**/*.parquet', columns: ['year', 'ID'], filename_column: 'file' });
     const r = await preview(doc, dir, 'src', { limit: 1 });

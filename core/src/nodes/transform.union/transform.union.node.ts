@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { defineNode } from '../define.js';
 import { unionSpark } from './transform.union.spark.js';
-import type { Relation } from '../define.js';
+import type { CompileContext, Relation } from '../define.js';
 import { ident, literal } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
+import { exactlyConverted, mayLoseDigits } from '../shared/exact-widening.js';
+import { sourceLabel, unionWidening } from './union-widening.js';
 
 const params = z
   .object({
@@ -21,11 +23,6 @@ const params = z
     }),
   })
   .strict();
-
-/** The label a row gets in the source column: the upstream node id, with the port when it is not `out`. */
-export function sourceLabel(r: Relation): string {
-  return r.port === 'out' ? r.nodeId : `${r.nodeId}:${r.port}`;
-}
 
 type Family = 'number' | 'boolean' | 'time' | 'other';
 function family(type: string): Family {
@@ -57,6 +54,22 @@ function incompatiblePair(inputs: Relation[], byName: boolean): { column: string
   return undefined;
 }
 
+/**
+ * Per input, the checked forms of the columns that the union widens to a float type which cannot
+ * hold all their values (a BIGINT id meeting a DOUBLE column), read from the union's own types.
+ */
+async function lossyColumns(ctx: CompileContext<unknown>, inputs: Relation[], byName: boolean, plain: string): Promise<(r: Relation) => string[]> {
+  if (inputs.length < 2) return () => [];
+  const out = await ctx.describe(plain);
+  const typeOf = (i: number, name: string) => (byName ? out.find((c) => c.name.toLowerCase() === name.toLowerCase()) : out[i])?.type ?? '';
+  return (r) =>
+    r.columns.flatMap((c, i) => {
+      const to = typeOf(i, c.name);
+      if (!mayLoseDigits(c.type, to)) return [];
+      return [`${exactlyConverted(c.name, c.type, to, unionWidening(r, to, inputs, byName, i))} AS ${ident(c.name)}`];
+    });
+}
+
 function fail(message: string, path: string, hint?: string): never {
   throw new CaudalError('validation', message, { hint, problems: [{ code: 'invalid_param', path, message, hint }] });
 }
@@ -81,6 +94,16 @@ Columns with the same name are matched case-insensitively and widened to a commo
 (INTEGER + BIGINT → BIGINT, INTEGER + DOUBLE → DOUBLE, INTEGER + DECIMAL → DECIMAL; text against numbers
 becomes VARCHAR).
 
+**Widening to a float type keeps every value, or stops.** A DOUBLE holds whole numbers exactly up to
+2^53 and about 15 significant digits, a FLOAT up to 2^24 and 6 digits. When a BIGINT (or HUGEINT,
+UBIGINT) column or a DECIMAL with more digits meets a DOUBLE column, each of its values is checked on
+its way in: one the DOUBLE would change stops the run, naming the column, the value, what it would
+become and both inputs (\`column "id" holds 9007199254740993 (BIGINT in input 'a'), which the union's
+DOUBLE column (its type in input 'b') cannot hold exactly: it would become 9007199254740992.0\`). A decimal passes when the DOUBLE shows
+the same number (\`123456789012345.67\` does). Give the column one type in every input first, e.g. a Cast
+to BIGINT or DECIMAL on the DOUBLE side. Columns that a float type holds whole (INTEGER into DOUBLE) are
+not checked and cost nothing.
+
 **By position** (\`UNION ALL\`): the n-th column of each input lines up with the n-th of the first, whose names
 the output keeps. Every input must have the same number of columns: a mismatch is reported before the run,
 naming the input. Types widen as above.
@@ -100,7 +123,7 @@ Row order is not guaranteed (inputs are read in parallel): sort afterwards if it
 
 Metrics and warnings: none; rows out is the total over the inputs (after \`distinct\`).`,
   example: { description: 'Stack this year\'s and last year\'s orders, recording where each came from', params: { match: 'by_name', source_column: 'source' } },
-  compile(ctx) {
+  async compile(ctx) {
     const inputs = ctx.inputs();
     const { match, distinct, source_column } = ctx.params;
     if (match === 'by_position') {
@@ -127,9 +150,15 @@ Metrics and warnings: none; rows out is the total over the inputs (after \`disti
           fail(`source column '${source_column}' of node '${ctx.nodeId}' clashes with a column of input '${sourceLabel(r)}'`, 'params.source_column', 'choose another name');
       }
     }
-    const parts = inputs.map((r) => `SELECT *${source_column ? `, ${literal(sourceLabel(r))} AS ${ident(source_column)}` : ''} FROM ${r.ref}`);
     const op = `UNION${distinct ? '' : ' ALL'}${match === 'by_name' ? ' BY NAME' : ''}`;
-    const body = parts.join(`\n${op}\n`);
+    const stack = (checked: (r: Relation) => string[]) =>
+      inputs
+        .map((r) => {
+          const replace = checked(r);
+          return `SELECT *${replace.length > 0 ? ` REPLACE (${replace.join(', ')})` : ''}${source_column ? `, ${literal(sourceLabel(r))} AS ${ident(source_column)}` : ''} FROM ${r.ref}`;
+        })
+        .join(`\n${op}\n`);
+    const body = stack(await lossyColumns(ctx, inputs, match === 'by_name', stack((): string[] => [])));
     // By name, the source column would land after the first input's columns; keep it last.
     if (source_column && match === 'by_name' && inputs.length > 1)
       return { outputs: { out: `SELECT * EXCLUDE (${ident(source_column)}), ${ident(source_column)} FROM (\n${body}\n)` } };

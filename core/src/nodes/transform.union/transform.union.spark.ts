@@ -1,5 +1,7 @@
 import type { SparkForm } from '../define.js';
 import { ident, literal } from '../../compiler/sql.js';
+import { exactlyConverted, mayLoseDigits } from '../shared/exact-widening.js';
+import { unionWidening } from './union-widening.js';
 
 type Params = { match: 'by_name' | 'by_position'; distinct: boolean; source_column?: string };
 
@@ -15,7 +17,10 @@ export const unionSpark: SparkForm<Params> = {
     const parts = ctx.inputs().map((r) => {
       const list = out.map((c, i) => {
         const own = match === 'by_name' ? r.columns.find((x) => x.name.toLowerCase() === c.name.toLowerCase()) : r.columns[i];
-        return `${own ? `CAST(${ident(own.name)} AS ${c.type})` : `CAST(NULL AS ${c.type})`} AS ${ident(c.name)}`;
+        if (!own) return `CAST(NULL AS ${c.type}) AS ${ident(c.name)}`;
+        // As in the DuckDB form, a value the common float type would change stops the run.
+        const value = mayLoseDigits(own.type, c.type) ? exactlyConverted(own.name, own.type, c.type, unionWidening(r, c.type, ctx.inputs(), match === 'by_name', r.columns.indexOf(own))) : ident(own.name);
+        return `CAST(${value} AS ${c.type}) AS ${ident(c.name)}`;
       });
       // The same label as the DuckDB form: the node id, with the port when it is not 'out'.
       if (source_column) list.push(`${literal(r.port === 'out' ? r.nodeId : `${r.nodeId}:${r.port}`)} AS ${ident(source_column)}`);

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { inspect, pipeline, preview, problemsOf, tempDir } from '../../../../test/support/pipeline.js';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { inspect, pipeline, preview, problemsOf, run, tempDir } from '../../../../test/support/pipeline.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -59,6 +61,36 @@ describe('transform.union', () => {
     const byName = await problemsOf(unionOf({}, { a: `SELECT 1 AS id, 2.5 AS "Day"`, d: `SELECT TIMESTAMP '2024-01-01 10:00' AS day` }), dir);
     expect(byName.map((p) => p.message)).toEqual(["column 'Day' of node 'u' is DECIMAL(2,1) in input 'a' but TIMESTAMP in input 'd': a union cannot combine them"]);
     expect(await problemsOf(unionOf({}, { a: `SELECT 1 AS id, 'x' AS "Day"`, d: `SELECT 2::BIGINT AS id, DATE '2024-01-01' AS day` }), dir)).toEqual([]);
+  });
+
+  it('stops the run on an integer or decimal that the common DOUBLE type would change, naming the column, the value and the inputs', async () => {
+    const ids = { a: `SELECT 9007199254740993::BIGINT AS id`, b: `SELECT 1.5::DOUBLE AS id` };
+    const doc = pipeline(
+      [...Object.entries(ids).map(([id, query]) => ({ id, type: 'transform.sql', params: { query } })), { id: 'u', type: 'transform.union', params: {} }, { id: 'dst', type: 'sink.csv', params: { path: 'widened.csv' } }],
+      ['a -> u', 'b -> u', 'u -> dst'],
+    );
+    const { summary } = await run(doc, dir);
+    expect(summary.error?.message).toContain("node 'u' (transform.union), column 'id' failed");
+    expect(summary.error?.message).toContain(
+      `column "id" holds 9007199254740993 (BIGINT in input 'a'), which the union's DOUBLE column (its type in input 'b') cannot hold exactly: it would become 9007199254740992.0; give the column one type in every input first`,
+    );
+    await expect(stat(join(dir, 'widened.csv'))).rejects.toThrow();
+    // By position, and a DECIMAL with more digits than a DOUBLE keeps.
+    await expect(rowsOf({ match: 'by_position' }, { d: `SELECT 1234567890123456.78::DECIMAL(18,2) AS amount`, f: `SELECT 0.5::DOUBLE AS x` })).rejects.toThrow(
+      /column "amount" holds 1234567890123456\.78 \(DECIMAL\(18,2\) in input 'd'\), which the union's DOUBLE column \(its type in input 'f'\) cannot hold exactly/,
+    );
+    // FLOAT keeps 24 bits: 16777217 would become 16777216.
+    await expect(rowsOf({}, { i: `SELECT 16777217 AS n`, f: `SELECT 0.5::FLOAT AS n` })).rejects.toThrow(/holds 16777217 \(INTEGER in input 'i'\), which the union's FLOAT column/);
+  });
+
+  it('widens integers and decimals to DOUBLE when every value converts exactly, large ones included', async () => {
+    const r = await rowsOf({}, {
+      a: `SELECT * FROM (VALUES (1::BIGINT, 12.34::DECIMAL(18,2)), (9007199254740992::BIGINT, 123456789012345.67::DECIMAL(18,2)), (NULL, NULL)) t(id, amount)`,
+      b: `SELECT 1.5::DOUBLE AS id, 0.25::DOUBLE AS amount`,
+    });
+    expect(r.columns).toEqual(['id DOUBLE', 'amount DOUBLE']);
+    expect(r.rows.map((x) => x.id)).toEqual(expect.arrayContaining([1, 9007199254740992, null, 1.5]));
+    expect(r.rows.map((x) => x.amount)).toEqual(expect.arrayContaining([12.34, 123456789012345.67, null, 0.25]));
   });
 
   it('records where each row came from in the source column, placed last', async () => {

@@ -1,7 +1,10 @@
 import { z } from 'zod';
+import { convertsExactly, exactlyConverted, mayLoseDigits } from '../shared/exact-widening.js';
+import { numberConversion } from '../shared/locale-numbers.js';
+import { dateConversion, timestampConversion } from '../shared/temporal-text.js';
 import { defineNode } from '../define.js';
 import { unpivotSpark } from './transform.unpivot.spark.js';
-import { ident } from '../../compiler/sql.js';
+import { ident, stringLiteral } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
 
 const VALUE_TYPES = ['auto', 'VARCHAR', 'DOUBLE', 'BIGINT', 'BOOLEAN', 'DATE', 'TIMESTAMP'] as const;
@@ -23,7 +26,7 @@ const params = z
     include_nulls: z.boolean().default(false).meta({ label: 'Keep NULL values', help: 'Off: a NULL cell produces no row.', widget: 'boolean' }),
     value_type: z.enum(VALUE_TYPES).default('auto').meta({
       label: 'Value type',
-      help: 'auto: the common type of the columns (DuckDB rules), or VARCHAR when they have none. Otherwise every value is cast to this type.',
+      help: 'auto: the common type of the columns (DuckDB rules), or VARCHAR when they have none. Otherwise every value is converted to this type; one it would change stops the run.',
       widget: 'select',
       group: 'Advanced',
     }),
@@ -60,8 +63,15 @@ a NULL value (\`UNPIVOT INCLUDE NULLS\`), so every input row gives exactly as ma
 columns are widened to their common type (INTEGER + BIGINT → BIGINT, INTEGER + DOUBLE → DOUBLE,
 DECIMAL + INTEGER → DECIMAL). DuckDB refuses types that have no implicit common type (e.g. INTEGER and
 VARCHAR, or DATE and DOUBLE); the node then casts every value to VARCHAR (numbers as text, dates as
-\`YYYY-MM-DD\`) instead of failing. Another \`value_type\` casts every value explicitly; a value that cannot be
-cast fails the run with DuckDB's conversion error.
+\`YYYY-MM-DD\`) instead of failing. When the common type is DOUBLE, a BIGINT or long DECIMAL value that a
+DOUBLE would change (above 2^53, or more than about 15 significant digits) stops the run, naming the
+column, the value and what it would become.
+
+Another \`value_type\` converts every value to it, and no value is changed without a word: text converts
+strictly, as in *Change column types* (\`'12.5'\` is not a BIGINT, \`'2024-03-04 10:30'\` is not a DATE),
+and other types only where the value comes back unchanged (\`12.5\` would become 12 as a BIGINT, a
+timestamp with a time of day would lose it as a DATE: both stop the run, naming the column and the value).
+VARCHAR takes every value as its text. Round or truncate on purpose first with a Derive.
 
 The name and value columns must not clash with a kept column or with each other (checked before the run).
 
@@ -90,19 +100,49 @@ Metrics and warnings: none.`,
       if (ids.some((i) => i.toLowerCase() === col.toLowerCase()))
         fail(`${field.replace('_', ' ')} '${col}' of node '${ctx.nodeId}' clashes with the kept column '${col}'`, `params.${field}`, 'choose another name');
     }
+    const typeOf = (name: string) => input.columns.find((c) => c.name.toLowerCase() === name.toLowerCase())?.type;
     // Naming the kept and unpivoted columns makes DuckDB's binder report unknown ones.
-    const project = (cast?: string) => [...ids.map(ident), ...unpivoted.map((c) => (cast ? `CAST(${ident(c)} AS ${cast}) AS ${ident(c)}` : ident(c)))].join(', ');
-    const build = (cast?: string) =>
-      `SELECT * FROM (SELECT ${project(cast)} FROM ${input.ref})\nUNPIVOT${p.include_nulls ? ' INCLUDE NULLS' : ''} (${ident(p.value_column)} FOR ${ident(p.name_column)} IN (${unpivoted.map(ident).join(', ')}))`;
+    const project = (cast?: string, checked: (c: string) => string = ident) =>
+      [...ids.map(ident), ...unpivoted.map((c) => (cast ? `${convertedTo(c, cast)} AS ${ident(c)}` : checked(c)))].join(', ');
+    // A value type the user chose converts each value as Cast does: text strictly ('12.5' is not a
+    // BIGINT), other types only where the value comes back unchanged (12.5 would become 13).
+    const convertedTo = (c: string, type: string): string => {
+      const from = typeOf(c);
+      if (from === undefined) return `CAST(${ident(c)} AS ${type})`;
+      const prefix = stringLiteral(`column "${c}": `);
+      if (from === 'VARCHAR' && type !== 'VARCHAR') {
+        if (type === 'BIGINT' || type === 'DOUBLE') return numberConversion(ident(c), type, { decimal: '.' }, prefix).strict;
+        if (type === 'DATE') return dateConversion(ident(c), prefix).strict;
+        if (type === 'TIMESTAMP') return timestampConversion(ident(c), type, prefix).strict;
+      }
+      if (from === 'VARCHAR' || convertsExactly(from, type)) return `CAST(${ident(c)} AS ${type})`;
+      const widening = { into: `the value type ${type}`, hint: 'convert it on purpose first (a Derive or a Cast node), or choose another value type (VARCHAR keeps every value)' };
+      return `CAST(${exactlyConverted(c, from, type, widening)} AS ${type})`;
+    };
+    const build = (cast?: string, checked?: (c: string) => string) =>
+      `SELECT * FROM (SELECT ${project(cast, checked)} FROM ${input.ref})\nUNPIVOT${p.include_nulls ? ' INCLUDE NULLS' : ''} (${ident(p.value_column)} FOR ${ident(p.name_column)} IN (${unpivoted.map(ident).join(', ')}))`;
     let cast: string | undefined = p.value_type === 'auto' ? undefined : p.value_type;
     if (!cast && unpivoted.every(has)) {
-      const types = new Set(unpivoted.map((u) => input.columns.find((c) => c.name.toLowerCase() === u.toLowerCase())?.type));
+      const types = new Set(unpivoted.map(typeOf));
       if (types.size > 1) {
+        let valueType: string | undefined;
         try {
-          await ctx.describe(build());
+          valueType = (await ctx.describe(build())).find((c) => c.name.toLowerCase() === p.value_column.toLowerCase())?.type;
         } catch (e) {
           if (/Cannot unpivot columns of types|explicit cast is required/i.test(String((e as Error).message))) cast = 'VARCHAR';
           else throw e;
+        }
+        // The common type may be a DOUBLE that cannot hold every value of a BIGINT or a long DECIMAL column.
+        const lossy = valueType ? unpivoted.filter((c) => mayLoseDigits(typeOf(c)!, valueType)) : [];
+        if (valueType && lossy.length > 0) {
+          const other = unpivoted.find((c) => typeOf(c) === valueType);
+          const widening = {
+            origin: 'in the input',
+            into: `the value column "${p.value_column}" (${valueType}${other ? `, the type of column "${other}"` : ''})`,
+            hint: 'give the columns one type first (a Cast node), or set the value type to VARCHAR',
+          };
+          const checked = (c: string) => (lossy.includes(c) ? `${exactlyConverted(c, typeOf(c)!, valueType, widening)} AS ${ident(c)}` : ident(c));
+          return { outputs: { out: build(undefined, checked) } };
         }
       }
     }

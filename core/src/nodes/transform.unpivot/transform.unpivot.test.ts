@@ -66,6 +66,30 @@ describe('transform.unpivot', () => {
     expect(r.rows.map((x) => x.value)).toEqual(['10', '20', '40']);
   });
 
+  it('stops on a value the common DOUBLE type would change, and widens the ones it holds', async () => {
+    const ids = `SELECT * FROM (VALUES (1, 9007199254740993::BIGINT, 0.5::DOUBLE)) t(id, a, b)`;
+    await expect(table({ id_columns: ['id'] }, ids)).rejects.toThrow(
+      `column "a" holds 9007199254740993 (BIGINT in the input), which the value column "value" (DOUBLE, the type of column "b") cannot hold exactly: it would become 9007199254740992.0; give the columns one type first`,
+    );
+    const fits = await table({ id_columns: ['id'] }, `SELECT * FROM (VALUES (1, 9007199254740992::BIGINT, 0.5::DOUBLE)) t(id, a, b)`);
+    expect(fits.rows.map((r) => r.value)).toEqual([9007199254740992, 0.5]);
+  });
+
+  it('an explicit value_type converts like Cast: strictly from text, and only values it keeps unchanged', async () => {
+    const mixed = (a: string, b: string) => `SELECT * FROM (VALUES (1, ${a}, ${b})) t(id, a, b)`;
+    expect((await table({ id_columns: ['id'], value_type: 'BIGINT' }, mixed('12.0::DOUBLE', "'7'"))).rows.map((r) => r.value)).toEqual(['12', '7']);
+    await expect(table({ id_columns: ['id'], value_type: 'BIGINT' }, mixed('12.5::DOUBLE', '1'))).rejects.toThrow(
+      'column "a" holds 12.5 (DOUBLE), which the value type BIGINT cannot hold exactly: it would become 12; convert it on purpose first',
+    );
+    await expect(table({ id_columns: ['id'], value_type: 'BIGINT' }, mixed("'12.5'", '1'))).rejects.toThrow(`column "a": '12.5' is not a whole number`);
+    await expect(table({ id_columns: ['id'], value_type: 'DATE' }, mixed("TIMESTAMP '2024-03-04 10:30'", "DATE '2024-03-05'"))).rejects.toThrow(
+      'column "a" holds 2024-03-04 10:30:00 (TIMESTAMP), which the value type DATE cannot hold exactly: it would become 2024-03-04',
+    );
+    await expect(table({ id_columns: ['id'], value_type: 'DATE' }, mixed("'2024-03-04 10:30'", "DATE '2024-03-05'"))).rejects.toThrow(`column "a": '2024-03-04 10:30' is not a DATE: it has a time`);
+    const dates = await table({ id_columns: ['id'], value_type: 'DATE' }, mixed("TIMESTAMP '2024-03-04 00:00'", "'2024-03-05'"));
+    expect(dates.rows.map((r) => r.value)).toEqual(['2024-03-04', '2024-03-05']);
+  });
+
   it('gives no rows for an empty input, with the columns already known', async () => {
     expect(await table({ columns: ['Jan Sales', 'feb'] }, `${SRC} WHERE false`)).toEqual({
       columns: ['id INTEGER', 'Full Name VARCHAR', 'März DOUBLE', 'name VARCHAR', 'value BIGINT'],

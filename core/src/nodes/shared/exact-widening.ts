@@ -1,0 +1,76 @@
+import { ident, stringLiteral } from '../../compiler/sql.js';
+import { isIntegerType } from './locale-numbers.js';
+
+/**
+ * Nodes that stack columns (a union, an unpivot) widen them to a common type with DuckDB's rules,
+ * and an integer or a long decimal meeting a DOUBLE becomes a DOUBLE: a BIGINT id 9007199254740993
+ * then arrives as 9007199254740992, without a word (FLOAT is worse: 16777217 becomes 16777216).
+ * This decides which input types such a widening can change, and checks each value on its way in,
+ * so that a value the common type cannot hold stops the run, while the usual case (small whole
+ * amounts meeting decimals) costs one comparison per value and changes nothing.
+ */
+
+/** Decimal digits that every value with at most that many converts to exactly (and back). */
+const FLOAT_DIGITS: Record<string, number> = { DOUBLE: 15, FLOAT: 6 };
+/** Integer types whose every value the float type holds exactly (53 and 24 bits of mantissa). */
+const EXACT_INTEGERS: Record<string, string[]> = {
+  DOUBLE: ['TINYINT', 'SMALLINT', 'INTEGER', 'UTINYINT', 'USMALLINT', 'UINTEGER'],
+  FLOAT: ['TINYINT', 'SMALLINT', 'UTINYINT', 'USMALLINT'],
+};
+
+const decimalPrecision = (type: string): number | undefined => {
+  const m = /^\s*(?:DECIMAL|NUMERIC)\s*(?:\(\s*(\d+)\s*(?:,\s*\d+\s*)?\))?\s*$/i.exec(type);
+  return m ? Number(m[1] ?? 18) : undefined;
+};
+
+/** Whether converting a value of type `from` into `to` can change it (an integer or decimal into a float type). */
+export function mayLoseDigits(from: string, to: string): boolean {
+  const target = to.trim().toUpperCase();
+  const digits = FLOAT_DIGITS[target];
+  if (digits === undefined) return false;
+  const type = from.trim().toUpperCase();
+  if (isIntegerType(type)) return !EXACT_INTEGERS[target]!.includes(type);
+  const precision = decimalPrecision(type);
+  return precision !== undefined && precision > digits;
+}
+
+const INTO_BIGINT = ['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'UTINYINT', 'USMALLINT', 'UINTEGER'];
+
+/** Whether every value of `from` converts into `to` unchanged, so that no check is needed. */
+export function convertsExactly(from: string, to: string): boolean {
+  const [f, t] = [from.trim().toUpperCase(), to.trim().toUpperCase()];
+  if (f === t || t === 'VARCHAR') return true;
+  if (t === 'DOUBLE') return f === 'FLOAT' || ((isIntegerType(f) || decimalPrecision(f) !== undefined) && !mayLoseDigits(f, t));
+  if (t === 'BIGINT') return INTO_BIGINT.includes(f);
+  if (t === 'TIMESTAMP') return f === 'DATE';
+  return false;
+}
+
+/** How a widening is described in its error: `in input 'a'`, `the union's DOUBLE column (…)`, and what to do. */
+export interface Widening {
+  origin?: string;
+  into: string;
+  hint: string;
+}
+
+/**
+ * `column` (of type `from`), raising an error where converting the value to `to` would change it:
+ * the value must come back unchanged from `to`. From a float type back to a decimal, the way back
+ * is the float's text (the shortest that gives that float): DuckDB's float-to-decimal cast
+ * multiplies in floating point, so 123456789012345.67 would not come back through it, although
+ * the DOUBLE shows (and is nearest to) exactly that. The result has the type `from`.
+ */
+export function exactlyConverted(column: string, from: string, to: string, w: Widening): string {
+  const check = conversionCheck(column, from, to, w);
+  return `CASE WHEN ${check.changes} THEN error(${check.message}) ELSE ${ident(column)} END`;
+}
+
+/** The parts of exactlyConverted: SQL true where the value would change, and the error's text (SQL). */
+export function conversionCheck(column: string, from: string, to: string, w: Widening): { changes: string; message: string } {
+  const c = ident(column);
+  const converted = `TRY_CAST(${c} AS ${to})`;
+  const viaText = FLOAT_DIGITS[to.trim().toUpperCase()] !== undefined && decimalPrecision(from) !== undefined;
+  const back = viaText ? `TRY_CAST(CAST(${converted} AS VARCHAR) AS ${from})` : `TRY_CAST(${converted} AS ${from})`;
+  const message = `${stringLiteral(`column "${column}" holds `)} || CAST(${c} AS VARCHAR) || ${stringLiteral(` (${from}${w.origin ? ` ${w.origin}` : ''}), which ${w.into} cannot hold exactly: `)} || coalesce('it would become ' || CAST(${converted} AS VARCHAR), 'it does not convert') || ${stringLiteral(`; ${w.hint}`)}`;
+  return { changes: `${back} IS DISTINCT FROM ${c}`, message };
+}

@@ -1,0 +1,55 @@
+import { stringLiteral } from '../../compiler/sql.js';
+import type { CompileContext } from '../define.js';
+import { CaudalError } from '../../util/errors.js';
+import { conversionCheck, mayLoseDigits } from '../shared/exact-widening.js';
+
+/** The largest whole number below which a DOUBLE holds every integer (2^53), and FLOAT (2^24). */
+const EXACT_BELOW: Record<string, number> = { DOUBLE: 2 ** 53, FLOAT: 2 ** 24 };
+const SIGNIFICANT: Record<string, number> = { DOUBLE: 15, FLOAT: 6 };
+
+/**
+ * Combined by name, files whose column is a BIGINT in one and a DOUBLE in another are read as
+ * DOUBLE, and DuckDB converts while reading: 9007199254740993 arrives as 9007199254740992, which
+ * cannot be told apart afterwards. So each local file whose column the combined type may change is
+ * looked at before the run: its row groups' statistics (footer only) clear it when every value is
+ * small enough to convert exactly; otherwise its values are checked, and the first one that would
+ * change stops the plan, naming the file, the column and the value.
+ */
+export async function checkExactUnion(ctx: CompileContext<unknown>, pattern: string, files: string[] | undefined, nodeId: string): Promise<void> {
+  if (files === undefined || files.length < 2) return;
+  const combined = new Map((await ctx.describe(`SELECT * FROM read_parquet(${stringLiteral(pattern)}, union_by_name := true, hive_partitioning := false)`)).map((c) => [c.name.toLowerCase(), c.type]));
+  if (![...combined.values()].some((t) => t in EXACT_BELOW)) return;
+  for (const file of files) {
+    const own = await ctx.describe(`SELECT * FROM read_parquet(${stringLiteral(file)}, hive_partitioning := false)`);
+    for (const c of own) {
+      const to = combined.get(c.name.toLowerCase());
+      if (!to || !mayLoseDigits(c.type, to) || (await clearedByStatistics(ctx, file, c.name, c.type, to))) continue;
+      const into = { origin: `in ${file}`, into: `the ${to} type the files are combined into`, hint: 'rewrite the files with one type for the column, or read them separately and give the column one type (a Cast node) before a Union' };
+      const check = conversionCheck(c.name, c.type, to, into);
+      const [bad] = await ctx.rows(`SELECT ${check.message} AS message FROM read_parquet(${stringLiteral(file)}, hive_partitioning := false) WHERE ${check.changes} LIMIT 1`);
+      if (!bad) continue;
+      const message = `node '${nodeId}': ${String(bad.message)}`;
+      throw new CaudalError('validation', message, { nodeId, column: c.name, problems: [{ code: 'bind_error', path: 'params.union_by_name', message, column: c.name }] });
+    }
+  }
+}
+
+/**
+ * Whether every row group's min/max shows the column's values small enough for `to`: integers below
+ * 2^53 (DOUBLE), decimals whose whole digits plus scale fit in 15 significant digits.
+ */
+async function clearedByStatistics(ctx: CompileContext<unknown>, file: string, column: string, type: string, to: string): Promise<boolean> {
+  const groups = await ctx.rows(
+    `SELECT stats_min_value AS lo, stats_max_value AS hi FROM parquet_metadata(${stringLiteral(file)}) WHERE path_in_schema = ${stringLiteral(column)}`,
+  );
+  if (groups.length === 0) return false;
+  const scale = Number(/,\s*(\d+)\s*\)/.exec(type)?.[1] ?? 0);
+  return groups.every((g) =>
+    [g.lo, g.hi].every((v) => {
+      if (typeof v !== 'string' || v === '') return false;
+      const whole = v.replace(/^-/, '').split('.')[0]!.replace(/^0+/, '');
+      if (/^(DECIMAL|NUMERIC)/i.test(type)) return whole.length + scale <= SIGNIFICANT[to.toUpperCase()]!;
+      return /^\d*$/.test(whole) && Math.abs(Number(v)) < EXACT_BELOW[to.toUpperCase()]!;
+    }),
+  );
+}
