@@ -384,4 +384,13 @@ describe('quality.check: problems before the run', () => {
     const ref = await problems([{ name: 'fk', kind: 'references', column: 'country', reference_column: 'code' }]);
     expect(ref[0]!.message).toContain("connect it to the node's 'reference' input");
   });
+
+  it('refuses a text bound that the column type would change (a time for a DATE, a fraction for an INTEGER), naming the bound', async () => {
+    const [p] = await problems([{ name: 'in January', kind: 'between', column: 'order_date', min: '2024-01-01', max: '2024-01-31 18:00' }]);
+    expect(p).toMatchObject({ code: 'invalid_param', path: 'nodes[1].params.checks[0].max', column: 'order_date' });
+    expect(p!.message).toBe(`check 'in January' in node 'q': the maximum "2024-01-31 18:00" is not a valid DATE (or would change converting to it), the type of column 'order_date'`);
+    const [i] = await problems([{ name: 'ids', kind: 'between', column: 'id', min: '1.5' }]);
+    expect(i).toMatchObject({ path: 'nodes[1].params.checks[0].min' });
+    expect(await problems([{ name: 'ok', kind: 'between', column: 'order_date', min: '2024-01-01', max: '2024-12-31' }])).toEqual([]);
+  });
 });

@@ -166,6 +166,28 @@ export const CASES: Case[] = [
     failsWith: 'column "a" holds 12.5 (DOUBLE), which the value type BIGINT cannot hold exactly',
   },
   {
+    name: 'join on a BIGINT key and a DOUBLE key refuses a key the DOUBLE would change',
+    nodes: [
+      { id: 'l', type: 'transform.sql', params: { query: 'SELECT * FROM (VALUES (1, CAST(7 AS BIGINT)), (2, CAST(9007199254740993 AS BIGINT))) t(order_id, cid)' } },
+      { id: 'r', type: 'transform.sql', params: { query: "SELECT * FROM (VALUES (CAST(7 AS DOUBLE), 'Ann'), (CAST(9007199254740992 AS DOUBLE), 'Big')) t(cid, name)" } },
+      { id: 'j', type: 'transform.join', params: { kind: 'left', on: [{ left: 'cid' }] } },
+      parquet('sink', 'float-keys.parquet'),
+    ],
+    edges: ['l -> j:left', 'r -> j:right', 'j -> sink'],
+    fails: 'execution',
+    failsWith: 'column "cid" holds 9007199254740993 (BIGINT in the left input), which the DOUBLE that the right key "cid" is compared as cannot hold exactly',
+  },
+  {
+    name: 'lookup on a BIGINT key and a DOUBLE key matches keys the DOUBLE holds',
+    nodes: [
+      { id: 'l', type: 'transform.sql', params: { query: 'SELECT * FROM (VALUES (1, CAST(7 AS BIGINT)), (2, CAST(9007199254740992 AS BIGINT))) t(order_id, cid)' } },
+      { id: 'r', type: 'transform.sql', params: { query: "SELECT * FROM (VALUES (CAST(7 AS DOUBLE), 'Ann'), (CAST(9007199254740992 AS DOUBLE), 'Big')) t(cid, name)" } },
+      { id: 'lk', type: 'transform.lookup', params: { keys: [{ column: 'cid' }], columns: [{ column: 'name' }] } },
+      parquet('sink', 'float-lookup.parquet'),
+    ],
+    edges: ['l -> lk:in', 'r -> lk:reference', 'lk -> sink'],
+  },
+  {
     name: 'sort and limit: a top 10 written as ordered CSV',
     nodes: [...typed, { id: 'srt', type: 'transform.sort', params: { by: [{ column: 'unit_price', direction: 'desc' }, { column: 'order_id' }] } }, { id: 'top', type: 'transform.limit', params: { count: 10, offset: 2 } }, { id: 'sink', type: 'sink.csv', params: { path: '${out}/top.csv', if_exists: 'overwrite', delimiter: ';', date_format: '%d/%m/%Y' } }],
     edges: [...typedEdges, 'dated -> srt', 'srt -> top', 'top -> sink'],

@@ -35,7 +35,7 @@ export const betweenCheck = z
     kind: z.literal('between'),
     ...base,
     column,
-    min: scalar.optional().meta({ label: 'Minimum', help: 'Inclusive. A number, or a date/timestamp as ISO text (`2024-01-01`).' }),
+    min: scalar.optional().meta({ label: 'Minimum', help: 'Inclusive. A number, or a date/timestamp as ISO text (`2024-01-01`) written as the column\'s type: a time for a DATE column is refused.' }),
     max: scalar.optional().meta({ label: 'Maximum', help: 'Inclusive. A number, or a date/timestamp as ISO text.' }),
   })
   .strict();

@@ -4,6 +4,7 @@ import { ident, literal, stringLiteral } from '../compiler/sql.js';
 import { isRowCheck, type Check, type RowCheck } from './checks.js';
 import type { Judge, PlannedCheck } from './types.js';
 import { schemaDiff } from './schema-diff.js';
+import { constantConverts } from '../nodes/shared/typed-constant.js';
 
 /** A check translated to SQL pieces; what the node assembles into its outputs and aggregate. */
 export interface CheckSql {
@@ -200,3 +201,27 @@ export function helperPrefix(columns: Column[]): string {
 
 export type { RowCheck };
 export { isRowCheck };
+
+/**
+ * Text bounds of `between` checks are converted to the column's type as strictly as text values
+ * are: DuckDB's cast would take `"2024-01-31 18:00"` for a DATE as the date alone (and `"12.5"` for
+ * an INTEGER as 13), moving the bound without a word. Such a bound is refused before the run.
+ */
+export async function checkTextBounds(ctx: CompileContext<unknown>, checks: Check[], input: Relation): Promise<void> {
+  for (const [i, check] of checks.entries()) {
+    if (check.kind !== 'between') continue;
+    const c = findColumn(ctx.nodeId, input, check.column, `checks[${i}].column`);
+    if (c.type === 'VARCHAR') continue;
+    for (const side of ['min', 'max'] as const) {
+      const bound = check[side];
+      if (typeof bound !== 'string' || (await constantConverts((sql) => ctx.rows(sql), bound, c.type))) continue;
+      throw paramError(
+        ctx.nodeId,
+        `checks[${i}].${side}`,
+        `check '${check.name}' in node '${ctx.nodeId}': the ${side === 'min' ? 'minimum' : 'maximum'} "${bound}" is not a valid ${c.type} (or would change converting to it), the type of column '${c.name}'`,
+        `write it as a ${c.type}${/^DATE$/i.test(c.type) ? ', e.g. 2024-01-31' : /^TIMESTAMP/i.test(c.type) ? ', e.g. 2024-01-31 18:00:00' : ''}`,
+        c.name,
+      );
+    }
+  }
+}

@@ -3,7 +3,7 @@ import { defineNode, type SetupStep } from '../define.js';
 import { qualityCheckSpark } from './quality.check.spark.js';
 import { ident, literal, stringLiteral } from '../../compiler/sql.js';
 import { checkListProblems, checkSchema } from '../../quality/checks.js';
-import { compileChecks, helperPrefix } from '../../quality/compile-checks.js';
+import { checkTextBounds, compileChecks, helperPrefix } from '../../quality/compile-checks.js';
 import { aggregateSql, flagColumn, flaggedTableSql, samplesSql } from '../../quality/evaluation-sql.js';
 import { bindChecks } from '../../quality/bind-checks.js';
 import type { QualityPlan } from '../../quality/types.js';
@@ -66,6 +66,7 @@ export const qualityCheckNode = defineNode({
     const input = ctx.input('in');
     const references = ctx.inputs('reference');
     const compiled = compileChecks({ ctx, checks: p.checks, input, references });
+    await checkTextBounds(ctx, p.checks, input);
     await bindChecks(ctx, input, compiled);
 
     const prefix = helperPrefix(input.columns);

@@ -1,4 +1,5 @@
 import { ident, stringLiteral } from '../../compiler/sql.js';
+import type { Column } from '../define.js';
 import { isIntegerType } from './locale-numbers.js';
 
 /**
@@ -46,6 +47,17 @@ export function convertsExactly(from: string, to: string): boolean {
   return false;
 }
 
+/**
+ * Comparing an integer or decimal with a float compares them as the float (DuckDB's rule, as for
+ * `=` in a join): the float type and which side it may change, or undefined when nothing changes.
+ */
+export function comparedAsFloat(a: string, b: string): { side: 'a' | 'b'; to: string } | undefined {
+  const upper = (t: string) => t.trim().toUpperCase();
+  if (FLOAT_DIGITS[upper(b)] !== undefined && mayLoseDigits(a, upper(b))) return { side: 'a', to: upper(b) };
+  if (FLOAT_DIGITS[upper(a)] !== undefined && mayLoseDigits(b, upper(a))) return { side: 'b', to: upper(a) };
+  return undefined;
+}
+
 /** How a widening is described in its error: `in input 'a'`, `the union's DOUBLE column (…)`, and what to do. */
 export interface Widening {
   origin?: string;
@@ -74,3 +86,24 @@ export function conversionCheck(column: string, from: string, to: string, w: Wid
   const message = `${stringLiteral(`column "${column}" holds `)} || CAST(${c} AS VARCHAR) || ${stringLiteral(` (${from}${w.origin ? ` ${w.origin}` : ''}), which ${w.into} cannot hold exactly: `)} || coalesce('it would become ' || CAST(${converted} AS VARCHAR), 'it does not convert') || ${stringLiteral(`; ${w.hint}`)}`;
   return { changes: `${back} IS DISTINCT FROM ${c}`, message };
 }
+
+/**
+ * Key pairs compared for equality (a join, a lookup) where an integer or decimal key meets a float
+ * key: DuckDB compares them as the float, so 9007199254740993 would match 9007199254740992. The
+ * `REPLACE` items that check such keys on their way in, per side (`a` and `b` name the sides in
+ * messages, e.g. `left`, `right`).
+ */
+export function floatKeyChecks(pairs: Array<[Column, Column]>, sides: { a: string; b: string }): { a: string[]; b: string[] } {
+  const out = { a: [] as string[], b: [] as string[] };
+  for (const [a, b] of pairs) {
+    const widened = comparedAsFloat(a.type, b.type);
+    if (!widened) continue;
+    const [side, key, other] = widened.side === 'a' ? (['a', a, `${sides.b} key "${b.name}"`] as const) : (['b', b, `${sides.a} key "${a.name}"`] as const);
+    const widening = { origin: `in the ${sides[side]} input`, into: `the ${widened.to} that the ${other} is compared as`, hint: `give both keys one type first (a Cast node on the ${widened.to} side, e.g. to ${key.type})` };
+    out[side].push(`${exactlyConverted(key.name, key.type, widened.to, widening)} AS ${ident(key.name)}`);
+  }
+  return out;
+}
+
+/** `ref`, or a SELECT over it with the checked columns in place. */
+export const withChecked = (ref: string, checked: string[]) => (checked.length > 0 ? `(SELECT * REPLACE (${checked.join(', ')}) FROM ${ref})` : ref);

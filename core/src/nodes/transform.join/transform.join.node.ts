@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { defineNode, type CompiledNode } from '../define.js';
+import { defineNode, type CompiledNode, type Relation } from '../define.js';
+import { floatKeyChecks, withChecked } from '../shared/exact-widening.js';
 import { joinSpark } from './transform.join.spark.js';
 import { ident, literal } from '../../compiler/sql.js';
 import { requireColumn, uniqueName } from '../shared/columns.js';
@@ -64,7 +65,10 @@ export const joinNode = defineNode({
   params,
   docs: `**Keys.** \`on\` lists pairs \`{left, right}\` (the right name defaults to the left one); a row pair
 matches when every pair is equal. Keys of different numeric types are compared after DuckDB's usual
-widening (INTEGER = BIGINT works). By default a NULL key matches nothing, as in SQL; turn on
+widening (INTEGER = BIGINT works). A BIGINT (or long DECIMAL) key meeting a DOUBLE key is compared as
+DOUBLE, which holds whole numbers exactly only up to 2^53: a key value the DOUBLE would change
+(9007199254740993, compared as 9007199254740992) stops the run, naming the column, the side and the
+value, rather than matching another key's rows. Give both keys one type first (a Cast node). By default a NULL key matches nothing, as in SQL; turn on
 *NULL keys match each other* to match NULL with NULL.
 
 **Output columns.** All left columns in their order, then the right columns that are not keys. A key
@@ -114,7 +118,11 @@ the join itself (about 1%). Set \`growth_warning\` to null to skip it.`,
     const eq = nullsMatch ? 'IS NOT DISTINCT FROM' : '=';
     const cond = (a: string, b: string, swap = false) =>
       keys.map((k) => (swap ? `${a}.${ident(k.right)} ${eq} ${b}.${ident(k.left)}` : `${a}.${ident(k.left)} ${eq} ${b}.${ident(k.right)}`)).join(' AND ');
-    const from = `FROM ${left.ref} AS l\n${kind.toUpperCase()} JOIN ${right.ref} AS r ON ${cond('l', 'r')}`;
+    // A BIGINT key meeting a DOUBLE key is compared as DOUBLE, so 9007199254740993 would match
+    // 9007199254740992: such a key value stops the run instead (it is checked on its way in).
+    const col = (r: Relation, name: string) => r.columns.find((c) => c.name === name)!;
+    const checked = floatKeyChecks(keys.map((k) => [col(left, k.left), col(right, k.right)]), { a: 'left', b: 'right' });
+    const from = `FROM ${withChecked(left.ref, checked.a)} AS l\n${kind.toUpperCase()} JOIN ${withChecked(right.ref, checked.b)} AS r ON ${cond('l', 'r')}`;
 
     if (kind === 'semi' || kind === 'anti') return { outputs: { out: `SELECT l.*\n${from}` } };
 

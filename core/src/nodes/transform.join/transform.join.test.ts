@@ -101,6 +101,16 @@ describe('transform.join', () => {
     ]);
   });
 
+  it('a BIGINT key meeting a DOUBLE key: matches as usual, but a key the DOUBLE would change stops the run instead of matching another', async () => {
+    const left = (big: string) => `SELECT * FROM (VALUES (1, 7::BIGINT), (2, ${big}::BIGINT)) t(order_id, cid)`;
+    const right = `SELECT * FROM (VALUES (7.0::DOUBLE, 'Ann'), (9007199254740992.0::DOUBLE, 'Big')) t(cid, name)`;
+    const on = [{ left: 'cid' }];
+    expect((await result({ on }, left('9007199254740992'), right)).rows.map((r) => r.name)).toEqual(['Ann', 'Big']);
+    await expect(result({ on }, left('9007199254740993'), right)).rejects.toThrow(
+      `column "cid" holds 9007199254740993 (BIGINT in the left input), which the DOUBLE that the right key "cid" is compared as cannot hold exactly: it would become 9007199254740992.0; give both keys one type first`,
+    );
+  });
+
   it('a suffixed name that is taken too gets a number', async () => {
     const left = `SELECT 1 AS id, 'a' AS name, 'b' AS name_right`;
     const right = `SELECT 1 AS id, 'c' AS "NAME"`;

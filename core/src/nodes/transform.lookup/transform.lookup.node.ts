@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { defineNode } from '../define.js';
+import { defineNode, type Relation } from '../define.js';
+import { floatKeyChecks, withChecked } from '../shared/exact-widening.js';
 import { lookupSpark } from './transform.lookup.spark.js';
 import { ident, literal, stringLiteral } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
@@ -69,6 +70,12 @@ column's type (\`"1970-01-01"\` for a DATE, \`0\` for a DOUBLE…); a value that
 that the type would change (\`"1970-01-01 10:00"\` for a DATE, \`0.5\` for an INTEGER), is reported
 before the run. A reference row that matches but holds NULL keeps its NULL.
 
+**Keys of different types** are compared after DuckDB's usual widening (an INTEGER key finds a
+BIGINT one). A BIGINT (or long DECIMAL) key meeting a DOUBLE key is compared as DOUBLE, which holds
+whole numbers exactly only up to 2^53: a key value the DOUBLE would change (9007199254740993, compared
+as 9007199254740992) stops the run, naming the column and the value, rather than finding another
+key's row. Give both keys one type first (a Cast node).
+
 **Duplicate keys in the reference** would repeat input rows, so they stop the run with a message
 naming the key, e.g. \`the reference input has 2 rows for customer_id = 42\`. Remove duplicates first
 (a Dedupe node), or use a Join when repetition is wanted. The check is part of the same query: the
@@ -131,8 +138,12 @@ Picked columns must not collide with input column names (case-insensitive): rena
     const v = (i: number) => ident(`_v${i}`);
     const keyText = keys.map((x, i) => `${stringLiteral(`${x.ref} = `)} || CAST(${k(i)} AS VARCHAR)`).join(` || ', ' || `);
     const duplicate = `error(${literal(`node '${ctx.nodeId}': the reference input has `)} || count(*) || ${literal(' rows for ')} || ${keyText} || ${literal('; a lookup needs at most one row per key (remove duplicates first, or use a Join)')})`;
+    // A BIGINT key meeting a DOUBLE key is compared as DOUBLE (9007199254740993 would find the row
+    // of 9007199254740992): such a key value stops the run instead.
+    const col = (r: Relation, name: string) => r.columns.find((c) => c.name === name)!;
+    const checked = floatKeyChecks(keys.map((x) => [col(input, x.in), col(ref, x.ref)]), { a: 'main', b: 'reference' });
     const reference = `SELECT ${[...keys.map((x, i) => `${ident(x.ref)} AS ${k(i)}`), ...picked.map((p, i) => `any_value(${ident(p.column)}) AS ${v(i)}`)].join(', ')}
-  FROM ${ref.ref}
+  FROM ${withChecked(ref.ref, checked.b)}
   WHERE ${keys.map((x) => `${ident(x.ref)} IS NOT NULL`).join(' AND ')}
   GROUP BY ${keys.map((_, i) => k(i)).join(', ')}
   HAVING CASE WHEN count(*) > 1 THEN ${duplicate} ELSE TRUE END`;
@@ -142,7 +153,7 @@ Picked columns must not collide with input column names (case-insensitive): rena
         : `CASE WHEN r.${k(0)} IS NULL THEN CAST(${literal(p.default)} AS ${p.type}) ELSE r.${v(i)} END AS ${ident(p.as)}`,
     );
     const on = keys.map((x, i) => `i.${ident(x.in)} = r.${k(i)}`).join(' AND ');
-    const out = `SELECT i.*, ${list.join(', ')}\nFROM ${input.ref} AS i\nLEFT JOIN (\n  ${reference}\n) AS r ON ${on}`;
+    const out = `SELECT i.*, ${list.join(', ')}\nFROM ${withChecked(input.ref, checked.a)} AS i\nLEFT JOIN (\n  ${reference}\n) AS r ON ${on}`;
 
     const inKeys = keys.map((x) => `i.${ident(x.in)}`);
     const distinctKeys = inKeys.length === 1 ? `count(DISTINCT ${inKeys[0]})` : `count(DISTINCT (${inKeys.join(', ')})) FILTER (WHERE ${inKeys.map((x) => `${x} IS NOT NULL`).join(' AND ')})`;

@@ -76,6 +76,16 @@ describe('transform.lookup', () => {
     expect((await result({ keys: KEYS, columns: [{ column: 'name' }] }, CUSTOMERS, `SELECT * FROM (${ORDERS}) WHERE false`)).rows).toEqual([]);
   });
 
+  it('a DOUBLE key in the reference and a BIGINT key in the input: a key the DOUBLE would change stops the run instead of finding another row', async () => {
+    const ref = `SELECT * FROM (VALUES (9007199254740992.0::DOUBLE, 'Big')) t(id, name)`;
+    const input = (big: string) => `SELECT * FROM (VALUES (1, ${big}::BIGINT)) t(order_id, "Customer Id")`;
+    const params = { keys: KEYS, columns: [{ column: 'name' }] };
+    expect((await result(params, ref, input('9007199254740992'))).rows).toEqual([{ order_id: 1, 'Customer Id': '9007199254740992', name: 'Big' }]);
+    await expect(result(params, ref, input('9007199254740993'))).rejects.toThrow(
+      `column "Customer Id" holds 9007199254740993 (BIGINT in the main input), which the DOUBLE that the reference key "id" is compared as cannot hold exactly`,
+    );
+  });
+
   it('a reference with a repeated key stops the run, naming the key', async () => {
     const dup = `${CUSTOMERS} UNION ALL SELECT 20, 'Zoë again', 'FR', NULL`;
     const { summary } = await run(lookupOver({ keys: KEYS, columns: [{ column: 'name' }] }, dup, ORDERS, true), dir);

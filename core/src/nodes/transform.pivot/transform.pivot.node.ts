@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { defineNode } from '../define.js';
 import { pivotSpark } from './transform.pivot.spark.js';
 import { ident, literal } from '../../compiler/sql.js';
+import { CaudalError } from '../../util/errors.js';
+import { constantConverts } from '../shared/typed-constant.js';
 
 const AGGREGATES = ['sum', 'count', 'avg', 'min', 'max', 'first'] as const;
 
@@ -70,6 +72,8 @@ shown) before any data is read. If the columns came from the data, the output sc
 a new value appeared, breaking downstream nodes at run time instead of at plan time; DuckDB's own dynamic
 \`PIVOT\` has to scan the whole input just to plan. Listing the values keeps the schema fixed and the query one
 pass. Values are matched with \`=\`, so \`'2024'\` matches an integer column's 2024 and \`'2024-01-31'\` a DATE.
+A value the pivot column's type would change is refused before the run, since it would match other
+rows: \`'12.5'\` for an INTEGER column (DuckDB would compare 13), \`'2024-01-31 10:00'\` for a DATE.
 
 **Values not listed** (and NULL in the pivot column) are ignored: their rows count for no cell, but a group
 that only has such rows still gets a row (all cells empty, or 0 for count).
@@ -106,9 +110,19 @@ Metrics and warnings: none. Rows whose pivot value is not listed count for no ce
     });
     return out;
   },
-  compile(ctx) {
+  async compile(ctx) {
     const input = ctx.input();
     const p = ctx.params;
+    // Values are matched with `=`, which converts text to the column's type the lenient way
+    // ('12.5' would match 13 in an INTEGER column, '2024-01-31 10:00' every row of that DATE).
+    const pivotType = input.columns.find((c) => c.name.toLowerCase() === p.pivot_column.toLowerCase())?.type;
+    if (pivotType && pivotType !== 'VARCHAR') {
+      for (const [i, val] of p.values.entries()) {
+        if (await constantConverts((sql) => ctx.rows(sql), val, pivotType)) continue;
+        const message = `node '${ctx.nodeId}': the value ${JSON.stringify(val)} is not a valid ${pivotType} (or would change converting to it), the type of the pivot column '${p.pivot_column}'`;
+        throw new CaudalError('validation', message, { nodeId: ctx.nodeId, column: p.pivot_column, problems: [{ code: 'invalid_param', path: `params.values[${i}]`, message, hint: `write it as a ${pivotType}, as the column's values are` }] });
+      }
+    }
     const v = p.value_column ? ident(p.value_column) : undefined;
     const agg = (): string => {
       switch (p.aggregate) {

@@ -83,6 +83,18 @@ describe('transform.pivot', () => {
     expect((await preview(doc, dir, 'p')).rows).toEqual([{ y2024: '5.0', y2023: '1.5' }]);
   });
 
+  it('refuses a value the pivot column type would change before the run (it would match other rows)', async () => {
+    const src = `SELECT * FROM (VALUES (13, DATE '2024-01-31', 1.5)) t(n, day, amount)`;
+    const problemsFor = (params: Record<string, unknown>) =>
+      problemsOf(pipeline([{ id: 'src', type: 'transform.sql', params: { query: src } }, { id: 'p', type: 'transform.pivot', params: { value_column: 'amount', ...params } }], ['src -> p']), dir);
+    const [n] = await problemsFor({ pivot_column: 'n', values: ['12.5'], column_name: 'n{value}' });
+    expect(n).toMatchObject({ code: 'invalid_param', path: 'nodes[1].params.values[0]' });
+    expect(n!.message).toBe(`node 'p': the value "12.5" is not a valid INTEGER (or would change converting to it), the type of the pivot column 'n'`);
+    const [d] = await problemsFor({ pivot_column: 'day', values: ['2024-01-30', '2024-01-31 10:00'] });
+    expect(d).toMatchObject({ path: 'nodes[1].params.values[1]' });
+    expect(await problemsFor({ pivot_column: 'day', values: ['2024-01-31'] })).toEqual([]);
+  });
+
   it('gives no rows for an empty input, with the columns already known', async () => {
     expect(await table({ ...base, aggregate: 'sum', value_column: 'qty' }, `${SRC} WHERE false`)).toEqual({
       columns: ['Customer Name VARCHAR', 'web HUGEINT', 'store HUGEINT'],

@@ -4,6 +4,7 @@ import { defineNode, type Column, type CompileContext } from '../define.js';
 import { rulesSpark } from './transform.rules.spark.js';
 import { checkExpressionShape, ident, literal, stringLiteral, tokenize } from '../../compiler/sql.js';
 import { cleanDuckDbMessage } from '../../compiler/duckdb-errors.js';
+import { exactlyConverted, mayLoseDigits } from '../shared/exact-widening.js';
 import { CaudalError, errorMessage, type Problem } from '../../util/errors.js';
 import { didYouMean } from '../../util/suggest.js';
 import { inlineRules, parseRulesFile, ruleSchema, RulesFileError, type LocatedRule, type RulePart } from './rules-file.js';
@@ -295,7 +296,9 @@ similar break that promise, as they are evaluated once per output).
 
 **Types.** A replaced column takes the common type of its input type and the values rules set,
 as in a SQL \`CASE\`: setting \`0.25\` in a \`DOUBLE\` column keeps it \`DOUBLE\`, setting
-\`quantity * 1.5\` into a \`BIGINT\` column makes it \`DECIMAL\`. Values that cannot share a column
+\`quantity * 1.5\` into a \`BIGINT\` column makes it \`DECIMAL\`. When a rule sets a DOUBLE into a
+\`BIGINT\` (or long DECIMAL) column, the column becomes DOUBLE, and a value of a row no rule changes
+that the DOUBLE would change (above 2^53) stops the run, naming the column and the value. Values that cannot share a column
 (text into a number column) are reported before the run, naming the rule; cast them.
 
 **Rules file.** Set \`rules_file\` instead of \`rules\` to keep the table in a file business users
@@ -423,13 +426,15 @@ node; turn it off for the fastest run.`,
         t.values.push({ rule: r, sql: s.sql, j: s.j });
       }
     }
-    const computed: Array<{ name: string; sql: string }> = [];
-    for (const t of targets) {
-      const ordered = first ? t.values : [...t.values].reverse(); // with `all`, the last matching rule wins
-      const whens = ordered.map((v) => (first ? `WHEN ${v.rule.index} THEN (\n${v.sql}\n)` : `WHEN ${flag(v.rule)} THEN (\n${v.sql}\n)`)).join(' ');
-      const els = t.existing ? ` ELSE ${ident(t.name)}` : '';
-      computed.push({ name: t.name, sql: first ? `CASE ${hit} ${whens}${els} END` : `CASE ${whens}${els} END` });
-    }
+    // `kept(t)`: the value a row keeps in an existing column no rule sets for it.
+    const setColumns = (kept: (t: (typeof targets)[number]) => string) =>
+      targets.map((t) => {
+        const ordered = first ? t.values : [...t.values].reverse(); // with `all`, the last matching rule wins
+        const whens = ordered.map((v) => (first ? `WHEN ${v.rule.index} THEN (\n${v.sql}\n)` : `WHEN ${flag(v.rule)} THEN (\n${v.sql}\n)`)).join(' ');
+        const els = t.existing ? ` ELSE ${kept(t)}` : '';
+        return { name: t.name, sql: first ? `CASE ${hit} ${whens}${els} END` : `CASE ${whens}${els} END` };
+      });
+    const computed: Array<{ name: string; sql: string }> = setColumns((t) => ident(t.name));
     const tagged = applying.filter((r) => r.rule.rule.tag !== undefined);
     if (tagged.length > 0) {
       let tags: string;
@@ -446,14 +451,14 @@ node; turn it off for the fastest run.`,
     }
 
     const where = keep ? `\nWHERE ${keep}` : '';
-    let out: string;
-    if (computed.length === 0) out = `SELECT * FROM ${input.ref}${where}`;
-    else {
+    const outOf = (list: Array<{ name: string; sql: string }>): string => {
+      if (list.length === 0) return `SELECT * FROM ${input.ref}${where}`;
       const helpers = first ? [{ name: hit, sql: `CASE ${applying.map((r) => `WHEN ${cond(r)} THEN ${r.index}`).join(' ')} END` }] : applying.map((r) => ({ name: flag(r), sql: cond(r) }));
       const inner = `SELECT *, ${helpers.map((h) => `${h.sql} AS ${h.name}`).join(',\n  ')}\nFROM ${input.ref}${where}`;
       const exclude = first ? [`${prefix}hit`] : applying.map((r) => `${prefix}m${r.index}`);
-      out = `SELECT ${selectList(columns, exclude, computed)}\nFROM (\n${inner}\n)`;
-    }
+      return `SELECT ${selectList(columns, exclude, list)}\nFROM (\n${inner}\n)`;
+    };
+    let out = outOf(computed);
 
     // --- `rejects`: the input row, the rule and its message ----------------------------------
     let rejects: string;
@@ -476,7 +481,19 @@ node; turn it off for the fastest run.`,
 
     // Values that cannot share a column: name the rule before the views are created.
     try {
-      await ctx.describe(`${out}\nLIMIT 0`);
+      const shape = await ctx.describe(`${out}\nLIMIT 0`);
+      // A value set from a DOUBLE makes an existing BIGINT column DOUBLE: the rows no rule changes
+      // must still keep their values (9007199254740993 would become 9007199254740992).
+      const typeOf = (name: string, of: Column[]) => of.find((c) => c.name.toLowerCase() === name.toLowerCase())?.type ?? '';
+      const widened = targets.filter((t) => t.existing && mayLoseDigits(typeOf(t.name, columns), typeOf(t.name, shape)));
+      if (widened.length > 0)
+        out = outOf(
+          setColumns((t) => {
+            if (!widened.includes(t)) return ident(t.name);
+            const [from, to] = [typeOf(t.name, columns), typeOf(t.name, shape)];
+            return exactlyConverted(t.name, from, to, { into: `the ${to} type that the values set by the rules give the column`, hint: `make the rules set ${from} values (e.g. CAST(... AS ${from}), or round(...)), or convert the column on purpose first` });
+          }),
+        );
     } catch (e) {
       const problems: Problem[] = [];
       for (const t of targets) {

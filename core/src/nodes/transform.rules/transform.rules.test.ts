@@ -131,6 +131,17 @@ describe('transform.rules: hit policies', () => {
     expect((await rows({ rules: [...rules].reverse() }, 'rejects')).map((r) => r.id)).toEqual([3]);
   });
 
+  it('a value set from a DOUBLE into a BIGINT column: rows no rule changes keep their values, or the run stops', async () => {
+    const ids = (big: string) => `SELECT * FROM (VALUES (${big}::BIGINT, 0.5::DOUBLE), (2, 7.25)) t(id, score)`;
+    const rules = [{ name: 'scored', condition: 'score > 5', set: [{ column: 'id', expression: 'score' }] }];
+    const ok = await preview(rulesOver({ rules }, ids('9007199254740992')), dir, 'r');
+    expect(ok.columns[0]).toEqual({ name: 'id', type: 'DOUBLE' });
+    expect(ok.rows.map((x) => x.id)).toEqual([9007199254740992, 7.25]);
+    await expect(rows({ rules }, 'out', ids('9007199254740993'))).rejects.toThrow(
+      'column "id" holds 9007199254740993 (BIGINT), which the DOUBLE type that the values set by the rules give the column cannot hold exactly: it would become 9007199254740992.0; make the rules set BIGINT values',
+    );
+  });
+
   it('a row matching no rule passes through unchanged; no tag column when no rule tags', async () => {
     const r = await preview(rulesOver({ rules: [{ name: 'never', condition: 'id > 100', set: [{ column: 'qty', expression: '0' }] }] }), dir, 'r');
     expect(r.columns.map((c) => `${c.name} ${c.type}`)).toEqual(['id INTEGER', 'Customer Name VARCHAR', 'status VARCHAR', 'amount DOUBLE', 'qty INTEGER']);
