@@ -26,12 +26,12 @@ type Check = Record<string, unknown>;
 let n = 0;
 
 /** Runs src → quality.check (→ sinks on out and rejected), with its own state and artifacts folders. */
-async function check(checks: Check[], opts: { src?: string; extra?: Record<string, unknown>; stateDir?: string; name?: string } = {}) {
+async function check(checks: Check[], opts: { src?: string; ref?: string; extra?: Record<string, unknown>; stateDir?: string; name?: string } = {}) {
   const id = ++n;
   const doc = pipeline(
     [
       { id: 'src', type: 'transform.sql', params: { query: opts.src ?? ORDERS } },
-      { id: 'countries', type: 'transform.sql', params: { query: COUNTRIES } },
+      { id: 'countries', type: 'transform.sql', params: { query: opts.ref ?? COUNTRIES } },
       { id: 'q', type: 'quality.check', params: { checks, ...opts.extra } },
       { id: 'good', type: 'sink.csv', params: { path: `good_${id}.csv` } },
       { id: 'bad', type: 'sink.csv', params: { path: `bad_${id}.csv` } },
@@ -347,6 +347,23 @@ describe('quality.check: score, events, artifacts', () => {
     expect(summary.status).toBe('cancelled');
     expect(existsSync(artifactsDir)).toBe(false);
     expect(existsSync(stateDir)).toBe(false);
+  });
+});
+
+describe('quality.check: references between a BIGINT and a DOUBLE column', () => {
+  it('counts only exact matches: a key the DOUBLE would change finds nothing, on either side', async () => {
+    const ids = (a: string, b: string) => `SELECT * FROM (VALUES (1, ${a}), (2, ${b})) t(id, customer)`;
+    // Input BIGINT, reference DOUBLE: 9007199254740993 would be compared as 9007199254740992.
+    const doubles = `SELECT * FROM (VALUES (7.0::DOUBLE), (9007199254740992.0::DOUBLE)) t(code)`;
+    const refs = { name: 'known', kind: 'references', column: 'customer', reference_column: 'code', severity: 'warn' };
+    const lossy = await check([refs], { src: ids('7::BIGINT', '9007199254740993::BIGINT'), ref: doubles });
+    expect(outcome(lossy.byName('known'))).toEqual({ passed: false, failed: 1 });
+    const exact = await check([refs], { src: ids('7::BIGINT', '9007199254740992::BIGINT'), ref: doubles });
+    expect(outcome(exact.byName('known'))).toEqual({ passed: true, failed: 0 });
+    // Input DOUBLE, reference BIGINT: the reference's 9007199254740993 is not the input's 9007199254740992.
+    const bigints = `SELECT * FROM (VALUES (7::BIGINT), (9007199254740993::BIGINT)) t(code)`;
+    const other = await check([refs], { src: ids('7.0::DOUBLE', '9007199254740992.0::DOUBLE'), ref: bigints });
+    expect(outcome(other.byName('known'))).toEqual({ passed: false, failed: 1 });
   });
 });
 

@@ -5,6 +5,7 @@ import { isRowCheck, type Check, type RowCheck } from './checks.js';
 import type { Judge, PlannedCheck } from './types.js';
 import { schemaDiff } from './schema-diff.js';
 import { constantConverts } from '../nodes/shared/typed-constant.js';
+import { comparedAsFloat, conversionCheck } from '../nodes/shared/exact-widening.js';
 
 /** A check translated to SQL pieces; what the node assembles into its outputs and aggregate. */
 export interface CheckSql {
@@ -124,7 +125,13 @@ export function compileChecks({ ctx, checks, input, references }: CompileChecksI
         const ref = pickReference(nodeId, check, references, at);
         const rc = findColumn(nodeId, ref, check.reference_column, `${at}.reference_column`, `reference (${ref.nodeId})`);
         const x = ident(c.name);
-        return rows([c.name], `exists in ${ref.nodeId}.${rc.name}`, `${x} IS NULL OR ${x} IN (SELECT ${ident(rc.name)} FROM ${ref.ref})`);
+        // A BIGINT meeting a DOUBLE is compared as DOUBLE (9007199254740993 would find 9007199254740992):
+        // a value the DOUBLE would change finds nothing, on either side, so only exact matches count.
+        const widened = comparedAsFloat(c.type, rc.type);
+        const inexact = (column: Column) => conversionCheck(column.name, column.type, widened!.to, { into: '', hint: '' }).changes;
+        const own = widened?.side === 'a' ? ` AND NOT (${inexact(c)})` : '';
+        const theirs = widened?.side === 'b' ? ` WHERE NOT (${inexact(rc)})` : '';
+        return rows([c.name], `exists in ${ref.nodeId}.${rc.name}`, `${x} IS NULL OR (${x} IN (SELECT ${ident(rc.name)} FROM ${ref.ref}${theirs})${own})`);
       }
       case 'row_count_between':
         return {
