@@ -160,6 +160,26 @@ describe('sink.postgres', async () => {
       }
     }
 
+    it('nanoseconds (TIMESTAMP_NS, as pandas writes Parquet) go when they are whole microseconds, and stop the load otherwise, also into a table the load creates', async () => {
+      const nanos = (value: string, table: string) =>
+        pipeline(
+          [
+            { id: 'src', type: 'transform.sql', params: { query: `SELECT 1 AS id, CAST('${value}' AS TIMESTAMP_NS) AS at` } },
+            { id: 'dst', type: 'sink.postgres', params: { connection: 'db', schema, table } },
+          ],
+          ['src -> dst'],
+          { connections },
+        );
+      expect((await run(nanos('2024-03-04 10:30:00.123456000', 'nanos_ok'))).error).toBeUndefined();
+      expect(await q(`SELECT at::text FROM nanos_ok`)).toEqual([{ at: '2024-03-04 10:30:00.123456' }]);
+      const s = await run(nanos('2024-03-04 10:30:00.123456789', 'nanos_new'));
+      expect(s.error!.message).toContain(`column "at" holds 2024-03-04 10:30:00.123456789, whose fraction of a second the table's column "at" (timestamp) would round: truncate it to microseconds on purpose first (a Derive with CAST(at AS TIMESTAMP))`);
+      expect(await q(`SELECT to_regclass('${schema}.nanos_new') IS NULL AS gone`)).toEqual([{ gone: true }]);
+      const into = await run(nanos('2024-03-04 10:30:00.123456789', 'nanos_ok'));
+      expect(into.error!.message).toContain(`(timestamp without time zone) would round`);
+      expect(await q(`SELECT count(*)::int AS n FROM nanos_ok`)).toEqual([{ n: 1 }]);
+    });
+
     it('a timestamp into a time column is refused before anything is read', async () => {
       await q(`CREATE TABLE shifts (id bigint, starts time)`);
       const f = await csv('shifts.csv', 'id,starts\n1,2024-01-01 08:00:00\n');

@@ -36,7 +36,7 @@ export type Loss =
 
 /** A timestamp type, with or without a time zone. */
 export const isTimestampType = (t: string) => isPlainTimestampType(t) || /^\s*(TIMESTAMPTZ|TIMESTAMP WITH TIME ZONE)\s*$/i.test(t);
-/** Types whose values carry microseconds (TIMESTAMP_NS is left to the server: nanoseconds are rare). */
+/** Types whose values carry microseconds (TIMESTAMP_NS, with nanoseconds, is checked on its own). */
 const hasMicroseconds = (t: string) => /^(TIMESTAMP|TIMESTAMPTZ|TIMESTAMP WITH TIME ZONE|TIME)$/.test(t);
 /** A DOUBLE, FLOAT or DECIMAL with decimal places. */
 export const isFractionalType = (t: string) => isFloatType(t) || (decimalScale(t) ?? 0) > 0;
@@ -79,6 +79,17 @@ export function lossOf(column: Column, target: TargetType): Loss | undefined {
     return {
       changes: `round(${c}, ${literal(s)}) <> ${c}`,
       error: error(`which ${into} would round to ${s} decimal place${s === 1 ? '' : 's'}`, `round it on purpose first (a Derive with round(${column.name}, ${s})), or give the table's column more decimal places`),
+    };
+  }
+  if (target.kind === 'timestamp' && type === 'TIMESTAMP_NS' && target.scale! < 9) {
+    // Parquet files written by pandas hold TIMESTAMP_NS: their usual values have no digits past the
+    // microsecond, and convert exactly; others would be rounded (PostgreSQL) or cut (SQL Server).
+    return {
+      changes: `epoch_ns(${c}) % ${literal(10 ** (9 - target.scale!))} <> 0`,
+      error: error(
+        `whose fraction of a second ${into} would round`,
+        target.scale === 6 ? `truncate it to microseconds on purpose first (a Derive with CAST(${column.name} AS TIMESTAMP)), or keep it in a file (Parquet keeps nanoseconds)` : `${truncation(column.name, target.scale!)}, or give the table's column more precision`,
+      ),
     };
   }
   const sameKind = (target.kind === 'time') === (type === 'TIME');

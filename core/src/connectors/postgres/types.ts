@@ -207,7 +207,7 @@ export function pgTargetType(formatType: string): TargetType | undefined {
   const numeric = /^numeric\((\d+),(\d+)\)$/.exec(t);
   if (numeric) return { kind: 'numeric', scale: Number(numeric[2]), shown: formatType };
   if (t === 'date') return { kind: 'date', shown: formatType };
-  const temporal = /^(time|timestamp)(?:\((\d)\))? with(?:out)? time zone$/.exec(t);
+  const temporal = /^(time|timestamp)(?:\((\d)\))?(?: with(?:out)? time zone)?$/.exec(t);
   if (temporal) return { kind: temporal[1] as 'time' | 'timestamp', scale: temporal[2] === undefined ? 6 : Number(temporal[2]), shown: formatType };
   return undefined;
 }
@@ -219,7 +219,8 @@ export function pgTargetType(formatType: string): TargetType | undefined {
  */
 export function loadExpr(column: Column, tableType: string | undefined): string {
   const exported = exportExpr(column.name, column.type);
-  const target = tableType === undefined ? undefined : pgTargetType(tableType);
+  // A table the load creates gets pgTypeFor's type, which holds every value but TIMESTAMP_NS's nanoseconds.
+  const target = pgTargetType(tableType ?? pgTypeFor(column.type));
   const loss = target && lossOf(column, target);
   if (!target || !loss) return exported;
   const c = ident(column.name);

@@ -196,7 +196,7 @@ describe('types: DuckDB → SQL Server (sinks)', () => {
     await db.run("SET TimeZone = 'Europe/Zurich'");
     const [row] = await db.rows(
       `SELECT ${exportSelect(columns)} FROM (SELECT 1234567890123456789012345678.0123456789::DECIMAL(38,10) AS d, 170141183460469231731687303715884105727::HUGEINT AS h, 9007199254740993::BIGINT AS b,
-        '2024-02-29 23:59:59.123456789'::TIMESTAMP_NS AS ns, '2024-07-01 00:30:00.5+02'::TIMESTAMPTZ AS tz, DATE '2024-02-29' AS day, TIME '13:14:15.123456' AS t, [1, NULL, 3] AS l,
+        '2024-02-29 23:59:59.1234567'::TIMESTAMP_NS AS ns, '2024-07-01 00:30:00.5+02'::TIMESTAMPTZ AS tz, DATE '2024-02-29' AS day, TIME '13:14:15.123456' AS t, [1, NULL, 3] AS l,
         '6f9619ff-8b86-d011-b42d-00c04fc964ff'::UUID AS u)`,
     );
     expect(row).toEqual({
@@ -231,6 +231,13 @@ describe('types: DuckDB → SQL Server (sinks)', () => {
     await expect(db.rows(`SELECT ${exportSelect(columns, table)} ${from('12', '2024-01-01 10:30:00', '1.230')}`)).rejects.toThrow(/whose time of day the table's column "day" \(date\) would drop/);
     await expect(db.rows(`SELECT ${exportSelect(columns, table)} ${from('12', '2024-01-01 00:00:00', '1.235')}`)).rejects.toThrow(/holds 1\.235, which the table's column "price" \(decimal\(10,2\)\) would round to 2 decimal places/);
     expect(() => checkAssignments({ nodeId: 'dst' }, [{ name: 'At', type: 'TIMESTAMP' }], new Map([['at', 'time(7)']]))).toThrow(`node 'dst': column "At" is TIMESTAMP in the input, but the table's column "At" (time(7)) holds a time of day`);
+  });
+
+  it('into a table the load creates: TIMESTAMP_NS goes as datetime2(7) when its last two digits are zero, and stops the load otherwise', async () => {
+    const columns = [{ name: 'at', type: 'TIMESTAMP_NS' }];
+    const from = (at: string) => `FROM (SELECT CAST('${at}' AS TIMESTAMP_NS) AS at)`;
+    expect(await db.rows(`SELECT ${exportSelect(columns)} ${from('2024-01-01 10:30:00.1234567')}`)).toEqual([{ at: '2024-01-01T10:30:00.1234567' }]);
+    await expect(db.rows(`SELECT ${exportSelect(columns)} ${from('2024-01-01 10:30:00.123456789')}`)).rejects.toThrow(/column "at" holds 2024-01-01 10:30:00\.123456789, whose fraction of a second the table's column "at" \(datetime2\(7\)\) would round/);
   });
 
   it('statements: CREATE TABLE with keys, the staged SELECT, MERGE and UPDATE + INSERT, names quoted', () => {

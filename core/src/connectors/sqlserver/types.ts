@@ -247,8 +247,8 @@ export function exportSelect(columns: Array<{ name: string; type: string }>, tab
   const typeOf = caseInsensitive(tableTypes);
   return columns
     .map((c) => {
-      const shown = typeOf(c.name);
-      const target = shown === undefined ? undefined : tsqlTargetType(shown);
+      // A table the load creates gets sqlserverTypeFor's type: datetime2(7) cuts TIMESTAMP_NS's last two digits.
+      const target = tsqlTargetType(typeOf(c.name) ?? sqlserverTypeFor(c.type));
       return `${checkedValue(target && lossOf(c, target), writeTransport(c.type).export(ident(c.name)))} AS ${ident(c.name)}`;
     })
     .join(', ');

@@ -147,6 +147,9 @@ the table wait until the run commits.
 **Creating the table.** When it is missing (and *Create the table* is on) it is created with
 types mapped from DuckDB: integers, real/double precision, numeric(p,s), boolean, text, date, time,
 timestamp, timestamptz, interval, uuid, bytea, jsonb (JSON, structs, maps), arrays (lists of scalars).
+PostgreSQL keeps microseconds: a TIMESTAMP_NS value (Parquet files written by pandas hold them) with
+digits past the microsecond stops the load, naming the column and the value, in a new table as in an
+existing one; whole microseconds (the usual case) load exactly.
 For upsert the keys become the primary key.
 
 **Columns.** Every input column must exist in an existing table (same name, case-sensitive); the

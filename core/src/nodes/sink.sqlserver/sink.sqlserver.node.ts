@@ -135,7 +135,8 @@ commits (or read uncommitted data with NOLOCK). One load per table at a time: an
 **Creating the table.** When it is missing (and *Create the table* is on) it is created with types
 mapped from DuckDB: BOOLEAN → bit, integers → smallint/int/bigint (unsigned ones one size up, UBIGINT
 and HUGEINT → decimal), FLOAT → real, DOUBLE → float, DECIMAL(p,s) → decimal(p,s), VARCHAR → nvarchar(max),
-DATE → date, TIME → time(6), TIMESTAMP → datetime2(6), TIMESTAMP_NS → datetime2(7), TIMESTAMPTZ →
+DATE → date, TIME → time(6), TIMESTAMP → datetime2(6), TIMESTAMP_NS → datetime2(7) (100 ns steps: a value
+with other nanoseconds stops the load, naming it), TIMESTAMPTZ →
 datetimeoffset(6), UUID → uniqueidentifier, BLOB → varbinary(max), lists, structs, maps and JSON →
 nvarchar(max) holding JSON. For upsert the keys become the primary key. Values are exact: decimals
 and timestamps travel as text and are converted by the server, not rounded through a double.
