@@ -113,7 +113,9 @@ def fill_gaps(node):
         name = node.name.lower()
         args = node.expressions
         if name == "error" and len(args) == 1:
-            return exp.Anonymous(this="RAISE_ERROR", expressions=args)
+            # The message is an expression too (it may hold functions that need rewriting): sqlglot
+            # does not walk into the node returned here, so it is rewritten first.
+            return exp.Anonymous(this="RAISE_ERROR", expressions=[a.transform(fill_gaps) for a in args])
         if name == "strip_accents":
             return exp.Anonymous(this="caudal_strip_accents", expressions=args)
         if name == "nfc_normalize":

@@ -45,7 +45,7 @@ export function conversionErrorLocator(detected: Detected, files: CsvFile[], con
       const head = `column "${n.name}"`;
       const at = message.indexOf(head);
       if (at < 0) continue;
-      const m = /^(?: of ([\s\S]*?))?: '([\s\S]*)' (?:is not a |has more than )/.exec(message.slice(at + head.length));
+      const m = /^(?: of ([\s\S]*?))?: '([\s\S]*)' (?:is not a |has more than |has more fractional digits )/.exec(message.slice(at + head.length));
       const file = fileOf(files, m?.[1]);
       const field = fieldOf(detected, n.name);
       if (!m || !searchable(file) || field < 0) continue;

@@ -333,6 +333,7 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
     // With a thousands separator DuckDB's detection sees such numbers as text; the sample decides.
     numberCandidates: thousands && !p.columns ? columns.filter((c) => c.type === 'VARCHAR').map((c) => c.name) : [],
     wideCandidates: p.columns ? [] : columns.filter((c) => c.type === 'DOUBLE').map((c) => c.name),
+    timestampCandidates: p.columns || p.timestamp_format !== undefined || dialect.timestampFormat ? [] : columns.filter((c) => c.type === 'TIMESTAMP').map((c) => c.name),
     format: { decimal: p.decimal_separator, thousands: p.thousands_separator },
   };
   const asText = dialectArgs(dialect, p, columns.map((c) => ({ name: c.name, type: 'VARCHAR' })));

@@ -1,6 +1,7 @@
 import { ident, stringLiteral } from '../../compiler/sql.js';
 import type { CompileContext } from '../define.js';
 import { numberPattern, type NumberFormat } from '../shared/locale-numbers.js';
+import { finerThan } from '../shared/temporal-text.js';
 
 /**
  * Questions about the sampled rows that DuckDB's detection does not ask, answered in one scan of
@@ -10,12 +11,16 @@ import { numberPattern, type NumberFormat } from '../shared/locale-numbers.js';
  * - a text column: is every sampled value a number written with the thousands separator?
  * - a DOUBLE column: are its values integers too long for 64 bits? (DuckDB detects them as DOUBLE,
  *   which keeps about 17 digits: a 20-digit account number would lose its last ones.)
+ * - a TIMESTAMP column: do its values have nanoseconds? (DuckDB detects TIMESTAMP, which keeps
+ *   microseconds: `10:00:00.123456789` would read as 10:00:00.123456; TIMESTAMP_NS keeps them.)
  */
 export interface SampleChecks {
   dates: Array<{ column: string; format: string; param: 'date_format' | 'timestamp_format' }>;
   numberCandidates: string[];
   /** Columns detected as DOUBLE. */
   wideCandidates: string[];
+  /** Columns detected as TIMESTAMP (read as text and converted). */
+  timestampCandidates: string[];
   format: NumberFormat;
 }
 
@@ -24,7 +29,7 @@ export interface SampleFacts {
   /** Candidates that hold numbers in the format: BIGINT when none has decimals, else DOUBLE. */
   numberTypes: Map<string, 'BIGINT' | 'DOUBLE'>;
   /** DOUBLE columns whose sampled values are all integers, some beyond 64 bits: HUGEINT holds 38 digits exactly, VARCHAR any. */
-  wideTypes: Map<string, 'HUGEINT' | 'VARCHAR'>;
+  wideTypes: Map<string, 'HUGEINT' | 'VARCHAR' | 'TIMESTAMP_NS'>;
 }
 
 /** The same format with day, month and year in the other usual orders (same separators, same time part). */
@@ -67,6 +72,9 @@ export async function checkSample(ctx: CompileContext<unknown>, read: string, ch
     exprs.push(`count(*) FILTER (WHERE NOT regexp_full_match(${c}, '\\s*[+-]?[0-9]+\\s*')) AS "w${i}_fraction"`);
     exprs.push(`max(length(regexp_replace(${c}, '[^0-9]', '', 'g'))) AS "w${i}_digits"`);
   });
+  checks.timestampCandidates.forEach((name, i) => {
+    exprs.push(`count(*) FILTER (WHERE ${finerThan(ident(name), 6)}) AS "t${i}_nanos"`);
+  });
   const facts: SampleFacts = { numberTypes: new Map(), wideTypes: new Map() };
   if (exprs.length === 0) return facts;
   const limit = sampleSize > 0 ? `\nLIMIT ${Math.floor(sampleSize)}` : '';
@@ -84,6 +92,9 @@ export async function checkSample(ctx: CompileContext<unknown>, read: string, ch
   checks.wideCandidates.forEach((name, i) => {
     // 18 digits always fit BIGINT, which detection would have chosen: more means beyond 64 bits.
     if (n(`w${i}_present`) > 0 && n(`w${i}_fraction`) === 0 && n(`w${i}_digits`) > 18) facts.wideTypes.set(name, n(`w${i}_digits`) <= 38 ? 'HUGEINT' : 'VARCHAR');
+  });
+  checks.timestampCandidates.forEach((name, i) => {
+    if (n(`t${i}_nanos`) > 0) facts.wideTypes.set(name, 'TIMESTAMP_NS');
   });
   checks.numberCandidates.forEach((name, i) => {
     if (n(`n${i}_present`) > 0 && n(`n${i}_miss`) === 0) facts.numberTypes.set(name, n(`n${i}_fraction`) > 0 ? 'DOUBLE' : 'BIGINT');

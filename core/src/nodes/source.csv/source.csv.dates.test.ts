@@ -144,6 +144,44 @@ describe('source.csv: a TIMESTAMP column keeps the instant it was written with',
   });
 });
 
+describe('source.csv: fractions of a second are kept, or the run stops', () => {
+  it('a detected timestamp column with nanoseconds in the sample is read as TIMESTAMP_NS, every digit kept', async () => {
+    await write('nanos.csv', 'id,at\n1,2024-01-01 10:00:00.123456789\n2,2024-01-01 10:00:01\n3,2024-01-01 10:00:02.5\n');
+    const r = await preview(csv({ path: 'nanos.csv' }), dir, 'src');
+    expect(r.columns[1]).toMatchObject({ name: 'at', type: 'TIMESTAMP_NS' });
+    expect(r.rows.map((x) => x.at)).toEqual(['2024-01-01 10:00:00.123456789', '2024-01-01 10:00:01', '2024-01-01 10:00:02.5']);
+  });
+
+  it('nanoseconds past the sample stop the run with the line (10:00:00.123456789 used to read as 10:00:00.123456); whole microseconds read as before', async () => {
+    const lines = ['id,at'];
+    for (let i = 1; i <= 30_000; i++) lines.push(`${i},2024-01-01 ${String(i % 24).padStart(2, '0')}:00:00.25`);
+    lines.push('30001,2024-03-04 10:00:00.123456000');
+    lines.push('30002,2024-03-04 10:00:00.123456789');
+    await write('late_nanos.csv', `${lines.join('\n')}\n`);
+    const { summary } = await run(csv({ path: 'late_nanos.csv' }), dir, { metrics: 'exact' });
+    expect(summary.status).toBe('failed');
+    expect(summary.error?.message).toContain("'2024-03-04 10:00:00.123456789' has more fractional digits of a second than TIMESTAMP keeps (6): list the column as TIMESTAMP_NS to keep them");
+    expect(summary.error?.message).toContain(`line 30003 of ${path.join(dir, 'late_nanos.csv')}`);
+  });
+
+  it('listed TIMESTAMP_MS and TIME refuse digits they would cut, and TIMESTAMP_NS keeps them', async () => {
+    await write('fine.csv', 'id,at,t\n1,2024-01-01 10:00:00.500,10:00:00.5\n2,2024-01-01 10:00:00.5678,10:00:00.1234567\n');
+    const columns = (at: string) => [
+      { name: 'id', type: 'BIGINT' },
+      { name: 'at', type: at },
+      { name: 't', type: 'VARCHAR' },
+    ];
+    const bad = await preview(csv({ path: 'fine.csv', columns: columns('TIMESTAMP_MS'), on_error: 'reject' }), dir, 'src', { port: 'rejects' });
+    expect(bad.rows.map((x) => [x.line, x.column])).toEqual([['3', 'at']]);
+    expect(String(bad.rows[0]!.error)).toContain("'2024-01-01 10:00:00.5678' has more fractional digits of a second than TIMESTAMP_MS keeps (3)");
+    const ns = await preview(csv({ path: 'fine.csv', columns: columns('TIMESTAMP_NS') }), dir, 'src');
+    expect(ns.rows.map((x) => x.at)).toEqual(['2024-01-01 10:00:00.5', '2024-01-01 10:00:00.5678']);
+    const time = await preview(csv({ path: 'fine.csv', columns: [...columns('VARCHAR').slice(0, 2), { name: 't', type: 'TIME' }], on_error: 'reject' }), dir, 'src', { port: 'rejects' });
+    expect(time.rows.map((x) => [x.line, x.column])).toEqual([['3', 't']]);
+    expect(String(time.rows[0]!.error)).toContain("'10:00:00.1234567' has more fractional digits of a second than TIME keeps (6)");
+  });
+});
+
 describe('source.csv: a TIME column holds a time of day alone', () => {
   it('refuses AM/PM, a date or an offset around the time (01:45:00 PM used to read as 01:45), with the line', async () => {
     const lines = ['id,opens'];

@@ -217,7 +217,12 @@ five hours off); such columns are read as text and converted by the node, which 
 other than zero (\`Z\`, \`+00\` and \`+00:00\` lose nothing): \`'2024-03-04 10:00:00+05' is not a
 TIMESTAMP without losing its UTC offset +05: list the column as TIMESTAMPTZ to keep the instant\`, with
 the line as for integers. A column whose sample already shows offsets is detected as \`TIMESTAMPTZ\`
-and keeps them. With \`date_format\` / \`timestamp_format\` set (or a day-first layout detected), the
+and keeps them. **Fractions of a second** are kept whole or refused: DuckDB's \`TIMESTAMP\` and \`TIME\`
+keep microseconds and cut the rest (\`10:00:00.123456789\` arrived as 10:00:00.123456). A timestamp
+column whose sample holds such digits is detected as \`TIMESTAMP_NS\`, which keeps them; one past the
+sample stops the run with its line (\`has more fractional digits of a second than TIMESTAMP keeps (6):
+list the column as TIMESTAMP_NS to keep them\`); listed \`TIMESTAMP_MS\`, \`TIMESTAMP_S\` and \`TIME\`
+columns refuse digits they would cut the same way (\`10:00:00.500\` is fine in \`TIMESTAMP_MS\`). With \`date_format\` / \`timestamp_format\` set (or a day-first layout detected), the
 format is applied strictly by DuckDB. A \`TIME\` column takes a time of day alone (\`13:45\`,
 \`13:45:00.250\`): DuckDB read \`01:45:00 PM\` as 01:45 and dropped a date or an offset written with the
 time; such values are refused the same way. Files combined by column name get the same checks

@@ -120,7 +120,8 @@ and a column list ignores the keys it does not name: a key first seen past the s
 without a word instead.) **Listed** columns are checked: a value that the listed type would change
 stops the run naming the column and the value (a fraction in an integer column, \`12.0\` being fine;
 a time or text after the date in a \`DATE\`; a non-zero UTC offset in a \`TIMESTAMP\`, use
-\`TIMESTAMPTZ\`; a date, offset or AM/PM around a \`TIME\`; a number other than 0 or 1 in a
+\`TIMESTAMPTZ\`; more fractional digits of a second than a \`TIMESTAMP\` or \`TIME\` keeps (6; list
+\`TIMESTAMP_NS\` for nanoseconds); a date, offset or AM/PM around a \`TIME\`; a number other than 0 or 1 in a
 \`BOOLEAN\`; more decimal places than a \`DECIMAL(p,s)\` keeps, e.g. \`12.345\` in \`DECIMAL(10,2)\`), also inside \`STRUCT\` types (not inside lists). Raise the sample (\`-1\` reads every record first), or skip detection by
 listing the keys and their DuckDB types under *Columns and types*: then only those keys are read,
 other keys are ignored and missing ones are \`NULL\`. A key whose sampled values have mixed types

@@ -70,7 +70,9 @@ the type more decimal places;
 text to DATE wants \`YYYY-MM-DD\` and nothing after it (DuckDB would read \`2024-03-04 13:45\` as the
 date alone; use *Parse dates* for other layouts); text to TIMESTAMP with a UTC offset other than zero
 (\`2024-03-04 10:00:00+05\`) does not convert, since TIMESTAMP would drop the offset: convert such text
-to TIMESTAMPTZ, which keeps the instant; text to TIME wants a time of day alone (\`13:45\`,
+to TIMESTAMPTZ, which keeps the instant; text with more fractional digits of a second than the type
+keeps (\`10:00:00.123456789\` to TIMESTAMP or TIME, which keep 6) does not convert, as the cast would cut
+them: convert to TIMESTAMP_NS to keep them; text to TIME wants a time of day alone (\`13:45\`,
 \`13:45:00.5\`; DuckDB would read \`01:45:00 PM\` as 01:45); a number too large for the target type
 does not convert.
 
