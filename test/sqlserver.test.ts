@@ -37,7 +37,7 @@ suite(`SQL Server (${MSSQL_URL ? 'CAUDAL_TEST_MSSQL_URL' : 'skipped: set CAUDAL_
     await q(`CREATE TABLE [${schema}].types (id int, d decimal(38,10), m money, dt2 datetime2(7), dto datetimeoffset(7), dd date, t time(6), b bit,
       u uniqueidentifier, v varchar(20) COLLATE Latin1_General_CI_AS, nv nvarchar(20), vb varbinary(10), x xml, f float, big bigint)`);
     await q(`INSERT INTO [${schema}].types VALUES
-      (1, 1234567890123456789012345678.0123456789, -922337203685477.5808, '2024-02-29T23:59:59.1234567', '2024-07-01T00:30:00.1234567+02:00', '2024-02-29', '13:14:15.123456', 1,
+      (1, 1234567890123456789012345678.0123456789, -922337203685477.5808, '2024-02-29T23:59:59.1234567', '2024-07-01T00:30:00.1234560+02:00', '2024-02-29', '13:14:15.123456', 1,
        '6F9619FF-8B86-D011-B42D-00C04FC964FF', 'caf' + CHAR(233), N'Zürich "q", x', 0x00FF10, '<a b="1"/>', 1.25, 9007199254740993),
       (2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, N'', NULL, NULL, NULL, NULL)`);
     const doc = pipeline(
@@ -63,6 +63,17 @@ suite(`SQL Server (${MSSQL_URL ? 'CAUDAL_TEST_MSSQL_URL' : 'skipped: set CAUDAL_
     expect(await text('types_copy')).toEqual(await text('types'));
     const created = await q<{ t: string }>(`SELECT TYPE_NAME(user_type_id) AS t FROM sys.columns WHERE object_id = OBJECT_ID('[${schema}].types_copy') ORDER BY column_id`);
     expect(created.map((c) => c.t)).toEqual(['int', 'decimal', 'decimal', 'datetime2', 'datetimeoffset', 'date', 'time', 'bit', 'uniqueidentifier', 'nvarchar', 'nvarchar', 'varbinary', 'nvarchar', 'float', 'bigint']);
+  });
+
+  it('a time(7) or datetimeoffset(7) value with a seventh fractional digit stops the read, naming the value (DuckDB keeps microseconds)', async () => {
+    await q(`CREATE TABLE [${schema}].fine (id int, t time(7), dto datetimeoffset(7))`);
+    await q(`INSERT INTO [${schema}].fine VALUES (1, '13:14:15.1234560', '2024-07-01T00:30:00.1234560+02:00')`);
+    const read = (columns: string[]) =>
+      run(pipeline([{ id: 'src', type: 'source.sqlserver', params: { connection: 'erp', schema, table: 'fine', columns } }, { id: 'out', type: 'sink.csv', params: { path: 'fine.csv', if_exists: 'overwrite' } }], ['src -> out'], { connections }));
+    expect((await read(['id', 't', 'dto'])).error).toBeUndefined();
+    await q(`INSERT INTO [${schema}].fine VALUES (2, '13:14:15.1234567', '2024-07-01T00:30:00.1234567+02:00')`);
+    expect((await read(['id', 't'])).error?.message).toContain(`'13:14:15.1234567' has a seventh fractional digit of a second, which DuckDB's TIME (microseconds) would cut`);
+    expect((await read(['id', 'dto'])).error?.message).toContain(`has a seventh fractional digit of a second, which DuckDB's TIMESTAMPTZ (microseconds) would cut`);
   });
 
   it('pushes columns and filters down and previews a sample', async () => {

@@ -118,7 +118,7 @@ describe('types: SQL Server → DuckDB (reads)', () => {
     const remote = ['decimal(38,10)', 'money', 'datetime2(7)', 'datetime2(3)', 'datetimeoffset(7)', 'date', 'time(7)', 'uniqueidentifier', 'varbinary(max)', 'bit', 'bigint', 'nvarchar(20)'];
     const columns = remote.map((t, i) => ({ name: `col${i}`, transport: readTransport(parseTypeName(t)) }));
     // What the server's CONVERTs produce (types.ts), one row with values and one with NULLs.
-    const texts = ['1234567890123456789012345678.0123456789', '-922337203685477.5808', '2024-02-29T23:59:59.1234567', '2024-01-02T03:04:05.123', '2024-06-30T22:15:00.1234567', '2024-02-29', '13:14:15.123456', '6F9619FF-8B86-D011-B42D-00C04FC964FF', '00FF10', 'true', '9007199254740993', 'Zürich, "quoted"'];
+    const texts = ['1234567890123456789012345678.0123456789', '-922337203685477.5808', '2024-02-29T23:59:59.1234567', '2024-01-02T03:04:05.123', '2024-06-30T22:15:00.1234560', '2024-02-29', '13:14:15.1234560', '6F9619FF-8B86-D011-B42D-00C04FC964FF', '00FF10', 'true', '9007199254740993', 'Zürich, "quoted"'];
     const file = path.join(dir, 'read.csv');
     await writeFile(file, texts.map(csvField).join(',') + '\n' + texts.map(() => csvField(null)).join(',') + '\n');
     const rows = await db.rows(`SELECT ${columns.map((c) => `CAST("${c.name}" AS VARCHAR) AS "${c.name}"`).join(', ')} FROM (${scanSql(file, columns)})`);
@@ -137,6 +137,18 @@ describe('types: SQL Server → DuckDB (reads)', () => {
       'Zürich, "quoted"',
     ]);
     expect(Object.values(rows[1]!).every((v) => v === null)).toBe(true);
+  });
+
+  it("a time(7) or datetimeoffset(7) value with a seventh fractional digit stops the read (DuckDB keeps microseconds)", async () => {
+    for (const [remote, value] of [
+      ['time(7)', '13:14:15.1234567'],
+      ['datetimeoffset(7)', '2024-06-30T22:15:00.1234567'],
+    ] as const) {
+      const columns = [{ name: 'v', transport: readTransport(parseTypeName(remote)) }];
+      const file = path.join(dir, 'seventh.csv');
+      await writeFile(file, `${value}\n`);
+      await expect(db.rows(`SELECT * FROM (${scanSql(file, columns)})`)).rejects.toThrow(`'${value}' has a seventh fractional digit of a second, which DuckDB's ${remote.startsWith('time') ? 'TIME' : 'TIMESTAMPTZ'} (microseconds) would cut`);
+    }
   });
 
   it('the fetch statement converts each column on the server and names them by position', () => {

@@ -1,4 +1,4 @@
-import { ident } from '../../compiler/sql.js';
+import { ident, stringLiteral } from '../../compiler/sql.js';
 import { checkedValue, lossOf, type TargetType } from '../assign.js';
 
 /**
@@ -24,6 +24,15 @@ export interface ReadTransport {
   remote(col: string): string;
   /** DuckDB expression turning the CSV text (quoted reference) into `duckdbType`. */
   local(col: string): string;
+}
+
+/**
+ * `value`, or an error where the text (`length` characters with 7 fractional digits, as the server
+ * writes time(7) and datetimeoffset(7)) has a seventh digit that DuckDB's microseconds would cut.
+ */
+function withoutSeventhDigit(c: string, length: number, value: string, type: string): string {
+  const message = `'''' || ${c} || ${stringLiteral(`' has a seventh fractional digit of a second, which DuckDB's ${type} (microseconds) would cut: select the column as text in a query (CONVERT(varchar(${length}), column)) to keep it`)}`;
+  return `CASE WHEN length(${c}) = ${length} AND right(${c}, 1) <> '0' THEN error(${message}) ELSE ${value} END`;
 }
 
 const text = (duckdbType: string, remote = (c: string) => c, local = (c: string) => `CAST(${c} AS ${duckdbType})`): ReadTransport => ({ duckdbType, remote, local });
@@ -67,8 +76,8 @@ export function readTransport(t: SqlServerTypeInfo): ReadTransport {
     case 'date':
       return text('DATE', (c) => `CONVERT(char(10), ${c}, 23)`);
     case 'time':
-      // DuckDB's TIME has microseconds: time(7)'s seventh digit is cut.
-      return text('TIME', (c) => `LEFT(CONVERT(varchar(16), ${c}), 15)`);
+      // DuckDB's TIME has microseconds: a time(7) value whose seventh digit is not 0 is refused.
+      return text('TIME', (c) => `CONVERT(varchar(16), ${c})`, (c) => withoutSeventhDigit(c, 16, `CAST(left(${c}, 15) AS TIME)`, 'TIME'));
     case 'datetime':
     case 'smalldatetime':
       return text('TIMESTAMP', (c) => `CONVERT(varchar(23), CAST(${c} AS datetime2(3)), 126)`);
@@ -79,7 +88,7 @@ export function readTransport(t: SqlServerTypeInfo): ReadTransport {
         : text('TIMESTAMP', (c) => `CONVERT(varchar(27), ${c}, 126)`);
     case 'datetimeoffset':
       // The instant, in UTC: SWITCHOFFSET applies the offset on the server, exactly.
-      return text('TIMESTAMPTZ', (c) => `CONVERT(varchar(27), CAST(SWITCHOFFSET(${c}, 0) AS datetime2(7)), 126)`, (c) => `CAST(left(${c}, 26) || '+00' AS TIMESTAMPTZ)`);
+      return text('TIMESTAMPTZ', (c) => `CONVERT(varchar(27), CAST(SWITCHOFFSET(${c}, 0) AS datetime2(7)), 126)`, (c) => withoutSeventhDigit(c, 27, `CAST(left(${c}, 26) || '+00' AS TIMESTAMPTZ)`, 'TIMESTAMPTZ'));
     case 'uniqueidentifier':
       return text('UUID', (c) => `CONVERT(char(36), ${c})`);
     case 'binary':

@@ -180,9 +180,9 @@ bounded whatever the table's size.
 **Types.** Exact both ways: \`decimal\`/\`numeric(p,s)\` → DECIMAL(p,s); \`money\` → DECIMAL(19,4),
 \`smallmoney\` → DECIMAL(10,4); \`bit\` → BOOLEAN; \`tinyint\`/\`smallint\` → SMALLINT, \`int\` → INTEGER,
 \`bigint\` → BIGINT; \`real\` → FLOAT, \`float\` → DOUBLE; \`date\` → DATE; \`time\` → TIME (microseconds:
-the 7th digit of time(7) is cut); \`datetime\`, \`smalldatetime\`, \`datetime2(0–6)\` → TIMESTAMP,
+a time(7) value whose 7th digit is not 0 stops the read, naming it; select it as text to keep it); \`datetime\`, \`smalldatetime\`, \`datetime2(0–6)\` → TIMESTAMP,
 \`datetime2(7)\` → TIMESTAMP_NS (every 100 ns step kept); \`datetimeoffset\` → TIMESTAMPTZ (the instant:
-the offset is applied, the value is shown in UTC; a sub-microsecond digit is cut);
+the offset is applied, the value is shown in UTC; a 7th fractional digit other than 0 stops the read);
 \`uniqueidentifier\` → UUID; \`char\`/\`varchar\`/\`nchar\`/\`nvarchar\`/\`text\` → VARCHAR (any collation: the
 driver decodes its code page); \`binary\`/\`varbinary\`/\`rowversion\` → BLOB; \`xml\` → VARCHAR (its text);
 \`hierarchyid\` → its path, \`geography\`/\`geometry\` → WKT text; \`sql_variant\` and others → text.
