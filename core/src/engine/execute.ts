@@ -380,7 +380,10 @@ async function describeFailure(e: unknown, failing: PlannedNode | undefined, db:
   if (!failing) return new CaudalError('execution', text, { cause: e });
   // Only errors about values can hide in an upstream view; others belong to the running node.
   if (!DATA_ERROR.test(errorMessage(e))) {
-    return new CaudalError('execution', `node '${failing.id}' (${failing.type}) failed: ${text}`, { nodeId: failing.id, cause: e });
+    // The nodes may still say why (a CSV file whose line endings change, say).
+    const more = await explainValueError(errorMessage(e), [failing, ...fusedChain(failing)], Date.now() + LOCALIZE_BUDGET_MS, () => hooks.isCancelled());
+    // With that said, DuckDB's first line is enough: the rest lists its reader's internal options.
+    return new CaudalError('execution', `node '${failing.id}' (${failing.type}) failed: ${more ? `${text.split('\n')[0]} (${more})` : text}`, { nodeId: failing.id, cause: e });
   }
   const deadline = Date.now() + LOCALIZE_BUDGET_MS;
   const chain = fusedChain(failing);
@@ -406,7 +409,7 @@ async function describeFailure(e: unknown, failing: PlannedNode | undefined, db:
   }
   const where = column ? `node '${culprit.id}' (${culprit.type}), column '${column}'` : `node '${culprit.id}' (${culprit.type})`;
   const more = await explainValueError(errorMessage(e), [culprit, ...chain], deadline, () => hooks.isCancelled());
-  return new CaudalError('execution', `${where} failed: ${text}${more ? ` (${more})` : ''}`, { nodeId: culprit.id, column, cause: e });
+  return new CaudalError('execution', `${where} failed: ${more ? `${text.split('\n')[0]} (${more})` : text}`, { nodeId: culprit.id, column, cause: e });
 }
 
 /** The failing node's non-materialized ancestors that DuckDB fused into its statement, upstream first. */

@@ -4,6 +4,7 @@ import { namedArgs, stringLiteral, type SqlValue } from '../../compiler/sql.js';
 import type { Column, CompileContext } from '../define.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
 import { transcodeFile } from '../../util/transcode.js';
+import { describeMixedEndings, firstMixedEnding } from './line-endings.js';
 import { decimalScale, isIntegerType, isNumericType } from '../shared/locale-numbers.js';
 import { isDateType, isPlainTimestampType, isTimeType } from '../shared/temporal-text.js';
 import type { CsvFile } from './files.js';
@@ -253,6 +254,9 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
         'set the encoding: "windows-1252" for files saved by Excel or other Windows programs in Western Europe and the Americas, "latin-1" for ISO-8859-1',
         e,
       );
+    // A file whose line endings change cannot be sniffed at all: say so rather than blame the format.
+    const mixed = await firstMixedEnding(sniffPath, { maxBytes: PLAN_PREFIX_BYTES }).catch(() => undefined);
+    if (mixed) throw fail('bind_error', 'params.path', `node '${ctx.nodeId}': ${describeMixedEndings(file.original, mixed)}`, 'convert the file to one kind of line ending, then run again', e);
     // Lines that do not fit: detect with them left out, then read strictly so each is reported.
     const loose = await sniff({ ignore_errors: true })
       .then((s) => withQuotes(s, { ignore_errors: true }))

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pipeline, preview, problemsOf, run, tempDir } from '../../../../test/support/pipeline.js';
@@ -129,5 +129,34 @@ describe('source.csv: a malformed file with the delimiter set', () => {
     ]);
     const good = await preview(csv({ path: 'short_long_1252.csv', delimiter: ',', on_error: 'reject' }), dir, 'src');
     expect(good.rows[0]).toEqual({ a: '1', b: '€', c: '3' });
+  });
+});
+
+describe('source.csv: a file whose line endings change (Windows and Unix lines in one file)', () => {
+  const sink = (file: string) =>
+    pipeline([
+      { id: 'src', type: 'source.csv', params: { path: file } },
+      { id: 'out', type: 'sink.csv', params: { path: `out-${file}` } },
+    ], ['src -> out']);
+
+  it('near the top: refused before the run, naming the line and the two endings', async () => {
+    await write('mixed_head.csv', 'a,b\r\n1,2\n3,4\r\n');
+    const problems = await problemsOf(csv({ path: 'mixed_head.csv' }), dir);
+    expect(problems).toEqual([expect.objectContaining({ path: 'nodes[0].params.path', hint: 'convert the file to one kind of line ending, then run again' })]);
+    expect(problems[0]!.message).toBe(
+      `node 'src': ${path.join(dir, 'mixed_head.csv')} mixes line endings: line 2 ends with LF (\\n, Unix), the lines before it with CRLF (\\r\\n, Windows), and the CSV reader takes one kind per file; convert the file to one (e.g. with dos2unix or unix2dos)`,
+    );
+  });
+
+  it('past the rows sampled: the run stops with the line where the endings change, and writes nothing', async () => {
+    const lines = ['id,name,qty'];
+    for (let i = 1; i <= 30_000; i++) lines.push(`${i},n${i},${i}`);
+    await write('mixed_late.csv', `${lines.join('\n')}\n30001,late,5\r\n`);
+    const { summary } = await run(sink('mixed_late.csv'), dir);
+    expect(summary.status).toBe('failed');
+    expect(summary.error?.message).toContain(`${path.join(dir, 'mixed_late.csv')} mixes line endings: line 30002 ends with CRLF (\\r\\n, Windows), the lines before it with LF (\\n, Unix)`);
+    // DuckDB's list of its reader's options is left out once the cause is known.
+    expect(summary.error?.message).not.toContain('strict_mode');
+    await expect(readFile(path.join(dir, 'out-mixed_late.csv'))).rejects.toThrow();
   });
 });

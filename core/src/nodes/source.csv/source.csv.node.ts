@@ -1,7 +1,8 @@
 import { checkSameHeaders } from './headers.js';
 import { checkCombinedDates } from './union-dates.js';
 import { combinedReadArgs } from './union-types.js';
-import { defineNode, type CompileContext } from '../define.js';
+import { defineNode, type CompileContext, type CompiledNode } from '../define.js';
+import { describeMixedEndings, firstMixedEnding } from './line-endings.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { csvSourceSpark } from './source.csv.spark.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
@@ -49,6 +50,24 @@ async function explainDetectionFailure(ctx: CompileContext<CsvSourceParams>, sel
     const hint = 'set the delimiter, quote and header to what the files use';
     throw new CaudalError('validation', message, { nodeId: ctx.nodeId, hint, cause: e, problems: [{ code: 'bind_error', path: 'params', message, hint }] });
   }
+}
+
+/**
+ * A run's failure explained: a value that did not convert, with its line (`conversions`); or, when
+ * DuckDB's reader gave up on a file ("state machine reached an invalid state"), the line where the
+ * file's line endings change, the usual cause.
+ */
+function explainRunError(conversions: NonNullable<CompiledNode['explainError']> | undefined, files: CsvFile[]): NonNullable<CompiledNode['explainError']> {
+  return async (message, io) => {
+    const found = await conversions?.(message, io);
+    if (found || !/state machine reached an invalid state/i.test(message)) return found;
+    for (const f of files) {
+      if (f.compressed) continue;
+      const mixed = await firstMixedEnding(f.read, { isCancelled: () => io.isCancelled(), deadline: io.deadline }).catch(() => undefined);
+      if (mixed) return describeMixedEndings(f.original, mixed);
+    }
+    return undefined;
+  };
 }
 
 /** The expression naming a row's file for messages: the file name column, DuckDB's `filename`, or nothing. */
@@ -228,6 +247,11 @@ format is applied strictly by DuckDB. A \`TIME\` column takes a time of day alon
 time; such values are refused the same way. Files combined by column name get the same checks
 (dates read as ISO unless \`date_format\` is set), naming the file but not the line.
 
+**Line endings.** Windows (\`\\r\\n\`) and Unix (\`\\n\`) line endings are both read, but one file must use
+one kind: DuckDB's reader cannot split a file whose endings change (files concatenated from both
+systems). Such a file is refused naming the line where the endings change, before the run when it
+is near the top, or when the run reaches it; convert it to one kind (\`dos2unix\`).
+
 If no file matches the path, the node reports an \`io_error\` problem before anything runs.`,
   example: {
     description: 'Monthly Spanish exports (Windows-1252, semicolons, 1.234,56, day-first dates), keeping bad rows aside',
@@ -341,7 +365,7 @@ If no file matches the path, the node reports an \`io_error\` problem before any
         },
         runOutputs: { out: selectWith(true, 'converted') },
         setup,
-        ...(detected && converted.length > 0 ? { explainError: conversionErrorLocator(detected, files, converted) } : {}),
+        explainError: explainRunError(detected && converted.length > 0 ? conversionErrorLocator(detected, files, converted) : undefined, files),
       };
     }
 
