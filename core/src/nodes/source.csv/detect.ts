@@ -390,6 +390,13 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
     const names = sniffed.Columns.map((c) => JSON.stringify(c.name)).join(', ');
     warnings.push(`node '${ctx.nodeId}': the first line of ${file.original} is read as the header (${names.length > 120 ? `${names.slice(0, 120)}…` : names}), not as data: every column holds text, so detection cannot tell; set header to true to confirm, or to false if that line is a row`);
   }
+  if (dialect.header && !p.columns) {
+    const renamed = await renamedHeaderNames(ctx, sniffPath, dialect, p, sniffed.Columns.map((c) => c.name));
+    if (renamed.length > 0)
+      warnings.push(
+        `node '${ctx.nodeId}': the header of ${file.original} has ${renamed.length === 1 ? 'a name' : 'names'} a table cannot use as ${renamed.length === 1 ? 'it is' : 'they are'}: ${renamed.join('; ')}; rename ${renamed.length === 1 ? 'it' : 'them'} in the file, or list the columns to name them`,
+      );
+  }
   const convertedNames = new Set(converted.map((n) => n.name));
   const detected: Detected = {
     dialect,
@@ -484,3 +491,21 @@ async function statedDialect(sniffPath: string, p: CsvSourceParams): Promise<Sni
   };
 }
 
+
+/**
+ * Header names DuckDB changed while detecting: an empty name becomes `column2`, a repeated one
+ * `id_1` (a line ending with the delimiter gives such an empty last name). Read from the header
+ * line itself; each as `column 3 (no name) is read as "column2"`.
+ */
+async function renamedHeaderNames(ctx: CompileContext<CsvSourceParams>, file: string, dialect: Dialect, p: CsvSourceParams, names: string[]): Promise<string[]> {
+  const d = dialectArgs(dialect, p, names.map((_, i) => ({ name: `f${i}`, type: 'VARCHAR' })));
+  const read = argsSql({ named: { auto_detect: false, ...d.named, header: false, nullstr: undefined, dateformat: undefined, timestampformat: undefined }, columns: d.columns });
+  const [row] = await ctx.rows(`SELECT * FROM read_csv(${stringLiteral(file)}, ${read}) LIMIT 1`).catch(() => []);
+  if (!row) return [];
+  return names.flatMap((name, i) => {
+    const raw = row[`f${i}`];
+    const written = typeof raw === 'string' ? raw : '';
+    if (written === name) return [];
+    return [written.trim() === '' ? `column ${i + 1} has no name and is read as "${name}"` : `"${written}" (column ${i + 1}) is read as "${name}"${names.slice(0, i).some((n) => n.toLowerCase() === written.toLowerCase()) ? ' (the name is taken by an earlier column)' : ''}`];
+  });
+}

@@ -121,6 +121,23 @@ describe('source.csv: a first line that may be a header or a row', () => {
   });
 });
 
+describe('source.csv: header names DuckDB has to change', () => {
+  it('are named in a warning: a repeated name, an empty one (as a line ending with the delimiter gives), spaces around one', async () => {
+    await writeFile(path.join(dir, 'renamed.csv'), 'id, name ,ID,\n1,a,2,\n');
+    const r = await inspect({ pipeline: csv({ path: 'renamed.csv' }), baseDir: dir });
+    expect(r.warnings).toEqual([
+      {
+        nodeId: 'src',
+        message: `node 'src': the header of ${path.join(dir, 'renamed.csv')} has names a table cannot use as they are: " name " (column 2) is read as "name"; "ID" (column 3) is read as "ID_1" (the name is taken by an earlier column); column 4 has no name and is read as "column3"; rename them in the file, or list the columns to name them`,
+      },
+    ]);
+    expect((await preview(csv({ path: 'renamed.csv' }), dir, 'src')).columns.map((c) => c.name)).toEqual(['id', 'name', 'ID_1', 'column3']);
+    // Named by a column list, nothing is renamed.
+    const listed = csv({ path: 'renamed.csv', columns: [{ name: 'id', type: 'BIGINT' }, { name: 'name', type: 'VARCHAR' }, { name: 'other_id', type: 'BIGINT' }, { name: 'extra', type: 'VARCHAR' }] });
+    expect((await inspect({ pipeline: listed, baseDir: dir })).warnings).toEqual([]);
+  });
+});
+
 describe('source.csv: lines detection skips at the top', () => {
   it('are named in a warning when they look like a title, with the param that decides', async () => {
     await writeFile(path.join(dir, 'title.csv'), ['Sales report 2025', 'a,b,c', '1,2,3', '4,5,6'].join('\n') + '\n');

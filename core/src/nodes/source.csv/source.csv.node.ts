@@ -122,6 +122,10 @@ shows what was detected.
 - Lines that detection skips above the header as a title are named in a warning (shown by
   \`caudal validate\`, emitted when a run starts), and refused when they split into fields like rows
   (a header and rows above a longer row, which detection would drop); set \`skip_rows\` to decide.
+- Header names a table cannot use as written are changed by DuckDB, and each change is named in a
+  warning: a repeated name gets a suffix (\`id\`, \`id\` → \`id\`, \`id_1\`; names compare without case),
+  an empty one a number (\`column3\`; lines that end with the delimiter give such an empty last
+  column), spaces around a name go. Rename them in the file, or name the columns with a column list.
 
 **Empty fields and NULL** follow RFC 4180 usage: an unquoted empty field is NULL, a quoted empty field
 (\`""\`) is an empty text, and a quoted field is never NULL (\`"NA"\` is the text NA). \`null_strings\` lists
