@@ -203,9 +203,15 @@ function wholeNumberConversion(col: string, type: string, prefix: string, refuse
   const bad = refuseLeadingZero ? `(${fraction} OR ${leadingZero})` : fraction;
   const reason = refuseLeadingZero ? `CASE WHEN ${leadingZero} AND NOT ${fraction} THEN ${zeroReason} ELSE ${notWhole} END` : notWhole;
   const fails = `error(${prefix} || ${reason})`;
+  // Most values are written as DuckDB writes the integer itself (no sign, point, exponent or
+  // leading zero): those pass on one comparison, and only the others are searched. Measured on
+  // 10M rows x 4 integer columns (scratch script, `sum()` of each): the bare cast 0.38 s, the
+  // checks alone 1.07-1.09 s, with this shortcut 0.83-0.87 s.
+  const cast = `TRY_CAST(${col} AS ${type})`;
+  const plain = `CAST(${cast} AS VARCHAR) = ${col}`;
   return {
-    safe: `CASE WHEN NOT ${bad} THEN TRY_CAST(${col} AS ${type}) END`,
-    strict: `CASE WHEN ${bad} THEN ${fails} ELSE coalesce(TRY_CAST(${col} AS ${type}), CASE WHEN ${col} IS NOT NULL THEN ${fails} END) END`,
+    safe: `CASE WHEN ${plain} THEN ${cast} WHEN NOT ${bad} THEN ${cast} END`,
+    strict: `CASE WHEN ${plain} THEN ${cast} WHEN ${bad} THEN ${fails} ELSE coalesce(${cast}, CASE WHEN ${col} IS NOT NULL THEN ${fails} END) END`,
     failed: `(${col} IS NOT NULL AND (${bad} OR TRY_CAST(${col} AS ${type}) IS NULL))`,
     reason,
   };
