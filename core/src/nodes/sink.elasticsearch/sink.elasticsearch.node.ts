@@ -137,7 +137,10 @@ stop the run naming the column (replace them first, e.g. \`CASE WHEN isfinite(x)
 integer/long, DOUBLE → double, DECIMAL(p ≤ 18, s) → scaled_float (exact), wider decimals → double,
 VARCHAR → text with a \`keyword\` sub-field, DATE → date, TIMESTAMP(TZ) → date, TIMESTAMP_NS →
 date_nanos, BOOLEAN → boolean, UUID/TIME/HUGEINT → keyword, BLOB → binary, structs → object, maps →
-flattened. *Mapping overrides* replace the derived mapping of a field.
+flattened. *Mapping overrides* replace the derived mapping of a field. Elasticsearch's \`date\` keeps
+milliseconds: a TIMESTAMP's microseconds stay in each document's source, but searches, sorts and
+aggregations see the millisecond; override the field's mapping with \`{"type": "date_nanos"}\` (dates
+from 1970 to 2262) to index them too.
 
 **Modes.**
 - \`upsert\` (default): the documents are indexed into a work index
