@@ -3,12 +3,15 @@ import type { Column } from '../define.js';
 import { isIntegerType } from './locale-numbers.js';
 
 /**
- * Nodes that stack columns (a union, an unpivot) widen them to a common type with DuckDB's rules,
- * and an integer or a long decimal meeting a DOUBLE becomes a DOUBLE: a BIGINT id 9007199254740993
- * then arrives as 9007199254740992, without a word (FLOAT is worse: 16777217 becomes 16777216).
- * This decides which input types such a widening can change, and checks each value on its way in,
- * so that a value the common type cannot hold stops the run, while the usual case (small whole
- * amounts meeting decimals) costs one comparison per value and changes nothing.
+ * Where DuckDB brings two types together it widens them to a common type, and an integer or a long
+ * decimal meeting a DOUBLE becomes a DOUBLE: a BIGINT id 9007199254740993 then arrives as
+ * 9007199254740992, without a word (FLOAT is worse: 16777217 becomes 16777216). That happens in a
+ * union, an unpivot, Parquet files combined by name, a rule setting a DOUBLE into a BIGINT column,
+ * and in comparisons (join and lookup keys, a quality `references` check), which then match the
+ * wrong value. This decides which types such a widening can change, and checks each value on its
+ * way in, so that a value the common type cannot hold stops the run (or, in a comparison, matches
+ * nothing), while the usual case (small whole amounts meeting decimals) costs one comparison per
+ * value and changes nothing. Unpivot's explicit value type uses the same check for any conversion.
  */
 
 /** Decimal digits that every value with at most that many converts to exactly (and back). */

@@ -105,13 +105,14 @@ Metrics and warnings: none.`,
     const project = (cast?: string, checked: (c: string) => string = ident) =>
       [...ids.map(ident), ...unpivoted.map((c) => (cast ? `${convertedTo(c, cast)} AS ${ident(c)}` : checked(c)))].join(', ');
     // A value type the user chose converts each value as Cast does: text strictly ('12.5' is not a
-    // BIGINT), other types only where the value comes back unchanged (12.5 would become 13).
+    // BIGINT), other types only where the value comes back unchanged (12.5 would become 12).
     const convertedTo = (c: string, type: string): string => {
       const from = typeOf(c);
       if (from === undefined) return `CAST(${ident(c)} AS ${type})`;
       const prefix = stringLiteral(`column "${c}": `);
       if (from === 'VARCHAR' && type !== 'VARCHAR') {
-        if (type === 'BIGINT' || type === 'DOUBLE') return numberConversion(ident(c), type, { decimal: '.' }, prefix).strict;
+        // As Cast converts text: DuckDB's cast to DOUBLE loses nothing a text says (1e5, NaN are numbers).
+        if (type === 'BIGINT') return numberConversion(ident(c), type, { decimal: '.' }, prefix).strict;
         if (type === 'DATE') return dateConversion(ident(c), prefix).strict;
         if (type === 'TIMESTAMP') return timestampConversion(ident(c), type, prefix).strict;
       }
