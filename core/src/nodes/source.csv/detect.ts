@@ -391,7 +391,7 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
     warnings.push(`node '${ctx.nodeId}': the first line of ${file.original} is read as the header (${names.length > 120 ? `${names.slice(0, 120)}…` : names}), not as data: every column holds text, so detection cannot tell; set header to true to confirm, or to false if that line is a row`);
   }
   if (dialect.header && !p.columns) {
-    const renamed = await renamedHeaderNames(ctx, sniffPath, dialect, p, sniffed.Columns.map((c) => c.name));
+    const renamed = await renamedHeaderNames(sniffPath, dialect, sniffed.Columns.map((c) => c.name));
     if (renamed.length > 0)
       warnings.push(
         `node '${ctx.nodeId}': the header of ${file.original} has ${renamed.length === 1 ? 'a name' : 'names'} a table cannot use as ${renamed.length === 1 ? 'it is' : 'they are'}: ${renamed.join('; ')}; rename ${renamed.length === 1 ? 'it' : 'them'} in the file, or list the columns to name them`,
@@ -495,17 +495,44 @@ async function statedDialect(sniffPath: string, p: CsvSourceParams): Promise<Sni
 /**
  * Header names DuckDB changed while detecting: an empty name becomes `column2`, a repeated one
  * `id_1` (a line ending with the delimiter gives such an empty last name). Read from the header
- * line itself; each as `column 3 (no name) is read as "column2"`.
+ * line itself; each as `column 3 has no name and is read as "column2"`.
  */
-async function renamedHeaderNames(ctx: CompileContext<CsvSourceParams>, file: string, dialect: Dialect, p: CsvSourceParams, names: string[]): Promise<string[]> {
-  const d = dialectArgs(dialect, p, names.map((_, i) => ({ name: `f${i}`, type: 'VARCHAR' })));
-  const read = argsSql({ named: { auto_detect: false, ...d.named, header: false, nullstr: undefined, dateformat: undefined, timestampformat: undefined }, columns: d.columns });
-  const [row] = await ctx.rows(`SELECT * FROM read_csv(${stringLiteral(file)}, ${read}) LIMIT 1`).catch(() => []);
-  if (!row) return [];
+async function renamedHeaderNames(file: string, dialect: Dialect, names: string[]): Promise<string[]> {
+  const line = (await headLines(file).catch(() => []))[dialect.skip];
+  if (line === undefined) return [];
+  const fields = splitFields(line, dialect);
+  if (fields.length !== names.length) return [];
   return names.flatMap((name, i) => {
-    const raw = row[`f${i}`];
-    const written = typeof raw === 'string' ? raw : '';
+    const written = fields[i]!;
     if (written === name) return [];
     return [written.trim() === '' ? `column ${i + 1} has no name and is read as "${name}"` : `"${written}" (column ${i + 1}) is read as "${name}"${names.slice(0, i).some((n) => n.toLowerCase() === written.toLowerCase()) ? ' (the name is taken by an earlier column)' : ''}`];
   });
+}
+
+/** The fields of one line in the dialect: quoted fields unquoted, doubled (or escaped) quotes undone. */
+export function splitFields(line: string, d: Pick<Dialect, 'delim' | 'quote' | 'escape'>): string[] {
+  if (d.delim === '') return [line];
+  const fields: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; ) {
+    if (quoted) {
+      if (d.escape && line.startsWith(d.escape + d.quote, i)) {
+        field += d.quote;
+        i += d.escape.length + d.quote.length;
+      } else if (line.startsWith(d.quote, i)) {
+        quoted = false;
+        i += d.quote.length;
+      } else field += line[i++];
+    } else if (d.quote && line.startsWith(d.quote, i) && field === '') {
+      quoted = true;
+      i += d.quote.length;
+    } else if (line.startsWith(d.delim, i)) {
+      fields.push(field);
+      field = '';
+      i += d.delim.length;
+    } else field += line[i++];
+  }
+  fields.push(field);
+  return fields;
 }

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inspect, pipeline, preview, problemsOf, run, tempDir } from '../../../../test/support/pipeline.js';
+import { splitFields } from './detect.js';
 
 /**
  * Detection looks at a sample of the first rows. What it concludes must not silently misread the
@@ -135,6 +136,16 @@ describe('source.csv: header names DuckDB has to change', () => {
     // Named by a column list, nothing is renamed.
     const listed = csv({ path: 'renamed.csv', columns: [{ name: 'id', type: 'BIGINT' }, { name: 'name', type: 'VARCHAR' }, { name: 'other_id', type: 'BIGINT' }, { name: 'extra', type: 'VARCHAR' }] });
     expect((await inspect({ pipeline: listed, baseDir: dir })).warnings).toEqual([]);
+  });
+});
+
+describe('splitFields: a header line split as the CSV reader splits it', () => {
+  it('unquotes fields, undoes doubled or escaped quotes, takes multi-character delimiters', () => {
+    const d = { delim: ',', quote: '"', escape: '"' };
+    expect(splitFields('id,"a, b","say ""hi""",', d)).toEqual(['id', 'a, b', 'say "hi"', '']);
+    expect(splitFields('x||"y||z"||', { delim: '||', quote: '"', escape: '\\' })).toEqual(['x', 'y||z', '']);
+    expect(splitFields('"a\\"b";c', { delim: ';', quote: '"', escape: '\\' })).toEqual(['a"b', 'c']);
+    expect(splitFields('one column', { delim: '', quote: '"', escape: '"' })).toEqual(['one column']);
   });
 });
 
