@@ -138,6 +138,25 @@ describe('source.postgres_cdc', () => {
     expect(await q(`SELECT count(*)::int AS n FROM cdc_num_mirror`)).toEqual([{ n: 3 }]);
   });
 
+  it('mirrors numeric arrays digit for digit in changes as in the snapshot (a JSON number would go through a double)', async () => {
+    await q(`CREATE TABLE cdc_numarr (id int PRIMARY KEY, exact numeric(20,2)[], loose numeric[])`);
+    await q(`INSERT INTO cdc_numarr VALUES (1, ARRAY[12345678901234567.89], ARRAY[0.1])`);
+    await q(`CREATE TABLE cdc_numarr_mirror (id int PRIMARY KEY, exact numeric(20,2)[], loose double precision[])`);
+    const p = await mirrorProject('numeric-arrays', 'cdc_numarr', 'cdc_numarr_mirror');
+    expect((await p.run('-q')).code).toBe(0);
+    await q(`INSERT INTO cdc_numarr VALUES (2, ARRAY[98765432109876543.21, NULL], ARRAY[12.34, NULL])`);
+    const changes = await p.run('-q');
+    expect(changes.code, changes.stderr).toBe(0);
+    expect(await q(`SELECT id, exact::text AS exact, loose::text AS loose FROM cdc_numarr_mirror ORDER BY id`)).toEqual([
+      { id: 1, exact: '{12345678901234567.89}', loose: '{0.1}' },
+      { id: 2, exact: '{98765432109876543.21,NULL}', loose: '{12.34,NULL}' },
+    ]);
+    await q(`INSERT INTO cdc_numarr VALUES (3, NULL, ARRAY[1234567890.123456789])`);
+    const failed = await p.run('-q');
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain(`'1234567890.123456789' has more: cast it in a query to keep them`);
+  });
+
   it('under --watch, follows 100,000 changes while being killed half way; the mirror ends equal to the source', async () => {
     await q(`CREATE TABLE cdc_b (id int PRIMARY KEY, name text, amount numeric(12,2), version int)`);
     await q(`INSERT INTO cdc_b SELECT g, 'n' || g, g, 0 FROM generate_series(1, 5000) g`);

@@ -181,6 +181,34 @@ describe('source.postgres', async () => {
     expect(lossy.error!.message).toContain(`column "v": numeric without a declared precision is read as DOUBLE, which keeps 15 significant digits, but '1234567890.123456789' has more: cast it in a query to keep them, e.g. v::numeric(38,10)`);
   });
 
+  it('numeric arrays keep every digit: numeric(p,s)[] as DECIMAL lists, numeric[] as DOUBLE lists refusing more digits than a DOUBLE keeps', async () => {
+    await q(`CREATE TABLE num_arrays (id int, exact numeric(20,2)[], loose numeric[])`);
+    await q(`INSERT INTO num_arrays VALUES (1, ARRAY[12345678901234567.89, NULL, 0.10], ARRAY[12.34, 0.1, NULL])`);
+    const read = () =>
+      runPipeline({
+        pipeline: pipeline(
+          [
+            { id: 'src', type: 'source.postgres', params: { connection: 'db', schema, table: 'num_arrays' } },
+            { id: 'out', type: 'sink.json', params: { path: 'num_arrays.jsonl', if_exists: 'overwrite' } },
+          ],
+          ['src -> out'],
+          { connections },
+        ),
+        baseDir: dir,
+        connections: pgConnection(),
+      });
+    const ok = await read();
+    expect(ok.error).toBeUndefined();
+    // Through a JSON number DuckDB gave 12345678901234567.68, and DOUBLE lists for both columns.
+    // (Compared as text: a JavaScript number cannot tell .89 from .68 at this size.)
+    expect(await readFile(path.join(dir, 'num_arrays.jsonl'), 'utf8')).toBe('{"id":1,"exact":[12345678901234567.89,null,0.10],"loose":[12.34,0.1,null]}\n');
+    const shape = await inspect({ pipeline: pipeline([{ id: 'src', type: 'source.postgres', params: { connection: 'db', schema, table: 'num_arrays' } }], [], { connections }), baseDir: dir, connections: pgConnection() });
+    expect(shape.nodes[0]!.outputs[0]!.columns.map((c) => c.type)).toEqual(['INTEGER', 'DECIMAL(20,2)[]', 'DOUBLE[]']);
+    await q(`INSERT INTO num_arrays VALUES (2, NULL, ARRAY[1234567890.123456789])`);
+    const lossy = await read();
+    expect(lossy.error!.message).toContain(`numeric without a declared precision is read as DOUBLE, which keeps 15 significant digits, but '1234567890.123456789' has more`);
+  });
+
   it('never lets a secret out of the engine, even when the server echoes it', async () => {
     const secret = 'S3cr3t-pa55word';
     const conn = pgConnection();

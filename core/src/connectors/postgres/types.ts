@@ -82,9 +82,15 @@ function scalarType(name: string, typmod: number): string | undefined {
 
 export function transportFor(t: PgTypeInfo, typmod: number): ColumnTransport {
   if (t.category === 'A') {
-    const elem = t.element ? scalarType(t.element, -1) : undefined;
+    // An array column's typmod is its elements' (numeric(10,2)[] holds DECIMAL(10,2) values).
+    const elem = t.element ? scalarType(t.element, typmod) : undefined;
     // One-dimensional arrays of plain scalars become DuckDB lists; anything else stays JSON.
     const listType = elem && elem !== 'JSON' ? `${elem}[]` : 'JSON';
+    if (t.element === 'numeric' && listType !== 'JSON') {
+      // DuckDB reads a JSON number through a double (12345678901234567.89 → …567.68): numeric
+      // elements travel as JSON strings and are converted from their text.
+      return { duckdbType: listType, remote: (c) => `array_to_json(${c}::text[])::text`, csvType: 'VARCHAR', local: (c) => numericListFromJson(c, listType, unquoted(c)) };
+    }
     return {
       duckdbType: listType,
       remote: (c) => `array_to_json(${c})::text`,
@@ -123,8 +129,22 @@ const numericAsDouble: ColumnTransport = {
   duckdbType: 'DOUBLE',
   remote: (c) => `${c}::text`,
   csvType: 'VARCHAR',
-  local: (c) => numericTextAsDouble(c, c.replace(/^"|"$/g, '').replaceAll('""', '"')),
+  local: (c) => numericTextAsDouble(c, unquoted(c)),
 };
+
+/** The column name of a quoted reference. */
+const unquoted = (c: string) => c.replace(/^"|"$/g, '').replaceAll('""', '"');
+
+/**
+ * A list of numeric elements from JSON text holding them as strings (`["12.50", null]`): as
+ * DECIMAL(p,s) from their text, exactly; as DOUBLE (unconstrained numeric) refusing an element
+ * with more digits than a DOUBLE keeps, as for a single value.
+ */
+export function numericListFromJson(c: string, listType: string, name: string): string {
+  const texts = `CAST(CAST(${c} AS JSON) AS VARCHAR[])`;
+  if (listType === 'DOUBLE[]') return `list_transform(${texts}, caudal_e -> ${numericTextAsDouble('caudal_e', name)})`;
+  return `CAST(${texts} AS ${listType})`;
+}
 
 /** A numeric's text (the quoted reference `c`, of column `name`) as DOUBLE, refusing one with more digits than a DOUBLE keeps. */
 export function numericTextAsDouble(c: string, name: string): string {
