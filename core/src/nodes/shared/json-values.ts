@@ -64,8 +64,14 @@ export function jsonValueConversion(expr: string, type: string, prefix: string, 
   const kind = `coalesce(json_type(${expr}), 'NULL')`;
   if (isIntegerType(type)) {
     const number = `CAST(${expr} AS DOUBLE)`;
+    // JSON integers beyond 64 bits are typed DOUBLE but keep their digits as text: read from the
+    // text (a HUGEINT 123456789012345678901234 would lose its last digits through a double).
+    const raw = `CAST(${expr} AS VARCHAR)`;
+    const digitsOnly = `NOT (contains(${raw}, '.') OR contains(${raw}, 'e') OR contains(${raw}, 'E'))`;
     return `CASE ${kind} WHEN 'NULL' THEN NULL
-      WHEN 'DOUBLE' THEN CASE WHEN ${number} = trunc(${number}) THEN coalesce(TRY_CAST(${number} AS ${t}), ${fail(`does not fit ${t}`)}) ELSE ${fail(`is not a whole number of type ${t}`)} END
+      WHEN 'DOUBLE' THEN CASE WHEN ${digitsOnly} THEN coalesce(TRY_CAST(${raw} AS ${t}), ${fail(`does not fit ${t}`)})
+        WHEN abs(${number}) >= 9007199254740992 THEN ${fail(`cannot be read as a ${t} exactly: a number with a point or an exponent is read as a double, which holds whole numbers exactly only below 2^53; send it as a plain integer or as a string`)}
+        WHEN ${number} = trunc(${number}) THEN coalesce(TRY_CAST(${number} AS ${t}), ${fail(`does not fit ${t}`)}) ELSE ${fail(`is not a whole number of type ${t}`)} END
       WHEN 'VARCHAR' THEN CASE WHEN ${writesFraction(text)} THEN ${fail(`is not a whole number of type ${t}`)} ELSE coalesce(TRY_CAST(${text} AS ${t}), ${fail(`is not a number of type ${t}`)}) END
       WHEN 'ARRAY' THEN ${fail(`is not a number of type ${t}`)} WHEN 'OBJECT' THEN ${fail(`is not a number of type ${t}`)}
       ELSE coalesce(TRY_CAST(${expr} AS ${t}), ${fail(`does not fit ${t}`)}) END`;

@@ -126,7 +126,8 @@ a time or text after the date in a \`DATE\`; a non-zero UTC offset in a \`TIMEST
 listing the keys and their DuckDB types under *Columns and types*: then only those keys are read,
 other keys are ignored and missing ones are \`NULL\`. A key whose sampled values have mixed types
 (\`1\`, \`"x"\`, \`true\`) or are all \`null\` is read as text: \`"x"\` as \`x\`, anything else as written.
-Integers declared as HUGEINT keep every digit; detected, a value beyond 64 bits makes the column DOUBLE;
+Integers declared as HUGEINT keep every digit (a number written with a point or an exponent is read as
+a double, so in an integer column one of 2^53 or more is refused rather than guessed); detected, a value beyond 64 bits makes the column DOUBLE;
 DuckDB's JSON reader reads a number with a fraction as a double (about 17 significant digits), so
 a \`DECIMAL\` column with more digits than that gets them exactly only when the file holds them as
 strings (\`"12345678901234567.891"\`).

@@ -154,6 +154,14 @@ describe('source.json: reading', () => {
     ]);
   });
 
+  it('keeps every digit of a listed HUGEINT beyond 64 bits (JSON types it DOUBLE; through a double it lost the last digits)', async () => {
+    await writeFile(path.join(dir, 'huge.ndjson'), '{"id": 123456789012345678901234}\n{"id": 1.5e3}\n{"id": -170141183460469231731687303715884105727}\n');
+    const r = await preview(src({ path: 'huge.ndjson', columns: [{ name: 'id', type: 'HUGEINT' }] }), dir, 'src');
+    expect(r.rows.map((x) => x.id)).toEqual(['123456789012345678901234', '1500', '-170141183460469231731687303715884105727']);
+    await writeFile(path.join(dir, 'huge-fraction.ndjson'), '{"id": 123456789012345678901234.5}\n');
+    await expect(preview(src({ path: 'huge-fraction.ndjson', columns: [{ name: 'id', type: 'HUGEINT' }] }), dir, 'src')).rejects.toThrow(/cannot be read as a HUGEINT exactly: a number with a point or an exponent is read as a double/);
+  });
+
   it('passes detection options through', async () => {
     const result = await inspect({ pipeline: src({ path: 'customers.ndjson', maximum_depth: 1, sample_size: -1 }), baseDir: dir });
     expect(result.problems).toEqual([]);
