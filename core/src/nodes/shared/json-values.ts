@@ -79,9 +79,16 @@ export function jsonValueConversion(expr: string, type: string, prefix: string, 
   if (decimalScale(type) !== undefined) {
     // A number as sent (its JSON text) or a string holding one, converted as the CSV source converts text.
     const asText = (v: string) => numberConversion(v, t, { decimal: '.' }, at).strict;
+    // DuckDB's JSON reader reads a number with a point or an exponent as a double and writes it back
+    // as the double's shortest text: one showing more than 15 significant digits may not be the
+    // number sent (12345678901234567.89 comes back as 12345678901234568.0), so it is refused.
+    const raw = `CAST(${expr} AS VARCHAR)`;
+    const mantissa = `trim(replace(regexp_extract(${raw}, '^-?([0-9.]*)', 1), '.', ''), '0')`;
+    const inexact = `(regexp_matches(${raw}, '[.eE]') AND length(${mantissa}) > 15)`;
     return `CASE ${kind} WHEN 'NULL' THEN NULL WHEN 'VARCHAR' THEN ${asText(text)}
       WHEN 'ARRAY' THEN ${fail(`is not a number of type ${t}`)} WHEN 'OBJECT' THEN ${fail(`is not a number of type ${t}`)} WHEN 'BOOLEAN' THEN ${fail(`is not a number of type ${t}`)}
-      ELSE ${asText(`CAST(${expr} AS VARCHAR)`)} END`;
+      WHEN 'DOUBLE' THEN CASE WHEN ${inexact} THEN ${fail(`is read by the JSON reader as a double, which keeps 15 significant digits for certain, so it may not be the number sent: send such ${t} values as strings ("12345678901234567.89")`)} ELSE ${asText(raw)} END
+      ELSE ${asText(raw)} END`;
   }
   if (isBooleanType(type)) {
     return `CASE ${kind} WHEN 'NULL' THEN NULL WHEN 'BOOLEAN' THEN CAST(${expr} AS BOOLEAN)

@@ -128,9 +128,10 @@ other keys are ignored and missing ones are \`NULL\`. A key whose sampled values
 (\`1\`, \`"x"\`, \`true\`) or are all \`null\` is read as text: \`"x"\` as \`x\`, anything else as written.
 Integers declared as HUGEINT keep every digit (a number written with a point or an exponent is read as
 a double, so in an integer column one of 2^53 or more is refused rather than guessed); detected, a value beyond 64 bits makes the column DOUBLE;
-DuckDB's JSON reader reads a number with a fraction as a double (about 17 significant digits), so
-a \`DECIMAL\` column with more digits than that gets them exactly only when the file holds them as
-strings (\`"12345678901234567.891"\`).
+DuckDB's JSON reader reads a number with a fraction as a double, which keeps 15 significant digits
+for certain: into a \`DECIMAL\` column, one that comes back with more is refused rather than read as
+the double made it (\`12345678901234567.89\` came back as 12345678901234568.0); send such values as
+strings (\`"12345678901234567.89"\`), which are converted from their text.
 
 **Nested objects** become \`STRUCT\` columns: \`{"customer": {"name": "Zoë"}}\` gives a column
 \`customer\` of type \`STRUCT(name VARCHAR)\`, read in later SQL as \`customer.name\`. With

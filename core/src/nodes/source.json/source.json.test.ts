@@ -162,6 +162,15 @@ describe('source.json: reading', () => {
     await expect(preview(src({ path: 'huge-fraction.ndjson', columns: [{ name: 'id', type: 'HUGEINT' }] }), dir, 'src')).rejects.toThrow(/cannot be read as a HUGEINT exactly: a number with a point or an exponent is read as a double/);
   });
 
+  it('refuses a DECIMAL value sent as a JSON number with more digits than the reader keeps, and reads it sent as a string', async () => {
+    const columns = [{ name: 'amount', type: 'DECIMAL(20,2)' }];
+    await writeFile(path.join(dir, 'long-decimal.ndjson'), '{"amount": 12345678901234567.89}\n');
+    // Read as a double, it came back as 12345678901234568.00.
+    await expect(preview(src({ path: 'long-decimal.ndjson', columns }), dir, 'src')).rejects.toThrow(/is read by the JSON reader as a double, which keeps 15 significant digits for certain/);
+    await writeFile(path.join(dir, 'long-decimal-text.ndjson'), '{"amount": "12345678901234567.89"}\n{"amount": 12345678901234567}\n{"amount": 1234567890123.45}\n');
+    expect((await preview(src({ path: 'long-decimal-text.ndjson', columns }), dir, 'src')).rows.map((x) => x.amount)).toEqual(['12345678901234567.89', '12345678901234567.00', '1234567890123.45']);
+  });
+
   it('passes detection options through', async () => {
     const result = await inspect({ pipeline: src({ path: 'customers.ndjson', maximum_depth: 1, sample_size: -1 }), baseDir: dir });
     expect(result.problems).toEqual([]);

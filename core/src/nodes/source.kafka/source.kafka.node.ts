@@ -204,8 +204,8 @@ partition, offset and the reason, or go to the \`rejects\` port with their raw t
 (with \`reject\`, each batch is read once more to find those that do not fit, about 0.04 s per
 100,000 small messages here; at most 100 per batch are set aside, each costing one more read, so a
 batch that mostly does not fit stops the run and asks for the columns to be fixed). Values are read as sent,
-also when pretty-printed: integers keep every digit; numbers with a fraction are read as doubles
-(about 17 significant digits), so send exact decimals as strings into a DECIMAL column. A value that
+also when pretty-printed: integers keep every digit; numbers with a fraction are read as doubles, so
+into a DECIMAL column one with more than 15 significant digits is refused: send exact decimals as strings. A value that
 its column's type would change does not fit either (DuckDB's JSON reader would change it without a
 word): a fraction in an integer column (\`12.5\`; \`12.0\` is fine), a time or text after the date in a
 \`DATE\`, a non-zero UTC offset in a \`TIMESTAMP\` (use \`TIMESTAMPTZ\`), a date, offset or AM/PM
