@@ -29,8 +29,12 @@ export async function selectNode(page: Page, id: string): Promise<void> {
   // Clicking a node that is part of a multi-selection keeps the others (so a group can be dragged):
   // clear the selection first by clicking empty canvas.
   if ((await page.locator('.react-flow__node.selected').count()) > 1) await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
-  await node(page, id).locator('.node-name').click();
-  await expect(page.locator(`.inspector[data-node-id="${id}"]`)).toBeVisible();
+  // Right after a pipeline opens, the canvas may still fit the view and move the node under a click
+  // that then lands on empty canvas (seen once on a loaded CI machine): click again, as a person would.
+  await expect(async () => {
+    await node(page, id).locator('.node-name').click();
+    await expect(page.locator(`.inspector[data-node-id="${id}"]`)).toBeVisible({ timeout: 3_000 });
+  }).toPass({ timeout: 20_000 });
 }
 
 /** Replaces the text of a CodeMirror SQL field in the inspector. */
