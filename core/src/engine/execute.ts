@@ -382,8 +382,7 @@ async function describeFailure(e: unknown, failing: PlannedNode | undefined, db:
   if (!DATA_ERROR.test(errorMessage(e))) {
     // The nodes may still say why (a CSV file whose line endings change, say).
     const more = await explainValueError(errorMessage(e), [failing, ...fusedChain(failing)], Date.now() + LOCALIZE_BUDGET_MS, () => hooks.isCancelled());
-    // With that said, DuckDB's first line is enough: the rest lists its reader's internal options.
-    return new CaudalError('execution', `node '${failing.id}' (${failing.type}) failed: ${more ? `${text.split('\n')[0]} (${more})` : text}`, { nodeId: failing.id, cause: e });
+    return new CaudalError('execution', `node '${failing.id}' (${failing.type}) failed: ${explained(text, more)}`, { nodeId: failing.id, cause: e });
   }
   const deadline = Date.now() + LOCALIZE_BUDGET_MS;
   const chain = fusedChain(failing);
@@ -409,8 +408,11 @@ async function describeFailure(e: unknown, failing: PlannedNode | undefined, db:
   }
   const where = column ? `node '${culprit.id}' (${culprit.type}), column '${column}'` : `node '${culprit.id}' (${culprit.type})`;
   const more = await explainValueError(errorMessage(e), [culprit, ...chain], deadline, () => hooks.isCancelled());
-  return new CaudalError('execution', `${where} failed: ${more ? `${text.split('\n')[0]} (${more})` : text}`, { nodeId: culprit.id, column, cause: e });
+  return new CaudalError('execution', `${where} failed: ${explained(text, more)}`, { nodeId: culprit.id, column, cause: e });
 }
+
+/** DuckDB's message with a node's explanation: its first line is then enough (the rest lists its reader's internal options). */
+const explained = (text: string, more: string | undefined) => (more ? `${text.split('\n')[0]} (${more})` : text);
 
 /** The failing node's non-materialized ancestors that DuckDB fused into its statement, upstream first. */
 function fusedChain(node: PlannedNode): PlannedNode[] {

@@ -1,6 +1,6 @@
 import { ident, stringLiteral } from '../../compiler/sql.js';
 import type { Column } from '../../nodes/define.js';
-import { isFloatType } from '../../nodes/shared/locale-numbers.js';
+import { FLOAT_DIGITS, isFloatType, significantDigits } from '../../nodes/shared/locale-numbers.js';
 import { checkedValue, isFractionalType, isTimestampType, lossOf, type TargetType } from '../assign.js';
 
 /**
@@ -117,7 +117,7 @@ export function transportFor(t: PgTypeInfo, typmod: number): ColumnTransport {
 }
 
 /** Significant digits a DOUBLE keeps for any decimal: one with at most 15 reads back as written. */
-const DOUBLE_DIGITS = 15;
+const DOUBLE_DIGITS = FLOAT_DIGITS.DOUBLE!;
 
 /**
  * Unconstrained `numeric` (or one wider than DuckDB's 38 digits) becomes DOUBLE, which keeps about
@@ -148,8 +148,7 @@ export function numericListFromJson(c: string, listType: string, name: string): 
 
 /** A numeric's text (the quoted reference `c`, of column `name`) as DOUBLE, refusing one with more digits than a DOUBLE keeps. */
 export function numericTextAsDouble(c: string, name: string): string {
-  // Digits without sign, point, leading and trailing zeros (NaN and Infinity have none).
-  const significant = `length(trim(replace(replace(${c}, '-', ''), '.', ''), '0'))`;
+  const significant = significantDigits(c);
   const message = `${stringLiteral(`column "${name}": numeric without a declared precision is read as DOUBLE, which keeps ${DOUBLE_DIGITS} significant digits, but '`)} || ${c} || ${stringLiteral(`' has more: cast it in a query to keep them, e.g. ${name}::numeric(38,10), or give the column a precision`)}`;
   return `CASE WHEN ${significant} > ${DOUBLE_DIGITS} AND ${c} NOT IN ('NaN', 'Infinity', '-Infinity') THEN error(${message}) ELSE CAST(${c} AS DOUBLE) END`;
 }

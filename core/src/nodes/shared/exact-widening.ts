@@ -1,6 +1,6 @@
 import { ident, stringLiteral } from '../../compiler/sql.js';
 import type { Column } from '../define.js';
-import { isIntegerType } from './locale-numbers.js';
+import { decimalPrecision, FLOAT_DIGITS, isIntegerType } from './locale-numbers.js';
 
 /**
  * Where DuckDB brings two types together it widens them to a common type, and an integer or a long
@@ -14,17 +14,10 @@ import { isIntegerType } from './locale-numbers.js';
  * value and changes nothing. Unpivot's explicit value type uses the same check for any conversion.
  */
 
-/** Decimal digits that every value with at most that many converts to exactly (and back). */
-const FLOAT_DIGITS: Record<string, number> = { DOUBLE: 15, FLOAT: 6 };
 /** Integer types whose every value the float type holds exactly (53 and 24 bits of mantissa). */
 const EXACT_INTEGERS: Record<string, string[]> = {
   DOUBLE: ['TINYINT', 'SMALLINT', 'INTEGER', 'UTINYINT', 'USMALLINT', 'UINTEGER'],
   FLOAT: ['TINYINT', 'SMALLINT', 'UTINYINT', 'USMALLINT'],
-};
-
-const decimalPrecision = (type: string): number | undefined => {
-  const m = /^\s*(?:DECIMAL|NUMERIC)\s*(?:\(\s*(\d+)\s*(?:,\s*\d+\s*)?\))?\s*$/i.exec(type);
-  return m ? Number(m[1] ?? 18) : undefined;
 };
 
 /** Whether converting a value of type `from` into `to` can change it (an integer or decimal into a float type). */

@@ -1,5 +1,5 @@
 import { ident, stringLiteral } from '../../compiler/sql.js';
-import { decimalScale, isIntegerType, numberConversion, writesFraction } from './locale-numbers.js';
+import { decimalScale, FLOAT_DIGITS, isIntegerType, numberConversion, significantDigits, writesFraction } from './locale-numbers.js';
 import { dateConversion, isDateType, isPlainTimestampType, isTimeType, timeConversion, timestampConversion } from './temporal-text.js';
 import { structFields } from './flatten.js';
 
@@ -83,8 +83,7 @@ export function jsonValueConversion(expr: string, type: string, prefix: string, 
     // as the double's shortest text: one showing more than 15 significant digits may not be the
     // number sent (12345678901234567.89 comes back as 12345678901234568.0), so it is refused.
     const raw = `CAST(${expr} AS VARCHAR)`;
-    const mantissa = `trim(replace(regexp_extract(${raw}, '^-?([0-9.]*)', 1), '.', ''), '0')`;
-    const inexact = `(regexp_matches(${raw}, '[.eE]') AND length(${mantissa}) > 15)`;
+    const inexact = `(regexp_matches(${raw}, '[.eE]') AND ${significantDigits(raw)} > ${FLOAT_DIGITS.DOUBLE})`;
     return `CASE ${kind} WHEN 'NULL' THEN NULL WHEN 'VARCHAR' THEN ${asText(text)}
       WHEN 'ARRAY' THEN ${fail(`is not a number of type ${t}`)} WHEN 'OBJECT' THEN ${fail(`is not a number of type ${t}`)} WHEN 'BOOLEAN' THEN ${fail(`is not a number of type ${t}`)}
       WHEN 'DOUBLE' THEN CASE WHEN ${inexact} THEN ${fail(`is read by the JSON reader as a double, which keeps 15 significant digits for certain, so it may not be the number sent: send such ${t} values as strings ("12345678901234567.89")`)} ELSE ${asText(raw)} END

@@ -69,6 +69,21 @@ export function decimalScale(type: string): number | undefined {
   return m[3] === undefined ? 0 : Number(m[3]);
 }
 
+/** The precision of a DECIMAL/NUMERIC type (plain DECIMAL is DuckDB's DECIMAL(18,3)); undefined for other types. */
+export function decimalPrecision(type: string): number | undefined {
+  const m = /^\s*(?:DECIMAL|NUMERIC)\s*(?:\(\s*(\d+)\s*(?:,\s*\d+\s*)?\))?\s*$/i.exec(type);
+  return m ? Number(m[1] ?? 18) : undefined;
+}
+
+/** Significant decimal digits a float type keeps for any value: one with at most that many reads back as written. */
+export const FLOAT_DIGITS: Record<string, number> = { DOUBLE: 15, FLOAT: 6 };
+
+/**
+ * SQL: the significant digits of a number's text (`-0012.3400` → 4, `1.25e3` → 3): the digits before
+ * any exponent, without sign, point, leading and trailing zeros. NaN and Infinity have none.
+ */
+export const significantDigits = (text: string) => `length(trim(replace(regexp_extract(${text}, '^-?([0-9.]*)', 1), '.', ''), '0'))`;
+
 /** A binary floating-point type (DOUBLE, FLOAT and their aliases). */
 export const isFloatType = (type: string) => /^\s*(DOUBLE|FLOAT|FLOAT4|FLOAT8|REAL)\s*$/i.test(type);
 

@@ -2,10 +2,10 @@ import { stringLiteral } from '../../compiler/sql.js';
 import type { CompileContext } from '../define.js';
 import { CaudalError } from '../../util/errors.js';
 import { conversionCheck, mayLoseDigits } from '../shared/exact-widening.js';
+import { decimalScale, FLOAT_DIGITS } from '../shared/locale-numbers.js';
 
 /** The largest whole number below which a DOUBLE holds every integer (2^53), and FLOAT (2^24). */
 const EXACT_BELOW: Record<string, number> = { DOUBLE: 2 ** 53, FLOAT: 2 ** 24 };
-const SIGNIFICANT: Record<string, number> = { DOUBLE: 15, FLOAT: 6 };
 
 /**
  * Combined by name, files whose column is a BIGINT in one and a DOUBLE in another are read as
@@ -43,12 +43,12 @@ async function clearedByStatistics(ctx: CompileContext<unknown>, file: string, c
     `SELECT stats_min_value AS lo, stats_max_value AS hi FROM parquet_metadata(${stringLiteral(file)}) WHERE path_in_schema = ${stringLiteral(column)}`,
   );
   if (groups.length === 0) return false;
-  const scale = Number(/,\s*(\d+)\s*\)/.exec(type)?.[1] ?? 0);
+  const scale = decimalScale(type);
   return groups.every((g) =>
     [g.lo, g.hi].every((v) => {
       if (typeof v !== 'string' || v === '') return false;
       const whole = v.replace(/^-/, '').split('.')[0]!.replace(/^0+/, '');
-      if (/^(DECIMAL|NUMERIC)/i.test(type)) return whole.length + scale <= SIGNIFICANT[to.toUpperCase()]!;
+      if (scale !== undefined) return whole.length + scale <= FLOAT_DIGITS[to.toUpperCase()]!;
       return /^\d*$/.test(whole) && Math.abs(Number(v)) < EXACT_BELOW[to.toUpperCase()]!;
     }),
   );
