@@ -189,6 +189,18 @@ describe('sink.postgres', async () => {
       expect(result.problems[0]!.hint).toContain('CAST(starts AS TIME)');
     });
 
+    it('a time of day into a timestamp column is refused before anything is read: it has no date', async () => {
+      await q(`CREATE TABLE visits (id bigint, at timestamp)`);
+      await q(`INSERT INTO visits VALUES (1, '2024-01-01 08:00')`);
+      const f = await csv('visits.csv', 'id,at\n2,08:30:00\n');
+      const result = await inspect({ pipeline: load(f, { table: 'visits' }), baseDir: dir, connections: pgConnection() });
+      expect(result.problems[0]).toMatchObject({ nodeId: 'dst', column: 'at' });
+      expect(result.problems[0]!.message).toContain(`column "at" is TIME in the input, but the table's column "at" (timestamp without time zone) holds a date and a time: writing it would give every value a date the data does not hold`);
+      const s = await run(load(f, { table: 'visits' }));
+      expect(s.status).toBe('failed');
+      expect(await q(`SELECT count(*)::int AS n FROM visits`)).toEqual([{ n: 1 }]);
+    });
+
     it('a value PostgreSQL refuses is named by column, both types and the line sent', async () => {
       await q(`CREATE TABLE coded (id bigint, code varchar(3), qty integer)`);
       const long = await csv('long.csv', 'id,code,qty\n1,abc,1\n2,abcd,2\n');

@@ -167,6 +167,35 @@ suite(`SQL Server (${MSSQL_URL ? 'CAUDAL_TEST_MSSQL_URL' : 'skipped: set CAUDAL_
     expect(await q(`SELECT COUNT(*) AS n FROM [${schema}].typed`)).toEqual([{ n: 2 }]);
   });
 
+  it('datetime, smalldatetime and money: values on their steps go, values between them stop the load', async () => {
+    await q(`CREATE TABLE [${schema}].stepped (id bigint, at datetime, minute smalldatetime, amount money)`);
+    const columns = [
+      { name: 'id', type: 'BIGINT' },
+      { name: 'at', type: 'TIMESTAMP' },
+      { name: 'minute', type: 'TIMESTAMP' },
+      { name: 'amount', type: 'DOUBLE' },
+    ];
+    const steppedLoad = async (name: string, line: string) => {
+      const doc = load(await csv(name, `id,at,minute,amount\n${line}\n`), { table: 'stepped' });
+      doc.nodes[0]!.params = { path: name, columns };
+      return run(doc);
+    };
+    expect((await steppedLoad('stepped-ok.csv', '1,2024-03-04 10:30:00.997,2024-03-04 10:30:00,12.3456')).error).toBeUndefined();
+    expect(await q(`SELECT CONVERT(varchar(23), at, 126) AS at, CONVERT(varchar(16), minute, 120) AS minute, CONVERT(varchar(20), amount, 2) AS amount FROM [${schema}].stepped`)).toEqual([
+      { at: '2024-03-04T10:30:00.997', minute: '2024-03-04 10:30', amount: '12.3456' },
+    ]);
+    const cases: Array<[string, string]> = [
+      ['2,2024-03-04 10:30:00.998,2024-03-04 10:30:00,1', `whose fraction of a second the table's column "at" (datetime) would round`],
+      ['2,2024-03-04 10:30:00,2024-03-04 10:30:30,1', `whose seconds the table's column "minute" (smalldatetime) would round to the minute`],
+      ['2,2024-03-04 10:30:00,2024-03-04 10:30:00,12.34567', `which the table's column "amount" (money) would round to 4 decimal places`],
+    ];
+    for (const [i, [line, message]] of cases.entries()) {
+      const s = await steppedLoad(`stepped-bad${i}.csv`, line);
+      expect(s.error!.message).toContain(message);
+    }
+    expect(await q(`SELECT COUNT(*) AS n FROM [${schema}].stepped`)).toEqual([{ n: 1 }]);
+  });
+
   it('incremental: reads above the watermark, then only new rows', async () => {
     await q(`CREATE TABLE [${schema}].events (id int, at datetime2(7)); INSERT INTO [${schema}].events VALUES (1, '2024-01-01T00:00:00.0000001'), (2, '2024-01-02T00:00:00.1234567')`);
     const doc = pipeline(

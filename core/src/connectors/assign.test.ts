@@ -78,13 +78,54 @@ describe('loading into an existing column: values the column type would change a
     expect(refusedColumn([{ name: 'id', type: 'BIGINT' }, { name: 'at', type: 'TIMESTAMPTZ' }], (n) => (n === 'at' ? pg('time with time zone') : pg('bigint')))).toMatchObject({ column: 'at' });
   });
 
-  it('leaves alone what it does not judge: text, single precision, UTC wall clock, types with non-decimal steps', () => {
+  it("SQL Server's datetime keeps steps of 1/300 s: .000, .003 and .007 go, a value between steps is refused", async () => {
+    const target = tsql('datetime');
+    for (const exact of ["'2024-01-01 10:30:00'", "'2024-01-01 10:30:59.003'", "'2024-01-01 10:30:00.127'", "'1960-06-30 23:59:59.997'"]) {
+      expect(await send('TIMESTAMP', exact, target)).toMatch(/^sent /);
+    }
+    expect(await send('TIMESTAMP_NS', "'2024-01-01 10:30:00.007'", target)).toMatch(/^sent /);
+    expect(await send('DATE', "'2024-01-01'", target)).toBe('sent 2024-01-01');
+    expect(await send('TIMESTAMP', "'2024-01-01 10:30:00.002'", target)).toContain(
+      `holds 2024-01-01 10:30:00.002, whose fraction of a second the table's column "v" (datetime) would round (it keeps steps of 1/300 s, shown as .000, .003 and .007): truncate it on purpose first (a Derive with date_trunc('second', v)), or make the table's column datetime2`,
+    );
+    expect(await send('TIMESTAMP', "'1960-06-30 23:59:59.9975'", target)).toContain('whose fraction of a second');
+    expect(await send('TIMESTAMP_NS', "'2024-01-01 10:30:00.003000001'", target)).toContain('whose fraction of a second');
+    expect(await send('TIMESTAMPTZ', "'2024-01-01 10:30:00.501+00'", target)).toContain('whose fraction of a second');
+  });
+
+  it("SQL Server's smalldatetime keeps whole minutes: seconds are refused", async () => {
+    const target = tsql('smalldatetime');
+    expect(await send('TIMESTAMP', "'2024-01-01 10:30:00'", target)).toBe('sent 2024-01-01 10:30:00');
+    expect(await send('TIMESTAMP_S', "'2024-01-01 10:30:00'", target)).toMatch(/^sent /);
+    expect(await send('TIMESTAMP', "'2024-01-01 10:30:15'", target)).toContain(
+      `holds 2024-01-01 10:30:15, whose seconds the table's column "v" (smalldatetime) would round to the minute: truncate it on purpose first (a Derive with date_trunc('minute', v))`,
+    );
+    expect(await send('TIMESTAMP_NS', "'2024-01-01 10:30:00.000000001'", target)).toContain('would round to the minute');
+  });
+
+  it("SQL Server's money keeps four decimal places", async () => {
+    for (const target of [tsql('money'), tsql('smallmoney')]) {
+      expect(await send('DOUBLE', '12.3456', target)).toBe('sent 12.3456');
+      expect(await send('DECIMAL(18,2)', '12.34', target)).toBe('sent 12.34');
+      expect(await send('DOUBLE', '12.34567', target)).toContain(`holds 12.34567, which the table's column "v" (${target.shown}) would round to 4 decimal places`);
+    }
+  });
+
+  it('a time of day into a date-and-time column is refused before the load: every value would get a date the data does not hold', () => {
+    for (const target of [pg('timestamp without time zone'), tsql('datetime2(7)'), tsql('datetimeoffset(7)'), tsql('datetime'), tsql('smalldatetime')]) {
+      expect(lossOf({ name: 'at', type: 'TIME' }, target)).toEqual({
+        refuse: `column "at" is TIME in the input, but the table's column "at" (${target.shown}) holds a date and a time: writing it would give every value a date the data does not hold`,
+        hint: "add the date on purpose first (a Derive with some_date + at), or make the table's column a time",
+      });
+    }
+  });
+
+  it('leaves alone what it does not judge: text, single precision, UTC wall clock, money whose places follow the locale', () => {
     expect(lossOf({ name: 'v', type: 'VARCHAR' }, pg('date'))).toBeUndefined();
     expect(pgTargetType('real')).toBeUndefined();
+    expect(pgTargetType('money')).toBeUndefined();
+    expect(tsqlTargetType('real')).toBeUndefined();
     expect(lossOf({ name: 'v', type: 'TIMESTAMPTZ' }, pg('timestamp without time zone'))).toBeUndefined();
-    expect(tsqlTargetType('datetime')).toBeUndefined();
-    expect(tsqlTargetType('smalldatetime')).toBeUndefined();
-    expect(tsqlTargetType('money')).toBeUndefined();
     expect(lossOf({ name: 'v', type: 'DECIMAL(10,2)' }, pg('numeric(12,4)'))).toBeUndefined();
   });
 

@@ -1,7 +1,7 @@
 import { ident, literal, stringLiteral } from '../compiler/sql.js';
 import type { Column } from '../nodes/define.js';
 import { decimalScale, isFloatType } from '../nodes/shared/locale-numbers.js';
-import { isPlainTimestampType } from '../nodes/shared/temporal-text.js';
+import { isPlainTimestampType, isTimeType } from '../nodes/shared/temporal-text.js';
 
 /**
  * Loading into an existing database table makes the server convert each value to its column's
@@ -13,14 +13,18 @@ import { isPlainTimestampType } from '../nodes/shared/temporal-text.js';
  * that such a value stops the load naming the column and the value, while values that convert
  * exactly still load (a midnight timestamp into a date, 12.0 into an integer).
  *
+ * SQL Server's `datetime` keeps steps of 1/300 s (shown .000, .003, .007) and `smalldatetime` whole
+ * minutes: a value between steps is rounded to the nearest one, so it is refused as well.
+ *
  * Not checked, on purpose: single-precision columns (approximate by definition), a TIMESTAMPTZ into
  * a timestamp without zone (DuckDB sessions run in UTC, so it is the UTC wall clock, as a cast
- * gives), and text columns, which the server parses with its own input rules (documented).
+ * gives), PostgreSQL's `money` (its decimal places follow the server's locale), and text columns,
+ * which the server parses with its own input rules (documented).
  */
 
 /** A target column type, in the kinds that some input would change. */
 export interface TargetType {
-  kind: 'integer' | 'numeric' | 'date' | 'time' | 'timestamp';
+  kind: 'integer' | 'numeric' | 'date' | 'time' | 'timestamp' | 'datetime' | 'smalldatetime';
   /** numeric: digits after the point; time/timestamp: fractional digits of a second. */
   scale?: number;
   /** The type as the server names it, for messages: `numeric(10,2)`, `datetime2(0)`. */
@@ -58,6 +62,31 @@ export function lossOf(column: Column, target: TargetType): Loss | undefined {
     return {
       refuse: `column "${column.name}" is ${column.type} in the input, but ${into} holds a time of day: writing it would drop the date of every value`,
       hint: `convert it on purpose first (a Derive with CAST(${column.name} AS TIME)), or make the table's column a timestamp`,
+    };
+  }
+  const dateAndTime = target.kind === 'timestamp' || target.kind === 'datetime' || target.kind === 'smalldatetime';
+  if (dateAndTime && isTimeType(type)) {
+    return {
+      // SQL Server gives each value the date 1900-01-01 without a word.
+      refuse: `column "${column.name}" is TIME in the input, but ${into} holds a date and a time: writing it would give every value a date the data does not hold`,
+      hint: `add the date on purpose first (a Derive with some_date + ${column.name}), or make the table's column a time`,
+    };
+  }
+  if (target.kind === 'datetime' && isTimestampType(type)) {
+    // millisecond() and microsecond() count from the start of the minute, so they are never negative.
+    const finerThanMs = type === 'TIMESTAMP_NS' ? `epoch_ns(${c}) % 1000000 <> 0` : `microsecond(${c}) % 1000 <> 0`;
+    return {
+      changes: `${finerThanMs} OR millisecond(${c}) % 10 NOT IN (0, 3, 7)`,
+      error: error(
+        `whose fraction of a second ${into} would round (it keeps steps of 1/300 s, shown as .000, .003 and .007)`,
+        `truncate it on purpose first (a Derive with date_trunc('second', ${column.name})), or make the table's column datetime2`,
+      ),
+    };
+  }
+  if (target.kind === 'smalldatetime' && isTimestampType(type)) {
+    return {
+      changes: type === 'TIMESTAMP_NS' ? `epoch_ns(${c}) % 60000000000 <> 0` : `microsecond(${c}) <> 0`,
+      error: error(`whose seconds ${into} would round to the minute`, `truncate it on purpose first (a Derive with date_trunc('minute', ${column.name})), or make the table's column datetime2`),
     };
   }
   if (target.kind === 'date' && isTimestampType(type)) {

@@ -245,6 +245,36 @@ describe('types: DuckDB → SQL Server (sinks)', () => {
     expect(() => checkAssignments({ nodeId: 'dst' }, [{ name: 'At', type: 'TIMESTAMP' }], new Map([['at', 'time(7)']]))).toThrow(`node 'dst': column "At" is TIMESTAMP in the input, but the table's column "At" (time(7)) holds a time of day`);
   });
 
+  it('into datetime, smalldatetime and money columns: values between their steps are refused, values on them go', async () => {
+    const columns = [
+      { name: 'at', type: 'TIMESTAMP' },
+      { name: 'minute', type: 'TIMESTAMP' },
+      { name: 'amount', type: 'DOUBLE' },
+    ];
+    const table = new Map([
+      ['at', shownType('datetime', 23, 3)],
+      ['minute', shownType('smalldatetime', 16, 0)],
+      ['amount', shownType('money', 19, 4)],
+    ]);
+    expect([...table.values()]).toEqual(['datetime', 'smalldatetime', 'money']);
+    const from = (at: string, minute: string, amount: string) => `FROM (SELECT TIMESTAMP '${at}' AS at, TIMESTAMP '${minute}' AS minute, ${amount}::DOUBLE AS amount)`;
+    expect(await db.rows(`SELECT ${exportSelect(columns, table)} ${from('2024-01-01 10:30:00.997', '2024-01-01 10:30:00', '12.3456')}`)).toEqual([
+      { at: '2024-01-01T10:30:00.997000', minute: '2024-01-01T10:30:00.000000', amount: 12.3456 },
+    ]);
+    await expect(db.rows(`SELECT ${exportSelect(columns, table)} ${from('2024-01-01 10:30:00.998', '2024-01-01 10:30:00', '12.3456')}`)).rejects.toThrow(
+      /column "at" holds 2024-01-01 10:30:00\.998, whose fraction of a second the table's column "at" \(datetime\) would round \(it keeps steps of 1\/300 s/,
+    );
+    await expect(db.rows(`SELECT ${exportSelect(columns, table)} ${from('2024-01-01 10:30:00', '2024-01-01 10:30:30', '12.3456')}`)).rejects.toThrow(
+      /column "minute" holds 2024-01-01 10:30:30, whose seconds the table's column "minute" \(smalldatetime\) would round to the minute/,
+    );
+    await expect(db.rows(`SELECT ${exportSelect(columns, table)} ${from('2024-01-01 10:30:00', '2024-01-01 10:30:00', '12.34567')}`)).rejects.toThrow(
+      /column "amount" holds 12\.34567, which the table's column "amount" \(money\) would round to 4 decimal places/,
+    );
+    expect(() => checkAssignments({ nodeId: 'dst' }, [{ name: 'at', type: 'TIME' }], new Map([['at', 'datetime']]))).toThrow(
+      `node 'dst': column "at" is TIME in the input, but the table's column "at" (datetime) holds a date and a time: writing it would give every value a date the data does not hold`,
+    );
+  });
+
   it('into a table the load creates: TIMESTAMP_NS goes as datetime2(7) when its last two digits are zero, and stops the load otherwise', async () => {
     const columns = [{ name: 'at', type: 'TIMESTAMP_NS' }];
     const from = (at: string) => `FROM (SELECT CAST('${at}' AS TIMESTAMP_NS) AS at)`;

@@ -271,8 +271,7 @@ export function caseInsensitive(types: Map<string, string> | undefined): (name: 
 
 /**
  * A column type as tableColumns names it (`decimal(10,2)`, `datetime2(0)`) as a load target that
- * some input would change. datetime, smalldatetime and money round in steps that are not decimal
- * digits (1/300 s, a minute, 1/10000) and are left to SQL Server (documented).
+ * some input would change. money and smallmoney keep four decimal places.
  */
 export function tsqlTargetType(shown: string): TargetType | undefined {
   const t = parseTypeName(shown);
@@ -280,6 +279,8 @@ export function tsqlTargetType(shown: string): TargetType | undefined {
   if ((t.name === 'decimal' || t.name === 'numeric') && t.scale !== undefined) return { kind: 'numeric', scale: t.scale, shown };
   if (t.name === 'date') return { kind: 'date', shown };
   if (t.name === 'time') return { kind: 'time', scale: t.scale ?? 7, shown };
+  if (t.name === 'money' || t.name === 'smallmoney') return { kind: 'numeric', scale: 4, shown };
   if (t.name === 'datetime2' || t.name === 'datetimeoffset') return { kind: 'timestamp', scale: t.scale ?? 7, shown };
+  if (t.name === 'datetime' || t.name === 'smalldatetime') return { kind: t.name, shown };
   return undefined;
 }

@@ -163,7 +163,8 @@ a second than \`timestamp(0)\` or \`time(3)\` keep. The message names the column
 convert on purpose before the sink (\`CAST(day AS DATE)\`, \`round(price, 2)\`,
 \`date_trunc('second', at)\` in a Derive). Values that convert exactly still load: a midnight
 timestamp into a date, 12.0 into an integer. A timestamp column into a \`time\` column would lose
-every date: refused before anything is read. Not checked: \`real\` columns (approximate by
+every date, and a time column has no date for a \`timestamp\` column: both are refused before
+anything is read. Not checked: \`real\` columns (approximate by
 definition), \`money\` (rounds to the locale's cents), a TIMESTAMPTZ into \`timestamp\` (written
 as the UTC wall clock, as a cast gives), and text columns, which PostgreSQL parses with its own
 rules (e.g. \`'2024-01-01 10:30'\` into a \`date\` keeps the date: give such columns their type

@@ -147,12 +147,15 @@ happens before anything is read.
 
 **Values the table's columns would change** stop the load instead of being changed by SQL
 Server's conversion from the staging table: a timestamp with a time of day into a \`date\`, more
-decimal places than a \`decimal(p,s)\` keeps, a fraction into an integer column (SQL Server would
-truncate 12.7 to 12), a finer fraction of a second than \`datetime2(n)\`, \`datetimeoffset(n)\` or
-\`time(n)\` keep. The message names the column and the value; values that convert exactly still
-load, and a timestamp column into a \`time\` column is refused before anything is read. Not
-checked: \`real\`, \`datetime\` (steps of 1/300 s), \`smalldatetime\` (minutes), \`money\`, and
-text columns, which SQL Server parses itself.
+decimal places than a \`decimal(p,s)\` keeps (or four for \`money\` and \`smallmoney\`), a fraction
+into an integer column (SQL Server would truncate 12.7 to 12), a finer fraction of a second than
+\`datetime2(n)\`, \`datetimeoffset(n)\` or \`time(n)\` keep, a time between \`datetime\`'s steps of
+1/300 s (.000, .003, .007) and seconds into \`smalldatetime\` (whole minutes). The message names the
+column and the value; values that convert exactly still load. A timestamp column into a \`time\`
+column, or a time column into a date-and-time column (SQL Server would date every value
+1900-01-01), is refused before anything is read. Not
+checked: \`real\` columns (approximate by definition) and text columns, which SQL Server parses
+itself.
 
 **SQL before / after** run inside the same transaction.`,
   example: {
