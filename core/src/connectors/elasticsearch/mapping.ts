@@ -6,13 +6,16 @@ export type EsProperty = Record<string, unknown>;
 
 /**
  * The Elasticsearch field a DuckDB column becomes when the sink creates an index (overridable per
- * field with the node's `mappings`). Decimals up to 18 digits are scaled_float (exact), wider ones
- * double; text gets a keyword sub-field, as Elasticsearch's own dynamic mapping does.
+ * field with the node's `mappings`). Decimals up to 15 digits are scaled_float, which holds them
+ * exactly; wider ones double. Elasticsearch parses every number through a double (a scaled_float
+ * too: Math.round(value * factor)), so past 15 significant digits the indexed value is the nearest
+ * double either way; the document's source keeps every digit. Text gets a keyword sub-field, as
+ * Elasticsearch's own dynamic mapping does.
  */
 export function esPropertyFor(duckdbType: string): EsProperty | undefined {
   const t = duckdbType.trim().toUpperCase();
   const dec = /^DECIMAL\((\d+),\s*(\d+)\)$/.exec(t);
-  if (dec) return Number(dec[1]) <= 18 ? { type: 'scaled_float', scaling_factor: 10 ** Number(dec[2]) } : { type: 'double' };
+  if (dec) return Number(dec[1]) <= 15 ? { type: 'scaled_float', scaling_factor: 10 ** Number(dec[2]) } : { type: 'double' };
   const list = /^(.*)\[\d*\]$/.exec(t);
   // Arrays are implicit in Elasticsearch: a list maps as its elements do.
   if (list) return esPropertyFor(list[1]!);

@@ -134,10 +134,13 @@ stop the run naming the column (replace them first, e.g. \`CASE WHEN isfinite(x)
 (UTC with \`Z\` for TIMESTAMPTZ), BLOBs as base64, lists as arrays, structs as objects.
 
 **Mappings.** An index the sink creates gets mappings from the column types: integers → byte/short/
-integer/long, DOUBLE → double, DECIMAL(p ≤ 18, s) → scaled_float (exact), wider decimals → double,
+integer/long, DOUBLE → double, DECIMAL(p ≤ 15, s) → scaled_float (exact), wider decimals → double,
 VARCHAR → text with a \`keyword\` sub-field, DATE → date, TIMESTAMP(TZ) → date, TIMESTAMP_NS →
 date_nanos, BOOLEAN → boolean, UUID/TIME/HUGEINT → keyword, BLOB → binary, structs → object, maps →
-flattened. *Mapping overrides* replace the derived mapping of a field. Elasticsearch's \`date\` keeps
+flattened. *Mapping overrides* replace the derived mapping of a field. Elasticsearch reads every
+number through a double (a scaled_float too), so a decimal of more than 15 significant digits is
+searched and aggregated as the nearest double; each document's source keeps every digit. Map such
+a field as \`keyword\` to search its exact text. Elasticsearch's \`date\` keeps
 milliseconds: a TIMESTAMP's microseconds stay in each document's source, but searches, sorts and
 aggregations see the millisecond; override the field's mapping with \`{"type": "date_nanos"}\` (dates
 from 1970 to 2262) to index them too.
