@@ -189,6 +189,16 @@ describe('sink.postgres', async () => {
       expect(result.problems[0]!.hint).toContain('CAST(starts AS TIME)');
     });
 
+    it('a whole number past 2^53 into a double precision column stops the load: PostgreSQL would round it', async () => {
+      await q(`CREATE TABLE measures (id bigint, reading double precision)`);
+      const ok = await csv('measures-ok.csv', 'id,reading\n1,9007199254740992\n');
+      expect((await run(load(ok, { table: 'measures' }))).error).toBeUndefined();
+      const bad = await csv('measures-bad.csv', 'id,reading\n2,12\n3,9007199254740993\n');
+      const s = await run(load(bad, { table: 'measures' }));
+      expect(s.error!.message).toContain(`column "reading" holds 9007199254740993 (BIGINT), which the table's column "reading" (double precision) cannot hold exactly: it would become 9007199254740992.0`);
+      expect(await q(`SELECT id, reading::bigint::text AS reading FROM measures`)).toEqual([{ id: '1', reading: '9007199254740992' }]);
+    });
+
     it('a time of day into a timestamp column is refused before anything is read: it has no date', async () => {
       await q(`CREATE TABLE visits (id bigint, at timestamp)`);
       await q(`INSERT INTO visits VALUES (1, '2024-01-01 08:00')`);

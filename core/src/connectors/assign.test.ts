@@ -111,6 +111,21 @@ describe('loading into an existing column: values the column type would change a
     }
   });
 
+  it('a whole number or a long decimal into a float column: values the float holds go, others are refused (9007199254740993 would become ...992)', async () => {
+    for (const target of [pg('double precision'), tsql('float')]) {
+      expect(await send('BIGINT', '9007199254740992', target)).toBe('sent 9007199254740992');
+      expect(await send('BIGINT', '9007199254740993', target)).toContain(
+        `column "v" holds 9007199254740993 (BIGINT), which the table's column "v" (${target.shown}) cannot hold exactly: it would become 9007199254740992.0; make the table's column a type that holds it (bigint, numeric)`,
+      );
+      expect(await send('DECIMAL(20,2)', '123456789012345.67', target)).toBe('sent 123456789012345.67');
+      expect(await send('DECIMAL(20,2)', '12345678901234567.89', target)).toContain('cannot hold exactly');
+    }
+    for (const target of [pg('real'), tsql('real'), tsql('float(24)')]) {
+      expect(await send('INTEGER', '16777216', target)).toBe('sent 16777216');
+      expect(await send('INTEGER', '16777217', target)).toContain('it would become 16777216.0');
+    }
+  });
+
   it('a time of day into a date-and-time column is refused before the load: every value would get a date the data does not hold', () => {
     for (const target of [pg('timestamp without time zone'), tsql('datetime2(7)'), tsql('datetimeoffset(7)'), tsql('datetime'), tsql('smalldatetime')]) {
       expect(lossOf({ name: 'at', type: 'TIME' }, target)).toEqual({
@@ -122,9 +137,11 @@ describe('loading into an existing column: values the column type would change a
 
   it('leaves alone what it does not judge: text, single precision, UTC wall clock, money whose places follow the locale', () => {
     expect(lossOf({ name: 'v', type: 'VARCHAR' }, pg('date'))).toBeUndefined();
-    expect(pgTargetType('real')).toBeUndefined();
+    expect(lossOf({ name: 'v', type: 'DOUBLE' }, pg('real'))).toBeUndefined();
+    expect(lossOf({ name: 'v', type: 'DOUBLE' }, tsql('real'))).toBeUndefined();
+    expect(lossOf({ name: 'v', type: 'INTEGER' }, pg('double precision'))).toBeUndefined();
+    expect(lossOf({ name: 'v', type: 'DECIMAL(15,2)' }, tsql('float'))).toBeUndefined();
     expect(pgTargetType('money')).toBeUndefined();
-    expect(tsqlTargetType('real')).toBeUndefined();
     expect(lossOf({ name: 'v', type: 'TIMESTAMPTZ' }, pg('timestamp without time zone'))).toBeUndefined();
     expect(lossOf({ name: 'v', type: 'DECIMAL(10,2)' }, pg('numeric(12,4)'))).toBeUndefined();
   });

@@ -1,5 +1,6 @@
 import { ident, literal, stringLiteral } from '../compiler/sql.js';
 import type { Column } from '../nodes/define.js';
+import { conversionCheck, mayLoseDigits } from '../nodes/shared/exact-widening.js';
 import { decimalScale, isFloatType } from '../nodes/shared/locale-numbers.js';
 import { isPlainTimestampType, isTimeType } from '../nodes/shared/temporal-text.js';
 
@@ -16,7 +17,11 @@ import { isPlainTimestampType, isTimeType } from '../nodes/shared/temporal-text.
  * SQL Server's `datetime` keeps steps of 1/300 s (shown .000, .003, .007) and `smalldatetime` whole
  * minutes: a value between steps is rounded to the nearest one, so it is refused as well.
  *
- * Not checked, on purpose: single-precision columns (approximate by definition), a TIMESTAMPTZ into
+ * A float column (double precision, real) holds whole numbers exactly only up to 2^53 (2^24), and
+ * 15 (6) significant digits: a BIGINT id or a long decimal past that would be rounded, so it is
+ * refused (the same check as where DuckDB widens such values to DOUBLE, nodes/shared/exact-widening).
+ *
+ * Not checked, on purpose: a DOUBLE into a single-precision column (approximate by definition), a TIMESTAMPTZ into
  * a timestamp without zone (DuckDB sessions run in UTC, so it is the UTC wall clock, as a cast
  * gives), PostgreSQL's `money` (its decimal places follow the server's locale), and text columns,
  * which the server parses with its own input rules (documented).
@@ -24,9 +29,11 @@ import { isPlainTimestampType, isTimeType } from '../nodes/shared/temporal-text.
 
 /** A target column type, in the kinds that some input would change. */
 export interface TargetType {
-  kind: 'integer' | 'numeric' | 'date' | 'time' | 'timestamp' | 'datetime' | 'smalldatetime';
+  kind: 'integer' | 'numeric' | 'float' | 'date' | 'time' | 'timestamp' | 'datetime' | 'smalldatetime';
   /** numeric: digits after the point; time/timestamp: fractional digits of a second. */
   scale?: number;
+  /** float: the DuckDB type holding what the column holds (DOUBLE for double precision, FLOAT for real). */
+  float?: 'DOUBLE' | 'FLOAT';
   /** The type as the server names it, for messages: `numeric(10,2)`, `datetime2(0)`. */
   shown: string;
 }
@@ -95,6 +102,13 @@ export function lossOf(column: Column, target: TargetType): Loss | undefined {
       changes: `CAST(CAST(${c} AS TIMESTAMP) AS TIME) <> TIME '00:00:00'`,
       error: error(`whose time of day ${into} would drop`, `convert it on purpose first (a Derive with CAST(${column.name} AS DATE) keeps the date), or make the table's column a timestamp`),
     };
+  }
+  if (target.kind === 'float' && mayLoseDigits(type, target.float!)) {
+    const check = conversionCheck(column.name, column.type, target.float!, {
+      into,
+      hint: `make the table's column a type that holds it (bigint, numeric), or round it on purpose first (a Derive with CAST(${column.name} AS DOUBLE))`,
+    });
+    return { changes: check.changes, error: check.message };
   }
   const scale = decimalScale(type);
   if (target.kind === 'integer' && isFractionalType(type)) {

@@ -225,6 +225,7 @@ export function pgTargetType(formatType: string): TargetType | undefined {
   if (/^(smallint|integer|bigint)$/.test(t)) return { kind: 'integer', shown: formatType };
   const numeric = /^numeric\((\d+),(\d+)\)$/.exec(t);
   if (numeric) return { kind: 'numeric', scale: Number(numeric[2]), shown: formatType };
+  if (t === 'double precision' || t === 'real') return { kind: 'float', float: t === 'real' ? 'FLOAT' : 'DOUBLE', shown: formatType };
   if (t === 'date') return { kind: 'date', shown: formatType };
   const temporal = /^(time|timestamp)(?:\((\d)\))?(?: with(?:out)? time zone)?$/.exec(t);
   if (temporal) return { kind: temporal[1] as 'time' | 'timestamp', scale: temporal[2] === undefined ? 6 : Number(temporal[2]), shown: formatType };

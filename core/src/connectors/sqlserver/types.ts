@@ -280,6 +280,8 @@ export function tsqlTargetType(shown: string): TargetType | undefined {
   if (t.name === 'date') return { kind: 'date', shown };
   if (t.name === 'time') return { kind: 'time', scale: t.scale ?? 7, shown };
   if (t.name === 'money' || t.name === 'smallmoney') return { kind: 'numeric', scale: 4, shown };
+  // float(n) with n up to 24 is real (single precision); float alone is float(53).
+  if (t.name === 'float' || t.name === 'real') return { kind: 'float', float: t.name === 'real' || (t.precision ?? 53) <= 24 ? 'FLOAT' : 'DOUBLE', shown };
   if (t.name === 'datetime2' || t.name === 'datetimeoffset') return { kind: 'timestamp', scale: t.scale ?? 7, shown };
   if (t.name === 'datetime' || t.name === 'smalldatetime') return { kind: t.name, shown };
   return undefined;

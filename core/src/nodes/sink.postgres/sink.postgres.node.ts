@@ -159,12 +159,14 @@ table's other columns get their defaults. The check happens before anything is r
 would convert them without a word): a timestamp with a time of day into a \`date\` column, more
 decimal places than a \`numeric(p,s)\` column keeps (12.345 into \`numeric(10,2)\`; also a double
 such as 0.1 + 0.2 = 0.30000000000000004), a fraction into an integer column, a finer fraction of
-a second than \`timestamp(0)\` or \`time(3)\` keep. The message names the column and the value;
+a second than \`timestamp(0)\` or \`time(3)\` keep, a whole number or decimal that a \`double
+precision\` (or \`real\`) column would round (a BIGINT past 2^53: 9007199254740993 would become
+9007199254740992). The message names the column and the value;
 convert on purpose before the sink (\`CAST(day AS DATE)\`, \`round(price, 2)\`,
 \`date_trunc('second', at)\` in a Derive). Values that convert exactly still load: a midnight
 timestamp into a date, 12.0 into an integer. A timestamp column into a \`time\` column would lose
 every date, and a time column has no date for a \`timestamp\` column: both are refused before
-anything is read. Not checked: \`real\` columns (approximate by
+anything is read. Not checked: a DOUBLE into a \`real\` column (approximate by
 definition), \`money\` (rounds to the locale's cents), a TIMESTAMPTZ into \`timestamp\` (written
 as the UTC wall clock, as a cast gives), and text columns, which PostgreSQL parses with its own
 rules (e.g. \`'2024-01-01 10:30'\` into a \`date\` keeps the date: give such columns their type

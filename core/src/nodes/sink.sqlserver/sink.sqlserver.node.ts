@@ -150,11 +150,12 @@ Server's conversion from the staging table: a timestamp with a time of day into 
 decimal places than a \`decimal(p,s)\` keeps (or four for \`money\` and \`smallmoney\`), a fraction
 into an integer column (SQL Server would truncate 12.7 to 12), a finer fraction of a second than
 \`datetime2(n)\`, \`datetimeoffset(n)\` or \`time(n)\` keep, a time between \`datetime\`'s steps of
-1/300 s (.000, .003, .007) and seconds into \`smalldatetime\` (whole minutes). The message names the
+1/300 s (.000, .003, .007), seconds into \`smalldatetime\` (whole minutes), and a whole number or
+decimal that a \`float\` or \`real\` column would round (a BIGINT past 2^53). The message names the
 column and the value; values that convert exactly still load. A timestamp column into a \`time\`
 column, or a time column into a date-and-time column (SQL Server would date every value
 1900-01-01), is refused before anything is read. Not
-checked: \`real\` columns (approximate by definition) and text columns, which SQL Server parses
+checked: a DOUBLE into a \`real\` column (approximate by definition) and text columns, which SQL Server parses
 itself.
 
 **SQL before / after** run inside the same transaction.`,
