@@ -1,7 +1,8 @@
 import type { DuckDBValue } from '@duckdb/node-api';
+import { Db } from '../../compiler/db.js';
 import { ident, stringLiteral } from '../../compiler/sql.js';
 import type { Column, CompiledNode, HookIo, SetupStep } from '../define.js';
-import type { Detected } from './detect.js';
+import { dialectOf, type Detected, type Dialect, type Sniffed } from './detect.js';
 import type { CsvFile } from './files.js';
 import { fieldKey, locateRecords, type RecordLine } from './locate.js';
 
@@ -34,28 +35,74 @@ function fileOf(files: CsvFile[], original: string | null | undefined): CsvFile 
 const searchable = (f: CsvFile | undefined): f is CsvFile => f !== undefined && !f.compressed;
 
 /**
- * `fail`: the line of the value a conversion error names. The message reads
+ * The file and value a conversion error names for column `name`. The message reads
  * `column "amount" of data/orders.csv: '4.5' is not a whole number of type BIGINT` (the file part
  * only when it is known), or `… '12.345' has more than 2 decimal places …`, as `numberConversion`'s
  * strict form raises them.
  */
+function namedValue(message: string, name: string): { file?: string; value: string } | undefined {
+  const head = `column "${name}"`;
+  const at = message.indexOf(head);
+  if (at < 0) return undefined;
+  const m = /^(?: of ([\s\S]*?))?: '([\s\S]*)' (?:is not a |has more than |has more fractional digits )/.exec(message.slice(at + head.length));
+  return m ? { file: m[1], value: m[2]! } : undefined;
+}
+
+/** `line 12 of data/orders.csv: 12,4.5,…`, where the record whose field `field` holds `value` starts. */
+async function lineOf(file: CsvFile, dialect: Dialect, field: number, value: string, io: ExplainIo): Promise<string | undefined> {
+  const wanted = { field, value, count: 1 };
+  const found = await locateRecords(file.read, dialect, [wanted], io);
+  const hit = found.get(fieldKey(wanted))?.[0];
+  return hit ? `line ${hit.line} of ${file.original}: ${hit.rawLine}` : undefined;
+}
+
+type ExplainIo = Parameters<NonNullable<CompiledNode['explainError']>>[1];
+
+/** `fail`: the line of the value a conversion error names. */
 export function conversionErrorLocator(detected: Detected, files: CsvFile[], converted: Column[]): NonNullable<CompiledNode['explainError']> {
   return async (message, io) => {
     for (const n of converted) {
-      const head = `column "${n.name}"`;
-      const at = message.indexOf(head);
-      if (at < 0) continue;
-      const m = /^(?: of ([\s\S]*?))?: '([\s\S]*)' (?:is not a |has more than |has more fractional digits )/.exec(message.slice(at + head.length));
-      const file = fileOf(files, m?.[1]);
+      const named = namedValue(message, n.name);
+      const file = fileOf(files, named?.file);
       const field = fieldOf(detected, n.name);
-      if (!m || !searchable(file) || field < 0) continue;
-      const wanted = { field, value: m[2]!, count: 1 };
-      const found = await locateRecords(file.read, detected.dialect, [wanted], io);
-      const hit = found.get(fieldKey(wanted))?.[0];
-      if (hit) return `line ${hit.line} of ${file.original}: ${hit.rawLine}`;
+      if (!named || !searchable(file) || field < 0) continue;
+      const line = await lineOf(file, detected.dialect, field, named.value, io);
+      if (line) return line;
     }
     return undefined;
   };
+}
+
+/**
+ * `fail` for files combined by name: each file has its own header and format, which DuckDB detects
+ * as it reads them, so nothing is known ahead. The file the error names is sniffed again (with the
+ * options given, `sniffArgs`) to find the column's field and read the file's lines; in a database
+ * of its own, as the run's connection may be in a failed transaction.
+ */
+export function combinedConversionLocator(files: CsvFile[], converted: Column[], sniffArgs: string): NonNullable<CompiledNode['explainError']> {
+  return async (message, io) => {
+    for (const n of converted) {
+      const named = namedValue(message, n.name);
+      const file = fileOf(files, named?.file);
+      if (!named || !searchable(file)) continue;
+      const sniffed = await sniffOne(file.read, sniffArgs).catch(() => undefined);
+      const field = sniffed?.Columns.findIndex((c) => c.name === n.name) ?? -1;
+      if (!sniffed || field < 0) continue;
+      const line = await lineOf(file, dialectOf(sniffed), field, named.value, io);
+      if (line) return line;
+    }
+    return undefined;
+  };
+}
+
+async function sniffOne(file: string, sniffArgs: string): Promise<Sniffed | undefined> {
+  const db = await Db.open({ threads: 1 });
+  try {
+    const [row] = await db.rows(`SELECT * FROM sniff_csv(${[stringLiteral(file), sniffArgs].filter(Boolean).join(', ')})`);
+    return row as unknown as Sniffed | undefined;
+  } finally {
+    db.close();
+  }
 }
 
 const INSERT_BATCH = 200;

@@ -45,7 +45,8 @@ export interface Detected {
   headerNames: string[];
 }
 
-type Sniffed = {
+/** A row of DuckDB's `sniff_csv`. */
+export type Sniffed = {
   Delimiter: string;
   Quote: string;
   Escape: string;
@@ -162,7 +163,7 @@ function isReordering(listed: string[], header: string[]): boolean {
   return [...a].sort().every((n, i) => n === [...b].sort()[i]);
 }
 
-function dialectOf(s: Sniffed): Dialect {
+export function dialectOf(s: Sniffed): Dialect {
   const newLine = text(s.NewLineDelimiter);
   return {
     delim: text(s.Delimiter),

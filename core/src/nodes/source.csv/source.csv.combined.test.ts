@@ -41,6 +41,16 @@ describe('source.csv: files combined by column name are read as strictly as one 
     const { summary } = await run(toCsv({ path: 'fraction/*.csv', union_by_name: true }, 'fraction.csv'), dir);
     expect(summary.status).toBe('failed');
     expect(summary.error!.message).toContain(`column "qty" of ${path.join(dir, 'fraction/a.csv')}: '12.5' is not a whole number of type BIGINT`);
+    // The line, found in the file the message names, with that file's own format.
+    expect(summary.error!.message).toContain(`line 30002 of ${path.join(dir, 'fraction/a.csv')}: 30001,12.5,2024-03-04 10:00:00`);
+  });
+
+  it("finds the line in a file whose format and column order are its own", async () => {
+    await writeIn(dir, 'semicolon/a.csv', orders(10, { qty: '4', at: '2024-03-04 10:00:00' }));
+    const rows = Array.from({ length: 30_000 }, (_, i) => `${i % 5};${900_000 + i}`);
+    await writeIn(dir, 'semicolon/b.csv', `report of the day\nqty;id\n${rows.join('\n')}\n7.5;999999\n`);
+    const { summary } = await run(toCsv({ path: 'semicolon/*.csv', union_by_name: true }, 'semicolon.csv'), dir);
+    expect(summary.error!.message).toContain(`line 30003 of ${path.join(dir, 'semicolon/b.csv')}: 7.5;999999`);
   });
 
   it('a UTC offset in a timestamp column stops the run instead of being dropped', async () => {

@@ -12,8 +12,8 @@ import { checkPartitionClash, hiveArg } from '../shared/partitions.js';
 import { checkDuckDbType } from './duckdb-types.js';
 import { csvSourceParams, type CsvSourceParams } from './params.js';
 import { COMPRESSED, copiesLineCheck, copiesOf, csvFiles, originalPath, type CsvFile } from './files.js';
-import { argsSql, detect, dialectArgs, type Detected } from './detect.js';
-import { conversionErrorLocator, conversionLinesStep, rejectedConversions } from './conversion-lines.js';
+import { argsSql, detect, dialectArgs, givenArgs, type Detected } from './detect.js';
+import { combinedConversionLocator, conversionErrorLocator, conversionLinesStep, rejectedConversions } from './conversion-lines.js';
 
 /** Rows a preview scans when the source sets malformed rows aside (a full scan is a run's job). */
 const PREVIEW_SCAN_ROWS = 20_000;
@@ -218,8 +218,8 @@ leading zero (\`01234\`) is refused the same way: detection keeps such values as
 account codes), so one past the sample means the sample was misleading; list the column as
 \`VARCHAR\` to keep them, or as an integer type to read them as numbers. The check costs about half a
 second per 10 million rows and 4 integer columns. Declare a column \`DOUBLE\` or \`DECIMAL(p,s)\` when fractions are
-expected there. Files combined by column name get the same check, without the line (each file is
-detected on its own; the message names the file).
+expected there. Files combined by column name get the same check; the message names the file, and
+the line once the file's own format is sniffed again after the failure.
 
 **Decimals are checked, not rounded.** A column listed as \`DECIMAL(p,s)\` is read as text too: a
 value with more decimal places than *s* (\`12.345\` in \`DECIMAL(10,2)\`, \`1e-3\`), which DuckDB's
@@ -249,7 +249,7 @@ columns refuse digits they would cut the same way (\`10:00:00.500\` is fine in \
 format is applied strictly by DuckDB. A \`TIME\` column takes a time of day alone (\`13:45\`,
 \`13:45:00.250\`): DuckDB read \`01:45:00 PM\` as 01:45 and dropped a date or an offset written with the
 time; such values are refused the same way. Files combined by column name get the same checks
-(dates read as ISO unless \`date_format\` is set), naming the file but not the line.
+(dates read as ISO unless \`date_format\` is set), naming the file and the line.
 
 **Line endings.** Windows (\`\\r\\n\`) and Unix (\`\\n\`) line endings are both read, but one file must use
 one kind: DuckDB's reader cannot split a file whose endings change (files concatenated from both
@@ -359,6 +359,13 @@ If no file matches the path, the node reports an \`io_error\` problem before any
       return `SELECT *${replace.length > 0 ? ` REPLACE (${replace.join(', ')})` : ''}${extra}\nFROM read_csv(${[from, ...readArgs(run)].filter(Boolean).join(', ')})`;
     };
 
+    /** Finds the line of a value that did not convert (files combined by name: sniffed again, file by file). */
+    const conversionLocator = () => {
+      if (converted.length === 0) return undefined;
+      if (detected) return conversionErrorLocator(detected, files, converted);
+      return combinedConversionLocator(files, converted, argsSql(givenArgs({ ...p, columns: undefined }, false)));
+    };
+
     if (!rejecting) {
       const select = selectWith(false, 'converted');
       if (!detected && copiesOf(files).length === 0) await explainDetectionFailure(ctx, select);
@@ -369,7 +376,7 @@ If no file matches the path, the node reports an \`io_error\` problem before any
         },
         runOutputs: { out: selectWith(true, 'converted') },
         setup,
-        explainError: explainRunError(detected && converted.length > 0 ? conversionErrorLocator(detected, files, converted) : undefined, files),
+        explainError: explainRunError(conversionLocator(), files),
       };
     }
 
