@@ -61,6 +61,8 @@ describe('loading into an existing column: values the column type would change a
   it('finer fractions of a second than a time or timestamp column keeps are refused', async () => {
     expect(await send('TIMESTAMP', "'2024-01-01 10:30:00.7'", pg('timestamp(0) without time zone'))).toContain(`whose fraction of a second the table's column "v" (timestamp(0) without time zone) would round: truncate it on purpose first (a Derive with date_trunc('second', v))`);
     expect(await send('TIMESTAMP', "'2024-01-01 10:30:01'", pg('timestamp(0) without time zone'))).toBe('sent 2024-01-01 10:30:01');
+    expect(await send('TIMESTAMP_MS', "'2024-01-01 10:30:00.7'", pg('timestamp(0) without time zone'))).toContain('holds 2024-01-01 10:30:00.7, whose fraction of a second');
+    expect(await send('TIMESTAMP_MS', "'2024-01-01 10:30:00.7'", tsql('datetime2(1)'))).toBe('sent 2024-01-01 10:30:00.7');
     expect(await send('TIMESTAMP', "'2024-01-01 10:30:00.123'", tsql('datetime2(3)'))).toBe('sent 2024-01-01 10:30:00.123');
     expect(await send('TIMESTAMP', "'2024-01-01 10:30:00.1234'", tsql('datetime2(3)'))).toContain("date_trunc('millisecond', v)");
     expect(await send('TIME', "'10:30:00.5'", pg('time(0) without time zone'))).toContain('holds 10:30:00.5, whose fraction of a second');

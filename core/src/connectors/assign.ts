@@ -47,8 +47,8 @@ export type Loss =
 
 /** A timestamp type, with or without a time zone. */
 export const isTimestampType = (t: string) => isPlainTimestampType(t) || /^\s*(TIMESTAMPTZ|TIMESTAMP WITH TIME ZONE)\s*$/i.test(t);
-/** Types whose values carry microseconds (TIMESTAMP_NS, with nanoseconds, is checked on its own). */
-const hasMicroseconds = (t: string) => /^(TIMESTAMP|TIMESTAMPTZ|TIMESTAMP WITH TIME ZONE|TIME)$/.test(t);
+/** Types whose values carry fractions of a second, read as microseconds (TIMESTAMP_NS, with nanoseconds, is checked on its own). */
+const hasMicroseconds = (t: string) => /^(TIMESTAMP|TIMESTAMP_MS|TIMESTAMPTZ|TIMESTAMP WITH TIME ZONE|TIME)$/.test(t);
 /** A DOUBLE, FLOAT or DECIMAL with decimal places. */
 export const isFractionalType = (t: string) => isFloatType(t) || (decimalScale(t) ?? 0) > 0;
 
