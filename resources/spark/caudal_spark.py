@@ -465,11 +465,205 @@ def publish_statements(j, stage_table):
     return out
 
 
+# --- JDBC sinks: values an existing table's columns would change -------------------------------
+# The publishing INSERT converts each staged value to its target column's type, and some conversions
+# change values without a word (12.345 into numeric(10,2) becomes 12.35). The DuckDB engine checks
+# such values while it sends them (core/src/connectors/assign.ts); here they are in the staging
+# table, so the server looks for the first one there, before publishing, and the run stops naming it.
+
+EXACT_IN_DOUBLE = {"TINYINT", "SMALLINT", "INTEGER", "UTINYINT", "USMALLINT", "UINTEGER"}
+EXACT_IN_FLOAT = {"TINYINT", "SMALLINT", "UTINYINT", "USMALLINT"}
+INTEGERS = EXACT_IN_DOUBLE | {"BIGINT", "UBIGINT", "HUGEINT", "UHUGEINT"}
+TIMESTAMPS = {"TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_US", "DATETIME", "TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE"}
+WITH_FRACTIONS = {"TIMESTAMP", "TIMESTAMP_MS", "TIMESTAMP_US", "DATETIME", "TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE", "TIME"}
+
+
+def decimal_of(duck_type):
+    m = re.match(r"^DECIMAL\((\d+),\s*(\d+)\)$", duck_type)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def target_of(dialect, shown):
+    """(kind, detail) of a target column type as the server names it, or None when no input changes."""
+    t = shown.strip().lower()
+    if dialect == "sqlserver":
+        m = re.match(r"^([a-z0-9_ ]+?)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?$", t)
+        if not m:
+            return None
+        name, first, second = m.group(1), m.group(2), m.group(3)
+        if name in ("tinyint", "smallint", "int", "bigint"):
+            return ("integer", None)
+        if name in ("decimal", "numeric") and second is not None:
+            return ("numeric", int(second))
+        if name in ("money", "smallmoney"):
+            return ("numeric", 4)
+        if name in ("float", "real"):
+            return ("float", "FLOAT" if name == "real" or (first is not None and int(first) <= 24) else "DOUBLE")
+        if name == "date":
+            return ("date", None)
+        if name == "time":
+            return ("time", int(first) if first else 7)
+        if name in ("datetime2", "datetimeoffset"):
+            return ("timestamp", int(first) if first else 7)
+        if name in ("datetime", "smalldatetime"):
+            return (name, None)
+        return None
+    if t in ("smallint", "integer", "bigint"):
+        return ("integer", None)
+    m = re.match(r"^numeric\((\d+),(\d+)\)$", t)
+    if m:
+        return ("numeric", int(m.group(2)))
+    if t in ("double precision", "real"):
+        return ("float", "FLOAT" if t == "real" else "DOUBLE")
+    if t == "date":
+        return ("date", None)
+    m = re.match(r"^(time|timestamp)(?:\((\d)\))?(?: with(?:out)? time zone)?$", t)
+    if m:
+        return (m.group(1), int(m.group(2)) if m.group(2) is not None else 6)
+    return None
+
+
+def truncation(name, digits):
+    if digits == 0:
+        return f"truncate it on purpose first (a Derive with date_trunc('second', {name}))"
+    if digits == 3:
+        return f"truncate it on purpose first (a Derive with date_trunc('millisecond', {name}))"
+    return f"truncate it to {digits} fractional digit{'' if digits == 1 else 's'} of a second on purpose first"
+
+
+def value_loss(dialect, column, shown):
+    """What loading `column` (name, DuckDB type) into a column of type `shown` can change: None,
+    ("refuse", message) for every value, or ("check", predicate(c), what) where predicate is the
+    server's SQL true for a staged value `c` that would change, and what ends the message."""
+    target = target_of(dialect, shown)
+    if target is None:
+        return None
+    kind, detail = target
+    name, duck = column["name"], column["type"].strip().upper()
+    into = f'the table\'s column "{name}" ({shown})'
+    tsql = dialect == "sqlserver"
+    dec = decimal_of(duck)
+    fractional = duck in ("DOUBLE", "FLOAT", "REAL") or (dec is not None and dec[1] > 0)
+    if kind == "time" and duck in TIMESTAMPS:
+        return ("refuse", f'column "{name}" is {column["type"]} in the input, but {into} holds a time of day: writing it would drop the date of every value; convert it on purpose first (a Derive with CAST({name} AS TIME)), or make the table\'s column a timestamp')
+    if kind in ("timestamp", "datetime", "smalldatetime") and duck == "TIME":
+        return ("refuse", f'column "{name}" is TIME in the input, but {into} holds a date and a time: writing it would give every value a date the data does not hold; add the date on purpose first (a Derive with some_date + {name}), or make the table\'s column a time')
+    if kind == "datetime" and duck in TIMESTAMPS:
+        return ("check", lambda c: f"(DATEPART(microsecond, {c}) % 1000 <> 0 OR DATEPART(millisecond, {c}) % 10 NOT IN (0, 3, 7))",
+                f"whose fraction of a second {into} would round (it keeps steps of 1/300 s, shown as .000, .003 and .007): truncate it on purpose first (a Derive with date_trunc('second', {name})), or make the table's column datetime2")
+    if kind == "smalldatetime" and duck in TIMESTAMPS:
+        return ("check", lambda c: f"(DATEPART(second, {c}) <> 0 OR DATEPART(microsecond, {c}) <> 0)",
+                f"whose seconds {into} would round to the minute: truncate it on purpose first (a Derive with date_trunc('minute', {name})), or make the table's column datetime2")
+    if kind == "date" and duck in TIMESTAMPS:
+        # Judged in UTC, as the DuckDB engine does (a timestamptz's date in the session's zone would differ).
+        if tsql:
+            pred = lambda c: f"CAST({c} AS time) <> '00:00:00'"
+        elif duck in ("TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE"):
+            pred = lambda c: f"({c} AT TIME ZONE 'UTC')::time <> '00:00:00'"
+        else:
+            pred = lambda c: f"{c}::time <> '00:00:00'"
+        return ("check", pred, f"whose time of day {into} would drop: convert it on purpose first (a Derive with CAST({name} AS DATE) keeps the date), or make the table's column a timestamp")
+    if kind == "float":
+        exact = EXACT_IN_FLOAT if detail == "FLOAT" else EXACT_IN_DOUBLE
+        digits = 6 if detail == "FLOAT" else 15
+        if (duck in INTEGERS and duck not in exact) or (dec is not None and dec[0] > digits):
+            if tsql:
+                back = f"decimal({dec[0]},{dec[1]})" if dec else "decimal(38,0)"
+                pred = lambda c: f"CAST(CAST({c} AS {'real' if detail == 'FLOAT' else 'float'}) AS {back}) <> {c}"
+            else:
+                # Through the float's text (the shortest that gives it back): PostgreSQL's float-to-numeric cast keeps 15 digits.
+                pred = lambda c: f"({c})::{'real' if detail == 'FLOAT' else 'double precision'}::text::numeric <> ({c})::numeric"
+            return ("check", pred, f"({column['type']}), which {into} cannot hold exactly; make the table's column a type that holds it (bigint, numeric), or round it on purpose first (a Derive with CAST({name} AS DOUBLE))")
+        return None
+    if kind == "integer" and fractional:
+        pred = (lambda c: f"{c} <> ROUND({c}, 0, 1)") if tsql else (lambda c: f"{c} <> trunc({c})")
+        return ("check", pred, f"which is not a whole number, and {into} holds whole numbers: round it on purpose first (a Derive with round({name}) or trunc({name})), or make the table's column a decimal type")
+    if kind == "numeric" and (duck in ("DOUBLE", "FLOAT", "REAL") or (dec is not None and dec[1] > detail)):
+        s = detail
+        if tsql:
+            pred = lambda c: f"ROUND({c}, {s}) <> {c}"
+        elif dec is None:
+            # A double compared through its text: PostgreSQL's float-to-numeric cast keeps 15 digits.
+            pred = lambda c: f"round(({c})::text::numeric, {s}) <> ({c})::text::numeric"
+        else:
+            pred = lambda c: f"round({c}, {s}) <> {c}"
+        return ("check", pred, f"which {into} would round to {s} decimal place{'' if s == 1 else 's'}: round it on purpose first (a Derive with round({name}, {s})), or give the table's column more decimal places")
+    same_kind = (kind == "time") == (duck == "TIME")
+    if kind in ("timestamp", "time") and detail < 6 and duck in WITH_FRACTIONS and same_kind:
+        step = 10 ** (6 - detail)
+        pred = (lambda c: f"DATEPART(microsecond, {c}) % {step} <> 0") if tsql else (lambda c: f"mod(extract(microseconds from {c})::bigint, {step}) <> 0")
+        return ("check", pred, f"whose fraction of a second {into} would round: {truncation(name, detail)}, or give the table's column more precision")
+    return None
+
+
+def table_types(conn, j):
+    """The target table's column types as the server names them (name -> type), or None when it does not exist."""
+    tsql = j.get("dialect") == "sqlserver"
+    if tsql:
+        sql = ("SELECT c.name, TYPE_NAME(c.user_type_id), c.precision, c.scale FROM sys.columns c WHERE c.object_id = OBJECT_ID(?)")
+        arg = f"{quote_tsql(j['schema'])}.{quote_tsql(j['table'])}"
+    else:
+        sql = ("SELECT a.attname, format_type(a.atttypid, a.atttypmod), 0, 0 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+               "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ? AND a.attnum > 0 AND NOT a.attisdropped")
+    ps = conn.prepareStatement(sql)
+    try:
+        if tsql:
+            ps.setString(1, arg)
+        else:
+            ps.setString(1, j["schema"])
+            ps.setString(2, j["table"])
+        rs = ps.executeQuery()
+        types = {}
+        while rs.next():
+            name, type_name = rs.getString(1), rs.getString(2)
+            if tsql:
+                t, precision, scale = type_name.lower(), rs.getInt(3), rs.getInt(4)
+                if t in ("decimal", "numeric"):
+                    type_name = f"{t}({precision},{scale})"
+                elif t in ("time", "datetime2", "datetimeoffset"):
+                    type_name = f"{t}({scale})"
+            types[name.lower() if tsql else name] = type_name
+        return types or None
+    finally:
+        ps.close()
+
+
+def check_values(staged, conn):
+    """Stops the run at the first staged value that its existing target column would change."""
+    step, j = staged.step, staged.step["sink"]["jdbc"]
+    if j["mode"] == "replace":
+        return
+    types = table_types(conn, j)
+    if not types:
+        return
+    tsql = j.get("dialect") == "sqlserver"
+    stage = f"{quote_for(j, j['schema'])}.{quote_for(j, staged.stage_table)}"
+    for column in step["columns"]:
+        shown = types.get(column["name"].lower() if tsql else column["name"])
+        loss = value_loss(j.get("dialect"), column, shown) if shown else None
+        if loss is None:
+            continue
+        if loss[0] == "refuse":
+            raise RunFailed("validation", loss[1], step["node"])
+        c = quote_for(j, column["name"])
+        text = f"CAST({c} AS nvarchar(100))" if tsql else f"{c}::text"
+        sql = f"SELECT TOP 1 {text} FROM {stage} WHERE {loss[1](c)}" if tsql else f"SELECT {text} FROM {stage} WHERE {loss[1](c)} LIMIT 1"
+        st = conn.createStatement()
+        try:
+            rs = st.executeQuery(sql)
+            if rs.next():
+                what = loss[2]
+                raise RunFailed("execution", f'column "{column["name"]}" holds {rs.getString(1)}{" " if what.startswith("(") else ", "}{what}', step["node"])
+        finally:
+            st.close()
+
+
 def prepare_jdbc(spark, staged):
     """Runs each sink's publishing statements in an open transaction (not committed yet)."""
     for s in staged:
         j = s.step["sink"]["jdbc"]
         s.conn = jdbc_connection(spark, j)
+        check_values(s, s.conn)
         st = s.conn.createStatement()
         try:
             for sql in publish_statements(j, s.stage_table):

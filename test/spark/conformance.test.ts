@@ -235,6 +235,67 @@ async function preparePostgres(root: string): Promise<void> {
   pgCase = { schemas, jobDirs: [loadJob, readJob], reportDirs: [path.join(dir, 'report-load'), path.join(dir, 'report-read')], readBack: outs };
 }
 
+/**
+ * Loads into an existing PostgreSQL table whose column types would change some values: each engine
+ * loads the same CSVs into a table of its own schema. The exact load goes in; each of the others
+ * stops naming the column and the value, and leaves the table (and no staging table) behind.
+ */
+interface PgValuesCase {
+  schemas: { duck: string; spark: string };
+  loads: Array<{ name: string; failsWith?: string; duck: { status: string; errorMessage?: string }; jobDir: string; reportDir: string }>;
+}
+let pgValues: PgValuesCase | undefined;
+const PG_VALUE_LOADS: Array<{ name: string; line: string; failsWith?: string }> = [
+  { name: 'exact', line: '2,2024-03-04 00:00:00,12.30,12.0,9007199254740992,2024-03-04 10:30:01' },
+  { name: 'date', line: '3,2024-03-04 10:30:00,1,1,1,2024-03-04 10:30:01', failsWith: `column "day" holds 2024-03-04 10:30:00, whose time of day the table's column "day" (date) would drop` },
+  { name: 'numeric', line: '3,2024-03-04 00:00:00,12.345,1,1,2024-03-04 10:30:01', failsWith: `column "price" holds 12.345, which the table's column "price" (numeric(10,2)) would round to 2 decimal places` },
+  { name: 'integer', line: '3,2024-03-04 00:00:00,1,12.5,1,2024-03-04 10:30:01', failsWith: `column "qty" holds 12.5, which is not a whole number, and the table's column "qty" (integer) holds whole numbers` },
+  { name: 'float', line: '3,2024-03-04 00:00:00,1,1,9007199254740993,2024-03-04 10:30:01', failsWith: `column "reading" holds 9007199254740993 (BIGINT), which the table's column "reading" (double precision) cannot hold exactly` },
+  { name: 'seconds', line: '3,2024-03-04 00:00:00,1,1,1,2024-03-04 10:30:00.7', failsWith: `column "at" holds 2024-03-04 10:30:00.7, whose fraction of a second the table's column "at" (timestamp(0) without time zone) would round` },
+];
+
+async function preparePgValues(root: string): Promise<void> {
+  const dir = path.join(root, 'pg-values');
+  await mkdir(dir, { recursive: true });
+  const id = randomUUID().slice(0, 8);
+  const schemas = { duck: `caudal_spark_${id}_vduck`, spark: `caudal_spark_${id}_vspark` };
+  dropSchemas.push(schemas.duck, schemas.spark);
+  const client = await pgClient();
+  try {
+    for (const schema of Object.values(schemas)) {
+      await client.query(`CREATE SCHEMA "${schema}"`);
+      await client.query(`CREATE TABLE "${schema}".measures (id bigint, day date, price numeric(10,2), qty integer, reading double precision, at timestamp(0))`);
+      await client.query(`INSERT INTO "${schema}".measures VALUES (1, '2024-01-01', 1, 1, 1, '2024-01-01 00:00:00')`);
+    }
+  } finally {
+    await client.end();
+  }
+  const connections = pgConnection('warehouse');
+  process.env.CAUDAL_SECRET_WAREHOUSE_PASSWORD = String(connections.warehouse!.config.password);
+  const columns = [
+    { name: 'id', type: 'BIGINT' },
+    { name: 'day', type: 'TIMESTAMP' },
+    { name: 'price', type: 'DECIMAL(10,3)' },
+    { name: 'qty', type: 'DOUBLE' },
+    { name: 'reading', type: 'BIGINT' },
+    { name: 'at', type: 'TIMESTAMP' },
+  ];
+  const loads: PgValuesCase['loads'] = [];
+  for (const l of PG_VALUE_LOADS) {
+    await writeFile(path.join(dir, `${l.name}.csv`), `id,day,price,qty,reading,at\n${l.line}\n`);
+    const doc = pipeline(
+      [{ id: 'src', type: 'source.csv', params: { path: `${l.name}.csv`, columns } }, { id: 'dst', type: 'sink.postgres', params: { connection: 'warehouse', schema: '${schema}', table: 'measures', mode: 'append' } }],
+      ['src -> dst'],
+      { name: `pg values ${l.name}`, params: { schema: { type: 'string' } }, connections: { warehouse: { type: 'postgres' } } },
+    );
+    const duck = await runPipeline({ pipeline: doc, baseDir: dir, params: { schema: schemas.duck }, connections });
+    const jobDir = path.join(dir, `job-${l.name}`);
+    await exportJob(doc, dir, jobDir, { schema: schemas.spark }, connections);
+    loads.push({ name: l.name, failsWith: l.failsWith, duck: { status: duck.status, errorMessage: duck.error?.message }, jobDir, reportDir: path.join(dir, `report-${l.name}`) });
+  }
+  pgValues = { schemas, loads };
+}
+
 let root = '';
 afterAll(() => (root ? rm(root, { recursive: true, force: true }) : undefined));
 
@@ -247,6 +308,7 @@ describe('the same pipelines on DuckDB and on Spark (local[2])', () => {
     await prepareExample(root, 'order-rules', 'pipeline.json');
     await prepareAtomic(root);
     await preparePostgres(root);
+    await preparePgValues(root);
     await prepareSqlServerUnreachable(root);
     const runnable = prepared.filter((p) => !p.exportError);
     // CAUDAL_TEST_SPARK_EXPORT_ONLY=1: stop after the exports (a quick check while changing forms).
@@ -256,6 +318,7 @@ describe('the same pipelines on DuckDB and on Spark (local[2])', () => {
       { jobDir: atomic!.jobDir, reportDir: atomic!.reportDir },
       ...pgCase!.jobDirs.map((jobDir, i) => ({ jobDir, reportDir: pgCase!.reportDirs[i]! })),
       { jobDir: mssqlCase!.jobDir, reportDir: mssqlCase!.reportDir },
+      ...pgValues!.loads.map((l) => ({ jobDir: l.jobDir, reportDir: l.reportDir })),
     ];
     const ran = await runSparkJobs([...runnable.map((p, i) => ({ jobDir: p.jobDir, reportDir: p.reportDir, runId: `conf${i}` })), ...extra]);
     runnable.forEach((p, i) => results.set(p.name, ran[i]!));
@@ -263,6 +326,7 @@ describe('the same pipelines on DuckDB and on Spark (local[2])', () => {
     results.set('pg load', ran[runnable.length + 1]!);
     results.set('pg read', ran[runnable.length + 2]!);
     results.set('mssql unreachable', ran[runnable.length + 3]!);
+    pgValues!.loads.forEach((l, i) => results.set(`pg values ${l.name}`, ran[runnable.length + 4 + i]!));
   }, 1_500_000);
 
   const names = [...CASES.map((c) => c.name), 'example order-rules'];
@@ -309,6 +373,30 @@ describe('the same pipelines on DuckDB and on Spark (local[2])', () => {
     expect(spark.error!.message).not.toContain('not-a-real-password');
     expect((await readOutput(path.join(mssqlCase!.dir, 'a.parquet'))).rows).toEqual(['["old"]']);
     expect((await readdir(mssqlCase!.dir)).filter((f) => f.startsWith('.') || f.includes('placeholder'))).toEqual([]);
+  });
+
+  it('into an existing PostgreSQL table: exact values load, a value its column would change stops the load on both engines, naming it; the tables stay alike', async () => {
+    for (const l of pgValues!.loads) {
+      const spark = results.get(`pg values ${l.name}`)!;
+      if (!l.failsWith) {
+        expect(l.duck.status, l.name).toBe('succeeded');
+        expect(spark.error?.message ?? '', l.name).toBe('');
+        continue;
+      }
+      expect(l.duck, l.name).toMatchObject({ status: 'failed', errorMessage: expect.stringContaining(l.failsWith) });
+      expect(spark, l.name).toMatchObject({ status: 'failed', error: { nodeId: 'dst', message: expect.stringContaining(l.failsWith) } });
+    }
+    const client = await pgClient();
+    try {
+      const table = async (schema: string) => (await client.query(`SELECT * FROM "${schema}".measures ORDER BY id`)).rows.map((r) => JSON.stringify(r));
+      const duck = await table(pgValues!.schemas.duck);
+      expect(duck).toHaveLength(2);
+      expect(await table(pgValues!.schemas.spark)).toEqual(duck);
+      const tables = await client.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1`, [pgValues!.schemas.spark]);
+      expect(tables.rows.map((r: { table_name: string }) => r.table_name)).toEqual(['measures']);
+    } finally {
+      await client.end();
+    }
   });
 
   it('example postgres-sync: the same upserted table, and the same rows read back over JDBC', async () => {

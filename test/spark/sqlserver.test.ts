@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runPipeline } from '../../core/src/engine/engine.js';
@@ -60,5 +61,36 @@ suite(`Spark ↔ SQL Server (${MSSQL_URL ? 'CAUDAL_TEST_MSSQL_URL' : 'skipped: s
     const [read] = await runSparkJobs([{ jobDir: jobs[1]!, reportDir: path.join(dir, 'report-read') }]);
     expect(read!.error?.message ?? '').toBe('');
     expect(await readOutput(outs.spark)).toEqual(await readOutput(outs.duck));
+  }, 900_000);
+
+  it('into an existing table, a value its column would change stops the load on Spark as on DuckDB; exact values go', async () => {
+    await q(`CREATE TABLE [${schema}].stepped (id bigint, price decimal(10,2), at datetime, amount money)`);
+    process.env.CAUDAL_SECRET_ERP_PASSWORD = String(mssqlTestConfig().password);
+    const columns = [
+      { name: 'id', type: 'BIGINT' },
+      { name: 'price', type: 'DECIMAL(10,3)' },
+      { name: 'at', type: 'TIMESTAMP' },
+      { name: 'amount', type: 'DOUBLE' },
+    ];
+    const loads: Array<[string, string, string | undefined]> = [
+      ['exact', '1,12.300,2024-03-04 10:30:00.997,12.3456', undefined],
+      ['price', '2,12.345,2024-03-04 10:30:00,1', `which the table's column "price" (decimal(10,2)) would round to 2 decimal places`],
+      ['at', '2,1,2024-03-04 10:30:00.998,1', `whose fraction of a second the table's column "at" (datetime) would round`],
+      ['amount', '2,1,2024-03-04 10:30:00,12.34567', `which the table's column "amount" (money) would round to 4 decimal places`],
+    ];
+    for (const [name, line, message] of loads) {
+      await writeFile(path.join(dir, `stepped-${name}.csv`), `id,price,at,amount\n${line}\n`);
+      const doc = pipeline(
+        [{ id: 'src', type: 'source.csv', params: { path: `stepped-${name}.csv`, columns } }, { id: 'mart', type: 'sink.sqlserver', params: { connection: 'erp', schema, table: 'stepped', mode: 'append' } }],
+        ['src -> mart'],
+        { connections },
+      );
+      const jobDir = path.join(dir, `job-stepped-${name}`);
+      await exportJob(doc, dir, jobDir, {}, mssqlConnection());
+      const [spark] = await runSparkJobs([{ jobDir, reportDir: path.join(dir, `report-stepped-${name}`) }]);
+      if (message) expect(spark!.error?.message, name).toContain(message);
+      else expect(spark!.error?.message ?? '', name).toBe('');
+    }
+    expect(await q(`SELECT COUNT(*) AS n FROM [${schema}].stepped`)).toEqual([{ n: 1 }]);
   }, 900_000);
 });

@@ -25,6 +25,9 @@ import { isPlainTimestampType, isTimeType } from '../nodes/shared/temporal-text.
  * a timestamp without zone (DuckDB sessions run in UTC, so it is the UTC wall clock, as a cast
  * gives), PostgreSQL's `money` (its decimal places follow the server's locale), and text columns,
  * which the server parses with its own input rules (documented).
+ *
+ * The Spark runtime makes the same decisions in the server's SQL over its staging table
+ * (`value_loss` in resources/spark/caudal_spark.py): a change here belongs there too.
  */
 
 /** A target column type, in the kinds that some input would change. */
