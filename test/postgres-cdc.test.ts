@@ -157,6 +157,20 @@ describe('source.postgres_cdc', () => {
     expect(failed.stderr).toContain(`'1234567890.123456789' has more: cast it in a query to keep them`);
   });
 
+  it('mirrors dates and timestamps before year 1 with their era, in changes as in the snapshot', async () => {
+    await q(`CREATE TABLE cdc_eras (id int PRIMARY KEY, d date, ts timestamp, tz timestamptz, days date[])`);
+    await q(`INSERT INTO cdc_eras VALUES (1, '0044-03-15 BC', '0044-03-15 10:00:00 BC', '0044-03-15 10:00:00+00 BC', '{"0044-03-15 BC"}')`);
+    await q(`CREATE TABLE cdc_eras_mirror (id int PRIMARY KEY, d date, ts timestamp, tz timestamptz, days date[])`);
+    const p = await mirrorProject('eras', 'cdc_eras', 'cdc_eras_mirror');
+    expect((await p.run('-q')).code).toBe(0);
+    await q(`INSERT INTO cdc_eras VALUES (2, '0001-01-01 BC', '0753-04-21 12:00:00 BC', '2024-03-15 10:00:00+00', '{"0753-04-21 BC",2024-03-15,NULL}')`);
+    const changes = await p.run('-q');
+    expect(changes.code, changes.stderr).toBe(0);
+    const rows = (table: string) => q(`SELECT id, d::text AS d, ts::text AS ts, tz::text AS tz, days::text AS days FROM ${table} ORDER BY id`);
+    expect(await rows('cdc_eras_mirror')).toEqual(await rows('cdc_eras'));
+    expect((await rows('cdc_eras_mirror'))[1]).toMatchObject({ d: '0001-01-01 BC', ts: '0753-04-21 12:00:00 BC', days: '{"0753-04-21 BC",2024-03-15,NULL}' });
+  });
+
   it('under --watch, follows 100,000 changes while being killed half way; the mirror ends equal to the source', async () => {
     await q(`CREATE TABLE cdc_b (id int PRIMARY KEY, name text, amount numeric(12,2), version int)`);
     await q(`INSERT INTO cdc_b SELECT g, 'n' || g, g, 0 FROM generate_series(1, 5000) g`);

@@ -209,6 +209,30 @@ describe('source.postgres', async () => {
     expect(lossy.error!.message).toContain(`numeric without a declared precision is read as DOUBLE, which keeps 15 significant digits, but '1234567890.123456789' has more`);
   });
 
+  it('dates and timestamps before year 1 keep their era (PostgreSQL writes 0044-03-15 BC, which DuckDB read as 44 AD)', async () => {
+    await q(`CREATE TABLE eras (id int, d date, ts timestamp, tz timestamptz, days date[], stamps timestamp[])`);
+    await q(`INSERT INTO eras VALUES (1, '0044-03-15 BC', '0044-03-15 10:00:00 BC', '0044-03-15 10:00:00+00 BC', '{"0044-03-15 BC",2024-03-15,NULL}', '{"0044-03-15 10:00:00 BC","2024-03-15 10:00:00.5"}'), (2, '2024-03-15', '2024-03-15 10:00:00.123456', '2024-03-15 10:00:00+00', NULL, NULL), (3, '0001-01-01 BC', '-infinity', 'infinity', '{}', '{}'), (4, NULL, NULL, NULL, NULL, NULL)`);
+    const s = await runPipeline({
+      pipeline: pipeline(
+        [
+          { id: 'src', type: 'source.postgres', params: { connection: 'db', schema, table: 'eras' } },
+          { id: 'seconds', type: 'transform.derive', params: { columns: [{ name: 'd_s', expression: 'epoch(d)' }, { name: 'ts_s', expression: 'CASE WHEN isfinite(ts) THEN epoch(ts) END' }, { name: 'tz_s', expression: 'CASE WHEN isfinite(tz) THEN epoch(tz) END' }] } },
+          { id: 'out', type: 'sink.json', params: { path: 'eras.jsonl', if_exists: 'overwrite' } },
+        ],
+        ['src -> seconds', 'seconds -> out'],
+        { connections },
+      ),
+      baseDir: dir,
+      connections: pgConnection(),
+    });
+    expect(s.error).toBeUndefined();
+    const read = (await readFile(path.join(dir, 'eras.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const server = await q(`SELECT id, extract(epoch FROM d)::float8 AS d_s, CASE WHEN isfinite(ts) THEN extract(epoch FROM ts)::float8 END AS ts_s, CASE WHEN isfinite(tz) THEN extract(epoch FROM tz)::float8 END AS tz_s FROM eras ORDER BY id`);
+    expect(read.map((r) => ({ id: r.id, d_s: r.d_s, ts_s: r.ts_s, tz_s: r.tz_s }))).toEqual(server.map((r) => ({ id: r.id, d_s: r.d_s, ts_s: r.ts_s, tz_s: r.tz_s })));
+    expect(read[0]).toMatchObject({ d: '0044-03-15 (BC)', ts: '0044-03-15 (BC) 10:00:00', days: ['0044-03-15 (BC)', '2024-03-15', null], stamps: ['0044-03-15 (BC) 10:00:00', '2024-03-15 10:00:00.5'] });
+    expect(read[2]).toMatchObject({ d: '0001-01-01 (BC)', ts: '-infinity', tz: 'infinity' });
+  });
+
   it('never lets a secret out of the engine, even when the server echoes it', async () => {
     const secret = 'S3cr3t-pa55word';
     const conn = pgConnection();

@@ -80,12 +80,41 @@ function scalarType(name: string, typmod: number): string | undefined {
   return SCALARS[name];
 }
 
+/**
+ * PostgreSQL writes a date before year 1 with the era last, `0044-03-15 BC` (`0044-03-15 10:00:00+00
+ * BC` for a timestamp). DuckDB writes `0044-03-15 (BC)`, the era right after the date, and read
+ * PostgreSQL's form of a date as the year 44 AD, without a word (a timestamp failed the read).
+ * Both sides move the era to where DuckDB reads it: PostgreSQL in the read's query (only for values
+ * before year 1, so the others keep COPY's plain output), DuckDB for text that arrives as is (CDC).
+ */
+const ERA_LAST = stringLiteral('^(\\S+)(.*) BC$');
+const ERA_AFTER_DATE = stringLiteral('\\1 (BC)\\2');
+
+/** DuckDB SQL: PostgreSQL's text of a date or timestamp (`text`) with a BC era where DuckDB reads it. */
+export function duckdbEra(text: string): string {
+  return `CASE WHEN suffix(${text}, ' BC') THEN regexp_replace(${text}, ${ERA_LAST}, ${ERA_AFTER_DATE}) ELSE ${text} END`;
+}
+
+const DATE_TYPES = new Set(['DATE', 'TIMESTAMP', 'TIMESTAMPTZ']);
+
+/** A date or timestamp column, its BC values rewritten on the PostgreSQL side (see duckdbEra). */
+const withEra = (duckdbType: string): ColumnTransport => ({
+  duckdbType,
+  remote: (c) => `CASE WHEN ${c} < '0001-01-01' THEN regexp_replace(${c}::text, ${ERA_LAST}, ${ERA_AFTER_DATE}) ELSE ${c}::text END`,
+  csvType: duckdbType,
+  local: (c) => c,
+});
+
 export function transportFor(t: PgTypeInfo, typmod: number): ColumnTransport {
   if (t.category === 'A') {
     // An array column's typmod is its elements' (numeric(10,2)[] holds DECIMAL(10,2) values).
     const elem = t.element ? scalarType(t.element, typmod) : undefined;
     // One-dimensional arrays of plain scalars become DuckDB lists; anything else stays JSON.
     const listType = elem && elem !== 'JSON' ? `${elem}[]` : 'JSON';
+    if (listType !== 'JSON' && DATE_TYPES.has(listType.slice(0, -2))) {
+      // Elements in PostgreSQL's text (to_json writes `0044-03-15T10:00:00 BC`), their era moved (duckdbEra).
+      return { duckdbType: listType, remote: (c) => `array_to_json(${c}::text[])::text`, csvType: 'VARCHAR', local: (c) => eraListFromJson(c, listType) };
+    }
     if (t.element === 'numeric' && listType !== 'JSON') {
       // DuckDB reads a JSON number through a double (12345678901234567.89 → …567.68): numeric
       // elements travel as JSON strings and are converted from their text.
@@ -113,6 +142,7 @@ export function transportFor(t: PgTypeInfo, typmod: number): ColumnTransport {
   }
   if (t.name === 'numeric' && scalarType(t.name, typmod) === 'DOUBLE') return numericAsDouble;
   const scalar = scalarType(t.name, typmod);
+  if (scalar && DATE_TYPES.has(scalar)) return withEra(scalar);
   return scalar ? plain(scalar) : asText;
 }
 
@@ -144,6 +174,11 @@ export function numericListFromJson(c: string, listType: string, name: string): 
   const texts = `CAST(CAST(${c} AS JSON) AS VARCHAR[])`;
   if (listType === 'DOUBLE[]') return `list_transform(${texts}, caudal_e -> ${numericTextAsDouble('caudal_e', name)})`;
   return `CAST(${texts} AS ${listType})`;
+}
+
+/** A list of dates or timestamps from JSON text holding PostgreSQL's text of each (`["0044-03-15 BC", null]`). */
+export function eraListFromJson(c: string, listType: string): string {
+  return `list_transform(CAST(CAST(${c} AS JSON) AS VARCHAR[]), caudal_e -> CAST(${duckdbEra('caudal_e')} AS ${listType.slice(0, -2)}))`;
 }
 
 /** A numeric's text (the quoted reference `c`, of column `name`) as DOUBLE, refusing one with more digits than a DOUBLE keeps. */

@@ -184,8 +184,9 @@ one-dimensional arrays of those → lists (\`numeric(p,s)[]\` → \`DECIMAL(p,s)
 \`numeric[]\` → \`DOUBLE[]\`, with the rule below for each element). Unconstrained \`numeric\` (and p > 38) becomes DOUBLE: cast in
 a query (\`amount::numeric(18,2)\`) to keep exact decimals. A DOUBLE keeps 15 significant digits for
 certain, so a value with more (\`1234567890.123456789\`, which would arrive as 1234567890.1234567)
-stops the run naming the column and the value. Other types (enums, inet, money, …)
-arrive as text.
+stops the run naming the column and the value. Dates and timestamps before year 1 keep their era
+(PostgreSQL's \`0044-03-15 BC\` is DuckDB's \`0044-03-15 (BC)\`; DuckDB alone would read it as 44 AD).
+Other types (enums, inet, money, …) arrive as text.
 
 **Bad values.** A value that fails while rows stream (a cast in the query that meets text, an
 overflow, \`NaN\` in a \`numeric(p,s)\` column, which DECIMAL cannot hold) fails the run (exit code 1),

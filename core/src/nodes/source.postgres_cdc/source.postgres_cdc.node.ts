@@ -8,7 +8,7 @@ import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { postgresFields } from '../../connections/postgres/postgres.connection.js';
 import { CdcSession, type Change, ensureReplication, type CdcSpec } from '../../connectors/postgres/cdc.js';
 import { postgresConnector } from '../../connectors/postgres/postgres.connector.js';
-import { isNumericAsDouble, numericListFromJson, numericTextAsDouble } from '../../connectors/postgres/types.js';
+import { duckdbEra, eraListFromJson, isNumericAsDouble, numericListFromJson, numericTextAsDouble } from '../../connectors/postgres/types.js';
 import type { RemoteColumn } from '../../connectors/connector.js';
 import { stateKey } from '../shared/state-key.js';
 
@@ -46,10 +46,16 @@ function fromText(c: RemoteColumn): string {
   const v = ident(c.name);
   if (c.type === 'BLOB') return `from_hex(substr(${v}, 3))`;
   // Arrays arrive as JSON (writeChanges), converted as the snapshot's array_to_json is.
-  if (c.type.endsWith('[]')) return /^numeric\b/i.test(c.remoteType) ? numericListFromJson(v, c.type, c.name) : `CAST(CAST(${v} AS JSON) AS ${c.type})`;
+  if (c.type.endsWith('[]')) {
+    if (/^numeric\b/i.test(c.remoteType)) return numericListFromJson(v, c.type, c.name);
+    if (['DATE[]', 'TIMESTAMP[]', 'TIMESTAMPTZ[]'].includes(c.type)) return eraListFromJson(v, c.type);
+    return `CAST(CAST(${v} AS JSON) AS ${c.type})`;
+  }
   if (c.type === 'BOOLEAN') return `(${v} = 't')`;
   // As the snapshot reads it: a value with more digits than a DOUBLE keeps is refused.
   if (isNumericAsDouble(c.remoteType, c.type)) return numericTextAsDouble(v, c.name);
+  // A date before year 1 is `0044-03-15 BC` in PostgreSQL's text, which DuckDB read as 44 AD.
+  if (['DATE', 'TIMESTAMP', 'TIMESTAMPTZ'].includes(c.type)) return `CAST(${duckdbEra(v)} AS ${c.type})`;
   return `CAST(${v} AS ${c.type})`;
 }
 
