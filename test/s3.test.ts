@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { inspect, previewPipeline, runPipeline } from '../core/src/engine/engine.js';
 import { getBytes } from '../core/src/connectors/s3/objects.js';
 import { pipeline, tempDir } from './support/pipeline.js';
+import { pyarrowScript } from './support/pyarrow.js';
 import { s3Sandbox } from './support/s3.js';
 
 const lake = await s3Sandbox(['lake', 'out']);
@@ -106,6 +107,15 @@ describe('source.s3', () => {
     // A new version (new ETag) is read again.
     await lake.put('lake', 'big/orders.parquet', await parquetOf(`SELECT range AS id, range * 3 AS twice, 'm' || range AS name FROM range(10)`));
     expect((await rowsOf({ url: 's3://lake/big/orders.parquet' }, 1)).rows).toEqual([{ id: '0', twice: '0', name: 'm0' }]);
+  });
+
+  it('refuses a Parquet DECIMAL wider than 38 digits in an object, which DuckDB would read as wrong numbers', async () => {
+    const file = path.join(dir, 'wide.parquet');
+    await pyarrowScript(`pq.write_table(pa.table({'amount': pa.array([decimal.Decimal('12.34')], type=pa.decimal256(40, 2))}), ${JSON.stringify(file)})`);
+    await lake.put('lake', 'wide/a.parquet', await parquetOf(`SELECT 1.5::DOUBLE AS amount`));
+    await lake.put('lake', 'wide/b.parquet', await readFile(file));
+    const problems = (await inspect({ pipeline: readAll({ url: 's3://lake/wide/b.parquet' }), baseDir: dir, connections: lake.connection() })).problems;
+    expect(problems[0]).toMatchObject({ column: 'amount', message: expect.stringContaining("column 'amount' of s3://lake/wide/b.parquet is a DECIMAL(40,2), wider than the 38 digits DuckDB reads") });
   });
 
   it('says when nothing matches, before the run', async () => {

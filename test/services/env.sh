@@ -29,6 +29,8 @@ CAUDAL_KAFKA_VERSION=3.9.1
 CAUDAL_MOTO_VERSION=5.2.5
 CAUDAL_PYSPARK_VERSION=4.1.1
 CAUDAL_SQLGLOT_VERSION=30.30.0
+# pyarrow writes the Parquet types DuckDB does not (decimal256, nanoseconds with a time zone, INT96) in tests.
+CAUDAL_PYARROW_VERSION=26.0.1
 CAUDAL_AIRFLOW_VERSION=3.1.8
 # The KubernetesPodOperator of `caudal export airflow --operator kubernetes` (import checks only: no cluster here).
 CAUDAL_AIRFLOW_K8S_PROVIDER_VERSION=10.25.0

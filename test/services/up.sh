@@ -221,6 +221,7 @@ install_venv() { # install_venv <name> <pip requirement…>; a marker keyed by t
 start_spark() {
   install_venv spark "pyspark==$CAUDAL_PYSPARK_VERSION" "sqlglot==$CAUDAL_SQLGLOT_VERSION"
   "$CAUDAL_TEST_SPARK_PYTHON" -c 'import pyspark, sqlglot' || fail "pyspark does not import"
+  install_extra spark "pyarrow==$CAUDAL_PYARROW_VERSION"
   command -v java >/dev/null || fail "Spark needs Java 17 on the PATH"
 }
 install_extra() { # install_extra <venv name> <pip requirement>: added to an installed venv, with its own marker

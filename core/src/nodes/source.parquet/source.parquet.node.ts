@@ -3,6 +3,7 @@ import { defineNode } from '../define.js';
 import { parquetSourceSpark } from './source.parquet.spark.js';
 import { checkSameTypes } from './same-types.js';
 import { checkExactUnion } from './exact-union.js';
+import { checkLossyTypes } from './lossy-types.js';
 import { checkPartitionClash, hiveArg, hivePartitioningParam, localFiles } from '../shared/partitions.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
@@ -66,6 +67,15 @@ BIGINT, a number and text as VARCHAR). When that type is DOUBLE and a file holds
 statistics are read first (its footer), and its values only when they show numbers that large;
 remote files (S3, HTTP) are not checked.
 
+**Types DuckDB does not read as written.** A DECIMAL wider than 38 digits (pyarrow's decimal256,
+exports of BigQuery's BIGNUMERIC) would be read as a DOUBLE holding a wrong number (12.34 came back
+as 889190710428030700): it is refused before the run, naming the file and the column; write it as
+DECIMAL(38,s) or narrower, or as text. Timestamps in nanoseconds with a time zone (pandas' default
+for time-zone-aware columns) and INT96 timestamps (Spark, Hive, Impala) are read to the microsecond,
+and DuckDB has no way to read the rest: the plan warns, naming the column. Nanoseconds without a
+time zone are kept (TIMESTAMP_NS). Every local file's schema is looked at (footers only, and only
+when the columns include a DOUBLE or a timestamp); of a remote pattern, the first object.
+
 **Partitioned folders.** With \`hive_partitioning\` (\`auto\`, \`true\` or \`false\`) a layout such as
 \`orders/year=2024/region=eu/part-0.parquet\` adds the columns \`year\` and \`region\`; their types
 are inferred from the values (here \`BIGINT\` and \`VARCHAR\`). When the files hold a column of such a name
@@ -109,6 +119,7 @@ If no file matches the path, the node reports an \`io_error\` problem before any
     const files = await localFiles(ctx, ctx.path(p.path));
     if (!p.union_by_name) await checkSameTypes(ctx, files, ctx.nodeId);
     else await checkExactUnion(ctx, ctx.path(p.path), files, ctx.nodeId);
+    await checkLossyTypes(ctx, ctx.path(p.path), files, { nodeId: ctx.nodeId, unionByName: p.union_by_name });
     await checkPartitionClash({
       nodeId: ctx.nodeId,
       hive: p.hive_partitioning,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inspect, pipeline, preview, problemsOf, run, tempDir } from '../../../../test/support/pipeline.js';
 import { stringLiteral } from '../../compiler/sql.js';
+import { pyarrowScript } from '../../../../test/support/pyarrow.js';
 import { duckdbScript } from './write-parquet.js';
 
 let dir: string;
@@ -187,5 +188,52 @@ describe('source.parquet', () => {
     const lines = (await readFile(path.join(dir, 'out/eu.csv'), 'utf8')).trim().split('\n');
     expect(lines[0]).toBe('id,region');
     expect(lines.slice(1).sort()).toEqual(['0,eu', '3,eu', '6,eu', '9,eu']);
+  });
+});
+
+describe('source.parquet: types DuckDB does not read as written', () => {
+  let typesDir: string;
+  beforeAll(async () => {
+    typesDir = await tempDir('caudal-parquet-types-');
+    const at = (name: string) => JSON.stringify(path.join(typesDir, name));
+    await mkdir(path.join(typesDir, 'mixed'));
+    await pyarrowScript(
+      [
+        `d = [decimal.Decimal('12.34'), None, decimal.Decimal('-1.00')]`,
+        `pq.write_table(pa.table({'id': [1, 2, 3], 'amount': pa.array(d, type=pa.decimal256(40, 2))}), ${at('wide.parquet')})`,
+        `pq.write_table(pa.table({'id': [1], 'amount': pa.array([1.5], type=pa.float64())}), ${at('mixed/a.parquet')})`,
+        `pq.write_table(pa.table({'id': [2], 'amount': pa.array([decimal.Decimal('2.50')], type=pa.decimal256(39, 2))}), ${at('mixed/b.parquet')})`,
+        `ns = pa.array([1700000000123456789], type=pa.timestamp('ns', tz='UTC'))`,
+        `pq.write_table(pa.table({'at': ns}), ${at('utc_ns.parquet')})`,
+        `pq.write_table(pa.table({'at': pa.array([1700000000123456789], type=pa.timestamp('ns'))}), ${at('naive_ns.parquet')})`,
+        `pq.write_table(pa.table({'at': ns}), ${at('int96.parquet')}, use_deprecated_int96_timestamps=True)`,
+      ].join('\n'),
+    );
+  });
+
+  it('refuses a DECIMAL wider than 38 digits, which DuckDB would read as wrong numbers (12.34 as 889190710428030700)', async () => {
+    const problems = await problemsOf(src({ path: 'wide.parquet' }), typesDir);
+    expect(problems).toEqual([
+      expect.objectContaining({
+        path: 'nodes[0].params.path',
+        column: 'amount',
+        message: `node 'src': column 'amount' of ${path.join(typesDir, 'wide.parquet')} is a DECIMAL(40,2), wider than the 38 digits DuckDB reads: it would read wrong numbers`,
+        hint: expect.stringContaining('DECIMAL(38,s) or narrower'),
+      }),
+    ]);
+  });
+
+  it('finds such a column in any file of a pattern, not only in the first one', async () => {
+    const problems = await problemsOf(src({ path: 'mixed/*.parquet' }), typesDir);
+    expect(problems[0]?.message).toContain(`column 'amount' of ${path.join(typesDir, 'mixed/b.parquet')} is a DECIMAL(39,2)`);
+  });
+
+  it('warns that nanoseconds with a time zone, and INT96 timestamps, are read to the microsecond; nanoseconds without a zone are kept', async () => {
+    const warnings = async (file: string) => ((await inspect({ pipeline: src({ path: file }), baseDir: typesDir })).warnings ?? []).map((w) => w.message);
+    expect(await warnings('utc_ns.parquet')).toEqual([expect.stringContaining(`column 'at' of ${path.join(typesDir, 'utc_ns.parquet')} holds timestamps in nanoseconds with a time zone, which DuckDB reads to the microsecond`)]);
+    expect(await warnings('int96.parquet')).toEqual([expect.stringContaining('holds INT96 timestamps (nanoseconds of the day), which DuckDB reads to the microsecond')]);
+    expect(await warnings('naive_ns.parquet')).toEqual([]);
+    const kept = await preview(src({ path: 'naive_ns.parquet' }), typesDir, 'src');
+    expect(kept.rows[0]).toEqual({ at: '2023-11-14 22:13:20.123456789' });
   });
 });

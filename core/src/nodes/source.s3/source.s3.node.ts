@@ -56,6 +56,12 @@ function delegate(format: ObjectFormat, p: Params, pattern: string): { node: typ
 }
 
 /** Local paths in a column become the objects' `s3://` URLs. */
+/** `e` with its texts passed through `urls` (local copies named as their objects). */
+function withUrls(e: CaudalError, urls: (text: string) => string): CaudalError {
+  const problems = e.problems.map((pr) => ({ ...pr, message: urls(pr.message), ...(pr.hint ? { hint: urls(pr.hint) } : {}) }));
+  return new CaudalError(e.kind, urls(e.message), { nodeId: e.nodeId, column: e.column, hint: e.hint && urls(e.hint), problems, cause: e });
+}
+
 function withS3Urls(sql: string, column: string | undefined, mirror: string): string {
   if (!column) return sql;
   const c = ident(column);
@@ -125,7 +131,15 @@ export const s3SourceNode = defineNode({
     }
     const pattern = loc.kind === 'key' ? firstLocal : path.join(mirror, loc.bucket, '**');
     const d = delegate(format, p, pattern);
-    const inner = (await d.node.compile!({ ...ctx, params: d.params } as unknown as CompileContext<never>)) as CompiledNode;
+    // The delegate names the local copies; the user knows the objects.
+    const urls = (text: string) => text.replaceAll(`${mirror}${path.sep}`, 's3://');
+    let inner: CompiledNode;
+    try {
+      inner = (await d.node.compile!({ ...ctx, params: d.params, warn: (m: string) => ctx.warn(urls(m)) } as unknown as CompileContext<never>)) as CompiledNode;
+    } catch (e) {
+      client.destroy();
+      throw e instanceof CaudalError ? withUrls(e, urls) : e;
+    }
     const fileColumn = format === 'csv' ? p.csv.filename_column : format === 'json' ? p.json.filename_column : p.parquet.filename_column;
     const outputs: Record<string, string> = { out: withS3Urls(inner.outputs.out!, fileColumn, mirror) };
     if (inner.outputs.rejects !== undefined) outputs.rejects = withS3Urls(inner.outputs.rejects, 'file', mirror);
