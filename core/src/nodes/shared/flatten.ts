@@ -25,6 +25,13 @@ export function structFields(type: string): StructField[] | undefined {
   return fields.length > 0 ? fields : undefined;
 }
 
+/** The key and value types of `MAP(K, V)`, or undefined when the type is not a map. */
+export function mapTypes(type: string): { key: string; value: string } | undefined {
+  if (!type.startsWith('MAP(') || closingParen(type, 'MAP'.length) !== type.length - 1) return undefined;
+  const parts = splitTopLevel(type.slice('MAP('.length, -1));
+  return parts.length === 2 ? { key: parts[0]!.trim(), value: parts[1]!.trim() } : undefined;
+}
+
 /** Index of the `)` matching the `(` at `open`, or -1. */
 function closingParen(s: string, open: number): number {
   let depth = 0;

@@ -58,8 +58,12 @@ format for handing data to another tool or to a later pipeline.
 
 **128-bit integers** (\`HUGEINT\`, \`UHUGEINT\`, e.g. 20+ digit account numbers the CSV source
 detects) have no Parquet type: DuckDB would store them as a DOUBLE and lose digits, so they are
-written as \`DECIMAL(38,0)\`, exactly, also inside structs and lists. A value with 39 digits stops
-the run naming the column (write it as text, or to CSV).
+written as \`DECIMAL(38,0)\`, exactly, also inside structs, lists and maps. A value with 39 digits
+stops the run naming the column (write it as text, or to CSV).
+
+**Intervals.** Parquet's INTERVAL keeps months, days and milliseconds; DuckDB would cut an
+interval's microseconds to write it, so such a value stops the run naming the column (round it to
+milliseconds on purpose first, or write it as text).
 
 **Partitioned output.** With \`partition_by\` the path names a folder, written in the hive layout that
 DuckDB, Spark, Polars, Athena and BigQuery read directly:

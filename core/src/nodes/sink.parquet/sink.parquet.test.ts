@@ -177,4 +177,24 @@ describe('sink.parquet', () => {
     expect(summary.error?.message).toContain('column "big" holds 170141183460469231731687303715884105727, more than the 38 digits a Parquet file keeps exactly');
     expect(await readFile(target, 'utf8')).toBe('old');
   });
+
+  it('keeps 128-bit integers in map keys and values exactly too', async () => {
+    const query = `SELECT map {'acct': 12345678901234567890123::HUGEINT, 'none': NULL} AS m, map {98765432109876543210987::HUGEINT: 'x'} AS k, NULL::MAP(VARCHAR, HUGEINT) AS empty`;
+    const { summary } = await run(parquetPipeline({ path: 'maps.parquet' }, query), dir);
+    expect(summary.status).toBe('succeeded');
+    const file = stringLiteral(path.join(dir, 'maps.parquet'));
+    expect(await readBack(`SELECT CAST(m['acct'] AS VARCHAR) AS acct, m['none'] AS none, CAST(map_keys(k)[1] AS VARCHAR) AS key, empty FROM read_parquet(${file})`)).toEqual([
+      { acct: '12345678901234567890123', none: null, key: '98765432109876543210987', empty: null },
+    ]);
+  });
+
+  it('refuses an interval with a fraction of a millisecond, which a Parquet INTERVAL does not keep; whole milliseconds go', async () => {
+    const ok = await run(parquetPipeline({ path: 'ms.parquet' }, `SELECT INTERVAL '1 day 00:00:01.123' AS wait, [INTERVAL '2 months'] AS waits`), dir);
+    expect(ok.summary.status).toBe('succeeded');
+    expect(await readBack(`SELECT CAST(wait AS VARCHAR) AS wait FROM read_parquet(${stringLiteral(path.join(dir, 'ms.parquet'))})`)).toEqual([{ wait: '1 day 00:00:01.123' }]);
+    const cut = await run(parquetPipeline({ path: 'us.parquet' }, `SELECT 1 AS id, {'wait': INTERVAL '00:00:01.123456'} AS s`), dir);
+    expect(cut.summary.status).toBe('failed');
+    expect(cut.summary.error?.message).toContain('column "s" holds 00:00:01.123456, whose fraction of a millisecond a Parquet INTERVAL does not keep');
+    expect(existsSync(path.join(dir, 'us.parquet'))).toBe(false);
+  });
 });
