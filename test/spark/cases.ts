@@ -72,6 +72,18 @@ export const CASES: Case[] = [
     edges: ['ev -> sink'],
   },
   {
+    name: 'json source refuses more decimal places than a DECIMAL field of a listed struct keeps',
+    nodes: [{ id: 'ev', type: 'source.json', params: { path: 'nested-decimals.jsonl', columns: [{ name: 'event_id', type: 'BIGINT' }, { name: 'order', type: 'STRUCT(amount DECIMAL(10,2), note VARCHAR)' }] } }, parquet('sink', 'nested_decimals.parquet')],
+    edges: ['ev -> sink'],
+    fails: 'execution',
+    failsWith: "field amount: '12.345' has more than 2 decimal places, which DECIMAL(10,2) would round away",
+  },
+  {
+    name: 'json source reads DECIMAL fields of a listed struct that fit, numbers and strings',
+    nodes: [{ id: 'ev', type: 'source.json', params: { path: 'nested-decimals-ok.jsonl', columns: [{ name: 'event_id', type: 'BIGINT' }, { name: 'order', type: 'STRUCT(amount DECIMAL(10,2), note VARCHAR)' }] } }, parquet('sink', 'nested_decimals_ok.parquet')],
+    edges: ['ev -> sink'],
+  },
+  {
     name: 'json source refuses a fraction in a listed integer column',
     nodes: [{ id: 'ev', type: 'source.json', params: { path: 'fraction.jsonl', columns: [{ name: 'event_id', type: 'BIGINT' }, { name: 'qty', type: 'INTEGER' }] } }, parquet('sink', 'fraction.parquet')],
     edges: ['ev -> sink'],

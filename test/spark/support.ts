@@ -65,6 +65,9 @@ export async function writeTestData(dir: string, rows = 400): Promise<void> {
   await writeFile(path.join(dir, 'date_time.csv'), 'event_id,day\n1,2024-05-06\n2,2024-05-06 10:30\n');
   await writeFile(path.join(dir, 'decimals.csv'), 'event_id,amount\n1,12.30\n2,12.345\n');
   await writeFile(path.join(dir, 'decimals.jsonl'), '{"event_id":1,"amount":12.30}\n{"event_id":2,"amount":12.345}\n');
+  // The same in a struct field: Spark's reader would round it there too.
+  await writeFile(path.join(dir, 'nested-decimals.jsonl'), '{"event_id":1,"order":{"amount":12.30,"note":"a"}}\n{"event_id":2,"order":{"amount":12.345,"note":"b"}}\n');
+  await writeFile(path.join(dir, 'nested-decimals-ok.jsonl'), '{"event_id":1,"order":{"amount":12.30,"note":"a"}}\n{"event_id":2,"order":{"amount":"7.5","note":null}}\n{"event_id":3,"order":null}\n{"event_id":4,"order":{"amount":null,"note":"d"}}\n');
   await writeFile(path.join(dir, 'decimals-ok.jsonl'), '{"event_id":1,"amount":12.30}\n{"event_id":2,"amount":"7.5"}\n{"event_id":3,"amount":null}\n');
   // JSON values that the listed types would change: a fraction in an integer, a time after a date.
   await writeFile(path.join(dir, 'fraction.jsonl'), '{"event_id":1,"qty":3}\n{"event_id":2,"qty":2.5}\n');

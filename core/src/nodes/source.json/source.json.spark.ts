@@ -1,5 +1,6 @@
 import type { SparkForm } from '../define.js';
 import { ident, stringLiteral } from '../../compiler/sql.js';
+import { structFields } from '../shared/flatten.js';
 import { decimalScale, numberConversion } from '../shared/locale-numbers.js';
 import { selectColumns, sparkPaths } from '../shared/spark-files.js';
 
@@ -9,6 +10,27 @@ type Params = { path: string; format: 'auto' | 'array' | 'newline_delimited'; fl
  * Spark: its JSON reader (JSON Lines, or whole files for arrays) with the columns and types the
  * DuckDB plan found stated, so both engines read the same schema.
  */
+const isDecimal = (type: string) => decimalScale(type) !== undefined;
+const hasDecimal = (type: string): boolean => isDecimal(type) || (structFields(type.trim()) ?? []).some((f) => hasDecimal(f.type));
+
+/** `type` with its DECIMALs (the type itself, or struct fields at any depth) as VARCHAR. */
+function decimalsAsText(type: string): string {
+  if (isDecimal(type)) return 'VARCHAR';
+  const fields = structFields(type.trim());
+  if (!fields || !hasDecimal(type)) return type;
+  return `STRUCT(${fields.map((f) => `${ident(f.name)} ${decimalsAsText(f.type)}`).join(', ')})`;
+}
+
+/** `expr`, read with decimalsAsText(type), back in `type`; `prefix` (SQL text) starts an error, `field` names the struct path. */
+function fromText(expr: string, type: string, prefix: string, field = ''): string {
+  const at = field === '' ? prefix : `${prefix} || ${stringLiteral(`field ${field.slice(0, -1)}: `)}`;
+  if (isDecimal(type)) return numberConversion(expr, type, { decimal: '.' }, at).strict;
+  const fields = structFields(type.trim());
+  if (!fields || !hasDecimal(type)) return expr;
+  const members = fields.map((f) => `${ident(f.name)} := ${fromText(`${expr}.${ident(f.name)}`, f.type, prefix, `${field}${f.name}.`)}`);
+  return `CASE WHEN ${expr} IS NOT NULL THEN struct_pack(${members.join(', ')}) END`;
+}
+
 export const jsonSourceSpark: SparkForm<Params> = {
   kind: 'custom',
   compile(ctx) {
@@ -17,13 +39,12 @@ export const jsonSourceSpark: SparkForm<Params> = {
     const { paths, options } = sparkPaths(ctx, ctx.path(p.path));
     const columns = ctx.outputColumns();
     const raw = ctx.auxName('raw');
-    // Spark's JSON reader rounds extra decimal places into a DecimalType (HALF_UP): DECIMAL columns
-    // are read as the number's text and converted as on DuckDB, which refuses them (struct fields
-    // inside are left to Spark).
-    const isDecimal = (type: string) => decimalScale(type) !== undefined;
-    const read = columns.map((c) => (isDecimal(c.type) ? { name: c.name, type: 'VARCHAR' } : c));
-    const select = columns.some((c) => isDecimal(c.type))
-      ? `SELECT ${columns.map((c) => (isDecimal(c.type) ? `${numberConversion(ident(c.name), c.type, { decimal: '.' }, stringLiteral(`column "${c.name}": `)).strict} AS ${ident(c.name)}` : ident(c.name))).join(', ')}\nFROM ${raw}`
+    // Spark's JSON reader rounds extra decimal places into a DecimalType (HALF_UP): DECIMAL columns,
+    // and DECIMAL fields of structs at any depth, are read as the number's text and converted as on
+    // DuckDB, which refuses them.
+    const read = columns.map((c) => ({ name: c.name, type: decimalsAsText(c.type) }));
+    const select = columns.some((c) => hasDecimal(c.type))
+      ? `SELECT ${columns.map((c) => `${fromText(ident(c.name), c.type, stringLiteral(`column "${c.name}": `))} AS ${ident(c.name)}`).join(', ')}\nFROM ${raw}`
       : selectColumns(raw, columns);
     return {
       read: {
