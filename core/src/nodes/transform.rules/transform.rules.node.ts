@@ -5,6 +5,7 @@ import { rulesSpark } from './transform.rules.spark.js';
 import { checkExpressionShape, ident, literal, stringLiteral, tokenize } from '../../compiler/sql.js';
 import { cleanDuckDbMessage } from '../../compiler/duckdb-errors.js';
 import { exactlyConverted, mayLoseDigits } from '../shared/exact-widening.js';
+import { constantConverts } from '../shared/typed-constant.js';
 import { CaudalError, errorMessage, type Problem } from '../../util/errors.js';
 import { didYouMean } from '../../util/suggest.js';
 import { inlineRules, parseRulesFile, ruleSchema, RulesFileError, type LocatedRule, type RulePart } from './rules-file.js';
@@ -228,6 +229,43 @@ async function findTypeClash(ctx: CompileContext<Params>, from: string, target: 
   return undefined;
 }
 
+/**
+ * A text constant set into a column whose type is another (`'12.5'` into an INTEGER column, or next
+ * to numbers other rules set) is converted the way a SQL CASE converts it, without a word: 13, and
+ * `'2024-01-05 10:30'` into a DATE column is the date alone. Such a constant must convert exactly,
+ * as a fill value must (shared/typed-constant.ts); otherwise its rule is named before the run.
+ * Text that is not a constant cannot share a typed column at all (findTypeClash).
+ */
+async function textConstantsThatChange(
+  ctx: CompileContext<Params>,
+  from: string,
+  targets: Array<{ name: string; values: Array<{ rule: CompiledRule; sql: string; j: number }> }>,
+  shape: Column[],
+): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  for (const t of targets) {
+    const type = shape.find((c) => c.name.toLowerCase() === t.name.toLowerCase())?.type;
+    if (!type || type === 'VARCHAR') continue;
+    for (const v of t.values) {
+      const [own] = await ctx.describe(`SELECT (\n${v.sql}\n) AS v FROM ${from} LIMIT 0`).catch(() => [] as Column[]);
+      if (own?.type !== 'VARCHAR') continue;
+      // Without FROM, only a constant evaluates.
+      const [row] = await ctx.rows(`SELECT CAST((\n${v.sql}\n) AS VARCHAR) AS text`).catch(() => []);
+      if (typeof row?.text !== 'string' || (await constantConverts((sql) => ctx.rows(sql), row.text, type))) continue;
+      const at = v.rule.rule.at({ set: v.j, key: 'expression' });
+      problems.push({
+        code: 'bind_error',
+        path: `params.${at.path}`,
+        nodeId: ctx.nodeId,
+        column: t.name,
+        message: `the value for column '${t.name}' in ${at.where} in node '${ctx.nodeId}' is the text '${row.text}', which the column's type ${type} would change (a CASE converts it without a word: '12.5' becomes 13 in an INTEGER column, a time after a date is dropped)`,
+        hint: `write a value of type ${type}, or make the column text first (a Cast node)`,
+      });
+    }
+  }
+  return problems;
+}
+
 /** `* EXCLUDE/REPLACE` plus appended columns, replacing input columns of the same name in place. */
 function selectList(input: Column[], exclude: string[], computed: Array<{ name: string; sql: string }>): string {
   const existing = new Map(input.map((c) => [c.name.toLowerCase(), c.name]));
@@ -299,7 +337,10 @@ as in a SQL \`CASE\`: setting \`0.25\` in a \`DOUBLE\` column keeps it \`DOUBLE\
 \`quantity * 1.5\` into a \`BIGINT\` column makes it \`DECIMAL\`. When a rule sets a DOUBLE into a
 \`BIGINT\` (or long DECIMAL) column, the column becomes DOUBLE, and a value of a row no rule changes
 that the DOUBLE would change (above 2^53) stops the run, naming the column and the value. Values that cannot share a column
-(text into a number column) are reported before the run, naming the rule; cast them.
+(text into a number column) are reported before the run, naming the rule; cast them. A text
+constant is converted to the column's type as a SQL \`CASE\` converts it: it must convert exactly
+(\`'12'\` into an INTEGER column, \`'2024-01-05'\` into a DATE), otherwise its rule is named before the
+run (\`'12.5'\` would become 13, \`'2024-01-05 10:30'\` the date alone).
 
 **Rules file.** Set \`rules_file\` instead of \`rules\` to keep the table in a file business users
 edit (read when the pipeline is checked, previewed or run; UTF-8):
@@ -480,8 +521,9 @@ node; turn it off for the fastest run.`,
     }
 
     // Values that cannot share a column: name the rule before the views are created.
+    let shape: Column[];
     try {
-      const shape = await ctx.describe(`${out}\nLIMIT 0`);
+      shape = await ctx.describe(`${out}\nLIMIT 0`);
       // A value set from a DOUBLE makes an existing BIGINT column DOUBLE: the rows no rule changes
       // must still keep their values (9007199254740993 would become 9007199254740992).
       const typeOf = (name: string, of: Column[]) => of.find((c) => c.name.toLowerCase() === name.toLowerCase())?.type ?? '';
@@ -503,6 +545,8 @@ node; turn it off for the fastest run.`,
       if (problems.length > 0) failWith(nodeId, problems);
       throw e;
     }
+    const changed = await textConstantsThatChange(ctx, input.ref, targets, shape);
+    if (changed.length > 0) failWith(nodeId, changed);
 
     // --- metrics: matches per rule, keyed by the rule's name ---------------------------------
     let metricsSql: string | undefined;

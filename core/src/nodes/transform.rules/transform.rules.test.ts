@@ -328,6 +328,24 @@ describe('transform.rules: problems before the run', () => {
     ]);
   });
 
+  it("names the rule of a text constant that the column's type would change ('12.5' into an INTEGER would be 13); text that converts exactly goes", async () => {
+    const query = `SELECT 1::INTEGER AS id, 5::INTEGER AS qty, DATE '2024-01-01' AS due`;
+    const changing = [{ name: 'bump', condition: 'id = 1', set: [{ column: 'qty', expression: "'12.5'" }, { column: 'due', expression: "'2024-01-05 10:30'" }] }];
+    expect(await problemsOf(rulesOver({ rules: changing }, query), dir)).toEqual([
+      expect.objectContaining({
+        code: 'bind_error',
+        path: 'nodes[1].params.rules[0].set[0].expression',
+        column: 'qty',
+        message: "the value for column 'qty' in rule 'bump' in node 'r' is the text '12.5', which the column's type INTEGER would change (a CASE converts it without a word: '12.5' becomes 13 in an INTEGER column, a time after a date is dropped)",
+      }),
+    ]);
+    // (A node reports its first problem; with the first value fixed, the next one.)
+    const dated = [{ name: 'bump', condition: 'id = 1', set: [{ column: 'due', expression: "'2024-01-05 10:30'" }] }];
+    expect((await problemsOf(rulesOver({ rules: dated }, query), dir))[0]).toMatchObject({ path: 'nodes[1].params.rules[0].set[0].expression', column: 'due', message: expect.stringContaining("is the text '2024-01-05 10:30', which the column's type DATE would change") });
+    const exact = [{ name: 'ok', condition: 'id = 1', set: [{ column: 'qty', expression: "'12'" }, { column: 'due', expression: "'2024-01-05'" }] }];
+    expect(await rows({ rules: exact }, 'out', query)).toEqual([{ id: 1, qty: 12, due: '2024-01-05' }]);
+  });
+
   it('refuses a condition that is not true/false, and a second statement', async () => {
     expect(await problemsOf(rulesOver({ rules: [{ name: 'n', condition: 'qty', tag: 'x' }] }), dir)).toEqual([
       expect.objectContaining({ code: 'invalid_expression', path: 'nodes[1].params.rules[0].condition', message: "the condition of rule 'n' in node 'r' gives INTEGER, not true or false" }),
