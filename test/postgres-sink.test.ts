@@ -199,6 +199,20 @@ describe('sink.postgres', async () => {
       expect(await q(`SELECT id, reading::bigint::text AS reading FROM measures`)).toEqual([{ id: '1', reading: '9007199254740992' }]);
     });
 
+    it('text that PostgreSQL would round or cut stops the load: 12.345 into numeric(10,2), a time into a date', async () => {
+      await q(`CREATE TABLE texts (id bigint, price numeric(10,2), day date)`);
+      const columns = [{ name: 'id', type: 'BIGINT' }, { name: 'price', type: 'VARCHAR' }, { name: 'day', type: 'VARCHAR' }];
+      const loadText = async (name: string, line: string) => {
+        const doc = load(await csv(name, `id,price,day\n${line}\n`), { table: 'texts' });
+        doc.nodes[0]!.params = { path: name, columns };
+        return run(doc);
+      };
+      expect((await loadText('texts-ok.csv', '1,12.30,2024-01-05')).error).toBeUndefined();
+      expect((await loadText('texts-price.csv', '2,12.345,2024-01-05')).error!.message).toContain(`column "price" holds 12.345, which the table's column "price" (numeric(10,2)) would round to 2 decimal places`);
+      expect((await loadText('texts-day.csv', '2,1,2024-01-05 10:30')).error!.message).toContain(`column "day" holds 2024-01-05 10:30, whose time of day the table's column "day" (date) would drop`);
+      expect(await q(`SELECT id, price::text AS price, day::text AS day FROM texts`)).toEqual([{ id: '1', price: '12.30', day: '2024-01-05' }]);
+    });
+
     it('a time of day into a timestamp column is refused before anything is read: it has no date', async () => {
       await q(`CREATE TABLE visits (id bigint, at timestamp)`);
       await q(`INSERT INTO visits VALUES (1, '2024-01-01 08:00')`);

@@ -137,8 +137,27 @@ describe('loading into an existing column: values the column type would change a
     }
   });
 
-  it('leaves alone what it does not judge: text, single precision, UTC wall clock, money whose places follow the locale', () => {
-    expect(lossOf({ name: 'v', type: 'VARCHAR' }, pg('date'))).toBeUndefined();
+  it('text the server would parse with a change is refused: extra decimal places, a time of day into a date, extra digits of a second', async () => {
+    for (const target of [pg('numeric(10,2)'), tsql('decimal(10,2)')]) {
+      expect(await send('VARCHAR', "'12.30'", target)).toBe('sent 12.30');
+      expect(await send('VARCHAR', "' 1e1 '", target)).toBe('sent  1e1 ');
+      expect(await send('VARCHAR', "'12.345'", target)).toContain(`column "v" holds 12.345, which the table's column "v" (${target.shown}) would round to 2 decimal places`);
+      // Not a number: the server refuses it itself, naming the line.
+      expect(await send('VARCHAR', "'many'", target)).toBe('sent many');
+    }
+    expect(await send('VARCHAR', "'2024-01-05'", pg('date'))).toBe('sent 2024-01-05');
+    expect(await send('VARCHAR', "'Jan 5 2024'", pg('date'))).toBe('sent Jan 5 2024');
+    expect(await send('VARCHAR', "'2024-01-05 00:00:00'", pg('date'))).toBe('sent 2024-01-05 00:00:00');
+    expect(await send('VARCHAR', "'2024-01-05 10:30'", pg('date'))).toContain(`holds 2024-01-05 10:30, whose time of day the table's column "v" (date) would drop`);
+    expect(await send('VARCHAR', "'2024-01-05 10:30:00.7'", pg('timestamp(0) without time zone'))).toContain('whose fraction of a second');
+    expect(await send('VARCHAR', "'2024-01-05 10:30:00.1234560'", pg('timestamp without time zone'))).toBe('sent 2024-01-05 10:30:00.1234560');
+    expect(await send('VARCHAR', "'2024-01-05 10:30:00.1234567+02'", pg('timestamp with time zone'))).toContain('whose fraction of a second');
+    expect(await send('VARCHAR', "'10:30:00.5'", tsql('time(0)'))).toContain('whose fraction of a second');
+    expect(await send('VARCHAR', "'10:30:00.5'", tsql('time(7)'))).toBe('sent 10:30:00.5');
+  });
+
+  it('leaves alone what it does not judge: text the server refuses itself, single precision, UTC wall clock, money whose places follow the locale', () => {
+    expect(lossOf({ name: 'v', type: 'VARCHAR' }, pg('integer'))).toBeUndefined();
     expect(lossOf({ name: 'v', type: 'DOUBLE' }, pg('real'))).toBeUndefined();
     expect(lossOf({ name: 'v', type: 'DOUBLE' }, tsql('real'))).toBeUndefined();
     expect(lossOf({ name: 'v', type: 'INTEGER' }, pg('double precision'))).toBeUndefined();

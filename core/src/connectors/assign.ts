@@ -1,7 +1,7 @@
 import { ident, literal, stringLiteral } from '../compiler/sql.js';
 import type { Column } from '../nodes/define.js';
 import { conversionCheck, mayLoseDigits } from '../nodes/shared/exact-widening.js';
-import { decimalScale, isFloatType } from '../nodes/shared/locale-numbers.js';
+import { decimalScale, isFloatType, roundsAway } from '../nodes/shared/locale-numbers.js';
 import { isPlainTimestampType, isTimeType } from '../nodes/shared/temporal-text.js';
 
 /**
@@ -21,10 +21,15 @@ import { isPlainTimestampType, isTimeType } from '../nodes/shared/temporal-text.
  * 15 (6) significant digits: a BIGINT id or a long decimal past that would be rounded, so it is
  * refused (the same check as where DuckDB widens such values to DOUBLE, nodes/shared/exact-widening).
  *
+ * Text goes to the server as it is and is parsed by the server's own input rules, which are broad
+ * (`Jan 5 2024` is a date to PostgreSQL); what is checked is what those rules would change without
+ * a word: `12.345` into `numeric(10,2)` (rounded), `2024-01-05 10:30` into a `date` (the time
+ * dropped, when DuckDB reads the text as a timestamp), and more fractional digits of a second than
+ * a timestamp or time column keeps (rounded).
+ *
  * Not checked, on purpose: a DOUBLE into a single-precision column (approximate by definition), a TIMESTAMPTZ into
  * a timestamp without zone (DuckDB sessions run in UTC, so it is the UTC wall clock, as a cast
- * gives), PostgreSQL's `money` (its decimal places follow the server's locale), and text columns,
- * which the server parses with its own input rules (documented).
+ * gives), and PostgreSQL's `money` (its decimal places follow the server's locale).
  *
  * The Spark runtime makes the same decisions in the server's SQL over its staging table
  * (`value_loss` in resources/spark/caudal_spark.py): a change here belongs there too.
@@ -68,6 +73,7 @@ export function lossOf(column: Column, target: TargetType): Loss | undefined {
   const into = `the table's column "${column.name}" (${target.shown})`;
   const error = (what: string, fix: string) => `${stringLiteral(`column "${column.name}" holds `)} || CAST(${c} AS VARCHAR) || ${stringLiteral(`, ${what}: ${fix}`)}`;
 
+  if (type === 'VARCHAR') return textLoss(column, target, into, error);
   if (target.kind === 'time' && isTimestampType(type)) {
     return {
       refuse: `column "${column.name}" is ${column.type} in the input, but ${into} holds a time of day: writing it would drop the date of every value`,
@@ -143,6 +149,35 @@ export function lossOf(column: Column, target: TargetType): Loss | undefined {
     return {
       changes: `microsecond(${c}) % ${literal(10 ** (6 - target.scale!))} <> 0`,
       error: error(`whose fraction of a second ${into} would round`, `${truncation(column.name, target.scale!)}, or give the table's column more precision`),
+    };
+  }
+  return undefined;
+}
+
+/** What the server's parse of a text column's values would change in `target` (see the header). */
+function textLoss(column: Column, target: TargetType, into: string, error: (what: string, fix: string) => string): Loss | undefined {
+  const c = ident(column.name);
+  if (target.kind === 'numeric') {
+    const s = target.scale!;
+    return {
+      changes: `coalesce(${roundsAway(`trim(${c})`, `DECIMAL(38,${s})`, s)}, false)`,
+      error: error(`which ${into} would round to ${s} decimal place${s === 1 ? '' : 's'}`, `round it on purpose first (a Derive with round(CAST(${column.name} AS DOUBLE), ${s})), or give the table's column more decimal places`),
+    };
+  }
+  if (target.kind === 'date') {
+    const at = `TRY_CAST(trim(${c}) AS TIMESTAMP)`;
+    return {
+      changes: `coalesce(CAST(${at} AS TIME) <> TIME '00:00:00', false)`,
+      error: error(`whose time of day ${into} would drop`, `convert it on purpose first (a Derive with CAST(CAST(${column.name} AS TIMESTAMP) AS DATE) keeps the date), or make the table's column a timestamp`),
+    };
+  }
+  if ((target.kind === 'timestamp' || target.kind === 'time') && target.scale! < 9) {
+    const n = target.scale!;
+    // The digits after the seconds' point, trailing zeros aside.
+    const fraction = `rtrim(regexp_extract(${c}, ':\\d\\d\\.(\\d+)', 1), '0')`;
+    return {
+      changes: `length(${fraction}) > ${literal(n)}`,
+      error: error(`whose fraction of a second ${into} would round`, `${truncation(column.name, n)}, or give the table's column more precision`),
     };
   }
   return undefined;

@@ -168,9 +168,10 @@ timestamp into a date, 12.0 into an integer. A timestamp column into a \`time\` 
 every date, and a time column has no date for a \`timestamp\` column: both are refused before
 anything is read. Not checked: a DOUBLE into a \`real\` column (approximate by
 definition), \`money\` (rounds to the locale's cents), a TIMESTAMPTZ into \`timestamp\` (written
-as the UTC wall clock, as a cast gives), and text columns, which PostgreSQL parses with its own
-rules (e.g. \`'2024-01-01 10:30'\` into a \`date\` keeps the date: give such columns their type
-first). A value PostgreSQL refuses (too long for \`varchar(3)\`, \`"many"\` for an integer, a NULL
+as the UTC wall clock, as a cast gives). Text columns are parsed by PostgreSQL's own rules; what
+they would change is checked as for typed values: \`'12.345'\` into \`numeric(10,2)\`, \`'2024-01-01
+10:30'\` into a \`date\` (when DuckDB reads the text as a timestamp), more digits of a second than the
+column keeps. Give such columns their type first when you can. A value PostgreSQL refuses (too long for \`varchar(3)\`, \`"many"\` for an integer, a NULL
 in a NOT NULL column) fails the load naming the column, the table's and the input's types and the
 line of the rows sent.
 

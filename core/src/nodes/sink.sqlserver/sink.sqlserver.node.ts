@@ -155,8 +155,9 @@ decimal that a \`float\` or \`real\` column would round (a BIGINT past 2^53). Th
 column and the value; values that convert exactly still load. A timestamp column into a \`time\`
 column, or a time column into a date-and-time column (SQL Server would date every value
 1900-01-01), is refused before anything is read. Not
-checked: a DOUBLE into a \`real\` column (approximate by definition) and text columns, which SQL Server parses
-itself.
+checked: a DOUBLE into a \`real\` column (approximate by definition). Text columns are parsed by SQL
+Server; what they would change is checked as for typed values (\`'12.345'\` into \`decimal(10,2)\`, a
+time of day into a \`date\`, more digits of a second than the column keeps).
 
 **SQL before / after** run inside the same transaction.`,
   example: {
