@@ -539,7 +539,8 @@ node; turn it off for the fastest run.`,
     } catch (e) {
       const problems: Problem[] = [];
       for (const t of targets) {
-        const clash = await findTypeClash(ctx, input.ref, t);
+        // In the order the column's CASE lists them: DuckDB's binding of literals depends on it.
+        const clash = await findTypeClash(ctx, input.ref, { ...t, values: first ? t.values : [...t.values].reverse() });
         if (clash) problems.push(clash);
       }
       if (problems.length > 0) failWith(nodeId, problems);

@@ -342,6 +342,14 @@ describe('transform.rules: problems before the run', () => {
     // (A node reports its first problem; with the first value fixed, the next one.)
     const dated = [{ name: 'bump', condition: 'id = 1', set: [{ column: 'due', expression: "'2024-01-05 10:30'" }] }];
     expect((await problemsOf(rulesOver({ rules: dated }, query), dir))[0]).toMatchObject({ path: 'nodes[1].params.rules[0].set[0].expression', column: 'due', message: expect.stringContaining("is the text '2024-01-05 10:30', which the column's type DATE would change") });
+    // Next to a number another rule sets (a new column): converted with `first`, refused by DuckDB with `all`; either way the rule is named.
+    const mixed = [
+      { name: 'a', condition: 'id = 1', set: [{ column: 'level', expression: '2' }] },
+      { name: 'b', condition: 'id = 2', set: [{ column: 'level', expression: "'2.5'" }] },
+    ];
+    expect((await problemsOf(rulesOver({ policy: 'first', rules: mixed }, query), dir))[0]).toMatchObject({ column: 'level', path: 'nodes[1].params.rules[1].set[0].expression', message: expect.stringContaining("is the text '2.5'") });
+    // With `all` the last rule's value comes first in the column's CASE: the other one is named as not fitting.
+    expect((await problemsOf(rulesOver({ policy: 'all', rules: mixed }, query), dir))[0]).toMatchObject({ column: 'level', path: 'nodes[1].params.rules[0].set[0].expression', message: expect.stringContaining('does not fit') });
     const exact = [{ name: 'ok', condition: 'id = 1', set: [{ column: 'qty', expression: "'12'" }, { column: 'due', expression: "'2024-01-05'" }] }];
     expect(await rows({ rules: exact }, 'out', query)).toEqual([{ id: 1, qty: 12, due: '2024-01-05' }]);
   });
