@@ -434,12 +434,26 @@ def jdbc_connection(spark, j, node=None):
     return conn
 
 
-def publish_statements(j, stage_table):
+# Text targets take the staged text as it is (an explicit cast to varchar(n) would cut it without a word).
+TEXT_TYPES = re.compile(r"^(text|character varying.*|character.*|citext|name)$")
+
+
+def publish_statements(j, stage_table, target_types=None):
+    """`target_types`: an existing target's column types (PostgreSQL): staged text goes into a column
+    of another type through a cast, PostgreSQL's input parse of the text, as COPY does on DuckDB
+    (an INSERT … SELECT would refuse text for a date column)."""
     if j.get("statements"):
         return rendered(j["statements"]["publish"], stage_table, j)
     target = f"{quote_pg(j['schema'])}.{quote_pg(j['table'])}"
     stage = f"{quote_pg(j['schema'])}.{quote_pg(stage_table)}"
     cols = ", ".join(quote_pg(c["name"]) for c in j["columnTypes"])
+
+    def staged_value(c):
+        into = (target_types or {}).get(c["name"])
+        if j["mode"] != "replace" and c["type"] == "text" and into and not TEXT_TYPES.match(into):
+            return f"CAST({quote_pg(c['name'])} AS {into})"
+        return quote_pg(c["name"])
+    values = ", ".join(staged_value(c) for c in j["columnTypes"])
     out = []
     if j.get("createTable", True) or j["mode"] == "replace":
         out.append(f"CREATE SCHEMA IF NOT EXISTS {quote_pg(j['schema'])}")
@@ -453,7 +467,7 @@ def publish_statements(j, stage_table):
         out.append(f"CREATE TABLE IF NOT EXISTS {target} ({', '.join(quote_pg(c['name']) + ' ' + c['type'] for c in j['columnTypes'])}{keys})")
     if j["mode"] == "truncate_insert":
         out.append(f"TRUNCATE {target}")
-    insert = f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {stage}"
+    insert = f"INSERT INTO {target} ({cols}) SELECT {values} FROM {stage}"
     if j["mode"] == "upsert":
         keys = ", ".join(quote_pg(k) for k in j["keys"])
         updates = ", ".join(f"{quote_pg(c['name'])} = EXCLUDED.{quote_pg(c['name'])}" for c in j["columnTypes"] if c["name"] not in j["keys"])
@@ -544,6 +558,8 @@ def value_loss(dialect, column, shown):
     tsql = dialect == "sqlserver"
     dec = decimal_of(duck)
     fractional = duck in ("DOUBLE", "FLOAT", "REAL") or (dec is not None and dec[1] > 0)
+    if duck == "VARCHAR":
+        return None if tsql else text_loss(kind, detail, name, into)
     if kind == "time" and duck in TIMESTAMPS:
         return ("refuse", f'column "{name}" is {column["type"]} in the input, but {into} holds a time of day: writing it would drop the date of every value; convert it on purpose first (a Derive with CAST({name} AS TIME)), or make the table\'s column a timestamp')
     if kind in ("timestamp", "datetime", "smalldatetime") and duck == "TIME":
@@ -596,6 +612,27 @@ def value_loss(dialect, column, shown):
     return None
 
 
+def text_loss(kind, detail, name, into):
+    """PostgreSQL's parse of staged text that would change it (as text_loss in assign.ts): more decimal
+    places than numeric(p,s) keeps, a time of day into a date, more digits of a second than a
+    timestamp or time keeps. Text the server parses its own way, or refuses, is left to it; each
+    predicate first matches the text, so a value that is not a number or an ISO timestamp is not cast."""
+    if kind == "numeric":
+        s = detail
+        pred = lambda c: (f"CASE WHEN {c} ~ '^\\s*[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?\\s*$' "
+                          f"THEN round(trim({c})::numeric, {s}) <> trim({c})::numeric ELSE false END")
+        return ("check", pred, f"which {into} would round to {s} decimal place{'' if s == 1 else 's'}: round it on purpose first (a Derive with round(CAST({name} AS DOUBLE), {s})), or give the table's column more decimal places")
+    if kind == "date":
+        pred = lambda c: (f"CASE WHEN {c} ~ '^\\s*[0-9]{{4}}-[0-9]{{1,2}}-[0-9]{{1,2}}[ T][0-9]{{1,2}}:[0-9]{{2}}(:[0-9]{{2}}(\\.[0-9]+)?)?\\s*$' "
+                          f"THEN trim({c})::timestamp::time <> '00:00:00' ELSE false END")
+        return ("check", pred, f"whose time of day {into} would drop: convert it on purpose first (a Derive with CAST(CAST({name} AS TIMESTAMP) AS DATE) keeps the date), or make the table's column a timestamp")
+    if kind in ("timestamp", "time") and detail < 9:
+        n = detail
+        pred = lambda c: f"coalesce(length(rtrim(substring({c} from ':[0-9][0-9]\\.([0-9]+)'), '0')), 0) > {n}"
+        return ("check", pred, f"whose fraction of a second {into} would round: {truncation(name, n)}, or give the table's column more precision")
+    return None
+
+
 def table_types(conn, j):
     """The target table's column types as the server names them (name -> type), or None when it does not exist."""
     tsql = j.get("dialect") == "sqlserver"
@@ -629,13 +666,14 @@ def table_types(conn, j):
 
 
 def check_values(staged, conn):
-    """Stops the run at the first staged value that its existing target column would change."""
+    """Stops the run at the first staged value that its existing target column would change; returns
+    the target's column types (None when the table does not exist yet or is replaced)."""
     step, j = staged.step, staged.step["sink"]["jdbc"]
     if j["mode"] == "replace":
-        return
+        return None
     types = table_types(conn, j)
     if not types:
-        return
+        return None
     tsql = j.get("dialect") == "sqlserver"
     stage = f"{quote_for(j, j['schema'])}.{quote_for(j, staged.stage_table)}"
     for column in step["columns"]:
@@ -656,6 +694,7 @@ def check_values(staged, conn):
                 raise RunFailed("execution", f'column "{column["name"]}" holds {rs.getString(1)}{" " if what.startswith("(") else ", "}{what}', step["node"])
         finally:
             st.close()
+    return types
 
 
 def prepare_jdbc(spark, staged):
@@ -663,10 +702,10 @@ def prepare_jdbc(spark, staged):
     for s in staged:
         j = s.step["sink"]["jdbc"]
         s.conn = jdbc_connection(spark, j)
-        check_values(s, s.conn)
+        types = check_values(s, s.conn)
         st = s.conn.createStatement()
         try:
-            for sql in publish_statements(j, s.stage_table):
+            for sql in publish_statements(j, s.stage_table, types):
                 st.execute(sql)
         finally:
             st.close()

@@ -245,13 +245,18 @@ interface PgValuesCase {
   loads: Array<{ name: string; failsWith?: string; duck: { status: string; errorMessage?: string }; jobDir: string; reportDir: string }>;
 }
 let pgValues: PgValuesCase | undefined;
-const PG_VALUE_LOADS: Array<{ name: string; line: string; failsWith?: string }> = [
+const PG_VALUE_LOADS: Array<{ name: string; line: string; failsWith?: string; text?: string[] }> = [
   { name: 'exact', line: '2,2024-03-04 00:00:00,12.30,12.0,9007199254740992,2024-03-04 10:30:01' },
   { name: 'date', line: '3,2024-03-04 10:30:00,1,1,1,2024-03-04 10:30:01', failsWith: `column "day" holds 2024-03-04 10:30:00, whose time of day the table's column "day" (date) would drop` },
   { name: 'numeric', line: '3,2024-03-04 00:00:00,12.345,1,1,2024-03-04 10:30:01', failsWith: `column "price" holds 12.345, which the table's column "price" (numeric(10,2)) would round to 2 decimal places` },
   { name: 'integer', line: '3,2024-03-04 00:00:00,1,12.5,1,2024-03-04 10:30:01', failsWith: `column "qty" holds 12.5, which is not a whole number, and the table's column "qty" (integer) holds whole numbers` },
   { name: 'float', line: '3,2024-03-04 00:00:00,1,1,9007199254740993,2024-03-04 10:30:01', failsWith: `column "reading" holds 9007199254740993 (BIGINT), which the table's column "reading" (double precision) cannot hold exactly` },
   { name: 'seconds', line: '3,2024-03-04 00:00:00,1,1,1,2024-03-04 10:30:00.7', failsWith: `column "at" holds 2024-03-04 10:30:00.7, whose fraction of a second the table's column "at" (timestamp(0) without time zone) would round` },
+  // Text columns: what PostgreSQL's parse would change.
+  { name: 'text-exact', line: '4,2024-03-04,12.30,1,1,2024-03-04 10:30:01', text: ['day', 'price', 'at'] },
+  { name: 'text-date', line: '5,2024-03-04 10:30,1,1,1,2024-03-04 10:30:01', text: ['day'], failsWith: `column "day" holds 2024-03-04 10:30, whose time of day the table's column "day" (date) would drop` },
+  { name: 'text-numeric', line: '5,2024-03-04,12.345,1,1,2024-03-04 10:30:01', text: ['price'], failsWith: `column "price" holds 12.345, which the table's column "price" (numeric(10,2)) would round to 2 decimal places` },
+  { name: 'text-seconds', line: '5,2024-03-04,1,1,1,2024-03-04 10:30:00.7', text: ['at'], failsWith: `column "at" holds 2024-03-04 10:30:00.7, whose fraction of a second the table's column "at" (timestamp(0) without time zone) would round` },
 ];
 
 async function preparePgValues(root: string): Promise<void> {
@@ -284,7 +289,7 @@ async function preparePgValues(root: string): Promise<void> {
   for (const l of PG_VALUE_LOADS) {
     await writeFile(path.join(dir, `${l.name}.csv`), `id,day,price,qty,reading,at\n${l.line}\n`);
     const doc = pipeline(
-      [{ id: 'src', type: 'source.csv', params: { path: `${l.name}.csv`, columns } }, { id: 'dst', type: 'sink.postgres', params: { connection: 'warehouse', schema: '${schema}', table: 'measures', mode: 'append' } }],
+      [{ id: 'src', type: 'source.csv', params: { path: `${l.name}.csv`, columns: columns.map((c) => (l.text?.includes(c.name) ? { ...c, type: 'VARCHAR' } : c)) } }, { id: 'dst', type: 'sink.postgres', params: { connection: 'warehouse', schema: '${schema}', table: 'measures', mode: 'append' } }],
       ['src -> dst'],
       { name: `pg values ${l.name}`, params: { schema: { type: 'string' } }, connections: { warehouse: { type: 'postgres' } } },
     );
@@ -390,7 +395,7 @@ describe('the same pipelines on DuckDB and on Spark (local[2])', () => {
     try {
       const table = async (schema: string) => (await client.query(`SELECT * FROM "${schema}".measures ORDER BY id`)).rows.map((r) => JSON.stringify(r));
       const duck = await table(pgValues!.schemas.duck);
-      expect(duck).toHaveLength(2);
+      expect(duck).toHaveLength(3);
       expect(await table(pgValues!.schemas.spark)).toEqual(duck);
       const tables = await client.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1`, [pgValues!.schemas.spark]);
       expect(tables.rows.map((r: { table_name: string }) => r.table_name)).toEqual(['measures']);
