@@ -4,6 +4,7 @@ import { ident, stringLiteral } from '../../compiler/sql.js';
 import { castSpark } from './transform.cast.spark.js';
 import { checkDuckDbType } from '../source.csv/duckdb-types.js';
 import { compileConversions, inputSpelling, quoteValue, REASON_COLUMN, type Conversion } from './conversions.js';
+import { castMayChange, checkedCast } from './lossy-casts.js';
 import { decimalScale, decimalSeparatorParam, isDefaultFormat, isIntegerType, isNumericType, numberConversion, separatorProblems, thousandsSeparatorParam } from '../shared/locale-numbers.js';
 import { dateConversion, isDateType, isPlainTimestampType, isTimeType, timeConversion, timestampConversion } from '../shared/temporal-text.js';
 
@@ -76,6 +77,15 @@ them: convert to TIMESTAMP_NS to keep them; text to TIME wants a time of day alo
 \`13:45:00.5\`; DuckDB would read \`01:45:00 PM\` as 01:45); a number too large for the target type
 does not convert.
 
+**Between other types** a value converts only when it comes back unchanged from the new type, where
+DuckDB's CAST would change it without a word: a DOUBLE \`12.7\` into an INTEGER (DuckDB: 13; \`12.0\`
+is fine), \`12.345\` into DECIMAL(10,2), a BIGINT past 2^53 into a DOUBLE, a timestamp with a time of
+day into a DATE (midnight is fine), nanoseconds into a TIMESTAMP, a number other than 0 or 1 into a
+BOOLEAN. Such values do not convert, and \`on_error\` decides; round or truncate on purpose in a Derive
+(\`round(x)\`, \`CAST(ts AS DATE)\`) when that is what you want. A BIGINT into an INTEGER (fails on
+overflow), a DATE into a TIMESTAMP, anything into VARCHAR, a DOUBLE into a FLOAT (approximate by
+definition) and a TIMESTAMPTZ into a TIMESTAMP (the UTC wall clock) keep DuckDB's CAST.
+
 **Numbers written the local way.** With \`decimal_separator: ","\` and/or a \`thousands_separator\` (\`.\`,
 \`,\`, \`'\`, a space or a no-break space), text converted to a number type must be written that way:
 \`1.234,56\` with \`","\` and \`"."\`. Groups of three digits are checked, so \`12.34\` is not a number
@@ -140,6 +150,8 @@ The \`rejects\` output always has the input's columns plus \`${REASON_COLUMN}\` 
         : isTimeType(type) ? timeConversion(col, stringLiteral(`column "${column}": `))
         : undefined;
       if (checked) return { column, safe: checked.safe, strict: checked.strict, failed: checked.failed, reason: `${stringLiteral(`column ${column}: `)} || ${checked.reason}` };
+      const from = input.columns.find((x) => x.name === column)?.type ?? 'VARCHAR';
+      if (!text && castMayChange(from, type)) return { column, ...checkedCast(column, from, type) };
       return {
         column,
         safe: `TRY_CAST(${col} AS ${type})`,

@@ -286,4 +286,31 @@ describe('transform.cast', () => {
       expect({ setup: node.setup, outputs: Object.fromEntries(node.outputs.map((o) => [o.port, o.sql])) }).toMatchSnapshot(on_error);
     }
   });
+
+  it('between other types, a value converts only when it comes back unchanged: 12.7 into an INTEGER, a time of day into a DATE, 2^53 + 1 into a DOUBLE do not', async () => {
+    const src = `SELECT * FROM (VALUES
+      (1, 12.0::DOUBLE, 12.300::DECIMAL(10,3), TIMESTAMP '2024-01-05 00:00:00', 9007199254740992::BIGINT, 1::INTEGER, TIMESTAMPTZ '2024-01-05 10:30:00+00'),
+      (2, 12.7::DOUBLE, 12.345::DECIMAL(10,3), TIMESTAMP '2024-01-05 10:30:00', 9007199254740993::BIGINT, 5::INTEGER, TIMESTAMPTZ '2024-01-05 10:30:00+00')
+    ) t(id, d, dec, ts, big, flag, tz)`;
+    const columns = [
+      { column: 'd', type: 'INTEGER' },
+      { column: 'dec', type: 'DECIMAL(10,2)' },
+      { column: 'ts', type: 'DATE' },
+      { column: 'big', type: 'DOUBLE' },
+      { column: 'flag', type: 'BOOLEAN' },
+      { column: 'tz', type: 'TIMESTAMP' },
+    ];
+    const rejects = await preview(castOver({ columns, on_error: 'reject' }, src), dir, 'typed', { port: 'rejects' });
+    expect(rejects.rows.map((r) => r._caudal_reason)).toEqual([
+      'column d: 12.7 would change converting to INTEGER (it would be 13); convert on purpose first (round, trunc, CAST in a Derive) or choose a type that holds it; ' +
+        'column dec: 12.345 would change converting to DECIMAL(10,2) (it would be 12.35); convert on purpose first (round, trunc, CAST in a Derive) or choose a type that holds it; ' +
+        'column ts: 2024-01-05 10:30:00 would change converting to DATE (it would be 2024-01-05); convert on purpose first (round, trunc, CAST in a Derive) or choose a type that holds it; ' +
+        'column big: 9007199254740993 would change converting to DOUBLE (it would be 9007199254740992.0); convert on purpose first (round, trunc, CAST in a Derive) or choose a type that holds it; ' +
+        'column flag: 5 would change converting to BOOLEAN (it would be true); convert on purpose first (round, trunc, CAST in a Derive) or choose a type that holds it',
+    ]);
+    const kept = await preview(castOver({ columns, on_error: 'reject' }, src), dir, 'typed');
+    expect(kept.rows).toEqual([{ id: 1, d: 12, dec: '12.30', ts: '2024-01-05', big: 9007199254740992, flag: true, tz: '2024-01-05 10:30:00' }]);
+    const { summary } = await run(withSinks({ columns: [{ column: 'd', type: 'INTEGER' }] }, src), dir);
+    expect(summary.error?.message).toContain('column d: 12.7 would change converting to INTEGER (it would be 13)');
+  });
 });
