@@ -28,7 +28,8 @@ export function castMayChange(from: string, to: string): boolean {
   if (scale !== undefined) return isFloatType(f) || (decimalScale(f) ?? 0) > scale;
   if (isFloatType(t)) return mayLoseDigits(f, t);
   if (isDateType(t)) return TIMESTAMPS.test(f);
-  if (TIMESTAMPS.test(t) && TIMESTAMPS.test(f)) return (FINER[f] ?? 0) > (FINER[t] ?? 0) && !(f.includes('Z') || f.includes('ZONE'));
+  // Digits of a second the new type does not keep (TIMESTAMPTZ into TIMESTAMP keeps all six).
+  if (TIMESTAMPS.test(t) && TIMESTAMPS.test(f)) return (FINER[f] ?? 0) > (FINER[t] ?? 0);
   if (t === 'BOOLEAN') return isIntegerType(f) || fractional;
   return false;
 }
