@@ -73,14 +73,25 @@ export function exactlyConverted(column: string, from: string, to: string, w: Wi
   return `CASE WHEN ${check.changes} THEN error(${check.message}) ELSE ${ident(column)} END`;
 }
 
-/** The parts of exactlyConverted: SQL true where the value would change, and the error's text (SQL). */
-export function conversionCheck(column: string, from: string, to: string, w: Widening): { changes: string; message: string } {
+/**
+ * SQL true where converting `column` (of type `from`) to `to` changes its value: the value must come
+ * back unchanged from `to` (for a float back to a decimal, through the float's text; see
+ * exactlyConverted). NULL does not change.
+ */
+export function changedByConversion(column: string, from: string, to: string): string {
   const c = ident(column);
   const converted = `TRY_CAST(${c} AS ${to})`;
   const viaText = FLOAT_DIGITS[to.trim().toUpperCase()] !== undefined && decimalPrecision(from) !== undefined;
   const back = viaText ? `TRY_CAST(CAST(${converted} AS VARCHAR) AS ${from})` : `TRY_CAST(${converted} AS ${from})`;
+  return `${back} IS DISTINCT FROM ${c}`;
+}
+
+/** The parts of exactlyConverted: SQL true where the value would change, and the error's text (SQL). */
+export function conversionCheck(column: string, from: string, to: string, w: Widening): { changes: string; message: string } {
+  const c = ident(column);
+  const converted = `TRY_CAST(${c} AS ${to})`;
   const message = `${stringLiteral(`column "${column}" holds `)} || CAST(${c} AS VARCHAR) || ${stringLiteral(` (${from}${w.origin ? ` ${w.origin}` : ''}), which ${w.into} cannot hold exactly: `)} || coalesce('it would become ' || CAST(${converted} AS VARCHAR), 'it does not convert') || ${stringLiteral(`; ${w.hint}`)}`;
-  return { changes: `${back} IS DISTINCT FROM ${c}`, message };
+  return { changes: changedByConversion(column, from, to), message };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { ident, stringLiteral } from '../../compiler/sql.js';
-import { mayLoseDigits } from '../shared/exact-widening.js';
+import { changedByConversion, mayLoseDigits } from '../shared/exact-widening.js';
 import { decimalScale, isFloatType, isIntegerType } from '../shared/locale-numbers.js';
 import { isDateType } from '../shared/temporal-text.js';
 
@@ -38,8 +38,7 @@ export function castMayChange(from: string, to: string): boolean {
 export function checkedCast(column: string, from: string, to: string): { safe: string; strict: string; failed: string; reason: string } {
   const c = ident(column);
   const converted = `TRY_CAST(${c} AS ${to})`;
-  // Back from the new type: DuckDB's decimal-to-double gives the nearest double, so 0.28 comes back as 0.28.
-  const changes = `(${c} IS NOT NULL AND TRY_CAST(${converted} AS ${from}) IS DISTINCT FROM ${c})`;
+  const changes = `(${changedByConversion(column, from, to)})`;
   const reason = `${stringLiteral(`column ${column}: `)} || CAST(${c} AS VARCHAR) || ${stringLiteral(` would change converting to ${to.toUpperCase()} (it would be `)} || coalesce(CAST(${converted} AS VARCHAR), 'out of range') || ${stringLiteral('); convert on purpose first (round, trunc, CAST in a Derive) or choose a type that holds it')}`;
   return {
     safe: `CASE WHEN ${changes} THEN NULL ELSE ${converted} END`,
