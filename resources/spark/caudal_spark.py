@@ -23,9 +23,12 @@ and quality.json.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import re
+import signal
+import socket
 import sys
 import time
 import traceback
@@ -131,6 +134,108 @@ class Fs:
 def sibling(target, prefix, suffix):
     parent, name = target.rstrip("/").rsplit("/", 1) if "/" in target.rstrip("/") else (".", target)
     return f"{parent}/.{name}.{prefix}{suffix}"
+
+
+# --- the commit journal (run --engine spark on this machine) ------------------------------------
+
+
+class Journal:
+    """The run's commit journal, in the DuckDB engine's format (core/src/engine/commit/journal.ts),
+    at the path `caudal run --engine spark` gives. It names what the run staged and how far the commit
+    got, and this process (the driver) as its owner: when the driver dies (kill -9, out of memory),
+    `caudal run` (as soon as spark-submit exits), the next run or `caudal clean` undoes what it
+    staged, or completes the commit once it was decided. Only local files and PostgreSQL tables are
+    listed; without a path (an exported job on a cluster) nothing is journaled."""
+
+    def __init__(self, path, run_id, pipeline, base_dir, owner_host):
+        self.path = path
+        host = owner_host or hashlib.sha256(socket.gethostname().encode()).hexdigest()[:4]
+        self.data = {
+            "format": "caudal.journal/1", "runId": run_id, "owner": {"host": host, "pid": os.getpid()},
+            "startedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "pipeline": pipeline,
+            "baseDir": base_dir or os.getcwd(), "phase": "running", "sinks": [],
+        }
+
+    def write(self, **changes):
+        self.data.update(changes)
+        if not self.path:
+            return
+        os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        tmp = f"{self.path}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(self.data, f, indent=2)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.path)
+
+    def remove(self):
+        if self.path and os.path.exists(self.path):
+            os.remove(self.path)
+
+
+class Caller:
+    """The caudal process that started this job (`--caller-pid`): when it is gone (killed outright),
+    the run stops at its next step and undoes its work, as a run of the DuckDB engine stops with its
+    process. Once the files are published it is no longer asked: the commit is completed."""
+
+    def __init__(self, pid):
+        self.pid = pid
+
+    def gone(self):
+        if not self.pid:
+            return False
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        try:  # a zombie (killed, not yet reaped) is gone too
+            with open(f"/proc/{self.pid}/stat", encoding="utf-8") as f:
+                stat = f.read()
+            return stat[stat.rindex(")") + 2] == "Z"
+        except (OSError, ValueError, IndexError):
+            return False
+
+    def check(self):
+        if self.gone():
+            raise RunFailed("cancelled", f"the caudal process that started this run (pid {self.pid}) is gone; the run stopped and its work was undone")
+
+
+def local_path(fs, p):
+    """The local path of `p` when it is on this machine's disk (file:), else None."""
+    path = fs.path(p)
+    if path.getFileSystem(fs.conf).getUri().getScheme() != "file":
+        return None
+    return str(path.toUri().getPath())
+
+
+def journal_entries(fs, staged_files, staged_jdbc, sinks, run_id):
+    """One entry per sink the recovery can reach: local files, PostgreSQL tables."""
+    files = {s.step["node"]: s for s in staged_files}
+    entries = []
+    for step in sinks:
+        sink, node = step["sink"], step["node"]
+        if sink["format"] == "jdbc":
+            j = sink["jdbc"]
+            if j.get("dialect") == "sqlserver":
+                continue  # no two-phase commit; its staging table is named in the docs
+            ref = {"gid": prepared_id(run_id, node), "stageTable": [j["schema"], stage_table_name(j, run_id)]}
+            entries.append({"kind": "external", "nodeId": node, "label": f"PostgreSQL table {j['schema']}.{j['table']}", "recovery": {"connection": j["connection"], "ref": ref}})
+            continue
+        target = local_path(fs, sink["target"])
+        if target is None:
+            continue
+        stage_dir, aside = stage_names(sink["target"], run_id, node)
+        s = files.get(node)
+        temp = local_path(fs, s.staged) if s else local_path(fs, stage_dir)
+        entry = {"kind": "file", "nodeId": node, "target": target, "temp": temp, "aside": local_path(fs, aside), "replace": sink.get("ifExists", "fail") != "fail", "createdFolders": []}
+        if s is not None:
+            entry["existed"] = s.existed
+            if s.staged != s.stage_dir:
+                entry["stagingDirs"] = [local_path(fs, s.stage_dir)]
+        entries.append(entry)
+    return entries
 
 
 # --- reads -------------------------------------------------------------------------------------
@@ -266,6 +371,7 @@ class StagedFile:
         self.target = step["sink"]["target"]
         self.moved_aside = False
         self.published = False
+        self.existed = None  # whether the target was there when the commit began (the journal's)
 
 
 def frame_for(spark, step):
@@ -292,11 +398,15 @@ def preflight(fs, steps):
             raise RunFailed("validation", f"node '{step['node']}': {sink['target']} exists (if_exists is \"fail\"); nothing was read or written", step["node"])
 
 
+def stage_names(target, run_id, node):
+    """The staging folder and the name the previous version is moved aside to, next to the target."""
+    return sibling(target, f"caudal-{run_id}-{node}", ".tmp"), sibling(target, f"caudal-{run_id}-{node}", ".old")
+
+
 def stage_file(spark, fs, step, run_id):
     sink = step["sink"]
     target = sink["target"]
-    stage_dir = sibling(target, f"caudal-{run_id}-{step['node']}", ".tmp")
-    aside = sibling(target, f"caudal-{run_id}-{step['node']}", ".old")
+    stage_dir, aside = stage_names(target, run_id, step["node"])
     parent = target.rstrip("/").rsplit("/", 1)[0]
     fs.mkdirs(parent)
     df, obs = counted(frame_for(spark, step), step["node"])
@@ -318,9 +428,18 @@ def stage_file(spark, fs, step, run_id):
 
 
 def failpoint(name):
-    """Tests stop a run at a named step (CAUDAL_SPARK_FAILPOINT=publish:<node>) to check the undo."""
-    if os.environ.get("CAUDAL_SPARK_FAILPOINT") == name:
+    """Tests stop a run at a named step to check the undo: CAUDAL_SPARK_FAILPOINT=publish:<node> fails
+    it there; kill:<name> kills the driver outright, as kill -9 or the out-of-memory killer would;
+    hang:<name> stops it there until something kills it; pause:<name> for ten seconds."""
+    point = os.environ.get("CAUDAL_SPARK_FAILPOINT")
+    if point == name:
         raise RunFailed("execution", f"failpoint {name}")
+    if point == f"kill:{name}":
+        os.kill(os.getpid(), signal.SIGKILL)
+    if point == f"hang:{name}":
+        time.sleep(3600)
+    if point == f"pause:{name}":
+        time.sleep(10)
 
 
 def publish_files(fs, staged):
@@ -336,6 +455,8 @@ def publish_files(fs, staged):
 
 
 def undo_files(fs, staged):
+    """Puts every target back as it was; True when all of it was done."""
+    clean = True
     for s in reversed(staged):
         try:
             if s.published:
@@ -343,11 +464,13 @@ def undo_files(fs, staged):
             if s.moved_aside:
                 fs.rename(s.aside, s.target)
         except Exception as e:  # keep undoing the others; say what is left
+            clean = False
             emit({"type": "warning", "nodeId": s.step["node"], "message": f"could not restore {s.target}: {e}; the previous version is at {s.aside}"})
         try:
             fs.delete(s.stage_dir)
         except Exception:
-            pass
+            clean = False
+    return clean
 
 
 def finalize_files(fs, staged):
@@ -378,9 +501,23 @@ def rendered(statements, stage_table, j):
     return ["".join(quote_for(j, stage_table) if isinstance(part, dict) else part for part in parts) for parts in statements]
 
 
+def stage_table_name(j, run_id):
+    return f"{j['table'][:30]}__caudal_{run_id}"
+
+
+def prepared_id(run_id, node):
+    """The id of a sink's prepared transaction: the DuckDB engine's form (postgres/write.ts preparedId)."""
+    return f"caudal:{run_id}:{node}"[:199]
+
+
+def sql_text(value):
+    return "'" + value.replace("'", "''") + "'"
+
+
 class StagedJdbc:
     def __init__(self, step, stage_table):
         self.step, self.stage_table = step, stage_table
+        self.prepared = None  # the prepared transaction's id once PREPARE TRANSACTION ran
         self.conn = None
 
 
@@ -388,7 +525,7 @@ def stage_jdbc(spark, step, run_id, staged_list):
     """Creates the staging table with the PostgreSQL types the DuckDB engine would use, then
     appends the rows with Spark's JDBC writer (each task in its own transaction)."""
     j = step["sink"]["jdbc"]
-    stage_table = f"{j['table'][:30]}__caudal_{run_id}"
+    stage_table = stage_table_name(j, run_id)
     staged = StagedJdbc(step, stage_table)
     staged_list.append(staged)  # from here on a failure drops the staging table
     conn = jdbc_connection(spark, j, step["node"])
@@ -697,8 +834,11 @@ def check_values(staged, conn):
     return types
 
 
-def prepare_jdbc(spark, staged):
-    """Runs each sink's publishing statements in an open transaction (not committed yet)."""
+def prepare_jdbc(spark, staged, run_id):
+    """Runs each sink's publishing statements in an open transaction (not committed yet). On a
+    PostgreSQL server that allows it (max_prepared_transactions > 0) the transaction is then prepared
+    (PREPARE TRANSACTION): durable on the server, so a commit decided before the driver died can be
+    completed by the recovery, as on the DuckDB engine."""
     for s in staged:
         j = s.step["sink"]["jdbc"]
         s.conn = jdbc_connection(spark, j)
@@ -707,16 +847,55 @@ def prepare_jdbc(spark, staged):
         try:
             for sql in publish_statements(j, s.stage_table, types):
                 st.execute(sql)
+            if j.get("dialect") != "sqlserver" and prepared_transactions_allowed(s.conn):
+                gid = prepared_id(run_id, s.step["node"])
+                st.execute(f"PREPARE TRANSACTION {sql_text(gid)}")
+                s.prepared = gid
+                failpoint(f"prepared:{s.step['node']}")
         finally:
             st.close()
 
 
+def prepared_transactions_allowed(conn):
+    st = conn.createStatement()
+    try:
+        rs = st.executeQuery("SELECT current_setting('max_prepared_transactions')::int")
+        return rs.next() and rs.getInt(1) > 0
+    finally:
+        st.close()
+
+
+def finish_prepared(conn, gid, action):
+    """COMMIT PREPARED or ROLLBACK PREPARED, which run outside a transaction (autocommit)."""
+    conn.setAutoCommit(True)
+    st = conn.createStatement()
+    try:
+        st.execute(f"{action} PREPARED {sql_text(gid)}")
+    finally:
+        st.close()
+
+
+def commit_jdbc(s):
+    if s.prepared:
+        finish_prepared(s.conn, s.prepared, "COMMIT")
+    else:
+        s.conn.commit()
+    s.conn.close()
+
+
 def rollback_jdbc(spark, staged):
+    """Rolls each sink's transaction back and drops its staging table; True when all of it was done."""
+    clean = True
     for s in staged:
         j = s.step["sink"]["jdbc"]
         try:
             if s.conn is not None:
-                s.conn.rollback()
+                if s.prepared:
+                    # A prepared transaction outlives its session: end it before the staging table
+                    # (which it holds locked) can be dropped.
+                    finish_prepared(s.conn, s.prepared, "ROLLBACK")
+                else:
+                    s.conn.rollback()
                 s.conn.close()
             conn = jdbc_connection(spark, j)
             st = conn.createStatement()
@@ -726,25 +905,31 @@ def rollback_jdbc(spark, staged):
             conn.commit()
             conn.close()
         except Exception as e:
+            clean = False
             emit({"type": "warning", "nodeId": s.step["node"], "message": f"could not drop the staging table {s.stage_table}: {e}"})
+    return clean
 
 
 # --- the run -----------------------------------------------------------------------------------
 
 
-def run_job(spark, job, report_dir=None, run_id=None):
+def run_job(spark, job, report_dir=None, run_id=None, journal=None, caller=None):
     """Runs every step; returns the summary (also written to report_dir/result.json)."""
     run_id = run_id or time.strftime("%Y%m%d%H%M%S") + "_" + uuid.uuid4().hex[:6]
+    journal = journal or Journal(None, run_id, job["pipeline"], None, None)
+    caller = caller or Caller(None)
+    decided = False
     started = time.time()
     summary = {"runId": run_id, "pipeline": job["pipeline"], "status": "failed", "nodes": {}, "quality": []}
     emit({"type": "run_started", "runId": run_id, "pipeline": job["pipeline"]})
     fs = Fs(spark)
     sinks = [s for s in job["steps"] if s["kind"] == "sink"]
-    staged_files, staged_jdbc = [], []
+    staged_files, staged_jdbc, committed = [], [], []
     try:
         register_udfs(spark)
         preflight(fs, sinks)
         for step in job["steps"]:
+            caller.check()
             t0 = time.time()
             node = step["node"]
             if step["kind"] == "read":
@@ -758,7 +943,9 @@ def run_job(spark, job, report_dir=None, run_id=None):
                 emit({"type": "quality_result", "nodeId": node, "score": result["score"], "rows": result["rows"]})
                 judge_node(result, step)
                 emit({"type": "node_finished", "nodeId": node, "seconds": round(time.time() - t0, 3)})
+        journal.write(sinks=journal_entries(fs, [], [], sinks, run_id))
         for step in sinks:
+            caller.check()
             t0 = time.time()
             emit({"type": "node_started", "nodeId": step["node"]})
             if step["sink"]["format"] == "jdbc":
@@ -768,28 +955,50 @@ def run_job(spark, job, report_dir=None, run_id=None):
                 staged_files.append(staged)
             summary["nodes"][step["node"]] = {"rowsWritten": rows, "seconds": round(time.time() - t0, 3)}
             emit({"type": "node_finished", "nodeId": step["node"], "rowsWritten": rows, "seconds": round(time.time() - t0, 3)})
-        # Commit: database transactions prepared (statements run, not committed), files published
-        # (reversible), then the databases commit; a failure before the last commit undoes the files.
-        prepare_jdbc(spark, staged_jdbc)
+        failpoint("staged")
+        # Commit, as on the DuckDB engine (core/src/engine/commit/protocol.ts): database transactions
+        # prepared (statements run, not committed), files published (reversible), the databases that
+        # cannot prepare committed, the decision journaled, then the prepared ones committed. Before
+        # the decision a failure (or the recovery after a killed driver) undoes everything; after it,
+        # the commit is completed.
+        caller.check()
+        for s in staged_files:
+            s.existed = fs.exists(s.target)
+        prepare_jdbc(spark, staged_jdbc, run_id)
+        caller.check()  # the last time: once something is committed, the commit is finished
+        journal.write(phase="committing", sinks=journal_entries(fs, staged_files, staged_jdbc, sinks, run_id))
         publish_files(fs, staged_files)
-        committed = []
+        failpoint("published")
         try:
-            for s in staged_jdbc:
-                s.conn.commit()
+            for s in [s for s in staged_jdbc if not s.prepared]:
+                commit_jdbc(s)
                 committed.append(s)
         except Exception:
             if committed:
                 emit({"type": "warning", "message": "a database commit failed after others committed: " + ", ".join(s.step["node"] for s in committed) + " kept the new rows"})
             raise
-        finalize_files(fs, staged_files)
+        journal.write(decision="commit")
+        decided = True
+        failpoint("decided")
         for s in staged_jdbc:
-            s.conn.close()
+            if s.prepared:
+                commit_jdbc(s)
+        finalize_files(fs, staged_files)
+        journal.remove()
         summary["status"] = "succeeded"
     except BaseException as e:
-        undo_files(fs, staged_files)
-        rollback_jdbc(spark, [s for s in staged_jdbc])
         kind = e.kind if isinstance(e, RunFailed) else ("cancelled" if isinstance(e, KeyboardInterrupt) else "execution")
         message = without_secrets(str(e) if isinstance(e, RunFailed) else spark_error_text(e))
+        if decided:
+            # Past the decision the commit is completed, never undone: the recovery finishes the
+            # prepared transactions the driver could not (caudal run does as soon as the job ends).
+            kind = "execution"
+            message = f"the commit was decided but did not complete ({message}); `caudal clean` completes it"
+        else:
+            clean = undo_files(fs, staged_files)
+            clean = rollback_jdbc(spark, [s for s in staged_jdbc if s not in committed]) and clean
+            if clean:
+                journal.remove()
         summary["error"] = {"kind": kind, "message": message, **({"nodeId": e.node} if isinstance(e, RunFailed) and e.node else {})}
         summary["status"] = "cancelled" if kind == "cancelled" else "failed"
     summary["seconds"] = round(time.time() - started, 3)
@@ -848,6 +1057,10 @@ def main(argv=None):
     ap.add_argument("--report-dir", help="folder for result.json and quality.json")
     ap.add_argument("--run-id", help="names staging files and tables (default: time + random)")
     ap.add_argument("--conf", action="append", default=[], help="extra Spark setting key=value")
+    ap.add_argument("--journal", help="commit journal to keep (caudal run --engine spark gives one; see Journal)")
+    ap.add_argument("--owner-host", help="the host tag the journal names its owner by (default: from the host name)")
+    ap.add_argument("--base-dir", help="the pipeline's folder, named in the journal")
+    ap.add_argument("--caller-pid", type=int, help="stop (and undo) when this process is gone (caudal run gives its own)")
     args = ap.parse_args(argv)
     with open(args.job, encoding="utf-8") as f:
         job = json.load(f)
@@ -856,8 +1069,10 @@ def main(argv=None):
         return EXIT_INVALID
     conf = dict(c.split("=", 1) for c in args.conf)
     spark = make_session(job, args.master, conf)
+    run_id = args.run_id or time.strftime("%Y%m%d%H%M%S") + "_" + uuid.uuid4().hex[:6]
+    journal = Journal(args.journal, run_id, job["pipeline"], args.base_dir, args.owner_host)
     try:
-        summary = run_job(spark, job, args.report_dir, args.run_id)
+        summary = run_job(spark, job, args.report_dir, run_id, journal, Caller(args.caller_pid))
     finally:
         spark.stop()
     if summary["status"] != "succeeded":

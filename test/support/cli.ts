@@ -29,11 +29,13 @@ interface CliOptions {
   onStderr?: (chunk: string, child: ChildProcess) => void;
   /** A command that should have ended long ago (e.g. a server) is killed then: its code is null. */
   timeoutMs?: number;
+  /** In a process group of its own, so a test can kill it with every process it started. */
+  detached?: boolean;
 }
 
 /** Starts the built CLI (npm test builds dist/ first) and hands back the process, to signal or kill it. */
 export function startCaudal(args: string[], opts: CliOptions = {}): { child: ChildProcess; result: Promise<CliResult> } {
-  const child = spawn(process.execPath, [bin, ...args], { cwd: opts.cwd, env: opts.env ? { ...process.env, ...opts.env } : process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, ...args], { cwd: opts.cwd, env: opts.env ? { ...process.env, ...opts.env } : process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached });
   const result = new Promise<CliResult>((resolve) => {
     let stdout = '';
     let stderr = '';

@@ -43,6 +43,13 @@ export async function runOnSpark(pipeline: Pipeline, baseDir: string, file: stri
   const runId = `spark-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}`;
   const reportDir = values['artifacts-dir'] ? path.resolve(values['artifacts-dir']) : path.join(baseDir, '.caudal', 'runs', runId);
   const quiet = !!values.quiet;
+  const warn = (message: string) => {
+    if (values.json) io.stdout.write(JSON.stringify({ type: 'warning', message }) + '\n');
+    else io.stderr.write(`! ${message}\n`);
+  };
+  const { newSparkRun, recoverKilledRuns, recoverSparkRun } = await import('./spark-recovery.js');
+  await recoverKilledRuns(context.connections, warn);
+  const run = newSparkRun();
   const abort = new AbortController();
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal);
@@ -54,6 +61,7 @@ export async function runOnSpark(pipeline: Pipeline, baseDir: string, file: stri
       conf: values.conf,
       reportDir,
       connections: context.connections,
+      run: { id: run.id, journal: run.journal, baseDir },
       signal: abort.signal,
       onEvent(e) {
         if (values.json) io.stdout.write(JSON.stringify(e) + '\n');
@@ -66,8 +74,12 @@ export async function runOnSpark(pipeline: Pipeline, baseDir: string, file: stri
         if (!quiet && !values.json && process.env.CAUDAL_SPARK_LOG) io.stderr.write(`${line}\n`);
       },
     });
-    if (result.status === 'succeeded') {
-      if (!quiet && !values.json) io.stderr.write(`✔ run succeeded on Spark; report in ${reportDir}\n`);
+    const recovered = await recoverSparkRun(run, context.connections, warn);
+    // The driver died after deciding the commit, and the recovery completed it: every destination
+    // holds the new data, so a retry (a scheduler's) must not load it again.
+    const completed = recovered?.action === 'rolled forward' && recovered.pending.length === 0;
+    if (result.status === 'succeeded' || completed) {
+      if (!quiet && !values.json) io.stderr.write(completed ? `✔ run committed on Spark: its driver stopped after deciding the commit, which was completed here\n` : `✔ run succeeded on Spark; report in ${reportDir}\n`);
       return EXIT.ok;
     }
     if (!values.json) io.stderr.write(`caudal: ${result.error?.message ?? 'the Spark job failed'}\n`);

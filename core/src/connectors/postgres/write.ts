@@ -146,14 +146,22 @@ export function preparedId(ctx: Pick<WriteContext, 'runId' | 'nodeId'>): string 
   return `caudal:${ctx.runId}:${ctx.nodeId}`.slice(0, 199);
 }
 
-/** Recovery of a dead run's prepared load: COMMIT PREPARED or ROLLBACK PREPARED, if it still exists. */
+/**
+ * Recovery of a dead run's prepared load: COMMIT PREPARED or ROLLBACK PREPARED, if it still exists.
+ * A Spark run's load (`caudal run --engine spark`) also names its staging table (`stageTable`:
+ * schema and name), a real table Spark's writer filled: dropped once the transaction, which holds
+ * it locked, has ended (its publishing transaction drops it too, so after a commit it is gone).
+ */
 export async function finishPrepared(config: PostgresConfig, recovery: ExternalRecovery, action: 'commit' | 'rollback'): Promise<void> {
   const gid = String(recovery.ref.gid);
+  const stageTable = recovery.ref.stageTable;
   const client = await connect(config);
   try {
     const { rows } = await client.query('SELECT 1 FROM pg_prepared_xacts WHERE gid = $1', [gid]);
-    if (rows.length === 0) return;
-    await client.query(`${action === 'commit' ? 'COMMIT' : 'ROLLBACK'} PREPARED ${client.escapeLiteral(gid)}`);
+    if (rows.length > 0) await client.query(`${action === 'commit' ? 'COMMIT' : 'ROLLBACK'} PREPARED ${client.escapeLiteral(gid)}`);
+    if (Array.isArray(stageTable) && stageTable.length === 2) {
+      await client.query(`DROP TABLE IF EXISTS ${client.escapeIdentifier(stageTable[0]!)}.${client.escapeIdentifier(stageTable[1]!)}`);
+    }
   } catch (e) {
     throw explainPgError(e, { nodeId: '', connection: recovery.connection, password: config.password });
   } finally {

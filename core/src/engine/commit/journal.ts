@@ -24,6 +24,8 @@ const fileSink = z.object({
   /** Whether the target existed when the run prepared (recovery removes a target the run created). */
   existed: z.boolean().optional(),
   createdFolders: z.array(z.string()).default([]),
+  /** Folders staged in besides `temp` (a Spark single-file sink's write folder): removed either way. */
+  stagingDirs: z.array(z.string()).default([]),
 });
 
 const duckdbSink = z.object({

@@ -114,7 +114,7 @@ export class FileParticipant implements Participant {
   }
 
   journal(): JournalEntry {
-    return { kind: 'file', nodeId: this.nodeId, target: this.p.target, temp: this.p.temp, aside: this.p.aside, replace: this.p.replace, existed: this.existed, createdFolders: this.createdFolders };
+    return { kind: 'file', nodeId: this.nodeId, target: this.p.target, temp: this.p.temp, aside: this.p.aside, replace: this.p.replace, existed: this.existed, createdFolders: this.createdFolders, stagingDirs: [] };
   }
 }
 

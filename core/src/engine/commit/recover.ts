@@ -115,6 +115,7 @@ async function recoverFile(e: Extract<JournalEntry, { kind: 'file' }>, j: RunJou
       await rename(e.temp, e.target);
     }
     await rm(e.aside, { recursive: true, force: true });
+    for (const d of e.stagingDirs) await rm(d, { recursive: true, force: true });
     return { done: `${e.target}: published` };
   }
   if (await exists(e.aside)) {
@@ -125,6 +126,7 @@ async function recoverFile(e: Extract<JournalEntry, { kind: 'file' }>, j: RunJou
     await rm(e.target, { recursive: true, force: true });
   }
   await rm(e.temp, { recursive: true, force: true });
+  for (const d of e.stagingDirs) await rm(d, { recursive: true, force: true });
   await removeEmptyFolders(e.createdFolders);
   return { done: `${e.target}: left as it was` };
 }

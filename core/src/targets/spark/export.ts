@@ -1,12 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import type { Pipeline } from '../../model/schema.js';
 import type { ResolvedConnection, SparkCompiled } from '../../nodes/define.js';
 import { planPipeline, type PlannedNode } from '../../compiler/plan.js';
 import { validateStructure } from '../../compiler/validate.js';
 import { getNodeDefinition } from '../../nodes/index.js';
 import { Db } from '../../compiler/db.js';
+import { tempFolderPrefix } from '../../engine/commit/recover.js';
 import { nodeStateStore } from '../../engine/state.js';
 import { errorMessage, type Problem } from '../../util/errors.js';
 import { packageVersion } from '../../util/package-root.js';
@@ -48,7 +47,7 @@ interface Unit {
 export async function exportSpark(original: Pipeline, opts: SparkExportOptions): Promise<SparkExport> {
   const { doc, stubbed, problems: remoteProblems } = stubRemoteSources(original);
   if (remoteProblems.length > 0) return { problems: remoteProblems, warnings: [] };
-  const tempDir = await mkdtemp(path.join(os.tmpdir(), 'caudal-spark-export-'));
+  const tempDir = await mkdtemp(tempFolderPrefix());
   const db = await Db.open({ tempDir, threads: 2 });
   try {
     const plan = await planPipeline(doc, db, { mode: 'plan', target: 'spark', baseDir: opts.baseDir, params: opts.params, tempDir, runId: 'spark_export', connections: opts.connections, state: nodeStateStore(opts.stateDir, opts.baseDir) });

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ResolvedConnection } from '../../nodes/define.js';
+import { tempFolderPrefix } from '../../engine/commit/recover.js';
 import { secretEnvName } from '../../secrets/env-store.js';
+import { self } from '../../util/owner.js';
 import type { SparkJob } from './job.js';
 import { sparkSubmitPath } from './python.js';
 import { writeSparkJob } from './write-job.js';
@@ -26,6 +27,11 @@ export interface SparkSubmitOptions {
   reportDir: string;
   /** The connections the job uses, with their secrets: passed to spark-submit's environment only. */
   connections?: Record<string, ResolvedConnection>;
+  /**
+   * The run's id (staging names) and commit journal: the driver keeps the journal, so that what it
+   * staged is undone, or its decided commit completed, when it dies (cli/spark.ts recovers it).
+   */
+  run?: { id: string; journal: string; baseDir: string };
   onEvent(e: SparkRunEvent): void;
   onLog?(line: string): void;
   signal?: AbortSignal;
@@ -43,7 +49,8 @@ export interface SparkRunResult {
  * (CAUDAL_SECRET_<CONNECTION>_<FIELD>), never through a file or the command line.
  */
 export async function submitSparkJob(job: SparkJob, opts: SparkSubmitOptions): Promise<SparkRunResult> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'caudal-spark-job-'));
+  // A temp folder named for this process: a run killed before it removed it has it swept later.
+  const dir = await mkdtemp(tempFolderPrefix());
   try {
     await writeSparkJob(job, dir);
     const env: NodeJS.ProcessEnv = { ...process.env };
@@ -57,6 +64,7 @@ export async function submitSparkJob(job: SparkJob, opts: SparkSubmitOptions): P
       ...(job.packages.length > 0 ? ['--packages', job.packages.join(',')] : []),
       ...(opts.conf ?? []).flatMap((c) => ['--conf', c]),
       path.join(dir, 'caudal_spark.py'), path.join(dir, 'job.json'), '--report-dir', opts.reportDir,
+      ...(opts.run ? ['--run-id', opts.run.id, '--journal', opts.run.journal, '--owner-host', self.host, '--base-dir', opts.run.baseDir, '--caller-pid', String(process.pid)] : []),
     ];
     const child = spawn(sparkSubmitPath(opts.sparkSubmit), args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const onAbort = () => child.kill('SIGTERM');
@@ -80,7 +88,8 @@ export async function submitSparkJob(job: SparkJob, opts: SparkSubmitOptions): P
     opts.signal?.removeEventListener('abort', onAbort);
     const result = await readFile(path.join(opts.reportDir, 'result.json'), 'utf8').then((t) => JSON.parse(t) as SparkRunResult, () => undefined);
     if (result) return { exitCode, status: result.status, ...(result.error ? { error: result.error } : {}) };
-    return { exitCode: exitCode === 0 ? 1 : exitCode, status: 'failed', error: { kind: 'execution', message: `spark-submit exited ${exitCode} before the job reported a result (see the log above)` } };
+    const killed = exitCode === 137 ? ' (the driver was killed)' : '';
+    return { exitCode: exitCode === 0 ? 1 : exitCode, status: 'failed', error: { kind: 'execution', message: `spark-submit exited ${exitCode}${killed} before the job reported a result; set CAUDAL_SPARK_LOG=1 to see its log` } };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

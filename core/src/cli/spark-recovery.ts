@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { Db } from '../compiler/db.js';
+import { journalPath, runJournal } from '../engine/commit/journal.js';
+import { recoverDeadRuns, recoverRun, sweepDeadTempFolders, type RecoveryOutcome } from '../engine/commit/recover.js';
+import type { ResolvedConnection } from '../nodes/define.js';
+import { errorMessage } from '../util/errors.js';
+import { ownerIsDead } from '../util/owner.js';
+
+/**
+ * The Spark driver keeps the run's commit journal (resources/spark/caudal_spark.py, Journal) in the
+ * DuckDB engine's format, so the same recovery undoes what a killed driver staged (local files,
+ * PostgreSQL staging tables and prepared transactions) or completes a commit it had decided.
+ */
+export interface SparkRun {
+  /** Names the staging files and tables: short, as it goes into a PostgreSQL table name. */
+  id: string;
+  journal: string;
+}
+
+export function newSparkRun(): SparkRun {
+  const id = `${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}_${randomBytes(3).toString('hex')}`;
+  return { id, journal: journalPath(id) };
+}
+
+type Connections = Record<string, ResolvedConnection> | undefined;
+
+/** Before a Spark run, as before a DuckDB one: what killed runs left is finished or undone. */
+export async function recoverKilledRuns(connections: Connections, warn: (message: string) => void): Promise<void> {
+  await withRecoveryDb(warn, async (db) => {
+    report(await recoverDeadRuns({ db, connection: (name) => connections?.[name] }), warn);
+    await sweepDeadTempFolders();
+  });
+}
+
+/**
+ * After spark-submit ended: a journal still there means the driver died (or could not finish its
+ * decided commit); once its process is gone, recover it now rather than at the next run. Returns
+ * what the recovery did, if it ran.
+ */
+export async function recoverSparkRun(run: SparkRun, connections: Connections, warn: (message: string) => void): Promise<RecoveryOutcome | undefined> {
+  if (!existsSync(run.journal)) return undefined;
+  let outcome: RecoveryOutcome | undefined;
+  await withRecoveryDb(warn, async (db) => {
+    const journal = runJournal.parse(JSON.parse(await readFile(run.journal, 'utf8')));
+    if (!ownerIsDead(journal.owner)) {
+      warn(`the Spark driver of run ${run.id} (pid ${journal.owner.pid}) is still running; what it staged is recovered by the next run or \`caudal clean\` once it ends`);
+      return;
+    }
+    outcome = await recoverRun(journal, { db, connection: (name) => connections?.[name] });
+    report([outcome], warn, 'the Spark driver of run');
+  });
+  return outcome;
+}
+
+async function withRecoveryDb(warn: (message: string) => void, work: (db: Db) => Promise<void>): Promise<void> {
+  let db: Db | undefined;
+  try {
+    db = await Db.open({ threads: 1 });
+    await work(db);
+  } catch (e) {
+    warn(`could not clean up after killed runs: ${errorMessage(e)}`);
+  } finally {
+    db?.close();
+  }
+}
+
+function report(outcomes: RecoveryOutcome[], warn: (message: string) => void, what = 'run'): void {
+  for (const r of outcomes) {
+    warn(`recovered ${what} ${r.runId} of '${r.pipeline}', which was killed: ${r.action}${r.done.length ? `; ${r.done.join('; ')}` : ''}`);
+    for (const p of r.pending) warn(`run ${r.runId} of '${r.pipeline}' left something this run cannot finish: ${p}`);
+  }
+}

@@ -1,0 +1,156 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { caudal, startCaudal } from '../support/cli.js';
+import { inDb } from '../support/duckdb.js';
+import { tempDir } from '../support/pipeline.js';
+import { PG, pgSandbox, pgSecretEnv } from '../support/postgres.js';
+import { useSparkPython } from './support.js';
+
+/**
+ * `caudal run --engine spark` when the Spark driver dies (kill -9, the out-of-memory killer): the
+ * driver keeps the run's commit journal, so what it staged is undone, or a commit it had decided is
+ * completed, as soon as spark-submit ends; when caudal died with it, by `caudal clean` (or the next
+ * run). Three destinations: a CSV file, a Parquet file and a PostgreSQL table.
+ */
+const { schema, q } = await pgSandbox();
+const root = await tempDir('caudal-spark-crash-');
+useSparkPython();
+
+interface Snapshot {
+  csv: string;
+  parquet: number[];
+  pg: number[];
+}
+
+const before: Snapshot = { csv: 'id,name\n1,old 1\n', parquet: [1], pg: [1] };
+const after: Snapshot = { csv: 'id,name\n1,row 1\n2,row 2\n3,row 3\n', parquet: [1, 2, 3], pg: [1, 2, 3] };
+
+async function project(name: string) {
+  const dir = path.join(root, name);
+  await mkdir(path.join(dir, 'out'), { recursive: true });
+  const env = { ...pgSecretEnv('db'), CAUDAL_RUNTIME_DIR: path.join(dir, 'runtime'), CAUDAL_CONFIG_DIR: path.join(dir, 'config') };
+  await writeFile(
+    path.join(dir, 'caudal.connections.json'),
+    JSON.stringify({ format: 'caudal.connections/1', connections: { db: { type: 'postgres', host: PG.host, port: PG.port, database: PG.database, user: PG.user } } }),
+  );
+  await writeFile(path.join(dir, 'new.csv'), 'id,name\n1,row 1\n2,row 2\n3,row 3\n');
+  await writeFile(path.join(dir, 'out/orders.csv'), before.csv);
+  await inDb(':memory:', `COPY (SELECT 1::BIGINT AS id, 'old 1' AS name) TO '${path.join(dir, 'out/orders.parquet')}' (FORMAT parquet)`);
+  await q(`CREATE TABLE "${name}" (id bigint, name text)`);
+  await q(`INSERT INTO "${name}" VALUES (1, 'old 1')`);
+  const doc = {
+    format: 'caudal.pipeline/1',
+    name,
+    params: {},
+    connections: { db: { type: 'postgres' } },
+    nodes: [
+      { id: 'src', type: 'source.csv', params: { path: 'new.csv' } },
+      { id: 'csv', type: 'sink.csv', params: { path: 'out/orders.csv', if_exists: 'overwrite' } },
+      { id: 'pq', type: 'sink.parquet', params: { path: 'out/orders.parquet', if_exists: 'overwrite' } },
+      { id: 'pg', type: 'sink.postgres', params: { connection: 'db', schema, table: name, mode: 'replace' } },
+    ],
+    edges: ['csv', 'pq', 'pg'].map((to) => ({ from: 'src:out', to: `${to}:in` })),
+  };
+  await writeFile(path.join(dir, 'pipeline.json'), JSON.stringify(doc, null, 2));
+  const args = ['run', 'pipeline.json', '--engine', 'spark', '--master', 'local[1]'];
+  return {
+    dir,
+    env,
+    run: (failpoint: string) => caudal(args, { cwd: dir, env: { ...env, CAUDAL_SPARK_FAILPOINT: failpoint }, timeoutMs: 600_000 }),
+    start: (failpoint: string) => startCaudal(args, { cwd: dir, env: { ...env, CAUDAL_SPARK_FAILPOINT: failpoint }, detached: true }),
+    snapshot: async (): Promise<Snapshot> => ({
+      csv: await readFile(path.join(dir, 'out/orders.csv'), 'utf8'),
+      parquet: (await inDb(':memory:', `SELECT id FROM '${path.join(dir, 'out/orders.parquet')}' ORDER BY id`)).map((r) => Number(r.id)),
+      pg: (await q<{ id: string }>(`SELECT id FROM "${name}" ORDER BY id`)).map((r) => Number(r.id)),
+    }),
+    /** Staging files and tables, journals and prepared transactions the run may leave. */
+    debris: async (): Promise<string[]> => {
+      const found: string[] = [];
+      for (const f of await readdir(path.join(dir, 'out'))) if (f.includes('.caudal-')) found.push(`file ${f}`);
+      for (const f of await readdir(path.join(dir, 'runtime/runs')).catch(() => [])) found.push(`journal ${f}`);
+      for (const r of await q<{ gid: string }>(`SELECT gid FROM pg_prepared_xacts WHERE database = current_database() AND gid LIKE 'caudal:%'`)) found.push(`prepared ${r.gid}`);
+      for (const r of await q<{ relname: string }>(`SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND relname LIKE '%\\_\\_caudal\\_%'`, [schema])) {
+        found.push(`pg table ${r.relname}`);
+      }
+      return found;
+    },
+  };
+}
+
+describe('caudal run --engine spark: a Spark driver killed outright', () => {
+  it('killed after publishing the files, before deciding the commit: every destination is put back at once', { timeout: 600_000 }, async () => {
+    const p = await project('killed_before_decision');
+    const r = await p.run('kill:published');
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/recovered the Spark driver of run \S+ of 'killed_before_decision', which was killed: rolled back/);
+    expect(r.stderr).toMatch(/the driver was killed/);
+    expect(await p.snapshot()).toEqual(before);
+    expect(await p.debris()).toEqual([]);
+  });
+
+  it('killed after deciding the commit: the commit is completed, and the run counts as committed', { timeout: 600_000 }, async () => {
+    const p = await project('killed_after_decision');
+    const r = await p.run('kill:decided');
+    expect(r.stderr).toMatch(/which was killed: rolled forward; .*orders\.csv: published; .*PostgreSQL table .*killed_after_decision: completed/);
+    expect(r.stderr).toMatch(/run committed on Spark/);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await p.snapshot()).toEqual(after);
+    expect(await p.debris()).toEqual([]);
+  });
+
+  it('caudal alone killed: its driver stops at its next step and undoes what it staged', { timeout: 600_000 }, async () => {
+    const p = await project('caller_killed');
+    // The driver pauses once every sink is staged; caudal is killed then, its driver is not.
+    const { child, result } = p.start('pause:staged');
+    const journals = path.join(p.dir, 'runtime/runs');
+    let ended = false;
+    void result.then(() => (ended = true));
+    const staged = async () => (await readdir(path.join(p.dir, 'out'))).some((f) => f.endsWith('.tmp'));
+    for (let i = 0; i < 2400 && !(await staged()) && !ended; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await staged(), ended ? (await result).stderr : 'still running').toBe(true);
+    child.kill('SIGKILL');
+    expect((await result).signal).toBe('SIGKILL');
+    // Without caudal the driver would go on and commit; it checks for it before the commit instead.
+    const journalGone = async () => (await readdir(journals).catch(() => [])).filter((f) => f.endsWith('.json')).length === 0;
+    for (let i = 0; i < 600 && !(await journalGone()); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await journalGone()).toBe(true);
+    expect(await p.snapshot()).toEqual(before);
+    expect(await p.debris()).toEqual([]);
+  });
+
+  it('caudal killed with its driver while the files were published: `caudal clean` puts everything back', { timeout: 600_000 }, async () => {
+    const p = await project('killed_together');
+    const { child, result } = p.start('hang:published');
+    const journals = path.join(p.dir, 'runtime/runs');
+    // Wait until the journal says the commit is under way (the driver now hangs at the failpoint).
+    let phase = '';
+    let ended = false;
+    void result.then(() => (ended = true));
+    for (let i = 0; i < 2400 && phase !== 'committing' && !ended; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      const [file] = (await readdir(journals).catch(() => [])).filter((f) => f.endsWith('.json'));
+      if (file) phase = (JSON.parse(await readFile(path.join(journals, file), 'utf8').catch(() => '{}')) as { phase?: string }).phase ?? '';
+    }
+    expect(phase, ended ? (await result).stderr : 'still running').toBe('committing');
+    // kill -9 of the whole process group: caudal, spark-submit's JVM and the Python driver.
+    process.kill(-child.pid!, 'SIGKILL');
+    expect((await result).signal).toBe('SIGKILL');
+    const tempFolders = (await readdir(os.tmpdir())).filter((f) => f.startsWith('caudal-run-') && f.includes(`p${child.pid}-`));
+    expect(tempFolders.length).toBeGreaterThan(0);
+    // Published but undecided: the new CSV is in place, the old one aside, the table in a prepared
+    // transaction (which holds it locked: reading it now would wait for the recovery).
+    expect(await readFile(path.join(p.dir, 'out/orders.csv'), 'utf8')).toBe(after.csv);
+    expect((await p.debris()).some((d) => d.startsWith('prepared '))).toBe(true);
+
+    const doctor = await caudal(['doctor', 'pipeline.json'], { cwd: p.dir, env: p.env });
+    expect(doctor.stdout + doctor.stderr).toMatch(/killed_together/);
+    const clean = await caudal(['clean', 'pipeline.json'], { cwd: p.dir, env: p.env });
+    expect(clean.code, clean.stdout + clean.stderr).toBe(0);
+    expect(await p.snapshot()).toEqual(before);
+    expect(await p.debris()).toEqual([]);
+    for (const f of tempFolders) expect(existsSync(path.join(os.tmpdir(), f))).toBe(false);
+  });
+});
