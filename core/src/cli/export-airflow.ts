@@ -1,9 +1,10 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { airflowDag, type AirflowOperator } from '../scheduler/airflow/export.js';
 import { loadProject } from '../scheduler/load-project.js';
 import { PROJECT_FILE, type Project } from '../scheduler/project.js';
 import { loadPipelineFile } from '../model/load.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { CaudalError } from '../util/errors.js';
 import { parse } from './args.js';
 import { EXIT } from './exit-codes.js';
@@ -24,7 +25,8 @@ export async function exportAirflowCommand(args: string[], io: Io): Promise<numb
     source: ['caudal export airflow', path.basename(file), ...(operator === 'kubernetes' ? ['--operator kubernetes'] : [])].join(' '),
   });
   if (values.out) {
-    await writeFile(path.resolve(values.out), text);
+    // Often straight into Airflow's dags folder, which its scheduler parses at any moment.
+    await writeFileAtomic(path.resolve(values.out), text);
     if (!values.quiet) io.stderr.write(`✔ wrote ${path.resolve(values.out)}: copy it into Airflow's dags folder\n`);
   } else io.stdout.write(text);
   return EXIT.ok;

@@ -1,10 +1,10 @@
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startProfile } from '../engine/engine.js';
 import { loadPipelineFile } from '../model/load.js';
 import { distinctLabel, ESTIMATED_TOP } from '../quality/profile/labels.js';
 import { renderProfileHtml } from '../quality/profile/report-html.js';
 import type { ColumnProfile, ProfileResult } from '../quality/profile/types.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { CaudalError } from '../util/errors.js';
 import { parse, parseMemoryLimit, parseParams, parseThreads } from './args.js';
 import { EXIT } from './exit-codes.js';
@@ -66,7 +66,7 @@ export async function profileCommand(args: string[], io: Io): Promise<number> {
     if (tty) io.stderr.write('\r\x1b[2K');
   }
   if (values.html) {
-    await writeFile(path.resolve(values.html), renderProfileHtml(result));
+    await writeFileAtomic(path.resolve(values.html), renderProfileHtml(result));
     if (!values.quiet && !values.json) io.stderr.write(`profile written to ${path.resolve(values.html)}\n`);
   }
   if (values.json) io.stdout.write(JSON.stringify(result) + '\n');

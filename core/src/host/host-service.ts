@@ -26,7 +26,7 @@ import { serializePipeline } from '../model/serialize.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { CaudalError, errorMessage } from '../util/errors.js';
 import { packageVersion } from '../util/package-root.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { connectionTypeCatalog, nodeCatalog } from './catalog.js';
 import { ConnectionsApi } from './connections-api.js';
 import { sqlScript } from './export-sql.js';

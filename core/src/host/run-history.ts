@@ -3,7 +3,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { HostRunSummary, RunRecord } from '../host-api/contract.js';
 import type { RunEvent, RunSummary } from '../engine/protocol.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 
 /**
  * Run history as plain files (DESIGN.md §7): one folder per run holding `run.json` (the record,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from '../host/atomic-write.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { schedulerDir } from './state.js';
 
 /**

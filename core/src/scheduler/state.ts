@@ -2,7 +2,7 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from '../host/atomic-write.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 
 /**
  * The scheduler's own state, persisted on every change (`.caudal/scheduler/state.json` next to the

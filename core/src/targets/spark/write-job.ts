@@ -1,19 +1,21 @@
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 import type { SparkJob } from './job.js';
 import { sparkResources } from './python.js';
 
 /**
  * Writes a self-contained job folder: job.json (the steps, Spark SQL), caudal_spark.py (the runtime,
- * pyspark only) and run.sh (spark-submit with the JDBC driver packages the job needs).
+ * pyspark only) and run.sh (spark-submit with the JDBC driver packages the job needs). Each file is
+ * replaced whole, so a job folder a scheduler may start at any moment never holds a torn file.
  */
 export async function writeSparkJob(job: SparkJob, dir: string): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const files = [path.join(dir, 'job.json'), path.join(dir, 'caudal_spark.py'), path.join(dir, 'run.sh')];
-  await writeFile(files[0]!, JSON.stringify(job, null, 2) + '\n');
-  await copyFile(path.join(sparkResources(), 'caudal_spark.py'), files[1]!);
+  await writeFileAtomic(files[0]!, JSON.stringify(job, null, 2) + '\n');
+  await writeFileAtomic(files[1]!, await readFile(path.join(sparkResources(), 'caudal_spark.py'), 'utf8'));
   const packages = job.packages.length > 0 ? ` \\\n  --packages ${job.packages.join(',')}` : '';
-  await writeFile(
+  await writeFileAtomic(
     files[2]!,
     `#!/bin/sh
 # Submits the exported pipeline "${job.pipeline.replace(/[^\w .,:()-]/g, '')}" to Spark. Pass spark-submit options first, e.g.
