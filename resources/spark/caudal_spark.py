@@ -168,6 +168,13 @@ class Journal:
             os.fsync(f.fileno())
         os.replace(tmp, self.path)
 
+    def committed(self, node):
+        """A sink that cannot prepare was committed before the decision: the recovery must not call it undone."""
+        for e in self.data["sinks"]:
+            if e.get("nodeId") == node and e["kind"] == "external":
+                e["committed"] = True
+        self.write()
+
     def remove(self):
         if self.path and os.path.exists(self.path):
             os.remove(self.path)
@@ -218,10 +225,13 @@ def journal_entries(fs, staged_files, staged_jdbc, sinks, run_id):
         sink, node = step["sink"], step["node"]
         if sink["format"] == "jdbc":
             j = sink["jdbc"]
+            stage = [j["schema"], stage_table_name(j, run_id)]
             if j.get("dialect") == "sqlserver":
-                continue  # no two-phase commit; its staging table is named in the docs
-            ref = {"gid": prepared_id(run_id, node), "stageTable": [j["schema"], stage_table_name(j, run_id)]}
-            entries.append({"kind": "external", "nodeId": node, "label": f"PostgreSQL table {j['schema']}.{j['table']}", "recovery": {"connection": j["connection"], "ref": ref}})
+                # No two-phase commit: the recovery can only drop the staging table.
+                entry = {"label": f"SQL Server table {j['schema']}.{j['table']}", "ref": {"stageTable": stage}}
+            else:
+                entry = {"label": f"PostgreSQL table {j['schema']}.{j['table']}", "ref": {"gid": prepared_id(run_id, node), "stageTable": stage}}
+            entries.append({"kind": "external", "nodeId": node, "label": entry["label"], "recovery": {"connection": j["connection"], "ref": entry["ref"]}})
             continue
         target = local_path(fs, sink["target"])
         if target is None:
@@ -973,6 +983,7 @@ def run_job(spark, job, report_dir=None, run_id=None, journal=None, caller=None)
             for s in [s for s in staged_jdbc if not s.prepared]:
                 commit_jdbc(s)
                 committed.append(s)
+                journal.committed(s.step["node"])
         except Exception:
             if committed:
                 emit({"type": "warning", "message": "a database commit failed after others committed: " + ", ".join(s.step["node"] for s in committed) + " kept the new rows"})

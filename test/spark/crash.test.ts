@@ -6,7 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { caudal, startCaudal } from '../support/cli.js';
 import { inDb } from '../support/duckdb.js';
 import { tempDir } from '../support/pipeline.js';
-import { PG, pgSandbox, pgSecretEnv } from '../support/postgres.js';
+import { Db } from '../../core/src/compiler/db.js';
+import { runJournal } from '../../core/src/engine/commit/journal.js';
+import { recoverRun } from '../../core/src/engine/commit/recover.js';
+import { PG, pgConnection, pgSandbox, pgSecretEnv } from '../support/postgres.js';
 import { useSparkPython } from './support.js';
 
 /**
@@ -152,5 +155,28 @@ describe('caudal run --engine spark: a Spark driver killed outright', () => {
     expect(await p.snapshot()).toEqual(before);
     expect(await p.debris()).toEqual([]);
     for (const f of tempFolders) expect(existsSync(path.join(os.tmpdir(), f))).toBe(false);
+  });
+
+  it('recovery: a load committed before the decision (it could not be prepared) is reported as kept, and its staging table dropped', async () => {
+    await q(`CREATE TABLE "plain" (id bigint)`);
+    await q(`CREATE TABLE "plain__caudal_r1" (id bigint)`);
+    const journal = runJournal.parse({
+      format: 'caudal.journal/1',
+      runId: 'r1',
+      owner: { host: 'ffff', pid: 1 },
+      startedAt: new Date().toISOString(),
+      pipeline: 'plain',
+      baseDir: root,
+      phase: 'committing',
+      sinks: [{ kind: 'external', nodeId: 'pg', label: 'PostgreSQL table plain', committed: true, recovery: { connection: 'db', ref: { gid: 'caudal:r1:pg', stageTable: [schema, 'plain__caudal_r1'] } } }],
+    });
+    const db = await Db.open({ threads: 1 });
+    try {
+      const out = await recoverRun(journal, { db, connection: (name) => pgConnection()[name], env: { CAUDAL_RUNTIME_DIR: path.join(root, 'plain-runtime') } });
+      expect(out).toMatchObject({ action: 'rolled back', pending: [], done: ['PostgreSQL table plain: committed before the process died, so it keeps the new rows (it cannot be prepared); its staging was removed'] });
+    } finally {
+      db.close();
+    }
+    expect(await q(`SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND relname LIKE 'plain%'`, [schema])).toEqual([{ relname: 'plain' }]);
   });
 });

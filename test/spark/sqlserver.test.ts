@@ -1,7 +1,8 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runPipeline } from '../../core/src/engine/engine.js';
+import { caudal } from '../support/cli.js';
 import { pipeline, tempDir } from '../support/pipeline.js';
 import { MSSQL_URL, mssqlConnection, mssqlSandbox, mssqlTestConfig } from '../support/sqlserver.js';
 import { exportJob, readOutput, runSparkJobs, writeTestData } from './support.js';
@@ -92,5 +93,28 @@ suite(`Spark ↔ SQL Server (${MSSQL_URL ? 'CAUDAL_TEST_MSSQL_URL' : 'skipped: s
       else expect(spark!.error?.message ?? '', name).toBe('');
     }
     expect(await q(`SELECT COUNT(*) AS n FROM [${schema}].stepped`)).toEqual([{ n: 1 }]);
+  }, 900_000);
+
+  it('caudal run --engine spark: a driver killed once its staging table is filled leaves neither rows nor the staging table', async () => {
+    await q(`CREATE TABLE [${schema}].killed (id bigint, name nvarchar(20))`);
+    await q(`INSERT INTO [${schema}].killed VALUES (1, 'old')`);
+    const project = path.join(dir, 'killed');
+    await mkdir(project, { recursive: true });
+    const { password, ...config } = mssqlTestConfig();
+    await writeFile(path.join(project, 'caudal.connections.json'), JSON.stringify({ format: 'caudal.connections/1', connections: { erp: { type: 'sqlserver', ...config } } }));
+    await writeFile(path.join(project, 'new.csv'), 'id,name\n2,new\n3,new\n');
+    const doc = pipeline(
+      [{ id: 'src', type: 'source.csv', params: { path: 'new.csv' } }, { id: 'mart', type: 'sink.sqlserver', params: { connection: 'erp', schema, table: 'killed', mode: 'append' } }],
+      ['src -> mart'],
+      { connections },
+    );
+    await writeFile(path.join(project, 'pipeline.json'), JSON.stringify(doc));
+    const env = { CAUDAL_SECRET_ERP_PASSWORD: String(password), CAUDAL_RUNTIME_DIR: path.join(project, 'runtime'), CAUDAL_CONFIG_DIR: path.join(project, 'config'), CAUDAL_SPARK_FAILPOINT: 'kill:staged' };
+    const r = await caudal(['run', 'pipeline.json', '--engine', 'spark', '--master', 'local[1]'], { cwd: project, env, timeoutMs: 600_000 });
+    expect(r.stderr).toMatch(/rolled back; SQL Server table \S+killed: undone/);
+    expect(r.code, r.stderr).toBe(1);
+    expect(await q(`SELECT id FROM [${schema}].killed ORDER BY id`)).toEqual([{ id: '1' }]);
+    const tables = await q<{ name: string }>(`SELECT name FROM sys.tables WHERE schema_id = SCHEMA_ID('${schema}') AND name LIKE 'killed%'`);
+    expect(tables.map((t) => t.name)).toEqual(['killed']);
   }, 900_000);
 });

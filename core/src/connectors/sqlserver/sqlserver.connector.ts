@@ -2,17 +2,19 @@ import { sqlserverConnection } from '../../connections/sqlserver/sqlserver.conne
 import type { Connector } from '../connector.js';
 import { discoverSqlServer } from './discover.js';
 import { planSqlServerRead } from './read.js';
+import { dropSparkStageTable } from './recover.js';
 import { writeSqlServer } from './write.js';
 
 /**
  * SQL Server: the connection type plus discovery, streamed reads and bulk loads in one transaction.
- * No recover(): the driver has no two-phase commit, and the server rolls back the transaction of a
- * process that died.
+ * The driver has no two-phase commit, and the server rolls back the transaction of a process that
+ * died: recover() only drops the staging table of a killed Spark driver's load.
  */
 export const sqlserverConnector = {
   ...sqlserverConnection,
   capabilities: { pushdown: true, upsert: true, incremental: true, transactional: true },
   discover: (config, scope) => discoverSqlServer(config, scope),
   planRead: planSqlServerRead,
+  recover: (config, recovery) => dropSparkStageTable(config, recovery),
   write: (config, spec, source, io, ctx) => writeSqlServer(config, { upsertMethod: 'merge', ...spec }, source, io, ctx),
 } satisfies Connector<typeof sqlserverConnection.fields>;

@@ -104,6 +104,9 @@ async function recoverEntry(entry: JournalEntry, j: RunJournal, forward: boolean
   }
   // Even a committed entry is passed on: a connector may still have staging to remove.
   await connector.recover(connector.fields.parse(resolved.config), entry.recovery, forward ? 'commit' : 'rollback');
+  // A Spark run commits the databases that cannot prepare before its decision (SQL Server): such
+  // a load stays committed when the rest is undone, the window the user guide describes.
+  if (!forward && entry.committed) return { done: `${entry.label}: committed before the process died, so it keeps the new rows (it cannot be prepared); its staging was removed` };
   return { done: `${entry.label}: ${forward ? 'completed' : 'undone'}` };
 }
 
