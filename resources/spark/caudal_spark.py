@@ -175,6 +175,14 @@ class Journal:
                 e["committed"] = True
         self.write()
 
+    def leftovers(self):
+        """Local staging this run left on disk (checked without the JVM, which may be shutting down
+        under a cancel): while there is any, the journal stays for the recovery to remove it."""
+        for e in self.data["sinks"]:
+            if e["kind"] == "file" and any(p and os.path.exists(p) for p in [e.get("temp"), e.get("aside"), *e.get("stagingDirs", [])]):
+                return True
+        return False
+
     def remove(self):
         if self.path and os.path.exists(self.path):
             os.remove(self.path)
@@ -995,7 +1003,8 @@ def run_job(spark, job, report_dir=None, run_id=None, journal=None, caller=None)
             if s.prepared:
                 commit_jdbc(s)
         finalize_files(fs, staged_files)
-        journal.remove()
+        if not journal.leftovers():
+            journal.remove()
         summary["status"] = "succeeded"
     except BaseException as e:
         kind = e.kind if isinstance(e, RunFailed) else ("cancelled" if isinstance(e, KeyboardInterrupt) else "execution")
@@ -1008,7 +1017,7 @@ def run_job(spark, job, report_dir=None, run_id=None, journal=None, caller=None)
         else:
             clean = undo_files(fs, staged_files)
             clean = rollback_jdbc(spark, [s for s in staged_jdbc if s not in committed]) and clean
-            if clean:
+            if clean and not journal.leftovers():
                 journal.remove()
         summary["error"] = {"kind": kind, "message": message, **({"nodeId": e.node} if isinstance(e, RunFailed) and e.node else {})}
         summary["status"] = "cancelled" if kind == "cancelled" else "failed"

@@ -124,6 +124,24 @@ describe('caudal run --engine spark: a Spark driver killed outright', () => {
     expect(await p.debris()).toEqual([]);
   });
 
+  it('Ctrl-C before publishing: what the driver staged is undone before caudal exits', { timeout: 600_000 }, async () => {
+    const p = await project('interrupted');
+    const { child, result } = p.start('pause:staged');
+    let ended = false;
+    void result.then(() => (ended = true));
+    const staged = async () => (await readdir(path.join(p.dir, 'out'))).some((f) => f.endsWith('.tmp'));
+    for (let i = 0; i < 2400 && !(await staged()) && !ended; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await staged(), ended ? (await result).stderr : 'still running').toBe(true);
+    child.kill('SIGINT');
+    const r = await result;
+    // The driver outlives spark-submit's JVM for a moment and undoes its work, or leaves it to the
+    // recovery caudal runs once it has ended: either way nothing is left when caudal exits.
+    expect(r.stderr).toMatch(/caudal: cancelled; nothing was committed\n$/);
+    expect(r.code, r.stderr).toBe(130);
+    expect(await p.snapshot()).toEqual(before);
+    expect(await p.debris()).toEqual([]);
+  });
+
   it('caudal killed with its driver while the files were published: `caudal clean` puts everything back', { timeout: 600_000 }, async () => {
     const p = await project('killed_together');
     const { child, result } = p.start('hang:published');

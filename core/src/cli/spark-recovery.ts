@@ -26,6 +26,8 @@ export function newSparkRun(): SparkRun {
 
 type Connections = Record<string, ResolvedConnection> | undefined;
 
+const DRIVER_EXIT_WAIT_MS = 60_000;
+
 /** Before a Spark run, as before a DuckDB one: what killed runs left is finished or undone. */
 export async function recoverKilledRuns(connections: Connections, warn: (message: string) => void): Promise<void> {
   await withRecoveryDb(warn, async (db) => {
@@ -43,7 +45,13 @@ export async function recoverSparkRun(run: SparkRun, connections: Connections, w
   if (!existsSync(run.journal)) return undefined;
   let outcome: RecoveryOutcome | undefined;
   await withRecoveryDb(warn, async (db) => {
-    const journal = runJournal.parse(JSON.parse(await readFile(run.journal, 'utf8')));
+    const { owner } = runJournal.parse(JSON.parse(await readFile(run.journal, 'utf8')));
+    // spark-submit ends with its JVM (Ctrl-C, a killed JVM) while the Python driver may still be
+    // finishing: it notices at its next call into the JVM. Wait for it, then read what it left.
+    for (let waited = 0; waited < DRIVER_EXIT_WAIT_MS && !ownerIsDead(owner); waited += 200) await new Promise((r) => setTimeout(r, 200));
+    const text = await readFile(run.journal, 'utf8').catch(() => undefined); // gone: the driver finished its own cleanup
+    if (text === undefined) return;
+    const journal = runJournal.parse(JSON.parse(text));
     if (!ownerIsDead(journal.owner)) {
       warn(`the Spark driver of run ${run.id} (pid ${journal.owner.pid}) is still running; what it staged is recovered by the next run or \`caudal clean\` once it ends`);
       return;

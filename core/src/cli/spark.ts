@@ -82,8 +82,13 @@ export async function runOnSpark(pipeline: Pipeline, baseDir: string, file: stri
       if (!quiet && !values.json) io.stderr.write(completed ? `✔ run committed on Spark: its driver stopped after deciding the commit, which was completed here\n` : `✔ run succeeded on Spark; report in ${reportDir}\n`);
       return EXIT.ok;
     }
+    if (abort.signal.aborted) {
+      // The job's own error is then a consequence (its SparkContext shut down under it).
+      if (!values.json) io.stderr.write(`caudal: cancelled; nothing was committed${recovered?.pending.length ? ' (see the warnings above for what is left)' : ''}\n`);
+      return EXIT.cancelled;
+    }
     if (!values.json) io.stderr.write(`caudal: ${result.error?.message ?? 'the Spark job failed'}\n`);
-    if (result.status === 'cancelled' || abort.signal.aborted) return EXIT.cancelled;
+    if (result.status === 'cancelled') return EXIT.cancelled;
     return result.error?.kind === 'quality' ? EXIT.qualityFailed : result.error?.kind === 'validation' || result.error?.kind === 'usage' ? EXIT.invalid : EXIT.runFailed;
   } finally {
     process.off('SIGINT', onSignal);
