@@ -175,6 +175,31 @@ describe('caudal run --engine spark: a Spark driver killed outright', () => {
     for (const f of tempFolders) expect(existsSync(path.join(os.tmpdir(), f))).toBe(false);
   });
 
+  it('one run at a time: a second run of the pipeline while a Spark run holds it exits 75 naming that run; so does a DuckDB run', { timeout: 600_000 }, async () => {
+    const p = await project('one_at_a_time');
+    const { child, result } = p.start('hang:staged');
+    let ended = false;
+    void result.then(() => (ended = true));
+    const staged = async () => (await readdir(path.join(p.dir, 'out'))).some((f) => f.endsWith('.tmp'));
+    for (let i = 0; i < 2400 && !(await staged()) && !ended; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await staged(), ended ? (await result).stderr : 'still running').toBe(true);
+    try {
+      const spark = await caudal(['run', 'pipeline.json', '--engine', 'spark', '--master', 'local[1]'], { cwd: p.dir, env: p.env });
+      expect(spark.stderr).toMatch(/is in use by another run \S+ of pipeline 'one_at_a_time' \(pid \d+/);
+      expect(spark.code).toBe(75);
+      const duck = await caudal(['run', 'pipeline.json'], { cwd: p.dir, env: p.env });
+      expect(duck.stderr).toMatch(/is in use by another run/);
+      expect(duck.code).toBe(75);
+    } finally {
+      process.kill(-child.pid!, 'SIGKILL');
+      await result;
+    }
+    const clean = await caudal(['clean', 'pipeline.json'], { cwd: p.dir, env: p.env });
+    expect(clean.code, clean.stdout + clean.stderr).toBe(0);
+    expect(await p.snapshot()).toEqual(before);
+    expect(await p.debris()).toEqual([]);
+  });
+
   it('recovery: a load committed before the decision (it could not be prepared) is reported as kept, and its staging table dropped', async () => {
     await q(`CREATE TABLE "plain" (id bigint)`);
     await q(`CREATE TABLE "plain__caudal_r1" (id bigint)`);

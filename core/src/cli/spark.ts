@@ -54,7 +54,21 @@ export async function runOnSpark(pipeline: Pipeline, baseDir: string, file: stri
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // One run at a time per pipeline and per destination, on either engine (engine/commit/locks.ts).
+  const { RunLocks } = await import('../engine/commit/locks.js');
+  const { defaultStateDir } = await import('../engine/run-dirs.js');
+  const stateDir = context.stateDir ?? defaultStateDir(baseDir);
+  let locks: Awaited<ReturnType<typeof RunLocks.acquire>> | undefined;
   try {
+    locks = await RunLocks.acquire([{ key: `pipeline:${stateDir}:${pipeline.name}`, label: `pipeline '${pipeline.name}'` }, ...(exported.destinations ?? [])], {
+      runId: run.id,
+      pipeline: pipeline.name,
+      wait: values.wait === true,
+      isCancelled: () => abort.signal.aborted,
+      log: (m) => {
+        if (!quiet && !values.json) io.stderr.write(`${m}\n`);
+      },
+    });
     const result = await submitSparkJob(exported.job, {
       master: values.master,
       sparkSubmit: values['spark-submit'],
@@ -91,6 +105,7 @@ export async function runOnSpark(pipeline: Pipeline, baseDir: string, file: stri
     if (result.status === 'cancelled') return EXIT.cancelled;
     return result.error?.kind === 'quality' ? EXIT.qualityFailed : result.error?.kind === 'validation' || result.error?.kind === 'usage' ? EXIT.invalid : EXIT.runFailed;
   } finally {
+    await locks?.release();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

@@ -28,6 +28,8 @@ export interface SparkExport {
   job?: SparkJob;
   problems: Problem[];
   warnings: Array<{ nodeId: string; message: string }>;
+  /** What the job's sinks write, for the run locks `caudal run --engine spark` takes. */
+  destinations?: Array<{ key: string; label: string }>;
 }
 
 const unquote = (ref: string) => (ref.startsWith('"') ? ref.slice(1, -1).replaceAll('""', '"') : ref);
@@ -193,6 +195,7 @@ export async function exportSpark(original: Pipeline, opts: SparkExportOptions):
       job: { format: 'caudal.spark-job/1', pipeline: doc.name, createdBy: { caudal: packageVersion(), sqlglot: translated.sqlglot }, params, packages: [...packages], steps },
       problems: [],
       warnings: plan.warnings,
+      destinations: plan.nodes.flatMap((n) => (n.sink ? [n.sink.destination] : [])),
     };
   } finally {
     db.close();
