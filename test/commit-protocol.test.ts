@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { caudal } from './support/cli.js';
 import { tempDir } from './support/pipeline.js';
-import { PG, pgSandbox, pgSecretEnv } from './support/postgres.js';
+import { PG, pgSandbox, pgSecretEnv, preparedTransactionsIn } from './support/postgres.js';
 import { inDb } from './support/duckdb.js';
 
 /**
@@ -14,7 +14,7 @@ import { inDb } from './support/duckdb.js';
  * any point of the commit is undone (before the decision) or completed (after it) by the next run
  * or `caudal clean`, and leaves nothing behind.
  */
-const { schema, q } = await pgSandbox();
+const { client, schema, q } = await pgSandbox();
 const root = await tempDir('caudal-commit-');
 
 const OLD = 3;
@@ -88,7 +88,7 @@ async function debris(p: Project): Promise<string[]> {
   for (const f of await readdir(path.join(p.dir, 'out'))) if (f.includes('.caudal-')) found.push(`file ${f}`);
   for (const r of await inDb(path.join(p.dir, 'out/warehouse.duckdb'), `SELECT table_name FROM duckdb_tables() WHERE table_name NOT IN ('orders', 'untouched')`)) found.push(`table ${String(r.table_name)}`);
   for (const f of await readdir(path.join(p.dir, 'runtime/runs')).catch(() => [])) found.push(`journal ${f}`);
-  for (const r of await q<{ gid: string }>(`SELECT gid FROM pg_prepared_xacts WHERE database = current_database() AND gid LIKE 'caudal:%'`)) found.push(`prepared ${r.gid}`);
+  for (const gid of await preparedTransactionsIn(client, schema)) found.push(`prepared ${gid}`);
   for (const r of await q<{ relname: string }>(`SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND relname LIKE 'caudal_%'`, [schema])) {
     found.push(`pg table ${r.relname}`);
   }

@@ -9,7 +9,7 @@ import { tempDir } from '../support/pipeline.js';
 import { Db } from '../../core/src/compiler/db.js';
 import { runJournal } from '../../core/src/engine/commit/journal.js';
 import { recoverRun } from '../../core/src/engine/commit/recover.js';
-import { PG, pgConnection, pgSandbox, pgSecretEnv } from '../support/postgres.js';
+import { PG, pgConnection, pgSandbox, pgSecretEnv, preparedTransactionsIn } from '../support/postgres.js';
 import { useSparkPython } from './support.js';
 
 /**
@@ -18,7 +18,7 @@ import { useSparkPython } from './support.js';
  * completed, as soon as spark-submit ends; when caudal died with it, by `caudal clean` (or the next
  * run). Three destinations: a CSV file, a Parquet file and a PostgreSQL table.
  */
-const { schema, q } = await pgSandbox();
+const { client, schema, q } = await pgSandbox();
 const root = await tempDir('caudal-spark-crash-');
 useSparkPython();
 
@@ -74,7 +74,7 @@ async function project(name: string) {
       const found: string[] = [];
       for (const f of await readdir(path.join(dir, 'out'))) if (f.includes('.caudal-')) found.push(`file ${f}`);
       for (const f of await readdir(path.join(dir, 'runtime/runs')).catch(() => [])) found.push(`journal ${f}`);
-      for (const r of await q<{ gid: string }>(`SELECT gid FROM pg_prepared_xacts WHERE database = current_database() AND gid LIKE 'caudal:%'`)) found.push(`prepared ${r.gid}`);
+      for (const gid of await preparedTransactionsIn(client, schema)) found.push(`prepared ${gid}`);
       for (const r of await q<{ relname: string }>(`SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND relname LIKE '%\\_\\_caudal\\_%'`, [schema])) {
         found.push(`pg table ${r.relname}`);
       }
@@ -146,16 +146,20 @@ describe('caudal run --engine spark: a Spark driver killed outright', () => {
     const p = await project('killed_together');
     const { child, result } = p.start('hang:published');
     const journals = path.join(p.dir, 'runtime/runs');
-    // Wait until the journal says the commit is under way (the driver now hangs at the failpoint).
+    // Wait until the journal says the commit is under way and both files are published (the new CSV
+    // in place, both old versions aside): the driver then hangs at the failpoint.
     let phase = '';
+    let published = false;
     let ended = false;
     void result.then(() => (ended = true));
-    for (let i = 0; i < 2400 && phase !== 'committing' && !ended; i++) {
+    for (let i = 0; i < 2400 && !(phase === 'committing' && published) && !ended; i++) {
       await new Promise((r) => setTimeout(r, 250));
       const [file] = (await readdir(journals).catch(() => [])).filter((f) => f.endsWith('.json'));
       if (file) phase = (JSON.parse(await readFile(path.join(journals, file), 'utf8').catch(() => '{}')) as { phase?: string }).phase ?? '';
+      published = (await readFile(path.join(p.dir, 'out/orders.csv'), 'utf8').catch(() => '')) === after.csv && (await readdir(path.join(p.dir, 'out'))).filter((f) => f.endsWith('.old')).length === 2;
     }
     expect(phase, ended ? (await result).stderr : 'still running').toBe('committing');
+    expect(published).toBe(true);
     // kill -9 of the whole process group: caudal, spark-submit's JVM and the Python driver.
     process.kill(-child.pid!, 'SIGKILL');
     expect((await result).signal).toBe('SIGKILL');

@@ -43,6 +43,24 @@ export async function pgSandbox(): Promise<{ client: pg.Client; schema: string; 
 }
 
 /**
+ * The prepared transactions that hold a lock on a table of `schema`: what a test's own runs left
+ * prepared. Test files run at the same time against one server, and some keep a transaction prepared
+ * on purpose for a while (a killed run, until its recovery), so a count over the whole server is not
+ * the test's own.
+ */
+export async function preparedTransactionsIn(client: pg.Client, schema: string): Promise<string[]> {
+  const { rows } = await client.query<{ gid: string }>(
+    `SELECT DISTINCT p.gid FROM pg_prepared_xacts p
+       JOIN pg_locks x ON x.locktype = 'transactionid' AND x.transactionid = p.transaction
+       JOIN pg_locks r ON r.virtualtransaction = x.virtualtransaction AND r.locktype = 'relation'
+       JOIN pg_class c ON c.oid = r.relation JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE p.database = current_database() AND n.nspname = $1 ORDER BY 1`,
+    [schema],
+  );
+  return rows.map((r) => r.gid);
+}
+
+/**
  * A login role whose password is `password`, for tests that check a secret travels from a store to
  * the server and nowhere else. It inherits the test user's privileges (so it reads the sandbox
  * schemas) and is dropped after the file's tests.
