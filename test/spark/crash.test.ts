@@ -83,6 +83,21 @@ async function project(name: string) {
   };
 }
 
+type Project = Awaited<ReturnType<typeof project>>;
+
+/** A staging folder is next to a target: the driver has begun writing the sinks. */
+const staged = async (p: Project) => (await readdir(path.join(p.dir, 'out'))).some((f) => f.endsWith('.tmp'));
+
+/** Starts the run and waits until `ready()` holds; fails with the run's output if it ended first. */
+async function startUntil(p: Project, failpoint: string, ready: () => Promise<boolean>) {
+  const started = p.start(failpoint);
+  let ended = false;
+  void started.result.then(() => (ended = true));
+  for (let i = 0; i < 2400 && !(await ready()) && !ended; i++) await new Promise((r) => setTimeout(r, 100));
+  expect(await ready(), ended ? (await started.result).stderr : 'still running').toBe(true);
+  return started;
+}
+
 describe('caudal run --engine spark: a Spark driver killed outright', () => {
   it('killed after publishing the files, before deciding the commit: every destination is put back at once', { timeout: 600_000 }, async () => {
     const p = await project('killed_before_decision');
@@ -107,13 +122,8 @@ describe('caudal run --engine spark: a Spark driver killed outright', () => {
   it('caudal alone killed: its driver stops at its next step and undoes what it staged', { timeout: 600_000 }, async () => {
     const p = await project('caller_killed');
     // The driver pauses once every sink is staged; caudal is killed then, its driver is not.
-    const { child, result } = p.start('pause:staged');
+    const { child, result } = await startUntil(p, 'pause:staged', () => staged(p));
     const journals = path.join(p.dir, 'runtime/runs');
-    let ended = false;
-    void result.then(() => (ended = true));
-    const staged = async () => (await readdir(path.join(p.dir, 'out'))).some((f) => f.endsWith('.tmp'));
-    for (let i = 0; i < 2400 && !(await staged()) && !ended; i++) await new Promise((r) => setTimeout(r, 100));
-    expect(await staged(), ended ? (await result).stderr : 'still running').toBe(true);
     child.kill('SIGKILL');
     expect((await result).signal).toBe('SIGKILL');
     // Without caudal the driver would go on and commit; it checks for it before the commit instead.
@@ -126,12 +136,7 @@ describe('caudal run --engine spark: a Spark driver killed outright', () => {
 
   it('Ctrl-C before publishing: what the driver staged is undone before caudal exits', { timeout: 600_000 }, async () => {
     const p = await project('interrupted');
-    const { child, result } = p.start('pause:staged');
-    let ended = false;
-    void result.then(() => (ended = true));
-    const staged = async () => (await readdir(path.join(p.dir, 'out'))).some((f) => f.endsWith('.tmp'));
-    for (let i = 0; i < 2400 && !(await staged()) && !ended; i++) await new Promise((r) => setTimeout(r, 100));
-    expect(await staged(), ended ? (await result).stderr : 'still running').toBe(true);
+    const { child, result } = await startUntil(p, 'pause:staged', () => staged(p));
     child.kill('SIGINT');
     const r = await result;
     // The driver outlives spark-submit's JVM for a moment and undoes its work, or leaves it to the
@@ -144,22 +149,18 @@ describe('caudal run --engine spark: a Spark driver killed outright', () => {
 
   it('caudal killed with its driver while the files were published: `caudal clean` puts everything back', { timeout: 600_000 }, async () => {
     const p = await project('killed_together');
-    const { child, result } = p.start('hang:published');
     const journals = path.join(p.dir, 'runtime/runs');
+    const phase = async () => {
+      const [file] = (await readdir(journals).catch(() => [])).filter((f) => f.endsWith('.json'));
+      return file ? ((JSON.parse(await readFile(path.join(journals, file), 'utf8').catch(() => '{}')) as { phase?: string }).phase ?? '') : '';
+    };
+    const published = async () =>
+      (await readFile(path.join(p.dir, 'out/orders.csv'), 'utf8').catch(() => '')) === after.csv && (await readdir(path.join(p.dir, 'out'))).filter((f) => f.endsWith('.old')).length === 2;
     // Wait until the journal says the commit is under way and both files are published (the new CSV
     // in place, both old versions aside): the driver then hangs at the failpoint.
-    let phase = '';
-    let published = false;
-    let ended = false;
-    void result.then(() => (ended = true));
-    for (let i = 0; i < 2400 && !(phase === 'committing' && published) && !ended; i++) {
-      await new Promise((r) => setTimeout(r, 250));
-      const [file] = (await readdir(journals).catch(() => [])).filter((f) => f.endsWith('.json'));
-      if (file) phase = (JSON.parse(await readFile(path.join(journals, file), 'utf8').catch(() => '{}')) as { phase?: string }).phase ?? '';
-      published = (await readFile(path.join(p.dir, 'out/orders.csv'), 'utf8').catch(() => '')) === after.csv && (await readdir(path.join(p.dir, 'out'))).filter((f) => f.endsWith('.old')).length === 2;
-    }
-    expect(phase, ended ? (await result).stderr : 'still running').toBe('committing');
-    expect(published).toBe(true);
+    const { child, result } = await startUntil(p, 'hang:published', async () => (await phase()) === 'committing' && (await published()));
+    expect(await phase()).toBe('committing');
+    expect(await published()).toBe(true);
     // kill -9 of the whole process group: caudal, spark-submit's JVM and the Python driver.
     process.kill(-child.pid!, 'SIGKILL');
     expect((await result).signal).toBe('SIGKILL');
@@ -181,12 +182,7 @@ describe('caudal run --engine spark: a Spark driver killed outright', () => {
 
   it('one run at a time: a second run of the pipeline while a Spark run holds it exits 75 naming that run; so does a DuckDB run', { timeout: 600_000 }, async () => {
     const p = await project('one_at_a_time');
-    const { child, result } = p.start('hang:staged');
-    let ended = false;
-    void result.then(() => (ended = true));
-    const staged = async () => (await readdir(path.join(p.dir, 'out'))).some((f) => f.endsWith('.tmp'));
-    for (let i = 0; i < 2400 && !(await staged()) && !ended; i++) await new Promise((r) => setTimeout(r, 100));
-    expect(await staged(), ended ? (await result).stderr : 'still running').toBe(true);
+    const { child, result } = await startUntil(p, 'hang:staged', () => staged(p));
     try {
       const spark = await caudal(['run', 'pipeline.json', '--engine', 'spark', '--master', 'local[1]'], { cwd: p.dir, env: p.env });
       expect(spark.stderr).toMatch(/is in use by another run \S+ of pipeline 'one_at_a_time' \(pid \d+/);

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Db } from '../compiler/db.js';
 import { journalPath, runJournal } from '../engine/commit/journal.js';
-import { recoverDeadRuns, recoverRun, sweepDeadTempFolders, type RecoveryOutcome } from '../engine/commit/recover.js';
+import { recoverDeadRuns, recoverRun, recoveryWarnings, sweepDeadTempFolders, type RecoveryOutcome } from '../engine/commit/recover.js';
 import type { ResolvedConnection } from '../nodes/define.js';
 import { errorMessage } from '../util/errors.js';
 import { ownerIsDead } from '../util/owner.js';
@@ -31,7 +31,7 @@ const DRIVER_EXIT_WAIT_MS = 60_000;
 /** Before a Spark run, as before a DuckDB one: what killed runs left is finished or undone. */
 export async function recoverKilledRuns(connections: Connections, warn: (message: string) => void): Promise<void> {
   await withRecoveryDb(warn, async (db) => {
-    report(await recoverDeadRuns({ db, connection: (name) => connections?.[name] }), warn);
+    for (const r of await recoverDeadRuns({ db, connection: (name) => connections?.[name] })) recoveryWarnings(r).forEach(warn);
     await sweepDeadTempFolders();
   });
 }
@@ -57,7 +57,7 @@ export async function recoverSparkRun(run: SparkRun, connections: Connections, w
       return;
     }
     outcome = await recoverRun(journal, { db, connection: (name) => connections?.[name] });
-    report([outcome], warn, 'the Spark driver of run');
+    recoveryWarnings(outcome, 'the Spark driver of run').forEach(warn);
   });
   return outcome;
 }
@@ -71,12 +71,5 @@ async function withRecoveryDb(warn: (message: string) => void, work: (db: Db) =>
     warn(`could not clean up after killed runs: ${errorMessage(e)}`);
   } finally {
     db?.close();
-  }
-}
-
-function report(outcomes: RecoveryOutcome[], warn: (message: string) => void, what = 'run'): void {
-  for (const r of outcomes) {
-    warn(`recovered ${what} ${r.runId} of '${r.pipeline}', which was killed: ${r.action}${r.done.length ? `; ${r.done.join('; ')}` : ''}`);
-    for (const p of r.pending) warn(`run ${r.runId} of '${r.pipeline}' left something this run cannot finish: ${p}`);
   }
 }

@@ -40,16 +40,15 @@ export async function runOnSpark(pipeline: Pipeline, baseDir: string, file: stri
   const context = await engineContext(pipeline, baseDir, values);
   const exported = await exportSpark(pipeline, { baseDir, params: parseParams(values.param), ...context });
   if (!exported.job) throw new CaudalError('validation', `${file} cannot run on Spark:\n${formatProblems(exported.problems)}`, { problems: exported.problems });
-  const runId = `spark-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}`;
-  const reportDir = values['artifacts-dir'] ? path.resolve(values['artifacts-dir']) : path.join(baseDir, '.caudal', 'runs', runId);
+  const { newSparkRun, recoverKilledRuns, recoverSparkRun } = await import('./spark-recovery.js');
+  const run = newSparkRun();
+  const reportDir = values['artifacts-dir'] ? path.resolve(values['artifacts-dir']) : path.join(baseDir, '.caudal', 'runs', `spark-${run.id}`);
   const quiet = !!values.quiet;
   const warn = (message: string) => {
     if (values.json) io.stdout.write(JSON.stringify({ type: 'warning', message }) + '\n');
     else io.stderr.write(`! ${message}\n`);
   };
-  const { newSparkRun, recoverKilledRuns, recoverSparkRun } = await import('./spark-recovery.js');
   await recoverKilledRuns(context.connections, warn);
-  const run = newSparkRun();
   const abort = new AbortController();
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal);

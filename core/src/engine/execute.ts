@@ -13,7 +13,7 @@ import { newJournal, type PendingState } from './commit/journal.js';
 import { RunLocks, staleLocks } from './commit/locks.js';
 import { removeEmptyFolders } from './commit/participants.js';
 import { abortAll, CommitJournal, commitAll, failpoint } from './commit/protocol.js';
-import { recoverDeadRuns, sweepDeadTempFolders } from './commit/recover.js';
+import { recoverDeadRuns, recoveryWarnings, sweepDeadTempFolders } from './commit/recover.js';
 import { SinkStager } from './commit/stager.js';
 import { SessionCache } from './sessions.js';
 import { readBackFromSink } from './read-back.js';
@@ -321,10 +321,7 @@ function computedOnce(node: PlannedNode): boolean {
 async function cleanUpAfterDeadRuns(req: RunRequest, db: Db, emit: (e: RunEvent) => void): Promise<void> {
   const warn = (message: string) => emit({ type: 'warning', runId: req.runId, message });
   try {
-    for (const r of await recoverDeadRuns({ db, connection: (name) => req.connections?.[name] })) {
-      warn(`recovered run ${r.runId} of '${r.pipeline}', which was killed: ${r.action}${r.done.length ? `; ${r.done.join('; ')}` : ''}`);
-      for (const p of r.pending) warn(`run ${r.runId} of '${r.pipeline}' left something this run cannot finish: ${p}`);
-    }
+    for (const r of await recoverDeadRuns({ db, connection: (name) => req.connections?.[name] })) recoveryWarnings(r).forEach(warn);
     const swept = await sweepDeadTempFolders();
     if (swept.length > 0) emit({ type: 'log', runId: req.runId, level: 'info', message: `removed ${swept.length} temp folder(s) of killed runs` });
     const locks = await staleLocks({ remove: true });

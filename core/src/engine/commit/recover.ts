@@ -37,6 +37,14 @@ export interface RecoveryOutcome {
   pending: string[];
 }
 
+/** What a recovery did, as the warnings a run prints before it starts (`what`: how it names the run). */
+export function recoveryWarnings(r: RecoveryOutcome, what = 'run'): string[] {
+  return [
+    `recovered ${what} ${r.runId} of '${r.pipeline}', which was killed: ${r.action}${r.done.length ? `; ${r.done.join('; ')}` : ''}`,
+    ...r.pending.map((p) => `run ${r.runId} of '${r.pipeline}' left something this run cannot finish: ${p}`),
+  ];
+}
+
 export async function recoverDeadRuns(ctx: RecoveryContext): Promise<RecoveryOutcome[]> {
   const outcomes: RecoveryOutcome[] = [];
   for (const found of await listJournals(ctx.env)) {
