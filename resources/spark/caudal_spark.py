@@ -35,7 +35,7 @@ import traceback
 import unicodedata
 import uuid
 
-EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_QUALITY = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_QUALITY, EXIT_BUSY = 0, 1, 2, 3, 75
 
 
 class RunFailed(Exception):
@@ -852,14 +852,14 @@ def check_values(staged, conn):
     return types
 
 
-def prepare_jdbc(spark, staged, run_id):
+def prepare_jdbc(spark, staged, run_id, locks):
     """Runs each sink's publishing statements in an open transaction (not committed yet). On a
     PostgreSQL server that allows it (max_prepared_transactions > 0) the transaction is then prepared
     (PREPARE TRANSACTION): durable on the server, so a commit decided before the driver died can be
     completed by the recovery, as on the DuckDB engine."""
     for s in staged:
         j = s.step["sink"]["jdbc"]
-        s.conn = jdbc_connection(spark, j)
+        s.conn = locks.connection(spark, j, s.step["node"])
         types = check_values(s, s.conn)
         st = s.conn.createStatement()
         try:
@@ -872,6 +872,70 @@ def prepare_jdbc(spark, staged, run_id):
                 failpoint(f"prepared:{s.step['node']}")
         finally:
             st.close()
+
+
+class TableLocks:
+    """The server-side lock of each database sink's table, taken when the job starts and held until
+    that sink commits or rolls back: a PostgreSQL advisory lock or a SQL Server application lock,
+    owned by the transaction that later publishes the rows, under the name DuckDB runs take
+    (`lockKey`, core/src/connectors/table-lock.ts). So a load on either engine, from any machine,
+    excludes the others; a second one stops at once (exit 75) or, with --wait-for-locks, waits."""
+
+    def __init__(self):
+        self.conns = {}
+
+    def take(self, spark, sinks, wait, caller):
+        for step in sinks:
+            j = step["sink"].get("jdbc")
+            if not j or not j.get("lockKey"):
+                continue
+            conn = jdbc_connection(spark, j, step["node"])
+            self.conns[step["node"]] = conn
+            waiting = False
+            while not try_table_lock(conn, j):
+                what = f"table {quote_for(j, j['schema'])}.{quote_for(j, j['table'])} (connection '{j['connection']}')"
+                if not wait:
+                    raise RunFailed("busy", f"node '{step['node']}': {what} is being loaded by another Caudal run; run again when it has finished, or pass --wait to wait for it", step["node"])
+                if not waiting:
+                    emit({"type": "warning", "message": f"node '{step['node']}': waiting for {what}, which another Caudal run is loading"})
+                    waiting = True
+                time.sleep(1)
+                caller.check()
+
+    def connection(self, spark, j, node):
+        """The sink's connection, in the transaction that holds its lock."""
+        return self.conns.pop(node, None) or jdbc_connection(spark, j, node)
+
+    def release(self):
+        """Closes the connections no sink took over (a run that failed before publishing): the
+        server rolls their transactions back, which releases the locks."""
+        for conn in self.conns.values():
+            try:
+                conn.close()
+            except Exception:  # noqa: BLE001  (the server ends the session's transaction either way)
+                pass
+        self.conns = {}
+
+
+def try_table_lock(conn, j):
+    """True when this connection's transaction now holds the table's lock; False when another holds it."""
+    if j.get("dialect") == "sqlserver":
+        # A lock owned by the transaction needs one open: with autocommit off the driver begins
+        # one only at the first statement that touches data, which a procedure call is not.
+        ps = conn.prepareStatement("SET NOCOUNT ON; IF @@TRANCOUNT = 0 BEGIN TRANSACTION; DECLARE @r int; EXEC @r = sp_getapplock @Resource = ?, @LockMode = 'Exclusive', @LockOwner = 'Transaction', @LockTimeout = 0; SELECT @r")
+    else:
+        ps = conn.prepareStatement("SELECT CASE WHEN pg_try_advisory_xact_lock(hashtextextended(?, 0)) THEN 0 ELSE -1 END")
+    try:
+        ps.setString(1, j["lockKey"])
+        has_rows = ps.execute()
+        while not has_rows and ps.getUpdateCount() != -1:
+            has_rows = ps.getMoreResults()
+        if not has_rows:
+            raise RunFailed("execution", f"connection '{j['connection']}': the table lock query returned no answer")
+        rs = ps.getResultSet()
+        return rs.next() and rs.getInt(1) >= 0
+    finally:
+        ps.close()
 
 
 def prepared_transactions_allowed(conn):
@@ -931,7 +995,7 @@ def rollback_jdbc(spark, staged):
 # --- the run -----------------------------------------------------------------------------------
 
 
-def run_job(spark, job, report_dir=None, run_id=None, journal=None, caller=None):
+def run_job(spark, job, report_dir=None, run_id=None, journal=None, caller=None, wait_for_locks=False):
     """Runs every step; returns the summary (also written to report_dir/result.json)."""
     run_id = run_id or time.strftime("%Y%m%d%H%M%S") + "_" + uuid.uuid4().hex[:6]
     journal = journal or Journal(None, run_id, job["pipeline"], None, None)
@@ -943,9 +1007,11 @@ def run_job(spark, job, report_dir=None, run_id=None, journal=None, caller=None)
     fs = Fs(spark)
     sinks = [s for s in job["steps"] if s["kind"] == "sink"]
     staged_files, staged_jdbc, committed = [], [], []
+    locks = TableLocks()
     try:
         register_udfs(spark)
         preflight(fs, sinks)
+        locks.take(spark, sinks, wait_for_locks, caller)
         for step in job["steps"]:
             caller.check()
             t0 = time.time()
@@ -982,7 +1048,7 @@ def run_job(spark, job, report_dir=None, run_id=None, journal=None, caller=None)
         caller.check()
         for s in staged_files:
             s.existed = fs.exists(s.target)
-        prepare_jdbc(spark, staged_jdbc, run_id)
+        prepare_jdbc(spark, staged_jdbc, run_id, locks)
         caller.check()  # the last time: once something is committed, the commit is finished
         journal.write(phase="committing", sinks=journal_entries(fs, staged_files, staged_jdbc, sinks, run_id))
         publish_files(fs, staged_files)
@@ -1021,6 +1087,8 @@ def run_job(spark, job, report_dir=None, run_id=None, journal=None, caller=None)
                 journal.remove()
         summary["error"] = {"kind": kind, "message": message, **({"nodeId": e.node} if isinstance(e, RunFailed) and e.node else {})}
         summary["status"] = "cancelled" if kind == "cancelled" else "failed"
+    finally:
+        locks.release()
     summary["seconds"] = round(time.time() - started, 3)
     emit({"type": "run_finished", **summary})
     if report_dir:
@@ -1066,7 +1134,7 @@ def exit_code(summary):
     if summary["status"] == "succeeded":
         return EXIT_OK
     kind = summary.get("error", {}).get("kind")
-    return {"quality": EXIT_QUALITY, "validation": EXIT_INVALID, "usage": EXIT_INVALID, "cancelled": 130}.get(kind, EXIT_FAILED)
+    return {"quality": EXIT_QUALITY, "validation": EXIT_INVALID, "usage": EXIT_INVALID, "busy": EXIT_BUSY, "cancelled": 130}.get(kind, EXIT_FAILED)
 
 
 def main(argv=None):
@@ -1081,6 +1149,7 @@ def main(argv=None):
     ap.add_argument("--owner-host", help="the host tag the journal names its owner by (default: from the host name)")
     ap.add_argument("--base-dir", help="the pipeline's folder, named in the journal")
     ap.add_argument("--caller-pid", type=int, help="stop (and undo) when this process is gone (caudal run gives its own)")
+    ap.add_argument("--wait-for-locks", action="store_true", help="wait while another run loads a database table this job writes (default: stop at once, exit 75)")
     args = ap.parse_args(argv)
     with open(args.job, encoding="utf-8") as f:
         job = json.load(f)
@@ -1092,7 +1161,7 @@ def main(argv=None):
     run_id = args.run_id or time.strftime("%Y%m%d%H%M%S") + "_" + uuid.uuid4().hex[:6]
     journal = Journal(args.journal, run_id, job["pipeline"], args.base_dir, args.owner_host)
     try:
-        summary = run_job(spark, job, args.report_dir, run_id, journal, Caller(args.caller_pid))
+        summary = run_job(spark, job, args.report_dir, run_id, journal, Caller(args.caller_pid), args.wait_for_locks)
     finally:
         spark.stop()
     if summary["status"] != "succeeded":

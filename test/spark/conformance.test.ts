@@ -10,7 +10,7 @@ import { runPipeline } from '../../core/src/engine/engine.js';
 import { Db } from '../../core/src/compiler/db.js';
 import { pipeline, run } from '../support/pipeline.js';
 import { pgClient, pgConnection } from '../support/postgres.js';
-import { SQLSERVER_JDBC_PACKAGE, sqlserverJdbc, sqlserverSparkStatements } from '../../core/src/connectors/sqlserver/spark-jdbc.js';
+import { SQLSERVER_JDBC_PACKAGE, sqlserverJdbc, sqlserverLockKey, sqlserverSparkStatements } from '../../core/src/connectors/sqlserver/spark-jdbc.js';
 import { sqlserverTypeFor } from '../../core/src/connectors/sqlserver/types.js';
 import type { SparkJob } from '../../core/src/targets/spark/job.js';
 import { CASES, type Case } from './cases.js';
@@ -169,10 +169,11 @@ async function prepareSqlServerUnreachable(root: string): Promise<void> {
   const job = JSON.parse(await readFile(path.join(jobDir, 'job.json'), 'utf8')) as SparkJob;
   const step = job.steps.find((s): s is Extract<SparkJob['steps'][number], { kind: 'sink' }> => s.kind === 'sink' && s.node === 'mart')!;
   const columns = step.columns;
+  const mart = { host: '127.0.0.1', port: 1, database: 'mart', user: 'etl', connect_timeout_s: 5 };
   step.sink = {
     format: 'jdbc',
     jdbc: {
-      ...sqlserverJdbc('mart', { host: '127.0.0.1', port: 1, database: 'mart', user: 'etl', connect_timeout_s: 5 }),
+      ...sqlserverJdbc('mart', mart),
       dialect: 'sqlserver',
       schema: 'dbo',
       table: 'orders',
@@ -180,6 +181,7 @@ async function prepareSqlServerUnreachable(root: string): Promise<void> {
       keys: [],
       createTable: true,
       columnTypes: columns.map((c) => ({ name: c.name, type: sqlserverTypeFor(c.type) })),
+      lockKey: sqlserverLockKey(mart, { schema: 'dbo', name: 'orders' }),
       statements: sqlserverSparkStatements({ schema: 'dbo', table: 'orders', mode: 'append', keys: [], upsertMethod: 'merge', createTable: true, columns }),
     },
   };

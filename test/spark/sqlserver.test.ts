@@ -1,9 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import mssql from 'mssql';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runPipeline } from '../../core/src/engine/engine.js';
 import { caudal } from '../support/cli.js';
 import { pipeline, tempDir } from '../support/pipeline.js';
+import { sqlserverLockResource } from '../../core/src/connectors/table-lock.js';
 import { MSSQL_URL, mssqlConnection, mssqlSandbox, mssqlTestConfig } from '../support/sqlserver.js';
 import { exportJob, readOutput, runSparkJobs, writeTestData } from './support.js';
 
@@ -17,9 +19,26 @@ const suite = MSSQL_URL ? describe : describe.skip;
 const connections = { erp: { type: 'sqlserver' } };
 
 suite(`Spark ↔ SQL Server (${MSSQL_URL ? 'CAUDAL_TEST_MSSQL_URL' : 'skipped: set CAUDAL_TEST_MSSQL_URL to run against a real server'})`, async () => {
-  const { schema, q } = MSSQL_URL ? await mssqlSandbox() : ({} as Awaited<ReturnType<typeof mssqlSandbox>>);
+  const { pool, schema, q } = MSSQL_URL ? await mssqlSandbox() : ({} as Awaited<ReturnType<typeof mssqlSandbox>>);
   // Nothing is made for a skipped suite: its cleanup would not run.
   const dir = MSSQL_URL ? await tempDir('caudal-spark-mssql-') : '';
+
+  /** A project whose pipeline appends `csv` to the table `table` with `caudal run --engine spark`. */
+  async function appendProject(table: string, csv: string) {
+    const project = path.join(dir, table);
+    await mkdir(project, { recursive: true });
+    const { password, ...config } = mssqlTestConfig();
+    await writeFile(path.join(project, 'caudal.connections.json'), JSON.stringify({ format: 'caudal.connections/1', connections: { erp: { type: 'sqlserver', ...config } } }));
+    await writeFile(path.join(project, 'new.csv'), csv);
+    const doc = pipeline(
+      [{ id: 'src', type: 'source.csv', params: { path: 'new.csv' } }, { id: 'mart', type: 'sink.sqlserver', params: { connection: 'erp', schema, table, mode: 'append' } }],
+      ['src -> mart'],
+      { connections },
+    );
+    await writeFile(path.join(project, 'pipeline.json'), JSON.stringify(doc));
+    const env = { CAUDAL_SECRET_ERP_PASSWORD: String(password), CAUDAL_RUNTIME_DIR: path.join(project, 'runtime'), CAUDAL_CONFIG_DIR: path.join(project, 'config') };
+    return { run: (extra: Record<string, string> = {}) => caudal(['run', 'pipeline.json', '--engine', 'spark', '--master', 'local[1]'], { cwd: project, env: { ...env, ...extra }, timeoutMs: 600_000 }) };
+  }
 
   it('upserts the same rows as the DuckDB engine, and reads them back the same over JDBC', async () => {
     await writeTestData(dir);
@@ -98,23 +117,30 @@ suite(`Spark ↔ SQL Server (${MSSQL_URL ? 'CAUDAL_TEST_MSSQL_URL' : 'skipped: s
   it('caudal run --engine spark: a driver killed once its staging table is filled leaves neither rows nor the staging table', async () => {
     await q(`CREATE TABLE [${schema}].killed (id bigint, name nvarchar(20))`);
     await q(`INSERT INTO [${schema}].killed VALUES (1, 'old')`);
-    const project = path.join(dir, 'killed');
-    await mkdir(project, { recursive: true });
-    const { password, ...config } = mssqlTestConfig();
-    await writeFile(path.join(project, 'caudal.connections.json'), JSON.stringify({ format: 'caudal.connections/1', connections: { erp: { type: 'sqlserver', ...config } } }));
-    await writeFile(path.join(project, 'new.csv'), 'id,name\n2,new\n3,new\n');
-    const doc = pipeline(
-      [{ id: 'src', type: 'source.csv', params: { path: 'new.csv' } }, { id: 'mart', type: 'sink.sqlserver', params: { connection: 'erp', schema, table: 'killed', mode: 'append' } }],
-      ['src -> mart'],
-      { connections },
-    );
-    await writeFile(path.join(project, 'pipeline.json'), JSON.stringify(doc));
-    const env = { CAUDAL_SECRET_ERP_PASSWORD: String(password), CAUDAL_RUNTIME_DIR: path.join(project, 'runtime'), CAUDAL_CONFIG_DIR: path.join(project, 'config'), CAUDAL_SPARK_FAILPOINT: 'kill:staged' };
-    const r = await caudal(['run', 'pipeline.json', '--engine', 'spark', '--master', 'local[1]'], { cwd: project, env, timeoutMs: 600_000 });
+    const r = await (await appendProject('killed', 'id,name\n2,new\n3,new\n')).run({ CAUDAL_SPARK_FAILPOINT: 'kill:staged' });
     expect(r.stderr).toMatch(/rolled back; SQL Server table \S+killed: undone/);
     expect(r.code, r.stderr).toBe(1);
     expect(await q(`SELECT id FROM [${schema}].killed ORDER BY id`)).toEqual([{ id: '1' }]);
     const tables = await q<{ name: string }>(`SELECT name FROM sys.tables WHERE schema_id = SCHEMA_ID('${schema}') AND name LIKE 'killed%'`);
     expect(tables.map((t) => t.name)).toEqual(['killed']);
+  }, 900_000);
+
+  it('caudal run --engine spark: while another run loads the table (its application lock held), stops at once with exit 75', async () => {
+    await q(`CREATE TABLE [${schema}].busy (id bigint, name nvarchar(20))`);
+    const project = await appendProject('busy', 'id,name\n2,new\n');
+    // The other run: a transaction holding the lock a DuckDB run's load into this table takes.
+    const other = new mssql.Transaction(pool);
+    await other.begin();
+    try {
+      await new mssql.Request(other)
+        .input('res', mssql.NVarChar(255), sqlserverLockResource(String(mssqlTestConfig().database), { schema, name: 'busy' }))
+        .query("EXEC sp_getapplock @Resource = @res, @LockMode = 'Exclusive', @LockOwner = 'Transaction'");
+      const r = await project.run();
+      expect(r.stderr).toMatch(/node 'mart': table \[[^\]]+\]\.\[busy\] \(connection 'erp'\) is being loaded by another Caudal run/);
+      expect(r.code, r.stderr).toBe(75);
+    } finally {
+      await other.rollback();
+    }
+    expect(await q(`SELECT COUNT(*) AS n FROM [${schema}].busy`)).toEqual([{ n: 0 }]);
   }, 900_000);
 });

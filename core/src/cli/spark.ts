@@ -75,6 +75,7 @@ export async function runOnSpark(pipeline: Pipeline, baseDir: string, file: stri
       reportDir,
       connections: context.connections,
       run: { id: run.id, journal: run.journal, baseDir },
+      waitForLocks: values.wait === true,
       signal: abort.signal,
       onEvent(e) {
         if (values.json) io.stdout.write(JSON.stringify(e) + '\n');
@@ -102,6 +103,7 @@ export async function runOnSpark(pipeline: Pipeline, baseDir: string, file: stri
     }
     if (!values.json) io.stderr.write(`caudal: ${result.error?.message ?? 'the Spark job failed'}\n`);
     if (result.status === 'cancelled') return EXIT.cancelled;
+    if (result.error?.kind === 'busy') return EXIT.busy;
     return result.error?.kind === 'quality' ? EXIT.qualityFailed : result.error?.kind === 'validation' || result.error?.kind === 'usage' ? EXIT.invalid : EXIT.runFailed;
   } finally {
     await locks?.release();

@@ -577,6 +577,11 @@ export interface SparkSink {
     postSql?: string;
     /** Column types for CREATE TABLE, in the database's dialect. */
     columnTypes: Array<{ name: string; type: string }>;
+    /**
+     * The server-side lock the driver holds from the start of the job until its commit (PostgreSQL
+     * advisory lock, SQL Server application lock): the name DuckDB runs take (connectors/table-lock.ts).
+     */
+    lockKey: string;
     /** Default postgres: the job builds the statements itself. Others bring them in `statements`. */
     dialect?: 'postgres' | 'sqlserver';
     /** The statements that create the staging table, publish it into the target, and drop it (after a failure). */

@@ -3,6 +3,7 @@ import { postgresFields } from '../../connections/postgres/postgres.connection.j
 import { secretEnvName } from '../../secrets/env-store.js';
 import { literal, type SqlValue } from '../../compiler/sql.js';
 import type { BoundSql } from './query.js';
+import { tableLockKey } from '../table-lock.js';
 
 /** The PostgreSQL JDBC driver the exported job asks Spark to fetch (spark.jars.packages). */
 export const PG_JDBC_PACKAGE = 'org.postgresql:postgresql:42.7.4';
@@ -22,6 +23,9 @@ export function postgresJdbc(name: string, config: Record<string, unknown>): Spa
     package: PG_JDBC_PACKAGE,
   };
 }
+
+/** The advisory lock a load into `table` holds, as the DuckDB engine's sink takes it (postgres/write.ts). */
+export const postgresLockKey = (config: Record<string, unknown>, table: { schema: string; name: string }) => tableLockKey(postgresFields.parse(config).database, table);
 
 /** PostgreSQL literal for a bound value (Spark's JDBC reader takes a query text, not bind parameters). */
 function pgLiteral(v: unknown): string {

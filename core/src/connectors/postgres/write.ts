@@ -7,6 +7,7 @@ import { didYouMean } from '../../util/suggest.js';
 import type { WriteContext, WriteSource, WriteSpec } from '../connector.js';
 import { connect } from './client.js';
 import { refusedColumn } from '../assign.js';
+import { tableLockKey } from '../table-lock.js';
 import { copyIntoTable } from './copy-in.js';
 import { explainPgError } from './errors.js';
 import { pgIdent, pgTable } from './sql.js';
@@ -180,7 +181,7 @@ async function preparedTransactionsAllowed(client: pg.Client): Promise<boolean> 
  * with `--wait`. (Two sinks of one run never get here: validation refuses them.)
  */
 async function lockTable(client: pg.Client, config: PostgresConfig, spec: WriteSpec, io: HookIo, ctx: Ctx): Promise<void> {
-  const key = `caudal:${config.database}/${spec.table.schema}.${spec.table.name}`;
+  const key = tableLockKey(config.database, spec.table);
   if (io.waitForLocks) {
     await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [key]);
     return;

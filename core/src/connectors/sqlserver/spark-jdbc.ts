@@ -4,6 +4,10 @@ import { secretEnvName } from '../../secrets/env-store.js';
 import type { BoundTsql } from './query.js';
 import { tsqlIdent, tsqlString, tsqlTable } from './sql.js';
 import { sqlserverTypeFor } from './types.js';
+import { sqlserverLockResource } from '../table-lock.js';
+
+/** The application lock a load into `table` holds, as the DuckDB engine's sink takes it (sqlserver/write.ts). */
+export const sqlserverLockKey = (config: Record<string, unknown>, table: { schema: string; name: string }) => sqlserverLockResource(sqlserverFields.parse(config).database, table);
 
 /** Microsoft's JDBC driver the exported job asks Spark to fetch (spark.jars.packages; Java 11+). */
 export const SQLSERVER_JDBC_PACKAGE = 'com.microsoft.sqlserver:mssql-jdbc:13.6.2.jre11';

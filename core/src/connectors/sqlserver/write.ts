@@ -5,6 +5,7 @@ import { CaudalError } from '../../util/errors.js';
 import { ownerTag, shortRunId } from '../../util/owner.js';
 import { didYouMean } from '../../util/suggest.js';
 import { refusedColumn } from '../assign.js';
+import { sqlserverLockResource } from '../table-lock.js';
 import type { WriteContext, WriteSource, WriteSpec } from '../connector.js';
 import { bulkLoad, stageColumn, stageTableDdl } from './bulk.js';
 import { connectSqlServer, loadMssql } from './client.js';
@@ -137,7 +138,7 @@ function openTransaction(tx: mssql.Transaction, pool: mssql.ConnectionPool, requ
  */
 async function lockTable(request: () => mssql.Request, config: SqlServerConfig, spec: WriteSpec, io: HookIo, ctx: Ctx): Promise<void> {
   const sql = await loadMssql();
-  const resource = `caudal:${config.database}/${spec.table.schema}.${spec.table.name}`.slice(0, 255);
+  const resource = sqlserverLockResource(config.database, spec.table);
   const r = await request()
     .input('res', sql.NVarChar(255), resource)
     .input('timeout', sql.Int, io.waitForLocks ? -1 : 0)

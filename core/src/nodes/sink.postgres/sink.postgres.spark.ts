@@ -1,5 +1,5 @@
 import type { SparkForm } from '../define.js';
-import { postgresJdbc } from '../../connectors/postgres/spark-jdbc.js';
+import { postgresJdbc, postgresLockKey } from '../../connectors/postgres/spark-jdbc.js';
 import { pgTypeFor } from '../../connectors/postgres/types.js';
 
 type Params = {
@@ -42,6 +42,7 @@ export const postgresSinkSpark: SparkForm<Params> = {
           ...(p.pre_sql ? { preSql: p.pre_sql } : {}),
           ...(p.post_sql ? { postSql: p.post_sql } : {}),
           columnTypes: columns.map((c) => ({ name: c.name, type: pgTypeFor(c.type) })),
+          lockKey: postgresLockKey(conn.config, { schema: ctx.text(p.schema), name: ctx.text(p.table) }),
         },
       },
     };

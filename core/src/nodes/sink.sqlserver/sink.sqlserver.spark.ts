@@ -1,5 +1,5 @@
 import type { SparkForm } from '../define.js';
-import { sqlserverJdbc, sqlserverSparkStatements } from '../../connectors/sqlserver/spark-jdbc.js';
+import { sqlserverJdbc, sqlserverLockKey, sqlserverSparkStatements } from '../../connectors/sqlserver/spark-jdbc.js';
 import { sqlserverTypeFor } from '../../connectors/sqlserver/types.js';
 
 type Params = {
@@ -41,6 +41,7 @@ export const sqlserverSinkSpark: SparkForm<Params> = {
           keys: p.keys,
           createTable: p.create_table,
           columnTypes: columns.map((c) => ({ name: c.name, type: sqlserverTypeFor(c.type) })),
+          lockKey: sqlserverLockKey(conn.config, { schema, name: table }),
           statements: sqlserverSparkStatements({ schema, table, mode: p.mode, keys: p.keys, upsertMethod: p.upsert_method, createTable: p.create_table, preSql: p.pre_sql, postSql: p.post_sql, columns }),
         },
       },

@@ -32,6 +32,8 @@ export interface SparkSubmitOptions {
    * staged is undone, or its decided commit completed, when it dies (cli/spark.ts recovers it).
    */
   run?: { id: string; journal: string; baseDir: string };
+  /** Wait while another run loads a database table the job writes, instead of failing at once (busy, exit 75). */
+  waitForLocks?: boolean;
   onEvent(e: SparkRunEvent): void;
   onLog?(line: string): void;
   signal?: AbortSignal;
@@ -65,6 +67,7 @@ export async function submitSparkJob(job: SparkJob, opts: SparkSubmitOptions): P
       ...(opts.conf ?? []).flatMap((c) => ['--conf', c]),
       path.join(dir, 'caudal_spark.py'), path.join(dir, 'job.json'), '--report-dir', opts.reportDir,
       ...(opts.run ? ['--run-id', opts.run.id, '--journal', opts.run.journal, '--owner-host', self.host, '--base-dir', opts.run.baseDir, '--caller-pid', String(process.pid)] : []),
+      ...(opts.waitForLocks ? ['--wait-for-locks'] : []),
     ];
     const child = spawn(sparkSubmitPath(opts.sparkSubmit), args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const onAbort = () => child.kill('SIGTERM');
