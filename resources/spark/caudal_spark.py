@@ -30,6 +30,7 @@ import re
 import signal
 import socket
 import sys
+import threading
 import time
 import traceback
 import unicodedata
@@ -195,6 +196,28 @@ class Caller:
 
     def __init__(self, pid):
         self.pid = pid
+        self.watching = None
+
+    def watch(self, spark):
+        """Cancels the running Spark jobs within a second of the caller going, so that a long
+        step (a large sink's write) fails at once and the run undoes its work, instead of finishing
+        the step first."""
+        if not self.pid:
+            return
+        self.watching = threading.Event()
+        stop = self.watching
+
+        def loop():
+            while not stop.wait(1.0):
+                if self.gone():
+                    spark.sparkContext.cancelAllJobs()
+                    return
+
+        threading.Thread(target=loop, name="caudal-caller-watch", daemon=True).start()
+
+    def unwatch(self):
+        if self.watching:
+            self.watching.set()
 
     def gone(self):
         if not self.pid:
@@ -212,9 +235,12 @@ class Caller:
         except (OSError, ValueError, IndexError):
             return False
 
+    def stopped(self):
+        return RunFailed("cancelled", f"the caudal process that started this run (pid {self.pid}) is gone; the run stopped and its work was undone")
+
     def check(self):
         if self.gone():
-            raise RunFailed("cancelled", f"the caudal process that started this run (pid {self.pid}) is gone; the run stopped and its work was undone")
+            raise self.stopped()
 
 
 def local_path(fs, p):
@@ -458,6 +484,14 @@ def failpoint(name):
         time.sleep(3600)
     if point == f"pause:{name}":
         time.sleep(10)
+
+
+def failpoint_job(spark, name):
+    """CAUDAL_SPARK_FAILPOINT=slowjob:<name>: a Spark job whose one task sleeps for two minutes, for
+    tests of what stops a running job (it says so on stderr once it is submitted)."""
+    if os.environ.get("CAUDAL_SPARK_FAILPOINT") == f"slowjob:{name}":
+        print(f"caudal_spark: failpoint slowjob:{name} running", file=sys.stderr, flush=True)
+        spark.sparkContext.parallelize([0], 1).foreach(lambda _: time.sleep(120))
 
 
 def publish_files(fs, staged):
@@ -1008,6 +1042,7 @@ def run_job(spark, job, report_dir=None, run_id=None, journal=None, caller=None,
     sinks = [s for s in job["steps"] if s["kind"] == "sink"]
     staged_files, staged_jdbc, committed = [], [], []
     locks = TableLocks()
+    caller.watch(spark)
     try:
         register_udfs(spark)
         preflight(fs, sinks)
@@ -1040,6 +1075,7 @@ def run_job(spark, job, report_dir=None, run_id=None, journal=None, caller=None,
             summary["nodes"][step["node"]] = {"rowsWritten": rows, "seconds": round(time.time() - t0, 3)}
             emit({"type": "node_finished", "nodeId": step["node"], "rowsWritten": rows, "seconds": round(time.time() - t0, 3)})
         failpoint("staged")
+        failpoint_job(spark, "staged")
         # Commit, as on the DuckDB engine (core/src/engine/commit/protocol.ts): database transactions
         # prepared (statements run, not committed), files published (reversible), the databases that
         # cannot prepare committed, the decision journaled, then the prepared ones committed. Before
@@ -1049,6 +1085,7 @@ def run_job(spark, job, report_dir=None, run_id=None, journal=None, caller=None,
         for s in staged_files:
             s.existed = fs.exists(s.target)
         prepare_jdbc(spark, staged_jdbc, run_id, locks)
+        caller.unwatch()
         caller.check()  # the last time: once something is committed, the commit is finished
         journal.write(phase="committing", sinks=journal_entries(fs, staged_files, staged_jdbc, sinks, run_id))
         publish_files(fs, staged_files)
@@ -1073,6 +1110,8 @@ def run_job(spark, job, report_dir=None, run_id=None, journal=None, caller=None,
             journal.remove()
         summary["status"] = "succeeded"
     except BaseException as e:
+        if not isinstance(e, RunFailed) and not decided and caller.gone():
+            e = caller.stopped()  # the job failed because the watch cancelled it
         kind = e.kind if isinstance(e, RunFailed) else ("cancelled" if isinstance(e, KeyboardInterrupt) else "execution")
         message = without_secrets(str(e) if isinstance(e, RunFailed) else spark_error_text(e))
         if decided:
@@ -1088,6 +1127,7 @@ def run_job(spark, job, report_dir=None, run_id=None, journal=None, caller=None,
         summary["error"] = {"kind": kind, "message": message, **({"nodeId": e.node} if isinstance(e, RunFailed) and e.node else {})}
         summary["status"] = "cancelled" if kind == "cancelled" else "failed"
     finally:
+        caller.unwatch()
         locks.release()
     summary["seconds"] = round(time.time() - started, 3)
     emit({"type": "run_finished", **summary})

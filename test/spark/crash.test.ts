@@ -63,7 +63,8 @@ async function project(name: string) {
     dir,
     env,
     run: (failpoint: string) => caudal(args, { cwd: dir, env: { ...env, CAUDAL_SPARK_FAILPOINT: failpoint }, timeoutMs: 600_000 }),
-    start: (failpoint: string) => startCaudal(args, { cwd: dir, env: { ...env, CAUDAL_SPARK_FAILPOINT: failpoint }, detached: true }),
+    start: (failpoint: string, opts: { env?: Record<string, string>; onStderr?: (text: string) => void } = {}) =>
+      startCaudal(args, { cwd: dir, env: { ...env, CAUDAL_SPARK_FAILPOINT: failpoint, ...opts.env }, detached: true, onStderr: opts.onStderr }),
     snapshot: async (): Promise<Snapshot> => ({
       csv: await readFile(path.join(dir, 'out/orders.csv'), 'utf8'),
       parquet: (await inDb(':memory:', `SELECT id FROM '${path.join(dir, 'out/orders.parquet')}' ORDER BY id`)).map((r) => Number(r.id)),
@@ -127,6 +128,24 @@ describe('caudal run --engine spark: a Spark driver killed outright', () => {
     child.kill('SIGKILL');
     expect((await result).signal).toBe('SIGKILL');
     // Without caudal the driver would go on and commit; it checks for it before the commit instead.
+    const journalGone = async () => (await readdir(journals).catch(() => [])).filter((f) => f.endsWith('.json')).length === 0;
+    for (let i = 0; i < 600 && !(await journalGone()); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await journalGone()).toBe(true);
+    expect(await p.snapshot()).toEqual(before);
+    expect(await p.debris()).toEqual([]);
+  });
+
+  it('caudal alone killed while a Spark job runs: the driver cancels the job within seconds and undoes what it staged', { timeout: 600_000 }, async () => {
+    const p = await project('caller_killed_mid_job');
+    // Once every sink is staged the driver runs a Spark job whose task sleeps two minutes.
+    let stderr = '';
+    const { child, result } = p.start('slowjob:staged', { env: { CAUDAL_SPARK_LOG: '1' }, onStderr: (text) => (stderr += text) });
+    for (let i = 0; i < 2400 && !stderr.includes('failpoint slowjob:staged running'); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(stderr).toContain('failpoint slowjob:staged running');
+    child.kill('SIGKILL');
+    expect((await result).signal).toBe('SIGKILL');
+    // Without the watch on caudal the job would run its two minutes before the driver noticed.
+    const journals = path.join(p.dir, 'runtime/runs');
     const journalGone = async () => (await readdir(journals).catch(() => [])).filter((f) => f.endsWith('.json')).length === 0;
     for (let i = 0; i < 600 && !(await journalGone()); i++) await new Promise((r) => setTimeout(r, 100));
     expect(await journalGone()).toBe(true);
