@@ -197,6 +197,17 @@ class Caller:
     def __init__(self, pid):
         self.pid = pid
         self.watching = None
+        self.started = self.stat()[1] if pid else None  # tells a new process given the same pid
+
+    def stat(self):
+        """(state, start time) of the process from /proc, or (None, None) where there is none."""
+        try:
+            with open(f"/proc/{self.pid}/stat", encoding="utf-8") as f:
+                fields = f.read()
+            rest = fields[fields.rindex(")") + 2:].split()
+            return rest[0], rest[19]
+        except (OSError, ValueError, IndexError):
+            return None, None
 
     def watch(self, spark):
         """Cancels the running Spark jobs within a second of the caller going, so that a long
@@ -228,12 +239,10 @@ class Caller:
             return True
         except PermissionError:
             return False
-        try:  # a zombie (killed, not yet reaped) is gone too
-            with open(f"/proc/{self.pid}/stat", encoding="utf-8") as f:
-                stat = f.read()
-            return stat[stat.rindex(")") + 2] == "Z"
-        except (OSError, ValueError, IndexError):
-            return False
+        state, started = self.stat()
+        # A zombie (killed, not yet reaped) is gone too, and so is a caller whose pid now names
+        # another process.
+        return state == "Z" or (self.started is not None and started is not None and started != self.started)
 
     def stopped(self):
         return RunFailed("cancelled", f"the caudal process that started this run (pid {self.pid}) is gone; the run stopped and its work was undone")
