@@ -757,7 +757,7 @@ def value_loss(dialect, column, shown):
     dec = decimal_of(duck)
     fractional = duck in ("DOUBLE", "FLOAT", "REAL") or (dec is not None and dec[1] > 0)
     if duck == "VARCHAR":
-        return None if tsql else text_loss(kind, detail, name, into)
+        return tsql_text_loss(kind, detail, name, into, shown) if tsql else text_loss(kind, detail, name, into)
     if kind == "time" and duck in TIMESTAMPS:
         return ("refuse", f'column "{name}" is {column["type"]} in the input, but {into} holds a time of day: writing it would drop the date of every value; convert it on purpose first (a Derive with CAST({name} AS TIME)), or make the table\'s column a timestamp')
     if kind in ("timestamp", "datetime", "smalldatetime") and duck == "TIME":
@@ -828,6 +828,36 @@ def text_loss(kind, detail, name, into):
         n = detail
         pred = lambda c: f"coalesce(length(rtrim(substring({c} from ':[0-9][0-9]\\.([0-9]+)'), '0')), 0) > {n}"
         return ("check", pred, f"whose fraction of a second {into} would round: {truncation(name, n)}, or give the table's column more precision")
+    return None
+
+
+def tsql_text_loss(kind, detail, name, into, shown):
+    """SQL Server's parse of staged text that would change it (as textLoss in assign.ts), judged by
+    the server itself: the text converted to the column's type against the text read exactly
+    (datetime2(7), time(7)), and for decimals the digits written after the point. Text SQL Server
+    cannot read that way (TRY_CAST gives NULL) is left to the load, which then fails on it."""
+    def v(c):
+        return f"LTRIM(RTRIM({c}))"
+    if kind == "numeric":
+        s = detail
+
+        def pred(c):
+            fraction = f"SUBSTRING({v(c)}, CHARINDEX('.', {v(c)}) + 1, 4000)"
+            # Its digits without the trailing zeros: the length less the zeros at its end.
+            return f"(CHARINDEX('.', {v(c)}) > 0 AND {v(c)} NOT LIKE '%[eE]%' AND LEN({fraction}) - PATINDEX('%[^0]%', REVERSE({fraction}) + 'x') + 1 > {s})"
+        return ("check", pred, f"which {into} would round to {s} decimal place{'' if s == 1 else 's'}: round it on purpose first (a Derive with round(CAST({name} AS DOUBLE), {s})), or give the table's column more decimal places")
+    if kind == "date":
+        return ("check", lambda c: f"CAST(TRY_CAST({v(c)} AS datetime2(7)) AS time) <> '00:00:00'",
+                f"whose time of day {into} would drop: convert it on purpose first (a Derive with CAST(CAST({name} AS TIMESTAMP) AS DATE) keeps the date), or make the table's column a timestamp")
+    if kind in ("datetime", "smalldatetime"):
+        pred = lambda c: f"TRY_CAST({v(c)} AS datetime2(7)) <> CAST(TRY_CAST({v(c)} AS {kind}) AS datetime2(7))"
+        if kind == "datetime":
+            return ("check", pred, f"whose fraction of a second {into} would round (it keeps steps of 1/300 s, shown as .000, .003 and .007): truncate it on purpose first (a Derive with date_trunc('second', CAST({name} AS TIMESTAMP))), or make the table's column datetime2")
+        return ("check", pred, f"whose seconds {into} would round to the minute: truncate it on purpose first (a Derive with date_trunc('minute', CAST({name} AS TIMESTAMP))), or make the table's column datetime2")
+    if kind in ("timestamp", "time") and detail < 7:
+        base = "time" if kind == "time" else ("datetimeoffset" if shown.strip().lower().startswith("datetimeoffset") else "datetime2")
+        pred = lambda c: f"TRY_CAST({v(c)} AS {base}(7)) <> CAST(TRY_CAST({v(c)} AS {base}({detail})) AS {base}(7))"
+        return ("check", pred, f"whose fraction of a second {into} would round: {truncation(name, detail)}, or give the table's column more precision")
     return None
 
 

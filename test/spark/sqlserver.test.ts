@@ -114,6 +114,36 @@ suite(`Spark ↔ SQL Server (${MSSQL_URL ? 'CAUDAL_TEST_MSSQL_URL' : 'skipped: s
     expect(await q(`SELECT COUNT(*) AS n FROM [${schema}].stepped`)).toEqual([{ n: 1 }]);
   }, 900_000);
 
+  it("text into an existing table: what SQL Server's parse of it would change stops the load on Spark as on DuckDB", async () => {
+    await q(`CREATE TABLE [${schema}].parsed (id bigint, price decimal(10,2), day date, at datetime, minute smalldatetime)`);
+    process.env.CAUDAL_SECRET_ERP_PASSWORD = String(mssqlTestConfig().password);
+    const columns = ['id', 'price', 'day', 'at', 'minute'].map((name) => ({ name, type: name === 'id' ? 'BIGINT' : 'VARCHAR' }));
+    const loads: Array<[string, string, string | undefined]> = [
+      ['exact', '1,12.300,2024-03-04,2024-03-04 10:30:00.997,2024-03-04 10:30', undefined],
+      ['price', '2,12.345,2024-03-04,2024-03-04 10:30:00,2024-03-04 10:30', `which the table's column "price" (decimal(10,2)) would round to 2 decimal places`],
+      ['day', '2,1,2024-03-04 10:30,2024-03-04 10:30:00,2024-03-04 10:30', `whose time of day the table's column "day" (date) would drop`],
+      ['at', '2,1,2024-03-04,2024-03-04 10:30:00.998,2024-03-04 10:30', `whose fraction of a second the table's column "at" (datetime) would round`],
+      ['minute', '2,1,2024-03-04,2024-03-04 10:30:00,2024-03-04 10:30:30', `whose seconds the table's column "minute" (smalldatetime) would round to the minute`],
+    ];
+    for (const [name, line, message] of loads) {
+      await writeFile(path.join(dir, `parsed-${name}.csv`), `id,price,day,at,minute\n${line}\n`);
+      const doc = pipeline(
+        [{ id: 'src', type: 'source.csv', params: { path: `parsed-${name}.csv`, columns } }, { id: 'mart', type: 'sink.sqlserver', params: { connection: 'erp', schema, table: 'parsed', mode: 'append' } }],
+        ['src -> mart'],
+        { connections },
+      );
+      const duck = await runPipeline({ pipeline: doc, baseDir: dir, connections: mssqlConnection() });
+      if (message) expect(duck.error?.message, `duckdb ${name}`).toContain(message);
+      const jobDir = path.join(dir, `job-parsed-${name}`);
+      await exportJob(doc, dir, jobDir, {}, mssqlConnection());
+      const [spark] = await runSparkJobs([{ jobDir, reportDir: path.join(dir, `report-parsed-${name}`) }]);
+      if (message) expect(spark!.error?.message, `spark ${name}`).toContain(message);
+      else expect([duck.error?.message ?? '', spark!.error?.message ?? ''], name).toEqual(['', '']);
+    }
+    // The exact row, once by each engine.
+    expect(await q(`SELECT COUNT(*) AS n FROM [${schema}].parsed`)).toEqual([{ n: 2 }]);
+  }, 900_000);
+
   it('caudal run --engine spark: a driver killed once its staging table is filled leaves neither rows nor the staging table', async () => {
     await q(`CREATE TABLE [${schema}].killed (id bigint, name nvarchar(20))`);
     await q(`INSERT INTO [${schema}].killed VALUES (1, 'old')`);

@@ -24,8 +24,9 @@ import { isPlainTimestampType, isTimeType } from '../nodes/shared/temporal-text.
  * Text goes to the server as it is and is parsed by the server's own input rules, which are broad
  * (`Jan 5 2024` is a date to PostgreSQL); what is checked is what those rules would change without
  * a word: `12.345` into `numeric(10,2)` (rounded), `2024-01-05 10:30` into a `date` (the time
- * dropped, when DuckDB reads the text as a timestamp), and more fractional digits of a second than
- * a timestamp or time column keeps (rounded).
+ * dropped, when DuckDB reads the text as a timestamp), more fractional digits of a second than
+ * a timestamp or time column keeps (rounded), and into SQL Server's `datetime` and `smalldatetime`
+ * a time between their steps (rounded, as for a TIMESTAMP).
  *
  * Not checked, on purpose: a DOUBLE into a single-precision column (approximate by definition), a TIMESTAMPTZ into
  * a timestamp without zone (DuckDB sessions run in UTC, so it is the UTC wall clock, as a cast
@@ -157,6 +158,7 @@ export function lossOf(column: Column, target: TargetType): Loss | undefined {
 /** What the server's parse of a text column's values would change in `target` (see the header). */
 function textLoss(column: Column, target: TargetType, into: string, error: (what: string, fix: string) => string): Loss | undefined {
   const c = ident(column.name);
+  const at = `TRY_CAST(trim(${c}) AS TIMESTAMP)`;
   if (target.kind === 'numeric') {
     const s = target.scale!;
     return {
@@ -165,10 +167,27 @@ function textLoss(column: Column, target: TargetType, into: string, error: (what
     };
   }
   if (target.kind === 'date') {
-    const at = `TRY_CAST(trim(${c}) AS TIMESTAMP)`;
     return {
       changes: `coalesce(CAST(${at} AS TIME) <> TIME '00:00:00', false)`,
       error: error(`whose time of day ${into} would drop`, `convert it on purpose first (a Derive with CAST(CAST(${column.name} AS TIMESTAMP) AS DATE) keeps the date), or make the table's column a timestamp`),
+    };
+  }
+  // SQL Server's datetime and smalldatetime round what they parse to their steps, as they round a
+  // TIMESTAMP (lossOf); judged on the text read as a timestamp, so text DuckDB cannot read that way
+  // is left to the server's own parse.
+  if (target.kind === 'datetime') {
+    return {
+      changes: `coalesce(microsecond(${at}) % 1000 <> 0 OR millisecond(${at}) % 10 NOT IN (0, 3, 7), false)`,
+      error: error(
+        `whose fraction of a second ${into} would round (it keeps steps of 1/300 s, shown as .000, .003 and .007)`,
+        `truncate it on purpose first (a Derive with date_trunc('second', CAST(${column.name} AS TIMESTAMP))), or make the table's column datetime2`,
+      ),
+    };
+  }
+  if (target.kind === 'smalldatetime') {
+    return {
+      changes: `coalesce(microsecond(${at}) <> 0, false)`,
+      error: error(`whose seconds ${into} would round to the minute`, `truncate it on purpose first (a Derive with date_trunc('minute', CAST(${column.name} AS TIMESTAMP))), or make the table's column datetime2`),
     };
   }
   if ((target.kind === 'timestamp' || target.kind === 'time') && target.scale! < 9) {

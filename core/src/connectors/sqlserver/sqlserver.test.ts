@@ -275,6 +275,27 @@ describe('types: DuckDB → SQL Server (sinks)', () => {
     );
   });
 
+  it('text into datetime and smalldatetime columns: a time between their steps is refused, as for a TIMESTAMP; other text is left to the server', async () => {
+    const columns = [
+      { name: 'at', type: 'VARCHAR' },
+      { name: 'minute', type: 'VARCHAR' },
+    ];
+    const table = new Map([
+      ['at', shownType('datetime', 23, 3)],
+      ['minute', shownType('smalldatetime', 16, 0)],
+    ]);
+    const from = (at: string, minute: string) => `FROM (SELECT '${at}' AS at, '${minute}' AS minute)`;
+    expect(await db.rows(`SELECT ${exportSelect(columns, table)} ${from('2024-01-01 10:30:00.997', ' 2024-01-01 10:30 ')}`)).toEqual([{ at: '2024-01-01 10:30:00.997', minute: ' 2024-01-01 10:30 ' }]);
+    expect(await db.rows(`SELECT ${exportSelect(columns, table)} ${from('Jan 1 2024 10:30AM', '2024-01-01T10:30:00.000')}`)).toEqual([{ at: 'Jan 1 2024 10:30AM', minute: '2024-01-01T10:30:00.000' }]);
+    await expect(db.rows(`SELECT ${exportSelect(columns, table)} ${from('2024-01-01 10:30:00.998', '2024-01-01 10:30')}`)).rejects.toThrow(
+      /column "at" holds 2024-01-01 10:30:00\.998, whose fraction of a second the table's column "at" \(datetime\) would round \(it keeps steps of 1\/300 s/,
+    );
+    await expect(db.rows(`SELECT ${exportSelect(columns, table)} ${from('2024-01-01 10:30:00.0004', '2024-01-01 10:30')}`)).rejects.toThrow(/column "at" holds 2024-01-01 10:30:00\.0004, whose fraction of a second/);
+    await expect(db.rows(`SELECT ${exportSelect(columns, table)} ${from('2024-01-01 10:30:00', '2024-01-01 10:30:30')}`)).rejects.toThrow(
+      /column "minute" holds 2024-01-01 10:30:30, whose seconds the table's column "minute" \(smalldatetime\) would round to the minute/,
+    );
+  });
+
   it('into a table the load creates: TIMESTAMP_NS goes as datetime2(7) when its last two digits are zero, and stops the load otherwise', async () => {
     const columns = [{ name: 'at', type: 'TIMESTAMP_NS' }];
     const from = (at: string) => `FROM (SELECT CAST('${at}' AS TIMESTAMP_NS) AS at)`;

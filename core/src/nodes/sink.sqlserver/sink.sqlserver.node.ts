@@ -157,7 +157,9 @@ column, or a time column into a date-and-time column (SQL Server would date ever
 1900-01-01), is refused before anything is read. Not
 checked: a DOUBLE into a \`real\` column (approximate by definition). Text columns are parsed by SQL
 Server; what they would change is checked as for typed values (\`'12.345'\` into \`decimal(10,2)\`, a
-time of day into a \`date\`, more digits of a second than the column keeps).
+time of day into a \`date\`, more digits of a second than the column keeps, a time between
+\`datetime\`'s steps or with seconds into \`smalldatetime\`), judged on the text read as an ISO number
+or timestamp; text in other forms (\`Jan 5 2024\`) is left to SQL Server's own parse.
 
 **SQL before / after** run inside the same transaction.`,
   example: {
