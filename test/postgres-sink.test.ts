@@ -1,9 +1,12 @@
-import { writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inspect, runPipeline, startRun } from '../core/src/engine/engine.js';
+import { caudal } from './support/cli.js';
+import { afterFile } from './support/cleanup.js';
 import { pipeline, tempDir } from './support/pipeline.js';
-import { pgConnection, pgSandbox } from './support/postgres.js';
+import { PG, pgConnection, pgSandbox } from './support/postgres.js';
 
 const connections = { db: { type: 'postgres' } };
 
@@ -269,6 +272,34 @@ describe('sink.postgres', async () => {
     expect(s.status).toBe('failed');
     expect(await rows('multi_a')).toEqual([{ id: '0', name: 'before' }]);
     expect(await rows('multi_b')).toEqual([]);
+  });
+
+  it("keeps its transaction open past the server's idle_in_transaction_session_timeout until the run commits", async () => {
+    // A role whose sessions the server ends after 1 s idle in a transaction; the run waits 3 s
+    // between loading the table and committing (as while other sinks are written).
+    const user = `caudal_idle_${randomUUID().slice(0, 8)}`;
+    const password = randomUUID();
+    await q(`CREATE ROLE "${user}" LOGIN PASSWORD '${password}'`);
+    afterFile(async () => {
+      await q(`DROP OWNED BY "${user}"`);
+      await q(`DROP ROLE "${user}"`);
+    });
+    await q(`ALTER ROLE "${user}" SET idle_in_transaction_session_timeout = '1s'`);
+    await q(`GRANT ALL ON SCHEMA "${schema}" TO "${user}"`);
+    await q(`CREATE TABLE idle_wait (id bigint, name text)`);
+    await q(`GRANT ALL ON idle_wait TO "${user}"`);
+    const project = path.join(dir, 'idle');
+    await mkdir(project, { recursive: true });
+    await writeFile(path.join(project, 'caudal.connections.json'), JSON.stringify({ format: 'caudal.connections/1', connections: { db: { type: 'postgres', host: PG.host, port: PG.port, database: PG.database, user } } }));
+    await writeFile(path.join(project, 'i.csv'), 'id,name\n1,a\n2,b\n');
+    await writeFile(path.join(project, 'pipeline.json'), JSON.stringify(load('i.csv', { table: 'idle_wait' })));
+    const env = { CAUDAL_SECRET_DB_PASSWORD: password, CAUDAL_FAILPOINT: 'pause:after-stage', CAUDAL_RUNTIME_DIR: path.join(project, 'runtime'), CAUDAL_CONFIG_DIR: path.join(project, 'config') };
+    const r = await caudal(['run', 'pipeline.json'], { cwd: project, env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(await rows('idle_wait')).toEqual([
+      { id: '1', name: 'a' },
+      { id: '2', name: 'b' },
+    ]);
   });
 
   describe('a load interrupted half way leaves the target exactly as it was', async () => {

@@ -1,8 +1,13 @@
 /**
  * Crash-test hook: with CAUDAL_FAILPOINT=<name> the process kills itself (SIGKILL, no cleanup) at
- * that point, so tests can check what recovery makes of a real crash there. The commit protocol's
- * points are in engine/commit/protocol.ts; connectors name their own (e.g. `after-pg-prepare`).
+ * that point, so tests can check what recovery makes of a real crash there (with `pause:<name>` it
+ * waits there instead). The commit protocol's points are in engine/commit/protocol.ts; connectors
+ * name their own (e.g. `after-pg-prepare`).
  */
 export function failpoint(name: string): void {
-  if (process.env.CAUDAL_FAILPOINT === name) process.kill(process.pid, 'SIGKILL');
+  const point = process.env.CAUDAL_FAILPOINT;
+  if (point === name) process.kill(process.pid, 'SIGKILL');
+  // pause:<name>: the thread stops there for three seconds, for tests of what must last across a
+  // step (a database session's idle timeout).
+  if (point === `pause:${name}`) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3000);
 }

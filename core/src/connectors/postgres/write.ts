@@ -42,6 +42,9 @@ export async function writePostgres(config: PostgresConfig, spec: WriteSpec, sou
   let existing: Map<string, string> | undefined;
   try {
     await client.query('BEGIN');
+    // The transaction stays open, idle, until the run commits (after its other sinks): a server's
+    // idle_in_transaction_session_timeout must not end it, and the load with it, meanwhile.
+    await client.query('SET LOCAL idle_in_transaction_session_timeout = 0');
     await lockTable(client, config, spec, io, ctx);
     if (spec.preSql) await client.query(spec.preSql);
     const target = pgTable(spec.table);

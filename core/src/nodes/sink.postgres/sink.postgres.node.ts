@@ -142,7 +142,9 @@ with \`COPY … FROM STDIN\` (CSV), streamed from DuckDB while it produces them.
 has staged, then commits with the run. A failed or cancelled run, or a connection lost mid-load,
 rolls it back: the table is exactly as before (a table the run created disappears again).
 While the transaction is open, \`truncate_insert\` and \`replace\` hold locks that make readers of
-the table wait until the run commits.
+the table wait until the run commits. It waits idle while the run's other sinks are written, so it
+turns off the server's \`idle_in_transaction_session_timeout\` for itself (\`SET LOCAL\`), which
+would otherwise end it, and fail the run, on a server that sets one.
 
 **Creating the table.** When it is missing (and *Create the table* is on) it is created with
 types mapped from DuckDB: integers, real/double precision, numeric(p,s), boolean, text, date, time,
