@@ -274,32 +274,47 @@ describe('sink.postgres', async () => {
     expect(await rows('multi_b')).toEqual([]);
   });
 
-  it("keeps its transaction open past the server's idle_in_transaction_session_timeout until the run commits", async () => {
-    // A role whose sessions the server ends after 1 s idle in a transaction; the run waits 3 s
-    // between loading the table and committing (as while other sinks are written).
-    const user = `caudal_idle_${randomUUID().slice(0, 8)}`;
+  /**
+   * `caudal run` of a CSV loaded into `table` as a role of its own, which may use this file's schema
+   * but not create schemas (no CREATE on the database, as for many loading roles).
+   */
+  async function runAsLoadingRole(name: string, sink: Record<string, unknown>, opts: { roleSettings?: string[]; env?: Record<string, string> } = {}) {
+    const user = `caudal_loader_${randomUUID().slice(0, 8)}`;
     const password = randomUUID();
     await q(`CREATE ROLE "${user}" LOGIN PASSWORD '${password}'`);
     afterFile(async () => {
       await q(`DROP OWNED BY "${user}"`);
       await q(`DROP ROLE "${user}"`);
     });
-    await q(`ALTER ROLE "${user}" SET idle_in_transaction_session_timeout = '1s'`);
+    for (const setting of opts.roleSettings ?? []) await q(`ALTER ROLE "${user}" SET ${setting}`);
     await q(`GRANT ALL ON SCHEMA "${schema}" TO "${user}"`);
-    await q(`CREATE TABLE idle_wait (id bigint, name text)`);
-    await q(`GRANT ALL ON idle_wait TO "${user}"`);
-    const project = path.join(dir, 'idle');
+    await q(`GRANT ALL ON ALL TABLES IN SCHEMA "${schema}" TO "${user}"`);
+    const project = path.join(dir, name);
     await mkdir(project, { recursive: true });
     await writeFile(path.join(project, 'caudal.connections.json'), JSON.stringify({ format: 'caudal.connections/1', connections: { db: { type: 'postgres', host: PG.host, port: PG.port, database: PG.database, user } } }));
     await writeFile(path.join(project, 'i.csv'), 'id,name\n1,a\n2,b\n');
-    await writeFile(path.join(project, 'pipeline.json'), JSON.stringify(load('i.csv', { table: 'idle_wait' })));
-    const env = { CAUDAL_SECRET_DB_PASSWORD: password, CAUDAL_FAILPOINT: 'pause:after-stage', CAUDAL_RUNTIME_DIR: path.join(project, 'runtime'), CAUDAL_CONFIG_DIR: path.join(project, 'config') };
-    const r = await caudal(['run', 'pipeline.json'], { cwd: project, env });
+    await writeFile(path.join(project, 'pipeline.json'), JSON.stringify(load('i.csv', sink)));
+    const env = { CAUDAL_SECRET_DB_PASSWORD: password, CAUDAL_RUNTIME_DIR: path.join(project, 'runtime'), CAUDAL_CONFIG_DIR: path.join(project, 'config'), ...opts.env };
+    return caudal(['run', 'pipeline.json'], { cwd: project, env });
+  }
+  const loadedRows = [
+    { id: '1', name: 'a' },
+    { id: '2', name: 'b' },
+  ];
+
+  it("keeps its transaction open past the server's idle_in_transaction_session_timeout until the run commits", async () => {
+    // The role's sessions are ended after 1 s idle in a transaction; the run waits 3 s between
+    // loading the table and committing (as while other sinks are written).
+    await q(`CREATE TABLE idle_wait (id bigint, name text)`);
+    const r = await runAsLoadingRole('idle', { table: 'idle_wait' }, { roleSettings: ["idle_in_transaction_session_timeout = '1s'"], env: { CAUDAL_FAILPOINT: 'pause:after-stage' } });
     expect(r.code, r.stderr).toBe(0);
-    expect(await rows('idle_wait')).toEqual([
-      { id: '1', name: 'a' },
-      { id: '2', name: 'b' },
-    ]);
+    expect(await rows('idle_wait')).toEqual(loadedRows);
+  });
+
+  it('creates a missing table in an existing schema as a role that may not create schemas', async () => {
+    const r = await runAsLoadingRole('no_create', { table: 'created_by_loader' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(await rows('created_by_loader')).toEqual(loadedRows);
   });
 
   describe('a load interrupted half way leaves the target exactly as it was', async () => {

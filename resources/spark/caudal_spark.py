@@ -596,7 +596,7 @@ def stage_jdbc(spark, step, run_id, staged_list):
             for sql in rendered(j["statements"]["stage"], stage_table, j):
                 st.execute(sql)
         else:
-            st.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_pg(j['schema'])}")
+            ensure_pg_schema(conn, j["schema"])
             st.execute(f"CREATE TABLE {quote_pg(j['schema'])}.{quote_pg(stage_table)} ({', '.join(quote_pg(c['name']) + ' ' + c['type'] for c in j['columnTypes'])})")
         conn.commit()
     finally:
@@ -607,6 +607,23 @@ def stage_jdbc(spark, step, run_id, staged_list):
         writer = writer.option(k, v)
     writer.mode("append").save()
     return int(obs.get.get("rows", 0))
+
+
+def ensure_pg_schema(conn, schema):
+    """Creates the schema when it is missing, and only then: CREATE SCHEMA, even with IF NOT EXISTS,
+    needs the CREATE privilege on the database, which a role loading into its own schema often lacks."""
+    ps = conn.prepareStatement("SELECT 1 FROM pg_namespace WHERE nspname = ?")
+    try:
+        ps.setString(1, schema)
+        if ps.executeQuery().next():
+            return
+    finally:
+        ps.close()
+    st = conn.createStatement()
+    try:
+        st.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_pg(schema)}")
+    finally:
+        st.close()
 
 
 def jdbc_connection(spark, j, node=None):
@@ -652,9 +669,7 @@ def publish_statements(j, stage_table, target_types=None):
             return f"CAST({quote_pg(c['name'])} AS {into})"
         return quote_pg(c["name"])
     values = ", ".join(staged_value(c) for c in j["columnTypes"])
-    out = []
-    if j.get("createTable", True) or j["mode"] == "replace":
-        out.append(f"CREATE SCHEMA IF NOT EXISTS {quote_pg(j['schema'])}")
+    out = []  # (the schema exists: the staging table is in it)
     if j.get("preSql"):
         out.append(j["preSql"])
     if j["mode"] == "replace":
@@ -965,6 +980,14 @@ class TableLocks:
             conn = jdbc_connection(spark, j, step["node"])
             self.conns[step["node"]] = conn
             waiting = False
+            if j.get("dialect") != "sqlserver":
+                # The transaction waits for the whole job (it publishes at the end): a server's
+                # idle_in_transaction_session_timeout must not end it, and with it the lock, meanwhile.
+                st = conn.createStatement()
+                try:
+                    st.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
+                finally:
+                    st.close()
             while not try_table_lock(conn, j):
                 what = f"table {quote_for(j, j['schema'])}.{quote_for(j, j['table'])} (connection '{j['connection']}')"
                 if not wait:

@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { caudal, startCaudal } from '../support/cli.js';
+import { afterFile } from '../support/cleanup.js';
 import { tempDir } from '../support/pipeline.js';
 import { tableLockKey } from '../../core/src/connectors/table-lock.js';
 import { PG, pgClient, pgSandbox, pgSecretEnv, preparedTransactionsIn } from '../support/postgres.js';
@@ -18,13 +20,14 @@ const { client, schema, q } = await pgSandbox();
 const root = await tempDir('caudal-spark-locks-');
 useSparkPython();
 
-async function project(name: string) {
+/** A CSV file copied into a CSV file and appended to a table; `login` connects as another role. */
+async function project(name: string, login?: { user: string; password: string }) {
   const dir = path.join(root, name);
   await mkdir(dir, { recursive: true });
-  const env = { ...pgSecretEnv('db'), CAUDAL_RUNTIME_DIR: path.join(dir, 'runtime'), CAUDAL_CONFIG_DIR: path.join(dir, 'config') };
+  const env = { ...pgSecretEnv('db'), ...(login ? { CAUDAL_SECRET_DB_PASSWORD: login.password } : {}), CAUDAL_RUNTIME_DIR: path.join(dir, 'runtime'), CAUDAL_CONFIG_DIR: path.join(dir, 'config') };
   await writeFile(
     path.join(dir, 'caudal.connections.json'),
-    JSON.stringify({ format: 'caudal.connections/1', connections: { db: { type: 'postgres', host: PG.host, port: PG.port, database: PG.database, user: PG.user } } }),
+    JSON.stringify({ format: 'caudal.connections/1', connections: { db: { type: 'postgres', host: PG.host, port: PG.port, database: PG.database, user: login?.user ?? PG.user } } }),
   );
   await writeFile(path.join(dir, 'new.csv'), 'id,name\n2,row 2\n3,row 3\n');
   await q(`CREATE TABLE "${name}" (id bigint, name text)`);
@@ -100,6 +103,27 @@ describe('caudal run --engine spark: one load per PostgreSQL table across machin
     expect(r.code, r.stderr).toBe(0);
     expect(await heldByAnotherSession(p.key)).toBe(false);
     expect(await p.ids()).toEqual([1, 2, 3]);
+  });
+
+  it("keeps the lock through a job longer than the server's idle_in_transaction_session_timeout, as a role that may not create schemas", { timeout: 600_000 }, async () => {
+    // A role that may use the schema but not create schemas (no CREATE on the database), whose
+    // sessions the server ends after 1 s idle in a transaction; the job pauses 10 s
+    // after staging, while the transaction that holds the lock waits to publish.
+    const user = `caudal_idle_${randomUUID().slice(0, 8)}`;
+    const password = randomUUID();
+    await q(`CREATE ROLE "${user}" LOGIN PASSWORD '${password}'`);
+    afterFile(async () => {
+      await q(`DROP OWNED BY "${user}"`);
+      await q(`DROP ROLE "${user}"`);
+    });
+    await q(`ALTER ROLE "${user}" SET idle_in_transaction_session_timeout = '1s'`);
+    await q(`GRANT ALL ON SCHEMA "${schema}" TO "${user}"`);
+    const p = await project('idle_table', { user, password });
+    await q(`GRANT ALL ON "idle_table" TO "${user}"`);
+    const r = await p.run('pause:staged');
+    expect(r.code, r.stderr).toBe(0);
+    expect(await p.ids()).toEqual([1, 2, 3]);
+    expect(await p.stagingTables()).toEqual([]);
   });
 
   it('with --wait, waits for the other load to finish, then loads', { timeout: 600_000 }, async () => {

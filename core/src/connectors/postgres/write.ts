@@ -227,7 +227,10 @@ export async function tableColumns(client: pg.Client, spec: Pick<WriteSpec, 'tab
 
 /** A missing table (and its schema) with types mapped from the data; the keys become the primary key. */
 async function createTable(client: pg.Client, table: { schema: string; name: string }, columns: Column[], keys?: string[]): Promise<void> {
-  await client.query(`CREATE SCHEMA IF NOT EXISTS ${pgIdent(table.schema)}`);
+  // Only when it is missing: CREATE SCHEMA, even with IF NOT EXISTS, needs the CREATE privilege on
+  // the database, which a role loading into its own schema often lacks.
+  const { rowCount } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [table.schema]);
+  if (!rowCount) await client.query(`CREATE SCHEMA IF NOT EXISTS ${pgIdent(table.schema)}`);
   await client.query(createTableSql(pgTable(table), columns, keys));
 }
 

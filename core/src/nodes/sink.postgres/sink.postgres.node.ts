@@ -146,8 +146,9 @@ the table wait until the run commits. It waits idle while the run's other sinks 
 turns off the server's \`idle_in_transaction_session_timeout\` for itself (\`SET LOCAL\`), which
 would otherwise end it, and fail the run, on a server that sets one.
 
-**Creating the table.** When it is missing (and *Create the table* is on) it is created with
-types mapped from DuckDB: integers, real/double precision, numeric(p,s), boolean, text, date, time,
+**Creating the table.** When it is missing (and *Create the table* is on) it is created, and its
+schema too when that is missing (which needs the CREATE privilege on the database; into an existing
+schema, the privileges on the schema are enough, on either engine), with types mapped from DuckDB: integers, real/double precision, numeric(p,s), boolean, text, date, time,
 timestamp, timestamptz, interval, uuid, bytea, jsonb (JSON, structs, maps), arrays (lists of scalars).
 PostgreSQL keeps microseconds: a TIMESTAMP_NS value (Parquet files written by pandas hold them) with
 digits past the microsecond stops the load, naming the column and the value, in a new table as in an
