@@ -278,7 +278,7 @@ describe('sink.postgres', async () => {
    * `caudal run` of a CSV loaded into `table` as a role of its own, which may use this file's schema
    * but not create schemas (no CREATE on the database, as for many loading roles).
    */
-  async function runAsLoadingRole(name: string, sink: Record<string, unknown>, opts: { roleSettings?: string[]; env?: Record<string, string> } = {}) {
+  async function runAsLoadingRole(name: string, sink: Record<string, unknown>, opts: { roleSettings?: string[]; env?: Record<string, string>; tablePrivileges?: string } = {}) {
     const user = `caudal_loader_${randomUUID().slice(0, 8)}`;
     const password = randomUUID();
     await q(`CREATE ROLE "${user}" LOGIN PASSWORD '${password}'`);
@@ -288,7 +288,7 @@ describe('sink.postgres', async () => {
     });
     for (const setting of opts.roleSettings ?? []) await q(`ALTER ROLE "${user}" SET ${setting}`);
     await q(`GRANT ALL ON SCHEMA "${schema}" TO "${user}"`);
-    await q(`GRANT ALL ON ALL TABLES IN SCHEMA "${schema}" TO "${user}"`);
+    await q(`GRANT ${opts.tablePrivileges ?? 'ALL'} ON ALL TABLES IN SCHEMA "${schema}" TO "${user}"`);
     const project = path.join(dir, name);
     await mkdir(project, { recursive: true });
     await writeFile(path.join(project, 'caudal.connections.json'), JSON.stringify({ format: 'caudal.connections/1', connections: { db: { type: 'postgres', host: PG.host, port: PG.port, database: PG.database, user } } }));
@@ -309,6 +309,20 @@ describe('sink.postgres', async () => {
     const r = await runAsLoadingRole('idle', { table: 'idle_wait' }, { roleSettings: ["idle_in_transaction_session_timeout = '1s'"], env: { CAUDAL_FAILPOINT: 'pause:after-stage' } });
     expect(r.code, r.stderr).toBe(0);
     expect(await rows('idle_wait')).toEqual(loadedRows);
+  });
+
+  it('says which privilege a mode needs when the user lacks it, and changes nothing', async () => {
+    await q(`CREATE TABLE not_owned (id bigint, name text)`);
+    await q(`INSERT INTO not_owned VALUES (0, 'kept')`);
+    const replaced = await runAsLoadingRole('not_owner', { table: 'not_owned', mode: 'replace' });
+    expect(replaced.code).toBe(1);
+    expect(replaced.stderr).toMatch(/the connection's user may not do this on table "[^"]+"\."not_owned": must be owner of table not_owned/);
+    expect(replaced.stderr).toContain('hint: mode "replace" drops the table and creates it anew, which only its owner may do: connect as the owner, or use "truncate_insert"');
+    const truncated = await runAsLoadingRole('no_truncate', { table: 'not_owned', mode: 'truncate_insert' }, { tablePrivileges: 'SELECT, INSERT' });
+    expect(truncated.code).toBe(1);
+    expect(truncated.stderr).toContain('permission denied for table not_owned');
+    expect(truncated.stderr).toContain('hint: mode "truncate_insert" empties the table first, which needs the TRUNCATE privilege besides INSERT');
+    expect(await rows('not_owned')).toEqual([{ id: '0', name: 'kept' }]);
   });
 
   it('creates a missing table in an existing schema as a role that may not create schemas', async () => {

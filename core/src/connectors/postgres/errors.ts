@@ -56,6 +56,8 @@ export function explainPgError(e: unknown, ctx: PgErrorContext): CaudalError {
     case 'ETIMEDOUT':
     case 'EHOSTUNREACH':
       return new CaudalError('io', `${prefix}: cannot reach the server: ${safe.message}`, { nodeId: ctx.nodeId, hint: `check the host and port with \`caudal connections test ${ctx.connection}\`` });
+    case '42501':
+      return new CaudalError('execution', `${prefix}: the connection's user may not do this on ${where(ctx.spec)}: ${safe.message}`, { nodeId: ctx.nodeId, hint: privilegeHint(ctx.spec) });
     case '2BP01':
       return new CaudalError('execution', `${prefix}: cannot replace ${where(ctx.spec)}: ${safe.message}`, {
         nodeId: ctx.nodeId,
@@ -63,6 +65,22 @@ export function explainPgError(e: unknown, ctx: PgErrorContext): CaudalError {
       });
     default:
       return new CaudalError('execution', `${prefix}: PostgreSQL said: ${safe.message}`, { nodeId: ctx.nodeId });
+  }
+}
+
+/** What a PostgreSQL user needs for the node's work, by what it does (SQLSTATE 42501). */
+function privilegeHint(spec: ReadSpec | WriteSpec | undefined): string {
+  const grant = 'grant it to the connection\'s user (GRANT … TO <user>), or connect as a user that has it';
+  if (!spec || !('mode' in spec)) return `reading needs SELECT on the table (and USAGE on its schema): ${grant}`;
+  switch (spec.mode) {
+    case 'replace':
+      return 'mode "replace" drops the table and creates it anew, which only its owner may do: connect as the owner, or use "truncate_insert" (needs TRUNCATE and INSERT on the table) or "append"';
+    case 'truncate_insert':
+      return `mode "truncate_insert" empties the table first, which needs the TRUNCATE privilege besides INSERT: ${grant}, or use "append"`;
+    case 'upsert':
+      return `mode "upsert" needs SELECT, INSERT and UPDATE on the table (and DELETE with a delete flag): ${grant}`;
+    default:
+      return `mode "append" needs INSERT on the table (and CREATE on its schema when the table is created): ${grant}`;
   }
 }
 

@@ -65,6 +65,14 @@ export function explainSqlServerError(e: unknown, ctx: ErrorContext): CaudalErro
       return new CaudalError('execution', `${prefix}: a value is too long for its column in ${where(ctx.spec)}: ${safe.message}`, { nodeId: ctx.nodeId, hint: 'nothing was written; widen the column or shorten the values' });
     case 1205:
       return new CaudalError('execution', `${prefix}: chosen as a deadlock victim: ${safe.message}`, { nodeId: ctx.nodeId, hint: 'nothing was written; run again' });
+    // Permission denied on an object or a column, CREATE TABLE denied, a table that cannot be
+    // dropped or truncated by this login.
+    case 229:
+    case 230:
+    case 262:
+    case 3701:
+    case 1088:
+      return new CaudalError('execution', `${prefix}: the login may not do this on ${where(ctx.spec)}: ${safe.message}`, { nodeId: ctx.nodeId, hint: privilegeHint(ctx.spec) });
     case 3726:
     case 3729:
       return new CaudalError('execution', `${prefix}: cannot replace ${where(ctx.spec)}: ${safe.message}`, { nodeId: ctx.nodeId, hint: 'mode "replace" recreates the table; use "truncate_insert" to keep it (and what depends on it)' });
@@ -83,5 +91,21 @@ export function explainSqlServerError(e: unknown, ctx: ErrorContext): CaudalErro
       });
     default:
       return new CaudalError('execution', `${prefix}: SQL Server said: ${safe.message}`, { nodeId: ctx.nodeId });
+  }
+}
+
+/** What a SQL Server login needs for the node's work, by what it does. */
+function privilegeHint(spec: ReadSpec | WriteSpec | undefined): string {
+  const grant = "grant it to the connection's login (GRANT … TO <user>), or connect as a login that has it";
+  if (!spec || !('mode' in spec)) return `reading needs SELECT on the table: ${grant}`;
+  switch (spec.mode) {
+    case 'replace':
+      return `mode "replace" drops the table and creates it anew, which needs ALTER on its schema and CREATE TABLE in the database: ${grant}, or use "truncate_insert" (needs ALTER and INSERT on the table) or "append"`;
+    case 'truncate_insert':
+      return `mode "truncate_insert" empties the table first, which needs ALTER on the table besides INSERT: ${grant}, or use "append"`;
+    case 'upsert':
+      return `mode "upsert" needs SELECT, INSERT and UPDATE on the table (and DELETE with a delete flag): ${grant}`;
+    default:
+      return `mode "append" needs INSERT on the table (and CREATE TABLE in the database with ALTER on the schema when the table is created): ${grant}`;
   }
 }

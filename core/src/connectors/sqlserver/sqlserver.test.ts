@@ -399,6 +399,14 @@ describe('errors in the words of the node', () => {
     expect(login.hint).toContain('CAUDAL_SECRET_ERP_PASSWORD');
   });
 
+  it('says which permission a mode needs when the login lacks it', () => {
+    const denied = explainSqlServerError(serverError(229, "The INSERT permission was denied on the object 'orders', database 'erp', schema 'dbo'."), ctx);
+    expect(denied.message).toBe("node 'load' (connection 'erp'): the login may not do this on table [dbo].[orders]: The INSERT permission was denied on the object 'orders', database 'erp', schema 'dbo'.");
+    expect(denied.hint).toMatch(/^mode "append" needs INSERT on the table/);
+    const truncate = explainSqlServerError(serverError(1088, "Cannot find the object \"orders\" because it does not exist or you do not have permissions."), { ...ctx, spec: { ...ctx.spec, mode: 'truncate_insert' as const } });
+    expect(truncate.hint).toMatch(/^mode "truncate_insert" empties the table first, which needs ALTER on the table/);
+  });
+
   it('maps driver codes for the connection', () => {
     const e = explainSqlServerError(new sql.ConnectionError('Failed to connect to db:1433 - connect ECONNREFUSED', 'ESOCKET'), ctx);
     expect(e.kind).toBe('io');

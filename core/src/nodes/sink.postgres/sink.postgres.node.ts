@@ -178,6 +178,12 @@ column keeps. Give such columns their type first when you can. A value PostgreSQ
 in a NOT NULL column) fails the load naming the column, the table's and the input's types and the
 line of the rows sent.
 
+**Privileges** the connection's user needs: USAGE on the schema and INSERT on the table (append),
+plus UPDATE and SELECT (upsert), TRUNCATE (truncate_insert), ownership of the table (replace, which
+drops and recreates it), CREATE on the schema for a table the load creates, and CREATE on the
+database only for a schema it creates. A missing one fails the load before anything is committed,
+with a hint naming what the mode needs.
+
 **SQL before / after** run inside the same transaction (e.g. delete a partition before loading it).`,
   example: {
     description: 'Merge the cleaned customers into the warehouse by id',

@@ -161,6 +161,11 @@ time of day into a \`date\`, more digits of a second than the column keeps, a ti
 \`datetime\`'s steps or with seconds into \`smalldatetime\`), judged on the text read as an ISO number
 or timestamp; text in other forms (\`Jan 5 2024\`) is left to SQL Server's own parse.
 
+**Permissions** the connection's login needs: INSERT on the table (append), plus SELECT and UPDATE
+(upsert), ALTER on the table (truncate_insert), ALTER on the schema and CREATE TABLE in the database
+(replace, and a table the load creates). A missing one fails the load before anything is committed,
+with a hint naming what the mode needs.
+
 **SQL before / after** run inside the same transaction.`,
   example: {
     description: 'Merge the cleaned customers into the ERP reporting table by id',
