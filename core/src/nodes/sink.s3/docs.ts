@@ -39,4 +39,12 @@ are aborted. Where they cannot be listed (some S3-compatible stores; credentials
 does that instead. A run killed during its commit is finished by the next run, \`caudal clean\` or
 \`caudal doctor --fix\` from its commit journal: before the run's decision the kept-aside objects
 are copied back and new ones deleted; after it the copy is completed. Objects over 5 GB cannot be
-copied in one request: such a run stops at prepare (partition the output instead).`;
+copied in one request: such a run stops at prepare (partition the output instead).
+
+**Permissions** the connection's credentials need on the bucket, since the commit stages, checks,
+copies and cleans up rather than writing the target directly: \`s3:PutObject\` (uploads and copies),
+\`s3:GetObject\` (the copies' source and the checks), \`s3:ListBucket\` (the target and the staging
+prefix), \`s3:DeleteObject\` (the staging prefix, replaced partitions). \`s3:ListBucketMultipartUploads\`
+and \`s3:AbortMultipartUpload\` let the next run clean up after a killed one (optional, see above). A
+write-only policy (PutObject alone) is not enough: the run stops at its first check of the target,
+before anything is written, naming the refused request.`;
