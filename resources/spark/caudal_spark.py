@@ -23,6 +23,7 @@ and quality.json.
 """
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -219,10 +220,10 @@ class Caller:
         stop = self.watching
 
         def loop():
+            # Every second once caudal is gone, since a job may start between two checks.
             while not stop.wait(1.0):
                 if self.gone():
                     spark.sparkContext.cancelAllJobs()
-                    return
 
         threading.Thread(target=loop, name="caudal-caller-watch", daemon=True).start()
 
@@ -456,13 +457,18 @@ def stage_names(target, run_id, node):
     return sibling(target, f"caudal-{run_id}-{node}", ".tmp"), sibling(target, f"caudal-{run_id}-{node}", ".old")
 
 
-def stage_file(spark, fs, step, run_id):
+def stage_file(spark, fs, step, run_id, staged_list):
+    """Writes the sink's output into its hidden staging folder; returns the rows written. The sink is
+    listed in `staged_list` before anything is written, so a failure (or a job cancelled because
+    caudal is gone) half way removes what it wrote."""
     sink = step["sink"]
     target = sink["target"]
     stage_dir, aside = stage_names(target, run_id, step["node"])
+    staged_file = StagedFile(step, stage_dir, aside, stage_dir)
+    staged_list.append(staged_file)
     parent = target.rstrip("/").rsplit("/", 1)[0]
     fs.mkdirs(parent)
-    df, obs = counted(frame_for(spark, step), step["node"])
+    df, obs = counted(failpoint_frame(frame_for(spark, step), step["node"]), step["node"])
     if sink.get("singleFile"):
         # One task writes the one file; after a sort, coalesce keeps the rows in order.
         df = df.coalesce(1) if sink.get("ordered") else df.repartition(1)
@@ -471,13 +477,12 @@ def stage_file(spark, fs, step, run_id):
         writer = writer.partitionBy(*sink["partitionBy"])
     writer.save(stage_dir)
     rows = int(obs.get.get("rows", 0))
-    staged = stage_dir
     if sink.get("singleFile"):
         parts = [p for p in fs.list(stage_dir) if p.rsplit("/", 1)[-1].startswith("part-")]
         if len(parts) != 1:
             raise RunFailed("execution", f"node '{step['node']}': expected one part file in {stage_dir}, found {len(parts)}", step["node"])
-        staged = parts[0]
-    return StagedFile(step, staged, aside, stage_dir), rows
+        staged_file.staged = parts[0]
+    return rows
 
 
 def failpoint(name):
@@ -495,12 +500,18 @@ def failpoint(name):
         time.sleep(10)
 
 
-def failpoint_job(spark, name):
-    """CAUDAL_SPARK_FAILPOINT=slowjob:<name>: a Spark job whose one task sleeps for two minutes, for
-    tests of what stops a running job (it says so on stderr once it is submitted)."""
-    if os.environ.get("CAUDAL_SPARK_FAILPOINT") == f"slowjob:{name}":
-        print(f"caudal_spark: failpoint slowjob:{name} running", file=sys.stderr, flush=True)
-        spark.sparkContext.parallelize([0], 1).foreach(lambda _: time.sleep(120))
+def failpoint_frame(df, node):
+    """CAUDAL_SPARK_FAILPOINT=slowwrite:<node>: the sink's rows pass a filter that sleeps two minutes
+    per partition, for tests of what stops a write under way (its first task says so on stderr)."""
+    if os.environ.get("CAUDAL_SPARK_FAILPOINT") != f"slowwrite:{node}":
+        return df
+    from pyspark.sql.functions import lit, udf
+
+    def slow(_):
+        print(f"caudal_spark: failpoint slowwrite:{node} running", file=sys.stderr, flush=True)
+        time.sleep(120)
+        return True
+    return df.filter(udf(slow, "boolean")(lit(1)))
 
 
 def publish_files(fs, staged):
@@ -589,24 +600,77 @@ def stage_jdbc(spark, step, run_id, staged_list):
     stage_table = stage_table_name(j, run_id)
     staged = StagedJdbc(step, stage_table)
     staged_list.append(staged)  # from here on a failure drops the staging table
-    conn = jdbc_connection(spark, j, step["node"])
-    try:
-        st = conn.createStatement()
-        if j.get("statements"):
-            for sql in rendered(j["statements"]["stage"], stage_table, j):
-                st.execute(sql)
-        else:
-            ensure_pg_schema(conn, j["schema"])
-            st.execute(f"CREATE TABLE {quote_pg(j['schema'])}.{quote_pg(stage_table)} ({', '.join(quote_pg(c['name']) + ' ' + c['type'] for c in j['columnTypes'])})")
-        conn.commit()
-    finally:
-        conn.close()
-    df, obs = counted(frame_for(spark, step), step["node"])
-    writer = df.write.format("jdbc").option("url", j["url"]).option("driver", j["driver"]).option("dbtable", f"{quote_for(j, j['schema'])}.{quote_for(j, stage_table)}").option("batchsize", "10000")
-    for k, v in jdbc_properties(j).items():
-        writer = writer.option(k, v)
-    writer.mode("append").save()
+    with database_errors(step):
+        conn = jdbc_connection(spark, j, step["node"])
+        try:
+            st = conn.createStatement()
+            if j.get("statements"):
+                for sql in rendered(j["statements"]["stage"], stage_table, j):
+                    st.execute(sql)
+            else:
+                ensure_pg_schema(conn, j["schema"])
+                st.execute(f"CREATE TABLE {quote_pg(j['schema'])}.{quote_pg(stage_table)} ({', '.join(quote_pg(c['name']) + ' ' + c['type'] for c in j['columnTypes'])})")
+            conn.commit()
+        finally:
+            conn.close()
+        df, obs = counted(frame_for(spark, step), step["node"])
+        writer = df.write.format("jdbc").option("url", j["url"]).option("driver", j["driver"]).option("dbtable", f"{quote_for(j, j['schema'])}.{quote_for(j, stage_table)}").option("batchsize", "10000")
+        for k, v in jdbc_properties(j).items():
+            writer = writer.option(k, v)
+        writer.mode("append").save()
     return int(obs.get.get("rows", 0))
+
+
+# SQL Server's numbers for a permission the login lacks (object, column, CREATE TABLE, DROP, TRUNCATE).
+TSQL_DENIED = {229, 230, 262, 3701, 1088}
+
+
+@contextlib.contextmanager
+def database_errors(step):
+    """A database's refusal while a sink stages or publishes, named by node and connection, and by
+    what the mode needs when a privilege was missing (as the DuckDB engine's sinks say it:
+    postgres/errors.ts, sqlserver/errors.ts). Failures that are not the database's pass unchanged."""
+    try:
+        yield
+    except RunFailed:
+        raise
+    except Exception as e:  # noqa: BLE001  (only a JDBC failure is reworded; anything else re-raised)
+        sql_error = sql_exception(e)
+        if sql_error is None:
+            raise
+        j = step["sink"]["jdbc"]
+        tsql = j.get("dialect") == "sqlserver"
+        state, number = sql_error
+        message = f"node '{step['node']}' (connection '{j['connection']}'): {'SQL Server' if tsql else 'PostgreSQL'} said: {spark_error_text(e)}"
+        if (tsql and number in TSQL_DENIED) or (not tsql and state == "42501"):
+            message += f" (hint: {privilege_hint(j['mode'], tsql)})"
+        raise RunFailed("execution", message, step["node"]) from e
+
+
+def sql_exception(e):
+    """(SQLState, vendor error number) of the first java.sql.SQLException in the JVM cause chain."""
+    cause, depth = getattr(e, "java_exception", None), 0
+    while cause is not None and depth < 20:
+        try:
+            return cause.getSQLState(), cause.getErrorCode()
+        except Exception:  # noqa: BLE001  (not an SQLException: no such method)
+            cause, depth = cause.getCause(), depth + 1
+    return None
+
+
+def privilege_hint(mode, tsql):
+    """What a mode needs of the connection's user (postgres/errors.ts and sqlserver/errors.ts say the same)."""
+    who = "login" if tsql else "user"
+    grant = f"grant it to the connection's {who} (GRANT … TO <user>), or connect as a {who} that has it"
+    if mode == "replace":
+        if tsql:
+            return f'mode "replace" drops the table and creates it anew, which needs ALTER on its schema and CREATE TABLE in the database: {grant}, or use "truncate_insert" (needs ALTER and INSERT on the table) or "append"'
+        return 'mode "replace" drops the table and creates it anew, which only its owner may do: connect as the owner, or use "truncate_insert" (needs TRUNCATE and INSERT on the table) or "append"'
+    if mode == "truncate_insert":
+        return f'mode "truncate_insert" empties the table first, which needs {"ALTER on the table" if tsql else "the TRUNCATE privilege"} besides INSERT: {grant}, or use "append"'
+    if mode == "upsert":
+        return f'mode "upsert" needs SELECT, INSERT and UPDATE on the table (and DELETE with a delete flag): {grant}'
+    return f'mode "append" needs INSERT on the table (and CREATE on its schema when the table is created; the staging table needs it too on Spark): {grant}'
 
 
 def ensure_pg_schema(conn, schema):
@@ -948,18 +1012,19 @@ def prepare_jdbc(spark, staged, run_id, locks):
     for s in staged:
         j = s.step["sink"]["jdbc"]
         s.conn = locks.connection(spark, j, s.step["node"])
-        types = check_values(s, s.conn)
-        st = s.conn.createStatement()
-        try:
-            for sql in publish_statements(j, s.stage_table, types):
-                st.execute(sql)
-            if j.get("dialect") != "sqlserver" and prepared_transactions_allowed(s.conn):
-                gid = prepared_id(run_id, s.step["node"])
-                st.execute(f"PREPARE TRANSACTION {sql_text(gid)}")
-                s.prepared = gid
-                failpoint(f"prepared:{s.step['node']}")
-        finally:
-            st.close()
+        with database_errors(s.step):
+            types = check_values(s, s.conn)
+            st = s.conn.createStatement()
+            try:
+                for sql in publish_statements(j, s.stage_table, types):
+                    st.execute(sql)
+                if j.get("dialect") != "sqlserver" and prepared_transactions_allowed(s.conn):
+                    gid = prepared_id(run_id, s.step["node"])
+                    st.execute(f"PREPARE TRANSACTION {sql_text(gid)}")
+                    s.prepared = gid
+                    failpoint(f"prepared:{s.step['node']}")
+            finally:
+                st.close()
 
 
 class TableLocks:
@@ -1132,12 +1197,10 @@ def run_job(spark, job, report_dir=None, run_id=None, journal=None, caller=None,
             if step["sink"]["format"] == "jdbc":
                 rows = stage_jdbc(spark, step, run_id, staged_jdbc)
             else:
-                staged, rows = stage_file(spark, fs, step, run_id)
-                staged_files.append(staged)
+                rows = stage_file(spark, fs, step, run_id, staged_files)
             summary["nodes"][step["node"]] = {"rowsWritten": rows, "seconds": round(time.time() - t0, 3)}
             emit({"type": "node_finished", "nodeId": step["node"], "rowsWritten": rows, "seconds": round(time.time() - t0, 3)})
         failpoint("staged")
-        failpoint_job(spark, "staged")
         # Commit, as on the DuckDB engine (core/src/engine/commit/protocol.ts): database transactions
         # prepared (statements run, not committed), files published (reversible), the databases that
         # cannot prepare committed, the decision journaled, then the prepared ones committed. Before
@@ -1172,8 +1235,8 @@ def run_job(spark, job, report_dir=None, run_id=None, journal=None, caller=None,
             journal.remove()
         summary["status"] = "succeeded"
     except BaseException as e:
-        if not isinstance(e, RunFailed) and not decided and caller.gone():
-            e = caller.stopped()  # the job failed because the watch cancelled it
+        if not decided and caller.gone():
+            e = caller.stopped()  # the job failed because the watch cancelled it, or will be undone as if it had
         kind = e.kind if isinstance(e, RunFailed) else ("cancelled" if isinstance(e, KeyboardInterrupt) else "execution")
         message = without_secrets(str(e) if isinstance(e, RunFailed) else spark_error_text(e))
         if decided:

@@ -135,16 +135,16 @@ describe('caudal run --engine spark: a Spark driver killed outright', () => {
     expect(await p.debris()).toEqual([]);
   });
 
-  it('caudal alone killed while a Spark job runs: the driver cancels the job within seconds and undoes what it staged', { timeout: 600_000 }, async () => {
-    const p = await project('caller_killed_mid_job');
-    // Once every sink is staged the driver runs a Spark job whose task sleeps two minutes.
+  it("caudal alone killed while a sink's write runs: the driver cancels the write within seconds and undoes what it staged", { timeout: 600_000 }, async () => {
+    const p = await project('caller_killed_mid_write');
+    // The CSV sink's write (the first sink) takes two minutes: each of its tasks sleeps.
     let stderr = '';
-    const { child, result } = p.start('slowjob:staged', { env: { CAUDAL_SPARK_LOG: '1' }, onStderr: (text) => (stderr += text) });
-    for (let i = 0; i < 2400 && !stderr.includes('failpoint slowjob:staged running'); i++) await new Promise((r) => setTimeout(r, 100));
-    expect(stderr).toContain('failpoint slowjob:staged running');
+    const { child, result } = p.start('slowwrite:csv', { env: { CAUDAL_SPARK_LOG: '1' }, onStderr: (text) => (stderr += text) });
+    for (let i = 0; i < 2400 && !stderr.includes('failpoint slowwrite:csv running'); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(stderr).toContain('failpoint slowwrite:csv running');
     child.kill('SIGKILL');
     expect((await result).signal).toBe('SIGKILL');
-    // Without the watch on caudal the job would run its two minutes before the driver noticed.
+    // Without the watch on caudal the write would run its two minutes before the driver noticed.
     const journals = path.join(p.dir, 'runtime/runs');
     const journalGone = async () => (await readdir(journals).catch(() => [])).filter((f) => f.endsWith('.json')).length === 0;
     for (let i = 0; i < 600 && !(await journalGone()); i++) await new Promise((r) => setTimeout(r, 100));

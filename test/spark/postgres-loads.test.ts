@@ -11,17 +11,19 @@ import { PG, pgClient, pgSandbox, pgSecretEnv, preparedTransactionsIn } from '..
 import { useSparkPython } from './support.js';
 
 /**
- * A Spark run's PostgreSQL load takes the server-side lock a DuckDB run's load takes on the same
- * table (an advisory lock named by database and table), so runs on other machines, on either
- * engine, load one table one at a time. The other run is played by a second session holding that
- * lock, as a DuckDB run on another machine would.
+ * PostgreSQL loads of `caudal run --engine spark` as a production server sees them. A Spark run's
+ * load takes the server-side lock a DuckDB run's load takes on the same table (an advisory lock
+ * named by database and table), so runs on other machines, on either engine, load one table one at
+ * a time; the other run is played by a second session holding that lock, as a DuckDB run on
+ * another machine would. Loading roles have only the privileges their work needs.
  */
 const { client, schema, q } = await pgSandbox();
-const root = await tempDir('caudal-spark-locks-');
+const root = await tempDir('caudal-spark-pg-');
 useSparkPython();
 
-/** A CSV file copied into a CSV file and appended to a table; `login` connects as another role. */
-async function project(name: string, login?: { user: string; password: string }) {
+/** A CSV file copied into a CSV file and loaded into a table (append by default); `login` connects as another role. */
+async function project(name: string, opts: { login?: { user: string; password: string }; mode?: string } = {}) {
+  const { login, mode = 'append' } = opts;
   const dir = path.join(root, name);
   await mkdir(dir, { recursive: true });
   const env = { ...pgSecretEnv('db'), ...(login ? { CAUDAL_SECRET_DB_PASSWORD: login.password } : {}), CAUDAL_RUNTIME_DIR: path.join(dir, 'runtime'), CAUDAL_CONFIG_DIR: path.join(dir, 'config') };
@@ -40,7 +42,7 @@ async function project(name: string, login?: { user: string; password: string })
     nodes: [
       { id: 'src', type: 'source.csv', params: { path: 'new.csv' } },
       { id: 'copy', type: 'sink.csv', params: { path: 'copy.csv' } },
-      { id: 'pg', type: 'sink.postgres', params: { connection: 'db', schema, table: name, mode: 'append' } },
+      { id: 'pg', type: 'sink.postgres', params: { connection: 'db', schema, table: name, mode } },
     ],
     edges: ['copy', 'pg'].map((to) => ({ from: 'src:out', to: `${to}:in` })),
   };
@@ -55,6 +57,20 @@ async function project(name: string, login?: { user: string; password: string })
     stagingTables: async () =>
       (await q<{ relname: string }>(`SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND relname LIKE '%\\_\\_caudal\\_%'`, [schema])).map((r) => r.relname),
   };
+}
+
+/** A role that may use this file's schema but not create schemas (no CREATE on the database), as many loading roles. */
+async function loadingRole(settings: string[] = []) {
+  const user = `caudal_loader_${randomUUID().slice(0, 8)}`;
+  const password = randomUUID();
+  await q(`CREATE ROLE "${user}" LOGIN PASSWORD '${password}'`);
+  afterFile(async () => {
+    await q(`DROP OWNED BY "${user}"`);
+    await q(`DROP ROLE "${user}"`);
+  });
+  for (const setting of settings) await q(`ALTER ROLE "${user}" SET ${setting}`);
+  await q(`GRANT ALL ON SCHEMA "${schema}" TO "${user}"`);
+  return { user, password };
 }
 
 /** Another Caudal run loading the table, as seen by the server: a session holding the table's lock. */
@@ -106,20 +122,11 @@ describe('caudal run --engine spark: one load per PostgreSQL table across machin
   });
 
   it("keeps the lock through a job longer than the server's idle_in_transaction_session_timeout, as a role that may not create schemas", { timeout: 600_000 }, async () => {
-    // A role that may use the schema but not create schemas (no CREATE on the database), whose
-    // sessions the server ends after 1 s idle in a transaction; the job pauses 10 s
-    // after staging, while the transaction that holds the lock waits to publish.
-    const user = `caudal_idle_${randomUUID().slice(0, 8)}`;
-    const password = randomUUID();
-    await q(`CREATE ROLE "${user}" LOGIN PASSWORD '${password}'`);
-    afterFile(async () => {
-      await q(`DROP OWNED BY "${user}"`);
-      await q(`DROP ROLE "${user}"`);
-    });
-    await q(`ALTER ROLE "${user}" SET idle_in_transaction_session_timeout = '1s'`);
-    await q(`GRANT ALL ON SCHEMA "${schema}" TO "${user}"`);
-    const p = await project('idle_table', { user, password });
-    await q(`GRANT ALL ON "idle_table" TO "${user}"`);
+    // The role's sessions are ended after 1 s idle in a transaction; the job pauses 10 s after
+    // staging, while the transaction that holds the lock waits to publish.
+    const login = await loadingRole(["idle_in_transaction_session_timeout = '1s'"]);
+    const p = await project('idle_table', { login });
+    await q(`GRANT ALL ON "idle_table" TO "${login.user}"`);
     const r = await p.run('pause:staged');
     expect(r.code, r.stderr).toBe(0);
     expect(await p.ids()).toEqual([1, 2, 3]);
@@ -142,5 +149,19 @@ describe('caudal run --engine spark: one load per PostgreSQL table across machin
     expect(r.code, r.stderr).toBe(0);
     expect(await p.ids()).toEqual([1, 2, 3]);
     expect(await readFile(path.join(p.dir, 'copy.csv'), 'utf8')).toBe('id,name\n2,row 2\n3,row 3\n');
+  });
+});
+
+describe('caudal run --engine spark: PostgreSQL privileges', () => {
+  it('a mode the role lacks a privilege for fails naming the node and what the mode needs, and changes nothing', { timeout: 600_000 }, async () => {
+    const login = await loadingRole();
+    const p = await project('not_owned', { login, mode: 'replace' });
+    await q(`GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON "not_owned" TO "${login.user}"`);
+    const r = await p.run();
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`caudal: node 'pg' (connection 'db'): PostgreSQL said: ERROR: must be owner of table not_owned (hint: mode "replace" drops the table and creates it anew, which only its owner may do`);
+    expect(await p.ids()).toEqual([1]);
+    expect(existsSync(path.join(p.dir, 'copy.csv'))).toBe(false);
+    expect(await p.stagingTables()).toEqual([]);
   });
 });
