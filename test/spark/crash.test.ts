@@ -153,15 +153,18 @@ describe('caudal run --engine spark: a Spark driver killed outright', () => {
     expect(await p.debris()).toEqual([]);
   });
 
-  it('Ctrl-C before publishing: what the driver staged is undone before caudal exits', { timeout: 600_000 }, async () => {
-    const p = await project('interrupted');
+  it.each([
+    ['Ctrl-C', 'SIGINT', 130],
+    ['SIGTERM (systemd, Airflow, a container stopping)', 'SIGTERM', 143],
+  ] as const)('%s before publishing: what the driver staged is undone before caudal exits', { timeout: 600_000 }, async (_, signal, code) => {
+    const p = await project(`interrupted_${signal.toLowerCase()}`);
     const { child, result } = await startUntil(p, 'pause:staged', () => staged(p));
-    child.kill('SIGINT');
+    child.kill(signal);
     const r = await result;
     // The driver outlives spark-submit's JVM for a moment and undoes its work, or leaves it to the
     // recovery caudal runs once it has ended: either way nothing is left when caudal exits.
     expect(r.stderr).toMatch(/caudal: cancelled; nothing was committed\n$/);
-    expect(r.code, r.stderr).toBe(130);
+    expect(r.code, r.stderr).toBe(code);
     expect(await p.snapshot()).toEqual(before);
     expect(await p.debris()).toEqual([]);
   });

@@ -50,9 +50,15 @@ export async function runOnSpark(pipeline: Pipeline, baseDir: string, file: stri
   };
   await recoverKilledRuns(context.connections, warn);
   const abort = new AbortController();
-  const onSignal = () => abort.abort();
+  let stoppedBy: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    stoppedBy ??= signal;
+    abort.abort();
+  };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // 130 after Ctrl-C, 143 after SIGTERM (systemd, Airflow, containers), as a DuckDB run exits.
+  const cancelled = () => (stoppedBy === 'SIGTERM' ? EXIT.terminated : EXIT.cancelled);
   // One run at a time per pipeline and per destination, on either engine (engine/commit/locks.ts).
   const { RunLocks } = await import('../engine/commit/locks.js');
   const { defaultStateDir } = await import('../engine/run-dirs.js');
@@ -99,10 +105,10 @@ export async function runOnSpark(pipeline: Pipeline, baseDir: string, file: stri
     if (abort.signal.aborted) {
       // The job's own error is then a consequence (its SparkContext shut down under it).
       if (!values.json) io.stderr.write(`caudal: cancelled; nothing was committed${recovered?.pending.length ? ' (see the warnings above for what is left)' : ''}\n`);
-      return EXIT.cancelled;
+      return cancelled();
     }
     if (!values.json) io.stderr.write(`caudal: ${result.error?.message ?? 'the Spark job failed'}\n`);
-    if (result.status === 'cancelled') return EXIT.cancelled;
+    if (result.status === 'cancelled') return cancelled();
     if (result.error?.kind === 'busy') return EXIT.busy;
     return result.error?.kind === 'quality' ? EXIT.qualityFailed : result.error?.kind === 'validation' || result.error?.kind === 'usage' ? EXIT.invalid : EXIT.runFailed;
   } finally {
