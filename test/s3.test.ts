@@ -118,6 +118,48 @@ describe('source.s3', () => {
     expect(problems[0]).toMatchObject({ column: 'amount', message: expect.stringContaining("column 'amount' of s3://lake/wide/b.parquet is a DECIMAL(40,2), wider than the 38 digits DuckDB reads") });
   });
 
+  describe('objects after the first, which planning does not see, are held to it before anything is read', () => {
+    /** Runs source.s3 over `url` into a JSON file; the run's error message, or '' with the rows written. */
+    const readInto = async (name: string, params: Record<string, unknown>) => {
+      const out = path.join(dir, `${name}.json`);
+      const d = pipeline([{ id: 'src', type: 'source.s3', params: { connection: 'lake', ...params } }, { id: 'dst', type: 'sink.json', params: { path: out } }], ['src -> dst'], { connections });
+      const s = await runPipeline({ pipeline: d, baseDir: dir, connections: lake.connection() });
+      return { error: s.error?.message ?? '', written: await readFile(out, 'utf8').catch(() => undefined) };
+    };
+
+    it('Parquet: a later object whose column has another type stops the run (1.5 would be read as the first one\'s BIGINT 2)', async () => {
+      await lake.put('lake', 'typed/a.parquet', await parquetOf(`SELECT 9007199254740993::BIGINT AS x`));
+      await lake.put('lake', 'typed/b.parquet', await parquetOf(`SELECT 1.5::DOUBLE AS x`));
+      const r = await readInto('typed', { url: 's3://lake/typed/' });
+      expect(r.error).toContain("node 'src': column 'x' is DOUBLE in s3://lake/typed/b.parquet but BIGINT in s3://lake/typed/a.parquet, the first file, whose types every file is read with");
+      expect(r.written).toBeUndefined();
+    });
+
+    it('Parquet combined by name: a value the combined type would change stops the run', async () => {
+      await lake.put('lake', 'widened/a.parquet', await parquetOf(`SELECT 9007199254740993::BIGINT AS x`));
+      await lake.put('lake', 'widened/b.parquet', await parquetOf(`SELECT 1.5::DOUBLE AS x`));
+      const r = await readInto('widened', { url: 's3://lake/widened/', parquet: { union_by_name: true } });
+      expect(r.error).toContain('column "x" holds 9007199254740993 (BIGINT in s3://lake/widened/a.parquet), which the DOUBLE type the files are combined into cannot hold exactly');
+      expect(r.written).toBeUndefined();
+    });
+
+    it('CSV: a later object whose header has the columns in another order stops the run (its values would be swapped)', async () => {
+      await lake.put('lake', 'people/a.csv', 'first,last\nAda,Lovelace\n');
+      await lake.put('lake', 'people/b.csv', 'last,first\nHopper,Grace\n');
+      const r = await readInto('people', { url: 's3://lake/people/' });
+      expect(r.error).toContain("node 'src': s3://lake/people/b.csv does not have the columns of s3://lake/people/a.csv (first, last): its header is last, first");
+      expect(r.written).toBeUndefined();
+      await lake.put('lake', 'people/b.csv', 'first,last\nGrace,Hopper\n');
+      expect((await readInto('people', { url: 's3://lake/people/' })).written).toBe('{"first":"Ada","last":"Lovelace"}\n{"first":"Grace","last":"Hopper"}\n');
+    });
+
+    it("a value a later object's column does not convert is named by its object, not the local copy", async () => {
+      await lake.put('lake', 'counts/a.csv', 'id\n1\n');
+      await lake.put('lake', 'counts/b.csv', 'id\n2.5\n');
+      expect((await readInto('counts', { url: 's3://lake/counts/' })).error).toContain(`column "id" of s3://lake/counts/b.csv: '2.5' is not a whole number of type BIGINT`);
+    });
+  });
+
   it('says when nothing matches, before the run', async () => {
     const problems = (await inspect({ pipeline: readAll({ url: 's3://lake/nothing/*.csv' }), baseDir: dir, connections: lake.connection() })).problems;
     expect(problems[0]).toMatchObject({ code: 'io_error', path: 'nodes[0].params.url', message: "node 'src': no object matches s3://lake/nothing/*.csv" });

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { stringLiteral } from '../../compiler/sql.js';
-import type { CompileContext } from '../define.js';
+import type { CompileContext, HookIo, SetupStep } from '../define.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
 import { transcodeFile } from '../../util/transcode.js';
 import { argsSql, type Detected, PLAN_PREFIX_BYTES } from './detect.js';
@@ -25,7 +25,7 @@ export async function checkSameHeaders(ctx: CompileContext<CsvSourceParams>, fil
   const named = { auto_detect: false, header: false, all_varchar: true, null_padding: true, delim: d.delim, quote: d.quote, escape: d.escape, new_line: d.newLine, comment: d.comment, skip: d.skip };
   const columns = Array.from({ length: width }, (_, i) => ({ name: `f${i}`, type: 'VARCHAR' }));
   for (const file of files.slice(1)) {
-    // An object store's files may be fetched only by the run: those are not compared here.
+    // A file that exists only once the run fetches it (an object store's) is compared then (laterHeadersStep).
     const st = await stat(file.original).catch(() => undefined);
     if (!st) continue;
     const key = `${file.original}|${st.size}|${st.mtimeMs}|${JSON.stringify(named)}|${expected.join('\u0000')}`;
@@ -49,6 +49,31 @@ export async function checkSameHeaders(ctx: CompileContext<CsvSourceParams>, fil
     if (!sameHeader(expected, found)) throw mismatch(ctx, file, files[0]!, expected, `its header is ${found.join(', ') || '(empty)'}`);
     checked.add(key);
   }
+}
+
+/**
+ * A run-time step for the files the plan could not see: when the pattern matches more files once the
+ * run begins (a file added since, or an object store's objects, which source.s3 fetches in its own
+ * step before this one), their headers are compared with the first file's before anything is read.
+ * Only for files read in place (a converted file's copy is listed when planning).
+ */
+export function laterHeadersStep(ctx: CompileContext<CsvSourceParams>, pattern: string, files: CsvFile[], detected: Detected): SetupStep | undefined {
+  // A path without wildcards names one file: nothing can be added to it.
+  if (!/[*?[]/.test(pattern) || !detected.dialect.header || files.some((f) => f.read !== f.original)) return undefined;
+  const seen = new Set(files.map((f) => f.original));
+  return {
+    kind: 'hook',
+    description: 'compare the header of every file with the first one',
+    async run(io: HookIo) {
+      const now = (await io.db.rows(`SELECT file FROM glob(${stringLiteral(pattern)}) ORDER BY file`)).map((r) => String(r.file));
+      const added = now.filter((f) => !seen.has(f));
+      if (added.length === 0) return 0;
+      const inPlace = (original: string): CsvFile => ({ original, read: original, encoding: 'utf-8', compressed: false });
+      await checkSameHeaders({ ...ctx, rows: (sql) => io.db.rows(sql) }, [files[0]!, ...added.map(inPlace)], detected);
+      return 0;
+    },
+    async dry() {},
+  };
 }
 
 /** Names as DuckDB's detection shows them: blank ones become column<i>, repeated ones get a _<n> suffix. */

@@ -130,7 +130,7 @@ export const csvSourceParams = z
     hive_partitioning: hivePartitioningParam,
     union_by_name: z.boolean().default(false).meta({
       label: 'Combine files by column name',
-      help: "For patterns matching files whose columns differ: line columns up by header name and fill missing ones with NULL (dates that are not ISO then need date_format / timestamp_format, since each file is detected on its own). A column list then states types by name (a listed name no file has is an error; other columns keep their detected types). Off: every file must have the first file's columns in order; each file's header is compared with the first one's before the run, and a file that differs stops it.",
+      help: "For patterns matching files whose columns differ: line columns up by header name and fill missing ones with NULL (dates that are not ISO then need date_format / timestamp_format, since each file is detected on its own). A column list then states types by name (a listed name no file has is an error; other columns keep their detected types). Off: every file must have the first file's columns in order; each file's header is compared with the first one's before the run (a file that appears once the run starts, such as source.s3's objects, before it is read), and a file that differs stops it.",
       widget: 'boolean',
       group: 'Files',
     }),

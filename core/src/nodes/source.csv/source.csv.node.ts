@@ -1,4 +1,4 @@
-import { checkSameHeaders } from './headers.js';
+import { checkSameHeaders, laterHeadersStep } from './headers.js';
 import { checkCombinedDates } from './union-dates.js';
 import { combinedReadArgs } from './union-types.js';
 import { defineNode, type CompileContext, type CompiledNode } from '../define.js';
@@ -309,8 +309,11 @@ If no file matches the path, the node reports an \`io_error\` problem before any
     const detected = p.union_by_name ? undefined : await detect(ctx, files[0]!);
     const combined = detected ? undefined : await combinedReadArgs(ctx, from);
     for (const w of detected?.warnings ?? []) ctx.warn(w);
-    if (detected) await checkSameHeaders(ctx, files, detected);
-    else await checkCombinedDates(ctx, files);
+    if (detected) {
+      await checkSameHeaders(ctx, files, detected);
+      const later = laterHeadersStep(ctx, ctx.path(p.path), files, detected);
+      if (later) setup.push(later);
+    } else await checkCombinedDates(ctx, files);
     await checkPartitionClash({
       nodeId: ctx.nodeId,
       hive: p.hive_partitioning,

@@ -1,5 +1,5 @@
 import { stringLiteral } from '../../compiler/sql.js';
-import type { CompileContext } from '../define.js';
+import type { FileCheckContext } from './file-checks.js';
 import { CaudalError } from '../../util/errors.js';
 import { conversionCheck, mayLoseDigits } from '../shared/exact-widening.js';
 import { decimalScale, FLOAT_DIGITS } from '../shared/locale-numbers.js';
@@ -15,7 +15,7 @@ const EXACT_BELOW: Record<string, number> = { DOUBLE: 2 ** 53, FLOAT: 2 ** 24 };
  * small enough to convert exactly; otherwise its values are checked, and the first one that would
  * change stops the plan, naming the file, the column and the value.
  */
-export async function checkExactUnion(ctx: CompileContext<unknown>, pattern: string, files: string[] | undefined, nodeId: string): Promise<void> {
+export async function checkExactUnion(ctx: FileCheckContext, pattern: string, files: string[] | undefined, nodeId: string): Promise<void> {
   if (files === undefined || files.length < 2) return;
   const combined = new Map((await ctx.describe(`SELECT * FROM read_parquet(${stringLiteral(pattern)}, union_by_name := true, hive_partitioning := false)`)).map((c) => [c.name.toLowerCase(), c.type]));
   if (![...combined.values()].some((t) => t in EXACT_BELOW)) return;
@@ -38,7 +38,7 @@ export async function checkExactUnion(ctx: CompileContext<unknown>, pattern: str
  * Whether every row group's min/max shows the column's values small enough for `to`: integers below
  * 2^53 (DOUBLE), decimals whose whole digits plus scale fit in 15 significant digits.
  */
-async function clearedByStatistics(ctx: CompileContext<unknown>, file: string, column: string, type: string, to: string): Promise<boolean> {
+async function clearedByStatistics(ctx: FileCheckContext, file: string, column: string, type: string, to: string): Promise<boolean> {
   const groups = await ctx.rows(
     `SELECT stats_min_value AS lo, stats_max_value AS hi FROM parquet_metadata(${stringLiteral(file)}) WHERE path_in_schema = ${stringLiteral(column)}`,
   );

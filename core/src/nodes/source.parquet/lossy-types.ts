@@ -1,5 +1,5 @@
 import { stringLiteral } from '../../compiler/sql.js';
-import type { CompileContext } from '../define.js';
+import type { FileCheckContext } from './file-checks.js';
 import { CaudalError } from '../../util/errors.js';
 
 /**
@@ -13,7 +13,7 @@ import { CaudalError } from '../../util/errors.js';
  * Local files are all looked at; of a remote pattern, the first object (each footer is a request).
  * Only when the bound schema has a type these become (DOUBLE, a timestamp), so most reads cost nothing.
  */
-export async function checkLossyTypes(ctx: CompileContext<unknown>, pattern: string, files: string[] | undefined, opts: { nodeId: string; unionByName: boolean }): Promise<void> {
+export async function checkLossyTypes(ctx: FileCheckContext, pattern: string, files: string[] | undefined, opts: { nodeId: string; unionByName: boolean }): Promise<void> {
   const { nodeId } = opts;
   // As the node reads: the first file's schema (checkSameTypes holds the others to it), or all combined.
   const bound = await ctx.describe(`SELECT * FROM read_parquet(${stringLiteral(pattern)}, union_by_name := ${opts.unionByName}, hive_partitioning := false)`).catch(() => undefined);
@@ -46,7 +46,7 @@ export async function checkLossyTypes(ctx: CompileContext<unknown>, pattern: str
 }
 
 /** The first object a remote pattern matches (one listing; no footer read). */
-async function firstObject(ctx: CompileContext<unknown>, pattern: string): Promise<string[]> {
+async function firstObject(ctx: FileCheckContext, pattern: string): Promise<string[]> {
   const rows = await ctx.rows(`SELECT file FROM glob(${stringLiteral(pattern)}) ORDER BY file LIMIT 1`).catch(() => []);
   return rows.map((r) => String(r.file));
 }

@@ -1,5 +1,5 @@
 import { stringLiteral } from '../../compiler/sql.js';
-import type { CompileContext } from '../define.js';
+import type { FileCheckContext } from './file-checks.js';
 import { CaudalError } from '../../util/errors.js';
 
 /**
@@ -9,7 +9,7 @@ import { CaudalError } from '../../util/errors.js';
  * file whose common column has another type stops the plan, unless the files are combined by name
  * (which widens to a type that holds both).
  */
-export async function checkSameTypes(ctx: CompileContext<unknown>, files: string[] | undefined, nodeId: string): Promise<void> {
+export async function checkSameTypes(ctx: FileCheckContext, files: string[] | undefined, nodeId: string): Promise<void> {
   // Undefined: remote objects, where each footer is a request.
   if (files === undefined || files.length < 2) return;
   const typesOf = async (file: string) => new Map((await ctx.describe(`SELECT * FROM read_parquet(${stringLiteral(file)}, hive_partitioning := false)`)).map((c) => [c.name.toLowerCase(), c]));

@@ -1,9 +1,7 @@
 import { z } from 'zod';
 import { defineNode } from '../define.js';
 import { parquetSourceSpark } from './source.parquet.spark.js';
-import { checkSameTypes } from './same-types.js';
-import { checkExactUnion } from './exact-union.js';
-import { checkLossyTypes } from './lossy-types.js';
+import { checkParquetFiles } from './file-checks.js';
 import { checkPartitionClash, hiveArg, hivePartitioningParam, localFiles } from '../shared/partitions.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
@@ -34,7 +32,7 @@ const params = z
     hive_partitioning: hivePartitioningParam,
     union_by_name: z.boolean().default(false).meta({
       label: 'Combine files by column name',
-      help: 'For patterns matching files whose columns differ: take every column of every file and fill the missing ones with NULL. Off: the first file decides the columns and their types; later files must have them all, with the same types (checked for local files before the run), and columns only they have are left out.',
+      help: 'For patterns matching files whose columns differ: take every column of every file and fill the missing ones with NULL. Off: the first file decides the columns and their types; later files must have them all, with the same types (checked before the run for local files, after the download for the objects of source.s3), and columns only they have are left out.',
       widget: 'boolean',
       group: 'Files',
     }),
@@ -64,8 +62,9 @@ A column whose type differs between files is read as a type that holds both (INT
 BIGINT, a number and text as VARCHAR). When that type is DOUBLE and a file holds the column as BIGINT
 (or a DECIMAL with more than 15 digits), a value the DOUBLE would change (9007199254740993 would become
 9007199254740992) stops the plan, naming the file, the column and the value. Each such local file's
-statistics are read first (its footer), and its values only when they show numbers that large;
-remote files (S3, HTTP) are not checked.
+statistics are read first (its footer), and its values only when they show numbers that large.
+Remote files read by URL (HTTP, s3:// through DuckDB) are not checked; source.s3 checks its objects
+once it has downloaded them.
 
 **Types DuckDB does not read as written.** A DECIMAL wider than 38 digits (pyarrow's decimal256,
 exports of BigQuery's BIGNUMERIC) would be read as a DOUBLE holding a wrong number (12.34 came back
@@ -117,9 +116,7 @@ If no file matches the path, the node reports an \`io_error\` problem before any
       union_by_name: p.union_by_name || undefined,
     });
     const files = await localFiles(ctx, ctx.path(p.path));
-    if (!p.union_by_name) await checkSameTypes(ctx, files, ctx.nodeId);
-    else await checkExactUnion(ctx, ctx.path(p.path), files, ctx.nodeId);
-    await checkLossyTypes(ctx, ctx.path(p.path), files, { nodeId: ctx.nodeId, unionByName: p.union_by_name });
+    await checkParquetFiles(ctx, ctx.path(p.path), files, { nodeId: ctx.nodeId, unionByName: p.union_by_name });
     await checkPartitionClash({
       nodeId: ctx.nodeId,
       hive: p.hive_partitioning,

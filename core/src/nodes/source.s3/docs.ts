@@ -23,7 +23,12 @@ A *File name column* holds each row's object as an \`s3://bucket/key\` URL.
 **How it reads.** A run lists the objects once, downloads them into the run's temp folder
 (*Parallel downloads* at a time, each checked against the ETag it was listed with, so an object
 replaced during the run fails it rather than mixing versions) and DuckDB reads them with the file
-source's SQL. The temp folder is removed after the run.
+source's SQL. The temp folder is removed after the run. Planning sees only the first object, so
+once the objects are downloaded, and before anything is read, the others are held to it as a local
+pattern's files are: a CSV object whose header names other columns or the same ones in another
+order, a Parquet object whose column has another type than in the first (a DOUBLE 1.5 would be read
+as the first object's BIGINT 2), or, combined by name, a value the combined type would change, stops
+the run naming both objects. Errors about values name the objects (\`s3://…\`), not the local copies.
 
 **Planning and previews** read as little as they can and keep it in a local cache keyed by the
 object's ETag, so previewing an unchanged object again reads no bytes of it (only the listing):

@@ -13,6 +13,7 @@ import { CaudalError } from '../../util/errors.js';
 import { csvSourceNode } from '../source.csv/source.csv.node.js';
 import { jsonSourceNode } from '../source.json/source.json.node.js';
 import { parquetSourceNode } from '../source.parquet/source.parquet.node.js';
+import { checkParquetFiles, type FileCheckContext } from '../source.parquet/file-checks.js';
 import { s3SourceDocs } from './docs.js';
 
 // The format options are the file sources' own params (everything but the path), so the two read alike.
@@ -55,13 +56,13 @@ function delegate(format: ObjectFormat, p: Params, pattern: string): { node: typ
   return { node: parquetSourceNode, params: { ...p.parquet, path: pattern } };
 }
 
-/** Local paths in a column become the objects' `s3://` URLs. */
 /** `e` with its texts passed through `urls` (local copies named as their objects). */
 function withUrls(e: CaudalError, urls: (text: string) => string): CaudalError {
   const problems = e.problems.map((pr) => ({ ...pr, message: urls(pr.message), ...(pr.hint ? { hint: urls(pr.hint) } : {}) }));
   return new CaudalError(e.kind, urls(e.message), { nodeId: e.nodeId, column: e.column, hint: e.hint && urls(e.hint), problems, cause: e });
 }
 
+/** Local paths in a column become the objects' `s3://` URLs. */
 function withS3Urls(sql: string, column: string | undefined, mirror: string): string {
   if (!column) return sql;
   const c = ident(column);
@@ -158,6 +159,8 @@ export const s3SourceNode = defineNode({
           kind: 'hook',
           description: `download ${objects.length} object${objects.length === 1 ? '' : 's'} (${(total / 1e6).toFixed(1)} MB) of ${url}`,
           async run(io: HookIo) {
+            // DuckDB's errors about the copies (a value that does not convert) name the objects.
+            io.db.aliasPath(`${mirror}${path.sep}`, 's3://');
             try {
               await fetchAll(io, client, loc.bucket, objects, mirror, p.parallel_downloads);
             } catch (e) {
@@ -166,6 +169,10 @@ export const s3SourceNode = defineNode({
             } finally {
               client.destroy();
             }
+            // Planning saw the first object only: the objects after it are held to it now, as a
+            // local pattern's files are before the run (a DOUBLE 1.5 in a later object would be
+            // read as the first one's BIGINT 2).
+            if (format === 'parquet' && objects.length > 1) await checkObjects(io, pattern, { nodeId: ctx.nodeId, unionByName: p.parquet.union_by_name }, urls);
             return 0;
           },
           async dry() {
@@ -173,7 +180,8 @@ export const s3SourceNode = defineNode({
             return { sampled };
           },
         },
-        ...(inner.setup ?? []),
+        // The delegate's own steps (e.g. the CSV headers of the objects after the first) name the objects too.
+        ...(inner.setup ?? []).map((step) => (step.kind === 'hook' ? { ...step, run: (io: HookIo) => step.run(io).catch((e: unknown) => Promise.reject(e instanceof CaudalError ? withUrls(e, urls) : e)) } : step)),
       ],
     };
   },
@@ -186,6 +194,21 @@ export const s3SourceNode = defineNode({
 });
 
 /** Downloads every object into the mirror, `parallel` at a time; a changed object (new ETag) fails the run. */
+/** The Parquet checks of source.parquet over every downloaded object; errors and warnings name the objects. */
+async function checkObjects(io: HookIo, pattern: string, opts: { nodeId: string; unionByName: boolean }, urls: (text: string) => string): Promise<void> {
+  const checks: FileCheckContext = {
+    describe: async (sql) => (await io.db.rows(`DESCRIBE ${sql}`)).map((r) => ({ name: String(r.column_name), type: String(r.column_type) })),
+    rows: (sql) => io.db.rows(sql),
+    warn: (message) => io.log(`warning: ${urls(message)}`),
+  };
+  const files = (await io.db.rows(`SELECT file FROM glob(${stringLiteral(pattern)}) ORDER BY file`)).map((r) => String(r.file));
+  try {
+    await checkParquetFiles(checks, pattern, files, opts);
+  } catch (e) {
+    throw e instanceof CaudalError ? withUrls(e, urls) : e;
+  }
+}
+
 async function fetchAll(io: HookIo, client: ReturnType<typeof s3Client>, bucket: string, objects: S3Object[], mirror: string, parallel: number): Promise<void> {
   const limiter = new RequestLimiter(parallel);
   const abort = new AbortController();
