@@ -193,7 +193,6 @@ export const s3SourceNode = defineNode({
   },
 });
 
-/** Downloads every object into the mirror, `parallel` at a time; a changed object (new ETag) fails the run. */
 /** The Parquet checks of source.parquet over every downloaded object; errors and warnings name the objects. */
 async function checkObjects(io: HookIo, pattern: string, opts: { nodeId: string; unionByName: boolean }, urls: (text: string) => string): Promise<void> {
   const checks: FileCheckContext = {
@@ -209,6 +208,7 @@ async function checkObjects(io: HookIo, pattern: string, opts: { nodeId: string;
   }
 }
 
+/** Downloads every object into the mirror, `parallel` at a time; a changed object (new ETag) fails the run. */
 async function fetchAll(io: HookIo, client: ReturnType<typeof s3Client>, bucket: string, objects: S3Object[], mirror: string, parallel: number): Promise<void> {
   const limiter = new RequestLimiter(parallel);
   const abort = new AbortController();
