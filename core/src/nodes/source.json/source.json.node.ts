@@ -117,7 +117,11 @@ a fraction (\`12.5\`) in a key detected as an integer is rounded by DuckDB's JSO
 so where whole numbers may be followed by fractions, set *Records sampled* to \`-1\` or list the key as
 \`DOUBLE\` or \`DECIMAL(p,s)\`. (Reading such keys as text to check them would need the column list,
 and a column list ignores the keys it does not name: a key first seen past the sample would be dropped
-without a word instead.) **Listed** columns are checked: a value that the listed type would change
+without a word instead.) Nor does a second one: a key detected as \`DOUBLE\` (its sampled values
+include fractions, in one file or across the files of a pattern) holds whole numbers exactly only up
+to 2^53, so 9007199254740993 in it arrives as 9007199254740992.0; where such numbers occur, list the
+key as \`DECIMAL(p,s)\` (converted from the number's text, and checked) or send them as strings.
+**Listed** columns are checked: a value that the listed type would change
 stops the run naming the column and the value (a fraction in an integer column, \`12.0\` being fine;
 a time or text after the date in a \`DATE\`; a non-zero UTC offset in a \`TIMESTAMP\`, use
 \`TIMESTAMPTZ\`; more fractional digits of a second than a \`TIMESTAMP\` or \`TIME\` keeps (6; list
