@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { caudal } from './support/cli.js';
 import { tempDir } from './support/pipeline.js';
-import { PG, pgSandbox, pgSecretEnv, preparedTransactionsIn } from './support/postgres.js';
+import { pgSandbox, pgSecretEnv, preparedTransactionsIn, writePgConnectionsFile } from './support/postgres.js';
 import { inDb } from './support/duckdb.js';
 
 /**
@@ -43,10 +43,7 @@ async function project(name: string, pgTable: string, pgMode: 'replace' | 'appen
   await mkdir(path.join(dir, 'out'), { recursive: true });
   const runtime = path.join(dir, 'runtime');
   const env = { ...pgSecretEnv('db'), CAUDAL_RUNTIME_DIR: runtime, CAUDAL_CONFIG_DIR: path.join(dir, 'config') };
-  await writeFile(
-    path.join(dir, 'caudal.connections.json'),
-    JSON.stringify({ format: 'caudal.connections/1', connections: { db: { type: 'postgres', host: PG.host, port: PG.port, database: PG.database, user: PG.user } } }),
-  );
+  await writePgConnectionsFile(dir);
   const rows = (n: number) => `SELECT range::INT AS id, 'row ' || range AS name FROM range(1, ${n + 1})`;
   const doc = {
     format: 'caudal.pipeline/1',

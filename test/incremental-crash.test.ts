@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { caudal } from './support/cli.js';
 import { tempDir } from './support/pipeline.js';
-import { PG, pgSandbox, pgSecretEnv } from './support/postgres.js';
+import { pgSandbox, pgSecretEnv, writePgConnectionsFile } from './support/postgres.js';
 import { inDb } from './support/duckdb.js';
 
 /**
@@ -18,10 +18,7 @@ async function project(name: string, sink: 'duckdb' | 'postgres' = 'duckdb') {
   const dir = path.join(root, name);
   await mkdir(dir, { recursive: true });
   const env = { ...pgSecretEnv('db'), CAUDAL_RUNTIME_DIR: path.join(dir, 'runtime'), CAUDAL_CONFIG_DIR: path.join(dir, 'config') };
-  await writeFile(
-    path.join(dir, 'caudal.connections.json'),
-    JSON.stringify({ format: 'caudal.connections/1', connections: { db: { type: 'postgres', host: PG.host, port: PG.port, database: PG.database, user: PG.user } } }),
-  );
+  await writePgConnectionsFile(dir);
   await q(`CREATE TABLE "${name}" (id int)`);
   await q(`CREATE TABLE "${name}_copy" (id int)`);
   const doc = {

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { caudal, startWatching } from './support/cli.js';
 import { tempDir } from './support/pipeline.js';
-import { PG, pgSandbox, pgSecretEnv } from './support/postgres.js';
+import { pgSandbox, pgSecretEnv, writePgConnectionsFile } from './support/postgres.js';
 
 /**
  * source.postgres_cdc through logical replication on the test server (wal_level = logical, set by
@@ -31,10 +31,7 @@ async function mirrorProject(name: string, source: string, mirror: string): Prom
   slots.push(slot);
   const dir = path.join(root, name);
   await mkdir(dir, { recursive: true });
-  await writeFile(
-    path.join(dir, 'caudal.connections.json'),
-    JSON.stringify({ format: 'caudal.connections/1', connections: { db: { type: 'postgres', host: PG.host, port: PG.port, database: PG.database, user: PG.user } } }),
-  );
+  await writePgConnectionsFile(dir);
   await writeFile(
     path.join(dir, 'pipeline.json'),
     JSON.stringify({

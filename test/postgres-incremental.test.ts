@@ -7,7 +7,7 @@ import type { RunEvent } from '../core/src/engine/protocol.js';
 import { caudal } from './support/cli.js';
 import type { Pipeline } from '../core/src/model/schema.js';
 import { pipeline, tempDir } from './support/pipeline.js';
-import { PG, pgConnection, pgLoginRole, pgSandbox, pgSecretEnv } from './support/postgres.js';
+import { PG, pgConnection, pgLoginRole, pgSandbox, pgSecretEnv, writePgConnectionsFile } from './support/postgres.js';
 import { afterFile } from './support/cleanup.js';
 
 const connections = { db: { type: 'postgres' } };
@@ -104,7 +104,7 @@ describe('incremental reads from PostgreSQL', async () => {
     const file = path.join(project, 'pipeline.json');
     await writeFile(file, JSON.stringify(doc('cli_ev', 'at', undefined, 'cli_copy'), null, 2));
     // The project's connections file sits next to the pipeline; the user's file is an empty temp folder.
-    await writeFile(path.join(project, 'caudal.connections.json'), JSON.stringify({ format: 'caudal.connections/1', connections: { db: { type: 'postgres', host: PG.host, port: PG.port, database: PG.database, user: PG.user } } }));
+    await writePgConnectionsFile(project);
     const env = { CAUDAL_CONFIG_DIR: path.join(dir, 'user-config'), ...pgSecretEnv('db') };
     const cliState = path.join(dir, 'cli-state');
 
@@ -228,7 +228,7 @@ describe('incremental reads from PostgreSQL', async () => {
     await mkdir(project, { recursive: true });
     const file = path.join(project, 'pipeline.json');
     await writeFile(file, JSON.stringify(d, null, 2));
-    await writeFile(path.join(project, 'caudal.connections.json'), JSON.stringify({ format: 'caudal.connections/1', connections: { db: { type: 'postgres', host: PG.host, port: PG.port, database: PG.database, user: PG.user } } }));
+    await writePgConnectionsFile(project);
     const env = { CAUDAL_CONFIG_DIR: path.join(dir, 'user-config'), ...pgSecretEnv('db') };
     const sd = ['--state-dir', path.join(dir, 'cli-keys-state')];
     for (const t of [a, b]) expect((await caudal(['run', file, ...sd, '--param', `tenant=${t}`, '-q'], { env })).code).toBe(0);

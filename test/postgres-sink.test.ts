@@ -1,12 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inspect, runPipeline, startRun } from '../core/src/engine/engine.js';
 import { caudal } from './support/cli.js';
-import { afterFile } from './support/cleanup.js';
 import { pipeline, tempDir } from './support/pipeline.js';
-import { PG, pgConnection, pgSandbox } from './support/postgres.js';
+import { loadingRole, pgConnection, pgSandbox, writePgConnectionsFile } from './support/postgres.js';
 
 const connections = { db: { type: 'postgres' } };
 
@@ -279,19 +277,11 @@ describe('sink.postgres', async () => {
    * but not create schemas (no CREATE on the database, as for many loading roles).
    */
   async function runAsLoadingRole(name: string, sink: Record<string, unknown>, opts: { roleSettings?: string[]; env?: Record<string, string>; tablePrivileges?: string } = {}) {
-    const user = `caudal_loader_${randomUUID().slice(0, 8)}`;
-    const password = randomUUID();
-    await q(`CREATE ROLE "${user}" LOGIN PASSWORD '${password}'`);
-    afterFile(async () => {
-      await q(`DROP OWNED BY "${user}"`);
-      await q(`DROP ROLE "${user}"`);
-    });
-    for (const setting of opts.roleSettings ?? []) await q(`ALTER ROLE "${user}" SET ${setting}`);
-    await q(`GRANT ALL ON SCHEMA "${schema}" TO "${user}"`);
+    const { user, password } = await loadingRole(q, schema, opts.roleSettings);
     await q(`GRANT ${opts.tablePrivileges ?? 'ALL'} ON ALL TABLES IN SCHEMA "${schema}" TO "${user}"`);
     const project = path.join(dir, name);
     await mkdir(project, { recursive: true });
-    await writeFile(path.join(project, 'caudal.connections.json'), JSON.stringify({ format: 'caudal.connections/1', connections: { db: { type: 'postgres', host: PG.host, port: PG.port, database: PG.database, user } } }));
+    await writePgConnectionsFile(project, user);
     await writeFile(path.join(project, 'i.csv'), 'id,name\n1,a\n2,b\n');
     await writeFile(path.join(project, 'pipeline.json'), JSON.stringify(load('i.csv', sink)));
     const env = { CAUDAL_SECRET_DB_PASSWORD: password, CAUDAL_RUNTIME_DIR: path.join(project, 'runtime'), CAUDAL_CONFIG_DIR: path.join(project, 'config'), ...opts.env };

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { caudal, shellStatus, startCaudal } from './support/cli.js';
 import { tempDir } from './support/pipeline.js';
-import { PG, pgSandbox, pgSecretEnv } from './support/postgres.js';
+import { pgSandbox, pgSecretEnv, writePgConnectionsFile } from './support/postgres.js';
 
 /**
  * Runs under outside control: signals (SIGTERM from systemd or CI, Ctrl-C twice), two runs of one
@@ -18,10 +18,7 @@ const root = await tempDir('caudal-run-control-');
 async function project(name: string, nodes: unknown[], edges: Array<[string, string]>, withDb = true): Promise<{ dir: string; env: NodeJS.ProcessEnv }> {
   const dir = path.join(root, name);
   await mkdir(dir, { recursive: true });
-  await writeFile(
-    path.join(dir, 'caudal.connections.json'),
-    JSON.stringify({ format: 'caudal.connections/1', connections: { db: { type: 'postgres', host: PG.host, port: PG.port, database: PG.database, user: PG.user } } }),
-  );
+  await writePgConnectionsFile(dir);
   const doc = { format: 'caudal.pipeline/1', name, params: {}, connections: withDb ? { db: { type: 'postgres' } } : {}, nodes, edges: edges.map(([from, to]) => ({ from: `${from}:out`, to: `${to}:in` })) };
   await writeFile(path.join(dir, 'pipeline.json'), JSON.stringify(doc, null, 2));
   return { dir, env: { ...pgSecretEnv('db'), CAUDAL_RUNTIME_DIR: path.join(dir, 'runtime'), CAUDAL_CONFIG_DIR: path.join(dir, 'config') } };

@@ -9,7 +9,7 @@ import { tempDir } from '../support/pipeline.js';
 import { Db } from '../../core/src/compiler/db.js';
 import { runJournal } from '../../core/src/engine/commit/journal.js';
 import { recoverRun } from '../../core/src/engine/commit/recover.js';
-import { PG, pgConnection, pgSandbox, pgSecretEnv, preparedTransactionsIn } from '../support/postgres.js';
+import { pgConnection, pgSandbox, pgSecretEnv, preparedTransactionsIn, writePgConnectionsFile } from '../support/postgres.js';
 import { useSparkPython } from './support.js';
 
 /**
@@ -35,10 +35,7 @@ async function project(name: string) {
   const dir = path.join(root, name);
   await mkdir(path.join(dir, 'out'), { recursive: true });
   const env = { ...pgSecretEnv('db'), CAUDAL_RUNTIME_DIR: path.join(dir, 'runtime'), CAUDAL_CONFIG_DIR: path.join(dir, 'config') };
-  await writeFile(
-    path.join(dir, 'caudal.connections.json'),
-    JSON.stringify({ format: 'caudal.connections/1', connections: { db: { type: 'postgres', host: PG.host, port: PG.port, database: PG.database, user: PG.user } } }),
-  );
+  await writePgConnectionsFile(dir);
   await writeFile(path.join(dir, 'new.csv'), 'id,name\n1,row 1\n2,row 2\n3,row 3\n');
   await writeFile(path.join(dir, 'out/orders.csv'), before.csv);
   await inDb(':memory:', `COPY (SELECT 1::BIGINT AS id, 'old 1' AS name) TO '${path.join(dir, 'out/orders.parquet')}' (FORMAT parquet)`);

@@ -1,13 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { caudal, startCaudal } from '../support/cli.js';
-import { afterFile } from '../support/cleanup.js';
 import { tempDir } from '../support/pipeline.js';
 import { tableLockKey } from '../../core/src/connectors/table-lock.js';
-import { PG, pgClient, pgSandbox, pgSecretEnv, preparedTransactionsIn } from '../support/postgres.js';
+import { loadingRole, PG, pgClient, pgSandbox, pgSecretEnv, preparedTransactionsIn, writePgConnectionsFile } from '../support/postgres.js';
 import { useSparkPython } from './support.js';
 
 /**
@@ -27,10 +25,7 @@ async function project(name: string, opts: { login?: { user: string; password: s
   const dir = path.join(root, name);
   await mkdir(dir, { recursive: true });
   const env = { ...pgSecretEnv('db'), ...(login ? { CAUDAL_SECRET_DB_PASSWORD: login.password } : {}), CAUDAL_RUNTIME_DIR: path.join(dir, 'runtime'), CAUDAL_CONFIG_DIR: path.join(dir, 'config') };
-  await writeFile(
-    path.join(dir, 'caudal.connections.json'),
-    JSON.stringify({ format: 'caudal.connections/1', connections: { db: { type: 'postgres', host: PG.host, port: PG.port, database: PG.database, user: login?.user ?? PG.user } } }),
-  );
+  await writePgConnectionsFile(dir, login?.user);
   await writeFile(path.join(dir, 'new.csv'), 'id,name\n2,row 2\n3,row 3\n');
   await q(`CREATE TABLE "${name}" (id bigint, name text)`);
   await q(`INSERT INTO "${name}" VALUES (1, 'old 1')`);
@@ -57,20 +52,6 @@ async function project(name: string, opts: { login?: { user: string; password: s
     stagingTables: async () =>
       (await q<{ relname: string }>(`SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND relname LIKE '%\\_\\_caudal\\_%'`, [schema])).map((r) => r.relname),
   };
-}
-
-/** A role that may use this file's schema but not create schemas (no CREATE on the database), as many loading roles. */
-async function loadingRole(settings: string[] = []) {
-  const user = `caudal_loader_${randomUUID().slice(0, 8)}`;
-  const password = randomUUID();
-  await q(`CREATE ROLE "${user}" LOGIN PASSWORD '${password}'`);
-  afterFile(async () => {
-    await q(`DROP OWNED BY "${user}"`);
-    await q(`DROP ROLE "${user}"`);
-  });
-  for (const setting of settings) await q(`ALTER ROLE "${user}" SET ${setting}`);
-  await q(`GRANT ALL ON SCHEMA "${schema}" TO "${user}"`);
-  return { user, password };
 }
 
 /** Another Caudal run loading the table, as seen by the server: a session holding the table's lock. */
@@ -124,7 +105,7 @@ describe('caudal run --engine spark: one load per PostgreSQL table across machin
   it("keeps the lock through a job longer than the server's idle_in_transaction_session_timeout, as a role that may not create schemas", { timeout: 600_000 }, async () => {
     // The role's sessions are ended after 1 s idle in a transaction; the job pauses 10 s after
     // staging, while the transaction that holds the lock waits to publish.
-    const login = await loadingRole(["idle_in_transaction_session_timeout = '1s'"]);
+    const login = await loadingRole(q, schema, ["idle_in_transaction_session_timeout = '1s'"]);
     const p = await project('idle_table', { login });
     await q(`GRANT ALL ON "idle_table" TO "${login.user}"`);
     const r = await p.run('pause:staged');
@@ -154,7 +135,7 @@ describe('caudal run --engine spark: one load per PostgreSQL table across machin
 
 describe('caudal run --engine spark: PostgreSQL privileges', () => {
   it('a mode the role lacks a privilege for fails naming the node and what the mode needs, and changes nothing', { timeout: 600_000 }, async () => {
-    const login = await loadingRole();
+    const login = await loadingRole(q, schema);
     const p = await project('not_owned', { login, mode: 'replace' });
     await q(`GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON "not_owned" TO "${login.user}"`);
     const r = await p.run();

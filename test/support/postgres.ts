@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import pg from 'pg';
 import { afterFile } from './cleanup.js';
 import type { ResolvedConnection } from '../../core/src/nodes/define.js';
@@ -11,6 +13,30 @@ export const PG_ADDRESS = `${PG.user}@${PG.host}:${PG.port}/${PG.database}`;
 /** Environment for `caudal` child processes whose connection files name this server as `name`. */
 export function pgSecretEnv(name = 'db'): Record<string, string> {
   return { [`CAUDAL_SECRET_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_PASSWORD`]: PG.password };
+}
+
+/** A project's `caudal.connections.json` in `dir` naming this server as the connection `db`, as `user`. */
+export async function writePgConnectionsFile(dir: string, user: string = PG.user): Promise<void> {
+  await writeFile(path.join(dir, 'caudal.connections.json'), JSON.stringify({ format: 'caudal.connections/1', connections: { db: { type: 'postgres', host: PG.host, port: PG.port, database: PG.database, user } } }));
+}
+
+/**
+ * A role of its own for loads, dropped after the test file: it may use `schema` but not create
+ * schemas (no CREATE on the database), as many loading roles. Unlike pgLoginRole it inherits
+ * nothing from the test user, whose database it owns. `settings` are role settings
+ * (`idle_in_transaction_session_timeout = '1s'`).
+ */
+export async function loadingRole(q: (sql: string) => Promise<unknown>, schema: string, settings: string[] = []): Promise<{ user: string; password: string }> {
+  const user = `caudal_loader_${randomUUID().slice(0, 8)}`;
+  const password = randomUUID();
+  await q(`CREATE ROLE "${user}" LOGIN PASSWORD '${password}'`);
+  afterFile(async () => {
+    await q(`DROP OWNED BY "${user}"`);
+    await q(`DROP ROLE "${user}"`);
+  });
+  for (const setting of settings) await q(`ALTER ROLE "${user}" SET ${setting}`);
+  await q(`GRANT ALL ON SCHEMA "${schema}" TO "${user}"`);
+  return { user, password };
 }
 
 export function pgConnection(name = 'db'): Record<string, ResolvedConnection> {
