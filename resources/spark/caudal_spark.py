@@ -526,6 +526,19 @@ def publish_files(fs, staged):
         failpoint(f"publish:{s.step['node']}")
 
 
+def settle_tasks(spark, timeout=30.0):
+    """Waits until no task runs. A cancelled or failed write's job ends at once, but its tasks stop
+    a moment later, and one still writing would put its part file back into a staging folder the
+    undo has just deleted. Returns at once when the JVM is gone (Ctrl-C)."""
+    try:
+        tracker = spark.sparkContext._jsc.sc().statusTracker()
+        end = time.time() + timeout
+        while time.time() < end and sum(e.numRunningTasks() for e in tracker.getExecutorInfos()) > 0:
+            time.sleep(0.1)
+    except Exception:  # noqa: BLE001  (no JVM to ask: nothing runs there any more)
+        pass
+
+
 def undo_files(fs, staged):
     """Puts every target back as it was; True when all of it was done."""
     clean = True
@@ -1245,6 +1258,7 @@ def run_job(spark, job, report_dir=None, run_id=None, journal=None, caller=None,
             kind = "execution"
             message = f"the commit was decided but did not complete ({message}); `caudal clean` completes it"
         else:
+            settle_tasks(spark)
             clean = undo_files(fs, staged_files)
             clean = rollback_jdbc(spark, [s for s in staged_jdbc if s not in committed]) and clean
             if clean and not journal.leftovers():
