@@ -96,4 +96,14 @@ describe('caudal export spark', () => {
     expect(problems).toEqual([]);
     expect(job?.steps[0]).toMatchObject({ kind: 'read', read: { format: 'parquet', paths: ['s3a://lake/orders/*.parquet'] } });
   });
+
+  it("refuses a CSV file that starts with Excel's separator line (sep=;), which Spark's reader would take for the header", async () => {
+    await writeFile(path.join(dir, 'excel.csv'), 'sep=;\nid;name\n1;a\n');
+    const doc = pipeline([{ id: 'orders', type: 'source.csv', params: { path: 'excel.csv' } }, out], ['orders -> sink']);
+    const { job, problems } = await exportSpark(doc, { baseDir: dir, params: {} });
+    expect(job).toBeUndefined();
+    expect(problems).toEqual([
+      expect.objectContaining({ code: 'unsupported_on_engine', nodeId: 'orders', message: expect.stringContaining("the file starts with 1 line(s) before the data, which Spark's CSV reader cannot skip") }),
+    ]);
+  });
 });

@@ -11,6 +11,7 @@ import type { CsvFile } from './files.js';
 import { DEFAULT_MAX_LINE_SIZE, type CsvSourceParams } from './params.js';
 import { readHead } from './scan-lines.js';
 import { checkSample, type SampleChecks } from './sample.js';
+import { separatorLine } from './separator-line.js';
 
 /** The format of a file, stated in full so every read binds without detecting again. */
 export interface Dialect {
@@ -43,6 +44,8 @@ export interface Detected {
   warnings: string[];
   /** The first file's header names as detected (before a column list renames them). */
   headerNames: string[];
+  /** The delimiter of the first file's Excel separator line (`sep=;`), skipped in every file. */
+  separatorLine?: string;
 }
 
 /** A row of DuckDB's `sniff_csv`. */
@@ -209,6 +212,10 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
 
   const thousands = p.thousands_separator !== undefined && !p.all_varchar;
   const given = givenArgs(p, thousands);
+  // Excel's `sep=;` line states the delimiter and is skipped as Excel does, unless the rows to skip
+  // are stated (then the user counted it); a delimiter given wins over the one it states.
+  const sepLine = p.skip_rows === undefined ? await separatorLine(sniffPath) : undefined;
+  if (sepLine !== undefined) given.named = { ...given.named, skip: 1, delim: p.delimiter ?? sepLine };
   const sniff = async (extra: Record<string, SqlValue | undefined> = {}): Promise<Sniffed> => {
     // Without the column list: sniff_csv compares it with the header's names and the sampled
     // values, and fails where read_csv just reads (and reports each line that does not convert).
@@ -278,7 +285,7 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
       );
     } else {
       // With the delimiter given, read the lines with what was given to say which one does not fit.
-      const stated = p.delimiter !== undefined ? await statedDialect(sniffPath, p) : undefined;
+      const stated = p.delimiter !== undefined ? await statedDialect(sniffPath, sepLine === undefined ? p : { ...p, skip_rows: 1 }) : undefined;
       const bad = stated && (await firstBadLine(stated));
       throw fail(
         'bind_error',
@@ -370,7 +377,7 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
     if (type && (checked || (isPlainTimestampType(type) && !dialect.timestampFormat) || isTimeType(type))) converted.push({ name: c.name, type, detected: !userTypes.has(c.name) });
   }
   const warnings: string[] = [];
-  if (p.skip_rows === undefined && dialect.skip > 0) {
+  if (p.skip_rows === undefined && dialect.skip > (sepLine === undefined ? 0 : 1)) {
     // Title lines above the header are common. But detection also skips rows that do not fit
     // (a header and data above a longer row): lines that split into fields are refused, not dropped.
     const skipped = (await headLines(sniffPath)).slice(0, dialect.skip);
@@ -406,6 +413,7 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
     tolerant,
     warnings,
     headerNames: sniffed.Columns.map((c) => c.name),
+    ...(sepLine === undefined ? {} : { separatorLine: sepLine }),
   };
   if (cache.size >= SNIFF_CACHE_SIZE) cache.delete(cache.keys().next().value!);
   cache.set(key, detected);

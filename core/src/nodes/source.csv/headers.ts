@@ -46,7 +46,10 @@ export async function checkSameHeaders(ctx: CompileContext<CsvSourceParams>, fil
     } catch (e) {
       throw mismatch(ctx, file, files[0]!, expected, `its first line does not read as ${expected.length} fields (${errorMessage(e).split('\n')[0]})`);
     }
-    if (!sameHeader(expected, found)) throw mismatch(ctx, file, files[0]!, expected, `its header is ${found.join(', ') || '(empty)'}`);
+    if (!sameHeader(expected, found)) {
+      const skipped = detected.separatorLine === undefined ? '' : ` (its first line is skipped: every file is read as the first, which starts with Excel's separator line "sep=${detected.separatorLine}")`;
+      throw mismatch(ctx, file, files[0]!, expected, `its header is ${found.join(', ') || '(empty)'}${skipped}`);
+    }
     checked.add(key);
   }
 }

@@ -1,5 +1,6 @@
 import { checkSameHeaders, laterHeadersStep } from './headers.js';
 import { checkCombinedDates } from './union-dates.js';
+import { refuseCombinedSeparatorLines } from './separator-line.js';
 import { combinedReadArgs } from './union-types.js';
 import { defineNode, type CompileContext, type CompiledNode } from '../define.js';
 import { describeMixedEndings, firstMixedEnding } from './line-endings.js';
@@ -122,6 +123,13 @@ shows what was detected.
 - Lines that detection skips above the header as a title are named in a warning (shown by
   \`caudal validate\`, emitted when a run starts), and refused when they split into fields like rows
   (a header and rows above a longer row, which detection would drop); set \`skip_rows\` to decide.
+- Excel's separator line (\`sep=;\` alone on the first line, which exports meant for Excel often
+  start with) states the delimiter and is skipped, as Excel does; DuckDB alone would read it as the
+  header and the real header as a row. A stated \`delimiter\` wins over it; with \`skip_rows\` stated
+  the line is not treated specially (you counted it). Files of a pattern are read as the first one:
+  a later file without the line is refused. Files combined by column name that start with it are
+  refused until \`skip_rows\` is 1 and the \`delimiter\` set. On Spark such a file is refused (its
+  reader cannot skip a line).
 - Header names a table cannot use as written are changed by DuckDB, and each change is named in a
   warning: a repeated name gets a suffix (\`id\`, \`id\` → \`id\`, \`id_1\`; names compare without case),
   an empty one a number (\`column3\`; lines that end with the delimiter give such an empty last
@@ -306,6 +314,7 @@ If no file matches the path, the node reports an \`io_error\` problem before any
     const lineCheck = copiesLineCheck(ctx, files);
     if (lineCheck) setup.push(lineCheck);
     // Files combined by name each have their own header: detection stays with DuckDB, per file.
+    if (p.union_by_name) await refuseCombinedSeparatorLines(ctx, files);
     const detected = p.union_by_name ? undefined : await detect(ctx, files[0]!);
     const combined = detected ? undefined : await combinedReadArgs(ctx, from);
     for (const w of detected?.warnings ?? []) ctx.warn(w);

@@ -3,6 +3,7 @@ import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { sparkPaths } from '../shared/spark-files.js';
 import { open } from 'node:fs/promises';
 import type { CsvSourceParams } from './params.js';
+import { separatorLine } from './separator-line.js';
 import { isPlainTimestampType, timestampConversion } from '../shared/temporal-text.js';
 import { decimalScale, numberConversion } from '../shared/locale-numbers.js';
 
@@ -28,7 +29,10 @@ interface Dialect {
 /** The dialect DuckDB's sniffer detects (what the DuckDB engine reads with), for a local file. */
 async function sniffed(ctx: SparkCompileContext<Params>, file: string): Promise<Dialect> {
   const p = ctx.params;
-  const args = namedArgs({ delim: p.delimiter, quote: p.quote, escape: p.escape, header: p.header, skip: p.skip_rows, sample_size: p.sample_size });
+  // Excel's `sep=;` line, as the DuckDB engine reads it: skipped (which Spark's reader cannot do, see below).
+  const sep = p.skip_rows === undefined ? await separatorLine(file) : undefined;
+  const skip = sep === undefined ? p.skip_rows : 1;
+  const args = namedArgs({ delim: p.delimiter ?? sep, quote: p.quote, escape: p.escape, header: p.header, skip, sample_size: p.sample_size });
   const [row = {}] = await ctx.rows(`SELECT * FROM sniff_csv(${[stringLiteral(file), args].filter(Boolean).join(', ')})`);
   const text = (v: unknown) => (v === '(empty)' || v === null || v === undefined ? '' : String(v));
   const dateFormat = text(row.DateFormat);
