@@ -75,6 +75,9 @@ def make_session(job, master=None, conf=None):
         "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
         # No _SUCCESS marker in output folders: the DuckDB engine writes none, and the commit is Caudal's.
         "spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs": "false",
+        # Spark 4 reads CSV only in UTF-8, UTF-16/32, US-ASCII and ISO-8859-1 unless Java's full set of
+        # charsets is allowed: Windows-1252 and the East Asian encodings Excel writes need it.
+        "spark.sql.legacy.javaCharsets": "true",
     }
     if job.get("packages"):
         settings["spark.jars.packages"] = ",".join(job["packages"])

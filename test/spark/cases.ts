@@ -60,6 +60,16 @@ export const CASES: Case[] = [
     failsWith: "'12.345' has more than 2 decimal places, which DECIMAL(10,2) would round away",
   },
   {
+    name: 'csv source in Shift_JIS (Excel on Japanese Windows), every character kept',
+    nodes: [{ id: 'jp', type: 'source.csv', params: { path: 'sjis.csv', encoding: 'shift_jis' } }, parquet('sink', 'sjis.parquet')],
+    edges: ['jp -> sink'],
+  },
+  {
+    name: 'csv source in Windows-1252 decided by auto, € and curly quotes kept',
+    nodes: [{ id: 'w', type: 'source.csv', params: { path: 'cp1252.csv' } }, parquet('sink', 'cp1252.parquet')],
+    edges: ['w -> sink'],
+  },
+  {
     name: 'json source refuses more decimal places than a listed DECIMAL column keeps',
     nodes: [{ id: 'ev', type: 'source.json', params: { path: 'decimals.jsonl', columns: [{ name: 'event_id', type: 'BIGINT' }, { name: 'amount', type: 'DECIMAL(10,2)' }] } }, parquet('sink', 'decimals_json.parquet')],
     edges: ['ev -> sink'],

@@ -297,7 +297,7 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
             // Planning needs only the head of the file; the run transcodes it whole. Errors about
             // the copy (from now on, also in the run) name the user's file.
             db.aliasPath(step.to, step.from);
-            const r = await transcodeFile(step.from, step.to, step.encoding, { maxBytes: PREFIX_BYTES });
+            const r = await transcodeFile(step.from, step.to, step.encoding, { maxBytes: PREFIX_BYTES, nodeId: id, planning: true });
             if (r.truncated) sampled = true;
           }
         }

@@ -155,7 +155,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
       for (const step of node.compiled?.setup ?? []) {
         log('debug', step.description, node.id);
         if (step.kind === 'transcode') {
-          await transcodeFile(step.from, step.to, step.encoding, { isCancelled: hooks.isCancelled });
+          await transcodeFile(step.from, step.to, step.encoding, { isCancelled: hooks.isCancelled, nodeId: node.id });
         } else if (step.kind === 'hook') {
           const n = await step.run(hookIo(node.id));
           if (step.countsRows) out = n;

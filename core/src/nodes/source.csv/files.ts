@@ -6,13 +6,15 @@ import type { CompileContext, SetupStep } from '../define.js';
 import { CaudalError } from '../../util/errors.js';
 import { firstInvalidUtf8, firstNonAscii, headIsUtf8, readHead, scanLines, type LineProblem } from './scan-lines.js';
 import type { CsvSourceParams } from './params.js';
+import { notWestern, type NotWestern } from './legacy-encoding.js';
+import type { LegacyEncoding } from '../../util/transcode.js';
 
 export const COMPRESSED = /\.(gz|gzip|zst|zstd|bz2|xz|zip)$/i;
 
 /** Bytes of each file's start that planning and previews look at (encoding, long lines). */
 const HEAD_BYTES = 4 << 20;
 
-export type Encoding = 'utf-8' | 'latin-1' | 'windows-1252';
+export type Encoding = 'utf-8' | LegacyEncoding;
 
 /** One file matched by the path: the user's file, and the UTF-8 file DuckDB reads for it. */
 export interface CsvFile {
@@ -37,6 +39,8 @@ type Bytes = {
   longLine?: number;
   /** Not UTF-8 at `line`, but UTF-8 characters at `utf8Line` above it: two encodings in one file. */
   mixed?: { utf8Line: number; line: number };
+  /** Not UTF-8, and not Western text either (`auto` would read it as Windows-1252). */
+  notWestern?: NotWestern;
 };
 const headCache = new Map<string, Bytes>();
 const HEAD_CACHE_SIZE = 256;
@@ -58,7 +62,21 @@ export function lineTooLong(ctx: CompileContext<CsvSourceParams>, file: string, 
 
 function notUtf8(ctx: CompileContext<CsvSourceParams>, file: string, line?: number): CaudalError {
   const message = `node '${ctx.nodeId}': ${file} is not UTF-8 text${line ? ` (line ${line} has bytes that are not UTF-8)` : ''}`;
-  const hint = 'set the encoding: "windows-1252" for files saved by Excel or other Windows programs in Western Europe and the Americas, "latin-1" for ISO-8859-1, or "auto" to decide from the bytes';
+  const hint = 'set the encoding: "windows-1252" for files saved by Excel or other Windows programs in Western Europe and the Americas, "latin-1" for ISO-8859-1, "shift_jis", "gbk", "big5" or "euc-kr" for Japanese, Chinese or Korean ones, or "auto" to decide from the bytes';
+  return new CaudalError('validation', message, { nodeId: ctx.nodeId, hint, problems: [{ code: 'invalid_param', path: 'params.encoding', message, hint }] });
+}
+
+/** `auto` would read the file as Windows-1252, and garble it: say which encodings read it, and how. */
+function notWesternText(ctx: CompileContext<CsvSourceParams>, file: string, why: NotWestern): CaudalError {
+  const readings = why.readings.map((r) => `as ${r.encoding}, line ${r.line} reads ${JSON.stringify(r.text)}`);
+  const message =
+    readings.length > 0
+      ? `node '${ctx.nodeId}': ${file} is not UTF-8, and looks like East Asian text rather than Windows-1252 (which would garble it): ${readings.join('; ')}`
+      : `node '${ctx.nodeId}': ${file} is neither UTF-8 nor Windows-1252 text: line ${why.undefinedByteLine} holds bytes Windows-1252 does not define`;
+  const hint =
+    readings.length > 0
+      ? `set encoding to the one that reads right${readings.length > 1 ? ` (${why.readings.map((r) => `"${r.encoding}"`).join(', ')})` : ` ("${why.readings[0]!.encoding}")`}: "shift_jis" is what Excel saves on Japanese Windows, "gbk" on Simplified Chinese, "big5" on Traditional Chinese, "euc-kr" on Korean`
+      : 'set encoding to the one the file was saved in ("shift_jis", "euc-jp", "gbk", "big5", "euc-kr"; "windows-1252" or "latin-1" to read it as Western text anyway), or save it as UTF-8';
   return new CaudalError('validation', message, { nodeId: ctx.nodeId, hint, problems: [{ code: 'invalid_param', path: 'params.encoding', message, hint }] });
 }
 
@@ -93,7 +111,8 @@ async function inspectBytes(ctx: CompileContext<CsvSourceParams>, file: string, 
     if (asUtf8) utf8 = headIsUtf8(head, st.size <= HEAD_BYTES);
     if (!utf8) mixed = mixedInHead(head);
   }
-  return remember(headCache, key, { utf8, utf16, longLine: problem?.kind === 'long_line' ? problem.line : undefined, mixed });
+  const eastern = !utf8 && !mixed ? notWestern(head, st.size <= HEAD_BYTES) : undefined;
+  return remember(headCache, key, { utf8, utf16, longLine: problem?.kind === 'long_line' ? problem.line : undefined, mixed, ...(eastern ? { notWestern: eastern } : {}) });
 }
 
 /** In a head that is not UTF-8: UTF-8 characters above its first byte that is not (lines counted in the head). */
@@ -146,6 +165,7 @@ export async function csvFiles(ctx: CompileContext<CsvSourceParams>): Promise<Cs
       if (!bytes.utf8) {
         if (p.encoding === 'utf-8') throw notUtf8(ctx, original);
         if (bytes.mixed) throw mixedEncodings(ctx, original, bytes.mixed);
+        if (bytes.notWestern) throw notWesternText(ctx, original, bytes.notWestern);
         encoding = 'windows-1252';
       }
     }

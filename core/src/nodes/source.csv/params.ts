@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { decimalSeparatorParam, thousandsSeparatorParam } from '../shared/locale-numbers.js';
 import { hivePartitioningParam } from '../shared/partitions.js';
+import { LEGACY_ENCODINGS } from '../../util/transcode.js';
 
 /** DuckDB's own default for the longest line it reads. */
 export const DEFAULT_MAX_LINE_SIZE = 2_000_000;
@@ -14,9 +15,9 @@ export const csvSourceParams = z
       group: 'File',
       placeholder: 'data/orders.csv',
     }),
-    encoding: z.enum(['auto', 'utf-8', 'latin-1', 'windows-1252']).default('auto').meta({
+    encoding: z.enum(['auto', 'utf-8', ...LEGACY_ENCODINGS]).default('auto').meta({
       label: 'Encoding',
-      help: '`auto`: UTF-8 (with or without a byte-order mark) when the file is valid UTF-8, else Windows-1252 (Excel on Western Windows; a superset of Latin-1 with €). Or say which: UTF-8, Latin-1 (ISO-8859-1), Windows-1252.',
+      help: '`auto`: UTF-8 (with or without a byte-order mark) when the file is valid UTF-8, else Windows-1252 (Excel on Western Windows; a superset of Latin-1 with €); a file that looks like Japanese, Chinese or Korean text is refused with the encodings that read it. Or say which: UTF-8, Latin-1 (ISO-8859-1), Windows-1252, Shift_JIS (Excel on Japanese Windows), EUC-JP, GBK (Simplified Chinese, read as GB18030), Big5 (Traditional Chinese), EUC-KR (Korean, read as Windows-949).',
       widget: 'select',
       group: 'File',
     }),

@@ -179,11 +179,24 @@ programs in Western Europe and the Americas write (a superset of Latin-1 with �
 dashes). Each matched file is decided on its own: on its first 4 MB while planning and previewing,
 on all of it in a run. A file that holds both (UTF-8 rows, then rows appended by a Windows program) is
 refused with a line of each, since read either way one part would be garbled; set \`encoding\` to read it
-as one of them anyway. UTF-16 files are refused with a hint. Latin-1 and Windows-1252 files are
-converted to UTF-8 in the run's temp folder first (one copy per file, removed after the run), so names
-such as "José Muñoz" and the euro sign survive; messages still name your file and its line numbers.
-Previews and validation convert only the first 4 MB of each such file and say the preview is sampled.
-Compressed files (\`.gz\`, \`.zst\`) are read as UTF-8.
+as one of them anyway. UTF-16 files are refused with a hint.
+
+Japanese, Chinese and Korean Windows (and Excel there) save CSV in double-byte encodings: set
+\`encoding\` to \`shift_jis\` (Excel on Japanese Windows; read as Windows-31J, with its ～ and ①),
+\`euc-jp\`, \`gbk\` (Simplified Chinese; read as GB18030), \`big5\` (Traditional Chinese, with HKSCS) or
+\`euc-kr\` (Korean; read as Windows-949). Read as Windows-1252, such a file would turn every name into
+symbols (山田太郎 → ŽR“c‘¾˜Y) without an error, so with \`auto\` a file that is not UTF-8 and reads as
+East Asian text in one of these is refused, the message showing a line as each fitting encoding reads it
+(\`as shift_jis, line 2 reads "1,山田太郎,東京都"; as gbk, line 2 reads "1,嶳揷懢榊,搶嫗搒"\`): pick the one that
+reads right. A file holding bytes Windows-1252 does not define (0x81, 0x8D, 0x8F, 0x90, 0x9D) is refused
+the same way; set \`latin-1\` to read it anyway. In a file whose encoding is stated, bytes that do not form
+a character stop the run naming the line, rather than becoming U+FFFD in the values.
+
+Files in any encoding other than UTF-8 are converted to UTF-8 in the run's temp folder first (one copy
+per file, removed after the run), so names such as "José Muñoz", "山田太郎" and the euro sign survive;
+messages still name your file and its line numbers. Previews and validation convert only the first
+4 MB of each such file and say the preview is sampled. Compressed files (\`.gz\`, \`.zst\`) are read as
+UTF-8.
 
 **Long lines.** A line longer than \`max_line_size\` bytes (2,000,000 by default, as DuckDB) stops
 validation, a preview or a run at once with the file and the line number, also with \`reject\`: such a

@@ -1,7 +1,10 @@
 import type { Column, SparkCompileContext, SparkForm } from '../define.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { sparkPaths } from '../shared/spark-files.js';
-import { open } from 'node:fs/promises';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { transcodeFile, type LegacyEncoding } from '../../util/transcode.js';
 import type { CsvSourceParams } from './params.js';
 import { separatorLine } from './separator-line.js';
 import { isPlainTimestampType, timestampConversion } from '../shared/temporal-text.js';
@@ -9,7 +12,17 @@ import { decimalScale, numberConversion } from '../shared/locale-numbers.js';
 
 type Params = CsvSourceParams;
 
-const ENCODINGS = { 'utf-8': 'UTF-8', 'latin-1': 'ISO-8859-1', 'windows-1252': 'windows-1252' } as const;
+/** Java's names for the decoders the DuckDB engine uses (WHATWG: Shift_JIS is Windows-31J, GBK reads GB18030, Big5 has HKSCS, EUC-KR is Windows-949). */
+const ENCODINGS = {
+  'utf-8': 'UTF-8',
+  'latin-1': 'ISO-8859-1',
+  'windows-1252': 'windows-1252',
+  shift_jis: 'windows-31j',
+  'euc-jp': 'EUC-JP',
+  gbk: 'GB18030',
+  big5: 'Big5-HKSCS',
+  'euc-kr': 'x-windows-949',
+} as const satisfies Record<Exclude<CsvSourceParams['encoding'], 'auto'>, string>;
 const ISO_DATE = /^%Y-%m-%d$/;
 const ISO_TIMESTAMP = /^%Y-%m-%d[ T]%H:%M:%S(\.%[fgn])?$/;
 /** Spark's CSV reader turns an unquoted empty field into this; nothing in a file matches it. */
@@ -26,14 +39,27 @@ interface Dialect {
   timestampFormat?: string;
 }
 
-/** The dialect DuckDB's sniffer detects (what the DuckDB engine reads with), for a local file. */
-async function sniffed(ctx: SparkCompileContext<Params>, file: string): Promise<Dialect> {
+/**
+ * The dialect DuckDB's sniffer detects (what the DuckDB engine reads with), for a local file. DuckDB
+ * reads UTF-8 only: a file in another encoding is sniffed from a converted head, as the engine does.
+ */
+async function sniffed(ctx: SparkCompileContext<Params>, file: string, encoding: keyof typeof ENCODINGS): Promise<Dialect> {
   const p = ctx.params;
   // Excel's `sep=;` line, as the DuckDB engine reads it: skipped (which Spark's reader cannot do, see below).
   const sep = p.skip_rows === undefined ? await separatorLine(file) : undefined;
   const skip = sep === undefined ? p.skip_rows : 1;
   const args = namedArgs({ delim: p.delimiter ?? sep, quote: p.quote, escape: p.escape, header: p.header, skip, sample_size: p.sample_size });
-  const [row = {}] = await ctx.rows(`SELECT * FROM sniff_csv(${[stringLiteral(file), args].filter(Boolean).join(', ')})`);
+  const folder = encoding === 'utf-8' ? undefined : await mkdtemp(path.join(os.tmpdir(), 'caudal-spark-sniff-'));
+  const row = await (async (): Promise<Record<string, unknown>> => {
+    try {
+      const read = folder ? path.join(folder, path.basename(file)) : file;
+      if (folder) await transcodeFile(file, read, encoding as LegacyEncoding, { maxBytes: HEAD_BYTES, nodeId: ctx.nodeId, planning: true });
+      const [first] = await ctx.rows(`SELECT * FROM sniff_csv(${[stringLiteral(read), args].filter(Boolean).join(', ')})`);
+      return first ?? {};
+    } finally {
+      if (folder) await rm(folder, { recursive: true, force: true });
+    }
+  })();
   const text = (v: unknown) => (v === '(empty)' || v === null || v === undefined ? '' : String(v));
   const dateFormat = text(row.DateFormat);
   const timestampFormat = text(row.TimestampFormat);
@@ -112,12 +138,12 @@ export const csvSourceSpark: SparkForm<Params> = {
     const pattern = ctx.path(p.path);
     const remote = /^[a-z][a-z0-9+.-]*:\/\//i.test(pattern);
     let dialect = stated(p);
-    let encoding: 'utf-8' | 'latin-1' | 'windows-1252' = p.encoding === 'auto' ? 'utf-8' : p.encoding;
+    let encoding: keyof typeof ENCODINGS = p.encoding === 'auto' ? 'utf-8' : p.encoding;
     if (!remote) {
       const [first] = await ctx.rows(`SELECT file FROM glob(${stringLiteral(pattern)}) ORDER BY file LIMIT 1`);
       if (first) {
-        dialect = await sniffed(ctx, String(first.file));
         if (p.encoding === 'auto') encoding = await autoEncoding(String(first.file));
+        dialect = await sniffed(ctx, String(first.file), encoding);
       }
     }
     // Formats stated in the node win over what the sniffer saw, as in the DuckDB engine.

@@ -1,0 +1,116 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { pipeline, preview, problemsOf, run, tempDir } from '../../../../test/support/pipeline.js';
+
+/**
+ * Japanese, Chinese and Korean Windows (and Excel there) save CSV files in double-byte encodings.
+ * Read as Windows-1252, which `auto` assumes for a file that is not UTF-8, such a file arrived
+ * with every name turned into symbols (山田太郎 → ŽR“c‘¾˜Y) and no error.
+ */
+let dir: string;
+
+/** One row `1,<name>,<city>` as each encoding writes it (bytes produced by Python's codecs). */
+const ROWS = {
+  shift_jis: { hex: '312c8e52936391be98592c938c8b9e93732c8389815b83818393', text: { name: '山田太郎', city: '東京都', extra: 'ラーメン' } },
+  gbk: { hex: '312cd5c5ceb02cb1b1bea9cad0', text: { name: '张伟', city: '北京市' } },
+  big5: { hex: '312cb3afacfcacc22ca578a55fa5ab', text: { name: '陳美玲', city: '台北市' } },
+  'euc-kr': { hex: '312cb1e8b9cec1d82cbcadbfefc6afbab0bdc3', text: { name: '김민준', city: '서울특별시' } },
+  'euc-jp': { hex: '312cbbb3c5c4c2c0cfba2cc5ecb5fec5d4', text: { name: '山田太郎', city: '東京都' } },
+} as const;
+
+const csv = (params: Record<string, unknown>) => pipeline([{ id: 'src', type: 'source.csv', params }]);
+
+async function fileOf(name: string, header: string, rows: Buffer[], eol = '\r\n'): Promise<string> {
+  const file = path.join(dir, name);
+  await writeFile(file, Buffer.concat([Buffer.from(header + eol), ...rows.flatMap((r) => [r, Buffer.from(eol)])]));
+  return file;
+}
+
+beforeAll(async () => {
+  dir = await tempDir('caudal-csv-east-asian-');
+  await fileOf('sjis.csv', 'id,name,city,dish', [Buffer.from(ROWS.shift_jis.hex, 'hex')]);
+  for (const enc of ['gbk', 'big5', 'euc-kr', 'euc-jp'] as const) await fileOf(`${enc}.csv`, 'id,name,city', [Buffer.from(ROWS[enc].hex, 'hex')]);
+});
+
+describe('source.csv: a Japanese, Chinese or Korean file with encoding "auto"', () => {
+  it('is refused, not garbled as Windows-1252: the message shows how each fitting encoding reads it', async () => {
+    const file = path.join(dir, 'sjis.csv');
+    const problems = await problemsOf(csv({ path: 'sjis.csv' }), dir);
+    expect(problems).toEqual([
+      expect.objectContaining({
+        code: 'invalid_param',
+        path: 'nodes[0].params.encoding',
+        message: expect.stringContaining(`node 'src': ${file} is not UTF-8, and looks like East Asian text rather than Windows-1252 (which would garble it): as shift_jis, line 2 reads "1,山田太郎,東京都,ラーメン"`),
+        hint: expect.stringContaining('"shift_jis" is what Excel saves on Japanese Windows'),
+      }),
+    ]);
+  });
+
+  it.each(['gbk', 'big5', 'euc-kr', 'euc-jp'] as const)('%s: refused, with its own reading among those shown', async (enc) => {
+    const [problem] = await problemsOf(csv({ path: `${enc}.csv` }), dir);
+    const t = ROWS[enc].text;
+    expect(problem?.message).toContain(`as ${enc}, line 2 reads "1,${t.name},${t.city}"`);
+  });
+
+  it('Western text that happens to be valid Shift_JIS (capitals with accents) is still read as Windows-1252', async () => {
+    // Ü, Ã, Á, Å are half-width katakana in Shift_JIS: the file decodes there too, as nonsense.
+    await writeFile(path.join(dir, 'capitals.csv'), Buffer.from('id,city\n1,M\xdcNCHEN\n2,S\xc3O PAULO\n3,M\xc1LAGA\n4,\xc5RHUS\n', 'latin1'));
+    const r = await preview(csv({ path: 'capitals.csv' }), dir, 'src');
+    expect(r.rows.map((x) => x.city)).toEqual(['MÜNCHEN', 'SÃO PAULO', 'MÁLAGA', 'ÅRHUS']);
+  });
+
+  it('a file holding bytes Windows-1252 does not define is refused, naming the line', async () => {
+    await writeFile(path.join(dir, 'undefined_bytes.csv'), Buffer.from('id,name\n1,Zo\xeb\n2,x\x81y\n', 'latin1'));
+    const [problem] = await problemsOf(csv({ path: 'undefined_bytes.csv' }), dir);
+    expect(problem).toMatchObject({
+      path: 'nodes[0].params.encoding',
+      message: `node 'src': ${path.join(dir, 'undefined_bytes.csv')} is neither UTF-8 nor Windows-1252 text: line 3 holds bytes Windows-1252 does not define`,
+    });
+    // Said on purpose, it is read that way.
+    const r = await preview(csv({ path: 'undefined_bytes.csv', encoding: 'latin-1' }), dir, 'src');
+    expect(r.rows.map((x) => x.name)).toEqual(['Zoë', 'x\u0081y']);
+  });
+});
+
+describe('source.csv: encodings of Japan, China, Taiwan and Korea', () => {
+  it('shift_jis (Excel on Japanese Windows) reads every character', async () => {
+    const r = await preview(csv({ path: 'sjis.csv', encoding: 'shift_jis' }), dir, 'src');
+    expect(r.rows).toEqual([{ id: '1', name: '山田太郎', city: '東京都', dish: 'ラーメン' }]);
+  });
+
+  it.each(['gbk', 'big5', 'euc-kr', 'euc-jp'] as const)('%s reads every character', async (enc) => {
+    const r = await preview(csv({ path: `${enc}.csv`, encoding: enc }), dir, 'src');
+    expect(r.rows).toEqual([{ id: '1', name: ROWS[enc].text.name, city: ROWS[enc].text.city }]);
+  });
+
+  it('converts a whole file in a run, past the head that previews look at', async () => {
+    const row = Buffer.from(ROWS.shift_jis.hex.slice(4), 'hex'); // without "1,"
+    const rows = Array.from({ length: 200_000 }, (_, i) => Buffer.concat([Buffer.from(`${i + 1},`), row]));
+    await fileOf('sjis_big.csv', 'id,name,city,dish', rows, '\n');
+    const doc = pipeline(
+      [
+        { id: 'src', type: 'source.csv', params: { path: 'sjis_big.csv', encoding: 'shift_jis' } },
+        { id: 'out', type: 'sink.csv', params: { path: 'out.csv', if_exists: 'overwrite' } },
+      ],
+      ['src -> out'],
+    );
+    const { summary } = await run(doc, dir);
+    expect(summary.status).toBe('succeeded');
+    expect(summary.outputs[0]?.rows).toBe(200_000);
+    const back = await preview(csv({ path: 'out.csv' }), dir, 'src', { limit: 1 });
+    expect(back.rows[0]).toEqual({ id: '1', name: '山田太郎', city: '東京都', dish: 'ラーメン' });
+  });
+
+  it('bytes that are not a character in the stated encoding stop the run with their line, rather than becoming U+FFFD', async () => {
+    const good = Buffer.from(ROWS.shift_jis.hex, 'hex');
+    const file = await fileOf('sjis_broken.csv', 'id,name,city,dish', [good, good, Buffer.concat([good, Buffer.from([0x80, 0x80])])]);
+    const problems = await problemsOf(csv({ path: 'sjis_broken.csv', encoding: 'shift_jis' }), dir);
+    expect(problems).toEqual([
+      expect.objectContaining({
+        path: 'nodes[0].params.encoding',
+        message: `node 'src': line 4 of ${file} is not shift_jis text (it holds bytes that do not form a character in that encoding)`,
+      }),
+    ]);
+  });
+});
