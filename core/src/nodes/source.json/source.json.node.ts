@@ -1,3 +1,4 @@
+import { arrayBehindByteOrderMark } from './byte-order-mark.js';
 import { z } from 'zod';
 import { defineNode, type CompiledNode } from '../define.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
@@ -107,7 +108,11 @@ export const jsonSourceNode = defineNode({
   params,
   docs: `Reads JSON with DuckDB's \`read_json\`: each object is a row and each key a column. Both layouts
 are understood, one array of objects (\`[{...}, {...}]\`) and one object per line (NDJSON, JSON
-Lines); \`auto\` tells them apart. A glob reads every matching file.
+Lines); \`auto\` tells them apart. A glob reads every matching file. A file saved with a UTF-8
+byte-order mark (PowerShell, .NET, Notepad) is read as well: behind the mark DuckDB's detection would
+take an array for one value (one row, one column \`json\` holding every record), so with \`auto\` a first
+file whose mark is followed by \`[\` is read as an array. With \`newline_delimited\` stated, DuckDB
+refuses a mark (\`byte order mark (BOM) is not supported\`): leave the layout on \`auto\`.
 
 **Types.** Columns and their types are detected from a sample of the records (*Records sampled*,
 20480 by default). Data past the sample must fit: a key seen there for the first time
@@ -174,9 +179,11 @@ not valid JSON stops the node with DuckDB's reason, naming the file and the line
   async compile(ctx) {
     const p = ctx.params;
     const explainError = jsonErrorAdvice(ctx.path(p.path), p.sample_size);
+    const first = await firstFile(ctx, ctx.path(p.path));
+    const format = p.format !== 'auto' ? p.format : (await arrayBehindByteOrderMark(first)) ? 'array' : undefined;
     const argsWith = (hive: boolean | undefined) =>
       namedArgs({
-        format: p.format === 'auto' ? undefined : p.format,
+        format,
         columns: p.columns.length > 0 ? Object.fromEntries(p.columns.map((c) => [c.name, jsonReadType(c.type)])) : undefined,
         filename: p.filename_column,
         hive_partitioning: hive,
@@ -189,7 +196,7 @@ not valid JSON stops the node with DuckDB's reason, naming the file and the line
     await checkPartitionClash({
       nodeId: ctx.nodeId,
       hive: p.hive_partitioning,
-      file: await firstFile(ctx, ctx.path(p.path)),
+      file: first,
       ownColumns: async (file) => (await ctx.describe(`SELECT * FROM read_json(${stringLiteral(file)}, ${argsWith(false)})`)).map((c) => c.name),
     });
     if (!p.flatten) {

@@ -36,6 +36,24 @@ beforeAll(async () => {
   await writeFile(path.join(dir, 'late-key.ndjson'), ndjson([...many, { id: -1, extra: 'x' }]));
 });
 
+describe('source.json: files saved with a UTF-8 byte-order mark (PowerShell, .NET, Notepad)', () => {
+  it('an array behind the mark is read as its records, not as one row holding the whole array in a column "json"', async () => {
+    await writeFile(path.join(dir, 'bom-array.json'), '\uFEFF' + JSON.stringify([{ id: 1, name: 'José' }, { id: 2, name: 'Zoë' }], null, 2));
+    const r = await preview(src({ path: 'bom-array.json' }), dir, 'src');
+    expect(r.columns.map((c) => c.name)).toEqual(['id', 'name']);
+    expect(r.rows).toEqual([
+      { id: '1', name: 'José' },
+      { id: '2', name: 'Zoë' },
+    ]);
+  });
+
+  it('newline-delimited records behind the mark are read as they are', async () => {
+    await writeFile(path.join(dir, 'bom.ndjson'), '\uFEFF' + ndjson([{ id: 1 }, { id: 2 }]));
+    const r = await preview(src({ path: 'bom.ndjson' }), dir, 'src');
+    expect(r.rows).toEqual([{ id: '1' }, { id: '2' }]);
+  });
+});
+
 describe('source.json: reading', () => {
   it('reads a JSON array of objects', async () => {
     const r = await preview(src({ path: 'customers.json', format: 'array' }), dir, 'src');
