@@ -70,6 +70,16 @@ export const CASES: Case[] = [
     edges: ['w -> sink'],
   },
   {
+    name: 'json source: an array file with the layout left on auto',
+    nodes: [{ id: 'a', type: 'source.json', params: { path: 'array.json' } }, parquet('sink', 'array.parquet')],
+    edges: ['a -> sink'],
+  },
+  {
+    name: 'json source: an array saved with a UTF-8 byte-order mark',
+    nodes: [{ id: 'a', type: 'source.json', params: { path: 'bom-array.json' } }, parquet('sink', 'bom_array.parquet')],
+    edges: ['a -> sink'],
+  },
+  {
     name: 'json source refuses more decimal places than a listed DECIMAL column keeps',
     nodes: [{ id: 'ev', type: 'source.json', params: { path: 'decimals.jsonl', columns: [{ name: 'event_id', type: 'BIGINT' }, { name: 'amount', type: 'DECIMAL(10,2)' }] } }, parquet('sink', 'decimals_json.parquet')],
     edges: ['ev -> sink'],

@@ -68,6 +68,10 @@ export async function writeTestData(dir: string, rows = 400): Promise<void> {
   // sjis.csv holds these lines, encoded with Python's cp932 codec: id,name,note / 1,山田太郎,ラーメン～ / 2,佐藤①,ｶﾀｶﾅ / 3,Ann,plain
   await writeFile(path.join(dir, 'sjis.csv'), Buffer.from('69642c6e616d652c6e6f74650a312c8e52936391be98592c8389815b8381839381600a322c8db293a187402cb6c0b6c50a332c416e6e2c706c61696e0a', 'hex'));
   await writeFile(path.join(dir, 'cp1252.csv'), Buffer.from('id,name,word\n1,Jos\xe9 Mu\xf1oz,\x80uro\n2,Zo\xeb,\x93quoted\x94 \x96 dash\n', 'latin1'));
+  // One array of objects, pretty-printed, and the same saved with a UTF-8 byte-order mark (PowerShell, .NET).
+  const array = JSON.stringify([{ event_id: 1, name: 'José' }, { event_id: 2, name: 'Zoë' }], null, 2);
+  await writeFile(path.join(dir, 'array.json'), array);
+  await writeFile(path.join(dir, 'bom-array.json'), '\uFEFF' + array);
   await writeFile(path.join(dir, 'decimals.jsonl'), '{"event_id":1,"amount":12.30}\n{"event_id":2,"amount":12.345}\n');
   // The same in a struct field: Spark's reader would round it there too.
   await writeFile(path.join(dir, 'nested-decimals.jsonl'), '{"event_id":1,"order":{"amount":12.30,"note":"a"}}\n{"event_id":2,"order":{"amount":12.345,"note":"b"}}\n');

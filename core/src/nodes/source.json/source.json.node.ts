@@ -1,4 +1,4 @@
-import { arrayBehindByteOrderMark } from './byte-order-mark.js';
+import { arrayBehindByteOrderMark } from './layout.js';
 import { z } from 'zod';
 import { defineNode, type CompiledNode } from '../define.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';

@@ -3,6 +3,7 @@ import { ident, stringLiteral } from '../../compiler/sql.js';
 import { structFields } from '../shared/flatten.js';
 import { decimalScale, numberConversion } from '../shared/locale-numbers.js';
 import { selectColumns, sparkPaths } from '../shared/spark-files.js';
+import { jsonStart } from './layout.js';
 
 type Params = { path: string; format: 'auto' | 'array' | 'newline_delimited'; flatten: boolean; filename_column?: string };
 
@@ -33,10 +34,16 @@ function fromText(expr: string, type: string, prefix: string, field = ''): strin
 
 export const jsonSourceSpark: SparkForm<Params> = {
   kind: 'custom',
-  compile(ctx) {
+  async compile(ctx) {
     const p = ctx.params;
     if (p.flatten) ctx.unsupported('flatten', 'flattening nested objects into columns has no Spark form yet', 'select nested fields with transform.sql (a.b) instead');
-    const { paths, options } = sparkPaths(ctx, ctx.path(p.path));
+    const pattern = ctx.path(p.path);
+    const { paths, options } = sparkPaths(ctx, pattern);
+    // Spark reads JSON Lines unless told the files are arrays (whole files, multiLine). With \`auto\`
+    // the first local file decides, as DuckDB's detection does; remote files are read as JSON Lines.
+    const remote = /^[a-z][a-z0-9+.-]*:\/\//i.test(pattern);
+    const [first] = p.format === 'auto' && !remote ? await ctx.rows(`SELECT file FROM glob(${stringLiteral(pattern)}) ORDER BY file LIMIT 1`) : [];
+    const array = p.format === 'array' || (first !== undefined && (await jsonStart(String(first.file)))?.first === '[');
     const columns = ctx.outputColumns();
     const raw = ctx.auxName('raw');
     // Spark's JSON reader rounds extra decimal places into a DecimalType (HALF_UP): DECIMAL columns,
@@ -53,7 +60,7 @@ export const jsonSourceSpark: SparkForm<Params> = {
         paths,
         // dateFormat stated: without it Spark falls back to a parser that reads "2024-05-06 10:30"
         // into a DateType field as 2024-05-06; with it the time is refused, as on DuckDB.
-        options: { ...options, ...(p.format === 'array' ? { multiLine: 'true' } : {}), mode: 'FAILFAST', dateFormat: 'yyyy-M-d' },
+        options: { ...options, ...(array ? { multiLine: 'true' } : {}), mode: 'FAILFAST', dateFormat: 'yyyy-M-d' },
         schema: read,
         applySchema: true,
         ...(p.filename_column ? { fileColumn: p.filename_column } : {}),
