@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 
 /**
  * Who owns a temporary thing. Every name a run leaves on disk or in a database while it works
@@ -20,6 +21,14 @@ export const self: Owner = { host: hostTag, pid: process.pid };
 
 export function ownerTag(owner: Owner = self): string {
   return `h${owner.host}p${owner.pid}`;
+}
+
+/**
+ * The name of a private temp folder (for mkdtemp): it carries its owner, so a folder a killed
+ * process leaves is recognized and removed (engine/commit/recover.ts sweeps `caudal-run-*`).
+ */
+export function tempFolderPrefix(): string {
+  return path.join(os.tmpdir(), `caudal-run-${ownerTag()}-`);
 }
 
 const TAG = /h([0-9a-f]{4})p(\d+)/;

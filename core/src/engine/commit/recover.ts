@@ -6,7 +6,7 @@ import { getConnector } from '../../connectors/registry.js';
 import type { ResolvedConnection } from '../../nodes/define.js';
 import { errorMessage } from '../../util/errors.js';
 import { writeNodeState } from '../state.js';
-import { ownerIsDead, ownerOf, ownerTag } from '../../util/owner.js';
+import { ownerIsDead, ownerOf, tempFolderPrefix } from '../../util/owner.js';
 import type { Db } from '../../compiler/db.js';
 import { type JournalEntry, listJournals, removeJournal, type RunJournal } from './journal.js';
 import { removeEmptyFolders } from './participants.js';
@@ -180,9 +180,7 @@ async function stageTablesPresent(db: Db, alias: string, tables: Array<{ schema:
 }
 
 /** The name of a run's private temp folder: it carries its owner, so leftovers are recognized. */
-export function tempFolderPrefix(): string {
-  return path.join(os.tmpdir(), `caudal-run-${ownerTag()}-`);
-}
+export { tempFolderPrefix };
 
 /** Removes temp folders (`caudal-run-<owner>-…` in the system temp folder) of processes that are gone. */
 export async function sweepDeadTempFolders(): Promise<string[]> {

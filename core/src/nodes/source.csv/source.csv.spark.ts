@@ -2,9 +2,9 @@ import type { Column, SparkCompileContext, SparkForm } from '../define.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { sparkPaths } from '../shared/spark-files.js';
 import { mkdtemp, open, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { transcodeFile, type LegacyEncoding } from '../../util/transcode.js';
+import { tempFolderPrefix } from '../../util/owner.js';
 import type { CsvSourceParams } from './params.js';
 import { separatorLine } from './separator-line.js';
 import { isPlainTimestampType, timestampConversion } from '../shared/temporal-text.js';
@@ -49,7 +49,7 @@ async function sniffed(ctx: SparkCompileContext<Params>, file: string, encoding:
   const sep = p.skip_rows === undefined ? await separatorLine(file) : undefined;
   const skip = sep === undefined ? p.skip_rows : 1;
   const args = namedArgs({ delim: p.delimiter ?? sep, quote: p.quote, escape: p.escape, header: p.header, skip, sample_size: p.sample_size });
-  const folder = encoding === 'utf-8' ? undefined : await mkdtemp(path.join(os.tmpdir(), 'caudal-spark-sniff-'));
+  const folder = encoding === 'utf-8' ? undefined : await mkdtemp(tempFolderPrefix());
   const row = await (async (): Promise<Record<string, unknown>> => {
     try {
       const read = folder ? path.join(folder, path.basename(file)) : file;
