@@ -65,6 +65,11 @@ export const CASES: Case[] = [
     edges: ['jp -> sink'],
   },
   {
+    name: 'csv source in Windows-1251 (Excel on Russian Windows), every letter kept',
+    nodes: [{ id: 'ru', type: 'source.csv', params: { path: 'cp1251.csv', encoding: 'windows-1251' } }, parquet('sink', 'cp1251.parquet')],
+    edges: ['ru -> sink'],
+  },
+  {
     name: 'csv source in Windows-1252 decided by auto, € and curly quotes kept',
     nodes: [{ id: 'w', type: 'source.csv', params: { path: 'cp1252.csv' } }, parquet('sink', 'cp1252.parquet')],
     edges: ['w -> sink'],

@@ -7,14 +7,38 @@ import { TextDecoder } from 'node:util';
 import { CaudalError } from './errors.js';
 
 /**
- * Encodings converted to UTF-8 before DuckDB reads a file: the Western single-byte ones, and the
- * East Asian double-byte ones Windows and Excel write in Japan, China, Taiwan and Korea. Every one
- * keeps ASCII as it is, so line breaks, delimiters and quotes are the same bytes.
+ * Encodings converted to UTF-8 before DuckDB reads a file: the single-byte ones Windows (and Excel)
+ * write around the world and their ISO and KOI8 relatives, and the East Asian double-byte ones of
+ * Japan, China, Taiwan and Korea. Every one keeps ASCII as it is, so line breaks, delimiters and
+ * quotes are the same bytes.
  */
-export const LEGACY_ENCODINGS = ['latin-1', 'windows-1252', 'shift_jis', 'euc-jp', 'gbk', 'big5', 'euc-kr'] as const;
+export const LEGACY_ENCODINGS = [
+  'latin-1',
+  'windows-1252',
+  'iso-8859-15',
+  'windows-1250',
+  'iso-8859-2',
+  'windows-1251',
+  'koi8-r',
+  'koi8-u',
+  'iso-8859-5',
+  'windows-1253',
+  'iso-8859-7',
+  'windows-1254',
+  'windows-1255',
+  'windows-1256',
+  'windows-1257',
+  'windows-1258',
+  'windows-874',
+  'shift_jis',
+  'euc-jp',
+  'gbk',
+  'big5',
+  'euc-kr',
+] as const;
 export type LegacyEncoding = (typeof LEGACY_ENCODINGS)[number];
 
-/** Double-byte encodings: a byte sequence can be invalid in them, and is then refused. */
+/** Double-byte encodings (a byte sequence can be invalid in them, and is then refused). */
 export const EAST_ASIAN_ENCODINGS = ['shift_jis', 'euc-jp', 'gbk', 'big5', 'euc-kr'] as const satisfies readonly LegacyEncoding[];
 
 export interface TranscodeResult {

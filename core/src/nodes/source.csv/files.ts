@@ -6,7 +6,7 @@ import type { CompileContext, SetupStep } from '../define.js';
 import { CaudalError } from '../../util/errors.js';
 import { firstInvalidUtf8, firstNonAscii, headIsUtf8, readHead, scanLines, type LineProblem } from './scan-lines.js';
 import type { CsvSourceParams } from './params.js';
-import { notWestern, type NotWestern } from './legacy-encoding.js';
+import { notWestern, WRITTEN_BY, type NotWestern } from './legacy-encoding.js';
 import type { LegacyEncoding } from '../../util/transcode.js';
 
 export const COMPRESSED = /\.(gz|gzip|zst|zstd|bz2|xz|zip)$/i;
@@ -71,12 +71,13 @@ function notWesternText(ctx: CompileContext<CsvSourceParams>, file: string, why:
   const readings = why.readings.map((r) => `as ${r.encoding}, line ${r.line} reads ${JSON.stringify(r.text)}`);
   const message =
     readings.length > 0
-      ? `node '${ctx.nodeId}': ${file} is not UTF-8, and looks like East Asian text rather than Windows-1252 (which would garble it): ${readings.join('; ')}`
+      ? `node '${ctx.nodeId}': ${file} is not UTF-8, and its text is not Western European (read as Windows-1252 it would be garbled): ${readings.join('; ')}`
       : `node '${ctx.nodeId}': ${file} is neither UTF-8 nor Windows-1252 text: line ${why.undefinedByteLine} holds bytes Windows-1252 does not define`;
+  const who = why.readings.map((r) => (WRITTEN_BY[r.encoding] ? `"${r.encoding}" is what ${WRITTEN_BY[r.encoding]} saves` : undefined)).filter(Boolean);
   const hint =
     readings.length > 0
-      ? `set encoding to the one that reads right${readings.length > 1 ? ` (${why.readings.map((r) => `"${r.encoding}"`).join(', ')})` : ` ("${why.readings[0]!.encoding}")`}: "shift_jis" is what Excel saves on Japanese Windows, "gbk" on Simplified Chinese, "big5" on Traditional Chinese, "euc-kr" on Korean`
-      : 'set encoding to the one the file was saved in ("shift_jis", "euc-jp", "gbk", "big5", "euc-kr"; "windows-1252" or "latin-1" to read it as Western text anyway), or save it as UTF-8';
+      ? `set encoding to the one that reads right (${why.readings.map((r) => `"${r.encoding}"`).join(', ')})${who.length > 0 ? `: ${who.join('; ')}` : ''}`
+      : 'set encoding to the one the file was saved in (e.g. "windows-1250" for Central European Windows, "shift_jis", "gbk"), "windows-1252" or "latin-1" to read it as Western text anyway, or save it as UTF-8';
   return new CaudalError('validation', message, { nodeId: ctx.nodeId, hint, problems: [{ code: 'invalid_param', path: 'params.encoding', message, hint }] });
 }
 

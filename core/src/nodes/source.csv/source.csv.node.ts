@@ -181,19 +181,29 @@ on all of it in a run. A file that holds both (UTF-8 rows, then rows appended by
 refused with a line of each, since read either way one part would be garbled; set \`encoding\` to read it
 as one of them anyway. UTF-16 files are refused with a hint.
 
-Japanese, Chinese and Korean Windows (and Excel there) save CSV in double-byte encodings: set
-\`encoding\` to \`shift_jis\` (Excel on Japanese Windows; read as Windows-31J, with its ～ and ①),
-\`euc-jp\`, \`gbk\` (Simplified Chinese; read as GB18030), \`big5\` (Traditional Chinese, with HKSCS) or
-\`euc-kr\` (Korean; read as Windows-949). Read as Windows-1252, such a file would turn every name into
-symbols (山田太郎 → ŽR“c‘¾˜Y) without an error, so with \`auto\` a file that is not UTF-8 and reads as
-East Asian text in one of these is refused, the message showing a line as each fitting encoding reads it
-(\`as shift_jis, line 2 reads "1,山田太郎,東京都"; as gbk, line 2 reads "1,嶳揷懢榊,搶嫗搒"\`): pick the one that
-reads right. A file holding bytes Windows-1252 does not define (0x81, 0x8D, 0x8F, 0x90, 0x9D) is refused
-the same way; set \`latin-1\` to read it anyway. In a file whose encoding is stated, bytes that do not form
-a character stop the run naming the line, rather than becoming U+FFFD in the values.
+Outside Western Europe and the Americas, Windows (and Excel there) save CSV in other encodings:
+set \`encoding\` to the Windows code page (\`windows-1250\` Central European, \`windows-1251\` Cyrillic,
+\`windows-1253\` Greek, \`windows-1254\` Turkish, \`windows-1255\` Hebrew, \`windows-1256\` Arabic,
+\`windows-1257\` Baltic, \`windows-1258\` Vietnamese, \`windows-874\` Thai), an ISO or KOI8 one
+(\`iso-8859-2\`, \`iso-8859-5\`, \`iso-8859-7\`, \`iso-8859-15\`, \`koi8-r\`, \`koi8-u\`), or an East Asian one:
+\`shift_jis\` (Excel on Japanese Windows; read as Windows-31J, with its ～ and ①), \`euc-jp\`, \`gbk\`
+(Simplified Chinese; read as GB18030), \`big5\` (Traditional Chinese, with HKSCS) or \`euc-kr\` (Korean;
+read as Windows-949). Files are decoded as browsers do (the WHATWG Encoding Standard).
+
+Read as Windows-1252, such a file would turn every name into other letters or symbols without an
+error (Москва → Ìîñêâà, 山田太郎 → ŽR“c‘¾˜Y). So with \`auto\` a file that is not UTF-8 and reads as
+text of another script (Cyrillic, Greek, Hebrew, Arabic, Thai: whole words of bytes beyond ASCII,
+which Western text never has; Japanese, Chinese, Korean) in one of these encodings is refused, the
+message showing a line as each fitting encoding reads it (\`as windows-1251, line 2 reads
+"1,Иванов Пётр,Москва"; as koi8-r, line 2 reads "1,хБЮМНБ о╦РП,лНЯЙБЮ"\`): pick the one that reads
+right. A file holding bytes Windows-1252 does not define (0x81, 0x8D, 0x8F, 0x90, 0x9D) is refused
+the same way. Central European and Turkish text is Latin, like Western text, and cannot be told from
+it by its bytes: set \`windows-1250\` or \`windows-1254\` for such files (read as Windows-1252, č and
+ş would arrive as è and þ). In a file whose encoding is stated, bytes that do not form a character
+stop the run naming the line, rather than becoming U+FFFD in the values.
 
 Files in any encoding other than UTF-8 are converted to UTF-8 in the run's temp folder first (one copy
-per file, removed after the run), so names such as "José Muñoz", "山田太郎" and the euro sign survive;
+per file, removed after the run), so names such as "José Muñoz", "Москва", "山田太郎" and the euro sign survive;
 messages still name your file and its line numbers. Previews and validation convert only the first
 4 MB of each such file and say the preview is sampled. Compressed files (\`.gz\`, \`.zst\`) are read as
 UTF-8.

@@ -4,9 +4,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { pipeline, preview, problemsOf, run, tempDir } from '../../../../test/support/pipeline.js';
 
 /**
- * Japanese, Chinese and Korean Windows (and Excel there) save CSV files in double-byte encodings.
- * Read as Windows-1252, which `auto` assumes for a file that is not UTF-8, such a file arrived
- * with every name turned into symbols (山田太郎 → ŽR“c‘¾˜Y) and no error.
+ * Outside Western Europe and the Americas, Windows (and Excel there) save CSV files in other
+ * encodings: Windows-1251 in Russia, Shift_JIS in Japan, GBK in China… Read as Windows-1252, which
+ * `auto` assumes for a file that is not UTF-8, such a file arrived with every name turned into
+ * other letters or symbols (Москва → Ìîñêâà, 山田太郎 → ŽR“c‘¾˜Y) and no error.
  */
 let dir: string;
 
@@ -17,7 +18,11 @@ const ROWS = {
   big5: { hex: '312cb3afacfcacc22ca578a55fa5ab', text: { name: '陳美玲', city: '台北市' } },
   'euc-kr': { hex: '312cb1e8b9cec1d82cbcadbfefc6afbab0bdc3', text: { name: '김민준', city: '서울특별시' } },
   'euc-jp': { hex: '312cbbb3c5c4c2c0cfba2cc5ecb5fec5d4', text: { name: '山田太郎', city: '東京都' } },
+  'windows-1251': { hex: '312cc8e2e0edeee220cfb8f2f02ccceef1eae2e0', text: { name: 'Иванов Пётр', city: 'Москва' } },
+  'koi8-r': { hex: '312ce9d7c1cecfd720f0a3d4d22cedcfd3cbd7c1', text: { name: 'Иванов Пётр', city: 'Москва' } },
+  'windows-1253': { hex: '312cd0e1f0e1e4fcf0eff5ebeff22cc1e8deede1', text: { name: 'Παπαδόπουλος', city: 'Αθήνα' } },
 } as const;
+const OTHERS = ['gbk', 'big5', 'euc-kr', 'euc-jp', 'windows-1251', 'koi8-r', 'windows-1253'] as const;
 
 const csv = (params: Record<string, unknown>) => pipeline([{ id: 'src', type: 'source.csv', params }]);
 
@@ -28,12 +33,12 @@ async function fileOf(name: string, header: string, rows: Buffer[], eol = '\r\n'
 }
 
 beforeAll(async () => {
-  dir = await tempDir('caudal-csv-east-asian-');
+  dir = await tempDir('caudal-csv-scripts-');
   await fileOf('sjis.csv', 'id,name,city,dish', [Buffer.from(ROWS.shift_jis.hex, 'hex')]);
-  for (const enc of ['gbk', 'big5', 'euc-kr', 'euc-jp'] as const) await fileOf(`${enc}.csv`, 'id,name,city', [Buffer.from(ROWS[enc].hex, 'hex')]);
+  for (const enc of OTHERS) await fileOf(`${enc}.csv`, 'id,name,city', [Buffer.from(ROWS[enc].hex, 'hex')]);
 });
 
-describe('source.csv: a Japanese, Chinese or Korean file with encoding "auto"', () => {
+describe('source.csv: a file in another script (Cyrillic, Greek, Japanese, Chinese, Korean…) with encoding "auto"', () => {
   it('is refused, not garbled as Windows-1252: the message shows how each fitting encoding reads it', async () => {
     const file = path.join(dir, 'sjis.csv');
     const problems = await problemsOf(csv({ path: 'sjis.csv' }), dir);
@@ -41,16 +46,26 @@ describe('source.csv: a Japanese, Chinese or Korean file with encoding "auto"', 
       expect.objectContaining({
         code: 'invalid_param',
         path: 'nodes[0].params.encoding',
-        message: expect.stringContaining(`node 'src': ${file} is not UTF-8, and looks like East Asian text rather than Windows-1252 (which would garble it): as shift_jis, line 2 reads "1,山田太郎,東京都,ラーメン"`),
-        hint: expect.stringContaining('"shift_jis" is what Excel saves on Japanese Windows'),
+        message: expect.stringContaining(`node 'src': ${file} is not UTF-8, and its text is not Western European (read as Windows-1252 it would be garbled): as shift_jis, line 2 reads "1,山田太郎,東京都,ラーメン"`),
+        hint: expect.stringContaining('"shift_jis" is what Excel on Japanese Windows saves'),
       }),
     ]);
   });
 
-  it.each(['gbk', 'big5', 'euc-kr', 'euc-jp'] as const)('%s: refused, with its own reading among those shown', async (enc) => {
+  it.each(OTHERS)('%s: refused, with its own reading among those shown', async (enc) => {
     const [problem] = await problemsOf(csv({ path: `${enc}.csv` }), dir);
     const t = ROWS[enc].text;
     expect(problem?.message).toContain(`as ${enc}, line 2 reads "1,${t.name},${t.city}"`);
+  });
+
+  it('Western text with accented letters side by side (ação, Größe, Ærøskøbing) is still read as Windows-1252', async () => {
+    const names = ['João Conceição', 'informações', 'Jürgen Größe', 'Ærøskøbing', 'Françoise', 'Muñoz', '“quoted” – €5', 'Ça va très bien'];
+    // The lines `id,name` and `<i>,<name>` above, CRLF, encoded with Python's cp1252 codec.
+    const hex =
+      '69642c6e616d650d0a302c4a6fe36f20436f6e636569e7e36f0d0a312c696e666f726d61e7f565730d0a322c4afc7267656e204772f6df650d0a332cc672f8736bf862696e670d0a342c4672616ee76f6973650d0a352c4d75f16f7a0d0a362c9371756f7465649420962080350d0a372cc761207661207472e873206269656e0d0a';
+    await writeFile(path.join(dir, 'western.csv'), Buffer.from(hex, 'hex'));
+    const r = await preview(csv({ path: 'western.csv' }), dir, 'src');
+    expect(r.rows.map((x) => x.name)).toEqual(names);
   });
 
   it('Western text that happens to be valid Shift_JIS (capitals with accents) is still read as Windows-1252', async () => {
@@ -73,13 +88,13 @@ describe('source.csv: a Japanese, Chinese or Korean file with encoding "auto"', 
   });
 });
 
-describe('source.csv: encodings of Japan, China, Taiwan and Korea', () => {
+describe('source.csv: encodings of other scripts', () => {
   it('shift_jis (Excel on Japanese Windows) reads every character', async () => {
     const r = await preview(csv({ path: 'sjis.csv', encoding: 'shift_jis' }), dir, 'src');
     expect(r.rows).toEqual([{ id: '1', name: '山田太郎', city: '東京都', dish: 'ラーメン' }]);
   });
 
-  it.each(['gbk', 'big5', 'euc-kr', 'euc-jp'] as const)('%s reads every character', async (enc) => {
+  it.each(OTHERS)('%s reads every character', async (enc) => {
     const r = await preview(csv({ path: `${enc}.csv`, encoding: enc }), dir, 'src');
     expect(r.rows).toEqual([{ id: '1', name: ROWS[enc].text.name, city: ROWS[enc].text.city }]);
   });
