@@ -70,6 +70,11 @@ export const CASES: Case[] = [
     edges: ['ru -> sink'],
   },
   {
+    name: 'csv source in Mac OS Roman (Excel on a Mac), every letter kept',
+    nodes: [{ id: 'mac', type: 'source.csv', params: { path: 'macroman.csv', encoding: 'macintosh' } }, parquet('sink', 'macroman.parquet')],
+    edges: ['mac -> sink'],
+  },
+  {
     name: 'csv source in Windows-1252 decided by auto, € and curly quotes kept',
     nodes: [{ id: 'w', type: 'source.csv', params: { path: 'cp1252.csv' } }, parquet('sink', 'cp1252.parquet')],
     edges: ['w -> sink'],

@@ -69,6 +69,8 @@ export async function writeTestData(dir: string, rows = 400): Promise<void> {
   await writeFile(path.join(dir, 'sjis.csv'), Buffer.from('69642c6e616d652c6e6f74650a312c8e52936391be98592c8389815b8381839381600a322c8db293a187402cb6c0b6c50a332c416e6e2c706c61696e0a', 'hex'));
   // Excel on Russian Windows: id,name,city / 1,Иванов Пётр,Москва / 2,Ольга Сидорова,Санкт-Петербург (Python's cp1251 codec).
   await writeFile(path.join(dir, 'cp1251.csv'), Buffer.from('69642c6e616d652c636974790a312cc8e2e0edeee220cfb8f2f02ccceef1eae2e00a322cceebfce3e020d1e8e4eef0eee2e02cd1e0edeaf22dcfe5f2e5f0e1f3f0e30a', 'hex'));
+  // Excel on a Mac ("Comma Separated Values"): id,name / 1,Crème brûlée / 2,Ça été (Python's mac_roman codec).
+  await writeFile(path.join(dir, 'macroman.csv'), Buffer.from('69642c6e616d650a312c43728f6d652062729e6c8e650a322c8261208e748e0a', 'hex'));
   await writeFile(path.join(dir, 'cp1252.csv'), Buffer.from('id,name,word\n1,Jos\xe9 Mu\xf1oz,\x80uro\n2,Zo\xeb,\x93quoted\x94 \x96 dash\n', 'latin1'));
   // One array of objects, pretty-printed, and the same saved with a UTF-8 byte-order mark (PowerShell, .NET).
   const array = JSON.stringify([{ event_id: 1, name: 'José' }, { event_id: 2, name: 'Zoë' }], null, 2);

@@ -30,6 +30,7 @@ export const LEGACY_ENCODINGS = [
   'windows-1257',
   'windows-1258',
   'windows-874',
+  'macintosh',
   'shift_jis',
   'euc-jp',
   'gbk',

@@ -77,7 +77,7 @@ function notWesternText(ctx: CompileContext<CsvSourceParams>, file: string, why:
   const hint =
     readings.length > 0
       ? `set encoding to the one that reads right (${why.readings.map((r) => `"${r.encoding}"`).join(', ')})${who.length > 0 ? `: ${who.join('; ')}` : ''}`
-      : 'set encoding to the one the file was saved in (e.g. "windows-1250" for Central European Windows, "shift_jis", "gbk"), "windows-1252" or "latin-1" to read it as Western text anyway, or save it as UTF-8';
+      : 'set encoding to the one the file was saved in (e.g. "macintosh" for CSV saved by Excel on a Mac, "windows-1250" for Central European Windows), "windows-1252" or "latin-1" to read it as Western text anyway, or save it as UTF-8';
   return new CaudalError('validation', message, { nodeId: ctx.nodeId, hint, problems: [{ code: 'invalid_param', path: 'params.encoding', message, hint }] });
 }
 

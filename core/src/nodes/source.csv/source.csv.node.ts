@@ -184,7 +184,8 @@ as one of them anyway. UTF-16 files are refused with a hint.
 Outside Western Europe and the Americas, Windows (and Excel there) save CSV in other encodings:
 set \`encoding\` to the Windows code page (\`windows-1250\` Central European, \`windows-1251\` Cyrillic,
 \`windows-1253\` Greek, \`windows-1254\` Turkish, \`windows-1255\` Hebrew, \`windows-1256\` Arabic,
-\`windows-1257\` Baltic, \`windows-1258\` Vietnamese, \`windows-874\` Thai), an ISO or KOI8 one
+\`windows-1257\` Baltic, \`windows-1258\` Vietnamese, \`windows-874\` Thai), \`macintosh\` (Mac OS Roman: what
+Excel on a Mac saves as "Comma Separated Values"), an ISO or KOI8 one
 (\`iso-8859-2\`, \`iso-8859-5\`, \`iso-8859-7\`, \`iso-8859-15\`, \`koi8-r\`, \`koi8-u\`), or an East Asian one:
 \`shift_jis\` (Excel on Japanese Windows; read as Windows-31J, with its ～ and ①), \`euc-jp\`, \`gbk\`
 (Simplified Chinese; read as GB18030), \`big5\` (Traditional Chinese, with HKSCS) or \`euc-kr\` (Korean;
@@ -197,7 +198,8 @@ which Western text never has; Japanese, Chinese, Korean) in one of these encodin
 message showing a line as each fitting encoding reads it (\`as windows-1251, line 2 reads
 "1,Иванов Пётр,Москва"; as koi8-r, line 2 reads "1,хБЮМНБ о╦РП,лНЯЙБЮ"\`): pick the one that reads
 right. A file holding bytes Windows-1252 does not define (0x81, 0x8D, 0x8F, 0x90, 0x9D) is refused
-the same way. Central European and Turkish text is Latin, like Western text, and cannot be told from
+the same way: Mac OS Roman files with ç, è, ê or ù hold them (others, such as Spanish ones, cannot be
+told from Windows-1252 by their bytes: set \`macintosh\` for files from Excel on a Mac). Central European and Turkish text is Latin, like Western text, and cannot be told from
 it by its bytes: set \`windows-1250\` or \`windows-1254\` for such files (read as Windows-1252, č and
 ş would arrive as è and þ). In a file whose encoding is stated, bytes that do not form a character
 stop the run naming the line, rather than becoming U+FFFD in the values.

@@ -82,6 +82,12 @@ describe('source.csv: a file in another script (Cyrillic, Greek, Japanese, Chine
       path: 'nodes[0].params.encoding',
       message: `node 'src': ${path.join(dir, 'undefined_bytes.csv')} is neither UTF-8 nor Windows-1252 text: line 3 holds bytes Windows-1252 does not define`,
     });
+    // Excel on a Mac saves Mac OS Roman, where ç, è, ê and ù are such bytes: read with the encoding stated.
+    await writeFile(path.join(dir, 'mac.csv'), Buffer.from('69642c6e616d650a312c43728f6d652062729e6c8e650a322c8261208e748e0a', 'hex'));
+    const [mac] = await problemsOf(csv({ path: 'mac.csv' }), dir);
+    expect(mac).toMatchObject({ path: 'nodes[0].params.encoding', hint: expect.stringContaining('"macintosh" for CSV saved by Excel on a Mac') });
+    const macRows = await preview(csv({ path: 'mac.csv', encoding: 'macintosh' }), dir, 'src');
+    expect(macRows.rows.map((x) => x.name)).toEqual(['Crème brûlée', 'Ça été']);
     // Said on purpose, it is read that way.
     const r = await preview(csv({ path: 'undefined_bytes.csv', encoding: 'latin-1' }), dir, 'src');
     expect(r.rows.map((x) => x.name)).toEqual(['Zoë', 'x\u0081y']);

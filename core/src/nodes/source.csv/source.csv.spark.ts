@@ -32,6 +32,7 @@ const ENCODINGS = {
   'windows-1257': 'windows-1257',
   'windows-1258': 'windows-1258',
   'windows-874': 'x-windows-874',
+  macintosh: 'x-MacRoman',
   shift_jis: 'windows-31j',
   'euc-jp': 'EUC-JP',
   gbk: 'GB18030',
