@@ -85,6 +85,11 @@ export const CASES: Case[] = [
     edges: ['a -> sink'],
   },
   {
+    name: 'json source: JSON Lines saved with a UTF-8 byte-order mark',
+    nodes: [{ id: 'a', type: 'source.json', params: { path: 'bom.jsonl' } }, parquet('sink', 'bom_lines.parquet')],
+    edges: ['a -> sink'],
+  },
+  {
     name: 'json source: an array saved with a UTF-8 byte-order mark',
     nodes: [{ id: 'a', type: 'source.json', params: { path: 'bom-array.json' } }, parquet('sink', 'bom_array.parquet')],
     edges: ['a -> sink'],

@@ -76,6 +76,7 @@ export async function writeTestData(dir: string, rows = 400): Promise<void> {
   const array = JSON.stringify([{ event_id: 1, name: 'José' }, { event_id: 2, name: 'Zoë' }], null, 2);
   await writeFile(path.join(dir, 'array.json'), array);
   await writeFile(path.join(dir, 'bom-array.json'), '\uFEFF' + array);
+  await writeFile(path.join(dir, 'bom.jsonl'), '\uFEFF{"event_id":1,"name":"José"}\n{"event_id":2,"name":"Zoë"}\n');
   await writeFile(path.join(dir, 'decimals.jsonl'), '{"event_id":1,"amount":12.30}\n{"event_id":2,"amount":12.345}\n');
   // The same in a struct field: Spark's reader would round it there too.
   await writeFile(path.join(dir, 'nested-decimals.jsonl'), '{"event_id":1,"order":{"amount":12.30,"note":"a"}}\n{"event_id":2,"order":{"amount":12.345,"note":"b"}}\n');
