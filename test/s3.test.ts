@@ -160,6 +160,18 @@ describe('source.s3', () => {
     });
   });
 
+  it('reads objects saved by Windows tools as their records: a JSON array behind a byte-order mark, a CSV behind Excel\'s sep=; line', async () => {
+    await lake.put('lake', 'windows/people.json', '\uFEFF' + JSON.stringify([{ id: 1, name: 'José' }, { id: 2, name: 'Zoë' }], null, 2));
+    await lake.put('lake', 'windows/people.csv', 'sep=;\r\nid;name\r\n1;José\r\n2;Zoë\r\n');
+    for (const url of ['s3://lake/windows/people.json', 's3://lake/windows/people.csv']) {
+      const p = await rowsOf({ url });
+      expect(p.rows, url).toEqual([
+        { id: '1', name: 'José' },
+        { id: '2', name: 'Zoë' },
+      ]);
+    }
+  });
+
   it('says when nothing matches, before the run', async () => {
     const problems = (await inspect({ pipeline: readAll({ url: 's3://lake/nothing/*.csv' }), baseDir: dir, connections: lake.connection() })).problems;
     expect(problems[0]).toMatchObject({ code: 'io_error', path: 'nodes[0].params.url', message: "node 'src': no object matches s3://lake/nothing/*.csv" });
