@@ -65,6 +65,22 @@ describe('transform.http_enrich', () => {
     expect(s.error!.message).toContain(`node 'geo': the answer for address="Gran Via 1" holds an integer beyond 2^53 at 'results[0].place_id' (read as 9007199254740992)`);
   });
 
+  it('an answer in the charset its Content-Type names is decoded with it; one that is not UTF-8 and names none is refused, not read as U+FFFD', async () => {
+    const body = '{"results":[{"lat":40.1,"formatted":"Calle Jos\u00e9 Ortega, M\u00e1laga"}]}';
+    api.fault('/geocode', { status: 200, body, latin1: true, charset: 'ISO-8859-1' });
+    const named = doc({ cache: { enabled: false } }, `SELECT 1 AS id, 'Gran Via 1' AS address`);
+    const s = await runPipeline({ pipeline: named.d, baseDir: dir, connections: conn(), stateDir: path.join(dir, 'state') });
+    expect(s.error).toBeUndefined();
+    expect(JSON.parse(await readFile(named.out, 'utf8'))).toEqual([{ id: 1, address: 'Gran Via 1', lat: 40.1, formatted: 'Calle José Ortega, Málaga' }]);
+
+    api.fault('/geocode', { status: 200, body, latin1: true });
+    const unnamed = doc({ cache: { enabled: false } }, `SELECT 1 AS id, 'Gran Via 1' AS address`);
+    const f = await runPipeline({ pipeline: unnamed.d, baseDir: dir, connections: conn(), stateDir: path.join(dir, 'state') });
+    expect(f.status).toBe('failed');
+    expect(f.error!.message).toContain('HTTP 200 but the answer is not UTF-8 text (near ');
+    expect(f.error!.message).toContain('Calle Jos\uFFFD Ortega');
+  });
+
   it('an answer that its output type would change stops the run, where DuckDB would truncate 0.87 to 0', async () => {
     api.fault('/geocode', { status: 200, body: '{"results":[{"score":0.87,"since":"2024-03-04T10:00:00+02:00"}]}' });
     const outputs = [{ name: 'score', path: 'results[0].score', type: 'INTEGER' }];

@@ -60,6 +60,19 @@ describe('source.rest against a local API', () => {
     });
   }
 
+  it('decodes an answer in the charset its Content-Type names (a legacy API sending ISO-8859-1)', async () => {
+    const { summary, rows } = await read({ url: '/legacy/latin1-named' });
+    expect(summary.error).toBeUndefined();
+    expect(rows.map((r) => r.name)).toEqual(['José Muñoz', 'Zoë']);
+  });
+
+  it('refuses an answer that is not UTF-8 when its Content-Type names no charset, rather than turning letters into U+FFFD', async () => {
+    const { summary } = await read({ url: '/legacy/latin1-unnamed' });
+    expect(summary.status).toBe('failed');
+    expect(summary.error!.message).toMatch(/\/legacy\/latin1-unnamed failed: HTTP 200 but the answer is not UTF-8 text \(near ".*Jos\uFFFD Mu\uFFFDoz.*"\), and its Content-Type names no other charset$/);
+    expect(summary.error!.problems?.[0]?.hint).toContain('JSON answers are UTF-8 (RFC 8259)');
+  });
+
   it('offset without a total stops at the first empty page', async () => {
     const calls = since('/items/offset');
     const { rows } = await read({ url: '/items/offset', records_path: 'data', pagination: { type: 'offset', limit: 100 } });

@@ -56,6 +56,7 @@ function makeRecords(n) {
  * tokenTtlS. Returns { url, port, log, records, fault(pathPrefix, ...faults), setRecords(n), addRecords(n), revokeTokens(), close() }.
  * A fault is consumed by the next request whose path starts with pathPrefix:
  *   { status, retryAfter?, body? }   answer with that status
+ *   { status, body, latin1: true, charset? }   the body in Latin-1 bytes, the charset named or not
  *   { delayMs }                       answer normally after a delay
  *   { hang: true }                    never answer (the client's timeout fires)
  *   { truncate: true }                send half of the JSON body, then end
@@ -136,6 +137,12 @@ export async function startApi(options = {}) {
       const f = faults.splice(fault, 1)[0].fault;
       if (f.hang) return; // never answers; the socket is destroyed on close()
       if (f.delayMs) await new Promise((r) => setTimeout(r, f.delayMs));
+      if (f.status && f.latin1) {
+        // The body's text in Latin-1 bytes, its charset named in the Content-Type or (charset: null) not.
+        const bytes = Buffer.from(f.body, 'latin1');
+        res.writeHead(f.status, { 'Content-Type': `application/json${f.charset ? `; charset=${f.charset}` : ''}`, 'Content-Length': bytes.length });
+        return res.end(bytes);
+      }
       if (f.status) return send(res, f.status, f.body ?? { error: `injected ${f.status}` }, f.retryAfter !== undefined ? { 'Retry-After': String(f.retryAfter) } : {});
       if (f.truncate) {
         const full = pageText(url, path);
@@ -178,6 +185,13 @@ export async function startApi(options = {}) {
     if (path === '/search' && req.method === 'POST') {
       const min = Number(JSON.parse(body || '{}').min_amount ?? 0);
       return send(res, 200, { data: records.filter((r) => r.amount >= min).slice(0, pageSize) });
+    }
+    if (path === '/legacy/latin1-named' || path === '/legacy/latin1-unnamed') {
+      // A legacy API: JSON in Latin-1, with its charset named in the Content-Type, or not.
+      const named = path === '/legacy/latin1-named';
+      res.writeHead(200, { 'Content-Type': named ? 'application/json; charset=ISO-8859-1' : 'application/json' });
+      res.end(Buffer.from('[{"id":1,"name":"Jos\u00e9 Mu\u00f1oz"},{"id":2,"name":"Zo\u00eb"}]', 'latin1'));
+      return;
     }
     const page = pageText(url, path);
     if (!page) return send(res, 404, { error: `no route ${path}` });

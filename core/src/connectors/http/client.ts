@@ -6,6 +6,7 @@ import type { Auth } from './auth.js';
 import type { RequestLimiter } from './limiter.js';
 import { backoffMs, DEFAULT_HTTP_RETRY, type HttpRetryPolicy, isRetryableStatus, isTransientNetworkError, retryAfterMs } from './retry-policy.js';
 import { safeUrl } from './safe-url.js';
+import { jsonBodyAsUtf8 } from './charset.js';
 
 // axios takes ~0.1 s to load and every engine worker loads the whole node registry: loaded on the
 // first request, only runs that call HTTP APIs pay for it.
@@ -210,12 +211,18 @@ export class HttpClient {
 
   private judge(res: AxiosResponse<Buffer>, what: string, attempt: number, options: SendOptions, shownUrl: string, sent: Record<string, string>): HttpResponse | Retry {
     const status = res.status;
-    const body = Buffer.isBuffer(res.data) ? res.data : Buffer.from(String(res.data ?? ''));
+    let body = Buffer.isBuffer(res.data) ? res.data : Buffer.from(String(res.data ?? ''));
     // Decoded when asked: a page whose records are cut from the bytes never needs the text.
     let decoded: string | undefined;
     const text = () => (decoded ??= utf8Text(body));
     const headers = Object.fromEntries(Object.entries(res.headers ?? {}).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(', ') : String(v)]));
     const ok = (status >= 200 && status < 300) || (options.accept?.includes(status) ?? false);
+    // JSON answers (asked for, or said so by their Content-Type, as enrichment lookups get) are read as UTF-8 from here on.
+    if (ok && status >= 200 && status < 300 && (options.json || /json/i.test(headers['content-type'] ?? ''))) {
+      const utf8 = jsonBodyAsUtf8(body, headers['content-type']);
+      if ('problem' in utf8) throw new HttpError(`${what} failed: HTTP ${status} but ${utf8.problem}`, status, utf8.hint);
+      body = utf8.body;
+    }
     if (ok) {
       const answer: HttpResponse = {
         status,

@@ -34,6 +34,12 @@ with a date, an offset or AM/PM in a \`TIME\` column, a number other than 0 or 1
 column. List the column under *Columns and types* with a type that holds such values (\`DOUBLE\`,
 \`TIMESTAMPTZ\`, \`VARCHAR\`).
 
+**Character sets.** JSON is UTF-8, but legacy APIs send other charsets: an answer is read in the
+charset its \`Content-Type\` names (\`application/json; charset=ISO-8859-1\`, \`windows-1252\`,
+\`Shift_JIS\`…, decoded as a browser does), else as UTF-8. An answer whose bytes are not text in that
+charset stops the run naming the URL and the text around the first such byte, rather than arriving
+with U+FFFD in place of letters (\`José\` as \`Jos�\`): ask the API for UTF-8, or to name its charset.
+
 **Pagination.**
 
 | type | how the next page is found | stops when |

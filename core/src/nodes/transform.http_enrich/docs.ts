@@ -19,6 +19,9 @@ ids as strings. An answer that the output's type would change also stops the run
 column and the value: a fraction for an integer type (\`0.87\` in an \`INTEGER\` output, which DuckDB
 would truncate to 0; \`1.0\` is fine), a time or text after the date for \`DATE\`, a non-zero UTC
 offset for \`TIMESTAMP\` (use \`TIMESTAMPTZ\`), and a number other than 0 or 1 for \`BOOLEAN\`.
+A JSON answer is read in the charset its \`Content-Type\` names (\`charset=ISO-8859-1\` from a legacy
+API), else as UTF-8; one whose bytes are not text in that charset fails the lookup (\`on_error\`
+decides) naming where, rather than arriving with U+FFFD in place of letters (\`Jos�\`).
 
 **Limits and retries.** *Requests in flight* (4) and *Requests per second* bound the load on the
 API; network errors, timeouts, 408, 429 and 5xx are retried with exponential backoff and jitter,
