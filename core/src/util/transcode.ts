@@ -55,6 +55,12 @@ export function decodeAll(decoder: TextDecoder, bytes: Uint8Array): string {
   return decoder.decode(bytes, { stream: true }) + decoder.decode();
 }
 
+/** ` (near "…")`: the text around the first character a lenient decoding replaced with U+FFFD, or ''. */
+export function nearUndecodable(lenient: string): string {
+  const at = lenient.indexOf('\uFFFD');
+  return at < 0 ? '' : ` (near ${JSON.stringify(lenient.slice(Math.max(0, at - 30), at + 10))})`;
+}
+
 /**
  * A decoder as the WHATWG Encoding Standard defines it (what browsers use): `windows-1252` maps
  * 0x80-0x9F to €, curly quotes…; `shift_jis` is Windows-31J (Excel's Japanese CSV), `gbk` reads

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { TextDecoder } from 'node:util';
-import { decodeAll } from '../../util/transcode.js';
+import { decodeAll, nearUndecodable } from '../../util/transcode.js';
 
 /** The charset a Content-Type header names (`application/json; charset=ISO-8859-1`), lower-cased, if any. */
 export function charsetOf(contentType: string | undefined): string | undefined {
@@ -19,7 +19,7 @@ export function jsonBodyAsUtf8(body: Buffer, contentType: string | undefined): {
   const charset = charsetOf(contentType);
   if (charset === undefined || charset === 'utf-8' || charset === 'utf8') {
     if (isUtf8(body)) return { body };
-    return { problem: `the answer is not UTF-8 text${near(body.toString('utf8'))}, and its Content-Type names no other charset`, hint: 'JSON answers are UTF-8 (RFC 8259): ask the API for UTF-8, or to name its charset in the Content-Type header' };
+    return { problem: `the answer is not UTF-8 text${nearUndecodable(body.toString('utf8'))}, and its Content-Type names no other charset`, hint: 'JSON answers are UTF-8 (RFC 8259): ask the API for UTF-8, or to name its charset in the Content-Type header' };
   }
   let decoder: TextDecoder;
   try {
@@ -31,12 +31,6 @@ export function jsonBodyAsUtf8(body: Buffer, contentType: string | undefined): {
     return { body: Buffer.from(decodeAll(decoder, body), 'utf8') };
   } catch {
     const lenient = decodeAll(new TextDecoder(charset), body);
-    return { problem: `the answer is not ${charset} text, the charset its Content-Type names${near(lenient)}`, hint: 'ask the API for UTF-8, or to name the charset it sends' };
+    return { problem: `the answer is not ${charset} text, the charset its Content-Type names${nearUndecodable(lenient)}`, hint: 'ask the API for UTF-8, or to name the charset it sends' };
   }
-}
-
-/** ` (near "…")`: the text around the first character that did not decode. */
-function near(lenient: string): string {
-  const at = lenient.indexOf('\uFFFD');
-  return at < 0 ? '' : ` (near ${JSON.stringify(lenient.slice(Math.max(0, at - 30), at + 10))})`;
 }

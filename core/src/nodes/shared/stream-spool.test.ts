@@ -30,6 +30,15 @@ describe('stream spool lines', () => {
     expect(decodeMessage(message('not json'), 'json', false).reject!.line).toContain('"_offset":7');
   });
 
+  it('sets aside a value that is not UTF-8 (a producer writing Latin-1), whatever the format, instead of reading U+FFFD into it', () => {
+    const latin1: StreamMessage = { value: Buffer.from('{"name":"Jos\u00e9"}', 'latin1'), meta: () => '"_offset":7', where: () => 'orders/0@7' };
+    for (const format of ['json', 'text', 'csv'] as const) {
+      const d = decodeMessage(latin1, format, true, { columns: ['name'], delimiter: ',' });
+      expect(d.line, format).toBeUndefined();
+      expect(d.reject?.reason, format).toBe('the value is not UTF-8 text (near "{\\"name\\":\\"Jos\uFFFD\\"}")');
+    }
+  });
+
   it('writes every line of a large batch, and names the message that stops a strict run', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'caudal-stream-spool-'));
     onTestFinished(() => rm(dir, { recursive: true, force: true }));

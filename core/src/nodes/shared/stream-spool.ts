@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+import { nearUndecodable } from '../../util/transcode.js';
 import { createWriteStream } from 'node:fs';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { once } from 'node:events';
@@ -55,6 +57,8 @@ export function decodeMessage(m: StreamMessage, format: ValueFormat, withMeta = 
   if (m.value === null) return { line: `{"value":null${meta()}}` };
   const text = m.value.toString('utf8');
   const reject = (reason: string): Decoded => ({ reject: { reason, line: rejectLine(m, text, reason) } });
+  // Read leniently, bytes that are not UTF-8 would become U+FFFD in the value without a word.
+  if (!isUtf8(m.value)) return reject(`the value is not UTF-8 text${nearUndecodable(text)}`);
   if (format === 'text') return { line: `{"value":${JSON.stringify(text)}${meta()}}` };
   if (format === 'csv') {
     const fields = csvFields(text, csv!);

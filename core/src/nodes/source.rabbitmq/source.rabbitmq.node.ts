@@ -159,7 +159,8 @@ broker when its connection drops: at-least-once (upsert sinks by key end up exac
 the head of the queue when the run starts; with inferred columns, keys that only later messages have
 are not read, and the run warns naming them.
 
-**Poison messages.** A value that is not JSON, or that does not fit the value columns (a text in an
+**Poison messages.** A value that is not UTF-8 text (read leniently, a Latin-1 producer's letters would
+become U+FFFD) or not JSON, or that does not fit the value columns (a text in an
 INTEGER column, a duplicate key, a value its column's type would change, such as \`12.5\` in an integer
 column or a time in a \`DATE\`, as for the Kafka source; at most 100 of those per batch), stops the run naming the message
 and the reason (\`fail\`), or goes to the \`rejects\` port
