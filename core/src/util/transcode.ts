@@ -70,11 +70,41 @@ export function decoderFor(encoding: LegacyEncoding, fatal: boolean): TextDecode
   return encoding === 'latin-1' ? undefined : new TextDecoder(encoding, { fatal });
 }
 
+/** Line breaks in `bytes` (0x0A is a line break in every encoding here: never part of a character). */
+function newlines(bytes: Buffer): number {
+  let n = 0;
+  for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) n++;
+  return n;
+}
+
 /**
- * Rewrites a file in one of LEGACY_ENCODINGS as UTF-8 so DuckDB can read it. With `maxBytes` only
- * the head is converted, cut at the last newline so no half row is left (0x0A is never part of a
- * double-byte character). Bytes that are not valid in a double-byte encoding stop the conversion
- * with the line they are on, rather than becoming U+FFFD in the values.
+ * The line of the bytes in `chunk` that do not decode, `first` being the line the chunk starts in:
+ * each line that starts inside the chunk is decoded again on its own; when they all decode, the
+ * bytes are in the line the chunk started in (whose start is in an earlier chunk).
+ */
+function failingLine(chunk: Buffer, first: number, encoding: LegacyEncoding): number {
+  const probe = decoderFor(encoding, true)!;
+  let line = first;
+  for (let start = chunk.indexOf(0x0a) + 1; start > 0 && start < chunk.length; ) {
+    line++;
+    const nl = chunk.indexOf(0x0a, start);
+    try {
+      // The last piece may end inside a character that the next chunk completes: not flushed.
+      if (nl < 0) probe.decode(chunk.subarray(start), { stream: true });
+      else decodeAll(probe, chunk.subarray(start, nl + 1));
+    } catch {
+      return line;
+    }
+    start = nl + 1;
+  }
+  return first;
+}
+
+/**
+ * Rewrites a file in one of LEGACY_ENCODINGS as UTF-8 so DuckDB can read it, streaming. With
+ * `maxBytes` only the head is converted, cut at the last newline so no half row is left. Bytes that
+ * do not form a character in the encoding (double-byte ones; a few bytes single-byte ones leave
+ * undefined) stop the conversion with the line they are on, rather than becoming U+FFFD in the values.
  */
 export async function transcodeFile(
   from: string,
@@ -86,38 +116,15 @@ export async function transcodeFile(
   const decoder = decoderFor(encoding, true);
   let bytesRead = 0;
   let truncated = false;
-  /** The line the next decoded byte is on. */
+  /** The line the next byte is on. */
   let line = 1;
-  /** Bytes after the last line break seen: decoded with their line, so every decode starts a line. */
-  let pending = Buffer.alloc(0);
   const limit = opts.maxBytes ?? Infinity;
   const notEncoded = (at: number, cause: unknown) => {
     const message = `${opts.nodeId ? `node '${opts.nodeId}': ` : ''}line ${at} of ${from} is not ${encoding} text (it holds bytes that do not form a character in that encoding)`;
-    const hint = 'set encoding to the one the file was saved in ("auto" tells UTF-8 from Windows-1252 and recognizes East Asian text)';
+    const hint = 'set encoding to the one the file was saved in ("auto" tells UTF-8 from Windows-1252 and recognizes text in other scripts)';
     // While planning, a problem on the setting; in a run, the error that stops it.
     const problems = opts.planning ? [{ code: 'invalid_param' as const, path: 'params.encoding', message, hint }] : undefined;
     return new CaudalError(opts.planning ? 'validation' : 'execution', message, { nodeId: opts.nodeId, hint, cause, ...(problems ? { problems } : {}) });
-  };
-  /** Whole lines to UTF-8; on bytes that are not a character, the error names their line. */
-  const decodeLines = (bytes: Buffer): string => {
-    if (!decoder) return bytes.toString('latin1');
-    try {
-      const text = decodeAll(decoder, bytes);
-      for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) line++;
-      return text;
-    } catch (e) {
-      let start = 0;
-      for (let nl = bytes.indexOf(0x0a); nl >= 0; nl = bytes.indexOf(0x0a, start)) {
-        try {
-          decodeAll(decoder, bytes.subarray(start, nl + 1));
-        } catch {
-          break;
-        }
-        line++;
-        start = nl + 1;
-      }
-      throw notEncoded(line, e);
-    }
   };
   const convert = new Transform({
     transform(chunk: Buffer, _enc, done) {
@@ -131,21 +138,23 @@ export async function transcodeFile(
         truncated = true;
       }
       bytesRead += buf.length;
-      const bytes = pending.length > 0 ? Buffer.concat([pending, buf]) : buf;
-      const cut = bytes.lastIndexOf(0x0a) + 1;
-      pending = Buffer.from(bytes.subarray(cut));
+      if (!decoder) return done(null, buf.toString('latin1'));
       try {
-        done(null, decodeLines(bytes.subarray(0, cut)));
+        // Streaming keeps a character cut between two chunks whole (and Node 20 decodes
+        // windows-1252 as Latin-1 unless streaming: see decodeAll).
+        const text = decoder.decode(buf, { stream: true });
+        line += newlines(buf);
+        done(null, text);
       } catch (e) {
-        done(e as Error);
+        done(notEncoded(failingLine(buf, line, encoding), e));
       }
     },
     flush(done) {
       try {
-        // A head cut short ends at its last whole line.
-        done(null, truncated ? '' : decodeLines(pending));
+        // A file that ends inside a character.
+        done(null, decoder ? decoder.decode() : '');
       } catch (e) {
-        done(e as Error);
+        done(notEncoded(line, e));
       }
     },
   });

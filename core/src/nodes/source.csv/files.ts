@@ -62,7 +62,7 @@ export function lineTooLong(ctx: CompileContext<CsvSourceParams>, file: string, 
 
 function notUtf8(ctx: CompileContext<CsvSourceParams>, file: string, line?: number): CaudalError {
   const message = `node '${ctx.nodeId}': ${file} is not UTF-8 text${line ? ` (line ${line} has bytes that are not UTF-8)` : ''}`;
-  const hint = 'set the encoding: "windows-1252" for files saved by Excel or other Windows programs in Western Europe and the Americas, "latin-1" for ISO-8859-1, "shift_jis", "gbk", "big5" or "euc-kr" for Japanese, Chinese or Korean ones, or "auto" to decide from the bytes';
+  const hint = 'set the encoding: "windows-1252" for files saved by Excel or other Windows programs in Western Europe and the Americas, "latin-1" for ISO-8859-1, the encoding of files from elsewhere (e.g. "windows-1251" for Cyrillic, "shift_jis" for Japanese), or "auto" to decide from the bytes';
   return new CaudalError('validation', message, { nodeId: ctx.nodeId, hint, problems: [{ code: 'invalid_param', path: 'params.encoding', message, hint }] });
 }
 
@@ -112,8 +112,8 @@ async function inspectBytes(ctx: CompileContext<CsvSourceParams>, file: string, 
     if (asUtf8) utf8 = headIsUtf8(head, st.size <= HEAD_BYTES);
     if (!utf8) mixed = mixedInHead(head);
   }
-  const eastern = !utf8 && !mixed ? notWestern(head, st.size <= HEAD_BYTES) : undefined;
-  return remember(headCache, key, { utf8, utf16, longLine: problem?.kind === 'long_line' ? problem.line : undefined, mixed, ...(eastern ? { notWestern: eastern } : {}) });
+  const otherScript = !utf8 && !mixed ? notWestern(head, st.size <= HEAD_BYTES) : undefined;
+  return remember(headCache, key, { utf8, utf16, longLine: problem?.kind === 'long_line' ? problem.line : undefined, mixed, ...(otherScript ? { notWestern: otherScript } : {}) });
 }
 
 /** In a head that is not UTF-8: UTF-8 characters above its first byte that is not (lines counted in the head). */
