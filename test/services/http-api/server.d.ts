@@ -19,7 +19,13 @@ export interface LoggedRequest {
   inFlight: number;
 }
 
-export type Fault = { status: number; retryAfter?: number | string; body?: unknown } | { delayMs: number } | { hang: true } | { truncate: true };
+export type Fault =
+  | { status: number; retryAfter?: number | string; body?: unknown }
+  /** The body's text as Latin-1 bytes, with `charset` named in the Content-Type, or none. */
+  | { status: number; body: string; latin1: true; charset?: string }
+  | { delayMs: number }
+  | { hang: true }
+  | { truncate: true };
 
 export interface TestApi {
   url: string;
