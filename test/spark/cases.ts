@@ -225,6 +225,28 @@ export const CASES: Case[] = [
     failsWith: 'column "cid" holds 9007199254740993 (BIGINT in the left input), which the DOUBLE that the right key "cid" is compared as cannot hold exactly',
   },
   {
+    name: 'join on a text key and a BIGINT key matches the numbers the text spells',
+    nodes: [
+      { id: 'l', type: 'transform.sql', params: { query: "SELECT * FROM (VALUES (1, '7'), (2, '12'), (3, NULL)) t(order_id, cid)" } },
+      { id: 'r', type: 'transform.sql', params: { query: "SELECT * FROM (VALUES (CAST(7 AS BIGINT), 'Ann'), (CAST(12 AS BIGINT), 'Bob')) t(cid, name)" } },
+      { id: 'j', type: 'transform.join', params: { kind: 'left', on: [{ left: 'cid' }] } },
+      parquet('sink', 'text-keys.parquet'),
+    ],
+    edges: ['l -> j:left', 'r -> j:right', 'j -> sink'],
+  },
+  {
+    name: 'join on a text key and a BIGINT key refuses a code read as another number',
+    nodes: [
+      { id: 'l', type: 'transform.sql', params: { query: "SELECT * FROM (VALUES (1, '7'), (2, '007')) t(order_id, cid)" } },
+      { id: 'r', type: 'transform.sql', params: { query: "SELECT * FROM (VALUES (CAST(7 AS BIGINT), 'Ann')) t(cid, name)" } },
+      { id: 'j', type: 'transform.join', params: { kind: 'left', on: [{ left: 'cid' }] } },
+      parquet('sink', 'text-keys-007.parquet'),
+    ],
+    edges: ['l -> j:left', 'r -> j:right', 'j -> sink'],
+    fails: 'execution',
+    failsWith: 'column "cid" holds 007 (VARCHAR in the left input), which the right key "cid" (BIGINT) it is compared with cannot hold exactly',
+  },
+  {
     name: 'lookup on a BIGINT key and a DOUBLE key matches keys the DOUBLE holds',
     nodes: [
       { id: 'l', type: 'transform.sql', params: { query: 'SELECT * FROM (VALUES (1, CAST(7 AS BIGINT)), (2, CAST(9007199254740992 AS BIGINT))) t(order_id, cid)' } },

@@ -54,6 +54,8 @@ export function comparedAsFloat(a: string, b: string): { side: 'a' | 'b'; to: st
   return undefined;
 }
 
+const isText = (type: string) => /^(VARCHAR|TEXT|STRING|CHAR|BPCHAR)(\(\d+\))?$/i.test(type.trim());
+
 /** How a widening is described in its error: `in input 'a'`, `the union's DOUBLE column (…)`, and what to do. */
 export interface Widening {
   origin?: string;
@@ -95,14 +97,26 @@ export function conversionCheck(column: string, from: string, to: string, w: Wid
 }
 
 /**
- * Key pairs compared for equality (a join, a lookup) where an integer or decimal key meets a float
- * key: DuckDB compares them as the float, so 9007199254740993 would match 9007199254740992. The
- * `REPLACE` items that check such keys on their way in, per side (`a` and `b` name the sides in
- * messages, e.g. `left`, `right`).
+ * Key pairs compared for equality (a join, a lookup) where DuckDB converts one key to the other's
+ * type: an integer or decimal key meeting a float key is compared as the float (9007199254740993
+ * would match 9007199254740992), and a text key meeting any other type is converted to it ('007'
+ * would match 7). The `REPLACE` items that check such keys on their way in, per side (`a` and `b`
+ * name the sides in messages, e.g. `left`, `right`): a value the conversion would change stops the run.
  */
 export function floatKeyChecks(pairs: Array<[Column, Column]>, sides: { a: string; b: string }): { a: string[]; b: string[] } {
   const out = { a: [] as string[], b: [] as string[] };
   for (const [a, b] of pairs) {
+    if (isText(a.type) !== isText(b.type)) {
+      // A text key meeting a key of another type is converted to it to be compared, so different
+      // codes meet: '007', '7.0' and ' 7' all match 7. Only text that is the other type's own
+      // spelling of its value passes ('7' for 7, '2024-01-05' for that date).
+      const [side, key, other] = isText(a.type) ? (['a', a, b] as const) : (['b', b, a] as const);
+      const otherSide = side === 'a' ? sides.b : sides.a;
+      const hint = `DuckDB compares a text key with a key of type ${other.type} by converting the text, so different codes would match; give both keys one type first with a Cast node: "${key.name}" to ${other.type} to compare values, or "${other.name}" to VARCHAR to compare codes exactly`;
+      const widening = { origin: `in the ${sides[side]} input`, into: `the ${otherSide} key "${other.name}" (${other.type}) it is compared with`, hint };
+      out[side].push(`${exactlyConverted(key.name, key.type, other.type, widening)} AS ${ident(key.name)}`);
+      continue;
+    }
     const widened = comparedAsFloat(a.type, b.type);
     if (!widened) continue;
     const [side, key, other] = widened.side === 'a' ? (['a', a, `${sides.b} key "${b.name}"`] as const) : (['b', b, `${sides.a} key "${a.name}"`] as const);
@@ -114,3 +128,4 @@ export function floatKeyChecks(pairs: Array<[Column, Column]>, sides: { a: strin
 
 /** `ref`, or a SELECT over it with the checked columns in place. */
 export const withChecked = (ref: string, checked: string[]) => (checked.length > 0 ? `(SELECT * REPLACE (${checked.join(', ')}) FROM ${ref})` : ref);
+

@@ -68,7 +68,10 @@ matches when every pair is equal. Keys of different numeric types are compared a
 widening (INTEGER = BIGINT works). A BIGINT (or long DECIMAL) key meeting a DOUBLE key is compared as
 DOUBLE, which holds whole numbers exactly only up to 2^53: a key value the DOUBLE would change
 (9007199254740993, compared as 9007199254740992) stops the run, naming the column, the side and the
-value, rather than matching another key's rows. Give both keys one type first (a Cast node). By default a NULL key matches nothing, as in SQL; turn on
+value, rather than matching another key's rows. A text key meeting a key of another type is converted
+to that type, so \`'007'\`, \`'7.0'\` and \`' 7'\` would all match 7: a text key value that is not the other
+type's own spelling of its value (\`'7'\` for 7, \`'2024-01-05'\` for that date) stops the run the same
+way. Give both keys one type first (a Cast node). By default a NULL key matches nothing, as in SQL; turn on
 *NULL keys match each other* to match NULL with NULL.
 
 **Output columns.** All left columns in their order, then the right columns that are not keys. A key
@@ -119,7 +122,8 @@ the join itself (about 1%). Set \`growth_warning\` to null to skip it.`,
     const cond = (a: string, b: string, swap = false) =>
       keys.map((k) => (swap ? `${a}.${ident(k.right)} ${eq} ${b}.${ident(k.left)}` : `${a}.${ident(k.left)} ${eq} ${b}.${ident(k.right)}`)).join(' AND ');
     // A BIGINT key meeting a DOUBLE key is compared as DOUBLE, so 9007199254740993 would match
-    // 9007199254740992: such a key value stops the run instead (it is checked on its way in).
+    // 9007199254740992, and a text key meeting a BIGINT one as BIGINT, so '007' would match 7: such
+    // a key value stops the run instead (it is checked on its way in).
     const col = (r: Relation, name: string) => r.columns.find((c) => c.name === name)!;
     const checked = floatKeyChecks(keys.map((k) => [col(left, k.left), col(right, k.right)]), { a: 'left', b: 'right' });
     const from = `FROM ${withChecked(left.ref, checked.a)} AS l\n${kind.toUpperCase()} JOIN ${withChecked(right.ref, checked.b)} AS r ON ${cond('l', 'r')}`;

@@ -111,6 +111,20 @@ describe('transform.join', () => {
     );
   });
 
+  it('a text key meeting a BIGINT key: matches the numbers it spells, but a code DuckDB would read as another number stops the run', async () => {
+    const left = (code: string) => `SELECT * FROM (VALUES (1, '7'), (2, ${code}), (3, NULL)) t(order_id, cid)`;
+    const right = `SELECT * FROM (VALUES (7::BIGINT, 'Ann'), (12::BIGINT, 'Bob')) t(cid, name)`;
+    const on = [{ left: 'cid' }];
+    expect((await result({ kind: 'left', on }, left("'12'"), right)).rows.map((r) => r.name)).toEqual(['Ann', 'Bob', null]);
+    // '007' read as a number is 7: it would match Ann's row, although it is another code.
+    for (const [code, becomes] of [["'007'", '7'], ["'7.0'", '7'], ["' 12'", '12']]) {
+      await expect(result({ kind: 'left', on }, left(code!), right)).rejects.toThrow(
+        `column "cid" holds ${code!.slice(1, -1)} (VARCHAR in the left input), which the right key "cid" (BIGINT) it is compared with cannot hold exactly: it would become ${becomes}; DuckDB compares a text key with a key of type BIGINT by converting the text, so different codes would match; give both keys one type first with a Cast node`,
+      );
+    }
+    await expect(result({ kind: 'left', on }, left("'C-12'"), right)).rejects.toThrow('column "cid" holds C-12 (VARCHAR in the left input), which the right key "cid" (BIGINT) it is compared with cannot hold exactly: it does not convert');
+  });
+
   it('a suffixed name that is taken too gets a number', async () => {
     const left = `SELECT 1 AS id, 'a' AS name, 'b' AS name_right`;
     const right = `SELECT 1 AS id, 'c' AS "NAME"`;

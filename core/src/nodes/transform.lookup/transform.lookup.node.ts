@@ -74,7 +74,10 @@ before the run. A reference row that matches but holds NULL keeps its NULL.
 BIGINT one). A BIGINT (or long DECIMAL) key meeting a DOUBLE key is compared as DOUBLE, which holds
 whole numbers exactly only up to 2^53: a key value the DOUBLE would change (9007199254740993, compared
 as 9007199254740992) stops the run, naming the column and the value, rather than finding another
-key's row. Give both keys one type first (a Cast node).
+key's row. A text key meeting a key of another type is converted to that type, so \`'007'\`, \`'7.0'\`
+and \`' 7'\` would all find the row of 7: a text key value that is not the other type's own spelling of
+its value (\`'7'\` for 7, \`'2024-01-05'\` for that date) stops the run the same way. Give both keys one
+type first (a Cast node).
 
 **Duplicate keys in the reference** would repeat input rows, so they stop the run with a message
 naming the key, e.g. \`the reference input has 2 rows for customer_id = 42\`. Remove duplicates first
@@ -139,7 +142,8 @@ Picked columns must not collide with input column names (case-insensitive): rena
     const keyText = keys.map((x, i) => `${stringLiteral(`${x.ref} = `)} || CAST(${k(i)} AS VARCHAR)`).join(` || ', ' || `);
     const duplicate = `error(${literal(`node '${ctx.nodeId}': the reference input has `)} || count(*) || ${literal(' rows for ')} || ${keyText} || ${literal('; a lookup needs at most one row per key (remove duplicates first, or use a Join)')})`;
     // A BIGINT key meeting a DOUBLE key is compared as DOUBLE (9007199254740993 would find the row
-    // of 9007199254740992): such a key value stops the run instead.
+    // of 9007199254740992), a text key meeting a BIGINT one as BIGINT ('007' would find 7's): such a
+    // key value stops the run instead.
     const col = (r: Relation, name: string) => r.columns.find((c) => c.name === name)!;
     const checked = floatKeyChecks(keys.map((x) => [col(input, x.in), col(ref, x.ref)]), { a: 'main', b: 'reference' });
     const reference = `SELECT ${[...keys.map((x, i) => `${ident(x.ref)} AS ${k(i)}`), ...picked.map((p, i) => `any_value(${ident(p.column)}) AS ${v(i)}`)].join(', ')}

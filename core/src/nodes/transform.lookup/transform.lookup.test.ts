@@ -86,6 +86,14 @@ describe('transform.lookup', () => {
     );
   });
 
+  it('a text key in the reference and a BIGINT key in the input: a code read as another number stops the run instead of finding its row', async () => {
+    const ref = (code: string) => `SELECT * FROM (VALUES (${code}, 'Ann')) t(id, name)`;
+    const input = `SELECT * FROM (VALUES (1, 7::BIGINT)) t(order_id, "Customer Id")`;
+    const params = { keys: KEYS, columns: [{ column: 'name' }] };
+    expect((await result(params, ref("'7'"), input)).rows).toEqual([{ order_id: 1, 'Customer Id': '7', name: 'Ann' }]);
+    await expect(result(params, ref("'007'"), input)).rejects.toThrow(`column "id" holds 007 (VARCHAR in the reference input), which the main key "Customer Id" (BIGINT) it is compared with cannot hold exactly: it would become 7`);
+  });
+
   it('a reference with a repeated key stops the run, naming the key', async () => {
     const dup = `${CUSTOMERS} UNION ALL SELECT 20, 'Zoë again', 'FR', NULL`;
     const { summary } = await run(lookupOver({ keys: KEYS, columns: [{ column: 'name' }] }, dup, ORDERS, true), dir);
