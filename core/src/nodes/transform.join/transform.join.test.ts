@@ -123,6 +123,9 @@ describe('transform.join', () => {
       );
     }
     await expect(result({ kind: 'left', on }, left("'C-12'"), right)).rejects.toThrow('column "cid" holds C-12 (VARCHAR in the left input), which the right key "cid" (BIGINT) it is compared with cannot hold exactly: it does not convert');
+    // An ENUM key is compared with text as text: a value outside the ENUM matches nothing, and that is all.
+    const moods = `SELECT * FROM (VALUES ('happy'::ENUM('happy', 'sad'), 'Ann')) t(cid, name)`;
+    expect((await result({ kind: 'left', on }, left("'angry'"), moods)).rows.map((r) => r.name)).toEqual([null, null, null]);
   });
 
   it('a suffixed name that is taken too gets a number', async () => {
