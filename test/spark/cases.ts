@@ -26,6 +26,8 @@ const rawOrders = { id: 'orders', type: 'source.csv', params: { path: 'orders.cs
 const customers = { id: 'customers', type: 'source.csv', params: { path: 'customers.csv' } };
 const countries = { id: 'countries', type: 'source.csv', params: { path: 'countries.csv', all_varchar: true } };
 const parquet = (id: string, file = 'result.parquet', extra: Record<string, unknown> = {}) => ({ id, type: 'sink.parquet', params: { path: `\${out}/${file}`, if_exists: 'overwrite', ...extra } });
+/** A case that reads one file with a source into Parquet: both engines must read the same rows. */
+const readInto = (name: string, type: string, params: Record<string, unknown>, file: string): Case => ({ name, nodes: [{ id: 'src', type, params }, parquet('sink', file)], edges: ['src -> sink'] });
 
 /** A typed orders chain most cases start from: cast, dates parsed, status tidied. */
 const typed: NodeSpec[] = [
@@ -59,41 +61,13 @@ export const CASES: Case[] = [
     fails: 'execution',
     failsWith: "'12.345' has more than 2 decimal places, which DECIMAL(10,2) would round away",
   },
-  {
-    name: 'csv source in Shift_JIS (Excel on Japanese Windows), every character kept',
-    nodes: [{ id: 'jp', type: 'source.csv', params: { path: 'sjis.csv', encoding: 'shift_jis' } }, parquet('sink', 'sjis.parquet')],
-    edges: ['jp -> sink'],
-  },
-  {
-    name: 'csv source in Windows-1251 (Excel on Russian Windows), every letter kept',
-    nodes: [{ id: 'ru', type: 'source.csv', params: { path: 'cp1251.csv', encoding: 'windows-1251' } }, parquet('sink', 'cp1251.parquet')],
-    edges: ['ru -> sink'],
-  },
-  {
-    name: 'csv source in Mac OS Roman (Excel on a Mac), every letter kept',
-    nodes: [{ id: 'mac', type: 'source.csv', params: { path: 'macroman.csv', encoding: 'macintosh' } }, parquet('sink', 'macroman.parquet')],
-    edges: ['mac -> sink'],
-  },
-  {
-    name: 'csv source in Windows-1252 decided by auto, € and curly quotes kept',
-    nodes: [{ id: 'w', type: 'source.csv', params: { path: 'cp1252.csv' } }, parquet('sink', 'cp1252.parquet')],
-    edges: ['w -> sink'],
-  },
-  {
-    name: 'json source: an array file with the layout left on auto',
-    nodes: [{ id: 'a', type: 'source.json', params: { path: 'array.json' } }, parquet('sink', 'array.parquet')],
-    edges: ['a -> sink'],
-  },
-  {
-    name: 'json source: JSON Lines saved with a UTF-8 byte-order mark',
-    nodes: [{ id: 'a', type: 'source.json', params: { path: 'bom.jsonl' } }, parquet('sink', 'bom_lines.parquet')],
-    edges: ['a -> sink'],
-  },
-  {
-    name: 'json source: an array saved with a UTF-8 byte-order mark',
-    nodes: [{ id: 'a', type: 'source.json', params: { path: 'bom-array.json' } }, parquet('sink', 'bom_array.parquet')],
-    edges: ['a -> sink'],
-  },
+  readInto('csv source in Shift_JIS (Excel on Japanese Windows), every character kept', 'source.csv', { path: 'sjis.csv', encoding: 'shift_jis' }, 'sjis.parquet'),
+  readInto('csv source in Windows-1251 (Excel on Russian Windows), every letter kept', 'source.csv', { path: 'cp1251.csv', encoding: 'windows-1251' }, 'cp1251.parquet'),
+  readInto('csv source in Mac OS Roman (Excel on a Mac), every letter kept', 'source.csv', { path: 'macroman.csv', encoding: 'macintosh' }, 'macroman.parquet'),
+  readInto('csv source in Windows-1252 decided by auto, € and curly quotes kept', 'source.csv', { path: 'cp1252.csv' }, 'cp1252.parquet'),
+  readInto('json source: an array file with the layout left on auto', 'source.json', { path: 'array.json' }, 'array.parquet'),
+  readInto('json source: JSON Lines saved with a UTF-8 byte-order mark', 'source.json', { path: 'bom.jsonl' }, 'bom_lines.parquet'),
+  readInto('json source: an array saved with a UTF-8 byte-order mark', 'source.json', { path: 'bom-array.json' }, 'bom_array.parquet'),
   {
     name: 'json source refuses more decimal places than a listed DECIMAL column keeps',
     nodes: [{ id: 'ev', type: 'source.json', params: { path: 'decimals.jsonl', columns: [{ name: 'event_id', type: 'BIGINT' }, { name: 'amount', type: 'DECIMAL(10,2)' }] } }, parquet('sink', 'decimals_json.parquet')],

@@ -50,12 +50,12 @@ export async function checkPartitionClash(opts: {
 }
 
 /** The first local file a path or glob names (in path order); undefined for URLs and when none matches. */
-export async function firstFile(ctx: CompileContext<unknown>, pattern: string): Promise<string | undefined> {
+export async function firstFile(ctx: Pick<CompileContext<unknown>, 'rows'>, pattern: string): Promise<string | undefined> {
   return (await localFiles(ctx, pattern, 1))?.[0];
 }
 
 /** The local files a path or glob names, in path order (at most `limit`); undefined for URLs, whose listing is a request. */
-export async function localFiles(ctx: CompileContext<unknown>, pattern: string, limit?: number): Promise<string[] | undefined> {
+export async function localFiles(ctx: Pick<CompileContext<unknown>, 'rows'>, pattern: string, limit?: number): Promise<string[] | undefined> {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(pattern)) return undefined;
   const rows = await ctx.rows(`SELECT file FROM glob(${stringLiteral(pattern)}) ORDER BY file${limit === undefined ? '' : ` LIMIT ${limit}`}`);
   return rows.map((r) => String(r.file));

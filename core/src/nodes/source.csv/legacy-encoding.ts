@@ -81,7 +81,7 @@ export function notWestern(head: Buffer, whole: boolean): NotWestern | undefined
     }
     if (!readsAsScript(text, letters)) continue;
     const lines = text.split(/\r\n|\n|\r/);
-    const at = lines.findIndex((l) => [...l].some((c) => c.charCodeAt(0) >= 0x80));
+    const at = lines.findIndex((l) => /[\u0080-\uffff]/.test(l));
     const shown = lines[at] ?? '';
     readings.push({ encoding, line: at + 1, text: shown.length > 80 ? `${shown.slice(0, 80)}…` : shown });
   }

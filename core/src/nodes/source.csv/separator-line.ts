@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import type { CompileContext } from '../define.js';
 import { CaudalError } from '../../util/errors.js';
 import type { CsvFile } from './files.js';
@@ -28,8 +27,7 @@ export async function separatorLine(file: string): Promise<string | undefined> {
 export async function refuseCombinedSeparatorLines(ctx: CompileContext<CsvSourceParams>, files: CsvFile[]): Promise<void> {
   if (ctx.params.skip_rows !== undefined) return;
   for (const file of files) {
-    // Objects of a store exist only once the run fetches them.
-    if (!(await stat(file.original).catch(() => undefined))) continue;
+    // Objects of a store exist only once the run fetches them: unreadable now, they state nothing.
     const sep = await separatorLine(file.original);
     if (sep === undefined) continue;
     const message = `node '${ctx.nodeId}': ${file.original} starts with Excel's separator line "sep=${sep}", which files combined by name would read as their header`;

@@ -1,19 +1,12 @@
-import { open } from 'node:fs/promises';
+import { readHead } from '../source.csv/scan-lines.js';
 
 /** How a local JSON file starts: its UTF-8 byte-order mark, if any, and its first character past whitespace. */
 export async function jsonStart(file: string | undefined): Promise<{ byteOrderMark: boolean; first: string } | undefined> {
-  if (file === undefined) return undefined;
-  const handle = await open(file, 'r').catch(() => undefined);
-  if (!handle) return undefined;
-  try {
-    const head = Buffer.alloc(4096);
-    const { bytesRead } = await handle.read(head, 0, head.length, 0);
-    const text = head.subarray(0, bytesRead).toString('utf8');
-    const byteOrderMark = text.startsWith('\uFEFF');
-    return { byteOrderMark, first: text.slice(byteOrderMark ? 1 : 0).trimStart().charAt(0) };
-  } finally {
-    await handle.close();
-  }
+  const head = file === undefined ? undefined : await readHead(file, 4096).catch(() => undefined);
+  if (!head) return undefined;
+  const text = head.toString('utf8');
+  const byteOrderMark = text.startsWith('\uFEFF');
+  return { byteOrderMark, first: text.slice(byteOrderMark ? 1 : 0).trimStart().charAt(0) };
 }
 
 /**

@@ -4,6 +4,7 @@ import { structFields } from '../shared/flatten.js';
 import { decimalScale, numberConversion } from '../shared/locale-numbers.js';
 import { selectColumns, sparkPaths } from '../shared/spark-files.js';
 import { jsonStart } from './layout.js';
+import { firstFile } from '../shared/partitions.js';
 
 type Params = { path: string; format: 'auto' | 'array' | 'newline_delimited'; flatten: boolean; filename_column?: string };
 
@@ -41,9 +42,7 @@ export const jsonSourceSpark: SparkForm<Params> = {
     const { paths, options } = sparkPaths(ctx, pattern);
     // Spark reads JSON Lines unless told the files are arrays (whole files, multiLine). With \`auto\`
     // the first local file decides, as DuckDB's detection does; remote files are read as JSON Lines.
-    const remote = /^[a-z][a-z0-9+.-]*:\/\//i.test(pattern);
-    const [first] = p.format === 'auto' && !remote ? await ctx.rows(`SELECT file FROM glob(${stringLiteral(pattern)}) ORDER BY file LIMIT 1`) : [];
-    const array = p.format === 'array' || (first !== undefined && (await jsonStart(String(first.file)))?.first === '[');
+    const array = p.format === 'array' || (p.format === 'auto' && (await jsonStart(await firstFile(ctx, pattern)))?.first === '[');
     const columns = ctx.outputColumns();
     const raw = ctx.auxName('raw');
     // Spark's JSON reader rounds extra decimal places into a DecimalType (HALF_UP): DECIMAL columns,
