@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type HostCallError, hostMethods, type HostClient, type HostRunEvent, type PipelineDocument } from '../core/src/host-api/contract.js';
@@ -149,12 +149,62 @@ describe('host contract in-process', () => {
     expect((await host['pipeline.save']({ document: pipelineDoc(), path: notes, overwrite: true })).path).toBe(notes);
     expect((await loadPipelineFile(notes)).pipeline?.name).toBe('host test');
     // Now a pipeline: saving over it needs no confirmation.
-    expect((await host['pipeline.saveAs']({ document: { ...pipelineDoc(), name: 'again' }, path: notes }))?.path).toBe(notes);
+    expect((await host['pipeline.save']({ document: { ...pipelineDoc(), name: 'again' }, path: notes })).path).toBe(notes);
     // A native dialog asked the user itself ("replace?"), so its answer counts as the confirmation.
     const other = path.join(dir, 'other.txt');
     await writeFile(other, 'plain text\n');
     dialogAnswers.push(other);
     expect(await host['pipeline.saveAs']({ document: pipelineDoc() })).toMatchObject({ path: other });
+  });
+
+  it('save does not discard changes another program made to the file since it was opened or saved', async () => {
+    const file = path.join(dir, 'shared.json');
+    await host['pipeline.save']({ document: pipelineDoc(), path: file });
+    const opened = (await host['pipeline.open']({ path: file }))!;
+    // Saving what was opened, then saving again with the hash that save gave back: no questions.
+    const first = await host['pipeline.save']({ document: { ...opened.document!, name: 'mine 1' }, path: file, expectedHash: opened.fileHash });
+    const second = await host['pipeline.save']({ document: { ...opened.document!, name: 'mine 2' }, path: file, expectedHash: first.fileHash });
+    expect(second.fileHash).not.toBe(first.fileHash);
+
+    // A teammate's change arrives (git pull, an editor, another studio window).
+    const theirs = serializePipeline({ ...pipelineDoc(), name: 'their edit' });
+    await writeFile(file, theirs);
+    const e = (await host['pipeline.save']({ document: { ...opened.document!, name: 'mine 3' }, path: file, expectedHash: second.fileHash }).catch((x: unknown) => x)) as HostCallError;
+    expect(e.error).toMatchObject({
+      kind: 'usage',
+      message: `${file} was changed by another program since you opened it: saving would discard those changes`,
+      problems: [{ code: 'changed_on_disk' }],
+    });
+    expect(await readFile(file, 'utf8')).toBe(theirs);
+    // The user confirmed: their version replaces the file.
+    await host['pipeline.save']({ document: { ...opened.document!, name: 'mine 3' }, path: file, expectedHash: second.fileHash, overwrite: true });
+    expect((await loadPipelineFile(file)).pipeline?.name).toBe('mine 3');
+
+    // A file removed since is written again: there is nothing to lose.
+    await rm(file);
+    expect((await host['pipeline.save']({ document: opened.document!, path: file, expectedHash: second.fileHash })).path).toBe(file);
+  });
+
+  it('save as to a typed path and export ask before replacing any existing file; a native dialog asked already', async () => {
+    const existing = path.join(dir, 'teammate.json');
+    const theirs = serializePipeline({ ...pipelineDoc(), name: 'teammate' });
+    await writeFile(existing, theirs);
+    const asAttempt = (await host['pipeline.saveAs']({ document: pipelineDoc(), path: existing }).catch((x: unknown) => x)) as HostCallError;
+    expect(asAttempt.error).toMatchObject({ message: `${existing} exists: saving would replace the pipeline in it`, problems: [{ code: 'would_overwrite' }] });
+    const data = path.join(dir, 'ledger.csv');
+    await writeFile(data, 'id,amount\n1,10\n');
+    for (const format of ['json', 'sql'] as const) {
+      const exported = (await host['pipeline.export']({ document: pipelineDoc(), path: null, format, to: data }).catch((x: unknown) => x)) as HostCallError;
+      expect(exported.error).toMatchObject({ message: `${data} exists: exporting would replace it`, problems: [{ code: 'would_overwrite' }] });
+    }
+    expect(await readFile(existing, 'utf8')).toBe(theirs);
+    expect(await readFile(data, 'utf8')).toBe('id,amount\n1,10\n');
+
+    expect((await host['pipeline.saveAs']({ document: pipelineDoc(), path: existing, overwrite: true }))?.path).toBe(existing);
+    expect((await host['pipeline.export']({ document: pipelineDoc(), path: null, format: 'json', to: data, overwrite: true }))?.path).toBe(data);
+    expect(await readFile(data, 'utf8')).toBe(serializePipeline(pipelineDoc()));
+    dialogAnswers.push(data);
+    expect(await host['pipeline.export']({ document: pipelineDoc(), path: null, format: 'json' })).toMatchObject({ path: data });
   });
 
   it('open reads regular files only and never echoes a file that is not a pipeline', async () => {

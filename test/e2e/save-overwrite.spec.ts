@@ -32,3 +32,67 @@ test('saving over a file that is not a pipeline asks first; no keeps the file', 
   await expect(page.getByTestId('doc-title')).toContainText(notes);
   expect(JSON.parse(readFileSync(notes, 'utf8'))).toMatchObject({ format: 'caudal.pipeline/1', name: 'Numbers' });
 });
+
+test('saving a pipeline that another program changed since it was opened asks first; no keeps their version', async ({ studioPage: page, workspace, studio }) => {
+  const file = path.join(workspace, 'shared.caudal.json');
+  const pipeline = (name: string) => JSON.stringify({ format: 'caudal.pipeline/1', name, nodes: [{ id: 'nums', type: 'transform.sql', params: { query: 'SELECT range AS n FROM range(5)' } }], edges: [] });
+  writeFileSync(file, pipeline('Shared'));
+  await page.goto(`${studio.url}&open=${encodeURIComponent(file)}`);
+  await expect(page.locator('.react-flow__node')).toHaveCount(1);
+  await page.getByTestId('doc-title').click();
+  await page.getByLabel('Pipeline name').fill('Mine');
+  await page.getByLabel('Pipeline name').press('Enter');
+
+  // Meanwhile a teammate's version arrives (git pull, an editor, another window).
+  writeFileSync(file, pipeline('Theirs'));
+  const asked: string[] = [];
+  page.once('dialog', (d) => {
+    asked.push(d.message());
+    void d.dismiss();
+  });
+  await page.keyboard.press('ControlOrMeta+S');
+  await expect.poll(() => asked.length).toBe(1);
+  expect(asked[0]).toContain(`${file} was changed by another program since you opened it: saving would discard those changes`);
+  expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ name: 'Theirs' });
+  await expect(page.getByTestId('doc-title').locator('.dirty')).toHaveCount(1);
+
+  page.once('dialog', (d) => void d.accept());
+  await page.keyboard.press('ControlOrMeta+S');
+  await expect(page.getByTestId('doc-title').locator('.dirty')).toHaveCount(0);
+  expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ name: 'Mine' });
+
+  // Saved here since: the next save asks nothing.
+  page.once('dialog', (d) => {
+    asked.push(d.message());
+    void d.dismiss();
+  });
+  await page.getByTestId('doc-title').click();
+  await page.getByLabel('Pipeline name').fill('Mine again');
+  await page.getByLabel('Pipeline name').press('Enter');
+  await page.keyboard.press('ControlOrMeta+S');
+  await expect.poll(() => JSON.parse(readFileSync(file, 'utf8')).name as string).toBe('Mine again');
+  expect(asked).toHaveLength(1);
+});
+
+test('exporting onto an existing file asks first; no keeps the file and the form', async ({ studioPage: page, workspace, studio }) => {
+  const file = path.join(workspace, 'numbers.caudal.json');
+  writeFileSync(file, JSON.stringify({ format: 'caudal.pipeline/1', name: 'Numbers', nodes: [], edges: [] }));
+  const data = path.join(workspace, 'orders.csv');
+  writeFileSync(data, 'id,amount\n1,10\n');
+  await page.goto(`${studio.url}&open=${encodeURIComponent(file)}`);
+  await expect(page.getByTestId('doc-title')).toContainText(file);
+
+  const asked: string[] = [];
+  page.once('dialog', (d) => {
+    asked.push(d.message());
+    void d.dismiss();
+  });
+  await page.getByRole('button', { name: 'File', exact: true }).click();
+  await page.getByRole('menuitem', { name: /^Export pipeline JSON/ }).click();
+  await page.getByLabel('File path').fill(data);
+  await page.getByRole('dialog').getByRole('button', { name: 'Export' }).click();
+  await expect.poll(() => asked.length).toBe(1);
+  expect(asked[0]).toContain(`${data} exists: exporting would replace it`);
+  expect(readFileSync(data, 'utf8')).toBe('id,amount\n1,10\n');
+  await expect(page.getByLabel('File path')).toHaveValue(data);
+});

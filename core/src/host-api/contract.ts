@@ -111,6 +111,8 @@ export const openedFileSchema = z.object({
   problems: z.array(problemSchema),
   /** Format migrations applied while loading (the file is rewritten only on save). */
   migrationsApplied: z.array(z.string()),
+  /** A fingerprint of the file's text as read: pass it to `pipeline.save` as `expectedHash`. */
+  fileHash: z.string(),
 });
 export type OpenedFile = z.infer<typeof openedFileSchema>;
 
@@ -118,6 +120,8 @@ export const savedFileSchema = z.object({
   path: z.string(),
   /** Exactly the bytes written: what `caudal run <path>` executes. */
   text: z.string(),
+  /** The fingerprint of `text`: the `expectedHash` of the next save to this path. */
+  fileHash: z.string(),
 });
 
 export const portSchemaInfo = z.object({
@@ -480,10 +484,15 @@ export const hostMethods = {
   'pipeline.open': { input: z.object({ path: z.string().optional() }), output: openedFileSchema.nullable() },
   /**
    * Writes the document to `path` with the canonical serializer (model/serialize.ts), atomically.
-   * An existing file that is not a Caudal pipeline is replaced only with `overwrite: true`;
-   * otherwise the call fails with a `would_overwrite` problem (ask the user, then call again).
+   * Without `overwrite: true` (ask the user, then call again with it), the call fails:
+   * - with a `would_overwrite` problem when an existing file is not a Caudal pipeline;
+   * - with a `changed_on_disk` problem when `expectedHash` (the `fileHash` of the open or last
+   *   save) is given and the file's text is no longer that: someone else changed it since.
    */
-  'pipeline.save': { input: z.object({ document: documentSchema, path: z.string(), overwrite: z.boolean().optional() }), output: savedFileSchema },
+  'pipeline.save': {
+    input: z.object({ document: documentSchema, path: z.string(), expectedHash: z.string().optional(), overwrite: z.boolean().optional() }),
+    output: savedFileSchema,
+  },
   /** Like save, to a new file chosen with a dialog (or `path`); null if cancelled. A native dialog's own "replace?" counts as the confirmation. */
   'pipeline.saveAs': {
     input: z.object({ document: documentSchema, path: z.string().optional(), suggestedName: z.string().optional(), overwrite: z.boolean().optional() }),
@@ -497,9 +506,11 @@ export const hostMethods = {
   /**
    * Exports the pipeline: `sql` writes a DuckDB script of every node's SQL (views in run order);
    * `json` writes a copy of the canonical file. A dialog asks where unless `to` is given; null if cancelled.
+   * An existing file at `to` is replaced only with `overwrite: true` (a `would_overwrite` problem
+   * otherwise); a native dialog's own "replace?" counts as the confirmation.
    */
   'pipeline.export': {
-    input: docRefSchema.extend({ format: z.enum(['sql', 'json']), to: z.string().optional() }),
+    input: docRefSchema.extend({ format: z.enum(['sql', 'json']), to: z.string().optional(), overwrite: z.boolean().optional() }),
     output: z.object({ path: z.string(), bytes: z.number() }).nullable(),
   },
   /** Every problem of the document: structure, params, and expressions bound against the data's schemas. */

@@ -32,7 +32,7 @@ import { ConnectionsApi } from './connections-api.js';
 import { sqlScript } from './export-sql.js';
 import { listExamples, openExample } from './examples.js';
 import { listFolder } from './fs-browser.js';
-import { checkOpenable, checkOverwritable } from './pipeline-files.js';
+import { checkExportTarget, checkOpenable, checkOverwritable, fileHash } from './pipeline-files.js';
 import type { DialogPort, HostPaths } from './ports.js';
 import { groupByNode, locateProblem } from './problems.js';
 import { RecentFiles } from './recent-files.js';
@@ -144,13 +144,13 @@ export class HostService implements HostTransport {
   }
 
   /** `confirmed`: the user agreed to replace whatever is there (the overwrite flag, or a native dialog's own question). */
-  private async writePipeline(document: PipelineDocument, file: string, confirmed: boolean): Promise<{ path: string; text: string }> {
+  private async writePipeline(document: PipelineDocument, file: string, checks: Parameters<typeof checkOverwritable>[1]): Promise<{ path: string; text: string; fileHash: string }> {
     const abs = path.resolve(file);
-    await checkOverwritable(abs, confirmed);
+    await checkOverwritable(abs, checks);
     const text = serializePipeline(pipelineSchema.parse(document));
     await writeFileAtomic(abs, text);
     await this.recent.touch(abs, document.name);
-    return { path: abs, text };
+    return { path: abs, text, fileHash: fileHash(text) };
   }
 
   private readonly handlers: Handlers = {
@@ -178,15 +178,22 @@ export class HostService implements HostTransport {
       await checkOpenable(abs);
       const loaded = await loadPipelineFile(abs);
       if (loaded.pipeline) await this.recent.touch(abs, loaded.pipeline.name);
-      return { path: abs, document: loaded.pipeline ?? null, problems: loaded.problems.map((p) => locateProblem(p, loaded.pipeline)), migrationsApplied: loaded.migrationsApplied };
+      return {
+        path: abs,
+        document: loaded.pipeline ?? null,
+        problems: loaded.problems.map((p) => locateProblem(p, loaded.pipeline)),
+        migrationsApplied: loaded.migrationsApplied,
+        fileHash: fileHash(loaded.text),
+      };
     },
 
-    'pipeline.save': async ({ document, path: file, overwrite }) => this.writePipeline(document, file, overwrite === true),
+    'pipeline.save': async ({ document, path: file, expectedHash, overwrite }) => this.writePipeline(document, file, { overwrite: overwrite === true, expectedHash }),
 
     'pipeline.saveAs': async ({ document, path: given, suggestedName, overwrite }) => {
       const suggestion = path.join(this.opts.paths.workspaceDir, `${(suggestedName ?? document.name).replace(/[^\w.-]+/g, '-')}.json`);
       const file = given ?? (await this.ask('saveFile', 'Save pipeline as', suggestion));
-      return file === null ? null : this.writePipeline(document, file, overwrite === true || given === undefined);
+      // A native dialog asked "replace?" itself; a typed path names another file, maybe another pipeline.
+      return file === null ? null : this.writePipeline(document, file, { overwrite: overwrite === true || given === undefined, newName: true });
     },
 
     'pipeline.recent': async () => ({ files: await this.recent.list() }),
@@ -195,6 +202,7 @@ export class HostService implements HostTransport {
       const ext = input.format === 'sql' ? 'sql' : 'json';
       const file = input.to ?? (await this.ask('saveFile', 'Export pipeline', path.join(this.baseDir(input.path), `${input.document.name.replace(/[^\w.-]+/g, '-')}.${ext}`)));
       if (file === null) return null;
+      await checkExportTarget(path.resolve(file), input.overwrite === true || input.to === undefined);
       let text: string;
       if (input.format === 'json') text = serializePipeline(input.document);
       else {

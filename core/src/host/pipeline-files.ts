@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { NOT_A_PIPELINE, parsePipelineText } from '../model/load.js';
 import { CaudalError } from '../util/errors.js';
@@ -20,18 +21,56 @@ export async function checkOpenable(file: string): Promise<void> {
 }
 
 /**
- * Refuses to replace an existing file that does not load as a Caudal pipeline, unless
- * `overwrite` is set (the studio asks the user first). The error carries a `would_overwrite`
- * problem so a client can tell it from other failures.
+ * A fingerprint of a pipeline file's text. The studio keeps the one of the file as it opened or
+ * last saved it, so a save can tell that someone else (a `git pull`, an editor, another studio
+ * window) changed the file since, instead of silently discarding their work.
  */
-export async function checkOverwritable(file: string, overwrite: boolean): Promise<void> {
+export function fileHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * Refuses to replace an existing file unless `overwrite` is set (the studio asks the user first):
+ * - a file that does not load as a Caudal pipeline (a `would_overwrite` problem);
+ * - with `newName` (Save as to a typed path), any existing file, since it is another pipeline than
+ *   the one being edited (`would_overwrite`);
+ * - with `expectedHash`, the pipeline file changed since the document was opened or last saved
+ *   from it (a `changed_on_disk` problem).
+ * The problem codes let a client tell these from other failures.
+ */
+export async function checkOverwritable(file: string, opts: { overwrite: boolean; expectedHash?: string; newName?: boolean }): Promise<void> {
   const info = await stat(file).catch(() => null);
   if (!info) return;
   if (info.isDirectory()) throw new CaudalError('usage', `${file} is a folder`, { hint: 'save under a file name inside it' });
+  if (opts.overwrite) return;
+  const text = info.isFile() && info.size <= MAX_PIPELINE_BYTES ? await readFile(file, 'utf8') : undefined;
+  const isPipeline = text !== undefined && parsePipelineText(text).pipeline !== undefined;
+  if (!isPipeline || opts.newName) {
+    const message = isPipeline ? `${file} exists: saving would replace the pipeline in it` : `${file} exists and is ${NOT_A_PIPELINE}: saving would replace it`;
+    throw new CaudalError('usage', message, {
+      hint: 'choose another file name, or confirm that it should be replaced (overwrite: true)',
+      problems: [{ code: 'would_overwrite', path: '(document)', message }],
+    });
+  }
+  if (opts.expectedHash !== undefined && fileHash(text) !== opts.expectedHash) {
+    const message = `${file} was changed by another program since you opened it: saving would discard those changes`;
+    throw new CaudalError('usage', message, {
+      hint: 'save as another file and compare the two, or confirm that your version should replace it (overwrite: true)',
+      problems: [{ code: 'changed_on_disk', path: '(document)', message }],
+    });
+  }
+}
+
+/**
+ * Refuses to replace an existing file with an export unless `overwrite` is set: an export may be
+ * aimed at any name, also at a data file or someone's notes.
+ */
+export async function checkExportTarget(file: string, overwrite: boolean): Promise<void> {
+  const info = await stat(file).catch(() => null);
+  if (!info) return;
+  if (info.isDirectory()) throw new CaudalError('usage', `${file} is a folder`, { hint: 'export to a file name inside it' });
   if (overwrite) return;
-  const isPipeline = info.isFile() && info.size <= MAX_PIPELINE_BYTES && parsePipelineText(await readFile(file, 'utf8')).pipeline !== undefined;
-  if (isPipeline) return;
-  const message = `${file} exists and is ${NOT_A_PIPELINE}: saving would replace it`;
+  const message = `${file} exists: exporting would replace it`;
   throw new CaudalError('usage', message, {
     hint: 'choose another file name, or confirm that it should be replaced (overwrite: true)',
     problems: [{ code: 'would_overwrite', path: '(document)', message }],

@@ -85,12 +85,12 @@ export function parsePipelineObject(raw: unknown, source = 'the document'): Load
   return { pipeline: parsed.data, problems: [], migrationsApplied: applied };
 }
 
-export async function loadPipelineFile(file: string): Promise<LoadResult> {
+export async function loadPipelineFile(file: string): Promise<LoadResult & { text: string }> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
     throw new CaudalError('io', `cannot read pipeline ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
-  return parsePipelineText(text, file);
+  return { ...parsePipelineText(text, file), text };
 }

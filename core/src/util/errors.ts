@@ -26,8 +26,10 @@ export type ProblemCode =
   | 'schema_drift'
   /** The node (or one of its settings, functions or types) has no form on the chosen engine (e.g. Spark). */
   | 'unsupported_on_engine'
-  /** Saving would replace a file that is not a Caudal pipeline (pipeline.save without overwrite). */
-  | 'would_overwrite';
+  /** Saving or exporting would replace a file that is not a Caudal pipeline, or any existing file (pipeline.export), without overwrite. */
+  | 'would_overwrite'
+  /** The pipeline file changed on disk since the document was opened or saved (pipeline.save with expectedHash, without overwrite). */
+  | 'changed_on_disk';
 
 export interface Problem {
   code: ProblemCode;

@@ -42,7 +42,7 @@ export function FileDialog({ mode }: { mode: 'open' | 'saveAs' | 'export' }) {
   }, []);
   const submit = async () => {
     if (!path.trim()) return;
-    const ok = mode === 'open' ? await openPipeline(path.trim()) : mode === 'saveAs' ? await saveAs(path.trim()) : (await exportPipeline('json', path.trim()), true);
+    const ok = mode === 'open' ? await openPipeline(path.trim()) : mode === 'saveAs' ? await saveAs(path.trim()) : await exportPipeline('json', path.trim());
     if (ok) close();
   };
   const title = mode === 'open' ? 'Open pipeline' : mode === 'saveAs' ? 'Save pipeline as' : 'Export pipeline JSON';

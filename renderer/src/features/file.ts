@@ -33,7 +33,7 @@ export async function openPipeline(path?: string): Promise<boolean> {
     }
     useResults.getState().reset();
     useUi.getState().select([]);
-    useDocument.getState().load(opened.document, opened.path);
+    useDocument.getState().load(opened.document, opened.path, opened.fileHash);
     if (opened.migrationsApplied.length) useUi.getState().toast('info', `Upgraded from an older format (${opened.migrationsApplied.join(', ')}); save to keep it.`);
     return true;
   } catch (e) {
@@ -43,16 +43,23 @@ export async function openPipeline(path?: string): Promise<boolean> {
 }
 
 /**
- * The host refuses to replace a file that is not a pipeline (a `would_overwrite` problem) until the
- * user confirms; then the same call goes again with `overwrite: true`.
+ * The host refuses to replace a file that is not a pipeline, or any file with an export (a
+ * `would_overwrite` problem), and a pipeline file someone else changed since it was opened or saved
+ * here (`changed_on_disk`), until the user confirms; then the same call goes again with
+ * `overwrite: true`.
  */
-async function withOverwriteConfirmation<T>(write: (overwrite: boolean) => Promise<T>): Promise<T | null> {
+async function withOverwriteConfirmation<T>(write: (overwrite: boolean) => Promise<T>, what = 'this pipeline'): Promise<T | null> {
   try {
     return await write(false);
   } catch (e) {
     const err = (e as { error?: { message: string; problems?: Array<{ code: string }> } }).error;
-    if (!err?.problems?.some((p) => p.code === 'would_overwrite')) throw e;
-    if (!window.confirm(`${err.message}.\n\nReplace it with this pipeline?`)) return null;
+    const code = err?.problems?.find((p) => p.code === 'would_overwrite' || p.code === 'changed_on_disk')?.code;
+    if (!err || !code) throw e;
+    const question =
+      code === 'changed_on_disk'
+        ? 'Replace it with your version? Cancel keeps the file as it is: use Save as to keep your version too, then compare.'
+        : `Replace it with ${what}?`;
+    if (!window.confirm(`${err.message}.\n\n${question}`)) return null;
     return write(true);
   }
 }
@@ -75,11 +82,11 @@ export async function saveAs(path?: string): Promise<boolean> {
     if (!saved) return false;
     if (!path && doc.name === UNTITLED) {
       // Native dialog: the file name is known only now; rename and write again.
-      useDocument.getState().markSaved(saved.path, doc);
+      useDocument.getState().markSaved(saved.path, doc, saved.fileHash);
       useDocument.getState().change((d) => renameDoc(d, nameFromFile(saved.path)));
       return save(true);
     }
-    useDocument.getState().markSaved(saved.path, doc);
+    useDocument.getState().markSaved(saved.path, doc, saved.fileHash);
     useUi.getState().toast('success', `Saved ${saved.path}`);
     return true;
   } catch (e) {
@@ -90,16 +97,16 @@ export async function saveAs(path?: string): Promise<boolean> {
 
 /** Saves to the current file; without one, asks for a path (dialog or the Save as form). */
 export async function save(nativeDialogs: boolean): Promise<boolean> {
-  const { doc, path } = useDocument.getState();
+  const { doc, path, fileHash } = useDocument.getState();
   if (!path) {
     if (nativeDialogs) return saveAs();
     useUi.getState().openDialog('saveAs');
     return false;
   }
   try {
-    const saved = await withOverwriteConfirmation((overwrite) => host()['pipeline.save']({ document: doc, path, overwrite }));
+    const saved = await withOverwriteConfirmation((overwrite) => host()['pipeline.save']({ document: doc, path, overwrite, ...(fileHash ? { expectedHash: fileHash } : {}) }));
     if (!saved) return false;
-    useDocument.getState().markSaved(saved.path, doc);
+    useDocument.getState().markSaved(saved.path, doc, saved.fileHash);
     useUi.getState().toast('success', `Saved ${saved.path}`);
     return true;
   } catch (e) {
@@ -108,13 +115,16 @@ export async function save(nativeDialogs: boolean): Promise<boolean> {
   }
 }
 
-export async function exportPipeline(format: 'json' | 'sql', path?: string): Promise<void> {
+/** Whether the export was written (false: cancelled, or it failed and a toast says why). */
+export async function exportPipeline(format: 'json' | 'sql', path?: string): Promise<boolean> {
   const { doc, path: docPath } = useDocument.getState();
   try {
     // `to` is the destination; a dialog asks when it is omitted.
-    const out = await host()['pipeline.export']({ document: doc, path: docPath, format, to: path });
+    const out = await withOverwriteConfirmation((overwrite) => host()['pipeline.export']({ document: doc, path: docPath, format, to: path, overwrite }), 'the export');
     if (out) useUi.getState().toast('success', `Exported ${out.path} (${out.bytes.toLocaleString('en-US')} bytes)`);
+    return out !== null;
   } catch (e) {
     useUi.getState().toast('error', `Export failed: ${errorText(e)}`);
+    return false;
   }
 }

@@ -11,6 +11,8 @@ export interface DocumentState {
   doc: Pipeline;
   /** The file the document came from or was saved to; null until saved. */
   path: string | null;
+  /** The host's fingerprint of that file as opened or last saved: a save passes it, so changes made by someone else since are not overwritten unasked. */
+  fileHash: string | null;
   /** The document as last loaded or saved: dirty means `doc !== savedDoc` (undo back to it is clean again). */
   savedDoc: Pipeline;
   /** Bumped on every change (also undo/redo): lets derived data know it is stale. */
@@ -27,8 +29,8 @@ export interface DocumentState {
   endGesture(): void;
   undo(): void;
   redo(): void;
-  load(doc: Pipeline, path: string | null): void;
-  markSaved(path: string, doc?: Pipeline): void;
+  load(doc: Pipeline, path: string | null, fileHash?: string): void;
+  markSaved(path: string, doc?: Pipeline, fileHash?: string): void;
 }
 
 export function createDocumentStore(initial: Pipeline = emptyPipeline()) {
@@ -38,6 +40,7 @@ export function createDocumentStore(initial: Pipeline = emptyPipeline()) {
     return {
       doc: initial,
       path: null,
+      fileHash: null,
       savedDoc: initial,
       revision: 0,
       loads: 0,
@@ -62,12 +65,12 @@ export function createDocumentStore(initial: Pipeline = emptyPipeline()) {
         const next = history.redo(get().doc);
         if (next) set({ doc: next, revision: get().revision + 1, lastGesture: undefined, ...flags() });
       },
-      load(doc, path) {
+      load(doc, path, fileHash) {
         history.clear();
-        set({ doc, path, savedDoc: doc, revision: get().revision + 1, loads: get().loads + 1, ...flags() });
+        set({ doc, path, fileHash: fileHash ?? null, savedDoc: doc, revision: get().revision + 1, loads: get().loads + 1, ...flags() });
       },
-      markSaved(path, doc) {
-        set({ path, savedDoc: doc ?? get().doc });
+      markSaved(path, doc, fileHash) {
+        set({ path, fileHash: fileHash ?? null, savedDoc: doc ?? get().doc });
       },
     };
   });
