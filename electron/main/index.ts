@@ -111,6 +111,20 @@ async function start(): Promise<void> {
   win.webContents.on('will-navigate', (event, url) => {
     if (!trusted(url)) event.preventDefault();
   });
+  // The page cancels its unload while there are unsaved changes (beforeunload). Electron shows no
+  // question for that: the window would just stay open, unexplained. Ask here instead.
+  win.webContents.on('will-prevent-unload', (event) => {
+    const choice = dialog.showMessageBoxSync(win!, {
+      type: 'warning',
+      title: 'Unsaved changes',
+      message: 'This pipeline has changes that are not saved.',
+      detail: 'Closing discards them. Keep editing to save them first.',
+      buttons: ['Discard changes', 'Keep editing'],
+      defaultId: 1,
+      cancelId: 1,
+    });
+    if (choice === 0) event.preventDefault();
+  });
   win.on('closed', () => (win = undefined));
 
   const openArg = process.argv.slice(1).find((a) => a.endsWith('.json') && existsSync(a));
@@ -124,6 +138,12 @@ async function start(): Promise<void> {
   app.on('before-quit', (event) => {
     if (disposed) return;
     event.preventDefault();
+    // The window closes first: with unsaved changes the user may keep it open, and then the host
+    // must still be there. Once it is closed, window-all-closed quits again and lands below.
+    if (win) {
+      win.close();
+      return;
+    }
     disposed = true;
     void service.dispose().finally(() => app.quit());
   });

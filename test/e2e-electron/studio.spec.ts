@@ -27,6 +27,8 @@ test.skip(binary === null, 'the Electron binary is not installed (ELECTRON_SKIP_
 
 let app: ElectronApplication;
 let home: string;
+/** Set by the test that closes the window (and with it the app). */
+let appClosed = false;
 
 test.beforeAll(async () => {
   if (!existsSync(path.join(ROOT, 'out', 'main', 'index.js'))) throw new Error('run `npm run build && npm run build:studio` first');
@@ -41,7 +43,7 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(async () => {
-  await app?.close();
+  if (!appClosed) await app?.close();
   if (home) rmSync(home, { recursive: true, force: true });
 });
 
@@ -91,4 +93,30 @@ test('contract calls and run events cross the IPC bridge', async () => {
   expect(result.seen[0]).toBe('run_started');
   expect(result.seen.at(-1)).toBe('run_finished');
   expect(existsSync(path.join(home, 'out.csv'))).toBe(true);
+});
+
+test('closing the window with unsaved changes asks; keep editing keeps it open, discard closes it', async () => {
+  const page = await app.firstWindow();
+  await page.getByTestId('doc-title').click();
+  await page.getByLabel('Pipeline name').fill('Unsaved work');
+  await expect(page.getByTestId('doc-title').locator('.dirty')).toHaveCount(1);
+  // The native question is answered from the main process: first "Keep editing" (1), then "Discard changes" (0).
+  await app.evaluate(({ dialog }) => {
+    const answers = [1, 0];
+    (globalThis as { asked?: string[] }).asked = [];
+    dialog.showMessageBoxSync = ((...args: unknown[]) => {
+      const options = args.find((a) => typeof a === 'object' && a !== null && 'message' in a) as { message: string };
+      (globalThis as unknown as { asked: string[] }).asked.push(options.message);
+      return answers.shift() ?? 1;
+    }) as typeof dialog.showMessageBoxSync;
+  });
+  await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]!.close());
+  await expect.poll(() => app.evaluate(() => (globalThis as { asked?: string[] }).asked?.length ?? 0)).toBe(1);
+  expect(await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().length)).toBe(1);
+  await expect(page.getByTestId('doc-title')).toContainText('Unsaved work');
+
+  const closed = app.waitForEvent('close');
+  await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]!.close());
+  await closed;
+  appClosed = true;
 });
