@@ -1,8 +1,9 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { CaudalError, errorMessage } from '../util/errors.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 
 export const CONNECTIONS_FORMAT = 'caudal.connections/1';
 /** Project connections sit next to the pipelines under this name and override the user's by name. */
@@ -48,13 +49,9 @@ export async function readConnectionsFile(file: string): Promise<ConnectionsFile
 
 /** Writes atomically (temp file + rename) with owner-only permissions. */
 export async function writeConnectionsFile(file: string, doc: ConnectionsFile): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.caudal-${process.pid}.tmp`;
   try {
-    await writeFile(tmp, JSON.stringify(doc, null, 2) + '\n', { mode: 0o600 });
-    await rename(tmp, file);
+    await writeFileAtomic(file, JSON.stringify(doc, null, 2) + '\n', { mode: 0o600 });
   } catch (e) {
-    await rm(tmp, { force: true });
     throw new CaudalError('io', `cannot write ${file}: ${errorMessage(e)}`);
   }
 }

@@ -1,8 +1,9 @@
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { NodeState, NodeStateStore, StateKey } from '../nodes/define.js';
 import { defaultStateDir } from './run-dirs.js';
 import { CaudalError, errorMessage } from '../util/errors.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 
 /**
  * Node state between runs (incremental watermarks): one JSON file per node and source in a folder
@@ -63,10 +64,7 @@ async function readStateFile(file: string, nodeId: string): Promise<StoredState 
 }
 
 async function writeStateFile(file: string, doc: StoredState): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(doc, null, 2) + '\n');
-  await rename(tmp, file);
+  await writeFileAtomic(file, JSON.stringify(doc, null, 2) + '\n');
 }
 
 /**

@@ -1,7 +1,8 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { renderQualityHtml } from './report-html.js';
 import type { RunQualitySummary } from './types.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 
 export interface QualityReport extends Omit<RunQualitySummary, 'artifacts'> {
   runId: string;
@@ -14,13 +15,7 @@ export async function writeQualityArtifacts(dir: string, report: QualityReport):
   const json = path.join(dir, 'quality.json');
   const html = path.join(dir, 'quality.html');
   const doc = { format: 'caudal.quality/1', generatedAt: new Date().toISOString(), ...report };
-  await atomicWrite(json, JSON.stringify(doc, null, 2) + '\n');
-  await atomicWrite(html, renderQualityHtml(doc));
+  await writeFileAtomic(json, JSON.stringify(doc, null, 2) + '\n');
+  await writeFileAtomic(html, renderQualityHtml(doc));
   return { json, html };
-}
-
-async function atomicWrite(file: string, text: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, file);
 }

@@ -1,6 +1,7 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipelineStateFolder, safeName } from '../engine/state.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 
 export interface HistoryEntry {
   at: string;
@@ -33,8 +34,5 @@ export async function readHistory(file: string): Promise<QualityHistory> {
 export async function appendHistory(file: string, values: Record<string, { entry: HistoryEntry; keep: number }>): Promise<void> {
   const doc = await readHistory(file);
   for (const [name, { entry, keep }] of Object.entries(values)) doc.checks[name] = [...(doc.checks[name] ?? []), entry].slice(-keep);
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(doc, null, 2) + '\n');
-  await rename(tmp, file);
+  await writeFileAtomic(file, JSON.stringify(doc, null, 2) + '\n');
 }

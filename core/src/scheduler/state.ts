@@ -2,7 +2,7 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { atomicTempName, writeFileAtomic } from '../util/atomic-write.js';
 
 /**
  * The scheduler's own state, persisted on every change (`.caudal/scheduler/state.json` next to the
@@ -102,7 +102,7 @@ export class StateStore {
 
   /** For the moment right after a process starts: no await between the start and the record of its pid. */
   saveSync(state: SchedulerState): void {
-    const tmp = `${this.file}.${process.pid}.tmp`;
+    const tmp = atomicTempName(this.file);
     writeFileSync(tmp, JSON.stringify(state) + '\n');
     renameSync(tmp, this.file);
   }

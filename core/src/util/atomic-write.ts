@@ -1,20 +1,46 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { ownerIsDead, ownerOf, ownerTag } from './owner.js';
 
 /**
  * Writes a file through a temp name and a rename, so readers never see half a file (an Airflow
  * scheduler parsing its dags folder, a studio reloading a pipeline) and a killed process leaves the
  * previous version, not a torn one.
+ *
+ * The temp name carries its writer's owner tag (`.<name>.<owner>-<random>.tmp`): one that a killed
+ * process left is removed by the next write of the same file, on this host, once its writer is gone.
  */
 export async function writeFileAtomic(file: string, text: string, opts: { mode?: number } = {}): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomUUID().slice(0, 8)}.tmp`);
+  const dir = path.dirname(file);
+  await mkdir(dir, { recursive: true });
+  await removeDeadTempNames(file);
+  const tmp = atomicTempName(file);
   try {
     await writeFile(tmp, text, { encoding: 'utf8', ...(opts.mode === undefined ? {} : { mode: opts.mode }) });
     await rename(tmp, file);
   } catch (e) {
     await rm(tmp, { force: true });
     throw e;
+  }
+}
+
+/** The temp name a write of `file` goes through (also for synchronous writers, so the next write sweeps theirs too). */
+export function atomicTempName(file: string): string {
+  return path.join(path.dirname(file), `${tempPrefix(file)}${ownerTag()}-${randomUUID().slice(0, 8)}.tmp`);
+}
+
+function tempPrefix(file: string): string {
+  return `.${path.basename(file)}.`;
+}
+
+/** Temp names of `file` whose writer process is gone (never a live writer's, nor another host's). */
+async function removeDeadTempNames(file: string): Promise<void> {
+  const prefix = tempPrefix(file);
+  const names = await readdir(path.dirname(file)).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const owner = ownerOf(name.slice(prefix.length));
+    if (owner && ownerIsDead(owner)) await rm(path.join(path.dirname(file), name), { force: true });
   }
 }

@@ -1,8 +1,9 @@
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { type Owner, self } from '../../util/owner.js';
 import { journalsDir } from './runtime-dir.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 
 /**
  * The commit journal: one small JSON file per run in progress (runtime-dir.ts), rewritten at each
@@ -98,11 +99,7 @@ export function journalPath(runId: string, env?: NodeJS.ProcessEnv): string {
 
 /** Written through a temp name and a rename: a reader sees the old step or the new one. */
 export async function writeJournal(journal: RunJournal, env?: NodeJS.ProcessEnv): Promise<void> {
-  const file = journalPath(journal.runId, env);
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${self.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(journal, null, 2) + '\n', 'utf8');
-  await rename(tmp, file);
+  await writeFileAtomic(journalPath(journal.runId, env), JSON.stringify(journal, null, 2) + '\n');
 }
 
 export async function removeJournal(runId: string, env?: NodeJS.ProcessEnv): Promise<void> {
