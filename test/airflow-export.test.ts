@@ -102,6 +102,26 @@ describe('caudal export airflow (generated text)', () => {
     const secs = { ...PROJECT, jobs: { a: { pipeline: 'pipelines/extract.json', schedule: '*/5 * * * * *' } } };
     await expect(airflowDag(parseProject(JSON.stringify(secs), path.join(dir, 'caudal.project.json')), { operator: 'bash', source: 'x' })).rejects.toThrow(/has seconds; Airflow schedules have five fields/);
   });
+
+  it("-o replaces an earlier export, never a DAG file of the user's own unless --force", async () => {
+    const dir = await makeProject('s');
+    const dags = path.join(dir, 'dags');
+    const target = path.join(dags, 'shop.py');
+    const project = path.join(dir, 'caudal.project.json');
+    expect((await caudal(['export', 'airflow', project, '-o', target, '-q'])).code).toBe(0);
+    expect((await caudal(['export', 'airflow', project, '--operator', 'kubernetes', '-o', target, '-q'])).code).toBe(0);
+    expect(await readFile(target, 'utf8')).toContain('KubernetesPodOperator');
+
+    const own = 'from airflow.sdk import DAG\n# the team\'s hand-written billing DAG\n';
+    await writeFile(target, own);
+    const refused = await caudal(['export', 'airflow', project, '-o', target]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`${target} exists and was not written by a Caudal export: exporting would replace it`);
+    expect(await readFile(target, 'utf8')).toBe(own);
+    expect((await caudal(['export', 'airflow', project, '-o', target, '--force', '-q'])).code).toBe(0);
+    expect(await readFile(target, 'utf8')).toMatch(/^"""Apache Airflow DAGs for the Caudal project 'shop'/);
+    expect(await readdir(dags)).toEqual(['shop.py']);
+  });
 });
 
 describe('caudal export airflow (Apache Airflow 3.1)', () => {

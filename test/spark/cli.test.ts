@@ -1,4 +1,4 @@
-import { cp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../core/src/util/package-root.js';
@@ -56,6 +56,31 @@ describe('caudal export spark', () => {
     const spec = JSON.parse(await readFile(path.join(job, 'job.json'), 'utf8')) as { steps: Array<{ sql?: string }> };
     expect(spec).toMatchObject({ format: 'caudal.spark-job/1', packages: [] });
     for (const step of spec.steps) expect(step.sql ?? '').not.toMatch(/EXCLUDE|REPLACE \(|read_csv|"_n_/);
+  });
+
+  it("replaces an earlier export's files, never the user's own unless --force", async () => {
+    const job = path.join(dir, 'job-again');
+    expect((await caudal(['export', 'spark', path.join(dir, 'pipeline.json'), '-o', job], { env })).code).toBe(0);
+    expect((await caudal(['export', 'spark', path.join(dir, 'pipeline.json'), '-o', job], { env })).code).toBe(0);
+
+    // A project folder that has a run.sh of its own.
+    const project = path.join(dir, 'project');
+    await mkdir(project, { recursive: true });
+    const own = '#!/bin/sh\n# deploys the website\nrsync -a site/ web:/srv/\n';
+    await writeFile(path.join(project, 'run.sh'), own);
+    const refused = await caudal(['export', 'spark', path.join(dir, 'pipeline.json'), '-o', project], { env });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`${path.join(project, 'run.sh')} exists and was not written by a Caudal export: exporting would replace it`);
+    expect(refused.stderr).toContain('add --force');
+    expect(await readdir(project)).toEqual(['run.sh']);
+    expect(await readFile(path.join(project, 'run.sh'), 'utf8')).toBe(own);
+
+    expect((await caudal(['export', 'spark', path.join(dir, 'pipeline.json'), '-o', project, '--force'], { env })).code).toBe(0);
+    expect(await readFile(path.join(project, 'run.sh'), 'utf8')).toMatch(/^#!\/bin\/sh\n# Submits the exported pipeline/);
+
+    const notFolder = await caudal(['export', 'spark', path.join(dir, 'pipeline.json'), '-o', path.join(project, 'run.sh')], { env });
+    expect(notFolder.code).toBe(2);
+    expect(notFolder.stderr).toContain('is a file: -o names the folder the Spark job goes into');
   });
 });
 

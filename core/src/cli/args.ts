@@ -44,6 +44,7 @@ export const options = {
   master: { type: 'string' },
   'spark-submit': { type: 'string' },
   conf: { type: 'string', multiple: true },
+  force: { type: 'boolean' },
 } as const;
 
 export function parse(args: string[]) {

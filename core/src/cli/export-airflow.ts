@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { airflowDag, type AirflowOperator } from '../scheduler/airflow/export.js';
+import { airflowDag, isGeneratedDag, type AirflowOperator } from '../scheduler/airflow/export.js';
 import { loadProject } from '../scheduler/load-project.js';
 import { PROJECT_FILE, type Project } from '../scheduler/project.js';
 import { loadPipelineFile } from '../model/load.js';
@@ -8,6 +8,7 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { CaudalError } from '../util/errors.js';
 import { parse } from './args.js';
 import { EXIT } from './exit-codes.js';
+import { checkGeneratedTargets } from './generated-files.js';
 import type { Io } from './io.js';
 
 /** `caudal export airflow <caudal.project.json | pipeline.json> [-o dag.py] [--operator bash|kubernetes] [--project-root DIR] [--image IMG]`. */
@@ -25,7 +26,9 @@ export async function exportAirflowCommand(args: string[], io: Io): Promise<numb
     source: ['caudal export airflow', path.basename(file), ...(operator === 'kubernetes' ? ['--operator kubernetes'] : [])].join(' '),
   });
   if (values.out) {
-    // Often straight into Airflow's dags folder, which its scheduler parses at any moment.
+    // Often straight into Airflow's dags folder, which its scheduler parses at any moment, and
+    // where a DAG of the same name may be someone's own.
+    await checkGeneratedTargets([{ file: path.resolve(values.out), isGenerated: isGeneratedDag }], values.force === true);
     await writeFileAtomic(path.resolve(values.out), text);
     if (!values.quiet) io.stderr.write(`✔ wrote ${path.resolve(values.out)}: copy it into Airflow's dags folder\n`);
   } else io.stdout.write(text);

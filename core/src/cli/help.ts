@@ -315,6 +315,7 @@ CAUDAL_SPARK_PYTHON (or python3). Guide: docs/spark.md.
 Options:
   -o, --out PATH          airflow: write the DAG there (default: standard output);
                           spark: the job folder (created; job.json, caudal_spark.py, run.sh are replaced)
+      --force             replace files at -o that an earlier export did not write (refused otherwise)
       --operator KIND     airflow: bash (BashOperator on the workers, default) or kubernetes (KubernetesPodOperator)
       --project-root DIR  airflow: the project's folder on the workers or in the image
       --image IMAGE       airflow --operator kubernetes: the runner image with the project in it
