@@ -1,5 +1,6 @@
 import type { PlannedNode } from '../../compiler/plan.js';
 import type { HookIo } from '../../nodes/define.js';
+import { duckdbLockError } from '../../nodes/shared/duckdb-lock.js';
 import { DUCKDB_STAGE_PREFIX } from '../../nodes/shared/staging-names.js';
 import type { Db } from '../../compiler/db.js';
 import { DuckdbParticipant, ExternalParticipant, FileParticipant, type Participant } from './participants.js';
@@ -35,7 +36,9 @@ export class SinkStager {
         this.duckdb.set(publish.file, part);
         part.add(node.id, publish, sink.createdFolders ?? []);
         await this.enter(part);
-        await this.db.run(publish.attach);
+        await this.db.run(publish.attach).catch((e: unknown) => {
+          throw duckdbLockError(node.id, publish.file, e, 'write') ?? e;
+        });
         const dropped = await sweepDeadStageTables(this.db, publish.alias, DUCKDB_STAGE_PREFIX);
         if (dropped.length > 0) this.log(`removed ${dropped.length} staging table(s) left in ${publish.file} by runs that were killed: ${dropped.join(', ')}`, node.id);
       } else {

@@ -130,7 +130,9 @@ loss) leaves its staging table behind: the next run into the same file drops it,
 
 **Locking.** DuckDB lets one process write a database file at a time. The file is opened when this
 sink starts writing and closed (detached) when the run commits or rolls back, so the studio never
-keeps your warehouse locked; but while a run writes it, other programs cannot open it.`,
+keeps your warehouse locked; but while a run writes it, other programs cannot open it. The other way
+round, while another program has the file open (a duckdb shell, a notebook, a BI tool), the run
+stops before writing anything and names that program and its process id.`,
   example: {
     description: 'Keep a history of daily order snapshots in the local warehouse',
     params: { database: 'warehouse.duckdb', schema: 'sales', table: 'orders_history', mode: 'append' },

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -170,5 +171,28 @@ describe('sink.duckdb', () => {
     expect(sink.stage.at(-1)).toMatch(/^CREATE TABLE "caudal_db_[0-9a-f]{12}"\."main"\."_caudal_stage_inspect_h[0-9a-f]{4}p\d+_load" AS SELECT \* FROM "_n_src__out"$/);
     expect(sink.commit.find((s) => s.startsWith('INSERT INTO'))).toContain(`."main".${TABLE_SQL} BY NAME SELECT * FROM`);
     expect(existsSync(path.join(dir, 'never'))).toBe(false);
+  });
+
+  it('a database file another process has open: the run says which process and what to do, and writes nothing', async () => {
+    const file = path.join(dir, 'held.duckdb');
+    await inDb(file, 'CREATE TABLE orders AS SELECT 1 AS id');
+    const script = `const { DuckDBInstance } = await import('@duckdb/node-api'); const i = await DuckDBInstance.create(${JSON.stringify(file)}, { access_mode: 'READ_ONLY' }); await i.connect(); console.log('holding'); setInterval(() => {}, 1000);`;
+    const holder = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout!.on('data', (d: Buffer) => d.toString().includes('holding') && resolve());
+        holder.on('exit', (code) => reject(new Error(`the holder exited with ${code}`)));
+      });
+      const { summary } = await run(duckPipeline({ database: 'held.duckdb', table: 'orders' }), dir);
+      expect(summary.status).toBe('failed');
+      expect(summary.error).toMatchObject({
+        message: expect.stringContaining(`node 'load': cannot write ${file}: another process has it open (${process.execPath}, PID ${holder.pid})`),
+        hint: expect.stringMatching(/close it there \(a duckdb shell, a notebook, a BI tool such as DBeaver\) or wait until that process is done/),
+      });
+    } finally {
+      holder.kill();
+      await new Promise((r) => holder.once('exit', r));
+    }
+    expect(await inDb(file, 'SELECT count(*) AS n FROM orders')).toEqual([{ n: '1' }]);
   });
 });
