@@ -166,13 +166,15 @@ describe('host contract in-process', () => {
     const second = await host['pipeline.save']({ document: { ...opened.document!, name: 'mine 2' }, path: file, expectedHash: first.fileHash });
     expect(second.fileHash).not.toBe(first.fileHash);
 
+    expect(await host['pipeline.fileHash']({ path: file })).toEqual({ fileHash: second.fileHash });
     // A teammate's change arrives (git pull, an editor, another studio window).
     const theirs = serializePipeline({ ...pipelineDoc(), name: 'their edit' });
     await writeFile(file, theirs);
+    expect((await host['pipeline.fileHash']({ path: file })).fileHash).not.toBe(second.fileHash);
     const e = (await host['pipeline.save']({ document: { ...opened.document!, name: 'mine 3' }, path: file, expectedHash: second.fileHash }).catch((x: unknown) => x)) as HostCallError;
     expect(e.error).toMatchObject({
       kind: 'usage',
-      message: `${file} was changed by another program since you opened it: saving would discard those changes`,
+      message: `${file} was changed by another program since you opened or last saved it: saving would discard those changes`,
       problems: [{ code: 'changed_on_disk' }],
     });
     expect(await readFile(file, 'utf8')).toBe(theirs);
@@ -182,6 +184,7 @@ describe('host contract in-process', () => {
 
     // A file removed since is written again: there is nothing to lose.
     await rm(file);
+    expect(await host['pipeline.fileHash']({ path: file })).toEqual({ fileHash: null });
     expect((await host['pipeline.save']({ document: opened.document!, path: file, expectedHash: second.fileHash })).path).toBe(file);
   });
 

@@ -11,7 +11,7 @@ import { watchDocument, checkNow } from './features/check.js';
 import { watchPreview } from './features/preview.js';
 import { watchRuns } from './features/runs.js';
 import { setAppInfo } from './features/app-info.js';
-import { openPipeline } from './features/file.js';
+import { openPipeline, watchFileOnDisk } from './features/file.js';
 
 async function start(): Promise<void> {
   const root = createRoot(document.getElementById('root')!);
@@ -31,6 +31,7 @@ async function start(): Promise<void> {
     watchDocument();
     watchPreview();
     watchRuns();
+    watchFileOnDisk();
     void checkNow();
     root.render(<App />);
   } catch (e) {

@@ -52,7 +52,7 @@ test('saving a pipeline that another program changed since it was opened asks fi
   });
   await page.keyboard.press('ControlOrMeta+S');
   await expect.poll(() => asked.length).toBe(1);
-  expect(asked[0]).toContain(`${file} was changed by another program since you opened it: saving would discard those changes`);
+  expect(asked[0]).toContain(`${file} was changed by another program since you opened or last saved it: saving would discard those changes`);
   expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ name: 'Theirs' });
   await expect(page.getByTestId('doc-title').locator('.dirty')).toHaveCount(1);
 
@@ -95,4 +95,29 @@ test('exporting onto an existing file asks first; no keeps the file and the form
   expect(asked[0]).toContain(`${data} exists: exporting would replace it`);
   expect(readFileSync(data, 'utf8')).toBe('id,amount\n1,10\n');
   await expect(page.getByLabel('File path')).toHaveValue(data);
+});
+
+test('a pipeline changed on disk is reloaded when the studio comes back into view, unless it has unsaved edits', async ({ studioPage: page, workspace, studio }) => {
+  const file = path.join(workspace, 'pulled.caudal.json');
+  const pipeline = (name: string, nodes: number) =>
+    JSON.stringify({ format: 'caudal.pipeline/1', name, nodes: Array.from({ length: nodes }, (_, i) => ({ id: `q${i}`, type: 'transform.sql', params: { query: `SELECT ${i} AS n` } })), edges: [] });
+  writeFileSync(file, pipeline('Before pull', 1));
+  await page.goto(`${studio.url}&open=${encodeURIComponent(file)}`);
+  await expect(page.locator('.react-flow__node')).toHaveCount(1);
+
+  // `git pull` in a terminal, then back to the studio: no unsaved edits, so it shows what is on disk.
+  writeFileSync(file, pipeline('After pull', 2));
+  await page.evaluate(() => window.dispatchEvent(new Event('focus')));
+  await expect(page.locator('.react-flow__node')).toHaveCount(2);
+  await expect(page.getByText(`Reloaded ${file}: it was changed by another program.`)).toBeVisible();
+  await expect(page.getByTestId('doc-title').locator('.dirty')).toHaveCount(0);
+
+  // With unsaved edits nothing is replaced: the user is told, and saving will ask.
+  await page.getByTestId('doc-title').click();
+  await page.getByLabel('Pipeline name').fill('My edits');
+  writeFileSync(file, pipeline('Second pull', 3));
+  await page.evaluate(() => window.dispatchEvent(new Event('focus')));
+  await expect(page.getByText(`${file} was changed by another program. Your edits here are not saved: saving will ask before replacing that version.`)).toBeVisible();
+  await expect(page.locator('.react-flow__node')).toHaveCount(2);
+  await expect(page.getByLabel('Pipeline name')).toHaveValue('My edits');
 });

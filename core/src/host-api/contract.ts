@@ -498,6 +498,12 @@ export const hostMethods = {
     input: z.object({ document: documentSchema, path: z.string().optional(), suggestedName: z.string().optional(), overwrite: z.boolean().optional() }),
     output: savedFileSchema.nullable(),
   },
+  /**
+   * The `fileHash` of a pipeline file as it is on disk now (null when it is gone): the studio asks
+   * when its window comes back into view, to reload a file someone else changed while it has no
+   * unsaved edits, or to say that saving will ask.
+   */
+  'pipeline.fileHash': { input: z.object({ path: z.string() }), output: z.object({ fileHash: z.string().nullable() }) },
   /** Recently opened or saved pipeline files, newest first (files that no longer exist are dropped). */
   'pipeline.recent': {
     input: empty,

@@ -32,7 +32,7 @@ import { ConnectionsApi } from './connections-api.js';
 import { sqlScript } from './export-sql.js';
 import { listExamples, openExample } from './examples.js';
 import { listFolder } from './fs-browser.js';
-import { checkExportTarget, checkOpenable, checkOverwritable, fileHash } from './pipeline-files.js';
+import { checkExportTarget, checkOpenable, checkOverwritable, currentFileHash, fileHash } from './pipeline-files.js';
 import type { DialogPort, HostPaths } from './ports.js';
 import { groupByNode, locateProblem } from './problems.js';
 import { RecentFiles } from './recent-files.js';
@@ -195,6 +195,8 @@ export class HostService implements HostTransport {
       // A native dialog asked "replace?" itself; a typed path names another file, maybe another pipeline.
       return file === null ? null : this.writePipeline(document, file, { overwrite: overwrite === true || given === undefined, newName: true });
     },
+
+    'pipeline.fileHash': async ({ path: file }) => ({ fileHash: await currentFileHash(path.resolve(file)) }),
 
     'pipeline.recent': async () => ({ files: await this.recent.list() }),
 

@@ -29,6 +29,13 @@ export function fileHash(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
+/** The fingerprint of a pipeline file as it is now; null when it is gone (or is not a file a pipeline can be). */
+export async function currentFileHash(file: string): Promise<string | null> {
+  const info = await stat(file).catch(() => null);
+  if (!info?.isFile() || info.size > MAX_PIPELINE_BYTES) return null;
+  return readFile(file, 'utf8').then(fileHash, () => null);
+}
+
 /**
  * Refuses to replace an existing file unless `overwrite` is set (the studio asks the user first):
  * - a file that does not load as a Caudal pipeline (a `would_overwrite` problem);
@@ -53,7 +60,7 @@ export async function checkOverwritable(file: string, opts: { overwrite: boolean
     });
   }
   if (opts.expectedHash !== undefined && fileHash(text) !== opts.expectedHash) {
-    const message = `${file} was changed by another program since you opened it: saving would discard those changes`;
+    const message = `${file} was changed by another program since you opened or last saved it: saving would discard those changes`;
     throw new CaudalError('usage', message, {
       hint: 'save as another file and compare the two, or confirm that your version should replace it (overwrite: true)',
       problems: [{ code: 'changed_on_disk', path: '(document)', message }],

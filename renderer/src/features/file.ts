@@ -128,3 +128,33 @@ export async function exportPipeline(format: 'json' | 'sql', path?: string): Pro
     return false;
   }
 }
+
+/** The external version already told about, so a dirty document hears of each change once. */
+let warnedHash: string | null = null;
+
+/**
+ * When the window comes back into view: if someone else changed the open pipeline's file meanwhile
+ * (a `git pull`, an editor, another window), a document without unsaved edits is reloaded from it;
+ * with unsaved edits, the user is told that saving will ask before replacing their version.
+ */
+export async function checkFileOnDisk(): Promise<void> {
+  const { path, fileHash } = useDocument.getState();
+  if (!path || !fileHash) return;
+  const now = await host()['pipeline.fileHash']({ path }).then((r) => r.fileHash, () => null);
+  const state = useDocument.getState();
+  // Gone (moved, or a branch without it): saving writes it again, nothing to reload.
+  if (!now || now === fileHash || state.path !== path || state.fileHash !== fileHash) return;
+  if (!isDirty(state)) {
+    if (await openPipeline(path)) useUi.getState().toast('info', `Reloaded ${path}: it was changed by another program.`);
+    return;
+  }
+  if (warnedHash === now) return;
+  warnedHash = now;
+  useUi.getState().toast('info', `${path} was changed by another program. Your edits here are not saved: saving will ask before replacing that version.`);
+}
+
+export function watchFileOnDisk(): void {
+  const check = () => void checkFileOnDisk();
+  window.addEventListener('focus', check);
+  document.addEventListener('visibilitychange', () => document.visibilityState === 'visible' && check());
+}
