@@ -88,6 +88,21 @@ describe('caudal profile', () => {
     const result = JSON.parse(json.stdout);
     expect(result.columns.find((c: { name: string }) => c.name === 'age')).toMatchObject({ type: 'BIGINT', min: '-2', max: '57', distinct: 4, nulls: 0 });
     expect(await readFile(html, 'utf8')).toContain('<h1>Profile of <code>people:out</code></h1>');
+    // Profiling again replaces the earlier page.
+    expect((await caudal(['profile', p, '--node', 'people', '--html', html, '-q'])).code).toBe(0);
+  });
+
+  it('--html never replaces a file that is not a profile page unless --force, and says so before profiling', async () => {
+    const p = await writePipeline('profile-typo.json', 'warn');
+    const data = path.join(dir, 'people.csv');
+    await writeFile(data, 'name,email\nAna,ana@example.com\n');
+    const r = await caudal(['profile', p, '--node', 'people', '--html', data]);
+    expect(r.code).toBe(EXIT.invalid);
+    expect(r.stderr).toContain(`${data} exists and was not written by caudal profile: writing the profile would replace it`);
+    expect(r.stdout).toBe('');
+    expect(await readFile(data, 'utf8')).toBe('name,email\nAna,ana@example.com\n');
+    expect((await caudal(['profile', p, '--node', 'people', '--html', data, '--force', '-q'])).code).toBe(0);
+    expect(await readFile(data, 'utf8')).toMatch(/^<!doctype html>/);
   });
 
   it('needs --node', async () => {

@@ -14,7 +14,7 @@ export interface GeneratedFile {
  * a file that holds the user's own work (a `run.sh`, a hand-written DAG), which an export must not
  * silently overwrite. Earlier exports are replaced: exporting again is how a change is published.
  */
-export async function checkGeneratedTargets(targets: GeneratedFile[], force: boolean): Promise<void> {
+export async function checkGeneratedTargets(targets: GeneratedFile[], force: boolean, by: 'export' | 'profile' = 'export'): Promise<void> {
   const foreign: string[] = [];
   for (const { file, isGenerated } of targets) {
     const info = await stat(file).catch(() => null);
@@ -27,8 +27,9 @@ export async function checkGeneratedTargets(targets: GeneratedFile[], force: boo
   if (foreign.length === 0) return;
   const names = foreign.map((f) => path.basename(f)).join(', ');
   const where = foreign.length === 1 ? foreign[0]! : `${path.dirname(foreign[0]!)}: ${names}`;
-  throw new CaudalError('usage', `${where} ${foreign.length === 1 ? 'exists and was' : 'exist and were'} not written by a Caudal export: exporting would replace ${foreign.length === 1 ? 'it' : 'them'}`, {
-    hint: 'choose another -o, or add --force to replace what is there',
+  const writer = by === 'export' ? 'a Caudal export: exporting' : 'caudal profile: writing the profile';
+  throw new CaudalError('usage', `${where} ${foreign.length === 1 ? 'exists and was' : 'exist and were'} not written by ${writer} would replace ${foreign.length === 1 ? 'it' : 'them'}`, {
+    hint: `choose another ${by === 'export' ? '-o' : '--html file'}, or add --force to replace what is there`,
   });
 }
 

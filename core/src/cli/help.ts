@@ -137,7 +137,8 @@ Options:
       --exact             read every row (with progress; Ctrl-C cancels)
       --sample N          rows to sample (default 20000): the first N rows read, fast
       --random            a random sample instead of the first rows (reads every row to choose)
-      --html FILE         also write a self-contained HTML profile
+      --html FILE         also write a self-contained HTML profile (replaces an earlier profile only,
+                          unless --force)
 ${COMMON}
 
 Examples:

@@ -2,9 +2,10 @@ import path from 'node:path';
 import { startProfile } from '../engine/engine.js';
 import { loadPipelineFile } from '../model/load.js';
 import { distinctLabel, ESTIMATED_TOP } from '../quality/profile/labels.js';
-import { renderProfileHtml } from '../quality/profile/report-html.js';
+import { isProfileHtml, renderProfileHtml } from '../quality/profile/report-html.js';
 import type { ColumnProfile, ProfileResult } from '../quality/profile/types.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { checkGeneratedTargets } from './generated-files.js';
 import { CaudalError } from '../util/errors.js';
 import { parse, parseMemoryLimit, parseParams, parseThreads } from './args.js';
 import { EXIT } from './exit-codes.js';
@@ -29,6 +30,8 @@ export async function profileCommand(args: string[], io: Io): Promise<number> {
   const loaded = await loadPipelineFile(abs);
   if (!loaded.pipeline) throw new CaudalError('validation', `${file} is not a valid pipeline:\n${formatProblems(loaded.problems)}`, { problems: loaded.problems });
   checkNodeIds(loaded.pipeline, [nodeId], file);
+  // Before the work: --html names a file that may be a data file or anyone's page, not a report.
+  if (values.html) await checkGeneratedTargets([{ file: path.resolve(values.html), isGenerated: isProfileHtml }], values.force === true, 'profile');
 
   const tty = !!io.stderr.isTTY && !values.quiet && !values.json;
   let step = '';

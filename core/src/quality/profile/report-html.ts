@@ -47,8 +47,15 @@ ${c.topValues.length ? `<h3>Top values${c.topValuesEstimated ? ` (${ESTIMATED_TO
 ${c.patterns?.length ? `<h3>Patterns${c.patternsFrom ? ` (first ${c.patternsFrom.toLocaleString('en-US')} values)` : ''}</h3>${list(c.patterns, c.patternsFrom ?? c.count - c.nulls)}` : ''}</section>`;
 }
 
+const HEAD = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Profile: ';
+
+/** True for a report this renderer wrote: `caudal profile --html` replaces only those unasked. */
+export function isProfileHtml(text: string): boolean {
+  return text.startsWith(HEAD);
+}
+
 export function renderProfileHtml(p: ProfileResult): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Profile: ${esc(p.nodeId)}</title><style>
+  return `${HEAD}${esc(p.nodeId)}</title><style>
 body{font:14px/1.45 system-ui,sans-serif;color:#1f2328;margin:24px auto;max-width:1200px;padding:0 16px}h1{font-size:22px}h2{font-size:16px;margin:0 0 6px}h3{font-size:13px;margin:10px 0 4px;color:#656d76}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(360px,1fr));gap:16px}.col{border:1px solid #d0d7de;border-radius:6px;padding:12px}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:2px 6px;font-size:12px;vertical-align:top}th{color:#656d76;font-weight:500;width:90px}.n{text-align:right}.axis{display:flex;justify-content:space-between;font-size:11px;color:#656d76;width:320px}
