@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { CaudalError, errorMessage } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { duplicateKeyProblems } from '../model/load.js';
 
 export const CONNECTIONS_FORMAT = 'caudal.connections/1';
 /** Project connections sit next to the pipelines under this name and override the user's by name. */
@@ -39,6 +40,8 @@ export async function readConnectionsFile(file: string): Promise<ConnectionsFile
   } catch (e) {
     throw new CaudalError('validation', `${file} is not valid JSON: ${errorMessage(e)}`, { hint: 'fix or remove the file; it holds no secrets' });
   }
+  const [repeated] = duplicateKeyProblems(text, file);
+  if (repeated) throw new CaudalError('validation', repeated.message, { hint: repeated.hint });
   const r = connectionsFileSchema.safeParse(json);
   if (!r.success) {
     const issue = r.error.issues[0]!;

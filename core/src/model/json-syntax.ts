@@ -1,4 +1,4 @@
-import { type ParseError, parse, printParseErrorCode } from 'jsonc-parser';
+import { type JSONPath, type ParseError, parse, printParseErrorCode, visit } from 'jsonc-parser';
 
 /** What is wrong with text that JSON.parse refused, as words a person can act on. */
 const REASONS: Partial<Record<ReturnType<typeof printParseErrorCode>, string>> = {
@@ -40,4 +40,46 @@ export function jsonSyntaxError(text: string): JsonSyntaxError | undefined {
   const before = text.slice(0, first.offset);
   const line = before.split('\n').length;
   return { line, column: first.offset - before.lastIndexOf('\n'), reason: text.trim() === '' ? 'the file is empty' : (REASONS[printParseErrorCode(first.error)] ?? 'not valid JSON') };
+}
+
+export interface DuplicateKey {
+  key: string;
+  /** Where the object holding the key sits in the document. */
+  objectPath: JSONPath;
+  /** 1-based lines of the first and of the repeated key. */
+  firstLine: number;
+  line: number;
+  column: number;
+}
+
+/**
+ * Keys written twice in one object. JSON.parse keeps the last and drops the first without a word,
+ * which is how a merge that kept both sides' lines (`"path": "2024.csv",` and `"path": "2025.csv",`)
+ * would quietly change what a file says. Positions only: the values are never quoted.
+ */
+export function duplicateKeys(text: string): DuplicateKey[] {
+  const found: DuplicateKey[] = [];
+  const open: Array<Map<string, number>> = [];
+  visit(
+    text,
+    {
+      onObjectBegin: () => void open.push(new Map()),
+      onObjectEnd: () => void open.pop(),
+      onObjectProperty: (key, _offset, _length, line, character, pathSupplier) => {
+        const seen = open.at(-1);
+        if (!seen) return;
+        const first = seen.get(key);
+        if (first === undefined) seen.set(key, line + 1);
+        else found.push({ key, objectPath: pathSupplier(), firstLine: first, line: line + 1, column: character + 1 });
+      },
+    },
+    { disallowComments: true, allowTrailingComma: false },
+  );
+  return found;
+}
+
+/** "key "path" appears twice in nodes[1].params (lines 11 and 12)" */
+export function describeDuplicate(d: DuplicateKey, where: (path: JSONPath) => string): string {
+  const inside = d.objectPath.length === 0 ? 'at the top level' : `in ${where(d.objectPath)}`;
+  return `key "${d.key}" appears twice ${inside} (lines ${d.firstLine} and ${d.line}): JSON keeps only the last, so the first would be ignored`;
 }

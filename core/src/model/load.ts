@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
 import { migrate } from './migrations/index.js';
-import { jsonSyntaxError } from './json-syntax.js';
+import { describeDuplicate, duplicateKeys, jsonSyntaxError } from './json-syntax.js';
 import { CURRENT_FORMAT, pipelineSchema, type Pipeline } from './schema.js';
 import { CaudalError, type Problem } from '../util/errors.js';
 
@@ -57,7 +57,19 @@ export function parsePipelineText(text: string, source = 'pipeline'): LoadResult
     const message = NAMES_A_PIPELINE_FORMAT.test(body) ? `${source} is not valid JSON${where}${at ? `: ${at.reason}` : ''}` : `${source} is ${NOT_A_PIPELINE}: it is not JSON${where}`;
     return { problems: [{ code: 'invalid_json', path: '(document)', message, hint: 'check for a missing comma or quote near that spot' }], migrationsApplied: [] };
   }
+  const repeated = duplicateKeyProblems(body, source);
+  if (repeated.length > 0) return { problems: repeated, migrationsApplied: [] };
   return parsePipelineObject(raw, source);
+}
+
+/** A key written twice in one object (JSON.parse would keep the last silently), as problems at the key. */
+export function duplicateKeyProblems(text: string, source: string): Problem[] {
+  return duplicateKeys(text).map((d) => ({
+    code: 'invalid_json',
+    path: jsonPath([...d.objectPath, d.key]),
+    message: `${source}: ${describeDuplicate(d, jsonPath)}`,
+    hint: 'keep the one you mean and remove the other (a merge often leaves both)',
+  }));
 }
 
 export function parsePipelineObject(raw: unknown, source = 'the document'): LoadResult {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { jsonPath, zodProblems } from '../model/load.js';
+import { duplicateKeyProblems, jsonPath, zodProblems } from '../model/load.js';
 import { CaudalError, type Problem } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { cronProblem, isTimeZone } from './cron.js';
@@ -32,6 +32,8 @@ export function parseProject(text: string, file: string): Project {
     const where = pos ? ` at line ${text.slice(0, Number(pos[1])).split('\n').length}` : '';
     throw new CaudalError('validation', `${file} is not valid JSON${where}: ${msg}`, { hint: 'check for a missing comma or quote near that spot' });
   }
+  const repeated = duplicateKeyProblems(text, file);
+  if (repeated.length > 0) fail(file, repeated);
   const parsed = projectSchema.safeParse(raw);
   if (!parsed.success) fail(file, zodProblems(parsed.error));
   const doc = parsed.data;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { duplicateKeyProblems } from '../../model/load.js';
 
 /** One `set` action: a column and the SQL expression it gets when the rule applies. */
 export const setSchema = z
@@ -73,6 +74,8 @@ function parseJson(text: string, label: string): LocatedRule[] {
   } catch (e) {
     throw new RulesFileError([{ path: 'rules_file', message: `${label} is not valid JSON: ${(e as Error).message}` }]);
   }
+  const repeated = duplicateKeyProblems(text, label);
+  if (repeated.length > 0) throw new RulesFileError(repeated.map((p) => ({ path: 'rules_file', message: p.message, hint: p.hint })));
   const list = Array.isArray(doc) ? doc : doc && typeof doc === 'object' && 'rules' in doc ? (doc as { rules: unknown }).rules : undefined;
   if (!Array.isArray(list))
     throw new RulesFileError([{ path: 'rules_file', message: `${label} must hold a list of rules, or an object with a "rules" list`, hint: '[{"name": "...", "condition": "...", "set": [...], "tag": "...", "reject": "..."}]' }]);
