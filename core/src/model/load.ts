@@ -52,6 +52,12 @@ export function parsePipelineText(text: string, source = 'pipeline'): LoadResult
   try {
     raw = JSON.parse(body);
   } catch {
+    const conflict = mergeConflictLine(body);
+    if (conflict !== undefined)
+      return {
+        problems: [{ code: 'invalid_json', path: '(document)', message: `${source} has an unresolved merge conflict (a conflict marker at line ${conflict})`, hint: 'resolve the conflict in git (keep one side or combine them, and remove the <<<<<<<, ======= and >>>>>>> lines), then open it again' }],
+        migrationsApplied: [],
+      };
     const at = jsonSyntaxError(body);
     const where = at ? ` at line ${at.line}, column ${at.column}` : '';
     const message = NAMES_A_PIPELINE_FORMAT.test(body) ? `${source} is not valid JSON${where}${at ? `: ${at.reason}` : ''}` : `${source} is ${NOT_A_PIPELINE}: it is not JSON${where}`;
@@ -60,6 +66,12 @@ export function parsePipelineText(text: string, source = 'pipeline'): LoadResult
   const repeated = duplicateKeyProblems(body, source);
   if (repeated.length > 0) return { problems: repeated, migrationsApplied: [] };
   return parsePipelineObject(raw, source);
+}
+
+/** The line of the first git conflict marker (`<<<<<<< ours`, `=======`, `>>>>>>> theirs`), if any. */
+function mergeConflictLine(text: string): number | undefined {
+  const m = /^(?:<{7}|={7}|>{7})(?: |\r?$)/m.exec(text);
+  return m ? text.slice(0, m.index).split('\n').length : undefined;
 }
 
 /** A key written twice in one object (JSON.parse would keep the last silently), as problems at the key. */

@@ -63,3 +63,12 @@ describe('a key written twice is refused, never resolved silently', () => {
     );
   });
 });
+
+describe('a merge left undone', () => {
+  it('is named as a merge conflict, with the line of its first marker', () => {
+    const text = merged.replace('      "path": "data/orders_2024.csv",\n      "path": "data/orders_2025.csv"', '<<<<<<< HEAD\n      "path": "data/orders_2024.csv"\n=======\n      "path": "data/orders_2025.csv"\n>>>>>>> feature/2025');
+    expect(parsePipelineText(text, 'orders.json').problems).toEqual([
+      expect.objectContaining({ message: 'orders.json has an unresolved merge conflict (a conflict marker at line 6)', hint: expect.stringContaining('resolve the conflict in git') }),
+    ]);
+  });
+});
