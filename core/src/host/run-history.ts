@@ -1,4 +1,4 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, openSync, renameSync, type WriteStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { HostRunSummary, RunRecord } from '../host-api/contract.js';
@@ -34,29 +34,76 @@ export async function readRun(dir: string): Promise<StoredRun | null> {
   }
 }
 
-/** Appends events in order; `close()` resolves once every line is on disk. */
+/** The part of a long run's events before the latest `EVENTS_FILE` began (see EventLog). */
+export const PREVIOUS_EVENTS_FILE = 'events.1.jsonl';
+
+/**
+ * A run's events file is rotated past this size: a `--watch` run goes on for weeks at about 2 KB
+ * per micro-batch, so its log keeps the latest 32 to 64 MiB, not everything since it started.
+ */
+export const EVENTS_ROTATE_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Appends events in order; `close()` resolves once every line is on disk. Past `rotateAt` bytes the
+ * file becomes `PREVIOUS_EVENTS_FILE` (replacing the one before) and a new one begins.
+ */
 export class EventLog {
-  private readonly stream: WriteStream;
-  constructor(dir: string) {
-    this.stream = createWriteStream(path.join(dir, EVENTS_FILE), { flags: 'a' });
-    // A full disk must not crash the host; the run's own result still reaches run.json.
-    this.stream.on('error', () => undefined);
+  private stream: WriteStream;
+  private bytes = 0;
+  constructor(
+    private readonly dir: string,
+    private readonly rotateAt = EVENTS_ROTATE_BYTES,
+  ) {
+    this.stream = this.open();
   }
+
   write(event: RunEvent): void {
-    this.stream.write(JSON.stringify(event) + '\n');
+    const line = JSON.stringify(event) + '\n';
+    if (this.bytes > 0 && this.bytes + line.length > this.rotateAt) this.rotate(event.runId);
+    this.stream.write(line);
+    this.bytes += Buffer.byteLength(line);
   }
+
   close(): Promise<void> {
     return new Promise((resolve) => this.stream.end(resolve));
   }
+
+  private open(): WriteStream {
+    const file = path.join(this.dir, EVENTS_FILE);
+    // Opened here and now, not when the stream gets to it: a rename (rotate) must find the file
+    // open already, or the stream's late open would start a second file under the name.
+    let fd: number | undefined;
+    try {
+      fd = openSync(file, 'a');
+    } catch {
+      fd = undefined;
+    }
+    const stream = createWriteStream(file, fd === undefined ? { flags: 'a' } : { fd });
+    // A full disk must not crash the host; the run's own result still reaches run.json.
+    stream.on('error', () => undefined);
+    return stream;
+  }
+
+  private rotate(runId: string): void {
+    if (this.stream.pending) return;
+    try {
+      // The open stream keeps writing its queued lines into the renamed file, so order is kept.
+      renameSync(path.join(this.dir, EVENTS_FILE), path.join(this.dir, PREVIOUS_EVENTS_FILE));
+    } catch {
+      return;
+    }
+    this.stream.end();
+    this.stream = this.open();
+    this.bytes = 0;
+    const note: RunEvent = { type: 'log', runId, level: 'info', message: `the events before these are in ${PREVIOUS_EVENTS_FILE}; earlier ones were dropped to keep this long run's log bounded` };
+    this.write(note);
+  }
 }
 
+/** A run's events in order, from the rotated part (if any) on; `offset` counts lines of both. */
 export async function readEvents(dir: string, offset: number, limit: number): Promise<{ events: RunEvent[]; next: number }> {
-  let text: string;
-  try {
-    text = await readFile(path.join(dir, EVENTS_FILE), 'utf8');
-  } catch {
-    return { events: [], next: offset };
-  }
+  const read = (name: string) => readFile(path.join(dir, name), 'utf8').catch(() => '');
+  const text = (await read(PREVIOUS_EVENTS_FILE)) + (await read(EVENTS_FILE));
   const lines = text.split('\n').filter((l) => l.trim() !== '');
   const slice = lines.slice(offset, offset + limit);
   return { events: slice.map((l) => JSON.parse(l) as RunEvent), next: offset + slice.length };
