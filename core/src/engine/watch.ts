@@ -1,8 +1,9 @@
-import { CaudalError } from '../util/errors.js';
+import { CaudalError, validationError } from '../util/errors.js';
 import type { Db } from '../compiler/db.js';
 import { executeRun, type ExecuteHooks } from './execute.js';
 import type { BatchSummary, OutputSummary, RunEvent, RunRequest, RunSummary } from './protocol.js';
 import { SessionCache } from './sessions.js';
+import { watchProblems } from './watch-checks.js';
 
 /**
  * `caudal run --watch`: the pipeline runs again and again, one micro-batch at a time. Each batch is
@@ -25,6 +26,12 @@ export async function executeWatch(req: RunRequest, db: Db, tempDir: string, hoo
   let rowsIn = 0;
   let last: RunSummary | undefined;
   emit({ type: 'run_started', runId, pipeline: pipeline.name, nodes: pipeline.nodes.length, at: new Date(started).toISOString() });
+  const refused = watchProblems(pipeline);
+  if (refused.length > 0) {
+    const summary: RunSummary = { runId, pipeline: pipeline.name, status: 'failed', startedAt: new Date(started).toISOString(), elapsedMs: Date.now() - started, nodes: [], outputs: [], error: validationError(refused).toJSON() };
+    emit({ type: 'run_finished', runId, summary });
+    return summary;
+  }
   try {
     for (let batch = 1; !hooks.isStopping() && !hooks.isCancelled(); batch++) {
       const batchStart = Date.now();

@@ -440,6 +440,11 @@ export interface NodeDefinition<S extends z.ZodType = z.ZodType> {
   aliases?: string[];
   /** Reads a stream (its compile marks `CompiledNode.streaming`): the studio offers "Run continuously". */
   streaming?: boolean;
+  /**
+   * A sink writing one file or object that each run replaces whole. A `--watch` run, each of whose
+   * micro-batches is a run, refuses it: only the last batch would remain.
+   */
+  wholeTarget?: boolean;
   inputs: PortSpec[];
   outputs: PortSpec[];
   params: S;

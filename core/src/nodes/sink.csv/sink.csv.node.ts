@@ -52,6 +52,7 @@ const params = z
 
 export const csvSinkNode = defineNode({
   type: 'sink.csv',
+  wholeTarget: true,
   version: 1,
   spark: csvSinkSpark,
   category: 'sink',

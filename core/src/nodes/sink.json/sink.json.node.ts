@@ -22,6 +22,7 @@ const params = z
 
 export const jsonSinkNode = defineNode({
   type: 'sink.json',
+  wholeTarget: true,
   version: 1,
   spark: jsonSinkSpark,
   category: 'sink',

@@ -44,6 +44,7 @@ const params = z
 
 export const parquetSinkNode = defineNode({
   type: 'sink.parquet',
+  wholeTarget: true,
   version: 1,
   spark: parquetSinkSpark,
   category: 'sink',

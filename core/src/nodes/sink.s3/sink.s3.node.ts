@@ -51,6 +51,7 @@ function formatOf(p: Params, key: string): 'csv' | 'json' | 'parquet' | undefine
 
 export const s3SinkNode = defineNode({
   type: 'sink.s3',
+  wholeTarget: true,
   version: 1,
   category: 'sink',
   title: 'Write to S3',

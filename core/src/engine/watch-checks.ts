@@ -1,0 +1,35 @@
+import type { Pipeline } from '../model/schema.js';
+import { getNodeDefinition } from '../nodes/index.js';
+import type { Problem } from '../util/errors.js';
+
+/**
+ * What a continuous run (`--watch`) cannot do, found before its first batch: every micro-batch is
+ * a whole run of the graph, acknowledged at its streaming sources once committed.
+ * - Without a streaming source each batch would read the same data again and write it again, as
+ *   fast as it can (an append sink would fill with copies).
+ * - A sink that replaces its one file or object with each run would keep only the last batch,
+ *   whose predecessors the sources have already acknowledged.
+ */
+export function watchProblems(pipeline: Pipeline): Problem[] {
+  const problems: Problem[] = [];
+  const types = pipeline.nodes.map((n) => getNodeDefinition(n.type));
+  if (!types.some((d) => d?.streaming)) {
+    problems.push({
+      code: 'invalid_document',
+      path: '(document)',
+      message: 'a continuous run (--watch) needs a streaming source (source.kafka, source.rabbitmq or source.postgres_cdc): this pipeline has none, so every micro-batch would read the same data and write it again',
+      hint: 'run it without --watch, or on a schedule (caudal schedule)',
+    });
+  }
+  pipeline.nodes.forEach((node, i) => {
+    if (!types[i]?.wholeTarget) return;
+    problems.push({
+      code: 'invalid_document',
+      path: `nodes[${i}]`,
+      nodeId: node.id,
+      message: `node '${node.id}' (${node.type}) writes one file, which every micro-batch of a continuous run (--watch) would replace: only the last batch would remain, and the sources would have acknowledged the others`,
+      hint: 'write the stream into a table (sink.postgres, sink.duckdb or sink.sqlserver, append or upsert) or onto a message bus (sink.kafka, sink.rabbitmq), and write files from there with a scheduled run',
+    });
+  });
+  return problems;
+}

@@ -1,0 +1,59 @@
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { caudal } from './support/cli.js';
+import { tempDir } from './support/pipeline.js';
+
+/**
+ * `caudal run --watch` refuses, before its first batch, what a continuous run cannot do: every
+ * micro-batch is a whole run of the graph, acknowledged at the streaming sources once committed.
+ * Nothing here needs a broker: the refusal comes before any connection.
+ */
+let dir: string;
+beforeAll(async () => {
+  dir = await tempDir('caudal-watch-refusals-');
+  await writeFile(path.join(dir, 'orders.csv'), 'id,amount\n1,10\n2,20\n');
+  // A broker that is never reached: nothing listens on port 1.
+  await writeFile(path.join(dir, 'caudal.connections.json'), JSON.stringify({ format: 'caudal.connections/1', connections: { bus: { type: 'kafka', brokers: '127.0.0.1:1' } } }));
+});
+
+const write = async (name: string, nodes: unknown[], edges: Array<[string, string]>) => {
+  const file = path.join(dir, name);
+  await writeFile(file, JSON.stringify({ format: 'caudal.pipeline/1', name, connections: { bus: { type: 'kafka' } }, nodes, edges: edges.map(([from, to]) => ({ from: `${from}:out`, to: `${to}:in` })) }));
+  return file;
+};
+
+describe('caudal run --watch', () => {
+  it('refuses a pipeline without a streaming source: it would read and write the same rows again and again', async () => {
+    const file = await write('batch.json', [
+      { id: 'orders', type: 'source.csv', params: { path: 'orders.csv' } },
+      { id: 'load', type: 'sink.duckdb', params: { database: 'wh.duckdb', table: 'orders', mode: 'append' } },
+    ], [['orders', 'load']]);
+    const r = await caudal(['run', file, '--watch'], { timeoutMs: 60_000 });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('a continuous run (--watch) needs a streaming source (source.kafka, source.rabbitmq or source.postgres_cdc): this pipeline has none');
+    expect(r.stderr).toContain('run it without --watch, or on a schedule');
+    expect(existsSync(path.join(dir, 'wh.duckdb'))).toBe(false);
+  });
+
+  it('refuses file sinks, which every batch would replace, naming each', async () => {
+    await writeFile(path.join(dir, 'rejects.csv'), 'kept\n');
+    const file = await write('stream-to-files.json', [
+      { id: 'events', type: 'source.kafka', params: { connection: 'bus', topics: ['events'], columns: [{ name: 'id', type: 'INTEGER' }], on_error: 'reject' } },
+      { id: 'archive', type: 'sink.parquet', params: { path: 'events.parquet' } },
+      { id: 'bad', type: 'sink.csv', params: { path: 'rejects.csv', if_exists: 'overwrite' } },
+    ], [['events', 'archive']]);
+    const doc = JSON.parse(await readFile(file, 'utf8')) as { edges: Array<{ from: string; to: string }> };
+    doc.edges.push({ from: 'events:rejects', to: 'bad:in' });
+    await writeFile(file, JSON.stringify(doc));
+    const r = await caudal(['run', file, '--watch'], { timeoutMs: 60_000 });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("node 'archive' (sink.parquet) writes one file, which every micro-batch of a continuous run (--watch) would replace: only the last batch would remain");
+    expect(r.stderr).toContain("node 'bad' (sink.csv) writes one file");
+    expect(r.stderr).toContain('write the stream into a table');
+    expect(r.stderr).not.toContain('needs a streaming source');
+    expect(await readFile(path.join(dir, 'rejects.csv'), 'utf8')).toBe('kept\n');
+    expect(existsSync(path.join(dir, 'events.parquet'))).toBe(false);
+  });
+});
