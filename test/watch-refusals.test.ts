@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { caudal } from './support/cli.js';
+import { caudal, startWatching } from './support/cli.js';
 import { tempDir } from './support/pipeline.js';
 
 /**
@@ -55,5 +55,30 @@ describe('caudal run --watch', () => {
     expect(r.stderr).not.toContain('needs a streaming source');
     expect(await readFile(path.join(dir, 'rejects.csv'), 'utf8')).toBe('kept\n');
     expect(existsSync(path.join(dir, 'events.parquet'))).toBe(false);
+  });
+
+  it('warns when a sink replaces its destination with every batch (a table holding the last batch only)', async () => {
+    const file = await write('snapshot.json', [
+      { id: 'events', type: 'source.kafka', params: { connection: 'bus', topics: ['events'], columns: [{ name: 'id', type: 'INTEGER' }] } },
+      { id: 'latest', type: 'sink.duckdb', params: { database: 'wh.duckdb', table: 'latest' } },
+      { id: 'log', type: 'sink.duckdb', params: { database: 'wh.duckdb', table: 'log', mode: 'append' } },
+    ], [['events', 'latest'], ['events', 'log']]);
+    let warned: ((events: string) => void) | undefined;
+    const seen = new Promise<string>((resolve) => (warned = resolve));
+    let out = '';
+    const { child, result, running } = startWatching(['run', file, '--watch'], {
+      onStdout: (chunk) => {
+        out += chunk;
+        if (out.includes('"type":"warning"')) warned?.(out);
+      },
+    });
+    await running;
+    const events = await Promise.race([seen, result.then((r) => r.stdout)]);
+    child.kill('SIGTERM');
+    await result;
+    const warnings = events.split('\n').filter((l) => l.includes('"type":"warning"')).map((l) => JSON.parse(l) as { nodeId: string; message: string });
+    expect(warnings).toEqual([
+      expect.objectContaining({ nodeId: 'latest', message: "node 'latest' (sink.duckdb) replaces its destination's content with every micro-batch (mode replace): it will hold the last batch only; set mode to append or upsert to keep every batch" }),
+    ]);
   });
 });

@@ -33,3 +33,17 @@ export function watchProblems(pipeline: Pipeline): Problem[] {
   });
   return problems;
 }
+
+/**
+ * Sinks whose params make each run replace their destination's content: in a continuous run it
+ * holds the last batch only. That can be meant ("latest snapshot" tables), so it is said, not refused.
+ */
+export function watchWarnings(pipeline: Pipeline): Array<{ nodeId: string; message: string }> {
+  return pipeline.nodes.flatMap((node) => {
+    const def = getNodeDefinition(node.type);
+    const params = def?.replacesContent ? def.params.safeParse(node.params) : undefined;
+    if (!def?.replacesContent || !params?.success || !def.replacesContent(params.data)) return [];
+    const mode = (params.data as { mode?: string }).mode;
+    return [{ nodeId: node.id, message: `node '${node.id}' (${node.type}) replaces its destination's content with every micro-batch (mode ${mode}): it will hold the last batch only; set mode to append or upsert to keep every batch` }];
+  });
+}

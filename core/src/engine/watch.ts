@@ -3,7 +3,7 @@ import type { Db } from '../compiler/db.js';
 import { executeRun, type ExecuteHooks } from './execute.js';
 import type { BatchSummary, OutputSummary, RunEvent, RunRequest, RunSummary } from './protocol.js';
 import { SessionCache } from './sessions.js';
-import { watchProblems } from './watch-checks.js';
+import { watchProblems, watchWarnings } from './watch-checks.js';
 
 /**
  * `caudal run --watch`: the pipeline runs again and again, one micro-batch at a time. Each batch is
@@ -32,6 +32,7 @@ export async function executeWatch(req: RunRequest, db: Db, tempDir: string, hoo
     emit({ type: 'run_finished', runId, summary });
     return summary;
   }
+  for (const w of watchWarnings(pipeline)) emit({ type: 'warning', runId, nodeId: w.nodeId, message: w.message });
   try {
     for (let batch = 1; !hooks.isStopping() && !hooks.isCancelled(); batch++) {
       const batchStart = Date.now();

@@ -445,6 +445,12 @@ export interface NodeDefinition<S extends z.ZodType = z.ZodType> {
    * micro-batches is a run, refuses it: only the last batch would remain.
    */
   wholeTarget?: boolean;
+  /**
+   * For sinks that can also add to their destination: true when these params make each run
+   * replace its content (a table recreated or emptied, an index or namespace swapped). A `--watch`
+   * run warns: the destination will hold the last batch only.
+   */
+  replacesContent?(params: z.output<S>): boolean;
   inputs: PortSpec[];
   outputs: PortSpec[];
   params: S;

@@ -98,6 +98,7 @@ SELECT error(CASE WHEN v LIKE 'cannot write %' THEN v ELSE ${mismatchMsg} || v |
 
 export const duckdbSinkNode = defineNode({
   type: 'sink.duckdb',
+  replacesContent: (p) => p.mode === 'replace',
   version: 1,
   spark: duckdbSinkSpark,
   category: 'sink',

@@ -33,6 +33,7 @@ const params = z
 
 export const elasticsearchSinkNode = defineNode({
   type: 'sink.elasticsearch',
+  replacesContent: (p) => p.mode === 'replace',
   version: 1,
   category: 'sink',
   title: 'Write Elasticsearch index',

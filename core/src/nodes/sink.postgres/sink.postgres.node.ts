@@ -45,6 +45,7 @@ const params = z
 
 export const postgresSinkNode = defineNode({
   type: 'sink.postgres',
+  replacesContent: (p) => p.mode === 'replace' || p.mode === 'truncate_insert',
   version: 1,
   spark: postgresSinkSpark,
   category: 'sink',

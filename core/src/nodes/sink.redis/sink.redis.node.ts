@@ -31,6 +31,7 @@ const params = z
 
 export const redisSinkNode = defineNode({
   type: 'sink.redis',
+  replacesContent: (p) => p.mode === 'replace_namespace',
   version: 1,
   category: 'sink',
   title: 'Write Redis keys',

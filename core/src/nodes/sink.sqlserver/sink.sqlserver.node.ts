@@ -37,6 +37,7 @@ const params = z
 
 export const sqlserverSinkNode = defineNode({
   type: 'sink.sqlserver',
+  replacesContent: (p) => p.mode === 'replace' || p.mode === 'truncate_insert',
   version: 1,
   category: 'sink',
   title: 'Write SQL Server table',
