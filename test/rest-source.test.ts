@@ -107,6 +107,23 @@ describe('source.rest against a local API', () => {
     expect(summary.error!.message).toContain('page 1 (offset=0) returned 120 records, more than limit=100: the API does not take "limit" as the page size');
   });
 
+  it('a next link or cursor that leads back to a page already read stops the run instead of paging forever', async () => {
+    const selfLink = await read({ url: '/items/self-link', records_path: 'items', pagination: { type: 'json_link', next_url_path: 'next' } });
+    expect(selfLink.summary.status).toBe('failed');
+    expect(selfLink.summary.error).toMatchObject({
+      message: expect.stringContaining('page 2 would be the same request as page 1: the link at next leads back to a page already read, so paging would never end'),
+      hint: expect.stringContaining("check that next_url_path names the next page's link, not the current one's"),
+    });
+    const calls = since('/items/cursor-echo');
+    const echo = await read({ url: '/items/cursor-echo', records_path: 'data', pagination: { type: 'cursor', cursor_path: 'meta.cursor' } });
+    expect(echo.summary.status).toBe('failed');
+    expect(echo.summary.error!.message).toContain('page 3 would be the same request as page 2: the cursor at meta.cursor leads back to a page already read');
+    expect(calls()).toHaveLength(2);
+    // Read with the right path, the same API pages to its end.
+    const right = await read({ url: '/items/cursor-echo', records_path: 'data', pagination: { type: 'cursor', cursor_path: 'meta.next_cursor' } });
+    expect(right.rows.map((r) => r.id)).toEqual(api.records.map((r) => r.id));
+  });
+
   it('with concurrency 1, sends one request at a time, the next queued to leave as an answer arrives', async () => {
     const calls = since('/items/offset');
     // Every answer takes 30 ms: a second request sent early would arrive while one is being answered.

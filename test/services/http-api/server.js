@@ -239,6 +239,16 @@ export async function startApi(options = {}) {
         const headers = more ? { Link: `<http://${url.host}${url.pathname}?${next}>; rel="next", <http://${url.host}${url.pathname}?page=1>; rel="first"` } : {};
         return { text: slice((p - 1) * pageSize, pageSize), headers };
       }
+      case '/items/self-link':
+        // A buggy API: its "next" link names the page just read.
+        return { text: `{"items":${slice(0, pageSize)},"next":${JSON.stringify(`${url.pathname}${url.search}`)}}` };
+      case '/items/cursor-echo': {
+        // meta.cursor echoes the cursor sent (what a misread cursor_path would pick), meta.next_cursor is the real one.
+        const c = q.get('cursor');
+        const from = c && c !== 'start' ? Number(Buffer.from(c, 'base64url').toString()) : 0;
+        const next = from + pageSize < total ? Buffer.from(String(from + pageSize)).toString('base64url') : null;
+        return { text: `{"data":${slice(from, pageSize)},"meta":{"cursor":${JSON.stringify(c ?? 'start')},"next_cursor":${JSON.stringify(next)}}}` };
+      }
       case '/items/cursor':
       case '/items/cursor-header': {
         const c = q.get('cursor');

@@ -37,6 +37,14 @@ export interface PageAnswer {
   records: number;
 }
 
+/** What a request asks for, as one string (its URL with the params in it): two equal keys ask for the same page. */
+export function requestKey(req: PageRequest): string {
+  const url = new URL(req.url);
+  for (const [k, v] of Object.entries(req.params)) url.searchParams.set(k, v);
+  url.searchParams.sort();
+  return url.href;
+}
+
 /** Offset and page-number pages can be computed without the previous answer, so they can be fetched ahead. */
 export function isComputable(p: Pagination): boolean {
   return p.type === 'offset' || p.type === 'page_number';

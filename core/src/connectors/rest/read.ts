@@ -3,7 +3,7 @@ import type { HttpClient, HttpMethod } from '../http/client.js';
 import { jsonPathRecords } from '../http/json-path.js';
 import { CutRecords, cutRecords, recordLines, recordsKeyPath } from './record-lines.js';
 import { CaudalError } from '../../util/errors.js';
-import { firstRequest, isComputable, nextRequest, nthRequest, pageTiling, type PageAnswer, type PageRequest, type Pagination, totalPages } from './paginate.js';
+import { firstRequest, isComputable, nextRequest, nthRequest, pageTiling, type PageAnswer, type PageRequest, type Pagination, requestKey, totalPages } from './paginate.js';
 
 export interface RestReadSpec {
   method: HttpMethod;
@@ -143,8 +143,15 @@ export async function* readPages(client: HttpClient, spec: RestReadSpec, who: st
     return;
   }
 
+  // A next link or cursor that leads back to a page already read (an API's "self" link, a cursor
+  // path naming the current cursor) would page forever, adding the same records again and again.
+  const asked = new Map<string, number>([[requestKey(first), 0]]);
   let req: PageRequest | undefined = next;
   while (req) {
+    const key = requestKey(req);
+    const before = asked.get(key);
+    if (before !== undefined) throw pagingLoop(p, req.index, before);
+    asked.set(key, req.index);
     const a = checked(req.index, await fetchPage(req, cutAt));
     c = cap(a);
     rows += c.count;
@@ -202,4 +209,12 @@ function firstLines(bytes: Buffer | undefined, n: number): Buffer | undefined {
     end = at + 1;
   }
   return bytes.subarray(0, end);
+}
+
+/** Page `index` (0-based) would ask again for what page `before` asked: say where the loop comes from. */
+function pagingLoop(p: Pagination, index: number, before: number): CaudalError {
+  const by = p.type === 'cursor' ? (p.cursor_header ? `the ${p.cursor_header} header's cursor` : `the cursor at ${p.cursor_path ?? 'next_cursor'}`) : p.type === 'header_link' ? "the Link header's next link" : `the link at ${p.next_url_path ?? 'next'}`;
+  return new CaudalError('execution', `page ${index + 1} would be the same request as page ${before + 1}: ${by} leads back to a page already read, so paging would never end`, {
+    hint: p.type === 'header_link' ? 'the API sends a next link that points back; set max_pages to stop after the pages you need' : `check that ${p.type === 'cursor' ? 'cursor_path (or cursor_header)' : 'next_url_path'} names the next page's ${p.type === 'cursor' ? 'cursor' : 'link'}, not the current one's; or set max_pages`,
+  });
 }

@@ -58,7 +58,9 @@ records 50 to 99. So a page shorter than *limit* followed by a page with records
 \`set limit to 50\`), and so does a page longer than *limit* (the API ignores *limit param*; pages
 would overlap and records be read twice). Page-number pagination with a *page size* sent is
 checked the same way (some APIs count pages with the size asked for but answer fewer); set *page
-size* to what the API answers.
+size* to what the API answers. A next link or cursor that leads back to a page already read (a
+"self" link, a *Cursor path* naming the current cursor) stops the run instead of paging forever:
+\`page 3 would be the same request as page 2: the cursor at meta.cursor leads back …\`.
 
 *At most this many pages* / *records* cap a read. With offset and page-number pagination,
 *Pages in flight* above 1 reads that many pages at once (still written in order); without a total
