@@ -124,6 +124,17 @@ describe('source.rest against a local API', () => {
     expect(right.rows.map((r) => r.id)).toEqual(api.records.map((r) => r.id));
   });
 
+  it('an API that ignores the page asked for (the same answer again) stops the run instead of reading the same records forever', async () => {
+    const calls = since('/items/all');
+    const r = await read({ url: '/items/all', pagination: { type: 'page_number' } });
+    expect(r.summary.status).toBe('failed');
+    expect(r.summary.error).toMatchObject({
+      message: expect.stringContaining('page 2 returned exactly what page 1 returned: the API does not take "page" as the page number, so the same records would be read again and again'),
+      hint: expect.stringContaining('check page_param'),
+    });
+    expect(calls()).toHaveLength(2);
+  });
+
   it('with concurrency 1, sends one request at a time, the next queued to leave as an answer arrives', async () => {
     const calls = since('/items/offset');
     // Every answer takes 30 ms: a second request sent early would arrive while one is being answered.

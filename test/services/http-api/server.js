@@ -247,7 +247,7 @@ export async function startApi(options = {}) {
         const c = q.get('cursor');
         const from = c && c !== 'start' ? Number(Buffer.from(c, 'base64url').toString()) : 0;
         const next = from + pageSize < total ? Buffer.from(String(from + pageSize)).toString('base64url') : null;
-        return { text: `{"data":${slice(from, pageSize)},"meta":{"cursor":${JSON.stringify(c ?? 'start')},"next_cursor":${JSON.stringify(next)}}}` };
+        return { text: `{"data":${slice(from, pageSize)},"meta":{"sent":${JSON.stringify(c)},"cursor":${JSON.stringify(c ?? 'start')},"next_cursor":${JSON.stringify(next)}}}` };
       }
       case '/items/cursor':
       case '/items/cursor-header': {

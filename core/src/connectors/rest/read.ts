@@ -62,24 +62,28 @@ export function selectRecords(json: unknown, recordsPath: string | undefined, wh
  */
 export async function* readPages(client: HttpClient, spec: RestReadSpec, who: string): AsyncGenerator<Page> {
   const p = spec.pagination;
-  type Answer = PageAnswer & { list?: unknown[]; lines?: () => Buffer | undefined };
+  type Answer = PageAnswer & { list?: unknown[]; lines?: () => Buffer | undefined; body: Buffer };
   /** `cutAt`: the key path of the records, to cut them from the answer without parsing them. */
   const fetchPage = async (req: PageRequest, cutAt?: string[]): Promise<Answer> => {
     const parse = cutAt ? (body: Buffer) => cutRecords(body, cutAt) : undefined;
     const res = await client.send({ method: spec.method, url: req.url, params: req.params, headers: spec.headers, body: spec.body }, { json: true, parse });
     if (res.json instanceof CutRecords) {
       const cut = res.json;
-      return { json: cut.rest, headers: res.headers, records: cut.count, lines: () => cut.lines };
+      return { json: cut.rest, headers: res.headers, records: cut.count, lines: () => cut.lines, body: res.body };
     }
     const list = selectRecords(res.json, spec.recordsPath, `${who}: ${res.shownUrl}`);
     const lines = () => recordLines(res.body, recordsKeyPath(spec.recordsPath, res.json), list);
-    return { json: res.json, headers: res.headers, records: list.length, list, lines };
+    return { json: res.json, headers: res.headers, records: list.length, list, lines, body: res.body };
   };
   // Pages are handed over in order (also when fetched ahead): each is checked before it is.
   const tiling = pageTiling(p);
+  let previous: Buffer | undefined;
   const checked = (index: number, a: Answer): Answer => {
     const wrong = tiling(index, a.records);
     if (wrong) throw new CaudalError('execution', `${who}: ${wrong.message}`, { hint: wrong.hint });
+    // An API that ignores the page it is asked for answers the same page again and again.
+    if (a.records > 0 && previous?.length === a.body.length && previous.equals(a.body)) throw samePageAgain(p, index, who);
+    previous = a.body;
     return a;
   };
   const maxPages = spec.maxPages ?? Infinity;
@@ -150,7 +154,7 @@ export async function* readPages(client: HttpClient, spec: RestReadSpec, who: st
   while (req) {
     const key = requestKey(req);
     const before = asked.get(key);
-    if (before !== undefined) throw pagingLoop(p, req.index, before);
+    if (before !== undefined) throw pagingLoop(p, req.index, before, who);
     asked.set(key, req.index);
     const a = checked(req.index, await fetchPage(req, cutAt));
     c = cap(a);
@@ -212,9 +216,28 @@ function firstLines(bytes: Buffer | undefined, n: number): Buffer | undefined {
 }
 
 /** Page `index` (0-based) would ask again for what page `before` asked: say where the loop comes from. */
-function pagingLoop(p: Pagination, index: number, before: number): CaudalError {
+function pagingLoop(p: Pagination, index: number, before: number, who: string): CaudalError {
   const by = p.type === 'cursor' ? (p.cursor_header ? `the ${p.cursor_header} header's cursor` : `the cursor at ${p.cursor_path ?? 'next_cursor'}`) : p.type === 'header_link' ? "the Link header's next link" : `the link at ${p.next_url_path ?? 'next'}`;
-  return new CaudalError('execution', `page ${index + 1} would be the same request as page ${before + 1}: ${by} leads back to a page already read, so paging would never end`, {
+  return new CaudalError('execution', `${who}: page ${index + 1} would be the same request as page ${before + 1}: ${by} leads back to a page already read, so paging would never end`, {
     hint: p.type === 'header_link' ? 'the API sends a next link that points back; set max_pages to stop after the pages you need' : `check that ${p.type === 'cursor' ? 'cursor_path (or cursor_header)' : 'next_url_path'} names the next page's ${p.type === 'cursor' ? 'cursor' : 'link'}, not the current one's; or set max_pages`,
   });
+}
+
+/** Page `index` (0-based) answered byte for byte what the page before it did. */
+function samePageAgain(p: Pagination, index: number, who: string): CaudalError {
+  const why =
+    p.type === 'page_number'
+      ? `the API does not take "${p.page_param}" as the page number`
+      : p.type === 'offset'
+        ? `the API does not take "${p.offset_param}" as the offset`
+        : p.type === 'cursor'
+          ? `the cursor sent as "${p.cursor_param}" did not move the API on`
+          : 'its next link did not move the API on';
+  const hint =
+    p.type === 'cursor'
+      ? `check that ${p.cursor_header ? 'cursor_header' : 'cursor_path'} names the next page's cursor and cursor_param the query param the API reads it from`
+      : p.type === 'page_number' || p.type === 'offset'
+        ? `check ${p.type === 'page_number' ? 'page_param' : 'offset_param'} (the query param the API pages by), or set pagination to none if it answers everything at once`
+        : 'set pagination to none if the API answers everything at once, or set max_pages';
+  return new CaudalError('execution', `${who}: page ${index + 1} returned exactly what page ${index} returned: ${why}, so the same records would be read again and again`, { hint });
 }

@@ -60,7 +60,9 @@ would overlap and records be read twice). Page-number pagination with a *page si
 checked the same way (some APIs count pages with the size asked for but answer fewer); set *page
 size* to what the API answers. A next link or cursor that leads back to a page already read (a
 "self" link, a *Cursor path* naming the current cursor) stops the run instead of paging forever:
-\`page 3 would be the same request as page 2: the cursor at meta.cursor leads back …\`.
+\`page 3 would be the same request as page 2: the cursor at meta.cursor leads back …\`. So does a
+page that answers byte for byte what the page before it did (an API that ignores the page number,
+offset or cursor it is sent would otherwise hand over the same records again and again).
 
 *At most this many pages* / *records* cap a read. With offset and page-number pagination,
 *Pages in flight* above 1 reads that many pages at once (still written in order); without a total
