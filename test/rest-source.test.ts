@@ -33,9 +33,11 @@ describe('source.rest against a local API', () => {
       ['src -> dst'],
       { connections: { api: { type: 'rest' } }, name: opts.name ?? 'rest test' },
     );
-    const summary = await runPipeline({ pipeline: doc, baseDir: dir, connections: opts.connection ?? conn(), stateDir: opts.stateDir ?? path.join(dir, 'state') });
+    const warnings: string[] = [];
+    const onEvent = (e: RunEvent) => void (e.type === 'warning' && warnings.push(e.message));
+    const summary = await runPipeline({ pipeline: doc, baseDir: dir, connections: opts.connection ?? conn(), stateDir: opts.stateDir ?? path.join(dir, 'state'), onEvent });
     const rows = summary.status === 'succeeded' ? (JSON.parse(await readFile(out, 'utf8')) as Array<Record<string, unknown>>) : [];
-    return { summary, rows, doc };
+    return { summary, rows, doc, warnings };
   };
   const since = (prefix: string) => {
     const start = api.log.length;
@@ -400,6 +402,32 @@ describe('source.rest against a local API', () => {
     const more = await read(params, { stateDir, name: 'inc' });
     expect(more.rows.map((r) => r.id)).toEqual([251, 252, 253]);
     expect((await listStates(stateDir, 'inc', 'src')).map((s) => s.state.cursor)).toEqual([api.records.at(-1)!.updated_at]);
+  });
+
+  it('incremental: a cursor_path no record has stops the run (the cursor would never move on); nothing is saved', async () => {
+    const stateDir = path.join(dir, 'inc-typo-state');
+    const params = { url: '/items/offset', records_path: 'data', pagination: { type: 'offset', limit: 100, total_path: 'meta.total' }, incremental: { cursor_path: 'updatedAt', param: 'updated_since' } };
+    const r = await read(params, { stateDir, name: 'inc-typo' });
+    expect(r.summary.status).toBe('failed');
+    expect(r.summary.error).toMatchObject({
+      message: expect.stringContaining(`none of the ${api.records.length} records has a value at cursor_path 'updatedAt' (a record's keys: id,`),
+      hint: expect.stringContaining('set incremental.cursor_path'),
+    });
+    expect(r.summary.error!.message).toContain('updated_at');
+    expect(await listStates(stateDir, 'inc-typo', 'src')).toEqual([]);
+  });
+
+  it('incremental: an API that ignores the cursor param (older records again) is a warning with how many', async () => {
+    const stateDir = path.join(dir, 'inc-ignored-state');
+    const params = { url: '/items/offset', records_path: 'data', pagination: { type: 'offset', limit: 100, total_path: 'meta.total' }, incremental: { cursor_path: 'updated_at', param: 'modified_after' } };
+    const first = await read(params, { stateDir, name: 'inc-ignored' });
+    expect(first.warnings).toEqual([]);
+    const again = await read(params, { stateDir, name: 'inc-ignored' });
+    expect(again.summary.status).toBe('succeeded');
+    const last = api.records.at(-1)!.updated_at;
+    expect(again.warnings).toEqual([
+      `${api.records.length - 1} of the ${api.records.length} records have a 'updated_at' older than modified_after=${last}, the value sent: the API seems not to filter by 'modified_after', so records read before are read again (an append would store them twice)`,
+    ]);
   });
 
   it('previews read the first page only, and say so', async () => {

@@ -62,6 +62,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
     db,
     isCancelled: hooks.isCancelled,
     log: (message) => log('info', message, nodeId),
+    warn: (message) => emit({ type: 'warning', runId, nodeId, message }),
     progress: (rows) => emit({ type: 'node_progress', runId, nodeId, percent: -1, rowsProcessed: rows }),
     waitForLocks: req.options?.wait === true,
     sessions,

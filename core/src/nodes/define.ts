@@ -159,6 +159,8 @@ export interface HookIo {
   db: Db;
   isCancelled(): boolean;
   log(message: string): void;
+  /** Something the user should know that does not stop the run (a `warning` event naming the node). */
+  warn?(message: string): void;
   /** Rows done so far, for progress events. */
   progress(rows: number): void;
   /**

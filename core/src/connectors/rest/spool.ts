@@ -76,16 +76,32 @@ export function compareCursor(a: string | number, b: string | number): number {
   return sa < sb ? -1 : sa > sb ? 1 : 0;
 }
 
-/** The highest cursor value seen across pages. */
+/**
+ * The highest cursor value seen across pages, and what says the cursor does not work: records
+ * without a value at the path (a misspelled cursor_path never moves the cursor on), and records
+ * older than the value sent (an API that ignores the param answers everything again).
+ */
 export class CursorTracker {
   max?: string | number;
+  records = 0;
+  withValue = 0;
+  older = 0;
+  /** One record's keys, to name what the path could have been. */
+  keys?: string[];
 
-  constructor(private readonly path: string) {}
+  constructor(
+    private readonly path: string,
+    private readonly sent?: string,
+  ) {}
 
   see(records: readonly unknown[]): void {
     for (const r of records) {
+      this.records++;
+      if (this.keys === undefined && r && typeof r === 'object' && !Array.isArray(r)) this.keys = Object.keys(r);
       const v = valueAt(r, this.path);
       if (typeof v !== 'string' && typeof v !== 'number') continue;
+      this.withValue++;
+      if (this.sent !== undefined && compareCursor(v, this.sent) < 0) this.older++;
       if (this.max === undefined || compareCursor(v, this.max) > 0) this.max = v;
     }
   }

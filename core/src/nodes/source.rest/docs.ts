@@ -81,7 +81,10 @@ the API filters on (e.g. \`updated_since\`). Each run sends the highest cursor v
 **successful** run read (or *First value* on the first run); the value is saved only after every
 sink of the run committed, so a failed or cancelled run reads the same records again next time.
 Timestamps are compared as instants, numbers as numbers. \`caudal state show|reset|set\` shows or
-changes the saved value.
+changes the saved value. A *cursor field* that none of the records read has (a misspelled path would
+send the same value forever, and every run would read everything again) stops the run, naming a
+record's keys; records older than the value sent (the API seems to ignore the *query param*) are a
+warning that says how many.
 
 **Streaming.** Each page goes from the answer to a newline-delimited JSON file in the run's temp
 folder, which DuckDB reads: memory holds one page (or *Pages in flight* pages) at a time, plus the

@@ -136,7 +136,7 @@ export const restSourceNode = defineNode({
     const pinned: Column[] | undefined = p.columns.length > 0 ? p.columns.map((c) => ({ name: c.name, type: c.type })) : undefined;
     let pages: AsyncGenerator<Page> | undefined;
     let first: { records?: unknown[]; count: number; lines?: () => Buffer | undefined; more: boolean } | undefined;
-    const cursor = p.incremental ? new CursorTracker(p.incremental.cursor_path) : undefined;
+    const cursor = p.incremental ? new CursorTracker(p.incremental.cursor_path, lastCursor) : undefined;
     try {
       if (ctx.mode === 'run') {
         // The second page is requested as soon as the first has arrived, and so on: the pages
@@ -228,6 +228,7 @@ export const restSourceNode = defineNode({
               client.close();
             }
             hookIo.log(`read ${more.rows} records from ${client.shown(spec.url)}${lastCursor !== undefined && p.incremental ? ` (${p.incremental.param}=${lastCursor})` : ''}`);
+            if (cursor && p.incremental) checkCursor(ctx.nodeId, cursor, p.incremental, lastCursor, hookIo);
             return more.rows;
           },
           async dry() {
@@ -261,3 +262,20 @@ export const restSourceNode = defineNode({
     },
   },
 });
+
+/**
+ * An incremental cursor that cannot work is said: a path no record has (the next run would send the
+ * same value and read everything again, which appends would duplicate) stops the run; records older
+ * than the value sent (the API seems to ignore the param) are a warning with how many.
+ */
+function checkCursor(nodeId: string, cursor: CursorTracker, inc: { cursor_path: string; param: string }, sent: string | undefined, io: HookIo): void {
+  if (cursor.records > 0 && cursor.withValue === 0) {
+    throw new CaudalError('validation', `node '${nodeId}': none of the ${cursor.records} records has a value at cursor_path '${inc.cursor_path}'${cursor.keys ? ` (a record's keys: ${cursor.keys.slice(0, 12).join(', ')})` : ''}, so the next run could not continue after them`, {
+      nodeId,
+      hint: 'set incremental.cursor_path to the field that grows with each change, e.g. updated_at',
+    });
+  }
+  if (cursor.older > 0 && sent !== undefined) {
+    io.warn?.(`${cursor.older} of the ${cursor.records} records have a '${inc.cursor_path}' older than ${inc.param}=${sent}, the value sent: the API seems not to filter by '${inc.param}', so records read before are read again (an append would store them twice)`);
+  }
+}
