@@ -67,6 +67,24 @@ describe('incremental reads from PostgreSQL', async () => {
     expect(await ids('seq_copy')).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
+  it('warns of rows read without a watermark value: later runs would never read rows like them', async () => {
+    await q(`CREATE TABLE nulls_wm (id int, at timestamptz)`);
+    await q(`INSERT INTO nulls_wm VALUES (1, '2024-01-01 00:00:00+00'), (2, NULL), (3, NULL), (4, '2024-01-02 00:00:00+00')`);
+    const d = doc('nulls_wm', 'at');
+    const warnings: string[] = [];
+    const s = await runPipeline({ pipeline: d, baseDir: dir, connections: pgConnection(), stateDir, onEvent: (e) => void (e.type === 'warning' && warnings.push(e.message)) });
+    expect(s.status).toBe('succeeded');
+    expect(await ids('nulls_wm_copy')).toEqual([1, 2, 3, 4]);
+    expect(warnings).toEqual([
+      "2 rows read have no value in the watermark column 'at': a NULL is never above the watermark, so later incremental runs will not read rows like them; give the column a value (a DEFAULT, or a trigger that sets it) or read them another way",
+    ]);
+    // Without NULLs, no warning.
+    warnings.length = 0;
+    await q(`INSERT INTO nulls_wm VALUES (5, '2024-01-03 00:00:00+00')`);
+    await runPipeline({ pipeline: d, baseDir: dir, connections: pgConnection(), stateDir, onEvent: (e) => void (e.type === 'warning' && warnings.push(e.message)) });
+    expect(warnings).toEqual([]);
+  });
+
   it('does not advance the watermark when the load is killed mid-COPY, and the next run loses and duplicates nothing', async () => {
     await q(`CREATE TABLE src_k (id int, at timestamptz)`);
     await q(`INSERT INTO src_k SELECT g, timestamptz '2024-01-01 00:00:00+00' + g * interval '1 second' FROM generate_series(1, 3000) g`);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { defineNode, type HookIo, type StateKey } from '../define.js';
 import { postgresSourceSpark } from './source.postgres.spark.js';
 import { ident } from '../../compiler/sql.js';
+import { nextWatermark } from '../shared/watermark.js';
 import { postgresFields, type PostgresConfig } from '../../connections/postgres/postgres.connection.js';
 import { postgresConnector } from '../../connectors/postgres/postgres.connector.js';
 import type { ReadSpec } from '../../connectors/connector.js';
@@ -153,11 +154,8 @@ export const postgresSourceNode = defineNode({
         ? {
             stateKey: key,
             async nextState(io: HookIo) {
-              const col = ident(wmColumn.name);
               // TIMESTAMPTZ in UTC with its offset, so the server compares the exact instant.
-              const expr = wmColumn.type === 'TIMESTAMPTZ' ? `strftime(max(${col}) AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S.%f') || '+00'` : `CAST(max(${col}) AS VARCHAR)`;
-              const [row] = await io.db.rows(`SELECT ${expr} AS w FROM ${data}`);
-              const next = row?.w;
+              const next = await nextWatermark(io, data, wmColumn.name, (max) => (wmColumn.type === 'TIMESTAMPTZ' ? `strftime(${max} AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S.%f') || '+00'` : `CAST(${max} AS VARCHAR)`));
               // No new rows: keep the old watermark (the state is rewritten with the same value).
               return { column: wmColumn.name, watermark: typeof next === 'string' ? next : (watermark ?? null) };
             },
@@ -198,7 +196,9 @@ state is saved only after every sink of the run committed (\`caudal state show|r
 \`--state-dir\`). There is one state per source: the server, database, table (with filters) or query
 (with query params) after pipeline params, and the watermark column, so the same pipeline run for
 another schema or tenant keeps its own watermark and starts from *Start after* the first time. Rows that arrive later with a watermark at or below that value are not read:
-use a commit timestamp or a sequence, not a business date.
+use a commit timestamp or a sequence, not a business date. Rows read with no value in the watermark
+column are a warning, for the same reason: a NULL is never above the watermark, so later runs would
+not read rows like them.
 
 **Previews** read the first ${PREVIEW_ROWS} rows and say they are sampled.`,
   example: {

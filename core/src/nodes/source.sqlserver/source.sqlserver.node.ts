@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { sqlserverSourceSpark } from './source.sqlserver.spark.js';
 import { defineNode, type HookIo, type StateKey } from '../define.js';
-import { ident } from '../../compiler/sql.js';
+import { nextWatermark } from '../shared/watermark.js';
 import { sqlserverFields, type SqlServerConfig } from '../../connections/sqlserver/sqlserver.connection.js';
 import { stateKey } from '../shared/state-key.js';
 import { planSqlServerRead } from '../../connectors/sqlserver/read.js';
@@ -151,10 +151,7 @@ export const sqlserverSourceNode = defineNode({
         ? {
             stateKey: key,
             async nextState(io: HookIo) {
-              const col = ident(wmColumn.name);
-              const expr = watermarkText(wmColumn.type, `max(${col})`);
-              const [row] = await io.db.rows(`SELECT ${expr} AS w FROM ${data}`);
-              const next = row?.w;
+              const next = await nextWatermark(io, data, wmColumn.name, (max) => watermarkText(wmColumn.type, max));
               // No new rows: keep the old watermark (the state is rewritten with the same value).
               return { column: wmColumn.name, watermark: typeof next === 'string' ? next : (watermark ?? null) };
             },
@@ -191,7 +188,8 @@ The remote type (with its collation) is shown by discovery.
 **Incremental loads.** Set *Incremental* with a watermark column (a datetime2, a rowversion cast to
 bigint in a query, or an increasing id). Each run reads only rows above the highest value the last
 **successful** run loaded; the state is saved only after every sink of the run committed
-(\`caudal state show|reset|set\`, \`--state-dir\`).
+(\`caudal state show|reset|set\`, \`--state-dir\`). Rows read with no value in the watermark column
+are a warning: a NULL is never above the watermark, so later runs would not read rows like them.
 
 **Previews** read the first ${PREVIEW_ROWS} rows and say they are sampled.`,
   example: {
