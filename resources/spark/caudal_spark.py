@@ -78,6 +78,9 @@ def make_session(job, master=None, conf=None):
         # Spark 4 reads CSV only in UTF-8, UTF-16/32, US-ASCII and ISO-8859-1 unless Java's full set of
         # charsets is allowed: Windows-1252 and the East Asian encodings Excel writes need it.
         "spark.sql.legacy.javaCharsets": "true",
+        # JSON text keeps a struct's NULL fields ("day": null), as DuckDB's to_json and JSON writer do:
+        # a CSV cell holding a struct reads the same on both engines.
+        "spark.sql.jsonGenerator.ignoreNullFields": "false",
     }
     if job.get("packages"):
         settings["spark.jars.packages"] = ",".join(job["packages"])

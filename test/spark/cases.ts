@@ -236,6 +236,15 @@ export const CASES: Case[] = [
     edges: [...typedEdges, 'dated -> srt', 'srt -> top', 'top -> sink'],
   },
   {
+    name: 'CSV sink writes lists and structs as JSON text',
+    nodes: [
+      ...typed,
+      { id: 'nest', type: 'transform.sql', params: { query: "SELECT order_id, [status, channel, 'a, \"b\"'] AS tags, {'qty': quantity, 'day': order_date, 'note': 'x, y'} AS detail FROM dated" } },
+      { id: 'sink', type: 'sink.csv', params: { path: '${out}/nested.csv', if_exists: 'overwrite' } },
+    ],
+    edges: [...typedEdges, 'dated -> nest', 'nest -> sink'],
+  },
+  {
     name: 'sample: the same number of rows',
     countOnly: true,
     nodes: [...typed, { id: 'smp', type: 'transform.sample', params: { unit: 'rows', size: 25, seed: 7 } }, parquet('sink')],

@@ -35,7 +35,8 @@ export function fileSink<P extends { path: string; if_exists: 'fail' | 'overwrit
  * A SELECT over the sink's input that writes timestamps as the DuckDB engine does (`2024-06-30
  * 14:05:00`, fractions only when present; Spark's writers would put a `T` in), and applies the
  * strftime formats a sink sets for dates and timestamps. With `nested`, lists, structs and maps
- * become their text (`[a, b]`, as DuckDB's CSV writer prints them; Spark's CSV writer refuses them).
+ * become JSON text, as the CSV sink writes them on DuckDB (`isNestedType`; Spark's CSV writer
+ * refuses them).
  * Undefined when nothing needs converting.
  */
 export function textualValues(from: string, columns: Column[], formats: { date?: string; timestamp?: string; nested?: boolean } = {}): string | undefined {
@@ -47,9 +48,9 @@ export function textualValues(from: string, columns: Column[], formats: { date?:
       changed = true;
       return `strftime(${x}, ${stringLiteral(formats.date)}) AS ${x}`;
     }
-    if (formats.nested && (type.endsWith(']') || type.startsWith('STRUCT') || type.startsWith('MAP'))) {
+    if (formats.nested && isNestedType(type)) {
       changed = true;
-      return `CAST(${x} AS VARCHAR) AS ${x}`;
+      return `to_json(${x}) AS ${x}`;
     }
     if (type.startsWith('TIMESTAMP')) {
       changed = true;
@@ -66,4 +67,10 @@ export function sparkCompression(file: string): Record<string, string> {
   if (lower.endsWith('.gz')) return { compression: 'gzip' };
   if (lower.endsWith('.zst')) return { compression: 'zstd' };
   return {};
+}
+
+/** A list, struct, map or union type (DuckDB's spelling): values a CSV cell holds as JSON text. */
+export function isNestedType(type: string): boolean {
+  const t = type.toUpperCase();
+  return t.endsWith(']') || t.startsWith('STRUCT') || t.startsWith('MAP') || t.startsWith('UNION');
 }

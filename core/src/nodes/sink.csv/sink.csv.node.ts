@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { defineNode } from '../define.js';
 import { csvSinkSpark } from './sink.csv.spark.js';
 import { compressionFor, fileSinkPlan, ifExistsParam, pathParam } from '../shared/file-sink.js';
+import { isNestedType } from '../shared/spark-files.js';
+import { ident } from '../../compiler/sql.js';
 
 /** DuckDB's writer silently keeps only the first character of a longer delimiter. */
 const oneChar = (s: string) => [...s].length === 1 || s === '\\t';
@@ -72,6 +74,10 @@ another \`null_string\` (\`NULL\`, \`\\N\`), a text equal to it is quoted (\`"NU
 as nothing, and in a file of a single column every value is quoted, because readers skip an empty
 line. Read such a file back with \`null_strings: ["NULL"]\` on the source.
 
+**Lists, structs and maps** are written as JSON text (\`["a, b","c"]\`, \`{"name":"x, y","n":2,"at":null}\`),
+which any reader can take apart (\`json_extract\`, a JSON parser), rather than DuckDB's own notation,
+which leaves strings unquoted.
+
 **Atomic.** The data first goes to a hidden file next to the target
 (\`.orders.csv.caudal-<run id>-<node id>.tmp\`), which is renamed into place only when every sink of
 the run has been written. A failed or cancelled run deletes the hidden file and leaves the old
@@ -95,9 +101,14 @@ the folders it created are removed again (when they are still empty).`,
     const p = ctx.params;
     // DuckDB quotes an empty text ("") only while NULL is written as nothing. Otherwise a one-column
     // file would hold an empty line for it, which readers skip: quote every value there instead.
-    const quoteAll = p.null_string !== '' && ctx.input().columns.length === 1;
+    const columns = ctx.input().columns;
+    const quoteAll = p.null_string !== '' && columns.length === 1;
+    // DuckDB would print lists, structs and maps in its own notation, strings unquoted
+    // ([{'name': a, b}] for the name "a, b"), which no reader can take apart: JSON text instead.
+    const nested = columns.some((c) => isNestedType(c.type));
     return fileSinkPlan(ctx, {
       noun: 'CSV file',
+      ...(nested ? { select: columns.map((c) => (isNestedType(c.type) ? `to_json(${ident(c.name)}) AS ${ident(c.name)}` : ident(c.name))).join(', ') } : {}),
       options: {
         FORMAT: 'csv',
         DELIMITER: p.delimiter,

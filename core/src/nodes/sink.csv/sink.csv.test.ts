@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inspect, pipeline, problemsOf, run, tempDir } from '../../../../test/support/pipeline.js';
 import { ownerTag } from '../../util/owner.js';
@@ -146,4 +147,32 @@ describe('sink.csv', () => {
     expect((await run(doc, dir)).summary.status).toBe('succeeded');
     expect(await readFile(path.join(dir, "it's 2024-06-30/o'brien.csv"), 'utf8')).toBe('id\n1\n');
   });
+  it('writes lists, structs and maps as JSON text, which readers can take apart (DuckDB would print a, b unquoted)', async () => {
+    const query = `SELECT 1 AS id, ['a, b', 'say "hi"'] AS tags, {'name': 'x, y', 'n': 2, 'at': DATE '2024-06-30'} AS s, MAP {'k': 1.5} AS m, [[1, 2], [3]] AS grid`;
+    const { summary } = await run(csvPipeline({ path: 'nested.csv' }, query), dir);
+    expect(summary.status).toBe('succeeded');
+    const text = await readFile(path.join(dir, 'nested.csv'), 'utf8');
+    expect(text).toBe(String.raw`id,tags,s,m,grid
+1,"[""a, b"",""say \""hi\""""]","{""name"":""x, y"",""n"":2,""at"":""2024-06-30""}","{""k"":1.5}","[[1,2],[3]]"
+`);
+    // Read back as CSV, every cell parses as the JSON of its value.
+    const cells = await readCsvCells(path.join(dir, 'nested.csv'));
+    expect(JSON.parse(cells.tags!)).toEqual(['a, b', 'say "hi"']);
+    expect(JSON.parse(cells.s!)).toEqual({ name: 'x, y', n: 2, at: '2024-06-30' });
+    expect(JSON.parse(cells.m!)).toEqual({ k: 1.5 });
+    expect(JSON.parse(cells.grid!)).toEqual([[1, 2], [3]]);
+  });
 });
+
+/** The first row of a CSV file as text cells, read by DuckDB's CSV reader. */
+async function readCsvCells(file: string): Promise<Record<string, string>> {
+  const db = await DuckDBInstance.create(':memory:');
+  const c = await db.connect();
+  try {
+    const r = await c.runAndReadAll(`SELECT * FROM read_csv('${file.replaceAll("'", "''")}', all_varchar = true)`);
+    return r.getRowObjects()[0] as Record<string, string>;
+  } finally {
+    c.closeSync();
+    db.closeSync();
+  }
+}
