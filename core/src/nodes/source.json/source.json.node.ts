@@ -6,6 +6,7 @@ import { checkPartitionClash, firstFile, hiveArg, hivePartitioningParam } from '
 import { flattenedSelect } from '../shared/flatten.js';
 import { convertedJsonRead, jsonReadType } from '../shared/json-values.js';
 import { jsonSourceSpark } from './source.json.spark.js';
+import { recordsSelect } from './records-path.js';
 
 const params = z
   .object({
@@ -32,6 +33,13 @@ const params = z
       widget: 'text',
       group: 'Structure',
       placeholder: '_',
+    }),
+    records_path: z.string().min(1).optional().meta({
+      label: 'Records path',
+      help: 'When each file is one object that holds the records in a list, the key of that list: `data` for {"data": [{...}, {...}], "meta": {...}}, with dots for a deeper one (`result.items`). Each object of the list becomes a row. Empty: the records are the top-level objects.',
+      widget: 'text',
+      group: 'Structure',
+      placeholder: 'data',
     }),
     columns: z
       .array(
@@ -150,6 +158,14 @@ joined with the separator: \`customer.address.city\` → \`customer_address_city
 after flattening (say a key \`customer_id\` next to \`customer: {"id": ...}\`; case does not
 count), the node reports both paths and asks for another separator.
 
+**Records inside an object.** API dumps often hold their records in a list inside one object:
+\`{"meta": {...}, "data": [{...}, {...}]}\`. Read as it is, such a file is one row with a list column;
+set *Records path* to \`data\` (dots for deeper lists: \`result.items\`) and each object of the list
+becomes a row, its keys the columns (detected across all its objects), with the file name and
+partition columns on every row. A wrong path names the keys that are there. Types are detected,
+not listed: set them with a Cast node after this one. Each file is read whole (it is one JSON value),
+so memory grows with the largest file. Not available on Spark.
+
 **Partitioned folders.** With \`hive_partitioning\` (\`auto\` by default, \`true\` or \`false\`) a path
 such as \`orders/year=2024/region=eu/part-0.json\` adds the columns \`year\` and \`region\`, also when the path
 names one file. A file that holds a column of such a name itself is refused (DuckDB would replace its
@@ -169,6 +185,8 @@ not valid JSON stops the node with DuckDB's reason, naming the file and the line
   },
   check(p) {
     const out: Array<{ path: string; message: string; hint?: string }> = [];
+    if (p.records_path !== undefined && p.columns.length > 0)
+      out.push({ path: 'columns', message: 'columns name top-level keys, and with records_path the rows are the objects of a list', hint: 'leave columns empty to detect the records\' keys, and set their types with a Cast node after this one' });
     const seen = new Set<string>();
     p.columns.forEach((c, i) => {
       if (seen.has(c.name.toLowerCase())) out.push({ path: `columns[${i}].name`, message: `key '${c.name}' is listed twice`, hint: 'remove one of them' });
@@ -192,13 +210,23 @@ not valid JSON stops the node with DuckDB's reason, naming the file and the line
       });
     const args = argsWith(hiveArg(p.hive_partitioning));
     // Listed columns that read_json would fill with loss are read as JSON and converted (shared/json-values.ts).
-    const from = convertedJsonRead(`read_json(${stringLiteral(ctx.path(p.path))}${args ? `, ${args}` : ''})`, p.columns, (name) => stringLiteral(`column "${name}": `));
+    let from = convertedJsonRead(`read_json(${stringLiteral(ctx.path(p.path))}${args ? `, ${args}` : ''})`, p.columns, (name) => stringLiteral(`column "${name}": `));
     await checkPartitionClash({
       nodeId: ctx.nodeId,
       hive: p.hive_partitioning,
       file: first,
       ownColumns: async (file) => (await ctx.describe(`SELECT * FROM read_json(${stringLiteral(file)}, ${argsWith(false)})`)).map((c) => c.name),
     });
+    if (p.records_path !== undefined) {
+      // The read's own columns are the document's keys, plus the file name and partition columns,
+      // which stay on every record.
+      const top = await ctx.describe(`SELECT * FROM ${from}`);
+      // (Without a local first file, e.g. a remote path, no partition columns are told apart.)
+      const ownColumns = first ? await ctx.describe(`SELECT * FROM read_json(${stringLiteral(first)}, ${argsWith(false)})`) : top;
+      const own = new Set(ownColumns.map((c) => c.name));
+      const carried = top.map((c) => c.name).filter((n) => n === p.filename_column || !own.has(n));
+      from = recordsSelect(ctx.nodeId, p.records_path, top, carried, from);
+    }
     if (!p.flatten) {
       // A key whose values have mixed types in the sample (1, "x", true), or only nulls, comes back
       // as DuckDB's JSON type, where a text keeps its quotes ('"x"', so `v = 'x'` never matches):

@@ -6,7 +6,7 @@ import { selectColumns, sparkPaths } from '../shared/spark-files.js';
 import { jsonStart } from './layout.js';
 import { firstFile } from '../shared/partitions.js';
 
-type Params = { path: string; format: 'auto' | 'array' | 'newline_delimited'; flatten: boolean; filename_column?: string };
+type Params = { path: string; format: 'auto' | 'array' | 'newline_delimited'; flatten: boolean; filename_column?: string; records_path?: string };
 
 /**
  * Spark: its JSON reader (JSON Lines, or whole files for arrays) with the columns and types the
@@ -38,6 +38,7 @@ export const jsonSourceSpark: SparkForm<Params> = {
   async compile(ctx) {
     const p = ctx.params;
     if (p.flatten) ctx.unsupported('flatten', 'flattening nested objects into columns has no Spark form yet', 'select nested fields with transform.sql (a.b) instead');
+    if (p.records_path !== undefined) ctx.unsupported('records_path', 'records held in a list inside each file have no Spark form yet', 'write them out as JSON Lines first (a DuckDB run into sink.json) and read those on Spark');
     const pattern = ctx.path(p.path);
     const { paths, options } = sparkPaths(ctx, pattern);
     // Spark reads JSON Lines unless told the files are arrays (whole files, multiLine). With \`auto\`

@@ -54,6 +54,48 @@ describe('source.json: files saved with a UTF-8 byte-order mark (PowerShell, .NE
   });
 });
 
+describe('source.json: records held in a list inside each file (records_path)', () => {
+  const dump = (page: number, items: unknown[]) => JSON.stringify({ meta: { page, total: 3 }, data: items }, null, 2);
+
+  it('reads each object of the list as a row, with the file name and partition columns on every row', async () => {
+    await mkdir(path.join(dir, 'dumps', 'region=eu'), { recursive: true });
+    await writeFile(path.join(dir, 'dumps', 'region=eu', 'p1.json'), dump(1, [{ id: 1, name: 'José', tags: ['a, b'] }, { id: 2, name: 'Zoë', tags: [] }]));
+    await writeFile(path.join(dir, 'dumps', 'region=eu', 'p2.json'), dump(2, [{ id: 3, name: 'Ana', tags: ['c'], late: true }]));
+    const r = await preview(src({ path: 'dumps/*/*.json', records_path: 'data', filename_column: 'file' }), dir, 'src');
+    expect(r.columns.map((c) => `${c.name} ${c.type}`)).toEqual(['id BIGINT', 'name VARCHAR', 'tags VARCHAR[]', 'late BOOLEAN', 'file VARCHAR', 'region VARCHAR']);
+    expect(r.rows.map((row) => [row.id, row.name, row.late, String(row.file).endsWith('p2.json') ? 'p2' : 'p1', row.region])).toEqual([
+      ['1', 'José', null, 'p1', 'eu'],
+      ['2', 'Zoë', null, 'p1', 'eu'],
+      ['3', 'Ana', true, 'p2', 'eu'],
+    ]);
+  });
+
+  it('reads a deeper list with a dotted path, and flattens its records when asked', async () => {
+    await writeFile(path.join(dir, 'deep.json'), JSON.stringify({ result: { count: 2, items: [{ id: 1, customer: { city: 'Sevilla' } }, { id: 2, customer: { city: 'Lyon' } }] } }));
+    const r = await preview(src({ path: 'deep.json', records_path: 'result.items', flatten: true }), dir, 'src');
+    expect(r.rows).toEqual([
+      { id: '1', customer_city: 'Sevilla' },
+      { id: '2', customer_city: 'Lyon' },
+    ]);
+  });
+
+  it('names the keys there when the path is wrong, and refuses a path that is not a list of objects', async () => {
+    const [typo] = await problemsOf(src({ path: 'deep.json', records_path: 'result.itmes' }), dir);
+    expect(typo).toMatchObject({ message: `node 'src': records_path "result.itmes": "itmes" is not a key of the object at "result" (keys there: count, items)`, hint: 'did you mean "items"?' });
+    const [top] = await problemsOf(src({ path: 'deep.json', records_path: 'results' }), dir);
+    expect(top!.message).toBe(`node 'src': records_path "results": the files have no key "results" at the top level (keys there: result)`);
+    const [count] = await problemsOf(src({ path: 'deep.json', records_path: 'result.count' }), dir);
+    expect(count!.message).toBe(`node 'src': records_path "result.count" holds BIGINT, not a list of objects (records)`);
+    const [withColumns] = await problemsOf(src({ path: 'deep.json', records_path: 'result.items', columns: [{ name: 'id', type: 'INTEGER' }] }), dir);
+    expect(withColumns).toMatchObject({ path: 'nodes[0].params.columns', message: expect.stringContaining('with records_path the rows are the objects of a list') });
+  });
+
+  it('without records_path, such a file is one row (what the path is for)', async () => {
+    const r = await preview(src({ path: 'deep.json' }), dir, 'src');
+    expect(r.rows).toHaveLength(1);
+  });
+});
+
 describe('source.json: reading', () => {
   it('reads a JSON array of objects', async () => {
     const r = await preview(src({ path: 'customers.json', format: 'array' }), dir, 'src');

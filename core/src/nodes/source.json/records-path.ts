@@ -1,0 +1,43 @@
+import { ident } from '../../compiler/sql.js';
+import type { Column } from '../define.js';
+import { CaudalError } from '../../util/errors.js';
+import { closest } from '../../util/suggest.js';
+import { structFields } from '../shared/flatten.js';
+
+/** The column the records travel in between the two UNNESTs. */
+const RECORD = '__caudal_record';
+
+/**
+ * Records held in a list inside each file's one object (`{"data": [...], "meta": {...}}`, the
+ * usual API dump): `path` (`data`, or `result.items` for a deeper list) names the list, and each of
+ * its objects becomes a row, its keys the columns. `topLevel` are the columns DuckDB reads from the
+ * files as they are; `carried` (the file name column, hive partition columns) stay on every row.
+ */
+export function recordsSelect(nodeId: string, path: string, topLevel: Column[], carried: string[], from: string): string {
+  const parts = path.replace(/^\$\./, '').split('.');
+  let type = topLevel.find((c) => c.name === parts[0])?.type;
+  if (type === undefined) throw wrongPath(nodeId, path, `the files have no key "${parts[0]}" at the top level`, topLevel.map((c) => c.name), parts[0]!);
+  for (const part of parts.slice(1)) {
+    const fields = structFields(type);
+    const next = fields?.find((f) => f.name === part);
+    if (!next) throw wrongPath(nodeId, path, `"${part}" is not a key of the object at "${parts.slice(0, parts.indexOf(part)).join('.')}"`, fields?.map((f) => f.name) ?? [], part);
+    type = next.type;
+  }
+  if (!/^STRUCT\(.*\)\[\]$/s.test(type)) {
+    throw new CaudalError('validation', `node '${nodeId}': records_path "${path}" holds ${type}, not a list of objects (records)`, {
+      nodeId,
+      hint: 'name the key whose value is the list of records, e.g. data in {"data": [{...}, {...}]}',
+    });
+  }
+  const list = parts.map((p) => ident(p)).join('.');
+  const keep = carried.map((c) => `, ${ident(c)}`).join('');
+  return `(SELECT UNNEST(${ident(RECORD)})${keep} FROM (SELECT UNNEST(${list}) AS ${ident(RECORD)}${keep} FROM ${from}))`;
+}
+
+function wrongPath(nodeId: string, path: string, why: string, keys: string[], given: string): CaudalError {
+  const suggestion = closest(given, keys);
+  return new CaudalError('validation', `node '${nodeId}': records_path "${path}": ${why}${keys.length > 0 ? ` (keys there: ${keys.slice(0, 12).join(', ')})` : ''}`, {
+    nodeId,
+    hint: suggestion ? `did you mean "${suggestion}"?` : 'name the key whose value is the list of records, with dots for deeper ones (result.items)',
+  });
+}
