@@ -172,6 +172,15 @@ describe('source.s3', () => {
     }
   });
 
+  it('reads the records held in a list inside each JSON object (records_path), as the JSON file source does', async () => {
+    await lake.put('lake', 'dumps/p1.json', JSON.stringify({ meta: { page: 1 }, data: [{ id: 1, name: 'José' }, { id: 2, name: 'Zoë' }] }));
+    const p = await rowsOf({ url: 's3://lake/dumps/p1.json', json: { records_path: 'data' } });
+    expect(p.rows).toEqual([
+      { id: '1', name: 'José' },
+      { id: '2', name: 'Zoë' },
+    ]);
+  });
+
   it('says when nothing matches, before the run', async () => {
     const problems = (await inspect({ pipeline: readAll({ url: 's3://lake/nothing/*.csv' }), baseDir: dir, connections: lake.connection() })).problems;
     expect(problems[0]).toMatchObject({ code: 'io_error', path: 'nodes[0].params.url', message: "node 'src': no object matches s3://lake/nothing/*.csv" });
