@@ -238,9 +238,9 @@ describe('quality.check: severities and thresholds', () => {
     expect(good).toEqual(['1,ann@example.com,paid,10.5,2024-01-05,ES-0001,ES', '5,eve@example.com,,99.0,2024-03-01,ES-0005,', 'id,email,status,amount,order_date,code,country']);
     const bad = (await readFile(r.bad, 'utf8')).trim().split('\n').sort();
     expect(bad).toEqual([
-      `2,bob@example,shipped,250.0,2024-02-10,ES-0002,FR,[amount range]`,
-      `3,,lost,,2023-12-31,XX-3,ES,"[email present, known status]"`,
-      `3,dee@example.com,paid,-1.0,,ES-0004,ZZ,[amount range]`,
+      `2,bob@example,shipped,250.0,2024-02-10,ES-0002,FR,"[""amount range""]"`,
+      `3,,lost,,2023-12-31,XX-3,ES,"[""email present"",""known status""]"`,
+      `3,dee@example.com,paid,-1.0,,ES-0004,ZZ,"[""amount range""]"`,
       'id,email,status,amount,order_date,code,country,_caudal_reasons',
     ]);
     const warnings = r.events.filter((e) => e.type === 'warning').map((e) => (e as { message: string }).message);
