@@ -149,6 +149,7 @@ export async function* readPages(client: HttpClient, spec: RestReadSpec, who: st
 
   // A next link or cursor that leads back to a page already read (an API's "self" link, a cursor
   // path naming the current cursor) would page forever, adding the same records again and again.
+  // Such loops are short: the latest requests are remembered, not all of a million-page read.
   const asked = new Map<string, number>([[requestKey(first), 0]]);
   let req: PageRequest | undefined = next;
   while (req) {
@@ -156,6 +157,7 @@ export async function* readPages(client: HttpClient, spec: RestReadSpec, who: st
     const before = asked.get(key);
     if (before !== undefined) throw pagingLoop(p, req.index, before, who);
     asked.set(key, req.index);
+    if (asked.size > RECENT_REQUESTS) asked.delete(asked.keys().next().value!);
     const a = checked(req.index, await fetchPage(req, cutAt));
     c = cap(a);
     rows += c.count;
@@ -214,6 +216,9 @@ function firstLines(bytes: Buffer | undefined, n: number): Buffer | undefined {
   }
   return bytes.subarray(0, end);
 }
+
+/** How many of the latest requests a link or cursor read compares the next one with. */
+const RECENT_REQUESTS = 64;
 
 /** Page `index` (0-based) would ask again for what page `before` asked: say where the loop comes from. */
 function pagingLoop(p: Pagination, index: number, before: number, who: string): CaudalError {

@@ -17,10 +17,11 @@ export function recordsSelect(nodeId: string, path: string, topLevel: Column[], 
   const parts = path.replace(/^\$\./, '').split('.');
   let type = topLevel.find((c) => c.name === parts[0])?.type;
   if (type === undefined) throw wrongPath(nodeId, path, `the files have no key "${parts[0]}" at the top level`, topLevel.map((c) => c.name), parts[0]!);
-  for (const part of parts.slice(1)) {
+  for (let i = 1; i < parts.length; i++) {
+    const part = parts[i]!;
     const fields = structFields(type);
     const next = fields?.find((f) => f.name === part);
-    if (!next) throw wrongPath(nodeId, path, `"${part}" is not a key of the object at "${parts.slice(0, parts.indexOf(part)).join('.')}"`, fields?.map((f) => f.name) ?? [], part);
+    if (!next) throw wrongPath(nodeId, path, `"${part}" is not a key of the object at "${parts.slice(0, i).join('.')}"`, fields?.map((f) => f.name) ?? [], part);
     type = next.type;
   }
   if (!/^STRUCT\(.*\)\[\]$/s.test(type)) {
