@@ -143,7 +143,7 @@ export class HostService implements HostTransport {
     return this.opts.dialogs[kind]({ title, filters: PIPELINE_FILTERS, defaultPath });
   }
 
-  /** `confirmed`: the user agreed to replace whatever is there (the overwrite flag, or a native dialog's own question). */
+  /** `checks.overwrite`: the user agreed to replace whatever is there (the overwrite flag, or a native dialog's own question); see checkOverwritable. */
   private async writePipeline(document: PipelineDocument, file: string, checks: Parameters<typeof checkOverwritable>[1]): Promise<{ path: string; text: string; fileHash: string }> {
     const abs = path.resolve(file);
     await checkOverwritable(abs, checks);
