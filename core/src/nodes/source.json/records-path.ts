@@ -1,8 +1,10 @@
-import { ident } from '../../compiler/sql.js';
-import type { Column } from '../define.js';
+import { stat } from 'node:fs/promises';
+import { ident, stringLiteral } from '../../compiler/sql.js';
+import type { Column, CompileContext } from '../define.js';
 import { CaudalError } from '../../util/errors.js';
 import { closest } from '../../util/suggest.js';
 import { structFields } from '../shared/flatten.js';
+import { jsonStart } from './layout.js';
 
 /** The column the records travel in between the two UNNESTs. */
 const RECORD = '__caudal_record';
@@ -41,4 +43,21 @@ function wrongPath(nodeId: string, path: string, why: string, keys: string[], gi
     nodeId,
     hint: suggestion ? `did you mean "${suggestion}"?` : 'name the key whose value is the list of records, with dots for deeper ones (result.items)',
   });
+}
+
+/**
+ * A file that is one object holding its records in a list reads as one row, which is rarely what
+ * is meant: when the first file gives a single row with lists of objects in it, say which key
+ * records_path could name. Two rows at most are read to tell, so a file of many records costs little; a file over
+ * 64 MB is not looked at.
+ */
+export async function wrappedRecordsWarning(ctx: Pick<CompileContext<unknown>, 'describe' | 'rows' | 'warn' | 'nodeId'>, first: string, from: string): Promise<void> {
+  // Only files that start as an object, small enough to read twice (planning, then the run).
+  if ((await jsonStart(first))?.first !== '{' || ((await stat(first).catch(() => undefined))?.size ?? Infinity) > 64 * 1024 * 1024) return;
+  const lists = (await ctx.describe(`SELECT * FROM ${from}`)).filter((c) => /^STRUCT\(.*\)\[\]$/s.test(c.type)).map((c) => c.name);
+  if (lists.length === 0) return;
+  const rows = await ctx.rows(`SELECT 1 AS one FROM read_json(${stringLiteral(first)}) LIMIT 2`);
+  if (rows.length !== 1) return;
+  const keys = lists.map((k) => `"${k}"`).join(' or ');
+  ctx.warn(`node '${ctx.nodeId}': ${first} is one object whose ${keys} ${lists.length === 1 ? 'holds a list' : 'hold lists'} of objects: it is read as one row; set records_path to ${lists.length === 1 ? `"${lists[0]}"` : 'one of them'} to read each object of the list as a row`);
 }

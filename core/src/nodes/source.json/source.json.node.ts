@@ -6,7 +6,7 @@ import { checkPartitionClash, firstFile, hiveArg, hivePartitioningParam } from '
 import { flattenedSelect } from '../shared/flatten.js';
 import { convertedJsonRead, jsonReadType } from '../shared/json-values.js';
 import { jsonSourceSpark } from './source.json.spark.js';
-import { recordsSelect } from './records-path.js';
+import { recordsSelect, wrappedRecordsWarning } from './records-path.js';
 
 const params = z
   .object({
@@ -162,7 +162,8 @@ count), the node reports both paths and asks for another separator.
 \`{"meta": {...}, "data": [{...}, {...}]}\`. Read as it is, such a file is one row with a list column;
 set *Records path* to \`data\` (dots for deeper lists: \`result.items\`) and each object of the list
 becomes a row, its keys the columns (detected across all its objects), with the file name and
-partition columns on every row. A wrong path names the keys that are there. Types are detected,
+partition columns on every row. A wrong path names the keys that are there. Without the path,
+planning warns when the first file (up to 64 MB) is one object that holds lists of objects. Types are detected,
 not listed: set them with a Cast node after this one. Each file is read whole (it is one JSON value),
 so memory grows with the largest file. Not available on Spark.
 
@@ -217,6 +218,7 @@ not valid JSON stops the node with DuckDB's reason, naming the file and the line
       file: first,
       ownColumns: async (file) => (await ctx.describe(`SELECT * FROM read_json(${stringLiteral(file)}, ${argsWith(false)})`)).map((c) => c.name),
     });
+    if (p.records_path === undefined && !p.flatten && p.columns.length === 0 && first) await wrappedRecordsWarning(ctx, first, from);
     if (p.records_path !== undefined) {
       // The read's own columns are the document's keys, plus the file name and partition columns,
       // which stay on every record.

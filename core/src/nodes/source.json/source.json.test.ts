@@ -90,9 +90,18 @@ describe('source.json: records held in a list inside each file (records_path)', 
     expect(withColumns).toMatchObject({ path: 'nodes[0].params.columns', message: expect.stringContaining('with records_path the rows are the objects of a list') });
   });
 
-  it('without records_path, such a file is one row (what the path is for)', async () => {
-    const r = await preview(src({ path: 'deep.json' }), dir, 'src');
+  it('without records_path, such a file is one row, and planning says which key holds the records', async () => {
+    await writeFile(path.join(dir, 'dump.json'), dump(1, [{ id: 1 }, { id: 2 }]));
+    const r = await preview(src({ path: 'dump.json' }), dir, 'src');
     expect(r.rows).toHaveLength(1);
+    const { warnings } = await inspect({ pipeline: src({ path: 'dump.json' }), baseDir: dir });
+    expect(warnings).toEqual([
+      expect.objectContaining({ message: `node 'src': ${path.join(dir, 'dump.json')} is one object whose "data" holds a list of objects: it is read as one row; set records_path to "data" to read each object of the list as a row` }),
+    ]);
+    // Records that merely hold lists (orders with their lines) are not taken for a wrapper.
+    await writeFile(path.join(dir, 'orders-lines.ndjson'), ndjson([{ id: 1, lines: [{ sku: 'a' }] }, { id: 2, lines: [{ sku: 'b' }] }]));
+    expect((await inspect({ pipeline: src({ path: 'orders-lines.ndjson' }), baseDir: dir })).warnings).toEqual([]);
+    expect((await inspect({ pipeline: src({ path: 'dump.json', records_path: 'data' }), baseDir: dir })).warnings).toEqual([]);
   });
 });
 
