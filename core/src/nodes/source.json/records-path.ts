@@ -51,10 +51,10 @@ function wrongPath(nodeId: string, path: string, why: string, keys: string[], gi
  * records_path could name. Two rows at most are read to tell, so a file of many records costs little; a file over
  * 64 MB is not looked at.
  */
-export async function wrappedRecordsWarning(ctx: Pick<CompileContext<unknown>, 'describe' | 'rows' | 'warn' | 'nodeId'>, first: string, from: string): Promise<void> {
+export async function wrappedRecordsWarning(ctx: Pick<CompileContext<unknown>, 'rows' | 'warn' | 'nodeId'>, first: string, columns: () => Promise<Column[]>): Promise<void> {
   // Only files that start as an object, small enough to read twice (planning, then the run).
   if ((await jsonStart(first))?.first !== '{' || ((await stat(first).catch(() => undefined))?.size ?? Infinity) > 64 * 1024 * 1024) return;
-  const lists = (await ctx.describe(`SELECT * FROM ${from}`)).filter((c) => /^STRUCT\(.*\)\[\]$/s.test(c.type)).map((c) => c.name);
+  const lists = (await columns()).filter((c) => /^STRUCT\(.*\)\[\]$/s.test(c.type)).map((c) => c.name);
   if (lists.length === 0) return;
   const rows = await ctx.rows(`SELECT 1 AS one FROM read_json(${stringLiteral(first)}) LIMIT 2`);
   if (rows.length !== 1) return;

@@ -1,6 +1,6 @@
 import { arrayBehindByteOrderMark } from './layout.js';
 import { z } from 'zod';
-import { defineNode, type CompiledNode } from '../define.js';
+import { defineNode, type Column, type CompiledNode } from '../define.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { checkPartitionClash, firstFile, hiveArg, hivePartitioningParam } from '../shared/partitions.js';
 import { flattenedSelect } from '../shared/flatten.js';
@@ -210,21 +210,27 @@ not valid JSON stops the node with DuckDB's reason, naming the file and the line
         sample_size: p.sample_size,
       });
     const args = argsWith(hiveArg(p.hive_partitioning));
+    // Each schema is described once: describing read_json runs its detection over the sample.
+    const described = new Map<string, Promise<Column[]>>();
+    const describe = (sql: string): Promise<Column[]> => {
+      if (!described.has(sql)) described.set(sql, ctx.describe(sql));
+      return described.get(sql)!;
+    };
     // Listed columns that read_json would fill with loss are read as JSON and converted (shared/json-values.ts).
     let from = convertedJsonRead(`read_json(${stringLiteral(ctx.path(p.path))}${args ? `, ${args}` : ''})`, p.columns, (name) => stringLiteral(`column "${name}": `));
     await checkPartitionClash({
       nodeId: ctx.nodeId,
       hive: p.hive_partitioning,
       file: first,
-      ownColumns: async (file) => (await ctx.describe(`SELECT * FROM read_json(${stringLiteral(file)}, ${argsWith(false)})`)).map((c) => c.name),
+      ownColumns: async (file) => (await describe(`SELECT * FROM read_json(${stringLiteral(file)}, ${argsWith(false)})`)).map((c) => c.name),
     });
-    if (p.records_path === undefined && !p.flatten && p.columns.length === 0 && first) await wrappedRecordsWarning(ctx, first, from);
+    if (p.records_path === undefined && !p.flatten && p.columns.length === 0 && first) await wrappedRecordsWarning(ctx, first, () => describe(`SELECT * FROM ${from}`));
     if (p.records_path !== undefined) {
       // The read's own columns are the document's keys, plus the file name and partition columns,
       // which stay on every record.
-      const top = await ctx.describe(`SELECT * FROM ${from}`);
+      const top = await describe(`SELECT * FROM ${from}`);
       // (Without a local first file, e.g. a remote path, no partition columns are told apart.)
-      const ownColumns = first ? await ctx.describe(`SELECT * FROM read_json(${stringLiteral(first)}, ${argsWith(false)})`) : top;
+      const ownColumns = first ? await describe(`SELECT * FROM read_json(${stringLiteral(first)}, ${argsWith(false)})`) : top;
       const own = new Set(ownColumns.map((c) => c.name));
       const carried = top.map((c) => c.name).filter((n) => n === p.filename_column || !own.has(n));
       from = recordsSelect(ctx.nodeId, p.records_path, top, carried, from);
@@ -235,11 +241,11 @@ not valid JSON stops the node with DuckDB's reason, naming the file and the line
       // read it as text instead, a JSON text without its quotes and anything else as written.
       // Not with maximum_depth, which asks for JSON values on purpose.
       const declared = new Set(p.columns.map((c) => c.name.toLowerCase()));
-      const mixed = p.maximum_depth !== undefined ? [] : (await ctx.describe(`SELECT * FROM ${from}`)).filter((c) => c.type === 'JSON' && !declared.has(c.name.toLowerCase()));
+      const mixed = p.maximum_depth !== undefined ? [] : (await describe(`SELECT * FROM ${from}`)).filter((c) => c.type === 'JSON' && !declared.has(c.name.toLowerCase()));
       const replace = mixed.map((c) => `(${ident(c.name)} ->> '$') AS ${ident(c.name)}`);
       return { outputs: { out: `SELECT *${replace.length > 0 ? ` REPLACE (${replace.join(', ')})` : ''}\nFROM ${from}` }, explainError };
     }
 
-    return { outputs: { out: flattenedSelect(ctx.nodeId, await ctx.describe(`SELECT * FROM ${from}`), p.flatten_separator, from) }, explainError };
+    return { outputs: { out: flattenedSelect(ctx.nodeId, await describe(`SELECT * FROM ${from}`), p.flatten_separator, from) }, explainError };
   },
 });
