@@ -123,6 +123,16 @@ describe('source.kafka', () => {
     expect(await query(path.join(p.dir, 'wh.duckdb'), 'SELECT count(*)::INT AS n FROM events')).toEqual([{ n: 800 }]);
   });
 
+  it('"run up to here" on the source acknowledges nothing: no sink received the batch, so the next full run reads it', async () => {
+    const t = await topic('up-to-here');
+    await produce(t, 0, 250);
+    const p = await project('up-to-here', toWarehouse(t));
+    const partial = await p.run('--node', 'events', '-q');
+    expect(partial.code, partial.stderr).toBe(0);
+    expect((await p.run('-q')).code).toBe(0);
+    expect(await query(path.join(p.dir, 'wh.duckdb'), 'SELECT count(*)::INT AS n, count(DISTINCT id)::INT AS d FROM events')).toEqual([{ n: 250, d: 250 }]);
+  });
+
   it('previews the latest messages without consuming them', async () => {
     const t = await topic('peek', 1);
     await produce(t, 0, 250);

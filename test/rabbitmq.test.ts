@@ -105,6 +105,22 @@ describe('source.rabbitmq', () => {
     expect(await query(path.join(ok.dir, 'wh.duckdb'), 'SELECT count(*)::INT AS n FROM events')).toEqual([{ n: 500 }]);
   });
 
+  it('"run up to here" on the source puts every message back: no sink received them', async () => {
+    const qn = await queue('up-to-here');
+    send(qn, 0, 120);
+    await sleep(200);
+    const p = await project('up-to-here', [
+      { id: 'mq', type: 'source.rabbitmq', params: { connection: 'mq', queue: qn, columns } },
+      { id: 'load', type: 'sink.duckdb', params: { database: 'wh.duckdb', table: 'events', mode: 'append' } },
+    ], [['mq', 'load']]);
+    const partial = await p.run('--node', 'mq', '-q');
+    expect(partial.code, partial.stderr).toBe(0);
+    expect(await depth(qn)).toBe(120);
+    expect((await p.run('-q')).code).toBe(0);
+    expect(await query(path.join(p.dir, 'wh.duckdb'), 'SELECT count(*)::INT AS n, count(DISTINCT seq)::INT AS d FROM events')).toEqual([{ n: 120, d: 120 }]);
+    expect(await depth(qn)).toBe(0);
+  });
+
   it('sends poison messages (not JSON, or not fitting the columns) to the rejects port and, with dead_letter, to the queue\'s dead-letter exchange', async () => {
     const dlq = await queue('dead');
     const qn = await queue('poison', { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': dlq });

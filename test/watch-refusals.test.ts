@@ -57,6 +57,17 @@ describe('caudal run --watch', () => {
     expect(existsSync(path.join(dir, 'events.parquet'))).toBe(false);
   });
 
+  it('refuses a continuous run of some nodes with no sink among them: no batch could be acknowledged', async () => {
+    const file = await write('watch-source-only.json', [
+      { id: 'events', type: 'source.kafka', params: { connection: 'bus', topics: ['events'] } },
+      { id: 'load', type: 'sink.duckdb', params: { database: 'wh.duckdb', table: 'events', mode: 'append' } },
+    ], [['events', 'load']]);
+    const r = await caudal(['run', file, '--watch', '--node', 'events'], { timeoutMs: 60_000 });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("a continuous run (--watch) of 'events' writes nowhere: no sink is among the nodes it runs");
+    expect(r.stderr).toContain('name a sink with --node');
+  });
+
   it('warns when a sink replaces its destination with every batch (a table holding the last batch only)', async () => {
     const file = await write('snapshot.json', [
       { id: 'events', type: 'source.kafka', params: { connection: 'bus', topics: ['events'], columns: [{ name: 'id', type: 'INTEGER' }] } },

@@ -242,10 +242,17 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
     };
     await commitAll(stager.participants, keeper, { info: (m) => log('info', m), warn: (m) => log('warn', m) }, saveStates);
     for (const o of outputs) log('info', `wrote ${o.rows} rows to ${o.target}`, o.nodeId);
-    // Streaming sources acknowledge what they read only now: a crash before this replays it.
+    // Streaming sources acknowledge what they read only now: a crash before this replays it. Like
+    // states, only what a sink of this run wrote: "run up to here" on a Kafka, RabbitMQ or CDC
+    // source reads a batch that no destination received, so it is released for the next run.
     failpoint('before-acknowledge');
     for (const node of ran) {
       if (!node.compiled?.onCommitted) continue;
+      if (!sinks.some((sink) => dependsOn(sink, node.id))) {
+        log('info', 'not acknowledged: no sink of this run reads from this node, so what it read stays for the next run', node.id);
+        await node.compiled.onAborted?.(hookIo(node.id)).catch(() => undefined);
+        continue;
+      }
       try {
         await node.compiled.onCommitted(hookIo(node.id));
       } catch (e) {

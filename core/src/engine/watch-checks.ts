@@ -9,8 +9,10 @@ import type { Problem } from '../util/errors.js';
  *   fast as it can (an append sink would fill with copies).
  * - A sink that replaces its one file or object with each run would keep only the last batch,
  *   whose predecessors the sources have already acknowledged.
+ * - A run of some nodes (`--node`) without a sink among them writes no batch anywhere, so none
+ *   could be acknowledged: the same messages would come back batch after batch.
  */
-export function watchProblems(pipeline: Pipeline): Problem[] {
+export function watchProblems(pipeline: Pipeline, targets?: string[]): Problem[] {
   const problems: Problem[] = [];
   const types = pipeline.nodes.map((n) => getNodeDefinition(n.type));
   if (!types.some((d) => d?.streaming)) {
@@ -19,6 +21,14 @@ export function watchProblems(pipeline: Pipeline): Problem[] {
       path: '(document)',
       message: 'a continuous run (--watch) needs a streaming source (source.kafka, source.rabbitmq or source.postgres_cdc): this pipeline has none, so every micro-batch would read the same data and write it again',
       hint: 'run it without --watch, or on a schedule (caudal schedule)',
+    });
+  }
+  if (targets?.length && !pipeline.nodes.some((n, i) => types[i]?.category === 'sink' && targets.includes(n.id))) {
+    problems.push({
+      code: 'invalid_document',
+      path: '(document)',
+      message: `a continuous run (--watch) of ${targets.map((t) => `'${t}'`).join(', ')} writes nowhere: no sink is among the nodes it runs, so no batch could be committed or acknowledged`,
+      hint: 'watch the whole pipeline, or name a sink with --node; to look at a stream, preview its source',
     });
   }
   pipeline.nodes.forEach((node, i) => {

@@ -26,7 +26,7 @@ export async function executeWatch(req: RunRequest, db: Db, tempDir: string, hoo
   let rowsIn = 0;
   let last: RunSummary | undefined;
   emit({ type: 'run_started', runId, pipeline: pipeline.name, nodes: pipeline.nodes.length, at: new Date(started).toISOString() });
-  const refused = watchProblems(pipeline);
+  const refused = watchProblems(pipeline, req.targets);
   if (refused.length > 0) {
     const summary: RunSummary = { runId, pipeline: pipeline.name, status: 'failed', startedAt: new Date(started).toISOString(), elapsedMs: Date.now() - started, nodes: [], outputs: [], error: validationError(refused).toJSON() };
     emit({ type: 'run_finished', runId, summary });
