@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ownerTag, self } from '../core/src/util/owner.js';
 import { caudal } from './support/cli.js';
 import { tempDir } from './support/pipeline.js';
 
@@ -73,6 +75,19 @@ describe('engine worker code cache', () => {
     expect(names).toHaveLength(4);
     // the new one and the three newest of the others (days 4, 5, 6)
     expect(names.filter((n) => /^engine-worker-(3|4|5)\1{31}\.bin$/.test(n))).toHaveLength(3);
+  });
+
+  it('a cache half written by a killed worker is not left behind', async () => {
+    const { cache, run, cacheFiles } = await setup();
+    await mkdir(path.join(cache, 'code'), { recursive: true });
+    // What a worker killed between writing its cache and renaming it leaves (util/atomic-write.ts).
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const left = `.engine-worker-${'a'.repeat(32)}.bin.${ownerTag({ host: self.host, pid: dead })}-1a2b3c4d.tmp`;
+    await writeFile(path.join(cache, 'code', left), 'half a code cache');
+    await run();
+    const names = (await cacheFiles()).map((f) => path.basename(f));
+    expect(names).toHaveLength(1);
+    expect(names[0]).toMatch(/^engine-worker-[0-9a-f]{32}\.bin$/);
   });
 
   it('a cache folder that cannot be made only costs the time it would have saved', async () => {

@@ -4,6 +4,7 @@ import { createRequire, Module } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
+import { atomicTempName, removeDeadTempsSync } from '../util/atomic-write.js';
 import { caudalCacheDir } from '../util/cache-dir.js';
 
 /**
@@ -36,17 +37,22 @@ if (!cachedData || script.cachedDataRejected) {
   // After the bundle ran, so the cache also holds the functions its start compiled.
   try {
     mkdirSync(path.dirname(cacheFile), { recursive: true, mode: 0o700 });
-    const tmp = `${cacheFile}.${process.pid}.${Math.random().toString(36).slice(2)}`;
-    writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
-    renameSync(tmp, cacheFile);
+    const tmp = atomicTempName(cacheFile);
+    try {
+      writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
+      renameSync(tmp, cacheFile);
+    } finally {
+      rmSync(tmp, { force: true });
+    }
     pruneOtherVersions(path.dirname(cacheFile), 4);
   } catch {
     // A read-only or full disk: the next worker compiles the bundle again.
   }
 }
 
-/** Each build of the bundle leaves a file: all but the `keep` newest go. */
+/** Each build of the bundle leaves a file: all but the `keep` newest go, with what killed writers left. */
 function pruneOtherVersions(dir: string, keep: number): void {
+  removeDeadTempsSync(dir);
   const files = readdirSync(dir)
     .filter((f) => /^engine-worker-[0-9a-f]{32}\.bin$/.test(f))
     .map((f) => ({ file: path.join(dir, f), at: statSync(path.join(dir, f)).mtimeMs }))

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { removeDeadTemps, writeFileAtomic } from '../util/atomic-write.js';
 import { schedulerDir } from './state.js';
 
 /**
@@ -45,12 +45,13 @@ export class Controls {
     await mkdir(this.requestsDir, { recursive: true });
     const name = `${now.getTime()}-${randomUUID().slice(0, 8)}.json`;
     // Written under a dot name and renamed, so the scheduler never reads half a request.
-    await writeFile(path.join(this.requestsDir, `.${name}`), JSON.stringify({ job, at: now.toISOString() }));
-    await rename(path.join(this.requestsDir, `.${name}`), path.join(this.requestsDir, name));
+    await writeFileAtomic(path.join(this.requestsDir, name), JSON.stringify({ job, at: now.toISOString() }));
   }
 
   /** Takes every pending request (oldest first) and deletes its file. */
   async takeRequests(): Promise<Array<{ job: string; at: string }>> {
+    // Half-written requests of a `caudal jobs run` that was killed: nobody would rename them.
+    await removeDeadTemps(this.requestsDir);
     let names: string[];
     try {
       names = (await readdir(this.requestsDir)).filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort();

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeFileAtomic } from './atomic-write.js';
+import { atomicTempName, removeDeadTemps, removeDeadTempsSync, writeFileAtomic } from './atomic-write.js';
 import { ownerTag, self } from './owner.js';
 
 const deadPid = () => spawnSync(process.execPath, ['-e', '0']).pid!;
@@ -46,5 +46,24 @@ describe('writeFileAtomic', () => {
     await writeFileAtomic(file, '{"v":2}\n');
     expect((await readdir(dir)).sort()).toEqual([live, otherFile, otherHost, 'state.json'].sort());
     expect(await readFile(file, 'utf8')).toBe('{"v":2}\n');
+  });
+
+  it('sweeps a folder of entries written once each: dead writers\' temp names of any file go, the rest stays', async () => {
+    const dead = ownerTag({ host: self.host, pid: deadPid() });
+    const deadTemps = [`.a1b2.json.${dead}-1a2b3c4d.tmp`, `.c3d4.parquet.${dead}-5e6f7a8b.tmp`];
+    const kept = [
+      'a1b2.json',
+      `.e5f6.json.${ownerTag({ host: self.host, pid: process.ppid })}-9c0d1e2f.tmp`,
+      `.e5f6.json.${ownerTag({ host: self.host === 'ffff' ? 'eeee' : 'ffff', pid: deadPid() })}-3a4b5c6d.tmp`,
+      '.hidden-note.tmp',
+      path.basename(atomicTempName(path.join(dir, 'mine.json'))),
+    ];
+    for (const name of [...deadTemps, ...kept]) await writeFile(path.join(dir, name), '{');
+    await removeDeadTemps(dir);
+    expect((await readdir(dir)).sort()).toEqual([...kept].sort());
+
+    await writeFile(path.join(dir, deadTemps[0]!), '{');
+    removeDeadTempsSync(dir);
+    expect((await readdir(dir)).sort()).toEqual([...kept].sort());
   });
 });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readdirSync, rmSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ownerIsDead, ownerOf, ownerTag } from './owner.js';
@@ -32,6 +33,41 @@ export function atomicTempName(file: string): string {
 
 function tempPrefix(file: string): string {
   return `.${path.basename(file)}.`;
+}
+
+/** True for a name `atomicTempName` gives, whichever file it is for. */
+export function isAtomicTempName(name: string): boolean {
+  return TEMP_NAME.test(name);
+}
+
+const TEMP_NAME = /^\..+\.h[0-9a-f]{4}p\d+-[0-9a-f]{8}\.tmp$/;
+
+/** The name's writer is gone (never a live writer's, nor another host's). */
+function deadTemp(name: string): boolean {
+  if (!isAtomicTempName(name)) return false;
+  const owner = ownerOf(name.slice(name.lastIndexOf('.h')));
+  return owner !== undefined && ownerIsDead(owner);
+}
+
+/**
+ * Removes from `dir` the temp names of every file whose writer is gone. For folders of entries
+ * each written once (caches, requests): there no later write of the same file would sweep them.
+ */
+export async function removeDeadTemps(dir: string): Promise<void> {
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (deadTemp(name)) await rm(path.join(dir, name), { force: true });
+  }
+}
+
+/** `removeDeadTemps` for synchronous code. */
+export function removeDeadTempsSync(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) if (deadTemp(name)) rmSync(path.join(dir, name), { force: true });
 }
 
 /** Temp names of `file` whose writer process is gone (never a live writer's, nor another host's). */

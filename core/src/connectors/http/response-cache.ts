@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { atomicTempName, isAtomicTempName, removeDeadTemps } from '../../util/atomic-write.js';
 
 /**
  * A persistent cache of HTTP answers, one small JSON file per request (request hash → status and
  * body) in sharded folders: concurrent runs and previews can share it (writes are renames), and it
  * stays under `maxBytes` by dropping the least recently used answers. Keys never hold credentials:
- * callers hash the request without them.
+ * callers hash the request without them. An answer is written under a temp name that carries its
+ * writer (`util/atomic-write.ts`); one a killed run left is removed by the next prune.
  */
 export interface CachedAnswer {
   status: number;
@@ -49,19 +51,30 @@ export class ResponseCache {
   async set(key: string, answer: CachedAnswer): Promise<void> {
     const file = this.file(key);
     await mkdir(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    const tmp = atomicTempName(file);
     const text = JSON.stringify(answer);
-    await writeFile(tmp, text);
-    await rename(tmp, file);
+    try {
+      await writeFile(tmp, text);
+      await rename(tmp, file);
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw e;
+    }
     this.written += text.length;
   }
 
-  /** Drops the least recently used answers until the cache fits its bound (after a run or preview wrote to it). */
+  /**
+   * After a run or preview: removes what killed writers left, then, when this one wrote answers,
+   * drops the least recently used ones until the cache fits its bound.
+   */
   async prune(): Promise<void> {
+    const shards = await readdir(this.folder).catch(() => [] as string[]);
+    for (const shard of shards) await removeDeadTemps(path.join(this.folder, shard));
     if (this.written === 0) return;
     const entries: Array<{ file: string; used: number; bytes: number }> = [];
-    for (const shard of await readdir(this.folder).catch(() => [] as string[])) {
+    for (const shard of shards) {
       for (const name of await readdir(path.join(this.folder, shard)).catch(() => [] as string[])) {
+        if (isAtomicTempName(name)) continue;
         const file = path.join(this.folder, shard, name);
         const s = await stat(file).catch(() => undefined);
         if (s?.isFile()) entries.push({ file, used: s.mtimeMs, bytes: s.size });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { atomicTempName, isAtomicTempName, removeDeadTemps } from '../../util/atomic-write.js';
 import { caudalCacheDir } from '../../util/cache-dir.js';
 
 /**
@@ -9,7 +10,8 @@ import { caudalCacheDir } from '../../util/cache-dir.js';
  * whole files (or sparse files holding a Parquet footer and first row group). The folder is
  * `$CAUDAL_CACHE_DIR/s3` (default `$XDG_CACHE_HOME/caudal/s3`, else `~/.cache/caudal/s3`), kept
  * under `CAUDAL_S3_CACHE_MB` (1024 by default) by removing the least recently used entries; delete
- * it any time.
+ * it any time. Entries are written under temp names that carry their writer (`util/atomic-write.ts`):
+ * one a killed process left (a large sample, perhaps) is removed by the next prune.
  */
 export function s3CacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(caudalCacheDir(env), 's3');
@@ -33,7 +35,7 @@ export async function touch(file: string): Promise<boolean> {
 /** Writes an entry atomically. */
 export async function store(file: string, write: (tmp: string) => Promise<void>): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
+  const tmp = atomicTempName(file);
   try {
     await write(tmp);
     await rename(tmp, file);
@@ -48,13 +50,18 @@ export async function storeBytes(file: string, data: Buffer): Promise<void> {
   await store(file, (tmp) => writeFile(tmp, data));
 }
 
-/** Removes least recently used entries until the cache is under its bound (disk blocks, so sparse files count what they use). */
+/**
+ * Removes what killed writers left, then least recently used entries until the cache is under its
+ * bound (disk blocks, so sparse files count what they use). Live writers' temp files are theirs.
+ */
 export async function prune(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const limit = Number(env.CAUDAL_S3_CACHE_MB ?? 1024) * 1024 * 1024;
   const dir = s3CacheDir(env);
   const entries: Array<{ file: string; used: number; bytes: number }> = [];
   for (const shard of await readdir(dir).catch(() => [] as string[])) {
+    await removeDeadTemps(path.join(dir, shard));
     for (const name of await readdir(path.join(dir, shard)).catch(() => [] as string[])) {
+      if (isAtomicTempName(name)) continue;
       const file = path.join(dir, shard, name);
       const s = await stat(file).catch(() => undefined);
       if (s?.isFile()) entries.push({ file, used: s.mtimeMs, bytes: s.blocks * 512 });

@@ -37,7 +37,8 @@ the body. With \`reject\` the run goes on: those rows leave on the \`rejects\` o
 by a hash of the request without its credentials: reruns and previews do not ask again for what
 was already answered. It stays under *Cache size* (100 MB) by dropping the least recently used
 answers; *Keep answers for* expires them. Clear it with \`caudal state reset <pipeline> --node <id>\`
-or by deleting the folder. Failed requests are never cached.
+or by deleting the folder. Failed requests are never cached. Each answer is written whole (a temp
+name, then a rename); what a killed run was writing is removed after the next run or preview.
 
 **Previews** enrich the first 200 input rows (and say they are sampled when there are more);
 validation makes no request.`;
