@@ -1,4 +1,5 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type HostCallError, hostMethods, type HostClient, type HostRunEvent, type PipelineDocument } from '../core/src/host-api/contract.js';
@@ -186,6 +187,30 @@ describe('host contract in-process', () => {
     await rm(file);
     expect(await host['pipeline.fileHash']({ path: file })).toEqual({ fileHash: null });
     expect((await host['pipeline.save']({ document: opened.document!, path: file, expectedHash: second.fileHash })).path).toBe(file);
+  });
+
+  it('keeps copies of unsaved edits until they are dropped, newest first, one per document, outside any pipeline folder', async () => {
+    expect(await host['pipeline.unsaved']({})).toEqual({ copies: [] });
+    const file = path.join(dir, 'draft.json');
+    await host['pipeline.keepUnsaved']({ key: `file:${file}`, session: 's1', path: file, fileHash: 'abc', document: { ...pipelineDoc(), name: 'edit 1' } });
+    await host['pipeline.keepUnsaved']({ key: 'new:s1:2', session: 's1', path: null, fileHash: null, document: { ...pipelineDoc(), name: 'never saved' } });
+    // A later edit of the same document replaces its copy.
+    await host['pipeline.keepUnsaved']({ key: `file:${file}`, session: 's1', path: file, fileHash: 'abc', document: { ...pipelineDoc(), name: 'edit 2' } });
+    const { copies } = await host['pipeline.unsaved']({});
+    expect(copies.map((c) => [c.key, c.document.name, c.path, c.fileHash])).toEqual([
+      [`file:${file}`, 'edit 2', file, 'abc'],
+      ['new:s1:2', 'never saved', null, null],
+    ]);
+    expect(Date.parse(copies[0]!.at)).toBeGreaterThan(Date.now() - 60_000);
+    // In the user's data folder, private to the user; nothing next to the pipeline.
+    const kept = await readdir(path.join(dir, 'config', 'unsaved'));
+    expect(kept).toHaveLength(2);
+    expect((await stat(path.join(dir, 'config', 'unsaved', kept[0]!))).mode & 0o777).toBe(0o600);
+    expect(existsSync(file)).toBe(false);
+    await host['pipeline.dropUnsaved']({ key: `file:${file}` });
+    await host['pipeline.dropUnsaved']({ key: 'new:s1:2' });
+    await host['pipeline.dropUnsaved']({ key: 'never kept' });
+    expect(await host['pipeline.unsaved']({})).toEqual({ copies: [] });
   });
 
   it('save as to a typed path and export ask before replacing any existing file; a native dialog asked already', async () => {

@@ -12,6 +12,7 @@ import { watchPreview } from './features/preview.js';
 import { watchRuns } from './features/runs.js';
 import { setAppInfo } from './features/app-info.js';
 import { openPipeline, watchFileOnDisk } from './features/file.js';
+import { offerUnsaved, watchUnsaved } from './features/unsaved.js';
 
 async function start(): Promise<void> {
   const root = createRoot(document.getElementById('root')!);
@@ -32,8 +33,10 @@ async function start(): Promise<void> {
     watchPreview();
     watchRuns();
     watchFileOnDisk();
+    watchUnsaved();
     void checkNow();
     root.render(<App />);
+    void offerUnsaved();
   } catch (e) {
     root.render(
       <div className="fatal" role="alert">

@@ -116,6 +116,22 @@ export const openedFileSchema = z.object({
 });
 export type OpenedFile = z.infer<typeof openedFileSchema>;
 
+/** A copy of a document with unsaved edits, kept by the host so a crash or kill does not lose them (host/unsaved-copies.ts). */
+export const unsavedCopySchema = z.object({
+  /** The studio's name for the open document: `file:<path>`, or one per unsaved new document. */
+  key: z.string().min(1),
+  /** The studio session (one page load) that kept it. */
+  session: z.string().min(1),
+  /** The file the document came from; null for a document never saved. */
+  path: z.string().nullable(),
+  /** The file's fingerprint when the edits began: a restored copy's save asks if the file changed since. */
+  fileHash: z.string().nullable(),
+  /** When it was kept (ISO). */
+  at: z.string(),
+  document: documentSchema,
+});
+export type UnsavedCopy = z.infer<typeof unsavedCopySchema>;
+
 export const savedFileSchema = z.object({
   path: z.string(),
   /** Exactly the bytes written: what `caudal run <path>` executes. */
@@ -504,6 +520,14 @@ export const hostMethods = {
    * unsaved edits, or to say that saving will ask.
    */
   'pipeline.fileHash': { input: z.object({ path: z.string() }), output: z.object({ fileHash: z.string().nullable() }) },
+  /**
+   * Unsaved edits that survive a crash: the studio keeps a copy of a document with unsaved edits
+   * (one per `key`, replaced by each call) a moment after each edit, drops it once the document is
+   * saved or its edits discarded, and at its next start lists what is left to offer it back.
+   */
+  'pipeline.keepUnsaved': { input: unsavedCopySchema.omit({ at: true }), output: z.object({ kept: z.literal(true) }) },
+  'pipeline.unsaved': { input: empty, output: z.object({ copies: z.array(unsavedCopySchema) }) },
+  'pipeline.dropUnsaved': { input: z.object({ key: z.string().min(1) }), output: z.object({ dropped: z.literal(true) }) },
   /** Recently opened or saved pipeline files, newest first (files that no longer exist are dropped). */
   'pipeline.recent': {
     input: empty,

@@ -36,6 +36,7 @@ import { checkExportTarget, checkOpenable, checkOverwritable, currentFileHash, f
 import type { DialogPort, HostPaths } from './ports.js';
 import { groupByNode, locateProblem } from './problems.js';
 import { RecentFiles } from './recent-files.js';
+import { UnsavedCopies } from './unsaved-copies.js';
 import { resolveDeclaredConnections } from './resolve-connections.js';
 import { RunManager } from './run-manager.js';
 import { SchedulesApi } from './schedules-api.js';
@@ -65,11 +66,13 @@ export class HostService implements HostTransport {
   private readonly listeners = new Set<(m: HostEventMessage) => void>();
   private readonly runs = new RunManager((m) => this.emit(m));
   private readonly recent: RecentFiles;
+  private readonly unsaved: UnsavedCopies;
   private readonly connections: ConnectionsApi;
   private readonly schedules: SchedulesApi;
 
   constructor(private readonly opts: HostServiceOptions) {
     this.recent = new RecentFiles(opts.paths.userDataDir);
+    this.unsaved = new UnsavedCopies(opts.paths.userDataDir);
     this.connections = new ConnectionsApi((projectDir) => this.connectionService(projectDir), opts.env);
     this.schedules = new SchedulesApi(opts.paths.workspaceDir);
   }
@@ -197,6 +200,18 @@ export class HostService implements HostTransport {
     },
 
     'pipeline.fileHash': async ({ path: file }) => ({ fileHash: await currentFileHash(path.resolve(file)) }),
+
+    'pipeline.keepUnsaved': async (copy) => {
+      await this.unsaved.keep(copy);
+      return { kept: true as const };
+    },
+
+    'pipeline.unsaved': async () => ({ copies: await this.unsaved.list() }),
+
+    'pipeline.dropUnsaved': async ({ key }) => {
+      await this.unsaved.drop(key);
+      return { dropped: true as const };
+    },
 
     'pipeline.recent': async () => ({ files: await this.recent.list() }),
 

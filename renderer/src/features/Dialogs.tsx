@@ -9,6 +9,7 @@ import { SHORTCUTS } from './shortcuts.js';
 import { lastRunParams, proceedRun, startRun, type ParamValues } from './runs.js';
 import { listExamples, openExample, type ExampleInfo } from './examples.js';
 import { BrowseDialog } from './FileDialog.js';
+import { UnsavedDialog } from './UnsavedDialog.js';
 
 export function Modal({ title, children, onClose }: { title: string; children: React.ReactNode; onClose(): void }) {
   return (
@@ -150,6 +151,8 @@ export function Dialogs() {
       return <ExamplesDialog />;
     case 'browse':
       return <BrowseDialog />;
+    case 'unsaved':
+      return <UnsavedDialog />;
     case 'connections':
       return <ConnectionsDialog />;
     case 'schedules':

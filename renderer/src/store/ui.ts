@@ -2,7 +2,7 @@
 import { create } from 'zustand';
 
 export type BottomTab = 'preview' | 'sql' | 'profile' | 'logs' | 'runs';
-export type Dialog = null | 'open' | 'saveAs' | 'export' | 'help' | 'connections' | 'schedules' | 'runParams' | 'confirmDiscard' | 'examples' | 'runReady' | 'browse';
+export type Dialog = null | 'open' | 'saveAs' | 'export' | 'help' | 'connections' | 'schedules' | 'runParams' | 'confirmDiscard' | 'examples' | 'runReady' | 'browse' | 'unsaved';
 
 /** A file to pick for a path field (browser mode: the host's file browser). */
 export interface BrowseRequest {
