@@ -245,6 +245,25 @@ describe('quality.check: severities and thresholds', () => {
     ]);
     const warnings = r.events.filter((e) => e.type === 'warning').map((e) => (e as { message: string }).message);
     expect(warnings).toContain("quality check 'amount range' (between, column 'amount'): 2 of 5 rows failed (40%), expected between 0 and 100 (2 rows quarantined)");
+    expect(warnings.filter((w) => w.includes('nothing is connected'))).toEqual([]);
+  });
+
+  it('quarantine with nothing connected to rejected says that those rows are dropped', async () => {
+    const doc = pipeline(
+      [
+        { id: 'src', type: 'transform.sql', params: { query: ORDERS } },
+        { id: 'q', type: 'quality.check', params: { checks: [{ name: 'amount range', kind: 'between', column: 'amount', min: 0, max: 100, severity: 'quarantine' }] } },
+        { id: 'good', type: 'sink.csv', params: { path: 'good_unconnected.csv' } },
+      ],
+      ['src -> q', 'q:out -> good'],
+      { name: 'quality quarantine unconnected' },
+    );
+    const events: RunEvent[] = [];
+    const summary = await runPipeline({ pipeline: doc, baseDir: dir, stateDir: path.join(dir, 'state_unconnected'), artifactsDir: path.join(dir, 'artifacts_unconnected'), onEvent: (e) => events.push(e) });
+    expect(summary.status).toBe('succeeded');
+    expect(events.filter((e) => e.type === 'warning').map((e) => (e as { message: string }).message)).toContain(
+      "2 quarantined rows were set aside on the 'rejected' port; nothing is connected to 'rejected', so they are dropped: connect it to a sink to keep them",
+    );
   });
 
   it('quarantine routing: every input row lands in exactly one of out and rejected (property)', async () => {

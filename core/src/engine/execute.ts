@@ -195,10 +195,11 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
       }
       if (main) rowsOut.set(`${node.id}:${main.port}`, out);
       for (const notice of node.compiled?.notices ?? []) {
+        const connected = notice.port === undefined || req.pipeline.edges.some((e) => e.from === `${node.id}:${notice.port}`);
+        if (notice.onlyWhenDropped && connected) continue;
         if (notice.gateSql !== undefined && (await db.count(notice.gateSql)) === 0) continue;
         const n = await db.count(notice.countSql);
         if (n === 0) continue;
-        const connected = notice.port === undefined || req.pipeline.edges.some((e) => e.from === `${node.id}:${notice.port}`);
         const dropped = connected ? '' : `; nothing is connected to '${notice.port}', so they are dropped: connect it to a sink to keep them`;
         const names = notice.namesSql ? await noticeNames(db, notice.namesSql) : '';
         emit({ type: 'warning', runId, nodeId: node.id, message: `${countMessage(notice.message, n).replaceAll('{names}', names)}${dropped}` });

@@ -257,6 +257,8 @@ export interface CompiledNode {
     countSql: string;
     message: string;
     port?: string;
+    /** Said only when nothing is connected to `port`: the node reports its count some other way. */
+    onlyWhenDropped?: boolean;
     namesSql?: string;
     /**
      * A cheap query run first; `countSql` runs only when it returns a non-zero count. For a count

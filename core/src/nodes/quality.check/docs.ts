@@ -34,7 +34,8 @@ Except for \`not_null\` and \`expression\`, a NULL value passes: test NULLs with
 - \`quarantine\` (row checks only): rows failing the check go to the \`rejected\` output instead of
   \`out\`, with a \`_caudal_reasons\` column (\`VARCHAR[]\`) naming **every** row check the row failed.
   Each input row lands in exactly one of \`out\` and \`rejected\`. The check itself still passes or fails
-  (with \`mostly\`, quarantining 1% of rows can pass), and the run goes on.
+  (with \`mostly\`, quarantining 1% of rows can pass), and the run goes on. With nothing connected to
+  \`rejected\`, the quarantined rows are dropped, and the run warns so.
 
 **Thresholds.** \`mostly: 0.95\` passes a row check when at least 95% of the rows pass. Without it, one
 failing row fails the check.

@@ -110,6 +110,8 @@ export const qualityCheckNode = defineNode({
         outputsReadSetupTables: true,
         quality,
         metricsSql: `SELECT count(*) FILTER (WHERE NOT (${keep})) AS rejected_rows FROM ${table}`,
+        // Quarantined rows with nothing connected to `rejected` are not kept anywhere: say so.
+        notices: [{ countSql: `SELECT count(*) FROM ${table} WHERE NOT (${keep})`, message: "{count} quarantined row{s} {were} set aside on the 'rejected' port", port: 'rejected', onlyWhenDropped: true }],
       };
     }
 
