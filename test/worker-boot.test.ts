@@ -1,9 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ownerTag, self } from '../core/src/util/owner.js';
 import { caudal } from './support/cli.js';
+import { deadOwnerTag } from './support/owners.js';
 import { tempDir } from './support/pipeline.js';
 
 /**
@@ -81,8 +80,7 @@ describe('engine worker code cache', () => {
     const { cache, run, cacheFiles } = await setup();
     await mkdir(path.join(cache, 'code'), { recursive: true });
     // What a worker killed between writing its cache and renaming it leaves (util/atomic-write.ts).
-    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
-    const left = `.engine-worker-${'a'.repeat(32)}.bin.${ownerTag({ host: self.host, pid: dead })}-1a2b3c4d.tmp`;
+    const left = `.engine-worker-${'a'.repeat(32)}.bin.${deadOwnerTag()}-1a2b3c4d.tmp`;
     await writeFile(path.join(cache, 'code', left), 'half a code cache');
     await run();
     const names = (await cacheFiles()).map((f) => path.basename(f));

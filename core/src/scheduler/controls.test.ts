@@ -1,12 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ownerTag, self } from '../util/owner.js';
+import { deadOwnerTag } from '../../../test/support/owners.js';
 import { Controls } from './controls.js';
-
-const deadPid = () => spawnSync(process.execPath, ['-e', '0']).pid!;
 
 describe('run-now requests to a running scheduler', () => {
   let dir: string;
@@ -21,7 +18,7 @@ describe('run-now requests to a running scheduler', () => {
     const controls = new Controls(dir);
     await controls.requestRun('nightly', new Date('2026-12-05T10:00:00Z'));
     await controls.requestRun('hourly', new Date('2026-12-05T11:00:00Z'));
-    const half = `.1764928800000-1a2b3c4d.json.${ownerTag({ host: self.host, pid: deadPid() })}-5e6f7a8b.tmp`;
+    const half = `.1764928800000-1a2b3c4d.json.${deadOwnerTag()}-5e6f7a8b.tmp`;
     await mkdir(controls.requestsDir, { recursive: true });
     await writeFile(path.join(controls.requestsDir, half), '{"job":"nigh');
     expect(await controls.takeRequests()).toEqual([

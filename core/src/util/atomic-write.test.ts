@@ -1,12 +1,11 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { atomicTempName, removeDeadTemps, removeDeadTempsSync, writeFileAtomic } from './atomic-write.js';
+import { deadOwnerTag, liveOwnerTag, otherHostOwnerTag } from '../../../test/support/owners.js';
 import { ownerTag, self } from './owner.js';
-
-const deadPid = () => spawnSync(process.execPath, ['-e', '0']).pid!;
 
 describe('writeFileAtomic', () => {
   let dir: string;
@@ -32,9 +31,9 @@ describe('writeFileAtomic', () => {
     const killedTag = ownerTag({ host: self.host, pid: child.pid! });
     const killed = `.state.json.${killedTag}-1a2b3c4d.tmp`;
     await writeFile(path.join(dir, killed), '{"half":');
-    const live = `.state.json.${ownerTag({ host: self.host, pid: process.ppid })}-5e6f7a8b.tmp`;
-    const otherHost = `.state.json.${ownerTag({ host: self.host === 'ffff' ? 'eeee' : 'ffff', pid: deadPid() })}-9c0d1e2f.tmp`;
-    const otherFile = `.other.json.${ownerTag({ host: self.host, pid: deadPid() })}-3a4b5c6d.tmp`;
+    const live = `.state.json.${liveOwnerTag()}-5e6f7a8b.tmp`;
+    const otherHost = `.state.json.${otherHostOwnerTag()}-9c0d1e2f.tmp`;
+    const otherFile = `.other.json.${deadOwnerTag()}-3a4b5c6d.tmp`;
     for (const name of [live, otherHost, otherFile]) await writeFile(path.join(dir, name), '{');
 
     // Still running: its temp name is its work in progress.
@@ -49,12 +48,12 @@ describe('writeFileAtomic', () => {
   });
 
   it('sweeps a folder of entries written once each: dead writers\' temp names of any file go, the rest stays', async () => {
-    const dead = ownerTag({ host: self.host, pid: deadPid() });
+    const dead = deadOwnerTag();
     const deadTemps = [`.a1b2.json.${dead}-1a2b3c4d.tmp`, `.c3d4.parquet.${dead}-5e6f7a8b.tmp`];
     const kept = [
       'a1b2.json',
-      `.e5f6.json.${ownerTag({ host: self.host, pid: process.ppid })}-9c0d1e2f.tmp`,
-      `.e5f6.json.${ownerTag({ host: self.host === 'ffff' ? 'eeee' : 'ffff', pid: deadPid() })}-3a4b5c6d.tmp`,
+      `.e5f6.json.${liveOwnerTag()}-9c0d1e2f.tmp`,
+      `.e5f6.json.${otherHostOwnerTag()}-3a4b5c6d.tmp`,
       '.hidden-note.tmp',
       path.basename(atomicTempName(path.join(dir, 'mine.json'))),
     ];

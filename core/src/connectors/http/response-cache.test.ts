@@ -1,12 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ownerTag, self } from '../../util/owner.js';
+import { deadOwnerTag } from '../../../../test/support/owners.js';
 import { ResponseCache } from './response-cache.js';
-
-const deadPid = () => spawnSync(process.execPath, ['-e', '0']).pid!;
 
 describe('ResponseCache', () => {
   let folder: string;
@@ -32,7 +29,7 @@ describe('ResponseCache', () => {
     const key = ResponseCache.key(['GET', 'https://api.example.com/geo?q=Lyon']);
     const shard = path.join(folder, key.slice(0, 2));
     await mkdir(shard, { recursive: true });
-    const left = `.${key}.json.${ownerTag({ host: self.host, pid: deadPid() })}-1a2b3c4d.tmp`;
+    const left = `.${key}.json.${deadOwnerTag()}-1a2b3c4d.tmp`;
     await writeFile(path.join(shard, left), '{"status":200,"bo');
     const cache = new ResponseCache(folder, 1 << 20);
     expect(await cache.get(key)).toBeUndefined();

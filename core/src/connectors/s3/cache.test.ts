@@ -1,12 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ownerTag, self } from '../../util/owner.js';
+import { deadOwnerTag, liveOwnerTag } from '../../../../test/support/owners.js';
 import { cacheFile, prune, storeBytes } from './cache.js';
-
-const deadPid = () => spawnSync(process.execPath, ['-e', '0']).pid!;
 
 describe('the S3 sample cache', () => {
   let root: string;
@@ -24,8 +21,8 @@ describe('the S3 sample cache', () => {
     await mkdir(path.dirname(entry), { recursive: true });
     await writeFile(entry, 'id,amount\n1,2\n');
     const shard = path.dirname(entry);
-    const killed = `.${path.basename(entry)}.${ownerTag({ host: self.host, pid: deadPid() })}-1a2b3c4d.tmp`;
-    const live = `.${path.basename(entry)}.${ownerTag({ host: self.host, pid: process.ppid })}-5e6f7a8b.tmp`;
+    const killed = `.${path.basename(entry)}.${deadOwnerTag()}-1a2b3c4d.tmp`;
+    const live = `.${path.basename(entry)}.${liveOwnerTag()}-5e6f7a8b.tmp`;
     await writeFile(path.join(shard, killed), Buffer.alloc(64 * 1024));
     await writeFile(path.join(shard, live), 'id,');
     await prune(env);
