@@ -147,14 +147,22 @@ describe('source.rest against a local API', () => {
   });
 
   it('fetches offset pages ahead with concurrency, still in order, and caps pages and rows', async () => {
-    const { rows } = await read({ url: '/items/offset', records_path: 'data', pagination: { type: 'offset', limit: 10, total_path: 'meta.total' }, concurrency: 4 });
+    const { rows, warnings } = await read({ url: '/items/offset', records_path: 'data', pagination: { type: 'offset', limit: 10, total_path: 'meta.total' }, concurrency: 4 });
     expect(rows.map((r) => r.id)).toEqual(api.records.map((r) => r.id));
+    expect(warnings).toEqual([]);
     const capped = await read({ url: '/items/offset', records_path: 'data', pagination: { type: 'offset', limit: 10 }, max_rows: 25 });
     expect(capped.rows.map((r) => r.id)).toEqual([...Array(25).keys()].map((i) => i + 1));
+    // A cap that leaves records out says so: a sample or a quota, never a silently short table.
+    expect(capped.warnings).toEqual(['stopped at 25 records (max_rows 25) although the API has more: those records were not read']);
     const pages = since('/items/page');
     const two = await read({ url: '/items/page', records_path: 'results', pagination: { type: 'page_number', page_size: 10, page_size_param: 'per_page' }, max_pages: 2 });
     expect(two.rows).toHaveLength(20);
     expect(pages()).toHaveLength(2);
+    expect(two.warnings).toEqual(['stopped after 2 pages (max_pages 2) although the API may have more (without a total, a full page may or may not be the last): those records were not read']);
+    // A cap the data never reaches, or reaches on its last record, leaves nothing out.
+    const all = await read({ url: '/items/offset', records_path: 'data', pagination: { type: 'offset', limit: 100, total_path: 'meta.total' }, max_rows: 250, max_pages: 3 });
+    expect(all.rows).toHaveLength(250);
+    expect(all.warnings).toEqual([]);
   });
 
   it('keeps nested objects as structs, or flattens them like source.json', async () => {

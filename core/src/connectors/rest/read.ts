@@ -35,6 +35,13 @@ export interface Page {
   lines?: () => Buffer | undefined;
   /** There is at least one more page to read. */
   more: boolean;
+  /**
+   * The read stops after this page because of *At most this many pages / records* while the API
+   * has (or, without a total, may have) more: records past it are not read.
+   */
+  capped?: 'max_pages' | 'max_rows';
+  /** With `capped`: the API did not say whether more pages follow (offset or page-number paging without a total). */
+  mayBeLast?: boolean;
 }
 
 /**
@@ -89,11 +96,12 @@ export async function* readPages(client: HttpClient, spec: RestReadSpec, who: st
   const maxPages = spec.maxPages ?? Infinity;
   let rows = 0;
   // A page cut short by max_rows keeps its first lines (one record each), or its first parsed records.
-  const cap = (a: Answer): { list?: unknown[]; count: number; lines?: () => Buffer | undefined; full: boolean } => {
-    if (spec.maxRows === undefined || rows + a.records < spec.maxRows) return { list: a.list, count: a.records, lines: a.lines, full: false };
+  // `cut`: records of this very page were left out.
+  const cap = (a: Answer): { list?: unknown[]; count: number; lines?: () => Buffer | undefined; full: boolean; cut: boolean } => {
+    if (spec.maxRows === undefined || rows + a.records < spec.maxRows) return { list: a.list, count: a.records, lines: a.lines, full: false, cut: false };
     const list = a.list!.slice(0, spec.maxRows - rows);
     const lines = a.lines;
-    return { list, count: list.length, lines: lines && (() => firstLines(lines(), list.length)), full: true };
+    return { list, count: list.length, lines: lines && (() => firstLines(lines(), list.length)), full: true, cut: list.length < a.records };
   };
 
   const first = firstRequest(p, spec.url, spec.params);
@@ -103,7 +111,16 @@ export async function* readPages(client: HttpClient, spec: RestReadSpec, who: st
   let c = cap(a0);
   rows += c.count;
   const stopAfter = (index: number) => c.full || index + 1 >= maxPages;
-  yield { index: 0, records: c.list, count: c.count, lines: c.lines, more: next !== undefined && !stopAfter(0) };
+  /** Why the read stops after page `index` when the API has more; undefined when it would stop anyway. */
+  const capOf = (index: number, hasMore: boolean): Page['capped'] => {
+    if (c.cut) return 'max_rows';
+    if (!hasMore) return undefined;
+    return c.full ? 'max_rows' : index + 1 >= maxPages ? 'max_pages' : undefined;
+  };
+  // Offset and page-number paging without a total ask for the next page after any full one.
+  const unsure = (capped: Page['capped']) => (capped && isComputable(p) && total === undefined && !c.cut ? { mayBeLast: true } : {});
+  const capped0 = capOf(0, next !== undefined);
+  yield { index: 0, records: c.list, count: c.count, lines: c.lines, more: next !== undefined && !stopAfter(0), capped: capped0, ...unsure(capped0) };
   if (!next || stopAfter(0)) return;
 
   // After the first page (which tells the total and is always parsed), offset and page-number pages
@@ -137,7 +154,10 @@ export async function* readPages(client: HttpClient, spec: RestReadSpec, who: st
       c = cap(a);
       rows += c.count;
       const end = a.records === 0 || stopAfter(index) || index + 1 >= last;
-      yield { index, records: c.list, count: c.count, lines: c.lines, more: !end };
+      // Without a total, a full page may have a next one; with it, the pages are counted.
+      const hasMore = a.records > 0 && index + 1 < (total ?? Infinity);
+      const capped = capOf(index, hasMore);
+      yield { index, records: c.list, count: c.count, lines: c.lines, more: !end, capped, ...unsure(capped) };
       if (end) {
         for (const w of window) w.catch(() => undefined);
         return;
@@ -163,7 +183,8 @@ export async function* readPages(client: HttpClient, spec: RestReadSpec, who: st
     rows += c.count;
     const following: PageRequest | undefined = nextRequest(p, req, a, total);
     const end = !following || stopAfter(req.index);
-    yield { index: req.index, records: c.list, count: c.count, lines: c.lines, more: !end };
+    const capped = capOf(req.index, following !== undefined);
+    yield { index: req.index, records: c.list, count: c.count, lines: c.lines, more: !end, capped, ...unsure(capped) };
     if (end) return;
     req = following;
   }

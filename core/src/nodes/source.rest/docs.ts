@@ -64,7 +64,10 @@ size* to what the API answers. A next link or cursor that leads back to a page a
 page that answers byte for byte what the page before it did (an API that ignores the page number,
 offset or cursor it is sent would otherwise hand over the same records again and again).
 
-*At most this many pages* / *records* cap a read. With offset and page-number pagination,
+*At most this many pages* / *records* cap a read; when the API has more (or, paging by offset or
+page number without a total, may have), the run warns that those records were not read. With an
+incremental cursor the next run asks for records after the highest value read, so a capped read
+loses nothing only if the API sends records in ascending cursor order. With offset and page-number pagination,
 *Pages in flight* above 1 reads that many pages at once (still written in order); without a total
 the read may ask for up to that many pages past the end, which come back empty.
 

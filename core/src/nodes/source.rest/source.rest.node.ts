@@ -135,7 +135,7 @@ export const restSourceNode = defineNode({
     // Planning with the columns stated calls nothing; otherwise the first page gives the schema.
     const pinned: Column[] | undefined = p.columns.length > 0 ? p.columns.map((c) => ({ name: c.name, type: c.type })) : undefined;
     let pages: AsyncGenerator<Page> | undefined;
-    let first: { records?: unknown[]; count: number; lines?: () => Buffer | undefined; more: boolean } | undefined;
+    let first: (Pick<Page, 'records' | 'count' | 'lines' | 'more' | 'capped' | 'mayBeLast'> & { index?: number }) | undefined;
     const cursor = p.incremental ? new CursorTracker(p.incremental.cursor_path, lastCursor) : undefined;
     try {
       if (ctx.mode === 'run') {
@@ -210,10 +210,12 @@ export const restSourceNode = defineNode({
             io = hookIo;
             const more = new NdjsonSpool(file, true);
             more.rows = first!.count;
+            let last: Pick<Page, 'capped' | 'mayBeLast'> & { index?: number } = first!;
             try {
               hookIo.progress(more.rows);
               if (first!.more) {
                 for await (const page of rest) {
+                  last = page;
                   await more.writePage(page);
                   // Pages are parsed when there is a cursor (parseRecords).
                   cursor?.see(page.records ?? []);
@@ -229,6 +231,7 @@ export const restSourceNode = defineNode({
             }
             hookIo.log(`read ${more.rows} records from ${client.shown(spec.url)}${lastCursor !== undefined && p.incremental ? ` (${p.incremental.param}=${lastCursor})` : ''}`);
             if (cursor && p.incremental) checkCursor(ctx.nodeId, cursor, p.incremental, lastCursor, hookIo);
+            if (last.capped) hookIo.warn?.(cappedReadWarning(last, more.rows, p));
             return more.rows;
           },
           async dry() {
@@ -278,4 +281,17 @@ function checkCursor(nodeId: string, cursor: CursorTracker, inc: { cursor_path: 
   if (cursor.older > 0 && sent !== undefined) {
     io.warn?.(`${cursor.older} of the ${cursor.records} records have a '${inc.cursor_path}' older than ${inc.param}=${sent}, the value sent: the API seems not to filter by '${inc.param}', so records read before are read again (an append would store them twice)`);
   }
+}
+
+/** A read that stopped at its cap while the API had more: say what was left out, and what an incremental cursor makes of it. */
+function cappedReadWarning(last: Pick<Page, 'capped' | 'mayBeLast'> & { index?: number }, rows: number, p: { max_pages?: number; max_rows?: number; incremental?: { cursor_path: string } }): string {
+  const where =
+    last.capped === 'max_pages'
+      ? `stopped after ${(last.index ?? 0) + 1} page${(last.index ?? 0) === 0 ? '' : 's'} (max_pages ${p.max_pages})`
+      : `stopped at ${rows} record${rows === 1 ? '' : 's'} (max_rows ${p.max_rows})`;
+  const next = p.incremental
+    ? `; the next run asks for records after the highest ${p.incremental.cursor_path} read now, so the ones left out are read then only if the API sends records in ascending ${p.incremental.cursor_path} order`
+    : '';
+  const more = last.mayBeLast ? 'although the API may have more (without a total, a full page may or may not be the last)' : 'although the API has more';
+  return `${where} ${more}: those records were not read${next}`;
 }
