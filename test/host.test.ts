@@ -194,7 +194,8 @@ describe('host contract in-process', () => {
     const file = path.join(dir, 'draft.json');
     await host['pipeline.keepUnsaved']({ key: `file:${file}`, session: 's1', path: file, fileHash: 'abc', document: { ...pipelineDoc(), name: 'edit 1' } });
     await host['pipeline.keepUnsaved']({ key: 'new:s1:2', session: 's1', path: null, fileHash: null, document: { ...pipelineDoc(), name: 'never saved' } });
-    // A later edit of the same document replaces its copy.
+    // A later edit of the same document replaces its copy (a moment later: copies are ordered by time).
+    await new Promise((r) => setTimeout(r, 20));
     await host['pipeline.keepUnsaved']({ key: `file:${file}`, session: 's1', path: file, fileHash: 'abc', document: { ...pipelineDoc(), name: 'edit 2' } });
     const { copies } = await host['pipeline.unsaved']({});
     expect(copies.map((c) => [c.key, c.document.name, c.path, c.fileHash])).toEqual([
