@@ -17,6 +17,7 @@ import { recoverDeadRuns, recoveryWarnings, sweepDeadTempFolders } from './commi
 import { SinkStager } from './commit/stager.js';
 import { SessionCache } from './sessions.js';
 import { readBackFromSink } from './read-back.js';
+import { notConsumed } from './consumed.js';
 import { unfitMessageError } from '../nodes/shared/spool-fit.js';
 import { explainValueError } from './explain-error.js';
 
@@ -222,10 +223,19 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
     // Incremental sources move their watermark with the commit (journaled, so a crash after the
     // decision saves it too), and only those whose rows reached a sink: "run up to here" must not
     // consume rows unwritten.
+    const runSinks = new Set(sinks.map((s) => s.id));
+    /** Says why a node's reads do not count as consumed (engine/consumed.ts): a warning when a sink of this run will receive the rows again. */
+    const unconsumed = (nodeId: string, what: string): boolean => {
+      const not = notConsumed(req.pipeline, nodeId, runSinks);
+      if (!not) return false;
+      const message = `${what}: ${not.why}; the next run reads these rows again`;
+      if (not.partly) emit({ type: 'warning', runId, nodeId, message });
+      else log('info', message, nodeId);
+      return true;
+    };
     const states: PendingState[] = [];
     for (const [nodeId, { state, key }] of nextStates) {
-      if (sinks.some((sink) => dependsOn(sink, nodeId))) states.push({ stateDir, nodeId, state, ...(key ? { key } : {}) });
-      else log('info', `state not saved: no sink of this run reads from this node, so its rows were not written anywhere`, nodeId);
+      if (!unconsumed(nodeId, 'state not saved')) states.push({ stateDir, nodeId, state, ...(key ? { key } : {}) });
     }
     keeper.journal.states = states;
     const saveStates = async () => {
@@ -244,13 +254,12 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
     await commitAll(stager.participants, keeper, { info: (m) => log('info', m), warn: (m) => log('warn', m) }, saveStates);
     for (const o of outputs) log('info', `wrote ${o.rows} rows to ${o.target}`, o.nodeId);
     // Streaming sources acknowledge what they read only now: a crash before this replays it. Like
-    // states, only what a sink of this run wrote: "run up to here" on a Kafka, RabbitMQ or CDC
-    // source reads a batch that no destination received, so it is released for the next run.
+    // states, only what every sink reading them received: "run up to here" on a Kafka, RabbitMQ or
+    // CDC source reads a batch that some destination did not get, so it is released for the next run.
     failpoint('before-acknowledge');
     for (const node of ran) {
       if (!node.compiled?.onCommitted) continue;
-      if (!sinks.some((sink) => dependsOn(sink, node.id))) {
-        log('info', 'not acknowledged: no sink of this run reads from this node, so what it read stays for the next run', node.id);
+      if (unconsumed(node.id, 'not acknowledged')) {
         await node.compiled.onAborted?.(hookIo(node.id)).catch(() => undefined);
         continue;
       }
@@ -338,17 +347,6 @@ async function cleanUpAfterDeadRuns(req: RunRequest, db: Db, emit: (e: RunEvent)
   } catch (e) {
     warn(`could not clean up after killed runs: ${errorMessage(e)}`);
   }
-}
-
-/** True when `node` reads (directly or through other nodes) from `nodeId`. */
-function dependsOn(node: PlannedNode, nodeId: string, seen = new Set<string>()): boolean {
-  for (const up of node.upstreamNodes) {
-    if (up.id === nodeId) return true;
-    if (seen.has(up.id)) continue;
-    seen.add(up.id);
-    if (dependsOn(up, nodeId, seen)) return true;
-  }
-  return false;
 }
 
 /** The one row of a node's metrics query, as numbers (NULL counts as 0). */
