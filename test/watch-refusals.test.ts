@@ -68,6 +68,19 @@ describe('caudal run --watch', () => {
     expect(r.stderr).toContain('name a sink with --node');
   });
 
+  it('refuses a continuous run that leaves out a sink reading the same stream: its batches could never be acknowledged', async () => {
+    const file = await write('watch-one-of-two.json', [
+      { id: 'events', type: 'source.kafka', params: { connection: 'bus', topics: ['events'] } },
+      { id: 'load', type: 'sink.duckdb', params: { database: 'wh.duckdb', table: 'events', mode: 'append' } },
+      { id: 'audit', type: 'sink.duckdb', params: { database: 'audit.duckdb', table: 'events', mode: 'append' } },
+    ], [['events', 'load'], ['events', 'audit']]);
+    const r = await caudal(['run', file, '--watch', '--node', 'load'], { timeoutMs: 60_000 });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("a continuous run (--watch) of 'load' leaves out 'audit', which also reads the stream 'events': its batches could never be acknowledged");
+    expect(r.stderr).toContain('add --node audit, or watch the whole pipeline');
+    expect(existsSync(path.join(dir, 'wh.duckdb'))).toBe(false);
+  });
+
   it('warns when a sink replaces its destination with every batch (a table holding the last batch only)', async () => {
     const file = await write('snapshot.json', [
       { id: 'events', type: 'source.kafka', params: { connection: 'bus', topics: ['events'], columns: [{ name: 'id', type: 'INTEGER' }] } },

@@ -22,7 +22,7 @@ export function notConsumed(pipeline: Pipeline, nodeId: string, runSinks: Readon
 }
 
 /** The sinks downstream of `nodeId` in the whole pipeline (not only the nodes a run includes). */
-function sinksReading(pipeline: Pipeline, nodeId: string): string[] {
+export function sinksReading(pipeline: Pipeline, nodeId: string): string[] {
   const nodeOf = (end: string) => end.slice(0, end.indexOf(':') === -1 ? undefined : end.indexOf(':'));
   const next = new Map<string, string[]>();
   for (const e of pipeline.edges) next.set(nodeOf(e.from), [...(next.get(nodeOf(e.from)) ?? []), nodeOf(e.to)]);

@@ -221,8 +221,8 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
     // Commit phase: no cancel from here on, a half-committed run would be worse than a late one.
     committing = true;
     // Incremental sources move their watermark with the commit (journaled, so a crash after the
-    // decision saves it too), and only those whose rows reached a sink: "run up to here" must not
-    // consume rows unwritten.
+    // decision saves it too), and only those whose rows reached every sink that reads them: "run up
+    // to here" must not consume rows a destination did not receive.
     const runSinks = new Set(sinks.map((s) => s.id));
     /** Says why a node's reads do not count as consumed (engine/consumed.ts): a warning when a sink of this run will receive the rows again. */
     const unconsumed = (nodeId: string, what: string): boolean => {

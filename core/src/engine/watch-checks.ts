@@ -1,6 +1,7 @@
 import type { Pipeline } from '../model/schema.js';
 import { getNodeDefinition } from '../nodes/index.js';
 import type { Problem } from '../util/errors.js';
+import { sinksReading } from './consumed.js';
 
 /**
  * What a continuous run (`--watch`) cannot do, found before its first batch: every micro-batch is
@@ -10,7 +11,8 @@ import type { Problem } from '../util/errors.js';
  * - A sink that replaces its one file or object with each run would keep only the last batch,
  *   whose predecessors the sources have already acknowledged.
  * - A run of some nodes (`--node`) without a sink among them writes no batch anywhere, so none
- *   could be acknowledged: the same messages would come back batch after batch.
+ *   could be acknowledged: the same messages would come back batch after batch; so would the
+ *   batches of a stream that a sink left out of the run reads too.
  */
 export function watchProblems(pipeline: Pipeline, targets?: string[]): Problem[] {
   const problems: Problem[] = [];
@@ -29,6 +31,23 @@ export function watchProblems(pipeline: Pipeline, targets?: string[]): Problem[]
       path: '(document)',
       message: `a continuous run (--watch) of ${targets.map((t) => `'${t}'`).join(', ')} writes nowhere: no sink is among the nodes it runs, so no batch could be committed or acknowledged`,
       hint: 'watch the whole pipeline, or name a sink with --node; to look at a stream, preview its source',
+    });
+  }
+  if (targets?.length) {
+    // A stream some sink of the run reads and another leaves out could never be acknowledged
+    // (engine/consumed.ts): its batches would come back again and again into the sinks that ran.
+    pipeline.nodes.forEach((node, i) => {
+      if (!types[i]?.streaming) return;
+      const readers = sinksReading(pipeline, node.id);
+      const left = readers.filter((s) => !targets.includes(s));
+      if (left.length === 0 || left.length === readers.length) return;
+      problems.push({
+        code: 'invalid_document',
+        path: '(document)',
+        nodeId: node.id,
+        message: `a continuous run (--watch) of ${targets.map((t) => `'${t}'`).join(', ')} leaves out ${left.map((s) => `'${s}'`).join(', ')}, which also ${left.length === 1 ? 'reads' : 'read'} the stream '${node.id}': its batches could never be acknowledged, so they would be read again and again`,
+        hint: `add ${left.map((s) => `--node ${s}`).join(' ')}, or watch the whole pipeline`,
+      });
     });
   }
   pipeline.nodes.forEach((node, i) => {
