@@ -7,6 +7,7 @@ import { flattenedSelect } from '../shared/flatten.js';
 import { convertedJsonRead, jsonReadType } from '../shared/json-values.js';
 import { jsonSourceSpark } from './source.json.spark.js';
 import { recordsSelect, wrappedRecordsWarning } from './records-path.js';
+import { longIntegerWarning } from './long-integers.js';
 
 const params = z
   .object({
@@ -134,6 +135,8 @@ without a word instead.) Nor does a second one: a key detected as \`DOUBLE\` (it
 include fractions, in one file or across the files of a pattern) holds whole numbers exactly only up
 to 2^53, so 9007199254740993 in it arrives as 9007199254740992.0; where such numbers occur, list the
 key as \`DECIMAL(p,s)\` (converted from the number's text, and checked) or send them as strings.
+Planning warns when the first file's sample has such a number in a detected \`DOUBLE\` key (also one
+that a whole number beyond 64 bits made \`DOUBLE\`), naming the key and the number.
 **Listed** columns are checked: a value that the listed type would change
 stops the run naming the column and the value (a fraction in an integer column, \`12.0\` being fine;
 a time or text after the date in a \`DATE\`; a non-zero UTC offset in a \`TIMESTAMP\`, use
@@ -225,6 +228,8 @@ not valid JSON stops the node with DuckDB's reason, naming the file and the line
       ownColumns: async (file) => (await describe(`SELECT * FROM read_json(${stringLiteral(file)}, ${argsWith(false)})`)).map((c) => c.name),
     });
     if (p.records_path === undefined && !p.flatten && p.columns.length === 0 && first) await wrappedRecordsWarning(ctx, first, () => describe(`SELECT * FROM ${from}`));
+    if (p.records_path === undefined && p.columns.length === 0 && p.maximum_depth === undefined && first)
+      await longIntegerWarning(ctx, first, await describe(`SELECT * FROM ${from}`), { format, sampleSize: p.sample_size });
     if (p.records_path !== undefined) {
       // The read's own columns are the document's keys, plus the file name and partition columns,
       // which stay on every record.

@@ -231,6 +231,23 @@ describe('source.json: reading', () => {
     await expect(preview(src({ path: 'huge-fraction.ndjson', columns: [{ name: 'id', type: 'HUGEINT' }] }), dir, 'src')).rejects.toThrow(/cannot be read as a HUGEINT exactly: a number with a point or an exponent is read as a double/);
   });
 
+  it('warns when a detected DOUBLE key holds whole numbers beyond 2^53, which arrive rounded, naming an example and what to list it as', async () => {
+    await writeFile(path.join(dir, 'long-ids.ndjson'), '{"id": 1, "account": 12.5, "n": 3}\n{"id": 12345678901234567890123, "account": 9007199254740993, "n": 1.5}\n');
+    const r = await preview(src({ path: 'long-ids.ndjson' }), dir, 'src');
+    expect(r.columns.map((c) => [c.name, c.type])).toEqual([['id', 'DOUBLE'], ['account', 'DOUBLE'], ['n', 'DOUBLE']]);
+    const { warnings } = await inspect({ pipeline: src({ path: 'long-ids.ndjson' }), baseDir: dir });
+    const file = path.join(dir, 'long-ids.ndjson');
+    const tail = 'which its detected type DOUBLE does not keep exactly: they arrive rounded; to keep every digit, list the key under columns as HUGEINT or DECIMAL(38,0) (whole numbers up to 38 digits), DECIMAL(38,s) if it also holds fractions, or VARCHAR';
+    expect((warnings ?? []).map((w) => w.message)).toEqual([
+      `node 'src': key "id" holds whole numbers beyond 2^53 (12345678901234567890123 in ${file}), ${tail}`,
+      `node 'src': key "account" holds whole numbers beyond 2^53 (9007199254740993 in ${file}), ${tail}`,
+    ]);
+    // 2^53 itself is exact; listed keys are read exactly and not looked at.
+    await writeFile(path.join(dir, 'exact-ids.ndjson'), '{"id": 0.5}\n{"id": 9007199254740992}\n{"id": -9007199254740992}\n');
+    expect((await inspect({ pipeline: src({ path: 'exact-ids.ndjson' }), baseDir: dir })).warnings).toEqual([]);
+    expect((await inspect({ pipeline: src({ path: 'long-ids.ndjson', columns: [{ name: 'id', type: 'HUGEINT' }] }), baseDir: dir })).warnings).toEqual([]);
+  });
+
   it('refuses a DECIMAL value sent as a JSON number with more digits than the reader keeps, and reads it sent as a string', async () => {
     const columns = [{ name: 'amount', type: 'DECIMAL(20,2)' }];
     await writeFile(path.join(dir, 'long-decimal.ndjson'), '{"amount": 12345678901234567.89}\n');

@@ -1,0 +1,38 @@
+import type { Column, CompileContext } from '../define.js';
+import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
+
+/** The largest integer a DOUBLE holds exactly with every integer below it. */
+const EXACT_IN_DOUBLE = '9007199254740992';
+
+/**
+ * DuckDB's JSON reader types a key DOUBLE when a sampled value is an integer beyond 64 bits
+ * (`12345678901234567890123`), and then every whole number in it past 2^53 arrives rounded
+ * (9007199254740993 as 9007199254740992): ids and account numbers lose their last digits without
+ * a word. A detected DOUBLE key is read once more from the first file as JSON text, which keeps
+ * the digits, over the same sample; whole numbers past 2^53 there become a planning warning that
+ * names the key, an example and what to list it as. Keys listed under `columns` are read exactly
+ * (shared/json-values.ts) and are not looked at.
+ */
+export async function longIntegerWarning(
+  ctx: Pick<CompileContext<unknown>, 'rows' | 'warn' | 'nodeId'>,
+  first: string,
+  columns: Column[],
+  read: { format?: string; sampleSize?: number },
+): Promise<void> {
+  const doubles = columns.filter((c) => c.type === 'DOUBLE').map((c) => c.name);
+  if (doubles.length === 0) return;
+  const args = namedArgs({ format: read.format, columns: Object.fromEntries(doubles.map((d) => [d, 'JSON'])) });
+  // DuckDB's detection reads 20,480 records unless told otherwise; -1 is all of them.
+  const sample = read.sampleSize ?? 20480;
+  const limit = sample > 0 ? `\nLIMIT ${Math.trunc(sample)}` : '';
+  const lossy = (v: string) => `(regexp_full_match(${v}, '-?[0-9]+') AND (length(ltrim(${v}, '-')) > 17 OR abs(TRY_CAST(${v} AS HUGEINT)) > ${EXACT_IN_DOUBLE}))`;
+  const texts = doubles.map((d, i) => `CAST(${ident(d)} AS VARCHAR) AS v${i}`).join(', ');
+  const found = doubles.map((_, i) => `any_value(v${i}) FILTER (WHERE ${lossy(`v${i}`)}) AS e${i}`).join(', ');
+  const [row] = await ctx.rows(`SELECT ${found}\nFROM (SELECT ${texts} FROM read_json(${stringLiteral(first)}, ${args})${limit})`);
+  const examples = doubles.flatMap((d, i) => (row?.[`e${i}`] != null ? [{ key: d, example: String(row[`e${i}`]) }] : []));
+  for (const { key, example } of examples) {
+    ctx.warn(
+      `node '${ctx.nodeId}': key "${key}" holds whole numbers beyond 2^53 (${example} in ${first}), which its detected type DOUBLE does not keep exactly: they arrive rounded; to keep every digit, list the key under columns as HUGEINT or DECIMAL(38,0) (whole numbers up to 38 digits), DECIMAL(38,s) if it also holds fractions, or VARCHAR`,
+    );
+  }
+}
