@@ -377,6 +377,10 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
     if (type && (checked || (isPlainTimestampType(type) && !dialect.timestampFormat) || isTimeType(type))) converted.push({ name: c.name, type, detected: !userTypes.has(c.name) });
   }
   const warnings: string[] = [];
+  for (const [column, example] of facts.roundedWholes)
+    warnings.push(
+      `node '${ctx.nodeId}': column '${column}' of ${file.original} holds whole numbers beyond 2^53 (${example}), which its detected type DOUBLE does not keep exactly: they arrive rounded; to keep every digit, list the column under columns as DECIMAL(38,s) (it also holds fractions) or VARCHAR`,
+    );
   if (p.skip_rows === undefined && dialect.skip > (sepLine === undefined ? 0 : 1)) {
     // Title lines above the header are common. But detection also skips rows that do not fit
     // (a header and data above a longer row): lines that split into fields are refused, not dropped.

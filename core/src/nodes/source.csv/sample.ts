@@ -10,7 +10,9 @@ import { finerThan } from '../shared/temporal-text.js';
  *   value too, and differently? (01/02/2025 is 1 February or 2 January; DuckDB picks one.)
  * - a text column: is every sampled value a number written with the thousands separator?
  * - a DOUBLE column: are its values integers too long for 64 bits? (DuckDB detects them as DOUBLE,
- *   which keeps about 17 digits: a 20-digit account number would lose its last ones.)
+ *   which keeps about 17 digits: a 20-digit account number would lose its last ones.) And when it
+ *   stays DOUBLE (it has fractions too), a whole number beyond 2^53 in it, which arrives rounded.
+ *   (The same check as source.json/long-integers.ts, whose values come as JSON numbers.)
  * - a TIMESTAMP column: do its values have nanoseconds? (DuckDB detects TIMESTAMP, which keeps
  *   microseconds: `10:00:00.123456789` would read as 10:00:00.123456; TIMESTAMP_NS keeps them.)
  */
@@ -30,6 +32,8 @@ export interface SampleFacts {
   numberTypes: Map<string, 'BIGINT' | 'DOUBLE'>;
   /** DOUBLE columns whose sampled values are all integers, some beyond 64 bits: HUGEINT holds 38 digits exactly, VARCHAR any. */
   wideTypes: Map<string, 'HUGEINT' | 'VARCHAR' | 'TIMESTAMP_NS'>;
+  /** DOUBLE columns that stay DOUBLE and hold a whole number beyond 2^53 (an example of one): it arrives rounded. */
+  roundedWholes: Map<string, string>;
 }
 
 /** The same format with day, month and year in the other usual orders (same separators, same time part). */
@@ -71,11 +75,13 @@ export async function checkSample(ctx: CompileContext<unknown>, read: string, ch
     exprs.push(`count(${c}) AS "w${i}_present"`);
     exprs.push(`count(*) FILTER (WHERE NOT regexp_full_match(${c}, '\\s*[+-]?[0-9]+\\s*')) AS "w${i}_fraction"`);
     exprs.push(`max(length(regexp_replace(${c}, '[^0-9]', '', 'g'))) AS "w${i}_digits"`);
+    const whole = `regexp_full_match(${c}, '\\s*[+-]?[0-9]+\\s*')`;
+    exprs.push(`min(trim(${c})) FILTER (WHERE ${whole} AND (length(regexp_replace(${c}, '[^0-9]', '', 'g')) > 17 OR abs(TRY_CAST(trim(${c}) AS HUGEINT)) > 9007199254740992)) AS "w${i}_rounded"`);
   });
   checks.timestampCandidates.forEach((name, i) => {
     exprs.push(`count(*) FILTER (WHERE ${finerThan(ident(name), 6)}) AS "t${i}_nanos"`);
   });
-  const facts: SampleFacts = { numberTypes: new Map(), wideTypes: new Map() };
+  const facts: SampleFacts = { numberTypes: new Map(), wideTypes: new Map(), roundedWholes: new Map() };
   if (exprs.length === 0) return facts;
   const limit = sampleSize > 0 ? `\nLIMIT ${Math.floor(sampleSize)}` : '';
   const [row] = await ctx.rows(`SELECT ${exprs.join(',\n  ')}\nFROM (SELECT * FROM read_csv(${read})${limit})`);
@@ -92,6 +98,7 @@ export async function checkSample(ctx: CompileContext<unknown>, read: string, ch
   checks.wideCandidates.forEach((name, i) => {
     // 18 digits always fit BIGINT, which detection would have chosen: more means beyond 64 bits.
     if (n(`w${i}_present`) > 0 && n(`w${i}_fraction`) === 0 && n(`w${i}_digits`) > 18) facts.wideTypes.set(name, n(`w${i}_digits`) <= 38 ? 'HUGEINT' : 'VARCHAR');
+    else if (row?.[`w${i}_rounded`] != null) facts.roundedWholes.set(name, String(row[`w${i}_rounded`]));
   });
   checks.timestampCandidates.forEach((name, i) => {
     if (n(`t${i}_nanos`) > 0) facts.wideTypes.set(name, 'TIMESTAMP_NS');

@@ -96,6 +96,17 @@ describe('source.csv: integers longer than 64 bits', () => {
       { acct: '12345678901234567890123', amount: 1.5, code: '1234567890123456789012345678901234567890' },
       { acct: '98765432109876543210987', amount: 2, code: '7' },
     ]);
+    expect((await inspect({ pipeline: csv({ path: 'wide.csv' }), baseDir: dir })).warnings).toEqual([]);
+  });
+
+  it('in a column that stays DOUBLE (it has fractions), a whole number beyond 2^53 arrives rounded: planning says so', async () => {
+    await writeFile(path.join(dir, 'rounded.csv'), 'id,amount\n1,12.5\n2,9007199254740993\n3,9007199254740992\n');
+    const r = await inspect({ pipeline: csv({ path: 'rounded.csv' }), baseDir: dir });
+    expect(r.warnings?.map((w) => w.message)).toEqual([
+      `node 'src': column 'amount' of ${path.join(dir, 'rounded.csv')} holds whole numbers beyond 2^53 (9007199254740993), which its detected type DOUBLE does not keep exactly: they arrive rounded; to keep every digit, list the column under columns as DECIMAL(38,s) (it also holds fractions) or VARCHAR`,
+    ]);
+    await writeFile(path.join(dir, 'exact.csv'), 'id,amount\n1,12.5\n2,9007199254740992\n3,-9007199254740992\n');
+    expect((await inspect({ pipeline: csv({ path: 'exact.csv' }), baseDir: dir })).warnings).toEqual([]);
   });
 });
 

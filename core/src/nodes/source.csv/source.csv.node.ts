@@ -171,7 +171,9 @@ name, and only the columns whose types you want to state) to fix both, or turn o
 text* to get only VARCHAR columns. Type names are checked before the run (\`BIGINT\`, \`DOUBLE\`,
 \`DECIMAL(12,2)\`, \`DATE\`, \`TIMESTAMP\`, \`BOOLEAN\`, \`VARCHAR\`, \`INTEGER[]\`, …). Integers too long for
 64 bits (account numbers, 20+ digits), which DuckDB's detection reads as DOUBLE (about 17 digits kept), are
-detected as \`HUGEINT\` (38 digits) or, longer still, as text, so no digit is lost.
+detected as \`HUGEINT\` (38 digits) or, longer still, as text, so no digit is lost. A column that also
+holds fractions stays \`DOUBLE\`, where a whole number beyond 2^53 arrives rounded (9007199254740993
+as 9007199254740992): planning warns when the sample has one, naming the column and the number.
 
 **Encodings.** With \`encoding: "auto"\` (the default) a file that is valid UTF-8 (with or without a
 byte-order mark) is read as it is, and any other file as Windows-1252, which Excel and most Windows
