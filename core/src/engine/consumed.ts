@@ -10,9 +10,8 @@ import { getNodeDefinition } from '../nodes/index.js';
  * run did receive the rows (it will receive them again).
  */
 export function notConsumed(pipeline: Pipeline, nodeId: string, runSinks: ReadonlySet<string>): { why: string; partly: boolean } | undefined {
-  const readers = sinksReading(pipeline, nodeId);
+  const { readers, left } = readersLeftOut(pipeline, nodeId, runSinks);
   if (readers.length === 0) return { why: 'no sink reads from this node, so its rows were not written anywhere', partly: false };
-  const left = readers.filter((s) => !runSinks.has(s));
   if (left.length === 0) return undefined;
   const one = left.length === 1;
   return {
@@ -21,9 +20,15 @@ export function notConsumed(pipeline: Pipeline, nodeId: string, runSinks: Readon
   };
 }
 
+/** The sinks of the whole pipeline that read from `nodeId`, and those of them a run of `runSinks` leaves out. */
+export function readersLeftOut(pipeline: Pipeline, nodeId: string, runSinks: ReadonlySet<string>): { readers: string[]; left: string[] } {
+  const readers = sinksReading(pipeline, nodeId);
+  return { readers, left: readers.filter((s) => !runSinks.has(s)) };
+}
+
 /** The sinks downstream of `nodeId` in the whole pipeline (not only the nodes a run includes). */
-export function sinksReading(pipeline: Pipeline, nodeId: string): string[] {
-  const nodeOf = (end: string) => end.slice(0, end.indexOf(':') === -1 ? undefined : end.indexOf(':'));
+function sinksReading(pipeline: Pipeline, nodeId: string): string[] {
+  const nodeOf = (end: string) => end.split(':')[0]!;
   const next = new Map<string, string[]>();
   for (const e of pipeline.edges) next.set(nodeOf(e.from), [...(next.get(nodeOf(e.from)) ?? []), nodeOf(e.to)]);
   const typeOf = new Map(pipeline.nodes.map((n) => [n.id, n.type]));

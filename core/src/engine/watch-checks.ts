@@ -1,7 +1,7 @@
 import type { Pipeline } from '../model/schema.js';
 import { getNodeDefinition } from '../nodes/index.js';
 import type { Problem } from '../util/errors.js';
-import { sinksReading } from './consumed.js';
+import { readersLeftOut } from './consumed.js';
 
 /**
  * What a continuous run (`--watch`) cannot do, found before its first batch: every micro-batch is
@@ -38,8 +38,7 @@ export function watchProblems(pipeline: Pipeline, targets?: string[]): Problem[]
     // (engine/consumed.ts): its batches would come back again and again into the sinks that ran.
     pipeline.nodes.forEach((node, i) => {
       if (!types[i]?.streaming) return;
-      const readers = sinksReading(pipeline, node.id);
-      const left = readers.filter((s) => !targets.includes(s));
+      const { readers, left } = readersLeftOut(pipeline, node.id, new Set(targets));
       if (left.length === 0 || left.length === readers.length) return;
       problems.push({
         code: 'invalid_document',

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { unsavedCopySchema, type UnsavedCopy } from '../host-api/contract.js';
-import { removeDeadTemps, writeFileAtomic } from '../util/atomic-write.js';
+import { isDeadTempName, writeFileAtomic } from '../util/atomic-write.js';
 
 /**
  * Copies of documents with unsaved edits, so that edits survive a studio that crashes, is killed
@@ -30,9 +30,10 @@ export class UnsavedCopies {
 
   /** Every copy kept, newest first. A file that does not read as one is skipped, not removed. */
   async list(): Promise<UnsavedCopy[]> {
-    await removeDeadTemps(this.dir);
     const copies: UnsavedCopy[] = [];
     for (const name of await readdir(this.dir).catch(() => [] as string[])) {
+      // What a studio killed while keeping a copy left: removed here, as nothing writes it again.
+      if (isDeadTempName(name)) await rm(path.join(this.dir, name), { force: true });
       if (!name.endsWith('.json') || name.startsWith('.')) continue;
       try {
         const parsed = unsavedCopySchema.safeParse(JSON.parse(await readFile(path.join(this.dir, name), 'utf8')));

@@ -42,8 +42,8 @@ export function isAtomicTempName(name: string): boolean {
 
 const TEMP_NAME = /^\..+\.h[0-9a-f]{4}p\d+-[0-9a-f]{8}\.tmp$/;
 
-/** The name's writer is gone (never a live writer's, nor another host's). */
-function deadTemp(name: string): boolean {
+/** A name `atomicTempName` gives whose writer is gone (never a live writer's, nor another host's). */
+export function isDeadTempName(name: string): boolean {
   if (!isAtomicTempName(name)) return false;
   const owner = ownerOf(name.slice(name.lastIndexOf('.h')));
   return owner !== undefined && ownerIsDead(owner);
@@ -55,7 +55,7 @@ function deadTemp(name: string): boolean {
  */
 export async function removeDeadTemps(dir: string): Promise<void> {
   for (const name of await readdir(dir).catch(() => [] as string[])) {
-    if (deadTemp(name)) await rm(path.join(dir, name), { force: true });
+    if (isDeadTempName(name)) await rm(path.join(dir, name), { force: true });
   }
 }
 
@@ -67,7 +67,7 @@ export function removeDeadTempsSync(dir: string): void {
   } catch {
     return;
   }
-  for (const name of names) if (deadTemp(name)) rmSync(path.join(dir, name), { force: true });
+  for (const name of names) if (isDeadTempName(name)) rmSync(path.join(dir, name), { force: true });
 }
 
 /** Temp names of `file` whose writer process is gone (never a live writer's, nor another host's). */
@@ -75,8 +75,6 @@ async function removeDeadTempNames(file: string): Promise<void> {
   const prefix = tempPrefix(file);
   const names = await readdir(path.dirname(file)).catch(() => [] as string[]);
   for (const name of names) {
-    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
-    const owner = ownerOf(name.slice(prefix.length));
-    if (owner && ownerIsDead(owner)) await rm(path.join(path.dirname(file), name), { force: true });
+    if (name.startsWith(prefix) && isDeadTempName(name)) await rm(path.join(path.dirname(file), name), { force: true });
   }
 }

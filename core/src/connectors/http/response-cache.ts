@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { atomicTempName, isAtomicTempName, removeDeadTemps } from '../../util/atomic-write.js';
+import { atomicTempName, isAtomicTempName, isDeadTempName } from '../../util/atomic-write.js';
 
 /**
  * A persistent cache of HTTP answers, one small JSON file per request (request hash → status and
@@ -68,18 +68,20 @@ export class ResponseCache {
    * drops the least recently used ones until the cache fits its bound.
    */
   async prune(): Promise<void> {
-    const shards = await readdir(this.folder).catch(() => [] as string[]);
-    for (const shard of shards) await removeDeadTemps(path.join(this.folder, shard));
-    if (this.written === 0) return;
     const entries: Array<{ file: string; used: number; bytes: number }> = [];
-    for (const shard of shards) {
+    for (const shard of await readdir(this.folder).catch(() => [] as string[])) {
       for (const name of await readdir(path.join(this.folder, shard)).catch(() => [] as string[])) {
-        if (isAtomicTempName(name)) continue;
         const file = path.join(this.folder, shard, name);
+        if (isAtomicTempName(name)) {
+          if (isDeadTempName(name)) await rm(file, { force: true });
+          continue;
+        }
+        if (this.written === 0) continue;
         const s = await stat(file).catch(() => undefined);
         if (s?.isFile()) entries.push({ file, used: s.mtimeMs, bytes: s.size });
       }
     }
+    if (this.written === 0) return;
     let total = entries.reduce((a, e) => a + e.bytes, 0);
     for (const e of entries.sort((a, b) => a.used - b.used)) {
       if (total <= this.maxBytes) break;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { atomicTempName, isAtomicTempName, removeDeadTemps } from '../../util/atomic-write.js';
+import { atomicTempName, isAtomicTempName, isDeadTempName } from '../../util/atomic-write.js';
 import { caudalCacheDir } from '../../util/cache-dir.js';
 
 /**
@@ -59,10 +59,12 @@ export async function prune(env: NodeJS.ProcessEnv = process.env): Promise<void>
   const dir = s3CacheDir(env);
   const entries: Array<{ file: string; used: number; bytes: number }> = [];
   for (const shard of await readdir(dir).catch(() => [] as string[])) {
-    await removeDeadTemps(path.join(dir, shard));
     for (const name of await readdir(path.join(dir, shard)).catch(() => [] as string[])) {
-      if (isAtomicTempName(name)) continue;
       const file = path.join(dir, shard, name);
+      if (isAtomicTempName(name)) {
+        if (isDeadTempName(name)) await rm(file, { force: true });
+        continue;
+      }
       const s = await stat(file).catch(() => undefined);
       if (s?.isFile()) entries.push({ file, used: s.mtimeMs, bytes: s.blocks * 512 });
     }

@@ -130,3 +130,11 @@ export function floatKeyChecks(pairs: Array<[Column, Column]>, sides: { a: strin
 /** `ref`, or a SELECT over it with the checked columns in place. */
 export const withChecked = (ref: string, checked: string[]) => (checked.length > 0 ? `(SELECT * REPLACE (${checked.join(', ')}) FROM ${ref})` : ref);
 
+
+/**
+ * SQL true when the text `text` writes a whole number that a DOUBLE does not hold exactly (beyond
+ * 2^53, where a detected DOUBLE column rounds it): for the sampled text of CSV columns and JSON keys.
+ */
+export function wholeBeyondDouble(text: string): string {
+  return `(regexp_full_match(${text}, '\\s*[+-]?[0-9]+\\s*') AND (length(regexp_replace(${text}, '[^0-9]', '', 'g')) > 17 OR abs(TRY_CAST(trim(${text}) AS HUGEINT)) > 9007199254740992))`;
+}

@@ -1,5 +1,6 @@
 import { ident, stringLiteral } from '../../compiler/sql.js';
 import type { CompileContext } from '../define.js';
+import { wholeBeyondDouble } from '../shared/exact-widening.js';
 import { numberPattern, type NumberFormat } from '../shared/locale-numbers.js';
 import { finerThan } from '../shared/temporal-text.js';
 
@@ -75,8 +76,7 @@ export async function checkSample(ctx: CompileContext<unknown>, read: string, ch
     exprs.push(`count(${c}) AS "w${i}_present"`);
     exprs.push(`count(*) FILTER (WHERE NOT regexp_full_match(${c}, '\\s*[+-]?[0-9]+\\s*')) AS "w${i}_fraction"`);
     exprs.push(`max(length(regexp_replace(${c}, '[^0-9]', '', 'g'))) AS "w${i}_digits"`);
-    const whole = `regexp_full_match(${c}, '\\s*[+-]?[0-9]+\\s*')`;
-    exprs.push(`min(trim(${c})) FILTER (WHERE ${whole} AND (length(regexp_replace(${c}, '[^0-9]', '', 'g')) > 17 OR abs(TRY_CAST(trim(${c}) AS HUGEINT)) > 9007199254740992)) AS "w${i}_rounded"`);
+    exprs.push(`min(trim(${c})) FILTER (WHERE ${wholeBeyondDouble(c)}) AS "w${i}_rounded"`);
   });
   checks.timestampCandidates.forEach((name, i) => {
     exprs.push(`count(*) FILTER (WHERE ${finerThan(ident(name), 6)}) AS "t${i}_nanos"`);

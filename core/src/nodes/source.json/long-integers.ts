@@ -1,8 +1,6 @@
 import type { Column, CompileContext } from '../define.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
-
-/** The largest integer a DOUBLE holds exactly with every integer below it. */
-const EXACT_IN_DOUBLE = '9007199254740992';
+import { wholeBeyondDouble } from '../shared/exact-widening.js';
 
 /**
  * DuckDB's JSON reader types a key DOUBLE when a sampled value is an integer beyond 64 bits
@@ -25,9 +23,8 @@ export async function longIntegerWarning(
   // DuckDB's detection reads 20,480 records unless told otherwise; -1 is all of them.
   const sample = read.sampleSize ?? 20480;
   const limit = sample > 0 ? `\nLIMIT ${Math.trunc(sample)}` : '';
-  const lossy = (v: string) => `(regexp_full_match(${v}, '-?[0-9]+') AND (length(ltrim(${v}, '-')) > 17 OR abs(TRY_CAST(${v} AS HUGEINT)) > ${EXACT_IN_DOUBLE}))`;
   const texts = doubles.map((d, i) => `CAST(${ident(d)} AS VARCHAR) AS v${i}`).join(', ');
-  const found = doubles.map((_, i) => `any_value(v${i}) FILTER (WHERE ${lossy(`v${i}`)}) AS e${i}`).join(', ');
+  const found = doubles.map((_, i) => `any_value(v${i}) FILTER (WHERE ${wholeBeyondDouble(`v${i}`)}) AS e${i}`).join(', ');
   const [row] = await ctx.rows(`SELECT ${found}\nFROM (SELECT ${texts} FROM read_json(${stringLiteral(first)}, ${args})${limit})`);
   const examples = doubles.flatMap((d, i) => (row?.[`e${i}`] != null ? [{ key: d, example: String(row[`e${i}`]) }] : []));
   for (const { key, example } of examples) {
