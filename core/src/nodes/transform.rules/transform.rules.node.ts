@@ -306,7 +306,9 @@ expression over the input row) and actions:
   rules node), the new tags are appended to its list.
 - **reject** with a message: the row goes to the \`rejects\` output instead of \`out\`, unchanged,
   with two more columns: \`_caudal_rule\` (the rule's name) and \`_caudal_reason\` (the message). A
-  rejecting rule cannot also set or tag.
+  rejecting rule cannot also set or tag. With nothing connected to \`rejects\`, rejected rows are
+  dropped and the run warns with their count (connect a sink to keep them; a Filter node drops
+  rows without a warning).
 
 A rule without actions is allowed: with the \`first\` policy it shields the rows it matches from
 the rules below it (e.g. "staff orders: leave alone"), and it is counted.
@@ -559,6 +561,9 @@ node; turn it off for the fastest run.`,
         metricsSql = `SELECT ${compiled.map((r) => `count(*) FILTER (WHERE ${cond(r)}) AS ${ident(r.rule.rule.name)}`).join(',\n  ')}\nFROM ${input.ref}`;
       }
     }
-    return { outputs: { out, rejects }, ...(metricsSql ? { metricsSql } : {}) };
+    // Rejected rows with nothing connected to `rejects` would vanish without a word; counting them
+    // costs a read of the condition columns, so only then.
+    const notices = rejecting.length > 0 ? [{ countSql: `SELECT count(*) FROM (\n${rejects}\n)`, message: "{count} row{s} {were} rejected by the rules", port: 'rejects', onlyWhenDropped: true }] : [];
+    return { outputs: { out, rejects }, ...(metricsSql ? { metricsSql } : {}), ...(notices.length > 0 ? { notices } : {}) };
   },
 });

@@ -172,6 +172,27 @@ describe('transform.rules: outputs and metrics', () => {
     expect((await runBoth({ rules, count_matches: false }, SRC, 'nometrics')).metrics).toBeUndefined();
   });
 
+  it('rejected rows with nothing connected to rejects are dropped with a warning that counts them', async () => {
+    const warnings = async (edges: string[]) => {
+      const doc = pipeline(
+        [
+          { id: 'src', type: 'transform.sql', params: { query: SRC } },
+          { id: 'r', type: 'transform.rules', params: { rules: [{ name: 'small', condition: 'amount < 100', reject: 'too small' }, ...RULES.slice(1)] } },
+          { id: 'good', type: 'sink.csv', params: { path: 'good-dropped.csv', if_exists: 'overwrite' } },
+          ...(edges.includes('r:rejects -> bad') ? [{ id: 'bad', type: 'sink.csv', params: { path: 'bad-dropped.csv', if_exists: 'overwrite' } }] : []),
+        ],
+        edges,
+      );
+      const { summary, events } = await run(doc, dir);
+      expect(summary.error, JSON.stringify(summary.error)).toBeUndefined();
+      return events.flatMap((e) => (e.type === 'warning' && e.nodeId === 'r' ? [e.message] : []));
+    };
+    expect(await warnings(['src -> r', 'r:out -> good'])).toEqual([
+      "2 rows were rejected by the rules; nothing is connected to 'rejects', so they are dropped: connect it to a sink to keep them",
+    ]);
+    expect(await warnings(['src -> r', 'r:out -> good', 'r:rejects -> bad'])).toEqual([]);
+  });
+
   it('an empty input gives empty outputs and zero counts', async () => {
     const empty = `${SRC} WHERE false`;
     expect(await rows({ rules: RULES }, 'out', empty)).toEqual([]);
