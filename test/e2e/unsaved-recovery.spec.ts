@@ -91,3 +91,23 @@ test('a new pipeline never saved is offered too, and a discarded copy is gone fo
     await stopServe(last);
   }
 });
+
+test('a second tab is not offered the edits a studio in another tab is still making; once that tab is gone, they are', async ({ studioPage: page, workspace, studio }) => {
+  await page.goto(studio.url);
+  await rename(page, 'Edited in the first tab');
+  await expect.poll(() => keptCopies(workspace).length).toBe(1);
+
+  const second = await page.context().newPage();
+  await second.goto(studio.url);
+  await expect(second.getByTestId('doc-title')).toBeVisible();
+  // The offer would come within the wait for other tabs' answers; give it well over that.
+  await second.waitForTimeout(1500);
+  await expect(second.getByRole('dialog')).toHaveCount(0);
+  await second.close();
+
+  // The first tab is closed without saving (the studio keeps running): its copy is offered now.
+  const third = await page.context().newPage();
+  await page.close({ runBeforeUnload: false });
+  await third.goto(studio.url);
+  await expect(third.getByRole('dialog', { name: 'Unsaved edits were kept' })).toContainText('Edited in the first tab');
+});

@@ -82,10 +82,38 @@ export function watchUnsaved(): void {
   });
 }
 
-/** At start: offers the copies other sessions left (none of this one exists yet). */
+/**
+ * Studios open in other tabs of this browser keep copies too, and theirs are not left behind:
+ * each page answers who asks with its session, so a page starting next to them does not offer
+ * (and let someone discard) the copies of a studio that is still working on them.
+ */
+const LIVE_CHANNEL = 'caudal-unsaved-sessions';
+/** How long a starting page waits for the others to answer; they answer within milliseconds. */
+const LIVE_WAIT_MS = 300;
+const channel = typeof BroadcastChannel === 'undefined' ? undefined : new BroadcastChannel(LIVE_CHANNEL);
+channel?.addEventListener('message', (e: MessageEvent<{ ask?: boolean }>) => {
+  if (e.data?.ask) channel.postMessage({ session });
+});
+
+async function liveSessions(): Promise<Set<string>> {
+  const live = new Set<string>();
+  if (!channel) return live;
+  const listen = (e: MessageEvent<{ session?: string }>) => {
+    if (typeof e.data?.session === 'string') live.add(e.data.session);
+  };
+  channel.addEventListener('message', listen);
+  channel.postMessage({ ask: true });
+  await new Promise((r) => setTimeout(r, LIVE_WAIT_MS));
+  channel.removeEventListener('message', listen);
+  return live;
+}
+
+/** At start: offers the copies that studios no longer running left (none of this one exists yet). */
 export async function offerUnsaved(): Promise<void> {
   const { copies } = await host()['pipeline.unsaved']({}).catch(() => ({ copies: [] as UnsavedCopy[] }));
-  const others = copies.filter((c) => c.session !== session);
+  if (!copies.some((c) => c.session !== session)) return;
+  const live = await liveSessions();
+  const others = copies.filter((c) => c.session !== session && !live.has(c.session));
   if (others.length === 0) return;
   useUnsaved.setState({ copies: others });
   useUi.getState().openDialog('unsaved');
