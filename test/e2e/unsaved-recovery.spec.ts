@@ -92,22 +92,30 @@ test('a new pipeline never saved is offered too, and a discarded copy is gone fo
   }
 });
 
-test('a second tab is not offered the edits a studio in another tab is still making; once that tab is gone, they are', async ({ studioPage: page, workspace, studio }) => {
-  await page.goto(studio.url);
+test('a second tab is not offered the edits of a studio still open in another tab; each keeps its own, and once a tab is gone its edits are offered', async ({ studioPage: page, workspace, studio }) => {
+  const file = path.join(workspace, 'shared.caudal.json');
+  writeFileSync(file, JSON.stringify({ format: 'caudal.pipeline/1', name: 'Shared', nodes: [], edges: [] }));
+  const openUrl = `${studio.url}&open=${encodeURIComponent(file)}`;
+  await page.goto(openUrl);
   await rename(page, 'Edited in the first tab');
   await expect.poll(() => keptCopies(workspace).length).toBe(1);
 
   const second = await page.context().newPage();
-  await second.goto(studio.url);
-  await expect(second.getByTestId('doc-title')).toBeVisible();
+  await second.goto(openUrl);
+  await expect(second.getByTestId('doc-title')).toContainText('Shared');
   // The offer would come within the wait for other tabs' answers; give it well over that.
   await second.waitForTimeout(1500);
   await expect(second.getByRole('dialog')).toHaveCount(0);
-  await second.close();
+  await rename(second, 'Edited in the second tab');
+  await expect.poll(() => keptCopies(workspace).length).toBe(2);
 
-  // The first tab is closed without saving (the studio keeps running): its copy is offered now.
-  const third = await page.context().newPage();
-  await page.close({ runBeforeUnload: false });
-  await third.goto(studio.url);
-  await expect(third.getByRole('dialog', { name: 'Unsaved edits were kept' })).toContainText('Edited in the first tab');
+  // Saving in the first tab drops its own copy only.
+  await page.keyboard.press('ControlOrMeta+S');
+  await expect(page.getByTestId('doc-title').locator('.dirty')).toHaveCount(0);
+  await expect.poll(() => keptCopies(workspace).length).toBe(1);
+
+  // The second tab is closed without saving (the studio keeps running): its edits are offered now.
+  await second.close({ runBeforeUnload: false });
+  await page.goto(studio.url);
+  await expect(page.getByRole('dialog', { name: 'Unsaved edits were kept' })).toContainText('Edited in the second tab');
 });

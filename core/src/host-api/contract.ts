@@ -118,7 +118,7 @@ export type OpenedFile = z.infer<typeof openedFileSchema>;
 
 /** A copy of a document with unsaved edits, kept by the host so a crash or kill does not lose them (host/unsaved-copies.ts). */
 export const unsavedCopySchema = z.object({
-  /** The studio's name for the open document: `file:<path>`, or one per unsaved new document. */
+  /** The studio's name for the open document in its session: `file:<session>:<path>`, or one per unsaved new document. */
   key: z.string().min(1),
   /** The studio session (one page load) that kept it. */
   session: z.string().min(1),

@@ -9,7 +9,7 @@ import { isDeadTempName, writeFileAtomic } from '../util/atomic-write.js';
  * or loses its machine: the studio keeps one per open document a moment after each edit, drops it
  * once the document is saved or its edits are discarded, and at its next start offers what is
  * left. One file per document in `<userDataDir>/unsaved/`, named by a hash of the studio's key for
- * it (`file:<path>`, or one per new document), written whole. Pipeline documents hold no secrets
+ * it in its session (`file:<session>:<path>`, or one per new document), written whole. Pipeline documents hold no secrets
  * (connections are referred to by name), so nothing secret is kept.
  */
 export class UnsavedCopies {

@@ -23,10 +23,15 @@ export const useUnsaved = create<{ copies: UnsavedCopy[]; forget(key: string): v
   forget: (key) => set({ copies: get().copies.filter((c) => c.key !== key) }),
 }));
 
-/** The open document's name for its copy: its file, or one per new document of this session. */
-const keyOf = (s: Pick<DocumentState, 'path' | 'loads'>) => (s.path ? `file:${s.path}` : `new:${session}:${s.loads}`);
+/**
+ * The open document's name for its copy: its file, or one per new document, in this session: two
+ * tabs editing one file keep a copy each, so neither's save or discard removes the other's.
+ */
+const keyOf = (s: Pick<DocumentState, 'path' | 'loads'>) => (s.path ? `file:${session}:${s.path}` : `new:${session}:${s.loads}`);
 
 let kept: string | null = null;
+/** A restored copy of another session: removed once this session has kept the edits under its own key. */
+let replaced: string | null = null;
 /** A failure to keep a copy is said once per session, not after every edit. */
 let failureShown = false;
 let timer: ReturnType<typeof setTimeout> | undefined;
@@ -35,6 +40,11 @@ let baseHash: { key: string; hash: string | null } | null = null;
 
 function drop(key: string): void {
   void host()['pipeline.dropUnsaved']({ key }).catch(() => undefined);
+}
+
+function dropReplaced(): void {
+  if (replaced) drop(replaced);
+  replaced = null;
 }
 
 function keepSoon(): void {
@@ -49,8 +59,10 @@ function keepSoon(): void {
       .then(() => {
         // Saved or discarded meanwhile: the copy is not needed.
         const now = useDocument.getState();
-        if (isDirty(now) && keyOf(now) === key) kept = key;
-        else drop(key);
+        if (isDirty(now) && keyOf(now) === key) {
+          kept = key;
+          dropReplaced();
+        } else drop(key);
       })
       .catch((e: unknown) => {
         if (failureShown) return;
@@ -74,6 +86,7 @@ export function watchUnsaved(): void {
     else {
       clearTimeout(timer);
       baseHash = null;
+      dropReplaced();
       if (kept === key) {
         drop(key);
         kept = null;
@@ -136,11 +149,10 @@ export async function restoreUnsaved(copy: UnsavedCopy): Promise<void> {
   baseHash = { key: keyOf(useDocument.getState()), hash: copy.fileHash };
   useDocument.getState().change(() => copy.document);
   useDocument.getState().endGesture();
-  // The copy is this document's now: replaced by its next keep, dropped when it is saved or
-  // discarded. Under another key (a new document of another session) it goes at once, the change
-  // above keeping it again under this one's.
-  if (copy.key === keyOf(useDocument.getState())) kept = copy.key;
-  else drop(copy.key);
+  // The copy is this document's now: the change above keeps it again under this session's key, and
+  // the old copy goes once that is written (a crash in between still finds one of them), or when
+  // the edits are saved or discarded first.
+  replaced = copy.key;
   useUnsaved.getState().forget(copy.key);
   useUi.getState().toast('info', `Restored unsaved edits of ${copy.path ?? copy.document.name} from ${new Date(copy.at).toLocaleString()}.`);
 }
