@@ -67,6 +67,20 @@ describe('source.s3', () => {
     ]);
   });
 
+  it('a CSV object that is not UTF-8 (UTF-16, Windows-1252) is refused with what to do about an object', async () => {
+    await lake.put('lake', 'encodings/unicode.txt', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('id\tname\r\n1\tZoë\r\n', 'utf16le')]));
+    await lake.put('lake', 'encodings/excel.csv', Buffer.from([...Buffer.from('id,name\n1,Zo'), 0xeb, 0x0a]));
+    for (const [key, says] of [
+      ['encodings/unicode.txt', 's3://lake/encodings/unicode.txt is UTF-16 (little-endian) text'],
+      ['encodings/excel.csv', 's3://lake/encodings/excel.csv is not UTF-8 text'],
+    ]) {
+      const { problems } = await inspect({ pipeline: readAll({ url: `s3://lake/${key}` }), baseDir: dir, connections: lake.connection() });
+      expect(problems, key).toEqual([expect.objectContaining({ path: 'nodes[0].params.csv.encoding' })]);
+      expect(problems[0]!.message).toContain(says);
+      expect(problems[0]!.hint).toMatch(/^S3 objects are read as UTF-8: convert the objects to UTF-8/);
+    }
+  });
+
   it('reads a glob of newline-delimited JSON with the JSON source options (flatten)', async () => {
     const p = await rowsOf({ url: 's3://lake/events/2025-*/*.jsonl', json: { flatten: true } });
     // Previews carry BIGINT as text (exact beyond 2^53).

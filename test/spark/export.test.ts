@@ -77,6 +77,14 @@ describe('caudal export spark', () => {
     expect(problems[2]!.message).toContain('sink.parquet');
   });
 
+  it('refuses UTF-16 text, detected or stated: Spark\'s CSV reader splits lines on bytes', async () => {
+    await writeFile(path.join(dir, 'unicode.txt'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('order_id\tstatus\r\n1\tZoë\r\n', 'utf16le')]));
+    for (const params of [{ path: 'unicode.txt' }, { path: 'unicode.txt', encoding: 'utf-16le' }]) {
+      const { problems } = await exportSpark(pipeline([{ id: 'orders', type: 'source.csv', params }, out], ['orders -> sink']), { baseDir: dir, params: {} });
+      expect(problems, JSON.stringify(params)).toEqual([expect.objectContaining({ nodeId: 'orders', path: 'nodes[0].params.encoding', message: expect.stringContaining('UTF-16 text has no Spark form') })]);
+    }
+  });
+
   it('fixes params into the SQL and paths at export time', async () => {
     const doc = pipeline([csv, { id: 'f', type: 'transform.filter', params: { condition: 'amount >= $min' } }, { ...out, params: { path: 'out/${tag}.parquet', if_exists: 'overwrite' } }], ['orders -> f', 'f -> sink'], {
       params: { min: { type: 'number', default: 1 }, tag: { type: 'string', default: 'x' } },

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { Db } from '../compiler/db.js';
 import type { Problem } from '../util/errors.js';
-import type { LegacyEncoding } from '../util/transcode.js';
+import type { ConvertedEncoding } from '../util/transcode.js';
 import type { QualityPlan } from '../quality/types.js';
 
 export type NodeCategory = 'source' | 'transform' | 'quality' | 'sink';
@@ -231,7 +231,7 @@ export type SetupStep =
       kind: 'transcode';
       from: string;
       to: string;
-      encoding: LegacyEncoding;
+      encoding: ConvertedEncoding;
       description: string;
     };
 

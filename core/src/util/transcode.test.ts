@@ -56,4 +56,49 @@ describe('transcodeFile', () => {
     await writeFile(file, Buffer.concat([line(SJIS_ROW), SJIS_ROW.subarray(0, SJIS_ROW.length - 1)]));
     await expect(transcodeFile(file, path.join(dir, 'cut-out.csv'), 'shift_jis')).rejects.toThrow(`line 2 of ${file} is not shift_jis text`);
   });
+
+  it('converts UTF-16 both ways round, characters beyond the BMP and line breaks cut between chunks included, without the byte-order mark', async () => {
+    // 'Ċ' is U+010A: its little-endian bytes 0A 01 hold a 0A that is no line break.
+    const rows = Array.from({ length: 30_000 }, (_, i) => `${i}\tĊ𝄞 Zoë 😀\t${'x'.repeat(i % 7)}\r\n`).join('');
+    for (const [encoding, bytes] of [
+      ['utf-16le', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(rows, 'utf16le')])],
+      ['utf-16be', Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(rows, 'utf16le').swap16()])],
+    ] as const) {
+      const file = path.join(dir, `${encoding}.txt`);
+      await writeFile(file, bytes);
+      await transcodeFile(file, path.join(dir, `${encoding}-out.txt`), encoding);
+      expect(await readFile(path.join(dir, `${encoding}-out.txt`), 'utf8'), encoding).toBe(rows);
+      // A head ends after the last whole line in it, whatever byte the limit falls on.
+      for (const maxBytes of [100_001, 100_002, 100_003, 250_000]) {
+        const { truncated } = await transcodeFile(file, path.join(dir, `${encoding}-head.txt`), encoding, { maxBytes });
+        const head = await readFile(path.join(dir, `${encoding}-head.txt`), 'utf8');
+        expect(truncated).toBe(true);
+        expect(head.endsWith('\r\n'), `${encoding} ${maxBytes}`).toBe(true);
+        expect(rows.startsWith(head)).toBe(true);
+        expect(Buffer.byteLength(head, 'utf16le') + 2).toBeLessThanOrEqual(maxBytes);
+        expect(Buffer.byteLength(head, 'utf16le') + 2).toBeGreaterThan(maxBytes - 200);
+      }
+    }
+  });
+
+  it('names the line of a UTF-16 surrogate without its pair, and of a file cut inside a character', async () => {
+    const lines = Array.from({ length: 50_000 }, (_, i) => `${i},Zoë\n`);
+    lines[41_234] = '41234,\uD83D!\n';
+    const file = path.join(dir, 'lone.txt');
+    await writeFile(file, Buffer.from(lines.join(''), 'utf16le'));
+    await expect(transcodeFile(file, path.join(dir, 'lone-out.txt'), 'utf-16le', { nodeId: 'src' })).rejects.toThrow(`node 'src': line 41235 of ${file} is not utf-16le text`);
+    // At the edge of the 64 KiB chunks it reads: a pair cut in two is whole, a half without the other is refused.
+    for (const [at, unit, ok] of [[32_767, '\uD83D', false], [32_768, '\uDE00', false], [32_767, '\uD83D\uDE00', true]] as const) {
+      const text = 'n\n'.repeat(at / 2) + (at % 2 ? 'x' : '') + unit + '!\nlast\n';
+      expect(text.indexOf(unit)).toBe(at);
+      const edge = path.join(dir, `edge-${at}-${ok}.txt`);
+      await writeFile(edge, Buffer.from(text, 'utf16le'));
+      const done = transcodeFile(edge, `${edge}.out`, 'utf-16le');
+      if (ok) await expect(done).resolves.toBeDefined();
+      else await expect(done).rejects.toThrow(`line ${Math.floor(at / 2) + 1} of ${edge} is not utf-16le text`);
+    }
+    const odd = path.join(dir, 'odd.txt');
+    await writeFile(odd, Buffer.concat([Buffer.from('a,b\n1,2\n', 'utf16le'), Buffer.from([0x33])]));
+    await expect(transcodeFile(odd, path.join(dir, 'odd-out.txt'), 'utf-16le')).rejects.toThrow(`line 3 of ${odd} is not utf-16le text`);
+  });
 });

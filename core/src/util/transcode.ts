@@ -39,6 +39,19 @@ export const LEGACY_ENCODINGS = [
 ] as const;
 export type LegacyEncoding = (typeof LEGACY_ENCODINGS)[number];
 
+/**
+ * UTF-16, as Excel's "Unicode Text" and many Windows tools save it. Unlike the legacy encodings it
+ * does not keep ASCII as it is (every character is two bytes, `\n` is 0A 00 or 00 0A), so lines are
+ * counted in the decoded text and a head is cut on a whole code unit.
+ */
+export const UTF16_ENCODINGS = ['utf-16le', 'utf-16be'] as const;
+export type Utf16Encoding = (typeof UTF16_ENCODINGS)[number];
+
+/** Every encoding a file is converted from into a UTF-8 copy before DuckDB reads it. */
+export type ConvertedEncoding = LegacyEncoding | Utf16Encoding;
+
+const isUtf16 = (e: ConvertedEncoding): e is Utf16Encoding => (UTF16_ENCODINGS as readonly string[]).includes(e);
+
 /** Double-byte encodings (a byte sequence can be invalid in them, and is then refused). */
 export const EAST_ASIAN_ENCODINGS = ['shift_jis', 'euc-jp', 'gbk', 'big5', 'euc-kr'] as const satisfies readonly LegacyEncoding[];
 
@@ -66,8 +79,32 @@ export function nearUndecodable(lenient: string): string {
  * 0x80-0x9F to €, curly quotes…; `shift_jis` is Windows-31J (Excel's Japanese CSV), `gbk` reads
  * GB18030, `big5` includes HKSCS, `euc-kr` is Windows-949. Latin-1 maps each byte to the same code point.
  */
-export function decoderFor(encoding: LegacyEncoding, fatal: boolean): TextDecoder | undefined {
+export function decoderFor(encoding: ConvertedEncoding, fatal: boolean): TextDecoder | undefined {
+  // A UTF-16 byte-order mark is dropped (ignoreBOM false): the copy is UTF-8 without one.
   return encoding === 'latin-1' ? undefined : new TextDecoder(encoding, { fatal });
+}
+
+/** Line breaks in decoded text. */
+function textNewlines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/**
+ * Where a head cut at `buf`'s end should end: after the last line break, on a whole code unit for
+ * UTF-16 (`offset`: where `buf` starts in the file, for the code units' parity; a 0A byte can also
+ * be half of another character, as in U+010A or U+0A05).
+ */
+function afterLastBreak(buf: Buffer, encoding: ConvertedEncoding, offset: number): number {
+  if (!isUtf16(encoding)) return buf.lastIndexOf(0x0a) + 1;
+  const le = encoding === 'utf-16le';
+  for (let i = buf.length - 2; i >= 0; i--) {
+    if ((offset + i) % 2 !== 0) continue;
+    const [lo, hi] = le ? [buf[i], buf[i + 1]] : [buf[i + 1], buf[i]];
+    if (lo === 0x0a && hi === 0x00) return i + 2;
+  }
+  return 0;
 }
 
 /** Line breaks in `bytes` (0x0A is a line break in every encoding here: never part of a character). */
@@ -82,7 +119,8 @@ function newlines(bytes: Buffer): number {
  * each line that starts inside the chunk is decoded again on its own; when they all decode, the
  * bytes are in the line the chunk started in (whose start is in an earlier chunk).
  */
-function failingLine(chunk: Buffer, first: number, encoding: LegacyEncoding): number {
+function failingLine(chunk: Buffer, first: number, encoding: ConvertedEncoding, pendingHigh: boolean): number {
+  if (isUtf16(encoding)) return loneSurrogateLine(chunk, first, encoding === 'utf-16le', pendingHigh);
   const probe = decoderFor(encoding, true)!;
   let line = first;
   for (let start = chunk.indexOf(0x0a) + 1; start > 0 && start < chunk.length; ) {
@@ -100,16 +138,39 @@ function failingLine(chunk: Buffer, first: number, encoding: LegacyEncoding): nu
   return first;
 }
 
+const unitAt = (b: Buffer, i: number, le: boolean) => (le ? b.readUInt16LE(i) : b.readUInt16BE(i));
+const isHigh = (u: number) => u >= 0xd800 && u <= 0xdbff;
+const isLow = (u: number) => u >= 0xdc00 && u <= 0xdfff;
+
 /**
- * Rewrites a file in one of LEGACY_ENCODINGS as UTF-8 so DuckDB can read it, streaming. With
- * `maxBytes` only the head is converted, cut at the last newline so no half row is left. Bytes that
- * do not form a character in the encoding (double-byte ones; a few bytes single-byte ones leave
- * undefined) stop the conversion with the line they are on, rather than becoming U+FFFD in the values.
+ * The line of the first surrogate without its pair in a UTF-16 chunk (read in whole code units:
+ * every chunk but the last has an even length), `pendingHigh` when the chunk before ended with a
+ * high surrogate that this one's first unit should complete.
+ */
+function loneSurrogateLine(chunk: Buffer, first: number, le: boolean, pendingHigh: boolean): number {
+  let line = first;
+  let pending = pendingHigh;
+  for (let i = 0; i + 1 < chunk.length; i += 2) {
+    const u = unitAt(chunk, i, le);
+    if (pending && !isLow(u)) return line;
+    if (!pending && isLow(u)) return line;
+    pending = isHigh(u);
+    if (u === 0x0a) line++;
+  }
+  return line;
+}
+
+/**
+ * Rewrites a file in one of LEGACY_ENCODINGS or UTF-16 as UTF-8 so DuckDB can read it, streaming.
+ * With `maxBytes` only the head is converted, cut at the last newline so no half row is left. Bytes
+ * that do not form a character in the encoding (double-byte ones; a few bytes single-byte ones leave
+ * undefined; a UTF-16 surrogate without its pair) stop the conversion with the line they are on,
+ * rather than becoming U+FFFD in the values.
  */
 export async function transcodeFile(
   from: string,
   to: string,
-  encoding: LegacyEncoding,
+  encoding: ConvertedEncoding,
   opts: { maxBytes?: number; isCancelled?: () => boolean; nodeId?: string; planning?: boolean } = {},
 ): Promise<TranscodeResult> {
   await mkdir(path.dirname(to), { recursive: true });
@@ -118,6 +179,8 @@ export async function transcodeFile(
   let truncated = false;
   /** The line the next byte is on. */
   let line = 1;
+  /** UTF-16: the last chunk ended with a high surrogate, the first half of a pair. */
+  let pendingHigh = false;
   const limit = opts.maxBytes ?? Infinity;
   const notEncoded = (at: number, cause: unknown) => {
     const message = `${opts.nodeId ? `node '${opts.nodeId}': ` : ''}line ${at} of ${from} is not ${encoding} text (it holds bytes that do not form a character in that encoding)`;
@@ -133,8 +196,7 @@ export async function transcodeFile(
       let buf = chunk;
       if (bytesRead + buf.length > limit) {
         buf = buf.subarray(0, Math.max(0, limit - bytesRead));
-        const nl = buf.lastIndexOf(0x0a);
-        buf = buf.subarray(0, nl + 1);
+        buf = buf.subarray(0, afterLastBreak(buf, encoding, bytesRead));
         truncated = true;
       }
       bytesRead += buf.length;
@@ -143,10 +205,11 @@ export async function transcodeFile(
         // Streaming keeps a character cut between two chunks whole (and Node 20 decodes
         // windows-1252 as Latin-1 unless streaming: see decodeAll).
         const text = decoder.decode(buf, { stream: true });
-        line += newlines(buf);
+        line += isUtf16(encoding) ? textNewlines(text) : newlines(buf);
+        if (isUtf16(encoding) && buf.length >= 2) pendingHigh = isHigh(unitAt(buf, buf.length - 2 - (buf.length % 2), encoding === 'utf-16le'));
         done(null, text);
       } catch (e) {
-        done(notEncoded(failingLine(buf, line, encoding), e));
+        done(notEncoded(failingLine(buf, line, encoding, pendingHigh), e));
       }
     },
     flush(done) {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { namedArgs, stringLiteral, type SqlValue } from '../../compiler/sql.js';
 import type { Column, CompileContext } from '../define.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
-import { transcodeFile, type LegacyEncoding } from '../../util/transcode.js';
+import { transcodeFile, type ConvertedEncoding } from '../../util/transcode.js';
 import { describeMixedEndings, firstMixedEnding } from './line-endings.js';
 import { decimalScale, isIntegerType, isNumericType } from '../shared/locale-numbers.js';
 import { isDateType, isPlainTimestampType, isTimeType } from '../shared/temporal-text.js';
@@ -204,7 +204,7 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
   let sniffPath = file.read;
   if (file.read !== file.original) {
     sniffPath = ctx.tempPath(`sniff-${path.basename(file.original)}`);
-    await transcodeFile(file.original, sniffPath, file.encoding as LegacyEncoding, { maxBytes: PLAN_PREFIX_BYTES, nodeId: ctx.nodeId, planning: true });
+    await transcodeFile(file.original, sniffPath, file.encoding as ConvertedEncoding, { maxBytes: PLAN_PREFIX_BYTES, nodeId: ctx.nodeId, planning: true });
   }
   const shown = (s: string) => s.replaceAll(sniffPath, file.original);
   const fail = (code: 'bind_error' | 'invalid_param', at: string, message: string, hint: string, cause?: unknown) =>

@@ -7,14 +7,15 @@ import { CaudalError } from '../../util/errors.js';
 import { firstInvalidUtf8, firstNonAscii, headIsUtf8, readHead, scanLines, type LineProblem } from './scan-lines.js';
 import type { CsvSourceParams } from './params.js';
 import { notWestern, WRITTEN_BY, type NotWestern } from './legacy-encoding.js';
-import type { LegacyEncoding } from '../../util/transcode.js';
+import type { ConvertedEncoding } from '../../util/transcode.js';
+import { utf16Of, type Utf16Found } from './utf16.js';
 
 export const COMPRESSED = /\.(gz|gzip|zst|zstd|bz2|xz|zip)$/i;
 
 /** Bytes of each file's start that planning and previews look at (encoding, long lines). */
 const HEAD_BYTES = 4 << 20;
 
-export type Encoding = 'utf-8' | LegacyEncoding;
+export type Encoding = 'utf-8' | ConvertedEncoding;
 
 /** One file matched by the path: the user's file, and the UTF-8 file DuckDB reads for it. */
 export interface CsvFile {
@@ -35,7 +36,7 @@ export interface CsvFiles {
 /** Decisions about a file version (path, size, modification time) that read its bytes. */
 type Bytes = {
   utf8: boolean;
-  utf16: boolean;
+  utf16?: Utf16Found;
   longLine?: number;
   /** Not UTF-8 at `line`, but UTF-8 characters at `utf8Line` above it: two encodings in one file. */
   mixed?: { utf8Line: number; line: number };
@@ -95,10 +96,9 @@ async function inspectBytes(ctx: CompileContext<CsvSourceParams>, file: string, 
   const hit = headCache.get(key);
   if (hit) return hit;
   const head = await readHead(file, Math.min(HEAD_BYTES, st.size));
-  // With a byte-order mark, or without one: then every other byte of Latin text is a NUL.
-  const probe = head.subarray(0, 4096);
-  const nuls = probe.reduce((n, b) => (b === 0 ? n + 1 : n), 0);
-  const utf16 = (head.length >= 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff))) || nuls > probe.length / 4;
+  const utf16 = utf16Of(head);
+  // Converted to UTF-8 before anything reads its lines: the copy is checked (copiesLineCheck).
+  if (utf16) return remember(headCache, key, { utf8: false, utf16 });
   let problem: LineProblem | undefined;
   let utf8 = true;
   let mixed: Bytes['mixed'];
@@ -113,7 +113,7 @@ async function inspectBytes(ctx: CompileContext<CsvSourceParams>, file: string, 
     if (!utf8) mixed = mixedInHead(head);
   }
   const otherScript = !utf8 && !mixed ? notWestern(head, st.size <= HEAD_BYTES) : undefined;
-  return remember(headCache, key, { utf8, utf16, longLine: problem?.kind === 'long_line' ? problem.line : undefined, mixed, ...(otherScript ? { notWestern: otherScript } : {}) });
+  return remember(headCache, key, { utf8, longLine: problem?.kind === 'long_line' ? problem.line : undefined, mixed, ...(otherScript ? { notWestern: otherScript } : {}) });
 }
 
 /** In a head that is not UTF-8: UTF-8 characters above its first byte that is not (lines counted in the head). */
@@ -129,6 +129,15 @@ function mixedInHead(head: Buffer): Bytes['mixed'] {
   return { utf8Line: lineOf(utf8At), line: lineOf(invalidAt) };
 }
 
+/** A UTF-16 file read as another encoding would have a NUL between its letters; NULs in a file that is not UTF-16 are no text at all. */
+function notUtf16As(ctx: CompileContext<CsvSourceParams>, file: string, found: Utf16Found, stated: CsvSourceParams['encoding']): CaudalError {
+  const [message, hint] =
+    found === 'nul-bytes'
+      ? [`node '${ctx.nodeId}': ${file} is not text: it holds NUL bytes between its characters, and they do not read as UTF-16 either`, 'check that the path names a CSV file; a UTF-16 file with text in another script can be read by setting encoding to "utf-16le" or "utf-16be"']
+      : [`node '${ctx.nodeId}': ${file} is ${found === 'utf-16le' ? 'UTF-16 (little-endian)' : 'UTF-16 (big-endian)'} text, not ${stated}: read as ${stated}, every other character would be a NUL`, `set encoding to "auto" or "${found}"`];
+  return new CaudalError('validation', message, { nodeId: ctx.nodeId, hint, problems: [{ code: 'invalid_param', path: 'params.encoding', message, hint }] });
+}
+
 /** Converting a file that mixes encodings as Windows-1252 would garble its UTF-8 part (é as Ã©). */
 function mixedEncodings(ctx: CompileContext<CsvSourceParams>, file: string, mixed: NonNullable<Bytes['mixed']>): CaudalError {
   const message = `node '${ctx.nodeId}': ${file} mixes two encodings: line ${mixed.utf8Line} holds UTF-8 characters, line ${mixed.line} bytes that are not UTF-8 (Windows-1252 or Latin-1, e.g. from rows appended by another program); read as either one, the other part would be garbled`;
@@ -139,7 +148,8 @@ function mixedEncodings(ctx: CompileContext<CsvSourceParams>, file: string, mixe
 /**
  * The files the path matches and how each is read: UTF-8 files in place, others converted to a
  * UTF-8 copy in the run's temp folder (DuckDB's own latin-1 decoder rejects 0x80-0x9F, where
- * Windows-1252 has €). With encoding `auto`, a file that is not valid UTF-8 is Windows-1252.
+ * Windows-1252 has €). With encoding `auto`, a UTF-16 file is converted from UTF-16, and a file
+ * that is not valid UTF-8 is Windows-1252.
  */
 export async function csvFiles(ctx: CompileContext<CsvSourceParams>): Promise<CsvFiles> {
   const p = ctx.params;
@@ -157,17 +167,17 @@ export async function csvFiles(ctx: CompileContext<CsvSourceParams>): Promise<Cs
     if (!compressed) {
       const asUtf8 = p.encoding === 'auto' || p.encoding === 'utf-8';
       const bytes = await inspectBytes(ctx, original, asUtf8);
-      if (bytes.utf16 && asUtf8) {
-        const message = `node '${ctx.nodeId}': ${original} is UTF-16 text, which this node does not read`;
-        const hint = 'save the file as UTF-8 (in Excel: "CSV UTF-8"), or as Windows-1252 / Latin-1';
-        throw new CaudalError('validation', message, { nodeId: ctx.nodeId, hint, problems: [{ code: 'invalid_param', path: 'params.encoding', message, hint }] });
-      }
-      if (bytes.longLine !== undefined) throw lineTooLong(ctx, original, bytes.longLine, 'plan');
-      if (!bytes.utf8) {
-        if (p.encoding === 'utf-8') throw notUtf8(ctx, original);
-        if (bytes.mixed) throw mixedEncodings(ctx, original, bytes.mixed);
-        if (bytes.notWestern) throw notWesternText(ctx, original, bytes.notWestern);
-        encoding = 'windows-1252';
+      if (bytes.utf16) {
+        if (bytes.utf16 === 'nul-bytes' || (p.encoding !== 'auto' && p.encoding !== bytes.utf16)) throw notUtf16As(ctx, original, bytes.utf16, p.encoding);
+        encoding = bytes.utf16;
+      } else {
+        if (bytes.longLine !== undefined) throw lineTooLong(ctx, original, bytes.longLine, 'plan');
+        if (!bytes.utf8) {
+          if (p.encoding === 'utf-8') throw notUtf8(ctx, original);
+          if (bytes.mixed) throw mixedEncodings(ctx, original, bytes.mixed);
+          if (bytes.notWestern) throw notWesternText(ctx, original, bytes.notWestern);
+          encoding = 'windows-1252';
+        }
       }
     }
     // The original name stays in the copy's name, so a message that still quotes the copy says which

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { stringLiteral } from '../../compiler/sql.js';
 import type { CompileContext, HookIo, SetupStep } from '../define.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
-import { transcodeFile, type LegacyEncoding } from '../../util/transcode.js';
+import { transcodeFile, type ConvertedEncoding } from '../../util/transcode.js';
 import { argsSql, type Detected, PLAN_PREFIX_BYTES } from './detect.js';
 import type { CsvFile } from './files.js';
 import type { CsvSourceParams } from './params.js';
@@ -34,7 +34,7 @@ export async function checkSameHeaders(ctx: CompileContext<CsvSourceParams>, fil
     if (file.read !== file.original) {
       // Converted copies exist only once the run makes them: compare the header of a converted head.
       readPath = ctx.tempPath(`header-${path.basename(file.original)}`);
-      await transcodeFile(file.original, readPath, file.encoding as LegacyEncoding, { maxBytes: Math.min(PLAN_PREFIX_BYTES, 1 << 20), nodeId: ctx.nodeId, planning: true });
+      await transcodeFile(file.original, readPath, file.encoding as ConvertedEncoding, { maxBytes: Math.min(PLAN_PREFIX_BYTES, 1 << 20), nodeId: ctx.nodeId, planning: true });
     }
     let found: string[];
     try {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { decimalSeparatorParam, thousandsSeparatorParam } from '../shared/locale-numbers.js';
 import { hivePartitioningParam } from '../shared/partitions.js';
-import { LEGACY_ENCODINGS } from '../../util/transcode.js';
+import { LEGACY_ENCODINGS, UTF16_ENCODINGS } from '../../util/transcode.js';
 
 /** DuckDB's own default for the longest line it reads. */
 export const DEFAULT_MAX_LINE_SIZE = 2_000_000;
@@ -15,9 +15,9 @@ export const csvSourceParams = z
       group: 'File',
       placeholder: 'data/orders.csv',
     }),
-    encoding: z.enum(['auto', 'utf-8', ...LEGACY_ENCODINGS]).default('auto').meta({
+    encoding: z.enum(['auto', 'utf-8', ...UTF16_ENCODINGS, ...LEGACY_ENCODINGS]).default('auto').meta({
       label: 'Encoding',
-      help: '`auto`: UTF-8 (with or without a byte-order mark) when the file is valid UTF-8, else Windows-1252 (Excel on Western Windows; a superset of Latin-1 with €); a file whose text reads as another script (Cyrillic, Greek, Hebrew, Arabic, Thai, Japanese, Chinese, Korean) is refused with the encodings that read it. Or say which: UTF-8, Latin-1 (ISO-8859-1), Windows-1252, the other Windows code pages (1250 Central European, 1251 Cyrillic, 1253 Greek, 1254 Turkish, 1255 Hebrew, 1256 Arabic, 1257 Baltic, 1258 Vietnamese, 874 Thai), Mac OS Roman (`macintosh`: CSV saved by Excel on a Mac), ISO-8859-2/5/7/15, KOI8-R/U, Shift_JIS (Excel on Japanese Windows), EUC-JP, GBK (Simplified Chinese, read as GB18030), Big5 (Traditional Chinese), EUC-KR (Korean, read as Windows-949).',
+      help: '`auto`: UTF-16 when the file starts with its byte-order mark or its text is UTF-16 (Excel\'s "Unicode Text"), UTF-8 (with or without a byte-order mark) when the file is valid UTF-8, else Windows-1252 (Excel on Western Windows; a superset of Latin-1 with €); a file whose text reads as another script (Cyrillic, Greek, Hebrew, Arabic, Thai, Japanese, Chinese, Korean) is refused with the encodings that read it. Or say which: UTF-8, UTF-16 little- or big-endian (`utf-16le`, `utf-16be`), Latin-1 (ISO-8859-1), Windows-1252, the other Windows code pages (1250 Central European, 1251 Cyrillic, 1253 Greek, 1254 Turkish, 1255 Hebrew, 1256 Arabic, 1257 Baltic, 1258 Vietnamese, 874 Thai), Mac OS Roman (`macintosh`: CSV saved by Excel on a Mac), ISO-8859-2/5/7/15, KOI8-R/U, Shift_JIS (Excel on Japanese Windows), EUC-JP, GBK (Simplified Chinese, read as GB18030), Big5 (Traditional Chinese), EUC-KR (Korean, read as Windows-949).',
       widget: 'select',
       group: 'File',
     }),

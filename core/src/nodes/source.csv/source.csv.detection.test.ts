@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inspect, pipeline, preview, problemsOf, run, tempDir } from '../../../../test/support/pipeline.js';
@@ -303,15 +303,66 @@ describe('source.csv: files combined by name', () => {
 });
 
 describe('source.csv: UTF-16 text', () => {
-  it('is refused with the file named and what to do, with or without a byte-order mark', async () => {
-    const text = 'id,name\n1,José\n2,Zoë\n';
-    await writeFile(path.join(dir, 'utf16-bom.csv'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
-    await writeFile(path.join(dir, 'utf16-plain.csv'), Buffer.from(text, 'utf16le'));
-    for (const name of ['utf16-bom.csv', 'utf16-plain.csv']) {
-      const problems = await problemsOf(csv({ path: name }), dir);
-      expect(problems, name).toEqual([expect.objectContaining({ path: 'nodes[0].params.encoding' })]);
-      expect(problems[0]!.message).toContain(`${name} is UTF-16 text`);
-      expect(problems[0]!.hint).toMatch(/save the file as UTF-8/);
+  // What Excel saves as "Unicode Text": UTF-16 little-endian with a byte-order mark, tabs, CRLF.
+  const text = 'id\tname\tcity\r\n1\tJosé\tMünchen\r\n2\tZoë 😀\t東京\r\n3\t\tĊork\r\n';
+  const le = Buffer.from(text, 'utf16le');
+  const be = Buffer.from(text, 'utf16le').swap16();
+  const expected = [
+    { id: '1', name: 'José', city: 'München' },
+    { id: '2', name: 'Zoë 😀', city: '東京' },
+    { id: '3', name: null, city: 'Ċork' },
+  ];
+
+  it('is read with or without a byte-order mark, either byte order, by auto or stated', async () => {
+    const files: Array<[string, Buffer, string]> = [
+      ['u16-le-bom.txt', Buffer.concat([Buffer.from([0xff, 0xfe]), le]), 'utf-16le'],
+      ['u16-be-bom.txt', Buffer.concat([Buffer.from([0xfe, 0xff]), be]), 'utf-16be'],
+      ['u16-le-plain.txt', le, 'utf-16le'],
+      ['u16-be-plain.txt', be, 'utf-16be'],
+    ];
+    for (const [name, bytes, encoding] of files) {
+      await writeFile(path.join(dir, name), bytes);
+      for (const params of [{ path: name }, { path: name, encoding }]) {
+        const r = await preview(csv(params), dir, 'src');
+        expect(r.columns.map((c) => `${c.name} ${c.type}`), JSON.stringify(params)).toEqual(['id BIGINT', 'name VARCHAR', 'city VARCHAR']);
+        expect(r.rows, JSON.stringify(params)).toEqual(expected);
+      }
     }
+  });
+
+  it('a run writes the values as read, and errors name the line of the original file', async () => {
+    const rows = Array.from({ length: 40_000 }, (_, i) => `${i}\tZoë 😀 ${i}\r\n`).join('');
+    await writeFile(path.join(dir, 'u16-big.txt'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`n\tname\r\n${rows}`, 'utf16le')]));
+    const doc = pipeline(
+      [
+        { id: 'src', type: 'source.csv', params: { path: 'u16-big.txt' } },
+        { id: 'out', type: 'sink.csv', params: { path: 'u16-big-out.csv', if_exists: 'overwrite' } },
+      ],
+      ['src -> out'],
+    );
+    const { summary } = await run(doc, dir);
+    expect(summary.error).toBeUndefined();
+    expect(await readFile(path.join(dir, 'u16-big-out.csv'), 'utf8')).toBe(`n,name\n${rows.replaceAll('\t', ',').replaceAll('\r\n', '\n')}`);
+
+    // A surrogate without its pair far down the file: the run stops at the conversion, naming the line.
+    const broken = `n\tname\r\n${rows}`.replace('39000\tZoë 😀', '39000\tZoë \uD83D');
+    await writeFile(path.join(dir, 'u16-lone.txt'), Buffer.from(broken, 'utf16le'));
+    const failed = await run(pipeline([{ id: 'src', type: 'source.csv', params: { path: 'u16-lone.txt' } }, { id: 'out', type: 'sink.csv', params: { path: 'u16-lone-out.csv' } }], ['src -> out']), dir);
+    expect(failed.summary.error?.message).toContain('line 39002 of');
+    expect(failed.summary.error?.message).toContain('is not utf-16le text');
+  });
+
+  it('is refused when another encoding is stated, and NUL bytes that are no UTF-16 text either are refused', async () => {
+    await writeFile(path.join(dir, 'u16-stated.txt'), Buffer.concat([Buffer.from([0xff, 0xfe]), le]));
+    for (const encoding of ['utf-8', 'windows-1252', 'utf-16be']) {
+      const problems = await problemsOf(csv({ path: 'u16-stated.txt', encoding }), dir);
+      expect(problems, encoding).toEqual([expect.objectContaining({ path: 'nodes[0].params.encoding' })]);
+      expect(problems[0]!.message).toContain(`u16-stated.txt is UTF-16 (little-endian) text, not ${encoding}`);
+      expect(problems[0]!.hint).toBe('set encoding to "auto" or "utf-16le"');
+    }
+    await writeFile(path.join(dir, 'nuls.bin'), Buffer.from(Array.from({ length: 4000 }, (_, i) => (i % 3 === 0 ? 0 : (i * 7) % 256))));
+    const problems = await problemsOf(csv({ path: 'nuls.bin' }), dir);
+    expect(problems).toEqual([expect.objectContaining({ path: 'nodes[0].params.encoding' })]);
+    expect(problems[0]!.message).toContain('nuls.bin is not text: it holds NUL bytes');
   });
 });

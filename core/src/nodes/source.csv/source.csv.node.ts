@@ -181,7 +181,13 @@ programs in Western Europe and the Americas write (a superset of Latin-1 with â‚
 dashes). Each matched file is decided on its own: on its first 4 MB while planning and previewing,
 on all of it in a run. A file that holds both (UTF-8 rows, then rows appended by a Windows program) is
 refused with a line of each, since read either way one part would be garbled; set \`encoding\` to read it
-as one of them anyway. UTF-16 files are refused with a hint.
+as one of them anyway.
+
+UTF-16 text (what Excel saves as "Unicode Text", tab-separated, and what many Windows tools export)
+is recognized by its byte-order mark, or without one by its two-byte characters, and converted to
+UTF-8 before it is read, like the encodings below; \`utf-16le\` and \`utf-16be\` state it. A UTF-16
+file is refused when \`encoding\` names another one (it would read as text with a NUL between
+letters), and a surrogate without its pair stops the run naming its line.
 
 Outside Western Europe and the Americas, Windows (and Excel there) save CSV in other encodings:
 set \`encoding\` to the Windows code page (\`windows-1250\` Central European, \`windows-1251\` Cyrillic,

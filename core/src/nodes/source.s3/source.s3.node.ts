@@ -56,10 +56,18 @@ function delegate(format: ObjectFormat, p: Params, pattern: string): { node: typ
   return { node: parquetSourceNode, params: { ...p.parquet, path: pattern } };
 }
 
-/** `e` with its texts passed through `urls` (local copies named as their objects). */
+/** What to do about an object that is not UTF-8: the CSV file source's hints name encodings that S3 objects cannot take. */
+const NOT_UTF8_HINT = 'S3 objects are read as UTF-8: convert the objects to UTF-8, or download them and use the CSV file source, which reads other encodings';
+
+/** `e` with its texts passed through `urls` (local copies named as their objects), and problems on the CSV options placed under `csv`. */
 function withUrls(e: CaudalError, urls: (text: string) => string): CaudalError {
-  const problems = e.problems.map((pr) => ({ ...pr, message: urls(pr.message), ...(pr.hint ? { hint: urls(pr.hint) } : {}) }));
-  return new CaudalError(e.kind, urls(e.message), { nodeId: e.nodeId, column: e.column, hint: e.hint && urls(e.hint), problems, cause: e });
+  const encoding = e.problems.some((pr) => pr.path === 'params.encoding');
+  const problems = e.problems.map((pr) =>
+    pr.path === 'params.encoding'
+      ? { ...pr, path: 'params.csv.encoding', message: urls(pr.message), hint: NOT_UTF8_HINT }
+      : { ...pr, message: urls(pr.message), ...(pr.hint ? { hint: urls(pr.hint) } : {}) },
+  );
+  return new CaudalError(e.kind, urls(e.message), { nodeId: e.nodeId, column: e.column, hint: encoding ? NOT_UTF8_HINT : e.hint && urls(e.hint), problems, cause: e });
 }
 
 /** Local paths in a column become the objects' `s3://` URLs. */
