@@ -255,6 +255,15 @@ describe('sink.s3', () => {
     expect(await lake.keys('out', '.caudal-staging/')).toEqual([]);
   });
 
+  it("a text partition value 'NULL' stops the run before anything is uploaded; the prefix is as it was", async () => {
+    const before = await lake.keys('out', 'lake/orders/');
+    const s = await run(write('s3://out/lake/orders/', { partition_by: ['country'], if_exists: 'overwrite' }, `SELECT * FROM (VALUES (1, 'ES'), (2, 'NULL')) t(id, country)`));
+    expect(s.status).toBe('failed');
+    expect(s.error!.message).toContain(`partition column "country" holds the text 'NULL'`);
+    expect(await lake.keys('out', 'lake/orders/')).toEqual(before);
+    expect(await lake.keys('out', '.caudal-staging/')).toEqual([]);
+  });
+
   it('an upload that fails while DuckDB streams into it fails the run (no hang) and names the bucket', async () => {
     const s = await run(write('s3://no-such-bucket/x.parquet'));
     expect(s.status).toBe('failed');

@@ -374,6 +374,11 @@ export interface SinkPlan {
    * Offered only by sinks that stage one file of a type-keeping format (Parquet).
    */
   readBack?: string;
+  /**
+   * Runs after `stage` with the rows it reported; throws when the staged output does not hold them
+   * (partition folders that a file system merged: shared/partition-folders.ts).
+   */
+  verifyStaged?: (rows: number, io: HookIo) => Promise<void>;
   /** How the staged output is published (SQL and file sinks); external sinks publish themselves. */
   publish?: Publish;
   /** Folders the sink created for its target (run mode); removed again, if still empty, when the run does not commit. */

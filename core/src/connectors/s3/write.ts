@@ -32,6 +32,8 @@ export interface S3WriteContext {
   nodeId: string;
   connection: string;
   runId: string;
+  /** Checks the local files before they upload (SinkPlan.verifyStaged). */
+  verify?: (rows: number) => Promise<void>;
 }
 
 /** The staging folder of one sink of one run: its name carries the run and the owner process. */
@@ -131,6 +133,7 @@ export async function writeS3(config: S3Config, spec: S3WriteSpec, local: string
     // object through a named pipe while DuckDB wrote it was measured slower on 2 cores, 0.55 against
     // 0.87 of the raw SDK's rate: bench/s3.)
     rows = await io.db.count(copySql);
+    await ctx.verify?.(rows);
     files = await localFiles(local, spec.folder);
     const limiter = new RequestLimiter(spec.uploadConcurrency);
     await Promise.all(

@@ -51,6 +51,7 @@ export class SinkStager {
     };
     // Only this sink's statements: other sinks of the run keep their input's order.
     await (sink.unordered ? this.db.unordered(stageAll) : stageAll());
+    await sink.verifyStaged?.(rows, io);
     if (sink.external) {
       // stage() undoes its own partial work when it throws; once it returns, the participant does.
       const st = await sink.external.stage(io);

@@ -7,6 +7,7 @@ import type { Problem } from '../../util/errors.js';
 import { ownerIsDead } from '../../util/owner.js';
 import { didYouMean } from '../../util/suggest.js';
 import { parseStagingName, stagingBelongsTo, stagingPath } from './staging-names.js';
+import { checkPartitionFolders } from './partition-folders.js';
 
 /**
  * What the file sinks (CSV, Parquet, JSON) share: the `path` / `if_exists` params, the destination
@@ -228,6 +229,9 @@ export async function fileSinkPlan<P extends FileSinkParams>(ctx: SinkContext<P>
     // After a DISTINCT or GROUP BY the rows have no order to keep: DuckDB may write them as they come.
     unordered: input.orderArbitrary === true,
     ...(!folder && spec.readBack ? { readBack: spec.readBack(temp) } : {}),
+    ...(folder && spec.options.FORMAT === 'parquet'
+      ? { verifyStaged: (rows, io) => checkPartitionFolders(io.db, { nodeId: ctx.nodeId, folder: temp, input: `SELECT * FROM ${input.ref}`, partitionBy: spec.partitionBy ?? [] }, rows) }
+      : {}),
     publish: { kind: 'file', temp, target, aside: stagingPath(target, ctx.runId, 'old'), replace: ctx.params.if_exists === 'overwrite' },
     createdFolders,
   };

@@ -1,6 +1,7 @@
 import { ident, stringLiteral } from '../../compiler/sql.js';
 import type { Column } from '../define.js';
 import { mapTypes, structFields } from '../shared/flatten.js';
+import { guardedPartitionValue } from './partition-values.js';
 
 /**
  * Parquet has no 128-bit integer, and DuckDB (1.5) writes HUGEINT and UHUGEINT columns as DOUBLE:
@@ -58,9 +59,13 @@ function exact(expr: string, type: string, column: string, depth = 0): string | 
   return undefined;
 }
 
-/** The SELECT list writing `columns` to Parquet without losing digits, or undefined when `*` does. */
-export function parquetExactSelect(columns: Column[]): string | undefined {
-  const converted = columns.map((c) => exact(ident(c.name), c.type, c.name));
+/**
+ * The SELECT list writing `columns` to Parquet without losing digits, nor values of the partition
+ * columns `partitionBy` that a folder name cannot keep (partition-values.ts); undefined when `*` does.
+ */
+export function parquetExactSelect(columns: Column[], partitionBy: string[] = []): string | undefined {
+  const partitions = new Set(partitionBy.map((n) => n.toLowerCase()));
+  const converted = columns.map((c) => (partitions.has(c.name.toLowerCase()) ? guardedPartitionValue(ident(c.name), c.type, c.name) : exact(ident(c.name), c.type, c.name)));
   if (converted.every((x) => x === undefined)) return undefined;
   return columns.map((c, i) => `${converted[i] ?? ident(c.name)} AS ${ident(c.name)}`).join(', ');
 }

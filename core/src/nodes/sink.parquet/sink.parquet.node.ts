@@ -79,6 +79,14 @@ The partition columns are not repeated inside the files; readers take them from 
 (special characters in values are percent-encoded, e.g. \`city=S%C3%A3o%20Paulo\`). Read the folder
 back with \`read_parquet('exports/orders/**/*.parquet', hive_partitioning = true)\`.
 
+Missing values go to \`country=__HIVE_DEFAULT_PARTITION__\`, and readers take a folder \`country=NULL\`
+(any letter case) for a missing value too, so a text partition value \`NULL\` or
+\`__HIVE_DEFAULT_PARTITION__\` stops the run naming the column (it would come back as NULL, or land
+in the missing values' folder and replace their file): replace such values first. On a file system
+that does not tell upper from lower case (macOS and Windows by default), \`ES\` and \`es\` would share
+a folder and one file would replace the other: after writing, the run counts the rows in the
+folder's files, and stops, naming such values, when any are missing (nothing is published).
+
 **Atomic.** The file (or the whole folder) is written under a hidden temp name next to the target
 and renamed into place only when every sink of the run has been written. With
 \`if_exists: "overwrite"\` the old file or folder is replaced as a whole: partitions that no longer
@@ -114,7 +122,7 @@ the folders it created are removed again (when they are still empty).`,
       options: { FORMAT: 'parquet', COMPRESSION: p.compression, ROW_GROUP_SIZE: p.row_group_size },
       partitionBy: partitions.problems.length > 0 ? p.partition_by : partitions.names,
       problems: partitions.problems,
-      select: parquetExactSelect(ctx.input().columns),
+      select: parquetExactSelect(ctx.input().columns, partitions.problems.length > 0 ? [] : partitions.names),
       readBack: parquetReadBack(ctx.input().columns),
     });
   },

@@ -156,6 +156,28 @@ describe('sink.parquet', () => {
     expect((await readdir(dir)).filter((f) => f.includes('.caudal-'))).toEqual([]);
   });
 
+  it("refuses partition values a folder name cannot keep: the text 'NULL' in any case, and __HIVE_DEFAULT_PARTITION__ (where missing values go)", async () => {
+    await mkdir(path.join(dir, 'kept-parts', 'k=a'), { recursive: true });
+    await writeFile(path.join(dir, 'kept-parts', 'k=a', 'data_0.parquet'), 'the previous run');
+    for (const text of ['NULL', 'null', '__HIVE_DEFAULT_PARTITION__']) {
+      const query = `SELECT * FROM (VALUES (1, NULL), (2, '${text}'), (3, 'x')) t(id, k)`;
+      const { summary } = await run(parquetPipeline({ path: 'kept-parts', partition_by: ['k'], if_exists: 'overwrite' }, query), dir);
+      expect(summary.status, text).toBe('failed');
+      expect(summary.error?.message).toContain(`partition column "k" holds the text '${text}', which a partition folder cannot keep`);
+      expect(await readFile(path.join(dir, 'kept-parts', 'k=a', 'data_0.parquet'), 'utf8')).toBe('the previous run');
+    }
+    // NULL itself, the empty text and other texts are fine.
+    const query = `SELECT * FROM (VALUES (1, NULL), (2, ''), (3, 'nullable'), (4, 'N/A')) t(id, k)`;
+    const { summary } = await run(parquetPipeline({ path: 'fine-parts', partition_by: ['k'] }, query), dir);
+    expect(summary.status).toBe('succeeded');
+    expect(await readBack(`SELECT id, k FROM read_parquet(${stringLiteral(path.join(dir, 'fine-parts', '**', '*.parquet'))}, hive_partitioning = true) ORDER BY id`)).toEqual([
+      { id: 1, k: null },
+      { id: 2, k: '' },
+      { id: 3, k: 'nullable' },
+      { id: 4, k: 'N/A' },
+    ]);
+  });
+
   it('writes 128-bit integers as DECIMAL(38,0), every digit kept (DuckDB would store a DOUBLE), also in structs and lists', async () => {
     const query = `SELECT 12345678901234567890123::HUGEINT AS account, 340282366920938463463374607431768211::UHUGEINT AS u,
       {'iban': 98765432109876543210987::HUGEINT, 'n': 1} AS s, [1::HUGEINT, -99999999999999999999999::HUGEINT, NULL] AS l, NULL::HUGEINT AS none`;

@@ -4,7 +4,10 @@ write, with the same options under \`csv\`, \`json\` or \`parquet\`.
 
 **One object or a partitioned prefix.** \`s3://bucket/exports/orders.parquet\` writes one object.
 With *Partition by*, the URL is a prefix (\`s3://bucket/lake/orders/\`) and the output is Parquet in
-the hive layout (\`country=ES/data_0.parquet\`) that DuckDB, Spark, Athena and source.s3 read back.
+the hive layout (\`country=ES/data_0.parquet\`) that DuckDB, Spark, Athena and source.s3 read back;
+a text partition value \`NULL\` or \`__HIVE_DEFAULT_PARTITION__\` stops the run, as in sink.parquet
+(readers would take it for a missing value), and the folder written on this machine before the
+upload must hold every row (sink.parquet, *Partitioned output*).
 Large objects are uploaded in parts (*Part size*, 16 MB; 4 parts at a time).
 
 **Atomic publication.** Nothing is written at the target until every sink of the run has staged:

@@ -123,7 +123,7 @@ export const s3SinkNode = defineNode({
       stage: [],
       external: {
         describe: [...local.stage, `-- upload to s3://${loc.bucket}/${p.staging_prefix}<run>-<owner>-${ctx.nodeId}/, then copy into ${shown} when the run commits (one object: streamed while DuckDB writes it)`],
-        stage: (io) => writeS3(config, spec, temp, local.stage[0]!, io, { nodeId: ctx.nodeId, connection: p.connection, runId: ctx.runId }),
+        stage: (io) => writeS3(config, spec, temp, local.stage[0]!, io, { nodeId: ctx.nodeId, connection: p.connection, runId: ctx.runId, verify: local.verifyStaged && ((rows) => local.verifyStaged!(rows, io)) }),
       },
     };
   },
