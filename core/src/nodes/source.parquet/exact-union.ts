@@ -1,8 +1,8 @@
-import { stringLiteral } from '../../compiler/sql.js';
+import { ident, stringLiteral } from '../../compiler/sql.js';
 import type { FileCheckContext } from './file-checks.js';
 import { CaudalError } from '../../util/errors.js';
 import { conversionCheck, mayLoseDigits } from '../shared/exact-widening.js';
-import { decimalScale, FLOAT_DIGITS } from '../shared/locale-numbers.js';
+import { decimalPrecision, decimalScale, FLOAT_DIGITS, isIntegerType } from '../shared/locale-numbers.js';
 
 /** The largest whole number below which a DOUBLE holds every integer (2^53), and FLOAT (2^24). */
 const EXACT_BELOW: Record<string, number> = { DOUBLE: 2 ** 53, FLOAT: 2 ** 24 };
@@ -14,25 +14,55 @@ const EXACT_BELOW: Record<string, number> = { DOUBLE: 2 ** 53, FLOAT: 2 ** 24 };
  * looked at before the run: its row groups' statistics (footer only) clear it when every value is
  * small enough to convert exactly; otherwise its values are checked, and the first one that would
  * change stops the plan, naming the file, the column and the value.
+ *
+ * Decimals are combined the same way: DECIMAL(38,2) in one file and DECIMAL(38,0) in another are
+ * read as DECIMAL(38,0) (38 whole digits and 2 places do not fit 38), and 1.99 arrives as 2. A
+ * column whose combined type is a narrower decimal, or holds one inside a struct or list, is
+ * checked by converting each value there and back.
  */
 export async function checkExactUnion(ctx: FileCheckContext, pattern: string, files: string[] | undefined, nodeId: string): Promise<void> {
   if (files === undefined || files.length < 2) return;
   const combined = new Map((await ctx.describe(`SELECT * FROM read_parquet(${stringLiteral(pattern)}, union_by_name := true, hive_partitioning := false)`)).map((c) => [c.name.toLowerCase(), c.type]));
-  if (![...combined.values()].some((t) => t in EXACT_BELOW)) return;
+  if (![...combined.values()].some((t) => t in EXACT_BELOW || DECIMAL.test(t))) return;
   for (const file of files) {
     const own = await ctx.describe(`SELECT * FROM read_parquet(${stringLiteral(file)}, hive_partitioning := false)`);
     for (const c of own) {
       const to = combined.get(c.name.toLowerCase());
-      if (!to || !mayLoseDigits(c.type, to) || (await clearedByStatistics(ctx, file, c.name, c.type, to))) continue;
+      if (!to) continue;
+      const float = mayLoseDigits(c.type, to);
+      if (!float && !decimalMayChange(c.type, to)) continue;
+      if (float && (await clearedByStatistics(ctx, file, c.name, c.type, to))) continue;
       const into = { origin: `in ${file}`, into: `the ${to} type the files are combined into`, hint: 'rewrite the files with one type for the column, or read them separately and give the column one type (a Cast node) before a Union' };
       const check = conversionCheck(c.name, c.type, to, into);
-      const [bad] = await ctx.rows(`SELECT ${check.message} AS message FROM read_parquet(${stringLiteral(file)}, hive_partitioning := false) WHERE ${check.changes} LIMIT 1`);
+      const x = ident(c.name);
+      const changes = float ? check.changes : `${x} IS NOT NULL AND TRY_CAST(TRY_CAST(${x} AS ${to}) AS ${c.type}) IS DISTINCT FROM ${x}`;
+      const [bad] = await ctx.rows(`SELECT ${check.message} AS message FROM read_parquet(${stringLiteral(file)}, hive_partitioning := false) WHERE ${changes} LIMIT 1`);
       if (!bad) continue;
       const message = `node '${nodeId}': ${String(bad.message)}`;
       throw new CaudalError('validation', message, { nodeId, column: c.name, problems: [{ code: 'bind_error', path: 'params.union_by_name', message, column: c.name }] });
     }
   }
 }
+
+const DECIMAL = /DECIMAL\(/i;
+
+/**
+ * Whether the combined type may change a value of `from`: a decimal with fewer places or whole
+ * digits, an integer with too few whole digits, or a struct or list type holding a decimal that
+ * differs from this file's.
+ */
+function decimalMayChange(from: string, to: string): boolean {
+  if (from === to || !DECIMAL.test(to)) return false;
+  const [p2, s2] = [decimalPrecision(to), decimalScale(to)];
+  if (p2 === undefined || s2 === undefined) return true; // nested: converted there and back to tell
+  const [p1, s1] = [decimalPrecision(from), decimalScale(from)];
+  if (p1 !== undefined && s1 !== undefined) return s1 > s2 || p1 - s1 > p2 - s2;
+  if (isIntegerType(from)) return (INTEGER_DIGITS[from.trim().toUpperCase()] ?? 39) > p2 - s2;
+  return true;
+}
+
+/** Whole digits of the largest value of each integer type. */
+const INTEGER_DIGITS: Record<string, number> = { TINYINT: 3, UTINYINT: 3, SMALLINT: 5, USMALLINT: 5, INTEGER: 10, UINTEGER: 10, BIGINT: 19, UBIGINT: 20 };
 
 /**
  * Whether every row group's min/max shows the column's values small enough for `to`: integers below

@@ -63,6 +63,9 @@ BIGINT, a number and text as VARCHAR). When that type is DOUBLE and a file holds
 (or a DECIMAL with more than 15 digits), a value the DOUBLE would change (9007199254740993 would become
 9007199254740992) stops the plan, naming the file, the column and the value. Each such local file's
 statistics are read first (its footer), and its values only when they show numbers that large.
+Decimals are combined into one DECIMAL, which cannot always keep every place: DECIMAL(38,2) and
+DECIMAL(38,0) are read as DECIMAL(38,0), where 1.99 would become 2. A value the combined decimal
+would change, also inside a struct or list, stops the plan the same way.
 Remote files read by URL (HTTP, s3:// through DuckDB) are not checked; source.s3 checks its objects
 once it has downloaded them.
 

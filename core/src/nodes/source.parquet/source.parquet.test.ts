@@ -128,6 +128,27 @@ describe('source.parquet', () => {
     expect(ok.rows.map((r) => r.id).sort()).toEqual([0.5, 7, 9007199254740994]);
   });
 
+  it('combined by name, refuses a file whose decimals the combined decimal type would round, also inside structs; exact ones read', async () => {
+    for (const d of ['dec-narrow', 'dec-struct', 'dec-ok']) await mkdir(path.join(dir, d));
+    await duckdbScript(
+      copy(`SELECT 1::BIGINT AS id, 1.99::DECIMAL(38,2) AS x`, 'dec-narrow/a.parquet'),
+      copy(`SELECT 2::BIGINT AS id, 5::DECIMAL(38,0) AS x`, 'dec-narrow/b.parquet'),
+      copy(`SELECT 1 AS id, {'a': 1.99::DECIMAL(38,2)} AS s`, 'dec-struct/a.parquet'),
+      copy(`SELECT 2 AS id, {'a': 5::DECIMAL(38,0)} AS s`, 'dec-struct/b.parquet'),
+      // Combined into DECIMAL(38,0) too, but every value is whole: nothing changes.
+      copy(`SELECT 1::BIGINT AS id, 3.00::DECIMAL(38,2) AS x`, 'dec-ok/a.parquet'),
+      copy(`SELECT 2::BIGINT AS id, 5::DECIMAL(38,0) AS x`, 'dec-ok/b.parquet'),
+    );
+    const narrow = await problemsOf(src({ path: 'dec-narrow/*.parquet', union_by_name: true }), dir);
+    expect(narrow).toEqual([expect.objectContaining({ path: 'nodes[0].params.union_by_name', column: 'x' })]);
+    expect(narrow[0]!.message).toMatch(/^node 'src': column "x" holds 1\.99 \(DECIMAL\(38,2\) in .*a\.parquet\), which the DECIMAL\(38,0\) type the files are combined into cannot hold exactly: it would become 2;/);
+    const struct = await problemsOf(src({ path: 'dec-struct/*.parquet', union_by_name: true }), dir);
+    expect(struct).toEqual([expect.objectContaining({ path: 'nodes[0].params.union_by_name', column: 's' })]);
+    expect(struct[0]!.message).toContain("it would become {'a': 2}");
+    const ok = await preview(src({ path: 'dec-ok/*.parquet', union_by_name: true }), dir, 'src');
+    expect(ok.rows.map((r) => [r.id, r.x]).sort()).toEqual([['1', '3'], ['2', '5']]);
+  });
+
   it('reads only the listed columns, in the listed order, plus the file name column', async () => {
     const doc = src({ path: 'lake/**/*.parquet', columns: ['year', 'ID'], filename_column: 'file' });
     const r = await preview(doc, dir, 'src', { limit: 1 });
