@@ -22,11 +22,12 @@ export const isDateType = (type: string) => /^\s*DATE\s*$/i.test(type);
 export const isTimeType = (type: string) => /^\s*TIME\s*$/i.test(type);
 
 /**
- * The UTC offset written after a time (`+05`, `-08:00`, `+0530`), or '' when there is none. It
- * follows the minutes or seconds, so a date alone (`2024-03-04`) never looks like one.
+ * The UTC offset written after a time (`+05`, `-08:00`, `+0530`, and with seconds `+05:53:28`, as
+ * PostgreSQL prints local mean time before 1900), or '' when there is none. It follows the minutes
+ * or seconds, so a date alone (`2024-03-04`) never looks like one.
  */
-const offsetOf = (col: string) => `regexp_extract(${col}, ${stringLiteral(':[0-9]{2}(?:[.,][0-9]*)?\\s*([+-][0-9]{1,2}(?::?[0-9]{2})?)\\s*$')}, 1)`;
-const ZERO_OFFSET = stringLiteral('[+-]0{1,2}(?::?00)?');
+const offsetOf = (col: string) => `regexp_extract(${col}, ${stringLiteral(':[0-9]{2}(?:[.,][0-9]*)?\\s*([+-][0-9]{1,2}(?::?[0-9]{2}){0,2})\\s*$')}, 1)`;
+const ZERO_OFFSET = stringLiteral('[+-]0{1,2}(?::?00){0,2}');
 
 /**
  * SQL true where the text's fraction of a second has a non-zero digit past the first `digits`

@@ -120,7 +120,8 @@ describe('source.csv: a TIMESTAMP column keeps the instant it was written with',
 
   it('in a listed TIMESTAMP column reads zero offsets and Z, and sets the others aside with their line', async () => {
     // Row 6 has the usual length (19 characters) with an offset in it.
-    await write('offsets.csv', 'id,at\n1,2024-03-04 10:00:00\n2,2024-03-04T10:00:00Z\n3,2024-03-04 10:00:00+00:00\n4,2024-03-04 10:00:00-08:00\n5,2024-03-04 10:30\n6,2024-03-04 10:00-05\n');
+    // Row 8: an offset with seconds, as PostgreSQL prints local mean time before 1900.
+    await write('offsets.csv', 'id,at\n1,2024-03-04 10:00:00\n2,2024-03-04T10:00:00Z\n3,2024-03-04 10:00:00+00:00\n4,2024-03-04 10:00:00-08:00\n5,2024-03-04 10:30\n6,2024-03-04 10:00-05\n7,1900-01-01 00:00:00+05:53:28\n8,1900-01-01 00:00:00+00:00:00\n');
     const columns = [
       { name: 'id', type: 'BIGINT' },
       { name: 'at', type: 'TIMESTAMP' },
@@ -131,11 +132,13 @@ describe('source.csv: a TIMESTAMP column keeps the instant it was written with',
       ['2', '2024-03-04 10:00:00'],
       ['3', '2024-03-04 10:00:00'],
       ['5', '2024-03-04 10:30:00'],
+      ['8', '1900-01-01 00:00:00'],
     ]);
     const bad = await preview(csv({ path: 'offsets.csv', columns, on_error: 'reject' }), dir, 'src', { port: 'rejects' });
     expect(bad.rows.map((x) => [x.line, x.raw_line, x.column])).toEqual([
       ['5', '4,2024-03-04 10:00:00-08:00', 'at'],
       ['7', '6,2024-03-04 10:00-05', 'at'],
+      ['8', '7,1900-01-01 00:00:00+05:53:28', 'at'],
     ]);
     // Listed as TIMESTAMPTZ, the same value is the instant it names.
     const tz = await preview(csv({ path: 'offsets.csv', columns: [columns[0], { name: 'at', type: 'TIMESTAMPTZ' }] }), dir, 'src');
