@@ -402,6 +402,10 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
     const names = sniffed.Columns.map((c) => JSON.stringify(c.name)).join(', ');
     warnings.push(`node '${ctx.nodeId}': the first line of ${file.original} is read as the header (${names.length > 120 ? `${names.slice(0, 120)}…` : names}), not as data: every column holds text, so detection cannot tell; set header to true to confirm, or to false if that line is a row`);
   }
+  if (p.header === undefined && !p.columns) {
+    const doubt = await headerDoubt(sniffPath, dialect, sniffed.Columns);
+    if (doubt) warnings.push(`node '${ctx.nodeId}': ${doubt.replace('{file}', file.original)}`);
+  }
   if (dialect.header && !p.columns) {
     const renamed = await renamedHeaderNames(sniffPath, dialect, sniffed.Columns.map((c) => c.name));
     if (renamed.length > 0)
@@ -520,6 +524,34 @@ async function renamedHeaderNames(file: string, dialect: Dialect, names: string[
     if (written === name) return [];
     return [written.trim() === '' ? `column ${i + 1} has no name and is read as "${name}"` : `"${written}" (column ${i + 1}) is read as "${name}"${names.slice(0, i).some((n) => n.toLowerCase() === written.toLowerCase()) ? ' (the name is taken by an earlier column)' : ''}`];
   });
+}
+
+/** Header cells that are no evidence of a header: what files write for a missing value. */
+const MISSING_LIKE = /^\s*(n\/?a|na|null|none|nil|nan|-+|\?|\.)?\s*$/i;
+
+/**
+ * Detection tells a header by its cells not being values of their columns' types. When the only
+ * such cells are markers of a missing value (`alice,N/A` above `bob,3`), the first row may well be
+ * data; when every column has a type other than text and no header was found (`2022,2023,2024` above
+ * numbers), that line may well be the names. Either way the line is said, with `{file}` to fill in.
+ * (Every column text with a header found is said by the caller.)
+ */
+async function headerDoubt(file: string, dialect: Dialect, columns: Array<{ name: string; type: string }>): Promise<string | undefined> {
+  const typed = columns.map((c, i) => ({ ...c, i })).filter((c) => c.type !== 'VARCHAR');
+  if (typed.length === 0) return undefined;
+  const line = (await headLines(file).catch(() => []))[dialect.skip];
+  if (line === undefined) return undefined;
+  const fields = splitFields(line, dialect);
+  if (fields.length !== columns.length) return undefined;
+  const shown = fields.map((f) => JSON.stringify(f)).join(', ');
+  const cut = shown.length > 120 ? `${shown.slice(0, 120)}…` : shown;
+  if (dialect.header) {
+    if (!typed.every((c) => MISSING_LIKE.test(fields[c.i]!))) return undefined;
+    const markers = typed.map((c) => JSON.stringify(fields[c.i])).join(', ');
+    return `the first line of {file} is read as the header (${cut}), not as data: its only cells that are not values of their columns' types (${markers}) read like missing values, so it may be a row; set header to true to confirm, or to false if that line is a row`;
+  }
+  if (typed.length !== columns.length) return undefined;
+  return `the first line of {file} is read as data (${cut}), not as the header: every column holds values of one type and that line's cells are values of it too, so detection cannot tell; set header to false to confirm, or to true if that line holds the column names`;
 }
 
 /** The fields of one line in the dialect: quoted fields unquoted, doubled (or escaped) quotes undone. */

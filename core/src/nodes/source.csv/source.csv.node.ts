@@ -119,7 +119,11 @@ shows what was detected.
 - A first line is taken as the header when its values are typed otherwise than the rows below
   (\`name,visits\` above \`alice,3\`). When every column holds text nothing tells a header from a row:
   detection takes the first line as the header and says so in a warning that quotes it; set
-  \`header\` (\`false\` for a file without one) and the warning goes.
+  \`header\` (\`false\` for a file without one) and the warning goes. The same warning comes when
+  the only cells of the first line that are not values of their columns' types read like missing
+  values (\`alice,N/A\` above \`bob,3\`: a row, perhaps), and when every column holds numbers, dates
+  or the like and so does the first line (\`2022,2023,2024\` above numbers: read as data, perhaps
+  names).
 - Lines that detection skips above the header as a title are named in a warning (shown by
   \`caudal validate\`, emitted when a run starts), and refused when they split into fields like rows
   (a header and rows above a longer row, which detection would drop); set \`skip_rows\` to decide.
