@@ -137,7 +137,7 @@ describe('source.csv: a first line that may be a header or a row', () => {
   it('is read as the header with a warning when its only cells that are not values of their types read like missing values', async () => {
     await writeFile(path.join(dir, 'na_first.csv'), 'alice,N/A\nbob,3\ncarol,4\n');
     const r = await inspect({ pipeline: csv({ path: 'na_first.csv' }), baseDir: dir });
-    expect(r.warnings.map((w) => w.message)).toEqual([
+    expect((r.warnings ?? []).map((w) => w.message)).toEqual([
       `node 'src': the first line of ${path.join(dir, 'na_first.csv')} is read as the header ("alice", "N/A"), not as data: its only cells that are not values of their columns' types ("N/A") read like missing values, so it may be a row; set header to true to confirm, or to false if that line is a row`,
     ]);
     expect((await preview(csv({ path: 'na_first.csv', header: false, null_strings: ['N/A'] }), dir, 'src')).rows).toEqual([
@@ -150,7 +150,7 @@ describe('source.csv: a first line that may be a header or a row', () => {
   it('is read as data with a warning when every column holds numbers (or dates) and so does that line', async () => {
     await writeFile(path.join(dir, 'years.csv'), '2022,2023,2024\n5,6,7\n8,9,10\n');
     const r = await inspect({ pipeline: csv({ path: 'years.csv' }), baseDir: dir });
-    expect(r.warnings.map((w) => w.message)).toEqual([
+    expect((r.warnings ?? []).map((w) => w.message)).toEqual([
       `node 'src': the first line of ${path.join(dir, 'years.csv')} is read as data ("2022", "2023", "2024"), not as the header: every column holds values of one type and that line's cells are values of it too, so detection cannot tell; set header to false to confirm, or to true if that line holds the column names`,
     ]);
     const named = await preview(csv({ path: 'years.csv', header: true }), dir, 'src');

@@ -1,4 +1,5 @@
 import { checkSameHeaders, laterHeadersStep } from './headers.js';
+import { replacingList } from '../shared/select-list.js';
 import { checkCombinedDates } from './union-dates.js';
 import { refuseCombinedSeparatorLines } from './separator-line.js';
 import { combinedReadArgs } from './union-types.js';
@@ -398,14 +399,20 @@ If no file matches the path, the node reports an \`io_error\` problem before any
       if (isTimeType(type)) return timeConversion(ident(name), prefix);
       return numberConversion(ident(name), type, format, prefix, { refuseLeadingZero: detected });
     };
+    // The columns read_csv gives (partition and file name columns included), for SELECT lists
+    // spelled out (shared/select-list.ts): with converted columns, `* REPLACE` binds slowly. Files
+    // converted from another encoding exist only once the run converts them: `* REPLACE` then.
+    const names = detected && converted.length > 0 && copiesOf(files).length === 0 ? (await ctx.describe(`SELECT * FROM read_csv(${[from, ...readArgs(false)].filter(Boolean).join(', ')})`)).map((c) => c.name) : [];
     /** SELECT over read_csv: the file name column mapped back to the user's files; checked columns converted (strictly) or kept as text. */
+    const starReplacing = (replace: Array<{ name: string; sql: string }>) =>
+      replace.length === 0 ? '*' : names.length > 0 ? replacingList(names, replace) : `* REPLACE (${replace.map((r) => `${r.sql} AS ${ident(r.name)}`).join(', ')})`;
     const selectWith = (run: boolean, checkedAs: 'converted' | 'text') => {
       const replace = [
-        ...(fileCol ? [`${originalPath(fileCol, files)} AS ${fileCol}`] : []),
-        ...(checkedAs === 'converted' ? converted.map((n) => `${convert(n).strict} AS ${ident(n.name)}`) : []),
+        ...(fileCol ? [{ name: p.filename_column!, sql: originalPath(fileCol, files) }] : []),
+        ...(checkedAs === 'converted' ? converted.map((n) => ({ name: n.name, sql: convert(n).strict })) : []),
       ];
       const extra = checkedAs === 'text' && converted.length > 0 ? `, ${fileExpr ?? 'NULL'} AS ${ROW_FILE}` : '';
-      return `SELECT *${replace.length > 0 ? ` REPLACE (${replace.join(', ')})` : ''}${extra}\nFROM read_csv(${[from, ...readArgs(run)].filter(Boolean).join(', ')})`;
+      return `SELECT ${starReplacing(replace)}${extra}\nFROM read_csv(${[from, ...readArgs(run)].filter(Boolean).join(', ')})`;
     };
 
     /** Finds the line of a value that did not convert (files combined by name: sniffed again, file by file). */
@@ -477,7 +484,7 @@ If no file matches the path, the node reports an \`io_error\` problem before any
     const unconverted = rejectedConversions({ ...lines, files });
     return {
       outputs: {
-        out: `SELECT * EXCLUDE (${ROW_FILE}) REPLACE (${checks.map(({ n, c }) => `${c.safe} AS ${ident(n.name)}`).join(', ')})\nFROM ${rows}\nWHERE NOT (${anyFailed})`,
+        out: `SELECT ${names.length > 0 ? starReplacing(checks.map(({ n, c }) => ({ name: n.name, sql: c.safe }))) : `* EXCLUDE (${ROW_FILE}) REPLACE (${checks.map(({ n, c }) => `${c.safe} AS ${ident(n.name)}`).join(', ')})`}\nFROM ${rows}\nWHERE NOT (${anyFailed})`,
         rejects: `SELECT * EXCLUDE (_k, _f, _l, _c) FROM (\n${[parsed, ...unconverted].join('\nUNION ALL\n')}\n)\nORDER BY _k, _f, _l NULLS LAST, _c`,
       },
       setup,
