@@ -126,10 +126,13 @@ refuses a mark (\`byte order mark (BOM) is not supported\`): leave the layout on
 **Types.** Columns and their types are detected from a sample of the records (*Records sampled*,
 20480 by default). Data past the sample must fit: a key seen there for the first time
 (\`has unknown key "extra"\`) or a value of another type (text in a number column) stops the run
-with the file and line, and says which param to change. One case does not stop it: a number with
-a fraction (\`12.5\`) in a key detected as an integer is rounded by DuckDB's JSON reader (to 12),
-so where whole numbers may be followed by fractions, set *Records sampled* to \`-1\` or list the key as
-\`DOUBLE\` or \`DECIMAL(p,s)\`. (Reading such keys as text to check them would need the column list,
+with the file and line, and says which param to change. Some values past the sample do not stop
+it but are converted by DuckDB's JSON reader: a number with a fraction (\`12.5\`) in a key detected
+as an integer is rounded (to 12), \`true\`/\`false\` there become 1/0, any number in a key detected as
+\`BOOLEAN\` is true unless 0, a \`TIME\` key reads \`01:45:00 PM\` as 01:45 and cuts nanoseconds, and a
+number beyond a double's range (\`1e400\`) reads as \`inf\` (\`1e-400\` as 0). So where the sample may
+not show every kind of value, set *Records sampled* to \`-1\` or list the keys under *Columns and
+types*, which refuses all of these naming the value. (Reading such keys as text to check them would need the column list,
 and a column list ignores the keys it does not name: a key first seen past the sample would be dropped
 without a word instead.) Nor does a second one: a key detected as \`DOUBLE\` (its sampled values
 include fractions, in one file or across the files of a pattern) holds whole numbers exactly only up
@@ -145,7 +148,12 @@ a time or text after the date in a \`DATE\`; a non-zero UTC offset in a \`TIMEST
 \`BOOLEAN\`; more decimal places than a \`DECIMAL(p,s)\` keeps, e.g. \`12.345\` in \`DECIMAL(10,2)\`), also inside \`STRUCT\` types (not inside lists). Raise the sample (\`-1\` reads every record first), or skip detection by
 listing the keys and their DuckDB types under *Columns and types*: then only those keys are read,
 other keys are ignored and missing ones are \`NULL\`. A key whose sampled values have mixed types
-(\`1\`, \`"x"\`, \`true\`) or are all \`null\` is read as text: \`"x"\` as \`x\`, anything else as written.
+(\`1\`, \`"x"\`, \`true\`) or are all \`null\` is read as text: \`"x"\` as \`x\`, whole numbers, \`true\`,
+\`false\`, lists and objects as written, and a number with a point or an exponent as the double it
+reads as (\`1.50\` as \`1.5\`, \`1E+2\` as \`100.0\`, 17 significant digits at most). The same goes for a
+key listed as \`VARCHAR\`: only quoted text, whole numbers and the rest keep their spelling, since
+DuckDB's JSON reader parses a number with a fraction as a double before anything sees its digits;
+send numbers whose spelling matters as strings (\`"1.50"\`).
 Integers declared as HUGEINT keep every digit (a number written with a point or an exponent is read as
 a double, so in an integer column one of 2^53 or more is refused rather than guessed); detected, a value beyond 64 bits makes the column DOUBLE;
 DuckDB's JSON reader reads a number with a fraction as a double, which keeps 15 significant digits
