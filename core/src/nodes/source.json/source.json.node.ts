@@ -132,7 +132,7 @@ as an integer is rounded (to 12), \`true\`/\`false\` there become 1/0, any numbe
 \`BOOLEAN\` is true unless 0, a \`TIME\` key reads \`01:45:00 PM\` as 01:45 and cuts nanoseconds, and a
 number beyond a double's range (\`1e400\`) reads as \`inf\` (\`1e-400\` as 0). So where the sample may
 not show every kind of value, set *Records sampled* to \`-1\` or list the keys under *Columns and
-types*, which refuses all of these naming the value. (Reading such keys as text to check them would need the column list,
+types*, which refuses all of these but the out-of-range number naming the value. (Reading such keys as text to check them would need the column list,
 and a column list ignores the keys it does not name: a key first seen past the sample would be dropped
 without a word instead.) Nor does a second one: a key detected as \`DOUBLE\` (its sampled values
 include fractions, in one file or across the files of a pattern) holds whole numbers exactly only up
