@@ -21,6 +21,9 @@ export interface DbOptions {
  * One DuckDB instance with one connection, owned by exactly one worker thread.
  * `close()` releases both; callers use it in `finally`.
  */
+const DATE_INFINITY = '5881580-07-11';
+const DATE_MINUS_INFINITY = '5877642-06-24 (BC)';
+
 export class Db {
   /** Files DuckDB reads in place of a user's file (converted copies), by the user's path. */
   private readonly aliases = new Map<string, string>();
@@ -77,7 +80,18 @@ export class Db {
   /** Rows as JSON-safe objects (BIGINT → string, dates → ISO text). */
   async rows(sql: string, values?: DuckDBValue[] | Record<string, DuckDBValue>): Promise<Record<string, unknown>[]> {
     const reader = await this.mapped(this.conn.runAndReadAll(sql, values));
-    return reader.getRowObjectsJson() as Record<string, unknown>[];
+    const rows = reader.getRowObjectsJson() as Record<string, unknown>[];
+    // The client writes DATE 'infinity' as the day after the last one (5881580-07-11) and
+    // '-infinity' as the day before the first: said as what they are, as TIMESTAMP's are.
+    const names = reader.columnNames();
+    const dates = reader.columnTypes().flatMap((t, i) => (t.toString() === 'DATE' ? [names[i]!] : []));
+    for (const name of dates) {
+      for (const row of rows) {
+        if (row[name] === DATE_INFINITY) row[name] = 'infinity';
+        else if (row[name] === DATE_MINUS_INFINITY) row[name] = '-infinity';
+      }
+    }
+    return rows;
   }
 
   /** Runs a statement that reports a count (CREATE TABLE AS, COPY, INSERT) and returns it. */
