@@ -178,7 +178,10 @@ text* to get only VARCHAR columns. Type names are checked before the run (\`BIGI
 64 bits (account numbers, 20+ digits), which DuckDB's detection reads as DOUBLE (about 17 digits kept), are
 detected as \`HUGEINT\` (38 digits) or, longer still, as text, so no digit is lost. A column that also
 holds fractions stays \`DOUBLE\`, where a whole number beyond 2^53 arrives rounded (9007199254740993
-as 9007199254740992): planning warns when the sample has one, naming the column and the number.
+as 9007199254740992): planning warns when the first file's sample has one, naming the column and the
+number. Rows past the sample and the other files of a pattern are not looked at: where such
+numbers may occur, list the column as \`DECIMAL(38,s)\` or \`VARCHAR\`. For the same reason a number
+beyond a DOUBLE's range (\`1e400\`) in a \`DOUBLE\` column reads as \`inf\` (\`1e-400\` as 0).
 
 **Encodings.** With \`encoding: "auto"\` (the default) a file that is valid UTF-8 (with or without a
 byte-order mark) is read as it is, and any other file as Windows-1252, which Excel and most Windows
