@@ -63,6 +63,10 @@ export const kafkaSinkNode = defineNode({
   docs: `Sends every row to a Kafka topic through a connection declared in the pipeline: by default each
 row as a JSON object of all its columns, or one column as text (*Value column*); the *Key column*
 (as text) keys the messages, so messages with the same key keep their order. JSON has no NaN or Infinity (in DuckDB \`0.0 / 0.0\` is NaN, \`1 / 0.0\` Infinity): a row holding one stops the run naming the column, rather than sending a message its consumers cannot parse; replace such values first (\`CASE WHEN isfinite(ratio) THEN ratio END\` in a Derive gives NULL).
+With a *Value column*, a row whose value is NULL is sent as a message without a value: Kafka's
+**tombstone**, which a compacted topic takes as "delete this key" (that is how a deletion is
+published; filter such rows out first when they are not meant as deletions). A BLOB value column
+is sent as its text (\`\\x00\\xFF…\`), not as raw bytes.
 
 **Atomic.** The messages are sent inside one Kafka transaction (an idempotent, transactional
 producer whose id is \`caudal.<pipeline>.<node>\`), committed with the run: consumers reading committed
