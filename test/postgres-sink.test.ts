@@ -228,12 +228,16 @@ describe('sink.postgres', async () => {
 
     it('a value PostgreSQL refuses is named by column, both types and the line sent', async () => {
       await q(`CREATE TABLE coded (id bigint, code varchar(3), qty integer)`);
-      const long = await csv('long.csv', 'id,code,qty\n1,abc,1\n2,abcd,2\n');
+      // Numbers into a varchar(3) column: PostgreSQL refuses the one too long for it.
+      const long = await csv('long.csv', 'id,code,qty\n1,123,1\n2,1234,2\n');
       const s = await run(load(long, { table: 'coded' }));
       expect(s.status).toBe('failed');
       // (The schema's name is not compared: the test password, "caudal", is redacted from messages.)
-      expect(s.error!.message).toMatch(/column "code" of table "[^"]+"\."coded" \(character varying\(3\)\) refused a value on line 2 of the rows sent: value too long for type character varying\(3\); the input's column is VARCHAR/);
+      expect(s.error!.message).toMatch(/column "code" of table "[^"]+"\."coded" \(character varying\(3\)\) refused a value on line 2 of the rows sent: value too long for type character varying\(3\); the input's column is BIGINT/);
       expect(s.error).toMatchObject({ nodeId: 'dst', column: 'code', hint: expect.stringContaining('left(code, n)') });
+      // Text is checked before it is sent (PostgreSQL would cut trailing spaces past the length without a word).
+      const longText = await csv('long-text.csv', 'id,code,qty\n1,abc,1\n2,abcd,2\n');
+      expect((await run(load(longText, { table: 'coded' }))).error!.message).toContain(`column "code" holds 'abcd', 4 characters, but the table's column "code" (character varying(3)) holds at most 3`);
       const text = await csv('text.csv', 'id,code,qty\n1,abc,1\n2,abc,2\n3,abc,many\n');
       const t = await run(load(text, { table: 'coded' }));
       expect(t.error!.message).toMatch(/column "qty" of table "[^"]+"\."coded" \(integer\) refused a value on line 3 of the rows sent: invalid input syntax for type integer: "many"; the input's column is VARCHAR/);

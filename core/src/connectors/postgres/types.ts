@@ -1,7 +1,7 @@
 import { ident, stringLiteral } from '../../compiler/sql.js';
 import type { Column } from '../../nodes/define.js';
 import { FLOAT_DIGITS, isFloatType, significantDigits } from '../../nodes/shared/locale-numbers.js';
-import { checkedValue, isFractionalType, isTimestampType, lossOf, type TargetType } from '../assign.js';
+import { checkedValue, isFractionalType, isTimestampType, listElementType, lossOf, type IntervalField, type TargetType } from '../assign.js';
 
 /**
  * Type mapping between PostgreSQL and DuckDB. Reads travel as CSV text, so each remote type has
@@ -229,9 +229,9 @@ export function pgTypeFor(duckdbType: string): string {
   const t = duckdbType.trim().toUpperCase();
   const dec = /^DECIMAL\((\d+),\s*(\d+)\)$/.exec(t);
   if (dec) return `numeric(${Number(dec[1])},${Number(dec[2])})`;
-  const list = /^(.*)\[\]$/.exec(t);
-  if (list) {
-    const elem = list[1]!;
+  // A fixed-size ARRAY (FLOAT[768], an embedding) as a list: both are one-dimensional arrays.
+  const elem = listElementType(t);
+  if (elem) {
     const inner = PG_FOR_DUCKDB[elem] ?? (/^DECIMAL\(/.test(elem) ? pgTypeFor(elem) : undefined);
     return inner && inner !== 'jsonb' && inner !== 'bytea' ? `${inner}[]` : 'jsonb';
   }
@@ -246,24 +246,55 @@ export function exportExpr(name: string, duckdbType: string): string {
   const c = ident(name);
   const pgType = pgTypeFor(duckdbType);
   if (pgType === 'bytea') return `'\\x' || lower(hex(${c}))`;
-  if (pgType.endsWith('[]')) {
-    // Every element quoted, backslashes and quotes escaped: a valid one-dimensional array literal for any element type.
-    return `CASE WHEN ${c} IS NULL THEN NULL ELSE '{' || array_to_string(list_transform(${c}, x -> CASE WHEN x IS NULL THEN 'NULL' ELSE '"' || replace(replace(CAST(x AS VARCHAR), '\\', '\\\\'), '"', '\\"') || '"' END), ',') || '}' END`;
-  }
+  if (pgType.endsWith('[]')) return arrayLiteral(asList(name, duckdbType));
   if (pgType === 'jsonb' && duckdbType.toUpperCase() !== 'JSON') return `to_json(${c})`;
   return c;
 }
 
+/** A list column as a DuckDB list: a fixed-size ARRAY cast to the list of its elements' type. */
+function asList(name: string, duckdbType: string): string {
+  const elem = listElementType(duckdbType);
+  return elem && !duckdbType.trim().endsWith('[]') ? `CAST(${ident(name)} AS ${elem}[])` : ident(name);
+}
+
+/**
+ * A list (DuckDB SQL) as a PostgreSQL array literal: every element quoted, backslashes and quotes
+ * escaped, a valid one-dimensional array literal for any element type (each as DuckDB prints it,
+ * -0.0 and nan included, which PostgreSQL reads as the same float).
+ */
+function arrayLiteral(list: string): string {
+  return `CASE WHEN ${list} IS NULL THEN NULL ELSE '{' || array_to_string(list_transform(${list}, x -> CASE WHEN x IS NULL THEN 'NULL' ELSE '"' || replace(replace(CAST(x AS VARCHAR), '\\', '\\\\'), '"', '\\"') || '"' END), ',') || '}' END`;
+}
+
+/** `interval(3)`, `interval day`, `interval hour to minute`, `interval day to second(2)`, as format_type() writes them. */
+const INTERVAL_TYPE = /^interval(?:\((\d)\))?(?: (year|month|day|hour|minute|second)(?: to (month|hour|minute|second))?(?:\((\d)\))?)?$/;
+
 /** A `format_type()` name as a load target that some input would change (connectors/assign.ts). */
 export function pgTargetType(formatType: string): TargetType | undefined {
   const t = formatType.trim().toLowerCase();
+  if (t.endsWith('[]')) {
+    // Elements go through the element type's input, typmod included (numeric(5,2)[] rounds them).
+    const element = pgTargetType(formatType.trim().slice(0, -2));
+    return element && { kind: 'array', element, shown: formatType };
+  }
   if (/^(smallint|integer|bigint)$/.test(t)) return { kind: 'integer', shown: formatType };
   const numeric = /^numeric\((\d+),(\d+)\)$/.exec(t);
-  if (numeric) return { kind: 'numeric', scale: Number(numeric[2]), shown: formatType };
+  if (numeric) return { kind: 'numeric', precision: Number(numeric[1]), scale: Number(numeric[2]), shown: formatType };
   if (t === 'double precision' || t === 'real') return { kind: 'float', float: t === 'real' ? 'FLOAT' : 'DOUBLE', shown: formatType };
   if (t === 'date') return { kind: 'date', shown: formatType };
-  const temporal = /^(time|timestamp)(?:\((\d)\))?(?: with(?:out)? time zone)?$/.exec(t);
-  if (temporal) return { kind: temporal[1] as 'time' | 'timestamp', scale: temporal[2] === undefined ? 6 : Number(temporal[2]), shown: formatType };
+  const text = /^(?:character varying|character)\((\d+)\)$/.exec(t);
+  if (text) return { kind: 'text', length: Number(text[1]), shown: formatType };
+  const temporal = /^(time|timestamp)(?:\((\d)\))?( with time zone| without time zone)?$/.exec(t);
+  if (temporal) {
+    // Without time zone, PostgreSQL reads an offset or zone in the text, and drops it.
+    const dropsOffset = temporal[3] !== ' with time zone';
+    return { kind: temporal[1] as 'time' | 'timestamp', scale: temporal[2] === undefined ? 6 : Number(temporal[2]), dropsOffset, shown: formatType };
+  }
+  const interval = INTERVAL_TYPE.exec(t);
+  if (interval) {
+    const precision = interval[1] ?? interval[4];
+    return { kind: 'interval', fields: (interval[3] ?? interval[2] ?? 'second') as IntervalField, scale: precision === undefined ? 6 : Number(precision), shown: formatType };
+  }
   return undefined;
 }
 
@@ -273,14 +304,30 @@ export function pgTargetType(formatType: string): TargetType | undefined {
  * PostgreSQL takes (a midnight timestamp as its date; 12.0 as 12, which an integer column refuses).
  */
 export function loadExpr(column: Column, tableType: string | undefined): string {
-  const exported = exportExpr(column.name, column.type);
-  // A table the load creates gets pgTypeFor's type, which holds every value but TIMESTAMP_NS's nanoseconds.
+  // A table the load creates gets pgTypeFor's type, which holds every value but TIMESTAMP_NS's
+  // nanoseconds and a HUGEINT's 39th digit.
   const target = pgTargetType(tableType ?? pgTypeFor(column.type));
   const loss = target && lossOf(column, target);
-  if (!target || !loss) return exported;
+  if (!target || !loss) return exportExpr(column.name, column.type);
+  return checkedValue(loss, sentValue(column, target));
+}
+
+/** The value in the form PostgreSQL takes for `target`, converted here where its input would refuse an exact value. */
+function sentValue(column: Column, target: TargetType): string {
+  const element = listElementType(column.type);
+  if (target.kind === 'array' && target.element && element) {
+    // Each element as a single value would be sent, in a lambda whose parameter has the column's
+    // name (as lossOf's SQL is written).
+    const exact = exactForm({ name: column.name, type: element }, target.element);
+    const list = asList(column.name, column.type);
+    return arrayLiteral(exact ? `list_transform(${list}, ${ident(column.name)} -> ${exact})` : list);
+  }
+  return exactForm(column, target) ?? exportExpr(column.name, column.type);
+}
+
+function exactForm(column: Column, target: TargetType): string | undefined {
   const c = ident(column.name);
-  let value = exported;
-  if (target.kind === 'date' && isTimestampType(column.type)) value = `CAST(CAST(${c} AS TIMESTAMP) AS DATE)`;
-  if (target.kind === 'integer' && isFractionalType(column.type)) value = isFloatType(column.type) ? `printf('%.0f', ${c})` : `CAST(${c} AS DECIMAL(38,0))`;
-  return checkedValue(loss, value);
+  if (target.kind === 'date' && isTimestampType(column.type)) return `CAST(CAST(${c} AS TIMESTAMP) AS DATE)`;
+  if (target.kind === 'integer' && isFractionalType(column.type)) return isFloatType(column.type) ? `printf('%.0f', ${c})` : `CAST(${c} AS DECIMAL(38,0))`;
+  return undefined;
 }

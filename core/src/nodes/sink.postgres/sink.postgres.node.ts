@@ -150,8 +150,11 @@ would otherwise end it, and fail the run, on a server that sets one.
 **Creating the table.** When it is missing (and *Create the table* is on) it is created, and its
 schema too when that is missing (which needs the CREATE privilege on the database; into an existing
 schema, the privileges on the schema are enough, on either engine), with types mapped from DuckDB: integers, real/double precision, numeric(p,s), boolean, text, date, time,
-timestamp, timestamptz, interval, uuid, bytea, jsonb (JSON, structs, maps), arrays (lists of scalars).
-PostgreSQL keeps microseconds: a TIMESTAMP_NS value (Parquet files written by pandas hold them) with
+timestamp, timestamptz, interval, uuid, bytea, jsonb (JSON, structs, maps), arrays (lists of scalars,
+and fixed-size arrays such as \`FLOAT[768]\` embeddings, with the same element types). HUGEINT (what
+\`sum()\` of a BIGINT gives) becomes \`numeric(38,0)\`, which reads back exactly as DECIMAL(38,0): a
+value with 39 digits stops the load naming the column and the value (create the table first with
+\`numeric(39,0)\` to hold them). PostgreSQL keeps microseconds: a TIMESTAMP_NS value (Parquet files written by pandas hold them) with
 digits past the microsecond stops the load, naming the column and the value, in a new table as in an
 existing one; whole microseconds (the usual case) load exactly.
 For upsert the keys become the primary key.
@@ -165,7 +168,12 @@ decimal places than a \`numeric(p,s)\` column keeps (12.345 into \`numeric(10,2)
 such as 0.1 + 0.2 = 0.30000000000000004), a fraction into an integer column, a finer fraction of
 a second than \`timestamp(0)\` or \`time(3)\` keep, a whole number or decimal that a \`double
 precision\` (or \`real\`) column would round (a BIGINT past 2^53: 9007199254740993 would become
-9007199254740992). The message names the column and the value;
+9007199254740992), an integer with more digits than a \`numeric(p,s)\` holds before the point, text
+longer than a \`varchar(n)\` or \`char(n)\` (PostgreSQL would cut trailing spaces past n without a
+word), an interval with parts an \`interval day\` or \`interval hour to minute\` column would cut, or
+a finer fraction of a second than \`interval second(0)\` keeps, a TIMETZ with a non-zero offset into
+a \`time\` column (the offset would be dropped; \`CAST(t AS TIME)\` keeps the local time on purpose).
+Lists into array columns are checked element by element the same way. The message names the column and the value;
 convert on purpose before the sink (\`CAST(day AS DATE)\`, \`round(price, 2)\`,
 \`date_trunc('second', at)\` in a Derive). Values that convert exactly still load: a midnight
 timestamp into a date, 12.0 into an integer. A timestamp column into a \`time\` column would lose
@@ -175,7 +183,10 @@ definition), \`money\` (rounds to the locale's cents), a TIMESTAMPTZ into \`time
 as the UTC wall clock, as a cast gives). Text columns are parsed by PostgreSQL's own rules; what
 they would change is checked as for typed values: \`'12.345'\` into \`numeric(10,2)\`, \`'2024-01-01
 10:30'\` into a \`date\` (when DuckDB reads the text as a timestamp), more digits of a second than the
-column keeps. Give such columns their type first when you can. A value PostgreSQL refuses (too long for \`varchar(3)\`, \`"many"\` for an integer, a NULL
+column keeps, and an offset or zone name after the time (\`'2024-06-01 12:00:00+05'\`,
+\`'… America/New_York'\`) into a \`timestamp\` or \`time\` column without time zone, which would drop it
+(UTC written as \`Z\`, \`+00\` or \`UTC\` loads as its wall clock, as a TIMESTAMPTZ does). Text into an
+interval column is left to PostgreSQL's parse. Give such columns their type first when you can. A value PostgreSQL refuses (a number too long for \`varchar(3)\`, \`"many"\` for an integer, a NULL
 in a NOT NULL column) fails the load naming the column, the table's and the input's types and the
 line of the rows sent.
 
