@@ -3,7 +3,7 @@ import { nodeCatalog } from '../../../core/src/host/catalog.js';
 import type { ParamJsonSchema } from '../model/types.js';
 import { entryFields, fieldPathKey, formatScalar, formModel, jsonShapeOf, parseInput, parseScalar, unwrap, type FieldModel } from './form-model.js';
 import { isVisible } from './visibility.js';
-import { LEGACY_ENCODINGS } from '../../../core/src/util/transcode.js';
+import { LEGACY_ENCODINGS, UTF16_ENCODINGS } from '../../../core/src/util/transcode.js';
 
 const schemaOf = (type: string) => nodeCatalog().find((n) => n.type === type)!.paramsSchema as ParamJsonSchema;
 const fields = (type: string) => formModel(schemaOf(type)).flatMap((g) => g.fields);
@@ -44,7 +44,7 @@ describe('form model from the node registry', () => {
   it('csv source: path, selects with defaults, lists, integer numbers', () => {
     const f = Object.fromEntries(fields('source.csv').map((x) => [x.key, x]));
     expect(f.path).toMatchObject({ kind: 'path', required: true, group: 'File' });
-    expect(f.encoding).toMatchObject({ kind: 'select', default: 'auto', options: ['auto', 'utf-8', ...LEGACY_ENCODINGS] });
+    expect(f.encoding).toMatchObject({ kind: 'select', default: 'auto', options: ['auto', 'utf-8', ...UTF16_ENCODINGS, ...LEGACY_ENCODINGS] });
     expect(fields('source.parquet').find((x) => x.key === 'hive_partitioning')).toMatchObject({ kind: 'select', optionValues: ['auto', true, false], default: 'auto' });
     expect(f.null_strings).toMatchObject({ kind: 'string-list' });
     expect(f.skip_rows).toMatchObject({ kind: 'number', integer: true, min: 0 });
