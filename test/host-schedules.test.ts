@@ -101,5 +101,6 @@ describe('schedules.* host methods', () => {
       sched.child.kill('SIGTERM');
       expect((await sched.result).code).toBe(0);
     }
-  });
+    // The waits above allow a loaded machine a minute to start the scheduler and two for the runs.
+  }, 180_000);
 });
