@@ -168,8 +168,11 @@ export async function csvFiles(ctx: CompileContext<CsvSourceParams>): Promise<Cs
       const asUtf8 = p.encoding === 'auto' || p.encoding === 'utf-8';
       const bytes = await inspectBytes(ctx, original, asUtf8);
       if (bytes.utf16) {
-        if (bytes.utf16 === 'nul-bytes' || (p.encoding !== 'auto' && p.encoding !== bytes.utf16)) throw notUtf16As(ctx, original, bytes.utf16, p.encoding);
-        encoding = bytes.utf16;
+        // Stated UTF-16 wins over a guess from NULs (text in another script can look like noise).
+        const stated16 = p.encoding === 'utf-16le' || p.encoding === 'utf-16be' ? p.encoding : undefined;
+        if (stated16 && bytes.utf16 === 'nul-bytes') encoding = stated16;
+        else if (bytes.utf16 === 'nul-bytes' || (p.encoding !== 'auto' && p.encoding !== bytes.utf16)) throw notUtf16As(ctx, original, bytes.utf16, p.encoding);
+        else encoding = bytes.utf16;
       } else {
         if (bytes.longLine !== undefined) throw lineTooLong(ctx, original, bytes.longLine, 'plan');
         if (!bytes.utf8) {

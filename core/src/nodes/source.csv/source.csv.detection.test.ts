@@ -390,5 +390,8 @@ describe('source.csv: UTF-16 text', () => {
     const problems = await problemsOf(csv({ path: 'nuls.bin' }), dir);
     expect(problems).toEqual([expect.objectContaining({ path: 'nodes[0].params.encoding' })]);
     expect(problems[0]!.message).toContain('nuls.bin is not text: it holds NUL bytes');
+    // Stated UTF-16 wins over that guess: the bytes are read as UTF-16, whatever they say then.
+    const stated = await problemsOf(csv({ path: 'nuls.bin', encoding: 'utf-16le' }), dir);
+    expect(stated.map((p) => p.message).join('\n')).not.toContain('is not text');
   });
 });
