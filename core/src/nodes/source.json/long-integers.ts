@@ -33,3 +33,33 @@ export async function longIntegerWarning(
     );
   }
 }
+
+/** A key of a JSON path, quoted: `."order id"`. */
+const pathKey = (k: string) => `."${k.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+
+/**
+ * The same for records read from a list inside each file (`records_path`): each detected DOUBLE
+ * key of the records is read once more from the first file as JSON text (the list's key read as
+ * JSON, the values picked with a path), over as many records as detection samples. Records' types
+ * are set with a Cast node after the source, so the warning says to send such numbers as strings.
+ */
+export async function longIntegerWarningInRecords(
+  ctx: Pick<CompileContext<unknown>, 'rows' | 'warn' | 'nodeId'>,
+  first: string,
+  recordsPath: string,
+  records: Column[],
+  sampleSize: number | undefined,
+): Promise<void> {
+  const [top, ...rest] = recordsPath.replace(/^\$\./, '').split('.');
+  const sample = sampleSize ?? 20480;
+  const limit = sample > 0 ? `\nLIMIT ${Math.trunc(sample)}` : '';
+  for (const c of records.filter((r) => r.type === 'DOUBLE')) {
+    const path = `$${rest.map(pathKey).join('')}[*]${pathKey(c.name)}`;
+    const values = `SELECT unnest(CAST(json_extract(${ident(top!)}, ${stringLiteral(path)}) AS VARCHAR[])) AS v FROM read_json(${stringLiteral(first)}, ${namedArgs({ columns: { [top!]: 'JSON' } })})`;
+    const [row] = await ctx.rows(`SELECT any_value(v) FILTER (WHERE ${wholeBeyondDouble('v')}) AS e\nFROM (${values}${limit})`);
+    if (row?.e == null) continue;
+    ctx.warn(
+      `node '${ctx.nodeId}': key "${c.name}" of the records at ${recordsPath} holds whole numbers beyond 2^53 (${String(row.e)} in ${first}), which its detected type DOUBLE does not keep exactly: they arrive rounded; to keep every digit, have them sent as strings and convert them with a Cast node (HUGEINT, DECIMAL(38,s))`,
+    );
+  }
+}

@@ -7,7 +7,8 @@ import { flattenedSelect } from '../shared/flatten.js';
 import { convertedJsonRead, jsonReadType } from '../shared/json-values.js';
 import { jsonSourceSpark } from './source.json.spark.js';
 import { recordsSelect, wrappedRecordsWarning } from './records-path.js';
-import { longIntegerWarning } from './long-integers.js';
+import { longIntegerWarning, longIntegerWarningInRecords } from './long-integers.js';
+import { caseRenamedKeysWarning } from './case-keys.js';
 
 const params = z
   .object({
@@ -139,7 +140,9 @@ include fractions, in one file or across the files of a pattern) holds whole num
 to 2^53, so 9007199254740993 in it arrives as 9007199254740992.0; where such numbers occur, list the
 key as \`DECIMAL(p,s)\` (converted from the number's text, and checked) or send them as strings.
 Planning warns when the first file's sample has such a number in a detected \`DOUBLE\` key (also one
-that a whole number beyond 64 bits made \`DOUBLE\`), naming the key and the number.
+that a whole number beyond 64 bits made \`DOUBLE\`, and a key of the records a *Records path* names),
+naming the key and the number. Keys that differ only in letter case (\`"A"\` and \`"a"\`) cannot be
+two columns of those names: all but the first get a suffix (\`a_1\`), and planning warns naming them.
 **Listed** columns are checked: a value that the listed type would change
 stops the run naming the column and the value (a fraction in an integer column, \`12.0\` being fine;
 a time or text after the date in a \`DATE\`; a non-zero UTC offset in a \`TIMESTAMP\`, use
@@ -238,6 +241,7 @@ not valid JSON stops the node with DuckDB's reason, naming the file and the line
     if (p.records_path === undefined && !p.flatten && p.columns.length === 0 && first) await wrappedRecordsWarning(ctx, first, () => describe(`SELECT * FROM ${from}`));
     if (p.records_path === undefined && p.columns.length === 0 && p.maximum_depth === undefined && first)
       await longIntegerWarning(ctx, first, await describe(`SELECT * FROM ${from}`), { format, sampleSize: p.sample_size });
+    if (p.records_path === undefined && p.columns.length === 0 && first) await caseRenamedKeysWarning(ctx, first, await describe(`SELECT * FROM ${from}`), { format, sampleSize: p.sample_size });
     if (p.records_path !== undefined) {
       // The read's own columns are the document's keys, plus the file name and partition columns,
       // which stay on every record.
@@ -247,6 +251,7 @@ not valid JSON stops the node with DuckDB's reason, naming the file and the line
       const own = new Set(ownColumns.map((c) => c.name));
       const carried = top.map((c) => c.name).filter((n) => n === p.filename_column || !own.has(n));
       from = recordsSelect(ctx.nodeId, p.records_path, top, carried, from);
+      if (first && p.maximum_depth === undefined) await longIntegerWarningInRecords(ctx, first, p.records_path, await describe(`SELECT * FROM ${from}`), p.sample_size);
     }
     if (!p.flatten) {
       // A key whose values have mixed types in the sample (1, "x", true), or only nulls, comes back

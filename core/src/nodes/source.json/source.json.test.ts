@@ -248,6 +248,28 @@ describe('source.json: reading', () => {
     expect((await inspect({ pipeline: src({ path: 'long-ids.ndjson', columns: [{ name: 'id', type: 'HUGEINT' }] }), baseDir: dir })).warnings).toEqual([]);
   });
 
+  it('warns of keys that differ only in letter case, which DuckDB renames (a_1); a key really named a_1 is no such case', async () => {
+    await writeFile(path.join(dir, 'case-keys.ndjson'), '{"A": 1, "a": 2, "id": 3}\n{"A": 4, "a": 5, "id": 6}\n');
+    const r = await preview(src({ path: 'case-keys.ndjson' }), dir, 'src');
+    expect(r.columns.map((c) => c.name)).toEqual(['A', 'a_1', 'id']);
+    const { warnings } = await inspect({ pipeline: src({ path: 'case-keys.ndjson' }), baseDir: dir });
+    expect((warnings ?? []).map((w) => w.message)).toEqual([
+      `node 'src': keys "A", "a" of ${path.join(dir, 'case-keys.ndjson')} differ only in letter case, which column names do not tell apart: all but the first are read with a suffix (_1, _2), and SQL naming one of them reads the first; rename them in the data, or read them with a SQL node (json_extract) to pick each as written`,
+    ]);
+    await writeFile(path.join(dir, 'suffix-keys.json'), '[{"a": 1, "a_1": 2}]');
+    expect((await inspect({ pipeline: src({ path: 'suffix-keys.json' }), baseDir: dir })).warnings).toEqual([]);
+  });
+
+  it('warns of such numbers in records read from a list (records_path), at any depth and whatever the key is called', async () => {
+    await writeFile(path.join(dir, 'long-records.json'), '{"meta": {}, "result": {"items": [{"id": 1, "order id": 9007199254740993}, {"id": 2, "order id": 1.5}]}}');
+    const { warnings } = await inspect({ pipeline: src({ path: 'long-records.json', records_path: 'result.items' }), baseDir: dir });
+    expect((warnings ?? []).map((w) => w.message)).toEqual([
+      `node 'src': key "order id" of the records at result.items holds whole numbers beyond 2^53 (9007199254740993 in ${path.join(dir, 'long-records.json')}), which its detected type DOUBLE does not keep exactly: they arrive rounded; to keep every digit, have them sent as strings and convert them with a Cast node (HUGEINT, DECIMAL(38,s))`,
+    ]);
+    await writeFile(path.join(dir, 'exact-records.json'), '{"data": [{"v": 9007199254740992}, {"v": 0.5}]}');
+    expect((await inspect({ pipeline: src({ path: 'exact-records.json', records_path: 'data' }), baseDir: dir })).warnings).toEqual([]);
+  });
+
   it('refuses a DECIMAL value sent as a JSON number with more digits than the reader keeps, and reads it sent as a string', async () => {
     const columns = [{ name: 'amount', type: 'DECIMAL(20,2)' }];
     await writeFile(path.join(dir, 'long-decimal.ndjson'), '{"amount": 12345678901234567.89}\n');
