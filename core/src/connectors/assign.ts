@@ -1,7 +1,7 @@
 import { ident, literal, stringLiteral } from '../compiler/sql.js';
 import type { Column } from '../nodes/define.js';
 import { conversionCheck, mayLoseDigits } from '../nodes/shared/exact-widening.js';
-import { decimalScale, isFloatType, isIntegerType, roundsAway } from '../nodes/shared/locale-numbers.js';
+import { decimalScale, INTEGER_DIGITS, isFloatType, isIntegerType, roundsAway } from '../nodes/shared/locale-numbers.js';
 import { isPlainTimestampType, isTimeType } from '../nodes/shared/temporal-text.js';
 
 /**
@@ -352,9 +352,6 @@ function intervalLoss(column: Column, target: TargetType, into: string, error: (
     error: error(`whose fraction of a second ${into} would round`, `${truncation(column.name, target.scale!)}, or give the table's column more precision`),
   };
 }
-
-/** Digits an integer type's values may have (before the point). */
-const INTEGER_DIGITS: Record<string, number> = { TINYINT: 3, SMALLINT: 5, INTEGER: 10, BIGINT: 19, HUGEINT: 39, UTINYINT: 3, USMALLINT: 5, UINTEGER: 10, UBIGINT: 20, UHUGEINT: 39 };
 
 /** SQL true where an integer has more than `digits` digits; undefined when the type never has. */
 function integerDigitsLoss(c: string, type: string, digits: number): string | undefined {

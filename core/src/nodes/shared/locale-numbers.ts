@@ -87,6 +87,9 @@ export const significantDigits = (text: string) => `length(trim(replace(regexp_e
 /** A binary floating-point type (DOUBLE, FLOAT and their aliases). */
 export const isFloatType = (type: string) => /^\s*(DOUBLE|FLOAT|FLOAT4|FLOAT8|REAL)\s*$/i.test(type);
 
+/** Digits (before the point) the largest value of each integer type has. */
+export const INTEGER_DIGITS: Record<string, number> = { TINYINT: 3, SMALLINT: 5, INTEGER: 10, BIGINT: 19, HUGEINT: 39, UTINYINT: 3, USMALLINT: 5, UINTEGER: 10, UBIGINT: 20, UHUGEINT: 39 };
+
 /** An integer type: a fraction would be rounded away, so it must not be accepted. */
 export function isIntegerType(type: string): boolean {
   return isNumericType(type) && !/^\s*(FLOAT|REAL|DOUBLE|DECIMAL|NUMERIC)/i.test(type);

@@ -407,8 +407,13 @@ If no file matches the path, the node reports an \`io_error\` problem before any
     // converted from another encoding exist only once the run converts them: `* REPLACE` then.
     const names = detected && converted.length > 0 && copiesOf(files).length === 0 ? (await ctx.describe(`SELECT * FROM read_csv(${[from, ...readArgs(false)].filter(Boolean).join(', ')})`)).map((c) => c.name) : [];
     /** SELECT over read_csv: the file name column mapped back to the user's files; checked columns converted (strictly) or kept as text. */
-    const starReplacing = (replace: Array<{ name: string; sql: string }>) =>
-      replace.length === 0 ? '*' : names.length > 0 ? replacingList(names, replace) : `* REPLACE (${replace.map((r) => `${r.sql} AS ${ident(r.name)}`).join(', ')})`;
+    /** The read's columns with `replace` in place: spelled out when known, else `* REPLACE` (without `exclude`, which the read's own columns never hold). */
+    const starReplacing = (replace: Array<{ name: string; sql: string }>, exclude?: string) =>
+      replace.length === 0
+        ? '*'
+        : names.length > 0
+          ? replacingList(names, replace)
+          : `*${exclude ? ` EXCLUDE (${exclude})` : ''} REPLACE (${replace.map((r) => `${r.sql} AS ${ident(r.name)}`).join(', ')})`;
     const selectWith = (run: boolean, checkedAs: 'converted' | 'text') => {
       const replace = [
         ...(fileCol ? [{ name: p.filename_column!, sql: originalPath(fileCol, files) }] : []),
@@ -487,7 +492,10 @@ If no file matches the path, the node reports an \`io_error\` problem before any
     const unconverted = rejectedConversions({ ...lines, files });
     return {
       outputs: {
-        out: `SELECT ${names.length > 0 ? starReplacing(checks.map(({ n, c }) => ({ name: n.name, sql: c.safe }))) : `* EXCLUDE (${ROW_FILE}) REPLACE (${checks.map(({ n, c }) => `${c.safe} AS ${ident(n.name)}`).join(', ')})`}\nFROM ${rows}\nWHERE NOT (${anyFailed})`,
+        out: `SELECT ${starReplacing(
+          checks.map(({ n, c }) => ({ name: n.name, sql: c.safe })),
+          ROW_FILE,
+        )}\nFROM ${rows}\nWHERE NOT (${anyFailed})`,
         rejects: `SELECT * EXCLUDE (_k, _f, _l, _c) FROM (\n${[parsed, ...unconverted].join('\nUNION ALL\n')}\n)\nORDER BY _k, _f, _l NULLS LAST, _c`,
       },
       setup,

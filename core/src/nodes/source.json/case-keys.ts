@@ -1,5 +1,6 @@
 import type { Column, CompileContext } from '../define.js';
 import { namedArgs, stringLiteral } from '../../compiler/sql.js';
+import { sampleLimit } from './long-integers.js';
 
 /**
  * Keys that differ only in letter case (`{"A": 1, "a": 2}`) cannot be two columns of those names,
@@ -15,8 +16,7 @@ export async function caseRenamedKeysWarning(ctx: Pick<CompileContext<unknown>, 
     return m !== null && names.some((o) => o !== n && o.toLowerCase() === m[1]!.toLowerCase());
   });
   if (!renamed) return;
-  const sample = read.sampleSize ?? 20480;
-  const limit = sample > 0 ? `\nLIMIT ${Math.trunc(sample)}` : '';
+  const limit = sampleLimit(read.sampleSize);
   const args = namedArgs({ format: read.format });
   const rows = await ctx.rows(
     `SELECT list(DISTINCT k ORDER BY k) AS ks FROM (SELECT unnest(json_keys(json)) AS k FROM (SELECT json FROM read_json_objects(${stringLiteral(first)}${args ? `, ${args}` : ''})${limit})) GROUP BY lower(k) HAVING count(DISTINCT k) > 1 ORDER BY min(k)`,

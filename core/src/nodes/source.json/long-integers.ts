@@ -2,6 +2,12 @@ import type { Column, CompileContext } from '../define.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { wholeBeyondDouble } from '../shared/exact-widening.js';
 
+/** `LIMIT n` for the records detection samples (DuckDB reads 20,480 unless told; -1 is all of them). */
+export function sampleLimit(sampleSize: number | undefined): string {
+  const sample = sampleSize ?? 20480;
+  return sample > 0 ? `\nLIMIT ${Math.trunc(sample)}` : '';
+}
+
 /**
  * DuckDB's JSON reader types a key DOUBLE when a sampled value is an integer beyond 64 bits
  * (`12345678901234567890123`), and then every whole number in it past 2^53 arrives rounded
@@ -20,9 +26,7 @@ export async function longIntegerWarning(
   const doubles = columns.filter((c) => c.type === 'DOUBLE').map((c) => c.name);
   if (doubles.length === 0) return;
   const args = namedArgs({ format: read.format, columns: Object.fromEntries(doubles.map((d) => [d, 'JSON'])) });
-  // DuckDB's detection reads 20,480 records unless told otherwise; -1 is all of them.
-  const sample = read.sampleSize ?? 20480;
-  const limit = sample > 0 ? `\nLIMIT ${Math.trunc(sample)}` : '';
+  const limit = sampleLimit(read.sampleSize);
   const texts = doubles.map((d, i) => `CAST(${ident(d)} AS VARCHAR) AS v${i}`).join(', ');
   const found = doubles.map((_, i) => `any_value(v${i}) FILTER (WHERE ${wholeBeyondDouble(`v${i}`)}) AS e${i}`).join(', ');
   const [row] = await ctx.rows(`SELECT ${found}\nFROM (SELECT ${texts} FROM read_json(${stringLiteral(first)}, ${args})${limit})`);
@@ -51,8 +55,7 @@ export async function longIntegerWarningInRecords(
   sampleSize: number | undefined,
 ): Promise<void> {
   const [top, ...rest] = recordsPath.replace(/^\$\./, '').split('.');
-  const sample = sampleSize ?? 20480;
-  const limit = sample > 0 ? `\nLIMIT ${Math.trunc(sample)}` : '';
+  const limit = sampleLimit(sampleSize);
   for (const c of records.filter((r) => r.type === 'DOUBLE')) {
     const path = `$${rest.map(pathKey).join('')}[*]${pathKey(c.name)}`;
     const values = `SELECT unnest(CAST(json_extract(${ident(top!)}, ${stringLiteral(path)}) AS VARCHAR[])) AS v FROM read_json(${stringLiteral(first)}, ${namedArgs({ columns: { [top!]: 'JSON' } })})`;

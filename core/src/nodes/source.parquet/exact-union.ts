@@ -2,7 +2,7 @@ import { ident, stringLiteral } from '../../compiler/sql.js';
 import type { FileCheckContext } from './file-checks.js';
 import { CaudalError } from '../../util/errors.js';
 import { conversionCheck, mayLoseDigits } from '../shared/exact-widening.js';
-import { decimalPrecision, decimalScale, FLOAT_DIGITS, isIntegerType } from '../shared/locale-numbers.js';
+import { decimalPrecision, decimalScale, FLOAT_DIGITS, INTEGER_DIGITS, isIntegerType } from '../shared/locale-numbers.js';
 
 /** The largest whole number below which a DOUBLE holds every integer (2^53), and FLOAT (2^24). */
 const EXACT_BELOW: Record<string, number> = { DOUBLE: 2 ** 53, FLOAT: 2 ** 24 };
@@ -60,9 +60,6 @@ function decimalMayChange(from: string, to: string): boolean {
   if (isIntegerType(from)) return (INTEGER_DIGITS[from.trim().toUpperCase()] ?? 39) > p2 - s2;
   return true;
 }
-
-/** Whole digits of the largest value of each integer type. */
-const INTEGER_DIGITS: Record<string, number> = { TINYINT: 3, UTINYINT: 3, SMALLINT: 5, USMALLINT: 5, INTEGER: 10, UINTEGER: 10, BIGINT: 19, UBIGINT: 20 };
 
 /**
  * Whether every row group's min/max shows the column's values small enough for `to`: integers below
