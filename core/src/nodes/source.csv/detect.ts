@@ -224,13 +224,17 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
     return row as unknown as Sniffed;
   };
   /**
-   * RFC 4180: `"` quotes fields. Detection says "no quote" when the sample has none, and later quotes
-   * would stay in the values; it says `'` when values hold apostrophes that pair up, even across lines
-   * (`0,,'` and `1,,'` read as one value spanning two lines). `"` wins whenever it fits as well.
+   * RFC 4180: `"` quotes fields and a doubled `""` is a quote inside one. Detection says "no quote"
+   * when the sample has none, and later quotes would stay in the values; it says `'` when values hold
+   * apostrophes that pair up, even across lines (`0,,'` and `1,,'` read as one value spanning two
+   * lines). It also takes `'` or `\` as the escape when one stands before a quote (`"'"` then reads
+   * on past its closing quote, joining the lines after it). The RFC form wins whenever it fits as well.
    */
   const withQuotes = async (s: Sniffed, extra: Record<string, SqlValue | undefined> = {}): Promise<Sniffed> => {
-    if (p.quote !== undefined || text(s.Quote) === '"') return s;
-    const quoted = await sniff({ ...extra, quote: '"', escape: p.escape ?? '"' }).catch(() => undefined);
+    const quote = p.quote ?? '"';
+    const escape = p.escape ?? quote;
+    if (quote === '' || (text(s.Quote) === quote && text(s.Escape) === escape)) return s;
+    const quoted = await sniff({ ...extra, quote, escape }).catch(() => undefined);
     const same = quoted && quoted.Columns.length === s.Columns.length && quoted.Columns.every((c, i) => c.name === s.Columns[i]?.name);
     return same ? quoted : s;
   };

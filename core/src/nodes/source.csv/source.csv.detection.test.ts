@@ -78,6 +78,20 @@ describe('source.csv: quotes escaped two ways in one file ("" and \\")', () => {
     ]);
   });
 
+  it("an apostrophe quoted on its own (\"'\") is not taken for an escape that joins the lines after it", async () => {
+    // What Write CSV writes for the values ', NULL (as \N) and a line break followed by a; detection took ' as the escape.
+    await writeFile(path.join(dir, 'quoted_apostrophe.csv'), '"s"\n"\'"\n\\N\n"\na"\n');
+    expect((await preview(csv({ path: 'quoted_apostrophe.csv', null_strings: ['\\N'] }), dir, 'src')).rows).toEqual([{ s: "'" }, { s: null }, { s: '\na' }]);
+  });
+
+  it('a backslash-escaped file (\\") is still read with the backslash as the escape', async () => {
+    await writeFile(path.join(dir, 'backslashed.csv'), 'a,b\n"x \\"y\\" z",1\n"w",2\n');
+    expect((await preview(csv({ path: 'backslashed.csv' }), dir, 'src')).rows).toEqual([
+      { a: 'x "y" z', b: '1' },
+      { a: 'w', b: '2' },
+    ]);
+  });
+
   it('read as written when the quote is set to none', async () => {
     expect((await preview(csv({ path: 'mixed_escapes.csv', quote: '' }), dir, 'src')).rows[0]).toEqual({ id: '1', name: '"Ann ""A"" Lee"', note: 'x' });
   });
