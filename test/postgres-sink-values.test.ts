@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inspect, runPipeline } from '../core/src/engine/engine.js';
+import { inspect, previewPipeline, runPipeline } from '../core/src/engine/engine.js';
 import { pipeline, tempDir } from './support/pipeline.js';
 import { pgConnection, pgSandbox } from './support/postgres.js';
 
@@ -153,6 +153,17 @@ describe('sink.postgres: values the table would change stop the load', async () 
       const e = await refuses('clock', `SELECT TIMETZ '12:00:00+05' AS t`, `column "t" holds 12:00:00+05, whose UTC offset the table's column "t" (time without time zone) would drop`);
       expect(e.message).toContain(`CAST(t AS TIME) keeps the local time of day), or make the table's column time with time zone`);
       await refuses('clock', `SELECT TIMETZ '12:00:00.5+00' AS t0`, `whose fraction of a second the table's column "t0" (time(0) without time zone) would round`);
+    });
+
+    it('a TIMETZ column makes a created table a time with time zone column, and comes back from it as TIMETZ', async () => {
+      expect((await run(`SELECT TIMETZ '12:00:00+05:30' AS tt UNION ALL SELECT TIMETZ '23:59:59.123456-03:00' UNION ALL SELECT NULL`, 'clock_new', 'replace')).error).toBeUndefined();
+      expect(await q(`SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = 'tt'`, [`"${schema}".clock_new`])).toEqual([{ t: 'time with time zone' }]);
+      expect(await q(`SELECT tt::text FROM clock_new ORDER BY tt NULLS LAST`)).toEqual([{ tt: '12:00:00+05:30' }, { tt: '23:59:59.123456-03' }, { tt: null }]);
+      const doc = pipeline([{ id: 'src', type: 'source.postgres', params: { connection: 'db', schema, table: 'clock_new' } }], [], { connections });
+      const shape = await inspect({ pipeline: doc, baseDir: dir, connections: pgConnection() });
+      expect(shape.nodes[0]!.outputs[0]!.columns).toEqual([expect.objectContaining({ name: 'tt', type: 'TIME WITH TIME ZONE' })]);
+      const back = await previewPipeline({ pipeline: doc, baseDir: dir, nodeId: 'src', connections: pgConnection() });
+      expect(back.rows.map((r) => (r.tt === null ? null : String(r.tt))).sort()).toEqual(['12:00:00+05:30', '23:59:59.123456-03', null]);
     });
   });
 

@@ -47,6 +47,7 @@ const SCALARS: Record<string, string> = {
   citext: 'VARCHAR',
   date: 'DATE',
   time: 'TIME',
+  timetz: 'TIMETZ',
   timestamp: 'TIMESTAMP',
   timestamptz: 'TIMESTAMPTZ',
   uuid: 'UUID',
@@ -212,6 +213,9 @@ const PG_FOR_DUCKDB: Record<string, string> = {
   VARCHAR: 'text',
   DATE: 'date',
   TIME: 'time',
+  // Both print a time with its UTC offset, down to seconds of offset (12:00:00+05:30:15), and read the other's text.
+  'TIME WITH TIME ZONE': 'timetz',
+  TIMETZ: 'timetz',
   TIMESTAMP: 'timestamp',
   TIMESTAMP_S: 'timestamp',
   TIMESTAMP_MS: 'timestamp',

@@ -149,7 +149,7 @@ would otherwise end it, and fail the run, on a server that sets one.
 
 **Creating the table.** When it is missing (and *Create the table* is on) it is created, and its
 schema too when that is missing (which needs the CREATE privilege on the database; into an existing
-schema, the privileges on the schema are enough, on either engine), with types mapped from DuckDB: integers, real/double precision, numeric(p,s), boolean, text, date, time,
+schema, the privileges on the schema are enough, on either engine), with types mapped from DuckDB: integers, real/double precision, numeric(p,s), boolean, text, date, time, timetz (a time with its UTC offset),
 timestamp, timestamptz, interval, uuid, bytea, jsonb (JSON, structs, maps), arrays (lists of scalars,
 and fixed-size arrays such as \`FLOAT[768]\` embeddings, with the same element types). HUGEINT (what
 \`sum()\` of a BIGINT gives) becomes \`numeric(38,0)\`, which reads back exactly as DECIMAL(38,0): a

@@ -177,7 +177,7 @@ nothing is bound, a server-side cursor of *Rows per fetch* rows otherwise) and D
 from there, so memory stays bounded whatever the table's size.
 
 **Types.** integer types, real/double, \`numeric(p,s)\` (p ≤ 38) → DECIMAL(p,s), boolean, text types,
-date, time, timestamp, timestamptz (UTC), interval, uuid, json/jsonb → JSON, bytea → BLOB,
+date, time, timetz → TIMETZ (the offset kept), timestamp, timestamptz (UTC), interval, uuid, json/jsonb → JSON, bytea → BLOB,
 one-dimensional arrays of those → lists (\`numeric(p,s)[]\` → \`DECIMAL(p,s)[]\`, every digit kept;
 \`numeric[]\` → \`DOUBLE[]\`, with the rule below for each element). Unconstrained \`numeric\` (and p > 38) becomes DOUBLE: cast in
 a query (\`amount::numeric(18,2)\`) to keep exact decimals. A DOUBLE keeps 15 significant digits for
