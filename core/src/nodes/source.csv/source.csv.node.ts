@@ -112,7 +112,9 @@ shows what was detected.
   number and why; \`reject\`: each one on the \`rejects\` port).
 - Quotes are \`"\` (RFC 4180) unless only another quote fits (\`'\` is not taken for one when \`"\` fits as
   well: apostrophes in values may pair up), also when the sampled rows hold none,
-  so a quoted value further down keeps its commas and loses its quotes. A file whose quoted values
+  so a quoted value further down keeps its commas and loses its quotes. Likewise a quote inside a
+  value is a doubled \`""\` unless only another escape fits (a value \`"'"\` does not make \`'\` the
+  escape). A file whose quoted values
   do not read with one quote and escape character (quotes inside values escaped both as \`""\` and
   \`\\"\`) is refused, naming its first quoted line, rather than read with the quotes left in the values.
 - Dates that read two ways in every sampled row (\`01/02/2025\`: 1 February or 2 January; two-digit
