@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { defineNode } from '../define.js';
 import { aggregateSpark } from './transform.aggregate.spark.js';
 import { ident, literal } from '../../compiler/sql.js';
+import { CaudalError } from '../../util/errors.js';
+import { havingInputColumns } from './having-columns.js';
 
 const FUNCTIONS = ['count', 'count_distinct', 'sum', 'avg', 'min', 'max', 'median', 'percentile', 'stddev', 'first', 'last', 'string_agg'] as const;
 type Fn = (typeof FUNCTIONS)[number];
@@ -73,7 +75,10 @@ an empty input gives no rows.
 | \`string_agg\` | non-NULL values as text joined by \`separator\`, ordered by \`order_by\` (or the values themselves), then by the value; \`descending\` reverses it |
 
 **having** is a condition on the output columns, applied after grouping (\`total > 1000\`,
-\`orders >= 10 AND country <> 'XX'\`). Pipeline params are written \`$name\`.`,
+\`orders >= 10 AND country <> 'XX'\`). Pipeline params are written \`$name\`. An input column that is
+not an output column is refused with the names having can use: add an aggregation of it, or filter
+rows before grouping with a Filter node. \`sum\`, \`avg\`, \`median\`, \`percentile\` and \`stddev\` of a
+text column are refused before the run (a CSV read as text: convert the column with a Cast node).`,
   example: {
     description: 'Revenue and orders per country',
     params: {
@@ -109,6 +114,7 @@ an empty input gives no rows.
   compile(ctx) {
     const input = ctx.input();
     const { group_by: groupBy, aggregations, having } = ctx.params;
+    aggregations.forEach((a, i) => refuseText(ctx.nodeId, i, a, input.columns));
     const aggs = aggregations.map((a) => {
       const col = a.column === undefined ? '' : ident(a.column);
       const ord = a.order_by === undefined ? '' : ident(a.order_by);
@@ -141,7 +147,28 @@ an empty input gives no rows.
     });
     const list = [...groupBy.map(ident), ...aggs.map((sql, i) => `${sql} AS ${ident(aggregations[i]!.name)}`)];
     let sql = `SELECT ${list.join(', ')}\nFROM ${input.ref}${groupBy.length > 0 ? `\nGROUP BY ${groupBy.map(ident).join(', ')}` : ''}`;
-    if (having) sql = `SELECT *\nFROM (\n${sql}\n)\nWHERE (\n${ctx.expr(having, 'having')}\n)`;
+    if (having) {
+      const outputs = [...groupBy, ...aggregations.map((a) => a.name)];
+      const misplaced = havingInputColumns(having, input.columns.map((c) => c.name), outputs);
+      if (misplaced.length > 0) {
+        const message = `node '${ctx.nodeId}': having uses ${misplaced.map((c) => `'${c}'`).join(', ')}, ${misplaced.length > 1 ? 'columns' : 'a column'} of the input; having filters the grouped rows, so it can use the group columns and the aggregations' names (${outputs.join(', ')})`;
+        const hint = `add an aggregation of ${misplaced[0]} (e.g. sum) and use its name in having, or filter the rows before grouping with a Filter node`;
+        throw new CaudalError('validation', message, { nodeId: ctx.nodeId, hint, problems: [{ code: 'invalid_expression', path: 'params.having', message, hint }] });
+      }
+      sql = `SELECT *\nFROM (\n${sql}\n)\nWHERE (\n${ctx.expr(having, 'having')}\n)`;
+    }
     return { outputs: { out: sql } };
   },
 });
+
+/** Functions that need numbers (or values with an order and arithmetic); text is the usual mistake after a CSV read as text. */
+const NUMERIC_ONLY = new Set<Fn>(['sum', 'avg', 'median', 'percentile', 'stddev']);
+
+function refuseText(nodeId: string, i: number, a: { name: string; function: Fn; column?: string }, columns: Array<{ name: string; type: string }>): void {
+  if (!NUMERIC_ONLY.has(a.function) || a.column === undefined) return;
+  const type = columns.find((c) => c.name.toLowerCase() === a.column!.toLowerCase())?.type;
+  if (type === undefined || !/^(VARCHAR|JSON|BOOLEAN|BLOB|UUID)$/i.test(type)) return;
+  const message = `node '${nodeId}': aggregation '${a.name}' (${a.function}) needs numbers, but column '${a.column}' is ${type}`;
+  const hint = `convert '${a.column}' to a number type first (a Cast node, e.g. to DOUBLE or DECIMAL), or use count, min, max or string_agg`;
+  throw new CaudalError('validation', message, { nodeId, column: a.column, hint, problems: [{ code: 'invalid_param', path: `params.aggregations[${i}].column`, message, hint }] });
+}

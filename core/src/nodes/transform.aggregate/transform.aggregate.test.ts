@@ -143,6 +143,26 @@ describe('transform.aggregate', () => {
     ]);
   });
 
+  it('refuses having on an input column, saying which names having can use', async () => {
+    const problems = await problemsOf(over({ group_by: ['country'], aggregations: [{ name: 'total', function: 'sum', column: 'qty' }], having: "sum(price) > 5 AND day > DATE '2025-01-01'" }), dir);
+    expect(problems).toEqual([
+      expect.objectContaining({
+        path: 'nodes[1].params.having',
+        message: "node 'agg': having uses 'price', 'day', columns of the input; having filters the grouped rows, so it can use the group columns and the aggregations' names (country, total)",
+      }),
+    ]);
+    // Function names and typed literals are not columns; output names are fine.
+    expect(await problemsOf(over({ group_by: ['country'], aggregations: [{ name: 'total', function: 'sum', column: 'qty' }], having: "total > 5 AND country <> 'XX'" }), dir)).toEqual([]);
+  });
+
+  it('refuses sum, avg, median, percentile, stddev of a text column, naming the aggregation and column', async () => {
+    const problems = await problemsOf(over({ group_by: ['country'], aggregations: [{ name: 'tags', function: 'sum', column: 'tag' }] }), dir);
+    expect(problems).toEqual([
+      expect.objectContaining({ path: 'nodes[1].params.aggregations[0].column', message: "node 'agg': aggregation 'tags' (sum) needs numbers, but column 'tag' is VARCHAR" }),
+    ]);
+    expect(problems[0]!.hint).toContain('a Cast node');
+  });
+
   it('reports params that need no data before the run', async () => {
     const problems = await problemsOf(
       over({
