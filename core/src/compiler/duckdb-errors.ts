@@ -13,7 +13,24 @@ export function cleanDuckDbMessage(message: string): string {
   const cut = m.search(/\n\s*\nLINE \d+:|\nLINE \d+:/);
   if (cut !== -1) m = m.slice(0, cut);
   m = m.replace(/"?_n_([A-Za-z0-9_]+?)__(?:aux_)?([A-Za-z0-9_]+)"?/g, (_, node: string, port: string) => (port === 'out' ? node : `${node}:${port}`));
-  return cleanJsonError(cleanCsvError(m.trim()));
+  return cleanBinderTypes(cleanJsonError(cleanCsvError(m.trim())));
+}
+
+/** DuckDB's names for the type of a literal in an expression, as the user reads them. */
+const LITERAL_TYPES: Record<string, [inSignature: string, inWords: string]> = { INTEGER_LITERAL: ['INTEGER', 'a number'], STRING_LITERAL: ['VARCHAR', 'a text'] };
+
+/**
+ * Argument types that fit no function: DuckDB lists every candidate signature (fifty lines for
+ * `+`) and names literals by internal types (INTEGER_LITERAL). Keep the call, say what to do.
+ */
+export function cleanBinderTypes(message: string): string {
+  const literal = (t: string, form: 0 | 1) => t.replace(/\b(INTEGER|STRING)_LITERAL\b/g, (x) => LITERAL_TYPES[x]![form]);
+  const call = /No function matches the given name and argument types '(.*)'\. You might need to add explicit type casts\.(?:\n\s*Candidate functions:(?:\n\t[^\n]*)*)?/.exec(message);
+  if (call) {
+    const fixed = `no function ${literal(call[1]!, 0)} exists for these types: convert the column first (a Cast node, or CAST(column AS DOUBLE) in the expression)`;
+    return message.slice(0, call.index) + fixed + message.slice(call.index + call[0].length);
+  }
+  return message.replace(/Cannot compare values of type (\S+) and type (\S+) - an explicit cast is required/, (_, a: string, b: string) => `cannot compare ${literal(a, 1)} with ${literal(b, 1)}: convert one side first (CAST(column AS …), or quote the value as text)`);
 }
 
 /**
