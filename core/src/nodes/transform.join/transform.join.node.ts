@@ -1,9 +1,11 @@
 import { z } from 'zod';
-import { defineNode, type CompiledNode, type Relation } from '../define.js';
+import { defineNode, type Column, type CompiledNode, type Relation } from '../define.js';
 import { floatKeyChecks, withChecked } from '../shared/exact-widening.js';
 import { joinSpark } from './transform.join.spark.js';
 import { ident, literal } from '../../compiler/sql.js';
 import { requireColumn, uniqueName } from '../shared/columns.js';
+import { booleanMeetsNumber, floatKeyRefusal, scaleKeepingType } from '../shared/exact-common-type.js';
+import { CaudalError } from '../../util/errors.js';
 
 const params = z
   .object({
@@ -47,6 +49,22 @@ const params = z
   })
   .strict();
 
+function refuse(nodeId: string, path: string, message: string, hint: string): never {
+  throw new CaudalError('validation', message, { nodeId, hint, problems: [{ code: 'invalid_param', path: `params.${path}`, message, hint }] });
+}
+
+/**
+ * A full join's key: the left key, or the right one where the row has no left side. DuckDB's common
+ * type of DECIMAL(38,0) and DECIMAL(38,2) is DECIMAL(38,0), which would round a right-only 2.5 to 3:
+ * both sides are converted to the DECIMAL keeping the largest scale instead. (DuckDB compares such
+ * keys in that type already: a key with more digits before the point than it holds stops the join.)
+ */
+function fullKey(l: Column, r: Column): string {
+  const kept = scaleKeepingType([l.type, r.type]);
+  if (!kept) return `coalesce(l.${ident(l.name)}, r.${ident(r.name)})`;
+  return `coalesce(CAST(l.${ident(l.name)} AS ${kept}), CAST(r.${ident(r.name)} AS ${kept}))`;
+}
+
 export const joinNode = defineNode({
   type: 'transform.join',
   version: 1,
@@ -71,7 +89,9 @@ DOUBLE, which holds whole numbers exactly only up to 2^53: a key value the DOUBL
 value, rather than matching another key's rows. A text key meeting a key of another type is converted
 to that type, so \`'007'\`, \`'7.0'\` and \`' 7'\` would all match 7: a text key value that is not the other
 type's own spelling of its value (\`'7'\` for 7, \`'2024-01-05'\` for that date) stops the run the same
-way. Give both keys one type first (a Cast node). By default a NULL key matches nothing, as in SQL; turn on
+way. A FLOAT key meeting a DOUBLE key is refused before the run: compared as DOUBLE, the FLOAT 0.1 is
+0.10000000149011612 and would never match the DOUBLE 0.1 (cast both to the same DECIMAL, or the DOUBLE
+key to FLOAT). Give both keys one type first (a Cast node). By default a NULL key matches nothing, as in SQL; turn on
 *NULL keys match each other* to match NULL with NULL.
 
 **Output columns.** All left columns in their order, then the right columns that are not keys. A key
@@ -79,7 +99,10 @@ column appears once, under its left name:
 - \`inner\`, \`left\`: the left key values;
 - \`right\`: the right key values (the left ones are NULL for right rows without a match);
 - \`full\`: \`coalesce(left key, right key)\`, so unmatched rows of either side keep their key;
-  the type is the common type of both key columns.
+  the type is the common type of both key columns. Decimals keep the largest scale: DECIMAL(38,0)
+  and DECIMAL(38,2) keys give DECIMAL(38,2) (DuckDB's own common type would round a right-only 2.5
+  to 3); a key with more digits before the point than that holds stops the run. A BOOLEAN key meeting
+  a number key is refused before the run, as the key would turn true into 1.
 
 A right column whose name is already taken (case-insensitive, as in DuckDB) gets the suffix (default
 \`_right\`); if that is taken too, \`_right_2\`, \`_right_3\`, ….
@@ -125,6 +148,18 @@ the join itself (about 1%). Set \`growth_warning\` to null to skip it.`,
     // 9007199254740992, and a text key meeting a BIGINT one as BIGINT, so '007' would match 7: such
     // a key value stops the run instead (it is checked on its way in).
     const col = (r: Relation, name: string) => r.columns.find((c) => c.name === name)!;
+    keys.forEach((k, i) => {
+      const [a, b] = [col(left, k.left), col(right, k.right)];
+      const refused =
+        floatKeyRefusal(a, b, { a: 'left', b: 'right' }) ??
+        (kind === 'full' && booleanMeetsNumber([a.type, b.type])
+          ? {
+              message: `the left key "${a.name}" is ${a.type} and the right key "${b.name}" is ${b.type}: a full join's key would hold both, as a number (true would become 1)`,
+              hint: 'give both keys one type first with a Cast node (e.g. both to VARCHAR), or make the boolean a number on purpose with a Derive',
+            }
+          : undefined);
+      if (refused) refuse(ctx.nodeId, `on[${i}]`, `node '${ctx.nodeId}': ${refused.message}`, refused.hint);
+    });
     const checked = floatKeyChecks(keys.map((k) => [col(left, k.left), col(right, k.right)]), { a: 'left', b: 'right' });
     const from = `FROM ${withChecked(left.ref, checked.a)} AS l\n${kind.toUpperCase()} JOIN ${withChecked(right.ref, checked.b)} AS r ON ${cond('l', 'r')}`;
 
@@ -136,7 +171,7 @@ the join itself (about 1%). Set \`growth_warning\` to null to skip it.`,
       const rk = leftKey.get(c.name);
       if (rk === undefined || kind === 'inner' || kind === 'left') return `l.${ident(c.name)}`;
       if (kind === 'right') return `r.${ident(rk)} AS ${ident(c.name)}`;
-      return `coalesce(l.${ident(c.name)}, r.${ident(rk)}) AS ${ident(c.name)}`;
+      return `${fullKey(c, right.columns.find((x) => x.name === rk)!)} AS ${ident(c.name)}`;
     });
     const taken = new Set(left.columns.map((c) => c.name.toLowerCase()));
     for (const c of right.columns) {

@@ -77,6 +77,47 @@ describe('transform.join', () => {
     ]);
   });
 
+  it('full: decimal keys of different scales keep every place in the coalesced key (DECIMAL(38,0) with DECIMAL(38,2) is DECIMAL(38,2))', async () => {
+    const left = `SELECT * FROM (VALUES (3::DECIMAL(38,0), 'a'), (10, 'b')) t(k, x)`;
+    const right = `SELECT * FROM (VALUES (2.5::DECIMAL(38,2), 'A'), (10.4, 'B'), (7.77, 'C'), (3, 'D')) t(k, name)`;
+    const r = await preview(joinOver({ kind: 'full', on: [{ left: 'k' }] }, left, right), dir, 'j');
+    expect(r.columns.map((c) => `${c.name} ${c.type}`)).toEqual(['k DECIMAL(38,2)', 'x VARCHAR', 'name VARCHAR']);
+    expect(r.rows.map((x) => [x.k, x.x, x.name]).sort()).toEqual([
+      ['10.00', 'b', null],
+      ['10.40', null, 'B'],
+      ['2.50', null, 'A'],
+      ['3.00', 'a', 'D'],
+      ['7.77', null, 'C'],
+    ]);
+    // DuckDB compares the keys as DECIMAL(38,2) already: a left key with more digits before the point than it holds stops the run.
+    const long = `SELECT 1234567890123456789012345678901234567::DECIMAL(38,0) AS k, 'z' AS x`;
+    await expect(preview(joinOver({ kind: 'full', on: [{ left: 'k' }] }, long, right), dir, 'j')).rejects.toThrow(/"1234567890123456789012345678901234567" to type DECIMAL\(38,2\) failed: value is out of range/);
+  });
+
+  it('full: a BOOLEAN key meeting a number key is refused before the run (the coalesced key would turn true into 1)', async () => {
+    const problems = await problemsOf(joinOver({ kind: 'full', on: [{ left: 'k' }] }, `SELECT true AS k`, `SELECT 1 AS k`), dir);
+    expect(problems).toEqual([
+      expect.objectContaining({
+        path: 'nodes[2].params.on[0]',
+        message: "node 'j': the left key \"k\" is BOOLEAN and the right key \"k\" is INTEGER: a full join's key would hold both, as a number (true would become 1)",
+      }),
+    ]);
+    expect(await problemsOf(joinOver({ kind: 'inner', on: [{ left: 'k' }] }, `SELECT true AS k`, `SELECT 1 AS k`), dir)).toEqual([]);
+  });
+
+  it('a FLOAT key meeting a DOUBLE key is refused before the run: compared as DOUBLE, 0.1 would never match 0.1', async () => {
+    const left = `SELECT * FROM (VALUES (0.1::FLOAT, 'a'), (0.5, 'b'), (1.1, 'c')) t(k, x)`;
+    const right = `SELECT * FROM (VALUES (0.1::DOUBLE, 'A'), (0.5, 'B'), (1.1, 'C')) t(k, name)`;
+    expect(await problemsOf(joinOver({ on: [{ left: 'k' }] }, left, right), dir)).toEqual([
+      expect.objectContaining({
+        code: 'invalid_param',
+        path: 'nodes[2].params.on[0]',
+        message: "node 'j': the left key \"k\" is FLOAT and the right key \"k\" is DOUBLE: compared as DOUBLE, a FLOAT holds 0.1 as 0.10000000149011612, so it would never match the DOUBLE 0.1",
+        hint: 'give both keys one type first with a Cast node: both to the same DECIMAL (e.g. DECIMAL(18,6)), or the DOUBLE key "k" to FLOAT',
+      }),
+    ]);
+  });
+
   it('semi and anti: left rows with / without a match, left columns only, never repeated', async () => {
     const semi = await result({ kind: 'semi', on: ON }, ORDERS, `${CUSTOMERS} UNION ALL SELECT 10, 'fr', 'José again', NULL`);
     expect(semi.columns).toEqual(['order_id INTEGER', 'Customer Id INTEGER', 'shop VARCHAR', 'note VARCHAR']);

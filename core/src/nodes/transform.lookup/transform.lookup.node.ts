@@ -6,6 +6,7 @@ import { ident, literal, stringLiteral } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
 import { requireColumn } from '../shared/columns.js';
 import { constantConverts } from '../shared/typed-constant.js';
+import { floatKeyRefusal } from '../shared/exact-common-type.js';
 
 const value = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
@@ -76,8 +77,10 @@ whole numbers exactly only up to 2^53: a key value the DOUBLE would change (9007
 as 9007199254740992) stops the run, naming the column and the value, rather than finding another
 key's row. A text key meeting a key of another type is converted to that type, so \`'007'\`, \`'7.0'\`
 and \`' 7'\` would all find the row of 7: a text key value that is not the other type's own spelling of
-its value (\`'7'\` for 7, \`'2024-01-05'\` for that date) stops the run the same way. Give both keys one
-type first (a Cast node).
+its value (\`'7'\` for 7, \`'2024-01-05'\` for that date) stops the run the same way. A FLOAT key meeting a
+DOUBLE key is refused before the run: compared as DOUBLE, the FLOAT 0.1 is 0.10000000149011612 and
+would never find the DOUBLE 0.1. Give both keys one type first (a Cast node: both to the same DECIMAL,
+or the DOUBLE key to FLOAT).
 
 **Duplicate keys in the reference** would repeat input rows, so they stop the run with a message
 naming the key, e.g. \`the reference input has 2 rows for customer_id = 42\`. Remove duplicates first
@@ -145,6 +148,12 @@ Picked columns must not collide with input column names (case-insensitive): rena
     // of 9007199254740992), a text key meeting a BIGINT one as BIGINT ('007' would find 7's): such a
     // key value stops the run instead.
     const col = (r: Relation, name: string) => r.columns.find((c) => c.name === name)!;
+    keys.forEach((x, i) => {
+      const refused = floatKeyRefusal(col(input, x.in), col(ref, x.ref), { a: 'main', b: 'reference' });
+      if (!refused) return;
+      const message = `node '${ctx.nodeId}': ${refused.message}`;
+      throw new CaudalError('validation', message, { nodeId: ctx.nodeId, hint: refused.hint, problems: [{ code: 'invalid_param', path: `params.keys[${i}]`, message, hint: refused.hint }] });
+    });
     const checked = floatKeyChecks(keys.map((x) => [col(input, x.in), col(ref, x.ref)]), { a: 'main', b: 'reference' });
     const reference = `SELECT ${[...keys.map((x, i) => `${ident(x.ref)} AS ${k(i)}`), ...picked.map((p, i) => `any_value(${ident(p.column)}) AS ${v(i)}`)].join(', ')}
   FROM ${withChecked(ref.ref, checked.b)}

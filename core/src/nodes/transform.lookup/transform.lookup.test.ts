@@ -86,6 +86,19 @@ describe('transform.lookup', () => {
     );
   });
 
+  it('a FLOAT key meeting a DOUBLE key is refused before the run: compared as DOUBLE, 0.1 would never find 0.1', async () => {
+    const input = `SELECT * FROM (VALUES (0.1::FLOAT, 'a'), (0.5, 'b'), (1.1, 'c')) t(k, x)`;
+    const ref = `SELECT * FROM (VALUES (0.1::DOUBLE, 'A'), (0.5, 'B'), (1.1, 'C')) t(id, name)`;
+    expect(await problemsOf(lookupOver({ keys: [{ column: 'k', reference: 'id' }], columns: [{ column: 'name' }] }, ref, input), dir)).toEqual([
+      expect.objectContaining({
+        code: 'invalid_param',
+        path: 'nodes[2].params.keys[0]',
+        message: "node 'lk': the main key \"k\" is FLOAT and the reference key \"id\" is DOUBLE: compared as DOUBLE, a FLOAT holds 0.1 as 0.10000000149011612, so it would never match the DOUBLE 0.1",
+        hint: 'give both keys one type first with a Cast node: both to the same DECIMAL (e.g. DECIMAL(18,6)), or the DOUBLE key "id" to FLOAT',
+      }),
+    ]);
+  });
+
   it('a text key in the reference and a BIGINT key in the input: a code read as another number stops the run instead of finding its row', async () => {
     const ref = (code: string) => `SELECT * FROM (VALUES (${code}, 'Ann')) t(id, name)`;
     const input = `SELECT * FROM (VALUES (1, 7::BIGINT)) t(order_id, "Customer Id")`;

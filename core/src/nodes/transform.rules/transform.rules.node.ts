@@ -4,7 +4,7 @@ import { defineNode, type Column, type CompileContext } from '../define.js';
 import { rulesSpark } from './transform.rules.spark.js';
 import { checkExpressionShape, ident, literal, stringLiteral, tokenize } from '../../compiler/sql.js';
 import { cleanDuckDbMessage } from '../../compiler/duckdb-errors.js';
-import { exactlyConverted, mayLoseDigits } from '../shared/exact-widening.js';
+import { booleanMeetsNumber, changesConverting, convertedExactly, fitsExactly, scaleKeepingType, type ConversionWords } from '../shared/exact-common-type.js';
 import { constantConverts } from '../shared/typed-constant.js';
 import { CaudalError, errorMessage, type Problem } from '../../util/errors.js';
 import { didYouMean } from '../../util/suggest.js';
@@ -127,13 +127,15 @@ interface Expr {
   sql: string;
   /** False when an unknown `$param` is left in it (already reported): it cannot be bound. */
   bindable: boolean;
+  /** Its type, once bound. */
+  type?: string;
 }
 
 interface CompiledRule {
   index: number;
   rule: LocatedRule;
   condition: string;
-  sets: Array<{ column: string; sql: string; j: number }>;
+  sets: Array<{ column: string; sql: string; j: number; expr?: Expr }>;
 }
 
 /** Words for a rule part in messages: "the condition of rule 'x'". */
@@ -189,6 +191,7 @@ async function validateExprs(ctx: CompileContext<Params>, input: Column[], from:
   const problems: Problem[] = [];
   bindable.forEach((x, i) => {
     const type = types![i]?.type;
+    x.type = type;
     if (x.part === 'condition' && type !== 'BOOLEAN') {
       problems.push({
         code: 'invalid_expression',
@@ -266,6 +269,95 @@ async function textConstantsThatChange(
   return problems;
 }
 
+/** A column rules set: an input column (`type` is its type) or a new one, and the values they set. */
+interface Target {
+  name: string;
+  existing: boolean;
+  type?: string;
+  /** `sql` as written (params substituted), `value` converted to the column's type `to`; `type` is the value's own. */
+  values: Array<{ rule: CompiledRule; sql: string; value: string; j: number; type?: string; to?: string }>;
+}
+
+/** The words of the error a value that the column's type would change stops the run with. */
+function conversionWords(v: Target['values'][number], column: string, to: string): ConversionWords {
+  const where = v.rule.rule.at({ set: v.j, key: 'expression' }).where;
+  return {
+    before: `${where} sets column "${column}" (${to}) to `,
+    after: ` (${v.type}), which the column's type cannot hold exactly: `,
+    hint: `make the rule set a ${to} value (e.g. round(...), or CAST(... AS ${to}) where you mean to change it), or convert the column first (a Cast node)`,
+  };
+}
+
+/**
+ * Sets each value's SQL to the value converted to the column's type, as a CASE would not: DuckDB
+ * gives the CASE the common type of the column and the values, so DECIMAL(38,0) set into a
+ * DECIMAL(10,2) column would make the whole column DECIMAL(38,0) (20.75 on a row no rule matched
+ * becomes 21), and 2 into a BOOLEAN column would make every false 0. Text values are left to the CASE
+ * (a text constant is checked by textConstantsThatChange, other text cannot share a typed column).
+ * A new column takes its values' common type, with the largest scale kept; a boolean and a number
+ * cannot share it.
+ */
+function convertValues(t: Target, nodeId: string): Problem[] {
+  const typed = t.values.filter((v) => v.type !== undefined && v.type !== 'VARCHAR' && v.type !== '"NULL"');
+  let to = t.type;
+  if (!t.existing) {
+    const types = typed.map((v) => v.type!);
+    if (booleanMeetsNumber(types)) {
+      // Name the first value whose kind differs from the first value's.
+      const isBool = (v: Target['values'][number]) => v.type === 'BOOLEAN';
+      const named = typed.find((v) => isBool(v) !== isBool(typed[0]!))!;
+      const other = typed.find((v) => isBool(v) !== isBool(named))!;
+      const at = named.rule.rule.at({ set: named.j, key: 'expression' });
+      return [
+        {
+          code: 'bind_error',
+          path: `params.${at.path}`,
+          nodeId,
+          column: t.name,
+          message: `the value for column '${t.name}' in ${at.where} in node '${nodeId}' is ${named.type}, but ${other.rule.rule.at({ set: other.j, key: 'expression' }).where} sets it to ${other.type}: as one column, true would become 1`,
+          hint: 'give the values one type, e.g. CASE WHEN ... THEN 1 ELSE 0 END for the boolean, or CAST(... AS VARCHAR) for both',
+        },
+      ];
+    }
+    to = scaleKeepingType([...new Set(types)]);
+  }
+  if (!to || to === 'VARCHAR') return [];
+  for (const v of typed) {
+    if (v.type === to) continue;
+    v.to = to;
+    v.value = convertedExactly(`(\n${v.sql}\n)`, v.type!, to, conversionWords(v, t.name, to));
+  }
+  return [];
+}
+
+/**
+ * A constant value (it evaluates without a row) that the column's type would change is named before
+ * the run: 2.55 into a DECIMAL(38,0) column would be 3, 2 into a BOOLEAN column true.
+ */
+async function constantsThatChange(ctx: CompileContext<Params>, targets: Target[]): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  for (const t of targets) {
+    for (const v of t.values) {
+      if (!v.to || fitsExactly(v.type!, v.to)) continue;
+      // Without FROM, only a constant evaluates (once, so that random() shows the value it checks).
+      const [row] = await ctx
+        .rows(`SELECT ${changesConverting('v', v.type!, v.to)} AS changed, CAST(v AS VARCHAR) AS shown, CAST(TRY_CAST(v AS ${v.to}) AS VARCHAR) AS becomes FROM (SELECT (\n${v.sql}\n) AS v)`)
+        .catch(() => []);
+      if (row?.changed !== true) continue;
+      const at = v.rule.rule.at({ set: v.j, key: 'expression' });
+      problems.push({
+        code: 'bind_error',
+        path: `params.${at.path}`,
+        nodeId: ctx.nodeId,
+        column: t.name,
+        message: `the value for column '${t.name}' in ${at.where} in node '${ctx.nodeId}' is ${String(row.shown)} (${v.type}), which the column's type ${v.to} would change: ${row.becomes === null ? 'it does not convert' : `it would become ${String(row.becomes)}`}`,
+        hint: conversionWords(v, t.name, v.to).hint,
+      });
+    }
+  }
+  return problems;
+}
+
 /** `* EXCLUDE/REPLACE` plus appended columns, replacing input columns of the same name in place. */
 function selectList(input: Column[], exclude: string[], computed: Array<{ name: string; sql: string }>): string {
   const existing = new Map(input.map((c) => [c.name.toLowerCase(), c.name]));
@@ -334,15 +426,21 @@ build on the result of the first.
 Every input row lands in exactly one of \`out\` and \`rejects\` (conditions calling \`random()\` or
 similar break that promise, as they are evaluated once per output).
 
-**Types.** A replaced column takes the common type of its input type and the values rules set,
-as in a SQL \`CASE\`: setting \`0.25\` in a \`DOUBLE\` column keeps it \`DOUBLE\`, setting
-\`quantity * 1.5\` into a \`BIGINT\` column makes it \`DECIMAL\`. When a rule sets a DOUBLE into a
-\`BIGINT\` (or long DECIMAL) column, the column becomes DOUBLE, and a value of a row no rule changes
-that the DOUBLE would change (above 2^53) stops the run, naming the column and the value. Values that cannot share a column
-(text into a number column) are reported before the run, naming the rule; cast them. A text
-constant is converted to the column's type as a SQL \`CASE\` converts it: it must convert exactly
-(\`'12'\` into an INTEGER column, \`'2024-01-05'\` into a DATE), otherwise its rule is named before the
-run (\`'12.5'\` would become 13, \`'2024-01-05 10:30'\` the date alone).
+**Types.** A rule never changes a column's type, nor the rows it does not set. A value of another
+type is converted to the column's type, and only where it comes back unchanged: \`0.25\` into a
+\`DOUBLE\` column, a \`DECIMAL(38,0)\` cap into a \`DECIMAL(10,2)\` amount (1000 becomes 1000.00) or
+\`1\` into a \`BOOLEAN\` column (true) go in; a value the type would change stops the run, naming the
+rule, the column and the value (\`rule 'half' sets column "qty" (INTEGER) to 4.5 (DECIMAL(12,1)),
+which the column's type cannot hold exactly: it would become 5\`). A constant the type would change
+(\`2.55\` into a \`DECIMAL(38,0)\` column, \`2\` into a \`BOOLEAN\`) is reported before the run, naming
+the rule. Round on purpose (\`round(quantity * 1.5)\`), or convert the column first with a Cast node.
+A new column takes the common type of the values rules set, keeping the largest scale
+(\`DECIMAL(38,0)\` and \`DECIMAL(10,2)\` give \`DECIMAL(38,2)\`, where a SQL \`CASE\` would round to
+\`DECIMAL(38,0)\`); a boolean and a number cannot share it. Values that cannot share a column
+(text into a number column, a DATE into an INTEGER) are reported before the run, naming the rule;
+cast them. A text constant is converted to the column's type as a SQL \`CASE\` converts it: it must
+convert exactly (\`'12'\` into an INTEGER column, \`'2024-01-05'\` into a DATE), otherwise its rule
+is named before the run (\`'12.5'\` would become 13, \`'2024-01-05 10:30'\` the date alone).
 
 **Rules file.** Set \`rules_file\` instead of \`rules\` to keep the table in a file business users
 edit (read when the pipeline is checked, previewed or run; UTF-8):
@@ -405,20 +503,24 @@ node; turn it off for the fastest run.`,
     const shapeProblems: Problem[] = [];
     const exprs: Expr[] = [];
     const compiled: CompiledRule[] = [];
-    const add = (rule: LocatedRule, part: RulePart, text: string): string => {
+    const add = (rule: LocatedRule, part: RulePart, text: string): Expr | undefined => {
       const at = rule.at(part);
       const shape = checkExpressionShape(text);
       if (shape) {
         shapeProblems.push({ code: 'invalid_expression', path: `params.${at.path}`, nodeId, message: `${describePart(part, rule)} in node '${nodeId}': ${shape}` });
-        return '';
+        return undefined;
       }
       const sql = ctx.expr(text, at.path);
-      exprs.push({ rule, part, sql, bindable: !tokenize(sql).some((t) => t.kind === 'param') });
-      return sql;
+      const x = { rule, part, sql, bindable: !tokenize(sql).some((t) => t.kind === 'param') };
+      exprs.push(x);
+      return x;
     };
     rules.forEach((rule, index) => {
-      const condition = add(rule, 'condition', rule.rule.condition);
-      const sets = (rule.rule.set ?? []).map((s, j) => ({ column: s.column, sql: add(rule, { set: j, key: 'expression' }, s.expression), j }));
+      const condition = add(rule, 'condition', rule.rule.condition)?.sql ?? '';
+      const sets = (rule.rule.set ?? []).map((s, j) => {
+        const expr = add(rule, { set: j, key: 'expression' }, s.expression);
+        return { column: s.column, sql: expr?.sql ?? '', j, expr };
+      });
       compiled.push({ index: index + 1, rule, condition, sets });
     });
     if (shapeProblems.length > 0) failWith(nodeId, shapeProblems);
@@ -459,25 +561,29 @@ node; turn it off for the fastest run.`,
     } else applying = applying.filter(hasActions);
     const matched = (r: CompiledRule) => (first ? `${hit} = ${r.index}` : flag(r));
 
-    const targets: Array<{ name: string; existing: boolean; values: Array<{ rule: CompiledRule; sql: string; j: number }> }> = [];
+    const targets: Target[] = [];
     for (const r of applying) {
       for (const s of r.sets) {
         const col = byLower.get(s.column.toLowerCase());
         const name = col?.name ?? s.column;
         let t = targets.find((x) => x.name.toLowerCase() === name.toLowerCase());
-        if (!t) targets.push((t = { name, existing: !!col, values: [] }));
-        t.values.push({ rule: r, sql: s.sql, j: s.j });
+        if (!t) targets.push((t = { name, existing: !!col, type: col?.type, values: [] }));
+        t.values.push({ rule: r, sql: s.sql, value: s.sql, j: s.j, type: s.expr?.type });
       }
     }
-    // `kept(t)`: the value a row keeps in an existing column no rule sets for it.
-    const setColumns = (kept: (t: (typeof targets)[number]) => string) =>
+    // A rule never changes a column's type: its value is converted to it (and a new column set by
+    // several rules gets a type that holds each of their values), checked where that could change it.
+    const typeProblems = targets.flatMap((t) => convertValues(t, nodeId));
+    if (typeProblems.length > 0) failWith(nodeId, typeProblems);
+    // `of(v)`: the SQL of a value (as written, or converted to the column's type).
+    const setColumns = (of: (v: Target['values'][number]) => string) =>
       targets.map((t) => {
         const ordered = first ? t.values : [...t.values].reverse(); // with `all`, the last matching rule wins
-        const whens = ordered.map((v) => (first ? `WHEN ${v.rule.index} THEN (\n${v.sql}\n)` : `WHEN ${flag(v.rule)} THEN (\n${v.sql}\n)`)).join(' ');
-        const els = t.existing ? ` ELSE ${kept(t)}` : '';
+        const whens = ordered.map((v) => (first ? `WHEN ${v.rule.index} THEN (\n${of(v)}\n)` : `WHEN ${flag(v.rule)} THEN (\n${of(v)}\n)`)).join(' ');
+        const els = t.existing ? ` ELSE ${ident(t.name)}` : '';
         return { name: t.name, sql: first ? `CASE ${hit} ${whens}${els} END` : `CASE ${whens}${els} END` };
       });
-    const computed: Array<{ name: string; sql: string }> = setColumns((t) => ident(t.name));
+    const computed: Array<{ name: string; sql: string }> = [];
     const tagged = applying.filter((r) => r.rule.rule.tag !== undefined);
     if (tagged.length > 0) {
       let tags: string;
@@ -501,7 +607,7 @@ node; turn it off for the fastest run.`,
       const exclude = first ? [`${prefix}hit`] : applying.map((r) => `${prefix}m${r.index}`);
       return `SELECT ${selectList(columns, exclude, list)}\nFROM (\n${inner}\n)`;
     };
-    let out = outOf(computed);
+    const out = outOf([...setColumns((v) => v.value), ...computed]);
 
     // --- `rejects`: the input row, the rule and its message ----------------------------------
     let rejects: string;
@@ -524,25 +630,18 @@ node; turn it off for the fastest run.`,
 
     // Values that cannot share a column: name the rule before the views are created.
     let shape: Column[];
+    const converted = targets.some((t) => t.values.some((v) => v.value !== v.sql));
     try {
+      // As written first: values DuckDB cannot combine with the column at all (a DATE set into an
+      // INTEGER column) are named here, where their conversion would only fail once rows flow.
+      if (converted) await ctx.describe(`${outOf([...setColumns((v) => v.sql), ...computed])}\nLIMIT 0`);
       shape = await ctx.describe(`${out}\nLIMIT 0`);
-      // A value set from a DOUBLE makes an existing BIGINT column DOUBLE: the rows no rule changes
-      // must still keep their values (9007199254740993 would become 9007199254740992).
-      const typeOf = (name: string, of: Column[]) => of.find((c) => c.name.toLowerCase() === name.toLowerCase())?.type ?? '';
-      const widened = targets.filter((t) => t.existing && mayLoseDigits(typeOf(t.name, columns), typeOf(t.name, shape)));
-      if (widened.length > 0)
-        out = outOf(
-          setColumns((t) => {
-            if (!widened.includes(t)) return ident(t.name);
-            const [from, to] = [typeOf(t.name, columns), typeOf(t.name, shape)];
-            return exactlyConverted(t.name, from, to, { into: `the ${to} type that the values set by the rules give the column`, hint: `make the rules set ${from} values (e.g. CAST(... AS ${from}), or round(...)), or convert the column on purpose first` });
-          }),
-        );
     } catch (e) {
       const problems: Problem[] = [];
       for (const t of targets) {
         // In the order the column's CASE lists them: DuckDB's binding of literals depends on it.
-        const clash = await findTypeClash(ctx, input.ref, { ...t, values: first ? t.values : [...t.values].reverse() });
+        const ordered = first ? t.values : [...t.values].reverse();
+        const clash = (await findTypeClash(ctx, input.ref, { ...t, values: ordered })) ?? (await findTypeClash(ctx, input.ref, { ...t, values: ordered.map((v) => ({ ...v, sql: v.value })) }));
         if (clash) problems.push(clash);
       }
       if (problems.length > 0) failWith(nodeId, problems);
@@ -550,6 +649,8 @@ node; turn it off for the fastest run.`,
     }
     const changed = await textConstantsThatChange(ctx, input.ref, targets, shape);
     if (changed.length > 0) failWith(nodeId, changed);
+    const constants = await constantsThatChange(ctx, targets);
+    if (constants.length > 0) failWith(nodeId, constants);
 
     // --- metrics: matches per rule, keyed by the rule's name ---------------------------------
     let metricsSql: string | undefined;

@@ -131,15 +131,64 @@ describe('transform.rules: hit policies', () => {
     expect((await rows({ rules: [...rules].reverse() }, 'rejects')).map((r) => r.id)).toEqual([3]);
   });
 
-  it('a value set from a DOUBLE into a BIGINT column: rows no rule changes keep their values, or the run stops', async () => {
-    const ids = (big: string) => `SELECT * FROM (VALUES (${big}::BIGINT, 0.5::DOUBLE), (2, 7.25)) t(id, score)`;
+  it('a rule never changes a column\'s type: a DOUBLE set into a BIGINT column is converted, and a value the column would change stops the run, naming the rule, column and value', async () => {
+    const ids = (score: string) => `SELECT * FROM (VALUES (9007199254740993::BIGINT, 0.5::DOUBLE), (2, ${score})) t(id, score)`;
     const rules = [{ name: 'scored', condition: 'score > 5', set: [{ column: 'id', expression: 'score' }] }];
-    const ok = await preview(rulesOver({ rules }, ids('9007199254740992')), dir, 'r');
-    expect(ok.columns[0]).toEqual({ name: 'id', type: 'DOUBLE' });
-    expect(ok.rows.map((x) => x.id)).toEqual([9007199254740992, 7.25]);
-    await expect(rows({ rules }, 'out', ids('9007199254740993'))).rejects.toThrow(
-      'column "id" holds 9007199254740993 (BIGINT), which the DOUBLE type that the values set by the rules give the column cannot hold exactly: it would become 9007199254740992.0; make the rules set BIGINT values',
+    const ok = await preview(rulesOver({ rules }, ids('7.0')), dir, 'r');
+    expect(ok.columns[0]).toEqual({ name: 'id', type: 'BIGINT' });
+    expect(ok.rows.map((x) => x.id)).toEqual(['9007199254740993', '7']);
+    await expect(rows({ rules }, 'out', ids('7.25'))).rejects.toThrow(
+      `rule 'scored' sets column "id" (BIGINT) to 7.25 (DOUBLE), which the column's type cannot hold exactly: it would become 7; make the rule set a BIGINT value`,
     );
+  });
+
+  it('a value of a wider decimal type is converted to the column\'s: rows no rule matched keep every place (20.75 stays 20.75)', async () => {
+    const query = `SELECT * FROM (VALUES (1, 1500.00::DECIMAL(10,2), 1000::DECIMAL(38,0)), (2, 20.75, 1000), (3, 0.49, 1000)) t(id, amt, cap)`;
+    const capped = await preview(rulesOver({ rules: [{ name: 'cap it', condition: 'amt > cap', set: [{ column: 'amt', expression: 'cap' }] }] }, query), dir, 'r');
+    expect(capped.columns[1]).toEqual({ name: 'amt', type: 'DECIMAL(10,2)' });
+    expect(capped.rows.map((x) => x.amt)).toEqual(['1000.00', '20.75', '0.49']);
+    const constant = await rows({ rules: [{ name: 'r1', condition: 'id = 1', set: [{ column: 'amt', expression: 'CAST(5 AS DECIMAL(38,0))' }] }] }, 'out', query);
+    expect(constant.map((x) => x.amt)).toEqual(['5.00', '20.75', '0.49']);
+    // A value with places the column does not keep stops the run: 20.75 into DECIMAL(38,0) would be 21.
+    const whole = `SELECT * FROM (VALUES (1, 10::DECIMAL(38,0), 20.75::DECIMAL(10,2))) t(id, amt, other)`;
+    await expect(rows({ rules: [{ name: 'copy', condition: 'id = 1', set: [{ column: 'amt', expression: 'other' }] }] }, 'out', whole)).rejects.toThrow(
+      `rule 'copy' sets column "amt" (DECIMAL(38,0)) to 20.75 (DECIMAL(10,2)), which the column's type cannot hold exactly: it would become 21`,
+    );
+  });
+
+  it('a constant the column\'s type would change is refused before the run, naming the rule (2.55 into DECIMAL(38,0), 2 into BOOLEAN); 1 into BOOLEAN is true', async () => {
+    const query = `SELECT * FROM (VALUES (1, 10::DECIMAL(38,0), true), (2, 20, false)) t(id, amt, flag)`;
+    const set = (column: string, expression: string) => rulesOver({ rules: [{ name: 'r1', condition: 'id = 1', set: [{ column, expression }] }] }, query);
+    expect(await problemsOf(set('amt', '2.55'), dir)).toEqual([
+      expect.objectContaining({
+        code: 'bind_error',
+        path: 'nodes[1].params.rules[0].set[0].expression',
+        column: 'amt',
+        message: "the value for column 'amt' in rule 'r1' in node 'r' is 2.55 (DECIMAL(3,2)), which the column's type DECIMAL(38,0) would change: it would become 3",
+      }),
+    ]);
+    expect((await problemsOf(set('flag', '2'), dir))[0]).toMatchObject({ column: 'flag', message: "the value for column 'flag' in rule 'r1' in node 'r' is 2 (INTEGER), which the column's type BOOLEAN would change: it would become true" });
+    const r = await preview(set('flag', '1'), dir, 'r');
+    expect(r.columns[2]).toEqual({ name: 'flag', type: 'BOOLEAN' });
+    expect(r.rows.map((x) => x.flag)).toEqual([true, false]);
+  });
+
+  it('a new column set by several rules keeps the largest scale of their values; booleans and numbers cannot share it', async () => {
+    const query = `SELECT * FROM (VALUES (1, 1000::DECIMAL(38,0), 20.75::DECIMAL(10,2)), (2, 1000, 20.75), (3, 1, 1)) t(id, big, amt)`;
+    const both = [
+      { name: 'big', condition: 'id = 1', set: [{ column: 'level', expression: 'big' }] },
+      { name: 'small', condition: 'id = 2', set: [{ column: 'level', expression: 'amt' }] },
+    ];
+    const r = await preview(rulesOver({ rules: both }, query), dir, 'r');
+    expect(r.columns.at(-1)).toEqual({ name: 'level', type: 'DECIMAL(38,2)' });
+    expect(r.rows.map((x) => x.level)).toEqual(['1000.00', '20.75', null]);
+    const mixed = [
+      { name: 'flagged', condition: 'id = 1', set: [{ column: 'level', expression: 'true' }] },
+      { name: 'counted', condition: 'id = 2', set: [{ column: 'level', expression: '5' }] },
+    ];
+    expect(await problemsOf(rulesOver({ rules: mixed }, query), dir)).toEqual([
+      expect.objectContaining({ column: 'level', path: 'nodes[1].params.rules[1].set[0].expression', message: "the value for column 'level' in rule 'counted' in node 'r' is INTEGER, but rule 'flagged' sets it to BOOLEAN: as one column, true would become 1" }),
+    ]);
   });
 
   it('a row matching no rule passes through unchanged; no tag column when no rule tags', async () => {
@@ -219,16 +268,18 @@ describe('transform.rules: outputs and metrics', () => {
     expect(r.rows.map((x) => x._caudal_tags)).toEqual([['paid'], [], ['bulk', 'paid', 'bulk'], [], []]);
   });
 
-  it('widens a replaced column to hold the values rules set, and honours a custom tag column', async () => {
-    const r = await preview(rulesOver({ tag_column: 'Flags', rules: [{ name: 'half', condition: 'id = 2', set: [{ column: 'QTY', expression: 'qty * 1.5' }], tag: 'halved' }] }), dir, 'r');
-    expect(r.columns.map((c) => `${c.name} ${c.type}`).slice(4)).toEqual(['qty DECIMAL(12,1)', 'Flags VARCHAR[]']);
+  it('keeps a replaced column\'s type, converting the values rules set (3.0 into INTEGER is 3, 4.5 stops the run), and honours a custom tag column', async () => {
+    const half = (id: number) => ({ tag_column: 'Flags', rules: [{ name: 'half', condition: `id = ${id}`, set: [{ column: 'QTY', expression: 'qty * 1.5' }], tag: 'halved' }] });
+    const r = await preview(rulesOver(half(4)), dir, 'r');
+    expect(r.columns.map((c) => `${c.name} ${c.type}`).slice(4)).toEqual(['qty INTEGER', 'Flags VARCHAR[]']);
     expect(r.rows.map((x) => [x.qty, x.Flags])).toEqual([
-      ['1.0', []],
-      ['4.5', ['halved']],
-      ['12.0', []],
-      ['2.0', []],
+      [1, []],
+      [3, []],
+      [12, []],
+      [3, ['halved']],
       [null, []],
     ]);
+    await expect(rows(half(2))).rejects.toThrow(`rule 'half' sets column "qty" (INTEGER) to 4.5 (DECIMAL(12,1)), which the column's type cannot hold exactly: it would become 5`);
   });
 
   it('substitutes pipeline params in conditions as literals', async () => {

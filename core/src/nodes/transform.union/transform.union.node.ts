@@ -5,6 +5,7 @@ import type { CompileContext, Relation } from '../define.js';
 import { ident, literal } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
 import { exactlyConverted, mayLoseDigits } from '../shared/exact-widening.js';
+import { decimalRoom, fitsExactly, scaleKeepingType } from '../shared/exact-common-type.js';
 import { sourceLabel, unionWidening } from './union-widening.js';
 
 const params = z
@@ -35,9 +36,10 @@ function family(type: string): Family {
 /**
  * DuckDB accepts a union of a number (or boolean) column with a date/time column at plan time, picks
  * the date/time type and fails only when rows flow ("Unimplemented type for cast (INTEGER -> DATE)").
- * Finds such a pair so it can be reported before the run.
+ * A boolean column meeting a number column becomes a number without a word (true is 1). Finds such a
+ * pair so it can be reported before the run.
  */
-function incompatiblePair(inputs: Relation[], byName: boolean): { column: string; a: [Relation, string]; b: [Relation, string] } | undefined {
+function incompatiblePair(inputs: Relation[], byName: boolean): { column: string; a: [Relation, string]; b: [Relation, string]; boolean: boolean } | undefined {
   const groups = new Map<string, Array<[Relation, string, string]>>();
   for (const r of inputs)
     r.columns.forEach((c, i) => {
@@ -49,24 +51,50 @@ function incompatiblePair(inputs: Relation[], byName: boolean): { column: string
   for (const g of groups.values()) {
     const time = g.find(([, t]) => family(t) === 'time');
     const plain = g.find(([, t]) => family(t) === 'number' || family(t) === 'boolean');
-    if (time && plain) return { column: plain[2], a: [plain[0], plain[1]], b: [time[0], time[1]] };
+    if (time && plain) return { column: plain[2], a: [plain[0], plain[1]], b: [time[0], time[1]], boolean: false };
+    const bool = g.findIndex(([, t]) => family(t) === 'boolean');
+    const num = g.findIndex(([, t]) => family(t) === 'number');
+    if (bool >= 0 && num >= 0) {
+      const [a, b] = [g[Math.min(bool, num)]!, g[Math.max(bool, num)]!];
+      return { column: a[2], a: [a[0], a[1]], b: [b[0], b[1]], boolean: true };
+    }
   }
   return undefined;
 }
 
+/** For each column (by name or position), its type in each input that has it. */
+function columnTypes(inputs: Relation[], byName: boolean): Map<string, string[]> {
+  const types = new Map<string, string[]>();
+  for (const r of inputs)
+    r.columns.forEach((c, i) => {
+      const key = byName ? c.name.toLowerCase() : String(i);
+      types.set(key, [...(types.get(key) ?? []), c.type]);
+    });
+  return types;
+}
+
 /**
- * Per input, the checked forms of the columns that the union widens to a float type which cannot
- * hold all their values (a BIGINT id meeting a DOUBLE column), read from the union's own types.
+ * Per input, the checked forms of the columns that the union would change: widened to a float type
+ * which cannot hold all their values (a BIGINT id meeting a DOUBLE column), read from the union's own
+ * types; and decimals whose common type DuckDB would cut short after the point (DECIMAL(38,0) meeting
+ * DECIMAL(38,2) is DECIMAL(38,0) to DuckDB), converted to a DECIMAL that keeps the largest scale.
  */
 async function lossyColumns(ctx: CompileContext<unknown>, inputs: Relation[], byName: boolean, plain: string): Promise<(r: Relation) => string[]> {
   if (inputs.length < 2) return () => [];
   const out = await ctx.describe(plain);
+  const types = columnTypes(inputs, byName);
   const typeOf = (i: number, name: string) => (byName ? out.find((c) => c.name.toLowerCase() === name.toLowerCase()) : out[i])?.type ?? '';
   return (r) =>
     r.columns.flatMap((c, i) => {
-      const to = typeOf(i, c.name);
-      if (!mayLoseDigits(c.type, to)) return [];
-      return [`${exactlyConverted(c.name, c.type, to, unionWidening(r, to, inputs, byName, i))} AS ${ident(c.name)}`];
+      const kept = scaleKeepingType(types.get(byName ? c.name.toLowerCase() : String(i)) ?? []);
+      const to = kept ?? typeOf(i, c.name);
+      const widening = unionWidening(r, to, inputs, byName, i);
+      if (kept) {
+        if (c.type === kept) return [];
+        if (fitsExactly(c.type, kept)) return [`CAST(${ident(c.name)} AS ${kept}) AS ${ident(c.name)}`];
+        return [`CAST(${exactlyConverted(c.name, c.type, kept, { ...widening, hint: `${decimalRoom(kept)}; ${widening.hint}` })} AS ${kept}) AS ${ident(c.name)}`];
+      }
+      return mayLoseDigits(c.type, to) ? [`${exactlyConverted(c.name, c.type, to, widening)} AS ${ident(c.name)}`] : [];
     });
 }
 
@@ -104,13 +132,20 @@ the same number (\`123456789012345.67\` does). Give the column one type in every
 to BIGINT or DECIMAL on the DOUBLE side. Columns that a float type holds whole (INTEGER into DOUBLE) are
 not checked and cost nothing.
 
+**Decimals keep their places.** A DECIMAL holds 38 digits. Where the inputs' decimals together need
+more (DECIMAL(38,0) in one input, DECIMAL(38,2) in another, as sums give), DuckDB's common type would
+keep the digits before the point and drop places after it (10.25 would become 10). The union's column
+keeps the largest scale instead, DECIMAL(38,2), and a value with more digits before the point than that
+leaves room for (here 36) stops the run, naming the column, the value and the input.
+
 **By position** (\`UNION ALL\`): the n-th column of each input lines up with the n-th of the first, whose names
 the output keeps. Every input must have the same number of columns: a mismatch is reported before the run,
 naming the input. Types widen as above.
 
 A number or boolean column meeting a date/time column (by name or by position) cannot be combined:
 DuckDB would accept it while planning and fail once rows flow, so the node reports it before the run,
-naming both inputs; convert one side first.
+naming both inputs; convert one side first. A boolean column meeting a number column is reported the
+same way: DuckDB would make it a number (true becomes 1).
 
 **distinct** removes duplicate rows across all inputs (and within each), comparing all output columns,
 including the source column when there is one: rows from different inputs are then never duplicates.
@@ -140,9 +175,11 @@ Metrics and warnings: none; rows out is the total over the inputs (after \`disti
     const clash = incompatiblePair(inputs, match === 'by_name');
     if (clash)
       fail(
-        `column '${clash.column}' of node '${ctx.nodeId}' is ${clash.a[1]} in input '${sourceLabel(clash.a[0])}' but ${clash.b[1]} in input '${sourceLabel(clash.b[0])}': a union cannot combine them`,
+        `column '${clash.column}' of node '${ctx.nodeId}' is ${clash.a[1]} in input '${sourceLabel(clash.a[0])}' but ${clash.b[1]} in input '${sourceLabel(clash.b[0])}': a union cannot combine them${clash.boolean ? ' (true would become 1)' : ''}`,
         'params.match',
-        'convert one of them first (transform.cast or transform.derive), e.g. both to DATE or both to VARCHAR',
+        clash.boolean
+          ? `convert one of them first (transform.cast or transform.derive), e.g. both to VARCHAR, or the boolean to a number on purpose: CASE WHEN ${clash.column} THEN 1 ELSE 0 END`
+          : 'convert one of them first (transform.cast or transform.derive), e.g. both to DATE or both to VARCHAR',
       );
     if (source_column) {
       for (const r of inputs) {

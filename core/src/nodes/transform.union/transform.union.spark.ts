@@ -1,6 +1,7 @@
 import type { SparkForm } from '../define.js';
 import { ident, literal } from '../../compiler/sql.js';
 import { exactlyConverted, mayLoseDigits } from '../shared/exact-widening.js';
+import { exactDigits, fitsExactly } from '../shared/exact-common-type.js';
 import { unionWidening } from './union-widening.js';
 
 type Params = { match: 'by_name' | 'by_position'; distinct: boolean; source_column?: string };
@@ -18,8 +19,11 @@ export const unionSpark: SparkForm<Params> = {
       const list = out.map((c, i) => {
         const own = match === 'by_name' ? r.columns.find((x) => x.name.toLowerCase() === c.name.toLowerCase()) : r.columns[i];
         if (!own) return `CAST(NULL AS ${c.type}) AS ${ident(c.name)}`;
-        // As in the DuckDB form, a value the common float type would change stops the run.
-        const value = mayLoseDigits(own.type, c.type) ? exactlyConverted(own.name, own.type, c.type, unionWidening(r, c.type, ctx.inputs(), match === 'by_name', r.columns.indexOf(own))) : ident(own.name);
+        // As in the DuckDB form, a value the common float type would change stops the run, and so
+        // does one with more digits before the point than the scale-keeping DECIMAL holds (Spark's
+        // CAST would make it NULL).
+        const tooLong = exactDigits(own.type) !== undefined && exactDigits(c.type) !== undefined && !fitsExactly(own.type, c.type);
+        const value = mayLoseDigits(own.type, c.type) || tooLong ? exactlyConverted(own.name, own.type, c.type, unionWidening(r, c.type, ctx.inputs(), match === 'by_name', r.columns.indexOf(own))) : ident(own.name);
         return `CAST(${value} AS ${c.type}) AS ${ident(c.name)}`;
       });
       // The same label as the DuckDB form: the node id, with the port when it is not 'out'.

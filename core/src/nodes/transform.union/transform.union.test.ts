@@ -83,6 +83,45 @@ describe('transform.union', () => {
     await expect(rowsOf({}, { i: `SELECT 16777217 AS n`, f: `SELECT 0.5::FLOAT AS n` })).rejects.toThrow(/holds 16777217 \(INTEGER in input 'i'\), which the union's FLOAT column/);
   });
 
+  it('keeps the largest scale where DuckDB\'s common DECIMAL would drop places (DECIMAL(38,0) with DECIMAL(38,2) is DECIMAL(38,2))', async () => {
+    const r = await rowsOf({}, { a: `SELECT 'a' AS id, 1::DECIMAL(38,0) AS k`, b: `SELECT * FROM (VALUES ('b', 2.5::DECIMAL(38,2)), ('c', 1234.56), ('d', -0.5)) t(id, k)` });
+    expect(r.columns).toEqual(['id VARCHAR', 'k DECIMAL(38,2)']);
+    expect(r.rows.map((x) => [x.id, x.k]).sort()).toEqual([['a', '1.00'], ['b', '2.50'], ['c', '1234.56'], ['d', '-0.50']]);
+    // By position too, and a scale of 10: 0.0000000001 stays itself.
+    const tiny = await rowsOf({ match: 'by_position' }, { a: `SELECT 0.0000000001::DECIMAL(38,10) AS x`, b: `SELECT 7::DECIMAL(38,0) AS y` });
+    expect(tiny.columns).toEqual(['x DECIMAL(38,10)']);
+    expect(tiny.rows.map((x) => x.x).sort()).toEqual(['0.0000000001', '7.0000000000']);
+  });
+
+  it('stops the run on a value whose digits before the point the scale-keeping DECIMAL cannot hold, naming the node, column, value and inputs', async () => {
+    const big = '1234567890123456789012345678901234567'; // 37 digits: DECIMAL(38,2) holds 36 before the point
+    const doc = pipeline(
+      [
+        { id: 'a', type: 'transform.sql', params: { query: `SELECT ${big}::DECIMAL(38,0) AS k` } },
+        { id: 'b', type: 'transform.sql', params: { query: `SELECT 2.5::DECIMAL(38,2) AS k` } },
+        { id: 'u', type: 'transform.union', params: {} },
+        { id: 'dst', type: 'sink.csv', params: { path: 'too-long.csv' } },
+      ],
+      ['a -> u', 'b -> u', 'u -> dst'],
+    );
+    const { summary } = await run(doc, dir);
+    expect(summary.error?.message).toContain("node 'u' (transform.union), column 'k' failed");
+    expect(summary.error?.message).toContain(`column "k" holds ${big} (DECIMAL(38,0) in input 'a'), which the union's DECIMAL(38,2) column (its type in input 'b') cannot hold exactly: it does not convert; DECIMAL(38,2) holds 36 digits before the point`);
+    await expect(stat(join(dir, 'too-long.csv'))).rejects.toThrow();
+  });
+
+  it('refuses a boolean column meeting a number column before the run (true would become 1), naming both inputs', async () => {
+    const problems = await problemsOf(unionOf({}, { a: `SELECT true AS k`, b: `SELECT 5 AS k` }), dir);
+    expect(problems).toEqual([
+      expect.objectContaining({
+        path: 'nodes[2].params.match',
+        message: "column 'k' of node 'u' is BOOLEAN in input 'a' but INTEGER in input 'b': a union cannot combine them (true would become 1)",
+        hint: expect.stringContaining('CASE WHEN k THEN 1 ELSE 0 END'),
+      }),
+    ]);
+    expect(await problemsOf(unionOf({ match: 'by_position' }, { a: `SELECT 2.5 AS n`, b: `SELECT false AS flag` }), dir)).toEqual([expect.objectContaining({ message: expect.stringContaining("is DECIMAL(2,1) in input 'a' but BOOLEAN in input 'b'") })]);
+  });
+
   it('widens integers and decimals to DOUBLE when every value converts exactly, large ones included', async () => {
     const r = await rowsOf({}, {
       a: `SELECT * FROM (VALUES (1::BIGINT, 12.34::DECIMAL(18,2)), (9007199254740992::BIGINT, 123456789012345.67::DECIMAL(18,2)), (NULL, NULL)) t(id, amount)`,

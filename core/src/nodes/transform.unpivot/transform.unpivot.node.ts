@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { convertsExactly, exactlyConverted, mayLoseDigits } from '../shared/exact-widening.js';
+import { booleanMeetsNumber, decimalRoom, fitsExactly, scaleKeepingType } from '../shared/exact-common-type.js';
 import { numberConversion } from '../shared/locale-numbers.js';
 import { dateConversion, timestampConversion } from '../shared/temporal-text.js';
 import { defineNode } from '../define.js';
@@ -67,6 +68,12 @@ VARCHAR, or DATE and DOUBLE); the node then casts every value to VARCHAR (number
 DOUBLE would change (above 2^53, or more than about 15 significant digits) stops the run, naming the
 column, the value and what it would become.
 
+A DECIMAL holds 38 digits. Where the columns together need more (DECIMAL(38,0) next to DECIMAL(10,2)),
+DuckDB's common type would drop places after the point (2.55 would become 3); the value column keeps the
+largest scale instead (DECIMAL(38,2)), and a value with more digits before the point than that leaves
+room for stops the run, naming the column and the value. A BOOLEAN column next to number columns
+would become 1 and 0: the values are text instead (\`true\`, \`5\`), as for types without a common type.
+
 Another \`value_type\` converts every value to it, and no value is changed without a word: text converts
 strictly, as in *Change column types* (\`'12.5'\` is not a BIGINT, \`'2024-03-04 10:30'\` is not a DATE),
 and other types only where the value comes back unchanged (\`12.5\` would become 12 as a BIGINT, a
@@ -125,7 +132,25 @@ Metrics and warnings: none.`,
     let cast: string | undefined = p.value_type === 'auto' ? undefined : p.value_type;
     if (!cast && unpivoted.every(has)) {
       const types = new Set(unpivoted.map(typeOf));
-      if (types.size > 1) {
+      // DuckDB would make a boolean next to numbers a number (true is 1): as text, it stays true.
+      if (booleanMeetsNumber([...types].map(String))) cast = 'VARCHAR';
+      // DuckDB's common DECIMAL of DECIMAL(38,0) and DECIMAL(10,2) is DECIMAL(38,0) (2.55 would be 3):
+      // keep the largest scale, and stop on a value with more digits before the point than it holds.
+      const kept = cast ? undefined : scaleKeepingType([...types].map(String));
+      if (kept) {
+        const widening = {
+          origin: 'in the input',
+          into: `the value column "${p.value_column}" (${kept})`,
+          hint: `${decimalRoom(kept)}; give the columns one type first (a Cast node), or set the value type to VARCHAR`,
+        };
+        const checked = (c: string) => {
+          const from = typeOf(c)!;
+          if (from === kept) return ident(c);
+          return `CAST(${fitsExactly(from, kept) ? ident(c) : exactlyConverted(c, from, kept, widening)} AS ${kept}) AS ${ident(c)}`;
+        };
+        return { outputs: { out: build(undefined, checked) } };
+      }
+      if (types.size > 1 && !cast) {
         let valueType: string | undefined;
         try {
           valueType = (await ctx.describe(build())).find((c) => c.name.toLowerCase() === p.value_column.toLowerCase())?.type;

@@ -75,6 +75,31 @@ describe('transform.unpivot', () => {
     expect(fits.rows.map((r) => r.value)).toEqual([9007199254740992, 0.5]);
   });
 
+  it('keeps the largest scale where DuckDB\'s common DECIMAL would drop places; a value too long for it stops the run, naming the column', async () => {
+    const src = (a: string) => `SELECT 1 AS id, ${a}::DECIMAL(38,0) AS a, 2.55::DECIMAL(10,2) AS b, 0.0000000001::DECIMAL(38,10) AS c`;
+    expect(await table({ id_columns: ['id'] }, src('1'))).toEqual({
+      columns: ['id INTEGER', 'name VARCHAR', 'value DECIMAL(38,10)'],
+      rows: [
+        { id: 1, name: 'a', value: '1.0000000000' },
+        { id: 1, name: 'b', value: '2.5500000000' },
+        { id: 1, name: 'c', value: '0.0000000001' },
+      ],
+    });
+    await expect(table({ id_columns: ['id'] }, src('1234567890123456789012345678901'))).rejects.toThrow(
+      'column "a" holds 1234567890123456789012345678901 (DECIMAL(38,0) in the input), which the value column "value" (DECIMAL(38,10)) cannot hold exactly: it does not convert; DECIMAL(38,10) holds 28 digits before the point',
+    );
+  });
+
+  it('a boolean column next to number columns comes out as text, not as 1 and 0', async () => {
+    expect(await table({ id_columns: ['id'] }, `SELECT 1 AS id, true AS flag, 5 AS n`)).toEqual({
+      columns: ['id INTEGER', 'name VARCHAR', 'value VARCHAR'],
+      rows: [
+        { id: 1, name: 'flag', value: 'true' },
+        { id: 1, name: 'n', value: '5' },
+      ],
+    });
+  });
+
   it('an explicit value_type converts like Cast: strictly from text, and only values it keeps unchanged', async () => {
     const mixed = (a: string, b: string) => `SELECT * FROM (VALUES (1, ${a}, ${b})) t(id, a, b)`;
     expect((await table({ id_columns: ['id'], value_type: 'BIGINT' }, mixed('12.0::DOUBLE', "'7'"))).rows.map((r) => r.value)).toEqual(['12', '7']);
