@@ -156,4 +156,22 @@ describe('source.csv: a fraction in an integer column', () => {
       ['4', "'1E-05' is not a whole number of type BIGINT"],
     ]);
   });
+
+  it('refuses hexadecimal, binary and digits grouped with _ (DuckDB reads 0x1F as 31, 1_000 as 1000), in integer and DECIMAL columns', async () => {
+    await write('spellings.csv', 'id,n,d\n1,0x1F,1.5\n2,1_000,2\n3,0b11,1_0.5\n4,12,3.25\n');
+    const columns = [
+      { name: 'id', type: 'BIGINT' },
+      { name: 'n', type: 'BIGINT' },
+      { name: 'd', type: 'DECIMAL(10,2)' },
+    ];
+    const good = await preview(csv({ path: 'spellings.csv', columns, on_error: 'reject' }), dir, 'src');
+    expect(good.rows).toEqual([{ id: '4', n: '12', d: '3.25' }]);
+    const bad = await preview(csv({ path: 'spellings.csv', columns, on_error: 'reject' }), dir, 'src', { port: 'rejects' });
+    expect(bad.rows.map((x) => [x.line, x.error])).toEqual([
+      ['2', "'0x1F' is not a number of type BIGINT written in decimal digits (hexadecimal 0x…, binary 0b… and digits grouped with _ are not read)"],
+      ['3', "'1_000' is not a number of type BIGINT written in decimal digits (hexadecimal 0x…, binary 0b… and digits grouped with _ are not read)"],
+      ['4', "'0b11' is not a number of type BIGINT written in decimal digits (hexadecimal 0x…, binary 0b… and digits grouped with _ are not read)"],
+      ['4', "'1_0.5' is not a number of type DECIMAL(10,2) written in decimal digits (digits grouped with _ are not read)"],
+    ]);
+  });
 });

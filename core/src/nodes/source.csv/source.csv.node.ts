@@ -9,6 +9,7 @@ import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { csvSourceSpark } from './source.csv.spark.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
 import { numberConversion, separatorProblems } from '../shared/locale-numbers.js';
+import { decimalDigitsOnly } from '../shared/number-text.js';
 import { isPlainTimestampType, isTimeType, timeConversion, timestampConversion } from '../shared/temporal-text.js';
 import { checkPartitionClash, hiveArg } from '../shared/partitions.js';
 import { checkDuckDbType } from './duckdb-types.js';
@@ -264,7 +265,9 @@ data/orders.csv: 30001,12.5)\`), or goes to \`rejects\` with the same. Such line
 the file again after the failure (for \`fail\` up to 30 seconds, 5 for a preview; for \`reject\` the
 first 10,000 rows set aside per column, later ones keep an empty \`line\`);
 in a compressed file the line is not looked up. Notations DuckDB reads as the same integer (\` 7 \`,
-\`+5\`, \`1e3\`, \`1_000\`, \`0x1F\`) are accepted. In a *detected* integer column a value with a
+\`+5\`, \`1e3\`) are accepted; hexadecimal (\`0x1F\`), binary (\`0b11\`) and digits grouped with \`_\`
+(\`1_000\`, also in DECIMAL columns), which DuckDB would read as 31, 3 and 1000, are refused the same
+way (a code such as \`0x1F\` is text: list the column as \`VARCHAR\`). In a *detected* integer column a value with a
 leading zero (\`01234\`) is refused the same way: detection keeps such values as text (zip codes,
 account codes), so one past the sample means the sample was misleading; list the column as
 \`VARCHAR\` to keep them, or as an integer type to read them as numbers. The check costs about half a
@@ -402,7 +405,9 @@ If no file matches the path, the node reports an \`io_error\` problem before any
       const prefix = fileExpr ? `${stringLiteral(`column "${name}" of `)} || ${fileExpr} || ': '` : stringLiteral(`column "${name}": `);
       if (isPlainTimestampType(type)) return timestampConversion(ident(name), type, prefix);
       if (isTimeType(type)) return timeConversion(ident(name), prefix);
-      return numberConversion(ident(name), type, format, prefix, { refuseLeadingZero: detected });
+      const conv = numberConversion(ident(name), type, format, prefix, { refuseLeadingZero: detected });
+      // DuckDB reads 0x1F as 31 and 1_000 as 1000 (a thousands separator's pattern refuses those already).
+      return format.thousands === undefined ? decimalDigitsOnly(conv, ident(name), type, prefix) : conv;
     };
     // The columns read_csv gives (partition and file name columns included), for SELECT lists
     // spelled out (shared/select-list.ts): with converted columns, `* REPLACE` binds slowly. Files

@@ -5,8 +5,9 @@ import { castSpark } from './transform.cast.spark.js';
 import { checkDuckDbType } from '../source.csv/duckdb-types.js';
 import { compileConversions, inputSpelling, quoteValue, REASON_COLUMN, type Conversion } from './conversions.js';
 import { castMayChange, checkedCast } from './lossy-casts.js';
-import { decimalScale, decimalSeparatorParam, isDefaultFormat, isIntegerType, isNumericType, numberConversion, separatorProblems, thousandsSeparatorParam } from '../shared/locale-numbers.js';
-import { dateConversion, isDateType, isPlainTimestampType, isTimeType, timeConversion, timestampConversion } from '../shared/temporal-text.js';
+import { textConversion, textListProblem, textListConversion } from './text-conversions.js';
+import { decimalSeparatorParam, separatorProblems, thousandsSeparatorParam } from '../shared/locale-numbers.js';
+import { CaudalError } from '../../util/errors.js';
 
 const params = z
   .object({
@@ -63,19 +64,34 @@ one is reported with the closest name.
 **Conversion rules** are DuckDB's, but text to an integer type with a decimal point, a comma or a
 negative exponent is refused (\`'1.5' is not a whole number of type INTEGER\`) where DuckDB would round
 it to 2 (and \`15e-1\` to 2); surrounding spaces,
-\`+7\` and \`1e3\` are read as the integers they write;
+\`+7\` and \`1e3\` are read as the integers they write, while hexadecimal (\`0x1F\`), binary (\`0b11\`) and
+digits grouped with \`_\` (\`1_000\`), which DuckDB would read as 31, 3 and 1000, do not convert (\`_\` not for
+any number type);
+text to DOUBLE or FLOAT that the type holds only as infinity or 0 does not convert (\`1e400\`, and \`1e39\` for
+FLOAT, would be infinity; \`1e-400\` would be 0), while \`inf\`, \`infinity\` and \`nan\` (any case, with a sign)
+are the values they name;
 text to a DECIMAL with more decimal places than its scale is refused (\`'12.345' has more than 2
 decimal places, which DECIMAL(10,2) would round away\`; DuckDB would read 12.35), while trailing
 zeros are fine (\`12.300\`); round on purpose with a Derive (\`round(CAST(x AS DOUBLE), 2)\`) or give
 the type more decimal places;
 text to DATE wants \`YYYY-MM-DD\` and nothing after it (DuckDB would read \`2024-03-04 13:45\` as the
-date alone; use *Parse dates* for other layouts); text to TIMESTAMP with a UTC offset other than zero
+date alone; use *Parse dates* for other layouts); text to DATE, TIMESTAMP or TIMESTAMPTZ wants a four-digit year
+(\`24-03-01\` and \`1-1-1\` do not convert, where DuckDB would read the years 24 and 1; \`0024-03-01\` does);
+\`infinity\` and \`-infinity\` convert to the infinite dates and timestamps, while \`epoch\`
+(which DuckDB reads as 1970-01-01) does not; text to TIMESTAMP with a UTC offset other than zero
 (\`2024-03-04 10:00:00+05\`) does not convert, since TIMESTAMP would drop the offset: convert such text
 to TIMESTAMPTZ, which keeps the instant; text with more fractional digits of a second than the type
 keeps (\`10:00:00.123456789\` to TIMESTAMP or TIME, which keep 6) does not convert, as the cast would cut
 them: convert to TIMESTAMP_NS to keep them; text to TIME wants a time of day alone (\`13:45\`,
 \`13:45:00.5\`; DuckDB would read \`01:45:00 PM\` as 01:45); a number too large for the target type
 does not convert.
+
+**Lists from text.** Text to a list type (\`INTEGER[]\`, \`DATE[]\`, …) is written \`[1, 2]\` (\`['a', 'b']\` with
+quotes); each element converts by the rules above, as a single value would, and a list with an element that does
+not convert does not convert (\`column n: '[1, 2.5]': element '2.5' is not a whole number of type INTEGER\`, where
+DuckDB would read [1, 3]); NULL elements stay NULL. Lists of lists, fixed-size arrays (\`INTEGER[3]\`) and
+STRUCT, MAP or UNION types are refused before the run when the column is text, as DuckDB would convert their
+members unchecked.
 
 **Between other types** a value converts only when it comes back unchanged from the new type, where
 DuckDB's CAST would change it without a word: a DOUBLE \`12.7\` into an INTEGER (DuckDB: 13; \`12.0\`
@@ -139,19 +155,20 @@ The \`rejects\` output always has the input's columns plus \`${REASON_COLUMN}\` 
       const type = c.type.trim();
       const col = ident(column);
       const text = input.columns.find((x) => x.name === column)?.type === 'VARCHAR';
-      // Text to an integer or DECIMAL type is checked in every format: DuckDB's cast would round '4.5'
-      // to 5, and '12.345' to 12.35 in DECIMAL(10,2).
-      // Text to DATE, TIMESTAMP or TIME is checked too: DuckDB's cast ignores what follows a date or a time and drops a UTC offset.
-      const checked =
-        !text ? undefined
-        : isNumericType(type) && (!isDefaultFormat(format) || isIntegerType(type) || decimalScale(type) !== undefined) ? numberConversion(col, type, format, stringLiteral(`column "${column}": `))
-        : isDateType(type) ? dateConversion(col, stringLiteral(`column "${column}": `))
-        : isPlainTimestampType(type) ? timestampConversion(col, type, stringLiteral(`column "${column}": `))
-        : isTimeType(type) ? timeConversion(col, stringLiteral(`column "${column}": `))
-        : undefined;
-      if (checked) return { column, safe: checked.safe, strict: checked.strict, failed: checked.failed, reason: `${stringLiteral(`column ${column}: `)} || ${checked.reason}` };
+      if (text) {
+        const problem = textListProblem(type);
+        if (problem) {
+          const i = ctx.params.columns.indexOf(c);
+          const message = `node '${ctx.nodeId}': column '${column}': ${problem}`;
+          const hint = 'convert to a list of numbers, dates, timestamps, times, booleans or text (e.g. INTEGER[]), or build the value in a Derive';
+          throw new CaudalError('validation', message, { nodeId: ctx.nodeId, hint, problems: [{ code: 'invalid_param', path: `params.columns[${i}].type`, message, hint }] });
+        }
+        const prefix = stringLiteral(`column "${column}": `);
+        const checked = type.endsWith('[]') ? textListConversion(col, type, format, prefix) : textConversion(col, type, format, prefix);
+        return { column, safe: checked.safe, strict: checked.strict, failed: checked.failed, reason: `${stringLiteral(`column ${column}: `)} || ${checked.reason}` };
+      }
       const from = input.columns.find((x) => x.name === column)?.type ?? 'VARCHAR';
-      if (!text && castMayChange(from, type)) return { column, ...checkedCast(column, from, type) };
+      if (castMayChange(from, type)) return { column, ...checkedCast(column, from, type) };
       return {
         column,
         safe: `TRY_CAST(${col} AS ${type})`,

@@ -278,6 +278,127 @@ describe('transform.cast', () => {
     ]);
   });
 
+  describe('text that DuckDB would read as another value', () => {
+    const reasons = async (columns: Array<{ column: string; type: string }>, src: string) =>
+      (await preview(castOver({ columns, on_error: 'reject' }, src), dir, 'typed', { port: 'rejects' })).rows.map((r) => [r.id, r._caudal_reason]);
+    const kept = async (columns: Array<{ column: string; type: string }>, src: string) =>
+      (await preview(castOver({ columns, on_error: 'reject' }, src), dir, 'typed')).rows.map((r) => Object.values(r).map((v) => (v === null ? null : String(v))));
+
+    it('to DATE, infinity and -infinity stay infinite; epoch and other words do not convert (strptime would read 1900-01-01)', async () => {
+      const src = `SELECT * FROM (VALUES (1, 'infinity'), (2, ' -Infinity '), (3, 'epoch'), (4, 'today'), (5, '1900-01-01'), (6, 'inf')) t(id, d)`;
+      expect(await reasons([{ column: 'd', type: 'DATE' }], src)).toEqual([
+        [3, "column d: 'epoch' is not a valid DATE (YYYY-MM-DD)"],
+        [4, "column d: 'today' is not a valid DATE (YYYY-MM-DD)"],
+        [6, "column d: 'inf' is not a valid DATE (YYYY-MM-DD)"],
+      ]);
+      expect(await kept([{ column: 'd', type: 'DATE' }], src)).toEqual([
+        ['1', 'infinity'],
+        ['2', '-infinity'],
+        ['5', '1900-01-01'],
+      ]);
+    });
+
+    it('to TIMESTAMP and TIMESTAMPTZ, epoch does not convert (DuckDB would read 1970-01-01); infinity stays infinite', async () => {
+      const src = `SELECT * FROM (VALUES (1, 'epoch', 'EPOCH'), (2, 'infinity', '-infinity'), (3, '1970-01-01 00:00:00', '1970-01-01 00:00:00+00')) t(id, t, tz)`;
+      expect(await reasons([{ column: 't', type: 'TIMESTAMP' }, { column: 'tz', type: 'TIMESTAMPTZ' }], src)).toEqual([
+        [1, "column t: 'epoch' is not a valid TIMESTAMP; column tz: 'EPOCH' is not a valid TIMESTAMPTZ"],
+      ]);
+      const good = await preview(castOver({ columns: [{ column: 't', type: 'TIMESTAMP' }], on_error: 'reject' }, src), dir, 'typed');
+      expect(good.rows.map((r) => [r.id, String(r.t)])).toEqual([
+        [2, 'infinity'],
+        [3, '1970-01-01 00:00:00'],
+      ]);
+    });
+
+    it('a year needs four digits: 24-03-01 to DATE and 1-1-1 to TIMESTAMP do not convert (DuckDB would read the years 24 and 1); 0024-03-01 does', async () => {
+      const src = `SELECT * FROM (VALUES (1, '24-03-01', '1-1-1'), (2, '0024-03-01', '0001-01-01 00:00:00'), (3, '999-12-31', '99-12-31 10:00'), (4, '2024-03-01', '2024-03-01 10:00')) t(id, d, t)`;
+      const columns = [
+        { column: 'd', type: 'DATE' },
+        { column: 't', type: 'TIMESTAMP' },
+      ];
+      expect(await reasons(columns, src)).toEqual([
+        [1, "column d: '24-03-01' is not a valid DATE (YYYY-MM-DD); column t: '1-1-1' is not a valid TIMESTAMP"],
+        [3, "column d: '999-12-31' is not a valid DATE (YYYY-MM-DD); column t: '99-12-31 10:00' is not a valid TIMESTAMP"],
+      ]);
+      expect(await kept(columns, src)).toEqual([
+        ['2', '0024-03-01', '0001-01-01 00:00:00'],
+        ['4', '2024-03-01', '2024-03-01 10:00:00'],
+      ]);
+      const { summary } = await run(withSinks({ columns: [{ column: 'd', type: 'DATE' }] }, `SELECT '24-03-01' AS d`), dir);
+      expect(summary.error?.message).toContain(`column "d": '24-03-01' is not a valid DATE (YYYY-MM-DD)`);
+    });
+
+    it('to an integer type, hexadecimal, binary and digits grouped with _ do not convert (DuckDB would read 31, 3 and 1000)', async () => {
+      const src = `SELECT * FROM (VALUES (1, '0x1F', '1_000.5'), (2, '0b11', '2_5'), (3, '1_000', '7'), (4, '1e3', '1e3'), (5, ' +7 ', '0.5')) t(id, qty, price)`;
+      const columns = [
+        { column: 'qty', type: 'BIGINT' },
+        { column: 'price', type: 'DOUBLE' },
+      ];
+      expect(await reasons(columns, src)).toEqual([
+        [1, "column qty: '0x1F' is not a number of type BIGINT written in decimal digits (hexadecimal 0x…, binary 0b… and digits grouped with _ are not read); column price: '1_000.5' is not a number of type DOUBLE written in decimal digits (digits grouped with _ are not read)"],
+        [2, "column qty: '0b11' is not a number of type BIGINT written in decimal digits (hexadecimal 0x…, binary 0b… and digits grouped with _ are not read); column price: '2_5' is not a number of type DOUBLE written in decimal digits (digits grouped with _ are not read)"],
+        [3, "column qty: '1_000' is not a number of type BIGINT written in decimal digits (hexadecimal 0x…, binary 0b… and digits grouped with _ are not read)"],
+      ]);
+      expect(await kept(columns, src)).toEqual([
+        ['4', '1000', '1000'],
+        ['5', '7', '0.5'],
+      ]);
+      const { summary } = await run(withSinks({ columns: [{ column: 'qty', type: 'BIGINT' }] }, `SELECT '0x1F' AS qty`), dir);
+      expect(summary.error?.message).toContain(`column "qty": '0x1F' is not a number of type BIGINT written in decimal digits`);
+    });
+
+    it('to DOUBLE or FLOAT, a number the type holds only as infinity or 0 does not convert; inf, infinity and nan are kept', async () => {
+      const src = `SELECT * FROM (VALUES (1, '1e400', '1e39'), (2, '-1e309', '1e-46'), (3, '1e-400', '0'), (4, 'inf', '-Infinity'), (5, 'NaN', '3.4e38'), (6, '0.000', '1e-40'), (7, '1e-310', '-0')) t(id, d, f)`;
+      const columns = [
+        { column: 'd', type: 'DOUBLE' },
+        { column: 'f', type: 'FLOAT' },
+      ];
+      expect(await reasons(columns, src)).toEqual([
+        [1, "column d: '1e400' is too large for DOUBLE, which would hold it as infinity; column f: '1e39' is too large for FLOAT, which would hold it as infinity"],
+        [2, "column d: '-1e309' is too large for DOUBLE, which would hold it as infinity; column f: '1e-46' is too small for FLOAT, which would hold it as 0"],
+        [3, "column d: '1e-400' is too small for DOUBLE, which would hold it as 0"],
+      ]);
+      expect((await kept(columns, src)).map((r) => r[0])).toEqual(['4', '5', '6', '7']);
+      const { summary } = await run(withSinks({ columns: [{ column: 'd', type: 'DOUBLE' }] }, `SELECT '1e400' AS d`), dir);
+      expect(summary.error?.message).toContain(`column "d": '1e400' is too large for DOUBLE, which would hold it as infinity`);
+    });
+  });
+
+  describe('text to a list type', () => {
+    const LISTS = `SELECT * FROM (VALUES (1, '[1, 2.5]', '[2024-01-05]'), (2, '[1,2]', '[2024-02-30]'), (3, '[abc]', '[24-01-05]'), (4, '[''1.5'']', NULL), (5, '[3, NULL]', '[2024-01-05, NULL]'), (6, 'abc', '[]')) t(id, n, d)`;
+    const columns = [
+      { column: 'n', type: 'INTEGER[]' },
+      { column: 'd', type: 'DATE[]' },
+    ];
+
+    it('converts each element as a single value, and a list with an element that does not convert does not convert, naming it', async () => {
+      const rejects = await preview(castOver({ columns, on_error: 'reject' }, LISTS), dir, 'typed', { port: 'rejects' });
+      expect(rejects.rows.map((r) => [r.id, r._caudal_reason])).toEqual([
+        [1, "column n: '[1, 2.5]': element '2.5' is not a whole number of type INTEGER"],
+        [2, "column d: '[2024-02-30]': element '2024-02-30' is not a valid DATE (YYYY-MM-DD)"],
+        [3, "column n: '[abc]': element 'abc' is not a whole number of type INTEGER; column d: '[24-01-05]': element '24-01-05' is not a valid DATE (YYYY-MM-DD)"],
+        [4, "column n: '['1.5']': element '1.5' is not a whole number of type INTEGER"],
+        [6, "column n: 'abc' is not a list of INTEGER written [a, b, …]"],
+      ]);
+      const good = await preview(castOver({ columns, on_error: 'reject' }, LISTS), dir, 'typed');
+      expect(good.columns.map((c) => c.type)).toEqual(['INTEGER', 'INTEGER[]', 'DATE[]']);
+      expect(good.rows.map((r) => [r.id, JSON.stringify(r.n), JSON.stringify(r.d)])).toEqual([[5, '[3,null]', '["2024-01-05",null]']]);
+    });
+
+    it('on_error "fail" stops the run naming the element', async () => {
+      const { summary } = await run(withSinks({ columns: [{ column: 'n', type: 'INTEGER[]' }] }, `SELECT '[1, 2.5]' AS n`), dir);
+      expect(summary.status).toBe('failed');
+      expect(summary.error?.message).toContain(`column "n": '[1, 2.5]': element '2.5' is not a whole number of type INTEGER`);
+    });
+
+    it('refuses before running lists of lists, fixed-size arrays and STRUCT, MAP or UNION members from text', async () => {
+      for (const type of ['INTEGER[][]', 'INTEGER[2]', 'STRUCT(a INTEGER)', 'STRUCT(a INTEGER)[]', 'MAP(VARCHAR, INTEGER)']) {
+        const problems = await problemsOf(castOver({ columns: [{ column: 'name', type }] }), dir);
+        expect(problems).toEqual([expect.objectContaining({ path: 'nodes[1].params.columns[0].type', message: expect.stringContaining(`column 'name': text cannot be converted to ${type.toUpperCase()} with each member checked`) })]);
+      }
+    });
+  });
+
   it('compiles to readable SQL (snapshot)', async () => {
     for (const on_error of ['fail', 'null', 'reject']) {
       const result = await inspect({ pipeline: castOver({ columns: QTY_DAY, on_error }), baseDir: dir });

@@ -5,6 +5,7 @@ import { ident, literal, stringLiteral } from '../../compiler/sql.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
 import { closest } from '../../util/suggest.js';
 import { compileConversions, inputSpelling, quoteValue, REASON_COLUMN, type Conversion } from '../transform.cast/conversions.js';
+import { misreadByStrptime } from '../shared/temporal-text.js';
 
 const params = z
   .object({
@@ -115,6 +116,11 @@ and position and becomes DATE, TIMESTAMP or TIMESTAMPTZ. Common specifiers: \`%Y
 time, \`%f\` microseconds, \`%p\` AM/PM, \`%z\` offset such as \`+02:00\`, \`%Z\` zone name. Formats are checked
 before the run. The listed columns must be text (VARCHAR); use *Change column types* for other types.
 
+**What a format reads.** \`%Y\` reads a four-digit year only: \`01/02/24\` does not match \`%d/%m/%Y\` (DuckDB's
+strptime would read the year 24), so a later \`%d/%m/%y\` in the list reads it as 2024-02-01; write years before
+1000 with leading zeros (\`0024\`). The words \`infinity\`, \`-infinity\` and \`epoch\` match no format (DuckDB's
+strptime reads them whatever the format, as 1900-01-01 or as the infinite dates and 1970-01-01).
+
 **Missing values.** NULL and the empty text are missing: they become NULL and are never a failure.
 
 **Time zones**, exactly:
@@ -137,8 +143,8 @@ closest name suggested.
 
 - \`fail\` (default): the run stops; the message names the node, the column and the value, e.g.
   \`node 'p' (transform.parse_dates), column 'day' failed: Invalid Input Error: Could not parse string "31.01.2025" according to format specifier "%d/%m/%Y"\`
-  (DuckDB quotes the first format; all were tried). When formats with and without \`%z\`/\`%Z\` are mixed the
-  message lists every format instead.
+  (DuckDB quotes the first format; all were tried). When formats with and without \`%z\`/\`%Z\` are mixed, or
+  a value is one of the words above or has a short year for \`%Y\`, the message lists every format instead.
 - \`null\`: they become NULL. No count is reported, as that would read the data a second time.
 - \`reject\`: a row with at least one value that matches no format goes, unchanged, to the \`rejects\`
   output with a \`${REASON_COLUMN}\` column such as \`column day: '31.01.2025' matches none of the formats %d/%m/%Y, %Y-%m-%d\`
@@ -189,10 +195,28 @@ closest name suggested.
       const column = inputSpelling(input, c.column);
       const col = ident(column);
       const parts = groups(c.formats);
-      /** Each group parsed (with `fn`, from `value`) and brought to the result type, first group first. */
-      const parse = (fn: 'try_strptime' | 'strptime', value: string) => {
+      const tried = `' matches none of the formats ${c.formats.join(', ')}`;
+      /**
+       * A group's formats tried (with `fn`, from `value`), a value the group misreads (see
+       * misreadByStrptime) set aside: NULL, or with strptime the error `misread`. DuckDB tries a list
+       * of formats in one call and stops at the first that reads the value, so after a misread
+       * (`01/02/24` read by `%d/%m/%Y` as the year 24) the formats are tried again one by one: a later
+       * `%d/%m/%y` reads it. That second pass runs only for the rows misread.
+       */
+      const read = (fn: 'try_strptime' | 'strptime', value: string, g: { aware: boolean; formats: string[] }, misread: string) => {
+        const parsed = `${fn}(${value}, ${g.formats.length === 1 ? stringLiteral(g.formats[0]!) : literal(g.formats)})`;
+        const one = (f: string) => {
+          const r = `try_strptime(${col}, ${stringLiteral(f)})`;
+          return `CASE WHEN ${misreadByStrptime(col, r, g.aware)} THEN NULL ELSE ${r} END`;
+        };
+        const again = g.formats.length === 1 ? 'NULL' : `coalesce(${g.formats.map(one).join(', ')})`;
+        const otherwise = misread === 'NULL' || again === 'NULL' ? `${again === 'NULL' ? misread : again}` : `coalesce(${again}, ${misread})`;
+        return `CASE WHEN ${misreadByStrptime(col, parsed, g.aware)} THEN ${otherwise} ELSE ${parsed} END`;
+      };
+      /** Each group parsed and brought to the result type, first group first. */
+      const parse = (fn: 'try_strptime' | 'strptime', value: string, misread: string) => {
         const converted = parts.map((g) => {
-          const parsed = `${fn}(${value}, ${g.formats.length === 1 ? stringLiteral(g.formats[0]!) : literal(g.formats)})`;
+          const parsed = read(fn, value, g, misread);
           if (g.aware) return c.type === 'TIMESTAMPTZ' ? parsed : `timezone(${dst}, ${parsed})`;
           if (c.type === 'TIMESTAMPTZ') return `timezone(${src}, ${parsed})`;
           return from === to ? parsed : `timezone(${dst}, timezone(${src}, ${parsed}))`;
@@ -200,15 +224,14 @@ closest name suggested.
         const combined = converted.length === 1 ? converted[0]! : `coalesce(${converted.join(', ')})`;
         return c.type === 'DATE' ? `CAST(${combined} AS DATE)` : combined;
       };
-      const safe = parse('try_strptime', col);
-      const tried = `' matches none of the formats ${c.formats.join(', ')}`;
+      const safe = parse('try_strptime', col, 'NULL');
       // strptime with a list of formats is several times faster than try_strptime when the first
       // formats do not match, so a single kind of format fails through strptime's own error (which
-      // quotes the value and the first format). Formats with and without a zone mix only through
-      // try_strptime, with an error of our own for values none reads.
+      // quotes the value and the first format), or ours for a value strptime misreads. Formats with
+      // and without a zone mix only through try_strptime, with an error of our own for values none reads.
       const strict =
         parts.length === 1
-          ? parse('strptime', `NULLIF(${col}, '')`)
+          ? parse('strptime', `NULLIF(${col}, '')`, `CASE WHEN ${col} IS NOT NULL THEN error(${quoteValue(`column "${column}": '`, column, tried)}) END`)
           : `coalesce(${safe}, CASE WHEN ${col} <> '' THEN error(${quoteValue(`column "${column}": '`, column, tried)}) END)`;
       return {
         column,

@@ -173,6 +173,63 @@ describe('transform.parse_dates', () => {
     expect(twice).toEqual([expect.objectContaining({ path: 'nodes[1].params.columns[1].column' })]);
   });
 
+  describe('text that strptime would read as another date', () => {
+    const WORDS = `SELECT * FROM (VALUES (1, 'infinity'), (2, '-Infinity'), (3, ' infinity '), (4, 'EPOCH'), (5, '2024-01-05'), (6, '1900-01-01')) t(id, v)`;
+    const failRun = async (params: Record<string, unknown>, src: string) => {
+      const doc = parseOver(params, src);
+      return (await run(pipeline([...doc.nodes, { id: 'out', type: 'sink.csv', params: { path: 'words.csv', if_exists: 'overwrite' } }], ['src -> p', 'p -> out']), dir)).summary;
+    };
+
+    it('infinity, -infinity and epoch match no format (try_strptime would read 1900-01-01, strptime the infinite dates and 1970-01-01)', async () => {
+      for (const [formats, type] of [
+        [['%Y-%m-%d'], 'DATE'],
+        [['%d/%m/%Y', '%Y-%m-%d'], 'TIMESTAMP'],
+        [['%Y-%m-%d'], 'TIMESTAMPTZ'],
+        [['%Y-%m-%d %z', '%Y-%m-%d'], 'TIMESTAMPTZ'],
+      ] as const) {
+        const params = { columns: [{ column: 'v', formats, type }], on_error: 'reject' };
+        const rejects = await preview(parseOver(params, WORDS), dir, 'p', { port: 'rejects' });
+        const tried = formats.join(', ');
+        expect(rejects.rows.map((r) => [r.id, r._caudal_reason])).toEqual([
+          [1, `column v: 'infinity' matches none of the formats ${tried}`],
+          [2, `column v: '-Infinity' matches none of the formats ${tried}`],
+          [3, `column v: ' infinity ' matches none of the formats ${tried}`],
+          [4, `column v: 'EPOCH' matches none of the formats ${tried}`],
+        ]);
+        const out = await preview(parseOver(params, WORDS), dir, 'p');
+        expect(out.rows.map((r) => r.id)).toEqual([5, 6]);
+      }
+      const summary = await failRun({ columns: [{ column: 'v', formats: ['%Y-%m-%d'] }] }, `SELECT 'infinity' AS v`);
+      expect(summary.status).toBe('failed');
+      expect(summary.error?.message).toContain(`column "v": 'infinity' matches none of the formats %Y-%m-%d`);
+    });
+
+    it('%Y reads a four-digit year only: 01/02/24 does not match %d/%m/%Y (strptime would read the year 24), and a later %d/%m/%y reads it', async () => {
+      const src = `SELECT * FROM (VALUES (1, '01/02/24'), (2, '31/12/99'), (3, '01/02/2024'), (4, '01/02/0024'), (5, '1/2/999')) t(id, v)`;
+      const only = await preview(parseOver({ columns: [{ column: 'v', formats: ['%d/%m/%Y'] }], on_error: 'null' }, src), dir, 'p');
+      expect(only.rows.map((r) => [r.id, r.v])).toEqual([
+        [1, null],
+        [2, null],
+        [3, '2024-02-01'],
+        [4, '0024-02-01'],
+        [5, null],
+      ]);
+      const both = await preview(parseOver({ columns: [{ column: 'v', formats: ['%d/%m/%Y', '%d/%m/%y'] }], on_error: 'null' }, src), dir, 'p');
+      expect(both.rows.map((r) => [r.id, r.v])).toEqual([
+        [1, '2024-02-01'],
+        [2, '1999-12-31'],
+        [3, '2024-02-01'],
+        [4, '0024-02-01'],
+        [5, null],
+      ]);
+      const summary = await failRun({ columns: [{ column: 'v', formats: ['%d/%m/%Y'], type: 'TIMESTAMP' }] }, `SELECT '01/02/24' AS v`);
+      expect(summary.error?.message).toContain(`column "v": '01/02/24' matches none of the formats %d/%m/%Y`);
+      // on_error "fail" (strptime) reads the same.
+      const strict = await preview(parseOver({ columns: [{ column: 'v', formats: ['%d/%m/%Y', '%d/%m/%y'] }] }, `${src} WHERE id < 5`), dir, 'p');
+      expect(strict.rows.map((r) => r.v)).toEqual(['2024-02-01', '1999-12-31', '2024-02-01', '0024-02-01']);
+    });
+  });
+
   it('compiles to readable SQL (snapshot)', async () => {
     for (const [name, doc] of [
       ['date, fail', days()],
