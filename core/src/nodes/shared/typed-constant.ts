@@ -1,19 +1,37 @@
 import { literal, stringLiteral } from '../../compiler/sql.js';
-import { decimalScale, isIntegerType, numberConversion } from './locale-numbers.js';
+import { decimalScale, isFloatType, isIntegerType, numberConversion } from './locale-numbers.js';
 import { dateConversion, isDateType, isPlainTimestampType, isTimeType, timeConversion, timestampConversion } from './temporal-text.js';
 
 /**
- * A constant typed into a node (a fill value, a lag/lead or lookup default) meets a column's type
- * with the rules values read from text get: DuckDB's TRY_CAST takes 1.5 for an INTEGER as 2,
- * `'2024-01-01 10:00'` for a DATE as the date alone and 12.345 for DECIMAL(10,2) as 12.35, so the
- * node would fill in a value nobody wrote. Such a constant is refused before the run instead.
+ * A constant typed into a node (a fill value, a lag/lead or lookup default, a pivot value) meets a
+ * column's type with the rules values read from text get: DuckDB's TRY_CAST takes 1.5 for an
+ * INTEGER as 2, `'2024-01-01 10:00'` for a DATE as the date alone, 12.345 for DECIMAL(10,2) as
+ * 12.35, `'0x10'` for a BIGINT as 16 and `'1e400'` for a DOUBLE as Infinity, so the node would
+ * fill in a value nobody wrote. Such a constant is refused before the run instead.
  */
 export type Constant = string | number | boolean;
+
+/**
+ * How a constant for a number column must be written: digits with an optional sign, decimal point
+ * and exponent (`16`, `-2.5`, `.5`, `1e3`). DuckDB also reads `0x10`, `0b11`, `1_000`, `' 7'`,
+ * `inf` and `nan` as numbers; in a typed constant those are far more likely a slip (or a code)
+ * than the number, so they are refused.
+ */
+const PLAIN_NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+/** A number type: integer, DECIMAL, FLOAT/DOUBLE. */
+const isNumberType = (type: string) => isIntegerType(type) || decimalScale(type) !== undefined || isFloatType(type);
 
 /** SQL that is NULL when `value` does not convert to `type` without change (a plain cast for other types). */
 function strictConversion(value: Constant, type: string): string {
   const text = stringLiteral(typeof value === 'string' ? value : String(value));
-  if (typeof value !== 'boolean' && (isIntegerType(type) || decimalScale(type) !== undefined)) return numberConversion(text, type, { decimal: '.' }).safe;
+  if (isIntegerType(type) || decimalScale(type) !== undefined) return numberConversion(text, type, { decimal: '.' }).safe;
+  if (isFloatType(type)) {
+    // A value beyond the type's range becomes ±Infinity, a tiny one 0: refused, the type cannot hold it.
+    const zeroWritten = /^[+-]?[0.]*([eE].*)?$/.test(String(value));
+    const v = `TRY_CAST(${text} AS ${type})`;
+    return `CASE WHEN isfinite(${v}) AND (${v} <> 0 OR ${zeroWritten}) THEN ${v} END`;
+  }
   if (typeof value === 'string' && isDateType(type)) return dateConversion(text, "''").safe;
   if (typeof value === 'string' && isPlainTimestampType(type)) return timestampConversion(text, type, "''").safe;
   if (typeof value === 'string' && isTimeType(type)) return timeConversion(text, "''").safe;
@@ -22,6 +40,7 @@ function strictConversion(value: Constant, type: string): string {
 
 /** True when `value` converts to `type` exactly (`rows` runs a query in the planning session). */
 export async function constantConverts(rows: (sql: string) => Promise<Array<Record<string, unknown>>>, value: Constant, type: string): Promise<boolean> {
+  if (isNumberType(type) && (typeof value === 'boolean' || !PLAIN_NUMBER.test(String(value)))) return false;
   const [row] = await rows(`SELECT ${strictConversion(value, type)} IS NOT NULL AS ok`);
   return row?.ok === true;
 }

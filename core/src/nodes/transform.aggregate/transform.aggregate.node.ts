@@ -78,7 +78,11 @@ an empty input gives no rows.
 \`orders >= 10 AND country <> 'XX'\`). Pipeline params are written \`$name\`. An input column that is
 not an output column is refused with the names having can use: add an aggregation of it, or filter
 rows before grouping with a Filter node. \`sum\`, \`avg\`, \`median\`, \`percentile\` and \`stddev\` of a
-text column are refused before the run (a CSV read as text: convert the column with a Cast node).`,
+text column are refused before the run (a CSV read as text: convert the column with a Cast node).
+
+**NaN** (a DOUBLE that is not a number, read from the text \`NaN\`) counts as larger than every
+number, as in DuckDB's ordering: \`max\` returns it, \`sum\` and \`avg\` of a group holding one are NaN.
+Turn such values into NULL first when they mean "no value" (a Derive: \`CASE WHEN isnan(v) THEN NULL ELSE v END\`).`,
   example: {
     description: 'Revenue and orders per country',
     params: {

@@ -3,6 +3,7 @@ import { defineNode } from '../define.js';
 import { cleanTextSpark } from './transform.clean_text.spark.js';
 import { ident, stringLiteral } from '../../compiler/sql.js';
 import { duplicateIndexes, findColumn, paramError } from '../shared/columns.js';
+import { trimWhitespaceSql, WHITESPACE } from '../shared/unicode-text.js';
 
 const params = z
   .object({
@@ -54,8 +55,6 @@ const params = z
 
 type Params = z.output<typeof params>;
 
-/** Whitespace (RE2): ASCII, NEL, every Unicode space separator (no-break, em, ideographic, …), line/paragraph separators. */
-const WHITESPACE = '[\\t\\n\\x0B\\x0C\\r \\x{85}\\p{Zs}\\x{2028}\\x{2029}]';
 /** WHITESPACE without the plain space (\\p{Zs} spelled out; a test compares the node with the plain replacement on every BMP character). */
 const OTHER_WHITESPACE = '[\\t\\n\\x0B\\x0C\\r\\x{85}\\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{202F}\\x{205F}\\x{3000}\\x{2028}\\x{2029}]';
 /**
@@ -79,9 +78,7 @@ function cleanExpression(column: string, p: Params): string {
     // Whitespace runs are single spaces now.
     if (p.trim) x = `trim(${x})`;
   } else if (p.trim) {
-    // Two anchored patterns without 'g' run as fast as DuckDB's trim(), which leaves tabs and line breaks;
-    // trim(x, characters) with this set is about ten times slower.
-    x = `regexp_replace(regexp_replace(${x}, ${stringLiteral(`^${WHITESPACE}+`)}, ''), ${stringLiteral(`${WHITESPACE}+$`)}, '')`;
+    x = trimWhitespaceSql(x);
   }
   if (p.remove_accents) x = `strip_accents(${x})`;
   if (p.case === 'lower') x = `lower(${x})`;

@@ -4,6 +4,7 @@ import { fillNullsSpark } from './transform.fill_nulls.spark.js';
 import { ident, identList, literal } from '../../compiler/sql.js';
 import { duplicateIndexes, findColumn, paramError } from '../shared/columns.js';
 import { constantConverts } from '../shared/typed-constant.js';
+import { decimalScale, isIntegerType } from '../shared/locale-numbers.js';
 
 const STRATEGIES = ['constant', 'mean', 'median', 'mode', 'previous', 'next', 'drop_row'] as const;
 
@@ -53,6 +54,40 @@ type Rule = z.output<typeof rule>;
 const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL\(\d+,\s*\d+\))$/i;
 const TEMPORAL = /^(DATE|TIME|TIMESTAMP|TIMESTAMP WITH TIME ZONE|TIMESTAMP_(S|MS|NS))$/i;
 
+/** The aggregates an exact mean is computed from: the sum of the unscaled values and their count. */
+function exactMeanParts(c: string, type: string, scale: number): Array<{ name: string; sql: string }> {
+  // sum() of an integer up to BIGINT/UBIGINT is a HUGEINT; of a UHUGEINT a DOUBLE, so that one is summed as HUGEINT.
+  const sum = scale > 0 ? `sum(${c})` : /^\s*(UHUGEINT|UINT128)\s*$/i.test(type) ? `sum(CAST(${c} AS HUGEINT))` : `sum(${c})`;
+  return [
+    { name: 'sum', sql: sum },
+    { name: 'count', sql: `count(${c})` },
+  ];
+}
+
+/**
+ * sum / count rounded half away from zero, in whole numbers (HUGEINT): the unscaled sum of a
+ * DECIMAL column (its sum times 10^scale) is divided, then scaled back with an exact DECIMAL product.
+ */
+function exactMean([sum, count]: string[], type: string, scale: number): string {
+  const u = scale > 0 ? `CAST(${sum} * ${10n ** BigInt(scale)} AS HUGEINT)` : `CAST(${sum} AS HUGEINT)`;
+  const rounded = `(${u} // ${count} + CASE WHEN 2 * abs(${u} % ${count}) >= ${count} THEN sign(${u}) ELSE 0 END)`;
+  return scale > 0 ? `CAST(CAST(${rounded} AS DECIMAL(38,0)) * 0.${'0'.repeat(scale - 1)}1 AS ${type})` : `CAST(${rounded} AS ${type})`;
+}
+
+/** The two middle values (the same one for an odd count), as DECIMAL(38, scale) so negating cannot overflow. */
+function exactMedianParts(c: string, scale: number): Array<{ name: string; sql: string }> {
+  const d = `CAST(${c} AS DECIMAL(38,${scale}))`;
+  return [
+    { name: 'low', sql: `quantile_disc(${d}, 0.5)` },
+    { name: 'high', sql: `-quantile_disc(-${d}, 0.5)` },
+  ];
+}
+
+/** Half-way between the middle values, exact with one more decimal place, then rounded half away from zero by the cast. */
+function exactMedian([low, high]: string[], type: string): string {
+  return `CAST((${low} + ${high}) * 0.5 AS ${type})`;
+}
+
 /** A column name for a helper value that is not one of the input's names. */
 function freshName(columns: Column[], base: string): string {
   const taken = new Set(columns.map((c) => c.name.toLowerCase()));
@@ -78,9 +113,9 @@ names, positions and **types**: every fill value is converted to the column's ty
 
 | strategy | fills with | notes |
 | --- | --- | --- |
-| \`constant\` | \`value\` | Converted to the column's type; a value that does not convert (\`"abc"\` for an INTEGER), or that the type would change (\`1.5\` for an INTEGER, \`"2025-01-01 10:00"\` for a DATE, \`12.345\` for DECIMAL(10,2)), is reported before the run, naming the column. |
-| \`mean\` | the average of the non-null values | Numeric columns only. Rounded to the column's type: an INTEGER column gets the rounded mean, a DECIMAL(10,2) column the mean to 2 places. The mean of a FLOAT/DOUBLE column is summed in parallel, so its last digits can differ from run to run. |
-| \`median\` | the middle value | Numeric and date/time columns. Between two middle values it interpolates, then rounds to the column's type. |
+| \`constant\` | \`value\` | Converted to the column's type; a value that does not convert (\`"abc"\` for an INTEGER), or that the type would change (\`1.5\` for an INTEGER, \`"2025-01-01 10:00"\` for a DATE, \`12.345\` for DECIMAL(10,2)), is reported before the run, naming the column. For a number column the value is written as a plain number (\`16\`, \`-2.5\`, \`1e3\`): \`"0x10"\`, \`"1_000"\`, \`" 7"\`, \`"inf"\`, \`true\`, or a number the type cannot hold (\`"1e400"\` or \`"1e-400"\` for a DOUBLE) are reported too. |
+| \`mean\` | the average of the non-null values | Numeric columns only. Integer and DECIMAL columns: computed exactly (not through DOUBLE, so 9007199254740993 stays that), then rounded half away from zero to the column's type: an INTEGER column gets the rounded mean (1 and 2 give 2, −1 and −2 give −2), a DECIMAL(10,2) column the mean to 2 places (1.875 gives 1.88). The mean of a FLOAT/DOUBLE column is a DOUBLE sum taken in parallel, so its last digits can differ from run to run. |
+| \`median\` | the middle value | Numeric and date/time columns. Between two middle values it takes the value half-way; for integer and DECIMAL columns exactly, rounded half away from zero as for the mean (2 and 3 give 3). |
 | \`mode\` | the most frequent non-null value | Any type. Ties go to the smallest value, so the result is deterministic. |
 | \`previous\` | the nearest non-null value before the row | Needs *Order*. Rows before the first non-null value stay NULL ("fill down"). |
 | \`next\` | the nearest non-null value after the row | Needs *Order*. Rows after the last non-null value stay NULL ("fill up"). |
@@ -180,6 +215,18 @@ No warnings or metrics.`,
                 'use "mode" or "constant" for this column',
                 col.name,
               );
+            // Integer and DECIMAL columns: exact (DuckDB's avg and median go through DOUBLE, which
+            // holds whole numbers only up to 2^53: the mean of 9007199254740993 twice would fill
+            // 9007199254740992), then rounded half away from zero to the column's type.
+            const scale = isIntegerType(col.type) ? 0 : decimalScale(col.type);
+            if (scale !== undefined) {
+              const parts = rule.strategy === 'mean' ? exactMeanParts(c, col.type, scale) : exactMedianParts(c, scale);
+              const combine = (refs: string[]) => (rule.strategy === 'mean' ? exactMean(refs, col.type, scale) : exactMedian(refs, col.type));
+              if (!partition) return `(SELECT ${combine(parts.map((x) => ident(x.name)))} FROM (SELECT ${parts.map((x) => `${x.sql} AS ${ident(x.name)}`).join(', ')} FROM ${base}))`;
+              const names = parts.map((x) => freshName(input.columns, `_caudal_${rule.strategy}_${x.name}_${at}`));
+              parts.forEach((x, k) => helpers.push({ name: names[k]!, sql: `${x.sql} OVER (${partition})` }));
+              return combine(names.map(ident));
+            }
             const fn = rule.strategy === 'mean' ? 'avg' : 'median';
             return typed(partition ? `${fn}(${c}) OVER (${partition})` : `(SELECT ${fn}(${c}) FROM ${base})`);
           }

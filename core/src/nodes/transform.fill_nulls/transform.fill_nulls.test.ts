@@ -69,6 +69,52 @@ describe('transform.fill_nulls', () => {
     expect(await messages({ rules: [{ column: 'qty', strategy: 'constant', value: '7' }, { column: 'day', strategy: 'constant', value: '2025-01-01' }] })).toEqual([]);
   });
 
+  it('refuses a constant written other than as a plain number for a number column, or beyond what its type holds', async () => {
+    const q = `SELECT * FROM (VALUES (1, 1::BIGINT, 1.5::DOUBLE, 1.5::DECIMAL(10,2)), (2, NULL, NULL, NULL)) t(id, big, dbl, dec)`;
+    const refused = async (column: string, value: unknown) =>
+      (await problemsOf(fillOver({ rules: [{ column, strategy: 'constant', value }] }, q), dir)).map((p) => p.message);
+    // DuckDB reads '0x10' as 16, '1_000' as 1000, '1e400' as Infinity and '1e-400' as 0.
+    for (const [column, value] of [['big', '0x10'], ['big', '0b11'], ['big', '1_000'], ['big', ' 7'], ['big', true], ['dbl', '1e400'], ['dbl', '-1e400'], ['dbl', '1e-400'], ['dbl', 'inf'], ['dbl', 'nan'], ['dbl', '0x10'], ['dec', '0x10']] as const)
+      expect(await refused(column, value), `${column} ${String(value)}`).toEqual([expect.stringContaining(`the fill value ${JSON.stringify(value)} for column '${column}' does not convert to its type`)]);
+    const r = await preview(fillOver({ rules: [{ column: 'big', strategy: 'constant', value: '1e3' }, { column: 'dbl', strategy: 'constant', value: '-0.0e5' }, { column: 'dec', strategy: 'constant', value: '+2.50' }] }, q), dir, 'fill');
+    expect(r.rows.find((x) => x.id === 2)).toEqual({ id: 2, big: '1000', dbl: -0, dec: '2.50' });
+  });
+
+  it('fills the mean and median of integer and DECIMAL columns exactly (not through DOUBLE), rounded half away from zero', async () => {
+    const q = `SELECT * FROM (VALUES
+      (1, 'a', 9007199254740993::BIGINT, 1::BIGINT, -1::INTEGER, 1.50::DECIMAL(10,2)),
+      (2, 'a', 9007199254740993, 2, -2, 2.25),
+      (3, 'a', NULL, NULL, NULL, NULL),
+      (4, 'b', 9007199254740993, 4, 7, 0.01),
+      (5, 'b', NULL, NULL, NULL, NULL)
+    ) t(id, g, big, small, neg, dec)`;
+    const filled = async (strategy: string, partition: string[]) => {
+      const rules = ['big', 'small', 'neg', 'dec'].map((column) => ({ column, strategy }));
+      const r = await preview(fillOver({ rules, partition_by: partition }, q), dir, 'fill');
+      return r.rows.filter((x) => x.id === 3 || x.id === 5).sort((a, b) => Number(a.id) - Number(b.id)).map((x) => [x.big, x.small, x.neg, x.dec]);
+    };
+    // Whole column: big 9007199254740993 (DOUBLE would give ...992); small (1+2+4)/3 = 2.33 → 2; neg (-1-2+7)/3 = 1.33 → 1;
+    // dec (1.50+2.25+0.01)/3 = 1.2533 → 1.25.
+    expect(await filled('mean', [])).toEqual([
+      ['9007199254740993', '2', 1, '1.25'],
+      ['9007199254740993', '2', 1, '1.25'],
+    ]);
+    // Per group a: small 1.5 → 2, neg -1.5 → -2, dec 1.875 → 1.88; group b: its single values.
+    expect(await filled('mean', ['g'])).toEqual([
+      ['9007199254740993', '2', -2, '1.88'],
+      ['9007199254740993', '4', 7, '0.01'],
+    ]);
+    // Median of group a: between the two middle values, exactly, then rounded the same way.
+    expect(await filled('median', ['g'])).toEqual([
+      ['9007199254740993', '2', -2, '1.88'],
+      ['9007199254740993', '4', 7, '0.01'],
+    ]);
+    expect(await filled('median', [])).toEqual([
+      ['9007199254740993', '2', -1, '1.50'],
+      ['9007199254740993', '2', -1, '1.50'],
+    ]);
+  });
+
   it('fills with the mean, median and mode of the whole column, rounded to the column type', async () => {
     const r = await rowsOf({
       rules: [

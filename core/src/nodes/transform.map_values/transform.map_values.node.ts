@@ -3,6 +3,7 @@ import { defineNode } from '../define.js';
 import { mapValuesSpark } from './transform.map_values.spark.js';
 import { ident, stringLiteral } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
+import { nfcSql, trimWhitespace, trimWhitespaceSql } from '../shared/unicode-text.js';
 
 const params = z
   .object({
@@ -39,7 +40,7 @@ const params = z
     }),
     ignore_case: z.boolean().default(false).meta({ label: 'Ignore case', help: "'PARIS' matches 'Paris'.", widget: 'boolean', group: 'Matching' }),
     ignore_accents: z.boolean().default(false).meta({ label: 'Ignore accents', help: "'Mérida' matches 'Merida'.", widget: 'boolean', group: 'Matching' }),
-    trim: z.boolean().default(false).meta({ label: 'Ignore surrounding spaces', help: "' Shipped ' matches 'Shipped'.", widget: 'boolean', group: 'Matching' }),
+    trim: z.boolean().default(false).meta({ label: 'Ignore surrounding spaces', help: "' Shipped\\t' matches 'Shipped' (spaces, tabs, line breaks, no-break spaces).", widget: 'boolean', group: 'Matching' }),
     unmapped: z.enum(['keep', 'null', 'value']).default('keep').meta({
       label: 'Values not in the mapping',
       help: '`keep` leaves them as they are, `null` makes them NULL, `value` replaces them with the fixed value below.',
@@ -52,21 +53,22 @@ const params = z
 
 type Params = z.output<typeof params>;
 
-/** DuckDB's trim(): spaces only. */
-const trimSpaces = (s: string) => s.replace(/^ +| +$/g, '');
-
 /** The matching key of a mapping value, as the SQL `key()` below computes it (for the duplicate check). */
 function jsKey(p: Params, value: string): string {
-  let k = p.trim ? trimSpaces(value) : value;
+  let k = value.normalize('NFC');
+  if (p.trim) k = trimWhitespace(k);
   if (p.ignore_case) k = k.toLowerCase();
   if (p.ignore_accents) k = k.normalize('NFD').replace(/\p{M}/gu, '');
   return k;
 }
 
-/** The matching key of a text expression: trimmed, lower-cased, without accents, as chosen. */
+/**
+ * The matching key of a text expression: in NFC form, trimmed, lower-cased, without accents, as
+ * chosen (strip_accents decomposes, so NFC is only needed without it).
+ */
 function key(p: Params, text: string): string {
-  let k = text;
-  if (p.trim) k = `trim(${k})`;
+  let k = p.ignore_accents ? text : nfcSql(text);
+  if (p.trim) k = trimWhitespaceSql(k);
   if (p.ignore_case) k = `lower(${k})`;
   if (p.ignore_accents) k = `strip_accents(${k})`;
   return k;
@@ -94,7 +96,10 @@ export const mapValuesNode = defineNode({
 position. The mapping is either typed in (\`mappings\`: pairs \`from\` → \`to\`) or read from a table connected to
 the \`mapping\` input (columns \`from_column\` → \`to_column\`), not both.
 
-**Matching.** By default a value must equal a mapping value exactly. \`trim\` ignores spaces around both,
+**Matching.** By default a value must equal a mapping value exactly, both taken in Unicode NFC form (a
+'Mérida' written with a combining accent matches 'Mérida'; only text holding a character NFC may change is
+normalized, so ASCII text costs nothing). \`trim\` ignores whitespace around both (spaces, tabs, line
+breaks, no-break spaces: the whitespace \`transform.clean_text\` trims),
 \`ignore_case\` compares them lower-cased, \`ignore_accents\` without accents (DuckDB's \`strip_accents\`:
 'Mérida' = 'Merida', 'Zoë' = 'Zoe'). Each option applies to both sides.
 
@@ -106,7 +111,9 @@ value. Rows of a mapping table whose value is NULL are ignored.
 \`unmapped_value\` instead. A NULL in the column is missing rather than unmapped: it stays NULL in every case.
 
 **Types.** The result is VARCHAR. A column of another type is compared and kept as its text form, and the
-replacements of a mapping table are converted to text. A replacement may be NULL.
+replacements of a mapping table are converted to text. A replacement may be NULL. A typed-in value that
+no value of such a column can read as is reported before the run: \`'1'\` for a DOUBLE column, whose 1
+reads \`'1.0'\` (write \`'1.0'\`), or \`'abc'\` for an INTEGER column.
 
 **Order.** Typed-in pairs keep the row order of the input. With a mapping table the node joins it,
 and, as with any join, the row order of the output is not guaranteed; sort downstream when it matters.
@@ -150,7 +157,7 @@ No metrics or warnings: counting unmapped values would read the data a second ti
       out.push({ path: 'unmapped_value', message: `unmapped_value is only used with unmapped "value" (unmapped is "${p.unmapped}")`, hint: 'set unmapped to "value" or remove unmapped_value' });
     return out;
   },
-  compile(ctx) {
+  async compile(ctx) {
     const p = ctx.params;
     const input = ctx.input();
     const tables = ctx.inputs('mapping');
@@ -170,6 +177,24 @@ No metrics or warnings: counting unmapped values would read the data a second ti
     const lit = (v: string | null) => (v === null ? 'CAST(NULL AS VARCHAR)' : stringLiteral(v));
 
     if (tables.length === 0) {
+      // A column of another type is compared as its text form: a mapping value that is not how one
+      // of its values reads as text ('1' for a DOUBLE, whose 1 reads '1.0') could never match.
+      if (found && found.type !== 'VARCHAR') {
+        const canon = await ctx.rows(`SELECT ${p.mappings.map((m, i) => `CAST(TRY_CAST(${stringLiteral(m.from)} AS ${found.type}) AS VARCHAR) AS ${ident(`v${i}`)}`).join(', ')}`);
+        for (const [i, m] of p.mappings.entries()) {
+          const text = canon[0]?.[`v${i}`];
+          if (typeof text === 'string' && jsKey(p, text) === jsKey(p, m.from)) continue;
+          const why =
+            typeof text === 'string'
+              ? `values are compared as text, and the ${found.type} ${m.from} reads '${text}'`
+              : `it is not a ${found.type}, so no value of the column reads so`;
+          throw fail(
+            `params.mappings[${i}].from`,
+            `node '${ctx.nodeId}': the mapping value '${m.from}' can never match column '${name}' (${found.type}): ${why}`,
+            typeof text === 'string' ? `write it as '${text}', or convert the column to text first (transform.cast)` : `write a ${found.type} value as the column's values read as text`,
+          );
+        }
+      }
       // A NULL key matches no WHEN, so NULLs fall through to ELSE (kept NULL in every mode).
       const whens = p.mappings.map((m) => `  WHEN ${key(p, stringLiteral(m.from))} THEN ${lit(m.to)}`);
       const expr = `CASE ${key(p, text(''))}\n${whens.join('\n')}\n  ELSE ${otherwise('')}\nEND`;

@@ -67,6 +67,34 @@ describe('transform.map_values', () => {
     expect(await values(mapOver({ mappings, ignore_case: true }))).toEqual(['FR-75', ' PARIS ', 'Mérida', 'MX-YUC', null, 'Zoë Town', 'Lyon']);
   });
 
+  it('trim removes the whitespace transform.clean_text trims (tabs, line breaks, no-break spaces), on both sides', async () => {
+    const src = `SELECT * FROM (VALUES (1, 'Paris' || chr(160) || ' '), (2, chr(9) || 'Paris'), (3, 'Paris' || chr(9)), (4, 'Paris' || chr(13)), (5, ' Paris' || chr(10)), (6, 'Pa ris')) t(id, "City Name")`;
+    expect(await values(mapOver({ mappings: [{ from: 'Paris\u3000', to: 'FR' }], trim: true }, src))).toEqual(['FR', 'FR', 'FR', 'FR', 'FR', 'Pa ris']);
+  });
+
+  it('compares in Unicode NFC form: an accent written as a combining mark matches the composed letter, both ways', async () => {
+    const src = `SELECT * FROM (VALUES (1, 'M' || chr(233) || 'rida'), (2, 'Me' || chr(769) || 'rida'), (3, 'Merida'), (4, 'Ohm ' || chr(8486))) t(id, "City Name")`;
+    expect(await values(mapOver({ mappings: [{ from: 'M\u00e9rida', to: 'MX' }, { from: 'Ohm \u03a9', to: 'Ω' }] }, src))).toEqual(['MX', 'MX', 'Merida', 'Ω']);
+    expect(await values(mapOver({ mappings: [{ from: 'Me\u0301rida', to: 'MX' }], ignore_case: true, trim: true }, src))).toEqual(['MX', 'MX', 'Merida', 'Ohm \u2126']); // unmapped: kept as it was
+    // The two spellings of one value are the same mapping value.
+    expect((await problemsOf(mapOver({ mappings: [{ from: 'M\u00e9rida', to: 'a' }, { from: 'Me\u0301rida', to: 'b' }] }, src), dir)).map((p) => p.path)).toEqual(['nodes[1].params.mappings[1].from']);
+  });
+
+  it('refuses a typed-in value that no value of a non-text column reads as (a DOUBLE 1 reads 1.0), before the run', async () => {
+    const src = `SELECT * FROM (VALUES (1, 1.0::DOUBLE), (2, 2.5), (3, 100)) t(id, "City Name")`;
+    const problems = await problemsOf(mapOver({ mappings: [{ from: '2.5', to: 'a' }, { from: '1', to: 'one' }] }, src), dir);
+    expect(problems).toEqual([
+      expect.objectContaining({
+        code: 'invalid_param',
+        path: 'nodes[1].params.mappings[1].from',
+        message: `node 'm': the mapping value '1' can never match column 'City Name' (DOUBLE): values are compared as text, and the DOUBLE 1 reads '1.0'`,
+        hint: `write it as '1.0', or convert the column to text first (transform.cast)`,
+      }),
+    ]);
+    expect((await problemsOf(mapOver({ mappings: [{ from: 'abc', to: 'x' }] }, src), dir))[0]!.message).toBe(`node 'm': the mapping value 'abc' can never match column 'City Name' (DOUBLE): it is not a DOUBLE, so no value of the column reads so`);
+    expect(await values(mapOver({ mappings: [{ from: '1.0', to: 'one' }, { from: '100.0', to: 'hundred' }] }, src))).toEqual(['one', '2.5', 'hundred']);
+  });
+
   it('unmapped values can become NULL or a fixed value; NULL stays NULL', async () => {
     const base = { mappings: PAIRS, ignore_case: true, ignore_accents: true, trim: true };
     expect(await values(mapOver({ ...base, unmapped: 'null' }))).toEqual(['FR-75', 'FR-75', 'MX-YUC', 'MX-YUC', null, null, null]);

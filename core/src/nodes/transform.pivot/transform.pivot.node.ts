@@ -46,6 +46,9 @@ const params = z
 
 type Params = z.output<typeof params>;
 
+/** The placeholders column_name may hold. */
+const PLACEHOLDERS = ['{value}', '{aggregate}', '{column}'];
+
 /** The output column name of one pivot value. */
 export function pivotColumnName(p: Pick<Params, 'column_name' | 'aggregate' | 'value_column'>, value: string | number | boolean): string {
   return p.column_name.replaceAll('{value}', String(value)).replaceAll('{aggregate}', p.aggregate).replaceAll('{column}', p.value_column ?? 'rows');
@@ -73,7 +76,11 @@ a new value appeared, breaking downstream nodes at run time instead of at plan t
 \`PIVOT\` has to scan the whole input just to plan. Listing the values keeps the schema fixed and the query one
 pass. Values are matched with \`=\`, so \`'2024'\` matches an integer column's 2024 and \`'2024-01-31'\` a DATE.
 A value the pivot column's type would change is refused before the run, since it would match other
-rows: \`'12.5'\` for an INTEGER column (DuckDB would compare 13), \`'2024-01-31 10:00'\` for a DATE.
+rows: \`'12.5'\` for an INTEGER column (DuckDB would compare 13), \`'2024-01-31 10:00'\` for a DATE,
+\`'0x10'\` for a BIGINT. The other way round, a number or boolean value for a text (VARCHAR) pivot column
+is refused too: DuckDB would compare by reading each text as a number, so \`'01'\`, \`'1.0'\` and \`' 1'\`
+would all count as 1 (and text that is not a number would stop the run). Write the value as text
+(\`"1"\`) to match exactly that text.
 
 **Values not listed** (and NULL in the pivot column) are ignored: their rows count for no cell, but a group
 that only has such rows still gets a row (all cells empty, or 0 for count).
@@ -87,7 +94,9 @@ ties broken by the smallest value), so the result does not depend on row order.
 
 **Column names** come from \`column_name\` (default \`{value}\`; e.g. \`{value}_{aggregate}\` gives
 \`paid_sum\`). Names are used exactly, with spaces or accents. Two values that give the same name, or a
-name equal to a group-by column, are reported before the run (case-insensitively, as DuckDB compares names).
+name equal to a group-by column, are reported before the run (case-insensitively, as DuckDB compares names),
+and so are a value that gives an empty name (\`""\` with the default pattern) and a placeholder other than
+\`{value}\`, \`{aggregate}\` and \`{column}\`.
 
 Row order is not guaranteed, as for any aggregation: add a \`transform.sort\` on the group columns if it matters.
 
@@ -100,12 +109,20 @@ Metrics and warnings: none. Rows whose pivot value is not listed count for no ce
     const out: Array<{ path: string; message: string; hint?: string }> = [];
     if (p.aggregate !== 'count' && !p.value_column) out.push({ path: 'value_column', message: `aggregate '${p.aggregate}' needs a value column`, hint: 'or use count to count rows' });
     if (p.aggregate === 'first' && !p.order_by) out.push({ path: 'order_by', message: "aggregate 'first' needs order_by to say which row is first", hint: 'e.g. a date or id column' });
+    const unknown = [...p.column_name.matchAll(/\{([^{}]*)\}/g)].map((m) => m[0]).filter((x) => !PLACEHOLDERS.includes(x));
+    if (unknown.length > 0)
+      out.push({
+        path: 'column_name',
+        message: `column_name has ${unknown.length === 1 ? 'an unknown placeholder' : 'unknown placeholders'} ${unknown.map((x) => `'${x}'`).join(', ')}: the placeholders are ${PLACEHOLDERS.join(', ')}`,
+        hint: 'e.g. {value}_{aggregate}',
+      });
     const taken = new Map<string, string>();
     p.group_by.forEach((g) => taken.set(g.toLowerCase(), `group-by column '${g}'`));
     p.values.forEach((v, i) => {
       const name = pivotColumnName(p, v);
       const prev = taken.get(name.toLowerCase());
-      if (prev) out.push({ path: `values[${i}]`, message: `value ${JSON.stringify(v)} gives column '${name}', which clashes with ${prev}`, hint: 'change column_name, e.g. {value}_{aggregate}' });
+      if (name === '') out.push({ path: `values[${i}]`, message: `value ${JSON.stringify(v)} gives an empty column name`, hint: 'set column_name to a pattern with text around {value}, e.g. {value}_{aggregate} or code_{value}' });
+      else if (prev) out.push({ path: `values[${i}]`, message: `value ${JSON.stringify(v)} gives column '${name}', which clashes with ${prev}`, hint: 'change column_name, e.g. {value}_{aggregate}' });
       else taken.set(name.toLowerCase(), `the column of value ${JSON.stringify(v)}`);
     });
     return out;
@@ -116,6 +133,19 @@ Metrics and warnings: none. Rows whose pivot value is not listed count for no ce
     // Values are matched with `=`, which converts text to the column's type the lenient way
     // ('12.5' would match 13 in an INTEGER column, '2024-01-31 10:00' every row of that DATE).
     const pivotType = input.columns.find((c) => c.name.toLowerCase() === p.pivot_column.toLowerCase())?.type;
+    // A number meeting text is compared as a number, DuckDB converting the text: '01', '1.0', ' 1'
+    // and '+1' would all count as 1, and text that is no number would stop the run naming the cell.
+    if (pivotType === 'VARCHAR') {
+      for (const [i, val] of p.values.entries()) {
+        if (typeof val === 'string') continue;
+        const message = `node '${ctx.nodeId}': the value ${JSON.stringify(val)} is a ${typeof val}, but the pivot column '${p.pivot_column}' is text (VARCHAR): comparing them would read each text as a ${typeof val}, so text written another way (${typeof val === 'number' ? 'a leading zero or space, a trailing .0' : "'t', 'TRUE', '1'"}) would count as ${JSON.stringify(val)} too, and text that is not a ${typeof val} would stop the run`;
+        throw new CaudalError('validation', message, {
+          nodeId: ctx.nodeId,
+          column: p.pivot_column,
+          problems: [{ code: 'invalid_param', path: `params.values[${i}]`, message, hint: `write the value as text, ${JSON.stringify(String(val))}, to match exactly that text (or convert the column first with transform.cast)` }],
+        });
+      }
+    }
     if (pivotType && pivotType !== 'VARCHAR') {
       for (const [i, val] of p.values.entries()) {
         if (await constantConverts((sql) => ctx.rows(sql), val, pivotType)) continue;

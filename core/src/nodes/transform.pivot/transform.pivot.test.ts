@@ -95,6 +95,35 @@ describe('transform.pivot', () => {
     expect(await problemsFor({ pivot_column: 'day', values: ['2024-01-31'] })).toEqual([]);
   });
 
+  it('refuses a number or boolean value for a text pivot column before the run (DuckDB would read each text as a number: \'01\', \'1.0\', \' 1\' all count as 1)', async () => {
+    const codes = `SELECT * FROM (VALUES ('a', '1', 10), ('a', '01', 20), ('a', '1.0', 30), ('a', ' 1', 40), ('a', 'abc', 50)) t(g, p, v)`;
+    const doc = (values: unknown[]) => pivotOver({ group_by: ['g'], pivot_column: 'p', values, value_column: 'v', column_name: 'code_{value}' }, codes);
+    const problems = await problemsOf(doc([1, 2]), dir);
+    expect(problems).toEqual([
+      expect.objectContaining({
+        code: 'invalid_param',
+        path: 'nodes[1].params.values[0]',
+        message: `node 'p': the value 1 is a number, but the pivot column 'p' is text (VARCHAR): comparing them would read each text as a number, so text written another way (a leading zero or space, a trailing .0) would count as 1 too, and text that is not a number would stop the run`,
+        hint: 'write the value as text, "1", to match exactly that text (or convert the column first with transform.cast)',
+      }),
+    ]);
+    expect(await problemsOf(doc(['1', true]), dir)).toEqual([expect.objectContaining({ path: 'nodes[1].params.values[1]', message: expect.stringContaining(`the value true is a boolean, but the pivot column 'p' is text (VARCHAR)`) })]);
+    // Written as text, the value matches exactly that text.
+    expect((await preview(doc(['1', '01']), dir, 'p')).rows).toEqual([{ g: 'a', code_1: '10', code_01: '20' }]);
+  });
+
+  it('refuses a value that gives an empty column name, and unknown placeholders in column_name', async () => {
+    const messages = async (params: Record<string, unknown>) =>
+      (await problemsOf(pivotOver({ ...base, aggregate: 'count', ...params }), dir)).map((p) => [p.path, p.message.replace(/^node 'p' \(transform.pivot\): /, ''), p.hint]);
+    expect(await messages({ values: ['web', ''] })).toEqual([
+      ['nodes[1].params.values[1]', 'value "" gives an empty column name', 'set column_name to a pattern with text around {value}, e.g. {value}_{aggregate} or code_{value}'],
+    ]);
+    expect(await messages({ values: ['web', ''], column_name: 'ch_{value}' })).toEqual([]);
+    expect(await messages({ column_name: '{value}_{foo}_{Value}' })).toEqual([
+      ['nodes[1].params.column_name', "column_name has unknown placeholders '{foo}', '{Value}': the placeholders are {value}, {aggregate}, {column}", 'e.g. {value}_{aggregate}'],
+    ]);
+  });
+
   it('gives no rows for an empty input, with the columns already known', async () => {
     expect(await table({ ...base, aggregate: 'sum', value_column: 'qty' }, `${SRC} WHERE false`)).toEqual({
       columns: ['Customer Name VARCHAR', 'web HUGEINT', 'store HUGEINT'],

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineNode } from '../define.js';
 import { splitSpark } from './transform.split.spark.js';
-import type { PortSpec } from '../define.js';
+import type { CompiledNode, PortSpec } from '../define.js';
 
 export const SPLIT_PORTS = ['out_1', 'out_2', 'out_3', 'out_4', 'out_5', 'out_6', 'out_7', 'out_8'] as const;
 type SplitPort = (typeof SPLIT_PORTS)[number];
@@ -52,7 +52,7 @@ export const splitNode = defineNode({
   docs: `**Ports.** A node's output ports are part of its definition, not of its params, so the split has a fixed
 set: \`out_1\` … \`out_8\` and \`else\`. Route *i* sends its rows to \`out_i\` unless it names a \`port\`; several
 routes may share a port (the port then gets the rows of all of them). Ports no route points to are empty;
-unconnected ports are simply not computed. Eight routes cover the common cases; chain a second split on
+unconnected ports are not computed, only counted when a route points to them (see below). Eight routes cover the common cases; chain a second split on
 \`else\` for more.
 
 **Every row lands exactly once.** For each row the routes are tried in order and the first whose condition
@@ -70,7 +70,14 @@ knowing when the input is an expensive join or aggregation.
 Conditions are checked against the input's columns before the run: a misspelled column is reported with the
 closest name. The rows-out count of a run is that of \`out_1\`.
 
-Metrics and warnings: none. To see how many rows each port got, connect the ports to sinks: each sink reports its rows.`,
+**Rows sent to an unconnected port** are dropped, and the run warns with their count, e.g. \`2 rows
+were sent to 'out_2' by route 2; nothing is connected to 'out_2', so they are dropped: connect it to a
+sink to keep them\` (the same for \`else\`: "matched no route"). Counting them reads the input once more
+per such port, which a port no route points to never costs; connect the port (or drop those rows with a
+Filter node before the split) to do without. \`caudal validate\` does not say it: the count is only known
+in a run.
+
+Metrics: none. To see how many rows each port got, connect the ports to sinks: each sink reports its rows.`,
   example: {
     description: 'Big orders, then Spanish orders, everything else apart',
     params: { routes: [{ when: 'amount >= 1000' }, { when: "country = 'ES'" }] },
@@ -84,12 +91,20 @@ Metrics and warnings: none. To see how many rows each port got, connect the port
     });
     const matches = (i: number) => [conds[i]!, ...conds.slice(0, i).map((c) => `${c} IS NOT TRUE`)].join(' AND ');
     const out: Record<string, string> = {};
+    // Rows sent to a port nothing reads would vanish without a word: the run counts them (only for
+    // such ports, a read of the input each) and warns.
+    const notices: NonNullable<CompiledNode['notices']> = [];
+    const dropped = (port: string, message: string) => notices.push({ countSql: `SELECT count(*) FROM (\n${out[port]}\n)`, message, port, onlyWhenDropped: true });
     for (const port of SPLIT_PORTS) {
       const mine = ctx.params.routes.flatMap((r, i) => (routePort(r, i) === port ? [i] : []));
       const where = mine.length === 0 ? 'false' : mine.length === 1 ? matches(mine[0]!) : mine.map((i) => `(${matches(i)})`).join('\n   OR ');
       out[port] = `SELECT * FROM ${input.ref}\nWHERE ${where}`;
+      const routes = mine.map((i) => String(i + 1));
+      const named = routes.length === 1 ? `route ${routes[0]}` : `routes ${routes.slice(0, -1).join(', ')} and ${routes.at(-1)}`;
+      if (mine.length > 0) dropped(port, `{count} row{s} {were} sent to '${port}' by ${named}`);
     }
     out.else = `SELECT * FROM ${input.ref}\nWHERE ${conds.map((c) => `${c} IS NOT TRUE`).join(' AND ')}`;
-    return { outputs: out };
+    dropped('else', "{count} row{s} matched no route and {were} sent to 'else'");
+    return { outputs: out, notices };
   },
 });

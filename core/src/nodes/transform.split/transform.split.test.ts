@@ -112,6 +112,33 @@ describe('transform.split', () => {
     ]);
   });
 
+  it('warns in a run about rows sent to a port nothing is connected to, naming the port and the count', async () => {
+    const warnings = async (connected: string[], routes: unknown[]) => {
+      const doc = pipeline(
+        [
+          { id: 'src', type: 'transform.sql', params: { query: SRC } },
+          { id: 's', type: 'transform.split', params: { routes } },
+          ...connected.map((port) => ({ id: `keep_${port}`, type: 'sink.csv', params: { path: `warn-${port}.csv`, if_exists: 'overwrite' } })),
+        ],
+        ['src -> s', ...connected.map((port) => `s:${port} -> keep_${port}`)],
+      );
+      const { summary, events } = await run(doc, dir);
+      expect(summary.error, JSON.stringify(summary.error)).toBeUndefined();
+      return events.flatMap((e) => (e.type === 'warning' && e.nodeId === 's' ? [e.message] : []));
+    };
+    const twoRoutes = [{ when: '"Order Amount" > 100' }, { when: '"Order Amount" > 10' }]; // out_1: 1, 4; out_2: 2; else: 3, 5
+    expect(await warnings(['out_1'], twoRoutes)).toEqual([
+      "1 row was sent to 'out_2' by route 2; nothing is connected to 'out_2', so they are dropped: connect it to a sink to keep them",
+      "2 rows matched no route and were sent to 'else'; nothing is connected to 'else', so they are dropped: connect it to a sink to keep them",
+    ]);
+    // Connected ports, empty ports and ports no route points to say nothing.
+    expect(await warnings(['out_1', 'out_2', 'else'], twoRoutes)).toEqual([]);
+    expect(await warnings(['out_1', 'else'], [{ when: 'id <= 2' }, { when: 'id > 100' }])).toEqual([]);
+    expect(await warnings(['out_1'], [{ when: 'id = 1' }, { when: 'id = 2', port: 'out_3' }, { when: 'id > 2', port: 'out_3' }])).toEqual([
+      "4 rows were sent to 'out_3' by routes 2 and 3; nothing is connected to 'out_3', so they are dropped: connect it to a sink to keep them",
+    ]);
+  });
+
   it('compiles each port to a filter over the input', async () => {
     const result = await inspect({ pipeline: splitOver({ routes: [{ when: '"Order Amount" >= 1000' }, { when: 'id = 2', port: 'out_1' }, { when: '"Full Name" IS NULL' }] }), baseDir: dir });
     expect(result.problems).toEqual([]);

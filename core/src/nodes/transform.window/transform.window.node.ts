@@ -84,7 +84,7 @@ computed over the rows of the same partition (\`partition_by\`), in \`order_by\`
 | \`rank\` / \`dense_rank\` | ties share a rank; \`rank\` then skips (1, 1, 3), \`dense_rank\` does not (1, 1, 2) |
 | \`percent_rank\` | (rank − 1) / (rows in partition − 1), from 0 to 1 |
 | \`running_sum\`, \`running_avg\`, \`running_min\`, \`running_max\`, \`running_count\` | over the rows up to this one **and its ties** (rows with the same \`order_by\` values share the value); \`running_count\` without a column counts rows |
-| \`lag\` / \`lead\` | \`column\` from \`offset\` rows before / after, else \`default\` (converted to the column's type; one that does not convert exactly, e.g. 0.5 for an INTEGER, is refused before the run) or NULL |
+| \`lag\` / \`lead\` | \`column\` from \`offset\` rows before / after, else \`default\` (converted to the column's type; one that does not convert exactly, e.g. 0.5 for an INTEGER, is refused before the run, and so is a number column's default not written as a plain number, e.g. \`"0x10"\`, or beyond the type's range, e.g. \`"1e400"\` for a DOUBLE) or NULL |
 | \`moving_avg\`, \`moving_sum\`, \`moving_min\`, \`moving_max\` | over the last \`rows\` rows, this one included (fewer at the start of a partition) |
 
 NULL values are ignored by the sums, averages, minimums, maximums and counts of a column.

@@ -176,6 +176,15 @@ describe('transform.window', () => {
     ]);
   });
 
+  it('refuses a lag/lead default not written as a plain number for a number column (DuckDB reads "0x10" as 16)', async () => {
+    const src = `SELECT * FROM (VALUES (1, 2::BIGINT, 1.5::DOUBLE)) t(id, big, dbl)`;
+    const problem = async (column: string, value: unknown) =>
+      (await problemsOf(over({ order_by: [{ column: 'id' }], columns: [{ name: 'p', function: 'lag', column, default: value }] }, src), dir)).map((p) => [p.path, p.message]);
+    expect(await problem('big', '0x10')).toEqual([['nodes[1].params.columns[0].default', `node 'w': the default "0x10" for 'p' is not a valid BIGINT (or would change converting to it)`]]);
+    expect(await problem('dbl', '1e400')).toEqual([['nodes[1].params.columns[0].default', `node 'w': the default "1e400" for 'p' is not a valid DOUBLE (or would change converting to it)`]]);
+    expect(await problem('big', '-16')).toEqual([]);
+  });
+
   it('reports unknown partition, order and value columns with the closest name', async () => {
     expect(await problemsOf(over({ partition_by: ['customer name'], order_by: [{ column: 'dya' }], columns: [{ name: 's', function: 'row_number' }] }), dir)).toEqual([
       expect.objectContaining({ code: 'unknown_column', message: expect.stringContaining("unknown column 'dya' in node 'w' (did you mean 'day'?)") }),
