@@ -103,6 +103,25 @@ class Untranslatable(Exception):
     pass
 
 
+def once_for_spark(node):
+    """A pattern that matches once at most, whether the first match or every match is replaced:
+    anchored at the start (`^\\s+`), or at the end (`\\s+$`) with an empty replacement (a second,
+    empty match at the end then changes nothing). Returns the pattern for Java, whose `$` also
+    matches before a final line break, so the end anchor becomes `\\z` (RE2's `$`); None otherwise."""
+    pattern, replacement = node.expression, node.args.get("replacement")
+    if not isinstance(pattern, exp.Literal) or not pattern.is_string:
+        return None
+    p = pattern.name
+    if not p or "|" in p or "(?" in p:
+        return None
+    if p.startswith("^"):
+        return p
+    empty = isinstance(replacement, exp.Literal) and replacement.is_string and replacement.name == ""
+    if empty and p.endswith("$") and not p.endswith("\\$"):
+        return p[:-1] + "\\z"
+    return None
+
+
 def fill_gaps(node):
     """DuckDB functions sqlglot passes through unchanged, rewritten to their Spark equivalents."""
     # The job's sessions default TIMESTAMP to TIMESTAMP_NTZ (DuckDB's TIMESTAMP); an instant
@@ -118,6 +137,9 @@ def fill_gaps(node):
             return exp.Anonymous(this="RAISE_ERROR", expressions=[a.transform(fill_gaps) for a in args])
         if name == "strip_accents":
             return exp.Anonymous(this="caudal_strip_accents", expressions=args)
+        if name == "strlen":
+            # DuckDB's length in bytes (UTF-8) of a text.
+            return exp.Anonymous(this="OCTET_LENGTH", expressions=args)
         if name == "nfc_normalize":
             return exp.Anonymous(this="caudal_nfc", expressions=args)
         if name == "try_strptime" and len(args) == 2:
@@ -146,6 +168,13 @@ def fill_gaps(node):
     if isinstance(node, exp.RegexpReplace):
         modifiers = node.args.get("modifiers")
         flags = modifiers.name if isinstance(modifiers, exp.Literal) else ""
+        once = None if "g" in flags else once_for_spark(node)
+        if once is not None and not set(flags):
+            # sqlglot does not walk into a node returned here: the text it works on is rewritten first.
+            rewritten = node.copy()
+            rewritten.set("this", node.this.transform(fill_gaps))
+            rewritten.set("expression", exp.Literal.string(once))
+            return rewritten
         if "g" not in flags:
             raise Untranslatable("regexp_replace without the 'g' option replaces only the first match in DuckDB, every match in Spark: add 'g' (every match) or use regexp_extract")
         if set(flags) - {"g"}:
