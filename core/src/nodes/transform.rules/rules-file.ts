@@ -218,7 +218,12 @@ function parseCsvRules(text: string, label: string): LocatedRule[] {
       continue;
     }
     if (!condition) {
-      problems.push({ path: 'rules_file', message: `${at}: rule '${name}' has no condition`, hint: 'write true for a rule that matches every row' });
+      // A row meant to continue the rule above, its name typed in another case or with other spaces.
+      const meant = prev && prev.rule.name.trim().toLowerCase() === name.trim().toLowerCase() ? prev : undefined;
+      const hint = meant
+        ? `a row continues the rule above only with exactly its name: write '${meant.rule.name}' as on line ${meant.line}`
+        : 'write true for a rule that matches every row';
+      problems.push({ path: 'rules_file', message: `${at}: rule '${name}' has no condition`, hint });
       continue;
     }
     drafts.push({

@@ -347,6 +347,16 @@ describe('transform.rules: rules files', () => {
     ]);
   });
 
+  it('a continuation line whose name differs from the rule above only in case is named, with the exact name to write', async () => {
+    await writeFile(path.join(dir, 'case.csv'), 'name,condition,set_column,set_expression\nbig discount,amount >= 500,amount,500\nBig Discount,,note,\'capped\'\n');
+    expect(await problemsOf(rulesOver({ rules_file: 'case.csv' }), dir)).toEqual([
+      expect.objectContaining({
+        message: expect.stringContaining("line 3: rule 'Big Discount' has no condition"),
+        hint: "a row continues the rule above only with exactly its name: write 'big discount' as on line 2",
+      }),
+    ]);
+  });
+
   it('names the position of a bad rule in a JSON file', async () => {
     await writeFile(path.join(dir, 'bad.json'), JSON.stringify([{ name: 'a', condition: 'true' }, { name: 'b', condition: 'true', set: [{ column: 'x', expression: 'nope + 1' }] }]));
     expect(await problemsOf(rulesOver({ rules_file: 'bad.json' }), dir)).toEqual([
