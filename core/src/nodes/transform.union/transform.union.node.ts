@@ -156,7 +156,10 @@ or \`node:port\` when it came from a port other than \`out\`. Its name must not 
 
 Row order is not guaranteed (inputs are read in parallel): sort afterwards if it matters.
 
-Metrics and warnings: none; rows out is the total over the inputs (after \`distinct\`).`,
+A union by position whose inputs have the same column names in another order warns (the values would
+land under the other names): that is almost always a union that wanted \`by_name\`.
+
+Metrics: none; rows out is the total over the inputs (after \`distinct\`).`,
   example: { description: 'Stack this year\'s and last year\'s orders, recording where each came from', params: { match: 'by_name', source_column: 'source' } },
   async compile(ctx) {
     const inputs = ctx.inputs();
@@ -169,6 +172,12 @@ Metrics and warnings: none; rows out is the total over the inputs (after \`disti
             `input '${sourceLabel(r)}' of node '${ctx.nodeId}' has ${r.columns.length} columns but '${sourceLabel(first)}' has ${first.columns.length}: a union by position needs the same number of columns`,
             'params.match',
             "use match: by_name, or select the same columns in each input",
+          );
+        // The same names in another order: by position, a's values would land in b and b's in a.
+        const names = (x: Relation) => x.columns.map((c) => c.name.toLowerCase());
+        if (first && names(r).some((n, i) => n !== names(first)[i]) && [...names(r)].sort().join('\0') === [...names(first)].sort().join('\0'))
+          ctx.warn(
+            `input '${sourceLabel(r)}' has the same columns as '${sourceLabel(first)}' in another order (${r.columns.map((c) => c.name).join(', ')}); by position its values go under the names of '${sourceLabel(first)}' (${first.columns.map((c) => c.name).join(', ')}): use match by_name to line them up by name`,
           );
       }
     }

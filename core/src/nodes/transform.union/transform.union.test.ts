@@ -42,6 +42,18 @@ describe('transform.union', () => {
     expect(r.rows).toContainEqual({ id: 1, 'Full Name': 'Zoë', qty: 10 });
   });
 
+  it('by position: warns when an input has the same names in another order (its values would land under the other names)', async () => {
+    const r = await inspect({ pipeline: unionOf({ match: 'by_position' }, { a: `SELECT 1 AS a, 2 AS b`, s: `SELECT 40 AS b, 30 AS a` }), baseDir: dir });
+    expect(r.problems).toEqual([]);
+    expect(r.warnings).toEqual([
+      expect.objectContaining({
+        nodeId: 'u',
+        message: "input 's' has the same columns as 'a' in another order (b, a); by position its values go under the names of 'a' (a, b): use match by_name to line them up by name",
+      }),
+    ]);
+    expect((await inspect({ pipeline: unionOf({ match: 'by_position' }, { a: A, c: C }), baseDir: dir })).warnings).toEqual([]);
+  });
+
   it('by position: refuses inputs with a different column count, naming the input', async () => {
     const problems = await problemsOf(unionOf({ match: 'by_position' }, { a: A, b: B, c: `SELECT 1 AS x` }), dir);
     expect(problems).toEqual([
