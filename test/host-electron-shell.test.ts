@@ -59,11 +59,13 @@ beforeAll(async () => {
   process.env.CAUDAL_CONFIG_DIR = path.join(fake.dir, 'config');
   delete process.env.ELECTRON_RENDERER_URL;
   await import('../electron/main/index.js');
-  for (let i = 0; i < 200 && !fake.handlers.has('caudal:invoke') && fake.errors.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+  // Starting the shell loads the host and its connectors: seconds on a busy 2-core machine.
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && !fake.handlers.has('caudal:invoke') && fake.errors.length === 0) await new Promise((r) => setTimeout(r, 25));
   expect(fake.errors).toEqual([]);
   const handler = fake.handlers.get('caudal:invoke')!;
   invoke = async (url, method, input) => (await handler({ senderFrame: { url } }, method, input)) as CallResult;
-});
+}, 90_000);
 
 describe('electron main', () => {
   it('opens one sandboxed, context-isolated window on the built renderer', () => {
