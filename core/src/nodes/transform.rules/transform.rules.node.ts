@@ -255,18 +255,18 @@ async function textConstantsThatChange(
       // Without FROM, only a constant evaluates.
       const [row] = await ctx.rows(`SELECT CAST((\n${v.sql}\n) AS VARCHAR) AS text`).catch(() => []);
       if (typeof row?.text !== 'string' || (await constantConverts((sql) => ctx.rows(sql), row.text, type))) continue;
-      const at = v.rule.rule.at({ set: v.j, key: 'expression' });
-      problems.push({
-        code: 'bind_error',
-        path: `params.${at.path}`,
-        nodeId: ctx.nodeId,
-        column: t.name,
-        message: `the value for column '${t.name}' in ${at.where} in node '${ctx.nodeId}' is the text '${row.text}', which the column's type ${type} would change (a CASE converts it without a word: '12.5' becomes 13 in an INTEGER column, a time after a date is dropped)`,
-        hint: `write a value of type ${type}, or make the column text first (a Cast node)`,
-      });
+      problems.push(
+        valueProblem(ctx.nodeId, t.name, v, `is the text '${row.text}', which the column's type ${type} would change (a CASE converts it without a word: '12.5' becomes 13 in an INTEGER column, a time after a date is dropped)`, `write a value of type ${type}, or make the column text first (a Cast node)`),
+      );
     }
   }
   return problems;
+}
+
+/** A problem with the value a rule sets into a column, located at that value: "the value for column 'x' in rule 'r' in node 'n' <what>". */
+function valueProblem(nodeId: string, column: string, v: { rule: CompiledRule; j: number }, what: string, hint: string): Problem {
+  const at = v.rule.rule.at({ set: v.j, key: 'expression' });
+  return { code: 'bind_error', path: `params.${at.path}`, nodeId, column, message: `the value for column '${column}' in ${at.where} in node '${nodeId}' ${what}`, hint };
 }
 
 /** A column rules set: an input column (`type` is its type) or a new one, and the values they set. */
@@ -344,15 +344,8 @@ async function constantsThatChange(ctx: CompileContext<Params>, targets: Target[
         .rows(`SELECT ${changesConverting('v', v.type!, v.to)} AS changed, CAST(v AS VARCHAR) AS shown, CAST(TRY_CAST(v AS ${v.to}) AS VARCHAR) AS becomes FROM (SELECT (\n${v.sql}\n) AS v)`)
         .catch(() => []);
       if (row?.changed !== true) continue;
-      const at = v.rule.rule.at({ set: v.j, key: 'expression' });
-      problems.push({
-        code: 'bind_error',
-        path: `params.${at.path}`,
-        nodeId: ctx.nodeId,
-        column: t.name,
-        message: `the value for column '${t.name}' in ${at.where} in node '${ctx.nodeId}' is ${String(row.shown)} (${v.type}), which the column's type ${v.to} would change: ${row.becomes === null ? 'it does not convert' : `it would become ${String(row.becomes)}`}`,
-        hint: conversionWords(v, t.name, v.to).hint,
-      });
+      const becomes = row.becomes === null ? 'it does not convert' : `it would become ${String(row.becomes)}`;
+      problems.push(valueProblem(ctx.nodeId, t.name, v, `is ${String(row.shown)} (${v.type}), which the column's type ${v.to} would change: ${becomes}`, conversionWords(v, t.name, v.to).hint));
     }
   }
   return problems;
