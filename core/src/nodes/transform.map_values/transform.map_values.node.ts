@@ -97,8 +97,8 @@ position. The mapping is either typed in (\`mappings\`: pairs \`from\` → \`to\
 the \`mapping\` input (columns \`from_column\` → \`to_column\`), not both.
 
 **Matching.** By default a value must equal a mapping value exactly, both taken in Unicode NFC form (a
-'Mérida' written with a combining accent matches 'Mérida'; only text holding a character NFC may change is
-normalized, so ASCII text costs nothing). \`trim\` ignores whitespace around both (spaces, tabs, line
+'Mérida' written with a combining accent matches 'Mérida'; on Parquet and other dictionary-encoded input
+this is computed once per distinct value). \`trim\` ignores whitespace around both (spaces, tabs, line
 breaks, no-break spaces: the whitespace \`transform.clean_text\` trims),
 \`ignore_case\` compares them lower-cased, \`ignore_accents\` without accents (DuckDB's \`strip_accents\`:
 'Mérida' = 'Merida', 'Zoë' = 'Zoe'). Each option applies to both sides.
