@@ -1,7 +1,7 @@
 import { stringLiteral } from '../../compiler/sql.js';
 import type { Column } from '../define.js';
-import { convertsExactly } from './exact-widening.js';
-import { decimalPrecision, decimalScale, FLOAT_DIGITS, INTEGER_DIGITS, isIntegerType, isNumericType } from './locale-numbers.js';
+import { changesConverting, convertsExactly } from './exact-widening.js';
+import { decimalPrecision, decimalScale, INTEGER_DIGITS, isIntegerType, isNumericType } from './locale-numbers.js';
 
 /**
  * Where DuckDB brings exact numbers together (a union, an unpivot, a CASE, a coalesce) it gives them
@@ -85,18 +85,6 @@ export function fitsExactly(from: string, to: string): boolean {
     return fd.whole <= td.whole && fd.scale <= td.scale;
   }
   return t !== 'VARCHAR' && convertsExactly(f, t);
-}
-
-/**
- * SQL true where converting `expr` (of type `from`) to `to` changes its value: the value must come
- * back unchanged from `to`. From a decimal into a float type, the way back is the float's text (as
- * in exact-widening.ts: DuckDB's float-to-decimal cast multiplies in floating point). NULL does not change.
- */
-export function changesConverting(expr: string, from: string, to: string): string {
-  const converted = `TRY_CAST(${expr} AS ${to})`;
-  const viaText = FLOAT_DIGITS[to.trim().toUpperCase()] !== undefined && decimalPrecision(from) !== undefined;
-  const back = viaText ? `TRY_CAST(CAST(${converted} AS VARCHAR) AS ${from})` : `TRY_CAST(${converted} AS ${from})`;
-  return `${back} IS DISTINCT FROM ${expr}`;
 }
 
 /** How the error of a checked conversion reads: `${before}<value>${after}it would become …; ${hint}`. */

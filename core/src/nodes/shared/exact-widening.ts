@@ -82,11 +82,15 @@ export function exactlyConverted(column: string, from: string, to: string, w: Wi
  * exactlyConverted). NULL does not change.
  */
 export function changedByConversion(column: string, from: string, to: string): string {
-  const c = ident(column);
-  const converted = `TRY_CAST(${c} AS ${to})`;
+  return changesConverting(ident(column), from, to);
+}
+
+/** changedByConversion for an SQL expression `expr` rather than a column. */
+export function changesConverting(expr: string, from: string, to: string): string {
+  const converted = `TRY_CAST(${expr} AS ${to})`;
   const viaText = FLOAT_DIGITS[to.trim().toUpperCase()] !== undefined && decimalPrecision(from) !== undefined;
   const back = viaText ? `TRY_CAST(CAST(${converted} AS VARCHAR) AS ${from})` : `TRY_CAST(${converted} AS ${from})`;
-  return `${back} IS DISTINCT FROM ${c}`;
+  return `${back} IS DISTINCT FROM ${expr}`;
 }
 
 /** The parts of exactlyConverted: SQL true where the value would change, and the error's text (SQL). */

@@ -1,5 +1,5 @@
 import { literal, stringLiteral } from '../../compiler/sql.js';
-import { decimalScale, isFloatType, isIntegerType, numberConversion } from './locale-numbers.js';
+import { decimalScale, isFloatType, isIntegerType, isNumericType, numberConversion } from './locale-numbers.js';
 import { dateConversion, isDateType, isPlainTimestampType, isTimeType, timeConversion, timestampConversion } from './temporal-text.js';
 
 /**
@@ -19,9 +19,6 @@ export type Constant = string | number | boolean;
  */
 const PLAIN_NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
-/** A number type: integer, DECIMAL, FLOAT/DOUBLE. */
-const isNumberType = (type: string) => isIntegerType(type) || decimalScale(type) !== undefined || isFloatType(type);
-
 /** SQL that is NULL when `value` does not convert to `type` without change (a plain cast for other types). */
 function strictConversion(value: Constant, type: string): string {
   const text = stringLiteral(typeof value === 'string' ? value : String(value));
@@ -40,7 +37,7 @@ function strictConversion(value: Constant, type: string): string {
 
 /** True when `value` converts to `type` exactly (`rows` runs a query in the planning session). */
 export async function constantConverts(rows: (sql: string) => Promise<Array<Record<string, unknown>>>, value: Constant, type: string): Promise<boolean> {
-  if (isNumberType(type) && (typeof value === 'boolean' || !PLAIN_NUMBER.test(String(value)))) return false;
+  if (isNumericType(type) && (typeof value === 'boolean' || !PLAIN_NUMBER.test(String(value)))) return false;
   const [row] = await rows(`SELECT ${strictConversion(value, type)} IS NOT NULL AS ok`);
   return row?.ok === true;
 }
