@@ -144,6 +144,17 @@ export const CASES: Case[] = [
     edges: ['orders -> cast', 'cast -> dates', 'dates -> good', 'cast:rejects -> bad', 'dates:rejects -> bad', 'bad -> rej'],
   },
   {
+    name: 'cast of a list refuses an element the new type would change',
+    nodes: [
+      { id: 'lists', type: 'transform.sql', params: { query: 'SELECT * FROM (VALUES (1, CAST([1.0, 2.0, NULL] AS DOUBLE[])), (2, CAST([1.5, 2.0] AS DOUBLE[])), (3, CAST(NULL AS DOUBLE[]))) t(id, d)' } },
+      { id: 'cast', type: 'transform.cast', params: { columns: [{ column: 'd', type: 'INTEGER[]' }], on_error: 'reject' } },
+      { id: 'ids', type: 'transform.select', params: { drop: ['_caudal_reason'] } },
+      parquet('good', 'lists.parquet'),
+      parquet('rej', 'list-rejects.parquet'),
+    ],
+    edges: ['lists -> cast', 'cast -> good', 'cast:rejects -> ids', 'ids -> rej'],
+  },
+  {
     name: 'map values from a table, ignoring case, accents and spaces',
     nodes: [rawOrders, countries, { id: 'iso', type: 'transform.map_values', params: { column: 'country', ignore_case: true, ignore_accents: true, trim: true, unmapped: 'value', unmapped_value: 'XX' } }, { id: 'st', type: 'transform.map_values', params: { column: 'status', mappings: [{ from: 'completed', to: 'done' }, { from: 'shipped', to: 'done' }], ignore_case: true, trim: true, unmapped: 'null' } }, parquet('sink')],
     edges: ['orders -> iso', 'countries -> iso:mapping', 'iso -> st', 'st -> sink'],

@@ -57,8 +57,8 @@ export function textListProblem(type: string): string | undefined {
 const ELEMENT = 'caudal_element';
 
 /**
- * Text to a list type (`INTEGER[]`, written `[1, 2]`): each element goes through textConversion of the
- * element type, as a single value would; a list with an element that does not convert does not
+ * Text to a list type (`INTEGER[]`, written `[1, 2]`), or a list of text (VARCHAR[]) to another list
+ * type: each element goes through textConversion of the element type, as a single value would; a list with an element that does not convert does not
  * convert, and the reason names the first such element. DuckDB's cast would round `[1, 2.5]` into
  * [1, 3] and turn `[abc]` into [NULL].
  */
@@ -69,8 +69,10 @@ export function textListConversion(col: string, type: string, format: NumberForm
   const converted = `list_transform(${list}, lambda ${ELEMENT}: ${e.safe})`;
   // NULL elements stay NULL: the counts of non-NULL elements differ where an element did not convert.
   const lost = `(list_count(${list}) <> list_count(${converted}))`;
-  const notList = quotedValue(col, ` is not a list of ${element.toUpperCase()} written [a, b, …]`);
-  const elementReason = `${quotedValue(col, ': element ')} || list_transform(list_filter(${list}, lambda ${ELEMENT}: ${e.failed}), lambda ${ELEMENT}: ${e.reason})[1]`;
+  // CAST: `col` may be a VARCHAR[] column already, which `||` would concatenate as a list.
+  const asText = `CAST(${col} AS VARCHAR)`;
+  const notList = quotedValue(asText, ` is not a list of ${element.toUpperCase()} written [a, b, …]`);
+  const elementReason = `${quotedValue(asText, ': element ')} || list_transform(list_filter(${list}, lambda ${ELEMENT}: ${e.failed}), lambda ${ELEMENT}: ${e.reason})[1]`;
   return {
     safe: `CASE WHEN ${lost} THEN NULL ELSE CAST(${converted} AS ${type}) END`,
     strict: `CASE WHEN ${lost} THEN error(${prefix} || ${elementReason}) WHEN ${col} IS NOT NULL AND ${list} IS NULL THEN error(${prefix} || ${notList}) ELSE CAST(${converted} AS ${type}) END`,

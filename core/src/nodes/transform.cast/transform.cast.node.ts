@@ -4,7 +4,7 @@ import { ident, stringLiteral } from '../../compiler/sql.js';
 import { castSpark } from './transform.cast.spark.js';
 import { checkDuckDbType } from '../source.csv/duckdb-types.js';
 import { compileConversions, inputSpelling, quoteValue, REASON_COLUMN, type Conversion } from './conversions.js';
-import { castMayChange, checkedCast } from './lossy-casts.js';
+import { castMayChange, checkedCast, listElement } from './lossy-casts.js';
 import { textConversion, textListProblem, textListConversion } from './text-conversions.js';
 import { decimalSeparatorParam, separatorProblems, thousandsSeparatorParam } from '../shared/locale-numbers.js';
 import { CaudalError } from '../../util/errors.js';
@@ -100,7 +100,11 @@ day into a DATE (midnight is fine), nanoseconds into a TIMESTAMP, a number other
 BOOLEAN. Such values do not convert, and \`on_error\` decides; round or truncate on purpose in a Derive
 (\`round(x)\`, \`CAST(ts AS DATE)\`) when that is what you want. A BIGINT into an INTEGER (fails on
 overflow), a DATE into a TIMESTAMP, anything into VARCHAR, a DOUBLE into a FLOAT (approximate by
-definition) and a TIMESTAMPTZ into a TIMESTAMP (the UTC wall clock) keep DuckDB's CAST.
+definition) and a TIMESTAMPTZ into a TIMESTAMP (the UTC wall clock) keep DuckDB's CAST. Lists are
+checked element by element (\`[1.5, 2.0]\` into INTEGER[] does not convert; DuckDB: \`[2, 2]\`), also
+nested lists; a list of text (VARCHAR[]) into another list type is converted as text is, element by
+element; a STRUCT, MAP or UNION into another such type converts only when the whole value comes back
+unchanged (\`{'a': 1.5}\` into \`STRUCT(a INTEGER)\` does not).
 
 **Numbers written the local way.** With \`decimal_separator: ","\` and/or a \`thousands_separator\` (\`.\`,
 \`,\`, \`'\`, a space or a no-break space), text converted to a number type must be written that way:
@@ -154,7 +158,9 @@ The \`rejects\` output always has the input's columns plus \`${REASON_COLUMN}\` 
       // The type text was checked by checkDuckDbType (a plain name, optional arguments and [] only).
       const type = c.type.trim();
       const col = ident(column);
-      const text = input.columns.find((x) => x.name === column)?.type === 'VARCHAR';
+      const inputType = input.columns.find((x) => x.name === column)?.type;
+      // A list of text into another list type is converted element by element as text is.
+      const text = inputType === 'VARCHAR' || (inputType === 'VARCHAR[]' && listElement(type) !== undefined);
       if (text) {
         const problem = textListProblem(type);
         if (problem) {
@@ -167,7 +173,7 @@ The \`rejects\` output always has the input's columns plus \`${REASON_COLUMN}\` 
         const checked = type.endsWith('[]') ? textListConversion(col, type, format, prefix) : textConversion(col, type, format, prefix);
         return { column, safe: checked.safe, strict: checked.strict, failed: checked.failed, reason: `${stringLiteral(`column ${column}: `)} || ${checked.reason}` };
       }
-      const from = input.columns.find((x) => x.name === column)?.type ?? 'VARCHAR';
+      const from = inputType ?? 'VARCHAR';
       if (castMayChange(from, type)) return { column, ...checkedCast(column, from, type) };
       return {
         column,

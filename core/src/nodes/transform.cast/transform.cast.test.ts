@@ -435,3 +435,40 @@ describe('transform.cast', () => {
     expect(summary.error?.message).toContain('column d: 12.7 would change converting to INTEGER (it would be 13)');
   });
 });
+
+describe('transform.cast of lists, structs and maps', () => {
+  const src = `SELECT * FROM (VALUES
+    (1, [1.0, 2.0, NULL]::DOUBLE[], ['7', NULL]::VARCHAR[], [[1.0], [2.0]]::DOUBLE[][], {'a': 1.0}, CAST([] AS VARCHAR[]), [['7']]),
+    (2, [1.5, 2.0]::DOUBLE[], ['1.5']::VARCHAR[], [[1.0], [2.5]]::DOUBLE[][], {'a': 1.5}, CAST([] AS VARCHAR[]), [['1.5']])
+  ) t(id, d, t, nested, s, empty, texts)`;
+  const columns = [
+    { column: 'd', type: 'INTEGER[]' },
+    { column: 't', type: 'INTEGER[]' },
+    { column: 'nested', type: 'INTEGER[][]' },
+    { column: 's', type: 'STRUCT(a INTEGER)' },
+  ];
+
+  it('an element that would change does not convert: [1.5, 2.0] into INTEGER[] (DuckDB: [2, 2]), also nested lists and struct members', async () => {
+    const rejects = await preview(castOver({ columns, on_error: 'reject' }, src), dir, 'typed', { port: 'rejects' });
+    expect(rejects.rows.map((r) => r._caudal_reason)).toEqual([
+      'column d: [1.5, 2.0] would change converting to INTEGER[] (it would be [2, 2]); convert on purpose first (round, trunc, CAST in a Derive) or choose a type that holds it; ' +
+        "column t: '[1.5]': element '1.5' is not a whole number of type INTEGER; " +
+        'column nested: [[1.0], [2.5]] would change converting to INTEGER[][] (it would be [[1], [2]]); convert on purpose first (round, trunc, CAST in a Derive) or choose a type that holds it; ' +
+        "column s: {'a': 1.5} would change converting to STRUCT(A INTEGER) (it would be {'a': 2}); convert on purpose first (round, trunc, CAST in a Derive) or choose a type that holds it",
+    ]);
+    const kept = await preview(castOver({ columns, on_error: 'reject' }, src), dir, 'typed');
+    expect(kept.columns.map((c) => c.type)).toEqual(['INTEGER', 'INTEGER[]', 'INTEGER[]', 'INTEGER[][]', 'STRUCT(a INTEGER)', 'VARCHAR[]', 'VARCHAR[][]']);
+    expect(kept.rows.map((r) => [r.id, JSON.stringify(r.d), JSON.stringify(r.t), JSON.stringify(r.nested), JSON.stringify(r.s)])).toEqual([[1, '[1,2,null]', '[7,null]', '[[1],[2]]', '{"a":1}']]);
+  });
+
+  it('on_error "fail" stops the run naming the list', async () => {
+    const { summary } = await run(withSinks({ columns: [{ column: 'd', type: 'INTEGER[]' }] }, src), dir);
+    expect(summary.status).toBe('failed');
+    expect(summary.error?.message).toContain('column d: [1.5, 2.0] would change converting to INTEGER[] (it would be [2, 2])');
+  });
+
+  it('an empty list converts; lists of lists of text convert where the value comes back unchanged', async () => {
+    const r = await preview(castOver({ columns: [{ column: 'empty', type: 'INTEGER[]' }, { column: 'texts', type: 'INTEGER[][]' }], on_error: 'null' }, src), dir, 'typed');
+    expect(r.rows.map((x) => [JSON.stringify(x.empty), JSON.stringify(x.texts)])).toEqual([['[]', '[[7]]'], ['[]', 'null']]);
+  });
+});
