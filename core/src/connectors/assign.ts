@@ -209,7 +209,7 @@ function textLoss(column: Column, target: TargetType, into: string, error: (what
   if (target.kind === 'numeric') {
     const s = target.scale!;
     return {
-      changes: `coalesce(${roundsAway(`trim(${c})`, `DECIMAL(38,${s})`, s)}, false)`,
+      changes: `coalesce(${roundsAway(`trim(${c})`, s)}, false)`,
       error: error(`which ${into} would round to ${s} decimal place${s === 1 ? '' : 's'}`, `round it on purpose first (a Derive with round(CAST(${column.name} AS DOUBLE), ${s})), or give the table's column more decimal places`),
     };
   }

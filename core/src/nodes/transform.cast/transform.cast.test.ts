@@ -227,18 +227,23 @@ describe('transform.cast', () => {
   });
 
   it('refuses more decimal places than a DECIMAL keeps in text, where DuckDB would round them; trailing zeros are fine', async () => {
-    const src = `SELECT * FROM (VALUES (1, '12.345'), (2, '12.300'), (3, ' 7 '), (4, '1e-3'), (5, '2.5e1'), (6, 'n/a')) t(id, price)`;
+    const src = `SELECT * FROM (VALUES (1, '12.345'), (2, '12.300'), (3, ' 7 '), (4, '1e-3'), (5, '2.5e1'), (6, 'n/a'), (7, '1e-400'), (8, '1250E-3'), (9, '0e-500'), (10, '1.5E+1'), (11, '-12.5e-2')) t(id, price)`;
     const cast = castOver({ columns: [{ column: 'price', type: 'DECIMAL(10,2)' }], on_error: 'reject' }, src);
     const rejects = await preview(cast, dir, 'typed', { port: 'rejects' });
     expect(rejects.rows.map((row) => [row.id, row._caudal_reason])).toEqual([
       [1, "column price: '12.345' has more than 2 decimal places, which DECIMAL(10,2) would round away (give the type more decimal places, or read the column as DOUBLE)"],
       [4, "column price: '1e-3' has more than 2 decimal places, which DECIMAL(10,2) would round away (give the type more decimal places, or read the column as DOUBLE)"],
       [6, "column price: 'n/a' is not a valid DECIMAL(10,2)"],
+      [7, "column price: '1e-400' has more than 2 decimal places, which DECIMAL(10,2) would round away (give the type more decimal places, or read the column as DOUBLE)"],
+      [11, "column price: '-12.5e-2' has more than 2 decimal places, which DECIMAL(10,2) would round away (give the type more decimal places, or read the column as DOUBLE)"],
     ]);
     expect((await preview(cast, dir, 'typed')).rows).toEqual([
       { id: 2, price: '12.30' },
       { id: 3, price: '7.00' },
       { id: 5, price: '25.00' },
+      { id: 8, price: '1.25' },
+      { id: 9, price: '0.00' },
+      { id: 10, price: '15.00' },
     ]);
   });
 
