@@ -4,6 +4,7 @@ import { mapValuesSpark } from './transform.map_values.spark.js';
 import { ident, stringLiteral } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
 import { nfcSql, trimWhitespace, trimWhitespaceSql } from '../shared/unicode-text.js';
+import { changesConverting } from '../shared/exact-widening.js';
 
 const params = z
   .object({
@@ -113,7 +114,10 @@ value. Rows of a mapping table whose value is NULL are ignored.
 **Types.** The result is VARCHAR. A column of another type is compared and kept as its text form, and the
 replacements of a mapping table are converted to text. A replacement may be NULL. A typed-in value that
 no value of such a column can read as is reported before the run: \`'1'\` for a DOUBLE column, whose 1
-reads \`'1.0'\` (write \`'1.0'\`), or \`'abc'\` for an INTEGER column.
+reads \`'1.0'\` (write \`'1.0'\`), or \`'abc'\` for an INTEGER column. For a mapping table, text values
+that no value of the column reads as (\`'007'\` or \`'7.0'\` for an INTEGER column) are counted in a
+warning naming them; mapping values of another non-text type are converted to the column's type first
+(a DOUBLE \`10.0\` maps the INTEGER 10), and one the type does not hold exactly (\`10.5\`) maps nothing.
 
 **Order.** Typed-in pairs keep the row order of the input. With a mapping table the node joins it,
 and, as with any join, the row order of the output is not guaranteed; sort downstream when it matters.
@@ -204,7 +208,21 @@ No metrics or warnings: counting unmapped values would read the data a second ti
     const table = tables[0]!;
     const from = ident(p.from_column);
     const to = ident(p.to_column);
-    const fromText = `CAST(${from} AS VARCHAR)`;
+    const fromType = table.columns.find((c) => c.name.toLowerCase() === p.from_column.toLowerCase())?.type ?? 'VARCHAR';
+    const columnType = found?.type ?? 'VARCHAR';
+    // Values are compared as the column's text. A mapping value of another non-text type is first
+    // converted to the column's type (a DOUBLE 7.0 reads '7.0', the INTEGER 7 reads '7'), and one
+    // the column's type does not hold exactly (7.5 for an INTEGER) matches nothing.
+    const convertFrom = columnType !== 'VARCHAR' && fromType !== 'VARCHAR' && fromType !== columnType;
+    const fromText = convertFrom
+      ? `CASE WHEN ${changesConverting(from, fromType, columnType)} THEN NULL ELSE CAST(TRY_CAST(${from} AS ${columnType}) AS VARCHAR) END`
+      : `CAST(${from} AS VARCHAR)`;
+    // Text mapping values for a column of another type: one that is not how a value of the column
+    // reads ('007' or '7.0' for the INTEGER 7) can never match, which the run says.
+    const neverMatch =
+      columnType !== 'VARCHAR' && fromType === 'VARCHAR'
+        ? `${from} IS NOT NULL AND ${key(p, `CAST(TRY_CAST(${from} AS ${columnType}) AS VARCHAR)`)} IS DISTINCT FROM ${key(p, from)}`
+        : undefined;
     const k = ident('_caudal_key');
     const v = ident('_caudal_value');
     const duplicate = `error(${stringLiteral(`node '${ctx.nodeId}': the mapping table has the value '`)} || ${k} || ${stringLiteral(`' more than once${DESCRIBE_MATCH(p) ? ` (matching ${DESCRIBE_MATCH(p)})` : ''}; keep one row per value`)})`;
@@ -218,6 +236,15 @@ No metrics or warnings: counting unmapped values would read the data a second ti
       outputs: {
         out: `SELECT i.* REPLACE (${expr} AS ${ident(name)})\nFROM ${input.ref} AS i\nLEFT JOIN (\n${lookup}\n) AS m ON ${key(p, text('i.'))} = m.${k}`,
       },
+      notices: neverMatch
+        ? [
+            {
+              countSql: `SELECT count(*) FROM ${table.ref} WHERE ${neverMatch}`,
+              namesSql: `SELECT ${from} || coalesce(' (written ' || CAST(TRY_CAST(${from} AS ${columnType}) AS VARCHAR) || ' there)', ${stringLiteral(` (not of type ${columnType})`)}) FROM ${table.ref} WHERE ${neverMatch} LIMIT 5`,
+              message: `{count} value{s} of the mapping table can never match column '${name}' (${columnType}), whose values are compared as the text they read as: {names}; write them as the column reads, or convert the column to text first (transform.cast)`,
+            },
+          ]
+        : undefined,
     };
   },
 });

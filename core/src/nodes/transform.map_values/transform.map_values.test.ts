@@ -122,6 +122,27 @@ describe('transform.map_values', () => {
     expect(await values(withTable({}, mapping, src))).toEqual(['1.5', '20', null]);
   });
 
+  it('a mapping table of another number type is compared as the column type: the DOUBLE 10.0 maps the INTEGER 10, 20.5 maps nothing', async () => {
+    const src = `SELECT * FROM (VALUES (1, 10), (2, 20), (3, NULL)) t(id, "City Name")`;
+    const mapping = `SELECT * FROM (VALUES (10.0::DOUBLE, 'ten'), (20.5::DOUBLE, 'twenty')) t("From", "To")`;
+    expect(await values(withTable({}, mapping, src))).toEqual(['ten', '20', null]);
+  });
+
+  it('text mapping values that no value of a number column reads as are counted in a warning, naming them', async () => {
+    const src = `SELECT * FROM (VALUES (1, 7), (2, 8)) t(id, "City Name")`;
+    const mapping = `SELECT * FROM (VALUES ('007', 'a'), ('8', 'b'), ('abc', 'c'), ('7.0', 'd')) t("From", "To")`;
+    const doc = pipeline(
+      [...withTable({}, mapping, src).nodes, { id: 'out', type: 'sink.csv', params: { path: 'mapped.csv', if_exists: 'overwrite' } }],
+      ['src -> m', 'codes -> m:mapping', 'm -> out'],
+    );
+    const { summary, events } = await run(doc, dir);
+    expect(summary.status).toBe('succeeded');
+    const warnings = events.filter((e) => e.type === 'warning').map((e) => (e as { message: string }).message);
+    expect(warnings).toContainEqual(
+      expect.stringContaining(`3 values of the mapping table can never match column 'City Name' (INTEGER), whose values are compared as the text they read as: "007 (written 7 there)", "abc (not of type INTEGER)", "7.0 (written 7 there)"`),
+    );
+  });
+
   it('ignores mapping rows whose value is NULL', async () => {
     const mapping = `SELECT * FROM (VALUES (NULL, 'x'), ('Lyon', 'FR-69')) t("From", "To")`;
     expect(await values(withTable({}, mapping))).toEqual(['Paris', ' PARIS ', 'Mérida', 'merida', null, 'Zoë Town', 'FR-69']);
