@@ -372,6 +372,19 @@ def jsonable(v):
     return str(v)
 
 
+# Characters of a sample value kept (SAMPLE_TEXT_CHARS in core/src/quality/evaluate.ts): samples show
+# what failed; a long value is cut and says how many characters were left out.
+SAMPLE_TEXT_CHARS = 200
+
+
+def sample_value(v):
+    v = jsonable(v)
+    if isinstance(v, str) and len(v) > SAMPLE_TEXT_CHARS:
+        more = len(v) - SAMPLE_TEXT_CHARS
+        return f"{v[:SAMPLE_TEXT_CHARS]}\u2026 ({more:,} more character{'' if more == 1 else 's'})"
+    return v
+
+
 def evaluate_quality(spark, step):
     row = spark.sql(step["sql"]).collect()[0].asDict()
     n = int(row.get("n") or 0)
@@ -391,7 +404,7 @@ def evaluate_quality(spark, step):
             passed = failed == 0 if mostly is None else 1 - share >= mostly - 1e-12
             rows = []
             if failed > 0 and step.get("sampleLimit", 0) > 0 and i in samples:
-                rows = [{k: jsonable(v) for k, v in r.asDict().items()} for r in spark.sql(samples[i]).limit(step["sampleLimit"]).collect()]
+                rows = [{k: sample_value(v) for k, v in r.asDict().items()} for r in spark.sql(samples[i]).limit(step["sampleLimit"]).collect()]
             details = [] if mostly is None else [f"threshold: at least {('%.2f' % (mostly * 100)).rstrip('0').rstrip('.')}% of rows pass"]
             checks.append({**base, "passed": passed, "rowsFailed": failed, "failedPercent": share * 100, "details": details, "samples": rows})
         elif judge["kind"] == "sql":
@@ -841,16 +854,29 @@ def truncation(name, digits):
     return f"truncate it to {digits} fractional digit{'' if digits == 1 else 's'} of a second on purpose first"
 
 
-def value_loss(dialect, column, shown):
+def value_loss(dialect, column, shown, shown_as=None):
     """What loading `column` (name, DuckDB type) into a column of type `shown` can change: None,
-    ("refuse", message) for every value, or ("check", predicate(c), what) where predicate is the
-    server's SQL true for a staged value `c` that would change, and what ends the message."""
+    ("refuse", message) for every value, or ("check", predicate(c), what[, "element"]) where
+    predicate is the server's SQL true for a staged value `c` that would change, and what ends the
+    message. A list into a PostgreSQL array column is judged element by element ("element": `c` is
+    then one element of the staged array, as unnest gives them, and `shown_as` the array's type)."""
+    if dialect != "sqlserver" and shown.strip().endswith("[]") and shown_as is None:
+        duck = column["type"].strip().upper()
+        if not duck.endswith("[]"):
+            return None
+        # PostgreSQL's arrays have no fixed depth (unnest reads every level), so nor do the elements here.
+        element = {"name": column["name"], "type": re.sub(r"(\[\])+$", "", duck)}
+        loss = value_loss(dialect, element, shown.strip()[:-2], shown)
+        if loss is None or loss[0] == "refuse":
+            return loss
+        name = column["name"]
+        return ("check", loss[1], f"{loss[2]}; in a list, do it to each element (a Derive with list_transform({name}, x -> …))", "element")
     target = target_of(dialect, shown)
     if target is None:
         return None
     kind, detail = target
     name, duck = column["name"], column["type"].strip().upper()
-    into = f'the table\'s column "{name}" ({shown})'
+    into = f'the table\'s column "{name}" ({shown_as or shown})'
     tsql = dialect == "sqlserver"
     dec = decimal_of(duck)
     fractional = duck in ("DOUBLE", "FLOAT", "REAL") or (dec is not None and dec[1] > 0)
@@ -1010,14 +1036,21 @@ def check_values(staged, conn):
         if loss[0] == "refuse":
             raise RunFailed("validation", loss[1], step["node"])
         c = quote_for(j, column["name"])
+        element = len(loss) > 3
         text = f"CAST({c} AS nvarchar(100))" if tsql else f"{c}::text"
-        sql = f"SELECT TOP 1 {text} FROM {stage} WHERE {loss[1](c)}" if tsql else f"SELECT {text} FROM {stage} WHERE {loss[1](c)} LIMIT 1"
+        if element:
+            sql = f"SELECT e.v::text FROM {stage} CROSS JOIN LATERAL unnest({c}) AS e(v) WHERE {loss[1]('e.v')} LIMIT 1"
+        elif tsql:
+            sql = f"SELECT TOP 1 {text} FROM {stage} WHERE {loss[1](c)}"
+        else:
+            sql = f"SELECT {text} FROM {stage} WHERE {loss[1](c)} LIMIT 1"
         st = conn.createStatement()
         try:
             rs = st.executeQuery(sql)
             if rs.next():
                 what = loss[2]
-                raise RunFailed("execution", f'column "{column["name"]}" holds {rs.getString(1)}{" " if what.startswith("(") else ", "}{what}', step["node"])
+                holds = "a list with the element " if element else ""
+                raise RunFailed("execution", f'column "{column["name"]}" holds {holds}{rs.getString(1)}{" " if what.startswith("(") else ", "}{what}', step["node"])
         finally:
             st.close()
     return types

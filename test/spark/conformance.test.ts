@@ -247,7 +247,7 @@ interface PgValuesCase {
   loads: Array<{ name: string; failsWith?: string; duck: { status: string; errorMessage?: string }; jobDir: string; reportDir: string }>;
 }
 let pgValues: PgValuesCase | undefined;
-const PG_VALUE_LOADS: Array<{ name: string; line: string; failsWith?: string; text?: string[] }> = [
+const PG_VALUE_LOADS: Array<{ name: string; line?: string; failsWith?: string; text?: string[]; query?: string }> = [
   { name: 'exact', line: '2,2024-03-04 00:00:00,12.30,12.0,9007199254740992,2024-03-04 10:30:01' },
   { name: 'date', line: '3,2024-03-04 10:30:00,1,1,1,2024-03-04 10:30:01', failsWith: `column "day" holds 2024-03-04 10:30:00, whose time of day the table's column "day" (date) would drop` },
   { name: 'numeric', line: '3,2024-03-04 00:00:00,12.345,1,1,2024-03-04 10:30:01', failsWith: `column "price" holds 12.345, which the table's column "price" (numeric(10,2)) would round to 2 decimal places` },
@@ -259,6 +259,9 @@ const PG_VALUE_LOADS: Array<{ name: string; line: string; failsWith?: string; te
   { name: 'text-date', line: '5,2024-03-04 10:30,1,1,1,2024-03-04 10:30:01', text: ['day'], failsWith: `column "day" holds 2024-03-04 10:30, whose time of day the table's column "day" (date) would drop` },
   { name: 'text-numeric', line: '5,2024-03-04,12.345,1,1,2024-03-04 10:30:01', text: ['price'], failsWith: `column "price" holds 12.345, which the table's column "price" (numeric(10,2)) would round to 2 decimal places` },
   { name: 'text-seconds', line: '5,2024-03-04,1,1,1,2024-03-04 10:30:00.7', text: ['at'], failsWith: `column "at" holds 2024-03-04 10:30:00.7, whose fraction of a second the table's column "at" (timestamp(0) without time zone) would round` },
+  // Lists into an array column (table lists), element by element.
+  { name: 'list-exact', query: 'SELECT CAST(2 AS BIGINT) AS id, CAST([1.25, 2.5] AS DOUBLE[]) AS prices' },
+  { name: 'list-numeric', query: 'SELECT CAST(3 AS BIGINT) AS id, CAST([1.5, 1.255] AS DOUBLE[]) AS prices', failsWith: `column "prices" holds a list with the element 1.255, which the table's column "prices" (numeric(10,2)[]) would round to 2 decimal places` },
 ];
 
 async function preparePgValues(root: string): Promise<void> {
@@ -273,6 +276,8 @@ async function preparePgValues(root: string): Promise<void> {
       await client.query(`CREATE SCHEMA "${schema}"`);
       await client.query(`CREATE TABLE "${schema}".measures (id bigint, day date, price numeric(10,2), qty integer, reading double precision, at timestamp(0))`);
       await client.query(`INSERT INTO "${schema}".measures VALUES (1, '2024-01-01', 1, 1, 1, '2024-01-01 00:00:00')`);
+      await client.query(`CREATE TABLE "${schema}".lists (id bigint, prices numeric(10,2)[])`);
+      await client.query(`INSERT INTO "${schema}".lists VALUES (1, '{1.5}')`);
     }
   } finally {
     await client.end();
@@ -289,9 +294,12 @@ async function preparePgValues(root: string): Promise<void> {
   ];
   const loads: PgValuesCase['loads'] = [];
   for (const l of PG_VALUE_LOADS) {
-    await writeFile(path.join(dir, `${l.name}.csv`), `id,day,price,qty,reading,at\n${l.line}\n`);
+    if (l.line) await writeFile(path.join(dir, `${l.name}.csv`), `id,day,price,qty,reading,at\n${l.line}\n`);
+    const source = l.query
+      ? { id: 'src', type: 'transform.sql', params: { query: l.query } }
+      : { id: 'src', type: 'source.csv', params: { path: `${l.name}.csv`, columns: columns.map((c) => (l.text?.includes(c.name) ? { ...c, type: 'VARCHAR' } : c)) } };
     const doc = pipeline(
-      [{ id: 'src', type: 'source.csv', params: { path: `${l.name}.csv`, columns: columns.map((c) => (l.text?.includes(c.name) ? { ...c, type: 'VARCHAR' } : c)) } }, { id: 'dst', type: 'sink.postgres', params: { connection: 'warehouse', schema: '${schema}', table: 'measures', mode: 'append' } }],
+      [source, { id: 'dst', type: 'sink.postgres', params: { connection: 'warehouse', schema: '${schema}', table: l.query ? 'lists' : 'measures', mode: 'append' } }],
       ['src -> dst'],
       { name: `pg values ${l.name}`, params: { schema: { type: 'string' } }, connections: { warehouse: { type: 'postgres' } } },
     );
@@ -395,12 +403,15 @@ describe('the same pipelines on DuckDB and on Spark (local[2])', () => {
     }
     const client = await pgClient();
     try {
-      const table = async (schema: string) => (await client.query(`SELECT * FROM "${schema}".measures ORDER BY id`)).rows.map((r) => JSON.stringify(r));
+      const table = async (schema: string, name = 'measures') => (await client.query(`SELECT * FROM "${schema}"."${name}" ORDER BY id`)).rows.map((r) => JSON.stringify(r));
       const duck = await table(pgValues!.schemas.duck);
       expect(duck).toHaveLength(3);
       expect(await table(pgValues!.schemas.spark)).toEqual(duck);
-      const tables = await client.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1`, [pgValues!.schemas.spark]);
-      expect(tables.rows.map((r: { table_name: string }) => r.table_name)).toEqual(['measures']);
+      const lists = await table(pgValues!.schemas.duck, 'lists');
+      expect(lists).toEqual(['{"id":"1","prices":[1.5]}', '{"id":"2","prices":[1.25,2.5]}']);
+      expect(await table(pgValues!.schemas.spark, 'lists')).toEqual(lists);
+      const tables = await client.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`, [pgValues!.schemas.spark]);
+      expect(tables.rows.map((r: { table_name: string }) => r.table_name)).toEqual(['lists', 'measures']);
     } finally {
       await client.end();
     }
