@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { getConnectionType } from '../../connections/registry.js';
 import { loadPipelineFile } from '../../model/load.js';
@@ -5,7 +6,8 @@ import { secretEnvName } from '../../secrets/env-store.js';
 import { CaudalError } from '../../util/errors.js';
 import { packageVersion } from '../../util/package-root.js';
 import type { Job, Project } from '../project.js';
-import { jinjaLiteral, py, pyDict, pyIdent, pyList } from './python.js';
+import { airflowCron } from './cron.js';
+import { jinjaLiteral, py, pyDict, pyIdents, pyList } from './python.js';
 
 export type AirflowOperator = 'bash' | 'kubernetes';
 
@@ -63,8 +65,86 @@ function groups(project: Project): Job[][] {
   return [...out.values()];
 }
 
-export function dagIdOf(projectName: string, root: string): string {
-  return `caudal_${`${projectName}_${root}`.toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^_+|_+$/g, '')}`;
+/** Airflow's limits: a dag_id has at most 250 characters, a tag at most 100. */
+export const DAG_ID_MAX = 250;
+export const TAG_MAX = 100;
+
+function hash8(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 8);
+}
+
+/** Text cut to `max` characters (Python counts code points) with a hash of the whole, when longer. */
+function fitted(text: string, max: number, sep: string): string {
+  const chars = Array.from(text);
+  return chars.length <= max ? text : chars.slice(0, max - sep.length - 8).join('') + sep + hash8(text);
+}
+
+/**
+ * The DAG of a group: `caudal_<project>_<first job>[_k8s]`, lower case, letters, digits and _ only,
+ * cut to Airflow's 250 characters with a hash of the whole id when the project's name is long.
+ */
+export function dagIdOf(projectName: string, root: string, suffix = ''): string {
+  return fitted(`caudal_${`${projectName}_${root}`.toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^_+|_+$/g, '')}${suffix}`, DAG_ID_MAX, '_');
+}
+
+/** The project's tag, `caudal:<project>`, cut to Airflow's 100 characters with a hash of the whole. */
+export function projectTag(projectName: string): string {
+  return fitted(`caudal:${projectName}`, TAG_MAX, '~');
+}
+
+/** Names the generated file uses itself: never a task's variable. */
+const FILE_NAMES = ['os', 'timedelta', 'pendulum', 'DAG', 'CronTriggerTimetable', 'BashOperator', 'KubernetesPodOperator', 'PROJECT_DIR', 'IMAGE', '_literal', 'dag', 'any'];
+
+interface DagPlan {
+  members: Job[];
+  dagId: string;
+  /** The CronTriggerTimetable expression, null for a DAG run on demand. */
+  cron: string | null;
+  paused: boolean;
+}
+
+/**
+ * Each group's DAG: its id, its schedule as Airflow reads it and whether it starts paused, or the
+ * reason the project cannot be exported as it is (two groups with one dag_id; a schedule Airflow
+ * reads differently or refuses; a paused job in a DAG that is not).
+ */
+function plan(project: Project, operator: AirflowOperator): DagPlan[] {
+  const plans: DagPlan[] = [];
+  for (const members of groups(project)) {
+    const roots = members.filter((j) => j.dependsOn.length === 0);
+    const kinds = new Set(roots.map((j) => `${j.schedule ?? 'none'} ${j.schedule ? j.timezone : ''} ${j.catchup}`));
+    if (kinds.size > 1)
+      throw new CaudalError('validation', `jobs ${roots.map((j) => `'${j.name}'`).join(', ')} start one group of dependent jobs with different schedules, time zones or catchup: one Airflow DAG has one schedule`, {
+        hint: 'give the group one first job with the schedule (the others depend on it), or export the groups as separate projects',
+      });
+    const first = roots[0]!;
+    let cron: string | null = null;
+    if (first.schedule) {
+      const read = airflowCron(first.schedule);
+      if ('problem' in read)
+        throw new CaudalError('validation', `job '${first.name}': ${read.problem}`, {
+          hint: `for Airflow, ${read.instead ?? 'use a five-field cron expression (minute hour day month weekday) that Airflow reads as Caudal does (see "Apache Airflow" in docs/scheduling.md)'}`,
+        });
+      cron = read.cron;
+    }
+    // Airflow pauses whole DAGs: the group's DAG starts paused when its first jobs are; a paused
+    // job further down (Caudal skips it, its upstream still runs) has no Airflow equivalent.
+    const paused = roots.every((j) => j.paused);
+    const odd = paused ? [] : members.filter((j) => j.paused);
+    if (odd.length > 0)
+      throw new CaudalError('validation', `job${odd.length > 1 ? 's' : ''} ${odd.map((j) => `'${j.name}'`).join(', ')} ${odd.length > 1 ? 'are' : 'is'} paused, but ${roots.map((j) => `'${j.name}'`).join(', ')}, which start${roots.length > 1 ? '' : 's'} ${odd.length > 1 ? 'their' : 'its'} group, ${roots.length > 1 ? 'are' : 'is'} not: Airflow pauses whole DAGs, not single tasks`, {
+        hint: `pause ${roots.map((j) => `'${j.name}'`).join(', ')} too to export the DAG paused, or unpause ${odd.length > 1 ? 'them' : 'it'} ("paused": false in the project file) before exporting`,
+      });
+    plans.push({ members, dagId: dagIdOf(project.name, first.name, operator === 'kubernetes' ? '_k8s' : ''), cron, paused });
+  }
+  const byId = new Map<string, string[]>();
+  for (const p of plans) byId.set(p.dagId, [...(byId.get(p.dagId) ?? []), p.members[0]!.name]);
+  for (const [dagId, firsts] of byId)
+    if (firsts.length > 1)
+      throw new CaudalError('validation', `jobs ${firsts.map((n) => `'${n}'`).join(', ')} would all be the Airflow DAG '${dagId}' (a DAG id keeps only lower-case letters, digits and _), and Airflow keeps only one of them`, {
+        hint: 'rename the jobs so that they differ in more than case, - and _',
+      });
+  return plans;
 }
 
 /** True for a DAG file this export wrote (any version): replacing it loses nothing of the user's. */
@@ -109,38 +189,36 @@ export async function airflowDag(project: Project, opts: AirflowExportOptions): 
   w('def _literal(text):');
   w('    """Text that reaches a templated field as written (paths are not Jinja templates)."""');
   w('    return "{% raw %}" + text + "{% endraw %}" if any(m in text for m in ("{{", "{%", "{#")) else text');
-  for (const members of groups(project)) {
-    const roots = members.filter((j) => j.dependsOn.length === 0);
-    const scheduled = roots.filter((j) => j.schedule !== null);
-    const kinds = new Set(roots.map((j) => `${j.schedule ?? 'none'} ${j.schedule ? j.timezone : ''} ${j.catchup}`));
-    if (kinds.size > 1)
-      throw new CaudalError('validation', `jobs ${roots.map((j) => `'${j.name}'`).join(', ')} start one group of dependent jobs with different schedules, time zones or catchup: one Airflow DAG has one schedule`, {
-        hint: 'give the group one first job with the schedule (the others depend on it), or export the groups as separate projects',
-      });
-    const first = roots[0]!;
-    if (first.schedule && first.schedule.trim().split(/\s+/).length !== 5)
-      throw new CaudalError('validation', `job '${first.name}': the schedule '${first.schedule}' has seconds; Airflow schedules have five fields`, { hint: 'use a five-field cron expression (minute hour day month weekday) for jobs exported to Airflow' });
-    const dagId = dagIdOf(project.name, first.name) + (opts.operator === 'kubernetes' ? '_k8s' : '');
+  const dags = plan(project, opts.operator);
+  const vars = pyIdents(project.jobs.map((j) => j.name), FILE_NAMES);
+  for (const { members, dagId, cron, paused } of dags) {
+    const first = members.find((j) => j.dependsOn.length === 0)!;
     const tz = first.timezone;
     w();
     w();
     w('with DAG(');
     w(`    dag_id=${py(dagId)},`);
     w(`    description=${py(`Caudal project ${project.name}: ${members.map((j) => j.name).join(', ')}`)},`);
-    if (scheduled.length > 0) w(`    schedule=CronTriggerTimetable(${py(first.schedule!)}, timezone=${py(tz)}, run_immediately=${py(first.catchup === 'run_once')}),`);
-    else w('    schedule=None,');
+    if (cron !== null) {
+      if (cron !== first.schedule) w(`    # ${JSON.stringify(first.schedule)} in Caudal, as Airflow's cron writes it:`);
+      w(`    schedule=CronTriggerTimetable(${py(cron)}, timezone=${py(tz)}, run_immediately=${py(first.catchup === 'run_once')}),`);
+    } else w('    schedule=None,');
     w(`    start_date=pendulum.datetime(2024, 1, 1, tz=${py(tz)}),`);
     w('    # Missed runs: catchup "skip" waits for the next slot, "run_once" runs the latest one (run_immediately).');
     w('    catchup=False,');
     w('    # No overlapping runs (on_overlap): a run waits for the previous one.');
     w('    max_active_runs=1,');
-    w(`    tags=${pyList([py('caudal'), py(`caudal:${project.name}`)])},`);
+    w(`    tags=${pyList([py('caudal'), py(projectTag(project.name))])},`);
+    if (paused) {
+      w('    # Paused in the project ("paused": true): only a DAG new to Airflow starts paused; unpause it there.');
+      w('    is_paused_upon_creation=True,');
+    }
     w(') as dag:');
     for (const job of members) {
-      const v = pyIdent(job.name);
+      const v = vars.get(job.name)!;
       const params = Object.entries(job.params).map(([k, val]) => `${k}=${paramTemplate(val, job.timezone)}`);
       const rel = path.relative(project.dir, job.pipeline).split(path.sep).join('/');
-      const trigger = job.dependsOn.length > 0 ? 'dependency' : scheduled.length > 0 ? 'schedule' : 'manual';
+      const trigger = job.dependsOn.length > 0 ? 'dependency' : cron !== null ? 'schedule' : 'manual';
       const secrets = await secretEnv(job);
       const retry: string[] = [];
       if (job.retries.count > 0) {
@@ -197,7 +275,7 @@ export async function airflowDag(project: Project, opts: AirflowExportOptions): 
       w('        max_active_tis_per_dag=1,');
       w('    )');
     }
-    for (const job of members) for (const dep of job.dependsOn) w(`    ${pyIdent(dep)} >> ${pyIdent(job.name)}`);
+    for (const job of members) for (const dep of job.dependsOn) w(`    ${vars.get(dep)!} >> ${vars.get(job.name)!}`);
   }
   return lines.join('\n') + '\n';
 }
