@@ -188,9 +188,39 @@ describe('quality.check: table checks', () => {
     expect(anomaly.byName('null rate').passed).toBe(false);
     expect(anomaly.byName('mean').passed).toBe(false);
     expect(anomaly.byName('mean').observed).toBe('80');
-    const history = JSON.parse(await readFile(path.join(stateDir, 'dist', 'q.quality-history.json'), 'utf8'));
-    expect(history.checks.mean.map((h: { value: number }) => h.value)).toEqual([50, 51, 49, 50, 80]);
-    expect(history.checks['null rate'].map((h: { value: number }) => h.value)).toEqual([0.1, 0.11, 0.09, 0.1, 0.6]);
+    const recorded = async () => {
+      const history = JSON.parse(await readFile(path.join(stateDir, 'dist', 'q.quality-history.json'), 'utf8'));
+      return { mean: history.checks.mean.map((h: { value: number }) => h.value), nullRate: history.checks['null rate'].map((h: { value: number }) => h.value) };
+    };
+    // The failed run's values are not recorded: the baseline stays what it was.
+    expect(await recorded()).toEqual({ mean: [50, 51, 49, 50], nullRate: [0.1, 0.11, 0.09, 0.1] });
+  });
+
+  it('distribution: a failed run adds nothing to the history, so re-running the same outlier fails again', async () => {
+    const stateDir = path.join(dir, 'dist-rerun-state');
+    const src = (nulls: number, mean: number) => `SELECT CASE WHEN i < ${nulls} THEN NULL ELSE ${mean} END AS x FROM range(100) r(i)`;
+    const checks = [
+      { name: 'null rate', kind: 'distribution', column: 'x', metric: 'null_rate', min_history: 3, severity: 'warn' },
+      { name: 'mean', kind: 'distribution', column: 'x', metric: 'mean', min_history: 3, severity: 'error' },
+    ];
+    for (const [nulls, mean] of [[10, 100], [11, 101], [9, 99]] as const) expect((await check(checks, { src: src(nulls, mean), stateDir, name: 'rerun' })).summary.status).toBe('succeeded');
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const outlier = await check(checks, { src: src(10, 1000), stateDir, name: 'rerun' });
+      expect(outlier.summary.status).toBe('failed');
+      expect(outlier.byName('mean').details[0]).toBe('previous 3 runs: mean 100, standard deviation 1');
+    }
+    // A run that commits with a failing warn check (a null-rate outlier) is recorded, warnings included.
+    const warned = await check(checks, { src: src(60, 100), stateDir, name: 'rerun' });
+    expect(warned.summary.status).toBe('succeeded');
+    expect(warned.byName('null rate').passed).toBe(false);
+    const history = JSON.parse(await readFile(path.join(stateDir, 'rerun', 'q.quality-history.json'), 'utf8'));
+    expect(history.checks.mean.map((h: { value: number }) => h.value)).toEqual([100, 101, 99, 100]);
+    expect(history.checks['null rate'].map((h: { value: number }) => h.value)).toEqual([0.1, 0.11, 0.09, 0.6]);
+  });
+
+  it('distribution: with 0 rows, the null rate is missing because there are no rows', async () => {
+    const r = await check([{ name: 'nulls', kind: 'distribution', column: 'x', metric: 'null_rate', severity: 'warn' }], { src: 'SELECT 1 AS x WHERE false' });
+    expect(r.byName('nulls')).toMatchObject({ passed: false, details: ['no null_rate today (0 rows)'] });
   });
 });
 
@@ -428,5 +458,175 @@ describe('quality.check: problems before the run', () => {
     const [i] = await problems([{ name: 'ids', kind: 'between', column: 'id', min: '1.5' }]);
     expect(i).toMatchObject({ path: 'nodes[1].params.checks[0].min' });
     expect(await problems([{ name: 'ok', kind: 'between', column: 'order_date', min: '2024-01-01', max: '2024-12-31' }])).toEqual([]);
+  });
+
+  it('refuses text or mixed bounds that are reversed once converted to the column type', async () => {
+    const [d] = await problems([{ name: 'dates reversed', kind: 'between', column: 'order_date', min: '2024-12-31', max: '2024-01-01' }]);
+    expect(d).toMatchObject({ code: 'invalid_param', path: 'nodes[1].params.checks[0].min', column: 'order_date' });
+    expect(d!.message).toBe("check 'dates reversed' in node 'q': the minimum '2024-12-31' is greater than the maximum '2024-01-01' as DATE values (column 'order_date'), so every row would fail");
+    const [m] = await problems([{ name: 'mixed reversed', kind: 'between', column: 'id', min: '30', max: 5 }]);
+    expect(m).toMatchObject({ path: 'nodes[1].params.checks[0].min' });
+    // Compared as numbers, not as text ('9' > '10' as text).
+    expect(await problems([{ name: 'mixed', kind: 'between', column: 'id', min: '9', max: 10 }])).toEqual([]);
+    expect((await problems([{ name: 'text reversed', kind: 'between', column: 'status', min: 'z', max: 'a' }]))[0]).toMatchObject({ path: 'nodes[1].params.checks[0].min' });
+  });
+
+  it('refuses min_history greater than window in a distribution check (it would never judge)', async () => {
+    const [p] = await problems([{ name: 'mean', kind: 'distribution', column: 'amount', metric: 'mean', min_history: 10, window: 5 }]);
+    expect(p).toMatchObject({ code: 'invalid_param', path: 'nodes[1].params.checks[0].min_history' });
+    expect(p!.message).toContain("check 'mean': min_history 10 is greater than window 5");
+    expect(await problems([{ name: 'mean', kind: 'distribution', column: 'amount', metric: 'mean', min_history: 5, window: 5 }])).toEqual([]);
+  });
+
+  it('schema: refuses an expected type DuckDB does not know before the run, naming the column; equal spellings pass', async () => {
+    const [p] = await problems([{ name: 'shape', kind: 'schema', columns: [{ name: 'amount', type: 'DECIMAL(10, 2)' }, { name: 'status', type: 'VARCHR' }], allow_extra: true }]);
+    expect(p).toMatchObject({ code: 'invalid_param', path: 'nodes[1].params.checks[0].columns[1].type' });
+    expect(p!.message).toContain("check 'shape': column 'status': ");
+    expect(await problems([{ name: 'shape', kind: 'schema', columns: [{ name: 'status', type: 'TEXT' }], allow_extra: true }])).toEqual([]);
+  });
+
+  it('in_set: refuses numbers and booleans for a text column instead of failing the run on the first value that is not one', async () => {
+    const [n] = await problems([{ name: 'ones', kind: 'in_set', column: 'status', values: ['paid', 1] }]);
+    expect(n).toMatchObject({ code: 'invalid_param', path: 'nodes[1].params.checks[0].values[1]', column: 'status' });
+    expect(n!.message).toBe("check 'ones' in node 'q' compares column 'status' (VARCHAR) with a number (1)");
+    expect(n!.hint).toContain('write the values as text (["1"])');
+    const [b] = await problems([{ name: 'yes', kind: 'in_set', column: 'status', values: [true] }]);
+    expect(b!.message).toContain('with a boolean (true)');
+  });
+
+  it('in_set: refuses a value that does not convert exactly to the column type (number, date), naming the value', async () => {
+    const [x] = await problems([{ name: 'amounts', kind: 'in_set', column: 'amount', values: [10.5, 'x'] }]);
+    expect(x).toMatchObject({ code: 'invalid_param', path: 'nodes[1].params.checks[0].values[1]', column: 'amount' });
+    expect(x!.message).toBe("check 'amounts' in node 'q': the value 'x' is not a valid DECIMAL(4,1) (or would change converting to it), the type of column 'amount'");
+    // DECIMAL(4,1) keeps one decimal: 10.55 would be rounded.
+    expect((await problems([{ name: 'amounts', kind: 'in_set', column: 'amount', values: ['10.55'] }]))[0]).toMatchObject({ path: 'nodes[1].params.checks[0].values[0]' });
+    expect((await problems([{ name: 'ids', kind: 'in_set', column: 'id', values: [1.5] }]))[0]).toMatchObject({ path: 'nodes[1].params.checks[0].values[0]' });
+    expect((await problems([{ name: 'days', kind: 'in_set', column: 'order_date', values: ['2024-01-05 10:00'] }]))[0]).toMatchObject({ path: 'nodes[1].params.checks[0].values[0]' });
+    expect(await problems([{ name: 'ok', kind: 'in_set', column: 'amount', values: [10.5, '250', '99.0'] }])).toEqual([]);
+  });
+
+  it('refuses integers beyond 2^53 in values, min and max, asking for a string', async () => {
+    const got = await problems([
+      { name: 'big', kind: 'in_set', column: 'id', values: [1, 2 ** 53 + 2] },
+      { name: 'range', kind: 'between', column: 'id', max: 2 ** 60 },
+    ]);
+    expect(got.map((p) => p.path)).toEqual(['nodes[1].params.checks[0].values[1]', 'nodes[1].params.checks[1].max']);
+    expect(got[0]!.message).toContain('an integer beyond 2^53');
+    expect(got[0]!.hint).toContain('write the value as a string');
+    // As strings, they are exact: 9007199254740993 is allowed, 9007199254740992 is not.
+    const r = await check([{ name: 'big', kind: 'in_set', column: 'x', values: [9007199254740991, '9007199254740993'], severity: 'warn' }], {
+      src: 'SELECT * FROM (VALUES (9007199254740991::BIGINT), (9007199254740993::BIGINT), (9007199254740992::BIGINT)) t(x)',
+    });
+    expect(r.byName('big').samples).toEqual([{ x: '9007199254740992' }]);
+  });
+
+  it('refuses an expression check using an aggregate or a window function: the predicate is evaluated per row', async () => {
+    for (const expression of ['count(*) > 0', 'sum(amount) > 0', 'row_number() OVER () = 1', 'amount > 0 AND count(*) > 0']) {
+      const [p] = await problems([{ name: 'table assertion', kind: 'expression', expression }]);
+      expect(p, expression).toMatchObject({ code: 'invalid_expression', path: 'nodes[1].params.checks[0].expression' });
+      expect(p!.message, expression).toContain("check 'table assertion' (expression) in node 'q': the predicate is evaluated for each row, so it cannot use aggregate functions");
+      expect(p!.hint).toContain('row_count_between');
+    }
+  });
+
+  it('freshness: refuses a max_age that is not an interval and a column that is not a date or timestamp', async () => {
+    const [i] = await problems([{ name: 'fresh', kind: 'freshness', column: 'order_date', max_age: '24 hourz' }]);
+    expect(i).toMatchObject({ code: 'invalid_param', path: 'nodes[1].params.checks[0].max_age' });
+    expect(i!.message).toBe("check 'fresh' in node 'q': max_age '24 hourz' is not an interval");
+    const [n] = await problems([{ name: 'fresh', kind: 'freshness', column: 'id', max_age: '1 day' }]);
+    expect(n).toMatchObject({ path: 'nodes[1].params.checks[0].column', column: 'id' });
+    expect(n!.message).toBe("check 'fresh' in node 'q' needs a date or timestamp column, but 'id' is INTEGER");
+    const [t] = await problems([{ name: 'fresh', kind: 'freshness', column: 'status', max_age: '1 day' }]);
+    expect(t!.hint).toContain('parse the text into dates first (transform.parse_dates)');
+    expect(await problems([{ name: 'fresh', kind: 'freshness', column: 'order_date', max_age: '2 days' }])).toEqual([]);
+  });
+
+  it('refuses an input column _caudal_reasons that is not the VARCHAR[] list of reasons', async () => {
+    const doc = pipeline(
+      [
+        { id: 'src', type: 'transform.sql', params: { query: "SELECT 1 AS id, 'x' AS _caudal_reasons" } },
+        { id: 'q', type: 'quality.check', params: { checks: [{ name: 'id', kind: 'not_null', column: 'id', severity: 'quarantine' }] } },
+      ],
+      ['src -> q'],
+    );
+    const [p] = await problemsOf(doc, dir);
+    expect(p).toMatchObject({ code: 'invalid_param', nodeId: 'q', column: '_caudal_reasons', path: 'nodes[1].params.checks' });
+    expect(p!.message).toContain("the input already has a column '_caudal_reasons' (VARCHAR)");
+    expect(p!.hint).toContain('rename or drop');
+  });
+
+  it('reports every broken check at once', async () => {
+    const got = await problems([
+      { name: 'mail', kind: 'not_null', column: 'emial' },
+      { name: 'range', kind: 'between', column: 'status', min: 1 },
+      { name: 'shape', kind: 'matches_regex', column: 'email', pattern: '[' },
+      { name: 'fine', kind: 'not_null', column: 'id' },
+      { name: 'pred', kind: 'expression', expression: 'nosuch > 0' },
+      { name: 'day', kind: 'between', column: 'order_date', min: '2024-01-01 10:00' },
+    ]);
+    expect(got.map((p) => p.path)).toEqual([
+      'nodes[1].params.checks[0].column',
+      'nodes[1].params.checks[1].column',
+      'nodes[1].params.checks[5].min',
+      'nodes[1].params.checks[2]',
+      'nodes[1].params.checks[4].expression',
+    ]);
+    expect(got[0]!.message).toBe("check 'mail': unknown column 'emial' in node 'q' (did you mean 'email'?)");
+  });
+});
+
+describe('quality.check: numbers, NaN and typed values', () => {
+  const FLOATS = `SELECT * FROM (VALUES (1, 5.0::DOUBLE), (2, 'NaN'::DOUBLE), (3, 'inf'::DOUBLE), (4, '-inf'::DOUBLE), (5, NULL::DOUBLE)) t(id, x)`;
+
+  it('NaN fails a numeric range (min only, max only, both); infinities keep their order', async () => {
+    const r = await check(
+      [
+        { name: 'min only', kind: 'between', column: 'x', min: 0, severity: 'warn' },
+        { name: 'max only', kind: 'between', column: 'x', max: 100, severity: 'warn' },
+        { name: 'both', kind: 'between', column: 'x', min: 0, max: 100, severity: 'warn' },
+      ],
+      { src: FLOATS, extra: { samples: 10 } },
+    );
+    const failing = (name: string) => r.byName(name).samples.map((s) => s.id).sort();
+    expect(failing('min only')).toEqual([2, 4]);
+    expect(failing('max only')).toEqual([2, 3]);
+    expect(failing('both')).toEqual([2, 3, 4]);
+  });
+
+  it('NaN is quarantined by a range check like any value outside it', async () => {
+    const r = await check([{ name: 'non-negative', kind: 'between', column: 'x', min: 0, severity: 'quarantine' }], { src: FLOATS });
+    expect(r.summary.status).toBe('succeeded');
+    const bad = (await readFile(r.bad, 'utf8')).trim().split('\n').slice(1).map((l) => l.split(',')[0]).sort();
+    expect(bad).toEqual(['2', '4']);
+  });
+
+  it('in_set converts the values to the column type, so 1, "1.5" and "2024-01-01" match 1.0, 1.50 and midnight', async () => {
+    const src = `SELECT * FROM (VALUES (1.0::DOUBLE, 1.50::DECIMAL(10,2), TIMESTAMP '2024-01-01 00:00:00', DATE '2024-01-01', 'a'),
+      (2.0::DOUBLE, 2.00::DECIMAL(10,2), TIMESTAMP '2024-01-02 00:00:00', DATE '2024-01-02', 'b')) t(d, dec, ts, day, s)`;
+    const r = await check(
+      [
+        { name: 'dbl mixed', kind: 'in_set', column: 'd', values: [1, '2'], severity: 'warn' },
+        { name: 'dec text', kind: 'in_set', column: 'dec', values: ['1.5', 2], severity: 'warn' },
+        { name: 'ts text', kind: 'in_set', column: 'ts', values: ['2024-01-01', '2024-01-02 00:00:00'], severity: 'warn' },
+        { name: 'day text', kind: 'in_set', column: 'day', values: ['2024-01-01'], severity: 'warn' },
+        { name: 'text', kind: 'in_set', column: 's', values: ['a', 'B'], severity: 'warn' },
+      ],
+      { src },
+    );
+    expect(r.summary.status).toBe('succeeded');
+    expect(Object.fromEntries(r.result!.checks.map((c) => [c.name, c.rowsFailed]))).toEqual({ 'dbl mixed': 0, 'dec text': 0, 'ts text': 0, 'day text': 1, text: 1 });
+  });
+
+  it('cuts long values in failing-row samples (not in the rows themselves) and says how many characters were left out', async () => {
+    const src = "SELECT 1 AS id, repeat('x', 5000) AS long_text, [repeat('y', 300)] AS list, 'short' AS short";
+    const r = await check([{ name: 'never', kind: 'expression', expression: 'id = 2', severity: 'quarantine' }], { src });
+    const [sample] = r.byName('never').samples;
+    expect(sample!.long_text).toBe(`${'x'.repeat(200)}… (4,800 more characters)`);
+    expect(sample!.list).toBe(`["${'y'.repeat(198)}… (104 more characters)`);
+    expect(sample!.short).toBe('short');
+    const event = r.events.find((e) => e.type === 'quality_result');
+    expect(JSON.stringify(event).length).toBeLessThan(3000);
+    // The quarantined row itself keeps every character.
+    expect(await readFile(r.bad, 'utf8')).toContain('x'.repeat(5000));
   });
 });

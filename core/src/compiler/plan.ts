@@ -14,7 +14,7 @@ import type {
 } from '../nodes/define.js';
 import type { Db } from './db.js';
 import { transcodeFile } from '../util/transcode.js';
-import { CaudalError, type Problem } from '../util/errors.js';
+import { CaudalError, NodeProblemsError, type Problem } from '../util/errors.js';
 import { explainDuckDbError } from './duckdb-errors.js';
 import { checkExpressionShape, checkQueryShape, dateLiteral, ident, literal, stringLiteral, stripTrailingSemicolon, substituteParams } from './sql.js';
 import { upstreamClosure } from './graph.js';
@@ -323,7 +323,10 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
         }
       }
     } catch (e) {
-      if (!(e instanceof Abort)) {
+      if (e instanceof NodeProblemsError) {
+        // A node that found several problems at once (one per broken quality check) reports them all.
+        for (const p of e.problems) nodeProblems.push({ ...p, nodeId: id, path: p.path.startsWith('params') ? `${nodePath}.${p.path}` : p.path });
+      } else if (!(e instanceof Abort)) {
         nodeProblems.push(explainDuckDbError(e, { nodeId: id, nodePath, exprFields, inputs: incoming.map((x) => x.from.nodeId), inputColumns: relationForAll() }));
       }
     }

@@ -269,7 +269,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
         emit({ type: 'warning', runId, nodeId: node.id, message: `the data was committed, but acknowledging what was read failed (${errorMessage(e)}); it will be read again (at-least-once)` });
       }
     }
-    await quality.finish();
+    await quality.finish({ committed: true });
     const done = summary('succeeded');
     emit({ type: 'run_finished', runId, summary: done });
     return done;
@@ -299,7 +299,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
     }
     if (!cancelled) log('error', error.message, error.nodeId);
     // A cancelled run leaves no report behind; a failed one (quality errors included) does.
-    if (!cancelled) await quality.finish();
+    if (!cancelled) await quality.finish({ committed: false });
     const done = summary(cancelled ? 'cancelled' : 'failed', error);
     emit({ type: 'run_finished', runId, summary: done });
     return done;

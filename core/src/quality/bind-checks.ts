@@ -1,7 +1,7 @@
 import type { Column, CompileContext, Relation } from '../nodes/define.js';
 import { cleanDuckDbMessage } from '../compiler/duckdb-errors.js';
 import { identList } from '../compiler/sql.js';
-import { CaudalError, errorMessage, type Problem } from '../util/errors.js';
+import { errorMessage, type Problem } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
 import type { CheckSql } from './compile-checks.js';
 
@@ -21,14 +21,27 @@ function problemFor(e: unknown, c: CheckSql, nodeId: string, input: Column[]): P
     const names = input.map((x) => x.name);
     return { code: 'unknown_column', path, nodeId, column: name, message: `unknown column '${name}' in ${what}${didYouMean(name, names)}`, hint: `input columns: ${names.join(', ')}` };
   }
+  if (c.check.kind === 'expression' && NOT_PER_ROW.test(raw))
+    return {
+      code: 'invalid_expression',
+      path,
+      nodeId,
+      message: `${what}: the predicate is evaluated for each row, so it cannot use aggregate functions (count, sum, avg, ...) or window functions (... OVER (...)) (${cleanDuckDbMessage(raw)})`,
+      hint: 'write a condition on one row (amount > 0); for the table as a whole use row_count_between, distribution or freshness, or compute the figure in a transform before this node',
+    };
   return { code: /^Parser Error/.test(raw) ? 'invalid_expression' : 'bind_error', path, nodeId, column: c.planned.columns[0], message: `${what}: ${cleanDuckDbMessage(raw)}` };
 }
 
+/** DuckDB's words for an aggregate or a window function where a per-row value is needed. */
+const NOT_PER_ROW = /aggregate function|window function|GROUP BY clause|OVER clause|QUALIFY/i;
+
 /**
- * Binds each check's SQL on its own against the input (DESCRIBE reads no rows), so a mistake
- * names its check and column; then checks that a predicate is true/false.
+ * Binds each check's SQL on its own against the input (DESCRIBE reads no rows), in the shape the
+ * evaluation runs it (a row check's condition inside `count(*) FILTER (WHERE ...)`), so a mistake
+ * names its check and column; a predicate must first be true/false. Returns the problems of every
+ * check.
  */
-export async function bindChecks(ctx: CompileContext<unknown>, input: Relation, checks: CheckSql[]): Promise<void> {
+export async function bindChecks(ctx: CompileContext<unknown>, input: Relation, checks: CheckSql[]): Promise<Problem[]> {
   const problems: Problem[] = [];
   for (const c of checks) {
     try {
@@ -46,7 +59,9 @@ export async function bindChecks(ctx: CompileContext<unknown>, input: Relation, 
           continue;
         }
       }
-      const exprs = [c.ok, c.observed, c.passed].filter((x): x is string => x !== undefined);
+      // A row check's condition is counted by an aggregate and, for quarantine, kept as a column of
+      // every row: an aggregate or a window function in it cannot bind in either place.
+      const exprs = [c.ok === undefined ? undefined : `count(*) FILTER (WHERE NOT (${c.ok}))`, c.observed, c.passed].filter((x): x is string => x !== undefined);
       if (exprs.length > 0) await ctx.describe(`SELECT ${exprs.map((x, k) => `(${x}) AS "${k}"`).join(', ')} FROM ${input.ref}`);
       // A key must be groupable (and comparable, for quarantine's IN): the same statement shape, bound without data.
       if (c.unique) await ctx.describe(`SELECT count(*) FROM ${input.ref} GROUP BY ${identList(c.unique)}`);
@@ -54,5 +69,5 @@ export async function bindChecks(ctx: CompileContext<unknown>, input: Relation, 
       problems.push(problemFor(e, c, ctx.nodeId, input.columns));
     }
   }
-  if (problems.length > 0) throw new CaudalError('validation', problems[0]!.message, { nodeId: ctx.nodeId, problems });
+  return problems;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { expectedTypeProblem } from './schema-diff.js';
 
 /**
  * The check list of a `quality.check` node. One zod schema per kind, discriminated by `kind`, so
@@ -40,7 +41,7 @@ export const betweenCheck = z
   })
   .strict();
 export const inSetCheck = z
-  .object({ kind: z.literal('in_set'), ...base, column, values: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1).meta({ label: 'Allowed values', widget: 'list' }) })
+  .object({ kind: z.literal('in_set'), ...base, column, values: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1).meta({ label: 'Allowed values', help: 'On a number, boolean, date or timestamp column each value is converted to the column\'s type exactly ("1.5" matches 1.50); on a text column, write text. Integers beyond 2^53 as strings.', widget: 'list' }) })
   .strict();
 export const regexCheck = z
   .object({
@@ -88,7 +89,7 @@ export const freshnessCheck = z
     kind: z.literal('freshness'),
     ...base,
     column,
-    max_age: z.string().min(1).meta({ label: 'Maximum age', help: 'A DuckDB interval: the newest value must be at most this old at run time, e.g. `24 hours`, `2 days`.', placeholder: '24 hours' }),
+    max_age: z.string().min(1).meta({ label: 'Maximum age', help: 'A DuckDB interval: the newest value of the DATE/TIMESTAMP column must be at most this old at run time, e.g. `24 hours`, `2 days`.', placeholder: '24 hours' }),
   })
   .strict();
 export const schemaCheck = z
@@ -109,7 +110,7 @@ export const distributionCheck = z
     column,
     metric: z.enum(['null_rate', 'mean']).meta({ label: 'Metric', help: '`null_rate`: share of NULLs. `mean`: average of a numeric column.', widget: 'select' }),
     max_sigma: z.number().positive().default(3).meta({ label: 'Max deviation (σ)', help: 'Fail when the value is more than this many standard deviations from the mean of previous runs.' }),
-    min_history: z.number().int().min(2).default(5).meta({ label: 'Runs before judging', help: 'Until this many previous runs are recorded, the check passes and says so.' }),
+    min_history: z.number().int().min(2).default(5).meta({ label: 'Runs before judging', help: 'Until this many previous runs are recorded, the check passes and says so. At most `window`. Only runs that succeeded are recorded.' }),
     window: z.number().int().min(2).max(1000).default(30).meta({ label: 'Runs remembered', help: 'How many previous values are kept and compared against.' }),
   })
   .strict();
@@ -160,6 +161,29 @@ export function checkListProblems(checks: Check[]): Array<{ path: string; messag
       out.push({ path: `${at}.min`, message: `check '${c.name}': min ${c.min} is greater than max ${c.max}` });
     if (c.kind === 'between' && typeof c.min === 'number' && typeof c.max === 'number' && c.min > c.max)
       out.push({ path: `${at}.min`, message: `check '${c.name}': min ${c.min} is greater than max ${c.max}` });
+    // JSON numbers are doubles: an integer past 2^53 has already been rounded when it reaches us.
+    const unsafe = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v);
+    const roundedHint = () => `a JSON number keeps integers exact only up to ${Number.MAX_SAFE_INTEGER} (2^53 - 1); write the value as a string with its exact digits ("12345678901234567890"): strings are converted exactly`;
+    if (c.kind === 'between')
+      for (const side of ['min', 'max'] as const) {
+        const v = c[side];
+        if (unsafe(v)) out.push({ path: `${at}.${side}`, message: `check '${c.name}': the ${side} is an integer beyond 2^53, which a JSON number may already have rounded (read as ${BigInt(v as number)})`, hint: roundedHint() });
+      }
+    if (c.kind === 'in_set')
+      c.values.forEach((v, j) => {
+        if (unsafe(v)) out.push({ path: `${at}.values[${j}]`, message: `check '${c.name}': value ${j + 1} is an integer beyond 2^53, which a JSON number may already have rounded (read as ${BigInt(v as number)})`, hint: roundedHint() });
+      });
+    if (c.kind === 'schema')
+      c.columns.forEach((col, k) => {
+        const problem = col.type === undefined ? undefined : expectedTypeProblem(col.type);
+        if (problem) out.push({ path: `${at}.columns[${k}].type`, message: `check '${c.name}': column '${col.name}': ${problem}`, hint: 'write a DuckDB type (INTEGER, DECIMAL(10,2), VARCHAR[], …), or leave type out to check only the name' });
+      });
+    if (c.kind === 'distribution' && c.min_history > c.window)
+      out.push({
+        path: `${at}.min_history`,
+        message: `check '${c.name}': min_history ${c.min_history} is greater than window ${c.window}, so the check would never judge (only the last ${c.window} values are kept)`,
+        hint: `make window at least ${c.min_history}, or min_history at most ${c.window}`,
+      });
   });
   return out;
 }

@@ -12,9 +12,10 @@ export interface DistributionRule {
  * values. Too little history passes (and says so): an anomaly needs a baseline. A flat history
  * (σ = 0) fails any different value, since any change is infinitely many σ away.
  */
-export function judgeDistribution(value: number | null, history: HistoryEntry[], rule: DistributionRule): { passed: boolean; details: string[] } {
+export function judgeDistribution(value: number | null, history: HistoryEntry[], rule: DistributionRule, rows?: number): { passed: boolean; details: string[] } {
   const past = history.map((h) => h.value).filter((v): v is number => v !== null && Number.isFinite(v)).slice(-rule.window);
-  if (value === null) return { passed: false, details: [`no ${rule.metric} today (no non-NULL values)`] };
+  // A null rate needs rows, not non-NULL values: with none, say that.
+  if (value === null) return { passed: false, details: [`no ${rule.metric} today (${rows === 0 || rule.metric === 'null_rate' ? '0 rows' : 'no non-NULL values'})`] };
   if (past.length < rule.minHistory)
     return { passed: true, details: [`${past.length} previous run${past.length === 1 ? '' : 's'} recorded; judging starts after ${rule.minHistory}`] };
   const mean = past.reduce((s, v) => s + v, 0) / past.length;

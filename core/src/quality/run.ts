@@ -11,7 +11,7 @@ import type { NodeQualityResult, QualityPlan, RunQualitySummary } from './types.
 /**
  * The quality side of one run: evaluates each quality node's checks when the executor reaches it,
  * reports them as events, fails the run on `error` checks, and at the end (never after a cancel)
- * records distribution history and writes quality.json / quality.html.
+ * writes quality.json / quality.html and, when the run committed, records distribution history.
  */
 export class QualityRun {
   private readonly results: NodeQualityResult[] = [];
@@ -67,11 +67,16 @@ export class QualityRun {
     }
   }
 
-  /** Records history and writes the artifacts, once the run is over (not after a cancel). */
-  async finish(): Promise<void> {
+  /**
+   * Writes the artifacts once the run is over (not after a cancel), and records the distribution
+   * values only when the run committed (`committed`: it succeeded, warnings included). A failed
+   * run's values never join the history: the outlier that failed the run would otherwise widen the
+   * baseline, and a plain re-run of the same data would pass.
+   */
+  async finish(opts: { committed: boolean }): Promise<void> {
     if (this.results.length === 0) return;
     const { runId } = this.req;
-    for (const h of this.history) {
+    for (const h of opts.committed ? this.history : []) {
       try {
         await appendHistory(h.file, h.values);
       } catch (e) {

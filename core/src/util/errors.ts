@@ -82,6 +82,16 @@ export class CaudalError extends Error {
   }
 }
 
+/**
+ * A node's plan-time error carrying several independent problems (one per broken quality check):
+ * the planner reports every one, where a plain CaudalError reports its first.
+ */
+export class NodeProblemsError extends CaudalError {
+  constructor(nodeId: string, problems: Problem[]) {
+    super('validation', problems[0]?.message ?? `node '${nodeId}' has problems`, { nodeId, column: problems[0]?.column, hint: problems[0]?.hint, problems });
+  }
+}
+
 export interface SerializedError {
   kind: ErrorKind;
   message: string;

@@ -9,21 +9,22 @@ See also the [quality guide](../quality.md).
 | --- | --- | --- |
 | \`not_null\` | \`column\` | the value is not NULL |
 | \`unique\` | \`columns\` (one or several) | no other row has the same values in those columns (a NULL in the key never collides) |
-| \`between\` | \`column\`, \`min\`, \`max\` | \`min <= value <= max\`; numbers, or dates/timestamps written as ISO text |
-| \`in_set\` | \`column\`, \`values\` | the value is one of \`values\` (compared as text unless all values are numbers or booleans) |
+| \`between\` | \`column\`, \`min\`, \`max\` | \`min <= value <= max\`; numbers, or dates/timestamps written as ISO text. NaN fails (on FLOAT/DOUBLE columns); ±Infinity keep their order |
+| \`in_set\` | \`column\`, \`values\` | the value is one of \`values\`. On a number, boolean, date, time or timestamp column each value is converted to the column's type exactly (\`"1.5"\` matches DECIMAL 1.50, \`"2024-01-01"\` a TIMESTAMP's midnight); on a text column the values are text |
 | \`matches_regex\` | \`column\`, \`pattern\` | the whole value matches the RE2 pattern |
 | \`length_between\` | \`column\`, \`min\`, \`max\` | the text length, in characters, is within the bounds |
-| \`expression\` | \`expression\` | the SQL predicate is true (false **and NULL** fail) |
+| \`expression\` | \`expression\` | the SQL predicate is true (false **and NULL** fail); it is evaluated per row, so aggregate and window functions are refused |
 | \`references\` | \`column\`, \`reference_column\`, \`reference_node\` | the value exists in \`reference_column\` of the data connected to the \`reference\` input |
 
 Except for \`not_null\` and \`expression\`, a NULL value passes: test NULLs with a \`not_null\` check.
+An integer beyond 2^53 in \`values\`, \`min\` or \`max\` is refused (JSON numbers round it): write it as a string.
 
 **Table checks** judge the data as a whole:
 
 | kind | fields | passes when |
 | --- | --- | --- |
 | \`row_count_between\` | \`min\`, \`max\` | the row count is within the bounds |
-| \`freshness\` | \`column\`, \`max_age\` | the newest value is at most \`max_age\` (a DuckDB interval such as \`24 hours\`) before the run time |
+| \`freshness\` | \`column\`, \`max_age\` | the newest value of a DATE/TIMESTAMP/TIMESTAMPTZ column is at most \`max_age\` (a DuckDB interval such as \`24 hours\`) before the run time; a future value, \`infinity\` included, counts as fresh |
 | \`schema\` | \`columns\` (\`name\`, optional \`type\`), \`allow_extra\` | every expected column is there with its type; with \`allow_extra: false\`, no other column. The result lists the differences |
 | \`distribution\` | \`column\`, \`metric\` (\`null_rate\` or \`mean\`), \`max_sigma\`, \`min_history\`, \`window\` | today's value is within \`max_sigma\` standard deviations of the previous runs' values |
 
@@ -33,7 +34,8 @@ Except for \`not_null\` and \`expression\`, a NULL value passes: test NULLs with
   \`caudal run\` exits with code **3**. The report is still written.
 - \`quarantine\` (row checks only): rows failing the check go to the \`rejected\` output instead of
   \`out\`, with a \`_caudal_reasons\` column (\`VARCHAR[]\`) naming **every** row check the row failed.
-  Each input row lands in exactly one of \`out\` and \`rejected\`. The check itself still passes or fails
+  Each input row lands in exactly one of \`out\` and \`rejected\`. An input column \`_caudal_reasons\` of
+  another type is refused (rename or drop it). The check itself still passes or fails
   (with \`mostly\`, quarantining 1% of rows can pass), and the run goes on. With nothing connected to
   \`rejected\`, the quarantined rows are dropped, and the run warns so.
 
@@ -41,17 +43,20 @@ Except for \`not_null\` and \`expression\`, a NULL value passes: test NULLs with
 failing row fails the check.
 
 **Results.** For each check: rows evaluated, rows failed and their share, pass/fail, the observed value
-(table checks) and up to \`samples\` failing rows. The node's **score** is the share of passed checks,
+(table checks) and up to \`samples\` failing rows (every column; a value longer than 200 characters is cut
+and says how many more there were). The node's **score** is the share of passed checks,
 weighted by each check's \`weight\` (default 1); \`min_score\` fails the run when the score is lower.
 Results travel as a \`quality_result\` event (the studio badges the node), are part of the run summary,
 and are written as \`quality.json\` and a self-contained \`quality.html\` into the run's artifacts
 folder (\`<pipeline folder>/.caudal/runs/<run id>/\` unless \`--artifacts-dir\` says otherwise) once
 the run is over. A cancelled run writes no report.
 
-**Distribution history.** A \`distribution\` check records its value after each run (not cancelled
-ones) in \`<state folder>/<pipeline name>/<node id>.quality-history.json\` (the state folder is
-\`<pipeline folder>/.caudal/state\` unless \`--state-dir\` says otherwise). Until \`min_history\`
-values are recorded the check passes and says so. A history with no variation fails any change.
+**Distribution history.** A \`distribution\` check records its value only after a run that committed
+(succeeded, warnings included; never a failed or cancelled run, so an outlier that failed a run does
+not join the baseline) in \`<state folder>/<pipeline name>/<node id>.quality-history.json\` (the
+state folder is \`<pipeline folder>/.caudal/state\` unless \`--state-dir\` says otherwise): two
+pipeline files with the same name share one history. Until \`min_history\` values are recorded
+(at most \`window\`) the check passes and says so. A history with no variation fails any change.
 
 **Cost.** All checks are counted in one aggregate scan (a \`unique\` check as a grouping set of
 that scan, never a window). Without quarantine checks \`out\` is the input unchanged and the counts
@@ -60,6 +65,8 @@ everything reads that table. With quarantine checks the node reads its input onc
 one flag per row check, so \`out\`, \`rejected\` and the counts agree. Sample rows are fetched
 only for checks that failed, by bounded queries. \`caudal sql --plan\` shows the plan.
 
-**Errors before the run.** Unknown columns, predicates that are not true/false, a numeric range on a
-text column, a quarantine severity on a table check are reported when the pipeline is checked, naming
-the check and the column.`;
+**Errors before the run.** Unknown columns, predicates that are not true/false or use aggregates, a
+numeric range or set on a text column, bounds and values that do not convert to the column's type
+exactly or are reversed, a freshness check on a column that is not a date or timestamp or with a
+\`max_age\` that is not an interval, a quarantine severity on a table check are reported when the
+pipeline is checked, every broken check at once, naming the check and the column.`;

@@ -3,7 +3,8 @@ import { defineNode, type SetupStep } from '../define.js';
 import { qualityCheckSpark } from './quality.check.spark.js';
 import { ident, literal, stringLiteral } from '../../compiler/sql.js';
 import { checkListProblems, checkSchema } from '../../quality/checks.js';
-import { checkTextBounds, compileChecks, helperPrefix } from '../../quality/compile-checks.js';
+import { checkConstants, compileChecks, helperPrefix } from '../../quality/compile-checks.js';
+import { NodeProblemsError } from '../../util/errors.js';
 import { aggregateSql, flagColumn, flaggedTableSql, samplesSql } from '../../quality/evaluation-sql.js';
 import { bindChecks } from '../../quality/bind-checks.js';
 import type { QualityPlan } from '../../quality/types.js';
@@ -65,9 +66,25 @@ export const qualityCheckNode = defineNode({
     const p = ctx.params;
     const input = ctx.input('in');
     const references = ctx.inputs('reference');
-    const compiled = compileChecks({ ctx, checks: p.checks, input, references });
-    await checkTextBounds(ctx, p.checks, input);
-    await bindChecks(ctx, input, compiled);
+    // Every broken check is reported at once: compiling, then the constants, then binding the SQL
+    // of the checks that got that far.
+    const { compiled, problems } = compileChecks({ ctx, checks: p.checks, input, references });
+    const constantProblems = await checkConstants(ctx, compiled, input);
+    const unconverted = new Set(constantProblems.map((x) => /^params\.checks\[(\d+)\]/.exec(x.path)?.[1]));
+    problems.push(...constantProblems, ...(await bindChecks(ctx, input, compiled.filter((c) => !unconverted.has(String(c.planned.index))))));
+    // The reasons column is this node's: an input column of that name holding something else would
+    // be pushed aside (renamed `_caudal_reasons_1`) under the reasons, or the reasons under it.
+    const clash = input.columns.find((c) => c.name.toLowerCase() === REASONS_COLUMN && c.type !== 'VARCHAR[]');
+    if (clash)
+      problems.push({
+        code: 'invalid_param',
+        path: 'params.checks',
+        nodeId: ctx.nodeId,
+        column: clash.name,
+        message: `node '${ctx.nodeId}': the input already has a column '${clash.name}' (${clash.type}); this node writes the reasons rows were quarantined into '${REASONS_COLUMN}' (VARCHAR[])`,
+        hint: `rename or drop the input column before this node (transform.select); a '${REASONS_COLUMN}' list from an earlier quality node (VARCHAR[]) is extended instead`,
+      });
+    if (problems.length > 0) throw new NodeProblemsError(ctx.nodeId, problems);
 
     const prefix = helperPrefix(input.columns);
     const flag = (i: number) => flagColumn(prefix, i);
