@@ -3,7 +3,9 @@ import { createRequire } from 'node:module';
 import type * as DuckDB from '@duckdb/node-api';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateEcommerceData } from '../resources/examples/ecommerce/generate-data.js';
+import { formatProfile } from '../core/src/cli/profile.js';
 import { profile, type ColumnProfile, type ProfileResult } from '../core/src/quality/profile/index.js';
+import { renderProfileHtml } from '../core/src/quality/profile/report-html.js';
 import { CaudalError } from '../core/src/util/errors.js';
 import { pipeline, tempDir } from './support/pipeline.js';
 
@@ -170,5 +172,138 @@ describe('profile: two speeds', () => {
   it('refuses sinks and unknown ports', async () => {
     await expect(profile(doc(), 'nope', { baseDir: dir })).rejects.toThrow("no node 'nope'");
     await expect(profile(doc(), 'orders', { baseDir: dir, port: 'x' })).rejects.toThrow("node 'orders' has no output port 'x'");
+  });
+});
+
+describe('profile: values a DOUBLE cannot average (NaN, infinities, huge numbers, wide exact numbers)', () => {
+  const sqlNode = (query: string) => pipeline([{ id: 'src', type: 'transform.sql', params: { query } }]);
+
+  it('counts NaN and ±Infinity, and computes mean, stddev, quantiles and histogram over the finite values', async () => {
+    const query = `SELECT i AS id, CASE WHEN i = 3 THEN 'nan'::DOUBLE WHEN i = 4 THEN 'inf'::DOUBLE WHEN i = 5 THEN '-inf'::DOUBLE ELSE (i * 1.5)::DOUBLE END AS price,
+      CASE WHEN i = 7 THEN 'nan'::FLOAT ELSE i::FLOAT END AS f FROM range(1000) r(i)`;
+    for (const mode of ['exact', 'sample'] as const) {
+      const p = await profile(sqlNode(query), 'src', { baseDir: dir, mode });
+      const price = col(p, 'price');
+      const [r] = await ask(`SELECT avg(x) AS m, stddev_samp(x) AS sd, quantile_cont(x, [0.05, 0.25, 0.5, 0.75, 0.95]) AS qs FROM (SELECT (i * 1.5)::DOUBLE AS x FROM range(1000) r(i) WHERE i NOT IN (3, 4, 5))`);
+      expect(price.nonFinite).toEqual({ nan: 1, infinity: 1, negativeInfinity: 1 });
+      expect(price.mean).toBeCloseTo(Number(r!.m), 9);
+      expect(price.stddev).toBeCloseTo(Number(r!.sd), 9);
+      expect(price.quantiles!.map((q) => q.value)).toEqual(r!.qs);
+      expect(price.histogram!.reduce((s, b) => s + b.count, 0)).toBe(997);
+      // Infinities are ordered values; NaN is not, and is counted instead.
+      expect([price.min, price.max]).toEqual(['-Infinity', 'Infinity']);
+      expect(price.notes).toEqual(['mean, standard deviation, quantiles and histogram are over the 997 finite values (1 NaN, 1 +Infinity, 1 -Infinity left out); min and max leave NaN out']);
+      expect(col(p, 'f')).toMatchObject({ nonFinite: { nan: 1, infinity: 0, negativeInfinity: 0 }, min: 0, max: 999 });
+      // Columns holding only finite values say nothing of the kind.
+      expect(col(p, 'id').nonFinite).toBeUndefined();
+      expect(col(p, 'id').notes).toBeUndefined();
+    }
+  });
+
+  it('handles doubles so large that their squares overflow (1e308): the moments are computed scaled', async () => {
+    const p = await profile(sqlNode('SELECT 1e308::DOUBLE * (i % 2) AS big, -0.85e308::DOUBLE * (i % 3) AS neg FROM range(50) r(i)'), 'src', { baseDir: dir, mode: 'exact' });
+    const [r] = await ask('SELECT avg(big / 1e300) * 1e300 AS m, stddev_samp(big / 1e300) * 1e300 AS sd, avg(neg / 1e300) * 1e300 AS nm, stddev_samp(neg / 1e300) * 1e300 AS nsd FROM (SELECT 1e308::DOUBLE * (i % 2) AS big, -0.85e308::DOUBLE * (i % 3) AS neg FROM range(50) r(i))');
+    const big = col(p, 'big');
+    expect(big.mean! / Number(r!.m)).toBeCloseTo(1, 12);
+    expect(big.stddev! / Number(r!.sd)).toBeCloseTo(1, 12);
+    expect(big.histogram!.reduce((s, b) => s + b.count, 0)).toBe(50);
+    expect(big.histogram![0]).toMatchObject({ count: 25 });
+    expect(big.histogram!.at(-1)!.upper as number).toBeGreaterThanOrEqual(1e308);
+    const neg = col(p, 'neg');
+    expect(neg.mean! / Number(r!.nm)).toBeCloseTo(1, 12);
+    expect(neg.stddev! / Number(r!.nsd)).toBeCloseTo(1, 12);
+    expect(neg.histogram!.reduce((s, b) => s + b.count, 0)).toBe(50);
+  });
+
+  it("completes when dates and timestamps hold 'infinity' and '-infinity': counted, left out of the histogram", async () => {
+    const query = `SELECT CASE WHEN i = 3 THEN TIMESTAMP 'infinity' WHEN i = 4 THEN TIMESTAMP '-infinity' ELSE TIMESTAMP '2024-01-01' + i * INTERVAL 1 DAY END AS valid_to,
+      CASE WHEN i = 5 THEN DATE 'infinity' ELSE DATE '2024-01-01' + i::INT END AS d,
+      CASE WHEN i = 6 THEN TIMESTAMPTZ '-infinity' ELSE TIMESTAMPTZ '2024-01-01 00:00:00+00' + i * INTERVAL 1 HOUR END AS tz FROM range(1000) r(i)`;
+    const p = await profile(sqlNode(query), 'src', { baseDir: dir, mode: 'exact' });
+    const v = col(p, 'valid_to');
+    expect(v).toMatchObject({ min: '-infinity', max: 'infinity', nonFinite: { nan: 0, infinity: 1, negativeInfinity: 1 } });
+    expect(v.histogram!.reduce((s, b) => s + b.count, 0)).toBe(998);
+    expect(v.notes).toEqual(['the histogram is over the 998 finite values (1 infinity, 1 -infinity left out)']);
+    expect(col(p, 'd')).toMatchObject({ max: 'infinity', nonFinite: { nan: 0, infinity: 1, negativeInfinity: 0 } });
+    expect(col(p, 'd').histogram!.reduce((s, b) => s + b.count, 0)).toBe(999);
+    expect(col(p, 'tz')).toMatchObject({ min: '-infinity', nonFinite: { nan: 0, infinity: 0, negativeInfinity: 1 } });
+    expect(col(p, 'tz').histogram!.reduce((s, b) => s + b.count, 0)).toBe(999);
+  });
+
+  it('keeps DECIMAL(38,x), HUGEINT, UBIGINT and BIGINT values apart that a DOUBLE would merge: no false "stddev 0"', async () => {
+    const query = `SELECT (12345678901234567890.12 + i)::DECIMAL(38,2) AS dec, (170141183460469231731687303715884105727 - i)::HUGEINT AS huge,
+      (18446744073709551615 - i)::UBIGINT AS ubig, (9007199254740993 + i * 2)::BIGINT AS big, i::BIGINT AS small FROM range(50) r(i)`;
+    const p = await profile(sqlNode(query), 'src', { baseDir: dir, mode: 'exact' });
+    // stddev_samp of 0, 1, …, 49 (shifted, which changes nothing), and of 0, 2, …, 98.
+    const [r] = await ask('SELECT stddev_samp(i) AS sd, quantile_cont(i, [0.05, 0.25, 0.5, 0.75, 0.95]) AS qs FROM range(50) r(i)');
+    const sd = Number(r!.sd);
+    const qs = r!.qs as number[];
+    for (const name of ['dec', 'huge', 'ubig']) expect(col(p, name).stddev, name).toBeCloseTo(sd, 9);
+    expect(col(p, 'big').stddev).toBeCloseTo(2 * sd, 9);
+    // Quantiles as exact decimal text: the minimum plus the quantile of the distances.
+    expect(qs).toEqual([2.45, 12.25, 24.5, 36.75, 46.55]);
+    expect(col(p, 'dec').quantiles!.map((q) => q.value)).toEqual(['12345678901234567892.57', '12345678901234567902.37', '12345678901234567914.62', '12345678901234567926.87', '12345678901234567936.67']);
+    expect(col(p, 'huge').quantiles!.map((q) => q.value)).toEqual(['170141183460469231731687303715884105680.45', '170141183460469231731687303715884105690.25', '170141183460469231731687303715884105702.5', '170141183460469231731687303715884105714.75', '170141183460469231731687303715884105724.55']);
+    for (const name of ['dec', 'huge', 'ubig', 'big']) {
+      const c = col(p, name);
+      expect(new Set(c.quantiles!.map((q) => q.value)).size, name).toBe(5);
+      expect(c.histogram!.length, name).toBeGreaterThan(3);
+      expect(c.histogram!.reduce((s, b) => s + b.count, 0), name).toBe(50);
+      expect(c.notes, name).toEqual(["standard deviation, quantiles and histogram computed from each value's distance to the minimum (as DOUBLE these values look alike); the mean is the nearest DOUBLE"]);
+    }
+    expect(col(p, 'dec').histogram!.at(-1)!.upper).toBe('12345678901234567940.12');
+    // A BIGINT that DOUBLE holds well keeps the usual, faster computation.
+    expect(col(p, 'small').notes).toBeUndefined();
+    expect(col(p, 'small').quantiles!.map((q) => q.value)).toEqual(qs);
+  });
+});
+
+describe('profile: how values are shown', () => {
+  const query = `SELECT [(i % 3)::INT, 1] AS lst, {'a': (i % 2)::INT, 'b': 'x'} AS st, MAP {'k': (i % 2)::INT} AS mp, ['0,1'] AS txt_list, '0,1' AS txt,
+    E'line1\\nline2 fake: nulls 0' AS nl, E'\\x1b[31mRED\\x1b[0m' AS ansi, 'back\\slash' AS bs, i * 1.5 AS x FROM range(50) r(i)`;
+  let p: ProfileResult;
+  beforeAll(async () => {
+    p = await profile(pipeline([{ id: 'src', type: 'transform.sql', params: { query } }]), 'src', { baseDir: dir, mode: 'exact' });
+  });
+
+  it('text output: lists, structs and maps as JSON, never [object Object] or a bare "0,1"', () => {
+    const text = formatProfile(p);
+    expect(text).not.toContain('[object Object]');
+    expect(text).toContain('top: [0,1] (17), [1,1] (17), [2,1] (16)');
+    expect(text).toContain('top: {"a":0,"b":"x"} (25), {"a":1,"b":"x"} (25)');
+    expect(text).toMatch(/top: \[\{"key":"k","value":0\}\] \(25\)/);
+    // A list holding the text "0,1" and the text itself look different.
+    expect(text).toContain('top: ["0,1"] (50)');
+    expect(text).toMatch(/\n {4}nulls 0 \(0\.00%\) {2}distinct 1 {2}min 0,1 {2}max 0,1\n/);
+  });
+
+  it('text output: control characters are escaped, so a value cannot forge a line or drive the terminal', () => {
+    const text = formatProfile(p);
+    expect(text).not.toContain('\x1b');
+    expect(text).not.toMatch(/^line2/m);
+    expect(text).toContain('min line1\\nline2 fake: nulls 0  max line1\\nline2 fake: nulls 0');
+    expect(text).toContain('top: \\x1b[31mRED\\x1b[0m (50)');
+    expect(text).toContain('min back\\\\slash');
+    // Numbers as before.
+    expect(text).toContain('min 0.0  max 73.5');
+  });
+
+  it('HTML: nested values as JSON, escaped', () => {
+    const html = renderProfileHtml(p);
+    expect(html).not.toContain('[object Object]');
+    expect(html).toContain('<td>{&quot;a&quot;:0,&quot;b&quot;:&quot;x&quot;}</td>');
+    expect(html).toContain('<td>[0,1]</td>');
+    expect(html).toContain('<td>[&quot;0,1&quot;]</td>');
+  });
+
+  it('text and HTML output show NaN and infinities, and the notes that explain the figures', async () => {
+    const q = `SELECT CASE WHEN i = 3 THEN 'nan'::DOUBLE WHEN i = 4 THEN 'inf'::DOUBLE ELSE i END AS price FROM range(10) r(i)`;
+    const r = await profile(pipeline([{ id: 'src', type: 'transform.sql', params: { query: q } }]), 'src', { baseDir: dir });
+    const text = formatProfile(r);
+    expect(text).toContain('    not finite: 1 NaN, 1 +Infinity\n');
+    expect(text).toContain('    note: mean, standard deviation, quantiles and histogram are over the 8 finite values (1 NaN, 1 +Infinity left out); min and max leave NaN out');
+    const html = renderProfileHtml(r);
+    expect(html).toContain('<tr><th>not finite</th><td>1 NaN, 1 +Infinity</td></tr>');
+    expect(html).toContain('<tr><th>note</th><td>mean, standard deviation');
   });
 });

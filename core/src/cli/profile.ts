@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { startProfile } from '../engine/engine.js';
 import { loadPipelineFile } from '../model/load.js';
-import { distinctLabel, ESTIMATED_TOP } from '../quality/profile/labels.js';
+import { distinctLabel, escapeControls, ESTIMATED_TOP, nonFiniteLabel, valueText } from '../quality/profile/labels.js';
 import { isProfileHtml, renderProfileHtml } from '../quality/profile/report-html.js';
 import type { ColumnProfile, ProfileResult } from '../quality/profile/types.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
@@ -78,20 +78,29 @@ export async function profileCommand(args: string[], io: Io): Promise<number> {
 }
 
 const n = (v: number) => v.toLocaleString('en-US');
-const val = (v: unknown) => (v === null || v === undefined ? '—' : typeof v === 'number' && !Number.isInteger(v) ? String(Number(v.toPrecision(6))) : String(v));
+/** Text shown in a terminal: control characters escaped (labels.ts escapeControls). */
+const safe = (s: string) => escapeControls(s);
+/** A value: numbers to 6 digits, nested values as JSON, control characters escaped. */
+const val = (v: unknown) => {
+  if (v === null || v === undefined) return '—';
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? String(v) : String(Number(v.toPrecision(6)));
+  return typeof v === 'object' ? escapeControls(valueText(v), false) : safe(String(v));
+};
 
 function formatColumn(c: ColumnProfile): string {
-  const lines = [`${c.name}  ${c.type}${c.semanticType ? `  (looks like ${c.semanticType.type})` : ''}`];
+  const lines = [`${safe(c.name)}  ${safe(c.type)}${c.semanticType ? `  (looks like ${c.semanticType.type})` : ''}`];
   lines.push(`    nulls ${n(c.nulls)} (${c.nullPercent.toFixed(2)}%)  distinct ${distinctLabel(c)}${c.min !== undefined ? `  min ${val(c.min)}  max ${val(c.max)}` : ''}`);
+  if (c.nonFinite) lines.push(`    not finite: ${nonFiniteLabel(c)}`);
   if (c.mean !== undefined) lines.push(`    mean ${val(c.mean)}  stddev ${val(c.stddev)}${c.quantiles ? `  ${c.quantiles.map((q) => `p${Math.round(q.p * 100)} ${val(q.value)}`).join('  ')}` : ''}`);
   if (c.lengths) lines.push(`    length ${c.lengths.min}–${c.lengths.max} (mean ${c.lengths.mean.toFixed(1)})`);
   if (c.topValuesSkipped) lines.push(`    top: none, ${c.topValuesSkipped}`);
   if (c.topValues.length) lines.push(`    top${c.topValuesEstimated ? ` (${ESTIMATED_TOP})` : ''}: ${c.topValues.slice(0, 5).map((t) => `${val(t.value)} (${n(t.count)})`).join(', ')}`);
-  if (c.patterns?.length) lines.push(`    patterns: ${c.patterns.slice(0, 5).map((t) => `"${String(t.value)}" (${n(t.count)})`).join(', ')}`);
+  if (c.patterns?.length) lines.push(`    patterns: ${c.patterns.slice(0, 5).map((t) => `"${safe(String(t.value))}" (${n(t.count)})`).join(', ')}`);
+  for (const note of c.notes ?? []) lines.push(`    note: ${safe(note)}`);
   return lines.join('\n');
 }
 
 export function formatProfile(p: ProfileResult): string {
-  const head = `${p.nodeId}:${p.port}: ${p.sampled ? p.method : p.method} — ${n(p.rows)} rows profiled in ${formatMs(p.elapsedMs)}${p.quantiles === 'approximate' ? ' (quantiles estimated: t-digest)' : ''}`;
+  const head = `${safe(p.nodeId)}:${safe(p.port)}: ${p.method} — ${n(p.rows)} rows profiled in ${formatMs(p.elapsedMs)}${p.quantiles === 'approximate' ? ' (quantiles estimated: t-digest)' : ''}`;
   return [head, '', ...p.columns.map(formatColumn), ''].join('\n');
 }

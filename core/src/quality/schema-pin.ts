@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AnyNodeDefinition, Column } from '../nodes/define.js';
 import type { Problem } from '../util/errors.js';
-import { schemaDiff } from './schema-diff.js';
+import { expectedTypeProblem, schemaDiff } from './schema-diff.js';
 
 /**
  * Schema pinning: every source accepts `expect_schema` (and `on_drift`). The planner compares the
@@ -40,6 +40,12 @@ export function withSchemaPin(def: AnyNodeDefinition): AnyNodeDefinition {
 export function pinnedSchemaDrift(nodeId: string, nodePath: string, params: unknown, columns: Column[]): { problem?: Problem; warning?: string } {
   const p = (params ?? {}) as Pinned;
   if (!p.expect_schema) return {};
+  // A pinned type DuckDB does not know can never match: a problem of the pin itself, whatever on_drift says.
+  for (const [i, c] of p.expect_schema.entries()) {
+    const why = c.type === undefined ? undefined : expectedTypeProblem(c.type);
+    if (why && !columns.some((a) => a.name.toLowerCase() === c.name.toLowerCase() && a.type === c.type))
+      return { problem: { code: 'invalid_param', path: `${nodePath}.params.expect_schema[${i}].type`, nodeId, column: c.name, message: `node '${nodeId}': expect_schema pins column '${c.name}' to ${why}`, hint: 'write a DuckDB type, e.g. VARCHAR, BIGINT, DOUBLE, DECIMAL(12,2), DATE, TIMESTAMP, INTEGER[], STRUCT(a INTEGER, b VARCHAR)' } };
+  }
   const diff = schemaDiff(columns, p.expect_schema, false);
   if (diff.length === 0) return {};
   const message = `node '${nodeId}': the data no longer matches the pinned schema (expect_schema): ${diff.join('; ')}`;

@@ -1,9 +1,11 @@
+import { cleanDuckDbMessage } from '../../compiler/duckdb-errors.js';
 import { ident, literal, stringLiteral } from '../../compiler/sql.js';
 import type { Db } from '../../compiler/db.js';
+import { errorMessage } from '../../util/errors.js';
 import type { Column } from '../../nodes/define.js';
 import { categoryOf, isScalar } from './categories.js';
 import { pickSemantic, semanticSql, SEMANTIC_PATTERNS } from './semantic.js';
-import type { ColumnProfile, ProfileOptions } from './types.js';
+import type { ColumnCategory, ColumnProfile, ProfileOptions } from './types.js';
 
 export const QUANTILES = [0.05, 0.25, 0.5, 0.75, 0.95];
 /** Above this many rows, a sampled profile's quantiles are t-digest estimates (an exact quantile holds each column). */
@@ -22,7 +24,16 @@ const PATTERN_CHARS = 64;
 const PATTERN_VALUES = 100_000;
 
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
-const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+/** A mean or a standard deviation: NULL, or a value DOUBLE could not hold (an overflow), is no figure. */
+const finiteOrNull = (v: unknown): number | null => (v === null || v === undefined || !Number.isFinite(Number(v)) ? null : Number(v));
+const fmtN = (n: number) => n.toLocaleString('en-US');
+const note = (p: ColumnProfile, text: string): void => {
+  (p.notes ??= []).push(text);
+};
+/** Above this magnitude a double's square (inside stddev_samp) may overflow: such columns are scaled. */
+const HUGE_DOUBLE = 1e100;
+/** An exact number's spread counts as lost in DOUBLE when it is below this share of its magnitude (2^-28: under 2^24 steps of a double apart). */
+const COLLAPSE_SHARE = 2 ** -28;
 const c = (i: number, what: string) => ident(`${what}_${i}`);
 const valueCounts = (list: unknown): Array<{ value: unknown; count: number }> =>
   Array.isArray(list) ? (list as Array<{ v: unknown; n: unknown }>).map((t) => ({ value: t.v, count: num(t.n) })) : [];
@@ -59,21 +70,20 @@ export async function columnStats(db: Db, table: string, knownRows: number | und
   const estimate = !opts.exact && rows > opts.exactDistinctBelow;
   const exactQ = opts.exact || rows <= EXACT_QUANTILES_MAX_ROWS;
   const quantiles = exactQ ? 'exact' : 'approximate';
-  const pass1: string[] = ['count(*) AS n'];
-  columns.forEach((col, i) => {
-    const x = ident(col.name);
-    pass1.push(`count(${x}) AS ${c(i, 'nn')}`);
-    if (estimate) pass1.push(`approx_count_distinct(${x}) AS ${c(i, 'ad')}`);
-    if (!scalar[i]) return;
-    pass1.push(`min(${x}) AS ${c(i, 'min')}`, `max(${x}) AS ${c(i, 'max')}`);
-    if (cats[i] === 'number') pass1.push(`avg(CAST(${x} AS DOUBLE)) AS ${c(i, 'mean')}`, `stddev_samp(CAST(${x} AS DOUBLE)) AS ${c(i, 'sd')}`, `${quantileSql(x, col.type, exactQ)} AS ${c(i, 'q')}`);
-    if (cats[i] === 'string') pass1.push(`min(length(${x})) AS ${c(i, 'lmin')}`, `max(length(${x})) AS ${c(i, 'lmax')}`, `avg(length(${x})) AS ${c(i, 'lavg')}`);
-  });
-  const [r1 = {}] = await db.rows(`SELECT ${pass1.join(', ')} FROM ${table}`);
+  const kinds = columns.map((col, i) => numberKind(col.type, cats[i]!));
+  // Per column, its aggregates: one query for all columns; only when it fails, one per column, so
+  // one column's failure leaves the others' figures and names the column (see onePass).
+  const parts1 = columns.map((col, i) => pass1Parts(col, i, cats[i]!, kinds[i]!, scalar[i]!, estimate, exactQ));
+  const { row: r1, failed: failed1 } = await onePass(db, table, parts1, steps.isCancelled, (i) => [`count(${ident(columns[i]!.name)}) AS ${c(i, 'nn')}`]);
 
   const profiles: ColumnProfile[] = columns.map((col, i) => {
+    const failed = failed1.get(i);
     const nn = num(r1[`nn_${i}`]);
     const p: ColumnProfile = { name: col.name, type: col.type, category: cats[i]!, count: rows, nulls: rows - nn, nullPercent: rows === 0 ? 0 : (100 * (rows - nn)) / rows, distinct: 0, distinctExact: true, topValues: [] };
+    if (failed) {
+      note(p, `min, max, mean, standard deviation, quantiles and lengths not computed: ${failed}`);
+      return p;
+    }
     if (estimate) {
       const ad = Math.min(num(r1[`ad_${i}`]), nn);
       // Small estimates are counted exactly below; the rest keep the estimate, labelled.
@@ -83,12 +93,24 @@ export async function columnStats(db: Db, table: string, knownRows: number | und
       p.min = r1[`min_${i}`] ?? null;
       p.max = r1[`max_${i}`] ?? null;
     }
+    const special = kinds[i] === 'float' || cats[i] === 'date';
+    if (special) {
+      const nonFinite = { nan: num(r1[`nan_${i}`]), infinity: num(r1[`pinf_${i}`]), negativeInfinity: num(r1[`ninf_${i}`]) };
+      if (nonFinite.nan + nonFinite.infinity + nonFinite.negativeInfinity > 0) p.nonFinite = nonFinite;
+    }
     if (cats[i] === 'number') {
-      p.mean = numOrNull(r1[`mean_${i}`]);
-      p.stddev = numOrNull(r1[`sd_${i}`]);
+      p.mean = finiteOrNull(r1[`mean_${i}`]);
+      // Doubles beyond ±1e100 are left out of pass 1's stddev_samp: the histogram pass computes it scaled.
+      p.stddev = num(r1[`huge_${i}`]) > 0 ? null : finiteOrNull(r1[`sd_${i}`]);
       const q = r1[`q_${i}`];
       if (Array.isArray(q)) p.quantiles = QUANTILES.map((pp, k) => ({ p: pp, value: q[k] ?? null }));
+      if (p.nonFinite) {
+        const { nan, infinity, negativeInfinity } = p.nonFinite;
+        const left = [nan && `${fmtN(nan)} NaN`, infinity && `${fmtN(infinity)} +Infinity`, negativeInfinity && `${fmtN(negativeInfinity)} -Infinity`].filter(Boolean).join(', ');
+        note(p, `mean, standard deviation, quantiles and histogram are over the ${fmtN(nn - nan - infinity - negativeInfinity)} finite values (${left} left out)${nan ? '; min and max leave NaN out' : ''}`);
+      }
     }
+    if (cats[i] === 'date' && p.nonFinite) note(p, `the histogram is over the ${fmtN(nn - p.nonFinite.infinity - p.nonFinite.negativeInfinity)} finite values (${[p.nonFinite.infinity && `${fmtN(p.nonFinite.infinity)} infinity`, p.nonFinite.negativeInfinity && `${fmtN(p.nonFinite.negativeInfinity)} -infinity`].filter(Boolean).join(', ')} left out)`);
     if (cats[i] === 'string' && nn > 0) p.lengths = { min: num(r1[`lmin_${i}`]), max: num(r1[`lmax_${i}`]), mean: num(r1[`lavg_${i}`]) };
     return p;
   });
@@ -104,15 +126,23 @@ export async function columnStats(db: Db, table: string, knownRows: number | und
     }
   };
   const grouped = (i: number) => `(${distinctAndTopSql(table, columns[i]!.name, opts.topK)}) AS ${c(i, 'g')}`;
+  const groupFailed = (failed: Map<number, string>) => {
+    for (const [i, why] of failed) note(profiles[i]!, `distinct and top values not computed: ${why}`);
+  };
   if (opts.exact) {
     for (const i of countIdx) {
       steps.step(`distinct and top values of '${columns[i]!.name}'`);
       if (steps.isCancelled()) return { rows, quantiles, profiles };
-      readGroups((await db.rows(`SELECT ${grouped(i)}`))[0] ?? {});
+      const own = columns.map((_, j) => (j === i ? [grouped(i)] : []));
+      const { row, failed } = await onePass(db, '', own, steps.isCancelled);
+      readGroups(row);
+      groupFailed(failed);
     }
   } else {
     steps.step('distinct and top values');
-    if (countIdx.length > 0) readGroups((await db.rows(`SELECT ${countIdx.map(grouped).join(',\n  ')}`))[0] ?? {});
+    const { row, failed } = await onePass(db, '', columns.map((_, i) => (countIdx.includes(i) ? [grouped(i)] : [])), steps.isCancelled);
+    readGroups(row);
+    groupFailed(failed);
   }
   // Columns with a distinct estimate (sampled profiles of many rows): exact counts of approx_top_k's candidates.
   const tops: string[] = [];
@@ -136,23 +166,24 @@ export async function columnStats(db: Db, table: string, knownRows: number | und
     });
   }
 
-  // 3. Histograms over [min, max] for numbers and dates.
+  // 3. Histograms over [min, max] of the finite values, for numbers and dates. The same pass
+  // recomputes the moments a DOUBLE cannot hold: doubles beyond ±1e100 (whose squares overflow)
+  // over values scaled by a power of two, and wide exact numbers (BIGINT, HUGEINT, UBIGINT, long
+  // DECIMALs) whose values DOUBLE cannot tell apart, over their distance from the minimum.
   steps.step('histograms');
-  const hist: string[] = [];
-  columns.forEach((col, i) => {
+  const plans = columns.map((col, i) => histogramPlan(col, i, profiles[i]!, kinds[i]!, r1, opts.bins, exactQ));
+  const parts3 = plans.map((h) => h?.parts ?? []);
+  const { row: r4, failed: failed3 } = steps.isCancelled() ? { row: {}, failed: new Map<number, string>() } : await onePass(db, table, parts3, steps.isCancelled);
+  plans.forEach((h, i) => {
+    if (!h) return;
     const p = profiles[i]!;
-    if ((p.category !== 'number' && p.category !== 'date') || p.min === null || p.min === undefined || String(p.min) === String(p.max)) return;
-    const t = p.category === 'number' ? 'DOUBLE' : 'TIMESTAMP';
-    const bound = (v: unknown) => `CAST(CAST(${stringLiteral(String(v))} AS ${col.type}) AS ${t})`;
-    hist.push(`histogram(CAST(${ident(col.name)} AS ${t}), equi_width_bins(${bound(p.min)}, ${bound(p.max)}, ${literal(opts.bins)}, true)) AS ${c(i, 'h')}`);
+    const failed = failed3.get(i);
+    if (failed) {
+      h.failed?.(p);
+      return note(p, `histogram not computed: ${failed}`);
+    }
+    h.read(p, r4);
   });
-  if (hist.length > 0 && !steps.isCancelled()) {
-    const [r4 = {}] = await db.rows(`SELECT ${hist.join(', ')} FROM ${table}`);
-    columns.forEach((_, i) => {
-      const h = r4[`h_${i}`];
-      if (Array.isArray(h)) profiles[i]!.histogram = (h as Array<{ key: unknown; value: unknown }>).map((e) => ({ upper: e.key, count: num(e.value) }));
-    });
-  }
 
   // 4. Value shapes of text: upper-case letters → X, lower-case → x, digits → 9, others kept.
   // Shapes are computed once per distinct value and weighted by its count, so a status column of
@@ -210,9 +241,199 @@ function distinctAndTopSql(table: string, name: string, k: number): string {
  * p05…p95 as doubles. Exact: quantile_cont over the column as it is (integers and doubles; DuckDB
  * is much faster on those than on a cast expression), other numbers as doubles. Else t-digest.
  */
-function quantileSql(x: string, type: string, exact: boolean): string {
+function quantileSql(x: string, type: string, exact: boolean, filter = ''): string {
   const list = `[${QUANTILES.map((q) => literal(q)).join(', ')}]`;
   const native = /^(TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|DOUBLE)$/i.test(type);
   const arg = exact && native ? x : `CAST(${x} AS DOUBLE)`;
-  return `CAST(${exact ? 'quantile_cont' : 'approx_quantile'}(${arg}, ${list}) AS DOUBLE[])`;
+  return `CAST(${exact ? 'quantile_cont' : 'approx_quantile'}(${arg}, ${list})${filter ? ` ${filter}` : ''} AS DOUBLE[])`;
+}
+
+/**
+ * How a number column's statistics are computed. `float`: FLOAT/DOUBLE, which may hold NaN and
+ * ±Infinity. `wide`: exact numbers with more digits than a DOUBLE keeps (BIGINT, HUGEINT, UBIGINT,
+ * UHUGEINT, DECIMAL wider than 15 digits), whose values may look alike as doubles. `plain`: the rest.
+ */
+type NumberKind = 'float' | 'wide' | 'plain' | undefined;
+
+function numberKind(type: string, cat: ColumnCategory): NumberKind {
+  if (cat !== 'number') return undefined;
+  const t = type.toUpperCase();
+  if (/^(FLOAT|DOUBLE|REAL)$/.test(t)) return 'float';
+  if (/^(BIGINT|HUGEINT|UBIGINT|UHUGEINT)$/.test(t)) return 'wide';
+  const d = /^DECIMAL\((\d+),\s*\d+\)$/.exec(t);
+  return d && Number(d[1]) > 15 ? 'wide' : 'plain';
+}
+
+/** The first pass's aggregates of one column. NaN and ±Infinity are counted, and left out of the moments, quantiles and (later) the histogram. */
+function pass1Parts(col: Column, i: number, cat: ColumnCategory, kind: NumberKind, scalar: boolean, estimate: boolean, exactQ: boolean): string[] {
+  const x = ident(col.name);
+  const out = [`count(${x}) AS ${c(i, 'nn')}`];
+  if (estimate) out.push(`approx_count_distinct(${x}) AS ${c(i, 'ad')}`);
+  if (!scalar) return out;
+  if (kind === 'float') {
+    const finite = `FILTER (WHERE isfinite(${x}))`;
+    out.push(
+      `min(${x}) FILTER (WHERE NOT isnan(${x})) AS ${c(i, 'min')}`,
+      `max(${x}) FILTER (WHERE NOT isnan(${x})) AS ${c(i, 'max')}`,
+      `count(*) FILTER (WHERE isnan(${x})) AS ${c(i, 'nan')}`,
+      `count(*) FILTER (WHERE isinf(${x}) AND ${x} > 0) AS ${c(i, 'pinf')}`,
+      `count(*) FILTER (WHERE isinf(${x}) AND ${x} < 0) AS ${c(i, 'ninf')}`,
+      `min(${x}) ${finite} AS ${c(i, 'fmin')}`,
+      `max(${x}) ${finite} AS ${c(i, 'fmax')}`,
+      `avg(CAST(${x} AS DOUBLE)) ${finite} AS ${c(i, 'mean')}`,
+      // Squares of larger doubles overflow inside stddev_samp: those columns are recomputed scaled (histogramPlan).
+      `stddev_samp(CAST(${x} AS DOUBLE)) FILTER (WHERE isfinite(${x}) AND abs(${x}) < ${literal(HUGE_DOUBLE)}) AS ${c(i, 'sd')}`,
+      `count(*) FILTER (WHERE isfinite(${x}) AND abs(${x}) >= ${literal(HUGE_DOUBLE)}) AS ${c(i, 'huge')}`,
+      `${quantileSql(x, col.type, exactQ, finite)} AS ${c(i, 'q')}`,
+    );
+    return out;
+  }
+  out.push(`min(${x}) AS ${c(i, 'min')}`, `max(${x}) AS ${c(i, 'max')}`);
+  if (cat === 'number') out.push(`avg(CAST(${x} AS DOUBLE)) AS ${c(i, 'mean')}`, `stddev_samp(CAST(${x} AS DOUBLE)) AS ${c(i, 'sd')}`, `${quantileSql(x, col.type, exactQ)} AS ${c(i, 'q')}`);
+  if (cat === 'date') {
+    // The column's own type (as DuckDB named it): 'infinity' and '-infinity' are dates and timestamps too.
+    const inf = (sign: string) => `CAST(${stringLiteral(`${sign}infinity`)} AS ${col.type})`;
+    out.push(
+      `count(*) FILTER (WHERE ${x} = ${inf('')}) AS ${c(i, 'pinf')}`,
+      `count(*) FILTER (WHERE ${x} = ${inf('-')}) AS ${c(i, 'ninf')}`,
+      `min(${x}) FILTER (WHERE isfinite(${x})) AS ${c(i, 'fmin')}`,
+      `max(${x}) FILTER (WHERE isfinite(${x})) AS ${c(i, 'fmax')}`,
+    );
+  }
+  if (cat === 'string') out.push(`min(length(${x})) AS ${c(i, 'lmin')}`, `max(length(${x})) AS ${c(i, 'lmax')}`, `avg(length(${x})) AS ${c(i, 'lavg')}`);
+  return out;
+}
+
+/**
+ * One query computing every column's aggregates (`parts[i]`) over `table` (or scalar subqueries
+ * when `table` is ''), as the profile's passes do. If DuckDB
+ * refuses it (an aggregate out of range on some value), each column's aggregates run on their own:
+ * the columns that fail are returned with DuckDB's message, and their `fallback` aggregates (what
+ * the profile cannot do without, e.g. the count of non-NULL values) run instead.
+ */
+async function onePass(db: Db, table: string, parts: string[][], isCancelled: () => boolean, fallback: (i: number) => string[] = () => []): Promise<{ row: Record<string, unknown>; failed: Map<number, string> }> {
+  const failed = new Map<number, string>();
+  const from = table ? ` FROM ${table}` : '';
+  const all = parts.flat();
+  if (all.length === 0) return { row: {}, failed };
+  try {
+    const [row = {}] = await db.rows(`SELECT ${all.join(',\n  ')}${from}`);
+    return { row, failed };
+  } catch (e) {
+    if (isCancelled()) throw e;
+  }
+  const row: Record<string, unknown> = {};
+  for (const [i, own] of parts.entries()) {
+    if (own.length === 0) continue;
+    if (isCancelled()) break;
+    try {
+      Object.assign(row, (await db.rows(`SELECT ${own.join(', ')}${from}`))[0]);
+    } catch (e) {
+      if (isCancelled()) throw e;
+      failed.set(i, cleanDuckDbMessage(errorMessage(e)));
+      const rest = fallback(i);
+      if (rest.length > 0) Object.assign(row, (await db.rows(`SELECT ${rest.join(', ')}${from}`))[0]);
+    }
+  }
+  return { row, failed };
+}
+
+interface HistogramPlan {
+  parts: string[];
+  read(p: ColumnProfile, row: Record<string, unknown>): void;
+  /** When the pass fails for this column: drop the figures pass 1 could not get right. */
+  failed?(p: ColumnProfile): void;
+}
+
+const histogramOf = (h: unknown, upper: (key: unknown) => unknown): ColumnProfile['histogram'] =>
+  Array.isArray(h) ? (h as Array<{ key: unknown; value: unknown }>).map((e) => ({ upper: upper(e.key), count: num(e.value) })) : undefined;
+
+/** The histogram pass's aggregates of one number or date column (and the moments a DOUBLE could not compute in pass 1), with how to read them. */
+function histogramPlan(col: Column, i: number, p: ColumnProfile, kind: NumberKind, r1: Record<string, unknown>, bins: number, exactQ: boolean): HistogramPlan | undefined {
+  if (p.category !== 'number' && p.category !== 'date') return undefined;
+  const x = ident(col.name);
+  const special = kind === 'float' || p.category === 'date';
+  const lo = special ? r1[`fmin_${i}`] : p.min;
+  const hi = special ? r1[`fmax_${i}`] : p.max;
+  if (lo === null || lo === undefined || hi === null || hi === undefined || String(lo) === String(hi)) return undefined;
+  const finite = special ? ` FILTER (WHERE isfinite(${x}))` : '';
+  const bucket = (v: string, from: number, to: number) => `histogram(${v}, equi_width_bins(CAST(${literal(from)} AS DOUBLE), CAST(${literal(to)} AS DOUBLE), ${literal(bins)}, true))${finite} AS ${c(i, 'h')}`;
+
+  if (kind === 'float' && num(r1[`huge_${i}`]) > 0) {
+    // Divided by a power of two (exact) so that every value is within ±2 and no square overflows.
+    const scale = 2 ** (Math.ceil(Math.log2(Math.max(Math.abs(Number(lo)), Math.abs(Number(hi))))) - 1);
+    const v = `(CAST(${x} AS DOUBLE) / CAST(${literal(scale)} AS DOUBLE))`;
+    return {
+      parts: [bucket(v, Number(lo) / scale, Number(hi) / scale), `avg(${v})${finite} AS ${c(i, 'hm')}`, `stddev_samp(${v})${finite} AS ${c(i, 'hsd')}`],
+      read(p, row) {
+        p.mean = finiteOrNull(num(row[`hm_${i}`]) * scale);
+        p.stddev = row[`hsd_${i}`] === null || row[`hsd_${i}`] === undefined ? null : finiteOrNull(num(row[`hsd_${i}`]) * scale);
+        if (p.stddev === null && row[`hsd_${i}`] !== null) note(p, 'standard deviation left out: larger than a DOUBLE holds');
+        p.histogram = histogramOf(row[`h_${i}`], (k) => num(k) * scale);
+      },
+      failed(p) {
+        Object.assign(p, { mean: null, stddev: null });
+      },
+    };
+  }
+
+  if (kind === 'wide') {
+    const scale = decimalScale(col.type);
+    const range = Number(toScaled(String(hi), scale) - toScaled(String(lo), scale)) / 10 ** scale;
+    const magnitude = Math.max(Math.abs(Number(lo)), Math.abs(Number(hi)));
+    if (range < magnitude * COLLAPSE_SHARE) {
+      // As doubles these values would look alike (stddev 0, equal quantiles, one bin): their
+      // distances from the minimum are small numbers a DOUBLE holds.
+      const d = `CAST(${x} - CAST(${stringLiteral(String(lo))} AS ${col.type}) AS DOUBLE)`;
+      const list = `[${QUANTILES.map((q) => literal(q)).join(', ')}]`;
+      return {
+        parts: [bucket(d, 0, range), `stddev_samp(${d}) AS ${c(i, 'hsd')}`, `${exactQ ? 'quantile_cont' : 'approx_quantile'}(${d}, ${list}) AS ${c(i, 'hq')}`],
+        read(p, row) {
+          p.stddev = finiteOrNull(row[`hsd_${i}`]);
+          const q = row[`hq_${i}`];
+          if (Array.isArray(q)) p.quantiles = QUANTILES.map((pp, k) => ({ p: pp, value: q[k] === null || q[k] === undefined ? null : addDecimal(String(lo), Number(q[k]), scale) }));
+          p.histogram = histogramOf(row[`h_${i}`], (k) => addDecimal(String(lo), num(k), scale));
+          note(p, 'standard deviation, quantiles and histogram computed from each value\'s distance to the minimum (as DOUBLE these values look alike); the mean is the nearest DOUBLE');
+        },
+        failed(p) {
+          p.stddev = null;
+          delete p.quantiles;
+        },
+      };
+    }
+  }
+
+  const t = p.category === 'number' ? 'DOUBLE' : 'TIMESTAMP';
+  const bound = (v: unknown) => `CAST(CAST(${stringLiteral(String(v))} AS ${col.type}) AS ${t})`;
+  return {
+    parts: [`histogram(CAST(${x} AS ${t}), equi_width_bins(${bound(lo)}, ${bound(hi)}, ${literal(bins)}, true))${finite} AS ${c(i, 'h')}`],
+    read(p, row) {
+      p.histogram = histogramOf(row[`h_${i}`], (k) => k);
+    },
+  };
+}
+
+function decimalScale(type: string): number {
+  const d = /^DECIMAL\(\d+,\s*(\d+)\)$/i.exec(type);
+  return d ? Number(d[1]) : 0;
+}
+
+/** A decimal text (`-123.45`, `7`) as an integer of `scale` places after the point (digits beyond it are cut). */
+function toScaled(text: string, scale: number): bigint {
+  const m = /^(-?)(\d*)(?:\.(\d*))?$/.exec(text.trim());
+  if (!m) return 0n;
+  const frac = (m[3] ?? '').padEnd(scale, '0').slice(0, scale);
+  const v = BigInt((m[2] || '0') + frac);
+  return m[1] ? -v : v;
+}
+
+/** `base` (an exact decimal text) plus a small double, as exact decimal text: the minimum plus a quantile or a bin's offset. */
+function addDecimal(base: string, delta: number, scale: number): string {
+  const places = Math.max(scale, 6);
+  const sum = toScaled(base, places) + toScaled(delta.toFixed(places), places);
+  const neg = sum < 0n;
+  const digits = (neg ? -sum : sum).toString().padStart(places + 1, '0');
+  let frac = digits.slice(-places).replace(/0+$/, '');
+  if (frac.length < scale) frac = frac.padEnd(scale, '0');
+  return `${neg ? '-' : ''}${digits.slice(0, -places)}${frac ? `.${frac}` : ''}`;
 }

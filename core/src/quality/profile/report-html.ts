@@ -1,10 +1,11 @@
-import { distinctLabel, ESTIMATED_TOP } from './labels.js';
+import { distinctLabel, ESTIMATED_TOP, nonFiniteLabel, valueText } from './labels.js';
 import type { ColumnProfile, ProfileResult } from './types.js';
 
 /** A self-contained HTML page for a profile: inline CSS, SVG histograms, no scripts or network. */
 
+/** Escaped for HTML; nested values (lists, structs, maps) as JSON, as the quality report's samples show them. */
 const esc = (s: unknown): string =>
-  String(s).replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+  valueText(s).replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 const fmtNum = (v: unknown): string => {
   if (v === null || v === undefined) return '—';
   if (typeof v === 'number') return Number.isInteger(v) ? v.toLocaleString('en-US') : Number(v.toPrecision(6)).toLocaleString('en-US', { maximumFractionDigits: 6 });
@@ -37,9 +38,11 @@ function columnCard(c: ColumnProfile): string {
     ['distinct', esc(distinctLabel(c))],
   ];
   if (c.min !== undefined) facts.push(['min', fmtNum(c.min)], ['max', fmtNum(c.max)]);
+  if (c.nonFinite) facts.push(['not finite', esc(nonFiniteLabel(c))]);
   if (c.mean !== undefined) facts.push(['mean', fmtNum(c.mean)], ['std dev', fmtNum(c.stddev)]);
   if (c.quantiles) facts.push(['quantiles', c.quantiles.map((q) => `p${Math.round(q.p * 100)} ${fmtNum(q.value)}`).join(' · ')]);
   if (c.lengths) facts.push(['length', `${c.lengths.min}–${c.lengths.max}, mean ${c.lengths.mean.toFixed(1)}`]);
+  for (const note of c.notes ?? []) facts.push(['note', esc(note)]);
   if (c.semanticType) facts.push(['looks like', `${esc(c.semanticType.type)} (${(c.semanticType.share * 100).toFixed(0)}% of values)`]);
   return `<section class="col"><h2>${esc(c.name)}</h2><table class="facts">${facts.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('')}</table>
 ${c.histogram ? `<h3>Histogram</h3>${histogramSvg(c.histogram)}` : ''}

@@ -49,11 +49,23 @@ export interface ColumnProfile {
   distinctExact: boolean;
   /** With an estimate: its relative standard error (0.13: about two estimates in three are within ±13%). */
   distinctError?: number;
+  /** Scalar types: the smallest and largest value (±Infinity and 'infinity' included, NaN left out). */
   min?: unknown;
   max?: unknown;
+  /**
+   * FLOAT/DOUBLE, dates and timestamps holding values that are not finite: how many NaN, +Infinity
+   * ('infinity') and -Infinity ('-infinity'). Mean, standard deviation, quantiles and histogram
+   * leave them out (`notes` says so). Absent when every value is finite.
+   */
+  nonFinite?: { nan: number; infinity: number; negativeInfinity: number };
+  /** Number columns: over the finite values; null when there is none, or no DOUBLE holds it. */
   mean?: number | null;
   stddev?: number | null;
-  /** Numbers: p05, p25, p50, p75, p95. */
+  /**
+   * Numbers: p05, p25, p50, p75, p95, over the finite values. Numbers (doubles), except for exact
+   * numbers whose values DOUBLE cannot tell apart (a DECIMAL(38,2) or HUGEINT in a narrow range):
+   * exact decimal text then, computed from each value's distance to the minimum.
+   */
   quantiles?: Array<{ p: number; value: unknown }>;
   /**
    * Most frequent values with exact counts, most frequent first, ties by value; empty when every
@@ -75,6 +87,11 @@ export interface ColumnProfile {
   patterns?: ValueCount[];
   /** Set when the patterns come from only the first this-many non-NULL values (sampled profiles with a distinct estimate). */
   patternsFrom?: number;
+  /**
+   * What to know when reading the figures: values left out (NaN, infinities), figures computed
+   * another way than usual, or a figure that could not be computed, with DuckDB's reason.
+   */
+  notes?: string[];
   /** A guess from up to 10,000 values when most of them look alike (email, url, ...). */
   semanticType?: { type: SemanticType; share: number };
 }
