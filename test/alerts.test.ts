@@ -79,6 +79,14 @@ describe('alert channels', () => {
     expect(gone.received).toHaveLength(1);
   });
 
+  it('webhook: a network failure gives its cause and where, never the URL path or a secret URL', async () => {
+    // 6000 is a port fetch refuses to use ("bad port"): the error has a cause without a code
+    const blocked = await sendAlert('bp', { type: 'webhook', url: 'http://127.0.0.1:6000/hook/TOKEN123', auth: 'none', headers: {}, timeout_s: 5 }, alert, [new EnvSecretStore({})], { retryDelayMs: 1 }).catch((e: Error) => e);
+    expect((blocked as Error).message).toBe("webhook 'bp' did not accept the alert: could not reach http://127.0.0.1:6000: bad port");
+    const secret = await sendAlert('chat', { type: 'webhook', auth: 'none', headers: {}, timeout_s: 5 }, alert, [new EnvSecretStore({ CAUDAL_SECRET_ALERT_CHAT_URL: 'http://127.0.0.1:6000/T0/XXXXSECRET' })], { retryDelayMs: 1 }).catch((e: Error) => e);
+    expect((secret as Error).message).toBe("webhook 'chat' did not accept the alert: could not reach the webhook (its URL is a secret): bad port");
+  });
+
   it('a missing secret names the variable and the command that stores it', async () => {
     const err = await sendAlert('ops', { type: 'webhook', url: 'http://127.0.0.1:9/x', auth: 'bearer', headers: {}, timeout_s: 1 }, alert, [new EnvSecretStore({})]).catch((e: Error & { hint?: string }) => e);
     expect((err as Error).message).toBe("alert channel 'ops' needs its token, which is neither in the OS keychain nor in CAUDAL_SECRET_ALERT_OPS_TOKEN");

@@ -1,4 +1,4 @@
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -151,6 +151,40 @@ describe('caudal schedule (real runs)', () => {
     expect(second.stderr).toMatch(new RegExp(`a scheduler is already running for this project \\(pid ${first.child.pid}`));
     first.child.kill('SIGTERM');
     expect((await first.result).code).toBe(0);
+  });
+});
+
+describe('caudal schedule: a state file that cannot be read', () => {
+  it('exits non-zero naming the file, without keeping the lock and without overwriting the file', async () => {
+    const p = await project({ slow: { pipeline: 'slow.json', schedule: '*/5 * * * * *', params: { n: 10 } } });
+    const stateFile = path.join(p.dir, '.caudal/scheduler/state.json');
+    await mkdir(path.dirname(stateFile), { recursive: true });
+    await writeFile(stateFile, '');
+    const r = await caudal(['schedule', p.file], { cwd: p.dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`the scheduler state file ${stateFile} cannot be read: it is empty`);
+    expect(r.stderr).toMatch(/move it aside/);
+    expect(await readFile(stateFile, 'utf8')).toBe('');
+    expect(await readdir(path.join(p.dir, '.caudal/scheduler'))).not.toContain('scheduler.pid');
+    const list = await caudal(['jobs', 'list', '-f', p.file]);
+    expect(list.stderr).toContain(stateFile);
+  });
+});
+
+describe('caudal jobs run while a scheduler runs the project', () => {
+  it('goes through the scheduler and prints the outcome it records', async () => {
+    const p = await project({ nightly: { pipeline: 'slow.json', schedule: '0 0 1 1 *', params: { n: 1000 } } });
+    const sched = startCaudal(['schedule', p.file, '--json'], { cwd: p.dir });
+    spawned.push(sched.child.pid!);
+    await until('the scheduler', async () => readJson(path.join(p.dir, '.caudal/scheduler/scheduler.pid')));
+    const run = await caudal(['jobs', 'run', 'nightly', '-f', p.file, '--param', 'n=20']);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(new RegExp(`a scheduler runs this project \\(pid ${sched.child.pid}\\)`));
+    expect(run.stderr).toMatch(/✔ nightly: succeeded in .*20 rows/);
+    const state = await p.state();
+    expect(state.jobs.nightly.lastRun).toMatchObject({ status: 'succeeded', trigger: 'manual', rows: 20 });
+    sched.child.kill('SIGTERM');
+    expect((await sched.result).code).toBe(0);
   });
 });
 

@@ -1,10 +1,13 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../core/src/scheduler/alert-types.js';
 import { ManualClock } from '../core/src/scheduler/clock.js';
 import { Controls } from '../core/src/scheduler/controls.js';
 import { parseProject } from '../core/src/scheduler/load-project.js';
+import { jobRuns, jobRunStatus } from '../core/src/scheduler/history.js';
+import { ProcessRunner } from '../core/src/scheduler/process-runner.js';
+import { runThroughScheduler } from '../core/src/scheduler/run-request.js';
 import { Scheduler } from '../core/src/scheduler/scheduler.js';
 import { StateStore } from '../core/src/scheduler/state.js';
 import { collectLog, failed, FakeRunner, KillableStore } from './support/fake-runner.js';
@@ -377,5 +380,228 @@ describe('scheduler (fake clock)', () => {
     expect(s.alerts.map((a) => a.alert.kind)).toEqual(['duration', 'quality']);
     expect(s.alerts[1]!.alert).toMatchObject({ qualityScore: 90, threshold: 95 });
     await second.stop();
+  });
+});
+
+describe('scheduler: a state file that cannot be read', () => {
+  for (const [what, text] of [
+    ['empty', ''],
+    ['cut short', '{"format":"caudal.scheduler-state/1","jobs":{"a":{"lastSl'],
+  ] as const) {
+    it(`(${what}) fails the start naming the file, then runs nothing and never overwrites it`, async () => {
+      const s = await setup({ a: { schedule: '0 * * * *' } }, {}, '2026-05-01T10:30:00Z');
+      const store = new StateStore(s.dir);
+      await mkdir(path.dirname(store.file), { recursive: true });
+      await writeFile(store.file, text);
+      const sched = s.make();
+      const failure = await sched.start().then(
+        () => null,
+        (e: Error & { hint?: string }) => e,
+      );
+      expect(failure?.message).toContain(store.file);
+      expect(failure?.hint).toMatch(/move it aside/);
+      // later wakes, pokes and a stop change nothing
+      await sched.poke();
+      await s.clock.advanceTo(t('2026-05-01T13:00:00Z'));
+      await sched.stop();
+      expect(s.runner.processes).toHaveLength(0);
+      expect(await readFile(store.file, 'utf8')).toBe(text);
+      expect(s.log.events('scheduler_started')).toEqual([]);
+    });
+  }
+
+  it('StateStore.load (what `caudal jobs list` reads) names the file rather than a bare JSON error', async () => {
+    const dir = await tempDir('caudal-state-');
+    const store = new StateStore(dir);
+    await mkdir(path.dirname(store.file), { recursive: true });
+    await writeFile(store.file, '');
+    await expect(store.load()).rejects.toThrow(`the scheduler state file ${store.file} cannot be read: it is empty`);
+  });
+});
+
+describe('scheduler: a paused job starts nothing by itself', () => {
+  it('its queued run is dropped and logged as skipped because the job is paused', async () => {
+    const s = await setup({ q: { schedule: '* * * * *', on_overlap: 'queue' } }, {}, '2026-05-01T10:00:30Z');
+    const controls = new Controls(s.dir);
+    const sched = s.make();
+    await sched.start();
+    await s.clock.advanceTo(t('2026-05-01T10:02:00Z'));
+    expect(sched.snapshot().jobs.q!.queued).toMatchObject({ slot: '2026-05-01T10:02:00.000Z' });
+    await controls.setPaused('q', true);
+    await sched.poke();
+    s.runner.runs('q')[0]!.finish();
+    await sched.idle();
+    expect(s.runner.runs('q')).toHaveLength(1);
+    expect(sched.snapshot().jobs.q!.queued).toBeNull();
+    expect(s.log.events('slot_skipped', 'q').at(-1)).toMatchObject({ reason: 'paused', message: expect.stringMatching(/2026-05-01T10:02:00.000Z run is skipped: the job is paused/) });
+    await sched.stop();
+  });
+
+  it('its pending retry is dropped and logged as skipped because the job is paused', async () => {
+    const s = await setup({ r: { schedule: '0 6 * * *', retries: { count: 2, delay_s: 60 } } }, {}, '2026-05-01T03:00:00Z');
+    s.runner.autoFinish = () => failed;
+    const controls = new Controls(s.dir);
+    const sched = s.make();
+    await sched.start();
+    await s.clock.advanceTo(t('2026-05-01T04:00:30Z'));
+    expect(sched.snapshot().jobs.r!.retry).toMatchObject({ attempt: 2 });
+    await controls.setPaused('r', true);
+    await s.clock.advanceTo(t('2026-05-01T05:00:00Z'));
+    expect(s.runner.runs('r')).toHaveLength(1);
+    expect(sched.snapshot().jobs.r!.retry).toBeNull();
+    expect(s.log.events('slot_skipped', 'r').at(-1)).toMatchObject({ reason: 'paused', message: expect.stringMatching(/attempt 2 .* is skipped: the job is paused/) });
+    await sched.stop();
+  });
+
+  it('paused in the project file: a queued slot from the day before is not started at the next start', async () => {
+    const s = await setup({ p: { schedule: '0 6 * * *', paused: true } }, {}, '2026-05-02T09:00:00Z');
+    const store = new StateStore(s.dir);
+    await store.save({
+      format: 'caudal.scheduler-state/1',
+      jobs: { p: { lastSlot: '2026-05-01T04:00:00.000Z', running: null, queued: { trigger: 'schedule', slot: '2026-05-01T04:00:00.000Z', attempt: 1, since: '2026-05-01T04:00:00.000Z' }, retry: null, lastRun: null, lastSuccess: null, upstreamSeen: {} } },
+    });
+    const sched = s.make();
+    await sched.start();
+    await sched.idle();
+    expect(s.runner.processes).toHaveLength(0);
+    expect(s.log.events('slots_missed', 'p').at(-1)?.message).toMatch(/the job is paused: not run/);
+    expect(s.log.events('slot_skipped', 'p').at(-1)).toMatchObject({ reason: 'paused' });
+    await sched.stop();
+  });
+
+  it('a run someone asks for (Run now, `jobs run`) still runs while the job is paused', async () => {
+    const s = await setup({ a: { schedule: '0 6 * * *', paused: true } }, {}, '2026-05-01T10:30:00Z');
+    s.runner.autoFinish = () => ({});
+    const sched = s.make();
+    await sched.start();
+    await sched.runNow('a');
+    await sched.idle();
+    expect(s.runner.runs('a').map((p) => p.request.trigger)).toEqual(['manual']);
+    await sched.stop();
+  });
+});
+
+describe('scheduler: a dependent job added later', () => {
+  it('waits for its upstream job next success instead of running for a slot days old', async () => {
+    const s = await setup({ extract: { schedule: '0 5 * * *' }, late: { depends_on: ['extract'], params: { day: '{scheduled_date}' } } }, {}, '2026-05-09T12:00:00Z');
+    s.runner.autoFinish = () => ({});
+    const store = new StateStore(s.dir);
+    // the state of a scheduler that ran only `extract`, last successful 8 days ago
+    await store.save({
+      format: 'caudal.scheduler-state/1',
+      jobs: { extract: { lastSlot: '2026-05-09T03:00:00.000Z', running: null, queued: null, retry: null, lastRun: null, lastSuccess: { at: '2026-05-01T03:00:10.000Z', slot: '2026-05-01T03:00:00.000Z' }, upstreamSeen: {} } },
+    });
+    const sched = s.make();
+    await sched.start();
+    await sched.idle();
+    expect(s.runner.runs('late')).toHaveLength(0);
+    await s.clock.advanceTo(t('2026-05-10T04:00:00Z'));
+    await sched.idle();
+    expect(s.runner.runs('late').map((p) => [p.request.trigger, p.request.params.day])).toEqual([['dependency', '2026-05-10']]);
+    await sched.stop();
+  });
+});
+
+describe('scheduler: `caudal jobs run` while a scheduler runs the project', () => {
+  it('hands the run to the scheduler and waits for its outcome, with the --param overrides', async () => {
+    const s = await setup({ load: { schedule: '0 6 * * *', params: { day: '{scheduled_date}', mode: 'full' } } }, {}, '2026-05-01T10:00:00Z');
+    const sched = s.make();
+    await sched.start();
+    const controls = new Controls(s.dir);
+    const started: string[] = [];
+    const job = s.project.jobs[0]!;
+    const waiting = runThroughScheduler(s.project, job, { mode: 'delta' }, { schedulerRunning: async () => true, pollMs: 5, onStarted: (r) => started.push(r.runId) });
+    // the scheduler's watcher pokes it when the request file appears
+    while ((await readdir(controls.requestsDir).catch(() => [])).filter((n) => !n.startsWith('.')).length === 0) await new Promise((r) => setTimeout(r, 5));
+    await sched.poke();
+    await sched.idle();
+    const run = s.runner.runs('load')[0]!;
+    expect(run.request).toMatchObject({ trigger: 'manual', params: { day: '2026-05-01', mode: 'delta' } });
+    run.finish({ status: 'failed', exitCode: 1, error: { kind: 'execution', message: 'boom' } });
+    await sched.idle();
+    const result = await waiting;
+    expect(result).toMatchObject({ kind: 'finished', runId: run.request.runId, lastRun: { status: 'failed', error: { message: 'boom' } } });
+    expect(started).toEqual([run.request.runId]);
+    // the reply is gone once read
+    expect(await readdir(controls.repliesDir)).toEqual([]);
+    await sched.stop();
+  });
+
+  it('a request the scheduler does not take is answered at once with the reason', async () => {
+    const s = await setup({ load: { schedule: '* * * * *', on_overlap: 'queue' } }, {}, '2026-05-01T10:00:30Z');
+    const sched = s.make();
+    await sched.start();
+    await s.clock.advanceTo(t('2026-05-01T10:02:00Z')); // one running, one queued
+    const controls = new Controls(s.dir);
+    const waiting = runThroughScheduler(s.project, s.project.jobs[0]!, undefined, { schedulerRunning: async () => true, pollMs: 5 });
+    while ((await readdir(controls.requestsDir).catch(() => [])).filter((n) => !n.startsWith('.')).length === 0) await new Promise((r) => setTimeout(r, 5));
+    await sched.poke();
+    expect(await waiting).toEqual({ kind: 'skipped', message: 'the requested run is skipped: a run is already waiting to start' });
+    await sched.stop({ cancelRuns: true });
+  });
+});
+
+describe('scheduler: a run that finds its pipeline or a destination busy', () => {
+  it('is retried like a failure, so its slot is not lost', async () => {
+    const s = await setup({ b: { schedule: '0 6 * * *', retries: { count: 1, delay_s: 60 }, alerts: { channels: ['ops'] } } }, { alerts: { ops: { type: 'webhook', url: 'http://127.0.0.1:1/hook' } } }, '2026-05-01T03:00:00Z');
+    let n = 0;
+    s.runner.autoFinish = () => (++n === 1 ? { status: 'busy', exitCode: 75, error: { kind: 'busy', message: 'out.csv is in use by another run' } } : {});
+    const sched = s.make();
+    await sched.start();
+    await s.clock.advanceTo(t('2026-05-01T05:00:00Z'));
+    expect(s.runner.runs('b').map((p) => [p.request.attempt, p.request.slot])).toEqual([
+      [1, '2026-05-01T04:00:00.000Z'],
+      [2, '2026-05-01T04:00:00.000Z'],
+    ]);
+    expect(sched.snapshot().jobs.b!.lastRun?.status).toBe('succeeded');
+    expect(s.alerts).toEqual([]);
+    await sched.stop();
+  });
+
+  it('still busy after its last attempt: alerts, like a failure', async () => {
+    const s = await setup({ b: { schedule: '0 6 * * *', alerts: { channels: ['ops'] } } }, { alerts: { ops: { type: 'webhook', url: 'http://127.0.0.1:1/hook' } } }, '2026-05-01T03:00:00Z');
+    s.runner.autoFinish = () => ({ status: 'busy', exitCode: 75, error: { kind: 'busy', message: 'out.csv is in use by another run' } });
+    const sched = s.make();
+    await sched.start();
+    await s.clock.advanceTo(t('2026-05-01T05:00:00Z'));
+    expect(s.alerts.map((a) => a.alert.message)).toEqual(["job 'b' could not run (busy): out.csv is in use by another run"]);
+    await sched.stop();
+  });
+});
+
+describe('`caudal jobs history` says what the scheduler says', () => {
+  it('a timeout is noted in the run record, and history reads timed_out, busy and interrupted as the scheduler logs them', async () => {
+    const s = await setup({ slow: { schedule: '0 6 * * *', timeout_s: 600 } }, {}, '2026-05-01T03:00:00Z');
+    const sched = s.make();
+    await sched.start();
+    await s.clock.advanceTo(t('2026-05-01T04:10:00Z'));
+    await sched.idle();
+    expect(s.log.events('run_finished', 'slow')[0]).toMatchObject({ status: 'timed_out' });
+    expect(s.runner.notes).toEqual([{ dir: s.runner.runs('slow')[0]!.request.dir, error: { kind: 'timeout', message: 'stopped after its timeout of 600 s' } }]);
+    await sched.stop();
+
+    // the records `caudal run` leaves, as ProcessRunner completes them
+    const job = s.project.jobs[0]!;
+    const base = { pipeline: 'slow', pipelinePath: job.pipeline, elapsedMs: 5, rows: null, qualityScore: null, targets: [], params: {}, job: 'slow', summary: null };
+    const record = async (runId: string, startedAt: string, extra: object) => {
+      const dir = path.join(path.dirname(job.pipeline), '.caudal', 'runs', runId);
+      await mkdir(dir, { recursive: true });
+      await writeFile(path.join(dir, 'run.json'), JSON.stringify({ ...base, runId, dir, startedAt, ...extra }));
+      return dir;
+    };
+    const timedOut = await record('r1', '2026-05-01T04:00:00Z', { status: 'cancelled', error: { kind: 'cancelled', message: 'the run was cancelled; no destination was changed' } });
+    await new ProcessRunner().noteOutcome(timedOut, { kind: 'timeout', message: 'stopped after its timeout of 600 s' });
+    await record('r2', '2026-05-01T04:01:00Z', { status: 'failed', error: { kind: 'busy', message: 'out.csv is in use by another run' } });
+    await record('r3', '2026-05-01T04:02:00Z', { status: 'failed', error: { kind: 'interrupted', message: "the run's process was stopped by SIGKILL before the run finished" } });
+    await record('r4', '2026-05-01T04:03:00Z', { status: 'cancelled', error: { kind: 'cancelled', message: 'cancelled' } });
+    await record('r5', '2026-05-01T04:04:00Z', { status: 'failed', error: { kind: 'execution', message: 'boom' } });
+    const runs = await jobRuns(s.project, job, 10);
+    expect(runs.map((r) => [r.runId, jobRunStatus(r)])).toEqual([
+      ['r5', 'failed'],
+      ['r4', 'cancelled'],
+      ['r3', 'interrupted'],
+      ['r2', 'busy'],
+      ['r1', 'timed_out'],
+    ]);
   });
 });

@@ -31,6 +31,8 @@ export class FakeRunner implements JobRunner {
   /** Ends every new run at once with this outcome (or with the result of the function). */
   autoFinish: ((req: JobRunRequest) => Partial<RunOutcome> | undefined) | undefined;
   overlaps: string[] = [];
+  /** What the scheduler noted in run records (noteOutcome). */
+  readonly notes: Array<{ dir: string; error: { kind: string; message: string } }> = [];
   private nextPid = 1000;
 
   constructor(private readonly now: () => number) {}
@@ -65,6 +67,10 @@ export class FakeRunner implements JobRunner {
     if (!p) return { notStarted: true };
     if (p.alive) return this.handle(p);
     return { outcome: p.outcome! };
+  }
+
+  async noteOutcome(dir: string, error: { kind: string; message: string }): Promise<void> {
+    this.notes.push({ dir, error });
   }
 
   /** The runs of a job, in start order. */

@@ -38,7 +38,9 @@ export async function alertsCommand(args: string[], io: Io): Promise<number> {
       try {
         await sendAlert(name, channel, { kind: 'failure', project: project.name, job: '(test)', runId: 'test', pipeline: '(none)', message: `test alert from caudal on ${os.hostname()}: if you read this, channel '${name}' works`, attempt: 1, startedAt: now, runDir: project.dir, host: os.hostname(), at: now, status: 'test' }, [new EnvSecretStore(), new KeychainSecretStore()]);
       } catch (e) {
-        throw new CaudalError('io', errorMessage(e), { hint: e instanceof CaudalError ? e.hint : undefined });
+        // A channel that is set up wrong is a usage error (exit 2); one that did not take the alert, a failure (exit 1).
+        if (e instanceof CaudalError) throw e;
+        throw new CaudalError('execution', errorMessage(e));
       }
       if (!values.quiet) io.stderr.write(`✔ test alert sent to '${name}'\n`);
       return EXIT.ok;

@@ -182,6 +182,9 @@ Commands:
   reset --node id         the next run starts from the node's initial value (a full reload)
   set --node id --value V the next run reads rows above V (backfill from an earlier point, or skip ahead)
 
+reset and set take the pipeline's run lock: while a run of the pipeline is live they exit with 75
+and name it (its commit would overwrite the change).
+
 Options:
       --node id           the node
       --key K             reset, set: the state of one source (its key as 'state show' prints it, or a prefix)
@@ -232,7 +235,9 @@ destination as it was: temp files, staging tables and prepared transactions remo
 restored); one killed after it is completed. Also removes temp folders of dead processes and stale
 locks. The next run of any pipeline does the same before it starts; this does it on demand. Pass the
 pipeline (or --project DIR) when a killed run left a prepared PostgreSQL transaction, so that its
-connection and secret can be found.
+connection and secret can be found: only a connection to the server, database and user the run
+used finishes it (another project's connection of the same name is refused, and the run is left
+as it was, for \`caudal clean <its pipeline.json>\`, which the report names).
 
 Options:
       --project DIR       resolve connections from DIR/caudal.connections.json too
@@ -265,10 +270,11 @@ them (destinations stay as they were). Exit code 75: another scheduler runs for 
 
   jobs: `caudal jobs list|run|history|pause|resume|prune [job] [options]
 
-A project's jobs: list them (schedule, next run, what runs now, last outcome), run one now in the
-foreground (its params, with --param overrides; recorded in the history), show recorded runs, pause
-or resume a job's scheduled runs (a running scheduler applies it at once), or apply the history
-retention now.
+A project's jobs: list them (schedule, next run, what runs now, last outcome), run one now (its
+params, with --param overrides; recorded in the history: handed to the project's running scheduler,
+so it never overlaps a scheduled run, and followed until it ends; without one, run in the
+foreground), show recorded runs, pause or resume a job's scheduled runs (a running scheduler applies
+it at once), or apply the history retention now.
 
 Options:
   -f, --file FILE         the project file (default: caudal.project.json here or in a parent folder)

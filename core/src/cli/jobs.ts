@@ -1,11 +1,12 @@
 import path from 'node:path';
 import { Controls } from '../scheduler/controls.js';
-import { jobRuns } from '../scheduler/history.js';
+import { jobRunStatus, jobRuns } from '../scheduler/history.js';
 import { findProjectFile, loadProject } from '../scheduler/load-project.js';
 import { projectOverview } from '../scheduler/overview.js';
 import { expandParams } from '../scheduler/params.js';
 import type { Job, Project } from '../scheduler/project.js';
 import { pruneHistory } from '../scheduler/retention.js';
+import { runThroughScheduler } from '../scheduler/run-request.js';
 import { runningScheduler } from '../scheduler/scheduler-lock.js';
 import { CaudalError } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
@@ -31,8 +32,12 @@ export async function jobsCommand(args: string[], io: Io, runCli: RunCli): Promi
     case 'list':
       return list(project, io, !!values.json);
     case 'run': {
-      // One run in the foreground, exactly as the scheduler starts it: `caudal run` with the job's params.
       const job = jobNamed(positionals[0]);
+      // A scheduler runs the project: the run goes through it (as the studio's Run now), so it
+      // never collides with the job's own slots, which would then fail as busy.
+      const live = await runningScheduler(project.dir);
+      if (live) return runViaScheduler(project, job, parseParams(values.param), live.owner.pid, io, { json: !!values.json, quiet: !!values.quiet });
+      // One run in the foreground, exactly as the scheduler starts it: `caudal run` with the job's params.
       const params = { ...expandParams(job.params, Date.now(), job.timezone), ...parseParams(values.param) };
       const argv = ['run', job.pipeline, '--job', job.name, '--trigger', 'manual', ...Object.entries(params).flatMap(([k, v]) => ['--param', `${k}=${v}`])];
       if (job.threads !== undefined) argv.push('--threads', String(job.threads));
@@ -46,14 +51,14 @@ export async function jobsCommand(args: string[], io: Io, runCli: RunCli): Promi
       const jobs = positionals[0] ? [jobNamed(positionals[0])] : project.jobs;
       const runs = (await Promise.all(jobs.map((j) => jobRuns(project, j, limit)))).flat().sort((a, b) => b.startedAt.localeCompare(a.startedAt)).slice(0, limit);
       if (values.json) {
-        io.stdout.write(JSON.stringify(runs.map(({ summary: _s, ...r }) => r)) + '\n');
+        io.stdout.write(JSON.stringify(runs.map(({ summary: _s, ...r }) => ({ ...r, status: jobRunStatus({ ...r, summary: null }) }))) + '\n');
         return EXIT.ok;
       }
       if (runs.length === 0) io.stdout.write('no runs recorded yet\n');
       for (const r of runs) {
         const how = `${r.trigger ?? 'manual'}${(r.attempt ?? 1) > 1 ? ` #${r.attempt}` : ''}`;
         const quality = r.qualityScore === null ? '' : `  quality ${r.qualityScore}`;
-        io.stdout.write(`${r.startedAt.slice(0, 19).replace('T', ' ')}  ${(r.job ?? '').padEnd(16)} ${r.status.padEnd(9)} ${(r.elapsedMs === null ? '–' : formatMs(r.elapsedMs)).padStart(9)} ${formatCount(r.rows).padStart(10)} rows  ${how.padEnd(12)} ${r.runId}${quality}\n`);
+        io.stdout.write(`${r.startedAt.slice(0, 19).replace('T', ' ')}  ${(r.job ?? '').padEnd(16)} ${jobRunStatus(r).replace('_', ' ').padEnd(11)} ${(r.elapsedMs === null ? '–' : formatMs(r.elapsedMs)).padStart(9)} ${formatCount(r.rows).padStart(10)} rows  ${how.padEnd(12)} ${r.runId}${quality}\n`);
         if (r.error) io.stdout.write(`    ${r.error.message.split('\n')[0]}\n`);
       }
       return EXIT.ok;
@@ -94,4 +99,31 @@ async function list(project: Project, io: Io, json: boolean): Promise<number> {
     io.stdout.write(`  ${j.name.padEnd(18)} ${when.padEnd(34)} ${next.padEnd(30)} ${[now, last].filter(Boolean).join('; ')}\n`);
   }
   return EXIT.ok;
+}
+
+/** `jobs run` while `caudal schedule` runs the project: a request it carries out; waits for the run's end. */
+async function runViaScheduler(project: Project, job: Job, params: Record<string, string>, pid: number, io: Io, o: { json: boolean; quiet: boolean }): Promise<number> {
+  if (!o.quiet && !o.json) io.stderr.write(`→ a scheduler runs this project (pid ${pid}): the run of ${job.name} goes through it\n`);
+  const r = await runThroughScheduler(project, job, params, {
+    onStarted: (run) => {
+      if (!o.quiet && !o.json) io.stderr.write(`▶ ${job.name}: run ${run.runId} started (folder ${run.dir})\n`);
+    },
+  });
+  if (r.kind === 'skipped') {
+    if (o.json) io.stdout.write(JSON.stringify({ status: 'skipped', job: job.name, message: r.message }) + '\n');
+    io.stderr.write(`! ${job.name}: ${r.message}\n`);
+    return EXIT.busy;
+  }
+  if (r.kind === 'scheduler_stopped') {
+    const message = r.runId ? `the scheduler stopped while run ${r.runId} was going; see \`caudal jobs history ${job.name}\`` : 'the scheduler stopped before it started the run';
+    if (o.json) io.stdout.write(JSON.stringify({ status: 'unknown', job: job.name, runId: r.runId, message }) + '\n');
+    io.stderr.write(`! ${job.name}: ${message}\n`);
+    return EXIT.busy;
+  }
+  const last = r.lastRun;
+  if (o.json) io.stdout.write(JSON.stringify({ job: job.name, dir: r.dir, ...last }) + '\n');
+  else if (last.status === 'succeeded') {
+    if (!o.quiet) io.stderr.write(`✔ ${job.name}: succeeded in ${formatMs(last.elapsedMs)}, ${formatCount(last.rows)} rows (run ${last.runId})\n`);
+  } else io.stderr.write(`✘ ${job.name}: ${last.status.replace('_', ' ')} after ${formatMs(last.elapsedMs)}${last.error ? `: ${last.error.message}` : ''} (run ${last.runId})\n`);
+  return last.status === 'succeeded' ? EXIT.ok : last.status === 'busy' ? EXIT.busy : last.status === 'cancelled' ? EXIT.cancelled : EXIT.runFailed;
 }

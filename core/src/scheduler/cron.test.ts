@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CronSchedule, cronProblem, isTimeZone, localParts } from './cron.js';
+import { CronSchedule, cronProblem, isFixedTime, isTimeZone, localParts } from './cron.js';
 import { expandParams } from './params.js';
 
 const t = (s: string) => Date.parse(s);
@@ -27,6 +27,30 @@ describe('cron schedules with time zones', () => {
     const spring = every30.slotsBetween(t('2026-03-29T00:30:00Z'), t('2026-03-29T01:30:00Z')).slots;
     // 01:30 CET (00:30Z) is excluded as the start; 02:00 and 02:30 do not exist; 03:00 CEST = 01:00Z
     expect(isoList(spring)).toEqual(['2026-03-29T01:00:00.000Z', '2026-03-29T01:30:00.000Z']);
+  });
+
+  it('fixed-time jobs with several hours or minutes: each local time once, a time in the spring gap at its end', () => {
+    const madrid = (e: string, from: string, to: string) => isoList(new CronSchedule(e, 'Europe/Madrid').slotsBetween(t(from), t(to)).slots);
+    // 29 March: 02:15 and 02:45 do not exist → one run at 03:00 CEST (01:00Z)
+    expect(madrid('15,45 2 * * *', '2026-03-28T12:00:00Z', '2026-03-30T12:00:00Z')).toEqual(['2026-03-29T01:00:00.000Z', '2026-03-30T00:15:00.000Z', '2026-03-30T00:45:00.000Z']);
+    // 25 October: 02:15 and 02:45 happen twice → the first occurrences only (CEST)
+    expect(madrid('15,45 2 * * *', '2026-10-24T12:00:00Z', '2026-10-25T12:00:00Z')).toEqual(['2026-10-25T00:15:00.000Z', '2026-10-25T00:45:00.000Z']);
+    expect(madrid('15 2,4 * * *', '2026-03-28T12:00:00Z', '2026-03-29T12:00:00Z')).toEqual(['2026-03-29T01:00:00.000Z', '2026-03-29T02:15:00.000Z']);
+    expect(madrid('15 2,4 * * *', '2026-10-24T12:00:00Z', '2026-10-25T12:00:00Z')).toEqual(['2026-10-25T00:15:00.000Z', '2026-10-25T03:15:00.000Z']);
+    expect(madrid('30 2-3 * * *', '2026-03-28T12:00:00Z', '2026-03-29T12:00:00Z')).toEqual(['2026-03-29T01:00:00.000Z', '2026-03-29T01:30:00.000Z']);
+    expect(new Date(new CronSchedule('15,45 2 * * *', 'Europe/Madrid').latestAtOrBefore(t('2026-03-29T05:00:00Z'))!).toISOString()).toBe('2026-03-29T01:00:00.000Z');
+  });
+
+  it('midnight and half-hour DST changes follow the same rule (Santiago, Lord Howe)', () => {
+    // Santiago skips 00:00 → 01:00 on 6 September 2026: the midnight job runs at 01:00 (-03), once
+    expect(isoList(new CronSchedule('0 0 * * *', 'America/Santiago').slotsBetween(t('2026-09-05T12:00:00Z'), t('2026-09-07T12:00:00Z')).slots)).toEqual(['2026-09-06T04:00:00.000Z', '2026-09-07T03:00:00.000Z']);
+    // Lord Howe moves 02:00 → 02:30 on 4 October 2026: 02:15 runs at 02:30 (+11)
+    expect(isoList(new CronSchedule('15 2 * * *', 'Australia/Lord_Howe').slotsBetween(t('2026-10-03T00:00:00Z'), t('2026-10-04T00:00:00Z')).slots)).toEqual(['2026-10-03T15:30:00.000Z']);
+  });
+
+  it('tells fixed-time expressions (an hour field that leaves out some hour) from interval ones', () => {
+    for (const e of ['30 2 * * *', '15,45 2 * * *', '0 2,4 * * *', '0 9-17 * * 1-5', '0 */2 * * *', '0 0 6 * * *', '@daily', '@weekly']) expect([e, isFixedTime(e)]).toEqual([e, true]);
+    for (const e of ['*/30 * * * *', '0 * * * *', '0 0-23 * * *', '0 */1 * * *', '* * * * * *', '@hourly']) expect([e, isFixedTime(e)]).toEqual([e, false]);
   });
 
   it('month ends: the last day of each month (L), a 31st that most months lack, 29 February', () => {

@@ -27,6 +27,21 @@ export async function jobRuns(project: Project, job: Job, limit: number): Promis
 }
 
 function settle(r: StoredRun): StoredRun {
-  if (r.status === 'running' && r.owner && ownerIsDead(r.owner)) return { ...r, status: 'failed', error: { kind: 'execution', message: `the process running this run (pid ${r.owner.pid}) stopped before it finished` } };
+  if (r.status === 'running' && r.owner && ownerIsDead(r.owner)) return { ...r, status: 'failed', error: { kind: 'interrupted', message: `the process running this run (pid ${r.owner.pid}) stopped before it finished` } };
   return r;
+}
+
+/**
+ * A run's status in the scheduler's terms (its log, `jobs list`): a record says only succeeded,
+ * failed or cancelled; its error kind tells a timeout (`timed_out`, which the scheduler retries and
+ * alerts, unlike a cancel), a run that found its pipeline or a destination busy, and one whose
+ * process died (`interrupted`).
+ */
+export function jobRunStatus(r: StoredRun): 'running' | 'succeeded' | 'failed' | 'cancelled' | 'timed_out' | 'busy' | 'interrupted' {
+  const kind = r.error?.kind;
+  if (r.status === 'succeeded' || r.status === 'running') return r.status;
+  if (kind === 'timeout') return 'timed_out';
+  if (kind === 'busy') return 'busy';
+  if (kind === 'interrupted') return 'interrupted';
+  return r.status;
 }

@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { duplicateKeyProblems, jsonPath, zodProblems } from '../model/load.js';
+import { duplicateKeyProblems, jsonPath, parsePipelineText, zodProblems } from '../model/load.js';
 import { CaudalError, type Problem } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
-import { cronProblem, isTimeZone } from './cron.js';
+import { CronSchedule, cronProblem, isTimeZone } from './cron.js';
 import { type Job, PROJECT_FILE, type Project, type ProjectDocument, projectSchema } from './project.js';
 
 /** Reads and checks a project file; every problem carries the JSON path to fix. */
@@ -19,7 +19,46 @@ export async function loadProject(file: string): Promise<Project> {
       hint: `a project file (${PROJECT_FILE}) lists the jobs to schedule; see docs/scheduling.md`,
     });
   }
-  return parseProject(text, abs);
+  const project = parseProject(text, abs);
+  const problems = await pipelineProblems(project);
+  if (problems.length > 0) fail(abs, problems);
+  return project;
+}
+
+/**
+ * What only the pipeline files can tell: that each job's file is a pipeline, and that the job's
+ * params are ones its pipeline declares (a run would fail on either).
+ */
+async function pipelineProblems(project: Project): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  const loaded = new Map<string, Promise<{ declared: string[] } | { problem: string }>>();
+  const load = (file: string) =>
+    readFile(file, 'utf8').then(
+      (text) => {
+        const r = parsePipelineText(text, file);
+        if (r.pipeline) return { declared: Object.keys(r.pipeline.params ?? {}) };
+        const first = r.problems[0];
+        return { problem: !first ? `${file} is not a pipeline` : first.message.includes(file) ? first.message : `${file} is not a valid pipeline (${first.path}: ${first.message})` };
+      },
+      (e: unknown) => ({ problem: `cannot read pipeline ${file}: ${(e as Error).message}` }),
+    );
+  for (const job of project.jobs) {
+    if (!loaded.has(job.pipeline)) loaded.set(job.pipeline, load(job.pipeline));
+    const r = await loaded.get(job.pipeline)!;
+    if ('problem' in r) {
+      problems.push({ code: 'invalid_document', path: jsonPath(['jobs', job.name, 'pipeline']), message: r.problem, hint: 'point "pipeline" at a Caudal pipeline file (relative to the project file)' });
+      continue;
+    }
+    for (const name of Object.keys(job.params))
+      if (!r.declared.includes(name))
+        problems.push({
+          code: 'unknown_param',
+          path: jsonPath(['jobs', job.name, 'params', name]),
+          message: `job '${job.name}': param '${name}' is not declared by the pipeline ${path.basename(job.pipeline)}${didYouMean(name, r.declared)}`,
+          hint: r.declared.length > 0 ? `declared params: ${r.declared.join(', ')}` : 'the pipeline declares no params',
+        });
+  }
+  return problems;
 }
 
 export function parseProject(text: string, file: string): Project {
@@ -61,9 +100,13 @@ function checkProject(doc: ProjectDocument, dir: string): Problem[] {
     if (job.schedule !== undefined) {
       const bad = cronProblem(job.schedule);
       if (bad) problem(at('schedule'), `invalid cron expression '${job.schedule}': ${bad}`, 'five fields: minute hour day-of-month month day-of-week, e.g. "0 6 * * *" (06:00 every day)');
+      else if (new CronSchedule(job.schedule, 'UTC').next(Date.now()) === null)
+        problem(at('schedule'), `the schedule '${job.schedule}' never fires (no date matches it)`, 'check the day of month against the month, e.g. there is no 30 February');
     }
     if (job.timezone !== undefined && !isTimeZone(job.timezone)) problem(at('timezone'), `unknown time zone '${job.timezone}'`, 'use an IANA name such as Europe/Madrid or UTC');
-    if (!existsSync(path.resolve(dir, job.pipeline))) problem(at('pipeline'), `pipeline file ${path.resolve(dir, job.pipeline)} does not exist`, 'paths are relative to the project file');
+    const pipelineFile = path.resolve(dir, job.pipeline);
+    if (!existsSync(pipelineFile)) problem(at('pipeline'), `pipeline file ${pipelineFile} does not exist`, 'paths are relative to the project file');
+    else if (!statSync(pipelineFile).isFile()) problem(at('pipeline'), `${pipelineFile} is a folder, not a pipeline file`, 'point "pipeline" at a Caudal pipeline file (relative to the project file)');
     job.depends_on.forEach((dep, i) => {
       if (dep === name) problem(at('depends_on', i), `job '${name}' depends on itself`);
       else if (!names.includes(dep)) problem(at('depends_on', i), `unknown job '${dep}'${didYouMean(dep, names)}`, `jobs: ${names.join(', ')}`);

@@ -52,6 +52,11 @@ export class ProcessRunner implements JobRunner {
     return handleFor(pid, done);
   }
 
+  async noteOutcome(dir: string, error: { kind: string; message: string }): Promise<void> {
+    const record = await readRun(dir);
+    if (record && record.status !== 'running') await writeRun({ ...record, error: { kind: error.kind, message: error.message } });
+  }
+
   async reattach(run: { runId: string; dir: string; pid: number | null }, req?: JobRunRequest): Promise<RunningJob | { outcome: RunOutcome } | { notStarted: true }> {
     let pid = run.pid;
     if (pid === null) {
@@ -115,14 +120,16 @@ async function outcomeOf(dir: string, code: number | null, signal: NodeJS.Signal
   const record = await readRun(dir);
   if (!record) {
     const message = (await lastLines(path.join(dir, OUTPUT_FILE))) || `caudal run exited with ${signal ?? `code ${code}`} before it started`;
-    const error = { kind: code === 2 ? 'validation' : 'execution', message };
+    // No exit code: killed before it could record anything.
+    const error = { kind: code === 2 ? 'validation' : code === null ? 'interrupted' : 'execution', message };
     if (req) await writeRun(failedRecord(req, error)).catch(() => undefined);
     // No exit code: killed before it could record anything.
     return { status: code === EXIT_BUSY ? 'busy' : code === null ? 'interrupted' : 'failed', exitCode: code, rows: null, qualityScore: null, error };
   }
   if (record.status === 'running') {
     const how = signal ? `was stopped by ${signal}` : code !== null ? `exited with code ${code}` : 'ended';
-    const error = { kind: 'execution', message: `the run's process ${how} before the run finished; the next run of the pipeline recovers what it left` };
+    // kind 'interrupted': `caudal jobs history` shows the status the scheduler gives it.
+    const error = { kind: 'interrupted', message: `the run's process ${how} before the run finished; the next run of the pipeline recovers what it left` };
     const fixed: StoredRun = { ...record, status: 'failed', elapsedMs: Date.now() - Date.parse(record.startedAt), error };
     await writeRun(fixed).catch(() => undefined);
     return { status: 'interrupted', exitCode: code, rows: null, qualityScore: null, error };

@@ -14,7 +14,7 @@ const jobName = z
   .string()
   .regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'a job name starts with a letter and has only letters, digits, _ and - (at most 64)');
 
-const paramValue = z.union([z.string(), z.number(), z.boolean()]);
+const paramValue = z.union([z.string(), z.number(), z.boolean()], { error: (i) => `expected a string, a number or a boolean, got ${Array.isArray(i.input) ? 'an array' : i.input === null ? 'null' : `an ${typeof i.input}`}` });
 
 export const retriesSchema = z
   .object({

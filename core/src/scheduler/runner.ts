@@ -50,4 +50,9 @@ export interface JobRunner {
    * `interrupted`). `pid` null: the scheduler stopped right after starting it.
    */
   reattach(run: { runId: string; dir: string; pid: number | null }, request?: JobRunRequest): Promise<RunningJob | { outcome: RunOutcome } | { notStarted: true }>;
+  /**
+   * Notes in the run's record what only the scheduler knows (it was stopped at its timeout), so
+   * the history (`caudal jobs history`) says what the scheduler's log says.
+   */
+  noteOutcome?(dir: string, error: { kind: string; message: string }): Promise<void>;
 }

@@ -5,7 +5,7 @@ import { newRunId } from '../host/run-recorder.js';
 import { errorMessage } from '../util/errors.js';
 import type { Alert, AlertNotifier } from './alert-types.js';
 import { type Clock, systemClock, type Timer } from './clock.js';
-import { Controls } from './controls.js';
+import { Controls, type RunReply } from './controls.js';
 import { CronSchedule } from './cron.js';
 import type { LogEntry, LogLevel, LogSink } from './log.js';
 import { expandParams } from './params.js';
@@ -42,7 +42,7 @@ interface Tracked {
   settled: Promise<void>;
 }
 
-type Pending = { trigger: Trigger; slot: string | null; attempt: number; since: string };
+type Pending = { trigger: Trigger; slot: string | null; attempt: number; since: string; request?: string; params?: Record<string, string> };
 
 const iso = (t: number) => new Date(t).toISOString();
 
@@ -77,6 +77,8 @@ export class Scheduler {
   private wake: Timer | undefined;
   private chain: Promise<void> = Promise.resolve();
   private stopping = false;
+  /** The saved state has been read (nothing is written before). */
+  private loaded = false;
 
   constructor(private readonly opts: SchedulerOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -85,19 +87,42 @@ export class Scheduler {
     this.jobs = new Map(opts.project.jobs.map((j) => [j.name, j]));
   }
 
-  /** Loads the saved state, finds the runs that were going when it stopped, then schedules. */
+  /**
+   * Loads the saved state, finds the runs that were going when it stopped, then schedules. A state
+   * file that cannot be read rejects, and the scheduler never runs on from an empty state (it would
+   * run nothing it should and overwrite the file): it stays stopped and writes nothing.
+   */
   start(): Promise<void> {
-    return this.enqueue(async () => {
+    const started = this.chain.then(async () => {
       this.state = await this.store.load();
+      this.loaded = true;
       const now = this.clock.now();
+      const firstSeen = new Set(this.opts.project.jobs.filter((j) => !this.state.jobs[j.name]).map((j) => j.name));
       for (const job of this.opts.project.jobs) {
         const s = (this.state.jobs[job.name] ??= emptyJobState());
         // A job seen for the first time starts from now: no backfill of its past.
         if (job.schedule && s.lastSlot === null) s.lastSlot = iso(now);
+        // Nor does a dependent job: it waits for its upstream jobs' next success, not one of days ago.
+        if (firstSeen.has(job.name))
+          for (const d of job.dependsOn) {
+            const up = this.state.jobs[d]?.lastSuccess;
+            if (up && !firstSeen.has(d)) s.upstreamSeen[d] = up.at;
+          }
       }
       this.log('info', 'scheduler_started', `scheduler started for project '${this.opts.project.name}' (${this.opts.project.jobs.length} jobs, pid ${process.pid})`);
       for (const [name, s] of Object.entries(this.state.jobs)) if (s.running) await this.reattach(name, s);
       await this.tick();
+    });
+    this.chain = started.catch((e: unknown) => {
+      if (this.loaded) {
+        // The state is read: a later step failed; scheduling goes on from it, as after any error.
+        this.log('error', 'scheduler_error', `scheduler error: ${errorMessage(e)}`);
+        if (!this.stopping) this.armWake(this.clock.now());
+      } else this.stopping = true;
+    });
+    // Only a failed load rejects: later errors are logged above, as in any tick.
+    return started.catch((e: unknown) => {
+      if (!this.loaded) throw e;
     });
   }
 
@@ -113,6 +138,7 @@ export class Scheduler {
     await Promise.all([...this.tracked.values()].map((t) => t.settled));
     await this.chain;
     await Promise.all([...this.alertsInFlight]);
+    if (!this.loaded) return;
     await this.store.save(this.state);
     this.log('info', 'scheduler_stopped', 'scheduler stopped');
   }
@@ -148,7 +174,7 @@ export class Scheduler {
   /** Asks for a run now (the same as a request file). */
   runNow(jobName: string): Promise<void> {
     return this.enqueue(async () => {
-      this.request(jobName, this.clock.now());
+      await this.request(jobName, this.clock.now());
       await this.tick();
     });
   }
@@ -171,10 +197,11 @@ export class Scheduler {
     if (this.stopping) return;
     const now = this.clock.now();
     this.paused = await this.controls.paused();
-    for (const r of await this.controls.takeRequests()) this.request(r.job, now);
+    for (const r of await this.controls.takeRequests()) await this.request(r.job, now, r);
     for (const job of this.opts.project.jobs) {
       this.considerSlots(job, now);
       this.considerUpstream(job, now);
+      this.dropWhilePaused(job);
     }
     await this.startReady(now);
     await this.store.save(this.state);
@@ -187,6 +214,25 @@ export class Scheduler {
 
   private isPaused(job: Job): boolean {
     return job.paused || job.name in this.paused;
+  }
+
+  /**
+   * A paused job starts nothing by itself: a queued scheduled, catch-up or dependency run and a
+   * pending retry are dropped (not kept for after the resume, which would run a stale slot then).
+   * A run someone asked for (`jobs run`, the studio's Run now) still runs.
+   */
+  private dropWhilePaused(job: Job): void {
+    if (!this.isPaused(job)) return;
+    const s = this.jobState(job.name);
+    if (s.queued && s.queued.trigger !== 'manual') {
+      const what = s.queued.slot ? `the ${s.queued.slot} run` : 'the queued run';
+      this.log('info', 'slot_skipped', `${what} is skipped: the job is paused`, { job: job.name, reason: 'paused' });
+      s.queued = null;
+    }
+    if (s.retry) {
+      this.log('info', 'slot_skipped', `attempt ${s.retry.attempt}${s.retry.slot ? ` of the ${s.retry.slot} run` : ''} is skipped: the job is paused`, { job: job.name, reason: 'paused' });
+      s.retry = null;
+    }
   }
 
   private nextSlot(job: Job): number | null {
@@ -210,7 +256,7 @@ export class Scheduler {
     const onTime = now - latest <= ON_TIME_GRACE_MS;
     const missed = slots.length - (onTime ? 1 : 0);
     if (missed > 0) {
-      const policy = onTime ? 'the latest runs now' : job.catchup === 'run_once' ? 'catchup run_once: running once for the latest' : 'catchup skip: not run';
+      const policy = this.isPaused(job) ? 'the job is paused: not run' : onTime ? 'the latest runs now' : job.catchup === 'run_once' ? 'catchup run_once: running once for the latest' : 'catchup skip: not run';
       this.log('warn', 'slots_missed', `${missed}${more ? '+' : ''} scheduled run${missed === 1 && !more ? '' : 's'} missed while the scheduler was not running (latest ${iso(latest)}); ${policy}`, { job: job.name, missed, latest: iso(latest) });
     }
     const trigger: Trigger | null = onTime ? 'schedule' : job.catchup === 'run_once' ? 'catchup' : null;
@@ -240,32 +286,45 @@ export class Scheduler {
     this.want(job, { trigger: 'dependency', slot: slots.at(-1) ?? null, attempt: 1, since: iso(now) });
   }
 
-  private request(jobName: string, now: number): void {
+  private async request(jobName: string, now: number, from?: { id: string; params?: Record<string, string> }): Promise<void> {
     const job = this.jobs.get(jobName);
     if (!job) {
-      this.log('warn', 'request_ignored', `a run was requested for '${jobName}', which is not a job of this project`);
+      const message = `a run was requested for '${jobName}', which is not a job of this project`;
+      this.log('warn', 'request_ignored', message);
+      if (from) await this.replyTo(from.id, { status: 'skipped', message });
       return;
     }
     this.log('info', 'run_requested', 'run requested', { job: jobName });
-    this.want(job, { trigger: 'manual', slot: null, attempt: 1, since: iso(now) });
+    const skipped = this.want(job, { trigger: 'manual', slot: null, attempt: 1, since: iso(now), ...(from ? { request: from.id } : {}), ...(from?.params ? { params: from.params } : {}) });
+    if (from && skipped) await this.replyTo(from.id, { status: 'skipped', message: skipped });
   }
 
-  /** A run is wanted: start it when the job is free, or apply `on_overlap`. */
-  private want(job: Job, p: Pending): void {
+  /** Answers a `caudal jobs run` waiting for its request; a failure to answer never stops scheduling. */
+  private async replyTo(id: string, reply: RunReply): Promise<void> {
+    await this.controls.reply(id, reply).catch((e: unknown) => this.log('warn', 'reply_failed', `could not answer run request ${id}: ${errorMessage(e)}`));
+  }
+
+  /** A run is wanted: start it when the job is free, or apply `on_overlap`. Returns why it was skipped, if it was. */
+  private want(job: Job, p: Pending): string | null {
     const s = this.jobState(job.name);
     if (!s.running && !s.retry && !s.queued) {
       s.queued = p;
-      return;
+      return null;
     }
     const what = p.slot ? `the ${p.slot} run` : 'the requested run';
     if (s.queued) {
-      this.log('info', 'slot_skipped', `${what} is skipped: a run is already waiting to start`, { job: job.name, reason: 'already_queued' });
+      const message = `${what} is skipped: a run is already waiting to start`;
+      this.log('info', 'slot_skipped', message, { job: job.name, reason: 'already_queued' });
+      return message;
     } else if (job.onOverlap === 'queue' || p.trigger === 'manual') {
       s.queued = p;
       this.log('info', 'run_queued', `${what} waits for the current run to finish`, { job: job.name });
+      return null;
     } else {
       const current = s.running ? `run ${s.running.runId} is still running` : `run ${s.lastRun?.runId} is waiting for its retry`;
-      this.log('info', 'slot_skipped', `${what} is skipped: ${current} (on_overlap: skip)`, { job: job.name, reason: 'overlap' });
+      const message = `${what} is skipped: ${current} (on_overlap: skip)`;
+      this.log('info', 'slot_skipped', message, { job: job.name, reason: 'overlap' });
+      return message;
     }
   }
 
@@ -294,12 +353,14 @@ export class Scheduler {
     const runId = newRunId(new Date(now));
     const dir = defaultArtifactsDir(path.dirname(job.pipeline), runId);
     s[from] = null;
-    s.running = { runId, dir, pid: null, startedAt: iso(now), attempt: p.attempt, trigger: p.trigger, slot: p.slot, durationAlerted: false };
+    // `caudal jobs run` waits for this: it then follows the run to its end in the state.
+    if (p.request) await this.replyTo(p.request, { status: 'started', runId, dir });
+    s.running = { runId, dir, pid: null, startedAt: iso(now), attempt: p.attempt, trigger: p.trigger, slot: p.slot, durationAlerted: false, ...(p.params ? { params: p.params } : {}) };
     // On disk before the process exists: a restart then knows this run may have started.
     await this.store.save(this.state);
     let handle: RunningJob;
     try {
-      handle = this.opts.runner.start({ job, runId, dir, params: expandParams(job.params, p.slot ? Date.parse(p.slot) : now, job.timezone), trigger: p.trigger, attempt: p.attempt, slot: p.slot });
+      handle = this.opts.runner.start({ job, runId, dir, params: { ...expandParams(job.params, p.slot ? Date.parse(p.slot) : now, job.timezone), ...p.params }, trigger: p.trigger, attempt: p.attempt, slot: p.slot });
     } catch (e) {
       await this.finish(job, { status: 'failed', exitCode: null, rows: null, qualityScore: null, error: { kind: 'execution', message: `could not start the run: ${errorMessage(e)}` } }, false);
       return;
@@ -314,7 +375,7 @@ export class Scheduler {
   private async reattach(name: string, s: JobState): Promise<void> {
     const r = s.running!;
     const job = this.jobs.get(name);
-    const request = job ? { job, runId: r.runId, dir: r.dir, params: expandParams(job.params, r.slot ? Date.parse(r.slot) : Date.parse(r.startedAt), job.timezone), trigger: r.trigger, attempt: r.attempt, slot: r.slot } : undefined;
+    const request = job ? { job, runId: r.runId, dir: r.dir, params: { ...expandParams(job.params, r.slot ? Date.parse(r.slot) : Date.parse(r.startedAt), job.timezone), ...r.params }, trigger: r.trigger, attempt: r.attempt, slot: r.slot } : undefined;
     const found = await this.opts.runner.reattach(r, request);
     if (!job) {
       this.log('warn', 'job_removed', `job '${name}' is no longer in the project; its run ${r.runId} is left to finish on its own (see ${r.dir})`, { job: name, runId: r.runId });
@@ -324,7 +385,7 @@ export class Scheduler {
     if ('notStarted' in found) {
       this.log('warn', 'run_not_started', `run ${r.runId} never started (the scheduler stopped first); it is queued again`, { job: name, runId: r.runId });
       s.running = null;
-      s.queued ??= { trigger: r.trigger, slot: r.slot, attempt: r.attempt, since: r.startedAt };
+      s.queued ??= { trigger: r.trigger, slot: r.slot, attempt: r.attempt, since: r.startedAt, ...(r.params ? { params: r.params } : {}) };
     } else if ('outcome' in found) {
       this.log('info', 'run_reattached', `run ${r.runId} ended while the scheduler was not running`, { job: name, runId: r.runId });
       await this.finish(job, found.outcome, false);
@@ -387,14 +448,16 @@ export class Scheduler {
     const detail = error ? `: ${error.message}` : '';
     this.log(level, 'run_finished', `run ${r.runId} ${status.replace('_', ' ')} after ${Math.round((now - Date.parse(r.startedAt)) / 100) / 10} s${detail}`, { job: job.name, runId: r.runId, status, elapsedMs: s.lastRun.elapsedMs, rows: outcome.rows, qualityScore: outcome.qualityScore, exitCode: outcome.exitCode });
     if (status === 'succeeded') s.lastSuccess = { at: iso(now), slot: r.slot };
-    else if (status === 'failed' || status === 'timed_out' || status === 'interrupted') {
-      // A retry found while stopping stays in the state and starts with the next scheduler.
+    else if (status === 'failed' || status === 'timed_out' || status === 'interrupted' || status === 'busy') {
+      // A busy run did nothing (another run held its pipeline or a destination): its slot is not
+      // lost but retried like a failure. A retry found while stopping stays in the state and
+      // starts with the next scheduler.
       if (r.attempt <= job.retries.count) {
         const delay = retryDelayMs(job.retries, r.attempt);
-        s.retry = { trigger: r.trigger, slot: r.slot, attempt: r.attempt + 1, since: iso(now), at: iso(now + delay) };
+        s.retry = { trigger: r.trigger, slot: r.slot, attempt: r.attempt + 1, since: iso(now), at: iso(now + delay), ...(r.params ? { params: r.params } : {}) };
         this.log('info', 'retry_scheduled', `attempt ${r.attempt + 1} of ${job.retries.count + 1} at ${iso(now + delay)} (in ${Math.round(delay / 1000)} s)`, { job: job.name, runId: r.runId, attempt: r.attempt + 1 });
       } else if (job.alerts.on_failure) {
-        this.alert(job, { kind: 'failure', message: `job '${job.name}' ${status === 'timed_out' ? 'timed out' : status === 'interrupted' ? 'was interrupted' : 'failed'}${r.attempt > 1 ? ` after ${r.attempt} attempts` : ''}${detail}`, status, error }, r);
+        this.alert(job, { kind: 'failure', message: `job '${job.name}' ${status === 'timed_out' ? 'timed out' : status === 'interrupted' ? 'was interrupted' : status === 'busy' ? 'could not run (busy)' : 'failed'}${r.attempt > 1 ? ` after ${r.attempt} attempts` : ''}${detail}`, status, error }, r);
       }
     }
     const threshold = job.alerts.quality_below;
@@ -402,6 +465,8 @@ export class Scheduler {
       this.alert(job, { kind: 'quality', message: `job '${job.name}': quality score ${outcome.qualityScore} is below ${threshold}`, status, qualityScore: outcome.qualityScore, threshold }, r);
     }
     await this.store.save(this.state);
+    if (status === 'timed_out' && error && this.opts.runner.noteOutcome)
+      await this.opts.runner.noteOutcome(r.dir, error).catch((e: unknown) => this.log('warn', 'record_failed', `could not note the timeout in ${r.dir}: ${errorMessage(e)}`, { job: job.name, runId: r.runId }));
     if (this.opts.afterRun) void this.opts.afterRun().catch((e: unknown) => this.log('warn', 'retention_failed', `history retention failed: ${errorMessage(e)}`));
     // Dependents, queued runs and retries may start now.
     if (!this.stopping) void this.enqueue(() => this.tick());

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { atomicTempName, writeFileAtomic } from '../util/atomic-write.js';
+import { CaudalError } from '../util/errors.js';
 
 /**
  * The scheduler's own state, persisted on every change (`.caudal/scheduler/state.json` next to the
@@ -26,6 +27,8 @@ export const runningSchema = z.object({
   slot: iso.nullable(),
   /** The expected-duration alert went out (not again after a restart). */
   durationAlerted: z.boolean().default(false),
+  /** `--param` overrides of the `caudal jobs run` that asked for it (kept for its retries). */
+  params: z.record(z.string(), z.string()).optional(),
 });
 
 export const lastRunSchema = z.object({
@@ -42,7 +45,15 @@ export const lastRunSchema = z.object({
   error: z.object({ kind: z.string(), message: z.string(), hint: z.string().optional() }).optional(),
 });
 
-const pendingSchema = z.object({ trigger, slot: iso.nullable(), attempt: z.int(), since: iso });
+const pendingSchema = z.object({
+  trigger,
+  slot: iso.nullable(),
+  attempt: z.int(),
+  since: iso,
+  /** The run request it answers (`caudal jobs run` waits for the reply). */
+  request: z.string().optional(),
+  params: z.record(z.string(), z.string()).optional(),
+});
 
 export const jobStateSchema = z.object({
   /** The latest cron slot handled (run, skipped or missed). */
@@ -91,8 +102,17 @@ export class StateStore {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { format: STATE_FORMAT, jobs: {} };
       throw e;
     }
-    const parsed = stateSchema.safeParse(JSON.parse(text));
-    if (!parsed.success) throw new Error(`${this.file} is not a scheduler state file (${parsed.error.issues[0]?.message}); move it aside to start afresh`);
+    const hint = `move it aside (e.g. \`mv ${this.file} ${this.file}.bad\`) to start afresh: jobs then start from now, without catching up`;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (e) {
+      // An empty or cut file (a full disk, a copy stopped half way): never read as an empty state.
+      const what = text.trim() === '' ? 'it is empty' : `it is not valid JSON: ${(e as Error).message}`;
+      throw new CaudalError('io', `the scheduler state file ${this.file} cannot be read: ${what}`, { hint });
+    }
+    const parsed = stateSchema.safeParse(raw);
+    if (!parsed.success) throw new CaudalError('io', `${this.file} is not a scheduler state file (${parsed.error.issues[0]?.message})`, { hint });
     return parsed.data;
   }
 

@@ -28,10 +28,30 @@ export async function sendWebhook(name: string, c: WebhookChannel, secrets: Reco
       // A client error will not improve by asking again (except 408 and 429).
       if (res.status < 500 && res.status !== 408 && res.status !== 429) break;
     } catch (e) {
-      const err = e as Error & { cause?: { code?: string } };
-      last = err.name === 'TimeoutError' ? `no answer within ${c.timeout_s} s` : (err.cause?.code ?? err.name);
+      last = (e as Error).name === 'TimeoutError' ? `no answer within ${c.timeout_s} s` : `could not reach ${where(c.url)}: ${networkCause(e, url)}`;
     }
     if (attempt < ATTEMPTS) await sleep((opts.retryDelayMs ?? 1000) * attempt);
   }
   throw new Error(`webhook '${name}' did not accept the alert: ${last}`);
+}
+
+/** Where the alert went, never a secret: the origin of a URL in the project file; a secret URL not at all. */
+function where(projectUrl: string | undefined): string {
+  if (projectUrl === undefined) return 'the webhook (its URL is a secret)';
+  try {
+    return new URL(projectUrl).origin;
+  } catch {
+    return 'the webhook URL';
+  }
+}
+
+/**
+ * Why fetch failed: the system's error code (ECONNREFUSED, ENOTFOUND), else the cause's message
+ * (undici's "bad port" for a port fetch refuses, "Invalid URL"), else the error's own; the URL is
+ * never repeated (it may hold a token).
+ */
+function networkCause(e: unknown, url: string): string {
+  const err = e as Error & { cause?: { code?: string; message?: string } };
+  const text = err.cause?.code ?? (err.cause?.message || err.message || err.name);
+  return text.split(url).join('(the URL)');
 }
