@@ -16,7 +16,9 @@ export const cleanCommand = (args: string[], io: Io) => cleanUpCommand(args, io,
 async function cleanUpCommand(args: string[], io: Io, fix: boolean): Promise<number> {
   const { values, positionals } = parse(args);
   const connection = await connectionResolver(positionals[0], values.project);
-  const report = await cleanUp({ fix, connection });
+  // Journal entries that do not record their server are finished only from their pipeline's folder.
+  const baseDir = positionals[0] !== undefined ? path.dirname(path.resolve(positionals[0])) : values.project !== undefined ? path.resolve(values.project) : undefined;
+  const report = await cleanUp({ fix, connection, baseDir });
   if (values.json) io.stdout.write(JSON.stringify(report) + '\n');
   else io.stdout.write(formatReport(report, fix));
   const remaining = fix ? report.recovered.some((r) => r.pending.length > 0) || report.unreadable.length > 0 : report.dead.length + report.tempFolders.length + report.staleLocks.length > 0;
@@ -44,12 +46,14 @@ function formatReport(r: CleanReport, fix: boolean): string {
     for (const run of r.dead) {
       const what = run.decision ? 'killed while committing: clean will complete its commit' : 'killed before committing: clean will undo it';
       lines.push(`killed    ${run.runId}  pipeline '${run.pipeline}'  (${what}; ${run.sinks.length} destination(s): ${run.sinks.join(', ') || 'none'})`);
+      for (const b of run.blocked ?? []) lines.push(`  pending: ${b}`);
     }
     for (const t of r.tempFolders) lines.push(`leftover  temp folder ${t}`);
     for (const l of r.staleLocks) lines.push(`leftover  lock on ${l}`);
   } else {
     for (const o of r.recovered) {
-      lines.push(`${o.action.padEnd(14)} ${o.runId}  pipeline '${o.pipeline}'${o.done.length ? `: ${o.done.join('; ')}` : ''}`);
+      const action = o.untouched ? 'left as it was' : o.action;
+      lines.push(`${action.padEnd(14)} ${o.runId}  pipeline '${o.pipeline}'${o.done.length ? `: ${o.done.join('; ')}` : ''}`);
       for (const p of o.pending) lines.push(`  still pending: ${p}`);
     }
     if (r.tempFolders.length) lines.push(`removed ${r.tempFolders.length} temp folder(s) of killed runs`);

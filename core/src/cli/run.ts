@@ -8,6 +8,7 @@ import type { Io } from './io.js';
 import { checkNodeIds, engineOptions, loadOrExplain } from './pipeline-args.js';
 import { ProgressPrinter } from './progress.js';
 import { formatPlan } from './explain.js';
+import { checkFolderOption } from './folder-option.js';
 import type { NodeSummary, PlanStep } from '../engine/protocol.js';
 import { defaultArtifactsDir } from '../engine/run-dirs.js';
 import { isSafeRunId } from '../host/run-history.js';
@@ -20,6 +21,8 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args);
   const { pipeline, baseDir } = await loadOrExplain(positionals[0]);
   checkNodeIds(pipeline, values.node, positionals[0]!);
+  await checkFolderOption('--artifacts-dir', values['artifacts-dir']);
+  await checkFolderOption('--state-dir', values['state-dir']);
   if (chosenEngine(values) === 'spark') return await runOnSpark(pipeline, baseDir, positionals[0]!, values, io);
   const printer = new ProgressPrinter(io.stderr, !!values.quiet);
   const runId = values['run-id'] ?? newRunId();
@@ -34,6 +37,7 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
     runId,
     pipeline,
     baseDir,
+    pipelineFile: path.resolve(positionals[0]!),
     params,
     options: engineOptions(values),
     targets: values.node,

@@ -29,9 +29,9 @@ type Connections = Record<string, ResolvedConnection> | undefined;
 const DRIVER_EXIT_WAIT_MS = 60_000;
 
 /** Before a Spark run, as before a DuckDB one: what killed runs left is finished or undone. */
-export async function recoverKilledRuns(connections: Connections, warn: (message: string) => void): Promise<void> {
+export async function recoverKilledRuns(connections: Connections, warn: (message: string) => void, baseDir?: string): Promise<void> {
   await withRecoveryDb(warn, async (db) => {
-    for (const r of await recoverDeadRuns({ db, connection: (name) => connections?.[name] })) recoveryWarnings(r).forEach(warn);
+    for (const r of await recoverDeadRuns({ db, connection: (name) => connections?.[name], baseDir })) recoveryWarnings(r).forEach(warn);
     await sweepDeadTempFolders();
   });
 }
@@ -56,7 +56,8 @@ export async function recoverSparkRun(run: SparkRun, connections: Connections, w
       warn(`the Spark driver of run ${run.id} (pid ${journal.owner.pid}) is still running; what it staged is recovered by the next run or \`caudal clean\` once it ends`);
       return;
     }
-    outcome = await recoverRun(journal, { db, connection: (name) => connections?.[name] });
+    // Its own driver's journal: the connections are the ones the run used.
+    outcome = await recoverRun(journal, { db, connection: (name) => connections?.[name], baseDir: journal.baseDir });
     recoveryWarnings(outcome, 'the Spark driver of run').forEach(warn);
   });
   return outcome;

@@ -48,7 +48,7 @@ export async function runOnSpark(pipeline: Pipeline, baseDir: string, file: stri
     if (values.json) io.stdout.write(JSON.stringify({ type: 'warning', message }) + '\n');
     else io.stderr.write(`! ${message}\n`);
   };
-  await recoverKilledRuns(context.connections, warn);
+  await recoverKilledRuns(context.connections, warn, baseDir);
   const abort = new AbortController();
   let stoppedBy: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {

@@ -4,6 +4,7 @@ import { defaultStateDir } from '../engine/run-dirs.js';
 import { listStates, removeNodeFolders, removeStates, writeNodeState, type StoredState } from '../engine/state.js';
 import { CaudalError } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
+import { RunLocks } from '../engine/commit/locks.js';
 import { parse } from './args.js';
 import { EXIT } from './exit-codes.js';
 
@@ -43,6 +44,48 @@ export async function stateCommand(args: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   if (!nodeId) throw new CaudalError('usage', `state ${sub} needs --node <id>`);
+  // A live run of the pipeline would overwrite the change when it commits: hold its lock, as a run does.
+  const lock = await pipelineLock(stateDir, doc.name, sub);
+  try {
+    return await change(sub, { values, io, doc, stateDir, nodeId, node: node!, all: await listStates(stateDir, doc.name, nodeId) });
+  } finally {
+    await lock.release();
+  }
+}
+
+/** The pipeline's run lock (the key `caudal run` takes), or exit 75 naming the run that holds it. */
+async function pipelineLock(stateDir: string, pipeline: string, sub: string): Promise<RunLocks> {
+  try {
+    return await RunLocks.acquire([{ key: `pipeline:${stateDir}:${pipeline}`, label: `pipeline '${pipeline}'` }], {
+      runId: `state-${sub}-${process.pid}`,
+      pipeline,
+      wait: false,
+      isCancelled: () => false,
+      log: () => undefined,
+    });
+  } catch (e) {
+    if (e instanceof CaudalError && e.kind === 'busy') {
+      throw new CaudalError('busy', `state ${sub}: ${e.message.replace(/ is in use by another /, ' is being run by ')}; it saves its own state when it ends, which would overwrite this change`, {
+        hint: 'run the command again once that run has finished (`caudal state show` works meanwhile)',
+      });
+    }
+    throw e;
+  }
+}
+
+interface Change {
+  values: ReturnType<typeof parse>['values'];
+  io: Io;
+  doc: NonNullable<Awaited<ReturnType<typeof loadPipelineFile>>['pipeline']>;
+  stateDir: string;
+  nodeId: string;
+  node: NonNullable<Awaited<ReturnType<typeof loadPipelineFile>>['pipeline']>['nodes'][number];
+  all: StoredState[];
+}
+
+async function change(sub: string, { values, io, doc, stateDir, nodeId, node, all }: Change): Promise<number> {
+  // Read again under the lock: a run may have saved a state since.
+  const picked = values.key === undefined ? all : all.filter((s) => s.key?.startsWith(values.key!));
   if (values.key !== undefined && picked.length === 0) throw new CaudalError('usage', `node '${nodeId}' has no saved state with key ${values.key}${keysHint(all)}`);
 
   if (sub === 'reset') {
@@ -58,7 +101,7 @@ export async function stateCommand(args: string[], io: Io): Promise<number> {
   }
   const value = values.value;
   if (value === undefined) throw new CaudalError('usage', 'state set needs --value <watermark>', { hint: 'e.g. --value "2024-06-01 00:00:00+00" or --value 1500' });
-  const incremental = (node!.params as { incremental?: { column?: string } }).incremental;
+  const incremental = (node.params as { incremental?: { column?: string } }).incremental;
   if (!incremental?.column) throw new CaudalError('usage', `node '${nodeId}' is not incremental (it has no incremental.column), so it keeps no watermark`);
   if (picked.length > 1) throw new CaudalError('usage', `node '${nodeId}' has a state for each of ${picked.length} sources: say which with --key${keysHint(picked)}`);
   const target = picked[0];

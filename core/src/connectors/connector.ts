@@ -118,9 +118,18 @@ export interface Connector<S extends z.ZodObject = z.ZodObject> extends Connecti
   /**
    * Recovery of a write that a killed run left prepared or half published (see ExternalStage.prepare):
    * complete it (`commit`, the run had decided to commit) or undo it (`rollback`). Resolves quietly
-   * when there is nothing left to do.
+   * when there is nothing left to do; throws when it cannot tell whether the work was completed (the
+   * journal entry then stays pending). `committed`: the run journaled that it had committed it.
+   * Returns `{ lost }` when the work is proven gone without having been committed (rolled back by
+   * someone else): the run's incremental states are then not saved.
    */
-  recover?(config: z.infer<S>, recovery: ExternalRecovery, action: 'commit' | 'rollback'): Promise<void>;
+  recover?(config: z.infer<S>, recovery: ExternalRecovery, action: 'commit' | 'rollback', opts?: { committed?: boolean }): Promise<void | { lost?: string }>;
+  /**
+   * What identifies the server and database a connection's config points at (never a secret): the
+   * journal records it with each recoverable write, and recovery refuses a connection of the same
+   * name that points elsewhere (another project's 'warehouse').
+   */
+  recoveryTarget?(config: z.infer<S>): Record<string, string | number>;
   /**
    * Stages a table write (e.g. inside an open transaction); the run prepares, then commits or rolls
    * it back. Systems without tables (Redis keys, search indices, brokers, object stores) have their own write functions,

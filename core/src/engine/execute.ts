@@ -100,7 +100,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
     checkCancel();
     return withProgress(db, nodeId, runId, emit, work);
   };
-  const keeper = new CommitJournal(newJournal(runId, req.pipeline.name, req.baseDir, tempDir));
+  const keeper = new CommitJournal(newJournal(runId, req.pipeline.name, req.baseDir, tempDir, undefined, req.pipelineFile));
   const stager = new SinkStager(db, keeper, (message, nodeId) => log('info', message, nodeId));
   let locks: RunLocks | undefined;
   let committing = false;
@@ -339,7 +339,7 @@ function computedOnce(node: PlannedNode): boolean {
 async function cleanUpAfterDeadRuns(req: RunRequest, db: Db, emit: (e: RunEvent) => void): Promise<void> {
   const warn = (message: string) => emit({ type: 'warning', runId: req.runId, message });
   try {
-    for (const r of await recoverDeadRuns({ db, connection: (name) => req.connections?.[name] })) recoveryWarnings(r).forEach(warn);
+    for (const r of await recoverDeadRuns({ db, connection: (name) => req.connections?.[name], baseDir: req.baseDir })) recoveryWarnings(r).forEach(warn);
     const swept = await sweepDeadTempFolders();
     if (swept.length > 0) emit({ type: 'log', runId: req.runId, level: 'info', message: `removed ${swept.length} temp folder(s) of killed runs` });
     const locks = await staleLocks({ remove: true });

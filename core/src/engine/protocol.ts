@@ -26,6 +26,8 @@ export interface PipelineRequest {
   pipeline: Pipeline;
   /** Folder that relative paths in the pipeline resolve against (the pipeline file's folder). */
   baseDir: string;
+  /** The pipeline file, when the request comes from one (the commit journal names it for `caudal clean`). */
+  pipelineFile?: string;
   params?: Record<string, string | number | boolean>;
   options?: EngineOptions;
   /**

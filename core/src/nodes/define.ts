@@ -434,6 +434,12 @@ export interface ExternalStage {
 export interface ExternalRecovery {
   connection: string;
   ref: Record<string, string | number | boolean | string[]>;
+  /**
+   * Which server and database the work is on (e.g. host, port, database and user; never a secret),
+   * from the connector's `recoveryTarget`: recovery acts on it only through a connection that
+   * resolves to the same one, whatever that connection is called in the project that recovers.
+   */
+  target?: Record<string, string | number>;
 }
 
 export interface SinkContext<P> extends CompileContext<P> {

@@ -2,7 +2,7 @@ import { postgresConnection } from '../../connections/postgres/postgres.connecti
 import type { Connector } from '../connector.js';
 import { discoverPostgres } from './discover.js';
 import { planPostgresRead } from './read.js';
-import { finishPrepared, writePostgres } from './write.js';
+import { finishPrepared, postgresRecoveryTarget, writePostgres } from './write.js';
 
 /** PostgreSQL: the connection type (fields, secrets, test) plus discovery, reads and writes. */
 export const postgresConnector = {
@@ -12,4 +12,5 @@ export const postgresConnector = {
   planRead: planPostgresRead,
   write: writePostgres,
   recover: finishPrepared,
+  recoveryTarget: postgresRecoveryTarget,
 } satisfies Connector<typeof postgresConnection.fields>;

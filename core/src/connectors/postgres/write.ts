@@ -45,6 +45,11 @@ export async function writePostgres(config: PostgresConfig, spec: WriteSpec, sou
     // The transaction stays open, idle, until the run commits (after its other sinks): a server's
     // idle_in_transaction_session_timeout must not end it, and the load with it, meanwhile.
     await client.query('SET LOCAL idle_in_transaction_session_timeout = 0');
+    // The transaction's id (with its epoch): if the run dies once it decided to commit, recovery
+    // asks the server whether this transaction committed when its prepared one is gone
+    // (txid_status), rather than taking "not found" for "committed".
+    const { rows: xidRows } = await client.query<{ xid: string }>('SELECT txid_current()::text AS xid');
+    const xid = xidRows[0]!.xid;
     await lockTable(client, config, spec, io, ctx);
     if (spec.preSql) await client.query(spec.preSql);
     const target = pgTable(spec.table);
@@ -71,7 +76,7 @@ export async function writePostgres(config: PostgresConfig, spec: WriteSpec, sou
     if (spec.postSql) await client.query(spec.postSql);
     if (io.isCancelled()) throw new CaudalError('cancelled', 'the load was cancelled');
     clearInterval(cancelWatch);
-    return preparedLoad(client, rows, config, spec, ctx);
+    return preparedLoad(client, rows, config, spec, ctx, xid);
   } catch (e) {
     clearInterval(cancelWatch);
     // Nothing is committed yet: rolling back (or losing the connection) leaves the target as it was.
@@ -90,15 +95,17 @@ export async function writePostgres(config: PostgresConfig, spec: WriteSpec, sou
  * to commit. Without two-phase support, COMMIT can still fail late (e.g. the server is lost) : the
  * window documented in the user guide.
  */
-function preparedLoad(client: pg.Client, rows: number, config: PostgresConfig, spec: WriteSpec, ctx: WriteContext): ExternalStage {
+function preparedLoad(client: pg.Client, rows: number, config: PostgresConfig, spec: WriteSpec, ctx: WriteContext, xid: string): ExternalStage {
   let state: 'open' | 'prepared' | 'done' = 'open';
   const gid = preparedId(ctx);
+  // Journaled: which server the transaction is on, so only a connection to it recovers it.
+  const recovery: ExternalRecovery = { connection: ctx.connection, ref: { gid, xid }, target: postgresRecoveryTarget(config) };
   const explain = (e: unknown) => explainPgError(e, { ...ctx, spec, password: config.password });
   const end = () => client.end().catch(() => undefined);
   return {
     rows,
     // finishPrepared does nothing when the transaction was never prepared.
-    recoveryIntent: ({ twoPhase }) => (twoPhase ? { connection: ctx.connection, ref: { gid } } : undefined),
+    recoveryIntent: ({ twoPhase }) => (twoPhase ? recovery : undefined),
     async prepare({ twoPhase }) {
       try {
         await client.query('SET CONSTRAINTS ALL IMMEDIATE');
@@ -106,7 +113,7 @@ function preparedLoad(client: pg.Client, rows: number, config: PostgresConfig, s
           await client.query(`PREPARE TRANSACTION ${client.escapeLiteral(gid)}`);
           failpoint('after-pg-prepare');
           state = 'prepared';
-          return { twoPhase: true, recovery: { connection: ctx.connection, ref: { gid } } };
+          return { twoPhase: true, recovery };
         }
         return { twoPhase: false };
       } catch (e) {
@@ -125,7 +132,8 @@ function preparedLoad(client: pg.Client, rows: number, config: PostgresConfig, s
       } catch (e) {
         // A prepared transaction outlives its session: finish it from a new one.
         if (!prepared) throw explain(e);
-        await finishPrepared(config, { connection: ctx.connection, ref: { gid } }, 'commit');
+        const finished = await finishPrepared(config, recovery, 'commit');
+        if (finished?.lost) throw new CaudalError('execution', `node '${ctx.nodeId}': ${finished.lost}`, { nodeId: ctx.nodeId });
       } finally {
         await end();
       }
@@ -137,7 +145,7 @@ function preparedLoad(client: pg.Client, rows: number, config: PostgresConfig, s
       try {
         await client.query(prepared ? `ROLLBACK PREPARED ${client.escapeLiteral(gid)}` : 'ROLLBACK');
       } catch {
-        if (prepared) await finishPrepared(config, { connection: ctx.connection, ref: { gid } }, 'rollback').catch(() => undefined);
+        if (prepared) await finishPrepared(config, recovery, 'rollback').catch(() => undefined);
       } finally {
         await end();
       }
@@ -150,27 +158,70 @@ export function preparedId(ctx: Pick<WriteContext, 'runId' | 'nodeId'>): string 
   return `caudal:${ctx.runId}:${ctx.nodeId}`.slice(0, 199);
 }
 
+/** What identifies the server and database a load is on, for the journal (never the password). */
+export function postgresRecoveryTarget(config: PostgresConfig): Record<string, string | number> {
+  return { host: config.host, port: config.port, database: config.database, user: config.user };
+}
+
 /**
- * Recovery of a dead run's prepared load: COMMIT PREPARED or ROLLBACK PREPARED, if it still exists.
- * A Spark run's load (`caudal run --engine spark`) also names its staging table (`stageTable`:
- * schema and name), a real table Spark's writer filled: dropped once the transaction, which holds
- * it locked, has ended (its publishing transaction drops it too, so after a commit it is gone).
+ * Recovery of a dead run's prepared load: COMMIT PREPARED or ROLLBACK PREPARED, if it still exists
+ * in this database. A Spark run's load (`caudal run --engine spark`) also names its staging table
+ * (`stageTable`: schema and name), a real table Spark's writer filled: dropped once the
+ * transaction, which holds it locked, has ended (its publishing transaction drops it too, so after
+ * a commit it is gone).
+ *
+ * A prepared transaction that is not there is not proof that it committed: when the commit was
+ * decided and the run had not journaled it as done (`committed`), the server is asked. The
+ * transaction's id (`xid`, journaled with the load) says committed or aborted (txid_status); a
+ * Spark load's staging table, which only its committed transaction drops, says the same. Committed:
+ * done. Aborted (someone ran ROLLBACK PREPARED): `{ lost }`, the rows were not loaded. Anything
+ * else (no answer, another server): an error, and the journal entry stays pending.
  */
-export async function finishPrepared(config: PostgresConfig, recovery: ExternalRecovery, action: 'commit' | 'rollback'): Promise<void> {
+export async function finishPrepared(config: PostgresConfig, recovery: ExternalRecovery, action: 'commit' | 'rollback', opts: { committed?: boolean } = {}): Promise<void | { lost?: string }> {
   const gid = String(recovery.ref.gid);
-  const stageTable = recovery.ref.stageTable;
+  const stageTable = Array.isArray(recovery.ref.stageTable) && recovery.ref.stageTable.length === 2 ? recovery.ref.stageTable : undefined;
   const client = await connect(config);
+  let outcome: { lost?: string } | undefined;
   try {
-    const { rows } = await client.query('SELECT 1 FROM pg_prepared_xacts WHERE gid = $1', [gid]);
+    const { rows } = await client.query('SELECT 1 FROM pg_prepared_xacts WHERE gid = $1 AND database = current_database()', [gid]);
     if (rows.length > 0) await client.query(`${action === 'commit' ? 'COMMIT' : 'ROLLBACK'} PREPARED ${client.escapeLiteral(gid)}`);
-    if (Array.isArray(stageTable) && stageTable.length === 2) {
-      await client.query(`DROP TABLE IF EXISTS ${client.escapeIdentifier(stageTable[0]!)}.${client.escapeIdentifier(stageTable[1]!)}`);
-    }
+    else if (action === 'commit' && !opts.committed) outcome = await commitOutcome(client, config, recovery, gid, stageTable);
+    if (stageTable) await client.query(`DROP TABLE IF EXISTS ${client.escapeIdentifier(stageTable[0]!)}.${client.escapeIdentifier(stageTable[1]!)}`);
   } catch (e) {
+    if (e instanceof CaudalError) throw e;
     throw explainPgError(e, { nodeId: '', connection: recovery.connection, password: config.password });
   } finally {
     await client.end().catch(() => undefined);
   }
+  return outcome;
+}
+
+/** Whether a decided commit whose prepared transaction is gone did commit (see finishPrepared). */
+async function commitOutcome(client: pg.Client, config: PostgresConfig, recovery: ExternalRecovery, gid: string, stageTable: string[] | undefined): Promise<{ lost?: string } | undefined> {
+  const where = `${config.user}@${config.host}:${config.port}/${config.database}`;
+  const lost = { lost: `its prepared transaction ${gid} was rolled back (not by Caudal): its rows were not loaded` };
+  const xid = recovery.ref.xid;
+  if (typeof xid === 'string' && /^\d+$/.test(xid)) {
+    const { rows } = await client.query<{ status: string | null }>('SELECT txid_status($1::bigint) AS status', [xid]).catch(() => ({ rows: [{ status: null }] }));
+    const status = rows[0]?.status;
+    if (status === 'committed') return undefined;
+    if (status === 'aborted') return lost;
+    throw new CaudalError(
+      'execution',
+      `the prepared transaction ${gid} is not in ${where}, and the server ${status ? `reports its transaction ${xid} as ${status}` : `does not know its transaction ${xid}`}: it cannot be told whether it committed, so nothing is taken as done`,
+      { hint: 'make sure the connection points at the server the run loaded into; the journal is kept' },
+    );
+  }
+  if (stageTable) {
+    // A Spark load's publishing transaction drops its staging table: gone means committed.
+    const { rows } = await client.query<{ oid: number | null }>('SELECT to_regclass($1)::oid::int AS oid', [`${client.escapeIdentifier(stageTable[0]!)}.${client.escapeIdentifier(stageTable[1]!)}`]);
+    return rows[0]?.oid === null || rows[0]?.oid === undefined ? undefined : lost;
+  }
+  throw new CaudalError(
+    'execution',
+    `the prepared transaction ${gid} is not in ${where} and the journal does not say it committed: it cannot be told whether it did, so nothing is taken as done`,
+    { hint: 'make sure the connection points at the server the run loaded into; the journal is kept' },
+  );
 }
 
 async function preparedTransactionsAllowed(client: pg.Client): Promise<boolean> {

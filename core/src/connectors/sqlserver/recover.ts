@@ -4,6 +4,17 @@ import { connectSqlServer } from './client.js';
 import { explainSqlServerError } from './errors.js';
 import { tsqlTable } from './sql.js';
 
+/** What identifies the server and database a load is on, for the journal (never the password). */
+export function sqlserverRecoveryTarget(config: SqlServerConfig): Record<string, string | number> {
+  return {
+    host: config.host,
+    ...(config.port !== undefined ? { port: config.port } : {}),
+    ...(config.instance !== undefined ? { instance: config.instance } : {}),
+    database: config.database,
+    user: config.domain ? `${config.domain}\\${config.user}` : config.user,
+  };
+}
+
 /**
  * Recovery of a killed Spark driver's SQL Server load (`caudal run --engine spark`): the staging
  * table Spark's writer filled (`stageTable`: schema and name) is a real table the server keeps, so it

@@ -2,7 +2,7 @@ import { sqlserverConnection } from '../../connections/sqlserver/sqlserver.conne
 import type { Connector } from '../connector.js';
 import { discoverSqlServer } from './discover.js';
 import { planSqlServerRead } from './read.js';
-import { dropSparkStageTable } from './recover.js';
+import { dropSparkStageTable, sqlserverRecoveryTarget } from './recover.js';
 import { writeSqlServer } from './write.js';
 
 /**
@@ -16,5 +16,6 @@ export const sqlserverConnector = {
   discover: (config, scope) => discoverSqlServer(config, scope),
   planRead: planSqlServerRead,
   recover: (config, recovery) => dropSparkStageTable(config, recovery),
+  recoveryTarget: sqlserverRecoveryTarget,
   write: (config, spec, source, io, ctx) => writeSqlServer(config, { upsertMethod: 'merge', ...spec }, source, io, ctx),
 } satisfies Connector<typeof sqlserverConnection.fields>;

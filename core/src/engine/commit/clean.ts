@@ -4,7 +4,7 @@ import type { ResolvedConnection } from '../../nodes/define.js';
 import { ownerIsDead, ownerOf } from '../../util/owner.js';
 import { Db } from '../../compiler/db.js';
 import { listJournals } from './journal.js';
-import { recoverRun, type RecoveryOutcome, sweepDeadTempFolders } from './recover.js';
+import { blockedEntries, recoverRun, type RecoveryOutcome, sweepDeadTempFolders } from './recover.js';
 import { staleLocks } from './locks.js';
 
 /**
@@ -21,6 +21,10 @@ export interface RunInfo {
   phase: string;
   decision?: string;
   sinks: string[];
+  /** The pipeline file the run was started from, when its journal names it. */
+  pipelineFile?: string;
+  /** For a dead run: what the connections of this request cannot finish (clean would leave it pending). */
+  blocked?: string[];
 }
 
 export interface CleanReport {
@@ -35,7 +39,13 @@ export interface CleanReport {
   unreadable: string[];
 }
 
-export async function cleanUp(opts: { fix: boolean; connection(name: string): Promise<ResolvedConnection | undefined>; env?: NodeJS.ProcessEnv }): Promise<CleanReport> {
+export async function cleanUp(opts: {
+  fix: boolean;
+  connection(name: string): Promise<ResolvedConnection | undefined>;
+  /** The pipeline folder whose project the connections come from, if any (see RecoveryContext). */
+  baseDir?: string;
+  env?: NodeJS.ProcessEnv;
+}): Promise<CleanReport> {
   const report: CleanReport = { live: [], dead: [], recovered: [], tempFolders: [], staleLocks: [], unreadable: [] };
   const dead = [];
   for (const found of await listJournals(opts.env)) {
@@ -52,8 +62,11 @@ export async function cleanUp(opts: { fix: boolean; connection(name: string): Pr
       phase: j.phase,
       decision: j.decision,
       sinks: j.sinks.map((s) => (s.kind === 'file' ? s.target : s.kind === 'duckdb' ? s.file : s.label)),
+      ...(j.pipelineFile ? { pipelineFile: j.pipelineFile } : {}),
     };
     if (ownerIsDead(j.owner)) {
+      const blocked = await blockedEntries(j, { connection: opts.connection, baseDir: opts.baseDir });
+      if (blocked.length > 0) info.blocked = blocked;
       report.dead.push(info);
       dead.push(j);
     } else report.live.push(info);
@@ -61,7 +74,7 @@ export async function cleanUp(opts: { fix: boolean; connection(name: string): Pr
   if (opts.fix && dead.length > 0) {
     const db = await Db.open({ threads: 1 });
     try {
-      for (const j of dead) report.recovered.push(await recoverRun(j, { db, connection: opts.connection, env: opts.env }));
+      for (const j of dead) report.recovered.push(await recoverRun(j, { db, connection: opts.connection, baseDir: opts.baseDir, env: opts.env }));
     } finally {
       db.close();
     }

@@ -48,9 +48,18 @@ const externalSink = z.object({
   kind: z.literal('external'),
   nodeId: z.string(),
   label: z.string(),
-  /** What the connector needs to complete or undo it after a crash (connection name + its reference). */
+  /**
+   * What the connector needs to complete or undo it after a crash: the connection's name, its
+   * reference (a prepared transaction's id), and which server and database it is on (`target`: host,
+   * port, database, user; never a secret), so that recovery never acts through another project's
+   * connection of the same name.
+   */
   recovery: z
-    .object({ connection: z.string(), ref: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.string())])) })
+    .object({
+      connection: z.string(),
+      ref: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.string())])),
+      target: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+    })
     .optional(),
   committed: z.boolean().default(false),
 });
@@ -77,6 +86,9 @@ export const runJournal = z.object({
   owner,
   startedAt: z.string(),
   pipeline: z.string(),
+  /** The pipeline file the run was started from, when known (`caudal clean <file>` names it). */
+  pipelineFile: z.string().optional(),
+  /** The pipeline's folder: connections of the same name are the same ones only in its project. */
   baseDir: z.string(),
   /** The run's private temp folder (spill files, extracts). */
   tempDir: z.string().optional(),
@@ -129,6 +141,6 @@ export async function listJournals(env?: NodeJS.ProcessEnv): Promise<FoundJourna
   return out;
 }
 
-export function newJournal(runId: string, pipeline: string, baseDir: string, tempDir: string | undefined, who: Owner = self): RunJournal {
-  return { format: 'caudal.journal/1', runId, owner: who, startedAt: new Date().toISOString(), pipeline, baseDir, tempDir, phase: 'running', sinks: [] };
+export function newJournal(runId: string, pipeline: string, baseDir: string, tempDir: string | undefined, who: Owner = self, pipelineFile?: string): RunJournal {
+  return { format: 'caudal.journal/1', runId, owner: who, startedAt: new Date().toISOString(), pipeline, pipelineFile, baseDir, tempDir, phase: 'running', sinks: [] };
 }

@@ -2,6 +2,7 @@ import { lstat, readdir, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ident, stringLiteral } from '../../compiler/sql.js';
+import type { Connector } from '../../connectors/connector.js';
 import { getConnector } from '../../connectors/registry.js';
 import type { ResolvedConnection } from '../../nodes/define.js';
 import { errorMessage } from '../../util/errors.js';
@@ -19,12 +20,24 @@ import { removeEmptyFolders } from './participants.js';
  * forward (staged files renamed into place, DuckDB swaps re-applied, prepared transactions
  * committed). What cannot be finished here (a database file locked by another process, a connection
  * this request cannot resolve) stays in the journal for the next attempt or `caudal clean`.
+ *
+ * Connections are resolved by name in the project of whoever recovers, which may not be the dead
+ * run's: a journal entry records which server and database its work is on (`recovery.target`), and
+ * only a connection that resolves to that same one may finish it. An entry that does not record it
+ * (a journal of an older version, a Spark driver's) is finished only from its own pipeline's folder.
+ * When any entry cannot be finished from here, nothing of that run is touched: its own project's
+ * next run or `caudal clean <pipeline.json>` finishes all of it.
  */
 export interface RecoveryContext {
   /** A DuckDB instance to open warehouse files with. */
   db: Db;
   /** The connection of this name with its secrets, when this process can resolve it. */
   connection(name: string): ResolvedConnection | undefined | Promise<ResolvedConnection | undefined>;
+  /**
+   * The pipeline folder whose project `connection()` resolves names in, when there is one: a
+   * journal entry without a recorded server is finished only when it is the dead run's own folder.
+   */
+  baseDir?: string;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -35,10 +48,13 @@ export interface RecoveryOutcome {
   done: string[];
   /** Steps that could not be finished now; the journal is kept for them. */
   pending: string[];
+  /** Nothing was done: a destination cannot be finished with the connections at hand (`pending` says why). */
+  untouched?: boolean;
 }
 
 /** What a recovery did, as the warnings a run prints before it starts (`what`: how it names the run). */
 export function recoveryWarnings(r: RecoveryOutcome, what = 'run'): string[] {
+  if (r.untouched) return [`${what} ${r.runId} of '${r.pipeline}', which was killed, is left as it was: ${r.pending.join('; ')}`];
   return [
     `recovered ${what} ${r.runId} of '${r.pipeline}', which was killed: ${r.action}${r.done.length ? `; ${r.done.join('; ')}` : ''}`,
     ...r.pending.map((p) => `run ${r.runId} of '${r.pipeline}' left something this run cannot finish: ${p}`),
@@ -58,9 +74,19 @@ export async function recoverDeadRuns(ctx: RecoveryContext): Promise<RecoveryOut
 export async function recoverRun(j: RunJournal, ctx: RecoveryContext): Promise<RecoveryOutcome> {
   const forward = j.decision === 'commit';
   const out: RecoveryOutcome = { runId: j.runId, pipeline: j.pipeline, action: forward ? 'rolled forward' : 'rolled back', done: [], pending: [] };
+  // Every destination is finished from one place, or none: a connection that is not the one the
+  // run used leaves the whole run (and its journal) as it is, for its own project.
+  const blocked = await blockedEntries(j, ctx);
+  if (blocked.length > 0) {
+    out.pending.push(...blocked);
+    out.untouched = true;
+    return out;
+  }
+  let lostLoads = 0;
   for (const entry of j.sinks) {
     try {
       const step = await recoverEntry(entry, j, forward, ctx);
+      if (step.lost) lostLoads++;
       if (step.pending) out.pending.push(step.pending);
       else if (step.done) out.done.push(step.done);
     } catch (e) {
@@ -68,9 +94,9 @@ export async function recoverRun(j: RunJournal, ctx: RecoveryContext): Promise<R
     }
   }
   // The commit is complete: so is the incremental sources' progress, or their rows come again.
-  // Not when a destination's load died with the process (a transaction that was not prepared):
-  // those rows must come again.
-  const lost = j.sinks.filter((e) => e.kind === 'external' && !e.recovery && !e.committed);
+  // Not when a destination's load died with the process (a transaction that was not prepared), or
+  // its prepared transaction was rolled back by someone else: those rows must come again.
+  const lost = [...j.sinks.filter((e) => e.kind === 'external' && !e.recovery && !e.committed), ...Array.from({ length: lostLoads })];
   if (forward && lost.length > 0) {
     for (const s of j.states ?? []) out.done.push(`kept the state of node '${s.nodeId}': a load was lost with the process, so the next run reads those rows again`);
   } else if (forward && out.pending.length === 0) {
@@ -98,20 +124,75 @@ function describe(e: JournalEntry): string {
 const exists = async (p: string) => (await lstat(p).catch(() => undefined)) !== undefined;
 const isDir = async (p: string) => (await lstat(p).catch(() => undefined))?.isDirectory() ?? false;
 
-async function recoverEntry(entry: JournalEntry, j: RunJournal, forward: boolean, ctx: RecoveryContext): Promise<{ done?: string; pending?: string }> {
+/** The command that finishes a run's recovery with its own project's connections. */
+export function cleanCommandFor(j: RunJournal): string {
+  return j.pipelineFile ? `\`caudal clean ${j.pipelineFile}\`` : `\`caudal clean <pipeline.json>\` (the file of pipeline '${j.pipeline}', in ${j.baseDir})`;
+}
+
+/** `user@host:port/database` for a PostgreSQL-like target, else its fields. */
+export function formatTarget(t: Record<string, string | number>): string {
+  if (t.host !== undefined && t.database !== undefined) {
+    return `${t.user !== undefined ? `${t.user}@` : ''}${t.host}${t.instance !== undefined ? `\\${t.instance}` : ''}${t.port !== undefined ? `:${t.port}` : ''}/${t.database}`;
+  }
+  return Object.entries(t).map(([k, v]) => `${k}=${v}`).join(', ');
+}
+
+function sameTarget(a: Record<string, string | number>, b: Record<string, string | number>): boolean {
+  const norm = (t: Record<string, string | number>) => JSON.stringify(Object.keys(t).sort().map((k) => [k, k === 'host' ? String(t[k]).toLowerCase() : String(t[k])]));
+  return norm(a) === norm(b);
+}
+
+type Usable = { config: unknown; recover: NonNullable<Connector['recover']> } | { pending: string };
+
+/** The connection a journal entry's work can be finished with here, or why it cannot. */
+async function usableConnection(entry: Extract<JournalEntry, { kind: 'external' }>, j: RunJournal, ctx: RecoveryContext): Promise<Usable> {
+  const rec = entry.recovery!;
+  const what = `${entry.label}: work left prepared on connection '${rec.connection}'${rec.target ? ` (${formatTarget(rec.target)})` : ''} (${JSON.stringify(rec.ref)})`;
+  const resolved = await ctx.connection(rec.connection);
+  const connector = resolved ? getConnector(resolved.type) : undefined;
+  if (!resolved || !connector?.recover) {
+    return { pending: `${what} needs that connection, which this run cannot open; run ${cleanCommandFor(j)} from its project, where the connection is available` };
+  }
+  const config = connector.fields.parse(resolved.config);
+  if (connector.recoveryTarget) {
+    const here = connector.recoveryTarget(config);
+    if (rec.target && !sameTarget(rec.target, here)) {
+      return { pending: `${what} is on another server or database than connection '${rec.connection}' here (${formatTarget(here)}); run ${cleanCommandFor(j)} from its project` };
+    }
+    if (!rec.target && (ctx.baseDir === undefined || path.resolve(ctx.baseDir) !== path.resolve(j.baseDir))) {
+      return { pending: `${what}: the journal does not say which server that connection is, and this is not its pipeline's project (${j.baseDir}); run ${cleanCommandFor(j)}` };
+    }
+  }
+  return { config, recover: connector.recover.bind(connector) };
+}
+
+/** What of a dead run cannot be finished with the connections of this context (each as a message). */
+export async function blockedEntries(j: RunJournal, ctx: Pick<RecoveryContext, 'connection' | 'baseDir'>): Promise<string[]> {
+  const blocked: string[] = [];
+  for (const entry of j.sinks) {
+    if (entry.kind !== 'external' || !entry.recovery) continue;
+    try {
+      const u = await usableConnection(entry, j, ctx as RecoveryContext);
+      if ('pending' in u) blocked.push(u.pending);
+    } catch (e) {
+      blocked.push(`${entry.label}: ${errorMessage(e)}`);
+    }
+  }
+  return blocked;
+}
+
+async function recoverEntry(entry: JournalEntry, j: RunJournal, forward: boolean, ctx: RecoveryContext): Promise<{ done?: string; pending?: string; lost?: boolean }> {
   if (entry.kind === 'file') return recoverFile(entry, j, forward);
   if (entry.kind === 'duckdb') return recoverDuckdb(entry, forward, ctx);
   if (!entry.recovery) {
     // Its transaction ended with the dead process's connection: rolled back by the server.
     return forward && !entry.committed ? { done: `${entry.label}: its load was lost with the process and is unchanged (commit window; run the pipeline again)` } : {};
   }
-  const resolved = await ctx.connection(entry.recovery.connection);
-  const connector = resolved ? getConnector(resolved.type) : undefined;
-  if (!resolved || !connector?.recover) {
-    return { pending: `${entry.label}: work left prepared on connection '${entry.recovery.connection}' (${JSON.stringify(entry.recovery.ref)}) needs that connection, which this run cannot open; run \`caudal clean\` with it available` };
-  }
+  const usable = await usableConnection(entry, j, ctx);
+  if ('pending' in usable) return { pending: usable.pending };
   // Even a committed entry is passed on: a connector may still have staging to remove.
-  await connector.recover(connector.fields.parse(resolved.config), entry.recovery, forward ? 'commit' : 'rollback');
+  const result = await usable.recover(usable.config as never, entry.recovery, forward ? 'commit' : 'rollback', { committed: entry.committed });
+  if (forward && result && result.lost) return { done: `${entry.label}: ${result.lost}; it is unchanged, and the next run reads those rows again`, lost: true };
   // A Spark run commits the databases that cannot prepare before its decision (SQL Server): such
   // a load stays committed when the rest is undone, the window the user guide describes.
   if (!forward && entry.committed) return { done: `${entry.label}: committed before the process died, so it keeps the new rows (it cannot be prepared); its staging was removed` };
