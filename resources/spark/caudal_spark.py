@@ -281,7 +281,11 @@ def journal_entries(fs, staged_files, staged_jdbc, sinks, run_id):
                 entry = {"label": f"SQL Server table {j['schema']}.{j['table']}", "ref": {"stageTable": stage}}
             else:
                 entry = {"label": f"PostgreSQL table {j['schema']}.{j['table']}", "ref": {"gid": prepared_id(run_id, node), "stageTable": stage}}
-            entries.append({"kind": "external", "nodeId": node, "label": entry["label"], "recovery": {"connection": j["connection"], "ref": entry["ref"]}})
+            recovery = {"connection": j["connection"], "ref": entry["ref"]}
+            if j.get("recoveryTarget"):
+                # The server and database: only a connection to them recovers this load (recover.ts).
+                recovery["target"] = j["recoveryTarget"]
+            entries.append({"kind": "external", "nodeId": node, "label": entry["label"], "recovery": recovery})
             continue
         target = local_path(fs, sink["target"])
         if target is None:

@@ -9,6 +9,7 @@ import { tempDir } from '../support/pipeline.js';
 import { Db } from '../../core/src/compiler/db.js';
 import { runJournal } from '../../core/src/engine/commit/journal.js';
 import { recoverRun } from '../../core/src/engine/commit/recover.js';
+import { postgresJdbc } from '../../core/src/connectors/postgres/spark-jdbc.js';
 import { pgConnection, pgSandbox, pgSecretEnv, preparedTransactionsIn, writePgConnectionsFile } from '../support/postgres.js';
 import { useSparkPython } from './support.js';
 
@@ -189,6 +190,12 @@ describe('caudal run --engine spark: a Spark driver killed outright', () => {
     // transaction (which holds it locked: reading it now would wait for the recovery).
     expect(await readFile(path.join(p.dir, 'out/orders.csv'), 'utf8')).toBe(after.csv);
     expect((await p.debris()).some((d) => d.startsWith('prepared '))).toBe(true);
+    // The driver's journal names the server and database of the load (never the password), so only
+    // a connection to them, whatever it is called in another project, recovers it.
+    const [journalFile] = (await readdir(journals)).filter((f) => f.endsWith('.json'));
+    const journal = runJournal.parse(JSON.parse(await readFile(path.join(journals, journalFile!), 'utf8')));
+    const load = journal.sinks.find((s) => s.kind === 'external');
+    expect(load?.kind === 'external' ? load.recovery?.target : undefined).toEqual(postgresJdbc('db', pgConnection().db!.config).recoveryTarget);
 
     const doctor = await caudal(['doctor', 'pipeline.json'], { cwd: p.dir, env: p.env });
     expect(doctor.stdout + doctor.stderr).toMatch(/killed_together/);
@@ -230,7 +237,8 @@ describe('caudal run --engine spark: a Spark driver killed outright', () => {
       pipeline: 'plain',
       baseDir: root,
       phase: 'committing',
-      sinks: [{ kind: 'external', nodeId: 'pg', label: 'PostgreSQL table plain', committed: true, recovery: { connection: 'db', ref: { gid: 'caudal:r1:pg', stageTable: [schema, 'plain__caudal_r1'] } } }],
+      // The driver journals the server and database of each load (postgresJdbc's recoveryTarget).
+      sinks: [{ kind: 'external', nodeId: 'pg', label: 'PostgreSQL table plain', committed: true, recovery: { connection: 'db', ref: { gid: 'caudal:r1:pg', stageTable: [schema, 'plain__caudal_r1'] }, target: postgresJdbc('db', pgConnection().db!.config).recoveryTarget } }],
     });
     const db = await Db.open({ threads: 1 });
     try {

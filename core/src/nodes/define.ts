@@ -578,6 +578,8 @@ export interface SparkJdbc {
   secrets: Record<string, string>;
   /** Maven coordinates of the driver (spark.jars.packages). */
   package: string;
+  /** The server and database (never a secret), journaled so that only a connection to them recovers a killed run's load. */
+  recoveryTarget?: Record<string, string | number>;
 }
 
 export interface SparkSink {

@@ -4,6 +4,7 @@ import { secretEnvName } from '../../secrets/env-store.js';
 import { literal, type SqlValue } from '../../compiler/sql.js';
 import type { BoundSql } from './query.js';
 import { tableLockKey } from '../table-lock.js';
+import { postgresRecoveryTarget } from './write.js';
 
 /** The PostgreSQL JDBC driver the exported job asks Spark to fetch (spark.jars.packages). */
 export const PG_JDBC_PACKAGE = 'org.postgresql:postgresql:42.7.4';
@@ -21,6 +22,7 @@ export function postgresJdbc(name: string, config: Record<string, unknown>): Spa
     properties: { user: c.user, sslmode: c.ssl === 'disable' ? 'disable' : c.ssl, connectTimeout: String(c.connect_timeout_s), ApplicationName: 'caudal-spark' },
     secrets: { password: secretEnvName(name, 'password') },
     package: PG_JDBC_PACKAGE,
+    recoveryTarget: postgresRecoveryTarget(c),
   };
 }
 

@@ -5,6 +5,7 @@ import type { BoundTsql } from './query.js';
 import { tsqlIdent, tsqlString, tsqlTable } from './sql.js';
 import { sqlserverTypeFor } from './types.js';
 import { sqlserverLockResource } from '../table-lock.js';
+import { sqlserverRecoveryTarget } from './recover.js';
 
 /** The application lock a load into `table` holds, as the DuckDB engine's sink takes it (sqlserver/write.ts). */
 export const sqlserverLockKey = (config: Record<string, unknown>, table: { schema: string; name: string }) => sqlserverLockResource(sqlserverFields.parse(config).database, table);
@@ -39,6 +40,7 @@ export function sqlserverJdbc(name: string, config: Record<string, unknown>): Sp
     },
     secrets: { password: secretEnvName(name, 'password') },
     package: SQLSERVER_JDBC_PACKAGE,
+    recoveryTarget: sqlserverRecoveryTarget(c),
   };
 }
 
