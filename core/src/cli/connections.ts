@@ -40,7 +40,7 @@ export async function connectionsCommand(args: string[], io: Io): Promise<number
       if (!values.type) throw new CaudalError('usage', 'connections add needs --type (e.g. --type postgres)');
       const def = getConnectionType(values.type);
       const fields: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(parseParams(values.set))) fields[k] = /^\d+$/.test(v) ? Number(v) : v;
+      for (const [k, v] of Object.entries(parseParams(values.set))) fields[k] = typedSetting(def?.fields, k, v);
       const secrets = def ? await readSecrets(def.secrets, io.stdin ?? process.stdin, io.stderr) : {};
       const info = await service.add(n, values.type, fields, secrets);
       if (values.json) io.stdout.write(JSON.stringify(info) + '\n');
@@ -70,4 +70,17 @@ export async function connectionsCommand(args: string[], io: Io): Promise<number
     default:
       throw new CaudalError('usage', sub ? `unknown connections command '${sub}'` : 'connections needs a command', { hint: 'connections list | add | test | remove' });
   }
+}
+
+/**
+ * A `--set key=value` as the field takes it: `true`/`false` for a boolean field (as the docs write
+ * them), a number for a numeric one; text otherwise (a database named `2024` stays text).
+ */
+function typedSetting(fields: unknown, key: string, value: string): unknown {
+  const field = (fields as { shape?: Record<string, { safeParse(v: unknown): { success: boolean } }> } | undefined)?.shape?.[key];
+  if (!field) return /^\d+$/.test(value) ? Number(value) : value;
+  const takes = (v: unknown) => field.safeParse(v).success;
+  if (/^(true|false)$/i.test(value) && !takes(value) && takes(value.toLowerCase() === 'true')) return value.toLowerCase() === 'true';
+  if (/^-?\d+(\.\d+)?$/.test(value) && !takes(value) && takes(Number(value))) return Number(value);
+  return value;
 }

@@ -11,6 +11,7 @@ import { parse, parseMemoryLimit, parseParams, parseThreads } from './args.js';
 import { EXIT } from './exit-codes.js';
 import { formatMs, formatProblems } from './format.js';
 import { checkNodeIds } from './pipeline-args.js';
+import { engineContext } from './engine-context.js';
 
 interface Io {
   stdout: NodeJS.WriteStream;
@@ -35,8 +36,11 @@ export async function profileCommand(args: string[], io: Io): Promise<number> {
 
   const tty = !!io.stderr.isTTY && !values.quiet && !values.json;
   let step = '';
+  // Connections resolved as for run and preview (project file next to the pipeline, or --project).
+  const context = await engineContext(loaded.pipeline, path.dirname(abs), values);
   const handle = startProfile(
     {
+      ...context,
       pipeline: loaded.pipeline,
       baseDir: path.dirname(abs),
       nodeId,

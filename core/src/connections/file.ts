@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { CaudalError, errorMessage } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { duplicateKeyProblems } from '../model/load.js';
+import { CONNECTION_NAME_PATTERN, CONNECTION_NAME_RULE, connectionNameError } from '../model/schema.js';
 
 export const CONNECTIONS_FORMAT = 'caudal.connections/1';
 /** Project connections sit next to the pipelines under this name and override the user's by name. */
@@ -14,7 +15,7 @@ const entrySchema = z.looseObject({ type: z.string().min(1) });
 export const connectionsFileSchema = z
   .object({
     format: z.literal(CONNECTIONS_FORMAT),
-    connections: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'names use letters, digits, _ and -, starting with a letter or _'), entrySchema),
+    connections: z.record(z.string().regex(CONNECTION_NAME_PATTERN, CONNECTION_NAME_RULE), entrySchema, { error: connectionNameError }),
   })
   .strict();
 export type ConnectionsFile = z.infer<typeof connectionsFileSchema>;
@@ -47,6 +48,10 @@ export async function readConnectionsFile(file: string): Promise<ConnectionsFile
     const issue = r.error.issues[0]!;
     throw new CaudalError('validation', `${file}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
+  for (const [name, entry] of Object.entries(r.data.connections)) {
+    const field = urlWithCredentials(entry);
+    if (field) throw credentialsInUrl(name, field, file);
+  }
   return r.data;
 }
 
@@ -57,4 +62,27 @@ export async function writeConnectionsFile(file: string, doc: ConnectionsFile): 
   } catch (e) {
     throw new CaudalError('io', `cannot write ${file}: ${errorMessage(e)}`);
   }
+}
+
+/** The field (path) of a connection whose value is a URL with user info (`user:password@`), if any. */
+export function urlWithCredentials(fields: Record<string, unknown>): string | undefined {
+  for (const [k, v] of Object.entries(fields)) {
+    if (typeof v === 'string' && /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(v.trim())) return k;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      const inner = urlWithCredentials(v as Record<string, unknown>);
+      if (inner) return `${k}.${inner}`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A URL with a user name or password in a non-secret field: the connections file is safe to
+ * commit and is listed by `caudal connections list`, so credentials never go there. The value is
+ * not repeated in the message.
+ */
+export function credentialsInUrl(name: string, field: string, file?: string): CaudalError {
+  return new CaudalError(file ? 'validation' : 'usage', `connection '${name}'${file ? ` in ${file}` : ''}: field '${field}' has a user name or password in its URL (user:password@…), and the connections file holds no secrets`, {
+    hint: `remove them from the URL${file ? ' (edit the file)' : ''} and use the connection's secret fields, which \`caudal connections add ${name}\` asks for (or CAUDAL_SECRET_<CONNECTION>_<FIELD> variables), e.g. auth=basic with username for a REST API`,
+  });
 }

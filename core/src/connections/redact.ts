@@ -21,9 +21,11 @@ const WORD_CHAR = /[\p{L}\p{N}]/u;
  */
 export function redactText(text: string, secrets: readonly string[]): string {
   const found = secrets.filter((s) => s.length > 0 && text.includes(s));
-  if (found.length === 0) return text;
+  const cut = cutPrefixes(text, secrets);
+  if (found.length === 0 && cut.length === 0) return text;
   const hidden = new Uint8Array(text.length);
   const hide = (at: number, length: number) => hidden.fill(1, at, at + length);
+  for (const c of cut) hide(c.at, c.length);
   const standalone: Array<{ at: number; length: number }> = [];
   for (const s of found) {
     for (let at = text.indexOf(s); at !== -1; at = text.indexOf(s, at + 1)) {
@@ -55,6 +57,40 @@ export function redactText(text: string, secrets: readonly string[]): string {
     }
   }
   return out;
+}
+
+/**
+ * Where a text shows the start of a secret (its first `REDACT_ANYWHERE_MIN` characters or more,
+ * not all of it) right where the text was cut: at its end, or before an ellipsis (`…`, `...`).
+ * Text cut to a length before it reaches redaction (a driver's message, a line of a file) would
+ * otherwise show most of a secret that straddled the cut.
+ */
+function cutPrefixes(text: string, secrets: readonly string[]): Array<{ at: number; length: number }> {
+  const out: Array<{ at: number; length: number }> = [];
+  for (const s of secrets) {
+    if (s.length <= REDACT_ANYWHERE_MIN) continue;
+    const head = s.slice(0, REDACT_ANYWHERE_MIN);
+    for (let at = text.indexOf(head); at !== -1; at = text.indexOf(head, at + 1)) {
+      let n = REDACT_ANYWHERE_MIN;
+      while (n < s.length && at + n < text.length && text[at + n] === s[n]) n++;
+      if (n === s.length) continue;
+      const after = text.slice(at + n, at + n + 3);
+      if (at + n === text.length || after.startsWith('…') || after === '...') out.push({ at, length: n });
+    }
+  }
+  return out;
+}
+
+/**
+ * Redacts, then cuts to at most `max` characters: a secret that straddles the cut is hidden
+ * whole instead of showing its start. Only the part that can reach the cut is searched, so a
+ * large body costs no more than its start.
+ */
+export function redactedSnippet(text: string, max: number, secrets: readonly string[]): string {
+  const longest = secrets.reduce((m, s) => Math.max(m, s.length), 0);
+  const head = text.length > max + longest ? text.slice(0, max + longest) : text;
+  const redacted = redactText(head, secrets);
+  return redacted.length > max ? redacted.slice(0, max) : redacted;
 }
 
 /**

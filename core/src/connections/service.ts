@@ -1,10 +1,13 @@
 import path from 'node:path';
 import type { SecretStore } from '../secrets/secret-store.js';
-import { resolveSecrets } from '../secrets/resolve.js';
+import { missingSecret, missingSecretField, resolveSecrets } from '../secrets/resolve.js';
+import { secretEnvName } from '../secrets/env-store.js';
+import { secretValues } from '../engine/redact-secrets.js';
+import { redactText } from './redact.js';
 import { didYouMean } from '../util/suggest.js';
 import { CaudalError } from '../util/errors.js';
 import type { ConnectionTestResult } from './connection-type.js';
-import { type ConnectionEntry, PROJECT_FILE, readConnectionsFile, userConnectionsPath, writeConnectionsFile } from './file.js';
+import { type ConnectionEntry, credentialsInUrl, PROJECT_FILE, readConnectionsFile, urlWithCredentials, userConnectionsPath, writeConnectionsFile } from './file.js';
 import { connectionTypes, getConnectionType } from './registry.js';
 import type { Pipeline } from '../model/schema.js';
 import type { ResolvedConnection } from '../nodes/define.js';
@@ -72,6 +75,15 @@ export class ConnectionService {
     if (!def) throw new CaudalError('usage', `unknown connection type '${type}'${didYouMean(type, connectionTypes.map((t) => t.type))}`, { hint: `types: ${connectionTypes.map((t) => t.type).join(', ')}` });
     for (const key of Object.keys(fields))
       if (def.secrets.includes(key)) throw new CaudalError('usage', `'${key}' is a secret of ${def.label} connections and is never passed on the command line`, { hint: 'it is asked for at the prompt, or read from standard input' });
+    const inUrl = urlWithCredentials(fields);
+    if (inUrl) throw credentialsInUrl(name, inUrl);
+    // Secret variables must name one connection: `warehouse-eu` and `warehouse_eu` would share them.
+    const variables = (n: string) => secretEnvName(n, 'FIELD').replace(/FIELD$/, '<FIELD>');
+    const clash = (await this.list()).find((c) => c.name !== name && variables(c.name) === variables(name));
+    if (clash)
+      throw new CaudalError('usage', `connection '${name}' would share its secret variables (${variables(name)}) with connection '${clash.name}'`, {
+        hint: 'pick a name that differs from it in more than upper/lower case, - and _',
+      });
     const parsed = def.fields.safeParse({ ...fields, ...secrets });
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
@@ -127,13 +139,20 @@ export class ConnectionService {
   }
 
   async test(name: string): Promise<ConnectionTestResult> {
-    const { type, config } = await this.resolve(name);
-    const def = getConnectionType(type)!;
+    const resolved = await this.resolve(name);
+    const def = getConnectionType(resolved.type)!;
     try {
-      return await def.test(config);
+      return await def.test(resolved.config);
     } catch (e) {
+      const missing = missingSecretField(e);
+      if (missing) {
+        const why = missingSecret(name, missing, this.opts.stores.map((s) => s.label).join(' or the '));
+        throw new CaudalError('usage', `connection '${name}' (${def.label}) failed: the server asks for a ${missing}: ${why.message}`, { hint: why.hint });
+      }
       const err = e instanceof CaudalError ? e : new CaudalError('io', String(e));
-      throw new CaudalError('io', `connection '${name}' (${def.label}) failed: ${err.message}`, { hint: err.hint });
+      // The same redaction as the engine's: whatever the server echoed, no secret leaves.
+      const secrets = secretValues({ [name]: resolved });
+      throw new CaudalError('io', redactText(`connection '${name}' (${def.label}) failed: ${err.message}`, secrets), { hint: err.hint && redactText(err.hint, secrets) });
     }
   }
 

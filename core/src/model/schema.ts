@@ -4,6 +4,11 @@ export const FORMAT_V1 = 'caudal.pipeline/1';
 export const CURRENT_FORMAT = FORMAT_V1;
 
 export const ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+/** Connection names: as ids, and `-` too (`warehouse-eu`), as `caudal connections add` accepts them. */
+export const CONNECTION_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+export const CONNECTION_NAME_RULE = 'connection names use letters, digits, _ and -, starting with a letter or _';
+/** The record's error for a connection name that breaks the rule (zod's own says only "Invalid key in record"). */
+export const connectionNameError = (issue: { code?: string }) => (issue.code === 'invalid_key' ? CONNECTION_NAME_RULE : undefined);
 const id = z
   .string()
   .regex(ID_PATTERN, 'ids start with a letter or _ and use only letters, digits and _ (at most 63 characters)');
@@ -62,7 +67,7 @@ export const pipelineSchema = z
     name: z.string().min(1),
     description: z.string().optional(),
     params: z.record(z.string().regex(ID_PATTERN), pipelineParamSchema).default({}),
-    connections: z.record(z.string().regex(ID_PATTERN), connectionRefSchema).default({}),
+    connections: z.record(z.string().regex(CONNECTION_NAME_PATTERN, CONNECTION_NAME_RULE), connectionRefSchema, { error: connectionNameError }).default({}),
     nodes: z.array(nodeSchema).default([]),
     edges: z.array(edgeSchema).default([]),
     layout: layoutSchema.optional(),

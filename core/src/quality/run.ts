@@ -1,6 +1,7 @@
 import type { Db } from '../compiler/db.js';
 import type { RunEvent, RunRequest } from '../engine/protocol.js';
 import { defaultArtifactsDir, defaultStateDir } from '../engine/run-dirs.js';
+import { redactDeep, secretValues } from '../engine/redact-secrets.js';
 import { CaudalError, errorMessage } from '../util/errors.js';
 import { evaluateQuality, score } from './evaluate.js';
 import { appendHistory, historyPath, readHistory, type HistoryEntry } from './history.js';
@@ -17,13 +18,17 @@ export class QualityRun {
   private readonly results: NodeQualityResult[] = [];
   private readonly history: Array<{ file: string; values: Record<string, { entry: HistoryEntry; keep: number }> }> = [];
   private artifacts?: { json: string; html: string };
+  /** The secret values of the run's connections, as the worker redacts them. */
+  private readonly secrets: string[];
 
   constructor(
     private readonly req: RunRequest,
     private readonly db: Db,
     private readonly emit: (e: RunEvent) => void,
     private readonly isCancelled: () => boolean,
-  ) {}
+  ) {
+    this.secrets = secretValues(req.connections);
+  }
 
   private get stateDir(): string {
     return this.req.stateDir ?? defaultStateDir(this.req.baseDir);
@@ -35,7 +40,10 @@ export class QualityRun {
     const file = historyPath(this.stateDir, this.req.pipeline.name, nodeId);
     const distribution = plan.checks.filter((c) => c.judge.kind === 'distribution');
     const history = distribution.length > 0 ? (await readHistory(file)).checks : {};
-    const result = await evaluateQuality(nodeId, plan, this.db, { history, isCancelled: this.isCancelled });
+    // Sample rows may hold a connection's secret (a password in a table, a token an API echoed):
+    // the result is redacted like everything the worker sends, before it is emitted or written
+    // into quality.json / quality.html.
+    const result = redactDeep(await evaluateQuality(nodeId, plan, this.db, { history, isCancelled: this.isCancelled }), this.secrets);
     if (this.isCancelled()) return;
     this.results.push(result);
     if (distribution.length > 0) {

@@ -23,11 +23,40 @@ export async function resolveSecrets(connection: string, fields: readonly string
     }
     if (value === undefined) {
       const why = unavailable.length > 0 ? ` (${unavailable.join('; ')})` : '';
-      throw new CaudalError('usage', `connection '${connection}' needs its ${field}, which is not in the ${stores.map((s) => s.label).join(' or the ')}${why}`, {
-        hint: `run \`caudal connections add ${connection}\` to store it in the OS keychain, or set ${secretEnvName(connection, field)} for a headless run`,
-      });
+      throw missingSecret(connection, field, `${stores.map((s) => s.label).join(' or the ')}${why}`);
     }
     out[field] = value;
   }
   return out;
+}
+
+/** How to provide a connection's secret: the keychain through `connections add`, or its variable. */
+export function secretHint(connection: string, field: string): string {
+  return `run \`caudal connections add ${connection}\` to store it in the OS keychain, or set ${secretEnvName(connection, field)} for a headless run`;
+}
+
+/**
+ * A secret that is needed but stored nowhere, named with its connection and field and both ways
+ * to provide it. `where`: the stores looked in (the engine, which does not see them, says both).
+ */
+export function missingSecret(connection: string, field: string, where = 'environment or the OS keychain'): CaudalError {
+  return new CaudalError('usage', `connection '${connection}' needs its ${field}, which is not in the ${where}`, { hint: secretHint(connection, field) });
+}
+
+/** The code of an error a driver wrapper throws when the server asks for a secret that is stored nowhere. */
+export const NO_SECRET = 'CAUDAL_NO_SECRET';
+
+/**
+ * What a connector throws when the server asks for a secret the connection does not have (it does
+ * not know the connection's name): the node's error handling or `connections test` names the
+ * connection and both ways to provide it (`missingSecret`).
+ */
+export function noSecretError(field: string): CaudalError & { code: string; field: string } {
+  return Object.assign(new CaudalError('usage', `the server asks for a ${field}, and the connection has none`), { code: NO_SECRET, field });
+}
+
+/** The field of a `noSecretError`, else undefined. */
+export function missingSecretField(e: unknown): string | undefined {
+  const { code, field } = (e ?? {}) as { code?: unknown; field?: unknown };
+  return code === NO_SECRET && typeof field === 'string' ? field : undefined;
 }

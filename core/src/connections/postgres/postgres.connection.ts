@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { defineConnectionType } from '../connection-type.js';
 import { redact } from '../redact.js';
+import { noSecretError } from '../../secrets/resolve.js';
+import { errorMessage } from '../../util/errors.js';
 
 export const postgresFields = z
   .object({
@@ -44,9 +46,16 @@ export const postgresConnection = defineConnectionType({
       const { rows } = await client.query<{ v: string }>("SELECT current_setting('server_version') AS v");
       return { ok: true, serverVersion: `PostgreSQL ${rows[0]?.v ?? '?'}`, latencyMs: Math.round(performance.now() - t0) };
     } catch (e) {
+      if (config.password === undefined && isPasswordRequest(e)) throw noSecretError('password');
       throw redact(e, [config.password]);
     } finally {
       await client.end().catch(() => undefined);
     }
   },
 });
+
+/** The server wanted a password: the driver's complaint that it has none, or a failed password check. */
+export function isPasswordRequest(e: unknown): boolean {
+  const code = (e as { code?: unknown })?.code;
+  return code === '28P01' || /password must be a string|no password (was )?(supplied|provided)/i.test(errorMessage(e));
+}

@@ -1,3 +1,4 @@
+import { secretEnvName } from '../../secrets/env-store.js';
 import type { Client, ClientOptions } from '@elastic/elasticsearch';
 import { type ElasticsearchConfig, elasticsearchClientOptions } from '../../connections/elasticsearch/elasticsearch.connection.js';
 import { redact } from '../../connections/redact.js';
@@ -47,7 +48,7 @@ export function explainEsError(e: unknown, ctx: EsErrorContext): CaudalError {
     return new CaudalError('io', `${prefix}: cannot reach the cluster: ${safe.message}`, opts(`check the URL with \`caudal connections test ${ctx.connection}\``));
   }
   if (status === 401) {
-    return new CaudalError('io', `${prefix}: authentication failed: ${safe.message}`, opts(`store the password or API key with \`caudal connections add ${ctx.connection}\` (or CAUDAL_SECRET_${ctx.connection.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_PASSWORD / _API_KEY)`));
+    return new CaudalError('io', `${prefix}: authentication failed: ${safe.message}`, opts(`store the password or API key with \`caudal connections add ${ctx.connection}\` (or ${secretEnvName(ctx.connection, 'password')} / ${secretEnvName(ctx.connection, 'api_key')})`));
   }
   if (status === 403) return new CaudalError('io', `${prefix}: not allowed: ${safe.message}`, opts('the sink needs create_index, index, manage (aliases) and delete_index on the index and its `-caudal-*` work indices'));
   if (cause?.type === 'invalid_index_name_exception') return new CaudalError('validation', `${prefix}: ${safe.message}`, opts('index names are lower case, without spaces or \\ / * ? " < > | , #, and do not start with - _ +'));

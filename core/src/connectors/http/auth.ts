@@ -1,5 +1,5 @@
 import type { RestConfig } from '../../connections/rest/rest.connection.js';
-import { basicCredentials, combinedSecrets, redactText, secretForms } from '../../connections/redact.js';
+import { basicCredentials, combinedSecrets, redactedSnippet, redactText, secretForms } from '../../connections/redact.js';
 import { CaudalError } from '../../util/errors.js';
 
 export interface OutgoingRequest {
@@ -114,8 +114,9 @@ export class Auth {
       // Reported below with the status.
     }
     if (res.status !== 200 || typeof body.access_token !== 'string') {
-      const why = typeof body.error === 'string' ? `${body.error}${typeof body.error_description === 'string' ? `: ${body.error_description}` : ''}` : res.body.slice(0, 200);
-      // The token server may echo the credentials it got (the client secret, the Basic header).
+      const why = typeof body.error === 'string' ? `${body.error}${typeof body.error_description === 'string' ? `: ${body.error_description}` : ''}` : redactedSnippet(res.body, 200, this.secrets());
+      // The token server may echo the credentials it got (the client secret, the Basic header):
+      // redacted before the body is cut, so no part of one is shown.
       throw new CaudalError('io', redactText(`the OAuth2 token request to ${c.token_url} failed: HTTP ${res.status} ${why}`, this.secrets()), {
         hint: 'check the client id, the client secret and the token URL of the connection',
       });

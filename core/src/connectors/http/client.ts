@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { AxiosResponse, AxiosStatic } from 'axios';
-import { redactText } from '../../connections/redact.js';
+import { redactedSnippet, redactText } from '../../connections/redact.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
 import type { Auth } from './auth.js';
 import type { RequestLimiter } from './limiter.js';
@@ -44,6 +44,8 @@ export interface HttpClientOptions {
   /** Who is asking, for messages: "node 'orders'". */
   who: string;
   auth?: Auth;
+  /** More secret values to keep out of messages (a token endpoint's client knows its connection's). */
+  redact?: () => string[];
   headers?: Record<string, string>;
   timeoutMs: number;
   retry?: HttpRetryPolicy;
@@ -117,7 +119,7 @@ export class HttpClient {
   }
 
   shown(url: string): string {
-    return safeUrl(url, this.opts.auth?.secrets() ?? [], this.opts.auth?.secretParams ?? []);
+    return safeUrl(url, this.secrets(), this.opts.auth?.secretParams ?? []);
   }
 
   /**
@@ -168,6 +170,7 @@ export class HttpClient {
 
   private async exchange(req: HttpRequest, url: string, headers: Record<string, string>): Promise<AxiosResponse<Buffer>> {
     const signal = AbortSignal.any([this.cancel.signal, AbortSignal.timeout(this.opts.timeoutMs)]);
+    let refused: CaudalError | undefined;
     try {
       return await loadAxios().request<Buffer>({
         // Node's http stack, named so axios never probes for fetch (core/scripts/bundle-worker.mjs).
@@ -183,17 +186,25 @@ export class HttpClient {
         timeout: this.opts.timeoutMs,
         signal,
         maxRedirects: 5,
-        // Redirects to another host must not carry the credentials along.
-        beforeRedirect: (options: Record<string, unknown>, { headers: h }: { headers: Record<string, string> }) => {
-          void h;
-          const target = String(options.hostname ?? '');
-          if (target && target !== new URL(url).hostname) {
-            const hs = options.headers as Record<string, unknown>;
-            for (const k of Object.keys(hs)) if (/^(authorization|cookie)$/i.test(k) || (this.opts.auth?.secretHeaders ?? []).includes(k.toLowerCase())) delete hs[k];
+        // The credentials are for the origin (scheme, host and port) they were configured for:
+        // a redirect anywhere else carries none of them (headers, query param, a form's secrets).
+        beforeRedirect: (options: Record<string, unknown>) => {
+          if (redirectOrigin(options) === new URL(url).origin) return;
+          const hs = (options.headers ?? {}) as Record<string, unknown>;
+          const named = new Set(this.opts.auth?.secretHeaders ?? []);
+          for (const k of Object.keys(hs)) if (/^(authorization|proxy-authorization|cookie)$/i.test(k) || named.has(k.toLowerCase())) delete hs[k];
+          const params = this.opts.auth?.secretParams ?? [];
+          if (params.length > 0 && typeof options.path === 'string') options.path = withoutParams(options.path, params);
+          // A 307/308 sends the body again: a token request's form holds the client secret.
+          if (req.form && !/^(GET|HEAD)$/i.test(String(options.method ?? ''))) {
+            throw (refused = new CaudalError('io', `${this.opts.who}: ${req.method} ${this.shown(url)} redirects to another origin (${redirectOrigin(options)}) with its form; not sent, since the form holds credentials`, {
+              hint: 'use the final URL in the connection',
+            }));
           }
         },
       });
     } catch (e) {
+      if (refused) throw refused;
       if (this.cancel.signal.aborted) throw new CaudalError('cancelled', `${this.opts.who}: cancelled`);
       if (signal.aborted) throw Object.assign(new Error(`no complete answer within ${this.opts.timeoutMs / 1000} s`), { code: 'ETIMEDOUT_TOTAL' });
       throw e;
@@ -239,12 +250,12 @@ export class HttpClient {
           answer.json = options.parse?.(body) ?? (text().trim() === '' ? null : JSON.parse(text()));
         } catch (e) {
           // A body cut short (a dropped connection behind a proxy) parses badly; asking again helps.
-          return new Retry(`HTTP ${status} but the body is not valid JSON (${errorMessage(e)}; ${text().length} bytes, starting ${JSON.stringify(this.redactBody(text().slice(0, 80)))})`);
+          return new Retry(`HTTP ${status} but the body is not valid JSON (${errorMessage(e)}; ${text().length} bytes, starting ${JSON.stringify(redactedSnippet(text(), 80, this.secrets()))})`);
         }
       }
       return answer;
     }
-    const snippet = this.redactBody(text().slice(0, SNIPPET)).replace(/\s+/g, ' ').trim();
+    const snippet = redactedSnippet(text(), SNIPPET, this.secrets()).replace(/\s+/g, ' ').trim();
     const describe = `HTTP ${status}${res.statusText ? ` ${res.statusText}` : ''}${snippet ? `: ${snippet}` : ''}`;
     if (status === 401 && this.opts.auth?.invalidate(sent)) return new Retry('unauthorized');
     if (isRetryableStatus(status)) {
@@ -264,7 +275,12 @@ export class HttpClient {
   }
 
   private redactBody(text: string): string {
-    return redactText(text, this.opts.auth?.secrets() ?? []);
+    return redactText(text, this.secrets());
+  }
+
+  /** The secret values of the connection, in every form they travel in (for redaction). */
+  secrets(): string[] {
+    return [...(this.opts.auth?.secrets() ?? []), ...(this.opts.redact?.() ?? [])];
   }
 
   private checkCancelled(): void {
@@ -290,6 +306,27 @@ function hintFor(status: number, url: string): string | undefined {
   if (status === 404) return `check the path and params: ${url}`;
   if (status === 400 || status === 422) return 'the server rejected the request; check the params and body';
   return undefined;
+}
+
+/** The origin a redirect leads to, from follow-redirects' request options (its default ports implied). */
+function redirectOrigin(options: Record<string, unknown>): string {
+  const protocol = String(options.protocol ?? '');
+  const host = String(options.hostname ?? options.host ?? '');
+  try {
+    const u = new URL(`${protocol}//${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}`);
+    if (options.port !== undefined && options.port !== '') u.port = String(options.port);
+    return u.origin;
+  } catch {
+    return 'an unknown origin';
+  }
+}
+
+/** A request path (`/a?b=c`) without the named query params. */
+function withoutParams(pathAndQuery: string, names: readonly string[]): string {
+  const u = new URL(pathAndQuery, 'http://x');
+  const drop = new Set(names.map((n) => n.toLowerCase()));
+  for (const k of [...u.searchParams.keys()]) if (drop.has(k.toLowerCase())) u.searchParams.delete(k);
+  return u.pathname + u.search;
 }
 
 /** UTF-8 text of a body, a leading byte order mark dropped (as axios does for text answers). */

@@ -1,5 +1,5 @@
 /** Query params whose values are credentials by their name alone. */
-const SECRET_PARAM = /^(api[-_]?key|apikey|key|token|access[-_]?token|auth|secret|client[-_]?secret|password|pwd|signature|sig)$/i;
+export const SECRET_PARAM = /^(api[-_]?key|apikey|key|token|access[-_]?token|auth|secret|client[-_]?secret|password|pwd|signature|sig)$/i;
 
 /**
  * A URL fit for messages and logs: user info dropped, values of credential-like query params

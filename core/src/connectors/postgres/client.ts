@@ -1,8 +1,9 @@
 import type pg from 'pg';
 import type copyStreams from 'pg-copy-streams';
-import { pgClientConfig, type PostgresConfig } from '../../connections/postgres/postgres.connection.js';
+import { isPasswordRequest, pgClientConfig, type PostgresConfig } from '../../connections/postgres/postgres.connection.js';
 import { redact } from '../../connections/redact.js';
 import { errorMessage } from '../../util/errors.js';
+import { noSecretError } from '../../secrets/resolve.js';
 import { DEFAULT_RETRY, withRetry } from '../retry.js';
 
 /** SQLSTATEs and socket errors worth another try when connecting: the server is starting, full, or briefly unreachable. */
@@ -38,6 +39,8 @@ export async function connect(config: PostgresConfig, onRetry?: (message: string
       (e, attempt, delay) => onRetry?.(`connecting to ${config.host}:${config.port} failed (${errorMessage(e)}); attempt ${attempt + 1} in ${Math.round(delay)} ms`),
     );
   } catch (e) {
+    // No password stored, and the server asks for one: said so (explainPgError, connections test).
+    if (config.password === undefined && isPasswordRequest(e)) throw noSecretError('password');
     // Keep the driver's code (ECONNREFUSED, 28P01, …): it decides which advice the user gets.
     throw Object.assign(redact(e, [config.password]), { code: (e as { code?: unknown })?.code });
   }

@@ -1,4 +1,5 @@
 import { redact } from '../../connections/redact.js';
+import { missingSecret, missingSecretField, secretHint } from '../../secrets/resolve.js';
 import { CaudalError, DuckDbFailure, isDuckDbError, type ProblemCode } from '../../util/errors.js';
 import type { Column } from '../../nodes/define.js';
 import type { ReadSpec, WriteSpec } from '../connector.js';
@@ -25,6 +26,13 @@ export function explainPgError(e: unknown, ctx: PgErrorContext): CaudalError {
   // DuckDB's own error (an upstream value that does not convert): the engine names the node and column.
   if (isDuckDbError(e)) return new DuckDbFailure(e, ctx.nodeId || undefined);
   if (e instanceof CaudalError && (e.kind === 'cancelled' || e.nodeId)) return e;
+  const field = missingSecretField(e);
+  if (field) {
+    // The server asks for a password and none is stored (the driver's words would be
+    // "SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string").
+    const missing = missingSecret(ctx.connection, field);
+    return new CaudalError('usage', `node '${ctx.nodeId}' (connection '${ctx.connection}'): the server asks for a ${field}: ${missing.message}`, { nodeId: ctx.nodeId, hint: missing.hint });
+  }
   const safe = redact(e, [ctx.password]);
   const code = (e as { code?: string })?.code;
   const column = (e as { column?: string })?.column;
@@ -49,7 +57,7 @@ export function explainPgError(e: unknown, ctx: PgErrorContext): CaudalError {
     case '28000':
       return new CaudalError('io', `${prefix}: authentication failed: ${safe.message}`, {
         nodeId: ctx.nodeId,
-        hint: `store the password with \`caudal connections add ${ctx.connection}\` or set CAUDAL_SECRET_${ctx.connection.toUpperCase()}_PASSWORD`,
+        hint: secretHint(ctx.connection, 'password'),
       });
     case 'ECONNREFUSED':
     case 'ENOTFOUND':

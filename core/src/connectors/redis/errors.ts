@@ -1,3 +1,4 @@
+import { secretEnvName } from '../../secrets/env-store.js';
 import { redact } from '../../connections/redact.js';
 import { CaudalError, DuckDbFailure, isDuckDbError } from '../../util/errors.js';
 
@@ -23,7 +24,7 @@ export function explainRedisError(e: unknown, ctx: RedisErrorContext): CaudalErr
   switch (code) {
     case 'WRONGPASS':
     case 'NOAUTH':
-      return new CaudalError('io', `${prefix}: authentication failed: ${message}`, opts(`store the password with \`caudal connections add ${ctx.connection}\` or set CAUDAL_SECRET_${ctx.connection.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_PASSWORD`));
+      return new CaudalError('io', `${prefix}: authentication failed: ${message}`, opts(`store the password with \`caudal connections add ${ctx.connection}\` or set ${secretEnvName(ctx.connection, 'password')}`));
     case 'NOPERM':
       return new CaudalError('io', `${prefix}: the user may not run a command the sink needs: ${message}`, opts('the sink needs HSET/SET, RENAME, EXISTS, SCAN, UNLINK, PEXPIRE, SADD/SREM and EVAL on its keys'));
     case 'OOM':

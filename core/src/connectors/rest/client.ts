@@ -24,7 +24,8 @@ export function restClient(config: RestConfig | undefined, opts: RestClientOptio
   let auth: Auth | undefined;
   if (config && config.auth !== 'none') {
     // The token endpoint gets its own client: same timeout and retries, no credentials of the API.
-    const tokens = new HttpClient({ who: `${opts.who} (OAuth2 token)`, timeoutMs, retry, limiter: new RequestLimiter(1), log: opts.log });
+    // Its messages (a token server's 500 echoing the form) are redacted with the connection's secrets.
+    const tokens = new HttpClient({ who: `${opts.who} (OAuth2 token)`, timeoutMs, retry, limiter: new RequestLimiter(1), log: opts.log, redact: () => auth?.secrets() ?? [] });
     auth = new Auth(config, async (url, form, headers) => {
       const res = await tokens.send({ method: 'POST', url, headers, form }, { accept: [400, 401, 403] });
       return { status: res.status, body: res.text };

@@ -1,3 +1,4 @@
+import { secretEnvName } from '../../secrets/env-store.js';
 import { redact } from '../../connections/redact.js';
 import { CaudalError, DuckDbFailure, isDuckDbError, type ProblemCode } from '../../util/errors.js';
 import type { ReadSpec, WriteSpec } from '../connector.js';
@@ -49,7 +50,7 @@ export function explainSqlServerError(e: unknown, ctx: ErrorContext): CaudalErro
     case 18452:
       return new CaudalError('io', `${prefix}: login failed: ${safe.message}`, {
         nodeId: ctx.nodeId,
-        hint: `store the password with \`caudal connections add ${ctx.connection}\` or set CAUDAL_SECRET_${ctx.connection.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_PASSWORD`,
+        hint: `store the password with \`caudal connections add ${ctx.connection}\` or set ${secretEnvName(ctx.connection, 'password')}`,
       });
     case 4060:
       return new CaudalError('io', `${prefix}: cannot open the database: ${safe.message}`, { nodeId: ctx.nodeId, hint: 'check the database name and that the login has access to it' });

@@ -1,3 +1,4 @@
+import { credentialParamWarnings } from '../shared/credential-params.js';
 import { writeFile } from 'node:fs/promises';
 import { defineNode, type CompileContext, type HookIo, type NodeState, type StateKey } from '../define.js';
 import { literal, stringLiteral } from '../../compiler/sql.js';
@@ -114,6 +115,7 @@ export const restSourceNode = defineNode({
     const p = ctx.params;
     const config = p.connection ? restFields.parse(ctx.connection(p.connection, 'rest').config) : undefined;
     const who = `node '${ctx.nodeId}'`;
+    for (const w of credentialParamWarnings(who, p.headers, p.params)) ctx.warn(w);
     const key = p.incremental ? restStateKey(ctx, config) : undefined;
     const saved = key && ctx.mode === 'run' ? await ctx.readState(key) : undefined;
     const state = saved?.state;

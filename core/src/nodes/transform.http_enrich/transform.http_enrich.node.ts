@@ -1,3 +1,4 @@
+import { credentialParamWarnings } from '../shared/credential-params.js';
 import { defineNode, type Column, type HookIo } from '../define.js';
 import { ident, literal, stringLiteral } from '../../compiler/sql.js';
 import { convertedJsonRead, jsonReadType } from '../shared/json-values.js';
@@ -8,6 +9,7 @@ import { ResponseCache } from '../../connectors/http/response-cache.js';
 import { restClient, resolveUrl } from '../../connectors/rest/client.js';
 import { NdjsonSpool, unsafeInteger } from '../../connectors/rest/spool.js';
 import { parseJsonBody } from '../shared/json-body.js';
+import { redactedSnippet, redactText } from '../../connections/redact.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
 import { didYouMean } from '../../util/suggest.js';
 import { checkDuckDbType } from '../source.csv/duckdb-types.js';
@@ -91,6 +93,7 @@ export const httpEnrichNode = defineNode({
   async compile(ctx) {
     const p = ctx.params;
     const who = `node '${ctx.nodeId}'`;
+    for (const w of credentialParamWarnings(who, p.headers, p.params)) ctx.warn(w);
     const input = ctx.input();
     const names = input.columns.map((c) => c.name);
     const used = referencedColumns(p);
@@ -182,10 +185,10 @@ export const httpEnrichNode = defineNode({
                   if (e instanceof CaudalError && e.kind === 'cancelled') throw e;
                   const what = lookup();
                   if (p.on_error === 'fail' || !(e instanceof HttpError)) {
-                    throw new CaudalError('execution', `${errorMessage(e)} (the lookup for ${what})`, { nodeId: ctx.nodeId, hint: e instanceof CaudalError ? (e.hint ?? 'set on_error to "reject" to route failed lookups to the rejects output') : undefined });
+                    throw new CaudalError('execution', redactText(`${errorMessage(e)} (the lookup for ${what})`, client.secrets()), { nodeId: ctx.nodeId, hint: e instanceof CaudalError ? (e.hint ?? 'set on_error to "reject" to route failed lookups to the rejects output') : undefined });
                   }
                   rejected++;
-                  return { _k: k, _error: errorMessage(e), _status: e.status ?? null };
+                  return { _k: k, _error: redactText(errorMessage(e), client.secrets()), _status: e.status ?? null };
                 }
               }
               if (answer.status === 404) return { _k: k, _error: null, _status: 404 };
@@ -193,7 +196,8 @@ export const httpEnrichNode = defineNode({
               try {
                 json = JSON.parse(answer.body);
               } catch {
-                const message = `${who}: the answer for ${lookup()} is not JSON: ${answer.body.slice(0, 120)}`;
+                // A message of Caudal's (the rejects' http_error too): the body is redacted before it is cut.
+                const message = redactText(`${who}: the answer for ${lookup()} is not JSON: ${redactedSnippet(answer.body, 120, client.secrets())}`, client.secrets());
                 if (p.on_error === 'fail') throw new CaudalError('execution', message, { nodeId: ctx.nodeId });
                 rejected++;
                 return { _k: k, _error: message, _status: answer.status };
@@ -201,7 +205,7 @@ export const httpEnrichNode = defineNode({
               try {
                 return { _k: k, ...Object.fromEntries(p.outputs.map((o) => [o.name, extract(json, o.path, o.type, lookup)])), _error: null, _status: answer.status };
               } catch (e) {
-                throw new CaudalError('execution', `${who}: ${errorMessage(e)}`, { nodeId: ctx.nodeId });
+                throw new CaudalError('execution', redactText(`${who}: ${errorMessage(e)}`, client.secrets()), { nodeId: ctx.nodeId });
               }
             }),
           );
