@@ -15,6 +15,23 @@ export interface LogLine {
   nodeId?: string;
 }
 
+type Summary = Extract<HostRunEvent, { type: 'run_finished' }>['summary'];
+
+/**
+ * The headline of a finished run. A run commits its outputs only when it succeeds: a failed or
+ * cancelled run rolls back what its sinks staged, so it says that nothing was written (its summary
+ * still lists the staged outputs, which never reached their targets). A continuous run commits
+ * batch by batch, so what its committed batches wrote stays written whatever its end.
+ */
+export function runFinishedText(s: Summary): string {
+  const wrote = `wrote ${s.outputs.map((o) => `${o.rows.toLocaleString('en-US')} rows to ${o.target}`).join(', ')}`;
+  let writes = '';
+  if (s.batches) writes = s.outputs.length ? `; ${s.batches.committed.toLocaleString('en-US')} batches committed, ${wrote}` : '';
+  else if (s.status === 'succeeded') writes = s.outputs.length ? `; ${wrote}` : '';
+  else if (s.outputs.length) writes = '; nothing was written (a run that does not succeed commits no output)';
+  return `Run ${s.status} in ${formatMs(s.elapsedMs)}${writes}${s.error ? `: ${s.error.message}` : ''}`;
+}
+
 /** Engine events as log lines (progress ticks are left out: the canvas shows them). */
 export function logLines(events: HostRunEvent[]): LogLine[] {
   const out: LogLine[] = [];
@@ -37,10 +54,7 @@ export function logLines(events: HostRunEvent[]): LogLine[] {
         break;
       case 'run_finished': {
         const s = e.summary;
-        out.push({
-          level: s.status === 'succeeded' ? 'info' : 'error',
-          text: `Run ${s.status} in ${formatMs(s.elapsedMs)}${s.outputs.length ? `; wrote ${s.outputs.map((o) => `${o.rows.toLocaleString('en-US')} rows to ${o.target}`).join(', ')}` : ''}${s.error ? `: ${s.error.message}` : ''}`,
-        });
+        out.push({ level: s.status === 'succeeded' ? 'info' : 'error', text: runFinishedText(s) });
         break;
       }
     }

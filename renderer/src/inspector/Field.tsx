@@ -1,5 +1,5 @@
 /** One generated form field: picks the widget for the field's kind. Values are read from and written to the node's params. */
-import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type ChangeEvent, type ReactNode } from 'react';
 import type { Column } from '../model/types.js';
 import type { ParamPath } from '../store/doc-ops.js';
 import { entryFields, fieldPathKey, formatScalar, jsonShapeOf, parseInput, parseScalar, singular, type FieldModel, type ScalarType } from './form-model.js';
@@ -11,6 +11,8 @@ import { describeDetected } from './detected.js';
 import { inline } from './Markdown.js';
 import { SqlEditor } from './SqlEditor.js';
 import { DraftInput, DraftTextarea } from './DraftInput.js';
+import { hasLineBreak, keepLineEndings } from './line-endings.js';
+import { useMultiline } from './use-multiline.js';
 
 export interface FieldContext {
   nodeId: string;
@@ -273,7 +275,7 @@ function Widget({ field, path, value, ctx, siblings, id }: Props & { id?: string
     case 'object':
       return <ObjectFields field={field} path={path} value={value} ctx={ctx} />;
     case 'textarea':
-      return <textarea id={id} aria-label={label} placeholder={placeholder} value={str(value)} onChange={(e) => ctx.set(path, e.target.value || undefined, true)} onBlur={ctx.endTyping} />;
+      return <textarea id={id} aria-label={label} placeholder={placeholder} value={str(value)} onChange={(e) => ctx.set(path, keepLineEndings(value, e.target.value) || undefined, true)} onBlur={ctx.endTyping} />;
     case 'json':
     case 'json-object':
       return <JsonField field={field} path={path} value={value} ctx={ctx} id={id} />;
@@ -288,17 +290,19 @@ function Widget({ field, path, value, ctx, siblings, id }: Props & { id?: string
  */
 function TextInput({ field, path, value, ctx, id, placeholder }: Props & { id?: string; placeholder?: string }) {
   const empty = value === '';
+  // A description, or any text that holds line breaks, is edited in a multi-line box: a one-line input would drop them.
+  const multiline = useMultiline(field.key === 'description' || hasLineBreak(value));
+  const common = {
+    id,
+    'aria-label': field.label,
+    placeholder: empty ? '(empty text)' : placeholder,
+    value: str(value),
+    onChange: (e: ChangeEvent<HTMLInputElement | HTMLTextAreaElement>) => ctx.set(path, parseInput(field, keepLineEndings(value, e.target.value)), true),
+    onBlur: ctx.endTyping,
+  };
   return (
     <div className="text-field">
-      <input
-        id={id}
-        type="text"
-        aria-label={field.label}
-        placeholder={empty ? '(empty text)' : placeholder}
-        value={str(value)}
-        onChange={(e) => ctx.set(path, parseInput(field, e.target.value), true)}
-        onBlur={ctx.endTyping}
-      />
+      {multiline ? <textarea rows={Math.min(8, Math.max(2, str(value).split(/\r\n|\r|\n/).length))} {...common} /> : <input type="text" {...common} />}
       {field.allowsEmpty && (
         <button
           type="button"
@@ -471,9 +475,9 @@ function switchKind(field: FieldModel, entry: Record<string, unknown>, kind: str
 }
 
 /** The fields of one object (a list entry, a nested object, the params), hiding those that do not apply. */
-function FieldList({ fields, path, obj, ctx, top }: { fields: FieldModel[]; path: ParamPath; obj: Record<string, unknown>; ctx: FieldContext; top?: boolean }) {
+function FieldList({ fields, allFields, path, obj, ctx, top }: { fields: FieldModel[]; /** Every field of `obj` when `fields` is one form group of it: conditions may follow a setting of another group. */ allFields?: FieldModel[]; path: ParamPath; obj: Record<string, unknown>; ctx: FieldContext; top?: boolean }) {
   const ports = ctx.connectedPorts ?? NO_PORTS;
-  const visible = fields.filter((f) => isVisible(f, obj[f.key], obj, fields, ports));
+  const visible = fields.filter((f) => isVisible(f, obj[f.key], obj, allFields ?? fields, ports));
   // A setting that others follow (a filter's operator, which makes its value a list or not) changes them in the same step.
   const leads = new Set(fields.flatMap((f) => (f.listWhen ? [f.listWhen.key] : [])));
   const ctxOf = (f: FieldModel): FieldContext =>

@@ -8,7 +8,9 @@ import type { Column, ParamJsonSchema, PipelineNode, Problem } from '../model/ty
 import { fieldPathKey, formModel, type FieldModel, type FormGroup } from './form-model.js';
 import { FieldList, type FieldContext } from './Field.js';
 import { paramFieldOfPath } from '../store/graph.js';
-import { friendlyMessage, fieldAtPath, splitFieldPath } from './messages.js';
+import { friendlyMessage, fieldAtPath, splitFieldPath, unknownKeys } from './messages.js';
+import { hasLineBreak, keepLineEndings } from './line-endings.js';
+import { useMultiline } from './use-multiline.js';
 import { detectedValue } from './detected.js';
 import { Markdown } from './Markdown.js';
 import { PipelineInspector } from './PipelineInspector.js';
@@ -79,7 +81,24 @@ function NodeInspector({ node }: { node: PipelineNode }) {
   const allFields = useMemo(() => groups.flatMap((g) => g.fields), [groups]);
   const shown = useMemo(() => revealedProblems(problems ?? [], revealed, node.params), [problems, revealed, node.params]);
   const hidden = (problems?.length ?? 0) - shown.length;
-  const errors = useMemo(() => errorsByField(shown, allFields, node.params), [shown, allFields, node.params]);
+  // Keys the node does not know are listed once, each with a Remove button, not beside a field.
+  const unknown = useMemo(
+    () =>
+      (problems ?? []).flatMap((p) => {
+        const u = unknownKeys(p);
+        if (!u) return [];
+        const where = u.at.length ? fieldAtPath(allFields, fieldPathKey(u.at), node.params).labels.join(' › ') : '';
+        return u.keys.filter((k) => getIn(node.params, [...u.at, k]) !== undefined).map((key) => ({ at: u.at, key, where }));
+      }),
+    [problems, allFields, node.params],
+  );
+  const errors = useMemo(() => errorsByField(shown.filter((p) => !unknownKeys(p)), allFields, node.params), [shown, allFields, node.params]);
+  const removeKey = (at: ParamPath, key: string) => {
+    endGesture();
+    change((d) => setParam(d, nodeId, [...at, key], undefined));
+    endGesture();
+  };
+  const multilineName = useMultiline(hasLineBreak(node.name));
 
   const lastTyped = useRef<string | null>(null);
   const set = useCallback(
@@ -158,12 +177,34 @@ function NodeInspector({ node }: { node: PipelineNode }) {
           <NodeIcon type={node.type} category={info?.category ?? 'unknown'} />
           <span>{info?.title ?? node.type}</span>
         </div>
-        <input
-          className="node-name-input"
-          aria-label="Node name"
-          value={node.name ?? ''}
-          placeholder={node.id}
-          onChange={(e) => change((d) => updateNode(d, node.id, { name: e.target.value || undefined }), { gesture: `name:${node.id}` })}
+        {/* A name with line breaks in the file keeps them: a one-line input would drop them. */}
+        {multilineName ? (
+          <textarea
+            className="node-name-input"
+            aria-label="Node name"
+            rows={2}
+            value={node.name ?? ''}
+            placeholder={node.id}
+            onChange={(e) => change((d) => updateNode(d, node.id, { name: keepLineEndings(node.name, e.target.value) || undefined }), { gesture: `name:${node.id}` })}
+            onBlur={endGesture}
+          />
+        ) : (
+          <input
+            className="node-name-input"
+            aria-label="Node name"
+            value={node.name ?? ''}
+            placeholder={node.id}
+            onChange={(e) => change((d) => updateNode(d, node.id, { name: e.target.value || undefined }), { gesture: `name:${node.id}` })}
+            onBlur={endGesture}
+          />
+        )}
+        <textarea
+          className="node-description-input"
+          aria-label="Node description"
+          rows={Math.min(6, Math.max(2, (node.description ?? '').split(/\r\n|\r|\n/).length))}
+          value={node.description ?? ''}
+          placeholder="Description: what this node is for (kept in the file)"
+          onChange={(e) => change((d) => updateNode(d, node.id, { description: keepLineEndings(node.description, e.target.value) || undefined }), { gesture: `description:${node.id}` })}
           onBlur={endGesture}
         />
         <div className="muted small">
@@ -177,6 +218,15 @@ function NodeInspector({ node }: { node: PipelineNode }) {
           {e.message}
         </div>
       ))}
+      {unknown.map((u) => (
+        <div className="field-error unknown-key" role="alert" key={`${fieldPathKey(u.at)}:${u.key}`}>
+          Not a setting of this node: <code>{u.key}</code>
+          {u.where ? ` in ${u.where}` : ''} (a typo, or a setting of another version).{' '}
+          <button type="button" aria-label={`Remove "${u.key}"`} onClick={() => removeKey(u.at, u.key)}>
+            Remove
+          </button>
+        </div>
+      ))}
       {hidden > 0 && (
         <p className="setup-hint" data-testid="setup-hint">
           Fill in the fields marked <span className="req">*</span> to see this node&apos;s rows.
@@ -185,7 +235,7 @@ function NodeInspector({ node }: { node: PipelineNode }) {
       {groups.map((g) => (
         <section key={g.name} className="form-group" aria-label={groups.length > 1 ? g.name : undefined}>
           {groups.length > 1 && <h3>{g.name}</h3>}
-          <FieldList fields={g.fields} path={[]} obj={params} ctx={{ ...ctx, errors }} top />
+          <FieldList fields={g.fields} allFields={allFields} path={[]} obj={params} ctx={{ ...ctx, errors }} top />
         </section>
       ))}
       {info && (

@@ -1,5 +1,5 @@
 /** The pipeline's params in the inspector: each with its type, default and description; add and remove. */
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useDocument } from '../store/document.js';
 import { setPipelineParam } from '../store/doc-ops.js';
 import type { PipelineParam } from '../model/types.js';
@@ -13,6 +13,8 @@ const DEFAULT_HINT: Record<ParamType, string> = { string: 'text', number: 'a num
 /** A default typed as text; while it does not read as the param's type, the error shows and nothing is saved. */
 function DefaultInput({ type, value, label, onValue, onDone }: { type: ParamType; value: unknown; label: string; onValue(value: unknown): void; onDone(): void }) {
   const [error, setError] = useState<string>();
+  // A default changed elsewhere (undo) replaces the text that was wrong.
+  useEffect(() => setError(undefined), [value]);
   if (type === 'boolean')
     return (
       <select aria-label={label} value={value === undefined ? '' : String(value)} onChange={(e) => onValue(e.target.value === '' ? undefined : e.target.value === 'true')}>
@@ -23,27 +25,56 @@ function DefaultInput({ type, value, label, onValue, onDone }: { type: ParamType
     );
   // A read that failed keeps its text, so leaving the field does not wipe what is to be fixed.
   type Read = DefaultRead & { text: string };
+  const empty = value === '';
   return (
     <>
-      <DraftInput<Read>
-        aria-label={label}
-        aria-invalid={error ? true : undefined}
-        placeholder={`No default (${DEFAULT_HINT[type]})`}
-        shown={showDefault(value)}
-        read={(text) => ({ ...readDefault(type, text), text })}
-        show={(r) => ('error' in r ? r.text : showDefault(r.value))}
-        onValue={(r) => {
-          setError('error' in r ? r.error : undefined);
-          if ('value' in r) onValue(r.value);
-        }}
-        onDone={onDone}
-      />
+      <div className="text-field">
+        <DraftInput<Read>
+          aria-label={label}
+          aria-invalid={error ? true : undefined}
+          placeholder={empty ? '(empty text)' : `No default (${DEFAULT_HINT[type]})`}
+          shown={showDefault(value)}
+          read={(text) => ({ ...readDefault(type, text), text })}
+          show={(r) => ('error' in r ? r.text : showDefault(r.value))}
+          onValue={(r) => {
+            setError('error' in r ? r.error : undefined);
+            if ('value' in r) onValue(r.value);
+          }}
+          onDone={onDone}
+        />
+        {type === 'string' && (
+          <EmptyTextButton
+            label={label}
+            on={empty}
+            onClick={() => {
+              onValue(empty ? undefined : '');
+              onDone();
+            }}
+          />
+        )}
+      </div>
       {error && (
         <div className="field-error" role="alert">
           {error} Nothing is saved until it is.
         </div>
       )}
     </>
+  );
+}
+
+/** A text param's empty default is a value of its own, not the same as no default: this button enters (or removes) it. */
+function EmptyTextButton({ label, on, onClick }: { label: string; on: boolean; onClick(): void }) {
+  return (
+    <button
+      type="button"
+      className={`empty-text${on ? ' on' : ''}`}
+      aria-label={`${label}: empty text`}
+      aria-pressed={on}
+      title={on ? 'The default is the empty text: press to remove the default' : 'Make the default the empty text (not the same as no default)'}
+      onClick={onClick}
+    >
+      &quot;&quot;
+    </button>
   );
 }
 
@@ -102,11 +133,12 @@ function NewParam({ taken, onDone }: { taken: string[]; onDone(): void }) {
   const [name, setName] = useState('');
   const [type, setType] = useState<ParamType>('string');
   const [defaultText, setDefaultText] = useState('');
+  const [emptyDefault, setEmptyDefault] = useState(false);
   const [tried, setTried] = useState(false);
   const nameProblem = paramNameProblem(name.trim(), taken);
   // An empty name is reported only once Add is pressed; a wrong one as it is typed.
   const showNameProblem = nameProblem !== undefined && (tried || name.trim() !== '');
-  const read = readDefault(type, defaultText);
+  const read: DefaultRead = type === 'string' && emptyDefault && defaultText === '' ? { value: '' } : readDefault(type, defaultText);
   const add = () => {
     setTried(true);
     if (nameProblem || 'error' in read) return;
@@ -145,7 +177,28 @@ function NewParam({ taken, onDone }: { taken: string[]; onDone(): void }) {
             <option value="false">false</option>
           </select>
         ) : (
-          <input type="text" aria-label="New param default" value={defaultText} placeholder={`No default (${DEFAULT_HINT[type]})`} onChange={(e) => setDefaultText(e.target.value)} />
+          <div className="text-field">
+            <input
+              type="text"
+              aria-label="New param default"
+              value={defaultText}
+              placeholder={type === 'string' && emptyDefault ? '(empty text)' : `No default (${DEFAULT_HINT[type]})`}
+              onChange={(e) => {
+                setDefaultText(e.target.value);
+                setEmptyDefault(false);
+              }}
+            />
+            {type === 'string' && (
+              <EmptyTextButton
+                label="New param default"
+                on={emptyDefault && defaultText === ''}
+                onClick={() => {
+                  setDefaultText('');
+                  setEmptyDefault(!(emptyDefault && defaultText === ''));
+                }}
+              />
+            )}
+          </div>
         )}
         {'error' in read && (
           <div className="field-error" role="alert">

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CompletionContext, CompletionResult } from '@codemirror/autocomplete';
 import { EditorState } from '@codemirror/state';
-import { completionSource, errorRange } from './SqlEditor.js';
+import { completionSource, errorRange, keepLineSeparator } from './SqlEditor.js';
 
 const marked = (text: string, message: string, column?: string) => {
   const r = errorRange(text, { message, column });
@@ -29,5 +29,31 @@ describe('SQL completion', () => {
     const labels = result.options.map((o) => o.label);
     expect(labels.filter((l) => l === 'id')).toHaveLength(1);
     expect(labels).toEqual(expect.arrayContaining(['amount', 'a', 'b', 'name']));
+  });
+});
+
+describe('the SQL editor keeps the line endings of the query', () => {
+  const edit = (doc: string) => {
+    const state = EditorState.create({ doc, extensions: [keepLineSeparator(doc)] });
+    // Type a space at the end and delete it again, as a user would.
+    const typed = state.update({ changes: { from: state.doc.length, insert: ' ' } }).state;
+    return typed.update({ changes: { from: typed.doc.length - 1, to: typed.doc.length } }).state;
+  };
+
+  it('a CRLF query (with CRLF inside a string literal) is unchanged by an edit', () => {
+    const query = "SELECT *\r\nFROM qc\r\nWHERE name <> 'a\r\nb'";
+    expect(edit(query).sliceDoc()).toBe(query);
+  });
+
+  it('a new line in a CRLF query gets CRLF', () => {
+    const query = 'SELECT *\r\nFROM qc';
+    const state = EditorState.create({ doc: query, extensions: [keepLineSeparator(query)] });
+    expect(state.update({ changes: { from: state.doc.length, insert: state.lineBreak + 'LIMIT 1' } }).state.sliceDoc()).toBe('SELECT *\r\nFROM qc\r\nLIMIT 1');
+  });
+
+  it('a query with mixed line endings comes back exactly', () => {
+    const query = "SELECT *\nFROM qc\r\nWHERE name <> 'a\r\nb'\n";
+    expect(edit(query).doc.lines).toBe(5);
+    expect(edit(query).sliceDoc()).toBe(query);
   });
 });

@@ -12,6 +12,7 @@ import { autocompletion, completionKeymap, closeBrackets, type Completion, type 
 import { setDiagnostics, type Diagnostic } from '@codemirror/lint';
 import { syntaxHighlighting, defaultHighlightStyle } from '@codemirror/language';
 import type { Column } from '../model/types.js';
+import { lineSeparatorOf } from './line-endings.js';
 
 export interface SqlError {
   message: string;
@@ -115,6 +116,14 @@ export function diagnosticsFor(text: string, errors: SqlError[]): Diagnostic[] {
   });
 }
 
+/**
+ * The editor's line separator, from the text it opens with: CodeMirror would otherwise split on any
+ * line break and join with LF, turning CRLF into LF on the first edit (inside string literals too).
+ */
+export function keepLineSeparator(text: string) {
+  return EditorState.lineSeparator.of(lineSeparatorOf(text));
+}
+
 export function SqlEditor(props: Props) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
@@ -127,6 +136,7 @@ export function SqlEditor(props: Props) {
     const state = EditorState.create({
       doc: props.value,
       extensions: [
+        keepLineSeparator(props.value),
         drawSelection(),
         // Completion lists and error tips float above the page, not clipped by the inspector panel.
         tooltips({ parent: document.body }),
@@ -140,7 +150,8 @@ export function SqlEditor(props: Props) {
         EditorView.contentAttributes.of({ 'aria-label': props.ariaLabel }),
         EditorView.updateListener.of((u) => {
           if (u.docChanged) {
-            const text = u.state.doc.toString();
+            // sliceDoc joins lines with the editor's separator (doc.toString() always uses LF).
+            const text = u.state.sliceDoc();
             emitted.current.push(text);
             if (emitted.current.length > 200) emitted.current.shift();
             latest.current.onChange(text);
@@ -164,7 +175,7 @@ export function SqlEditor(props: Props) {
   // emitted itself is only the store catching up (possibly a keystroke behind): leave the text alone.
   useEffect(() => {
     const v = view.current;
-    if (!v || v.state.doc.toString() === props.value) return;
+    if (!v || v.state.sliceDoc() === props.value) return;
     const i = emitted.current.lastIndexOf(props.value);
     if (i >= 0) return;
     emitted.current = [];

@@ -236,3 +236,134 @@ describe('param shapes the studio edits as the schema allows', () => {
     expect(fields('source.postgres').find((f) => f.key === 'columns')!.allowsEmpty).toBeUndefined();
   });
 });
+
+describe('which settings show: conditions are stated, never guessed from an explanation', () => {
+  /** Every field of the catalogue that shows only under a condition, as `type path`: its condition. */
+  function catalogConditions(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    const walk = (type: string, f: FieldModel, at: string) => {
+      const path = at ? `${at}.${f.key}` : f.key;
+      if (f.visibleWhen) out[`${type} ${path}`] = f.visibleWhen;
+      for (const c of f.itemFields ?? []) walk(type, c, `${path}[]`);
+      for (const v of f.variants ?? []) for (const c of v.fields) walk(type, c, `${path}<${v.value}>`);
+    };
+    for (const n of nodeCatalog()) for (const f of formModel(n.paramsSchema as ParamJsonSchema).flatMap((g) => g.fields)) walk(n.type, f, '');
+    return out;
+  }
+
+  it('every conditional field of every node is one a reviewer listed here (a new or misread condition fails until checked)', () => {
+    expect(catalogConditions()).toEqual({
+      'transform.fill_nulls rules[].value': { key: 'strategy', values: ['constant'] },
+      'transform.map_values from_column': { port: 'mapping' },
+      'transform.map_values to_column': { port: 'mapping' },
+      'transform.map_values unmapped_value': { key: 'unmapped', values: ['value'] },
+      'transform.window columns[].offset': { key: 'function', values: ['lag', 'lead'] },
+      'transform.window columns[].default': { key: 'function', values: ['lag', 'lead'] },
+      'transform.window columns[].rows': { key: 'function', values: ['moving_avg', 'moving_sum', 'moving_min', 'moving_max'] },
+      'transform.aggregate aggregations[].p': { key: 'function', values: ['percentile'] },
+      'transform.aggregate aggregations[].order_by': { key: 'function', values: ['first', 'last', 'string_agg'] },
+      'transform.aggregate aggregations[].descending': { key: 'function', values: ['string_agg'] },
+      'transform.aggregate aggregations[].separator': { key: 'function', values: ['string_agg'] },
+      'transform.http_enrich body': { key: 'method', values: ['POST'] },
+      'source.kafka start_timestamp': { key: 'start_from', values: ['timestamp'] },
+      'source.kafka csv_delimiter': { key: 'format', values: ['csv'] },
+      'source.rabbitmq csv_delimiter': { key: 'format', values: ['csv'] },
+      'source.rest body': { key: 'method', values: ['POST'] },
+      'source.rest pagination[].next_url_path': { key: 'type', values: ['json_link'] },
+      'source.rest pagination[].limit': { key: 'type', values: ['offset'] },
+      'source.rest pagination[].base_page': { key: 'type', values: ['page_number'] },
+      'source.rest pagination[].page_size': { key: 'type', values: ['page_number'] },
+      'source.rest pagination[].total_path': { key: 'type', values: ['offset', 'page_number'] },
+      'source.rest pagination[].cursor_path': { key: 'type', values: ['cursor'] },
+      'source.rest pagination[].cursor_header': { key: 'type', values: ['cursor'] },
+      'source.rest pagination[].cursor_param': { key: 'type', values: ['cursor'] },
+      'sink.postgres keys': { key: 'mode', values: ['upsert'] },
+      'sink.sqlserver keys': { key: 'mode', values: ['upsert'] },
+      'sink.redis columns': { key: 'value', values: ['hash', 'json'] },
+      'sink.redis value_column': { key: 'value', values: ['string'] },
+      'sink.redis namespace': { key: 'mode', values: ['replace_namespace'] },
+      'sink.redis old_ttl_s': { key: 'mode', values: ['replace_namespace'] },
+      'sink.elasticsearch index': { key: 'mode', values: ['upsert', 'replace'] },
+      'sink.elasticsearch create_index': { key: 'mode', values: ['upsert'] },
+    });
+  });
+
+  it('every condition names a sibling select and values it offers, so each conditional field can appear', () => {
+    const check = (type: string, fields: FieldModel[]) => {
+      for (const f of fields) {
+        const when = f.visibleWhen;
+        if (when && 'key' in when) {
+          const lead = fields.find((s) => s.key === when.key);
+          expect(lead?.kind, `${type} ${f.key} follows ${when.key}`).toBe('select');
+          for (const v of when.values) expect(lead!.optionValues, `${type} ${f.key}`).toContain(v);
+          // A field whose own choices the condition names is explaining those choices, not following a sibling.
+          expect((f.optionValues ?? []).filter((v) => when.values.includes(v as string)), `${type} ${f.key}`).toEqual([]);
+        }
+        for (const c of [f.itemFields ?? [], ...(f.variants ?? []).map((v) => v.fields)]) check(type, c);
+      }
+    };
+    for (const n of nodeCatalog()) check(n.type, formModel(n.paramsSchema as ParamJsonSchema).flatMap((g) => g.fields));
+  });
+
+  it('the CSV source offers its Encoding whatever Hive partitions says, and so does the S3 source for CSV', () => {
+    const csv = fields('source.csv');
+    const encoding = csv.find((f) => f.key === 'encoding')!;
+    expect(encoding.visibleWhen).toBeUndefined();
+    for (const hive of [undefined, 'auto', true, false]) expect(isVisible(encoding, undefined, { hive_partitioning: hive }, csv, new Set())).toBe(true);
+    const s3csv = fields('source.s3').find((f) => f.key === 'csv')!.itemFields!;
+    expect(s3csv.find((f) => f.key === 'encoding')).toMatchObject({ kind: 'select' });
+    expect(s3csv.find((f) => f.key === 'encoding')!.visibleWhen).toBeUndefined();
+  });
+
+  it('a help text that explains one of the field’s own choices ("`auto`: …") is not read as a condition on a sibling with that choice', () => {
+    const schema = {
+      type: 'object',
+      properties: {
+        mode: { type: 'string', enum: ['auto', 'on'], default: 'auto', group: 'B' },
+        charset: { type: 'string', enum: ['auto', 'utf-8'], help: '`auto`: detected from the file.', group: 'A' },
+        extra: { type: 'string', help: 'For `on`: what to add.', group: 'A' },
+      },
+    } as ParamJsonSchema;
+    const all = formModel(schema).flatMap((g) => g.fields);
+    expect(all.find((f) => f.key === 'charset')!.visibleWhen).toBeUndefined();
+    expect(all.find((f) => f.key === 'extra')!.visibleWhen).toEqual({ key: 'mode', values: ['on'] });
+  });
+
+  it('a condition stated in the metadata wins over the help text', () => {
+    const schema = {
+      type: 'object',
+      properties: {
+        mode: { type: 'string', enum: ['a', 'b'] },
+        x: { type: 'string', help: 'For `a`: something.', visibleWhen: { key: 'mode', values: ['b'] } },
+        y: { type: 'string', visibleWhen: { port: 'lookup' } },
+      },
+    } as ParamJsonSchema;
+    const all = formModel(schema).flatMap((g) => g.fields);
+    expect(all.find((f) => f.key === 'x')!.visibleWhen).toEqual({ key: 'mode', values: ['b'] });
+    expect(all.find((f) => f.key === 'y')!.visibleWhen).toEqual({ port: 'lookup' });
+  });
+
+  it("a setting's default decides a condition even when that setting is in another form group", () => {
+    const schema = {
+      type: 'object',
+      properties: {
+        mode: { type: 'string', enum: ['on', 'off'], default: 'on', group: 'B' },
+        extra: { type: 'string', help: 'For `on`: what to add.', group: 'A' },
+      },
+    } as ParamJsonSchema;
+    const groups = formModel(schema);
+    const extra = groups.find((g) => g.name === 'A')!.fields[0]!;
+    expect(isVisible(extra, undefined, {}, groups.flatMap((g) => g.fields), new Set())).toBe(true);
+    expect(isVisible(extra, undefined, { mode: 'off' }, groups.flatMap((g) => g.fields), new Set())).toBe(false);
+  });
+});
+
+describe('numbers typed into number fields', () => {
+  it('a plain decimal is a number; hexadecimal, binary and octal stay text, so the check says it is not a number', () => {
+    const n = { kind: 'number' as const };
+    expect(parseInput(n, '25')).toBe(25);
+    expect(parseInput(n, '-0.5')).toBe(-0.5);
+    expect(parseInput(n, '1e3')).toBe(1000);
+    for (const text of ['0x10', '0b11', '0o17', 'abc', 'Infinity']) expect(parseInput(n, text), text).toBe(text);
+  });
+});

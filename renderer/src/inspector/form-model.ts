@@ -6,7 +6,7 @@
  * values that may be text, a number or a boolean, and optional settings that are detected when unset.
  */
 import type { ParamJsonSchema } from '../model/types.js';
-import { conditionFromHelp, type Condition } from './visibility.js';
+import { conditionFromHelp, explicitCondition, type Condition } from './visibility.js';
 
 export type FieldKind =
   | 'text'
@@ -220,6 +220,8 @@ export function fieldModel(key: string, raw: ParamJsonSchema, required: boolean,
   if (s.default !== undefined) field.default = s.default;
   if (s.placeholder) field.placeholder = s.placeholder;
   if (s.port) field.port = s.port;
+  const when = explicitCondition(s.visibleWhen ?? raw.visibleWhen);
+  if (when) field.visibleWhen = when;
   if (typeOf(s) === 'integer') field.integer = true;
   if (typeof s.minimum === 'number') field.min = s.minimum;
   if (typeof s.maximum === 'number') field.max = s.maximum;
@@ -282,7 +284,7 @@ function objectFields(schema: ParamJsonSchema, group: string): FieldModel[] {
   const fields = Object.entries(schema.properties ?? {}).map(([k, v]) => fieldModel(k, v, required.has(k), group));
   for (const f of fields) {
     const others = fields.filter((o) => o !== f);
-    const when = f.help ? conditionFromHelp(f.help, others) : undefined;
+    const when = !f.visibleWhen && f.help ? conditionFromHelp(f.help, others, f) : undefined;
     if (when) f.visibleWhen = when;
     const typedBy = typingColumn(f, others);
     if (typedBy) f.typedBy = typedBy;
@@ -337,17 +339,23 @@ export function jsonShapeOf(field: Pick<FieldModel, 'kind' | 'itemKind'>): 'any'
   return field.itemKind === 'json-object' || field.itemKind === 'key-value' || field.itemKind === 'object' ? 'object-of-objects' : 'object';
 }
 
-/** Turns what a user typed into the param value: empty means unset, numbers parse, invalid numbers stay text so validation can say why. */
-export function parseInput(field: Pick<FieldModel, 'kind' | 'integer'>, text: string): unknown {
-  if (text === '') return undefined;
-  if (field.kind === 'number') {
-    const n = Number(text);
-    return Number.isFinite(n) && text.trim() !== '' ? n : text;
-  }
-  return text;
+/** A plain decimal number (`12`, `-0.5`, `.5`, `1e3`): never hexadecimal, binary or octal (`0x10`, `0b11`), which `Number()` would read. */
+export const NUMBER_TEXT = /^\s*-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
+
+/** Whether a typed text is a plain decimal number, as the engine reads numbers. */
+export function isNumberText(text: string): boolean {
+  return NUMBER_TEXT.test(text) && Number.isFinite(Number(text));
 }
 
-const NUMBER_TEXT = /^\s*-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
+/**
+ * Turns what a user typed into the param value: empty means unset, plain decimal numbers parse,
+ * anything else (`abc`, `0x10`) stays text so validation says it is not a number.
+ */
+export function parseInput(field: Pick<FieldModel, 'kind' | 'integer'>, text: string): unknown {
+  if (text === '') return undefined;
+  if (field.kind === 'number') return isNumberText(text) ? Number(text) : text;
+  return text;
+}
 const NUMERIC_TYPE = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|REAL|DECIMAL|NUMERIC|INT)/i;
 
 /**

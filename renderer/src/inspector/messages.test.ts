@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { nodeCatalog } from '../../../core/src/host/catalog.js';
 import type { ParamJsonSchema, Problem } from '../model/types.js';
 import { formModel } from './form-model.js';
-import { fieldAtPath, friendlyMessage, problemText } from './messages.js';
+import { fieldAtPath, friendlyMessage, problemText, unknownKeys } from './messages.js';
 import { errorsByField, revealedProblems } from './Inspector.js';
 import { describeDetected, detectedValue, namedArgs } from './detected.js';
 
@@ -47,5 +47,17 @@ describe('what a source detected', () => {
     expect(detectedValue(sql, 'skip_rows')).toBe(0);
     expect(detectedValue(undefined, 'header')).toBeUndefined();
     expect([true, false, '', '\t', ';'].map(describeDetected)).toEqual(['yes', 'no', 'none', 'tab', ';']);
+  });
+});
+
+describe('keys a node does not know', () => {
+  it('are read from the problem with where they sit, so the inspector can remove them', () => {
+    expect(unknownKeys({ path: 'nodes[1].params', field: '', message: `node 'f' (transform.filter): Unrecognized key: "conditon"` })).toEqual({ at: [], keys: ['conditon'] });
+    expect(unknownKeys({ path: 'nodes[1].params.aggregations[0]', field: 'aggregations[0]', message: 'Unrecognized keys: "colum", "x"' })).toEqual({ at: ['aggregations', 0], keys: ['colum', 'x'] });
+    expect(unknownKeys({ path: 'nodes[1].params.condition', field: 'condition', message: 'Required.' })).toBeUndefined();
+  });
+
+  it('are worded with the way out the studio offers, not "remove it from the file"', () => {
+    expect(friendlyMessage({ message: 'Unrecognized key: "conditon"' })).toBe('Not a setting of this node: "conditon" (select the node and press Remove beside it).');
   });
 });

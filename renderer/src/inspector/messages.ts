@@ -95,9 +95,23 @@ export function friendlyMessage(p: Pick<Problem, 'message' | 'hint'>, field?: Fi
   if ((m = /^Invalid option: expected one of (.*)$/.exec(msg))) return `Choose one of: ${m[1]!.replace(/"/g, '').split('|').join(', ')}.`;
   if (/^Invalid discriminator value/.test(msg)) return `Choose what kind of ${field?.itemLabel ?? 'entry'} this is.`;
   if ((m = /has nothing connected to its input '([^']+)'/.exec(msg))) return `Nothing is connected to its input '${m[1]}' yet: drag from another node's right-hand port to this node's left-hand port.`;
-  if ((m = /^Unrecognized keys?: (.*)$/.exec(msg))) return `Not a setting of this node: ${m[1]} (remove it from the file).`;
+  if ((m = /^Unrecognized keys?: (.*)$/.exec(msg))) return `Not a setting of this node: ${m[1]} (select the node and press Remove beside it).`;
   const hint = p.hint && p.hint !== 'this field is required' ? ` (${p.hint})` : '';
   return `${msg}${hint}`;
+}
+
+/**
+ * Keys the node does not know (a typo such as `conditon`), from an "Unrecognized keys" problem:
+ * where they sit in the params (`[]` for the params themselves, `['aggregations', 0]` in an entry)
+ * and their names, so the inspector can offer to remove them.
+ */
+export function unknownKeys(p: Pick<Problem, 'message' | 'path' | 'field'>): { at: Array<string | number>; keys: string[] } | undefined {
+  const m = /^Unrecognized keys?: (.*)$/.exec(p.message.replace(NODE_PREFIX, ''));
+  if (!m) return undefined;
+  const keys = [...m[1]!.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((k) => JSON.parse(`"${k[1]!}"`) as string);
+  if (keys.length === 0) return undefined;
+  const field = p.field ?? /^nodes\[\d+\]\.params\.?(.*)$/.exec(p.path)?.[1] ?? '';
+  return { at: splitFieldPath(field), keys };
 }
 
 /** "Aggregations 2 › Function: Required: choose one." for lists that name the field. */

@@ -24,7 +24,7 @@ describe('pipeline params in the inspector', () => {
   });
 
   it('a default that is not of the type says what to write, and is not saved', () => {
-    expect(readDefault('number', 'ten')).toEqual({ error: 'The default must be a number, e.g. 10 or 2.5.' });
+    expect(readDefault('number', 'ten')).toEqual({ error: 'The default must be a number written in decimal, e.g. 10 or 2.5 (not 0x10 or 0b11).' });
     expect(readDefault('date', '31/01/2025')).toEqual({ error: expect.stringContaining('YYYY-MM-DD') });
     expect(readDefault('boolean', 'yes')).toEqual({ error: 'The default must be true or false.' });
   });
@@ -47,5 +47,19 @@ describe('pipeline params in the inspector', () => {
     expect(Object.keys(setPipelineParam(added, 'since', { type: 'date', default: '2025-01-01' }).params)).toEqual(['since', 'min_amount']);
     expect(setPipelineParam(added, 'since', undefined).params).toEqual({ min_amount: { type: 'number', default: 10 } });
     expect(setPipelineParam(doc, 'nope', undefined)).toBe(doc);
+  });
+});
+
+describe('param defaults are what the user typed, nothing else', () => {
+  it('a number default is written in decimal: hexadecimal, binary and octal are refused with a message', () => {
+    expect(readDefault('number', '16')).toEqual({ value: 16 });
+    expect(readDefault('number', '-2.5')).toEqual({ value: -2.5 });
+    for (const text of ['0x10', '0b11', '0o7', 'abc', 'Infinity']) expect(readDefault('number', text), text).toEqual({ error: expect.stringMatching(/must be a number written in decimal/) });
+  });
+
+  it('a text default may be spaces; an empty field is no default (the "" button sets the empty text)', () => {
+    expect(readDefault('string', '')).toEqual({ value: undefined });
+    expect(readDefault('string', '  ')).toEqual({ value: '  ' });
+    expect(readDefault('number', '  ')).toEqual({ value: undefined });
   });
 });

@@ -1,9 +1,13 @@
 /**
  * Which settings apply: an aggregation's "Percentile" matters for `percentile` only, "Separator"
- * for `string_agg` only. Node definitions say so in their help texts, in a fixed style the
+ * for `string_agg` only. A param may say so explicitly in its metadata
+ * (`.meta({ visibleWhen: { key: 'function', values: ['percentile'] } })` or `{ port: 'mapping' }`),
+ * which always wins. Otherwise the condition is read from the help text, in a fixed style the
  * reference docs use too ("For percentile: …", "string_agg only.", "lag/lead: …", "moving_*: …",
- * "With unmapped "value".", "With the `mapping` input connected: …"). Reading that style here keeps
- * the forms generic: any node that writes its help this way gets fields that appear when they apply.
+ * "With unmapped "value".", "With the `mapping` input connected: …"), and only where it is
+ * unambiguous: a clause that opens with one of the field's own values ("`auto`: UTF-16 when …")
+ * describes that value, never a sibling's. Every condition the catalogue derives is listed in
+ * form-model.test.ts, so a misread one fails a test instead of hiding a field.
  * A field that holds a value is always shown, so nothing in the file is ever hidden.
  */
 import type { FieldModel } from './form-model.js';
@@ -25,7 +29,7 @@ function selectValues(f: FieldModel): string[] {
 }
 
 /** The condition a help text states, read against the sibling fields it can refer to. */
-export function conditionFromHelp(help: string, siblings: FieldModel[]): Condition | undefined {
+export function conditionFromHelp(help: string, siblings: FieldModel[], self?: FieldModel): Condition | undefined {
   const port = /^With the `?(\w+)`? input connected\b/.exec(help);
   if (port) return { port: port[1]! };
   const withValue = /^With (\w+) "([^"]+)"/.exec(help);
@@ -40,6 +44,8 @@ export function conditionFromHelp(help: string, siblings: FieldModel[]): Conditi
     const lead = LEAD.exec(sentence);
     if (!lead) continue;
     const tokens = lead[1]!.split(/\s*(?:\/|,|\bor\b|\band\b)\s*/).map((t) => t.replace(/`/g, '').trim()).filter(Boolean);
+    // "`auto`: …" on a field that has an `auto` choice explains that choice: it is no condition.
+    if (self && tokens.some((t) => selectValues(self).some((v) => matches(t, v)))) continue;
     const sib = siblings.find((f) => (key === undefined || f.key === key) && tokens.every((t) => selectValues(f).some((v) => matches(t, v))));
     if (!sib) continue;
     key = sib.key;
@@ -48,7 +54,20 @@ export function conditionFromHelp(help: string, siblings: FieldModel[]): Conditi
   return key ? { key, values: [...values] } : undefined;
 }
 
-/** Whether a field shows, given its siblings' values (defaults apply) and the node's connected input ports. */
+/** A condition stated in a param's metadata (`visibleWhen`), if it is well formed. */
+export function explicitCondition(meta: unknown): Condition | undefined {
+  if (!meta || typeof meta !== 'object') return undefined;
+  const m = meta as Record<string, unknown>;
+  if (typeof m.port === 'string') return { port: m.port };
+  if (typeof m.key === 'string' && Array.isArray(m.values) && m.values.every((v) => typeof v === 'string')) return { key: m.key, values: m.values as string[] };
+  return undefined;
+}
+
+/**
+ * Whether a field shows, given its siblings' values (defaults apply) and the node's connected input
+ * ports. `siblingFields` must hold every field of the object, not only those of one form group:
+ * the default of a setting in another group decides as well.
+ */
 export function isVisible(field: FieldModel, value: unknown, siblings: Record<string, unknown>, siblingFields: FieldModel[], connectedPorts: ReadonlySet<string>): boolean {
   const when = field.visibleWhen;
   if (!when) return true;

@@ -41,6 +41,8 @@ export interface ParamJsonSchema {
   group?: string;
   placeholder?: string;
   port?: string;
+  /** Shown only when a sibling setting has one of some values, or an input port is connected. */
+  visibleWhen?: { key: string; values: string[] } | { port: string };
   description?: string;
   [key: string]: unknown;
 }

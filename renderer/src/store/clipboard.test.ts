@@ -45,3 +45,34 @@ describe('copy and paste', () => {
     expect(copyNodes(chain(), [])).toBeNull();
   });
 });
+
+describe('pasting a source with the SQL node that reads it', () => {
+  const doc = {
+    ...emptyPipeline(),
+    nodes: [
+      { id: 'orders', type: 'source.csv', params: { path: 'orders.csv' } },
+      { id: 'q', type: 'transform.sql', params: { query: "SELECT * FROM orders WHERE note <> 'orders'" } },
+    ],
+    edges: [{ from: 'orders:out', to: 'q:in' }],
+  } as Parameters<typeof copyNodes>[0];
+
+  it('the pasted query reads the pasted source under its new id', () => {
+    const { doc: after, ids } = pasteClip(doc, copyNodes(doc, ['orders', 'q'])!, { x: 40, y: 40 });
+    const [src, sql] = ids.map((id) => after.nodes.find((n) => n.id === id)!);
+    expect(src!.id).not.toBe('orders');
+    expect(sql!.params.query).toBe(`SELECT * FROM ${src!.id} WHERE note <> 'orders'`);
+    // The original is untouched.
+    expect(after.nodes.find((n) => n.id === 'q')!.params.query).toBe("SELECT * FROM orders WHERE note <> 'orders'");
+  });
+
+  it('a query pasted without its source keeps naming the relation it had', () => {
+    const { doc: after, ids } = pasteClip(doc, copyNodes(doc, ['q'])!, { x: 40, y: 40 });
+    expect(after.nodes.find((n) => n.id === ids[0])!.params.query).toBe("SELECT * FROM orders WHERE note <> 'orders'");
+  });
+
+  it('an ambiguous query is left as it is (the check then names the relation it reads)', () => {
+    const odd = { ...doc, nodes: [doc.nodes[0]!, { ...doc.nodes[1]!, params: { query: 'SELECT orders FROM orders' } }] };
+    const { doc: after, ids } = pasteClip(odd, copyNodes(odd, ['orders', 'q'])!, { x: 40, y: 40 });
+    expect(after.nodes.find((n) => n.id === ids[1])!.params.query).toBe('SELECT orders FROM orders');
+  });
+});

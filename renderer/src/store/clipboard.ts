@@ -1,6 +1,7 @@
 /** Copy and paste of nodes with the edges between them; the clip is plain JSON so it travels between pipelines. */
 import type { Pipeline, PipelineEdge, PipelineNode } from '../model/types.js';
 import { freshId, splitEndpoint, type XY } from './doc-ops.js';
+import { renameRelation } from './sql-rename.js';
 
 export const CLIP_FORMAT = 'caudal.clip/1';
 
@@ -45,6 +46,20 @@ export function pasteClip(doc: Pipeline, clip: Clip, offset: XY): { doc: Pipelin
   };
   const nodes = clip.nodes.map((n) => ({ ...structuredClone(n), id: rename.get(n.id)! }));
   const edges = clip.edges.map((e) => ({ from: remap(e.from), to: remap(e.to) }));
+  // A pasted SQL query that reads a pasted input under its old id reads it under the new one, where
+  // the query names it unambiguously (sql-rename.ts); otherwise the check names the stale relation.
+  for (const n of nodes) {
+    const query = n.type === 'transform.sql' ? n.params?.query : undefined;
+    if (typeof query !== 'string') continue;
+    let next = query;
+    for (const e of clip.edges) {
+      const from = splitEndpoint(e.from).nodeId;
+      const renamed = rename.get(from);
+      if (rename.get(splitEndpoint(e.to).nodeId) !== n.id || !renamed || renamed === from) continue;
+      next = renameRelation(next, from, renamed) ?? next;
+    }
+    if (next !== query) n.params = { ...n.params, query: next };
+  }
   const layoutNodes = { ...(doc.layout?.nodes ?? {}) };
   for (const n of clip.nodes) {
     const p = clip.positions[n.id] ?? { x: 0, y: 0 };
