@@ -73,7 +73,9 @@ export class ProgressPrinter {
         if (this.watching && e.status === 'ok') break;
         const mark = e.status === 'ok' ? '✓' : e.status === 'cancelled' ? '■' : '✗';
         // Fused nodes run inside a downstream query; their rows are not counted (see --metrics).
-        const rows = e.rowsOut === null ? (e.status === 'ok' ? ' (fused)' : '') : ` ${formatCount(e.rowsOut)} rows`;
+        // A sink's rows are staged here: they reach the destination only when the run commits (→ lines).
+        const staged = e.nodeType.startsWith('sink.') && e.status === 'ok' ? ' staged' : '';
+        const rows = e.rowsOut === null ? (e.status === 'ok' ? ' (fused)' : '') : ` ${formatCount(e.rowsOut)} rows${staged}`;
         this.print(`  ${mark} ${e.nodeId.padEnd(20)} ${e.nodeType.padEnd(18)}${rows} ${formatMs(e.elapsedMs)}`);
         if (e.metrics && Object.keys(e.metrics).length > 0)
           this.print(`      ${Object.entries(e.metrics).map(([k, v]) => `${k}=${formatCount(v)}`).join('  ')}`);
