@@ -138,7 +138,24 @@ export const withChecked = (ref: string, checked: string[]) => (checked.length >
 /**
  * SQL true when the text `text` writes a whole number that a DOUBLE does not hold exactly (beyond
  * 2^53, where a detected DOUBLE column rounds it): for the sampled text of CSV columns and JSON keys.
+ * A range test, not abs(): abs() of HUGEINT's lowest value overflows, and DuckDB evaluates every
+ * operand of the OR.
  */
 export function wholeBeyondDouble(text: string): string {
-  return `(regexp_full_match(${text}, '\\s*[+-]?[0-9]+\\s*') AND (length(regexp_replace(${text}, '[^0-9]', '', 'g')) > 17 OR abs(TRY_CAST(trim(${text}) AS HUGEINT)) > 9007199254740992))`;
+  return `(regexp_full_match(${text}, '\\s*[+-]?[0-9]+\\s*') AND (length(regexp_replace(${text}, '[^0-9]', '', 'g')) > 17 OR NOT (TRY_CAST(trim(${text}) AS HUGEINT) BETWEEN -9007199254740992 AND 9007199254740992)))`;
+}
+
+/** The significant digits a number's text writes: no sign, point, exponent, leading or trailing zeros (`-0.0120e3` → `12`). */
+const significantDigits = (text: string) => `trim(regexp_replace(regexp_replace(lower(trim(${text})), 'e.*$', ''), '[^0-9]', '', 'g'), '0')`;
+
+/**
+ * SQL true when the text `text` writes a number with a fraction or an exponent that a DOUBLE does
+ * not keep (`1234567890123456.78` arrives as 1234567890123456.8; a DOUBLE keeps 15 to 17 significant
+ * digits): the DOUBLE's own text (the shortest that gives it back) writes other significant digits.
+ * Whole numbers are wholeBeyondDouble's; text that is no number, and numbers beyond a DOUBLE's range
+ * (`1e400`, which the docs name), are not counted. For a planning sample, not for every row.
+ */
+export function fractionBeyondDouble(text: string): string {
+  const double = `TRY_CAST(trim(${text}) AS DOUBLE)`;
+  return `(NOT regexp_full_match(${text}, '\\s*[+-]?[0-9]+\\s*') AND length(${significantDigits(text)}) > 15 AND isfinite(${double}) AND ${significantDigits(`CAST(${double} AS VARCHAR)`)} <> ${significantDigits(text)})`;
 }

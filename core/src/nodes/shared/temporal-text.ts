@@ -125,7 +125,9 @@ export function timestampConversion(col: string, type: string, prefix: string): 
   const notReason = quotedValue(col, ` is not a valid ${t}`);
   // The result is compared first, so DuckDB computes the cast once for all the uses below (it shares
   // an expression that the first condition of a CASE uses); most values pass on one comparison.
-  const misread = castMisread(col, cast);
+  // castMisread compares with TIMESTAMP literals (the year 1, 1000): as TIMESTAMP_NS, which holds
+  // 1677 to 2262 only, they do not convert and every value before 1970 would fail the read.
+  const misread = castMisread(col, t === 'TIMESTAMP_NS' ? `CAST(${cast} AS TIMESTAMP)` : cast);
   return {
     safe: `CASE WHEN ${misread} THEN NULL WHEN ${bad} THEN NULL ELSE ${cast} END`,
     strict: `CASE WHEN ${misread} THEN error(${prefix} || ${notReason}) WHEN ${bad} THEN error(${prefix} || ${badReason}) ELSE coalesce(${cast}, CASE WHEN ${col} IS NOT NULL THEN error(${prefix} || ${notReason}) END) END`,
@@ -150,11 +152,12 @@ function fromCast(col: string, cast: string, reason: string, prefix: string): Nu
  * `infinity` and `-infinity` are the infinite dates, as DuckDB's cast reads them; `epoch` does not
  * convert. Most values pass on one comparison of the result: the text is looked at again only where
  * the result is 1900-01-01 (where try_strptime puts the special words) or before the year 1000.
+ * `keepTime`: what to do with a value that has a time (the reason's end).
  */
-export function dateConversion(col: string, prefix: string): NumberConversion {
+export function dateConversion(col: string, prefix: string, keepTime = 'convert to TIMESTAMP to keep it'): NumberConversion {
   const withTime = `regexp_matches(${col}, ${stringLiteral('^\\s*[+-]?[0-9]+-[0-9]{1,2}-[0-9]{1,2}[ T][0-9]{1,2}:[0-9]{2}')})`;
   // Only a value that failed is looked at again, to say why.
-  const reason = `CASE WHEN ${withTime} THEN ${quotedValue(col, ' is not a DATE: it has a time; convert to TIMESTAMP to keep it')} ELSE ${quotedValue(col, ' is not a valid DATE (YYYY-MM-DD)')} END`;
+  const reason = `CASE WHEN ${withTime} THEN ${quotedValue(col, ` is not a DATE: it has a time; ${keepTime}`)} ELSE ${quotedValue(col, ' is not a valid DATE (YYYY-MM-DD)')} END`;
   const read = `try_strptime(${col}, '%Y-%m-%d')`;
   const special = `CASE WHEN contains(${col}, '1900') THEN DATE '1900-01-01' WHEN NOT contains(lower(${col}), 'epoch') THEN TRY_CAST(${col} AS DATE) END`;
   const cast = `CASE WHEN ${read} > TIMESTAMP '1900-01-01' THEN CAST(${read} AS DATE) WHEN ${read} = TIMESTAMP '1900-01-01' THEN (${special}) WHEN ${read} >= TIMESTAMP '1000-01-01' THEN CAST(${read} AS DATE) WHEN contains(${col}, ${fourDigitYear(read, false)}) THEN CAST(${read} AS DATE) END`;

@@ -7,7 +7,7 @@ import type { CsvFile } from './files.js';
 import { fieldKey, locateRecords, type RecordLine } from './locate.js';
 
 /**
- * Integer, timestamp and time columns (and numbers written with a thousands separator) are read as text
+ * Integer, ISO date, timestamp and time columns (and numbers written with a thousands separator) are read as text
  * and converted after DuckDB parsed the line, so a value that does not convert has no line number in DuckDB's
  * terms. These helpers find it again in the file: for the error that stops a run (`fail`), and for
  * each row set aside (`reject`).

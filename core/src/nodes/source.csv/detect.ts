@@ -155,6 +155,15 @@ const STRICT_ISO_DATE = '%Y-%m-%d';
 // Formats DuckDB's own date and timestamp casts read without being told (detection reports them;
 // they are not stated again, except the date format above).
 export const ISO_DATE = /^%Y-%m-%d$/;
+
+/**
+ * Whether DATE columns in this format are read as text and converted by dateConversion
+ * (shared/temporal-text.ts) rather than by read_csv with the format stated: strptime, which the
+ * reader uses with a format, reads `infinity` and `-infinity` as 1900-01-01 without a word, where
+ * DATE holds (and every Caudal sink writes) the infinite dates. dateConversion is as strict about
+ * what follows a date and keeps them. Custom formats (`%d/%m/%Y`) stay with the reader.
+ */
+export const isIsoDateFormat = (format: string | undefined) => format === undefined || ISO_DATE.test(format);
 export const ISO_TIMESTAMP = /^%Y-%m-%d[ T]%H:%M:%S(\.%[fgn])?$/;
 const custom = (format: string, iso: RegExp) => (format && !iso.test(format) ? format : undefined);
 
@@ -214,7 +223,7 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
   const given = givenArgs(p, thousands);
   // Excel's `sep=;` line states the delimiter and is skipped as Excel does, unless the rows to skip
   // are stated (then the user counted it); a delimiter given wins over the one it states.
-  const sepLine = p.skip_rows === undefined ? await separatorLine(sniffPath) : undefined;
+  const sepLine = p.skip_rows === undefined ? await separatorLine(sniffPath, p.quote, p.escape ?? p.quote) : undefined;
   if (sepLine !== undefined) given.named = { ...given.named, skip: 1, delim: p.delimiter ?? sepLine };
   const sniff = async (extra: Record<string, SqlValue | undefined> = {}): Promise<Sniffed> => {
     // Without the column list: sniff_csv compares it with the header's names and the sampled
@@ -373,17 +382,24 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
   // integer column (DuckDB rounds a fraction, `4.5` → 5) and every DECIMAL column (`12.345` → 12.35
   // in DECIMAL(10,2)); every timestamp column read without a
   // format (DuckDB drops a UTC offset, `10:00:00+05` → 10:00); every TIME column (`01:45:00 PM` →
-  // 01:45). DATE columns are read strictly by DuckDB itself once their format is stated (dialectArgs).
+  // 01:45); every ISO DATE column (with its format stated, DuckDB reads `infinity` as 1900-01-01;
+  // see isIsoDateFormat). DATE columns in another format are read strictly by DuckDB itself once
+  // their format is stated (dialectArgs).
   const converted: Detected['converted'] = [];
   for (const c of p.all_varchar ? [] : columns) {
-    const type = userTypes.get(c.name) ?? facts.numberTypes.get(c.name) ?? (isNumericType(c.type) || isPlainTimestampType(c.type) || isTimeType(c.type) ? c.type : undefined);
+    const type = userTypes.get(c.name) ?? facts.numberTypes.get(c.name) ?? (isNumericType(c.type) || isPlainTimestampType(c.type) || isTimeType(c.type) || isDateType(c.type) ? c.type : undefined);
     const checked = thousands ? isNumericType(type ?? '') : isIntegerType(type ?? '') || decimalScale(type ?? '') !== undefined;
-    if (type && (checked || (isPlainTimestampType(type) && !dialect.timestampFormat) || isTimeType(type))) converted.push({ name: c.name, type, detected: !userTypes.has(c.name) });
+    const isoDate = isDateType(type ?? '') && isIsoDateFormat(dialect.dateFormat);
+    if (type && (checked || (isPlainTimestampType(type) && !dialect.timestampFormat) || isTimeType(type) || isoDate)) converted.push({ name: c.name, type, detected: !userTypes.has(c.name) });
   }
   const warnings: string[] = [];
   for (const [column, example] of facts.roundedWholes)
     warnings.push(
       `node '${ctx.nodeId}': column '${column}' of ${file.original} holds whole numbers beyond 2^53 (${example}), which its detected type DOUBLE does not keep exactly: they arrive rounded; to keep every digit, list the column under columns as DECIMAL(38,s) (it also holds fractions) or VARCHAR`,
+    );
+  for (const [column, r] of facts.roundedFractions)
+    warnings.push(
+      `node '${ctx.nodeId}': column '${column}' of ${file.original} holds numbers with more significant digits than its detected type DOUBLE keeps (${r.example} arrives as ${r.becomes}): they arrive rounded; to keep every digit, list the column under columns as ${r.decimal ?? 'DECIMAL(p,s)'}${r.decimal ? ' (it holds every sampled value)' : ''} or VARCHAR`,
     );
   if (p.skip_rows === undefined && dialect.skip > (sepLine === undefined ? 0 : 1)) {
     // Title lines above the header are common. But detection also skips rows that do not fit
@@ -448,6 +464,8 @@ async function refuseOneColumnGuess(
 ): Promise<void> {
   const lines = (await headLines(sniffPath)).slice(Number(sniffed.SkipRows ?? 0));
   const line = lines[0] ?? '';
+  // A one-column file named like Excel's separator line whose rows did not bear it out (separator-line.ts).
+  if (/^sep=[^\r\n"]$/i.test(line)) return;
   const best = LIKELY_DELIMITERS.map((d) => ({ d, fields: line.split(d).length })).sort((a, b) => b.fields - a.fields)[0]!;
   if (best.fields < 2) return;
   // A one-column file may have a header such as "Last, First": then its values do not split.

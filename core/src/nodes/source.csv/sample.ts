@@ -1,6 +1,6 @@
 import { ident, stringLiteral } from '../../compiler/sql.js';
 import type { CompileContext } from '../define.js';
-import { wholeBeyondDouble } from '../shared/exact-widening.js';
+import { fractionBeyondDouble, wholeBeyondDouble } from '../shared/exact-widening.js';
 import { numberPattern, type NumberFormat } from '../shared/locale-numbers.js';
 import { finerThan } from '../shared/temporal-text.js';
 
@@ -35,6 +35,12 @@ export interface SampleFacts {
   wideTypes: Map<string, 'HUGEINT' | 'VARCHAR' | 'TIMESTAMP_NS'>;
   /** DOUBLE columns that stay DOUBLE and hold a whole number beyond 2^53 (an example of one): it arrives rounded. */
   roundedWholes: Map<string, string>;
+  /**
+   * DOUBLE columns that stay DOUBLE and hold a number with a fraction and more significant digits
+   * than a DOUBLE keeps (the shortest such one, and what it arrives as), with the DECIMAL that holds
+   * every sampled value, when one does (none has an exponent, at most 38 digits).
+   */
+  roundedFractions: Map<string, { example: string; becomes: string; decimal?: string }>;
 }
 
 /** The same format with day, month and year in the other usual orders (same separators, same time part). */
@@ -76,12 +82,21 @@ export async function checkSample(ctx: CompileContext<unknown>, read: string, ch
     exprs.push(`count(${c}) AS "w${i}_present"`);
     exprs.push(`count(*) FILTER (WHERE NOT regexp_full_match(${c}, '\\s*[+-]?[0-9]+\\s*')) AS "w${i}_fraction"`);
     exprs.push(`max(length(regexp_replace(${c}, '[^0-9]', '', 'g'))) AS "w${i}_digits"`);
+    exprs.push(`count(*) FILTER (WHERE ${c} IS NOT NULL AND TRY_CAST(trim(${c}) AS HUGEINT) IS NULL) AS "w${i}_beyond_hugeint"`);
     exprs.push(`min(trim(${c})) FILTER (WHERE ${wholeBeyondDouble(c)}) AS "w${i}_rounded"`);
+    // Numbers with a fraction and more significant digits than a DOUBLE keeps, and the DECIMAL that
+    // holds every sampled value (integer and fraction digits; none when one has an exponent).
+    const t = checks.format.decimal === ',' ? `replace(${c}, ',', '.')` : c;
+    exprs.push(`arg_min(trim(${t}), length(trim(${t}))) FILTER (WHERE ${fractionBeyondDouble(t)}) AS "w${i}_imprecise"`);
+    exprs.push(`CAST(arg_min(TRY_CAST(trim(${t}) AS DOUBLE), length(trim(${t}))) FILTER (WHERE ${fractionBeyondDouble(t)}) AS VARCHAR) AS "w${i}_becomes"`);
+    exprs.push(`count(*) FILTER (WHERE regexp_matches(${c}, '[eE]')) AS "w${i}_exponents"`);
+    exprs.push(`max(length(ltrim(regexp_extract(trim(${t}), '^[+-]?([0-9]*)', 1), '0'))) AS "w${i}_whole_digits"`);
+    exprs.push(`max(length(regexp_extract(trim(${t}), '\\.([0-9]*)', 1))) AS "w${i}_scale"`);
   });
   checks.timestampCandidates.forEach((name, i) => {
     exprs.push(`count(*) FILTER (WHERE ${finerThan(ident(name), 6)}) AS "t${i}_nanos"`);
   });
-  const facts: SampleFacts = { numberTypes: new Map(), wideTypes: new Map(), roundedWholes: new Map() };
+  const facts: SampleFacts = { numberTypes: new Map(), wideTypes: new Map(), roundedWholes: new Map(), roundedFractions: new Map() };
   if (exprs.length === 0) return facts;
   const limit = sampleSize > 0 ? `\nLIMIT ${Math.floor(sampleSize)}` : '';
   const [row] = await ctx.rows(`SELECT ${exprs.join(',\n  ')}\nFROM (SELECT * FROM read_csv(${read})${limit})`);
@@ -97,8 +112,15 @@ export async function checkSample(ctx: CompileContext<unknown>, read: string, ch
   }
   checks.wideCandidates.forEach((name, i) => {
     // 18 digits always fit BIGINT, which detection would have chosen: more means beyond 64 bits.
-    if (n(`w${i}_present`) > 0 && n(`w${i}_fraction`) === 0 && n(`w${i}_digits`) > 18) facts.wideTypes.set(name, n(`w${i}_digits`) <= 38 ? 'HUGEINT' : 'VARCHAR');
+    // HUGEINT holds 38 digits and some of 39 (its lowest value, -170141183460469231731687303715884105728).
+    if (n(`w${i}_present`) > 0 && n(`w${i}_fraction`) === 0 && n(`w${i}_digits`) > 18) facts.wideTypes.set(name, n(`w${i}_beyond_hugeint`) === 0 ? 'HUGEINT' : 'VARCHAR');
     else if (row?.[`w${i}_rounded`] != null) facts.roundedWholes.set(name, String(row[`w${i}_rounded`]));
+    else if (row?.[`w${i}_imprecise`] != null) {
+      const scale = n(`w${i}_scale`);
+      const precision = Math.max(n(`w${i}_whole_digits`) + scale, 1);
+      const fits = n(`w${i}_exponents`) === 0 && precision <= 38;
+      facts.roundedFractions.set(name, { example: String(row[`w${i}_imprecise`]), becomes: String(row[`w${i}_becomes`]), decimal: fits ? `DECIMAL(${precision},${scale})` : undefined });
+    }
   });
   checks.timestampCandidates.forEach((name, i) => {
     if (n(`t${i}_nanos`) > 0) facts.wideTypes.set(name, 'TIMESTAMP_NS');

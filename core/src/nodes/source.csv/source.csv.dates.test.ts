@@ -45,9 +45,9 @@ describe('source.csv: a DATE column holds dates alone', () => {
     const { summary } = await run(toCsv({ path: 'late_time.csv' }, out), dir, { metrics: 'exact' });
     expect(summary.status).toBe('failed');
     const message = summary.error?.message ?? '';
-    expect(message).toContain(`CSV Error on Line: 30002 of ${path.join(dir, 'late_time.csv')}`);
-    expect(message).toContain('Could not convert string "2024-03-04 13:45:00" to \'DATE\'');
-    expect(message).toContain('list it as TIMESTAMP to keep the time');
+    expect(message).toContain("column 'day'");
+    expect(message).toContain("'2024-03-04 13:45:00' is not a DATE: it has a time; list the column as TIMESTAMP to keep it");
+    expect(message).toContain(`line 30002 of ${path.join(dir, 'late_time.csv')}: 30001,2024-03-04 13:45:00`);
     await expect(readFile(out)).rejects.toThrow(/ENOENT/);
   });
 
@@ -82,8 +82,7 @@ describe('source.csv: a DATE column holds dates alone', () => {
     await write('junk.csv', 'id,day\n1,2024-03-04\n2,2024-03-1x\n');
     const { summary } = await run(csv({ path: 'junk.csv', columns: listed }), dir, { metrics: 'exact' });
     expect(summary.status).toBe('failed');
-    expect(summary.error?.message).toContain('CSV Error on Line: 3');
-    expect(summary.error?.message).toContain('Could not convert string "2024-03-1x" to \'DATE\'');
+    expect(summary.error?.message).toContain(`'2024-03-1x' is not a valid DATE (YYYY-MM-DD) (line 3 of ${path.join(dir, 'junk.csv')}: 2,2024-03-1x)`);
   });
 
   it('still reads dates written with slashes or dots in a listed DATE column (the format is detected)', async () => {
@@ -99,6 +98,46 @@ describe('source.csv: a DATE column holds dates alone', () => {
     await write('loose.csv', 'id,day\n1,2024-1-2\n2, 2024-03-04 \n3,\n');
     const r = await preview(csv({ path: 'loose.csv', columns: listed }), dir, 'src');
     expect(r.rows.map((x) => x.day)).toEqual(['2024-01-02', '2024-03-04', null]);
+  });
+});
+
+describe('source.csv: infinite dates and timestamps read as infinity', () => {
+  // What Write CSV writes for DATE 'infinity' and '-infinity': DuckDB's reader, told the ISO date
+  // format, read both as 1900-01-01 without a word.
+  const file = 'id,day,at\n1,infinity,infinity\n2,-infinity,-infinity\n3,2024-01-01,2024-01-01 10:00:00\n';
+  const typed = [
+    { name: 'id', type: 'BIGINT' },
+    { name: 'day', type: 'DATE' },
+    { name: 'at', type: 'TIMESTAMP' },
+  ];
+
+  it('a detected DATE column keeps infinity and -infinity', async () => {
+    await write('inf_dates.csv', 'id,day\n1,infinity\n2,-infinity\n3,2024-01-01\n');
+    const r = await preview(csv({ path: 'inf_dates.csv' }), dir, 'src');
+    expect(r.columns.map((c) => `${c.name} ${c.type}`)).toEqual(['id BIGINT', 'day DATE']);
+    expect(r.rows.map((x) => x.day)).toEqual(['infinity', '-infinity', '2024-01-01']);
+  });
+
+  it('listed DATE and TIMESTAMP columns keep them, in a preview and in a run', async () => {
+    await write('inf_listed.csv', file);
+    const r = await preview(csv({ path: 'inf_listed.csv', columns: typed }), dir, 'src');
+    expect(r.rows.map((x) => [x.day, x.at])).toEqual([
+      ['infinity', 'infinity'],
+      ['-infinity', '-infinity'],
+      ['2024-01-01', '2024-01-01 10:00:00'],
+    ]);
+    const out = path.join(dir, 'out/inf.csv');
+    const { summary } = await run(toCsv({ path: 'inf_listed.csv', columns: typed }, out), dir, { metrics: 'exact' });
+    expect(summary.error).toBeUndefined();
+    expect(await readFile(out, 'utf8')).toBe(file);
+  });
+
+  it('a stated ISO date_format keeps them too; epoch is still not a date', async () => {
+    await write('inf_epoch.csv', 'id,day\n1,infinity\n2,epoch\n');
+    const good = await preview(csv({ path: 'inf_epoch.csv', columns: typed.slice(0, 2), date_format: '%Y-%m-%d', on_error: 'reject' }), dir, 'src');
+    expect(good.rows.map((x) => x.day)).toEqual(['infinity']);
+    const bad = await preview(csv({ path: 'inf_epoch.csv', columns: typed.slice(0, 2), date_format: '%Y-%m-%d', on_error: 'reject' }), dir, 'src', { port: 'rejects' });
+    expect(bad.rows.map((x) => [x.line, x.error])).toEqual([['3', "'epoch' is not a valid DATE (YYYY-MM-DD)"]]);
   });
 });
 
@@ -165,6 +204,23 @@ describe('source.csv: fractions of a second are kept, or the run stops', () => {
     expect(summary.status).toBe('failed');
     expect(summary.error?.message).toContain("'2024-03-04 10:00:00.123456789' has more fractional digits of a second than TIMESTAMP keeps (6): list the column as TIMESTAMP_NS to keep them");
     expect(summary.error?.message).toContain(`line 30003 of ${path.join(dir, 'late_nanos.csv')}`);
+  });
+
+  it('TIMESTAMP_NS values before 1970 read as written, detected and listed (they used to fail the read)', async () => {
+    const file = 'id,at\n1,1969-12-31 23:59:59.123456789\n2,1960-01-01 00:00:00.000000001\n3,1677-09-22 00:00:00\n4,2024-01-01 00:00:00.000000001\n';
+    await write('nanos_1969.csv', file);
+    const detected = await preview(csv({ path: 'nanos_1969.csv' }), dir, 'src');
+    expect(detected.columns[1]).toMatchObject({ name: 'at', type: 'TIMESTAMP_NS' });
+    const written = ['1969-12-31 23:59:59.123456789', '1960-01-01 00:00:00.000000001', '1677-09-22 00:00:00', '2024-01-01 00:00:00.000000001'];
+    expect(detected.rows.map((x) => x.at)).toEqual(written);
+    const columns = [
+      { name: 'id', type: 'BIGINT' },
+      { name: 'at', type: 'TIMESTAMP_NS' },
+    ];
+    const out = path.join(dir, 'out/nanos_1969.csv');
+    const { summary } = await run(toCsv({ path: 'nanos_1969.csv', columns }, out), dir, { metrics: 'exact' });
+    expect(summary.error).toBeUndefined();
+    expect(await readFile(out, 'utf8')).toBe(file);
   });
 
   it('listed TIMESTAMP_MS and TIME refuse digits they would cut, and TIMESTAMP_NS keeps them', async () => {

@@ -113,6 +113,19 @@ describe('source.csv: integers longer than 64 bits', () => {
     expect((await inspect({ pipeline: csv({ path: 'wide.csv' }), baseDir: dir })).warnings).toEqual([]);
   });
 
+  it('the lowest and highest HUGEINT read exactly (the check for rounded wholes used to overflow on the lowest)', async () => {
+    const lowest = '-170141183460469231731687303715884105728';
+    const highest = '170141183460469231731687303715884105727';
+    await writeFile(path.join(dir, 'hugeint_ends.csv'), `id,v\n1,${lowest}\n2,${highest}\n3,1\n4,\n`);
+    const r = await preview(csv({ path: 'hugeint_ends.csv' }), dir, 'src');
+    expect(r.columns[1]).toEqual({ name: 'v', type: 'HUGEINT' });
+    expect(r.rows.map((x) => x.v)).toEqual([lowest, highest, '1', null]);
+    // With a fraction beside them the column stays DOUBLE, and planning names the rounded whole.
+    await writeFile(path.join(dir, 'hugeint_low_double.csv'), `id,v\n1,${lowest}\n2,1.5\n`);
+    const warned = await inspect({ pipeline: csv({ path: 'hugeint_low_double.csv' }), baseDir: dir });
+    expect(warned.warnings?.map((w) => w.message)).toEqual([expect.stringContaining(`holds whole numbers beyond 2^53 (${lowest})`)]);
+  });
+
   it('in a column that stays DOUBLE (it has fractions), a whole number beyond 2^53 arrives rounded: planning says so', async () => {
     await writeFile(path.join(dir, 'rounded.csv'), 'id,amount\n1,12.5\n2,9007199254740993\n3,9007199254740992\n');
     const r = await inspect({ pipeline: csv({ path: 'rounded.csv' }), baseDir: dir });
@@ -121,6 +134,32 @@ describe('source.csv: integers longer than 64 bits', () => {
     ]);
     await writeFile(path.join(dir, 'exact.csv'), 'id,amount\n1,12.5\n2,9007199254740992\n3,-9007199254740992\n');
     expect((await inspect({ pipeline: csv({ path: 'exact.csv' }), baseDir: dir })).warnings).toEqual([]);
+  });
+});
+
+describe('source.csv: decimals with more significant digits than a DOUBLE keeps', () => {
+  it('planning names the column, a value and what it arrives as, and the DECIMAL that holds the sample', async () => {
+    // What Write CSV writes for DECIMAL(18,2): detection reads the column as DOUBLE, which keeps 15 to 17 digits.
+    await writeFile(path.join(dir, 'money.csv'), 'id,amount\n1,1234567890123456.78\n2,0.10\n3,\n');
+    const r = await inspect({ pipeline: csv({ path: 'money.csv' }), baseDir: dir });
+    expect(r.warnings?.map((w) => w.message)).toEqual([
+      `node 'src': column 'amount' of ${path.join(dir, 'money.csv')} holds numbers with more significant digits than its detected type DOUBLE keeps (1234567890123456.78 arrives as 1234567890123456.8): they arrive rounded; to keep every digit, list the column under columns as DECIMAL(18,2) (it holds every sampled value) or VARCHAR`,
+    ]);
+    const listed = await preview(csv({ path: 'money.csv', columns: [{ name: 'id', type: 'BIGINT' }, { name: 'amount', type: 'DECIMAL(18,2)' }] }), dir, 'src');
+    expect(listed.rows.map((x) => x.amount)).toEqual(['1234567890123456.78', '0.10', null]);
+  });
+
+  it('with an exponent or more than 38 digits in the sample, the advice names no particular DECIMAL', async () => {
+    await writeFile(path.join(dir, 'sci.csv'), 'id,x\n1,1.2345678901234567891e5\n2,2.5\n');
+    const r = await inspect({ pipeline: csv({ path: 'sci.csv' }), baseDir: dir });
+    expect(r.warnings?.map((w) => w.message)).toEqual([expect.stringContaining("column 'x' of")]);
+    expect(r.warnings?.[0]?.message).toContain('(1.2345678901234567891e5 arrives as 123456.78901234567): they arrive rounded; to keep every digit, list the column under columns as DECIMAL(p,s) or VARCHAR');
+  });
+
+  it('says nothing when every value is what the DOUBLE shows: 17 digits that it keeps, trailing zeros, 1/3 as DuckDB writes it', async () => {
+    await writeFile(path.join(dir, 'kept.csv'), 'id,x\n1,0.1\n2,1.2500000000000000000\n3,0.3333333333333333\n4,5e-324\n5,1.7976931348623157e308\n6,-0.0\n');
+    const r = await inspect({ pipeline: csv({ path: 'kept.csv' }), baseDir: dir });
+    expect(r.warnings ?? []).toEqual([]);
   });
 });
 

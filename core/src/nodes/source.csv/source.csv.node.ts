@@ -10,7 +10,7 @@ import { csvSourceSpark } from './source.csv.spark.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
 import { numberConversion, separatorProblems } from '../shared/locale-numbers.js';
 import { decimalDigitsOnly } from '../shared/number-text.js';
-import { isPlainTimestampType, isTimeType, timeConversion, timestampConversion } from '../shared/temporal-text.js';
+import { dateConversion, isDateType, isPlainTimestampType, isTimeType, timeConversion, timestampConversion } from '../shared/temporal-text.js';
 import { checkPartitionClash, hiveArg } from '../shared/partitions.js';
 import { checkDuckDbType } from './duckdb-types.js';
 import { csvSourceParams, type CsvSourceParams } from './params.js';
@@ -133,7 +133,13 @@ shows what was detected.
   (a header and rows above a longer row, which detection would drop); set \`skip_rows\` to decide.
 - Excel's separator line (\`sep=;\` alone on the first line, which exports meant for Excel often
   start with) states the delimiter and is skipped, as Excel does; DuckDB alone would read it as the
-  header and the real header as a row. A stated \`delimiter\` wins over it; with \`skip_rows\` stated
+  header and the real header as a row. It counts as that line only when the rows bear it out: the
+  line after it splits on that delimiter into more than one field, and so does every record of the
+  file's first 64 KB (up to 100), into as many. Otherwise it is a one-column file's header (a column
+  named \`sep=;\`, as *Write CSV* writes it). A one-column file whose values all split on that
+  character into as many fields (a column \`sep=|\` holding \`a|b\`, \`c|d\`) cannot be told from an
+  Excel export and is read as one: set \`skip_rows\` to 0 and \`delimiter\` to the file's (\`,\`) to
+  read the line as the header. A stated \`delimiter\` wins over it; with \`skip_rows\` stated
   the line is not treated specially (you counted it). Files of a pattern are read as the first one:
   a later file without the line is refused. Files combined by column name that start with it are
   refused until \`skip_rows\` is 1 and the \`delimiter\` set. On Spark such a file is refused (its
@@ -179,11 +185,16 @@ name, and only the columns whose types you want to state) to fix both, or turn o
 text* to get only VARCHAR columns. Type names are checked before the run (\`BIGINT\`, \`DOUBLE\`,
 \`DECIMAL(12,2)\`, \`DATE\`, \`TIMESTAMP\`, \`BOOLEAN\`, \`VARCHAR\`, \`INTEGER[]\`, …). Integers too long for
 64 bits (account numbers, 20+ digits), which DuckDB's detection reads as DOUBLE (about 17 digits kept), are
-detected as \`HUGEINT\` (38 digits) or, longer still, as text, so no digit is lost. A column that also
-holds fractions stays \`DOUBLE\`, where a whole number beyond 2^53 arrives rounded (9007199254740993
-as 9007199254740992): planning warns when the first file's sample has one, naming the column and the
-number. Rows past the sample and the other files of a pattern are not looked at: where such
-numbers may occur, list the column as \`DECIMAL(38,s)\` or \`VARCHAR\`. For the same reason a number
+detected as \`HUGEINT\` (38 digits, and its lowest and highest 39-digit values) or, longer still, as
+text, so no digit is lost. A column that also holds fractions stays \`DOUBLE\`, where a whole number
+beyond 2^53 arrives rounded (9007199254740993 as 9007199254740992), and so does a number with more
+significant digits than a \`DOUBLE\` keeps (15 to 17: \`1234567890123456.78\`, what *Write CSV* writes
+for a \`DECIMAL(18,2)\`, arrives as 1234567890123456.8): planning warns when the first file's sample has
+one, naming the column, the number and what it arrives as, and, for fractions, the \`DECIMAL(p,s)\` that
+holds every sampled value (none when a value has an exponent or more than 38 digits). Such a column
+stays \`DOUBLE\` rather than becoming \`DECIMAL\` unasked: a value past the sample with more decimal
+places would then stop the run. Rows past the sample and the other files of a pattern are not
+looked at: where such numbers may occur, list the column as \`DECIMAL(p,s)\` or \`VARCHAR\`. For the same reason a number
 beyond a DOUBLE's range (\`1e400\`) in a \`DOUBLE\` column reads as \`inf\` (\`1e-400\` as 0).
 
 **Encodings.** With \`encoding: "auto"\` (the default) a file that is valid UTF-8 (with or without a
@@ -284,11 +295,18 @@ scale the data has, or list the column as \`DOUBLE\`.
 
 **Dates and timestamps are read as written.** DuckDB's date reading stops at the date and ignores
 what follows, so \`2024-03-04 13:45:00\` in a \`DATE\` column (a detected one past the sample, or a
-listed one) arrived as 2024-03-04, and \`2024-03-1x\` as March 1st. \`DATE\` columns are read strictly:
-such a value stops the run with its line (\`Could not convert string "2024-03-04 13:45:00" to 'DATE':
-the column is read as DATE, which holds a date alone; list it as TIMESTAMP to keep the time\`), or goes
-to \`rejects\`; so does \`2024-03-04 00:00:00\` (set \`date_format\` to \`%Y-%m-%d %H:%M:%S\` to read such
-values' dates on purpose). One-digit months and days and spaces around the date are still read. In a \`TIMESTAMP\`
+listed one) arrived as 2024-03-04, and \`2024-03-1x\` as March 1st. ISO \`DATE\` columns are read as
+text and converted by the node, strictly: such a value stops the run with its line (\`'2024-03-04
+13:45:00' is not a DATE: it has a time; list the column as TIMESTAMP to keep it (line 30002 of
+data/orders.csv: …)\`), or goes to \`rejects\`; so does \`2024-03-04 00:00:00\` (set \`date_format\` to
+\`%Y-%m-%d %H:%M:%S\` to read such values' dates on purpose). One-digit months and days and spaces
+around the date are still read. **Infinite dates** \`infinity\` and \`-infinity\` (which \`DATE\` and
+\`TIMESTAMP\` hold, and *Write CSV* writes so) read as themselves in ISO \`DATE\` columns and in
+\`TIMESTAMP\` columns read without a \`timestamp_format\` (DuckDB's reader, given a format, read them
+as 1900-01-01; a timestamp column whose sample holds them is detected as text: list it as
+\`TIMESTAMP\`); \`epoch\` is not a date and is refused. With another \`date_format\` or
+\`timestamp_format\` they are still read as 1900-01-01: read such a column as \`VARCHAR\` and convert it
+with *Parse dates*. In a \`TIMESTAMP\`
 column DuckDB reads a UTC offset and drops it (\`2024-03-04 10:00:00+05\` arrived as 10:00, an instant
 five hours off); such columns are read as text and converted by the node, which refuses an offset
 other than zero (\`Z\`, \`+00\` and \`+00:00\` lose nothing): \`'2024-03-04 10:00:00+05' is not a
@@ -304,6 +322,12 @@ format is applied strictly by DuckDB. A \`TIME\` column takes a time of day alon
 \`13:45:00.250\`): DuckDB read \`01:45:00 PM\` as 01:45 and dropped a date or an offset written with the
 time; such values are refused the same way. Files combined by column name get the same checks
 (dates read as ISO unless \`date_format\` is set), naming the file and the line.
+
+**Durations are not told from times of day.** DuckDB writes an \`INTERVAL\` under a day as
+\`01:30:00\` (and \`0.000001 seconds\` as \`00:00:00.000001\`), which is exactly how it writes a \`TIME\`:
+nothing in the text tells them apart, so such a column (an \`INTERVAL\` written by *Write CSV*) is
+detected as \`TIME\`, and one that also holds a day or more (\`1 day 02:00:00\`, \`36:00:00\`) as
+\`VARCHAR\`. List the column as \`INTERVAL\` to read it as a duration.
 
 **Line endings.** Windows (\`\\r\\n\`) and Unix (\`\\n\`) line endings are both read, but one file must use
 one kind: DuckDB's reader cannot split a file whose endings change (files concatenated from both
@@ -405,6 +429,7 @@ If no file matches the path, the node reports an \`io_error\` problem before any
       const prefix = fileExpr ? `${stringLiteral(`column "${name}" of `)} || ${fileExpr} || ': '` : stringLiteral(`column "${name}": `);
       if (isPlainTimestampType(type)) return timestampConversion(ident(name), type, prefix);
       if (isTimeType(type)) return timeConversion(ident(name), prefix);
+      if (isDateType(type)) return dateConversion(ident(name), prefix, 'list the column as TIMESTAMP to keep it');
       const conv = numberConversion(ident(name), type, format, prefix, { refuseLeadingZero: detected });
       // DuckDB reads 0x1F as 31 and 1_000 as 1000 (a thousands separator's pattern refuses those already).
       return format.thousands === undefined ? decimalDigitsOnly(conv, ident(name), type, prefix) : conv;

@@ -63,6 +63,28 @@ describe('source.csv: a file that starts with Excel\'s separator line "sep=;"', 
     expect(r.columns.map((c) => c.name)).toEqual(['sep=a', 'b']);
   });
 
+  it('is a one-column file\'s header when the rows do not bear it out (Write CSV writes a column named "sep=;" as it is)', async () => {
+    // The rows below it do not all split on ";" into as many fields as the line after it.
+    await writeFile(path.join(dir, 'named_sep.csv'), 'sep=;\nx;y\nz\n');
+    const r = await preview(csv({ path: 'named_sep.csv' }), dir, 'src');
+    expect(r.columns.map((c) => c.name)).toEqual(['sep=;']);
+    expect(r.rows).toEqual([{ 'sep=;': 'x;y' }, { 'sep=;': 'z' }]);
+    // A line after it that does not split at all: a one-column file too.
+    await writeFile(path.join(dir, 'named_sep_plain.csv'), 'sep=|\nab\ncd\n');
+    const plain = await preview(csv({ path: 'named_sep_plain.csv' }), dir, 'src');
+    expect(plain.columns.map((c) => c.name)).toEqual(['sep=|']);
+    expect(plain.rows).toEqual([{ 'sep=|': 'ab' }, { 'sep=|': 'cd' }]);
+  });
+
+  it('is still Excel\'s line when a quoted value holds the delimiter or a line break', async () => {
+    await writeFile(path.join(dir, 'quoted_sep.csv'), 'sep=;\nid;note\n1;"a;b"\n2;"line\nbreak"\n');
+    const r = await preview(csv({ path: 'quoted_sep.csv' }), dir, 'src');
+    expect(r.rows).toEqual([
+      { id: '1', note: 'a;b' },
+      { id: '2', note: 'line\nbreak' },
+    ]);
+  });
+
   it('is skipped in every file of a pattern; a file without it is refused, saying its first line was skipped', async () => {
     const folder = path.join(dir, 'parts');
     await mkdir(folder);

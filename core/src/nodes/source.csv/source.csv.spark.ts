@@ -66,7 +66,7 @@ interface Dialect {
 async function sniffed(ctx: SparkCompileContext<Params>, file: string, encoding: keyof typeof ENCODINGS): Promise<Dialect> {
   const p = ctx.params;
   // Excel's `sep=;` line, as the DuckDB engine reads it: skipped (which Spark's reader cannot do, see below).
-  const sep = p.skip_rows === undefined ? await separatorLine(file) : undefined;
+  const sep = p.skip_rows === undefined ? await separatorLine(file, p.quote, p.escape ?? p.quote) : undefined;
   const skip = sep === undefined ? p.skip_rows : 1;
   const args = namedArgs({ delim: p.delimiter ?? sep, quote: p.quote, escape: p.escape, header: p.header, skip, sample_size: p.sample_size });
   const folder = encoding === 'utf-8' ? undefined : await mkdtemp(tempFolderPrefix());
