@@ -1,6 +1,6 @@
 import { ident, stringLiteral } from '../../compiler/sql.js';
 import type { Column } from '../define.js';
-import { structFields } from './flatten.js';
+import { mapTypes, structFields } from './flatten.js';
 import { isFloatType } from './locale-numbers.js';
 
 /**
@@ -12,24 +12,37 @@ import { isFloatType } from './locale-numbers.js';
  */
 
 
+/** The members of `UNION(a T, b U)` (named like struct fields), or undefined when the type is not a union. */
+function unionMembers(type: string): Array<{ name: string; type: string }> | undefined {
+  return /^UNION\(/i.test(type) ? structFields(`STRUCT(${type.slice('UNION('.length)}`) : undefined;
+}
+
 /**
- * SQL that is true when `expr` (of `type`) holds NaN or ±Infinity, in struct fields and list
- * elements too; undefined when the type cannot hold one.
+ * SQL that is true when `expr` (of `type`) holds NaN or ±Infinity anywhere inside it: struct
+ * fields, list and array elements, map keys and values, union members, nested in any combination;
+ * undefined when the type cannot hold one.
  */
 function nonFinite(expr: string, type: string, depth = 0): string | undefined {
   const t = type.trim();
   if (isFloatType(t)) return `NOT isfinite(${expr})`;
-  const fields = structFields(t);
-  if (fields) {
-    const parts = fields.map((f) => nonFinite(`${expr}.${ident(f.name)}`, f.type, depth)).filter((p): p is string => p !== undefined);
-    return parts.length > 0 ? `(${parts.map((p) => `coalesce(${p}, false)`).join(' OR ')})` : undefined;
-  }
-  const list = /^(.*)\[\d*\]$/s.exec(t);
-  if (list) {
+  const anyOf = (parts: Array<string | undefined>) => {
+    const found = parts.filter((p): p is string => p !== undefined);
+    return found.length > 0 ? `(${found.map((p) => `coalesce(${p}, false)`).join(' OR ')})` : undefined;
+  };
+  const inList = (list: string, element: string) => {
     const x = `_x${depth}`;
-    const inner = nonFinite(x, list[1]!, depth + 1);
-    return inner ? `list_bool_or(list_transform(${expr}, ${x} -> coalesce(${inner}, false)))` : undefined;
-  }
+    const inner = nonFinite(x, element, depth + 1);
+    return inner ? `list_bool_or(list_transform(${list}, ${x} -> coalesce(${inner}, false)))` : undefined;
+  };
+  const fields = structFields(t);
+  if (fields) return anyOf(fields.map((f) => nonFinite(`${expr}.${ident(f.name)}`, f.type, depth)));
+  // A union's value is the member its tag names; union_extract gives NULL for the others.
+  const members = unionMembers(t);
+  if (members) return anyOf(members.map((m) => nonFinite(`union_extract(${expr}, ${stringLiteral(m.name)})`, m.type, depth)));
+  const map = mapTypes(t);
+  if (map) return anyOf([inList(`map_keys(${expr})`, map.key), inList(`map_values(${expr})`, map.value)]);
+  const list = /^(.*)\[\d*\]$/s.exec(t);
+  if (list) return inList(expr, list[1]!);
   return undefined;
 }
 

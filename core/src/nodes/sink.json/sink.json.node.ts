@@ -35,7 +35,7 @@ export const jsonSinkNode = defineNode({
   docs: `Each row becomes an object whose keys are the column names, in column order. Numbers stay
 numbers (decimals keep every significant digit but drop trailing zeros: \`12.50\` is written
 \`12.5\`), \`NULL\` becomes \`null\`, dates and timestamps become ISO strings, lists become arrays and
-structs nested objects. JSON has no NaN or Infinity: a value of either (in DuckDB \`0.0 / 0.0\` is NaN and
+structs nested objects. JSON has no NaN or Infinity: a value of either, also inside a list, struct, map or union (in DuckDB \`0.0 / 0.0\` is NaN and
 \`1 / 0.0\` Infinity) stops the run naming the column, since the file could not be read as JSON;
 replace such values first (\`CASE WHEN isfinite(ratio) THEN ratio END\` in a Derive gives NULL).
 

@@ -52,6 +52,24 @@ describe('sink.json', () => {
     expect(JSON.parse(await readFile(path.join(dir, 'ratios.jsonl'), 'utf8'))).toEqual({ id: 1, ratio: 0.25, missing: null, scores: [2.5] });
   });
 
+  it('refuses NaN and Infinity wherever they sit in a nested value: maps, unions, arrays and their combinations', async () => {
+    const cases: Array<[string, string]> = [
+      [`SELECT 1 AS id, MAP {'k': 'nan'::DOUBLE} AS m`, `column "m" holds {k=nan}, which JSON cannot represent`],
+      [`SELECT 1 AS id, MAP {'inf'::DOUBLE: 'x'} AS m`, `column "m" holds {inf=x}, which JSON cannot represent`],
+      [`SELECT 1 AS id, union_value(d := 'nan'::DOUBLE)::UNION(d DOUBLE, s VARCHAR) AS u`, `column "u" holds nan, which JSON cannot represent`],
+      [`SELECT 1 AS id, [MAP {'a': {'u': union_value(f := '-inf'::FLOAT)::UNION(s VARCHAR, f FLOAT)}}] AS deep`, `column "deep" holds [{a={'u': -inf}}], which JSON cannot represent`],
+      [`SELECT 1 AS id, [1.5::DOUBLE, 'inf'::DOUBLE]::DOUBLE[2] AS fixed`, `column "fixed" holds [1.5, inf], which JSON cannot represent`],
+    ];
+    for (const [query, message] of cases) {
+      const { summary } = await run(jsonPipeline({ path: 'nested-ratios.jsonl', if_exists: 'overwrite' }, query), dir);
+      expect(summary.status, query).toBe('failed');
+      expect(summary.error!.message).toContain(message);
+    }
+    const finite = `SELECT MAP {'k': 2.5::DOUBLE} AS m, union_value(s := 'x')::UNION(d DOUBLE, s VARCHAR) AS u, union_value(d := 0.5::DOUBLE)::UNION(d DOUBLE, s VARCHAR) AS v`;
+    expect((await run(jsonPipeline({ path: 'nested-ratios.jsonl', if_exists: 'overwrite' }, finite), dir)).summary.status).toBe('succeeded');
+    expect(JSON.parse(await readFile(path.join(dir, 'nested-ratios.jsonl'), 'utf8'))).toEqual({ m: { k: 2.5 }, u: { s: 'x' }, v: { d: 0.5 } });
+  });
+
   it('writes one array with format: array, keeping types and nulls', async () => {
     const query = `SELECT * FROM (VALUES (1, 12345678901234567890.12345::DECIMAL(38,5), DATE '2024-06-30', [1, 2], {'a': 'x'}, NULL::VARCHAR)) t(id, amount, d, list, obj, missing)`;
     expect((await run(jsonPipeline({ path: 'typed.json', format: 'array' }, query), dir)).summary.status).toBe('succeeded');

@@ -55,7 +55,12 @@ export const parquetSinkNode = defineNode({
   outputs: [],
   params,
   docs: `Parquet keeps column types (decimals, dates, timestamps, lists, structs) exactly, so it is the best
-format for handing data to another tool or to a later pipeline.
+format for handing data to another tool or to a later pipeline. Two exceptions: a
+\`TIME WITH TIME ZONE\` (TIMETZ) is stored as a time adjusted to UTC, Parquet's own representation,
+so it reads back as the same instant with offset +00 (\`12:34:56+05:30\` as \`07:04:56+00\`); keep
+the offset in a column of its own if it matters. A \`UNION\` is stored as DuckDB's internal struct (an
+unnamed tag field, then one field per member), which source.parquet refuses to read back: write it
+as one type first (a CAST to VARCHAR, or its members as columns with \`union_extract\`).
 
 **128-bit integers** (\`HUGEINT\`, \`UHUGEINT\`, e.g. 20+ digit account numbers the CSV source
 detects) have no Parquet type: DuckDB would store them as a DOUBLE and lose digits, so they are

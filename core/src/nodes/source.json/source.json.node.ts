@@ -9,6 +9,8 @@ import { jsonSourceSpark } from './source.json.spark.js';
 import { recordsSelect, wrappedRecordsWarning } from './records-path.js';
 import { longIntegerWarning, longIntegerWarningInRecords } from './long-integers.js';
 import { caseRenamedKeysWarning } from './case-keys.js';
+import { noRecordsWarning } from './no-records.js';
+import { sampledValueWarnings } from './sampled-values.js';
 
 const params = z
   .object({
@@ -141,7 +143,18 @@ to 2^53, so 9007199254740993 in it arrives as 9007199254740992.0; where such num
 key as \`DECIMAL(p,s)\` (converted from the number's text, and checked) or send them as strings.
 Planning warns when the first file's sample has such a number in a detected \`DOUBLE\` key (also one
 that a whole number beyond 64 bits made \`DOUBLE\`, and a key of the records a *Records path* names),
-naming the key and the number. Keys that differ only in letter case (\`"A"\` and \`"a"\`) cannot be
+naming the key and the number. It also warns, naming the key path (\`s.h\`, \`l[]\`), an example and
+what to do, where the first file's sample (its first 8 MB) has a number a detected \`DOUBLE\` changes
+at any depth: one with more significant digits than a double keeps (\`1234567890123456.78\` arrives as
+1234567890123456.8; send it as a string and list the key as \`DECIMAL(p,s)\`), or a whole number beyond
+2^53 inside a struct or list (list the key with its type spelled out, the field as \`HUGEINT\`). DuckDB's
+JSON reader reads \`"infinity"\` and \`"-infinity"\` in a key it detects as \`DATE\` or \`TIMESTAMP\` as
+1900-01-01: planning warns where the sample has one, naming the key; read such a key as \`VARCHAR\` and
+convert it with a Cast node, which keeps infinity. Values past the sample are not looked at.
+A record with 200 or more keys of one type is read as that many columns (DuckDB would otherwise make
+them one \`MAP\` column \`json\`). A file with no records (empty, or \`[]\`) has no keys to detect: it
+reads as one column \`json\` with no rows, and planning warns naming the path; list the keys under
+*Columns and types* to give it its columns. Keys that differ only in letter case (\`"A"\` and \`"a"\`) cannot be
 two columns of those names: all but the first get a suffix (\`a_1\`), and planning warns naming them.
 **Listed** columns are checked: a value that the listed type would change
 stops the run naming the column and the value (a fraction in an integer column, \`12.0\` being fine;
@@ -222,6 +235,9 @@ not valid JSON stops the node with DuckDB's reason, naming the file and the line
         hive_partitioning: hive,
         maximum_depth: p.maximum_depth,
         sample_size: p.sample_size,
+        // By default a record of 200 or more keys of one type is read as one MAP column `json`:
+        // every key stays a column instead, however many there are.
+        map_inference_threshold: p.columns.length > 0 ? undefined : -1,
       });
     const args = argsWith(hiveArg(p.hive_partitioning));
     // Each schema is described once: describing read_json runs its detection over the sample.
@@ -241,6 +257,9 @@ not valid JSON stops the node with DuckDB's reason, naming the file and the line
     if (p.records_path === undefined && !p.flatten && p.columns.length === 0 && first) await wrappedRecordsWarning(ctx, first, () => describe(`SELECT * FROM ${from}`));
     if (p.records_path === undefined && p.columns.length === 0 && p.maximum_depth === undefined && first)
       await longIntegerWarning(ctx, first, await describe(`SELECT * FROM ${from}`), { format, sampleSize: p.sample_size });
+    if (p.records_path === undefined && p.columns.length === 0 && p.maximum_depth === undefined && first)
+      await sampledValueWarnings(ctx, first, await describe(`SELECT * FROM ${from}`), p.sample_size);
+    if (p.records_path === undefined && p.columns.length === 0) await noRecordsWarning(ctx, ctx.path(p.path), await describe(`SELECT * FROM ${from}`), from);
     if (p.records_path === undefined && p.columns.length === 0 && first) await caseRenamedKeysWarning(ctx, first, await describe(`SELECT * FROM ${from}`), { format, sampleSize: p.sample_size });
     if (p.records_path !== undefined) {
       // The read's own columns are the document's keys, plus the file name and partition columns,

@@ -110,7 +110,7 @@ describe('source.json: reading', () => {
     const r = await preview(src({ path: 'customers.json', format: 'array' }), dir, 'src');
     expect(r.columns.map((c) => c.name)).toEqual(['id', 'name', 'customer', 'tags']);
     expect(r.rows.map((x) => x.id)).toEqual(['1', '2', '3']);
-    expect(r.sql).toBe(`SELECT *\nFROM read_json(${stringLiteral(path.join(dir, 'customers.json'))}, format := 'array')`);
+    expect(r.sql).toBe(`SELECT *\nFROM read_json(${stringLiteral(path.join(dir, 'customers.json'))}, format := 'array', map_inference_threshold := -1)`);
   });
 
   it('reads a key with mixed value types (or only nulls in the sample) as text without JSON quotes', async () => {
@@ -248,6 +248,57 @@ describe('source.json: reading', () => {
     expect((await inspect({ pipeline: src({ path: 'long-ids.ndjson', columns: [{ name: 'id', type: 'HUGEINT' }] }), baseDir: dir })).warnings).toEqual([]);
   });
 
+  it('warns when a detected DOUBLE does not keep a number of the sample: more digits than a double holds, or a whole number beyond 2^53 inside a struct or list', async () => {
+    await writeFile(
+      path.join(dir, 'precise.ndjson'),
+      '{"id": 1, "amount": 1234567890123456.78, "s": {"h": 12345678901234567890123, "n": 1.5}, "l": [1, 170141183460469231731687303715884105727], "ok": 0.1}\n{"id": 2, "amount": 0.5, "s": {"h": 1.5, "n": 2}, "l": [2.5], "ok": 123456789.123456}\n',
+    );
+    const r = await preview(src({ path: 'precise.ndjson' }), dir, 'src');
+    expect(r.columns.map((c) => [c.name, c.type])).toEqual([['id', 'BIGINT'], ['amount', 'DOUBLE'], ['s', 'STRUCT(h DOUBLE, n DOUBLE)'], ['l', 'DOUBLE[]'], ['ok', 'DOUBLE']]);
+    const { warnings } = await inspect({ pipeline: src({ path: 'precise.ndjson' }), baseDir: dir });
+    const file = path.join(dir, 'precise.ndjson');
+    expect((warnings ?? []).map((w) => w.message)).toEqual([
+      `node 'src': key "amount" holds numbers that its detected type DOUBLE does not keep exactly (1234567890123456.78 in ${file} arrives as 1234567890123456.8); to keep every digit, list the key under columns as DECIMAL(18,2), with the number sent as a string ("1234567890123456.78"), since the JSON reader reads a number with a fraction as a double before any type sees its digits`,
+      `node 'src': key "s.h" holds numbers that its detected type DOUBLE does not keep exactly (12345678901234567890123 in ${file} arrives as 1.2345678901234568e+22); to keep every digit, list the key "s" under columns with its type spelled out and s.h as HUGEINT or DECIMAL(38,0)`,
+      `node 'src': key "l[]" holds numbers that its detected type DOUBLE does not keep exactly (170141183460469231731687303715884105727 in ${file} arrives as 1.7014118346046923e+38); to keep every digit, list the key "l" under columns with its type spelled out and l[] as HUGEINT or DECIMAL(38,0)`,
+    ]);
+    // Numbers a double keeps are no matter, however many digits they are written with.
+    await writeFile(path.join(dir, 'double-exact.ndjson'), '{"x": 0.1, "s": {"y": 9007199254740992, "z": 1.5}, "l": [123456789.123456, 1.0000000000000000]}\n');
+    expect((await inspect({ pipeline: src({ path: 'double-exact.ndjson' }), baseDir: dir })).warnings).toEqual([]);
+  });
+
+  it('warns when a key detected as DATE or TIMESTAMP holds "infinity", which DuckDB\'s JSON reader reads as 1900-01-01', async () => {
+    await writeFile(path.join(dir, 'infinite-dates.ndjson'), '{"d": "infinity", "t": "2024-01-01 10:00:00"}\n{"d": "2024-01-01", "t": "-infinity"}\n');
+    const { warnings } = await inspect({ pipeline: src({ path: 'infinite-dates.ndjson' }), baseDir: dir });
+    const file = path.join(dir, 'infinite-dates.ndjson');
+    expect((warnings ?? []).map((w) => w.message)).toEqual([
+      `node 'src': key "d" holds "infinity" (in ${file}), which DuckDB's JSON reader reads as 1900-01-01 in a detected DATE; to read it as infinity, list the key under columns as VARCHAR and convert it with a Cast node (CAST('infinity' AS DATE) keeps it), or send a date in its place`,
+      `node 'src': key "t" holds "-infinity" (in ${file}), which DuckDB's JSON reader reads as 1900-01-01 in a detected TIMESTAMP; to read it as -infinity, list the key under columns as VARCHAR and convert it with a Cast node (CAST('infinity' AS TIMESTAMP) keeps it), or send a date in its place`,
+    ]);
+  });
+
+  it('reads a record of 200 or more keys of one type as that many columns, not as one MAP column "json"', async () => {
+    const record = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`c${i}`, i]));
+    await writeFile(path.join(dir, 'wide.ndjson'), ndjson([record]));
+    const r = await preview(src({ path: 'wide.ndjson' }), dir, 'src');
+    expect(r.columns).toHaveLength(300);
+    expect(r.columns[299]).toMatchObject({ name: 'c299', type: 'BIGINT' });
+    expect(r.rows[0]!.c299).toBe('299');
+  });
+
+  it('warns, naming the file, when a file holds no records to detect columns from; listed columns give it its columns', async () => {
+    for (const [name, text] of [['no-records.ndjson', ''], ['no-records.json', '[]']] as const) {
+      await writeFile(path.join(dir, name), text);
+      const { warnings } = await inspect({ pipeline: src({ path: name }), baseDir: dir });
+      expect((warnings ?? []).map((w) => w.message)).toEqual([
+        `node 'src': ${path.join(dir, name)} holds no records, so no columns could be detected: it reads as one column "json" with no rows; list the keys and their types under columns to give it its columns`,
+      ]);
+      const listed = await preview(src({ path: name, columns: [{ name: 'id', type: 'BIGINT' }] }), dir, 'src');
+      expect(listed.columns.map((c) => [c.name, c.type])).toEqual([['id', 'BIGINT']]);
+      expect(listed.rows).toEqual([]);
+    }
+  });
+
   it('warns of keys that differ only in letter case, which DuckDB renames (a_1); a key really named a_1 is no such case', async () => {
     await writeFile(path.join(dir, 'case-keys.ndjson'), '{"A": 1, "a": 2, "id": 3}\n{"A": 4, "a": 5, "id": 6}\n');
     const r = await preview(src({ path: 'case-keys.ndjson' }), dir, 'src');
@@ -315,7 +366,7 @@ describe('source.json: flatten', () => {
         '  "_json"."customer"."address"."geo"."lat" AS "customer_address_geo_lat",',
         '  "_json"."customer"."address"."geo"."lon" AS "customer_address_geo_lon",',
         '  "tags"',
-        `FROM read_json(${stringLiteral(path.join(dir, 'customers.ndjson'))}) AS "_json"`,
+        `FROM read_json(${stringLiteral(path.join(dir, 'customers.ndjson'))}, map_inference_threshold := -1) AS "_json"`,
       ].join('\n'),
     );
   });

@@ -4,6 +4,7 @@ import { parquetSourceSpark } from './source.parquet.spark.js';
 import { checkParquetFiles } from './file-checks.js';
 import { checkPartitionClash, hiveArg, hivePartitioningParam, localFiles } from '../shared/partitions.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
+import { refuseUnionLayout } from './union-columns.js';
 import { CaudalError } from '../../util/errors.js';
 import { didYouMean } from '../../util/suggest.js';
 
@@ -77,6 +78,12 @@ for time-zone-aware columns) and INT96 timestamps (Spark, Hive, Impala) are read
 and DuckDB has no way to read the rest: the plan warns, naming the column. Nanoseconds without a
 time zone are kept (TIMESTAMP_NS). Every local file's schema is looked at (footers only, and only
 when the columns include a DOUBLE or a timestamp); of a remote pattern, the first object.
+A UNION written to Parquet by DuckDB (sink.parquet included) is stored as a struct whose first field
+is an unnamed tag (\`STRUCT(UTINYINT, i INTEGER, s VARCHAR)\`) and cannot be read back as the union:
+such a column is refused before the run, naming it; write it as one type (a CAST to VARCHAR, or its
+members as columns with \`union_extract\`). A \`TIME WITH TIME ZONE\` (TIMETZ) is stored as a time
+adjusted to UTC, Parquet's own representation: it reads back as the same instant with offset +00
+(\`12:34:56+05:30\` as \`07:04:56+00\`); keep the offset in a column of its own if it matters.
 
 **Partitioned folders.** With \`hive_partitioning\` (\`auto\`, \`true\` or \`false\`) a layout such as
 \`orders/year=2024/region=eu/part-0.parquet\` adds the columns \`year\` and \`region\`; their types
@@ -127,6 +134,7 @@ If no file matches the path, the node reports an \`io_error\` problem before any
       ownColumns: async (file) => (await ctx.describe(`SELECT * FROM read_parquet(${stringLiteral(file)}, hive_partitioning := false)`)).map((c) => c.name),
     });
     const from = `read_parquet(${stringLiteral(ctx.path(p.path))}${args ? `, ${args}` : ''})`;
+    refuseUnionLayout(ctx.nodeId, p.path, await ctx.describe(`SELECT * FROM ${from}`));
     if (p.columns.length === 0) return { outputs: { out: `SELECT *\nFROM ${from}` } };
 
     // Check the names ourselves (footers only): the binder would report the first unknown name

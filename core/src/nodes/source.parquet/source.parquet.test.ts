@@ -258,3 +258,19 @@ describe('source.parquet: types DuckDB does not read as written', () => {
     expect(kept.rows[0]).toEqual({ at: '2023-11-14 22:13:20.123456789' });
   });
 });
+
+describe('source.parquet: a UNION written by DuckDB', () => {
+  it('refuses the struct with an unnamed tag field that a UNION becomes in Parquet, naming the column', async () => {
+    const dir = await tempDir('caudal-parquet-union-');
+    const write = pipeline(
+      [
+        { id: 'src', type: 'transform.sql', params: { query: `SELECT 1 AS id, union_value(i := 1)::UNION(i INTEGER, s VARCHAR) AS u` } },
+        { id: 'out', type: 'sink.parquet', params: { path: 'u.parquet' } },
+      ],
+      ['src -> out'],
+    );
+    expect((await run(write, dir)).summary.status).toBe('succeeded');
+    const read = pipeline([{ id: 'back', type: 'source.parquet', params: { path: 'u.parquet' } }]);
+    await expect(preview(read, dir, 'back')).rejects.toThrow(/column 'u' of u\.parquet is a struct with an unnamed tag field .*the form in which DuckDB writes a UNION to Parquet/);
+  });
+});
