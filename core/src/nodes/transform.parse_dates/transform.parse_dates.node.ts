@@ -205,13 +205,16 @@ closest name suggested.
        */
       const read = (fn: 'try_strptime' | 'strptime', value: string, g: { aware: boolean; formats: string[] }, misread: string) => {
         const parsed = `${fn}(${value}, ${g.formats.length === 1 ? stringLiteral(g.formats[0]!) : literal(g.formats)})`;
+        // A format with %n reads a TIMESTAMP_NS, whose range (1677 to 2262) misreadByStrptime's bounds
+        // are outside of: compared as nanoseconds they failed the query, so they compare as TIMESTAMP.
+        const asChecked = (r: string) => (!g.aware && g.formats.some((f) => f.includes('%n')) ? `CAST(${r} AS TIMESTAMP)` : r);
         const one = (f: string) => {
           const r = `try_strptime(${col}, ${stringLiteral(f)})`;
-          return `CASE WHEN ${misreadByStrptime(col, r, g.aware)} THEN NULL ELSE ${r} END`;
+          return `CASE WHEN ${misreadByStrptime(col, asChecked(r), g.aware)} THEN NULL ELSE ${r} END`;
         };
         const again = g.formats.length === 1 ? 'NULL' : `coalesce(${g.formats.map(one).join(', ')})`;
         const otherwise = misread === 'NULL' || again === 'NULL' ? `${again === 'NULL' ? misread : again}` : `coalesce(${again}, ${misread})`;
-        return `CASE WHEN ${misreadByStrptime(col, parsed, g.aware)} THEN ${otherwise} ELSE ${parsed} END`;
+        return `CASE WHEN ${misreadByStrptime(col, asChecked(parsed), g.aware)} THEN ${otherwise} ELSE ${parsed} END`;
       };
       /** Each group parsed and brought to the result type, first group first. */
       const parse = (fn: 'try_strptime' | 'strptime', value: string, misread: string) => {

@@ -242,3 +242,11 @@ describe('transform.parse_dates', () => {
     }
   });
 });
+
+describe('transform.parse_dates with nanoseconds (%n)', () => {
+  it('reads times before 1970 and after it to the nanosecond (the checks compared them as nanoseconds, out of that range, and failed)', async () => {
+    const src = `SELECT * FROM (VALUES (1, '1960-01-01 10:00:00.123456789'), (2, '2025-01-01 10:00:00.5')) t(id, ts)`;
+    const r = await preview(parseOver({ columns: [{ column: 'ts', formats: ['%Y-%m-%d %H:%M:%S.%n'], type: 'TIMESTAMP' }] }, src), dir, 'p');
+    expect(r.rows.map((x) => String(x.ts))).toEqual(['1960-01-01 10:00:00.123456789', '2025-01-01 10:00:00.5']);
+  });
+});
