@@ -82,19 +82,7 @@ class TypeParser {
   /** A field name: a word, or a "quoted" name with "" for a quote. */
   private name(): string {
     this.space();
-    if (this.text[this.pos] === '"') {
-      let out = '';
-      for (this.pos++; ; this.pos++) {
-        if (this.pos >= this.text.length) this.fail('unterminated quoted name');
-        if (this.text[this.pos] === '"') {
-          if (this.text[this.pos + 1] !== '"') break;
-          this.pos++;
-        }
-        out += this.text[this.pos];
-      }
-      this.pos++;
-      return out;
-    }
+    if (this.text[this.pos] === '"') return this.quoted('"', 'unterminated quoted name');
     return this.word() ?? this.fail('expected a field name');
   }
   private int(): number {
@@ -107,11 +95,15 @@ class TypeParser {
   private string(): string {
     this.space();
     if (this.text[this.pos] !== "'") this.fail('expected a quoted value');
+    return this.quoted("'", 'unterminated quoted value');
+  }
+  /** The text quoted by `q` at the current position (a doubled `q` stands for one), past its closing quote. */
+  private quoted(q: string, unterminated: string): string {
     let out = '';
     for (this.pos++; ; this.pos++) {
-      if (this.pos >= this.text.length) this.fail('unterminated quoted value');
-      if (this.text[this.pos] === "'") {
-        if (this.text[this.pos + 1] !== "'") break;
+      if (this.pos >= this.text.length) this.fail(unterminated);
+      if (this.text[this.pos] === q) {
+        if (this.text[this.pos + 1] !== q) break;
         this.pos++;
       }
       out += this.text[this.pos];
