@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { expectedTypeProblem } from './schema-diff.js';
+import { typeProblem } from '../util/duckdb-type.js';
 
 /**
  * The check list of a `quality.check` node. One zod schema per kind, discriminated by `kind`, so
@@ -175,7 +175,7 @@ export function checkListProblems(checks: Check[]): Array<{ path: string; messag
       });
     if (c.kind === 'schema')
       c.columns.forEach((col, k) => {
-        const problem = col.type === undefined ? undefined : expectedTypeProblem(col.type);
+        const problem = col.type === undefined ? undefined : typeProblem(col.type);
         if (problem) out.push({ path: `${at}.columns[${k}].type`, message: `check '${c.name}': column '${col.name}': ${problem}`, hint: 'write a DuckDB type (INTEGER, DECIMAL(10,2), VARCHAR[], …), or leave type out to check only the name' });
       });
     if (c.kind === 'distribution' && c.min_history > c.window)

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Db } from '../compiler/db.js';
-import { canonicalType, resolveType, schemaDiff } from './schema-diff.js';
+import { canonicalType, resolveType } from '../util/duckdb-type.js';
+import { schemaDiff } from './schema-diff.js';
 import { pinnedSchemaDrift } from './schema-pin.js';
 
 let db: Db;

@@ -11,6 +11,7 @@ import { CaudalError } from '../../util/errors.js';
 import { findClashes, flattenColumns, projection, structFields } from './flatten.js';
 import { registerSpool, setAsideUnfitting, valueErrorPrefix } from './spool-fit.js';
 import { jsonReadType, jsonValueConversion } from './json-values.js';
+import { columnTypeProblems } from './type-param.js';
 
 /**
  * What the streaming sources (Kafka, RabbitMQ) share: messages become lines of an NDJSON spool file
@@ -40,10 +41,10 @@ export interface Decoded {
 }
 
 /** What is wrong with a streaming source's decoding params (`format`, `columns`). */
-export function decodingProblems(p: { format: ValueFormat; columns: unknown[] }): Array<{ path: string; message: string; hint?: string }> {
+export function decodingProblems(p: { format: ValueFormat; columns: Array<{ name: string; type: string }> }): Array<{ path: string; message: string; hint?: string }> {
   if (p.format === 'text' && p.columns.length > 0) return [{ path: 'columns', message: 'value columns apply to JSON and CSV values' }];
   if (p.format === 'csv' && p.columns.length === 0) return [{ path: 'columns', message: 'CSV values need their value columns, in the order of the fields', hint: 'e.g. id BIGINT, customer VARCHAR, amount DOUBLE' }];
-  return [];
+  return columnTypeProblems('columns', p.columns);
 }
 
 /** The CSV reading of a streaming source's params, when its values are CSV. */

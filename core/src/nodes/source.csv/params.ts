@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { decimalSeparatorParam, thousandsSeparatorParam } from '../shared/locale-numbers.js';
 import { hivePartitioningParam } from '../shared/partitions.js';
 import { LEGACY_ENCODINGS, UTF16_ENCODINGS } from '../../util/transcode.js';
+import { duckDbType } from '../shared/type-param.js';
 
 /** DuckDB's own default for the longest line it reads. */
 export const DEFAULT_MAX_LINE_SIZE = 2_000_000;
@@ -90,7 +91,7 @@ export const csvSourceParams = z
         z
           .object({
             name: z.string().min(1).meta({ label: 'Column name' }),
-            type: z.string().min(1).meta({ label: 'Type', help: 'A DuckDB type: VARCHAR, BIGINT, DOUBLE, DECIMAL(12,2), DATE, TIMESTAMP, BOOLEAN, …', placeholder: 'VARCHAR' }),
+            type: duckDbType().meta({ label: 'Type', help: 'A DuckDB type: VARCHAR, BIGINT, DOUBLE, DECIMAL(12,2), DATE, TIMESTAMP, BOOLEAN, …', placeholder: 'VARCHAR' }),
           })
           .strict(),
       )

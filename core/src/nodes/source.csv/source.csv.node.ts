@@ -12,7 +12,7 @@ import { numberConversion, separatorProblems } from '../shared/locale-numbers.js
 import { decimalDigitsOnly } from '../shared/number-text.js';
 import { dateConversion, isDateType, isPlainTimestampType, isTimeType, timeConversion, timestampConversion } from '../shared/temporal-text.js';
 import { checkPartitionClash, hiveArg } from '../shared/partitions.js';
-import { checkDuckDbType } from './duckdb-types.js';
+import { typeProblem } from '../../util/duckdb-type.js';
 import { csvSourceParams, type CsvSourceParams } from './params.js';
 import { COMPRESSED, copiesLineCheck, copiesOf, csvFiles, originalPath, type CsvFile } from './files.js';
 import { argsSql, detect, dialectArgs, givenArgs, type Detected } from './detect.js';
@@ -361,7 +361,7 @@ If no file matches the path, the node reports an \`io_error\` problem before any
       out.push({ path: 'all_varchar', message: 'set either a column list or "read everything as text", not both', hint: 'use VARCHAR as the type in the column list instead' });
     const seen = new Set<string>();
     p.columns?.forEach((c, i) => {
-      const why = checkDuckDbType(c.type);
+      const why = typeProblem(c.type);
       if (why) out.push({ path: `columns[${i}].type`, message: `column '${c.name}': ${why}` });
       if (seen.has(c.name.toLowerCase())) out.push({ path: `columns[${i}].name`, message: `column '${c.name}' is listed twice`, hint: 'column names are compared without regard to case' });
       seen.add(c.name.toLowerCase());

@@ -8,6 +8,7 @@ import { tempFolderPrefix } from '../../util/owner.js';
 import type { CsvSourceParams } from './params.js';
 import { separatorLine } from './separator-line.js';
 import { utf16Of } from './utf16.js';
+import { firstBlankLine } from './spark-blank-lines.js';
 import { isPlainTimestampType, timestampConversion } from '../shared/temporal-text.js';
 import { decimalScale, numberConversion } from '../shared/locale-numbers.js';
 
@@ -45,8 +46,13 @@ const ENCODINGS = {
 } as const satisfies Record<Exclude<CsvSourceParams['encoding'], 'auto'>, string>;
 const ISO_DATE = /^%Y-%m-%d$/;
 const ISO_TIMESTAMP = /^%Y-%m-%d[ T]%H:%M:%S(\.%[fgn])?$/;
-/** Spark's CSV reader turns an unquoted empty field into this; nothing in a file matches it. */
-const NO_NULL = '\u0000caudal:no-null\u0000';
+/**
+ * What Spark's CSV reader gives for a quoted empty field (`""`), converted back to '' in SQL: by
+ * default Spark reads it as its null value, which is also what an unquoted empty field reads as, and
+ * DuckDB tells the two apart (`""` is an empty text, an empty field NULL). Nothing in a file holds
+ * these noncharacters.
+ */
+const QUOTED_EMPTY = '\ufdd0caudal:empty\ufdd0';
 
 interface Dialect {
   delimiter: string;
@@ -124,10 +130,17 @@ function stated(p: Params): Dialect {
   return { delimiter: p.delimiter ?? ',', quote: p.quote ?? '"', escape: p.escape ?? p.quote ?? '"', header: p.header ?? true, skip: p.skip_rows ?? 0, comment: p.comment ?? '' };
 }
 
-/** Text → the column's type, as DuckDB's reader converts it (NULL strings first, then the cast). */
+/**
+ * Text → the column's type, as DuckDB's reader converts it: a quoted empty field is '' (never NULL);
+ * an unquoted empty field, which Spark always reads as NULL, is NULL unless NULL strings are listed
+ * without ''; then the NULL strings, then the cast.
+ */
 function converted(c: Column, nulls: string[] | undefined, d: Dialect): string {
   const x = ident(c.name);
-  const v = nulls?.length ? `CASE WHEN ${x} IN (${nulls.map(stringLiteral).join(', ')}) THEN NULL ELSE ${x} END` : x;
+  // An empty list means nothing is NULL, as a list without ''.
+  const empty = nulls && !nulls.includes('') ? stringLiteral('') : 'NULL';
+  const others = (nulls ?? []).filter((n) => n !== '');
+  const v = `CASE WHEN ${x} IS NULL THEN ${empty} WHEN ${x} = ${stringLiteral(QUOTED_EMPTY)} THEN ''${others.length ? ` WHEN ${x} IN (${others.map(stringLiteral).join(', ')}) THEN NULL` : ''} ELSE ${x} END`;
   const type = c.type.toUpperCase();
   if (type === 'VARCHAR') return `${v} AS ${x}`;
   // Without a format too: Spark's cast, like DuckDB's, ignores what follows a date (`2024-03-04 13:45`).
@@ -149,7 +162,7 @@ function converted(c: Column, nulls: string[] | undefined, d: Dialect): string {
  */
 export const csvSourceSpark: SparkForm<Params> = {
   kind: 'custom',
-  notes: 'The dialect DuckDB detects is used by Spark\'s reader and every value is converted as DuckDB does. Not available: `on_error: reject`, `union_by_name`, `skip_rows`, `decimal_separator`/`thousands_separator`; `encoding: auto` decides from the first local file (remote files: UTF-8), and UTF-16 files are refused; `max_line_size` does not apply; a quoted field with a line break fails the run. Remote paths (s3a://, hdfs://) need `columns` or `expect_schema`.',
+  notes: 'The dialect DuckDB detects is used by Spark\'s reader and every value is converted as DuckDB does. Not available: `on_error: reject`, `union_by_name`, `skip_rows`, `decimal_separator`/`thousands_separator`; `encoding: auto` decides from the first local file (remote files: UTF-8), and UTF-16 files are refused; `max_line_size` does not apply; a quoted field with a line break fails the run; a one-column local file with empty lines (rows of NULL on DuckDB, skipped by Spark) is refused, and in a remote one-column file they are skipped. A quoted field equal to a listed NULL string is NULL on Spark (DuckDB keeps the text). Remote paths (s3a://, hdfs://) need `columns` or `expect_schema`.',
   async compile(ctx) {
     const p = ctx.params;
     if (p.on_error === 'reject')
@@ -178,8 +191,16 @@ export const csvSourceSpark: SparkForm<Params> = {
     const fileColumn = p.filename_column;
     const fileCols = out.filter((c) => c.name !== fileColumn);
     const raw = ctx.auxName('raw');
-    const nulls = p.null_strings?.length ? p.null_strings : undefined;
+    const nulls = p.null_strings;
     const { paths, options } = sparkPaths(ctx, pattern);
+    // Spark's reader skips blank lines, which DuckDB reads as rows (NULL) in a one-column file.
+    if (fileCols.length === 1 && !remote) {
+      for (const r of await ctx.rows(`SELECT file FROM glob(${stringLiteral(pattern)}) ORDER BY file`)) {
+        const line = await firstBlankLine(String(r.file));
+        if (line !== undefined)
+          ctx.unsupported('path', `${String(r.file)} has one column and an empty line (line ${line}), which DuckDB reads as a row with NULL and Spark's CSV reader skips`, 'remove the empty lines from the file (or write NULL as a quoted or listed null string), or keep this pipeline on the DuckDB engine');
+      }
+    }
     const list = out.map((c) => (c.name === fileColumn ? ident(c.name) : converted(c, nulls, dialect)));
     return {
       read: {
@@ -196,8 +217,8 @@ export const csvSourceSpark: SparkForm<Params> = {
           mode: 'FAILFAST',
           multiLine: 'false',
           ...(dialect.comment ? { comment: dialect.comment } : {}),
-          // With NULL strings listed, an empty field is NULL only if '' is among them.
-          ...(nulls && !nulls.includes('') ? { nullValue: NO_NULL } : {}),
+          // An unquoted empty field is Spark's null value (''), a quoted one this (see converted).
+          emptyValue: QUOTED_EMPTY,
         },
         schema: [...fileCols.map((c) => ({ name: c.name, type: 'VARCHAR' })), ...(fileColumn ? [{ name: fileColumn, type: 'VARCHAR' }] : [])],
         applySchema: true,

@@ -11,6 +11,7 @@ import { longIntegerWarning, longIntegerWarningInRecords } from './long-integers
 import { caseRenamedKeysWarning } from './case-keys.js';
 import { noRecordsWarning } from './no-records.js';
 import { sampledValueWarnings } from './sampled-values.js';
+import { columnTypeProblems, duckDbType } from '../shared/type-param.js';
 
 const params = z
   .object({
@@ -50,7 +51,7 @@ const params = z
         z
           .object({
             name: z.string().min(1).meta({ label: 'Key', help: 'The JSON key at the top level of each record.' }),
-            type: z.string().min(1).meta({ label: 'Type', help: 'A DuckDB type, e.g. VARCHAR, BIGINT, DATE, STRUCT(city VARCHAR), VARCHAR[].', placeholder: 'VARCHAR' }),
+            type: duckDbType().meta({ label: 'Type', help: 'A DuckDB type, e.g. VARCHAR, BIGINT, DATE, STRUCT(city VARCHAR), VARCHAR[].', placeholder: 'VARCHAR' }),
           })
           .strict(),
       )
@@ -220,7 +221,7 @@ not valid JSON stops the node with DuckDB's reason, naming the file and the line
       if (seen.has(c.name.toLowerCase())) out.push({ path: `columns[${i}].name`, message: `key '${c.name}' is listed twice`, hint: 'remove one of them' });
       seen.add(c.name.toLowerCase());
     });
-    return out;
+    return [...out, ...columnTypeProblems('columns', p.columns)];
   },
   async compile(ctx) {
     const p = ctx.params;

@@ -178,7 +178,7 @@ describe('source.json: reading', () => {
     ]);
     expect(r.rows[0]).toEqual({ id: '1', customer: { tier: 'gold' }, not_there: null });
     // A DATE is read as JSON and converted strictly (shared/json-values.ts).
-    expect(r.sql).toContain(`columns := {'id': 'VARCHAR', 'customer': 'STRUCT(tier VARCHAR)', 'not_there': 'JSON'}`);
+    expect(r.sql).toContain(`columns := {'id': 'VARCHAR', 'customer': 'STRUCT("tier" VARCHAR)', 'not_there': 'JSON'}`);
   });
 
   it('refuses a listed column\'s value that its type would change, naming the column and the value', async () => {

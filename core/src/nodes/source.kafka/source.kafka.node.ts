@@ -8,6 +8,7 @@ import { CaudalError } from '../../util/errors.js';
 import { cachedValueType, csvValuesOf, declaredValueType, decodeMessage, decodingProblems, inferValueType, noMessagesToInferFrom, streamOutputs, unreadKeysNotice, writeSpools } from '../shared/stream-spool.js';
 import { KAFKA_METADATA, kafkaMessage } from './decode.js';
 import { paramError } from '../shared/columns.js';
+import { duckDbType } from '../shared/type-param.js';
 
 const PREVIEW_ROWS = 100;
 /** Messages read to infer the value's columns when they are not given. */
@@ -40,7 +41,7 @@ const params = z
     }),
     csv_delimiter: z.string().length(1).default(',').meta({ label: 'CSV delimiter', help: 'csv only: the character between fields.', widget: 'text', group: 'Decoding' }),
     columns: z
-      .array(z.object({ name: z.string().min(1).meta({ label: 'Key' }), type: z.string().min(1).meta({ label: 'Type', placeholder: 'VARCHAR' }) }).strict())
+      .array(z.object({ name: z.string().min(1).meta({ label: 'Key' }), type: duckDbType().meta({ label: 'Type', placeholder: 'VARCHAR' }) }).strict())
       .default([])
       .meta({
         label: 'Value columns',

@@ -6,6 +6,7 @@ import { peekRabbit, RabbitConsumerSession, type RabbitReadSpec } from '../../co
 import { CaudalError } from '../../util/errors.js';
 import { cachedValueType, csvValuesOf, declaredValueType, decodeMessage, decodingProblems, inferValueType, noMessagesToInferFrom,
   unreadKeysNotice, type StreamMessage, streamOutputs, writeSpools } from '../shared/stream-spool.js';
+import { duckDbType } from '../shared/type-param.js';
 
 const PREVIEW_ROWS = 100;
 const INFER_ROWS = 200;
@@ -47,7 +48,7 @@ const params = z
     }),
     csv_delimiter: z.string().length(1).default(',').meta({ label: 'CSV delimiter', help: 'csv only: the character between fields.', widget: 'text', group: 'Decoding' }),
     columns: z
-      .array(z.object({ name: z.string().min(1).meta({ label: 'Key' }), type: z.string().min(1).meta({ label: 'Type', placeholder: 'VARCHAR' }) }).strict())
+      .array(z.object({ name: z.string().min(1).meta({ label: 'Key' }), type: duckDbType().meta({ label: 'Type', placeholder: 'VARCHAR' }) }).strict())
       .default([])
       .meta({ label: 'Value columns', help: 'JSON keys (or, for CSV, the fields in order) to read and their DuckDB types. Empty: inferred from the messages at the head of the queue.', widget: 'list', group: 'Decoding' }),
     flatten: z.boolean().default(false).meta({ label: 'Flatten nested objects', widget: 'boolean', group: 'Decoding' }),

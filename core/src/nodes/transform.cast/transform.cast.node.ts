@@ -2,12 +2,13 @@ import { z } from 'zod';
 import { defineNode } from '../define.js';
 import { ident, stringLiteral } from '../../compiler/sql.js';
 import { castSpark } from './transform.cast.spark.js';
-import { checkDuckDbType } from '../source.csv/duckdb-types.js';
+import { typeProblem } from '../../util/duckdb-type.js';
 import { compileConversions, inputSpelling, quoteValue, REASON_COLUMN, type Conversion } from './conversions.js';
 import { castMayChange, checkedCast, listElement } from './lossy-casts.js';
 import { textConversion, textListProblem, textListConversion } from './text-conversions.js';
 import { decimalSeparatorParam, separatorProblems, thousandsSeparatorParam } from '../shared/locale-numbers.js';
 import { CaudalError } from '../../util/errors.js';
+import { duckDbType } from '../shared/type-param.js';
 
 const params = z
   .object({
@@ -16,7 +17,7 @@ const params = z
         z
           .object({
             column: z.string().min(1).meta({ label: 'Column', widget: 'column' }),
-            type: z.string().min(1).meta({
+            type: duckDbType().meta({
               label: 'New type',
               help: 'A DuckDB type: VARCHAR, BIGINT, INTEGER, DOUBLE, DECIMAL(12,2), DATE, TIMESTAMP, BOOLEAN, …',
               placeholder: 'BIGINT',
@@ -141,9 +142,8 @@ The \`rejects\` output always has the input's columns plus \`${REASON_COLUMN}\` 
     const out: Array<{ path: string; message: string; hint?: string }> = [];
     const seen = new Set<string>();
     p.columns.forEach((c, i) => {
-      const problem = checkDuckDbType(c.type);
+      const problem = typeProblem(c.type);
       if (problem) out.push({ path: `columns[${i}].type`, message: problem });
-      else if (/;|--|\/\*/.test(c.type)) out.push({ path: `columns[${i}].type`, message: `'${c.type}' is not a DuckDB type name` });
       if (seen.has(c.column.toLowerCase())) out.push({ path: `columns[${i}].column`, message: `column '${c.column}' is listed twice`, hint: 'keep one entry per column' });
       seen.add(c.column.toLowerCase());
     });
@@ -155,8 +155,8 @@ The \`rejects\` output always has the input's columns plus \`${REASON_COLUMN}\` 
     const format = { decimal: ctx.params.decimal_separator, thousands: ctx.params.thousands_separator };
     const convs: Conversion[] = ctx.params.columns.map((c) => {
       const column = inputSpelling(input, c.column);
-      // The type text was checked by checkDuckDbType (a plain name, optional arguments and [] only).
-      const type = c.type.trim();
+      // The params carry the type as DuckDB names it, field names quoted (shared/type-param.ts).
+      const type = c.type;
       const col = ident(column);
       const inputType = input.columns.find((x) => x.name === column)?.type;
       // A list of text into another list type is converted element by element as text is.

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { duckDbType } from '../shared/type-param.js';
 
 export const httpEnrichParams = z
   .object({
@@ -19,7 +20,7 @@ export const httpEnrichParams = z
           .object({
             name: z.string().min(1).meta({ label: 'Column' }),
             path: z.string().min(1).meta({ label: 'JSON path', help: 'Where the value is in the answer, e.g. `results[0].lat`.' }),
-            type: z.string().min(1).default('VARCHAR').meta({ label: 'Type', help: 'A DuckDB type: VARCHAR, DOUBLE, BIGINT, BOOLEAN, JSON, …' }),
+            type: duckDbType().default('VARCHAR').meta({ label: 'Type', help: 'A DuckDB type: VARCHAR, DOUBLE, BIGINT, BOOLEAN, JSON, …' }),
           })
           .strict(),
       )

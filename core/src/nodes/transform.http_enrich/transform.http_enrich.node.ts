@@ -12,7 +12,7 @@ import { parseJsonBody } from '../shared/json-body.js';
 import { redactedSnippet, redactText } from '../../connections/redact.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
 import { didYouMean } from '../../util/suggest.js';
-import { checkDuckDbType } from '../source.csv/duckdb-types.js';
+import { typeProblem } from '../../util/duckdb-type.js';
 import { httpEnrichDocs } from './docs.js';
 import { httpEnrichParams, type HttpEnrichParams } from './params.js';
 
@@ -81,7 +81,7 @@ export const httpEnrichNode = defineNode({
   check(p) {
     const out: Array<{ path: string; message: string; hint?: string }> = [];
     p.outputs.forEach((o, i) => {
-      const why = checkDuckDbType(o.type);
+      const why = typeProblem(o.type);
       if (why) out.push({ path: `outputs[${i}].type`, message: `column '${o.name}': ${why}` });
     });
     if (referencedColumns(p).length === 0) out.push({ path: 'url', message: 'the request uses no column: every row would ask the same thing', hint: 'put {column} in the URL, a param, a header or the body, e.g. /geocode?q={address}' });
