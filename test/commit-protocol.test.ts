@@ -217,3 +217,33 @@ describe('commit protocol: all or nothing across files, DuckDB and PostgreSQL', 
     expect(await p.snapshot()).toEqual(after);
   });
 });
+
+describe('commit protocol: a run whose destinations are all files', () => {
+  it('killed while dropping the old copies (finalize), is completed by recovery: never files of two runs', async () => {
+    const dir = path.join(root, 'files-only');
+    await mkdir(path.join(dir, 'out'), { recursive: true });
+    const env = { CAUDAL_RUNTIME_DIR: path.join(dir, 'runtime'), CAUDAL_CONFIG_DIR: path.join(dir, 'config') };
+    const sinks = ['a', 'b', 'c'];
+    const doc = {
+      format: 'caudal.pipeline/1',
+      name: 'files-only',
+      params: {},
+      nodes: [{ id: 'src', type: 'transform.sql', params: { query: `SELECT range::INT AS id FROM range(1, ${NEW + 1})` } }, ...sinks.map((s) => ({ id: s, type: 'sink.csv', params: { path: `out/${s}.csv`, if_exists: 'overwrite' } }))],
+      edges: sinks.map((s) => ({ from: 'src:out', to: `${s}:in` })),
+    };
+    await writeFile(path.join(dir, 'pipeline.json'), JSON.stringify(doc));
+    for (const s of sinks) await writeFile(path.join(dir, `out/${s}.csv`), 'id\nold\n');
+    const contents = () => Promise.all(sinks.map((s) => readFile(path.join(dir, `out/${s}.csv`), 'utf8')));
+
+    // The first destination's old copy is dropped, the others' are still kept when the process dies.
+    const killed = await caudal(['run', 'pipeline.json', '-q'], { cwd: dir, env: { ...env, CAUDAL_FAILPOINT: 'after-first-finalize' } });
+    expect(killed.signal).toBe('SIGKILL');
+    const clean = await caudal(['clean', 'pipeline.json'], { cwd: dir, env });
+    expect(clean.code, clean.stdout + clean.stderr).toBe(0);
+    expect(clean.stdout).toContain('rolled forward');
+    const fresh = 'id\n' + ids(NEW).join('\n') + '\n';
+    expect(await contents()).toEqual([fresh, fresh, fresh]);
+    expect((await readdir(path.join(dir, 'out'))).sort()).toEqual(['a.csv', 'b.csv', 'c.csv']);
+    expect(await readdir(path.join(dir, 'runtime/runs')).catch(() => [])).toEqual([]);
+  });
+});

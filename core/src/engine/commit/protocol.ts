@@ -19,7 +19,7 @@ import type { Participant } from './participants.js';
  * 4. finalize: drop what was kept for undo, then save the journaled states of incremental sources
  *    (`afterCommit`) before the journal goes: a crash anywhere after the decision is rolled
  *    forward by recovery, states included. A run with only reversible destinations records its
- *    decision once they are all published.
+ *    decision once they are all published, before any old copy is dropped.
  *
  * The one window that remains: with more than one destination that cannot be prepared durably (a
  * PostgreSQL server with max_prepared_transactions = 0, DuckDB), a failure of a later one's COMMIT
@@ -41,7 +41,7 @@ export class CommitJournal {
 }
 
 /** The protocol's crash-test points (CAUDAL_FAILPOINT, see util/failpoint.ts). */
-export type Failpoint = 'after-stage' | 'after-prepare' | 'after-reversible' | 'after-decision' | 'after-first-commit' | 'before-acknowledge';
+export type Failpoint = 'after-stage' | 'after-prepare' | 'after-reversible' | 'after-decision' | 'after-first-commit' | 'after-first-finalize' | 'before-acknowledge';
 export function failpoint(name: Failpoint): void {
   killAt(name);
 }
@@ -89,8 +89,10 @@ export async function commitAll(parts: Participant[], keeper: CommitJournal, log
 
   // 3. Irreversible publishes, likeliest to fail first.
   const irreversible = parts.filter((p) => !p.reversible).sort((a, b) => a.lateFailureRank - b.lateFailureRank);
-  if (irreversible.length === 0 && keeper.journal.states?.length) {
-    // Every destination is published: from here recovery completes the commit and saves the states.
+  if (irreversible.length === 0) {
+    // Every destination is published: from here recovery completes the commit (and saves the
+    // states). Without the decision, a crash while finalizing would be recovered backwards where
+    // the old copy is still kept and not where it is already dropped: destinations of two runs.
     keeper.journal.decision = 'commit';
     await record();
   }
@@ -123,7 +125,10 @@ export async function commitAll(parts: Participant[], keeper: CommitJournal, log
   }
 
   // 4. Finalize.
-  for (const p of parts) for (const w of await p.finalize()) log.warn(w);
+  for (const [i, p] of parts.entries()) {
+    for (const w of await p.finalize()) log.warn(w);
+    if (i === 0) failpoint('after-first-finalize');
+  }
   if (failed.length > 0) {
     // The error names what committed and what did not; this process handled it, so the journal goes
     // (execute.ts removes it): recovery has nothing left to finish.
