@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['core/src/**/*.test.ts', 'test/**/*.test.ts', 'renderer/src/**/*.test.{ts,tsx}'],
     exclude: ['test/e2e/**', 'node_modules/**', 'dist/**'],
+    globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Each engine call starts a worker with its own DuckDB; two files at a time suit 2 cores.

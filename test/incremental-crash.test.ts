@@ -70,14 +70,21 @@ describe('incremental state across a crash in the commit', () => {
     });
   }
 
-  it('killed after the decision with one PostgreSQL load (not prepared, so lost with the process): the watermark stays and the rows come again', async () => {
+  it('one PostgreSQL load (not prepared, so lost with the process): killed before its commit the watermark stays and the rows come again; killed after it the watermark is saved and no row comes twice', async () => {
     const p = await project('inc_lost', 'postgres');
     await p.add(1, 10);
-    expect((await p.run({ CAUDAL_FAILPOINT: 'after-decision' })).signal).toBe('SIGKILL');
+    expect((await p.run({ CAUDAL_FAILPOINT: 'after-reversible' })).signal).toBe('SIGKILL');
     const next = await caudal(['run', 'pipeline.json'], { cwd: p.dir, env: p.env });
     expect(next.code, next.stderr).toBe(0);
-    expect(next.stderr).toContain("kept the state of node 'src'");
+    expect(next.stderr).toMatch(/recovered run \S+ of 'inc_lost', which was killed: rolled back/);
     expect(await p.copied()).toEqual(range(1, 10));
+    // The decision is recorded right after the load committed: the recovery completes the run.
+    await p.add(11, 20);
+    expect((await p.run({ CAUDAL_FAILPOINT: 'after-decision' })).signal).toBe('SIGKILL');
+    const after = await caudal(['run', 'pipeline.json'], { cwd: p.dir, env: p.env });
+    expect(after.code, after.stderr).toBe(0);
+    expect(after.stderr).toContain("saved the state of node 'src'");
+    expect(await p.copied()).toEqual(range(1, 20));
   });
 
   it('caudal clean saves the watermark of the commit it completes', async () => {

@@ -23,6 +23,12 @@ export interface Participant {
   reversible: boolean;
   /** Among irreversible participants, lower publishes first: the likeliest to fail late goes first. */
   lateFailureRank: number;
+  /**
+   * Prepared so that recovery can still commit or roll it back after the process dies (a PostgreSQL
+   * two-phase PREPARE). A destination that is not (a Kafka or DuckDB transaction) dies with the
+   * process unless it has committed.
+   */
+  durable: boolean;
   /** Before prepare: note what a prepare killed half-way would leave (journaled); true if anything. */
   intend?(opts: { twoPhase: boolean }): boolean;
   prepare(opts: { twoPhase: boolean }): Promise<void>;
@@ -51,6 +57,7 @@ const warnOf = (what: string, e: unknown) => `${what}: ${errorMessage(e)}`;
 export class FileParticipant implements Participant {
   readonly reversible = true;
   readonly lateFailureRank = 0;
+  readonly durable = true;
   private existed = false;
   private published = false;
 
@@ -141,6 +148,7 @@ export class DuckdbParticipant implements Participant {
   }
 
   get label(): string {
+  readonly durable = false;
     return this.first.file;
   }
 
@@ -259,6 +267,10 @@ export class ExternalParticipant implements Participant {
     await this.stage.commit();
     this.committed = true;
   }
+  get durable(): boolean {
+    return this.twoPhase;
+  }
+
 
   async undo(): Promise<void> {
     if (!this.stage.undo) throw new Error('a committed external load cannot be undone');

@@ -12,8 +12,9 @@ import type { Participant } from './participants.js';
  *    changed.
  * 2. publish the reversible ones (file renames, the old file kept aside). A failure: undo them,
  *    abort the rest, nothing changed.
- * 3. record the decision, then publish the irreversible ones, the likeliest to fail first. If the
- *    first fails, undo step 2 and abort the rest: nothing changed. Past that point the run rolls
+ * 3. publish the irreversible ones, the likeliest to fail first and the durably prepared ones last,
+ *    recording the decision before the first durable one or right after the first that is not. If
+ *    the first fails, undo step 2 and abort the rest: nothing changed. Past that point the run rolls
  *    forward (a crash is recovered the same way, from the journal): everything that can still
  *    commit does, and the error names what could not.
  * 4. finalize: drop what was kept for undo, then save the journaled states of incremental sources
@@ -21,9 +22,11 @@ import type { Participant } from './participants.js';
  *    forward by recovery, states included. A run with only reversible destinations records its
  *    decision once they are all published, before any old copy is dropped.
  *
- * The one window that remains: with more than one destination that cannot be prepared durably (a
- * PostgreSQL server with max_prepared_transactions = 0, DuckDB), a failure of a later one's COMMIT
- * (disk full, a lost server) leaves the earlier ones committed. docs/user-guide.md lists it per sink.
+ * The windows that remain: with more than one destination that cannot be prepared durably (a
+ * PostgreSQL server with max_prepared_transactions = 0, DuckDB, Kafka), a failure of a later one's
+ * COMMIT (disk full, a lost server) leaves the earlier ones committed; and a crash between the first
+ * such destination's commit and the journal write that follows it is recovered backwards.
+ * docs/user-guide.md lists it per sink.
  */
 export class CommitJournal {
   constructor(
@@ -89,39 +92,58 @@ export async function commitAll(parts: Participant[], keeper: CommitJournal, log
 
   // 3. Irreversible publishes, likeliest to fail first.
   const irreversible = parts.filter((p) => !p.reversible).sort((a, b) => a.lateFailureRank - b.lateFailureRank);
+  const committed: string[] = [];
+  const failed: Array<{ label: string; error: unknown }> = [];
+  // The decision is recorded once the commit can be completed by recovery: before the first
+  // durable destination (recovery commits a prepared transaction) or, when a destination that dies
+  // with the process comes first (a Kafka or DuckDB transaction), right after it committed. Recorded
+  // before such a one, a crash before its commit was rolled forward: the prepared loads committed,
+  // its own load lost, and a rerun appended the rows again.
+  const decide = async () => {
+    keeper.journal.decision = 'commit';
+    await record();
+    failpoint('after-decision');
+  };
+  const undoBeforeAnyCommit = async (from: number, e: unknown): Promise<never> => {
+    keeper.journal.decision = undefined;
+    // Journaled before undoing: a crash in the undo must be recovered backwards, not forwards.
+    await record().catch((w) => log.warn(`could not record that the commit is undone: ${errorMessage(w)}`));
+    await undoAll(published, log);
+    await abortAll(irreversible.slice(from), log);
+    throw e;
+  };
+  const decisionFailed = (e: unknown) =>
+    new CaudalError('execution', `could not record the commit decision (${errorMessage(e)}): nothing was changed`, {
+      hint: 'check that the state folder (CAUDAL_RUNTIME_DIR) is writable and has space, then run again',
+    });
   if (irreversible.length === 0) {
     // Every destination is published: from here recovery completes the commit (and saves the
     // states). Without the decision, a crash while finalizing would be recovered backwards where
     // the old copy is still kept and not where it is already dropped: destinations of two runs.
-    keeper.journal.decision = 'commit';
-    await record();
+    await decide().catch((e) => undoBeforeAnyCommit(0, decisionFailed(e)));
   }
-  const committed: string[] = [];
-  const failed: Array<{ label: string; error: unknown }> = [];
   for (const [i, p] of irreversible.entries()) {
-    if (i === 0) {
-      keeper.journal.decision = 'commit';
-      await record();
-      failpoint('after-decision');
+    if (keeper.journal.decision === undefined && p.durable) {
+      await decide().catch((e) => undoBeforeAnyCommit(i, decisionFailed(e)));
     }
     try {
       await p.publish();
-      committed.push(p.label);
-      await record();
-      failpoint('after-first-commit');
     } catch (e) {
-      if (committed.length === 0) {
-        // Nothing irreversible happened yet: the run is undone as a whole.
-        keeper.journal.decision = undefined;
-        // Journaled before undoing: a crash in the undo must be recovered backwards, not forwards.
-        await record().catch((e) => log.warn(`could not record that the commit is undone: ${errorMessage(e)}`));
-        await undoAll(published, log);
-        await abortAll(irreversible.slice(i), log);
-        throw e;
-      }
+      // Nothing irreversible happened yet: the run is undone as a whole.
+      if (committed.length === 0) await undoBeforeAnyCommit(i, e);
       failed.push({ label: p.label, error: e });
       for (const w of await p.abort()) log.warn(w);
+      continue;
     }
+    committed.push(p.label);
+    try {
+      if (keeper.journal.decision === undefined) await decide();
+      else await record();
+    } catch (e) {
+      // This process goes on committing; only a crash from here on would need the journal.
+      log.warn(`could not record that ${p.label} committed: ${errorMessage(e)}`);
+    }
+    failpoint('after-first-commit');
   }
 
   // 4. Finalize.
