@@ -23,6 +23,14 @@ describe('copy and paste', () => {
     expect(after.nodes.find((n) => n.id === 'filter')!.params).toEqual({ condition: 'x > 1' });
   });
 
+  it('a pasted id that differs from an existing one only in letter case gets a fresh id', () => {
+    const clip = copyNodes(chain(), ['a'])!;
+    const target = { ...emptyPipeline(), nodes: [{ id: 'A', type: 'transform.sql', params: {} }] };
+    const { ids } = pasteClip(target, clip, { x: 0, y: 0 });
+    expect(ids).not.toContain('a');
+    expect(ids[0]!.toLowerCase()).not.toBe('a');
+  });
+
   it('pastes into another pipeline keeping ids that are free there', () => {
     const clip = parseClip(JSON.stringify(copyNodes(chain(), ['a', 'b'])))!;
     const { doc, ids } = pasteClip(emptyPipeline(), clip, { x: 0, y: 0 });

@@ -36,7 +36,8 @@ export function pasteClip(doc: Pipeline, clip: Clip, offset: XY): { doc: Pipelin
   const rename = new Map<string, string>();
   const taken = new Set<string>();
   for (const n of clip.nodes) {
-    const id = doc.nodes.some((m) => m.id === n.id) || taken.has(n.id) ? freshId(doc, n.type, taken) : n.id;
+    const clash = (id: string) => doc.nodes.some((m) => m.id.toLowerCase() === id.toLowerCase()) || [...taken].some((t) => t.toLowerCase() === id.toLowerCase());
+    const id = clash(n.id) ? freshId(doc, n.type, taken) : n.id;
     taken.add(id);
     rename.set(n.id, id);
   }

@@ -14,6 +14,11 @@ describe('document edits', () => {
     expect(freshId(d2, 'transform.filter')).toBe('filter_2');
   });
 
+  it('a new id never differs from an existing one only in letter case (validation refuses that)', () => {
+    const doc = { ...chain(), nodes: [...chain().nodes, { id: 'Filter', type: 'transform.filter', params: {} }] };
+    expect(freshId(doc, 'transform.filter')).toBe('filter_2');
+  });
+
   it('removing a node removes its edges and layout', () => {
     const doc = removeNodes(chain(), ['b']);
     expect(doc.nodes.map((n) => n.id)).toEqual(['a', 'c', 'sink']);

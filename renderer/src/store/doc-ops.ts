@@ -23,9 +23,10 @@ export function splitEndpoint(ep: string): { nodeId: string; port: string } {
 export function freshId(doc: Pipeline, type: string, taken: Set<string> = new Set()): string {
   const [category = 'node', kind = 'node'] = type.split('.');
   const base = (category === 'transform' || category === 'quality' ? kind : `${kind}_${category}`).replace(/[^A-Za-z0-9_]/g, '_');
-  const used = new Set([...doc.nodes.map((n) => n.id), ...taken]);
-  if (!used.has(base)) return base;
-  for (let i = 2; ; i++) if (!used.has(`${base}_${i}`)) return `${base}_${i}`;
+  // Ids are compared without regard to case, as validation does (DuckDB view names ignore it).
+  const used = new Set([...doc.nodes.map((n) => n.id), ...taken].map((id) => id.toLowerCase()));
+  if (!used.has(base.toLowerCase())) return base;
+  for (let i = 2; ; i++) if (!used.has(`${base}_${i}`.toLowerCase())) return `${base}_${i}`;
 }
 
 function withLayout(doc: Pipeline, positions: Record<string, XY>): Pipeline {
