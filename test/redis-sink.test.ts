@@ -359,4 +359,21 @@ describe('sink.redis crash recovery (caudal CLI, kill -9 at a commit step)', () 
       expect(await debris()).toEqual([]);
     });
   }
+
+  it('killed while staging (before any journal names the staged batches): caudal doctor lists them, caudal clean removes them', async () => {
+    const name = 'crash-after-stage';
+    const p = await project(name);
+    const killed = await p.run({ CAUDAL_FAILPOINT: 'after-stage' });
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    expect((await debris()).some((d) => d.startsWith('caudal:stage:'))).toBe(true);
+    const doctor = await caudal(['doctor', 'pipeline.json'], { cwd: p.dir, env: p.env });
+    expect(doctor.code).toBe(1);
+    expect(doctor.stdout).toMatch(/leftover {2}staged by a killed run: redis \(node '\S+'\): staged keys under caudal:stage:/);
+    const clean = await caudal(['clean', 'pipeline.json'], { cwd: p.dir, env: p.env });
+    expect(clean.code, clean.stdout + clean.stderr).toBe(0);
+    expect(clean.stdout).toContain('removed   staged by a killed run: redis');
+    expect(await debris()).toEqual([]);
+    const again = await caudal(['doctor', 'pipeline.json'], { cwd: p.dir, env: p.env });
+    expect(again.code, again.stdout).toBe(0);
+  });
 });

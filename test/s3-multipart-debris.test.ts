@@ -106,6 +106,15 @@ describe('sink.s3: incomplete multipart uploads of killed runs', () => {
     expect(left[0]).toMatch(/^\.caudal-staging\/[A-Za-z0-9]+-h[0-9a-f]{4}p\d+-dst\/new\/object$/);
     expect(await listObjects(client, bucket, '')).toEqual([]);
 
+    // No journal names the upload yet: doctor lists it from the pipeline's bucket, clean aborts it.
+    const doctor = await caudal(['doctor', 'pipeline.json'], { cwd: dir, env });
+    expect(doctor.code).toBe(1);
+    expect(doctor.stdout).toContain(`leftover  staged by a killed run: s3://${bucket}/${left[0]} (incomplete multipart upload) (node 'dst')`);
+    const clean = await caudal(['clean', 'pipeline.json'], { cwd: dir, env });
+    expect(clean.code, clean.stdout + clean.stderr).toBe(0);
+    expect(clean.stdout).toContain(`removed   staged by a killed run: s3://${bucket}/${left[0]} (incomplete multipart upload)`);
+    expect(await uploads('')).toEqual([]);
+
     const again = await caudal(['run', 'pipeline.json', '-q'], { cwd: dir, env });
     expect(again.code, again.stderr).toBe(0);
     expect(await uploads('')).toEqual([]);

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { cleanUp, type CleanReport } from '../engine/commit/clean.js';
+import { sweepStagedDestinations } from '../engine/commit/destination-sweep.js';
 import { loadPipelineFile } from '../model/load.js';
+import type { Pipeline } from '../model/schema.js';
 import type { ResolvedConnection } from '../nodes/define.js';
 import { CaudalError } from '../util/errors.js';
 import { parse } from './args.js';
@@ -15,31 +17,44 @@ export const cleanCommand = (args: string[], io: Io) => cleanUpCommand(args, io,
 /** `caudal doctor` (fix = false) and `caudal clean` (fix = true). */
 async function cleanUpCommand(args: string[], io: Io, fix: boolean): Promise<number> {
   const { values, positionals } = parse(args);
-  const connection = await connectionResolver(positionals[0], values.project);
+  const { connection, pipeline } = await connectionResolver(positionals[0], values.project);
   // Journal entries that do not record their server are finished only from their pipeline's folder.
   const baseDir = positionals[0] !== undefined ? path.dirname(path.resolve(positionals[0])) : values.project !== undefined ? path.resolve(values.project) : undefined;
-  const report = await cleanUp({ fix, connection, baseDir });
+  const report: StagedReport = await cleanUp({ fix, connection, baseDir });
+  // Staged loads in the pipeline's Redis servers and S3 buckets (after the journals: recovery first).
+  const staged = pipeline ? await sweepStagedDestinations(pipeline, connection, fix) : { found: [], problems: [] };
+  report.staged = staged.found;
+  report.stagedProblems = staged.problems;
   if (values.json) io.stdout.write(JSON.stringify(report) + '\n');
   else io.stdout.write(formatReport(report, fix));
-  const remaining = fix ? report.recovered.some((r) => r.pending.length > 0) || report.unreadable.length > 0 : report.dead.length + report.tempFolders.length + report.staleLocks.length > 0;
+  const remaining = fix
+    ? report.recovered.some((r) => r.pending.length > 0) || report.unreadable.length > 0 || staged.problems.length > 0
+    : report.dead.length + report.tempFolders.length + report.staleLocks.length + staged.found.length > 0;
   return remaining ? EXIT.runFailed : EXIT.ok;
 }
 
+type StagedReport = CleanReport & { staged?: string[]; stagedProblems?: string[] };
+
 /** Connections by name: the pipeline's (project file next to it), else the user's file and stores. */
-async function connectionResolver(file: string | undefined, project: string | undefined): Promise<(name: string) => Promise<ResolvedConnection | undefined>> {
+async function connectionResolver(
+  file: string | undefined,
+  project: string | undefined,
+): Promise<{ connection: (name: string) => Promise<ResolvedConnection | undefined>; pipeline?: Pipeline }> {
   let declared: Record<string, ResolvedConnection> | undefined;
+  let pipeline: Pipeline | undefined;
   if (file) {
     const abs = path.resolve(file);
     const loaded = await loadPipelineFile(abs);
     if (!loaded.pipeline) throw new CaudalError('validation', `${file} is not a valid pipeline`, { problems: loaded.problems });
     const service = cliConnectionService(path.resolve(project ?? path.dirname(abs)));
     declared = Object.keys(loaded.pipeline.connections).length > 0 ? await service.resolveFor(loaded.pipeline) : {};
+    pipeline = loaded.pipeline;
   }
   const service = cliConnectionService(project === undefined ? undefined : path.resolve(project));
-  return async (name) => declared?.[name] ?? (await service.resolve(name).catch(() => undefined));
+  return { connection: async (name) => declared?.[name] ?? (await service.resolve(name).catch(() => undefined)), pipeline };
 }
 
-function formatReport(r: CleanReport, fix: boolean): string {
+function formatReport(r: StagedReport, fix: boolean): string {
   const lines: string[] = [];
   for (const run of r.live) lines.push(`running   ${run.runId}  pipeline '${run.pipeline}'  pid ${run.pid}  since ${run.startedAt}`);
   if (!fix) {
@@ -50,6 +65,7 @@ function formatReport(r: CleanReport, fix: boolean): string {
     }
     for (const t of r.tempFolders) lines.push(`leftover  temp folder ${t}`);
     for (const l of r.staleLocks) lines.push(`leftover  lock on ${l}`);
+    for (const s of r.staged ?? []) lines.push(`leftover  staged by a killed run: ${s}`);
   } else {
     for (const o of r.recovered) {
       const action = o.untouched ? 'left as it was' : o.action;
@@ -58,7 +74,9 @@ function formatReport(r: CleanReport, fix: boolean): string {
     }
     if (r.tempFolders.length) lines.push(`removed ${r.tempFolders.length} temp folder(s) of killed runs`);
     if (r.staleLocks.length) lines.push(`removed ${r.staleLocks.length} stale lock(s): ${r.staleLocks.join(', ')}`);
+    for (const s of r.staged ?? []) lines.push(`removed   staged by a killed run: ${s}`);
   }
+  for (const p of r.stagedProblems ?? []) lines.push(`not checked: ${p}`);
   for (const u of r.unreadable) lines.push(`unreadable journal ${u} (left in place)`);
   if (lines.length === 0 || (r.live.length === lines.length && !fix)) lines.push(fix ? 'nothing to clean' : 'nothing left over by killed runs');
   return lines.join('\n') + '\n';

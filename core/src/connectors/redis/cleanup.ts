@@ -51,13 +51,19 @@ export async function unregister(client: RedisClient, entry: RegistryEntry): Pro
  * upsert values, and versions that never became current. What a killed run left prepared or
  * committed is the commit journal's business (recoverRedis), not this sweep's.
  */
-export async function sweepDeadRuns(client: RedisClient): Promise<string[]> {
+export async function sweepDeadRuns(client: RedisClient, opts: { dryRun?: boolean } = {}): Promise<string[]> {
   const removed: string[] = [];
   const members = ((await client.sendCommand(['SMEMBERS', REGISTRY_KEY])) as string[]).map(String);
   for (const member of members) {
     const parsed = parseRegistryMember(member);
     if (!parsed || !ownerIsDead(parsed.owner)) continue;
     const e = parsed.entry;
+    if (opts.dryRun) {
+      // `caudal doctor`: what the sweep would remove, nothing removed.
+      if (e.kind === 'upsert') removed.push(`staged keys under ${e.stage}`);
+      else if (String(await client.sendCommand(['GET', e.pointer])) !== e.version) removed.push(`the unfinished version ${e.prefix}`);
+      continue;
+    }
     if (e.kind === 'upsert') {
       const n = await unlinkPrefix(client, e.stage);
       if (n > 0) removed.push(`${n} staged key(s) under ${e.stage}`);

@@ -260,7 +260,7 @@ export async function recoverS3Write(config: S3Config, recovery: ExternalRecover
  * under the prefix (that is the journal's recovery to undo), and their incomplete multipart uploads.
  * Returns the prefixes removed and the keys of the uploads aborted.
  */
-export async function sweepDeadStaging(client: S3Client, bucket: string, stagingRoot: string): Promise<string[]> {
+export async function sweepDeadStaging(client: S3Client, bucket: string, stagingRoot: string, opts: { dryRun?: boolean } = {}): Promise<string[]> {
   const folderOf = (key: string) => key.slice(stagingRoot.length).split('/')[0]!;
   const dead = (folder: string) => {
     const owner = ownerOf(folder);
@@ -276,7 +276,7 @@ export async function sweepDeadStaging(client: S3Client, bucket: string, staging
   for (const [folder, keys] of byRun) {
     if (!dead(folder)) continue;
     if (keys.some((k) => k.startsWith(`${stagingRoot}${folder}/old/`))) continue;
-    await deleteKeys(client, bucket, keys);
+    if (!opts.dryRun) await deleteKeys(client, bucket, keys);
     removed.push(`${stagingRoot}${folder}/`);
   }
   // A killed upload's parts are invisible to object listings and stay stored (and billed) until the
@@ -284,6 +284,10 @@ export async function sweepDeadStaging(client: S3Client, bucket: string, staging
   // run's are aborted even where its prefix is left to the journal.
   for (const u of await listUploads(client, bucket, stagingRoot)) {
     if (!dead(folderOf(u.key))) continue;
+    if (opts.dryRun) {
+      removed.push(`${u.key} (incomplete multipart upload)`);
+      continue;
+    }
     try {
       await client.send(new (s3Sdk().AbortMultipartUploadCommand)({ Bucket: bucket, Key: u.key, UploadId: u.uploadId }));
     } catch (e) {

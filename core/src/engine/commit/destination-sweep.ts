@@ -1,0 +1,58 @@
+import { redisFields } from '../../connections/redis/redis.connection.js';
+import { s3Fields } from '../../connections/s3/s3.connection.js';
+import { sweepDeadRuns } from '../../connectors/redis/cleanup.js';
+import { closeRedis, connectRedis } from '../../connectors/redis/client.js';
+import { s3Client } from '../../connectors/s3/client.js';
+import { parseS3Url } from '../../connectors/s3/location.js';
+import { sweepDeadStaging } from '../../connectors/s3/write.js';
+import type { Pipeline } from '../../model/schema.js';
+import type { ResolvedConnection } from '../../nodes/define.js';
+import { errorMessage } from '../../util/errors.js';
+
+/**
+ * What runs killed while they were still staging left in the Redis servers and S3 buckets a
+ * pipeline writes to: staged Redis batches and unfinished versions, S3 staging folders and
+ * incomplete multipart uploads. No commit journal names them yet when the process dies (they exist
+ * before the commit starts), so `caudal doctor <pipeline>` lists them and `caudal clean <pipeline>`
+ * removes them, as the pipeline's next load into the same server or bucket would. Owned by a live
+ * process: never touched.
+ */
+export async function sweepStagedDestinations(
+  doc: Pipeline,
+  connection: (name: string) => Promise<ResolvedConnection | undefined>,
+  fix: boolean,
+): Promise<{ found: string[]; problems: string[] }> {
+  const found: string[] = [];
+  const problems: string[] = [];
+  for (const node of doc.nodes) {
+    const p = node.params as Record<string, unknown>;
+    if (node.type !== 'sink.redis' && node.type !== 'sink.s3') continue;
+    const conn = typeof p.connection === 'string' ? await connection(p.connection) : undefined;
+    if (!conn) continue;
+    try {
+      if (node.type === 'sink.redis') {
+        const client = await connectRedis(redisFields.parse(conn.config));
+        try {
+          for (const f of await sweepDeadRuns(client, { dryRun: !fix })) found.push(`redis (node '${node.id}'): ${f}`);
+        } finally {
+          closeRedis(client);
+        }
+      } else {
+        const url = typeof p.url === 'string' ? p.url : '';
+        // A bucket named by a param is known only to a run.
+        if (url.replace(/^s3:\/\//, '').split('/')[0]!.includes('${')) continue;
+        const { bucket } = parseS3Url(url, `node '${node.id}'`);
+        const root = typeof p.staging_prefix === 'string' ? p.staging_prefix : '.caudal-staging/';
+        const client = s3Client(s3Fields.parse(conn.config));
+        try {
+          for (const f of await sweepDeadStaging(client, bucket, root, { dryRun: !fix })) found.push(`s3://${bucket}/${f} (node '${node.id}')`);
+        } finally {
+          client.destroy();
+        }
+      }
+    } catch (e) {
+      problems.push(`node '${node.id}': could not look for what killed runs left: ${errorMessage(e)}`);
+    }
+  }
+  return { found, problems };
+}
