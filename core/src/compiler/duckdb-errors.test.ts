@@ -26,4 +26,14 @@ describe('DuckDB binder errors about types, as users read them', () => {
     expect(problem?.path).toBe('nodes[1].params.columns[0].expression');
     expect(problem?.message).toBe("node 't': Binder Error: no function +(VARCHAR, INTEGER) exists for these types: convert the column first (a Cast node, or CAST(column AS DOUBLE) in the expression)");
   });
+
+  it('a chain of nodes deeper than DuckDB binds names the node where it ends and what to do, not a SET the user cannot make', async () => {
+    const n = 520;
+    const filters = Array.from({ length: n }, (_, i) => ({ id: `f${i + 1}`, type: 'transform.filter', params: { condition: `id > ${i - n}` } }));
+    const edges = ['src -> f1', ...filters.slice(1).map((f, i) => `f${i + 1} -> ${f.id}`)];
+    const doc = pipeline([{ id: 'src', type: 'transform.sql', params: { query: 'SELECT 1 AS id' } }, ...filters], edges);
+    const [problem] = await problemsOf(doc, await tempDir());
+    expect(problem?.message).toMatch(/^node 'f\d+' ends a chain of nodes too long for DuckDB to read as one query/);
+    expect(problem?.hint).toContain('split the pipeline in two');
+  }, 120_000);
 });

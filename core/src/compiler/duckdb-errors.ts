@@ -149,6 +149,17 @@ export function explainDuckDbError(e: unknown, ctx: ErrorContext): Problem {
       hint: 'relative paths resolve against the folder of the pipeline file',
     };
   }
+  if (/Max expression depth limit of \d+ exceeded/.test(raw)) {
+    // Each node is a view over its inputs, and DuckDB binds a chain of views as one nested
+    // expression: the SET it suggests is not the user's to make.
+    return {
+      code: 'bind_error',
+      path: `${ctx.nodePath}`,
+      nodeId: ctx.nodeId,
+      message: `node '${ctx.nodeId}' ends a chain of nodes too long for DuckDB to read as one query (about 500 nodes in a row: its expression depth limit)`,
+      hint: 'split the pipeline in two, the first writing a Parquet file the second reads, or combine consecutive filters and derives into fewer nodes',
+    };
+  }
   if (/^Parser Error/.test(raw)) {
     const field = ctx.exprFields[0]?.field;
     return {
