@@ -200,7 +200,7 @@ describe('pipeline params', () => {
   it('coerces overrides to their declared types', () => {
     const r = resolveParamValues(declared, { n: '5', flag: 'true' });
     expect(r.problems).toEqual([]);
-    expect(r.values).toEqual({ run_date: { type: 'date', value: '2024-01-31' }, n: { type: 'number', value: 5 }, flag: { type: 'boolean', value: true } });
+    expect(r.values).toEqual({ run_date: { type: 'date', value: '2024-01-31' }, n: { type: 'number', value: 5, text: '5', decimal: '5' }, flag: { type: 'boolean', value: true } });
   });
   it('reports unknown, missing and mistyped values', () => {
     const r = resolveParamValues(declared, { run_dat: 'x', run_date: '2024-02-30' });

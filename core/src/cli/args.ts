@@ -47,21 +47,36 @@ export const options = {
   force: { type: 'boolean' },
 } as const;
 
-export function parse(args: string[]) {
+/**
+ * Parses a command's arguments. With `positionals`, a command that takes that many file or name
+ * arguments refuses more: `caudal run a.json b.json` would otherwise run a.json alone without a word.
+ */
+export function parse(args: string[], limits: { positionals?: number } = {}) {
+  let parsed;
   try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (e) {
     throw new CaudalError('usage', (e as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, ''));
   }
+  const extra = limits.positionals === undefined ? [] : parsed.positionals.slice(limits.positionals);
+  if (extra.length > 0) {
+    throw new CaudalError('usage', `unexpected argument${extra.length > 1 ? 's' : ''} ${extra.map((a) => `'${a}'`).join(', ')}`, {
+      hint: `this command takes ${limits.positionals === 1 ? 'one pipeline file' : `${limits.positionals} arguments`}; run it once per file, and write options as --name value`,
+    });
+  }
+  return parsed;
 }
 
-/** `--param k=v` pairs; the value keeps any further '=' characters. */
-export function parseParams(list: string[] | undefined): Record<string, string> {
+/** `--param k=v` pairs; the value keeps any further '=' characters. A name given twice is refused. */
+export function parseParams(list: string[] | undefined, flag = '--param'): Record<string, string> {
   const out: Array<[string, string]> = [];
   for (const item of list ?? []) {
     const i = item.indexOf('=');
-    if (i <= 0) throw new CaudalError('usage', `--param expects key=value, got "${item}"`);
-    out.push([item.slice(0, i), item.slice(i + 1)]);
+    if (i <= 0) throw new CaudalError('usage', `${flag} expects key=value, got "${item}"`);
+    const [name, value] = [item.slice(0, i), item.slice(i + 1)];
+    const before = out.find(([k]) => k === name);
+    if (before) throw new CaudalError('usage', `${flag} '${name}' is given twice (${JSON.stringify(before[1])}, then ${JSON.stringify(value)})`, { hint: `give ${name} once` });
+    out.push([name, value]);
   }
   // fromEntries keeps any name (even __proto__) a plain own key.
   return Object.fromEntries(out);

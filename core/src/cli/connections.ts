@@ -40,7 +40,7 @@ export async function connectionsCommand(args: string[], io: Io): Promise<number
       if (!values.type) throw new CaudalError('usage', 'connections add needs --type (e.g. --type postgres)');
       const def = getConnectionType(values.type);
       const fields: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(parseParams(values.set))) fields[k] = typedSetting(def?.fields, k, v);
+      for (const [k, v] of Object.entries(parseParams(values.set, '--set'))) fields[k] = typedSetting(def?.fields, k, v);
       const secrets = def ? await readSecrets(def.secrets, io.stdin ?? process.stdin, io.stderr) : {};
       const info = await service.add(n, values.type, fields, secrets);
       if (values.json) io.stdout.write(JSON.stringify(info) + '\n');

@@ -9,7 +9,7 @@ import { checkNodeIds, engineOptions, loadOrExplain } from './pipeline-args.js';
 
 /** `caudal preview <pipeline.json> --node <id>`: the first rows of a node's output; sinks never run. */
 export async function previewCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args);
+  const { values, positionals } = parse(args, { positionals: 1 });
   const nodeId = values.node?.[0];
   if (!nodeId) throw new CaudalError('usage', 'preview needs --node <id>');
   const limit = values.limit === undefined ? 20 : Number(values.limit);

@@ -18,7 +18,7 @@ import { chosenEngine, runOnSpark } from './spark.js';
 
 /** `caudal run <pipeline.json>`: the whole pipeline (or --node and its upstream), all sinks atomically. */
 export async function runCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args);
+  const { values, positionals } = parse(args, { positionals: 1 });
   const { pipeline, baseDir } = await loadOrExplain(positionals[0]);
   checkNodeIds(pipeline, values.node, positionals[0]!);
   await checkFolderOption('--artifacts-dir', values['artifacts-dir']);

@@ -11,7 +11,7 @@ import { checkNodeIds, loadOrExplain } from './pipeline-args.js';
 
 /** `caudal sql <pipeline.json> [--node <id>]`: the DuckDB SQL each node compiles to. */
 export async function sqlCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args);
+  const { values, positionals } = parse(args, { positionals: 1 });
   const { pipeline, baseDir } = await loadOrExplain(positionals[0]);
   const nodeId = values.node?.[0];
   checkNodeIds(pipeline, values.node, positionals[0]!);

@@ -12,7 +12,7 @@ import { chosenEngine, validateForSpark } from './spark.js';
 
 /** `caudal validate <pipeline.json>`: every problem at once, against the real inputs' schemas. */
 export async function validateCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args);
+  const { values, positionals } = parse(args, { positionals: 1 });
   const file = positionals[0];
   if (!file) throw new CaudalError('usage', 'missing the pipeline file argument');
   const abs = path.resolve(file);

@@ -16,8 +16,9 @@ import type { Db } from './db.js';
 import { transcodeFile } from '../util/transcode.js';
 import { CaudalError, NodeProblemsError, type Problem } from '../util/errors.js';
 import { explainDuckDbError } from './duckdb-errors.js';
-import { checkExpressionShape, checkQueryShape, dateLiteral, ident, literal, stringLiteral, stripTrailingSemicolon, substituteParams } from './sql.js';
+import { checkExpressionShape, checkQueryShape, dateLiteral, decimalLiteral, ident, literal, stringLiteral, stripTrailingSemicolon, substituteParams } from './sql.js';
 import { upstreamClosure } from './graph.js';
+import { expandHome, sinksReadBack } from './read-own-output.js';
 import { decideMaterialization, type ExecutionInfo } from './materialize.js';
 import { resolveParamValues, validateStructure, type ParamValue } from './validate.js';
 import { closest, didYouMean } from '../util/suggest.js';
@@ -110,6 +111,8 @@ export function paramLiteral(v: ParamValue): string {
       return dateLiteral(v.value);
     case 'string':
       return stringLiteral(v.value);
+    case 'number':
+      return decimalLiteral(v.decimal);
     default:
       return literal(v.value);
   }
@@ -136,7 +139,10 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
   const literals = Object.fromEntries(Object.entries(paramValues).map(([k, v]) => [k, paramLiteral(v)]));
   // Nodes ask for the same pattern more than once (files to convert, then the file to sniff).
   const globs = new Map<string, Promise<string[]>>();
-  const texts = Object.fromEntries(Object.entries(paramValues).map(([k, v]) => [k, String(v.value)]));
+  /** Every path a source resolved: a pattern matching a sink's output would read it back. */
+  const sourcePaths: Array<{ nodeId: string; pattern: string }> = [];
+  // A number keeps the spelling it was given (007 stays 007 in a file name).
+  const texts = Object.fromEntries(Object.entries(paramValues).map(([k, v]) => [k, v.type === 'number' ? v.text : String(v.value)]));
   const planned = new Map<string, PlannedNode>();
   const broken = new Set<string>(structure.problems.map((p) => p.nodeId).filter((x): x is string => !!x));
 
@@ -184,6 +190,14 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
       return out;
     };
     const interpolate = (s: string) => s.replace(/\$\{([^}]*)\}/g, (_, name: string) => (Object.hasOwn(texts, name.trim()) ? texts[name.trim()]! : `\${${name}}`));
+    const interpolatePath = (p: string) => {
+      const r = pathWithParams(p, texts, def.category === 'source');
+      if ('problem' in r) {
+        addProblem({ code: 'invalid_param', path: `${nodePath}.params${fieldHolding(checked.params, p) ?? ''}`, message: `node '${id}': ${r.problem}`, hint: r.hint });
+        throw new Abort();
+      }
+      return r.path;
+    };
 
     const ctx: SinkContext<unknown> = {
       nodeId: id,
@@ -219,7 +233,13 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
         return stripTrailingSemicolon(substitute(sql, field));
       },
       text: interpolate,
-      path: (p) => path.resolve(opts.baseDir, interpolate(p)),
+      path: (p) => {
+        const filled = interpolatePath(p);
+        // `~/` is expanded from the path as written, never from a param's value.
+        const resolved = path.resolve(opts.baseDir, p === '~' || p.startsWith('~/') ? expandHome(filled) : filled);
+        if (def.category === 'source') sourcePaths.push({ nodeId: id, pattern: resolved });
+        return resolved;
+      },
       glob(pattern) {
         let files = globs.get(pattern);
         if (!files) {
@@ -346,9 +366,67 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
     planned.set(id, node);
     plan.nodes.push(node);
   }
-  plan.problems.push(...sharedDestinations(plan.nodes, doc));
+  plan.problems.push(...sharedDestinations(plan.nodes, doc), ...sinksReadBack(plan.nodes, sourcePaths, doc));
   decideMaterialization(plan.nodes, structure.graph.edges, !!opts.materializeAll);
   return plan;
+}
+
+/** Glob characters of DuckDB's file patterns (`**` is two `*`); braces are not special there. */
+const GLOB_CHARS = /[*?[]/g;
+
+/**
+ * A path with its `${name}` params filled in. A value is literal text, one name inside one folder
+ * level: it may not be empty, `.`/`..`, or hold a path separator, and when the path is a pattern
+ * (sources read globs) its glob characters are escaped as one-character classes (`*` → `[*]`), so
+ * `[ag]*` matches only a file of that name. Glob characters written in the pipeline stay a pattern.
+ */
+export function pathWithParams(
+  template: string,
+  texts: Record<string, string>,
+  pattern: boolean,
+): { path: string } | { problem: string; hint: string } {
+  const hint = 'a param in a path is one literal name: pass the part that varies (a tenant, a month), and write folders and patterns in the pipeline itself';
+  const parts = template.split(/([/\\])/);
+  let out = '';
+  for (const part of parts) {
+    if (part === '/' || part === '\\') {
+      out += part;
+      continue;
+    }
+    let problem: string | undefined;
+    const filled = part.replace(/\$\{([^}]*)\}/g, (whole, raw: string) => {
+      const name = raw.trim();
+      if (!Object.hasOwn(texts, name)) return whole;
+      const value = texts[name]!;
+      if (value === '') problem ??= `param '${name}' is empty, so the path ${JSON.stringify(template)} would silently become another path`;
+      else if (/[/\\]/.test(value)) problem ??= `param '${name}' is ${JSON.stringify(value)}, which holds a path separator; in ${JSON.stringify(template)} it would reach another folder`;
+      else if (value.includes('\u0000')) problem ??= `param '${name}' holds a NUL character, which no path can`;
+      return pattern ? value.replace(GLOB_CHARS, (c) => `[${c}]`) : value;
+    });
+    if (problem) return { problem, hint };
+    if (filled !== part && (filled === '.' || filled === '..' || filled === '')) {
+      return { problem: `the params in ${JSON.stringify(part)} make the folder name ${JSON.stringify(filled)}, so the path ${JSON.stringify(template)} would reach another folder`, hint };
+    }
+    out += filled;
+  }
+  return { path: out };
+}
+
+/** The params path (`.path`, `.columns[0].file`) of the first string field equal to `value`. */
+function fieldHolding(params: unknown, value: string, at = ''): string | undefined {
+  if (params === value) return at;
+  if (Array.isArray(params)) {
+    for (const [i, v] of params.entries()) {
+      const r = fieldHolding(v, value, `${at}[${i}]`);
+      if (r !== undefined) return r;
+    }
+  } else if (params && typeof params === 'object') {
+    for (const [k, v] of Object.entries(params)) {
+      const r = fieldHolding(v, value, `${at}.${k}`);
+      if (r !== undefined) return r;
+    }
+  }
+  return undefined;
 }
 
 /**

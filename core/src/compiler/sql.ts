@@ -49,6 +49,16 @@ export function literal(value: SqlValue): string {
   return '{' + Object.entries(value).map(([k, v]) => `${stringLiteral(k)}: ${literal(v)}`).join(', ') + '}';
 }
 
+/**
+ * An exact decimal number as DuckDB keeps it: an integer literal (up to HUGEINT) or a DECIMAL
+ * literal, never a DOUBLE. The text must already be canonical (`-12.5`, see `exactDecimal` in
+ * validate.ts); a negative number is parenthesized so `x-$n` cannot become a `--` comment.
+ */
+export function decimalLiteral(text: string): string {
+  if (!/^-?(0|[1-9][0-9]*)(\.[0-9]*[1-9])?$/.test(text)) throw new Error(`not a canonical decimal number: ${JSON.stringify(text)}`);
+  return text.startsWith('-') ? `(${text})` : text;
+}
+
 export function dateLiteral(isoDate: string): string {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(isoDate)) throw new Error(`not an ISO date (YYYY-MM-DD): ${isoDate}`);
   return `DATE ${stringLiteral(isoDate)}`;
@@ -75,9 +85,34 @@ export interface Token {
   start: number;
 }
 
+/*
+ * Character classes of DuckDB's lexer (PostgreSQL's scan.l): any non-ASCII character is an
+ * identifier character, except the Unicode spaces DuckDB turns into plain spaces before lexing.
+ * Which of those DuckDB replaces depends on its own pre-scan (it does not know nested comments or
+ * E'' strings), so substituteParams writes them as plain spaces: DuckDB then reads what we read.
+ * \v is not a space for DuckDB (it refuses the query), so it stays a punctuation token.
+ */
+const UNICODE_SPACE = /[\u00A0\u2000-\u200B\u202F\u205F\u2060\u3000\uFEFF]/;
+const SPACE = /[ \t\n\r\f\u00A0\u2000-\u200B\u202F\u205F\u2060\u3000\uFEFF]/;
+const isSpace = (c: string | undefined) => c !== undefined && SPACE.test(c);
+const isIdentStart = (c: string | undefined) => c !== undefined && (/[A-Za-z_]/.test(c) || (c >= '\u0080' && !SPACE.test(c)));
+const isIdentCont = (c: string | undefined) => c !== undefined && (isIdentStart(c) || /[0-9$]/.test(c));
+/** A dollar-quote tag: `$$` or `$tag$` (the tag an identifier without `$`), at `i`; undefined if there is none. */
+function dollarTag(sql: string, i: number): string | undefined {
+  if (sql[i] !== '$') return undefined;
+  let j = i + 1;
+  if (isIdentStart(sql[j])) {
+    j++;
+    while (isIdentCont(sql[j]) && sql[j] !== '$') j++;
+  }
+  return sql[j] === '$' ? sql.slice(i, j + 1) : undefined;
+}
+
 /**
- * A lexer good enough to know what is inside strings, quoted identifiers and comments.
- * It does not parse SQL; DuckDB's binder does that when the view is created.
+ * A lexer that splits SQL exactly where DuckDB's does for everything that can hide text: strings
+ * ('…' with '' inside, E'…' with backslash escapes, $$…$$ and $tag$…$tag$), quoted identifiers,
+ * -- comments (ending at \n or \r) and nested block comments. It does not parse SQL; DuckDB's
+ * binder does that when the view is created. `$name` is a param only outside all of these.
  */
 export function tokenize(sql: string): Token[] {
   const tokens: Token[] = [];
@@ -86,41 +121,70 @@ export function tokenize(sql: string): Token[] {
     tokens.push({ kind, text: sql.slice(i, end), start: i });
     i = end;
   };
+  /** The end (exclusive) of a '…' string or "…" identifier whose opening quote is at `open`. */
+  const quoted = (open: number, q: string, backslash: boolean): number => {
+    let j = open + 1;
+    for (;;) {
+      if (j >= sql.length) throw new SqlSyntaxError(`unterminated ${q === "'" ? 'string' : 'quoted identifier'} starting at character ${i + 1}`);
+      if (backslash && sql[j] === '\\') j += 2;
+      else if (sql[j] === q) {
+        if (sql[j + 1] === q) j += 2;
+        else return j + 1;
+      } else j++;
+    }
+  };
   while (i < sql.length) {
     const c = sql[i]!;
+    const tag = c === '$' ? dollarTag(sql, i) : undefined;
     if (c === "'" || c === '"') {
-      let j = i + 1;
-      for (;;) {
-        if (j >= sql.length) throw new SqlSyntaxError(`unterminated ${c === "'" ? 'string' : 'quoted identifier'} starting at character ${i + 1}`);
-        if (sql[j] === c) {
-          if (sql[j + 1] === c) j += 2;
-          else break;
+      push(c === "'" ? 'string' : 'quoted', quoted(i, c, false));
+    } else if ((c === 'e' || c === 'E') && sql[i + 1] === "'") {
+      // E'…': backslash escapes (E'it\'s'). Only a lone E: in abcE'x' the E ends an identifier.
+      push('string', quoted(i + 1, "'", true));
+    } else if (tag !== undefined) {
+      const close = sql.indexOf(tag, i + tag.length);
+      if (close === -1) {
+        const hint = tag.length > 2 ? ` (${tag} starts a dollar-quoted string; to use a param there, put a space after $${tag.slice(1, -1)})` : '';
+        throw new SqlSyntaxError(`unterminated dollar-quoted string starting at character ${i + 1}${hint}`);
+      }
+      push('string', close + tag.length);
+    } else if (c === '-' && sql[i + 1] === '-') {
+      let j = i + 2;
+      while (j < sql.length && sql[j] !== '\n' && sql[j] !== '\r') j++;
+      push('comment', j);
+    } else if (c === '/' && sql[i + 1] === '*') {
+      // Block comments nest in DuckDB: /* a /* b */ c */ is one comment.
+      let depth = 1;
+      let nested = false;
+      let j = i + 2;
+      while (depth > 0) {
+        if (j >= sql.length) throw new SqlSyntaxError(`unterminated comment starting at character ${i + 1}${nested ? ' (block comments nest: each /* inside needs its own */)' : ''}`);
+        if (sql[j] === '/' && sql[j + 1] === '*') {
+          depth++;
+          nested = true;
+          j += 2;
+        } else if (sql[j] === '*' && sql[j + 1] === '/') {
+          depth--;
+          j += 2;
         } else j++;
       }
-      push(c === "'" ? 'string' : 'quoted', j + 1);
-    } else if (c === '-' && sql[i + 1] === '-') {
-      const nl = sql.indexOf('\n', i);
-      push('comment', nl === -1 ? sql.length : nl);
-    } else if (c === '/' && sql[i + 1] === '*') {
-      const end = sql.indexOf('*/', i + 2);
-      if (end === -1) throw new SqlSyntaxError(`unterminated comment starting at character ${i + 1}`);
-      push('comment', end + 2);
-    } else if (/\s/.test(c)) {
+      push('comment', j);
+    } else if (isSpace(c)) {
       let j = i + 1;
-      while (j < sql.length && /\s/.test(sql[j]!)) j++;
+      while (isSpace(sql[j])) j++;
       push('space', j);
-    } else if (c === '$' && /[A-Za-z_]/.test(sql[i + 1] ?? '')) {
-      let j = i + 1;
-      while (j < sql.length && /[A-Za-z0-9_]/.test(sql[j]!)) j++;
+    } else if (c === '$' && isIdentStart(sql[i + 1])) {
+      let j = i + 2;
+      while (isIdentCont(sql[j]) && sql[j] !== '$') j++;
       push('param', j);
-    } else if (/[A-Za-z_\u00C0-\uFFFF]/.test(c)) {
+    } else if (isIdentStart(c)) {
       let j = i + 1;
-      while (j < sql.length && /[A-Za-z0-9_$\u00C0-\uFFFF]/.test(sql[j]!)) j++;
+      while (isIdentCont(sql[j])) j++;
       push('ident', j);
     } else if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(sql[i + 1] ?? ''))) {
-      let j = i + 1;
-      while (j < sql.length && /[0-9._eE]/.test(sql[j]!)) j++;
-      push('number', j);
+      // An exponent only with its digits: in 1E'x' DuckDB reads 1, then the string E'x'.
+      const m = /^(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)(?:[eE][+-]?[0-9]+)?/.exec(sql.slice(i))!;
+      push('number', i + m[0].length);
     } else if (c === ';') {
       push('semicolon', i + 1);
     } else {
@@ -143,6 +207,7 @@ export function substituteParams(
 ): string {
   return tokenize(sql)
     .map((t) => {
+      if (t.kind === 'space') return t.text.replace(new RegExp(UNICODE_SPACE.source, 'g'), ' ');
       if (t.kind !== 'param') return t.text;
       const name = t.text.slice(1);
       // Own properties only: a param named constructor or toString is not Object.prototype's.

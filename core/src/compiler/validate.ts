@@ -41,6 +41,7 @@ export function validateStructure(doc: Pipeline): StructureResult {
   const problems: Problem[] = [];
   const nodes = new Map<string, CheckedNode>();
   const seen = new Map<string, number>();
+  const folded = new Map<string, number>();
 
   doc.nodes.forEach((node, index) => {
     const at = `nodes[${index}]`;
@@ -56,6 +57,21 @@ export function validateStructure(doc: Pipeline): StructureResult {
       return;
     }
     seen.set(node.id, index);
+    // Node ids name DuckDB views, and DuckDB names ignore case even when quoted: src and Src
+    // would be one view, each node reading whichever was created last.
+    const sameCase = folded.get(node.id.toLowerCase());
+    if (sameCase !== undefined) {
+      const other = doc.nodes[sameCase]!.id;
+      problems.push({
+        code: 'duplicate_id',
+        path: `${at}.id`,
+        nodeId: node.id,
+        message: `node ids '${other}' (nodes[${sameCase}]) and '${node.id}' (${at}) differ only in letter case; node names in SQL ignore case, so they would be the same node`,
+        hint: `rename one of them, e.g. '${node.id}_2'`,
+      });
+      return;
+    }
+    folded.set(node.id.toLowerCase(), index);
     const def = getNodeDefinition(node.type);
     if (!def) {
       problems.push({
@@ -208,8 +224,9 @@ export function resolveParamValues(
       continue;
     }
     const v = coerceParam(spec.type, raw);
-    if (v === undefined) {
-      problems.push({ code: 'invalid_param', path: `params.${name}`, message: `param '${name}' expects a ${spec.type}, got ${JSON.stringify(raw)}`, hint: spec.type === 'date' ? 'write dates as YYYY-MM-DD' : undefined });
+    if (v === undefined || 'refused' in v) {
+      const why = v && 'refused' in v ? `: ${v.refused}` : '';
+      problems.push({ code: 'invalid_param', path: `params.${name}`, message: `param '${name}' expects a ${spec.type}, got ${JSON.stringify(raw)}${why}`, hint: PARAM_HINTS[spec.type] });
       continue;
     }
     entries.push([name, v]);
@@ -217,19 +234,62 @@ export function resolveParamValues(
   return { values: Object.fromEntries(entries), problems };
 }
 
+const PARAM_HINTS: Partial<Record<PipelineParam['type'], string>> = {
+  date: 'write dates as YYYY-MM-DD',
+  number: 'write the number in decimal digits, as in 42, -1.5 or 2.5e3 (not hex, binary, octal, Infinity or NaN)',
+  boolean: 'write true or false',
+};
+
 export type ParamValue =
   | { type: 'string'; value: string }
-  | { type: 'number'; value: number }
+  /** `text`: as written (paths keep it: 007 stays 007); `decimal`: the exact canonical value SQL gets. */
+  | { type: 'number'; value: number; text: string; decimal: string }
   | { type: 'boolean'; value: boolean }
   | { type: 'date'; value: string };
 
-function coerceParam(type: PipelineParam['type'], raw: string | number | boolean): ParamValue | undefined {
+/** The widest number DuckDB keeps exactly: HUGEINT integers and DECIMAL(38, s). */
+const MAX_DIGITS = 38;
+
+/**
+ * The canonical exact decimal a number written in decimal notation stands for (`+007.50` → `7.5`,
+ * `2.5e3` → `2500`), or why it cannot be used: only decimal digits, and no more than DuckDB keeps
+ * exactly; a value is never rounded without a word.
+ */
+export function exactDecimal(written: string): { decimal: string } | { refused: string } {
+  const m = /^([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?$/.exec(written.trim());
+  if (!m || (m[2] === '' && (m[3] ?? '') === '')) return { refused: 'not a decimal number' };
+  const exp = Number(m[4] ?? '0');
+  if (Math.abs(exp) > 1000) return { refused: `its exponent is beyond what DuckDB can hold exactly (${MAX_DIGITS} digits)` };
+  // digits × 10^-scale
+  let digits = (m[2] ?? '') + (m[3] ?? '');
+  let scale = (m[3] ?? '').length - exp;
+  if (scale < 0) {
+    digits += '0'.repeat(-scale);
+    scale = 0;
+  }
+  digits = digits.padStart(scale + 1, '0');
+  let int = digits.slice(0, digits.length - scale).replace(/^0+(?=[0-9])/, '');
+  const frac = digits.slice(digits.length - scale).replace(/0+$/, '');
+  if (int === '') int = '0';
+  const width = int.length + frac.length;
+  if (width > MAX_DIGITS) return { refused: `it has ${width} digits; DuckDB keeps at most ${MAX_DIGITS} exactly, and a rounded value would select other rows` };
+  const zero = int === '0' && frac === '';
+  return { decimal: `${m[1] === '-' && !zero ? '-' : ''}${int}${frac ? `.${frac}` : ''}` };
+}
+
+function coerceParam(type: PipelineParam['type'], raw: string | number | boolean): ParamValue | { refused: string } | undefined {
   switch (type) {
     case 'string':
       return { type, value: String(raw) };
     case 'number': {
-      const n = typeof raw === 'number' ? raw : Number(raw);
-      return typeof raw !== 'boolean' && String(raw).trim() !== '' && Number.isFinite(n) ? { type, value: n } : undefined;
+      if (typeof raw === 'boolean') return undefined;
+      if (typeof raw === 'number' && !Number.isFinite(raw)) return { refused: 'not a finite number' };
+      // A JSON default is already a JS number: its shortest spelling is the value it holds.
+      const text = typeof raw === 'number' ? String(raw) : raw.trim();
+      if (text === '') return { refused: 'the value is empty' };
+      const exact = exactDecimal(text);
+      if ('refused' in exact) return exact;
+      return { type, value: Number(exact.decimal), text, decimal: exact.decimal };
     }
     case 'boolean':
       if (raw === true || raw === 'true') return { type, value: true };
