@@ -1,3 +1,4 @@
+import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { EngineOptions } from '../engine/protocol.js';
 import { loadPipelineFile } from '../model/load.js';
@@ -11,6 +12,15 @@ import { formatProblems } from './format.js';
 export async function loadOrExplain(file: string | undefined): Promise<{ pipeline: Pipeline; baseDir: string }> {
   if (!file) throw new CaudalError('usage', 'missing the pipeline file argument');
   const abs = path.resolve(file);
+  const kind = await stat(abs).catch(() => undefined);
+  // A pipe (`<(…)`, /dev/stdin) has no folder of its own: relative paths, state and run folders
+  // would land in /dev/fd or /dev (where a recursive mkdir never ends). Refused with the fix.
+  const folder = await realpath(path.dirname(abs)).catch(() => path.dirname(abs));
+  if ((kind && !kind.isFile() && !kind.isDirectory()) || /^\/(dev|proc)(\/|$)/.test(folder)) {
+    throw new CaudalError('usage', `${file} is not a pipeline file in a folder (it is a pipe, /dev/stdin or a device): a pipeline's relative paths, state and run records are kept next to its file`, {
+      hint: 'save the pipeline to a file first (e.g. `envsubst < tmpl.json > pipeline.json`) and pass that file',
+    });
+  }
   const loaded = await loadPipelineFile(abs);
   if (!loaded.pipeline) {
     throw new CaudalError('validation', `${file} is not a valid pipeline:\n${formatProblems(loaded.problems)}`, { problems: loaded.problems });

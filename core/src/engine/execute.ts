@@ -103,6 +103,8 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
   const keeper = new CommitJournal(newJournal(runId, req.pipeline.name, req.baseDir, tempDir, undefined, req.pipelineFile));
   const stager = new SinkStager(db, keeper, (message, nodeId) => log('info', message, nodeId));
   let locks: RunLocks | undefined;
+  /** The run id's lock: without it this run writes no journal (it would be another run's). */
+  let runIdLock: RunLocks | undefined;
   let committing = false;
 
   emit({ type: 'run_started', runId, pipeline: req.pipeline.name, nodes: req.pipeline.nodes.length, at: new Date(started).toISOString() });
@@ -114,6 +116,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
   let plannedFolders: string[] = [];
   try {
     if ((hooks.watch?.batch ?? 1) === 1) await cleanUpAfterDeadRuns(req, db, emit);
+    runIdLock = await claimRunId(runId, req.pipeline.name, hooks.isCancelled);
     await keeper.save();
     const plan = await planPipeline(req.pipeline, db, {
       mode: 'run',
@@ -305,9 +308,24 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
     return done;
   } finally {
     // Everything the journal described has been committed or undone in this process.
-    await keeper.done().catch(() => undefined);
+    if (runIdLock) await keeper.done().catch(() => undefined);
     await locks?.release();
+    await runIdLock?.release();
     if (!hooks.watch) for (const w of await sessions.closeAll()) log('warn', w);
+  }
+}
+
+/**
+ * A run id names the run's commit journal (one per machine) and its run folder: two live runs with
+ * one id (`--run-id` reused across pipelines) would share a journal, and one's end would delete the
+ * other's recovery record. The id is locked like a destination; a second run is refused as busy.
+ */
+async function claimRunId(runId: string, pipeline: string, isCancelled: () => boolean): Promise<RunLocks> {
+  try {
+    return await RunLocks.acquire([{ key: `run-id:${runId}`, label: `run id '${runId}'` }], { runId, pipeline, wait: false, isCancelled, log: () => undefined });
+  } catch (e) {
+    if (!(e instanceof CaudalError) || e.kind !== 'busy') throw e;
+    throw new CaudalError('busy', e.message, { hint: 'each run needs its own id: choose another --run-id, or leave it out for a new one' });
   }
 }
 

@@ -72,7 +72,15 @@ export class FileParticipant implements Participant {
   }
 
   async prepare(): Promise<void> {
-    this.existed = await exists(this.p.target);
+    const found = await lstat(this.p.target).catch(() => undefined);
+    this.existed = found !== undefined;
+    // Checked at planning too; this catches one that appeared since (a rename would replace it).
+    if (found && !found.isFile() && !found.isDirectory()) {
+      throw new CaudalError('execution', `sink '${this.nodeId}': ${this.p.target} is not a regular file (a link, pipe, device or socket appeared there while the run was running)`, {
+        nodeId: this.nodeId,
+        hint: 'write to a regular file; a sink replaces its target by renaming a new file over it',
+      });
+    }
     if (this.existed && !this.p.replace) {
       throw new CaudalError('execution', `sink '${this.nodeId}': ${this.p.target} appeared while the run was running, and the sink's if_exists is "fail"`, {
         nodeId: this.nodeId,
@@ -83,6 +91,13 @@ export class FileParticipant implements Participant {
   }
 
   async publish(): Promise<void> {
+    // Never rename over a kept-aside copy: it may be the only copy of another publish's old file.
+    if (this.existed && (await exists(this.p.aside))) {
+      throw new CaudalError('execution', `sink '${this.nodeId}': ${this.p.aside} already exists, so the previous ${this.p.target} cannot be kept aside`, {
+        nodeId: this.nodeId,
+        hint: 'another sink or run is replacing the same file; run `caudal clean`, then run again',
+      });
+    }
     if (this.existed) await rename(this.p.target, this.p.aside);
     try {
       await rename(this.p.temp, this.p.target);
@@ -133,6 +148,7 @@ export class FileParticipant implements Participant {
 export class DuckdbParticipant implements Participant {
   readonly reversible = false;
   readonly lateFailureRank = 1;
+  readonly durable = false;
   private session?: DuckDBConnection;
   private committed = false;
   private readonly sinks: Array<{ nodeId: string; publish: DuckdbPublish; createdFolders: string[] }> = [];
@@ -148,7 +164,6 @@ export class DuckdbParticipant implements Participant {
   }
 
   get label(): string {
-  readonly durable = false;
     return this.first.file;
   }
 
@@ -252,6 +267,10 @@ export class ExternalParticipant implements Participant {
     return this.twoPhase ? 2 : 0;
   }
 
+  get durable(): boolean {
+    return this.twoPhase;
+  }
+
   intend(opts: { twoPhase: boolean }): boolean {
     this.recovery = this.stage.recoveryIntent?.(opts);
     return this.recovery !== undefined;
@@ -267,10 +286,6 @@ export class ExternalParticipant implements Participant {
     await this.stage.commit();
     this.committed = true;
   }
-  get durable(): boolean {
-    return this.twoPhase;
-  }
-
 
   async undo(): Promise<void> {
     if (!this.stage.undo) throw new Error('a committed external load cannot be undone');

@@ -1,4 +1,4 @@
-import { lstat, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readlink, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { identList, literal, stringLiteral, type SqlValue } from '../../compiler/sql.js';
@@ -73,6 +73,59 @@ async function kindOf(p: string): Promise<'file' | 'folder' | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The path the file system means by `p`: the real path (symlinks followed) of its nearest existing
+ * folder, then the rest as written. Two spellings of one file (`o.csv`, `link-to-here/o.csv`) give
+ * the same string, so they are one destination, one lock and one set of staging names.
+ */
+export async function canonicalPath(p: string): Promise<string> {
+  const rest: string[] = [];
+  for (let cur = path.resolve(p); ; cur = path.dirname(cur)) {
+    const real = await realpath(cur).catch(() => undefined);
+    if (real !== undefined) return path.join(real, ...rest.reverse());
+    if (path.dirname(cur) === cur) return path.resolve(p);
+    rest.push(path.basename(cur));
+  }
+}
+
+/** What is at a sink's target itself, links not followed. */
+async function targetKind(p: string): Promise<'file' | 'folder' | 'link' | 'fifo' | 'device' | 'socket' | undefined> {
+  const s = await lstat(p).catch(() => undefined);
+  if (!s) return undefined;
+  if (s.isSymbolicLink()) return 'link';
+  if (s.isDirectory()) return 'folder';
+  if (s.isFIFO()) return 'fifo';
+  if (s.isSocket()) return 'socket';
+  if (s.isCharacterDevice() || s.isBlockDevice()) return 'device';
+  return 'file';
+}
+
+/**
+ * A sink replaces its target by renaming a new file over it: a symlink, a pipe, a device or a
+ * socket at that path would be replaced by a regular file (as root, `/dev/null` itself). Refused.
+ */
+async function notReplaceable(nodeId: string, target: string, kind: 'link' | 'fifo' | 'device' | 'socket'): Promise<Problem> {
+  if (kind === 'link') {
+    const to = await readlink(target).catch(() => '?');
+    const real = await realpath(target).catch(() => undefined);
+    return {
+      code: 'destination_exists',
+      path: 'params.path',
+      nodeId,
+      message: `node '${nodeId}': ${target} is a symbolic link (to ${to}); the sink would replace the link itself with a new file, not write to what it points to`,
+      hint: real ? `write to the link's target instead: set the path to ${real}` : 'the link points nowhere: remove it or choose another path',
+    };
+  }
+  const what = kind === 'fifo' ? 'a named pipe (FIFO)' : kind === 'socket' ? 'a socket' : 'a device';
+  return {
+    code: 'destination_exists',
+    path: 'params.path',
+    nodeId,
+    message: `node '${nodeId}': ${target} is ${what}, not a regular file; the sink writes a new file and renames it into place, which would replace it`,
+    hint: 'write to a regular file (a sink cannot stream into a pipe or a device), then copy it from there',
+  };
 }
 
 /**
@@ -182,13 +235,19 @@ function copyOptions(spec: FileSinkSpec): string {
  */
 export async function fileSinkPlan<P extends FileSinkParams>(ctx: SinkContext<P>, spec: FileSinkSpec): Promise<SinkPlan> {
   const target = ctx.path(ctx.params.path);
-  const temp = stagingPath(target, ctx.runId, 'tmp');
+  // Staging names, the lock and the duplicate check use the real path: two sinks reaching one file
+  // through a symlinked folder would otherwise share staging names and undo each other's publish.
+  const real = await canonicalPath(target);
+  const temp = stagingPath(real, ctx.runId, 'tmp');
   const folder = (spec.partitionBy?.length ?? 0) > 0;
   const preflight: Problem[] = [...(spec.problems ?? [])];
   let createdFolders: string[] = [];
 
-  const existing = await kindOf(target);
-  if (existing === 'folder' && !folder) {
+  const kind = await targetKind(target);
+  const existing = kind === 'link' || kind === 'fifo' || kind === 'device' || kind === 'socket' ? undefined : kind;
+  if (kind === 'link' || kind === 'fifo' || kind === 'device' || kind === 'socket') {
+    preflight.push(await notReplaceable(ctx.nodeId, target, kind));
+  } else if (existing === 'folder' && !folder) {
     preflight.push({
       code: 'destination_exists',
       path: 'params.path',
@@ -217,13 +276,13 @@ export async function fileSinkPlan<P extends FileSinkParams>(ctx: SinkContext<P>
     const parent = await ensureParentFolder(ctx, target, 'path');
     if (parent.problem) preflight.push(parent.problem);
     createdFolders = parent.created;
-    if (ctx.mode === 'run') await sweepDeadStaging(target);
+    if (ctx.mode === 'run') await sweepDeadStaging(real);
   }
 
   const input = ctx.input();
   return {
     target,
-    destination: { key: `file:${target}`, label: target },
+    destination: { key: `file:${real}`, label: real === target ? target : `${target} (${real})` },
     preflight,
     stage: [`COPY (SELECT ${spec.select ?? '*'} FROM ${input.ref}) TO ${stringLiteral(temp)} (${copyOptions(spec)})`],
     // After a DISTINCT or GROUP BY the rows have no order to keep: DuckDB may write them as they come.
@@ -232,7 +291,7 @@ export async function fileSinkPlan<P extends FileSinkParams>(ctx: SinkContext<P>
     ...(folder && spec.options.FORMAT === 'parquet'
       ? { verifyStaged: (rows, io) => checkPartitionFolders(io.db, { nodeId: ctx.nodeId, folder: temp, input: `SELECT * FROM ${input.ref}`, partitionBy: spec.partitionBy ?? [] }, rows) }
       : {}),
-    publish: { kind: 'file', temp, target, aside: stagingPath(target, ctx.runId, 'old'), replace: ctx.params.if_exists === 'overwrite' },
+    publish: { kind: 'file', temp, target: real, aside: stagingPath(real, ctx.runId, 'old'), replace: ctx.params.if_exists === 'overwrite' },
     createdFolders,
   };
 }

@@ -79,9 +79,10 @@ which any reader can take apart (\`json_extract\`, a JSON parser), rather than D
 which leaves strings unquoted.
 
 **Atomic.** The data first goes to a hidden file next to the target
-(\`.orders.csv.caudal-<run id>-<node id>.tmp\`), which is renamed into place only when every sink of
+(\`.orders.csv.caudal-<run>-<owner>.tmp\`), which is renamed into place only when every sink of
 the run has been written. A failed or cancelled run deletes the hidden file and leaves the old
-file exactly as it was; readers never see half a file.
+file exactly as it was; readers never see half a file. A target that is a symbolic link, a named pipe or
+a device is refused before the run (the rename would replace it): write to the link's target.
 
 **Existing files.** With \`if_exists: "fail"\` (the default) a run whose target exists stops before
 reading any data, and the studio shows the problem on this node while you edit. Use
