@@ -1,10 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LogicalReplicationService } from 'pg-logical-replication';
-import type { Message } from 'pg-logical-replication/dist/output-plugins/pgoutput/pgoutput.types.js';
+import type { Message, MessageRelation } from 'pg-logical-replication/dist/output-plugins/pgoutput/pgoutput.types.js';
 import { pgClientConfig, type PostgresConfig } from '../../connections/postgres/postgres.connection.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
 import { connect } from './client.js';
-import { pgIdent, pgTable } from './sql.js';
+import type { ReplicationSpec } from './cdc-setup.js';
+import { pgTable } from './sql.js';
+
+export { dropReplication, ensureReplication } from './cdc-setup.js';
 
 /**
  * Change data capture from PostgreSQL logical replication (the built-in pgoutput plugin): a
@@ -13,13 +16,12 @@ import { pgIdent, pgTable } from './sql.js';
  * acknowledged (its confirmed_flush_lsn advanced) only after every sink of the run committed. A run
  * that fails or is killed leaves the slot where it was, so the changes come again: at-least-once,
  * exactly-once into sinks that upsert and delete by key.
+ *
+ * A transaction whose changes cannot be delivered faithfully (a TRUNCATE, an UPDATE without the value
+ * of an unchanged TOASTed column, a change of another table, or columns the run did not plan for)
+ * stops the run when a batch reaches it: nothing at or after it is acknowledged.
  */
-export interface CdcSpec {
-  table: { schema: string; name: string };
-  slot: string;
-  publication: string;
-  /** Create the publication and the slot when they are missing. */
-  create: boolean;
+export interface CdcSpec extends ReplicationSpec {
   maxRows: number;
   maxWaitMs: number;
 }
@@ -32,6 +34,16 @@ export interface Change {
   commitTime: string;
   /** Column values as PostgreSQL's text output (NULL as null); for deletes, the key (or old row). */
   values: Record<string, string | null>;
+  /** The table's columns when the change was made (pgoutput's relation message). */
+  columns: readonly string[];
+}
+
+/** A transaction that stops the capture where it stands. */
+interface Stop {
+  op: 'stop';
+  lsn: string;
+  message: string;
+  hint: string;
 }
 
 interface ReadControl {
@@ -48,59 +60,20 @@ export function lsnValue(lsn: string): bigint {
   return (BigInt(`0x${hi ?? '0'}`) << 32n) + BigInt(`0x${lo ?? '0'}`);
 }
 
-/** Ensures the publication and slot exist (or says what is missing); true when the slot was new. */
-export async function ensureReplication(config: PostgresConfig, spec: CdcSpec, nodeId: string): Promise<boolean> {
-  const client = await connect(config);
-  try {
-    const { rows: pub } = await client.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [spec.publication]);
-    if (pub.length === 0) {
-      if (!spec.create) throw missing(nodeId, `publication '${spec.publication}'`);
-      await client.query(`CREATE PUBLICATION ${pgIdent(spec.publication)} FOR TABLE ${pgTable(spec.table)}`);
-    }
-    const { rows: slot } = await client.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [spec.slot]);
-    if (slot.length > 0) return false;
-    if (!spec.create) throw missing(nodeId, `replication slot '${spec.slot}'`);
-    await client.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [spec.slot]);
-    return true;
-  } catch (e) {
-    if (e instanceof CaudalError) throw e;
-    const msg = errorMessage(e);
-    throw new CaudalError('io', `node '${nodeId}': cannot set up change capture on ${spec.table.schema}.${spec.table.name}: ${msg}`, {
-      nodeId,
-      hint: /wal_level/.test(msg)
-        ? 'the server needs wal_level = logical (postgresql.conf, then a restart)'
-        : /permission|must be/.test(msg)
-          ? 'the user needs the REPLICATION attribute and ownership of the table (or create the publication and slot as an administrator)'
-          : undefined,
-    });
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-function missing(nodeId: string, what: string): CaudalError {
-  return new CaudalError('validation', `node '${nodeId}': ${what} does not exist`, { nodeId, hint: 'create it, or set create to true to let Caudal create it' });
-}
-
-/** Drops the slot (and publication) — `caudal state reset` of a CDC source, and tests. */
-export async function dropReplication(config: PostgresConfig, spec: Pick<CdcSpec, 'slot' | 'publication'>): Promise<void> {
-  const client = await connect(config);
-  try {
-    await client.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [spec.slot]);
-    await client.query(`DROP PUBLICATION IF EXISTS ${pgIdent(spec.publication)}`);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+function quoted(names: readonly string[]): string {
+  return `column${names.length === 1 ? '' : 's'} ${names.map((n) => `'${n}'`).join(', ')}`;
 }
 
 export class CdcSession {
-  private readonly ready: Change[] = [];
+  private readonly ready: Array<Change | Stop> = [];
   private open: Change[] = [];
+  private openStop?: Omit<Stop, 'op' | 'lsn'>;
   private commitTime = '';
   private serverLsn = 0n;
   private taken?: string;
   private failure?: Error;
   private resume?: () => void;
+  private readonly columnsOf = new WeakMap<MessageRelation, readonly string[]>();
 
   private constructor(
     private readonly service: LogicalReplicationService,
@@ -125,27 +98,71 @@ export class CdcSession {
     return session;
   }
 
+  private get table(): string {
+    return `${this.spec.table.schema}.${this.spec.table.name}`;
+  }
+
+  /** How to start over once the slot holds changes that cannot be delivered. */
+  private get startOver(): string {
+    return `empty the target (a mirror would keep rows the source no longer has), drop the slot (SELECT pg_drop_replication_slot('${this.spec.slot}')) and run again: a new slot starts with a snapshot of the table`;
+  }
+
+  /** The first reason in a transaction to stop there; the rest of it is not kept. */
+  private stop(message: string, hint: string): void {
+    this.openStop ??= { message, hint };
+  }
+
+  private change(op: ChangeOp, lsn: string, relation: MessageRelation, row: Record<string, unknown> | null): void {
+    if (pgTable(relation) !== pgTable(this.spec.table)) {
+      this.stop(`publication '${this.spec.publication}' sent a change of ${relation.schema}.${relation.name}, not of ${this.table}`, 'the publication must cover the captured table only (ALTER PUBLICATION … SET TABLE)');
+      return;
+    }
+    const unchanged = op === 'update' ? Object.entries(row ?? {}).filter(([, v]) => v === undefined).map(([k]) => k) : [];
+    if (unchanged.length > 0) {
+      this.stop(
+        `an UPDATE of ${this.table} left the large (TOASTed) ${quoted(unchanged)} unchanged, and PostgreSQL sends no value for such a column unless the table has REPLICA IDENTITY FULL; delivered as NULL, it would wipe the value in a mirror`,
+        `run ALTER TABLE ${pgTable(this.spec.table)} REPLICA IDENTITY FULL, so that later updates carry every value. The changes already captured lack it: ${this.startOver}`,
+      );
+      return;
+    }
+    let columns = this.columnsOf.get(relation);
+    if (!columns) this.columnsOf.set(relation, (columns = relation.columns.map((c) => c.name)));
+    const values = Object.fromEntries(Object.entries(row ?? {}).map(([k, v]) => [k, v === null || v === undefined ? null : String(v)]));
+    this.open.push({ op, lsn, commitTime: this.commitTime, values, columns });
+  }
+
   private async onMessage(lsn: string, msg: Message): Promise<void> {
-    const text = (row: Record<string, unknown> | null) => Object.fromEntries(Object.entries(row ?? {}).map(([k, v]) => [k, v === null || v === undefined ? null : String(v)]));
     switch (msg.tag) {
       case 'begin':
         this.open = [];
+        this.openStop = undefined;
         this.commitTime = new Date(Number(msg.commitTime) / 1000).toISOString();
         break;
       case 'insert':
-        this.open.push({ op: 'insert', lsn, commitTime: this.commitTime, values: text(msg.new) });
+        this.change('insert', lsn, msg.relation, msg.new);
         break;
       case 'update':
-        this.open.push({ op: 'update', lsn, commitTime: this.commitTime, values: text(msg.new) });
+        // With REPLICA IDENTITY FULL the plugin fills unchanged TOASTed values from the old row.
+        this.change('update', lsn, msg.relation, msg.new);
         break;
       case 'delete':
-        this.open.push({ op: 'delete', lsn, commitTime: this.commitTime, values: text(msg.key ?? msg.old) });
+        this.change('delete', lsn, msg.relation, msg.key ?? msg.old);
+        break;
+      case 'truncate':
+        this.stop(
+          `${this.table} was truncated: a TRUNCATE sends no deletes, so a mirror of the table cannot follow it`,
+          `to follow the table again: ${this.startOver}`,
+        );
         break;
       case 'commit': {
         const end = msg.commitEndLsn ?? lsn;
-        for (const c of this.open) c.lsn = end;
-        this.ready.push(...this.open);
+        if (this.openStop) this.ready.push({ op: 'stop', lsn: end, ...this.openStop });
+        else {
+          for (const c of this.open) c.lsn = end;
+          this.ready.push(...this.open);
+        }
         this.open = [];
+        this.openStop = undefined;
         const v = lsnValue(end);
         if (v > this.serverLsn) this.serverLsn = v;
         break;
@@ -155,8 +172,12 @@ export class CdcSession {
     if (this.ready.length >= this.spec.maxRows * 2) await new Promise<void>((r) => (this.resume = r));
   }
 
-  /** Complete transactions only; a plain run reads up to the WAL position when it started. */
-  async read(config: PostgresConfig, control: ReadControl): Promise<{ changes: Change[]; waitedMs: number }> {
+  /**
+   * Complete transactions only; a plain run reads up to the WAL position when it started.
+   * `planned` are the columns the run's plan reads: a change made when the table had a column the
+   * plan lacks (added since, renamed, dropped) stops the run rather than losing that value.
+   */
+  async read(config: PostgresConfig, control: ReadControl, planned: readonly string[]): Promise<{ changes: Change[]; waitedMs: number }> {
     const t0 = Date.now();
     if (control.watch) {
       while (this.ready.length === 0) {
@@ -165,14 +186,14 @@ export class CdcSession {
         await sleep(POLL_MS);
       }
       const until = Date.now() + this.spec.maxWaitMs;
-      while (this.ready.length < this.spec.maxRows && Date.now() < until) {
+      while (this.ready.length < this.spec.maxRows && Date.now() < until && !this.stopped()) {
         this.check(control);
         await sleep(POLL_MS);
       }
     } else {
       const target = await currentLsn(config);
       let lastPing = 0;
-      while (this.ready.length < this.spec.maxRows && this.serverLsn < target) {
+      while (this.ready.length < this.spec.maxRows && this.serverLsn < target && !this.stopped()) {
         this.check(control);
         // Ask for a keepalive, which reports the server's position even when no change is for us
         // (a status update below the slot's position changes nothing on the server).
@@ -184,17 +205,34 @@ export class CdcSession {
       }
     }
     // Whole transactions, up to maxRows (a transaction larger than that is taken whole).
-    let n = 0;
+    const known = new Set(planned);
     let end = 0;
-    while (end < this.ready.length && (n < this.spec.maxRows || this.ready[end]!.lsn === this.ready[end - 1]?.lsn)) {
+    while (end < this.ready.length && (end < this.spec.maxRows || this.ready[end]!.lsn === this.ready[end - 1]?.lsn)) {
+      const e = this.ready[end]!;
+      if (e.op === 'stop') throw this.stopError(e.message, e.hint, e.lsn);
+      const unknown = e.columns.filter((c) => !known.has(c));
+      if (unknown.length > 0) {
+        throw this.stopError(
+          `changes of ${this.table} were made when it had ${quoted(unknown)}, which this run did not plan for (the table's columns changed since)`,
+          `if columns were added, run again: the next run plans with them. Changes made before a column was renamed or dropped cannot be matched to the table's columns now: ${this.startOver}`,
+          e.lsn,
+        );
+      }
       end++;
-      n++;
     }
-    const changes = this.ready.splice(0, end);
+    const changes = this.ready.splice(0, end) as Change[];
     this.taken = changes.at(-1)?.lsn ?? this.taken;
     this.resume?.();
     this.resume = undefined;
     return { changes, waitedMs: Date.now() - t0 };
+  }
+
+  private stopped(): boolean {
+    return this.ready.some((e) => e.op === 'stop');
+  }
+
+  private stopError(message: string, hint: string, lsn: string): CaudalError {
+    return new CaudalError('validation', `change capture stopped at ${lsn} (slot '${this.spec.slot}'; nothing from there on is acknowledged): ${message}`, { hint });
   }
 
   private check(control: ReadControl): void {

@@ -6,7 +6,8 @@ import { parse as parsePgArray } from 'postgres-array';
 import { defineNode, type HookIo } from '../define.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { postgresFields } from '../../connections/postgres/postgres.connection.js';
-import { CdcSession, type Change, ensureReplication, type CdcSpec } from '../../connectors/postgres/cdc.js';
+import { CdcSession, type Change, type CdcSpec } from '../../connectors/postgres/cdc.js';
+import { checkReplication, defaultReplicationName, ensureReplication, resolveDefaultSlot, withClient } from '../../connectors/postgres/cdc-setup.js';
 import { postgresConnector } from '../../connectors/postgres/postgres.connector.js';
 import { duckdbEra, eraListFromJson, isNumericAsDouble, numericListFromJson, numericTextAsDouble } from '../../connectors/postgres/types.js';
 import type { RemoteColumn } from '../../connectors/connector.js';
@@ -28,8 +29,16 @@ const params = z
     connection: z.string().min(1).meta({ label: 'Connection', help: 'A PostgreSQL connection whose user may replicate (REPLICATION attribute) and owns the table.', widget: 'connection' }),
     schema: z.string().min(1).default('public').meta({ label: 'Schema' }),
     table: z.string().min(1).meta({ label: 'Table', help: 'The table whose changes to capture.' }),
-    slot: replicationName.optional().meta({ label: 'Replication slot', help: 'Keeps every change until Caudal acknowledges it. Default: caudal_<pipeline>_<node>. Lower-case letters, digits and _.', group: 'Replication' }),
-    publication: replicationName.optional().meta({ label: 'Publication', help: 'Names the table for logical replication. Default: the slot\'s name. Lower-case letters, digits and _.', group: 'Replication' }),
+    slot: replicationName.optional().meta({
+      label: 'Replication slot',
+      help: 'Keeps every change until Caudal acknowledges it. Default: caudal_<pipeline>_<node>_<hash of the exact pipeline name and node id>. Lower-case letters, digits and _. Another pipeline\'s slot is refused.',
+      group: 'Replication',
+    }),
+    publication: replicationName.optional().meta({
+      label: 'Publication',
+      help: 'Names the table for logical replication. Default: the slot\'s name. Must cover exactly this table; another pipeline\'s publication is refused.',
+      group: 'Replication',
+    }),
     create: z.boolean().default(true).meta({ label: 'Create publication and slot', help: 'Create them on the first run when missing (the user needs the rights); off: they must exist.', widget: 'boolean', group: 'Replication' }),
     snapshot: z.boolean().default(true).meta({
       label: 'Start with a snapshot',
@@ -75,12 +84,14 @@ export const postgresCdcSourceNode = defineNode({
     const conn = ctx.connection(p.connection, 'postgres');
     const config = postgresFields.parse(conn.config);
     const table = { schema: ctx.text(p.schema), name: ctx.text(p.table) };
-    // Slot names: lower-case letters, digits and underscores, at most 63 characters.
-    const slot = p.slot ?? `caudal_${ctx.pipelineName}_${ctx.nodeId}`.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 63);
-    const spec: CdcSpec = { table, slot, publication: p.publication ?? slot, create: p.create, maxRows: p.max_rows, maxWaitMs: p.max_wait_ms };
+    const owner = { pipeline: ctx.pipelineName, node: ctx.nodeId };
     // The table's columns and their DuckDB types; the snapshot read is the ordinary table read.
     const snapshotRead = await postgresConnector.planRead(config, { table }, { nodeId: ctx.nodeId, connection: p.connection });
     const cols = snapshotRead.columns;
+    // Previews touch neither slot nor publication; plans (validate) and runs check them before anything is created.
+    const slot = p.slot ?? (ctx.mode === 'preview' ? defaultReplicationName(owner.pipeline, owner.node) : await resolveDefaultSlot(config, owner, table, p.publication));
+    const spec: CdcSpec = { table, slot, publication: p.publication ?? slot, create: p.create, owner, maxRows: p.max_rows, maxWaitMs: p.max_wait_ms };
+    if (ctx.mode !== 'preview') await withClient(config, (client) => checkReplication(client, spec, ctx.nodeId));
     // One state per slot and server: whether the snapshot was taken.
     const key = stateKey({ type: 'postgres_cdc', host: config.host, port: config.port, database: config.database, slot }, `postgres ${config.host}:${config.port}/${config.database}, slot ${slot}`);
     const state = ctx.mode === 'run' ? (await ctx.readState(key))?.state : undefined;
@@ -90,16 +101,19 @@ export const postgresCdcSourceNode = defineNode({
     const snapshotFile = ctx.tempPath('cdc-snapshot.csv');
     await writeFile(changes, '');
     await writeFile(snapshotFile, '');
+    const planned = cols.map((c) => c.name);
     const arrayColumns = cols.filter((c) => c.type.endsWith('[]')).map((c) => c.name);
     const jsonColumns = { ...Object.fromEntries(cols.map((c) => [c.name, 'VARCHAR'])), _op: 'VARCHAR', _lsn: 'VARCHAR', _seq: 'BIGINT', _commit_time: 'TIMESTAMPTZ' };
     const changesSql = `SELECT ${cols.map((c) => `${fromText(c)} AS ${ident(c.name)}`).join(', ')}, _op, _lsn, _seq, _commit_time FROM read_json(${stringLiteral(changes)}, ${namedArgs({ format: 'newline_delimited', columns: jsonColumns })})`;
     const snapshotSql = `SELECT *, 'snapshot' AS _op, NULL::VARCHAR AS _lsn, (row_number() OVER () - 1)::BIGINT AS _seq, NULL::TIMESTAMPTZ AS _commit_time FROM (${snapshotRead.scanSql(snapshotFile)})`;
     let snapshotTaken = false;
+    // A slot created now (first run, or dropped to start over) starts with a snapshot, whatever the state says.
+    let slotCreated = false;
     const session = (io: HookIo) =>
       io.sessions!.get(
         `cdc:${ctx.nodeId}`,
         async () => {
-          await ensureReplication(config, spec, ctx.nodeId);
+          slotCreated = await ensureReplication(config, spec, ctx.nodeId);
           return CdcSession.open(config, spec);
         },
         (s) => s.close(),
@@ -115,13 +129,13 @@ export const postgresCdcSourceNode = defineNode({
           async run(io) {
             const s = await session(io);
             let rows = 0;
-            if (wantSnapshot && !snapshotTaken) {
+            if ((wantSnapshot || (p.snapshot && slotCreated)) && !snapshotTaken) {
               // The slot exists before the snapshot is read: changes made meanwhile come again as changes.
               rows += await snapshotRead.fetch(io, snapshotFile);
               snapshotTaken = true;
               io.log(`snapshot of ${table.schema}.${table.name}: ${rows} rows`);
             } else await writeFile(snapshotFile, '');
-            const batch = await s.read(config, { watch: (io.stream?.watch ?? false) && rows === 0, stopping: () => io.stream?.stopping() ?? false, isCancelled: io.isCancelled });
+            const batch = await s.read(config, { watch: (io.stream?.watch ?? false) && rows === 0, stopping: () => io.stream?.stopping() ?? false, isCancelled: io.isCancelled }, planned);
             // Snapshot rows come first in _seq order, then the changes.
             await writeChanges(batch.changes, changes, rows, arrayColumns);
             io.stream?.read({ rows: batch.changes.length, waitedMs: batch.waitedMs });
@@ -151,7 +165,8 @@ export const postgresCdcSourceNode = defineNode({
   docs: `Captures every insert, update and delete of a PostgreSQL table through logical replication
 (the server's built-in \`pgoutput\`), so a mart table, a search index or a cache can follow it. The
 server needs \`wal_level = logical\`; the connection's user needs the REPLICATION attribute and
-ownership of the table (or an administrator creates the publication and slot once).
+ownership of the table (or an administrator creates the publication and slot once). The table needs a
+primary key or \`REPLICA IDENTITY FULL\` (see *Refused*).
 
 **Rows.** Each change is a row with the table's columns (for a delete: the key columns, the rest
 NULL, unless the table has \`REPLICA IDENTITY FULL\`), plus \`_op\` (\`insert\`, \`update\`, \`delete\`, or
@@ -162,13 +177,43 @@ transactions at a time. Column types are those of source.postgres, in changes as
 
 **Mirror a table.** Keep the last change per key (transform.dedupe, keys = the primary key, keep
 last by \`_seq\`), then sink.postgres in upsert mode with *Delete when* \`_op = 'delete'\` and the
-\`_\` columns excluded: the target follows the source, inserts, updates and deletes.
+\`_\` columns excluded: the target follows the source, inserts, updates and deletes. Give a table
+with large text, JSON or bytea values \`REPLICA IDENTITY FULL\` (see below).
 
 **Delivery.** The slot is acknowledged only after every sink of the run committed; a run that fails
 or is killed leaves it where it was and the changes come again (at-least-once; exactly-once into an
 upsert-and-delete mirror). A slot keeps WAL on the server until acknowledged: a pipeline that stops
 running for long makes the server's disk grow. Remove a slot you no longer need
 (\`SELECT pg_drop_replication_slot('…')\`).
+
+**Slot and publication.** By default both are named \`caudal_<pipeline>_<node>_<hash>\`: readable,
+plus a hash of the exact pipeline name and node id, so pipelines whose names differ only in case or
+punctuation (\`sales-eu\`, \`Sales EU\`) never share one. A slot that earlier versions created under
+\`caudal_<pipeline>_<node>\` for the same table keeps being used, from where it stood (no new
+snapshot). A publication that Caudal creates carries a comment naming the pipeline, node and slot.
+Whenever the slot or the publication already exists, the run checks it first and refuses, before
+creating anything, a publication that covers another table (or more than this one, or all tables),
+filters rows or columns, or leaves out inserts, updates, deletes or truncates, and a publication or
+slot that belongs to another pipeline or node.
+
+**Refused.** Rather than deliver a value it does not have, the run stops, names the table and column,
+and acknowledges nothing from that transaction on (every later run stops there too until it is fixed):
+- *A table without a primary key or replica identity* (validate and the first run say so before
+  creating anything): publishing it would make the application's own UPDATE and DELETE on it fail.
+  Add a primary key, or \`ALTER TABLE … REPLICA IDENTITY FULL\`.
+- *An UPDATE that leaves a large (TOASTed: text, JSON or bytea over about 2 kB) value unchanged*:
+  PostgreSQL sends no value for it unless the table has \`REPLICA IDENTITY FULL\`, and a NULL in its
+  place would wipe it in a mirror. Run \`ALTER TABLE … REPLICA IDENTITY FULL\` (the old row is then
+  logged with each update and delete), then start over as below.
+- *TRUNCATE*: it sends no deletes, so a mirror cannot follow it. Start over as below.
+- *Columns that changed*: a change made when the table had a column the run did not plan for — added
+  while \`--watch\` waited, renamed, or dropped since — stops the run instead of losing that value. After
+  an ADD COLUMN run again (the next run plans with the column; changes made before it have it NULL).
+  Changes made before a rename or a drop cannot be matched to today's columns: start over.
+
+*Starting over*: empty the target, drop the slot (\`SELECT pg_drop_replication_slot('…')\`) and run
+again: a slot created by the run (the first, or after a drop) always starts with a snapshot of the table
+when *Start with a snapshot* is on.
 
 **Snapshot.** With *Start with a snapshot* the first committed run also reads the table's current
 rows; the slot is created first, so nothing is missed in between (changes made meanwhile also come as
