@@ -162,7 +162,7 @@ describe('sink.rabbitmq', () => {
     expect(await depth(qn)).toBe(200);
     const first = await ch.get(qn, { noAck: true });
     expect(first && JSON.parse(first.content.toString())).toEqual({ id: expect.any(Number) });
-    expect(first && first.properties.messageId).toMatch(/^[a-z0-9]+-pub-\d+$/);
+    expect(first && first.properties.messageId).toMatch(/^pub-[0-9a-f]{32}-\d+$/);
   });
 });
 

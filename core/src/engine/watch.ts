@@ -1,7 +1,9 @@
 import { CaudalError, validationError } from '../util/errors.js';
 import type { Db } from '../compiler/db.js';
+import { RunLocks } from './commit/locks.js';
 import { executeRun, type ExecuteHooks } from './execute.js';
 import type { BatchSummary, OutputSummary, RunEvent, RunRequest, RunSummary } from './protocol.js';
+import { defaultStateDir } from './run-dirs.js';
 import { SessionCache } from './sessions.js';
 import { watchProblems, watchWarnings } from './watch-checks.js';
 
@@ -29,6 +31,24 @@ export async function executeWatch(req: RunRequest, db: Db, tempDir: string, hoo
   const refused = watchProblems(pipeline, req.targets);
   if (refused.length > 0) {
     const summary: RunSummary = { runId, pipeline: pipeline.name, status: 'failed', startedAt: new Date(started).toISOString(), elapsedMs: Date.now() - started, nodes: [], outputs: [], error: validationError(refused).toJSON() };
+    emit({ type: 'run_finished', runId, summary });
+    return summary;
+  }
+  // One watch per pipeline for the whole watch: each batch waits for the pipeline's run lock (a
+  // plain run between two batches), but a second watch waiting there would join the consumer group,
+  // take partitions, and the two would block each other. It exits 75 at once, as a second run does.
+  let watchLock: RunLocks;
+  try {
+    watchLock = await RunLocks.acquire([{ key: `watch:${req.stateDir ?? defaultStateDir(req.baseDir)}:${pipeline.name}`, label: `pipeline '${pipeline.name}'` }], {
+      runId,
+      pipeline: pipeline.name,
+      wait: req.options?.wait === true,
+      isCancelled: () => hooks.isCancelled() || hooks.isStopping(),
+      log: (message) => emit({ type: 'log', runId, level: 'info', message }),
+    });
+  } catch (e) {
+    const error = (e instanceof CaudalError ? e : new CaudalError('io', String(e))).toJSON();
+    const summary: RunSummary = { runId, pipeline: pipeline.name, status: error.kind === 'cancelled' ? 'cancelled' : 'failed', startedAt: new Date(started).toISOString(), elapsedMs: Date.now() - started, nodes: [], outputs: [], error };
     emit({ type: 'run_finished', runId, summary });
     return summary;
   }
@@ -75,6 +95,7 @@ export async function executeWatch(req: RunRequest, db: Db, tempDir: string, hoo
     }
   } finally {
     for (const w of await sessions.closeAll()) emit({ type: 'log', runId, level: 'warn', message: w });
+    await watchLock.release();
   }
   const failed = last?.status === 'failed';
   const status = failed ? 'failed' : hooks.isStopping() || hooks.isCancelled() ? 'cancelled' : 'succeeded';

@@ -64,12 +64,15 @@ export class KafkaConsumerSession {
   private readonly startOffsets = new Map<string, bigint>();
   private paused = false;
   private failure?: Error;
+  /** The partitions the group gave this member at its last join (undefined before the first). */
+  private assigned?: Set<string>;
 
   private constructor(
     private readonly kafka: Kafka,
     private readonly admin: Admin,
     private readonly consumer: Consumer,
     private readonly spec: KafkaReadSpec,
+    private readonly brokers: string,
   ) {}
 
   static async open(config: KafkaConfig, spec: KafkaReadSpec): Promise<KafkaConsumerSession> {
@@ -77,7 +80,7 @@ export class KafkaConsumerSession {
     const admin = kafka.admin();
     await admin.connect();
     const consumer = kafka.consumer({ groupId: spec.groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 200, sessionTimeout: 30_000 });
-    const session = new KafkaConsumerSession(kafka, admin, consumer, spec);
+    const session = new KafkaConsumerSession(kafka, admin, consumer, spec, config.brokers);
     try {
       await session.start();
       return session;
@@ -108,25 +111,64 @@ export class KafkaConsumerSession {
       }
     }
     await this.consumer.connect();
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => this.onJoin(e.payload.memberAssignment));
     await this.consumer.subscribe({ topics: this.spec.topics, fromBeginning: true });
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: true,
       eachBatch: async ({ batch, heartbeat }) => {
+        const k = key(batch.topic, batch.partition);
+        // A fetch of a partition this member no longer owns (it was in flight during a rebalance).
+        if (this.assigned && !this.assigned.has(k)) return;
+        // After a rebalance kafkajs fetches again from the group's committed offset: what was
+        // buffered or taken since must not be read twice (onJoin seeks past it; this catches a
+        // fetch that was already under way).
+        const from = this.position.get(k);
         for (const m of batch.messages) {
+          if (from !== undefined && BigInt(m.offset) < from) continue;
           this.buffer.push({ topic: batch.topic, partition: batch.partition, offset: m.offset, timestamp: m.timestamp, key: m.key ?? null, value: m.value ?? null, headers: m.headers ?? {} });
         }
         const last = batch.messages.at(-1);
-        if (last) this.position.set(key(batch.topic, batch.partition), BigInt(last.offset) + 1n);
-        this.highWater.set(key(batch.topic, batch.partition), BigInt(batch.highWatermark));
+        if (last && (from === undefined || BigInt(last.offset) + 1n > from)) this.position.set(k, BigInt(last.offset) + 1n);
+        this.highWater.set(k, BigInt(batch.highWatermark));
         if (this.buffer.length >= this.spec.maxRows * 2) this.pause();
         await heartbeat();
       },
     });
     this.consumer.on(this.consumer.events.CRASH, (e) => {
-      this.failure = e.payload.error;
+      // kafkajs restarts a crashed consumer by itself, from the committed offsets: the buffer would
+      // then be read twice. The session fails instead (the run, or the watch, ends; a new start
+      // reads from the committed offsets).
+      this.failure ??= e.payload.error;
     });
     for (const s of seeks) this.consumer.seek(s);
+  }
+
+  /**
+   * A (re)join of the group, e.g. another member joined or left: partitions taken away lose their
+   * buffered messages (their new owner reads them from the committed offset), and partitions kept
+   * continue where this member's buffer ends instead of where the group last committed.
+   */
+  private onJoin(assignment: Record<string, number[]>): void {
+    const now = new Set(Object.entries(assignment).flatMap(([topic, parts]) => parts.map((p) => key(topic, p))));
+    const revoked = [...this.position.keys(), ...this.highWater.keys()].filter((k) => !now.has(k));
+    if (revoked.length > 0) {
+      const gone = new Set(revoked);
+      const kept = this.buffer.filter((r) => !gone.has(key(r.topic, r.partition)));
+      this.buffer.splice(0, this.buffer.length, ...kept);
+      for (const k of gone) {
+        this.position.delete(k);
+        this.highWater.delete(k);
+      }
+    }
+    this.assigned = now;
+    for (const k of now) {
+      // Where this member's reading of the partition ends: its buffer, the batch not yet committed, or where a new group starts.
+      const at = this.position.get(k) ?? this.taken.get(k) ?? this.startOffsets.get(k);
+      if (at === undefined) continue;
+      const [topic, partition] = k.split('\u0000') as [string, string];
+      this.consumer.seek({ topic, partition: Number(partition), offset: at.toString() });
+    }
   }
 
   /** The group's committed offset per topic-partition (-1: none yet). */
@@ -162,6 +204,8 @@ export class KafkaConsumerSession {
   /** One batch: see ReadControl. The batch's offsets are committed by commit(), and only then. */
   async read(control: ReadControl): Promise<KafkaBatch> {
     const t0 = Date.now();
+    // Before touching the consumer: after a crash kafkajs's own error ("consumer group was not initialized") would hide the cause.
+    this.check(control);
     this.resume();
     if (!control.watch) await this.readAvailable(control);
     else await this.readNext(control);
@@ -224,7 +268,11 @@ export class KafkaConsumerSession {
 
   private check(control: ReadControl): void {
     if (control.isCancelled()) throw new CaudalError('cancelled', 'the run was cancelled');
-    if (this.failure) throw new CaudalError('io', `the Kafka consumer stopped: ${errorMessage(this.failure)}`);
+    if (this.failure) {
+      throw new CaudalError('io', `the Kafka consumer stopped: ${kafkaErrorText(this.failure)}`, {
+        hint: `check that the brokers (${this.brokers}) are up and reachable; what this batch read was not acknowledged and is read again by the next run`,
+      });
+    }
   }
 
   /** Commits the last batch's offsets to the group (after every sink of the run committed). */
@@ -236,13 +284,38 @@ export class KafkaConsumerSession {
       return { topic, partition: Number(partition), offset: next.toString() };
     });
     this.taken = new Map();
-    if (offsets.length > 0) await this.consumer.commitOffsets(offsets);
+    if (offsets.length === 0) return;
+    try {
+      await this.consumer.commitOffsets(offsets);
+    } catch (e) {
+      // The batch is in the destinations but the group's position did not move: a watch must not
+      // go on as if it had (the next batch fails with this), and the run says why.
+      const text = kafkaErrorText(this.failure ?? e);
+      this.failure ??= new Error(`committing the offsets of the last batch failed: ${text}`);
+      throw new Error(`committing the offsets to the consumer group failed: ${text}`, { cause: e });
+    }
   }
 
   async close(): Promise<void> {
     await this.consumer.disconnect().catch(() => undefined);
     await this.admin.disconnect().catch(() => undefined);
   }
+}
+
+/**
+ * A kafkajs error with its causes ("Connection error: connect ECONNREFUSED 127.0.0.1:9092" under
+ * "retries exceeded"): the cause names the broker that went away.
+ */
+export function kafkaErrorText(e: unknown): string {
+  const parts: string[] = [];
+  let broker: string | undefined;
+  for (let c: unknown = e; c && parts.length < 5; c = (c as { cause?: unknown }).cause) {
+    const m = errorMessage(c);
+    if (!parts.includes(m)) parts.push(m);
+    const b = c as { broker?: unknown; host?: unknown; port?: unknown };
+    broker ??= typeof b.broker === 'string' ? b.broker : typeof b.host === 'string' ? `${b.host}:${String(b.port)}` : undefined;
+  }
+  return parts.join(': ') + (broker && !parts.some((p) => p.includes(broker)) ? ` (broker ${broker})` : '');
 }
 
 /**

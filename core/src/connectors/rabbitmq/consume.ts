@@ -31,6 +31,7 @@ export class RabbitConsumerSession {
   private readonly buffer: ConsumeMessage[] = [];
   private taken: ConsumeMessage[] = [];
   private failure?: Error;
+  private closing = false;
 
   private constructor(
     private readonly conn: ChannelModel,
@@ -43,8 +44,12 @@ export class RabbitConsumerSession {
     try {
       const channel = await conn.createChannel();
       const session = new RabbitConsumerSession(conn, channel);
-      channel.on('error', (e: Error) => (session.failure = e));
-      conn.on('error', (e: Error) => (session.failure = e));
+      channel.on('error', (e: Error) => (session.failure ??= e));
+      conn.on('error', (e: Error) => (session.failure ??= e));
+      // A channel or connection that closes without an error (the broker shut down, the connection
+      // was closed from the management UI) must fail the run too, not leave it waiting.
+      channel.on('close', () => (session.failure ??= session.closing ? undefined : new Error('the channel was closed')));
+      conn.on('close', () => (session.failure ??= session.closing ? undefined : new Error('the connection to the broker was closed')));
       if (spec.bind) {
         await channel.assertQueue(spec.queue, { durable: true });
         await channel.bindQueue(spec.queue, spec.bind.exchange, spec.bind.routingKey);
@@ -52,6 +57,9 @@ export class RabbitConsumerSession {
       await channel.prefetch(spec.maxRows);
       await channel.consume(spec.queue, (m) => {
         if (m) session.buffer.push(m);
+        // amqplib hands null when the broker cancels the consumer: the queue was deleted (or, on a
+        // cluster, its node went away). Waiting on would look healthy and read nothing ever again.
+        else session.failure ??= new Error(`the broker cancelled the consumer of queue '${spec.queue}': the queue was deleted (or became unavailable)`);
       });
       return session;
     } catch (e) {
@@ -93,7 +101,7 @@ export class RabbitConsumerSession {
 
   private check(control: ReadControl): void {
     if (control.isCancelled()) throw new CaudalError('cancelled', 'the run was cancelled');
-    if (this.failure) throw new CaudalError('io', `the RabbitMQ channel closed: ${errorMessage(this.failure)}`);
+    if (this.failure) throw new CaudalError('io', `the RabbitMQ consumer stopped: ${errorMessage(this.failure)}`, { hint: 'the messages of this batch were not acknowledged: the broker delivers them again' });
   }
 
   /** Acknowledges the batch; `deadLetter` ones are rejected without requeue (the queue's dead-letter exchange gets them). */
@@ -112,6 +120,7 @@ export class RabbitConsumerSession {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await this.channel.close().catch(() => undefined);
     await this.conn.close().catch(() => undefined);
   }

@@ -1,4 +1,4 @@
-import type { ConfirmChannel } from 'amqplib';
+import type { ConfirmChannel, Message } from 'amqplib';
 import { amqpOptions, type RabbitmqConfig } from '../../connections/rabbitmq/rabbitmq.connection.js';
 import type { ExternalStage, HookIo } from '../../nodes/define.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
@@ -7,34 +7,67 @@ export interface RabbitWriteSpec {
   exchange: string;
   /** SQL returning `rk` (routing key), `v` (body) and `mid` (message id), all VARCHAR. */
   rowsSql: string;
+  /** SQL returning the distinct routing keys (`rk`) of the rows. */
+  routingKeysSql: string;
   /** Rows already staged (counted) in the run's DuckDB. */
   rows: number;
   /** Wait for the broker's confirms every this many messages. */
   confirmEvery: number;
 }
 
+/** On the default exchange the routing key is a queue's name: up to this many distinct keys are checked before publishing. */
+const CHECKED_QUEUES = 1000;
+
 /**
  * AMQP 0-9-1 has no transaction that amqplib exposes for publishing, so the rows are staged in the
  * run's DuckDB and published only when the run commits, over a confirm channel (persistent messages,
- * each with a message id of the run, so consumers can drop duplicates). A failed or cancelled run
- * publishes nothing; a commit that fails half way leaves the messages confirmed so far published:
- * the window of this sink, documented in the user guide.
+ * each with a message id derived from what it carries, so consumers can drop duplicates). A failed or
+ * cancelled run publishes nothing; a commit that fails half way leaves the messages confirmed so far
+ * published: the window of this sink, documented in the user guide.
+ *
+ * Messages are published `mandatory`: one that no queue receives (a routing key that matches no
+ * binding) comes back from the broker, and the commit fails naming the exchange and routing key,
+ * so the run is not reported as written and its sources acknowledge nothing. On the default exchange
+ * the queues are checked in `prepare`, before anything is published.
  */
 export function stageRabbitWrite(config: RabbitmqConfig, spec: RabbitWriteSpec, io: HookIo, ctx: { nodeId: string; connection: string }): ExternalStage {
+  const exchangeName = spec.exchange || '(default)';
   const fail = (e: unknown) =>
-    new CaudalError('execution', `node '${ctx.nodeId}' (connection '${ctx.connection}'): publishing to exchange '${spec.exchange || '(default)'}' failed: ${errorMessage(e)}`, { nodeId: ctx.nodeId });
+    e instanceof CaudalError && e.nodeId === ctx.nodeId
+      ? e
+      : new CaudalError('execution', `node '${ctx.nodeId}' (connection '${ctx.connection}'): publishing to exchange '${exchangeName}' failed: ${errorMessage(e)}`, { nodeId: ctx.nodeId });
+  const unroutable = (routingKey: string, what: string) =>
+    new CaudalError('execution', `node '${ctx.nodeId}' (connection '${ctx.connection}'): ${what}: no queue receives messages sent to exchange '${exchangeName}' with routing key '${routingKey}'; the broker would drop them`, {
+      nodeId: ctx.nodeId,
+      hint: spec.exchange ? `bind a queue to exchange '${spec.exchange}' for that routing key, or fix the routing key` : 'on the default exchange the routing key is the name of the queue: declare the queue, or fix the routing key',
+    });
   return {
     rows: spec.rows,
     async prepare() {
-      // Check now that the broker is reachable and the exchange exists: the likeliest late failures.
+      // Check now that the broker is reachable, the exchange exists and (default exchange) the queues do.
       const { default: amqp } = await import('amqplib');
       const conn = await amqp.connect(amqpOptions(config)).catch((e: unknown) => {
         throw fail(e);
       });
       try {
         const ch = await conn.createChannel();
+        // A failed check closes the channel: its rejected promise says so, the 'error' event must not crash the process.
+        ch.on('error', () => undefined);
         if (spec.exchange) await ch.checkExchange(spec.exchange);
-        await ch.close();
+        else {
+          const keys = (await io.db.rows(`${spec.routingKeysSql} LIMIT ${CHECKED_QUEUES + 1}`)).map((r) => String(r.rk));
+          if (keys.length <= CHECKED_QUEUES) {
+            for (const k of keys) {
+              // A missing queue closes the channel (404): name it and stop.
+              const found = await ch.checkQueue(k).then(
+                () => true,
+                () => false,
+              );
+              if (!found) throw unroutable(k, 'nothing was published');
+            }
+          }
+        }
+        await ch.close().catch(() => undefined);
       } catch (e) {
         throw fail(e);
       } finally {
@@ -45,18 +78,39 @@ export function stageRabbitWrite(config: RabbitmqConfig, spec: RabbitWriteSpec, 
     async commit() {
       const { default: amqp } = await import('amqplib');
       const conn = await amqp.connect(amqpOptions(config));
+      let returned = 0;
+      let firstReturned: Message | undefined;
+      let sent = 0;
       try {
         const ch: ConfirmChannel = await conn.createConfirmChannel();
+        let closedBy: Error | undefined;
+        ch.on('error', (e: Error) => (closedBy ??= e));
+        // The broker returns a mandatory message it could not route before it confirms it.
+        ch.on('return', (m: Message) => {
+          returned++;
+          firstReturned ??= m;
+        });
+        const checkReturns = () => {
+          if (closedBy) throw closedBy;
+          if (!firstReturned) return;
+          const { routingKey } = firstReturned.fields;
+          const id = firstReturned.properties.messageId as string | undefined;
+          throw unroutable(routingKey, `${returned} message${returned === 1 ? ' was' : 's were'} returned as unroutable (the first: id ${id ?? '?'}; ${sent} published before the run stopped, those that were routed stay published)`);
+        };
         const result = await io.db.conn.stream(spec.rowsSql);
-        let sent = 0;
         for await (const chunk of result.yieldRows()) {
           for (const [rk, v, mid] of chunk) {
-            const ok = ch.publish(spec.exchange, String(rk ?? ''), Buffer.from(String(v ?? '')), { persistent: true, messageId: String(mid), contentType: 'application/json' });
+            // NULL keys and bodies were refused when the rows were staged (sink.rabbitmq).
+            const ok = ch.publish(spec.exchange, String(rk), Buffer.from(String(v)), { persistent: true, mandatory: true, messageId: String(mid), contentType: 'application/json' });
             if (!ok) await new Promise((r) => ch.once('drain', r));
-            if (++sent % spec.confirmEvery === 0) await ch.waitForConfirms();
+            if (++sent % spec.confirmEvery === 0) {
+              await ch.waitForConfirms();
+              checkReturns();
+            }
           }
         }
         await ch.waitForConfirms();
+        checkReturns();
         await ch.close();
       } catch (e) {
         throw fail(e);

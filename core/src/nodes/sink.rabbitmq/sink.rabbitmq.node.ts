@@ -3,8 +3,8 @@ import { defineNode } from '../define.js';
 import { ident, stringLiteral } from '../../compiler/sql.js';
 import { rabbitmqFields } from '../../connections/rabbitmq/rabbitmq.connection.js';
 import { stageRabbitWrite } from '../../connectors/rabbitmq/publish.js';
-import type { Problem } from '../../util/errors.js';
-import { shortRunId } from '../../util/owner.js';
+import { CaudalError, type Problem } from '../../util/errors.js';
+import type { Db } from '../../compiler/db.js';
 import { didYouMean } from '../../util/suggest.js';
 import { jsonSafeRelation } from '../shared/json-out.js';
 
@@ -43,7 +43,11 @@ export const rabbitmqSinkNode = defineNode({
     const v = p.value_column ? `CAST(${ident(p.value_column)} AS VARCHAR)` : 'CAST(to_json(_row) AS VARCHAR)';
     // A row sent as JSON must be JSON: NaN and Infinity are refused (shared/json-out.ts).
     const published = p.value_column ? input.ref : jsonSafeRelation(input.ref, input.columns);
-    const mid = `${stringLiteral(`${shortRunId(ctx.runId)}-${ctx.nodeId}-`)} || CAST(row_number() OVER () AS VARCHAR)`;
+    // The message id comes from what the message carries, not from the run: a re-run after a failed
+    // commit, or a replayed streaming batch, sends the same message with the same id, so consumers
+    // can drop the duplicate. Identical messages of one run are told apart by their occurrence.
+    const digest = `md5(${stringLiteral(JSON.stringify([ctx.pipelineName, ctx.nodeId]))} || CAST(length(rk) AS VARCHAR) || ':' || rk || v)`;
+    const mid = `${stringLiteral(`${ctx.nodeId}-`)} || ${digest} || '-' || CAST(row_number() OVER (PARTITION BY rk, v ORDER BY n) AS VARCHAR)`;
     const exchange = ctx.text(p.exchange);
     const label = `RabbitMQ exchange '${exchange || '(default)'}' (connection '${p.connection}')`;
     let rows = 0;
@@ -52,20 +56,47 @@ export const rabbitmqSinkNode = defineNode({
       destination: { key: `rabbitmq:${config.host}:${config.port}${config.vhost}/${exchange}/${p.routing_key_column ?? p.routing_key}`, label },
       preflight,
       // Staged in the run's DuckDB: nothing is published before the run commits.
-      stage: [`CREATE OR REPLACE TEMP TABLE ${staged} AS SELECT ${rk} AS rk, ${v} AS v, ${mid} AS mid FROM ${published} AS _row`, `SELECT count(*) FROM ${staged}`],
+      stage: [
+        `CREATE OR REPLACE TEMP TABLE ${staged} AS SELECT rk, v, ${mid} AS mid, n FROM (SELECT ${rk} AS rk, ${v} AS v, row_number() OVER () AS n FROM ${published} AS _row)`,
+        `SELECT count(*) FROM ${staged}`,
+      ],
       external: {
-        describe: [`-- publish every row of ${staged} to exchange '${exchange}' when the run commits (confirm channel, persistent messages)`],
+        describe: [`-- publish every row of ${staged} to exchange '${exchange}' when the run commits (confirm channel, persistent mandatory messages)`],
         stage: async (io) => {
+          await refuseNulls(io.db, staged, ctx.nodeId, p);
           rows = Number((await io.db.rows(`SELECT count(*) AS n FROM ${staged}`))[0]?.n ?? 0);
-          return stageRabbitWrite(config, { exchange, rowsSql: `SELECT rk, v, mid FROM ${staged}`, rows, confirmEvery: 1000 }, io, { nodeId: ctx.nodeId, connection: p.connection });
+          return stageRabbitWrite(
+            config,
+            { exchange, rowsSql: `SELECT rk, v, mid FROM ${staged} ORDER BY n`, routingKeysSql: `SELECT DISTINCT rk FROM ${staged}`, rows, confirmEvery: 1000 },
+            io,
+            { nodeId: ctx.nodeId, connection: p.connection },
+          );
         },
       },
     };
   },
   spark: { kind: 'unsupported', reason: "the Spark target writes files and JDBC tables; publish from a caudal run that reads the Spark job's output" },
   docs: `Publishes every row to a RabbitMQ exchange: by default each row as a JSON object, or one column as
-text; a fixed routing key or one per row from a column. Messages are persistent and carry a message
-id (\`<run>-<node>-<n>\`) so consumers can drop duplicates. JSON has no NaN or Infinity (in DuckDB \`0.0 / 0.0\` is NaN, \`1 / 0.0\` Infinity): a row holding one stops the run naming the column, rather than sending a message its consumers cannot parse; replace such values first (\`CASE WHEN isfinite(ratio) THEN ratio END\` in a Derive gives NULL).
+text; a fixed routing key or one per row from a column. A row whose routing key column or value
+column is NULL stops the run before anything is published, naming the column and the row (a NULL key
+would reach no queue, a NULL value would be an empty body like \`''\`): filter such rows out or
+\`coalesce\` them first; without a value column each row is sent as JSON, where NULL is \`null\`. JSON has no NaN or Infinity (in DuckDB \`0.0 / 0.0\` is NaN, \`1 / 0.0\` Infinity): a row holding one stops the run naming the column, rather than sending a message its consumers cannot parse; replace such values first (\`CASE WHEN isfinite(ratio) THEN ratio END\` in a Derive gives NULL).
+
+**Message ids.** Messages are persistent and carry a message id derived from what they carry:
+\`<node>-<md5 of the pipeline, node, routing key and body>-<k>\` (\`k\` counts identical
+messages within the run). A message sent again — a run re-run after its commit failed half way, a
+streaming batch read again after a crash — has the same id, so consumers can drop duplicates by id.
+Identical messages from different runs share an id too: where repeats are legitimate, put something
+that tells them apart in the body (an event id, the source's \`_offset\` or \`_message_id\`), and
+leave out what changes when a message is read again (\`_redelivered\`, a load time).
+
+**Unroutable messages.** Messages are published as *mandatory*: one that no queue receives (a
+routing key that matches no queue on the default exchange, or no binding of a named exchange) is
+returned by the broker, and the run fails naming the exchange and routing key instead of reporting
+rows written; its sources acknowledge nothing. On the default exchange the queues are checked
+before anything is published (up to 1,000 distinct routing keys); on a named exchange the returned
+message is seen while publishing, so the messages published before it stay published (the window
+described below): bind the queues before the first run.
 
 **When.** The rows are staged in the run and published only when the run commits, over a channel
 with publisher confirms: a failed or cancelled run publishes nothing. AMQP offers no transaction
@@ -77,3 +108,26 @@ pipeline again publishes them all again.`,
     params: { connection: 'broker', exchange: 'billing', routing_key_column: 'country' },
   },
 });
+
+/**
+ * A NULL routing key would be sent as '' (which no queue receives) and a NULL value column as an
+ * empty body (the same as ''): such rows stop the run before anything is published, naming the
+ * column and the row.
+ */
+async function refuseNulls(db: Db, staged: string, nodeId: string, p: { routing_key_column?: string; value_column?: string }): Promise<void> {
+  const checks: Array<[string, string | undefined, string, string]> = [
+    ['rk', p.routing_key_column, 'routing key column', 'a message without a routing key reaches no queue'],
+    ['v', p.value_column, 'value column', 'it would be sent as an empty body, the same as an empty text'],
+  ];
+  for (const [col, name, what, why] of checks) {
+    if (!name) continue;
+    const [hit] = await db.rows(`SELECT min(n) AS first, count(*) AS count FROM ${staged} WHERE ${ident(col)} IS NULL`);
+    const count = Number(hit?.count ?? 0);
+    if (count === 0) continue;
+    throw new CaudalError('execution', `node '${nodeId}': row ${String(hit!.first)} of the input has NULL in the ${what} '${name}'${count > 1 ? ` (and ${count - 1} more row${count === 2 ? '' : 's'})` : ''}: ${why}; nothing was published`, {
+      nodeId,
+      column: name,
+      hint: col === 'rk' ? `filter such rows out, or give them a routing key (coalesce(${name}, 'other'))` : `filter such rows out, or give them a value (coalesce(${name}, '')); without value_column each row is sent as JSON, where NULL is null`,
+    });
+  }
+}

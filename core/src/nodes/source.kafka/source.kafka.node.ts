@@ -7,6 +7,7 @@ import { KafkaConsumerSession, peekKafka } from '../../connectors/kafka/consume.
 import { CaudalError } from '../../util/errors.js';
 import { cachedValueType, csvValuesOf, declaredValueType, decodeMessage, decodingProblems, inferValueType, noMessagesToInferFrom, streamOutputs, unreadKeysNotice, writeSpools } from '../shared/stream-spool.js';
 import { KAFKA_METADATA, kafkaMessage } from './decode.js';
+import { exactInferredNumbers } from './inferred-numbers.js';
 import { paramError } from '../shared/columns.js';
 import { duckDbType } from '../shared/type-param.js';
 
@@ -126,7 +127,9 @@ export const kafkaSourceNode = defineNode({
       (p.format === 'text' ? 'VARCHAR' : declaredValueType(p.columns)) ??
       (await cachedValueType(`kafka|${config.brokers}|${topics.join(',')}`, async () => {
         const sample = (await peek(INFER_ROWS)).map((r) => decodeMessage(kafkaMessage(r), 'json').line).filter((l): l is string => l !== undefined);
-        return inferValueType(ctx, sample, ctx.tempPath('kafka-sample.ndjson'));
+        const inferred = await inferValueType(ctx, sample, ctx.tempPath('kafka-sample.ndjson'));
+        // DuckDB infers DOUBLE for integers beyond 64 bits: read them exactly, or say what a double changes.
+        return inferred === undefined ? undefined : exactInferredNumbers(inferred, sample, ctx.nodeId, (m) => ctx.warn(m));
       }));
     if (valueType === undefined) throw noMessagesToInferFrom(ctx.nodeId, `topics ${topics.join(', ')}`);
     const outputs = await streamOutputs(ctx, { spool, rejectSpool, valueType, flatten: p.flatten, separator: p.flatten_separator, metadata: KAFKA_METADATA, includeMetadata: p.metadata });
@@ -191,7 +194,10 @@ the batch and commits it, then reads the next.
 batch) committed, so a run that fails, is cancelled or is killed reads the same messages again:
 at-least-once. Sinks that upsert by key (PostgreSQL, DuckDB by replacing per key, Redis,
 Elasticsearch) therefore end up with each message exactly once; append sinks may receive a
-replayed batch twice after a crash between their commit and the offset commit.
+replayed batch twice after a crash between their commit and the offset commit. A rebalance of the
+group (another member joining or leaving) replays nothing by itself: a partition this member keeps
+continues where its reading ended. A broker lost mid-run fails the run naming the cause; a failed
+offset commit is reported and, in \`--watch\`, ends the watch at the next batch.
 
 **Values.** JSON values become columns (nested objects stay structs, or flatten them as in
 source.json); the columns are inferred from the latest messages when the run starts, unless you
@@ -207,7 +213,11 @@ partition, offset and the reason, or go to the \`rejects\` port with their raw t
 (with \`reject\`, each batch is read once more to find those that do not fit, about 0.04 s per
 100,000 small messages here; at most 100 per batch are set aside, each costing one more read, so a
 batch that mostly does not fit stops the run and asks for the columns to be fixed). Values are read as sent,
-also when pretty-printed: integers keep every digit; numbers with a fraction are read as doubles, so
+also when pretty-printed: integers keep every digit (with inferred columns, a key whose sampled
+values are whole numbers beyond 64 bits is read as \`HUGEINT\`, where DuckDB alone would pick a
+\`DOUBLE\` that rounds them; a key whose sampled numbers a double does not keep otherwise, such as
+a mix of fractions and integers beyond 2^53 or \`1e400\`, makes the run warn naming it: list it);
+numbers with a fraction are read as doubles, so
 into a DECIMAL column one with more than 15 significant digits is refused: send exact decimals as strings. A value that
 its column's type would change does not fit either (DuckDB's JSON reader would change it without a
 word): a fraction in an integer column (\`12.5\`; \`12.0\` is fine), a time or text after the date in a

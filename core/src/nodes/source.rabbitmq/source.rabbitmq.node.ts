@@ -154,7 +154,9 @@ time (the first message, then up to *Batch wait* more).
 
 **Delivery.** Messages are acknowledged only after every sink of the run (or batch) committed. A run
 that fails or is cancelled puts its messages back on the queue; a killed one's are redelivered by the
-broker when its connection drops: at-least-once (upsert sinks by key end up exactly-once).
+broker when its connection drops: at-least-once (upsert sinks by key end up exactly-once). A queue deleted while the run
+reads it (the broker cancels the consumer), or a channel the broker closes, fails the run naming the
+queue, also in \`--watch\`, instead of waiting for messages that can no longer come.
 
 **Values.** JSON values become columns, listed under *Value columns* or inferred from the messages at
 the head of the queue when the run starts; with inferred columns, keys that only later messages have
