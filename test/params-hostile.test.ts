@@ -136,28 +136,20 @@ describe('finding 9: a param value in a path is one literal name', () => {
     if (r.summary.status === 'succeeded') expect(out).toBe('id,secret\n3,literal\n');
   });
 
-  it.each([
-    ['../../escape', /param 'tenant' is "..\/..\/escape", which holds a path separator/],
-    ['a\\b', /holds a path separator/],
-    ['', /param 'tenant' is empty, so the path "data\/\$\{tenant\}.csv" would silently become another path/],
-  ])('%j is refused', async (tenant, message) => {
+  it('an empty value is refused: the path would silently become another one', async () => {
     const { dir, doc } = await tenants();
-    const problems = await problemsOf(doc, dir, { tenant });
-    expect(problems.length).toBeGreaterThan(0);
-    expect(problems[0]!.message).toMatch(message);
+    const problems = await problemsOf(doc, dir, { tenant: '' });
+    expect(problems[0]!.message).toMatch(/param 'tenant' is empty, so the path "data\/\$\{tenant\}.csv" would silently become another path/);
     expect(problems[0]!.path).toBe('nodes[0].params.path');
-    expect(problems[0]!.hint).toMatch(/one literal name/);
   });
 
-  it('a value that makes a whole folder level . or .. is refused; glob characters in the pipeline stay a pattern', () => {
-    expect(pathWithParams('out/${t}/o.csv', { t: '..' }, false)).toMatchObject({ problem: expect.stringMatching(/folder name "\.\."/) });
-    expect(pathWithParams('out/${a}${b}/o.csv', { a: '.', b: '.' }, false)).toMatchObject({ problem: expect.stringMatching(/folder name "\.\."/) });
-    expect(pathWithParams('out/${t}/o.csv', { t: '.' }, false)).toMatchObject({ problem: expect.stringMatching(/folder name "\."/) });
+  it('a value may name folders; glob characters in it are literal in a source, and the pipeline\'s own stay a pattern', () => {
+    expect(pathWithParams('${root}/o.csv', { root: '/mnt/exports' }, false)).toEqual({ path: '/mnt/exports/o.csv' });
     expect(pathWithParams('data/${t}*.csv', { t: 'a?c' }, true)).toEqual({ path: 'data/a[?]c*.csv' });
+    expect(pathWithParams('data/${t}/x.csv', { t: '2024/[q1]' }, true)).toEqual({ path: 'data/2024/[[]q1]/x.csv' });
     expect(pathWithParams('data/**/${t}.csv', { t: 'x' }, true)).toEqual({ path: 'data/**/x.csv' });
     // A sink's path is not a pattern: the value is written as it is.
     expect(pathWithParams('out/${t}.csv', { t: 'a*[b]' }, false)).toEqual({ path: 'out/a*[b].csv' });
-    expect(pathWithParams('data/..${t}.csv', { t: 'x' }, true)).toEqual({ path: 'data/..x.csv' });
   });
 
   it('a pattern written in the pipeline still matches several files', async () => {

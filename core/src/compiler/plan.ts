@@ -375,41 +375,27 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
 const GLOB_CHARS = /[*?[]/g;
 
 /**
- * A path with its `${name}` params filled in. A value is literal text, one name inside one folder
- * level: it may not be empty, `.`/`..`, or hold a path separator, and when the path is a pattern
- * (sources read globs) its glob characters are escaped as one-character classes (`*` → `[*]`), so
- * `[ag]*` matches only a file of that name. Glob characters written in the pipeline stay a pattern.
+ * A path with its `${name}` params filled in. A value is literal text: it may not be empty (the path
+ * would silently become another one), and when the path is a pattern (sources read globs) its glob
+ * characters are escaped as one-character classes (`*` → `[*]`), so `[ag]*` matches only a file of
+ * that name. A value may name folders (`-p out=/mnt/exports`): params come from whoever runs the
+ * pipeline. Glob characters written in the pipeline stay a pattern.
  */
 export function pathWithParams(
   template: string,
   texts: Record<string, string>,
   pattern: boolean,
 ): { path: string } | { problem: string; hint: string } {
-  const hint = 'a param in a path is one literal name: pass the part that varies (a tenant, a month), and write folders and patterns in the pipeline itself';
-  const parts = template.split(/([/\\])/);
-  let out = '';
-  for (const part of parts) {
-    if (part === '/' || part === '\\') {
-      out += part;
-      continue;
-    }
-    let problem: string | undefined;
-    const filled = part.replace(/\$\{([^}]*)\}/g, (whole, raw: string) => {
-      const name = raw.trim();
-      if (!Object.hasOwn(texts, name)) return whole;
-      const value = texts[name]!;
-      if (value === '') problem ??= `param '${name}' is empty, so the path ${JSON.stringify(template)} would silently become another path`;
-      else if (/[/\\]/.test(value)) problem ??= `param '${name}' is ${JSON.stringify(value)}, which holds a path separator; in ${JSON.stringify(template)} it would reach another folder`;
-      else if (value.includes('\u0000')) problem ??= `param '${name}' holds a NUL character, which no path can`;
-      return pattern ? value.replace(GLOB_CHARS, (c) => `[${c}]`) : value;
-    });
-    if (problem) return { problem, hint };
-    if (filled !== part && (filled === '.' || filled === '..' || filled === '')) {
-      return { problem: `the params in ${JSON.stringify(part)} make the folder name ${JSON.stringify(filled)}, so the path ${JSON.stringify(template)} would reach another folder`, hint };
-    }
-    out += filled;
-  }
-  return { path: out };
+  let problem: string | undefined;
+  const path = template.replace(/\$\{([^}]*)\}/g, (whole, raw: string) => {
+    const name = raw.trim();
+    if (!Object.hasOwn(texts, name)) return whole;
+    const value = texts[name]!;
+    if (value === '') problem ??= `param '${name}' is empty, so the path ${JSON.stringify(template)} would silently become another path`;
+    else if (value.includes('\u0000')) problem ??= `param '${name}' holds a NUL character, which no path can`;
+    return pattern ? value.replace(GLOB_CHARS, (c) => `[${c}]`) : value;
+  });
+  return problem ? { problem, hint: 'give the param a value, or leave it out of the path' } : { path };
 }
 
 /** The params path (`.path`, `.columns[0].file`) of the first string field equal to `value`. */
