@@ -28,9 +28,11 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -47,16 +49,39 @@ class RunFailed(Exception):
         self.node = node
 
 
+def strict(v):
+    """v with every float NaN/±Infinity as DuckDB shows it in text ('nan', 'inf', '-inf') and every
+    other value JSON has no form for as its text: JSON has no NaN, and Node's JSON.parse refuses the
+    bare NaN Python writes by default (a committed run's result.json then read as a failure)."""
+    if isinstance(v, float):
+        if v != v:
+            return "nan"
+        if v in (float("inf"), float("-inf")):
+            return "inf" if v > 0 else "-inf"
+        return v
+    if v is None or isinstance(v, (bool, int, str)):
+        return v
+    if isinstance(v, dict):
+        return {str(k): strict(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [strict(x) for x in v]
+    return str(v)
+
+
+def dumps(v, **kw):
+    return json.dumps(strict(v), allow_nan=False, **kw)
+
+
 def emit(event):
     if isinstance(event.get("message"), str):
         event = {**event, "message": without_secrets(event["message"])}
-    print(json.dumps(event, default=str), flush=True)
+    print(dumps(event), flush=True)
 
 
 # --- session -----------------------------------------------------------------------------------
 
 
-def make_session(job, master=None, conf=None):
+def make_session(job, master=None, conf=None, scratch=None):
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.appName(f"caudal: {job['pipeline']}")
@@ -82,6 +107,11 @@ def make_session(job, master=None, conf=None):
         # a CSV cell holding a struct reads the same on both engines.
         "spark.sql.jsonGenerator.ignoreNullFields": "false",
     }
+    if scratch:
+        # Spark creates its warehouse folder (default: spark-warehouse in the current folder, the
+        # user's) on the first catalog lookup, a failing one too. The job keeps nothing in the
+        # catalog (temp views only), and enables no Hive support, so no Derby metastore is made.
+        settings["spark.sql.warehouse.dir"] = "file://" + os.path.join(scratch, "warehouse")
     if job.get("packages"):
         settings["spark.jars.packages"] = ",".join(job["packages"])
     settings.update(conf or {})
@@ -1316,11 +1346,11 @@ def run_job(spark, job, report_dir=None, run_id=None, journal=None, caller=None,
     if report_dir:
         os.makedirs(report_dir, exist_ok=True)
         with open(os.path.join(report_dir, "result.json"), "w", encoding="utf-8") as f:
-            json.dump(summary, f, indent=2, default=str)
+            f.write(dumps(summary, indent=2))
         if summary["quality"]:
             with open(os.path.join(report_dir, "quality.json"), "w", encoding="utf-8") as f:
                 total = [c for r in summary["quality"] for c in r["checks"]]
-                json.dump({"score": score(total), "nodes": summary["quality"]}, f, indent=2, default=str)
+                f.write(dumps({"score": score(total), "nodes": summary["quality"]}, indent=2))
     return summary
 
 
@@ -1379,7 +1409,16 @@ def main(argv=None):
         print(f"caudal_spark: {args.job} is not a Caudal Spark job", file=sys.stderr)
         return EXIT_INVALID
     conf = dict(c.split("=", 1) for c in args.conf)
-    spark = make_session(job, args.master, conf)
+    # The session's own files (warehouse, metastore), removed when the job ends.
+    scratch = tempfile.mkdtemp(prefix="caudal-spark-session-")
+    try:
+        return run_main(args, job, conf, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def run_main(args, job, conf, scratch):
+    spark = make_session(job, args.master, conf, scratch)
     run_id = args.run_id or time.strftime("%Y%m%d%H%M%S") + "_" + uuid.uuid4().hex[:6]
     journal = Journal(args.journal, run_id, job["pipeline"], args.base_dir, args.owner_host)
     try:

@@ -310,4 +310,48 @@ export const CASES: Case[] = [
     nodes: [...typed, { id: 'csv', type: 'sink.csv', params: { path: '${out}/orders.csv', if_exists: 'overwrite', delimiter: '|', null_string: 'NULL', timestamp_format: '%Y-%m-%dT%H:%M:%S' } }, { id: 'json', type: 'sink.json', params: { path: '${out}/orders.jsonl', if_exists: 'overwrite' } }, parquet('parts', 'by_channel', { partition_by: ['channel'] })],
     edges: [...typedEdges, 'dated -> csv', 'dated -> json', 'dated -> parts'],
   },
+  readInto('csv source: a quoted empty field is an empty text, an unquoted one NULL', 'source.csv', { path: 'quoted-empty.csv' }, 'quoted_empty.parquet'),
+  readInto('csv source: null_strings without "" keep an empty field as an empty text', 'source.csv', { path: 'quoted-empty.csv', null_strings: ['x'] }, 'quoted_empty_x.parquet'),
+  {
+    name: 'expressions whose Spark spelling means something else are translated to the same values',
+    nodes: [
+      { id: 'v', type: 'transform.sql', params: { query: "SELECT * FROM (VALUES (1, 3.7::DOUBLE, 0.285::DOUBLE, 1.00::DECIMAL(10,2), '12.7', TIMESTAMP '2024-03-10 00:00:00', [1, 2, 3], 'abc'), (2, -3.7::DOUBLE, -2.5::DOUBLE, 2.00::DECIMAL(10,2), '1e3', TIMESTAMP '1969-12-31 23:59:59.999999', CAST([] AS INTEGER[]), 'abc' || chr(10)), (3, 2.5::DOUBLE, 1.005::DOUBLE, 2.50::DECIMAL(10,2), ' 7 ', TIMESTAMP '2024-02-29 12:00:00', [4], 'a1'), (4, -2.5::DOUBLE, 1.0::DOUBLE, -2.50::DECIMAL(10,2), '-2.5', TIMESTAMP '2024-01-01 00:00:00', [4], 'a1')) t(id, half, d, m, numtxt, ts, l, s)" } },
+      {
+        id: 'calc',
+        type: 'transform.derive',
+        params: {
+          columns: [
+            { name: 'as_int', expression: 'CAST(half AS INTEGER)' },
+            { name: 'dec_int', expression: 'CAST(m AS INTEGER)' },
+            { name: 'txt_half', expression: "TRY_CAST(CAST(half AS DECIMAL(4,1)) || '' AS INTEGER)" },
+            { name: 'as_big', expression: 'half::BIGINT' },
+            { name: 'txt_int', expression: 'TRY_CAST(numtxt AS INTEGER)' },
+            { name: 'r2', expression: 'round(d, 2)' },
+            { name: 'third', expression: 'm / 3' },
+            { name: 'ep', expression: 'epoch(ts)' },
+            { name: 'months', expression: "date_diff('month', TIMESTAMP '2000-01-31', ts)" },
+            { name: 'doy', expression: "strftime(ts, '%j')" },
+            { name: 'n', expression: 'len(l)' },
+            { name: 'first_el', expression: 'l[1]' },
+            { name: 'last_el', expression: 'l[-1]' },
+            { name: 'alpha', expression: "regexp_matches(s, '^[[:alpha:]]+$')" },
+            { name: 'word', expression: "regexp_matches(s, '^\\w+$')" },
+            { name: 'digits', expression: "s SIMILAR TO '[a-z][0-9]'" },
+            { name: 'special', expression: "CAST(CASE WHEN id = 1 THEN 'inf'::DOUBLE WHEN id = 2 THEN 'nan'::DOUBLE ELSE -'inf'::DOUBLE END AS VARCHAR)" },
+          ],
+        },
+      },
+      parquet('sink', 'meaning.parquet'),
+    ],
+    edges: ['v -> calc', 'calc -> sink'],
+  },
+  {
+    name: 'aggregate first/last skip NULL values, avg of a DECIMAL is the exact mean',
+    nodes: [
+      { id: 'v', type: 'transform.sql', params: { query: "SELECT * FROM (VALUES ('x', 3, NULL, 1.00::DECIMAL(10,2)), ('x', 5, 'b', 2.00::DECIMAL(10,2)), ('x', 6, 'c', 2.00::DECIMAL(10,2)), ('y', 1, 'a', 1.00::DECIMAL(10,2))) t(g, id, k, m)" } },
+      { id: 'agg', type: 'transform.aggregate', params: { group_by: ['g'], aggregations: [{ name: 'first_k', function: 'first', column: 'k', order_by: 'id' }, { name: 'last_k', function: 'last', column: 'k', order_by: 'id' }, { name: 'mean', function: 'avg', column: 'm' }] } },
+      parquet('sink', 'first.parquet'),
+    ],
+    edges: ['v -> agg', 'agg -> sink'],
+  },
 ];

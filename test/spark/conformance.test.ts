@@ -53,9 +53,10 @@ async function prepareCase(root: string, c: Case, index: number): Promise<void> 
   await cp(path.join(root, 'data'), dir, { recursive: true });
   const params = { out: { type: 'string', default: 'out' }, ...(c.params ?? {}) };
   const doc = pipeline(c.nodes, c.edges, { name: c.name, params });
-  const duck = await run(doc, dir, { params: { out: path.join(dir, 'duck') } });
+  // Outputs relative to the case folder.
+  const duck = await run(doc, dir, { params: { out: 'duck' } });
   const jobDir = path.join(dir, 'job');
-  const exportError = await exportJob(doc, dir, jobDir, { out: path.join(dir, 'spark') }).then(
+  const exportError = await exportJob(doc, dir, jobDir, { out: 'spark' }).then(
     () => undefined,
     (e: Error) => {
       console.warn(`export failed for '${c.name}': ${e.message}`);
@@ -138,12 +139,12 @@ async function prepareAtomic(root: string): Promise<void> {
     ['orders -> failpoint_a', 'orders -> bad', 'bad -> b'],
     { name: 'atomic', params: { out: { type: 'string', default: 'out' } } },
   );
-  const duck = await run(doc, dir, { params: { out: path.join(dir, 'duck') } });
+  const duck = await run(doc, dir, { params: { out: 'duck' } });
   // On Spark the failing sink is made valid, and the run is stopped right after publishing the first
   // one instead (CAUDAL_SPARK_FAILPOINT): the published file must be put back.
   const sparkDoc = { ...doc, nodes: doc.nodes.map((n) => (n.id === 'bad' ? { ...n, params: { columns: [{ name: 'n', expression: 'length(note)' }] } } : n)) };
   const jobDir = path.join(dir, 'job');
-  await exportJob(sparkDoc, dir, jobDir, { out: path.join(dir, 'spark') });
+  await exportJob(sparkDoc, dir, jobDir, { out: 'spark' });
   atomic = { dir, jobDir, reportDir: path.join(dir, 'report'), duck: { status: duck.summary.status } };
 }
 

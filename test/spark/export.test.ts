@@ -114,4 +114,49 @@ describe('caudal export spark', () => {
       expect.objectContaining({ code: 'unsupported_on_engine', nodeId: 'orders', message: expect.stringContaining("the file starts with 1 line(s) before the data, which Spark's CSV reader cannot skip") }),
     ]);
   });
+
+  it('refuses a one-column CSV file with empty lines: rows of NULL on DuckDB, skipped by Spark', async () => {
+    await writeFile(path.join(dir, 'one.csv'), 's\na\n\nb\n');
+    await writeFile(path.join(dir, 'one-ok.csv'), 's\na\nb\n');
+    const doc = (file: string) => pipeline([{ id: 'orders', type: 'source.csv', params: { path: file, all_varchar: true } }, out], ['orders -> sink']);
+    const { job, problems } = await exportSpark(doc('one.csv'), { baseDir: dir, params: {} });
+    expect(job).toBeUndefined();
+    expect(problems).toEqual([expect.objectContaining({ nodeId: 'orders', path: 'nodes[0].params.path', message: expect.stringContaining('an empty line (line 3)') })]);
+    expect((await exportSpark(doc('one-ok.csv'), { baseDir: dir, params: {} })).problems).toEqual([]);
+  });
+
+  it('refuses, naming the node, what would mean something else on Spark and cannot be translated', async () => {
+    const values = { id: 'v', type: 'transform.sql', params: { query: "SELECT * FROM (VALUES (1, 'NaN'::DOUBLE, '69-01-01')) t(id, z, txt)" } };
+    const cases: Array<[string, string]> = [
+      ["try_strptime(txt, '%y-%m-%d')", 'two-digit year'],
+      ["try_strptime(txt, '%H:%M')", 'has no year'],
+    ];
+    for (const [expression, message] of cases) {
+      const doc = pipeline([values, { id: 'calc', type: 'transform.derive', params: { columns: [{ name: 'x', expression }] } }, out], ['v -> calc', 'calc -> sink']);
+      const { problems } = await exportSpark(doc, { baseDir: dir, params: {} });
+      expect(problems, expression).toEqual([expect.objectContaining({ code: 'unsupported_on_engine', nodeId: 'calc', message: expect.stringContaining(message) })]);
+    }
+    const range = pipeline([{ id: 'v', type: 'transform.sql', params: { query: 'SELECT i AS id FROM range(0, 10) t(i)' } }, out], ['v -> sink']);
+    expect((await exportSpark(range, { baseDir: dir, params: {} })).problems).toEqual([expect.objectContaining({ nodeId: 'v', message: expect.stringContaining('range()/generate_series() as a table') })]);
+  });
+
+  it('translates casts, rounding, list indexes, regular expressions and first/last to what DuckDB means', async () => {
+    const values = { id: 'v', type: 'transform.sql', params: { query: "SELECT * FROM (VALUES (1, 3.7::DOUBLE, '12.7', [1, 2], 'abc', NULL::VARCHAR)) t(id, half, txt, l, s, k)" } };
+    const calc = {
+      id: 'calc',
+      type: 'transform.derive',
+      params: { columns: [{ name: 'a', expression: 'CAST(half AS INTEGER)' }, { name: 'b', expression: 'TRY_CAST(txt AS BIGINT)' }, { name: 'c', expression: 'l[-1]' }, { name: 'd', expression: "regexp_matches(s, '^[[:alpha:]]+$')" }, { name: 'e', expression: 'len(l)' }] },
+    };
+    const agg = { id: 'agg', type: 'transform.aggregate', params: { group_by: ['id'], aggregations: [{ name: 'f', function: 'first', column: 'k', order_by: 'a' }] } };
+    const { job, problems } = await exportSpark(pipeline([values, calc, agg, out], ['v -> calc', 'calc -> agg', 'agg -> sink']), { baseDir: dir, params: {} });
+    expect(problems).toEqual([]);
+    const derived = views(job?.steps).find((s) => s.node === 'calc')!.sql;
+    expect(derived).toContain('CAST(BROUND(');
+    expect(derived).toContain('TRY_CAST(ROUND(TRY_CAST(');
+    expect(derived).toContain('TRY_ELEMENT_AT(');
+    expect(derived).toContain('\\\\p{Alpha}');
+    expect(derived).toContain('\\\\z');
+    expect(derived).toContain('SIZE(');
+    expect(views(job?.steps).find((s) => s.node === 'agg')!.sql).toMatch(/NOT `?\w*`?\.?`k` IS NULL/);
+  });
 });

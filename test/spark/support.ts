@@ -85,6 +85,8 @@ export async function writeTestData(dir: string, rows = 400): Promise<void> {
   // JSON values that the listed types would change: a fraction in an integer, a time after a date.
   await writeFile(path.join(dir, 'fraction.jsonl'), '{"event_id":1,"qty":3}\n{"event_id":2,"qty":2.5}\n');
   await writeFile(path.join(dir, 'date_time.jsonl'), '{"event_id":1,"day":"2024-05-06"}\n{"event_id":2,"day":"2024-05-06 10:30"}\n');
+  // Quoted empty fields ("") are empty texts, unquoted ones NULL, on both engines.
+  await writeFile(path.join(dir, 'quoted-empty.csv'), 'id,a,b\n1,"",x\n2,,""\n3,"NA",y\n');
   await writeFile(path.join(dir, 'countries.csv'), 'from,to\nspain,ES\nespana,ES\nfrance,FR\ngermany,DE\ndeutschland,DE\nitaly,IT\n');
   const db = await Db.open({ threads: 1 });
   try {

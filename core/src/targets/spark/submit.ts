@@ -89,11 +89,38 @@ export async function submitSparkJob(job: SparkJob, opts: SparkSubmitOptions): P
       child.on('close', (code) => resolve(code ?? 1));
     });
     opts.signal?.removeEventListener('abort', onAbort);
-    const result = await readFile(path.join(opts.reportDir, 'result.json'), 'utf8').then((t) => JSON.parse(t) as SparkRunResult, () => undefined);
+    const result = await readFile(path.join(opts.reportDir, 'result.json'), 'utf8').then((t) => readResult(t, exitCode), () => undefined);
     if (result) return { exitCode, status: result.status, ...(result.error ? { error: result.error } : {}) };
     const killed = exitCode === 137 ? ' (the driver was killed)' : '';
     return { exitCode: exitCode === 0 ? 1 : exitCode, status: 'failed', error: { kind: 'execution', message: `spark-submit exited ${exitCode}${killed} before the job reported a result; set CAUDAL_SPARK_LOG=1 to see its log` } };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The job's result.json. A report that does not parse (a driver of an older Caudal wrote bare NaN
+ * into a quality sample) must not turn a committed run into a failed one, which a scheduler would
+ * retry, loading the rows again: the status is then taken from the text, or from the driver's exit
+ * code (0 only when the run succeeded).
+ */
+export function readResult(text: string, exitCode: number): SparkRunResult {
+  try {
+    const parsed = JSON.parse(text) as Partial<SparkRunResult>;
+    if (parsed.status === 'succeeded' || parsed.status === 'failed' || parsed.status === 'cancelled') return parsed as SparkRunResult;
+  } catch {
+    // read below
+  }
+  // The summary's own status comes before its nodes and quality results (caudal_spark.py's run_job).
+  const status = /"status"\s*:\s*"(succeeded|failed|cancelled)"/.exec(text)?.[1] as SparkRunResult['status'] | undefined;
+  if (status === 'succeeded' || (status === undefined && exitCode === 0)) return { exitCode, status: 'succeeded' };
+  const error = /"error"\s*:\s*\{\s*"kind"\s*:\s*"(\w+)"\s*,\s*"message"\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(text);
+  let message = `the job's report (result.json) cannot be read; spark-submit exited ${exitCode}`;
+  try {
+    if (error) message = JSON.parse(`"${error[2]}"`) as string;
+  } catch {
+    // the text as written
+    message = error?.[2] ?? message;
+  }
+  return { exitCode, status: status ?? 'failed', error: { kind: error?.[1] ?? (status === 'cancelled' ? 'cancelled' : 'execution'), message } };
 }
