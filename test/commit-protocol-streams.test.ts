@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { caudal } from './support/cli.js';
 import { tempDir } from './support/pipeline.js';
 import { PG, pgSandbox, pgSecretEnv, preparedTransactionsIn } from './support/postgres.js';
+import { readCommitted } from './support/kafka.js';
 import { SERVICES } from './support/services.js';
 
 /**
@@ -24,17 +25,6 @@ afterAll(async () => {
   await admin.deleteTopics({ topics }).catch(() => undefined);
   await admin.disconnect();
 });
-
-async function readCommitted(topic: string, timeoutMs = 4000): Promise<string[]> {
-  const consumer = kafka.consumer({ groupId: `verify-${randomUUID()}` });
-  const seen: string[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topics: [topic], fromBeginning: true });
-  await consumer.run({ eachMessage: async ({ message }) => void seen.push(String(message.value)) });
-  await new Promise((r) => setTimeout(r, timeoutMs));
-  await consumer.disconnect();
-  return seen;
-}
 
 async function project(name: string) {
   const dir = path.join(root, name);
@@ -64,7 +54,7 @@ async function project(name: string) {
     run: (more: NodeJS.ProcessEnv = {}) => caudal(['run', 'pipeline.json', '-q'], { cwd: dir, env: { ...env, ...more } }),
     clean: () => caudal(['clean', 'pipeline.json'], { cwd: dir, env }),
     state: async () => ({
-      kafka: (await readCommitted(topic)).length,
+      kafka: (await readCommitted(kafka, topic)).length,
       pg: Number((await q<{ n: string }>(`SELECT count(*) AS n FROM "${table}"`))[0]!.n),
     }),
     journals: () => readdir(path.join(dir, 'runtime/runs')).catch(() => []),

@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunEvent, RunSummary } from '../core/src/engine/protocol.js';
 import { tempDir } from './support/pipeline.js';
 import { pgConnection, pgSandbox } from './support/postgres.js';
 import { connectTo, SERVICES } from './support/services.js';
+import { inDb } from './support/duckdb.js';
 
 /**
  * source.kafka against the real broker, through the engine API (the sources under test, no build):
@@ -55,19 +55,7 @@ async function produce(t: string, from: number, to: number): Promise<void> {
   }
 }
 
-async function query(file: string, sql: string): Promise<Record<string, unknown>[]> {
-  const db = await DuckDBInstance.create(file);
-  try {
-    const c = await db.connect();
-    try {
-      return (await c.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
-    } finally {
-      c.closeSync();
-    }
-  } finally {
-    db.closeSync();
-  }
-}
+const query = inDb;
 
 async function watch(name: string, t: string, group: string, events: RunEvent[], sink: object = { id: 'load', type: 'sink.duckdb', params: { database: 'wh.duckdb', table: 'events', mode: 'append' } }) {
   const dir = path.join(root, name);

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caudal } from './support/cli.js';
 import { tempDir } from './support/pipeline.js';
 import { connectTo, SERVICES } from './support/services.js';
+import { inDb } from './support/duckdb.js';
+import { readCommitted } from './support/kafka.js';
 
 /**
  * source.kafka and sink.kafka against the real broker (test/services/up.sh): bounded reads that
@@ -58,19 +59,7 @@ async function project(name: string, doc: object): Promise<{ dir: string; run: (
   return { dir, run: (...args) => caudal(['run', 'pipeline.json', ...args], { cwd: dir, env }) };
 }
 
-async function query(file: string, sql: string): Promise<Record<string, unknown>[]> {
-  const db = await DuckDBInstance.create(file);
-  try {
-    const c = await db.connect();
-    try {
-      return (await c.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
-    } finally {
-      c.closeSync();
-    }
-  } finally {
-    db.closeSync();
-  }
-}
+const query = inDb;
 
 const toWarehouse = (from: string, extra: object[] = [], edges: object[] = []) => ({
   nodes: [{ id: 'events', type: 'source.kafka', params: { connection: 'bus', topics: [from] } }, { id: 'load', type: 'sink.duckdb', params: { database: 'wh.duckdb', table: 'events', mode: 'append' } }, ...extra],
@@ -286,17 +275,6 @@ describe('--watch through the engine API (what the studio\'s "Run continuously" 
 });
 
 describe('sink.kafka', () => {
-  async function readCommitted(t: string, timeoutMs = 4000): Promise<string[]> {
-    const consumer = kafka.consumer({ groupId: `verify-${randomUUID()}` });
-    const seen: string[] = [];
-    await consumer.connect();
-    await consumer.subscribe({ topics: [t], fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => void seen.push(String(message.value)) });
-    await new Promise((r) => setTimeout(r, timeoutMs));
-    await consumer.disconnect();
-    return seen;
-  }
-
   it('refuses to publish a row with NaN or Infinity, which JSON cannot hold, naming the column; nothing is published', async () => {
     const out = await topic('nan', 1);
     const p = await project('publish-nan', {
@@ -310,7 +288,7 @@ describe('sink.kafka', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('column "ratio" holds');
     expect(r.stderr).toContain('which JSON cannot represent');
-    expect(await readCommitted(out)).toEqual([]);
+    expect(await readCommitted(kafka, out)).toEqual([]);
   });
 
   it('publishes every row as JSON in one transaction; a failed run publishes nothing readers can see', async () => {
@@ -339,9 +317,9 @@ describe('sink.kafka', () => {
     });
     const f = await failing.run('-q');
     expect(f.code).toBe(1);
-    expect(await readCommitted(out)).toEqual([]);
+    expect(await readCommitted(kafka, out)).toEqual([]);
     expect((await ok.run('-q')).code).toBe(0);
-    const seen = (await readCommitted(out)).map((v) => JSON.parse(v) as { id: number; name: string });
+    const seen = (await readCommitted(kafka, out)).map((v) => JSON.parse(v) as { id: number; name: string });
     expect(seen.length).toBe(200);
     expect(seen.map((m) => m.id).sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i));
   });

@@ -3,12 +3,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caudal, startCaudal, startWatching } from './support/cli.js';
 import { tempDir } from './support/pipeline.js';
 import { PG, pgSandbox, pgSecretEnv } from './support/postgres.js';
 import { connectTo, SERVICES } from './support/services.js';
+import { inDb } from './support/duckdb.js';
 
 /**
  * source.rabbitmq and sink.rabbitmq against the real broker (test/services/up.sh): acknowledgements
@@ -63,19 +63,7 @@ async function project(name: string, nodes: object[], edges: Array<[string, stri
   return { dir, env, run: (...a) => caudal(['run', 'pipeline.json', ...a], { cwd: dir, env }) };
 }
 
-async function query(file: string, sql: string): Promise<Record<string, unknown>[]> {
-  const db = await DuckDBInstance.create(file);
-  try {
-    const c = await db.connect();
-    try {
-      return (await c.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
-    } finally {
-      c.closeSync();
-    }
-  } finally {
-    db.closeSync();
-  }
-}
+const query = inDb;
 
 const depth = async (qn: string) => (await ch.checkQueue(qn)).messageCount;
 const columns = [{ name: 'id', type: 'INTEGER' }, { name: 'seq', type: 'BIGINT' }];
