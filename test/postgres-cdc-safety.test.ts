@@ -151,6 +151,26 @@ describe('source.postgres_cdc refuses what it cannot capture faithfully', () => 
     ]);
   });
 
+  it('an UPDATE that changes the primary key reaches a mirror as a delete of the old key and an insert of the new row (with default and FULL identity)', async () => {
+    for (const identity of ['DEFAULT', 'FULL']) {
+      const t = `rekey_${identity.toLowerCase()}`;
+      await q(`CREATE TABLE ${t} (id int PRIMARY KEY, v text)`);
+      await q(`ALTER TABLE ${t} REPLICA IDENTITY ${identity}`);
+      await q(`INSERT INTO ${t} VALUES (1, 'a'), (2, 'b')`);
+      await q(`CREATE TABLE ${t}_mirror (id int PRIMARY KEY, v text)`);
+      const d = doc(`${tag} ${t}`, t, `${t}_mirror`, { slot: `${tag}_${t}` }, true);
+      expect((await run(d)).error).toBeUndefined();
+      await q(`UPDATE ${t} SET id = 10 WHERE id = 1`);
+      await q(`UPDATE ${t} SET v = 'b2' WHERE id = 2`);
+      const s = await run(d);
+      expect(s.error, identity).toBeUndefined();
+      expect(await q(`SELECT id, v FROM ${t}_mirror ORDER BY id`), identity).toEqual([
+        { id: 2, v: 'b2' },
+        { id: 10, v: 'a' },
+      ]);
+    }
+  });
+
   it('fails on a TRUNCATE of the table, naming it, without acknowledging past it', async () => {
     await q(`CREATE TABLE trunc (id int PRIMARY KEY, v text)`);
     await q(`INSERT INTO trunc VALUES (1, 'a'), (2, 'b')`);

@@ -116,7 +116,7 @@ async function publicationOf(client: pg.Client, name: string): Promise<Publicati
  * or belongs to another pipeline, and a slot that is not a pgoutput slot of this database or that
  * another pipeline's publication names. Returns which of the two exist.
  */
-export async function checkReplication(client: pg.Client, spec: ReplicationSpec, nodeId: string): Promise<{ publication: boolean; slot: boolean }> {
+export async function checkReplication(client: pg.Client, spec: ReplicationSpec, nodeId: string): Promise<{ publication: boolean; slot: boolean; primaryKey: string[] }> {
   const table = pgTable(spec.table);
   const refuse = (message: string, hint: string) => new CaudalError('validation', `node '${nodeId}': ${message}`, { nodeId, hint });
 
@@ -178,11 +178,26 @@ export async function checkReplication(client: pg.Client, spec: ReplicationSpec,
       }
     }
   }
-  return { publication: pub !== undefined, slot: slot !== undefined };
+  return { publication: pub !== undefined, slot: slot !== undefined, primaryKey: await primaryKeyOf(client, spec.table) };
 }
 
 function unquote(quoted: string): string {
   return quoted.replace(/"((?:[^"]|"")*)"/g, (_, s: string) => s.replaceAll('""', '"'));
+}
+
+/** The table's primary key columns, in key order (none: no primary key). */
+async function primaryKeyOf(client: pg.Client, table: { schema: string; name: string }): Promise<string[]> {
+  const { rows } = await client.query<{ name: string }>(
+    `SELECT a.attname AS name
+       FROM pg_index i
+       JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+       CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
+      WHERE n.nspname = $1 AND c.relname = $2 AND i.indisprimary
+      ORDER BY k.ord`,
+    [table.schema, table.name],
+  );
+  return rows.map((r) => r.name);
 }
 
 /** Checks (checkReplication), then creates what is missing; true when the slot was new. */

@@ -24,9 +24,14 @@ export { dropReplication, ensureReplication } from './cdc-setup.js';
 export interface CdcSpec extends ReplicationSpec {
   maxRows: number;
   maxWaitMs: number;
+  /** The table's primary key (checkReplication): with REPLICA IDENTITY FULL, what tells a key change. */
+  primaryKey?: string[];
 }
 
 export type ChangeOp = 'insert' | 'update' | 'delete';
+
+/** A value of a decoded tuple as comparable text (NULL and a missing value alike). */
+const textOf = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
 export interface Change {
   op: ChangeOp;
@@ -141,10 +146,21 @@ export class CdcSession {
       case 'insert':
         this.change('insert', lsn, msg.relation, msg.new);
         break;
-      case 'update':
-        // With REPLICA IDENTITY FULL the plugin fills unchanged TOASTed values from the old row.
-        this.change('update', lsn, msg.relation, msg.new);
+      case 'update': {
+        // An UPDATE that changes the row's key is a delete of the old key and an insert of the new
+        // row: delivered as an update of the new key, a mirror kept the old row too. PostgreSQL
+        // sends the old key only when it changed (default or index identity), or the whole old row
+        // (REPLICA IDENTITY FULL, where the primary key tells). With FULL the plugin also fills
+        // unchanged TOASTed values from the old row.
+        const old = msg.key ?? msg.old;
+        const keyColumns = msg.key ? msg.relation.keyColumns : (this.spec.primaryKey ?? []);
+        const moved = old !== null && keyColumns.length > 0 && keyColumns.some((k) => textOf(old[k]) !== textOf(msg.new[k]));
+        if (moved) {
+          this.change('delete', lsn, msg.relation, old);
+          this.change('insert', lsn, msg.relation, msg.new);
+        } else this.change('update', lsn, msg.relation, msg.new);
         break;
+      }
       case 'delete':
         this.change('delete', lsn, msg.relation, msg.key ?? msg.old);
         break;

@@ -91,7 +91,7 @@ export const postgresCdcSourceNode = defineNode({
     // Previews touch neither slot nor publication; plans (validate) and runs check them before anything is created.
     const slot = p.slot ?? (ctx.mode === 'preview' ? defaultReplicationName(owner.pipeline, owner.node) : await resolveDefaultSlot(config, owner, table, p.publication));
     const spec: CdcSpec = { table, slot, publication: p.publication ?? slot, create: p.create, owner, maxRows: p.max_rows, maxWaitMs: p.max_wait_ms };
-    if (ctx.mode !== 'preview') await withClient(config, (client) => checkReplication(client, spec, ctx.nodeId));
+    if (ctx.mode !== 'preview') spec.primaryKey = (await withClient(config, (client) => checkReplication(client, spec, ctx.nodeId))).primaryKey;
     // One state per slot and server: whether the snapshot was taken.
     const key = stateKey({ type: 'postgres_cdc', host: config.host, port: config.port, database: config.database, slot }, `postgres ${config.host}:${config.port}/${config.database}, slot ${slot}`);
     const state = ctx.mode === 'run' ? (await ctx.readState(key))?.state : undefined;
@@ -171,7 +171,9 @@ primary key or \`REPLICA IDENTITY FULL\` (see *Refused*).
 **Rows.** Each change is a row with the table's columns (for a delete: the key columns, the rest
 NULL, unless the table has \`REPLICA IDENTITY FULL\`), plus \`_op\` (\`insert\`, \`update\`, \`delete\`, or
 \`snapshot\` for rows of the initial snapshot), \`_lsn\` (the transaction's commit position),
-\`_seq\` (order within the batch) and \`_commit_time\`. Changes arrive in commit order, whole
+\`_seq\` (order within the batch) and \`_commit_time\`. An UPDATE that changes the primary key (or
+the replica identity's key) arrives as two rows: a \`delete\` of the old key, then an \`insert\` of
+the new row, so a mirror keyed on it drops the old row. Changes arrive in commit order, whole
 transactions at a time. Column types are those of source.postgres, in changes as in the snapshot
 (e.g. unconstrained \`numeric\` as DOUBLE, refusing a value with more than 15 significant digits).
 
