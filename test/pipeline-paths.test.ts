@@ -1,7 +1,8 @@
 import { access, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expandHome, globToRegExp } from '../core/src/compiler/read-own-output.js';
+import { expandHome } from '../core/src/compiler/read-own-output.js';
+import { globToRegExp } from '../core/src/util/glob.js';
 import { pipeline, problemsOf, run, tempDir } from './support/pipeline.js';
 
 /** Paths in a pipeline: `~/` is the home folder; a source pattern may not match the pipeline's own output. */

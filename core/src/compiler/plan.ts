@@ -19,6 +19,7 @@ import { explainDuckDbError } from './duckdb-errors.js';
 import { checkExpressionShape, checkQueryShape, dateLiteral, decimalLiteral, ident, literal, stringLiteral, stripTrailingSemicolon, substituteParams } from './sql.js';
 import { upstreamClosure } from './graph.js';
 import { expandHome, sinksReadBack } from './read-own-output.js';
+import { escapeGlob } from '../util/glob.js';
 import { decideMaterialization, type ExecutionInfo } from './materialize.js';
 import { resolveParamValues, validateStructure, type ParamValue } from './validate.js';
 import { closest, didYouMean } from '../util/suggest.js';
@@ -371,8 +372,6 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
   return plan;
 }
 
-/** Glob characters of DuckDB's file patterns (`**` is two `*`); braces are not special there. */
-const GLOB_CHARS = /[*?[]/g;
 
 /**
  * A path with its `${name}` params filled in. A value is literal text: it may not be empty (the path
@@ -393,7 +392,7 @@ export function pathWithParams(
     const value = texts[name]!;
     if (value === '') problem ??= `param '${name}' is empty, so the path ${JSON.stringify(template)} would silently become another path`;
     else if (value.includes('\u0000')) problem ??= `param '${name}' holds a NUL character, which no path can`;
-    return pattern ? value.replace(GLOB_CHARS, (c) => `[${c}]`) : value;
+    return pattern ? escapeGlob(value) : value;
   });
   return problem ? { problem, hint: 'give the param a value, or leave it out of the path' } : { path };
 }

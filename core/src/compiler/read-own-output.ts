@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Pipeline } from '../model/schema.js';
 import type { Problem } from '../util/errors.js';
 import type { PlannedNode } from './plan.js';
+import { globToRegExp, isGlob } from '../util/glob.js';
 
 /**
  * A leading `~` in a pipeline's path is the user's home folder, as in a shell: `~/exports/o.csv`.
@@ -12,42 +13,6 @@ export function expandHome(p: string, home = os.homedir()): string {
   if (p === '~') return home;
   if (p.startsWith('~/') || (path.sep === '\\' && p.startsWith('~\\'))) return path.join(home, p.slice(2));
   return p;
-}
-
-/** True when the path is a pattern for DuckDB's glob (`*`, `?`, `[…]`, `**`). */
-export function isGlob(p: string): boolean {
-  return /[*?[]/.test(p);
-}
-
-/**
- * DuckDB's glob as a regular expression over a whole path: `*` and `?` stay within one folder
- * level, `**` crosses levels, `[abc]` / `[!abc]` are one-character classes.
- */
-export function globToRegExp(pattern: string): RegExp {
-  let out = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '*') {
-      if (pattern[i + 1] === '*') {
-        // `**/` also matches no folder at all.
-        const slash = pattern[i + 2] === '/';
-        out += slash ? '(?:.*/)?' : '.*';
-        i += slash ? 2 : 1;
-      } else out += '[^/]*';
-    } else if (c === '?') out += '[^/]';
-    else if (c === '[') {
-      const end = pattern.indexOf(']', i + 2);
-      if (end < 0) out += '\\[';
-      else {
-        let body = pattern.slice(i + 1, end);
-        const negated = body.startsWith('!') || body.startsWith('^');
-        if (negated) body = body.slice(1);
-        out += `[${negated ? '^' : ''}${body.replace(/[\\\]^]/g, (m) => `\\${m}`)}]`;
-        i = end;
-      }
-    } else out += c.replace(/[.+^${}()|\\/]/g, (m) => `\\${m}`);
-  }
-  return new RegExp(`^${out}$`);
 }
 
 /**

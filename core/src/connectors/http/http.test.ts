@@ -5,7 +5,8 @@ import { jsonPathRecords } from './json-path.js';
 import { RequestLimiter } from './limiter.js';
 import { backoffMs, DEFAULT_HTTP_RETRY, isRetryableStatus, retryAfterMs } from './retry-policy.js';
 import { safeUrl } from './safe-url.js';
-import { globToRegExp, parseS3Url, selects } from '../s3/location.js';
+import { parseS3Url, selects } from '../s3/location.js';
+import { globToRegExp } from '../../util/glob.js';
 import { compareCursor } from '../rest/spool.js';
 
 describe('safeUrl', () => {

@@ -7,6 +7,7 @@ import { transcodeFile, type ConvertedEncoding } from '../../util/transcode.js';
 import { argsSql, type Detected, PLAN_PREFIX_BYTES } from './detect.js';
 import type { CsvFile } from './files.js';
 import type { CsvSourceParams } from './params.js';
+import { isGlob } from '../../util/glob.js';
 
 /** Header lines already compared, by file version and expected names. */
 const checked = new Set<string>();
@@ -62,7 +63,7 @@ export async function checkSameHeaders(ctx: CompileContext<CsvSourceParams>, fil
  */
 export function laterHeadersStep(ctx: CompileContext<CsvSourceParams>, pattern: string, files: CsvFile[], detected: Detected): SetupStep | undefined {
   // A path without wildcards names one file: nothing can be added to it.
-  if (!/[*?[]/.test(pattern) || !detected.dialect.header || files.some((f) => f.read !== f.original)) return undefined;
+  if (!isGlob(pattern) || !detected.dialect.header || files.some((f) => f.read !== f.original)) return undefined;
   const seen = new Set(files.map((f) => f.original));
   return {
     kind: 'hook',
