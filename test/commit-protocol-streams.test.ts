@@ -1,12 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { caudal } from './support/cli.js';
 import { tempDir } from './support/pipeline.js';
 import { PG, pgSandbox, pgSecretEnv, preparedTransactionsIn } from './support/postgres.js';
-import { readCommitted } from './support/kafka.js';
+import { kafkaSandbox, readCommitted } from './support/kafka.js';
 import { SERVICES } from './support/services.js';
 
 /**
@@ -17,21 +15,12 @@ import { SERVICES } from './support/services.js';
  */
 const { client, schema, q } = await pgSandbox();
 const root = await tempDir('caudal-commit-streams-');
-const kafka = new Kafka({ clientId: 'caudal-commit-test', brokers: [...SERVICES.kafkaBrokers], logLevel: logLevel.NOTHING });
-const admin = kafka.admin();
-await admin.connect();
-const topics: string[] = [];
-afterAll(async () => {
-  await admin.deleteTopics({ topics }).catch(() => undefined);
-  await admin.disconnect();
-});
+const { kafka, topic: newTopic } = await kafkaSandbox('caudal-commit');
 
 async function project(name: string) {
   const dir = path.join(root, name);
   await mkdir(dir, { recursive: true });
-  const topic = `caudal-commit-${name}-${randomUUID().slice(0, 8)}`;
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
-  topics.push(topic);
+  const topic = await newTopic(name);
   const table = name.replace(/-/g, '_');
   await q(`CREATE TABLE "${table}" (id int)`);
   const env = { ...pgSecretEnv('db'), CAUDAL_RUNTIME_DIR: path.join(dir, 'runtime'), CAUDAL_CONFIG_DIR: path.join(dir, 'config') };

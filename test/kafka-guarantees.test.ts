@@ -1,14 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunEvent, RunSummary } from '../core/src/engine/protocol.js';
 import { tempDir } from './support/pipeline.js';
 import { pgConnection, pgSandbox } from './support/postgres.js';
-import { connectTo, SERVICES } from './support/services.js';
+import { SERVICES } from './support/services.js';
 import { inDb } from './support/duckdb.js';
+import { kafkaSandbox } from './support/kafka.js';
 
 /**
  * source.kafka against the real broker, through the engine API (the sources under test, no build):
@@ -16,36 +15,10 @@ import { inDb } from './support/duckdb.js';
  * twice, a second watch of the same pipeline stops at once as busy instead of joining the group, and
  * inferred columns keep integers beyond 64 bits.
  */
-const kafka = new Kafka({ clientId: 'caudal-kafka-rebalance-test', brokers: [...SERVICES.kafkaBrokers], logLevel: logLevel.NOTHING });
-let admin: Admin;
-let producer: Producer;
 const root = await tempDir('caudal-kafka-rebalance-');
-const suffix = randomUUID().slice(0, 8);
-const topics: string[] = [];
-const groups: string[] = [];
+const { kafka, admin, producer, suffix, groups, topic } = await kafkaSandbox('caudal-krb');
 const { schema, q } = await pgSandbox();
 const connections = { ...pgConnection('db'), bus: { name: 'bus', type: 'kafka', config: { brokers: SERVICES.kafkaBrokers.join(','), client_id: 'caudal-test', ssl: false, sasl_mechanism: 'none', connect_timeout_s: 10 } } };
-
-beforeAll(async () => {
-  admin = kafka.admin();
-  await connectTo('kafka', SERVICES.kafkaBrokers.join(','), () => admin.connect());
-  producer = kafka.producer();
-  await producer.connect();
-});
-
-afterAll(async () => {
-  await producer?.disconnect();
-  await admin?.deleteTopics({ topics }).catch(() => undefined);
-  await admin?.deleteGroups(groups).catch(() => undefined);
-  await admin?.disconnect();
-});
-
-async function topic(name: string, partitions = 1): Promise<string> {
-  const t = `caudal-krb-${name}-${suffix}`;
-  await admin.createTopics({ topics: [{ topic: t, numPartitions: partitions }], waitForLeaders: true });
-  topics.push(t);
-  return t;
-}
 
 async function produce(t: string, from: number, to: number): Promise<void> {
   for (let i = from; i < to; i += 5000) {

@@ -1,45 +1,20 @@
-import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { caudal } from './support/cli.js';
 import { tempDir } from './support/pipeline.js';
-import { connectTo, SERVICES } from './support/services.js';
+import { SERVICES } from './support/services.js';
 import { inDb } from './support/duckdb.js';
-import { readCommitted } from './support/kafka.js';
+import { kafkaSandbox, readCommitted } from './support/kafka.js';
 
 /**
  * source.kafka and sink.kafka against the real broker (test/services/up.sh): bounded reads that
  * acknowledge only after the run committed, previews that consume nothing, rejects, and transactional
  * writes that readers see only when the run commits.
  */
-const kafka = new Kafka({ clientId: 'caudal-kafka-test', brokers: [...SERVICES.kafkaBrokers], logLevel: logLevel.NOTHING });
-let admin: Admin;
-let producer: Producer;
 const root = await tempDir('caudal-kafka-');
-const suffix = randomUUID().slice(0, 8);
-const topics: string[] = [];
-
-beforeAll(async () => {
-  admin = kafka.admin();
-  await connectTo('kafka', SERVICES.kafkaBrokers.join(','), () => admin.connect());
-  producer = kafka.producer();
-  await producer.connect();
-});
-
-afterAll(async () => {
-  await producer?.disconnect();
-  await admin?.deleteTopics({ topics }).catch(() => undefined);
-  await admin?.disconnect();
-});
-
-async function topic(name: string, partitions = 3): Promise<string> {
-  const t = `caudal-test-${name}-${suffix}`;
-  await admin.createTopics({ topics: [{ topic: t, numPartitions: partitions }], waitForLeaders: true });
-  topics.push(t);
-  return t;
-}
+const { kafka, producer, suffix, topic: newTopic } = await kafkaSandbox('caudal-test');
+const topic = (name: string, partitions = 3) => newTopic(name, partitions);
 
 async function produce(t: string, from: number, to: number, value = (i: number) => JSON.stringify({ id: i, name: `n${i}`, amount: i * 1.5 })): Promise<void> {
   const messages = [];
