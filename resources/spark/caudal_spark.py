@@ -582,14 +582,37 @@ def publish_files(fs, staged):
 def settle_tasks(spark, timeout=30.0):
     """Waits until no task runs. A cancelled or failed write's job ends at once, but its tasks stop
     a moment later, and one still writing would put its part file back into a staging folder the
-    undo has just deleted. Returns at once when the JVM is gone (Ctrl-C)."""
+    undo has just deleted. Returns at once when the JVM is gone (Ctrl-C).
+
+    The tracker counts the tasks the listener bus has told it about, and the bus runs behind the
+    scheduler: on a busy machine a task that had started when the job was cancelled was not yet
+    counted, so the count read 0 while it still wrote. The bus is drained first, and the count is
+    the bus's view, which a killed task leaves before its thread has stopped writing; in local mode
+    (where the files are this machine's) the task threads of this JVM are waited for too."""
     try:
-        tracker = spark.sparkContext._jsc.sc().statusTracker()
+        sc = spark.sparkContext._jsc.sc()
         end = time.time() + timeout
-        while time.time() < end and sum(e.numRunningTasks() for e in tracker.getExecutorInfos()) > 0:
+        sc.listenerBus().waitUntilEmpty(int(timeout * 1000))
+        tracker = sc.statusTracker()
+        while time.time() < end and (sum(e.numRunningTasks() for e in tracker.getExecutorInfos()) > 0 or local_task_threads(spark) > 0):
             time.sleep(0.1)
-    except Exception:  # noqa: BLE001  (no JVM to ask: nothing runs there any more)
+    except Exception:  # noqa: BLE001  (no JVM to ask: nothing runs there any more; or the bus timed out)
         pass
+
+
+def local_task_threads(spark):
+    """Threads of this JVM running a task (local mode). Spark's task threads keep the name of their
+    last task while idle in the pool, so a thread counts while a task runner is at the bottom of its
+    stack (under the pool's worker frames; an idle one waits in the pool's getTask there instead)."""
+    count = 0
+    for entry in spark._jvm.java.lang.Thread.getAllStackTraces().entrySet().toArray():
+        if not entry.getKey().getName().startswith("Executor task launch worker"):
+            continue
+        stack = entry.getValue()
+        n = len(stack)
+        if any(stack[i].getClassName() == "org.apache.spark.executor.Executor$TaskRunner" for i in range(max(0, n - 5), n)):
+            count += 1
+    return count
 
 
 def undo_files(fs, staged):
@@ -607,6 +630,18 @@ def undo_files(fs, staged):
         try:
             fs.delete(s.stage_dir)
         except Exception:
+            clean = False
+    return clean
+
+
+def remove_stage_dirs(fs, staged):
+    """Deletes staging folders that reappeared after the undo; True when none is left."""
+    clean = True
+    for s in staged:
+        try:
+            if fs.exists(s.stage_dir):
+                fs.delete(s.stage_dir)
+        except Exception:  # noqa: BLE001  (said by the journal left behind)
             clean = False
     return clean
 
@@ -1333,6 +1368,9 @@ def run_job(spark, job, report_dir=None, run_id=None, journal=None, caller=None,
         else:
             settle_tasks(spark)
             clean = undo_files(fs, staged_files)
+            # A task still stopping when the undo ran may have put its staging folder back.
+            settle_tasks(spark)
+            clean = remove_stage_dirs(fs, staged_files) and clean
             clean = rollback_jdbc(spark, [s for s in staged_jdbc if s not in committed]) and clean
             if clean and not journal.leftovers():
                 journal.remove()
