@@ -47,7 +47,15 @@ export interface HttpClientOptions {
   /** More secret values to keep out of messages (a token endpoint's client knows its connection's). */
   redact?: () => string[];
   headers?: Record<string, string>;
+  /**
+   * The origins (scheme, host and port) the credentials are for. A request anywhere else (a next
+   * link or cursor URL that an API points at another host) is sent without them, as a redirect
+   * there would be. Unset: every request carries them.
+   */
+  credentialOrigins?: readonly string[];
   timeoutMs: number;
+  /** The largest answer read (after decompression); default MAX_ANSWER_BYTES. */
+  maxAnswerBytes?: number;
   retry?: HttpRetryPolicy;
   limiter: RequestLimiter;
   isCancelled?: () => boolean;
@@ -87,6 +95,13 @@ class Retry {
 const SNIPPET = 300;
 
 /**
+ * The largest answer read, counted after decompression: an answer is held in memory whole (and
+ * parsed as one string), so a gzip bomb or an endless body took the process down (a 2 GB body
+ * ended in a V8 fatal error). A page this large means the pages are too big anyway.
+ */
+export const MAX_ANSWER_BYTES = 256 * 1024 * 1024;
+
+/**
  * HTTP for connectors (axios underneath): credentials from the connection, a total deadline per
  * request, retries with exponential backoff and jitter on network errors, 408/429/5xx and
  * truncated JSON, `Retry-After` honoured, a client-side rate and concurrency limit, and errors that
@@ -96,6 +111,9 @@ export class HttpClient {
   private readonly cancel = new AbortController();
   private readonly poller?: ReturnType<typeof setInterval>;
   private readonly retry: HttpRetryPolicy;
+  /** Origins already told about in the log as getting no credentials. */
+  private readonly toldUncredentialed = new Set<string>();
+  private closed = false;
 
   constructor(private readonly opts: HttpClientOptions) {
     this.retry = opts.retry ?? DEFAULT_HTTP_RETRY;
@@ -107,8 +125,19 @@ export class HttpClient {
     }
   }
 
+  private get maxAnswerBytes(): number {
+    return this.opts.maxAnswerBytes ?? MAX_ANSWER_BYTES;
+  }
+
+  /**
+   * Done with the client: requests still queued in the limiter or in flight are abandoned (they
+   * fail as cancelled without reaching the server). A lookup that failed a run left the rest of its
+   * batch, up to 2,000 requests, going on after the run had failed.
+   */
   close(): void {
     if (this.poller) clearInterval(this.poller);
+    this.closed = true;
+    this.cancel.abort();
   }
 
   /** The URL with the params added, as sent (before credentials). */
@@ -133,14 +162,18 @@ export class HttpClient {
       const headers: Record<string, string> = { 'User-Agent': 'caudal', Accept: 'application/json', ...this.opts.headers, ...req.headers };
       const params: Record<string, string> = { ...req.params };
       const out = { url: req.url, headers, params };
-      await this.opts.auth?.apply(out);
+      const credentialed = this.carriesCredentials(req.url);
+      if (credentialed) await this.opts.auth?.apply(out);
       const url = HttpClient.fullUrl(req.url, out.params);
       const shownUrl = this.shown(url);
       const what = `${this.opts.who}: ${req.method} ${shownUrl}`;
+      if (!credentialed) this.tellUncredentialed(url, shownUrl);
       let outcome: HttpResponse | Retry;
       let held: number | undefined;
       try {
         const res = await this.opts.limiter.run(async () => {
+          // Queued before close(): leaves without asking.
+          this.checkCancelled();
           const r = await this.exchange(req, url, headers);
           // A 429 or a Retry-After is about this client, not this request: every request of it
           // waits, also one queued to leave as soon as this answer frees the limiter.
@@ -148,7 +181,7 @@ export class HttpClient {
           if (held !== undefined) this.opts.limiter.holdUntil(Date.now() + held);
           return r;
         });
-        outcome = this.judge(res, what, attempt, options, shownUrl, headers);
+        outcome = this.judge(res, what, attempt, options, shownUrl, headers, credentialed);
       } catch (e) {
         if (e instanceof HttpError || e instanceof CaudalError) throw e;
         outcome = this.networkFailure(e, what, attempt);
@@ -166,6 +199,19 @@ export class HttpClient {
       this.opts.log?.(`${what}: ${last}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${this.retry.attempts})`);
       await this.sleep(delay);
     }
+  }
+
+  /** Whether a request to `url` gets the connection's credentials: only on the origins they are for. */
+  carriesCredentials(url: string): boolean {
+    if (!this.opts.auth || this.opts.credentialOrigins === undefined) return true;
+    return this.opts.credentialOrigins.includes(originOf(url) ?? '');
+  }
+
+  private tellUncredentialed(url: string, shownUrl: string): void {
+    const origin = originOf(url) ?? url;
+    if (!this.opts.auth || this.toldUncredentialed.has(origin)) return;
+    this.toldUncredentialed.add(origin);
+    this.opts.log?.(`${this.opts.who}: ${shownUrl} is on another origin than the connection's (${this.opts.credentialOrigins?.join(', ')}): sent without its credentials`);
   }
 
   private async exchange(req: HttpRequest, url: string, headers: Record<string, string>): Promise<AxiosResponse<Buffer>> {
@@ -186,6 +232,7 @@ export class HttpClient {
         timeout: this.opts.timeoutMs,
         signal,
         maxRedirects: 5,
+        maxContentLength: this.maxAnswerBytes,
         // The credentials are for the origin (scheme, host and port) they were configured for:
         // a redirect anywhere else carries none of them (headers, query param, a form's secrets).
         beforeRedirect: (options: Record<string, unknown>) => {
@@ -205,7 +252,11 @@ export class HttpClient {
       });
     } catch (e) {
       if (refused) throw refused;
-      if (this.cancel.signal.aborted) throw new CaudalError('cancelled', `${this.opts.who}: cancelled`);
+      if (/maxContentLength size of/.test(errorMessage(e))) {
+        // Asking again would only read as much again.
+        throw new HttpError(`${this.opts.who}: ${req.method} ${this.shown(url)} failed: the answer is larger than ${this.maxAnswerBytes / 1024 / 1024} MiB (counted after decompression); reading stopped there`, undefined, 'ask for smaller pages (a page size or limit param with pagination), or fewer records (filter params)');
+      }
+      if (this.cancel.signal.aborted) this.checkCancelled();
       if (signal.aborted) throw Object.assign(new Error(`no complete answer within ${this.opts.timeoutMs / 1000} s`), { code: 'ETIMEDOUT_TOTAL' });
       throw e;
     }
@@ -220,7 +271,7 @@ export class HttpClient {
     return res.status === 429 ? backoffMs(attempt, this.retry) : undefined;
   }
 
-  private judge(res: AxiosResponse<Buffer>, what: string, attempt: number, options: SendOptions, shownUrl: string, sent: Record<string, string>): HttpResponse | Retry {
+  private judge(res: AxiosResponse<Buffer>, what: string, attempt: number, options: SendOptions, shownUrl: string, sent: Record<string, string>, credentialed: boolean): HttpResponse | Retry {
     const status = res.status;
     let body = Buffer.isBuffer(res.data) ? res.data : Buffer.from(String(res.data ?? ''));
     // Decoded when asked: a page whose records are cut from the bytes never needs the text.
@@ -249,6 +300,12 @@ export class HttpClient {
         try {
           answer.json = options.parse?.(body) ?? (text().trim() === '' ? null : JSON.parse(text()));
         } catch (e) {
+          // An HTML or XML page (a login page, a proxy's error page, a wrong path answered by a
+          // web app) will be the same next time: said at once, not retried as a body cut short.
+          const type = headers['content-type'] ?? '';
+          if (/html|xml/i.test(type)) {
+            throw new HttpError(`${what} failed: HTTP ${status} but the answer is ${type.split(';')[0]!.trim()}, not JSON (${text().length} bytes, starting ${JSON.stringify(redactedSnippet(text(), 80, this.secrets()))})`, status, 'check the URL (a login or error page answers HTML) and the credentials of the connection');
+          }
           // A body cut short (a dropped connection behind a proxy) parses badly; asking again helps.
           return new Retry(`HTTP ${status} but the body is not valid JSON (${errorMessage(e)}; ${text().length} bytes, starting ${JSON.stringify(redactedSnippet(text(), 80, this.secrets()))})`);
         }
@@ -257,18 +314,20 @@ export class HttpClient {
     }
     const snippet = redactedSnippet(text(), SNIPPET, this.secrets()).replace(/\s+/g, ' ').trim();
     const describe = `HTTP ${status}${res.statusText ? ` ${res.statusText}` : ''}${snippet ? `: ${snippet}` : ''}`;
-    if (status === 401 && this.opts.auth?.invalidate(sent)) return new Retry('unauthorized');
+    if (status === 401 && credentialed && this.opts.auth?.invalidate(sent)) return new Retry('unauthorized');
     if (isRetryableStatus(status)) {
       const wait = retryAfterMs(headers['retry-after']);
       if (wait !== undefined && wait > this.retry.maxRetryAfterMs) throw new HttpError(`${what} failed: ${describe} (the server asks to wait ${Math.round(wait / 1000)} s)`, status, 'run again later');
       return new Retry(describe, wait);
     }
-    throw new HttpError(`${what} failed: ${describe}`, status, hintFor(status, shownUrl));
+    const uncredentialed = !credentialed && (status === 401 || status === 403) ? `${shownUrl} is on another origin than the connection, so it was sent without the connection's credentials (which are only for ${this.opts.credentialOrigins?.join(', ')}); point the connection's base URL at that host if it is the API's own` : undefined;
+    throw new HttpError(`${what} failed: ${describe}`, status, uncredentialed ?? hintFor(status, shownUrl));
   }
 
   private networkFailure(e: unknown, what: string, attempt: number): Retry {
     const code = (e as { code?: string }).code;
     const message = this.redactBody(errorMessage(e));
+    if (/^stream has been aborted$/.test(message)) return new Retry('the connection closed before the whole answer arrived');
     if (isTransientNetworkError(code) || /socket hang up|aborted|ECONNRESET/i.test(message)) return new Retry(`${code ?? 'network error'}: ${message}`);
     void attempt;
     throw new HttpError(`${what} failed: ${message}`, undefined, code === 'ENOTFOUND' ? 'check the host name of the URL' : undefined);
@@ -284,6 +343,7 @@ export class HttpClient {
   }
 
   private checkCancelled(): void {
+    if (this.closed) throw new CaudalError('cancelled', `${this.opts.who}: the request was abandoned (its client was closed, after the read ended or failed)`);
     if (this.cancel.signal.aborted || this.opts.isCancelled?.()) throw new CaudalError('cancelled', `${this.opts.who}: cancelled`);
   }
 
@@ -306,6 +366,15 @@ function hintFor(status: number, url: string): string | undefined {
   if (status === 404) return `check the path and params: ${url}`;
   if (status === 400 || status === 422) return 'the server rejected the request; check the params and body';
   return undefined;
+}
+
+/** The origin (scheme, host, port) of a URL, or undefined when it is not one. */
+export function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The origin a redirect leads to, from follow-redirects' request options (its default ports implied). */

@@ -1,7 +1,7 @@
 import type { RestConfig } from '../../connections/rest/rest.connection.js';
 import { CaudalError } from '../../util/errors.js';
 import { Auth } from '../http/auth.js';
-import { HttpClient } from '../http/client.js';
+import { HttpClient, originOf } from '../http/client.js';
 import { RequestLimiter } from '../http/limiter.js';
 import { DEFAULT_HTTP_RETRY } from '../http/retry-policy.js';
 
@@ -14,9 +14,18 @@ export interface RestClientOptions {
   concurrency?: number;
   isCancelled?: () => boolean;
   log?: (message: string) => void;
+  /**
+   * URLs the node was configured with (a full URL beside the connection's base URL): their origins
+   * get the credentials too. Any other origin (a next link to another host) gets none.
+   */
+  configuredUrls?: readonly string[];
 }
 
-/** An HTTP client with a REST connection's base headers and credentials (or none, for public APIs). */
+/**
+ * An HTTP client with a REST connection's base headers and credentials (or none, for public APIs).
+ * The credentials go only to the origin of the connection's base URL and of the URLs the node was
+ * configured with: an API's next link to another host is followed without them.
+ */
 export function restClient(config: RestConfig | undefined, opts: RestClientOptions): HttpClient {
   const timeoutMs = opts.timeoutMs ?? (config?.timeout_s ?? 30) * 1000;
   const retry = { ...DEFAULT_HTTP_RETRY, attempts: opts.attempts ?? DEFAULT_HTTP_RETRY.attempts };
@@ -31,7 +40,8 @@ export function restClient(config: RestConfig | undefined, opts: RestClientOptio
       return { status: res.status, body: res.text };
     });
   }
-  return new HttpClient({ who: opts.who, auth, headers: config?.headers, timeoutMs, retry, limiter, isCancelled: opts.isCancelled, log: opts.log });
+  const credentialOrigins = config ? [config.base_url, ...(opts.configuredUrls ?? [])].map(originOf).filter((o): o is string => o !== undefined && o !== 'null') : undefined;
+  return new HttpClient({ who: opts.who, auth, headers: config?.headers, credentialOrigins, timeoutMs, retry, limiter, isCancelled: opts.isCancelled, log: opts.log });
 }
 
 /** The URL a node asks for: absolute, or a path under the connection's base URL. */
@@ -40,4 +50,14 @@ export function resolveUrl(config: RestConfig | undefined, url: string, where: s
   if (!config) throw new CaudalError('validation', `${where}: '${url}' is not an absolute URL and there is no connection to take a base URL from`, { hint: 'write the full URL (https://…) or set a REST connection' });
   const base = config.base_url.endsWith('/') ? config.base_url : `${config.base_url}/`;
   return new URL(url.replace(/^\/+/, ''), base).toString();
+}
+
+/**
+ * The scheme, host and port a URL template names when they hold no `{column}` (a host taken from the
+ * data is not one the credentials were configured for), or undefined. `https://geo.x/q?a={a}` gives
+ * `https://geo.x`; `https://{host}/q` and a path under the base URL give nothing.
+ */
+export function templateOrigin(template: string): string | undefined {
+  const m = /^(https?:\/\/[^/?#]*)/i.exec(template);
+  return m && !m[1]!.includes('{') ? m[1] : undefined;
 }

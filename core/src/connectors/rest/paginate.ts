@@ -76,8 +76,8 @@ export function totalPages(p: Pagination, first: PageAnswer): number | undefined
 }
 
 /**
- * The request after `prev`, or undefined when this was the last page: no next link, no cursor, an
- * empty page, or the total reached.
+ * The request after `prev`, or undefined when this was the last page: no next link, no cursor (or
+ * an empty page with the cursor it was sent), an empty page without a total, or the total reached.
  */
 export function nextRequest(p: Pagination, prev: PageRequest, answer: PageAnswer, total?: number): PageRequest | undefined {
   switch (p.type) {
@@ -93,14 +93,19 @@ export function nextRequest(p: Pagination, prev: PageRequest, answer: PageAnswer
     }
     case 'offset':
     case 'page_number': {
-      if (answer.records === 0) return undefined;
+      // Without a total an empty page is the end; with one, pages up to the total are read (an
+      // empty page before it, left by records deleted during the read, ended it without a word).
+      if (answer.records === 0 && total === undefined) return undefined;
       if (total !== undefined && prev.index + 1 >= total) return undefined;
       return nthRequest(p, { index: 0, url: prev.url, params: prev.params }, prev.index + 1);
     }
     case 'cursor': {
       const raw = p.cursor_header ? answer.headers[p.cursor_header.toLowerCase()] : jsonPathFirst(answer.json, p.cursor_path ?? 'next_cursor');
       if (raw === undefined || raw === null || raw === '' || raw === false) return undefined;
-      if (answer.records === 0) return undefined;
+      // An empty page that hands back the cursor it was sent is the end. One with a new cursor is
+      // not: sparse and filtered APIs answer empty pages in the middle, and ending there lost every
+      // page after it (readPages bounds a run of them).
+      if (answer.records === 0 && String(raw) === (prev.params[p.cursor_param] ?? '')) return undefined;
       return { index: prev.index + 1, url: prev.url, params: { ...prev.params, [p.cursor_param]: String(raw) } };
     }
   }

@@ -42,6 +42,11 @@ export interface Page {
   capped?: 'max_pages' | 'max_rows';
   /** With `capped`: the API did not say whether more pages follow (offset or page-number paging without a total). */
   mayBeLast?: boolean;
+  /**
+   * The read stopped after this many empty pages in a row although the last one still pointed
+   * to a next page (MAX_EMPTY_PAGES): an API that may have more, or that never says it is done.
+   */
+  emptyRun?: number;
 }
 
 /**
@@ -153,9 +158,10 @@ export async function* readPages(client: HttpClient, spec: RestReadSpec, who: st
       }
       c = cap(a);
       rows += c.count;
-      const end = a.records === 0 || stopAfter(index) || index + 1 >= last;
-      // Without a total, a full page may have a next one; with it, the pages are counted.
-      const hasMore = a.records > 0 && index + 1 < (total ?? Infinity);
+      // Without a total an empty page is the end; with it, the pages are counted (an empty page
+      // before the total does not end the read).
+      const end = (a.records === 0 && total === undefined) || stopAfter(index) || index + 1 >= last;
+      const hasMore = (a.records > 0 || total !== undefined) && index + 1 < (total ?? Infinity);
       const capped = capOf(index, hasMore);
       yield { index, records: c.list, count: c.count, lines: c.lines, more: !end, capped, ...unsure(capped) };
       if (end) {
@@ -172,6 +178,8 @@ export async function* readPages(client: HttpClient, spec: RestReadSpec, who: st
   // Such loops are short: the latest requests are remembered, not all of a million-page read.
   const asked = new Map<string, number>([[requestKey(first), 0]]);
   let req: PageRequest | undefined = next;
+  let empties = a0.records === 0 ? 1 : 0;
+  let emptyRun: number | undefined;
   while (req) {
     const key = requestKey(req);
     const before = asked.get(key);
@@ -181,10 +189,16 @@ export async function* readPages(client: HttpClient, spec: RestReadSpec, who: st
     const a = checked(req.index, await fetchPage(req, cutAt));
     c = cap(a);
     rows += c.count;
-    const following: PageRequest | undefined = nextRequest(p, req, a, total);
+    empties = a.records === 0 ? empties + 1 : 0;
+    let following: PageRequest | undefined = nextRequest(p, req, a, total);
+    if (following && empties >= MAX_EMPTY_PAGES) {
+      // An API that hands out a new cursor with every empty page would be asked forever.
+      following = undefined;
+      emptyRun = empties;
+    }
     const end = !following || stopAfter(req.index);
     const capped = capOf(req.index, following !== undefined);
-    yield { index: req.index, records: c.list, count: c.count, lines: c.lines, more: !end, capped, ...unsure(capped) };
+    yield { index: req.index, records: c.list, count: c.count, lines: c.lines, more: !end, capped, ...unsure(capped), ...(emptyRun ? { emptyRun } : {}) };
     if (end) return;
     req = following;
   }
@@ -237,6 +251,12 @@ function firstLines(bytes: Buffer | undefined, n: number): Buffer | undefined {
   }
   return bytes.subarray(0, end);
 }
+
+/**
+ * Empty pages in a row after which a link or cursor read stops although the API points to a next
+ * page: a run this long is an API that never says it is done, not a sparse stretch of results.
+ */
+export const MAX_EMPTY_PAGES = 20;
 
 /** How many of the latest requests a link or cursor read compares the next one with. */
 const RECENT_REQUESTS = 64;

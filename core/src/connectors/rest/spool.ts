@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { finished } from 'node:stream/promises';
 
 /**
  * Records as newline-delimited JSON in a file DuckDB scans (read_json): one page at a time goes
@@ -9,13 +10,24 @@ import { createWriteStream, type WriteStream } from 'node:fs';
  */
 export class NdjsonSpool {
   private readonly out: WriteStream;
+  /** The file's first error (a full disk); kept, and thrown by the next write or close. */
+  private failed?: Error;
   rows = 0;
 
   constructor(file: string, append = false) {
     this.out = createWriteStream(file, { flags: append ? 'a' : 'w' });
+    // Without a listener a stream error (ENOSPC, or the ERR_STREAM_DESTROYED of a write still in
+    // flight when a failed read destroys the spool) is an uncaught exception: it took the engine
+    // worker down before the run could clean up, and the run was left as killed.
+    this.out.on('error', (e) => (this.failed ??= e));
+  }
+
+  private check(): void {
+    if (this.failed) throw new Error(`writing the records to ${String(this.out.path)} failed: ${this.failed.message}`);
   }
 
   async write(records: readonly unknown[]): Promise<void> {
+    this.check();
     if (records.length === 0) return;
     let chunk = '';
     for (const r of records) chunk += JSON.stringify(r !== null && typeof r === 'object' && !Array.isArray(r) ? r : { value: r }) + '\n';
@@ -25,6 +37,7 @@ export class NdjsonSpool {
 
   /** A page: its lines when it has them (cut from the answer), else its parsed records. */
   async writePage(page: { records?: readonly unknown[]; count: number; lines?: () => Buffer | undefined }): Promise<void> {
+    this.check();
     if (page.count === 0) return;
     const lines = page.lines?.();
     if (!lines && !page.records) throw new Error('a REST page has neither lines nor records');
@@ -43,10 +56,13 @@ export class NdjsonSpool {
   }
 
   async close(): Promise<void> {
+    this.check();
     this.out.end();
-    await once(this.out, 'finish');
+    // Rejects with the stream's error, where waiting for 'finish' would wait forever.
+    await finished(this.out);
   }
 
+  /** After a failed read: the file is left for the run's temp folder cleanup; errors of writes in flight are dropped. */
   destroy(): void {
     this.out.destroy();
   }

@@ -47,9 +47,19 @@ with U+FFFD in place of letters (\`José\` as \`Jos�\`): ask the API for UTF-8
 | \`none\` | one request | — |
 | \`json_link\` | the URL at *Next URL path* in the body (relative URLs are resolved) | it is missing, null or empty |
 | \`header_link\` | the \`Link: <…>; rel="next"\` header (RFC 8288) | there is no \`next\` link |
-| \`offset\` | *offset param* = 0, *limit*, 2 × *limit*, … and *limit param* = *limit* | an empty page, or the total at *Total path* (records) is reached |
-| \`page_number\` | *page param* = *first page number*, +1, … (and *page size param* = *page size*) | an empty page, or the total at *Total path* (pages) is reached |
-| \`cursor\` | the value at *Cursor path* in the body (or the *Cursor header*) sent back in *Cursor param* | it is missing, null or empty, or a page is empty |
+| \`offset\` | *offset param* = 0, *limit*, 2 × *limit*, … and *limit param* = *limit* | the total at *Total path* (records) is reached; without a total, an empty page |
+| \`page_number\` | *page param* = *first page number*, +1, … (and *page size param* = *page size*) | the total at *Total path* (pages) is reached; without a total, an empty page |
+| \`cursor\` | the value at *Cursor path* in the body (or the *Cursor header*) sent back in *Cursor param* | it is missing, null or empty, or an empty page hands back the cursor it was sent |
+
+An empty page in the middle does not end a read that the API says goes on: a cursor or next link
+on an empty page is followed (sparse and filtered APIs answer such pages), and with a total the
+pages up to it are read. After 20 empty pages in a row that still point to a next one, the read
+stops with a warning (an API that never says it is done); set *At most this many pages* to stop
+earlier.
+
+A next link on another host than the connection's base URL (and the node's own URL) is followed
+**without the connection's credentials**, as a redirect there would be: an API's link must not hand
+the token or API key to another server. The log says so; such a page answered 401 or 403 says why.
 
 Offset pagination relies on every page but the last holding exactly *limit* records. Many APIs
 cap the page size (asked for 100, they answer 50): the next page, at offset 100, would skip
@@ -77,7 +87,10 @@ retried with exponential backoff and jitter (*Retries*, 4 by default), waiting a
 \`Retry-After\` header asks (up to 5 minutes); a 429 or a \`Retry-After\` holds every request of the
 node for that long, not only the one retried. *Requests per second* spaces requests evenly. A request
 that still fails stops the run with the URL (API keys and other credentials in it replaced by
-\`***\`), the status and the start of the body.
+\`***\`), the status and the start of the body. An HTML or XML page where JSON was expected (a
+login page, a wrong path) stops the run at once, naming what came back, rather than being retried.
+An answer larger than 256 MiB (counted after decompression, so a gzip bomb is stopped too) stops
+the run: ask for smaller pages.
 
 **Incremental.** Set *Incremental* with a *cursor field* (e.g. \`updated_at\`) and the *query param*
 the API filters on (e.g. \`updated_since\`). Each run sends the highest cursor value that the last

@@ -130,6 +130,7 @@ export const restSourceNode = defineNode({
       attempts: p.retries + 1,
       ratePerSecond: p.rate_limit,
       concurrency: p.concurrency,
+      configuredUrls: [spec.url],
       isCancelled: () => io?.isCancelled() ?? false,
       log: (m) => io?.log(m),
     });
@@ -212,7 +213,7 @@ export const restSourceNode = defineNode({
             io = hookIo;
             const more = new NdjsonSpool(file, true);
             more.rows = first!.count;
-            let last: Pick<Page, 'capped' | 'mayBeLast'> & { index?: number } = first!;
+            let last: Pick<Page, 'capped' | 'mayBeLast' | 'emptyRun'> & { index?: number } = first!;
             try {
               hookIo.progress(more.rows);
               if (first!.more) {
@@ -234,6 +235,9 @@ export const restSourceNode = defineNode({
             hookIo.log(`read ${more.rows} records from ${client.shown(spec.url)}${lastCursor !== undefined && p.incremental ? ` (${p.incremental.param}=${lastCursor})` : ''}`);
             if (cursor && p.incremental) checkCursor(ctx.nodeId, cursor, p.incremental, lastCursor, hookIo);
             if (last.capped) hookIo.warn?.(cappedReadWarning(last, more.rows, p));
+            if (last.emptyRun) {
+              hookIo.warn?.(`stopped after ${last.emptyRun} empty pages in a row (page ${(last.index ?? 0) + 1} was the last read), although the last one still pointed to a next page: if the API has records further on they were not read; set max_pages to stop earlier without this warning`);
+            }
             return more.rows;
           },
           async dry() {

@@ -4,7 +4,9 @@ geocoding case (an address in, latitude and longitude out), scoring, reference l
 **Request.** *URL template*, *query params*, *headers* and *JSON body* may use \`{column}\` for the
 row's value (URL-encoded in the URL; in a body, a string that is exactly \`{column}\` keeps the
 value's type) and \`\${param}\` for a pipeline param. A path is appended to the base URL of the
-*REST connection* (credentials, headers, OAuth2 as for source.rest); a full URL needs none.
+*REST connection* (credentials, headers, OAuth2 as for source.rest); a full URL needs none. The
+credentials go to the connection's base URL and to the host a full URL template names; a template
+whose host comes from a column (\`https://{host}/…\`) calls other hosts without them.
 
 **One request per distinct key.** The columns the templates use are the key: the node asks once
 for each distinct combination of their values (1,000 rows with 40 distinct addresses make 40

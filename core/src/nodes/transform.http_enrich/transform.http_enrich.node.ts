@@ -6,7 +6,7 @@ import { restFields, type RestConfig } from '../../connections/rest/rest.connect
 import { HttpError } from '../../connectors/http/client.js';
 import { jsonPathFirst } from '../../connectors/http/json-path.js';
 import { ResponseCache } from '../../connectors/http/response-cache.js';
-import { restClient, resolveUrl } from '../../connectors/rest/client.js';
+import { restClient, resolveUrl, templateOrigin } from '../../connectors/rest/client.js';
 import { NdjsonSpool, unsafeInteger } from '../../connectors/rest/spool.js';
 import { parseJsonBody } from '../shared/json-body.js';
 import { redactedSnippet, redactText } from '../../connections/redact.js';
@@ -147,6 +147,7 @@ export const httpEnrichNode = defineNode({
         attempts: p.retries + 1,
         ratePerSecond: p.rate_limit,
         concurrency: p.concurrency,
+        configuredUrls: [templateOrigin(url)].filter((u) => u !== undefined),
         isCancelled: io.isCancelled,
         log: io.log,
       });
