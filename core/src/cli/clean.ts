@@ -1,13 +1,13 @@
 import path from 'node:path';
 import { cleanUp, type CleanReport } from '../engine/commit/clean.js';
 import { sweepStagedDestinations } from '../engine/commit/destination-sweep.js';
-import { loadPipelineFile } from '../model/load.js';
 import type { Pipeline } from '../model/schema.js';
 import type { ResolvedConnection } from '../nodes/define.js';
 import { CaudalError } from '../util/errors.js';
 import { parse } from './args.js';
 import { cliConnectionService } from './connection-service.js';
 import { EXIT } from './exit-codes.js';
+import { loadPipelineArg } from './pipeline-file.js';
 
 import type { Io } from './io.js';
 
@@ -43,8 +43,8 @@ async function connectionResolver(
   let declared: Record<string, ResolvedConnection> | undefined;
   let pipeline: Pipeline | undefined;
   if (file) {
-    const abs = path.resolve(file);
-    const loaded = await loadPipelineFile(abs);
+    const loaded = await loadPipelineArg(file);
+    const abs = loaded.abs;
     if (!loaded.pipeline) throw new CaudalError('validation', `${file} is not a valid pipeline`, { problems: loaded.problems });
     const service = cliConnectionService(path.resolve(project ?? path.dirname(abs)));
     declared = Object.keys(loaded.pipeline.connections).length > 0 ? await service.resolveFor(loaded.pipeline) : {};

@@ -10,6 +10,7 @@ import { parse } from './args.js';
 import { EXIT } from './exit-codes.js';
 import { checkGeneratedTargets } from './generated-files.js';
 import type { Io } from './io.js';
+import { checkPipelineFile } from './pipeline-file.js';
 
 /** `caudal export airflow <caudal.project.json | pipeline.json> [-o dag.py] [--operator bash|kubernetes] [--project-root DIR] [--image IMG]`. */
 export async function exportAirflowCommand(args: string[], io: Io): Promise<number> {
@@ -18,7 +19,7 @@ export async function exportAirflowCommand(args: string[], io: Io): Promise<numb
   if (!file) throw new CaudalError('usage', 'export airflow needs a project or pipeline file');
   const operator = (values.operator ?? 'bash') as AirflowOperator;
   if (operator !== 'bash' && operator !== 'kubernetes') throw new CaudalError('usage', `--operator expects bash or kubernetes, got "${values.operator}"`);
-  const project = await projectOf(path.resolve(file));
+  const project = await projectOf(await checkPipelineFile(file, 'pipeline or project'));
   const text = await airflowDag(project, {
     operator,
     projectRoot: values['project-root'],

@@ -13,6 +13,7 @@ import { didYouMean } from '../util/suggest.js';
 import { parse, parseParams } from './args.js';
 import { EXIT } from './exit-codes.js';
 import type { Io } from './io.js';
+import { checkPipelineFile } from './pipeline-file.js';
 import { formatCount, formatMs } from './format.js';
 
 type RunCli = (argv: string[], io: Io) => Promise<number>;
@@ -21,7 +22,7 @@ type RunCli = (argv: string[], io: Io) => Promise<number>;
 export async function jobsCommand(args: string[], io: Io, runCli: RunCli): Promise<number> {
   const [sub, ...rest] = args;
   const { values, positionals } = parse(rest);
-  const project = await loadProject(findProjectFile(values.file));
+  const project = await loadProject(values.file === undefined ? findProjectFile(undefined) : await checkPipelineFile(values.file, 'project'));
   const jobNamed = (name: string | undefined): Job => {
     if (!name) throw new CaudalError('usage', `jobs ${sub} needs a job name`, { hint: `jobs: ${project.jobs.map((j) => j.name).join(', ')}` });
     const job = project.jobs.find((j) => j.name === name);

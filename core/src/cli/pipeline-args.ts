@@ -1,31 +1,21 @@
-import { realpath, stat } from 'node:fs/promises';
-import path from 'node:path';
 import type { EngineOptions } from '../engine/protocol.js';
-import { loadPipelineFile } from '../model/load.js';
 import type { Pipeline } from '../model/schema.js';
 import { CaudalError } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { parseMemoryLimit, parseThreads } from './args.js';
 import { formatProblems } from './format.js';
+import { loadPipelineArg } from './pipeline-file.js';
 
-/** The pipeline file argument, loaded; a file that does not load is an invalid pipeline (exit 2). */
+/**
+ * The pipeline file argument, loaded; a pipe or a device is refused (checkPipelineFile), and a
+ * file that does not load is an invalid pipeline (exit 2).
+ */
 export async function loadOrExplain(file: string | undefined): Promise<{ pipeline: Pipeline; baseDir: string }> {
-  if (!file) throw new CaudalError('usage', 'missing the pipeline file argument');
-  const abs = path.resolve(file);
-  const kind = await stat(abs).catch(() => undefined);
-  // A pipe (`<(…)`, /dev/stdin) has no folder of its own: relative paths, state and run folders
-  // would land in /dev/fd or /dev (where a recursive mkdir never ends). Refused with the fix.
-  const folder = await realpath(path.dirname(abs)).catch(() => path.dirname(abs));
-  if ((kind && !kind.isFile() && !kind.isDirectory()) || /^\/(dev|proc)(\/|$)/.test(folder)) {
-    throw new CaudalError('usage', `${file} is not a pipeline file in a folder (it is a pipe, /dev/stdin or a device): a pipeline's relative paths, state and run records are kept next to its file`, {
-      hint: 'save the pipeline to a file first (e.g. `envsubst < tmpl.json > pipeline.json`) and pass that file',
-    });
-  }
-  const loaded = await loadPipelineFile(abs);
+  const loaded = await loadPipelineArg(file);
   if (!loaded.pipeline) {
     throw new CaudalError('validation', `${file} is not a valid pipeline:\n${formatProblems(loaded.problems)}`, { problems: loaded.problems });
   }
-  return { pipeline: loaded.pipeline, baseDir: path.dirname(abs) };
+  return { pipeline: loaded.pipeline, baseDir: loaded.baseDir };
 }
 
 /** `--node` ids must name nodes of the pipeline: a typo is a usage error, not an empty run. */

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { startProfile } from '../engine/engine.js';
-import { loadPipelineFile } from '../model/load.js';
 import { distinctLabel, escapeControls, ESTIMATED_TOP, nonFiniteLabel, valueText } from '../quality/profile/labels.js';
 import { isProfileHtml, renderProfileHtml } from '../quality/profile/report-html.js';
 import type { ColumnProfile, ProfileResult } from '../quality/profile/types.js';
@@ -11,6 +10,7 @@ import { parse, parseMemoryLimit, parseParams, parseThreads } from './args.js';
 import { EXIT } from './exit-codes.js';
 import { formatMs, formatProblems } from './format.js';
 import { checkNodeIds } from './pipeline-args.js';
+import { loadPipelineArg } from './pipeline-file.js';
 import { engineContext } from './engine-context.js';
 
 interface Io {
@@ -27,8 +27,8 @@ export async function profileCommand(args: string[], io: Io): Promise<number> {
   if (!file) throw new CaudalError('usage', 'missing the pipeline file argument');
   const sampleRows = values.sample === undefined ? undefined : Number(values.sample);
   if (sampleRows !== undefined && (!Number.isInteger(sampleRows) || sampleRows < 1)) throw new CaudalError('usage', `--sample expects a positive whole number, got "${values.sample}"`);
-  const abs = path.resolve(file);
-  const loaded = await loadPipelineFile(abs);
+  const loaded = await loadPipelineArg(file);
+  const abs = loaded.abs;
   if (!loaded.pipeline) throw new CaudalError('validation', `${file} is not a valid pipeline:\n${formatProblems(loaded.problems)}`, { problems: loaded.problems });
   checkNodeIds(loaded.pipeline, [nodeId], file);
   // Before the work: --html names a file that may be a data file or anyone's page, not a report.

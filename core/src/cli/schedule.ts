@@ -17,6 +17,7 @@ import { parse } from './args.js';
 import { EXIT } from './exit-codes.js';
 import { exitCleanlyOnLateSignals } from './late-signals.js';
 import type { Io } from './io.js';
+import { checkPipelineFile } from './pipeline-file.js';
 
 /** Retention runs at start and after runs, at most this often. */
 const PRUNE_EVERY_MS = 10 * 60_000;
@@ -29,7 +30,8 @@ const PRUNE_EVERY_MS = 10 * 60_000;
  */
 export async function scheduleCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args);
-  const project = await loadProject(findProjectFile(values.file ?? positionals[0]));
+  const given = values.file ?? positionals[0];
+  const project = await loadProject(given === undefined ? findProjectFile(undefined) : await checkPipelineFile(given, 'project'));
   const lock = await acquireSchedulerLock(project.dir);
   const file = new RotatingFile(path.join(schedulerDir(project.dir), 'logs', 'scheduler.log'), project.logs.max_file_mb * 1024 * 1024, project.logs.keep_files);
   const log = (e: LogEntry) => {

@@ -7,6 +7,7 @@ import { CaudalError } from '../util/errors.js';
 import { packageRoot } from '../util/package-root.js';
 import { parse } from './args.js';
 import { EXIT } from './exit-codes.js';
+import { checkPipelineFile } from './pipeline-file.js';
 
 export const DEFAULT_SERVE_PORT = 4817;
 
@@ -37,7 +38,7 @@ function openBrowser(url: string): void {
 export async function serveCommand(args: string[], io: Io, opts: { signal?: AbortSignal } = {}): Promise<number> {
   const { values, positionals } = parse(args);
   const port = parsePort(values.port);
-  const file = positionals[0] === undefined ? undefined : path.resolve(positionals[0]);
+  const file = positionals[0] === undefined ? undefined : await checkPipelineFile(positionals[0]);
   if (file && !existsSync(file)) throw new CaudalError('usage', `no pipeline file ${file}`, { hint: 'caudal serve [pipeline.json] opens that file in the studio' });
   const service = createNodeHost({ mode: 'browser', workspaceDir: process.cwd() });
   const staticDir = process.env.CAUDAL_RENDERER_DIR ?? path.join(packageRoot(), 'out', 'renderer');

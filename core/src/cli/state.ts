@@ -1,11 +1,12 @@
 import path from 'node:path';
-import { loadPipelineFile } from '../model/load.js';
+import type { Pipeline } from '../model/schema.js';
 import { defaultStateDir } from '../engine/run-dirs.js';
 import { listStates, removeNodeFolders, removeStates, writeNodeState, type StoredState } from '../engine/state.js';
 import { CaudalError } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { RunLocks } from '../engine/commit/locks.js';
 import { parse } from './args.js';
+import { loadPipelineArg } from './pipeline-file.js';
 import { EXIT } from './exit-codes.js';
 
 interface Io {
@@ -25,8 +26,8 @@ export async function stateCommand(args: string[], io: Io): Promise<number> {
   const file = positionals[0];
   if (!sub || !['show', 'reset', 'set'].includes(sub)) throw new CaudalError('usage', `state needs a subcommand: show, reset or set${sub ? ` (got '${sub}')` : ''}`);
   if (!file) throw new CaudalError('usage', `state ${sub} needs the pipeline file`);
-  const abs = path.resolve(file);
-  const loaded = await loadPipelineFile(abs);
+  const loaded = await loadPipelineArg(file);
+  const abs = loaded.abs;
   if (!loaded.pipeline) throw new CaudalError('validation', `${file} is not a valid pipeline`, { problems: loaded.problems });
   const doc = loaded.pipeline;
   const stateDir = values['state-dir'] ? path.resolve(values['state-dir']) : defaultStateDir(path.dirname(abs));
@@ -76,10 +77,10 @@ async function pipelineLock(stateDir: string, pipeline: string, sub: string): Pr
 interface Change {
   values: ReturnType<typeof parse>['values'];
   io: Io;
-  doc: NonNullable<Awaited<ReturnType<typeof loadPipelineFile>>['pipeline']>;
+  doc: Pipeline;
   stateDir: string;
   nodeId: string;
-  node: NonNullable<Awaited<ReturnType<typeof loadPipelineFile>>['pipeline']>['nodes'][number];
+  node: Pipeline['nodes'][number];
   all: StoredState[];
 }
 

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { inspect } from '../engine/engine.js';
-import { loadPipelineFile } from '../model/load.js';
 import { CaudalError } from '../util/errors.js';
 import { parse, parseParams } from './args.js';
 import { engineContext } from './engine-context.js';
@@ -8,6 +7,7 @@ import { EXIT } from './exit-codes.js';
 import { formatProblems } from './format.js';
 import type { Io } from './io.js';
 import { engineOptions } from './pipeline-args.js';
+import { loadPipelineArg } from './pipeline-file.js';
 import { chosenEngine, validateForSpark } from './spark.js';
 
 /** `caudal validate <pipeline.json>`: every problem at once, against the real inputs' schemas. */
@@ -15,8 +15,8 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, { positionals: 1 });
   const file = positionals[0];
   if (!file) throw new CaudalError('usage', 'missing the pipeline file argument');
-  const abs = path.resolve(file);
-  const loaded = await loadPipelineFile(abs);
+  const loaded = await loadPipelineArg(file);
+  const abs = loaded.abs;
   let problems = loaded.problems;
   let warnings: Array<{ nodeId: string; message: string }> = [];
   let nodes = 0;

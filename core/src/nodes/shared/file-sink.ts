@@ -91,7 +91,7 @@ export async function canonicalPath(p: string): Promise<string> {
 }
 
 /** What is at a sink's target itself, links not followed. */
-async function targetKind(p: string): Promise<'file' | 'folder' | 'link' | 'fifo' | 'device' | 'socket' | undefined> {
+export async function targetKind(p: string): Promise<'file' | 'folder' | 'link' | 'fifo' | 'device' | 'socket' | undefined> {
   const s = await lstat(p).catch(() => undefined);
   if (!s) return undefined;
   if (s.isSymbolicLink()) return 'link';
@@ -102,29 +102,53 @@ async function targetKind(p: string): Promise<'file' | 'folder' | 'link' | 'fifo
   return 'file';
 }
 
+/** A target kind no sink writes to (targetKind): the sink refuses it before the run. */
+export type UnwritableKind = 'link' | 'fifo' | 'device' | 'socket';
+
+export const isUnwritable = (kind: string | undefined): kind is UnwritableKind => kind === 'link' || kind === 'fifo' || kind === 'device' || kind === 'socket';
+
+/** How a sink would go wrong writing through a link or into a pipe or device, for its refusal. */
+export interface UnwritableWhy {
+  /** The param holding the target, e.g. "path". */
+  field: string;
+  /** After "the sink would", for a symbolic link. */
+  link: string;
+  /** After "not a regular file;", for a pipe, a device or a socket. */
+  special: string;
+  hint: string;
+}
+
 /**
- * A sink replaces its target by renaming a new file over it: a symlink, a pipe, a device or a
+ * A file sink replaces its target by renaming a new file over it: a symlink, a pipe, a device or a
  * socket at that path would be replaced by a regular file (as root, `/dev/null` itself). Refused.
  */
-async function notReplaceable(nodeId: string, target: string, kind: 'link' | 'fifo' | 'device' | 'socket'): Promise<Problem> {
+const FILE_SINK_WHY: UnwritableWhy = {
+  field: 'path',
+  link: 'replace the link itself with a new file, not write to what it points to',
+  special: 'the sink writes a new file and renames it into place, which would replace it',
+  hint: 'write to a regular file (a sink cannot stream into a pipe or a device), then copy it from there',
+};
+
+/** The refusal of a target that is a link, a pipe, a device or a socket, saying what would go wrong and what to write to instead. */
+export async function unwritableTarget(nodeId: string, target: string, kind: UnwritableKind, why: UnwritableWhy = FILE_SINK_WHY): Promise<Problem> {
   if (kind === 'link') {
     const to = await readlink(target).catch(() => '?');
     const real = await realpath(target).catch(() => undefined);
     return {
       code: 'destination_exists',
-      path: 'params.path',
+      path: `params.${why.field}`,
       nodeId,
-      message: `node '${nodeId}': ${target} is a symbolic link (to ${to}); the sink would replace the link itself with a new file, not write to what it points to`,
-      hint: real ? `write to the link's target instead: set the path to ${real}` : 'the link points nowhere: remove it or choose another path',
+      message: `node '${nodeId}': ${target} is a symbolic link (to ${to}); the sink would ${why.link}`,
+      hint: real ? `write to the link's target instead: set the ${why.field} to ${real}` : 'the link points nowhere: remove it or choose another path',
     };
   }
   const what = kind === 'fifo' ? 'a named pipe (FIFO)' : kind === 'socket' ? 'a socket' : 'a device';
   return {
     code: 'destination_exists',
-    path: 'params.path',
+    path: `params.${why.field}`,
     nodeId,
-    message: `node '${nodeId}': ${target} is ${what}, not a regular file; the sink writes a new file and renames it into place, which would replace it`,
-    hint: 'write to a regular file (a sink cannot stream into a pipe or a device), then copy it from there',
+    message: `node '${nodeId}': ${target} is ${what}, not a regular file; ${why.special}`,
+    hint: why.hint,
   };
 }
 
@@ -244,9 +268,9 @@ export async function fileSinkPlan<P extends FileSinkParams>(ctx: SinkContext<P>
   let createdFolders: string[] = [];
 
   const kind = await targetKind(target);
-  const existing = kind === 'link' || kind === 'fifo' || kind === 'device' || kind === 'socket' ? undefined : kind;
-  if (kind === 'link' || kind === 'fifo' || kind === 'device' || kind === 'socket') {
-    preflight.push(await notReplaceable(ctx.nodeId, target, kind));
+  const existing = isUnwritable(kind) ? undefined : kind;
+  if (isUnwritable(kind)) {
+    preflight.push(await unwritableTarget(ctx.nodeId, target, kind));
   } else if (existing === 'folder' && !folder) {
     preflight.push({
       code: 'destination_exists',

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { lstat, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { defineNode, type Column } from '../define.js';
 import { duckdbSinkSpark } from './sink.duckdb.spark.js';
 import { ident, literal, stringLiteral } from '../../compiler/sql.js';
-import { ensureParentFolder } from '../shared/file-sink.js';
+import { canonicalPath, ensureParentFolder, isUnwritable, targetKind, unwritableTarget, type UnwritableWhy } from '../shared/file-sink.js';
 import { DUCKDB_STAGE_PREFIX } from '../shared/staging-names.js';
 import type { Problem } from '../../util/errors.js';
 import { ownerTag, shortRunId } from '../../util/owner.js';
@@ -20,7 +20,7 @@ const params = z
       .default('warehouse.duckdb')
       .meta({
         label: 'Database file',
-        help: 'A DuckDB database file, created if missing (with its folders). Relative paths resolve against the pipeline file\'s folder.',
+        help: 'A DuckDB database file, created if missing (with its folders). Relative paths resolve against the pipeline file\'s folder. A symbolic link, a named pipe or a device there is refused: point it at the file itself.',
         widget: 'path',
         placeholder: 'warehouse.duckdb',
       }),
@@ -51,6 +51,18 @@ const params = z
       }),
   })
   .strict();
+
+/**
+ * Why a database path may not be a link, a pipe or a device. DuckDB writes the file in place and
+ * keeps its write-ahead log next to the path it opened: through a link, the log of a run that
+ * stops midway lies next to the link, where a program opening the database itself never looks.
+ */
+const DATABASE_WHY: UnwritableWhy = {
+  field: 'database',
+  link: 'write the database through the link, and DuckDB would keep its write-ahead log (.wal) next to the link, where a program opening the database itself does not look for it',
+  special: 'a DuckDB database is a regular file that the sink opens and writes in place (a pipe would block the run, a device cannot hold a database)',
+  hint: 'set the database to a regular file (created if missing)',
+};
 
 /** One alias per database file: two sinks into the same file share the attachment (DuckDB allows one per file). */
 function aliasFor(file: string): string {
@@ -129,6 +141,13 @@ folders or a schema that the run created are removed again. A run killed outrigh
 loss) leaves its staging table behind: the next run into the same file drops it, as does
 \`caudal clean\`.
 
+**The database path** must name a regular file, or nothing yet. A symbolic link there (also one to
+another database), a named pipe, a device such as \`/dev/null\` or a folder is refused before anything
+is read, as the file sinks refuse theirs: DuckDB would keep its write-ahead log next to the link
+rather than next to the database, and would wait on a pipe forever. Set the path to the link's
+target instead (the message names it). Folders on the way may be symbolic links: the database is
+then one destination under its real path. Reading a database through a link (source.duckdb) is fine.
+
 **Locking.** DuckDB lets one process write a database file at a time. The file is opened when this
 sink starts writing and closed (detached) when the run commits or rolls back, so the studio never
 keeps your warehouse locked; but while a run writes it, other programs cannot open it. The other way
@@ -153,10 +172,14 @@ stops before writing anything and names that program and its process id.`,
 
     const preflight: Problem[] = [];
     let createdFolders: string[] = [];
-    if ((await lstat(file).catch(() => undefined))?.isDirectory()) {
+    // Refused before anything is read, as the file sinks refuse theirs (a pipe would block the run).
+    const kind = await targetKind(file);
+    if (isUnwritable(kind)) {
+      preflight.push(await unwritableTarget(ctx.nodeId, file, kind, DATABASE_WHY));
+    } else if (kind === 'folder') {
       preflight.push({
         code: 'destination_exists',
-        path: '',
+        path: 'params.database',
         nodeId: ctx.nodeId,
         message: `node '${ctx.nodeId}': ${file} is a folder, not a DuckDB database file`,
         hint: 'put a file name at the end of the database path (e.g. warehouse.duckdb)',
@@ -167,6 +190,7 @@ stops before writing anything and names that program and its process id.`,
       createdFolders = parent.created;
     }
     const createdFile = !(await stat(file).catch(() => undefined));
+    const real = await canonicalPath(file);
 
     // The engine attaches the file before these run (Publish.attach). A schema the run creates is
     // dropped again if the run does not commit: the flag table remembers whether it existed.
@@ -195,7 +219,8 @@ stops before writing anything and names that program and its process id.`,
           ];
     return {
       target: `${file} (table ${schema}.${table})`,
-      destination: { key: `duckdb:${file}:${schema.toLowerCase()}.${table.toLowerCase()}`, label: `table ${schema}.${table} in ${file}` },
+      // The real path: one file reached through a symlinked folder is one destination (one lock).
+      destination: { key: `duckdb:${real}:${schema.toLowerCase()}.${table.toLowerCase()}`, label: `table ${schema}.${table} in ${file}${real === file ? '' : ` (${real})`}` },
       preflight,
       stage,
       publish: {

@@ -5,6 +5,7 @@ import type { Column, CompiledNode, HookIo, SetupStep } from '../define.js';
 import { dialectOf, type Detected, type Dialect, type Sniffed } from './detect.js';
 import type { CsvFile } from './files.js';
 import { fieldKey, locateRecords, type RecordLine } from './locate.js';
+import { fileLiteral } from '../shared/exact-file.js';
 
 /**
  * Integer, ISO date, timestamp and time columns (and numbers written with a thousands separator) are read as text
@@ -98,7 +99,7 @@ export function combinedConversionLocator(files: CsvFile[], converted: Column[],
 async function sniffOne(file: string, sniffArgs: string): Promise<Sniffed | undefined> {
   const db = await Db.open({ threads: 1 });
   try {
-    const [row] = await db.rows(`SELECT * FROM sniff_csv(${[stringLiteral(file), sniffArgs].filter(Boolean).join(', ')})`);
+    const [row] = await db.rows(`SELECT * FROM sniff_csv(${[fileLiteral(file), sniffArgs].filter(Boolean).join(', ')})`);
     return row as unknown as Sniffed | undefined;
   } finally {
     db.close();

@@ -12,6 +12,7 @@ import { DEFAULT_MAX_LINE_SIZE, type CsvSourceParams } from './params.js';
 import { readHead } from './scan-lines.js';
 import { checkSample, type SampleChecks } from './sample.js';
 import { separatorLine } from './separator-line.js';
+import { fileLiteral } from '../shared/exact-file.js';
 
 /** The format of a file, stated in full so every read binds without detecting again. */
 export interface Dialect {
@@ -229,7 +230,7 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
     // Without the column list: sniff_csv compares it with the header's names and the sampled
     // values, and fails where read_csv just reads (and reports each line that does not convert).
     const a = argsSql({ named: { ...given.named, ...extra } });
-    const [row] = await ctx.rows(`SELECT * FROM sniff_csv(${[stringLiteral(sniffPath), a].filter(Boolean).join(', ')})`);
+    const [row] = await ctx.rows(`SELECT * FROM sniff_csv(${[fileLiteral(sniffPath), a].filter(Boolean).join(', ')})`);
     return row as unknown as Sniffed;
   };
   /**
@@ -252,7 +253,7 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
     const d = dialectArgs(dialectOf(s), p, s.Columns);
     const read = argsSql({ named: { auto_detect: false, ...d.named }, columns: d.columns });
     try {
-      await ctx.rows(`SELECT count(*) FROM (SELECT * FROM read_csv(${stringLiteral(sniffPath)}, ${read}) LIMIT 20000)`);
+      await ctx.rows(`SELECT count(*) FROM (SELECT * FROM read_csv(${fileLiteral(sniffPath)}, ${read}) LIMIT 20000)`);
       return undefined;
     } catch (e) {
       const m = /CSV Error on Line: (\d+)\n(?:Original Line: [^\n]*\n)?([^\n]+)/.exec(errorMessage(e));
@@ -362,7 +363,7 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
     format: { decimal: p.decimal_separator, thousands: p.thousands_separator },
   };
   const asText = dialectArgs(dialect, p, columns.map((c) => ({ name: c.name, type: 'VARCHAR' })));
-  const sampleRead = `${stringLiteral(sniffPath)}, ${argsSql({ named: { auto_detect: false, ...asText.named, ignore_errors: true }, columns: asText.columns })}`;
+  const sampleRead = `${fileLiteral(sniffPath)}, ${argsSql({ named: { auto_detect: false, ...asText.named, ignore_errors: true }, columns: asText.columns })}`;
   const facts = await checkSample(ctx, sampleRead, checks, p.sample_size ?? 20_480);
   if (facts.ambiguous) {
     const a = facts.ambiguous;

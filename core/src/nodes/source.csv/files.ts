@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { exactFileOrPattern, fileLiteral } from '../shared/exact-file.js';
 import { partitionKeys } from '../shared/partitions.js';
-import { literal, stringLiteral } from '../../compiler/sql.js';
+import { stringLiteral } from '../../compiler/sql.js';
 import type { CompileContext, SetupStep } from '../define.js';
 import { CaudalError } from '../../util/errors.js';
 import { firstInvalidUtf8, firstNonAscii, headIsUtf8, readHead, scanLines, type LineProblem } from './scan-lines.js';
@@ -28,6 +29,10 @@ export interface CsvFile {
 
 export interface CsvFiles {
   files: CsvFile[];
+  /** The pattern the files were matched with: the path, or the file it names exactly with its glob characters escaped. */
+  pattern: string;
+  /** The path names an existing file exactly (even with glob characters in its name): no other file can match it. */
+  exactFile: boolean;
   /** What read_csv gets: the pattern itself when every file is read in place, else the list. */
   from: string;
   setup: SetupStep[];
@@ -153,10 +158,11 @@ function mixedEncodings(ctx: CompileContext<CsvSourceParams>, file: string, mixe
  */
 export async function csvFiles(ctx: CompileContext<CsvSourceParams>): Promise<CsvFiles> {
   const p = ctx.params;
-  const pattern = ctx.path(p.path);
+  const resolved = ctx.path(p.path);
+  const pattern = await exactFileOrPattern(resolved);
   const matched = await ctx.glob(pattern);
   if (matched.length === 0) {
-    const message = `node '${ctx.nodeId}': no file matches ${p.path}${pattern === p.path ? '' : ` (${pattern})`}`;
+    const message = `node '${ctx.nodeId}': no file matches ${p.path}${resolved === p.path ? '' : ` (${resolved})`}`;
     const hint = 'relative paths start at the folder of the pipeline file; check the name and the pattern';
     throw new CaudalError('validation', message, { nodeId: ctx.nodeId, hint, problems: [{ code: 'io_error', path: 'params.path', message, hint }] });
   }
@@ -193,7 +199,7 @@ export async function csvFiles(ctx: CompileContext<CsvSourceParams>): Promise<Cs
     .filter((f) => f.encoding !== 'utf-8')
     .map((f) => ({ kind: 'transcode', from: f.original, to: f.read, encoding: f.encoding as Exclude<Encoding, 'utf-8'>, description: `convert ${f.original} from ${f.encoding} to UTF-8` }));
   const inPlace = setup.length === 0;
-  return { files, from: inPlace ? stringLiteral(pattern) : literal(files.map((f) => f.read)), setup };
+  return { files, pattern, exactFile: pattern !== resolved, from: inPlace ? stringLiteral(pattern) : `[${files.map((f) => fileLiteral(f.read)).join(', ')}]`, setup };
 }
 
 export const copiesOf = (files: CsvFile[]) => files.filter((f) => f.read !== f.original).map((f) => ({ temp: f.read, original: f.original }));

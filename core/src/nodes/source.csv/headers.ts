@@ -8,6 +8,7 @@ import { argsSql, type Detected, PLAN_PREFIX_BYTES } from './detect.js';
 import type { CsvFile } from './files.js';
 import type { CsvSourceParams } from './params.js';
 import { isGlob } from '../../util/glob.js';
+import { fileLiteral } from '../shared/exact-file.js';
 
 /** Header lines already compared, by file version and expected names. */
 const checked = new Set<string>();
@@ -39,7 +40,7 @@ export async function checkSameHeaders(ctx: CompileContext<CsvSourceParams>, fil
     }
     let found: string[];
     try {
-      const [row] = await ctx.rows(`SELECT * FROM read_csv(${stringLiteral(readPath)}, ${argsSql({ named, columns })}) LIMIT 1`);
+      const [row] = await ctx.rows(`SELECT * FROM read_csv(${fileLiteral(readPath)}, ${argsSql({ named, columns })}) LIMIT 1`);
       // A blank or missing field reads as NULL (shown as ''); the extra field must be empty.
       const fields = columns.map((c) => row?.[c.name]);
       found = fields.slice(0, expected.length).map((v) => (typeof v === 'string' ? v : ''));

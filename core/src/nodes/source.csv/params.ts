@@ -11,7 +11,7 @@ export const csvSourceParams = z
   .object({
     path: z.string().min(1).meta({
       label: 'File or pattern',
-      help: 'A CSV file or a glob such as `data/orders_*.csv`. Relative paths start at the pipeline file\'s folder; `${param}` references are filled in.',
+      help: 'A CSV file or a glob such as `data/orders_*.csv`. Relative paths start at the pipeline file\'s folder; `${param}` references are filled in. A path that names an existing file is that file, even when its name holds `*`, `?` or `[`.',
       widget: 'path',
       group: 'File',
       placeholder: 'data/orders.csv',

@@ -17,6 +17,7 @@ import { csvSourceParams, type CsvSourceParams } from './params.js';
 import { COMPRESSED, copiesLineCheck, copiesOf, csvFiles, originalPath, type CsvFile } from './files.js';
 import { argsSql, detect, dialectArgs, givenArgs, type Detected } from './detect.js';
 import { combinedConversionLocator, conversionErrorLocator, conversionLinesStep, rejectedConversions } from './conversion-lines.js';
+import { fileLiteral } from '../shared/exact-file.js';
 
 /** Rows a preview scans when the source sets malformed rows aside (a full scan is a run's job). */
 const PREVIEW_SCAN_ROWS = 20_000;
@@ -380,7 +381,7 @@ If no file matches the path, the node reports an \`io_error\` problem before any
   },
   async compile(ctx) {
     const p = ctx.params;
-    const { files, from, setup } = await csvFiles(ctx);
+    const { files, from, setup, pattern, exactFile } = await csvFiles(ctx);
     const lineCheck = copiesLineCheck(ctx, files);
     if (lineCheck) setup.push(lineCheck);
     // Files combined by name each have their own header: detection stays with DuckDB, per file.
@@ -390,7 +391,8 @@ If no file matches the path, the node reports an \`io_error\` problem before any
     for (const w of detected?.warnings ?? []) ctx.warn(w);
     if (detected) {
       await checkSameHeaders(ctx, files, detected);
-      const later = laterHeadersStep(ctx, ctx.path(p.path), files, detected);
+      // A path naming one file exactly matches no file added later.
+      const later = exactFile ? undefined : laterHeadersStep(ctx, pattern, files, detected);
       if (later) setup.push(later);
     } else await checkCombinedDates(ctx, files);
     await checkPartitionClash({
@@ -398,7 +400,7 @@ If no file matches the path, the node reports an \`io_error\` problem before any
       hive: p.hive_partitioning,
       file: files[0]!.original,
       // The names read_csv gives (a column list renames the header's); combined files: the first file's header.
-      ownColumns: async () => detected?.columns.map((c) => c.name) ?? (await ctx.describe(`SELECT * FROM read_csv(${stringLiteral(files[0]!.read)}, hive_partitioning := false)`)).map((c) => c.name),
+      ownColumns: async () => detected?.columns.map((c) => c.name) ?? (await ctx.describe(`SELECT * FROM read_csv(${fileLiteral(files[0]!.read)}, hive_partitioning := false)`)).map((c) => c.name),
     });
     const rejecting = p.on_error === 'reject';
     const errorsTable = ctx.auxName('reject_errors');

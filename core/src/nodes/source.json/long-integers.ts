@@ -1,6 +1,7 @@
 import type { Column, CompileContext } from '../define.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { wholeBeyondDouble } from '../shared/exact-widening.js';
+import { fileLiteral } from '../shared/exact-file.js';
 
 /** `LIMIT n` for the records detection samples (DuckDB reads 20,480 unless told; -1 is all of them). */
 export function sampleLimit(sampleSize: number | undefined): string {
@@ -29,7 +30,7 @@ export async function longIntegerWarning(
   const limit = sampleLimit(read.sampleSize);
   const texts = doubles.map((d, i) => `CAST(${ident(d)} AS VARCHAR) AS v${i}`).join(', ');
   const found = doubles.map((_, i) => `any_value(v${i}) FILTER (WHERE ${wholeBeyondDouble(`v${i}`)}) AS e${i}`).join(', ');
-  const [row] = await ctx.rows(`SELECT ${found}\nFROM (SELECT ${texts} FROM read_json(${stringLiteral(first)}, ${args})${limit})`);
+  const [row] = await ctx.rows(`SELECT ${found}\nFROM (SELECT ${texts} FROM read_json(${fileLiteral(first)}, ${args})${limit})`);
   const examples = doubles.flatMap((d, i) => (row?.[`e${i}`] != null ? [{ key: d, example: String(row[`e${i}`]) }] : []));
   for (const { key, example } of examples) {
     ctx.warn(
@@ -58,7 +59,7 @@ export async function longIntegerWarningInRecords(
   const limit = sampleLimit(sampleSize);
   for (const c of records.filter((r) => r.type === 'DOUBLE')) {
     const path = `$${rest.map(pathKey).join('')}[*]${pathKey(c.name)}`;
-    const values = `SELECT unnest(CAST(json_extract(${ident(top!)}, ${stringLiteral(path)}) AS VARCHAR[])) AS v FROM read_json(${stringLiteral(first)}, ${namedArgs({ columns: { [top!]: 'JSON' } })})`;
+    const values = `SELECT unnest(CAST(json_extract(${ident(top!)}, ${stringLiteral(path)}) AS VARCHAR[])) AS v FROM read_json(${fileLiteral(first)}, ${namedArgs({ columns: { [top!]: 'JSON' } })})`;
     const [row] = await ctx.rows(`SELECT any_value(v) FILTER (WHERE ${wholeBeyondDouble('v')}) AS e\nFROM (${values}${limit})`);
     if (row?.e == null) continue;
     ctx.warn(

@@ -1,10 +1,11 @@
 import { stat } from 'node:fs/promises';
-import { ident, stringLiteral } from '../../compiler/sql.js';
+import { ident } from '../../compiler/sql.js';
 import type { Column, CompileContext } from '../define.js';
 import { CaudalError } from '../../util/errors.js';
 import { closest } from '../../util/suggest.js';
 import { structFields } from '../shared/flatten.js';
 import { jsonStart } from './layout.js';
+import { fileLiteral } from '../shared/exact-file.js';
 
 /** The column the records travel in between the two UNNESTs. */
 const RECORD = '__caudal_record';
@@ -56,7 +57,7 @@ export async function wrappedRecordsWarning(ctx: Pick<CompileContext<unknown>, '
   if ((await jsonStart(first))?.first !== '{' || ((await stat(first).catch(() => undefined))?.size ?? Infinity) > 64 * 1024 * 1024) return;
   const lists = (await columns()).filter((c) => /^STRUCT\(.*\)\[\]$/s.test(c.type)).map((c) => c.name);
   if (lists.length === 0) return;
-  const rows = await ctx.rows(`SELECT 1 AS one FROM read_json(${stringLiteral(first)}) LIMIT 2`);
+  const rows = await ctx.rows(`SELECT 1 AS one FROM read_json(${fileLiteral(first)}) LIMIT 2`);
   if (rows.length !== 1) return;
   const keys = lists.map((k) => `"${k}"`).join(' or ');
   ctx.warn(`node '${ctx.nodeId}': ${first} is one object whose ${keys} ${lists.length === 1 ? 'holds a list' : 'hold lists'} of objects: it is read as one row; set records_path to ${lists.length === 1 ? `"${lists[0]}"` : 'one of them'} to read each object of the list as a row`);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { defineNode, type Column, type CompiledNode } from '../define.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { checkPartitionClash, firstFile, hiveArg, hivePartitioningParam } from '../shared/partitions.js';
+import { exactFileOrPattern, fileLiteral } from '../shared/exact-file.js';
 import { flattenedSelect } from '../shared/flatten.js';
 import { convertedJsonRead, jsonReadType } from '../shared/json-values.js';
 import { jsonSourceSpark } from './source.json.spark.js';
@@ -17,7 +18,7 @@ const params = z
   .object({
     path: z.string().min(1).meta({
       label: 'File or pattern',
-      help: 'A JSON file or a glob such as `exports/*.json`. Relative paths start at the pipeline file\'s folder; `${param}` references are filled in.',
+      help: 'A JSON file or a glob such as `exports/*.json`. Relative paths start at the pipeline file\'s folder; `${param}` references are filled in. A path that names an existing file is that file, even when its name holds `*`, `?` or `[`.',
       widget: 'path',
       placeholder: 'data/customers.json',
     }),
@@ -225,8 +226,11 @@ not valid JSON stops the node with DuckDB's reason, naming the file and the line
   },
   async compile(ctx) {
     const p = ctx.params;
-    const explainError = jsonErrorAdvice(ctx.path(p.path), p.sample_size);
-    const first = await firstFile(ctx, ctx.path(p.path));
+    // A file whose name holds glob characters (data[1].json) is read as itself, not as a pattern.
+    const resolved = ctx.path(p.path);
+    const pattern = await exactFileOrPattern(resolved);
+    const explainError = jsonErrorAdvice(resolved, p.sample_size);
+    const first = await firstFile(ctx, pattern);
     const format = p.format !== 'auto' ? p.format : (await arrayBehindByteOrderMark(first)) ? 'array' : undefined;
     const argsWith = (hive: boolean | undefined) =>
       namedArgs({
@@ -248,26 +252,26 @@ not valid JSON stops the node with DuckDB's reason, naming the file and the line
       return described.get(sql)!;
     };
     // Listed columns that read_json would fill with loss are read as JSON and converted (shared/json-values.ts).
-    let from = convertedJsonRead(`read_json(${stringLiteral(ctx.path(p.path))}${args ? `, ${args}` : ''})`, p.columns, (name) => stringLiteral(`column "${name}": `));
+    let from = convertedJsonRead(`read_json(${stringLiteral(pattern)}${args ? `, ${args}` : ''})`, p.columns, (name) => stringLiteral(`column "${name}": `));
     await checkPartitionClash({
       nodeId: ctx.nodeId,
       hive: p.hive_partitioning,
       file: first,
-      ownColumns: async (file) => (await describe(`SELECT * FROM read_json(${stringLiteral(file)}, ${argsWith(false)})`)).map((c) => c.name),
+      ownColumns: async (file) => (await describe(`SELECT * FROM read_json(${fileLiteral(file)}, ${argsWith(false)})`)).map((c) => c.name),
     });
     if (p.records_path === undefined && !p.flatten && p.columns.length === 0 && first) await wrappedRecordsWarning(ctx, first, () => describe(`SELECT * FROM ${from}`));
     if (p.records_path === undefined && p.columns.length === 0 && p.maximum_depth === undefined && first)
       await longIntegerWarning(ctx, first, await describe(`SELECT * FROM ${from}`), { format, sampleSize: p.sample_size });
     if (p.records_path === undefined && p.columns.length === 0 && p.maximum_depth === undefined && first)
       await sampledValueWarnings(ctx, first, await describe(`SELECT * FROM ${from}`), p.sample_size);
-    if (p.records_path === undefined && p.columns.length === 0) await noRecordsWarning(ctx, ctx.path(p.path), await describe(`SELECT * FROM ${from}`), from);
+    if (p.records_path === undefined && p.columns.length === 0) await noRecordsWarning(ctx, resolved, await describe(`SELECT * FROM ${from}`), from);
     if (p.records_path === undefined && p.columns.length === 0 && first) await caseRenamedKeysWarning(ctx, first, await describe(`SELECT * FROM ${from}`), { format, sampleSize: p.sample_size });
     if (p.records_path !== undefined) {
       // The read's own columns are the document's keys, plus the file name and partition columns,
       // which stay on every record.
       const top = await describe(`SELECT * FROM ${from}`);
       // (Without a local first file, e.g. a remote path, no partition columns are told apart.)
-      const ownColumns = first ? await describe(`SELECT * FROM read_json(${stringLiteral(first)}, ${argsWith(false)})`) : top;
+      const ownColumns = first ? await describe(`SELECT * FROM read_json(${fileLiteral(first)}, ${argsWith(false)})`) : top;
       const own = new Set(ownColumns.map((c) => c.name));
       const carried = top.map((c) => c.name).filter((n) => n === p.filename_column || !own.has(n));
       from = recordsSelect(ctx.nodeId, p.records_path, top, carried, from);

@@ -3,6 +3,7 @@ import type { FileCheckContext } from './file-checks.js';
 import { CaudalError } from '../../util/errors.js';
 import { conversionCheck, mayLoseDigits } from '../shared/exact-widening.js';
 import { decimalPrecision, decimalScale, FLOAT_DIGITS, INTEGER_DIGITS, isIntegerType } from '../shared/locale-numbers.js';
+import { fileLiteral } from '../shared/exact-file.js';
 
 /** The largest whole number below which a DOUBLE holds every integer (2^53), and FLOAT (2^24). */
 const EXACT_BELOW: Record<string, number> = { DOUBLE: 2 ** 53, FLOAT: 2 ** 24 };
@@ -25,7 +26,7 @@ export async function checkExactUnion(ctx: FileCheckContext, pattern: string, fi
   const combined = new Map((await ctx.describe(`SELECT * FROM read_parquet(${stringLiteral(pattern)}, union_by_name := true, hive_partitioning := false)`)).map((c) => [c.name.toLowerCase(), c.type]));
   if (![...combined.values()].some((t) => t in EXACT_BELOW || DECIMAL.test(t))) return;
   for (const file of files) {
-    const own = await ctx.describe(`SELECT * FROM read_parquet(${stringLiteral(file)}, hive_partitioning := false)`);
+    const own = await ctx.describe(`SELECT * FROM read_parquet(${fileLiteral(file)}, hive_partitioning := false)`);
     for (const c of own) {
       const to = combined.get(c.name.toLowerCase());
       if (!to) continue;
@@ -36,7 +37,7 @@ export async function checkExactUnion(ctx: FileCheckContext, pattern: string, fi
       const check = conversionCheck(c.name, c.type, to, into);
       const x = ident(c.name);
       const changes = float ? check.changes : `${x} IS NOT NULL AND TRY_CAST(TRY_CAST(${x} AS ${to}) AS ${c.type}) IS DISTINCT FROM ${x}`;
-      const [bad] = await ctx.rows(`SELECT ${check.message} AS message FROM read_parquet(${stringLiteral(file)}, hive_partitioning := false) WHERE ${changes} LIMIT 1`);
+      const [bad] = await ctx.rows(`SELECT ${check.message} AS message FROM read_parquet(${fileLiteral(file)}, hive_partitioning := false) WHERE ${changes} LIMIT 1`);
       if (!bad) continue;
       const message = `node '${nodeId}': ${String(bad.message)}`;
       throw new CaudalError('validation', message, { nodeId, column: c.name, problems: [{ code: 'bind_error', path: 'params.union_by_name', message, column: c.name }] });
@@ -67,7 +68,7 @@ function decimalMayChange(from: string, to: string): boolean {
  */
 async function clearedByStatistics(ctx: FileCheckContext, file: string, column: string, type: string, to: string): Promise<boolean> {
   const groups = await ctx.rows(
-    `SELECT stats_min_value AS lo, stats_max_value AS hi FROM parquet_metadata(${stringLiteral(file)}) WHERE path_in_schema = ${stringLiteral(column)}`,
+    `SELECT stats_min_value AS lo, stats_max_value AS hi FROM parquet_metadata(${fileLiteral(file)}) WHERE path_in_schema = ${stringLiteral(column)}`,
   );
   if (groups.length === 0) return false;
   const scale = decimalScale(type);

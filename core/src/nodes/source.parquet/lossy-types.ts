@@ -1,6 +1,7 @@
 import { stringLiteral } from '../../compiler/sql.js';
 import type { FileCheckContext } from './file-checks.js';
 import { CaudalError } from '../../util/errors.js';
+import { fileLiteral } from '../shared/exact-file.js';
 
 /**
  * Parquet types that DuckDB 1.5's reader does not read as written, found in the files' schemas
@@ -20,7 +21,7 @@ export async function checkLossyTypes(ctx: FileCheckContext, pattern: string, fi
   if (!bound?.some((c) => /\b(DOUBLE|TIMESTAMP)\b/i.test(c.type))) return;
   const looked = files ?? (await firstObject(ctx, pattern));
   if (looked.length === 0) return;
-  const list = `[${looked.map(stringLiteral).join(', ')}]`;
+  const list = `[${looked.map(fileLiteral).join(', ')}]`;
   const rows = await ctx.rows(
     `SELECT file_name AS file, name, type, precision, scale, logical_type FROM parquet_schema(${list})
      WHERE (converted_type = 'DECIMAL' AND precision > 38) OR type = 'INT96'

@@ -1,6 +1,6 @@
-import { stringLiteral } from '../../compiler/sql.js';
 import type { FileCheckContext } from './file-checks.js';
 import { CaudalError } from '../../util/errors.js';
+import { fileLiteral } from '../shared/exact-file.js';
 
 /**
  * Files of one pattern (`files`, its local listing) are read with the first file's column types: DuckDB casts a later file's
@@ -12,7 +12,7 @@ import { CaudalError } from '../../util/errors.js';
 export async function checkSameTypes(ctx: FileCheckContext, files: string[] | undefined, nodeId: string): Promise<void> {
   // Undefined: remote objects, where each footer is a request.
   if (files === undefined || files.length < 2) return;
-  const typesOf = async (file: string) => new Map((await ctx.describe(`SELECT * FROM read_parquet(${stringLiteral(file)}, hive_partitioning := false)`)).map((c) => [c.name.toLowerCase(), c]));
+  const typesOf = async (file: string) => new Map((await ctx.describe(`SELECT * FROM read_parquet(${fileLiteral(file)}, hive_partitioning := false)`)).map((c) => [c.name.toLowerCase(), c]));
   const first = await typesOf(files[0]!);
   for (const file of files.slice(1)) {
     for (const c of (await typesOf(file)).values()) {

@@ -5,6 +5,7 @@ import { checkParquetFiles } from './file-checks.js';
 import { checkPartitionClash, hiveArg, hivePartitioningParam, localFiles } from '../shared/partitions.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { refuseUnionLayout } from './union-columns.js';
+import { exactFileOrPattern, fileLiteral } from '../shared/exact-file.js';
 import { CaudalError } from '../../util/errors.js';
 import { didYouMean } from '../../util/suggest.js';
 
@@ -12,7 +13,7 @@ const params = z
   .object({
     path: z.string().min(1).meta({
       label: 'File or pattern',
-      help: 'A Parquet file or a glob such as `data/*.parquet` or `lake/orders/**/*.parquet`. Relative paths start at the pipeline file\'s folder; `${param}` references are filled in.',
+      help: 'A Parquet file or a glob such as `data/*.parquet` or `lake/orders/**/*.parquet`. Relative paths start at the pipeline file\'s folder; `${param}` references are filled in. A path that names an existing file is that file, even when its name holds `*`, `?` or `[`.',
       widget: 'path',
       placeholder: 'data/orders/*.parquet',
     }),
@@ -125,15 +126,17 @@ If no file matches the path, the node reports an \`io_error\` problem before any
       hive_partitioning: hiveArg(p.hive_partitioning),
       union_by_name: p.union_by_name || undefined,
     });
-    const files = await localFiles(ctx, ctx.path(p.path));
-    await checkParquetFiles(ctx, ctx.path(p.path), files, { nodeId: ctx.nodeId, unionByName: p.union_by_name });
+    // A file whose name holds glob characters (data[1].parquet) is read as itself, not as a pattern.
+    const pattern = await exactFileOrPattern(ctx.path(p.path));
+    const files = await localFiles(ctx, pattern);
+    await checkParquetFiles(ctx, pattern, files, { nodeId: ctx.nodeId, unionByName: p.union_by_name });
     await checkPartitionClash({
       nodeId: ctx.nodeId,
       hive: p.hive_partitioning,
       file: files?.[0],
-      ownColumns: async (file) => (await ctx.describe(`SELECT * FROM read_parquet(${stringLiteral(file)}, hive_partitioning := false)`)).map((c) => c.name),
+      ownColumns: async (file) => (await ctx.describe(`SELECT * FROM read_parquet(${fileLiteral(file)}, hive_partitioning := false)`)).map((c) => c.name),
     });
-    const from = `read_parquet(${stringLiteral(ctx.path(p.path))}${args ? `, ${args}` : ''})`;
+    const from = `read_parquet(${stringLiteral(pattern)}${args ? `, ${args}` : ''})`;
     refuseUnionLayout(ctx.nodeId, p.path, await ctx.describe(`SELECT * FROM ${from}`));
     if (p.columns.length === 0) return { outputs: { out: `SELECT *\nFROM ${from}` } };
 
