@@ -31,6 +31,8 @@ export class ProgressPrinter {
 
   /** Inside a --watch run (one line per batch). */
   private watching = false;
+  /** The failed batch whose error was printed under its line: the run's end then points to it. */
+  private failedBatch?: { batch: number; message: string };
 
   handle(e: RunEvent): void {
     if (this.quiet) {
@@ -66,6 +68,13 @@ export class ProgressPrinter {
         const out = b.outputs.map((o) => `${formatCount(o.rows)} → ${o.nodeId}`).join(', ');
         const mark = b.status === 'succeeded' ? '✓' : b.status === 'cancelled' ? '■' : '✗';
         this.print(`  ${mark} batch ${b.batch}: ${formatCount(b.rowsIn)} rows read${out ? `, ${out}` : ''} in ${formatMs(b.latencyMs)}${b.lag !== undefined ? `, lag ${formatCount(b.lag)}` : ''}`);
+        // Why this batch failed, under its own line: it may have reached the destinations (its source
+        // could not acknowledge it), which the run's last line alone would not tell apart.
+        if (b.status === 'failed' && b.error) {
+          for (const line of b.error.message.split('\n')) this.print(`      ${line}`);
+          if (b.error.hint) this.print(`      hint: ${b.error.hint}`);
+          this.failedBatch = { batch: b.batch, message: b.error.message };
+        }
         break;
       }
       case 'node_finished': {
@@ -108,6 +117,9 @@ export class ProgressPrinter {
           const n = s.error.problems.length;
           this.print(`✘ failed after ${formatMs(s.elapsedMs)}: ${n} problem${n === 1 ? '' : 's'} in the pipeline`);
           this.print(formatProblems(s.error.problems));
+        } else if (s.batches && s.error && this.failedBatch?.message === s.error.message) {
+          const n = s.batches.committed;
+          this.print(`✘ failed after ${formatMs(s.elapsedMs)} at batch ${this.failedBatch.batch} (above); ${n} batch${n === 1 ? '' : 'es'} reached the destinations`);
         } else {
           this.print(`✘ failed after ${formatMs(s.elapsedMs)}: ${s.error?.message ?? 'unknown error'}`);
           if (s.error?.hint) this.print(`  hint: ${s.error.hint}`);

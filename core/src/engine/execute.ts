@@ -20,6 +20,7 @@ import { readBackFromSink } from './read-back.js';
 import { notConsumed } from './consumed.js';
 import { unfitMessageError } from '../nodes/shared/spool-fit.js';
 import { explainValueError } from './explain-error.js';
+import { unacknowledgedError, type UnacknowledgedRead } from './unacknowledged.js';
 
 export interface ExecuteHooks {
   emit(event: RunEvent): void;
@@ -30,6 +31,11 @@ export interface ExecuteHooks {
    * files), and the sinks' destination checks must see what the previous batch committed.
    */
   watch?: { sessions: SessionCache; stopping(): boolean; batch: number };
+  /**
+   * Called once every sink committed: from here on the destinations have the run's rows, even if the
+   * run still fails (a streaming source that cannot acknowledge what it read). A watch counts the batch.
+   */
+  committed?(): void;
 }
 
 const PROGRESS_INTERVAL_MS = 500;
@@ -59,6 +65,8 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
   const stateDir = req.stateDir ?? defaultStateDir(req.baseDir);
   // A plain run owns its streaming sessions; a watch batch borrows the watch's.
   const sessions = hooks.watch?.sessions ?? new SessionCache();
+  /** Messages each streaming source read, for the error when it cannot acknowledge them. */
+  const streamed = new Map<string, number>();
   const hookIo = (nodeId: string): HookIo => ({
     db,
     isCancelled: hooks.isCancelled,
@@ -70,7 +78,10 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
     stream: {
       watch: hooks.watch !== undefined,
       stopping: hooks.watch?.stopping ?? (() => false),
-      read: (f) => emit({ type: 'stream_read', runId, nodeId, rows: f.rows, waitedMs: f.waitedMs, ...(f.lag !== undefined ? { lag: f.lag } : {}) }),
+      read: (f) => {
+        streamed.set(nodeId, (streamed.get(nodeId) ?? 0) + f.rows);
+        emit({ type: 'stream_read', runId, nodeId, rows: f.rows, waitedMs: f.waitedMs, ...(f.lag !== undefined ? { lag: f.lag } : {}) });
+      },
     },
   });
   /** Nodes that ran (setup included), for the streaming acknowledgements after the commit. */
@@ -255,11 +266,16 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
       }
     };
     await commitAll(stager.participants, keeper, { info: (m) => log('info', m), warn: (m) => log('warn', m) }, saveStates);
+    hooks.committed?.();
     for (const o of outputs) log('info', `wrote ${o.rows} rows to ${o.target}`, o.nodeId);
     // Streaming sources acknowledge what they read only now: a crash before this replays it. Like
     // states, only what every sink reading them received: "run up to here" on a Kafka, RabbitMQ or
     // CDC source reads a batch that some destination did not get, so it is released for the next run.
     failpoint('before-acknowledge');
+    // A source that cannot acknowledge fails the run (the batch, in --watch): its position did not
+    // move, so the next run reads the same messages again; a warning on a "succeeded" run would hide
+    // that a sink without a key is about to receive them twice.
+    const unacknowledged: UnacknowledgedRead[] = [];
     for (const node of ran) {
       if (!node.compiled?.onCommitted) continue;
       if (unconsumed(node.id, 'not acknowledged')) {
@@ -269,10 +285,17 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
       try {
         await node.compiled.onCommitted(hookIo(node.id));
       } catch (e) {
-        emit({ type: 'warning', runId, nodeId: node.id, message: `the data was committed, but acknowledging what was read failed (${errorMessage(e)}); it will be read again (at-least-once)` });
+        unacknowledged.push({ nodeId: node.id, nodeType: node.type, messages: streamed.get(node.id), cause: e });
       }
     }
     await quality.finish({ committed: true });
+    if (unacknowledged.length > 0) {
+      const error = unacknowledgedError(unacknowledged, outputs, hooks.watch?.batch);
+      log('error', error.message, error.nodeId);
+      const failed = summary('failed', error);
+      emit({ type: 'run_finished', runId, summary: failed });
+      return failed;
+    }
     const done = summary('succeeded');
     emit({ type: 'run_finished', runId, summary: done });
     return done;

@@ -16,7 +16,9 @@ import { watchProblems, watchWarnings } from './watch-checks.js';
  *
  * Stopping: `stop` (first Ctrl-C or SIGTERM) lets the current batch finish and commit, then ends;
  * `cancel` (a second one) rolls the current batch back. A failed batch ends the watch: what it read
- * was not acknowledged and is read again by the next start.
+ * was not acknowledged and is read again by the next start. That includes a batch that committed
+ * but whose source could not acknowledge it (a Kafka offset commit refused, a RabbitMQ channel
+ * closed): it is reported as failed, with its rows counted as written (they are in the destinations).
  */
 export async function executeWatch(req: RunRequest, db: Db, tempDir: string, hooks: ExecuteHooks & { isStopping(): boolean }): Promise<RunSummary> {
   const started = Date.now();
@@ -58,6 +60,7 @@ export async function executeWatch(req: RunRequest, db: Db, tempDir: string, hoo
       const batchStart = Date.now();
       let read = 0;
       let lag: number | undefined;
+      let committedBatch = false;
       const forward = (e: RunEvent) => {
         if (e.type === 'run_started') emit({ type: 'batch_started', runId, batch, at: e.at });
         else if (e.type !== 'run_finished') {
@@ -72,6 +75,7 @@ export async function executeWatch(req: RunRequest, db: Db, tempDir: string, hoo
         emit: forward,
         isCancelled: hooks.isCancelled,
         watch: { sessions, stopping: hooks.isStopping, batch },
+        committed: () => (committedBatch = true),
       });
       // A batch that never read anything because the watch was stopped while waiting is not a batch.
       if (last.status === 'cancelled' && read === 0 && hooks.isStopping() && !hooks.isCancelled()) break;
@@ -85,13 +89,16 @@ export async function executeWatch(req: RunRequest, db: Db, tempDir: string, hoo
         ...(last.error ? { error: last.error } : {}),
       };
       emit({ type: 'batch_finished', runId, summary });
-      if (last.status !== 'succeeded') break;
-      committed++;
-      rowsIn += read;
-      for (const o of last.outputs) {
-        const prev = outputs.get(o.nodeId);
-        outputs.set(o.nodeId, { ...o, rows: (prev?.rows ?? 0) + o.rows });
+      // Rows in the destinations count, also those of a batch that failed after its sinks committed.
+      if (committedBatch) {
+        committed++;
+        rowsIn += read;
+        for (const o of last.outputs) {
+          const prev = outputs.get(o.nodeId);
+          outputs.set(o.nodeId, { ...o, rows: (prev?.rows ?? 0) + o.rows });
+        }
       }
+      if (last.status !== 'succeeded') break;
     }
   } finally {
     for (const w of await sessions.closeAll()) emit({ type: 'log', runId, level: 'warn', message: w });

@@ -287,12 +287,36 @@ export class KafkaConsumerSession {
     if (offsets.length === 0) return;
     try {
       await this.consumer.commitOffsets(offsets);
+      await this.checkCommitted(offsets);
     } catch (e) {
-      // The batch is in the destinations but the group's position did not move: a watch must not
-      // go on as if it had (the next batch fails with this), and the run says why.
+      // The batch is in the destinations but the group's position did not move: the run (the
+      // batch, in --watch) fails saying so, and this session reads nothing more.
       const text = kafkaErrorText(this.failure ?? e);
       this.failure ??= new Error(`committing the offsets of the last batch failed: ${text}`);
-      throw new Error(`committing the offsets to the consumer group failed: ${text}`, { cause: e });
+      throw new CaudalError('io', `committing the offsets of consumer group '${this.spec.groupId}' to Kafka failed: ${text}`, {
+        hint: `check that the brokers (${this.brokers}) are up and that no other consumer took over the group (a rebalance refuses the commit of the member it replaced)`,
+        cause: e,
+      });
+    }
+  }
+
+  /**
+   * kafkajs' commitOffsets returns without a word, committing nothing, while its consumer is not
+   * running (it stopped on a lost broker and is restarting): a batch was reported acknowledged
+   * whose offsets never reached the group. So the group's offsets are read back: each partition
+   * must be at least where this batch ends (another member may since have gone further).
+   */
+  private async checkCommitted(offsets: { topic: string; partition: number; offset: string }[]): Promise<void> {
+    if (this.failure) throw this.failure;
+    const topics = [...new Set(offsets.map((o) => o.topic))];
+    const stored = new Map<string, bigint>();
+    for (const t of await this.admin.fetchOffsets({ groupId: this.spec.groupId, topics })) {
+      for (const p of t.partitions) stored.set(key(t.topic, p.partition), BigInt(p.offset));
+    }
+    const behind = offsets.filter((o) => (stored.get(key(o.topic, o.partition)) ?? -1n) < BigInt(o.offset));
+    if (behind.length > 0) {
+      const at = behind.map((o) => `${o.topic}[${o.partition}] is at ${String(stored.get(key(o.topic, o.partition)) ?? 'no offset')}, not ${o.offset}`).join(', ');
+      throw new Error(`the group's offsets did not move (${at}): the consumer stopped before it could commit them`);
     }
   }
 

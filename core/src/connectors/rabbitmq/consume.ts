@@ -36,6 +36,7 @@ export class RabbitConsumerSession {
   private constructor(
     private readonly conn: ChannelModel,
     private readonly channel: Channel,
+    private readonly queue: string,
   ) {}
 
   static async open(config: RabbitmqConfig, spec: RabbitReadSpec): Promise<RabbitConsumerSession> {
@@ -43,7 +44,7 @@ export class RabbitConsumerSession {
     const conn = await amqp.connect(amqpOptions(config));
     try {
       const channel = await conn.createChannel();
-      const session = new RabbitConsumerSession(conn, channel);
+      const session = new RabbitConsumerSession(conn, channel, spec.queue);
       channel.on('error', (e: Error) => (session.failure ??= e));
       conn.on('error', (e: Error) => (session.failure ??= e));
       // A channel or connection that closes without an error (the broker shut down, the connection
@@ -104,13 +105,34 @@ export class RabbitConsumerSession {
     if (this.failure) throw new CaudalError('io', `the RabbitMQ consumer stopped: ${errorMessage(this.failure)}`, { hint: 'the messages of this batch were not acknowledged: the broker delivers them again' });
   }
 
-  /** Acknowledges the batch; `deadLetter` ones are rejected without requeue (the queue's dead-letter exchange gets them). */
-  ack(deadLetter: Set<ConsumeMessage> = new Set()): void {
-    for (const m of this.taken) {
-      if (deadLetter.has(m)) this.channel.nack(m, false, false);
-      else this.channel.ack(m);
-    }
+  /**
+   * Acknowledges the batch; `deadLetter` ones are rejected without requeue (the queue's dead-letter
+   * exchange gets them). AMQP acks get no reply, and amqplib only queues them on the socket: a
+   * channel or connection that closed (or closes before they are sent) would lose them without a
+   * word, and the broker then delivers the batch again. So the acks are followed by a round trip on
+   * the same channel (the broker handles a channel's frames in order): when it answers, it has them;
+   * when it does not, the batch's acknowledgement failed, and says why.
+   */
+  async ack(deadLetter: Set<ConsumeMessage> = new Set()): Promise<void> {
+    const taken = this.taken;
     this.taken = [];
+    if (taken.length === 0) return;
+    const failed = (e: unknown) =>
+      new CaudalError('io', `acknowledging ${taken.length} message${taken.length === 1 ? '' : 's'} of queue '${this.queue}' failed: ${errorMessage(this.failure ?? e)}`, {
+        hint: 'check that the broker is up and reachable; RabbitMQ puts unacknowledged messages back on the queue when the channel closes',
+        cause: e,
+      });
+    if (this.failure) throw failed(this.failure);
+    try {
+      for (const m of taken) {
+        if (deadLetter.has(m)) this.channel.nack(m, false, false);
+        else this.channel.ack(m);
+      }
+      await this.channel.checkQueue(this.queue);
+    } catch (e) {
+      throw failed(e);
+    }
+    if (this.failure) throw failed(this.failure);
   }
 
   /** Puts the batch back on the queue (the run did not commit). */

@@ -196,8 +196,11 @@ at-least-once. Sinks that upsert by key (PostgreSQL, DuckDB by replacing per key
 Elasticsearch) therefore end up with each message exactly once; append sinks may receive a
 replayed batch twice after a crash between their commit and the offset commit. A rebalance of the
 group (another member joining or leaving) replays nothing by itself: a partition this member keeps
-continues where its reading ended. A broker lost mid-run fails the run naming the cause; a failed
-offset commit is reported and, in \`--watch\`, ends the watch at the next batch.
+continues where its reading ended. A broker lost mid-run fails the run naming the cause. An offset
+commit that fails after the sinks committed (the broker went away, or the group was rebalanced and
+refuses the commit) fails the run, or in \`--watch\` that batch (the watch stops there), saying that
+the destinations have the rows and that the next run reads the same messages again: a sink that
+appends without a key then receives them twice.
 
 **Values.** JSON values become columns (nested objects stay structs, or flatten them as in
 source.json); the columns are inferred from the latest messages when the run starts, unless you

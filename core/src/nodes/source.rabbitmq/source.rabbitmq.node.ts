@@ -136,7 +136,7 @@ export const rabbitmqSourceNode = defineNode({
         ...(unread ? [unread] : []),
       ],
       async onCommitted(io) {
-        (await session(io)).ack(poison);
+        await (await session(io)).ack(poison);
       },
       async onAborted(io) {
         (await session(io)).release();
@@ -156,7 +156,11 @@ time (the first message, then up to *Batch wait* more).
 that fails or is cancelled puts its messages back on the queue; a killed one's are redelivered by the
 broker when its connection drops: at-least-once (upsert sinks by key end up exactly-once). A queue deleted while the run
 reads it (the broker cancels the consumer), or a channel the broker closes, fails the run naming the
-queue, also in \`--watch\`, instead of waiting for messages that can no longer come.
+queue, also in \`--watch\`, instead of waiting for messages that can no longer come. The acks are
+confirmed by a round trip to the broker: when they do not reach it (the channel or connection closed
+after the sinks committed), the run, or in \`--watch\` that batch, fails saying that the destinations
+have the rows and that the broker delivers the messages again: a sink that appends without a key
+then receives them twice.
 
 **Values.** JSON values become columns, listed under *Value columns* or inferred from the messages at
 the head of the queue when the run starts; with inferred columns, keys that only later messages have
