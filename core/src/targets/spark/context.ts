@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { Pipeline } from '../../model/schema.js';
 import type { Relation, ResolvedConnection, SparkCompileContext } from '../../nodes/define.js';
 import { ident, stringLiteral, stripTrailingSemicolon, substituteParams } from '../../compiler/sql.js';
@@ -6,6 +5,9 @@ import { paramLiteral, type Plan, type PlannedNode } from '../../compiler/plan.j
 import type { GraphEdge } from '../../compiler/graph.js';
 import type { Db } from '../../compiler/db.js';
 import type { Problem } from '../../util/errors.js';
+import { isUrl, resolveNodePath } from './paths.js';
+
+export { isUrl };
 
 /** A Spark form refusing a setting: becomes an `unsupported_on_engine` problem on that field. */
 export class SparkUnsupported extends Error {
@@ -16,11 +18,6 @@ export class SparkUnsupported extends Error {
   ) {
     super(message);
   }
-}
-
-/** Paths with a scheme (s3a://, hdfs://, abfss://, gs://, file://) stay as they are. */
-export function isUrl(p: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(p);
 }
 
 /** Names the Spark forms give their helper views: distinct from the DuckDB plan's `_n_…` names. */
@@ -46,7 +43,9 @@ export function sparkContext({ plan, node, params, incoming, planned, db, baseDi
   const id = node.id;
   const def = node.def;
   const literals = Object.fromEntries(Object.entries(plan.paramValues).map(([k, v]) => [k, paramLiteral(v)]));
-  const texts = Object.fromEntries(Object.entries(plan.paramValues).map(([k, v]) => [k, String(v.value)]));
+  // As the DuckDB plan fills texts and paths: a number keeps the spelling it was given (007, or an
+  // integer beyond 2^53 that a JS number would change).
+  const texts = Object.fromEntries(Object.entries(plan.paramValues).map(([k, v]) => [k, v.type === 'number' ? v.text : String(v.value)]));
   const relations = (port: string): Relation[] =>
     incoming
       .filter((e) => e.to.port === port)
@@ -71,10 +70,7 @@ export function sparkContext({ plan, node, params, incoming, planned, db, baseDi
     expr: (sql) => substituteParams(sql, literals),
     query: (sql) => stripTrailingSemicolon(substituteParams(sql, literals)),
     text: interpolate,
-    path: (p) => {
-      const t = interpolate(p);
-      return isUrl(t) ? t : path.resolve(baseDir, t);
-    },
+    path: (p) => resolveNodePath(p, texts, { baseDir, pattern: def.category === 'source' }),
     auxName: (suffix) => sparkAuxName(id, suffix),
     rows: (sql) => db.rows(sql),
     connection(name, expectedType) {

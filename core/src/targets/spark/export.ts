@@ -16,6 +16,8 @@ import { fieldMentioning } from './fields.js';
 import type { SparkJob, SparkStep } from './job.js';
 import { stubRemoteSources } from './remote-sources.js';
 import { sparkType } from './types.js';
+import { hadoopGlob } from './paths.js';
+import { jobParams } from './params.js';
 
 export interface SparkExportOptions {
   baseDir: string;
@@ -159,7 +161,10 @@ export async function exportSpark(original: Pipeline, opts: SparkExportOptions):
         const { name, ...read } = spark.read;
         if (read.jdbc) packages.add(read.jdbc.package);
         const schema = read.applySchema ? read.schema?.map((c) => ({ name: c.name, type: sparkType(c.type) })) : read.schema;
-        steps.push({ kind: 'read', node: node.id, name: unquote(name), read: { ...read, ...(schema ? { schema } : {}) } });
+        // The forms give DuckDB patterns (they list files with DuckDB at export); Spark lists with Hadoop's glob.
+        const paths = read.paths.map(hadoopGlob);
+        const options = read.options.pathGlobFilter === undefined ? read.options : { ...read.options, pathGlobFilter: hadoopGlob(read.options.pathGlobFilter) };
+        steps.push({ kind: 'read', node: node.id, name: unquote(name), read: { ...read, paths, options, ...(schema ? { schema } : {}) } });
       }
       for (const s of spark.setup ?? []) steps.push({ kind: 'view', node: node.id, name: unquote(s.name), sql: sql(`${node.id}\u0000setup\u0000${s.name}`), columns: Object.keys(schemas[unquote(s.name)] ?? {}), ...(s.materialize ? { materialize: 'cache' as const } : {}) });
       for (const o of node.outputs) {
@@ -190,9 +195,8 @@ export async function exportSpark(original: Pipeline, opts: SparkExportOptions):
         steps.push({ kind: 'sink', node: node.id, input: unquote(from.ref), columns: from.columns, sink });
       }
     }
-    const params = Object.fromEntries(Object.entries(plan.paramValues).map(([k, v]) => [k, v.value]));
     return {
-      job: { format: 'caudal.spark-job/1', pipeline: doc.name, createdBy: { caudal: packageVersion(), sqlglot: translated.sqlglot }, params, packages: [...packages], steps },
+      job: { format: 'caudal.spark-job/1', pipeline: doc.name, createdBy: { caudal: packageVersion(), sqlglot: translated.sqlglot }, params: jobParams(plan.paramValues), packages: [...packages], steps },
       problems: [],
       warnings: plan.warnings,
       destinations: plan.nodes.flatMap((n) => (n.sink ? [n.sink.destination] : [])),

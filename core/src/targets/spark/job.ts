@@ -10,7 +10,10 @@ export interface SparkJob {
   pipeline: string;
   /** caudal and sqlglot versions that wrote it. */
   createdBy: { caudal: string; sqlglot: string };
-  /** Pipeline param values the job was exported with (substituted into its SQL and paths). */
+  /**
+   * Pipeline param values the job was exported with (substituted into its SQL and paths). A number
+   * that a JSON number would not hold exactly (an integer beyond 2^53) is its exact decimal text.
+   */
   params: Record<string, string | number | boolean>;
   /** Maven coordinates the job needs (JDBC drivers): passed as spark.jars.packages. */
   packages: string[];
