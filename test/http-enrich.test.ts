@@ -114,6 +114,18 @@ describe('transform.http_enrich', () => {
     expect(geocodes().length).toBe(before + 3);
   });
 
+  it("keeps cached answers per account: a connection switched to another API key asks again instead of reading the other account's answers", async () => {
+    const stateDir = path.join(dir, 'per-account-state');
+    const keyed = (key: string): Record<string, ResolvedConnection> => ({ geo: { ...conn().geo!, config: { ...conn().geo!.config, auth: 'api_key', api_key: key } } });
+    const { d } = doc({}, addresses, 'per-account');
+    await runPipeline({ pipeline: d, baseDir: dir, connections: keyed('key-of-account-a'), stateDir });
+    const afterA = geocodes().length;
+    await runPipeline({ pipeline: d, baseDir: dir, connections: keyed('key-of-account-a'), stateDir });
+    expect(geocodes().length).toBe(afterA);
+    expect((await runPipeline({ pipeline: d, baseDir: dir, connections: keyed('key-of-account-b'), stateDir })).error).toBeUndefined();
+    expect(geocodes().length).toBe(afterA + 3);
+  });
+
   it('routes failed lookups to rejects (after retries), or fails naming the row', async () => {
     const failing = `SELECT range AS id, ['Gran Via 1', 'broken'][range % 2 + 1] AS address FROM range(4)`;
     const { d, out, rejects } = doc({ on_error: 'reject', retries: 1, cache: { enabled: false } }, failing);

@@ -1,3 +1,4 @@
+import { scryptSync } from 'node:crypto';
 import type { RestConfig } from '../../connections/rest/rest.connection.js';
 import { basicCredentials, combinedSecrets, redactedSnippet, redactText, secretForms } from '../../connections/redact.js';
 import { CaudalError } from '../../util/errors.js';
@@ -18,6 +19,7 @@ export type TokenFetcher = (url: string, form: Record<string, string>, headers: 
 export class Auth {
   private token?: { value: string; expiresAt: number };
   private fetching?: Promise<string>;
+  private account?: string;
 
   constructor(
     private readonly config: RestConfig,
@@ -26,6 +28,18 @@ export class Auth {
 
   get kind(): RestConfig['auth'] {
     return this.config.auth;
+  }
+
+  /**
+   * Which account the requests are made as, for keys of cached answers: an answer fetched with one
+   * API key must not be served to a connection switched to another account's key. Derived with
+   * scrypt (once per connection and run) from the configured credentials, so a cache key never lets
+   * a password be guessed back from it; a fetched OAuth2 token, which changes, is not part of it.
+   */
+  identity(): string {
+    const c = this.config;
+    this.account ??= scryptSync(JSON.stringify([c.auth, c.api_key_in, c.api_key_name, c.api_key, c.token, c.username, c.password, c.client_id, c.client_secret, c.token_url, c.scope]), 'caudal.http-cache.account/1', 16).toString('hex');
+    return this.account;
   }
 
   /** Query params that carry credentials (for redaction and for cache keys that must not hold them). */

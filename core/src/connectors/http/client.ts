@@ -201,6 +201,11 @@ export class HttpClient {
     }
   }
 
+  /** Which account the credentials are (Auth.identity), '' without any: part of the keys of cached answers. */
+  credentialIdentity(): string {
+    return this.opts.auth?.identity() ?? '';
+  }
+
   /** Whether a request to `url` gets the connection's credentials: only on the origins they are for. */
   carriesCredentials(url: string): boolean {
     if (!this.opts.auth || this.opts.credentialOrigins === undefined) return true;

@@ -9,7 +9,7 @@ import { restFields } from '../../connections/rest/rest.connection.js';
 import { HttpError } from '../http/client.js';
 import { restClient, templateOrigin } from './client.js';
 import type { Pagination } from './paginate.js';
-import { MAX_EMPTY_PAGES, type Page, readPages, type RestReadSpec } from './read.js';
+import { LOOP_PAGES, MAX_EMPTY_PAGES, type Page, readPages, type RestReadSpec } from './read.js';
 import { NdjsonSpool } from './spool.js';
 
 /**
@@ -257,5 +257,38 @@ describe('a failed read stops cleanly', () => {
     await spool.write([{ id: 1 }, 2]);
     await spool.close();
     expect(await readFile(file, 'utf8')).toBe('{"id":1}\n{"value":2}\n');
+  });
+});
+
+describe('a next link that leads back with a new token each time', () => {
+  let api: Awaited<ReturnType<typeof server>>;
+  let token = 0;
+  beforeAll(async () => {
+    api = await server({
+      // Pages 1, 2, 3, then back to 1: every link is a new URL (t=…), the records are not.
+      '/looping': (_req, res, u) => {
+        const page = Number(u.searchParams.get('page') ?? 1);
+        json(res, { data: records(page * 10, 2), next: `${api.url}/looping?page=${(page % 3) + 1}&t=${++token}` });
+      },
+      // Single-record pages, two of them the same record: an API's data, not a loop.
+      '/alike': (_req, res, u) => {
+        const page = Number(u.searchParams.get('page') ?? 1);
+        json(res, { data: [{ id: [1, 7, 7, 7, 2][page - 1] }], next: page < 5 ? `${api.url}/alike?page=${page + 1}&t=${++token}` : null });
+      },
+    });
+  });
+  afterAll(() => api.close());
+  const link = { type: 'json_link' as const, next_url_path: 'next' };
+
+  it(`fails once ${LOOP_PAGES} pages in a row repeat earlier pages' records, naming them (it paged until killed)`, async () => {
+    api.seen.length = 0;
+    const read = readAll(restClient(undefined, { who: "node 'src'" }), spec(`${api.url}/looping`, link, 'data'));
+    await expect(read).rejects.toThrow(/^node 'src': pages 4 to 6 hold the same records as pages 1 to 3: the links at next lead back to pages already read \(with a different link each time\), so paging would never end$/);
+    expect(api.seen).toHaveLength(6);
+  });
+
+  it('reads pages whose records merely repeat once or twice', async () => {
+    const { ids } = await readAll(restClient(undefined, { who: "node 'src'" }), spec(`${api.url}/alike`, link, 'data'));
+    expect(ids).toEqual([1, 7, 7, 7, 2]);
   });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { HttpClient, HttpMethod } from '../http/client.js';
 import { jsonPathRecords } from '../http/json-path.js';
@@ -177,6 +178,8 @@ export async function* readPages(client: HttpClient, spec: RestReadSpec, who: st
   // path naming the current cursor) would page forever, adding the same records again and again.
   // Such loops are short: the latest requests are remembered, not all of a million-page read.
   const asked = new Map<string, number>([[requestKey(first), 0]]);
+  const repeats = new RepeatedPages(p, who);
+  repeats.see(0, a0);
   let req: PageRequest | undefined = next;
   let empties = a0.records === 0 ? 1 : 0;
   let emptyRun: number | undefined;
@@ -187,6 +190,7 @@ export async function* readPages(client: HttpClient, spec: RestReadSpec, who: st
     asked.set(key, req.index);
     if (asked.size > RECENT_REQUESTS) asked.delete(asked.keys().next().value!);
     const a = checked(req.index, await fetchPage(req, cutAt));
+    repeats.see(req.index, a);
     c = cap(a);
     rows += c.count;
     empties = a.records === 0 ? empties + 1 : 0;
@@ -262,6 +266,45 @@ export const MAX_EMPTY_PAGES = 20;
 const RECENT_REQUESTS = 64;
 
 /** Page `index` (0-based) would ask again for what page `before` asked: say where the loop comes from. */
+/** Pages in a row whose records repeat earlier pages, in order, after which a read is a loop. */
+export const LOOP_PAGES = 3;
+
+/**
+ * A next link or cursor that leads back to pages already read, with a new token each time
+ * (`?page=1&t=17`), is a new request every time, so the request check never sees the loop: the
+ * read went on until killed. The records of the latest pages are remembered (as hashes): when
+ * LOOP_PAGES pages in a row hold the records of earlier pages in the same order, the API is
+ * serving the same pages again. One repeated page is not enough (small pages of equal records).
+ */
+class RepeatedPages {
+  private readonly seen = new Map<string, number>();
+  private streak?: { first: number; last: number; pages: number };
+
+  constructor(
+    private readonly p: Pagination,
+    private readonly who: string,
+  ) {}
+
+  see(index: number, a: { records: number; list?: unknown[]; body: Buffer }): void {
+    if (a.records === 0) return;
+    const hash = createHash('sha256').update(a.list ? JSON.stringify(a.list) : a.body).digest('hex');
+    const earlier = this.seen.get(hash);
+    if (earlier !== undefined && (this.streak === undefined || earlier === this.streak.last + 1)) {
+      this.streak = { first: this.streak?.first ?? earlier, last: earlier, pages: (this.streak?.pages ?? 0) + 1 };
+      if (this.streak.pages >= LOOP_PAGES) throw recordsLoop(this.p, index, this.streak, this.who);
+    } else this.streak = undefined;
+    this.seen.set(hash, index);
+    if (this.seen.size > RECENT_REQUESTS) this.seen.delete(this.seen.keys().next().value!);
+  }
+}
+
+function recordsLoop(p: Pagination, index: number, streak: { first: number; last: number; pages: number }, who: string): CaudalError {
+  const by = p.type === 'cursor' ? 'its cursors lead' : p.type === 'header_link' ? "the Link header's next links lead" : `the links at ${p.next_url_path ?? 'next'} lead`;
+  return new CaudalError('execution', `${who}: pages ${index + 2 - streak.pages} to ${index + 1} hold the same records as pages ${streak.first + 1} to ${streak.last + 1}: ${by} back to pages already read (with a different link each time), so paging would never end`, {
+    hint: 'set max_pages to stop after the pages you need, or check the pagination settings against the API\'s documentation',
+  });
+}
+
 function pagingLoop(p: Pagination, index: number, before: number, who: string): CaudalError {
   const by = p.type === 'cursor' ? (p.cursor_header ? `the ${p.cursor_header} header's cursor` : `the cursor at ${p.cursor_path ?? 'next_cursor'}`) : p.type === 'header_link' ? "the Link header's next link" : `the link at ${p.next_url_path ?? 'next'}`;
   return new CaudalError('execution', `${who}: page ${index + 1} would be the same request as page ${before + 1}: ${by} leads back to a page already read, so paging would never end`, {

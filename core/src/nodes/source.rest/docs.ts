@@ -72,7 +72,9 @@ size* to what the API answers. A next link or cursor that leads back to a page a
 "self" link, a *Cursor path* naming the current cursor) stops the run instead of paging forever:
 \`page 3 would be the same request as page 2: the cursor at meta.cursor leads back …\`. So does a
 page that answers byte for byte what the page before it did (an API that ignores the page number,
-offset or cursor it is sent would otherwise hand over the same records again and again).
+offset or cursor it is sent would otherwise hand over the same records again and again), and
+three pages in a row that hold the records of three earlier pages in the same order (a next link
+that leads back with a new token each time: \`pages 4 to 6 hold the same records as pages 1 to 3\`).
 
 *At most this many pages* / *records* cap a read; when the API has more (or, paging by offset or
 page number without a total, may have), the run warns that those records were not read. With an

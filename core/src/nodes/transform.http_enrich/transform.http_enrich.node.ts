@@ -173,7 +173,8 @@ export const httpEnrichNode = defineNode({
                 headers: Object.fromEntries(Object.entries(headers).map(([n, v]) => [n, render(v, row)])),
                 body: bodyValue === undefined ? undefined : renderBody(bodyValue, row),
               };
-              const cacheKey = ResponseCache.key([p.connection ?? '', req]);
+              // Per account: answers fetched with one connection's key are not another account's.
+              const cacheKey = ResponseCache.key([p.connection ?? '', client.credentialIdentity(), req]);
               let answer = await cache?.get(cacheKey);
               if (answer) hits++;
               else {
