@@ -62,6 +62,22 @@ describe('pipeline paths', () => {
     await expect(access(path.join(dir, 'g', 'all.csv'))).rejects.toThrow();
   });
 
+  it('a source path naming an existing file with glob characters in its name is that file, not a pattern over the sink it feeds', async () => {
+    await mkdir(path.join(dir, 'exact'), { recursive: true });
+    await writeFile(path.join(dir, 'exact', 'data[1].csv'), 'id,v\n1,a\n');
+    const doc = pipeline(
+      [
+        { id: 'src', type: 'source.csv', params: { path: 'exact/data[1].csv' } },
+        { id: 'out', type: 'sink.csv', params: { path: 'exact/data1.csv', if_exists: 'overwrite' } },
+      ],
+      ['src -> out'],
+    );
+    expect(await problemsOf(doc, dir)).toEqual([]);
+    const { summary } = await run(doc, dir);
+    expect(summary.status, summary.error?.message).toBe('succeeded');
+    expect(await readFile(path.join(dir, 'exact', 'data1.csv'), 'utf8')).toBe('id,v\n1,a\n');
+  });
+
   it('a partitioned Parquet sink inside a source pattern is refused; one outside it is not', async () => {
     await mkdir(path.join(dir, 'lake', 'a', 'b'), { recursive: true });
     await writeFile(path.join(dir, 'lake', 'a', 'b', 'in.csv'), 'id,country\n1,fr\n');

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Pipeline } from '../model/schema.js';
@@ -22,7 +23,9 @@ export function expandHome(p: string, home = os.homedir()): string {
  */
 export function sinksReadBack(nodes: PlannedNode[], sources: Array<{ nodeId: string; pattern: string }>, doc: Pipeline): Problem[] {
   const problems: Problem[] = [];
-  const patterns = sources.filter((s) => isGlob(s.pattern)).map((s) => ({ ...s, re: globToRegExp(s.pattern) }));
+  // A path naming an existing file is that file, glob characters and all (nodes/shared/exact-file.ts).
+  const namesAFile = (p: string) => statSync(p, { throwIfNoEntry: false })?.isFile() === true;
+  const patterns = sources.filter((s) => isGlob(s.pattern) && !namesAFile(s.pattern)).map((s) => ({ ...s, re: globToRegExp(s.pattern) }));
   if (patterns.length === 0) return problems;
   for (const n of nodes) {
     const publish = n.sink?.publish;
