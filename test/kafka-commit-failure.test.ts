@@ -144,7 +144,7 @@ describe('source.kafka --watch when the broker dies before the offset commit', (
       },
     );
     const batches = events.flatMap((e) => (e.type === 'batch_finished' ? [e.summary] : [])) as BatchSummary[];
-    expect(batches.map((b) => [b.batch, b.status])).toEqual([[1, 'failed']]);
+    expect(batches.map((b) => [b.batch, b.status, b.reachedDestinations])).toEqual([[1, 'failed', true]]);
     expect(batches[0]!.error?.message).toMatch(/^batch 1 was written to every destination \(3 rows → load\), but node 'ev' \(source\.kafka\) could not acknowledge what it read: committing the offsets of consumer group 'g' to Kafka failed: /);
     expect(batches[0]!.error?.message).toMatch(/its next start reads these 3 messages again, so a sink without an idempotent key .* receives them twice$/);
     expect(summary.status).toBe('failed');

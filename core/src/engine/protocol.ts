@@ -114,6 +114,11 @@ export interface BatchSummary {
   /** Messages waiting behind this batch when it was read, when the source can tell (Kafka). */
   lag?: number;
   error?: SerializedError;
+  /**
+   * A failed batch whose sinks had committed (its source could not acknowledge it afterwards): its
+   * rows are in the destinations, and the next start reads them again.
+   */
+  reachedDestinations?: true;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';

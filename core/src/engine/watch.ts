@@ -87,6 +87,7 @@ export async function executeWatch(req: RunRequest, db: Db, tempDir: string, hoo
         latencyMs: Date.now() - batchStart,
         ...(lag !== undefined ? { lag } : {}),
         ...(last.error ? { error: last.error } : {}),
+        ...(committedBatch && last.status !== 'succeeded' ? { reachedDestinations: true as const } : {}),
       };
       emit({ type: 'batch_finished', runId, summary });
       // Rows in the destinations count, also those of a batch that failed after its sinks committed.

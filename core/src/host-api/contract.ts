@@ -368,6 +368,8 @@ export const runEventSchema = z.discriminatedUnion('type', [
       latencyMs: z.number(),
       lag: z.number().optional(),
       error: hostErrorSchema.optional(),
+      /** A failed batch whose sinks had committed (its source could not acknowledge it): its rows are in the destinations. */
+      reachedDestinations: z.literal(true).optional(),
     }),
   }),
   z.object({ type: z.literal('stream_read'), runId: z.string(), nodeId: z.string(), rows: z.number(), lag: z.number().optional(), waitedMs: z.number() }),

@@ -26,6 +26,19 @@ describe('live counters of a continuous run', () => {
     expect(c.lastCommitAt).toBeUndefined();
   });
 
+  it('a batch that failed after its sinks committed (its source could not acknowledge it) counts as failed and its rows as written', () => {
+    const c = fold([
+      started(1),
+      read('ev', 10),
+      finished(1, 10),
+      started(2),
+      read('ev', 3),
+      finished(2, 3, { status: 'failed', reachedDestinations: true, error: { kind: 'io', message: "batch 2 was written to every destination (3 rows → load), but node 'ev' (source.kafka) could not acknowledge what it read", nodeId: 'ev' } }),
+    ]);
+    expect(c).toMatchObject({ committed: 2, failed: 1, rowsRead: 13, readByNode: { ev: 13 }, writtenBySink: { load: { rows: 13 } } });
+    expect(c.failures.map((f) => f.batch)).toEqual([2]);
+  });
+
   it('a failed batch is counted with its error, and its rows are not (they will be read again)', () => {
     const c = fold([
       started(1),

@@ -2,7 +2,8 @@
  * The live figures of a continuous run (`run.start` with `watch`), folded from its batch events.
  * Pure (the time comes in as an argument), so it is tested on its own. Counts include committed
  * batches only, as the engine's own summary does: a failed batch's rows were not acknowledged and
- * will be read again.
+ * will be read again. A batch that failed after its sinks committed (its source could not
+ * acknowledge it) counts as failed and as committed: its rows are in the destinations.
  */
 import type { HostRunEvent } from '../model/types.js';
 
@@ -58,17 +59,21 @@ export function countBatchEvent(c: LiveCounters, e: HostRunEvent, now: number): 
     case 'batch_finished': {
       const s = e.summary;
       const base = { ...c, batch: Math.max(c.batch, s.batch), inBatch: false, pendingRead: {}, lastLatencyMs: s.latencyMs, ...(s.lag !== undefined ? { lag: s.lag } : {}) };
+      const withCommitted = (from: LiveCounters): LiveCounters => {
+        const readByNode = { ...from.readByNode };
+        for (const [id, rows] of Object.entries(c.pendingRead)) readByNode[id] = (readByNode[id] ?? 0) + rows;
+        const writtenBySink = { ...from.writtenBySink };
+        for (const o of s.outputs) writtenBySink[o.nodeId] = { target: o.target, rows: (writtenBySink[o.nodeId]?.rows ?? 0) + o.rows };
+        return { ...from, committed: from.committed + 1, rowsRead: from.rowsRead + s.rowsIn, readByNode, writtenBySink, lastCommitAt: now };
+      };
       if (s.status === 'failed') {
         const failure: BatchFailure = { batch: s.batch, message: s.error?.message ?? 'the batch failed', ...(s.error?.hint ? { hint: s.error.hint } : {}), ...(s.error?.nodeId ? { nodeId: s.error.nodeId } : {}) };
-        return { ...base, failed: c.failed + 1, failures: [...c.failures, failure].slice(-MAX_FAILURES) };
+        const failed = { ...base, failed: c.failed + 1, failures: [...c.failures, failure].slice(-MAX_FAILURES) };
+        return s.reachedDestinations ? withCommitted(failed) : failed;
       }
       // A stopped or cancelled batch committed nothing.
       if (s.status !== 'succeeded') return base;
-      const readByNode = { ...c.readByNode };
-      for (const [id, rows] of Object.entries(c.pendingRead)) readByNode[id] = (readByNode[id] ?? 0) + rows;
-      const writtenBySink = { ...c.writtenBySink };
-      for (const o of s.outputs) writtenBySink[o.nodeId] = { target: o.target, rows: (writtenBySink[o.nodeId]?.rows ?? 0) + o.rows };
-      return { ...base, committed: c.committed + 1, rowsRead: c.rowsRead + s.rowsIn, readByNode, writtenBySink, lastCommitAt: now };
+      return withCommitted(base);
     }
     case 'run_finished':
       return c.inBatch ? { ...c, inBatch: false, pendingRead: {} } : c;
