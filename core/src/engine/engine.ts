@@ -100,6 +100,13 @@ export function warmUp(): void {
   if (idle.length === 0) park(takeWorker(false));
 }
 
+/** The worker thread of a job died before it answered: nothing it held was released. */
+class WorkerDied extends CaudalError {
+  constructor(message: string, cause?: Error) {
+    super('execution', message, cause ? { cause } : {});
+  }
+}
+
 function startJob<T>(request: WorkerRequest, onEvent?: (e: RunEvent) => void): Job<T> {
   const reusable = request.kind !== 'run';
   const worker = takeWorker(reusable);
@@ -123,11 +130,11 @@ function startJob<T>(request: WorkerRequest, onEvent?: (e: RunEvent) => void): J
     const onError = (e: Error) => {
       settled = true;
       detach();
-      reject(new CaudalError('execution', `engine worker crashed: ${e.message}`, { cause: e }));
+      reject(new WorkerDied(`engine worker crashed: ${e.message}`, e));
     };
     const onExit = (code: number) => {
       detach();
-      if (!settled) reject(new CaudalError('execution', `engine worker exited with code ${code} before answering`));
+      if (!settled) reject(new WorkerDied(`engine worker exited with code ${code} before answering`));
     };
     const detach = () => {
       worker.off('message', onMessage);
@@ -170,7 +177,15 @@ export function startRun(opts: RunOptions): RunHandle {
   const { onEvent, ...rest } = opts;
   const runId = opts.runId ?? `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomUUID().slice(0, 8)}`;
   const job = startJob<RunSummary>({ kind: 'run', request: { ...rest, runId } }, onEvent);
-  return { runId, done: job.result, cancel: job.cancel, stop: rest.watch ? job.stop : job.cancel };
+  // A run whose worker died is recovered at once (engine/crashed-run.ts), and its error says how.
+  const done = job.result.catch(async (e: unknown) => {
+    if (!(e instanceof WorkerDied)) throw e;
+    // Loaded only then: it opens DuckDB in this thread, which the host otherwise never does.
+    const { recoverCrashedRun } = await import('./crashed-run.js');
+    const recovered = await recoverCrashedRun(runId, rest.connections, rest.baseDir);
+    throw recovered.length > 0 ? new CaudalError('execution', `${e.message}; ${recovered.join('; ')}`, { cause: e }) : e;
+  });
+  return { runId, done, cancel: job.cancel, stop: rest.watch ? job.stop : job.cancel };
 }
 
 export function runPipeline(opts: RunOptions): Promise<RunSummary> {
