@@ -1,23 +1,13 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ProgressPrinter } from './progress.js';
+import { printedLines } from '../../../test/support/progress.js';
 
-/** The lines `caudal run` prints for these events (not a TTY: one line per finished node). */
-function printed(events: Parameters<ProgressPrinter['handle']>[0][]): string[] {
-  const out = new PassThrough();
-  let text = '';
-  out.on('data', (d: Buffer) => (text += d.toString()));
-  const printer = new ProgressPrinter(out as unknown as NodeJS.WriteStream, false);
-  for (const e of events) printer.handle(e);
-  return text.split('\n').filter((l) => l.length > 0);
-}
 
 const node = (nodeId: string, nodeType: string, rowsOut: number | null) =>
   ({ type: 'node_finished', runId: 'r', nodeId, nodeType, status: 'ok', rowsIn: null, rowsOut, elapsedMs: 5, materialized: false }) as const;
 
 describe('caudal run progress', () => {
   it("says a sink's rows are staged, not written: a run that then fails wrote nothing", () => {
-    const lines = printed([
+    const lines = printedLines([
       node('orders', 'source.csv', 3),
       node('out', 'sink.csv', 3),
       { type: 'run_finished', runId: 'r', summary: { status: 'failed', elapsedMs: 9, outputs: [], error: { kind: 'execution', message: "node 'check' failed" } } as never },

@@ -1,13 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { pipeline, tempDir } from '../../../test/support/pipeline.js';
 import { inDb } from '../../../test/support/duckdb.js';
+import { printedLines } from '../../../test/support/progress.js';
 import { Db } from '../compiler/db.js';
 import { CaudalError } from '../util/errors.js';
-import { ProgressPrinter } from '../cli/progress.js';
 import type * as Consume from '../connectors/kafka/consume.js';
 import type { KafkaBatch, KafkaRecord } from '../connectors/kafka/consume.js';
 import { executeRun } from './execute.js';
@@ -83,14 +82,6 @@ async function request(name: string) {
   return { req, base, temp: path.join(base, 'tmp') };
 }
 
-function printed(events: RunEvent[]): string[] {
-  const out = new PassThrough();
-  let text = '';
-  out.on('data', (d: Buffer) => (text += d.toString()));
-  const printer = new ProgressPrinter(out as unknown as NodeJS.WriteStream, false);
-  for (const e of events) printer.handle(e);
-  return text.split('\n').filter((l) => l.length > 0);
-}
 
 describe('a batch whose Kafka offset commit fails after the sinks committed', () => {
   it('is reported as failed on its own line (not ✓), saying the rows are in the destination and will be read again; the watch stops there', async () => {
@@ -123,7 +114,7 @@ describe('a batch whose Kafka offset commit fails after the sinks committed', ()
     expect(summary.outputs.map((o) => [o.nodeId, o.rows])).toEqual([['load', 5]]);
     expect(await inDb(path.join(base, 'wh.duckdb'), 'SELECT count(*)::INT AS n FROM orders')).toEqual([{ n: 5 }]);
 
-    const lines = printed(events);
+    const lines = printedLines(events);
     const at = lines.findIndex((l) => l.startsWith('  ✗ batch 2:'));
     expect(lines.some((l) => l.startsWith('  ✓ batch 1: 3 rows read, 3 → load'))).toBe(true);
     expect(lines[at]).toMatch(/^ {2}✗ batch 2: 2 rows read, 2 → load in /);
