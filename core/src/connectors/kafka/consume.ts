@@ -48,6 +48,18 @@ const IDLE_GIVE_UP_MS = 5_000;
 
 const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
+/** How long a commit refused by a rebalance waits for this member to join the group again. */
+const REJOIN_WAIT_MS = 30_000;
+
+/** A commit refused because the group rebalanced (kafkajs' own test, through its retry wrapper). */
+function isRebalanceRefusal(e: unknown): boolean {
+  for (let c = e as { type?: string; cause?: unknown; originalError?: unknown } | undefined, depth = 0; c && depth < 5; depth++) {
+    if (c.type === 'REBALANCE_IN_PROGRESS' || c.type === 'ILLEGAL_GENERATION' || c.type === 'UNKNOWN_MEMBER_ID') return true;
+    c = (c.originalError ?? c.cause) as typeof c;
+  }
+  return false;
+}
+
 /**
  * A consumer group member that reads bounded batches (DESIGN: streaming sources acknowledge after
  * the commit). Messages are taken from kafkajs's fetch loop into a buffer; a batch takes up to
@@ -66,6 +78,9 @@ export class KafkaConsumerSession {
   private failure?: Error;
   /** The partitions the group gave this member at its last join (undefined before the first). */
   private assigned?: Set<string>;
+  /** Joins of the group so far, and who waits for the next one (a commit refused by a rebalance). */
+  private joins = 0;
+  private joinWaiters: Array<() => void> = [];
 
   private constructor(
     private readonly kafka: Kafka,
@@ -111,7 +126,11 @@ export class KafkaConsumerSession {
       }
     }
     await this.consumer.connect();
-    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => this.onJoin(e.payload.memberAssignment));
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+      this.onJoin(e.payload.memberAssignment);
+      this.joins++;
+      for (const w of this.joinWaiters.splice(0)) w();
+    });
     await this.consumer.subscribe({ topics: this.spec.topics, fromBeginning: true });
     await this.consumer.run({
       autoCommit: false,
@@ -285,9 +304,15 @@ export class KafkaConsumerSession {
     });
     this.taken = new Map();
     if (offsets.length === 0) return;
+    const joinsBefore = this.joins;
     try {
-      await this.consumer.commitOffsets(offsets);
-      await this.checkCommitted(offsets);
+      try {
+        await this.consumer.commitOffsets(offsets);
+        await this.checkCommitted(offsets);
+      } catch (e) {
+        if (!isRebalanceRefusal(e)) throw e;
+        await this.commitAfterRejoin(offsets, joinsBefore, e);
+      }
     } catch (e) {
       // The batch is in the destinations but the group's position did not move: the run (the
       // batch, in --watch) fails saying so, and this session reads nothing more.
@@ -298,6 +323,33 @@ export class KafkaConsumerSession {
         cause: e,
       });
     }
+  }
+
+  /**
+   * The group rebalanced while the batch was written (a member joined or left): the coordinator
+   * refuses a commit of the old generation. Once this member has joined again, the offsets of the
+   * partitions it still owns are committed with the new generation, unless the group is already
+   * further (another member read and committed past them meanwhile). A partition now owned by
+   * another member cannot be committed for it: the refusal stands (its new owner reads those
+   * messages again).
+   */
+  private async commitAfterRejoin(offsets: Array<{ topic: string; partition: number; offset: string }>, joinsBefore: number, refusal: unknown): Promise<void> {
+    if (this.joins === joinsBefore) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => this.joinWaiters.push(resolve)),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, REJOIN_WAIT_MS))),
+      ]);
+      clearTimeout(timer);
+    }
+    if (this.joins === joinsBefore || this.failure) throw refusal;
+    const lost = offsets.filter((o) => !this.assigned?.has(key(o.topic, o.partition)));
+    if (lost.length > 0) throw refusal;
+    const stored = await this.committedOffsets();
+    const behind = offsets.filter((o) => (stored.get(key(o.topic, o.partition)) ?? -1n) < BigInt(o.offset));
+    if (behind.length === 0) return;
+    await this.consumer.commitOffsets(behind);
+    await this.checkCommitted(behind);
   }
 
   /**
