@@ -1,10 +1,10 @@
-import { statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Pipeline } from '../model/schema.js';
 import type { Problem } from '../util/errors.js';
 import type { PlannedNode } from './plan.js';
 import { globToRegExp, isGlob } from '../util/glob.js';
+import { exactFileOrPatternSync } from '../util/exact-file.js';
 
 /**
  * A leading `~` in a pipeline's path is the user's home folder, as in a shell: `~/exports/o.csv`.
@@ -23,9 +23,8 @@ export function expandHome(p: string, home = os.homedir()): string {
  */
 export function sinksReadBack(nodes: PlannedNode[], sources: Array<{ nodeId: string; pattern: string }>, doc: Pipeline): Problem[] {
   const problems: Problem[] = [];
-  // A path naming an existing file is that file, glob characters and all (nodes/shared/exact-file.ts).
-  const namesAFile = (p: string) => statSync(p, { throwIfNoEntry: false })?.isFile() === true;
-  const patterns = sources.filter((s) => isGlob(s.pattern) && !namesAFile(s.pattern)).map((s) => ({ ...s, re: globToRegExp(s.pattern) }));
+  // A path naming an existing file is that file, glob characters and all, as the sources read it.
+  const patterns = sources.filter((s) => isGlob(s.pattern) && exactFileOrPatternSync(s.pattern) === s.pattern).map((s) => ({ ...s, re: globToRegExp(s.pattern) }));
   if (patterns.length === 0) return problems;
   for (const n of nodes) {
     const publish = n.sink?.publish;

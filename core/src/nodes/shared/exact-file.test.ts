@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { pipeline, preview, tempDir } from '../../../../test/support/pipeline.js';
 import { inDb } from '../../../../test/support/duckdb.js';
 import { stringLiteral } from '../../compiler/sql.js';
-import { exactFileOrPattern } from './exact-file.js';
+import { exactFileOrPattern } from '../../util/exact-file.js';
 
 /**
  * A file source's `path` that names an existing file is that file, even when the name holds glob

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { exactFileOrPattern, fileLiteral } from '../shared/exact-file.js';
+import { fileLiteral } from '../shared/exact-file.js';
+import { exactFileOrPattern } from '../../util/exact-file.js';
 import { partitionKeys } from '../shared/partitions.js';
 import { stringLiteral } from '../../compiler/sql.js';
 import type { CompileContext, SetupStep } from '../define.js';

@@ -5,7 +5,8 @@ import { checkParquetFiles } from './file-checks.js';
 import { checkPartitionClash, hiveArg, hivePartitioningParam, localFiles } from '../shared/partitions.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { refuseUnionLayout } from './union-columns.js';
-import { exactFileOrPattern, fileLiteral } from '../shared/exact-file.js';
+import { fileLiteral } from '../shared/exact-file.js';
+import { exactFileOrPattern } from '../../util/exact-file.js';
 import { CaudalError } from '../../util/errors.js';
 import { didYouMean } from '../../util/suggest.js';
 

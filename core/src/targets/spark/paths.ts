@@ -2,7 +2,7 @@ import path from 'node:path';
 import { pathWithParams } from '../../compiler/plan.js';
 import { expandHome } from '../../compiler/read-own-output.js';
 import { isGlob } from '../../util/glob.js';
-import { exactFileOrPatternSync } from '../../nodes/shared/exact-file.js';
+import { exactFileOrPatternSync } from '../../util/exact-file.js';
 
 /** Paths with a scheme (s3a://, hdfs://, abfss://, gs://, file://) stay as they are. */
 export function isUrl(p: string): boolean {
