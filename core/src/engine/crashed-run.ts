@@ -20,7 +20,7 @@ export async function recoverCrashedRun(runId: string, connections: Record<strin
     const journal = runJournal.parse(JSON.parse(text));
     db = await Db.open({ threads: 1 });
     const outcome = await recoverRun(journal, { db, connection: (name) => connections?.[name], baseDir });
-    return recoveryWarnings(outcome).map((w) => w.replace('which was killed', 'whose engine worker crashed'));
+    return recoveryWarnings(outcome, 'run', 'whose engine worker crashed');
   } catch (e) {
     return [`could not clean up after it (${errorMessage(e)}): the next run or \`caudal clean\` will`];
   } finally {

@@ -360,11 +360,7 @@ export class KafkaConsumerSession {
    */
   private async checkCommitted(offsets: { topic: string; partition: number; offset: string }[]): Promise<void> {
     if (this.failure) throw this.failure;
-    const topics = [...new Set(offsets.map((o) => o.topic))];
-    const stored = new Map<string, bigint>();
-    for (const t of await this.admin.fetchOffsets({ groupId: this.spec.groupId, topics })) {
-      for (const p of t.partitions) stored.set(key(t.topic, p.partition), BigInt(p.offset));
-    }
+    const stored = await this.committedOffsets();
     const behind = offsets.filter((o) => (stored.get(key(o.topic, o.partition)) ?? -1n) < BigInt(o.offset));
     if (behind.length > 0) {
       const at = behind.map((o) => `${o.topic}[${o.partition}] is at ${String(stored.get(key(o.topic, o.partition)) ?? 'no offset')}, not ${o.offset}`).join(', ');

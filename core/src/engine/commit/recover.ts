@@ -53,10 +53,10 @@ export interface RecoveryOutcome {
 }
 
 /** What a recovery did, as the warnings a run prints before it starts (`what`: how it names the run). */
-export function recoveryWarnings(r: RecoveryOutcome, what = 'run'): string[] {
-  if (r.untouched) return [`${what} ${r.runId} of '${r.pipeline}', which was killed, is left as it was: ${r.pending.join('; ')}`];
+export function recoveryWarnings(r: RecoveryOutcome, what = 'run', how = 'which was killed'): string[] {
+  if (r.untouched) return [`${what} ${r.runId} of '${r.pipeline}', ${how}, is left as it was: ${r.pending.join('; ')}`];
   return [
-    `recovered ${what} ${r.runId} of '${r.pipeline}', which was killed: ${r.action}${r.done.length ? `; ${r.done.join('; ')}` : ''}`,
+    `recovered ${what} ${r.runId} of '${r.pipeline}', ${how}: ${r.action}${r.done.length ? `; ${r.done.join('; ')}` : ''}`,
     ...r.pending.map((p) => `run ${r.runId} of '${r.pipeline}' left something this run cannot finish: ${p}`),
   ];
 }
