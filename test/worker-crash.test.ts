@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runPipeline } from '../core/src/engine/engine.js';
 import { runtimeDir } from '../core/src/engine/commit/runtime-dir.js';
+import { ownerTag } from '../core/src/util/owner.js';
 import { pipeline, tempDir } from './support/pipeline.js';
 
 /**
@@ -16,7 +17,8 @@ afterEach(() => {
   delete process.env.CAUDAL_FAILPOINT;
 });
 
-const runTempFolders = async () => (await readdir(os.tmpdir())).filter((f) => f.startsWith('caudal-run-'));
+// Only this process's: the other test files of the session run pipelines in the same temp folder.
+const runTempFolders = async () => (await readdir(os.tmpdir())).filter((f) => f.startsWith(`caudal-run-${ownerTag()}-`));
 
 describe('a run whose engine worker crashes', () => {
   it.each(['after-stage', 'after-prepare', 'after-reversible', 'after-decision'])('at %s: is recovered at once, every destination whole, nothing left behind', { timeout: 60_000 }, async (point) => {

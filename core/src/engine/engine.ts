@@ -100,6 +100,16 @@ export function warmUp(): void {
   if (idle.length === 0) park(takeWorker(false));
 }
 
+/** Waits until a dying worker's thread has stopped; one stuck in native code is stopped after a while. */
+async function threadGone(worker: Worker): Promise<void> {
+  if (worker.threadId === -1) return;
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  const timer = setTimeout(() => void worker.terminate(), DYING_MS);
+  await exited;
+  clearTimeout(timer);
+}
+const DYING_MS = 10_000;
+
 /** The worker thread of a job died before it answered: nothing it held was released. */
 class WorkerDied extends CaudalError {
   constructor(message: string, cause?: Error) {
@@ -130,7 +140,10 @@ function startJob<T>(request: WorkerRequest, onEvent?: (e: RunEvent) => void): J
     const onError = (e: Error) => {
       settled = true;
       detach();
-      reject(new WorkerDied(`engine worker crashed: ${e.message}`, e));
+      // The error arrives while the thread is still being torn down: file operations it had started
+      // may still land. What it left is recovered only once it is gone, or an undone destination
+      // could change again after the recovery.
+      void threadGone(worker).then(() => reject(new WorkerDied(`engine worker crashed: ${e.message}`, e)));
     };
     const onExit = (code: number) => {
       detach();
