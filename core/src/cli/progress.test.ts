@@ -16,4 +16,19 @@ describe('caudal run progress', () => {
     expect(lines[1]).toMatch(/^ {2}✓ out +sink\.csv +3 rows staged 5 ms$/);
     expect(lines[2]).toBe("✘ failed after 9 ms: node 'check' failed");
   });
+
+  it('lists the rows a batch wrote only when it reached its destinations: a failed batch that did not wrote nothing', () => {
+    const batch = (n: number, status: string, extra: object = {}) =>
+      ({ type: 'batch_finished', runId: 'r', summary: { batch: n, status, rowsIn: 4, outputs: [{ nodeId: 'out', target: 'out.parquet', rows: 4 }], latencyMs: 7, ...extra } }) as never;
+    const lines = printedLines([
+      batch(1, 'succeeded'),
+      batch(2, 'failed', { error: { kind: 'execution', message: 'disk full' } }),
+      batch(3, 'failed', { error: { kind: 'execution', message: 'could not acknowledge' }, reachedDestinations: true }),
+      batch(4, 'cancelled'),
+    ]);
+    expect(lines[0]).toBe('  ✓ batch 1: 4 rows read, 4 → out in 7 ms');
+    expect(lines[1]).toBe('  ✗ batch 2: 4 rows read, nothing written in 7 ms');
+    expect(lines[3]).toBe('  ✗ batch 3: 4 rows read, 4 → out in 7 ms');
+    expect(lines[5]).toBe('  ■ batch 4: 4 rows read, nothing written in 7 ms');
+  });
 });

@@ -65,7 +65,10 @@ export class ProgressPrinter {
         break;
       case 'batch_finished': {
         const b = e.summary;
-        const out = b.outputs.map((o) => `${formatCount(o.rows)} → ${o.nodeId}`).join(', ');
+        // A batch's rows reached its destinations only if its sinks committed: a failed or stopped
+        // batch that did not has staged counts only, which would read as written.
+        const wrote = b.status === 'succeeded' || b.reachedDestinations === true;
+        const out = wrote ? b.outputs.map((o) => `${formatCount(o.rows)} → ${o.nodeId}`).join(', ') : 'nothing written';
         const mark = b.status === 'succeeded' ? '✓' : b.status === 'cancelled' ? '■' : '✗';
         this.print(`  ${mark} batch ${b.batch}: ${formatCount(b.rowsIn)} rows read${out ? `, ${out}` : ''} in ${formatMs(b.latencyMs)}${b.lag !== undefined ? `, lag ${formatCount(b.lag)}` : ''}`);
         // Why this batch failed, under its own line: it may have reached the destinations (its source
