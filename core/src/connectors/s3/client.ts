@@ -4,6 +4,18 @@ import type { S3Config } from '../../connections/s3/s3.connection.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
 
 /**
+ * How long a request may wait without a byte moving (connecting, or an answer that stalls), in
+ * seconds: `CAUDAL_S3_IDLE_TIMEOUT_S`, 300 by default. The SDK has no limit of its own, so a server
+ * that accepts the connection and never answers held a run, or planning (which no cancel reaches),
+ * forever. Idle time, not total time: a large download that keeps moving is never cut. Generous,
+ * since some S3-compatible stores stay silent while they copy a large object.
+ */
+export function s3IdleTimeoutSeconds(env: NodeJS.ProcessEnv = process.env): number {
+  const n = Number(env.CAUDAL_S3_IDLE_TIMEOUT_S);
+  return Number.isFinite(n) && n > 0 ? n : 300;
+}
+
+/**
  * An SDK client for a connection. Checksums only where S3 requires them: with the SDK's newer
  * default, S3-compatible stores (and s3rver in the tests) store streamed uploads with the chunk
  * framing inside, or reject them.
@@ -23,7 +35,18 @@ export function s3Client(c: S3Config): S3Client {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: 5,
+    requestHandler: { connectionTimeout: s3IdleTimeoutSeconds() * 1000, socketTimeout: s3IdleTimeoutSeconds() * 1000 },
   });
+}
+
+/** The endpoint as an error may name it: its origin, never user info a URL could carry. */
+function endpointShown(config: S3Config): string {
+  if (!config.endpoint) return `S3 (${config.region})`;
+  try {
+    return new URL(config.endpoint).origin;
+  } catch {
+    return 'the endpoint';
+  }
 }
 
 /** An SDK error as a message that says what failed, never a credential. */
@@ -44,5 +67,12 @@ export function explainS3Error(e: unknown, what: string, config: S3Config): Caud
           : /ECONNREFUSED|ENOTFOUND|getaddrinfo/.test(message)
             ? 'check the endpoint of the connection'
             : undefined;
+  if (name === 'TimeoutError') {
+    const seconds = s3IdleTimeoutSeconds();
+    return new CaudalError('io', `${what}: no answer from ${endpointShown(config)} for ${seconds} s`, {
+      hint: `check that the endpoint answers (a proxy or firewall may hold the connection); a store that is slow to answer may be given longer with CAUDAL_S3_IDLE_TIMEOUT_S (now ${seconds})`,
+      cause: e,
+    });
+  }
   return new CaudalError('io', `${what}: ${name}${status ? ` (HTTP ${status})` : ''}: ${message}`, { hint, cause: e });
 }

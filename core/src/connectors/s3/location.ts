@@ -40,3 +40,27 @@ export function mirrorPath(root: string, bucket: string, key: string): string {
   const parts = key.split('/').map((s) => (s === '' || s === '.' || s === '..' ? `%${Buffer.from(s).toString('hex')}_` : s));
   return path.join(root, bucket, ...parts);
 }
+
+/**
+ * Two listed objects the mirror cannot hold side by side, or undefined: keys that become one local
+ * path (`a/../x.csv` and `a/%2e2e_/x.csv`: one object's rows would silently replace the other's),
+ * or an object that is also a folder of others (`a.csv` and `a.csv/b.csv`, both valid keys in S3).
+ */
+export function mirrorConflict(bucket: string, keys: string[]): { key: string; other: string; kind: 'same' | 'folder' } | undefined {
+  const root = path.sep;
+  const files = new Map<string, string>();
+  const folders = new Map<string, string>();
+  for (const key of keys) {
+    const file = mirrorPath(root, bucket, key);
+    const same = files.get(file) ?? folders.get(file);
+    if (same !== undefined) return { key, other: same, kind: files.has(file) ? 'same' : 'folder' };
+    files.set(file, key);
+    for (let dir = path.dirname(file); dir !== root && dir !== path.dirname(dir); dir = path.dirname(dir)) {
+      const clash = files.get(dir);
+      if (clash !== undefined) return { key: clash, other: key, kind: 'folder' };
+      if (folders.has(dir)) break;
+      folders.set(dir, key);
+    }
+  }
+  return undefined;
+}

@@ -50,7 +50,7 @@ export async function sampleObject(ctx: SampleContext, obj: S3Object): Promise<S
     const hi = Number(meta[0]?.hi ?? 0);
     if (hi <= 0 || hi > MAX_ROW_GROUP_BYTES) {
       const full = entry('full');
-      if (!(await touch(full))) await store(full, (tmp) => download(client, bucket, obj.key, tmp, { ifMatch: obj.etag }));
+      if (!(await touch(full))) await store(full, (tmp) => download(client, bucket, obj.key, tmp, { ifMatch: obj.etag, size: obj.size }));
       return { file: full, partial: false };
     }
     await store(file, async (tmp) => {
@@ -69,7 +69,7 @@ export async function sampleObject(ctx: SampleContext, obj: S3Object): Promise<S
   const file = entry(whole ? 'full' : 'head');
   if (await touch(file)) return { file, partial: !whole };
   if (whole) {
-    await store(file, (tmp) => download(client, bucket, obj.key, tmp, { ifMatch: obj.etag }));
+    await store(file, (tmp) => download(client, bucket, obj.key, tmp, { ifMatch: obj.etag, size: obj.size }));
     return { file, partial: false };
   }
   const head = await getBytes(client, bucket, obj.key, `bytes=0-${HEAD_BYTES - 1}`, obj.etag);
@@ -77,7 +77,7 @@ export async function sampleObject(ctx: SampleContext, obj: S3Object): Promise<S
   const firstChar = head.subarray(0, 64).toString('utf8').trimStart()[0];
   if (ctx.format === 'json' && firstChar === '[') {
     const full = entry('full');
-    if (!(await touch(full))) await store(full, (tmp) => download(client, bucket, obj.key, tmp, { ifMatch: obj.etag }));
+    if (!(await touch(full))) await store(full, (tmp) => download(client, bucket, obj.key, tmp, { ifMatch: obj.etag, size: obj.size }));
     return { file: full, partial: false };
   }
   const cut = head.lastIndexOf(0x0a);

@@ -159,6 +159,28 @@ export async function writeS3(config: S3Config, spec: S3WriteSpec, local: string
   const written = files.map((f) => f.rel);
   let existed: string[] = [];
   let published = false;
+  /** The target could not be put back: the copies under …/old/ must outlive the rollback. */
+  let keptAside = false;
+  /**
+   * Puts the target back as it was before commit. When that fails too (the server refuses or loses
+   * the copies), the target is part new and part old, and the old objects exist only under the
+   * staging prefix: the error says so and where, and rollback keeps them.
+   */
+  const putBack = async (cause?: CaudalError) => {
+    try {
+      await restore(client, { ...spec, staging: base }, existed, written);
+      published = false;
+    } catch (r) {
+      keptAside = true;
+      published = false;
+      const why = fail(r, 'restore').message.replace(`${who}: restore: `, '');
+      throw new CaudalError(
+        'io',
+        `${cause ? `${cause.message}; ` : ''}${who}: ${shown} is partly replaced and the objects it had could not be put back (${why}): they are kept under s3://${spec.bucket}/${base}old/`,
+        { nodeId: ctx.nodeId, hint: `copy the objects under s3://${spec.bucket}/${base}old/ back into ${shown} (and remove the ones this run added: ${written.filter((w) => !existed.includes(w)).length}), then delete s3://${spec.bucket}/${base}`, cause: r },
+      );
+    }
+  };
   return {
     rows,
     async prepare() {
@@ -188,15 +210,13 @@ export async function writeS3(config: S3Config, spec: S3WriteSpec, local: string
         await deleteKeys(client, spec.bucket, gone.map((r) => targetKey(spec, r)));
       } catch (e) {
         // The protocol undoes only stages that published; a half-done copy undoes itself.
-        if (published) await restore(client, { ...spec, staging: base }, existed, written).catch(() => undefined);
-        published = false;
+        if (published) await putBack(fail(e, `cannot publish ${shown}`));
         throw fail(e, `cannot publish ${shown}`);
       }
     },
     async undo() {
       if (!published) return;
-      await restore(client, { ...spec, staging: base }, existed, written);
-      published = false;
+      await putBack();
     },
     async finalize() {
       try {
@@ -210,7 +230,8 @@ export async function writeS3(config: S3Config, spec: S3WriteSpec, local: string
     },
     async rollback() {
       try {
-        await deletePrefix(client, spec.bucket, base);
+        // The replaced objects stay where the error of putBack said they are: they may be the only copy left.
+        await deletePrefix(client, spec.bucket, keptAside ? `${base}new/` : base);
       } finally {
         client.destroy();
       }

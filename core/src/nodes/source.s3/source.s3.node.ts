@@ -6,7 +6,7 @@ import { ident, stringLiteral } from '../../compiler/sql.js';
 import { s3Fields } from '../../connections/s3/s3.connection.js';
 import { RequestLimiter } from '../../connectors/http/limiter.js';
 import { explainS3Error, s3Client } from '../../connectors/s3/client.js';
-import { mirrorPath, parseS3Url, selects } from '../../connectors/s3/location.js';
+import { mirrorConflict, mirrorPath, parseS3Url, selects } from '../../connectors/s3/location.js';
 import { download, listObjects, type S3Object } from '../../connectors/s3/objects.js';
 import { type ObjectFormat, sampleObject } from '../../connectors/s3/sample.js';
 import { CaudalError } from '../../util/errors.js';
@@ -121,6 +121,17 @@ export const s3SourceNode = defineNode({
       const hint = loc.kind === 'prefix' ? 'check the bucket and prefix (objects whose names start with _ or . are skipped)' : 'check the bucket, the key and the pattern (* stays within a folder, ** crosses folders)';
       throw new CaudalError('validation', message, { nodeId: ctx.nodeId, hint, problems: [{ code: 'io_error', path: 'params.url', message, hint }] });
     }
+    const conflict = mirrorConflict(loc.bucket, objects.map((o) => o.key));
+    if (conflict) {
+      client.destroy();
+      const [a, b] = [`s3://${loc.bucket}/${conflict.key}`, `s3://${loc.bucket}/${conflict.other}`];
+      const message =
+        conflict.kind === 'same'
+          ? `${who}: the objects ${a} and ${b} have names that one local copy would hold for both (a key's empty, '.' or '..' parts are escaped to such names), so one's rows would replace the other's`
+          : `${who}: ${a} is an object and also the folder of ${b}; the two cannot be read together`;
+      const hint = 'narrow the URL to a glob that selects one of them, or rename the object';
+      throw new CaudalError('validation', message, { nodeId: ctx.nodeId, hint, problems: [{ code: 'invalid_param', path: 'params.url', message, hint }] });
+    }
     const format = formatOf(p, objects[0]!.key, who);
     const mirror = ctx.tempPath('s3');
     const firstLocal = mirrorPath(mirror, loc.bucket, objects[0]!.key);
@@ -229,7 +240,7 @@ async function fetchAll(io: HookIo, client: ReturnType<typeof s3Client>, bucket:
       objects.map((o) =>
         limiter.run(async () => {
           if (abort.signal.aborted) throw new CaudalError('cancelled', 'cancelled');
-          await download(client, bucket, o.key, mirrorPath(mirror, bucket, o.key), { ifMatch: o.etag, signal: abort.signal });
+          await download(client, bucket, o.key, mirrorPath(mirror, bucket, o.key), { ifMatch: o.etag, size: o.size, signal: abort.signal });
           done++;
           bytes += o.size;
         }),
