@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { createNodeHost } from '../host/node-host.js';
 import { startHttpServer } from '../host/http-server.js';
@@ -23,11 +25,30 @@ function parsePort(v: string | undefined): number {
   return n;
 }
 
-function openBrowser(url: string): void {
-  const [cmd, args] = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]];
+function startBrowser(target: string): void {
+  const [cmd, args] = process.platform === 'darwin' ? ['open', [target]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', target]] : ['xdg-open', [target]];
   const child = spawn(cmd as string, args as string[], { stdio: 'ignore', detached: true });
   child.on('error', () => undefined);
   child.unref();
+}
+
+const escapeAttribute = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+
+/**
+ * Opens the studio in the user's browser without putting the token on a command line: any local
+ * user can read a process's arguments (ps, /proc/<pid>/cmdline), and the browser started with the
+ * URL keeps it there for as long as it runs. The browser gets a page only this user can read that
+ * sends it on to the URL (as Jupyter does). Returns what removes the page once the server stops.
+ */
+async function openBrowser(url: string): Promise<() => Promise<void>> {
+  // mkdtemp makes the folder 0700; the page inside is 0600.
+  const folder = await mkdtemp(path.join(os.tmpdir(), 'caudal-open-'));
+  const page = path.join(folder, 'open-studio.html');
+  const href = escapeAttribute(url);
+  const html = `<!doctype html>\n<html><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${href}"><title>Caudal studio</title></head>\n<body><p><a href="${href}">Open the Caudal studio</a></p></body></html>\n`;
+  await writeFile(page, html, { mode: 0o600 });
+  startBrowser(page);
+  return () => rm(folder, { recursive: true, force: true });
 }
 
 /**
@@ -53,7 +74,7 @@ export async function serveCommand(args: string[], io: Io, opts: { signal?: Abor
   const url = file ? `${server.url}&open=${encodeURIComponent(file)}` : server.url;
   io.stdout.write(`Caudal studio: ${url}\n`);
   if (!values.quiet) io.stderr.write('Listening on 127.0.0.1 only; the token in the URL is required. Press Ctrl-C to stop.\n');
-  if (values.open) openBrowser(url);
+  const removePage = values.open ? await openBrowser(url) : undefined;
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
@@ -61,6 +82,7 @@ export async function serveCommand(args: string[], io: Io, opts: { signal?: Abor
     opts.signal?.addEventListener('abort', stop, { once: true });
   });
   await server.close();
+  await removePage?.();
   await service.dispose();
   return EXIT.ok;
 }

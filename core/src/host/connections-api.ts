@@ -4,6 +4,7 @@ import { userConnectionsPath } from '../connections/file.js';
 import type { HostConnectionInfo, MethodOutput } from '../host-api/contract.js';
 import { CaudalError, errorMessage } from '../util/errors.js';
 import { getConnector } from '../connectors/registry.js';
+import { getConnectionType } from '../connections/registry.js';
 import { redact } from '../connections/redact.js';
 
 /** Makes the ConnectionService for a project folder (or the user's file alone). */
@@ -15,6 +16,23 @@ interface SaveInput {
   fields: Record<string, unknown>;
   secrets: Record<string, string>;
   projectDir?: string;
+}
+
+/**
+ * A connection's fields without its secret ones. `connections add` never writes a secret into a
+ * connections file, but a hand-edited or hand-copied file can hold one in plain text; it stays
+ * there for the engine (the user's choice), never travels to the renderer, and moves into the
+ * secret store when the studio saves the connection (which rewrites the file without it).
+ */
+function withoutSecretFields(type: string, fields: Record<string, unknown>): Record<string, unknown> {
+  const secret = new Set(getConnectionType(type)?.secrets ?? []);
+  return Object.fromEntries(Object.entries(fields).filter(([k]) => !secret.has(k)));
+}
+
+/** The secrets a connections file holds in plain text (see withoutSecretFields). */
+function plainSecrets(c: ConnectionInfo): Record<string, string> {
+  const secret = getConnectionType(c.type)?.secrets ?? [];
+  return Object.fromEntries(secret.flatMap((f) => (typeof c.fields[f] === 'string' ? [[f, c.fields[f]]] : [])));
 }
 
 /** The connections part of the contract. Only flags about secrets ever leave this file. */
@@ -30,7 +48,7 @@ export class ConnectionsApi {
 
   private toInfo(c: ConnectionInfo): HostConnectionInfo {
     const scope = path.resolve(c.file) === path.resolve(userConnectionsPath(this.env)) ? 'user' : 'project';
-    return { name: c.name, type: c.type, fields: { ...c.fields }, secrets: { ...c.secrets }, scope, file: c.file };
+    return { name: c.name, type: c.type, fields: withoutSecretFields(c.type, c.fields), secrets: { ...c.secrets }, scope, file: c.file };
   }
 
   async list(projectDir?: string): Promise<HostConnectionInfo[]> {
@@ -49,7 +67,7 @@ export class ConnectionsApi {
     const existing = await service.get(input.name);
     if (existing.type !== input.type)
       throw new CaudalError('usage', `connection '${input.name}' is a ${existing.type} connection; its type cannot change`, { hint: 'remove it and add a new one' });
-    return this.toInfo(await service.add(input.name, input.type, input.fields, input.secrets));
+    return this.toInfo(await service.add(input.name, input.type, input.fields, { ...plainSecrets(existing), ...input.secrets }));
   }
 
   async test(name: string, projectDir?: string): Promise<MethodOutput<'connections.test'>> {

@@ -59,11 +59,15 @@ export async function openExample(id: string, workspaceDir: string, root = examp
   const target = path.join(workspaceDir, 'examples', known.folder);
   await copyTree(path.join(root, known.folder), target);
   let generated = false;
-  const generator = path.join(target, GENERATOR);
-  if ((await stat(generator).catch(() => null)) && !(await stat(path.join(target, 'data')).catch(() => null))) {
+  // The generator Caudal ships, never the copy in the workspace: files already there are kept, so
+  // that copy may be anything a cloned repository or a shared folder put there, and opening an
+  // example must not run it.
+  const generator = path.join(root, known.folder, GENERATOR);
+  const data = path.join(target, 'data');
+  if ((await stat(generator).catch(() => null)) && !(await stat(data).catch(() => null))) {
     // ELECTRON_RUN_AS_NODE makes the desktop app's binary act as Node; plain Node ignores it.
-    await promisify(execFile)(process.execPath, [generator], { cwd: target, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, timeout: 120_000 }).catch((e: Error) => {
-      throw new CaudalError('execution', `could not generate the data of example '${known.folder}': ${e.message}`, { hint: `run node ${generator} yourself` });
+    await promisify(execFile)(process.execPath, [generator, '--out', data], { cwd: target, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, timeout: 120_000 }).catch((e: Error) => {
+      throw new CaudalError('execution', `could not generate the data of example '${known.folder}': ${e.message}`, { hint: `run node ${generator} --out ${data} yourself` });
     });
     generated = true;
   }

@@ -35,10 +35,12 @@ import { listFolder } from './fs-browser.js';
 import { checkExportTarget, checkOpenable, checkOverwritable, currentFileHash, fileHash } from './pipeline-files.js';
 import type { DialogPort, HostPaths } from './ports.js';
 import { groupByNode, locateProblem } from './problems.js';
+import { inputShapeProblem, type InputShapeProblem } from './input-shape.js';
 import { RecentFiles } from './recent-files.js';
 import { UnsavedCopies } from './unsaved-copies.js';
 import { resolveDeclaredConnections } from './resolve-connections.js';
 import { RunManager } from './run-manager.js';
+import { existingMode, WriteQueue, writeTarget } from './save-target.js';
 import { SchedulesApi } from './schedules-api.js';
 
 export interface HostServiceOptions {
@@ -69,6 +71,8 @@ export class HostService implements HostTransport {
   private readonly unsaved: UnsavedCopies;
   private readonly connections: ConnectionsApi;
   private readonly schedules: SchedulesApi;
+  /** Saves and exports of one file run in turn (save-target.ts). */
+  private readonly writes = new WriteQueue();
 
   constructor(private readonly opts: HostServiceOptions) {
     this.recent = new RecentFiles(opts.paths.userDataDir);
@@ -97,6 +101,8 @@ export class HostService implements HostTransport {
   async call(method: string, input: unknown): Promise<CallResult> {
     if (!isMethodName(method)) return { ok: false, error: { kind: 'usage', message: `unknown host method '${method}'`, hint: `methods: ${Object.keys(hostMethods).join(', ')}` } };
     const spec = hostMethods[method];
+    const shape = inputShapeProblem(input);
+    if (shape) return { ok: false, error: shapeError(method, shape, input) };
     const parsed = spec.input.safeParse(input ?? {});
     if (!parsed.success) return { ok: false, error: inputError(method, parsed.error, input) };
     try {
@@ -149,11 +155,14 @@ export class HostService implements HostTransport {
   /** `checks.overwrite`: the user agreed to replace whatever is there (the overwrite flag, or a native dialog's own question); see checkOverwritable. */
   private async writePipeline(document: PipelineDocument, file: string, checks: Parameters<typeof checkOverwritable>[1]): Promise<{ path: string; text: string; fileHash: string }> {
     const abs = path.resolve(file);
-    await checkOverwritable(abs, checks);
-    const text = serializePipeline(pipelineSchema.parse(document));
-    await writeFileAtomic(abs, text);
-    await this.recent.touch(abs, document.name);
-    return { path: abs, text, fileHash: fileHash(text) };
+    const target = await writeTarget(abs);
+    return this.writes.run(target, async () => {
+      await checkOverwritable(abs, checks);
+      const text = serializePipeline(pipelineSchema.parse(document));
+      await writeFileAtomic(target, text, { mode: await existingMode(target) });
+      await this.recent.touch(abs, document.name);
+      return { path: abs, text, fileHash: fileHash(text) };
+    });
   }
 
   private readonly handlers: Handlers = {
@@ -219,7 +228,10 @@ export class HostService implements HostTransport {
       const ext = input.format === 'sql' ? 'sql' : 'json';
       const file = input.to ?? (await this.ask('saveFile', 'Export pipeline', path.join(this.baseDir(input.path), `${input.document.name.replace(/[^\w.-]+/g, '-')}.${ext}`)));
       if (file === null) return null;
-      await checkExportTarget(path.resolve(file), input.overwrite === true || input.to === undefined);
+      const overwrite = input.overwrite === true || input.to === undefined;
+      // Asked before the SQL is worked out, and again once it is this file's turn to be written.
+      await checkExportTarget(path.resolve(file), overwrite);
+      const target = await writeTarget(path.resolve(file));
       let text: string;
       if (input.format === 'json') text = serializePipeline(input.document);
       else {
@@ -230,7 +242,10 @@ export class HostService implements HostTransport {
           throw new CaudalError('validation', `fix the pipeline's problems before exporting its SQL: ${problems[0]!.message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`, { problems });
         text = sqlScript(input.document.name, inspected);
       }
-      await writeFileAtomic(path.resolve(file), text);
+      await this.writes.run(target, async () => {
+        await checkExportTarget(path.resolve(file), overwrite);
+        await writeFileAtomic(target, text, { mode: await existingMode(target) });
+      });
       return { path: path.resolve(file), bytes: Buffer.byteLength(text) };
     },
 
@@ -331,6 +346,15 @@ function toHostError(e: unknown, doc: PipelineDocument | undefined): HostError {
   const err = e instanceof CaudalError ? e : new CaudalError('execution', errorMessage(e));
   const json = err.toJSON();
   return { ...json, problems: json.problems?.map((p) => locateProblem(p, doc)) };
+}
+
+/** Input the schema would choke on or silently change (input-shape.ts), located like inputError's problems. */
+function shapeError(method: string, shape: InputShapeProblem, input: unknown): HostError {
+  const doc = (input as { document?: PipelineDocument }).document;
+  const inDoc = shape.path[0] === 'document';
+  const message = `${jsonPath(shape.path)} ${shape.message}`;
+  const p = { code: 'invalid_document' as const, path: jsonPath(inDoc ? shape.path.slice(1) : shape.path), message };
+  return { kind: 'validation', message: `invalid input to ${method}: ${message}`, problems: [inDoc && Array.isArray(doc?.nodes) ? locateProblem(p, doc) : p] };
 }
 
 /** Bad input: problems with paths into the document when the document is what is wrong. */

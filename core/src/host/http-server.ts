@@ -1,10 +1,11 @@
+import { isUtf8 } from 'node:buffer';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import type { HostService } from './host-service.js';
 import { foreignRequest } from './request-origin.js';
 
@@ -33,6 +34,8 @@ export interface HttpServerOptions {
   staticDir: string;
   /** Tests pass a fixed token; otherwise 32 random bytes. */
   token?: string;
+  /** How often event sockets are pinged; one that has not answered the previous ping is closed. */
+  heartbeatMs?: number;
 }
 
 export interface RunningServer {
@@ -43,7 +46,12 @@ export interface RunningServer {
 }
 
 export const HOST = '127.0.0.1';
-const COOKIE = 'caudal_token';
+/**
+ * Browsers keep cookies per host name, not per port: each server's cookie has its own name, or a
+ * second `caudal serve` (another project, another port) would replace the first one's cookie and
+ * lock its open tab out on the next reload.
+ */
+const cookieName = (port: number): string => `caudal_token_${port}`;
 const MAX_BODY = 20 * 1024 * 1024;
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -67,10 +75,10 @@ function tokenMatches(given: string | undefined | null, token: string): boolean 
   return timingSafeEqual(a, b);
 }
 
-function cookieToken(header: string | undefined): string | undefined {
+function cookieToken(header: string | undefined, name: string): string | undefined {
   for (const part of (header ?? '').split(';')) {
     const [k, ...v] = part.trim().split('=');
-    if (k === COOKIE) return decodeURIComponent(v.join('='));
+    if (k === name) return decodeURIComponent(v.join('='));
   }
   return undefined;
 }
@@ -108,7 +116,23 @@ async function readBody(req: http.IncomingMessage): Promise<string> {
     if (size > MAX_BODY) throw Object.assign(new Error('request body over 20 MB'), { status: 413 });
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return utf8Text(Buffer.concat(chunks));
+}
+
+/**
+ * The body as text, refused when it is not UTF-8: decoding would turn the stray bytes (a Latin-1
+ * "é" pasted by a script) into U+FFFD replacement characters that a save then writes for good.
+ */
+function utf8Text(body: Buffer): string {
+  const text = body.toString('utf8');
+  if (isUtf8(body)) return text;
+  // The text before the first bad byte decodes as it is, so its length in bytes is that byte's offset.
+  for (let i = text.indexOf('\uFFFD'); i !== -1; i = text.indexOf('\uFFFD', i + 1)) {
+    const at = Buffer.byteLength(text.slice(0, i));
+    if (body[at] === 0xef && body[at + 1] === 0xbf && body[at + 2] === 0xbd) continue; // a real U+FFFD
+    throw Object.assign(new Error(`the request body is not UTF-8 text (byte ${at} is not part of a UTF-8 character): send JSON encoded as UTF-8`), { status: 400, plain: true });
+  }
+  throw Object.assign(new Error('the request body is not UTF-8 text: send JSON encoded as UTF-8'), { status: 400, plain: true });
 }
 
 export async function startHttpServer(opts: HttpServerOptions): Promise<RunningServer> {
@@ -125,7 +149,8 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
       input = text.trim() === '' ? {} : JSON.parse(text);
     } catch (e) {
       const status = (e as { status?: number }).status ?? 400;
-      return send(res, status, status === 413 ? 'request body over 20 MB' : `the request body is not JSON: ${(e as Error).message}`);
+      const err = e as Error & { plain?: boolean };
+      return send(res, status, status === 413 ? 'request body over 20 MB' : err.plain ? err.message : `the request body is not JSON: ${err.message}`);
     }
     const result = await opts.service.call(method, input);
     send(res, 200, JSON.stringify(result), 'application/json');
@@ -134,10 +159,10 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
   async function file(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'only GET here');
     const fromQuery = url.searchParams.get('token');
-    const ok = tokenMatches(fromQuery, token) || tokenMatches(cookieToken(req.headers.cookie), token);
+    const ok = tokenMatches(fromQuery, token) || tokenMatches(cookieToken(req.headers.cookie, cookieName(port)), token);
     if (!ok) return send(res, 401, 'missing or wrong token: open the URL `caudal serve` printed (it ends in ?token=...)');
     const headers: Record<string, string> = {};
-    if (fromQuery) headers['Set-Cookie'] = `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
+    if (fromQuery) headers['Set-Cookie'] = `${cookieName(port)}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
     let rel: string;
     try {
       rel = decodeURIComponent(url.pathname);
@@ -169,7 +194,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
     if (req.method !== 'GET') return send(res, 405, 'only GET here');
     const site = req.headers['sec-fetch-site'];
     const hostOk = req.headers.host === `${HOST}:${port}` || req.headers.host === `localhost:${port}`;
-    if (!hostOk || (site !== undefined && site !== 'same-origin') || !tokenMatches(cookieToken(req.headers.cookie), token))
+    if (!hostOk || (site !== undefined && site !== 'same-origin') || !tokenMatches(cookieToken(req.headers.cookie, cookieName(port)), token))
       return send(res, 401, 'no session: open the URL `caudal serve` printed (it ends in ?token=...)');
     send(res, 200, JSON.stringify({ token }), 'application/json');
   }
@@ -186,6 +211,10 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
   });
 
   const wss = new WebSocketServer({ noServer: true });
+  // A client gone without closing its socket (a dropped SSH tunnel, a suspended process) would get
+  // every event of every run queued in memory for as long as the server runs. Browsers answer
+  // pings by themselves; a socket that missed one is closed, and the studio reconnects.
+  const alive = new WeakSet<WebSocket>();
   server.on('upgrade', (req, socket, head) => {
     if (foreignRequest(req.headers, port)) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
@@ -200,6 +229,8 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
       const off = opts.service.subscribe((m) => {
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
       });
+      alive.add(ws);
+      ws.on('pong', () => alive.add(ws));
       ws.on('close', off);
       ws.on('error', off);
     });
@@ -213,12 +244,24 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
     });
   });
   port = (server.address() as AddressInfo).port;
+  const heartbeat = setInterval(() => {
+    for (const ws of wss.clients) {
+      if (!alive.has(ws)) {
+        ws.terminate();
+        continue;
+      }
+      alive.delete(ws);
+      ws.ping();
+    }
+  }, opts.heartbeatMs ?? 30_000);
+  heartbeat.unref();
 
   return {
     url: `http://${HOST}:${port}/?token=${token}`,
     port,
     token,
     close: async () => {
+      clearInterval(heartbeat);
       for (const client of wss.clients) client.terminate();
       wss.close();
       server.closeAllConnections();

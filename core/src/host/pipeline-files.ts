@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { NOT_A_PIPELINE, parsePipelineText } from '../model/load.js';
 import { CaudalError } from '../util/errors.js';
@@ -18,6 +19,17 @@ export async function checkOpenable(file: string): Promise<void> {
   if (info.isDirectory()) throw new CaudalError('usage', `${file} is a folder`, { hint: 'pick a pipeline file (.json) inside it' });
   if (!info.isFile()) throw new CaudalError('usage', `${file} is not a regular file`, { hint: 'pick a pipeline file (.json)' });
   if (info.size > MAX_PIPELINE_BYTES) throw new CaudalError('usage', `${file} is ${NOT_A_PIPELINE}: it is ${info.size} bytes, more than a pipeline file can be (20 MB)`);
+}
+
+/**
+ * A pipe, socket or device is never replaced, not even with `overwrite`: the user confirmed
+ * replacing a file, while the rename of a save would cut off whatever program reads or writes it
+ * (a named pipe another tool feeds, a device) and leave a plain file in its place.
+ */
+function refuseSpecialFile(file: string, info: Stats): void {
+  if (info.isFile()) return;
+  const kind = info.isFIFO() ? 'a named pipe' : info.isSocket() ? 'a socket' : info.isCharacterDevice() || info.isBlockDevice() ? 'a device' : 'not a file';
+  throw new CaudalError('usage', `${file} is not a regular file (${kind}): the studio writes only regular files`, { hint: 'choose another file name' });
 }
 
 /**
@@ -49,6 +61,7 @@ export async function checkOverwritable(file: string, opts: { overwrite: boolean
   const info = await stat(file).catch(() => null);
   if (!info) return;
   if (info.isDirectory()) throw new CaudalError('usage', `${file} is a folder`, { hint: 'save under a file name inside it' });
+  refuseSpecialFile(file, info);
   if (opts.overwrite) return;
   const text = info.isFile() && info.size <= MAX_PIPELINE_BYTES ? await readFile(file, 'utf8') : undefined;
   const isPipeline = text !== undefined && parsePipelineText(text).pipeline !== undefined;
@@ -76,6 +89,7 @@ export async function checkExportTarget(file: string, overwrite: boolean): Promi
   const info = await stat(file).catch(() => null);
   if (!info) return;
   if (info.isDirectory()) throw new CaudalError('usage', `${file} is a folder`, { hint: 'export to a file name inside it' });
+  refuseSpecialFile(file, info);
   if (overwrite) return;
   const message = `${file} exists: exporting would replace it`;
   throw new CaudalError('usage', message, {

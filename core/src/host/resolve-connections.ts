@@ -4,6 +4,7 @@ import type { ResolvedConnection } from '../nodes/define.js';
 import type { Pipeline } from '../model/schema.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { resolveSecrets } from '../secrets/resolve.js';
+import { CaudalError } from '../util/errors.js';
 
 /**
  * The connections a pipeline declares, with their secrets, for the engine worker (which redacts
@@ -20,7 +21,13 @@ export async function resolveDeclaredConnections(doc: Pipeline, service: Connect
     const def = info && getConnectionType(info.type);
     if (!info || !def) continue;
     const secrets = await resolveSecrets(name, def.secrets.filter((f) => info.secrets[f]), stores);
-    out[name] = { name, type: info.type, config: def.fields.parse({ ...info.fields, ...secrets }) as Record<string, unknown> };
+    const parsed = def.fields.safeParse({ ...info.fields, ...secrets });
+    // Named like ConnectionService.resolve names it (a hand-edited file), never zod's dump of issues.
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new CaudalError('usage', `connection '${name}' in ${info.file}: field '${issue.path.join('.')}': ${issue.message}`, { hint: `fix it with \`caudal connections add ${name} --type ${info.type} --set ...\`` });
+    }
+    out[name] = { name, type: info.type, config: parsed.data as Record<string, unknown> };
   }
   return out;
 }
