@@ -35,7 +35,7 @@ import { listFolder } from './fs-browser.js';
 import { checkExportTarget, checkOpenable, checkOverwritable, currentFileHash, fileHash } from './pipeline-files.js';
 import type { DialogPort, HostPaths } from './ports.js';
 import { groupByNode, locateProblem } from './problems.js';
-import { inputShapeProblem, type InputShapeProblem } from './input-shape.js';
+import { inputShapeProblem, type InputShapeProblem } from '../util/input-shape.js';
 import { RecentFiles } from './recent-files.js';
 import { UnsavedCopies } from './unsaved-copies.js';
 import { resolveDeclaredConnections } from './resolve-connections.js';

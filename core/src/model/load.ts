@@ -4,6 +4,7 @@ import { migrate } from './migrations/index.js';
 import { describeDuplicate, duplicateKeys, jsonSyntaxError } from './json-syntax.js';
 import { CURRENT_FORMAT, pipelineSchema, type Pipeline } from './schema.js';
 import { CaudalError, type Problem } from '../util/errors.js';
+import { inputShapeProblem } from '../util/input-shape.js';
 
 export interface LoadResult {
   pipeline?: Pipeline;
@@ -62,6 +63,13 @@ export function parsePipelineText(text: string, source = 'pipeline'): LoadResult
     const where = at ? ` at line ${at.line}, column ${at.column}` : '';
     const message = NAMES_A_PIPELINE_FORMAT.test(body) ? `${source} is not valid JSON${where}${at ? `: ${at.reason}` : ''}` : `${source} is ${NOT_A_PIPELINE}: it is not JSON${where}`;
     return { problems: [{ code: 'invalid_json', path: '(document)', message, hint: 'check for a missing comma or quote near that spot' }], migrationsApplied: [] };
+  }
+  // Before anything that recurses over the document (the duplicate-key scan, the schema): a file
+  // nested absurdly deep would end in a stack overflow, and a `__proto__` key would be dropped.
+  const shape = inputShapeProblem(raw);
+  if (shape) {
+    const where = jsonPath(shape.path);
+    return { problems: [{ code: 'invalid_document', path: where, message: `${source}: ${where} ${shape.message}`, hint: 'fix the file in a text editor' }], migrationsApplied: [] };
   }
   const repeated = duplicateKeyProblems(body, source);
   if (repeated.length > 0) return { problems: repeated, migrationsApplied: [] };
