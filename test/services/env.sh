@@ -32,5 +32,10 @@ CAUDAL_SQLGLOT_VERSION=30.30.0
 # pyarrow writes the Parquet types DuckDB does not (decimal256, nanoseconds with a time zone, INT96) in tests.
 CAUDAL_PYARROW_VERSION=26.0.1
 CAUDAL_AIRFLOW_VERSION=3.1.8
+# Airflow's own dependencies float unless pinned: cryptography 51 made MultiFernet a Rust class that
+# Airflow 3.1 cannot mark (`is_encrypted`), so every connection from an environment variable was
+# "not found" (2026-12-06). Pinned here like Airflow's constraint files would, to what passed.
+CAUDAL_AIRFLOW_CRYPTOGRAPHY_VERSION=50.0.2
+CAUDAL_AIRFLOW_SQLALCHEMY_VERSION=2.0.58
 # The KubernetesPodOperator of `caudal export airflow --operator kubernetes` (import checks only: no cluster here).
 CAUDAL_AIRFLOW_K8S_PROVIDER_VERSION=10.25.0

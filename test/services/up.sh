@@ -234,7 +234,7 @@ install_extra() { # install_extra <venv name> <pip requirement>: added to an ins
   touch "$marker"
 }
 start_airflow() {
-  install_venv airflow "apache-airflow==$CAUDAL_AIRFLOW_VERSION"
+  install_venv airflow "apache-airflow==$CAUDAL_AIRFLOW_VERSION" "cryptography==$CAUDAL_AIRFLOW_CRYPTOGRAPHY_VERSION" "SQLAlchemy==$CAUDAL_AIRFLOW_SQLALCHEMY_VERSION"
   install_extra airflow "apache-airflow-providers-cncf-kubernetes==$CAUDAL_AIRFLOW_K8S_PROVIDER_VERSION"
   AIRFLOW_HOME="$CAUDAL_SERVICES_HOME/airflow-home" "$CAUDAL_TEST_AIRFLOW_BIN" version >"$log_dir/airflow-version.log" 2>&1 || fail "airflow does not start (see $log_dir)"
 }
