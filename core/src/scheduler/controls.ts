@@ -55,15 +55,37 @@ export class Controls {
     this.repliesDir = path.join(this.dir, 'replies');
   }
 
+  /**
+   * The paused jobs. No file: none. A file that cannot be read (a hand edit gone wrong) is an error
+   * naming it, never "nothing paused": that would start every paused job, and a pause written over
+   * it would drop the others.
+   */
   async paused(): Promise<Record<string, { since: string }>> {
     // The scheduler reads this on every wake: what a killed `jobs pause` left does not stay.
     await this.removeDeadPauseLock().catch(() => undefined);
+    const unreadable = (what: string) =>
+      new CaudalError('validation', `the pause file ${this.pausedFile} cannot be read: ${what}`, {
+        hint: 'fix it (`{"jobs": {"<job>": {"since": "<ISO time>"}}}`), or remove it: every job paused with `caudal jobs pause` then runs again',
+      });
+    let text: string;
     try {
-      const parsed = pausedSchema.safeParse(JSON.parse(await readFile(this.pausedFile, 'utf8')));
-      return parsed.success ? parsed.data.jobs : {};
-    } catch {
-      return {};
+      text = await readFile(this.pausedFile, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
+      throw unreadable((e as Error).message);
     }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (e) {
+      throw unreadable(text.trim() === '' ? 'it is empty' : `it is not valid JSON (${(e as Error).message})`);
+    }
+    const parsed = pausedSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw unreadable(`it is not a pause file (${issue ? `${issue.path.join('.') || 'the top level'}: ${issue.message}` : 'unexpected content'})`);
+    }
+    return parsed.data.jobs;
   }
 
   /**

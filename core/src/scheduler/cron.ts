@@ -50,7 +50,8 @@ export class CronSchedule {
 
   /** The latest slot at or before `t`. */
   latestAtOrBefore(t: number): number | null {
-    if (!this.wall) return this.cron.previousRuns(1, new Date(t + 1000))[0]?.getTime() ?? null;
+    // croner strips milliseconds and answers strictly before the reference second: the second after t's own.
+    if (!this.wall) return this.cron.previousRuns(1, new Date(Math.floor(t / 1000) * 1000 + 1000))[0]?.getTime() ?? null;
     // From a wall time later than any whose instant can be ≤ t (DST shifts are at most a few hours), back.
     let wall = this.wall.previousRuns(1, new Date(localWallMs(t, this.timezone) + 4 * 3600_000))[0]?.getTime() ?? null;
     for (let i = 0; wall !== null && i < 100_000; i++) {

@@ -5,7 +5,8 @@ import { duplicateKeyProblems, jsonPath, parsePipelineText, zodProblems } from '
 import { CaudalError, type Problem } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { CronSchedule, cronProblem, isTimeZone } from './cron.js';
-import { type Job, PROJECT_FILE, type Project, type ProjectDocument, projectSchema } from './project.js';
+import { secretVariable } from './alerts/secrets.js';
+import { type AlertChannel, type Job, PROJECT_FILE, type Project, type ProjectDocument, projectSchema } from './project.js';
 
 /** Reads and checks a project file; every problem carries the JSON path to fix. */
 export async function loadProject(file: string): Promise<Project> {
@@ -120,8 +121,42 @@ function checkProject(doc: ProjectDocument, dir: string): Problem[] {
   (doc.defaults.alerts?.channels ?? []).forEach((c, i) => {
     if (!channels.includes(c)) problem(['defaults', 'alerts', 'channels', i], `unknown alert channel '${c}'${didYouMean(c, channels)}`);
   });
+  for (const [name, channel] of Object.entries(doc.alerts)) for (const p of channelSecretProblems(name, channel)) problems.push(p);
   const cycle = findCycle(doc);
   if (cycle) problem(['jobs', cycle[0]!, 'depends_on'], `jobs depend on each other in a cycle: ${cycle.join(' → ')}`, 'remove one of these dependencies');
+  return problems;
+}
+
+/** Header names whose value is a credential (`auth: "bearer"` sends one from the secret stores). */
+const CREDENTIAL_HEADERS = /^(authorization|proxy-authorization|cookie|x-api-key|api-key|apikey|x-auth-token|x-access-token|private-token|x-gitlab-token)$/i;
+/** Query parameter names that carry a credential (chat webhooks: `?key=…&token=…`). */
+const CREDENTIAL_PARAMS = /^(token|access_token|auth|key|api_key|apikey|secret|password|pass|pwd|sig|signature|code)$/i;
+
+/**
+ * Secrets written into a channel of the project file, which sits in the repository next to the
+ * pipelines: a user or password in the webhook URL, a credential in its query or its headers.
+ * They belong in the secret stores (the whole URL as the secret `url`, or `auth: "bearer"`).
+ */
+function channelSecretProblems(name: string, channel: AlertChannel): Problem[] {
+  if (channel.type !== 'webhook') return [];
+  const problems: Problem[] = [];
+  const keepUrlSecret = `leave "url" out and store the whole URL as a secret (\`caudal alerts set-secret ${name} url\`, or ${secretVariable(name, 'url')})`;
+  if (channel.url !== undefined) {
+    const url = new URL(channel.url);
+    if (url.username !== '' || url.password !== '')
+      problems.push({ code: 'invalid_document', path: jsonPath(['alerts', name, 'url']), message: `alert channel '${name}': the webhook URL holds a user name or password, a secret in the project file`, hint: keepUrlSecret });
+    const secretParams = [...url.searchParams.keys()].filter((k) => CREDENTIAL_PARAMS.test(k));
+    if (secretParams.length > 0)
+      problems.push({ code: 'invalid_document', path: jsonPath(['alerts', name, 'url']), message: `alert channel '${name}': the webhook URL carries a credential in its query (${secretParams.join(', ')}), a secret in the project file`, hint: keepUrlSecret });
+  }
+  for (const header of Object.keys(channel.headers))
+    if (CREDENTIAL_HEADERS.test(header))
+      problems.push({
+        code: 'invalid_document',
+        path: jsonPath(['alerts', name, 'headers', header]),
+        message: `alert channel '${name}': the header '${header}' carries a credential, a secret in the project file`,
+        hint: `use "auth": "bearer" with the secret token (\`caudal alerts set-secret ${name} token\`, or ${secretVariable(name, 'token')})`,
+      });
   return problems;
 }
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,6 +13,8 @@ export const OUTPUT_FILE = 'output.log';
 const POLL_MS = 500;
 /** How long a restarted scheduler waits for a run it may have just started to write its record. */
 const START_GRACE_MS = 10_000;
+/** A run writes its final record just before its process exits: how long that exit is waited for. */
+const EXIT_GRACE_MS = 3_000;
 
 /**
  * Runs each job as its own `caudal run` process (one job = one `caudal run`, exactly what a user or
@@ -33,6 +35,12 @@ export class ProcessRunner implements JobRunner {
   ) {}
 
   start(req: JobRunRequest): RunningJob {
+    // Its folder gone (moved, deleted since the scheduler read the project): a failed run, without
+    // making the folder again for the run's own (debris where the user removed everything).
+    if (!existsSync(path.dirname(req.job.pipeline))) {
+      const message = `the pipeline file ${req.job.pipeline} no longer exists (its folder was moved or deleted after the scheduler started)`;
+      return handleFor(null, Promise.resolve({ status: 'failed', exitCode: null, rows: null, qualityScore: null, error: { kind: 'validation', message, hint: 'put it back, or change the project file and restart `caudal schedule`' } }));
+    }
     mkdirSync(req.dir, { recursive: true });
     const out = openSync(path.join(req.dir, OUTPUT_FILE), 'a');
     const [cmd, ...pre] = this.opts.command ?? [process.execPath, path.join(packageRoot(), 'bin', 'caudal.js')];
@@ -71,6 +79,13 @@ export class ProcessRunner implements JobRunner {
       pid = record.owner?.pid ?? null;
     }
     const record = await readRun(run.dir);
+    if (record && record.status !== 'running') {
+      // It ended: its record says how. A process still found by its pid is the run exiting, or,
+      // after a while, a stranger that was given the pid since (pids are reused): never followed.
+      const until = Date.now() + EXIT_GRACE_MS;
+      while (pid !== null && processAlive(pid) && Date.now() < until) await sleep(100);
+      return { outcome: await outcomeOf(run.dir, null, null, req) };
+    }
     // Same process only if the record names it (a pid may have been reused since).
     const same = pid !== null && (!record?.owner || record.owner.pid === pid);
     if (pid !== null && same && processAlive(pid)) {

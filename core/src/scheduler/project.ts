@@ -10,6 +10,9 @@ import { z } from 'zod';
 export const PROJECT_FORMAT = 'caudal.project/1';
 export const PROJECT_FILE = 'caudal.project.json';
 
+/** 30 days. */
+const MAX_RETRY_DELAY_S = 30 * 86_400;
+
 const jobName = z
   .string()
   .regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'a job name starts with a letter and has only letters, digits, _ and - (at most 64)');
@@ -20,11 +23,11 @@ export const retriesSchema = z
   .object({
     /** Attempts after the first one. */
     count: z.int().min(0).max(100).default(0),
-    /** Wait before the first retry. */
-    delay_s: z.number().min(0).default(60),
+    /** Wait before the first retry (at most 30 days: a retry time must stay a date). */
+    delay_s: z.number().min(0).max(MAX_RETRY_DELAY_S).default(60),
     /** Each further retry waits this many times longer (1 = constant). */
     backoff: z.number().min(1).max(10).default(2),
-    max_delay_s: z.number().min(0).default(3600),
+    max_delay_s: z.number().min(0).max(MAX_RETRY_DELAY_S).default(3600),
   })
   .strict();
 
@@ -86,7 +89,8 @@ export const webhookChannelSchema = z
     auth: z.enum(['none', 'bearer']).default('none'),
     /** Extra, non-secret headers. */
     headers: z.record(z.string(), z.string()).default({}),
-    timeout_s: z.number().positive().default(10),
+    /** At most 10 minutes: an alert that takes longer is lost anyway (and timers cap at 24.8 days). */
+    timeout_s: z.number().positive().max(600).default(10),
   })
   .strict();
 
@@ -101,6 +105,8 @@ export const emailChannelSchema = z
     user: z.string().optional(),
     from: z.string().min(3),
     to: z.array(z.string().min(3)).min(1),
+    /** A server silent this long (default 30 s) fails the alert (nodemailer would wait 10 minutes, holding a stop as long). */
+    timeout_s: z.number().positive().max(600).optional(),
   })
   .strict();
 

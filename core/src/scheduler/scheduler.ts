@@ -20,6 +20,15 @@ export const ON_TIME_GRACE_MS = 60_000;
 export const MAX_SLEEP_MS = 60_000;
 /** After a timeout's cancel, how long a run gets to clean up before it is killed. */
 export const KILL_GRACE_MS = 30_000;
+/** After an error (a full disk refusing the state file), the next try: soon, but not in a busy loop. */
+export const ERROR_RETRY_MS = 10_000;
+/**
+ * A last handled slot this far ahead of the clock means the clock was set back a long way (NTP
+ * fixing a clock that ran ahead, a wrong date typed in): the schedule restarts from the corrected
+ * clock, as Vixie cron does past three hours. A shorter step back keeps the slots already handled
+ * (they do not run twice); slots come again once the clock passes them.
+ */
+export const CLOCK_BACK_REBASE_MS = 3 * 3600_000;
 
 export interface SchedulerOptions {
   project: Project;
@@ -79,6 +88,8 @@ export class Scheduler {
   private stopping = false;
   /** The saved state has been read (nothing is written before). */
   private loaded = false;
+  /** Why the pause file could not be read at the last wake (logged once per cause). */
+  private pauseProblem: string | null = null;
 
   constructor(private readonly opts: SchedulerOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -95,6 +106,8 @@ export class Scheduler {
   start(): Promise<void> {
     const started = this.chain.then(async () => {
       this.state = await this.store.load();
+      // As with the state: a pause file that cannot be read stops the start (it would run paused jobs).
+      this.paused = await this.controls.paused();
       this.loaded = true;
       const now = this.clock.now();
       const firstSeen = new Set(this.opts.project.jobs.filter((j) => !this.state.jobs[j.name]).map((j) => j.name));
@@ -117,7 +130,7 @@ export class Scheduler {
       if (this.loaded) {
         // The state is read: a later step failed; scheduling goes on from it, as after any error.
         this.log('error', 'scheduler_error', `scheduler error: ${errorMessage(e)}`);
-        if (!this.stopping) this.armWake(this.clock.now());
+        if (!this.stopping) this.armWakeAfterError();
       } else this.stopping = true;
     });
     // Only a failed load rejects: later errors are logged above, as in any tick.
@@ -139,7 +152,9 @@ export class Scheduler {
     await this.chain;
     await Promise.all([...this.alertsInFlight]);
     if (!this.loaded) return;
-    await this.store.save(this.state);
+    // Every change was written when it was made; a last write refused (a full disk) loses nothing
+    // and must not turn a clean stop into a crash that leaves the lock behind.
+    await this.store.save(this.state).catch((e: unknown) => this.log('warn', 'state_write_failed', `could not write the scheduler state on stop: ${errorMessage(e)}`));
     this.log('info', 'scheduler_stopped', 'scheduler stopped');
   }
 
@@ -187,7 +202,7 @@ export class Scheduler {
   private enqueue(fn: () => Promise<void>): Promise<void> {
     const next = this.chain.then(fn).catch((e: unknown) => {
       this.log('error', 'scheduler_error', `scheduler error: ${errorMessage(e)}`);
-      if (!this.stopping) this.armWake(this.clock.now());
+      if (!this.stopping) this.armWakeAfterError();
     });
     this.chain = next;
     return next;
@@ -196,9 +211,10 @@ export class Scheduler {
   private async tick(): Promise<void> {
     if (this.stopping) return;
     const now = this.clock.now();
-    this.paused = await this.controls.paused();
+    this.paused = await this.readPaused();
     for (const r of await this.controls.takeRequests()) await this.request(r.job, now, r);
     for (const job of this.opts.project.jobs) {
+      this.noticeClockSetBack(job, now);
       this.considerSlots(job, now);
       this.considerUpstream(job, now);
       this.dropWhilePaused(job);
@@ -206,6 +222,23 @@ export class Scheduler {
     await this.startReady(now);
     await this.store.save(this.state);
     this.armWake(now);
+  }
+
+  /** The pause file; one that became unreadable keeps the jobs paused as they were (logged once). */
+  private async readPaused(): Promise<Record<string, unknown>> {
+    try {
+      const paused = await this.controls.paused();
+      this.pauseProblem = null;
+      return paused;
+    } catch (e) {
+      const message = errorMessage(e);
+      if (message !== this.pauseProblem) {
+        const kept = Object.keys(this.paused);
+        this.log('error', 'pause_file_unreadable', `${message}; ${kept.length > 0 ? `${kept.join(', ')} stay${kept.length === 1 ? 's' : ''} paused` : 'no job was paused'} until it is fixed`);
+        this.pauseProblem = message;
+      }
+      return this.paused;
+    }
   }
 
   private jobState(name: string): JobState {
@@ -243,18 +276,42 @@ export class Scheduler {
     return this.nextSlotCache.get(job.name)!;
   }
 
+  /**
+   * The clock went back (see CLOCK_BACK_REBASE_MS): a last slot far ahead of it would hold the job
+   * until the clock catches up, years for a clock that ran years ahead; a pending retry waits its
+   * delay from now, not from the time the clock showed when it was set.
+   */
+  private noticeClockSetBack(job: Job, now: number): void {
+    const s = this.jobState(job.name);
+    if (s.lastSlot !== null && Date.parse(s.lastSlot) - now > CLOCK_BACK_REBASE_MS) {
+      this.log('warn', 'clock_moved_back', `the clock is behind the last slot handled (${s.lastSlot}): it was set back; the schedule goes on from now (${iso(now)})`, { job: job.name, lastSlot: s.lastSlot });
+      s.lastSlot = iso(now);
+      this.nextSlotCache.delete(job.name);
+    }
+    // A retry is never set further ahead than max_delay_s: one that is was set by a clock since set back.
+    if (s.retry && Date.parse(s.retry.at) - now > job.retries.max_delay_s * 1000 + ON_TIME_GRACE_MS) {
+      const at = iso(now + retryDelayMs(job.retries, s.retry.attempt - 1));
+      this.log('warn', 'clock_moved_back', `attempt ${s.retry.attempt} was due at ${s.retry.at}, by a clock since set back: it is due at ${at}`, { job: job.name, attempt: s.retry.attempt });
+      s.retry.at = at;
+    }
+  }
+
   /** Cron slots that came due since the last one handled: run the latest if on time, else apply `catchup`. */
   private considerSlots(job: Job, now: number): void {
     const s = this.jobState(job.name);
     if (!job.schedule || s.lastSlot === null) return;
     const next = this.nextSlot(job);
     if (next === null || next > now) return;
-    const { slots, more } = cronOf(job)!.slotsBetween(Date.parse(s.lastSlot), now);
-    const latest = slots.at(-1)!;
+    const cron = cronOf(job)!;
+    // slotsBetween lists at most a thousand (a week off with a per-minute cron is ten thousand):
+    // they count what was missed; the latest comes from the cron itself, never the thousandth.
+    const { slots, more } = cron.slotsBetween(Date.parse(s.lastSlot), now);
+    const found = cron.latestAtOrBefore(now);
+    const latest = found !== null && found <= now ? Math.max(found, slots.at(-1)!) : slots.at(-1)!;
     s.lastSlot = iso(latest);
     this.nextSlotCache.delete(job.name);
     const onTime = now - latest <= ON_TIME_GRACE_MS;
-    const missed = slots.length - (onTime ? 1 : 0);
+    const missed = slots.length + (more ? 1 : 0) - (onTime ? 1 : 0);
     if (missed > 0) {
       const policy = this.isPaused(job) ? 'the job is paused: not run' : onTime ? 'the latest runs now' : job.catchup === 'run_once' ? 'catchup run_once: running once for the latest' : 'catchup skip: not run';
       this.log('warn', 'slots_missed', `${missed}${more ? '+' : ''} scheduled run${missed === 1 && !more ? '' : 's'} missed while the scheduler was not running (latest ${iso(latest)}); ${policy}`, { job: job.name, missed, latest: iso(latest) });
@@ -274,7 +331,9 @@ export class Scheduler {
     const s = this.jobState(job.name);
     const ups = job.dependsOn.map((d) => this.jobState(d).lastSuccess);
     if (ups.some((u) => u === null)) return;
-    const fresh = job.dependsOn.every((d, i) => s.upstreamSeen[d] === undefined || Date.parse(ups[i]!.at) > Date.parse(s.upstreamSeen[d]!));
+    // A new success is one this job has not run after: told by its time as written, not by which
+    // is later (a clock set back makes the next success look older than the last one).
+    const fresh = job.dependsOn.every((d, i) => s.upstreamSeen[d] === undefined || ups[i]!.at !== s.upstreamSeen[d]);
     if (!fresh || s.running || s.retry || s.queued) return;
     job.dependsOn.forEach((d, i) => (s.upstreamSeen[d] = ups[i]!.at));
     if (this.isPaused(job)) {
@@ -353,11 +412,19 @@ export class Scheduler {
     const runId = newRunId(new Date(now));
     const dir = defaultArtifactsDir(path.dirname(job.pipeline), runId);
     s[from] = null;
-    // `caudal jobs run` waits for this: it then follows the run to its end in the state.
-    if (p.request) await this.replyTo(p.request, { status: 'started', runId, dir });
     s.running = { runId, dir, pid: null, startedAt: iso(now), attempt: p.attempt, trigger: p.trigger, slot: p.slot, durationAlerted: false, ...(p.params ? { params: p.params } : {}) };
     // On disk before the process exists: a restart then knows this run may have started.
-    await this.store.save(this.state);
+    try {
+      await this.store.save(this.state);
+    } catch (e) {
+      // Not started, and not to be left "running" (it would hold the job for ever): it waits again.
+      s.running = null;
+      if (from === 'retry') s.retry = p as NonNullable<JobState['retry']>;
+      else s.queued = p;
+      throw new Error(`run ${runId} of '${job.name}' not started, it waits: the scheduler state cannot be written (${errorMessage(e)})`, { cause: e });
+    }
+    // `caudal jobs run` waits for this: it then follows the run to its end in the state.
+    if (p.request) await this.replyTo(p.request, { status: 'started', runId, dir });
     let handle: RunningJob;
     try {
       handle = this.opts.runner.start({ job, runId, dir, params: { ...expandParams(job.params, p.slot ? Date.parse(p.slot) : now, job.timezone), ...p.params }, trigger: p.trigger, attempt: p.attempt, slot: p.slot });
@@ -366,10 +433,16 @@ export class Scheduler {
       return;
     }
     s.running.pid = handle.pid;
-    this.store.saveSync(this.state);
+    // Followed before anything else can fail: a run whose end nobody awaits holds its job for ever.
+    this.track(job, handle);
     const attempt = p.attempt > 1 ? `, attempt ${p.attempt} of ${job.retries.count + 1}` : '';
     this.log('info', 'run_started', `run ${runId} started (${p.trigger}${p.slot ? ` ${p.slot}` : ''}${attempt})`, { job: job.name, runId, trigger: p.trigger, slot: p.slot, attempt: p.attempt, pid: handle.pid });
-    this.track(job, handle);
+    try {
+      this.store.saveSync(this.state);
+    } catch (e) {
+      // The next write records the pid; until then a restart finds the run by its record (START_GRACE_MS).
+      this.log('warn', 'state_write_failed', `could not record the process of run ${runId} in the scheduler state: ${errorMessage(e)}`, { job: job.name, runId });
+    }
   }
 
   private async reattach(name: string, s: JobState): Promise<void> {
@@ -388,7 +461,8 @@ export class Scheduler {
       s.queued ??= { trigger: r.trigger, slot: r.slot, attempt: r.attempt, since: r.startedAt, ...(r.params ? { params: r.params } : {}) };
     } else if ('outcome' in found) {
       this.log('info', 'run_reattached', `run ${r.runId} ended while the scheduler was not running`, { job: name, runId: r.runId });
-      await this.finish(job, found.outcome, false);
+      // Stopped at its timeout by the scheduler before this one: a timeout (retried, alerted), not a cancel.
+      await this.finish(job, found.outcome, r.timedOut === true);
     } else {
       this.log('info', 'run_reattached', `run ${r.runId} (pid ${found.pid}) is still running; following it`, { job: name, runId: r.runId });
       this.track(job, found);
@@ -400,7 +474,7 @@ export class Scheduler {
     const s = this.jobState(job.name);
     const r = s.running!;
     const started = Date.parse(r.startedAt);
-    const t: Tracked = { handle, timers: [], timedOut: false, settled: Promise.resolve() };
+    const t: Tracked = { handle, timers: [], timedOut: r.timedOut === true, settled: Promise.resolve() };
     if (job.timeoutS !== null) {
       t.timers.push(
         this.clock.at(started + job.timeoutS * 1000, () => {
@@ -408,6 +482,12 @@ export class Scheduler {
           this.log('warn', 'run_timed_out', `run ${r.runId} passed its timeout of ${job.timeoutS} s: cancelling it`, { job: job.name, runId: r.runId });
           handle.terminate();
           t.timers.push(this.clock.at(this.clock.now() + KILL_GRACE_MS, () => handle.kill()));
+          // On disk: a scheduler killed while the run stops still records a timeout, not a cancel.
+          void this.enqueue(async () => {
+            if (s.running?.runId !== r.runId || s.running.timedOut) return;
+            s.running.timedOut = true;
+            await this.store.save(this.state);
+          });
         }),
       );
     }
@@ -481,14 +561,22 @@ export class Scheduler {
     this.alertsInFlight.add(sent);
   }
 
+  /** After an error: a try again in ERROR_RETRY_MS (a run that could not start waits as queued, which no slot time wakes). */
+  private armWakeAfterError(): void {
+    this.wake?.cancel();
+    this.wake = this.clock.at(this.clock.now() + ERROR_RETRY_MS, () => void this.enqueue(() => this.tick()));
+  }
+
   private armWake(now: number): void {
     this.wake?.cancel();
     let at = now + (this.opts.maxSleepMs ?? MAX_SLEEP_MS);
     for (const job of this.opts.project.jobs) {
       const next = job.schedule ? this.nextSlot(job) : null;
       if (next !== null && next < at) at = next;
+      // A retry already due and still pending waits for a place (startReady ran just before): the
+      // end of a run wakes it, not a timer, which would fire again at once, and again.
       const retry = this.state.jobs[job.name]?.retry;
-      if (retry && Date.parse(retry.at) < at) at = Date.parse(retry.at);
+      if (retry && Date.parse(retry.at) > now && Date.parse(retry.at) < at) at = Date.parse(retry.at);
     }
     this.wake = this.clock.at(Math.max(at, now), () => void this.enqueue(() => this.tick()));
   }

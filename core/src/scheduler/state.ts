@@ -27,6 +27,8 @@ export const runningSchema = z.object({
   slot: iso.nullable(),
   /** The expected-duration alert went out (not again after a restart). */
   durationAlerted: z.boolean().default(false),
+  /** The scheduler stopped it at its timeout (a restart records a timeout, not a cancel). */
+  timedOut: z.boolean().optional(),
   /** `--param` overrides of the `caudal jobs run` that asked for it (kept for its retries). */
   params: z.record(z.string(), z.string()).optional(),
 });

@@ -5,6 +5,9 @@ import type { emailChannelSchema } from '../project.js';
 
 type EmailChannel = z.infer<typeof emailChannelSchema>;
 
+/** How long a silent server is waited for (the channel's `timeout_s`). */
+const DEFAULT_TIMEOUT_S = 30;
+
 /** Sends the alert by SMTP (nodemailer), as plain text with the details and where the run's folder is. */
 export async function sendEmail(name: string, c: EmailChannel, secrets: Record<string, string>, alert: Alert): Promise<void> {
   const transport = nodemailer.createTransport({
@@ -16,6 +19,7 @@ export async function sendEmail(name: string, c: EmailChannel, secrets: Record<s
     auth: c.user === undefined ? undefined : { user: c.user, pass: secrets.password },
     connectionTimeout: 15_000,
     greetingTimeout: 15_000,
+    socketTimeout: (c.timeout_s ?? DEFAULT_TIMEOUT_S) * 1000,
   });
   try {
     await transport.sendMail({ from: c.from, to: c.to, subject: subject(alert), text: body(alert) });

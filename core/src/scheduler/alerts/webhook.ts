@@ -8,6 +8,8 @@ type WebhookChannel = z.infer<typeof webhookChannelSchema>;
 
 /** Tries this often, waiting 1 s, then 2 s: a receiver restarting for a moment still gets it. */
 const ATTEMPTS = 3;
+/** Node's timers hold at most this; a longer AbortSignal.timeout fires after 1 ms instead. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * POSTs the alert as JSON. Errors name the channel and the HTTP status, never the URL (it may
@@ -21,7 +23,7 @@ export async function sendWebhook(name: string, c: WebhookChannel, secrets: Reco
   let last = '';
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     try {
-      const res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(c.timeout_s * 1000), redirect: 'error' });
+      const res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(Math.min(c.timeout_s * 1000, MAX_TIMER_MS)), redirect: 'error' });
       await res.arrayBuffer().catch(() => undefined);
       if (res.ok) return;
       last = `HTTP ${res.status} ${res.statusText}`.trim();
