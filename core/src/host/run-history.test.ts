@@ -1,9 +1,9 @@
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunEvent } from '../engine/protocol.js';
-import { EVENTS_FILE, EventLog, PREVIOUS_EVENTS_FILE, readEvents } from './run-history.js';
+import { EVENTS_FILE, EventLog, listRuns, PREVIOUS_EVENTS_FILE, readEvents } from './run-history.js';
 
 const batch = (n: number): RunEvent => ({ type: 'log', runId: 'r1', level: 'info', message: `batch ${n} ${'x'.repeat(80)}` });
 
@@ -39,5 +39,23 @@ describe('EventLog', () => {
     expect(numbers).toEqual(Array.from({ length: numbers.length }, (_, i) => numbers[0]! + i));
     expect(numbers.length).toBeGreaterThan(30);
     expect(events.filter((e) => e.type === 'log' && e.message.includes(`the events before these are in ${PREVIOUS_EVENTS_FILE}`))).toHaveLength(2);
+  });
+});
+
+describe('listRuns', () => {
+  it('passes by a run.json of the wrong shape instead of failing the whole history (and retention with it)', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'caudal-runs-'));
+    try {
+      const write = async (name: string, record: unknown) => {
+        await mkdir(path.join(dir, name));
+        await writeFile(path.join(dir, name, 'run.json'), JSON.stringify(record));
+      };
+      await write('good', { runId: 'good', pipelinePath: null, startedAt: '2026-12-01T00:00:00.000Z', status: 'succeeded', summary: null });
+      await write('bad', { runId: 'bad', pipelinePath: null, startedAt: 17, status: 'succeeded', summary: null });
+      await write('worse', [1, 2, 3]);
+      expect((await listRuns(dir, null, 10)).map((r) => r.runId)).toEqual(['good']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

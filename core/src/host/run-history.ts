@@ -121,7 +121,9 @@ export async function listRuns(runsDir: string, pipelinePath: string | null, lim
   for (const name of names) {
     if (!isSafeRunId(name)) continue;
     const run = await readRun(path.join(runsDir, name));
-    if (run && run.pipelinePath === pipelinePath) runs.push({ ...run, dir: path.join(runsDir, name) });
+    // A record of another shape (hand-edited, cut short by a full disk) is passed by: sorting on it
+    // would fail the whole history, and retention, which lists it, on every pass.
+    if (run && typeof run.runId === 'string' && typeof run.startedAt === 'string' && run.pipelinePath === pipelinePath) runs.push({ ...run, dir: path.join(runsDir, name) });
   }
   runs.sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.runId.localeCompare(a.runId));
   return runs.slice(0, limit);
