@@ -36,7 +36,16 @@ export class RotatingFile {
   write(line: string): void {
     const bytes = Buffer.byteLength(line);
     if (this.size > 0 && this.size + bytes > this.maxBytes) this.rotate();
-    appendFileSync(this.file, line);
+    try {
+      appendFileSync(this.file, line);
+    } catch (e) {
+      // Its folder deleted while the scheduler runs (a `rm -rf .caudal`, a cleanup job): made again,
+      // or every later line would be lost.
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      mkdirSync(path.dirname(this.file), { recursive: true });
+      this.size = 0;
+      appendFileSync(this.file, line);
+    }
     this.size += bytes;
   }
 
@@ -49,7 +58,13 @@ export class RotatingFile {
         // a gap in the numbering: nothing to move
       }
     }
-    if (this.keep > 0) renameSync(this.file, `${this.file}.1`);
+    if (this.keep > 0) {
+      try {
+        renameSync(this.file, `${this.file}.1`);
+      } catch {
+        // gone (its folder deleted): the next line starts a new one
+      }
+    }
     else rmSync(this.file, { force: true });
     this.size = 0;
   }
