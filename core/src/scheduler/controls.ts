@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { removeDeadTemps, writeFileAtomic } from '../util/atomic-write.js';
 import { CaudalError } from '../util/errors.js';
-import { createWhole, oldEnoughToBeDebris, pendingOwner } from '../util/exclusive-file.js';
+import { createWhole, oldEnoughToBeDebris, pendingOwner, removeIfStill } from '../util/exclusive-file.js';
 import { ownerIsDead, type Owner, self } from '../util/owner.js';
 import { schedulerDir } from './state.js';
 
@@ -152,8 +152,12 @@ export class Controls {
       const writer = pendingOwner(name);
       if (name.startsWith(path.basename(file)) && writer !== undefined && ownerIsDead(writer)) await rm(path.join(this.dir, name), { force: true });
     }
-    const holder = await readHolder(file);
-    if (holder ? ownerIsDead(holder.owner) : await oldEnoughToBeDebris(file)) await rm(file, { force: true });
+    // One reading decides, and only what was read is removed (removeIfStill): reading again, then
+    // removing, could delete the lock a live writer took in between, and two pauses would race.
+    const seen = await readFile(file, 'utf8').catch(() => null);
+    if (seen === null) return;
+    const holder = parseHolder(seen);
+    if (holder ? ownerIsDead(holder.owner) : await oldEnoughToBeDebris(file)) await removeIfStill(file, seen);
   }
 
   /** Asks the running scheduler to run a job now; the id names the scheduler's reply (see `reply`). */
@@ -220,9 +224,13 @@ export class Controls {
 }
 
 async function readHolder(file: string): Promise<{ owner: Owner; token: string } | null> {
+  return parseHolder(await readFile(file, 'utf8').catch(() => ''));
+}
+
+function parseHolder(text: string): { owner: Owner; token: string } | null {
   try {
-    const h = JSON.parse(await readFile(file, 'utf8')) as { owner?: Owner; token?: string };
-    return h.owner && typeof h.token === 'string' ? { owner: h.owner, token: h.token } : null;
+    const h = JSON.parse(text) as { owner?: Owner; token?: string } | null;
+    return h?.owner && typeof h.token === 'string' ? { owner: h.owner, token: h.token } : null;
   } catch {
     return null;
   }

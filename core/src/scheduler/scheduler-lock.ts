@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { link, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { CaudalError } from '../util/errors.js';
-import { createWhole, oldEnoughToBeDebris, pendingOwner } from '../util/exclusive-file.js';
-import { ownerIsDead, ownerOf, ownerTag, type Owner, self } from '../util/owner.js';
+import { createWhole, oldEnoughToBeDebris, pendingOwner, removeIfStill } from '../util/exclusive-file.js';
+import { ownerIsDead, type Owner, self } from '../util/owner.js';
 import { schedulerDir } from './state.js';
 
 /** Who runs the scheduler of a project: `.caudal/scheduler/scheduler.pid` (one scheduler per project). */
@@ -66,24 +66,6 @@ export async function acquireSchedulerLock(projectDir: string): Promise<{ releas
   throw new CaudalError('busy', `could not take the scheduler lock ${file}`, { hint: 'another scheduler may be starting for this project; try again' });
 }
 
-/**
- * Removes the lock file if it still holds `seen`. It is moved away first (a rename takes whatever
- * is there at once), then compared: a lock another scheduler took since it was read is put back.
- */
-async function removeIfStill(file: string, seen: string): Promise<void> {
-  const aside = `${file}.stale-${ownerTag()}-${randomUUID().slice(0, 8)}`;
-  try {
-    await rename(file, aside);
-  } catch {
-    return; // gone already
-  }
-  try {
-    if ((await readText(aside)) !== seen) await link(aside, file).catch(() => undefined);
-  } finally {
-    await rm(aside, { force: true });
-  }
-}
-
 async function readText(file: string): Promise<string | null> {
   return readFile(file, 'utf8').catch(() => null);
 }
@@ -106,7 +88,7 @@ async function sweepPending(file: string): Promise<void> {
   const base = path.basename(file);
   for (const name of await readdir(dir).catch(() => [] as string[])) {
     if (!name.startsWith(base)) continue;
-    const writer = pendingOwner(name) ?? (name.startsWith(`${base}.stale-`) ? ownerOf(name) : undefined);
+    const writer = pendingOwner(name);
     if (writer !== undefined && ownerIsDead(writer)) await rm(path.join(dir, name), { force: true });
   }
 }

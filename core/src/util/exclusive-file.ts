@@ -1,4 +1,5 @@
-import { link, rm, stat, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { link, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { ownerOf, ownerTag, type Owner } from './owner.js';
 
 /**
@@ -13,9 +14,35 @@ import { ownerOf, ownerTag, type Owner } from './owner.js';
 /** The file this process writes a lock's content to before linking it (see `createWhole`). */
 const pendingFile = (file: string) => `${file}.new-${ownerTag()}`;
 
-/** The process that wrote a pending file, from its name; undefined for any other name. */
+/**
+ * The process that wrote a pending file, or moved a stale lock aside to remove it (see
+ * removeIfStill), from its name; undefined for any other name. Removed once that process is gone.
+ */
 export function pendingOwner(name: string): Owner | undefined {
-  return /\.new-h[0-9a-f]{4}p\d+$/.test(name) ? ownerOf(name.slice(name.lastIndexOf('.new-'))) : undefined;
+  if (/\.new-h[0-9a-f]{4}p\d+$/.test(name)) return ownerOf(name.slice(name.lastIndexOf('.new-')));
+  if (/\.stale-h[0-9a-f]{4}p\d+-[0-9a-f]{8}$/.test(name)) return ownerOf(name.slice(name.lastIndexOf('.stale-')));
+  return undefined;
+}
+
+/**
+ * Removes a stale lock `file` only if it still holds `seen`, the content its owner was judged
+ * dead by. Reading again and then removing would leave a gap in which another process removes the
+ * same stale lock and takes its own, which this one would then delete: two holders. The file is
+ * moved aside first (a rename takes whatever is there at once), then compared; a lock another
+ * process took since it was read is put back.
+ */
+export async function removeIfStill(file: string, seen: string): Promise<void> {
+  const aside = `${file}.stale-${ownerTag()}-${randomUUID().slice(0, 8)}`;
+  try {
+    await rename(file, aside);
+  } catch {
+    return; // gone already
+  }
+  try {
+    if ((await readFile(aside, 'utf8').catch(() => null)) !== seen) await link(aside, file).catch(() => undefined);
+  } finally {
+    await rm(aside, { force: true });
+  }
 }
 
 /** Creates `file` holding `content` unless it exists; true when this call created it. */
