@@ -81,7 +81,7 @@ export class RunLocks {
       const who = `run ${busy.runId} of pipeline '${busy.pipeline}' (pid ${busy.owner.pid}, since ${busy.since})`;
       if (!opts.wait) {
         throw new CaudalError('busy', `${busy.label} is in use by another ${who}`, {
-          hint: 'wait for that run to finish, or pass --wait to start as soon as it has',
+          hint: 'run again once that run has finished (`caudal run --wait` starts as soon as it has)',
         });
       }
       if (!announced) {
