@@ -1,5 +1,5 @@
 import type { ExternalRecovery } from '../../nodes/define.js';
-import { ownerIsDead } from '../../util/owner.js';
+import { ownerIsDead, ownerOf } from '../../util/owner.js';
 import { type RedisClient, scanPrefix, unlinkPrefix } from './client.js';
 import { parseRegistryMember, REGISTRY_KEY, registryMember, type RegistryEntry } from './names.js';
 import { RESTORE_ASIDE, SWITCH_BACK } from './scripts.js';
@@ -56,7 +56,17 @@ export async function sweepDeadRuns(client: RedisClient, opts: { dryRun?: boolea
   const members = ((await client.sendCommand(['SMEMBERS', REGISTRY_KEY])) as string[]).map(String);
   for (const member of members) {
     const parsed = parseRegistryMember(member);
-    if (!parsed || !ownerIsDead(parsed.owner)) continue;
+    if (!parsed) {
+      // Not an entry this sink wrote (or a damaged one): nothing is deleted by its names; once the
+      // owner it names is gone, the entry itself goes.
+      const owner = ownerOf(member);
+      if (owner && ownerIsDead(owner) && !opts.dryRun) {
+        await client.sendCommand(['SREM', REGISTRY_KEY, member]);
+        removed.push(`the malformed entry ${member} of ${REGISTRY_KEY} (no keys removed by it)`);
+      }
+      continue;
+    }
+    if (!ownerIsDead(parsed.owner)) continue;
     const e = parsed.entry;
     if (opts.dryRun) {
       // `caudal doctor`: what the sweep would remove, nothing removed.

@@ -24,7 +24,7 @@ export async function connectRedis(config: RedisConfig, onRetry?: (message: stri
         // A socket error must not crash the worker; the pending command reports it.
         client.on('error', () => undefined);
         try {
-          await client.connect();
+          await withDeadline(client.connect(), config);
         } catch (e) {
           client.destroy();
           throw e;
@@ -37,6 +37,26 @@ export async function connectRedis(config: RedisConfig, onRetry?: (message: stri
     );
   } catch (e) {
     throw Object.assign(redact(e, [config.password]), { code: (e as { code?: unknown })?.code });
+  }
+}
+
+/**
+ * node-redis's connectTimeout covers the TCP connect only: a server that accepts the connection and
+ * never answers the handshake (HELLO, AUTH, SELECT) would hold the run forever. The whole connect
+ * gets the connection's timeout.
+ */
+async function withDeadline(connecting: Promise<unknown>, config: RedisConfig): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const e = new Error(`${config.host}:${config.port} accepted the connection but did not answer within ${config.connect_timeout_s} s (is it a Redis server, and is it responsive?)`);
+      reject(Object.assign(e, { code: 'ETIMEDOUT' }));
+    }, config.connect_timeout_s * 1000);
+  });
+  try {
+    await Promise.race([connecting, deadline]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

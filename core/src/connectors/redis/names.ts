@@ -13,6 +13,9 @@ import { ownerOf, ownerTag, shortRunId, type Owner } from '../../util/owner.js';
  */
 export const REGISTRY_KEY = 'caudal:staging';
 
+/** Prefixes of the keys a run keeps while it works (besides REGISTRY_KEY): no row may be written there. */
+export const RESERVED_PREFIXES = ['caudal:stage:', 'caudal:aside:', 'caudal:new:'];
+
 export function runTag(runId: string): string {
   return `${shortRunId(runId)}-${ownerTag()}`;
 }
@@ -49,12 +52,31 @@ export function registryMember(e: RegistryEntry): string {
   return JSON.stringify(e);
 }
 
+/**
+ * A registry member, when its names are ones this sink makes: the sweep deletes every key under
+ * them, and the registry is a key anyone with access to the server can write, so a stage that is not
+ * a staging prefix, or a version prefix that is not `<namespace>:<version>:` beside its pointer
+ * `<namespace>:current`, would let it delete keys that are not the sink's (an empty prefix: all).
+ */
 export function parseRegistryMember(member: string): { entry: RegistryEntry; owner: Owner } | undefined {
+  let entry: RegistryEntry;
   try {
-    const entry = JSON.parse(member) as RegistryEntry;
-    const owner = ownerOf(entry.kind === 'upsert' ? entry.stage : entry.version);
-    return owner ? { entry, owner } : undefined;
+    entry = JSON.parse(member) as RegistryEntry;
   } catch {
     return undefined;
   }
+  if (!soundEntry(entry)) return undefined;
+  const owner = ownerOf(entry.kind === 'upsert' ? entry.stage : entry.version);
+  return owner ? { entry, owner } : undefined;
+}
+
+const VERSION = /^\d{8}T\d{6}-[A-Za-z0-9]+-h[0-9a-f]{4}p\d+$/;
+
+function soundEntry(e: RegistryEntry): boolean {
+  if (typeof e !== 'object' || e === null) return false;
+  if (e.kind === 'upsert') return typeof e.stage === 'string' && /^caudal:stage:[A-Za-z0-9]+-h[0-9a-f]{4}p\d+:.+:$/.test(e.stage);
+  if (e.kind !== 'version' || typeof e.pointer !== 'string' || typeof e.prefix !== 'string' || typeof e.version !== 'string') return false;
+  if (!VERSION.test(e.version) || !e.pointer.endsWith(':current')) return false;
+  const namespace = e.pointer.slice(0, -':current'.length);
+  return namespace.length > 0 && e.prefix === versionPrefix(namespace, e.version);
 }

@@ -7,7 +7,7 @@ import type { WriteContext } from '../connector.js';
 import { closeRedis, connectRedis, type RedisClient, unlinkPrefix } from './client.js';
 import { type RedisRef, sweepDeadRuns, undoUpsert, undoVersion, unregister, expireVersion } from './cleanup.js';
 import { explainRedisError } from './errors.js';
-import { pointerKey, REGISTRY_KEY, registryMember, type RegistryEntry, upsertNames, versionName, versionPrefix } from './names.js';
+import { pointerKey, REGISTRY_KEY, RESERVED_PREFIXES, registryMember, type RegistryEntry, upsertNames, versionName, versionPrefix } from './names.js';
 import { MOVE_ROWS_IN, SWITCH_POINTER, WRITE_ROWS } from './scripts.js';
 import { jsonSql, keySql, type TemplatePart, templateColumns, type ValueFormat, valueSql } from './template.js';
 
@@ -84,14 +84,17 @@ export async function writeRedis(config: RedisConfig, spec: RedisWriteSpec, sour
     const { rows: sent, batches } = await send(client, io, source.table, spec, prefix, upsert !== undefined);
     if (io.isCancelled()) throw new CaudalError('cancelled', 'the load was cancelled');
     if (sent !== rows) throw new CaudalError('execution', `node '${ctx.nodeId}': ${sent} of ${rows} rows reached Redis; the load is rolled back`, { nodeId: ctx.nodeId });
-    const common = { client, io, source, spec, rows, prefix, entry, explain, ctx, evictions };
+    const common: Common = { client, config, io, source, spec, rows, prefix, entry, explain, ctx, evictions };
     return upsert ? upsertStage(common, upsert, batches) : namespaceStage(common, version!);
   } catch (e) {
-    // Nothing is published yet: remove what was staged. A kill here is swept by a later run (registry).
-    await unlinkPrefix(client, prefix).catch(() => undefined);
-    if (registered) await unregister(client, entry).catch(() => undefined);
+    // Nothing is published yet: remove what was staged (on a new connection when this one was lost).
+    // A kill here is swept by a later run (registry).
+    const cleaner = client.isReady ? client : await connectRedis(config).catch(() => client);
+    await unlinkPrefix(cleaner, prefix).catch(() => undefined);
+    if (registered) await unregister(cleaner, entry).catch(() => undefined);
     await io.db.run(`DROP TABLE IF EXISTS ${source.table}`).catch(() => undefined);
     closeRedis(client);
+    closeRedis(cleaner);
     if (io.isCancelled()) throw new CaudalError('cancelled', 'the load was cancelled; Redis is unchanged');
     throw explain(e);
   }
@@ -120,8 +123,23 @@ async function encode(db: Db, spec: RedisWriteSpec, source: RedisWriteSource, ct
       hint: `dedupe on the key columns (${templateColumns(spec.key).join(', ')}) before the sink, or add a column to the key template`,
     });
   }
+  if (spec.mode === 'upsert') await checkReserved(db, source.table, ctx);
   await checkValues(db, spec, source.table, ctx);
   return rows;
+}
+
+/**
+ * Keys the sink keeps its own work under (names.ts): a row written there would clobber the
+ * registry every Caudal run on the server uses, or another run's staged or kept-aside values.
+ */
+async function checkReserved(db: Db, table: string, ctx: Ctx): Promise<void> {
+  const reserved = RESERVED_PREFIXES.map((p) => `starts_with(k, ${stringLiteral(p)})`).join(' OR ');
+  const [row] = await db.rows(`SELECT k, count(*) OVER ()::BIGINT AS n FROM ${table} WHERE k = ${stringLiteral(REGISTRY_KEY)} OR ${reserved} LIMIT 1`);
+  if (!row) return;
+  throw new CaudalError('execution', `node '${ctx.nodeId}': ${String(row.n)} row(s), the first with key '${String(row.k)}', would write a key reserved for Caudal's own work (${REGISTRY_KEY}, ${RESERVED_PREFIXES.map((p) => `${p}…`).join(', ')})`, {
+    nodeId: ctx.nodeId,
+    hint: 'give the key template a prefix of your own, e.g. customer:{customer_id}',
+  });
 }
 
 /** Redis has no NULL value and no empty hash: such rows are reported with their key. */
@@ -232,7 +250,9 @@ async function forKeys(db: Db, table: string, prefix: string, fn: (keys: string[
 }
 
 interface Common {
+  /** The run's connection; replaced by `live` when it was lost. */
   client: RedisClient;
+  config: RedisConfig;
   io: HookIo;
   source: RedisWriteSource;
   spec: RedisWriteSpec;
@@ -243,6 +263,19 @@ interface Common {
   ctx: Ctx;
   /** The server's eviction counter and the time before the first key was written (undefined: INFO refused). */
   evictions: { count: number; at: number } | undefined;
+}
+
+/**
+ * The run's client, connected again when its connection was lost (the client never reconnects by
+ * itself). The commit steps run long after staging (other sinks of the run stage meanwhile, a
+ * server's idle `timeout` may close the connection) and, above all, a rollback after a connection
+ * lost in the middle of a commit must still reach the server to undo what was published.
+ */
+async function live(c: Common): Promise<RedisClient> {
+  if (c.client.isReady) return c.client;
+  closeRedis(c.client);
+  c.client = await connectRedis(c.config, (m) => c.io.log(m));
+  return c.client;
 }
 
 /** The server's count of keys evicted since it started (INFO stats), with the time it was read. */
@@ -297,6 +330,11 @@ async function unlinkBatches(c: Common, stage: string, batches: number): Promise
   }
 }
 
+/** A rollback that could not reach the server: said, not swallowed, since Redis may be left changed. */
+function couldNotUndo(c: Common, e: unknown, what: string): CaudalError {
+  return new CaudalError('execution', `node '${c.ctx.nodeId}': could not undo the Redis load (${errorMessage(e)}); ${what}`, { nodeId: c.ctx.nodeId });
+}
+
 /** Releases the run's resources; returns warnings. */
 async function release(c: Common): Promise<string[]> {
   const warnings: string[] = [];
@@ -318,10 +356,11 @@ function upsertStage(c: Common, names: ReturnType<typeof upsertNames>, batches: 
       return { twoPhase: false, recovery: { connection: c.ctx.connection, ref } };
     },
     async commit() {
-      state = 'touched';
       let written = 0;
       const args = rowArgs(c.spec, c.spec.ttlMs);
       try {
+        await live(c);
+        state = 'touched';
         await inFlight(2, async (send) => {
           for (let i = 0; i < batches; i++) {
             await send(async () => {
@@ -337,12 +376,13 @@ function upsertStage(c: Common, names: ReturnType<typeof upsertNames>, batches: 
       if (written !== c.rows) throw new CaudalError('execution', `node '${c.ctx.nodeId}': only ${written} of ${c.rows} staged rows could be written into place`, { nodeId: c.ctx.nodeId });
     },
     async undo() {
-      await undoUpsert(c.client, names);
+      await undoUpsert(await live(c), names);
       state = 'staged';
     },
     async finalize() {
       const warnings: string[] = [];
       try {
+        await live(c);
         if (replaced > 0) await forKeys(c.io.db, c.source.table, names.aside, async (keys) => void (await c.client.sendCommand(['UNLINK', ...keys])));
         await c.client.sendCommand(['UNLINK', names.newSet]);
       } catch (e) {
@@ -353,11 +393,18 @@ function upsertStage(c: Common, names: ReturnType<typeof upsertNames>, batches: 
     },
     async rollback() {
       if (state === 'done') return;
-      // A commit that failed half-way is undone key by key (the old values are aside).
-      if (state === 'touched') await undoUpsert(c.client, names).catch(() => undefined);
+      let failure: unknown;
+      try {
+        await live(c);
+        // A commit that failed half-way is undone key by key (the old values are aside).
+        if (state === 'touched') await undoUpsert(c.client, names);
+      } catch (e) {
+        failure = e;
+      }
       await unlinkBatches(c, names.stage, batches).catch(() => unlinkPrefix(c.client, names.stage).catch(() => undefined));
       state = 'done';
       await release(c);
+      if (failure !== undefined) throw couldNotUndo(c, failure, `the previous values are kept under ${names.aside}`);
     },
   };
 }
@@ -365,7 +412,8 @@ function upsertStage(c: Common, names: ReturnType<typeof upsertNames>, batches: 
 function namespaceStage(c: Common, version: string): ExternalStage {
   const pointer = pointerKey(c.spec.namespace!);
   let previous = '';
-  let state: 'staged' | 'switched' | 'done' = 'staged';
+  // switching: the switch was sent and its answer did not come back; it may have happened.
+  let state: 'staged' | 'switching' | 'switched' | 'done' = 'staged';
   const ref = (): RedisRef => ({
     mode: 'replace_namespace',
     pointer,
@@ -379,6 +427,7 @@ function namespaceStage(c: Common, version: string): ExternalStage {
     rows: c.rows,
     async prepare() {
       try {
+        await live(c);
         await verify(c);
         const cur = await c.client.sendCommand(['GET', pointer]);
         previous = cur === null || cur === undefined ? '' : String(cur);
@@ -389,6 +438,8 @@ function namespaceStage(c: Common, version: string): ExternalStage {
     },
     async commit() {
       try {
+        await live(c);
+        state = 'switching';
         await c.client.sendCommand(['EVAL', SWITCH_POINTER, '1', pointer, previous, version]);
       } catch (e) {
         throw c.explain(e);
@@ -396,14 +447,14 @@ function namespaceStage(c: Common, version: string): ExternalStage {
       state = 'switched';
     },
     async undo() {
-      await undoVersion(c.client, { pointer, prefix: c.prefix, version, previous });
+      await undoVersion(await live(c), { pointer, prefix: c.prefix, version, previous });
       state = 'staged';
     },
     async finalize() {
       const warnings: string[] = [];
       if (previous && previous !== version) {
         try {
-          await expireVersion(c.client, versionPrefix(c.spec.namespace!, previous), c.spec.oldTtlMs);
+          await expireVersion(await live(c), versionPrefix(c.spec.namespace!, previous), c.spec.oldTtlMs);
         } catch (e) {
           warnings.push(`could not expire the previous version's keys (${versionPrefix(c.spec.namespace!, previous)}*): ${errorMessage(e)}`);
         }
@@ -413,10 +464,18 @@ function namespaceStage(c: Common, version: string): ExternalStage {
     },
     async rollback() {
       if (state === 'done') return;
-      if (state === 'switched') await undoVersion(c.client, { pointer, prefix: c.prefix, version, previous }).catch(() => undefined);
-      else await unlinkKeys(c, c.prefix);
+      let failure: unknown;
+      try {
+        await live(c);
+        // Switched, or maybe switched: back only if the pointer names this version, which then goes.
+        if (state !== 'staged') await undoVersion(c.client, { pointer, prefix: c.prefix, version, previous });
+        else await unlinkKeys(c, c.prefix);
+      } catch (e) {
+        failure = e;
+      }
       state = 'done';
       await release(c);
+      if (failure !== undefined) throw couldNotUndo(c, failure, `check that ${pointer} names ${previous || 'nothing'}`);
     },
   };
 }

@@ -111,6 +111,8 @@ export const redisSinkNode = defineNode({
 **Keys.** The *key template* names the key of each row: \`customer:{customer_id}\` gives
 \`customer:42\`. Several columns may appear (\`order:{country}:{order_id}\`). A row with a NULL key
 column, or two rows with the same key, stop the run before anything is written, naming the key.
+So does an upsert key among the sink's own (\`caudal:staging\`, \`caudal:stage:…\`, \`caudal:aside:…\`,
+\`caudal:new:…\`).
 
 **Values.**
 - \`hash\` (default): one field per column (\`HSET\`); NULL columns are left out of the hash.
@@ -145,7 +147,10 @@ switches when the server evicted anything during the load (its \`evicted_keys\` 
 TTL is shorter than the load took. A failed
 or cancelled run removes what it staged. Work in progress is registered in the set
 \`caudal:staging\`, so what a killed run left behind is removed by the next Redis load on the same
-server; a run killed while committing is completed or undone from its commit journal.
+server; a run killed while committing is completed or undone from its commit journal. A connection
+lost between staging and commit, or in the middle of the commit, is opened again to commit or to
+undo (a switch whose answer was lost is switched back if it happened); a server that accepts the
+connection but does not answer fails the run after the connection's *connect timeout*.
 
 **Server.** A standalone Redis (or one shard): the commit scripts build key names from prefixes, which
 Redis Cluster does not allow. The server needs room for the old and new values until the run is over.`,

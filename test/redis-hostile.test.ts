@@ -1,0 +1,225 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import net from 'node:net';
+import { createClient } from 'redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runPipeline } from '../core/src/engine/engine.js';
+import type { ResolvedConnection } from '../core/src/nodes/define.js';
+import { REGISTRY_KEY } from '../core/src/connectors/redis/names.js';
+import { ownerTag, self } from '../core/src/util/owner.js';
+import { pipeline, tempDir } from './support/pipeline.js';
+
+/**
+ * sink.redis against a hostile or failing Redis: a private redis-server this file starts (so it may
+ * be broken on purpose without touching the shared one), a TCP proxy in front of it that cuts the
+ * connection at a chosen command, and a server that accepts connections and never answers.
+ */
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+
+let server: ChildProcess | undefined;
+let port = 0;
+const dir = await tempDir('caudal-redis-hostile-');
+const makeClient = (p: number) => createClient({ socket: { host: '127.0.0.1', port: p, reconnectStrategy: false } });
+let client: ReturnType<typeof makeClient>;
+
+beforeAll(async () => {
+  port = await freePort();
+  server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], { stdio: 'ignore' });
+  for (let i = 0; ; i++) {
+    try {
+      client = makeClient(port);
+      client.on('error', () => undefined);
+      await client.connect();
+      break;
+    } catch (e) {
+      if (i > 50) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}, 20_000);
+
+afterAll(async () => {
+  client?.destroy();
+  server?.kill('SIGKILL');
+});
+
+function connection(p: number, extra: Record<string, unknown> = {}): Record<string, ResolvedConnection> {
+  return { cache: { name: 'cache', type: 'redis', config: { host: '127.0.0.1', port: p, database: 0, tls: 'disable', connect_timeout_s: 10, ...extra } } };
+}
+
+const load = (sql: string, sink: Record<string, unknown>) =>
+  pipeline(
+    [
+      { id: 'src', type: 'transform.sql', params: { query: sql } },
+      { id: 'dst', type: 'sink.redis', params: { connection: 'cache', ...sink } },
+    ],
+    ['src -> dst'],
+    { connections: { cache: { type: 'redis' } } },
+  );
+
+async function keys(pattern: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const page of client.scanIterator({ MATCH: pattern, COUNT: 1000 })) out.push(...page.map(String));
+  return out.sort();
+}
+
+/** What the sink may leave behind: its own keys and registry entries. */
+async function debris(): Promise<string[]> {
+  return [...(await keys('caudal:*')).filter((k) => k !== REGISTRY_KEY), ...((await client.sMembers(REGISTRY_KEY)) as string[]).map((m) => `registry ${m}`)];
+}
+
+/**
+ * A proxy to the private server that, once the client has sent `marker` `times` times, lets that
+ * command through to the server, waits for the server to have run it, then drops the connection
+ * without passing on the reply: the client cannot tell whether the command ran. Later connections
+ * pass through untouched.
+ */
+async function cuttingProxy(marker: string, times = 1): Promise<{ port: number; cut: () => boolean; close: () => void }> {
+  let seen = 0;
+  let cut = false;
+  const sockets = new Set<net.Socket>();
+  const proxy = net.createServer((down) => {
+    const up = net.connect(port, '127.0.0.1');
+    sockets.add(down).add(up);
+    let text = '';
+    let dropping = false;
+    down.on('data', (d) => {
+      up.write(d);
+      if (cut) return;
+      text += d.toString('latin1');
+      let at = text.indexOf(marker);
+      while (at >= 0) {
+        seen++;
+        text = text.slice(at + marker.length);
+        at = text.indexOf(marker);
+      }
+      text = text.slice(-marker.length);
+      if (seen >= times && !dropping) {
+        dropping = true;
+        cut = true;
+        setTimeout(() => {
+          down.destroy();
+          up.destroy();
+        }, 300);
+      }
+    });
+    up.on('data', (d) => {
+      if (!dropping) down.write(d);
+    });
+    const end = () => {
+      down.destroy();
+      up.destroy();
+    };
+    down.on('error', end).on('close', end);
+    up.on('error', end).on('close', end);
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
+  return {
+    port: (proxy.address() as net.AddressInfo).port,
+    cut: () => cut,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      proxy.close();
+    },
+  };
+}
+
+describe('sink.redis: the connection drops while the run publishes', () => {
+  it('upsert: the connection lost after some batches were written onto their keys: the run fails and every key is as it was', async () => {
+    await client.hSet('up:1', { v: 'old 1' });
+    await client.set('up:2500', 'old 2500');
+    // MOVE_ROWS_IN's text: the second batch's commit reaches the server, its reply never comes back.
+    const proxy = await cuttingProxy('is gone before the commit', 2);
+    try {
+      const s = await runPipeline({ pipeline: load(`SELECT range AS id, 'new ' || range AS v FROM range(1, 3001)`, { key: 'up:{id}' }), baseDir: dir, connections: connection(proxy.port) });
+      expect(proxy.cut()).toBe(true);
+      expect(s.status).toBe('failed');
+      expect(await client.hGetAll('up:1')).toEqual({ v: 'old 1' });
+      expect(await client.get('up:2500')).toBe('old 2500');
+      expect(await keys('up:*')).toEqual(['up:1', 'up:2500']);
+      expect(await debris()).toEqual([]);
+    } finally {
+      proxy.close();
+    }
+  }, 60_000);
+
+  it('replace_namespace: the connection lost as the pointer switches: the run fails, the pointer names the old version, the new one is gone', async () => {
+    const sink = { key: 'c:{id}', mode: 'replace_namespace', namespace: 'nsa', old_ttl_s: 0 };
+    const first = await runPipeline({ pipeline: load(`SELECT 1 AS id, 'first' AS v`, sink), baseDir: dir, connections: connection(port) });
+    expect(first.status, JSON.stringify(first.error)).toBe('succeeded');
+    const v1 = (await client.get('nsa:current'))!;
+    // SWITCH_POINTER's text: the switch runs on the server, its reply is lost.
+    const proxy = await cuttingProxy('by someone else while the run was writing');
+    try {
+      const s = await runPipeline({ pipeline: load(`SELECT 2 AS id, 'second' AS v`, sink), baseDir: dir, connections: connection(proxy.port) });
+      expect(proxy.cut()).toBe(true);
+      expect(s.status).toBe('failed');
+      expect(await client.get('nsa:current')).toBe(v1);
+      expect(await keys('nsa:*')).toEqual([`nsa:${v1}:c:1`, 'nsa:current']);
+      expect(await debris()).toEqual([]);
+    } finally {
+      proxy.close();
+    }
+  }, 60_000);
+});
+
+describe('sink.redis: keys that name the sink\'s own bookkeeping', () => {
+  it('a row whose key is caudal:staging (or a staging key) is refused before anything is written; the registry stays a set', async () => {
+    await client.sAdd(REGISTRY_KEY, '{"kind":"upsert","stage":"caudal:stage:someone-else-h0000p1:n:"}');
+    const s = await runPipeline({ pipeline: load(`SELECT * FROM (VALUES ('user:1'), ('caudal:staging')) t(k)`, { key: '{k}' }), baseDir: dir, connections: connection(port) });
+    expect(s.status).toBe('failed');
+    expect(s.error!.message).toContain(`key 'caudal:staging'`);
+    expect(s.error!.message).toMatch(/reserved/);
+    expect(await client.type(REGISTRY_KEY)).toBe('set');
+    expect(await client.exists('user:1')).toBe(0);
+    await client.sRem(REGISTRY_KEY, '{"kind":"upsert","stage":"caudal:stage:someone-else-h0000p1:n:"}');
+    expect(await debris()).toEqual([]);
+  }, 30_000);
+});
+
+describe('sink.redis: the sweep of killed runs', () => {
+  it('a registry entry whose names do not belong together (not a staging prefix, a prefix without its version) removes nothing but itself', async () => {
+    const dead = ownerTag({ host: self.host, pid: spawnSync('true').pid! });
+    await client.set('victim:1', 'mine');
+    await client.set('stage-lookalike:1', 'mine too');
+    const forged = [
+      JSON.stringify({ kind: 'version', pointer: 'victim:current', prefix: 'victim:', version: `20250101T000000-abcd1234-${dead}` }),
+      JSON.stringify({ kind: 'version', pointer: 'x:current', prefix: '', version: `20250101T000000-abcd1234-${dead}` }),
+      JSON.stringify({ kind: 'upsert', stage: `stage-lookalike:${dead}` }),
+    ];
+    await client.sAdd(REGISTRY_KEY, forged);
+    const s = await runPipeline({ pipeline: load(`SELECT 1 AS id, 'x' AS v`, { key: 'sweep:{id}' }), baseDir: dir, connections: connection(port) });
+    expect(s.status, JSON.stringify(s.error)).toBe('succeeded');
+    expect(await client.get('victim:1')).toBe('mine');
+    expect(await client.get('stage-lookalike:1')).toBe('mine too');
+    expect(await client.hGetAll('sweep:1')).toEqual({ id: '1', v: 'x' });
+    expect(await client.sMembers(REGISTRY_KEY)).toEqual([]);
+  }, 30_000);
+});
+
+describe('sink.redis: a server that never answers', () => {
+  it('accepting the connection and saying nothing fails the run within the connect timeout, not never', async () => {
+    const sockets = new Set<net.Socket>();
+    const silent = net.createServer((s) => void sockets.add(s.on('error', () => undefined)));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const t0 = Date.now();
+    try {
+      const run = runPipeline({ pipeline: load(`SELECT 1 AS id, 'x' AS v`, { key: 'silent:{id}' }), baseDir: dir, connections: connection((silent.address() as net.AddressInfo).port, { connect_timeout_s: 1 }) });
+      const s = await Promise.race([run, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000))]);
+      expect(s).not.toBe('hung');
+      if (s === 'hung') return;
+      expect(s.status).toBe('failed');
+      expect(s.error!.message).toMatch(/did not answer within 1 s/);
+      expect(Date.now() - t0).toBeLessThan(30_000);
+    } finally {
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
+  }, 40_000);
+});
