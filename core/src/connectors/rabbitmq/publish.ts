@@ -30,6 +30,62 @@ const CHECKED_QUEUES = 1000;
  * so the run is not reported as written and its sources acknowledge nothing. On the default exchange
  * the queues are checked in `prepare`, before anything is published.
  */
+/**
+ * The publisher confirms of one commit, counted per message (amqplib's waitForConfirms stops at the
+ * first nack, so it cannot say how many the broker refused).
+ */
+class Confirms {
+  sent = 0;
+  acked = 0;
+  nacked = 0;
+  firstNacked?: string;
+  /** Set when the channel closed with messages unconfirmed. */
+  lostBy?: Error;
+  private isClosed = false;
+  private waiting?: () => void;
+
+  /** The confirm callback of the message `id`, counted as published. */
+  track(id: string): (err: Error | null) => void {
+    this.sent++;
+    return (err) => {
+      if (err === null) this.acked++;
+      // amqplib calls back 'message nacked' for a nack, 'channel closed' for a message the close left unconfirmed.
+      else if (err.message === 'message nacked') {
+        this.nacked++;
+        this.firstNacked ??= id;
+      } else this.lostBy ??= err;
+      this.wake();
+    };
+  }
+
+  /** The channel or the connection closed: nothing more will be confirmed. */
+  closed(): void {
+    this.isClosed = true;
+    if (this.pending > 0) this.lostBy ??= new Error('the channel closed');
+    this.wake();
+  }
+
+  private get pending(): number {
+    return this.sent - this.acked - this.nacked;
+  }
+
+  /** Resolves once every message published so far is confirmed, refused, or lost with the channel. */
+  settled(): Promise<void> {
+    if (this.pending === 0 || this.lostBy || this.isClosed) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.waiting = resolve;
+    });
+  }
+
+  private wake(): void {
+    if (this.waiting && (this.pending === 0 || this.lostBy || this.isClosed)) {
+      const resolve = this.waiting;
+      this.waiting = undefined;
+      resolve();
+    }
+  }
+}
+
 export function stageRabbitWrite(config: RabbitmqConfig, spec: RabbitWriteSpec, io: HookIo, ctx: { nodeId: string; connection: string }): ExternalStage {
   const exchangeName = spec.exchange || '(default)';
   const fail = (e: unknown) =>
@@ -77,40 +133,67 @@ export function stageRabbitWrite(config: RabbitmqConfig, spec: RabbitWriteSpec, 
     },
     async commit() {
       const { default: amqp } = await import('amqplib');
-      const conn = await amqp.connect(amqpOptions(config));
+      const conn = await amqp.connect(amqpOptions(config)).catch((e: unknown) => {
+        throw fail(e);
+      });
+      // A lost connection is reported through the publish loop below; unheard, the 'error' event
+      // would crash the engine worker (and with it the run's report).
+      let lost: Error | undefined;
+      conn.on('error', (e: Error) => (lost ??= e));
+      const confirms = new Confirms();
+      conn.on('close', () => confirms.closed());
       let returned = 0;
       let firstReturned: Message | undefined;
-      let sent = 0;
       try {
         const ch: ConfirmChannel = await conn.createConfirmChannel();
         let closedBy: Error | undefined;
         ch.on('error', (e: Error) => (closedBy ??= e));
+        // A channel or connection that closes settles every unconfirmed message (amqplib calls them back).
+        ch.on('close', () => confirms.closed());
         // The broker returns a mandatory message it could not route before it confirms it.
         ch.on('return', (m: Message) => {
           returned++;
           firstReturned ??= m;
         });
-        const checkReturns = () => {
-          if (closedBy) throw closedBy;
+        const check = async () => {
+          await confirms.settled();
+          const broken = closedBy ?? lost ?? confirms.lostBy;
+          if (broken) {
+            throw new Error(
+              `${closedBy ? 'the broker closed the channel' : 'the connection to the broker was lost'} after ${confirms.sent} of ${spec.rows} messages were published (${confirms.acked} confirmed; those stay published, running the pipeline again publishes them all again): ${errorMessage(broken)}`,
+            );
+          }
+          if (confirms.nacked > 0) {
+            throw new CaudalError(
+              'execution',
+              `node '${ctx.nodeId}' (connection '${ctx.connection}'): publishing to exchange '${exchangeName}' failed: the broker refused ${confirms.nacked} of ${confirms.sent} messages (nack; the first: id ${confirms.firstNacked}); ${confirms.acked} confirmed stay published`,
+              {
+                nodeId: ctx.nodeId,
+                hint: 'a queue the messages route to is full and refuses new ones (x-max-length or x-max-length-bytes with x-overflow reject-publish), or the broker could not store them: make room or raise the limit, then run the pipeline again',
+              },
+            );
+          }
           if (!firstReturned) return;
           const { routingKey } = firstReturned.fields;
           const id = firstReturned.properties.messageId as string | undefined;
-          throw unroutable(routingKey, `${returned} message${returned === 1 ? ' was' : 's were'} returned as unroutable (the first: id ${id ?? '?'}; ${sent} published before the run stopped, those that were routed stay published)`);
+          throw unroutable(routingKey, `${returned} message${returned === 1 ? ' was' : 's were'} returned as unroutable (the first: id ${id ?? '?'}; ${confirms.sent} published before the run stopped, those that were routed stay published)`);
         };
         const result = await io.db.conn.stream(spec.rowsSql);
         for await (const chunk of result.yieldRows()) {
           for (const [rk, v, mid] of chunk) {
-            // NULL keys and bodies were refused when the rows were staged (sink.rabbitmq).
-            const ok = ch.publish(spec.exchange, String(rk), Buffer.from(String(v)), { persistent: true, mandatory: true, messageId: String(mid), contentType: 'application/json' });
-            if (!ok) await new Promise((r) => ch.once('drain', r));
-            if (++sent % spec.confirmEvery === 0) {
-              await ch.waitForConfirms();
-              checkReturns();
-            }
+            if (closedBy ?? lost) await check();
+            // NULL keys and bodies, and routing keys over 255 bytes, were refused when the rows were staged (sink.rabbitmq).
+            const ok = ch.publish(spec.exchange, String(rk), Buffer.from(String(v)), { persistent: true, mandatory: true, messageId: String(mid), contentType: 'application/json' }, confirms.track(String(mid)));
+            // A full write buffer drains, or the connection closes and never will.
+            if (!ok) await new Promise<void>((resolve) => {
+              const done = () => (ch.off('drain', done), ch.off('close', done), resolve());
+              ch.on('drain', done);
+              ch.on('close', done);
+            });
+            if (confirms.sent % spec.confirmEvery === 0) await check();
           }
         }
-        await ch.waitForConfirms();
-        checkReturns();
+        await check();
         await ch.close();
       } catch (e) {
         throw fail(e);

@@ -67,6 +67,9 @@ With a *Value column*, a row whose value is NULL is sent as a message without a 
 **tombstone**, which a compacted topic takes as "delete this key" (that is how a deletion is
 published; filter such rows out first when they are not meant as deletions). A BLOB value column
 is sent as its text (\`\\x00\\xFF…\`), not as raw bytes.
+Sends are cut to fit the topic's \`max.message.bytes\` (read when the run starts); a single message over
+it stops the run naming the row, its size and the limit. The topic must exist: sink.kafka does not
+create topics.
 
 **Atomic.** The messages are sent inside one Kafka transaction (an idempotent, transactional
 producer whose id is \`caudal.<pipeline>.<node>\`), committed with the run: consumers reading committed

@@ -38,6 +38,13 @@ export const rabbitmqSinkNode = defineNode({
       const c = p[field];
       if (c && !names.includes(c)) preflight.push({ code: 'unknown_column', path: `params.${field}`, column: c, message: `node '${ctx.nodeId}': column '${c}' is not in the input${didYouMean(c, names)}`, hint: `input columns: ${names.join(', ')}` });
     }
+    const exchange = ctx.text(p.exchange);
+    // AMQP carries names and routing keys as short strings: amqplib cannot send one over 255 bytes.
+    const fixedKey = p.routing_key_column ? undefined : ctx.text(p.routing_key);
+    for (const [field, value, what] of [['exchange', exchange, 'the exchange name'], ['routing_key', fixedKey, 'the routing key']] as const) {
+      const bytes = value === undefined ? 0 : Buffer.byteLength(value);
+      if (bytes > MAX_SHORT_STRING) preflight.push({ code: 'invalid_param', path: `params.${field}`, message: `node '${ctx.nodeId}': ${what} (param ${field}) is ${bytes} bytes: AMQP allows up to ${MAX_SHORT_STRING} bytes`, hint: `shorten ${what}` });
+    }
     const staged = ident(`_rabbitmq_${ctx.nodeId}`);
     const rk = p.routing_key_column ? `CAST(${ident(p.routing_key_column)} AS VARCHAR)` : stringLiteral(ctx.text(p.routing_key));
     const v = p.value_column ? `CAST(${ident(p.value_column)} AS VARCHAR)` : 'CAST(to_json(_row) AS VARCHAR)';
@@ -48,7 +55,6 @@ export const rabbitmqSinkNode = defineNode({
     // can drop the duplicate. Identical messages of one run are told apart by their occurrence.
     const digest = `md5(${stringLiteral(JSON.stringify([ctx.pipelineName, ctx.nodeId]))} || CAST(length(rk) AS VARCHAR) || ':' || rk || v)`;
     const mid = `${stringLiteral(`${ctx.nodeId}-`)} || ${digest} || '-' || CAST(row_number() OVER (PARTITION BY rk, v ORDER BY n) AS VARCHAR)`;
-    const exchange = ctx.text(p.exchange);
     const label = `RabbitMQ exchange '${exchange || '(default)'}' (connection '${p.connection}')`;
     let rows = 0;
     return {
@@ -64,6 +70,7 @@ export const rabbitmqSinkNode = defineNode({
         describe: [`-- publish every row of ${staged} to exchange '${exchange}' when the run commits (confirm channel, persistent mandatory messages)`],
         stage: async (io) => {
           await refuseNulls(io.db, staged, ctx.nodeId, p);
+          await refuseLongKeys(io.db, staged, ctx.nodeId, p.routing_key_column);
           rows = Number((await io.db.rows(`SELECT count(*) AS n FROM ${staged}`))[0]?.n ?? 0);
           return stageRabbitWrite(
             config,
@@ -80,7 +87,7 @@ export const rabbitmqSinkNode = defineNode({
 text; a fixed routing key or one per row from a column. A row whose routing key column or value
 column is NULL stops the run before anything is published, naming the column and the row (a NULL key
 would reach no queue, a NULL value would be an empty body like \`''\`): filter such rows out or
-\`coalesce\` them first; without a value column each row is sent as JSON, where NULL is \`null\`. JSON has no NaN or Infinity (in DuckDB \`0.0 / 0.0\` is NaN, \`1 / 0.0\` Infinity): a row holding one stops the run naming the column, rather than sending a message its consumers cannot parse; replace such values first (\`CASE WHEN isfinite(ratio) THEN ratio END\` in a Derive gives NULL).
+\`coalesce\` them first; without a value column each row is sent as JSON, where NULL is \`null\`. JSON has no NaN or Infinity (in DuckDB \`0.0 / 0.0\` is NaN, \`1 / 0.0\` Infinity): a row holding one stops the run naming the column, rather than sending a message its consumers cannot parse; replace such values first (\`CASE WHEN isfinite(ratio) THEN ratio END\` in a Derive gives NULL). A routing key over 255 bytes (AMQP's limit) stops the run before anything is published, naming the row.
 
 **Message ids.** Messages are persistent and carry a message id derived from what they carry:
 \`<node>-<md5 of the pipeline, node, routing key and body>-<k>\` (\`k\` counts identical
@@ -108,6 +115,25 @@ pipeline again publishes them all again.`,
     params: { connection: 'broker', exchange: 'billing', routing_key_column: 'country' },
   },
 });
+
+/** The longest AMQP short string (exchange names, routing keys), in bytes. */
+const MAX_SHORT_STRING = 255;
+
+/**
+ * A routing key over 255 bytes cannot be sent at all (amqplib refuses it mid-publish, after the rows
+ * before it were published): such rows stop the run before anything is published, naming the row.
+ */
+async function refuseLongKeys(db: Db, staged: string, nodeId: string, column: string | undefined): Promise<void> {
+  if (!column) return;
+  const [hit] = await db.rows(`SELECT n AS first, strlen(rk) AS bytes, count(*) OVER () AS count FROM ${staged} WHERE strlen(rk) > ${MAX_SHORT_STRING} ORDER BY n LIMIT 1`);
+  if (!hit) return;
+  const more = Number(hit.count) - 1;
+  throw new CaudalError('execution', `node '${nodeId}': row ${String(hit.first)} of the input has a routing key of ${String(hit.bytes)} bytes in the routing key column '${column}'${more > 0 ? ` (and ${more} more row${more === 1 ? '' : 's'})` : ''}: AMQP allows up to ${MAX_SHORT_STRING} bytes; nothing was published`, {
+    nodeId,
+    column,
+    hint: `filter such rows out, or shorten their routing keys (left(${column}, 100) counts characters; a character can take up to 4 bytes)`,
+  });
+}
 
 /**
  * A NULL routing key would be sent as '' (which no queue receives) and a NULL value column as an
