@@ -223,3 +223,24 @@ describe('sink.redis: a server that never answers', () => {
     }
   }, 40_000);
 });
+
+describe('sink.redis: a server that takes no writes', () => {
+  it('a read-only replica fails the run saying so and what to point the connection at', { timeout: 30_000 }, async () => {
+    const replicaPort = await freePort();
+    const replica = spawn('redis-server', ['--port', String(replicaPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--replicaof', '127.0.0.1', String(port)], { stdio: 'ignore' });
+    try {
+      let summary;
+      for (let i = 0; ; i++) {
+        summary = await runPipeline({ pipeline: load("SELECT 'r1' AS id, 1 AS v", { key: 'ro:{id}', mode: 'upsert' }), baseDir: dir, connections: connection(replicaPort, { connect_timeout_s: 2 }) });
+        // Until the replica listens, the run cannot reach it; then every write is refused.
+        if (!/cannot reach the server/.test(summary.error?.message ?? '') || i > 30) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(summary.status).toBe('failed');
+      expect(summary.error?.message).toMatch(/^node 'dst' \(connection 'cache'\): the server is a read-only replica: READONLY/);
+      expect(summary.error?.hint).toBe('point the connection at the primary (a replica takes no writes)');
+    } finally {
+      replica.kill('SIGKILL');
+    }
+  });
+});

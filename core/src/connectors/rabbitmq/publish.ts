@@ -1,6 +1,7 @@
 import type { ConfirmChannel, Message } from 'amqplib';
 import { amqpOptions, type RabbitmqConfig } from '../../connections/rabbitmq/rabbitmq.connection.js';
 import type { ExternalStage, HookIo } from '../../nodes/define.js';
+import { redactText } from '../../connections/redact.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
 
 export interface RabbitWriteSpec {
@@ -91,7 +92,8 @@ export function stageRabbitWrite(config: RabbitmqConfig, spec: RabbitWriteSpec, 
   const fail = (e: unknown) =>
     e instanceof CaudalError && e.nodeId === ctx.nodeId
       ? e
-      : new CaudalError('execution', `node '${ctx.nodeId}' (connection '${ctx.connection}'): publishing to exchange '${exchangeName}' failed: ${errorMessage(e)}`, { nodeId: ctx.nodeId });
+      : // The broker's and amqplib's words never carry the password today; redacted here all the same.
+        new CaudalError('execution', `node '${ctx.nodeId}' (connection '${ctx.connection}'): publishing to exchange '${exchangeName}' failed: ${redactText(errorMessage(e), config.password ? [config.password] : [])}`, { nodeId: ctx.nodeId });
   const unroutable = (routingKey: string, what: string) =>
     new CaudalError('execution', `node '${ctx.nodeId}' (connection '${ctx.connection}'): ${what}: no queue receives messages sent to exchange '${exchangeName}' with routing key '${routingKey}'; the broker would drop them`, {
       nodeId: ctx.nodeId,

@@ -31,6 +31,12 @@ export function explainRedisError(e: unknown, ctx: RedisErrorContext): CaudalErr
       return new CaudalError('execution', `${prefix}: Redis is out of memory (maxmemory): ${message}`, opts('the load is rolled back; free memory on the server or raise maxmemory (the sink needs room for the old and the new values until the run commits)'));
     case 'WRONGTYPE':
       return new CaudalError('execution', `${prefix}: a key has another type than the sink writes: ${message}`, opts('the pointer key of replace_namespace must hold a string; choose another namespace or remove the key'));
+    case 'READONLY':
+      return new CaudalError('execution', `${prefix}: the server is a read-only replica: ${message}`, opts('point the connection at the primary (a replica takes no writes)'));
+    case 'BUSY':
+      return new CaudalError('execution', `${prefix}: the server is busy running a script: ${message}`, opts('wait for the script to finish (or stop it with SCRIPT KILL), then run again'));
+    case 'LOADING':
+      return new CaudalError('execution', `${prefix}: the server is still loading its data set: ${message}`, opts('run again once the server has loaded its data'));
     case 'ECONNREFUSED':
     case 'ENOTFOUND':
     case 'ETIMEDOUT':
