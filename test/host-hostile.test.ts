@@ -199,6 +199,16 @@ describe('host API under attack', () => {
     expect(await readFile(path.join(project, 'caudal.connections.json'), 'utf8')).not.toContain(plain);
   });
 
+  it('a request that announces a body over 20 MB is refused (413) before it is read, not after the client sent it all', async () => {
+    const socket = net.connect(server.port, '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    // The headers only: a client that would go on sending 30 MB gets its answer at once.
+    socket.write(`POST /api/app.info HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: ${30 * 1024 * 1024}\r\n\r\n{`);
+    const head = await Promise.race([new Promise<string>((resolve) => socket.once('data', (d: Buffer) => resolve(d.toString('latin1')))), new Promise<string>((r) => setTimeout(() => r('no answer'), 3_000))]);
+    socket.destroy();
+    expect(head).toMatch(/^HTTP\/1\.1 413 /);
+  });
+
   it('an event socket whose client stopped answering (a dropped SSH tunnel, a frozen process) is closed, not fed forever', async () => {
     const quick = await startHttpServer({ service, port: 0, staticDir: path.join(dir, 'no-renderer'), token: TOKEN, heartbeatMs: 200 });
     try {

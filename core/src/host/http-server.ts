@@ -109,6 +109,9 @@ function csp(port: number): string {
 }
 
 async function readBody(req: http.IncomingMessage): Promise<string> {
+  // Refused before a byte is read when the client says how big it is: reading 20 MB first only to
+  // refuse them leaves the client still sending, and it sees a reset instead of the 413.
+  if (Number(req.headers['content-length'] ?? 0) > MAX_BODY) throw Object.assign(new Error('request body over 20 MB'), { status: 413 });
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -210,7 +213,8 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
     });
   });
 
-  const wss = new WebSocketServer({ noServer: true });
+  // The event socket only sends: a client's messages are ignored, so none may be big.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   // A client gone without closing its socket (a dropped SSH tunnel, a suspended process) would get
   // every event of every run queued in memory for as long as the server runs. Browsers answer
   // pings by themselves; a socket that missed one is closed, and the studio reconnects.
