@@ -8,28 +8,14 @@ import type { CallResult, PipelineDocument } from '../core/src/host-api/contract
 import { HostService } from '../core/src/host/host-service.js';
 import { type RunningServer, startHttpServer } from '../core/src/host/http-server.js';
 import { loadPipelineFile } from '../core/src/model/load.js';
-import type { SecretStore } from '../core/src/secrets/secret-store.js';
 import { tempDir } from './support/pipeline.js';
+import { MemoryStore } from './support/memory-store.js';
 
 /**
  * The host API attacked: by a careless or hostile client of `caudal serve` (requests sent with the
  * token, as a second tab or a script would), and by the files it is pointed at (links, modes).
  * A real HostService behind the real HTTP server; requests are plain `fetch` calls.
  */
-
-class MemoryStore implements SecretStore {
-  readonly label = 'test store';
-  readonly values = new Map<string, string>();
-  async get(c: string, f: string) {
-    return this.values.get(`${c}/${f}`);
-  }
-  async set(c: string, f: string, v: string) {
-    this.values.set(`${c}/${f}`, v);
-  }
-  async delete(c: string, f: string) {
-    return this.values.delete(`${c}/${f}`);
-  }
-}
 
 const TOKEN = 'hostile-test-token';
 let dir: string;

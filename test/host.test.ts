@@ -11,25 +11,11 @@ import type { DialogPort } from '../core/src/host/ports.js';
 import { loadPipelineFile } from '../core/src/model/load.js';
 import { serializePipeline } from '../core/src/model/serialize.js';
 import { nodeTypes } from '../core/src/nodes/index.js';
-import type { SecretStore } from '../core/src/secrets/secret-store.js';
 import { tempDir } from './support/pipeline.js';
 import { PG, pgLoginRole } from './support/postgres.js';
+import { MemoryStore } from './support/memory-store.js';
 
 /** The host contract called in-process: the same HostService the HTTP and IPC transports wrap. */
-
-class MemoryStore implements SecretStore {
-  readonly label = 'test store';
-  readonly values = new Map<string, string>();
-  async get(c: string, f: string) {
-    return this.values.get(`${c}/${f}`);
-  }
-  async set(c: string, f: string, v: string) {
-    this.values.set(`${c}/${f}`, v);
-  }
-  async delete(c: string, f: string) {
-    return this.values.delete(`${c}/${f}`);
-  }
-}
 
 const SECRET = 'hunter2-very-secret';
 let dir: string;

@@ -18,14 +18,17 @@ import { redisConfig, redisConnection, redisSandbox } from './support/redis.js';
  * sink.redis against the real Redis on loopback: every key it writes lives under this file's
  * prefix, and its staging keys carry node ids with this file's tag (both removed afterwards).
  */
-const { client, prefix, tag, keys } = await redisSandbox();
+// A database of its own: the crash tests below leave a killed run's registry entry for `caudal
+// doctor` to find, which another file's Redis load in database 0 would sweep first.
+const DB = 7;
+const { client, prefix, tag, keys } = await redisSandbox(DB);
 const dir = await tempDir('caudal-redis-');
 const node = (name: string) => `${name}_${tag}`;
 
 const rows = (sql: string) => ({ id: 'src', type: 'transform.sql', params: { query: sql } });
 const load = (sql: string, sink: Record<string, unknown>, id = node('dst')) =>
   pipeline([rows(sql), { id, type: 'sink.redis', params: { connection: 'cache', ...sink } }], [`src -> ${id}`], { connections: { cache: { type: 'redis' } } });
-const run = (doc: ReturnType<typeof load>) => runPipeline({ pipeline: doc, baseDir: dir, connections: redisConnection() });
+const run = (doc: ReturnType<typeof load>) => runPipeline({ pipeline: doc, baseDir: dir, connections: redisConnection('cache', DB) });
 
 /** What a run may leave behind in Redis for this file's nodes. */
 async function debris(): Promise<string[]> {
@@ -211,7 +214,7 @@ describe('sink.redis commit steps (real Redis, the stage driven directly)', () =
     await db.run(`CREATE TEMP VIEW src AS ${sql}`);
     const io: HookIo = { db, isCancelled: () => false, log: () => undefined, progress: () => undefined };
     const full: RedisWriteSpec = { key: parseKeyTemplate(`${prefix}k:{id}`), keyText: `${prefix}k:{id}`, format: 'hash', columns: [{ name: 'v', type: 'VARCHAR' }], ttlMs: 0, mode: 'upsert', oldTtlMs: 0, ...spec };
-    const stage = await writeRedis(redisFields.parse(redisConfig()), full, { relation: 'src', table: '"_redis_stage"' }, io, { nodeId: node(id), connection: 'cache', runId: `20250101-${tag}` });
+    const stage = await writeRedis(redisFields.parse(redisConfig(DB)), full, { relation: 'src', table: '"_redis_stage"' }, io, { nodeId: node(id), connection: 'cache', runId: `20250101-${tag}` });
     return { stage, db };
   }
 
@@ -323,8 +326,8 @@ describe('sink.redis crash recovery (caudal CLI, kill -9 at a commit step)', () 
   async function project(name: string) {
     const p = path.join(dir, name);
     await mkdir(p, { recursive: true });
-    const u = redisConfig();
-    await writeFile(path.join(p, 'caudal.connections.json'), JSON.stringify({ format: 'caudal.connections/1', connections: { cache: { type: 'redis', host: u.host, port: u.port } } }));
+    const u = redisConfig(DB);
+    await writeFile(path.join(p, 'caudal.connections.json'), JSON.stringify({ format: 'caudal.connections/1', connections: { cache: { type: 'redis', host: u.host, port: u.port, database: u.database } } }));
     // A DuckDB table beside the Redis keys: an irreversible destination, so the run has a commit decision.
     const id = node(name.replace(/-/g, '_'));
     const doc = pipeline(

@@ -7,25 +7,30 @@ import { connectTo, SERVICES } from './services.js';
 /** The test Redis that test/services/up.sh starts. */
 export const REDIS_URL = SERVICES.redisUrl;
 
-export function redisConfig(): Record<string, unknown> {
+/** The database of the test Redis a test uses: the URL's, unless the test file takes one of its own. */
+const databaseOf = (database?: number) => database ?? Number(new URL(REDIS_URL).pathname.slice(1) || 0);
+
+export function redisConfig(database?: number): Record<string, unknown> {
   const u = new URL(REDIS_URL);
-  return { host: u.hostname, port: Number(u.port || 6379), database: Number(u.pathname.slice(1) || 0), tls: 'disable', connect_timeout_s: 10 };
+  return { host: u.hostname, port: Number(u.port || 6379), database: databaseOf(database), tls: 'disable', connect_timeout_s: 10 };
 }
 
-export function redisConnection(name = 'cache'): Record<string, ResolvedConnection> {
-  return { [name]: { name, type: 'redis', config: redisConfig() } };
+export function redisConnection(name = 'cache', database?: number): Record<string, ResolvedConnection> {
+  return { [name]: { name, type: 'redis', config: redisConfig(database) } };
 }
 
-const makeClient = () => createClient({ url: REDIS_URL, socket: { reconnectStrategy: false } });
+const makeClient = (database?: number) => createClient({ url: REDIS_URL, database: databaseOf(database), socket: { reconnectStrategy: false } });
 export type TestRedis = ReturnType<typeof makeClient>;
 
 /**
  * A client and a key prefix unique to the test file (`t<random>:`); every key under it, and every
- * key Caudal stages for nodes whose id contains the same random tag, is removed afterwards.
+ * key Caudal stages for nodes whose id contains the same random tag, is removed afterwards. A file
+ * whose runs are killed on purpose takes a `database` of its own: every Redis load sweeps the
+ * registry of dead runs in its database, and another file's load could sweep this one's first.
  */
-export async function redisSandbox(): Promise<{ client: TestRedis; prefix: string; tag: string; keys(pattern?: string): Promise<string[]> }> {
+export async function redisSandbox(database?: number): Promise<{ client: TestRedis; prefix: string; tag: string; keys(pattern?: string): Promise<string[]> }> {
   const client = await connectTo('redis', REDIS_URL, async () => {
-    const c = makeClient();
+    const c = makeClient(database);
     c.on('error', () => undefined);
     await c.connect();
     return c;
