@@ -40,7 +40,8 @@ import { RecentFiles } from './recent-files.js';
 import { UnsavedCopies } from './unsaved-copies.js';
 import { resolveDeclaredConnections } from './resolve-connections.js';
 import { RunManager } from './run-manager.js';
-import { existingMode, WriteQueue, writeTarget } from './save-target.js';
+import { existingMode, writeTarget } from './save-target.js';
+import { WriteQueue } from '../util/file-turns.js';
 import { SchedulesApi } from './schedules-api.js';
 
 export interface HostServiceOptions {

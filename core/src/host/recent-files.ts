@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { WriteQueue } from './save-target.js';
+import { WriteQueue } from '../util/file-turns.js';
 
 export interface RecentFile {
   path: string;

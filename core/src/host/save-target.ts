@@ -3,12 +3,13 @@ import path from 'node:path';
 import { CaudalError } from '../util/errors.js';
 
 /**
- * Where the studio's writes of a file (save, save as, export) land, and one at a time.
+ * Where the studio's writes of a file (save, save as, export) land.
  *
  * Files are written whole through a temp name and a rename (util/atomic-write.ts). A rename onto
  * a symbolic link replaces the link itself: the file it points to (a pipeline shared from a team
  * folder, a dotfiles checkout) would keep the old version while the link became a private copy.
- * So the write goes to the file at the end of the links, with that file's permissions.
+ * So the write goes to the file at the end of the links, with that file's permissions. Writes of one
+ * file run in turn (util/file-turns.ts).
  */
 
 const MAX_LINKS = 40;
@@ -34,27 +35,3 @@ export async function existingMode(file: string): Promise<number | undefined> {
   return info?.isFile() ? info.mode & 0o7777 : undefined;
 }
 
-/**
- * Runs writes of the same file one after the other. A save checks the file (still the version the
- * studio opened? not some other file?) and then replaces it; two saves of one file at once (two
- * tabs, a double click) would both pass the check and the second would silently discard the
- * first. In turn, the second sees the first's file and is refused as changed on disk.
- */
-export class WriteQueue {
-  private readonly tails = new Map<string, Promise<void>>();
-
-  async run<T>(file: string, write: () => Promise<T>): Promise<T> {
-    const before = this.tails.get(file) ?? Promise.resolve();
-    const result = before.then(write);
-    const tail = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.tails.set(file, tail);
-    try {
-      return await result;
-    } finally {
-      if (this.tails.get(file) === tail) this.tails.delete(file);
-    }
-  }
-}

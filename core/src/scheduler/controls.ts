@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { removeDeadTemps, writeFileAtomic } from '../util/atomic-write.js';
 import { CaudalError } from '../util/errors.js';
 import { createWhole, oldEnoughToBeDebris, pendingOwner, removeIfStill } from '../util/exclusive-file.js';
+import { WriteQueue } from '../util/file-turns.js';
 import { ownerIsDead, type Owner, self } from '../util/owner.js';
 import { schedulerDir } from './state.js';
 
@@ -39,7 +40,7 @@ const REPLY_MAX_AGE_MS = 24 * 3600_000;
 const LOCK_WAIT_MS = 10_000;
 const LOCK_POLL_MS = 15;
 /** Writers in this process, per lock file: one at a time (createWhole's pending name is per process). */
-const localTurns = new Map<string, Promise<unknown>>();
+const localTurns = new WriteQueue();
 
 export class Controls {
   readonly dir: string;
@@ -109,8 +110,7 @@ export class Controls {
 
   private async withPauseLock<T>(fn: () => Promise<T>): Promise<T> {
     const file = this.pauseLockFile;
-    const before = localTurns.get(file) ?? Promise.resolve();
-    const turn = before.catch(() => undefined).then(async () => {
+    return localTurns.run(file, async () => {
       const token = randomUUID();
       await this.takePauseLock(token);
       try {
@@ -120,12 +120,6 @@ export class Controls {
         if (holder?.token === token) await rm(file, { force: true });
       }
     });
-    localTurns.set(file, turn);
-    try {
-      return await turn;
-    } finally {
-      if (localTurns.get(file) === turn) localTurns.delete(file);
-    }
   }
 
   private async takePauseLock(token: string): Promise<void> {
