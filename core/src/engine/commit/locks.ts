@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { link, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CaudalError } from '../../util/errors.js';
-import { createWhole, oldEnoughToBeDebris, pendingOwner } from '../../util/exclusive-file.js';
+import { createWhole, oldEnoughToBeDebris, pendingOwner, removeIfStill } from '../../util/exclusive-file.js';
 import { ownerIsDead, type Owner, self } from '../../util/owner.js';
 import { locksDir } from './runtime-dir.js';
 
@@ -36,11 +36,18 @@ function lockFile(key: string, env?: NodeJS.ProcessEnv): string {
 }
 
 async function readHolder(file: string): Promise<Holder | undefined> {
+  return (await readLock(file)).holder;
+}
+
+/** A lock's text as read (what removeIfStill compares) and its holder, when it names one. */
+async function readLock(file: string): Promise<{ text: string | null; holder?: Holder }> {
+  const text = await readFile(file, 'utf8').catch(() => null);
+  if (text === null) return { text };
   try {
-    const holder = JSON.parse(await readFile(file, 'utf8')) as Partial<Holder> | null;
-    return holder?.owner && typeof holder.owner.pid === 'number' ? (holder as Holder) : undefined;
+    const holder = JSON.parse(text) as Partial<Holder> | null;
+    return { text, holder: holder?.owner && typeof holder.owner.pid === 'number' ? (holder as Holder) : undefined };
   } catch {
-    return undefined;
+    return { text };
   }
 }
 
@@ -103,34 +110,15 @@ async function tryLock(r: LockRequest, opts: AcquireOptions): Promise<{ ok: true
   const mine: Holder = { key: r.key, label: r.label, runId: opts.runId, pipeline: opts.pipeline, owner: self, since: new Date().toISOString() };
   for (let attempt = 0; attempt < 3; attempt++) {
     if (await createWhole(file, JSON.stringify(mine))) return { ok: true, file };
-    const holder = await readHolder(file);
+    const { text, holder } = await readLock(file);
+    if (text === null) continue;
     // A lock of a dead process is stale, and so is one that has been unreadable for a while.
     if (holder && !ownerIsDead(holder.owner)) return { ok: false, holder };
-    if (holder) await removeStale(file, holder);
-    else if (await oldEnoughToBeDebris(file)) await removeStale(file, undefined);
+    if (holder || (await oldEnoughToBeDebris(file))) await removeIfStill(file, text);
     else await sleep(20);
   }
   const holder = await readHolder(file);
   return holder ? { ok: false, holder } : { ok: false, holder: { ...mine, runId: '?', pipeline: '?' } };
-}
-
-/**
- * Removes a dead run's lock (or, with `stale` undefined, an unreadable one) without ever removing a
- * live one: two runs may find the same stale lock and one may already have replaced it. The file is
- * moved aside atomically first; if what was moved is not the stale lock we read, it goes back.
- */
-async function removeStale(file: string, stale: Holder | undefined): Promise<void> {
-  const aside = `${file}.stale-${self.pid}`;
-  try {
-    await rename(file, aside);
-  } catch {
-    return; // someone else moved it first
-  }
-  const moved = await readHolder(aside);
-  if (moved && (stale === undefined || moved.runId !== stale.runId || moved.owner.pid !== stale.owner.pid)) {
-    await link(aside, file).catch(() => undefined);
-  }
-  await rm(aside, { force: true });
 }
 
 /**
@@ -152,17 +140,18 @@ export async function staleLocks(opts: { remove: boolean; env?: NodeJS.ProcessEn
       }
       continue;
     }
-    const holder = await readHolder(file);
+    const { text, holder } = await readLock(file);
+    if (text === null) continue;
     if (!holder?.owner) {
       if (await oldEnoughToBeDebris(file)) {
         found.push(`${name} (unreadable)`);
-        if (opts.remove) await removeStale(file, undefined);
+        if (opts.remove) await removeIfStill(file, text);
       }
       continue;
     }
     if (!ownerIsDead(holder.owner)) continue;
     found.push(holder.label ?? name);
-    if (opts.remove) await removeStale(file, holder);
+    if (opts.remove) await removeIfStill(file, text);
   }
   return found;
 }
