@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPipeline } from '../core/src/engine/engine.js';
 import type { ResolvedConnection } from '../core/src/nodes/define.js';
 import { REGISTRY_KEY } from '../core/src/connectors/redis/names.js';
+import { cleanUp } from '../core/src/engine/commit/clean.js';
+import { listJournals } from '../core/src/engine/commit/journal.js';
 import { ownerTag, self } from '../core/src/util/owner.js';
 import { pipeline, tempDir } from './support/pipeline.js';
 
@@ -78,13 +80,15 @@ async function debris(): Promise<string[]> {
  * A proxy to the private server that, once the client has sent `marker` `times` times, lets that
  * command through to the server, waits for the server to have run it, then drops the connection
  * without passing on the reply: the client cannot tell whether the command ran. Later connections
- * pass through untouched.
+ * pass through untouched, or (refuseAfterCut) are dropped at once.
  */
-async function cuttingProxy(marker: string, times = 1): Promise<{ port: number; cut: () => boolean; close: () => void }> {
+async function cuttingProxy(marker: string, times = 1, opts: { refuseAfterCut?: boolean } = {}): Promise<{ port: number; cut: () => boolean; close: () => void }> {
   let seen = 0;
   let cut = false;
   const sockets = new Set<net.Socket>();
   const proxy = net.createServer((down) => {
+    // The server is gone for good: every later connection is dropped at once.
+    if (cut && opts.refuseAfterCut) return void down.destroy();
     const up = net.connect(port, '127.0.0.1');
     sockets.add(down).add(up);
     let text = '';
@@ -147,6 +151,41 @@ describe('sink.redis: the connection drops while the run publishes', () => {
     } finally {
       proxy.close();
     }
+  }, 60_000);
+
+  it('upsert: a server lost for good during the commit: the run fails saying it could not undo, keeps its journal, and caudal clean puts the keys back once the server is reachable', async () => {
+    await client.hSet('gone:1', { v: 'old 1' });
+    await client.set('gone:2500', 'old 2500');
+    const proxy = await cuttingProxy('is gone before the commit', 2, { refuseAfterCut: true });
+    let runId = '';
+    try {
+      const logged: string[] = [];
+      const s = await runPipeline({
+        pipeline: load(`SELECT range AS id, 'new ' || range AS v FROM range(1, 3001)`, { key: 'gone:{id}' }),
+        baseDir: dir,
+        connections: connection(proxy.port),
+        onEvent: (e) => void ((e.type === 'log' || e.type === 'warning') && logged.push(e.message)),
+      });
+      runId = s.runId;
+      expect(proxy.cut()).toBe(true);
+      expect(s.status).toBe('failed');
+      expect(s.error?.message).toMatch(/could not be put back as it was/);
+      expect(s.error?.hint).toMatch(/the next run of any pipeline or `caudal clean` finishes the undo/);
+      expect(logged.join('\n')).toMatch(/could not undo the Redis load/);
+      // Keys of the first batch were replaced and could not be put back while the server was away.
+      expect(await client.hGetAll('gone:1')).toEqual({ id: '1', v: 'new 1' });
+      const left = (await listJournals()).flatMap((f) => (f.journal?.runId === runId ? [f.journal] : []));
+      expect(left).toEqual([expect.objectContaining({ abandoned: true, sinks: [expect.objectContaining({ nodeId: 'dst' })] })]);
+    } finally {
+      proxy.close();
+    }
+    const report = await cleanUp({ fix: true, connection: async (name) => connection(port)[name], baseDir: dir });
+    expect(report.recovered.filter((r) => r.runId === runId)).toEqual([expect.objectContaining({ action: 'rolled back', pending: [] })]);
+    expect(await client.hGetAll('gone:1')).toEqual({ v: 'old 1' });
+    expect(await client.get('gone:2500')).toBe('old 2500');
+    expect(await keys('gone:*')).toEqual(['gone:1', 'gone:2500']);
+    expect(await debris()).toEqual([]);
+    expect((await listJournals()).filter((f) => f.journal?.runId === runId)).toEqual([]);
   }, 60_000);
 
   it('replace_namespace: the connection lost as the pointer switches: the run fails, the pointer names the old version, the new one is gone', async () => {

@@ -1,4 +1,4 @@
-import { access, mkdir } from 'node:fs/promises';
+import { access, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { journalPath, newJournal, writeJournal } from '../core/src/engine/commit/journal.js';
@@ -42,5 +42,27 @@ describe('a run id in use', () => {
     } finally {
       await held.release();
     }
+  });
+
+  it("refuses a run whose id still has an unfinished journal (a killed run's recovery that is pending), and keeps that journal", async () => {
+    const runId = 'pending-id';
+    // A dead run's journal whose prepared load needs a connection this run does not have: recovery
+    // leaves it pending. A run under the same id would have replaced that record with its own.
+    const dead = { ...newJournal(runId, 'killed', path.join(dir, 'elsewhere'), undefined), owner: { host: 'gone-host.invalid', pid: 1 }, phase: 'committing' as const };
+    dead.sinks = [{ kind: 'external', nodeId: 'load', label: 'warehouse.orders', recovery: { connection: 'warehouse', ref: { gid: 'caudal_x' } }, committed: false }];
+    await writeJournal(dead);
+    await mkdir(path.join(dir, 'c'), { recursive: true });
+    const doc = pipeline(
+      [
+        { id: 'src', type: 'transform.sql', params: { query: 'SELECT 1 AS id' } },
+        { id: 'out', type: 'sink.csv', params: { path: 'o.csv' } },
+      ],
+      ['src -> out'],
+    );
+    const summary = await runPipeline({ pipeline: doc, baseDir: path.join(dir, 'c'), runId });
+    expect(summary.status).toBe('failed');
+    expect(summary.error).toMatchObject({ kind: 'busy', message: expect.stringContaining(`run id '${runId}' still has the commit journal of an earlier run of 'killed'`), hint: expect.stringContaining('caudal clean') });
+    expect(JSON.parse(await readFile(journalPath(runId), 'utf8'))).toMatchObject({ pipeline: 'killed', sinks: [{ nodeId: 'load' }] });
+    await expect(access(path.join(dir, 'c', 'o.csv'))).rejects.toThrow();
   });
 });

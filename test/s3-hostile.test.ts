@@ -6,6 +6,8 @@ import { inspect, runPipeline } from '../core/src/engine/engine.js';
 import { s3Client } from '../core/src/connectors/s3/client.js';
 import { listObjects } from '../core/src/connectors/s3/objects.js';
 import type { ResolvedConnection } from '../core/src/nodes/define.js';
+import { cleanUp } from '../core/src/engine/commit/clean.js';
+import { listJournals } from '../core/src/engine/commit/journal.js';
 import { afterFile } from './support/cleanup.js';
 import { pipeline, tempDir } from './support/pipeline.js';
 import { hostileS3, listPage, sendXml, type Misbehaviour } from './support/s3-hostile-server.js';
@@ -158,5 +160,18 @@ describe('sink.s3 against a server that refuses copies midway through the commit
     expect(message).toMatch(/could not be put back/);
     expect(message).toContain(`s3://${bucket}/${kept[0]!.slice(0, kept[0]!.indexOf('/old/') + 5)}`);
     expect(message).not.toContain(real.secret_access_key);
+    expect(summary.error?.hint).toMatch(/the next run of any pipeline or `caudal clean` puts them back/);
+
+    // The run is over, but its journal stays, marked for rollback and given up by the run: once the
+    // server accepts copies again, `caudal clean` (or the next run) puts the old objects back.
+    const left = (await listJournals()).flatMap((f) => (f.journal?.runId === summary.runId ? [f.journal] : []));
+    expect(left).toEqual([expect.objectContaining({ abandoned: true, phase: 'committing', sinks: [expect.objectContaining({ kind: 'external', nodeId: 'dst' })] })]);
+    expect(left[0]!.decision).toBeUndefined();
+    const report = await cleanUp({ fix: true, connection: async (name) => (name === 'lake' ? { name, type: 's3', config: real } : undefined), baseDir: dir });
+    expect(report.recovered.filter((r) => r.runId === summary.runId)).toEqual([expect.objectContaining({ action: 'rolled back', abandoned: true, pending: [] })]);
+    expect(await text('lake/orders/country=ES/data_0.parquet')).toBe('old ES');
+    expect(await text('lake/orders/country=FR/data_0.parquet')).toBe('old FR');
+    expect(await keys('lake/.staging/')).toEqual([]);
+    expect((await listJournals()).filter((f) => f.journal?.runId === summary.runId)).toEqual([]);
   }, 60_000);
 });

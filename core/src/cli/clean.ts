@@ -59,8 +59,8 @@ function formatReport(r: StagedReport, fix: boolean): string {
   for (const run of r.live) lines.push(`running   ${run.runId}  pipeline '${run.pipeline}'  pid ${run.pid}  since ${run.startedAt}`);
   if (!fix) {
     for (const run of r.dead) {
-      const what = run.decision ? 'killed while committing: clean will complete its commit' : 'killed before committing: clean will undo it';
-      lines.push(`killed    ${run.runId}  pipeline '${run.pipeline}'  (${what}; ${run.sinks.length} destination(s): ${run.sinks.join(', ') || 'none'})`);
+      const what = run.abandoned ? 'failed, and could not put these back: clean will finish its undo' : run.decision ? 'killed while committing: clean will complete its commit' : 'killed before committing: clean will undo it';
+      lines.push(`${run.abandoned ? 'failed ' : 'killed '}   ${run.runId}  pipeline '${run.pipeline}'  (${what}; ${run.sinks.length} destination(s): ${run.sinks.join(', ') || 'none'})`);
       for (const b of run.blocked ?? []) lines.push(`  pending: ${b}`);
     }
     for (const t of r.tempFolders) lines.push(`leftover  temp folder ${t}`);

@@ -216,7 +216,8 @@ Examples:
   doctor: `caudal doctor [pipeline.json] [options]
 
 Shows runs in progress, runs that were killed (kill -9, power loss) and what they left: commit
-journals, temp folders, stale locks. Changes nothing; \`caudal clean\` fixes what it lists.
+journals, temp folders, stale locks. Also runs that failed and could not put a destination back
+(\`failed … clean will finish its undo\`). Changes nothing; \`caudal clean\` fixes what it lists.
 
 Options:
       --project DIR       resolve connections from DIR/caudal.connections.json too

@@ -9,7 +9,7 @@ import type { HookIo, NodeState, StateKey } from '../nodes/define.js';
 import { defaultStateDir } from './run-dirs.js';
 import { nodeStateStore, writeNodeState } from './state.js';
 import { QualityRun } from '../quality/run.js';
-import { newJournal, type PendingState } from './commit/journal.js';
+import { existingJournal, newJournal, type PendingState } from './commit/journal.js';
 import { RunLocks, staleLocks } from './commit/locks.js';
 import { removeEmptyFolders } from './commit/participants.js';
 import { abortAll, CommitJournal, commitAll, failpoint } from './commit/protocol.js';
@@ -127,7 +127,13 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
   let plannedFolders: string[] = [];
   try {
     if ((hooks.watch?.batch ?? 1) === 1) await cleanUpAfterDeadRuns(req, db, emit);
-    runIdLock = await claimRunId(runId, req.pipeline.name, hooks.isCancelled);
+    const claimed = await claimRunId(runId, req.pipeline.name, hooks.isCancelled);
+    // Not this run's journal: the lock is released without removing it.
+    await refuseUnfinishedJournal(runId).catch(async (e: unknown) => {
+      await claimed.release();
+      throw e;
+    });
+    runIdLock = claimed;
     await keeper.save();
     const plan = await planPipeline(req.pipeline, db, {
       mode: 'run',
@@ -350,6 +356,16 @@ async function claimRunId(runId: string, pipeline: string, isCancelled: () => bo
     if (!(e instanceof CaudalError) || e.kind !== 'busy') throw e;
     throw new CaudalError('busy', e.message, { hint: 'each run needs its own id: choose another --run-id, or leave it out for a new one' });
   }
+}
+
+/** A run id whose journal is still there (recovery pending) would overwrite that record: refused. */
+async function refuseUnfinishedJournal(runId: string): Promise<void> {
+  const left = await existingJournal(runId);
+  if (!left) return;
+  const whose = left.journal ? `an earlier run of '${left.journal.pipeline}'` : 'an earlier run';
+  throw new CaudalError('busy', `run id '${runId}' still has the commit journal of ${whose}, with work left to finish (${left.file})`, {
+    hint: 'run `caudal doctor` to see what is pending and `caudal clean <pipeline.json>` to finish it, or leave --run-id out for a new id',
+  });
 }
 
 /**

@@ -421,6 +421,12 @@ export interface ExternalStage {
    * commits, and is undone if a later destination fails.
    */
   undo?(): Promise<void>;
+  /**
+   * After a commit or undo that failed half-way: true when the target could not be put back as it
+   * was (what it had is kept in staging). The run then keeps its journal entry, so the next run or
+   * `caudal clean` finishes the undo through the connector's `recover`.
+   */
+  unrestored?(): boolean;
   /** After every destination committed: drop what was kept for undo. Returns warnings. */
   finalize?(): Promise<string[]>;
 }

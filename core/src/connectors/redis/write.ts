@@ -332,7 +332,10 @@ async function unlinkBatches(c: Common, stage: string, batches: number): Promise
 
 /** A rollback that could not reach the server: said, not swallowed, since Redis may be left changed. */
 function couldNotUndo(c: Common, e: unknown, what: string): CaudalError {
-  return new CaudalError('execution', `node '${c.ctx.nodeId}': could not undo the Redis load (${errorMessage(e)}); ${what}`, { nodeId: c.ctx.nodeId });
+  return new CaudalError('execution', `node '${c.ctx.nodeId}': could not undo the Redis load (${errorMessage(e)}); ${what}`, {
+    nodeId: c.ctx.nodeId,
+    hint: 'once the server answers again, the next run of any pipeline or `caudal clean` finishes the undo (the run\'s journal keeps what to do)',
+  });
 }
 
 /** Releases the run's resources; returns warnings. */
@@ -346,6 +349,8 @@ async function release(c: Common): Promise<string[]> {
 
 function upsertStage(c: Common, names: ReturnType<typeof upsertNames>, batches: number): ExternalStage {
   let state: 'staged' | 'touched' | 'done' = 'staged';
+  /** Published keys could not be put back: recovery finishes it from the journal. */
+  let unrestored = false;
   let replaced = 0;
   const ref: RedisRef = { mode: 'upsert', ...names };
   return {
@@ -402,10 +407,12 @@ function upsertStage(c: Common, names: ReturnType<typeof upsertNames>, batches: 
         failure = e;
       }
       await unlinkBatches(c, names.stage, batches).catch(() => unlinkPrefix(c.client, names.stage).catch(() => undefined));
+      unrestored = failure !== undefined && state === 'touched';
       state = 'done';
       await release(c);
       if (failure !== undefined) throw couldNotUndo(c, failure, `the previous values are kept under ${names.aside}`);
     },
+    unrestored: () => unrestored,
   };
 }
 
@@ -414,6 +421,7 @@ function namespaceStage(c: Common, version: string): ExternalStage {
   let previous = '';
   // switching: the switch was sent and its answer did not come back; it may have happened.
   let state: 'staged' | 'switching' | 'switched' | 'done' = 'staged';
+  let unrestored = false;
   const ref = (): RedisRef => ({
     mode: 'replace_namespace',
     pointer,
@@ -473,9 +481,11 @@ function namespaceStage(c: Common, version: string): ExternalStage {
       } catch (e) {
         failure = e;
       }
+      unrestored = failure !== undefined && state !== 'staged';
       state = 'done';
       await release(c);
       if (failure !== undefined) throw couldNotUndo(c, failure, `check that ${pointer} names ${previous || 'nothing'}`);
     },
+    unrestored: () => unrestored,
   };
 }

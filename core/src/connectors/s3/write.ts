@@ -177,7 +177,11 @@ export async function writeS3(config: S3Config, spec: S3WriteSpec, local: string
       throw new CaudalError(
         'io',
         `${cause ? `${cause.message}; ` : ''}${who}: ${shown} is partly replaced and the objects it had could not be put back (${why}): they are kept under s3://${spec.bucket}/${base}old/`,
-        { nodeId: ctx.nodeId, hint: `copy the objects under s3://${spec.bucket}/${base}old/ back into ${shown} (and remove the ones this run added: ${written.filter((w) => !existed.includes(w)).length}), then delete s3://${spec.bucket}/${base}`, cause: r },
+        {
+          nodeId: ctx.nodeId,
+          hint: `once the cause is fixed, the next run of any pipeline or \`caudal clean\` puts them back (the run's journal keeps what to do); by hand: copy the objects under s3://${spec.bucket}/${base}old/ back into ${shown}, remove the ${written.filter((w) => !existed.includes(w)).length} this run added, then delete s3://${spec.bucket}/${base}`,
+          cause: r,
+        },
       );
     }
   };
@@ -218,6 +222,7 @@ export async function writeS3(config: S3Config, spec: S3WriteSpec, local: string
       if (!published) return;
       await putBack();
     },
+    unrestored: () => keptAside,
     async finalize() {
       try {
         await deletePrefix(client, spec.bucket, base);

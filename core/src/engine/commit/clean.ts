@@ -3,7 +3,7 @@ import os from 'node:os';
 import type { ResolvedConnection } from '../../nodes/define.js';
 import { ownerIsDead, ownerOf } from '../../util/owner.js';
 import { Db } from '../../compiler/db.js';
-import { listJournals } from './journal.js';
+import { isLeftOver, listJournals } from './journal.js';
 import { blockedEntries, recoverRun, type RecoveryOutcome, sweepDeadTempFolders } from './recover.js';
 import { staleLocks } from './locks.js';
 
@@ -23,6 +23,8 @@ export interface RunInfo {
   sinks: string[];
   /** The pipeline file the run was started from, when its journal names it. */
   pipelineFile?: string;
+  /** The run failed and could not put these destinations back: clean finishes the undo. */
+  abandoned?: boolean;
   /** For a dead run: what the connections of this request cannot finish (clean would leave it pending). */
   blocked?: string[];
 }
@@ -63,8 +65,9 @@ export async function cleanUp(opts: {
       decision: j.decision,
       sinks: j.sinks.map((s) => (s.kind === 'file' ? s.target : s.kind === 'duckdb' ? s.file : s.label)),
       ...(j.pipelineFile ? { pipelineFile: j.pipelineFile } : {}),
+      ...(j.abandoned ? { abandoned: true } : {}),
     };
-    if (ownerIsDead(j.owner)) {
+    if (isLeftOver(j)) {
       const blocked = await blockedEntries(j, { connection: opts.connection, baseDir: opts.baseDir });
       if (blocked.length > 0) info.blocked = blocked;
       report.dead.push(info);

@@ -1,7 +1,7 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { type Owner, self } from '../../util/owner.js';
+import { type Owner, ownerIsDead, self } from '../../util/owner.js';
 import { journalsDir } from './runtime-dir.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 
@@ -102,6 +102,11 @@ export const runJournal = z.object({
   sinks: z.array(journalEntry),
   /** States to save when the commit completes (by the run itself, or by recovery rolling forward). */
   states: z.array(pendingState).optional(),
+  /**
+   * The run ended without putting these destinations back (an undo failed): recovered like a killed
+   * run's journal, though its process may still live (a studio, a watch).
+   */
+  abandoned: z.boolean().optional(),
 });
 export type RunJournal = z.infer<typeof runJournal>;
 
@@ -139,6 +144,26 @@ export async function listJournals(env?: NodeJS.ProcessEnv): Promise<FoundJourna
     }
   }
   return out;
+}
+
+/**
+ * The journal a run id already has, if any. A run must not start over it: the earlier run's record
+ * of what is left to finish (a killed run whose recovery is pending, a failed undo) would be lost.
+ */
+export async function existingJournal(runId: string, env?: NodeJS.ProcessEnv): Promise<FoundJournal | undefined> {
+  const file = journalPath(runId, env);
+  const text = await readFile(file, 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  try {
+    return { file, journal: runJournal.parse(JSON.parse(text)) };
+  } catch (e) {
+    return { file, unreadable: (e as Error).message.split('\n')[0] };
+  }
+}
+
+/** A journal whose run is over: its own (kill -9, power loss) or given up by it after a failed undo. */
+export function isLeftOver(j: RunJournal): boolean {
+  return j.abandoned === true || ownerIsDead(j.owner);
 }
 
 export function newJournal(runId: string, pipeline: string, baseDir: string, tempDir: string | undefined, who: Owner = self, pipelineFile?: string): RunJournal {

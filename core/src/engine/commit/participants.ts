@@ -36,6 +36,11 @@ export interface Participant {
   undo(): Promise<void>;
   finalize(): Promise<string[]>;
   abort(): Promise<string[]>;
+  /**
+   * After a failed publish or undo: what it changed could not be put back (a rename or copy back
+   * failed), so the journal must keep its entry for recovery to finish the undo later.
+   */
+  unrestored?(): boolean;
   /** What recovery needs if the process dies now. */
   journal(): JournalEntry;
 }
@@ -60,6 +65,8 @@ export class FileParticipant implements Participant {
   readonly durable = true;
   private existed = false;
   private published = false;
+  /** The previous version is still aside (or the new one still in place) after a failed put-back. */
+  private putBackFailed = false;
 
   constructor(
     private readonly nodeId: string,
@@ -102,20 +109,43 @@ export class FileParticipant implements Participant {
     try {
       await rename(this.p.temp, this.p.target);
     } catch (e) {
-      if (this.existed) await rename(this.p.aside, this.p.target);
-      throw new CaudalError('io', `sink '${this.nodeId}': could not move the new output into place at ${this.p.target}: ${errorMessage(e)}`, { nodeId: this.nodeId, cause: e });
+      const moved = `could not move the new output into place at ${this.p.target}: ${errorMessage(e)}`;
+      if (this.existed) {
+        await rename(this.p.aside, this.p.target).catch((back: unknown) => {
+          this.putBackFailed = true;
+          throw this.keptAsideError(`${moved}; putting the previous version back failed too (${errorMessage(back)})`, back);
+        });
+      }
+      throw new CaudalError('io', `sink '${this.nodeId}': ${moved}`, { nodeId: this.nodeId, cause: e });
     }
     this.published = true;
   }
 
   async undo(): Promise<void> {
     if (!this.published) return;
-    // A folder target (partitioned output) cannot be renamed over: remove the new one first.
-    if ((await lstat(this.p.target).catch(() => undefined))?.isDirectory()) await rm(this.p.target, { recursive: true, force: true });
-    if (this.existed) await rename(this.p.aside, this.p.target);
-    else await rm(this.p.target, { recursive: true, force: true });
+    try {
+      // A folder target (partitioned output) cannot be renamed over: remove the new one first.
+      if ((await lstat(this.p.target).catch(() => undefined))?.isDirectory()) await rm(this.p.target, { recursive: true, force: true });
+      if (this.existed) await rename(this.p.aside, this.p.target);
+      else await rm(this.p.target, { recursive: true, force: true });
+    } catch (e) {
+      this.putBackFailed = true;
+      throw this.existed ? this.keptAsideError(`could not put the previous version back (${errorMessage(e)})`, e) : e;
+    }
     this.published = false;
     await removeEmptyFolders(this.createdFolders);
+  }
+
+  unrestored(): boolean {
+    return this.putBackFailed;
+  }
+
+  private keptAsideError(what: string, cause: unknown): CaudalError {
+    return new CaudalError('io', `sink '${this.nodeId}': ${what}: it is kept at ${this.p.aside}`, {
+      nodeId: this.nodeId,
+      hint: `once the cause is fixed, the next run of any pipeline or \`caudal clean\` puts it back at ${this.p.target}`,
+      cause,
+    });
   }
 
   async finalize(): Promise<string[]> {
@@ -251,6 +281,7 @@ export class ExternalParticipant implements Participant {
   private twoPhase = false;
   private recovery?: ExternalRecovery;
   private committed = false;
+  private undoFailed = false;
 
   constructor(
     private readonly nodeId: string,
@@ -289,8 +320,18 @@ export class ExternalParticipant implements Participant {
 
   async undo(): Promise<void> {
     if (!this.stage.undo) throw new Error('a committed external load cannot be undone');
-    await this.stage.undo();
+    try {
+      await this.stage.undo();
+    } catch (e) {
+      this.undoFailed = true;
+      throw e;
+    }
     this.committed = false;
+  }
+
+  unrestored(): boolean {
+    // Only a stage with its own recovery can finish the undo later.
+    return this.recovery !== undefined && (this.undoFailed || (this.stage.unrestored?.() ?? false));
   }
 
   async finalize(): Promise<string[]> {

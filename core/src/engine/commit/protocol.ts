@@ -29,6 +29,9 @@ import type { Participant } from './participants.js';
  * docs/user-guide.md lists it per sink.
  */
 export class CommitJournal {
+  /** Handed over to recovery (a destination could not be put back): it outlives the run. */
+  private handedOver = false;
+
   constructor(
     readonly journal: RunJournal,
     private readonly env?: NodeJS.ProcessEnv,
@@ -39,7 +42,24 @@ export class CommitJournal {
   }
 
   async done(): Promise<void> {
-    await removeJournal(this.journal.runId, this.env);
+    if (!this.handedOver) await removeJournal(this.journal.runId, this.env);
+  }
+
+  /**
+   * After an undo that could not put every destination back: the journal keeps only those, marked
+   * for rollback and as given up by this run, so that the next run (of any pipeline), `caudal clean`
+   * or `caudal doctor` finishes the undo from what was kept aside, without waiting for this process
+   * to end (a studio or a watch lives on).
+   */
+  async handOver(entries: RunJournal['sinks'], log: CommitLog): Promise<void> {
+    Object.assign(this.journal, { phase: 'committing', decision: undefined, states: undefined, tempDir: undefined, sinks: entries, abandoned: true });
+    try {
+      await this.save();
+      this.handedOver = true;
+      log.warn(`what could not be put back is recorded for recovery: the next run of any pipeline, or \`caudal clean\`, finishes the undo once the cause is fixed`);
+    } catch (e) {
+      log.warn(`could not record what is left to undo (${errorMessage(e)}): follow the error's hint to put it back by hand`);
+    }
   }
 }
 
@@ -86,7 +106,7 @@ export async function commitAll(parts: Participant[], keeper: CommitJournal, log
   } catch (e) {
     await undoAll(published, log);
     await abortAll(parts.filter((p) => !published.includes(p)), log);
-    throw e;
+    throw await handOverUnrestored(parts, keeper, log, e);
   }
   failpoint('after-reversible');
 
@@ -110,7 +130,7 @@ export async function commitAll(parts: Participant[], keeper: CommitJournal, log
     await record().catch((w) => log.warn(`could not record that the commit is undone: ${errorMessage(w)}`));
     await undoAll(published, log);
     await abortAll(irreversible.slice(from), log);
-    throw e;
+    throw await handOverUnrestored(parts, keeper, log, e);
   };
   const decisionFailed = (e: unknown) =>
     new CaudalError('execution', `could not record the commit decision (${errorMessage(e)}): nothing was changed`, {
@@ -168,6 +188,24 @@ export async function commitAll(parts: Participant[], keeper: CommitJournal, log
 /** Discards every participant's staged work (nothing published). Warnings, never throws. */
 export async function abortAll(parts: Participant[], log: CommitLog): Promise<void> {
   for (const p of [...parts].reverse()) for (const w of await p.abort()) log.warn(`cleanup after failure: ${w}`);
+}
+
+/**
+ * After an undo: destinations that could not be put back are left to recovery (CommitJournal.handOver),
+ * and the run's error says so, whatever failed first. Returns the error to throw.
+ */
+async function handOverUnrestored(parts: Participant[], keeper: CommitJournal, log: CommitLog, cause: unknown): Promise<unknown> {
+  const left = parts.filter((p) => p.unrestored?.() === true);
+  if (left.length === 0) return cause;
+  await keeper.handOver(left.map((p) => p.journal()), log);
+  const original = cause instanceof CaudalError ? cause : undefined;
+  const names = left.map((p) => p.label).join(', ');
+  return new CaudalError(original?.kind ?? 'execution', `${errorMessage(cause)}; ${names} could not be put back as ${left.length === 1 ? 'it was' : 'they were'} (see the warnings)`, {
+    nodeId: original?.nodeId,
+    column: original?.column,
+    hint: original?.hint ?? 'once the cause is fixed, the next run of any pipeline or `caudal clean` finishes the undo from the run\'s journal (`caudal doctor` lists it)',
+    cause,
+  });
 }
 
 async function undoAll(published: Participant[], log: CommitLog): Promise<void> {

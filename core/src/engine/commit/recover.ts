@@ -9,7 +9,7 @@ import { errorMessage } from '../../util/errors.js';
 import { writeNodeState } from '../state.js';
 import { ownerIsDead, ownerOf, tempFolderPrefix } from '../../util/owner.js';
 import type { Db } from '../../compiler/db.js';
-import { type JournalEntry, listJournals, removeJournal, type RunJournal } from './journal.js';
+import { isLeftOver, type JournalEntry, listJournals, removeJournal, type RunJournal } from './journal.js';
 import { removeEmptyFolders } from './participants.js';
 
 /**
@@ -50,10 +50,12 @@ export interface RecoveryOutcome {
   pending: string[];
   /** Nothing was done: a destination cannot be finished with the connections at hand (`pending` says why). */
   untouched?: boolean;
+  /** The run was not killed: it failed and could not put these destinations back itself. */
+  abandoned?: boolean;
 }
 
 /** What a recovery did, as the warnings a run prints before it starts (`what`: how it names the run). */
-export function recoveryWarnings(r: RecoveryOutcome, what = 'run', how = 'which was killed'): string[] {
+export function recoveryWarnings(r: RecoveryOutcome, what = 'run', how = r.abandoned ? 'which failed and could not put everything back' : 'which was killed'): string[] {
   if (r.untouched) return [`${what} ${r.runId} of '${r.pipeline}', ${how}, is left as it was: ${r.pending.join('; ')}`];
   return [
     `recovered ${what} ${r.runId} of '${r.pipeline}', ${how}: ${r.action}${r.done.length ? `; ${r.done.join('; ')}` : ''}`,
@@ -65,7 +67,7 @@ export async function recoverDeadRuns(ctx: RecoveryContext): Promise<RecoveryOut
   const outcomes: RecoveryOutcome[] = [];
   for (const found of await listJournals(ctx.env)) {
     const j = found.journal;
-    if (!j || !ownerIsDead(j.owner)) continue;
+    if (!j || !isLeftOver(j)) continue;
     outcomes.push(await recoverRun(j, ctx));
   }
   return outcomes;
@@ -73,7 +75,7 @@ export async function recoverDeadRuns(ctx: RecoveryContext): Promise<RecoveryOut
 
 export async function recoverRun(j: RunJournal, ctx: RecoveryContext): Promise<RecoveryOutcome> {
   const forward = j.decision === 'commit';
-  const out: RecoveryOutcome = { runId: j.runId, pipeline: j.pipeline, action: forward ? 'rolled forward' : 'rolled back', done: [], pending: [] };
+  const out: RecoveryOutcome = { runId: j.runId, pipeline: j.pipeline, action: forward ? 'rolled forward' : 'rolled back', done: [], pending: [], ...(j.abandoned ? { abandoned: true } : {}) };
   // Every destination is finished from one place, or none: a connection that is not the one the
   // run used leaves the whole run (and its journal) as it is, for its own project.
   const blocked = await blockedEntries(j, ctx);
