@@ -32,7 +32,7 @@ let client: ReturnType<typeof makeClient>;
 
 beforeAll(async () => {
   port = await freePort();
-  server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], { stdio: 'ignore' });
+  server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no'], { stdio: 'ignore' });
   for (let i = 0; ; i++) {
     try {
       client = makeClient(port);
@@ -266,7 +266,7 @@ describe('sink.redis: a server that never answers', () => {
 describe('sink.redis: a server that takes no writes', () => {
   it('a read-only replica fails the run saying so and what to point the connection at', { timeout: 30_000 }, async () => {
     const replicaPort = await freePort();
-    const replica = spawn('redis-server', ['--port', String(replicaPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--replicaof', '127.0.0.1', String(port)], { stdio: 'ignore' });
+    const replica = spawn('redis-server', ['--port', String(replicaPort), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--replicaof', '127.0.0.1', String(port)], { stdio: 'ignore' });
     try {
       let summary;
       for (let i = 0; ; i++) {
