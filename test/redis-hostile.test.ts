@@ -263,6 +263,43 @@ describe('sink.redis: a server that never answers', () => {
   }, 40_000);
 });
 
+describe('sink.redis: a server that stops answering after the handshake', () => {
+  it('fails the run within the command timeout, naming the command, and leaves no keys', async () => {
+    // Passes the handshake through to the real server, then swallows every answer from the first
+    // SADD (the sink's registry entry) on, without closing: a hung server.
+    const sockets = new Set<net.Socket>();
+    const proxy = net.createServer((down) => {
+      const up = net.connect(port, '127.0.0.1');
+      sockets.add(down).add(up);
+      let silent = false;
+      down.on('data', (d) => {
+        if (d.toString('latin1').includes('SADD')) silent = true;
+        up.write(d);
+      });
+      up.on('data', (d) => void (!silent && down.write(d)));
+      down.on('error', () => undefined);
+      up.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
+    const t0 = Date.now();
+    try {
+      const run = runPipeline({ pipeline: load(`SELECT 1 AS id, 'x' AS v`, { key: 'hung:{id}' }), baseDir: dir, connections: connection((proxy.address() as net.AddressInfo).port, { command_timeout_s: 2 }) });
+      const s = await Promise.race([run, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000))]);
+      expect(s).not.toBe('hung');
+      if (s === 'hung') return;
+      expect(s.status).toBe('failed');
+      expect(s.error!.message, s.error!.message).toMatch(/did not answer SADD within 2 s \(the connection's command_timeout_s\)/);
+      expect(Date.now() - t0).toBeLessThan(30_000);
+    } finally {
+      for (const s of sockets) s.destroy();
+      proxy.close();
+    }
+    // The SADD itself reached the server; the cleanup after the failure removed it on a new connection.
+    expect(await keys('hung:*')).toEqual([]);
+    expect(await debris()).toEqual([]);
+  }, 40_000);
+});
+
 describe('sink.redis: a server that takes no writes', () => {
   it('a read-only replica fails the run saying so and what to point the connection at', { timeout: 30_000 }, async () => {
     const replicaPort = await freePort();

@@ -11,6 +11,10 @@ export const redisFields = z
     password: z.string().optional().meta({ label: 'Password', widget: 'text', help: 'Stored in the OS keychain, never in files.' }),
     tls: z.enum(['disable', 'require', 'verify-full']).default('disable').meta({ label: 'TLS', help: 'require: encrypt without checking the certificate; verify-full: encrypt and check it.' }),
     connect_timeout_s: z.int().positive().default(10).meta({ label: 'Connect timeout (s)' }),
+    command_timeout_s: z.int().positive().max(86_400).default(60).meta({
+      label: 'Command timeout (s)',
+      help: 'Seconds to wait for the answer to one command: a server that stops answering fails the run instead of holding it (and its locks). Every command the sink sends is short (batches of 1,000 keys).',
+    }),
   })
   .strict();
 

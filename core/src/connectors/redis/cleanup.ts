@@ -1,6 +1,6 @@
 import type { ExternalRecovery } from '../../nodes/define.js';
 import { ownerIsDead, ownerOf } from '../../util/owner.js';
-import { type RedisClient, scanPrefix, unlinkPrefix } from './client.js';
+import { answeredInTime, type RedisClient, scanPrefix, unlinkPrefix } from './client.js';
 import { parseRegistryMember, REGISTRY_KEY, registryMember, type RegistryEntry } from './names.js';
 import { RESTORE_ASIDE, SWITCH_BACK } from './scripts.js';
 
@@ -36,7 +36,7 @@ export async function expireVersion(client: RedisClient, prefix: string, ttlMs: 
   await scanPrefix(client, prefix, async (keys) => {
     const m = client.multi();
     for (const k of keys) m.addCommand(ttlMs > 0 ? ['PEXPIRE', k, String(ttlMs)] : ['UNLINK', k]);
-    await m.execAsPipeline();
+    await answeredInTime(client, ttlMs > 0 ? 'PEXPIRE' : 'UNLINK', m.execAsPipeline());
     n += keys.length;
   });
   return n;

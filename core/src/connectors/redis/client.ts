@@ -29,7 +29,7 @@ export async function connectRedis(config: RedisConfig, onRetry?: (message: stri
           client.destroy();
           throw e;
         }
-        return client;
+        return withCommandTimeout(client, config);
       },
       isTransient,
       DEFAULT_RETRY,
@@ -55,6 +55,42 @@ async function withDeadline(connecting: Promise<unknown>, config: RedisConfig): 
   });
   try {
     await Promise.race([connecting, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * node-redis's command timeout covers only the wait to be written, not the answer: a server that
+ * stops answering after the handshake (hung, a network path that drops packets) would hold a
+ * command, the run and its locks for ever. Every command gets the connection's command_timeout_s;
+ * past it the connection is closed (its reply stream can no longer be trusted) and the command fails.
+ */
+const timeouts = new WeakMap<RedisClient, { ms: number; server: string; seconds: number }>();
+
+function withCommandTimeout(client: RedisClient, config: RedisConfig): RedisClient {
+  timeouts.set(client, { ms: config.command_timeout_s * 1000, server: `${config.host}:${config.port}`, seconds: config.command_timeout_s });
+  const send = client.sendCommand.bind(client);
+  client.sendCommand = ((args: readonly unknown[], ...rest: unknown[]) =>
+    answeredInTime(client, String(args[0] ?? 'a command'), (send as (...a: unknown[]) => Promise<unknown>)(args, ...rest))) as typeof client.sendCommand;
+  return client;
+}
+
+/** `work` (a command or pipeline on `client`), failed and the connection closed if its answer takes longer than command_timeout_s. */
+export async function answeredInTime<T>(client: RedisClient, what: string, work: Promise<T>): Promise<T> {
+  const limit = timeouts.get(client);
+  if (!limit) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const e = new Error(`${limit.server} did not answer ${what} within ${limit.seconds} s (the connection's command_timeout_s); the connection was closed`);
+      // Settled before the close rejects the command itself with a vaguer error.
+      reject(Object.assign(e, { code: 'ETIMEDOUT' }));
+      closeRedis(client);
+    }, limit.ms);
+  });
+  try {
+    return await Promise.race([work, late]);
   } finally {
     clearTimeout(timer);
   }

@@ -77,8 +77,9 @@ export async function writeRedis(config: RedisConfig, spec: RedisWriteSpec, sour
   try {
     const swept = await sweepDeadRuns(client);
     if (swept.length > 0) io.log(`removed what killed runs left: ${swept.join('; ')}`);
-    await client.sendCommand(['SADD', REGISTRY_KEY, registryMember(entry)]);
+    // Maybe registered from the moment it is sent: an answer lost on the way leaves the entry in.
     registered = true;
+    await client.sendCommand(['SADD', REGISTRY_KEY, registryMember(entry)]);
     const rows = await encode(io.db, spec, source, ctx);
     const evictions = await evictedKeys(client);
     const { rows: sent, batches } = await send(client, io, source.table, spec, prefix, upsert !== undefined);
