@@ -139,13 +139,21 @@ export async function checkReplication(client: pg.Client, spec: ReplicationSpec,
   const pub = await publicationOf(client, spec.publication);
   if (pub) {
     const others = 'give this node its own slot and publication (or leave both empty for the default names)';
+    const pubMark = readMark(pub.comment);
+    const ours = !pubMark || (pubMark.pipeline === spec.owner.pipeline && pubMark.node === spec.owner.node);
+    if (ours && !pub.all && pub.tables.length === 0) {
+      // DROP TABLE takes the table out of every publication; one created again under the name is in none.
+      throw refuse(
+        `publication '${spec.publication}' covers no table any more: ${spec.table.schema}.${spec.table.name} was dropped since it was made (and perhaps created again), and changes made since were not captured`,
+        `to capture the table again: empty the target, drop the slot and the publication (SELECT pg_drop_replication_slot('${spec.slot}'); DROP PUBLICATION ${pgIdent(spec.publication)}) and run again: the run creates both and starts with a snapshot of the table`,
+      );
+    }
     if (pub.all || pub.tables.length !== 1 || pub.tables[0] !== table) {
       const covers = pub.all ? 'all tables' : pub.tables.length === 0 ? 'no table' : pub.tables.map(unquote).join(', ');
       throw refuse(`publication '${spec.publication}' covers ${covers}, not ${spec.table.schema}.${spec.table.name} alone`, `${others}; a publication must cover exactly the captured table`);
     }
-    const m = readMark(pub.comment);
-    if (m && (m.pipeline !== spec.owner.pipeline || m.node !== spec.owner.node)) {
-      throw refuse(`publication '${spec.publication}' belongs to node '${m.node}' of pipeline '${m.pipeline}': sharing it would let one pipeline acknowledge the other's changes`, others);
+    if (pubMark && !ours) {
+      throw refuse(`publication '${spec.publication}' belongs to node '${pubMark.node}' of pipeline '${pubMark.pipeline}': sharing it would let one pipeline acknowledge the other's changes`, others);
     }
     const missingActions = Object.entries(pub.actions).filter(([, on]) => !on).map(([a]) => a);
     if (missingActions.length > 0) {
@@ -195,6 +203,21 @@ async function primaryKeyOf(client: pg.Client, table: { schema: string; name: st
        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
       WHERE n.nspname = $1 AND c.relname = $2 AND i.indisprimary
       ORDER BY k.ord`,
+    [table.schema, table.name],
+  );
+  return rows.map((r) => r.name);
+}
+
+/**
+ * The table's generated columns: logical replication does not send them (pgoutput skips them before
+ * PostgreSQL 18, and from 18 on unless the publication asks), so every change would carry them NULL.
+ */
+export async function generatedColumnsOf(client: pg.Client, table: { schema: string; name: string }): Promise<string[]> {
+  const { rows } = await client.query<{ name: string }>(
+    `SELECT a.attname AS name
+       FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated <> ''
+      ORDER BY a.attnum`,
     [table.schema, table.name],
   );
   return rows.map((r) => r.name);

@@ -58,11 +58,20 @@ interface ReadControl {
 }
 
 const POLL_MS = 20;
+/**
+ * How often the session reports its (unchanged) position while it waits or a batch is written: the
+ * server cuts a replication connection that says nothing for wal_sender_timeout (1 min by default).
+ */
+const STATUS_MS = 10_000;
 
 /** Compares PostgreSQL LSNs ("16/B374D848"). */
 export function lsnValue(lsn: string): bigint {
   const [hi, lo] = lsn.split('/');
   return (BigInt(`0x${hi ?? '0'}`) << 32n) + BigInt(`0x${lo ?? '0'}`);
+}
+
+function lsnText(v: bigint): string {
+  return `${(v >> 32n).toString(16).toUpperCase()}/${(v & 0xffffffffn).toString(16).toUpperCase()}`;
 }
 
 function quoted(names: readonly string[]): string {
@@ -78,22 +87,28 @@ export class CdcSession {
   private taken?: string;
   private failure?: Error;
   private resume?: () => void;
+  private statusTimer?: NodeJS.Timeout;
   private readonly columnsOf = new WeakMap<MessageRelation, readonly string[]>();
 
   private constructor(
     private readonly service: LogicalReplicationService,
     private readonly spec: CdcSpec,
+    /** The slot's confirmed position: what every status update reports until a batch is acknowledged. */
+    private confirmed: bigint,
   ) {}
 
   static async open(config: PostgresConfig, spec: CdcSpec): Promise<CdcSession> {
     const { LogicalReplicationService, PgoutputPlugin } = await import('pg-logical-replication');
     const service = new LogicalReplicationService(pgClientConfig(config), { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } });
-    const session = new CdcSession(service, spec);
+    const session = new CdcSession(service, spec, await confirmedPosition(config, spec.slot));
     service.on('error', (e: Error) => (session.failure = e));
-    service.on('heartbeat', (lsn: string) => {
+    service.on('heartbeat', (lsn: string, _time: number, replyNow: boolean) => {
       const v = lsnValue(lsn);
       if (v > session.serverLsn) session.serverLsn = v;
+      if (replyNow) void session.report();
     });
+    // Also while the stream is paused (backpressure) and no keepalive is read.
+    session.statusTimer = setInterval(() => void session.report(), STATUS_MS).unref();
     service.on('data', (lsn: string, msg: Message) => session.onMessage(lsn, msg));
     const plugin = new PgoutputPlugin({ protoVersion: 1, publicationNames: [spec.publication] });
     keepText(plugin);
@@ -122,7 +137,9 @@ export class CdcSession {
       this.stop(`publication '${this.spec.publication}' sent a change of ${relation.schema}.${relation.name}, not of ${this.table}`, 'the publication must cover the captured table only (ALTER PUBLICATION … SET TABLE)');
       return;
     }
-    const unchanged = op === 'update' ? Object.entries(row ?? {}).filter(([, v]) => v === undefined).map(([k]) => k) : [];
+    // Only an UPDATE's new row has unchanged values; it also reaches here as an insert when the
+    // UPDATE moved the row's key (the old key does not carry them unless REPLICA IDENTITY FULL).
+    const unchanged = op !== 'delete' ? Object.entries(row ?? {}).filter(([, v]) => v === undefined).map(([k]) => k) : [];
     if (unchanged.length > 0) {
       this.stop(
         `an UPDATE of ${this.table} left the large (TOASTed) ${quoted(unchanged)} unchanged, and PostgreSQL sends no value for such a column unless the table has REPLICA IDENTITY FULL; delivered as NULL, it would wipe the value in a mirror`,
@@ -215,7 +232,7 @@ export class CdcSession {
         // (a status update below the slot's position changes nothing on the server).
         if (Date.now() - lastPing > 200) {
           lastPing = Date.now();
-          await this.service.acknowledge('0/0', true).catch(() => undefined);
+          await this.report(true);
         }
         await sleep(POLL_MS);
       }
@@ -258,10 +275,25 @@ export class CdcSession {
 
   /** Advances the slot past the last batch (after every sink committed). */
   async acknowledge(): Promise<void> {
-    if (this.taken) await this.service.acknowledge(this.taken);
+    if (!this.taken) return;
+    const end = lsnValue(this.taken);
+    if (end > this.confirmed) this.confirmed = end;
+    await this.report();
+  }
+
+  /**
+   * A status update that reports the confirmed position, never more: a position past what was
+   * acknowledged would move the slot, one below it (0/0) moves it back on servers before 17.
+   * PostgreSQL's own subscribers report a commit's end LSN as flushed; the library adds 1 to what it
+   * is given (the physical "last byte + 1"), which made the slot skip a transaction whose commit
+   * record starts right where the last acknowledged one ended.
+   */
+  private async report(ping = false): Promise<void> {
+    await this.service.acknowledge(lsnText(this.confirmed - 1n), ping).catch(() => undefined);
   }
 
   async close(): Promise<void> {
+    clearInterval(this.statusTimer);
     this.resume?.();
     await this.service.stop().catch(() => undefined);
   }
@@ -279,6 +311,18 @@ function keepText(plugin: object): void {
   const read = parser?.readRelationColumn?.bind(parser);
   if (!parser || !read) throw new Error('pg-logical-replication changed: its pgoutput parser has no readRelationColumn');
   parser.readRelationColumn = (reader) => ({ ...read(reader), parser: (v: unknown) => v });
+}
+
+async function confirmedPosition(config: PostgresConfig, slot: string): Promise<bigint> {
+  const client = await connect(config);
+  try {
+    const { rows } = await client.query<{ lsn: string | null }>('SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1', [slot]);
+    const lsn = rows[0]?.lsn;
+    if (!lsn) throw new CaudalError('io', `change capture stopped: replication slot '${slot}' does not exist (dropped while the run started?)`, { hint: 'run again: a new slot starts with a snapshot of the table' });
+    return lsnValue(lsn);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 async function currentLsn(config: PostgresConfig): Promise<bigint> {

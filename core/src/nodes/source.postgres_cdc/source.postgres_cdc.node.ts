@@ -7,7 +7,7 @@ import { defineNode, type HookIo } from '../define.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { postgresFields } from '../../connections/postgres/postgres.connection.js';
 import { CdcSession, type Change, type CdcSpec } from '../../connectors/postgres/cdc.js';
-import { checkReplication, defaultReplicationName, ensureReplication, resolveDefaultSlot, withClient } from '../../connectors/postgres/cdc-setup.js';
+import { checkReplication, defaultReplicationName, ensureReplication, generatedColumnsOf, resolveDefaultSlot, withClient } from '../../connectors/postgres/cdc-setup.js';
 import { postgresConnector } from '../../connectors/postgres/postgres.connector.js';
 import { duckdbEra, eraListFromJson, isNumericAsDouble, numericListFromJson, numericTextAsDouble } from '../../connectors/postgres/types.js';
 import type { RemoteColumn } from '../../connectors/connector.js';
@@ -87,7 +87,9 @@ export const postgresCdcSourceNode = defineNode({
     const owner = { pipeline: ctx.pipelineName, node: ctx.nodeId };
     // The table's columns and their DuckDB types; the snapshot read is the ordinary table read.
     const snapshotRead = await postgresConnector.planRead(config, { table }, { nodeId: ctx.nodeId, connection: p.connection });
-    const cols = snapshotRead.columns;
+    // Generated columns are left out, in the snapshot as in changes: replication never sends their values.
+    const generated = new Set(await withClient(config, (client) => generatedColumnsOf(client, table)));
+    const cols = snapshotRead.columns.filter((c) => !generated.has(c.name));
     // Previews touch neither slot nor publication; plans (validate) and runs check them before anything is created.
     const slot = p.slot ?? (ctx.mode === 'preview' ? defaultReplicationName(owner.pipeline, owner.node) : await resolveDefaultSlot(config, owner, table, p.publication));
     const spec: CdcSpec = { table, slot, publication: p.publication ?? slot, create: p.create, owner, maxRows: p.max_rows, maxWaitMs: p.max_wait_ms };
@@ -105,7 +107,8 @@ export const postgresCdcSourceNode = defineNode({
     const arrayColumns = cols.filter((c) => c.type.endsWith('[]')).map((c) => c.name);
     const jsonColumns = { ...Object.fromEntries(cols.map((c) => [c.name, 'VARCHAR'])), _op: 'VARCHAR', _lsn: 'VARCHAR', _seq: 'BIGINT', _commit_time: 'TIMESTAMPTZ' };
     const changesSql = `SELECT ${cols.map((c) => `${fromText(c)} AS ${ident(c.name)}`).join(', ')}, _op, _lsn, _seq, _commit_time FROM read_json(${stringLiteral(changes)}, ${namedArgs({ format: 'newline_delimited', columns: jsonColumns })})`;
-    const snapshotSql = `SELECT *, 'snapshot' AS _op, NULL::VARCHAR AS _lsn, (row_number() OVER () - 1)::BIGINT AS _seq, NULL::TIMESTAMPTZ AS _commit_time FROM (${snapshotRead.scanSql(snapshotFile)})`;
+    const snapshotColumns = generated.size === 0 ? '*' : `* EXCLUDE (${[...generated].map(ident).join(', ')})`;
+    const snapshotSql = `SELECT ${snapshotColumns}, 'snapshot' AS _op, NULL::VARCHAR AS _lsn, (row_number() OVER () - 1)::BIGINT AS _seq, NULL::TIMESTAMPTZ AS _commit_time FROM (${snapshotRead.scanSql(snapshotFile)})`;
     let snapshotTaken = false;
     // A slot created now (first run, or dropped to start over) starts with a snapshot, whatever the state says.
     let slotCreated = false;
@@ -176,6 +179,8 @@ the replica identity's key) arrives as two rows: a \`delete\` of the old key, th
 the new row, so a mirror keyed on it drops the old row. Changes arrive in commit order, whole
 transactions at a time. Column types are those of source.postgres, in changes as in the snapshot
 (e.g. unconstrained \`numeric\` as DOUBLE, refusing a value with more than 15 significant digits).
+Generated columns (\`GENERATED ALWAYS AS … STORED\`) are left out, in the snapshot as in changes:
+logical replication does not send their values (a mirror table computes them itself).
 
 **Mirror a table.** Keep the last change per key (transform.dedupe, keys = the primary key, keep
 last by \`_seq\`), then sink.postgres in upsert mode with *Delete when* \`_op = 'delete'\` and the
