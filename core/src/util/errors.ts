@@ -107,7 +107,8 @@ export function validationError(problems: Problem[]): CaudalError {
     problems.length === 1 && first
       ? first.message
       : `${problems.length} problems in the pipeline:\n` + problems.map((p) => `  - ${formatProblem(p)}`).join('\n');
-  return new CaudalError('validation', summary, { problems, nodeId: first?.nodeId, column: first?.column });
+  // One problem: its hint is the error's (several: each problem keeps its own in the list).
+  return new CaudalError('validation', summary, { problems, nodeId: first?.nodeId, column: first?.column, hint: problems.length === 1 ? first?.hint : undefined });
 }
 
 export function formatProblem(p: Problem): string {
