@@ -200,4 +200,23 @@ describe('source.postgres_cdc under hostile changes and servers', () => {
     expect(failure(await run(d))).toBe('\n');
     expect(await q(`SELECT id, v, _op FROM phoenix_log ORDER BY id`)).toEqual([{ id: 2, v: 'new', _op: 'snapshot' }]);
   });
+
+  it('warns when the slot an earlier run read from is gone and has to be created again (changes in between were never captured)', async () => {
+    await q(`CREATE TABLE dropped_slot (id int PRIMARY KEY, v text)`);
+    await q(`INSERT INTO dropped_slot VALUES (1, 'a')`);
+    const slot = `${tag}_dropped`;
+    const d = doc(`${tag} dropped`, 'dropped_slot', 'dropped_slot_log', { slot });
+    const warnings = async () => {
+      const seen: string[] = [];
+      const s = await runPipeline({ pipeline: d, baseDir: dir, connections: connections(), stateDir, onEvent: (e) => void (e.type === 'warning' && seen.push(e.message)) });
+      expect(failure(s)).toBe('\n');
+      return seen;
+    };
+    expect(await warnings()).toEqual([]);
+    // An administrator (or max_slot_wal_keep_size) drops the slot; a change is made meanwhile.
+    await q(`SELECT pg_drop_replication_slot($1)`, [slot]);
+    await q(`DELETE FROM dropped_slot WHERE id = 1`);
+    expect((await warnings()).join('\n')).toMatch(new RegExp(`replication slot '${slot}' was missing and has been created again .*changes made in between were not captured; a new snapshot follows, but rows deleted in between stay in a mirror`));
+    expect(await warnings()).toEqual([]);
+  });
 });

@@ -132,6 +132,12 @@ export const postgresCdcSourceNode = defineNode({
           async run(io) {
             const s = await session(io);
             let rows = 0;
+            if (slotCreated && state?.snapshot_done === true && !snapshotTaken) {
+              // The state says an earlier run read from this slot: it was dropped since (by hand, or by
+              // the server with max_slot_wal_keep_size), and changes made meanwhile were never captured.
+              const missing = `replication slot '${slot}' was missing and has been created again (dropped since the last run?): changes made in between were not captured`;
+              (io.warn ?? io.log)(p.snapshot ? `${missing}; a new snapshot follows, but rows deleted in between stay in a mirror until it is emptied and loaded again` : `${missing}, and snapshot is off`);
+            }
             if ((wantSnapshot || (p.snapshot && slotCreated)) && !snapshotTaken) {
               // The slot exists before the snapshot is read: changes made meanwhile come again as changes.
               rows += await snapshotRead.fetch(io, snapshotFile);
