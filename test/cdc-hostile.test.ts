@@ -219,4 +219,23 @@ describe('source.postgres_cdc under hostile changes and servers', () => {
     expect((await warnings()).join('\n')).toMatch(new RegExp(`replication slot '${slot}' was missing and has been created again .*changes made in between were not captured; a new snapshot follows, but rows deleted in between stay in a mirror`));
     expect(await warnings()).toEqual([]);
   });
+
+  it('stops a waiting --watch, saying so, when its table is dropped under it (it waited in silence for ever)', async () => {
+    await q(`CREATE TABLE vanish (id int PRIMARY KEY, v text)`);
+    const slot = `${tag}_vanish`;
+    const d = doc(`${tag} vanish`, 'vanish', 'vanish_log', { slot, snapshot: false });
+    const watch = startRun({ pipeline: d, baseDir: dir, connections: connections(), stateDir, watch: true });
+    let ended: RunSummary | undefined;
+    void watch.done.then((s) => (ended = s));
+    const rows = async () => (await q<{ n: number }>(`SELECT count(*)::int AS n FROM vanish_log`).catch(() => [{ n: 0 }]))[0]!.n;
+    await until('the watch to start', async () => ((await slotPosition(slot)) || ended ? true : undefined));
+    await q(`INSERT INTO vanish VALUES (1, 'a')`);
+    await until('the first change', async () => ((await rows()) >= 1 || ended ? true : undefined));
+    expect(ended && failure(ended)).toBeUndefined();
+    await q(`DROP TABLE vanish`);
+    const done = await until('the watch to stop', async () => ended, 40_000).finally(() => watch.stop());
+    expect(done.status).toBe('failed');
+    expect(failure(done)).toContain(shown(`${schema}.vanish is no longer in publication '${slot}': it was dropped (and perhaps created again) or renamed while --watch waited`));
+    expect(failure(done)).toContain(`pg_drop_replication_slot('${slot}')`);
+  }, 90_000);
 });

@@ -5,7 +5,7 @@ import { pgClientConfig, type PostgresConfig } from '../../connections/postgres/
 import { CaudalError, errorMessage } from '../../util/errors.js';
 import { connect } from './client.js';
 import type { ReplicationSpec } from './cdc-setup.js';
-import { pgTable } from './sql.js';
+import { pgIdent, pgTable } from './sql.js';
 
 export { dropReplication, ensureReplication } from './cdc-setup.js';
 
@@ -63,6 +63,11 @@ const POLL_MS = 20;
  * server cuts a replication connection that says nothing for wal_sender_timeout (1 min by default).
  */
 const STATUS_MS = 10_000;
+/**
+ * How often a waiting --watch checks that its table is still in its publication: a table dropped
+ * (and perhaps created again) sends nothing more, so the watch would wait in silence for ever.
+ */
+const TABLE_CHECK_MS = 5_000;
 
 /** Compares PostgreSQL LSNs ("16/B374D848"). */
 export function lsnValue(lsn: string): bigint {
@@ -213,9 +218,14 @@ export class CdcSession {
   async read(config: PostgresConfig, control: ReadControl, planned: readonly string[]): Promise<{ changes: Change[]; waitedMs: number }> {
     const t0 = Date.now();
     if (control.watch) {
+      let lastTableCheck = Date.now();
       while (this.ready.length === 0) {
         this.check(control);
         if (control.stopping()) throw new CaudalError('cancelled', 'stopped while waiting for changes');
+        if (Date.now() - lastTableCheck > TABLE_CHECK_MS) {
+          lastTableCheck = Date.now();
+          await this.checkTablePublished(config);
+        }
         await sleep(POLL_MS);
       }
       const until = Date.now() + this.spec.maxWaitMs;
@@ -258,6 +268,28 @@ export class CdcSession {
     this.resume?.();
     this.resume = undefined;
     return { changes, waitedMs: Date.now() - t0 };
+  }
+
+  /** Fails when the table left the publication (dropped, or renamed away); a failed query proves nothing. */
+  private async checkTablePublished(config: PostgresConfig): Promise<void> {
+    const { schema, name } = this.spec.table;
+    let present: boolean;
+    try {
+      const client = await connect(config);
+      try {
+        const { rows } = await client.query('SELECT 1 FROM pg_publication_tables WHERE pubname = $1 AND schemaname = $2 AND tablename = $3', [this.spec.publication, schema, name]);
+        present = rows.length > 0;
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    } catch {
+      return;
+    }
+    if (!present && this.ready.length === 0) {
+      throw new CaudalError('validation', `change capture stopped (slot '${this.spec.slot}'): ${this.table} is no longer in publication '${this.spec.publication}': it was dropped (and perhaps created again) or renamed while --watch waited, and changes made to it since are not captured`, {
+        hint: `to capture the table again: empty the target, drop the slot and the publication (SELECT pg_drop_replication_slot('${this.spec.slot}'); DROP PUBLICATION ${pgIdent(this.spec.publication)}) and run again: the run creates both and starts with a snapshot of the table`,
+      });
+    }
   }
 
   private stopped(): boolean {
