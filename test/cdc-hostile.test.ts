@@ -238,4 +238,25 @@ describe('source.postgres_cdc under hostile changes and servers', () => {
     expect(failure(done)).toContain(shown(`${schema}.vanish is no longer in publication '${slot}': it was dropped (and perhaps created again) or renamed while --watch waited`));
     expect(failure(done)).toContain(`pg_drop_replication_slot('${slot}')`);
   }, 90_000);
+
+  it('says which open transaction the first run waits for while it creates the slot (it waited without a word)', async () => {
+    await q(`CREATE TABLE blocked (id int PRIMARY KEY, v text)`);
+    await q(`CREATE TABLE blocker (id int)`);
+    // Another session holds a transaction id: a logical slot cannot be created until it ends.
+    const other = await pgClient();
+    await other.query('BEGIN');
+    await other.query(`INSERT INTO "${schema}".blocker VALUES (1)`);
+    const otherPid = (other as unknown as { processID: number }).processID;
+    const logged: string[] = [];
+    const slot = `${tag}_blocked`;
+    const running = runPipeline({ pipeline: doc(`${tag} blocked`, 'blocked', 'blocked_log', { slot }), baseDir: dir, connections: connections(), stateDir, onEvent: (e) => void (e.type === 'log' && logged.push(e.message)) });
+    try {
+      await until('the waiting message', async () => (logged.some((m) => m.includes(`pid ${otherPid}`)) ? true : undefined), 30_000);
+    } finally {
+      await other.query('COMMIT');
+      await other.end();
+    }
+    expect(logged.find((m) => m.includes(`pid ${otherPid}`))).toMatch(new RegExp(`creating replication slot '${slot}' waits for the transactions open on the server to end: .*pid ${otherPid} \\(`));
+    expect(failure(await running)).toBe('\n');
+  }, 60_000);
 });

@@ -224,7 +224,7 @@ export async function generatedColumnsOf(client: pg.Client, table: { schema: str
 }
 
 /** Checks (checkReplication), then creates what is missing; true when the slot was new. */
-export async function ensureReplication(config: PostgresConfig, spec: ReplicationSpec, nodeId: string): Promise<boolean> {
+export async function ensureReplication(config: PostgresConfig, spec: ReplicationSpec, nodeId: string, log?: (message: string) => void): Promise<boolean> {
   try {
     return await withClient(config, async (client) => {
       const exists = await checkReplication(client, spec, nodeId);
@@ -243,7 +243,7 @@ export async function ensureReplication(config: PostgresConfig, spec: Replicatio
       }
       if (exists.slot) return false;
       if (!spec.create) throw missing(nodeId, `replication slot '${spec.slot}'`);
-      await client.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [spec.slot]);
+      await whileReporting(client.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [spec.slot]), () => waitingFor(config, spec, (client as unknown as { processID?: number }).processID, log));
       return true;
     });
   } catch (e) {
@@ -257,6 +257,51 @@ export async function ensureReplication(config: PostgresConfig, spec: Replicatio
           ? 'the user needs the REPLICATION attribute and ownership of the table (or create the publication and slot as an administrator)'
           : undefined,
     });
+  }
+}
+
+const FIRST_REPORT_MS = 3_000;
+const REPORT_EVERY_MS = 10_000;
+
+/** `work`, calling `report` after a few seconds and then every few more until it is done. */
+async function whileReporting<T>(work: Promise<T>, report: () => Promise<void>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  let done = false;
+  const next = (ms: number) => {
+    if (!done) timer = setTimeout(() => void report().finally(() => next(REPORT_EVERY_MS)), ms);
+  };
+  next(FIRST_REPORT_MS);
+  try {
+    return await work;
+  } finally {
+    done = true;
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Creating a logical slot waits until every transaction that holds a transaction id has ended,
+ * prepared ones included: on a busy server a first run can wait minutes without a word. Says which.
+ */
+async function waitingFor(config: PostgresConfig, spec: ReplicationSpec, creator: number | undefined, log?: (message: string) => void): Promise<void> {
+  if (!log) return;
+  try {
+    const found = await withClient(config, async (c) => {
+      const open = await c.query<{ pid: number; secs: number; state: string; usename: string }>(
+        `SELECT pid, extract(epoch FROM now() - xact_start)::int AS secs, coalesce(state, '') AS state, coalesce(usename::text, '') AS usename
+           FROM pg_stat_activity WHERE backend_xid IS NOT NULL AND pid <> $1 ORDER BY xact_start LIMIT 5`,
+        [creator ?? 0],
+      );
+      const prepared = await c.query<{ gid: string; secs: number }>(`SELECT gid, extract(epoch FROM now() - prepared)::int AS secs FROM pg_prepared_xacts ORDER BY prepared LIMIT 5`);
+      return [
+        ...open.rows.map((r) => `pid ${r.pid} (${r.usename || 'unknown user'}, ${r.state || 'active'}, open ${r.secs} s)`),
+        ...prepared.rows.map((r) => `prepared transaction '${r.gid}' (${r.secs} s old)`),
+      ];
+    });
+    const which = found.length > 0 ? `: ${found.join('; ')}` : '';
+    log(`creating replication slot '${spec.slot}' waits for the transactions open on the server to end${which} (end or commit them, or wait; COMMIT PREPARED / ROLLBACK PREPARED for a prepared one)`);
+  } catch {
+    // Only a progress message: a failed look changes nothing.
   }
 }
 

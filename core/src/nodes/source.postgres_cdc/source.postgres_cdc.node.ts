@@ -116,7 +116,7 @@ export const postgresCdcSourceNode = defineNode({
       io.sessions!.get(
         `cdc:${ctx.nodeId}`,
         async () => {
-          slotCreated = await ensureReplication(config, spec, ctx.nodeId);
+          slotCreated = await ensureReplication(config, spec, ctx.nodeId, (m) => io.log(m));
           return CdcSession.open(config, spec);
         },
         (s) => s.close(),
