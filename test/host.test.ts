@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type HostCallError, hostMethods, type HostClient, type HostRunEvent, type PipelineDocument } from '../core/src/host-api/contract.js';
@@ -403,6 +403,23 @@ describe('host contract in-process', () => {
     expect(r.entries.map((e) => e.name)).toEqual(expect.arrayContaining(['out', 'p.json', 'chosen.json']));
     expect(r.entries.some((e) => e.name === 'orders.csv' || e.name.startsWith('.'))).toBe(false);
     expect(r.parent).toBe(path.dirname(dir));
+  });
+
+  it('fs.list lists a link as what it points to (a projects folder or a pipeline shared by link), as a native dialog does; a broken link is left out', async () => {
+    const links = path.join(dir, 'links');
+    await mkdir(path.join(links, 'real-folder'), { recursive: true });
+    await writeFile(path.join(links, 'real.json'), '{}');
+    await symlink(path.join(links, 'real-folder'), path.join(links, 'folder-link'));
+    await symlink(path.join(links, 'real.json'), path.join(links, 'pipeline-link.json'));
+    await symlink(path.join(links, 'gone.json'), path.join(links, 'broken-link.json'));
+    const r = await host['fs.list']({ dir: links, extensions: ['json'] });
+    expect(r.entries.map((e) => [e.name, e.kind])).toEqual([
+      ['folder-link', 'dir'],
+      ['real-folder', 'dir'],
+      ['pipeline-link.json', 'file'],
+      ['real.json', 'file'],
+    ]);
+    expect(r.entries.find((e) => e.name === 'pipeline-link.json')!.bytes).toBe(2);
   });
 
   it('fs.pick asks the native dialog for a file (null when cancelled)', async () => {

@@ -15,8 +15,11 @@ export async function listFolder(dir: string, extensions?: string[]) {
   for (const e of await readdir(abs, { withFileTypes: true })) {
     if (e.name.startsWith('.')) continue;
     const full = path.join(abs, e.name);
-    if (e.isDirectory()) entries.push({ name: e.name, path: full, kind: 'dir' as const, bytes: null });
-    else if (e.isFile() && (!wanted || wanted.includes(path.extname(e.name).toLowerCase())))
+    // A link is listed as what it points to (a projects folder linked from elsewhere, a pipeline
+    // shared by link), as a native dialog does; a broken one is left out.
+    const target = e.isSymbolicLink() ? await stat(full).catch(() => null) : e;
+    if (target?.isDirectory()) entries.push({ name: e.name, path: full, kind: 'dir' as const, bytes: null });
+    else if (target?.isFile() && (!wanted || wanted.includes(path.extname(e.name).toLowerCase())))
       entries.push({ name: e.name, path: full, kind: 'file' as const, bytes: (await stat(full).catch(() => null))?.size ?? null });
   }
   entries.sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'dir' ? -1 : 1));
