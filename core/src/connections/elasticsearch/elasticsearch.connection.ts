@@ -5,7 +5,15 @@ import { redact } from '../redact.js';
 
 export const elasticsearchFields = z
   .object({
-    url: z.string().url().default('http://localhost:9200').meta({ label: 'URL', help: 'The cluster\'s HTTP address, e.g. https://search.internal:9200.' }),
+    url: z
+      .string()
+      .url()
+      // The URL is stored as written (connections file, lock files): a password in it would be too.
+      .refine((u) => !URL.canParse(u) || (new URL(u).username === '' && new URL(u).password === ''), {
+        message: 'the URL must not carry a user or password (it is stored in plain text): set auth to "basic" with User and Password (kept in the keychain), or use an API key',
+      })
+      .default('http://localhost:9200')
+      .meta({ label: 'URL', help: 'The cluster\'s HTTP address, e.g. https://search.internal:9200 (no user or password in it: see Authentication).' }),
     auth: z.enum(['none', 'basic', 'api_key']).default('none').meta({ label: 'Authentication', help: 'basic: user and password. api_key: an API key (its encoded form).', widget: 'select' }),
     username: z.string().min(1).optional().meta({ label: 'User', help: 'basic only.' }),
     password: z.string().optional().meta({ label: 'Password', widget: 'text', help: 'basic only. Stored in the OS keychain, never in files.' }),

@@ -50,7 +50,10 @@ export function explainEsError(e: unknown, ctx: EsErrorContext): CaudalError {
   if (status === 401) {
     return new CaudalError('io', `${prefix}: authentication failed: ${safe.message}`, opts(`store the password or API key with \`caudal connections add ${ctx.connection}\` (or ${secretEnvName(ctx.connection, 'password')} / ${secretEnvName(ctx.connection, 'api_key')})`));
   }
-  if (status === 403) return new CaudalError('io', `${prefix}: not allowed: ${safe.message}`, opts('the sink needs create_index, index, manage (aliases) and delete_index on the index and its `-caudal-*` work indices'));
+  if (status === 413) {
+    return new CaudalError('io', `${prefix}: a bulk request was too large for the cluster or for a proxy in front of it (413 Request Entity Too Large)`, opts("lower the node's Bulk request size (flush_mb) below the limit: Elasticsearch's http.max_content_length (100 MB by default) or the proxy's own (nginx: client_max_body_size, 1 MB by default)"));
+  }
+  if (status === 403) return new CaudalError('io', `${prefix}: not allowed: ${safe.message}`, opts('the sink needs create_index, index, manage (aliases) and delete_index on the index and its `-caudal-*` work indices, and the cluster privilege monitor to follow an upsert\'s copy (`_tasks`)'));
   if (cause?.type === 'invalid_index_name_exception') return new CaudalError('validation', `${prefix}: ${safe.message}`, opts('index names are lower case, without spaces or \\ / * ? " < > | , #, and do not start with - _ +'));
   return new CaudalError('execution', `${prefix}: Elasticsearch said: ${safe.message}${ctx.index ? ` (index ${ctx.index})` : ''}`, opts());
 }

@@ -3,10 +3,16 @@ import { ident, literal } from '../../compiler/sql.js';
 import type { Db } from '../../compiler/db.js';
 import type { Column, ExternalRecovery, ExternalStage, HookIo } from '../../nodes/define.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
-import { ownerIsDead, ownerOf } from '../../util/owner.js';
 import type { WriteContext } from '../connector.js';
-import { explainEsError, workIndexName, workIndexPattern } from './client.js';
+import { aliasHolders, aliasTargets, putAliasBack, swapActions } from './alias.js';
+import { explainEsError, workIndexName } from './client.js';
 import { deriveMappings, docSql, type EsProperty, idSql } from './mapping.js';
+import { type Dropped, refusedForData, rejectedError } from './refusals.js';
+import { copyWork } from './reindex.js';
+import { bulkIndex } from './bulk.js';
+import { loadingSettings } from './settings.js';
+import { sweepDeadWorkIndices } from './sweep.js';
+import { existingTarget } from './target.js';
 
 export interface EsWriteSpec {
   /** The index (upsert) or alias (replace) readers use. */
@@ -38,13 +44,6 @@ export interface EsWriteSource {
 
 type Ctx = Pick<WriteContext, 'nodeId' | 'connection' | 'runId'> & { secrets?: Array<string | undefined> };
 
-interface Dropped {
-  id: string;
-  status: number;
-  type: string;
-  reason: string;
-}
-
 /**
  * Stages an Elasticsearch load. Both modes first write into a work index of their own, with the
  * client's bulk helper (flush by bytes, bounded concurrency, 429s retried), so a failed or cancelled
@@ -54,8 +53,8 @@ interface Dropped {
  *   indices the alias left.
  * - upsert: commit copies the work index into the target with `_reindex` (documents by id: a rerun
  *   overwrites, never duplicates), then deletes it. This commit cannot be undone and can fail late.
- * Documents Elasticsearch refuses (mapping errors…) fail the run, or go to the rejects port with
- * their reason.
+ * Documents Elasticsearch refuses for their data (mapping errors…) fail the run, or go to the
+ * rejects port with their reason; documents the cluster refuses for its own state always fail it.
  */
 export async function writeElasticsearch(client: Client, spec: EsWriteSpec, source: EsWriteSource, io: HookIo, ctx: Ctx): Promise<ExternalStage> {
   const explain = (e: unknown) => explainEsError(e, { nodeId: ctx.nodeId, connection: ctx.connection, index: spec.index, secrets: ctx.secrets });
@@ -64,20 +63,21 @@ export async function writeElasticsearch(client: Client, spec: EsWriteSpec, sour
   try {
     const swept = await sweepDeadWorkIndices(client, spec.index);
     if (swept.length > 0) io.log(`removed work indices that killed runs left: ${swept.join(', ')}`);
-    const target = spec.mode === 'upsert' ? await existingMappings(client, spec.index) : undefined;
+    const target = spec.mode === 'upsert' ? await existingTarget(client, spec.index) : undefined;
     if (spec.mode === 'upsert' && !target && !spec.createIndex) {
       throw new CaudalError('validation', `node '${ctx.nodeId}': index '${spec.index}' does not exist`, { nodeId: ctx.nodeId, hint: 'create it first, or set create_index to true' });
     }
     const rows = await encode(io.db, spec, source, ctx);
-    const mappings = target ?? deriveMappings(source.columns, spec.mappings);
+    const mappings = target?.mappings ?? deriveMappings(source.columns, spec.mappings);
     // Loading settings: no replicas and no refresh while writing; put back before anyone reads it.
-    await client.indices.create({ index: work, mappings: mappings as never, settings: { ...spec.settings, number_of_replicas: 0, refresh_interval: '-1' } });
+    const load = loadingSettings(spec.settings);
+    await client.indices.create({ index: work, mappings: mappings as never, settings: { ...load.create, ...target?.settings } });
     created = true;
-    const dropped = await bulkIndex(client, spec, source, work, io);
+    const dropped = await bulkIndex(client, { ...spec, nodeId: ctx.nodeId, secrets: ctx.secrets }, source.table, work, io);
     if (io.isCancelled()) throw new CaudalError('cancelled', 'the load was cancelled');
-    if (dropped.length > 0 && (spec.onError === 'fail' || !source.rejects)) throw rejectedError(dropped, ctx, spec);
+    if (dropped.length > 0 && (spec.onError === 'fail' || !source.rejects || !dropped.every(refusedForData))) throw rejectedError(dropped, ctx, spec);
     if (dropped.length > 0) await routeRejects(io.db, source, dropped);
-    await client.indices.putSettings({ index: work, settings: { number_of_replicas: (spec.settings.number_of_replicas as number | undefined) ?? 1, refresh_interval: null } as never });
+    await client.indices.putSettings({ index: work, settings: load.after as never });
     await client.indices.refresh({ index: work });
     const { count } = await client.count({ index: work });
     const indexed = rows - dropped.length;
@@ -88,6 +88,7 @@ export async function writeElasticsearch(client: Client, spec: EsWriteSpec, sour
   } catch (e) {
     if (created) await client.indices.delete({ index: work, ignore_unavailable: true }).catch(() => undefined);
     await io.db.run(`DROP TABLE IF EXISTS ${source.table}`).catch(() => undefined);
+    await client.close().catch(() => undefined);
     if (io.isCancelled()) throw new CaudalError('cancelled', 'the load was cancelled; Elasticsearch is unchanged');
     throw explain(e);
   }
@@ -115,50 +116,6 @@ async function encode(db: Db, spec: EsWriteSpec, source: EsWriteSource, ctx: Ctx
   return rows;
 }
 
-/** The bulk helper over the temp table; returns the documents Elasticsearch refused for good. */
-async function bulkIndex(client: Client, spec: EsWriteSpec, source: EsWriteSource, index: string, io: HookIo): Promise<Dropped[]> {
-  const dropped: Dropped[] = [];
-  let sent = 0;
-  async function* documents() {
-    const result = await io.db.conn.stream(`SELECT _id, _doc FROM ${source.table}`);
-    for await (const chunk of result.yieldRowsJs()) {
-      for (const row of chunk) yield { id: String(row[0]), doc: String(row[1]) };
-      sent += chunk.length;
-      io.progress(sent);
-      if (io.isCancelled()) return;
-    }
-  }
-  const helper = client.helpers.bulk<{ id: string; doc: string }>({
-    datasource: documents(),
-    onDocument: (d) => [{ index: { _index: index, _id: d.id } }, d.doc as never],
-    onDrop: (d) => {
-      const action = d.operation as { index?: { _id?: string } };
-      dropped.push({ id: String(action.index?._id), status: d.status, type: d.error?.type ?? (d.status === 429 ? 'too_many_requests' : 'error'), reason: d.error?.reason ?? (d.status === 429 ? `still refused after ${spec.retries} retries` : '') });
-    },
-    flushBytes: spec.flushBytes,
-    concurrency: spec.concurrency,
-    retries: spec.retries,
-    wait: spec.retryWaitMs,
-  });
-  const cancel = setInterval(() => {
-    if (io.isCancelled()) helper.abort();
-  }, 100);
-  try {
-    await helper;
-  } finally {
-    clearInterval(cancel);
-  }
-  return dropped;
-}
-
-function rejectedError(dropped: Dropped[], ctx: Ctx, spec: EsWriteSpec): CaudalError {
-  const first = dropped.slice(0, 3).map((d) => `document ${d.id}: ${d.type}${d.reason ? `: ${d.reason}` : ''}`);
-  return new CaudalError('execution', `node '${ctx.nodeId}': Elasticsearch refused ${dropped.length} document(s) for index '${spec.index}' (${first.join('; ')}${dropped.length > 3 ? '; …' : ''}); nothing was published`, {
-    nodeId: ctx.nodeId,
-    hint: spec.onError === 'fail' ? 'fix the mapping (mappings param) or the data, or set on_error to "reject" and connect the rejects port' : 'connect the rejects port to a sink to keep the refused rows',
-  });
-}
-
 /** Refused rows with their reason, into the rejects table the node's output reads. */
 async function routeRejects(db: Db, source: EsWriteSource, dropped: Dropped[]): Promise<void> {
   const cols = source.columns.map((c) => `t.${ident(c.name)}`).join(', ');
@@ -166,39 +123,6 @@ async function routeRejects(db: Db, source: EsWriteSource, dropped: Dropped[]): 
     const values = dropped.slice(i, i + 1000).map((d) => `(${literal(d.id)}, ${literal(d.status)}, ${literal(d.type)}, ${literal(d.reason)})`);
     await db.run(`INSERT INTO ${source.rejects!} SELECT ${cols}, e.status, e.type, e.reason FROM ${source.table} AS t JOIN (VALUES ${values.join(', ')}) AS e(id, status, type, reason) ON t._id = e.id`);
   }
-}
-
-/** The mappings of an existing index (or of an alias' write index), or undefined when there is none. */
-async function existingMappings(client: Client, index: string): Promise<{ properties: Record<string, EsProperty> } | undefined> {
-  if (!(await client.indices.exists({ index }))) return undefined;
-  const r = await client.indices.getMapping({ index });
-  const first = Object.values(r)[0] as { mappings?: { properties?: Record<string, EsProperty> } } | undefined;
-  return { properties: first?.mappings?.properties ?? {} };
-}
-
-/** Indices an alias points at now ([] when it names nothing; an error when a real index has the name). */
-async function aliasTargets(client: Client, alias: string, ctx: Ctx): Promise<string[]> {
-  if (!(await client.indices.exists({ index: alias }))) return [];
-  if (!(await client.indices.existsAlias({ name: alias }))) {
-    throw new CaudalError('validation', `node '${ctx.nodeId}': '${alias}' is an index, not an alias; mode "replace" swaps an alias`, {
-      nodeId: ctx.nodeId,
-      hint: `reindex it under another name and create the alias '${alias}' for it (or remove it), then run again; or use mode "upsert"`,
-    });
-  }
-  return Object.keys(await client.indices.getAlias({ name: alias }));
-}
-
-/** Removes work indices of this target whose run was killed (the alias does not point at them). */
-async function sweepDeadWorkIndices(client: Client, index: string): Promise<string[]> {
-  const found = await client.indices.get({ index: workIndexPattern(index), allow_no_indices: true, ignore_unavailable: true, expand_wildcards: 'all' }).catch(() => ({}));
-  const removed: string[] = [];
-  for (const [name, info] of Object.entries(found as Record<string, { aliases?: Record<string, unknown> }>)) {
-    const owner = ownerOf(name);
-    if (!owner || !ownerIsDead(owner) || Object.keys(info.aliases ?? {}).length > 0) continue;
-    await client.indices.delete({ index: name, ignore_unavailable: true });
-    removed.push(name);
-  }
-  return removed;
 }
 
 interface Common {
@@ -214,92 +138,117 @@ interface Common {
 
 const dropTable = (c: Common) => c.db.run(`DROP TABLE IF EXISTS ${c.table}`).catch(() => undefined);
 
-function swapActions(alias: string, from: string[], to: string): Array<Record<string, unknown>> {
-  return [...from.map((index) => ({ remove: { index, alias } })), { add: { index: to, alias, is_write_index: true } }];
+/** When the stage is over (finalized or rolled back): the temp table goes, and the client's sockets are closed. */
+async function release(c: Common): Promise<void> {
+  await dropTable(c);
+  await c.client.close().catch(() => undefined);
 }
 
+/**
+ * replace's commit moves the alias. An `_aliases` call whose answer is lost (a timeout, a cut
+ * connection, or a retry the cluster refuses because the first attempt already moved the alias)
+ * may have taken effect: the cluster is asked, and until it has answered the work index may be
+ * what readers see, so it is never deleted blindly.
+ */
 function aliasSwap(c: Common): ExternalStage {
+  const alias = c.spec.index;
   let previous: string[] = [];
-  let state: 'staged' | 'swapped' | 'done' = 'staged';
+  // 'unsure': a swap was sent and the cluster has not said whether it took effect.
+  let state: 'staged' | 'unsure' | 'swapped' | 'done' = 'staged';
+  let keptForRecovery = false;
   return {
     rows: c.indexed,
     async prepare() {
       try {
-        previous = await aliasTargets(c.client, c.spec.index, c.ctx);
+        previous = await aliasTargets(c.client, alias, c.ctx.nodeId);
       } catch (e) {
         throw c.explain(e);
       }
-      return { twoPhase: false, recovery: { connection: c.ctx.connection, ref: { mode: 'replace', alias: c.spec.index, work: c.work, previous } } };
+      return { twoPhase: false, recovery: { connection: c.ctx.connection, ref: { mode: 'replace', alias, work: c.work, previous } } };
     },
     async commit() {
+      state = 'unsure';
       try {
         // One call: readers see the old index or the new one, never none.
-        await c.client.indices.updateAliases({ actions: swapActions(c.spec.index, previous, c.work) as never });
+        await c.client.indices.updateAliases({ actions: swapActions(alias, previous, c.work) as never });
       } catch (e) {
+        const now = await aliasHolders(c.client, alias).catch(() => undefined);
+        if (now?.includes(c.work)) {
+          state = 'swapped';
+          return;
+        }
+        if (now !== undefined) state = 'staged';
         throw c.explain(e);
       }
       state = 'swapped';
     },
     async undo() {
-      await c.client.indices.updateAliases({ actions: [{ remove: { index: c.work, alias: c.spec.index } }, ...previous.map((index) => ({ add: { index, alias: c.spec.index } }))] as never });
+      await c.client.indices.updateAliases({ actions: [{ remove: { index: c.work, alias } }, ...previous.map((index) => ({ add: { index, alias } }))] as never });
       state = 'staged';
     },
+    unrestored: () => keptForRecovery,
     async finalize() {
       state = 'done';
-      await dropTable(c);
       const warnings: string[] = [];
       for (const index of previous) {
         await c.client.indices.delete({ index, ignore_unavailable: true }).catch((e: unknown) => warnings.push(`could not delete the previous index ${index}: ${errorMessage(e)}`));
       }
+      await release(c);
       return warnings;
     },
     async rollback() {
       if (state === 'done') return;
-      if (state === 'swapped') await this.undo!().catch(() => undefined);
+      if (state !== 'staged') {
+        try {
+          await putAliasBack(c.client, alias, c.work, previous);
+        } catch (e) {
+          // The work index may be the one readers see: it stays, and recovery puts the alias back.
+          state = 'done';
+          keptForRecovery = true;
+          await release(c);
+          throw new CaudalError('io', `node '${c.ctx.nodeId}': the alias '${alias}' may still point at ${c.work}, which is kept (${c.explain(e).message})`, {
+            nodeId: c.ctx.nodeId,
+            hint: 'once the cluster answers, the next run or `caudal clean` moves the alias back and deletes that index',
+          });
+        }
+      }
       state = 'done';
       await c.client.indices.delete({ index: c.work, ignore_unavailable: true }).catch(() => undefined);
-      await dropTable(c);
+      await release(c);
     },
   };
 }
 
 function reindexInto(c: Common, createTarget: boolean): ExternalStage {
   let done = false;
+  const settings = createTarget ? c.spec.settings : undefined;
   return {
     rows: c.indexed,
     async prepare() {
-      return { twoPhase: false, recovery: { connection: c.ctx.connection, ref: { mode: 'upsert', index: c.spec.index, work: c.work, create: createTarget } } };
+      return { twoPhase: false, recovery: { connection: c.ctx.connection, ref: { mode: 'upsert', index: c.spec.index, work: c.work, create: createTarget, ...(settings ? { settings: JSON.stringify(settings) } : {}) } } };
     },
     async commit() {
       done = true;
       try {
-        await copyWork(c.client, c.spec.index, c.work, createTarget, c.indexed);
+        await copyWork(c.client, c.spec.index, c.work, settings, c.indexed);
       } catch (e) {
+        // The copy is not undone (documents already copied stay); a rerun stages a work index of its own.
+        await c.client.indices.delete({ index: c.work, ignore_unavailable: true }).catch(() => undefined);
         throw c.explain(e);
       } finally {
         await dropTable(c);
       }
     },
+    finalize: async () => {
+      await release(c);
+      return [];
+    },
     async rollback() {
-      if (done) return;
+      if (!done) await c.client.indices.delete({ index: c.work, ignore_unavailable: true }).catch(() => undefined);
       done = true;
-      await c.client.indices.delete({ index: c.work, ignore_unavailable: true }).catch(() => undefined);
-      await dropTable(c);
+      await release(c);
     },
   };
-}
-
-/** Upsert's commit: the work index's documents into the target by id, then the work index goes. */
-async function copyWork(client: Client, index: string, work: string, createTarget: boolean, expected?: number): Promise<void> {
-  if (createTarget && !(await client.indices.exists({ index }))) {
-    const m = await client.indices.getMapping({ index: work });
-    const mappings = (Object.values(m)[0] as { mappings?: unknown } | undefined)?.mappings;
-    await client.indices.create({ index, mappings: mappings as never });
-  }
-  const r = await client.reindex({ source: { index: work }, dest: { index, op_type: 'index' }, refresh: true, wait_for_completion: true });
-  if ((r.failures ?? []).length > 0) throw new Error(`reindex into ${index} failed for ${r.failures!.length} document(s): ${JSON.stringify(r.failures![0]).slice(0, 300)}`);
-  if (expected !== undefined && (r.created ?? 0) + (r.updated ?? 0) !== expected) throw new Error(`reindex into ${index} copied ${(r.created ?? 0) + (r.updated ?? 0)} of ${expected} documents`);
-  await client.indices.delete({ index: work, ignore_unavailable: true });
 }
 
 /**
@@ -309,23 +258,17 @@ async function copyWork(client: Client, index: string, work: string, createTarge
  * drops the work index.
  */
 export async function recoverElasticsearch(client: Client, recovery: ExternalRecovery, action: 'commit' | 'rollback'): Promise<void> {
-  const ref = recovery.ref as { mode: string; alias?: string; index?: string; work: string; previous?: string[]; create?: boolean };
-  const exists = (index: string) => client.indices.exists({ index });
+  const ref = recovery.ref as { mode: string; alias?: string; index?: string; work: string; previous?: string[]; create?: boolean; settings?: string };
   if (ref.mode === 'replace') {
     const alias = ref.alias!;
-    const current = (await client.indices.existsAlias({ name: alias })) ? Object.keys(await client.indices.getAlias({ name: alias })) : [];
     if (action === 'rollback') {
-      if (current.includes(ref.work)) {
-        const back = [];
-        for (const index of ref.previous ?? []) if (await exists(index)) back.push({ add: { index, alias } });
-        await client.indices.updateAliases({ actions: [{ remove: { index: ref.work, alias } }, ...back] as never });
-      }
+      await putAliasBack(client, alias, ref.work, ref.previous ?? []);
       await client.indices.delete({ index: ref.work, ignore_unavailable: true });
-    } else if (current.includes(ref.work)) {
+    } else if ((await aliasHolders(client, alias)).includes(ref.work)) {
       for (const index of ref.previous ?? []) await client.indices.delete({ index, ignore_unavailable: true });
     }
     return;
   }
-  if (action === 'commit' && (await exists(ref.work))) await copyWork(client, ref.index!, ref.work, ref.create === true);
+  if (action === 'commit' && (await client.indices.exists({ index: ref.work }))) await copyWork(client, ref.index!, ref.work, ref.create === true ? (JSON.parse(ref.settings ?? '{}') as Record<string, unknown>) : undefined);
   else await client.indices.delete({ index: ref.work, ignore_unavailable: true });
 }

@@ -1,5 +1,8 @@
+import { elasticsearchFields } from '../../connections/elasticsearch/elasticsearch.connection.js';
 import { redisFields } from '../../connections/redis/redis.connection.js';
 import { s3Fields } from '../../connections/s3/s3.connection.js';
+import { elasticsearchClient } from '../../connectors/elasticsearch/client.js';
+import { sweepDeadWorkIndices } from '../../connectors/elasticsearch/sweep.js';
 import { sweepDeadRuns } from '../../connectors/redis/cleanup.js';
 import { closeRedis, connectRedis } from '../../connectors/redis/client.js';
 import { s3Client } from '../../connectors/s3/client.js';
@@ -10,9 +13,9 @@ import type { ResolvedConnection } from '../../nodes/define.js';
 import { errorMessage } from '../../util/errors.js';
 
 /**
- * What runs killed while they were still staging left in the Redis servers and S3 buckets a
- * pipeline writes to: staged Redis batches and unfinished versions, S3 staging folders and
- * incomplete multipart uploads. No commit journal names them yet when the process dies (they exist
+ * What runs killed while they were still staging left in the Redis servers, S3 buckets and
+ * Elasticsearch clusters a pipeline writes to: staged Redis batches and unfinished versions, S3
+ * staging folders and incomplete multipart uploads, Elasticsearch work indices. No commit journal names them yet when the process dies (they exist
  * before the commit starts), so `caudal doctor <pipeline>` lists them and `caudal clean <pipeline>`
  * removes them, as the pipeline's next load into the same server or bucket would. Owned by a live
  * process: never touched.
@@ -26,11 +29,20 @@ export async function sweepStagedDestinations(
   const problems: string[] = [];
   for (const node of doc.nodes) {
     const p = node.params as Record<string, unknown>;
-    if (node.type !== 'sink.redis' && node.type !== 'sink.s3') continue;
+    if (node.type !== 'sink.redis' && node.type !== 'sink.s3' && node.type !== 'sink.elasticsearch') continue;
     const conn = typeof p.connection === 'string' ? await connection(p.connection) : undefined;
     if (!conn) continue;
     try {
-      if (node.type === 'sink.redis') {
+      if (node.type === 'sink.elasticsearch') {
+        // An index named by a param is known only to a run.
+        if (typeof p.index !== 'string' || p.index.includes('${')) continue;
+        const client = await elasticsearchClient(elasticsearchFields.parse(conn.config));
+        try {
+          for (const f of await sweepDeadWorkIndices(client, p.index, { dryRun: !fix })) found.push(`elasticsearch index ${f} (node '${node.id}')`);
+        } finally {
+          await client.close().catch(() => undefined);
+        }
+      } else if (node.type === 'sink.redis') {
         const client = await connectRedis(redisFields.parse(conn.config));
         try {
           for (const f of await sweepDeadRuns(client, { dryRun: !fix })) found.push(`redis (node '${node.id}'): ${f}`);

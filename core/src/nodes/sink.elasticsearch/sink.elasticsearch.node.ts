@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineNode } from '../define.js';
 import { elasticsearchFields } from '../../connections/elasticsearch/elasticsearch.connection.js';
 import { elasticsearchClient } from '../../connectors/elasticsearch/client.js';
+import { fieldNameProblem } from '../../connectors/elasticsearch/field-names.js';
 import type { EsProperty } from '../../connectors/elasticsearch/mapping.js';
 import { type EsWriteSpec, writeElasticsearch } from '../../connectors/elasticsearch/write.js';
 import type { Problem } from '../../util/errors.js';
@@ -82,6 +83,10 @@ export const elasticsearchSinkNode = defineNode({
     p.id_columns.forEach((c, i) => {
       if (!names.includes(c)) preflight.push({ code: 'unknown_column', path: `params.id_columns[${i}]`, column: c, message: `node '${ctx.nodeId}': id column '${c}' is not in the input${didYouMean(c, names)}`, hint: `input columns: ${names.join(', ')}` });
     });
+    for (const c of names) {
+      const why = fieldNameProblem(c, names);
+      if (why) preflight.push({ code: 'invalid_param', path: 'params', column: c, message: `node '${ctx.nodeId}': column '${c}' cannot be a document field: ${why}`, hint: 'rename the column before the sink' });
+    }
     for (const f of Object.keys(p.mappings)) {
       if (!names.includes(f)) preflight.push({ code: 'unknown_column', path: 'params.mappings', column: f, message: `node '${ctx.nodeId}': the mapping override names '${f}', which is not in the input${didYouMean(f, names)}` });
     }
@@ -132,7 +137,10 @@ helper: a request is sent per *Bulk request size*, a few in flight, and document
 (their values joined with \`:\`), so a rerun overwrites documents instead of adding them again; a
 NULL or duplicate id stops the run before anything is written. NaN and Infinity, which JSON lacks,
 stop the run naming the column (replace them first, e.g. \`CASE WHEN isfinite(x) THEN x END\`). Timestamps are sent in ISO form
-(UTC with \`Z\` for TIMESTAMPTZ), BLOBs as base64, lists as arrays, structs as objects.
+(UTC with \`Z\` for TIMESTAMPTZ), BLOBs as base64, lists as arrays, structs as objects. A column no
+document can carry stops the run before it starts: a metadata field's name (\`_id\`, \`_source\`…), a
+blank name, a name starting or ending with a dot, or a dotted name inside another column (\`a.b\` next
+to \`a\`: a dot separates object levels).
 
 **Mappings.** An index the sink creates gets mappings from the column types: integers → byte/short/
 integer/long, DOUBLE → double, DECIMAL(p ≤ 15, s) → scaled_float (exact), wider decimals → double,
@@ -148,8 +156,12 @@ from 1970 to 2262) to index them too.
 
 **Modes.**
 - \`upsert\` (default): the documents are indexed into a work index
-  (\`<index>-caudal-stage-…\`, the target's mappings) first; when the run commits they are copied into
-  the index with \`_reindex\` by id, and the work index is deleted. A failed or cancelled run leaves
+  (\`<index>-caudal-stage-…\`, with the target's whole mapping, \`dynamic\` and dynamic templates
+  included, and the analysis, similarity and mapping-limit settings it depends on, so a document the
+  target would refuse is refused while staging) first; when the run commits they are copied into
+  the index with \`_reindex\` by id, and the work index is deleted. The copy runs as a task the sink
+  follows (\`_tasks\`, which needs the cluster privilege \`monitor\`), so a long copy outlasts the
+  request timeout. An index the sink creates gets the *Index settings*. A failed or cancelled run leaves
   the index untouched. The copy cannot be undone: if it fails half-way (the cluster is lost), part of
   the documents are updated; running again finishes the job (ids make it idempotent), and a killed run
   is completed by the next run or \`caudal clean\`.
@@ -157,14 +169,20 @@ from 1970 to 2262) to index them too.
   (\`<alias>-caudal-load-<time>-<run>-<owner>\`), and when the run commits the alias moves to it in one
   \`_aliases\` call (readers see the old data or the new, never a mix). The indices the alias pointed to
   are deleted only after every destination of the run committed; until then the swap is undone if a
-  later destination fails. A failed run leaves the alias untouched. If *index* is a real index rather
+  later destination fails. A failed run leaves the alias untouched. When the answer to the swap is
+  lost (a timeout, a cut connection), the sink asks the cluster where the alias points before it goes
+  on or undoes anything; if the cluster cannot say, the new index is kept and the next run or
+  \`caudal clean\` puts the alias back. If *index* is a real index rather
   than an alias, the run says so and changes nothing.
 
 **Refused documents.** With *Refused documents* = fail (default), a document Elasticsearch refuses
 (a value its mapping cannot parse, a field limit…) fails the run, naming the documents and the
 reasons, and nothing is published. With reject, those rows leave through the **rejects** port with
 \`_error_status\`, \`_error_type\` and \`_error_reason\`, and the rest is published; connect the port to a
-sink to keep them (a run warns how many rows were refused).
+sink to keep them (a run warns how many rows were refused). Only documents refused for their data
+(status 400) are rejects: documents the cluster refuses for its own state (429 past the retries, a
+read-only or blocked index, an unavailable shard) fail the run whatever this setting, and nothing
+is published.
 
 Work indices of killed runs are deleted by the next load of the same index.`,
   example: {
