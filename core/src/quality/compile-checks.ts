@@ -30,6 +30,15 @@ export interface CheckSql {
 
 const fmt = (v: string | number | boolean) => (typeof v === 'string' ? `'${v}'` : String(v));
 
+/** Allowed values named in messages and reports: the whole list would repeat a pasted list of thousands in each. */
+const NAMED_VALUES = 20;
+
+/** "'a', 'b', 'c'", or the first NAMED_VALUES values "and 4,980 more". */
+function namedValues(values: Array<string | number | boolean>): string {
+  const shown = values.slice(0, NAMED_VALUES).map(fmt).join(', ');
+  return values.length > NAMED_VALUES ? `${shown} and ${(values.length - NAMED_VALUES).toLocaleString('en-US')} more` : shown;
+}
+
 /** Words for a range: "between 1 and 5", "at least 1", "at most 5". */
 function rangeText(min: unknown, max: unknown, unit = ''): string {
   const f = (v: unknown) => (typeof v === 'string' ? v : `${String(v)}${unit}`);
@@ -98,7 +107,9 @@ function compileCheck(ctx: CompileContext<unknown>, check: Check, i: number, inp
       return rows([c.name], 'no NULL values', `${ident(c.name)} IS NOT NULL`);
     }
     case 'unique': {
-      const cs = check.columns.map((n, j) => col(n, `columns[${j}]`).name);
+      // Once each: a column named twice (or in two cases) is the same key, and a grouping set
+      // with it twice would be another set grouping the same rows, counting them again.
+      const cs = [...new Set(check.columns.map((n, j) => col(n, `columns[${j}]`).name))];
       const expected = cs.length === 1 ? 'unique values' : `unique combinations of ${cs.join(', ')}`;
       return { check, planned: planned(cs, expected, { kind: 'rows', ...(check.mostly !== undefined ? { mostly: check.mostly } : {}) }), unique: cs };
     }
@@ -116,7 +127,7 @@ function compileCheck(ctx: CompileContext<unknown>, check: Check, i: number, inp
     case 'in_set': {
       const c = col(check.column, 'column');
       const x = ident(c.name);
-      const expected = `one of ${check.values.map(fmt).join(', ')}`;
+      const expected = `one of ${namedValues(check.values)}`;
       // Numbers, booleans, dates and times: each value is converted to the column's type (strictly,
       // checked by checkConstants), so 1.5 matches a DECIMAL 1.50 and "2024-01-01" a TIMESTAMP midnight.
       if (inSetTyped(c.type))
@@ -316,8 +327,11 @@ export async function checkConstants(ctx: CompileContext<unknown>, compiled: Che
         );
       }
     } else if (check.kind === 'freshness') {
-      const [row] = await rows(`SELECT TRY_CAST(${stringLiteral(check.max_age)} AS INTERVAL) IS NOT NULL AS ok`).catch(() => []);
+      const age = `TRY_CAST(${stringLiteral(check.max_age)} AS INTERVAL)`;
+      const [row] = await rows(`SELECT ${age} IS NOT NULL AS ok, ${age} < INTERVAL 0 SECONDS AS negative`).catch(() => []);
       if (row?.ok !== true) problem(i, 'max_age', `max_age '${check.max_age}' is not an interval`, "write a DuckDB interval, e.g. '24 hours', '2 days' or '90 minutes'", check.column);
+      // A negative age would ask for a newest value in the future: the check could only fail.
+      else if (row.negative === true) problem(i, 'max_age', `max_age '${check.max_age}' is negative, so only a value later than the run time would pass`, "write how old the newest value may be, e.g. '24 hours' (without a minus sign)", check.column);
     }
   }
   return problems;

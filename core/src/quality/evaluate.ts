@@ -1,13 +1,14 @@
 import type { Db } from '../compiler/db.js';
 import type { CheckResult, NodeQualityResult, PlannedCheck, QualityPlan } from './types.js';
-import type { HistoryEntry } from './history.js';
+import { ownEntry, type HistoryByCheck } from './history.js';
 import { judgeDistribution } from './distribution.js';
+import { shortenSample } from './shorten.js';
 
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 
 export interface EvaluateOptions {
   /** Earlier values of distribution checks, by check name (oldest first). */
-  history: Record<string, HistoryEntry[]>;
+  history: HistoryByCheck;
   isCancelled(): boolean;
 }
 
@@ -64,7 +65,7 @@ async function judge(c: PlannedCheck, row: Record<string, unknown>, n: number, p
     case 'distribution': {
       const raw = row[`o_${c.index}`];
       const value = raw === null || raw === undefined ? null : Number(raw);
-      const verdict = judgeDistribution(value, opts.history[c.name] ?? [], j, n);
+      const verdict = judgeDistribution(value, ownEntry(opts.history, c.name) ?? [], j, n);
       return { ...base, passed: verdict.passed, rowsFailed: null, failedPercent: null, observed: value === null ? 'NULL (no values)' : String(value), details: verdict.details, samples: [] };
     }
   }
@@ -75,39 +76,4 @@ export function score(checks: Array<{ passed: boolean; weight: number }>): numbe
   const total = checks.reduce((s, c) => s + c.weight, 0);
   if (total === 0) return 100;
   return (100 * checks.reduce((s, c) => s + (c.passed ? c.weight : 0), 0)) / total;
-}
-
-/** Characters of a sample value kept in results, events and reports. */
-export const SAMPLE_TEXT_CHARS = 200;
-
-/**
- * A sample row with long values cut: text longer than SAMPLE_TEXT_CHARS characters keeps its first
- * ones and says how many more there were (`… (1,999,800 more characters)`); a list, struct or map
- * whose JSON is that long becomes that text, cut the same way. Samples show what failed; the rows
- * themselves (quarantined ones included) are never cut.
- */
-export function shortenSample(row: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(row)) {
-    if (typeof v === 'string') out[k] = shortenText(v);
-    else if (v !== null && typeof v === 'object') {
-      const json = JSON.stringify(v) ?? '';
-      out[k] = json.length > SAMPLE_TEXT_CHARS ? shortenText(json) : v;
-    } else out[k] = v;
-  }
-  return out;
-}
-
-function shortenText(s: string): string {
-  if (s.length <= SAMPLE_TEXT_CHARS) return s;
-  // Count and cut by code points, so a surrogate pair is never split.
-  let end = 0;
-  for (let kept = 0; kept < SAMPLE_TEXT_CHARS && end < s.length; kept++) end += (s.codePointAt(end) ?? 0) > 0xffff ? 2 : 1;
-  if (end >= s.length) return s;
-  let more = 0;
-  for (let k = end; k < s.length; k++) {
-    const u = s.charCodeAt(k);
-    if (u < 0xdc00 || u > 0xdfff) more++;
-  }
-  return `${s.slice(0, end)}… (${more.toLocaleString('en-US')} more character${more === 1 ? '' : 's'})`;
 }

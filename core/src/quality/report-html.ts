@@ -40,7 +40,9 @@ function bars(checks: CheckResult[]): string {
     const y = 5 + i * rowH;
     const passShare = c.rowsFailed !== null ? 1 - (c.failedPercent ?? 0) / 100 : c.passed ? 1 : 0;
     const ok = (barW * passShare).toFixed(1);
-    const label = c.name.length > 32 ? `${c.name.slice(0, 31)}…` : c.name;
+    // Cut by code points: half an emoji would be written to the file as U+FFFD.
+    const chars = Array.from(c.name);
+    const label = chars.length > 32 ? `${chars.slice(0, 31).join('')}…` : c.name;
     const right = c.rowsFailed !== null ? `${formatPercent(100 * passShare)} pass` : c.passed ? 'pass' : 'fail';
     return `<text x="${labelW - 8}" y="${y + 14}" text-anchor="end" font-size="12">${esc(label)}</text>
 <rect x="${labelW}" y="${y + 3}" width="${barW}" height="14" fill="#ffebe9"/><rect x="${labelW}" y="${y + 3}" width="${ok}" height="14" fill="${c.passed ? '#2da44e' : '#bf8700'}"/>

@@ -4,7 +4,7 @@ import { defaultArtifactsDir, defaultStateDir } from '../engine/run-dirs.js';
 import { redactDeep, secretValues } from '../engine/redact-secrets.js';
 import { CaudalError, errorMessage } from '../util/errors.js';
 import { evaluateQuality, score } from './evaluate.js';
-import { appendHistory, historyPath, readHistory, type HistoryEntry } from './history.js';
+import { appendHistory, emptyByCheck, historyPath, readHistory, type HistoryEntry } from './history.js';
 import { writeQualityArtifacts } from './artifacts.js';
 import { describeFailure } from './messages.js';
 import type { NodeQualityResult, QualityPlan, RunQualitySummary } from './types.js';
@@ -39,7 +39,7 @@ export class QualityRun {
     const { runId } = this.req;
     const file = historyPath(this.stateDir, this.req.pipeline.name, nodeId);
     const distribution = plan.checks.filter((c) => c.judge.kind === 'distribution');
-    const history = distribution.length > 0 ? (await readHistory(file)).checks : {};
+    const history = distribution.length > 0 ? (await readHistory(file)).checks : emptyByCheck<HistoryEntry[]>();
     // Sample rows may hold a connection's secret (a password in a table, a token an API echoed):
     // the result is redacted like everything the worker sends, before it is emitted or written
     // into quality.json / quality.html.
@@ -47,7 +47,8 @@ export class QualityRun {
     if (this.isCancelled()) return;
     this.results.push(result);
     if (distribution.length > 0) {
-      const values: Record<string, { entry: HistoryEntry; keep: number }> = {};
+      // Keyed by check name: no prototype, so `__proto__` is a check like any other.
+      const values = emptyByCheck<{ entry: HistoryEntry; keep: number }>();
       for (const c of distribution) {
         const r = result.checks.find((x) => x.name === c.name);
         const value = r?.observed === undefined || r.observed.startsWith('NULL') ? null : Number(r.observed);

@@ -8,7 +8,7 @@ See also the [quality guide](../quality.md).
 | kind | fields | a row passes when |
 | --- | --- | --- |
 | \`not_null\` | \`column\` | the value is not NULL |
-| \`unique\` | \`columns\` (one or several) | no other row has the same values in those columns (a NULL in the key never collides) |
+| \`unique\` | \`columns\` (one or several) | no other row has the same values in those columns (a NULL in the key never collides; a column listed twice counts once) |
 | \`between\` | \`column\`, \`min\`, \`max\` | \`min <= value <= max\`; numbers, or dates/timestamps written as ISO text. NaN fails (on FLOAT/DOUBLE columns); ±Infinity keep their order |
 | \`in_set\` | \`column\`, \`values\` | the value is one of \`values\`. On a number, boolean, date, time or timestamp column each value is converted to the column's type exactly (\`"1.5"\` matches DECIMAL 1.50, \`"2024-01-01"\` a TIMESTAMP's midnight); on a text column the values are text |
 | \`matches_regex\` | \`column\`, \`pattern\` | the whole value matches the RE2 pattern |
@@ -44,7 +44,7 @@ failing row fails the check.
 
 **Results.** For each check: rows evaluated, rows failed and their share, pass/fail, the observed value
 (table checks) and up to \`samples\` failing rows (every column; a value longer than 200 characters is cut
-and says how many more there were). The node's **score** is the share of passed checks,
+and says how many more there were; an \`in_set\` check names its first 20 allowed values and how many more there are). The node's **score** is the share of passed checks,
 weighted by each check's \`weight\` (default 1); \`min_score\` fails the run when the score is lower.
 Results travel as a \`quality_result\` event (the studio badges the node), are part of the run summary,
 and are written as \`quality.json\` and a self-contained \`quality.html\` into the run's artifacts
@@ -57,6 +57,8 @@ not join the baseline) in \`<state folder>/<pipeline name>/<node id>.quality-his
 state folder is \`<pipeline folder>/.caudal/state\` unless \`--state-dir\` says otherwise): two
 pipeline files with the same name share one history. Until \`min_history\` values are recorded
 (at most \`window\`) the check passes and says so. A history with no variation fails any change.
+A history file that is not a version 1 history (hand-edited, or written by a newer Caudal) fails the
+run with a message naming the file; it is never overwritten silently.
 
 **Cost.** All checks are counted in one aggregate scan (a \`unique\` check as a grouping set of
 that scan, never a window). Without quarantine checks \`out\` is the input unchanged and the counts
@@ -68,5 +70,5 @@ only for checks that failed, by bounded queries. \`caudal sql --plan\` shows the
 **Errors before the run.** Unknown columns, predicates that are not true/false or use aggregates, a
 numeric range or set on a text column, bounds and values that do not convert to the column's type
 exactly or are reversed, a freshness check on a column that is not a date or timestamp or with a
-\`max_age\` that is not an interval, a quarantine severity on a table check are reported when the
+\`max_age\` that is not an interval or is negative, a quarantine severity on a table check are reported when the
 pipeline is checked, every broken check at once, naming the check and the column.`;

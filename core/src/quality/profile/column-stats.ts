@@ -6,6 +6,7 @@ import type { Column } from '../../nodes/define.js';
 import { categoryOf, isScalar } from './categories.js';
 import { pickSemantic, semanticSql, SEMANTIC_PATTERNS } from './semantic.js';
 import type { ColumnCategory, ColumnProfile, ProfileOptions } from './types.js';
+import { shortenValue } from '../shorten.js';
 
 export const QUANTILES = [0.05, 0.25, 0.5, 0.75, 0.95];
 /** Above this many rows, a sampled profile's quantiles are t-digest estimates (an exact quantile holds each column). */
@@ -22,6 +23,13 @@ const NEARLY_UNIQUE = 0.8;
 const PATTERN_CHARS = 64;
 /** Values whose shapes a sampled profile counts when a text column has too many distinct values to shape them all. */
 const PATTERN_VALUES = 100_000;
+
+/**
+ * Columns per query in the passes that select one scalar subquery per column: DuckDB binds each
+ * one a level deeper and refuses a thousand in one SELECT (max_expression_depth), so a wide table
+ * is read in batches.
+ */
+const COLUMNS_PER_SUBQUERY_SELECT = 100;
 
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 /** A mean or a standard deviation: NULL, or a value DOUBLE could not hold (an overflow), is no figure. */
@@ -160,7 +168,7 @@ export async function columnStats(db: Db, table: string, knownRows: number | und
     tops.push(`(SELECT list({'v': v, 'n': n} ORDER BY n DESC, v) FROM (SELECT ${x} AS v, count(*) AS n FROM ${table} WHERE ${x} IN (SELECT unnest(approx_top_k(${x}, ${k})) FROM ${table}) GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${k})) AS ${c(i, 't')}`);
   }
   if (tops.length > 0 && !steps.isCancelled()) {
-    const [r3 = {}] = await db.rows(`SELECT ${tops.join(',\n  ')}`);
+    const r3 = await selectInBatches(db, tops);
     columns.forEach((_, i) => {
       if (r3[`t_${i}`] !== undefined) profiles[i]!.topValues = valueCounts(r3[`t_${i}`]);
     });
@@ -199,7 +207,7 @@ export async function columnStats(db: Db, table: string, knownRows: number | und
     return `(SELECT list({'v': v, 'n': n} ORDER BY n DESC, v) FROM (${top})) AS ${c(i, 'p')}`;
   });
   if (shapes.length > 0 && !steps.isCancelled()) {
-    const [r5 = {}] = await db.rows(`SELECT ${shapes.join(',\n  ')}`);
+    const r5 = await selectInBatches(db, shapes);
     for (const i of text) {
       profiles[i]!.patterns = valueCounts(r5[`p_${i}`]);
       if (!profiles[i]!.distinctExact) profiles[i]!.patternsFrom = Math.min(PATTERN_VALUES, rows - profiles[i]!.nulls);
@@ -209,14 +217,36 @@ export async function columnStats(db: Db, table: string, knownRows: number | und
   // 5. Semantic guesses from up to 10,000 values per text column.
   steps.step('semantic types');
   if (text.length > 0 && !steps.isCancelled()) {
-    const names = text.map((i) => columns[i]!.name);
-    for (const r of await db.rows(semanticSql(table, names, SEMANTIC_VALUES))) {
-      const i = text[num(r.k)]!;
-      const guess = pickSemantic(SEMANTIC_PATTERNS.map((_, j) => num(r[`s${j}`])));
-      if (guess) profiles[i]!.semanticType = guess;
+    for (let from = 0; from < text.length && !steps.isCancelled(); from += COLUMNS_PER_SUBQUERY_SELECT) {
+      const batch = text.slice(from, from + COLUMNS_PER_SUBQUERY_SELECT);
+      for (const r of await db.rows(semanticSql(table, batch.map((i) => columns[i]!.name), SEMANTIC_VALUES))) {
+        const i = batch[num(r.k)]!;
+        const guess = pickSemantic(SEMANTIC_PATTERNS.map((_, j) => num(r[`s${j}`])));
+        if (guess) profiles[i]!.semanticType = guess;
+      }
     }
   }
+  for (const p of profiles) shortenValues(p);
   return { rows, quantiles, profiles };
+}
+
+/** `SELECT e1, e2, ...` (scalar subqueries) as one row, COLUMNS_PER_SUBQUERY_SELECT expressions per query. */
+async function selectInBatches(db: Db, exprs: string[]): Promise<Record<string, unknown>> {
+  const row: Record<string, unknown> = {};
+  for (let from = 0; from < exprs.length; from += COLUMNS_PER_SUBQUERY_SELECT)
+    Object.assign(row, (await db.rows(`SELECT ${exprs.slice(from, from + COLUMNS_PER_SUBQUERY_SELECT).join(',\n  ')}`))[0]);
+  return row;
+}
+
+/**
+ * Long values cut as failing-row samples are (the first 200 characters and how many more): a
+ * column of documents would otherwise put whole megabytes into min, max and each top value, and
+ * from there into the studio, `--json` and the HTML page. Counts and lengths are of the whole values.
+ */
+function shortenValues(p: ColumnProfile): void {
+  if (p.min !== undefined) p.min = shortenValue(p.min);
+  if (p.max !== undefined) p.max = shortenValue(p.max);
+  p.topValues = p.topValues.map((t) => ({ ...t, value: shortenValue(t.value) }));
 }
 
 function setDistinctAndTop(p: ColumnProfile, distinct: number, top: Array<{ value: unknown; count: number }>, topK: number): void {
@@ -306,12 +336,24 @@ function pass1Parts(col: Column, i: number, cat: ColumnCategory, kind: NumberKin
 
 /**
  * One query computing every column's aggregates (`parts[i]`) over `table` (or scalar subqueries
- * when `table` is ''), as the profile's passes do. If DuckDB
+ * when `table` is '', in batches of COLUMNS_PER_SUBQUERY_SELECT columns), as the profile's passes do. If DuckDB
  * refuses it (an aggregate out of range on some value), each column's aggregates run on their own:
  * the columns that fail are returned with DuckDB's message, and their `fallback` aggregates (what
  * the profile cannot do without, e.g. the count of non-NULL values) run instead.
  */
 async function onePass(db: Db, table: string, parts: string[][], isCancelled: () => boolean, fallback: (i: number) => string[] = () => []): Promise<{ row: Record<string, unknown>; failed: Map<number, string> }> {
+  const asked = parts.flatMap((own, i) => (own.length > 0 ? [i] : []));
+  if (!table && asked.length > COLUMNS_PER_SUBQUERY_SELECT) {
+    const merged = { row: {} as Record<string, unknown>, failed: new Map<number, string>() };
+    for (let start = 0; start < asked.length && !isCancelled(); start += COLUMNS_PER_SUBQUERY_SELECT) {
+      const take = new Set(asked.slice(start, start + COLUMNS_PER_SUBQUERY_SELECT));
+      const batch = parts.map((own, i) => (take.has(i) ? own : []));
+      const r = await onePass(db, table, batch, isCancelled, fallback);
+      Object.assign(merged.row, r.row);
+      for (const [i, why] of r.failed) merged.failed.set(i, why);
+    }
+    return merged;
+  }
   const failed = new Map<number, string>();
   const from = table ? ` FROM ${table}` : '';
   const all = parts.flat();

@@ -36,6 +36,7 @@ export async function profileNode(req: ProfileRequest, db: Db, tempDir: string, 
   let done = 0;
   const step = (label: string) => hooks.progress((100 * done++) / steps, label);
   const table = ident('_caudal_profile_rows');
+  const read = ident('_caudal_profile_read');
   const guard = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {
       const r = await fn();
@@ -54,10 +55,16 @@ export async function profileNode(req: ProfileRequest, db: Db, tempDir: string, 
     for (const n of plan.nodes) for (const s of n.compiled?.setup ?? []) if (s.kind === 'sql') await db.run(s.sql);
     if (mode === 'exact') return { n: await db.count(`CREATE TEMP TABLE ${table} AS SELECT * FROM ${out.ref}`), method: '' };
     if (req.sampleMethod === 'random') return sample(db, table, out.ref, opts.sampleRows);
-    const n = await db.count(`CREATE TEMP TABLE ${table} AS SELECT * FROM ${out.ref} LIMIT ${literal(opts.sampleRows + 1)}`);
-    if (n <= opts.sampleRows) return { n, method: '' };
-    // One row more than needed told us there is more; keep exactly sampleRows.
-    await db.run(`DELETE FROM ${table} WHERE rowid = (SELECT max(rowid) FROM ${table})`);
+    const n = await db.count(`CREATE TEMP TABLE ${read} AS SELECT * FROM ${out.ref} LIMIT ${literal(opts.sampleRows + 1)}`);
+    if (n <= opts.sampleRows) {
+      await db.run(`ALTER TABLE ${read} RENAME TO ${table}`);
+      return { n, method: '' };
+    }
+    // One row more than needed told us there is more; keep exactly sampleRows, the first ones in
+    // read order (a copy keeps the order). Not DELETE ... WHERE rowid = max(rowid): a column
+    // named 'rowid' hides DuckDB's row number, and every row with the largest value went.
+    await db.run(`CREATE TEMP TABLE ${table} AS SELECT * FROM ${read} LIMIT ${literal(opts.sampleRows)}`);
+    await db.run(`DROP TABLE ${read}`);
     return { n: opts.sampleRows, method: fmtFirst(opts.sampleRows) };
   });
   const sampled = mode !== 'exact' && rows.method !== '';
