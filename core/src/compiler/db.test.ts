@@ -14,4 +14,12 @@ describe('Db.rows', () => {
     );
     expect(rows).toEqual([{ d: 'infinity', nd: '-infinity', last: '5881580-07-10', text: '5881580-07-11', ts: 'infinity', none: null }]);
   });
+
+  it('keeps columns named like Object.prototype members as columns (a `__proto__` column vanished from every row)', async () => {
+    const [row] = await db.rows(`SELECT 1 AS "__proto__", 2 AS "constructor", 3 AS x`);
+    expect(Object.keys(row!)).toEqual(['__proto__', 'constructor', 'x']);
+    expect(Object.getOwnPropertyDescriptor(row, '__proto__')?.value).toBe(1);
+    expect(Object.getPrototypeOf(row)).toBe(Object.prototype);
+    expect(JSON.parse(JSON.stringify(row))).toEqual(JSON.parse('{"__proto__":1,"constructor":2,"x":3}'));
+  });
 });

@@ -80,10 +80,12 @@ export class Db {
   /** Rows as JSON-safe objects (BIGINT → string, dates → ISO text). */
   async rows(sql: string, values?: DuckDBValue[] | Record<string, DuckDBValue>): Promise<Record<string, unknown>[]> {
     const reader = await this.mapped(this.conn.runAndReadAll(sql, values));
-    const rows = reader.getRowObjectsJson() as Record<string, unknown>[];
+    const names = reader.columnNames();
+    // Own properties, whatever the names: the client's row objects assign them, so a column named
+    // `__proto__` set the object's prototype and vanished from the row.
+    const rows = reader.getRowsJson().map((values) => Object.fromEntries(names.map((n, i) => [n, values[i]])) as Record<string, unknown>);
     // The client writes DATE 'infinity' as the day after the last one (5881580-07-11) and
     // '-infinity' as the day before the first: said as what they are, as TIMESTAMP's are.
-    const names = reader.columnNames();
     const dates = reader.columnTypes().flatMap((t, i) => (t.toString() === 'DATE' ? [names[i]!] : []));
     for (const name of dates) {
       for (const row of rows) {
