@@ -1,6 +1,6 @@
 import { arrayBehindByteOrderMark } from './layout.js';
 import { z } from 'zod';
-import { defineNode, type Column, type CompiledNode } from '../define.js';
+import { defineNode, type Column } from '../define.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { checkPartitionClash, firstFile, hiveArg, hivePartitioningParam } from '../shared/partitions.js';
 import { fileLiteral } from '../shared/exact-file.js';
@@ -13,6 +13,11 @@ import { longIntegerWarning, longIntegerWarningInRecords } from './long-integers
 import { caseRenamedKeysWarning } from './case-keys.js';
 import { noRecordsWarning } from './no-records.js';
 import { sampledValueWarnings } from './sampled-values.js';
+import { jsonErrorAdvice } from './error-advice.js';
+import { refuseListedKeysInOtherCase } from './listed-keys.js';
+import { nonObjectRecordsWarning } from './non-object-records.js';
+import { refuseDeepNesting } from './nesting-depth.js';
+import { refuseRenamedFilenameColumn } from './filename-column.js';
 import { columnTypeProblems, duckDbType } from '../shared/type-param.js';
 
 const params = z
@@ -93,22 +98,6 @@ const params = z
       }),
   })
   .strict();
-
-/**
- * What to change when a record past the sample does not fit the detected columns: DuckDB's own
- * advice names options this node does not have (records, ignore_errors, union_by_name).
- */
-function jsonErrorAdvice(pattern: string, sampleSize: number | undefined): NonNullable<CompiledNode['explainError']> {
-  return async (message) => {
-    const m = /JSON transform error in file "([^"]*)", in line \d+/.exec(message);
-    if (!m || (m[1] !== pattern && !/[*?[{]/.test(pattern))) return undefined;
-    if (sampleSize === -1) return 'every record was sampled: list the keys and their types under columns to read the file anyway';
-    const sampled = `the first ${(sampleSize ?? 20_480).toLocaleString('en-US')} records`;
-    const key = /has unknown key "([^"]*)"/.exec(message)?.[1];
-    const what = key !== undefined ? `key "${key}" is not in ${sampled}, where the columns were detected` : `the types of the columns were detected from ${sampled}`;
-    return `${what}: set sample_size to -1 to read every record first, or list the keys with their types under columns`;
-  };
-}
 
 export const jsonSourceNode = defineNode({
   type: 'source.json',
@@ -204,7 +193,18 @@ values with the folder's in every row, without a word); set \`hive_partitioning:
 file's own column.
 
 **Errors.** A path that matches no file is an \`io_error\` problem before the run. A file that is
-not valid JSON stops the node with DuckDB's reason, naming the file and the line.`,
+not valid JSON stops the node with DuckDB's reason, naming the file and the line. A record that
+repeats a key (\`{"id": 1, "id": 2}\`) stops the run naming the key and the line: which value is meant
+cannot be told. A key listed under *Columns and types* is matched as written, letter case included:
+one the first file holds only in another case (\`id\` listed, \`Id\` in the file) would read \`NULL\` in
+every row, and is refused before the run naming both spellings. A file name column whose name a key
+holds in another letter case is refused too (DuckDB would rename the file name column \`_1\`).
+
+**Records that are not objects.** Planning warns, naming the record, when the first file's sample
+holds a \`null\` record among objects (DuckDB reads it as a row whose every column is \`NULL\`) or an
+array, string or number among objects (then every record is read as JSON text into one column
+\`json\`). Past the sample such a record stops the run. A file nested more than 1000 levels deep
+(within its first 8 MB) is refused before DuckDB reads it: DuckDB's reader would crash on it.`,
   example: {
     description: 'Read newline-delimited order events, flattening the nested customer object',
     params: {
@@ -230,9 +230,10 @@ not valid JSON stops the node with DuckDB's reason, naming the file and the line
     // A file whose name holds glob characters (data[1].json) is read as itself, not as a pattern.
     const resolved = ctx.path(p.path);
     const pattern = await exactFileOrPattern(resolved);
-    const explainError = jsonErrorAdvice(resolved, p.sample_size);
     const first = await firstFile(ctx, pattern);
+    if (first) await refuseDeepNesting(ctx.nodeId, first);
     const format = p.format !== 'auto' ? p.format : (await arrayBehindByteOrderMark(first)) ? 'array' : undefined;
+    if (first) await refuseListedKeysInOtherCase(ctx, first, p.columns, { format, sampleSize: p.sample_size });
     const argsWith = (hive: boolean | undefined) =>
       namedArgs({
         format,
@@ -254,12 +255,17 @@ not valid JSON stops the node with DuckDB's reason, naming the file and the line
     };
     // Listed columns that read_json would fill with loss are read as JSON and converted (shared/json-values.ts).
     let from = convertedJsonRead(`read_json(${stringLiteral(pattern)}${args ? `, ${args}` : ''})`, p.columns, (name) => stringLiteral(`column "${name}": `));
+    const read = from;
+    const advice = async () =>
+      jsonErrorAdvice({ pattern: resolved, sampleSize: p.sample_size, listed: p.columns.length > 0, hasStruct: (await describe(`SELECT * FROM ${read}`)).some((c) => c.type.startsWith('STRUCT(')) });
     await checkPartitionClash({
       nodeId: ctx.nodeId,
       hive: p.hive_partitioning,
       file: first,
       ownColumns: async (file) => (await describe(`SELECT * FROM read_json(${fileLiteral(file)}, ${argsWith(false)})`)).map((c) => c.name),
     });
+    refuseRenamedFilenameColumn(ctx.nodeId, p.filename_column, await describe(`SELECT * FROM ${read}`));
+    if (p.records_path === undefined && first) await nonObjectRecordsWarning(ctx, first, { format, sampleSize: p.sample_size, listed: p.columns.length > 0 });
     if (p.records_path === undefined && !p.flatten && p.columns.length === 0 && first) await wrappedRecordsWarning(ctx, first, () => describe(`SELECT * FROM ${from}`));
     if (p.records_path === undefined && p.columns.length === 0 && p.maximum_depth === undefined && first)
       await longIntegerWarning(ctx, first, await describe(`SELECT * FROM ${from}`), { format, sampleSize: p.sample_size });
@@ -286,9 +292,9 @@ not valid JSON stops the node with DuckDB's reason, naming the file and the line
       const declared = new Set(p.columns.map((c) => c.name.toLowerCase()));
       const mixed = p.maximum_depth !== undefined ? [] : (await describe(`SELECT * FROM ${from}`)).filter((c) => c.type === 'JSON' && !declared.has(c.name.toLowerCase()));
       const replace = mixed.map((c) => `(${ident(c.name)} ->> '$') AS ${ident(c.name)}`);
-      return { outputs: { out: `SELECT *${replace.length > 0 ? ` REPLACE (${replace.join(', ')})` : ''}\nFROM ${from}` }, explainError };
+      return { outputs: { out: `SELECT *${replace.length > 0 ? ` REPLACE (${replace.join(', ')})` : ''}\nFROM ${from}` }, explainError: await advice() };
     }
 
-    return { outputs: { out: flattenedSelect(ctx.nodeId, await describe(`SELECT * FROM ${from}`), p.flatten_separator, from) }, explainError };
+    return { outputs: { out: flattenedSelect(ctx.nodeId, await describe(`SELECT * FROM ${from}`), p.flatten_separator, from) }, explainError: await advice() };
   },
 });

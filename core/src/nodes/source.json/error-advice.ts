@@ -1,0 +1,48 @@
+import type { CompiledNode } from '../define.js';
+
+/** What the node reads with: how many records detection samples, and whether the columns are listed. */
+export interface ReadSetup {
+  pattern: string;
+  sampleSize: number | undefined;
+  listed: boolean;
+  /** Whether a top-level column is a STRUCT, which a non-object value past the sample does not fit either. */
+  hasStruct: boolean;
+}
+
+const DUPLICATE = /has duplicate key "([^"]*)"/;
+const NOT_OBJECT = /Expected OBJECT, but got ([A-Z]+)/;
+
+/**
+ * What to change when DuckDB's JSON reader stops on a record: DuckDB's own advice names options
+ * this node does not have (records, ignore_errors, union_by_name). The advice must not lead to a
+ * silent misread: every record sampled (-1) turns a file holding an array among its records into
+ * one column "json" without an error, and a duplicate key is the data's, whatever is sampled.
+ */
+export function jsonErrorAdvice(setup: ReadSetup): NonNullable<CompiledNode['explainError']> {
+  return async (message) => {
+    const m = /JSON transform error in file "([^"]*)", in line \d+/.exec(message);
+    if (!m || (m[1] !== setup.pattern && !/[*?[{]/.test(setup.pattern))) return undefined;
+    const duplicate = DUPLICATE.exec(message)?.[1];
+    if (duplicate !== undefined)
+      return `key "${duplicate}" appears twice in one record, and which value is meant cannot be told: have the file written with each key once`;
+    const typeAdvice = setup.listed ? listedAdvice() : detectedAdvice(message, setup.sampleSize);
+    const got = NOT_OBJECT.exec(message)?.[1];
+    if (got !== undefined) {
+      const record = 'a record that is not an object cannot be a row: remove it from the file, or have the file written with objects only';
+      return setup.hasStruct ? `${record}; or else a key read as a STRUCT holds a ${got} there, and ${typeAdvice}` : record;
+    }
+    return typeAdvice;
+  };
+}
+
+function listedAdvice(): string {
+  return 'the value does not fit the types listed under columns: correct the type of its key there (VARCHAR reads any value, an object or a list as its JSON text)';
+}
+
+function detectedAdvice(message: string, sampleSize: number | undefined): string {
+  if (sampleSize === -1) return 'every record was sampled: list the keys and their types under columns to read the file anyway';
+  const sampled = `the first ${(sampleSize ?? 20_480).toLocaleString('en-US')} records`;
+  const key = /has unknown key "([^"]*)"/.exec(message)?.[1];
+  const what = key !== undefined ? `key "${key}" is not in ${sampled}, where the columns were detected` : `the types of the columns were detected from ${sampled}`;
+  return `${what}: set sample_size to -1 to read every record first, or list the keys with their types under columns`;
+}
