@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import SlowestFirstSequencer from './test/support/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -9,5 +10,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Each engine call starts a worker with its own DuckDB; two files at a time suit 2 cores.
     maxWorkers: 2,
+    // The slowest files start first, so that no long file runs alone at the end.
+    sequence: { sequencer: SlowestFirstSequencer },
   },
 });

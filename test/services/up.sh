@@ -183,6 +183,7 @@ start_kafka() {
   home=$(kafka_home)
   host=${CAUDAL_TEST_KAFKA_BROKERS%%:*}; port=${CAUDAL_TEST_KAFKA_BROKERS##*:}
   if ! port_open "$host" "$port"; then
+    await_install kafka
     install_kafka
     java=java
     [ -x /usr/lib/jvm/java-17-openjdk-amd64/bin/java ] && java=/usr/lib/jvm/java-17-openjdk-amd64/bin/java
@@ -218,10 +219,14 @@ install_venv() { # install_venv <name> <pip requirement…>; a marker keyed by t
     { tail -30 "$log_dir/pip-$(basename "$venv").log" >&2; fail "pip install $* failed"; }
   touch "$marker"
 }
-start_spark() {
+install_spark() {
   install_venv spark "pyspark==$CAUDAL_PYSPARK_VERSION" "sqlglot==$CAUDAL_SQLGLOT_VERSION"
-  "$CAUDAL_TEST_SPARK_PYTHON" -c 'import pyspark, sqlglot' || fail "pyspark does not import"
   install_extra spark "pyarrow==$CAUDAL_PYARROW_VERSION"
+}
+start_spark() {
+  await_install spark
+  install_spark
+  "$CAUDAL_TEST_SPARK_PYTHON" -c 'import pyspark, sqlglot' || fail "pyspark does not import"
   command -v java >/dev/null || fail "Spark needs Java 17 on the PATH"
 }
 install_extra() { # install_extra <venv name> <pip requirement>: added to an installed venv, with its own marker
@@ -233,19 +238,25 @@ install_extra() { # install_extra <venv name> <pip requirement>: added to an ins
     { tail -30 "$log_dir/pip-$1-extra.log" >&2; fail "pip install $2 failed"; }
   touch "$marker"
 }
-start_airflow() {
+install_airflow() {
   install_venv airflow "apache-airflow==$CAUDAL_AIRFLOW_VERSION" "cryptography==$CAUDAL_AIRFLOW_CRYPTOGRAPHY_VERSION" "SQLAlchemy==$CAUDAL_AIRFLOW_SQLALCHEMY_VERSION"
   install_extra airflow "apache-airflow-providers-cncf-kubernetes==$CAUDAL_AIRFLOW_K8S_PROVIDER_VERSION"
+}
+start_airflow() {
+  await_install airflow
+  install_airflow
   AIRFLOW_HOME="$CAUDAL_SERVICES_HOME/airflow-home" "$CAUDAL_TEST_AIRFLOW_BIN" version >"$log_dir/airflow-version.log" 2>&1 || fail "airflow does not start (see $log_dir)"
 }
 
 # --- moto: an S3 API (among others) in memory, for what s3rver lacks (ListMultipartUploads) --------
+install_moto() { install_venv moto "moto[server]==$CAUDAL_MOTO_VERSION"; }
 moto_answers() { curl -sf -o /dev/null --max-time 2 "$CAUDAL_TEST_MOTO_URL/moto-api/"; }
 start_moto() {
   local host port
   host=$(url_host "$CAUDAL_TEST_MOTO_URL"); port=$(url_port "$CAUDAL_TEST_MOTO_URL")
   if ! moto_answers; then
-    install_venv moto "moto[server]==$CAUDAL_MOTO_VERSION"
+    await_install moto
+    install_moto
     nohup "$CAUDAL_SERVICES_HOME/venv-moto/bin/moto_server" -H "$host" -p "$port" >"$log_dir/moto.log" 2>&1 &
     echo $! >"$CAUDAL_SERVICES_HOME/moto.pid"
   fi
@@ -257,7 +268,34 @@ start_desktop() {
     fail "chromium, gnome-keyring or dbus is missing"
 }
 
+# --- Downloads in the background ---------------------------------------------------------------
+# On a fresh machine the Kafka jars and the Python venvs take minutes to download and install, one
+# after the other. They start here, side by side, while the servers start; each service's start
+# waits for its own (install_* then finds its marker and does nothing).
+installing=()
+install_in_background() { # install_in_background <service>
+  "install_$1" >"$log_dir/install-$1.log" 2>&1 &
+  installing+=("$1:$!")
+}
+await_install() { # await_install <service>: its background install's outcome (nothing if none ran or it was awaited)
+  local entry left=()
+  for entry in "${installing[@]}"; do
+    if [ "${entry%%:*}" = "$1" ]; then
+      wait "${entry#*:}" || { tail -30 "$log_dir/install-$1.log" >&2; fail "installing $1 failed (log: $log_dir/install-$1.log)"; }
+    else
+      left+=("$entry")
+    fi
+  done
+  installing=("${left[@]}")
+}
+want kafka && ! port_open "${CAUDAL_TEST_KAFKA_BROKERS%%:*}" "${CAUDAL_TEST_KAFKA_BROKERS##*:}" && install_in_background kafka
+want moto && ! moto_answers && install_in_background moto
+want spark && install_in_background spark
+want airflow && install_in_background airflow
+
 for s in "${all[@]}"; do
   if want "$s"; then stage "$s" "start_$s"; fi
 done
+# An install whose service needed none after all (it started answering meanwhile) still ends here.
+for entry in "${installing[@]}"; do await_install "${entry%%:*}"; done
 say "test services are up (state in $CAUDAL_SERVICES_HOME)"
