@@ -29,6 +29,10 @@ export function pgClientConfig(c: PostgresConfig) {
     ssl: c.ssl === 'disable' ? false : { rejectUnauthorized: c.ssl === 'verify-full' },
     connectionTimeoutMillis: c.connect_timeout_s * 1000,
     application_name: 'caudal',
+    // A server that vanished without closing the connection (host down, a network cut) would leave a
+    // COMMIT or PREPARE, which cannot be cancelled, waiting for ever: TCP keepalive ends it.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 30_000,
   };
 }
 

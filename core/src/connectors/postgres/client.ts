@@ -46,6 +46,43 @@ export async function connect(config: PostgresConfig, onRetry?: (message: string
   }
 }
 
+/** How long a failing load waits for the server to answer its ROLLBACK, or to close, before it drops the socket. */
+const GOODBYE_MS = 5000;
+
+/**
+ * Runs a statement that ends a failed load's transaction (ROLLBACK, ROLLBACK PREPARED), giving the
+ * server a few seconds: one that stopped answering would otherwise keep the run waiting for ever.
+ * Past that the socket is dropped, and the server rolls back an unprepared transaction itself once
+ * it notices. True when the statement succeeded.
+ */
+export async function endTransactionWithin(client: pg.Client, sql: string, ms = GOODBYE_MS): Promise<boolean> {
+  const done = await settledWithin(client.query(sql).then(() => true, () => false), ms);
+  if (done === undefined) dropSocket(client);
+  return done ?? false;
+}
+
+/** Closes a session, dropping the socket when the server does not see it off in time. */
+export async function closeWithin(client: pg.Client, ms = GOODBYE_MS): Promise<void> {
+  const done = await settledWithin(client.end().then(() => true, () => true), ms);
+  if (done === undefined) dropSocket(client);
+}
+
+async function settledWithin<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function dropSocket(client: pg.Client): void {
+  (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+}
+
 /**
  * The driver is loaded on first use: every engine worker loads the node registry, and most runs
  * never talk to PostgreSQL (this keeps ~25 ms off each worker's start).

@@ -66,14 +66,21 @@ export function explainPgError(e: unknown, ctx: PgErrorContext): CaudalError {
       return new CaudalError('io', `${prefix}: cannot reach the server: ${safe.message}`, { nodeId: ctx.nodeId, hint: `check the host and port with \`caudal connections test ${ctx.connection}\`` });
     case '42501':
       return new CaudalError('execution', `${prefix}: the connection's user may not do this on ${where(ctx.spec)}: ${safe.message}`, { nodeId: ctx.nodeId, hint: privilegeHint(ctx.spec) });
+    case '428C9': // INSERT into a generated or GENERATED ALWAYS identity column (upsert)
+    case '42P10': // COPY into a generated column (42P10 is any invalid column reference: only that one)
+      if (code === '42P10' && !/generated column/.test(safe.message)) break;
+      return new CaudalError('execution', `${prefix}: ${safe.message} of ${where(ctx.spec)}, whose values PostgreSQL computes`, {
+        nodeId: ctx.nodeId,
+        column: column ?? /column "([^"]+)"/.exec(safe.message)?.[1],
+        hint: 'leave that column out of the load (Columns not written / exclude_columns, or a select node before the sink)',
+      });
     case '2BP01':
       return new CaudalError('execution', `${prefix}: cannot replace ${where(ctx.spec)}: ${safe.message}`, {
         nodeId: ctx.nodeId,
         hint: 'mode "replace" recreates the table; use "truncate_insert" to keep it (and the views that depend on it)',
       });
-    default:
-      return new CaudalError('execution', `${prefix}: PostgreSQL said: ${safe.message}`, { nodeId: ctx.nodeId });
   }
+  return new CaudalError('execution', `${prefix}: PostgreSQL said: ${safe.message}`, { nodeId: ctx.nodeId });
 }
 
 /** What a PostgreSQL user needs for the node's work, by what it does (SQLSTATE 42501). */
@@ -86,7 +93,9 @@ function privilegeHint(spec: ReadSpec | WriteSpec | undefined): string {
     case 'truncate_insert':
       return `mode "truncate_insert" empties the table first, which needs the TRUNCATE privilege besides INSERT: ${grant}, or use "append"`;
     case 'upsert':
-      return `mode "upsert" needs SELECT, INSERT and UPDATE on the table (and DELETE with a delete flag): ${grant}`;
+      // The rows are staged in a table of the load's own in the target's schema (a temporary one
+      // could not be part of a two-phase commit), hence CREATE on the schema.
+      return `mode "upsert" needs SELECT, INSERT and UPDATE on the table (and DELETE with a delete flag), and CREATE on its schema, where it stages the rows in a table of its own for the length of the load: ${grant}`;
     default:
       return `mode "append" needs INSERT on the table (and CREATE on its schema when the table is created): ${grant}`;
   }

@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { PostgresConfig } from '../../connections/postgres/postgres.connection.js';
 import type { Column, ExternalRecovery, ExternalStage, HookIo } from '../../nodes/define.js';
-import { CaudalError } from '../../util/errors.js';
+import type { Problem } from '../../util/errors.js';
+import { CaudalError, errorMessage } from '../../util/errors.js';
 import { didYouMean } from '../../util/suggest.js';
 import type { WriteContext, WriteSource, WriteSpec } from '../connector.js';
-import { connect } from './client.js';
+import { closeWithin, connect, endTransactionWithin } from './client.js';
 import { refusedColumn } from '../assign.js';
 import { tableLockKey } from '../table-lock.js';
 import { copyIntoTable } from './copy-in.js';
@@ -39,6 +40,7 @@ export async function writePostgres(config: PostgresConfig, spec: WriteSpec, sou
       void cancelBackend(config, client).finally(() => client.end().catch(() => undefined));
     }
   }, 100);
+  const lockWatch = watchLockWaits(config, client, spec, io);
   let existing: Map<string, string> | undefined;
   try {
     await client.query('BEGIN');
@@ -53,6 +55,7 @@ export async function writePostgres(config: PostgresConfig, spec: WriteSpec, sou
     await lockTable(client, config, spec, io, ctx);
     if (spec.preSql) await client.query(spec.preSql);
     const target = pgTable(spec.table);
+    await lockTarget(client, spec);
     existing = await tableColumns(client, spec);
     let rows: number;
     if (spec.mode === 'replace') {
@@ -76,12 +79,15 @@ export async function writePostgres(config: PostgresConfig, spec: WriteSpec, sou
     if (spec.postSql) await client.query(spec.postSql);
     if (io.isCancelled()) throw new CaudalError('cancelled', 'the load was cancelled');
     clearInterval(cancelWatch);
+    await lockWatch.stop();
     return preparedLoad(client, rows, config, spec, ctx, xid);
   } catch (e) {
     clearInterval(cancelWatch);
+    await lockWatch.stop();
     // Nothing is committed yet: rolling back (or losing the connection) leaves the target as it was.
-    await client.query('ROLLBACK').catch(() => undefined);
-    await client.end().catch(() => undefined);
+    // Bounded: a server that stopped answering must not keep a failed or cancelled run waiting.
+    await endTransactionWithin(client, 'ROLLBACK');
+    await closeWithin(client);
     if (io.isCancelled()) throw new CaudalError('cancelled', 'the load was cancelled; the target is unchanged');
     throw explainPgError(e, { ...ctx, spec, password: config.password, load: { input: source.columns, table: spec.mode === 'replace' ? undefined : existing } });
   }
@@ -97,19 +103,25 @@ export async function writePostgres(config: PostgresConfig, spec: WriteSpec, sou
  */
 function preparedLoad(client: pg.Client, rows: number, config: PostgresConfig, spec: WriteSpec, ctx: WriteContext, xid: string): ExternalStage {
   let state: 'open' | 'prepared' | 'done' = 'open';
+  // A prepared transaction that may be left after a failed rollback: recovery must finish it.
+  let unfinished = false;
+  // The load's backend: ended from a new session before its transaction's outcome is looked up.
+  const pid = (client as unknown as { processID?: number }).processID ?? undefined;
   const gid = preparedId(ctx);
   // Journaled: which server the transaction is on, so only a connection to it recovers it.
   const recovery: ExternalRecovery = { connection: ctx.connection, ref: { gid, xid }, target: postgresRecoveryTarget(config) };
   const explain = (e: unknown) => explainPgError(e, { ...ctx, spec, password: config.password });
-  const end = () => client.end().catch(() => undefined);
+  const end = () => closeWithin(client);
   return {
     rows,
     // finishPrepared does nothing when the transaction was never prepared.
     recoveryIntent: ({ twoPhase }) => (twoPhase ? recovery : undefined),
     async prepare({ twoPhase }) {
+      let prepareSent = false;
       try {
         await client.query('SET CONSTRAINTS ALL IMMEDIATE');
         if (twoPhase && (await preparedTransactionsAllowed(client))) {
+          prepareSent = true;
           await client.query(`PREPARE TRANSACTION ${client.escapeLiteral(gid)}`);
           failpoint('after-pg-prepare');
           state = 'prepared';
@@ -117,10 +129,19 @@ function preparedLoad(client: pg.Client, rows: number, config: PostgresConfig, s
         }
         return { twoPhase: false };
       } catch (e) {
-        await client.query('ROLLBACK').catch(() => undefined);
+        await endTransactionWithin(client, 'ROLLBACK');
         state = 'done';
         await end();
-        throw explain(e);
+        // The server may have prepared it and the answer been lost (a cut connection): a prepared
+        // transaction outlives its session and would hold the table's locks until someone ends it.
+        const failure = explain(e);
+        if (prepareSent) {
+          await rollBackPrepared(config, recovery, pid, ctx).catch((f: unknown) => {
+            unfinished = true;
+            throw new CaudalError('execution', `${failure.message}; ${errorMessage(f)}`, { nodeId: ctx.nodeId, hint: (f as CaudalError).hint });
+          });
+        }
+        throw failure;
       }
     },
     async commit() {
@@ -131,8 +152,16 @@ function preparedLoad(client: pg.Client, rows: number, config: PostgresConfig, s
         await client.query(prepared ? `COMMIT PREPARED ${client.escapeLiteral(gid)}` : 'COMMIT');
       } catch (e) {
         // A prepared transaction outlives its session: finish it from a new one.
-        if (!prepared) throw explain(e);
-        const finished = await finishPrepared(config, recovery, 'commit');
+        if (!prepared) {
+          if (serverAnswered(e)) throw explain(e);
+          return await commitOutcomeAfterLostAnswer(config, xid, pid, ctx, explain(e));
+        }
+        const finished = await finishPrepared(config, recovery, 'commit').catch((f: unknown) => {
+          throw new CaudalError('execution', `node '${ctx.nodeId}': the answer to COMMIT PREPARED never came (${errorMessage(e)}) and the server could not be asked again (${errorMessage(f)}): table "${spec.table.schema}"."${spec.table.name}" may or may not have the new rows`, {
+            nodeId: ctx.nodeId,
+            hint: `once the server answers, see there: SELECT * FROM pg_prepared_xacts WHERE gid = '${gid}' (still prepared: COMMIT PREPARED or ROLLBACK PREPARED it) and SELECT txid_status(${xid}) (committed or aborted)`,
+          });
+        });
         if (finished?.lost) throw new CaudalError('execution', `node '${ctx.nodeId}': ${finished.lost}`, { nodeId: ctx.nodeId });
       } finally {
         await end();
@@ -143,14 +172,92 @@ function preparedLoad(client: pg.Client, rows: number, config: PostgresConfig, s
       const prepared = state === 'prepared';
       state = 'done';
       try {
-        await client.query(prepared ? `ROLLBACK PREPARED ${client.escapeLiteral(gid)}` : 'ROLLBACK');
-      } catch {
-        if (prepared) await finishPrepared(config, recovery, 'rollback').catch(() => undefined);
+        const ended = await endTransactionWithin(client, prepared ? `ROLLBACK PREPARED ${client.escapeLiteral(gid)}` : 'ROLLBACK');
+        // Unprepared, the server rolls back a transaction whose session is gone. A prepared one stays
+        // (holding its locks) until ended from a new session; when that fails too, the error names it
+        // and how to end it, and unrestored() tells the protocol to hand it over to recovery.
+        if (!ended && prepared) {
+          await rollBackPrepared(config, recovery, pid, ctx).catch((f: unknown) => {
+            unfinished = true;
+            throw new CaudalError('execution', `node '${ctx.nodeId}': ${errorMessage(f)}`, { nodeId: ctx.nodeId, hint: (f as CaudalError).hint });
+          });
+        }
       } finally {
         await end();
       }
     },
+    unrestored: () => unfinished,
   };
+}
+
+/** The server answered with an error (a SQLSTATE), rather than the connection failing: the outcome is known. */
+function serverAnswered(e: unknown): boolean {
+  return typeof (e as { severity?: unknown })?.severity === 'string';
+}
+
+/**
+ * Ends the load's old session from a new one and waits until it is gone, so the transaction it ran
+ * is settled: its COMMIT or PREPARE done or never to be (a backend still busy with one would
+ * otherwise finish it after we looked). A session of another role may not be ended: then we wait.
+ */
+async function settleOldSession(client: pg.Client, pid: number | undefined): Promise<void> {
+  if (!pid) return;
+  // Only a Caudal session of this user: should the old process id already belong to another session.
+  const ours = `pid = $1 AND pid <> pg_backend_pid() AND usename = current_user AND application_name = 'caudal'`;
+  await client.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE ${ours}`, [pid]).catch(() => undefined);
+  for (let i = 0; i < 100; i++) {
+    const { rowCount } = await client.query(`SELECT 1 FROM pg_stat_activity WHERE ${ours}`, [pid]);
+    if (!rowCount) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * A COMMIT whose answer never came (the connection was cut): the server may have committed. Asked
+ * from a new session once the old one is gone, the transaction's status says which; a committed
+ * load is a success (reporting it failed would make a rerun load the rows twice). When the server
+ * cannot be asked, the error says that the outcome is unknown.
+ */
+async function commitOutcomeAfterLostAnswer(config: PostgresConfig, xid: string, pid: number | undefined, ctx: WriteContext, failure: CaudalError): Promise<void> {
+  let status: string | null | undefined;
+  try {
+    const other = await connect(config);
+    try {
+      await settleOldSession(other, pid);
+      status = (await other.query<{ status: string | null }>('SELECT txid_status($1::bigint) AS status', [xid])).rows[0]?.status;
+    } finally {
+      await other.end().catch(() => undefined);
+    }
+  } catch (e) {
+    throw new CaudalError('execution', `${failure.message}; the server could not be asked afterwards whether its COMMIT went through (${errorMessage(e)}), so the table may or may not have the new rows`, {
+      nodeId: ctx.nodeId,
+      hint: `check the table before running again: its transaction was ${xid} (SELECT txid_status(${xid}) on the server says committed or aborted)`,
+    });
+  }
+  if (status === 'committed') return;
+  throw failure;
+}
+
+/**
+ * ROLLBACK PREPARED from a new session, once the load's old session is gone (it may still be busy
+ * preparing). Fails with the prepared transaction's id and how to end it by hand.
+ */
+async function rollBackPrepared(config: PostgresConfig, recovery: ExternalRecovery, pid: number | undefined, ctx: WriteContext): Promise<void> {
+  const gid = String(recovery.ref.gid);
+  try {
+    const other = await connect(config);
+    try {
+      await settleOldSession(other, pid);
+    } finally {
+      await other.end().catch(() => undefined);
+    }
+    await finishPrepared(config, recovery, 'rollback');
+  } catch (e) {
+    throw new CaudalError('execution', `the prepared transaction ${gid} on ${config.user}@${config.host}:${config.port}/${config.database} may still be there, holding its locks on the table: it could not be rolled back (${errorMessage(e)})`, {
+      nodeId: ctx.nodeId,
+      hint: `once the server answers, end it there: ROLLBACK PREPARED '${gid}'`,
+    });
+  }
 }
 
 /** `caudal:<run>:<node>`, within PostgreSQL's 200-byte limit for prepared-transaction ids. */
@@ -249,6 +356,53 @@ async function lockTable(client: pg.Client, config: PostgresConfig, spec: WriteS
   }
 }
 
+/** How often a running load looks whether it waits for a lock another session holds. */
+const LOCK_WATCH_MS = 2000;
+
+/**
+ * While the load runs, says who makes it wait for a lock (a session holding the table in an open
+ * transaction, a long ALTER, another run with --wait): without it the run would sit silent for as
+ * long as that lasts. Looked up from a second session, opened only once the load has run a while;
+ * said again when the holders change. It waits on: cancel stops it, as before.
+ */
+function watchLockWaits(config: PostgresConfig, client: pg.Client, spec: WriteSpec, io: HookIo): { stop(): Promise<void> } {
+  const pid = (client as unknown as { processID?: number }).processID;
+  let side: Promise<pg.Client | undefined> | undefined;
+  let busy = false;
+  let said = '';
+  const tick = async () => {
+    if (busy || !pid) return;
+    busy = true;
+    try {
+      side ??= connect(config).catch(() => undefined);
+      const other = await side;
+      if (!other) return;
+      const { rows } = await other.query<{ pid: number; who: string | null }>(
+        `SELECT x.pid, CASE WHEN b.pid IS NULL THEN NULL ELSE format('session %s (user %s, application %s, %s since %s UTC: %s)', b.pid, b.usename, coalesce(nullif(b.application_name, ''), 'none'), b.state,
+                to_char(coalesce(b.xact_start, b.backend_start) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), left(b.query, 200)) END AS who
+           FROM unnest(pg_blocking_pids($1)) AS x(pid) LEFT JOIN pg_stat_activity b ON b.pid = x.pid ORDER BY x.pid`,
+        [pid],
+      );
+      const holders = rows.map((r) => r.who ?? 'a prepared transaction (see pg_prepared_xacts)').join('; ');
+      if (holders && holders !== said) io.log(`waiting for a lock on table "${spec.table.schema}"."${spec.table.name}" held by ${holders}; the load goes on once it is released (cancel the run to stop waiting)`);
+      said = holders;
+    } catch {
+      // Only a courtesy: the load itself reports its own failures.
+    } finally {
+      busy = false;
+    }
+  };
+  const timer = setInterval(() => void tick(), LOCK_WATCH_MS);
+  return {
+    async stop() {
+      clearInterval(timer);
+      // Not awaited: a side session still connecting (an unreachable server) must not hold up the load's end.
+      void side?.then((other) => other?.end().catch(() => undefined));
+      side = undefined;
+    },
+  };
+}
+
 /** Asks the server, from a second session, to cancel what the load's session is running. */
 async function cancelBackend(config: PostgresConfig, client: pg.Client): Promise<void> {
   const pid = (client as unknown as { processID?: number }).processID;
@@ -262,6 +416,21 @@ async function cancelBackend(config: PostgresConfig, client: pg.Client): Promise
   } finally {
     await other.end().catch(() => undefined);
   }
+}
+
+/**
+ * Takes the lock the load's writes need before the table's columns are read: its definition cannot
+ * change between the checks made against it and the rows written. Otherwise an ALTER committed while
+ * the load waited for the table (behind it, or behind another session) would have the values checked
+ * against the old types and written into the new ones, which may round or cut them. Not for replace:
+ * it builds a new table beside the old one, which readers keep using until the swap.
+ */
+async function lockTarget(client: pg.Client, spec: WriteSpec): Promise<void> {
+  if (spec.mode === 'replace') return;
+  const { rows } = await client.query<{ found: boolean }>('SELECT to_regclass($1) IS NOT NULL AS found', [pgTable(spec.table)]);
+  if (!rows[0]?.found) return;
+  // TRUNCATE takes ACCESS EXCLUSIVE right after anyway; COPY, INSERT and UPDATE take ROW EXCLUSIVE, which readers pass.
+  await client.query(`LOCK TABLE ${pgTable(spec.table)} IN ${spec.mode === 'truncate_insert' ? 'ACCESS EXCLUSIVE' : 'ROW EXCLUSIVE'} MODE`);
 }
 
 /** Columns of the target (name → PostgreSQL type), or undefined when it does not exist. */
@@ -289,6 +458,43 @@ function createTableSql(table: string, columns: Column[], keys?: string[]): stri
   const defs = columns.map((c) => `${pgIdent(c.name)} ${pgTypeFor(c.type)}`);
   if (keys && keys.length > 0) defs.push(`PRIMARY KEY (${keys.map(pgIdent).join(', ')})`);
   return `CREATE TABLE ${table} (${defs.join(', ')})`;
+}
+
+/** PostgreSQL keeps the first 63 bytes of a name (NAMEDATALEN - 1) and drops the rest with a mere notice. */
+const PG_NAME_BYTES = 63;
+
+/**
+ * Names PostgreSQL would cut, each as a problem: the load would go to a table (or create columns)
+ * of another name than the one asked for, two names sharing their first 63 bytes would be one
+ * table, and a column created under a cut name is not found by the next run.
+ */
+export function namesTooLong(ctx: Pick<Ctx, 'nodeId'>, spec: Pick<WriteSpec, 'table'>, columns: Column[]): Problem[] {
+  const out: Problem[] = [];
+  const check = (what: string, name: string, path: string, column?: string) => {
+    const bytes = Buffer.byteLength(name, 'utf8');
+    if (bytes <= PG_NAME_BYTES) return;
+    out.push({
+      code: 'invalid_param',
+      path,
+      column,
+      message: `node '${ctx.nodeId}': ${what} "${name}" is ${bytes} bytes; PostgreSQL keeps only the first ${PG_NAME_BYTES} bytes of a name and would silently use "${cutName(name)}"`,
+      hint: column ? 'rename the column before the sink (a select node) to at most 63 bytes' : 'use a name of at most 63 bytes (letters outside ASCII take 2 to 4 bytes each)',
+    });
+  };
+  check('schema name', spec.table.schema, 'params.schema');
+  check('table name', spec.table.name, 'params.table');
+  for (const c of columns) check('column', c.name, 'params.table', c.name);
+  return out;
+}
+
+/** The name PostgreSQL makes of a long one: its first 63 bytes, never half a character. */
+function cutName(name: string): string {
+  let out = '';
+  for (const ch of name) {
+    if (Buffer.byteLength(out + ch, 'utf8') > PG_NAME_BYTES) break;
+    out += ch;
+  }
+  return out;
 }
 
 /** Every column of the data must exist in the target (extra target columns get their defaults). */

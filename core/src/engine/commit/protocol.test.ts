@@ -84,3 +84,46 @@ describe('commitAll, when a later destination fails and an earlier one cannot be
     expect(await existingJournal('r4', env)).toBeUndefined();
   });
 });
+
+describe('commitAll, when a durably prepared load cannot confirm its commit after the decision', () => {
+  it('undoes nothing: the other loads commit, the files stay published, and the journal is kept decided for recovery to complete', async () => {
+    const file = await fileSink('c.csv');
+    const prepared = (commit: () => Promise<void>) => stage({ prepare: async () => ({ twoPhase: true, recovery }), commit });
+    let otherCommitted = false;
+    const unsure = new ExternalParticipant('a', 'warehouse.a', prepared(async () => Promise.reject(new Error('the answer to COMMIT PREPARED never came'))));
+    const other = new ExternalParticipant(
+      'b',
+      'warehouse.b',
+      prepared(async () => {
+        otherCommitted = true;
+      }),
+    );
+    const keeper = new CommitJournal({ ...newJournal('r5', 'p', dir, undefined), states: [{ stateDir: dir, nodeId: 'src', state: { at: 5 } }] }, env);
+    await expect(commitAll([file.participant, unsure, other], keeper, log())).rejects.toThrow(/could not confirm that warehouse\.a .*committed; every other destination committed.*completed, not undone/);
+    await keeper.done();
+
+    expect(await readFile(file.target, 'utf8')).toBe('new');
+    expect(otherCommitted).toBe(true);
+    const kept = (await existingJournal('r5', env))?.journal;
+    expect(kept).toMatchObject({ decision: 'commit', abandoned: true, states: [{ nodeId: 'src' }] });
+    expect(kept?.sinks.filter((e) => e.kind === 'external').map((e) => [e.kind === 'external' && e.nodeId, e.kind === 'external' && e.committed])).toEqual([
+      ['a', false],
+      ['b', true],
+    ]);
+  });
+});
+
+describe('commitAll, when a prepare fails and leaves work it could not end', () => {
+  it('hands that load to recovery (a PREPARE whose answer was lost, then could not be rolled back)', async () => {
+    const orphan = new ExternalParticipant(
+      'a',
+      'warehouse.a',
+      stage({ recoveryIntent: () => recovery, prepare: async () => Promise.reject(new Error('PREPARE: connection lost')), unrestored: () => true }),
+    );
+    const keeper = new CommitJournal(newJournal('r6', 'p', dir, undefined), env);
+    await expect(commitAll([orphan, new ExternalParticipant('b', 'warehouse.b', stage({}))], keeper, log())).rejects.toThrow(/PREPARE: connection lost; warehouse\.a could not be put back/);
+    await keeper.done();
+    expect((await existingJournal('r6', env))?.journal).toMatchObject({ abandoned: true, sinks: [{ nodeId: 'a', recovery }] });
+  });
+});
+

@@ -46,6 +46,22 @@ export class CommitJournal {
   }
 
   /**
+   * After a decided commit that could not be confirmed everywhere (a COMMIT PREPARED whose answer
+   * was lost and whose server could not be asked again): the journal stays as it is, decided, and
+   * marked as given up by this run, so that the next run or `caudal clean` completes the commit and
+   * saves the states.
+   */
+  async handOverForward(entries: RunJournal['sinks'], log: CommitLog): Promise<void> {
+    Object.assign(this.journal, { sinks: entries, abandoned: true, tempDir: undefined });
+    try {
+      await this.save();
+      this.handedOver = true;
+    } catch (e) {
+      log.warn(`could not record what is left to complete (${errorMessage(e)})`);
+    }
+  }
+
+  /**
    * After an undo that could not put every destination back: the journal keeps only those, marked
    * for rollback and as given up by this run, so that the next run (of any pipeline), `caudal clean`
    * or `caudal doctor` finishes the undo from what was kept aside, without waiting for this process
@@ -89,7 +105,8 @@ export async function commitAll(parts: Participant[], keeper: CommitJournal, log
     for (const p of parts) await p.prepare({ twoPhase });
   } catch (e) {
     await abortAll(parts, log);
-    throw e;
+    // A prepare whose answer was lost may have left work (a prepared transaction) it could not end.
+    throw await handOverUnrestored(parts, keeper, log, e);
   }
   keeper.journal.phase = 'committing';
   await record();
@@ -114,6 +131,8 @@ export async function commitAll(parts: Participant[], keeper: CommitJournal, log
   const irreversible = parts.filter((p) => !p.reversible).sort((a, b) => a.lateFailureRank - b.lateFailureRank);
   const committed: string[] = [];
   const failed: Array<{ label: string; error: unknown }> = [];
+  /** Durably prepared after the decision, but its commit was not confirmed (an answer lost). */
+  const unconfirmed: Array<{ label: string; error: unknown }> = [];
   // The decision is recorded once the commit can be completed by recovery: before the first
   // durable destination (recovery commits a prepared transaction) or, when a destination that dies
   // with the process comes first (a Kafka or DuckDB transaction), right after it committed. Recorded
@@ -149,6 +168,13 @@ export async function commitAll(parts: Participant[], keeper: CommitJournal, log
     try {
       await p.publish();
     } catch (e) {
+      if (p.durable && keeper.journal.decision === 'commit') {
+        // Prepared durably and decided: it may have committed (its answer lost), and if not, recovery
+        // can still commit it. Undoing the others would split the run: they go on, and this one is
+        // left to recovery, which rolls the run forward.
+        unconfirmed.push({ label: p.label, error: e });
+        continue;
+      }
       // Nothing irreversible happened yet: the run is undone as a whole.
       if (committed.length === 0) await undoBeforeAnyCommit(i, e);
       failed.push({ label: p.label, error: e });
@@ -170,6 +196,15 @@ export async function commitAll(parts: Participant[], keeper: CommitJournal, log
   for (const [i, p] of parts.entries()) {
     for (const w of await p.finalize()) log.warn(w);
     if (i === 0) failpoint('after-first-finalize');
+  }
+  if (unconfirmed.length > 0) {
+    await keeper.handOverForward(parts.map((p) => p.journal()), log);
+    const names = unconfirmed.map((u) => `${u.label} (${errorMessage(u.error)})`).join('; ');
+    throw new CaudalError(
+      'execution',
+      `the run could not confirm that ${names} committed; ${[...failed.map((f) => `${f.label} failed (${errorMessage(f.error)})`), 'every other destination committed'].join(', ')}. The commit was decided, so it is completed, not undone: the run's journal keeps it for recovery`,
+      { hint: 'once the server answers again, the next run of any pipeline or `caudal clean <pipeline.json>` completes the commit (and saves the incremental states); `caudal doctor` lists it until then' },
+    );
   }
   if (failed.length > 0) {
     // The error names what committed and what did not; this process handled it, so the journal goes

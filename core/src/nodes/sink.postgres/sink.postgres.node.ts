@@ -7,7 +7,7 @@ import { postgresFields } from '../../connections/postgres/postgres.connection.j
 import { postgresConnector } from '../../connectors/postgres/postgres.connector.js';
 import { connect } from '../../connectors/postgres/client.js';
 import { explainPgError } from '../../connectors/postgres/errors.js';
-import { checkAssignments, checkColumns, tableColumns } from '../../connectors/postgres/write.js';
+import { checkAssignments, checkColumns, namesTooLong, tableColumns } from '../../connectors/postgres/write.js';
 import type { WriteSpec } from '../../connectors/connector.js';
 import { problemIfThrown, type Problem } from '../../util/errors.js';
 import { didYouMean } from '../../util/suggest.js';
@@ -95,6 +95,7 @@ export const postgresSinkNode = defineNode({
     for (const [i, k] of p.keys.entries()) {
       if (!names.includes(k)) preflight.push({ code: 'unknown_column', path: `params.keys[${i}]`, column: k, message: `node '${ctx.nodeId}': key column '${k}' is not in the input${didYouMean(k, names)}`, hint: `input columns: ${names.join(', ')}` });
     }
+    preflight.push(...namesTooLong(context, spec, input.columns));
     // Checked before anything is read: the table exists (or may be created) and takes the input's columns.
     if (preflight.length === 0) {
       const client = await connect(config).catch((e: unknown) => {
@@ -147,6 +148,22 @@ the table wait until the run commits. It waits idle while the run's other sinks 
 turns off the server's \`idle_in_transaction_session_timeout\` for itself (\`SET LOCAL\`), which
 would otherwise end it, and fail the run, on a server that sets one.
 
+**A lost connection.** A COMMIT whose answer never arrives (the connection cut as the server
+committed) is looked up from a new session: committed, the run succeeds (no second load on a rerun);
+otherwise it fails with the table unchanged. A prepared transaction whose PREPARE or ROLLBACK lost
+its connection is rolled back from a new session, so it does not stay behind holding the table's
+locks; when the server cannot be reached at all, the error names it and how to end it by hand.
+
+**Locks.** The load locks the table (ROW EXCLUSIVE, which readers pass; ACCESS EXCLUSIVE for
+truncate_insert) before it reads the table's columns, so an ALTER TABLE by someone else cannot
+change them between the checks and the write. While it waits for a lock another session holds, the
+run log says which session holds it (user, application, state, since when, its statement); the load
+goes on once that is released, or the run can be cancelled.
+
+**Names** (schema, table, columns) longer than the 63 bytes PostgreSQL keeps are refused before
+anything is read: PostgreSQL would silently cut them, and the next run would not find a column
+created under the cut name.
+
 **Creating the table.** When it is missing (and *Create the table* is on) it is created, and its
 schema too when that is missing (which needs the CREATE privilege on the database; into an existing
 schema, the privileges on the schema are enough, on either engine), with types mapped from DuckDB: integers, real/double precision, numeric(p,s), boolean, text, date, time, timetz (a time with its UTC offset),
@@ -191,7 +208,8 @@ in a NOT NULL column) fails the load naming the column, the table's and the inpu
 line of the rows sent.
 
 **Privileges** the connection's user needs: USAGE on the schema and INSERT on the table (append),
-plus UPDATE and SELECT (upsert), TRUNCATE (truncate_insert), ownership of the table (replace, which
+plus UPDATE and SELECT, and CREATE on the schema for the table it stages the rows in (upsert),
+TRUNCATE (truncate_insert), ownership of the table (replace, which
 drops and recreates it), CREATE on the schema for a table the load creates, and CREATE on the
 database only for a schema it creates. A missing one fails the load before anything is committed,
 with a hint naming what the mode needs.
