@@ -184,4 +184,30 @@ describe('quality.check: hostile parameters', () => {
     expect(problems).toEqual([expect.objectContaining({ nodeId: 'q', path: 'nodes[1].params.checks[0].max_age', message: expect.stringContaining("check 'fresh'") })]);
     expect(problems[0]!.message).toContain('negative');
   });
+
+  it('refuses length_between on a BLOB or a list, whose text form is no length anyone means, and says what measures them', async () => {
+    const doc = pipeline(
+      [
+        { id: 'src', type: 'transform.sql', params: { query: "SELECT '\\xAA\\xBB'::BLOB AS b, [1, 2] AS l, 'ab' AS t" } },
+        {
+          id: 'q',
+          type: 'quality.check',
+          params: {
+            checks: [
+              { name: 'bytes', kind: 'length_between', column: 'b', max: 2 },
+              { name: 'items', kind: 'length_between', column: 'l', max: 2 },
+              { name: 'text', kind: 'length_between', column: 't', max: 2 },
+            ],
+          },
+        },
+      ],
+      ['src -> q'],
+    );
+    const problems = await problemsOf(doc, dir);
+    expect(problems.map((p) => [p.path, p.hint])).toEqual([
+      ['nodes[1].params.checks[0].column', expect.stringContaining('octet_length("b") BETWEEN 0 AND 2 (bytes)')],
+      ['nodes[1].params.checks[1].column', expect.stringContaining('len("l") BETWEEN 0 AND 2 (elements)')],
+    ]);
+    expect(problems[0]!.message).toContain("column 'b' is BLOB");
+  });
 });

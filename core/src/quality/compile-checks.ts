@@ -157,6 +157,17 @@ function compileCheck(ctx: CompileContext<unknown>, check: Check, i: number, inp
     case 'length_between': {
       const c = col(check.column, 'column');
       const x = ident(c.name);
+      // The length of a BLOB's or a nested value's text form (`\xAA\xBB`, `[1, 2]`) is no length anyone means.
+      const measure = /^BLOB$|^BYTEA$|^VARBINARY$/i.test(c.type) ? 'octet_length' : /\[\d*\]$|^(STRUCT|MAP|UNION)\(/i.test(c.type) ? 'len' : undefined;
+      if (measure) {
+        throw paramError(
+          nodeId,
+          `${at}.column`,
+          `check '${check.name}' in node '${nodeId}': length_between counts the characters of text, and column '${c.name}' is ${c.type}`,
+          `use an expression check such as ${measure}(${x}) BETWEEN ${check.min ?? 0} AND ${check.max ?? 1000}${measure === 'octet_length' ? ' (bytes)' : ' (elements)'}`,
+          c.name,
+        );
+      }
       const len = `length(CAST(${x} AS VARCHAR))`;
       const lit = (v: number | undefined) => (v === undefined ? undefined : literal(v));
       return rows([c.name], `length ${rangeText(check.min, check.max, ' characters')}`, `${x} IS NULL OR (${rangeSql(len, lit(check.min), lit(check.max))})`);

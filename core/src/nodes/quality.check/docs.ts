@@ -12,7 +12,7 @@ See also the [quality guide](../quality.md).
 | \`between\` | \`column\`, \`min\`, \`max\` | \`min <= value <= max\`; numbers, or dates/timestamps written as ISO text. NaN fails (on FLOAT/DOUBLE columns); ±Infinity keep their order |
 | \`in_set\` | \`column\`, \`values\` | the value is one of \`values\`. On a number, boolean, date, time or timestamp column each value is converted to the column's type exactly (\`"1.5"\` matches DECIMAL 1.50, \`"2024-01-01"\` a TIMESTAMP's midnight); on a text column the values are text |
 | \`matches_regex\` | \`column\`, \`pattern\` | the whole value matches the RE2 pattern |
-| \`length_between\` | \`column\`, \`min\`, \`max\` | the text length, in characters, is within the bounds |
+| \`length_between\` | \`column\`, \`min\`, \`max\` | the text length, in characters, is within the bounds (numbers and dates by their text; a BLOB or a list is refused: an \`expression\` with \`octet_length\` or \`len\` measures those) |
 | \`expression\` | \`expression\` | the SQL predicate is true (false **and NULL** fail); it is evaluated per row, so aggregate and window functions are refused |
 | \`references\` | \`column\`, \`reference_column\`, \`reference_node\` | the value exists in \`reference_column\` of the data connected to the \`reference\` input |
 
