@@ -35,7 +35,8 @@ export function recordsSelect(nodeId: string, path: string, topLevel: Column[], 
   }
   const list = parts.map((p) => ident(p)).join('.');
   const keep = carried.map((c) => `, ${ident(c)}`).join('');
-  return `(SELECT UNNEST(${ident(RECORD)})${keep} FROM (SELECT UNNEST(${list}) AS ${ident(RECORD)}${keep} FROM ${from}))`;
+  // A null entry of the list holds no record: it would become a row of NULLs the file does not have.
+  return `(SELECT UNNEST(${ident(RECORD)})${keep} FROM (SELECT UNNEST(${list}) AS ${ident(RECORD)}${keep} FROM ${from}) WHERE ${ident(RECORD)} IS NOT NULL)`;
 }
 
 function wrongPath(nodeId: string, path: string, why: string, keys: string[], given: string): CaudalError {

@@ -48,7 +48,7 @@ const params = z
     }),
     records_path: z.string().min(1).optional().meta({
       label: 'Records path',
-      help: 'When each file is one object that holds the records in a list, the key of that list: `data` for {"data": [{...}, {...}], "meta": {...}}, with dots for a deeper one (`result.items`). Each object of the list becomes a row. Empty: the records are the top-level objects.',
+      help: 'When each file is one object that holds the records in a list, the key of that list: `data` for {"data": [{...}, {...}], "meta": {...}}, with dots for a deeper one (`result.items`). Each object of the list becomes a row (null entries are skipped). Empty: the records are the top-level objects.',
       widget: 'text',
       group: 'Structure',
       placeholder: 'data',

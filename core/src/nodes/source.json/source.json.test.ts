@@ -70,6 +70,12 @@ describe('source.json: records held in a list inside each file (records_path)', 
     ]);
   });
 
+  it('skips null entries of the list (they hold no record), where they became rows of NULLs; an empty object stays a row', async () => {
+    await writeFile(path.join(dir, 'holes.json'), JSON.stringify({ data: [{ id: 1 }, null, {}, { id: 2 }, null] }));
+    const r = await preview(src({ path: 'holes.json', records_path: 'data' }), dir, 'src');
+    expect(r.rows.map((row) => row.id)).toEqual(['1', null, '2']);
+  });
+
   it('reads a deeper list with a dotted path, and flattens its records when asked', async () => {
     await writeFile(path.join(dir, 'deep.json'), JSON.stringify({ result: { count: 2, items: [{ id: 1, customer: { city: 'Sevilla' } }, { id: 2, customer: { city: 'Lyon' } }] } }));
     const r = await preview(src({ path: 'deep.json', records_path: 'result.items', flatten: true }), dir, 'src');
