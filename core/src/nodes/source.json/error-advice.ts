@@ -1,4 +1,5 @@
 import type { CompiledNode } from '../define.js';
+import { CaudalError, errorMessage } from '../../util/errors.js';
 
 /** What the node reads with: how many records detection samples, and whether the columns are listed. */
 export interface ReadSetup {
@@ -45,4 +46,17 @@ function detectedAdvice(message: string, sampleSize: number | undefined): string
   const key = /has unknown key "([^"]*)"/.exec(message)?.[1];
   const what = key !== undefined ? `key "${key}" is not in ${sampled}, where the columns were detected` : `the types of the columns were detected from ${sampled}`;
   return `${what}: set sample_size to -1 to read every record first, or list the keys with their types under columns`;
+}
+
+/**
+ * DuckDB's own message for an object with two keys that differ only in letter case below the top
+ * level names an option this node does not have (ignore_errors) and no file.
+ */
+export function explainCaseTwins(e: unknown, nodeId: string, file: string): unknown {
+  const key = /Duplicate name "([^"]*)" in struct auto-detected in JSON/.exec(errorMessage(e))?.[1];
+  if (key === undefined) return e;
+  return new CaudalError('validation', `node '${nodeId}': an object in ${file} has two keys that differ only in letter case ("${key}" in two spellings, inside a nested object): column and field names ignore case, so they cannot be told apart`, {
+    nodeId,
+    hint: 'set maximum_depth (e.g. 1) to read the nested objects as JSON text, or list the top-level key under columns with type JSON, then pick the fields out with json_extract',
+  });
 }
