@@ -149,6 +149,13 @@ describe('upsert through a work index and _reindex', () => {
     expect([...es.indices.get('customers')!.docs.keys()]).toEqual(['9']);
   });
 
+  it('an id over 512 bytes, or empty, stops the load before anything is sent (Elasticsearch would refuse the whole bulk request)', async () => {
+    const es = new FakeCluster();
+    await expect(stage(es, spec(), `SELECT repeat('é', 300) AS id, 'a' AS name`)).rejects.toThrow(/document id 'é{60}…' of 600 bytes \(from id\); Elasticsearch takes ids of 1 to 512 bytes/);
+    await expect(stage(es, spec(), `SELECT '' AS id, 'a' AS name`)).rejects.toThrow(/an empty document id \(from id\)/);
+    expect(es.requests.filter((r) => r.includes('_bulk'))).toEqual([]);
+  });
+
   it('a duplicate id stops the load before anything is sent', async () => {
     const es = new FakeCluster();
     await expect(stage(es, spec(), `SELECT * FROM (VALUES (1, 'a'), (1, 'b')) t(id, name)`)).rejects.toThrow(/document id '1' is produced by 2 rows/);

@@ -106,6 +106,15 @@ async function encode(db: Db, spec: EsWriteSpec, source: EsWriteSource, ctx: Ctx
       hint: 'filter out or fill rows with missing keys before the sink',
     });
   }
+  // Elasticsearch refuses an id over 512 bytes, or empty, and with it the whole bulk request.
+  const [bad] = await db.rows(`SELECT left(_id, 60) AS id, octet_length(encode(_id))::BIGINT AS bytes FROM ${source.table} WHERE _id = '' OR octet_length(encode(_id)) > 512 LIMIT 1`);
+  if (bad) {
+    const what = Number(bad.bytes) === 0 ? 'an empty document id' : `document id '${String(bad.id)}…' of ${String(bad.bytes)} bytes`;
+    throw new CaudalError('execution', `node '${ctx.nodeId}': ${what} (from ${spec.idColumns.join(', ')}); Elasticsearch takes ids of 1 to 512 bytes`, {
+      nodeId: ctx.nodeId,
+      hint: 'use shorter id columns, or a hash of them (e.g. a derive node with md5(...)) as the id',
+    });
+  }
   const [dup] = await db.rows(`SELECT _id, count(*)::BIGINT AS n FROM ${source.table} GROUP BY _id HAVING count(*) > 1 LIMIT 1`);
   if (dup) {
     throw new CaudalError('execution', `node '${ctx.nodeId}': document id '${String(dup._id)}' is produced by ${String(dup.n)} rows; one id holds one document`, {

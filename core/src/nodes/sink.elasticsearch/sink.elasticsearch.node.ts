@@ -20,7 +20,7 @@ const params = z
       help: 'upsert: documents are indexed by id into the index (others stay). replace: a new index with exactly this data, swapped in behind the alias in one step; the old index is deleted after the swap.',
       widget: 'select',
     }),
-    id_columns: z.array(z.string().min(1)).default([]).meta({ label: 'Id columns', help: 'The document id is these columns\' values joined with ":", so a rerun overwrites a document instead of adding a second one. Required for upsert.', widget: 'columns' }),
+    id_columns: z.array(z.string().min(1)).default([]).meta({ label: 'Id columns', help: 'The document id is these columns\' values joined with ":", so a rerun overwrites a document instead of adding a second one (ids of 1 to 512 bytes: a longer or empty one stops the load before anything is sent). Required for upsert.', widget: 'columns' }),
     on_error: z.enum(['fail', 'reject']).default('fail').meta({ label: 'Refused documents', help: 'fail: a document Elasticsearch refuses (e.g. a value its mapping cannot parse) fails the run. reject: such rows go to the rejects port with the reason, the others are published.', widget: 'select' }),
     create_index: z.boolean().default(true).meta({ label: 'Create the index when missing', help: 'upsert: with mappings derived from the data.', widget: 'boolean' }),
     mappings: z.record(z.string(), z.record(z.string(), z.unknown())).default({}).meta({ label: 'Mapping overrides', help: 'Field → Elasticsearch mapping, over the one derived from the column types, e.g. {"name": {"type": "keyword"}}.', widget: 'key-value', group: 'Index' }),
