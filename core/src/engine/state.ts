@@ -63,6 +63,20 @@ async function readStateFile(file: string, nodeId: string): Promise<StoredState 
   }
 }
 
+/**
+ * Pipeline names become folder names (safeName), so `sales/eu` and `sales eu` share one folder: a
+ * state saved by the other would be taken as this pipeline's (a watermark past rows it never read).
+ */
+function ownedBy(stored: StoredState, pipeline: string, file: string): StoredState {
+  if (typeof stored.pipeline === 'string' && stored.pipeline !== pipeline) {
+    throw new CaudalError('validation', `the state at ${file} belongs to pipeline '${stored.pipeline}', not '${pipeline}': both names give the state folder '${safeName(pipeline)}'`, {
+      nodeId: stored.nodeId,
+      hint: `rename one of the two pipelines (names that differ in more than punctuation and spaces), or run them with different --state-dir; if '${pipeline}' was renamed from '${stored.pipeline}', set the name back, or set its watermark again with \`caudal state set\``,
+    });
+  }
+  return stored;
+}
+
 async function writeStateFile(file: string, doc: StoredState): Promise<void> {
   await writeFileAtomic(file, JSON.stringify(doc, null, 2) + '\n');
 }
@@ -76,12 +90,13 @@ export async function readNodeState(stateDir: string, pipeline: string, nodeId: 
   const unkeyedFile = stateFile(stateDir, pipeline, nodeId);
   if (!key) {
     const stored = await readStateFile(unkeyedFile, nodeId);
-    return stored && { stored, adopted: false };
+    return stored && { stored: ownedBy(stored, pipeline, unkeyedFile), adopted: false };
   }
   const keyed = await readStateFile(stateFile(stateDir, pipeline, nodeId, key.key), nodeId);
-  if (keyed) return { stored: keyed, adopted: false };
+  if (keyed) return { stored: ownedBy(keyed, pipeline, stateFile(stateDir, pipeline, nodeId, key.key)), adopted: false };
   const unkeyed = await readStateFile(unkeyedFile, nodeId);
   if (!unkeyed) return undefined;
+  ownedBy(unkeyed, pipeline, unkeyedFile);
   const stored: StoredState = { ...unkeyed, pipeline, nodeId, key: key.key, source: key.source, adoptedAt: new Date().toISOString() };
   await writeStateFile(stateFile(stateDir, pipeline, nodeId, key.key), stored);
   await rm(unkeyedFile, { force: true });
