@@ -7,7 +7,7 @@ import type { RunSummary } from '../core/src/engine/protocol.js';
 import type { ResolvedConnection } from '../core/src/nodes/define.js';
 import { afterFile } from './support/cleanup.js';
 import { pipeline, tempDir } from './support/pipeline.js';
-import { PG, pgClient, pgConnection, pgSandbox } from './support/postgres.js';
+import { dropReplicationAfterFile, PG, pgClient, pgConnection, pgSandbox } from './support/postgres.js';
 
 /**
  * source.postgres_cdc against hostile changes and servers: updates that move a row's key while a
@@ -19,19 +19,7 @@ const { schema, q } = await pgSandbox();
 const dir = await tempDir('caudal-cdc-hostile-');
 const tag = `cdch_${randomUUID().slice(0, 8)}`;
 
-afterFile(async () => {
-  const client = await pgClient();
-  try {
-    const like = `%${tag}%`;
-    await client.query(`SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name LIKE $1 AND active_pid IS NOT NULL`, [like]);
-    await sleep(300);
-    await client.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE $1`, [like]);
-    const { rows } = await client.query<{ sql: string }>(`SELECT format('DROP PUBLICATION %I', pubname) AS sql FROM pg_publication WHERE pubname LIKE $1`, [like]);
-    for (const r of rows) await client.query(r.sql);
-  } finally {
-    await client.end();
-  }
-});
+dropReplicationAfterFile(tag);
 
 type Params = Record<string, unknown>;
 

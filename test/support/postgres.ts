@@ -105,3 +105,24 @@ export async function pgLoginRole(password: string): Promise<string> {
   });
   return role;
 }
+
+/**
+ * After the file: drops every replication slot and publication whose name holds `tag` (a slot left
+ * behind keeps WAL on the shared server for ever), ending the sessions that still read them.
+ */
+export function dropReplicationAfterFile(tag: string): void {
+  afterFile(async () => {
+    // Own client: a sandbox's is closed by its own cleanup, which runs after this one.
+    const client = await pgClient();
+    try {
+      const like = `%${tag}%`;
+      await client.query(`SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name LIKE $1 AND active_pid IS NOT NULL`, [like]);
+      await new Promise((r) => setTimeout(r, 300));
+      await client.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE $1`, [like]);
+      const { rows } = await client.query<{ sql: string }>(`SELECT format('DROP PUBLICATION %I', pubname) AS sql FROM pg_publication WHERE pubname LIKE $1`, [like]);
+      for (const r of rows) await client.query(r.sql);
+    } finally {
+      await client.end();
+    }
+  });
+}

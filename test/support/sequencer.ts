@@ -2,26 +2,32 @@ import { relative } from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
- * Two files run at a time; on a fresh clone vitest has no durations cached and starts the largest
- * files first, so a long, small file (the Spark conformance corpus lives in another file) could
- * start last and run alone while the other worker idles: about a minute of CI. The files measured
- * slowest in CI start first; the rest keep vitest's own order. Only the order changes.
+ * Two files run at a time. On a fresh clone vitest has no durations cached and starts the largest
+ * files first, so a long but small file could start last and run alone while the other worker idles.
+ * The files measured slowest in CI start first, in this order; the rest keep vitest's own order.
+ * Each Spark file keeps both cores busy with its JVM, and two of them side by side each took 10-35 %
+ * longer (CI of 2026-12-06): they are spaced out with files that mostly wait on servers between
+ * them, sized so that the other worker is on those when the next Spark file starts. Only the order
+ * changes, never what runs.
  */
 const SLOWEST_FIRST = [
-  'test/spark/conformance.test.ts',
-  'test/spark/crash.test.ts',
+  'test/spark/conformance.test.ts', // ~280 s
   'test/rest-source.test.ts',
-  'test/spark/postgres-loads.test.ts',
   'test/kafka-watch.test.ts',
   'test/kafka.test.ts',
-  'test/postgres-sink.test.ts',
-  'test/quality.test.ts',
+  'test/spark/crash.test.ts', // ~215 s
   'test/postgres-sink-values.test.ts',
-  'test/spark/cli.test.ts',
   'test/redis-sink.test.ts',
+  'test/postgres-sink.test.ts',
+  'test/cdc-hostile.test.ts',
+  'test/spark/postgres-loads.test.ts', // ~115 s
+  'test/quality.test.ts',
+  'test/quality-hostile.test.ts',
+  'test/postgres-cdc-safety.test.ts',
+  'test/spark/cli.test.ts', // ~65 s
   'test/airflow-export.test.ts',
   'test/postgres-incremental.test.ts',
-  'test/postgres-cdc-safety.test.ts',
+  'test/spark/params-paths.test.ts',
 ];
 
 export default class SlowestFirstSequencer extends BaseSequencer {
