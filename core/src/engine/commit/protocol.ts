@@ -63,9 +63,9 @@ export class CommitJournal {
 
   /**
    * After an undo that could not put every destination back: the journal keeps only those, marked
-   * for rollback and as given up by this run, so that the next run (of any pipeline), `caudal clean`
-   * or `caudal doctor` finishes the undo from what was kept aside, without waiting for this process
-   * to end (a studio or a watch lives on).
+   * for rollback and as given up by this run, so that the next run (of any pipeline) or `caudal clean`
+   * finishes the undo from what was kept aside (`caudal doctor` lists it), without waiting for this
+   * process to end (a studio or a watch lives on).
    */
   async handOver(entries: RunJournal['sinks'], log: CommitLog): Promise<void> {
     Object.assign(this.journal, { phase: 'committing', decision: undefined, states: undefined, tempDir: undefined, sinks: entries, abandoned: true });
