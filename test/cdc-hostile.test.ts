@@ -220,11 +220,16 @@ describe('source.postgres_cdc under hostile changes and servers', () => {
     await q(`INSERT INTO vanish VALUES (1, 'a')`);
     await until('the first change', async () => ((await rows()) >= 1 || ended ? true : undefined));
     expect(ended && failure(ended)).toBeUndefined();
+    // Time for the next batch to be planned and waiting for changes, where the drop went unnoticed.
+    // (Dropped while that batch is still being planned, its planning says the table does not exist.)
+    await sleep(5_000);
     await q(`DROP TABLE vanish`);
     const done = await until('the watch to stop', async () => ended, 40_000).finally(() => watch.stop());
     expect(done.status).toBe('failed');
-    expect(failure(done)).toContain(shown(`${schema}.vanish is no longer in publication '${slot}': it was dropped (and perhaps created again) or renamed while --watch waited`));
-    expect(failure(done)).toContain(`pg_drop_replication_slot('${slot}')`);
+    const waiting = `${schema}.vanish is no longer in publication '${slot}': it was dropped (and perhaps created again) or renamed while --watch waited`;
+    const planning = `table ${schema}.vanish does not exist`;
+    expect([waiting, planning].map(shown).some((m) => failure(done).includes(m)), failure(done)).toBe(true);
+    if (failure(done).includes(shown(waiting))) expect(failure(done)).toContain(`pg_drop_replication_slot('${slot}')`);
   }, 90_000);
 
   it('says which open transaction the first run waits for while it creates the slot (it waited without a word)', async () => {
