@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { caudal } from './support/cli.js';
@@ -42,7 +41,10 @@ async function project(name: string, pgTable: string, pgMode: 'replace' | 'appen
   const dir = path.join(root, name);
   await mkdir(path.join(dir, 'out'), { recursive: true });
   const runtime = path.join(dir, 'runtime');
-  const env = { ...pgSecretEnv('db'), CAUDAL_RUNTIME_DIR: runtime, CAUDAL_CONFIG_DIR: path.join(dir, 'config') };
+  // A temp folder of its own: runs of the session's other test files sweep dead processes' temp
+  // folders in theirs (a killed run's, before this file looks for it), and doctor reports theirs.
+  await mkdir(path.join(dir, 'tmp'), { recursive: true });
+  const env = { ...pgSecretEnv('db'), CAUDAL_RUNTIME_DIR: runtime, CAUDAL_CONFIG_DIR: path.join(dir, 'config'), TMPDIR: path.join(dir, 'tmp') };
   await writePgConnectionsFile(dir);
   const rows = (n: number) => `SELECT range::INT AS id, 'row ' || range AS name FROM range(1, ${n + 1})`;
   const doc = {
@@ -203,7 +205,7 @@ describe('commit protocol: all or nothing across files, DuckDB and PostgreSQL', 
     child.kill('SIGKILL');
     const killed = await result;
     expect(killed.signal).toBe('SIGKILL');
-    const tempFolders = (await readdir(os.tmpdir())).filter((f) => f.startsWith(`caudal-run-`) && f.includes(`p${child.pid}-`));
+    const tempFolders = (await readdir(path.join(p.dir, 'tmp'))).filter((f) => f.startsWith(`caudal-run-`) && f.includes(`p${child.pid}-`));
     expect(tempFolders.length).toBe(1);
     expect((await debris(p)).some((d) => d.startsWith('file'))).toBe(true);
     expect(await p.snapshot()).toEqual(before);
@@ -213,7 +215,7 @@ describe('commit protocol: all or nothing across files, DuckDB and PostgreSQL', 
     await writeFile(path.join(p.dir, 'pipeline.json'), JSON.stringify(doc, null, 2));
     const r = await p.run();
     expect(r.code, r.stderr).toBe(0);
-    expect(existsSync(path.join(os.tmpdir(), tempFolders[0]!))).toBe(false);
+    expect(existsSync(path.join(p.dir, 'tmp', tempFolders[0]!))).toBe(false);
     expect(await debris(p)).toEqual([]);
     expect(await p.snapshot()).toEqual(after);
   });
@@ -223,7 +225,8 @@ describe('commit protocol: a run whose destinations are all files', () => {
   it('killed while dropping the old copies (finalize), is completed by recovery: never files of two runs', async () => {
     const dir = path.join(root, 'files-only');
     await mkdir(path.join(dir, 'out'), { recursive: true });
-    const env = { CAUDAL_RUNTIME_DIR: path.join(dir, 'runtime'), CAUDAL_CONFIG_DIR: path.join(dir, 'config') };
+    await mkdir(path.join(dir, 'tmp'), { recursive: true });
+    const env = { CAUDAL_RUNTIME_DIR: path.join(dir, 'runtime'), CAUDAL_CONFIG_DIR: path.join(dir, 'config'), TMPDIR: path.join(dir, 'tmp') };
     const sinks = ['a', 'b', 'c'];
     const doc = {
       format: 'caudal.pipeline/1',

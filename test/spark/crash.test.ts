@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { caudal, startCaudal } from '../support/cli.js';
 import { inDb } from '../support/duckdb.js';
+import { afterFile } from '../support/cleanup.js';
 import { tempDir } from '../support/pipeline.js';
 import { Db } from '../../core/src/compiler/db.js';
 import { runJournal } from '../../core/src/engine/commit/journal.js';
@@ -22,6 +22,11 @@ import { useSparkPython } from './support.js';
 const { client, schema, q } = await pgSandbox();
 const root = await tempDir('caudal-spark-crash-');
 useSparkPython();
+// A test that fails before its recovery leaves its load prepared: ended before the schema is dropped
+// (it would wait on its locks), so that no other test or file waits behind it.
+afterFile(async () => {
+  for (const gid of await preparedTransactionsIn(client, schema)) await client.query(`ROLLBACK PREPARED '${gid.replace(/'/g, "''")}'`);
+});
 
 interface Snapshot {
   csv: string;
@@ -35,7 +40,10 @@ const after: Snapshot = { csv: 'id,name\n1,row 1\n2,row 2\n3,row 3\n', parquet: 
 async function project(name: string) {
   const dir = path.join(root, name);
   await mkdir(path.join(dir, 'out'), { recursive: true });
-  const env = { ...pgSecretEnv('db'), CAUDAL_RUNTIME_DIR: path.join(dir, 'runtime'), CAUDAL_CONFIG_DIR: path.join(dir, 'config') };
+  // A temp folder of its own: every run of the session's other test files sweeps the temp folders of
+  // dead processes in theirs, and would take a killed run's before this file's checks look for it.
+  await mkdir(path.join(dir, 'tmp'), { recursive: true });
+  const env = { ...pgSecretEnv('db'), CAUDAL_RUNTIME_DIR: path.join(dir, 'runtime'), CAUDAL_CONFIG_DIR: path.join(dir, 'config'), TMPDIR: path.join(dir, 'tmp') };
   await writePgConnectionsFile(dir);
   await writeFile(path.join(dir, 'new.csv'), 'id,name\n1,row 1\n2,row 2\n3,row 3\n');
   await writeFile(path.join(dir, 'out/orders.csv'), before.csv);
@@ -184,7 +192,7 @@ describe('caudal run --engine spark: a Spark driver killed outright', () => {
     // kill -9 of the whole process group: caudal, spark-submit's JVM and the Python driver.
     process.kill(-child.pid!, 'SIGKILL');
     expect((await result).signal).toBe('SIGKILL');
-    const tempFolders = (await readdir(os.tmpdir())).filter((f) => f.startsWith('caudal-run-') && f.includes(`p${child.pid}-`));
+    const tempFolders = (await readdir(path.join(p.dir, 'tmp'))).filter((f) => f.startsWith('caudal-run-') && f.includes(`p${child.pid}-`));
     expect(tempFolders.length).toBeGreaterThan(0);
     // Published but undecided: the new CSV is in place, the old one aside, the table in a prepared
     // transaction (which holds it locked: reading it now would wait for the recovery).
@@ -203,7 +211,7 @@ describe('caudal run --engine spark: a Spark driver killed outright', () => {
     expect(clean.code, clean.stdout + clean.stderr).toBe(0);
     expect(await p.snapshot()).toEqual(before);
     expect(await p.debris()).toEqual([]);
-    for (const f of tempFolders) expect(existsSync(path.join(os.tmpdir(), f))).toBe(false);
+    for (const f of tempFolders) expect(existsSync(path.join(p.dir, 'tmp', f))).toBe(false);
   });
 
   it('one run at a time: a second run of the pipeline while a Spark run holds it exits 75 naming that run; so does a DuckDB run', { timeout: 600_000 }, async () => {
