@@ -327,29 +327,44 @@ export class KafkaConsumerSession {
 
   /**
    * The group rebalanced while the batch was written (a member joined or left): the coordinator
-   * refuses a commit of the old generation. Once this member has joined again, the offsets of the
-   * partitions it still owns are committed with the new generation, unless the group is already
-   * further (another member read and committed past them meanwhile). A partition now owned by
-   * another member cannot be committed for it: the refusal stands (its new owner reads those
-   * messages again).
+   * refuses a commit of the old generation. Once this member has joined again, the batch's offsets
+   * are committed with the new generation where the group is not already further (another member
+   * read and committed past them meanwhile). That includes partitions the rebalance gave to another
+   * member: the batch is in the destinations, so moving the group's position up to its end loses
+   * nothing, and the partition's next owner (this member again, once a short-lived member left)
+   * does not read it twice. A group that rebalances again during that commit (the member that
+   * joined leaves at once) is waited for again, up to REJOIN_WAIT_MS in all.
    */
   private async commitAfterRejoin(offsets: Array<{ topic: string; partition: number; offset: string }>, joinsBefore: number, refusal: unknown): Promise<void> {
-    if (this.joins === joinsBefore) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        new Promise<void>((resolve) => this.joinWaiters.push(resolve)),
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, REJOIN_WAIT_MS))),
-      ]);
-      clearTimeout(timer);
+    const deadline = Date.now() + REJOIN_WAIT_MS;
+    let seen = joinsBefore;
+    let lastRefusal = refusal;
+    for (;;) {
+      if (this.joins === seen) await this.nextJoin(deadline - Date.now());
+      if (this.joins === seen || this.failure) throw lastRefusal;
+      seen = this.joins;
+      const stored = await this.committedOffsets();
+      const behind = offsets.filter((o) => (stored.get(key(o.topic, o.partition)) ?? -1n) < BigInt(o.offset));
+      if (behind.length === 0) return;
+      try {
+        await this.consumer.commitOffsets(behind);
+        await this.checkCommitted(behind);
+        return;
+      } catch (e) {
+        if (!isRebalanceRefusal(e) || Date.now() >= deadline) throw e;
+        lastRefusal = e;
+      }
     }
-    if (this.joins === joinsBefore || this.failure) throw refusal;
-    const lost = offsets.filter((o) => !this.assigned?.has(key(o.topic, o.partition)));
-    if (lost.length > 0) throw refusal;
-    const stored = await this.committedOffsets();
-    const behind = offsets.filter((o) => (stored.get(key(o.topic, o.partition)) ?? -1n) < BigInt(o.offset));
-    if (behind.length === 0) return;
-    await this.consumer.commitOffsets(behind);
-    await this.checkCommitted(behind);
+  }
+
+  /** Resolves at this member's next join of the group, or after `ms`. */
+  private async nextJoin(ms: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => this.joinWaiters.push(resolve)),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, ms)))),
+    ]);
+    clearTimeout(timer);
   }
 
   /**

@@ -197,8 +197,10 @@ Elasticsearch) therefore end up with each message exactly once; append sinks may
 replayed batch twice after a crash between their commit and the offset commit. A rebalance of the
 group (another member joining or leaving) replays nothing by itself: a partition this member keeps
 continues where its reading ended, and an offset commit the group refused because it rebalanced
-meanwhile is made again once this member has joined again, for the partitions it still owns. A
-broker lost mid-run fails the run naming the cause. An offset
+meanwhile is made again once this member has joined again (the group may rebalance more than
+once; the commit waits up to 30 s in all), also for a partition the rebalance gave to another
+member, unless the group is already further there. A broker lost mid-run fails the run naming the
+cause. An offset
 commit that fails after the sinks committed (the broker went away, or the group was rebalanced and
 refuses the commit) fails the run, or in \`--watch\` that batch (the watch stops there), saying that
 the destinations have the rows and that the next run reads the same messages again: a sink that
