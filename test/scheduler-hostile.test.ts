@@ -5,6 +5,7 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../core/src/scheduler/alert-types.js';
 import { sendEmail } from '../core/src/scheduler/alerts/email.js';
@@ -17,7 +18,7 @@ import { ProcessRunner } from '../core/src/scheduler/process-runner.js';
 import { Scheduler } from '../core/src/scheduler/scheduler.js';
 import { type SchedulerState, StateStore } from '../core/src/scheduler/state.js';
 import { collectLog, failed, FakeRunner, KillableStore } from './support/fake-runner.js';
-import { self } from '../core/src/util/owner.js';
+import { processStarted, self } from '../core/src/util/owner.js';
 import { tempDir } from './support/pipeline.js';
 
 /**
@@ -444,6 +445,48 @@ describe('process runner, hostile: restarted after its run ended and the pid was
       await writeFile(path.join(runDir, 'run.json'), JSON.stringify(record));
       const found = await new ProcessRunner().reattach({ runId: record.runId, dir: runDir, pid });
       expect(found).toEqual({ outcome: expect.objectContaining({ status: 'succeeded', rows: 42 }) });
+    } finally {
+      stranger.kill('SIGKILL');
+    }
+  }, 20_000);
+
+  it.runIf(process.platform === 'linux')('a run killed outright (its record still says running) whose pid went to a stranger: recorded as interrupted, the stranger neither followed nor signalled', async () => {
+    const dir = await tempDir('caudal-sched-hostile-');
+    const runDir = path.join(dir, '.caudal', 'runs', '20260501T050000-abcd1234');
+    await mkdir(runDir, { recursive: true });
+    const stranger = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+    try {
+      const pid = stranger.pid!;
+      await sleep(100);
+      // The killed run's record: its pid, with the start time of the process that had it then.
+      const killedRunStarted = `${processStarted(pid)!}0`;
+      const record = { runId: '20260501T050000-abcd1234', pipeline: 'load.json', pipelinePath: path.join(dir, 'load.json'), status: 'running', startedAt: '2026-05-01T05:00:00.000Z', elapsedMs: null, rows: null, qualityScore: null, targets: [], params: {}, dir: runDir, job: 'load', trigger: 'schedule', attempt: 1, slot: '2026-05-01T05:00:00.000Z', summary: null, owner: { host: self.host, pid, started: killedRunStarted } };
+      await writeFile(path.join(runDir, 'run.json'), JSON.stringify(record));
+      const found = await new ProcessRunner().reattach({ runId: record.runId, dir: runDir, pid });
+      expect(found).toEqual({ outcome: expect.objectContaining({ status: 'interrupted', error: expect.objectContaining({ kind: 'interrupted' }) }) });
+      expect(JSON.parse(await readFile(path.join(runDir, 'run.json'), 'utf8'))).toMatchObject({ status: 'failed' });
+      expect(stranger.exitCode).toBeNull();
+      expect(stranger.signalCode).toBeNull();
+    } finally {
+      stranger.kill('SIGKILL');
+    }
+  }, 20_000);
+});
+
+describe('process runner, hostile: a run killed before it wrote its record, its pid given to a stranger', () => {
+  it.runIf(process.platform === 'linux')('is not followed: the pid is checked against the start time the scheduler noted', async () => {
+    const dir = await tempDir('caudal-sched-hostile-');
+    const runDir = path.join(dir, '.caudal', 'runs', '20260501T060000-abcd1234');
+    await mkdir(runDir, { recursive: true });
+    const stranger = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+    try {
+      const pid = stranger.pid!;
+      await sleep(100);
+      const found = await new ProcessRunner().reattach({ runId: '20260501T060000-abcd1234', dir: runDir, pid, pidStarted: `${processStarted(pid)!}0` });
+      expect(found).toEqual({ outcome: expect.objectContaining({ status: 'interrupted' }) });
+      // The same pid noted with the stranger's own start time is that process: followed.
+      const followed = await new ProcessRunner().reattach({ runId: '20260501T060000-abcd1234', dir: runDir, pid, pidStarted: processStarted(pid) });
+      expect(followed).toMatchObject({ pid });
     } finally {
       stranger.kill('SIGKILL');
     }

@@ -307,7 +307,7 @@ export const runRecordSchema = z.object({
   attempt: z.number().optional(),
   slot: z.string().nullable().optional(),
   /** The process running it (host tag and pid): a record left "running" by a process that is gone never finishes. */
-  owner: z.object({ host: z.string(), pid: z.number() }).optional(),
+  owner: z.object({ host: z.string(), pid: z.number(), started: z.string().optional() }).optional(),
 });
 export type RunRecord = z.infer<typeof runRecordSchema>;
 

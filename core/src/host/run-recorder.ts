@@ -78,7 +78,7 @@ export class RunRecorder {
       rows: null,
       qualityScore: null,
       summary: null,
-      owner: { host: self.host, pid: self.pid },
+      owner: { host: self.host, pid: self.pid, started: self.started },
     };
     await writeRun(record);
     return new RunRecorder(record, new EventLog(start.dir));

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readRun, type StoredRun, writeRun } from '../host/run-history.js';
 import { packageRoot } from '../util/package-root.js';
-import { processAlive } from '../util/owner.js';
+import { ownerIsDead, processAlive, self } from '../util/owner.js';
 import type { JobRunner, JobRunRequest, RunningJob, RunOutcome } from './runner.js';
 
 /** The log of a run's process (its stderr: progress is off, errors and hints land here). */
@@ -65,7 +65,7 @@ export class ProcessRunner implements JobRunner {
     if (record && record.status !== 'running') await writeRun({ ...record, error: { kind: error.kind, message: error.message } });
   }
 
-  async reattach(run: { runId: string; dir: string; pid: number | null }, req?: JobRunRequest): Promise<RunningJob | { outcome: RunOutcome } | { notStarted: true }> {
+  async reattach(run: { runId: string; dir: string; pid: number | null; pidStarted?: string }, req?: JobRunRequest): Promise<RunningJob | { outcome: RunOutcome } | { notStarted: true }> {
     let pid = run.pid;
     if (pid === null) {
       // The scheduler stopped right after starting it, before noting the pid: the run's record has it.
@@ -86,8 +86,9 @@ export class ProcessRunner implements JobRunner {
       while (pid !== null && processAlive(pid) && Date.now() < until) await sleep(100);
       return { outcome: await outcomeOf(run.dir, null, null, req) };
     }
-    // Same process only if the record names it (a pid may have been reused since).
-    const same = pid !== null && (!record?.owner || record.owner.pid === pid);
+    // Same process only if the record names it, started when the record says (a pid may have been
+    // reused since: a stranger is never followed, nor signalled at the job's timeout).
+    const same = pid !== null && (record?.owner ? record.owner.pid === pid && !ownerIsDead(record.owner) : !ownerIsDead({ host: self.host, pid, started: run.pid === pid ? run.pidStarted : undefined }));
     if (pid !== null && same && processAlive(pid)) {
       const livePid = pid;
       const done = (async () => {

@@ -49,7 +49,7 @@ export interface JobRunner {
    * it to the end), or gone (its outcome from its run folder; a run that never finished is
    * `interrupted`). `pid` null: the scheduler stopped right after starting it.
    */
-  reattach(run: { runId: string; dir: string; pid: number | null }, request?: JobRunRequest): Promise<RunningJob | { outcome: RunOutcome } | { notStarted: true }>;
+  reattach(run: { runId: string; dir: string; pid: number | null; pidStarted?: string }, request?: JobRunRequest): Promise<RunningJob | { outcome: RunOutcome } | { notStarted: true }>;
   /**
    * Notes in the run's record what only the scheduler knows (it was stopped at its timeout), so
    * the history (`caudal jobs history`) says what the scheduler's log says.

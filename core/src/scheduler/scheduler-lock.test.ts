@@ -40,6 +40,15 @@ describe('the scheduler lock', () => {
     await (await acquireSchedulerLock(project)).release();
   });
 
+  it("is taken over from an earlier scheduler that had this process's pid (a container restarted after kill -9)", async () => {
+    const file = path.join(dir, 'scheduler.pid');
+    await writeFile(file, JSON.stringify({ owner: { ...self, started: `${self.started ?? 'boot/1'}0` }, since: new Date().toISOString(), token: 'old' }));
+    expect(await runningScheduler(project)).toBeNull();
+    const lock = await acquireSchedulerLock(project);
+    expect((await runningScheduler(project))?.owner.started).toBe(self.started);
+    await lock.release();
+  });
+
   it('sweeps what a scheduler killed while taking it left (its content, never linked)', async () => {
     const dead = `scheduler.pid.new-${ownerTag({ host: self.host, pid: deadPid() })}`;
     await writeFile(path.join(dir, dead), '{}');

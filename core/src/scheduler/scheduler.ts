@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { defaultArtifactsDir } from '../engine/run-dirs.js';
 import { newRunId } from '../host/run-recorder.js';
+import { processStarted } from '../util/owner.js';
 import { errorMessage } from '../util/errors.js';
 import type { Alert, AlertNotifier } from './alert-types.js';
 import { type Clock, systemClock, type Timer } from './clock.js';
@@ -433,6 +434,7 @@ export class Scheduler {
       return;
     }
     s.running.pid = handle.pid;
+    s.running.pidStarted = handle.pid === null ? undefined : processStarted(handle.pid);
     // Followed before anything else can fail: a run whose end nobody awaits holds its job for ever.
     this.track(job, handle);
     const attempt = p.attempt > 1 ? `, attempt ${p.attempt} of ${job.retries.count + 1}` : '';

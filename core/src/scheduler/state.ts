@@ -21,6 +21,8 @@ export const runningSchema = z.object({
   dir: z.string(),
   /** Null between writing this entry and starting the process. */
   pid: z.number().nullable(),
+  /** When that process started (owner.ts, Linux): a restarted scheduler follows the pid only if it still names that process. */
+  pidStarted: z.string().optional(),
   startedAt: iso,
   attempt: z.int(),
   trigger,

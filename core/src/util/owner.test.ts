@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { ownerIsDead, processAlive, self } from './owner.js';
+import { ownerIsDead, processAlive, processStarted, self } from './owner.js';
 
 describe('processAlive', () => {
   it('is true for a running process and false once it is gone', async () => {
@@ -24,5 +24,32 @@ describe('processAlive', () => {
     } finally {
       parent.kill('SIGKILL');
     }
+  });
+});
+
+describe.runIf(process.platform === 'linux')('ownerIsDead and recycled pids', () => {
+  it("records this process's start time, and a process started at another time is another owner", async () => {
+    expect(self.started).toMatch(/^[0-9a-f-]+\/\d+$/);
+    expect(processStarted(process.pid)).toBe(self.started);
+    const child = spawn('sleep', ['5']);
+    try {
+      const started = processStarted(child.pid!);
+      expect(started).toBeDefined();
+      expect(ownerIsDead({ host: self.host, pid: child.pid!, started })).toBe(false);
+      // The same pid, recorded as started at another time: the pid was given to another process since.
+      expect(ownerIsDead({ host: self.host, pid: child.pid!, started: `${started}0` })).toBe(true);
+      // Without a start time (a name on disk) a live pid keeps its things.
+      expect(ownerIsDead({ host: self.host, pid: child.pid! })).toBe(false);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it("an earlier process with this process's pid (a restarted container: pid 1 again, same hostname) is gone, not this one", () => {
+    expect(ownerIsDead({ ...self })).toBe(false);
+    expect(ownerIsDead({ host: self.host, pid: self.pid })).toBe(false);
+    expect(ownerIsDead({ host: self.host, pid: self.pid, started: `${self.started}9` })).toBe(true);
+    // Another host's records are never judged from here.
+    expect(ownerIsDead({ host: 'ffff', pid: self.pid, started: 'x' })).toBe(false);
   });
 });

@@ -13,11 +13,39 @@ import path from 'node:path';
 export interface Owner {
   host: string;
   pid: number;
+  /**
+   * When the process started, where the system says (Linux: the boot's id and the start time in
+   * clock ticks since that boot): a pid names one process only together with it. Records written
+   * to files (locks, journals) carry it; names on disk (`h<host>p<pid>`) have no room for it.
+   */
+  started?: string;
 }
 
 const hostTag = createHash('sha256').update(os.hostname()).digest('hex').slice(0, 4);
 
-export const self: Owner = { host: hostTag, pid: process.pid };
+/** The boot's id (Linux): start times in clock ticks count from this boot. */
+const bootId = (() => {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+})();
+
+/** When process `pid` started (see Owner.started); undefined where the system does not say (no /proc). */
+export function processStarted(pid: number): string | undefined {
+  if (bootId === undefined) return undefined;
+  try {
+    // `pid (name) S ppid …`: the fields after the name, whose 20th is the start time (field 22 of stat).
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ticks = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return ticks ? `${bootId}/${ticks}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const self: Owner = { host: hostTag, pid: process.pid, started: processStarted(process.pid) };
 
 export function ownerTag(owner: Owner = self): string {
   return `h${owner.host}p${owner.pid}`;
@@ -66,11 +94,22 @@ function isZombie(pid: number): boolean {
 
 /**
  * True only when we can be sure the owner is gone: it ran on this host and its process no longer
- * exists. Another host's leftovers, and our own process's, are never considered dead. A recycled pid
- * makes a dead owner look alive, which errs on the side of keeping things.
+ * exists. Another host's leftovers, and our own process's, are never considered dead.
+ *
+ * A recycled pid: where the owner's start time was recorded, a process with its pid that started at
+ * another time is another process, so the owner is gone. That includes this process's own pid: a
+ * container whose caudal was killed starts the next one with the same pid (often 1) and hostname,
+ * and its locks and journals must not look like ours. Without a recorded start time (names on
+ * disk, other systems) a recycled pid makes a dead owner look alive, which errs on the side of
+ * keeping things.
  */
 export function ownerIsDead(owner: Owner): boolean {
-  return owner.host === self.host && owner.pid !== self.pid && !processAlive(owner.pid);
+  if (owner.host !== self.host) return false;
+  if (owner.pid === self.pid) return owner.started !== undefined && self.started !== undefined && owner.started !== self.started;
+  if (!processAlive(owner.pid)) return true;
+  if (owner.started === undefined) return false;
+  const now = processStarted(owner.pid);
+  return now !== undefined && now !== owner.started;
 }
 
 /** The short form of a run id used inside temp names (the random tail of `<time>-<random>`). */

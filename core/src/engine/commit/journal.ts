@@ -13,7 +13,7 @@ import { writeFileAtomic } from '../../util/atomic-write.js';
  * can finish or undo exactly what it left (recover.ts). It never holds data or secrets.
  */
 
-const owner = z.object({ host: z.string(), pid: z.number().int() });
+const owner = z.object({ host: z.string(), pid: z.number().int(), started: z.string().optional() });
 
 const fileSink = z.object({
   kind: z.literal('file'),

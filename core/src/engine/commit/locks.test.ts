@@ -53,6 +53,17 @@ describe('run locks', () => {
     await locks.release();
   });
 
+  it("are taken over from an earlier process that had this process's pid (a container restarted after kill -9)", async () => {
+    const name = await lockName();
+    const earlier = { ...self, started: `${self.started ?? 'boot/1'}0` };
+    await writeFile(path.join(dir, name), JSON.stringify({ key: request[0]!.key, label: request[0]!.label, runId: 'old', pipeline: 'orders', owner: earlier, since: new Date().toISOString() }));
+    expect(await staleLocks({ remove: false, env })).toEqual(["pipeline 'orders'"]);
+    const locks = await acquire('r2');
+    // This process's own lock is held, and not taken over by a second run of it.
+    await expect(acquire('r3')).rejects.toThrow(/in use by another run r2/);
+    await locks.release();
+  });
+
   it('left empty by a process killed while creating one (older versions) are taken over once a few seconds old', async () => {
     const name = await lockName();
     const file = path.join(dir, name);
