@@ -46,22 +46,26 @@ describe.runIf(canUnshare)('a container restarted after its caudal was killed (s
       edges: [{ from: 'src:out', to: 'out:in' }],
     };
     await writeFile(path.join(dir, 'pipeline.json'), JSON.stringify(doc));
-    await writeFile(path.join(dir, 'out/data.csv'), 'id,v\n0,old\n');
-
     // What the container gives caudal each time it starts.
     expect((await inFreshPidNamespace(`${node} -e 'console.log(process.pid)'`, dir, env)).stdout.trim()).toBe('2');
 
-    // Killed while publishing: the new file renamed into place, the old one kept aside, the lock and journal held.
-    const killed = await runCaudal(dir, { ...env, CAUDAL_FAILPOINT: 'after-reversible' });
-    expect(killed.code).toBe(137);
-    expect((await readdir(path.join(env.CAUDAL_RUNTIME_DIR, 'locks'))).length).toBeGreaterThan(0);
+    // Killed while staging, while publishing (the new file renamed into place, the old one kept
+    // aside) and after the commit decision: the lock and journal stay behind each time.
+    for (const point of ['after-stage', 'after-reversible', 'after-decision']) {
+      await writeFile(path.join(dir, 'out/data.csv'), 'id,v\n0,old\n');
+      const killed = await runCaudal(dir, { ...env, CAUDAL_FAILPOINT: point });
+      expect(killed.code, point).toBe(137);
+      expect((await readdir(path.join(env.CAUDAL_RUNTIME_DIR, 'locks'))).length, point).toBeGreaterThan(0);
 
-    // The container starts again: caudal is pid 2 again, on the same host.
-    const next = await runCaudal(dir, env);
-    expect(next.stderr).not.toMatch(/in use by another run/);
-    expect(next.code).toBe(0);
-    expect(await readFile(path.join(dir, 'out/data.csv'), 'utf8')).toBe('id,v\n1,new\n');
-    expect((await readdir(path.join(dir, 'out'))).sort()).toEqual(['data.csv']);
-    expect(await readdir(path.join(env.CAUDAL_RUNTIME_DIR, 'locks'))).toEqual([]);
+      // The container starts again: caudal is pid 2 again, on the same host.
+      const next = await runCaudal(dir, env);
+      expect(next.stderr, point).not.toMatch(/in use by another run/);
+      expect(next.code, point).toBe(0);
+      expect(await readFile(path.join(dir, 'out/data.csv'), 'utf8'), point).toBe('id,v\n1,new\n');
+      expect((await readdir(path.join(dir, 'out'))).sort(), point).toEqual(['data.csv']);
+      expect(await readdir(path.join(env.CAUDAL_RUNTIME_DIR, 'locks')), point).toEqual([]);
+      // The killed run's temp folder (TMPDIR is the test's folder) was removed by the recovery.
+      expect((await readdir(dir)).filter((n) => n.startsWith('caudal-run-')), point).toEqual([]);
+    }
   }, 60_000);
 });
