@@ -1,7 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +10,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Db } from '../core/src/compiler/db.js';
 import { executeWatch } from '../core/src/engine/watch.js';
-import type { BatchSummary, RunEvent } from '../core/src/engine/protocol.js';
+import type { BatchSummary, RunEvent, RunSummary } from '../core/src/engine/protocol.js';
+import { readCommitted } from './support/kafka.js';
 import { inDb } from './support/duckdb.js';
 import { pipeline, tempDir } from './support/pipeline.js';
 
@@ -59,6 +60,10 @@ beforeAll(async () => {
       'transaction.state.log.replication.factor=1',
       'transaction.state.log.min.isr=1',
       'group.initial.rebalance.delay.ms=0',
+      // A cluster that lowered the longest transaction it accepts (default 15 min), and that looks
+      // for expired transactions every second (default 10 s), for the sink.kafka timeout specs.
+      'transaction.max.timeout.ms=60000',
+      'transaction.abort.timed.out.transaction.cleanup.interval.ms=1000',
     ].join('\n') + '\n',
   );
   const cp = `${KAFKA_HOME}/libs/*`;
@@ -101,6 +106,69 @@ afterAll(async () => {
     broker.kill('SIGKILL');
     await new Promise((r) => broker!.once('exit', r));
   }
+});
+
+/** Runs `SELECT …` into sink.kafka (`params` added to its own) and a CSV file beside it. */
+async function runIntoTopic(name: string, kafkaParams: object, env: Record<string, string> = {}): Promise<{ summary: RunSummary; csv: string }> {
+  const base = path.join(dir, name);
+  await mkdir(base, { recursive: true });
+  await writeFile(path.join(base, 'copy.csv'), 'id\nold\n');
+  const doc = pipeline(
+    [
+      { id: 'src', type: 'transform.sql', params: { query: 'SELECT range AS id FROM range(5)' } },
+      { id: 'pub', type: 'sink.kafka', params: { connection: 'bus', topic: 'tx', ...kafkaParams } },
+      { id: 'copy', type: 'sink.csv', params: { path: 'copy.csv', if_exists: 'overwrite' } },
+    ],
+    ['src -> pub', 'src -> copy'],
+    { name, connections: { bus: { type: 'kafka' } } },
+  );
+  const connections = { bus: { name: 'bus', type: 'kafka', config: { brokers: BROKERS, client_id: 'caudal-test', ssl: false, sasl_mechanism: 'none', connect_timeout_s: 5 } } };
+  const { startRun } = await import('../core/src/engine/engine.js');
+  // The engine worker takes its environment when it starts.
+  Object.assign(process.env, env);
+  try {
+    const summary = await startRun({ pipeline: doc, baseDir: base, connections: connections as never, watch: false }).done;
+    return { summary, csv: await readFile(path.join(base, 'copy.csv'), 'utf8') };
+  } finally {
+    for (const k of Object.keys(env)) delete process.env[k];
+  }
+}
+
+describe('sink.kafka and the transaction timeout (a cluster whose transaction.max.timeout.ms is 60 s)', () => {
+  let kafka: Kafka;
+  beforeAll(async () => {
+    kafka = new Kafka({ clientId: 'tx-test', brokers: [BROKERS], logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'tx', numPartitions: 1 }], waitForLeaders: true });
+    await admin.disconnect();
+  });
+
+  it("by default asks for the brokers' maximum when it is below 900 s, and commits", async () => {
+    const { summary, csv } = await runIntoTopic('tx-default', {});
+    expect(summary.status, summary.error?.message).toBe('succeeded');
+    expect(csv).toBe('id\n0\n1\n2\n3\n4\n');
+    expect((await readCommitted(kafka, 'tx')).sort()).toEqual(['{"id":0}', '{"id":1}', '{"id":2}', '{"id":3}', '{"id":4}']);
+  }, 60_000);
+
+  it('a timeout over the maximum is refused before anything is sent, naming the setting', async () => {
+    const { summary, csv } = await runIntoTopic('tx-over', { transaction_timeout_s: 120 });
+    expect(summary.status).toBe('failed');
+    expect(summary.error?.message).toMatch(/node 'pub' \(connection 'bus'\): writing to topic 'tx' failed: the brokers refuse a transaction timeout of 120 s \(transaction_timeout_s\), over their transaction\.max\.timeout\.ms; nothing was published/);
+    expect(summary.error?.hint).toMatch(/transaction_timeout_s/);
+    expect(csv).toBe('id\nold\n');
+    expect(await readCommitted(kafka, 'tx')).toHaveLength(5);
+  }, 60_000);
+
+  it('a transaction open longer than its timeout: the run fails saying so, nothing is published, the file beside it is as it was', async () => {
+    // The commit waits 3 s after every destination prepared (the messages were sent before).
+    const { summary, csv } = await runIntoTopic('tx-expired', { transaction_timeout_s: 1 }, { CAUDAL_FAILPOINT: 'pause:after-prepare' });
+    expect(summary.status).toBe('failed');
+    expect(summary.error?.message).toMatch(/node 'pub' \(connection 'bus'\): the Kafka transaction of topic 'tx' was open for \d+ s, longer than its timeout of 1 s \(transaction_timeout_s\): the brokers aborted it, and none of its 5 messages was published/);
+    expect(summary.error?.hint).toMatch(/raise the node's transaction_timeout_s/);
+    expect(csv).toBe('id\nold\n');
+    expect(await readCommitted(kafka, 'tx')).toHaveLength(5);
+  }, 60_000);
 });
 
 describe('source.kafka --watch when the broker dies before the offset commit', () => {

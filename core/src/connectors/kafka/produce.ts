@@ -13,6 +13,11 @@ export interface KafkaWriteSpec {
   /** Messages per send. */
   batchSize: number;
   compression: 'none' | 'gzip';
+  /**
+   * How long the transaction may stay open (the brokers abort it after that): the producer's
+   * transactionTimeout. Default: DEFAULT_TRANSACTION_TIMEOUT_MS, or the brokers' maximum when lower.
+   */
+  transactionTimeoutMs?: number;
 }
 
 /**
@@ -38,23 +43,56 @@ const kafkaErrorType = (e: unknown): string | undefined => {
 const isMessageTooLarge = (e: unknown) => kafkaErrorType(e) === 'MESSAGE_TOO_LARGE';
 
 /**
- * The topic's max.message.bytes (the largest record batch it takes). A topic that does not exist or
- * whose name Kafka refuses fails here, saying so: the producer is not allowed to create topics.
+ * kafkajs' own default (60 s) made every run whose transaction stayed open longer fail at its commit:
+ * a large topic load, or a slow sink beside this one. 15 minutes is the brokers' default
+ * transaction.max.timeout.ms, the longest they accept unless the cluster raised it.
  */
-async function topicMessageLimit(kafka: Kafka, topic: string): Promise<number> {
+export const DEFAULT_TRANSACTION_TIMEOUT_MS = 900_000;
+
+interface WriteLimits {
+  /** The topic's max.message.bytes (the largest record batch it takes). */
+  messageLimit: number;
+  /** The brokers' transaction.max.timeout.ms, when they let us read it. */
+  transactionMaxMs?: number;
+}
+
+const positive = (v: string | null | undefined) => {
+  const n = Number(v);
+  return Number.isFinite(n) && n > 0 ? n : undefined;
+};
+
+/** The brokers' transaction.max.timeout.ms, or undefined (no DescribeConfigs right on the cluster, an old broker). */
+async function transactionMaxMs(admin: ReturnType<Kafka['admin']>): Promise<number | undefined> {
+  const { ConfigResourceTypes } = loadKafkaJs();
+  try {
+    const { brokers } = await admin.describeCluster();
+    const id = brokers[0]?.nodeId;
+    if (id === undefined) return undefined;
+    const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.BROKER, name: String(id), configNames: ['transaction.max.timeout.ms'] }] });
+    return positive(resources[0]?.configEntries.find((c) => c.configName === 'transaction.max.timeout.ms')?.configValue);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The limits a write must respect. A topic that does not exist or whose name Kafka refuses fails
+ * here, saying so: the producer is not allowed to create topics.
+ */
+async function writeLimits(kafka: Kafka, topic: string): Promise<WriteLimits> {
   const { ConfigResourceTypes } = loadKafkaJs();
   const admin = kafka.admin();
   try {
     await admin.connect();
     const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }] });
-    const value = Number(resources[0]?.configEntries.find((c) => c.configName === 'max.message.bytes')?.configValue);
-    return Number.isFinite(value) && value > 0 ? value : DEFAULT_MESSAGE_LIMIT;
+    const messageLimit = positive(resources[0]?.configEntries.find((c) => c.configName === 'max.message.bytes')?.configValue) ?? DEFAULT_MESSAGE_LIMIT;
+    return { messageLimit, transactionMaxMs: await transactionMaxMs(admin) };
   } catch (e) {
     const type = kafkaErrorType(e);
     if (type === 'UNKNOWN_TOPIC_OR_PARTITION') throw new Error('the topic does not exist (sink.kafka does not create topics): create it first, or fix the topic name', { cause: e });
     if (type === 'INVALID_TOPIC_EXCEPTION') throw new Error("Kafka refuses that topic name (up to 249 characters: letters, digits, '.', '_' and '-')", { cause: e });
     // Not allowed to read the topic's configuration (ACLs): the broker's default is the likely limit.
-    if (type === 'TOPIC_AUTHORIZATION_FAILED' || type === 'CLUSTER_AUTHORIZATION_FAILED') return DEFAULT_MESSAGE_LIMIT;
+    if (type === 'TOPIC_AUTHORIZATION_FAILED' || type === 'CLUSTER_AUTHORIZATION_FAILED') return { messageLimit: DEFAULT_MESSAGE_LIMIT, transactionMaxMs: await transactionMaxMs(admin) };
     throw e;
   } finally {
     await admin.disconnect().catch(() => undefined);
@@ -63,20 +101,38 @@ async function topicMessageLimit(kafka: Kafka, topic: string): Promise<number> {
 
 export async function stageKafkaWrite(config: KafkaConfig, spec: KafkaWriteSpec, io: HookIo, ctx: { nodeId: string; connection: string }): Promise<ExternalStage> {
   const kafka = kafkaClient(config);
-  const producer: Producer = kafka.producer({ transactionalId: spec.transactionalId, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-  const fail = (e: unknown) =>
-    e instanceof CaudalError ? e : new CaudalError('execution', `node '${ctx.nodeId}' (connection '${ctx.connection}'): writing to topic '${spec.topic}' failed: ${errorMessage(e)}`, { nodeId: ctx.nodeId });
+  let timeoutS = (spec.transactionTimeoutMs ?? DEFAULT_TRANSACTION_TIMEOUT_MS) / 1000;
+  const fail = (e: unknown) => {
+    if (e instanceof CaudalError) return e;
+    const at = `node '${ctx.nodeId}' (connection '${ctx.connection}'): writing to topic '${spec.topic}' failed`;
+    if (kafkaErrorType(e) === 'INVALID_TRANSACTION_TIMEOUT') {
+      return new CaudalError('execution', `${at}: the brokers refuse a transaction timeout of ${timeoutS} s (transaction_timeout_s), over their transaction.max.timeout.ms; nothing was published`, {
+        nodeId: ctx.nodeId,
+        hint: "lower the node's transaction_timeout_s to at most the brokers' transaction.max.timeout.ms (15 minutes unless the cluster changed it), or raise that setting",
+      });
+    }
+    return new CaudalError('execution', `${at}: ${errorMessage(e)}`, { nodeId: ctx.nodeId });
+  };
+  const limits = await writeLimits(kafka, spec.topic).catch((e: unknown) => {
+    throw fail(e);
+  });
+  // Unset: the default, or the brokers' maximum when it is lower (a transaction over it is refused).
+  const timeoutMs = spec.transactionTimeoutMs ?? Math.min(DEFAULT_TRANSACTION_TIMEOUT_MS, limits.transactionMaxMs ?? DEFAULT_TRANSACTION_TIMEOUT_MS);
+  timeoutS = timeoutMs / 1000;
+  const producer: Producer = kafka.producer({ transactionalId: spec.transactionalId, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, transactionTimeout: timeoutMs });
   await producer.connect().catch((e: unknown) => {
     throw fail(e);
   });
   let txn: Transaction | undefined;
+  let txnStarted = 0;
   let rows = 0;
   try {
-    const limit = await topicMessageLimit(kafka, spec.topic);
+    const limit = limits.messageLimit;
     // Kafka's limit is per record batch, and one send of `batchSize` small messages can exceed it:
     // sends are cut by bytes too, with room for the batch header.
     const budget = Math.max(1, limit - BATCH_OVERHEAD);
     txn = await producer.transaction();
+    txnStarted = Date.now();
     const { CompressionTypes } = loadKafkaJs();
     const compression = spec.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
     const result = await io.db.conn.stream(spec.rowsSql);
@@ -124,6 +180,19 @@ export async function stageKafkaWrite(config: KafkaConfig, spec: KafkaWriteSpec,
     await producer.disconnect().catch(() => undefined);
     throw fail(e);
   }
+  /** A commit the broker refuses because the transaction ran out of time says so, and what to change. */
+  const commitFailure = (e: unknown) => {
+    const openS = Math.round((Date.now() - txnStarted) / 1000);
+    const type = kafkaErrorType(e);
+    if ((type === 'INVALID_PRODUCER_EPOCH' || type === 'PRODUCER_FENCED') && openS >= timeoutS) {
+      return new CaudalError(
+        'execution',
+        `node '${ctx.nodeId}' (connection '${ctx.connection}'): the Kafka transaction of topic '${spec.topic}' was open for ${openS} s, longer than its timeout of ${timeoutS} s (transaction_timeout_s): the brokers aborted it, and none of its ${rows} messages was published`,
+        { nodeId: ctx.nodeId, hint: "raise the node's transaction_timeout_s above how long the run takes from its first message to its commit (at most the brokers' transaction.max.timeout.ms, 15 minutes unless the cluster changed it)" },
+      );
+    }
+    return fail(e);
+  };
   let done = false;
   const finish = async (how: 'commit' | 'abort') => {
     if (done) return;
@@ -139,7 +208,7 @@ export async function stageKafkaWrite(config: KafkaConfig, spec: KafkaWriteSpec,
     // Every send was acknowledged by the brokers; nothing else can be checked before the commit.
     prepare: async () => ({ twoPhase: false }),
     commit: () => finish('commit').catch((e: unknown) => {
-      throw fail(e);
+      throw commitFailure(e);
     }),
     rollback: () => finish('abort').catch(() => undefined),
   };

@@ -16,6 +16,15 @@ const params = z
     value_column: z.string().min(1).optional().meta({ label: 'Value column', help: 'Send this column as the value, as text. Empty: each row as a JSON object of all its columns.', widget: 'column' }),
     batch_size: z.int().positive().default(1_000).meta({ label: 'Messages per send', group: 'Advanced' }),
     compression: z.enum(['none', 'gzip']).default('none').meta({ label: 'Compression', widget: 'select', group: 'Advanced' }),
+    transaction_timeout_s: z
+      .int()
+      .positive()
+      .optional()
+      .meta({
+        label: 'Transaction timeout (s)',
+        help: "How long the run's Kafka transaction may stay open, from its first message to the commit; the brokers abort it after that and the run fails. Default: 900 s, or the brokers' transaction.max.timeout.ms when that is lower (the most they accept).",
+        group: 'Advanced',
+      }),
   })
   .strict();
 
@@ -53,7 +62,7 @@ export const kafkaSinkNode = defineNode({
       external: {
         describe: [`-- send each row of ${rowsSql} to topic '${topic}' inside one Kafka transaction, committed with the run`],
         stage: (io) =>
-          stageKafkaWrite(config, { topic, transactionalId: `caudal.${ctx.pipelineName}.${ctx.nodeId}`, rowsSql, batchSize: p.batch_size, compression: p.compression }, io, {
+          stageKafkaWrite(config, { topic, transactionalId: `caudal.${ctx.pipelineName}.${ctx.nodeId}`, rowsSql, batchSize: p.batch_size, compression: p.compression, transactionTimeoutMs: p.transaction_timeout_s === undefined ? undefined : p.transaction_timeout_s * 1000 }, io, {
             nodeId: ctx.nodeId,
             connection: p.connection,
           }),
@@ -76,7 +85,16 @@ producer whose id is \`caudal.<pipeline>.<node>\`), committed with the run: cons
 messages (the default of most clients, and source.kafka) never see the messages of a failed or
 cancelled run, nor those of a run that was killed (its transaction is aborted when the next run's
 producer starts, or by the broker after its transaction timeout). The commit itself can fail late
-(see "Commit guarantees" in the user guide).`,
+(see "Commit guarantees" in the user guide).
+
+**Transaction timeout.** The brokers abort a transaction that stays open longer than
+*Transaction timeout* (\`transaction_timeout_s\`; by default 900 s, the brokers' default
+\`transaction.max.timeout.ms\`, the most they accept, or that setting when the cluster lowered it and
+lets Caudal read it); the run then fails at its commit, saying so, with nothing published. The transaction is open from the first message to the commit, so this
+bounds the whole write plus the other sinks' work after it. A run killed mid-write holds back
+consumers that read committed messages of those partitions until the timeout, or until the next
+run of the pipeline starts (its producer aborts the killed run's transaction at once): lower the
+timeout where consumers must not wait that long and runs are short.`,
   example: {
     description: 'Publish cleaned orders keyed by order id',
     params: { connection: 'events', topic: 'orders.clean', key_column: 'order_id' },
