@@ -71,6 +71,10 @@ column's type (\`"1970-01-01"\` for a DATE, \`0\` for a DOUBLE…); a value that
 that the type would change (\`"1970-01-01 10:00"\` for a DATE, \`0.5\` for an INTEGER), is reported
 before the run. A reference row that matches but holds NULL keeps its NULL.
 
+**Text keys** are compared exactly: \`'ACME'\` does not find \`'acme'\`, nor \`'acme '\` with a trailing
+space. When the spellings vary, normalize both keys first (a Clean text node); the \`unmatched_rows\`
+metric shows how many rows found nothing.
+
 **Keys of different types** are compared after DuckDB's usual widening (an INTEGER key finds a
 BIGINT one). A BIGINT (or long DECIMAL) key meeting a DOUBLE key is compared as DOUBLE, which holds
 whole numbers exactly only up to 2^53: a key value the DOUBLE would change (9007199254740993, compared
@@ -142,7 +146,9 @@ Picked columns must not collide with input column names (case-insensitive): rena
     // The reference grouped by key: one row per key, or an error naming the first repeated key.
     const k = (i: number) => ident(`_k${i}`);
     const v = (i: number) => ident(`_v${i}`);
-    const keyText = keys.map((x, i) => `${stringLiteral(`${x.ref} = `)} || CAST(${k(i)} AS VARCHAR)`).join(` || ', ' || `);
+    // Grouped and named by the reference's own key columns: in GROUP BY and HAVING a name binds to
+    // an input column before an alias, so a reference column called _k0 would take _k0's place.
+    const keyText = keys.map((x) => `${stringLiteral(`${x.ref} = `)} || CAST(${ident(x.ref)} AS VARCHAR)`).join(` || ', ' || `);
     const duplicate = `error(${literal(`node '${ctx.nodeId}': the reference input has `)} || count(*) || ${literal(' rows for ')} || ${keyText} || ${literal('; a lookup needs at most one row per key (remove duplicates first, or use a Join)')})`;
     // A BIGINT key meeting a DOUBLE key is compared as DOUBLE (9007199254740993 would find the row
     // of 9007199254740992), a text key meeting a BIGINT one as BIGINT ('007' would find 7's): such a
@@ -158,7 +164,7 @@ Picked columns must not collide with input column names (case-insensitive): rena
     const reference = `SELECT ${[...keys.map((x, i) => `${ident(x.ref)} AS ${k(i)}`), ...picked.map((p, i) => `any_value(${ident(p.column)}) AS ${v(i)}`)].join(', ')}
   FROM ${withChecked(ref.ref, checked.b)}
   WHERE ${keys.map((x) => `${ident(x.ref)} IS NOT NULL`).join(' AND ')}
-  GROUP BY ${keys.map((_, i) => k(i)).join(', ')}
+  GROUP BY ${[...new Set(keys.map((x) => ident(x.ref)))].join(', ')}
   HAVING CASE WHEN count(*) > 1 THEN ${duplicate} ELSE TRUE END`;
     const list = picked.map((p, i) =>
       p.default === undefined || p.default === null

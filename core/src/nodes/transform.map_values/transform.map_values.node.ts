@@ -5,6 +5,7 @@ import { ident, stringLiteral } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
 import { nfcSql, trimWhitespace, trimWhitespaceSql } from '../shared/unicode-text.js';
 import { changesConverting } from '../shared/exact-widening.js';
+import { findColumn } from '../shared/columns.js';
 
 const params = z
   .object({
@@ -172,10 +173,12 @@ No metrics or warnings: counting unmapped values would read the data a second ti
     if (tables.length === 0 && p.mappings.length === 0)
       throw fail('params.mappings', `node '${ctx.nodeId}' has no mapping`, 'type in value → replacement pairs, or connect a table to the mapping input');
 
-    const found = input.columns.find((c) => c.name.toLowerCase() === p.column.toLowerCase());
-    const name = found?.name ?? p.column;
+    // Named here with the closest name: left to DuckDB, a mapping table's join said only that
+    // 'Values list "i" does not have a column named ...'.
+    const found = findColumn(ctx.nodeId, input, p.column, 'column');
+    const name = found.name;
     const col = (prefix: string) => `${prefix}${ident(name)}`;
-    const text = (prefix: string) => (found && found.type !== 'VARCHAR' ? `CAST(${col(prefix)} AS VARCHAR)` : col(prefix));
+    const text = (prefix: string) => (found.type !== 'VARCHAR' ? `CAST(${col(prefix)} AS VARCHAR)` : col(prefix));
     const otherwise = (prefix: string) =>
       p.unmapped === 'keep' ? text(prefix) : p.unmapped === 'null' ? 'NULL' : `CASE WHEN ${col(prefix)} IS NOT NULL THEN ${stringLiteral(p.unmapped_value ?? '')} END`;
     const lit = (v: string | null) => (v === null ? 'CAST(NULL AS VARCHAR)' : stringLiteral(v));
@@ -183,7 +186,7 @@ No metrics or warnings: counting unmapped values would read the data a second ti
     if (tables.length === 0) {
       // A column of another type is compared as its text form: a mapping value that is not how one
       // of its values reads as text ('1' for a DOUBLE, whose 1 reads '1.0') could never match.
-      if (found && found.type !== 'VARCHAR') {
+      if (found.type !== 'VARCHAR') {
         const canon = await ctx.rows(`SELECT ${p.mappings.map((m, i) => `CAST(TRY_CAST(${stringLiteral(m.from)} AS ${found.type}) AS VARCHAR) AS ${ident(`v${i}`)}`).join(', ')}`);
         for (const [i, m] of p.mappings.entries()) {
           const text = canon[0]?.[`v${i}`];
@@ -206,10 +209,11 @@ No metrics or warnings: counting unmapped values would read the data a second ti
     }
 
     const table = tables[0]!;
-    const from = ident(p.from_column);
-    const to = ident(p.to_column);
-    const fromType = table.columns.find((c) => c.name.toLowerCase() === p.from_column.toLowerCase())?.type ?? 'VARCHAR';
-    const columnType = found?.type ?? 'VARCHAR';
+    const fromColumn = findColumn(ctx.nodeId, table, p.from_column, 'from_column', 'mapping table');
+    const from = ident(fromColumn.name);
+    const to = ident(findColumn(ctx.nodeId, table, p.to_column, 'to_column', 'mapping table').name);
+    const fromType = fromColumn.type;
+    const columnType = found.type;
     // Values are compared as the column's text. A mapping value of another non-text type is first
     // converted to the column's type (a DOUBLE 7.0 reads '7.0', the INTEGER 7 reads '7'), and one
     // the column's type does not hold exactly (7.5 for an INTEGER) matches nothing.

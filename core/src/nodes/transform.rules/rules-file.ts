@@ -95,7 +95,10 @@ function parseJson(text: string, label: string): LocatedRule[] {
   }));
 }
 
-/** RFC 4180 records with the line each starts on: quotes, doubled quotes, newlines inside quotes, CRLF. */
+/**
+ * RFC 4180 records with the line each starts on: quotes, doubled quotes, newlines inside quotes,
+ * CRLF. Records whose fields are all blank are left out.
+ */
 export function parseCsv(text: string, delimiter: string): Array<{ line: number; fields: string[] }> {
   const records: Array<{ line: number; fields: string[] }> = [];
   let line = 1;
@@ -106,7 +109,8 @@ export function parseCsv(text: string, delimiter: string): Array<{ line: number;
   let i = 0;
   const endRecord = () => {
     fields.push(field);
-    if (!(fields.length === 1 && fields[0]!.trim() === '')) records.push({ line: start, fields });
+    // An empty line, or a row of empty cells: Excel saves a cleared row as ",,,".
+    if (fields.some((f) => f.trim() !== '')) records.push({ line: start, fields });
     fields = [];
     field = '';
   };

@@ -9,6 +9,7 @@ import { changesConverting } from '../shared/exact-widening.js';
 import { constantConverts } from '../shared/typed-constant.js';
 import { CaudalError, errorMessage, type Problem } from '../../util/errors.js';
 import { didYouMean } from '../../util/suggest.js';
+import { explainRuleError } from './explain-error.js';
 import { inlineRules, parseRulesFile, ruleSchema, RulesFileError, type LocatedRule, type RulePart } from './rules-file.js';
 
 const params = z
@@ -114,6 +115,29 @@ async function loadRules(ctx: CompileContext<Params>): Promise<LocatedRule[]> {
   }
 }
 
+/**
+ * The rejects output adds `_caudal_rule` and `_caudal_reason` to the input row: an input column of
+ * either name (the rejects of an earlier rules node, say) would be overwritten on the rejected
+ * rows without a word, so it stops planning while some rule rejects.
+ */
+function rejectColumnClash(columns: Column[], rules: LocatedRule[], nodeId: string): Problem | undefined {
+  const rejecting = rules.find((r) => r.rule.reject !== undefined);
+  if (!rejecting) return undefined;
+  const own = [RULE_COLUMN, REASON_COLUMN];
+  const taken = columns.filter((c) => own.includes(c.name.toLowerCase())).map((c) => c.name);
+  if (taken.length === 0) return undefined;
+  const at = rejecting.at('reject');
+  const named = taken.map((n) => `'${n}'`).join(', ');
+  return {
+    code: 'invalid_param',
+    path: `params.${at.path}`,
+    nodeId,
+    column: taken[0],
+    message: `node '${nodeId}': the input already has ${taken.length === 1 ? 'a column' : 'columns'} ${named}, which the rejects output adds (the rejecting rule and its message): ${at.where} rejects rows, so ${taken.length === 1 ? 'it' : 'they'} would be overwritten`,
+    hint: `rename ${taken.length === 1 ? 'it' : 'them'} first with a Select node (e.g. to 'earlier${taken[0]}'), or drop ${taken.length === 1 ? 'it' : 'them'}`,
+  };
+}
+
 /** A prefix for helper columns that no input column starts with. */
 function helperPrefix(columns: Column[]): string {
   let prefix = '__caudal_';
@@ -203,7 +227,37 @@ async function validateExprs(ctx: CompileContext<Params>, input: Column[], from:
       });
     }
   });
+  problems.push(...(await windowProblems(ctx, from, bindable)));
   if (problems.length > 0) failWith(ctx.nodeId, problems);
+}
+
+/**
+ * Window functions (`avg(x) OVER ()`) bind in a SELECT list, but a rule cannot hold one: conditions
+ * also filter rows (a window is refused there), values are computed on the rows no rule rejected
+ * (`sum(x) OVER ()` would sum those only), and counting matches groups by the conditions. DuckDB
+ * refuses them in a WHERE, while a window inside a subquery (computed over the subquery alone) binds
+ * there: one WHERE for all expressions, then one per expression only when that fails.
+ */
+async function windowProblems(ctx: CompileContext<Params>, from: string, exprs: Expr[]): Promise<Problem[]> {
+  const where = (xs: Expr[]) => `SELECT 1 FROM ${from} WHERE ${xs.map((x) => `((\n${x.sql}\n) IS NULL)`).join(' OR ')} LIMIT 0`;
+  const refused = async (xs: Expr[]) =>
+    ctx.describe(where(xs)).then(
+      () => false,
+      (e: unknown) => /window function/i.test(errorMessage(e)),
+    );
+  if (exprs.length === 0 || !(await refused(exprs))) return [];
+  const problems: Problem[] = [];
+  for (const x of exprs) {
+    if (!(await refused([x]))) continue;
+    problems.push({
+      code: 'invalid_expression',
+      path: `params.${x.rule.at(x.part).path}`,
+      nodeId: ctx.nodeId,
+      message: `${describePart(x.part, x.rule)} in node '${ctx.nodeId}' uses a window function (OVER): a rule sees one row at a time, and which rows a window would see depends on the other rules`,
+      hint: 'compute the window value first (a Window node, or a SQL node: avg(x) OVER () AS avg_x) and use that column in the rule',
+    });
+  }
+  return problems;
 }
 
 /**
@@ -394,14 +448,18 @@ expression over the input row) and actions:
   with two more columns: \`_caudal_rule\` (the rule's name) and \`_caudal_reason\` (the message). A
   rejecting rule cannot also set or tag. With nothing connected to \`rejects\`, rejected rows are
   dropped and the run warns with their count (connect a sink to keep them; a Filter node drops
-  rows without a warning).
+  rows without a warning). An input that already has a \`_caudal_rule\` or \`_caudal_reason\`
+  column (the rejects of an earlier Business rules node) is refused while a rule rejects, as those
+  values would be overwritten: rename the columns first.
 
 A rule without actions is allowed: with the \`first\` policy it shields the rows it matches from
 the rules below it (e.g. "staff orders: leave alone"), and it is counted.
 
 **Conditions.** A condition that is \`NULL\` counts as not matched, as in a SQL \`WHERE\`
 (\`discount > 0.2\` does not match a row whose discount is NULL). A condition must be true/false:
-\`quantity\` alone is refused. Pipeline params are written \`$name\`.
+\`quantity\` alone is refused. Pipeline params are written \`$name\`. Conditions and values
+cannot use window functions (\`quantity > avg(quantity) OVER ()\`): a rule sees one row at a time.
+Compute the window value first (a Window node) and use its column.
 
 **Values see the row as it came in.** Every condition and every set value is evaluated against the
 input row, never against values another rule set. With \`all\`, if rule 1 sets \`status\` and rule 2's
@@ -448,7 +506,8 @@ edit (read when the pipeline is checked, previewed or run; UTF-8):
   several columns continues on the next lines: repeat its name, leave \`condition\`, \`tag\` and
   \`reject_message\` empty, and give the next \`set_column\` and \`set_expression\`. Fields holding
   commas are quoted (\`"..."\`, with \`""\` for a quote inside), as Excel does. A file whose header has
-  semicolons and no commas is read with \`;\` as the delimiter. Empty lines are skipped.
+  semicolons and no commas is read with \`;\` as the delimiter. Empty lines, and rows whose
+  cells are all empty (Excel saves a cleared row as \`,,,\`), are skipped.
 
   \`\`\`csv
   name,condition,set_column,set_expression,tag,reject_message
@@ -529,6 +588,9 @@ node; turn it off for the fastest run.`,
       failWith(nodeId, [
         { code: 'invalid_param', path: 'params.tag_column', nodeId, column: tagCol.name, message: `node '${nodeId}': the input column '${tagCol.name}' is ${tagCol.type}, so tags cannot be added to it`, hint: 'choose another tag column, or make it a VARCHAR[] list' },
       ]);
+
+    const clashing = rejectColumnClash(columns, rules, nodeId);
+    if (clashing) failWith(nodeId, [clashing]);
 
     const prefix = helperPrefix(columns);
     const hit = ident(`${prefix}hit`);
@@ -659,6 +721,8 @@ node; turn it off for the fastest run.`,
     // Rejected rows with nothing connected to `rejects` would vanish without a word; counting them
     // costs a read of the condition columns, so only then.
     const notices = rejecting.length > 0 ? [{ countSql: `SELECT count(*) FROM (\n${rejects}\n)`, message: "{count} row{s} {were} rejected by the rules", port: 'rejects', onlyWhenDropped: true }] : [];
-    return { outputs: { out, rejects }, ...(metricsSql ? { metricsSql } : {}), ...(notices.length > 0 ? { notices } : {}) };
+    const expressions = exprs.map((x) => ({ rule: x.rule, part: x.part, sql: x.sql, words: describePart(x.part, x.rule) }));
+    const explainError = async (message: string) => explainRuleError(message, expressions);
+    return { outputs: { out, rejects }, explainError, ...(metricsSql ? { metricsSql } : {}), ...(notices.length > 0 ? { notices } : {}) };
   },
 });

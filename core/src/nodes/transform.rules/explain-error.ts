@@ -1,0 +1,44 @@
+import { tokenize } from '../../compiler/sql.js';
+import type { LocatedRule, RulePart } from './rules-file.js';
+
+/** A condition or value of a rule, as the run evaluates it (pipeline params substituted). */
+export interface RuleExpression {
+  rule: LocatedRule;
+  part: RulePart;
+  sql: string;
+  /** "the condition of rule 'x'", "the value for column 'n' in rule 'x'". */
+  words: string;
+}
+
+/** DuckDB's words for a text value that did not convert: "... when casting from source column Unit Price". */
+const SOURCE_COLUMN = /when casting from source column (.+)$/m;
+
+/** The column names an expression reads: its bare and quoted identifiers, lower-cased. */
+function namesRead(sql: string): Set<string> {
+  let tokens;
+  try {
+    tokens = tokenize(sql);
+  } catch {
+    return new Set();
+  }
+  const names = new Set<string>();
+  for (const t of tokens) {
+    if (t.kind === 'ident') names.add(t.text.toLowerCase());
+    else if (t.kind === 'quoted') names.add(t.text.slice(1, -1).replace(/""/g, '"').toLowerCase());
+  }
+  return names;
+}
+
+/**
+ * A value error during the run is located by the engine at an output column (for a condition, the
+ * tag column or a set column, which read it), not at a rule. When DuckDB names the column whose
+ * value did not convert, this names the rules whose conditions or values read it.
+ */
+export function explainRuleError(message: string, expressions: RuleExpression[]): string | undefined {
+  const column = SOURCE_COLUMN.exec(message)?.[1]?.trim();
+  if (!column) return undefined;
+  const readers = expressions.filter((x) => namesRead(x.sql).has(column.toLowerCase()));
+  if (readers.length === 0) return undefined;
+  const who = readers.length === 1 ? `${readers[0]!.words} reads column '${column}':` : `rules reading column '${column}': ${readers.map((x) => x.words).join(', ')};`;
+  return `${who} use TRY_CAST(... AS type), which gives NULL for a value that does not convert, or clean the column first`;
+}
