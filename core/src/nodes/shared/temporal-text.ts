@@ -86,11 +86,15 @@ export function timestamptzConversion(col: string, prefix: string): NumberConver
   const cast = `TRY_CAST(${col} AS TIMESTAMPTZ)`;
   const misread = castMisread(col, cast, true);
   const reason = quotedValue(col, ' is not a valid TIMESTAMPTZ');
+  // DuckDB's cast cuts `10:00:00.1234567+00` to .123456 without a word; trailing zeros lose
+  // nothing. Only text with a point or a comma is searched.
+  const tooFine = `(CASE WHEN NOT contains(${col}, '.') AND NOT contains(${col}, ',') THEN false ELSE ${finerThan(col, 6)} END)`;
+  const fineReason = quotedValue(col, ' has more fractional digits of a second than TIMESTAMPTZ keeps (6): convert to VARCHAR to keep them');
   return {
-    safe: `CASE WHEN ${misread} THEN NULL ELSE ${cast} END`,
-    strict: `CASE WHEN ${misread} THEN error(${prefix} || ${reason}) ELSE coalesce(${cast}, CASE WHEN ${col} IS NOT NULL THEN error(${prefix} || ${reason}) END) END`,
-    failed: `(${col} IS NOT NULL AND (${misread} OR ${cast} IS NULL))`,
-    reason,
+    safe: `CASE WHEN ${misread} THEN NULL WHEN ${tooFine} THEN NULL ELSE ${cast} END`,
+    strict: `CASE WHEN ${misread} THEN error(${prefix} || ${reason}) WHEN ${tooFine} THEN error(${prefix} || ${fineReason}) ELSE coalesce(${cast}, CASE WHEN ${col} IS NOT NULL THEN error(${prefix} || ${reason}) END) END`,
+    failed: `(${col} IS NOT NULL AND (${misread} OR coalesce(${tooFine}, false) OR ${cast} IS NULL))`,
+    reason: `CASE WHEN ${tooFine} THEN ${fineReason} ELSE ${reason} END`,
   };
 }
 
@@ -117,10 +121,10 @@ export function timestampConversion(col: string, type: string, prefix: string): 
   const plain = `${col} LIKE '____-__-__ __:__:__'`;
   const quick = `(NOT contains(${col}, '+') AND NOT contains(substr(${col}, 11), '-') AND (strpos(${col}, '.') = 0 OR length(${col}) - strpos(${col}, '.') <= ${kept}))`;
   const offsetBad = `(${offset} <> '' AND NOT regexp_full_match(${offset}, ${ZERO_OFFSET}))`;
-  const tooFine = kept < 9 ? finerThan(col, kept) : 'false';
+  const tooFine = finerThan(col, kept);
   // Nested CASEs: in a projection DuckDB evaluates every operand of AND / OR on every row.
   const bad = `(CASE WHEN ${plain} THEN false WHEN ${quick} THEN false ELSE (${offsetBad} OR ${tooFine}) END)`;
-  const fineReason = quotedValue(col, ` has more fractional digits of a second than ${t} keeps (${kept}): ${kept === 6 ? 'list the column as TIMESTAMP_NS to keep them' : 'list the column as TIMESTAMP or TIMESTAMP_NS to keep them'}`);
+  const fineReason = quotedValue(col, ` has more fractional digits of a second than ${t} keeps (${kept}): ${kept === 9 ? 'list the column as VARCHAR to keep them' : kept === 6 ? 'list the column as TIMESTAMP_NS to keep them' : 'list the column as TIMESTAMP or TIMESTAMP_NS to keep them'}`);
   const badReason = `CASE WHEN ${offsetBad} THEN ${quotedValue(col, ` is not a ${t} without losing its UTC offset `)} || ${offset} || ${stringLiteral(': list the column as TIMESTAMPTZ to keep the instant')} ELSE ${fineReason} END`;
   const notReason = quotedValue(col, ` is not a valid ${t}`);
   // The result is compared first, so DuckDB computes the cast once for all the uses below (it shares

@@ -206,6 +206,14 @@ describe('source.csv: fractions of a second are kept, or the run stops', () => {
     expect(summary.error?.message).toContain(`line 30003 of ${path.join(dir, 'late_nanos.csv')}`);
   });
 
+  it('a listed TIMESTAMP_NS column stops the run at a tenth non-zero digit of a second (it was cut without a word); trailing zeros read as written', async () => {
+    await write('ns_tenth.csv', 'id,at\n1,2024-03-04 10:00:00.1234567890\n2,2024-03-04 10:00:00.1234567891\n');
+    const { summary } = await run(csv({ path: 'ns_tenth.csv', columns: [{ name: 'id', type: 'INTEGER' }, { name: 'at', type: 'TIMESTAMP_NS' }] }), dir, { metrics: 'exact' });
+    expect(summary.status).toBe('failed');
+    expect(summary.error?.message).toContain("'2024-03-04 10:00:00.1234567891' has more fractional digits of a second than TIMESTAMP_NS keeps (9): list the column as VARCHAR to keep them");
+    expect(summary.error?.message).toContain(`line 3 of ${path.join(dir, 'ns_tenth.csv')}`);
+  });
+
   it('TIMESTAMP_NS values before 1970 read as written, detected and listed (they used to fail the read)', async () => {
     const file = 'id,at\n1,1969-12-31 23:59:59.123456789\n2,1960-01-01 00:00:00.000000001\n3,1677-09-22 00:00:00\n4,2024-01-01 00:00:00.000000001\n';
     await write('nanos_1969.csv', file);

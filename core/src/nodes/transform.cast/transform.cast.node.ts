@@ -82,8 +82,8 @@ date alone; use *Parse dates* for other layouts); text to DATE, TIMESTAMP or TIM
 (which DuckDB reads as 1970-01-01) does not; text to TIMESTAMP with a UTC offset other than zero
 (\`2024-03-04 10:00:00+05\`) does not convert, since TIMESTAMP would drop the offset: convert such text
 to TIMESTAMPTZ, which keeps the instant; text with more fractional digits of a second than the type
-keeps (\`10:00:00.123456789\` to TIMESTAMP or TIME, which keep 6) does not convert, as the cast would cut
-them: convert to TIMESTAMP_NS to keep them; text to TIME wants a time of day alone (\`13:45\`,
+keeps (\`10:00:00.123456789\` to TIMESTAMP, TIMESTAMPTZ or TIME, which keep 6, and a tenth digit to
+TIMESTAMP_NS) does not convert, as the cast would cut them: convert to TIMESTAMP_NS to keep nine; text to TIME wants a time of day alone (\`13:45\`,
 \`13:45:00.5\`; DuckDB would read \`01:45:00 PM\` as 01:45); a number too large for the target type
 does not convert.
 

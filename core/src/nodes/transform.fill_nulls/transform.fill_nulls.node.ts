@@ -4,7 +4,7 @@ import { fillNullsSpark } from './transform.fill_nulls.spark.js';
 import { ident, identList, literal } from '../../compiler/sql.js';
 import { duplicateIndexes, findColumn, paramError } from '../shared/columns.js';
 import { constantConverts } from '../shared/typed-constant.js';
-import { decimalScale, isIntegerType } from '../shared/locale-numbers.js';
+import { decimalScale, isFloatType, isIntegerType } from '../shared/locale-numbers.js';
 
 const STRATEGIES = ['constant', 'mean', 'median', 'mode', 'previous', 'next', 'drop_row'] as const;
 
@@ -88,6 +88,19 @@ function exactMedian([low, high]: string[], type: string): string {
   return `CAST((${low} + ${high}) * 0.5 AS ${type})`;
 }
 
+/**
+ * Why a fill value read from the pipeline file as a JSON number may no longer be the number written,
+ * or undefined: JSON.parse keeps a double, so 9007199254740993 arrives as 9007199254740992 and
+ * 0.12345678901234567891 as 0.12345678901234568. Whole numbers past 2^53 and numbers whose shortest
+ * form has 16 or more significant digits may have lost digits; up to 15 always come back as written.
+ */
+function digitsMaybeLost(value: string | number | boolean): string | undefined {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return undefined;
+  if (Number.isInteger(value)) return Number.isSafeInteger(value) ? undefined : 'is a whole number past 2^53 (9007199254740991)';
+  const digits = String(value).replace(/e.*$/, '').replace(/[-.]/g, '').replace(/^0+/, '');
+  return digits.length >= 16 ? `has ${digits.length} significant digits` : undefined;
+}
+
 /** A column name for a helper value that is not one of the input's names. */
 function freshName(columns: Column[], base: string): string {
   const taken = new Set(columns.map((c) => c.name.toLowerCase()));
@@ -113,7 +126,7 @@ names, positions and **types**: every fill value is converted to the column's ty
 
 | strategy | fills with | notes |
 | --- | --- | --- |
-| \`constant\` | \`value\` | Converted to the column's type; a value that does not convert (\`"abc"\` for an INTEGER), or that the type would change (\`1.5\` for an INTEGER, \`"2025-01-01 10:00"\` for a DATE, \`12.345\` for DECIMAL(10,2)), is reported before the run, naming the column. For a number column the value is written as a plain number (\`16\`, \`-2.5\`, \`1e3\`): \`"0x10"\`, \`"1_000"\`, \`" 7"\`, \`"inf"\`, \`true\`, or a number the type cannot hold (\`"1e400"\` or \`"1e-400"\` for a DOUBLE) are reported too. |
+| \`constant\` | \`value\` | Converted to the column's type; a value that does not convert (\`"abc"\` for an INTEGER), or that the type would change (\`1.5\` for an INTEGER, \`"2025-01-01 10:00"\` for a DATE, \`12.345\` for DECIMAL(10,2)), is reported before the run, naming the column. For a number column the value is written as a plain number (\`16\`, \`-2.5\`, \`1e3\`): \`"0x10"\`, \`"1_000"\`, \`" 7"\`, \`"inf"\`, \`true\`, or a number the type cannot hold (\`"1e400"\` or \`"1e-400"\` for a DOUBLE) are reported too. For a column that is not FLOAT/DOUBLE, a JSON number past 2^53 or with 16 or more significant digits is reported as well (reading the pipeline file may already have changed its last digits: \`9007199254740993\` arrives as 9007199254740992): write it as a string, \`"9007199254740993"\`. |
 | \`mean\` | the average of the non-null values | Numeric columns only. Integer and DECIMAL columns: computed exactly (not through DOUBLE, so 9007199254740993 stays that), then rounded half away from zero to the column's type: an INTEGER column gets the rounded mean (1 and 2 give 2, −1 and −2 give −2), a DECIMAL(10,2) column the mean to 2 places (1.875 gives 1.88). The mean of a FLOAT/DOUBLE column is a DOUBLE sum taken in parallel, so its last digits can differ from run to run. |
 | \`median\` | the middle value | Numeric and date/time columns. Between two middle values it takes the value half-way; for integer and DECIMAL columns exactly, rounded half away from zero as for the mean (2 and 3 give 3). |
 | \`mode\` | the most frequent non-null value | Any type. Ties go to the smallest value, so the result is deterministic. |
@@ -194,6 +207,15 @@ No warnings or metrics.`,
             return undefined;
           case 'constant': {
             const value = literal(rule.value!);
+            const lost = isFloatType(col.type) ? undefined : digitsMaybeLost(rule.value!);
+            if (lost)
+              throw paramError(
+                ctx.nodeId,
+                `rules[${at}].value`,
+                `node '${ctx.nodeId}': the fill value ${rule.value} for column '${col.name}' (${col.type}) ${lost}, which a number in a pipeline file cannot hold exactly: its last digits may already differ from those written`,
+                `write the value as a string with the digits you meant, e.g. "${typeof rule.value === 'number' && Number.isInteger(rule.value) ? BigInt(rule.value) : rule.value}"`,
+                col.name,
+              );
             if (!(await constantConverts((sql) => ctx.rows(sql), rule.value!, col.type)))
               throw paramError(
                 ctx.nodeId,

@@ -61,6 +61,51 @@ type Params = z.output<typeof params>;
 /** A format that reads a zone or offset (`%z`, `%Z`; `%%` is a literal percent sign). */
 const aware = (format: string) => /%[zZ]/.test(format.replaceAll('%%', ''));
 
+/** A format that reads a year (`%Y`, `%y`, `%-y`, ISO `%G`, or the locale's `%c`/`%x`); strptime dates the others in 1900. */
+const readsYear = (format: string) => /%-?[yYG]|%[cx]/.test(format.replaceAll('%%', ''));
+
+/** The format with its day of the year (`%j`, `%-j`) written as the literal 366, or undefined without one. */
+function day366(format: string): string | undefined {
+  let found = false;
+  const out = format.replace(/%%|%-?j/g, (m) => {
+    if (m === '%%') return m;
+    found = true;
+    return '366';
+  });
+  return found ? out : undefined;
+}
+
+/**
+ * SQL true where the text `col` gives day 366 to a year of 365 days through one of `formats`:
+ * strptime counts the days on from 1 January and reads `2025-366` as 2026-01-01. The text is read
+ * again with the day written as 366, which gives 1 January of the year the text names (with an
+ * offset, within a day of it: two days later is in that year whatever the offset).
+ */
+function rolledPastYearEnd(col: string, formats: string[], aware: boolean): string | undefined {
+  const checks = formats.flatMap((f) => {
+    const literal = day366(f);
+    if (literal === undefined) return [];
+    const read = `try_strptime(${col}, ${stringLiteral(literal)})`;
+    const y = aware ? `year(timezone('UTC', ${read}) + INTERVAL 2 DAY)` : `year(${read})`;
+    return [`coalesce(NOT (${y} % 4 = 0 AND (${y} % 100 <> 0 OR ${y} % 400 = 0)), false)`];
+  });
+  return checks.length === 0 ? undefined : `(${checks.join(' OR ')})`;
+}
+
+/** A format that reads a UTC offset (`%z`). */
+const readsOffset = (format: string) => /%z/.test(format.replaceAll('%%', ''));
+
+/**
+ * SQL true where the UTC offset ending the text `col` (after the time: `+05`, `-08:00`, `+0530`,
+ * `+05:53:28`) is not one a clock can show: strptime's `%z` reads `+05:75` as 6:15 and `+25` as
+ * 25 hours. Hours up to 15 and minutes and seconds up to 59 pass, as PostgreSQL allows.
+ */
+function offsetOutOfRange(col: string): string {
+  // The offset as shared/temporal-text.ts finds it for the cast node.
+  const offset = `regexp_extract(${col}, ${stringLiteral(':[0-9]{2}(?:[.,][0-9]*)?\\s*([+-][0-9]{1,2}(?::?[0-9]{2}){0,2})\\s*$')}, 1)`;
+  return `coalesce(${offset} <> '' AND NOT regexp_full_match(${offset}, ${stringLiteral('[+-](?:[0-9]|0[0-9]|1[0-5])(?::?[0-5][0-9]){0,2}')}), false)`;
+}
+
 /** Consecutive formats of the same kind (with or without a zone), order kept. */
 function groups(formats: string[]): Array<{ aware: boolean; formats: string[] }> {
   const out: Array<{ aware: boolean; formats: string[] }> = [];
@@ -118,7 +163,14 @@ before the run. The listed columns must be text (VARCHAR); use *Change column ty
 
 **What a format reads.** \`%Y\` reads a four-digit year only: \`01/02/24\` does not match \`%d/%m/%Y\` (DuckDB's
 strptime would read the year 24), so a later \`%d/%m/%y\` in the list reads it as 2024-02-01; write years before
-1000 with leading zeros (\`0024\`). The words \`infinity\`, \`-infinity\` and \`epoch\` match no format (DuckDB's
+1000 with leading zeros (\`0024\`). \`%y\` reads two digits with the POSIX pivot: \`00\`–\`68\` are 2000–2068 and
+\`69\`–\`99\` are 1969–1999. Every format must read a year (\`%Y\`, \`%y\` or \`%G\`): a format without one
+(\`%d/%m\`, \`%H:%M\`) is refused before the run, as strptime would date every value in 1900; a missing month
+or day is 1 (\`%Y-%m\` reads \`2025-03\` as 2025-03-01). Day 366 of a year of 365 days (\`2025-366\` with \`%Y-%j\`)
+matches no format (strptime would read it as 1 January of the next year). A UTC offset read by \`%z\` after the time
+must be one a clock can show: hours up to 15, minutes and seconds up to 59 (\`+05:75\` and \`+25\` match no
+format; strptime would read them as 6:15 and 25 hours). A weekday name (\`%a\`, \`%A\`) must be a weekday name
+but is not compared with the date. The words \`infinity\`, \`-infinity\` and \`epoch\` match no format (DuckDB's
 strptime reads them whatever the format, as 1900-01-01 or as the infinite dates and 1970-01-01).
 
 **Missing values.** NULL and the empty text are missing: they become NULL and are never a failure.
@@ -134,7 +186,8 @@ strptime reads them whatever the format, as 1900-01-01 or as the infinite dates 
 - \`DATE\` results are the date of the \`TIMESTAMP\` result: the local date in \`output_timezone\`.
 - Local times that do not exist (skipped by a daylight-saving change) or occur twice are resolved by
   DuckDB's ICU time zone rules: a skipped time moves forward by the gap (02:30 on the day Paris moves to
-  summer time is 01:30 UTC).
+  summer time is 01:30 UTC), and a time that occurs twice is the second one, in standard time (02:30 on
+  the day Paris moves back is 01:30 UTC, not 00:30). Give such values an offset (\`%z\`) to say which.
 
 Zone names are IANA names (\`UTC\`, \`Europe/Paris\`, \`America/New_York\`), checked before the run with the
 closest name suggested.
@@ -184,6 +237,13 @@ closest name suggested.
           const text = errorMessage(e).replace(/^Invalid Input Error: /, '');
           throw fail(ctx.nodeId, `params.columns[${i}].formats[${j}]`, `node '${ctx.nodeId}': format '${f}' of column '${c.column}': ${text}`, 'see the strptime specifiers in the node docs, e.g. %Y-%m-%d');
         }
+        if (!readsYear(f))
+          throw fail(
+            ctx.nodeId,
+            `params.columns[${i}].formats[${j}]`,
+            `node '${ctx.nodeId}': format '${f}' of column '${c.column}' has no year (%Y, %y or %G): strptime would date every value it reads in the year 1900`,
+            'add the year to the format; a time of day alone converts to TIME with Change column types (transform.cast)',
+          );
       }
       const found = input.columns.find((x) => x.name.toLowerCase() === c.column.toLowerCase());
       if (found && found.type !== 'VARCHAR')
@@ -208,13 +268,19 @@ closest name suggested.
         // A format with %n reads a TIMESTAMP_NS, whose range (1677 to 2262) misreadByStrptime's bounds
         // are outside of: compared as nanoseconds they failed the query, so they compare as TIMESTAMP.
         const asChecked = (r: string) => (!g.aware && g.formats.some((f) => f.includes('%n')) ? `CAST(${r} AS TIMESTAMP)` : r);
+        const misreadBy = (r: string, formats: string[]) => {
+          const rolled = rolledPastYearEnd(col, formats, g.aware);
+          const offset = formats.some(readsOffset) ? offsetOutOfRange(col) : undefined;
+          const checks = [misreadByStrptime(col, asChecked(r), g.aware), rolled, offset].filter((x) => x !== undefined);
+          return checks.length === 1 ? checks[0]! : `(${checks.join(' OR ')})`;
+        };
         const one = (f: string) => {
           const r = `try_strptime(${col}, ${stringLiteral(f)})`;
-          return `CASE WHEN ${misreadByStrptime(col, asChecked(r), g.aware)} THEN NULL ELSE ${r} END`;
+          return `CASE WHEN ${misreadBy(r, [f])} THEN NULL ELSE ${r} END`;
         };
         const again = g.formats.length === 1 ? 'NULL' : `coalesce(${g.formats.map(one).join(', ')})`;
         const otherwise = misread === 'NULL' || again === 'NULL' ? `${again === 'NULL' ? misread : again}` : `coalesce(${again}, ${misread})`;
-        return `CASE WHEN ${misreadByStrptime(col, asChecked(parsed), g.aware)} THEN ${otherwise} ELSE ${parsed} END`;
+        return `CASE WHEN ${misreadBy(parsed, g.formats)} THEN ${otherwise} ELSE ${parsed} END`;
       };
       /** Each group parsed and brought to the result type, first group first. */
       const parse = (fn: 'try_strptime' | 'strptime', value: string, misread: string) => {
