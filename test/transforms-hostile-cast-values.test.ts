@@ -150,3 +150,21 @@ describe('transform.fill_nulls: a fill value the pipeline file cannot hold exact
     expect(double.rows.map((r) => r.f)).toEqual([0.5, 0.12345678901234568]);
   });
 });
+
+describe('typed constants (fill values, lag/lead and lookup defaults) the column type would change', () => {
+  const fill = (value: unknown) => ({ type: 'transform.fill_nulls', params: { rules: [{ column: 'v', strategy: 'constant', value }] } });
+  const typed = (type: string, sample: string) => `SELECT * FROM (VALUES (1, CAST(${sample} AS ${type})), (2, NULL)) t(id, v)`;
+  const problems = async (type: string, sample: string, value: unknown) => problemsOf(over(fill(value), typed(type, sample)), dir);
+
+  it('a number other than 0 or 1 is not a BOOLEAN (DuckDB took 2 for true)', async () => {
+    expect((await problems('BOOLEAN', 'true', 2)).map((p) => p.message).join('\n')).toMatch(/'v'/);
+    expect(await problems('BOOLEAN', 'true', 1)).toEqual([]);
+    expect(await problems('BOOLEAN', 'true', false)).toEqual([]);
+  });
+
+  it("a TIMESTAMPTZ fill is read as the cast node reads text: 'epoch' and a seventh digit of a second are refused", async () => {
+    expect((await problems('TIMESTAMPTZ', "TIMESTAMPTZ '2024-01-01 00:00:00+00'", 'epoch')).length).toBe(1);
+    expect((await problems('TIMESTAMPTZ', "TIMESTAMPTZ '2024-01-01 00:00:00+00'", '2024-02-03 10:00:00.1234567+00')).length).toBe(1);
+    expect(await problems('TIMESTAMPTZ', "TIMESTAMPTZ '2024-01-01 00:00:00+00'", '2024-02-03 10:00:00.123456+00')).toEqual([]);
+  });
+});

@@ -1,6 +1,6 @@
 import { literal, stringLiteral } from '../../compiler/sql.js';
 import { decimalScale, isFloatType, isIntegerType, isNumericType, numberConversion } from './locale-numbers.js';
-import { dateConversion, isDateType, isPlainTimestampType, isTimeType, timeConversion, timestampConversion } from './temporal-text.js';
+import { dateConversion, isDateType, isPlainTimestampType, isTimestampTzType, isTimeType, timeConversion, timestampConversion, timestamptzConversion } from './temporal-text.js';
 
 /**
  * A constant typed into a node (a fill value, a lag/lead or lookup default, a pivot value) meets a
@@ -31,6 +31,8 @@ function strictConversion(value: Constant, type: string): string {
   }
   if (typeof value === 'string' && isDateType(type)) return dateConversion(text, "''").safe;
   if (typeof value === 'string' && isPlainTimestampType(type)) return timestampConversion(text, type, "''").safe;
+  // DuckDB reads 'epoch' as 1970-01-01, '24-01-01' as the year 24 and cuts a seventh digit of a second.
+  if (typeof value === 'string' && isTimestampTzType(type)) return timestamptzConversion(text, "''").safe;
   if (typeof value === 'string' && isTimeType(type)) return timeConversion(text, "''").safe;
   return `TRY_CAST(${literal(value)} AS ${type})`;
 }
@@ -38,6 +40,8 @@ function strictConversion(value: Constant, type: string): string {
 /** True when `value` converts to `type` exactly (`rows` runs a query in the planning session). */
 export async function constantConverts(rows: (sql: string) => Promise<Array<Record<string, unknown>>>, value: Constant, type: string): Promise<boolean> {
   if (isNumericType(type) && (typeof value === 'boolean' || !PLAIN_NUMBER.test(String(value)))) return false;
+  // DuckDB takes any number other than 0 for true (2, -1, 0.5): only 0 and 1 name a truth value.
+  if (/^\s*(BOOLEAN|BOOL|LOGICAL)\s*$/i.test(type) && typeof value === 'number' && value !== 0 && value !== 1) return false;
   const [row] = await rows(`SELECT ${strictConversion(value, type)} IS NOT NULL AS ok`);
   return row?.ok === true;
 }
