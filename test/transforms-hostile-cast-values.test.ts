@@ -168,3 +168,14 @@ describe('typed constants (fill values, lag/lead and lookup defaults) the column
     expect(await problems('TIMESTAMPTZ', "TIMESTAMPTZ '2024-01-01 00:00:00+00'", '2024-02-03 10:00:00.123456+00')).toEqual([]);
   });
 });
+
+describe('transform.cast: a whole number the type cannot hold', () => {
+  it("is said to be out of range (it was 'not a whole number')", async () => {
+    const r = await split({ type: 'transform.cast', params: { columns: [{ column: 'v', type: 'INTEGER' }], on_error: 'reject' } }, ['2147483648', '12.5', '7']);
+    expect(r.out).toEqual({ '7': 7 });
+    expect(r.rejects).toEqual({
+      '2147483648': "column v: '2147483648' is out of range for INTEGER",
+      '12.5': "column v: '12.5' is not a whole number of type INTEGER",
+    });
+  });
+});

@@ -234,7 +234,10 @@ function wholeNumberConversion(col: string, type: string, prefix: string, refuse
   const leadingZero = `(starts_with(${col}, '0') AND length(${col}) > 1)`;
   const fraction = writesFraction(col);
   const bad = refuseLeadingZero ? `(${fraction} OR ${leadingZero})` : fraction;
-  const reason = refuseLeadingZero ? `CASE WHEN ${leadingZero} AND NOT ${fraction} THEN ${zeroReason} ELSE ${notWhole} END` : notWhole;
+  // A whole number the type cannot hold ('2147483648' for an INTEGER) is said to be out of range, not "not whole".
+  const outOfRange = quotedValue(col, ` is out of range for ${type.toUpperCase()}`);
+  const wholeReason = `CASE WHEN NOT ${fraction} AND TRY_CAST(${col} AS DOUBLE) IS NOT NULL THEN ${outOfRange} ELSE ${notWhole} END`;
+  const reason = refuseLeadingZero ? `CASE WHEN ${leadingZero} AND NOT ${fraction} THEN ${zeroReason} ELSE ${wholeReason} END` : wholeReason;
   const fails = `error(${prefix} || ${reason})`;
   // Most values are written as DuckDB writes the integer itself (no sign, point, exponent or
   // leading zero): those pass on one comparison, and only the others are searched. Measured on
