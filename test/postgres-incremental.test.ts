@@ -139,7 +139,7 @@ describe('incremental reads from PostgreSQL', async () => {
     const ok = await run(d);
     expect(ok.error).toBeUndefined();
     expect(await ids('src_k_copy')).toEqual(Array.from({ length: 3001 }, (_, i) => i + 1));
-    expect((await listStates(stateDir, d.name)).map((st) => st.state)).toEqual([{ column: 'at', watermark: '2024-01-01 01:00:01.000000+00' }]);
+    expect((await listStates(stateDir, d.name)).map((st) => st.state)).toEqual([{ column: 'at', watermark: '2024-01-01 01:00:01.000000+00', kind: 'date/time' }]);
   });
 
   it('caudal state show, set and reset inspect and move the watermark of a headless run', async () => {
@@ -261,7 +261,7 @@ describe('incremental reads from PostgreSQL', async () => {
     expect((await runFor(d, a)).rows).toBe(0);
     expect(await ids('legacy_copy')).toEqual([3, 4, 5, 101, 102, 103]);
     const adopted = (await listStates(stateDir, d.name)).find((st) => st.source!.includes(`"${a}"`))!;
-    expect(adopted.state).toEqual({ column: 'at', watermark: '2024-06-06 00:00:00.000000+00' });
+    expect(adopted.state).toEqual({ column: 'at', watermark: '2024-06-06 00:00:00.000000+00', kind: 'date/time' });
   });
 
   it('caudal state shows each source of a node and sets or resets one of them by key', async () => {

@@ -12,9 +12,10 @@ const COMPARE = new Set(['=', '!=', '<', '<=', '>', '>=', 'like']);
 /**
  * The remote statement for a read: the table with its columns and filters (each value a bind
  * parameter), or the user's query with its own `$n` params, wrapped so the watermark and the row
- * limit apply to it too. The server plans it all: that is the pushdown.
+ * limit apply to it too. The server plans it all: that is the pushdown. `watermarkAsText`: compare
+ * the watermark column's text in byte order (see ordersAsItsBytes in read.ts).
  */
-export function buildReadQuery(spec: ReadSpec): BoundSql {
+export function buildReadQuery(spec: ReadSpec, options: { watermarkAsText?: boolean } = {}): BoundSql {
   const values: unknown[] = [];
   const bind = (v: unknown) => {
     values.push(v);
@@ -31,7 +32,12 @@ export function buildReadQuery(spec: ReadSpec): BoundSql {
     values.push(...(spec.queryParams ?? []));
     from = `(${spec.query ?? ''}) AS _caudal_query`;
   }
-  if (spec.watermark?.after !== undefined) where.push(`${pgIdent(spec.watermark.column)} > ${bind(spec.watermark.after)}`);
+  if (spec.watermark?.after !== undefined) {
+    // A column DuckDB reads as text has its next watermark taken in DuckDB's order, its text's bytes:
+    // the server compares the same way, or rows between its maximum and DuckDB's are read twice.
+    const column = options.watermarkAsText ? `${pgIdent(spec.watermark.column)}::text COLLATE "C"` : pgIdent(spec.watermark.column);
+    where.push(`${column} > ${bind(spec.watermark.after)}`);
+  }
   let text = `SELECT ${select} FROM ${from}`;
   if (where.length > 0) text += ` WHERE ${where.join(' AND ')}`;
   if (spec.limit !== undefined) text += ` LIMIT ${bind(spec.limit)}`;

@@ -6,6 +6,7 @@ import { ident, literal } from '../../compiler/sql.js';
 import type { PostgresConfig } from '../../connections/postgres/postgres.connection.js';
 import type { HookIo } from '../../nodes/define.js';
 import { duplicateIndexes } from '../../nodes/shared/columns.js';
+import { redact } from '../../connections/redact.js';
 import { CaudalError } from '../../util/errors.js';
 import type { PlannedRead, ReadSpec, RemoteColumn } from '../connector.js';
 import { connect, loadCopyStreams, rawText } from './client.js';
@@ -23,7 +24,7 @@ const DEFAULT_FETCH_SIZE = 10_000;
  * Memory stays bounded either way; the file is the only copy.
  */
 export async function planPostgresRead(config: PostgresConfig, spec: ReadSpec, ctx: { nodeId: string; connection: string }): Promise<PlannedRead> {
-  const base = buildReadQuery(spec);
+  let base = buildReadQuery(spec);
   const explain = (e: unknown) => explainPgError(e, { nodeId: ctx.nodeId, connection: ctx.connection, spec, password: config.password });
   const client = await connect(config).catch((e: unknown) => {
     throw explain(e);
@@ -38,6 +39,8 @@ export async function planPostgresRead(config: PostgresConfig, spec: ReadSpec, c
       const transport = transportFor(t, f.typmod);
       return { name: f.name, remoteType: t.display, type: transport.duckdbType, transport };
     });
+    const wm = spec.watermark?.after === undefined ? -1 : columns.findIndex((c) => c.name === spec.watermark!.column);
+    if (wm >= 0 && columns[wm]!.type === 'VARCHAR' && !(await ordersAsItsBytes(client, probe.fields[wm]!, types[wm]!))) base = buildReadQuery(spec, { watermarkAsText: true });
   } catch (e) {
     throw explain(e);
   } finally {
@@ -62,24 +65,61 @@ export async function planPostgresRead(config: PostgresConfig, spec: ReadSpec, c
     scanSql(file) {
       const csvColumns = Object.fromEntries(positional.map((c) => [c.csvName, c.transport.csvType]));
       const select = positional.map((c) => `${c.transport.local(ident(c.csvName))} AS ${ident(c.name)}`).join(', ');
-      return `SELECT ${select} FROM read_csv(${literal(file)}, header = false, auto_detect = false, allow_quoted_nulls = false, delim = ',', quote = '"', escape = '"', columns = ${literal(csvColumns)})`;
+      // Rows end with \n (COPY's CSV and cursorOut alike). Left to guess, DuckDB took a carriage
+      // return inside a value (text typed on Windows) for the line ending, and the read failed.
+      return `SELECT ${select} FROM read_csv(${literal(file)}, header = false, auto_detect = false, allow_quoted_nulls = false, delim = ',', quote = '"', escape = '"', new_line = '\\n', columns = ${literal(csvColumns)})`;
     },
     async fetch(io, file) {
       const c = await connect(config, (m) => io.log(m)).catch((e: unknown) => {
         throw explain(e);
       });
+      // The server's own error when it ends the session between two statements (a cursor's
+      // fetches): the next statement fails only with the driver's "not queryable".
+      let sessionError: unknown;
+      c.on('error', (e) => {
+        sessionError ??= e;
+      });
       const read = { rows: 0 };
       try {
         return base.values.length === 0 ? await copyOut(c, transportSql, file, io, read) : await cursorOut(c, transportSql, base.values, file, io, spec.fetchSize ?? DEFAULT_FETCH_SIZE, read);
-      } catch (e) {
+      } catch (thrown) {
         if (io.isCancelled()) throw new CaudalError('cancelled', 'the read was cancelled');
+        const e = sessionError ?? thrown;
         if (isDataError(e)) throw await readFailure(e, { nodeId: ctx.nodeId, connection: ctx.connection, config, base, columns: positional, rowsRead: read.rows, window: base.values.length === 0 ? undefined : (spec.fetchSize ?? DEFAULT_FETCH_SIZE) });
-        throw explain(e);
+        throw readStopped(e, { rows: read.rows, incremental: spec.watermark !== undefined }, ctx, config) ?? explain(e);
       } finally {
         await c.end().catch(() => undefined);
       }
     },
   };
+}
+
+/** SQLSTATEs of a session the server ended: an administrator (pg_terminate_backend), a shutdown, a crash. */
+const SESSION_ENDED = new Set(['57P01', '57P02', '57P03']);
+
+/**
+ * A read the server stopped midway, said as such with what to do (undefined for other errors):
+ * its statement_timeout, or the end of the session. Nothing was written (the rows wait in the
+ * run's temp folder, which goes with the run), so running again is safe.
+ */
+function readStopped(e: unknown, read: { rows: number; incremental: boolean }, ctx: { nodeId: string; connection: string }, config: PostgresConfig): CaudalError | undefined {
+  const code = (e as { code?: unknown } | undefined)?.code;
+  const said = redact(e, [config.password]).message;
+  const where = `node '${ctx.nodeId}' (connection '${ctx.connection}')`;
+  const after = `after ${read.rows.toLocaleString('en-US')} rows`;
+  if (code === '57014' && /statement timeout/i.test(said)) {
+    return new CaudalError('io', `${where}: the server cancelled the read ${after}: ${said}`, {
+      nodeId: ctx.nodeId,
+      hint: "the statement_timeout of the connection's user or database (SHOW statement_timeout) is shorter than the read: raise it for that user (ALTER ROLE … SET statement_timeout = '1h'), or read less at a time (filters, an incremental read)",
+    });
+  }
+  if ((typeof code === 'string' && SESSION_ENDED.has(code)) || /Connection terminated unexpectedly/i.test(said)) {
+    return new CaudalError('io', `${where}: the server ended the session ${after} of the read: ${said}`, {
+      nodeId: ctx.nodeId,
+      hint: `an administrator, a restart or a failover ended it; nothing was written${read.incremental ? ' and the watermark did not move' : ''}: run again`,
+    });
+  }
+  return undefined;
 }
 
 async function describeTypes(client: pg.Client, fields: Array<{ oid: number; typmod: number }>): Promise<PgTypeInfo[]> {
@@ -94,6 +134,28 @@ async function describeTypes(client: pg.Client, fields: Array<{ oid: number; typ
   return rows.map((r) => ({ oid: r.oid, name: r.typname, category: r.typcategory, element: r.elem ?? undefined, display: r.display }));
 }
 
+/** Collations that order text by its bytes (UTF-8's bytes order code points, as DuckDB's VARCHAR). */
+const BYTE_ORDER_LOCALES = ['C', 'POSIX', 'C.UTF-8', 'C.utf8'];
+
+/**
+ * Whether the server orders a column read as text (VARCHAR) as DuckDB orders that text, by its
+ * bytes: a text column of a table with a C collation (its own or the database's). Anything else (a
+ * linguistic collation, an enum's declared order, citext, an expression of a query, whose collation
+ * the result does not say) is compared as text in byte order instead (buildReadQuery).
+ */
+async function ordersAsItsBytes(client: pg.Client, field: { tableID: number; columnID: number }, type: PgTypeInfo): Promise<boolean> {
+  if (field.tableID === 0 || !['text', 'varchar', 'name'].includes(type.name)) return false;
+  const { rows } = await client.query<{ bytes: boolean | null }>(
+    `SELECT CASE WHEN co.oid = 100
+                 THEN (SELECT coalesce(to_jsonb(d) ->> 'datlocprovider', 'c') = 'c' AND d.datcollate = ANY($3::text[]) FROM pg_database d WHERE d.datname = current_database())
+                 ELSE co.collprovider = 'c' AND co.collcollate = ANY($3::text[]) END AS bytes
+       FROM pg_attribute a JOIN pg_collation co ON co.oid = a.attcollation
+      WHERE a.attrelid = $1 AND a.attnum = $2`,
+    [field.tableID, field.columnID, BYTE_ORDER_LOCALES],
+  );
+  return rows[0]?.bytes === true;
+}
+
 /** Polls the cancel flag while a stream runs; `stop` aborts the transfer. */
 function watchCancel(io: HookIo, stop: () => void): () => void {
   const timer = setInterval(() => {
@@ -105,7 +167,9 @@ function watchCancel(io: HookIo, stop: () => void): () => void {
 /** `read.rows`: rows received so far, kept up to date for the error of a read that fails midway. */
 async function copyOut(client: pg.Client, sql: string, file: string, io: HookIo, read: { rows: number }): Promise<number> {
   const copyStreams = await loadCopyStreams();
-  const source = client.query(copyStreams.to(`COPY (${sql}) TO STDOUT WITH (FORMAT csv)`));
+  // Every value quoted, as cursorOut writes them: DuckDB drops a byte order mark that starts the
+  // file, and COPY left a first value starting with one unquoted.
+  const source = client.query(copyStreams.to(`COPY (${sql}) TO STDOUT WITH (FORMAT csv, FORCE_QUOTE *)`));
   const sink = createWriteStream(file);
   const unwatch = watchCancel(io, () => source.destroy(new Error('cancelled')));
   // Rows are counted as the stream receives them, not as the file takes them: when the server

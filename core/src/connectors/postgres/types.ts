@@ -98,13 +98,24 @@ export function duckdbEra(text: string): string {
 
 const DATE_TYPES = new Set(['DATE', 'TIMESTAMP', 'TIMESTAMPTZ']);
 
-/** A date or timestamp column, its BC values rewritten on the PostgreSQL side (see duckdbEra). */
+/**
+ * A date or timestamp column, its BC values rewritten on the PostgreSQL side (see duckdbEra). It
+ * travels as text and is converted here: read_csv turned a timestamp DuckDB cannot hold (PostgreSQL
+ * reaches 294276 AD, DuckDB 294247 AD) into NULL without a word.
+ */
 const withEra = (duckdbType: string): ColumnTransport => ({
   duckdbType,
   remote: (c) => `CASE WHEN ${c} < '0001-01-01' THEN regexp_replace(${c}::text, ${ERA_LAST}, ${ERA_AFTER_DATE}) ELSE ${c}::text END`,
-  csvType: duckdbType,
-  local: (c) => c,
+  csvType: 'VARCHAR',
+  local: (c) => temporalText(c, duckdbType, unquoted(c)),
 });
+
+/** PostgreSQL's text of a date or timestamp (the quoted reference `c`, of column `name`) as `duckdbType`, refusing one outside its range. */
+function temporalText(c: string, duckdbType: string, name: string): string {
+  const shown = duckdbType === 'TIMESTAMPTZ' ? 'TIMESTAMP WITH TIME ZONE' : duckdbType;
+  const message = `${stringLiteral(`column "${name}": '`)} || ${c} || ${stringLiteral(`' is outside the range of DuckDB's ${shown} (290309 BC to 294247 AD; PostgreSQL's reaches 294276 AD): fix the value at the source, or read it as text in a query (${name}::text)`)}`;
+  return `CASE WHEN ${c} IS NULL THEN NULL ELSE coalesce(TRY_CAST(${c} AS ${duckdbType}), error(${message})) END`;
+}
 
 export function transportFor(t: PgTypeInfo, typmod: number): ColumnTransport {
   if (t.category === 'A') {
@@ -186,7 +197,13 @@ export function eraListFromJson(c: string, listType: string): string {
 export function numericTextAsDouble(c: string, name: string): string {
   const significant = significantDigits(c);
   const message = `${stringLiteral(`column "${name}": numeric without a declared precision is read as DOUBLE, which keeps ${DOUBLE_DIGITS} significant digits, but '`)} || ${c} || ${stringLiteral(`' has more: cast it in a query to keep them, e.g. ${name}::numeric(38,10), or give the column a precision`)}`;
-  return `CASE WHEN ${significant} > ${DOUBLE_DIGITS} AND ${c} NOT IN ('NaN', 'Infinity', '-Infinity') THEN error(${message}) ELSE CAST(${c} AS DOUBLE) END`;
+  // Numeric's text has no exponent: 1e400 is 401 digits, so the value is shortened in the message.
+  const shortened = `CASE WHEN length(${c}) > 20 THEN left(${c}, 20) || '…' ELSE ${c} END`;
+  const range = `${stringLiteral(`column "${name}": numeric without a declared precision is read as DOUBLE, which holds values from about 4.9e-324 to 1.8e308, but '`)} || ${shortened} || ${stringLiteral(`' is outside that range: cast it in a query, e.g. ${name}::text, or give the column a precision of at most 38 digits`)}`;
+  // A DOUBLE reads 1e400 as Infinity and 1e-400 as 0: both refused unless the text says so.
+  // Subnormal values (1e-310) keep their leading digits and pass, as in the CSV source.
+  const double = `CAST(${c} AS DOUBLE)`;
+  return `CASE WHEN ${c} IN ('NaN', 'Infinity', '-Infinity') THEN ${double} WHEN ${significant} > ${DOUBLE_DIGITS} THEN error(${message}) WHEN isinf(${double}) OR (${double} = 0 AND ${significant} > 0) THEN error(${range}) ELSE ${double} END`;
 }
 
 /** True for a column type display (format_type) that transportFor reads as DOUBLE through numericTextAsDouble. */

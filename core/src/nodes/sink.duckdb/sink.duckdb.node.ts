@@ -6,6 +6,7 @@ import { duckdbSinkSpark } from './sink.duckdb.spark.js';
 import { ident, literal, stringLiteral } from '../../compiler/sql.js';
 import { canonicalPath, ensureParentFolder, isUnwritable, targetKind, unwritableTarget, type UnwritableWhy } from '../shared/file-sink.js';
 import { DUCKDB_STAGE_PREFIX } from '../shared/staging-names.js';
+import { notADuckdbDatabase } from './database-file.js';
 import type { Problem } from '../../util/errors.js';
 import { ownerTag, shortRunId } from '../../util/owner.js';
 
@@ -147,6 +148,8 @@ is read, as the file sinks refuse theirs: DuckDB would keep its write-ahead log 
 rather than next to the database, and would wait on a pipe forever. Set the path to the link's
 target instead (the message names it). Folders on the way may be symbolic links: the database is
 then one destination under its real path. Reading a database through a link (source.duckdb) is fine.
+A file there that is not a DuckDB database (other content, or empty) is refused before anything is
+read too, and left as it is.
 
 **Locking.** DuckDB lets one process write a database file at a time. The file is opened when this
 sink starts writing and closed (detached) when the run commits or rolls back, so the studio never
@@ -174,6 +177,7 @@ stops before writing anything and names that program and its process id.`,
     let createdFolders: string[] = [];
     // Refused before anything is read, as the file sinks refuse theirs (a pipe would block the run).
     const kind = await targetKind(file);
+    const notDuckdb = kind === 'file' ? await notADuckdbDatabase(file) : undefined;
     if (isUnwritable(kind)) {
       preflight.push(await unwritableTarget(ctx.nodeId, file, kind, DATABASE_WHY));
     } else if (kind === 'folder') {
@@ -183,6 +187,14 @@ stops before writing anything and names that program and its process id.`,
         nodeId: ctx.nodeId,
         message: `node '${ctx.nodeId}': ${file} is a folder, not a DuckDB database file`,
         hint: 'put a file name at the end of the database path (e.g. warehouse.duckdb)',
+      });
+    } else if (notDuckdb) {
+      preflight.push({
+        code: 'destination_exists',
+        path: 'params.database',
+        nodeId: ctx.nodeId,
+        message: `node '${ctx.nodeId}': ${file} is not a DuckDB database (${notDuckdb}); the sink writes into a DuckDB database file and does not replace other files`,
+        hint: 'point the database at a DuckDB file, or at a path where none exists yet (the sink creates it); move the file away if it is no longer needed',
       });
     } else {
       const parent = await ensureParentFolder(ctx, file, 'database');

@@ -10,6 +10,8 @@ import type { ReadSpec } from '../../connectors/connector.js';
 import { didYouMean } from '../../util/suggest.js';
 import { paramError } from '../shared/columns.js';
 import { stateKey } from '../shared/state-key.js';
+import { refuseRetypedWatermark, refuseUnboundedWatermark, watermarkKind, watermarkTextSql } from './watermark-text.js';
+import { planWithWatermark } from './watermark-refused.js';
 
 const filter = z
   .object({
@@ -102,10 +104,14 @@ export const postgresSourceNode = defineNode({
     const config = postgresFields.parse(conn.config);
     const spec = readSpec(p, ctx.text);
     let watermark: string | undefined;
+    let watermarkSaved = false;
+    let savedKind: unknown;
     const key = p.incremental ? readKey(config, spec, p.connection, p.incremental.column) : undefined;
     let stateNote = '';
     if (p.incremental && key && ctx.mode === 'run') {
       const saved = await ctx.readState(key);
+      watermarkSaved = typeof saved?.state.watermark === 'string';
+      savedKind = saved?.state.kind;
       watermark = typeof saved?.state.watermark === 'string' ? saved.state.watermark : p.incremental.initial;
       spec.watermark = { column: p.incremental.column, after: watermark };
       stateNote = saved?.adopted
@@ -115,12 +121,15 @@ export const postgresSourceNode = defineNode({
           : `; no saved state for ${key.source} (key ${key.key}): ${p.incremental.initial === undefined ? 'every row' : `rows after the initial value`}`;
     }
     const context = { nodeId: ctx.nodeId, connection: p.connection };
-    const planned = await postgresConnector.planRead(config, ctx.mode === 'run' ? spec : { ...spec, limit: ctx.mode === 'preview' ? PREVIEW_ROWS : 0 }, context);
+    const planSpec = ctx.mode === 'run' ? spec : { ...spec, limit: ctx.mode === 'preview' ? PREVIEW_ROWS : 0 };
+    const refusable = p.incremental && watermark !== undefined ? { nodeId: ctx.nodeId, column: p.incremental.column, value: watermark, from: watermarkSaved ? ('saved' as const) : ('initial' as const) } : undefined;
+    const planned = await planWithWatermark((withWatermark) => postgresConnector.planRead(config, withWatermark ? planSpec : { ...planSpec, watermark: undefined }, context), refusable);
     const wmColumn = p.incremental ? planned.columns.find((c) => c.name === p.incremental!.column) : undefined;
     if (p.incremental && !wmColumn) {
       const names = planned.columns.map((c) => c.name);
       throw paramError(ctx.nodeId, 'incremental.column', `node '${ctx.nodeId}': watermark column '${p.incremental.column}' is not among the columns read${didYouMean(p.incremental.column, names)}`, `columns: ${names.join(', ')}`, p.incremental.column);
     }
+    if (wmColumn && watermarkSaved) refuseRetypedWatermark({ kind: savedKind, watermark: watermark! }, { nodeId: ctx.nodeId, column: wmColumn.name, type: wmColumn.type, remoteType: wmColumn.remoteType });
     const file = ctx.tempPath('postgres.csv');
     const scan = planned.scanSql(file);
     const data = ctx.auxName('data');
@@ -154,10 +163,11 @@ export const postgresSourceNode = defineNode({
         ? {
             stateKey: key,
             async nextState(io: HookIo) {
-              // TIMESTAMPTZ in UTC with its offset, so the server compares the exact instant.
-              const next = await nextWatermark(io, data, wmColumn.name, (max) => (wmColumn.type === 'TIMESTAMPTZ' ? `strftime(${max} AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S.%f') || '+00'` : `CAST(${max} AS VARCHAR)`));
+              const next = await nextWatermark(io, data, wmColumn.name, (max) => watermarkTextSql(wmColumn.type, max));
+              refuseUnboundedWatermark(next, { nodeId: ctx.nodeId, column: wmColumn.name, previous: watermark });
               // No new rows: keep the old watermark (the state is rewritten with the same value).
-              return { column: wmColumn.name, watermark: typeof next === 'string' ? next : (watermark ?? null) };
+              // The kind of values it was taken from: a column retyped across kinds is refused (watermarkKind).
+              return { column: wmColumn.name, watermark: typeof next === 'string' ? next : (watermark ?? null), kind: watermarkKind(wmColumn.type) };
             },
           }
         : {}),
@@ -184,7 +194,9 @@ a query (\`amount::numeric(18,2)\`) to keep exact decimals. A DOUBLE keeps 15 si
 certain, so a value with more (\`1234567890.123456789\`, which would arrive as 1234567890.1234567)
 stops the run naming the column and the value. Dates and timestamps before year 1 keep their era
 (PostgreSQL's \`0044-03-15 BC\` is DuckDB's \`0044-03-15 (BC)\`; DuckDB alone would read it as 44 AD).
-Other types (enums, inet, money, …) arrive as text.
+Other types (enums, inet, money, …) arrive as text. A value DuckDB's type cannot hold stops the run naming
+the column and the value, rather than arriving changed: a timestamp after 294247 AD (PostgreSQL's
+reach 294276 AD), or an unconstrained \`numeric\` beyond a DOUBLE's range (\`1e400\`, \`1e-400\`).
 
 **Bad values.** A value that fails while rows stream (a cast in the query that meets text, an
 overflow, \`NaN\` in a \`numeric(p,s)\` column, which DECIMAL cannot hold) fails the run (exit code 1),
@@ -196,9 +208,19 @@ state is saved only after every sink of the run committed (\`caudal state show|r
 \`--state-dir\`). There is one state per source: the server, database, table (with filters) or query
 (with query params) after pipeline params, and the watermark column, so the same pipeline run for
 another schema or tenant keeps its own watermark and starts from *Start after* the first time. Rows that arrive later with a watermark at or below that value are not read:
-use a commit timestamp or a sequence, not a business date. Rows read with no value in the watermark
+use a commit timestamp, not a business date. A sequence is not quite safe either: its values can
+commit out of order (a long transaction takes 41, another takes 42 and commits first, and 41 is
+never read); where that matters, move the watermark back a little now and then (\`caudal state set\`)
+and load into a table with a key (sink.postgres upsert), so the rows read twice replace themselves. Rows read with no value in the watermark
 column are a warning, for the same reason: a NULL is never above the watermark, so later runs would
-not read rows like them.
+not read rows like them. A row whose watermark is \`NaN\` or \`infinity\` stops the run before anything
+is written (PostgreSQL sorts them above every value, so no later row would ever be read): give it a
+real value. A watermark column read as text (text with a collation other than C, an enum, citext, …)
+is compared by its text's bytes, the order in which the highest value read is taken. The state
+also records whether the watermark came from numbers, dates and times or text: a column retyped
+across those since (an integer column made text, where '10' sorts before '9') stops the run, saying
+how to set or reset the watermark, rather than skip rows; widening within one (integer to bigint)
+keeps it.
 
 **Previews** read the first ${PREVIEW_ROWS} rows and say they are sampled.`,
   example: {
