@@ -73,4 +73,17 @@ describe('source.postgres: the server stops a read', async () => {
       expect(await readdir(out).catch(() => [])).toEqual([]);
     }
   });
+
+  it('a user granted only some columns: the hint says to list them in Columns, and listing them reads', async () => {
+    await q(`CREATE TABLE partly (id int, secret text)`);
+    await q(`INSERT INTO partly VALUES (1, 'x')`);
+    const role = await loadingRole(q, schema);
+    await q(`GRANT SELECT (id) ON "${schema}".partly TO "${role.user}"`);
+    const conn: Record<string, ResolvedConnection> = { db: { name: 'db', type: 'postgres', config: { ...PG, user: role.user, password: role.password, ssl: 'disable', connect_timeout_s: 10 } } };
+    const all = await runPipeline({ pipeline: doc({ table: 'partly' }, 'partly_all'), baseDir: dir, connections: conn });
+    expect(all.status).toBe('failed');
+    expect(all.error!.hint).toMatch(/reading needs SELECT on the table .*; if the user may read only some columns, list those in Columns$/);
+    const listed = await runPipeline({ pipeline: doc({ table: 'partly', columns: ['id'] }, 'partly_id'), baseDir: dir, connections: conn });
+    expect(listed.error).toBeUndefined();
+  });
 });

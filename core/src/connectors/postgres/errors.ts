@@ -86,7 +86,11 @@ export function explainPgError(e: unknown, ctx: PgErrorContext): CaudalError {
 /** What a PostgreSQL user needs for the node's work, by what it does (SQLSTATE 42501). */
 function privilegeHint(spec: ReadSpec | WriteSpec | undefined): string {
   const grant = 'grant it to the connection\'s user (GRANT … TO <user>), or connect as a user that has it';
-  if (!spec || !('mode' in spec)) return `reading needs SELECT on the table (and USAGE on its schema): ${grant}`;
+  if (!spec || !('mode' in spec)) {
+    // PostgreSQL says the same when only some columns are granted (GRANT SELECT (a, b) …) and the read asks for all.
+    const columns = spec && 'table' in spec && spec.table && !spec.columns?.length ? '; if the user may read only some columns, list those in Columns' : '';
+    return `reading needs SELECT on the table (and USAGE on its schema): ${grant}${columns}`;
+  }
   switch (spec.mode) {
     case 'replace':
       return 'mode "replace" drops the table and creates it anew, which only its owner may do: connect as the owner, or use "truncate_insert" (needs TRUNCATE and INSERT on the table) or "append"';
