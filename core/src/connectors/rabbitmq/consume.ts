@@ -52,7 +52,9 @@ export class RabbitConsumerSession {
       channel.on('close', () => (session.failure ??= session.closing ? undefined : new Error('the channel was closed')));
       conn.on('close', () => (session.failure ??= session.closing ? undefined : new Error('the connection to the broker was closed')));
       if (spec.bind) {
-        await channel.assertQueue(spec.queue, { durable: true });
+        // Declared only when missing: declaring an existing queue with other arguments (a
+        // dead-letter exchange, which on_error: dead_letter needs, or durable: false) is refused.
+        if (!(await queueExists(conn, spec.queue))) await channel.assertQueue(spec.queue, { durable: true });
         await channel.bindQueue(spec.queue, spec.bind.exchange, spec.bind.routingKey);
       } else await channel.checkQueue(spec.queue);
       await channel.prefetch(spec.maxRows);
@@ -65,7 +67,7 @@ export class RabbitConsumerSession {
       return session;
     } catch (e) {
       await conn.close().catch(() => undefined);
-      throw e;
+      throw cannotConsume(e, spec);
     }
   }
 
@@ -148,6 +150,37 @@ export class RabbitConsumerSession {
   }
 }
 
+/** Whether the queue exists, asked on a channel of its own: the broker closes the channel that asks about a missing queue. */
+async function queueExists(conn: ChannelModel, queue: string): Promise<boolean> {
+  const probe = await conn.createChannel();
+  probe.on('error', () => undefined);
+  try {
+    await probe.checkQueue(queue);
+  } catch (e) {
+    if ((e as { code?: number }).code === 404) return false;
+    throw e;
+  }
+  await probe.close().catch(() => undefined);
+  return true;
+}
+
+/** What to do about the broker's usual refusals of a queue (`exchange`: the one it is bound to), or undefined. */
+export function queueRefusalHint(e: unknown, exchange?: string): string | undefined {
+  const code = (e as { code?: number }).code;
+  if (/ACCESS_REFUSED - Login was refused/.test(errorMessage(e))) return 'check the user and password of the connection (the password is in the OS keychain or CAUDAL_SECRET_<CONNECTION>_PASSWORD)';
+  if (code === 404 && /no exchange/.test(errorMessage(e))) return `create the exchange '${exchange}' (the queue is bound to it), or correct its name`;
+  if (code === 404) return 'check the queue name: create the queue, or set an exchange to declare and bind it';
+  if (code === 405) return 'the queue is exclusive to another connection (a client declared it exclusive): consume another queue, or stop that client';
+  if (code === 403) return "check the user's permissions on the virtual host (configure, write and read for this queue)";
+  return undefined;
+}
+
+/** Why the consumer could not start, naming the queue, with what to do for the broker's usual refusals. */
+function cannotConsume(e: unknown, spec: RabbitReadSpec): CaudalError {
+  if (e instanceof CaudalError) return e;
+  return new CaudalError('io', `cannot consume queue '${spec.queue}': ${errorMessage(e)}`, { hint: queueRefusalHint(e, spec.bind?.exchange), cause: e });
+}
+
 /**
  * Up to `limit` messages from the head of the queue for a preview, returned to the queue at once:
  * nothing is consumed (RabbitMQ marks them redelivered; their order is kept).
@@ -156,8 +189,12 @@ export async function peekRabbit(config: RabbitmqConfig, queue: string, limit: n
   const { default: amqp } = await import('amqplib');
   const conn = await amqp.connect(amqpOptions(config));
   const out: Message[] = [];
+  // The broker closes the channel (and amqplib emits 'error' on it) when the queue is missing or
+  // exclusive to another connection: without a listener that event would crash the engine.
+  conn.on('error', () => undefined);
   try {
     const channel = await conn.createChannel();
+    channel.on('error', () => undefined);
     await channel.checkQueue(queue);
     for (let i = 0; i < limit; i++) {
       const m = await channel.get(queue, { noAck: false });

@@ -2,7 +2,7 @@ import type { ConsumeMessage, Message } from 'amqplib';
 import { z } from 'zod';
 import { defineNode, type HookIo } from '../define.js';
 import { rabbitmqFields } from '../../connections/rabbitmq/rabbitmq.connection.js';
-import { peekRabbit, RabbitConsumerSession, type RabbitReadSpec } from '../../connectors/rabbitmq/consume.js';
+import { peekRabbit, queueRefusalHint, RabbitConsumerSession, type RabbitReadSpec } from '../../connectors/rabbitmq/consume.js';
 import { CaudalError } from '../../util/errors.js';
 import { cachedValueType, csvValuesOf, declaredValueType, decodeMessage, decodingProblems, inferValueType, noMessagesToInferFrom,
   unreadKeysNotice, type StreamMessage, streamOutputs, writeSpools } from '../shared/stream-spool.js';
@@ -20,10 +20,29 @@ const METADATA: Array<[string, string]> = [
   ['_headers', 'MAP(VARCHAR, VARCHAR)'],
 ];
 
+/** Bytes as text: their UTF-8 text when they are UTF-8, else `\x` and hex (as PostgreSQL shows bytea). */
+function bytesText(b: Buffer): string {
+  const text = b.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(b) ? text : `\\x${b.toString('hex')}`;
+}
+
+/**
+ * A header value as text. Byte arrays (AMQP type 'x', e.g. a Java client's byte[]) arrive as
+ * Buffers, which JSON would spell as Node's {"type":"Buffer","data":[...]}: they are their text.
+ */
+function headerText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (Buffer.isBuffer(v)) return bytesText(v);
+  return JSON.stringify(v, (_k, x: unknown) => {
+    const b = x as { type?: unknown; data?: unknown };
+    return b !== null && typeof b === 'object' && b.type === 'Buffer' && Array.isArray(b.data) && Object.keys(b).length === 2 ? bytesText(Buffer.from(b.data as number[])) : x;
+  });
+}
+
 function rabbitMessage(m: Message): StreamMessage {
   const headers = () => {
     const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(m.properties.headers ?? {})) if (v !== undefined && v !== null) out[k] = typeof v === 'string' ? v : JSON.stringify(v);
+    for (const [k, v] of Object.entries(m.properties.headers ?? {})) if (v !== undefined && v !== null) out[k] = headerText(v);
     return out;
   };
   const ts = m.properties.timestamp;
@@ -37,8 +56,8 @@ function rabbitMessage(m: Message): StreamMessage {
 const params = z
   .object({
     connection: z.string().min(1).meta({ label: 'Connection', help: 'A RabbitMQ connection declared under the pipeline\'s `connections`.', widget: 'connection' }),
-    queue: z.string().min(1).meta({ label: 'Queue', help: 'The queue to consume. It must exist, unless an exchange is set (then it is declared, durable, and bound).' }),
-    exchange: z.string().min(1).optional().meta({ label: 'Bind to exchange', help: 'Declare the queue and bind it to this exchange with the routing key.' }),
+    queue: z.string().min(1).meta({ label: 'Queue', help: 'The queue to consume. It must exist, unless an exchange is set (then it is declared, durable, if missing, and bound).' }),
+    exchange: z.string().min(1).optional().meta({ label: 'Bind to exchange', help: 'Bind the queue to this exchange with the routing key, declaring it (durable) if it does not exist.' }),
     routing_key: z.string().default('#').meta({ label: 'Routing key', help: 'Binding key for the exchange (topic patterns such as orders.* work on topic exchanges).' }),
     format: z.enum(['json', 'csv', 'text']).default('json').meta({
       label: 'Value format',
@@ -60,7 +79,13 @@ const params = z
       widget: 'select',
       group: 'Decoding',
     }),
-    max_rows: z.int().positive().default(10_000).meta({ label: 'Rows per batch', help: 'At most this many messages per run (per micro-batch with --watch); also the channel\'s prefetch.', group: 'Batches' }),
+    max_rows: z
+      .int()
+      .positive()
+      // The batch is the channel's prefetch, a 16-bit number in AMQP.
+      .max(65_535, { error: 'at most 65535: a batch is the channel\'s prefetch, which AMQP caps at 65535 messages' })
+      .default(10_000)
+      .meta({ label: 'Rows per batch', help: 'At most this many messages per run (per micro-batch with --watch), up to 65535; also the channel\'s prefetch.', group: 'Batches' }),
     max_wait_ms: z.int().nonnegative().default(1_000).meta({ label: 'Batch wait (ms)', help: 'With --watch: after the first message of a batch, how long to wait for more.', group: 'Batches' }),
   })
   .strict();
@@ -90,10 +115,12 @@ export const rabbitmqSourceNode = defineNode({
     const spec: RabbitReadSpec = { queue: p.queue, bind: p.exchange ? { exchange: p.exchange, routingKey: p.routing_key } : undefined, maxRows: p.max_rows, maxWaitMs: p.max_wait_ms };
     const peek = (limit: number) =>
       peekRabbit(config, p.queue, limit).catch((e: unknown) => {
-        if (p.exchange) return []; // the queue is declared when the run starts
+        // A queue that does not exist yet is declared when the run starts; any other failure (a
+        // refused login, a broker that is down) is said as it is, not as "no messages to infer from".
+        if (p.exchange && (e as { code?: number }).code === 404) return [];
         throw new CaudalError('io', `node '${ctx.nodeId}' (connection '${p.connection}'): cannot read queue '${p.queue}': ${(e as Error).message}`, {
           nodeId: ctx.nodeId,
-          hint: 'check the queue name (it must exist), or set an exchange to declare and bind it',
+          hint: queueRefusalHint(e) ?? 'check the queue name (it must exist), or set an exchange to declare and bind it',
         });
       });
     const valueType =
@@ -146,7 +173,10 @@ export const rabbitmqSourceNode = defineNode({
   spark: { kind: 'unsupported', reason: 'the Spark target runs batch jobs; drain the queue into files (caudal run with sink.parquet) and read those on Spark' },
   docs: `Consumes a RabbitMQ queue through a connection declared in the pipeline (host, virtual host, user;
 the password lives in the OS keychain or \`CAUDAL_SECRET_<CONNECTION>_PASSWORD\`). With *Bind to
-exchange* the queue is declared (durable) and bound with the routing key; otherwise it must exist.
+exchange* the queue is bound with the routing key, and declared (durable) first when it does not
+exist; a queue that exists is used as it was declared (its dead-letter exchange and other arguments
+kept). Without it, the queue must exist: a missing queue, or one exclusive to another connection,
+fails the run naming the queue and what to do.
 
 **Batches.** \`caudal run\` consumes what is queued now (until the queue has been quiet for a moment,
 at most *Rows per batch*) and stops; \`caudal run --watch\` runs continuously, one micro-batch at a
@@ -161,6 +191,10 @@ confirmed by a round trip to the broker: when they do not reach it (the channel 
 after the sinks committed), the run, or in \`--watch\` that batch, fails saying that the destinations
 have the rows and that the broker delivers the messages again: a sink that appends without a key
 then receives them twice.
+
+**Headers.** \`_headers\` holds each header as text: strings as they are, numbers and booleans as
+their JSON, tables and arrays as JSON, byte arrays (a Java client's \`byte[]\`) as their UTF-8 text, or
+\`\\x\` and hex when they are not UTF-8.
 
 **Values.** JSON values become columns, listed under *Value columns* or inferred from the messages at
 the head of the queue when the run starts; with inferred columns, keys that only later messages have

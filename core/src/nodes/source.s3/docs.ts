@@ -8,7 +8,12 @@ instance role).
 **Which objects.** \`s3://bucket/key\` reads one object; \`s3://bucket/prefix/\` every object under the
 prefix (folder markers and names starting with \`_\` or \`.\`, such as \`_SUCCESS\`, are skipped);
 \`s3://bucket/sales/2025-*/*.parquet\` a glob with DuckDB's rules (\`*\` and \`?\` within a folder, \`**\`
-across folders, \`[abc]\` sets). No match is an \`io_error\` problem before the run.
+across folders, \`[abc]\` sets); an object whose name holds one of \`[ * ?\` is read by writing that
+character as a one-character set (\`s3://bucket/report[[]2025].csv\` for \`report[2025].csv\`), as the
+error says when the URL names such an object. No match is an \`io_error\` problem before the run. Empty objects
+(0 bytes) hold no rows and are skipped, and the run warns naming them (planning from an empty first
+CSV object would read the next object's header as a row); when every object is empty, that is an
+\`io_error\` problem before the run.
 
 **Formats.** CSV, JSON and Parquet, taken from the first object's extension or set with *Format*,
 each with exactly **the options of the file source** of that format under \`csv\`, \`json\` or
@@ -22,13 +27,15 @@ A *File name column* holds each row's object as an \`s3://bucket/key\` URL.
 
 **How it reads.** A run lists the objects once, downloads them into the run's temp folder
 (*Parallel downloads* at a time, each checked against the ETag it was listed with, so an object
-replaced during the run fails it rather than mixing versions) and DuckDB reads them with the file
+replaced during the run fails it rather than mixing versions; an object deleted or replaced
+after the listing fails it naming that object and saying which) and DuckDB reads them with the file
 source's SQL. The temp folder is removed after the run. Planning sees only the first object, so
 once the objects are downloaded, and before anything is read, the others are held to it as a local
 pattern's files are: a CSV object whose header names other columns or the same ones in another
 order, a Parquet object whose column has another type than in the first (a DOUBLE 1.5 would be read
 as the first object's BIGINT 2), or, combined by name, a value the combined type would change, stops
-the run naming both objects. Errors about values name the objects (\`s3://…\`), not the local copies.
+the run naming both objects. Errors about values, and DuckDB's about an object that is not what its name says (a
+\`.parquet\` object that is not Parquet), name the objects (\`s3://…\`), not the local copies.
 
 **Planning and previews** read as little as they can and keep it in a local cache keyed by the
 object's ETag, so previewing an unchanged object again reads no bytes of it (only the listing):

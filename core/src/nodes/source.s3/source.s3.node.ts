@@ -3,13 +3,14 @@ import path from 'node:path';
 import { z } from 'zod';
 import { defineNode, type CompileContext, type CompiledNode, type HookIo } from '../define.js';
 import { ident, stringLiteral } from '../../compiler/sql.js';
-import { s3Fields } from '../../connections/s3/s3.connection.js';
+import { s3Fields, type S3Config } from '../../connections/s3/s3.connection.js';
 import { RequestLimiter } from '../../connectors/http/limiter.js';
 import { explainS3Error, s3Client } from '../../connectors/s3/client.js';
 import { mirrorConflict, mirrorPath, parseS3Url, selects } from '../../connectors/s3/location.js';
 import { download, listObjects, type S3Object } from '../../connectors/s3/objects.js';
 import { type ObjectFormat, sampleObject } from '../../connectors/s3/sample.js';
 import { CaudalError } from '../../util/errors.js';
+import { escapeGlob } from '../../util/glob.js';
 import { csvSourceNode } from '../source.csv/source.csv.node.js';
 import { jsonSourceNode } from '../source.json/source.json.node.js';
 import { parquetSourceNode } from '../source.parquet/source.parquet.node.js';
@@ -115,10 +116,29 @@ export const s3SourceNode = defineNode({
       const err = explainS3Error(e, `${who}: cannot list ${url}`, config);
       throw new CaudalError('validation', err.message, { nodeId: ctx.nodeId, hint: err.hint, problems: [{ code: 'io_error', path: 'params.url', message: err.message, hint: err.hint }] });
     }
-    if (objects.length === 0) {
+    // An empty object holds no rows, and planning a CSV from one (the first object) would read the
+    // next object's header as a row: they are left out, and the run says which.
+    const empty = objects.filter((o) => o.size === 0);
+    objects = objects.filter((o) => o.size > 0);
+    const named = (list: S3Object[]) => list.slice(0, 5).map((o) => `s3://${loc.bucket}/${o.key}`).join(', ') + (list.length > 5 ? ` and ${list.length - 5} more` : '');
+    if (objects.length === 0 && empty.length > 0) {
       client.destroy();
-      const message = `${who}: no object matches ${url}`;
-      const hint = loc.kind === 'prefix' ? 'check the bucket and prefix (objects whose names start with _ or . are skipped)' : 'check the bucket, the key and the pattern (* stays within a folder, ** crosses folders)';
+      const message = `${who}: ${named(empty)} ${empty.length === 1 ? 'is' : 'are'} empty (0 bytes): there is nothing to read`;
+      const hint = 'point the URL at objects that hold data (empty objects are skipped when others hold rows)';
+      throw new CaudalError('validation', message, { nodeId: ctx.nodeId, hint, problems: [{ code: 'io_error', path: 'params.url', message, hint }] });
+    }
+    if (empty.length > 0) ctx.warn(`${who}: skipped ${empty.length} empty object${empty.length === 1 ? '' : 's'} (0 bytes, no rows): ${named(empty)}`);
+    if (objects.length === 0) {
+      // A name with [ * ? in it reads as a pattern; when an object has that very name, say how to write it.
+      const literal = loc.kind === 'glob' ? await listObjects(client, loc.bucket, loc.key, (k) => k === loc.key).catch(() => []) : [];
+      client.destroy();
+      const message = `${who}: no object matches ${url}${literal.length > 0 ? `, read as a pattern ([ ] * ? are pattern characters), though an object has that name` : ''}`;
+      const hint =
+        literal.length > 0
+          ? `to read that object, write each pattern character of its name as a one-character set: s3://${loc.bucket}/${escapeGlob(loc.key)}`
+          : loc.kind === 'prefix'
+            ? 'check the bucket and prefix (objects whose names start with _ or . are skipped)'
+            : 'check the bucket, the key and the pattern (* stays within a folder, ** crosses folders)';
       throw new CaudalError('validation', message, { nodeId: ctx.nodeId, hint, problems: [{ code: 'io_error', path: 'params.url', message, hint }] });
     }
     const conflict = mirrorConflict(loc.bucket, objects.map((o) => o.key));
@@ -158,7 +178,10 @@ export const s3SourceNode = defineNode({
       inner = (await d.node.compile!({ ...ctx, params: d.params, warn: (m: string) => ctx.warn(urls(m)) } as unknown as CompileContext<never>)) as CompiledNode;
     } catch (e) {
       client.destroy();
-      throw e instanceof CaudalError ? withUrls(e, urls) : e;
+      if (e instanceof CaudalError) throw withUrls(e, urls);
+      // DuckDB's own errors (an object that is not Parquet) name the local copy: name the object.
+      if (e instanceof Error) throw new CaudalError('validation', `${who}: ${urls(e.message)}`, { nodeId: ctx.nodeId, cause: e });
+      throw e;
     }
     const fileColumn = format === 'csv' ? p.csv.filename_column : format === 'json' ? p.json.filename_column : p.parquet.filename_column;
     const outputs: Record<string, string> = { out: withS3Urls(inner.outputs.out!, fileColumn, mirror) };
@@ -181,7 +204,7 @@ export const s3SourceNode = defineNode({
             // DuckDB's errors about the copies (a value that does not convert) name the objects.
             io.db.aliasPath(`${mirror}${path.sep}`, 's3://');
             try {
-              await fetchAll(io, client, loc.bucket, objects, mirror, p.parallel_downloads);
+              await fetchAll(io, client, loc.bucket, objects, mirror, p.parallel_downloads, (e, key) => objectReadError(e, who, `s3://${loc.bucket}/${key}`, config));
             } catch (e) {
               if (io.isCancelled()) throw new CaudalError('cancelled', `${who}: the download was cancelled`);
               throw explainS3Error(e, `${who}: cannot read ${url}`, config);
@@ -227,8 +250,39 @@ async function checkObjects(io: HookIo, pattern: string, opts: { nodeId: string;
   }
 }
 
+/**
+ * Why one object of the listing could not be downloaded, naming it: among thousands under a prefix,
+ * S3's own words ("The specified key does not exist", "At least one of the pre-conditions you
+ * specified did not hold") say neither which object nor that another writer deleted or replaced it.
+ */
+function objectReadError(e: unknown, who: string, object: string, config: S3Config): CaudalError {
+  if (e instanceof CaudalError) return e;
+  const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+  const status = err.$metadata?.httpStatusCode;
+  if (err.name === 'NoSuchKey' || (status === 404 && err.name !== 'NoSuchBucket')) {
+    // Most likely deleted by another writer; a store that does not serve a name it lists (some
+    // mishandle + or % in keys) fails the same way, every time.
+    return new CaudalError('io', `${who}: ${object} was listed, but its download found no such key: it was deleted since the listing`, {
+      hint: 'run again: the next run lists the objects anew; if it fails again on the same object, the store does not serve the name it lists (check how it handles + or % in keys)',
+      cause: e,
+    });
+  }
+  if (err.name === 'PreconditionFailed' || status === 412) {
+    return new CaudalError('io', `${who}: ${object} changed since it was listed (it was replaced while the run read it)`, { hint: 'run again to read the new version', cause: e });
+  }
+  return explainS3Error(e, `${who}: cannot read ${object}`, config);
+}
+
 /** Downloads every object into the mirror, `parallel` at a time; a changed object (new ETag) fails the run. */
-async function fetchAll(io: HookIo, client: ReturnType<typeof s3Client>, bucket: string, objects: S3Object[], mirror: string, parallel: number): Promise<void> {
+async function fetchAll(
+  io: HookIo,
+  client: ReturnType<typeof s3Client>,
+  bucket: string,
+  objects: S3Object[],
+  mirror: string,
+  parallel: number,
+  explain: (e: unknown, key: string) => CaudalError,
+): Promise<void> {
   const limiter = new RequestLimiter(parallel);
   const abort = new AbortController();
   const watch = setInterval(() => io.isCancelled() && abort.abort(), 100);
@@ -240,7 +294,9 @@ async function fetchAll(io: HookIo, client: ReturnType<typeof s3Client>, bucket:
       objects.map((o) =>
         limiter.run(async () => {
           if (abort.signal.aborted) throw new CaudalError('cancelled', 'cancelled');
-          await download(client, bucket, o.key, mirrorPath(mirror, bucket, o.key), { ifMatch: o.etag, size: o.size, signal: abort.signal });
+          await download(client, bucket, o.key, mirrorPath(mirror, bucket, o.key), { ifMatch: o.etag, size: o.size, signal: abort.signal }).catch((e: unknown) => {
+            throw abort.signal.aborted ? e : explain(e, o.key);
+          });
           done++;
           bytes += o.size;
         }),
