@@ -52,13 +52,17 @@ function endpointShown(config: S3Config): string {
 /** An SDK error as a message that says what failed, never a credential. */
 export function explainS3Error(e: unknown, what: string, config: S3Config): CaudalError {
   if (e instanceof CaudalError) return e;
-  const err = e as { name?: string; $metadata?: { httpStatusCode?: number }; Code?: string };
+  const err = e as { name?: string; $metadata?: { httpStatusCode?: number }; $response?: { headers?: Record<string, string> }; Code?: string; Region?: string };
   const name = err.name ?? err.Code ?? 'Error';
   let message = errorMessage(e);
   for (const s of [config.secret_access_key, config.session_token]) if (s) message = message.split(s).join('***');
   const status = err.$metadata?.httpStatusCode;
+  // A bucket in another region: S3 names the bucket's region in a header (301), or in the error (a signature for the wrong region).
+  const region = err.$response?.headers?.['x-amz-bucket-region'] ?? (name === 'AuthorizationHeaderMalformed' ? err.Region : undefined);
   const hint =
-    name === 'NoSuchBucket'
+    region && (name === 'PermanentRedirect' || status === 301 || name === 'AuthorizationHeaderMalformed')
+      ? `the bucket is in region '${region}': set the connection's region to ${region}`
+      : name === 'NoSuchBucket'
       ? 'check the bucket name (and the region or endpoint of the connection)'
       : name === 'AccessDenied' || name === 'InvalidAccessKeyId' || name === 'SignatureDoesNotMatch' || status === 403
         ? 'check the credentials of the connection and that they may use this bucket and prefix'
