@@ -4,6 +4,7 @@ import { csvSinkSpark } from './sink.csv.spark.js';
 import { compressionFor, fileSinkPlan, ifExistsParam, pathParam } from '../shared/file-sink.js';
 import { isNestedType } from '../shared/spark-files.js';
 import { ident } from '../../compiler/sql.js';
+import { csvDialectProblems } from './dialect-checks.js';
 
 /** DuckDB's writer silently keeps only the first character of a longer delimiter. */
 const oneChar = (s: string) => [...s].length === 1 || s === '\\t';
@@ -78,6 +79,20 @@ line. Read such a file back with \`null_strings: ["NULL"]\` on the source.
 which any reader can take apart (\`json_extract\`, a JSON parser), rather than DuckDB's own notation,
 which leaves strings unquoted.
 
+**Dialect checks.** The delimiter and the quote cannot be a line break, and the text written for NULL
+cannot hold a line break, the delimiter or the quote: a reader could not tell where rows and fields
+end. Such settings are refused before the run.
+
+**Spreadsheets.** Values are written exactly as they are, also text starting with \`=\`, \`+\`, \`-\`,
+\`@\`, a tab or a carriage return. Excel, LibreOffice and Google Sheets take such a cell for a formula
+when the file is opened in them (CSV formula injection: \`=HYPERLINK(…)\` in a customer's name). If
+people will open the file in a spreadsheet and the text comes from outside, neutralize such values
+before the sink, e.g. in a Derive:
+\`CASE WHEN regexp_matches(name, '^[=+\\-@\\t\\r]') THEN '''' || name ELSE name END\`.
+Numbers are not affected (\`-5\` stays a number). Doubles that are not finite are written \`nan\`,
+\`inf\` and \`-inf\`, \`-0.0\` as \`-0.0\`; a BLOB as DuckDB's escaped text (\`\\x00\\xFF\`), which
+\`CAST(… AS BLOB)\` turns back into the bytes.
+
 **Atomic.** The data first goes to a hidden file next to the target
 (\`.orders.csv.caudal-<run>-<owner>.tmp\`), which is renamed into place only when every sink of
 the run has been written. A failed or cancelled run deletes the hidden file and leaves the old
@@ -96,7 +111,8 @@ the folders it created are removed again (when they are still empty).`,
     params: { path: 'exports/orders_${run_date}.csv', if_exists: 'overwrite', delimiter: ';', date_format: '%d/%m/%Y' },
   },
   check(p) {
-    return p.delimiter === p.quote ? [{ path: 'quote', message: 'the quote character cannot be the delimiter', hint: 'use " as the quote or pick another delimiter' }] : [];
+    const same = p.delimiter === p.quote ? [{ path: 'quote', message: 'the quote character cannot be the delimiter', hint: 'use " as the quote or pick another delimiter' }] : [];
+    return [...same, ...csvDialectProblems(p)];
   },
   sink(ctx) {
     const p = ctx.params;

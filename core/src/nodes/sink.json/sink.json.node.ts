@@ -39,6 +39,13 @@ structs nested objects. JSON has no NaN or Infinity: a value of either, also ins
 \`1 / 0.0\` Infinity) stops the run naming the column, since the file could not be read as JSON;
 replace such values first (\`CASE WHEN isfinite(ratio) THEN ratio END\` in a Derive gives NULL).
 
+**Large integers.** Integers are written with every digit (\`9007199254740993\`, a HUGEINT's 39
+digits, a DECIMAL(38,s)'s 38), as JSON allows. Many consumers read every JSON number as a double and
+keep about 15 significant digits: JavaScript's \`JSON.parse\` reads \`9007199254740993\` as
+9007199254740992. If such a consumer reads the file and the values are identifiers or amounts
+beyond 2^53, write them as text (\`CAST(id AS VARCHAR)\` in a Derive). A BLOB is written as DuckDB's
+escaped text (\`"\\x00\\xFF"\`); for binary data, \`base64(col)\` in a Derive is what most consumers decode.
+
 With \`format: "newline_delimited"\` (the default, also known as JSON Lines or NDJSON) each line is
 one object and an empty input gives an empty file. With \`"array"\` the file is one array
 (\`[]\` for an empty input). A name ending in \`.gz\` or \`.zst\` is compressed with gzip or zstd.

@@ -4,6 +4,7 @@ import { parquetSinkSpark } from './sink.parquet.spark.js';
 import { parquetExactSelect } from './exact-integers.js';
 import { fileSinkPlan, ifExistsParam, pathParam, resolvePartitionColumns } from '../shared/file-sink.js';
 import { parquetReadBack } from './read-back.js';
+import { partitionColumnProblems } from './partition-columns.js';
 
 const params = z
   .object({
@@ -92,6 +93,16 @@ that does not tell upper from lower case (macOS and Windows by default), \`ES\` 
 a folder and one file would replace the other: after writing, the run counts the rows in the
 folder's files, and stops, naming such values, when any are missing (nothing is published).
 
+Values never leave the folder: \`/\`, \`\\\` and every character but letters, digits and \`-_.~\` are
+percent-encoded, and each folder starts with its key (\`k=..%2F..%2Fetc\`, \`k=..\`). A folder name
+holds at most 255 bytes, and a percent-encoded character takes three per byte (an accented letter
+six): a value whose folder name \`key=value\` would be longer stops the run naming the column
+(shorten it first, e.g. \`left(k, 40)\` or \`md5(k)\`).
+A partition column's **name** must be letters, digits and \`_ . - ~\` only: DuckDB would write
+\`order date\` as the key \`order%20date\` and its readers, source.parquet included, would name the
+column that way; such a name is refused before the run (rename the column first, e.g. in a Select).
+A BLOB column cannot name folders and is refused too (partition by \`hex(col)\`).
+
 **Atomic.** The file (or the whole folder) is written under a hidden temp name next to the target
 and renamed into place only when every sink of the run has been written. With
 \`if_exists: "overwrite"\` the old file or folder is replaced as a whole: partitions that no longer
@@ -121,14 +132,16 @@ the folders it created are removed again (when they are still empty).`,
   },
   sink(ctx) {
     const p = ctx.params;
-    const partitions = resolvePartitionColumns(ctx.nodeId, p.partition_by, ctx.input().columns);
+    const columns = ctx.input().columns;
+    const partitions = resolvePartitionColumns(ctx.nodeId, p.partition_by, columns);
+    const problems = [...partitions.problems, ...partitionColumnProblems(ctx.nodeId, p.partition_by, partitions.names, columns)];
     return fileSinkPlan(ctx, {
       noun: 'Parquet file',
       options: { FORMAT: 'parquet', COMPRESSION: p.compression, ROW_GROUP_SIZE: p.row_group_size },
       partitionBy: partitions.problems.length > 0 ? p.partition_by : partitions.names,
-      problems: partitions.problems,
-      select: parquetExactSelect(ctx.input().columns, partitions.problems.length > 0 ? [] : partitions.names),
-      readBack: parquetReadBack(ctx.input().columns),
+      problems,
+      select: parquetExactSelect(columns, partitions.problems.length > 0 ? [] : partitions.names),
+      readBack: parquetReadBack(columns),
     });
   },
 });

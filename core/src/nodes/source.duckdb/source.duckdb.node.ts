@@ -7,6 +7,7 @@ import { CaudalError } from '../../util/errors.js';
 import { didYouMean } from '../../util/suggest.js';
 import { paramError } from '../shared/columns.js';
 import { withAttached } from './attach.js';
+import { missingTableError, objectsIn } from './missing-table.js';
 
 /** Rows a preview reads (it says it is sampled when the table may have more). */
 const PREVIEW_ROWS = 1000;
@@ -36,9 +37,7 @@ type Params = z.output<typeof params>;
 /** The SELECT that reads the table (with its columns checked, in the file's spelling) or the query. */
 async function relation(io: HookIo, p: Params, nodeId: string, catalog: string, schema: string, table: string | undefined, query: string | undefined, file: string): Promise<string> {
   if (query !== undefined) return query;
-  const where = 'database_name = ? AND lower(schema_name) = lower(?)';
-  const objects = await io.db.rows(`SELECT table_name AS name FROM duckdb_tables() WHERE ${where} UNION ALL SELECT view_name FROM duckdb_views() WHERE ${where} AND NOT internal`, [catalog, schema, catalog, schema]);
-  const names = objects.map((o) => String(o.name));
+  const names = await objectsIn(io, catalog, schema);
   const found = names.find((n) => n.toLowerCase() === table!.toLowerCase());
   if (!found) {
     const message = `node '${nodeId}': no table or view '${table}' in schema '${schema}' of ${file}${didYouMean(table!, names)}`;
@@ -56,6 +55,12 @@ async function relation(io: HookIo, p: Params, nodeId: string, catalog: string, 
     throw new CaudalError('validation', message, { nodeId, column: missing[0], hint, problems: [{ code: 'unknown_column', path: 'params.columns', message, hint, column: missing[0] }] });
   }
   return `SELECT ${p.columns.map((c) => ident(byLower.get(c.toLowerCase())!)).join(', ')} FROM ${from}`;
+}
+
+/** The view's name as the file spells it, when `name` is a view of `schema` (names compared without case); undefined for a table. */
+async function viewNamed(io: HookIo, catalog: string, schema: string, name: string): Promise<string | undefined> {
+  const [row] = await io.db.rows('SELECT view_name AS name FROM duckdb_views() WHERE database_name = ? AND lower(schema_name) = lower(?) AND lower(view_name) = lower(?) AND NOT internal', [catalog, schema, name]);
+  return row === undefined ? undefined : String(row.name);
 }
 
 export const duckdbSourceNode = defineNode({
@@ -103,6 +108,11 @@ export const duckdbSourceNode = defineNode({
         if (query !== undefined) await io.db.run(`USE ${ident(catalog)}.${ident(schema)}`);
         try {
           await io.db.run(`CREATE OR REPLACE TEMP TABLE ${data} AS SELECT * FROM (${select}) AS _caudal_read${limit}`);
+        } catch (e) {
+          // Only a query or a view reads tables by name; a table itself cannot miss one.
+          const view = table === undefined ? undefined : await viewNamed(io, catalog, schema, table);
+          if (query === undefined && view === undefined) throw e;
+          throw (await missingTableError(e, io, { nodeId: ctx.nodeId, file, catalog, schema, view })) ?? e;
         } finally {
           if (query !== undefined) await io.db.run(`USE ${ident(String(before!.db))}.${ident(String(before!.schema))}`);
         }
@@ -130,7 +140,8 @@ result of a DuckDB query over the file's tables. It is the way back from the loc
 
 **Table or query.** With a *table* (in *schema*, \`main\` by default), names are matched without
 regard to case, as DuckDB does; a missing table or column is reported before the run, with the
-closest name and the list of what is there. *Columns* reads only those, in that order. With a
+closest name and the list of what is there. A view whose table was dropped, and a query naming a
+table the file does not have, are reported the same way, naming the file. *Columns* reads only those, in that order. With a
 *query*, write DuckDB SQL; unqualified table names are looked up in the file's *schema*
 (\`SELECT country, sum(revenue) FROM order_facts GROUP BY ALL\`), and \`$param\` inserts a pipeline param.
 

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { defineNode } from '../define.js';
+import { defineNode, type CompileContext, type CompiledNode } from '../define.js';
+import { incompleteParquetError } from './incomplete-file.js';
+import { warnRenamedColumns } from './renamed-columns.js';
 import { parquetSourceSpark } from './source.parquet.spark.js';
 import { checkParquetFiles } from './file-checks.js';
 import { checkPartitionClash, hiveArg, hivePartitioningParam, localFiles } from '../shared/partitions.js';
@@ -41,6 +43,8 @@ const params = z
     }),
   })
   .strict();
+
+type Params = z.output<typeof params>;
 
 export const parquetSourceNode = defineNode({
   type: 'source.parquet',
@@ -93,6 +97,11 @@ are inferred from the values (here \`BIGINT\` and \`VARCHAR\`). When the files h
 themselves, the node refuses to read them with partitions (DuckDB would replace the file's values with
 the folder's in every row, without a word); set \`hive_partitioning: false\` to read the files' own column.
 
+**Column names DuckDB renames.** A file may hold the same name twice, names that differ only in
+letter case (\`ID\` and \`id\`), or an empty name (pyarrow writes them). DuckDB matches names without
+regard to case and reads such columns under other names (\`id_1\`, \`C0\`); the plan warns, naming
+the file and each renamed column, so that a node reading \`id\` does not silently get another column.
+
 **Reading fewer columns.** List the columns you need in *Columns to read*: only those are read
 from disk, in that order. Partition columns can be listed too; the file name column, if set, is
 always added (at the end, unless listed elsewhere). A name that is not in the files is reported before the run, with the closest match.
@@ -100,7 +109,10 @@ always added (at the end, unless listed elsewhere). A name that is not in the fi
 **File name column.** Holds the full path of the file each row came from, handy with globs. It
 must not have the name of a column already in the files.
 
-If no file matches the path, the node reports an \`io_error\` problem before anything runs.`,
+If no file matches the path, the node reports an \`io_error\` problem before anything runs. A file
+without its footer, which a Parquet writer adds last (a file another program is still writing, or
+one cut off by a crash), is reported the same way, naming the file: wait for the writer, or leave
+the file out of the pattern (writers that publish by renaming a finished file avoid this).`,
   example: {
     description: 'Read a partitioned folder, keeping three columns and the source file',
     params: {
@@ -121,46 +133,56 @@ If no file matches the path, the node reports an \`io_error\` problem before any
     return out;
   },
   async compile(ctx) {
-    const p = ctx.params;
-    const args = namedArgs({
-      filename: p.filename_column,
-      hive_partitioning: hiveArg(p.hive_partitioning),
-      union_by_name: p.union_by_name || undefined,
-    });
-    // A file whose name holds glob characters (data[1].parquet) is read as itself, not as a pattern.
-    const pattern = await exactFileOrPattern(ctx.path(p.path));
-    const files = await localFiles(ctx, pattern);
-    await checkParquetFiles(ctx, pattern, files, { nodeId: ctx.nodeId, unionByName: p.union_by_name });
-    await checkPartitionClash({
-      nodeId: ctx.nodeId,
-      hive: p.hive_partitioning,
-      file: files?.[0],
-      ownColumns: async (file) => (await ctx.describe(`SELECT * FROM read_parquet(${fileLiteral(file)}, hive_partitioning := false)`)).map((c) => c.name),
-    });
-    const from = `read_parquet(${stringLiteral(pattern)}${args ? `, ${args}` : ''})`;
-    refuseUnionLayout(ctx.nodeId, p.path, await ctx.describe(`SELECT * FROM ${from}`));
-    if (p.columns.length === 0) return { outputs: { out: `SELECT *\nFROM ${from}` } };
-
-    // Check the names ourselves (footers only): the binder would report the first unknown name
-    // without the file's column list.
-    const available = await ctx.describe(`SELECT * FROM ${from}`);
-    const byLower = new Map(available.map((c) => [c.name.toLowerCase(), c.name]));
-    const missing = p.columns.filter((c) => !byLower.has(c.toLowerCase()));
-    if (missing.length > 0) {
-      const names = available.map((c) => c.name).filter((n) => n !== p.filename_column);
-      const what = missing.map((m) => `'${m}'${didYouMean(m, names)}`).join(', ');
-      const message = `node '${ctx.nodeId}': ${missing.length === 1 ? 'column' : 'columns'} ${what} not found in ${p.path}`;
-      const hint = `columns in the data: ${names.join(', ')}`;
-      throw new CaudalError('validation', message, {
-        nodeId: ctx.nodeId,
-        column: missing[0],
-        hint,
-        problems: [{ code: 'unknown_column', path: 'params.columns', message, hint, column: missing[0] }],
-      });
+    try {
+      return await readParquet(ctx);
+    } catch (e) {
+      throw incompleteParquetError(ctx.nodeId, e) ?? e;
     }
-    // Use the files' spelling: DuckDB matches names without regard to case.
-    const selected = p.columns.map((c) => byLower.get(c.toLowerCase())!);
-    if (p.filename_column && !selected.includes(p.filename_column)) selected.push(p.filename_column);
-    return { outputs: { out: `SELECT ${selected.map(ident).join(', ')}\nFROM ${from}` } };
   },
 });
+
+/** The plan: the files checked (footers only), then read_parquet with the node's options. */
+async function readParquet(ctx: CompileContext<Params>): Promise<CompiledNode> {
+  const p = ctx.params;
+  const args = namedArgs({
+    filename: p.filename_column,
+    hive_partitioning: hiveArg(p.hive_partitioning),
+    union_by_name: p.union_by_name || undefined,
+  });
+  // A file whose name holds glob characters (data[1].parquet) is read as itself, not as a pattern.
+  const pattern = await exactFileOrPattern(ctx.path(p.path));
+  const files = await localFiles(ctx, pattern);
+  await warnRenamedColumns(ctx, files, ctx.nodeId);
+  await checkParquetFiles(ctx, pattern, files, { nodeId: ctx.nodeId, unionByName: p.union_by_name });
+  await checkPartitionClash({
+    nodeId: ctx.nodeId,
+    hive: p.hive_partitioning,
+    file: files?.[0],
+    ownColumns: async (file) => (await ctx.describe(`SELECT * FROM read_parquet(${fileLiteral(file)}, hive_partitioning := false)`)).map((c) => c.name),
+  });
+  const from = `read_parquet(${stringLiteral(pattern)}${args ? `, ${args}` : ''})`;
+  refuseUnionLayout(ctx.nodeId, p.path, await ctx.describe(`SELECT * FROM ${from}`));
+  if (p.columns.length === 0) return { outputs: { out: `SELECT *\nFROM ${from}` } };
+
+  // Check the names ourselves (footers only): the binder would report the first unknown name
+  // without the file's column list.
+  const available = await ctx.describe(`SELECT * FROM ${from}`);
+  const byLower = new Map(available.map((c) => [c.name.toLowerCase(), c.name]));
+  const missing = p.columns.filter((c) => !byLower.has(c.toLowerCase()));
+  if (missing.length > 0) {
+    const names = available.map((c) => c.name).filter((n) => n !== p.filename_column);
+    const what = missing.map((m) => `'${m}'${didYouMean(m, names)}`).join(', ');
+    const message = `node '${ctx.nodeId}': ${missing.length === 1 ? 'column' : 'columns'} ${what} not found in ${p.path}`;
+    const hint = `columns in the data: ${names.join(', ')}`;
+    throw new CaudalError('validation', message, {
+      nodeId: ctx.nodeId,
+      column: missing[0],
+      hint,
+      problems: [{ code: 'unknown_column', path: 'params.columns', message, hint, column: missing[0] }],
+    });
+  }
+  // Use the files' spelling: DuckDB matches names without regard to case.
+  const selected = p.columns.map((c) => byLower.get(c.toLowerCase())!);
+  if (p.filename_column && !selected.includes(p.filename_column)) selected.push(p.filename_column);
+  return { outputs: { out: `SELECT ${selected.map(ident).join(', ')}\nFROM ${from}` } };
+}
