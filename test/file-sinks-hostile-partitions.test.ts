@@ -109,3 +109,32 @@ describe('a BLOB partition column', () => {
     expect(existsSync(path.join(dir, 'blob-parts'))).toBe(false);
   });
 });
+
+describe('two sinks of one run writing nested destinations', () => {
+  it('are refused before the run, naming both (the run failed at its commit, moving one inside the other)', async () => {
+    const doc = pipeline(
+      [
+        { id: 'src', type: 'transform.sql', params: { query: "SELECT 1 AS k, 'x' AS v" } },
+        { id: 'lake', type: 'sink.parquet', params: { path: 'nested/lake', partition_by: ['k'], if_exists: 'overwrite' } },
+        { id: 'extra', type: 'sink.csv', params: { path: 'nested/lake/k=1/extra.csv', if_exists: 'overwrite' } },
+      ],
+      ['src -> lake', 'src -> extra'],
+    );
+    const problems = await problemsOf(doc, dir);
+    expect(problems).toEqual([
+      expect.objectContaining({ nodeId: 'extra', message: expect.stringMatching(/^nodes 'lake' and 'extra' write nested destinations: .*nested\/lake\/k=1\/extra\.csv is inside .*nested\/lake, which a run replaces as a whole$/) }),
+    ]);
+  });
+
+  it('side by side in one folder are fine', async () => {
+    const doc = pipeline(
+      [
+        { id: 'src', type: 'transform.sql', params: { query: "SELECT 1 AS k, 'x' AS v" } },
+        { id: 'a', type: 'sink.parquet', params: { path: 'beside/lake', partition_by: ['k'], if_exists: 'overwrite' } },
+        { id: 'b', type: 'sink.csv', params: { path: 'beside/lake2.csv', if_exists: 'overwrite' } },
+      ],
+      ['src -> a', 'src -> b'],
+    );
+    expect(await problemsOf(doc, dir)).toEqual([]);
+  });
+});

@@ -420,6 +420,7 @@ function fieldHolding(params: unknown, value: string, at = ''): string | undefin
  */
 function sharedDestinations(nodes: PlannedNode[], doc: Pipeline): Problem[] {
   const first = new Map<string, string>();
+  const files: Array<{ path: string; nodeId: string }> = [];
   const problems: Problem[] = [];
   for (const n of nodes) {
     const dest = n.sink?.destination;
@@ -427,6 +428,23 @@ function sharedDestinations(nodes: PlannedNode[], doc: Pipeline): Problem[] {
     const other = first.get(dest.key);
     if (other === undefined) {
       first.set(dest.key, n.id);
+      // A file or folder inside another sink's folder: publishing the outer one moves the folder
+      // that holds the inner one's temp file, and the commit fails half way.
+      if (dest.key.startsWith('file:')) {
+        const here = dest.key.slice('file:'.length);
+        const outer = files.find((f) => here.startsWith(f.path + path.sep) || f.path.startsWith(here + path.sep));
+        if (outer) {
+          const [inner, around] = here.startsWith(outer.path + path.sep) ? [here, outer.path] : [outer.path, here];
+          problems.push({
+            code: 'invalid_param',
+            path: `nodes[${doc.nodes.findIndex((x) => x.id === n.id)}]`,
+            nodeId: n.id,
+            message: `nodes '${outer.nodeId}' and '${n.id}' write nested destinations: ${inner} is inside ${around}, which a run replaces as a whole`,
+            hint: 'write them side by side (e.g. lake/orders and lake/extra), not one inside the other',
+          });
+        }
+        files.push({ path: here, nodeId: n.id });
+      }
       continue;
     }
     problems.push({
