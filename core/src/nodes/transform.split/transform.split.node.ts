@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineNode } from '../define.js';
 import { splitSpark } from './transform.split.spark.js';
 import type { CompiledNode, PortSpec } from '../define.js';
+import { checkRouteConditions } from './route-conditions.js';
 
 export const SPLIT_PORTS = ['out_1', 'out_2', 'out_3', 'out_4', 'out_5', 'out_6', 'out_7', 'out_8'] as const;
 type SplitPort = (typeof SPLIT_PORTS)[number];
@@ -68,7 +69,12 @@ a single consumer, the split, so the engine does not materialize it): cheap for 
 knowing when the input is an expensive join or aggregation.
 
 Conditions are checked against the input's columns before the run: a misspelled column is reported with the
-closest name. The rows-out count of a run is that of \`out_1\`.
+closest name. A condition must be a true/false: one that gives numbers or text (\`amount\`, \`flag\`) is
+refused before the run, as DuckDB would read every number other than 0, and texts like \`'yes'\`, as true
+(a bare \`NULL\` is allowed: it switches a route off). Since each connected port evaluates the conditions
+again, a condition calling a function that gives another value each time (\`random()\`, \`uuid()\`,
+\`nextval()\`) is refused too: a row could land in two ports or in none. Route on the row's own values
+instead (\`hash(id) % 100 < 50\` is a stable half of the rows). The rows-out count of a run is that of \`out_1\`.
 
 **Rows sent to an unconnected port** are dropped, and the run warns with their count, e.g. \`2 rows
 were sent to 'out_2' by route 2; nothing is connected to 'out_2', so they are dropped: connect it to a
@@ -82,13 +88,14 @@ Metrics: none. To see how many rows each port got, connect the ports to sinks: e
     description: 'Big orders, then Spanish orders, everything else apart',
     params: { routes: [{ when: 'amount >= 1000' }, { when: "country = 'ES'" }] },
   },
-  compile(ctx) {
+  async compile(ctx) {
     const input = ctx.input();
     const conds = ctx.params.routes.map((r, i) => {
       const e = ctx.expr(r.when, `routes[${i}].when`);
       // A trailing line comment must not swallow the closing parenthesis.
       return `(${e.includes('--') ? `${e}\n` : e})`;
     });
+    await checkRouteConditions(ctx, input, conds);
     const matches = (i: number) => [conds[i]!, ...conds.slice(0, i).map((c) => `${c} IS NOT TRUE`)].join(' AND ');
     const out: Record<string, string> = {};
     // Rows sent to a port nothing reads would vanish without a word: the run counts them (only for

@@ -34,12 +34,29 @@ function family(type: string): Family {
 }
 
 /**
- * DuckDB accepts a union of a number (or boolean) column with a date/time column at plan time, picks
- * the date/time type and fails only when rows flow ("Unimplemented type for cast (INTEGER -> DATE)").
- * A boolean column meeting a number column becomes a number without a word (true is 1). Finds such a
- * pair so it can be reported before the run.
+ * The kinds of date/time values that DuckDB cannot convert into one another: a DATE meeting a TIME or
+ * an INTERVAL, or a TIMESTAMP meeting a TIME, is accepted at plan time and fails once rows flow. A
+ * TIME meeting a TIME WITH TIME ZONE takes the type of the first input: as TIME, '10:00+02' becomes
+ * 10:00 (the offset dropped, not converted).
  */
-function incompatiblePair(inputs: Relation[], byName: boolean): { column: string; a: [Relation, string]; b: [Relation, string]; boolean: boolean } | undefined {
+function timeKind(type: string): 'datetime' | 'time' | 'timetz' | 'interval' | undefined {
+  if (/^(DATE|TIMESTAMP)\b/.test(type)) return 'datetime';
+  if (type === 'TIME WITH TIME ZONE' || type === 'TIMETZ') return 'timetz';
+  if (type === 'TIME') return 'time';
+  if (type === 'INTERVAL') return 'interval';
+  return undefined;
+}
+
+type Clash = { column: string; a: [Relation, string]; b: [Relation, string]; why: 'time' | 'boolean' | 'time kinds' };
+
+/**
+ * DuckDB accepts a union of a number (or boolean) column with a date/time column at plan time, picks
+ * the date/time type and fails only when rows flow ("Unimplemented type for cast (INTEGER -> DATE)"),
+ * and so for date/time kinds it cannot convert (see timeKind). A boolean column meeting a number
+ * column becomes a number without a word (true is 1). Finds such a pair so it can be reported before
+ * the run.
+ */
+function incompatiblePair(inputs: Relation[], byName: boolean): Clash | undefined {
   const groups = new Map<string, Array<[Relation, string, string]>>();
   for (const r of inputs)
     r.columns.forEach((c, i) => {
@@ -51,13 +68,16 @@ function incompatiblePair(inputs: Relation[], byName: boolean): { column: string
   for (const g of groups.values()) {
     const time = g.find(([, t]) => family(t) === 'time');
     const plain = g.find(([, t]) => family(t) === 'number' || family(t) === 'boolean');
-    if (time && plain) return { column: plain[2], a: [plain[0], plain[1]], b: [time[0], time[1]], boolean: false };
+    if (time && plain) return { column: plain[2], a: [plain[0], plain[1]], b: [time[0], time[1]], why: 'time' };
     const bool = g.findIndex(([, t]) => family(t) === 'boolean');
     const num = g.findIndex(([, t]) => family(t) === 'number');
     if (bool >= 0 && num >= 0) {
       const [a, b] = [g[Math.min(bool, num)]!, g[Math.max(bool, num)]!];
-      return { column: a[2], a: [a[0], a[1]], b: [b[0], b[1]], boolean: true };
+      return { column: a[2], a: [a[0], a[1]], b: [b[0], b[1]], why: 'boolean' };
     }
+    const timed = g.filter(([, t]) => timeKind(t) !== undefined);
+    const other = timed.find(([, t]) => timeKind(t) !== timeKind(timed[0]![1]));
+    if (other) return { column: timed[0]![2], a: [timed[0]![0], timed[0]![1]], b: [other[0], other[1]], why: 'time kinds' };
   }
   return undefined;
 }
@@ -144,8 +164,13 @@ naming the input. Types widen as above.
 
 A number or boolean column meeting a date/time column (by name or by position) cannot be combined:
 DuckDB would accept it while planning and fail once rows flow, so the node reports it before the run,
-naming both inputs; convert one side first. A boolean column meeting a number column is reported the
-same way: DuckDB would make it a number (true becomes 1).
+naming both inputs; convert one side first. The same holds for date/time kinds that do not convert
+into one another: a DATE or TIMESTAMP meeting a TIME or an INTERVAL, and a TIME meeting a TIME WITH
+TIME ZONE (DuckDB would take the first input's type, so as TIME \`10:00+02\` would become 10:00, its
+offset dropped). DATE and the TIMESTAMP types combine (a date becomes its midnight). A TIMESTAMP
+meeting a TIMESTAMP WITH TIME ZONE becomes the latter, its values read as UTC times (a TIMESTAMP_NS
+instead keeps its type, and the other input's instants become their UTC times). A boolean column
+meeting a number column is reported the same way: DuckDB would make it a number (true becomes 1).
 
 **distinct** removes duplicate rows across all inputs (and within each), comparing all output columns,
 including the source column when there is one: rows from different inputs are then never duplicates.
@@ -184,11 +209,13 @@ Metrics: none; rows out is the total over the inputs (after \`distinct\`).`,
     const clash = incompatiblePair(inputs, match === 'by_name');
     if (clash)
       fail(
-        `column '${clash.column}' of node '${ctx.nodeId}' is ${clash.a[1]} in input '${sourceLabel(clash.a[0])}' but ${clash.b[1]} in input '${sourceLabel(clash.b[0])}': a union cannot combine them${clash.boolean ? ' (true would become 1)' : ''}`,
+        `column '${clash.column}' of node '${ctx.nodeId}' is ${clash.a[1]} in input '${sourceLabel(clash.a[0])}' but ${clash.b[1]} in input '${sourceLabel(clash.b[0])}': a union cannot combine them${clash.why === 'boolean' ? ' (true would become 1)' : ''}`,
         'params.match',
-        clash.boolean
-          ? `convert one of them first (transform.cast or transform.derive), e.g. both to VARCHAR, or the boolean to a number on purpose: CASE WHEN ${clash.column} THEN 1 ELSE 0 END`
-          : 'convert one of them first (transform.cast or transform.derive), e.g. both to DATE or both to VARCHAR',
+        {
+          boolean: `convert one of them first (transform.cast or transform.derive), e.g. both to VARCHAR, or the boolean to a number on purpose: CASE WHEN ${clash.column} THEN 1 ELSE 0 END`,
+          time: 'convert one of them first (transform.cast or transform.derive), e.g. both to DATE or both to VARCHAR',
+          'time kinds': 'convert one of them first (transform.cast or transform.derive), e.g. both to VARCHAR, or build one type on purpose with a Derive (a DATE plus a TIME is a TIMESTAMP; a TIME WITH TIME ZONE to UTC TIME)',
+        }[clash.why],
       );
     if (source_column) {
       for (const r of inputs) {

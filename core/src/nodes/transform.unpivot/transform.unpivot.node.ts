@@ -62,7 +62,8 @@ a NULL value (\`UNPIVOT INCLUDE NULLS\`), so every input row gives exactly as ma
 
 **Types.** One value column needs one type. With \`value_type: auto\` DuckDB's UNPIVOT rule applies: the
 columns are widened to their common type (INTEGER + BIGINT → BIGINT, INTEGER + DOUBLE → DOUBLE,
-DECIMAL + INTEGER → DECIMAL). DuckDB refuses types that have no implicit common type (e.g. INTEGER and
+DECIMAL + INTEGER → DECIMAL; a TIMESTAMP next to a TIMESTAMP WITH TIME ZONE becomes the latter, its
+values read as UTC times). DuckDB refuses types that have no implicit common type (e.g. INTEGER and
 VARCHAR, or DATE and DOUBLE); the node then casts every value to VARCHAR (numbers as text, dates as
 \`YYYY-MM-DD\`) instead of failing. When the common type is DOUBLE, a BIGINT or long DECIMAL value that a
 DOUBLE would change (above 2^53, or more than about 15 significant digits) stops the run, naming the
@@ -80,7 +81,9 @@ and other types only where the value comes back unchanged (\`12.5\` would become
 timestamp with a time of day would lose it as a DATE: both stop the run, naming the column and the value).
 VARCHAR takes every value as its text. Round or truncate on purpose first with a Derive.
 
-The name and value columns must not clash with a kept column or with each other (checked before the run).
+The name and value columns must not clash with a kept column or with each other, and a column may be
+listed once in \`columns\` and in \`id_columns\` (case-insensitively; twice, each of its values would come
+out twice): all checked before the run.
 
 Metrics and warnings: none.`,
   example: {
@@ -88,9 +91,18 @@ Metrics and warnings: none.`,
     params: { id_columns: ['product_id'], name_column: 'month', value_column: 'units' },
   },
   check(p) {
+    const out: Array<{ path: string; message: string; hint?: string }> = [];
     if (p.name_column.toLowerCase() === p.value_column.toLowerCase())
-      return [{ path: 'value_column', message: `the name and value columns are both called '${p.value_column}'`, hint: 'give them different names' }];
-    return [];
+      out.push({ path: 'value_column', message: `the name and value columns are both called '${p.value_column}'`, hint: 'give them different names' });
+    // A column unpivoted twice gives each of its values twice; an id kept twice comes out as id and id_1.
+    for (const field of ['columns', 'id_columns'] as const) {
+      const seen = new Set<string>();
+      p[field].forEach((c, i) => {
+        if (seen.has(c.toLowerCase())) out.push({ path: `${field}[${i}]`, message: `'${c}' is listed twice (names are compared case-insensitively)`, hint: 'remove one of them' });
+        seen.add(c.toLowerCase());
+      });
+    }
+    return out;
   },
   async compile(ctx) {
     const input = ctx.input();
