@@ -24,6 +24,14 @@ describe('transform.filter', () => {
     expect(await ids("status = 'paid'")).toEqual([1, 4]);
   });
 
+  it('refuses a condition that is not true/false (a number kept every row that was not 0, without a word)', async () => {
+    expect(await problemsOf(filterOver('id'), dir)).toEqual([
+      expect.objectContaining({ nodeId: 'keep', path: 'nodes[1].params.condition', message: "node 'keep': the condition gives INTEGER values, not true/false" }),
+    ]);
+    expect((await problemsOf(filterOver('status'), dir)).map((p) => p.message)).toEqual(["node 'keep': the condition gives VARCHAR values, not true/false"]);
+    expect(await problemsOf(filterOver("status = 'paid' OR id IS NULL"), dir)).toEqual([]);
+  });
+
   it('drops rows where the condition is NULL, as SQL does', async () => {
     expect(await ids("status <> 'open'")).toEqual([1, 4]);
     expect(await ids("coalesce(status, 'none') <> 'open'")).toEqual([1, 3, 4]);
