@@ -4,7 +4,7 @@ import { aggregateSpark } from './transform.aggregate.spark.js';
 import { ident, literal } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
 import { havingInputColumns } from './having-columns.js';
-import { checkedDecimalSum } from './decimal-sum.js';
+import { checkedDecimalSum } from '../shared/decimal-sum.js';
 
 const FUNCTIONS = ['count', 'count_distinct', 'sum', 'avg', 'min', 'max', 'median', 'percentile', 'stddev', 'first', 'last', 'string_agg'] as const;
 type Fn = (typeof FUNCTIONS)[number];

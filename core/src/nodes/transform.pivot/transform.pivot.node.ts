@@ -4,7 +4,7 @@ import { pivotSpark } from './transform.pivot.spark.js';
 import { ident, literal } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
 import { constantConverts } from '../shared/typed-constant.js';
-import { checkedDecimalSum } from '../transform.aggregate/decimal-sum.js';
+import { checkedDecimalSum } from '../shared/decimal-sum.js';
 
 const AGGREGATES = ['sum', 'count', 'avg', 'min', 'max', 'first'] as const;
 
