@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineNode } from '../define.js';
 import { filterSpark } from './transform.filter.spark.js';
 import { paramError } from '../shared/columns.js';
+import { nonBooleanConditions, NOT_BOOLEAN_HINT } from '../shared/boolean-condition.js';
 
 const params = z
   .object({
@@ -37,18 +38,8 @@ every row whose number is not 0, or whose text reads as true (\`yes\`, \`t\`), a
   async compile(ctx) {
     const input = ctx.input();
     const condition = ctx.expr(ctx.params.condition, 'condition');
-    // DuckDB takes a number or a text as a truth value in a WHERE without a word.
-    const [type] = await ctx.describe(`SELECT (\n${condition}\n) AS c FROM ${input.ref}`).then(
-      (cols) => cols.map((c) => c.type),
-      () => [undefined], // an unknown column or a syntax error: the node's SQL check names it
-    );
-    if (type !== undefined && type !== 'BOOLEAN' && !/^[\s()]*null[\s()]*$/i.test(ctx.params.condition))
-      throw paramError(
-        ctx.nodeId,
-        'condition',
-        `node '${ctx.nodeId}': the condition gives ${type} values, not true/false`,
-        "write a comparison or a test, e.g. amount <> 0 or flag = 'yes' (DuckDB would read a number other than 0, and texts like 'yes' or 't', as true)",
-      );
+    const [type] = (await nonBooleanConditions(ctx, input, [condition])) ?? [];
+    if (type !== undefined) throw paramError(ctx.nodeId, 'condition', `node '${ctx.nodeId}': the condition gives ${type} values, not true/false`, NOT_BOOLEAN_HINT);
     return { outputs: { out: `SELECT * FROM ${input.ref}\nWHERE (\n${condition}\n)` } };
   },
 });

@@ -1,6 +1,7 @@
 import type { CompileContext, Relation } from '../define.js';
 import { tokenize } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
+import { nonBooleanConditions, NOT_BOOLEAN_HINT } from '../shared/boolean-condition.js';
 
 /**
  * Checks on split conditions that DuckDB itself accepts. Each connected port is its own filter over
@@ -53,16 +54,8 @@ export async function checkRouteConditions(ctx: CompileContext<unknown>, input: 
         'route on values of the row instead, e.g. hash(id) % 100 < 50 for a stable half of the rows (a transform.sample before the split takes a random sample)',
       );
   });
-  let types: string[];
-  try {
-    types = (await ctx.describe(`SELECT ${conds.map((c, i) => `${c} AS ${`c${i}`}`).join(', ')} FROM ${input.ref}`)).map((c) => c.type);
-  } catch {
-    return; // an unknown column or a syntax error: the usual checks of the node's SQL name it
-  }
-  // A bare NULL (a route switched off) is typed INTEGER by DuckDB; it never matches, as documented.
-  const bareNull = (c: string) => /^[\s()]*null[\s()]*$/i.test(c);
-  types.forEach((type, i) => {
-    if (type !== 'BOOLEAN' && !bareNull(conds[i]!))
-      refuse(ctx.nodeId, i, `'s condition gives ${type} values, not true/false`, `write a comparison or a test, e.g. amount <> 0 or flag = 'yes' (DuckDB would read a number other than 0, and texts like 'yes' or 't', as true)`);
+  // A bare NULL (a route switched off) passes; it never matches, as documented.
+  (await nonBooleanConditions(ctx, input, conds))?.forEach((type, i) => {
+    if (type !== undefined) refuse(ctx.nodeId, i, `'s condition gives ${type} values, not true/false`, NOT_BOOLEAN_HINT);
   });
 }
