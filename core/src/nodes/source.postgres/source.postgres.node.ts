@@ -10,8 +10,8 @@ import type { ReadSpec } from '../../connectors/connector.js';
 import { didYouMean } from '../../util/suggest.js';
 import { paramError } from '../shared/columns.js';
 import { stateKey } from '../shared/state-key.js';
-import { refuseRetypedWatermark, refuseUnboundedWatermark, watermarkKind, watermarkTextSql } from './watermark-text.js';
-import { planWithWatermark } from './watermark-refused.js';
+import { refuseUnboundedWatermark, watermarkKind, watermarkTextSql } from './watermark-text.js';
+import { planWithWatermark, refuseRetypedWatermark } from './watermark-refused.js';
 
 const filter = z
   .object({

@@ -1,5 +1,6 @@
 import type { PlannedRead } from '../../connectors/connector.js';
 import { CaudalError } from '../../util/errors.js';
+import { watermarkKind } from './watermark-text.js';
 
 interface Watermark {
   nodeId: string;
@@ -34,15 +35,32 @@ function refused(e: unknown, wm: Watermark, type: string): CaudalError {
   // The server's own words, without the connection prefix explainPgError put before them.
   const said = (e instanceof Error ? e.message : String(e)).replace(/^node '.*?' \(connection '.*?'\): (?:PostgreSQL said: )?/, '');
   const from = wm.from === 'saved' ? 'saved by the last successful run' : 'Start after, incremental.initial';
-  const hint =
-    wm.from === 'saved'
-      ? `the column's type changed since the watermark was saved: set a watermark of its type with \`caudal state set <pipeline> --node ${wm.nodeId} --value <value>\`, or reset it with \`caudal state reset <pipeline> --node ${wm.nodeId}\` (the next run then reads from Start after)`
-      : `set Start after to a value of the column's type (${type}), or leave it empty to read every row the first time`;
+  const hint = wm.from === 'saved' ? `the column's type changed since the watermark was saved: ${moveWatermark(wm.nodeId)}` : `set Start after to a value of the column's type (${type}), or leave it empty to read every row the first time`;
   const message = `node '${wm.nodeId}': PostgreSQL refused the watermark '${wm.value}' (${from}) for column '${wm.column}' (${type}): ${said}`;
   return new CaudalError('validation', message, {
     nodeId: wm.nodeId,
     column: wm.column,
     hint,
     problems: [{ code: 'invalid_param', path: wm.from === 'saved' ? 'params.incremental' : 'params.incremental.initial', nodeId: wm.nodeId, column: wm.column, message, hint }],
+  });
+}
+
+/** How to move a saved watermark the column no longer takes. */
+const moveWatermark = (nodeId: string, of = 'its type') =>
+  `set a watermark of ${of} with \`caudal state set <pipeline> --node ${nodeId} --value <value>\`, or reset it with \`caudal state reset <pipeline> --node ${nodeId}\` (the next run then reads from Start after)`;
+
+/**
+ * Refuses a saved watermark taken when the column was of another kind (see watermarkKind): compared
+ * under the new order it would skip rows (or read them again) without a word.
+ */
+export function refuseRetypedWatermark(saved: { kind: unknown; watermark: string }, now: { nodeId: string; column: string; type: string; remoteType: string }): void {
+  if (typeof saved.kind !== 'string' || saved.kind === watermarkKind(now.type)) return;
+  const message = `node '${now.nodeId}': the saved watermark '${saved.watermark}' was taken when column '${now.column}' held ${saved.kind} values; it is now ${now.remoteType} (${watermarkKind(now.type)}), whose values order otherwise ('10' comes before '9' as text), so comparing would skip rows or read them again`;
+  const hint = moveWatermark(now.nodeId, 'the new type');
+  throw new CaudalError('validation', message, {
+    nodeId: now.nodeId,
+    column: now.column,
+    hint,
+    problems: [{ code: 'invalid_param', path: 'params.incremental', nodeId: now.nodeId, column: now.column, message, hint }],
   });
 }

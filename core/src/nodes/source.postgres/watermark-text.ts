@@ -48,19 +48,3 @@ export function watermarkKind(duckdbType: string): string {
   if (t === 'VARCHAR') return 'text';
   return t;
 }
-
-/**
- * Refuses a saved watermark taken when the column was of another kind (see watermarkKind): compared
- * under the new order it would skip rows (or read them again) without a word.
- */
-export function refuseRetypedWatermark(saved: { kind: unknown; watermark: string }, now: { nodeId: string; column: string; type: string; remoteType: string }): void {
-  if (typeof saved.kind !== 'string' || saved.kind === watermarkKind(now.type)) return;
-  const message = `node '${now.nodeId}': the saved watermark '${saved.watermark}' was taken when column '${now.column}' held ${saved.kind} values; it is now ${now.remoteType} (${watermarkKind(now.type)}), whose values order otherwise ('10' comes before '9' as text), so comparing would skip rows or read them again`;
-  const hint = `set a watermark of the new type with \`caudal state set <pipeline> --node ${now.nodeId} --value <value>\`, or reset it with \`caudal state reset <pipeline> --node ${now.nodeId}\` (the next run then reads from Start after)`;
-  throw new CaudalError('validation', message, {
-    nodeId: now.nodeId,
-    column: now.column,
-    hint,
-    problems: [{ code: 'invalid_param', path: 'params.incremental', nodeId: now.nodeId, column: now.column, message, hint }],
-  });
-}
