@@ -4,6 +4,7 @@ import { CaudalError } from '../../util/errors.js';
 import { conversionCheck, mayLoseDigits } from '../shared/exact-widening.js';
 import { decimalPrecision, decimalScale, FLOAT_DIGITS, INTEGER_DIGITS, isIntegerType } from '../shared/locale-numbers.js';
 import { fileLiteral } from '../shared/exact-file.js';
+import { nestedMayChange } from '../shared/nested-types.js';
 
 /** The largest whole number below which a DOUBLE holds every integer (2^53), and FLOAT (2^24). */
 const EXACT_BELOW: Record<string, number> = { DOUBLE: 2 ** 53, FLOAT: 2 ** 24 };
@@ -18,20 +19,20 @@ const EXACT_BELOW: Record<string, number> = { DOUBLE: 2 ** 53, FLOAT: 2 ** 24 };
  *
  * Decimals are combined the same way: DECIMAL(38,2) in one file and DECIMAL(38,0) in another are
  * read as DECIMAL(38,0) (38 whole digits and 2 places do not fit 38), and 1.99 arrives as 2. A
- * column whose combined type is a narrower decimal, or holds one inside a struct or list, is
- * checked by converting each value there and back.
+ * column whose combined type is a narrower decimal, or holds one (or a float meeting integers)
+ * inside a struct or list, is checked by converting each value there and back.
  */
 export async function checkExactUnion(ctx: FileCheckContext, pattern: string, files: string[] | undefined, nodeId: string): Promise<void> {
   if (files === undefined || files.length < 2) return;
   const combined = new Map((await ctx.describe(`SELECT * FROM read_parquet(${stringLiteral(pattern)}, union_by_name := true, hive_partitioning := false)`)).map((c) => [c.name.toLowerCase(), c.type]));
-  if (![...combined.values()].some((t) => t in EXACT_BELOW || DECIMAL.test(t))) return;
+  if (![...combined.values()].some((t) => t in EXACT_BELOW || DECIMAL.test(t) || FLOAT_INSIDE.test(t))) return;
   for (const file of files) {
     const own = await ctx.describe(`SELECT * FROM read_parquet(${fileLiteral(file)}, hive_partitioning := false)`);
     for (const c of own) {
       const to = combined.get(c.name.toLowerCase());
       if (!to) continue;
       const float = mayLoseDigits(c.type, to);
-      if (!float && !decimalMayChange(c.type, to)) continue;
+      if (!float && !decimalMayChange(c.type, to) && !nestedMayChange(c.type, to)) continue;
       if (float && (await clearedByStatistics(ctx, file, c.name, c.type, to))) continue;
       const into = { origin: `in ${file}`, into: `the ${to} type the files are combined into`, hint: 'rewrite the files with one type for the column, or read them separately and give the column one type (a Cast node) before a Union' };
       const check = conversionCheck(c.name, c.type, to, into);
@@ -46,6 +47,8 @@ export async function checkExactUnion(ctx: FileCheckContext, pattern: string, fi
 }
 
 const DECIMAL = /DECIMAL\(/i;
+/** A float type inside a list, struct or map (`DOUBLE[]`, `STRUCT(x FLOAT)`), whose values are widened too. */
+const FLOAT_INSIDE = /\b(DOUBLE|FLOAT)\b.*[\])]\s*$/i;
 
 /**
  * Whether the combined type may change a value of `from`: a decimal with fewer places or whole

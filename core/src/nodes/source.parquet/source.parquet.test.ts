@@ -128,7 +128,7 @@ describe('source.parquet', () => {
     expect(ok.rows.map((r) => r.id).sort()).toEqual([0.5, 7, 9007199254740994]);
   });
 
-  it('combined by name, refuses a file whose decimals the combined decimal type would round, also inside structs; exact ones read', async () => {
+  it('combined by name, refuses a file whose decimals the combined decimal type would round, or whose integers a float list would change, also inside structs; exact ones read', async () => {
     for (const d of ['dec-narrow', 'dec-struct', 'dec-ok']) await mkdir(path.join(dir, d));
     await duckdbScript(
       copy(`SELECT 1::BIGINT AS id, 1.99::DECIMAL(38,2) AS x`, 'dec-narrow/a.parquet'),
@@ -145,6 +145,12 @@ describe('source.parquet', () => {
     const struct = await problemsOf(src({ path: 'dec-struct/*.parquet', union_by_name: true }), dir);
     expect(struct).toEqual([expect.objectContaining({ path: 'nodes[0].params.union_by_name', column: 's' })]);
     expect(struct[0]!.message).toContain("it would become {'a': 2}");
+    // A BIGINT inside a list meeting a DOUBLE one is read as DOUBLE[]: 9007199254740993 would become …992.
+    await mkdir(path.join(dir, 'list-float'));
+    await duckdbScript(copy(`SELECT [0.5]::DOUBLE[] AS v`, 'list-float/a.parquet'), copy(`SELECT [9007199254740993]::BIGINT[] AS v`, 'list-float/b.parquet'));
+    const listed = await problemsOf(src({ path: 'list-float/*.parquet', union_by_name: true }), dir);
+    expect(listed).toEqual([expect.objectContaining({ path: 'nodes[0].params.union_by_name', column: 'v' })]);
+    expect(listed[0]!.message).toContain('it would become [9007199254740992.0]');
     const ok = await preview(src({ path: 'dec-ok/*.parquet', union_by_name: true }), dir, 'src');
     expect(ok.rows.map((r) => [r.id, r.x]).sort()).toEqual([['1', '3'], ['2', '5']]);
   });

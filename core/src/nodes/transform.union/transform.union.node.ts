@@ -7,6 +7,7 @@ import { CaudalError } from '../../util/errors.js';
 import { exactlyConverted, mayLoseDigits } from '../shared/exact-widening.js';
 import { decimalRoom, fitsExactly, scaleKeepingType } from '../shared/exact-common-type.js';
 import { sourceLabel, unionWidening } from './union-widening.js';
+import { nestedKindClash, nestedMayChange } from '../shared/nested-types.js';
 
 const params = z
   .object({
@@ -47,7 +48,7 @@ function timeKind(type: string): 'datetime' | 'time' | 'timetz' | 'interval' | u
   return undefined;
 }
 
-type Clash = { column: string; a: [Relation, string]; b: [Relation, string]; why: 'time' | 'boolean' | 'time kinds' };
+type Clash = { column: string; a: [Relation, string]; b: [Relation, string]; why: 'time' | 'boolean' | 'time kinds' | 'nested' };
 
 /**
  * DuckDB accepts a union of a number (or boolean) column with a date/time column at plan time, picks
@@ -78,6 +79,9 @@ function incompatiblePair(inputs: Relation[], byName: boolean): Clash | undefine
     const timed = g.filter(([, t]) => timeKind(t) !== undefined);
     const other = timed.find(([, t]) => timeKind(t) !== timeKind(timed[0]![1]));
     if (other) return { column: timed[0]![2], a: [timed[0]![0], timed[0]![1]], b: [other[0], other[1]], why: 'time kinds' };
+    // The same inside lists, structs and maps: [true] meeting [2] would become [1].
+    for (const [x, y] of g.flatMap((p, i) => g.slice(i + 1).map((q) => [p, q] as const)))
+      if (nestedKindClash(x[1], y[1])) return { column: x[2], a: [x[0], x[1]], b: [y[0], y[1]], why: 'nested' };
   }
   return undefined;
 }
@@ -114,7 +118,7 @@ async function lossyColumns(ctx: CompileContext<unknown>, inputs: Relation[], by
         if (fitsExactly(c.type, kept)) return [`CAST(${ident(c.name)} AS ${kept}) AS ${ident(c.name)}`];
         return [`CAST(${exactlyConverted(c.name, c.type, kept, { ...widening, hint: `${decimalRoom(kept)}; ${widening.hint}` })} AS ${kept}) AS ${ident(c.name)}`];
       }
-      return mayLoseDigits(c.type, to) ? [`${exactlyConverted(c.name, c.type, to, widening)} AS ${ident(c.name)}`] : [];
+      return mayLoseDigits(c.type, to) || nestedMayChange(c.type, to) ? [`${exactlyConverted(c.name, c.type, to, widening)} AS ${ident(c.name)}`] : [];
     });
 }
 
@@ -151,6 +155,13 @@ DOUBLE column (its type in input 'b') cannot hold exactly: it would become 90071
 the same number (\`123456789012345.67\` does). Give the column one type in every input first, e.g. a Cast
 to BIGINT or DECIMAL on the DOUBLE side. Columns that a float type holds whole (INTEGER into DOUBLE) are
 not checked and cost nothing.
+
+**The same inside lists, structs and maps.** A \`BIGINT[]\` meeting a \`DOUBLE[]\` becomes \`DOUBLE[]\`, and a
+\`DECIMAL(38,2)[]\` meeting a \`DECIMAL(38,0)[]\` becomes \`DECIMAL(38,0)[]\`: each value of such a column is
+converted there and back on its way in, and one that would change (9007199254740993, or 1.25 that would
+become 1) stops the run, naming the column, the value and the input. A list, struct or map whose values
+are booleans in one input and numbers in another, or dates/times in one and numbers in another, is
+reported before the run, as for plain columns.
 
 **Decimals keep their places.** A DECIMAL holds 38 digits. Where the inputs' decimals together need
 more (DECIMAL(38,0) in one input, DECIMAL(38,2) in another, as sums give), DuckDB's common type would
@@ -209,11 +220,12 @@ Metrics: none; rows out is the total over the inputs (after \`distinct\`).`,
     const clash = incompatiblePair(inputs, match === 'by_name');
     if (clash)
       fail(
-        `column '${clash.column}' of node '${ctx.nodeId}' is ${clash.a[1]} in input '${sourceLabel(clash.a[0])}' but ${clash.b[1]} in input '${sourceLabel(clash.b[0])}': a union cannot combine them${clash.why === 'boolean' ? ' (true would become 1)' : ''}`,
+        `column '${clash.column}' of node '${ctx.nodeId}' is ${clash.a[1]} in input '${sourceLabel(clash.a[0])}' but ${clash.b[1]} in input '${sourceLabel(clash.b[0])}': a union cannot combine them${clash.why === 'boolean' ? ' (true would become 1)' : ''}${clash.why === 'nested' ? ` (inside them, ${nestedKindClash(clash.a[1], clash.b[1])!.join(' meets ')}: a boolean would become a number, a date/time would fail to convert)` : ''}`,
         'params.match',
         {
           boolean: `convert one of them first (transform.cast or transform.derive), e.g. both to VARCHAR, or the boolean to a number on purpose: CASE WHEN ${clash.column} THEN 1 ELSE 0 END`,
           time: 'convert one of them first (transform.cast or transform.derive), e.g. both to DATE or both to VARCHAR',
+          nested: `give the column one type in every input first (a Cast node, e.g. both to ${clash.a[1]}, or both to VARCHAR)`,
           'time kinds': 'convert one of them first (transform.cast or transform.derive), e.g. both to VARCHAR, or build one type on purpose with a Derive (a DATE plus a TIME is a TIMESTAMP; a TIME WITH TIME ZONE to UTC TIME)',
         }[clash.why],
       );

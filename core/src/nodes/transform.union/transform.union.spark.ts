@@ -3,6 +3,7 @@ import { ident, literal } from '../../compiler/sql.js';
 import { exactlyConverted, mayLoseDigits } from '../shared/exact-widening.js';
 import { exactDigits, fitsExactly } from '../shared/exact-common-type.js';
 import { unionWidening } from './union-widening.js';
+import { nestedMayChange } from '../shared/nested-types.js';
 
 type Params = { match: 'by_name' | 'by_position'; distinct: boolean; source_column?: string };
 
@@ -21,9 +22,9 @@ export const unionSpark: SparkForm<Params> = {
         if (!own) return `CAST(NULL AS ${c.type}) AS ${ident(c.name)}`;
         // As in the DuckDB form, a value the common float type would change stops the run, and so
         // does one with more digits before the point than the scale-keeping DECIMAL holds (Spark's
-        // CAST would make it NULL).
+        // CAST would make it NULL), and one inside a list or struct that the common type would change.
         const tooLong = exactDigits(own.type) !== undefined && exactDigits(c.type) !== undefined && !fitsExactly(own.type, c.type);
-        const value = mayLoseDigits(own.type, c.type) || tooLong ? exactlyConverted(own.name, own.type, c.type, unionWidening(r, c.type, ctx.inputs(), match === 'by_name', r.columns.indexOf(own))) : ident(own.name);
+        const value = mayLoseDigits(own.type, c.type) || tooLong || nestedMayChange(own.type, c.type) ? exactlyConverted(own.name, own.type, c.type, unionWidening(r, c.type, ctx.inputs(), match === 'by_name', r.columns.indexOf(own))) : ident(own.name);
         return `CAST(${value} AS ${c.type}) AS ${ident(c.name)}`;
       });
       // The same label as the DuckDB form: the node id, with the port when it is not 'out'.

@@ -134,6 +134,27 @@ describe('transform.union', () => {
     expect(await problemsOf(unionOf({ match: 'by_position' }, { a: `SELECT 2.5 AS n`, b: `SELECT false AS flag` }), dir)).toEqual([expect.objectContaining({ message: expect.stringContaining("is DECIMAL(2,1) in input 'a' but BOOLEAN in input 'b'") })]);
   });
 
+  it('checks values inside lists, structs and maps as for plain columns: one the common type would change stops the run', async () => {
+    await expect(rowsOf({}, { a: `SELECT [1, 9007199254740993]::BIGINT[] AS v`, b: `SELECT [0.5]::DOUBLE[] AS v` })).rejects.toThrow(
+      "column \"v\" holds [1, 9007199254740993] (BIGINT[] in input 'a'), which the union's DOUBLE[] column (its type in input 'b') cannot hold exactly: it would become [1.0, 9007199254740992.0]",
+    );
+    await expect(rowsOf({}, { a: `SELECT {'amount': 1.25::DECIMAL(38,2)} AS v`, b: `SELECT {'amount': 7::DECIMAL(38,0)} AS v` })).rejects.toThrow(/holds \{'amount': 1\.25\} .*it would become \{'amount': 1\}/);
+    await expect(rowsOf({}, { a: `SELECT MAP {'k': 9007199254740993::BIGINT} AS v`, b: `SELECT MAP {'k': 0.5::DOUBLE} AS v` })).rejects.toThrow(/holds \{k=9007199254740993\}/);
+    // Values that convert exactly pass, and the types inside still widen.
+    const ok = await rowsOf({}, { a: `SELECT [1, 9007199254740992]::BIGINT[] AS v, {'a': 1} AS s`, b: `SELECT [0.5]::DOUBLE[] AS v, {'b': 'x'} AS s` });
+    expect(ok.columns).toEqual(['v DOUBLE[]', 's STRUCT(a INTEGER, b VARCHAR)']);
+    expect(ok.rows.map((x) => x.v)).toEqual(expect.arrayContaining([[1, 9007199254740992], [0.5]]));
+  });
+
+  it('refuses lists whose values are booleans in one input and numbers in another before the run', async () => {
+    expect(await problemsOf(unionOf({}, { a: `SELECT [true] AS flags`, b: `SELECT [2] AS flags` }), dir)).toEqual([
+      expect.objectContaining({
+        message: "column 'flags' of node 'u' is BOOLEAN[] in input 'a' but INTEGER[] in input 'b': a union cannot combine them (inside them, BOOLEAN meets INTEGER: a boolean would become a number, a date/time would fail to convert)",
+      }),
+    ]);
+    expect(await problemsOf(unionOf({}, { a: `SELECT {'d': DATE '2024-01-01'} AS s`, b: `SELECT {'d': 5} AS s` }), dir)).toEqual([expect.objectContaining({ message: expect.stringContaining('inside them, DATE meets INTEGER') })]);
+  });
+
   it('widens integers and decimals to DOUBLE when every value converts exactly, large ones included', async () => {
     const r = await rowsOf({}, {
       a: `SELECT * FROM (VALUES (1::BIGINT, 12.34::DECIMAL(18,2)), (9007199254740992::BIGINT, 123456789012345.67::DECIMAL(18,2)), (NULL, NULL)) t(id, amount)`,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { convertsExactly, exactlyConverted, mayLoseDigits } from '../shared/exact-widening.js';
 import { booleanMeetsNumber, decimalRoom, fitsExactly, scaleKeepingType } from '../shared/exact-common-type.js';
+import { nestedKindClash, nestedMayChange } from '../shared/nested-types.js';
 import { numberConversion } from '../shared/locale-numbers.js';
 import { dateConversion, timestampConversion } from '../shared/temporal-text.js';
 import { defineNode } from '../define.js';
@@ -74,6 +75,8 @@ DuckDB's common type would drop places after the point (2.55 would become 3); th
 largest scale instead (DECIMAL(38,2)), and a value with more digits before the point than that leaves
 room for stops the run, naming the column and the value. A BOOLEAN column next to number columns
 would become 1 and 0: the values are text instead (\`true\`, \`5\`), as for types without a common type.
+The same holds inside lists, structs and maps: a value in a \`BIGINT[]\` column that the common
+\`DOUBLE[]\` would change stops the run, and \`[true]\` next to \`[5]\` comes out as text.
 
 Another \`value_type\` converts every value to it, and no value is changed without a word: text converts
 strictly, as in *Change column types* (\`'12.5'\` is not a BIGINT, \`'2024-03-04 10:30'\` is not a DATE),
@@ -145,7 +148,9 @@ Metrics and warnings: none.`,
     if (!cast && unpivoted.every(has)) {
       const types = new Set(unpivoted.map(typeOf));
       // DuckDB would make a boolean next to numbers a number (true is 1): as text, it stays true.
-      if (booleanMeetsNumber([...types].map(String))) cast = 'VARCHAR';
+      // The same inside lists and structs ([true] next to [2] would be [1]).
+      const listed = [...types].map(String);
+      if (booleanMeetsNumber(listed) || listed.some((a, i) => listed.slice(i + 1).some((b) => nestedKindClash(a, b)))) cast = 'VARCHAR';
       // DuckDB's common DECIMAL of DECIMAL(38,0) and DECIMAL(10,2) is DECIMAL(38,0) (2.55 would be 3):
       // keep the largest scale, and stop on a value with more digits before the point than it holds.
       const kept = cast ? undefined : scaleKeepingType([...types].map(String));
@@ -171,7 +176,7 @@ Metrics and warnings: none.`,
           else throw e;
         }
         // The common type may be a DOUBLE that cannot hold every value of a BIGINT or a long DECIMAL column.
-        const lossy = valueType ? unpivoted.filter((c) => mayLoseDigits(typeOf(c)!, valueType)) : [];
+        const lossy = valueType ? unpivoted.filter((c) => mayLoseDigits(typeOf(c)!, valueType) || nestedMayChange(typeOf(c)!, valueType)) : [];
         if (valueType && lossy.length > 0) {
           const other = unpivoted.find((c) => typeOf(c) === valueType);
           const widening = {

@@ -100,6 +100,19 @@ describe('transform.unpivot', () => {
     });
   });
 
+  it('does the same inside lists: a value the common list type would change stops the run, booleans next to numbers come out as text', async () => {
+    await expect(table({ id_columns: ['id'] }, `SELECT 1 AS id, [9007199254740993]::BIGINT[] AS a, [0.5]::DOUBLE[] AS b`)).rejects.toThrow(
+      `column "a" holds [9007199254740993] (BIGINT[] in the input), which the value column "value" (DOUBLE[], the type of column "b") cannot hold exactly: it would become [9007199254740992.0]`,
+    );
+    expect(await table({ id_columns: ['id'] }, `SELECT 1 AS id, [true] AS flags, [5] AS n`)).toEqual({
+      columns: ['id INTEGER', 'name VARCHAR', 'value VARCHAR'],
+      rows: [
+        { id: 1, name: 'flags', value: '[true]' },
+        { id: 1, name: 'n', value: '[5]' },
+      ],
+    });
+  });
+
   it('an explicit value_type converts like Cast: strictly from text, and only values it keeps unchanged', async () => {
     const mixed = (a: string, b: string) => `SELECT * FROM (VALUES (1, ${a}, ${b})) t(id, a, b)`;
     expect((await table({ id_columns: ['id'], value_type: 'BIGINT' }, mixed('12.0::DOUBLE', "'7'"))).rows.map((r) => r.value)).toEqual(['12', '7']);
