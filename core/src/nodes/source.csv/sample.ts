@@ -16,6 +16,13 @@ import { finerThan } from '../shared/temporal-text.js';
  *   (The same check as source.json/long-integers.ts, whose values come as JSON numbers.)
  * - a TIMESTAMP column: do its values have nanoseconds? (DuckDB detects TIMESTAMP, which keeps
  *   microseconds: `10:00:00.123456789` would read as 10:00:00.123456; TIMESTAMP_NS keeps them.)
+ * - a DATE or TIMESTAMP column: does any sampled value write a date at all? DuckDB's date cast reads
+ *   `inf`, `-inf` and `infinity` as the infinite dates, so a float column whose first rows are
+ *   infinite (a sensor's overflow, a ratio) is detected as DATE and its numbers fail further down.
+ *   With no digit in any sampled value, it is DOUBLE when every one is a number, else text.
+ * - a text column: is every sampled value a number, some written `inf`, `-inf`, `Infinity` or `NaN`
+ *   as pandas and numpy write them? Detection reads such a column as text; it is DOUBLE (unless a
+ *   value has more digits than a DOUBLE keeps: then text keeps them).
  */
 export interface SampleChecks {
   dates: Array<{ column: string; format: string; param: 'date_format' | 'timestamp_format' }>;
@@ -24,6 +31,10 @@ export interface SampleChecks {
   wideCandidates: string[];
   /** Columns detected as TIMESTAMP (read as text and converted). */
   timestampCandidates: string[];
+  /** Columns detected as DATE or TIMESTAMP. */
+  dateCandidates: string[];
+  /** Columns detected as text, where numbers are written with a `.` and no thousands separator. */
+  textCandidates: string[];
   format: NumberFormat;
 }
 
@@ -32,7 +43,7 @@ export interface SampleFacts {
   /** Candidates that hold numbers in the format: BIGINT when none has decimals, else DOUBLE. */
   numberTypes: Map<string, 'BIGINT' | 'DOUBLE'>;
   /** DOUBLE columns whose sampled values are all integers, some beyond 64 bits: HUGEINT holds 38 digits exactly, VARCHAR any. */
-  wideTypes: Map<string, 'HUGEINT' | 'VARCHAR' | 'TIMESTAMP_NS'>;
+  wideTypes: Map<string, 'HUGEINT' | 'VARCHAR' | 'TIMESTAMP_NS' | 'DOUBLE'>;
   /** DOUBLE columns that stay DOUBLE and hold a whole number beyond 2^53 (an example of one): it arrives rounded. */
   roundedWholes: Map<string, string>;
   /**
@@ -60,6 +71,11 @@ export function otherOrders(format: string): string[] {
   }
   return out;
 }
+
+/** The infinite and not-a-number values as numpy, pandas and DuckDB write them (DuckDB's DOUBLE reads each). */
+const NUMBER_WORD = stringLiteral('(?i)\\s*[+-]?(inf|infinity|nan)\\s*');
+/** A number as DuckDB's CSV reader reads a DOUBLE from it. */
+const PLAIN_NUMBER = stringLiteral('\\s*[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?\\s*');
 
 export async function checkSample(ctx: CompileContext<unknown>, read: string, checks: SampleChecks, sampleSize: number): Promise<SampleFacts> {
   const exprs: string[] = [];
@@ -96,6 +112,17 @@ export async function checkSample(ctx: CompileContext<unknown>, read: string, ch
   checks.timestampCandidates.forEach((name, i) => {
     exprs.push(`count(*) FILTER (WHERE ${finerThan(ident(name), 6)}) AS "t${i}_nanos"`);
   });
+  checks.textCandidates.forEach((name, i) => {
+    const c = ident(name);
+    exprs.push(`count(*) FILTER (WHERE regexp_full_match(${c}, ${NUMBER_WORD})) AS "x${i}_words"`);
+    exprs.push(`count(*) FILTER (WHERE ${c} IS NOT NULL AND NOT regexp_full_match(${c}, ${NUMBER_WORD}) AND NOT regexp_full_match(${c}, ${PLAIN_NUMBER})) AS "x${i}_other"`);
+    exprs.push(`count(*) FILTER (WHERE ${wholeBeyondDouble(c)} OR ${fractionBeyondDouble(c)}) AS "x${i}_long"`);
+  });
+  checks.dateCandidates.forEach((name, i) => {
+    const c = ident(name);
+    exprs.push(`count(*) FILTER (WHERE regexp_matches(${c}, '[0-9]')) AS "i${i}_dated"`);
+    exprs.push(`count(*) FILTER (WHERE ${c} IS NOT NULL AND TRY_CAST(trim(${c}) AS DOUBLE) IS NULL) AS "i${i}_not_number"`);
+  });
   const facts: SampleFacts = { numberTypes: new Map(), wideTypes: new Map(), roundedWholes: new Map(), roundedFractions: new Map() };
   if (exprs.length === 0) return facts;
   const limit = sampleSize > 0 ? `\nLIMIT ${Math.floor(sampleSize)}` : '';
@@ -124,6 +151,12 @@ export async function checkSample(ctx: CompileContext<unknown>, read: string, ch
   });
   checks.timestampCandidates.forEach((name, i) => {
     if (n(`t${i}_nanos`) > 0) facts.wideTypes.set(name, 'TIMESTAMP_NS');
+  });
+  checks.textCandidates.forEach((name, i) => {
+    if (n(`x${i}_words`) > 0 && n(`x${i}_other`) === 0 && n(`x${i}_long`) === 0) facts.wideTypes.set(name, 'DOUBLE');
+  });
+  checks.dateCandidates.forEach((name, i) => {
+    if (n(`i${i}_dated`) === 0) facts.wideTypes.set(name, n(`i${i}_not_number`) === 0 ? 'DOUBLE' : 'VARCHAR');
   });
   checks.numberCandidates.forEach((name, i) => {
     if (n(`n${i}_present`) > 0 && n(`n${i}_miss`) === 0) facts.numberTypes.set(name, n(`n${i}_fraction`) > 0 ? 'DOUBLE' : 'BIGINT');

@@ -138,6 +138,39 @@ describe('source.csv: integers longer than 64 bits', () => {
 });
 
 describe('source.csv: decimals with more significant digits than a DOUBLE keeps', () => {
+  it('a column of numbers with inf, -inf or NaN among them (as pandas writes them) is a DOUBLE, not text', async () => {
+    const lines = ['id,reading,note', '1,inf,inf', '2,-inf,n/a', '3,Infinity,inf', ...Array.from({ length: 25_000 }, (_, i) => `${i + 4},${i + 0.5},`)];
+    await writeFile(path.join(dir, 'infinite.csv'), lines.join('\n') + '\n');
+    const doc = pipeline(
+      [
+        { id: 'src', type: 'source.csv', params: { path: 'infinite.csv' } },
+        { id: 'late', type: 'transform.filter', params: { condition: 'id IN (1, 2, 25003)' } },
+      ],
+      ['src -> late'],
+    );
+    const r = await preview(doc, dir, 'late');
+    expect(r.columns.map((c) => `${c.name} ${c.type}`)).toEqual(['id BIGINT', 'reading DOUBLE', 'note VARCHAR']);
+    expect(r.rows.map((x) => [x.id, String(x.reading), x.note])).toEqual([
+      ['1', 'Infinity', 'inf'],
+      ['2', '-Infinity', 'n/a'],
+      ['25003', '24999.5', null],
+    ]);
+    // More digits than a DOUBLE keeps: text keeps them.
+    await writeFile(path.join(dir, 'infinite-long.csv'), 'id,reading\n1,inf\n2,12345678901234567890\n');
+    expect((await preview(csv({ path: 'infinite-long.csv' }), dir, 'src')).columns.map((c) => c.type)).toEqual(['BIGINT', 'VARCHAR']);
+  });
+
+  it('a column whose sampled values are all infinite is a DOUBLE, not a DATE (DuckDB reads inf as the infinite date)', async () => {
+    await writeFile(path.join(dir, 'all-infinite.csv'), 'id,ratio,label\n1,inf,inf\n2,-inf,never\n');
+    const r = await preview(csv({ path: 'all-infinite.csv' }), dir, 'src');
+    expect(r.columns.map((c) => `${c.name} ${c.type}`)).toEqual(['id BIGINT', 'ratio DOUBLE', 'label VARCHAR']);
+    expect(r.rows.map((x) => [String(x.ratio), x.label])).toEqual([['Infinity', 'inf'], ['-Infinity', 'never']]);
+    // Real dates next to them stay dates, the infinite ones included.
+    await writeFile(path.join(dir, 'infinite-dates.csv'), 'id,day\n1,infinity\n2,2024-01-05\n');
+    const dates = await preview(csv({ path: 'infinite-dates.csv' }), dir, 'src');
+    expect(dates.columns.map((c) => c.type)).toEqual(['BIGINT', 'DATE']);
+  });
+
   it('planning names the column, a value and what it arrives as, and the DECIMAL that holds the sample', async () => {
     // What Write CSV writes for DECIMAL(18,2): detection reads the column as DOUBLE, which keeps 15 to 17 digits.
     await writeFile(path.join(dir, 'money.csv'), 'id,amount\n1,1234567890123456.78\n2,0.10\n3,\n');

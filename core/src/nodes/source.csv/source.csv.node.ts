@@ -197,6 +197,10 @@ stays \`DOUBLE\` rather than becoming \`DECIMAL\` unasked: a value past the samp
 places would then stop the run. Rows past the sample and the other files of a pattern are not
 looked at: where such numbers may occur, list the column as \`DECIMAL(p,s)\` or \`VARCHAR\`. For the same reason a number
 beyond a DOUBLE's range (\`1e400\`) in a \`DOUBLE\` column reads as \`inf\` (\`1e-400\` as 0).
+A column of numbers with \`inf\`, \`-inf\`, \`Infinity\` or \`NaN\` among them (as pandas and numpy write
+them), which DuckDB's detection reads as text, is detected as \`DOUBLE\` (as text still when a sampled
+value has more digits than a \`DOUBLE\` keeps); one whose sampled values are all infinite, which DuckDB
+would take for dates (it reads \`inf\` as the infinite date), is \`DOUBLE\` too.
 
 **Encodings.** With \`encoding: "auto"\` (the default) a file that is valid UTF-8 (with or without a
 byte-order mark) is read as it is, and any other file as Windows-1252, which Excel and most Windows
