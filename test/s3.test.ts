@@ -255,6 +255,11 @@ describe('sink.s3', () => {
     expect(await lake.keys('out', '.caudal-staging/')).toEqual([]);
   });
 
+  it('refuses a partition column listed twice (in any letter case) before the run, as the Parquet sink does', async () => {
+    const { problems } = await inspect({ pipeline: write('s3://out/lake/twice/', { partition_by: ['country', 'Country'] }), baseDir: dir, connections: lake.connection() });
+    expect(problems).toEqual([expect.objectContaining({ path: 'nodes[1].params.partition_by[1]', message: "node 'dst' (sink.s3): column 'Country' is listed twice in partition_by" })]);
+  });
+
   it("a text partition value 'NULL' stops the run before anything is uploaded; the prefix is as it was", async () => {
     const before = await lake.keys('out', 'lake/orders/');
     const s = await run(write('s3://out/lake/orders/', { partition_by: ['country'], if_exists: 'overwrite' }, `SELECT * FROM (VALUES (1, 'ES'), (2, 'NULL')) t(id, country)`));

@@ -46,3 +46,13 @@ export function partitionColumnProblems(nodeId: string, wanted: string[], names:
 function suggestedName(name: string): string {
   return name.normalize('NFD').replace(/\p{M}/gu, '').replace(/[^A-Za-z0-9._~-]+/g, '_');
 }
+
+/** A column listed twice in partition_by (in any letter case): the param check of sink.parquet and sink.s3. */
+export function repeatedPartitionColumns(partitionBy: string[]): Array<{ path: string; message: string }> {
+  const seen = new Set<string>();
+  return partitionBy.flatMap((c, i) => {
+    const repeated = seen.has(c.toLowerCase());
+    seen.add(c.toLowerCase());
+    return repeated ? [{ path: `partition_by[${i}]`, message: `column '${c}' is listed twice in partition_by` }] : [];
+  });
+}

@@ -4,7 +4,7 @@ import { parquetSinkSpark } from './sink.parquet.spark.js';
 import { parquetExactSelect } from './exact-integers.js';
 import { fileSinkPlan, ifExistsParam, pathParam, resolvePartitionColumns } from '../shared/file-sink.js';
 import { parquetReadBack } from './read-back.js';
-import { partitionColumnProblems } from './partition-columns.js';
+import { partitionColumnProblems, repeatedPartitionColumns } from './partition-columns.js';
 
 const params = z
   .object({
@@ -122,13 +122,7 @@ the folders it created are removed again (when they are still empty).`,
     params: { path: 'lake/orders', if_exists: 'overwrite', partition_by: ['country'] },
   },
   check(p) {
-    const seen = new Set<string>();
-    const out: Array<{ path: string; message: string; hint?: string }> = [];
-    p.partition_by.forEach((c, i) => {
-      if (seen.has(c.toLowerCase())) out.push({ path: `partition_by[${i}]`, message: `column '${c}' is listed twice in partition_by` });
-      seen.add(c.toLowerCase());
-    });
-    return out;
+    return repeatedPartitionColumns(p.partition_by);
   },
   sink(ctx) {
     const p = ctx.params;

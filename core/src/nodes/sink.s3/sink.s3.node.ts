@@ -10,6 +10,7 @@ import { ifExistsParam } from '../shared/file-sink.js';
 import { csvSinkNode } from '../sink.csv/sink.csv.node.js';
 import { jsonSinkNode } from '../sink.json/sink.json.node.js';
 import { parquetSinkNode } from '../sink.parquet/sink.parquet.node.js';
+import { repeatedPartitionColumns } from '../sink.parquet/partition-columns.js';
 import { s3SinkDocs } from './docs.js';
 
 // Format options are the file sinks' own params: the bytes written are exactly what they write.
@@ -72,6 +73,7 @@ export const s3SinkNode = defineNode({
       if (!folder && p.format === 'auto' && !formatOf(p, m[1]!)) out.push({ path: 'format', message: `cannot tell the format from '${m[1]}'`, hint: 'end the name in .csv, .json, .jsonl or .parquet, or set format' });
     }
     if (p.staging_prefix.startsWith('/')) out.push({ path: 'staging_prefix', message: 'the staging prefix is a key prefix inside the bucket; it does not start with /' });
+    out.push(...repeatedPartitionColumns(p.partition_by));
     return out;
   },
   async sink(ctx): Promise<SinkPlan> {
