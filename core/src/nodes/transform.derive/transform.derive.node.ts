@@ -37,7 +37,13 @@ export const deriveNode = defineNode({
   params,
   docs: `Every expression is evaluated against the input row. When a name matches an input column
 (case-insensitive, as in DuckDB) the column is replaced where it stands, keeping its name; new columns are appended in
-the order given. Use a second Derive node to build on a derived column.`,
+the order given. Use a second Derive node to build on a derived column.
+
+Arithmetic is DuckDB's: an integer result too large for its type stops the run ("Overflow in addition
+of INT32"; cast an operand to BIGINT, HUGEINT or DECIMAL first), but a division by zero does not:
+\`/\` gives Infinity, -Infinity or NaN (for 0/0), \`//\` and \`%\` give NULL. Write
+\`amount / nullif(quantity, 0)\` for NULL, or \`CASE WHEN quantity = 0 THEN error('quantity is 0') ELSE amount / quantity END\`
+to stop the run.`,
   example: {
     description: 'Revenue and a normalized status',
     params: {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineNode } from '../define.js';
 import { selectSpark } from './transform.select.spark.js';
 import { ident } from '../../compiler/sql.js';
+import { duplicateIndexes, findColumn, paramError } from '../shared/columns.js';
 
 const params = z
   .object({
@@ -42,7 +43,9 @@ export const selectNode = defineNode({
   params,
   docs: `With a keep list, the output has exactly those columns in that order, renamed where \`as\` is
 set. With only a drop list, every other column passes through in its original order.
-Unknown column names are reported before the run with the closest existing name.`,
+Unknown column names are reported before the run with the closest existing name. A column both kept
+and dropped (the drop list is not applied when a keep list is set), a column dropped twice and a drop
+list naming every column are refused before the run.`,
   example: {
     description: 'Keep three columns, renaming one',
     params: { columns: [{ column: 'order_id' }, { column: 'customer_id' }, { column: 'amount', as: 'revenue' }] },
@@ -56,18 +59,30 @@ Unknown column names are reported before the run with the closest existing name.
         out.push({ path: `columns[${i}]`, message: `output column '${name}' appears twice`, hint: 'rename one with "as"' });
       seen.add(name.toLowerCase());
     });
+    for (const i of duplicateIndexes(p.drop)) out.push({ path: `drop[${i}]`, message: `column '${p.drop[i]}' is listed twice in the drop list` });
+    // With a keep list the drop list is not applied: a column in both would be kept without a word.
+    p.drop.forEach((d, i) => {
+      const kept = p.columns.findIndex((c) => c.column.toLowerCase() === d.toLowerCase());
+      if (kept >= 0)
+        out.push({ path: `drop[${i}]`, message: `column '${d}' is both kept (columns[${kept}]) and dropped`, hint: 'remove it from one of the lists: with a keep list, only the kept columns are output' });
+    });
     return out;
   },
   compile(ctx) {
     const input = ctx.input();
     const { columns, drop } = ctx.params;
     if (columns.length > 0) {
-      const list = columns.map((c) => (c.as && c.as !== c.column ? `${ident(c.column)} AS ${ident(c.as)}` : ident(c.column)));
+      const list = columns.map((c, i) => {
+        const name = findColumn(ctx.nodeId, input, c.column, `columns[${i}].column`).name;
+        return c.as && c.as !== name ? `${ident(name)} AS ${ident(c.as)}` : ident(name);
+      });
       return { outputs: { out: `SELECT ${list.join(', ')}\nFROM ${input.ref}` } };
     }
     if (drop.length > 0) {
-      // Naming the dropped columns in EXCLUDE lets DuckDB's binder report unknown ones.
-      return { outputs: { out: `SELECT * EXCLUDE (${drop.map(ident).join(', ')})\nFROM ${input.ref}` } };
+      const dropped = new Set(drop.map((d, i) => findColumn(ctx.nodeId, input, d, `drop[${i}]`).name));
+      if (dropped.size === input.columns.length)
+        throw paramError(ctx.nodeId, 'drop', `node '${ctx.nodeId}' drops every column of its input (${input.columns.map((c) => c.name).join(', ')}): nothing would be left`, 'keep at least one column, or remove the node');
+      return { outputs: { out: `SELECT * EXCLUDE (${[...dropped].map(ident).join(', ')})\nFROM ${input.ref}` } };
     }
     return { outputs: { out: `SELECT *\nFROM ${input.ref}` } };
   },
