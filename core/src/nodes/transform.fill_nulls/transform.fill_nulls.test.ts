@@ -69,6 +69,22 @@ describe('transform.fill_nulls', () => {
     expect(await messages({ rules: [{ column: 'qty', strategy: 'constant', value: '7' }, { column: 'day', strategy: 'constant', value: '2025-01-01' }] })).toEqual([]);
   });
 
+  it('checks a list constant element by element (DuckDB\'s cast would fill [2, 2] for [1.5, 2]), and fills exact ones', async () => {
+    const lists = `SELECT * FROM (VALUES (1, [1, 2]::INTEGER[], [DATE '2025-01-01']), (2, NULL, NULL)) t(id, qty, days)`;
+    const listMessages = async (rules: unknown[]) => (await problemsOf(fillOver({ rules }, lists), dir)).map((p) => p.message);
+    expect(await listMessages([{ column: 'qty', strategy: 'constant', value: '[1.5, 2]' }])).toEqual([
+      `node 'fill': the fill value "[1.5, 2]" for column 'qty' does not convert to its type INTEGER[] without change`,
+    ]);
+    expect(await listMessages([{ column: 'qty', strategy: 'constant', value: '[0x10]' }])).toHaveLength(1);
+    expect(await listMessages([{ column: 'days', strategy: 'constant', value: '[2025-01-01 10:00]' }])).toHaveLength(1);
+    expect(await listMessages([{ column: 'qty', strategy: 'constant', value: 7 }])).toHaveLength(1);
+    const filled = await preview(fillOver({ rules: [{ column: 'qty', strategy: 'constant', value: '[7, NULL, -1]' }, { column: 'days', strategy: 'constant', value: '[2025-02-03]' }] }, lists), dir, 'fill');
+    expect(filled.rows.map((r) => [r.qty, r.days])).toEqual([
+      [[1, 2], ['2025-01-01']],
+      [[7, null, -1], ['2025-02-03']],
+    ]);
+  });
+
   it('refuses a constant written other than as a plain number for a number column, or beyond what its type holds', async () => {
     const q = `SELECT * FROM (VALUES (1, 1::BIGINT, 1.5::DOUBLE, 1.5::DECIMAL(10,2)), (2, NULL, NULL, NULL)) t(id, big, dbl, dec)`;
     const refused = async (column: string, value: unknown) =>
