@@ -1,5 +1,6 @@
 import type { Column, SparkCompileContext, SparkSink } from '../define.js';
 import { ident, stringLiteral } from '../../compiler/sql.js';
+import { isNestedType } from './nested-types.js';
 
 /**
  * What the Spark forms of the file sources and sinks share. Paths may be local (resolved against the
@@ -67,10 +68,4 @@ export function sparkCompression(file: string): Record<string, string> {
   if (lower.endsWith('.gz')) return { compression: 'gzip' };
   if (lower.endsWith('.zst')) return { compression: 'zstd' };
   return {};
-}
-
-/** A list, struct, map or union type (DuckDB's spelling): values a CSV cell holds as JSON text. */
-export function isNestedType(type: string): boolean {
-  const t = type.toUpperCase();
-  return t.endsWith(']') || t.startsWith('STRUCT') || t.startsWith('MAP') || t.startsWith('UNION');
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineNode } from '../define.js';
 import { csvSinkSpark } from './sink.csv.spark.js';
 import { compressionFor, fileSinkPlan, ifExistsParam, pathParam } from '../shared/file-sink.js';
-import { isNestedType } from '../shared/spark-files.js';
+import { isNestedType } from '../shared/nested-types.js';
 import { ident } from '../../compiler/sql.js';
 import { csvDialectProblems } from './dialect-checks.js';
 
