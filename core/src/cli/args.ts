@@ -47,16 +47,35 @@ export const options = {
   force: { type: 'boolean' },
 } as const;
 
+export type OptionName = keyof typeof options;
+
+/** `-o, --out` / `--force`, as a hint lists a command's options. */
+const spelled = (name: OptionName) => {
+  const short = (options[name] as { short?: string }).short;
+  return short ? `-${short}, --${name}` : `--${name}`;
+};
+
 /**
  * Parses a command's arguments. With `positionals`, a command that takes that many file or name
  * arguments refuses more: `caudal run a.json b.json` would otherwise run a.json alone without a word.
+ * With `only` (and the `command` it is for), an option of the shared table that the command does
+ * not read is refused, naming it, rather than ignored (`caudal export airflow p.json --param k=v`
+ * would otherwise write a DAG that runs with the defaults).
  */
-export function parse(args: string[], limits: { positionals?: number } = {}) {
+export function parse(args: string[], limits: { positionals?: number; only?: readonly OptionName[]; command?: string } = {}) {
   let parsed;
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (e) {
     throw new CaudalError('usage', (e as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, ''));
+  }
+  if (limits.only) {
+    const allowed = new Set<string>([...limits.only, 'help']);
+    const unused = Object.keys(parsed.values).filter((name) => !allowed.has(name));
+    if (unused.length > 0)
+      throw new CaudalError('usage', `caudal ${limits.command ?? 'this command'} does not take ${unused.map((n) => `--${n}`).join(', ')}`, {
+        hint: `its options: ${limits.only.map(spelled).join(', ')}`,
+      });
   }
   const extra = limits.positionals === undefined ? [] : parsed.positionals.slice(limits.positionals);
   if (extra.length > 0) {

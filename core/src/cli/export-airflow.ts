@@ -14,11 +14,13 @@ import { checkPipelineFile } from './pipeline-file.js';
 
 /** `caudal export airflow <caudal.project.json | pipeline.json> [-o dag.py] [--operator bash|kubernetes] [--project-root DIR] [--image IMG]`. */
 export async function exportAirflowCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args);
+  const { values, positionals } = parse(args, { positionals: 1, only: ['out', 'operator', 'project-root', 'image', 'force', 'quiet'], command: 'export airflow' });
   const file = positionals[0];
   if (!file) throw new CaudalError('usage', 'export airflow needs a project or pipeline file');
   const operator = (values.operator ?? 'bash') as AirflowOperator;
   if (operator !== 'bash' && operator !== 'kubernetes') throw new CaudalError('usage', `--operator expects bash or kubernetes, got "${values.operator}"`);
+  // The BashOperator form runs `caudal` on the workers: an image given to it would be ignored.
+  if (values.image !== undefined && operator !== 'kubernetes') throw new CaudalError('usage', '--image is for --operator kubernetes (the bash form runs caudal on the workers)', { hint: 'add --operator kubernetes, or leave --image out' });
   const project = await projectOf(await checkPipelineFile(file, 'pipeline or project'));
   const text = await airflowDag(project, {
     operator,

@@ -10,7 +10,7 @@ import { loadOrExplain } from './pipeline-args.js';
 
 /** `caudal export spark <pipeline.json> -o <dir>`: a PySpark job that does what the DuckDB engine does. */
 export async function exportSparkCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args);
+  const { values, positionals } = parse(args, { positionals: 1, only: ['out', 'param', 'project', 'state-dir', 'json', 'force', 'quiet'], command: 'export spark' });
   const file = positionals[0];
   if (!values.out) throw new CaudalError('usage', 'missing -o <dir>: where to write the job');
   const { pipeline, baseDir } = await loadOrExplain(file);

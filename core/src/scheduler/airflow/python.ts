@@ -62,11 +62,24 @@ export function pyIdents(names: readonly string[], taken: readonly string[]): Ma
 }
 
 /**
- * Text for a Jinja-templated operator field (bash env, pod arguments) that must reach the task
- * as written: `{% raw %}` keeps `{{`, `{%` and `{#` in a path or param value from being rendered.
+ * What a templated operator field (bash env and cwd, pod arguments and env) must not be as written:
+ * Airflow renders it with Jinja, which evaluates `{{`, `{%` and `{#`, drops one trailing newline
+ * and turns `\r\n` and `\r` into `\n`; and BashOperator reads a string ending in `.sh` or `.bash`
+ * as the path of a template file (TemplateNotFound). The generated file's `_literal` checks the same.
+ */
+export function needsProtection(text: string): boolean {
+  return /\{[{%#]|\r/.test(text) || /(\n|\.sh|\.bash)$/.test(text);
+}
+
+/**
+ * Text for a Jinja-templated operator field that must reach the task as written: `{% raw %}` around
+ * it (which also ends it in something else than a newline or `.sh`), or, when `{% raw %}` cannot
+ * hold it (`endraw` inside, `\r` that Jinja rewrites even there), one Jinja string expression: a
+ * JSON string is a Jinja string literal with the same value (Jinja decodes it with Python's
+ * unicode-escape, which reads JSON's escapes).
  */
 export function jinjaLiteral(text: string): string {
-  if (!/\{[{%#]/.test(text)) return text;
-  if (text.includes('endraw')) throw new Error(`cannot pass ${JSON.stringify(text)} through Airflow's templates`);
+  if (!needsProtection(text)) return text;
+  if (/endraw|\r/.test(text)) return `{{ ${JSON.stringify(text)} }}`;
   return `{% raw %}${text}{% endraw %}`;
 }

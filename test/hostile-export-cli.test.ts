@@ -1,0 +1,81 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../core/src/cli/main.js';
+import type { Io } from '../core/src/cli/io.js';
+import { tempDir } from './support/pipeline.js';
+
+/**
+ * `caudal export` argument handling, in process (the built CLI may be older than these sources): an
+ * option the export does not use, or a second file, is a usage error (exit 2) that names it,
+ * rather than an export that silently does something else than the command line says.
+ */
+async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const stream = (append: (s: string) => void) => ({ write: (s: string | Uint8Array) => (append(String(s)), true) }) as unknown as NodeJS.WriteStream;
+  const io: Io = { stdout: stream((s) => (stdout += s)), stderr: stream((s) => (stderr += s)) };
+  const code = await main(argv, io);
+  return { code, stdout, stderr };
+}
+
+async function pipelineFile(): Promise<string> {
+  const dir = path.join(await tempDir('caudal-hostile-export-cli-'), 'with space');
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, 'p.json');
+  const doc = {
+    format: 'caudal.pipeline/1',
+    name: 'p',
+    params: { day: { type: 'string', default: '2000-01-01' } },
+    nodes: [
+      { id: 'src', type: 'transform.sql', params: { query: 'SELECT $day AS day' } },
+      { id: 'out', type: 'sink.csv', params: { path: 'out.csv', if_exists: 'overwrite' } },
+    ],
+    edges: [{ from: 'src:out', to: 'out:in' }],
+  };
+  await writeFile(file, JSON.stringify(doc));
+  return file;
+}
+
+describe('caudal export: options the target does not use', () => {
+  it('export airflow refuses --param (a DAG would run the pipeline with its defaults), naming the option', async () => {
+    const file = await pipelineFile();
+    const out = path.join(path.dirname(file), 'dag.py');
+    const r = await cli(['export', 'airflow', file, '--param', 'day=2024-01-01', '-o', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('caudal export airflow does not take --param');
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('export airflow refuses --image without --operator kubernetes, and a second file', async () => {
+    const file = await pipelineFile();
+    const image = await cli(['export', 'airflow', file, '--image', 'registry/x:1']);
+    expect(image.code).toBe(2);
+    expect(image.stderr).toContain('--image is for --operator kubernetes');
+    const two = await cli(['export', 'airflow', file, file]);
+    expect(two.code).toBe(2);
+    expect(two.stderr).toContain(`unexpected argument '${file}'`);
+  });
+
+  it('export spark refuses an Airflow option and a second file, writing nothing', async () => {
+    const file = await pipelineFile();
+    const dir = path.join(path.dirname(file), 'job dir');
+    const r = await cli(['export', 'spark', file, '-o', dir, '--operator', 'kubernetes']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('caudal export spark does not take --operator');
+    const two = await cli(['export', 'spark', file, file, '-o', dir]);
+    expect(two.code).toBe(2);
+    expect(two.stderr).toContain(`unexpected argument '${file}'`);
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('export airflow still writes with the options it takes, to a path with spaces', async () => {
+    const file = await pipelineFile();
+    const out = path.join(path.dirname(file), 'my dags', 'p dag.py');
+    await mkdir(path.dirname(out));
+    const r = await cli(['export', 'airflow', file, '--operator=kubernetes', '--image', 'r/x:1', '--project-root', '/p', '-o', out, '--force', '-q']);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(await readFile(out, 'utf8')).toContain('IMAGE = os.environ.get("CAUDAL_IMAGE", "r/x:1")');
+  });
+});
