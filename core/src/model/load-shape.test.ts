@@ -20,3 +20,15 @@ describe('a pipeline file of an absurd shape', () => {
     expect(r.problems.map((p) => [p.path, p.message])).toEqual([['nodes[0].params', "proto.json: nodes[0].params has a key '__proto__', which cannot be kept: rename it"]]);
   });
 });
+
+describe('connection names', () => {
+  it('that differ only in case or in - and _ are refused: headless runs would read both secrets from one variable', () => {
+    const text = `{"format":"caudal.pipeline/1","name":"p","connections":{"dw-eu":{"type":"postgres"},"DW_EU":{"type":"postgres"},"dw_us":{"type":"postgres"}},"nodes":[],"edges":[]}`;
+    const r = parsePipelineText(text, 'two.json');
+    expect(r.pipeline).toBeUndefined();
+    expect(r.problems.map((p) => [p.path, p.message])).toEqual([
+      ['connections.DW_EU', "connections 'dw-eu' and 'DW_EU' differ only in case or in - and _, so headless runs would read both secrets from the same variables (CAUDAL_SECRET_DW_EU_*): rename one"],
+    ]);
+    expect(parsePipelineText(text.replace('"DW_EU"', '"dw_eu2"'), 'ok.json').problems).toEqual([]);
+  });
+});

@@ -9,6 +9,28 @@ export const CONNECTION_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 export const CONNECTION_NAME_RULE = 'connection names use letters, digits, _ and -, starting with a letter or _';
 /** The record's error for a connection name that breaks the rule (zod's own says only "Invalid key in record"). */
 export const connectionNameError = (issue: { code?: string }) => (issue.code === 'invalid_key' ? CONNECTION_NAME_RULE : undefined);
+
+/**
+ * A connection name (or secret field) as it appears in the environment variables of headless runs,
+ * `CAUDAL_SECRET_<NAME>_<FIELD>`: upper case, every other character run an underscore. Names that
+ * differ only in case or in `-` and `_` (`dw-eu`, `DW_EU`) share one variable.
+ */
+export const envNamePart = (s: string) => s.toUpperCase().replace(/[^A-Z0-9]+/g, '_').replace(/^_|_$/g, '');
+
+/** Two connection names that would read one set of secret variables: one of the two would log in with the other's secrets. */
+function sharedSecretNames(names: string[], ctx: z.RefinementCtx): void {
+  const seen = new Map<string, string>();
+  for (const name of names) {
+    const other = seen.get(envNamePart(name));
+    if (other !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message: `connections '${other}' and '${name}' differ only in case or in - and _, so headless runs would read both secrets from the same variables (CAUDAL_SECRET_${envNamePart(name)}_*): rename one`,
+      });
+    else seen.set(envNamePart(name), name);
+  }
+}
 const id = z
   .string()
   .regex(ID_PATTERN, 'ids start with a letter or _ and use only letters, digits and _ (at most 63 characters)');
@@ -67,7 +89,10 @@ export const pipelineSchema = z
     name: z.string().min(1),
     description: z.string().optional(),
     params: z.record(z.string().regex(ID_PATTERN), pipelineParamSchema).default({}),
-    connections: z.record(z.string().regex(CONNECTION_NAME_PATTERN, CONNECTION_NAME_RULE), connectionRefSchema, { error: connectionNameError }).default({}),
+    connections: z
+      .record(z.string().regex(CONNECTION_NAME_PATTERN, CONNECTION_NAME_RULE), connectionRefSchema, { error: connectionNameError })
+      .superRefine((c, ctx) => sharedSecretNames(Object.keys(c), ctx))
+      .default({}),
     nodes: z.array(nodeSchema).default([]),
     edges: z.array(edgeSchema).default([]),
     layout: layoutSchema.optional(),

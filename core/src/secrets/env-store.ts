@@ -1,3 +1,4 @@
+import { envNamePart } from '../model/schema.js';
 import { CaudalError } from '../util/errors.js';
 import type { SecretStore } from './secret-store.js';
 
@@ -6,8 +7,7 @@ import type { SecretStore } from './secret-store.js';
  * digits becomes one underscore. `warehouse-eu` / `password` → `CAUDAL_SECRET_WAREHOUSE_EU_PASSWORD`.
  */
 export function secretEnvName(connection: string, field: string): string {
-  const part = (s: string) => s.toUpperCase().replace(/[^A-Z0-9]+/g, '_').replace(/^_|_$/g, '');
-  return `CAUDAL_SECRET_${part(connection)}_${part(field)}`;
+  return `CAUDAL_SECRET_${envNamePart(connection)}_${envNamePart(field)}`;
 }
 
 /** Read-only secrets from environment variables, for headless runs (CI, servers, containers). */
