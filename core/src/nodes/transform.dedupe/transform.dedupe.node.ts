@@ -34,7 +34,13 @@ const params = z
   })
   .strict();
 
-/** Types min()/max() and ORDER BY handle cheaply; nested values are left to the final tie-break. */
+/**
+ * Types whose values SQL calls equal though they are written differently: INTERVAL '1 month' =
+ * INTERVAL '30 days' (DuckDB compares intervals as months of 30 days), in a nested type too. Rows
+ * that differ only there tie on every column, and which one is kept would depend on the order the
+ * rows arrive in; their text breaks that tie.
+ */
+const writtenApart = (c: Column) => /\bINTERVAL\b/i.test(c.type);
 
 export const dedupeNode = defineNode({
   type: 'transform.dedupe',
@@ -52,20 +58,25 @@ export const dedupeNode = defineNode({
   ],
   params,
   docs: `**Without key columns** a row is a duplicate when it equals another row in every column
-(\`SELECT DISTINCT *\`); the copies are identical, so it does not matter which one stays.
+(\`SELECT DISTINCT *\`); the copies are identical, so it does not matter which one stays. (One
+exception: SQL calls \`INTERVAL '1 month'\` and \`INTERVAL '30 days'\` equal; of such rows, the one
+whose text sorts first stays, whatever the input order.)
 
 **With key columns** the output has exactly one row per distinct key. NULL counts as a value: rows
 whose key is NULL are duplicates of each other, as in \`GROUP BY\`. Which row stays:
 
 - \`first\` / \`last\`: the first or last row of the key when its rows are sorted by *Order* (each
   column ascending or descending). A NULL in an order column never wins: such a row is kept only
-  when every row of the key has NULL there.
+  when every row of the key has NULL there. A NaN in a FLOAT/DOUBLE order column sorts above every
+  number (as in a Sort), so it wins \`first\` with \`desc\` and \`last\` with \`asc\`: filter or fill NaN
+  first where that is not wanted.
 - \`any\`: no preference.
 
 **Ties are broken deterministically**: after the order columns, rows are compared on every
 remaining column in column order (ascending, NULLs last), so the same input always gives the same
-output, whatever the order the rows arrive in or the number of threads. Rows that still tie are
-identical, so the choice among them is invisible. To prefer another row among equal order values,
+output, whatever the order the rows arrive in or the number of threads. INTERVAL values that are
+equal but written differently (\`1 month\`, \`30 days\`) are then compared as text. Rows that still tie
+are identical, so the choice among them is invisible. To prefer another row among equal order values,
 add a column to *Order* (e.g. \`order_id desc\`).
 
 Columns, their order and types pass through unchanged. The output's row order is not defined; sort
@@ -117,12 +128,24 @@ a second time.`,
     const used = new Set([...keys, ...order.map((o) => o.column)].map((c) => c.name));
     const rest = input.columns.filter((c) => !used.has(c.name));
 
+    const textTies = input.columns.filter(writtenApart).map((c) => `CAST(${ident(c.name)} AS VARCHAR) ASC NULLS LAST`);
+    // With such ties, "removed" is the rows ranked after the first: EXCEPT ALL would take away one
+    // of two equal rows, not necessarily the one kept, and list the kept row instead of the other.
+    const ranked = (partitionBy: Column[], ranking: string[], kept: boolean) =>
+      `SELECT * FROM ${input.ref}\nQUALIFY row_number() OVER (PARTITION BY ${identList(partitionBy.map((c) => c.name))}${ranking.length > 0 ? ` ORDER BY ${ranking.join(', ')}` : ''}) ${kept ? '= 1' : '> 1'}`;
+
     let out: string;
+    let removed: string | undefined;
     if (keys.length === 0 || (order.length === 0 && rest.length === 0)) {
-      out = `SELECT DISTINCT *\nFROM ${input.ref}`;
+      if (textTies.length === 0) out = `SELECT DISTINCT *\nFROM ${input.ref}`;
+      else {
+        out = ranked(input.columns, textTies, true);
+        removed = ranked(input.columns, textTies, false);
+      }
     } else {
       const partition = `PARTITION BY ${identList(keys.map((k) => k.name))}`;
-      const ranking = [...order.map((o) => `${ident(o.column.name)} ${o.desc ? 'DESC' : 'ASC'} NULLS LAST`), ...rest.map((c) => `${ident(c.name)} ASC NULLS LAST`)];
+      const ranking = [...order.map((o) => `${ident(o.column.name)} ${o.desc ? 'DESC' : 'ASC'} NULLS LAST`), ...rest.map((c) => `${ident(c.name)} ASC NULLS LAST`), ...textTies];
+      if (textTies.length > 0) removed = ranked(keys, ranking, false);
       // Narrow each key to the rows holding the best value of the leading order column first: a
       // partitioned min/max is a hash aggregation, far cheaper than sorting every row.
       // Narrowing pays off when keys have many rows (the latest order per customer), which is what
@@ -137,7 +160,7 @@ a second time.`,
     return {
       outputs: {
         out,
-        removed: `(SELECT * FROM ${input.ref})\nEXCEPT ALL\n(${out})`,
+        removed: removed ?? `(SELECT * FROM ${input.ref})\nEXCEPT ALL\n(${out})`,
       },
     };
   },

@@ -3,6 +3,9 @@ import { defineNode } from '../define.js';
 import { sampleSpark } from './transform.sample.spark.js';
 import { literal } from '../../compiler/sql.js';
 
+/** DuckDB refuses `reservoir(n ROWS)` past this many rows, with a parser error about the SQL. */
+const MAX_RESERVOIR_ROWS = 1_000_000_000;
+
 const params = z
   .object({
     unit: z.enum(['rows', 'percent']).default('rows').meta({ label: 'Sample by', help: 'A fixed number of rows, or a share of the rows.', widget: 'select' }),
@@ -28,7 +31,7 @@ export const sampleNode = defineNode({
   outputs: [{ name: 'out' }],
   params,
   docs: `- \`unit: rows\`: exactly \`size\` rows (all rows when the input has fewer), chosen uniformly by
-  **reservoir** sampling (\`USING SAMPLE reservoir(n ROWS) REPEATABLE (seed)\`).
+  **reservoir** sampling (\`USING SAMPLE reservoir(n ROWS) REPEATABLE (seed)\`), at most 1,000,000,000.
 - \`unit: percent\`: each row is kept independently with probability \`size\` % by **Bernoulli** sampling
   (\`USING SAMPLE bernoulli(p PERCENT) REPEATABLE (seed)\`), so the count is close to, not exactly, that share.
   DuckDB's \`system\` method (whole vectors of ~2048 rows at once) is not offered: it is faster but the rows
@@ -47,6 +50,8 @@ Metrics and warnings: none; the run summary shows the node as materialized, with
   example: { description: 'A reproducible 1% sample', params: { unit: 'percent', size: 1, seed: 7 } },
   check(p) {
     if (p.unit === 'rows' && !Number.isInteger(p.size)) return [{ path: 'size', message: `a row count must be a whole number, not ${p.size}` }];
+    if (p.unit === 'rows' && p.size > MAX_RESERVOIR_ROWS)
+      return [{ path: 'size', message: `a sample can be at most ${MAX_RESERVOIR_ROWS} rows (DuckDB's reservoir), not ${p.size}`, hint: 'to keep every row, remove the Sample node; for a share of the rows, use unit "percent"' }];
     if (p.unit === 'percent' && p.size > 100) return [{ path: 'size', message: `a percentage must be at most 100, not ${p.size}` }];
     return [];
   },

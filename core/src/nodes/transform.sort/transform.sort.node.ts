@@ -42,7 +42,8 @@ and upper case before lower case.
 **Ties.** Rows equal on every key have no guaranteed relative order: DuckDB's sort is parallel and not
 stable. Add more keys until they identify a row, or set \`break_ties\` to append all remaining columns as
 final ascending keys (the order is then fully deterministic for distinct rows; fully identical rows are
-interchangeable anyway).
+interchangeable anyway). INTERVAL values that SQL calls equal but that are written differently
+(\`1 month\`, \`30 days\`) are then ordered by their text.
 
 The order holds for the node's output: sinks write rows in this order, and a \`transform.limit\` right after
 takes the first rows in this order. Nodes that regroup rows (aggregations, joins, unions) do not keep it.
@@ -69,6 +70,9 @@ Metrics and warnings: none; the rows-out count equals the rows in.`,
     if (ctx.params.break_ties) {
       const used = new Set(ctx.params.by.map((k) => k.column.toLowerCase()));
       for (const c of input.columns) if (!used.has(c.name.toLowerCase())) keys.push(`${ident(c.name)} ASC NULLS LAST`);
+      // SQL calls INTERVAL '1 month' and '30 days' equal (months of 30 days): rows differing only
+      // there would still tie, so their text decides, the sort keys' intervals included.
+      for (const c of input.columns) if (/\bINTERVAL\b/i.test(c.type)) keys.push(`CAST(${ident(c.name)} AS VARCHAR) ASC NULLS LAST`);
     }
     return { outputs: { out: `SELECT * FROM ${input.ref}\nORDER BY ${keys.join(', ')}` } };
   },

@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { defineNode } from '../define.js';
 import { windowSpark } from './transform.window.spark.js';
-import { ident, literal } from '../../compiler/sql.js';
+import { ident, stringLiteral } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
 import { constantConverts } from '../shared/typed-constant.js';
+import { checkedDecimalSum } from '../shared/decimal-sum.js';
+import { refuseUnfitValueColumns } from './value-types.js';
 
 const FUNCTIONS = [
   'row_number',
@@ -87,9 +89,13 @@ computed over the rows of the same partition (\`partition_by\`), in \`order_by\`
 | \`lag\` / \`lead\` | \`column\` from \`offset\` rows before / after, else \`default\` (converted to the column's type; one that does not convert exactly, e.g. 0.5 for an INTEGER, is refused before the run, and so is a number column's default not written as a plain number, e.g. \`"0x10"\`, or beyond the type's range, e.g. \`"1e400"\` for a DOUBLE) or NULL |
 | \`moving_avg\`, \`moving_sum\`, \`moving_min\`, \`moving_max\` | over the last \`rows\` rows, this one included (fewer at the start of a partition) |
 
-NULL values are ignored by the sums, averages, minimums, maximums and counts of a column.
+NULL values are ignored by the sums, averages, minimums, maximums and counts of a column. Sums of
+integers are 128-bit (HUGEINT), of DECIMAL(p,s) DECIMAL(38,s): a sum with more digits than that holds
+stops the run, naming the window column and the input column. Averages of numbers are DOUBLE.
 
-**Determinism.** Running totals include ties, so they never depend on how ties are ordered. Ranks
+**Determinism.** Running totals include ties, so they never depend on how ties are ordered, except
+in the last digits of a FLOAT/DOUBLE sum or average: floating-point addition depends on the order
+of the values (1e16 + 1 − 1e16 is 0 or 1), so convert to DECIMAL (a Cast node) for exact totals. Ranks
 are defined for ties too. \`row_number\`, \`lag\`/\`lead\` and \`moving_*\` number or read rows one by one:
 when \`order_by\` leaves ties, which tied row comes first is arbitrary, so end \`order_by\` with a
 column that is unique within the partition (an id) to get the same result on every run. Ranking
@@ -142,6 +148,8 @@ Output names must differ from the input's columns (case-insensitive).`,
       const col = c.column === undefined ? '' : ident(c.column);
       const win = (frame = '') => `OVER (${[over, frame].filter(Boolean).join(' ')})`;
       const moving = `ROWS BETWEEN ${Math.max(0, (c.rows ?? 1) - 1)} PRECEDING AND CURRENT ROW`;
+      // A DECIMAL sum past 38 digits would come out as an invalid DECIMAL(38,s) without a word.
+      const checkedSum = (frame = '') => checkedDecimalSum(`sum(${col}) ${win(frame)}`, c.column === undefined ? undefined : typeOf(c.column), ctx.nodeId, c.name, c.column ?? '');
       let sql: string;
       switch (c.function) {
         case 'row_number':
@@ -151,6 +159,8 @@ Output names must differ from the input's columns (case-insensitive).`,
           sql = `${c.function}() ${win()}`;
           break;
         case 'running_sum':
+          sql = checkedSum();
+          break;
         case 'running_avg':
         case 'running_min':
         case 'running_max':
@@ -162,12 +172,16 @@ Output names must differ from the input's columns (case-insensitive).`,
         case 'lag':
         case 'lead': {
           const type = c.column === undefined ? undefined : typeOf(c.column);
-          const dflt = c.default === undefined || c.default === null ? '' : `, CAST(${literal(c.default)} AS ${type ?? 'VARCHAR'})`;
+          // As text, the way constantConverts checked it: a number literal goes through 17 significant
+          // digits, so 0.1 would land in a VARCHAR or a DECIMAL(38,20) as 0.10000000000000001.
+          const dflt = c.default === undefined || c.default === null ? '' : `, CAST(${stringLiteral(String(c.default))} AS ${type ?? 'VARCHAR'})`;
           sql = `${c.function}(${col}, ${c.offset}${dflt}) ${win()}`;
           break;
         }
-        case 'moving_avg':
         case 'moving_sum':
+          sql = checkedSum(moving);
+          break;
+        case 'moving_avg':
         case 'moving_min':
         case 'moving_max':
           sql = `${c.function.slice('moving_'.length)}(${col}) ${win(moving)}`;
@@ -175,6 +189,7 @@ Output names must differ from the input's columns (case-insensitive).`,
       }
       return `${sql} AS ${ident(c.name)}`;
     });
+    await refuseUnfitValueColumns(ctx.nodeId, input.ref, columns, typeOf, (sql) => ctx.rows(sql));
     for (const [i, c] of columns.entries()) {
       if ((c.function !== 'lag' && c.function !== 'lead') || c.default === undefined || c.default === null || c.column === undefined) continue;
       const type = typeOf(c.column);

@@ -1,0 +1,48 @@
+import { ident } from '../../compiler/sql.js';
+import { CaudalError } from '../../util/errors.js';
+
+type ValueColumn = { name: string; function: string; column?: string };
+
+/** The aggregate a running_/moving_ function applies to its column; undefined for the others. */
+function aggregateOf(fn: string): string | undefined {
+  const m = /^(?:running|moving)_(sum|avg|min|max)$/.exec(fn);
+  return m?.[1];
+}
+
+/**
+ * Refuses a window column whose function cannot take its column's type (a sum of a VARCHAR), before
+ * the run, naming the window column and the input column: DuckDB's own binder error names only the
+ * function and the type, which does not say which of several window columns is wrong. The types each
+ * aggregate takes are DuckDB's to decide (avg takes an INTERVAL, sum a BOOLEAN), so the aggregates are
+ * bound against the input rather than matched against a list. All are bound in one query; only when
+ * that fails is each bound alone, to find the culprit. Unknown columns are left to the compiler's
+ * own report, which suggests the closest name.
+ */
+export async function refuseUnfitValueColumns(
+  nodeId: string,
+  inputRef: string,
+  columns: ValueColumn[],
+  typeOf: (name: string) => string | undefined,
+  rows: (sql: string) => Promise<unknown>,
+): Promise<void> {
+  const probes = columns.flatMap((c, i) => {
+    const agg = aggregateOf(c.function);
+    const type = c.column === undefined ? undefined : typeOf(c.column);
+    return agg && c.column !== undefined && type ? [{ i, c, agg, column: c.column, type, sql: `${agg}(${ident(c.column)})` }] : [];
+  });
+  if (probes.length === 0) return;
+  const binds = (sql: string) =>
+    rows(`DESCRIBE SELECT ${sql} FROM ${inputRef}`).then(
+      () => undefined,
+      (e: unknown) => (e instanceof Error ? e.message : String(e)),
+    );
+  if ((await binds(probes.map((p) => p.sql).join(', '))) === undefined) return;
+  for (const p of probes) {
+    if ((await binds(p.sql)) === undefined) continue;
+    const message = `node '${nodeId}': ${p.c.function} '${p.c.name}' cannot use column '${p.column}' (${p.type}): there is no ${p.agg} of a ${p.type}`;
+    throw new CaudalError('validation', message, {
+      nodeId,
+      problems: [{ code: 'invalid_param', path: `params.columns[${p.i}].column`, message, hint: 'choose a column of numbers, or convert this one first (a Cast node)' }],
+    });
+  }
+}
