@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { ownerIsDead, processAlive, processStarted, self } from './owner.js';
@@ -17,7 +18,10 @@ describe('processAlive', () => {
     const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 5']);
     const zombie = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(d.toString()))));
     try {
-      await sleep(300);
+      // `sleep 0` may take a while to end on a loaded machine: wait until the kernel shows it a zombie.
+      const state = () => readFileSync(`/proc/${zombie}/stat`, 'utf8').replace(/^.*\) /s, '')[0];
+      for (let waited = 0; state() !== 'Z' && waited < 10_000; waited += 50) await sleep(50);
+      expect(state()).toBe('Z');
       expect(() => process.kill(zombie, 0)).not.toThrow(); // still in the process table
       expect(processAlive(zombie)).toBe(false);
       expect(ownerIsDead({ host: self.host, pid: zombie })).toBe(true);
