@@ -164,3 +164,15 @@ describe('a param value never changes what DuckDB parses (against DuckDB)', () =
     expect(parsed).toBeGreaterThan(40);
   });
 });
+
+describe('literal', () => {
+  it('writes a number as the shortest text that reads back as it, so a DECIMAL 0.10 equals 0.1', async () => {
+    expect([0.1, 0.30000000000000004, -2.5, 1e-7, 1e21, 42].map(literal)).toEqual(['0.1', '0.30000000000000004', '-2.5', '1e-7', '1e+21', '42']);
+    const db = await Db.open();
+    try {
+      expect(await db.rows(`SELECT 0.10::DECIMAL(18,2) >= ${literal(0.1)} AS ge, CAST(${literal(0.1)} AS VARCHAR) AS text`)).toEqual([{ ge: true, text: '0.1' }]);
+    } finally {
+      await db.close();
+    }
+  });
+});

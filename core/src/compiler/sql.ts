@@ -41,7 +41,9 @@ export function literal(value: SqlValue): string {
   if (typeof value === 'bigint') return value.toString();
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new Error(`cannot use ${value} as a SQL number`);
-    return Number.isInteger(value) ? String(value) : value.toPrecision(17).replace(/\.?0+$/, '');
+    // The shortest text that reads back as this number (0.1, not 0.10000000000000001): DuckDB reads a
+    // plain decimal as an exact DECIMAL, so 17 digits would make 0.1 compare above a DECIMAL 0.10.
+    return String(value);
   }
   if (typeof value === 'string') return stringLiteral(value);
   if (value instanceof Date) return `TIMESTAMP ${stringLiteral(value.toISOString().replace('T', ' ').replace('Z', ''))}`;
