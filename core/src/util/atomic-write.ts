@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readdirSync, rmSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ownerIsDead, ownerOf, ownerTag } from './owner.js';
 
@@ -14,7 +14,7 @@ import { ownerIsDead, ownerOf, ownerTag } from './owner.js';
  */
 export async function writeFileAtomic(file: string, text: string, opts: { mode?: number } = {}): Promise<void> {
   const dir = path.dirname(file);
-  await mkdir(dir, { recursive: true });
+  await makeFolder(dir);
   await removeDeadTempNames(file);
   const tmp = atomicTempName(file);
   try {
@@ -24,6 +24,33 @@ export async function writeFileAtomic(file: string, text: string, opts: { mode?:
     await rm(tmp, { force: true });
     throw e;
   }
+}
+
+/**
+ * `mkdir -p` whose error says why. Node's recursive mkdir reports ENOENT for a folder it cannot
+ * create under a read-only or unwritable parent; the one level that fails is created again
+ * alone, which reports the cause (EROFS, EACCES, ENOSPC).
+ */
+export async function makeFolder(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    let missing = dir;
+    while (path.dirname(missing) !== missing && !(await exists(path.dirname(missing)))) missing = path.dirname(missing);
+    await mkdir(missing).catch((why: NodeJS.ErrnoException) => {
+      if (why.code !== 'EEXIST') throw why;
+    });
+    // It could be made (a parent removed and made again meanwhile): the rest goes as usual.
+    await mkdir(dir, { recursive: true });
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  return stat(p).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** The temp name a write of `file` goes through (also for synchronous writers, so the next write sweeps theirs too). */

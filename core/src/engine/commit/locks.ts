@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { existsSync, readlinkSync } from 'node:fs';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { makeFolder } from '../../util/atomic-write.js';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CaudalError } from '../../util/errors.js';
+import { CaudalError, errorMessage } from '../../util/errors.js';
 import { createWhole, oldEnoughToBeDebris, pendingOwner, removeIfStill } from '../../util/exclusive-file.js';
 import { ownerIsDead, type Owner, self } from '../../util/owner.js';
 import { locksDir } from './runtime-dir.js';
+import { runtimeDirError } from './disk-errors.js';
 
 /**
  * Locks between runs on this machine: one per pipeline (its incremental state) and one per
@@ -26,10 +29,41 @@ interface Holder {
   runId: string;
   pipeline: string;
   owner: Owner;
+  /** currentThread() of the run, where the OS tells it. */
+  thread?: number;
   since: string;
 }
 
 const POLL_MS = 250;
+
+/**
+ * The OS thread of the run holding a lock (Linux: a worker thread is a thread of its own, listed in
+ * /proc/<pid>/task while it lives). A lock the run could not remove (its state folder turned
+ * read-only or full as it ended) names a live process when that process is a studio or a watch,
+ * which runs each run in a worker thread: its thread being gone tells that the run is over, so the
+ * process's next run takes the lock over instead of waiting for itself.
+ */
+function currentThread(): number | undefined {
+  try {
+    const m = /\/task\/(\d+)$/.exec(readlinkSync('/proc/thread-self'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const thisThread = currentThread();
+
+/** A lock of this very process whose run's thread has ended. */
+function heldByEndedThread(h: Holder): boolean {
+  if (h.thread === undefined || h.owner.host !== self.host || h.owner.pid !== self.pid || h.owner.started !== self.started) return false;
+  return !existsSync(`/proc/${self.pid}/task/${h.thread}`);
+}
+
+/** Whether a lock's holder is over: its process is gone, or (same process) its run's thread. */
+function holderGone(h: Holder): boolean {
+  return ownerIsDead(h.owner) || heldByEndedThread(h);
+}
 
 function lockFile(key: string, env?: NodeJS.ProcessEnv): string {
   return path.join(locksDir(env), `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.lock`);
@@ -64,26 +98,36 @@ export interface AcquireOptions {
 export class RunLocks {
   private constructor(
     private readonly files: string[],
+    private readonly log: (message: string) => void,
     private readonly env?: NodeJS.ProcessEnv,
   ) {}
 
   /** Takes every lock or none; with `wait`, retries until all are free (cancel stops the wait). */
   static async acquire(requests: LockRequest[], opts: AcquireOptions): Promise<RunLocks> {
     const unique = [...new Map(requests.map((r) => [r.key, r])).values()].sort((a, b) => a.key.localeCompare(b.key));
-    await mkdir(locksDir(opts.env), { recursive: true });
+    const dir = locksDir(opts.env);
+    const unwritable = (e: unknown) => runtimeDirError("take the run's locks", dir, e, opts.env);
+    await makeFolder(dir).catch((e: unknown) => {
+      throw unwritable(e);
+    });
     let announced = false;
     for (;;) {
       const taken: string[] = [];
       let busy: Holder | undefined;
-      for (const r of unique) {
-        const result = await tryLock(r, opts);
-        if (result.ok) taken.push(result.file);
-        else {
-          busy = result.holder;
-          break;
+      try {
+        for (const r of unique) {
+          const result = await tryLock(r, opts);
+          if (result.ok) taken.push(result.file);
+          else {
+            busy = result.holder;
+            break;
+          }
         }
+      } catch (e) {
+        await Promise.all(taken.map((f) => rm(f, { force: true }).catch(() => undefined)));
+        throw unwritable(e);
       }
-      if (!busy) return new RunLocks(taken, opts.env);
+      if (!busy) return new RunLocks(taken, opts.log, opts.env);
       await Promise.all(taken.map((f) => rm(f, { force: true })));
       const who = `run ${busy.runId} of pipeline '${busy.pipeline}' (pid ${busy.owner.pid}, since ${busy.since})`;
       if (!opts.wait) {
@@ -100,20 +144,34 @@ export class RunLocks {
     }
   }
 
+  /**
+   * Never throws: it runs as a run ends, and its failure must not replace the run's outcome (a
+   * committed run reported as a crash). A lock left behind is taken over by this process's next
+   * run, and by any run once this process is gone.
+   */
   async release(): Promise<void> {
-    await Promise.all(this.files.map((f) => rm(f, { force: true })));
+    await Promise.all(
+      this.files.map(async (f) => {
+        try {
+          await rm(f, { force: true });
+        } catch (e) {
+          this.log(`could not remove the run lock ${f} (${errorMessage(e)}); the next run takes it over`);
+        }
+      }),
+    );
   }
 }
 
 async function tryLock(r: LockRequest, opts: AcquireOptions): Promise<{ ok: true; file: string } | { ok: false; holder: Holder }> {
   const file = lockFile(r.key, opts.env);
-  const mine: Holder = { key: r.key, label: r.label, runId: opts.runId, pipeline: opts.pipeline, owner: self, since: new Date().toISOString() };
+  const mine: Holder = { key: r.key, label: r.label, runId: opts.runId, pipeline: opts.pipeline, owner: self, ...(thisThread === undefined ? {} : { thread: thisThread }), since: new Date().toISOString() };
   for (let attempt = 0; attempt < 3; attempt++) {
     if (await createWhole(file, JSON.stringify(mine))) return { ok: true, file };
     const { text, holder } = await readLock(file);
     if (text === null) continue;
-    // A lock of a dead process is stale, and so is one that has been unreadable for a while.
-    if (holder && !ownerIsDead(holder.owner)) return { ok: false, holder };
+    // A lock of a dead process is stale, and so is one that has been unreadable for a while, or one
+    // this process's own ended run could not remove.
+    if (holder && !holderGone(holder)) return { ok: false, holder };
     if (holder || (await oldEnoughToBeDebris(file))) await removeIfStill(file, text);
     else await sleep(20);
   }
@@ -149,7 +207,7 @@ export async function staleLocks(opts: { remove: boolean; env?: NodeJS.ProcessEn
       }
       continue;
     }
-    if (!ownerIsDead(holder.owner)) continue;
+    if (!holderGone(holder)) continue;
     found.push(holder.label ?? name);
     if (opts.remove) await removeIfStill(file, text);
   }

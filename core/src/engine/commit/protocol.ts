@@ -2,6 +2,8 @@ import { CaudalError, errorMessage } from '../../util/errors.js';
 import { removeJournal, type RunJournal, writeJournal } from './journal.js';
 import { failpoint as killAt } from '../../util/failpoint.js';
 import type { Participant } from './participants.js';
+import { runtimeDirError } from './disk-errors.js';
+import { journalsDir } from './runtime-dir.js';
 
 /**
  * The commit protocol every run goes through once all its sinks have staged (DESIGN.md §6.14):
@@ -38,7 +40,9 @@ export class CommitJournal {
   ) {}
 
   async save(): Promise<void> {
-    await writeJournal(this.journal, this.env);
+    await writeJournal(this.journal, this.env).catch((e: unknown) => {
+      throw runtimeDirError("write the run's commit journal", journalsDir(this.env), e, this.env);
+    });
   }
 
   async done(): Promise<void> {
@@ -109,7 +113,14 @@ export async function commitAll(parts: Participant[], keeper: CommitJournal, log
     throw await handOverUnrestored(parts, keeper, log, e);
   }
   keeper.journal.phase = 'committing';
-  await record();
+  try {
+    await record();
+  } catch (e) {
+    // Nothing is published yet: without the journal a crash could not be recovered, so the run
+    // stops here and discards what it staged (staged files, open transactions, prepared ones).
+    await abortAll(parts, log);
+    throw nothingChanged(e);
+  }
   failpoint('after-prepare');
 
   // 2. Reversible publishes.
@@ -218,6 +229,12 @@ export async function commitAll(parts: Participant[], keeper: CommitJournal, log
   }
   await afterCommit?.();
   await keeper.done();
+}
+
+/** A failure before anything was published, saying that the destinations are as they were. */
+function nothingChanged(e: unknown): CaudalError {
+  const c = e instanceof CaudalError ? e : undefined;
+  return new CaudalError(c?.kind ?? 'execution', `${errorMessage(e)}: nothing was changed`, { hint: c?.hint, cause: e });
 }
 
 /** Discards every participant's staged work (nothing published). Warnings, never throws. */

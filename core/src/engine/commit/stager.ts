@@ -6,6 +6,7 @@ import type { Db } from '../../compiler/db.js';
 import { DuckdbParticipant, ExternalParticipant, FileParticipant, type Participant } from './participants.js';
 import type { CommitJournal } from './protocol.js';
 import { sweepDeadStageTables } from './recover.js';
+import { stagingDiskError } from './staging-disk-error.js';
 
 /**
  * Stages a run's sinks and collects their commit participants. Each sink is entered in the commit
@@ -49,9 +50,13 @@ export class SinkStager {
     const stageAll = async () => {
       for (const sql of sink.stage) rows = await count(sql);
     };
-    // Only this sink's statements: other sinks of the run keep their input's order.
-    await (sink.unordered ? this.db.unordered(stageAll) : stageAll());
-    await sink.verifyStaged?.(rows, io);
+    try {
+      // Only this sink's statements: other sinks of the run keep their input's order.
+      await (sink.unordered ? this.db.unordered(stageAll) : stageAll());
+      await sink.verifyStaged?.(rows, io);
+    } catch (e) {
+      throw stagingDiskError(node.id, sink.target, publish, e) ?? e;
+    }
     if (sink.external) {
       // stage() undoes its own partial work when it throws; once it returns, the participant does.
       const st = await sink.external.stage(io);
