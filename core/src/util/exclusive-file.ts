@@ -48,8 +48,9 @@ export async function removeIfStill(file: string, seen: string): Promise<void> {
 /** Creates `file` holding `content` unless it exists; true when this call created it. */
 export async function createWhole(file: string, content: string): Promise<boolean> {
   const pending = pendingFile(file);
-  await writeFile(pending, content);
   try {
+    // Inside the try: a write that fails part-way (a full disk) must not leave its part behind.
+    await writeFile(pending, content);
     await link(pending, file);
     return true;
   } catch (e) {
