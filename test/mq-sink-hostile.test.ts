@@ -114,7 +114,7 @@ describe('sink.rabbitmq, hostile', () => {
       const summary = r as RunSummary;
       expect(summary.status).toBe('failed');
       expect(summary.error?.message).toContain(`node 'pub' (connection 'mq'): publishing to exchange '(default)' failed: the connection to the broker was lost`);
-      expect(summary.error?.message).toMatch(/after \d+ of 20000 messages were published \(\d+ confirmed; those stay published/);
+      expect(summary.error?.message).toMatch(/after \d+ of 20000 messages were sent \(\d+ confirmed: those stay published; /);
     } finally {
       proxy.close();
     }

@@ -87,6 +87,42 @@ class Confirms {
   }
 }
 
+/** Messages at least this large are remembered by row, to name one the broker refuses as too large. */
+const LARGE_MESSAGE = 1 << 20;
+
+interface LargeMessage {
+  row: number;
+  id: string;
+  bytes: number;
+}
+
+/** The broker's refusal of a message over its max_message_size (RabbitMQ 3.8+), and the message it refused. */
+function oversized(closedBy: Error, large: LargeMessage[]): { message: LargeMessage; limit: number } | undefined {
+  const m = /message size (\d+) is larger than configured max size (\d+)/.exec(errorMessage(closedBy));
+  if (!m) return undefined;
+  const bytes = Number(m[1]);
+  const message = large.find((x) => x.bytes === bytes);
+  return message && { message, limit: Number(m[2]) };
+}
+
+/** What became of the messages sent but not confirmed when the channel closed. */
+function unconfirmedFate(c: Confirms): string {
+  const unconfirmed = c.sent - c.acked - c.nacked;
+  return unconfirmed === 0 ? 'none was left unconfirmed' : `the ${unconfirmed} not confirmed may or may not have reached the queues`;
+}
+
+function tooLargeError(o: { message: LargeMessage; limit: number }, c: Confirms, nodeId: string, prefix: string): CaudalError {
+  const before = o.message.row - 1;
+  return new CaudalError(
+    'execution',
+    `${prefix}: row ${o.message.row} of the input (message id ${o.message.id}) is ${o.message.bytes} bytes, over the broker's max_message_size of ${o.limit} bytes: the broker refused it and closed the channel, so no message after it was published; of the ${before} sent before it, ${c.acked} were confirmed and stay published${before > c.acked ? ` (the other ${before - c.acked} may or may not have reached the queues)` : ''}; running the pipeline again publishes them again`,
+    {
+      nodeId,
+      hint: `make that message smaller (a smaller value column, or split the row), or raise max_message_size in the broker's rabbitmq.conf (RabbitMQ allows up to 536870912 bytes)`,
+    },
+  );
+}
+
 export function stageRabbitWrite(config: RabbitmqConfig, spec: RabbitWriteSpec, io: HookIo, ctx: { nodeId: string; connection: string }): ExternalStage {
   const exchangeName = spec.exchange || '(default)';
   const fail = (e: unknown) =>
@@ -146,6 +182,8 @@ export function stageRabbitWrite(config: RabbitmqConfig, spec: RabbitWriteSpec, 
       conn.on('close', () => confirms.closed());
       let returned = 0;
       let firstReturned: Message | undefined;
+      /** The large messages sent, to name the one the broker refuses as too large. */
+      const large: LargeMessage[] = [];
       try {
         const ch: ConfirmChannel = await conn.createConfirmChannel();
         let closedBy: Error | undefined;
@@ -161,8 +199,12 @@ export function stageRabbitWrite(config: RabbitmqConfig, spec: RabbitWriteSpec, 
           await confirms.settled();
           const broken = closedBy ?? lost ?? confirms.lostBy;
           if (broken) {
+            const tooLarge = closedBy && oversized(closedBy, large);
+            if (tooLarge) throw tooLargeError(tooLarge, confirms, ctx.nodeId, `node '${ctx.nodeId}' (connection '${ctx.connection}'): publishing to exchange '${exchangeName}' failed`);
+            // Messages sent after the channel closed are discarded by the broker, and those sent
+            // before it but not confirmed may or may not be in the queues: only the confirmed are known.
             throw new Error(
-              `${closedBy ? 'the broker closed the channel' : 'the connection to the broker was lost'} after ${confirms.sent} of ${spec.rows} messages were published (${confirms.acked} confirmed; those stay published, running the pipeline again publishes them all again): ${errorMessage(broken)}`,
+              `${closedBy ? 'the broker closed the channel' : 'the connection to the broker was lost'} after ${confirms.sent} of ${spec.rows} messages were sent (${confirms.acked} confirmed: those stay published; ${unconfirmedFate(confirms)}; running the pipeline again publishes them all again): ${errorMessage(broken)}`,
             );
           }
           if (confirms.nacked > 0) {
@@ -181,11 +223,15 @@ export function stageRabbitWrite(config: RabbitmqConfig, spec: RabbitWriteSpec, 
           throw unroutable(routingKey, `${returned} message${returned === 1 ? ' was' : 's were'} returned as unroutable (the first: id ${id ?? '?'}; ${confirms.sent} published before the run stopped, those that were routed stay published)`);
         };
         const result = await io.db.conn.stream(spec.rowsSql);
+        let row = 0;
         for await (const chunk of result.yieldRows()) {
           for (const [rk, v, mid] of chunk) {
+            row++;
             if (closedBy ?? lost) await check();
+            const body = Buffer.from(String(v));
+            if (body.length >= LARGE_MESSAGE) large.push({ row, id: String(mid), bytes: body.length });
             // NULL keys and bodies, and routing keys over 255 bytes, were refused when the rows were staged (sink.rabbitmq).
-            const ok = ch.publish(spec.exchange, String(rk), Buffer.from(String(v)), { persistent: true, mandatory: true, messageId: String(mid), contentType: 'application/json' }, confirms.track(String(mid)));
+            const ok = ch.publish(spec.exchange, String(rk), body, { persistent: true, mandatory: true, messageId: String(mid), contentType: 'application/json' }, confirms.track(String(mid)));
             // A full write buffer drains, or the connection closes and never will.
             if (!ok) await new Promise<void>((resolve) => {
               const done = () => (ch.off('drain', done), ch.off('close', done), resolve());

@@ -29,6 +29,12 @@ export interface CsvValues {
 
 export interface StreamMessage {
   value: Buffer | null;
+  /**
+   * Why the message's metadata cannot be output as sent (e.g. a header the client library rounded),
+   * or undefined; checked only when the metadata is output. Such a message is set aside like one
+   * whose value does not decode.
+   */
+  metaProblem?(): string | undefined;
   /** Metadata as a JSON object's members, serialized on demand (e.g. `"_topic":"orders","_offset":5`). */
   meta(): string;
   /** How an error names the message (e.g. `orders/2@1500`), built only for an error. */
@@ -52,12 +58,19 @@ export function csvValuesOf(p: { format: ValueFormat; columns: Array<{ name: str
   return p.format === 'csv' ? { columns: p.columns.map((c) => c.name), delimiter: p.csv_delimiter } : undefined;
 }
 
-/** One message as a spool line, or a reject. `withMeta` false leaves the metadata out of good lines (rejects keep it). */
-export function decodeMessage(m: StreamMessage, format: ValueFormat, withMeta = true, csv?: CsvValues): Decoded {
+/**
+ * One message as a spool line, or a reject. `withMeta` false leaves the metadata out of good lines
+ * (rejects keep it). `objects`: the value columns are an object's keys, so a JSON value that is not
+ * an object is a reject (a `null` would become a row of NULLs without a word).
+ */
+export function decodeMessage(m: StreamMessage, format: ValueFormat, withMeta = true, csv?: CsvValues, objects = false): Decoded {
   const meta = () => (withMeta ? `,${m.meta()}` : '');
-  if (m.value === null) return { line: `{"value":null${meta()}}` };
-  const text = m.value.toString('utf8');
+  const text = m.value?.toString('utf8') ?? 'null';
   const reject = (reason: string): Decoded => ({ reject: { reason, line: rejectLine(m, text, reason) } });
+  const metaProblem = withMeta ? m.metaProblem?.() : undefined;
+  if (metaProblem !== undefined) return reject(metaProblem);
+  // A record without a value (a Kafka tombstone: on a compacted topic it deletes its key) is a row whose value is NULL.
+  if (m.value === null) return { line: `{"value":null${meta()}}` };
   // Read leniently, bytes that are not UTF-8 would become U+FFFD in the value without a word.
   if (!isUtf8(m.value)) return reject(`the value is not UTF-8 text${nearUndecodable(text)}`);
   if (format === 'text') return { line: `{"value":${JSON.stringify(text)}${meta()}}` };
@@ -65,16 +78,28 @@ export function decodeMessage(m: StreamMessage, format: ValueFormat, withMeta = 
     const fields = csvFields(text, csv!);
     return typeof fields === 'string' ? reject(fields) : { line: `{"value":${JSON.stringify(fields)}${meta()}}` };
   }
+  if (/^[ \t\r\n]*$/.test(text)) return reject(`the value is empty (${text === '' ? '0 bytes' : 'only white space'}), not JSON`);
+  let parsed: unknown;
   try {
-    JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch (e) {
     return reject(`the value is not JSON: ${(e as Error).message}`);
+  }
+  if (objects && (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))) {
+    return reject(`the value is ${jsonKind(parsed)}, not an object: the value columns are read from the keys of a JSON object`);
   }
   // Valid JSON goes into the spool as sent, never re-serialized (JSON.parse would round integers
   // beyond 2^53 and change decimals): a line break in valid JSON can only stand between tokens (inside
   // a string it is escaped), so it becomes a space and the value fits on one line of the spool.
   const value = text.includes('\n') || text.includes('\r') ? text.replace(/[\r\n]/g, ' ') : text;
   return { line: `{"value":${value}${meta()}}` };
+}
+
+/** What kind of JSON value a parsed value is, as a reason says it. */
+function jsonKind(v: unknown): string {
+  if (v === null) return 'JSON null';
+  if (Array.isArray(v)) return 'a JSON array';
+  return `a JSON ${typeof v}`;
 }
 
 /** A rejects-spool line: the raw text, the reason and the message's metadata. */
@@ -108,6 +133,8 @@ export interface SpoolOptions {
   nodeId: string;
   metadata?: boolean;
   csv?: CsvValues;
+  /** The value columns are the keys of a JSON object (StreamOutputs.objects). */
+  objects?: boolean;
   /** The query that converts every value of a spool file to the columns (StreamOutputs.check). */
   check(file: string): string;
 }
@@ -125,7 +152,7 @@ export async function writeSpools(messages: StreamMessage[], opts: SpoolOptions,
   const lineMessage: number[] = [];
   try {
     for (const [i, m] of messages.entries()) {
-      const d = decodeMessage(m, opts.format, opts.metadata ?? true, opts.csv);
+      const d = decodeMessage(m, opts.format, opts.metadata ?? true, opts.csv, opts.objects);
       if (d.reject) {
         if (opts.onError === 'fail') {
           throw new CaudalError('execution', `node '${opts.nodeId}': message ${m.where()}: ${d.reject.reason}`, {
@@ -202,6 +229,8 @@ export async function inferValueType(ctx: CompileContext<unknown>, sampleLines: 
 export interface StreamOutputs {
   out: string;
   rejects: string;
+  /** Whether the value type is a STRUCT, read from the keys of a JSON object (SpoolOptions.objects). */
+  objects: boolean;
   /** Converts every value of a spool file to the value columns: fails on a line that does not fit. */
   check(file: string): string;
 }
@@ -247,6 +276,7 @@ export async function streamOutputs(
   return {
     out: `SELECT ${[...valueSql, ...metaSql].join(', ')}\nFROM ${from}`,
     rejects: `SELECT * FROM read_json(${stringLiteral(o.rejectSpool)}, ${namedArgs({ format: 'newline_delimited', columns: rejectColumns })})`,
+    objects: isStruct,
     check: (file) => `SELECT max(hash(${ident(RAW)}.value)) FROM ${read(file)}`,
   };
 }

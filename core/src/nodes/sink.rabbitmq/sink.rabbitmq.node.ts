@@ -109,7 +109,10 @@ described below): bind the queues before the first run.
 with publisher confirms: a failed or cancelled run publishes nothing. AMQP offers no transaction
 that covers many messages here, so if the broker is lost while the commit publishes, the messages
 confirmed until then stay published (see "Commit guarantees" in the user guide); running the
-pipeline again publishes them all again.`,
+pipeline again publishes them all again. The same holds for a message larger than the broker's
+\`max_message_size\` (RabbitMQ 3.x: 128 MiB by default, 4.x: 16 MiB): the broker refuses it and closes the
+channel, and the run fails naming its row, its size and the limit; the messages before it that were
+confirmed stay published, none after it is.`,
   example: {
     description: 'Publish invoices to the billing exchange, routed by country',
     params: { connection: 'broker', exchange: 'billing', routing_key_column: 'country' },

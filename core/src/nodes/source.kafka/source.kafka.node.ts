@@ -134,7 +134,7 @@ export const kafkaSourceNode = defineNode({
     if (valueType === undefined) throw noMessagesToInferFrom(ctx.nodeId, `topics ${topics.join(', ')}`);
     const outputs = await streamOutputs(ctx, { spool, rejectSpool, valueType, flatten: p.flatten, separator: p.flatten_separator, metadata: KAFKA_METADATA, includeMetadata: p.metadata });
     const unread = p.format === 'json' && p.columns.length === 0 ? unreadKeysNotice(spool, valueType) : undefined;
-    const spoolOpts = { format: p.format, onError: p.on_error, spool, rejectSpool, nodeId: ctx.nodeId, metadata: p.metadata, csv: csvValuesOf(p), check: outputs.check };
+    const spoolOpts = { format: p.format, onError: p.on_error, spool, rejectSpool, nodeId: ctx.nodeId, metadata: p.metadata, csv: csvValuesOf(p), objects: outputs.objects, check: outputs.check };
 
     const session = (io: HookIo) =>
       io.sessions!.get(
@@ -210,7 +210,11 @@ appends without a key then receives them twice.
 source.json); the columns are inferred from the latest messages when the run starts, unless you
 list them (recommended for long-running pipelines: unknown keys are then ignored and missing ones
 are NULL). With inferred columns, keys that only later messages have are not read, and the run warns
-naming them. \`text\` keeps the value as one column. With *Message metadata* each row also has
+naming them. When the columns are an object's keys (listed, or inferred from objects), a value that
+is JSON but not an object (\`null\`, a number, a string, an array, \`true\`) or is empty does not decode:
+it stops the run or goes to \`rejects\` with that reason, not a row of NULLs. A record without a value
+(a tombstone, which deletes its key on a compacted topic) is a row whose value columns are NULL,
+with its \`_key\`. \`text\` keeps the value as one column. With *Message metadata* each row also has
 \`_topic\`, \`_partition\`, \`_offset\`, \`_timestamp\` (ms since the epoch), \`_key\` and
 \`_headers\` (the key and header values as UTF-8 text: a binary key, such as an Avro or a 4-byte
 integer key, shows U+FFFD where its bytes are not text). Messages that are not UTF-8 text (a producer writing Latin-1: read leniently, its letters

@@ -7,6 +7,7 @@ import { CaudalError } from '../../util/errors.js';
 import { cachedValueType, csvValuesOf, declaredValueType, decodeMessage, decodingProblems, inferValueType, noMessagesToInferFrom,
   unreadKeysNotice, type StreamMessage, streamOutputs, writeSpools } from '../shared/stream-spool.js';
 import { duckDbType } from '../shared/type-param.js';
+import { headersProblem, headerText } from './headers.js';
 
 const PREVIEW_ROWS = 100;
 const INFER_ROWS = 200;
@@ -20,25 +21,6 @@ const METADATA: Array<[string, string]> = [
   ['_headers', 'MAP(VARCHAR, VARCHAR)'],
 ];
 
-/** Bytes as text: their UTF-8 text when they are UTF-8, else `\x` and hex (as PostgreSQL shows bytea). */
-function bytesText(b: Buffer): string {
-  const text = b.toString('utf8');
-  return Buffer.from(text, 'utf8').equals(b) ? text : `\\x${b.toString('hex')}`;
-}
-
-/**
- * A header value as text. Byte arrays (AMQP type 'x', e.g. a Java client's byte[]) arrive as
- * Buffers, which JSON would spell as Node's {"type":"Buffer","data":[...]}: they are their text.
- */
-function headerText(v: unknown): string {
-  if (typeof v === 'string') return v;
-  if (Buffer.isBuffer(v)) return bytesText(v);
-  return JSON.stringify(v, (_k, x: unknown) => {
-    const b = x as { type?: unknown; data?: unknown };
-    return b !== null && typeof b === 'object' && b.type === 'Buffer' && Array.isArray(b.data) && Object.keys(b).length === 2 ? bytesText(Buffer.from(b.data as number[])) : x;
-  });
-}
-
 function rabbitMessage(m: Message): StreamMessage {
   const headers = () => {
     const out: Record<string, string> = {};
@@ -48,6 +30,7 @@ function rabbitMessage(m: Message): StreamMessage {
   const ts = m.properties.timestamp;
   return {
     value: m.content,
+    metaProblem: () => headersProblem(m.properties),
     where: () => `#${m.fields.deliveryTag} (routing key '${m.fields.routingKey}')`,
     meta: () => `"_exchange":${JSON.stringify(m.fields.exchange)},"_routing_key":${JSON.stringify(m.fields.routingKey)},"_message_id":${JSON.stringify(m.properties.messageId ?? null)},"_timestamp":${typeof ts === 'number' ? ts : 'null'},"_redelivered":${m.fields.redelivered},"_headers":${JSON.stringify(headers())}`,
   };
@@ -72,7 +55,7 @@ const params = z
       .meta({ label: 'Value columns', help: 'JSON keys (or, for CSV, the fields in order) to read and their DuckDB types. Empty: inferred from the messages at the head of the queue.', widget: 'list', group: 'Decoding' }),
     flatten: z.boolean().default(false).meta({ label: 'Flatten nested objects', widget: 'boolean', group: 'Decoding' }),
     flatten_separator: z.string().min(1).default('_').meta({ label: 'Name separator', widget: 'text', group: 'Decoding' }),
-    metadata: z.boolean().default(true).meta({ label: 'Message metadata', help: 'Adds _exchange, _routing_key, _message_id, _timestamp, _redelivered and _headers.', widget: 'boolean', group: 'Decoding' }),
+    metadata: z.boolean().default(true).meta({ label: 'Message metadata', help: 'Adds _exchange, _routing_key, _message_id, _timestamp, _redelivered and _headers (_redelivered is also true after a preview, or with inferred value columns: see the docs).', widget: 'boolean', group: 'Decoding' }),
     on_error: z.enum(['fail', 'reject', 'dead_letter']).default('fail').meta({
       label: 'Undecodable messages',
       help: 'Messages that are not JSON (or CSV), or whose value does not fit the value columns. fail: stop the run. reject: to the rejects port, then acknowledged. dead_letter: to the rejects port, then rejected without requeue, so the queue\'s dead-letter exchange receives them.',
@@ -132,7 +115,7 @@ export const rabbitmqSourceNode = defineNode({
     if (valueType === undefined) throw noMessagesToInferFrom(ctx.nodeId, `queue '${p.queue}'`);
     const outputs = await streamOutputs(ctx, { spool, rejectSpool, valueType, flatten: p.flatten, separator: p.flatten_separator, metadata: METADATA, includeMetadata: p.metadata });
     const unread = p.format === 'json' && p.columns.length === 0 ? unreadKeysNotice(spool, valueType) : undefined;
-    const spoolOpts = { format: p.format, onError: p.on_error, spool, rejectSpool, nodeId: ctx.nodeId, metadata: p.metadata, csv: csvValuesOf(p), check: outputs.check };
+    const spoolOpts = { format: p.format, onError: p.on_error, spool, rejectSpool, nodeId: ctx.nodeId, metadata: p.metadata, csv: csvValuesOf(p), objects: outputs.objects, check: outputs.check };
     const session = (io: HookIo) => io.sessions!.get(`rabbitmq:${ctx.nodeId}`, () => RabbitConsumerSession.open(config, spec), (s) => s.close());
     /** The batch's undecodable messages, dead-lettered when the run commits (on_error: dead_letter). */
     let poison = new Set<ConsumeMessage>();
@@ -194,11 +177,27 @@ then receives them twice.
 
 **Headers.** \`_headers\` holds each header as text: strings as they are, numbers and booleans as
 their JSON, tables and arrays as JSON, byte arrays (a Java client's \`byte[]\`) as their UTF-8 text, or
-\`\\x\` and hex when they are not UTF-8.
+\`\\x\` and hex when they are not UTF-8, AMQP timestamps as their number (seconds since the epoch) and
+decimals as their decimal text (\`123.45\`). The AMQP client reads 64-bit integer headers as JS numbers,
+which hold whole numbers exactly only up to 2^53: a message with a header (or a \`timestamp\` property)
+holding a whole number beyond that (up to 2^63, so also a double in that range) is treated as a poison
+message naming the header, rather than read with other digits than were sent; send such numbers
+as string headers, or turn off *Message metadata* (then headers are not read). \`_timestamp\` is the
+message's \`timestamp\` property as sent (AMQP defines it as seconds since the epoch; some producers
+send milliseconds).
+
+**Redelivered.** \`_redelivered\` is RabbitMQ's flag: true for a message the broker delivered before
+without an acknowledgement. RabbitMQ cannot show a classic queue's messages without delivering them,
+so besides a run that failed, was cancelled or was killed, reading the head of the queue marks
+messages redelivered too: a preview of this node, and, when the value columns are inferred, the
+start of every run (it reads up to ${INFER_ROWS} messages to infer them). List the value columns for
+\`_redelivered\` to mean "a consumer had it before"; it is never false for a message that was delivered before.
 
 **Values.** JSON values become columns, listed under *Value columns* or inferred from the messages at
 the head of the queue when the run starts; with inferred columns, keys that only later messages have
-are not read, and the run warns naming them.
+are not read, and the run warns naming them. When the columns are an object's keys, a message whose
+body is JSON but not an object (\`null\`, a number, a string, an array, \`true\`) does not decode, as an
+empty body does not: it is a poison message with that reason, not a row of NULLs.
 
 **Poison messages.** A value that is not UTF-8 text (read leniently, a Latin-1 producer's letters would
 become U+FFFD) or not JSON, or that does not fit the value columns (a text in an
@@ -209,8 +208,8 @@ with its raw text and the reason and is acknowledged (\`reject\`), or goes to \`
 rejected without requeue (\`dead_letter\`), so the queue's dead-letter exchange (\`x-dead-letter-exchange\`)
 receives it.
 
-**Previews** take messages from the head of the queue and return them at once (RabbitMQ then marks
-them redelivered; nothing is consumed).`,
+**Previews** take messages from the head of the queue and return them at once: nothing is consumed,
+but RabbitMQ marks them redelivered, so the run that consumes them later shows \`_redelivered\` true.`,
   example: {
     description: 'Order events from a durable queue bound to the orders exchange',
     params: { connection: 'broker', queue: 'caudal.orders', exchange: 'orders', routing_key: 'order.*' },
