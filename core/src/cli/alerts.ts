@@ -14,13 +14,20 @@ import { readSecrets } from './secret-input.js';
 /** `caudal alerts set-secret <channel> [field]` (asks, stores in the OS keychain) and `caudal alerts test <channel>`. */
 export async function alertsCommand(args: string[], io: Io): Promise<number> {
   const [sub, ...rest] = args;
-  const { values, positionals } = parse(rest);
+  if (sub !== 'set-secret' && sub !== 'test') throw new CaudalError('usage', sub ? `unknown alerts command '${sub}'` : 'alerts needs a command', { hint: 'alerts set-secret <channel> [field] | test <channel>' });
+  // set-secret takes the channel and, for a channel with several secrets, the field.
+  const { values, positionals } = parse(rest, {
+    positionals: sub === 'set-secret' ? 2 : 1,
+    only: ['file', 'quiet'],
+    command: `alerts ${sub}`,
+    takes: sub === 'set-secret' ? 'a channel name and a secret field' : 'one channel name',
+  });
   const project = await loadProject(findProjectFile(values.file));
   const name = positionals[0];
   const names = Object.keys(project.alerts);
   const channel = name ? project.alerts[name] : undefined;
   if (!name || !channel)
-    throw new CaudalError('usage', name ? `no alert channel '${name}' in ${project.file}${didYouMean(name, names)}` : `alerts ${sub ?? ''} needs a channel name`, { hint: names.length > 0 ? `channels: ${names.join(', ')}` : 'define channels under "alerts" in the project file' });
+    throw new CaudalError('usage', name ? `no alert channel '${name}' in ${project.file}${didYouMean(name, names)}` : `alerts ${sub} needs a channel name`, { hint: names.length > 0 ? `channels: ${names.join(', ')}` : 'define channels under "alerts" in the project file' });
   switch (sub) {
     case 'set-secret': {
       const needed = secretFields(channel);
@@ -45,7 +52,5 @@ export async function alertsCommand(args: string[], io: Io): Promise<number> {
       if (!values.quiet) io.stderr.write(`✔ test alert sent to '${name}'\n`);
       return EXIT.ok;
     }
-    default:
-      throw new CaudalError('usage', `unknown alerts command '${sub}'`, { hint: 'alerts set-secret <channel> [field] | test <channel>' });
   }
 }

@@ -57,12 +57,12 @@ const spelled = (name: OptionName) => {
 
 /**
  * Parses a command's arguments. With `positionals`, a command that takes that many file or name
- * arguments refuses more: `caudal run a.json b.json` would otherwise run a.json alone without a word.
+ * arguments (`takes` names them in the hint) refuses more: `caudal run a.json b.json` would otherwise run a.json alone without a word.
  * With `only` (and the `command` it is for), an option of the shared table that the command does
  * not read is refused, naming it, rather than ignored (`caudal export airflow p.json --param k=v`
  * would otherwise write a DAG that runs with the defaults).
  */
-export function parse(args: string[], limits: { positionals?: number; only?: readonly OptionName[]; command?: string } = {}) {
+export function parse(args: string[], limits: { positionals?: number; only?: readonly OptionName[]; command?: string; takes?: string } = {}) {
   let parsed;
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
@@ -80,10 +80,31 @@ export function parse(args: string[], limits: { positionals?: number; only?: rea
   const extra = limits.positionals === undefined ? [] : parsed.positionals.slice(limits.positionals);
   if (extra.length > 0) {
     throw new CaudalError('usage', `unexpected argument${extra.length > 1 ? 's' : ''} ${extra.map((a) => `'${a}'`).join(', ')}`, {
-      hint: `this command takes ${limits.positionals === 1 ? 'one pipeline file' : `${limits.positionals} arguments`}; run it once per file, and write options as --name value`,
+      hint: `${limits.command ? `caudal ${limits.command}` : 'this command'} takes ${limits.takes ?? (limits.positionals === 1 ? 'one pipeline file; run it once per file' : `${limits.positionals} arguments`)}, and options as --name value`,
     });
   }
   return parsed;
+}
+
+type Values = ReturnType<typeof parse>['values'];
+
+/**
+ * Refuses options that the command reads only beside another one (`--master` without `--engine
+ * spark`, `--force` without `--html`): given alone they would change nothing, and the user would
+ * believe they had. `why` completes "--a, --b are …"; `hint` gets the same list.
+ */
+export function refuseGiven(values: Values, names: readonly OptionName[], why: string, hint?: (given: string) => string): void {
+  const given = names.filter((name) => values[name] !== undefined);
+  if (given.length === 0) return;
+  const list = given.map((n) => `--${n}`).join(', ');
+  throw new CaudalError('usage', `${list} ${given.length === 1 ? 'is' : 'are'} ${why}`, { hint: hint?.(list) });
+}
+
+/** The one `--node` of a command that shows or changes a single node: a second one would be ignored. */
+export function singleNode(values: Values, command: string): string | undefined {
+  const [first, second] = values.node ?? [];
+  if (second !== undefined) throw new CaudalError('usage', `--node is given twice ('${first}', then '${second}')`, { hint: `caudal ${command} takes one node; run it once per node` });
+  return first;
 }
 
 /** `--param k=v` pairs; the value keeps any further '=' characters. A name given twice is refused. */

@@ -16,7 +16,8 @@ export const cleanCommand = (args: string[], io: Io) => cleanUpCommand(args, io,
 
 /** `caudal doctor` (fix = false) and `caudal clean` (fix = true). */
 async function cleanUpCommand(args: string[], io: Io, fix: boolean): Promise<number> {
-  const { values, positionals } = parse(args);
+  // No -q: the report is what these commands are for, and clean's is the record of what it changed.
+  const { values, positionals } = parse(args, { positionals: 1, only: ['project', 'json'], command: fix ? 'clean' : 'doctor' });
   const { connection, pipeline } = await connectionResolver(positionals[0], values.project);
   // Journal entries that do not record their server are finished only from their pipeline's folder.
   const baseDir = positionals[0] !== undefined ? path.dirname(path.resolve(positionals[0])) : values.project !== undefined ? path.resolve(values.project) : undefined;

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { getConnectionType } from '../connections/registry.js';
 import { cliConnectionService } from './connection-service.js';
 import { CaudalError } from '../util/errors.js';
-import { parse, parseParams } from './args.js';
+import { parse, parseParams, type OptionName } from './args.js';
 import { EXIT } from './exit-codes.js';
 import { readSecrets } from './secret-input.js';
 
@@ -12,10 +12,21 @@ interface Io {
   stdin?: NodeJS.ReadStream;
 }
 
+/** What each subcommand reads (every one reads --project): --type and --set are add's, and remove reports on stderr only. */
+const SUBCOMMANDS = {
+  list: { positionals: 0, only: ['project', 'json', 'quiet'], takes: 'no name (it lists them all)' },
+  add: { positionals: 1, only: ['project', 'type', 'set', 'json', 'quiet'], takes: 'one connection name' },
+  test: { positionals: 1, only: ['project', 'json', 'quiet'], takes: 'one connection name' },
+  remove: { positionals: 1, only: ['project', 'quiet'], takes: 'one connection name' },
+} as const satisfies Record<string, { positionals: number; only: readonly OptionName[]; takes: string }>;
+
+const isSubcommand = (sub: string | undefined): sub is keyof typeof SUBCOMMANDS => sub !== undefined && Object.hasOwn(SUBCOMMANDS, sub);
+
 /** `caudal connections list | add | test | remove`. */
 export async function connectionsCommand(args: string[], io: Io): Promise<number> {
   const [sub, ...rest] = args;
-  const { values, positionals } = parse(rest);
+  if (!isSubcommand(sub)) throw new CaudalError('usage', sub ? `unknown connections command '${sub}'` : 'connections needs a command', { hint: 'connections list | add | test | remove' });
+  const { values, positionals } = parse(rest, { ...SUBCOMMANDS[sub], command: `connections ${sub}` });
   const service = cliConnectionService(values.project ? path.resolve(values.project) : undefined);
   const name = positionals[0];
   const needName = () => {
@@ -67,8 +78,6 @@ export async function connectionsCommand(args: string[], io: Io): Promise<number
       if (!values.quiet) io.stderr.write(`✔ connection '${n}' removed, with its secrets\n`);
       return EXIT.ok;
     }
-    default:
-      throw new CaudalError('usage', sub ? `unknown connections command '${sub}'` : 'connections needs a command', { hint: 'connections list | add | test | remove' });
   }
 }
 

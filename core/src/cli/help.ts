@@ -24,10 +24,15 @@ Usage:
   caudal export spark <pipeline.json> -o DIR    write a PySpark job that runs the pipeline on Apache Spark
   caudal --version
 
-Run 'caudal <command> --help' for a command's options and examples.
+Run 'caudal <command> --help' for a command's options and examples; an option a command does not
+take there is refused (exit 2), not ignored.
 Exit codes: 0 ok, 1 run failed, 2 invalid pipeline or usage, 3 a quality check with severity error failed,
 75 busy (another run holds the pipeline or a destination), 130 cancelled (Ctrl-C), 143 stopped by SIGTERM.
 Docs: docs/cli.md`;
+
+/** Read by the commands that plan the pipeline; without it they read no saved state. */
+const STATE_DIR = `      --state-dir DIR     read incremental watermarks from DIR, as a run with that --state-dir would
+                          (default: none, every source from its initial value)`;
 
 const COMMON = `  -p, --param key=value   set a pipeline param (repeatable)
       --project DIR       use DIR/caudal.connections.json on top of the user's file (default: the pipeline's folder)
@@ -54,9 +59,10 @@ ${COMMON}
       --artifacts-dir DIR where quality.json/quality.html go (default <pipeline folder>/.caudal/runs/<run id>)
       --run-id ID         the run's id, its folder's name (default: a new one)
       --job NAME          recorded in run.json with --trigger schedule|catchup|dependency|manual,
-                          --attempt N and --slot ISO (set by the scheduler and by Airflow DAGs)
+                          --attempt N and --slot ISO (set by the scheduler and by Airflow DAGs; those three need --job)
       --json              one JSON event per line, from run_started to run_finished
       --engine E          duckdb (default) | spark: export the pipeline as a PySpark job and spark-submit it
+                          (then --threads, --memory-limit, --metrics, --explain, --run-id, --job, --node and --watch are refused)
       --master URL        with --engine spark: local[2], yarn, spark://host:7077, k8s://https://…
       --spark-submit PATH with --engine spark: the spark-submit to use (default $SPARK_HOME/bin, then PATH)
       --conf key=value    with --engine spark: a Spark setting (repeatable)
@@ -83,9 +89,10 @@ schemas of the real inputs (files are sniffed, databases asked for their columns
 
 Options:
 ${COMMON}
+${STATE_DIR}
       --json              { valid, problems, warnings, migrationsApplied }
       --engine spark      also check that every node, setting, function and type has a Spark form
-                          (translates the SQL with sqlglot; see docs/spark.md)
+                          (translates the SQL with sqlglot; see docs/spark.md; --threads and --memory-limit are refused)
 
 Examples:
   caudal validate pipeline.json
@@ -104,6 +111,7 @@ Options:
       --port name         output port (default: the node's first, e.g. out; rejects)
       --limit N           rows to show (default 20)
 ${COMMON}
+${STATE_DIR}
 
 Examples:
   caudal preview pipeline.json --node clean_orders --limit 5
@@ -120,6 +128,7 @@ Options:
       --plan              the execution plan instead: which nodes fuse into one statement, which are
                           materialized, and why
 ${COMMON}
+${STATE_DIR}
 
 Examples:
   caudal sql pipeline.json --node revenue_by_country
@@ -135,11 +144,13 @@ Options:
       --node id           the node to profile (required)
       --port name         output port (default: the node's first)
       --exact             read every row (with progress; Ctrl-C cancels)
-      --sample N          rows to sample (default 20000): the first N rows read, fast
-      --random            a random sample instead of the first rows (reads every row to choose)
+      --sample N          rows to sample (default 20000): the first N rows read, fast (not with --exact)
+      --random            a random sample instead of the first rows (reads every row to choose; not with --exact)
       --html FILE         also write a self-contained HTML profile (replaces an earlier profile only,
                           unless --force)
+      --force             with --html: replace a file there that is not a profile
 ${COMMON}
+${STATE_DIR}
 
 Examples:
   caudal profile pipeline.json --node orders
@@ -162,7 +173,7 @@ Options:
       --type T            add: the connection type (postgres)
       --set key=value     add: a non-secret field, e.g. host=db.local (repeatable)
       --project DIR       use DIR/caudal.connections.json on top of the user's file
-      --json              machine-readable output
+      --json              list, add, test: machine-readable output
   -q, --quiet             print only errors
 
 Examples:
@@ -186,11 +197,11 @@ reset and set take the pipeline's run lock: while a run of the pipeline is live 
 and name it (its commit would overwrite the change).
 
 Options:
-      --node id           the node
-      --key K             reset, set: the state of one source (its key as 'state show' prints it, or a prefix)
+      --node id           the node (one)
+      --key K             the state of one source (its key as 'state show' prints it, or a prefix)
       --value V           set: the new watermark
       --state-dir DIR     where state lives (default <pipeline folder>/.caudal/state)
-      --json              machine-readable output
+      --json              show: machine-readable output
   -q, --quiet             print only errors
 
 Examples:
@@ -282,7 +293,7 @@ Options:
   -p, --param key=value   jobs run: override a param (repeatable)
       --limit N           jobs history: runs to show (default 20)
       --wait              jobs run: wait for a run that holds the pipeline instead of exiting with 75
-      --json              machine-readable output
+      --json              list, run, history, prune: machine-readable output
   -q, --quiet             print only errors
 
 Examples:
@@ -331,6 +342,10 @@ Options:
       --project DIR       spark: use DIR/caudal.connections.json on top of the user's file (default: the pipeline's folder)
       --json              spark: machine-readable output
   -q, --quiet             print only errors
+
+Each export takes only the options listed for it: any other (e.g. --param with airflow, whose jobs
+take their params from the project file's "params"; --image without --operator kubernetes) and a
+second file are refused with exit code 2.
 
 Examples:
   caudal export airflow caudal.project.json -o dags/shop.py

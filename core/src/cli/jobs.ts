@@ -10,7 +10,7 @@ import { runThroughScheduler } from '../scheduler/run-request.js';
 import { runningScheduler } from '../scheduler/scheduler-lock.js';
 import { CaudalError } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
-import { parse, parseParams } from './args.js';
+import { parse, parseParams, type OptionName } from './args.js';
 import { EXIT } from './exit-codes.js';
 import type { Io } from './io.js';
 import { checkPipelineFile } from './pipeline-file.js';
@@ -18,10 +18,23 @@ import { formatCount, formatMs } from './format.js';
 
 type RunCli = (argv: string[], io: Io) => Promise<number>;
 
+/** What each subcommand reads (every one reads -f): `jobs run` hands --json, -q and --wait on to `caudal run`. */
+const SUBCOMMANDS = {
+  list: { positionals: 0, only: ['file', 'json', 'quiet'], takes: 'no job name (it lists them all)' },
+  run: { positionals: 1, only: ['file', 'param', 'wait', 'json', 'quiet'], takes: 'one job name; run it once per job' },
+  history: { positionals: 1, only: ['file', 'limit', 'json', 'quiet'], takes: 'one job name (or none, for every job)' },
+  pause: { positionals: 1, only: ['file', 'quiet'], takes: 'one job name' },
+  resume: { positionals: 1, only: ['file', 'quiet'], takes: 'one job name' },
+  prune: { positionals: 0, only: ['file', 'json', 'quiet'], takes: 'no job name (retention is the project\'s)' },
+} as const satisfies Record<string, { positionals: number; only: readonly OptionName[]; takes: string }>;
+
+const isSubcommand = (sub: string | undefined): sub is keyof typeof SUBCOMMANDS => sub !== undefined && Object.hasOwn(SUBCOMMANDS, sub);
+
 /** `caudal jobs list | run | history | pause | resume | prune` over a project file (-f, or caudal.project.json found upward). */
 export async function jobsCommand(args: string[], io: Io, runCli: RunCli): Promise<number> {
   const [sub, ...rest] = args;
-  const { values, positionals } = parse(rest);
+  if (!isSubcommand(sub)) throw new CaudalError('usage', sub ? `unknown jobs command '${sub}'` : 'jobs needs a command', { hint: 'jobs list | run <job> | history [job] | pause <job> | resume <job> | prune' });
+  const { values, positionals } = parse(rest, { ...SUBCOMMANDS[sub], command: `jobs ${sub}` });
   const project = await loadProject(values.file === undefined ? findProjectFile(undefined) : await checkPipelineFile(values.file, 'project'));
   const jobNamed = (name: string | undefined): Job => {
     if (!name) throw new CaudalError('usage', `jobs ${sub} needs a job name`, { hint: `jobs: ${project.jobs.map((j) => j.name).join(', ')}` });
@@ -80,8 +93,6 @@ export async function jobsCommand(args: string[], io: Io, runCli: RunCli): Promi
       else io.stdout.write(`removed ${r.removed.length} run folder(s) (${r.removed.filter((x) => x.reason === 'age').length} by age, ${r.removed.filter((x) => x.reason === 'size').length} by size); kept ${r.keptRuns} (${(r.keptBytes / 1024 / 1024).toFixed(1)} MB)\n`);
       return EXIT.ok;
     }
-    default:
-      throw new CaudalError('usage', sub ? `unknown jobs command '${sub}'` : 'jobs needs a command', { hint: 'jobs list | run <job> | history [job] | pause <job> | resume <job> | prune' });
   }
 }
 

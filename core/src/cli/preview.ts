@@ -1,6 +1,6 @@
 import { previewPipeline } from '../engine/engine.js';
 import { CaudalError } from '../util/errors.js';
-import { parse, parseParams } from './args.js';
+import { parse, parseParams, singleNode } from './args.js';
 import { engineContext } from './engine-context.js';
 import { EXIT } from './exit-codes.js';
 import { formatMs, formatTable } from './format.js';
@@ -9,8 +9,12 @@ import { checkNodeIds, engineOptions, loadOrExplain } from './pipeline-args.js';
 
 /** `caudal preview <pipeline.json> --node <id>`: the first rows of a node's output; sinks never run. */
 export async function previewCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, { positionals: 1 });
-  const nodeId = values.node?.[0];
+  const { values, positionals } = parse(args, {
+    positionals: 1,
+    only: ['node', 'port', 'limit', 'param', 'project', 'threads', 'memory-limit', 'state-dir', 'json', 'quiet'],
+    command: 'preview',
+  });
+  const nodeId = singleNode(values, 'preview');
   if (!nodeId) throw new CaudalError('usage', 'preview needs --node <id>');
   const limit = values.limit === undefined ? 20 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 0) throw new CaudalError('usage', `--limit expects a whole number, got "${values.limit}"`);

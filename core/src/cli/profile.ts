@@ -6,7 +6,7 @@ import type { ColumnProfile, ProfileResult } from '../quality/profile/types.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { checkGeneratedTargets } from './generated-files.js';
 import { CaudalError } from '../util/errors.js';
-import { parse, parseMemoryLimit, parseParams, parseThreads } from './args.js';
+import { parse, parseMemoryLimit, parseParams, parseThreads, refuseGiven, singleNode } from './args.js';
 import { EXIT } from './exit-codes.js';
 import { formatMs, formatProblems } from './format.js';
 import { checkNodeIds } from './pipeline-args.js';
@@ -20,8 +20,15 @@ interface Io {
 
 /** `caudal profile <pipeline> --node <id> [--port p] [--exact] [--sample N] [--random] [--json] [--html out.html]` */
 export async function profileCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args);
-  const nodeId = values.node?.[0];
+  const { values, positionals } = parse(args, {
+    positionals: 1,
+    only: ['node', 'port', 'exact', 'sample', 'random', 'html', 'force', 'param', 'project', 'threads', 'memory-limit', 'state-dir', 'json', 'quiet'],
+    command: 'profile',
+  });
+  const nodeId = singleNode(values, 'profile');
+  // An exact profile reads every row: a sample size or method would be ignored.
+  if (values.exact) refuseGiven(values, ['sample', 'random'], 'for a sampled profile, not with --exact (which reads every row)', (g) => `leave out --exact for a sample, or ${g} to read every row`);
+  if (values.html === undefined) refuseGiven(values, ['force'], 'for --html (it replaces a file there that is not a profile)', () => 'add --html FILE, or leave out --force');
   if (!nodeId) throw new CaudalError('usage', 'profile needs --node <id>');
   const file = positionals[0];
   if (!file) throw new CaudalError('usage', 'missing the pipeline file argument');

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { startRun } from '../engine/engine.js';
-import { parse, parseParams } from './args.js';
+import { parse, parseParams, refuseGiven, type OptionName } from './args.js';
 import { engineContext } from './engine-context.js';
 import { exitCleanlyOnLateSignals } from './late-signals.js';
 import { EXIT } from './exit-codes.js';
@@ -16,9 +16,23 @@ import { newRunId, RunRecorder } from '../host/run-recorder.js';
 import { CaudalError } from '../util/errors.js';
 import { chosenEngine, runOnSpark } from './spark.js';
 
+/** Every option `caudal run` reads, on either engine (docs/cli.md lists the same). */
+const RUN_OPTIONS = [
+  'param', 'project', 'threads', 'memory-limit', 'json', 'quiet', 'node', 'wait', 'explain', 'watch', 'metrics', 'state-dir', 'artifacts-dir',
+  'run-id', 'job', 'trigger', 'attempt', 'slot', 'engine', 'master', 'spark-submit', 'conf',
+] as const satisfies readonly OptionName[];
+/** Read only by the DuckDB engine: a Spark run has its own run id and record, and Spark's settings. */
+const DUCKDB_ONLY = ['threads', 'memory-limit', 'metrics', 'explain', 'run-id', 'job', 'trigger', 'attempt', 'slot'] as const satisfies readonly OptionName[];
+const SPARK_ONLY = ['master', 'spark-submit', 'conf'] as const satisfies readonly OptionName[];
+
 /** `caudal run <pipeline.json>`: the whole pipeline (or --node and its upstream), all sinks atomically. */
 export async function runCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, { positionals: 1 });
+  const { values, positionals } = parse(args, { positionals: 1, only: RUN_OPTIONS, command: 'run' });
+  // Before the pipeline loads: a Spark option on a DuckDB run (or the reverse) would be ignored.
+  if (chosenEngine(values) === 'spark') refuseGiven(values, DUCKDB_ONLY, 'for the DuckDB engine only, not with --engine spark', (g) => `leave out ${g}, or run without --engine spark`);
+  else refuseGiven(values, SPARK_ONLY, 'for --engine spark only: this run would be on DuckDB, here', (g) => `add --engine spark, or leave out ${g}`);
+  // The scheduler and Airflow set them with --job; without it no run record would carry them.
+  if (values.job === undefined) refuseGiven(values, ['trigger', 'attempt', 'slot'], 'recorded with --job only', (g) => `add --job NAME, or leave out ${g}`);
   const { pipeline, baseDir } = await loadOrExplain(positionals[0]);
   checkNodeIds(pipeline, values.node, positionals[0]!);
   await checkFolderOption('--artifacts-dir', values['artifacts-dir']);

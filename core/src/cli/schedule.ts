@@ -12,7 +12,7 @@ import { Scheduler } from '../scheduler/scheduler.js';
 import { schedulerDir } from '../scheduler/state.js';
 import { EnvSecretStore } from '../secrets/env-store.js';
 import { KeychainSecretStore } from '../secrets/keychain-store.js';
-import { errorMessage } from '../util/errors.js';
+import { CaudalError, errorMessage } from '../util/errors.js';
 import { parse } from './args.js';
 import { EXIT } from './exit-codes.js';
 import { exitCleanlyOnLateSignals } from './late-signals.js';
@@ -29,7 +29,9 @@ const PRUNE_EVERY_MS = 10 * 60_000;
  * ones finish (0); a second signal cancels them (destinations stay as they were).
  */
 export async function scheduleCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args);
+  const { values, positionals } = parse(args, { positionals: 1, only: ['file', 'json', 'quiet'], command: 'schedule', takes: 'one project file' });
+  if (values.file !== undefined && positionals[0] !== undefined)
+    throw new CaudalError('usage', `two project files: -f ${values.file} and ${positionals[0]}`, { hint: 'give the project file once, as -f FILE or as the argument' });
   const given = values.file ?? positionals[0];
   const project = await loadProject(given === undefined ? findProjectFile(undefined) : await checkPipelineFile(given, 'project'));
   const lock = await acquireSchedulerLock(project.dir);

@@ -57,7 +57,7 @@ async function openBrowser(url: string): Promise<() => Promise<void>> {
  * against the current folder.
  */
 export async function serveCommand(args: string[], io: Io, opts: { signal?: AbortSignal } = {}): Promise<number> {
-  const { values, positionals } = parse(args);
+  const { values, positionals } = parse(args, { positionals: 1, only: ['port', 'open', 'quiet'], command: 'serve', takes: 'one pipeline file to open' });
   const port = parsePort(values.port);
   const file = positionals[0] === undefined ? undefined : await checkPipelineFile(positionals[0]);
   if (file && !existsSync(file)) throw new CaudalError('usage', `no pipeline file ${file}`, { hint: 'caudal serve [pipeline.json] opens that file in the studio' });

@@ -5,7 +5,7 @@ import { listStates, removeNodeFolders, removeStates, writeNodeState, type Store
 import { CaudalError } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { RunLocks } from '../engine/commit/locks.js';
-import { parse } from './args.js';
+import { parse, singleNode, type OptionName } from './args.js';
 import { loadPipelineArg } from './pipeline-file.js';
 import { EXIT } from './exit-codes.js';
 
@@ -13,6 +13,15 @@ interface Io {
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
 }
+
+/** What each subcommand reads: --json is show's only (reset and set report on stderr), --value set's. */
+const OPTIONS = {
+  show: ['node', 'key', 'state-dir', 'json', 'quiet'],
+  reset: ['node', 'key', 'state-dir', 'quiet'],
+  set: ['node', 'key', 'value', 'state-dir', 'quiet'],
+} as const satisfies Record<string, readonly OptionName[]>;
+
+const isSubcommand = (sub: string | undefined): sub is keyof typeof OPTIONS => sub !== undefined && Object.hasOwn(OPTIONS, sub);
 
 /**
  * `caudal state show | reset | set <pipeline.json>`: what incremental nodes remember between
@@ -22,16 +31,16 @@ interface Io {
  */
 export async function stateCommand(args: string[], io: Io): Promise<number> {
   const [sub, ...rest] = args;
-  const { values, positionals } = parse(rest);
+  if (!isSubcommand(sub)) throw new CaudalError('usage', `state needs a subcommand: show, reset or set${sub ? ` (got '${sub}')` : ''}`);
+  const { values, positionals } = parse(rest, { positionals: 1, only: OPTIONS[sub], command: `state ${sub}` });
   const file = positionals[0];
-  if (!sub || !['show', 'reset', 'set'].includes(sub)) throw new CaudalError('usage', `state needs a subcommand: show, reset or set${sub ? ` (got '${sub}')` : ''}`);
   if (!file) throw new CaudalError('usage', `state ${sub} needs the pipeline file`);
   const loaded = await loadPipelineArg(file);
   const abs = loaded.abs;
   if (!loaded.pipeline) throw new CaudalError('validation', `${file} is not a valid pipeline`, { problems: loaded.problems });
   const doc = loaded.pipeline;
   const stateDir = values['state-dir'] ? path.resolve(values['state-dir']) : defaultStateDir(path.dirname(abs));
-  const nodeId = values.node?.[0];
+  const nodeId = singleNode(values, `state ${sub}`);
   const node = nodeId === undefined ? undefined : doc.nodes.find((n) => n.id === nodeId);
   if (nodeId !== undefined && !node) throw new CaudalError('usage', `no node '${nodeId}' in ${file}${didYouMean(nodeId, doc.nodes.map((n) => n.id))}`);
   const all = await listStates(stateDir, doc.name, nodeId);

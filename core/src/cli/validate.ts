@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { inspect } from '../engine/engine.js';
 import { CaudalError } from '../util/errors.js';
-import { parse, parseParams } from './args.js';
+import { parse, parseParams, refuseGiven } from './args.js';
 import { engineContext } from './engine-context.js';
 import { EXIT } from './exit-codes.js';
 import { formatProblems } from './format.js';
@@ -12,7 +12,9 @@ import { chosenEngine, validateForSpark } from './spark.js';
 
 /** `caudal validate <pipeline.json>`: every problem at once, against the real inputs' schemas. */
 export async function validateCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, { positionals: 1 });
+  const { values, positionals } = parse(args, { positionals: 1, only: ['param', 'project', 'threads', 'memory-limit', 'state-dir', 'json', 'quiet', 'engine'], command: 'validate' });
+  // The Spark check translates the pipeline; it runs no DuckDB query that threads or memory would size.
+  if (chosenEngine(values) === 'spark') refuseGiven(values, ['threads', 'memory-limit'], 'for the DuckDB engine only, not with --engine spark', (g) => `leave out ${g}`);
   const file = positionals[0];
   if (!file) throw new CaudalError('usage', 'missing the pipeline file argument');
   const loaded = await loadPipelineArg(file);
