@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../core/src/cli/main.js';
-import type { Io } from '../core/src/cli/io.js';
+import { describe, expect, it } from 'vitest';
+import { cliInProcess, ownCaudalHome } from './support/cli-in-process.js';
 import { tempDir } from './support/pipeline.js';
 
 /**
@@ -13,28 +12,9 @@ import { tempDir } from './support/pipeline.js';
  * a usage error (exit 2) that names it, before anything is read or written, rather than a command
  * that silently does something else than its command line says. Every documented option still parses.
  */
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const stream = (append: (s: string) => void) => ({ write: (s: string | Uint8Array) => (append(String(s)), true) }) as unknown as NodeJS.WriteStream;
-  const io: Io = { stdout: stream((s) => (stdout += s)), stderr: stream((s) => (stderr += s)) };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const cli = cliInProcess;
 
-const saved = { runtime: process.env.CAUDAL_RUNTIME_DIR, config: process.env.CAUDAL_CONFIG_DIR };
-beforeAll(async () => {
-  // Journals and the user's connections file of these runs stay in a folder of their own.
-  const home = await tempDir('caudal-hostile-cli-home-');
-  process.env.CAUDAL_RUNTIME_DIR = path.join(home, 'runtime');
-  process.env.CAUDAL_CONFIG_DIR = path.join(home, 'config');
-});
-afterAll(() => {
-  for (const [name, value] of [['CAUDAL_RUNTIME_DIR', saved.runtime], ['CAUDAL_CONFIG_DIR', saved.config]] as const) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
-});
+ownCaudalHome();
 
 async function pipelineFile(): Promise<{ file: string; dir: string; out: string }> {
   const dir = path.join(await tempDir('caudal-hostile-cli-'), 'with space');

@@ -1,8 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../core/src/cli/main.js';
-import type { Io } from '../core/src/cli/io.js';
+import { describe, expect, it } from 'vitest';
+import { cliInProcess, ownCaudalHome } from './support/cli-in-process.js';
 import { tempDir } from './support/pipeline.js';
 
 /**
@@ -10,27 +9,9 @@ import { tempDir } from './support/pipeline.js';
  * subcommand refuses an option it does not use, and a file or name too many, with exit 2 naming
  * it; the options documented for it still parse.
  */
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const stream = (append: (s: string) => void) => ({ write: (s: string | Uint8Array) => (append(String(s)), true) }) as unknown as NodeJS.WriteStream;
-  const io: Io = { stdout: stream((s) => (stdout += s)), stderr: stream((s) => (stderr += s)) };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const cli = cliInProcess;
 
-const saved = { runtime: process.env.CAUDAL_RUNTIME_DIR, config: process.env.CAUDAL_CONFIG_DIR };
-beforeAll(async () => {
-  const home = await tempDir('caudal-hostile-cli-home-');
-  process.env.CAUDAL_RUNTIME_DIR = path.join(home, 'runtime');
-  process.env.CAUDAL_CONFIG_DIR = path.join(home, 'config');
-});
-afterAll(() => {
-  for (const [name, value] of [['CAUDAL_RUNTIME_DIR', saved.runtime], ['CAUDAL_CONFIG_DIR', saved.config]] as const) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
-});
+ownCaudalHome();
 
 async function project(): Promise<{ dir: string; file: string }> {
   const dir = path.join(await tempDir('caudal-hostile-cli-project-'), 'with space');

@@ -2,8 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../core/src/cli/main.js';
-import type { Io } from '../core/src/cli/io.js';
+import { cliInProcess } from './support/cli-in-process.js';
 import { tempDir } from './support/pipeline.js';
 
 /**
@@ -11,14 +10,7 @@ import { tempDir } from './support/pipeline.js';
  * option the export does not use, or a second file, is a usage error (exit 2) that names it,
  * rather than an export that silently does something else than the command line says.
  */
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const stream = (append: (s: string) => void) => ({ write: (s: string | Uint8Array) => (append(String(s)), true) }) as unknown as NodeJS.WriteStream;
-  const io: Io = { stdout: stream((s) => (stdout += s)), stderr: stream((s) => (stderr += s)) };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const cli = cliInProcess;
 
 async function pipelineFile(): Promise<string> {
   const dir = path.join(await tempDir('caudal-hostile-export-cli-'), 'with space');
