@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import amqp, { type Channel, type ChannelModel } from 'amqplib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tempDir } from './support/pipeline.js';
-import { connectTo, SERVICES } from './support/services.js';
+import { rabbitmqSandbox } from './support/rabbitmq.js';
 
 /**
  * sink.rabbitmq publishing a message over the broker's max_message_size (RabbitMQ 3.x: 128 MiB by
@@ -13,30 +11,12 @@ import { connectTo, SERVICES } from './support/services.js';
  * the messages before it, truly. Through the engine API (the sources under test, no build).
  */
 const root = await tempDir('caudal-hostile-mq-sink-size-');
-const suffix = randomUUID().slice(0, 8);
-const url = new URL(SERVICES.amqpUrl);
-let conn: ChannelModel;
-let ch: Channel;
-const queues: string[] = [];
-const connections = {
-  mq: { name: 'mq', type: 'rabbitmq', config: { host: url.hostname, port: Number(url.port), vhost: '/', user: decodeURIComponent(url.username), password: decodeURIComponent(url.password), tls: false, heartbeat_s: 30 } },
-};
-
-beforeAll(async () => {
-  conn = await connectTo('rabbitmq', `${url.hostname}:${url.port}`, () => amqp.connect(SERVICES.amqpUrl));
-  ch = await conn.createChannel();
-});
-
-afterAll(async () => {
-  for (const name of queues) await ch?.deleteQueue(name).catch(() => undefined);
-  await conn?.close();
-});
+const mq = rabbitmqSandbox('hms');
+const connections = mq.connections;
 
 describe('sink.rabbitmq: a message over the broker\'s size limit', () => {
   it('fails naming the message, its size and the limit, and says truly how many earlier messages the queues hold', async () => {
-    const qn = `caudal-hms-size-${suffix}`;
-    await ch.assertQueue(qn, { durable: false });
-    queues.push(qn);
+    const qn = await mq.queue('size', { durable: false });
     const dir = path.join(root, 'size');
     await mkdir(dir, { recursive: true });
     const { runPipeline } = await import('../core/src/engine/engine.js');
@@ -55,7 +35,7 @@ describe('sink.rabbitmq: a message over the broker\'s size limit', () => {
       connections: connections as never,
     });
     await sleep(300);
-    const held = (await ch.checkQueue(qn)).messageCount;
+    const held = (await mq.channel().checkQueue(qn)).messageCount;
     expect(summary.status).toBe('failed');
     // Rows 1 and 2 reached the queue; the broker refused row 3 and discarded 4 and 5 with the channel.
     expect(held).toBe(2);

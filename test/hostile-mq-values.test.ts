@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import amqp, { type Channel, type ChannelModel } from 'amqplib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tempDir } from './support/pipeline.js';
-import { connectTo, SERVICES } from './support/services.js';
+import { rabbitmqSandbox } from './support/rabbitmq.js';
 
 /**
  * source.rabbitmq (and the stream spool it shares with source.kafka) against message bodies and
@@ -13,35 +11,13 @@ import { connectTo, SERVICES } from './support/services.js';
  * object's keys, 64-bit integer headers that a JS number cannot hold, AMQP timestamp and decimal
  * headers. Through the engine API (the sources under test, no build).
  */
-let conn: ChannelModel;
-let ch: Channel;
-const suffix = randomUUID().slice(0, 8);
-const queues: string[] = [];
+const mq = rabbitmqSandbox('hmv');
 const root = await tempDir('caudal-hostile-mq-values-');
-const url = new URL(SERVICES.amqpUrl);
-const connections = {
-  mq: { name: 'mq', type: 'rabbitmq', config: { host: url.hostname, port: Number(url.port), vhost: '/', user: decodeURIComponent(url.username), password: decodeURIComponent(url.password), tls: false, heartbeat_s: 30 } },
-};
+const connections = mq.connections;
 const columns = [{ name: 'id', type: 'INTEGER' }];
+const queue = (what: string) => mq.queue(what);
 
-beforeAll(async () => {
-  conn = await connectTo('rabbitmq', `${url.hostname}:${url.port}`, () => amqp.connect(SERVICES.amqpUrl));
-  ch = await conn.createChannel();
-});
-
-afterAll(async () => {
-  for (const name of queues) await ch?.deleteQueue(name).catch(() => undefined);
-  await conn?.close();
-});
-
-async function queue(what: string): Promise<string> {
-  const qn = `caudal-hmv-${what}-${suffix}`;
-  await ch.assertQueue(qn, { durable: true });
-  queues.push(qn);
-  return qn;
-}
-
-const depth = async (qn: string) => (await ch.checkQueue(qn)).messageCount;
+const depth = async (qn: string) => (await mq.channel().checkQueue(qn)).messageCount;
 
 type Row = Record<string, unknown>;
 
@@ -73,8 +49,8 @@ async function run(what: string, params: Record<string, unknown>) {
 describe('source.rabbitmq: JSON values that are not objects', () => {
   it('a JSON null body stops the run naming the message (on_error fail), instead of a row of NULLs; nothing is consumed', async () => {
     const qn = await queue('null-fail');
-    ch.sendToQueue(qn, Buffer.from('{"id": 1}'));
-    ch.sendToQueue(qn, Buffer.from('null'), { messageId: 'm-null' });
+    mq.channel().sendToQueue(qn, Buffer.from('{"id": 1}'));
+    mq.channel().sendToQueue(qn, Buffer.from('null'), { messageId: 'm-null' });
     await sleep(200);
     const { summary } = await run('null-fail', { queue: qn, columns });
     expect(summary.status).toBe('failed');
@@ -85,7 +61,7 @@ describe('source.rabbitmq: JSON values that are not objects', () => {
 
   it('with on_error reject, null, numbers, strings, arrays, booleans and empty bodies go to rejects with their reason', async () => {
     const qn = await queue('non-objects');
-    for (const body of ['{"id": 1}', 'null', '42', '"x"', '[1,2]', 'true', '', '  \n']) ch.sendToQueue(qn, Buffer.from(body));
+    for (const body of ['{"id": 1}', 'null', '42', '"x"', '[1,2]', 'true', '', '  \n']) mq.channel().sendToQueue(qn, Buffer.from(body));
     await sleep(200);
     const { summary, rows, rejects } = await run('non-objects', { queue: qn, columns, on_error: 'reject', metadata: false });
     expect(summary.status, summary.error?.message).toBe('succeeded');
@@ -104,8 +80,8 @@ describe('source.rabbitmq: JSON values that are not objects', () => {
 
   it('more than 100 non-object values in a batch go to rejects too (they are not set aside one DuckDB read at a time)', async () => {
     const qn = await queue('many-numbers');
-    for (let i = 0; i < 150; i++) ch.sendToQueue(qn, Buffer.from(String(i)));
-    ch.sendToQueue(qn, Buffer.from('{"id": 7}'));
+    for (let i = 0; i < 150; i++) mq.channel().sendToQueue(qn, Buffer.from(String(i)));
+    mq.channel().sendToQueue(qn, Buffer.from('{"id": 7}'));
     await sleep(300);
     const { summary, rows, rejects } = await run('many-numbers', { queue: qn, columns, on_error: 'reject', metadata: false });
     expect(summary.status, summary.error?.message).toBe('succeeded');
@@ -115,7 +91,7 @@ describe('source.rabbitmq: JSON values that are not objects', () => {
 
   it('values of a scalar type (inferred from numbers) still take numbers; null is a NULL value there', async () => {
     const qn = await queue('scalars');
-    for (const body of ['1', '2', 'null']) ch.sendToQueue(qn, Buffer.from(body));
+    for (const body of ['1', '2', 'null']) mq.channel().sendToQueue(qn, Buffer.from(body));
     await sleep(200);
     const { summary, rows } = await run('scalars', { queue: qn, metadata: false });
     expect(summary.status, summary.error?.message).toBe('succeeded');
@@ -126,7 +102,7 @@ describe('source.rabbitmq: JSON values that are not objects', () => {
 describe('source.rabbitmq: headers a JS number cannot hold', () => {
   it('a 64-bit integer header beyond 2^53 stops the run naming the message and the header, instead of losing digits', async () => {
     const qn = await queue('long-fail');
-    ch.sendToQueue(qn, Buffer.from('{"id": 1}'), { headers: { 'x-trace': { '!': 'int64', value: '9007199254740993' } } });
+    mq.channel().sendToQueue(qn, Buffer.from('{"id": 1}'), { headers: { 'x-trace': { '!': 'int64', value: '9007199254740993' } } });
     await sleep(200);
     const { summary, rows } = await run('long-fail', { queue: qn, columns });
     expect(rows).toBeUndefined();
@@ -138,8 +114,8 @@ describe('source.rabbitmq: headers a JS number cannot hold', () => {
 
   it('with on_error reject such a message goes to rejects; 64-bit integers within 2^53 keep every digit', async () => {
     const qn = await queue('long-reject');
-    ch.sendToQueue(qn, Buffer.from('{"id": 1}'), { headers: { big: { '!': 'int64', value: '-9223372036854775808' } } });
-    ch.sendToQueue(qn, Buffer.from('{"id": 2}'), { headers: { ok: { '!': 'int64', value: '9007199254740991' } } });
+    mq.channel().sendToQueue(qn, Buffer.from('{"id": 1}'), { headers: { big: { '!': 'int64', value: '-9223372036854775808' } } });
+    mq.channel().sendToQueue(qn, Buffer.from('{"id": 2}'), { headers: { ok: { '!': 'int64', value: '9007199254740991' } } });
     await sleep(200);
     const { summary, rows, rejects } = await run('long-reject', { queue: qn, columns, on_error: 'reject' });
     expect(summary.status, summary.error?.message).toBe('succeeded');
@@ -149,7 +125,7 @@ describe('source.rabbitmq: headers a JS number cannot hold', () => {
 
   it('metadata off: headers are not read, so a big integer header does not stop the run', async () => {
     const qn = await queue('long-nometa');
-    ch.sendToQueue(qn, Buffer.from('{"id": 1}'), { headers: { big: { '!': 'int64', value: '9007199254740993' } } });
+    mq.channel().sendToQueue(qn, Buffer.from('{"id": 1}'), { headers: { big: { '!': 'int64', value: '9007199254740993' } } });
     await sleep(200);
     const { summary, rows } = await run('long-nometa', { queue: qn, columns, metadata: false });
     expect(summary.status, summary.error?.message).toBe('succeeded');
@@ -159,7 +135,7 @@ describe('source.rabbitmq: headers a JS number cannot hold', () => {
   it('AMQP timestamp and decimal headers are their value as text, not amqplib\'s {"!": ...} wrappers', async () => {
     const qn = await queue('typed-headers');
     const headers = { at: { '!': 'timestamp', value: 1700000000 }, price: { '!': 'decimal', value: { places: 2, digits: 12345 } }, whole: { '!': 'decimal', value: { places: 0, digits: 7 } }, list: [{ '!': 'timestamp', value: 5 }] };
-    ch.sendToQueue(qn, Buffer.from('{"id": 1}'), { headers });
+    mq.channel().sendToQueue(qn, Buffer.from('{"id": 1}'), { headers });
     await sleep(200);
     const { summary, rows } = await run('typed-headers', { queue: qn, columns });
     expect(summary.status, summary.error?.message).toBe('succeeded');
@@ -173,7 +149,7 @@ describe('source.rabbitmq: _redelivered', () => {
   // redelivered. The node's docs say so; these pin what a user sees.
   it('is false for messages nobody read before when the value columns are listed', async () => {
     const qn = await queue('redelivered-declared');
-    ch.sendToQueue(qn, Buffer.from('{"id": 1}'));
+    mq.channel().sendToQueue(qn, Buffer.from('{"id": 1}'));
     await sleep(200);
     const { summary, rows } = await run('redelivered-declared', { queue: qn, columns });
     expect(summary.status, summary.error?.message).toBe('succeeded');
@@ -182,7 +158,7 @@ describe('source.rabbitmq: _redelivered', () => {
 
   it('is true for the messages at the head of the queue when the value columns are inferred (they were read to infer them)', async () => {
     const qn = await queue('redelivered-inferred');
-    ch.sendToQueue(qn, Buffer.from('{"id": 1}'));
+    mq.channel().sendToQueue(qn, Buffer.from('{"id": 1}'));
     await sleep(200);
     const { summary, rows } = await run('redelivered-inferred', { queue: qn });
     expect(summary.status, summary.error?.message).toBe('succeeded');
