@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runPipeline } from '../core/src/engine/engine.js';
 import type { RunSummary } from '../core/src/engine/protocol.js';
 import { pipeline, tempDir } from './support/pipeline.js';
+import { canMount, fill, useTmpfs } from './support/tmpfs.js';
 
 /**
  * Runs that meet a full, read-only or unwritable file system: the destination's folder, or the
@@ -12,61 +12,8 @@ import { pipeline, tempDir } from './support/pipeline.js';
  * of its own (this needs root; without it the file is skipped) and every mount is undone after the
  * file, whatever failed.
  */
-const mounts: string[] = [];
-afterAll(async () => {
-  for (const m of mounts.splice(0).reverse()) {
-    try {
-      execFileSync('umount', ['-l', m]);
-    } catch {
-      // already gone
-    }
-  }
-});
-
-const canMount = (() => {
-  try {
-    const probe = execFileSync('mktemp', ['-d']).toString().trim();
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe], { stdio: 'ignore' });
-      execFileSync('umount', [probe]);
-      return true;
-    } finally {
-      execFileSync('rmdir', [probe]);
-    }
-  } catch {
-    return false;
-  }
-})();
-
-async function tmpfs(parent: string, name: string, size: string, opts: { ro?: boolean } = {}): Promise<string> {
-  const dir = path.join(parent, name);
-  await mkdir(dir, { recursive: true });
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}${opts.ro ? ',ro' : ''}`, 'tmpfs', dir]);
-  mounts.push(dir);
-  return dir;
-}
-
-/** Fills the file system holding `dir` to the last byte. */
-async function fill(dir: string): Promise<void> {
-  const f = await open(path.join(dir, 'filler'), 'w');
-  const chunk = Buffer.alloc(64 * 1024, 1);
-  try {
-    for (;;) await f.write(chunk);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
-  } finally {
-    await f.close().catch(() => undefined);
-  }
-  // The last partial chunk: a byte at a time.
-  const g = await open(path.join(dir, 'filler2'), 'w');
-  try {
-    for (;;) await g.write(Buffer.alloc(512, 1));
-  } catch {
-    // full
-  } finally {
-    await g.close().catch(() => undefined);
-  }
-}
+const disk = useTmpfs();
+const tmpfs = disk.mount;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -119,7 +66,7 @@ describe.skipIf(!canMount)('hostile disk: the state folder (journals, locks) fai
       const target = path.join(out, 'o.csv');
       await writeFile(target, 'old\n');
       const summary = await runWith(runtime, target, async () => {
-        if (how === 'turns read-only') execFileSync('mount', ['-o', 'remount,ro', runtime]);
+        if (how === 'turns read-only') disk.remount(runtime, 'ro');
         else await fill(runtime);
       });
       expect(summary.status).toBe('failed');
@@ -130,7 +77,7 @@ describe.skipIf(!canMount)('hostile disk: the state folder (journals, locks) fai
       expect(await readFile(target, 'utf8')).toBe('old\n');
       expect(await listing(out)).toEqual(['o.csv']);
 
-      if (how === 'turns read-only') execFileSync('mount', ['-o', 'remount,rw', runtime]);
+      if (how === 'turns read-only') disk.remount(runtime, 'rw');
       else await rm(path.join(runtime, 'filler'), { force: true });
       const again = await runWith(runtime, target);
       expect(again.error).toBeUndefined();
@@ -195,7 +142,7 @@ describe.skipIf(!canMount)('hostile disk: the destination folder is full or read
       expect(s.error!.hint).toContain(`free space on the disk holding ${out}`);
       expect(await readFile(target, 'utf8')).toBe('old\n');
       expect((await listing(out)).filter((n) => n !== 'ballast')).toEqual([`o.${ext}`]);
-      execFileSync('mount', ['-o', 'remount,size=16m', out]);
+      disk.remount(out, 'size=16m');
       const again = await go(type, { path: target, if_exists: 'overwrite' });
       expect(again.error).toBeUndefined();
       expect((await listing(out)).filter((n) => n !== 'ballast')).toEqual([`o.${ext}`]);

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { planPipeline, planSteps, type PlannedNode } from '../compiler/plan.js';
 import { cleanDuckDbMessage } from '../compiler/duckdb-errors.js';
 import { ident } from '../compiler/sql.js';
@@ -13,7 +14,7 @@ import { existingJournal, newJournal, type PendingState } from './commit/journal
 import { RunLocks, staleLocks } from './commit/locks.js';
 import { removeEmptyFolders } from './commit/participants.js';
 import { abortAll, CommitJournal, commitAll, failpoint } from './commit/protocol.js';
-import { recoverDeadRuns, recoveryWarnings, sweepDeadTempFolders } from './commit/recover.js';
+import { recoverDeadRuns, recoveryWarnings, sweepDeadTempFolders, type RecoveryOutcome } from './commit/recover.js';
 import { SinkStager } from './commit/stager.js';
 import { SessionCache } from './sessions.js';
 import { readBackFromSink } from './read-back.js';
@@ -126,7 +127,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
   /** Folders that planning created for sinks' targets: removed again, when empty, if the run fails. */
   let plannedFolders: string[] = [];
   try {
-    if ((hooks.watch?.batch ?? 1) === 1) await cleanUpAfterDeadRuns(req, db, emit);
+    if ((hooks.watch?.batch ?? 1) === 1) refuseUnsavedStates(req.pipeline.name, stateDir, await cleanUpAfterDeadRuns(req, db, emit));
     const claimed = await claimRunId(runId, req.pipeline.name, hooks.isCancelled);
     // Not this run's journal: the lock is released without removing it.
     await refuseUnfinishedJournal(runId).catch(async (e: unknown) => {
@@ -263,10 +264,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
         try {
           await writeNodeState(stateDir, req.pipeline.name, s.nodeId, s.state, runId, s.key);
         } catch (e) {
-          throw new CaudalError('io', `the data was written, but saving the state of node '${s.nodeId}' failed: ${errorMessage(e)}; the next run would read the same rows again`, {
-            nodeId: s.nodeId,
-            hint: `fix the state folder (${stateDir}), then set the state with \`caudal state set\``,
-          });
+          throw new CaudalError('io', `the data was written, but saving the state of node '${s.nodeId}' in ${stateDir} failed: ${errorMessage(e)}`, { nodeId: s.nodeId });
         }
         log('debug', `saved state ${JSON.stringify(s.state)}`, s.nodeId);
       }
@@ -393,16 +391,35 @@ function computedOnce(node: PlannedNode): boolean {
  * Before a run starts: finish or undo what killed runs left (their commit journals), and remove
  * their temp folders. Problems here never stop the run; they are reported.
  */
-async function cleanUpAfterDeadRuns(req: RunRequest, db: Db, emit: (e: RunEvent) => void): Promise<void> {
+async function cleanUpAfterDeadRuns(req: RunRequest, db: Db, emit: (e: RunEvent) => void): Promise<RecoveryOutcome[]> {
   const warn = (message: string) => emit({ type: 'warning', runId: req.runId, message });
+  const outcomes: RecoveryOutcome[] = [];
   try {
-    for (const r of await recoverDeadRuns({ db, connection: (name) => req.connections?.[name], baseDir: req.baseDir })) recoveryWarnings(r).forEach(warn);
+    outcomes.push(...(await recoverDeadRuns({ db, connection: (name) => req.connections?.[name], baseDir: req.baseDir })));
+    for (const r of outcomes) recoveryWarnings(r).forEach(warn);
     const swept = await sweepDeadTempFolders();
     if (swept.length > 0) emit({ type: 'log', runId: req.runId, level: 'info', message: `removed ${swept.length} temp folder(s) of killed runs` });
     const locks = await staleLocks({ remove: true });
     if (locks.length > 0) emit({ type: 'log', runId: req.runId, level: 'info', message: `removed ${locks.length} lock(s) of killed runs` });
   } catch (e) {
     warn(`could not clean up after killed runs: ${errorMessage(e)}`);
+  }
+  return outcomes;
+}
+
+/**
+ * A committed run of this pipeline whose new states could not be saved (their folder was full or
+ * read-only, and still is): running now would read the rows it delivered again, from the old
+ * states. Refused until recovery saves them.
+ */
+function refuseUnsavedStates(pipeline: string, stateDir: string, outcomes: RecoveryOutcome[]): void {
+  for (const r of outcomes) {
+    const unsaved = r.pipeline === pipeline ? r.unsavedStates?.filter((s) => path.resolve(s.stateDir) === path.resolve(stateDir)) : undefined;
+    if (!unsaved?.length) continue;
+    const nodes = unsaved.map((s) => `'${s.nodeId}'`).join(', ');
+    throw new CaudalError('io', `run ${r.runId} of this pipeline delivered its rows, but the state of node ${nodes} could not be saved yet (${unsaved[0]!.error}): running now would read the same rows again`, {
+      hint: `make ${stateDir} writable (free space, or fix its permissions), then run again: recovery saves the states first; \`caudal doctor\` shows what is pending`,
+    });
   }
 }
 

@@ -55,13 +55,15 @@ export class CommitJournal {
    * marked as given up by this run, so that the next run or `caudal clean` completes the commit and
    * saves the states.
    */
-  async handOverForward(entries: RunJournal['sinks'], log: CommitLog): Promise<void> {
+  async handOverForward(entries: RunJournal['sinks'], log: CommitLog): Promise<boolean> {
     Object.assign(this.journal, { sinks: entries, abandoned: true, tempDir: undefined });
     try {
       await this.save();
       this.handedOver = true;
+      return true;
     } catch (e) {
       log.warn(`could not record what is left to complete (${errorMessage(e)})`);
+      return false;
     }
   }
 
@@ -227,7 +229,23 @@ export async function commitAll(parts: Participant[], keeper: CommitJournal, log
       { hint: 'this is the one failure the commit protocol cannot undo (see "Commit guarantees" in docs/user-guide.md); run the pipeline again once the cause is fixed' },
     );
   }
-  await afterCommit?.();
+  try {
+    await afterCommit?.();
+  } catch (e) {
+    // Every destination has the rows; only the states are left. Handed over as a crash after the
+    // decision would be, so that the next run of any pipeline, in this process too (a studio, a
+    // watch), saves them once their folder is writable, and until then this pipeline does not run
+    // (it would read the same rows again).
+    const recorded = await keeper.handOverForward(keeper.journal.sinks, log);
+    const c = e instanceof CaudalError ? e : undefined;
+    throw new CaudalError(c?.kind ?? 'io', errorMessage(e), {
+      ...(c?.nodeId ? { nodeId: c.nodeId } : {}),
+      hint: recorded
+        ? "the run's journal keeps the new states: make the state folder writable, and the next run (or `caudal clean`) saves them before anything reads; until then this pipeline does not run, since it would read the same rows again"
+        : "the new states are lost: make the state folder writable, then set them with `caudal state set` before the next run, or it reads the same rows again",
+      cause: e,
+    });
+  }
   await keeper.done();
 }
 

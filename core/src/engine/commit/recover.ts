@@ -52,6 +52,8 @@ export interface RecoveryOutcome {
   untouched?: boolean;
   /** The run was not killed: it failed and could not put these destinations back itself. */
   abandoned?: boolean;
+  /** States of a committed run that could not be saved now (their folder unwritable): its pipeline's next run would read the same rows again. */
+  unsavedStates?: Array<{ nodeId: string; stateDir: string; error: string }>;
 }
 
 /** What a recovery did, as the warnings a run prints before it starts (`what`: how it names the run). */
@@ -108,6 +110,7 @@ export async function recoverRun(j: RunJournal, ctx: RecoveryContext): Promise<R
         out.done.push(`saved the state of node '${s.nodeId}'`);
       } catch (e) {
         out.pending.push(`the state of node '${s.nodeId}' in ${s.stateDir}: ${errorMessage(e)}`);
+        (out.unsavedStates ??= []).push({ nodeId: s.nodeId, stateDir: s.stateDir, error: errorMessage(e) });
       }
     }
   }
