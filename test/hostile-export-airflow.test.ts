@@ -108,12 +108,12 @@ describe('caudal export airflow: hostile values through Airflow 3.1 templates', 
 
   let folders = 0;
   /** The DAG file written to its own dags folder and every task rendered by Airflow for the slot. */
-  const rendered = async (dag: string, conns: Record<string, string> = { warehouse: 'postgresql://caudal:s3cret@db:5432/shop' }, extraEnv: Record<string, string> = {}): Promise<Rendered> => {
+  const rendered = async (dag: string, conns: Record<string, string> = { warehouse: 'postgresql://caudal:s3cret@db:5432/shop' }, extraEnv: Record<string, string> = {}, slot = SLOT): Promise<Rendered> => {
     const folder = path.join(home, `dags${++folders}`);
     await mkdir(folder);
     await writeFile(path.join(folder, 'dag.py'), dag);
     const env = { ...process.env, AIRFLOW_HOME: home, AIRFLOW__CORE__LOAD_EXAMPLES: 'False', AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: `sqlite:///${path.join(home, 'airflow.db')}`, ...extraEnv };
-    const { stdout } = await run(path.join(path.dirname(airflow), 'python'), [script, folder, SLOT, JSON.stringify(conns)], { env, timeout: 300_000, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout } = await run(path.join(path.dirname(airflow), 'python'), [script, folder, slot, JSON.stringify(conns)], { env, timeout: 300_000, maxBuffer: 64 * 1024 * 1024 });
     return JSON.parse(stdout.slice(stdout.indexOf('RESULT ') + 7)) as Rendered;
   };
 
@@ -133,6 +133,12 @@ describe('caudal export airflow: hostile values through Airflow 3.1 templates', 
     expect(got.errors).toEqual({});
     const expected = Object.entries(HOSTILE).map(([k, v]) => `${k}=${v.replace('{scheduled_date}', SLOT.slice(0, 10))}`);
     expect(paramsOf(got.tasks.j!, operator)).toEqual(expected);
+  }, 300_000);
+
+  it('passes {scheduled_time} in whole seconds, as Caudal\'s scheduler does, for a run triggered by hand (its time has microseconds)', async () => {
+    const dag = await airflowDag(await project('proj', 'pipelines/p.json', { at: '{scheduled_time}', day: '{scheduled_date}' }), { operator: 'bash', source: 'x' });
+    const got = await rendered(dag, undefined, {}, '2026-01-02T06:00:00.657644+00:00');
+    expect(paramsOf(got.tasks.j!, 'bash')).toEqual(['at=2026-01-02T06:00:00+00:00', 'day=2026-01-02']);
   }, 300_000);
 
   it('runs a job whose folder name ends in .sh (the worker cwd is a templated field)', async () => {

@@ -24,7 +24,8 @@ export interface AirflowExportOptions {
 /** `{scheduled_date}` / `{scheduled_time}` as Jinja: the run's logical date (its trigger time with CronTriggerTimetable) in the job's time zone. */
 function placeholderJinja(name: string, tz: string): string {
   const when = `(logical_date or dag_run.run_after).in_timezone(${py(tz)})`;
-  return name === 'scheduled_date' ? `{{ ${when}.strftime("%Y-%m-%d") }}` : `{{ ${when}.isoformat() }}`;
+  // Whole seconds, as Caudal's scheduler writes it: a run triggered by hand starts at a time with microseconds.
+  return name === 'scheduled_date' ? `{{ ${when}.strftime("%Y-%m-%d") }}` : `{{ ${when}.replace(microsecond=0).isoformat() }}`;
 }
 
 /**
