@@ -23,8 +23,8 @@ export async function discoverPostgres(config: PostgresConfig, scope: { schema?:
     const tables: RemoteTable[] = rows.map((r) => ({ schema: r.schema, name: r.name, kind: r.kind === 'v' || r.kind === 'm' ? 'view' : 'table' }));
     if (scope.table === undefined) return tables;
     for (const t of tables) {
-      const { rows: cols } = await client.query<{ name: string; display: string; typname: string; typcategory: string; elem: string | null; typmod: number; notnull: boolean }>(
-        `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS display, t.typname, t.typcategory, e.typname AS elem, a.atttypmod AS typmod, a.attnotnull AS notnull
+      const { rows: cols } = await client.query<{ name: string; display: string; typname: string; typcategory: string; elem: string | null; typmod: number; notnull: boolean; dims: number }>(
+        `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS display, t.typname, t.typcategory, e.typname AS elem, a.atttypmod AS typmod, a.attnotnull AS notnull, a.attndims AS dims
            FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid LEFT JOIN pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'
           WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
         [pgTable(t)],
@@ -32,7 +32,8 @@ export async function discoverPostgres(config: PostgresConfig, scope: { schema?:
       t.columns = cols.map((c) => ({
         name: c.name,
         remoteType: c.display,
-        type: transportFor({ oid: 0, name: c.typname, category: c.typcategory, element: c.elem ?? undefined, display: c.display }, c.typmod).duckdbType,
+        // The same type a read plans (read.ts), nested as deep as the column declares (int[][]).
+        type: transportFor({ oid: 0, name: c.typname, category: c.typcategory, element: c.elem ?? undefined, display: c.display, ...(c.dims > 1 ? { dims: c.dims } : {}) }, c.typmod).duckdbType,
         nullable: !c.notnull,
       }));
     }

@@ -13,7 +13,7 @@ import { connect, loadCopyStreams, rawText } from './client.js';
 import { explainPgError } from './errors.js';
 import { buildReadQuery } from './query.js';
 import { isDataError, readFailure } from './read-failure.js';
-import { type ColumnTransport, type PgTypeInfo, transportFor } from './types.js';
+import { type ColumnTransport, multiDimensionRefusal, type PgTypeInfo, transportFor } from './types.js';
 
 const DEFAULT_FETCH_SIZE = 10_000;
 
@@ -32,10 +32,12 @@ export async function planPostgresRead(config: PostgresConfig, spec: ReadSpec, c
   let columns: Array<RemoteColumn & { transport: ColumnTransport }>;
   try {
     const probe = await client.query({ text: `SELECT * FROM (${base.text}) AS _caudal_probe LIMIT 0`, values: base.values, rowMode: 'array' });
-    const fields = probe.fields.map((f) => ({ name: f.name, oid: f.dataTypeID, typmod: f.dataTypeModifier }));
+    const fields = probe.fields.map((f) => ({ name: f.name, oid: f.dataTypeID, typmod: f.dataTypeModifier, table: f.tableID, column: f.columnID }));
     const types = await describeTypes(client, fields);
     columns = fields.map((f, i) => {
       const t = types[i]!;
+      const refused = multiDimensionRefusal(f.name, t);
+      if (refused) throw new CaudalError('validation', `node '${ctx.nodeId}': ${refused}`, { nodeId: ctx.nodeId, hint: 'cast the column in the query (the node\'s query param) as the message says' });
       const transport = transportFor(t, f.typmod);
       return { name: f.name, remoteType: t.display, type: transport.duckdbType, transport };
     });
@@ -122,16 +124,18 @@ function readStopped(e: unknown, read: { rows: number; incremental: boolean }, c
   return undefined;
 }
 
-async function describeTypes(client: pg.Client, fields: Array<{ oid: number; typmod: number }>): Promise<PgTypeInfo[]> {
+async function describeTypes(client: pg.Client, fields: Array<{ oid: number; typmod: number; table: number; column: number }>): Promise<PgTypeInfo[]> {
   if (fields.length === 0) return [];
-  const { rows } = await client.query<{ i: number; oid: number; typname: string; typcategory: string; elem: string | null; display: string }>(
-    `SELECT f.i, t.oid::int AS oid, t.typname, t.typcategory, e.typname AS elem, format_type(f.oid, f.typmod) AS display
-       FROM unnest($1::oid[], $2::int[]) WITH ORDINALITY AS f(oid, typmod, i)
+  // A column read straight from a table (tableID, columnID) states its array dimensions (attndims).
+  const { rows } = await client.query<{ i: number; oid: number; typname: string; typcategory: string; elem: string | null; display: string; dims: number | null }>(
+    `SELECT f.i, t.oid::int AS oid, t.typname, t.typcategory, e.typname AS elem, format_type(f.oid, f.typmod) AS display, a.attndims AS dims
+       FROM unnest($1::oid[], $2::int[], $3::oid[], $4::int[]) WITH ORDINALITY AS f(oid, typmod, tab, col, i)
        JOIN pg_type t ON t.oid = f.oid LEFT JOIN pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'
+       LEFT JOIN pg_attribute a ON t.typcategory = 'A' AND f.tab <> 0 AND a.attrelid = f.tab AND a.attnum = f.col
       ORDER BY f.i`,
-    [fields.map((f) => f.oid), fields.map((f) => f.typmod)],
+    [fields.map((f) => f.oid), fields.map((f) => f.typmod), fields.map((f) => f.table), fields.map((f) => f.column)],
   );
-  return rows.map((r) => ({ oid: r.oid, name: r.typname, category: r.typcategory, element: r.elem ?? undefined, display: r.display }));
+  return rows.map((r) => ({ oid: r.oid, name: r.typname, category: r.typcategory, element: r.elem ?? undefined, display: r.display, ...(r.dims && r.dims > 1 ? { dims: r.dims } : {}) }));
 }
 
 /** Collations that order text by its bytes (UTF-8's bytes order code points, as DuckDB's VARCHAR). */

@@ -18,6 +18,11 @@ export interface PgTypeInfo {
   element?: string;
   /** format_type(): the name a user knows, e.g. `numeric(12,3)`, `integer[]`. */
   display: string;
+  /**
+   * For arrays of a table column: the dimensions its declaration states (pg_attribute.attndims,
+   * 2 for `int[][]`). A query's result does not say, nor does PostgreSQL enforce it on values.
+   */
+  dims?: number;
 }
 
 export interface ColumnTransport {
@@ -121,22 +126,26 @@ export function transportFor(t: PgTypeInfo, typmod: number): ColumnTransport {
   if (t.category === 'A') {
     // An array column's typmod is its elements' (numeric(10,2)[] holds DECIMAL(10,2) values).
     const elem = t.element ? scalarType(t.element, typmod) : undefined;
-    // One-dimensional arrays of plain scalars become DuckDB lists; anything else stays JSON.
-    const listType = elem && elem !== 'JSON' ? `${elem}[]` : 'JSON';
-    if (listType !== 'JSON' && DATE_TYPES.has(listType.slice(0, -2))) {
+    // Arrays of plain scalars become DuckDB lists, nested as deep as a table column declares
+    // (int[][] → INTEGER[][]; multiDimensionRefusal covers the element types read otherwise);
+    // anything else stays JSON.
+    const byElement = t.element === 'numeric' || (elem !== undefined && DATE_TYPES.has(elem));
+    const dims = byElement ? 1 : Math.max(1, t.dims ?? 1);
+    const listType = elem && elem !== 'JSON' ? `${elem}${'[]'.repeat(dims)}` : 'JSON';
+    if (listType !== 'JSON' && elem !== undefined && DATE_TYPES.has(elem)) {
       // Elements in PostgreSQL's text (to_json writes `0044-03-15T10:00:00 BC`), their era moved (duckdbEra).
-      return { duckdbType: listType, remote: (c) => `array_to_json(${c}::text[])::text`, csvType: 'VARCHAR', local: (c) => eraListFromJson(c, listType) };
+      return { duckdbType: listType, remote: (c) => `array_to_json(${c}::text[])::text`, csvType: 'VARCHAR', local: (c) => ofDimensions(c, listType, 1, eraListFromJson(c, listType)) };
     }
     if (t.element === 'numeric' && listType !== 'JSON') {
       // DuckDB reads a JSON number through a double (12345678901234567.89 → …567.68): numeric
       // elements travel as JSON strings and are converted from their text.
-      return { duckdbType: listType, remote: (c) => `array_to_json(${c}::text[])::text`, csvType: 'VARCHAR', local: (c) => numericListFromJson(c, listType, unquoted(c)) };
+      return { duckdbType: listType, remote: (c) => `array_to_json(${c}::text[])::text`, csvType: 'VARCHAR', local: (c) => ofDimensions(c, listType, 1, numericListFromJson(c, listType, unquoted(c))) };
     }
     return {
       duckdbType: listType,
       remote: (c) => `array_to_json(${c})::text`,
       csvType: 'VARCHAR',
-      local: (c) => (listType === 'JSON' ? `CAST(${c} AS JSON)` : `CAST(CAST(${c} AS JSON) AS ${listType})`),
+      local: (c) => (listType === 'JSON' ? `CAST(${c} AS JSON)` : ofDimensions(c, listType, dims, `CAST(CAST(${c} AS JSON) AS ${listType})`)),
     };
   }
   if (t.name === 'bytea') {
@@ -156,6 +165,36 @@ export function transportFor(t: PgTypeInfo, typmod: number): ColumnTransport {
   const scalar = scalarType(t.name, typmod);
   if (scalar && DATE_TYPES.has(scalar)) return withEra(scalar);
   return scalar ? plain(scalar) : asText;
+}
+
+/**
+ * `cast` of an array's JSON text (the quoted reference `c`) when the value has the `dims`
+ * dimensions of `listType`, else an error naming the column and its dimensions. PostgreSQL types
+ * `int[]` and `int[][]` alike and holds values of any dimensions in either: DuckDB's own cast of
+ * `[[1,2],[3,4]]` to INTEGER[] said only "Failed to cast value to numerical: [3,4]". Elements are
+ * scalars here (an array of JSON stays JSON), so the leading brackets count the dimensions; `[]`,
+ * PostgreSQL's empty array, has none and fits any.
+ */
+function ofDimensions(c: string, listType: string, dims: number, cast: string): string {
+  const name = unquoted(c);
+  const fits = `starts_with(${c}, ${stringLiteral('['.repeat(dims))}) AND NOT starts_with(${c}, ${stringLiteral('['.repeat(dims + 1))})`;
+  const found = `CAST(length(regexp_extract(${c}, '^\\[+')) AS VARCHAR)`;
+  const message = `${stringLiteral(`column "${name}" is read as ${listType} (arrays of ${dims === 1 ? '1 dimension' : `${dims} dimensions`}), but a value has `)} || ${found} || ${stringLiteral(` dimension(s) (`)} || left(${c}, 80) || ${stringLiteral(`): cast it in a query, to_jsonb(${name}) to read it as JSON or ${name}::text as PostgreSQL's text, or read it from a table column declared with the dimensions its values have (e.g. int[][])`)}`;
+  return `CASE WHEN ${c} IS NULL OR ${c} = '[]' OR (${fits}) THEN ${cast} ELSE error(${message}) END`;
+}
+
+/**
+ * Before the run: an array column declared with more than one dimension whose elements are not read
+ * by a plain cast (numeric, dates and timestamps convert element by element, one level deep). Undefined
+ * when the column reads as it is.
+ */
+export function multiDimensionRefusal(name: string, t: PgTypeInfo): string | undefined {
+  if (t.category !== 'A' || (t.dims ?? 1) <= 1 || !t.element) return undefined;
+  const elem = scalarType(t.element, -1);
+  if (t.element !== 'numeric' && !(elem && DATE_TYPES.has(elem))) return undefined;
+  // format_type() says `numeric(10,2)[]` whatever the declaration: show the dimensions declared.
+  const declared = t.display.replace(/(\[\])+$/, '[]'.repeat(t.dims!));
+  return `column '${name}' (${declared}) is declared with ${t.dims} dimensions, and arrays of ${t.element} elements are read with one only: read the table with a query that casts it, e.g. to_jsonb(${name}) AS ${name} for JSON or ${name}::text AS ${name} for PostgreSQL's text`;
 }
 
 /** Significant digits a DOUBLE keeps for any decimal: one with at most 15 reads back as written. */

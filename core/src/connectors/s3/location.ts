@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { CaudalError } from '../../util/errors.js';
 import { firstGlobChar, globToRegExp } from '../../util/glob.js';
@@ -35,23 +36,89 @@ export function selects(loc: S3Location, key: string): boolean {
   return !rest.split('/').some((seg) => seg.startsWith('_') || seg.startsWith('.'));
 }
 
-/** Where an object lives in a local mirror: `<root>/<bucket>/<key>`, with path tricks (`..`, empty parts) made harmless. */
-export function mirrorPath(root: string, bucket: string, key: string): string {
-  const parts = key.split('/').map((s) => (s === '' || s === '.' || s === '..' ? `%${Buffer.from(s).toString('hex')}_` : s));
-  return path.join(root, bucket, ...parts);
+/**
+ * Bytes a part of a mirror path may take: file names hold 255 bytes on every common file system, and
+ * a download writes beside its file under a longer name first (`<name>.caudal-<owner>.part`).
+ */
+export const MAX_MIRROR_PART_BYTES = 200;
+
+/** `text` cut to at most `bytes` UTF-8 bytes, never inside a character. */
+function cutUtf8(text: string, bytes: number): string {
+  let out = '';
+  let used = 0;
+  for (const ch of text) {
+    const n = Buffer.byteLength(ch);
+    if (used + n > bytes) break;
+    out += ch;
+    used += n;
+  }
+  return out;
+}
+
+/**
+ * What Windows refuses in a file name, or reads as a path: a backslash separates folders there (`..\..\x`
+ * in a key would write outside the mirror), `:` names a drive or a stream, the rest are invalid, as
+ * are names ending in a dot or a space and the device names (`con.csv`, `nul`).
+ */
+const WINDOWS_UNSAFE = /[\\:*?"<>|\p{Cc}]|[. ]$|^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$/iu;
+
+/**
+ * A key part the local file system cannot hold as it is, renamed: its head (characters Windows
+ * refuses made `_`), a hash of the whole part (parts alike in their first 200 bytes stay apart) and
+ * its extensions (`.csv.gz`: the readers tell the format and the compression from them). Only ASCII
+ * extensions of a few letters are kept whole.
+ */
+function renamedPart(part: string): string {
+  const ext = /(\.[A-Za-z0-9]{1,10}){1,2}$/.exec(part)?.[0] ?? '';
+  const hash = createHash('sha256').update(part).digest('hex').slice(0, 16);
+  const head = cutUtf8(part.slice(0, part.length - ext.length), MAX_MIRROR_PART_BYTES - ext.length - hash.length - 1).replace(/[\\:*?"<>|\p{Cc}]/gu, '_');
+  return `${head}~${hash}${ext}`;
+}
+
+/**
+ * A key part as a local name: empty, '.' and '..' parts escaped (they are path tricks locally), parts
+ * too long for a file name or (on Windows, `paths` being `path.win32`) holding what its names refuse renamed.
+ */
+function localPart(part: string, paths: path.PlatformPath): string {
+  if (part === '' || part === '.' || part === '..') return `%${Buffer.from(part).toString('hex')}_`;
+  const unsafe = Buffer.byteLength(part) > MAX_MIRROR_PART_BYTES || (paths.sep === '\\' && WINDOWS_UNSAFE.test(part));
+  return unsafe ? renamedPart(part) : part;
+}
+
+/**
+ * Where an object lives in a local mirror: `<root>/<bucket>/<key>`, with path tricks (`..`, empty
+ * parts, Windows' backslashes) made harmless and parts no local file name can hold renamed.
+ */
+export function mirrorPath(root: string, bucket: string, key: string, paths: path.PlatformPath = path): string {
+  return paths.join(root, bucket, ...key.split('/').map((part) => localPart(part, paths)));
+}
+
+/**
+ * A folder of `key` that is a hive partition (`name=value`) the mirror has to rename (too long for
+ * a file name, or on Windows holding `:` as a time does): its value cannot reach the partition
+ * column, or undefined.
+ */
+export function renamedPartitionFolder(key: string, paths: path.PlatformPath = path): string | undefined {
+  return key
+    .split('/')
+    .slice(0, -1)
+    .find((part) => part.includes('=') && localPart(part, paths) !== part);
 }
 
 /**
  * Two listed objects the mirror cannot hold side by side, or undefined: keys that become one local
- * path (`a/../x.csv` and `a/%2e2e_/x.csv`: one object's rows would silently replace the other's),
- * or an object that is also a folder of others (`a.csv` and `a.csv/b.csv`, both valid keys in S3).
+ * path (`a/../x.csv` and `a/%2e2e_/x.csv`: one object's rows would silently replace the other's;
+ * with `ignoreCase`, for a mirror on a file system that ignores letter case as macOS' and Windows'
+ * do by default, also `a/X.csv` and `a/x.csv`), or an object that is also a folder of others
+ * (`a.csv` and `a.csv/b.csv`, both valid keys in S3).
  */
-export function mirrorConflict(bucket: string, keys: string[]): { key: string; other: string; kind: 'same' | 'folder' } | undefined {
+export function mirrorConflict(bucket: string, keys: string[], opts: { ignoreCase?: boolean } = {}): { key: string; other: string; kind: 'same' | 'folder' } | undefined {
   const root = path.sep;
+  const fold = (p: string) => (opts.ignoreCase ? p.normalize('NFC').toLowerCase() : p);
   const files = new Map<string, string>();
   const folders = new Map<string, string>();
   for (const key of keys) {
-    const file = mirrorPath(root, bucket, key);
+    const file = fold(mirrorPath(root, bucket, key));
     const same = files.get(file) ?? folders.get(file);
     if (same !== undefined) return { key, other: same, kind: files.has(file) ? 'same' : 'folder' };
     files.set(file, key);

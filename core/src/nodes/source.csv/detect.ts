@@ -13,6 +13,8 @@ import { readHead } from './scan-lines.js';
 import { checkSample, type SampleChecks } from './sample.js';
 import { separatorLine } from './separator-line.js';
 import { fileLiteral } from '../shared/exact-file.js';
+import { failpoint } from '../../util/failpoint.js';
+import { notAFile, tempFolderFailure, unreadableFile } from './unreadable-file.js';
 
 /** The format of a file, stated in full so every read binds without detecting again. */
 export interface Dialect {
@@ -204,7 +206,11 @@ async function headLines(file: string): Promise<string[]> {
  */
 export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile): Promise<Detected> {
   const p = ctx.params;
-  const st = await stat(file.original);
+  const st = await stat(file.original).catch((e: unknown) => Promise.reject(unreadableFile(ctx.nodeId, file.original, e) ?? e));
+  // A named pipe (or a device) would block every read below for as long as nothing writes to it.
+  // A folder in its place (glob lists files only): it was replaced since, as a file that vanished.
+  if (st.isDirectory()) throw unreadableFile(ctx.nodeId, file.original, Object.assign(new Error(`EISDIR: ${file.original} is a folder`), { code: 'EISDIR' }))!;
+  if (!st.isFile()) throw notAFile(ctx.nodeId, file.original, st);
   const { path: _path, on_error: _e, filename_column: _f, union_by_name: _u, ...relevant } = p as CsvSourceParams & Record<string, unknown>;
   const key = `${file.original}|${file.encoding}|${st.size}|${st.mtimeMs}|${JSON.stringify(relevant)}`;
   const hit = cache.get(key);
@@ -214,7 +220,9 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
   let sniffPath = file.read;
   if (file.read !== file.original) {
     sniffPath = ctx.tempPath(`sniff-${path.basename(file.original)}`);
-    await transcodeFile(file.original, sniffPath, file.encoding as ConvertedEncoding, { maxBytes: PLAN_PREFIX_BYTES, nodeId: ctx.nodeId, planning: true });
+    await transcodeFile(file.original, sniffPath, file.encoding as ConvertedEncoding, { maxBytes: PLAN_PREFIX_BYTES, nodeId: ctx.nodeId, planning: true }).catch((e: unknown) =>
+      Promise.reject(tempFolderFailure(ctx.nodeId, file.original, e) ?? unreadableFile(ctx.nodeId, file.original, e) ?? e),
+    );
   }
   const shown = (s: string) => s.replaceAll(sniffPath, file.original);
   const fail = (code: 'bind_error' | 'invalid_param', at: string, message: string, hint: string, cause?: unknown) =>
@@ -263,9 +271,14 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
 
   let sniffed: Sniffed;
   let tolerant = false;
+  // pause:csv-sniff lets a spec move the file away between planning's first look and DuckDB's.
+  failpoint('csv-sniff');
   try {
     sniffed = await withQuotes(await sniff());
   } catch (e) {
+    // The file could not be read at all: that is no fault of its format, and no option fixes it.
+    const unreadable = unreadableFile(ctx.nodeId, file.original, e, shown);
+    if (unreadable) throw unreadable;
     const message = shown(errorMessage(e));
     // With `auto`, only the file's first 4 MB decided it was UTF-8 (when planning); the sample went further.
     if (/not utf-8 encoded/i.test(message))

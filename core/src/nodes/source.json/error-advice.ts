@@ -60,3 +60,19 @@ export function explainCaseTwins(e: unknown, nodeId: string, file: string): unkn
     hint: 'set maximum_depth (e.g. 1) to read the nested objects as JSON text, or list the top-level key under columns with type JSON, then pick the fields out with json_extract',
   });
 }
+
+/** DuckDB's words for a file whose compression (by its name) does not match its bytes, naming the file. */
+const NOT_COMPRESSED = /(?:Input is not a GZIP stream|Unknown frame descriptor|ZSTD[^:]*): (\S+)/;
+
+/**
+ * A file named .gz (or .zst) whose bytes are not that compression: DuckDB's IO Error came with the
+ * compiler's hint about relative paths, which is not what is wrong. Anything else comes back as it was.
+ */
+export function explainNotCompressed(e: unknown, nodeId: string): unknown {
+  const raw = errorMessage(e);
+  const file = NOT_COMPRESSED.exec(raw)?.[1];
+  if (file === undefined || e instanceof CaudalError) return e;
+  const message = `node '${nodeId}': cannot read ${file}: its name says it is compressed, but its bytes are not what that compression writes (or it is cut off) (${raw.split('\n')[0]})`;
+  const hint = 'rename the file without the compression ending if it holds plain JSON, or replace it with the complete compressed file';
+  return new CaudalError('validation', message, { nodeId, hint, cause: e, problems: [{ code: 'io_error', path: 'params.path', message, hint }] });
+}

@@ -13,7 +13,7 @@ import { longIntegerWarning, longIntegerWarningInRecords } from './long-integers
 import { caseRenamedKeysWarning } from './case-keys.js';
 import { noRecordsWarning } from './no-records.js';
 import { sampledValueWarnings } from './sampled-values.js';
-import { explainCaseTwins, jsonErrorAdvice } from './error-advice.js';
+import { explainCaseTwins, explainNotCompressed, jsonErrorAdvice } from './error-advice.js';
 import { refuseListedKeysInOtherCase } from './listed-keys.js';
 import { nonObjectRecordsWarning } from './non-object-records.js';
 import { refuseDeepNesting } from './nesting-depth.js';
@@ -250,7 +250,7 @@ array, string or number among objects (then every record is read as JSON text in
     // Each schema is described once: describing read_json runs its detection over the sample.
     const described = new Map<string, Promise<Column[]>>();
     const describe = (sql: string): Promise<Column[]> => {
-      if (!described.has(sql)) described.set(sql, ctx.describe(sql).catch((e: unknown) => Promise.reject(explainCaseTwins(e, ctx.nodeId, first ?? resolved))));
+      if (!described.has(sql)) described.set(sql, ctx.describe(sql).catch((e: unknown) => Promise.reject(explainNotCompressed(explainCaseTwins(e, ctx.nodeId, first ?? resolved), ctx.nodeId))));
       return described.get(sql)!;
     };
     // Listed columns that read_json would fill with loss are read as JSON and converted (shared/json-values.ts).

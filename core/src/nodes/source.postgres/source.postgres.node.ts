@@ -189,7 +189,12 @@ from there, so memory stays bounded whatever the table's size.
 **Types.** integer types, real/double, \`numeric(p,s)\` (p ≤ 38) → DECIMAL(p,s), boolean, text types,
 date, time, timetz → TIMETZ (the offset kept), timestamp, timestamptz (UTC), interval, uuid, json/jsonb → JSON, bytea → BLOB,
 one-dimensional arrays of those → lists (\`numeric(p,s)[]\` → \`DECIMAL(p,s)[]\`, every digit kept;
-\`numeric[]\` → \`DOUBLE[]\`, with the rule below for each element). Unconstrained \`numeric\` (and p > 38) becomes DOUBLE: cast in
+\`numeric[]\` → \`DOUBLE[]\`, with the rule below for each element). A table column declared with
+more dimensions (\`int[][]\`) reads as nested lists (\`INTEGER[][]\`), every value kept; of numeric,
+date or timestamp elements it is refused before the run, naming the column. PostgreSQL neither
+states an array's dimensions in a query's result nor enforces a column's on its values, so a value
+with other dimensions than its column's stops the run, naming the column: cast it in a query
+(\`to_jsonb(m)\` reads it as JSON, \`m::text\` as PostgreSQL's text). Unconstrained \`numeric\` (and p > 38) becomes DOUBLE: cast in
 a query (\`amount::numeric(18,2)\`) to keep exact decimals. A DOUBLE keeps 15 significant digits for
 certain, so a value with more (\`1234567890.123456789\`, which would arrive as 1234567890.1234567)
 stops the run naming the column and the value. Dates and timestamps before year 1 keep their era

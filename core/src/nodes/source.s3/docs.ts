@@ -25,6 +25,16 @@ union by name…). CSV objects are read as UTF-8 (or compressed UTF-8); the CSV 
 that holds a column named like one of its folder keys is refused: the folder's value would replace it.
 A *File name column* holds each row's object as an \`s3://bucket/key\` URL.
 
+**Keys a local file cannot be named after.** S3 keys may hold parts a local file name cannot: longer
+than a file name (S3 allows 1,024 bytes for a key, file systems 255 for a name), empty, \`.\` or
+\`..\`, and on Windows backslashes, \`:\` and the like. Such objects are read all the same, through
+local copies with shortened or escaped names (the extension kept); the *File name column*, the
+rejects' \`file\` and the errors about them still name the object's real \`s3://bucket/key\`. A partition folder
+(\`name=value\`) the copy has to rename cannot give its value to a column: it is refused before the run,
+naming the object, unless that format's \`hive_partitioning\` is \`false\`. Keys whose copies would be
+one file (on a file system that ignores letter case, as macOS' and Windows' do by default, also
+\`Sales.csv\` and \`sales.csv\`) are refused before the run, naming both.
+
 **How it reads.** A run lists the objects once, downloads them into the run's temp folder
 (*Parallel downloads* at a time, each checked against the ETag it was listed with, so an object
 replaced during the run fails it rather than mixing versions; an object deleted or replaced

@@ -6,7 +6,7 @@ import { ident, stringLiteral } from '../../compiler/sql.js';
 import { s3Fields, type S3Config } from '../../connections/s3/s3.connection.js';
 import { RequestLimiter } from '../../connectors/http/limiter.js';
 import { explainS3Error, s3Client } from '../../connectors/s3/client.js';
-import { mirrorConflict, mirrorPath, parseS3Url, selects } from '../../connectors/s3/location.js';
+import { renamedPartitionFolder, mirrorConflict, mirrorPath, parseS3Url, selects } from '../../connectors/s3/location.js';
 import { download, listObjects, type S3Object } from '../../connectors/s3/objects.js';
 import { type ObjectFormat, sampleObject } from '../../connectors/s3/sample.js';
 import { CaudalError } from '../../util/errors.js';
@@ -16,6 +16,7 @@ import { jsonSourceNode } from '../source.json/source.json.node.js';
 import { parquetSourceNode } from '../source.parquet/source.parquet.node.js';
 import { checkParquetFiles, type FileCheckContext } from '../source.parquet/file-checks.js';
 import { s3SourceDocs } from './docs.js';
+import { ignoresCase, MirrorNames } from './mirror-names.js';
 
 // The format options are the file sources' own params (everything but the path), so the two read alike.
 const csvOptions = csvSourceNode.params.omit({ path: true });
@@ -69,13 +70,6 @@ function withUrls(e: CaudalError, urls: (text: string) => string): CaudalError {
       : { ...pr, message: urls(pr.message), ...(pr.hint ? { hint: urls(pr.hint) } : {}) },
   );
   return new CaudalError(e.kind, urls(e.message), { nodeId: e.nodeId, column: e.column, hint: encoding ? NOT_UTF8_HINT : e.hint && urls(e.hint), problems, cause: e });
-}
-
-/** Local paths in a column become the objects' `s3://` URLs. */
-function withS3Urls(sql: string, column: string | undefined, mirror: string): string {
-  if (!column) return sql;
-  const c = ident(column);
-  return `SELECT * REPLACE ('s3://' || replace(${c}, ${stringLiteral(`${mirror}${path.sep}`)}, '') AS ${c})\nFROM (${sql})`;
 }
 
 export const s3SourceNode = defineNode({
@@ -141,19 +135,30 @@ export const s3SourceNode = defineNode({
             : 'check the bucket, the key and the pattern (* stays within a folder, ** crosses folders)';
       throw new CaudalError('validation', message, { nodeId: ctx.nodeId, hint, problems: [{ code: 'io_error', path: 'params.url', message, hint }] });
     }
-    const conflict = mirrorConflict(loc.bucket, objects.map((o) => o.key));
+    const mirror = ctx.tempPath('s3');
+    await mkdir(mirror, { recursive: true });
+    const conflict = mirrorConflict(loc.bucket, objects.map((o) => o.key), { ignoreCase: await ignoresCase(mirror) });
     if (conflict) {
       client.destroy();
       const [a, b] = [`s3://${loc.bucket}/${conflict.key}`, `s3://${loc.bucket}/${conflict.other}`];
       const message =
         conflict.kind === 'same'
-          ? `${who}: the objects ${a} and ${b} have names that one local copy would hold for both (a key's empty, '.' or '..' parts are escaped to such names), so one's rows would replace the other's`
+          ? `${who}: the objects ${a} and ${b} have names that one local copy would hold for both (a key's empty, '.' or '..' parts are escaped and its parts longer than a file name shortened to such names; a file system that ignores letter case takes names differing only in case for one), so one's rows would replace the other's`
           : `${who}: ${a} is an object and also the folder of ${b}; the two cannot be read together`;
       const hint = 'narrow the URL to a glob that selects one of them, or rename the object';
       throw new CaudalError('validation', message, { nodeId: ctx.nodeId, hint, problems: [{ code: 'invalid_param', path: 'params.url', message, hint }] });
     }
     const format = formatOf(p, objects[0]!.key, who);
-    const mirror = ctx.tempPath('s3');
+    const hive = (format === 'csv' ? p.csv : format === 'json' ? p.json : p.parquet).hive_partitioning;
+    const longPartition = hive === false ? undefined : objects.find((o) => renamedPartitionFolder(o.key) !== undefined);
+    if (longPartition) {
+      client.destroy();
+      const folder = renamedPartitionFolder(longPartition.key)!;
+      const message = `${who}: s3://${loc.bucket}/${longPartition.key} is in the partition folder '${folder.length > 60 ? `${folder.slice(0, 60)}…` : folder}' (${Buffer.byteLength(folder)} bytes), which a local file name cannot hold (over 200 bytes, or characters this system's file names refuse), so its value cannot become a partition column (${format}.hive_partitioning is ${String(hive)})`;
+      const hint = `set ${format}.hive_partitioning to false to read the objects without partition columns, or narrow the URL to leave that folder out`;
+      throw new CaudalError('validation', message, { nodeId: ctx.nodeId, hint, problems: [{ code: 'invalid_param', path: `params.${format}.hive_partitioning`, message, hint }] });
+    }
+    const names = new MirrorNames(mirror, loc.bucket, objects.map((o) => o.key));
     const firstLocal = mirrorPath(mirror, loc.bucket, objects[0]!.key);
 
     // Planning binds against a sample of the first object; the run replaces it with every object.
@@ -172,7 +177,7 @@ export const s3SourceNode = defineNode({
     const pattern = loc.kind === 'key' ? firstLocal : path.join(mirror, loc.bucket, '**');
     const d = delegate(format, p, pattern);
     // The delegate names the local copies; the user knows the objects.
-    const urls = (text: string) => text.replaceAll(`${mirror}${path.sep}`, 's3://');
+    const urls = (text: string) => names.urls(text);
     let inner: CompiledNode;
     try {
       inner = (await d.node.compile!({ ...ctx, params: d.params, warn: (m: string) => ctx.warn(urls(m)) } as unknown as CompileContext<never>)) as CompiledNode;
@@ -184,11 +189,11 @@ export const s3SourceNode = defineNode({
       throw e;
     }
     const fileColumn = format === 'csv' ? p.csv.filename_column : format === 'json' ? p.json.filename_column : p.parquet.filename_column;
-    const outputs: Record<string, string> = { out: withS3Urls(inner.outputs.out!, fileColumn, mirror) };
-    if (inner.outputs.rejects !== undefined) outputs.rejects = withS3Urls(inner.outputs.rejects, 'file', mirror);
+    const outputs: Record<string, string> = { out: names.withUrls(inner.outputs.out!, fileColumn) };
+    if (inner.outputs.rejects !== undefined) outputs.rejects = names.withUrls(inner.outputs.rejects, 'file');
     else outputs.rejects = `SELECT CAST(NULL AS VARCHAR) AS ${ident('file')}, CAST(NULL AS BIGINT) AS ${ident('line')}, CAST(NULL AS VARCHAR) AS ${ident('raw_line')}, CAST(NULL AS VARCHAR) AS ${ident('error')}, CAST(NULL AS VARCHAR) AS ${ident('column')} WHERE false`;
     const runOutputs: Record<string, string> = {};
-    for (const [port, sql] of Object.entries(inner.runOutputs ?? {})) if (sql) runOutputs[port] = withS3Urls(sql, port === 'rejects' ? 'file' : fileColumn, mirror);
+    for (const [port, sql] of Object.entries(inner.runOutputs ?? {})) if (sql) runOutputs[port] = names.withUrls(sql, port === 'rejects' ? 'file' : fileColumn);
 
     const sampled = partial || objects.length > 1;
     const total = objects.reduce((a, o) => a + o.size, 0);
@@ -202,7 +207,7 @@ export const s3SourceNode = defineNode({
           description: `download ${objects.length} object${objects.length === 1 ? '' : 's'} (${(total / 1e6).toFixed(1)} MB) of ${url}`,
           async run(io: HookIo) {
             // DuckDB's errors about the copies (a value that does not convert) name the objects.
-            io.db.aliasPath(`${mirror}${path.sep}`, 's3://');
+            for (const [local, shown] of names.aliases()) io.db.aliasPath(local, shown);
             try {
               await fetchAll(io, client, loc.bucket, objects, mirror, p.parallel_downloads, (e, key) => objectReadError(e, who, `s3://${loc.bucket}/${key}`, config));
             } catch (e) {
