@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { CaudalError } from '../../util/errors.js';
 import { firstGlobChar, globToRegExp } from '../../util/glob.js';
+import { cutUtf8 } from '../../util/utf8-cut.js';
 
 /** `s3://bucket/key`, `s3://bucket/prefix/` or `s3://bucket/sales/2025-*\/*.parquet`. */
 export interface S3Location {
@@ -42,18 +43,6 @@ export function selects(loc: S3Location, key: string): boolean {
  */
 export const MAX_MIRROR_PART_BYTES = 200;
 
-/** `text` cut to at most `bytes` UTF-8 bytes, never inside a character. */
-function cutUtf8(text: string, bytes: number): string {
-  let out = '';
-  let used = 0;
-  for (const ch of text) {
-    const n = Buffer.byteLength(ch);
-    if (used + n > bytes) break;
-    out += ch;
-    used += n;
-  }
-  return out;
-}
 
 /**
  * What Windows refuses in a file name, or reads as a path: a backslash separates folders there (`..\..\x`

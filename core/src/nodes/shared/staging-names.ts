@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { ownerOf, ownerTag, shortRunId, type Owner } from '../../util/owner.js';
+import { cutUtf8 } from '../../util/utf8-cut.js';
 
 /**
  * Names of the hidden files a file sink works with next to its target:
@@ -27,21 +28,9 @@ export function stagingName(base: string, runId: string, role: StagingRole): str
   const budget = NAME_MAX - Buffer.byteLength(suffix) - 1;
   if (Buffer.byteLength(base) <= budget) return `.${base}${suffix}`;
   const hash = nameHash(base);
-  return `.${truncateBytes(base, budget - hash.length - 1)}~${hash}${suffix}`;
+  return `.${cutUtf8(base, budget - hash.length - 1)}~${hash}${suffix}`;
 }
 
-/** Cuts a string to at most `max` UTF-8 bytes without splitting a character. */
-function truncateBytes(s: string, max: number): string {
-  let out = '';
-  let bytes = 0;
-  for (const ch of s) {
-    const n = Buffer.byteLength(ch);
-    if (bytes + n > max) break;
-    out += ch;
-    bytes += n;
-  }
-  return out;
-}
 
 export interface StagingEntry {
   name: string;
