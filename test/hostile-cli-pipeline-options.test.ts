@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cliInProcess, ownCaudalHome } from './support/cli-in-process.js';
-import { tempDir } from './support/pipeline.js';
+import { cliInProcess, ownCaudalHome, pipelineInSpacedFolder } from './support/cli-in-process.js';
 
 /**
  * The commands that take a pipeline file (run, validate, preview, sql, profile, state, doctor,
@@ -16,23 +15,7 @@ const cli = cliInProcess;
 
 ownCaudalHome();
 
-async function pipelineFile(): Promise<{ file: string; dir: string; out: string }> {
-  const dir = path.join(await tempDir('caudal-hostile-cli-'), 'with space');
-  await mkdir(dir, { recursive: true });
-  const file = path.join(dir, 'p.json');
-  const doc = {
-    format: 'caudal.pipeline/1',
-    name: 'p',
-    params: { day: { type: 'string', default: '2000-01-01' } },
-    nodes: [
-      { id: 'src', type: 'transform.sql', params: { query: 'SELECT $day AS day, range AS n FROM range(3)' } },
-      { id: 'out', type: 'sink.csv', params: { path: 'out.csv', if_exists: 'overwrite' } },
-    ],
-    edges: [{ from: 'src:out', to: 'out:in' }],
-  };
-  await writeFile(file, JSON.stringify(doc));
-  return { file, dir, out: path.join(dir, 'out.csv') };
-}
+const pipelineFile = () => pipelineInSpacedFolder('caudal-hostile-cli-', 'SELECT $day AS day, range AS n FROM range(3)');
 
 /** Nothing was run: no output file, no run folder. */
 const untouched = (p: { dir: string; out: string }) => {

@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cliInProcess } from './support/cli-in-process.js';
-import { tempDir } from './support/pipeline.js';
+import { cliInProcess, pipelineInSpacedFolder } from './support/cli-in-process.js';
 
 /**
  * `caudal export` argument handling, in process (the built CLI may be older than these sources): an
@@ -12,23 +11,7 @@ import { tempDir } from './support/pipeline.js';
  */
 const cli = cliInProcess;
 
-async function pipelineFile(): Promise<string> {
-  const dir = path.join(await tempDir('caudal-hostile-export-cli-'), 'with space');
-  await mkdir(dir, { recursive: true });
-  const file = path.join(dir, 'p.json');
-  const doc = {
-    format: 'caudal.pipeline/1',
-    name: 'p',
-    params: { day: { type: 'string', default: '2000-01-01' } },
-    nodes: [
-      { id: 'src', type: 'transform.sql', params: { query: 'SELECT $day AS day' } },
-      { id: 'out', type: 'sink.csv', params: { path: 'out.csv', if_exists: 'overwrite' } },
-    ],
-    edges: [{ from: 'src:out', to: 'out:in' }],
-  };
-  await writeFile(file, JSON.stringify(doc));
-  return file;
-}
+const pipelineFile = async () => (await pipelineInSpacedFolder('caudal-hostile-export-cli-', 'SELECT $day AS day')).file;
 
 describe('caudal export: options the target does not use', () => {
   it('export airflow refuses --param (a DAG would run the pipeline with its defaults), naming the option', async () => {

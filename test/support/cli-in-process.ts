@@ -1,3 +1,4 @@
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { main } from '../../core/src/cli/main.js';
@@ -31,4 +32,26 @@ export function ownCaudalHome(): void {
       else process.env[name] = value;
     }
   });
+}
+
+/**
+ * A pipeline file in a folder whose name has a space (paths must pass as one argument): `src` runs
+ * `query` (it may use the string param `day`), `out` writes it to `out.csv` beside the file.
+ */
+export async function pipelineInSpacedFolder(prefix: string, query: string): Promise<{ file: string; dir: string; out: string }> {
+  const dir = path.join(await tempDir(prefix), 'with space');
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, 'p.json');
+  const doc = {
+    format: 'caudal.pipeline/1',
+    name: 'p',
+    params: { day: { type: 'string', default: '2000-01-01' } },
+    nodes: [
+      { id: 'src', type: 'transform.sql', params: { query } },
+      { id: 'out', type: 'sink.csv', params: { path: 'out.csv', if_exists: 'overwrite' } },
+    ],
+    edges: [{ from: 'src:out', to: 'out:in' }],
+  };
+  await writeFile(file, JSON.stringify(doc));
+  return { file, dir, out: path.join(dir, 'out.csv') };
 }
