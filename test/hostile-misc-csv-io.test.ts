@@ -3,11 +3,11 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { problemsOf, tempDir } from './support/pipeline.js';
+import { pipeline, problemsOf, tempDir } from './support/pipeline.js';
 import { csvSource } from './support/csv-source.js';
 
 /**
- * A CSV file DuckDB cannot read at all (not the compression its name says) is no fault of its
+ * A file DuckDB cannot read at all (not the compression its name says) is no fault of its
  * format: the problem says which file, why, and what to do, instead of "set the delimiter".
  */
 describe('source.csv: a file that cannot be read is not blamed on its format', () => {
@@ -24,9 +24,9 @@ describe('source.csv: a file that cannot be read is not blamed on its format', (
     expect(p!.hint).toMatch(/rename the file without the compression ending/);
   });
 
-  it('a named pipe named .csv.gz is refused at once, not read until something writes to it (planning hung)', async () => {
+  it.each(['feed.csv.gz', 'feed.csv'])('a named pipe named %s is refused at once, not read until something writes to it (planning hung)', async (name) => {
     const dir = await tempDir();
-    const fifo = path.join(dir, 'feed.csv.gz');
+    const fifo = path.join(dir, name);
     execFileSync('mkfifo', [fifo]);
     const hung = new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 15_000).unref());
     const problems = await Promise.race([problemsOf(csvSource({ path: fifo }), dir), hung]);
@@ -46,4 +46,26 @@ describe('source.csv: a file that cannot be read is not blamed on its format', (
     await writeFile(file, gzipSync(Buffer.from('id,amount\n1,2\n3,4\n')));
     expect(await problemsOf(csvSource({ path: file }), dir)).toEqual([]);
   });
+});
+
+/** A glob skips named pipes, but a path naming one exactly was read: planning waited for a writer forever. */
+describe('source.json and source.parquet: a path naming a named pipe is refused, not waited on', () => {
+  it.each([
+    ['source.json', 'feed.json'],
+    ['source.json', 'feed.jsonl'],
+    ['source.parquet', 'feed.parquet'],
+  ])('%s whose path names a named pipe (%s)', async (type, name) => {
+    const dir = await tempDir();
+    const fifo = path.join(dir, name);
+    execFileSync('mkfifo', [fifo]);
+    const hung = new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 15_000).unref());
+    const problems = await Promise.race([problemsOf(pipeline([{ id: 'src', type, params: { path: name } }]), dir), hung]);
+    expect(problems).toEqual([
+      expect.objectContaining({
+        code: 'io_error',
+        path: 'nodes[0].params.path',
+        message: `node 'src': ${fifo} is a named pipe (FIFO), not a file: reading it would wait for whatever writes to it, and never end if nothing does`,
+      }),
+    ]);
+  }, 30_000);
 });

@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { namedArgs, stringLiteral, type SqlValue } from '../../compiler/sql.js';
 import type { Column, CompileContext } from '../define.js';
@@ -14,7 +13,7 @@ import { checkSample, type SampleChecks } from './sample.js';
 import { separatorLine } from './separator-line.js';
 import { fileLiteral } from '../shared/exact-file.js';
 import { failpoint } from '../../util/failpoint.js';
-import { notAFile, tempFolderFailure, unreadableFile } from './unreadable-file.js';
+import { regularFileStats, tempFolderFailure, unreadableFile } from './unreadable-file.js';
 
 /** The format of a file, stated in full so every read binds without detecting again. */
 export interface Dialect {
@@ -206,11 +205,7 @@ async function headLines(file: string): Promise<string[]> {
  */
 export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile): Promise<Detected> {
   const p = ctx.params;
-  const st = await stat(file.original).catch((e: unknown) => Promise.reject(unreadableFile(ctx.nodeId, file.original, e) ?? e));
-  // A named pipe (or a device) would block every read below for as long as nothing writes to it.
-  // A folder in its place (glob lists files only): it was replaced since, as a file that vanished.
-  if (st.isDirectory()) throw unreadableFile(ctx.nodeId, file.original, Object.assign(new Error(`EISDIR: ${file.original} is a folder`), { code: 'EISDIR' }))!;
-  if (!st.isFile()) throw notAFile(ctx.nodeId, file.original, st);
+  const st = await regularFileStats(ctx.nodeId, file.original);
   const { path: _path, on_error: _e, filename_column: _f, union_by_name: _u, ...relevant } = p as CsvSourceParams & Record<string, unknown>;
   const key = `${file.original}|${file.encoding}|${st.size}|${st.mtimeMs}|${JSON.stringify(relevant)}`;
   const hit = cache.get(key);

@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileLiteral } from '../shared/exact-file.js';
 import { exactFileOrPattern } from '../../util/exact-file.js';
@@ -11,6 +10,7 @@ import type { CsvSourceParams } from './params.js';
 import { notWestern, WRITTEN_BY, type NotWestern } from './legacy-encoding.js';
 import type { ConvertedEncoding } from '../../util/transcode.js';
 import { utf16Of, type Utf16Found } from './utf16.js';
+import { regularFileStats } from './unreadable-file.js';
 
 export const COMPRESSED = /\.(gz|gzip|zst|zstd|bz2|xz|zip)$/i;
 
@@ -95,7 +95,7 @@ function notWesternText(ctx: CompileContext<CsvSourceParams>, file: string, why:
  * their whole-file check after the conversion (`copiesLineCheck`).
  */
 async function inspectBytes(ctx: CompileContext<CsvSourceParams>, file: string, asUtf8: boolean): Promise<Bytes> {
-  const st = await stat(file);
+  const st = await regularFileStats(ctx.nodeId, file);
   const whole = (ctx.mode === 'run' && asUtf8) || st.size <= HEAD_BYTES;
   const limit = ctx.params.max_line_size;
   const key = `${file}|${st.size}|${st.mtimeMs}|${limit}|${whole}|${asUtf8}`;

@@ -1,7 +1,9 @@
 import type { Stats } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { CaudalError, errorMessage } from '../../util/errors.js';
+import { notAFile } from '../shared/regular-files.js';
 
 /**
  * A CSV file that cannot be read at all (gone, a folder or a pipe in its place, compressed wrongly,
@@ -44,12 +46,16 @@ export function unreadableFile(nodeId: string, file: string, e: unknown, shown: 
   return new CaudalError('validation', message, { nodeId, hint, cause: e, problems: [{ code: 'io_error', path: 'params.path', message, hint }] });
 }
 
-/** A path that names a named pipe, a socket or a device: reading it waits for a writer, or never ends. */
-export function notAFile(nodeId: string, file: string, st: Stats): CaudalError {
-  const what = st.isFIFO() ? 'a named pipe (FIFO)' : st.isSocket() ? 'a socket' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : 'not a regular file';
-  const message = `node '${nodeId}': ${file} is ${what}, not a file: reading it would wait for whatever writes to it, and never end if nothing does`;
-  const hint = 'have the writer save a file and point the path at it; a stream is read with a streaming source (e.g. source.kafka)';
-  return new CaudalError('validation', message, { nodeId, hint, problems: [{ code: 'io_error', path: 'params.path', message, hint }] });
+/**
+ * The file's stats, once it is known to be a regular file. A named pipe (or a device) would block
+ * every read for as long as nothing writes to it; a folder in its place (glob lists files only) was
+ * put there since, as a file that vanished.
+ */
+export async function regularFileStats(nodeId: string, file: string): Promise<Stats> {
+  const st = await stat(file).catch((e: unknown) => Promise.reject(unreadableFile(nodeId, file, e) ?? e));
+  if (st.isDirectory()) throw unreadableFile(nodeId, file, Object.assign(new Error(`EISDIR: ${file} is a folder`), { code: 'EISDIR' }))!;
+  if (!st.isFile()) throw notAFile(nodeId, file, st);
+  return st;
 }
 
 /** A temp folder that cannot take the converted copy, by errno code: what it is, and what to do. */

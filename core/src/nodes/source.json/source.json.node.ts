@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { defineNode, type Column } from '../define.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { checkPartitionClash, firstFile, hiveArg, hivePartitioningParam } from '../shared/partitions.js';
+import { refuseNonRegularPath } from '../shared/regular-files.js';
 import { fileLiteral } from '../shared/exact-file.js';
 import { exactFileOrPattern } from '../../util/exact-file.js';
 import { flattenedSelect } from '../shared/flatten.js';
@@ -230,6 +231,7 @@ array, string or number among objects (then every record is read as JSON text in
     // A file whose name holds glob characters (data[1].json) is read as itself, not as a pattern.
     const resolved = ctx.path(p.path);
     const pattern = await exactFileOrPattern(resolved);
+    await refuseNonRegularPath(ctx.nodeId, pattern);
     const first = await firstFile(ctx, pattern);
     if (first) await refuseDeepNesting(ctx.nodeId, first);
     const format = p.format !== 'auto' ? p.format : (await arrayBehindByteOrderMark(first)) ? 'array' : undefined;

@@ -5,6 +5,7 @@ import { warnRenamedColumns } from './renamed-columns.js';
 import { parquetSourceSpark } from './source.parquet.spark.js';
 import { checkParquetFiles } from './file-checks.js';
 import { checkPartitionClash, hiveArg, hivePartitioningParam, localFiles } from '../shared/partitions.js';
+import { refuseNonRegularPath } from '../shared/regular-files.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { refuseUnionLayout } from './union-columns.js';
 import { fileLiteral } from '../shared/exact-file.js';
@@ -151,6 +152,7 @@ async function readParquet(ctx: CompileContext<Params>): Promise<CompiledNode> {
   });
   // A file whose name holds glob characters (data[1].parquet) is read as itself, not as a pattern.
   const pattern = await exactFileOrPattern(ctx.path(p.path));
+  await refuseNonRegularPath(ctx.nodeId, pattern);
   const files = await localFiles(ctx, pattern);
   await warnRenamedColumns(ctx, files, ctx.nodeId);
   await checkParquetFiles(ctx, pattern, files, { nodeId: ctx.nodeId, unionByName: p.union_by_name });
