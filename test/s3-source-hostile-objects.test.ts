@@ -121,6 +121,14 @@ describe('source.s3: objects that are not what their name says', () => {
     expect(summary.error?.message).not.toContain(dir);
     expect(summary.error?.message).not.toMatch(/caudal-run-|src__s3/);
   }, 30_000);
+
+  it('a CSV problem with one of the csv options points at the option under csv (params.csv.max_line_size), where the studio shows it', async () => {
+    await put('long-line/a.csv', `id,note\n1,${'x'.repeat(2000)}\n`);
+    const { summary } = await read(`s3://${bucket}/long-line/a.csv`, { params: { csv: { max_line_size: 1024 } } });
+    expect(summary.status).toBe('failed');
+    expect(summary.error?.message).toContain(`line 2 of s3://${bucket}/long-line/a.csv is longer than max_line_size`);
+    expect(summary.error?.problems?.map((p) => p.path)).toEqual(['nodes[0].params.csv.max_line_size']);
+  }, 30_000);
 });
 
 describe('source.s3: object names with pattern characters', () => {

@@ -61,13 +61,18 @@ function delegate(format: ObjectFormat, p: Params, pattern: string): { node: typ
 /** What to do about an object that is not UTF-8: the CSV file source's hints name encodings that S3 objects cannot take. */
 const NOT_UTF8_HINT = 'S3 objects are read as UTF-8: convert the objects to UTF-8, or download them and use the CSV file source, which reads other encodings';
 
-/** `e` with its texts passed through `urls` (local copies named as their objects), and problems on the CSV options placed under `csv`. */
-function withUrls(e: CaudalError, urls: (text: string) => string): CaudalError {
+/**
+ * `e` with its texts passed through `urls` (local copies named as their objects), and its problems
+ * placed where this node has the setting: the delegate's `params.path` is `params.url`, its other
+ * options are under the format's key (`params.skip_rows` is `params.csv.skip_rows`).
+ */
+function withUrls(e: CaudalError, urls: (text: string) => string, format: ObjectFormat): CaudalError {
   const encoding = e.problems.some((pr) => pr.path === 'params.encoding');
+  const placed = (at: string) => (at === 'params.path' ? 'params.url' : at.startsWith('params.') ? `params.${format}.${at.slice('params.'.length)}` : at);
   const problems = e.problems.map((pr) =>
     pr.path === 'params.encoding'
       ? { ...pr, path: 'params.csv.encoding', message: urls(pr.message), hint: NOT_UTF8_HINT }
-      : { ...pr, message: urls(pr.message), ...(pr.hint ? { hint: urls(pr.hint) } : {}) },
+      : { ...pr, path: placed(pr.path), message: urls(pr.message), ...(pr.hint ? { hint: urls(pr.hint) } : {}) },
   );
   return new CaudalError(e.kind, urls(e.message), { nodeId: e.nodeId, column: e.column, hint: encoding ? NOT_UTF8_HINT : e.hint && urls(e.hint), problems, cause: e });
 }
@@ -183,7 +188,7 @@ export const s3SourceNode = defineNode({
       inner = (await d.node.compile!({ ...ctx, params: d.params, warn: (m: string) => ctx.warn(urls(m)) } as unknown as CompileContext<never>)) as CompiledNode;
     } catch (e) {
       client.destroy();
-      if (e instanceof CaudalError) throw withUrls(e, urls);
+      if (e instanceof CaudalError) throw withUrls(e, urls, format);
       // DuckDB's own errors (an object that is not Parquet) name the local copy: name the object.
       if (e instanceof Error) throw new CaudalError('validation', `${who}: ${urls(e.message)}`, { nodeId: ctx.nodeId, cause: e });
       throw e;
@@ -228,7 +233,7 @@ export const s3SourceNode = defineNode({
           },
         },
         // The delegate's own steps (e.g. the CSV headers of the objects after the first) name the objects too.
-        ...(inner.setup ?? []).map((step) => (step.kind === 'hook' ? { ...step, run: (io: HookIo) => step.run(io).catch((e: unknown) => Promise.reject(e instanceof CaudalError ? withUrls(e, urls) : e)) } : step)),
+        ...(inner.setup ?? []).map((step) => (step.kind === 'hook' ? { ...step, run: (io: HookIo) => step.run(io).catch((e: unknown) => Promise.reject(e instanceof CaudalError ? withUrls(e, urls, format) : e)) } : step)),
       ],
     };
   },
@@ -251,7 +256,7 @@ async function checkObjects(io: HookIo, pattern: string, opts: { nodeId: string;
   try {
     await checkParquetFiles(checks, pattern, files, opts);
   } catch (e) {
-    throw e instanceof CaudalError ? withUrls(e, urls) : e;
+    throw e instanceof CaudalError ? withUrls(e, urls, 'parquet') : e;
   }
 }
 
