@@ -260,6 +260,13 @@ describe('sink.s3', () => {
     expect(problems).toEqual([expect.objectContaining({ path: 'nodes[1].params.partition_by[1]', message: "node 'dst' (sink.s3): column 'Country' is listed twice in partition_by" })]);
   });
 
+  it('checks the CSV options as the CSV sink does, and points at them under csv: a line break as the delimiter, a date pattern DuckDB cannot write', async () => {
+    const pathsOf = async (csv: object) => (await inspect({ pipeline: write('s3://out/exports/bad.csv', { csv }), baseDir: dir, connections: lake.connection() })).problems.map((p) => p.path);
+    expect(await pathsOf({ delimiter: '\n' })).toEqual(['nodes[1].params.csv.delimiter']);
+    expect(await pathsOf({ date_format: '%d/%m/%Q' })).toEqual(['nodes[1].params.csv.date_format']);
+    expect(await lake.keys('out', 'exports/bad')).toEqual([]);
+  });
+
   it("a text partition value 'NULL' stops the run before anything is uploaded; the prefix is as it was", async () => {
     const before = await lake.keys('out', 'lake/orders/');
     const s = await run(write('s3://out/lake/orders/', { partition_by: ['country'], if_exists: 'overwrite' }, `SELECT * FROM (VALUES (1, 'ES'), (2, 'NULL')) t(id, country)`));

@@ -5,6 +5,7 @@ import { compressionFor, fileSinkPlan, ifExistsParam, pathParam } from '../share
 import { isNestedType } from '../shared/nested-types.js';
 import { ident } from '../../compiler/sql.js';
 import { csvDialectProblems } from './dialect-checks.js';
+import { patternWithoutSpecifier, unwritablePatterns } from './format-patterns.js';
 
 /** DuckDB's writer silently keeps only the first character of a longer delimiter. */
 const oneChar = (s: string) => [...s].length === 1 || s === '\\t';
@@ -38,14 +39,14 @@ const params = z
       .string()
       .min(1)
       .optional()
-      .meta({ label: 'Date format', help: 'strftime pattern for DATE columns, e.g. %d/%m/%Y. Default: ISO (2024-06-30).', widget: 'text', group: 'Format', placeholder: '%Y-%m-%d' }),
+      .meta({ label: 'Date format', help: 'strftime pattern for DATE columns, e.g. %d/%m/%Y. A pattern without a % specifier (dd/MM/yyyy) or with one DuckDB does not know is refused before the run. Default: ISO (2024-06-30).', widget: 'text', group: 'Format', placeholder: '%Y-%m-%d' }),
     timestamp_format: z
       .string()
       .min(1)
       .optional()
       .meta({
         label: 'Timestamp format',
-        help: 'strftime pattern for TIMESTAMP columns, e.g. %Y-%m-%dT%H:%M:%S. Default: ISO with a space (2024-06-30 14:05:00).',
+        help: 'strftime pattern for TIMESTAMP columns, e.g. %Y-%m-%dT%H:%M:%S (%f adds microseconds). Checked before the run like the date format. Default: ISO with a space (2024-06-30 14:05:00).',
         widget: 'text',
         group: 'Format',
         placeholder: '%Y-%m-%d %H:%M:%S',
@@ -112,9 +113,9 @@ the folders it created are removed again (when they are still empty).`,
   },
   check(p) {
     const same = p.delimiter === p.quote ? [{ path: 'quote', message: 'the quote character cannot be the delimiter', hint: 'use " as the quote or pick another delimiter' }] : [];
-    return [...same, ...csvDialectProblems(p)];
+    return [...same, ...csvDialectProblems(p), ...patternWithoutSpecifier(p)];
   },
-  sink(ctx) {
+  async sink(ctx) {
     const p = ctx.params;
     // DuckDB quotes an empty text ("") only while NULL is written as nothing. Otherwise a one-column
     // file would hold an empty line for it, which readers skip: quote every value there instead.
@@ -125,6 +126,7 @@ the folders it created are removed again (when they are still empty).`,
     const nested = columns.some((c) => isNestedType(c.type));
     return fileSinkPlan(ctx, {
       noun: 'CSV file',
+      problems: await unwritablePatterns(ctx, p),
       ...(nested ? { select: columns.map((c) => (isNestedType(c.type) ? `to_json(${ident(c.name)}) AS ${ident(c.name)}` : ident(c.name))).join(', ') } : {}),
       options: {
         FORMAT: 'csv',

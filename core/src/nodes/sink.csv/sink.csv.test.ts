@@ -135,6 +135,23 @@ describe('sink.csv', () => {
     expect(same.map((p) => [p.code, p.path])).toEqual([['invalid_param', 'nodes[1].params.quote']]);
   });
 
+  it('refuses a date pattern without a % specifier (dd/MM/yyyy wrote that very text in every row) and one DuckDB cannot write (%Q failed the run), before the run', async () => {
+    const target = path.join(dir, 'patterns.csv');
+    await writeFile(target, 'old\n');
+    const java = await problemsOf(csvPipeline({ path: target, if_exists: 'overwrite', date_format: 'dd/MM/yyyy' }), dir);
+    expect(java).toEqual([expect.objectContaining({ code: 'invalid_param', path: 'nodes[1].params.date_format', message: "node 'out' (sink.csv): 'dd/MM/yyyy' holds no % specifier: every date would be written as that very text" })]);
+    expect(java[0]!.hint).toMatch(/%Y year, %m month, %d day/);
+    const unknown = await problemsOf(csvPipeline({ path: target, if_exists: 'overwrite', timestamp_format: '%Y-%m-%d %Q' }), dir);
+    expect(unknown).toEqual([
+      expect.objectContaining({ code: 'invalid_param', path: 'nodes[1].params.timestamp_format', message: expect.stringMatching(/^node 'out': timestamp_format '%Y-%m-%d %Q' cannot write a timestamp: .*%Q/) }),
+    ]);
+    const r = await run(csvPipeline({ path: target, if_exists: 'overwrite', timestamp_format: '%Y-%m-%d %Q' }), dir);
+    expect(r.summary.status).toBe('failed');
+    expect(await readFile(target, 'utf8')).toBe('old\n');
+    // A literal % written as %% beside specifiers is a pattern.
+    expect(await problemsOf(csvPipeline({ path: target, if_exists: 'overwrite', date_format: '%d%%%m' }), dir)).toEqual([]);
+  });
+
   it('puts quotes and pipeline params in paths safely', async () => {
     const doc = pipeline(
       [

@@ -74,6 +74,11 @@ export const s3SinkNode = defineNode({
     }
     if (p.staging_prefix.startsWith('/')) out.push({ path: 'staging_prefix', message: 'the staging prefix is a key prefix inside the bucket; it does not start with /' });
     out.push(...repeatedPartitionColumns(p.partition_by));
+    // Each format's options are checked as its file sink checks them (a line break as the CSV delimiter).
+    for (const [k, f] of [['csv', csvSinkNode], ['json', jsonSinkNode], ['parquet', parquetSinkNode]] as const) {
+      const opts = (p as Record<string, unknown>)[k] as Record<string, unknown>;
+      for (const x of f.check?.({ ...opts, path: 'x', if_exists: 'overwrite', partition_by: [] } as never) ?? []) out.push({ ...x, path: `${k}.${x.path}` });
+    }
     return out;
   },
   async sink(ctx): Promise<SinkPlan> {
@@ -93,7 +98,10 @@ export const s3SinkNode = defineNode({
     const inner = format === 'csv' ? csvSinkNode : format === 'json' ? jsonSinkNode : parquetSinkNode;
     const innerParams = { ...(format === 'csv' ? p.csv : format === 'json' ? p.json : p.parquet), path: localTarget, if_exists: 'overwrite', ...(format === 'parquet' ? { partition_by: p.partition_by } : {}) };
     const local = await inner.sink!({ ...ctx, params: innerParams } as unknown as SinkContext<never>);
-    for (const pr of local.preflight) preflight.push({ ...pr, path: pr.path.replace(/^params\.path$/, 'params.url') });
+    // The file sink's problems point at this node's settings: its path is the URL, its format options are under the format's key.
+    const formatKeys = new Set(Object.keys(format === 'csv' ? p.csv : format === 'json' ? p.json : p.parquet));
+    const placed = (at: string) => (at === 'params.path' ? 'params.url' : formatKeys.has(at.replace(/^params\.([^.[]+).*$/, '$1')) ? at.replace(/^params\./, `params.${format}.`) : at);
+    for (const pr of local.preflight) preflight.push({ ...pr, path: placed(pr.path) });
 
     const spec = { bucket: loc.bucket, target: loc.key, folder, replace: p.if_exists === 'overwrite', stagingRoot: p.staging_prefix, partSizeMb: p.part_size_mb, uploadConcurrency: p.upload_concurrency };
     if (preflight.length === 0) {
