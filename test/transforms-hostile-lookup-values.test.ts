@@ -186,4 +186,10 @@ describe('transform.rules: a value that fails during the run is traced to the ru
     const { summary } = await run(rulesOver([{ name: 'a', condition: 'id > 0', set: [{ column: 'n', expression: 'code::INTEGER' }] }, { name: 'b', condition: 'code::INTEGER > 5', tag: 'b' }]), dir);
     expect(summary.error?.message).toContain("(rules reading column 'code': the value for column 'n' in rule 'a', the condition of rule 'b'; use TRY_CAST(... AS type)");
   });
+
+  it("names the rule whose condition fails when DuckDB names no column (a conversion of an expression): it used to say only \"column '_caudal_tags' failed\"", async () => {
+    const { summary } = await run(rulesOver([{ name: 'fine', condition: 'id < 0', tag: 'neg' }, { name: 'coded', condition: "CAST(code || '' AS INTEGER) > 5", tag: 'coded' }]), dir);
+    expect(summary.status).toBe('failed');
+    expect(summary.error?.message).toMatch(/Could not convert string 'x' to INT32 \(the condition of rule 'coded' fails on a row of the input: use TRY_CAST\(\.\.\. AS type\)/);
+  });
 });

@@ -459,7 +459,7 @@ async function describeFailure(e: unknown, failing: PlannedNode | undefined, db:
   // Only errors about values can hide in an upstream view; others belong to the running node.
   if (!DATA_ERROR.test(errorMessage(e))) {
     // The nodes may still say why (a CSV file whose line endings change, say).
-    const more = await explainValueError(errorMessage(e), [failing, ...fusedChain(failing)], Date.now() + LOCALIZE_BUDGET_MS, () => hooks.isCancelled());
+    const more = await explainValueError(errorMessage(e), [failing, ...fusedChain(failing)], Date.now() + LOCALIZE_BUDGET_MS, () => hooks.isCancelled(), db);
     return new CaudalError('execution', `node '${failing.id}' (${failing.type}) failed: ${explained(text, more)}`, { nodeId: failing.id, cause: e });
   }
   const deadline = Date.now() + LOCALIZE_BUDGET_MS;
@@ -485,7 +485,7 @@ async function describeFailure(e: unknown, failing: PlannedNode | undefined, db:
     break;
   }
   const where = column ? `node '${culprit.id}' (${culprit.type}), column '${column}'` : `node '${culprit.id}' (${culprit.type})`;
-  const more = await explainValueError(errorMessage(e), [culprit, ...chain], deadline, () => hooks.isCancelled());
+  const more = await explainValueError(errorMessage(e), [culprit, ...chain], deadline, () => hooks.isCancelled(), db);
   return new CaudalError('execution', `${where} failed: ${explained(text, more)}`, { nodeId: culprit.id, column, cause: e });
 }
 

@@ -79,7 +79,7 @@ export async function previewNode(req: PreviewRequest, db: Db, tempDir: string, 
     rows = await db.rows(query);
   } catch (e) {
     if (isCancelled()) throw new CaudalError('cancelled', 'the preview was cancelled');
-    const more = await explainValueError(errorMessage(e), plan.nodes, Date.now() + EXPLAIN_BUDGET_MS, isCancelled);
+    const more = await explainValueError(errorMessage(e), plan.nodes, Date.now() + EXPLAIN_BUDGET_MS, isCancelled, db);
     throw new CaudalError('execution', `preview of node '${req.nodeId}' failed: ${cleanDuckDbMessage(errorMessage(e))}${more ? ` (${more})` : ''}`, { nodeId: req.nodeId });
   }
   return {

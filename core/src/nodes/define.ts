@@ -235,6 +235,14 @@ export type SetupStep =
       description: string;
     };
 
+/** What a node's `explainError` may use: the time it has, and the run's DuckDB to try a query on. */
+export interface ExplainIo {
+  deadline: number;
+  isCancelled(): boolean;
+  /** Whether `sql` fails on the run's DuckDB (reads data: within the deadline only). */
+  fails(sql: string): Promise<boolean>;
+}
+
 export interface CompiledNode {
   /** Output port → SELECT statement over inputs / helper objects. */
   outputs: Record<string, string>;
@@ -279,7 +287,7 @@ export interface CompiledNode {
    * in the node's terms: where the value is in the input (a file's line) or which param to change.
    * Called only after a failure, within a time budget; undefined when the message is not the node's.
    */
-  explainError?(message: string, io: { deadline: number; isCancelled(): boolean }): Promise<string | undefined>;
+  explainError?(message: string, io: ExplainIo): Promise<string | undefined>;
   /** Forces the main output to be materialized (e.g. the result depends on random numbers). */
   materialize?: boolean;
   /**

@@ -1,4 +1,5 @@
 import { tokenize } from '../../compiler/sql.js';
+import type { ExplainIo } from '../define.js';
 import type { LocatedRule, RulePart } from './rules-file.js';
 
 /** A condition or value of a rule, as the run evaluates it (pipeline params substituted). */
@@ -8,6 +9,8 @@ export interface RuleExpression {
   sql: string;
   /** "the condition of rule 'x'", "the value for column 'n' in rule 'x'". */
   words: string;
+  /** Whether the SQL can run on its own (it holds no bound $param). */
+  bindable: boolean;
 }
 
 /** DuckDB's words for a text value that did not convert: "... when casting from source column Unit Price". */
@@ -32,13 +35,21 @@ function namesRead(sql: string): Set<string> {
 /**
  * A value error during the run is located by the engine at an output column (for a condition, the
  * tag column or a set column, which read it), not at a rule. When DuckDB names the column whose
- * value did not convert, this names the rules whose conditions or values read it.
+ * value did not convert, this names the rules whose conditions or values read it; otherwise the
+ * first condition or value that fails when evaluated alone over the input (`input`: its relation).
  */
-export function explainRuleError(message: string, expressions: RuleExpression[]): string | undefined {
+export async function explainRuleError(message: string, expressions: RuleExpression[], input: string, io: ExplainIo): Promise<string | undefined> {
+  const fix = 'use TRY_CAST(... AS type), which gives NULL for a value that does not convert, or clean the column first';
   const column = SOURCE_COLUMN.exec(message)?.[1]?.trim();
-  if (!column) return undefined;
-  const readers = expressions.filter((x) => namesRead(x.sql).has(column.toLowerCase()));
-  if (readers.length === 0) return undefined;
-  const who = readers.length === 1 ? `${readers[0]!.words} reads column '${column}':` : `rules reading column '${column}': ${readers.map((x) => x.words).join(', ')};`;
-  return `${who} use TRY_CAST(... AS type), which gives NULL for a value that does not convert, or clean the column first`;
+  if (column) {
+    const readers = expressions.filter((x) => namesRead(x.sql).has(column.toLowerCase()));
+    if (readers.length === 0) return undefined;
+    const who = readers.length === 1 ? `${readers[0]!.words} reads column '${column}':` : `rules reading column '${column}': ${readers.map((x) => x.words).join(', ')};`;
+    return `${who} ${fix}`;
+  }
+  for (const x of expressions) {
+    if (!x.bindable || Date.now() > io.deadline || io.isCancelled()) continue;
+    if (await io.fails(`SELECT max(hash(${x.sql})) FROM ${input}`)) return `${x.words} fails on a row of the input: ${fix}`;
+  }
+  return undefined;
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { defineNode, type Column, type CompileContext } from '../define.js';
+import { defineNode, type Column, type CompileContext, type ExplainIo } from '../define.js';
 import { rulesSpark } from './transform.rules.spark.js';
 import { checkExpressionShape, ident, literal, stringLiteral, tokenize } from '../../compiler/sql.js';
 import { cleanDuckDbMessage } from '../../compiler/duckdb-errors.js';
@@ -721,8 +721,8 @@ node; turn it off for the fastest run.`,
     // Rejected rows with nothing connected to `rejects` would vanish without a word; counting them
     // costs a read of the condition columns, so only then.
     const notices = rejecting.length > 0 ? [{ countSql: `SELECT count(*) FROM (\n${rejects}\n)`, message: "{count} row{s} {were} rejected by the rules", port: 'rejects', onlyWhenDropped: true }] : [];
-    const expressions = exprs.map((x) => ({ rule: x.rule, part: x.part, sql: x.sql, words: describePart(x.part, x.rule) }));
-    const explainError = async (message: string) => explainRuleError(message, expressions);
+    const expressions = exprs.map((x) => ({ rule: x.rule, part: x.part, sql: x.sql, words: describePart(x.part, x.rule), bindable: x.bindable }));
+    const explainError = async (message: string, io: ExplainIo) => explainRuleError(message, expressions, input.ref, io);
     return { outputs: { out, rejects }, explainError, ...(metricsSql ? { metricsSql } : {}), ...(notices.length > 0 ? { notices } : {}) };
   },
 });
