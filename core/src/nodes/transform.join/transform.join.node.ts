@@ -104,8 +104,10 @@ column appears once, under its left name:
   to 3); a key with more digits before the point than that holds stops the run. A BOOLEAN key meeting
   a number key is refused before the run, as the key would turn true into 1.
 
-A right column whose name is already taken (case-insensitive, as in DuckDB) gets the suffix (default
-\`_right\`); if that is taken too, \`_right_2\`, \`_right_3\`, ….
+A right column whose name is already taken (case-insensitive, as in DuckDB), by a left column or by
+the new name of an earlier right column, gets the suffix (default \`_right\`); if that is taken too,
+\`_right_2\`, \`_right_3\`, …. Right columns are renamed in their order: with \`name\` on the left and
+\`name\`, \`name_right\` on the right, the first becomes \`name_right\` and the second \`name_right_right\`.
 \`semi\` and \`anti\` output only the left columns and never repeat a left row; \`anti\` keeps left rows
 whose key is NULL (they match nothing), unlike \`NOT IN\`.
 
