@@ -126,6 +126,13 @@ Output names must differ from the input's columns (case-insensitive).`,
         out.push({ path: `columns[${i}].function`, message: `${c.function} needs an order: set order_by`, hint: 'e.g. order_by: [{ column: "order_date" }, { column: "order_id" }]' });
       if (!RANKING.has(c.function) && c.function !== 'running_count' && !c.column) out.push({ path: `columns[${i}].column`, message: `${c.function} needs a column` });
       if (c.function.startsWith('moving_') && c.rows === undefined) out.push({ path: `columns[${i}].rows`, message: `${c.function} needs rows: the window size`, hint: 'e.g. 7 for this row and the 6 before' });
+      // A setting the function does not use would be ignored without a word: the user meant something by it.
+      if (!c.function.startsWith('moving_') && c.rows !== undefined)
+        out.push({ path: `columns[${i}].rows`, message: `${c.function} takes no rows (only moving_* functions have a window size)`, hint: `remove rows, or use moving_${c.function.replace(/^running_/, '')} for a window of ${c.rows} rows` });
+      if (c.function !== 'lag' && c.function !== 'lead' && c.default !== undefined && c.default !== null)
+        out.push({ path: `columns[${i}].default`, message: `${c.function} takes no default (only lag and lead have one, for rows without a row before or after)`, hint: 'remove default; to replace NULL results, add a Fill nulls node after this one' });
+      if (RANKING.has(c.function) && c.column !== undefined)
+        out.push({ path: `columns[${i}].column`, message: `${c.function} takes no column: it ranks rows by order_by`, hint: `remove column, and put '${c.column}' in order_by to rank by it` });
     });
     return out;
   },

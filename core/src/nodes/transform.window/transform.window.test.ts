@@ -164,6 +164,27 @@ describe('transform.window', () => {
     ]);
   });
 
+  it('refuses a setting its function would ignore: rows outside moving_*, a default outside lag/lead, a column for a ranking', async () => {
+    const problems = await problemsOf(
+      over({
+        ...BY_CUSTOMER,
+        columns: [
+          { name: 'total', function: 'running_sum', column: 'amount', rows: 7 },
+          { name: 'top', function: 'running_max', column: 'amount', default: 0 },
+          { name: 'r', function: 'rank', column: 'amount' },
+          { name: 'prev', function: 'lag', column: 'amount', default: 0 },
+          { name: 'ma', function: 'moving_avg', column: 'amount', rows: 3 },
+        ],
+      }),
+      dir,
+    );
+    expect(problems.map((p) => [p.path, p.message, p.hint])).toEqual([
+      ['nodes[1].params.columns[0].rows', "node 'w' (transform.window): running_sum takes no rows (only moving_* functions have a window size)", 'remove rows, or use moving_sum for a window of 7 rows'],
+      ['nodes[1].params.columns[1].default', "node 'w' (transform.window): running_max takes no default (only lag and lead have one, for rows without a row before or after)", 'remove default; to replace NULL results, add a Fill nulls node after this one'],
+      ['nodes[1].params.columns[2].column', "node 'w' (transform.window): rank takes no column: it ranks rows by order_by", "remove column, and put 'amount' in order_by to rank by it"],
+    ]);
+  });
+
   it('refuses an output name the input has, and a default of the wrong type', async () => {
     expect(await problemsOf(over({ ...BY_CUSTOMER, columns: [{ name: 'Amount', function: 'row_number' }] }), dir)).toEqual([
       expect.objectContaining({ code: 'invalid_param', path: 'nodes[1].params.columns[0].name', message: "node 'w': output column 'Amount' already exists in the input" }),
