@@ -17,3 +17,12 @@ export function checkedDecimalSum(sumSql: string, columnType: string | undefined
   const message = `node '${nodeId}': the sum '${output}' of column '${column}' has more digits than ${type} holds (${38 - scale} before the point); convert the column to DOUBLE first (a Cast node) if an approximate total will do, or to a DECIMAL with fewer places after the point`;
   return `CASE WHEN abs(${sumSql}) > ${largest} THEN error(${stringLiteral(message)}) ELSE ${sumSql} END`;
 }
+
+/**
+ * What a sum adds up for a column of type `columnType`: DuckDB sums UHUGEINT into a DOUBLE, which
+ * rounds past 2^53 without a word (9007199254740993 summed to ...992); as HUGEINT, the sum is exact
+ * like every other integer sum (a value from 2^127 up cannot be converted and stops the run).
+ */
+export function sumOperand(columnSql: string, columnType: string | undefined): string {
+  return /^\s*(UHUGEINT|UINT128)\s*$/i.test(columnType ?? '') ? `CAST(${columnSql} AS HUGEINT)` : columnSql;
+}

@@ -4,7 +4,7 @@ import { aggregateSpark } from './transform.aggregate.spark.js';
 import { ident, literal } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
 import { havingInputColumns } from './having-columns.js';
-import { checkedDecimalSum } from '../shared/decimal-sum.js';
+import { checkedDecimalSum, sumOperand } from '../shared/decimal-sum.js';
 
 const FUNCTIONS = ['count', 'count_distinct', 'sum', 'avg', 'min', 'max', 'median', 'percentile', 'stddev', 'first', 'last', 'string_agg'] as const;
 type Fn = (typeof FUNCTIONS)[number];
@@ -69,7 +69,7 @@ an empty input gives no rows.
 |---|---|
 | \`count\` | rows in the group; with \`column\`, its non-NULL values |
 | \`count_distinct\` | distinct non-NULL values of \`column\` |
-| \`sum\`, \`avg\`, \`min\`, \`max\` | over non-NULL values; NULL when there are none. Sums of integers are 128-bit (HUGEINT), of DECIMAL(p,s) DECIMAL(38,s): a sum with more digits than that holds stops the run, naming the aggregation and the column. \`avg\` (and \`median\`, \`percentile\`, \`stddev\`) of integers is a DOUBLE: exact only up to 2^53 |
+| \`sum\`, \`avg\`, \`min\`, \`max\` | over non-NULL values; NULL when there are none. Sums of integers are 128-bit (HUGEINT; UHUGEINT too, which DuckDB alone would sum as a rounding DOUBLE), of DECIMAL(p,s) DECIMAL(38,s): a sum with more digits than that holds stops the run, naming the aggregation and the column. \`avg\` (and \`median\`, \`percentile\`, \`stddev\`) of integers is a DOUBLE: exact only up to 2^53 |
 | \`median\`, \`percentile\` | interpolated (\`quantile_cont\`; \`p\` from 0 to 1), DOUBLE for numbers |
 | \`stddev\` | sample standard deviation; NULL for fewer than two values |
 | \`first\`, \`last\` | \`column\` on the row with the smallest / largest \`order_by\` (\`arg_min\` / \`arg_max\`); rows where \`column\` or \`order_by\` is NULL are skipped. Ties: the smallest (first) or largest (last) \`column\` value wins, so the result is deterministic (comparing (order_by, column) pairs makes this aggregation about 2–3× slower than a plain \`arg_max\`, whose pick among ties varies from run to run) |
@@ -130,7 +130,7 @@ Turn such values into NULL first when they mean "no value" (a Derive: \`CASE WHE
           return `count(DISTINCT ${col})`;
         case 'sum': {
           const type = input.columns.find((c) => c.name.toLowerCase() === a.column!.toLowerCase())?.type;
-          return checkedDecimalSum(`sum(${col})`, type, ctx.nodeId, a.name, a.column!);
+          return checkedDecimalSum(`sum(${sumOperand(col, type)})`, type, ctx.nodeId, a.name, a.column!);
         }
         case 'avg':
         case 'min':

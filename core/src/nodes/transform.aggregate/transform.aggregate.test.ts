@@ -97,6 +97,13 @@ describe('transform.aggregate', () => {
     ]);
   });
 
+  it('sums UHUGEINT exactly as HUGEINT (DuckDB alone sums it into a DOUBLE: 9007199254740993 came out as ...992)', async () => {
+    const src = `SELECT * FROM (VALUES (9007199254740993::UHUGEINT), (0::UHUGEINT)) t(big)`;
+    const r = await rows({ aggregations: [{ name: 'total', function: 'sum', column: 'big' }] }, src);
+    expect(r.columns).toEqual(['total HUGEINT']);
+    expect(r.rows).toEqual([{ total: '9007199254740993' }]);
+  });
+
   it('without group columns: one row for the whole input', async () => {
     expect((await rows({ aggregations: [{ name: 'n', function: 'count' }, { name: 'qty', function: 'sum', column: 'qty' }] })).rows).toEqual([{ n: '6', qty: '43' }]);
   });

@@ -5,6 +5,7 @@ import { ident, identList, literal } from '../../compiler/sql.js';
 import { duplicateIndexes, findColumn, paramError } from '../shared/columns.js';
 import { constantConverts } from '../shared/typed-constant.js';
 import { decimalScale, isFloatType, isIntegerType } from '../shared/locale-numbers.js';
+import { sumOperand } from '../shared/decimal-sum.js';
 
 const STRATEGIES = ['constant', 'mean', 'median', 'mode', 'previous', 'next', 'drop_row'] as const;
 
@@ -55,9 +56,9 @@ const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UI
 const TEMPORAL = /^(DATE|TIME|TIMESTAMP|TIMESTAMP WITH TIME ZONE|TIMESTAMP_(S|MS|NS))$/i;
 
 /** The aggregates an exact mean is computed from: the sum of the unscaled values and their count. */
-function exactMeanParts(c: string, type: string, scale: number): Array<{ name: string; sql: string }> {
+function exactMeanParts(c: string, type: string): Array<{ name: string; sql: string }> {
   // sum() of an integer up to BIGINT/UBIGINT is a HUGEINT; of a UHUGEINT a DOUBLE, so that one is summed as HUGEINT.
-  const sum = scale > 0 ? `sum(${c})` : /^\s*(UHUGEINT|UINT128)\s*$/i.test(type) ? `sum(CAST(${c} AS HUGEINT))` : `sum(${c})`;
+  const sum = `sum(${sumOperand(c, type)})`;
   return [
     { name: 'sum', sql: sum },
     { name: 'count', sql: `count(${c})` },
@@ -242,7 +243,7 @@ No warnings or metrics.`,
             // 9007199254740992), then rounded half away from zero to the column's type.
             const scale = isIntegerType(col.type) ? 0 : decimalScale(col.type);
             if (scale !== undefined) {
-              const parts = rule.strategy === 'mean' ? exactMeanParts(c, col.type, scale) : exactMedianParts(c, scale);
+              const parts = rule.strategy === 'mean' ? exactMeanParts(c, col.type) : exactMedianParts(c, scale);
               const combine = (refs: string[]) => (rule.strategy === 'mean' ? exactMean(refs, col.type, scale) : exactMedian(refs, col.type));
               if (!partition) return `(SELECT ${combine(parts.map((x) => ident(x.name)))} FROM (SELECT ${parts.map((x) => `${x.sql} AS ${ident(x.name)}`).join(', ')} FROM ${base}))`;
               const names = parts.map((x) => freshName(input.columns, `_caudal_${rule.strategy}_${x.name}_${at}`));

@@ -4,7 +4,7 @@ import { windowSpark } from './transform.window.spark.js';
 import { ident, stringLiteral } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
 import { constantConverts } from '../shared/typed-constant.js';
-import { checkedDecimalSum } from '../shared/decimal-sum.js';
+import { checkedDecimalSum, sumOperand } from '../shared/decimal-sum.js';
 import { refuseUnfitValueColumns } from './value-types.js';
 
 const FUNCTIONS = [
@@ -90,7 +90,7 @@ computed over the rows of the same partition (\`partition_by\`), in \`order_by\`
 | \`moving_avg\`, \`moving_sum\`, \`moving_min\`, \`moving_max\` | over the last \`rows\` rows, this one included (fewer at the start of a partition) |
 
 NULL values are ignored by the sums, averages, minimums, maximums and counts of a column. Sums of
-integers are 128-bit (HUGEINT), of DECIMAL(p,s) DECIMAL(38,s): a sum with more digits than that holds
+integers are 128-bit (HUGEINT; UHUGEINT too, which DuckDB alone would sum as a rounding DOUBLE), of DECIMAL(p,s) DECIMAL(38,s): a sum with more digits than that holds
 stops the run, naming the window column and the input column. Averages of numbers are DOUBLE.
 
 **Determinism.** Running totals include ties, so they never depend on how ties are ordered, except
@@ -156,7 +156,8 @@ Output names must differ from the input's columns (case-insensitive).`,
       const win = (frame = '') => `OVER (${[over, frame].filter(Boolean).join(' ')})`;
       const moving = `ROWS BETWEEN ${Math.max(0, (c.rows ?? 1) - 1)} PRECEDING AND CURRENT ROW`;
       // A DECIMAL sum past 38 digits would come out as an invalid DECIMAL(38,s) without a word.
-      const checkedSum = (frame = '') => checkedDecimalSum(`sum(${col}) ${win(frame)}`, c.column === undefined ? undefined : typeOf(c.column), ctx.nodeId, c.name, c.column ?? '');
+      const sumType = c.column === undefined ? undefined : typeOf(c.column);
+      const checkedSum = (frame = '') => checkedDecimalSum(`sum(${sumOperand(col, sumType)}) ${win(frame)}`, sumType, ctx.nodeId, c.name, c.column ?? '');
       let sql: string;
       switch (c.function) {
         case 'row_number':

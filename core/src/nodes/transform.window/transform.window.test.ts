@@ -185,6 +185,15 @@ describe('transform.window', () => {
     ]);
   });
 
+  it('running and moving sums of UHUGEINT are exact HUGEINT (DuckDB alone sums it into a rounding DOUBLE)', async () => {
+    const src = `SELECT * FROM (VALUES (1, 9007199254740993::UHUGEINT), (2, 0::UHUGEINT)) t(id, big)`;
+    const r = await rows({ order_by: [{ column: 'id' }], columns: [{ name: 'run', function: 'running_sum', column: 'big' }, { name: 'mov', function: 'moving_sum', column: 'big', rows: 2 }] }, src);
+    expect(pick(r, 'run', 'mov')).toEqual([
+      ['9007199254740993', '9007199254740993'],
+      ['9007199254740993', '9007199254740993'],
+    ]);
+  });
+
   it('refuses an output name the input has, and a default of the wrong type', async () => {
     expect(await problemsOf(over({ ...BY_CUSTOMER, columns: [{ name: 'Amount', function: 'row_number' }] }), dir)).toEqual([
       expect.objectContaining({ code: 'invalid_param', path: 'nodes[1].params.columns[0].name', message: "node 'w': output column 'Amount' already exists in the input" }),
