@@ -22,6 +22,14 @@ describe('command-line slips are refused (exit 2), not ignored', () => {
     expect(usageError(() => parse(['p.json', 'a', 'b'], { positionals: 1 })).message).toBe("unexpected arguments 'a', 'b'");
   });
 
+  it('a value option given twice (parseArgs kept the last one without a word); flags and options taking several values may repeat', () => {
+    const e = usageError(() => parse(['p.json', '--limit', '10', '--limit=100']));
+    expect(e.message).toBe('--limit is given twice ("10", then "100")');
+    expect(e.hint).toBe('give --limit once');
+    expect(usageError(() => parse(['p.json', '--threads', '2', '--threads', '2'])).message).toBe('--threads is given twice ("2", then "2")');
+    expect(parse(['p.json', '--node', 'a', '--node', 'b', '-p', 'x=1', '-p', 'y=2', '--json', '--json']).values).toMatchObject({ node: ['a', 'b'], param: ['x=1', 'y=2'], json: true });
+  });
+
   it('a param given twice', () => {
     expect(parseParams(['who=a', 'n=1', 'eq=a=b'])).toEqual({ who: 'a', n: '1', eq: 'a=b' });
     const e = usageError(() => parseParams(['who=a', 'who=b']));

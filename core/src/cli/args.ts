@@ -65,10 +65,11 @@ const spelled = (name: OptionName) => {
 export function parse(args: string[], limits: { positionals?: number; only?: readonly OptionName[]; command?: string; takes?: string } = {}) {
   let parsed;
   try {
-    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true, tokens: true });
   } catch (e) {
     throw new CaudalError('usage', (e as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, ''));
   }
+  refuseRepeated(parsed.tokens);
   if (limits.only) {
     const allowed = new Set<string>([...limits.only, 'help']);
     const unused = Object.keys(parsed.values).filter((name) => !allowed.has(name));
@@ -84,6 +85,23 @@ export function parse(args: string[], limits: { positionals?: number; only?: rea
     });
   }
   return parsed;
+}
+
+/**
+ * A value option given twice (`-o a.csv -o b.csv`, `--limit 10 --limit 100`): parseArgs keeps the
+ * last, and the user may have meant the first. Options that take several values are `multiple`.
+ */
+function refuseRepeated(tokens: ReturnType<typeof parseArgs>['tokens']): void {
+  const seen = new Map<string, string>();
+  for (const t of tokens ?? []) {
+    if (t.kind !== 'option' || t.value === undefined) continue;
+    const option = options[t.name as OptionName] as { multiple?: boolean } | undefined;
+    if (option?.multiple) continue;
+    const before = seen.get(t.name);
+    if (before !== undefined)
+      throw new CaudalError('usage', `--${t.name} is given twice (${JSON.stringify(before)}, then ${JSON.stringify(t.value)})`, { hint: `give --${t.name} once` });
+    seen.set(t.name, t.value);
+  }
 }
 
 type Values = ReturnType<typeof parse>['values'];
