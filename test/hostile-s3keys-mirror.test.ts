@@ -83,6 +83,14 @@ describe('source.s3: keys whose parts a local file name cannot hold', () => {
     expect(r.rows).toEqual([{ id: 7, v: 'z', object: url(key) }]);
   });
 
+  it('reads an object whose extension alone is longer than a file name (format csv): its sample in the cache gets a name the disk takes', async () => {
+    const key = `ext/data.${'e'.repeat(280)}`;
+    await put(key, 'id,v\n8,y\n');
+    const r = await read(url(key), { format: 'csv', csv: { filename_column: 'object' } });
+    expect(r.summary.error).toBeUndefined();
+    expect(r.rows).toEqual([{ id: 8, v: 'y', object: url(key) }]);
+  });
+
   it("a rejected row of such an object names the object's real URL in the rejects' file column", async () => {
     const key = `rej/${'r'.repeat(300)}.csv`;
     await put(key, 'id,v\n1,a\n2,b,extra\n3,c\n4,d\n');

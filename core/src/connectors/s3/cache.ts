@@ -19,8 +19,10 @@ export function s3CacheDir(env: NodeJS.ProcessEnv = process.env): string {
 
 export function cacheFile(parts: { endpoint?: string; bucket: string; key: string; etag: string; kind: string }, env?: NodeJS.ProcessEnv): string {
   const h = createHash('sha256').update(JSON.stringify([parts.endpoint ?? 'aws', parts.bucket, parts.key, parts.etag, parts.kind])).digest('hex').slice(0, 40);
+  // The extension tells DuckDB a compression (.gz) or format; one longer than any such (a key
+  // `data.<280 letters>`) would make the name longer than the disk takes.
   const ext = path.extname(parts.key).toLowerCase().replace(/[^.a-z0-9]/g, '');
-  return path.join(s3CacheDir(env), h.slice(0, 2), `${h}${ext}`);
+  return path.join(s3CacheDir(env), h.slice(0, 2), `${h}${ext.length <= 16 ? ext : ''}`);
 }
 
 /** Marks an entry as used (least recently used entries go first). */
