@@ -69,4 +69,31 @@ describe('source.postgres: multi-dimensional arrays', async () => {
     const shape = await inspect({ pipeline: read({ schema, table: 'money_grid' }), baseDir: dir, connections: pgConnection() });
     expect(shape.problems.map((p) => p.message).join('\n')).toMatch(/column 'amounts' \(numeric\(10,2\)\[\]\[\]\) is declared with 2 dimensions/);
   });
+
+  it('lists of lists load into existing int[][] and text[][] columns as nested arrays (they were sent as JSON, which PostgreSQL refused); a jagged one stops the load and the table is as it was', async () => {
+    await q(`CREATE TABLE grid_in (id int, m int[][], t text[][])`);
+    const load = (query: string) =>
+      runPipeline({
+        pipeline: pipeline(
+          [
+            { id: 'src', type: 'transform.sql', params: { query } },
+            { id: 'out', type: 'sink.postgres', params: { connection: 'db', schema, table: 'grid_in', mode: 'append' } },
+          ],
+          ['src -> out'],
+          { connections },
+        ),
+        baseDir: dir,
+        connections: pgConnection(),
+      });
+    const s = await load(`SELECT 1 AS id, [[1,2],[3,4]]::INTEGER[][] AS m, [['a','b,c'],['"q"', NULL]]::VARCHAR[][] AS t UNION ALL SELECT 2, NULL, NULL`);
+    expect(s.error).toBeUndefined();
+    expect(await q(`SELECT id, m, t FROM grid_in ORDER BY id`)).toEqual([
+      { id: 1, m: [[1, 2], [3, 4]], t: [['a', 'b,c'], ['"q"', null]] },
+      { id: 2, m: null, t: null },
+    ]);
+    const jagged = await load(`SELECT 3 AS id, [[1,2],[3]]::INTEGER[][] AS m, NULL::VARCHAR[][] AS t`);
+    expect(jagged.status).toBe('failed');
+    expect(jagged.error?.message).toMatch(/column "m" of table .*grid_in.* refused a value on line 1/);
+    expect((await q(`SELECT count(*)::int AS n FROM grid_in`))[0]).toEqual({ n: 2 });
+  });
 });

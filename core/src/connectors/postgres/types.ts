@@ -326,6 +326,15 @@ function arrayLiteral(list: string): string {
   return `CASE WHEN ${list} IS NULL THEN NULL ELSE '{' || array_to_string(list_transform(${list}, x -> CASE WHEN x IS NULL THEN 'NULL' ELSE '"' || replace(replace(CAST(x AS VARCHAR), '\\', '\\\\'), '"', '\\"') || '"' END), ',') || '}' END`;
 }
 
+/** A list of lists (any depth) as a multi-dimensional array literal, its innermost elements quoted as arrayLiteral does. */
+function nestedArrayLiteral(list: string, type: string, depth = 0): string {
+  const element = listElementType(type);
+  const inner = element && listElementType(element);
+  if (!inner) return arrayLiteral(list);
+  const x = `x${depth}`;
+  return `CASE WHEN ${list} IS NULL THEN NULL ELSE '{' || array_to_string(list_transform(${list}, ${x} -> coalesce(${nestedArrayLiteral(x, element, depth + 1)}, 'NULL')), ',') || '}' END`;
+}
+
 /** `interval(3)`, `interval day`, `interval hour to minute`, `interval day to second(2)`, as format_type() writes them. */
 const INTERVAL_TYPE = /^interval(?:\((\d)\))?(?: (year|month|day|hour|minute|second)(?: to (month|hour|minute|second))?(?:\((\d)\))?)?$/;
 
@@ -367,6 +376,11 @@ export function loadExpr(column: Column, tableType: string | undefined): string 
   // A table the load creates gets pgTypeFor's type, which holds every value but TIMESTAMP_NS's
   // nanoseconds and a HUGEINT's 39th digit.
   const target = pgTargetType(tableType ?? pgTypeFor(column.type));
+  // A list of lists into an array column (int[][]: PostgreSQL keeps no dimensions in the type) as
+  // the nested literal {{1,2},{3,4}}, each innermost value converted by the server's input (which
+  // refuses 1.5 for an integer, and a jagged array, naming the line).
+  const element = listElementType(column.type);
+  if (tableType?.trim().endsWith('[]') && element && listElementType(element)) return nestedArrayLiteral(asList(column.name, column.type), column.type);
   const loss = target && lossOf(column, target);
   if (!target || !loss) return exportExpr(column.name, column.type);
   return checkedValue(loss, sentValue(column, target));

@@ -168,7 +168,9 @@ created under the cut name.
 schema too when that is missing (which needs the CREATE privilege on the database; into an existing
 schema, the privileges on the schema are enough, on either engine), with types mapped from DuckDB: integers, real/double precision, numeric(p,s), boolean, text, date, time, timetz (a time with its UTC offset),
 timestamp, timestamptz, interval, uuid, bytea, jsonb (JSON, structs, maps), arrays (lists of scalars,
-and fixed-size arrays such as \`FLOAT[768]\` embeddings, with the same element types). HUGEINT (what
+and fixed-size arrays such as \`FLOAT[768]\` embeddings, with the same element types; lists of lists
+become jsonb, and load into an existing array column such as \`int[][]\` as nested arrays, which must be
+rectangular). HUGEINT (what
 \`sum()\` of a BIGINT gives) becomes \`numeric(38,0)\`, which reads back exactly as DECIMAL(38,0): a
 value with 39 digits stops the load naming the column and the value (create the table first with
 \`numeric(39,0)\` to hold them). PostgreSQL keeps microseconds: a TIMESTAMP_NS value (Parquet files written by pandas hold them) with
