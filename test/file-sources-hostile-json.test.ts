@@ -126,6 +126,37 @@ describe('source.json: a file nested thousands of levels deep', () => {
     expect(problems[0]!.message).toContain(`${file} nests objects or lists more than 1000 levels deep at line 2`);
   });
 
+  it('a later file of a pattern is refused before DuckDB samples it (it sampled the files after the first, and the process died)', async () => {
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(path.join(dir, 'deep-later'));
+    await writeFile(path.join(dir, 'deep-later', 'a.ndjson'), ndjson([{ id: 1 }]));
+    const depth = 100_000;
+    await writeFile(path.join(dir, 'deep-later', 'b.ndjson'), ndjson([{ id: 2 }]) + '{"x":'.repeat(depth) + '1' + '}'.repeat(depth) + '\n');
+    const problems = await problemsOf(src({ path: 'deep-later/*.ndjson' }), dir);
+    expect(problems).toEqual([expect.objectContaining({ nodeId: 'src', path: 'nodes[0].params.path' })]);
+    expect(problems[0]!.message).toContain(`${path.join(dir, 'deep-later', 'b.ndjson')} nests objects or lists more than 1000 levels deep at line 2`);
+  });
+
+  it('a record past the head planning scans is refused by the run before DuckDB reads it; nothing is written', async () => {
+    const records = 700_000; // ~10 MB of small records before the deep one: more than the 8 MB head, and far more than DuckDB samples
+    const depth = 100_000;
+    const file = path.join(dir, 'deep-far.ndjson');
+    await writeFile(file, ndjson(Array.from({ length: records }, (_, i) => ({ id: i }))) + '['.repeat(depth) + ']'.repeat(depth) + '\n');
+    const doc = pipeline(
+      [
+        { id: 'src', type: 'source.json', params: { path: 'deep-far.ndjson' } },
+        { id: 'out', type: 'sink.csv', params: { path: 'deep-far.csv' } },
+      ],
+      ['src -> out'],
+    );
+    expect(await problemsOf(doc, dir)).toEqual([]);
+    const { summary } = await run(doc, dir);
+    expect(summary.status).toBe('failed');
+    expect(summary.error?.message).toContain(`${file} nests objects or lists more than 1000 levels deep at line ${records + 1}`);
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(path.join(dir, 'deep-far.csv'))).toBe(false);
+  });
+
   it('reads a file nested a few hundred levels deep, and deep text inside strings is no nesting', async () => {
     const nested = '{"a":'.repeat(300) + '1' + '}'.repeat(300);
     await writeFile(path.join(dir, 'nested-300.ndjson'), `${nested}\n{"s": ${JSON.stringify('['.repeat(5000))}}\n`);

@@ -1,45 +1,82 @@
-import { stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import { CaudalError } from '../../util/errors.js';
-import { readHead } from '../source.csv/scan-lines.js';
+import type { SetupStep } from '../define.js';
+import { stringLiteral } from '../../compiler/sql.js';
 
 /**
  * DuckDB 1.5's JSON reader recurses once per level of nesting: a record nested some thousands of
  * levels deep (`{"a":{"a":...}}`, `[[[[...]]]]`) takes minutes to detect and then overflows the
  * native stack, which ends the whole process (studio, CLI) with a segmentation fault instead of an
- * error. Nothing real nests that deep, so the first file's head (8 MB, as the sampled-value checks
- * read) is scanned before DuckDB sees it, and a file nested deeper than LIMIT levels is refused,
- * naming the line. Later files of a pattern and records past the head are not scanned.
+ * error. Nothing real nests that deep, so the heads (8 MB, as the sampled-value checks read) of the
+ * files DuckDB's detection samples are scanned while planning, and every file in full before a
+ * run's DuckDB reads it: a file nested deeper than LIMIT levels is refused, naming the line.
  */
 export const NESTING_LIMIT = 1000;
 const SCAN_BYTES = 8 * 1024 * 1024;
 
-/** The 1-based line where `text` first nests deeper than `limit` levels, or undefined. Strings are skipped. */
-export function lineTooDeep(text: string, limit: number): number | undefined {
+/**
+ * The 1-based line where the file first nests deeper than `limit` levels, read in chunks (its bytes:
+ * braces, brackets, quotes and backslashes are ASCII, never part of a UTF-8 character).
+ */
+export async function fileTooDeep(file: string, limit: number, opts: { maxBytes?: number; isCancelled?: () => boolean } = {}): Promise<number | undefined> {
   let depth = 0;
   let line = 1;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x22 /* " */) {
-      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) {
-        if (text.charCodeAt(i) === 0x5c /* \ */) i++;
-        else if (text.charCodeAt(i) === 0x0a) line++;
-      }
-    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
-      if (++depth > limit) return line;
-    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) depth = Math.max(0, depth - 1);
-    else if (c === 0x0a) line++;
+  let inString = false;
+  let escaped = false;
+  const end = opts.maxBytes === undefined ? undefined : opts.maxBytes - 1;
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20, end }) as AsyncIterable<Buffer>) {
+    if (opts.isCancelled?.()) return undefined;
+    for (let i = 0; i < chunk.length; i++) {
+      const c = chunk[i]!;
+      if (c === 0x0a) line++;
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (c === 0x5c /* \ */) escaped = true;
+        else if (c === 0x22 /* " */) inString = false;
+      } else if (c === 0x22) inString = true;
+      else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+        if (++depth > limit) return line;
+      } else if ((c === 0x7d /* } */ || c === 0x5d) /* ] */ && depth > 0) depth--;
+    }
   }
   return undefined;
 }
 
-export async function refuseDeepNesting(nodeId: string, first: string): Promise<void> {
-  const size = (await stat(first).catch(() => undefined))?.size;
-  if (!size) return;
-  const head = await readHead(first, Math.min(size, SCAN_BYTES)).catch(() => undefined);
-  if (!head) return;
-  const line = lineTooDeep(head.toString('utf8'), NESTING_LIMIT);
-  if (line === undefined) return;
-  const message = `node '${nodeId}': ${first} nests objects or lists more than ${NESTING_LIMIT} levels deep at line ${line}: DuckDB's JSON reader would crash on it (stack overflow) rather than fail`;
+/** The error for a file nested deeper than NESTING_LIMIT at `line`. */
+function tooDeep(nodeId: string, file: string, line: number): CaudalError {
+  const message = `node '${nodeId}': ${file} nests objects or lists more than ${NESTING_LIMIT} levels deep at line ${line}: DuckDB's JSON reader would crash on it (stack overflow) rather than fail`;
   const hint = 'have the file written with less nesting, or hold the deep part as a JSON string';
-  throw new CaudalError('validation', message, { nodeId, hint, problems: [{ code: 'bind_error', path: 'params.path', message, hint }] });
+  return new CaudalError('validation', message, { nodeId, hint, problems: [{ code: 'bind_error', path: 'params.path', message, hint }] });
+}
+
+/**
+ * A run-time step: every local file the pattern names, scanned in full before DuckDB reads any
+ * (listed when it runs: source.s3 downloads its objects in an earlier step). Not for URLs.
+ */
+export function nestingCheck(nodeId: string, pattern: string): SetupStep | undefined {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(pattern)) return undefined;
+  return {
+    kind: 'hook',
+    description: 'check how deep the JSON files nest',
+    async run(io) {
+      const files = (await io.db.rows(`SELECT file FROM glob(${stringLiteral(pattern)}) ORDER BY file`)).map((r) => String(r.file));
+      for (const file of files) {
+        const line = await fileTooDeep(file, NESTING_LIMIT, { isCancelled: io.isCancelled });
+        if (line !== undefined) throw tooDeep(nodeId, file, line);
+      }
+      return 0;
+    },
+    async dry() {},
+  };
+}
+
+/** DuckDB's JSON detection samples up to this many files of a pattern (its maximum_sample_files). */
+export const SAMPLED_FILES = 32;
+
+/** While planning: the heads of the files DuckDB's detection samples, scanned before it reads them. */
+export async function refuseDeepNesting(nodeId: string, files: string[]): Promise<void> {
+  for (const file of files.slice(0, SAMPLED_FILES)) {
+    const line = await fileTooDeep(file, NESTING_LIMIT, { maxBytes: SCAN_BYTES }).catch(() => undefined);
+    if (line !== undefined) throw tooDeep(nodeId, file, line);
+  }
 }

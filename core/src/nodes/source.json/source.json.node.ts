@@ -2,7 +2,7 @@ import { arrayBehindByteOrderMark } from './layout.js';
 import { z } from 'zod';
 import { defineNode, type Column } from '../define.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
-import { checkPartitionClash, firstFile, hiveArg, hivePartitioningParam } from '../shared/partitions.js';
+import { checkPartitionClash, firstFile, hiveArg, hivePartitioningParam, localFiles } from '../shared/partitions.js';
 import { refuseNonRegularPath } from '../shared/regular-files.js';
 import { fileLiteral } from '../shared/exact-file.js';
 import { exactFileOrPattern } from '../../util/exact-file.js';
@@ -17,7 +17,7 @@ import { sampledValueWarnings } from './sampled-values.js';
 import { explainCaseTwins, explainNotCompressed, jsonErrorAdvice } from './error-advice.js';
 import { refuseListedKeysInOtherCase } from './listed-keys.js';
 import { nonObjectRecordsWarning } from './non-object-records.js';
-import { refuseDeepNesting } from './nesting-depth.js';
+import { nestingCheck, refuseDeepNesting, SAMPLED_FILES } from './nesting-depth.js';
 import { refuseRenamedFilenameColumn } from './filename-column.js';
 import { columnTypeProblems, duckDbType } from '../shared/type-param.js';
 
@@ -176,7 +176,9 @@ strings (\`"12345678901234567.89"\`), which are converted from their text.
 joined with the separator: \`customer.address.city\` → \`customer_address_city\`. Arrays stay
 \`LIST\` columns (\`VARCHAR[]\`, \`STRUCT(...)[]\`) either way. If two fields would get the same name
 after flattening (say a key \`customer_id\` next to \`customer: {"id": ...}\`; case does not
-count), the node reports both paths and asks for another separator.
+count), the node reports both paths and asks for another separator. A file nesting objects or lists
+more than 1000 levels deep is refused, naming the file and the line (DuckDB's reader would crash on
+it): a run scans every file before reading it, planning the first 8 MB of the files it samples.
 
 **Records inside an object.** API dumps often hold their records in a list inside one object:
 \`{"meta": {...}, "data": [{...}, {...}]}\`. Read as it is, such a file is one row with a list column;
@@ -233,7 +235,10 @@ array, string or number among objects (then every record is read as JSON text in
     const pattern = await exactFileOrPattern(resolved);
     await refuseNonRegularPath(ctx.nodeId, pattern);
     const first = await firstFile(ctx, pattern);
-    if (first) await refuseDeepNesting(ctx.nodeId, first);
+    await refuseDeepNesting(ctx.nodeId, (await localFiles(ctx, pattern, SAMPLED_FILES)) ?? []);
+    // Planning scanned the first file's head; a run scans every file in full before reading it.
+    const depthStep = ctx.mode === 'run' ? nestingCheck(ctx.nodeId, pattern) : undefined;
+    const depthCheck = depthStep ? { setup: [depthStep] } : {};
     const format = p.format !== 'auto' ? p.format : (await arrayBehindByteOrderMark(first)) ? 'array' : undefined;
     if (first) await refuseListedKeysInOtherCase(ctx, first, p.columns, { format, sampleSize: p.sample_size });
     const argsWith = (hive: boolean | undefined) =>
@@ -294,9 +299,9 @@ array, string or number among objects (then every record is read as JSON text in
       const declared = new Set(p.columns.map((c) => c.name.toLowerCase()));
       const mixed = p.maximum_depth !== undefined ? [] : (await describe(`SELECT * FROM ${from}`)).filter((c) => c.type === 'JSON' && !declared.has(c.name.toLowerCase()));
       const replace = mixed.map((c) => `(${ident(c.name)} ->> '$') AS ${ident(c.name)}`);
-      return { outputs: { out: `SELECT *${replace.length > 0 ? ` REPLACE (${replace.join(', ')})` : ''}\nFROM ${from}` }, explainError: await advice() };
+      return { outputs: { out: `SELECT *${replace.length > 0 ? ` REPLACE (${replace.join(', ')})` : ''}\nFROM ${from}` }, explainError: await advice(), ...depthCheck };
     }
 
-    return { outputs: { out: flattenedSelect(ctx.nodeId, await describe(`SELECT * FROM ${from}`), p.flatten_separator, from) }, explainError: await advice() };
+    return { outputs: { out: flattenedSelect(ctx.nodeId, await describe(`SELECT * FROM ${from}`), p.flatten_separator, from) }, explainError: await advice(), ...depthCheck };
   },
 });
