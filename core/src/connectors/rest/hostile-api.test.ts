@@ -120,6 +120,12 @@ describe('answers a client must not believe', () => {
         res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(bomb.length) });
         res.end(bomb);
       },
+      // A record nested 20,000 levels deep (JSON.parse gave "Maximum call stack size exceeded"),
+      // another 3,000 levels deep (DuckDB's reader failed on a type name thousands of letters long).
+      '/deep': (_req, res, u) => {
+        const depth = Number(u.searchParams.get('depth'));
+        json(res, `[{"id":1},{"id":2,"x":${'['.repeat(depth)}${']'.repeat(depth)}}]`);
+      },
       '/login': (_req, res) => {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
         res.end('<html><body>Please log in</body></html>');
@@ -139,6 +145,20 @@ describe('answers a client must not believe', () => {
       expect((e as Error).message).toMatch(/the answer is larger than 1 MiB \(counted after decompression\)/);
       expect(api.seen).toHaveLength(1);
     }
+  });
+
+  it('an answer nesting more than 1000 levels deep fails at once, saying so and where, and is not asked again', async () => {
+    for (const depth of [3_000, 20_000]) {
+      api.seen.length = 0;
+      const client = restClient(undefined, { who: "node 'src'", attempts: 5 });
+      const e = await client.send({ method: 'GET', url: `${api.url}/deep?depth=${depth}` }, { json: true }).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(HttpError);
+      expect((e as Error).message).toMatch(/HTTP 200 but the answer nests objects or lists more than 1000 levels deep \(at byte 1020\)/);
+      expect(api.seen).toHaveLength(1);
+    }
+    // 1000 levels in all (the list, the record and 998 inside it) are read.
+    const client = restClient(undefined, { who: "node 'src'" });
+    expect((await client.send({ method: 'GET', url: `${api.url}/deep?depth=998` }, { json: true })).json).toHaveLength(2);
   });
 
   it('a 200 HTML page where JSON was asked for fails at once, saying what came back', async () => {

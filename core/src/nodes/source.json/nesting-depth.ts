@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { CaudalError } from '../../util/errors.js';
 import type { SetupStep } from '../define.js';
 import { stringLiteral } from '../../compiler/sql.js';
+import { depthScanner, JSON_NESTING_LIMIT } from '../../util/json-depth.js';
 
 /**
  * DuckDB 1.5's JSON reader recurses once per level of nesting: a record nested some thousands of
@@ -11,33 +12,17 @@ import { stringLiteral } from '../../compiler/sql.js';
  * files DuckDB's detection samples are scanned while planning, and every file in full before a
  * run's DuckDB reads it: a file nested deeper than LIMIT levels is refused, naming the line.
  */
-export const NESTING_LIMIT = 1000;
+export const NESTING_LIMIT = JSON_NESTING_LIMIT;
 const SCAN_BYTES = 8 * 1024 * 1024;
 
-/**
- * The 1-based line where the file first nests deeper than `limit` levels, read in chunks (its bytes:
- * braces, brackets, quotes and backslashes are ASCII, never part of a UTF-8 character).
- */
+/** The 1-based line where the file first nests deeper than `limit` levels, read in chunks. */
 export async function fileTooDeep(file: string, limit: number, opts: { maxBytes?: number; isCancelled?: () => boolean } = {}): Promise<number | undefined> {
-  let depth = 0;
-  let line = 1;
-  let inString = false;
-  let escaped = false;
+  const scanner = depthScanner(limit);
   const end = opts.maxBytes === undefined ? undefined : opts.maxBytes - 1;
   for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20, end }) as AsyncIterable<Buffer>) {
     if (opts.isCancelled?.()) return undefined;
-    for (let i = 0; i < chunk.length; i++) {
-      const c = chunk[i]!;
-      if (c === 0x0a) line++;
-      if (inString) {
-        if (escaped) escaped = false;
-        else if (c === 0x5c /* \ */) escaped = true;
-        else if (c === 0x22 /* " */) inString = false;
-      } else if (c === 0x22) inString = true;
-      else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
-        if (++depth > limit) return line;
-      } else if ((c === 0x7d /* } */ || c === 0x5d) /* ] */ && depth > 0) depth--;
-    }
+    const found = scanner.feed(chunk);
+    if (found) return found.line;
   }
   return undefined;
 }

@@ -92,7 +92,8 @@ that still fails stops the run with the URL (API keys and other credentials in i
 \`***\`), the status and the start of the body. An HTML or XML page where JSON was expected (a
 login page, a wrong path) stops the run at once, naming what came back, rather than being retried.
 An answer larger than 256 MiB (counted after decompression, so a gzip bomb is stopped too) stops
-the run: ask for smaller pages.
+the run: ask for smaller pages. So does an answer nesting objects or lists more than 1000 levels
+deep, naming the byte where it does (no record can be read from it).
 
 **Incremental.** Set *Incremental* with a *cursor field* (e.g. \`updated_at\`) and the *query param*
 the API filters on (e.g. \`updated_since\`). Each run sends the highest cursor value that the last
