@@ -39,6 +39,15 @@ describe('stream spool lines', () => {
     }
   });
 
+  it('sets aside a value nesting deeper than a row can be read (DuckDB reading the spool failed on it, or crashed), naming the limit', () => {
+    const nested = (depth: number) => `{"id":1,"x":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`;
+    expect(decodeMessage(message(nested(999)), 'json').line).toBe(`{"value":${nested(999)},"_offset":7}`);
+    expect(decodeMessage(message(nested(1000)), 'json').reject?.reason).toBe('the value nests objects or lists more than 999 levels deep, deeper than a row can be read');
+    expect(decodeMessage(message(nested(100_000)), 'json').reject?.reason).toMatch(/more than 999 levels deep/);
+    // Brackets inside strings are text, not nesting.
+    expect(decodeMessage(message(JSON.stringify({ s: '['.repeat(5000) })), 'json').line).toBeDefined();
+  });
+
   it('writes every line of a large batch, and names the message that stops a strict run', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'caudal-stream-spool-'));
     onTestFinished(() => rm(dir, { recursive: true, force: true }));

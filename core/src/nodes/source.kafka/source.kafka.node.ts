@@ -218,7 +218,7 @@ with its \`_key\`. \`text\` keeps the value as one column. With *Message metadat
 \`_topic\`, \`_partition\`, \`_offset\`, \`_timestamp\` (ms since the epoch), \`_key\` and
 \`_headers\` (the key and header values as UTF-8 text: a binary key, such as an Avro or a 4-byte
 integer key, shows U+FFFD where its bytes are not text). Messages that are not UTF-8 text (a producer writing Latin-1: read leniently, its letters
-would become U+FFFD) or not JSON, or whose value does not fit the columns (a text in an
+would become U+FFFD) or not JSON (or nesting more than 999 levels deep), or whose value does not fit the columns (a text in an
 INTEGER column, a duplicate key, an array where an object is expected), stop the run, naming topic,
 partition, offset and the reason, or go to the \`rejects\` port with their raw text and the reason
 (with \`reject\`, each batch is read once more to find those that do not fit, about 0.04 s per

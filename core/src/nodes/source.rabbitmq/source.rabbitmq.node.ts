@@ -200,7 +200,7 @@ body is JSON but not an object (\`null\`, a number, a string, an array, \`true\`
 empty body does not: it is a poison message with that reason, not a row of NULLs.
 
 **Poison messages.** A value that is not UTF-8 text (read leniently, a Latin-1 producer's letters would
-become U+FFFD) or not JSON, or that does not fit the value columns (a text in an
+become U+FFFD) or not JSON (or nesting more than 999 levels deep), or that does not fit the value columns (a text in an
 INTEGER column, a duplicate key, a value its column's type would change, such as \`12.5\` in an integer
 column or a time in a \`DATE\`, as for the Kafka source; at most 100 of those per batch), stops the run naming the message
 and the reason (\`fail\`), or goes to the \`rejects\` port
