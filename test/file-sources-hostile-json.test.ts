@@ -157,6 +157,22 @@ describe('source.json: a file nested thousands of levels deep', () => {
     expect(existsSync(path.join(dir, 'deep-far.csv'))).toBe(false);
   });
 
+  it('a gzip file is scanned as its text: a deep one is refused, and one whose compressed bytes hold many brackets is read', async () => {
+    const { gzipSync } = await import('node:zlib');
+    await writeFile(path.join(dir, 'deep.ndjson.gz'), gzipSync(ndjson([{ id: 1 }]) + '['.repeat(5000) + ']'.repeat(5000) + '\n'));
+    const problems = await problemsOf(src({ path: 'deep.ndjson.gz' }), dir);
+    expect(problems[0]?.message).toContain('deep.ndjson.gz nests objects or lists more than 1000 levels deep at line 2');
+    // Compressed bytes that open 2000 brackets in a row: read as bytes, the file would look nested.
+    const plain = ndjson([{ id: 1 }, { id: 2 }]);
+    const gz = gzipSync(plain);
+    const shaped = Buffer.concat([gz.subarray(0, 10), Buffer.from('['.repeat(2000)), gz.subarray(10)]);
+    // (A gzip member's header has room for a file name: put the brackets there, where gunzip skips them.)
+    shaped[3] = gz[3]! | 0x08;
+    shaped[10 + 2000 - 1] = 0;
+    await writeFile(path.join(dir, 'brackets.ndjson.gz'), shaped);
+    expect(await problemsOf(src({ path: 'brackets.ndjson.gz' }), dir)).toEqual([]);
+  });
+
   it('reads a file nested a few hundred levels deep, and deep text inside strings is no nesting', async () => {
     const nested = '{"a":'.repeat(300) + '1' + '}'.repeat(300);
     await writeFile(path.join(dir, 'nested-300.ndjson'), `${nested}\n{"s": ${JSON.stringify('['.repeat(5000))}}\n`);

@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { createGunzip } from 'node:zlib';
 import { CaudalError } from '../../util/errors.js';
 import type { SetupStep } from '../define.js';
 import { stringLiteral } from '../../compiler/sql.js';
@@ -15,14 +16,28 @@ import { depthScanner, JSON_NESTING_LIMIT } from '../../util/json-depth.js';
 export const NESTING_LIMIT = JSON_NESTING_LIMIT;
 const SCAN_BYTES = 8 * 1024 * 1024;
 
-/** The 1-based line where the file first nests deeper than `limit` levels, read in chunks. */
+/**
+ * The 1-based line where the file first nests deeper than `limit` levels, read in chunks (its first
+ * `maxBytes` of text). A gzip file is scanned as its text (its compressed bytes would hold braces at
+ * random); a zstd one is not scanned (Node has no zstd before version 22).
+ */
 export async function fileTooDeep(file: string, limit: number, opts: { maxBytes?: number; isCancelled?: () => boolean } = {}): Promise<number | undefined> {
+  if (/\.(zst|zstd)$/i.test(file)) return undefined;
   const scanner = depthScanner(limit);
-  const end = opts.maxBytes === undefined ? undefined : opts.maxBytes - 1;
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20, end }) as AsyncIterable<Buffer>) {
-    if (opts.isCancelled?.()) return undefined;
-    const found = scanner.feed(chunk);
-    if (found) return found.line;
+  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
+  const text = /\.(gz|gzip)$/i.test(file) ? raw.pipe(createGunzip()) : raw;
+  let read = 0;
+  try {
+    for await (const chunk of text as AsyncIterable<Buffer>) {
+      if (opts.isCancelled?.()) return undefined;
+      const part = opts.maxBytes === undefined ? chunk : chunk.subarray(0, Math.max(0, opts.maxBytes - read));
+      const found = scanner.feed(part);
+      if (found) return found.line;
+      read += part.length;
+      if (opts.maxBytes !== undefined && read >= opts.maxBytes) return undefined;
+    }
+  } finally {
+    raw.destroy();
   }
   return undefined;
 }
@@ -46,7 +61,8 @@ export function nestingCheck(nodeId: string, pattern: string): SetupStep | undef
     async run(io) {
       const files = (await io.db.rows(`SELECT file FROM glob(${stringLiteral(pattern)}) ORDER BY file`)).map((r) => String(r.file));
       for (const file of files) {
-        const line = await fileTooDeep(file, NESTING_LIMIT, { isCancelled: io.isCancelled });
+        // A file that cannot be read (a broken gzip) is left to DuckDB's reader, whose error says so.
+        const line = await fileTooDeep(file, NESTING_LIMIT, { isCancelled: io.isCancelled }).catch(() => undefined);
         if (line !== undefined) throw tooDeep(nodeId, file, line);
       }
       return 0;
