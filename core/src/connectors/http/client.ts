@@ -304,7 +304,8 @@ export class HttpClient {
       };
       if (options.json && status >= 200 && status < 300) {
         // Parsing (and DuckDB reading the records later) would fail without saying why, or crash.
-        const deep = depthScanner().feed(body);
+        // Each level takes two bytes at least: a shorter answer cannot nest that deep.
+        const deep = body.length > 2 * JSON_NESTING_LIMIT ? depthScanner().feed(body) : undefined;
         if (deep)
           throw new HttpError(
             `${what} failed: HTTP ${status} but the answer nests objects or lists more than ${JSON_NESTING_LIMIT} levels deep (at byte ${deep.offset}), deeper than any record can be read`,
