@@ -11,23 +11,30 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * changes, never what runs.
  */
 const SLOWEST_FIRST = [
-  'test/spark/conformance.test.ts', // ~280 s
-  'test/rest-source.test.ts',
-  'test/kafka-watch.test.ts',
-  'test/kafka.test.ts',
-  'test/spark/crash.test.ts', // ~215 s
-  'test/postgres-sink-values.test.ts',
+  'test/spark/conformance.test.ts', // ~240 s (local CI of 2026-12-06, 23:00)
+  'test/rest-source.test.ts', // ~120 s
+  'test/kafka-watch.test.ts', // ~95 s
+  'test/kafka.test.ts', // ~75 s
+  'test/spark/crash.test.ts', // ~110 s
+  'test/pg-source-hostile-watermark.test.ts', // ~70 s
+  'test/postgres-sink.test.ts', // ~60 s
+  'test/postgres-sink-values.test.ts', // ~50 s
+  'test/cdc-hostile.test.ts', // ~55 s
+  'test/spark/postgres-loads.test.ts', // ~110 s
   'test/redis-sink.test.ts',
-  'test/postgres-sink.test.ts',
-  'test/cdc-hostile.test.ts',
-  'test/spark/postgres-loads.test.ts', // ~115 s
   'test/quality.test.ts',
-  'test/quality-hostile.test.ts',
   'test/postgres-cdc-safety.test.ts',
-  'test/spark/cli.test.ts', // ~65 s
+  'test/spark/cli.test.ts', // ~70 s
   'test/airflow-export.test.ts',
   'test/postgres-incremental.test.ts',
+  'test/quality-hostile.test.ts',
+  'test/hostile-export-airflow.test.ts',
   'test/spark/params-paths.test.ts',
+  'test/postgres-cdc.test.ts',
+  'test/s3.test.ts',
+  'test/kafka-rebalance-commit.test.ts',
+  'test/kafka-commit-failure.test.ts',
+  'core/src/nodes/sink.parquet/sink.parquet.test.ts',
 ];
 
 export default class SlowestFirstSequencer extends BaseSequencer {
