@@ -40,3 +40,8 @@ export function depthScanner(limit = JSON_NESTING_LIMIT): { feed(chunk: Uint8Arr
     },
   };
 }
+
+/** Where the JSON text `bytes` (whole) first nests deeper than `limit`; a text too short to nest that deep (two bytes a level) is not scanned. */
+export function bytesTooDeep(bytes: Uint8Array, limit = JSON_NESTING_LIMIT): TooDeep | undefined {
+  return bytes.length > 2 * limit ? depthScanner(limit).feed(bytes) : undefined;
+}

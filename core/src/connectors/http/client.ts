@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type { AxiosResponse, AxiosStatic } from 'axios';
 import { redactedSnippet, redactText } from '../../connections/redact.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
-import { depthScanner, JSON_NESTING_LIMIT } from '../../util/json-depth.js';
+import { bytesTooDeep, JSON_NESTING_LIMIT } from '../../util/json-depth.js';
 import type { Auth } from './auth.js';
 import type { RequestLimiter } from './limiter.js';
 import { backoffMs, DEFAULT_HTTP_RETRY, type HttpRetryPolicy, isRetryableStatus, isTransientNetworkError, retryAfterMs } from './retry-policy.js';
@@ -304,8 +304,7 @@ export class HttpClient {
       };
       if (options.json && status >= 200 && status < 300) {
         // Parsing (and DuckDB reading the records later) would fail without saying why, or crash.
-        // Each level takes two bytes at least: a shorter answer cannot nest that deep.
-        const deep = body.length > 2 * JSON_NESTING_LIMIT ? depthScanner().feed(body) : undefined;
+        const deep = bytesTooDeep(body);
         if (deep)
           throw new HttpError(
             `${what} failed: HTTP ${status} but the answer nests objects or lists more than ${JSON_NESTING_LIMIT} levels deep (at byte ${deep.offset}), deeper than any record can be read`,

@@ -8,7 +8,7 @@ import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import type { Db } from '../../compiler/db.js';
 import type { Column, CompileContext } from '../define.js';
 import { CaudalError } from '../../util/errors.js';
-import { depthScanner, JSON_NESTING_LIMIT } from '../../util/json-depth.js';
+import { bytesTooDeep, JSON_NESTING_LIMIT } from '../../util/json-depth.js';
 import { findClashes, flattenColumns, projection, structFields } from './flatten.js';
 import { registerSpool, setAsideUnfitting, valueErrorPrefix } from './spool-fit.js';
 import { jsonReadType, jsonValueConversion } from './json-values.js';
@@ -81,8 +81,7 @@ export function decodeMessage(m: StreamMessage, format: ValueFormat, withMeta = 
   }
   if (/^[ \t\r\n]*$/.test(text)) return reject(`the value is empty (${text === '' ? '0 bytes' : 'only white space'}), not JSON`);
   // DuckDB reads the spool's line, one level deeper, and would crash (or fail the run) on deep nesting.
-  // Each level takes two bytes at least: a shorter value cannot nest that deep.
-  if (m.value.length > 2 * (JSON_NESTING_LIMIT - 1) && depthScanner(JSON_NESTING_LIMIT - 1).feed(m.value))
+  if (bytesTooDeep(m.value, JSON_NESTING_LIMIT - 1))
     return reject(`the value nests objects or lists more than ${JSON_NESTING_LIMIT - 1} levels deep, deeper than a row can be read`);
   let parsed: unknown;
   try {

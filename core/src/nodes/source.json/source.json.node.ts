@@ -2,7 +2,7 @@ import { arrayBehindByteOrderMark } from './layout.js';
 import { z } from 'zod';
 import { defineNode, type Column } from '../define.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
-import { checkPartitionClash, firstFile, hiveArg, hivePartitioningParam, localFiles } from '../shared/partitions.js';
+import { checkPartitionClash, hiveArg, hivePartitioningParam, localFiles } from '../shared/partitions.js';
 import { refuseNonRegularPath } from '../shared/regular-files.js';
 import { fileLiteral } from '../shared/exact-file.js';
 import { exactFileOrPattern } from '../../util/exact-file.js';
@@ -234,8 +234,10 @@ array, string or number among objects (then every record is read as JSON text in
     const resolved = ctx.path(p.path);
     const pattern = await exactFileOrPattern(resolved);
     await refuseNonRegularPath(ctx.nodeId, pattern);
-    const first = await firstFile(ctx, pattern);
-    await refuseDeepNesting(ctx.nodeId, (await localFiles(ctx, pattern, SAMPLED_FILES)) ?? []);
+    // One listing: the files DuckDB's detection samples, the first of them read by the checks below.
+    const sampled = (await localFiles(ctx, pattern, SAMPLED_FILES)) ?? [];
+    const first = sampled[0];
+    await refuseDeepNesting(ctx.nodeId, sampled);
     // Planning scanned the first file's head; a run scans every file in full before reading it.
     const depthStep = ctx.mode === 'run' ? nestingCheck(ctx.nodeId, pattern) : undefined;
     const depthCheck = depthStep ? { setup: [depthStep] } : {};
