@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runPipeline } from '../core/src/engine/engine.js';
 import { runtimeDir } from '../core/src/engine/commit/runtime-dir.js';
 import { ownerTag } from '../core/src/util/owner.js';
@@ -13,6 +13,11 @@ import { pipeline, tempDir } from './support/pipeline.js';
  * destination as it was, or all of the run's rows when its commit was decided; no staging files,
  * no journal, no temp folder. Before, all of that stayed until this process ended (the studio).
  */
+beforeAll(async () => {
+  // Journals and locks of this file only: the session's other files run pipelines at the same time,
+  // and one of their journals in the shared folder would look like debris of this run.
+  process.env.CAUDAL_RUNTIME_DIR = path.join(await tempDir('caudal-worker-crash-runtime-'), 'runtime');
+});
 afterEach(() => {
   delete process.env.CAUDAL_FAILPOINT;
 });
