@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { PostgresConfig } from '../../connections/postgres/postgres.connection.js';
 import { stringLiteral } from '../../compiler/sql.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
+import { anotherCopyError } from './cdc-copy.js';
 import { connect } from './client.js';
 import { pgIdent, pgTable } from './sql.js';
 
@@ -18,7 +19,13 @@ export interface ReplicationSpec {
   /** Create the publication and the slot when they are missing. */
   create: boolean;
   /** The pipeline and node that capture through them, written on the publications Caudal creates. */
-  owner: { pipeline: string; node: string };
+  owner: { pipeline: string; node: string; copy?: CopyOwner };
+}
+
+/** Runs only (cdc-copy.ts): which copy of the pipeline this is, and where its state lives. */
+export interface CopyOwner {
+  id: string;
+  stateFolder: string;
 }
 
 const MARK = 'caudal change capture ';
@@ -28,17 +35,24 @@ interface Mark {
   pipeline: string;
   node: string;
   slot: string;
+  /** The copy id of the pipeline's copy that reads them (absent on marks of earlier versions). */
+  copy?: string;
 }
 
 function mark(spec: ReplicationSpec): string {
-  return MARK + JSON.stringify({ pipeline: spec.owner.pipeline, node: spec.owner.node, slot: spec.slot } satisfies Mark);
+  return MARK + JSON.stringify({ pipeline: spec.owner.pipeline, node: spec.owner.node, slot: spec.slot, ...(spec.owner.copy ? { copy: spec.owner.copy.id } : {}) } satisfies Mark);
+}
+
+/** Marked for this pipeline and node, but by another copy of it. */
+function anotherCopy(m: Mark, spec: ReplicationSpec): boolean {
+  return spec.owner.copy !== undefined && m.copy !== undefined && m.copy !== spec.owner.copy.id;
 }
 
 function readMark(comment: string | null): Mark | undefined {
   if (!comment?.startsWith(MARK)) return undefined;
   try {
     const m = JSON.parse(comment.slice(MARK.length)) as Partial<Mark>;
-    return typeof m.pipeline === 'string' && typeof m.node === 'string' && typeof m.slot === 'string' ? (m as Mark) : undefined;
+    return typeof m.pipeline === 'string' && typeof m.node === 'string' && typeof m.slot === 'string' && (m.copy === undefined || typeof m.copy === 'string') ? (m as Mark) : undefined;
   } catch {
     return undefined;
   }
@@ -116,7 +130,7 @@ async function publicationOf(client: pg.Client, name: string): Promise<Publicati
  * or belongs to another pipeline, and a slot that is not a pgoutput slot of this database or that
  * another pipeline's publication names. Returns which of the two exist.
  */
-export async function checkReplication(client: pg.Client, spec: ReplicationSpec, nodeId: string): Promise<{ publication: boolean; slot: boolean; primaryKey: string[] }> {
+export async function checkReplication(client: pg.Client, spec: ReplicationSpec, nodeId: string): Promise<{ publication: boolean; slot: boolean; unclaimed: boolean; primaryKey: string[] }> {
   const table = pgTable(spec.table);
   const refuse = (message: string, hint: string) => new CaudalError('validation', `node '${nodeId}': ${message}`, { nodeId, hint });
 
@@ -137,9 +151,9 @@ export async function checkReplication(client: pg.Client, spec: ReplicationSpec,
   }
 
   const pub = await publicationOf(client, spec.publication);
+  const pubMark = readMark(pub?.comment ?? null);
   if (pub) {
     const others = 'give this node its own slot and publication (or leave both empty for the default names)';
-    const pubMark = readMark(pub.comment);
     const ours = !pubMark || (pubMark.pipeline === spec.owner.pipeline && pubMark.node === spec.owner.node);
     if (ours && !pub.all && pub.tables.length === 0) {
       // DROP TABLE takes the table out of every publication; one created again under the name is in none.
@@ -155,6 +169,7 @@ export async function checkReplication(client: pg.Client, spec: ReplicationSpec,
     if (pubMark && !ours) {
       throw refuse(`publication '${spec.publication}' belongs to node '${pubMark.node}' of pipeline '${pubMark.pipeline}': sharing it would let one pipeline acknowledge the other's changes`, others);
     }
+    if (pubMark && spec.owner.copy && anotherCopy(pubMark, spec)) throw anotherCopyError(nodeId, `publication '${spec.publication}'`, spec.owner.pipeline, spec, spec.owner.copy.stateFolder);
     const missingActions = Object.entries(pub.actions).filter(([, on]) => !on).map(([a]) => a);
     if (missingActions.length > 0) {
       throw refuse(`publication '${spec.publication}' does not publish ${missingActions.join(', ')}: those changes would be missed`, `ALTER PUBLICATION ${pgIdent(spec.publication)} SET (publish = 'insert, update, delete, truncate')`);
@@ -184,9 +199,12 @@ export async function checkReplication(client: pg.Client, spec: ReplicationSpec,
       if (m?.slot === spec.slot && (m.pipeline !== spec.owner.pipeline || m.node !== spec.owner.node)) {
         throw refuse(`replication slot '${spec.slot}' belongs to node '${m.node}' of pipeline '${m.pipeline}' (publication '${p.pubname}'): sharing it would let one pipeline acknowledge the other's changes`, 'give this node its own slot');
       }
+      if (m?.slot === spec.slot && spec.owner.copy && anotherCopy(m, spec)) throw anotherCopyError(nodeId, `replication slot '${spec.slot}' (publication '${p.pubname}')`, spec.owner.pipeline, spec, spec.owner.copy.stateFolder);
     }
   }
-  return { publication: pub !== undefined, slot: slot !== undefined, primaryKey: await primaryKeyOf(client, spec.table) };
+  // A mark of an earlier version names no copy: the first copy that runs now claims it.
+  const unclaimed = pubMark !== undefined && pubMark.copy === undefined && spec.owner.copy !== undefined;
+  return { publication: pub !== undefined, slot: slot !== undefined, unclaimed, primaryKey: await primaryKeyOf(client, spec.table) };
 }
 
 function unquote(quoted: string): string {
@@ -240,7 +258,7 @@ export async function ensureReplication(config: PostgresConfig, spec: Replicatio
           await client.query('ROLLBACK').catch(() => undefined);
           throw e;
         }
-      }
+      } else if (exists.unclaimed) await client.query(`COMMENT ON PUBLICATION ${pgIdent(spec.publication)} IS ${stringLiteral(mark(spec))}`);
       if (exists.slot) return false;
       if (!spec.create) throw missing(nodeId, `replication slot '${spec.slot}'`);
       await whileReporting(client.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [spec.slot]), () => waitingFor(config, spec, (client as unknown as { processID?: number }).processID, log));

@@ -5,6 +5,7 @@ import { pgClientConfig, type PostgresConfig } from '../../connections/postgres/
 import { CaudalError, errorMessage } from '../../util/errors.js';
 import { connect } from './client.js';
 import type { ReplicationSpec } from './cdc-setup.js';
+import { lsnText, lsnValue } from './lsn.js';
 import { pgIdent, pgTable } from './sql.js';
 
 export { dropReplication, ensureReplication } from './cdc-setup.js';
@@ -69,16 +70,6 @@ const STATUS_MS = 10_000;
  */
 const TABLE_CHECK_MS = 5_000;
 
-/** Compares PostgreSQL LSNs ("16/B374D848"). */
-export function lsnValue(lsn: string): bigint {
-  const [hi, lo] = lsn.split('/');
-  return (BigInt(`0x${hi ?? '0'}`) << 32n) + BigInt(`0x${lo ?? '0'}`);
-}
-
-function lsnText(v: bigint): string {
-  return `${(v >> 32n).toString(16).toUpperCase()}/${(v & 0xffffffffn).toString(16).toUpperCase()}`;
-}
-
 function quoted(names: readonly string[]): string {
   return `column${names.length === 1 ? '' : 's'} ${names.map((n) => `'${n}'`).join(', ')}`;
 }
@@ -102,10 +93,13 @@ export class CdcSession {
     private confirmed: bigint,
   ) {}
 
-  static async open(config: PostgresConfig, spec: CdcSpec): Promise<CdcSession> {
+  /** `checkPosition` sees where the slot stands before anything is read from it, and may refuse it. */
+  static async open(config: PostgresConfig, spec: CdcSpec, checkPosition?: (confirmed: bigint) => void): Promise<CdcSession> {
+    const confirmed = await confirmedPosition(config, spec.slot);
+    checkPosition?.(confirmed);
     const { LogicalReplicationService, PgoutputPlugin } = await import('pg-logical-replication');
     const service = new LogicalReplicationService(pgClientConfig(config), { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } });
-    const session = new CdcSession(service, spec, await confirmedPosition(config, spec.slot));
+    const session = new CdcSession(service, spec, confirmed);
     service.on('error', (e: Error) => (session.failure = e));
     service.on('heartbeat', (lsn: string, _time: number, replyNow: boolean) => {
       const v = lsnValue(lsn);
@@ -303,6 +297,11 @@ export class CdcSession {
   private check(control: ReadControl): void {
     if (control.isCancelled()) throw new CaudalError('cancelled', 'the run was cancelled');
     if (this.failure) throw new CaudalError('io', `change capture stopped: ${errorMessage(this.failure)}`);
+  }
+
+  /** The commit position of the last change taken (in any batch of this session), which acknowledge() confirms. */
+  get lastTaken(): string | undefined {
+    return this.taken;
   }
 
   /** Advances the slot past the last batch (after every sink committed). */

@@ -1,12 +1,14 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { z } from 'zod';
 import { parse as parsePgArray } from 'postgres-array';
 import { defineNode, type HookIo } from '../define.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { postgresFields } from '../../connections/postgres/postgres.connection.js';
 import { CdcSession, type Change, type CdcSpec } from '../../connectors/postgres/cdc.js';
+import { ACKNOWLEDGED_LSN, COPY_ID, copyIdOf, refuseForeignAcknowledgement } from '../../connectors/postgres/cdc-copy.js';
 import { checkReplication, defaultReplicationName, ensureReplication, generatedColumnsOf, resolveDefaultSlot, withClient } from '../../connectors/postgres/cdc-setup.js';
 import { postgresConnector } from '../../connectors/postgres/postgres.connector.js';
 import { duckdbEra, eraListFromJson, isNumericAsDouble, numericListFromJson, numericTextAsDouble } from '../../connectors/postgres/types.js';
@@ -84,7 +86,7 @@ export const postgresCdcSourceNode = defineNode({
     const conn = ctx.connection(p.connection, 'postgres');
     const config = postgresFields.parse(conn.config);
     const table = { schema: ctx.text(p.schema), name: ctx.text(p.table) };
-    const owner = { pipeline: ctx.pipelineName, node: ctx.nodeId };
+    const owner: CdcSpec['owner'] = { pipeline: ctx.pipelineName, node: ctx.nodeId };
     // The table's columns and their DuckDB types; the snapshot read is the ordinary table read.
     const snapshotRead = await postgresConnector.planRead(config, { table }, { nodeId: ctx.nodeId, connection: p.connection });
     // Generated columns are left out, in the snapshot as in changes: replication never sends their values.
@@ -92,11 +94,15 @@ export const postgresCdcSourceNode = defineNode({
     const cols = snapshotRead.columns.filter((c) => !generated.has(c.name));
     // Previews touch neither slot nor publication; plans (validate) and runs check them before anything is created.
     const slot = p.slot ?? (ctx.mode === 'preview' ? defaultReplicationName(owner.pipeline, owner.node) : await resolveDefaultSlot(config, owner, table, p.publication));
-    const spec: CdcSpec = { table, slot, publication: p.publication ?? slot, create: p.create, owner, maxRows: p.max_rows, maxWaitMs: p.max_wait_ms };
-    if (ctx.mode !== 'preview') spec.primaryKey = (await withClient(config, (client) => checkReplication(client, spec, ctx.nodeId))).primaryKey;
-    // One state per slot and server: whether the snapshot was taken.
+    // One state per slot and server: whether the snapshot was taken, which copy of the pipeline this
+    // is, and how far it acknowledged (cdc-copy.ts).
     const key = stateKey({ type: 'postgres_cdc', host: config.host, port: config.port, database: config.database, slot }, `postgres ${config.host}:${config.port}/${config.database}, slot ${slot}`);
     const state = ctx.mode === 'run' ? (await ctx.readState(key))?.state : undefined;
+    // Only a run knows its state (validate may run without it): only a run tells copies apart.
+    const stateFolder = path.dirname(ctx.nodeFolder('cdc'));
+    if (ctx.mode === 'run') owner.copy = { id: copyIdOf(state, stateFolder), stateFolder };
+    const spec: CdcSpec = { table, slot, publication: p.publication ?? slot, create: p.create, owner, maxRows: p.max_rows, maxWaitMs: p.max_wait_ms };
+    if (ctx.mode !== 'preview') spec.primaryKey = (await withClient(config, (client) => checkReplication(client, spec, ctx.nodeId))).primaryKey;
     const wantSnapshot = p.snapshot && state?.snapshot_done !== true;
 
     const changes = ctx.tempPath('cdc-changes.ndjson');
@@ -112,12 +118,15 @@ export const postgresCdcSourceNode = defineNode({
     let snapshotTaken = false;
     // A slot created now (first run, or dropped to start over) starts with a snapshot, whatever the state says.
     let slotCreated = false;
+    let opened: CdcSession | undefined;
     const session = (io: HookIo) =>
       io.sessions!.get(
         `cdc:${ctx.nodeId}`,
         async () => {
           slotCreated = await ensureReplication(config, spec, ctx.nodeId, (m) => io.log(m));
-          return CdcSession.open(config, spec);
+          // A slot created now has no past; one that exists must stand where this copy left it.
+          const check = slotCreated ? undefined : (confirmed: bigint) => refuseForeignAcknowledgement(ctx.nodeId, ctx.pipelineName, spec, confirmed, state?.[ACKNOWLEDGED_LSN]);
+          return CdcSession.open(config, spec, check);
         },
         (s) => s.close(),
       );
@@ -130,7 +139,7 @@ export const postgresCdcSourceNode = defineNode({
           description: `changes of ${table.schema}.${table.name} from replication slot '${slot}'${wantSnapshot ? ', after a snapshot of the table' : ''}`,
           countsRows: true,
           async run(io) {
-            const s = await session(io);
+            const s = (opened = await session(io));
             let rows = 0;
             if (slotCreated && state?.snapshot_done === true && !snapshotTaken) {
               // The state says an earlier run read from this slot: it was dropped since (by hand, or by
@@ -163,7 +172,13 @@ export const postgresCdcSourceNode = defineNode({
       outputs: { out: `${snapshotSql}\nUNION ALL BY NAME\n${changesSql}` },
       stateKey: key,
       async nextState() {
-        return p.snapshot ? { snapshot_done: true } : undefined;
+        // The session's last change, in this batch or an earlier one of a --watch; none read yet: as saved.
+        const acknowledged = opened?.lastTaken ?? state?.[ACKNOWLEDGED_LSN];
+        return {
+          ...(p.snapshot ? { snapshot_done: true } : {}),
+          [COPY_ID]: owner.copy!.id,
+          ...(typeof acknowledged === 'string' ? { [ACKNOWLEDGED_LSN]: acknowledged } : {}),
+        };
       },
       async onCommitted(io) {
         await (await session(io)).acknowledge();
@@ -208,6 +223,17 @@ Whenever the slot or the publication already exists, the run checks it first and
 creating anything, a publication that covers another table (or more than this one, or all tables),
 filters rows or columns, or leaves out inserts, updates, deletes or truncates, and a publication or
 slot that belongs to another pipeline or node.
+
+**Copies of a pipeline.** Two copies of one pipeline (the same name and node in two folders, or with
+two \`--state-dir\`, or on two machines) would get the same default slot, and each would acknowledge
+changes the other never saw. A run keeps a copy id in the node's state and on the publication's
+comment: a copy whose id is not the publication's is refused before it reads anything (*used by
+another copy*). Give each copy its own \`slot\` and \`publication\`, or its own pipeline name. A folder
+moved with its \`.caudal\` state is still the same copy. A copy made together with its state (\`cp -r\`
+of the folder) has the same id: the state also keeps the position this copy acknowledged, and a run
+that finds the slot acknowledged past it stops before reading (*acknowledged … by another reader*):
+the changes in between went elsewhere; start over as below. A publication an administrator created
+(without Caudal's comment) carries no copy id: only the second check applies there.
 
 **Refused.** Rather than deliver a value it does not have, the run stops, names the table and column,
 and acknowledges nothing from that transaction on (every later run stops there too until it is fixed):
