@@ -61,6 +61,23 @@ describe('two copies of a change-capture pipeline', () => {
     expect((await q(`SELECT to_regclass($1) AS t`, [`${schema}.log_b1`]))[0]).toEqual({ t: null });
     expect(failure(await runIn(a, doc(name, 't1', 'log_a1')))).toBe('\n');
     expect(await ids('log_a1')).toEqual([1, 2]);
+
+    // The pipeline moves to b for good: the SQL the refusal gives lets b take over where a stopped
+    // (a snapshot first, as b has no state), and a is refused from then on.
+    const takeOver = /let this one take over where it stopped: (COMMENT ON PUBLICATION .+); then run again/.exec(failure(refused))?.[1];
+    expect(takeOver).toBeDefined();
+    // The messages mask the test server's password, which is also the mark's first word.
+    await q(takeOver!.replaceAll('***', PG.password));
+    await q(`INSERT INTO t1 VALUES (3)`);
+    expect(failure(await runIn(b, doc(name, 't1', 'log_b1')))).toBe('\n');
+    expect(await q(`SELECT id, _op FROM log_b1 ORDER BY _op, id`)).toEqual([
+      { id: 3, _op: 'insert' },
+      { id: 1, _op: 'snapshot' },
+      { id: 2, _op: 'snapshot' },
+      { id: 3, _op: 'snapshot' },
+    ]);
+    expect(failure(await runIn(a, doc(name, 't1', 'log_a1')))).toContain('is used by another copy');
+    expect(await ids('log_a1')).toEqual([1, 2]);
   });
 
   it('a copy whose state was copied with it is caught at the next run of the other, naming both positions', async () => {

@@ -29,13 +29,18 @@ export function copyIdOf(state: Record<string, unknown> | undefined, stateFolder
   return createHash('sha256').update(JSON.stringify([os.hostname(), path.resolve(stateFolder)])).digest('hex').slice(0, 16);
 }
 
-export function anotherCopyError(nodeId: string, what: string, pipeline: string, spec: { slot: string; publication: string }, stateFolder: string): CaudalError {
+/**
+ * A copy whose id is not the mark's. Two ways out: its own slot, or, when the other copy no longer
+ * runs (the pipeline moved to another machine without its state), taking over with `claim`: the
+ * mark without a copy id, which the next run claims (cdc-setup.ts).
+ */
+export function anotherCopyError(nodeId: string, what: string, spec: { owner: { pipeline: string }; slot: string; publication: string }, stateFolder: string, claim: string): CaudalError {
   return new CaudalError(
     'validation',
-    `node '${nodeId}': ${what} is used by another copy of pipeline '${pipeline}' (the same pipeline name and node, with its state in another folder, state folder or machine): two copies reading one slot each lose the changes the other acknowledges`,
+    `node '${nodeId}': ${what} is used by another copy of pipeline '${spec.owner.pipeline}' (the same pipeline name and node, with its state in another folder, state folder or machine): two copies reading one slot each lose the changes the other acknowledges`,
     {
       nodeId,
-      hint: `give this copy its own slot and publication (params slot and publication), or give it another pipeline name. If there is no other copy any more (this pipeline's state in ${stateFolder} was deleted, or it was moved before its first run finished): empty the target, drop the slot and the publication (SELECT pg_drop_replication_slot('${spec.slot}'); DROP PUBLICATION ${pgIdent(spec.publication)}) and run again: the run creates both and starts with a snapshot of the table`,
+      hint: `give this copy its own slot and publication (params slot and publication), or another pipeline name. If the other copy no longer runs (this pipeline moved without its state, ${stateFolder}), let this one take over where it stopped: ${claim}; then run again (it takes a snapshot first when snapshot is on)`,
     },
   );
 }

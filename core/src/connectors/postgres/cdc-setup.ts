@@ -43,6 +43,12 @@ function mark(spec: ReplicationSpec): string {
   return MARK + JSON.stringify({ pipeline: spec.owner.pipeline, node: spec.owner.node, slot: spec.slot, ...(spec.owner.copy ? { copy: spec.owner.copy.id } : {}) } satisfies Mark);
 }
 
+/** The SQL that lets this copy take over a publication another copy marked: its mark without the copy id. */
+function claimSql(publication: string, m: Mark): string {
+  const { copy: _, ...unclaimed } = m;
+  return `COMMENT ON PUBLICATION ${pgIdent(publication)} IS ${stringLiteral(MARK + JSON.stringify(unclaimed))}`;
+}
+
 /** Marked for this pipeline and node, but by another copy of it. */
 function anotherCopy(m: Mark, spec: ReplicationSpec): boolean {
   return spec.owner.copy !== undefined && m.copy !== undefined && m.copy !== spec.owner.copy.id;
@@ -169,7 +175,7 @@ export async function checkReplication(client: pg.Client, spec: ReplicationSpec,
     if (pubMark && !ours) {
       throw refuse(`publication '${spec.publication}' belongs to node '${pubMark.node}' of pipeline '${pubMark.pipeline}': sharing it would let one pipeline acknowledge the other's changes`, others);
     }
-    if (pubMark && spec.owner.copy && anotherCopy(pubMark, spec)) throw anotherCopyError(nodeId, `publication '${spec.publication}'`, spec.owner.pipeline, spec, spec.owner.copy.stateFolder);
+    if (pubMark && spec.owner.copy && anotherCopy(pubMark, spec)) throw anotherCopyError(nodeId, `publication '${spec.publication}'`, spec, spec.owner.copy.stateFolder, claimSql(spec.publication, pubMark));
     const missingActions = Object.entries(pub.actions).filter(([, on]) => !on).map(([a]) => a);
     if (missingActions.length > 0) {
       throw refuse(`publication '${spec.publication}' does not publish ${missingActions.join(', ')}: those changes would be missed`, `ALTER PUBLICATION ${pgIdent(spec.publication)} SET (publish = 'insert, update, delete, truncate')`);
@@ -199,7 +205,7 @@ export async function checkReplication(client: pg.Client, spec: ReplicationSpec,
       if (m?.slot === spec.slot && (m.pipeline !== spec.owner.pipeline || m.node !== spec.owner.node)) {
         throw refuse(`replication slot '${spec.slot}' belongs to node '${m.node}' of pipeline '${m.pipeline}' (publication '${p.pubname}'): sharing it would let one pipeline acknowledge the other's changes`, 'give this node its own slot');
       }
-      if (m?.slot === spec.slot && spec.owner.copy && anotherCopy(m, spec)) throw anotherCopyError(nodeId, `replication slot '${spec.slot}' (publication '${p.pubname}')`, spec.owner.pipeline, spec, spec.owner.copy.stateFolder);
+      if (m?.slot === spec.slot && spec.owner.copy && anotherCopy(m, spec)) throw anotherCopyError(nodeId, `replication slot '${spec.slot}' (publication '${p.pubname}')`, spec, spec.owner.copy.stateFolder, claimSql(p.pubname, m));
     }
   }
   // A mark of an earlier version names no copy: the first copy that runs now claims it.

@@ -229,7 +229,9 @@ two \`--state-dir\`, or on two machines) would get the same default slot, and ea
 changes the other never saw. A run keeps a copy id in the node's state and on the publication's
 comment: a copy whose id is not the publication's is refused before it reads anything (*used by
 another copy*). Give each copy its own \`slot\` and \`publication\`, or its own pipeline name. A folder
-moved with its \`.caudal\` state is still the same copy. A copy made together with its state (\`cp -r\`
+moved with its \`.caudal\` state is still the same copy; a pipeline moved without it (to another
+machine) can take over where the old copy stopped with the \`COMMENT ON PUBLICATION\` statement the
+refusal gives (the next run claims the publication, and takes a snapshot first when snapshot is on). A copy made together with its state (\`cp -r\`
 of the folder) has the same id: the state also keeps the position this copy acknowledged, and a run
 that finds the slot acknowledged past it stops before reading (*acknowledged … by another reader*):
 the changes in between went elsewhere; start over as below. A publication an administrator created
