@@ -5,6 +5,7 @@ import { pgClientConfig, type PostgresConfig } from '../../connections/postgres/
 import { CaudalError, errorMessage } from '../../util/errors.js';
 import { connect } from './client.js';
 import type { ReplicationSpec } from './cdc-setup.js';
+import { SPILL_AT, TransactionSpill, type SpilledTransaction } from './cdc-spill.js';
 import { lsnText, lsnValue } from './lsn.js';
 import { pgIdent, pgTable } from './sql.js';
 
@@ -27,6 +28,8 @@ export interface CdcSpec extends ReplicationSpec {
   maxWaitMs: number;
   /** The table's primary key (checkReplication): with REPLICA IDENTITY FULL, what tells a key change. */
   primaryKey?: string[];
+  /** Where a transaction of more than SPILL_AT changes is kept while it arrives (in the run's temp folder). */
+  spillDir: string;
 }
 
 export type ChangeOp = 'insert' | 'update' | 'delete';
@@ -75,11 +78,16 @@ function quoted(names: readonly string[]): string {
 }
 
 export class CdcSession {
-  private readonly ready: Array<Change | Stop> = [];
+  private readonly ready: Array<Change | Stop | SpilledTransaction> = [];
   private open: Change[] = [];
+  /** The open transaction once it passed SPILL_AT changes (cdc-spill.ts). */
+  private openSpill?: TransactionSpill;
+  private spills = 0;
   private openStop?: Omit<Stop, 'op' | 'lsn'>;
   private commitTime = '';
   private serverLsn = 0n;
+  /** A keepalive's position that overtook changes still queued (see onHeartbeat). */
+  private heardLsn = 0n;
   private taken?: string;
   private failure?: Error;
   private resume?: () => void;
@@ -101,14 +109,17 @@ export class CdcSession {
     const service = new LogicalReplicationService(pgClientConfig(config), { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } });
     const session = new CdcSession(service, spec, confirmed);
     service.on('error', (e: Error) => (session.failure = e));
+    const queue = deliveryQueue(service);
     service.on('heartbeat', (lsn: string, _time: number, replyNow: boolean) => {
-      const v = lsnValue(lsn);
-      if (v > session.serverLsn) session.serverLsn = v;
+      session.onHeartbeat(lsnValue(lsn), queue.idle());
       if (replyNow) void session.report();
     });
     // Also while the stream is paused (backpressure) and no keepalive is read.
     session.statusTimer = setInterval(() => void session.report(), STATUS_MS).unref();
-    service.on('data', (lsn: string, msg: Message) => session.onMessage(lsn, msg));
+    service.on('data', async (lsn: string, msg: Message) => {
+      await session.onMessage(lsn, msg);
+      if (queue.empty()) session.onHeartbeat(session.heardLsn, true);
+    });
     const plugin = new PgoutputPlugin({ protoVersion: 1, publicationNames: [spec.publication] });
     keepText(plugin);
     void service.subscribe(plugin, spec.slot).catch((e: unknown) => {
@@ -131,7 +142,8 @@ export class CdcSession {
     this.openStop ??= { message, hint };
   }
 
-  private change(op: ChangeOp, lsn: string, relation: MessageRelation, row: Record<string, unknown> | null): void {
+  private async change(op: ChangeOp, lsn: string, relation: MessageRelation, row: Record<string, unknown> | null): Promise<void> {
+    if (this.openStop) return;
     if (pgTable(relation) !== pgTable(this.spec.table)) {
       this.stop(`publication '${this.spec.publication}' sent a change of ${relation.schema}.${relation.name}, not of ${this.table}`, 'the publication must cover the captured table only (ALTER PUBLICATION … SET TABLE)');
       return;
@@ -149,18 +161,46 @@ export class CdcSession {
     let columns = this.columnsOf.get(relation);
     if (!columns) this.columnsOf.set(relation, (columns = relation.columns.map((c) => c.name)));
     const values = Object.fromEntries(Object.entries(row ?? {}).map(([k, v]) => [k, v === null || v === undefined ? null : String(v)]));
-    this.open.push({ op, lsn, commitTime: this.commitTime, values, columns });
+    const c: Change = { op, lsn, commitTime: this.commitTime, values, columns };
+    if (this.openSpill) return this.openSpill.write(c);
+    this.open.push(c);
+    if (this.open.length >= SPILL_AT) {
+      this.openSpill = await TransactionSpill.create(this.spec.spillDir, ++this.spills);
+      for (const held of this.open) await this.openSpill.write(held);
+      this.open = [];
+    }
+  }
+
+  /** Drops what the open transaction kept (it stops the capture, or the session ends). */
+  private async dropOpen(): Promise<void> {
+    this.open = [];
+    const spill = this.openSpill;
+    this.openSpill = undefined;
+    await spill?.discard();
+  }
+
+  /**
+   * The library hands keepalives over at once but queues changes (flow control): a keepalive can
+   * report a position past changes not handled yet (the rest of a large transaction). A plain run
+   * that took it for "caught up" ended without them. Its position counts once the queue is handled.
+   */
+  private onHeartbeat(lsn: bigint, caughtUp: boolean): void {
+    if (!caughtUp) {
+      if (lsn > this.heardLsn) this.heardLsn = lsn;
+      return;
+    }
+    if (lsn > this.serverLsn) this.serverLsn = lsn;
   }
 
   private async onMessage(lsn: string, msg: Message): Promise<void> {
     switch (msg.tag) {
       case 'begin':
-        this.open = [];
+        await this.dropOpen();
         this.openStop = undefined;
         this.commitTime = new Date(Number(msg.commitTime) / 1000).toISOString();
         break;
       case 'insert':
-        this.change('insert', lsn, msg.relation, msg.new);
+        await this.change('insert', lsn, msg.relation, msg.new);
         break;
       case 'update': {
         // An UPDATE that changes the row's key is a delete of the old key and an insert of the new
@@ -172,13 +212,13 @@ export class CdcSession {
         const keyColumns = msg.key ? msg.relation.keyColumns : (this.spec.primaryKey ?? []);
         const moved = old !== null && keyColumns.length > 0 && keyColumns.some((k) => textOf(old[k]) !== textOf(msg.new[k]));
         if (moved) {
-          this.change('delete', lsn, msg.relation, old);
-          this.change('insert', lsn, msg.relation, msg.new);
-        } else this.change('update', lsn, msg.relation, msg.new);
+          await this.change('delete', lsn, msg.relation, old);
+          await this.change('insert', lsn, msg.relation, msg.new);
+        } else await this.change('update', lsn, msg.relation, msg.new);
         break;
       }
       case 'delete':
-        this.change('delete', lsn, msg.relation, msg.key ?? msg.old);
+        await this.change('delete', lsn, msg.relation, msg.key ?? msg.old);
         break;
       case 'truncate':
         this.stop(
@@ -188,8 +228,13 @@ export class CdcSession {
         break;
       case 'commit': {
         const end = msg.commitEndLsn ?? lsn;
-        if (this.openStop) this.ready.push({ op: 'stop', lsn: end, ...this.openStop });
-        else {
+        if (this.openStop) {
+          this.ready.push({ op: 'stop', lsn: end, ...this.openStop });
+          await this.dropOpen();
+        } else if (this.openSpill) {
+          this.ready.push(await this.openSpill.finish(end));
+          this.openSpill = undefined;
+        } else {
           for (const c of this.open) c.lsn = end;
           this.ready.push(...this.open);
         }
@@ -209,7 +254,7 @@ export class CdcSession {
    * `planned` are the columns the run's plan reads: a change made when the table had a column the
    * plan lacks (added since, renamed, dropped) stops the run rather than losing that value.
    */
-  async read(config: PostgresConfig, control: ReadControl, planned: readonly string[]): Promise<{ changes: Change[]; waitedMs: number }> {
+  async read(config: PostgresConfig, control: ReadControl, planned: readonly string[]): Promise<{ changes: Array<Change | SpilledTransaction>; rows: number; waitedMs: number }> {
     const t0 = Date.now();
     if (control.watch) {
       let lastTableCheck = Date.now();
@@ -244,7 +289,8 @@ export class CdcSession {
     // Whole transactions, up to maxRows (a transaction larger than that is taken whole).
     const known = new Set(planned);
     let end = 0;
-    while (end < this.ready.length && (end < this.spec.maxRows || this.ready[end]!.lsn === this.ready[end - 1]?.lsn)) {
+    let rows = 0;
+    while (end < this.ready.length && (rows < this.spec.maxRows || this.ready[end]!.lsn === this.ready[end - 1]?.lsn)) {
       const e = this.ready[end]!;
       if (e.op === 'stop') throw this.stopError(e.message, e.hint, e.lsn);
       const unknown = e.columns.filter((c) => !known.has(c));
@@ -255,13 +301,14 @@ export class CdcSession {
           e.lsn,
         );
       }
+      rows += e.op === 'spilled' ? e.count : 1;
       end++;
     }
-    const changes = this.ready.splice(0, end) as Change[];
+    const changes = this.ready.splice(0, end) as Array<Change | SpilledTransaction>;
     this.taken = changes.at(-1)?.lsn ?? this.taken;
     this.resume?.();
     this.resume = undefined;
-    return { changes, waitedMs: Date.now() - t0 };
+    return { changes, rows, waitedMs: Date.now() - t0 };
   }
 
   /** Fails when the table left the publication (dropped, or renamed away); a failed query proves nothing. */
@@ -327,6 +374,7 @@ export class CdcSession {
     clearInterval(this.statusTimer);
     this.resume?.();
     await this.service.stop().catch(() => undefined);
+    await this.dropOpen().catch(() => undefined);
   }
 }
 
@@ -337,6 +385,16 @@ export class CdcSession {
  * message; it has no option for this, so its parser's column reader is wrapped. Pinned version
  * (package.json); test/postgres-cdc.test.ts checks timestamps with microseconds.
  */
+/**
+ * Whether the library's queue of changes is handled (its flow control has no option to ask): the
+ * pinned version's internals, checked here so that an upgrade that changes them fails loudly.
+ */
+function deliveryQueue(service: object): { idle(): boolean; empty(): boolean } {
+  const internals = service as { _messageQueue?: unknown[]; _processing?: boolean };
+  if (!Array.isArray(internals._messageQueue) || typeof internals._processing !== 'boolean') throw new Error('pg-logical-replication changed: its service has no _messageQueue or _processing');
+  return { idle: () => internals._messageQueue!.length === 0 && !internals._processing, empty: () => internals._messageQueue!.length === 0 };
+}
+
 function keepText(plugin: object): void {
   const parser = (plugin as { parser?: { readRelationColumn?: (reader: unknown) => Record<string, unknown> } }).parser;
   const read = parser?.readRelationColumn?.bind(parser);

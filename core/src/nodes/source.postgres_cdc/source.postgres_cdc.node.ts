@@ -1,6 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { parse as parsePgArray } from 'postgres-array';
@@ -8,6 +8,7 @@ import { defineNode, type HookIo } from '../define.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { postgresFields } from '../../connections/postgres/postgres.connection.js';
 import { CdcSession, type Change, type CdcSpec } from '../../connectors/postgres/cdc.js';
+import { SPILL_AT, spilledChanges, type SpilledTransaction } from '../../connectors/postgres/cdc-spill.js';
 import { ACKNOWLEDGED_LSN, COPY_ID, copyIdOf, refuseForeignAcknowledgement } from '../../connectors/postgres/cdc-copy.js';
 import { checkReplication, defaultReplicationName, ensureReplication, generatedColumnsOf, resolveDefaultSlot, withClient } from '../../connectors/postgres/cdc-setup.js';
 import { postgresConnector } from '../../connectors/postgres/postgres.connector.js';
@@ -101,7 +102,7 @@ export const postgresCdcSourceNode = defineNode({
     // Only a run knows its state (validate may run without it): only a run tells copies apart.
     const stateFolder = path.dirname(ctx.nodeFolder('cdc'));
     if (ctx.mode === 'run') owner.copy = { id: copyIdOf(state, stateFolder), stateFolder };
-    const spec: CdcSpec = { table, slot, publication: p.publication ?? slot, create: p.create, owner, maxRows: p.max_rows, maxWaitMs: p.max_wait_ms };
+    const spec: CdcSpec = { table, slot, publication: p.publication ?? slot, create: p.create, owner, maxRows: p.max_rows, maxWaitMs: p.max_wait_ms, spillDir: ctx.tempPath('cdc-spill') };
     if (ctx.mode !== 'preview') spec.primaryKey = (await withClient(config, (client) => checkReplication(client, spec, ctx.nodeId))).primaryKey;
     const wantSnapshot = p.snapshot && state?.snapshot_done !== true;
 
@@ -124,6 +125,7 @@ export const postgresCdcSourceNode = defineNode({
         `cdc:${ctx.nodeId}`,
         async () => {
           slotCreated = await ensureReplication(config, spec, ctx.nodeId, (m) => io.log(m));
+          await mkdir(spec.spillDir, { recursive: true });
           // A slot created now has no past; one that exists must stand where this copy left it.
           const check = slotCreated ? undefined : (confirmed: bigint) => refuseForeignAcknowledgement(ctx.nodeId, ctx.pipelineName, spec, confirmed, state?.[ACKNOWLEDGED_LSN]);
           return CdcSession.open(config, spec, check);
@@ -156,8 +158,10 @@ export const postgresCdcSourceNode = defineNode({
             const batch = await s.read(config, { watch: (io.stream?.watch ?? false) && rows === 0, stopping: () => io.stream?.stopping() ?? false, isCancelled: io.isCancelled }, planned);
             // Snapshot rows come first in _seq order, then the changes.
             await writeChanges(batch.changes, changes, rows, arrayColumns);
-            io.stream?.read({ rows: batch.changes.length, waitedMs: batch.waitedMs });
-            return rows + batch.changes.length;
+            const spilled = batch.changes.filter((c) => c.op === 'spilled');
+            if (spilled.length > 0) io.log(`${spilled.length === 1 ? 'a transaction' : `${spilled.length} transactions`} of ${spilled.map((t) => t.count).join(', ')} changes, kept on disk while ${spilled.length === 1 ? 'it' : 'they'} arrived`);
+            io.stream?.read({ rows: batch.rows, waitedMs: batch.waitedMs });
+            return rows + batch.rows;
           },
           async dry(io) {
             await writeFile(changes, '');
@@ -213,6 +217,11 @@ or is killed leaves it where it was and the changes come again (at-least-once; e
 upsert-and-delete mirror). A slot keeps WAL on the server until acknowledged: a pipeline that stops
 running for long makes the server's disk grow. Remove a slot you no longer need
 (\`SELECT pg_drop_replication_slot('…')\`).
+
+**Large transactions.** A batch takes whole transactions: one larger than *Changes per batch* (a bulk
+UPDATE of millions of rows) is taken whole, in one batch. Past ${SPILL_AT.toLocaleString('en-US')} changes a transaction is kept
+on disk in the run's temp folder while it arrives, not in memory (the log says so), so its size is
+bounded by the disk, not the memory; the files go when the run ends.
 
 **Slot and publication.** By default both are named \`caudal_<pipeline>_<node>_<hash>\`: readable,
 plus a hash of the exact pipeline name and node id, so pipelines whose names differ only in case or
@@ -276,17 +285,22 @@ naming the column rather than arriving as NULL.
  * columns are parsed from PostgreSQL's array text (quotes, escapes, NULL, braces inside elements,
  * nested arrays) by postgres-array into JSON text, which DuckDB converts to the list type or refuses.
  */
-async function writeChanges(changes: Change[], file: string, firstSeq: number, arrayColumns: string[]): Promise<void> {
+async function writeChanges(changes: Array<Change | SpilledTransaction>, file: string, firstSeq: number, arrayColumns: string[]): Promise<void> {
   const out = createWriteStream(file);
+  let seq = firstSeq;
+  const write = async (c: Change) => {
+    const values = { ...c.values };
+    for (const name of arrayColumns) {
+      const text = values[name];
+      if (typeof text === 'string') values[name] = JSON.stringify(parsePgArray(text));
+    }
+    const line = JSON.stringify({ ...values, _op: c.op, _lsn: c.lsn, _seq: seq++, _commit_time: c.commitTime });
+    if (!out.write(line + '\n')) await once(out, 'drain');
+  };
   try {
-    for (const [i, c] of changes.entries()) {
-      const values = { ...c.values };
-      for (const name of arrayColumns) {
-        const text = values[name];
-        if (typeof text === 'string') values[name] = JSON.stringify(parsePgArray(text));
-      }
-      const line = JSON.stringify({ ...values, _op: c.op, _lsn: c.lsn, _seq: firstSeq + i, _commit_time: c.commitTime });
-      if (!out.write(line + '\n')) await once(out, 'drain');
+    for (const c of changes) {
+      if (c.op !== 'spilled') await write(c);
+      else for await (const held of spilledChanges(c)) await write(held);
     }
   } finally {
     out.end();
