@@ -212,6 +212,27 @@ describe('caudal export airflow (generated text)', () => {
     });
   });
 
+  it('keeps state between pods with --state-claim (kubernetes only), and says what is lost without it', async () => {
+    const dir = await makeProject('s');
+    const project = path.join(dir, 'caudal.project.json');
+    const claimed = await airflowDag(projectFrom(dir, PROJECT), { operator: 'kubernetes', source: 'x', stateClaim: 'caudal-state' });
+    expect(claimed).toContain('STATE_CLAIM = os.environ.get("CAUDAL_STATE_CLAIM", "caudal-state")');
+    expect(claimed).toContain('"--state-dir", _literal(STATE_DIR)');
+    expect(claimed).toContain('        volume_mounts=[k8s.V1VolumeMount(name="caudal-state", mount_path=STATE_DIR)],');
+    expect(claimed).not.toContain('Without --state-claim');
+
+    const stateless = await caudal(['export', 'airflow', project, '--operator', 'kubernetes']);
+    expect(stateless.code).toBe(0);
+    expect(stateless.stderr).toContain('! Without --state-claim each pod starts with no state and the state it writes goes with the pod');
+    expect(stateless.stdout).toContain('Without --state-claim each pod starts with no state');
+    expect(stateless.stdout).not.toContain('volumes=');
+
+    const bash = await caudal(['export', 'airflow', project, '--state-claim', 'caudal-state']);
+    expect([bash.code, bash.stderr]).toEqual([2, expect.stringContaining('--state-claim is for --operator kubernetes')]);
+    const bad = await caudal(['export', 'airflow', project, '--operator', 'kubernetes', '--state-claim', 'Caudal_State']);
+    expect([bad.code, bad.stderr]).toEqual([2, expect.stringContaining('--state-claim expects the name of a PersistentVolumeClaim')]);
+  });
+
   it("-o replaces an earlier export, never a DAG file of the user's own unless --force", async () => {
     const dir = await makeProject('s');
     const dags = path.join(dir, 'dags');
@@ -408,7 +429,7 @@ describe('caudal export airflow (Apache Airflow 3.1)', () => {
     const dir = await makeProject(schema);
     const bash = await caudal(['export', 'airflow', path.join(dir, 'caudal.project.json'), '-o', path.join(home, 'dags', 'caudal_shop.py')]);
     expect(bash.code, bash.stderr).toBe(0);
-    const k8s = await caudal(['export', 'airflow', path.join(dir, 'caudal.project.json'), '--operator', 'kubernetes', '--image', 'registry.local/shop-caudal:1', '-o', path.join(home, 'dags', 'caudal_shop_k8s.py')]);
+    const k8s = await caudal(['export', 'airflow', path.join(dir, 'caudal.project.json'), '--operator', 'kubernetes', '--image', 'registry.local/shop-caudal:1', '--state-claim', 'shop-state', '-o', path.join(home, 'dags', 'caudal_shop_k8s.py')]);
     expect(k8s.code, k8s.stderr).toBe(0);
     const dagText = await readFile(path.join(home, 'dags', 'caudal_shop.py'), 'utf8');
     expect(dagText).toContain('"CAUDAL_SECRET_WAREHOUSE_PASSWORD": "{{ conn.get(\\"warehouse\\").password }}"');
@@ -418,11 +439,23 @@ describe('caudal export airflow (Apache Airflow 3.1)', () => {
     // DAG file beside ours shows that the check reports errors.
     await writeFile(path.join(home, 'dags', 'zz_broken.py'), 'from airflow.sdk import DAG\nwith DAG(dag_id="broken", schedule="not a cron") as dag:\n    pass\n');
     const checker = path.join(home, 'import_check.py');
-    await writeFile(checker, ['import json, sys', 'from airflow.models.dagbag import DagBag', 'bag = DagBag(sys.argv[1], include_examples=False)', 'print("RESULT " + json.dumps({"errors": {k.rsplit("/", 1)[-1]: v for k, v in bag.import_errors.items()}, "dags": sorted(bag.dag_ids)}))'].join('\n'));
+    await writeFile(
+      checker,
+      [
+        'import json, sys',
+        'from airflow.models.dagbag import DagBag',
+        'bag = DagBag(sys.argv[1], include_examples=False)',
+        // The kubernetes task as Airflow built it: the state claim mounted where the run keeps its state.
+        'pod = bag.dags["caudal_shop_extract_k8s"].tasks[0] if "caudal_shop_extract_k8s" in bag.dags else None',
+        'state = pod and {"claims": [v.persistent_volume_claim.claim_name for v in pod.volumes], "mounts": [m.mount_path for m in pod.volume_mounts], "hostname": pod.hostname, "stateDir": pod.arguments[pod.arguments.index("--state-dir") + 1]}',
+        'print("RESULT " + json.dumps({"errors": {k.rsplit("/", 1)[-1]: v for k, v in bag.import_errors.items()}, "dags": sorted(bag.dag_ids), "state": state}))',
+      ].join('\n'),
+    );
     const checked = await run(path.join(path.dirname(airflow), 'python'), [checker, path.join(home, 'dags')], { env, timeout: 300_000, maxBuffer: 64 * 1024 * 1024 });
-    const bag = JSON.parse(checked.stdout.slice(checked.stdout.indexOf('RESULT ') + 7)) as { errors: Record<string, string>; dags: string[] };
+    const bag = JSON.parse(checked.stdout.slice(checked.stdout.indexOf('RESULT ') + 7)) as { errors: Record<string, string>; dags: string[]; state: unknown };
     expect(Object.keys(bag.errors)).toEqual(['zz_broken.py']);
     expect(bag.dags).toEqual(['caudal_shop_extract', 'caudal_shop_extract_k8s']);
+    expect(bag.state).toEqual({ claims: ['shop-state'], mounts: ['/caudal-state'], hostname: 'caudal', stateDir: '/caudal-state' });
     await rm(path.join(home, 'dags', 'zz_broken.py'));
 
     const tested = await af(['dags', 'test', 'caudal_shop_extract', '2026-05-01T04:00:00+00:00'], 600_000);

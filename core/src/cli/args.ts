@@ -38,6 +38,7 @@ export const options = {
   operator: { type: 'string' },
   image: { type: 'string' },
   'project-root': { type: 'string' },
+  'state-claim': { type: 'string' },
   field: { type: 'string' },
   file: { type: 'string', short: 'f' },
   engine: { type: 'string' },

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { airflowDag, isGeneratedDag, type AirflowOperator } from '../scheduler/airflow/export.js';
+import { airflowDag, isGeneratedDag, STATELESS_PODS, type AirflowOperator } from '../scheduler/airflow/export.js';
 import { loadProject } from '../scheduler/load-project.js';
 import { PROJECT_FILE, type Project } from '../scheduler/project.js';
 import { loadPipelineFile } from '../model/load.js';
@@ -12,22 +12,30 @@ import { checkGeneratedTargets } from './generated-files.js';
 import type { Io } from './io.js';
 import { checkPipelineFile } from './pipeline-file.js';
 
-/** `caudal export airflow <caudal.project.json | pipeline.json> [-o dag.py] [--operator bash|kubernetes] [--project-root DIR] [--image IMG]`. */
+/** `caudal export airflow <caudal.project.json | pipeline.json> [-o dag.py] [--operator bash|kubernetes] [--project-root DIR] [--image IMG] [--state-claim PVC]`. */
 export async function exportAirflowCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, { positionals: 1, only: ['out', 'operator', 'project-root', 'image', 'force', 'quiet'], command: 'export airflow' });
+  const { values, positionals } = parse(args, { positionals: 1, only: ['out', 'operator', 'project-root', 'image', 'state-claim', 'force', 'quiet'], command: 'export airflow' });
   const file = positionals[0];
   if (!file) throw new CaudalError('usage', 'export airflow needs a project or pipeline file');
   const operator = (values.operator ?? 'bash') as AirflowOperator;
   if (operator !== 'bash' && operator !== 'kubernetes') throw new CaudalError('usage', `--operator expects bash or kubernetes, got "${values.operator}"`);
   // The BashOperator form runs `caudal` on the workers: an image given to it would be ignored.
   if (values.image !== undefined && operator !== 'kubernetes') throw new CaudalError('usage', '--image is for --operator kubernetes (the bash form runs caudal on the workers)', { hint: 'add --operator kubernetes, or leave --image out' });
+  const stateClaim = values['state-claim'];
+  if (stateClaim !== undefined && operator !== 'kubernetes') throw new CaudalError('usage', '--state-claim is for --operator kubernetes (the bash form keeps state in the project folder on the workers)', { hint: 'add --operator kubernetes, or leave --state-claim out' });
+  // Kubernetes' rule for object names (a DNS subdomain), checked here rather than when the first pod fails to start.
+  if (stateClaim !== undefined && !/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(stateClaim)) {
+    throw new CaudalError('usage', `--state-claim expects the name of a PersistentVolumeClaim (lower-case letters, digits, '-' and '.', at most 253), got "${stateClaim}"`, { hint: 'e.g. --state-claim caudal-state' });
+  }
   const project = await projectOf(await checkPipelineFile(file, 'pipeline or project'));
   const text = await airflowDag(project, {
     operator,
     projectRoot: values['project-root'],
     image: values.image,
-    source: ['caudal export airflow', path.basename(file), ...(operator === 'kubernetes' ? ['--operator kubernetes'] : [])].join(' '),
+    stateClaim,
+    source: ['caudal export airflow', path.basename(file), ...(operator === 'kubernetes' ? ['--operator kubernetes'] : []), ...(stateClaim !== undefined ? ['--state-claim', stateClaim] : [])].join(' '),
   });
+  if (operator === 'kubernetes' && stateClaim === undefined && !values.quiet) io.stderr.write(`! ${STATELESS_PODS}\n`);
   if (values.out) {
     // Often straight into Airflow's dags folder, which its scheduler parses at any moment, and
     // where a DAG of the same name may be someone's own.

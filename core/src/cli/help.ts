@@ -338,6 +338,8 @@ Options:
       --operator KIND     airflow: bash (BashOperator on the workers, default) or kubernetes (KubernetesPodOperator)
       --project-root DIR  airflow: the project's folder on the workers or in the image
       --image IMAGE       airflow --operator kubernetes: the runner image with the project in it
+      --state-claim PVC   airflow --operator kubernetes: a PersistentVolumeClaim that keeps state
+                          (watermarks, change capture positions) between pods; without it each pod starts empty
   -p, --param key=value   spark: set a pipeline param (repeatable)
       --project DIR       spark: use DIR/caudal.connections.json on top of the user's file (default: the pipeline's folder)
       --json              spark: machine-readable output
@@ -349,7 +351,7 @@ second file are refused with exit code 2.
 
 Examples:
   caudal export airflow caudal.project.json -o dags/shop.py
-  caudal export airflow caudal.project.json --operator kubernetes --image registry/shop-caudal:1.4
+  caudal export airflow caudal.project.json --operator kubernetes --image registry/shop-caudal:1.4 --state-claim caudal-state
   caudal export spark pipeline.json -o job/
   job/run.sh --master yarn --deploy-mode cluster
 

@@ -237,7 +237,9 @@ slot that belongs to another pipeline or node.
 two \`--state-dir\`, or on two machines) would get the same default slot, and each would acknowledge
 changes the other never saw. A run keeps a copy id in the node's state and on the publication's
 comment: a copy whose id is not the publication's is refused before it reads anything (*used by
-another copy*). Give each copy its own \`slot\` and \`publication\`, or its own pipeline name. A folder
+another copy*). Until its first run commits, a copy is known by its machine's host name and its state
+folder (so a first run that failed is the same copy when run again there; the Airflow export's
+Kubernetes form gives its pods one host name for this). Give each copy its own \`slot\` and \`publication\`, or its own pipeline name. A folder
 moved with its \`.caudal\` state is still the same copy; a pipeline moved without it (to another
 machine) can take over where the old copy stopped with the \`COMMENT ON PUBLICATION\` statement the
 refusal gives (the next run claims the publication, and takes a snapshot first when snapshot is on). A copy made together with its state (\`cp -r\`

@@ -11,12 +11,24 @@ import { jinjaLiteral, py, pyDict, pyIdents, pyList } from './python.js';
 
 export type AirflowOperator = 'bash' | 'kubernetes';
 
+/** Where the kubernetes form mounts the state claim (--state-claim) in each pod. */
+const K8S_STATE_DIR = '/caudal-state';
+
+/** What the kubernetes form without --state-claim loses, said in the DAG file and by the export. */
+export const STATELESS_PODS =
+  'Without --state-claim each pod starts with no state and the state it writes goes with the pod: incremental sources read everything again on every run, change capture refuses the second run as another copy, and quality history starts over; export with --state-claim <PersistentVolumeClaim> to keep it'
+
 export interface AirflowExportOptions {
   operator: AirflowOperator;
   /** Where the project's folder is on the Airflow workers / in the image (default: here for bash, /project for kubernetes). */
   projectRoot?: string;
   /** The runner image for the kubernetes form (a project image built FROM the repository's Dockerfile). */
   image?: string;
+  /**
+   * The kubernetes form: a PersistentVolumeClaim that keeps the runs' state (watermarks, change
+   * capture positions, quality history) from one pod to the next; without it each pod starts empty.
+   */
+  stateClaim?: string;
   /** How the command line that was used is shown in the file's header. */
   source: string;
 }
@@ -187,6 +199,7 @@ export async function airflowDag(project: Project, opts: AirflowExportOptions): 
   w(opts.operator === 'bash' ? 'Each task runs the headless runner on the worker (BashOperator): `caudal` must be on its PATH, or set CAUDAL_BIN.' : 'Each task runs the headless runner in a pod (KubernetesPodOperator) from an image built FROM the Caudal Dockerfile with the project copied in.');
   w('Secrets come from Airflow connections at run time (CAUDAL_SECRET_* variables); this file holds none.');
   w('Not mapped: alert channels and expected_duration_s (use Airflow notifiers / deadline alerts).');
+  if (opts.operator === 'kubernetes' && opts.stateClaim === undefined) w(`${STATELESS_PODS}.`);
   w('"""');
   w('import json');
   w('import os');
@@ -197,10 +210,17 @@ export async function airflowDag(project: Project, opts: AirflowExportOptions): 
   w('from airflow.timetables.trigger import CronTriggerTimetable');
   if (opts.operator === 'bash') w('from airflow.providers.standard.operators.bash import BashOperator');
   else w('from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator');
+  if (opts.stateClaim !== undefined) w('from kubernetes.client import models as k8s');
   w();
   w(`# The project's folder on the ${opts.operator === 'bash' ? 'workers' : 'image'} (override with the CAUDAL_PROJECT_DIR environment variable).`);
   w(`PROJECT_DIR = os.environ.get("CAUDAL_PROJECT_DIR", ${py(root)})`);
   if (opts.operator === 'kubernetes') w(`IMAGE = os.environ.get("CAUDAL_IMAGE", ${py(opts.image ?? 'caudal-project:latest')})`);
+  if (opts.stateClaim !== undefined) {
+    w('# The PersistentVolumeClaim that keeps state between runs (watermarks, change capture positions,');
+    w('# quality history), mounted in every pod at STATE_DIR (override with CAUDAL_STATE_CLAIM).');
+    w(`STATE_CLAIM = os.environ.get("CAUDAL_STATE_CLAIM", ${py(opts.stateClaim)})`);
+    w(`STATE_DIR = ${py(K8S_STATE_DIR)}`);
+  }
   w();
   w();
   // The same rules as jinjaLiteral (python.ts), for paths only known on the worker.
@@ -292,12 +312,20 @@ export async function airflowDag(project: Project, opts: AirflowExportOptions): 
           ...params.flatMap((p) => [py('--param'), py(p)]),
           ...(job.threads !== undefined ? [py('--threads'), py(String(job.threads))] : []),
           ...(job.memoryLimit !== undefined ? [py('--memory-limit'), py(jinjaLiteral(job.memoryLimit))] : []),
+          ...(opts.stateClaim !== undefined ? [py('--state-dir'), '_literal(STATE_DIR)'] : []),
         ];
         w(`        name=${py(`caudal-${job.name.toLowerCase().replace(/[^a-z0-9-]+/g, '-')}`)},`);
         w('        image=_literal(IMAGE),');
         w(`        cmds=${pyList([py('caudal')])},`);
         w(`        arguments=${pyList(args)},`);
         w(`        env_vars=${pyDict(secrets.map(([k, val]) => [k, py(val)]), '        ')},`);
+        if (opts.stateClaim !== undefined) {
+          w('        volumes=[k8s.V1Volume(name="caudal-state", persistent_volume_claim=k8s.V1PersistentVolumeClaimVolumeSource(claim_name=STATE_CLAIM))],');
+          w('        volume_mounts=[k8s.V1VolumeMount(name="caudal-state", mount_path=STATE_DIR)],');
+          w('        # One host name for every pod: before its first commit, change capture tells copies of a');
+          w('        # pipeline apart by host and state folder, and a retry runs in another pod.');
+          w('        hostname="caudal",');
+        }
         w('        get_logs=True,');
         w('        on_finish_action="delete_pod",');
       }
