@@ -536,7 +536,43 @@ describe('scheduler: `caudal jobs run` while a scheduler runs the project', () =
     const waiting = runThroughScheduler(s.project, s.project.jobs[0]!, undefined, { schedulerRunning: async () => true, pollMs: 5 });
     while ((await readdir(controls.requestsDir).catch(() => [])).filter((n) => !n.startsWith('.')).length === 0) await new Promise((r) => setTimeout(r, 5));
     await sched.poke();
-    expect(await waiting).toEqual({ kind: 'skipped', message: 'the requested run is skipped: a run is already waiting to start' });
+    expect(await waiting).toEqual({ kind: 'skipped', message: 'the requested run is skipped: a run is already waiting to start', retryable: true });
+    await sched.stop({ cancelRuns: true });
+  });
+
+  it('with --wait, a request not taken is made again once the waiting run has started, and ends with its own run', async () => {
+    const s = await setup({ load: { schedule: '* * * * *', on_overlap: 'queue' } }, {}, '2026-05-01T10:00:30Z');
+    const sched = s.make();
+    await sched.start();
+    await s.clock.advanceTo(t('2026-05-01T10:02:00Z')); // one running, one queued
+    const controls = new Controls(s.dir);
+    const told: string[] = [];
+    const waiting = runThroughScheduler(s.project, s.project.jobs[0]!, { mode: 'mine' }, { schedulerRunning: async () => true, pollMs: 5, waitWhenSkipped: (m) => told.push(m) });
+    let settled = false;
+    void waiting.finally(() => (settled = true));
+    // The scheduler's watcher pokes it when a request file appears.
+    const answerRequest = async () => {
+      while ((await readdir(controls.requestsDir).catch(() => [])).filter((n) => !n.startsWith('.')).length === 0) await new Promise((r) => setTimeout(r, 5));
+      await sched.poke();
+      await sched.idle();
+    };
+    await answerRequest();
+    while (told.length === 0) await new Promise((r) => setTimeout(r, 5));
+    expect(told).toEqual(['the requested run is skipped: a run is already waiting to start']);
+    // The running run ends, the waiting one starts; the request, made again, now waits behind it.
+    s.runner.runs('load')[0]!.finish();
+    await sched.idle();
+    await answerRequest();
+    expect(s.runner.runs('load')).toHaveLength(2);
+    s.runner.runs('load')[1]!.finish();
+    await sched.idle();
+    const mine = s.runner.runs('load')[2]!;
+    expect(mine.request).toMatchObject({ trigger: 'manual', params: { mode: 'mine' } });
+    expect(settled).toBe(false);
+    mine.finish({ status: 'failed', exitCode: 1, error: { kind: 'execution', message: 'mine failed' } });
+    await sched.idle();
+    expect(await waiting).toMatchObject({ kind: 'finished', runId: mine.request.runId, lastRun: { status: 'failed', error: { message: 'mine failed' } } });
+    expect(told).toHaveLength(1);
     await sched.stop({ cancelRuns: true });
   });
 });

@@ -293,6 +293,7 @@ Options:
   -p, --param key=value   jobs run: override a param (repeatable)
       --limit N           jobs history: runs to show (default 20)
       --wait              jobs run: wait for a run that holds the pipeline instead of exiting with 75
+                          (through a scheduler: wait for a run of the job that waits to start, then ask again)
       --json              list, run, history, prune: machine-readable output
   -q, --quiet             print only errors
 

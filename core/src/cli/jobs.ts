@@ -50,7 +50,7 @@ export async function jobsCommand(args: string[], io: Io, runCli: RunCli): Promi
       // A scheduler runs the project: the run goes through it (as the studio's Run now), so it
       // never collides with the job's own slots, which would then fail as busy.
       const live = await runningScheduler(project.dir);
-      if (live) return runViaScheduler(project, job, parseParams(values.param), live.owner.pid, io, { json: !!values.json, quiet: !!values.quiet });
+      if (live) return runViaScheduler(project, job, parseParams(values.param), live.owner.pid, io, { json: !!values.json, quiet: !!values.quiet, wait: !!values.wait });
       // One run in the foreground, exactly as the scheduler starts it: `caudal run` with the job's params.
       const params = { ...expandParams(job.params, Date.now(), job.timezone), ...parseParams(values.param) };
       const argv = ['run', job.pipeline, '--job', job.name, '--trigger', 'manual', ...Object.entries(params).flatMap(([k, v]) => ['--param', `${k}=${v}`])];
@@ -114,12 +114,19 @@ async function list(project: Project, io: Io, json: boolean): Promise<number> {
 }
 
 /** `jobs run` while `caudal schedule` runs the project: a request it carries out; waits for the run's end. */
-async function runViaScheduler(project: Project, job: Job, params: Record<string, string>, pid: number, io: Io, o: { json: boolean; quiet: boolean }): Promise<number> {
+async function runViaScheduler(project: Project, job: Job, params: Record<string, string>, pid: number, io: Io, o: { json: boolean; quiet: boolean; wait: boolean }): Promise<number> {
   if (!o.quiet && !o.json) io.stderr.write(`→ a scheduler runs this project (pid ${pid}): the run of ${job.name} goes through it\n`);
   const r = await runThroughScheduler(project, job, params, {
     onStarted: (run) => {
       if (!o.quiet && !o.json) io.stderr.write(`▶ ${job.name}: run ${run.runId} started (folder ${run.dir})\n`);
     },
+    ...(o.wait
+      ? {
+          waitWhenSkipped: (message: string) => {
+            if (!o.quiet && !o.json) io.stderr.write(`… ${job.name}: ${message}; waiting to ask again once it has started (--wait)\n`);
+          },
+        }
+      : {}),
   });
   if (r.kind === 'skipped') {
     if (o.json) io.stdout.write(JSON.stringify({ status: 'skipped', job: job.name, message: r.message }) + '\n');

@@ -30,7 +30,8 @@ export interface RunRequest {
 /** What the scheduler answers a request: the run it started, or why it did not queue it. */
 export const replySchema = z.union([
   z.object({ status: z.literal('started'), runId: z.string(), dir: z.string() }),
-  z.object({ status: z.literal('skipped'), message: z.string() }),
+  /** `retryable`: not taken for now (a run of the job already waits to start); asked again later, it may be. */
+  z.object({ status: z.literal('skipped'), message: z.string(), retryable: z.boolean().optional() }),
 ]);
 export type RunReply = z.infer<typeof replySchema>;
 /** Replies nobody came for (a `jobs run` that was stopped) are removed after this long. */

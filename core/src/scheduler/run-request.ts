@@ -10,7 +10,7 @@ export type RequestedRun =
   /** The scheduler ran it; its outcome as the scheduler recorded it. */
   | { kind: 'finished'; runId: string; dir: string; lastRun: LastRun }
   /** The scheduler did not take it (a run of the job is already waiting, or no such job). */
-  | { kind: 'skipped'; message: string }
+  | { kind: 'skipped'; message: string; retryable?: boolean }
   /** The scheduler stopped first: the run is not started, or goes on without it. */
   | { kind: 'scheduler_stopped'; runId: string | null; dir: string | null };
 
@@ -26,8 +26,31 @@ export async function runThroughScheduler(
   project: Project,
   job: Job,
   params: Record<string, string> | undefined,
-  opts: { onStarted?: (run: { runId: string; dir: string }) => void; schedulerRunning?: () => Promise<boolean>; pollMs?: number } = {},
+  opts: {
+    onStarted?: (run: { runId: string; dir: string }) => void;
+    schedulerRunning?: () => Promise<boolean>;
+    pollMs?: number;
+    /**
+     * `--wait`: a request the scheduler did not take (a run of the job already waits to start) is
+     * made again once that run has started, instead of answered as skipped. Called once, with why.
+     */
+    waitWhenSkipped?: (message: string) => void;
+  } = {},
 ): Promise<RequestedRun> {
+  for (let told = false; ; ) {
+    const r = await requestOnce(project, job, params, opts);
+    if (r.kind !== 'skipped' || !r.retryable || !opts.waitWhenSkipped) return r;
+    if (!told) opts.waitWhenSkipped(r.message);
+    told = true;
+    // The run that waits starts when the current one ends: ask again a little later.
+    await sleep(Math.max(opts.pollMs ?? POLL_MS, RETRY_SKIPPED_MS));
+  }
+}
+
+/** How often a `--wait` request the scheduler skipped is made again. */
+const RETRY_SKIPPED_MS = 1_000;
+
+async function requestOnce(project: Project, job: Job, params: Record<string, string> | undefined, opts: { onStarted?: (run: { runId: string; dir: string }) => void; schedulerRunning?: () => Promise<boolean>; pollMs?: number }): Promise<RequestedRun> {
   const controls = new Controls(project.dir);
   const store = new StateStore(project.dir);
   const running = opts.schedulerRunning ?? (async () => (await runningScheduler(project.dir)) !== null);
@@ -38,7 +61,7 @@ export async function runThroughScheduler(
     for (;;) {
       if (!started) {
         const reply = await controls.readReply(id);
-        if (reply?.status === 'skipped') return { kind: 'skipped', message: reply.message };
+        if (reply?.status === 'skipped') return { kind: 'skipped', message: reply.message, ...(reply.retryable ? { retryable: true } : {}) };
         if (reply?.status === 'started') {
           started = { runId: reply.runId, dir: reply.dir };
           opts.onStarted?.(started);

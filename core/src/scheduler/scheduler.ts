@@ -356,7 +356,7 @@ export class Scheduler {
     }
     this.log('info', 'run_requested', 'run requested', { job: jobName });
     const skipped = this.want(job, { trigger: 'manual', slot: null, attempt: 1, since: iso(now), ...(from ? { request: from.id } : {}), ...(from?.params ? { params: from.params } : {}) });
-    if (from && skipped) await this.replyTo(from.id, { status: 'skipped', message: skipped });
+    if (from && skipped) await this.replyTo(from.id, { status: 'skipped', message: skipped, retryable: true });
   }
 
   /** Answers a `caudal jobs run` waiting for its request; a failure to answer never stops scheduling. */
