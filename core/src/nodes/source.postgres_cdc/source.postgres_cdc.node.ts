@@ -221,7 +221,8 @@ running for long makes the server's disk grow. Remove a slot you no longer need
 **Large transactions.** A batch takes whole transactions: one larger than *Changes per batch* (a bulk
 UPDATE of millions of rows) is taken whole, in one batch. Past ${SPILL_AT.toLocaleString('en-US')} changes a transaction is kept
 on disk in the run's temp folder while it arrives, not in memory (the log says so), so its size is
-bounded by the disk, not the memory; the files go when the run ends.
+bounded by the disk, not the memory (where \`/tmp\` is in memory, set \`TMPDIR\` to a folder on disk); the
+files go when the run ends.
 
 **Slot and publication.** By default both are named \`caudal_<pipeline>_<node>_<hash>\`: readable,
 plus a hash of the exact pipeline name and node id, so pipelines whose names differ only in case or
@@ -239,7 +240,9 @@ changes the other never saw. A run keeps a copy id in the node's state and on th
 comment: a copy whose id is not the publication's is refused before it reads anything (*used by
 another copy*). Until its first run commits, a copy is known by its machine's host name and its state
 folder (so a first run that failed is the same copy when run again there; the Airflow export's
-Kubernetes form gives its pods one host name for this). Give each copy its own \`slot\` and \`publication\`, or its own pipeline name. A folder
+Kubernetes form gives its pods one host name for this). \`caudal state reset\` forgets the copy id with the rest: a pipeline moved
+since its first run is then refused as another copy, and takes over with the statement the refusal
+gives. Give each copy its own \`slot\` and \`publication\`, or its own pipeline name. A folder
 moved with its \`.caudal\` state is still the same copy; a pipeline moved without it (to another
 machine) can take over where the old copy stopped with the \`COMMENT ON PUBLICATION\` statement the
 refusal gives (the next run claims the publication, and takes a snapshot first when snapshot is on). A copy made together with its state (\`cp -r\`
