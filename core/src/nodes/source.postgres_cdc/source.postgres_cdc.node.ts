@@ -238,18 +238,20 @@ slot that belongs to another pipeline or node.
 two \`--state-dir\`, or on two machines) would get the same default slot, and each would acknowledge
 changes the other never saw. A run keeps a copy id in the node's state and on the publication's
 comment: a copy whose id is not the publication's is refused before it reads anything (*used by
-another copy*). Until its first run commits, a copy is known by its machine's host name and its state
-folder (so a first run that failed is the same copy when run again there; the Airflow export's
-Kubernetes form gives its pods one host name for this). \`caudal state reset\` forgets the copy id with the rest: a pipeline moved
-since its first run is then refused as another copy, and takes over with the statement the refusal
-gives. Give each copy its own \`slot\` and \`publication\`, or its own pipeline name. A folder
-moved with its \`.caudal\` state is still the same copy; a pipeline moved without it (to another
-machine) can take over where the old copy stopped with the \`COMMENT ON PUBLICATION\` statement the
-refusal gives (the next run claims the publication, and takes a snapshot first when snapshot is on). A copy made together with its state (\`cp -r\`
-of the folder) has the same id: the state also keeps the position this copy acknowledged, and a run
-that finds the slot acknowledged past it stops before reading (*acknowledged … by another reader*):
-the changes in between went elsewhere; start over as below. A publication an administrator created
-(without Caudal's comment) carries no copy id: only the second check applies there.
+another copy*). Give each copy its own \`slot\` and \`publication\`, or its own pipeline name.
+- A folder moved with its \`.caudal\` state is still the same copy. Until its first run commits, a
+  copy is known by its machine's host name and its state folder, so a first run that failed is the
+  same copy when run again there (the Airflow export's Kubernetes form gives its pods one host name).
+- A pipeline moved without its state (to another machine) takes over where the old copy stopped with
+  the \`COMMENT ON PUBLICATION\` statement the refusal gives: the next run claims the publication, and
+  takes a snapshot first when snapshot is on. The same after \`caudal state reset\`, which forgets the
+  copy id with the rest, when the pipeline moved since its first run.
+- A copy made together with its state (\`cp -r\` of the folder) has the same id; the state also keeps
+  the position this copy acknowledged, and a run that finds the slot acknowledged past it stops
+  before reading (*acknowledged … by another reader*): the changes in between went elsewhere; start
+  over as below.
+- A publication an administrator created (without Caudal's comment) carries no copy id: only the
+  position check applies there.
 
 **Refused.** Rather than deliver a value it does not have, the run stops, names the table and column,
 and acknowledges nothing from that transaction on (every later run stops there too until it is fixed):
