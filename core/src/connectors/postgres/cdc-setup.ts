@@ -136,7 +136,14 @@ async function publicationOf(client: pg.Client, name: string): Promise<Publicati
  * or belongs to another pipeline, and a slot that is not a pgoutput slot of this database or that
  * another pipeline's publication names. Returns which of the two exist.
  */
-export async function checkReplication(client: pg.Client, spec: ReplicationSpec, nodeId: string): Promise<{ publication: boolean; slot: boolean; unclaimed: boolean; primaryKey: string[] }> {
+export async function checkReplication(client: pg.Client, spec: ReplicationSpec, nodeId: string): Promise<{
+  publication: boolean;
+  slot: boolean;
+  unclaimed: boolean;
+  /** The slot holds back more WAL than max_slot_wal_keep_size: the next checkpoint may invalidate it. */
+  atRisk: boolean;
+  primaryKey: string[];
+}> {
   const table = pgTable(spec.table);
   const refuse = (message: string, hint: string) => new CaudalError('validation', `node '${nodeId}': ${message}`, { nodeId, hint });
 
@@ -187,13 +194,21 @@ export async function checkReplication(client: pg.Client, spec: ReplicationSpec,
     }
   }
 
-  const { rows: slots } = await client.query<{ slot_type: string; plugin: string | null; here: boolean }>(
-    'SELECT slot_type, plugin, database = current_database() AS here FROM pg_replication_slots WHERE slot_name = $1',
+  // wal_status (PostgreSQL 13 on) through to_jsonb: the column does not exist on older servers.
+  const { rows: slots } = await client.query<{ slot_type: string; plugin: string | null; here: boolean; wal_status: string | null }>(
+    `SELECT slot_type, plugin, database = current_database() AS here, to_jsonb(s) ->> 'wal_status' AS wal_status FROM pg_replication_slots s WHERE slot_name = $1`,
     [spec.slot],
   );
   const slot = slots[0];
   if (slot && (slot.slot_type !== 'logical' || slot.plugin !== 'pgoutput' || !slot.here)) {
     throw refuse(`replication slot '${spec.slot}' is not a pgoutput slot of this database (${slot.slot_type}, ${slot.plugin ?? 'no plugin'})`, 'give this node another slot name');
+  }
+  if (slot?.wal_status === 'lost') {
+    // The server's own words ("cannot read from logical replication slot") said neither why nor what to do.
+    throw refuse(
+      `replication slot '${spec.slot}' was invalidated by the server: it held back more WAL than max_slot_wal_keep_size allows (the pipeline did not run for a long time?), and the changes made since its position are gone`,
+      `to capture the table again: empty the target, drop the slot (SELECT pg_drop_replication_slot('${spec.slot}')) and run again: a new slot starts with a snapshot of the table. Run the pipeline more often, or raise max_slot_wal_keep_size, so that it does not happen again`,
+    );
   }
   if (slot) {
     const { rows: marked } = await client.query<{ pubname: string; comment: string }>(
@@ -210,7 +225,7 @@ export async function checkReplication(client: pg.Client, spec: ReplicationSpec,
   }
   // A mark of an earlier version names no copy: the first copy that runs now claims it.
   const unclaimed = pubMark !== undefined && pubMark.copy === undefined && spec.owner.copy !== undefined;
-  return { publication: pub !== undefined, slot: slot !== undefined, unclaimed, primaryKey: await primaryKeyOf(client, spec.table) };
+  return { publication: pub !== undefined, slot: slot !== undefined, unclaimed, atRisk: slot?.wal_status === 'unreserved', primaryKey: await primaryKeyOf(client, spec.table) };
 }
 
 function unquote(quoted: string): string {

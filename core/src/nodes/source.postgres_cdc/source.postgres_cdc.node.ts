@@ -103,7 +103,11 @@ export const postgresCdcSourceNode = defineNode({
     const stateFolder = path.dirname(ctx.nodeFolder('cdc'));
     if (ctx.mode === 'run') owner.copy = { id: copyIdOf(state, stateFolder), stateFolder };
     const spec: CdcSpec = { table, slot, publication: p.publication ?? slot, create: p.create, owner, maxRows: p.max_rows, maxWaitMs: p.max_wait_ms, spillDir: ctx.tempPath('cdc-spill') };
-    if (ctx.mode !== 'preview') spec.primaryKey = (await withClient(config, (client) => checkReplication(client, spec, ctx.nodeId))).primaryKey;
+    if (ctx.mode !== 'preview') {
+      const checked = await withClient(config, (client) => checkReplication(client, spec, ctx.nodeId));
+      spec.primaryKey = checked.primaryKey;
+      if (checked.atRisk) ctx.warn(`node '${ctx.nodeId}': replication slot '${slot}' holds back more WAL than the server's max_slot_wal_keep_size allows: the server may invalidate it at its next checkpoint, and the changes not yet read would be lost; this run reads them now if it can. Run the pipeline more often, or raise max_slot_wal_keep_size`);
+    }
     const wantSnapshot = p.snapshot && state?.snapshot_done !== true;
 
     const changes = ctx.tempPath('cdc-changes.ndjson');
@@ -216,7 +220,9 @@ with large text, JSON or bytea values \`REPLICA IDENTITY FULL\` (see below).
 or is killed leaves it where it was and the changes come again (at-least-once; exactly-once into an
 upsert-and-delete mirror). A slot keeps WAL on the server until acknowledged: a pipeline that stops
 running for long makes the server's disk grow. Remove a slot you no longer need
-(\`SELECT pg_drop_replication_slot('…')\`).
+(\`SELECT pg_drop_replication_slot('…')\`). A server with \`max_slot_wal_keep_size\` invalidates a slot
+that held back more than that: the run then refuses it, saying so (the changes since are gone; start
+over as below), and warns while a slot is past the limit but not yet invalidated.
 
 **Large transactions.** A batch takes whole transactions: one larger than *Changes per batch* (a bulk
 UPDATE of millions of rows) is taken whole, in one batch. Past ${SPILL_AT.toLocaleString('en-US')} changes a transaction is kept
