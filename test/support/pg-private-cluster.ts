@@ -31,11 +31,12 @@ export async function privateCluster(settings: Record<string, string>): Promise<
   const conf = { listen_addresses: "'127.0.0.1'", port: String(port), unix_socket_directories: `'${dir}'`, wal_level: 'logical', fsync: 'off', ...settings };
   // Appended last, these settings win over initdb's.
   await appendFile(path.join(data, 'postgresql.conf'), Object.entries(conf).map(([k, v]) => `${k} = ${v}\n`).join(''));
-  await as('pg_ctl', ['-D', data, '-l', path.join(dir, 'server.log'), '-w', '-t', '60', 'start']);
+  // Registered before the start: a cluster that fails to start is removed too.
   afterFile(async () => {
     await as('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']).catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   });
+  await as('pg_ctl', ['-D', data, '-l', path.join(dir, 'server.log'), '-w', '-t', '60', 'start']);
   return {
     port,
     connection: { db: { name: 'db', type: 'postgres', config: { host: '127.0.0.1', port, database: 'postgres', user: 'postgres', password: 'unused-trust-auth' } } },

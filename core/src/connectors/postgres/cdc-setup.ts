@@ -39,14 +39,18 @@ interface Mark {
   copy?: string;
 }
 
+function markText(m: Mark): string {
+  return MARK + JSON.stringify(m);
+}
+
 function mark(spec: ReplicationSpec): string {
-  return MARK + JSON.stringify({ pipeline: spec.owner.pipeline, node: spec.owner.node, slot: spec.slot, ...(spec.owner.copy ? { copy: spec.owner.copy.id } : {}) } satisfies Mark);
+  return markText({ pipeline: spec.owner.pipeline, node: spec.owner.node, slot: spec.slot, ...(spec.owner.copy ? { copy: spec.owner.copy.id } : {}) });
 }
 
 /** The SQL that lets this copy take over a publication another copy marked: its mark without the copy id. */
 function claimSql(publication: string, m: Mark): string {
   const { copy: _, ...unclaimed } = m;
-  return `COMMENT ON PUBLICATION ${pgIdent(publication)} IS ${stringLiteral(MARK + JSON.stringify(unclaimed))}`;
+  return `COMMENT ON PUBLICATION ${pgIdent(publication)} IS ${stringLiteral(markText(unclaimed))}`;
 }
 
 /** Marked for this pipeline and node, but by another copy of it. */
