@@ -22,11 +22,14 @@ import type {
  * module loader), which runs the bundled worker (worker.bundle.cjs, core/scripts/bundle-worker.mjs)
  * with a V8 code cache, when the bundle is at least as new as worker.js; else worker.js (a
  * `tsc`-only build leaves the bundle stale). From TypeScript sources (tests, tsx) the worker loads
- * worker.ts through tsx's loader.
+ * worker.ts through tsx's loader, unless CAUDAL_ENGINE_WORKER names a built worker to start instead
+ * (the tests set it when the build is newer than the sources: test/support/built-worker.ts).
  */
 function spawnWorker(): Worker {
   const js = new URL('./worker.js', import.meta.url);
   if (existsSync(fileURLToPath(js))) return new Worker(freshBundle(js) ? new URL('./worker-boot.cjs', import.meta.url) : js);
+  const built = process.env.CAUDAL_ENGINE_WORKER;
+  if (built) return new Worker(built);
   const ts = new URL('./worker.ts', import.meta.url).href;
   const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(ts)}); })`;
   return new Worker(boot, { eval: true });
