@@ -559,6 +559,11 @@ describe('scheduler: `caudal jobs run` while a scheduler runs the project', () =
     await answerRequest();
     while (told.length === 0) await new Promise((r) => setTimeout(r, 5));
     expect(told).toEqual(['the requested run is skipped: a run is already waiting to start']);
+    // Asked again (every second) while the queued run still waits: skipped again, logged once.
+    await answerRequest();
+    await answerRequest();
+    expect(s.log.events('run_requested', 'load')).toHaveLength(1);
+    expect(s.log.events('slot_skipped', 'load').map((e) => e.reason)).toEqual(['already_queued']);
     // The running run ends, the waiting one starts; the request, made again, now waits behind it.
     s.runner.runs('load')[0]!.finish();
     await sched.idle();
@@ -573,6 +578,9 @@ describe('scheduler: `caudal jobs run` while a scheduler runs the project', () =
     await sched.idle();
     expect(await waiting).toMatchObject({ kind: 'finished', runId: mine.request.runId, lastRun: { status: 'failed', error: { message: 'mine failed' } } });
     expect(told).toHaveLength(1);
+    // The request that was taken is logged, once.
+    expect(s.log.events('run_requested', 'load')).toHaveLength(2);
+    expect(s.log.events('slot_skipped', 'load')).toHaveLength(1);
     await sched.stop({ cancelRuns: true });
   });
 });

@@ -16,7 +16,8 @@ import { schedulerDir } from './state.js';
  * per "run now" request, taken and deleted by the scheduler). The scheduler watches both.
  */
 const pausedSchema = z.object({ jobs: z.record(z.string(), z.object({ since: z.string() })) });
-const requestSchema = z.object({ job: z.string(), at: z.string(), params: z.record(z.string(), z.string()).optional() });
+/** `repeat`: a `jobs run --wait` asking again after a skip (logged only when it is taken). */
+const requestSchema = z.object({ job: z.string(), at: z.string(), params: z.record(z.string(), z.string()).optional(), repeat: z.boolean().optional() });
 
 /** A run request as the scheduler takes it: `id` names its reply (the request file's name). */
 export interface RunRequest {
@@ -25,6 +26,8 @@ export interface RunRequest {
   at: string;
   /** `--param` overrides of `caudal jobs run`. */
   params?: Record<string, string>;
+  /** Asked again by a `jobs run --wait` that was skipped: a new skip is not logged again. */
+  repeat?: boolean;
 }
 
 /** What the scheduler answers a request: the run it started, or why it did not queue it. */
@@ -156,11 +159,11 @@ export class Controls {
   }
 
   /** Asks the running scheduler to run a job now; the id names the scheduler's reply (see `reply`). */
-  async requestRun(job: string, now = new Date(), params?: Record<string, string>): Promise<string> {
+  async requestRun(job: string, now = new Date(), params?: Record<string, string>, opts: { repeat?: boolean } = {}): Promise<string> {
     await mkdir(this.requestsDir, { recursive: true });
     const id = `${now.getTime()}-${randomUUID().slice(0, 8)}`;
     // Written under a dot name and renamed, so the scheduler never reads half a request.
-    await writeFileAtomic(path.join(this.requestsDir, `${id}.json`), JSON.stringify({ job, at: now.toISOString(), ...(params ? { params } : {}) }));
+    await writeFileAtomic(path.join(this.requestsDir, `${id}.json`), JSON.stringify({ job, at: now.toISOString(), ...(params ? { params } : {}), ...(opts.repeat ? { repeat: true } : {}) }));
     return id;
   }
 

@@ -38,7 +38,7 @@ export async function runThroughScheduler(
   } = {},
 ): Promise<RequestedRun> {
   for (let told = false; ; ) {
-    const r = await requestOnce(project, job, params, opts);
+    const r = await requestOnce(project, job, params, { ...opts, repeat: told });
     if (r.kind !== 'skipped' || !r.retryable || !opts.waitWhenSkipped) return r;
     if (!told) opts.waitWhenSkipped(r.message);
     told = true;
@@ -50,12 +50,12 @@ export async function runThroughScheduler(
 /** How often a `--wait` request the scheduler skipped is made again. */
 const RETRY_SKIPPED_MS = 1_000;
 
-async function requestOnce(project: Project, job: Job, params: Record<string, string> | undefined, opts: { onStarted?: (run: { runId: string; dir: string }) => void; schedulerRunning?: () => Promise<boolean>; pollMs?: number }): Promise<RequestedRun> {
+async function requestOnce(project: Project, job: Job, params: Record<string, string> | undefined, opts: { onStarted?: (run: { runId: string; dir: string }) => void; schedulerRunning?: () => Promise<boolean>; pollMs?: number; repeat?: boolean }): Promise<RequestedRun> {
   const controls = new Controls(project.dir);
   const store = new StateStore(project.dir);
   const running = opts.schedulerRunning ?? (async () => (await runningScheduler(project.dir)) !== null);
   const pollMs = opts.pollMs ?? POLL_MS;
-  const id = await controls.requestRun(job.name, new Date(), params && Object.keys(params).length > 0 ? params : undefined);
+  const id = await controls.requestRun(job.name, new Date(), params && Object.keys(params).length > 0 ? params : undefined, { repeat: opts.repeat });
   let started: { runId: string; dir: string } | null = null;
   try {
     for (;;) {

@@ -346,7 +346,7 @@ export class Scheduler {
     this.want(job, { trigger: 'dependency', slot: slots.at(-1) ?? null, attempt: 1, since: iso(now) });
   }
 
-  private async request(jobName: string, now: number, from?: { id: string; params?: Record<string, string> }): Promise<void> {
+  private async request(jobName: string, now: number, from?: { id: string; params?: Record<string, string>; repeat?: boolean }): Promise<void> {
     const job = this.jobs.get(jobName);
     if (!job) {
       const message = `a run was requested for '${jobName}', which is not a job of this project`;
@@ -354,8 +354,11 @@ export class Scheduler {
       if (from) await this.replyTo(from.id, { status: 'skipped', message });
       return;
     }
-    this.log('info', 'run_requested', 'run requested', { job: jobName });
-    const skipped = this.want(job, { trigger: 'manual', slot: null, attempt: 1, since: iso(now), ...(from ? { request: from.id } : {}), ...(from?.params ? { params: from.params } : {}) });
+    // A `jobs run --wait` asks again every second while a run of the job waits to start: a manual
+    // request is skipped exactly then, and its first skip was logged already.
+    const quiet = from?.repeat === true && this.jobState(jobName).queued !== null;
+    if (!quiet) this.log('info', 'run_requested', 'run requested', { job: jobName });
+    const skipped = this.want(job, { trigger: 'manual', slot: null, attempt: 1, since: iso(now), ...(from ? { request: from.id } : {}), ...(from?.params ? { params: from.params } : {}) }, { quiet });
     if (from && skipped) await this.replyTo(from.id, { status: 'skipped', message: skipped, retryable: true });
   }
 
@@ -365,7 +368,7 @@ export class Scheduler {
   }
 
   /** A run is wanted: start it when the job is free, or apply `on_overlap`. Returns why it was skipped, if it was. */
-  private want(job: Job, p: Pending): string | null {
+  private want(job: Job, p: Pending, opts: { quiet?: boolean } = {}): string | null {
     const s = this.jobState(job.name);
     if (!s.running && !s.retry && !s.queued) {
       s.queued = p;
@@ -374,7 +377,7 @@ export class Scheduler {
     const what = p.slot ? `the ${p.slot} run` : 'the requested run';
     if (s.queued) {
       const message = `${what} is skipped: a run is already waiting to start`;
-      this.log('info', 'slot_skipped', message, { job: job.name, reason: 'already_queued' });
+      if (!opts.quiet) this.log('info', 'slot_skipped', message, { job: job.name, reason: 'already_queued' });
       return message;
     } else if (job.onOverlap === 'queue' || p.trigger === 'manual') {
       s.queued = p;
