@@ -11,21 +11,21 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * changes, never what runs.
  */
 const SLOWEST_FIRST = [
-  'test/spark/conformance.test.ts', // ~240 s (local CI of 2026-12-06, 23:00)
-  'test/rest-source.test.ts', // ~120 s
-  'test/kafka-watch.test.ts', // ~95 s
-  'test/kafka.test.ts', // ~75 s
-  'test/spark/crash.test.ts', // ~110 s
-  'test/pg-source-hostile-watermark.test.ts', // ~70 s
-  'test/postgres-sink.test.ts', // ~60 s
-  'test/postgres-sink-values.test.ts', // ~50 s
-  'test/cdc-hostile.test.ts', // ~55 s
-  'test/spark/postgres-loads.test.ts', // ~110 s
+  'test/spark/conformance.test.ts', // ~145 s (vitest of 2026-12-07, 03:00, the built engine worker)
+  'test/rest-source.test.ts', // ~27 s
+  'test/kafka-watch.test.ts', // ~90 s
+  'test/kafka.test.ts', // ~77 s
+  'test/spark/crash.test.ts', // ~112 s
+  'test/pg-source-hostile-watermark.test.ts',
+  'test/postgres-sink.test.ts',
+  'test/postgres-sink-values.test.ts',
+  'test/cdc-hostile.test.ts', // ~29 s
+  'test/spark/postgres-loads.test.ts', // ~85 s
   'test/redis-sink.test.ts',
   'test/quality.test.ts',
   'test/postgres-cdc-safety.test.ts',
-  'test/spark/cli.test.ts', // ~70 s
-  'test/airflow-export.test.ts',
+  'test/airflow-export.test.ts', // ~38 s: the other worker is still on postgres-loads
+  'test/spark/cli.test.ts', // ~60 s
   'test/postgres-incremental.test.ts',
   'test/quality-hostile.test.ts',
   'test/hostile-export-airflow.test.ts',
