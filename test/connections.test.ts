@@ -70,7 +70,7 @@ describe('connections in the OS keychain (gnome-keyring over D-Bus)', () => {
     const file = JSON.parse(await readFile(path.join(home, 'config/caudal/connections.json'), 'utf8'));
     expect(file).toEqual({
       format: 'caudal.connections/1',
-      connections: { warehouse: { type: 'postgres', host: PG.host, port: PG.port, database: PG.database, user: role, ssl: 'disable', connect_timeout_s: 10 } },
+      connections: { warehouse: { type: 'postgres', host: PG.host, port: PG.port, database: PG.database, user: role, ssl: 'disable', connect_timeout_s: 10, commit_timeout_s: 120 } },
     });
     const lookup = await inKeyringSession(['secret-tool', 'lookup', 'service', 'caudal', 'username', 'warehouse/password']);
     expect(lookup.stdout).toBe(SECRET);

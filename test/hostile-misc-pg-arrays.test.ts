@@ -33,7 +33,7 @@ describe('source.postgres: multi-dimensional arrays', async () => {
     const cols = Object.fromEntries(shape.nodes.find((n) => n.nodeId === 'src')!.outputs[0]!.columns.map((c) => [c.name, c.type]));
     expect(cols).toEqual({ id: 'INTEGER', m: 'INTEGER[][]', t: 'VARCHAR[][]' });
     // The studio's table browser says the same types the read plans.
-    const [grid] = await discoverPostgres({ ...PG, ssl: 'disable', connect_timeout_s: 10 }, { schema, table: 'grid' });
+    const [grid] = await discoverPostgres({ ...PG, ssl: 'disable', connect_timeout_s: 10, commit_timeout_s: 120 }, { schema, table: 'grid' });
     expect(grid!.columns!.map((c) => c.type)).toEqual(['INTEGER', 'INTEGER[][]', 'VARCHAR[][]']);
     const s = await runPipeline({ pipeline: doc, baseDir: dir, connections: pgConnection() });
     expect(s.error).toBeUndefined();

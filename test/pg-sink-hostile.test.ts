@@ -128,6 +128,47 @@ describe('sink.postgres under a failing connection', async () => {
     expect(await preparedTransactionsIn(client, schema)).toEqual([]);
   });
 
+  // A server frozen at the commit (its processes stopped, its VM paused) keeps the connection open:
+  // without commit_timeout_s the run waited for the answer for ever, holding its locks.
+  const frozenAtCommit = (): Record<string, ResolvedConnection> => ({ db: { name: 'db', type: 'postgres', config: { ...PG, port: proxy.port, ssl: 'disable', connect_timeout_s: 2, commit_timeout_s: 2 } } });
+
+  it('a server that stops answering at COMMIT PREPARED fails the run within the commit timeout; the decided commit is completed by caudal clean', async () => {
+    await q(`CREATE TABLE frozen_cp_a (id bigint, name text)`);
+    await q(`CREATE TABLE frozen_cp_b (id bigint, name text)`);
+    proxy.arm({ trigger: queryStarts('COMMIT PREPARED'), action: 'hang', thereafter: 'hang' });
+    const t0 = Date.now();
+    const d = doc([sink('dst', 'frozen_cp_a'), sink('dst2', 'frozen_cp_b')]);
+    const s = await Promise.race([runPipeline({ pipeline: d, baseDir: dir, connections: frozenAtCommit() }), new Promise<undefined>((r) => setTimeout(() => r(undefined), 45_000))]);
+    expect(proxy.fired()).toBe(true);
+    expect(s?.status, 'the run was still waiting for the frozen server after 45 s').toBe('failed');
+    expect(Date.now() - t0).toBeLessThan(45_000);
+    expect(s!.error!.message).toMatch(/the answer to COMMIT PREPARED never came \(the server did not answer COMMIT PREPARED within 2 s \(the connection's commit_timeout_s\)\) and the server could not be asked again/);
+    // Decided: the other load committed, this one waits in the journal for the server.
+    expect([(await rows('frozen_cp_a')).length, (await rows('frozen_cp_b')).length].sort()).toEqual([0, 2]);
+    proxy.arm(undefined);
+    const report = await cleanUp({ fix: true, connection: async (name) => frozenAtCommit()[name], baseDir: dir });
+    expect(report.recovered.filter((r) => r.runId === s!.runId)).toEqual([expect.objectContaining({ action: 'rolled forward', pending: [] })]);
+    expect(await rows('frozen_cp_a')).toEqual(loaded);
+    expect(await rows('frozen_cp_b')).toEqual(loaded);
+    expect(await preparedTransactionsIn(client, schema)).toEqual([]);
+  }, 90_000);
+
+  it('a server that stops answering at COMMIT fails the run within the commit timeout, saying the outcome is unknown; the server rolls the load back', async () => {
+    await q(`CREATE TABLE frozen_commit (id bigint, name text)`);
+    proxy.arm({ trigger: queryIs('COMMIT'), action: 'hang', thereafter: 'hang' });
+    const t0 = Date.now();
+    const s = await Promise.race([runPipeline({ pipeline: doc([sink('dst', 'frozen_commit')]), baseDir: dir, connections: frozenAtCommit() }), new Promise<undefined>((r) => setTimeout(() => r(undefined), 45_000))]);
+    expect(proxy.fired()).toBe(true);
+    expect(s?.status, 'the run was still waiting for the frozen server after 45 s').toBe('failed');
+    expect(Date.now() - t0).toBeLessThan(45_000);
+    expect(s!.error!.message).toContain('the server did not answer COMMIT within 2 s');
+    expect(s!.error!.message).toContain('the server could not be asked afterwards whether its COMMIT went through');
+    // The COMMIT never reached the server: once it sees the connection gone, it rolls the load back.
+    proxy.arm(undefined);
+    for (let i = 0; i < 100 && (await q(`SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'frozen_commit'`)).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await rows('frozen_commit')).toEqual([]);
+  }, 90_000);
+
   it('a load that fails (a value the table would round) while the server stopped answering fails within seconds, not never', async () => {
     await q(`CREATE TABLE frozen_fail (id bigint, v numeric(10,2))`);
     await writeFile(path.join(dir, 'round.csv'), 'id,v\n' + Array.from({ length: 2000 }, (_, i) => `${i + 1},1.25`).join('\n') + '\n2001,12.345\n');

@@ -13,6 +13,11 @@ export const postgresFields = z
     password: z.string().optional().meta({ label: 'Password', widget: 'text', help: 'Stored in the OS keychain, never in files.' }),
     ssl: z.enum(['disable', 'require', 'verify-full']).default('disable').meta({ label: 'TLS', help: 'require: encrypt without checking the certificate; verify-full: encrypt and check it.' }),
     connect_timeout_s: z.int().positive().default(10).meta({ label: 'Connect timeout (s)' }),
+    commit_timeout_s: z
+      .int()
+      .positive()
+      .default(120)
+      .meta({ label: 'Commit timeout (s)', help: "How long a load's PREPARE TRANSACTION or COMMIT may go unanswered before the server is taken as lost (frozen, paused); the outcome is then asked from a new session." }),
   })
   .strict();
 

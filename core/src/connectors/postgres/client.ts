@@ -61,6 +61,30 @@ export async function endTransactionWithin(client: pg.Client, sql: string, ms = 
   return done ?? false;
 }
 
+/**
+ * Runs a statement of a load's commit (PREPARE TRANSACTION, COMMIT, COMMIT PREPARED), waiting at most
+ * `ms` for the answer. They do little work on the server, but one that stopped answering without
+ * closing the connection (its processes frozen, its VM paused) would hold the run, and what it has
+ * staged elsewhere, for ever: TCP keepalive sees a live peer. Past `ms` the socket is dropped and
+ * the statement fails like a lost connection (no SQLSTATE), so the caller asks a new session for
+ * the outcome, as after any lost answer.
+ */
+export async function commitStatementWithin(client: pg.Client, sql: string, ms: number): Promise<void> {
+  const answered = await settledWithin(
+    client.query(sql).then(
+      () => ({ ok: true as const }),
+      (e: unknown) => ({ ok: false as const, e }),
+    ),
+    ms,
+  );
+  if (answered === undefined) {
+    dropSocket(client);
+    const statement = sql.replace(/\s+'.*$/s, '');
+    throw Object.assign(new Error(`the server did not answer ${statement} within ${Math.round(ms / 1000)} s (the connection's commit_timeout_s)`), { code: 'ETIMEDOUT' });
+  }
+  if (!answered.ok) throw answered.e;
+}
+
 /** Closes a session, dropping the socket when the server does not see it off in time. */
 export async function closeWithin(client: pg.Client, ms = GOODBYE_MS): Promise<void> {
   const done = await settledWithin(client.end().then(() => true, () => true), ms);

@@ -6,7 +6,7 @@ import type { Problem } from '../../util/errors.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
 import { didYouMean } from '../../util/suggest.js';
 import type { WriteContext, WriteSource, WriteSpec } from '../connector.js';
-import { closeWithin, connect, endTransactionWithin } from './client.js';
+import { closeWithin, commitStatementWithin, connect, endTransactionWithin } from './client.js';
 import { refusedColumn } from '../assign.js';
 import { tableLockKey } from '../table-lock.js';
 import { copyIntoTable } from './copy-in.js';
@@ -122,7 +122,7 @@ function preparedLoad(client: pg.Client, rows: number, config: PostgresConfig, s
         await client.query('SET CONSTRAINTS ALL IMMEDIATE');
         if (twoPhase && (await preparedTransactionsAllowed(client))) {
           prepareSent = true;
-          await client.query(`PREPARE TRANSACTION ${client.escapeLiteral(gid)}`);
+          await commitStatementWithin(client, `PREPARE TRANSACTION ${client.escapeLiteral(gid)}`, config.commit_timeout_s * 1000);
           failpoint('after-pg-prepare');
           state = 'prepared';
           return { twoPhase: true, recovery };
@@ -149,7 +149,7 @@ function preparedLoad(client: pg.Client, rows: number, config: PostgresConfig, s
       const prepared = state === 'prepared';
       state = 'done';
       try {
-        await client.query(prepared ? `COMMIT PREPARED ${client.escapeLiteral(gid)}` : 'COMMIT');
+        await commitStatementWithin(client, prepared ? `COMMIT PREPARED ${client.escapeLiteral(gid)}` : 'COMMIT', config.commit_timeout_s * 1000);
       } catch (e) {
         // A prepared transaction outlives its session: finish it from a new one.
         if (!prepared) {

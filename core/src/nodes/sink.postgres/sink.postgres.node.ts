@@ -153,6 +153,8 @@ committed) is looked up from a new session: committed, the run succeeds (no seco
 otherwise it fails with the table unchanged. A prepared transaction whose PREPARE or ROLLBACK lost
 its connection is rolled back from a new session, so it does not stay behind holding the table's
 locks; when the server cannot be reached at all, the error names it and how to end it by hand.
+A server that stops answering without closing the connection gets the connection's
+\`commit_timeout_s\` (120 s) to answer PREPARE TRANSACTION or COMMIT; then the answer counts as lost.
 
 **Locks.** The load locks the table (ROW EXCLUSIVE, which readers pass; ACCESS EXCLUSIVE for
 truncate_insert) before it reads the table's columns, so an ALTER TABLE by someone else cannot
