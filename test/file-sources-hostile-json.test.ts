@@ -173,6 +173,32 @@ describe('source.json: a file nested thousands of levels deep', () => {
     expect(await problemsOf(src({ path: 'brackets.ndjson.gz' }), dir)).toEqual([]);
   });
 
+  it('a zstd file is scanned as its text: a deep one is refused (DuckDB died of it), a deep one past the planning head stops the run, a shallow one is read', async () => {
+    const { Db } = await import('../core/src/compiler/db.js');
+    const db = await Db.open({ threads: 1 });
+    // DuckDB writes the zstd files: each row's text as one line.
+    const zstdLines = (file: string, lines: string) => db.run(`COPY (SELECT t FROM (${lines}) ORDER BY n) TO '${path.join(dir, file)}' (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', COMPRESSION zstd)`);
+    try {
+      await zstdLines('deep.ndjson.zst', `VALUES (1, '{"id": 1}'), (2, repeat('[', 100000) || repeat(']', 100000))) v(n, t`);
+      await zstdLines('deep-far.ndjson.zst', `SELECT i AS n, '{"id": ' || i || '}' AS t FROM range(1500000) r(i) UNION ALL VALUES (1500000, repeat('[', 5000) || repeat(']', 5000))`);
+      await zstdLines('shallow.ndjson.zst', `VALUES (1, '{"id": 1, "s": "[[[["}'), (2, '{"id": 2, "s": "]]"}')) v(n, t`);
+    } finally {
+      db.close();
+    }
+    const problems = await problemsOf(src({ path: 'deep.ndjson.zst' }), dir);
+    expect(problems).toEqual([expect.objectContaining({ nodeId: 'src', path: 'nodes[0].params.path' })]);
+    expect(problems[0]!.message).toContain('deep.ndjson.zst nests objects or lists more than 1000 levels deep at line 2');
+    // ~20 MB of text before the deep line: past the 8 MB planning scans, caught by the run's full scan.
+    const far = pipeline([{ id: 'src', type: 'source.json', params: { path: 'deep-far.ndjson.zst' } }, { id: 'out', type: 'sink.csv', params: { path: 'deep-far-zst.csv' } }], ['src -> out']);
+    expect(await problemsOf(far, dir)).toEqual([]);
+    const { summary } = await run(far, dir);
+    expect(summary.error?.message).toContain('deep-far.ndjson.zst nests objects or lists more than 1000 levels deep at line 1500001');
+    expect((await preview(src({ path: 'shallow.ndjson.zst' }), dir, 'src')).rows).toEqual([
+      { id: '1', s: '[[[[' },
+      { id: '2', s: ']]' },
+    ]);
+  }, 120_000);
+
   it('reads a file nested a few hundred levels deep, and deep text inside strings is no nesting', async () => {
     const nested = '{"a":'.repeat(300) + '1' + '}'.repeat(300);
     await writeFile(path.join(dir, 'nested-300.ndjson'), `${nested}\n{"s": ${JSON.stringify('['.repeat(5000))}}\n`);

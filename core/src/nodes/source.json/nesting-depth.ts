@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
+import { Decompress } from 'fzstd';
 import { CaudalError } from '../../util/errors.js';
 import type { SetupStep } from '../define.js';
 import { stringLiteral } from '../../compiler/sql.js';
@@ -18,29 +19,56 @@ const SCAN_BYTES = 8 * 1024 * 1024;
 
 /**
  * The 1-based line where the file first nests deeper than `limit` levels, read in chunks (its first
- * `maxBytes` of text). A gzip file is scanned as its text (its compressed bytes would hold braces at
- * random); a zstd one is not scanned (Node has no zstd before version 22).
+ * `maxBytes` of text). A compressed file is scanned as its text (its compressed bytes would hold
+ * braces at random): gzip with Node's zlib, zstd with fzstd (Node has no zstd before version 22).
  */
 export async function fileTooDeep(file: string, limit: number, opts: { maxBytes?: number; isCancelled?: () => boolean } = {}): Promise<number | undefined> {
-  if (/\.(zst|zstd)$/i.test(file)) return undefined;
   const scanner = depthScanner(limit);
   const raw = createReadStream(file, { highWaterMark: 1 << 20 });
-  const text = /\.(gz|gzip)$/i.test(file) ? raw.pipe(createGunzip()) : raw;
   let read = 0;
+  let found: number | undefined;
+  // The text's next chunk: true once the scan is over (too deep, or maxBytes read).
+  const scan = (chunk: Uint8Array): boolean => {
+    const part = opts.maxBytes === undefined ? chunk : chunk.subarray(0, Math.max(0, opts.maxBytes - read));
+    found = scanner.feed(part)?.line;
+    read += part.length;
+    return found !== undefined || (opts.maxBytes !== undefined && read >= opts.maxBytes);
+  };
   try {
+    if (/\.(zst|zstd)$/i.test(file)) return await scanZstd(raw, scan, opts.isCancelled);
+    const text = /\.(gz|gzip)$/i.test(file) ? raw.pipe(createGunzip()) : raw;
     for await (const chunk of text as AsyncIterable<Buffer>) {
       if (opts.isCancelled?.()) return undefined;
-      const part = opts.maxBytes === undefined ? chunk : chunk.subarray(0, Math.max(0, opts.maxBytes - read));
-      const found = scanner.feed(part);
-      if (found) return found.line;
-      read += part.length;
-      if (opts.maxBytes !== undefined && read >= opts.maxBytes) return undefined;
+      if (scan(chunk)) return found;
     }
   } finally {
     raw.destroy();
   }
   return undefined;
+
+  /**
+   * fzstd decompresses all it is given at once, and a few compressed bytes can stand for many
+   * megabytes of text (`[[[[…` compresses to almost nothing): it is given 4 KB at a time, and its
+   * output is scanned block by block (128 KB at most) as it comes, so a zstd bomb is never held.
+   */
+  async function scanZstd(compressed: AsyncIterable<Buffer>, feed: (chunk: Uint8Array) => boolean, isCancelled?: () => boolean): Promise<number | undefined> {
+    let over = false;
+    const zstd = new Decompress((block) => {
+      if (!over) over = feed(block);
+    });
+    for await (const chunk of compressed) {
+      for (let i = 0; i < chunk.length && !over; i += ZSTD_INPUT_STEP) {
+        if (isCancelled?.()) return undefined;
+        zstd.push(chunk.subarray(i, i + ZSTD_INPUT_STEP));
+      }
+      if (over) return found;
+    }
+    zstd.push(new Uint8Array(0), true);
+    return found;
+  }
 }
+
+const ZSTD_INPUT_STEP = 4096;
 
 /** The error for a file nested deeper than NESTING_LIMIT at `line`. */
 function tooDeep(nodeId: string, file: string, line: number): CaudalError {

@@ -178,7 +178,8 @@ joined with the separator: \`customer.address.city\` → \`customer_address_city
 after flattening (say a key \`customer_id\` next to \`customer: {"id": ...}\`; case does not
 count), the node reports both paths and asks for another separator. A file nesting objects or lists
 more than 1000 levels deep is refused, naming the file and the line (DuckDB's reader would crash on
-it): a run scans every file before reading it, planning the first 8 MB of the files it samples.
+it): a run scans every file before reading it, planning the first 8 MB of the files it samples
+(\`.gz\` and \`.zst\` files as their text).
 
 **Records inside an object.** API dumps often hold their records in a list inside one object:
 \`{"meta": {...}, "data": [{...}, {...}]}\`. Read as it is, such a file is one row with a list column;
