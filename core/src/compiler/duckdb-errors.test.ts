@@ -36,4 +36,18 @@ describe('DuckDB binder errors about types, as users read them', () => {
     expect(problem?.message).toMatch(/^node 'f\d+' ends a chain of nodes too long for DuckDB to read as one query/);
     expect(problem?.hint).toContain('split the pipeline in two');
   }, 120_000);
+
+  it('one expression deeper than DuckDB binds (a sum of 1,200 terms) is named, with how to write it, not blamed on a chain of nodes', async () => {
+    const doc = pipeline(
+      [
+        { id: 'src', type: 'transform.sql', params: { query: 'SELECT 1 AS id' } },
+        { id: 'd', type: 'transform.derive', params: { columns: [{ name: 'ok', expression: 'id + 1' }, { name: 'total', expression: Array.from({ length: 1200 }, () => 'id').join(' + ') }] } },
+      ],
+      ['src -> d'],
+    );
+    const [problem] = await problemsOf(doc, await tempDir());
+    expect(problem?.path).toBe('nodes[1].params.columns[1].expression');
+    expect(problem?.message).toBe("node 'd': columns[1].expression nests too deep for DuckDB (1199 operators; DuckDB reads at most about 1,000 levels)");
+    expect(problem?.hint).toContain('list_sum([a, b, c, …])');
+  });
 });

@@ -88,6 +88,24 @@ export interface ErrorContext {
   inputColumns: Column[];
 }
 
+/** An expression with this many operators nests near DuckDB's depth limit by itself (a chain of nodes adds about 2 levels per node). */
+const DEEP_EXPRESSION = 400;
+
+/** The expression field with the most operator tokens (`+`, `AND`, …), and how many it has. */
+function deepestExpression(exprFields: ErrorContext['exprFields']): { field: string; operators: number } | undefined {
+  let best: { field: string; operators: number } | undefined;
+  for (const f of exprFields) {
+    let operators = 0;
+    try {
+      for (const t of tokenize(f.sql)) if ((t.kind === 'punct' && /^[-+*/%|&<>=!^~]+$/.test(t.text)) || (t.kind === 'ident' && /^(and|or|not)$/i.test(t.text))) operators++;
+    } catch {
+      continue;
+    }
+    if (!best || operators > best.operators) best = { field: f.field, operators };
+  }
+  return best;
+}
+
 function fieldMentioning(exprFields: ErrorContext['exprFields'], name: string): string | undefined {
   const lower = name.toLowerCase();
   for (const f of exprFields) {
@@ -150,6 +168,17 @@ export function explainDuckDbError(e: unknown, ctx: ErrorContext): Problem {
     };
   }
   if (/Max expression depth limit of \d+ exceeded/.test(raw)) {
+    // One expression of the node may be that deep by itself: `a + b + c + …` nests a level per term.
+    const deep = deepestExpression(ctx.exprFields);
+    if (deep && deep.operators >= DEEP_EXPRESSION) {
+      return {
+        code: 'invalid_expression',
+        path: `${ctx.nodePath}.params.${deep.field}`,
+        nodeId: ctx.nodeId,
+        message: `node '${ctx.nodeId}': ${deep.field} nests too deep for DuckDB (${deep.operators} operators; DuckDB reads at most about 1,000 levels)`,
+        hint: 'add many columns with list_sum([a, b, c, …]) (or list_concat, greatest, least, and coalesce for other chains), or split the expression across several derived columns',
+      };
+    }
     // Each node is a view over its inputs, and DuckDB binds a chain of views as one nested
     // expression: the SET it suggests is not the user's to make.
     return {
