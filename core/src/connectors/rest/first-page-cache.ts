@@ -6,13 +6,19 @@ import { createHash } from 'node:crypto';
  */
 const TTL_MS = 60_000;
 const MAX_ENTRIES = 16;
-const entries = new Map<string, { at: number; records: unknown[]; more: boolean }>();
+/** `lines`: the records as the answer's bytes (rest/record-lines.ts), when they can stand for them. */
+interface FirstPage {
+  records: unknown[];
+  lines?: Buffer;
+  more: boolean;
+}
+const entries = new Map<string, FirstPage & { at: number }>();
 
 export function firstPageKey(parts: unknown): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
 
-export function cachedFirstPage(key: string): { records: unknown[]; more: boolean } | undefined {
+export function cachedFirstPage(key: string): FirstPage | undefined {
   const hit = entries.get(key);
   if (!hit) return undefined;
   if (Date.now() - hit.at > TTL_MS) {
@@ -22,7 +28,7 @@ export function cachedFirstPage(key: string): { records: unknown[]; more: boolea
   return hit;
 }
 
-export function rememberFirstPage(key: string, page: { records: unknown[]; more: boolean }): void {
+export function rememberFirstPage(key: string, page: FirstPage): void {
   if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value!);
   entries.set(key, { at: Date.now(), ...page });
 }

@@ -11,9 +11,10 @@ import { isUtf8 } from 'node:buffer';
  * bad bytes, DuckDB would refuse them); the records path is plain keys (`data`, `$.data.items`,
  * `results[*]`; the root or the one list field when unset) and is matched by exactly one array in
  * the text (JSON.parse keeps the last of duplicate keys, this scan would see the first); that array
- * holds as many elements as the parsed list, each an object; and the text has as many object keys
- * inside the records as the parsed records (a duplicate key inside a record, which JSON.parse
- * collapses and DuckDB's reader refuses). Inside the array, line breaks between tokens become
+ * holds as many elements as the parsed list, each an object; and the text has at least as many
+ * object keys inside the records as the parsed records (more: a record repeats a key, which
+ * JSON.parse collapses to its last value; the bytes go to DuckDB's reader, which refuses it).
+ * Inside the array, line breaks between tokens become
  * spaces and the commas between records become line breaks; a line break cannot sit inside a JSON
  * string, so every line is one record. Numbers keep their text, so integers beyond 2^53 reach
  * DuckDB exactly.
@@ -145,7 +146,10 @@ export function recordLines(body: Buffer, keyPath: readonly string[] | undefined
     if (r === null || typeof r !== 'object' || Array.isArray(r)) return undefined;
     keys += keyCount(r);
   }
-  if (keys !== found.keys) return undefined;
+  // More keys in the text than parsed: a record repeats a key, which JSON.parse collapses to its
+  // last value. The text goes to DuckDB, whose reader refuses it naming the key, as it does on the
+  // pages cut without parsing and in JSON files: which value is meant cannot be told.
+  if (keys > found.keys) return undefined;
   if (records.length === 0) return Buffer.alloc(0);
   return linesOf(body, found);
 }

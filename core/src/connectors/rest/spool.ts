@@ -46,7 +46,7 @@ export class NdjsonSpool {
       const unsafe = unsafeInteger(page.records);
       if (unsafe !== undefined) {
         throw new Error(
-          `a record holds an integer beyond 2^53 (read as ${unsafe}), which cannot be kept exact when the records are written again (a records path with filters or wildcards, records that are not objects, or an answer with duplicate keys): use a plain records path to a list of objects, such as data.items, so the records reach DuckDB as sent`,
+          `a record holds an integer beyond 2^53 (read as ${unsafe}), which cannot be kept exact when the records are written again (a records path with filters or wildcards, records that are not objects, or an answer whose records list appears twice): use a plain records path to a list of objects, such as data.items, so the records reach DuckDB as sent`,
         );
       }
       return this.write(page.records!);

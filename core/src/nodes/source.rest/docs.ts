@@ -23,8 +23,10 @@ naming it; a value that does not fit its column's
 type stops the run); list *Columns and types* to state them instead, and pin them with
 *Expected schema* to be told when the API changes. Records that are objects reach DuckDB as the API
 sent them, so integers keep every digit; records that must be written again (plain values such as
-a list of ids, or an answer with a duplicate key) pass through JavaScript's JSON reader, and an
-integer beyond 2^53 among them stops the run rather than arriving rounded. Numbers with a fraction
+a list of ids, or an answer whose records list appears twice) pass through JavaScript's JSON
+reader, and an integer beyond 2^53 among them stops the run rather than arriving rounded. A record
+that repeats a key (\`{"id": 1, "id": 2}\`) stops the run and the preview naming the key, on any page,
+as in a JSON file: which value the API meant cannot be told. Numbers with a fraction
 are read as doubles (about 17 significant digits): ask the API for exact decimals as strings.
 A value on a later page that its column's type would change **stops the run**, naming the column and
 the value, where DuckDB's JSON reader would change it without a word: a fraction in an integer column

@@ -81,12 +81,19 @@ function laterKeysNotice(file: string, columns: Column[]): { countSql: string; n
   };
 }
 
-/** Advice for a value that does not fit a column whose type the first page gave (`column "qty": '12.5' is not …`). */
-function inferredTypeAdvice(): NonNullable<CompiledNode['explainError']> {
-  return async (message) =>
-    /column "[^"]*": '.*' (is not|does not fit)/.test(message)
-      ? 'the column types were inferred from the first page: list the column under columns with a type that holds such values (DOUBLE or DECIMAL for fractions, TIMESTAMP or TIMESTAMPTZ for times, VARCHAR for anything)'
-      : undefined;
+/**
+ * Advice for what DuckDB's reader refuses in the records: a key repeated in one record (any page),
+ * and a value that does not fit a column whose type the first page gave (`column "qty": '12.5' is
+ * not …`) when the columns were inferred.
+ */
+function recordAdvice(inferred: boolean): NonNullable<CompiledNode['explainError']> {
+  return async (message) => {
+    const duplicate = /has duplicate key "([^"]*)"/.exec(message)?.[1];
+    if (duplicate !== undefined) return `a record of the answer holds the key "${duplicate}" twice, and which value is meant cannot be told (JSON readers differ: some keep the first, JavaScript the last): have the API send each key once`;
+    if (inferred && /column "[^"]*": '.*' (is not|does not fit)/.test(message))
+      return 'the column types were inferred from the first page: list the column under columns with a type that holds such values (DOUBLE or DECIMAL for fractions, TIMESTAMP or TIMESTAMPTZ for times, VARCHAR for anything)';
+    return undefined;
+  };
 }
 
 export const restSourceNode = defineNode({
@@ -150,13 +157,15 @@ export const restSourceNode = defineNode({
       } else if (!pinned || ctx.mode === 'preview') {
         const key = firstPageKey({ spec, config, who });
         const cached = cachedFirstPage(key);
-        if (cached) first = { ...cached, count: cached.records.length };
+        if (cached) first = { records: cached.records, count: cached.records.length, more: cached.more, ...(cached.lines ? { lines: () => cached.lines } : {}) };
         else {
-          // The first page is always parsed (readPages), so it has its records.
+          // The first page is always parsed (readPages), so it has its records; its lines, as a run
+          // spools them (the answer's bytes: a repeated key reaches DuckDB, which refuses it).
           const r = await readPages(client, { ...spec, concurrency: 1 }, who).next();
           const records = r.done ? [] : (r.value.records ?? []);
-          first = { records, count: records.length, more: !r.done && r.value.more };
-          rememberFirstPage(key, { records, more: first.more });
+          const lines = r.done ? undefined : r.value.lines?.();
+          first = { records, count: records.length, more: !r.done && r.value.more, ...(lines ? { lines: () => lines } : {}) };
+          rememberFirstPage(key, { records, more: first.more, ...(lines ? { lines } : {}) });
         }
       }
     } catch (e) {
@@ -185,7 +194,7 @@ export const restSourceNode = defineNode({
       });
     }
     const from = scanSql(file, columns);
-    const explainError = columns !== pinned ? inferredTypeAdvice() : undefined;
+    const explainError = recordAdvice(columns !== pinned);
     const out = p.flatten ? flattenedSelect(ctx.nodeId, columns, p.flatten_separator, from) : `SELECT * FROM ${from}`;
 
     if (ctx.mode !== 'run') {
