@@ -65,6 +65,14 @@ describe('transform.http_enrich', () => {
     expect(s.error!.message).toContain(`node 'geo': the answer for address="Gran Via 1" holds an integer beyond 2^53 at 'results[0].place_id' (read as 9007199254740992)`);
   });
 
+  it('an answer that repeats a key stops the run naming it, instead of taking the last value as JSON.parse does', async () => {
+    api.fault('/geocode', { status: 200, body: '{"results":[{"lat":40.1,"formatted":"A","lat":41.2}]}' });
+    const { d } = doc({ cache: { enabled: false } }, `SELECT 1 AS id, 'Gran Via 1' AS address`);
+    const s = await runPipeline({ pipeline: d, baseDir: dir, connections: conn(), stateDir: path.join(dir, 'state') });
+    expect(s.status).toBe('failed');
+    expect(s.error!.message).toContain(`node 'geo': the answer for address="Gran Via 1" holds the key "lat" twice in one object, and which value is meant cannot be told`);
+  });
+
   it('an answer in the charset its Content-Type names is decoded with it; one that is not UTF-8 and names none is refused, not read as U+FFFD', async () => {
     const body = '{"results":[{"lat":40.1,"formatted":"Calle Jos\u00e9 Ortega, M\u00e1laga"}]}';
     api.fault('/geocode', { status: 200, body, latin1: true, charset: 'ISO-8859-1' });

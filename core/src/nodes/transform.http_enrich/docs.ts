@@ -21,6 +21,9 @@ ids as strings. An answer that the output's type would change also stops the run
 column and the value: a fraction for an integer type (\`0.87\` in an \`INTEGER\` output, which DuckDB
 would truncate to 0; \`1.0\` is fine), a time or text after the date for \`DATE\`, a non-zero UTC
 offset for \`TIMESTAMP\` (use \`TIMESTAMPTZ\`), and a number other than 0 or 1 for \`BOOLEAN\`.
+An answer that repeats a key in one object (\`{"lat": 40.1, "lat": 41.2}\`) is a failed lookup (the
+run stops, or the row goes to *rejects*): which value the API meant cannot be told, and JSON readers
+differ (JavaScript's keeps the last).
 A JSON answer is read in the charset its \`Content-Type\` names (\`charset=ISO-8859-1\` from a legacy
 API), else as UTF-8; one whose bytes are not text in that charset fails the lookup (\`on_error\`
 decides) naming where, rather than arriving with U+FFFD in place of letters (\`Jos�\`).

@@ -11,6 +11,7 @@ import { NdjsonSpool, unsafeInteger } from '../../connectors/rest/spool.js';
 import { parseJsonBody } from '../shared/json-body.js';
 import { redactedSnippet, redactText } from '../../connections/redact.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
+import { repeatedKey } from '../../util/json-repeated-key.js';
 import { didYouMean } from '../../util/suggest.js';
 import { typeProblem } from '../../util/duckdb-type.js';
 import { httpEnrichDocs } from './docs.js';
@@ -195,15 +196,21 @@ export const httpEnrichNode = defineNode({
               }
               if (answer.status === 404) return { _k: k, _error: null, _status: 404 };
               let json: unknown;
-              try {
-                json = JSON.parse(answer.body);
-              } catch {
-                // A message of Caudal's (the rejects' http_error too): the body is redacted before it is cut.
-                const message = redactText(`${who}: the answer for ${lookup()} is not JSON: ${redactedSnippet(answer.body, 120, client.secrets())}`, client.secrets());
+              // A message of Caudal's (the rejects' http_error too): the body is redacted before it is cut.
+              const unusable = (why: string) => {
+                const message = redactText(`${who}: the answer for ${lookup()} ${why}`, client.secrets());
                 if (p.on_error === 'fail') throw new CaudalError('execution', message, { nodeId: ctx.nodeId });
                 rejected++;
                 return { _k: k, _error: message, _status: answer.status };
+              };
+              try {
+                json = JSON.parse(answer.body);
+              } catch {
+                return unusable(`is not JSON: ${redactedSnippet(answer.body, 120, client.secrets())}`);
               }
+              // JSON.parse would keep the last value of a repeated key: which one the API meant cannot be told.
+              const repeated = repeatedKey(answer.body);
+              if (repeated !== undefined) return unusable(`holds the key "${repeated}" twice in one object, and which value is meant cannot be told`);
               try {
                 return { _k: k, ...Object.fromEntries(p.outputs.map((o) => [o.name, extract(json, o.path, o.type, lookup)])), _error: null, _status: answer.status };
               } catch (e) {
