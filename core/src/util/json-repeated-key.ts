@@ -1,3 +1,5 @@
+import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, COLON, CR, LF, OPEN_ARRAY, OPEN_OBJECT, QUOTE, SPACE, TAB } from './json-bytes.js';
+
 /**
  * The first key that an object of valid JSON text repeats (`{"id": 1, "id": 2}`), or undefined.
  * JSON.parse keeps the last value of such a key without a word, DuckDB's reader refuses it: where
@@ -27,11 +29,4 @@ export function repeatedKey(text: string): string | undefined {
   return undefined;
 }
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COLON = 0x3a;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
-const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
+const WHITESPACE = new Set([SPACE, TAB, LF, CR]);

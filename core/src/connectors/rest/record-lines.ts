@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, COLON, COMMA, CR, LF, OPEN_ARRAY, OPEN_OBJECT, QUOTE, SPACE } from '../../util/json-bytes.js';
 
 /**
  * The records of a JSON answer as NDJSON, cut from the answer's own bytes instead of written again
@@ -20,17 +21,6 @@ import { isUtf8 } from 'node:buffer';
  * DuckDB exactly.
  */
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const LF = 0x0a;
-const CR = 0x0d;
-const SPACE = 0x20;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
 
 /** Bytes that may stand outside strings in JSON: structure, and those of numbers and true/false/null. */
 const STRUCTURAL = byteSet('{}[],:"');
