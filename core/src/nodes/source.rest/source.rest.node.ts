@@ -156,17 +156,17 @@ export const restSourceNode = defineNode({
         first = r.done ? { records: [], count: 0, more: false } : r.value;
       } else if (!pinned || ctx.mode === 'preview') {
         const key = firstPageKey({ spec, config, who });
-        const cached = cachedFirstPage(key);
-        if (cached) first = { records: cached.records, count: cached.records.length, more: cached.more, ...(cached.lines ? { lines: () => cached.lines } : {}) };
-        else {
+        let page = cachedFirstPage(key);
+        if (!page) {
           // The first page is always parsed (readPages), so it has its records; its lines, as a run
           // spools them (the answer's bytes: a repeated key reaches DuckDB, which refuses it).
           const r = await readPages(client, { ...spec, concurrency: 1 }, who).next();
-          const records = r.done ? [] : (r.value.records ?? []);
           const lines = r.done ? undefined : r.value.lines?.();
-          first = { records, count: records.length, more: !r.done && r.value.more, ...(lines ? { lines: () => lines } : {}) };
-          rememberFirstPage(key, { records, more: first.more, ...(lines ? { lines } : {}) });
+          page = { records: r.done ? [] : (r.value.records ?? []), more: !r.done && r.value.more, ...(lines ? { lines } : {}) };
+          rememberFirstPage(key, page);
         }
+        const lines = page.lines;
+        first = { records: page.records, count: page.records.length, more: page.more, ...(lines ? { lines: () => lines } : {}) };
       }
     } catch (e) {
       client.close();
