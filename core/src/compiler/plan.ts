@@ -23,6 +23,7 @@ import { escapeGlob } from '../util/glob.js';
 import { decideMaterialization, type ExecutionInfo } from './materialize.js';
 import { resolveParamValues, validateStructure, type ParamValue } from './validate.js';
 import { closest, didYouMean } from '../util/suggest.js';
+import { outsideRead } from './outside-reads.js';
 
 export interface PlanOptions {
   mode: CompileMode;
@@ -159,6 +160,8 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
     const def = checked.def;
     const nodePath = `nodes[${checked.index}]`;
     const exprFields: Array<{ field: string; sql: string }> = [];
+    /** User SQL of this node not yet checked for reads outside its rows: checked before DuckDB sees it. */
+    const unchecked: Array<{ field: string; sql: string; kind: 'expression' | 'query' }> = [];
     const nodeProblems: Problem[] = [];
     let sampled = false;
     const addProblem = (p: Omit<Problem, 'nodeId'>) => nodeProblems.push({ ...p, nodeId: id });
@@ -222,6 +225,7 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
         }
         const out = substitute(sql, field);
         exprFields.push({ field, sql });
+        unchecked.push({ field, sql: out, kind: 'expression' });
         return out;
       },
       query(sql, field) {
@@ -231,7 +235,9 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
           throw new Abort();
         }
         exprFields.push({ field, sql });
-        return stripTrailingSemicolon(substitute(sql, field));
+        const out = stripTrailingSemicolon(substitute(sql, field));
+        unchecked.push({ field, sql: out, kind: 'query' });
+        return out;
       },
       text: interpolate,
       path: (p) => {
@@ -253,10 +259,14 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
       outputRef: (port) => ident(relationName(id, port)),
       tempPath: (name) => path.join(opts.tempDir, `${id}__${name}`),
       async describe(sql) {
+        await checkUserSql();
         const rows = await db.rows(`DESCRIBE ${sql}`);
         return rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
       },
-      rows: (sql) => db.rows(sql),
+      rows: async (sql) => {
+        await checkUserSql();
+        return db.rows(sql);
+      },
       warn(message) {
         plan.warnings.push({ nodeId: id, message });
       },
@@ -289,6 +299,27 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
       nodeFolder: (name) => opts.state.folder(doc.name, id, name),
     };
 
+    // Before any SQL holding the node's user SQL reaches DuckDB (binding a table function already
+    // opens its file): see outside-reads.ts.
+    // A refusal stays: a node that catches the Abort of a describe (to try another form) meets it again.
+    async function checkUserSql(): Promise<void> {
+      for (let next = unchecked[0]; next; next = unchecked[0]) {
+        const found = await outsideRead(db, next.sql, next.kind);
+        if (!found) {
+          unchecked.shift();
+          continue;
+        }
+        if (nodeProblems.some((p) => p.code === 'invalid_expression' && p.path === `${nodePath}.params.${next!.field}`)) throw new Abort();
+        addProblem({
+          code: 'invalid_expression',
+          path: `${nodePath}.params.${next.field}`,
+          message: `node '${id}': the ${next.kind} reads from outside the pipeline: ${found.what}: ${found.reason}`,
+          hint: 'expressions and SQL compute over the rows of the node\'s inputs; read a file with a source node (source.csv, source.json, source.parquet) and connect it',
+        });
+        throw new Abort();
+      }
+    }
+
     const node: PlannedNode = {
       id,
       type: def.type,
@@ -307,6 +338,7 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
     try {
       if (def.compile) {
         const compiled = await def.compile(ctx);
+        await checkUserSql();
         node.compiled = compiled;
         for (const step of compiled.setup ?? []) {
           if (step.kind === 'sql') await db.run(step.dry);
@@ -338,6 +370,7 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
       }
       if (def.sink) {
         node.sink = await def.sink(ctx);
+        await checkUserSql();
         for (const p of node.sink.preflight) {
           const at = !p.path ? nodePath : p.path.startsWith('params') ? `${nodePath}.${p.path}` : p.path;
           nodeProblems.push({ ...p, nodeId: id, path: at });

@@ -1,7 +1,7 @@
 import type { Column, CompileContext, Relation } from '../nodes/define.js';
 import { cleanDuckDbMessage } from '../compiler/duckdb-errors.js';
 import { identList } from '../compiler/sql.js';
-import { errorMessage, type Problem } from '../util/errors.js';
+import { errorMessage, isDuckDbError, type Problem } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
 import type { CheckSql } from './compile-checks.js';
 
@@ -66,6 +66,9 @@ export async function bindChecks(ctx: CompileContext<unknown>, input: Relation, 
       // A key must be groupable (and comparable, for quarantine's IN): the same statement shape, bound without data.
       if (c.unique) await ctx.describe(`SELECT count(*) FROM ${input.ref} GROUP BY ${identList(c.unique)}`);
     } catch (e) {
+      // Only DuckDB's own refusals are this check's binding problems; the planner's (user SQL that
+      // reads outside the pipeline, already reported) stop the node.
+      if (!isDuckDbError(e)) throw e;
       problems.push(problemFor(e, c, ctx.nodeId, input.columns));
     }
   }

@@ -144,6 +144,12 @@ closest name and the list of what is there. A view whose table was dropped, and 
 table the file does not have, are reported the same way, naming the file. *Columns* reads only those, in that order. With a
 *query*, write DuckDB SQL; unqualified table names are looked up in the file's *schema*
 (\`SELECT country, sum(revenue) FROM order_facts GROUP BY ALL\`), and \`$param\` inserts a pipeline param.
+The query reads the file's tables and views and nothing else: table functions that read files, URLs or
+the database's settings (\`read_csv\`, \`read_text\`, \`glob\`, \`query\`, …) and a file name where a table goes
+(\`FROM 'data.parquet'\`) are refused before the run, as in the SQL node. A view kept in the file runs as
+it was defined, as it would in any DuckDB client: a view over files (\`CREATE VIEW v AS FROM 'lake/*.parquet'\`)
+reads them. Look at the views of a database file
+you did not make (\`SELECT view_name, sql FROM duckdb_views()\` in a DuckDB shell) before reading them.
 
 **Read-only, held briefly.** The file is attached \`READ_ONLY\` only while its rows are copied into the
 run's own DuckDB, then detached: the run never writes it, and does not keep it open while later

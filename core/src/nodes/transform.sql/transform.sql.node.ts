@@ -38,7 +38,16 @@ Only a query runs: text that starts (after comments and parentheses) with any wo
 \`EXPLAIN\`, …) is refused before the run, naming that word, as is a query whose parentheses do not
 balance. The output's column names must differ, ignoring case: \`SELECT o.*, c.*\` over two inputs that
 share a \`customer_id\` is refused (DuckDB would rename the second one \`customer_id_1\`); name the
-columns, join \`USING (customer_id)\`, or write \`c.* EXCLUDE (customer_id)\`.`,
+columns, join \`USING (customer_id)\`, or write \`c.* EXCLUDE (customer_id)\`.
+
+The query reads its inputs and nothing else: a table function that reads files, URLs or the database
+itself (\`read_csv\`, \`read_parquet\`, \`read_text\`, \`glob\`, \`query\`, \`duckdb_settings\`, …) and a
+file name or URL where a table goes (\`FROM 'orders.csv'\`, \`DESCRIBE 'data.parquet'\`) are refused
+before anything runs, naming what would be read: read files with a source node, where the pipeline
+shows them. Table functions that only make rows are fine: \`range\`, \`generate_series\`, \`unnest\`,
+\`repeat\`, \`repeat_row\`, \`json_each\`, \`json_tree\`. A PIVOT lists its values
+(\`PIVOT orders ON status IN ('paid', 'open') USING sum(amount)\`): one that finds them in the data runs
+a query of its own first, which DuckDB cannot use in a view.`,
   example: {
     description: 'Revenue per country',
     params: { query: 'SELECT country, sum(revenue) AS revenue\nFROM orders JOIN customers USING (customer_id)\nGROUP BY country' },

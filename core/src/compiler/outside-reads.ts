@@ -1,0 +1,71 @@
+import type { Db } from './db.js';
+
+/**
+ * User SQL (expressions, the SQL node's query, a DuckDB source's query) computes over the rows the
+ * pipeline hands it. DuckDB would also let it read any file or URL the process can reach
+ * (`(SELECT content FROM read_text('~/.ssh/id_rsa'))`, `FROM '/etc/passwd'`) or run other SQL
+ * (`query(…)`, `json_execute_serialized_sql`), out of sight of the source nodes, their checks and a
+ * reader of the pipeline. So each piece of user SQL is parsed by DuckDB itself (json_serialize_sql:
+ * nothing is bound or read) and refused when it names a table function outside a short list of
+ * pure ones, or a table whose name DuckDB would read as a file or URL (a replacement scan).
+ */
+
+/** Table functions that only compute: they read no file, URL, setting or catalog. */
+const PURE_TABLE_FUNCTIONS = new Set(['range', 'generate_series', 'unnest', 'repeat', 'repeat_row', 'json_each', 'json_tree', 'pg_timezone_names', 'icu_calendar_names']);
+
+/** A name DuckDB reads as a file or URL when no table has it: a path, a URL, a name with an extension. */
+const FILE_LIKE_NAME = /[/\\:.]/;
+
+export interface OutsideRead {
+  /** What the SQL names, as a user would write it: `read_text(…)`, `'/etc/passwd'`. */
+  what: string;
+  reason: string;
+}
+
+/**
+ * The first thing `sql` would read from outside the pipeline's rows, or undefined. `kind` says how
+ * the text is used: an expression (placed in parentheses) or a whole query. Text DuckDB cannot
+ * parse is left to the binder, which reports it without running anything.
+ */
+export async function outsideRead(db: Db, sql: string, kind: 'expression' | 'query'): Promise<OutsideRead | undefined> {
+  const statement = kind === 'expression' ? `SELECT (\n${sql}\n)` : sql;
+  const rows = await db.rows('SELECT json_serialize_sql(?::VARCHAR) AS ast', [statement]);
+  const ast = JSON.parse(String(rows[0]?.ast)) as unknown;
+  if (isRecord(ast) && ast.error === true) {
+    const message = String(ast.error_message ?? '');
+    // A statement that is not one SELECT (a PIVOT whose values come from the data runs a query of its
+    // own first): nothing tells what it reads, so it is refused; DuckDB could not use it in a view anyway.
+    if (/only select statements/i.test(message))
+      return { what: 'the query', reason: 'it is not a single SELECT that can be checked (a PIVOT must list its values: ON column IN (…))' };
+    return undefined;
+  }
+  return firstOutsideRead(ast);
+}
+
+function firstOutsideRead(node: unknown): OutsideRead | undefined {
+  if (Array.isArray(node)) {
+    for (const item of node) {
+      const found = firstOutsideRead(item);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (!isRecord(node)) return undefined;
+  if (node.type === 'TABLE_FUNCTION') {
+    const fn = isRecord(node.function) ? node.function : {};
+    const name = String(fn.function_name ?? '');
+    if (!PURE_TABLE_FUNCTIONS.has(name.toLowerCase()))
+      return { what: `${name}(…)`, reason: 'this table function reads files, URLs or the database itself' };
+  }
+  if ((node.type === 'BASE_TABLE' || node.type === 'SHOW_REF') && typeof node.table_name === 'string' && FILE_LIKE_NAME.test(node.table_name))
+    return { what: `'${node.table_name}'`, reason: 'DuckDB would read this name as a file or URL' };
+  for (const value of Object.values(node)) {
+    const found = firstOutsideRead(value);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
