@@ -5,7 +5,7 @@ import { castSpark } from './transform.cast.spark.js';
 import { typeProblem } from '../../util/duckdb-type.js';
 import { compileConversions, inputSpelling, quoteValue, REASON_COLUMN, type Conversion } from './conversions.js';
 import { castMayChange, checkedCast, listElement } from './lossy-casts.js';
-import { textConversion, textListProblem, textListConversion } from './text-conversions.js';
+import { textConversion, textListProblem, textListConversion } from '../shared/text-conversions.js';
 import { decimalSeparatorParam, separatorProblems, thousandsSeparatorParam } from '../shared/locale-numbers.js';
 import { CaudalError } from '../../util/errors.js';
 import { duckDbType } from '../shared/type-param.js';

@@ -65,8 +65,12 @@ const OTHER_WHITESPACE = '[\\t\\n\\x0B\\x0C\\r\\x{85}\\x{A0}\\x{1680}\\x{2000}-\
  * CASE), so DuckDB still evaluates it once per dictionary entry on dictionary-encoded input.
  */
 const COLLAPSIBLE = `${WHITESPACE}{2,}|${OTHER_WHITESPACE}`;
-/** C0 controls except tab/LF/CR, DEL, C1 controls, zero-width space, byte-order mark. */
-const CONTROL = '[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F\\x{200B}\\x{FEFF}]';
+/**
+ * C0 controls except the line breaks and tab (LF, VT, FF, CR), DEL, C1 controls except NEL (U+0085,
+ * a line break), zero-width space, byte-order mark. The breaks are whitespace (WHITESPACE): removing
+ * them here glued the words on either side together ("first\u0085second" became "firstsecond").
+ */
+const CONTROL = '[\\x00-\\x08\\x0E-\\x1F\\x7F-\\x84\\x86-\\x9F\\x{200B}\\x{FEFF}]';
 
 /** The cleaning steps for one column, innermost first. */
 function cleanExpression(column: string, p: Params): string {
@@ -107,8 +111,10 @@ change. With no columns chosen, every VARCHAR column is cleaned. Choosing a colu
 The steps run in this order, each only when turned on:
 
 1. **Normalize Unicode (NFC)** (\`nfc_normalize\`): "e" + combining accent becomes "é".
-2. **Remove control characters**: C0 controls other than tab, line feed and carriage return, DEL, C1
-   controls (U+0080–U+009F), zero-width space (U+200B) and byte-order marks (U+FEFF).
+2. **Remove control characters**: C0 controls other than tab and the line breaks (line feed, vertical
+   tab, form feed, carriage return), DEL, C1 controls (U+0080–U+009F) other than the line break
+   U+0085 (next line), zero-width space (U+200B) and byte-order marks (U+FEFF). Tabs and line breaks
+   stay, for the whitespace steps: a word on either side of one is never glued to the other.
 3. **Collapse whitespace**: each run of whitespace (spaces, tabs, line breaks, vertical tab,
    form feed, U+0085, no-break and other Unicode spaces, line/paragraph separators) becomes one space.
 4. **Trim**: the same whitespace is removed at both ends.

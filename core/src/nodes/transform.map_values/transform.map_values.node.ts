@@ -55,11 +55,24 @@ const params = z
 
 type Params = z.output<typeof params>;
 
+/**
+ * Letter case folded as `key()` folds it in SQL. DuckDB's lower() takes one code point at a time
+ * (İ is i); JavaScript's toLowerCase looks at context (Σ ending a word is ς) and makes İ two code
+ * points, so the duplicate check and the matching disagreed. Both sides also fold the final sigma
+ * ς into σ, as Unicode case folding does: 'ΚΩΣ' and 'Κως' are one word.
+ */
+function foldCase(value: string): string {
+  let out = '';
+  for (const ch of value) out += ch === '\u0130' ? 'i' : ch.toLowerCase();
+  return out.replaceAll('\u03C2', '\u03C3');
+}
+const foldCaseSql = (text: string) => `replace(lower(${text}), ${stringLiteral('\u03C2')}, ${stringLiteral('\u03C3')})`;
+
 /** The matching key of a mapping value, as the SQL `key()` below computes it (for the duplicate check). */
 function jsKey(p: Params, value: string): string {
   let k = value.normalize('NFC');
   if (p.trim) k = trimWhitespace(k);
-  if (p.ignore_case) k = k.toLowerCase();
+  if (p.ignore_case) k = foldCase(k);
   if (p.ignore_accents) k = k.normalize('NFD').replace(/\p{M}/gu, '');
   return k;
 }
@@ -71,7 +84,7 @@ function jsKey(p: Params, value: string): string {
 function key(p: Params, text: string): string {
   let k = p.ignore_accents ? text : nfcSql(text);
   if (p.trim) k = trimWhitespaceSql(k);
-  if (p.ignore_case) k = `lower(${k})`;
+  if (p.ignore_case) k = foldCaseSql(k);
   if (p.ignore_accents) k = `strip_accents(${k})`;
   return k;
 }
@@ -102,7 +115,8 @@ the \`mapping\` input (columns \`from_column\` → \`to_column\`), not both.
 'Mérida' written with a combining accent matches 'Mérida'; on Parquet and other dictionary-encoded input
 this is computed once per distinct value). \`trim\` ignores whitespace around both (spaces, tabs, line
 breaks, no-break spaces: the whitespace \`transform.clean_text\` trims),
-\`ignore_case\` compares them lower-cased, \`ignore_accents\` without accents (DuckDB's \`strip_accents\`:
+\`ignore_case\` compares them lower-cased, one letter at a time as DuckDB's \`lower\` does (Turkish 'İ' is 'i'), with
+the Greek final sigma 'ς' taken as 'σ' ('ΚΩΣ' matches 'Κως'), \`ignore_accents\` without accents (DuckDB's \`strip_accents\`:
 'Mérida' = 'Merida', 'Zoë' = 'Zoe'). Each option applies to both sides.
 
 **Duplicates.** Two mapping values that are equal once trimmed/lower-cased/unaccented as chosen are an error:

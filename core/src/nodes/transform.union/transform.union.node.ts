@@ -110,7 +110,12 @@ async function lossyColumns(ctx: CompileContext<unknown>, inputs: Relation[], by
   const typeOf = (i: number, name: string) => (byName ? out.find((c) => c.name.toLowerCase() === name.toLowerCase()) : out[i])?.type ?? '';
   return (r) =>
     r.columns.flatMap((c, i) => {
-      const kept = scaleKeepingType(types.get(byName ? c.name.toLowerCase() : String(i)) ?? []);
+      const group = types.get(byName ? c.name.toLowerCase() : String(i)) ?? [];
+      // Text meeting a BLOB, UUID, JSON, BIT, list or struct column would be converted into that
+      // type ('A\x42C' read as the bytes ABC, '{a0ee…}' rewritten, 'hello' failing mid-run): text
+      // wins, as it does against numbers and dates, and the other inputs' values become their text.
+      if (group.includes('VARCHAR') && typeOf(i, c.name) !== 'VARCHAR') return c.type === 'VARCHAR' ? [] : [`CAST(${ident(c.name)} AS VARCHAR) AS ${ident(c.name)}`];
+      const kept = scaleKeepingType(group);
       const to = kept ?? typeOf(i, c.name);
       const widening = unionWidening(r, to, inputs, byName, i);
       if (kept) {
@@ -144,7 +149,9 @@ export const unionNode = defineNode({
 in order of first appearance (first input's columns first). An input without a column gets NULL there.
 Columns with the same name are matched case-insensitively and widened to a common type by DuckDB's rules
 (INTEGER + BIGINT → BIGINT, INTEGER + DOUBLE → DOUBLE, INTEGER + DECIMAL → DECIMAL; text against numbers
-becomes VARCHAR).
+becomes VARCHAR). Text against any other type becomes VARCHAR too, each value of the other inputs as its
+text: DuckDB would convert the text into a BLOB, UUID, JSON, BIT, list or struct column's type instead, reading
+\`A\\x42C\` as the bytes \`ABC\`, rewriting a UUID's spelling, or failing mid-run on text that is not one.
 
 **Widening to a float type keeps every value, or stops.** A DOUBLE holds whole numbers exactly up to
 2^53 and about 15 significant digits, a FLOAT up to 2^24 and 6 digits. When a BIGINT (or HUGEINT,

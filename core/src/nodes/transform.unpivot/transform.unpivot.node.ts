@@ -2,8 +2,7 @@ import { z } from 'zod';
 import { convertsExactly, exactlyConverted, mayLoseDigits } from '../shared/exact-widening.js';
 import { booleanMeetsNumber, decimalRoom, fitsExactly, scaleKeepingType } from '../shared/exact-common-type.js';
 import { nestedKindClash, nestedMayChange } from '../shared/nested-types.js';
-import { numberConversion } from '../shared/locale-numbers.js';
-import { dateConversion, timestampConversion } from '../shared/temporal-text.js';
+import { textConversion } from '../shared/text-conversions.js';
 import { defineNode } from '../define.js';
 import { unpivotSpark } from './transform.unpivot.spark.js';
 import { ident, stringLiteral } from '../../compiler/sql.js';
@@ -132,13 +131,10 @@ Metrics and warnings: none.`,
       const from = typeOf(c);
       if (from === undefined) return `CAST(${ident(c)} AS ${type})`;
       const prefix = stringLiteral(`column "${c}": `);
-      if (from === 'VARCHAR' && type !== 'VARCHAR') {
-        // As Cast converts text: DuckDB's cast to DOUBLE loses nothing a text says (1e5, NaN are numbers).
-        if (type === 'BIGINT') return numberConversion(ident(c), type, { decimal: '.' }, prefix).strict;
-        if (type === 'DATE') return dateConversion(ident(c), prefix).strict;
-        if (type === 'TIMESTAMP') return timestampConversion(ident(c), type, prefix).strict;
-      }
-      if (from === 'VARCHAR' || convertsExactly(from, type)) return `CAST(${ident(c)} AS ${type})`;
+      // Text converts exactly as Cast converts it: DuckDB's own cast reads '1_000' as 1000, '1e400' as
+      // infinity and '1e-400' as 0 into a DOUBLE, '12.5' as 13 into a BIGINT.
+      if (from === 'VARCHAR') return type === 'VARCHAR' ? ident(c) : textConversion(ident(c), type, { decimal: '.' }, prefix).strict;
+      if (convertsExactly(from, type)) return `CAST(${ident(c)} AS ${type})`;
       const widening = { into: `the value type ${type}`, hint: 'convert it on purpose first (a Derive or a Cast node), or choose another value type (VARCHAR keeps every value)' };
       return `CAST(${exactlyConverted(c, from, type, widening)} AS ${type})`;
     };

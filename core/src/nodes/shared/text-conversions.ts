@@ -1,6 +1,6 @@
-import { decimalScale, isDefaultFormat, isFloatType, isIntegerType, isNumericType, numberConversion, quotedValue, type NumberConversion, type NumberFormat } from '../shared/locale-numbers.js';
-import { decimalDigitsOnly, finiteFloat } from '../shared/number-text.js';
-import { dateConversion, isDateType, isPlainTimestampType, isTimeType, isTimestampTzType, timeConversion, timestampConversion, timestamptzConversion } from '../shared/temporal-text.js';
+import { decimalScale, isDefaultFormat, isFloatType, isIntegerType, isNumericType, numberConversion, quotedValue, type NumberConversion, type NumberFormat } from './locale-numbers.js';
+import { decimalDigitsOnly, finiteFloat } from './number-text.js';
+import { dateConversion, isDateType, isPlainTimestampType, isTimeType, isTimestampTzType, timeConversion, timestampConversion, timestamptzConversion } from './temporal-text.js';
 
 /**
  * Text to a type, checked where DuckDB's cast would change the value the text writes (see the
