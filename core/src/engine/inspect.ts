@@ -8,6 +8,7 @@ import { nodeStateStore } from './state.js';
 import { needsSampling, sampleSources } from './preview-sampling.js';
 import { explainValueError } from './explain-error.js';
 import type { InspectRequest, InspectResult, PipelineRequest, PreviewRequest, PreviewResult } from './protocol.js';
+import { shortestFloat32 } from '../util/float32.js';
 
 /** Time a preview's error may spend finding where a bad value is (a preview should answer fast). */
 const EXPLAIN_BUDGET_MS = 5_000;
@@ -77,6 +78,9 @@ export async function previewNode(req: PreviewRequest, db: Db, tempDir: string, 
     // A step that reads everything (GROUP BY, ORDER BY, window) would scan whole sources: sample them.
     if (await needsSampling(db, query)) sampled = (await sampleSources(db, plan)) || sampled;
     rows = await db.rows(query);
+    // FLOAT values shown as the FLOAT they are (0.1), not the double that holds it exactly.
+    for (const c of out.columns.filter((x) => x.type === 'FLOAT'))
+      for (const row of rows) if (typeof row[c.name] === 'number') row[c.name] = shortestFloat32(row[c.name] as number);
   } catch (e) {
     if (isCancelled()) throw new CaudalError('cancelled', 'the preview was cancelled');
     const more = await explainValueError(errorMessage(e), plan.nodes, Date.now() + EXPLAIN_BUDGET_MS, isCancelled, db);

@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import { pipeline, preview, tempDir } from './support/pipeline.js';
+
+// A preview showed a FLOAT 0.1 as 0.10000000149011612 (the double that holds it exactly), while a CSV
+// sink of the same column wrote 0.1.
+
+describe('preview values read as the data holds them', () => {
+  it('FLOAT values show as the shortest decimal that is that FLOAT; DOUBLE values as they are', async () => {
+    const dir = await tempDir('caudal-preview-values-');
+    const doc = pipeline([{ id: 'q', type: 'transform.sql', params: { query: "SELECT 0.1::FLOAT AS f, 0.1::DOUBLE AS d, (1/3)::FLOAT AS third, '-0.0'::FLOAT AS minus_zero" } }]);
+    const [row] = (await preview(doc, dir, 'q')).rows;
+    expect(row).toEqual({ f: 0.1, d: 0.1, third: 0.33333334, minus_zero: -0 });
+    expect(Object.is(row!.minus_zero, -0)).toBe(true);
+  });
+});
