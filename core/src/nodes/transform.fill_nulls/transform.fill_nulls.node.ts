@@ -129,7 +129,7 @@ names, positions and **types**: every fill value is converted to the column's ty
 | --- | --- | --- |
 | \`constant\` | \`value\` | Converted to the column's type; a value that does not convert (\`"abc"\` for an INTEGER), or that the type would change (\`1.5\` for an INTEGER, \`2\` for a BOOLEAN, \`"epoch"\` for a TIMESTAMPTZ, \`"2025-01-01 10:00"\` for a DATE, \`12.345\` for DECIMAL(10,2)), is reported before the run, naming the column. For a number column the value is written as a plain number (\`16\`, \`-2.5\`, \`1e3\`): \`"0x10"\`, \`"1_000"\`, \`" 7"\`, \`"inf"\`, \`true\`, or a number the type cannot hold (\`"1e400"\` or \`"1e-400"\` for a DOUBLE) are reported too. For a column that is not FLOAT/DOUBLE, a JSON number past 2^53 or with 16 or more significant digits is reported as well (reading the pipeline file may already have changed its last digits: \`9007199254740993\` arrives as 9007199254740992): write it as a string, \`"9007199254740993"\`. A list column's value is a list written as text (\`"[7, NULL, -1]"\`), each element converted as strictly (\`"[1.5, 2]"\` for an INTEGER[] is reported); lists of lists, structs and maps take no constant (build one with a Derive). |
 | \`mean\` | the average of the non-null values | Numeric columns only. Integer and DECIMAL columns: computed exactly (not through DOUBLE, so 9007199254740993 stays that), then rounded half away from zero to the column's type: an INTEGER column gets the rounded mean (1 and 2 give 2, −1 and −2 give −2), a DECIMAL(10,2) column the mean to 2 places (1.875 gives 1.88). The mean of a FLOAT/DOUBLE column is a DOUBLE sum taken in parallel, so its last digits can differ from run to run. |
-| \`median\` | the middle value | Numeric and date/time columns. Between two middle values it takes the value half-way; for integer and DECIMAL columns exactly, rounded half away from zero as for the mean (2 and 3 give 3). |
+| \`median\` | the middle value | Numeric and date/time columns. Between two middle values it takes the value half-way; for integer and DECIMAL columns exactly, rounded half away from zero as for the mean (2 and 3 give 3); for a DATE column the later of two days side by side (half-way is noon). |
 | \`mode\` | the most frequent non-null value | Any type. Ties go to the smallest value, so the result is deterministic. |
 | \`previous\` | the nearest non-null value before the row | Needs *Order*. Rows before the first non-null value stay NULL ("fill down"). |
 | \`next\` | the nearest non-null value after the row | Needs *Order*. Rows after the last non-null value stay NULL ("fill up"). |
@@ -251,7 +251,10 @@ No warnings or metrics.`,
               return combine(names.map(ident));
             }
             const fn = rule.strategy === 'mean' ? 'avg' : 'median';
-            return typed(partition ? `${fn}(${c}) OVER (${partition})` : `(SELECT ${fn}(${c}) FROM ${base})`);
+            const value = partition ? `${fn}(${c}) OVER (${partition})` : `(SELECT ${fn}(${c}) FROM ${base})`;
+            // Half-way between two days is noon, a TIMESTAMP: cast to DATE it fell back to the earlier
+            // day; rounded, as integers are, it is the later one.
+            return typed(rule.strategy === 'median' && col.type === 'DATE' ? `(${value} + INTERVAL 12 HOUR)` : value);
           }
           case 'mode': {
             if (!partition) return `(SELECT ${c} FROM ${base} WHERE ${c} IS NOT NULL GROUP BY ${c} ORDER BY count(*) DESC, ${c} ASC LIMIT 1)`;

@@ -131,6 +131,18 @@ describe('transform.fill_nulls', () => {
     ]);
   });
 
+  it('fills the median of a DATE column half-way between two days with the later one, as integers round', async () => {
+    const q = `SELECT * FROM (VALUES (1, DATE '2024-01-01'), (2, DATE '2024-01-02'), (3, NULL), (4, DATE '2024-03-01'), (5, DATE '2024-03-05'), (6, NULL)) t(id, day)`;
+    const days = async (partition: string[]) => {
+      const grouped = partition.length > 0 ? `SELECT *, id > 3 AS late FROM (${q})` : q;
+      const r = await preview(fillOver({ rules: [{ column: 'day', strategy: 'median' }], partition_by: partition }, grouped), dir, 'fill');
+      return r.rows.filter((x) => x.id === 3 || x.id === 6).sort((a, b) => Number(a.id) - Number(b.id)).map((x) => x.day);
+    };
+    expect(await days(['late'])).toEqual(['2024-01-02', '2024-03-03']);
+    // Whole column: 2024-01-02 and 2024-03-01 are the middle two, 59 days apart: half-way is 2024-01-31 12:00.
+    expect(await days([])).toEqual(['2024-02-01', '2024-02-01']);
+  });
+
   it('fills with the mean, median and mode of the whole column, rounded to the column type', async () => {
     const r = await rowsOf({
       rules: [
