@@ -83,3 +83,33 @@ export function describeDuplicate(d: DuplicateKey, where: (path: JSONPath) => st
   const inside = d.objectPath.length === 0 ? 'at the top level' : `in ${where(d.objectPath)}`;
   return `key "${d.key}" appears twice ${inside} (lines ${d.firstLine} and ${d.line}): JSON keeps only the last, so the first would be ignored`;
 }
+
+/** A number in the text that JSON readers change: an integer past 2^53, or one too large for a double. */
+export interface RoundedNumber {
+  path: JSONPath;
+  written: string;
+  read: number;
+  line: number;
+}
+
+/**
+ * Numbers whose value JSON.parse changes: an integer written with more digits than a double holds
+ * (9007199254740993 is read as 9007199254740992) and numbers beyond a double's range (1e400 is
+ * Infinity). Fractions are not listed: every JSON reader takes 0.1 as the double nearest to it.
+ */
+export function roundedNumbers(text: string): RoundedNumber[] {
+  const found: RoundedNumber[] = [];
+  visit(
+    text,
+    {
+      onLiteralValue: (value, offset, length, line, _character, pathSupplier) => {
+        if (typeof value !== 'number') return;
+        const written = text.slice(offset, offset + length);
+        const changed = !Number.isFinite(value) || (/^-?[0-9]+$/.test(written) && BigInt(written) !== BigInt(value));
+        if (changed) found.push({ path: pathSupplier(), written, read: value, line: line + 1 });
+      },
+    },
+    { disallowComments: true, allowTrailingComma: false },
+  );
+  return found;
+}

@@ -21,6 +21,23 @@ describe('a pipeline file of an absurd shape', () => {
   });
 });
 
+describe('numbers a JSON reader would change', () => {
+  it('an integer beyond 2^53 is refused where it stands, saying what it would be read as and to write a string', () => {
+    const r = parsePipelineText(doc('{"path":"a.csv","filters":[{"column":"id","op":"=","value":9007199254740993}],"limit":-12345678901234567890}'), 'big.json');
+    expect(r.pipeline).toBeUndefined();
+    expect(r.problems).toEqual([
+      expect.objectContaining({ path: 'nodes[0].params.filters[0].value', message: 'big.json: nodes[0].params.filters[0].value is 9007199254740993 (line 1), an integer beyond 2^53, which a JSON number cannot hold: it would be read as 9007199254740992', hint: expect.stringContaining('write it as a string ("9007199254740993")') }),
+      expect.objectContaining({ path: 'nodes[0].params.limit', message: expect.stringContaining('it would be read as -12345678901234567168') }),
+    ]);
+  });
+
+  it('a number beyond the range of a double is refused; fractions and integers a double holds are not', () => {
+    expect(parsePipelineText(doc('{"path":"a.csv","x":1e400}'), 'p.json').problems).toEqual([expect.objectContaining({ path: 'nodes[0].params.x', message: expect.stringContaining('read as infinity') })]);
+    const fine = parsePipelineText(doc('{"path":"a.csv","skip_rows":9007199254740992,"x":0.1,"y":1e20,"z":-0}'), 'p.json');
+    expect(fine.problems.filter((p) => p.code === 'invalid_json')).toEqual([]);
+  });
+});
+
 describe('connection names', () => {
   it('that differ only in case or in - and _ are refused: headless runs would read both secrets from one variable', () => {
     const text = `{"format":"caudal.pipeline/1","name":"p","connections":{"dw-eu":{"type":"postgres"},"DW_EU":{"type":"postgres"},"dw_us":{"type":"postgres"}},"nodes":[],"edges":[]}`;

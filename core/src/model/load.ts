@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
 import { migrate } from './migrations/index.js';
-import { describeDuplicate, duplicateKeys, jsonSyntaxError } from './json-syntax.js';
+import { describeDuplicate, duplicateKeys, jsonSyntaxError, roundedNumbers } from './json-syntax.js';
 import { CURRENT_FORMAT, pipelineSchema, type Pipeline } from './schema.js';
 import { CaudalError, type Problem } from '../util/errors.js';
 import { inputShapeProblem } from '../util/input-shape.js';
@@ -73,6 +73,8 @@ export function parsePipelineText(text: string, source = 'pipeline'): LoadResult
   }
   const repeated = duplicateKeyProblems(body, source);
   if (repeated.length > 0) return { problems: repeated, migrationsApplied: [] };
+  const rounded = roundedNumberProblems(body, source);
+  if (rounded.length > 0) return { problems: rounded, migrationsApplied: [] };
   return parsePipelineObject(raw, source);
 }
 
@@ -89,6 +91,16 @@ export function duplicateKeyProblems(text: string, source: string): Problem[] {
     path: jsonPath([...d.objectPath, d.key]),
     message: `${source}: ${describeDuplicate(d, jsonPath)}`,
     hint: 'keep the one you mean and remove the other (a merge often leaves both)',
+  }));
+}
+
+/** Numbers JSON.parse has already changed: any use of them (a filter value, a query param, a default) would get another number. */
+function roundedNumberProblems(text: string, source: string): Problem[] {
+  return roundedNumbers(text).map((n) => ({
+    code: 'invalid_json',
+    path: jsonPath(n.path),
+    message: `${source}: ${jsonPath(n.path)} is ${n.written} (line ${n.line}), ${Number.isFinite(n.read) ? `an integer beyond 2^53, which a JSON number cannot hold: it would be read as ${BigInt(n.read)}` : 'beyond the range of a JSON number: it would be read as infinity'}`,
+    hint: `write it as a string ("${n.written}"): a node that takes a number converts a string with its exact digits`,
   }));
 }
 
