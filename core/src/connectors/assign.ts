@@ -181,14 +181,16 @@ export function lossOf(column: Column, target: TargetType, list?: string): Loss 
       error: error(`which ${into} would round to ${s} decimal place${s === 1 ? '' : 's'}`, `round it on purpose first (a Derive with round(${column.name}, ${s})), or give the table's column more decimal places`),
     };
   }
-  if (target.kind === 'timestamp' && type === 'TIMESTAMP_NS' && target.scale! < 9) {
+  const nanoseconds = (target.kind === 'timestamp' && type === 'TIMESTAMP_NS') || (target.kind === 'time' && type === 'TIME_NS');
+  if (nanoseconds && target.scale! < 9) {
     // Parquet files written by pandas hold TIMESTAMP_NS: their usual values have no digits past the
     // microsecond, and convert exactly; others would be rounded (PostgreSQL) or cut (SQL Server).
+    // The same for TIME_NS into a time column (12:00:00.123456789 landed as .123457).
     return {
       changes: `epoch_ns(${c}) % ${literal(10 ** (9 - target.scale!))} <> 0`,
       error: error(
         `whose fraction of a second ${into} would round`,
-        target.scale === 6 ? `truncate it to microseconds on purpose first (a Derive with CAST(${column.name} AS TIMESTAMP)), or keep it in a file (Parquet keeps nanoseconds)` : `${truncation(column.name, target.scale!)}, or give the table's column more precision`,
+        target.scale === 6 ? `truncate it to microseconds on purpose first (a Derive with CAST(${column.name} AS ${type === 'TIME_NS' ? 'TIME' : 'TIMESTAMP'})), or keep it in a file (Parquet keeps nanoseconds)` : `${truncation(column.name, target.scale!)}, or give the table's column more precision`,
       ),
     };
   }
@@ -206,6 +208,19 @@ export function lossOf(column: Column, target: TargetType, list?: string): Loss 
 function textLoss(column: Column, target: TargetType, into: string, error: (what: string, fix: string) => string): Loss | undefined {
   const c = ident(column.name);
   const at = `TRY_CAST(trim(${c}) AS TIMESTAMP)`;
+  if (target.kind === 'float' && target.float) {
+    // Text writing a whole number the column's float type does not hold ('16777217' into real is
+    // 16777216, '9007199254740993' into double precision ...992), as a BIGINT would be checked.
+    // Fractions are approximate in a float by definition, as for typed values.
+    const whole = `TRY_CAST(trim(${c}) AS HUGEINT)`;
+    return {
+      changes: `coalesce(CAST(CAST(${whole} AS ${target.float}) AS HUGEINT) <> ${whole}, false)`,
+      error: error(
+        `a whole number ${into} cannot hold exactly (${target.float === 'FLOAT' ? 'a real holds whole numbers exactly up to 2^24' : 'a double holds whole numbers exactly up to 2^53'})`,
+        `make the table's column a type that holds it (bigint, numeric), or convert it on purpose first (a Derive with CAST(${column.name} AS ${target.float}))`,
+      ),
+    };
+  }
   if (target.kind === 'numeric') {
     const s = target.scale!;
     return {

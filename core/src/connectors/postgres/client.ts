@@ -30,8 +30,10 @@ export async function connect(config: PostgresConfig, onRetry?: (message: string
         }
         // A session error (the server killed us) must not crash the worker; the next query reports it.
         client.on('error', () => undefined);
-        // Timestamps with time zone travel in UTC; DuckDB reads the offset either way.
-        await client.query("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 3");
+        // Timestamps with time zone travel in UTC; DuckDB reads the offset either way. Intervals are
+        // written in the style DuckDB writes them ('-1 mons +2 days'): a role or database set to
+        // sql_standard read that text's leading minus as the sign of every field ('-1 mons -2 days').
+        await client.query("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 3");
         return client;
       },
       isTransient,

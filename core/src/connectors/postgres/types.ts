@@ -151,6 +151,11 @@ export function transportFor(t: PgTypeInfo, typmod: number): ColumnTransport {
   if (t.name === 'bytea') {
     return { duckdbType: 'BLOB', remote: (c) => `encode(${c}, 'hex')`, csvType: 'VARCHAR', local: (c) => `from_hex(${c})` };
   }
+  if (t.name === 'inet') {
+    // inet's cast to text always adds the mask ('10.0.0.1/32'); its output, what psql and arrays
+    // show and what a filter compares with, leaves a host's out ('10.0.0.1'). format() writes the output.
+    return { ...asText, remote: (c) => `CASE WHEN ${c} IS NOT NULL THEN format('%s', ${c}) END` };
+  }
   if (t.name === 'interval') {
     // PostgreSQL's interval text ("-1 days +02:00:00") is not DuckDB's; months/days/microseconds is exact for both.
     return {

@@ -199,7 +199,8 @@ a query (\`amount::numeric(18,2)\`) to keep exact decimals. A DOUBLE keeps 15 si
 certain, so a value with more (\`1234567890.123456789\`, which would arrive as 1234567890.1234567)
 stops the run naming the column and the value. Dates and timestamps before year 1 keep their era
 (PostgreSQL's \`0044-03-15 BC\` is DuckDB's \`0044-03-15 (BC)\`; DuckDB alone would read it as 44 AD).
-Other types (enums, inet, money, …) arrive as text. A value DuckDB's type cannot hold stops the run naming
+Other types (enums, inet, money, …) arrive as text, as psql shows them (an \`inet\` host without its
+mask, \`10.0.0.1\`; a network with it, \`10.0.0.0/8\`). A value DuckDB's type cannot hold stops the run naming
 the column and the value, rather than arriving changed: a timestamp after 294247 AD (PostgreSQL's
 reach 294276 AD), or an unconstrained \`numeric\` beyond a DOUBLE's range (\`1e400\`, \`1e-400\`).
 

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { previewPipeline, runPipeline } from '../core/src/engine/engine.js';
+import { pipeline, tempDir } from './support/pipeline.js';
+import { loadingRole, pgConnection, pgSandbox } from './support/postgres.js';
+
+// Round trips through PostgreSQL that changed values without a word: a domain column was not checked
+// as its base type ('abc  ' into a domain over varchar(3) became 'abc', 1.255 became 1.26); a role
+// with IntervalStyle sql_standard read '-1 mons +2 days' as -1 month -2 days; text into real or
+// double precision was not checked ('16777217' became 16777216); TIME_NS into time was rounded;
+// an identity column GENERATED ALWAYS took the load's values (COPY overrides it) and the next
+// insert collided; inet was read with its mask ('10.0.0.1/32') where psql shows '10.0.0.1'.
+
+const connections = { db: { type: 'postgres' } };
+
+describe('PostgreSQL round trips keep values or refuse them', async () => {
+  const { schema, q } = await pgSandbox();
+  const dir = await tempDir();
+  const load = (query: string, table: string, mode = 'append') =>
+    pipeline(
+      [
+        { id: 'gen', type: 'transform.sql', params: { query } },
+        { id: 'dst', type: 'sink.postgres', params: { connection: 'db', schema, table, mode } },
+      ],
+      ['gen -> dst'],
+      { connections },
+    );
+  const run = (doc: ReturnType<typeof load>, conn = pgConnection()) => runPipeline({ pipeline: doc, baseDir: dir, connections: conn });
+
+  describe('a domain column is checked as its base type', () => {
+    const cases: Array<[string, string, string]> = [
+      ['code3', "SELECT 'abc  ' AS v", 'varchar(3)'],
+      ['amt', 'SELECT 1.255 AS v', 'numeric(5,2)'],
+      ['day_', "SELECT TIMESTAMP '2024-06-01 10:30' AS v", 'date'],
+      ['stamp0', "SELECT TIMESTAMP '2024-06-01 10:30:00.7' AS v", 'timestamp(0) without time zone'],
+    ];
+    for (const [domain, query, base] of cases)
+      it(`${domain} over ${base}`, async () => {
+        await q(`CREATE DOMAIN ${domain} AS ${base}`);
+        await q(`CREATE DOMAIN ${domain}_again AS ${domain}`);
+        await q(`CREATE TABLE dom_${domain} (v ${domain}_again)`);
+        const s = await run(load(query, `dom_${domain}`));
+        expect(s.status).toBe('failed');
+        expect(s.error!.message).toContain('column "v"');
+        expect(await q(`SELECT v FROM dom_${domain}`)).toEqual([]);
+      });
+  });
+
+  it('intervals land as written whatever IntervalStyle the role has', async () => {
+    const role = await loadingRole(q, schema, ["intervalstyle = 'sql_standard'"]);
+    const conn = pgConnection();
+    conn.db!.config = { ...conn.db!.config, user: role.user, password: role.password };
+    const s = await run(load("SELECT INTERVAL '-1 month' + INTERVAL '2 days' + INTERVAL '1 hour' AS iv", 'ivs', 'replace'), conn);
+    expect(s.status).toBe('succeeded');
+    expect(await q(`SELECT extract(month FROM iv)::int AS m, extract(day FROM iv)::int AS d, extract(hour FROM iv)::int AS h FROM ivs`)).toEqual([{ m: -1, d: 2, h: 1 }]);
+  });
+
+  it('text into real or double precision that the float would change is refused, naming the value', async () => {
+    await q('CREATE TABLE floats (r real, f8 double precision)');
+    const real = await run(load("SELECT '16777217' AS r", 'floats'));
+    expect(real.status).toBe('failed');
+    expect(real.error!.message).toContain('column "r" holds 16777217, a whole number the table\'s column "r" (real) cannot hold exactly');
+    const double = await run(load("SELECT '9007199254740993' AS f8", 'floats'));
+    expect(double.status).toBe('failed');
+    expect(double.error!.message).toContain('9007199254740993');
+    expect(await run(load("SELECT '16777216' AS r, ' 0.1 ' AS f8", 'floats'))).toMatchObject({ status: 'succeeded' });
+    expect(await q('SELECT r, f8 FROM floats')).toEqual([{ r: 16777216, f8: 0.1 }]);
+  });
+
+  it('TIME_NS into a time column with digits past the microsecond is refused', async () => {
+    await q('CREATE TABLE times (t time)');
+    const s = await run(load("SELECT '12:00:00.123456789'::TIME_NS AS t", 'times'));
+    expect(s.status).toBe('failed');
+    expect(s.error!.message).toContain('whose fraction of a second');
+    expect(await run(load("SELECT '12:00:00.123456'::TIME_NS AS t", 'times'))).toMatchObject({ status: 'succeeded' });
+    expect(await q('SELECT t::text AS t FROM times')).toEqual([{ t: '12:00:00.123456' }]);
+  });
+
+  it('a GENERATED ALWAYS identity column in the input is refused before the load', async () => {
+    await q('CREATE TABLE ident (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, v text)');
+    await q("INSERT INTO ident (v) VALUES ('a')");
+    const s = await run(load("SELECT 2 AS id, 'from caudal' AS v", 'ident'));
+    expect(s.status).toBe('failed');
+    expect(s.error!.message).toContain('column "id" of');
+    expect(s.error!.message).toContain('is GENERATED ALWAYS AS IDENTITY');
+    expect(s.error!.hint).toContain('GENERATED BY DEFAULT');
+    await q("INSERT INTO ident (v) VALUES ('b')");
+    expect(await q('SELECT id, v FROM ident ORDER BY id')).toEqual([{ id: 1, v: 'a' }, { id: 2, v: 'b' }]);
+  });
+
+  it('inet values read as PostgreSQL shows them: a host without its mask, a network with it', async () => {
+    await q("CREATE TABLE hosts AS SELECT * FROM (VALUES (1, '10.0.0.1'::inet), (2, '::1'::inet), (3, '10.0.0.0/8'::inet), (4, NULL)) t(id, ip)");
+    const doc = pipeline([{ id: 'src', type: 'source.postgres', params: { connection: 'db', schema, table: 'hosts' } }], [], { connections });
+    const { rows } = await previewPipeline({ pipeline: doc, baseDir: dir, nodeId: 'src', connections: pgConnection() });
+    expect(rows.map((r) => r.ip)).toEqual(['10.0.0.1', '::1', '10.0.0.0/8', null]);
+  });
+});
