@@ -93,4 +93,27 @@ describe('PostgreSQL round trips keep values or refuse them', async () => {
     const { rows } = await previewPipeline({ pipeline: doc, baseDir: dir, nodeId: 'src', connections: pgConnection() });
     expect(rows.map((r) => r.ip)).toEqual(['10.0.0.1', '::1', '10.0.0.0/8', null]);
   });
+
+  it('numeric with a negative scale or a scale above its precision is read exactly, not refused by DuckDB', async () => {
+    await q('CREATE TABLE scales (a numeric(5,-2), b numeric(3,5))');
+    await q('INSERT INTO scales VALUES (1234567, 0.00123)');
+    const doc = pipeline([{ id: 'src', type: 'source.postgres', params: { connection: 'db', schema, table: 'scales' } }], [], { connections });
+    const r = await previewPipeline({ pipeline: doc, baseDir: dir, nodeId: 'src', connections: pgConnection() });
+    expect(r.columns).toEqual([{ name: 'a', type: 'DECIMAL(7,0)' }, { name: 'b', type: 'DECIMAL(5,5)' }]);
+    expect(r.rows).toEqual([{ a: '1234600', b: '0.00123' }]);
+  });
+
+  it('an unconstrained numeric so close to zero that a DOUBLE keeps fewer of its digits stops the read', async () => {
+    const read = (query: string) => previewPipeline({ pipeline: pipeline([{ id: 'src', type: 'source.postgres', params: { connection: 'db', query } }], [], { connections }), baseDir: dir, nodeId: 'src', connections: pgConnection() });
+    const error = await read('SELECT 1.2345e-320::numeric AS a').then(() => 'no error', (e: Error) => e.message);
+    expect(error).toContain('keeps fewer than 15 digits below 2.2e-308');
+    expect(error).toContain('the significant digits 12345 would read as 1.2347e-320');
+    expect((await read('SELECT 1e-310::numeric AS a')).rows).toEqual([{ a: 1e-310 }]);
+  });
+
+  it('a query pasted with its closing semicolon, or ending in a comment, is read', async () => {
+    const read = (query: string) => previewPipeline({ pipeline: pipeline([{ id: 'src', type: 'source.postgres', params: { connection: 'db', query } }], [], { connections }), baseDir: dir, nodeId: 'src', connections: pgConnection() });
+    expect((await read('SELECT 1 AS one;  ')).rows).toEqual([{ one: 1 }]);
+    expect((await read("SELECT ';' AS semi -- the last line")).rows).toEqual([{ semi: ';' }]);
+  });
 });

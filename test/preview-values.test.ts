@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { pipeline, preview, tempDir } from './support/pipeline.js';
 
 // A preview showed a FLOAT 0.1 as 0.10000000149011612 (the double that holds it exactly), while a CSV
-// sink of the same column wrote 0.1.
+// sink of the same column wrote 0.1; and DATE infinity inside a list or struct as 5881580-07-11.
 
 describe('preview values read as the data holds them', () => {
   it('FLOAT values show as the shortest decimal that is that FLOAT; DOUBLE values as they are', async () => {
@@ -11,5 +11,12 @@ describe('preview values read as the data holds them', () => {
     const [row] = (await preview(doc, dir, 'q')).rows;
     expect(row).toEqual({ f: 0.1, d: 0.1, third: 0.33333334, minus_zero: -0 });
     expect(Object.is(row!.minus_zero, -0)).toBe(true);
+  });
+
+  it('DATE infinity shows as infinity inside lists, structs and maps too', async () => {
+    const dir = await tempDir('caudal-preview-values-');
+    const doc = pipeline([{ id: 'q', type: 'transform.sql', params: { query: "SELECT ['infinity'::DATE, '-infinity'::DATE, DATE '2024-01-05'] AS days, {'x': 'infinity'::DATE} AS st, MAP {'k': '-infinity'::DATE} AS m" } }]);
+    const [row] = (await preview(doc, dir, 'q')).rows;
+    expect(row).toEqual({ days: ['infinity', '-infinity', '2024-01-05'], st: { x: 'infinity' }, m: [{ key: 'k', value: '-infinity' }] });
   });
 });

@@ -24,6 +24,15 @@ export interface DbOptions {
 const DATE_INFINITY = '5881580-07-11';
 const DATE_MINUS_INFINITY = '5877642-06-24 (BC)';
 
+/** A JSON value of the client with its DATE infinity days, at any depth, said as what they are. */
+function infiniteDatesNamed(value: unknown): unknown {
+  if (value === DATE_INFINITY) return 'infinity';
+  if (value === DATE_MINUS_INFINITY) return '-infinity';
+  if (Array.isArray(value)) return value.map(infiniteDatesNamed);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, infiniteDatesNamed(v)]));
+  return value;
+}
+
 export class Db {
   /** Files DuckDB reads in place of a user's file (converted copies), by the user's path. */
   private readonly aliases = new Map<string, string>();
@@ -86,13 +95,17 @@ export class Db {
     const rows = reader.getRowsJson().map((values) => Object.fromEntries(names.map((n, i) => [n, values[i]])) as Record<string, unknown>);
     // The client writes DATE 'infinity' as the day after the last one (5881580-07-11) and
     // '-infinity' as the day before the first: said as what they are, as TIMESTAMP's are.
-    const dates = reader.columnTypes().flatMap((t, i) => (t.toString() === 'DATE' ? [names[i]!] : []));
+    const types = reader.columnTypes().map((t) => t.toString());
+    const dates = names.filter((_, i) => types[i] === 'DATE');
     for (const name of dates) {
       for (const row of rows) {
         if (row[name] === DATE_INFINITY) row[name] = 'infinity';
         else if (row[name] === DATE_MINUS_INFINITY) row[name] = '-infinity';
       }
     }
+    // The same inside lists, structs and maps of dates ([infinity] showed as [5881580-07-11]).
+    const holdingDates = names.filter((_, i) => types[i] !== 'DATE' && /\bDATE\b/.test(types[i]!));
+    for (const name of holdingDates) for (const row of rows) row[name] = infiniteDatesNamed(row[name]);
     return rows;
   }
 

@@ -1,5 +1,6 @@
 import type { ReadFilter, ReadSpec } from '../connector.js';
 import { pgIdent, pgTable } from './sql.js';
+import { asSubquery } from '../query-text.js';
 
 /** A statement with `$n` placeholders and the values bound to them. */
 export interface BoundSql {
@@ -30,7 +31,7 @@ export function buildReadQuery(spec: ReadSpec, options: { watermarkAsText?: bool
     for (const f of spec.filters ?? []) where.push(filterSql(f, bind));
   } else {
     values.push(...(spec.queryParams ?? []));
-    from = `(${spec.query ?? ''}) AS _caudal_query`;
+    from = `${asSubquery(spec.query ?? '')} AS _caudal_query`;
   }
   if (spec.watermark?.after !== undefined) {
     // A column DuckDB reads as text has its next watermark taken in DuckDB's order, its text's bytes:

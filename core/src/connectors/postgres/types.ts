@@ -64,7 +64,19 @@ const SCALARS: Record<string, string> = {
 export function numericPrecision(typmod: number): { precision: number; scale: number } | undefined {
   if (typmod < 4) return undefined;
   const v = typmod - 4;
-  return { precision: (v >> 16) & 0xffff, scale: v & 0xffff };
+  // The scale is an 11-bit signed number (PostgreSQL 15 allows numeric(5,-2), rounded to hundreds).
+  return { precision: (v >> 16) & 0xffff, scale: ((v & 0x7ff) ^ 1024) - 1024 };
+}
+
+/**
+ * The DECIMAL that holds every value of numeric(p,s) exactly, when one does: numeric(3,5) holds
+ * 0.00123 (DECIMAL(5,5)), numeric(5,-2) whole numbers up to 9,999,900 (DECIMAL(7,0)). Both failed
+ * the read with DuckDB's "scale cannot be greater than width" / "scale must be between 0 and 38".
+ */
+function decimalFor(p: { precision: number; scale: number }): string | undefined {
+  const scale = Math.max(p.scale, 0);
+  const width = p.scale < 0 ? p.precision - p.scale : Math.max(p.precision, p.scale);
+  return width <= 38 ? `DECIMAL(${width},${scale})` : undefined;
 }
 
 const plain = (duckdbType: string): ColumnTransport => ({
@@ -81,7 +93,7 @@ function scalarType(name: string, typmod: number): string | undefined {
     const p = numericPrecision(typmod);
     // DuckDB decimals stop at 38 digits; unconstrained numeric has no declared scale. Both become
     // DOUBLE (documented): cast in the query, e.g. amount::numeric(18,2), to keep exact decimals.
-    return p && p.precision <= 38 ? `DECIMAL(${p.precision},${p.scale})` : 'DOUBLE';
+    return (p && decimalFor(p)) ?? 'DOUBLE';
   }
   return SCALARS[name];
 }
@@ -245,9 +257,13 @@ export function numericTextAsDouble(c: string, name: string): string {
   const shortened = `CASE WHEN length(${c}) > 20 THEN left(${c}, 20) || '…' ELSE ${c} END`;
   const range = `${stringLiteral(`column "${name}": numeric without a declared precision is read as DOUBLE, which holds values from about 4.9e-324 to 1.8e308, but '`)} || ${shortened} || ${stringLiteral(`' is outside that range: cast it in a query, e.g. ${name}::text, or give the column a precision of at most 38 digits`)}`;
   // A DOUBLE reads 1e400 as Infinity and 1e-400 as 0: both refused unless the text says so.
-  // Subnormal values (1e-310) keep their leading digits and pass, as in the CSV source.
   const double = `CAST(${c} AS DOUBLE)`;
-  return `CASE WHEN ${c} IN ('NaN', 'Infinity', '-Infinity') THEN ${double} WHEN ${significant} > ${DOUBLE_DIGITS} THEN error(${message}) WHEN isinf(${double}) OR (${double} = 0 AND ${significant} > 0) THEN error(${range}) ELSE ${double} END`;
+  // Below 2.2e-308 (subnormal) a DOUBLE keeps fewer digits the closer to zero: about log10 of the
+  // value over the smallest one. 1e-310 passes; 1.2345e-320, which would read 1.2347e-320, stops.
+  const kept = `greatest(1, floor(log10(abs(${double}) / 4.9406564584124654e-324)))`;
+  const subnormal = `${double} <> 0 AND abs(${double}) < 2.2250738585072014e-308 AND ${significant} > ${kept}`;
+  const fewer = `${stringLiteral(`column "${name}": numeric without a declared precision is read as DOUBLE, which keeps fewer than ${DOUBLE_DIGITS} digits below 2.2e-308 (`)} || CAST(${kept} AS BIGINT) || ${stringLiteral(` for this value): the value with the significant digits `)} || rtrim(ltrim(replace(${c}, '.', ''), '-0'), '0') || ${stringLiteral(` would read as `)} || CAST(${double} AS VARCHAR) || ${stringLiteral(`; cast it in a query, e.g. ${name}::text`)}`;
+  return `CASE WHEN ${c} IN ('NaN', 'Infinity', '-Infinity') THEN ${double} WHEN ${significant} > ${DOUBLE_DIGITS} THEN error(${message}) WHEN isinf(${double}) OR (${double} = 0 AND ${significant} > 0) THEN error(${range}) WHEN ${subnormal} THEN error(${fewer}) ELSE ${double} END`;
 }
 
 /** True for a column type display (format_type) that transportFor reads as DOUBLE through numericTextAsDouble. */

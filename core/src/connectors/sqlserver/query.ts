@@ -1,5 +1,6 @@
 import type { ReadFilter, ReadSpec } from '../connector.js';
 import { tsqlIdent, tsqlTable } from './sql.js';
+import { asSubquery } from '../query-text.js';
 
 /** A T-SQL statement with named placeholders (@name) and the values bound to them. */
 export interface BoundTsql {
@@ -30,7 +31,7 @@ export function buildReadQuery(spec: ReadSpec): BoundTsql {
     if (spec.columns && spec.columns.length > 0) select = spec.columns.map(tsqlIdent).join(', ');
     for (const f of spec.filters ?? []) where.push(filterSql(f, bind));
   } else {
-    from = `(${spec.query ?? ''}) AS _caudal_query`;
+    from = `${asSubquery(spec.query ?? '')} AS _caudal_query`;
   }
   if (spec.watermark?.after !== undefined) where.push(`${tsqlIdent(spec.watermark.column)} > ${bind(spec.watermark.after)}`);
   const top = spec.limit !== undefined ? `TOP (${bind(spec.limit)}) ` : '';

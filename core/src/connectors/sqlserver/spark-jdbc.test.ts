@@ -23,7 +23,7 @@ describe('SQL Server over JDBC (Spark jobs)', () => {
     const table = buildReadQuery({ table: { schema: 'dbo', name: 'Orders [@caudal_1]' }, columns: [], filters: [{ column: 'status', op: '=', value: "it's" }, { column: 'id', op: 'in', value: [1, 2] }, { column: 'ok', op: '=', value: true }] });
     expect(inlineTsqlBinds(table)).toBe("SELECT * FROM [dbo].[Orders [@caudal_1]]] WHERE [status] = N'it''s' AND [id] IN (1, 2) AND [ok] = 1");
     const query = buildReadQuery({ query: "SELECT '@p1' AS t, x FROM s WHERE y > @p1 AND z = @P2", queryParams: [10, null] });
-    expect(inlineTsqlBinds(query)).toBe("SELECT * FROM (SELECT '@p1' AS t, x FROM s WHERE y > 10 AND z = NULL) AS _caudal_query");
+    expect(inlineTsqlBinds(query)).toBe("SELECT * FROM (SELECT '@p1' AS t, x FROM s WHERE y > 10 AND z = NULL\n) AS _caudal_query");
   });
 
   it('publishes the staging table in the mode asked for, creating the schema and table when missing', () => {

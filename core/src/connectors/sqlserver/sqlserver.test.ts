@@ -70,7 +70,7 @@ describe('read statements (pushdown with bind parameters)', () => {
   });
   it("a query keeps its own @p1, @p2 and is wrapped so the watermark applies to it", () => {
     const q = buildReadQuery({ query: 'SELECT id, amount FROM sales.orders WHERE region = @p1 AND amount > @p2', queryParams: ['EU', 10.5], watermark: { column: 'id', after: '42' } });
-    expect(q.text).toBe('SELECT * FROM (SELECT id, amount FROM sales.orders WHERE region = @p1 AND amount > @p2) AS _caudal_query WHERE [id] > @caudal_3');
+    expect(q.text).toBe('SELECT * FROM (SELECT id, amount FROM sales.orders WHERE region = @p1 AND amount > @p2\n) AS _caudal_query WHERE [id] > @caudal_3');
     expect(paramDeclarations(q.params)).toBe('@p1 nvarchar(4000), @p2 float, @caudal_3 nvarchar(4000)');
     expect(paramDeclarations([{ name: 'n', value: 7 }, { name: 'b', value: true }])).toBe('@n bigint, @b bit');
   });

@@ -180,7 +180,7 @@ and defined with \`caudal connections add\` (the password lives in the OS keycha
 **Table or query.** With a *table*, *columns* and *filters* are pushed down: the server selects
 and filters, and only matching rows travel. Filter values are bind parameters, never SQL text.
 With a *query*, it runs on the server as written; \`$1\`, \`$2\`, … take the *query params*
-(bind parameters too).
+(bind parameters too). A closing \`;\` and a last line that is a \`--\` comment are fine.
 
 **Streaming.** Rows stream from the server into a file in the run's temp folder (COPY when
 nothing is bound, a server-side cursor of *Rows per fetch* rows otherwise) and DuckDB loads them
@@ -197,7 +197,10 @@ with other dimensions than its column's stops the run, naming the column: cast i
 (\`to_jsonb(m)\` reads it as JSON, \`m::text\` as PostgreSQL's text). Unconstrained \`numeric\` (and p > 38) becomes DOUBLE: cast in
 a query (\`amount::numeric(18,2)\`) to keep exact decimals. A DOUBLE keeps 15 significant digits for
 certain, so a value with more (\`1234567890.123456789\`, which would arrive as 1234567890.1234567)
-stops the run naming the column and the value. Dates and timestamps before year 1 keep their era
+stops the run naming the column and the value; below 2.2e-308 a DOUBLE keeps fewer digits the closer
+to zero (\`1.2345e-320\` would arrive as 1.2347e-320), and such a value stops the run too. A
+\`numeric(p,s)\` with a negative scale or a scale above its precision (PostgreSQL 15) becomes the
+DECIMAL holding it exactly (\`numeric(5,-2)\` → DECIMAL(7,0), \`numeric(3,5)\` → DECIMAL(5,5)). Dates and timestamps before year 1 keep their era
 (PostgreSQL's \`0044-03-15 BC\` is DuckDB's \`0044-03-15 (BC)\`; DuckDB alone would read it as 44 AD).
 Other types (enums, inet, money, …) arrive as text, as psql shows them (an \`inet\` host without its
 mask, \`10.0.0.1\`; a network with it, \`10.0.0.0/8\`). A value DuckDB's type cannot hold stops the run naming

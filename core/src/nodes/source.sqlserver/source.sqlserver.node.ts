@@ -168,7 +168,8 @@ password lives in the OS keychain or in \`CAUDAL_SECRET_<CONNECTION>_PASSWORD\`)
 and filters, and only matching rows travel. Filter values are bind parameters, never SQL text.
 With a *query*, it runs on the server as written (as a derived table: every column needs a name,
 and ORDER BY needs TOP); \`@p1\`, \`@p2\`, … take the *query params* (bind parameters too:
-whole numbers as bigint, other numbers as float, booleans as bit, the rest as nvarchar).
+whole numbers as bigint, other numbers as float, booleans as bit, the rest as nvarchar). A closing
+\`;\` and a last line that is a \`--\` comment are fine.
 
 **Streaming.** Rows stream from the server (the driver's stream mode, paused while the file
 catches up) into a file in the run's temp folder, and DuckDB loads them from there, so memory stays
