@@ -46,3 +46,36 @@ describe('sink.csv dialects that cannot be read back', () => {
     expect(await problemsOf(csv({ null_string: 'NULL', delimiter: '|' }), dir)).toEqual([]);
   });
 });
+
+describe('sink.csv: a timestamp format applies to every kind of timestamp', () => {
+  // DuckDB's TIMESTAMPFORMAT left TIMESTAMP_NS and TIMESTAMP_MS columns in ISO (one file, two
+  // layouts) and wrote a TIMESTAMPTZ as its UTC time with no offset, read back as a naive TIMESTAMP.
+  const stamps = (timestamp_format: string, file: string) =>
+    pipeline(
+      [
+        {
+          id: 'src',
+          type: 'transform.sql',
+          params: { query: "SELECT TIMESTAMP '2024-01-02 03:04:05' AS ts, '2024-01-02 03:04:05.123456789'::TIMESTAMP_NS AS ns, '2024-01-02 03:04:05.123'::TIMESTAMP_MS AS ms, '2024-01-02 03:04:05+05'::TIMESTAMPTZ AS tz" },
+        },
+        { id: 'out', type: 'sink.csv', params: { path: file, timestamp_format } },
+      ],
+      ['src -> out'],
+    );
+
+  it('TIMESTAMP, TIMESTAMP_NS and TIMESTAMP_MS follow the pattern; a TIMESTAMPTZ too, with a warning when the pattern writes no offset', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { summary, events } = await run(stamps('%d/%m/%Y %H:%M:%S', 'plain.csv'), dir);
+    expect(summary.status).toBe('succeeded');
+    expect(await readFile(path.join(dir, 'plain.csv'), 'utf8')).toBe('ts,ns,ms,tz\n02/01/2024 03:04:05,02/01/2024 03:04:05,02/01/2024 03:04:05,01/01/2024 22:04:05\n');
+    expect(JSON.stringify(events)).toContain("column 'tz' is TIMESTAMP WITH TIME ZONE and the timestamp format \\\"%d/%m/%Y %H:%M:%S\\\" writes no offset");
+  });
+
+  it('with %z the offset is written, and nothing is said', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { summary, events } = await run(stamps('%Y-%m-%dT%H:%M:%S%z', 'zoned.csv'), dir);
+    expect(summary.status).toBe('succeeded');
+    expect((await readFile(path.join(dir, 'zoned.csv'), 'utf8')).split('\n')[1]).toBe('2024-01-02T03:04:05+00,2024-01-02T03:04:05+00,2024-01-02T03:04:05+00,2024-01-01T22:04:05+00');
+    expect(JSON.stringify(events)).not.toContain('writes no offset');
+  });
+});

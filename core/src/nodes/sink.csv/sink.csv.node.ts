@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { defineNode } from '../define.js';
+import { defineNode, type Column } from '../define.js';
 import { csvSinkSpark } from './sink.csv.spark.js';
 import { compressionFor, fileSinkPlan, ifExistsParam, pathParam } from '../shared/file-sink.js';
 import { isNestedType } from '../shared/nested-types.js';
-import { ident } from '../../compiler/sql.js';
+import { ident, stringLiteral } from '../../compiler/sql.js';
 import { csvDialectProblems } from './dialect-checks.js';
 import { patternWithoutSpecifier, unwritablePatterns } from './format-patterns.js';
 
@@ -46,7 +46,7 @@ const params = z
       .optional()
       .meta({
         label: 'Timestamp format',
-        help: 'strftime pattern for TIMESTAMP columns, e.g. %Y-%m-%dT%H:%M:%S (%f adds microseconds). Checked before the run like the date format. Default: ISO with a space (2024-06-30 14:05:00).',
+        help: 'strftime pattern for timestamp columns (TIMESTAMP, TIMESTAMP_MS, TIMESTAMP_NS, TIMESTAMPTZ), e.g. %Y-%m-%dT%H:%M:%S (%f adds microseconds, %n nanoseconds, %z the offset, +00). Checked before the run like the date format. Default: ISO with a space (2024-06-30 14:05:00).',
         widget: 'text',
         group: 'Format',
         placeholder: '%Y-%m-%d %H:%M:%S',
@@ -79,6 +79,11 @@ line. Read such a file back with \`null_strings: ["NULL"]\` on the source.
 **Lists, structs and maps** are written as JSON text (\`["a, b","c"]\`, \`{"name":"x, y","n":2,"at":null}\`),
 which any reader can take apart (\`json_extract\`, a JSON parser), rather than DuckDB's own notation,
 which leaves strings unquoted.
+
+**Dates and times.** \`date_format\` applies to DATE columns, \`timestamp_format\` to every kind of
+timestamp (TIMESTAMP, TIMESTAMP_MS, TIMESTAMP_NS, TIMESTAMPTZ). A TIMESTAMPTZ is written as its UTC
+time: with a pattern that has no \`%z\`, without an offset, which a reader then takes for a local
+time; the run warns, naming the column (add \`%z\` to write \`+00\`).
 
 **Dialect checks.** The delimiter and the quote cannot be a line break, and the text written for NULL
 cannot hold a line break, the delimiter or the quote: a reader could not tell where rows and fields
@@ -123,11 +128,24 @@ the folders it created are removed again (when they are still empty).`,
     const quoteAll = p.null_string !== '' && columns.length === 1;
     // DuckDB would print lists, structs and maps in its own notation, strings unquoted
     // ([{'name': a, b}] for the name "a, b"), which no reader can take apart: JSON text instead.
-    const nested = columns.some((c) => isNestedType(c.type));
+    // The timestamp pattern is applied here, to every kind of timestamp: DuckDB's own TIMESTAMPFORMAT
+    // left TIMESTAMP_NS and TIMESTAMP_MS columns in ISO (one file, two layouts), and wrote a
+    // TIMESTAMPTZ's UTC time without its offset when the pattern has none, which a warning now says.
+    const pattern = p.timestamp_format;
+    const stamped = (type: string) => pattern !== undefined && /^TIMESTAMP/i.test(type.trim());
+    if (pattern !== undefined && !/%[zZ]/.test(pattern))
+      for (const c of columns.filter((x) => /^(TIMESTAMPTZ|TIMESTAMP WITH TIME ZONE)$/i.test(x.type.trim())))
+        ctx.warn(`node '${ctx.nodeId}': column '${c.name}' is ${c.type} and the timestamp format ${JSON.stringify(pattern)} writes no offset: its values are written as UTC times without one; add %z to the format to keep it`);
+    const textual = columns.some((c) => isNestedType(c.type) || stamped(c.type));
+    const written = (c: Column) => {
+      if (isNestedType(c.type)) return `to_json(${ident(c.name)}) AS ${ident(c.name)}`;
+      if (stamped(c.type)) return `strftime(${ident(c.name)}, ${stringLiteral(pattern!)}) AS ${ident(c.name)}`;
+      return ident(c.name);
+    };
     return fileSinkPlan(ctx, {
       noun: 'CSV file',
       problems: await unwritablePatterns(ctx, p),
-      ...(nested ? { select: columns.map((c) => (isNestedType(c.type) ? `to_json(${ident(c.name)}) AS ${ident(c.name)}` : ident(c.name))).join(', ') } : {}),
+      ...(textual ? { select: columns.map(written).join(', ') } : {}),
       options: {
         FORMAT: 'csv',
         DELIMITER: p.delimiter,
@@ -138,7 +156,6 @@ the folders it created are removed again (when they are still empty).`,
         NULLSTR: p.null_string,
         FORCE_QUOTE: quoteAll ? '*' : undefined,
         DATEFORMAT: p.date_format,
-        TIMESTAMPFORMAT: p.timestamp_format,
         COMPRESSION: compressionFor(ctx.text(p.path)),
       },
     });

@@ -8,7 +8,7 @@ import { decimalScale, isIntegerType, isNumericType } from '../shared/locale-num
 import { isDateType, isPlainTimestampType, isTimeType } from '../shared/temporal-text.js';
 import type { CsvFile } from './files.js';
 import { DEFAULT_MAX_LINE_SIZE, type CsvSourceParams } from './params.js';
-import { readHead } from './scan-lines.js';
+import { decompressedHead } from '../../util/decompressed-head.js';
 import { checkSample, type SampleChecks } from './sample.js';
 import { separatorLine } from './separator-line.js';
 import { fileLiteral } from '../shared/exact-file.js';
@@ -193,8 +193,39 @@ export function dialectOf(s: Sniffed): Dialect {
 }
 
 /** The lines of a file's first 64 KB (the last one may be cut), without a byte-order mark. */
+/** The first 64 KB of the file's text (decompressed), in lines. */
+async function headText(file: string): Promise<string> {
+  return (await decompressedHead(file, 1 << 16)).toString('utf8').replace(/^\uFEFF/, '');
+}
+
 async function headLines(file: string): Promise<string[]> {
-  return (await readHead(file, 1 << 16)).toString('utf8').replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
+  return (await headText(file)).split(/\r\n|\n|\r/);
+}
+
+/**
+ * The record after the first `skip` lines: the header, its quoted fields whole even when they hold
+ * a line break (split by lines, ` amount,"line⏎break"` was taken for a two-field line and its
+ * renamed name went unreported). Undefined when the head ends inside it.
+ */
+async function headerRecord(file: string, dialect: Dialect): Promise<string | undefined> {
+  const text = await headText(file).catch(() => '');
+  let at = 0;
+  for (let line = 0; line < dialect.skip; line++) {
+    const end = /\r\n|\n|\r/.exec(text.slice(at));
+    if (!end) return undefined;
+    at += end.index + end[0].length;
+  }
+  let quoted = false;
+  for (let i = at; i < text.length; i++) {
+    const c = text[i]!;
+    if (dialect.quote !== '' && c === dialect.quote) {
+      // A doubled quote (or the escape before a quote) inside quotes is a quote character.
+      if (quoted && dialect.escape === dialect.quote && text[i + 1] === dialect.quote) i++;
+      else quoted = !quoted;
+    } else if (quoted && dialect.escape !== '' && dialect.escape !== dialect.quote && c === dialect.escape) i++;
+    else if (!quoted && (c === '\n' || c === '\r')) return text.slice(at, i);
+  }
+  return undefined;
 }
 
 /**
@@ -548,7 +579,7 @@ async function statedDialect(sniffPath: string, p: CsvSourceParams): Promise<Sni
  * line itself; each as `column 3 has no name and is read as "column2"`.
  */
 async function renamedHeaderNames(file: string, dialect: Dialect, names: string[]): Promise<string[]> {
-  const line = (await headLines(file).catch(() => []))[dialect.skip];
+  const line = await headerRecord(file, dialect);
   if (line === undefined) return [];
   const fields = splitFields(line, dialect);
   if (fields.length !== names.length) return [];
@@ -572,7 +603,7 @@ const MISSING_LIKE = /^\s*(n\/?a|na|null|none|nil|nan|-+|\?|\.)?\s*$/i;
 async function headerDoubt(file: string, dialect: Dialect, columns: Array<{ name: string; type: string }>): Promise<string | undefined> {
   const typed = columns.map((c, i) => ({ ...c, i })).filter((c) => c.type !== 'VARCHAR');
   if (typed.length === 0) return undefined;
-  const line = (await headLines(file).catch(() => []))[dialect.skip];
+  const line = await headerRecord(file, dialect);
   if (line === undefined) return undefined;
   const fields = splitFields(line, dialect);
   if (fields.length !== columns.length) return undefined;

@@ -262,6 +262,33 @@ describe('source.csv: header names DuckDB has to change', () => {
   });
 });
 
+describe('source.csv: header names of compressed files and names holding a line break', () => {
+  // The check read the header as the file's first physical line: of a .gz or .zst file its
+  // compressed bytes ("\x1f\x8b…" named as renamed columns in clean files, renames missed in others),
+  // and of a quoted name holding a line break only the part before it (the rename went unreported).
+  it('a .gz or .zst file is checked on its text: a clean header says nothing, a name with spaces around it is named', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    await writeFile(path.join(dir, 'clean.csv.gz'), gzipSync('rid,amount\n1,2\n'));
+    await writeFile(path.join(dir, 'spaced.csv.gz'), gzipSync(' lead,b\n1,2\n'));
+    const db = await (await DuckDBInstance.create(':memory:')).connect();
+    await db.run(`COPY (SELECT 1 AS " lead", 2 AS b) TO '${path.join(dir, 'spaced.csv.zst')}' (FORMAT csv, COMPRESSION zstd)`);
+    db.closeSync();
+    expect((await inspect({ pipeline: csv({ path: 'clean.csv.gz' }), baseDir: dir })).warnings).toEqual([]);
+    for (const file of ['spaced.csv.gz', 'spaced.csv.zst'])
+      expect((await inspect({ pipeline: csv({ path: file }), baseDir: dir })).warnings?.map((w) => w.message)).toEqual([
+        `node 'src': the header of ${path.join(dir, file)} has a name a table cannot use as it is: " lead" (column 1) is read as "lead"; rename it in the file, or list the columns to name them`,
+      ]);
+  });
+
+  it('a quoted name holding a line break is one field of the header', async () => {
+    await writeFile(path.join(dir, 'broken-name.csv'), ' amount,"line\nbreak",x\n1,2,3\n');
+    const r = await inspect({ pipeline: csv({ path: 'broken-name.csv' }), baseDir: dir });
+    expect(r.warnings?.map((w) => w.message)).toEqual([expect.stringContaining('" amount" (column 1) is read as "amount"')]);
+    expect(r.warnings![0]!.message).not.toContain('(column 2)');
+  });
+});
+
 describe('splitFields: a header line split as the CSV reader splits it', () => {
   it('unquotes fields, undoes doubled or escaped quotes, takes multi-character delimiters', () => {
     const d = { delim: ',', quote: '"', escape: '"' };
