@@ -19,4 +19,10 @@ describe('preview values read as the data holds them', () => {
     const [row] = (await preview(doc, dir, 'q')).rows;
     expect(row).toEqual({ days: ['infinity', '-infinity', '2024-01-05'], st: { x: 'infinity' }, m: [{ key: 'k', value: '-infinity' }] });
   });
+
+  it('TIMESTAMP_NS, TIMESTAMP_MS and TIMESTAMP_S infinity show as infinity, not as their extreme values', async () => {
+    const dir = await tempDir('caudal-preview-values-');
+    const doc = pipeline([{ id: 'q', type: 'transform.sql', params: { query: "SELECT 'infinity'::TIMESTAMP_NS AS ns, '-infinity'::TIMESTAMP_MS AS ms, 'infinity'::TIMESTAMP_S AS s, ['-infinity'::TIMESTAMP_NS] AS list" } }]);
+    expect((await preview(doc, dir, 'q')).rows).toEqual([{ ns: 'infinity', ms: '-infinity', s: 'infinity', list: ['-infinity'] }]);
+  });
 });

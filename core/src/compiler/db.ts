@@ -21,15 +21,25 @@ export interface DbOptions {
  * One DuckDB instance with one connection, owned by exactly one worker thread.
  * `close()` releases both; callers use it in `finally`.
  */
-const DATE_INFINITY = '5881580-07-11';
-const DATE_MINUS_INFINITY = '5877642-06-24 (BC)';
+/**
+ * The client writes the infinite values of DATE and of the timestamps other than microseconds as
+ * the extreme values behind them (DATE 'infinity' as 5881580-07-11, TIMESTAMP_NS 'infinity' as
+ * 2262-04-11 23:47:16.854775807): said as what they are, as TIMESTAMP's own are.
+ */
+const INFINITIES: Record<string, [string, string]> = {
+  DATE: ['5881580-07-11', '5877642-06-24 (BC)'],
+  TIMESTAMP_NS: ['2262-04-11 23:47:16.854775807', '1677-09-21 00:12:43.145224193'],
+  TIMESTAMP_MS: ['292278994-08-17 07:12:55.807', '292275056-05-16 (BC) 16:47:04.193'],
+  TIMESTAMP_S: ['292277026596-12-04 15:30:07', '292277022658-01-27 (BC) 08:29:53'],
+};
+const INFINITE = new Map(Object.values(INFINITIES).flatMap(([plus, minus]) => [[plus, 'infinity'], [minus, '-infinity']] as const));
+const HOLDS_INFINITIES = new RegExp(`\\b(${Object.keys(INFINITIES).join('|')})\\b`);
 
-/** A JSON value of the client with its DATE infinity days, at any depth, said as what they are. */
-function infiniteDatesNamed(value: unknown): unknown {
-  if (value === DATE_INFINITY) return 'infinity';
-  if (value === DATE_MINUS_INFINITY) return '-infinity';
-  if (Array.isArray(value)) return value.map(infiniteDatesNamed);
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, infiniteDatesNamed(v)]));
+/** A JSON value of the client with the extreme values standing for infinity, at any depth, said as what they are. */
+function infinitiesNamed(value: unknown): unknown {
+  if (typeof value === 'string') return INFINITE.get(value) ?? value;
+  if (Array.isArray(value)) return value.map(infinitiesNamed);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, infinitiesNamed(v)]));
   return value;
 }
 
@@ -96,16 +106,15 @@ export class Db {
     // The client writes DATE 'infinity' as the day after the last one (5881580-07-11) and
     // '-infinity' as the day before the first: said as what they are, as TIMESTAMP's are.
     const types = reader.columnTypes().map((t) => t.toString());
-    const dates = names.filter((_, i) => types[i] === 'DATE');
-    for (const name of dates) {
-      for (const row of rows) {
-        if (row[name] === DATE_INFINITY) row[name] = 'infinity';
-        else if (row[name] === DATE_MINUS_INFINITY) row[name] = '-infinity';
+    names.forEach((name, i) => {
+      const own = Object.hasOwn(INFINITIES, types[i]!) ? INFINITIES[types[i]!] : undefined;
+      if (own) {
+        for (const row of rows) if (row[name] === own[0] || row[name] === own[1]) row[name] = row[name] === own[0] ? 'infinity' : '-infinity';
+      } else if (HOLDS_INFINITIES.test(types[i]!)) {
+        // The same inside lists, structs and maps ([infinity] showed as [5881580-07-11]).
+        for (const row of rows) row[name] = infinitiesNamed(row[name]);
       }
-    }
-    // The same inside lists, structs and maps of dates ([infinity] showed as [5881580-07-11]).
-    const holdingDates = names.filter((_, i) => types[i] !== 'DATE' && /\bDATE\b/.test(types[i]!));
-    for (const name of holdingDates) for (const row of rows) row[name] = infiniteDatesNamed(row[name]);
+    });
     return rows;
   }
 

@@ -399,6 +399,7 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
     numberCandidates: thousands && !p.columns ? columns.filter((c) => c.type === 'VARCHAR').map((c) => c.name) : [],
     wideCandidates: p.columns ? [] : columns.filter((c) => c.type === 'DOUBLE').map((c) => c.name),
     timestampCandidates: p.columns || p.timestamp_format !== undefined || dialect.timestampFormat ? [] : columns.filter((c) => c.type === 'TIMESTAMP').map((c) => c.name),
+    zonedCandidates: p.columns || p.all_varchar || p.timestamp_format !== undefined || dialect.timestampFormat ? [] : columns.filter((c) => c.type === 'TIMESTAMP WITH TIME ZONE').map((c) => c.name),
     dateCandidates: p.columns || p.all_varchar ? [] : columns.filter((c) => c.type === 'DATE' || c.type === 'TIMESTAMP').map((c) => c.name),
     textCandidates: p.columns || p.all_varchar || thousands || p.decimal_separator !== '.' ? [] : columns.filter((c) => c.type === 'VARCHAR').map((c) => c.name),
     format: { decimal: p.decimal_separator, thousands: p.thousands_separator },

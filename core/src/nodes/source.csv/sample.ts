@@ -31,6 +31,13 @@ export interface SampleChecks {
   wideCandidates: string[];
   /** Columns detected as TIMESTAMP (read as text and converted). */
   timestampCandidates: string[];
+  /**
+   * Columns detected as TIMESTAMPTZ. DuckDB's detection takes a column of plain timestamps for one
+   * when a value is `infinity` (which its TIMESTAMP read refuses there): without an offset in the
+   * sample such a column is a TIMESTAMP (TIMESTAMP_NS with digits past the microsecond, which a
+   * TIMESTAMPTZ cut), or text when it holds `infinity`, as when that value comes first.
+   */
+  zonedCandidates?: string[];
   /** Columns detected as DATE or TIMESTAMP. */
   dateCandidates: string[];
   /** Columns detected as text, where numbers are written with a `.` and no thousands separator. */
@@ -43,7 +50,7 @@ export interface SampleFacts {
   /** Candidates that hold numbers in the format: BIGINT when none has decimals, else DOUBLE. */
   numberTypes: Map<string, 'BIGINT' | 'DOUBLE'>;
   /** DOUBLE columns whose sampled values are all integers, some beyond 64 bits: HUGEINT holds 38 digits exactly, VARCHAR any. */
-  wideTypes: Map<string, 'HUGEINT' | 'VARCHAR' | 'TIMESTAMP_NS' | 'DOUBLE'>;
+  wideTypes: Map<string, 'HUGEINT' | 'VARCHAR' | 'TIMESTAMP_NS' | 'TIMESTAMP' | 'DOUBLE'>;
   /** DOUBLE columns that stay DOUBLE and hold a whole number beyond 2^53 (an example of one): it arrives rounded. */
   roundedWholes: Map<string, string>;
   /**
@@ -112,6 +119,12 @@ export async function checkSample(ctx: CompileContext<unknown>, read: string, ch
   checks.timestampCandidates.forEach((name, i) => {
     exprs.push(`count(*) FILTER (WHERE ${finerThan(ident(name), 6)}) AS "t${i}_nanos"`);
   });
+  (checks.zonedCandidates ?? []).forEach((name, i) => {
+    const c = ident(name);
+    exprs.push(`count(*) FILTER (WHERE regexp_matches(trim(${c}), ${stringLiteral('(?i)([0-9]Z|UTC|[+-][0-9]{2}(:?[0-9]{2}){0,2}|[A-Za-z_]+/[A-Za-z_]+)$')})) AS "z${i}_zoned"`);
+    exprs.push(`count(*) FILTER (WHERE regexp_full_match(${c}, ${stringLiteral('(?i)\\s*[+-]?infinity\\s*')})) AS "z${i}_infinite"`);
+    exprs.push(`count(*) FILTER (WHERE ${finerThan(c, 6)}) AS "z${i}_nanos"`);
+  });
   checks.textCandidates.forEach((name, i) => {
     const c = ident(name);
     exprs.push(`count(*) FILTER (WHERE regexp_full_match(${c}, ${NUMBER_WORD})) AS "x${i}_words"`);
@@ -151,6 +164,10 @@ export async function checkSample(ctx: CompileContext<unknown>, read: string, ch
   });
   checks.timestampCandidates.forEach((name, i) => {
     if (n(`t${i}_nanos`) > 0) facts.wideTypes.set(name, 'TIMESTAMP_NS');
+  });
+  (checks.zonedCandidates ?? []).forEach((name, i) => {
+    if (n(`z${i}_zoned`) > 0) return;
+    facts.wideTypes.set(name, n(`z${i}_infinite`) > 0 ? 'VARCHAR' : n(`z${i}_nanos`) > 0 ? 'TIMESTAMP_NS' : 'TIMESTAMP');
   });
   checks.textCandidates.forEach((name, i) => {
     if (n(`x${i}_words`) > 0 && n(`x${i}_other`) === 0 && n(`x${i}_long`) === 0) facts.wideTypes.set(name, 'DOUBLE');

@@ -186,6 +186,27 @@ describe('source.csv: a TIMESTAMP column keeps the instant it was written with',
   });
 });
 
+describe('source.csv: plain timestamps that DuckDB detects as TIMESTAMPTZ', () => {
+  // With `infinity` on a later row, DuckDB's detection made a column of plain timestamps
+  // TIMESTAMPTZ: its values read as UTC instants, and nanoseconds (as Write CSV writes a
+  // TIMESTAMP_NS) were cut to microseconds, without a word.
+  it('with infinity in the sample and no offset, the column is text, as when infinity comes first', async () => {
+    await write('late_infinity.csv', 'at\n2024-06-30 14:05:00\ninfinity\n');
+    await write('late_infinity_ns.csv', 'at\n2024-01-02 03:04:05.123456789\ninfinity\n');
+    for (const file of ['late_infinity.csv', 'late_infinity_ns.csv']) {
+      const r = await preview(csv({ path: file }), dir, 'src');
+      expect(r.columns).toEqual([{ name: 'at', type: 'VARCHAR' }]);
+    }
+    const r = await preview(csv({ path: 'late_infinity_ns.csv', columns: [{ name: 'at', type: 'TIMESTAMP_NS' }] }), dir, 'src');
+    expect(r.rows.map((x) => x.at)).toEqual(['2024-01-02 03:04:05.123456789', 'infinity']);
+  });
+
+  it('a column whose sample shows offsets stays TIMESTAMPTZ', async () => {
+    await write('offsets.csv', 'at\n2024-01-02 03:04:05+05\ninfinity\n');
+    expect((await preview(csv({ path: 'offsets.csv' }), dir, 'src')).columns).toEqual([{ name: 'at', type: 'TIMESTAMP WITH TIME ZONE' }]);
+  });
+});
+
 describe('source.csv: fractions of a second are kept, or the run stops', () => {
   it('a detected timestamp column with nanoseconds in the sample is read as TIMESTAMP_NS, every digit kept', async () => {
     await write('nanos.csv', 'id,at\n1,2024-01-01 10:00:00.123456789\n2,2024-01-01 10:00:01\n3,2024-01-01 10:00:02.5\n');
