@@ -7,7 +7,7 @@ import type { CompileContext } from '../define.js';
 /** The file sources' `hive_partitioning`: DuckDB's option, with its own default (`auto`). */
 export const hivePartitioningParam = z.union([z.literal('auto'), z.boolean()]).default('auto').meta({
   label: 'Hive partitions',
-  help: 'Turns folder names like `year=2024/region=eu` into columns. `auto` does it when the paths look partitioned; a column the files hold themselves under the same name is refused, as the folder would replace its values.',
+  help: 'Turns folder names like `year=2024/region=eu` into columns. `auto` does it when the paths look partitioned; a column the files hold themselves under the same name is refused, as the folder would replace its values. A folder value its inferred type would change (`code=0x10` as 16) makes that column text.',
   widget: 'select',
   group: 'Files',
 });

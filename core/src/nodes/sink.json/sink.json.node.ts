@@ -44,7 +44,10 @@ digits, a DECIMAL(38,s)'s 38), as JSON allows. Many consumers read every JSON nu
 keep about 15 significant digits: JavaScript's \`JSON.parse\` reads \`9007199254740993\` as
 9007199254740992. If such a consumer reads the file and the values are identifiers or amounts
 beyond 2^53, write them as text (\`CAST(id AS VARCHAR)\` in a Derive). A BLOB is written as DuckDB's
-escaped text (\`"\\x00\\xFF"\`); for binary data, \`base64(col)\` in a Derive is what most consumers decode.
+escaped text, a JSON string holding printable ASCII as itself and any other byte, a backslash and
+quotes as \`\\xNN\` (the bytes 00 FF as \`"\\\\x00\\\\xFF"\`, the text \`\\x00\\xFF\`): source.json reads it back
+as the same bytes where the key is listed as \`BLOB\`, and \`CAST(… AS BLOB)\` turns the text into them. For
+other consumers, \`base64(col)\` in a Derive is what most of them decode.
 
 With \`format: "newline_delimited"\` (the default, also known as JSON Lines or NDJSON) each line is
 one object and an empty input gives an empty file. With \`"array"\` the file is one array

@@ -12,6 +12,7 @@ import { numberConversion, separatorProblems } from '../shared/locale-numbers.js
 import { decimalDigitsOnly } from '../shared/number-text.js';
 import { dateConversion, isDateType, isPlainTimestampType, isTimeType, timeConversion, timestampConversion } from '../shared/temporal-text.js';
 import { checkPartitionClash, hiveArg } from '../shared/partitions.js';
+import { hiveTextTypes } from '../shared/hive-values.js';
 import { typeProblem } from '../../util/duckdb-type.js';
 import { csvSourceParams, type CsvSourceParams } from './params.js';
 import { COMPRESSED, copiesLineCheck, copiesOf, csvFiles, originalPath, type CsvFile } from './files.js';
@@ -178,7 +179,11 @@ holds the original path of the file, also when the file had to be converted from
 such as \`orders/year=2024/region=eu/part-0.csv\` adds the columns \`year\` and \`region\`, also when the path
 names one file. A file that holds a column of such a name itself is refused (DuckDB would replace its
 values with the folder's in every row, without a word); set \`hive_partitioning: false\` to read the
-file's own column.
+file's own column. A partition column's type is inferred from its values (\`DATE\`, \`TIMESTAMP\`, \`BIGINT\`,
+else \`VARCHAR\`), but when that type would not give back a value as written (\`code=0x10\` read as 16, \`-0\`
+as 0, \`d=2024-1-5\` as 2024-01-05) the column is read as \`VARCHAR\`, each value as the folder writes it;
+values that come back the same (\`year=2024\`, \`d=2024-02-03\`) keep the inferred type. The folders of
+every local file are looked at (of source.s3's objects, the first one's).
 
 **Column types.** By default, names come from the header and types are detected. List *Columns*
 (name and DuckDB type for every column, in file order; with *Combine files by column name*, by
@@ -317,7 +322,9 @@ five hours off); such columns are read as text and converted by the node, which 
 other than zero (\`Z\`, \`+00\` and \`+00:00\` lose nothing): \`'2024-03-04 10:00:00+05' is not a
 TIMESTAMP without losing its UTC offset +05: list the column as TIMESTAMPTZ to keep the instant\`, with
 the line as for integers. A column whose sample already shows offsets is detected as \`TIMESTAMPTZ\`
-and keeps them. **Fractions of a second** are kept whole or refused: DuckDB's \`TIMESTAMP\` and \`TIME\`
+and keeps them; one without an offset in the sample that DuckDB's detection takes for \`TIMESTAMPTZ\`
+anyway (it does when \`infinity\` follows other values) is read as a timestamp without a time zone, as
+text when it holds \`infinity\` (as above). **Fractions of a second** are kept whole or refused: DuckDB's \`TIMESTAMP\` and \`TIME\`
 keep microseconds and cut the rest (\`10:00:00.123456789\` arrived as 10:00:00.123456). A timestamp
 column whose sample holds such digits is detected as \`TIMESTAMP_NS\`, which keeps them; one past the
 sample stops the run with its line (\`has more fractional digits of a second than TIMESTAMP keeps (6):
@@ -412,6 +419,8 @@ If no file matches the path, the node reports an \`io_error\` problem before any
     const tail = namedArgs({
       union_by_name: p.union_by_name || undefined,
       hive_partitioning: hiveArg(p.hive_partitioning),
+      // Partition folders whose values the inferred type would change (0x10 → 16) are read as text.
+      hive_types: await hiveTextTypes(ctx, { hive: p.hive_partitioning, pattern, files: files.map((f) => f.original) }),
       filename: p.filename_column,
       store_rejects: rejecting || undefined,
       rejects_table: rejecting ? unquote(errorsTable) : undefined,

@@ -3,11 +3,12 @@ import { z } from 'zod';
 import { defineNode, type Column } from '../define.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { checkPartitionClash, hiveArg, hivePartitioningParam, localFiles } from '../shared/partitions.js';
+import { hiveTextTypes } from '../shared/hive-values.js';
 import { refuseNonRegularPath } from '../shared/regular-files.js';
 import { fileLiteral } from '../shared/exact-file.js';
 import { exactFileOrPattern } from '../../util/exact-file.js';
 import { flattenedSelect } from '../shared/flatten.js';
-import { convertedJsonRead, jsonReadType } from '../shared/json-values.js';
+import { convertedListedRead, listedReadType, undecodedBlob } from './blob-values.js';
 import { jsonSourceSpark } from './source.json.spark.js';
 import { recordsSelect, wrappedRecordsWarning } from './records-path.js';
 import { longIntegerWarning, longIntegerWarningInRecords } from './long-integers.js';
@@ -163,6 +164,15 @@ reads as (\`1.50\` as \`1.5\`, \`1E+2\` as \`100.0\`, 17 significant digits at m
 key listed as \`VARCHAR\`: only quoted text, whole numbers and the rest keep their spelling, since
 DuckDB's JSON reader parses a number with a fraction as a double before anything sees its digits;
 send numbers whose spelling matters as strings (\`"1.50"\`).
+A key listed as \`BLOB\` (also a struct field or a list element: \`STRUCT(x BLOB)\`, \`BLOB[]\`) is read
+from a JSON string holding DuckDB's text form of bytes, the form \`CAST(… AS BLOB)\` reads, source.csv
+reads and sink.json writes: printable ASCII as itself, any other byte and a backslash as \`\\xNN\`, so
+\`"\\\\x00\\\\xFF"\` in the file (the text \`\\x00\\xFF\`) is the two bytes 00 FF and a BLOB written by
+sink.json reads back byte for byte. A string that is not such text (\`\\xZZ\`, a lone \`\\\`, a
+character beyond ASCII) or a value that is not a string stops the run naming the column and the value.
+Base64 is not decoded: list such a key as \`VARCHAR\` and use \`from_base64(col)\` after this node.
+A BLOB inside a \`MAP\`, \`UNION\` or fixed-size array (\`BLOB[2]\`) is refused: list it as \`VARCHAR\` and
+\`CAST\` the values later.
 Integers declared as HUGEINT keep every digit (a number written with a point or an exponent is read as
 a double, so in an integer column one of 2^53 or more is refused rather than guessed); detected, a value beyond 64 bits makes the column DOUBLE;
 DuckDB's JSON reader reads a number with a fraction as a double, which keeps 15 significant digits
@@ -194,7 +204,11 @@ so memory grows with the largest file. Not available on Spark.
 such as \`orders/year=2024/region=eu/part-0.json\` adds the columns \`year\` and \`region\`, also when the path
 names one file. A file that holds a column of such a name itself is refused (DuckDB would replace its
 values with the folder's in every row, without a word); set \`hive_partitioning: false\` to read the
-file's own column.
+file's own column. A partition column's type is inferred from its values (\`DATE\`, \`TIMESTAMP\`, \`BIGINT\`,
+else \`VARCHAR\`), but when that type would not give back a value as written (\`code=0x10\` read as 16, \`-0\`
+as 0, \`d=2024-1-5\` as 2024-01-05) the column is read as \`VARCHAR\`, each value as the folder writes it;
+values that come back the same (\`year=2024\`, \`d=2024-02-03\`) keep the inferred type. The folders of
+every local file are looked at (of source.s3's objects, the first one's).
 
 **Errors.** A path that matches no file is an \`io_error\` problem before the run. A file that is
 not valid JSON stops the node with DuckDB's reason, naming the file and the line. A record that
@@ -227,7 +241,12 @@ array, string or number among objects (then every record is read as JSON text in
       if (seen.has(c.name.toLowerCase())) out.push({ path: `columns[${i}].name`, message: `key '${c.name}' is listed twice`, hint: 'remove one of them' });
       seen.add(c.name.toLowerCase());
     });
-    return [...out, ...columnTypeProblems('columns', p.columns)];
+    const typeProblems = columnTypeProblems('columns', p.columns);
+    p.columns.forEach((c, i) => {
+      const why = typeProblems.some((t) => t.path === `columns[${i}].type`) ? undefined : undecodedBlob(c.type);
+      if (why) out.push({ path: `columns[${i}].type`, message: `column '${c.name}': ${why}`, hint: 'list those BLOBs as VARCHAR (MAP(VARCHAR, VARCHAR)) and turn the values into bytes in a later node: CAST(v AS BLOB) reads the escaped text' });
+    });
+    return [...out, ...typeProblems];
   },
   async compile(ctx) {
     const p = ctx.params;
@@ -244,12 +263,15 @@ array, string or number among objects (then every record is read as JSON text in
     const depthCheck = depthStep ? { setup: [depthStep] } : {};
     const format = p.format !== 'auto' ? p.format : (await arrayBehindByteOrderMark(first)) ? 'array' : undefined;
     if (first) await refuseListedKeysInOtherCase(ctx, first, p.columns, { format, sampleSize: p.sample_size });
+    // Partition folders whose values the inferred type would change (0x10 → 16) are read as text.
+    const hiveTypes = await hiveTextTypes(ctx, { hive: p.hive_partitioning, pattern, files: await localFiles(ctx, pattern) });
     const argsWith = (hive: boolean | undefined) =>
       namedArgs({
         format,
-        columns: p.columns.length > 0 ? Object.fromEntries(p.columns.map((c) => [c.name, jsonReadType(c.type)])) : undefined,
+        columns: p.columns.length > 0 ? Object.fromEntries(p.columns.map((c) => [c.name, listedReadType(c.type)])) : undefined,
         filename: p.filename_column,
         hive_partitioning: hive,
+        hive_types: hive === false ? undefined : hiveTypes,
         maximum_depth: p.maximum_depth,
         sample_size: p.sample_size,
         // By default a record of 200 or more keys of one type is read as one MAP column `json`:
@@ -263,8 +285,9 @@ array, string or number among objects (then every record is read as JSON text in
       if (!described.has(sql)) described.set(sql, ctx.describe(sql).catch((e: unknown) => Promise.reject(explainNotCompressed(explainCaseTwins(e, ctx.nodeId, first ?? resolved), ctx.nodeId))));
       return described.get(sql)!;
     };
-    // Listed columns that read_json would fill with loss are read as JSON and converted (shared/json-values.ts).
-    let from = convertedJsonRead(`read_json(${stringLiteral(pattern)}${args ? `, ${args}` : ''})`, p.columns, (name) => stringLiteral(`column "${name}": `));
+    // Listed columns that read_json would fill with loss are read as JSON and converted (shared/json-values.ts),
+    // BLOBs decoded from their escaped text (blob-values.ts).
+    let from = convertedListedRead(`read_json(${stringLiteral(pattern)}${args ? `, ${args}` : ''})`, p.columns, (name) => stringLiteral(`column "${name}": `));
     const read = from;
     const advice = async () =>
       jsonErrorAdvice({ pattern: resolved, sampleSize: p.sample_size, listed: p.columns.length > 0, hasStruct: (await describe(`SELECT * FROM ${read}`)).some((c) => c.type.startsWith('STRUCT(')) });

@@ -5,6 +5,7 @@ import { warnRenamedColumns } from './renamed-columns.js';
 import { parquetSourceSpark } from './source.parquet.spark.js';
 import { checkParquetFiles } from './file-checks.js';
 import { checkPartitionClash, hiveArg, hivePartitioningParam, localFiles } from '../shared/partitions.js';
+import { hiveTextTypes } from '../shared/hive-values.js';
 import { refuseNonRegularPath } from '../shared/regular-files.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { refuseUnionLayout } from './union-columns.js';
@@ -97,6 +98,12 @@ adjusted to UTC, Parquet's own representation: it reads back as the same instant
 are inferred from the values (here \`BIGINT\` and \`VARCHAR\`). When the files hold a column of such a name
 themselves, the node refuses to read them with partitions (DuckDB would replace the file's values with
 the folder's in every row, without a word); set \`hive_partitioning: false\` to read the files' own column.
+DuckDB takes the first of \`DATE\`, \`TIMESTAMP\` and \`BIGINT\` that every value of a folder key casts to,
+and that cast rewrites text (\`code=0x10\` would read as 16, \`-0\` as 0, \`d=2024-1-5\` as 2024-01-05): a
+partition column whose values would not all come back as the same text is read as \`VARCHAR\`, each value
+as the folder writes it (percent-encoded characters decoded, as sink.parquet writes them). Values that do
+(\`year=2024\`, \`d=2024-02-03\`) keep the inferred type. The folders of every local file are looked at (of
+source.s3's objects, the first one's).
 
 **Column names DuckDB renames.** A file may hold the same name twice, names that differ only in
 letter case (\`ID\` and \`id\`), or an empty name (pyarrow writes them). DuckDB matches names without
@@ -145,15 +152,17 @@ the file out of the pattern (writers that publish by renaming a finished file av
 /** The plan: the files checked (footers only), then read_parquet with the node's options. */
 async function readParquet(ctx: CompileContext<Params>): Promise<CompiledNode> {
   const p = ctx.params;
-  const args = namedArgs({
-    filename: p.filename_column,
-    hive_partitioning: hiveArg(p.hive_partitioning),
-    union_by_name: p.union_by_name || undefined,
-  });
   // A file whose name holds glob characters (data[1].parquet) is read as itself, not as a pattern.
   const pattern = await exactFileOrPattern(ctx.path(p.path));
   await refuseNonRegularPath(ctx.nodeId, pattern);
   const files = await localFiles(ctx, pattern);
+  const args = namedArgs({
+    filename: p.filename_column,
+    hive_partitioning: hiveArg(p.hive_partitioning),
+    // Partition folders whose values the inferred type would change (0x10 → 16) are read as text.
+    hive_types: await hiveTextTypes(ctx, { hive: p.hive_partitioning, pattern, files }),
+    union_by_name: p.union_by_name || undefined,
+  });
   await warnRenamedColumns(ctx, files, ctx.nodeId);
   await checkParquetFiles(ctx, pattern, files, { nodeId: ctx.nodeId, unionByName: p.union_by_name });
   await checkPartitionClash({
