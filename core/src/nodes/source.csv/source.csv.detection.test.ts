@@ -289,6 +289,17 @@ describe('source.csv: header names of compressed files and names holding a line 
   });
 });
 
+describe('source.csv: a listed UNION type', () => {
+  it('is refused before the run: DuckDB would read every value as its text member (a union written {"i":1} came back as text)', async () => {
+    await writeFile(path.join(dir, 'union.csv'), 'u\n"{""i"":1}"\n');
+    expect(await problemsOf(csv({ path: 'union.csv', columns: [{ name: 'u', type: 'UNION(i INTEGER, s VARCHAR)' }] }), dir)).toEqual([
+      expect.objectContaining({ path: 'nodes[0].params.columns[0].type', message: expect.stringContaining("column 'u': a UNION cannot be read from text") }),
+    ]);
+    // A field merely named union is no UNION.
+    expect(await problemsOf(csv({ path: 'union.csv', columns: [{ name: 'u', type: 'STRUCT("union (x)" INTEGER)' }] }), dir)).not.toContainEqual(expect.objectContaining({ message: expect.stringContaining('UNION cannot') }));
+  });
+});
+
 describe('splitFields: a header line split as the CSV reader splits it', () => {
   it('unquotes fields, undoes doubled or escaped quotes, takes multi-character delimiters', () => {
     const d = { delim: ',', quote: '"', escape: '"' };

@@ -189,7 +189,8 @@ every local file are looked at (of source.s3's objects, the first one's).
 (name and DuckDB type for every column, in file order; with *Combine files by column name*, by
 name, and only the columns whose types you want to state) to fix both, or turn on *Read everything as
 text* to get only VARCHAR columns. Type names are checked before the run (\`BIGINT\`, \`DOUBLE\`,
-\`DECIMAL(12,2)\`, \`DATE\`, \`TIMESTAMP\`, \`BOOLEAN\`, \`VARCHAR\`, \`INTEGER[]\`, …). Integers too long for
+\`DECIMAL(12,2)\`, \`DATE\`, \`TIMESTAMP\`, \`BOOLEAN\`, \`VARCHAR\`, \`INTEGER[]\`, …); a \`UNION\` is refused, as DuckDB
+reads text into its text member whatever member the text names (read it as VARCHAR). Integers too long for
 64 bits (account numbers, 20+ digits), which DuckDB's detection reads as DOUBLE (about 17 digits kept), are
 detected as \`HUGEINT\` (38 digits, and its lowest and highest 39-digit values) or, longer still, as
 text, so no digit is lost. A column that also holds fractions stays \`DOUBLE\`, where a whole number
@@ -375,6 +376,14 @@ If no file matches the path, the node reports an \`io_error\` problem before any
     p.columns?.forEach((c, i) => {
       const why = typeProblem(c.type);
       if (why) out.push({ path: `columns[${i}].type`, message: `column '${c.name}': ${why}` });
+      // DuckDB reads text into a UNION as its first text member whatever the text says: a union
+      // written as {"i":1} came back as the text member '{"i":1}'. (Quoted field names aside.)
+      else if (/\bUNION\s*\(/i.test(c.type.replace(/"(?:[^"]|"")*"/g, '""')))
+        out.push({
+          path: `columns[${i}].type`,
+          message: `column '${c.name}': a UNION cannot be read from text (DuckDB would take every value for its text member, whatever member it names)`,
+          hint: 'read the column as VARCHAR and build the union on purpose with a Derive (union_value, json_extract)',
+        });
       if (seen.has(c.name.toLowerCase())) out.push({ path: `columns[${i}].name`, message: `column '${c.name}' is listed twice`, hint: 'column names are compared without regard to case' });
       seen.add(c.name.toLowerCase());
     });
