@@ -20,6 +20,11 @@ export async function decompressedHead(file: string, bytes: number): Promise<Buf
   if (OTHER_COMPRESSED.test(file)) return Buffer.alloc(0);
   if (GZIP.test(file)) return collect(file, bytes, 'gzip').catch(() => Buffer.alloc(0));
   if (ZSTD.test(file)) return collect(file, bytes, 'zstd').catch(() => Buffer.alloc(0));
+  return fileHead(file, bytes);
+}
+
+/** The first `bytes` of a file (fewer when it is shorter), as they are on disk. */
+export async function fileHead(file: string, bytes: number): Promise<Buffer> {
   const fh = await open(file);
   try {
     const buf = Buffer.allocUnsafe(bytes);

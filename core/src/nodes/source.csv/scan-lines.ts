@@ -159,17 +159,8 @@ export async function scanLines(file: string, opts: ScanOptions): Promise<LinePr
   return { kind: 'not_utf8', line, utf8Line: firstUtf8 === undefined ? undefined : await lineAt(file, firstUtf8) };
 }
 
-/** The first `bytes` of a file (fewer when it is shorter). */
-export async function readHead(file: string, bytes: number): Promise<Buffer> {
-  const fh = await open(file);
-  try {
-    const buf = Buffer.allocUnsafe(bytes);
-    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
+/** The first `bytes` of a file (fewer when it is shorter), as they are on disk. */
+export { fileHead as readHead } from '../../util/decompressed-head.js';
 
 /** Whether a file's head is UTF-8, ignoring a character cut at the end when the head is not the whole file. */
 export function headIsUtf8(head: Buffer, whole: boolean): boolean {
