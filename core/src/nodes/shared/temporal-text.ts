@@ -164,7 +164,10 @@ export function dateConversion(col: string, prefix: string, keepTime = 'convert 
   const reason = `CASE WHEN ${withTime} THEN ${quotedValue(col, ` is not a DATE: it has a time; ${keepTime}`)} ELSE ${quotedValue(col, ' is not a valid DATE (YYYY-MM-DD)')} END`;
   const read = `try_strptime(${col}, '%Y-%m-%d')`;
   const special = `CASE WHEN contains(${col}, '1900') THEN DATE '1900-01-01' WHEN NOT contains(lower(${col}), 'epoch') THEN TRY_CAST(${col} AS DATE) END`;
-  const cast = `CASE WHEN ${read} > TIMESTAMP '1900-01-01' THEN CAST(${read} AS DATE) WHEN ${read} = TIMESTAMP '1900-01-01' THEN (${special}) WHEN ${read} >= TIMESTAMP '1000-01-01' THEN CAST(${read} AS DATE) WHEN contains(${col}, ${fourDigitYear(read, false)}) THEN CAST(${read} AS DATE) END`;
+  // Dates as DuckDB writes them outside years 1-9999, which every Caudal sink writes so: `0045-03-15 (BC)`,
+  // `12345-06-07` (reached only by text strptime did not read).
+  const beyond = `regexp_full_match(${col}, ${stringLiteral('\\s*[0-9]{4,}-[0-9]{2}-[0-9]{2}( \\(BC\\))?\\s*')})`;
+  const cast = `CASE WHEN ${read} > TIMESTAMP '1900-01-01' THEN CAST(${read} AS DATE) WHEN ${read} = TIMESTAMP '1900-01-01' THEN (${special}) WHEN ${read} >= TIMESTAMP '1000-01-01' THEN CAST(${read} AS DATE) WHEN contains(${col}, ${fourDigitYear(read, false)}) THEN CAST(${read} AS DATE) WHEN ${read} IS NULL AND ${beyond} THEN TRY_CAST(trim(${col}) AS DATE) END`;
   return fromCast(col, cast, reason, prefix);
 }
 

@@ -186,6 +186,20 @@ describe('source.csv: a TIMESTAMP column keeps the instant it was written with',
   });
 });
 
+describe('source.csv: dates outside the years 1 to 9999, as every Caudal sink writes them', () => {
+  it("a listed DATE column reads '0045-03-15 (BC)' and '12345-06-07' back (they were refused as not YYYY-MM-DD)", async () => {
+    await write('far_dates.csv', 'd\n0045-03-15 (BC)\n12345-06-07\n2024-01-05\n');
+    const r = await preview(csv({ path: 'far_dates.csv', columns: [{ name: 'd', type: 'DATE' }] }), dir, 'src');
+    expect(r.rows.map((x) => x.d)).toEqual(['0045-03-15 (BC)', '12345-06-07', '2024-01-05']);
+  });
+
+  it('a two-digit or three-digit year is still no date', async () => {
+    await write('short_years.csv', 'd\n24-03-01\n');
+    const error = await preview(csv({ path: 'short_years.csv', columns: [{ name: 'd', type: 'DATE' }] }), dir, 'src').then(() => 'no error', (e: Error) => e.message);
+    expect(error).toContain("'24-03-01'");
+  });
+});
+
 describe('source.csv: plain timestamps that DuckDB detects as TIMESTAMPTZ', () => {
   // With `infinity` on a later row, DuckDB's detection made a column of plain timestamps
   // TIMESTAMPTZ: its values read as UTC instants, and nanoseconds (as Write CSV writes a

@@ -77,7 +77,9 @@ zeros are fine (\`12.300\`); round on purpose with a Derive (\`round(CAST(x AS D
 the type more decimal places;
 text to DATE wants \`YYYY-MM-DD\` and nothing after it (DuckDB would read \`2024-03-04 13:45\` as the
 date alone; use *Parse dates* for other layouts); text to DATE, TIMESTAMP or TIMESTAMPTZ wants a four-digit year
-(\`24-03-01\` and \`1-1-1\` do not convert, where DuckDB would read the years 24 and 1; \`0024-03-01\` does);
+(\`24-03-01\` and \`1-1-1\` do not convert, where DuckDB would read the years 24 and 1; \`0024-03-01\` does),
+or more digits, and a date before year 1 as DuckDB and every Caudal sink write it (\`12345-06-07\` and
+\`0045-03-15 (BC)\` convert to DATE);
 \`infinity\` and \`-infinity\` convert to the infinite dates and timestamps, while \`epoch\`
 (which DuckDB reads as 1970-01-01) does not; text to TIMESTAMP with a UTC offset other than zero
 (\`2024-03-04 10:00:00+05\`) does not convert, since TIMESTAMP would drop the offset: convert such text
