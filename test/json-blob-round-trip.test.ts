@@ -1,4 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pipeline, preview, problemsOf, run, tempDir } from './support/pipeline.js';
@@ -150,5 +151,32 @@ describe('a BLOB listed where it is not decoded', () => {
   it('a key listed as VARCHAR keeps the escaped text as text', async () => {
     const r = await preview(readBack('b.jsonl', [{ name: 'b', type: 'VARCHAR' }], 'SELECT b FROM src'), dir, 'q');
     expect(r.rows).toEqual([{ b: '\\x00\\xFF' }]);
+  });
+});
+
+describe('the other JSON readers decode a listed BLOB the same way', () => {
+  it('source.rest: a column listed as BLOB holds the bytes the answer spells (it held the escape characters)', async () => {
+    const http = await import('node:http');
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify([{ id: 1, b: '\\x00\\xFF' }, { id: 2, b: null }]));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/items`;
+      const doc = pipeline(
+        [
+          { id: 'api', type: 'source.rest', params: { url, columns: [{ name: 'id', type: 'BIGINT' }, { name: 'b', type: 'BLOB' }] } },
+          { id: 'q', type: 'transform.sql', params: { query: 'SELECT id, octet_length(b) AS n, hex(b) AS hx FROM api ORDER BY id' } },
+        ],
+        ['api -> q'],
+      );
+      expect((await preview(doc, dir, 'q')).rows).toEqual([
+        { id: '1', n: '2', hx: '00FF' },
+        { id: '2', n: null, hx: null },
+      ]);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 });

@@ -11,7 +11,7 @@ import { CaudalError } from '../../util/errors.js';
 import { bytesTooDeep, JSON_NESTING_LIMIT } from '../../util/json-depth.js';
 import { findClashes, flattenColumns, projection, structFields } from './flatten.js';
 import { registerSpool, setAsideUnfitting, valueErrorPrefix } from './spool-fit.js';
-import { jsonReadType, jsonValueConversion } from './json-values.js';
+import { listedConversion, listedReadType } from './json-blob-values.js';
 import { columnTypeProblems } from './type-param.js';
 
 /**
@@ -252,12 +252,12 @@ export async function streamOutputs(
   const RAW = '_stream';
   // A value type that read_json would fill with loss (a fraction into an integer field, a time into
   // a DATE) is read as JSON and converted, and a value that would change fails naming its message.
-  const readType = jsonReadType(o.valueType);
+  const readType = listedReadType(o.valueType);
   const columns = { value: readType, ...Object.fromEntries(o.metadata), ...(readType !== o.valueType ? { _n: 'UBIGINT' } : {}) };
   const read = (file: string) => {
     const raw = `read_json(${stringLiteral(file)}, ${namedArgs({ format: 'newline_delimited', columns })})`;
     if (readType === o.valueType) return `${raw} AS ${ident(RAW)}`;
-    const converted = jsonValueConversion(ident('value'), o.valueType, valueErrorPrefix(file, ident('_n')));
+    const converted = listedConversion(ident('value'), o.valueType, valueErrorPrefix(file, ident('_n')));
     return `(SELECT * REPLACE (${converted} AS ${ident('value')}) FROM ${raw}) AS ${ident(RAW)}`;
   };
   const from = read(o.spool);

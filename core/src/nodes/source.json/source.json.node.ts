@@ -8,7 +8,7 @@ import { refuseNonRegularPath } from '../shared/regular-files.js';
 import { fileLiteral } from '../shared/exact-file.js';
 import { exactFileOrPattern } from '../../util/exact-file.js';
 import { flattenedSelect } from '../shared/flatten.js';
-import { convertedListedRead, listedReadType, undecodedBlob } from './blob-values.js';
+import { convertedListedRead, listedReadType, undecodedBlob } from '../shared/json-blob-values.js';
 import { jsonSourceSpark } from './source.json.spark.js';
 import { recordsSelect, wrappedRecordsWarning } from './records-path.js';
 import { longIntegerWarning, longIntegerWarningInRecords } from './long-integers.js';
@@ -286,7 +286,7 @@ array, string or number among objects (then every record is read as JSON text in
       return described.get(sql)!;
     };
     // Listed columns that read_json would fill with loss are read as JSON and converted (shared/json-values.ts),
-    // BLOBs decoded from their escaped text (blob-values.ts).
+    // BLOBs decoded from their escaped text (shared/json-blob-values.ts).
     let from = convertedListedRead(`read_json(${stringLiteral(pattern)}${args ? `, ${args}` : ''})`, p.columns, (name) => stringLiteral(`column "${name}": `));
     const read = from;
     const advice = async () =>

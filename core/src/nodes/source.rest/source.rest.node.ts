@@ -14,7 +14,7 @@ import { unreadKeys } from '../shared/stream-spool.js';
 import { stateKey } from '../shared/state-key.js';
 import { safeUrl } from '../../connectors/http/safe-url.js';
 import type { Column, CompiledNode } from '../define.js';
-import { convertedJsonRead, jsonReadType } from '../shared/json-values.js';
+import { convertedListedRead, listedReadType } from '../shared/json-blob-values.js';
 import { restSourceParams, type RestSourceParams } from './params.js';
 import { restSourceDocs } from './docs.js';
 
@@ -69,8 +69,8 @@ function asProblem(e: unknown): unknown {
  * DATE: shared/json-values.ts) are read as JSON and converted, refusing such values.
  */
 function scanSql(file: string, columns: Column[]): string {
-  const cols = `{${columns.map((c) => `${stringLiteral(c.name)}: ${stringLiteral(jsonReadType(c.type))}`).join(', ')}}`;
-  return convertedJsonRead(`read_json(${literal(file)}, format = 'newline_delimited', columns = ${cols})`, columns, (name) => stringLiteral(`column "${name}": `));
+  const cols = `{${columns.map((c) => `${stringLiteral(c.name)}: ${stringLiteral(listedReadType(c.type))}`).join(', ')}}`;
+  return convertedListedRead(`read_json(${literal(file)}, format = 'newline_delimited', columns = ${cols})`, columns, (name) => stringLiteral(`column "${name}": `));
 }
 
 /** A warning naming the keys of later pages that the columns inferred from the first page leave out. */

@@ -1,7 +1,7 @@
 import { credentialParamWarnings } from '../shared/credential-params.js';
 import { defineNode, type Column, type HookIo } from '../define.js';
 import { ident, literal, stringLiteral } from '../../compiler/sql.js';
-import { convertedJsonRead, jsonReadType } from '../shared/json-values.js';
+import { convertedListedRead, listedReadType } from '../shared/json-blob-values.js';
 import { restFields, type RestConfig } from '../../connections/rest/rest.connection.js';
 import { HttpError } from '../../connectors/http/client.js';
 import { jsonPathFirst } from '../../connectors/http/json-path.js';
@@ -128,8 +128,8 @@ export const httpEnrichNode = defineNode({
     const joined = (where: string, extra: string) => `SELECT i.*, ${extra}\nFROM ${source} AS i\nLEFT JOIN ${keys} AS k ON ${on}\nLEFT JOIN ${results} AS r ON r._k = k._k\nWHERE ${where}`;
     // Output types that read_json would fill with loss (0.87 into an INTEGER, a time into a DATE)
     // are read as JSON and converted, refusing such answers (shared/json-values.ts).
-    const resultColumns: Record<string, string> = { _k: 'BIGINT', ...Object.fromEntries(p.outputs.map((o) => [o.name, jsonReadType(o.type)])), _error: 'VARCHAR', _status: 'INTEGER' };
-    const readResults = `SELECT * FROM ${convertedJsonRead(
+    const resultColumns: Record<string, string> = { _k: 'BIGINT', ...Object.fromEntries(p.outputs.map((o) => [o.name, listedReadType(o.type)])), _error: 'VARCHAR', _status: 'INTEGER' };
+    const readResults = `SELECT * FROM ${convertedListedRead(
       `read_json(${literal(spool)}, format = 'newline_delimited', columns = {${Object.entries(resultColumns)
         .map(([k, t]) => `${stringLiteral(k)}: ${stringLiteral(t)}`)
         .join(', ')}})`,

@@ -1,6 +1,6 @@
 import { ident, stringLiteral } from '../../compiler/sql.js';
-import { structFields } from '../shared/flatten.js';
-import { convertedJsonRead, jsonReadType, jsonValueConversion } from '../shared/json-values.js';
+import { structFields } from './flatten.js';
+import { convertedJsonRead, jsonReadType, jsonValueConversion } from './json-values.js';
 
 /**
  * Listed BLOB columns. DuckDB's `read_json` fills a column stated as BLOB with the bytes of the
