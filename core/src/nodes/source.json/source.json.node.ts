@@ -254,8 +254,10 @@ array, string or number among objects (then every record is read as JSON text in
     const resolved = ctx.path(p.path);
     const pattern = await exactFileOrPattern(resolved);
     await refuseNonRegularPath(ctx.nodeId, pattern);
-    // One listing: the files DuckDB's detection samples, the first of them read by the checks below.
-    const sampled = (await localFiles(ctx, pattern, SAMPLED_FILES)) ?? [];
+    // One listing: every file for the partition check, the ones DuckDB's detection samples, the first
+    // of them read by the checks below (undefined for a URL, whose listing is a request).
+    const files = await localFiles(ctx, pattern);
+    const sampled = (files ?? []).slice(0, SAMPLED_FILES);
     const first = sampled[0];
     await refuseDeepNesting(ctx.nodeId, sampled);
     // Planning scanned the first file's head; a run scans every file in full before reading it.
@@ -264,7 +266,7 @@ array, string or number among objects (then every record is read as JSON text in
     const format = p.format !== 'auto' ? p.format : (await arrayBehindByteOrderMark(first)) ? 'array' : undefined;
     if (first) await refuseListedKeysInOtherCase(ctx, first, p.columns, { format, sampleSize: p.sample_size });
     // Partition folders whose values the inferred type would change (0x10 → 16) are read as text.
-    const hiveTypes = await hiveTextTypes(ctx, { hive: p.hive_partitioning, pattern, files: await localFiles(ctx, pattern) });
+    const hiveTypes = await hiveTextTypes(ctx, { hive: p.hive_partitioning, pattern, files });
     const argsWith = (hive: boolean | undefined) =>
       namedArgs({
         format,
