@@ -414,12 +414,36 @@ async function confirmedPosition(config: PostgresConfig, slot: string): Promise<
   }
 }
 
+/**
+ * Where the WAL ends now: every change committed before this moment lies before it. The insert
+ * position, not pg_current_wal_lsn() (the write position): with synchronous_commit = off a COMMIT
+ * returns before its record is written, and a plain run that read up to the write position ended
+ * before transactions its user had seen committed.
+ */
 async function currentLsn(config: PostgresConfig): Promise<bigint> {
   const client = await connect(config);
   try {
-    const { rows } = await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
-    return lsnValue(rows[0]!.lsn);
+    const { rows } = await client.query<{ lsn: string; page: number; segment: string }>(
+      `SELECT pg_current_wal_insert_lsn()::text AS lsn, current_setting('wal_block_size')::int AS page,
+              (SELECT setting FROM pg_settings WHERE name = 'wal_segment_size') AS segment`,
+    );
+    return walEnd(lsnValue(rows[0]!.lsn), BigInt(rows[0]!.page), BigInt(rows[0]!.segment));
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/** MAXALIGNed sizes of a WAL page's header: the first page of a segment has the long one. */
+const SHORT_PAGE_HEADER = 24n;
+const LONG_PAGE_HEADER = 40n;
+
+/**
+ * The insert position as the end of the last record, which is what the server's keepalives report:
+ * when that record filled its page exactly, the insert position already points past the next page's
+ * header, where no record may come for a long time (an idle server), and the run would wait for it.
+ */
+export function walEnd(insert: bigint, pageSize: bigint, segmentSize: bigint): bigint {
+  if (insert % segmentSize === LONG_PAGE_HEADER) return insert - LONG_PAGE_HEADER;
+  if (insert % pageSize === SHORT_PAGE_HEADER) return insert - SHORT_PAGE_HEADER;
+  return insert;
 }
