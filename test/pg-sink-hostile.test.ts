@@ -86,7 +86,7 @@ describe('sink.postgres under a failing connection', async () => {
     expect(left).toMatch(/^caudal:.*:dst$/);
     // (The test server's password is "caudal": messages show it as *** wherever it appears.)
     const shown = left!.replace(PG.password, '***');
-    expect(s.error!.message).toContain(`node 'dst' (connection 'db'): PostgreSQL said: Connection terminated unexpectedly; the prepared transaction ${shown} on postgres@127.0.0.1:${proxy.port}/${PG.database} may still be there, holding its locks on the table`);
+    expect(s.error!.message).toContain(`node 'dst' (connection 'db'): the connection to the server was lost: Connection terminated unexpectedly; the prepared transaction ${shown} on postgres@127.0.0.1:${proxy.port}/${PG.database} may still be there, holding its locks on the table`);
     expect(s.error!.hint).toContain(`ROLLBACK PREPARED '${shown}'`);
     await client.query(`ROLLBACK PREPARED '${left}'`);
   });

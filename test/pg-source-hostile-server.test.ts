@@ -6,6 +6,7 @@ import { listStates } from '../core/src/engine/state.js';
 import type { ResolvedConnection } from '../core/src/nodes/define.js';
 import { pipeline, tempDir } from './support/pipeline.js';
 import { PG, loadingRole, pgConnection, pgSandbox } from './support/postgres.js';
+import { queryStarts, tcpCutProxy } from './support/tcp-cut-proxy.js';
 
 const connections = { db: { type: 'postgres' } };
 
@@ -47,9 +48,26 @@ describe('source.postgres: the server stops a read', async () => {
     await q('SELECT pg_terminate_backend($1)', [pid]);
     const s = await running;
     expect(s.status).toBe('failed');
-    // The server's words, or the driver's when the socket closed before they were read.
-    expect(s.error!.message).toMatch(/^node 'src' \(connection 'db'\): the server ended the session after [\d,]+ rows of the read: (terminating connection due to administrator command|Connection terminated unexpectedly)$/);
-    expect(s.error!.hint).toBe('an administrator, a restart or a failover ended it; nothing was written and the watermark did not move: run again');
+    // The server's words, or the driver's when the socket closed (or was reset) before they were read.
+    const said = /^node 'src' \(connection 'db'\): (?:the server ended the session after [\d,]+ rows of the read: (?:terminating connection due to administrator command|Connection terminated unexpectedly)|the connection to the server was lost after [\d,]+ rows of the read: read ECONNRESET)$/;
+    expect(s.error!.message).toMatch(said);
+    expect(s.error!.hint).toMatch(/ended (it|the session).*; nothing was written and the watermark did not move: run again$/);
+    expect(s.error).toMatchObject({ nodeId: 'src', kind: 'io' });
+    expect(await listStates(stateDir, d.name)).toEqual([]);
+    expect(await readdir(out).catch(() => [])).toEqual([]);
+  });
+
+  it('a connection reset under a read (a firewall, a crashed host) says the connection was lost, not that PostgreSQL said so; nothing written, no watermark', async () => {
+    await q(`CREATE TABLE reset_under (id int)`);
+    await q(`INSERT INTO reset_under SELECT generate_series(1, 10)`);
+    const proxy = await tcpCutProxy({ host: PG.host, port: PG.port }, { trigger: queryStarts('FETCH'), action: 'reset-before' });
+    const conn: Record<string, ResolvedConnection> = { db: { name: 'db', type: 'postgres', config: { ...PG, port: proxy.port, ssl: 'disable', connect_timeout_s: 10 } } };
+    const d = doc({ table: 'reset_under', filters: [{ column: 'id', op: '>', value: 0 }], incremental: { column: 'id', initial: '0' } }, 'reset_under');
+    const s = await runPipeline({ pipeline: d, baseDir: dir, connections: conn, stateDir });
+    expect(proxy.fired()).toBe(true);
+    expect(s.status).toBe('failed');
+    expect(s.error!.message).toBe("node 'src' (connection 'db'): the connection to the server was lost after 0 rows of the read: read ECONNRESET");
+    expect(s.error!.hint).toBe('the server ended the session (an administrator, a restart or a failover) or the network dropped the connection; nothing was written and the watermark did not move: run again');
     expect(s.error).toMatchObject({ nodeId: 'src', kind: 'io' });
     expect(await listStates(stateDir, d.name)).toEqual([]);
     expect(await readdir(out).catch(() => [])).toEqual([]);

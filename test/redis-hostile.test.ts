@@ -144,6 +144,7 @@ describe('sink.redis: the connection drops while the run publishes', () => {
       const s = await runPipeline({ pipeline: load(`SELECT range AS id, 'new ' || range AS v FROM range(1, 3001)`, { key: 'up:{id}' }), baseDir: dir, connections: connection(proxy.port) });
       expect(proxy.cut()).toBe(true);
       expect(s.status).toBe('failed');
+      expect(s.error).toMatchObject({ kind: 'io', nodeId: 'dst', message: "node 'dst' (connection 'cache'): the connection to the server was lost: Socket closed unexpectedly" });
       expect(await client.hGetAll('up:1')).toEqual({ v: 'old 1' });
       expect(await client.get('up:2500')).toBe('old 2500');
       expect(await keys('up:*')).toEqual(['up:1', 'up:2500']);

@@ -4,11 +4,13 @@ import { afterFile } from './cleanup.js';
 /**
  * What the proxy does once a client sends a chunk that matches the trigger:
  * - `cut-before`: closes both sides; the server never sees the statement.
+ * - `reset-before`: the same, but the client's side is reset (TCP RST: ECONNRESET), as a firewall
+ *   or a crashed host does, rather than closed.
  * - `cut-after-answer`: passes the statement on, waits for the server's first answer to it, then
  *   closes both sides without passing that answer back (the statement ran; the client never hears it).
  * - `hang`: passes nothing more either way and closes nothing (a server that stopped answering).
  */
-export type CutAction = 'cut-before' | 'cut-after-answer' | 'hang';
+export type CutAction = 'cut-before' | 'reset-before' | 'cut-after-answer' | 'hang';
 
 export interface CutRule {
   /** Matched against each chunk the client sends, read as latin1 (a simple-protocol query is 'Q', its length, its text). */
@@ -77,6 +79,11 @@ export async function tcpCutProxy(target: { host: string; port: number }, rule?:
       if (r && !fired && r.trigger.test(chunk.toString('latin1'))) {
         fired = true;
         if (r.action === 'cut-before') return closeBoth();
+        if (r.action === 'reset-before') {
+          state = 'closed';
+          client.resetAndDestroy();
+          return void upstream.destroy();
+        }
         if (r.action === 'hang') {
           state = 'frozen';
           return;

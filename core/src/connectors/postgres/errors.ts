@@ -41,6 +41,9 @@ export function explainPgError(e: unknown, ctx: PgErrorContext): CaudalError {
   if (refused) return new CaudalError('execution', `${prefix}: ${refused.message}`, { nodeId: ctx.nodeId, column: refused.column, hint: refused.hint });
   const problem = (pc: ProblemCode, field: string, message: string, hint?: string, col?: string) =>
     new CaudalError('validation', message, { nodeId: ctx.nodeId, hint, column: col, problems: [{ code: pc, path: `params.${field}`, message, hint, column: col }] });
+  if (connectionLost(e)) {
+    return new CaudalError('io', `${prefix}: the connection to the server was lost: ${safe.message}`, { nodeId: ctx.nodeId, hint: 'the server ended the session (an administrator, a restart or a failover) or the network dropped the connection: run again once the server is reachable' });
+  }
   switch (code) {
     case '42P01':
       return problem('invalid_param', 'table', `${prefix}: ${where(ctx.spec)} does not exist: ${safe.message}`, 'check the schema and table name (names are case-sensitive when they were created quoted)');
@@ -81,6 +84,18 @@ export function explainPgError(e: unknown, ctx: PgErrorContext): CaudalError {
       });
   }
   return new CaudalError('execution', `${prefix}: PostgreSQL said: ${safe.message}`, { nodeId: ctx.nodeId });
+}
+
+/** Node's codes of a connection that broke under the client (a reset, a write to a closed socket). */
+const CONNECTION_LOST = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+
+/**
+ * The connection broke without a word from the server (or before its last words were read): the
+ * socket was reset or closed under the driver. Not "PostgreSQL said": the server may never have.
+ */
+export function connectionLost(e: unknown): boolean {
+  const code = (e as { code?: unknown } | undefined)?.code;
+  return (typeof code === 'string' && CONNECTION_LOST.has(code)) || (e instanceof Error && /^Connection terminated unexpectedly$/.test(e.message));
 }
 
 /** What a PostgreSQL user needs for the node's work, by what it does (SQLSTATE 42501). */

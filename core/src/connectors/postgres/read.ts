@@ -10,7 +10,7 @@ import { redact } from '../../connections/redact.js';
 import { CaudalError } from '../../util/errors.js';
 import type { PlannedRead, ReadSpec, RemoteColumn } from '../connector.js';
 import { connect, loadCopyStreams, rawText } from './client.js';
-import { explainPgError } from './errors.js';
+import { connectionLost, explainPgError } from './errors.js';
 import { buildReadQuery } from './query.js';
 import { isDataError, readFailure } from './read-failure.js';
 import { type ColumnTransport, multiDimensionRefusal, type PgTypeInfo, transportFor } from './types.js';
@@ -115,11 +115,13 @@ function readStopped(e: unknown, read: { rows: number; incremental: boolean }, c
       hint: "the statement_timeout of the connection's user or database (SHOW statement_timeout) is shorter than the read: raise it for that user (ALTER ROLE … SET statement_timeout = '1h'), or read less at a time (filters, an incremental read)",
     });
   }
+  const rest = `nothing was written${read.incremental ? ' and the watermark did not move' : ''}: run again`;
   if ((typeof code === 'string' && SESSION_ENDED.has(code)) || /Connection terminated unexpectedly/i.test(said)) {
-    return new CaudalError('io', `${where}: the server ended the session ${after} of the read: ${said}`, {
-      nodeId: ctx.nodeId,
-      hint: `an administrator, a restart or a failover ended it; nothing was written${read.incremental ? ' and the watermark did not move' : ''}: run again`,
-    });
+    return new CaudalError('io', `${where}: the server ended the session ${after} of the read: ${said}`, { nodeId: ctx.nodeId, hint: `an administrator, a restart or a failover ended it; ${rest}` });
+  }
+  // The socket was reset before the server's last words were read (or the network dropped it).
+  if (connectionLost(e)) {
+    return new CaudalError('io', `${where}: the connection to the server was lost ${after} of the read: ${said}`, { nodeId: ctx.nodeId, hint: `the server ended the session (an administrator, a restart or a failover) or the network dropped the connection; ${rest}` });
   }
   return undefined;
 }

@@ -21,6 +21,10 @@ export function explainRedisError(e: unknown, ctx: RedisErrorContext): CaudalErr
   const code = (e as { code?: string })?.code ?? /^([A-Z]+)\b/.exec(message)?.[1];
   const prefix = `node '${ctx.nodeId}' (connection '${ctx.connection}')`;
   const opts = (hint: string) => ({ nodeId: ctx.nodeId, hint });
+  // The connection broke under the client (reset, closed) without a reply: not Redis's words.
+  if (code === 'ECONNRESET' || code === 'EPIPE' || /^(Socket closed unexpectedly|The client is closed)$/.test(message)) {
+    return new CaudalError('io', `${prefix}: the connection to the server was lost: ${message}`, opts('the server closed the connection (a restart, a failover, CLIENT KILL, its timeout setting) or the network dropped it: run again once it can be reached'));
+  }
   switch (code) {
     case 'WRONGPASS':
     case 'NOAUTH':

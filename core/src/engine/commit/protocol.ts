@@ -273,7 +273,8 @@ async function handOverUnrestored(parts: Participant[], keeper: CommitJournal, l
   return new CaudalError(original?.kind ?? 'execution', `${errorMessage(cause)}; ${names} could not be put back as ${left.length === 1 ? 'it was' : 'they were'} (see the warnings)`, {
     nodeId: original?.nodeId,
     column: original?.column,
-    hint: original?.hint ?? 'once the cause is fixed, the next run of any pipeline or `caudal clean` finishes the undo from the run\'s journal (`caudal doctor` lists it)',
+    // What is left to recover matters more than the cause's own advice, which follows it.
+    hint: `once the cause is fixed, the next run of any pipeline or \`caudal clean\` finishes the undo from the run's journal (\`caudal doctor\` lists it)${original?.hint ? `; about the cause: ${original.hint}` : ''}`,
     cause,
   });
 }
