@@ -40,6 +40,23 @@ describe('credentials in non-secret fields', () => {
     expect(r.stderr + r.stdout).not.toContain(USER_PASSWORD);
   });
 
+  it('a password written into a connections file by hand is used but never listed: list says it is there, in plain text, and how to move it', async () => {
+    const { dir, env } = await configDir();
+    const file = path.join(dir, 'connections.json');
+    await writeFile(file, JSON.stringify({ format: 'caudal.connections/1', connections: { 'db-eu': { type: 'postgres', host: PG.host, port: PG.port, database: PG.database, user: PG.user, password: PG.password } } }));
+    const listed = await caudal(['connections', 'list'], { env });
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/^db-eu +postgres +host=127\.0\.0\.1 port=5432 database=test user=postgres +\(password: in the file, plain text\)\n$/);
+    expect(listed.stderr).toContain(`warning: connection 'db-eu' keeps password in plain text in ${file}: remove it there and store it with \`caudal connections add db-eu --type postgres --set …\` (the OS keychain) or a CAUDAL_SECRET_DB_EU_PASSWORD variable`);
+    const json = await caudal(['connections', 'list', '--json'], { env });
+    expect(JSON.parse(json.stdout)).toEqual([expect.objectContaining({ name: 'db-eu', fields: { host: PG.host, port: PG.port, database: PG.database, user: PG.user }, secrets: { password: true }, plainTextInFile: ['password'] })]);
+    for (const r of [listed, json]) expect(r.stdout + r.stderr).not.toContain(`=${PG.password}`);
+    expect(json.stdout).not.toContain(`"${PG.password}"`);
+    // The user's choice: the engine uses it.
+    const tested = await caudal(['connections', 'test', 'db-eu'], { env });
+    expect(tested.stdout).toMatch(/^✔ db-eu: PostgreSQL /);
+  });
+
   it("validate warns of an Authorization header or an api_key param written into a REST node, and says where secrets belong", async () => {
     const dir = await tempDir();
     const file = path.join(dir, 'hdr.json');

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { getConnectionType } from '../connections/registry.js';
 import { cliConnectionService } from './connection-service.js';
+import { plainSecrets, withoutSecretFields } from '../connections/service.js';
+import { secretEnvName } from '../secrets/env-store.js';
 import { CaudalError } from '../util/errors.js';
 import { parse, parseParams, type OptionName } from './args.js';
 import { EXIT } from './exit-codes.js';
@@ -35,13 +37,19 @@ export async function connectionsCommand(args: string[], io: Io): Promise<number
   };
   switch (sub) {
     case 'list': {
-      const all = await service.list();
-      if (values.json) io.stdout.write(JSON.stringify(all) + '\n');
+      // A secret written into the file by hand is never shown, only said to be there.
+      const all = (await service.list()).map((c) => {
+        const inFile = Object.keys(plainSecrets(c));
+        return { ...c, fields: withoutSecretFields(c.type, c.fields), secrets: { ...c.secrets, ...Object.fromEntries(inFile.map((f) => [f, true])) }, inFile };
+      });
+      for (const c of all.filter((c) => c.inFile.length > 0))
+        if (!values.quiet) io.stderr.write(`warning: connection '${c.name}' keeps ${c.inFile.join(', ')} in plain text in ${c.file}: remove it there and store it with \`caudal connections add ${c.name} --type ${c.type} --set …\` (the OS keychain) or a ${secretEnvName(c.name, c.inFile[0]!)} variable\n`);
+      if (values.json) io.stdout.write(JSON.stringify(all.map(({ inFile, ...c }) => ({ ...c, ...(inFile.length > 0 ? { plainTextInFile: inFile } : {}) }))) + '\n');
       else if (all.length === 0) io.stdout.write('no connections yet: add one with `caudal connections add <name> --type postgres --set host=...`\n');
       else
         for (const c of all) {
           const fields = Object.entries(c.fields).map(([k, v]) => `${k}=${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`).join(' ');
-          const secrets = Object.entries(c.secrets).map(([k, has]) => `${k}: ${has ? 'stored' : 'not set'}`).join(', ');
+          const secrets = Object.entries(c.secrets).map(([k, has]) => `${k}: ${c.inFile.includes(k) ? 'in the file, plain text' : has ? 'stored' : 'not set'}`).join(', ');
           io.stdout.write(`${c.name.padEnd(20)} ${c.type.padEnd(10)} ${fields}${secrets ? `  (${secrets})` : ''}\n`);
         }
       return EXIT.ok;

@@ -168,3 +168,20 @@ export class ConnectionService {
     return { name, type, fields, secrets, file };
   }
 }
+
+/**
+ * A connection's fields without its secret ones. `connections add` never writes a secret into a
+ * connections file, but a hand-edited or hand-copied file can hold one in plain text; it stays
+ * there for the engine (the user's choice), is never shown (`connections list`, the studio), and
+ * moves into the secret store when the studio saves the connection (which rewrites the file without it).
+ */
+export function withoutSecretFields(type: string, fields: Record<string, unknown>): Record<string, unknown> {
+  const secret = new Set(getConnectionType(type)?.secrets ?? []);
+  return Object.fromEntries(Object.entries(fields).filter(([k]) => !secret.has(k)));
+}
+
+/** The secrets a connections file holds in plain text (see withoutSecretFields). */
+export function plainSecrets(c: ConnectionInfo): Record<string, string> {
+  const secret = getConnectionType(c.type)?.secrets ?? [];
+  return Object.fromEntries(secret.flatMap((f) => (typeof c.fields[f] === 'string' ? [[f, c.fields[f]]] : [])));
+}

@@ -1,10 +1,9 @@
 import path from 'node:path';
-import type { ConnectionInfo, ConnectionService } from '../connections/service.js';
+import { type ConnectionInfo, type ConnectionService, plainSecrets, withoutSecretFields } from '../connections/service.js';
 import { userConnectionsPath } from '../connections/file.js';
 import type { HostConnectionInfo, MethodOutput } from '../host-api/contract.js';
 import { CaudalError, errorMessage } from '../util/errors.js';
 import { getConnector } from '../connectors/registry.js';
-import { getConnectionType } from '../connections/registry.js';
 import { redact } from '../connections/redact.js';
 
 /** Makes the ConnectionService for a project folder (or the user's file alone). */
@@ -16,23 +15,6 @@ interface SaveInput {
   fields: Record<string, unknown>;
   secrets: Record<string, string>;
   projectDir?: string;
-}
-
-/**
- * A connection's fields without its secret ones. `connections add` never writes a secret into a
- * connections file, but a hand-edited or hand-copied file can hold one in plain text; it stays
- * there for the engine (the user's choice), never travels to the renderer, and moves into the
- * secret store when the studio saves the connection (which rewrites the file without it).
- */
-function withoutSecretFields(type: string, fields: Record<string, unknown>): Record<string, unknown> {
-  const secret = new Set(getConnectionType(type)?.secrets ?? []);
-  return Object.fromEntries(Object.entries(fields).filter(([k]) => !secret.has(k)));
-}
-
-/** The secrets a connections file holds in plain text (see withoutSecretFields). */
-function plainSecrets(c: ConnectionInfo): Record<string, string> {
-  const secret = getConnectionType(c.type)?.secrets ?? [];
-  return Object.fromEntries(secret.flatMap((f) => (typeof c.fields[f] === 'string' ? [[f, c.fields[f]]] : [])));
 }
 
 /** The connections part of the contract. Only flags about secrets ever leave this file. */
