@@ -95,6 +95,7 @@ export class CdcSession {
   private readonly columnsOf = new WeakMap<MessageRelation, readonly string[]>();
 
   private constructor(
+    private readonly config: PostgresConfig,
     private readonly service: LogicalReplicationService,
     private readonly spec: CdcSpec,
     /** The slot's confirmed position: what every status update reports until a batch is acknowledged. */
@@ -107,7 +108,7 @@ export class CdcSession {
     checkPosition?.(confirmed);
     const { LogicalReplicationService, PgoutputPlugin } = await import('pg-logical-replication');
     const service = new LogicalReplicationService(pgClientConfig(config), { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } });
-    const session = new CdcSession(service, spec, confirmed);
+    const session = new CdcSession(config, service, spec, confirmed);
     service.on('error', (e: Error) => (session.failure = e));
     const queue = deliveryQueue(service);
     service.on('heartbeat', (lsn: string, _time: number, replyNow: boolean) => {
@@ -375,6 +376,7 @@ export class CdcSession {
     this.resume?.();
     await this.service.stop().catch(() => undefined);
     await this.dropOpen().catch(() => undefined);
+    await slotReleased(this.config, this.spec.slot).catch(() => undefined);
   }
 }
 
@@ -402,6 +404,28 @@ function keepText(plugin: object): void {
   parser.readRelationColumn = (reader) => ({ ...read(reader), parser: (v: unknown) => v });
 }
 
+/** How long close() waits for the server to let go of the slot. */
+const RELEASE_WAIT_MS = 5_000;
+
+/**
+ * The server's walsender lets go of the slot a moment after the connection closed: a run that
+ * ended while the slot was still active made the next run (a schedule, a restarted --watch) fail
+ * with "replication slot … is active", and an administrator's pg_drop_replication_slot too.
+ */
+async function slotReleased(config: PostgresConfig, slot: string): Promise<void> {
+  const client = await connect(config);
+  try {
+    const until = Date.now() + RELEASE_WAIT_MS;
+    while (Date.now() < until) {
+      const { rows } = await client.query<{ pid: number | null }>('SELECT active_pid AS pid FROM pg_replication_slots WHERE slot_name = $1', [slot]);
+      if (rows[0]?.pid == null) return;
+      await sleep(POLL_MS);
+    }
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 async function confirmedPosition(config: PostgresConfig, slot: string): Promise<bigint> {
   const client = await connect(config);
   try {
@@ -419,6 +443,12 @@ async function confirmedPosition(config: PostgresConfig, slot: string): Promise<
  * position, not pg_current_wal_lsn() (the write position): with synchronous_commit = off a COMMIT
  * returns before its record is written, and a plain run that read up to the write position ended
  * before transactions its user had seen committed.
+ *
+ * The server decodes only flushed WAL, and its WAL writer flushes records after the last commit (an
+ * open transaction's, a page pruned by a SELECT) only when something commits: on an idle server the
+ * run would wait for them. An empty transaction of its own, committed with synchronous_commit =
+ * local (a transaction id and a commit record, no table touched, no standby waited for), flushes
+ * everything before it.
  */
 async function currentLsn(config: PostgresConfig): Promise<bigint> {
   const client = await connect(config);
@@ -427,6 +457,15 @@ async function currentLsn(config: PostgresConfig): Promise<bigint> {
       `SELECT pg_current_wal_insert_lsn()::text AS lsn, current_setting('wal_block_size')::int AS page,
               (SELECT setting FROM pg_settings WHERE name = 'wal_segment_size') AS segment`,
     );
+    try {
+      await client.query('BEGIN READ WRITE');
+      await client.query('SET LOCAL synchronous_commit = local');
+      await client.query('SELECT txid_current()');
+      await client.query('COMMIT');
+    } catch {
+      // Not flushed now: the WAL writer or the server's next commit does it, later.
+      await client.query('ROLLBACK').catch(() => undefined);
+    }
     return walEnd(lsnValue(rows[0]!.lsn), BigInt(rows[0]!.page), BigInt(rows[0]!.segment));
   } finally {
     await client.end().catch(() => undefined);

@@ -218,7 +218,9 @@ with large text, JSON or bytea values \`REPLICA IDENTITY FULL\` (see below).
 
 **Delivery.** A run without \`--watch\` takes the changes committed before it started, also those
 committed with \`synchronous_commit = off\` (whose records the server writes a moment after the
-COMMIT returns), and ends; \`--watch\` goes on with what comes next. The slot is acknowledged only after every sink of the run committed; a run that fails
+COMMIT returns), and ends; \`--watch\` goes on with what comes next. To have the server decode up to
+then, it commits an empty transaction of its own (a transaction id, no table touched), which makes
+the server flush its WAL. The slot is acknowledged only after every sink of the run committed; a run that fails
 or is killed leaves it where it was and the changes come again (at-least-once; exactly-once into an
 upsert-and-delete mirror). A slot keeps WAL on the server until acknowledged: a pipeline that stops
 running for long makes the server's disk grow. Remove a slot you no longer need
