@@ -114,7 +114,9 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
   };
   const keeper = new CommitJournal(newJournal(runId, req.pipeline.name, req.baseDir, tempDir, undefined, req.pipelineFile));
   const stager = new SinkStager(db, keeper, (message, nodeId) => log('info', message, nodeId));
+  let pipelineLock: RunLocks | undefined;
   let locks: RunLocks | undefined;
+  const lockOptions = { runId, pipeline: req.pipeline.name, wait: req.options?.wait === true, isCancelled: hooks.isCancelled, log: (m: string) => log('info', m) };
   /** The run id's lock: without it this run writes no journal (it would be another run's). */
   let runIdLock: RunLocks | undefined;
   let committing = false;
@@ -136,6 +138,10 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
     });
     runIdLock = claimed;
     await keeper.save();
+    // One run at a time per pipeline (its incremental state), taken before planning: planning reads
+    // the watermarks, and a run that waited (--wait) or came second must plan from what the first
+    // one saved, or it reads the same rows again.
+    pipelineLock = await RunLocks.acquire([{ key: `pipeline:${stateDir}:${req.pipeline.name}`, label: `pipeline '${req.pipeline.name}'` }], lockOptions);
     const plan = await planPipeline(req.pipeline, db, {
       mode: 'run',
       baseDir: req.baseDir,
@@ -155,14 +161,9 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
     if (!plan.nodes.some((n) => n.sink || n.compiled?.quality)) {
       emit({ type: 'warning', runId, message: 'the pipeline has no sink, so the run reads nothing and writes nothing; add a sink or use preview' });
     }
-    // One run at a time per pipeline (its incremental state) and per destination.
+    // One run at a time per destination (known once planned; the pipeline's lock is held already).
     const sinks = plan.nodes.filter((n) => n.sink);
-    if (sinks.length > 0) {
-      locks = await RunLocks.acquire(
-        [{ key: `pipeline:${stateDir}:${req.pipeline.name}`, label: `pipeline '${req.pipeline.name}'` }, ...sinks.map((n) => n.sink!.destination)],
-        { runId, pipeline: req.pipeline.name, wait: req.options?.wait === true, isCancelled: hooks.isCancelled, log: (m) => log('info', m) },
-      );
-    }
+    if (sinks.length > 0) locks = await RunLocks.acquire(sinks.map((n) => n.sink!.destination), lockOptions);
 
     // Planning bound every view with its bind-time SQL; runs execute the run-time form where a node has one.
     for (const node of plan.nodes) {
@@ -337,6 +338,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
     // Everything the journal described has been committed or undone in this process.
     if (runIdLock) await keeper.done().catch(() => undefined);
     await locks?.release();
+    await pipelineLock?.release();
     await runIdLock?.release();
     if (!hooks.watch) for (const w of await sessions.closeAll()) log('warn', w);
   }

@@ -88,6 +88,16 @@ export class FileParticipant implements Participant {
         hint: 'write to a regular file; a sink replaces its target by renaming a new file over it',
       });
     }
+    // A file replaces a file and a folder of partitions a folder: a folder that appeared where a
+    // single file goes would be moved aside and removed, with whatever someone put in it.
+    const staged = found ? await lstat(this.p.temp).catch(() => undefined) : undefined;
+    if (found && staged && found.isDirectory() !== staged.isDirectory()) {
+      const [is, writes] = found.isDirectory() ? ['a folder', 'one file'] : ['a file', 'a folder of partitions'];
+      throw new CaudalError('execution', `sink '${this.nodeId}': ${this.p.target} is ${is} now (it appeared while the run was running), and the sink writes ${writes} there`, {
+        nodeId: this.nodeId,
+        hint: `move it away (nothing was changed), or point the sink at another path, then run again`,
+      });
+    }
     if (this.existed && !this.p.replace) {
       throw new CaudalError('execution', `sink '${this.nodeId}': ${this.p.target} appeared while the run was running, and the sink's if_exists is "fail"`, {
         nodeId: this.nodeId,

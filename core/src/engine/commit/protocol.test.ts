@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -127,3 +127,17 @@ describe('commitAll, when a prepare fails and leaves work it could not end', () 
   });
 });
 
+
+describe('a file sink whose target changed kind while the run ran', () => {
+  it('refuses a folder that appeared where its single file goes, and leaves the folder and what is in it alone', async () => {
+    const target = path.join(dir, 't.csv');
+    await writeFile(`${target}.new`, 'new');
+    const participant = new FileParticipant('dst', { kind: 'file', target, temp: `${target}.new`, aside: `${target}.old`, replace: true }, []);
+    await mkdir(target);
+    await writeFile(path.join(target, 'keep.txt'), 'precious');
+    const keeper = new CommitJournal(newJournal('r3', 'p', dir, path.join(dir, 'tmp')), env);
+    await expect(commitAll([participant], keeper, log())).rejects.toThrow(`sink 'dst': ${target} is a folder now (it appeared while the run was running), and the sink writes one file there`);
+    await keeper.done();
+    expect(await readFile(path.join(target, 'keep.txt'), 'utf8')).toBe('precious');
+  });
+});
