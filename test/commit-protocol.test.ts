@@ -136,6 +136,9 @@ describe('commit protocol: all or nothing across files, DuckDB and PostgreSQL', 
     { at: 'after-prepare', expect: before, left: ['file', 'table', 'journal', 'prepared'] },
     { at: 'after-reversible', expect: before, left: ['file', 'table', 'journal', 'prepared'] },
     // DuckDB's transaction (which dies with the process) commits first; the decision follows it.
+    // Killed in between, the journal has no decision, but DuckDB has the new rows: recovery sees that
+    // its staging table is gone (consumed by the commit) and completes the run, never undoes the rest.
+    { at: 'after-unrecorded-commit', expect: after, left: ['file', 'journal', 'prepared'] },
     { at: 'after-decision', expect: after, left: ['file', 'journal', 'prepared'] },
     { at: 'after-first-commit', expect: after, left: ['file', 'journal', 'prepared'] },
   ] as const;

@@ -4,7 +4,7 @@ import type { ResolvedConnection } from '../../nodes/define.js';
 import { ownerIsDead, ownerOf } from '../../util/owner.js';
 import { Db } from '../../compiler/db.js';
 import { isLeftOver, listJournals } from './journal.js';
-import { blockedEntries, recoverRun, type RecoveryOutcome, sweepDeadTempFolders } from './recover.js';
+import { blockedEntries, decisionNeedsDuckdb, effectiveDecision, recoverRun, type RecoveryOutcome, sweepDeadTempFolders } from './recover.js';
 import { staleLocks } from './locks.js';
 
 /**
@@ -50,29 +50,36 @@ export async function cleanUp(opts: {
 }): Promise<CleanReport> {
   const report: CleanReport = { live: [], dead: [], recovered: [], tempFolders: [], staleLocks: [], unreadable: [] };
   const dead = [];
-  for (const found of await listJournals(opts.env)) {
-    const j = found.journal;
-    if (!j) {
-      report.unreadable.push(`${found.file}: ${found.unreadable}`);
-      continue;
+  // Opened only when a journal's direction depends on a DuckDB file (effectiveDecision).
+  let lookup: Db | undefined;
+  try {
+    for (const found of await listJournals(opts.env)) {
+      const j = found.journal;
+      if (!j) {
+        report.unreadable.push(`${found.file}: ${found.unreadable}`);
+        continue;
+      }
+      const info: RunInfo = {
+        runId: j.runId,
+        pipeline: j.pipeline,
+        pid: j.owner.pid,
+        startedAt: j.startedAt,
+        phase: j.phase,
+        decision: j.decision,
+        sinks: j.sinks.map((s) => (s.kind === 'file' ? s.target : s.kind === 'duckdb' ? s.file : s.label)),
+        ...(j.pipelineFile ? { pipelineFile: j.pipelineFile } : {}),
+        ...(j.abandoned ? { abandoned: true } : {}),
+      };
+      if (isLeftOver(j)) {
+        if (decisionNeedsDuckdb(j)) info.decision = await effectiveDecision(j, (lookup ??= await Db.open({ threads: 1 }))).catch(() => undefined);
+        const blocked = await blockedEntries(j, { connection: opts.connection, baseDir: opts.baseDir });
+        if (blocked.length > 0) info.blocked = blocked;
+        report.dead.push(info);
+        dead.push(j);
+      } else report.live.push(info);
     }
-    const info: RunInfo = {
-      runId: j.runId,
-      pipeline: j.pipeline,
-      pid: j.owner.pid,
-      startedAt: j.startedAt,
-      phase: j.phase,
-      decision: j.decision,
-      sinks: j.sinks.map((s) => (s.kind === 'file' ? s.target : s.kind === 'duckdb' ? s.file : s.label)),
-      ...(j.pipelineFile ? { pipelineFile: j.pipelineFile } : {}),
-      ...(j.abandoned ? { abandoned: true } : {}),
-    };
-    if (isLeftOver(j)) {
-      const blocked = await blockedEntries(j, { connection: opts.connection, baseDir: opts.baseDir });
-      if (blocked.length > 0) info.blocked = blocked;
-      report.dead.push(info);
-      dead.push(j);
-    } else report.live.push(info);
+  } finally {
+    lookup?.close();
   }
   if (opts.fix && dead.length > 0) {
     const db = await Db.open({ threads: 1 });

@@ -86,7 +86,7 @@ export class CommitJournal {
 }
 
 /** The protocol's crash-test points (CAUDAL_FAILPOINT, see util/failpoint.ts). */
-export type Failpoint = 'after-stage' | 'after-prepare' | 'after-reversible' | 'after-decision' | 'after-first-commit' | 'after-first-finalize' | 'before-acknowledge';
+export type Failpoint = 'after-stage' | 'after-prepare' | 'after-reversible' | 'after-unrecorded-commit' | 'after-decision' | 'after-first-commit' | 'after-first-finalize' | 'before-acknowledge';
 export function failpoint(name: Failpoint): void {
   killAt(name);
 }
@@ -195,6 +195,8 @@ export async function commitAll(parts: Participant[], keeper: CommitJournal, log
       continue;
     }
     committed.push(p.label);
+    // A destination that dies with the process committed; the decision is not recorded yet.
+    if (keeper.journal.decision === undefined) failpoint('after-unrecorded-commit');
     try {
       if (keeper.journal.decision === undefined) await decide();
       else await record();

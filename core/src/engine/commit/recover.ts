@@ -76,7 +76,7 @@ export async function recoverDeadRuns(ctx: RecoveryContext): Promise<RecoveryOut
 }
 
 export async function recoverRun(j: RunJournal, ctx: RecoveryContext): Promise<RecoveryOutcome> {
-  const forward = j.decision === 'commit';
+  const forward = (await effectiveDecision(j, ctx.db)) === 'commit';
   const out: RecoveryOutcome = { runId: j.runId, pipeline: j.pipeline, action: forward ? 'rolled forward' : 'rolled back', done: [], pending: [], ...(j.abandoned ? { abandoned: true } : {}) };
   // Every destination is finished from one place, or none: a connection that is not the one the
   // run used leaves the whole run (and its journal) as it is, for its own project.
@@ -250,11 +250,47 @@ async function recoverDuckdb(e: Extract<JournalEntry, { kind: 'duckdb' }>, forwa
       }
       return { done: `${e.file}: published` };
     }
+    if (forward && !e.committed && !stagePresent) return { done: `${e.file}: committed before the process died` };
     for (const t of e.stageTables) await ctx.db.run(`DROP TABLE IF EXISTS ${ident(alias)}.${ident(t.schema)}.${ident(t.table)}`);
     return { done: `${e.file}: staging tables removed` };
   } finally {
     await ctx.db.run(`DETACH DATABASE IF EXISTS ${ident(alias)}`).catch(() => undefined);
   }
+}
+
+/** Which way recovery takes a dead run: its recorded decision, or forward when a DuckDB commit landed before it was recorded. */
+export async function effectiveDecision(j: RunJournal, db: Db): Promise<'commit' | undefined> {
+  if (j.decision === 'commit') return 'commit';
+  return j.phase === 'committing' && !j.abandoned && (await duckdbCommitLanded(j, db)) ? 'commit' : undefined;
+}
+
+/** Whether recovery must look into a DuckDB file to tell which way it goes (effectiveDecision). */
+export function decisionNeedsDuckdb(j: RunJournal): boolean {
+  return j.decision === undefined && j.phase === 'committing' && j.sinks.some((e) => e.kind === 'duckdb' && !e.committed);
+}
+
+/**
+ * Whether a DuckDB destination's COMMIT went through although the run died before it recorded its
+ * decision (recorded right after that commit, the destination dying with the process otherwise):
+ * the commit consumes the staging tables (renamed or dropped in the same transaction), so tables
+ * staged before the commit and gone now tell that it landed. Undoing the run's other destinations
+ * then would leave them and this one from two different runs: the run is rolled forward instead.
+ */
+async function duckdbCommitLanded(j: RunJournal, db: Db): Promise<boolean> {
+  for (const e of j.sinks) {
+    if (e.kind !== 'duckdb' || e.committed || e.stageTables.length === 0 || !(await exists(e.file))) continue;
+    try {
+      await db.run(`ATTACH ${stringLiteral(e.file)} AS ${ident(e.alias)} (READ_ONLY)`);
+    } catch {
+      continue;
+    }
+    try {
+      if (!(await stageTablesPresent(db, e.alias, e.stageTables))) return true;
+    } finally {
+      await db.run(`DETACH DATABASE IF EXISTS ${ident(e.alias)}`).catch(() => undefined);
+    }
+  }
+  return false;
 }
 
 async function stageTablesPresent(db: Db, alias: string, tables: Array<{ schema: string; table: string }>): Promise<boolean> {
