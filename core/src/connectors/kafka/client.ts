@@ -35,3 +35,30 @@ export async function topicsMatching(config: KafkaConfig, pattern: string): Prom
     await admin.disconnect().catch(() => undefined);
   }
 }
+
+/** The Kafka error type (e.g. UNKNOWN_TOPIC_OR_PARTITION) of a kafkajs error or of one of its causes. */
+export function kafkaErrorType(e: unknown): string | undefined {
+  for (let c = e as { type?: unknown; cause?: unknown; originalError?: unknown } | undefined, depth = 0; c && depth < 6; depth++) {
+    if (typeof c.type === 'string') return c.type;
+    c = (c.originalError ?? c.cause) as typeof c;
+  }
+  return undefined;
+}
+
+/**
+ * What to do about the usual refusals of a Kafka client, or undefined: a topic that does not exist
+ * (misspelt, not created yet, or deleted), or SASL the listener does not speak.
+ */
+export function kafkaHint(e: unknown, config: Pick<KafkaConfig, 'brokers' | 'sasl_mechanism'>, topics: string[]): string | undefined {
+  const type = kafkaErrorType(e);
+  const named = topics.map((t) => `'${t}'`).join(', ');
+  if (type === 'UNKNOWN_TOPIC_OR_PARTITION') {
+    return `the brokers (${config.brokers}) have no topic ${named}: check the topic name, or create the topic (Caudal does not create topics); a topic deleted while the pipeline ran must be created again`;
+  }
+  if (type === 'ILLEGAL_SASL_STATE' || type === 'UNSUPPORTED_SASL_MECHANISM') {
+    return `the broker did not accept SASL ${config.sasl_mechanism} on this listener: a plaintext listener takes no SASL (set the connection's sasl_mechanism to "none"), or connect to the port of the SASL listener with a mechanism it enables`;
+  }
+  if (type === 'SASL_AUTHENTICATION_FAILED') return "check the connection's username and password (the password is in the OS keychain or CAUDAL_SECRET_<CONNECTION>_PASSWORD)";
+  if (type === 'TOPIC_AUTHORIZATION_FAILED' || type === 'GROUP_AUTHORIZATION_FAILED') return `the user may not read topic ${named} or use the consumer group: grant it the ACLs`;
+  return undefined;
+}

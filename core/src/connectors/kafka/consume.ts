@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Consumer, IHeaders, Kafka } from 'kafkajs';
 import type { KafkaConfig } from '../../connections/kafka/kafka.connection.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
-import { kafkaClient } from './client.js';
+import { kafkaClient, kafkaErrorType, kafkaHint } from './client.js';
 
 /** One message as read, with where it came from. */
 export interface KafkaRecord {
@@ -26,6 +26,8 @@ export interface KafkaReadSpec {
   startTimestamp?: number;
   maxRows: number;
   maxWaitMs: number;
+  /** Bytes of messages buffered at most (keys, values, headers): DEFAULT_MAX_BUFFER_BYTES when not given. */
+  maxBufferBytes?: number;
 }
 
 export interface ReadControl {
@@ -43,6 +45,12 @@ export interface KafkaBatch {
 }
 
 const POLL_MS = 25;
+/**
+ * Memory for buffered messages: with large messages, maxRows (twice, read ahead) alone would hold
+ * gigabytes. Fetching pauses past this, and a batch closes at it (before maxRows). kafkajs may add
+ * one fetch (up to 10 MB) on top.
+ */
+export const DEFAULT_MAX_BUFFER_BYTES = 64 * 1024 * 1024;
 /** A plain run stops reading when nothing new arrived for this long, even if it has not caught up. */
 const IDLE_GIVE_UP_MS = 5_000;
 
@@ -69,10 +77,12 @@ function isRebalanceRefusal(e: unknown): boolean {
  */
 export class KafkaConsumerSession {
   private readonly buffer: KafkaRecord[] = [];
+  /** Bytes of the records in `buffer` (recordBytes). */
+  private bufferedBytes = 0;
   private readonly highWater = new Map<string, bigint>();
   private readonly position = new Map<string, bigint>();
   private taken = new Map<string, bigint>();
-  /** Where partitions new to the group start; committed with the first commit. */
+  /** Where partitions new to the group start: committed when the session starts (commitStart), and again with the first commit. */
   private readonly startOffsets = new Map<string, bigint>();
   private paused = false;
   private failure?: Error;
@@ -87,28 +97,32 @@ export class KafkaConsumerSession {
     private readonly admin: Admin,
     private readonly consumer: Consumer,
     private readonly spec: KafkaReadSpec,
-    private readonly brokers: string,
+    private readonly config: KafkaConfig,
   ) {}
+
+  private get brokers(): string {
+    return this.config.brokers;
+  }
 
   static async open(config: KafkaConfig, spec: KafkaReadSpec): Promise<KafkaConsumerSession> {
     const kafka = kafkaClient(config);
     const admin = kafka.admin();
-    await admin.connect();
     const consumer = kafka.consumer({ groupId: spec.groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 200, sessionTimeout: 30_000 });
-    const session = new KafkaConsumerSession(kafka, admin, consumer, spec, config.brokers);
+    const session = new KafkaConsumerSession(kafka, admin, consumer, spec, config);
     try {
+      await admin.connect();
       await session.start();
       return session;
     } catch (e) {
       await session.close();
-      throw e;
+      throw cannotStart(e, config, spec);
     }
   }
 
   private async start(): Promise<void> {
     // A group seen for the first time starts where the node says (a seek once it has joined), and
-    // that start is committed with the first commit, even an empty one: otherwise "latest" would
-    // move with every run until the first message was processed.
+    // that start is committed as soon as the group is joined, before reading (commitStart):
+    // otherwise "latest" would move with every run until a run committed.
     const committed = await this.committedOffsets();
     const seeks: Array<{ topic: string; partition: number; offset: string }> = [];
     for (const topic of this.spec.topics) {
@@ -145,12 +159,14 @@ export class KafkaConsumerSession {
         const from = this.position.get(k);
         for (const m of batch.messages) {
           if (from !== undefined && BigInt(m.offset) < from) continue;
-          this.buffer.push({ topic: batch.topic, partition: batch.partition, offset: m.offset, timestamp: m.timestamp, key: m.key ?? null, value: m.value ?? null, headers: m.headers ?? {} });
+          const r: KafkaRecord = { topic: batch.topic, partition: batch.partition, offset: m.offset, timestamp: m.timestamp, key: m.key ?? null, value: m.value ?? null, headers: m.headers ?? {} };
+          this.buffer.push(r);
+          this.bufferedBytes += recordBytes(r);
         }
         const last = batch.messages.at(-1);
         if (last && (from === undefined || BigInt(last.offset) + 1n > from)) this.position.set(k, BigInt(last.offset) + 1n);
         this.highWater.set(k, BigInt(batch.highWatermark));
-        if (this.buffer.length >= this.spec.maxRows * 2) this.pause();
+        if (this.buffer.length >= this.spec.maxRows * 2 || this.bufferedBytes >= this.maxBufferBytes) this.pause();
         await heartbeat();
       },
     });
@@ -161,6 +177,24 @@ export class KafkaConsumerSession {
       this.failure ??= e.payload.error;
     });
     for (const s of seeks) this.consumer.seek(s);
+    await this.commitStart(seeks);
+  }
+
+  /**
+   * Makes the start of partitions new to the group durable at once, before anything is read:
+   * kept only in memory, a first run that failed, was cancelled or was killed would leave the group
+   * without a position, and the next run would compute "latest" again and skip what arrived
+   * meanwhile. The start is not data (nothing read is acknowledged by it), so committing it keeps
+   * "state advances only on commit". When the commit fails (the group is rebalancing), the start
+   * stays in memory and is committed with the first commit, as before.
+   */
+  private async commitStart(seeks: Array<{ topic: string; partition: number; offset: string }>): Promise<void> {
+    if (seeks.length === 0 || this.failure) return;
+    try {
+      await this.consumer.commitOffsets(seeks);
+    } catch {
+      // Committed with the first commit instead (commit() adds startOffsets).
+    }
   }
 
   /**
@@ -175,6 +209,7 @@ export class KafkaConsumerSession {
       const gone = new Set(revoked);
       const kept = this.buffer.filter((r) => !gone.has(key(r.topic, r.partition)));
       this.buffer.splice(0, this.buffer.length, ...kept);
+      this.bufferedBytes = kept.reduce((n, r) => n + recordBytes(r), 0);
       for (const k of gone) {
         this.position.delete(k);
         this.highWater.delete(k);
@@ -229,8 +264,8 @@ export class KafkaConsumerSession {
     if (!control.watch) await this.readAvailable(control);
     else await this.readNext(control);
     // Fetching goes on while the graph runs the batch (the next batch is then mostly buffered
-    // already); eachBatch pauses it once twice maxRows are waiting, which bounds the memory.
-    const records = this.buffer.splice(0, this.spec.maxRows);
+    // already); eachBatch pauses it once twice maxRows, or maxBufferBytes, are waiting, which bounds the memory.
+    const records = this.takeBatch();
     this.taken = new Map();
     // Offsets grow within a partition: the last record of each partition is the one to commit after.
     for (let i = records.length - 1; i >= 0 && this.taken.size < this.highWater.size; i--) {
@@ -246,6 +281,29 @@ export class KafkaConsumerSession {
     return { records, lag: Number(lag), waitedMs: Date.now() - t0 };
   }
 
+  private get maxBufferBytes(): number {
+    return this.spec.maxBufferBytes ?? DEFAULT_MAX_BUFFER_BYTES;
+  }
+
+  /** Whether the buffer holds a whole batch: maxRows messages, or maxBufferBytes of them. */
+  private full(): boolean {
+    return this.buffer.length >= this.spec.maxRows || this.bufferedBytes >= this.maxBufferBytes;
+  }
+
+  /** The next batch from the buffer: up to maxRows messages and, past the first, up to maxBufferBytes. */
+  private takeBatch(): KafkaRecord[] {
+    let n = 0;
+    let bytes = 0;
+    while (n < this.buffer.length && n < this.spec.maxRows) {
+      const size = recordBytes(this.buffer[n]!);
+      if (n > 0 && bytes + size > this.maxBufferBytes) break;
+      bytes += size;
+      n++;
+    }
+    this.bufferedBytes -= bytes;
+    return this.buffer.splice(0, n);
+  }
+
   /** A plain run: everything up to the ends the brokers report now, within the node's limits. */
   private async readAvailable(control: ReadControl): Promise<void> {
     const ends = await this.endsNow();
@@ -259,7 +317,7 @@ export class KafkaConsumerSession {
     let lastGrowth = Date.now();
     let seen = this.buffer.length;
     const started = Date.now();
-    while (this.buffer.length < this.spec.maxRows && behind()) {
+    while (!this.full() && behind()) {
       this.check(control);
       if (this.buffer.length !== seen) {
         seen = this.buffer.length;
@@ -279,7 +337,7 @@ export class KafkaConsumerSession {
       await sleep(POLL_MS);
     }
     const until = Date.now() + this.spec.maxWaitMs;
-    while (this.buffer.length < this.spec.maxRows && Date.now() < until) {
+    while (!this.full() && Date.now() < until) {
       this.check(control);
       await sleep(POLL_MS);
     }
@@ -288,8 +346,11 @@ export class KafkaConsumerSession {
   private check(control: ReadControl): void {
     if (control.isCancelled()) throw new CaudalError('cancelled', 'the run was cancelled');
     if (this.failure) {
+      const cause = kafkaErrorType(this.failure) === 'UNKNOWN_TOPIC_OR_PARTITION'
+        ? `a topic of ${this.spec.topics.map((t) => `'${t}'`).join(', ')} no longer exists on the brokers (${this.brokers}): it was deleted (or lost a partition); create it again, or remove it from the node's topics`
+        : (kafkaHint(this.failure, this.config, this.spec.topics) ?? `check that the brokers (${this.brokers}) are up and reachable`);
       throw new CaudalError('io', `the Kafka consumer stopped: ${kafkaErrorText(this.failure)}`, {
-        hint: `check that the brokers (${this.brokers}) are up and reachable; what this batch read was not acknowledged and is read again by the next run`,
+        hint: `${cause}; what this batch read was not acknowledged and is read again by the next run`,
       });
     }
   }
@@ -387,6 +448,25 @@ export class KafkaConsumerSession {
     await this.consumer.disconnect().catch(() => undefined);
     await this.admin.disconnect().catch(() => undefined);
   }
+}
+
+/** Why a consumer could not start, naming the topics and group, with what to do about the usual refusals. */
+function cannotStart(e: unknown, config: KafkaConfig, spec: KafkaReadSpec): unknown {
+  if (e instanceof CaudalError) return e;
+  const hint = kafkaHint(e, config, spec.topics);
+  if (hint === undefined) return e;
+  const topics = spec.topics.map((t) => `'${t}'`).join(', ');
+  return new CaudalError('io', `cannot read Kafka topic${spec.topics.length === 1 ? '' : 's'} ${topics} (consumer group '${spec.groupId}'): ${kafkaErrorText(e)}`, { hint, cause: e });
+}
+
+/** A record's size in memory, roughly: its key, value and headers. */
+function recordBytes(r: KafkaRecord): number {
+  let n = (r.key?.length ?? 0) + (r.value?.length ?? 0);
+  for (const [k, v] of Object.entries(r.headers)) {
+    n += k.length;
+    for (const x of Array.isArray(v) ? v : [v]) n += x?.length ?? 0;
+  }
+  return n;
 }
 
 /**

@@ -41,7 +41,10 @@ export class RabbitConsumerSession {
 
   static async open(config: RabbitmqConfig, spec: RabbitReadSpec): Promise<RabbitConsumerSession> {
     const { default: amqp } = await import('amqplib');
-    const conn = await amqp.connect(amqpOptions(config));
+    // A refused login or an unreachable broker is said with the queue and what to do, as the queue's refusals are.
+    const conn = await amqp.connect(amqpOptions(config)).catch((e: unknown) => {
+      throw cannotConsume(e, spec);
+    });
     try {
       const channel = await conn.createChannel();
       const session = new RabbitConsumerSession(conn, channel, spec.queue);

@@ -14,6 +14,8 @@ export interface RabbitWriteSpec {
   rows: number;
   /** Wait for the broker's confirms every this many messages. */
   confirmEvery: number;
+  /** The messages' content_type property: what the bodies are (JSON, or text from a value column). */
+  contentType: string;
 }
 
 /** On the default exchange the routing key is a queue's name: up to this many distinct keys are checked before publishing. */
@@ -231,7 +233,7 @@ export function stageRabbitWrite(config: RabbitmqConfig, spec: RabbitWriteSpec, 
             const body = Buffer.from(String(v));
             if (body.length >= LARGE_MESSAGE) large.push({ row, id: String(mid), bytes: body.length });
             // NULL keys and bodies, and routing keys over 255 bytes, were refused when the rows were staged (sink.rabbitmq).
-            const ok = ch.publish(spec.exchange, String(rk), body, { persistent: true, mandatory: true, messageId: String(mid), contentType: 'application/json' }, confirms.track(String(mid)));
+            const ok = ch.publish(spec.exchange, String(rk), body, { persistent: true, mandatory: true, messageId: String(mid), contentType: spec.contentType }, confirms.track(String(mid)));
             // A full write buffer drains, or the connection closes and never will.
             if (!ok) await new Promise<void>((resolve) => {
               const done = () => (ch.off('drain', done), ch.off('close', done), resolve());

@@ -64,7 +64,7 @@ export function csvValuesOf(p: { format: ValueFormat; columns: Array<{ name: str
  * (rejects keep it). `objects`: the value columns are an object's keys, so a JSON value that is not
  * an object is a reject (a `null` would become a row of NULLs without a word).
  */
-export function decodeMessage(m: StreamMessage, format: ValueFormat, withMeta = true, csv?: CsvValues, objects = false): Decoded {
+export function decodeMessage(m: StreamMessage, format: ValueFormat, withMeta = true, csv?: CsvValues, objects = false, strictKeys = false): Decoded {
   const meta = () => (withMeta ? `,${m.meta()}` : '');
   const text = m.value?.toString('utf8') ?? 'null';
   const reject = (reason: string): Decoded => ({ reject: { reason, line: rejectLine(m, text, reason) } });
@@ -92,12 +92,69 @@ export function decodeMessage(m: StreamMessage, format: ValueFormat, withMeta = 
   if (objects && (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))) {
     return reject(`the value is ${jsonKind(parsed)}, not an object: the value columns are read from the keys of a JSON object`);
   }
+  const odd = strictKeys ? oddKeys(parsed) : undefined;
+  if (odd !== undefined) return reject(odd);
   // Valid JSON goes into the spool as sent, never re-serialized (JSON.parse would round integers
   // beyond 2^53 and change decimals): a line break in valid JSON can only stand between tokens (inside
   // a string it is escaped), so it becomes a space and the value fits on one line of the spool.
   const value = text.includes('\n') || text.includes('\r') ? text.replace(/[\r\n]/g, ' ') : text;
   return { line: `{"value":${value}${meta()}}` };
 }
+
+/**
+ * Why a JSON value's keys cannot be inferred value columns, or undefined: an empty key, or keys that
+ * differ only in case (DuckDB's names ignore case, so one column would take either), at any depth.
+ * Inferred from a sample, such a key breaks the column types; read later, one of the two values
+ * would be taken without a word. Declared columns do not need this (DESIGN: say it, not guess it).
+ */
+export function oddKeys(v: unknown, at = ''): string | undefined {
+  if (v === null || typeof v !== 'object') return undefined;
+  if (Array.isArray(v)) {
+    for (const x of v) {
+      const odd = oddKeys(x, `${at}[]`);
+      if (odd !== undefined) return odd;
+    }
+    return undefined;
+  }
+  const seen = new Map<string, string>();
+  for (const [k, x] of Object.entries(v)) {
+    const where = at === '' ? '' : ` (in '${at}')`;
+    if (k === '') return `the value has an empty key${where}, which cannot be an inferred column: list the value columns (columns) to read such messages`;
+    const other = seen.get(k.toLowerCase());
+    if (other !== undefined) {
+      return `the value has keys '${other}' and '${k}'${where}, which differ only in case and cannot both be inferred columns (column names ignore case): list the value columns (columns) to read such messages`;
+    }
+    seen.set(k.toLowerCase(), k);
+    const odd = oddKeys(x, at === '' ? k : `${at}.${k}`);
+    if (odd !== undefined) return odd;
+  }
+  return undefined;
+}
+
+/**
+ * The spool lines of a sample to infer the value's columns from. Messages that do not decode, or
+ * whose keys cannot be inferred columns (oddKeys), are left out: the run sets them aside or stops
+ * at them naming the message. When every message is left out for its keys, the error names one.
+ */
+export function inferenceSample(messages: StreamMessage[], nodeId: string): string[] {
+  const lines: string[] = [];
+  let odd: { message: StreamMessage; reason: string } | undefined;
+  for (const m of messages) {
+    const d = decodeMessage(m, 'json', true, undefined, false, true);
+    if (d.line !== undefined) lines.push(d.line);
+    else if (odd === undefined && d.reject && oddKeysReason(d.reject.reason)) odd = { message: m, reason: d.reject.reason };
+  }
+  if (lines.length === 0 && odd) {
+    throw new CaudalError('validation', `node '${nodeId}': cannot infer the value's columns: message ${odd.message.where()}: ${odd.reason}`, {
+      nodeId,
+      hint: 'list the value columns and their types (columns)',
+      problems: [{ code: 'invalid_param', path: 'params.columns', message: `node '${nodeId}': the sampled messages have keys that cannot be inferred columns; set columns` }],
+    });
+  }
+  return lines;
+}
+
+const oddKeysReason = (reason: string) => reason.includes('cannot be an inferred column') || reason.includes('cannot both be inferred columns');
 
 /** What kind of JSON value a parsed value is, as a reason says it. */
 function jsonKind(v: unknown): string {
@@ -139,6 +196,8 @@ export interface SpoolOptions {
   csv?: CsvValues;
   /** The value columns are the keys of a JSON object (StreamOutputs.objects). */
   objects?: boolean;
+  /** The value columns were inferred: a value whose keys could not be columns is a reject (oddKeys). */
+  strictKeys?: boolean;
   /** The query that converts every value of a spool file to the columns (StreamOutputs.check). */
   check(file: string): string;
 }
@@ -156,7 +215,7 @@ export async function writeSpools(messages: StreamMessage[], opts: SpoolOptions,
   const lineMessage: number[] = [];
   try {
     for (const [i, m] of messages.entries()) {
-      const d = decodeMessage(m, opts.format, opts.metadata ?? true, opts.csv, opts.objects);
+      const d = decodeMessage(m, opts.format, opts.metadata ?? true, opts.csv, opts.objects, opts.strictKeys);
       if (d.reject) {
         if (opts.onError === 'fail') {
           throw new CaudalError('execution', `node '${opts.nodeId}': message ${m.where()}: ${d.reject.reason}`, {
@@ -273,8 +332,18 @@ export async function streamOutputs(
         hint: 'set flatten_separator to something that does not occur in the keys',
       });
     }
-    valueSql = projection(flat, 'value').map((e) => e.replace(/^"value"\./, `${ident(RAW)}."value".`));
-  } else valueSql = isStruct ? [`unnest(${ident(RAW)}.value)`] : [`${ident(RAW)}.value`];
+    const renamed = o.includeMetadata ? metadataClashes(flat, o.metadata) : new Map<string, string>();
+    valueSql = renamed.size === 0
+      ? projection(flat, 'value').map((e) => e.replace(/^"value"\./, `${ident(RAW)}."value".`))
+      : flat.map((c) => `${[RAW, 'value', ...c.path].map(ident).join('.')} AS ${ident(renamed.get(c.name) ?? c.name)}`);
+    warnMetadataClashes(ctx, renamed);
+  } else if (isStruct) {
+    const fields = structFields(o.valueType)!.map((f) => ({ name: f.name, path: [f.name] }));
+    const renamed = o.includeMetadata ? metadataClashes(fields, o.metadata) : new Map<string, string>();
+    // unnest keeps the keys' names: a key named like a metadata column would push the metadata to `_topic_1`.
+    valueSql = renamed.size === 0 ? [`unnest(${ident(RAW)}.value)`] : fields.map((f) => `${ident(RAW)}.${ident('value')}.${ident(f.name)} AS ${ident(renamed.get(f.name) ?? f.name)}`);
+    warnMetadataClashes(ctx, renamed);
+  } else valueSql = [`${ident(RAW)}.value`];
   const metaSql = o.includeMetadata ? o.metadata.map(([c]) => `${ident(RAW)}.${ident(c)}`) : [];
   const rejectColumns = { _raw: 'VARCHAR', _reason: 'VARCHAR', ...Object.fromEntries(o.metadata) };
   return {
@@ -285,17 +354,48 @@ export async function streamOutputs(
   };
 }
 
+/** The prefix of a value key renamed because a metadata column has its name (`_topic` → `value__topic`). */
+const CLASH_PREFIX = 'value_';
+
+/**
+ * Value columns named like a metadata column (ignoring case, as DuckDB does), each with the name it
+ * is output under instead: the metadata keeps its name, so no producer can pass off a key of its
+ * value as the message's topic or offset (chained pipelines meet this all the time: sink.kafka
+ * publishes the metadata columns by default).
+ */
+function metadataClashes(columns: Array<{ name: string }>, metadata: Array<[string, string]>): Map<string, string> {
+  const meta = new Set(metadata.map(([c]) => c.toLowerCase()));
+  const taken = new Set([...meta, ...columns.map((c) => c.name.toLowerCase())]);
+  const renamed = new Map<string, string>();
+  for (const c of columns) {
+    if (!meta.has(c.name.toLowerCase())) continue;
+    let name = `${CLASH_PREFIX}${c.name}`;
+    for (let n = 2; taken.has(name.toLowerCase()); n++) name = `${CLASH_PREFIX}${c.name}_${n}`;
+    taken.add(name.toLowerCase());
+    renamed.set(c.name, name);
+  }
+  return renamed;
+}
+
+function warnMetadataClashes(ctx: CompileContext<unknown>, renamed: Map<string, string>): void {
+  if (renamed.size === 0) return;
+  const list = [...renamed].map(([from, to]) => `'${from}' as '${to}'`).join(', ');
+  ctx.warn(
+    `node '${ctx.nodeId}': the message values have ${renamed.size === 1 ? 'a key' : 'keys'} named like metadata columns; the metadata keeps ${renamed.size === 1 ? 'its name' : 'their names'} and the value's ${renamed.size === 1 ? 'key is' : 'keys are'} read ${list} (turn off Message metadata to read them under their own names)`,
+  );
+}
+
 /**
  * With value columns inferred from a sample, keys that only later messages have are not read: a
  * warning names them (top-level keys of the value), so the columns can be listed. Undefined for
  * values that are not objects.
  */
-export function unreadKeysNotice(spool: string, valueType: string): { countSql: string; namesSql: string; message: string } | undefined {
+export function unreadKeysNotice(spool: string, valueType: string, sampled = 'a sample of the messages'): { countSql: string; namesSql: string; message: string } | undefined {
   const fields = structFields(valueType);
   if (!fields) return undefined;
   return {
     ...unreadKeys(spool, fields.map((f) => f.name), '$.value'),
-    message: '{count} key{s} of the message values {were} not read, because the value columns were inferred from earlier messages, which do not have them: {names}; list the value columns (columns) to read them',
+    message: `{count} key{s} of the message values {were} not read, because the value columns were inferred when the run started from ${sampled}, which do not have them: {names}; list the value columns (columns) to read them`,
   };
 }
 

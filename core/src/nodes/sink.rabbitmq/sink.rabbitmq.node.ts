@@ -14,7 +14,7 @@ const params = z
     exchange: z.string().default('').meta({ label: 'Exchange', help: 'Where to publish; empty: the default exchange (the routing key is then the queue name).' }),
     routing_key: z.string().default('').meta({ label: 'Routing key', help: 'The same for every message; or set a routing key column.' }),
     routing_key_column: z.string().min(1).optional().meta({ label: 'Routing key column', help: 'Each message\'s routing key from this column.', widget: 'column' }),
-    value_column: z.string().min(1).optional().meta({ label: 'Value column', help: 'Send this column as the body, as text. Empty: each row as a JSON object.', widget: 'column' }),
+    value_column: z.string().min(1).optional().meta({ label: 'Value column', help: 'Send this column as the body, as text (content type text/plain; charset=utf-8, or application/json for a JSON column). Empty: each row as a JSON object (application/json).', widget: 'column' }),
   })
   .strict();
 
@@ -74,7 +74,7 @@ export const rabbitmqSinkNode = defineNode({
           rows = Number((await io.db.rows(`SELECT count(*) AS n FROM ${staged}`))[0]?.n ?? 0);
           return stageRabbitWrite(
             config,
-            { exchange, rowsSql: `SELECT rk, v, mid FROM ${staged} ORDER BY n`, routingKeysSql: `SELECT DISTINCT rk FROM ${staged}`, rows, confirmEvery: 1000 },
+            { exchange, rowsSql: `SELECT rk, v, mid FROM ${staged} ORDER BY n`, routingKeysSql: `SELECT DISTINCT rk FROM ${staged}`, rows, confirmEvery: 1000, contentType: contentTypeOf(p.value_column, input.columns) },
             io,
             { nodeId: ctx.nodeId, connection: p.connection },
           );
@@ -88,6 +88,11 @@ text; a fixed routing key or one per row from a column. A row whose routing key 
 column is NULL stops the run before anything is published, naming the column and the row (a NULL key
 would reach no queue, a NULL value would be an empty body like \`''\`): filter such rows out or
 \`coalesce\` them first; without a value column each row is sent as JSON, where NULL is \`null\`. JSON has no NaN or Infinity (in DuckDB \`0.0 / 0.0\` is NaN, \`1 / 0.0\` Infinity): a row holding one stops the run naming the column, rather than sending a message its consumers cannot parse; replace such values first (\`CASE WHEN isfinite(ratio) THEN ratio END\` in a Derive gives NULL). A routing key over 255 bytes (AMQP's limit) stops the run before anything is published, naming the row.
+
+**Content type.** Each message's \`content_type\` says what its body is: \`application/json\` for rows
+sent as JSON objects and for a value column of type \`JSON\` (e.g. built with \`to_json\`),
+\`text/plain; charset=utf-8\` for any other value column (sent as its text, which may not be JSON;
+cast the column to \`JSON\` in a Derive to label JSON text as JSON).
 
 **Message ids.** Messages are persistent and carry a message id derived from what they carry:
 \`<node>-<md5 of the pipeline, node, routing key and body>-<k>\` (\`k\` counts identical
@@ -121,6 +126,15 @@ confirmed stay published, none after it is.`,
 
 /** The longest AMQP short string (exchange names, routing keys), in bytes. */
 const MAX_SHORT_STRING = 255;
+
+/**
+ * The content_type of the bodies: rows sent as JSON objects, or a value column of DuckDB's JSON type,
+ * are JSON; any other value column is sent as its text, which consumers must not parse as JSON.
+ */
+export function contentTypeOf(valueColumn: string | undefined, columns: Array<{ name: string; type: string }>): string {
+  if (valueColumn === undefined) return 'application/json';
+  return columns.find((c) => c.name === valueColumn)?.type === 'JSON' ? 'application/json' : 'text/plain; charset=utf-8';
+}
 
 /**
  * A routing key over 255 bytes cannot be sent at all (amqplib refuses it mid-publish, after the rows

@@ -11,13 +11,22 @@ export const KAFKA_METADATA: Array<[string, string]> = [
   ['_headers', 'MAP(VARCHAR, VARCHAR)'],
 ];
 
+/**
+ * The headers as a JSON object of texts. A header without a value (null: legal in the protocol,
+ * sent by Java producers) is JSON null; a repeated header is its values joined by commas, one
+ * without a value as an empty text.
+ */
 function headersJson(h: KafkaRecord['headers']): string {
-  const out: Record<string, string> = {};
+  const out: Record<string, string | null> = {};
   for (const [k, v] of Object.entries(h)) {
     if (v === undefined) continue;
-    out[k] = Array.isArray(v) ? v.map((x) => x.toString()).join(',') : v.toString();
+    out[k] = Array.isArray(v) ? v.map((x) => headerValueText(x) ?? '').join(',') : headerValueText(v);
   }
   return JSON.stringify(out);
+}
+
+function headerValueText(v: Buffer | string | null | undefined): string | null {
+  return v === null || v === undefined ? null : v.toString();
 }
 
 /** A Kafka record as a spool message: its value and where it came from. */

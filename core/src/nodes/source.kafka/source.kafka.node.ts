@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { defineNode, type HookIo } from '../define.js';
 import { kafkaSourceSpark } from './source.kafka.spark.js';
 import { kafkaFields } from '../../connections/kafka/kafka.connection.js';
-import { topicsMatching } from '../../connectors/kafka/client.js';
+import { kafkaHint, topicsMatching } from '../../connectors/kafka/client.js';
 import { KafkaConsumerSession, peekKafka } from '../../connectors/kafka/consume.js';
 import { CaudalError } from '../../util/errors.js';
-import { cachedValueType, csvValuesOf, declaredValueType, decodeMessage, decodingProblems, inferValueType, noMessagesToInferFrom, streamOutputs, unreadKeysNotice, writeSpools } from '../shared/stream-spool.js';
+import { cachedValueType, csvValuesOf, declaredValueType, decodingProblems, inferenceSample, inferValueType, noMessagesToInferFrom, streamOutputs, unreadKeysNotice, writeSpools } from '../shared/stream-spool.js';
 import { KAFKA_METADATA, kafkaMessage } from './decode.js';
 import { exactInferredNumbers } from './inferred-numbers.js';
 import { paramError } from '../shared/columns.js';
@@ -30,7 +30,7 @@ const params = z
     }),
     start_from: z.enum(['earliest', 'latest', 'timestamp']).default('earliest').meta({
       label: 'Start from',
-      help: 'Where a group that has never read these topics starts: the oldest message kept, only new messages, or a point in time. Later runs continue where the last committed run stopped.',
+      help: 'Where a group that has never read these topics starts: the oldest message kept, only new messages, or a point in time. The start is committed for the group when it first joins, before reading; later runs continue where the last committed run stopped.',
       widget: 'select',
     }),
     start_timestamp: z.string().optional().meta({ label: 'Start at', help: 'With start_from "timestamp": an ISO date-time, e.g. 2025-06-01T00:00:00Z.', placeholder: '2025-06-01T00:00:00Z' }),
@@ -118,7 +118,7 @@ export const kafkaSourceNode = defineNode({
     const peek = (limit: number) => peekKafka(config, topics, limit).catch((e: unknown) => {
       throw new CaudalError('io', `node '${ctx.nodeId}' (connection '${p.connection}'): cannot read topics ${topics.join(', ')}: ${(e as Error).message}`, {
         nodeId: ctx.nodeId,
-        hint: 'check the brokers and the topic names (caudal connections test)',
+        hint: kafkaHint(e, config, topics) ?? 'check the brokers and the topic names (caudal connections test)',
       });
     });
 
@@ -126,15 +126,16 @@ export const kafkaSourceNode = defineNode({
     const valueType =
       (p.format === 'text' ? 'VARCHAR' : declaredValueType(p.columns)) ??
       (await cachedValueType(`kafka|${config.brokers}|${topics.join(',')}`, async () => {
-        const sample = (await peek(INFER_ROWS)).map((r) => decodeMessage(kafkaMessage(r), 'json').line).filter((l): l is string => l !== undefined);
+        const sample = inferenceSample((await peek(INFER_ROWS)).map(kafkaMessage), ctx.nodeId);
         const inferred = await inferValueType(ctx, sample, ctx.tempPath('kafka-sample.ndjson'));
         // DuckDB infers DOUBLE for integers beyond 64 bits: read them exactly, or say what a double changes.
         return inferred === undefined ? undefined : exactInferredNumbers(inferred, sample, ctx.nodeId, (m) => ctx.warn(m));
       }));
     if (valueType === undefined) throw noMessagesToInferFrom(ctx.nodeId, `topics ${topics.join(', ')}`);
     const outputs = await streamOutputs(ctx, { spool, rejectSpool, valueType, flatten: p.flatten, separator: p.flatten_separator, metadata: KAFKA_METADATA, includeMetadata: p.metadata });
-    const unread = p.format === 'json' && p.columns.length === 0 ? unreadKeysNotice(spool, valueType) : undefined;
-    const spoolOpts = { format: p.format, onError: p.on_error, spool, rejectSpool, nodeId: ctx.nodeId, metadata: p.metadata, csv: csvValuesOf(p), objects: outputs.objects, check: outputs.check };
+    const inferredColumns = p.format === 'json' && p.columns.length === 0;
+    const unread = inferredColumns ? unreadKeysNotice(spool, valueType, `the latest ${INFER_ROWS} messages of the topics`) : undefined;
+    const spoolOpts = { format: p.format, onError: p.on_error, spool, rejectSpool, nodeId: ctx.nodeId, metadata: p.metadata, csv: csvValuesOf(p), objects: outputs.objects, strictKeys: inferredColumns, check: outputs.check };
 
     const session = (io: HookIo) =>
       io.sessions!.get(
@@ -190,6 +191,12 @@ per batch*) and stops; \`caudal run --watch\` runs continuously, one micro-batch
 for the first message, collects up to *Rows per batch* or *Batch wait*, runs the whole pipeline on
 the batch and commits it, then reads the next.
 
+**Start.** A group that has never read a partition starts where *Start from* says, and that start
+is committed for the group as soon as it joins, before anything is read (it acknowledges no
+message): a first run, or \`--watch\`, that fails, is cancelled or is killed leaves the group at its
+start, so the next run reads what arrived meanwhile instead of computing "latest" again and skipping
+it. To start a pipeline over, use a new consumer group (or delete the group's offsets).
+
 **Delivery.** The group's offsets are committed to Kafka only after every sink of the run (or
 batch) committed, so a run that fails, is cancelled or is killed reads the same messages again:
 at-least-once. Sinks that upsert by key (PostgreSQL, DuckDB by replacing per key, Redis,
@@ -200,7 +207,10 @@ continues where its reading ended, and an offset commit the group refused becaus
 meanwhile is made again once this member has joined again (the group may rebalance more than
 once; the commit waits up to 30 s in all), also for a partition the rebalance gave to another
 member, unless the group is already further there. A broker lost mid-run fails the run naming the
-cause. An offset
+cause; so does a topic deleted while the run (or \`--watch\`) reads it, saying to create it again. A
+topic that does not exist when the run starts fails it naming the topic (check the name, or create
+it: Caudal does not create topics), and SASL configured for a listener that takes none (plaintext)
+says to set the connection's *SASL* to none. An offset
 commit that fails after the sinks committed (the broker went away, or the group was rebalanced and
 refuses the commit) fails the run, or in \`--watch\` that batch (the watch stops there), saying that
 the destinations have the rows and that the next run reads the same messages again: a sink that
@@ -210,14 +220,23 @@ appends without a key then receives them twice.
 source.json); the columns are inferred from the latest messages when the run starts, unless you
 list them (recommended for long-running pipelines: unknown keys are then ignored and missing ones
 are NULL). With inferred columns, keys that only later messages have are not read, and the run warns
-naming them. When the columns are an object's keys (listed, or inferred from objects), a value that
+naming them. A message whose value has an empty key, or keys that differ only in case
+(\`{"ID": 1, "id": 2}\`: column names ignore case), at any depth, cannot be read into inferred columns:
+it is left out of the inference and does not decode (it stops the run, or goes to \`rejects\`,
+naming topic, partition and offset); list the value columns to read such messages. A value key
+named like a metadata column (\`_topic\`, \`_partition\`, \`_offset\`, \`_timestamp\`, \`_key\`,
+\`_headers\`, in any case; e.g. messages \`sink.kafka\` republished with their metadata) never
+takes the metadata's place: with *Message metadata* on, the metadata keeps its name and the key is
+read as \`value_<key>\` (\`value__topic\`), and the run warns naming it; turn the metadata off to
+read such keys under their own names. When the columns are an object's keys (listed, or inferred from objects), a value that
 is JSON but not an object (\`null\`, a number, a string, an array, \`true\`) or is empty does not decode:
 it stops the run or goes to \`rejects\` with that reason, not a row of NULLs. A record without a value
 (a tombstone, which deletes its key on a compacted topic) is a row whose value columns are NULL,
 with its \`_key\`. \`text\` keeps the value as one column. With *Message metadata* each row also has
 \`_topic\`, \`_partition\`, \`_offset\`, \`_timestamp\` (ms since the epoch), \`_key\` and
 \`_headers\` (the key and header values as UTF-8 text: a binary key, such as an Avro or a 4-byte
-integer key, shows U+FFFD where its bytes are not text). Messages that are not UTF-8 text (a producer writing Latin-1: read leniently, its letters
+integer key, shows U+FFFD where its bytes are not text; a header sent without a value, as the
+protocol allows, is \`null\` in \`_headers\`, and in a repeated header an empty text). Messages that are not UTF-8 text (a producer writing Latin-1: read leniently, its letters
 would become U+FFFD) or not JSON (or nesting more than 999 levels deep), or whose value does not fit the columns (a text in an
 INTEGER column, a duplicate key, an array where an object is expected), stop the run, naming topic,
 partition, offset and the reason, or go to the \`rejects\` port with their raw text and the reason
@@ -236,6 +255,11 @@ word): a fraction in an integer column (\`12.5\`; \`12.0\` is fine), a time or t
 around a \`TIME\`, a number other than 0 or 1 in a \`BOOLEAN\`, more decimal places than a
 \`DECIMAL(p,s)\` keeps; inferred columns are checked the same
 way, so a fraction after a sample of whole numbers is caught.
+
+**Memory.** Messages are fetched ahead while a batch runs, up to twice *Rows per batch* or 64 MB of
+keys, values and headers, whichever comes first; a batch also closes at 64 MB, so with large
+messages a batch holds fewer than *Rows per batch* (a plain run reads the rest next time, and the lag
+says how many are left).
 
 **Previews** show the latest ${PREVIEW_ROWS} messages, read by a throwaway group that commits nothing:
 previewing never moves the pipeline's position. Only transactions that committed are read

@@ -4,7 +4,7 @@ import { defineNode, type HookIo } from '../define.js';
 import { rabbitmqFields } from '../../connections/rabbitmq/rabbitmq.connection.js';
 import { peekRabbit, queueRefusalHint, RabbitConsumerSession, type RabbitReadSpec } from '../../connectors/rabbitmq/consume.js';
 import { CaudalError } from '../../util/errors.js';
-import { cachedValueType, csvValuesOf, declaredValueType, decodeMessage, decodingProblems, inferValueType, noMessagesToInferFrom,
+import { cachedValueType, csvValuesOf, declaredValueType, decodingProblems, inferenceSample, inferValueType, noMessagesToInferFrom,
   unreadKeysNotice, type StreamMessage, streamOutputs, writeSpools } from '../shared/stream-spool.js';
 import { duckDbType } from '../shared/type-param.js';
 import { headersProblem, headerText } from './headers.js';
@@ -36,6 +36,19 @@ function rabbitMessage(m: Message): StreamMessage {
   };
 }
 
+/**
+ * A quorum queue counts deliveries (its redelivered messages carry x-delivery-count), and a peek is
+ * one: with a delivery limit, repeated previews dead-letter or drop the head of the queue.
+ */
+function warnCountedDeliveries(ctx: { nodeId: string; warn(message: string): void }, queue: string, messages: Message[]): void {
+  const counts = messages.map((m) => Number((m.properties.headers ?? {})['x-delivery-count'] ?? 0));
+  const most = Math.max(0, ...counts);
+  if (most === 0) return;
+  ctx.warn(
+    `node '${ctx.nodeId}': queue '${queue}' counts deliveries (a quorum queue): messages at its head were delivered up to ${most} time${most === 1 ? '' : 's'} already, and every preview (and the inference of undeclared value columns) delivers them again; with a delivery limit (x-delivery-limit) they are dead-lettered or dropped once it is reached: list the value columns and preview this queue sparingly`,
+  );
+}
+
 const params = z
   .object({
     connection: z.string().min(1).meta({ label: 'Connection', help: 'A RabbitMQ connection declared under the pipeline\'s `connections`.', widget: 'connection' }),
@@ -58,7 +71,7 @@ const params = z
     metadata: z.boolean().default(true).meta({ label: 'Message metadata', help: 'Adds _exchange, _routing_key, _message_id, _timestamp, _redelivered and _headers (_redelivered is also true after a preview, or with inferred value columns: see the docs).', widget: 'boolean', group: 'Decoding' }),
     on_error: z.enum(['fail', 'reject', 'dead_letter']).default('fail').meta({
       label: 'Undecodable messages',
-      help: 'Messages that are not JSON (or CSV), or whose value does not fit the value columns. fail: stop the run. reject: to the rejects port, then acknowledged. dead_letter: to the rejects port, then rejected without requeue, so the queue\'s dead-letter exchange receives them.',
+      help: 'Messages that are not JSON (or CSV), or whose value does not fit the value columns. fail: stop the run. reject: to the rejects port, then acknowledged. dead_letter: to the rejects port, then rejected without requeue, so the queue\'s dead-letter exchange receives them (a queue without one discards them).',
       widget: 'select',
       group: 'Decoding',
     }),
@@ -97,7 +110,10 @@ export const rabbitmqSourceNode = defineNode({
     const rejectSpool = ctx.tempPath('rabbitmq-rejects.ndjson');
     const spec: RabbitReadSpec = { queue: p.queue, bind: p.exchange ? { exchange: p.exchange, routingKey: p.routing_key } : undefined, maxRows: p.max_rows, maxWaitMs: p.max_wait_ms };
     const peek = (limit: number) =>
-      peekRabbit(config, p.queue, limit).catch((e: unknown) => {
+      peekRabbit(config, p.queue, limit).then((messages) => {
+        warnCountedDeliveries(ctx, p.queue, messages);
+        return messages;
+      }, (e: unknown) => {
         // A queue that does not exist yet is declared when the run starts; any other failure (a
         // refused login, a broker that is down) is said as it is, not as "no messages to infer from".
         if (p.exchange && (e as { code?: number }).code === 404) return [];
@@ -109,13 +125,14 @@ export const rabbitmqSourceNode = defineNode({
     const valueType =
       (p.format === 'text' ? 'VARCHAR' : declaredValueType(p.columns)) ??
       (await cachedValueType(`rabbitmq|${config.host}:${config.port}${config.vhost}|${p.queue}`, async () => {
-        const sample = (await peek(INFER_ROWS)).map((m) => decodeMessage(rabbitMessage(m), 'json').line).filter((l): l is string => l !== undefined);
+        const sample = inferenceSample((await peek(INFER_ROWS)).map(rabbitMessage), ctx.nodeId);
         return inferValueType(ctx, sample, ctx.tempPath('rabbitmq-sample.ndjson'));
       }));
     if (valueType === undefined) throw noMessagesToInferFrom(ctx.nodeId, `queue '${p.queue}'`);
     const outputs = await streamOutputs(ctx, { spool, rejectSpool, valueType, flatten: p.flatten, separator: p.flatten_separator, metadata: METADATA, includeMetadata: p.metadata });
-    const unread = p.format === 'json' && p.columns.length === 0 ? unreadKeysNotice(spool, valueType) : undefined;
-    const spoolOpts = { format: p.format, onError: p.on_error, spool, rejectSpool, nodeId: ctx.nodeId, metadata: p.metadata, csv: csvValuesOf(p), objects: outputs.objects, check: outputs.check };
+    const inferredColumns = p.format === 'json' && p.columns.length === 0;
+    const unread = inferredColumns ? unreadKeysNotice(spool, valueType, `the ${INFER_ROWS} messages at the head of the queue`) : undefined;
+    const spoolOpts = { format: p.format, onError: p.on_error, spool, rejectSpool, nodeId: ctx.nodeId, metadata: p.metadata, csv: csvValuesOf(p), objects: outputs.objects, strictKeys: inferredColumns, check: outputs.check };
     const session = (io: HookIo) => io.sessions!.get(`rabbitmq:${ctx.nodeId}`, () => RabbitConsumerSession.open(config, spec), (s) => s.close());
     /** The batch's undecodable messages, dead-lettered when the run commits (on_error: dead_letter). */
     let poison = new Set<ConsumeMessage>();
@@ -195,7 +212,13 @@ start of every run (it reads up to ${INFER_ROWS} messages to infer them). List t
 
 **Values.** JSON values become columns, listed under *Value columns* or inferred from the messages at
 the head of the queue when the run starts; with inferred columns, keys that only later messages have
-are not read, and the run warns naming them. When the columns are an object's keys, a message whose
+are not read, and the run warns naming them. A message whose body has an empty key, or keys that
+differ only in case (\`{"ID": 1, "id": 2}\`), at any depth, cannot be read into inferred columns: it
+is left out of the inference and is a poison message with that reason; list the value columns to
+read such messages. A body key named like a metadata column (\`_exchange\`, \`_routing_key\`,
+\`_message_id\`, \`_timestamp\`, \`_redelivered\`, \`_headers\`, in any case) never takes the
+metadata's place: with *Message metadata* on, the metadata keeps its name and the key is read as
+\`value_<key>\` (\`value__routing_key\`), and the run warns naming it. When the columns are an object's keys, a message whose
 body is JSON but not an object (\`null\`, a number, a string, an array, \`true\`) does not decode, as an
 empty body does not: it is a poison message with that reason, not a row of NULLs.
 
@@ -206,7 +229,15 @@ column or a time in a \`DATE\`, as for the Kafka source; at most 100 of those pe
 and the reason (\`fail\`), or goes to the \`rejects\` port
 with its raw text and the reason and is acknowledged (\`reject\`), or goes to \`rejects\` and is then
 rejected without requeue (\`dead_letter\`), so the queue's dead-letter exchange (\`x-dead-letter-exchange\`)
-receives it.
+receives it. A queue without a dead-letter exchange discards what is rejected without requeue:
+with \`dead_letter\`, declare \`x-dead-letter-exchange\` on the queue first, or poison messages are
+lost without a trace (\`reject\` keeps them on the \`rejects\` port instead).
+
+**Quorum queues.** RabbitMQ counts every delivery of a quorum queue's message, and a preview (or the
+inference of undeclared value columns at the start of every run and validation) delivers messages
+and returns them: each counts as a delivery attempt. With a delivery limit
+(\`x-delivery-limit\`; RabbitMQ 4 sets 20 by default) repeated previews dead-letter or drop the
+messages at the head of the queue. On such queues list the value columns and preview sparingly.
 
 **Previews** take messages from the head of the queue and return them at once: nothing is consumed,
 but RabbitMQ marks them redelivered, so the run that consumes them later shows \`_redelivered\` true.`,
