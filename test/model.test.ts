@@ -12,6 +12,14 @@ describe('pipeline document v1', () => {
     expect(r.pipeline).toMatchObject({ params: {}, connections: {}, nodes: [], edges: [] });
   });
 
+  it('refuses a name with a line break, an escape code or a bidi control (it would forge log lines), and keeps names in any script', () => {
+    for (const name of ['evil\n✔ succeeded in 1 ms', 'red\u001b[31m', 'tab\there', 'rtl\u202eexe.txt']) {
+      const r = parsePipelineObject({ format: 'caudal.pipeline/1', name });
+      expect(r.problems.map((p) => [p.path, p.message])).toEqual([['name', expect.stringContaining('a pipeline name holds no control characters')]]);
+    }
+    for (const name of ['Ventes été 2026', '売上 👩‍💻', 'a-b_c.d']) expect(parsePipelineObject({ format: 'caudal.pipeline/1', name }).problems).toEqual([]);
+  });
+
   it('reports JSON syntax errors with line and column', () => {
     const r = parsePipelineText('{\n  "format": "caudal.pipeline/1",\n  "name": "x"\n  "nodes": []\n}', 'p.json');
     expect(r.problems[0]!.code).toBe('invalid_json');

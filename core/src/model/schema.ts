@@ -86,7 +86,12 @@ export const pipelineSchema = z
   .object({
     $schema: z.string().optional(),
     format: z.literal(FORMAT_V1),
-    name: z.string().min(1),
+    // Printed in every log line and made a folder name: a line break or an escape code in it would
+    // forge output (a fake "✔ succeeded" line, terminal colours), a bidi control reorder it.
+    name: z
+      .string()
+      .min(1)
+      .regex(/^[^\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]*$/u, 'a pipeline name holds no control characters (line breaks, tabs, escape codes, bidi controls): it is printed in logs and becomes a folder name'),
     description: z.string().optional(),
     params: z.record(z.string().regex(ID_PATTERN), pipelineParamSchema).default({}),
     connections: z
