@@ -53,14 +53,21 @@ async function readStateFile(file: string, nodeId: string): Promise<StoredState 
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new CaudalError('io', `cannot read the state of node '${nodeId}' at ${file}: ${errorMessage(e)}`, { nodeId });
   }
-  try {
-    return JSON.parse(text) as StoredState;
-  } catch (e) {
-    throw new CaudalError('io', `the state file of node '${nodeId}' is not valid JSON (${file}): ${errorMessage(e)}`, {
+  const damaged = (why: string) =>
+    new CaudalError('io', `the state file of node '${nodeId}' ${why} (${file})`, {
       nodeId,
       hint: `fix or delete it, or run \`caudal state reset <pipeline> --node ${nodeId}\``,
     });
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw damaged(`is not valid JSON: ${errorMessage(e)}`);
   }
+  // Edited by hand or by another tool: every reader expects an object holding a `state` object.
+  const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(doc) || !isObject((doc as { state?: unknown }).state)) throw damaged('does not hold a state object ({"state": {…}})');
+  return doc as StoredState;
 }
 
 /**
