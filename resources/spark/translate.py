@@ -143,21 +143,44 @@ def fill_gaps(node):
             # The message is an expression too (it may hold functions that need rewriting): sqlglot
             # does not walk into the node returned here, so it is rewritten first.
             return exp.Anonymous(this="RAISE_ERROR", expressions=[a.transform(fill_gaps) for a in args])
-        if name == "strip_accents":
-            return exp.Anonymous(this="caudal_strip_accents", expressions=args)
-        if name == "strlen":
-            # DuckDB's length in bytes (UTF-8) of a text.
-            return exp.Anonymous(this="OCTET_LENGTH", expressions=args)
-        if name == "nfc_normalize":
-            return exp.Anonymous(this="caudal_nfc", expressions=args)
+        # sqlglot does not walk into a node returned here, so the arguments are rewritten first
+        # (clean_text nests nfc_normalize inside strip_accents).
+        renamed = {"strip_accents": "caudal_strip_accents", "strlen": "OCTET_LENGTH", "nfc_normalize": "caudal_nfc"}
+        if name in renamed:
+            # strlen: DuckDB's length in bytes (UTF-8) of a text.
+            return exp.Anonymous(this=renamed[name], expressions=[a.transform(fill_gaps) for a in args])
+        if name in ("date_part", "datepart") and len(args) == 2 and isinstance(args[0], exp.Literal) and args[0].is_string:
+            return date_part(args[0].name, args[1].transform(fill_gaps), node)
+        if name == "weekday" and len(args) == 1:
+            return sunday_zero(args[0].transform(fill_gaps))
+        if name == "isoyear" and len(args) == 1:
+            return exp.Extract(this=exp.var("YEAROFWEEK"), expression=args[0].transform(fill_gaps))
+        if name == "isfinite" and len(args) == 1:
+            return is_finite(args[0].transform(fill_gaps))
+        if name == "list_bool_or" and len(args) == 1:
+            # Used on lists of non-NULL booleans (json-out.ts): true when one is true.
+            return exp.Anonymous(this="ARRAY_CONTAINS", expressions=[args[0].transform(fill_gaps), exp.true()])
+        if name == "printf" and args:
+            return printf_concat(args[0], [a.transform(fill_gaps) for a in args[1:]])
         if name == "try_strptime" and len(args) == 2:
             value, fmt = args
             formats = fmt.expressions if isinstance(fmt, exp.Array) else [fmt]
             tries = [try_to_timestamp(value, f) for f in formats]
             return tries[0] if len(tries) == 1 else exp.Coalesce(this=tries[0], expressions=tries[1:])
+    if isinstance(node, exp.Week) and node.args.get("mode") is None:
+        # DuckDB's week() is the ISO week, as Spark's WEEKOFYEAR.
+        return exp.Anonymous(this="WEEKOFYEAR", expressions=[node.this.transform(fill_gaps)])
+    if isinstance(node, exp.DayOfWeekIso):
+        return monday_one(node.this.transform(fill_gaps))
     if isinstance(node, exp.DayOfWeek):
-        # DuckDB counts Sunday as 0, Spark as 1.
-        return exp.Paren(this=exp.Sub(this=exp.Anonymous(this="DAYOFWEEK", expressions=[node.this.copy()]), expression=exp.Literal.number(1)))
+        return sunday_zero(node.this.copy())
+    if isinstance(node, exp.Extract) and isinstance(node.this, (exp.Var, exp.Literal)):
+        return date_part(node.this.name, node.expression.transform(fill_gaps), node)
+    if isinstance(node, exp.Format):
+        return format_concat(node.this, [a.transform(fill_gaps) for a in node.expressions])
+    if isinstance(node, exp.Chr) and len(node.expressions) == 1 and isinstance(node.expressions[0], exp.Literal) and not node.expressions[0].is_string:
+        # Spark's chr(n) is chr(n % 256): a constant code point is written as the character itself.
+        return exp.Literal.string(chr(int(node.expressions[0].name)))
     if isinstance(node, (exp.TimeToStr, exp.StrToTime)) and isinstance(node.args.get("format"), exp.Literal):
         # sqlglot leaves letters such as the T in %Y-%m-%dT%H unquoted, which Spark refuses.
         fmt = node.args["format"].name
@@ -190,6 +213,93 @@ def fill_gaps(node):
     if isinstance(node, exp.DataType) and node.this in WIDER:
         return WIDER[node.this].copy()
     return node
+
+
+def sunday_zero(x):
+    """DuckDB's dayofweek/weekday/dow: Sunday 0 to Saturday 6 (Spark's DAYOFWEEK: Sunday 1)."""
+    return exp.Paren(this=exp.Sub(this=exp.Anonymous(this="DAYOFWEEK", expressions=[x.copy()]), expression=exp.Literal.number(1)))
+
+
+def monday_one(x):
+    """DuckDB's isodow: Monday 1 to Sunday 7 (Spark's WEEKDAY: Monday 0)."""
+    return exp.Paren(this=exp.Add(this=exp.Anonymous(this="WEEKDAY", expressions=[x.copy()]), expression=exp.Literal.number(1)))
+
+
+def date_part(field, x, original):
+    """extract(field FROM x) / date_part('field', x) for the fields whose Spark spelling means
+    something else or does not exist; the others are left to sqlglot."""
+    f = field.lower()
+    if f in ("dow", "dayofweek", "weekday"):
+        return sunday_zero(x)
+    if f == "isodow":
+        return monday_one(x)
+    if f == "isoyear":
+        return exp.Extract(this=exp.var("YEAROFWEEK"), expression=x.copy())
+    if f in ("second", "seconds", "s", "sec", "secs"):
+        # DuckDB: whole seconds (an integer); Spark's SECOND keeps the fraction (a DECIMAL).
+        return exp.Anonymous(this="SECOND", expressions=[x.copy()])
+    if f in ("epoch", "julian", "era", "timezone", "timezone_hour", "timezone_minute", "yearweek", "millisecond", "milliseconds", "microsecond", "microseconds", "ms", "us"):
+        raise Untranslatable(f"date_part/extract('{f}') has no Spark equivalent with DuckDB's meaning: compute it from year(), month(), epoch() etc., or keep this pipeline on the DuckDB engine")
+    return original
+
+
+def is_finite(x):
+    """DuckDB's isfinite(x): neither NaN nor ±Infinity (NULL stays NULL)."""
+    inf = exp.Cast(this=exp.Literal.string("Infinity"), to=exp.DataType.build("DOUBLE"))
+    bad = exp.Or(this=exp.Anonymous(this="ISNAN", expressions=[x.copy()]), expression=exp.EQ(this=exp.Anonymous(this="ABS", expressions=[x.copy()]), expression=inf))
+    return exp.Not(this=exp.Paren(this=bad))
+
+
+def format_concat(fmt, args):
+    """DuckDB's format('{}-{}', a, b) (fmt syntax) as CONCAT of the arguments as text. Only bare {}
+    placeholders translate; a format spec ({:.2f}, {:>5}) or a non-constant format is refused."""
+    if not isinstance(fmt, exp.Literal) or not fmt.is_string:
+        raise Untranslatable("format() needs a constant format to translate to Spark (Spark's format_string uses printf syntax, not {})")
+    pieces, i, text, arg = [], 0, fmt.name, 0
+    literal = []
+    while i < len(text):
+        two = text[i:i + 2]
+        if two in ("{{", "}}"):
+            literal.append(two[0])
+            i += 2
+        elif two == "{}":
+            if arg >= len(args):
+                raise Untranslatable("format() has more {} than arguments")
+            pieces += [exp.Literal.string("".join(literal)), Formatted(this=args[arg])]
+            literal, arg, i = [], arg + 1, i + 2
+        elif text[i] in "{}":
+            raise Untranslatable(f"format('{text}'): only bare {{}} placeholders translate to Spark; format the values first (round(), strftime(), lpad()) and use {{}}")
+        else:
+            literal.append(text[i])
+            i += 1
+    pieces.append(exp.Literal.string("".join(literal)))
+    return exp.Concat(expressions=[p for p in pieces if not (isinstance(p, exp.Literal) and p.name == "")], safe=False, coalesce=False)
+
+
+def printf_concat(fmt, args):
+    """DuckDB's printf with %s, %d and %% only, as CONCAT. Spark's printf differs elsewhere: a NULL
+    is 'null' (%.2f of NULL even 'nu'), %f rounds the shortest decimal text (0.285 → 0.29, DuckDB
+    0.28), NaN and Infinity are spelled otherwise; so every other directive is refused."""
+    if not isinstance(fmt, exp.Literal) or not fmt.is_string:
+        raise Untranslatable("printf() needs a constant format to translate to Spark")
+    pieces, literal, arg = [], [], 0
+    for m in re.finditer(r"%(.)|([^%]+)|(%$)", fmt.name):
+        if m.group(2):
+            literal.append(m.group(2))
+        elif m.group(1) == "%":
+            literal.append("%")
+        elif m.group(1) in ("s", "d") and arg < len(args):
+            pieces += [exp.Literal.string("".join(literal)), Formatted(this=args[arg], directive=m.group(1))]
+            literal, arg = [], arg + 1
+        else:
+            raise Untranslatable(f"printf('{fmt.name}'): only %s and %d translate to Spark (Spark's printf writes NULL as 'null', rounds %f otherwise and spells NaN/Infinity otherwise): round() or cast the value and use %s, or keep this pipeline on the DuckDB engine")
+    pieces.append(exp.Literal.string("".join(literal)))
+    return exp.Concat(expressions=[p for p in pieces if not (isinstance(p, exp.Literal) and p.name == "")], safe=False, coalesce=False)
+
+
+class Formatted(exp.Expression):
+    """An argument of format()/printf(), turned into text once the columns are typed (same_meaning)."""
+    arg_types = {"this": True, "directive": False}
 
 
 T = exp.DataType.Type
@@ -257,6 +367,205 @@ REGEX_NODES = (exp.RegexpLike, exp.RegexpExtract, exp.RegexpReplace, exp.RegexpS
 def same_meaning(node):
     """Rewrites of constructs that translate to Spark with another meaning (after the columns are
     qualified and typed), or refusals where no faithful form exists."""
+    for rewrite in (text_meaning, arithmetic_meaning, date_meaning):
+        out = rewrite(node)
+        if out is not None:
+            return out
+    return older_meanings(node)
+
+
+DOUBLE_OF = lambda text: exp.Cast(this=exp.Literal.string(text), to=exp.DataType.build("DOUBLE"))
+# The characters DuckDB's trim/ltrim/rtrim strip: Unicode's space separators (category Zs), not
+# tabs or line breaks. Spark's strip only the space.
+SPACES = " \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+TIMESTAMPTZ_KINDS = {T.TIMESTAMPTZ, T.TIMESTAMPLTZ}
+
+
+def as_text(x):
+    """x as DuckDB writes it as text (an explicit cast's rewrite included)."""
+    if kind(x) in TEXT:
+        return x.copy()
+    cast = exp.Cast(this=x.copy(), to=exp.DataType.build("VARCHAR"))
+    return same_meaning(cast) if kind(x) in FLOATS | TIMESTAMPTZ_KINDS else cast
+
+
+def text_meaning(node):
+    if isinstance(node, Formatted):
+        # fmt writes a DECIMAL as a double (1.50 → 1.5), a DOUBLE in its own shortest form.
+        allowed = INTEGERS | TEXT | {T.BOOLEAN} if node.args.get("directive") != "d" else INTEGERS
+        if kind(node.this) not in allowed:
+            shown = node.this.type.sql("duckdb") if kind(node.this) != T.UNKNOWN else "of a type the translator cannot tell"
+            raise Untranslatable(f"format()/printf() of a value {shown} is written differently on Spark: cast it to VARCHAR (or round it to a DECIMAL) first")
+        return as_text(node.this)
+    if isinstance(node, (exp.Cast, exp.TryCast)) and node.to.this in TEXT and kind(node.this) in TIMESTAMPTZ_KINDS:
+        # DuckDB writes an instant with its UTC offset (+00: both engines run in UTC); Spark without.
+        return exp.Concat(expressions=[exp.Cast(this=node.this.copy(), to=exp.DataType.build("VARCHAR")), exp.Literal.string("+00")], safe=False, coalesce=False)
+    if isinstance(node, exp.DPipe):
+        # `'v=' || d` casts d to text implicitly: as the explicit cast does (nan, inf, +00).
+        return exp.DPipe(this=as_text(node.this), expression=as_text(node.expression), safe=node.args.get("safe"))
+    if isinstance(node, exp.Concat) and node.args.get("coalesce") is not False and any(kind(e) not in TEXT for e in node.expressions):
+        # DuckDB's concat() skips NULLs; sqlglot's coalesce(x, '') of a number fails on Spark.
+        parts = [exp.Coalesce(this=as_text(e), expressions=[exp.Literal.string("")]) for e in node.expressions]
+        return exp.Concat(expressions=parts, safe=False, coalesce=False)
+    if isinstance(node, exp.Trim) and node.args.get("expression") is None:
+        position = node.args.get("position") or "BOTH"
+        return exp.Trim(this=node.this, expression=exp.Literal.string(SPACES), position=position)
+    if isinstance(node, exp.ArrayDistinct):
+        # DuckDB's list_distinct drops NULL elements too (and keeps no order: sort it if it matters).
+        return exp.Anonymous(this="ARRAY_COMPACT", expressions=[exp.ArrayDistinct(this=node.this)])
+    if isinstance(node, exp.Substring):
+        return substring(node)
+    return None
+
+
+def substring(node):
+    """DuckDB's substring differs from Spark's for a start of 0 (DuckDB counts the position before
+    the first character: substring(s, 0, 2) is one character) and a negative length (DuckDB takes
+    the characters before the start; Spark returns ''). Other starts and lengths mean the same."""
+    s, start, length = node.this, node.args.get("start"), node.args.get("length")
+    if length is None or start is None:
+        return None
+    lit = lambda e: int(e.sql()) if isinstance(e, exp.Literal) and not e.is_string or (isinstance(e, exp.Neg) and isinstance(e.this, exp.Literal)) else None
+    n, k = lit(start), lit(length)
+    sub = lambda pos, ln: exp.Substring(this=s, start=pos, length=ln)
+    num = exp.Literal.number
+    if n is not None and k is not None:
+        if n != 0 and k >= 0:
+            return None
+        if n == 0:
+            return sub(num(1), num(max(k - 1, 0)))
+    st, ln = start, length
+    size = exp.Length(this=s)
+    # 0-based start as DuckDB computes it, then the characters [start + length, start) for a negative length.
+    first = exp.Case(ifs=[exp.If(this=exp.GT(this=st.copy(), expression=num(0)), true=exp.Greatest(this=num(0), expressions=[exp.Least(this=size.copy(), expressions=[exp.Sub(this=st.copy(), expression=num(1))])])),
+                          exp.If(this=exp.LT(this=st.copy(), expression=num(0)), true=exp.Add(this=size.copy(), expression=st.copy()))], default=num(0))
+    low = exp.Greatest(this=exp.Add(this=first.copy(), expression=ln.copy()), expressions=[num(0)])
+    backwards = sub(exp.Add(this=low.copy(), expression=num(1)), exp.Sub(this=first.copy(), expression=low.copy()))
+    from_zero = sub(num(1), exp.Greatest(this=exp.Sub(this=ln.copy(), expression=num(1)), expressions=[num(0)]))
+    return exp.Case(ifs=[exp.If(this=exp.EQ(this=st.copy(), expression=num(0)), true=from_zero), exp.If(this=exp.LT(this=ln.copy(), expression=num(0)), true=backwards)], default=sub(st.copy(), ln.copy()))
+
+
+def is_zero_literal(e):
+    return isinstance(e, exp.Literal) and not e.is_string and float(e.name) == 0
+
+
+def nonzero_literal(e):
+    return isinstance(e, exp.Literal) and not e.is_string and float(e.name) != 0
+
+
+def arithmetic_meaning(node):
+    """Division and remainder by zero: NULL or ±inf/NaN on DuckDB, an error on Spark (ANSI mode)."""
+    if not isinstance(node, (exp.Div, exp.IntDiv, exp.Mod)):
+        return None
+    out = zero_safe(node)
+    if isinstance(out, (exp.Div, exp.Case)) and out is not node and not isinstance(node, exp.Mod):
+        out.type = exp.DataType.build("DOUBLE")  # DuckDB's `/` (and // of fractions) is a DOUBLE
+    return out
+
+
+def zero_safe(node):
+    a, b = node.this, node.expression
+    numeric_kinds = {kind(a), kind(b)}
+    if isinstance(node, exp.IntDiv) and numeric_kinds & FRACTIONAL:
+        # DuckDB's // of a DOUBLE or DECIMAL is the plain quotient (7.5 // 2 = 3.75; NULL by zero);
+        # Spark's DIV keeps the integral part.
+        divisor = as_double(b) if nonzero_literal(b) else exp.Nullif(this=as_double(b), expression=exp.Literal.number(0))
+        return exp.Div(this=as_double(a), expression=divisor)
+    if not nonzero_literal(b):
+        if isinstance(node, exp.Div):
+            return ieee_divide(a, b)
+        if isinstance(node, exp.IntDiv):
+            # DuckDB: NULL by zero; Spark (ANSI mode): an error.
+            return exp.IntDiv(this=a, expression=exp.Nullif(this=b, expression=exp.Literal.number(0)))
+        mod = exp.Mod(this=a, expression=exp.Nullif(this=b, expression=exp.Literal.number(0)))
+        if numeric_kinds & FLOATS:
+            # DuckDB: x % 0 of a DOUBLE is NaN.
+            return exp.Case(ifs=[exp.If(this=exp.And(this=exp.EQ(this=b.copy(), expression=exp.Literal.number(0)), expression=exp.Not(this=exp.Is(this=a.copy(), expression=exp.Null()))), true=DOUBLE_OF("NaN"))], default=mod)
+        return mod
+    return None
+
+
+def as_double(e):
+    return exp.Cast(this=e.copy(), to=exp.DataType.build("DOUBLE"))
+
+
+def ieee_divide(a, b):
+    """DuckDB's `/` is a DOUBLE division (DECIMALs too): by zero ±inf, 0/0 NaN, as IEEE 754 says."""
+    x, y = as_double(a), as_double(b)
+    negative_zero = exp.Like(this=exp.Cast(this=y.copy(), to=exp.DataType.build("VARCHAR")), expression=exp.Literal.string("-%"))
+    by_zero = exp.Case(ifs=[exp.If(this=exp.Or(this=exp.Anonymous(this="ISNAN", expressions=[x.copy()]), expression=exp.EQ(this=x.copy(), expression=exp.Literal.number(0))), true=DOUBLE_OF("NaN")),
+                            exp.If(this=exp.NEQ(this=exp.Paren(this=exp.GT(this=x.copy(), expression=exp.Literal.number(0))), expression=exp.Paren(this=negative_zero.copy())), true=DOUBLE_OF("Infinity"))],
+                       default=DOUBLE_OF("-Infinity"))
+    return exp.Case(ifs=[exp.If(this=exp.And(this=exp.EQ(this=y.copy(), expression=exp.Literal.number(0)), expression=exp.Not(this=exp.Is(this=x.copy(), expression=exp.Null()))), true=by_zero)], default=exp.Div(this=x, expression=y))
+
+
+def date_meaning(node):
+    if isinstance(node, exp.DateDiff):
+        return date_diff(node)
+    return None
+
+
+DIFF_UNITS = {
+    "year": ("year", "years", "yr", "yrs", "y", "yy", "yyyy"),
+    "quarter": ("quarter", "quarters", "q", "qq"),
+    "month": ("month", "months", "mon", "mons", "mm"),
+    "week": ("week", "weeks", "w", "yearweek", "wk", "wks"),
+    "day": ("day", "days", "d", "dayofmonth", "dow", "dayofweek", "weekday", "isodow", "doy", "dayofyear", "julian", "dd"),
+    "decade": ("decade", "decades", "dec", "decs"),
+    "century": ("century", "centuries", "cent", "c"),
+    "millennium": ("millennium", "millennia", "millenium", "mil", "mils"),
+    "isoyear": ("isoyear",),
+    "hour": ("hour", "hours", "h", "hr", "hrs"),
+    "minute": ("minute", "minutes", "m", "min", "mins"),
+    "second": ("second", "seconds", "s", "sec", "secs", "epoch"),
+    "millisecond": ("millisecond", "milliseconds", "ms", "msec", "msecs", "msecond", "mseconds"),
+    "microsecond": ("microsecond", "microseconds", "us", "usec", "usecs", "usecond", "useconds"),
+}
+UNIT_OF = {alias: unit for unit, aliases in DIFF_UNITS.items() for alias in aliases}
+
+
+def date_diff(node):
+    """DuckDB's date_diff counts the unit's boundaries crossed from start to end (hours: whole hours
+    of the epoch, floored; days: calendar days; weeks: days // 7; years: calendar years); Spark's
+    DATEDIFF/TIMESTAMPDIFF counts whole units elapsed. Each unit is computed as DuckDB does."""
+    given = node.args.get("unit")
+    name = (given.name if given is not None else "day").lower()
+    unit = UNIT_OF.get(name)
+    if unit is None:
+        raise Untranslatable(f"date_diff('{name}', …) has no Spark translation: use one of year, quarter, month, week, day, hour, minute, second, millisecond, microsecond")
+    end, start = node.this, node.expression
+    call = lambda f, *args: exp.Anonymous(this=f, expressions=[a.copy() for a in args])
+    num = exp.Literal.number
+    diff = lambda f: exp.Sub(this=f(end), expression=f(start))
+    instant = lambda e: exp.Cast(this=e.copy(), to=exp.DataType(this=T.TIMESTAMPLTZ, nested=False))
+    day = lambda e: exp.Cast(this=e.copy(), to=exp.DataType.build("DATE"))
+    year = lambda e: call("YEAR", e)
+    if unit == "year":
+        out = diff(year)
+    elif unit in ("decade", "century", "millennium"):
+        size = {"decade": 10, "century": 100, "millennium": 1000}[unit]
+        out = diff(lambda e: exp.IntDiv(this=year(e), expression=num(size)))
+    elif unit == "isoyear":
+        out = diff(lambda e: exp.Extract(this=exp.var("YEAROFWEEK"), expression=e.copy()))
+    elif unit in ("month", "quarter"):
+        per_year, part = (12, "MONTH") if unit == "month" else (4, "QUARTER")
+        out = exp.Add(this=exp.Mul(this=exp.Paren(this=diff(year)), expression=num(per_year)), expression=diff(lambda e: call(part, e)))
+    elif unit in ("day", "week"):
+        days = call("DATEDIFF", day(end), day(start))
+        out = days if unit == "day" else exp.IntDiv(this=days, expression=num(7))
+    elif unit == "microsecond":
+        out = diff(lambda e: call("UNIX_MICROS", instant(e)))
+    elif unit == "millisecond":
+        out = diff(lambda e: call("UNIX_MILLIS", instant(e)))
+    else:
+        # Whole hours/minutes/seconds of the epoch, floored (UNIX_SECONDS floors; DATE_TRUNC too).
+        size = {"hour": 3600, "minute": 60, "second": 1}[unit]
+        trunc = lambda e: call("UNIX_SECONDS", exp.Anonymous(this="DATE_TRUNC", expressions=[exp.Literal.string(unit.upper()), instant(e)]))
+        out = diff(trunc) if size == 1 else exp.IntDiv(this=exp.Paren(this=diff(trunc)), expression=num(size))
+    return exp.Paren(this=out)
+
+
+def older_meanings(node):
     if isinstance(node, REGEX_NODES) or type(node).__name__ == "RegexpExtractAll":
         pattern = node.expression
         if isinstance(pattern, exp.Literal) and pattern.is_string:
@@ -307,7 +616,9 @@ def same_meaning(node):
     if isinstance(node, exp.Div) and (kind(node.this) == T.DECIMAL or kind(node.expression) == T.DECIMAL):
         # DuckDB divides DECIMALs as DOUBLEs; Spark in DECIMAL with 6 places (1.00 / 3 = 0.333333).
         dbl = lambda e: exp.Cast(this=e.copy(), to=exp.DataType.build("DOUBLE"))
-        return exp.Div(this=dbl(node.this), expression=dbl(node.expression))
+        out = exp.Div(this=dbl(node.this), expression=dbl(node.expression))
+        out.type = exp.DataType.build("DOUBLE")
+        return out
     if isinstance(node, (exp.Window, exp.Filter)) and isinstance(node.this, exp.Avg) and kind(node.this.this) == T.DECIMAL:
         total, count = node.copy(), node.copy()
         total.set("this", exp.Cast(this=exp.Sum(this=node.this.this.copy()), to=exp.DataType.build("DOUBLE")))
@@ -341,19 +652,22 @@ def same_meaning(node):
         # DuckDB's epoch() keeps fractions of a second (a DOUBLE); Spark's unix_timestamp drops them.
         micros = exp.Anonymous(this="UNIX_MICROS", expressions=[exp.Cast(this=node.this.copy(), to=exp.DataType(this=T.TIMESTAMPLTZ, nested=False))])
         return exp.Div(this=micros, expression=exp.Literal.number(1000000))
-    if isinstance(node, exp.DateDiff):
-        unit = (node.args.get("unit").name if node.args.get("unit") is not None else "day").lower()
-        end, start = node.this, node.expression
-        part = lambda f, e: exp.Anonymous(this=f, expressions=[e.copy()])
-        years = exp.Sub(this=part("YEAR", end), expression=part("YEAR", start))
-        if unit in ("year", "years", "yy", "yyyy", "y"):
-            return exp.Paren(this=years)
-        if unit in ("month", "months", "mm", "mon"):
-            return exp.Paren(this=exp.Add(this=exp.Mul(this=exp.Paren(this=years), expression=exp.Literal.number(12)), expression=exp.Sub(this=part("MONTH", end), expression=part("MONTH", start))))
-        if unit in ("quarter", "quarters", "qq", "q"):
-            return exp.Paren(this=exp.Add(this=exp.Mul(this=exp.Paren(this=years), expression=exp.Literal.number(4)), expression=exp.Sub(this=part("QUARTER", end), expression=part("QUARTER", start))))
-        return node
     return node
+
+
+def rewrite_bottom_up(node):
+    """same_meaning on every node, children first: a rewrite then sees its operands in their Spark
+    form (a division inside a cast to text), and what it builds is not rewritten again. A new node
+    keeps the DuckDB type of the one it replaces, so its parent's rewrite still knows it."""
+    for key, value in list(node.args.items()):
+        if isinstance(value, exp.Expression):
+            node.set(key, rewrite_bottom_up(value))
+        elif isinstance(value, list):
+            node.set(key, [rewrite_bottom_up(v) if isinstance(v, exp.Expression) else v for v in value])
+    out = same_meaning(node)
+    if out is not node and kind(out) == T.UNKNOWN and kind(node) != T.UNKNOWN:
+        out.type = node.type
+    return out
 
 
 def problems_in(tree):
@@ -405,7 +719,7 @@ def translate(item, schema):
     except Exception:  # types stay unknown: the rewrites that need them are skipped
         pass
     try:
-        tree = tree.transform(same_meaning)
+        tree = rewrite_bottom_up(tree)
     except Untranslatable as e:
         return {"id": item["id"], "sql": None, "problems": [str(e)]}
     problems = problems_in(tree)

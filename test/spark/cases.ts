@@ -354,4 +354,141 @@ export const CASES: Case[] = [
     ],
     edges: ['v -> agg', 'agg -> sink'],
   },
+  {
+    name: 'date parts and date_diff count as DuckDB does: ISO weekdays, boundaries crossed',
+    nodes: [
+      {
+        id: 'v',
+        type: 'transform.sql',
+        params: {
+          query:
+            "SELECT * FROM (VALUES (1, DATE '2024-12-29', TIMESTAMP '2024-01-01 10:59:59.9', TIMESTAMP '2024-01-01 11:00:00.1', TIMESTAMPTZ '2024-01-01 10:59:59.9+00'), (2, DATE '2024-12-30', TIMESTAMP '1969-12-31 23:59:59.9995', TIMESTAMP '1970-01-01 00:00:00.0005', TIMESTAMPTZ '1969-12-31 23:30:00+00'), (3, DATE '2021-01-03', TIMESTAMP '2024-01-03 00:00:01', TIMESTAMP '2024-01-01 23:59:59', TIMESTAMPTZ '2024-01-03 00:00:01+00'), (4, NULL, NULL, NULL, NULL), (5, DATE '0001-01-01', TIMESTAMP '2024-01-01 10:00:00', TIMESTAMP '2024-01-08 09:00:00', TIMESTAMPTZ '1999-12-31 23:59:59.999999+00'), (6, DATE '1969-12-29', TIMESTAMP '1960-01-01 00:00:00.5', TIMESTAMP '2039-12-31 23:00:00', TIMESTAMPTZ '2039-12-31 23:00:00+00')) t(id, dt, a, b, tz)",
+        },
+      },
+      {
+        id: 'calc',
+        type: 'transform.derive',
+        params: {
+          columns: [
+            { name: 'isodow', expression: 'isodow(dt)' },
+            { name: 'x_isodow', expression: 'extract(isodow FROM dt)' },
+            { name: 'p_isodow', expression: "date_part('isodow', a)" },
+            { name: 'x_dow', expression: 'extract(dow FROM dt)' },
+            { name: 'wd', expression: 'weekday(dt)' },
+            { name: 'wk', expression: 'week(dt)' },
+            { name: 'iy', expression: 'isoyear(dt)' },
+            { name: 'sec', expression: 'extract(second FROM a)' },
+            { name: 'days', expression: "date_diff('day', a, b)" },
+            { name: 'hours', expression: "date_diff('hour', a, b)" },
+            { name: 'minutes', expression: "date_diff('minute', a, b)" },
+            { name: 'seconds', expression: "date_diff('second', a, b)" },
+            { name: 'millis', expression: "date_diff('millisecond', a, b)" },
+            { name: 'micros', expression: "date_diff('microsecond', a, b)" },
+            { name: 'weeks', expression: "date_diff('week', a, b)" },
+            { name: 'decades', expression: "date_diff('decade', a, b)" },
+            { name: 'isoyears', expression: "date_diff('isoyear', dt, a)" },
+            { name: 'date_hours', expression: "date_diff('hour', dt, b)" },
+            { name: 'tz_hours', expression: "date_diff('hour', tz, b)" },
+            { name: 'tz_days', expression: "date_diff('day', a, tz)" },
+          ],
+        },
+      },
+      parquet('sink', 'dates.parquet'),
+    ],
+    edges: ['v -> calc', 'calc -> sink'],
+  },
+  {
+    name: 'text functions as DuckDB means them: substring from 0 and backwards, trim of Unicode spaces, format, printf, concat',
+    nodes: [
+      {
+        id: 'v',
+        type: 'transform.sql',
+        params: {
+          query:
+            "SELECT * FROM (VALUES (1, 'straße', 'nan'::DOUBLE, 7::BIGINT, 0::BIGINT, [1, NULL, 2, 1, NULL]), (2, '👍🏽x', 'inf'::DOUBLE, 9223372036854775807::BIGINT, 2::BIGINT, CAST([] AS INTEGER[])), (3, ' ' || chr(160) || 'x' || chr(9) || chr(12288), -0.0::DOUBLE, -7::BIGINT, -1::BIGINT, NULL), (4, NULL, NULL, NULL, 0::BIGINT, [NULL])) t(id, s, d, big, z, l)",
+        },
+      },
+      {
+        id: 'calc',
+        type: 'transform.derive',
+        params: {
+          columns: [
+            { name: 'from_zero', expression: 'substring(s, 0, 2)' },
+            { name: 'from_z', expression: 'substring(s, z, 2)' },
+            { name: 'backwards', expression: 'substring(s, 3, -2)' },
+            { name: 'back_z', expression: 'substring(s, -1, z - 3)' },
+            { name: 'emoji', expression: 'substring(s, 2, 2)' },
+            { name: 'tail', expression: 'substring(s, -1, 3)' },
+            { name: 'trimmed', expression: "'[' || trim(s) || ']'" },
+            { name: 'ltrimmed', expression: "'[' || ltrim(s) || ']'" },
+            { name: 'rtrimmed', expression: "'[' || rtrim(s) || ']'" },
+            { name: 'fmt', expression: "format('{}-{}|{{}}', s, big)" },
+            { name: 'pf', expression: "printf('%s:%d%%', s, big)" },
+            { name: 'piped', expression: "'v=' || d" },
+            { name: 'joined', expression: "concat('v=', d, '/', big)" },
+            { name: 'distinct', expression: 'list_sort(list_distinct(l))' },
+          ],
+        },
+      },
+      parquet('sink', 'text.parquet'),
+    ],
+    edges: ['v -> calc', 'calc -> sink'],
+  },
+  {
+    name: 'division and remainder by zero: inf or NULL as on DuckDB, not an error',
+    nodes: [
+      { id: 'v', type: 'transform.sql', params: { query: "SELECT * FROM (VALUES (1, 7::BIGINT, 0::BIGINT, 7.5::DOUBLE, 1.50::DECIMAL(10,2)), (2, -9223372036854775807::BIGINT, 2::BIGINT, 'nan'::DOUBLE, -2.25::DECIMAL(10,2)), (3, -7::BIGINT, 0::BIGINT, -7.5::DOUBLE, 0.10::DECIMAL(10,2)), (4, NULL, 0::BIGINT, NULL, NULL)) t(id, big, z, d, m)" } },
+      {
+        id: 'calc',
+        type: 'transform.derive',
+        params: {
+          columns: [
+            { name: 'q', expression: 'big / z' },
+            { name: 'q0', expression: 'big / 0' },
+            { name: 'iq', expression: 'big // z' },
+            { name: 'iq0', expression: 'big // 0' },
+            { name: 'r', expression: 'big % z' },
+            { name: 'dq', expression: 'd / z' },
+            { name: 'diq', expression: 'd // z' },
+            { name: 'dhalf', expression: 'd // 2' },
+            { name: 'mq', expression: 'm / z' },
+            { name: 'mr', expression: 'm % z' },
+            { name: 'mtext', expression: 'CAST(m / z AS VARCHAR)' },
+          ],
+        },
+      },
+      parquet('sink', 'zero.parquet'),
+    ],
+    edges: ['v -> calc', 'calc -> sink'],
+  },
+  {
+    name: 'a TIMESTAMPTZ keeps its UTC offset as text, in a cast and in CSV and JSON sinks',
+    nodes: [
+      { id: 'v', type: 'transform.sql', params: { query: "SELECT * FROM (VALUES (1, TIMESTAMPTZ '2024-03-31 02:30:00.123456+00'), (2, TIMESTAMPTZ '2024-03-31 02:30:00+00'), (3, NULL), (4, TIMESTAMPTZ '0001-01-01 00:00:00+00')) t(id, tz)" } },
+      { id: 'calc', type: 'transform.derive', params: { columns: [{ name: 'txt', expression: 'CAST(tz AS VARCHAR)' }, { name: 'piped', expression: "'at ' || tz" }] } },
+      { id: 'csv', type: 'sink.csv', params: { path: '${out}/tz.csv', if_exists: 'overwrite' } },
+      { id: 'json', type: 'sink.json', params: { path: '${out}/tz.jsonl', if_exists: 'overwrite' } },
+      parquet('pq', 'tz.parquet'),
+    ],
+    edges: ['v -> calc', 'calc -> csv', 'calc -> json', 'calc -> pq'],
+  },
+  {
+    name: 'clean text with normalize_unicode and remove_accents together',
+    nodes: [
+      { id: 'v', type: 'transform.sql', params: { query: "SELECT * FROM (VALUES (1, 'Cafe' || chr(769) || ' Ñandú'), (2, 'Zoë  Faure'), (3, NULL)) t(id, name)" } },
+      { id: 'clean', type: 'transform.clean_text', params: { columns: ['name'], normalize_unicode: true, remove_accents: true, case: 'lower' } },
+      parquet('sink', 'clean.parquet'),
+    ],
+    edges: ['v -> clean', 'clean -> sink'],
+  },
+  {
+    name: 'JSON sink refuses NaN and Infinity on both engines',
+    nodes: [
+      { id: 'v', type: 'transform.sql', params: { query: "SELECT * FROM (VALUES (1, 1.5::DOUBLE), (2, 'nan'::DOUBLE)) t(id, d)" } },
+      { id: 'json', type: 'sink.json', params: { path: '${out}/nan.jsonl', if_exists: 'overwrite' } },
+    ],
+    edges: ['v -> json'],
+    fails: 'execution',
+    failsWith: 'column "d" holds nan, which JSON cannot represent',
+  },
 ];

@@ -159,4 +159,38 @@ describe('caudal export spark', () => {
     expect(derived).toContain('SIZE(');
     expect(views(job?.steps).find((s) => s.node === 'agg')!.sql).toMatch(/NOT `?\w*`?\.?`k` IS NULL/);
   });
+  it('refuses format(), printf() and date parts it cannot write as DuckDB does, naming the function', async () => {
+    const values = { id: 'v', type: 'transform.sql', params: { query: "SELECT * FROM (VALUES (1, 0.285::DOUBLE, 1.50::DECIMAL(10,2), TIMESTAMP '2024-01-01 10:00:00')) t(id, d, m, ts)" } };
+    const cases: Array<[string, string]> = [
+      ["printf('%.2f', d)", "printf('%.2f'): only %s and %d translate to Spark"],
+      ["printf('%5d', id)", "printf('%5d'): only %s and %d translate to Spark"],
+      ["format('{:.2f}', d)", "format('{:.2f}'): only bare {} placeholders translate to Spark"],
+      ["format('{}', d)", 'format()/printf() of a value DOUBLE is written differently on Spark'],
+      ["format('{}', m)", 'format()/printf() of a value DECIMAL(10, 2) is written differently on Spark'],
+      ["printf('%d', d)", 'format()/printf() of a value DOUBLE'],
+      ['extract(epoch FROM ts)', "date_part/extract('epoch') has no Spark equivalent"],
+    ];
+    for (const [expression, message] of cases) {
+      const doc = pipeline([values, { id: 'calc', type: 'transform.derive', params: { columns: [{ name: 'x', expression }] } }, out], ['v -> calc', 'calc -> sink']);
+      const { job, problems } = await exportSpark(doc, { baseDir: dir, params: {} });
+      expect(job, expression).toBeUndefined();
+      expect(problems, expression).toEqual([expect.objectContaining({ code: 'unsupported_on_engine', nodeId: 'calc', message: expect.stringContaining(message) })]);
+    }
+  });
+
+  it('translates format() and printf() with bare placeholders, date_diff by boundaries, and division by zero without errors', async () => {
+    const values = { id: 'v', type: 'transform.sql', params: { query: "SELECT * FROM (VALUES (1, 'a', 0::BIGINT, TIMESTAMP '2024-01-01 10:00:00')) t(id, s, z, ts)" } };
+    const calc = {
+      id: 'calc',
+      type: 'transform.derive',
+      params: { columns: [{ name: 'f', expression: "format('{}-{}', s, id)" }, { name: 'p', expression: "printf('%s/%d', s, id)" }, { name: 'h', expression: "date_diff('hour', ts, ts)" }, { name: 'q', expression: 'id / z' }, { name: 'iq', expression: 'id // z' }, { name: 'w', expression: 'isodow(ts)' }] },
+    };
+    const { job, problems } = await exportSpark(pipeline([values, calc, out], ['v -> calc', 'calc -> sink']), { baseDir: dir, params: {} });
+    expect(problems).toEqual([]);
+    const sql = views(job?.steps).find((s) => s.node === 'calc')!.sql;
+    expect(sql).not.toMatch(/FORMAT_STRING|PRINTF|DATEDIFF\(HOUR/);
+    expect(sql).toContain('CONCAT(');
+    expect(sql).toContain('NULLIF(');
+    expect(sql).toContain('WEEKDAY(');
+  });
 });
