@@ -28,10 +28,34 @@ export function parseS3Url(url: string, where: string): S3Location {
   return { bucket, key, listPrefix: key, kind: 'key' };
 }
 
-/** Whether a listed key belongs to the location. Prefix reads skip folder markers and hidden files (`_SUCCESS`, `.crc`). */
+/** sink.s3's default staging prefix: a folder at the bucket's root. */
+export const DEFAULT_STAGING_PREFIX = '.caudal-staging/';
+
+/**
+ * The folder of one sink's run under any staging prefix (`stagingBase` in write.ts:
+ * `<run>-h<host>p<pid>-<node>/`), which holds `new/` and `old/`.
+ */
+const STAGING_RUN_FOLDER = /^[A-Za-z0-9]{1,8}-h[0-9a-f]{4}p\d+-[A-Za-z0-9_-]{1,60}$/;
+
+/**
+ * Whether a key is one of sink.s3's staging objects (another run's upload, or what it kept aside):
+ * under the default staging prefix, or in a run folder of any staging prefix. Such objects are never
+ * data, whatever the URL that reaches them (`s3://bucket/**\/*.parquet` at the bucket's root would
+ * read every run's half-published output).
+ */
+export function isStagingKey(key: string): boolean {
+  const parts = key.split('/');
+  if (parts.slice(0, -1).includes(DEFAULT_STAGING_PREFIX.slice(0, -1))) return true;
+  return parts.some((part, i) => STAGING_RUN_FOLDER.test(part) && (parts[i + 1] === 'new' || parts[i + 1] === 'old') && i + 2 < parts.length);
+}
+
+/**
+ * Whether a listed key belongs to the location. Prefix reads skip folder markers and hidden files
+ * (`_SUCCESS`, `.crc`); no read but of one named key takes sink.s3's staging objects.
+ */
 export function selects(loc: S3Location, key: string): boolean {
   if (loc.kind === 'key') return key === loc.key;
-  if (key.endsWith('/')) return false;
+  if (key.endsWith('/') || isStagingKey(key)) return false;
   if (loc.kind === 'glob') return loc.matcher!.test(key);
   const rest = key.slice(loc.key.length);
   return !rest.split('/').some((seg) => seg.startsWith('_') || seg.startsWith('.'));

@@ -123,8 +123,13 @@ export async function writeS3(config: S3Config, spec: S3WriteSpec, local: string
   const aside = (rel: string) => `${base}old/${spec.folder ? rel : 'object'}`;
   const abort = new AbortController();
   const watch = setInterval(() => io.isCancelled() && abort.abort(), 100);
-  const upload = (key: string, body: Readable) =>
-    new (s3Storage().Upload)({ client, params: { Bucket: spec.bucket, Key: key, Body: body }, partSize: Math.max(5, spec.partSizeMb) * 1024 * 1024, queueSize: 4, leavePartsOnError: false, abortController: abort }).done();
+  /** Every upload started, settled or not: a failed or cancelled stage waits for them all before it cleans up. */
+  const started: Array<Promise<unknown>> = [];
+  const upload = (key: string, body: Readable) => {
+    const done = new (s3Storage().Upload)({ client, params: { Bucket: spec.bucket, Key: key, Body: body }, partSize: Math.max(5, spec.partSizeMb) * 1024 * 1024, queueSize: 4, leavePartsOnError: false, abortController: abort }).done();
+    started.push(done.catch(() => undefined));
+    return done;
+  };
   let files: Array<{ rel: string; file: string; size: number }>;
   let rows: number;
   try {
@@ -149,6 +154,12 @@ export async function writeS3(config: S3Config, spec: S3WriteSpec, local: string
   } catch (e) {
     clearInterval(watch);
     abort.abort();
+    // The signal only asks lib-storage to stop: its AbortMultipartUpload follows later, and a run
+    // that moved on (a SIGTERM's exit) left the upload open, its parts stored and billed. So the
+    // uploads are waited for, and any multipart upload still open under the staging folder (one
+    // whose create answered after the signal) is aborted here.
+    await Promise.allSettled(started);
+    await abortOpenUploads(client, spec.bucket, base).catch(() => undefined);
     await deletePrefix(client, spec.bucket, base).catch(() => undefined);
     client.destroy();
     if (io.isCancelled()) throw new CaudalError('cancelled', `${who}: the upload was cancelled; ${shown} is unchanged`);
@@ -322,6 +333,17 @@ export async function sweepDeadStaging(client: S3Client, bucket: string, staging
     removed.push(`${u.key} (incomplete multipart upload)`);
   }
   return removed;
+}
+
+/** Aborts the multipart uploads in progress under a prefix (one run's staging folder). */
+async function abortOpenUploads(client: S3Client, bucket: string, prefix: string): Promise<void> {
+  for (const u of await listUploads(client, bucket, prefix)) {
+    try {
+      await client.send(new (s3Sdk().AbortMultipartUploadCommand)({ Bucket: bucket, Key: u.key, UploadId: u.uploadId }));
+    } catch (e) {
+      if (!isStatus(e, 404)) throw e; // NoSuchUpload: it ended meanwhile
+    }
+  }
 }
 
 const isStatus = (e: unknown, status: number) => (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === status;

@@ -1,16 +1,18 @@
 import { elasticsearchFields } from '../../connections/elasticsearch/elasticsearch.connection.js';
 import { redisFields } from '../../connections/redis/redis.connection.js';
 import { s3Fields } from '../../connections/s3/s3.connection.js';
-import { elasticsearchClient } from '../../connectors/elasticsearch/client.js';
+import { elasticsearchClient, explainEsError } from '../../connectors/elasticsearch/client.js';
 import { sweepDeadWorkIndices } from '../../connectors/elasticsearch/sweep.js';
 import { sweepDeadRuns } from '../../connectors/redis/cleanup.js';
 import { closeRedis, connectRedis } from '../../connectors/redis/client.js';
-import { s3Client } from '../../connectors/s3/client.js';
+import { explainRedisError } from '../../connectors/redis/errors.js';
+import { explainS3Error, s3Client } from '../../connectors/s3/client.js';
 import { parseS3Url } from '../../connectors/s3/location.js';
 import { sweepDeadStaging } from '../../connectors/s3/write.js';
 import type { Pipeline } from '../../model/schema.js';
 import type { ResolvedConnection } from '../../nodes/define.js';
-import { errorMessage } from '../../util/errors.js';
+import { redactText } from '../../connections/redact.js';
+import type { CaudalError } from '../../util/errors.js';
 
 /**
  * What runs killed while they were still staging left in the Redis servers, S3 buckets and
@@ -63,8 +65,29 @@ export async function sweepStagedDestinations(
         }
       }
     } catch (e) {
-      problems.push(`node '${node.id}': could not look for what killed runs left: ${errorMessage(e)}`);
+      problems.push(`node '${node.id}': could not look for what killed runs left: ${explained(node.type, e, node.id, conn).message}`);
     }
   }
   return { found, problems };
+}
+
+/** The secret fields of the connections swept here (S3 keys and tokens, Redis and Elasticsearch passwords and API keys). */
+const SECRET_FIELDS = ['secret_access_key', 'session_token', 'password', 'api_key'];
+
+/**
+ * A sweep's failure in its connector's words, which never hold a secret: an SDK's own message may
+ * quote a request (an S3 session token in a signed URL or header). Whatever the explainer lets
+ * through, the connection's secret values are cut out again.
+ */
+function explained(type: string, e: unknown, nodeId: string, conn: ResolvedConnection): CaudalError {
+  const config = conn.config as Record<string, unknown>;
+  const secrets = SECRET_FIELDS.map((k) => config[k]).filter((v): v is string => typeof v === 'string' && v !== '');
+  const err =
+    type === 'sink.s3'
+      ? explainS3Error(e, 'listing the staging prefix', s3Fields.parse(conn.config))
+      : type === 'sink.redis'
+        ? explainRedisError(e, { nodeId, connection: conn.name, password: typeof config.password === 'string' ? config.password : undefined })
+        : explainEsError(e, { nodeId, connection: conn.name, secrets });
+  err.message = redactText(err.message, secrets);
+  return err;
 }

@@ -313,7 +313,13 @@ export async function fileSinkPlan<P extends FileSinkParams>(ctx: SinkContext<P>
     unordered: input.orderArbitrary === true,
     ...(!folder && spec.readBack ? { readBack: spec.readBack(temp) } : {}),
     ...(folder && spec.options.FORMAT === 'parquet'
-      ? { verifyStaged: (rows, io) => checkPartitionFolders(io.db, { nodeId: ctx.nodeId, folder: temp, input: `SELECT * FROM ${input.ref}`, partitionBy: spec.partitionBy ?? [] }, rows) }
+      ? {
+          // No rows: DuckDB writes an empty folder (no partition, no file), which publishes as an
+          // empty target; there is nothing a merged folder could have lost.
+          verifyStaged: async (rows, io) => {
+            if (rows > 0) await checkPartitionFolders(io.db, { nodeId: ctx.nodeId, folder: temp, input: `SELECT * FROM ${input.ref}`, partitionBy: spec.partitionBy ?? [] }, rows);
+          },
+        }
       : {}),
     publish: { kind: 'file', temp, target: real, aside: stagingPath(real, ctx.runId, 'old'), replace: ctx.params.if_exists === 'overwrite' },
     createdFolders,

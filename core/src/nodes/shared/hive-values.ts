@@ -39,6 +39,23 @@ export function folderValues(files: readonly string[]): Map<string, Set<string>>
 }
 
 /**
+ * Every file a read will reach, where planning sees fewer: source.s3 plans over its first object but
+ * runs over all of them, so it hands its delegate the local paths every object will have. Without
+ * them a later object's `year=abc` would make the run's column VARCHAR where the plan said BIGINT.
+ */
+const LISTED_FILES = Symbol('caudal.listedFiles');
+
+/** `ctx` with the files its read will reach at run time (see LISTED_FILES). */
+export function withListedFiles<T extends object>(ctx: T, files: readonly string[]): T {
+  return { ...ctx, [LISTED_FILES]: files };
+}
+
+/** The files a read reaches at run time: those `ctx` was given, else the ones planning lists. */
+export function filesAtRun(ctx: object, planned: readonly string[] | undefined): readonly string[] | undefined {
+  return (ctx as { [LISTED_FILES]?: readonly string[] })[LISTED_FILES] ?? planned;
+}
+
+/**
  * The `hive_types` argument for a read of `pattern` (whose local files are `files`): the partition
  * columns DuckDB would read as a type that changes one of their values, as VARCHAR. Undefined when
  * none would (and without partitions, with `hive_partitioning: false`, for remote paths).
@@ -47,10 +64,14 @@ export async function hiveTextTypes(
   ctx: Pick<CompileContext<unknown>, 'rows' | 'describe'>,
   opts: { hive: boolean | 'auto'; pattern: string; files: readonly string[] | undefined },
 ): Promise<Record<string, string> | undefined> {
-  if (opts.hive === false || opts.files === undefined || opts.files.length === 0) return undefined;
+  // The folder values of every file the run reads; DuckDB's inferred type is the planned files' (a
+  // value of a later file that the type would not give back makes the column VARCHAR, which the
+  // run then reads it as too).
+  const files = filesAtRun(ctx, opts.files);
+  if (opts.hive === false || files === undefined || files.length === 0) return undefined;
   // A URL's listing is a request (its files are not local): DuckDB's types are kept.
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(opts.pattern)) return undefined;
-  const values = folderValues(opts.files);
+  const values = folderValues(files);
   if (values.size === 0) return undefined;
   // DuckDB's own detection over the same files (with `true` the read either gets these same columns or fails).
   const described = await ctx.describe(`SELECT * FROM read_blob(${stringLiteral(opts.pattern)})`).catch(() => undefined);

@@ -24,7 +24,13 @@ Large objects are uploaded in parts (*Part size*, 16 MB; 4 parts at a time).
 A failed or cancelled run deletes its staging prefix and leaves **no new object at the target**.
 *If it exists*: \`fail\` (the default) stops the run before it reads anything when the object exists
 (or, partitioned, when the prefix has any object); \`overwrite\` replaces it as a whole: partitions
-without rows this time disappear.
+without rows this time disappear, and an input of no rows at all leaves the prefix empty (every
+object under it is deleted at the commit; a single object is replaced by one holding no rows).
+
+**Targets that overlap.** Two sinks of one pipeline may not write into each other: an object or
+prefix inside another sink's partitioned prefix (its overwrite would delete the other's output) is
+refused before the run, naming both nodes. So is a *Staging prefix* inside the sink's own target
+prefix, or a target inside it.
 
 **What readers see.** S3 has no rename and no multi-object transaction, so the copy in step 3 is
 one request per object: a reader of a single object sees the old version or the new one, never a

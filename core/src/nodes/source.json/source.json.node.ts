@@ -2,7 +2,7 @@ import { arrayBehindByteOrderMark } from './layout.js';
 import { z } from 'zod';
 import { defineNode, type Column } from '../define.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
-import { checkPartitionClash, hiveArg, hivePartitioningParam, localFiles } from '../shared/partitions.js';
+import { hiveArg, hivePartitioningParam, localFiles } from '../shared/partitions.js';
 import { hiveTextTypes } from '../shared/hive-values.js';
 import { refuseNonRegularPath } from '../shared/regular-files.js';
 import { fileLiteral } from '../shared/exact-file.js';
@@ -20,6 +20,7 @@ import { refuseListedKeysInOtherCase } from './listed-keys.js';
 import { nonObjectRecordsWarning } from './non-object-records.js';
 import { nestingCheck, refuseDeepNesting, SAMPLED_FILES } from './nesting-depth.js';
 import { refuseRenamedFilenameColumn } from './filename-column.js';
+import { checkJsonPartitionClashes } from './partition-clashes.js';
 import { columnTypeProblems, duckDbType } from '../shared/type-param.js';
 
 const params = z
@@ -202,13 +203,13 @@ so memory grows with the largest file. Not available on Spark.
 
 **Partitioned folders.** With \`hive_partitioning\` (\`auto\` by default, \`true\` or \`false\`) a path
 such as \`orders/year=2024/region=eu/part-0.json\` adds the columns \`year\` and \`region\`, also when the path
-names one file. A file that holds a column of such a name itself is refused (DuckDB would replace its
+names one file. A file that holds a column of such a name itself is refused, whichever file of a pattern it is (DuckDB would replace its
 values with the folder's in every row, without a word); set \`hive_partitioning: false\` to read the
 file's own column. A partition column's type is inferred from its values (\`DATE\`, \`TIMESTAMP\`, \`BIGINT\`,
 else \`VARCHAR\`), but when that type would not give back a value as written (\`code=0x10\` read as 16, \`-0\`
 as 0, \`d=2024-1-5\` as 2024-01-05) the column is read as \`VARCHAR\`, each value as the folder writes it;
 values that come back the same (\`year=2024\`, \`d=2024-02-03\`) keep the inferred type. The folders of
-every local file are looked at (of source.s3's objects, the first one's).
+every local file are looked at (of source.s3, every object's).
 
 **Errors.** A path that matches no file is an \`io_error\` problem before the run. A file that is
 not valid JSON stops the node with DuckDB's reason, naming the file and the line. A record that
@@ -293,12 +294,7 @@ array, string or number among objects (then every record is read as JSON text in
     const read = from;
     const advice = async () =>
       jsonErrorAdvice({ pattern: resolved, sampleSize: p.sample_size, listed: p.columns.length > 0, hasStruct: (await describe(`SELECT * FROM ${read}`)).some((c) => c.type.startsWith('STRUCT(')) });
-    await checkPartitionClash({
-      nodeId: ctx.nodeId,
-      hive: p.hive_partitioning,
-      file: first,
-      ownColumns: async (file) => (await describe(`SELECT * FROM read_json(${fileLiteral(file)}, ${argsWith(false)})`)).map((c) => c.name),
-    });
+    await checkJsonPartitionClashes(describe, { nodeId: ctx.nodeId, hive: p.hive_partitioning, pattern, files, args: argsWith(false) });
     refuseRenamedFilenameColumn(ctx.nodeId, p.filename_column, await describe(`SELECT * FROM ${read}`));
     if (p.records_path === undefined && first) await nonObjectRecordsWarning(ctx, first, { format, sampleSize: p.sample_size, listed: p.columns.length > 0 });
     if (p.records_path === undefined && !p.flatten && p.columns.length === 0 && first) await wrappedRecordsWarning(ctx, first, () => describe(`SELECT * FROM ${from}`));

@@ -4,11 +4,12 @@ import { incompleteParquetError } from './incomplete-file.js';
 import { warnRenamedColumns } from './renamed-columns.js';
 import { parquetSourceSpark } from './source.parquet.spark.js';
 import { checkParquetFiles } from './file-checks.js';
-import { checkPartitionClash, hiveArg, hivePartitioningParam, localFiles } from '../shared/partitions.js';
+import { hiveArg, hivePartitioningParam, localFiles } from '../shared/partitions.js';
 import { hiveTextTypes } from '../shared/hive-values.js';
 import { refuseNonRegularPath } from '../shared/regular-files.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { refuseUnionLayout } from './union-columns.js';
+import { checkEveryPartitionClash } from './partition-clashes.js';
 import { fileLiteral } from '../shared/exact-file.js';
 import { exactFileOrPattern } from '../../util/exact-file.js';
 import { CaudalError } from '../../util/errors.js';
@@ -95,15 +96,15 @@ adjusted to UTC, Parquet's own representation: it reads back as the same instant
 
 **Partitioned folders.** With \`hive_partitioning\` (\`auto\`, \`true\` or \`false\`) a layout such as
 \`orders/year=2024/region=eu/part-0.parquet\` adds the columns \`year\` and \`region\`; their types
-are inferred from the values (here \`BIGINT\` and \`VARCHAR\`). When the files hold a column of such a name
-themselves, the node refuses to read them with partitions (DuckDB would replace the file's values with
+are inferred from the values (here \`BIGINT\` and \`VARCHAR\`). When any file holds a column of such a name
+itself (every file is looked at: their footers, in one query), the node refuses to read them with partitions (DuckDB would replace the file's values with
 the folder's in every row, without a word); set \`hive_partitioning: false\` to read the files' own column.
 DuckDB takes the first of \`DATE\`, \`TIMESTAMP\` and \`BIGINT\` that every value of a folder key casts to,
 and that cast rewrites text (\`code=0x10\` would read as 16, \`-0\` as 0, \`d=2024-1-5\` as 2024-01-05): a
 partition column whose values would not all come back as the same text is read as \`VARCHAR\`, each value
 as the folder writes it (percent-encoded characters decoded, as sink.parquet writes them). Values that do
 (\`year=2024\`, \`d=2024-02-03\`) keep the inferred type. The folders of every local file are looked at (of
-source.s3's objects, the first one's).
+source.s3, every object's).
 
 **Column names DuckDB renames.** A file may hold the same name twice, names that differ only in
 letter case (\`ID\` and \`id\`), or an empty name (pyarrow writes them). DuckDB matches names without
@@ -165,12 +166,7 @@ async function readParquet(ctx: CompileContext<Params>): Promise<CompiledNode> {
   });
   await warnRenamedColumns(ctx, files, ctx.nodeId);
   await checkParquetFiles(ctx, pattern, files, { nodeId: ctx.nodeId, unionByName: p.union_by_name });
-  await checkPartitionClash({
-    nodeId: ctx.nodeId,
-    hive: p.hive_partitioning,
-    file: files?.[0],
-    ownColumns: async (file) => (await ctx.describe(`SELECT * FROM read_parquet(${fileLiteral(file)}, hive_partitioning := false)`)).map((c) => c.name),
-  });
+  await checkParquetPartitionClashes(ctx, { nodeId: ctx.nodeId, hive: p.hive_partitioning, pattern, files });
   const from = `read_parquet(${stringLiteral(pattern)}${args ? `, ${args}` : ''})`;
   refuseUnionLayout(ctx.nodeId, p.path, await ctx.describe(`SELECT * FROM ${from}`));
   if (p.columns.length === 0) return { outputs: { out: `SELECT *\nFROM ${from}` } };
@@ -196,4 +192,22 @@ async function readParquet(ctx: CompileContext<Params>): Promise<CompiledNode> {
   const selected = p.columns.map((c) => byLower.get(c.toLowerCase())!);
   if (p.filename_column && !selected.includes(p.filename_column)) selected.push(p.filename_column);
   return { outputs: { out: `SELECT ${selected.map(ident).join(', ')}\nFROM ${from}` } };
+}
+
+/**
+ * Refuses a file holding a column named like one of its folder keys, over every file of the read
+ * (also source.s3's objects, once downloaded): one parquet_schema over all the footers, then the
+ * suspect files' own columns.
+ */
+export async function checkParquetPartitionClashes(
+  ctx: Pick<CompileContext<unknown>, 'describe' | 'rows'>,
+  opts: { nodeId: string; hive: boolean | 'auto'; pattern: string; files: readonly string[] | undefined },
+): Promise<void> {
+  await checkEveryPartitionClash({
+    nodeId: opts.nodeId,
+    hive: opts.hive,
+    files: opts.files,
+    allColumns: async () => (await ctx.rows(`SELECT DISTINCT name FROM parquet_schema(${stringLiteral(opts.pattern)})`)).map((r) => String(r.name)),
+    ownColumns: async (file) => (await ctx.describe(`SELECT * FROM read_parquet(${fileLiteral(file)}, hive_partitioning := false)`)).map((c) => c.name),
+  });
 }

@@ -10,7 +10,10 @@ prefix (folder markers and names starting with \`_\` or \`.\`, such as \`_SUCCES
 \`s3://bucket/sales/2025-*/*.parquet\` a glob with DuckDB's rules (\`*\` and \`?\` within a folder, \`**\`
 across folders, \`[abc]\` sets); an object whose name holds one of \`[ * ?\` is read by writing that
 character as a one-character set (\`s3://bucket/report[[]2025].csv\` for \`report[2025].csv\`), as the
-error says when the URL names such an object. No match is an \`io_error\` problem before the run. Empty objects
+error says when the URL names such an object. No read but of one named object takes sink.s3's
+staging objects, under \`.caudal-staging/\` or in the run folders of any *Staging prefix*
+(\`<run>-<owner>-<node>/new/…\`, \`…/old/…\`): a glob over the bucket's root does not read other runs'
+half-published output. No match is an \`io_error\` problem before the run. Empty objects
 (0 bytes) hold no rows and are skipped, and the run warns naming them (planning from an empty first
 CSV object would read the next object's header as a row); when every object is empty, that is an
 \`io_error\` problem before the run.
@@ -21,8 +24,14 @@ each with exactly **the options of the file source** of that format under \`csv\
 union by name…). CSV objects are read as UTF-8 (or compressed UTF-8); the CSV option \`encoding\` may be \`auto\` or \`utf-8\`, and both mean UTF-8 here.
 
 **Hive partitions.** Keys such as \`sales/country=ES/year=2025/part-0.parquet\` give the columns
-\`country\` and \`year\`, as each format's \`hive_partitioning\` option says (\`auto\` by default). An object
-that holds a column named like one of its folder keys is refused: the folder's value would replace it.
+\`country\` and \`year\`, as each format's \`hive_partitioning\` option says (\`auto\` by default). Every object
+must have the same partition keys (\`year=2024/a.csv\` and \`yr=2025/b.csv\`, or a partitioned object
+next to one that is not, are refused before the run naming both folders; set \`hive_partitioning\` to
+\`false\` to read them without partition columns). A partition column's type comes from the folder
+values of **every** object, as for local files (\`year=abc\` in a later object makes \`year\` VARCHAR in
+the plan and in the run alike). An object that holds a column named like one of its folder keys is
+refused, any object, not only the first (Parquet and JSON: once downloaded, before a row is read): the
+folder's value would replace it.
 A *File name column* holds each row's object as an \`s3://bucket/key\` URL.
 
 **Keys a local file cannot be named after.** S3 keys may hold parts a local file name cannot: longer
@@ -44,7 +53,10 @@ once the objects are downloaded, and before anything is read, the others are hel
 pattern's files are: a CSV object whose header names other columns or the same ones in another
 order, a Parquet object whose column has another type than in the first (a DOUBLE 1.5 would be read
 as the first object's BIGINT 2), or, combined by name, a value the combined type would change, stops
-the run naming both objects. Errors about values, and DuckDB's about an object that is not what its name says (a
+the run naming both objects. JSON columns are detected again over all the objects when the run reads
+them; when they differ from those planning saw in the first object (a later \`"id": "two"\` making
+\`id\` JSON, a key the first object lacks), the run stops before it reads a row, naming the column and
+the object: list the keys and their types under \`json.columns\` for objects that differ. Errors about values, and DuckDB's about an object that is not what its name says (a
 \`.parquet\` object that is not Parquet), name the objects (\`s3://…\`), not the local copies.
 
 **Planning and previews** read as little as they can and keep it in a local cache keyed by the

@@ -2,7 +2,7 @@ import { copyFile, link, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { defineNode, type CompileContext, type CompiledNode, type HookIo } from '../define.js';
-import { ident, stringLiteral } from '../../compiler/sql.js';
+import { ident, stringLiteral, type SqlValue } from '../../compiler/sql.js';
 import { s3Fields, type S3Config } from '../../connections/s3/s3.connection.js';
 import { RequestLimiter } from '../../connectors/http/limiter.js';
 import { explainS3Error, s3Client } from '../../connectors/s3/client.js';
@@ -17,6 +17,9 @@ import { parquetSourceNode } from '../source.parquet/source.parquet.node.js';
 import { checkParquetFiles, type FileCheckContext } from '../source.parquet/file-checks.js';
 import { s3SourceDocs } from './docs.js';
 import { ignoresCase, MirrorNames } from './mirror-names.js';
+import { withListedFiles } from '../shared/hive-values.js';
+import { listedReadType } from '../shared/json-blob-values.js';
+import { checkJsonColumnsAsPlanned, checkObjectPartitionClashes, mirrorFiles, partitionLayoutConflict } from './object-checks.js';
 
 // The format options are the file sources' own params (everything but the path), so the two read alike.
 const csvOptions = csvSourceNode.params.omit({ path: true });
@@ -163,6 +166,13 @@ export const s3SourceNode = defineNode({
       const hint = `set ${format}.hive_partitioning to false to read the objects without partition columns, or narrow the URL to leave that folder out`;
       throw new CaudalError('validation', message, { nodeId: ctx.nodeId, hint, problems: [{ code: 'invalid_param', path: `params.${format}.hive_partitioning`, message, hint }] });
     }
+    const layout = hive === false ? undefined : partitionLayoutConflict(objects.map((o) => o.key));
+    if (layout) {
+      client.destroy();
+      const message = `${who}: s3://${loc.bucket}/${layout.key} is under '${layout.folders[0]}' but s3://${loc.bucket}/${layout.other} under '${layout.folders[1]}': objects read with partitions must all have the same partition keys (${format}.hive_partitioning is ${String(hive)})`;
+      const hint = `narrow the URL to objects of one layout, or set ${format}.hive_partitioning to false to read them without partition columns`;
+      throw new CaudalError('validation', message, { nodeId: ctx.nodeId, hint, problems: [{ code: 'invalid_param', path: 'params.url', message, hint }] });
+    }
     const names = new MirrorNames(mirror, loc.bucket, objects.map((o) => o.key));
     const firstLocal = mirrorPath(mirror, loc.bucket, objects[0]!.key);
 
@@ -185,7 +195,9 @@ export const s3SourceNode = defineNode({
     const urls = (text: string) => names.urls(text);
     let inner: CompiledNode;
     try {
-      inner = (await d.node.compile!({ ...ctx, params: d.params, warn: (m: string) => ctx.warn(urls(m)) } as unknown as CompileContext<never>)) as CompiledNode;
+      // The delegate plans over the first object but its read reaches them all: their folders decide the partition types.
+      const everyCopy = objects.map((o) => mirrorPath(mirror, loc.bucket, o.key));
+      inner = (await d.node.compile!(withListedFiles({ ...ctx, params: d.params, warn: (m: string) => ctx.warn(urls(m)) }, everyCopy) as unknown as CompileContext<never>)) as CompiledNode;
     } catch (e) {
       client.destroy();
       if (e instanceof CaudalError) throw withUrls(e, urls, format);
@@ -200,6 +212,10 @@ export const s3SourceNode = defineNode({
     const runOutputs: Record<string, string> = {};
     for (const [port, sql] of Object.entries(inner.runOutputs ?? {})) if (sql) runOutputs[port] = names.withUrls(sql, port === 'rejects' ? 'file' : fileColumn);
 
+    // JSON: the run's read detects its columns again over every object; they are held to these.
+    const runSql = runOutputs.out ?? outputs.out!;
+    const plannedJson = format === 'json' ? await ctx.describe(runSql).catch(() => undefined) : undefined;
+    const checks = { nodeId: ctx.nodeId, hive, pattern, jsonArgs: jsonReadArgs(p) };
     const sampled = partial || objects.length > 1;
     const total = objects.reduce((a, o) => a + o.size, 0);
     return {
@@ -225,6 +241,13 @@ export const s3SourceNode = defineNode({
             // local pattern's files are before the run (a DOUBLE 1.5 in a later object would be
             // read as the first one's BIGINT 2).
             if (format === 'parquet' && objects.length > 1) await checkObjects(io, pattern, { nodeId: ctx.nodeId, unionByName: p.parquet.union_by_name }, urls);
+            try {
+              const files = format === 'csv' ? [] : await mirrorFiles(io, pattern);
+              if (format !== 'csv') await checkObjectPartitionClashes(io, format, files, checks);
+              if (plannedJson) await checkJsonColumnsAsPlanned(io, runSql, plannedJson, files, { ...checks, urls });
+            } catch (e) {
+              throw e instanceof CaudalError ? withUrls(e, urls, format) : e;
+            }
             return 0;
           },
           async dry() {
@@ -244,6 +267,18 @@ export const s3SourceNode = defineNode({
     params: { connection: 'lake', url: 's3://acme-lake/sales/year=2025/**/*.parquet', parquet: { filename_column: 'source_object', hive_partitioning: true } },
   },
 });
+
+/** The named arguments of the JSON delegate's read that decide its columns (see source.json). */
+function jsonReadArgs(p: Params): Record<string, SqlValue | undefined> {
+  const listed = p.json.columns.length > 0;
+  return {
+    format: p.json.format === 'auto' ? undefined : p.json.format,
+    columns: listed ? Object.fromEntries(p.json.columns.map((c) => [c.name, listedReadType(c.type)])) : undefined,
+    maximum_depth: p.json.maximum_depth,
+    sample_size: p.json.sample_size,
+    map_inference_threshold: listed ? undefined : -1,
+  };
+}
 
 /** The Parquet checks of source.parquet over every downloaded object; errors and warnings name the objects. */
 async function checkObjects(io: HookIo, pattern: string, opts: { nodeId: string; unionByName: boolean }, urls: (text: string) => string): Promise<void> {
