@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runPipeline } from '../core/src/engine/engine.js';
+import { inspect, previewPipeline, runPipeline } from '../core/src/engine/engine.js';
 import { listStates, pipelineStateFolder } from '../core/src/engine/state.js';
 import type { RunEvent } from '../core/src/engine/protocol.js';
 import { caudal } from './support/cli.js';
@@ -44,6 +44,22 @@ describe('incremental reads from PostgreSQL', async () => {
 
     expect((await run(d)).outputs[0]!.rows).toBe(0);
     expect(await ids('ev_copy')).toEqual([4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  });
+
+  it('preview, validate and caudal sql with --state-dir show the next run: the rows after the saved watermark, and its filter', async () => {
+    await q(`CREATE TABLE nextrun (id int)`);
+    await q(`INSERT INTO nextrun SELECT generate_series(1, 5)`);
+    const d = doc('nextrun', 'id', '2');
+    const request = { pipeline: d, baseDir: dir, connections: pgConnection() };
+    // Without a state folder: from the initial value.
+    expect((await previewPipeline({ ...request, nodeId: 'src' })).rows.map((r) => Number(r.id))).toEqual([3, 4, 5]);
+    expect((await run(d)).error).toBeUndefined();
+    await q(`INSERT INTO nextrun VALUES (6)`);
+    const preview = await previewPipeline({ ...request, stateDir, nodeId: 'src' });
+    expect(preview.rows.map((r) => Number(r.id))).toEqual([6]);
+    const planned = await inspect({ ...request, stateDir });
+    expect(planned.problems).toEqual([]);
+    expect((await run(d)).outputs[0]!.rows).toBe(1);
   });
 
   it('keeps the watermark when the run wrote the rows nowhere (run up to the source)', async () => {

@@ -108,7 +108,9 @@ export const postgresSourceNode = defineNode({
     let savedKind: unknown;
     const key = p.incremental ? readKey(config, spec, p.connection, p.incremental.column) : undefined;
     let stateNote = '';
-    if (p.incremental && key && ctx.mode === 'run') {
+    // Runs, and previews, validate and `caudal sql` on DuckDB: they show the next run's rows and SQL
+    // (the watermark kept in --state-dir, else the initial value). A Spark export reads its state at run time.
+    if (p.incremental && key && (ctx.mode === 'run' || ctx.target === 'duckdb')) {
       const saved = await ctx.readState(key);
       watermarkSaved = typeof saved?.state.watermark === 'string';
       savedKind = saved?.state.kind;

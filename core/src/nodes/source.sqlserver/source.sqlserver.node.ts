@@ -106,7 +106,9 @@ export const sqlserverSourceNode = defineNode({
     const spec = readSpec(p, ctx.text);
     let watermark: string | undefined;
     const key = p.incremental ? readKey(config, spec, p.connection, p.incremental.column) : undefined;
-    if (p.incremental && key && ctx.mode === 'run') {
+    // Runs, and previews, validate and `caudal sql` on DuckDB: they show the next run's rows and SQL
+    // (the watermark kept in --state-dir, else the initial value). A Spark export reads its state at run time.
+    if (p.incremental && key && (ctx.mode === 'run' || ctx.target === 'duckdb')) {
       const state = (await ctx.readState(key))?.state;
       watermark = typeof state?.watermark === 'string' ? state.watermark : p.incremental.initial;
       spec.watermark = { column: p.incremental.column, after: watermark };
