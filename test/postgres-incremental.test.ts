@@ -194,6 +194,23 @@ describe('incremental reads from PostgreSQL', async () => {
     const bad = await caudal(['state', 'set', file, '--node', 'dst', '--value', '1', '--state-dir', cliState], { env });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain(`node 'dst' is not incremental`);
+
+    // A value the column does not take: the run's refusal names the command that set it, not a type change.
+    expect((await caudal(['state', 'set', file, '--node', 'src', '--value', 'yesterday-ish', '--state-dir', cliState], { env })).code).toBe(0);
+    const refused = await caudal(['run', file, '--state-dir', cliState], { env });
+    expect(refused.code).toBe(2);
+    // (The test server's password is the word caudal, which every output redacts.)
+    expect(refused.stderr).toMatch(/PostgreSQL refused the watermark 'yesterday-ish' \(set with `(caudal|\*\*\*) state set`\) for column 'at'/);
+    expect(refused.stderr).toContain("the value set is not of the column's type");
+
+    // A number column's watermark is refused at once when it is not a number.
+    const byId = path.join(project, 'by-id.json');
+    await writeFile(byId, JSON.stringify({ ...doc('cli_ev', 'id', undefined, 'cli_copy_id'), name: 'incremental cli_ev by id' }, null, 2));
+    expect((await caudal(['run', byId, '--state-dir', cliState, '-q'], { env })).code).toBe(0);
+    const notNumber = await caudal(['state', 'set', byId, '--node', 'src', '--value', 'abc', '--state-dir', cliState], { env });
+    expect(notNumber.code).toBe(2);
+    expect(notNumber.stderr).toContain("node 'src': 'abc' is not a number, and id holds numbers (the last run saved 6)");
+    expect((await caudal(['state', 'set', byId, '--node', 'src', '--value', '4', '--state-dir', cliState], { env })).code).toBe(0);
   });
   /** One pipeline, the schema a pipeline param: the way users run one pipeline per tenant. */
   const tenants = async (name: string) => {

@@ -116,7 +116,13 @@ async function change(sub: string, { values, io, doc, stateDir, nodeId, node, al
   if (picked.length > 1) throw new CaudalError('usage', `node '${nodeId}' has a state for each of ${picked.length} sources: say which with --key${keysHint(picked)}`);
   const target = picked[0];
   const key = target?.key && target.source ? { key: target.key, source: target.source } : undefined;
-  await writeNodeState(stateDir, doc.name, nodeId, { column: incremental.column, watermark: value }, undefined, key);
+  // A number column's watermark must be a number (the run's error would blame the column's type).
+  const kind = target?.state.kind;
+  if (kind === 'number' && !/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(value.trim())) {
+    throw new CaudalError('usage', `node '${nodeId}': '${value}' is not a number, and ${incremental.column} holds numbers (the last run saved ${String(target?.state.watermark)})`, { hint: 'give a number, e.g. --value 1500' });
+  }
+  // The kind stays (the run checks it against the column's type); a refused value names this command.
+  await writeNodeState(stateDir, doc.name, nodeId, { column: incremental.column, watermark: value, ...(typeof kind === 'string' ? { kind } : {}), set_by_hand: true }, undefined, key);
   if (!values.quiet) {
     const scope = key ? ` from ${key.source} (key ${key.key})` : ' on the next run (no saved state yet: the first source it reads adopts this one)';
     io.stderr.write(`✔ '${nodeId}' will read rows with ${incremental.column} > ${value}${scope}\n`);

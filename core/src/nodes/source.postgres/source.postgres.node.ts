@@ -106,6 +106,7 @@ export const postgresSourceNode = defineNode({
     let watermark: string | undefined;
     let watermarkSaved = false;
     let savedKind: unknown;
+    let setByHand = false;
     const key = p.incremental ? readKey(config, spec, p.connection, p.incremental.column) : undefined;
     let stateNote = '';
     // Runs, and previews, validate and `caudal sql` on DuckDB: they show the next run's rows and SQL
@@ -114,6 +115,7 @@ export const postgresSourceNode = defineNode({
       const saved = await ctx.readState(key);
       watermarkSaved = typeof saved?.state.watermark === 'string';
       savedKind = saved?.state.kind;
+      setByHand = saved?.state.set_by_hand === true;
       watermark = typeof saved?.state.watermark === 'string' ? saved.state.watermark : p.incremental.initial;
       spec.watermark = { column: p.incremental.column, after: watermark };
       stateNote = saved?.adopted
@@ -124,7 +126,7 @@ export const postgresSourceNode = defineNode({
     }
     const context = { nodeId: ctx.nodeId, connection: p.connection };
     const planSpec = ctx.mode === 'run' ? spec : { ...spec, limit: ctx.mode === 'preview' ? PREVIEW_ROWS : 0 };
-    const refusable = p.incremental && watermark !== undefined ? { nodeId: ctx.nodeId, column: p.incremental.column, value: watermark, from: watermarkSaved ? ('saved' as const) : ('initial' as const) } : undefined;
+    const refusable = p.incremental && watermark !== undefined ? { nodeId: ctx.nodeId, column: p.incremental.column, value: watermark, from: !watermarkSaved ? ('initial' as const) : setByHand ? ('set' as const) : ('saved' as const) } : undefined;
     const planned = await planWithWatermark((withWatermark) => postgresConnector.planRead(config, withWatermark ? planSpec : { ...planSpec, watermark: undefined }, context), refusable);
     const wmColumn = p.incremental ? planned.columns.find((c) => c.name === p.incremental!.column) : undefined;
     if (p.incremental && !wmColumn) {

@@ -6,8 +6,8 @@ interface Watermark {
   nodeId: string;
   column: string;
   value: string;
-  /** Where the value came from: the state a successful run saved, or the node's Start after. */
-  from: 'saved' | 'initial';
+  /** Where the value came from: the state a successful run saved, one set with `caudal state set`, or the node's Start after. */
+  from: 'saved' | 'set' | 'initial';
 }
 
 /**
@@ -34,14 +34,19 @@ export async function planWithWatermark(plan: (withWatermark: boolean) => Promis
 function refused(e: unknown, wm: Watermark, type: string): CaudalError {
   // The server's own words, without the connection prefix explainPgError put before them.
   const said = (e instanceof Error ? e.message : String(e)).replace(/^node '.*?' \(connection '.*?'\): (?:PostgreSQL said: )?/, '');
-  const from = wm.from === 'saved' ? 'saved by the last successful run' : 'Start after, incremental.initial';
-  const hint = wm.from === 'saved' ? `the column's type changed since the watermark was saved: ${moveWatermark(wm.nodeId)}` : `set Start after to a value of the column's type (${type}), or leave it empty to read every row the first time`;
+  const from = wm.from === 'saved' ? 'saved by the last successful run' : wm.from === 'set' ? 'set with `caudal state set`' : 'Start after, incremental.initial';
+  const hint =
+    wm.from === 'saved'
+      ? `the column's type changed since the watermark was saved: ${moveWatermark(wm.nodeId)}`
+      : wm.from === 'set'
+        ? `the value set is not of the column's type (${type}): ${moveWatermark(wm.nodeId)}`
+        : `set Start after to a value of the column's type (${type}), or leave it empty to read every row the first time`;
   const message = `node '${wm.nodeId}': PostgreSQL refused the watermark '${wm.value}' (${from}) for column '${wm.column}' (${type}): ${said}`;
   return new CaudalError('validation', message, {
     nodeId: wm.nodeId,
     column: wm.column,
     hint,
-    problems: [{ code: 'invalid_param', path: wm.from === 'saved' ? 'params.incremental' : 'params.incremental.initial', nodeId: wm.nodeId, column: wm.column, message, hint }],
+    problems: [{ code: 'invalid_param', path: wm.from === 'initial' ? 'params.incremental.initial' : 'params.incremental', nodeId: wm.nodeId, column: wm.column, message, hint }],
   });
 }
 
