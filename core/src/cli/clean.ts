@@ -30,7 +30,7 @@ async function cleanUpCommand(args: string[], io: Io, fix: boolean): Promise<num
   else io.stdout.write(formatReport(report, fix));
   const remaining = fix
     ? report.recovered.some((r) => r.pending.length > 0) || report.unreadable.length > 0 || staged.problems.length > 0
-    : report.dead.length + report.tempFolders.length + report.staleLocks.length + staged.found.length > 0;
+    : report.dead.length + report.tempFolders.length + report.staleLocks.length + staged.found.length + report.unreadable.length > 0;
   return remaining ? EXIT.runFailed : EXIT.ok;
 }
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { type Owner, ownerIsDead, self } from '../../util/owner.js';
 import { journalsDir } from './runtime-dir.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
+import { errorMessage } from '../../util/errors.js';
 
 /**
  * The commit journal: one small JSON file per run in progress (runtime-dir.ts), rewritten at each
@@ -130,6 +131,20 @@ export interface FoundJournal {
   unreadable?: string;
 }
 
+/** A journal's text, or why it is not one: torn JSON, or the first field that is missing or wrong (never Zod's JSON dump). */
+function parseJournal(text: string): RunJournal {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`not valid JSON (${errorMessage(e).split('\n')[0]})`);
+  }
+  const r = runJournal.safeParse(json);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  throw new Error(`not a run journal: ${issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''}${issue.message}`);
+}
+
 /** Every journal in the runtime folder (a torn or foreign file is reported, never deleted). */
 export async function listJournals(env?: NodeJS.ProcessEnv): Promise<FoundJournal[]> {
   const dir = journalsDir(env);
@@ -138,9 +153,9 @@ export async function listJournals(env?: NodeJS.ProcessEnv): Promise<FoundJourna
   for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
     const file = path.join(dir, name);
     try {
-      out.push({ file, journal: runJournal.parse(JSON.parse(await readFile(file, 'utf8'))) });
+      out.push({ file, journal: parseJournal(await readFile(file, 'utf8')) });
     } catch (e) {
-      out.push({ file, unreadable: (e as Error).message.split('\n')[0] });
+      out.push({ file, unreadable: errorMessage(e) });
     }
   }
   return out;
@@ -155,9 +170,9 @@ export async function existingJournal(runId: string, env?: NodeJS.ProcessEnv): P
   const text = await readFile(file, 'utf8').catch(() => undefined);
   if (text === undefined) return undefined;
   try {
-    return { file, journal: runJournal.parse(JSON.parse(text)) };
+    return { file, journal: parseJournal(text) };
   } catch (e) {
-    return { file, unreadable: (e as Error).message.split('\n')[0] };
+    return { file, unreadable: errorMessage(e) };
   }
 }
 
