@@ -137,7 +137,7 @@ function parseJournal(text: string): RunJournal {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new Error(`not valid JSON (${errorMessage(e).split('\n')[0]})`);
+    throw new Error(`not valid JSON (${errorMessage(e).split('\n')[0]})`, { cause: e });
   }
   const r = runJournal.safeParse(json);
   if (r.success) return r.data;
