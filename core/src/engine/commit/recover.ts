@@ -147,12 +147,28 @@ function sameTarget(a: Record<string, string | number>, b: Record<string, string
   return norm(a) === norm(b);
 }
 
+/**
+ * A recovery reference as one readable line: lists are counted (an S3 commit's reference names
+ * every object it replaces: hundreds of keys, 19 KB on one line), long texts cut.
+ */
+export function refSummary(ref: Record<string, unknown>): string {
+  const show = (v: unknown): string => {
+    if (Array.isArray(v)) return `${v.length} item${v.length === 1 ? '' : 's'}`;
+    if (v !== null && typeof v === 'object') return `{${refSummary(v as Record<string, unknown>)}}`;
+    const text = typeof v === 'string' ? v : JSON.stringify(v);
+    return text.length > 120 ? `${text.slice(0, 120)}…` : text;
+  };
+  return Object.entries(ref)
+    .map(([k, v]) => `${k}: ${show(v)}`)
+    .join(', ');
+}
+
 type Usable = { config: unknown; recover: NonNullable<Connector['recover']> } | { pending: string };
 
 /** The connection a journal entry's work can be finished with here, or why it cannot. */
 async function usableConnection(entry: Extract<JournalEntry, { kind: 'external' }>, j: RunJournal, ctx: RecoveryContext): Promise<Usable> {
   const rec = entry.recovery!;
-  const what = `${entry.label}: work left prepared on connection '${rec.connection}'${rec.target ? ` (${formatTarget(rec.target)})` : ''} (${JSON.stringify(rec.ref)})`;
+  const what = `${entry.label}: work left prepared on connection '${rec.connection}'${rec.target ? ` (${formatTarget(rec.target)})` : ''} (${refSummary(rec.ref)})`;
   const resolved = await ctx.connection(rec.connection);
   const connector = resolved ? getConnector(resolved.type) : undefined;
   if (!resolved || !connector?.recover) {
