@@ -462,7 +462,8 @@ async function describeFailure(e: unknown, failing: PlannedNode | undefined, db:
   if (!DATA_ERROR.test(errorMessage(e))) {
     // The nodes may still say why (a CSV file whose line endings change, say).
     const more = await explainValueError(errorMessage(e), [failing, ...fusedChain(failing)], Date.now() + LOCALIZE_BUDGET_MS, () => hooks.isCancelled(), db);
-    return new CaudalError('execution', `node '${failing.id}' (${failing.type}) failed: ${explained(text, more)}`, { nodeId: failing.id, cause: e });
+    const reader = fileReaderOf(errorMessage(e), failing) ?? failing;
+    return new CaudalError('execution', `node '${reader.id}' (${reader.type}) failed: ${explained(text, more)}`, { nodeId: reader.id, cause: e });
   }
   const deadline = Date.now() + LOCALIZE_BUDGET_MS;
   const chain = fusedChain(failing);
@@ -489,6 +490,20 @@ async function describeFailure(e: unknown, failing: PlannedNode | undefined, db:
   const where = column ? `node '${culprit.id}' (${culprit.type}), column '${column}'` : `node '${culprit.id}' (${culprit.type})`;
   const more = await explainValueError(errorMessage(e), [culprit, ...chain], deadline, () => hooks.isCancelled(), db);
   return new CaudalError('execution', `${where} failed: ${explained(text, more)}`, { nodeId: culprit.id, column, cause: e });
+}
+
+/**
+ * The fused source whose file an IO error names (a file of a glob deleted or cut while the run
+ * read it): the sink's statement ran the read, but the source is what failed, and the one to fix.
+ */
+export function fileReaderOf(message: string, failing: PlannedNode): PlannedNode | undefined {
+  // Reading errors only: a sink's own write error ("Could not write file …") stays the sink's.
+  const file = /^IO Error: (?:Cannot open file|No files found that match the pattern|Could not read|Failed to read)[^"]*"([^"]+)"/.exec(message)?.[1];
+  if (!file) return undefined;
+  const sources = fusedChain(failing).filter((n) => n.id !== failing.id && n.type.startsWith('source.'));
+  // The source whose SQL names the file's folder (a glob or a list); else the only source there is.
+  const named = sources.filter((n) => n.outputs.some((o) => o.runSql.includes(path.dirname(file))));
+  return named.length === 1 ? named[0] : sources.length === 1 ? sources[0] : undefined;
 }
 
 /** DuckDB's message with a node's explanation: its first line is then enough (the rest lists its reader's internal options). */
