@@ -148,9 +148,17 @@ export function parseThreads(v: string | undefined): number | undefined {
   return n;
 }
 
+const MEMORY_UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
+const MIN_MEMORY_LIMIT_BYTES = 64e6;
+
 export function parseMemoryLimit(v: string | undefined): string | undefined {
   if (v === undefined) return undefined;
-  if (!/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)$/i.test(v.trim()))
-    throw new CaudalError('usage', `--memory-limit expects a size such as 512MB or 4GB, got "${v}"`);
+  const m = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)$/i.exec(v.trim());
+  if (!m) throw new CaudalError('usage', `--memory-limit expects a size such as 512MB or 4GB, got "${v}"`);
+  // Below this DuckDB cannot even set up a query: the run would fail with its own out-of-memory text.
+  const bytes = m[2] === '%' ? undefined : Number(m[1]) * MEMORY_UNITS[m[2]!.toLowerCase()]!;
+  if (m[2] === '%' && (Number(m[1]) <= 0 || Number(m[1]) > 100)) throw new CaudalError('usage', `--memory-limit ${v.trim()}: a share of the RAM is more than 0% and at most 100%`);
+  if (bytes !== undefined && bytes < MIN_MEMORY_LIMIT_BYTES)
+    throw new CaudalError('usage', `--memory-limit ${v.trim()} is too small: a run needs at least 64MB (the engine itself takes about 130 MB; DuckDB spills larger work to disk)`, { hint: 'e.g. --memory-limit 512MB, or a share of the RAM such as 50%' });
   return v.trim();
 }
