@@ -20,6 +20,12 @@ describe('pipeline document v1', () => {
     for (const name of ['Ventes été 2026', '売上 👩‍💻', 'a-b_c.d']) expect(parsePipelineObject({ format: 'caudal.pipeline/1', name }).problems).toEqual([]);
   });
 
+  it('a file of a later format says it needs a newer Caudal, not to rewrite its format', () => {
+    const r = parsePipelineObject({ format: 'caudal.pipeline/9', name: 'future' });
+    expect(r.problems).toEqual([expect.objectContaining({ code: 'unsupported_format', hint: 'the file was written by a newer Caudal (format caudal.pipeline/9): open it with that version, or update Caudal' })]);
+    expect(parsePipelineObject({ format: 'caudal.pipeline/x', name: 'odd' }).problems[0]!.hint).toBe('set "format": "caudal.pipeline/1"');
+  });
+
   it('reports JSON syntax errors with line and column', () => {
     const r = parsePipelineText('{\n  "format": "caudal.pipeline/1",\n  "name": "x"\n  "nodes": []\n}', 'p.json');
     expect(r.problems[0]!.code).toBe('invalid_json');

@@ -104,6 +104,15 @@ function roundedNumberProblems(text: string, source: string): Problem[] {
   }));
 }
 
+/** A later version's format needs a newer Caudal (rewriting it as this one's would mislead); an unknown one, the current. */
+function formatHint(format: string): string {
+  const version = Number(/^caudal\.pipeline\/(\d+)$/.exec(format)?.[1]);
+  const current = Number(/(\d+)$/.exec(CURRENT_FORMAT)?.[1]);
+  return Number.isInteger(version) && version > current
+    ? `the file was written by a newer Caudal (format ${format}): open it with that version, or update Caudal`
+    : `set "format": "${CURRENT_FORMAT}"`;
+}
+
 export function parsePipelineObject(raw: unknown, source = 'the document'): LoadResult {
   const notAPipeline = (why: string, code: Problem['code'] = 'invalid_document'): LoadResult => ({
     problems: [{ code, path: code === 'unsupported_format' ? 'format' : '(document)', message: `${source} is ${NOT_A_PIPELINE}: ${why}` }],
@@ -120,7 +129,7 @@ export function parsePipelineObject(raw: unknown, source = 'the document'): Load
     ({ doc: migrated, applied } = migrate(raw as Record<string, unknown>));
   } catch (e) {
     return {
-      problems: [{ code: 'unsupported_format', path: 'format', message: (e as Error).message, hint: `set "format": "${CURRENT_FORMAT}"` }],
+      problems: [{ code: 'unsupported_format', path: 'format', message: (e as Error).message, hint: formatHint(format) }],
       migrationsApplied: [],
     };
   }
