@@ -454,6 +454,7 @@ function fieldHolding(params: unknown, value: string, at = ''): string | undefin
 function sharedDestinations(nodes: PlannedNode[], doc: Pipeline): Problem[] {
   const first = new Map<string, string>();
   const files: Array<{ path: string; nodeId: string }> = [];
+  const objects: Array<{ key: string; label: string; nodeId: string }> = [];
   const problems: Problem[] = [];
   for (const n of nodes) {
     const dest = n.sink?.destination;
@@ -477,6 +478,22 @@ function sharedDestinations(nodes: PlannedNode[], doc: Pipeline): Problem[] {
           });
         }
         files.push({ path: here, nodeId: n.id });
+      }
+      // The same for objects: a key inside another sink's partitioned prefix (a key ending in /) is
+      // deleted by that sink's overwrite at the commit, and the next runs fail on the missing key.
+      if (dest.key.startsWith('s3:')) {
+        const outer = objects.find((o) => (o.key.endsWith('/') && dest.key.startsWith(o.key)) || (dest.key.endsWith('/') && o.key.startsWith(dest.key)));
+        if (outer) {
+          const [inner, around] = dest.key.startsWith(outer.key) ? [dest.label, outer.label] : [outer.label, dest.label];
+          problems.push({
+            code: 'invalid_param',
+            path: `nodes[${doc.nodes.findIndex((x) => x.id === n.id)}]`,
+            nodeId: n.id,
+            message: `nodes '${outer.nodeId}' and '${n.id}' write nested destinations: ${inner} is inside ${around}, whose overwrite deletes what it did not write`,
+            hint: 'write them side by side (e.g. s3://bucket/lake/orders/ and s3://bucket/lake/extra.parquet), not one inside the other',
+          });
+        }
+        objects.push({ key: dest.key, label: dest.label, nodeId: n.id });
       }
       continue;
     }

@@ -61,18 +61,6 @@ interface PlannedTarget {
 }
 
 /**
- * The targets of the sinks planned so far, per plan (keyed by the plan's own temp folder): the
- * engine refuses two sinks of one destination, but not an object inside another sink's partitioned
- * prefix, whose overwrite deletes it at the commit (the next runs then fail on a missing key).
- * Bounded: only the plans in progress matter.
- */
-const plannedTargets = new Map<string, PlannedTarget[]>();
-const MAX_PLANS_KEPT = 64;
-
-/** Whether `inner` (an object or prefix) lies inside the prefix `outer`. */
-const inside = (inner: string, outer: string) => inner !== outer && inner.startsWith(outer);
-
-/**
  * A staging prefix inside the sink's own partitioned prefix (or the prefix inside it): the staged
  * objects would be counted as the target's ("has objects now"), and an overwrite would delete them.
  */
@@ -80,31 +68,6 @@ function stagingInsideTarget(t: PlannedTarget, who: string): Problem[] {
   if (!t.folder || !(t.staging.startsWith(t.key) || t.key.startsWith(t.staging))) return [];
   const message = `${who}: the staging prefix ${t.staging} and the target prefix ${t.key} of s3://${t.bucket}/ lie one inside the other: every run would find its own staged objects at the target`;
   return [{ code: 'invalid_param', path: 'params.staging_prefix', message, hint: 'set staging_prefix outside the target prefix (the default .caudal-staging/ is at the bucket\'s root)' }];
-}
-
-/** Sinks of the same plan whose targets (or staging) lie inside this one's partitioned prefix, or whose prefix holds this one's. */
-function overlappingTargets(plan: string, t: PlannedTarget, who: string): Problem[] {
-  const others = (plannedTargets.get(plan) ?? []).filter((o) => o.nodeId !== t.nodeId);
-  plannedTargets.delete(plan);
-  plannedTargets.set(plan, [...others, t]);
-  if (plannedTargets.size > MAX_PLANS_KEPT) plannedTargets.delete(plannedTargets.keys().next().value!);
-  const problems: Problem[] = [];
-  for (const o of others) {
-    if (o.store !== t.store || o.bucket !== t.bucket) continue;
-    const url = (k: string) => `s3://${t.bucket}/${k}`;
-    const clash =
-      o.folder && inside(t.key, o.key)
-        ? `${url(t.key)} is inside ${url(o.key)}, the partitioned prefix node '${o.nodeId}' writes: its overwrite would delete this sink's output`
-        : t.folder && inside(o.key, t.key)
-          ? `${url(o.key)}, which node '${o.nodeId}' writes, is inside this sink's partitioned prefix ${url(t.key)}: its overwrite would delete it`
-          : o.folder && t.staging.startsWith(o.key)
-            ? `this sink's staging prefix ${url(t.staging)} is inside ${url(o.key)}, the partitioned prefix node '${o.nodeId}' writes`
-            : t.folder && o.staging.startsWith(t.key)
-              ? `the staging prefix ${url(o.staging)} of node '${o.nodeId}' is inside this sink's partitioned prefix ${url(t.key)}`
-              : undefined;
-    if (clash) problems.push({ code: 'invalid_param', path: 'params.url', message: `${who}: ${clash}; two sinks of a pipeline may not write into each other`, hint: 'write them side by side (e.g. s3://bucket/lake/orders/ and s3://bucket/lake/extra.parquet), not one inside the other' });
-  }
-  return problems;
 }
 
 export const s3SinkNode = defineNode({
@@ -150,7 +113,7 @@ export const s3SinkNode = defineNode({
     const preflight: Problem[] = [];
     if (!folder && p.staging_prefix !== '' && loc.key.startsWith(p.staging_prefix)) preflight.push({ code: 'invalid_param', path: 'params.url', message: `${who}: the target is inside the staging prefix ${p.staging_prefix}`, hint: 'write elsewhere or change staging_prefix' });
     const planned: PlannedTarget = { nodeId: ctx.nodeId, store: config.endpoint ?? 'aws', bucket: loc.bucket, key: loc.key, folder, staging: p.staging_prefix };
-    preflight.push(...stagingInsideTarget(planned, who), ...overlappingTargets(path.dirname(ctx.tempPath('s3-out')), planned, who));
+    preflight.push(...stagingInsideTarget(planned, who));
 
     // The bytes: the file sink of the format writes them locally, in the run's temp folder.
     const localTarget = ctx.tempPath(`s3-out${folder ? '' : path.extname(loc.key) || `.${format}`}`);
