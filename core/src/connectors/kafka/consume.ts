@@ -82,6 +82,8 @@ export class KafkaConsumerSession {
   private readonly highWater = new Map<string, bigint>();
   private readonly position = new Map<string, bigint>();
   private taken = new Map<string, bigint>();
+  /** The group's committed offsets as last read or committed by this session (a position is committed only past them). */
+  private readonly committedAt = new Map<string, bigint>();
   /** Where partitions new to the group start: committed when the session starts (commitStart), and again with the first commit. */
   private readonly startOffsets = new Map<string, bigint>();
   private paused = false;
@@ -124,6 +126,7 @@ export class KafkaConsumerSession {
     // that start is committed as soon as the group is joined, before reading (commitStart):
     // otherwise "latest" would move with every run until a run committed.
     const committed = await this.committedOffsets();
+    this.noteCommitted(committed);
     const seeks: Array<{ topic: string; partition: number; offset: string }> = [];
     for (const topic of this.spec.topics) {
       const parts = await this.admin.fetchTopicOffsets(topic);
@@ -163,12 +166,21 @@ export class KafkaConsumerSession {
           this.buffer.push(r);
           this.bufferedBytes += recordBytes(r);
         }
-        const last = batch.messages.at(-1);
-        if (last && (from === undefined || BigInt(last.offset) + 1n > from)) this.position.set(k, BigInt(last.offset) + 1n);
-        this.highWater.set(k, BigInt(batch.highWatermark));
+        // Where kafkajs fetches next: past the batch's last record, which can be a transaction's
+        // commit or abort marker (a control record, never a message) or an aborted message.
+        this.advance(k, BigInt(batch.lastOffset()) + 1n, batch.highWatermark);
         if (this.buffer.length >= this.spec.maxRows * 2 || this.bufferedBytes >= this.maxBufferBytes) this.pause();
         await heartbeat();
       },
+    });
+    // A fetch that held only control records or aborted messages (the end of a topic written by a
+    // transactional producer) never reaches eachBatch: kafkajs moves past it and says so here.
+    this.consumer.on(this.consumer.events.END_BATCH_PROCESS, (e) => {
+      const b = e.payload;
+      if (b.batchSize !== 0) return;
+      const k = key(b.topic, b.partition);
+      if (this.assigned && !this.assigned.has(k)) return;
+      this.advance(k, BigInt(b.lastOffset) + 1n, b.highWatermark);
     });
     this.consumer.on(this.consumer.events.CRASH, (e) => {
       // kafkajs restarts a crashed consumer by itself, from the committed offsets: the buffer would
@@ -178,6 +190,16 @@ export class KafkaConsumerSession {
     });
     for (const s of seeks) this.consumer.seek(s);
     await this.commitStart(seeks);
+  }
+
+  /**
+   * This member's reading of a partition reached `next` (the offset kafkajs fetches next); the
+   * brokers' high watermark as the fetch saw it.
+   */
+  private advance(k: string, next: bigint, highWatermark: string): void {
+    const at = this.position.get(k);
+    if (at === undefined || next > at) this.position.set(k, next);
+    this.highWater.set(k, BigInt(highWatermark));
   }
 
   /**
@@ -223,6 +245,10 @@ export class KafkaConsumerSession {
       const [topic, partition] = k.split('\u0000') as [string, string];
       this.consumer.seek({ topic, partition: Number(partition), offset: at.toString() });
     }
+  }
+
+  private noteCommitted(offsets: Map<string, bigint>): void {
+    for (const [k, o] of offsets) if (o >= 0n && o > (this.committedAt.get(k) ?? -1n)) this.committedAt.set(k, o);
   }
 
   /** The group's committed offset per topic-partition (-1: none yet). */
@@ -273,6 +299,20 @@ export class KafkaConsumerSession {
       const k = key(r.topic, r.partition);
       if (!this.taken.has(k)) this.taken.set(k, BigInt(r.offset) + 1n);
     }
+    // A partition whose messages this batch took all of (none left in the buffer) is read up to
+    // where the next fetch starts: what lies between its last message and there are transaction
+    // markers or aborted messages, which nobody reads. Committing that position, not the last
+    // message + 1, lets the group reach the end of a topic a transactional producer wrote (its last
+    // record is a commit marker): otherwise its lag stays 1 and every plain run waits for a
+    // message that never comes. Partitions without a message in the batch whose position moved
+    // (a fetch of markers only) are committed too.
+    const left = new Set(this.buffer.map((r) => key(r.topic, r.partition)));
+    for (const [k, next] of this.position) {
+      if (left.has(k)) continue;
+      // Never behind the group (another member may have committed further).
+      const from = this.taken.get(k) ?? this.committedAt.get(k) ?? this.startOffsets.get(k);
+      if (from !== undefined && next > from) this.taken.set(k, next);
+    }
     let lag = 0n;
     for (const [k, high] of this.highWater) {
       const next = this.taken.get(k) ?? this.position.get(k);
@@ -308,6 +348,7 @@ export class KafkaConsumerSession {
   private async readAvailable(control: ReadControl): Promise<void> {
     const ends = await this.endsNow();
     const committed = await this.committedOffsets();
+    this.noteCommitted(committed);
     const behind = () =>
       [...ends].some(([k, end]) => {
         const c = committed.get(k);
@@ -323,7 +364,7 @@ export class KafkaConsumerSession {
         seen = this.buffer.length;
         lastGrowth = Date.now();
       }
-      // Partitions that never catch up (compacted gaps, transaction markers at the end) must not hang a run.
+      // Partitions that do not catch up (another producer's open transaction holds reading back below the end) must not hang a run.
       if (Date.now() - lastGrowth > Math.max(IDLE_GIVE_UP_MS, this.spec.maxWaitMs) && Date.now() - started > IDLE_GIVE_UP_MS) break;
       await sleep(POLL_MS);
     }
@@ -374,6 +415,7 @@ export class KafkaConsumerSession {
         if (!isRebalanceRefusal(e)) throw e;
         await this.commitAfterRejoin(offsets, joinsBefore, e);
       }
+      this.noteCommitted(new Map(offsets.map((o) => [key(o.topic, o.partition), BigInt(o.offset)])));
     } catch (e) {
       // The batch is in the destinations but the group's position did not move: the run (the
       // batch, in --watch) fails saying so, and this session reads nothing more.
@@ -523,6 +565,13 @@ export async function peekKafka(config: KafkaConfig, topics: string[], limit: nu
         out.push({ topic, partition, offset: m.offset, timestamp: m.timestamp, key: m.key ?? null, value: m.value ?? null, headers: m.headers ?? {} });
         if (BigInt(m.offset) + 1n >= s.end) done.add(k);
       },
+    });
+    // A partition is done once the fetches passed its end: the last record of a topic written by a
+    // transactional producer is a commit marker, which no message reaches (waiting for one would
+    // cost every preview the whole timeout).
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload: b }) => {
+      const s = starts.find((x) => x.topic === b.topic && x.partition === b.partition);
+      if (s && BigInt(b.lastOffset) + 1n >= s.end) done.add(key(b.topic, b.partition));
     });
     for (const s of starts) consumer.seek({ topic: s.topic, partition: s.partition, offset: s.offset });
     const until = Date.now() + timeoutMs;

@@ -9,6 +9,8 @@ export interface RabbitReadSpec {
   bind?: { exchange: string; routingKey: string };
   maxRows: number;
   maxWaitMs: number;
+  /** on_error: dead_letter: find out whether the queue has a dead-letter exchange (deadLetterExchangeOf) when the session opens. */
+  deadLetter?: boolean;
 }
 
 export interface ReadControl {
@@ -32,6 +34,8 @@ export class RabbitConsumerSession {
   private taken: ConsumeMessage[] = [];
   private failure?: Error;
   private closing = false;
+  /** With spec.deadLetter: the queue's x-dead-letter-exchange argument, null without one, undefined when it could not be told (deadLetterExchangeOf). */
+  deadLetterExchange?: string | null;
 
   private constructor(
     private readonly conn: ChannelModel,
@@ -60,6 +64,7 @@ export class RabbitConsumerSession {
         if (!(await queueExists(conn, spec.queue))) await channel.assertQueue(spec.queue, { durable: true });
         await channel.bindQueue(spec.queue, spec.bind.exchange, spec.bind.routingKey);
       } else await channel.checkQueue(spec.queue);
+      if (spec.deadLetter) session.deadLetterExchange = await deadLetterExchangeOf(conn, spec.queue);
       await channel.prefetch(spec.maxRows);
       await channel.consume(spec.queue, (m) => {
         if (m) session.buffer.push(m);
@@ -165,6 +170,51 @@ async function queueExists(conn: ChannelModel, queue: string): Promise<boolean> 
   }
   await probe.close().catch(() => undefined);
   return true;
+}
+
+/** The arguments RabbitMQ compares before x-dead-letter-exchange when a queue is declared again. */
+const ARGS_BEFORE_DLX = new Set(['x-expires', 'x-message-ttl']);
+
+/**
+ * The queue's dead-letter exchange argument (`x-dead-letter-exchange`; '' is the default exchange),
+ * null when the queue has none, undefined when it cannot be told. AMQP has no way to read a queue's
+ * arguments, but declaring an existing queue again with other ones is refused with a message that
+ * names the first one that differs and its current value: the queue is declared (on channels of
+ * its own, which the refusal closes) with a dead-letter exchange no queue has, and with durable,
+ * auto-delete and the arguments compared before it (x-expires, x-message-ttl) as the refusals say
+ * they are, until the refusal is about the dead-letter exchange ("current is none", or its name).
+ * Such a declare changes nothing: RabbitMQ refuses it whole. Undefined when the user may not
+ * declare the queue (no configure permission), the broker words it otherwise, or the declare was
+ * accepted (the queue vanished meanwhile: the queue it created is deleted again). A dead-letter
+ * exchange given by a policy is not an argument: null does not rule one out.
+ */
+export async function deadLetterExchangeOf(conn: ChannelModel, queue: string): Promise<string | null | undefined> {
+  const probeName = `caudal-no-such-exchange-${Math.random().toString(36).slice(2, 10)}`;
+  const opts: { durable: boolean; autoDelete: boolean; arguments: Record<string, unknown> } = { durable: true, autoDelete: false, arguments: { 'x-dead-letter-exchange': probeName } };
+  for (let attempt = 0; attempt < 6; attempt++) {
+    const probe = await conn.createChannel().catch(() => undefined);
+    if (!probe) return undefined;
+    probe.on('error', () => undefined);
+    try {
+      await probe.assertQueue(queue, opts);
+    } catch (e) {
+      const text = errorMessage(e);
+      const m = /inequivalent arg '([^']+)' for queue .*?: received .*? but current is (none|'(.*)'|the value '(.*)' of type '(\w+)')"?\s*$/s.exec(text);
+      if ((e as { code?: number }).code !== 406 || !m) return undefined;
+      const [, arg, , quoted, value, type] = m;
+      if (arg === 'x-dead-letter-exchange') return m[2] === 'none' ? null : (quoted ?? value ?? '');
+      if (arg === 'durable') opts.durable = !opts.durable;
+      else if (arg === 'auto_delete') opts.autoDelete = !opts.autoDelete;
+      else if (arg !== undefined && ARGS_BEFORE_DLX.has(arg) && value !== undefined && /^(signedint|long|short|byte|unsignedint|unsignedshort|unsignedbyte)$/.test(type ?? '') && /^\d+$/.test(value)) opts.arguments[arg] = { '!': 'long', value: Number(value) };
+      else return undefined;
+      continue;
+    }
+    // Accepted: the queue did not exist (it was deleted since the session checked it), and this made one.
+    await probe.deleteQueue(queue, { ifEmpty: true, ifUnused: true }).catch(() => undefined);
+    await probe.close().catch(() => undefined);
+    return undefined;
+  }
+  return undefined;
 }
 
 /** What to do about the broker's usual refusals of a queue (`exchange`: the one it is bound to), or undefined. */

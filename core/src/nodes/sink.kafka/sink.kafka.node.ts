@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
 import { z } from 'zod';
 import { defineNode } from '../define.js';
 import { kafkaSinkSpark } from './sink.kafka.spark.js';
@@ -28,6 +30,19 @@ const params = z
   })
   .strict();
 
+/**
+ * The producer's transactional id: the same for every run of one copy of the pipeline, so a run's
+ * producer fences a killed run of that copy and aborts its open transaction; different for copies
+ * that share the pipeline's name but not its state folder (another project folder, another
+ * --state-dir), which would otherwise fence each other's runs ("old epoch", "newer producer with
+ * the same transactionalId"). The hash is of the pipeline's absolute state folder
+ * (`<state folder>/<pipeline>`).
+ */
+export function transactionalIdOf(pipelineName: string, nodeId: string, stateFolder: string): string {
+  const copy = createHash('sha256').update(path.resolve(stateFolder)).digest('hex').slice(0, 12);
+  return `caudal.${pipelineName}.${nodeId}.${copy}`;
+}
+
 export const kafkaSinkNode = defineNode({
   type: 'sink.kafka',
   version: 1,
@@ -54,6 +69,7 @@ export const kafkaSinkNode = defineNode({
     const value = p.value_column ? `CAST(${ident(p.value_column)} AS VARCHAR)` : 'CAST(to_json(_row) AS VARCHAR)';
     // A row sent as JSON must be JSON: NaN and Infinity are refused (shared/json-out.ts).
     const rowsSql = `SELECT ${key} AS k, ${value} AS v FROM ${p.value_column ? input.ref : jsonSafeRelation(input.ref, input.columns)} AS _row`;
+    const transactionalId = transactionalIdOf(ctx.pipelineName, ctx.nodeId, path.dirname(ctx.nodeFolder('kafka')));
     return {
       target: `Kafka topic '${topic}' (connection '${p.connection}')`,
       destination: { key: `kafka:${config.brokers}/${topic}`, label: `Kafka topic '${topic}' (connection '${p.connection}')` },
@@ -62,7 +78,7 @@ export const kafkaSinkNode = defineNode({
       external: {
         describe: [`-- send each row of ${rowsSql} to topic '${topic}' inside one Kafka transaction, committed with the run`],
         stage: (io) =>
-          stageKafkaWrite(config, { topic, transactionalId: `caudal.${ctx.pipelineName}.${ctx.nodeId}`, rowsSql, batchSize: p.batch_size, compression: p.compression, transactionTimeoutMs: p.transaction_timeout_s === undefined ? undefined : p.transaction_timeout_s * 1000 }, io, {
+          stageKafkaWrite(config, { topic, transactionalId, rowsSql, batchSize: p.batch_size, compression: p.compression, transactionTimeoutMs: p.transaction_timeout_s === undefined ? undefined : p.transaction_timeout_s * 1000 }, io, {
             nodeId: ctx.nodeId,
             connection: p.connection,
           }),
@@ -81,7 +97,7 @@ it stops the run naming the row, its size and the limit. The topic must exist: s
 create topics.
 
 **Atomic.** The messages are sent inside one Kafka transaction (an idempotent, transactional
-producer whose id is \`caudal.<pipeline>.<node>\`), committed with the run: consumers reading committed
+producer whose id is \`caudal.<pipeline>.<node>.<hash>\`), committed with the run: consumers reading committed
 messages (the default of most clients, and source.kafka) never see the messages of a failed or
 cancelled run, nor those of a run that was killed (its transaction is aborted when the next run's
 producer starts, or by the broker after its transaction timeout). The commit itself can fail late
@@ -94,7 +110,18 @@ lets Caudal read it); the run then fails at its commit, saying so, with nothing 
 bounds the whole write plus the other sinks' work after it. A run killed mid-write holds back
 consumers that read committed messages of those partitions until the timeout, or until the next
 run of the pipeline starts (its producer aborts the killed run's transaction at once): lower the
-timeout where consumers must not wait that long and runs are short.`,
+timeout where consumers must not wait that long and runs are short.
+
+**Transactional id.** \`<hash>\` is a short hash of the pipeline's state folder
+(\`<state folder>/<pipeline>\`: by default in the pipeline's project folder, or under \`--state-dir\`), so
+the id stays the same for every run of one copy of the pipeline (which is what lets a run fence and
+abort a killed run's transaction) and differs between copies with the same pipeline name in other
+folders or with another \`--state-dir\`: those run side by side without fencing each other (Kafka
+refuses a transaction of a producer that a newer one with the same id replaced: "old epoch"). Moving
+the project folder or changing \`--state-dir\` changes the id: a run killed before the move is then
+aborted by the brokers after its transaction timeout, not by the next run (so is one killed under the
+\`caudal.<pipeline>.<node>\` id of earlier versions). The Kafka user needs the \`Write\` and \`Describe\`
+rights on transactional ids matching \`caudal.<pipeline>.<node>.\` as a prefix.`,
   example: {
     description: 'Publish cleaned orders keyed by order id',
     params: { connection: 'events', topic: 'orders.clean', key_column: 'order_id' },

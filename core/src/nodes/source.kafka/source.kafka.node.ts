@@ -263,7 +263,15 @@ says how many are left).
 
 **Previews** show the latest ${PREVIEW_ROWS} messages, read by a throwaway group that commits nothing:
 previewing never moves the pipeline's position. Only transactions that committed are read
-(read_committed).`,
+(read_committed).
+
+**Transactional topics.** A topic written by a transactional producer (\`sink.kafka\`, Kafka
+Streams, any exactly-once producer) ends each transaction with a commit marker, a record that is
+not a message. The group's offset is committed past such markers (and past aborted messages) up to
+where the next fetch starts, so a group that read everything is at the end of each partition (lag 0),
+and a run with nothing new returns at once rather than waiting a few seconds for a message at the
+marker's offset. A partition held back by another producer's open transaction ends a plain run after
+a few idle seconds.`,
   example: {
     description: 'Order events, JSON, continuing where the last run stopped',
     params: { connection: 'events', topics: ['orders'], format: 'json', max_rows: 50000 },

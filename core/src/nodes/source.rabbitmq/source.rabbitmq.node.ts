@@ -40,6 +40,13 @@ function rabbitMessage(m: Message): StreamMessage {
  * A quorum queue counts deliveries (its redelivered messages carry x-delivery-count), and a peek is
  * one: with a delivery limit, repeated previews dead-letter or drop the head of the queue.
  */
+/** on_error: dead_letter on a queue without (or maybe without) a dead-letter exchange argument: what happens to its poison messages. */
+export function deadLetterDropWarning(nodeId: string, queue: string, count: number, exchange: null | undefined): string {
+  const which = `${count} poison message${count === 1 ? '' : 's'}`;
+  const has = exchange === null ? `queue '${queue}' has no dead-letter exchange (no x-dead-letter-exchange argument)` : `whether queue '${queue}' has a dead-letter exchange could not be told (declaring it again to compare its arguments was refused for another reason, e.g. no configure permission)`;
+  return `node '${nodeId}': ${has}: the ${which} of this batch, rejected without requeue when the run commits (on_error: dead_letter), are dropped by RabbitMQ unless a policy gives the queue a dead-letter exchange; their raw text and reason are on the 'rejects' port. Declare the queue with x-dead-letter-exchange (or set a dead-letter policy), or use on_error: reject`;
+}
+
 function warnCountedDeliveries(ctx: { nodeId: string; warn(message: string): void }, queue: string, messages: Message[]): void {
   const counts = messages.map((m) => Number((m.properties.headers ?? {})['x-delivery-count'] ?? 0));
   const most = Math.max(0, ...counts);
@@ -108,7 +115,7 @@ export const rabbitmqSourceNode = defineNode({
     const config = rabbitmqFields.parse(ctx.connection(p.connection, 'rabbitmq').config);
     const spool = ctx.tempPath('rabbitmq.ndjson');
     const rejectSpool = ctx.tempPath('rabbitmq-rejects.ndjson');
-    const spec: RabbitReadSpec = { queue: p.queue, bind: p.exchange ? { exchange: p.exchange, routingKey: p.routing_key } : undefined, maxRows: p.max_rows, maxWaitMs: p.max_wait_ms };
+    const spec: RabbitReadSpec = { queue: p.queue, bind: p.exchange ? { exchange: p.exchange, routingKey: p.routing_key } : undefined, maxRows: p.max_rows, maxWaitMs: p.max_wait_ms, deadLetter: p.on_error === 'dead_letter' };
     const peek = (limit: number) =>
       peekRabbit(config, p.queue, limit).then((messages) => {
         warnCountedDeliveries(ctx, p.queue, messages);
@@ -136,6 +143,8 @@ export const rabbitmqSourceNode = defineNode({
     const session = (io: HookIo) => io.sessions!.get(`rabbitmq:${ctx.nodeId}`, () => RabbitConsumerSession.open(config, spec), (s) => s.close());
     /** The batch's undecodable messages, dead-lettered when the run commits (on_error: dead_letter). */
     let poison = new Set<ConsumeMessage>();
+    /** Whether this run warned that its poison messages may be dropped (once per run, or per --watch). */
+    let warnedDrop = false;
 
     return {
       streaming: true,
@@ -145,9 +154,17 @@ export const rabbitmqSourceNode = defineNode({
           description: `consume up to ${p.max_rows} messages from queue '${p.queue}'`,
           countsRows: true,
           async run(io) {
-            const batch = await (await session(io)).read(spec, { watch: io.stream?.watch ?? false, stopping: () => io.stream?.stopping() ?? false, isCancelled: io.isCancelled });
+            const consumer = await session(io);
+            const batch = await consumer.read(spec, { watch: io.stream?.watch ?? false, stopping: () => io.stream?.stopping() ?? false, isCancelled: io.isCancelled });
             const { rows, rejected } = await writeSpools(batch.messages.map(rabbitMessage), spoolOpts, io.db);
             poison = p.on_error === 'dead_letter' ? new Set(rejected.map((i) => batch.messages[i]!)) : new Set();
+            // Said before they are rejected (when the run commits): without a dead-letter exchange, RabbitMQ drops them.
+            if (poison.size > 0 && typeof consumer.deadLetterExchange !== 'string' && !warnedDrop) {
+              warnedDrop = true;
+              const message = deadLetterDropWarning(ctx.nodeId, p.queue, poison.size, consumer.deadLetterExchange);
+              if (io.warn) io.warn(message);
+              else io.log(message);
+            }
             io.stream?.read({ rows: batch.messages.length, lag: batch.waiting, waitedMs: batch.waitedMs });
             return rows;
           },
@@ -231,7 +248,13 @@ with its raw text and the reason and is acknowledged (\`reject\`), or goes to \`
 rejected without requeue (\`dead_letter\`), so the queue's dead-letter exchange (\`x-dead-letter-exchange\`)
 receives it. A queue without a dead-letter exchange discards what is rejected without requeue:
 with \`dead_letter\`, declare \`x-dead-letter-exchange\` on the queue first, or poison messages are
-lost without a trace (\`reject\` keeps them on the \`rejects\` port instead).
+lost (\`reject\` acknowledges them instead, keeping them on the \`rejects\` port). AMQP cannot read a
+queue's arguments, so with \`dead_letter\` the run finds out by declaring the queue again with a
+dead-letter exchange of its own (RabbitMQ refuses that and names the current one; nothing changes;
+it needs the configure permission on the queue). When a batch has poison messages and the queue has no
+\`x-dead-letter-exchange\` argument, or that could not be told, the run warns once, naming the queue,
+before rejecting them: they are dropped unless a policy gives the queue a dead-letter exchange (a
+policy's dead-letter exchange cannot be seen over AMQP, so the warning also shows then).
 
 **Quorum queues.** RabbitMQ counts every delivery of a quorum queue's message, and a preview (or the
 inference of undeclared value columns at the start of every run and validation) delivers messages
