@@ -93,6 +93,10 @@ def make_session(job, master=None, conf=None, scratch=None):
         "spark.sql.session.timeZone": "UTC",
         # DuckDB fails on a bad cast or an overflow; so does Spark in ANSI mode (the default in 4.x).
         "spark.sql.ansi.enabled": "true",
+        # DECIMAL + - * keep every digit of the exact result, as DuckDB's do (Spark otherwise cuts the
+        # scale to fit 38 digits: DECIMAL(38,10) - DECIMAL(10,2) kept 9 places); translate.py casts
+        # the result to DuckDB's type, so an overflow fails where DuckDB's fails.
+        "spark.sql.decimalOperations.allowPrecisionLoss": "false",
         # No .crc files next to local outputs (Hadoop's checksummed local filesystem writes them).
         "spark.hadoop.fs.file.impl": "org.apache.hadoop.fs.RawLocalFileSystem",
         "spark.hadoop.fs.file.impl.disable.cache": "true",
@@ -419,6 +423,44 @@ def sample_value(v):
     return v
 
 
+def holds_time(t):
+    from pyspark.sql import types as T
+
+    if isinstance(t, (T.TimestampType, T.TimestampNTZType, T.DateType)):
+        return True
+    if isinstance(t, T.ArrayType):
+        return holds_time(t.elementType)
+    if isinstance(t, T.MapType):
+        return holds_time(t.keyType) or holds_time(t.valueType)
+    if isinstance(t, T.StructType):
+        return any(holds_time(f.dataType) for f in t.fields)
+    return False
+
+
+def sample_rows(df):
+    """A sample's columns with times as DuckDB writes them as text, converted in Spark: Python's
+    datetime cannot hold every instant (a TIMESTAMPTZ of year 1 failed the job with 'year 0 is out of
+    range'). An instant keeps its UTC offset (+00) as DuckDB's text does; a list or struct holding
+    times is its JSON text."""
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    columns = []
+    for f in df.schema.fields:
+        c = F.col(f"`{f.name.replace('`', '``')}`")
+        if isinstance(f.dataType, T.TimestampType):
+            c = F.when(c.isNotNull(), F.concat(c.cast("string"), F.lit("+00")))
+        elif isinstance(f.dataType, (T.TimestampNTZType, T.DateType)):
+            c = c.cast("string")
+        elif holds_time(f.dataType):
+            c = F.to_json(c)
+        else:
+            columns.append(c)
+            continue
+        columns.append(c.alias(f.name))
+    return df.select(*columns)
+
+
 def evaluate_quality(spark, step):
     row = spark.sql(step["sql"]).collect()[0].asDict()
     n = int(row.get("n") or 0)
@@ -438,7 +480,7 @@ def evaluate_quality(spark, step):
             passed = failed == 0 if mostly is None else 1 - share >= mostly - 1e-12
             rows = []
             if failed > 0 and step.get("sampleLimit", 0) > 0 and i in samples:
-                rows = [{k: sample_value(v) for k, v in r.asDict().items()} for r in spark.sql(samples[i]).limit(step["sampleLimit"]).collect()]
+                rows = [{k: sample_value(v) for k, v in r.asDict().items()} for r in sample_rows(spark.sql(samples[i])).limit(step["sampleLimit"]).collect()]
             details = [] if mostly is None else [f"threshold: at least {('%.2f' % (mostly * 100)).rstrip('0').rstrip('.')}% of rows pass"]
             checks.append({**base, "passed": passed, "rowsFailed": failed, "failedPercent": share * 100, "details": details, "samples": rows})
         elif judge["kind"] == "sql":

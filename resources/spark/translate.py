@@ -367,7 +367,7 @@ REGEX_NODES = (exp.RegexpLike, exp.RegexpExtract, exp.RegexpReplace, exp.RegexpS
 def same_meaning(node):
     """Rewrites of constructs that translate to Spark with another meaning (after the columns are
     qualified and typed), or refusals where no faithful form exists."""
-    for rewrite in (text_meaning, arithmetic_meaning, date_meaning):
+    for rewrite in (text_meaning, arithmetic_meaning, decimal_meaning, aggregate_meaning, date_meaning):
         out = rewrite(node)
         if out is not None:
             return out
@@ -497,6 +497,190 @@ def ieee_divide(a, b):
                             exp.If(this=exp.NEQ(this=exp.Paren(this=exp.GT(this=x.copy(), expression=exp.Literal.number(0))), expression=exp.Paren(this=negative_zero.copy())), true=DOUBLE_OF("Infinity"))],
                        default=DOUBLE_OF("-Infinity"))
     return exp.Case(ifs=[exp.If(this=exp.And(this=exp.EQ(this=y.copy(), expression=exp.Literal.number(0)), expression=exp.Not(this=exp.Is(this=x.copy(), expression=exp.Null()))), true=by_zero)], default=exp.Div(this=x, expression=y))
+
+
+# The DECIMAL width DuckDB gives an integer operand of DECIMAL arithmetic.
+INTEGER_WIDTH = {T.TINYINT: 3, T.SMALLINT: 5, T.INT: 10, T.BIGINT: 19, T.INT128: 38, T.UTINYINT: 3, T.USMALLINT: 5, T.UINT: 10, T.UBIGINT: 20}
+
+
+def decimal_of(e):
+    """DuckDB's DECIMAL (width, scale) of an operand of DECIMAL arithmetic, or None: a DECIMAL with
+    its width known, an integer (BIGINT as DECIMAL(19,0)), a number literal (1.50 is DECIMAL(3,2),
+    7 an INTEGER)."""
+    if isinstance(e, exp.Paren):
+        return decimal_of(e.this)
+    if isinstance(e, exp.Literal) and not e.is_string:
+        text = e.name.lstrip("+-")
+        if re.fullmatch(r"[0-9]+", text):
+            n = int(text)
+            return (10, 0) if n < 2**31 else (19, 0) if n < 2**63 else (38, 0)
+        m = re.fullmatch(r"([0-9]*)\.([0-9]+)", text)
+        if m:
+            return (max(len(m.group(1)) + len(m.group(2)), 1), len(m.group(2)))
+        return None
+    t = getattr(e, "type", None)
+    if not isinstance(t, exp.DataType):
+        return None
+    if t.this == T.DECIMAL:
+        params = [p.this.name if isinstance(p.this, exp.Literal) else p.name for p in t.expressions]
+        if len(params) == 2 and all(str(x).isdigit() for x in params):
+            return (int(params[0]), int(params[1]))
+        if len(params) == 1 and str(params[0]).isdigit():
+            return (int(params[0]), 0)
+        return None
+    if t.this in INTEGER_WIDTH:
+        return (INTEGER_WIDTH[t.this], 0)
+    return None
+
+
+def is_decimal_operand(e):
+    if isinstance(e, exp.Paren):
+        return is_decimal_operand(e.this)
+    return kind(e) == T.DECIMAL or (isinstance(e, exp.Literal) and not e.is_string and re.fullmatch(r"[+-]?[0-9]*\.[0-9]+", e.name) is not None)
+
+
+def decimal_type(p, s):
+    return exp.DataType.build(f"DECIMAL({p}, {s})")
+
+
+def decimal_meaning(node):
+    """DECIMAL + - * as DuckDB types them: + and - keep the larger scale and one more digit than the
+    wider operand (at most 38; 18 when both operands fit in 18 digits), * adds the scales and the
+    widths (18 or 38 at most, likewise). Spark (with allowPrecisionLoss off, caudal_spark.py) keeps
+    every digit of the exact result; the cast to DuckDB's type then fails on overflow where DuckDB
+    fails (ANSI mode), instead of Spark's wider type holding it."""
+    if not isinstance(node, (exp.Add, exp.Sub, exp.Mul)):
+        return None
+    a, b = node.this, node.expression
+    if not (is_decimal_operand(a) or is_decimal_operand(b)):
+        return None
+    da, db = decimal_of(a), decimal_of(b)
+    if da is None or db is None:
+        return None
+    (p1, s1), (p2, s2) = da, db
+    if isinstance(node, exp.Mul):
+        scale, width = s1 + s2, p1 + p2
+        if scale > 38:
+            raise Untranslatable(f"a DECIMAL product needs {scale} decimal places, more than 38 (DuckDB refuses it too): cast a side to DOUBLE or to a DECIMAL with fewer places")
+        if width > 18 and max(p1, p2) <= 18 and scale < 18:
+            width = 18
+        width = min(width, 38)
+    else:
+        scale = max(s1, s2)
+        width = max(scale + max(p1 - s1, p2 - s2), p1, p2) + 1
+        if width > 18 and max(p1, p2) <= 18:
+            width = 18
+        width = min(width, 38)
+    op = type(node)
+    inner = op(this=exp.Cast(this=a.copy(), to=decimal_type(p1, s1)), expression=exp.Cast(this=b.copy(), to=decimal_type(p2, s2)))
+    out = exp.Cast(this=exp.Paren(this=inner), to=decimal_type(width, scale))
+    out.type = decimal_type(width, scale)
+    return out
+
+
+TEMPORAL = {T.DATE, T.TIMESTAMP, T.TIMESTAMPNTZ, T.DATETIME, T.TIMESTAMPTZ, T.TIMESTAMPLTZ}
+# DuckDB interpolates these in their own unit (seconds, milliseconds, nanoseconds) and returns that type.
+OTHER_TIME_UNITS = {T.TIMESTAMP_S, T.TIMESTAMP_MS, T.TIMESTAMP_NS}
+
+
+def micros(x):
+    """An instant or date as microseconds since the epoch (both engines run in UTC)."""
+    return exp.Anonymous(this="UNIX_MICROS", expressions=[exp.Cast(this=x.copy(), to=exp.DataType(this=T.TIMESTAMPLTZ, nested=False))])
+
+
+def continuous_quantile(agg):
+    """(argument, fraction) of a median/quantile_cont, or None."""
+    if isinstance(agg, exp.Median):
+        return agg.this, exp.Literal.number("0.5")
+    if isinstance(agg, exp.Anonymous) and agg.name.upper() == "PERCENTILE" and len(agg.expressions) == 2:
+        return agg.expressions[0], agg.expressions[1]
+    return None
+
+
+def temporal_quantile(node):
+    """median/quantile_cont of a DATE or TIMESTAMP (Spark's percentile takes numbers only): DuckDB
+    interpolates the microseconds since the epoch as doubles, lo·(1−d) + hi·d, rounded half away
+    from zero, as Spark's percentile of the same microseconds and ROUND do; a TIMESTAMP (a
+    TIMESTAMPTZ for a TIMESTAMPTZ), as on DuckDB."""
+    wrapper = node if isinstance(node, (exp.Window, exp.Filter)) else None
+    agg = node.this if wrapper is not None else node
+    if wrapper is None and isinstance(node.parent, (exp.Window, exp.Filter)):
+        return None
+    found = continuous_quantile(agg)
+    if found is not None and kind(found[0]) in OTHER_TIME_UNITS:
+        raise Untranslatable(f"median/quantile_cont of a {found[0].type.sql('duckdb')} interpolates in its own unit on DuckDB, which Spark (microseconds) cannot: cast the column to TIMESTAMP first")
+    if found is None or kind(found[0]) not in TEMPORAL:
+        return None
+    x, q = found
+    if isinstance(agg, exp.Anonymous) and not isinstance(q, exp.Literal):
+        raise Untranslatable("quantile_cont of a date or time needs a constant fraction to translate to Spark")
+    percentile = exp.Anonymous(this="PERCENTILE", expressions=[micros(x), q.copy()])
+    if wrapper is not None:
+        percentile_node = wrapper.copy()
+        percentile_node.set("this", percentile)
+    else:
+        percentile_node = percentile
+    as_micros = exp.Cast(this=exp.Round(this=percentile_node), to=exp.DataType.build("BIGINT"))
+    instant = exp.Anonymous(this="TIMESTAMP_MICROS", expressions=[as_micros])
+    if kind(x) in TIMESTAMPTZ_KINDS:
+        out = exp.Cast(this=instant, to=exp.DataType(this=T.TIMESTAMPLTZ, nested=False))
+        out.type = exp.DataType.build("TIMESTAMPTZ")
+    else:
+        out = exp.Cast(this=instant, to=exp.DataType.build("TIMESTAMP_NTZ", dialect="spark"))
+        out.type = exp.DataType.build("TIMESTAMP")
+    return out
+
+
+def discrete_quantile(node):
+    """quantile_disc(x, q): DuckDB's value at 1-based position max(ceil(n·q), 1) of the sorted non-NULL
+    values (n·q exact for a decimal constant q, in doubles otherwise). Spark's percentile_disc returns a
+    DOUBLE (a DECIMAL(38,s) or BIGINT loses digits, a DATE fails), so it is the element of the sorted list."""
+    wrapper = node if isinstance(node, (exp.Window, exp.Filter)) else None
+    agg = node.this if wrapper is not None else node
+    if not isinstance(agg, exp.PercentileDisc) or agg.expression is None or isinstance(agg.parent, exp.WithinGroup):
+        return None
+    if wrapper is None and isinstance(node.parent, (exp.Window, exp.Filter)):
+        return None
+    x, q = agg.this, agg.expression
+    if not isinstance(q, exp.Literal) or q.is_string:
+        raise Untranslatable("quantile_disc needs a constant fraction to translate to Spark")
+
+    def over(f):
+        if wrapper is None:
+            return f
+        w = wrapper.copy()
+        w.set("this", f)
+        return w
+
+    values = over(exp.Anonymous(this="COLLECT_LIST", expressions=[x.copy()]))
+    n = over(exp.Count(this=x.copy()))
+    if re.fullmatch(r"[0-9]*\.?[0-9]+", q.name):
+        position = exp.Ceil(this=exp.Mul(this=n, expression=q.copy()))
+    else:
+        dn = exp.Cast(this=n, to=exp.DataType.build("DOUBLE"))
+        position = exp.Sub(this=n.copy(), expression=exp.Floor(this=exp.Sub(this=dn, expression=exp.Mul(this=dn.copy(), expression=exp.Cast(this=q.copy(), to=exp.DataType.build("DOUBLE"))))))
+    index = exp.Cast(this=exp.Greatest(this=position, expressions=[exp.Literal.number(1)]), to=exp.DataType.build("INT"))
+    out = exp.Anonymous(this="TRY_ELEMENT_AT", expressions=[exp.Anonymous(this="ARRAY_SORT", expressions=[values]), index])
+    out.type = x.type.copy() if isinstance(getattr(x, "type", None), exp.DataType) else None
+    return out
+
+
+def aggregate_meaning(node):
+    if isinstance(node, exp.Sum) and not isinstance(node.this, exp.Cast):
+        # DuckDB sums integers into a HUGEINT (128 bits), DECIMAL(p,s) into DECIMAL(38,s); Spark sums
+        # a BIGINT into a BIGINT (ARITHMETIC_OVERFLOW past 2^63) and a DECIMAL(p,s) into
+        # DECIMAL(p+10,s). DECIMAL(38,0) is also how a Parquet sink writes DuckDB's HUGEINT.
+        if kind(node.this) in INTEGERS:
+            out = exp.Sum(this=exp.Cast(this=node.this.copy(), to=decimal_type(38, 0)))
+            out.type = exp.DataType.build("HUGEINT", dialect="duckdb")
+            return out
+        d = decimal_of(node.this) if kind(node.this) == T.DECIMAL else None
+        if d is not None:
+            out = exp.Sum(this=exp.Cast(this=node.this.copy(), to=decimal_type(38, d[1])))
+            out.type = decimal_type(38, d[1])
+            return out
+        return None
+    return temporal_quantile(node) or discrete_quantile(node)
 
 
 def date_meaning(node):

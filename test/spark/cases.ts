@@ -19,6 +19,8 @@ export interface Case {
   countOnly?: boolean;
   /** Numbers may differ by this much (absolute), e.g. a percentile of a DECIMAL: DuckDB interpolates in the column's scale. */
   tolerance?: number;
+  /** Also compare the quality report's failing-row samples (as JSON text) of every check. */
+  samples?: boolean;
 }
 
 const orders = { id: 'orders', type: 'source.csv', params: { path: 'orders.csv' } };
@@ -480,6 +482,88 @@ export const CASES: Case[] = [
       parquet('sink', 'clean.parquet'),
     ],
     edges: ['v -> clean', 'clean -> sink'],
+  },
+  {
+    name: 'DECIMAL + - * keep DuckDB\'s type and every digit (no scale cut to fit 38 digits)',
+    nodes: [
+      { id: 'v', type: 'transform.sql', params: { query: "SELECT * FROM (VALUES (1, 1.5::DECIMAL(38,10), 1.51::DECIMAL(10,2), 0.001::DECIMAL(10,3), 7::BIGINT), (2, -123456789012345678.0123456789::DECIMAL(38,10), 99999999.99::DECIMAL(10,2), 123456.999::DECIMAL(10,3), -9223372036854775807::BIGINT), (3, NULL, 0.01::DECIMAL(10,2), NULL, NULL)) t(id, a, b, m, big)" } },
+      {
+        id: 'calc',
+        type: 'transform.derive',
+        params: {
+          columns: [
+            { name: 'diff', expression: 'CAST(a - b AS VARCHAR)' },
+            { name: 'plus_one', expression: 'CAST(a + 1 AS VARCHAR)' },
+            { name: 'plus_big', expression: 'CAST(b + big AS VARCHAR)' },
+            { name: 'square', expression: 'CAST(m * m AS VARCHAR)' },
+            { name: 'ab', expression: 'CAST(a * 0.5 AS VARCHAR)' },
+            { name: 'mixed', expression: 'CAST(b * 2 - m + 1.25 AS VARCHAR)' },
+            { name: 'kept', expression: 'a - b' },
+          ],
+        },
+      },
+      { id: 'csv', type: 'sink.csv', params: { path: '${out}/decimals.csv', if_exists: 'overwrite' } },
+      parquet('pq', 'decimals.parquet'),
+    ],
+    edges: ['v -> calc', 'calc -> csv', 'calc -> pq'],
+  },
+  {
+    name: 'DECIMAL overflow past DuckDB\'s result type fails on both engines',
+    nodes: [
+      { id: 'v', type: 'transform.sql', params: { query: "SELECT * FROM (VALUES (1, 99999999.99::DECIMAL(10,2)), (2, 99999999.99::DECIMAL(10,2))) t(id, b)" } },
+      // DECIMAL(10,2)³ is DECIMAL(18,6) on DuckDB (Spark's own type would be DECIMAL(32,6) and hold it).
+      { id: 'calc', type: 'transform.derive', params: { columns: [{ name: 'cube', expression: 'b * b * b' }] } },
+      parquet('pq', 'overflow.parquet'),
+    ],
+    edges: ['v -> calc', 'calc -> pq'],
+    fails: 'execution',
+  },
+  {
+    name: 'sums of integers past 2^63 are exact (DuckDB HUGEINT, Spark DECIMAL(38,0)), in aggregates, windows and SQL',
+    nodes: [
+      { id: 'v', type: 'transform.sql', params: { query: "SELECT * FROM (VALUES ('a', 9223372036854775807::BIGINT, 2147483647::INTEGER, 1.25::DECIMAL(10,2)), ('a', 9223372036854775807::BIGINT, 2147483647::INTEGER, 99999999.99::DECIMAL(10,2)), ('b', -5::BIGINT, NULL, NULL)) t(g, big, i, d)" } },
+      { id: 'agg', type: 'transform.aggregate', params: { group_by: ['g'], aggregations: [{ name: 'total', function: 'sum', column: 'big' }, { name: 'total_i', function: 'sum', column: 'i' }, { name: 'total_d', function: 'sum', column: 'd' }] } },
+      { id: 'q', type: 'transform.sql', params: { query: 'SELECT g, sum(big) AS s, sum(big) OVER () AS w, CAST(sum(big) AS VARCHAR) AS t FROM v GROUP BY g, big' } },
+      { id: 'csv', type: 'sink.csv', params: { path: '${out}/sums.csv', if_exists: 'overwrite' } },
+      parquet('pq', 'sums.parquet'),
+      { id: 'csv2', type: 'sink.csv', params: { path: '${out}/sql_sums.csv', if_exists: 'overwrite' } },
+    ],
+    edges: ['v -> agg', 'agg -> csv', 'agg -> pq', 'v -> q', 'q -> csv2'],
+  },
+  {
+    name: 'median of integers, DECIMALs, dates and timestamps: fill_nulls and aggregate as on DuckDB',
+    nodes: [
+      {
+        id: 'v',
+        type: 'transform.sql',
+        params: {
+          query:
+            "SELECT * FROM (VALUES ('a', 1, 9007199254740993::BIGINT, 1.25::DECIMAL(10,2), DATE '2024-01-01', TIMESTAMP '1969-12-31 23:59:59.999993'), ('a', 2, 9007199254740995::BIGINT, 2.50::DECIMAL(10,2), DATE '2024-01-02', TIMESTAMP '1969-12-31 23:59:59.999998'), ('a', NULL, NULL, NULL, NULL, NULL), ('b', 7, 4::BIGINT, 3.33::DECIMAL(10,2), DATE '2024-03-01', TIMESTAMP '2024-01-01 00:00:00'), ('b', 8, 5::BIGINT, 3.34::DECIMAL(10,2), DATE '2024-03-04', TIMESTAMP '2024-01-01 00:00:00.000007'), ('b', 9, NULL, NULL, NULL, NULL), ('c', NULL, NULL, NULL, NULL, NULL)) t(g, id, n, m, d, ts)",
+        },
+      },
+      { id: 'fill', type: 'transform.fill_nulls', params: { rules: [{ column: 'n', strategy: 'median' }, { column: 'm', strategy: 'median' }, { column: 'd', strategy: 'median' }, { column: 'ts', strategy: 'median' }] } },
+      { id: 'fill_g', type: 'transform.fill_nulls', params: { rules: [{ column: 'n', strategy: 'median' }, { column: 'm', strategy: 'median' }, { column: 'd', strategy: 'median' }, { column: 'ts', strategy: 'median' }], partition_by: ['g'] } },
+      { id: 'agg', type: 'transform.aggregate', params: { group_by: ['g'], aggregations: [{ name: 'md', function: 'median', column: 'd' }, { name: 'mts', function: 'median', column: 'ts' }, { name: 'p3', function: 'percentile', column: 'ts', p: 0.3 }, { name: 'pd', function: 'percentile', column: 'd', p: 0.123456789 }] } },
+      { id: 'q', type: 'transform.sql', params: { query: 'SELECT g, quantile_disc(n, 0.5) AS qn, quantile_disc(d, 0.3) AS qd, quantile_disc(m, 0.75) OVER (PARTITION BY g) AS qm FROM v GROUP BY g, m' } },
+      { id: 'as_text', type: 'transform.derive', params: { columns: [{ name: 'n', expression: 'CAST(n AS VARCHAR)' }, { name: 'ts', expression: 'CAST(ts AS VARCHAR)' }] } },
+      { id: 'as_text_g', type: 'transform.derive', params: { columns: [{ name: 'n', expression: 'CAST(n AS VARCHAR)' }, { name: 'ts', expression: 'CAST(ts AS VARCHAR)' }] } },
+      { id: 'agg_text', type: 'transform.derive', params: { columns: [{ name: 'mts', expression: 'CAST(mts AS VARCHAR)' }, { name: 'p3', expression: 'CAST(p3 AS VARCHAR)' }, { name: 'pd', expression: 'CAST(pd AS VARCHAR)' }] } },
+      parquet('s1', 'fill.parquet'),
+      parquet('s2', 'fill_g.parquet'),
+      parquet('s3', 'agg.parquet'),
+      parquet('s4', 'disc.parquet'),
+    ],
+    edges: ['v -> fill', 'fill -> as_text', 'as_text -> s1', 'v -> fill_g', 'fill_g -> as_text_g', 'as_text_g -> s2', 'v -> agg', 'agg -> agg_text', 'agg_text -> s3', 'v -> q', 'q -> s4'],
+  },
+  {
+    name: 'quality samples hold a TIMESTAMPTZ of year 1 and timestamps as DuckDB writes them',
+    nodes: [
+      { id: 'v', type: 'transform.sql', params: { query: "SELECT * FROM (VALUES (1, TIMESTAMPTZ '0001-01-01 00:00:00+00', TIMESTAMP '2024-03-31 02:30:00.5', DATE '0001-01-01'), (2, TIMESTAMPTZ '2024-03-31 02:30:00.123456+00', TIMESTAMP '0001-01-01 00:00:00', DATE '2024-01-02'), (3, NULL, NULL, NULL)) t(id, tz, ts, d)" } },
+      { id: 'qc', type: 'quality.check', params: { checks: [{ name: 'recent', kind: 'expression', expression: "tz > TIMESTAMPTZ '2000-01-01 00:00:00+00' OR tz IS NULL", severity: 'warn' }, { name: 'tz set', kind: 'not_null', column: 'tz', severity: 'warn' }] } },
+      parquet('pq', 'checked.parquet'),
+    ],
+    edges: ['v -> qc', 'qc -> pq'],
+    samples: true,
   },
   {
     name: 'JSON sink refuses NaN and Infinity on both engines',

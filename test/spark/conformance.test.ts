@@ -28,12 +28,13 @@ interface Prepared {
   name: string;
   doc: Pipeline;
   baseDir: string;
-  duck: { status: string; errorKind?: string; errorMessage?: string };
+  duck: { status: string; errorKind?: string; errorMessage?: string; samples?: string[] };
   sinks: Array<{ id: string; duckPath: string; sparkPath: string }>;
   jobDir: string;
   reportDir: string;
   countOnly?: boolean;
   tolerance?: number;
+  samples?: boolean;
   fails?: Case['fails'];
   failsWith?: Case['failsWith'];
   /** The export failed: the case fails with this, the others still run. */
@@ -68,15 +69,21 @@ async function prepareCase(root: string, c: Case, index: number): Promise<void> 
     name: c.name,
     doc,
     baseDir: dir,
-    duck: { status: duck.summary.status, errorKind: duck.summary.error?.kind, errorMessage: duck.summary.error?.message },
+    duck: { status: duck.summary.status, errorKind: duck.summary.error?.kind, errorMessage: duck.summary.error?.message, samples: qualitySamples(duck.summary.quality?.nodes ?? []) },
     sinks: sinkTargets(doc, '').map((s) => ({ id: s.id, duckPath: s.path.replace(/^/, path.join(dir, 'duck')), sparkPath: s.path.replace(/^/, path.join(dir, 'spark')) })),
     jobDir,
     reportDir: path.join(dir, 'report'),
     countOnly: c.countOnly,
     tolerance: c.tolerance,
+    samples: c.samples,
     fails: c.fails,
     failsWith: c.failsWith,
   });
+}
+
+/** Each check's failing-row samples as JSON text, in a stable order, to compare the engines' reports. */
+function qualitySamples(nodes: Array<{ nodeId: string; checks: Array<{ name: string; samples?: unknown[] }> }>): string[] {
+  return nodes.flatMap((n) => n.checks.map((c) => `${n.nodeId}/${c.name}: ${(c.samples ?? []).map((r) => JSON.stringify(r)).sort().join(' | ')}`)).sort();
 }
 
 /** An example pipeline, copied with its data; its sinks are moved under duck/ and spark/ folders. */
@@ -363,6 +370,7 @@ describe('the same pipelines on DuckDB and on Spark (local[2])', () => {
     expect(p.duck.status).toBe('succeeded');
     expect(spark.error?.message ?? '').toBe('');
     expect(spark.status).toBe('succeeded');
+    if (p.samples) expect(qualitySamples(spark.quality), 'quality samples').toEqual(p.duck.samples);
     for (const s of p.sinks) {
       const duck = await readOutput(s.duckPath);
       const sparkOut = await readOutput(s.sparkPath);

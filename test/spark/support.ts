@@ -116,7 +116,7 @@ export interface SparkResult {
   status: 'succeeded' | 'failed' | 'cancelled';
   error?: { kind: string; message: string; nodeId?: string };
   nodes: Record<string, { rowsWritten: number }>;
-  quality: Array<{ nodeId: string; score: number; rows: number; rejectedRows?: number; checks: Array<{ name: string; passed: boolean; rowsFailed: number | null }> }>;
+  quality: Array<{ nodeId: string; score: number; rows: number; rejectedRows?: number; checks: Array<{ name: string; passed: boolean; rowsFailed: number | null; samples?: unknown[] }> }>;
 }
 
 /** Runs exported jobs one after the other in one local SparkSession; returns each job's result. */
