@@ -62,6 +62,10 @@ export async function pgSandbox(): Promise<{ client: pg.Client; schema: string; 
   await client.query(`CREATE SCHEMA "${schema}"`);
   await client.query(`SET search_path = "${schema}"`);
   afterFile(async () => {
+    // A test that failed half way may have left a run's prepared transaction on the schema's tables:
+    // it would block the DROP for ever, and every other file's replication slot creation with it
+    // (a slot waits for every running transaction, prepared ones included).
+    for (const gid of await preparedTransactionsIn(client, schema)) await client.query(`ROLLBACK PREPARED '${gid.replaceAll("'", "''")}'`).catch(() => undefined);
     await client.query(`DROP SCHEMA "${schema}" CASCADE`);
     await client.end();
   });
