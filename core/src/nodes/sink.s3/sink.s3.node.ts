@@ -50,21 +50,11 @@ function formatOf(p: Params, key: string): 'csv' | 'json' | 'parquet' | undefine
   return undefined;
 }
 
-/** What one sink.s3 of a plan writes: its target and its staging prefix. */
-interface PlannedTarget {
-  nodeId: string;
-  store: string;
-  bucket: string;
-  key: string;
-  folder: boolean;
-  staging: string;
-}
-
 /**
  * A staging prefix inside the sink's own partitioned prefix (or the prefix inside it): the staged
  * objects would be counted as the target's ("has objects now"), and an overwrite would delete them.
  */
-function stagingInsideTarget(t: PlannedTarget, who: string): Problem[] {
+function stagingInsideTarget(t: { bucket: string; key: string; folder: boolean; staging: string }, who: string): Problem[] {
   if (!t.folder || !(t.staging.startsWith(t.key) || t.key.startsWith(t.staging))) return [];
   const message = `${who}: the staging prefix ${t.staging} and the target prefix ${t.key} of s3://${t.bucket}/ lie one inside the other: every run would find its own staged objects at the target`;
   return [{ code: 'invalid_param', path: 'params.staging_prefix', message, hint: 'set staging_prefix outside the target prefix (the default .caudal-staging/ is at the bucket\'s root)' }];
@@ -112,8 +102,7 @@ export const s3SinkNode = defineNode({
     const shown = `s3://${loc.bucket}/${loc.key}`;
     const preflight: Problem[] = [];
     if (!folder && p.staging_prefix !== '' && loc.key.startsWith(p.staging_prefix)) preflight.push({ code: 'invalid_param', path: 'params.url', message: `${who}: the target is inside the staging prefix ${p.staging_prefix}`, hint: 'write elsewhere or change staging_prefix' });
-    const planned: PlannedTarget = { nodeId: ctx.nodeId, store: config.endpoint ?? 'aws', bucket: loc.bucket, key: loc.key, folder, staging: p.staging_prefix };
-    preflight.push(...stagingInsideTarget(planned, who));
+    preflight.push(...stagingInsideTarget({ bucket: loc.bucket, key: loc.key, folder, staging: p.staging_prefix }, who));
 
     // The bytes: the file sink of the format writes them locally, in the run's temp folder.
     const localTarget = ctx.tempPath(`s3-out${folder ? '' : path.extname(loc.key) || `.${format}`}`);
