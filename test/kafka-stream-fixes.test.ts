@@ -6,8 +6,7 @@ import type { RunEvent } from '../core/src/engine/protocol.js';
 import { KafkaConsumerSession } from '../core/src/connectors/kafka/consume.js';
 import { tempDir } from './support/pipeline.js';
 import { inDb } from './support/duckdb.js';
-import { kafkaSandbox } from './support/kafka.js';
-import { SERVICES } from './support/services.js';
+import { busConfig, busConnections, busPipeline, kafkaSandbox } from './support/kafka.js';
 
 /**
  * source.kafka against the real broker, through the engine API: a fresh group's "latest" start is
@@ -16,15 +15,11 @@ import { SERVICES } from './support/services.js';
  */
 const root = await tempDir('caudal-kafka-fixes-');
 const { admin, producer, suffix, groups, topic } = await kafkaSandbox('caudal-kfx');
-const busConfig = { brokers: SERVICES.kafkaBrokers.join(','), client_id: 'caudal-test', ssl: false, sasl_mechanism: 'none', connect_timeout_s: 10 };
-const connections = { bus: { name: 'bus', type: 'kafka', config: busConfig } };
+const connections = busConnections;
 
 type Row = Record<string, unknown>;
-type Node = { id: string; type: string; params: Record<string, unknown> };
 
-function doc(name: string, nodes: Node[], edges: Array<[string, string]>) {
-  return { format: 'caudal.pipeline/1', name, params: {}, connections: { bus: { type: 'kafka' } }, nodes, edges: edges.map(([from, to]) => ({ from, to })) };
-}
+const doc = busPipeline;
 
 /** source.kafka (own group) → sink.json out.json, rejects → rejects.json. */
 function toJson(name: string, t: string, params: Record<string, unknown>) {

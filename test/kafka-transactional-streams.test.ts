@@ -3,8 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { transactionalIdOf } from '../core/src/nodes/sink.kafka/sink.kafka.node.js';
 import { tempDir } from './support/pipeline.js';
-import { kafkaSandbox } from './support/kafka.js';
-import { SERVICES } from './support/services.js';
+import { busConnections, busPipeline, kafkaSandbox } from './support/kafka.js';
 
 /**
  * Kafka topics and transactions against the real broker, through the engine API: two copies of a
@@ -15,15 +14,11 @@ import { SERVICES } from './support/services.js';
  */
 const root = await tempDir('caudal-kafka-txn-');
 const { kafka, admin, suffix, groups, topic } = await kafkaSandbox('caudal-ktx');
-const busConfig = { brokers: SERVICES.kafkaBrokers.join(','), client_id: 'caudal-test', ssl: false, sasl_mechanism: 'none', connect_timeout_s: 10 };
-const connections = { bus: { name: 'bus', type: 'kafka', config: busConfig } };
+const connections = busConnections;
 
 type Row = Record<string, unknown>;
-type Node = { id: string; type: string; params: Record<string, unknown> };
 
-function doc(name: string, nodes: Node[], edges: Array<[string, string]>) {
-  return { format: 'caudal.pipeline/1', name, params: {}, connections: { bus: { type: 'kafka' } }, nodes, edges: edges.map(([from, to]) => ({ from, to })) };
-}
+const doc = busPipeline;
 
 async function runIn(dir: string, pipeline: object) {
   await mkdir(dir, { recursive: true });

@@ -3,6 +3,15 @@ import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterFile } from './cleanup.js';
 import { connectTo, SERVICES } from './services.js';
 
+/** The test broker as connection `bus`, resolved as the host would hand it to the engine. */
+export const busConfig = { brokers: SERVICES.kafkaBrokers.join(','), client_id: 'caudal-test', ssl: false, sasl_mechanism: 'none', connect_timeout_s: 10 };
+export const busConnections = { bus: { name: 'bus', type: 'kafka', config: busConfig } };
+
+/** A pipeline document over connection `bus`, edges as [from, to] port pairs. */
+export function busPipeline(name: string, nodes: Array<{ id: string; type: string; params: Record<string, unknown> }>, edges: Array<[string, string]>) {
+  return { format: 'caudal.pipeline/1', name, params: {}, connections: { bus: { type: 'kafka' } }, nodes, edges: edges.map(([from, to]) => ({ from, to })) };
+}
+
 /**
  * The values of every message of `topic` a new consumer group sees within `timeoutMs` (kafkajs reads
  * committed messages only: what readers of a transactional producer's topic see).
