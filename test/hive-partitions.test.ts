@@ -1,7 +1,9 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inDb } from './support/duckdb.js';
+import { runPipeline } from '../core/src/engine/engine.js';
 import { pipeline, preview, problemsOf, run, tempDir } from './support/pipeline.js';
 
 /**
@@ -50,6 +52,48 @@ describe.each([
   it("reads the file's own values with hive_partitioning false", async () => {
     const r = await preview(source(type, { path: pattern, hive_partitioning: false }), dir, 'src');
     expect(r.rows.map((row) => Number(row.year))).toEqual(type === 'source.csv' ? [2023, 2023] : [2023]);
+  });
+});
+
+describe('source.csv combining files by name, a later file with a "year" column under a year=2025 folder', () => {
+  beforeAll(async () => {
+    await write('union/year=2024/a.csv', 'id,v\n1,a\n');
+    await write('union/year=2025/b.csv', 'id,year,v\n2,1999,b\n');
+  });
+  const combined = (extra: Record<string, unknown> = {}) => source('source.csv', { path: 'union/*/*.csv', union_by_name: true, ...extra });
+
+  it('is refused before the run, naming the later file (DuckDB stopped with an internal error)', async () => {
+    const problems = await problemsOf(combined(), dir);
+    expect(problems).toEqual([
+      expect.objectContaining({ nodeId: 'src', column: 'year', message: expect.stringContaining(`column 'year' is both in ${path.join(dir, 'union/year=2025/b.csv')} and in its folder name 'year=2025'`) }),
+    ]);
+  });
+
+  it('a file added with the clash after planning stops the run before anything is written', async () => {
+    await write('union-later/year=2024/a.csv', 'id,v\n1,a\n');
+    const doc = pipeline([
+      { id: 'src', type: 'source.csv', params: { path: 'union-later/*/*.csv', union_by_name: true } },
+      { id: 'out', type: 'sink.csv', params: { path: 'union-later-out.csv' } },
+    ], ['src -> out']);
+    const added = path.join(dir, 'union-later/year=2025/b.csv');
+    // The plan is announced before the run's first step: the file appears between the two.
+    const summary = await runPipeline({
+      pipeline: doc,
+      baseDir: dir,
+      onEvent: (e) => {
+        if (e.type !== 'plan') return;
+        mkdirSync(path.dirname(added), { recursive: true });
+        writeFileSync(added, 'id,year,v\n2,1999,b\n');
+      },
+    });
+    expect(summary.status).toBe('failed');
+    expect(summary.error?.message).toContain(`column 'year' is both in ${added}`);
+    await expect(stat(path.join(dir, 'union-later-out.csv'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it("reads every file's own values with hive_partitioning false", async () => {
+    const r = await preview(combined({ hive_partitioning: false }), dir, 'src');
+    expect(r.rows.map((row) => [row.id, row.year])).toEqual([['1', null], ['2', '1999']]);
   });
 });
 

@@ -86,6 +86,15 @@ describe('a later object holding a column named like its partition folder (defec
     expect(s.error?.message).toMatch(/column 'year' is both in/);
   }, 60_000);
 
+  it('source.s3 CSV combined by name: the same, where DuckDB failed with an internal error', async () => {
+    await put('cs3/year=2024/a.csv', 'id,v\n1,10\n');
+    await put('cs3/year=2025/d.csv', 'id,year,v\n4,2020,40\n');
+    const s = await runRead({ url: `s3://${bucket}/cs3/`, csv: { union_by_name: true } }, path.join(dir, 'cs3.json'));
+    expect(s.status).toBe('failed');
+    expect(s.error?.message).toContain(`s3://${bucket}/cs3/year=2025/d.csv`);
+    expect(s.error?.message).toMatch(/column 'year' is both in/);
+  }, 60_000);
+
   it('local source.parquet and source.json over a glob: refused before the run, naming the later file', async () => {
     const base = path.join(dir, 'local-clash');
     await parquetOf('SELECT 1 AS id', path.join(base, 'year=2024', 'a.parquet'));

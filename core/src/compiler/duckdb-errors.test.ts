@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pipeline, problemsOf, tempDir } from '../../../test/support/pipeline.js';
-import { cleanBinderTypes } from './duckdb-errors.js';
+import { cleanBinderTypes, cleanDuckDbMessage } from './duckdb-errors.js';
 
 describe('DuckDB binder errors about types, as users read them', () => {
   it('a call no function fits: the call with literal types named, no list of candidate signatures, what to do', () => {
@@ -49,5 +49,14 @@ describe('DuckDB binder errors about types, as users read them', () => {
     expect(problem?.path).toBe('nodes[1].params.columns[1].expression');
     expect(problem?.message).toBe("node 'd': columns[1].expression nests too deep for DuckDB (1199 operators; DuckDB reads at most about 1,000 levels)");
     expect(problem?.hint).toContain('list_sum([a, b, c, …])');
+  });
+});
+
+describe('DuckDB internal errors', () => {
+  it('keep their first line and say what they are, without the native stack trace', () => {
+    const raw = 'INTERNAL Error: ExpressionExecutor::Execute called with a result vector of type VARCHAR that does not match expression type BIGINT\n\nStack Trace:\n\n/x/libduckdb.so(_ZN6duckdb9Exception6ToJSON+0x5b) [0x7f30]\n/lib/libc.so.6(+0x891f5) [0x7f30]\n\nThis error signals an assertion failure within DuckDB. This usually occurs due to unexpected conditions or errors in the program\'s logic.\nFor more information, see https://duckdb.org/docs/stable/dev/internal_errors';
+    const m = cleanDuckDbMessage(raw);
+    expect(m).toMatch(/^INTERNAL Error: ExpressionExecutor::Execute called with a result vector of type VARCHAR that does not match expression type BIGINT \(an internal check of DuckDB failed/);
+    expect(m).not.toMatch(/Stack Trace|libduckdb|assertion failure within/);
   });
 });

@@ -9,11 +9,21 @@ import { tokenize } from './sql.js';
  * names turned back into node ids, so the message talks about the user's pipeline.
  */
 export function cleanDuckDbMessage(message: string): string {
-  let m = message;
+  let m = cleanInternalError(message);
   const cut = m.search(/\n\s*\nLINE \d+:|\nLINE \d+:/);
   if (cut !== -1) m = m.slice(0, cut);
   m = m.replace(/"?_n_([A-Za-z0-9_]+?)__(?:aux_)?([A-Za-z0-9_]+)"?/g, (_, node: string, port: string) => (port === 'out' ? node : `${node}:${port}`));
   return cleanBinderTypes(cleanJsonError(cleanCsvError(m.trim())));
+}
+
+/**
+ * DuckDB's internal errors (an assertion inside DuckDB) come with a native stack trace and a footer
+ * about assertion failures: forty lines no user can act on. Keep the first line, say what it is.
+ */
+export function cleanInternalError(message: string): string {
+  if (!/^\s*INTERNAL Error: /m.test(message)) return message;
+  const first = message.replace(/\n\s*Stack Trace:[\s\S]*$/, '').replace(/\n\s*This error signals an assertion failure[\s\S]*$/, '').trim();
+  return `${first} (an internal check of DuckDB failed: a defect of DuckDB or of the SQL Caudal gave it; please report it with the pipeline and its input files)`;
 }
 
 /** DuckDB's names for the type of a literal in an expression, as the user reads them. */

@@ -12,6 +12,7 @@ import { numberConversion, separatorProblems } from '../shared/locale-numbers.js
 import { decimalDigitsOnly } from '../shared/number-text.js';
 import { dateConversion, isDateType, isPlainTimestampType, isTimeType, timeConversion, timestampConversion } from '../shared/temporal-text.js';
 import { checkPartitionClash, hiveArg } from '../shared/partitions.js';
+import { checkCombinedPartitionClash, laterCombinedPartitionsStep } from './combined-partitions.js';
 import { hiveTextTypes } from '../shared/hive-values.js';
 import { typeProblem } from '../../util/duckdb-type.js';
 import { csvSourceParams, type CsvSourceParams } from './params.js';
@@ -178,8 +179,9 @@ holds the original path of the file, also when the file had to be converted from
 **Partitioned folders.** With \`hive_partitioning\` (\`auto\` by default, \`true\` or \`false\`) a path
 such as \`orders/year=2024/region=eu/part-0.csv\` adds the columns \`year\` and \`region\`, also when the path
 names one file. A file that holds a column of such a name itself is refused (DuckDB would replace its
-values with the folder's in every row, without a word); set \`hive_partitioning: false\` to read the
-file's own column. A partition column's type is inferred from its values (\`DATE\`, \`TIMESTAMP\`, \`BIGINT\`,
+values with the folder's in every row, without a word); with *Combine files by column name* every
+file's columns are compared, also those of files the pattern matches only when the run begins. Set
+\`hive_partitioning: false\` to read the file's own column. A partition column's type is inferred from its values (\`DATE\`, \`TIMESTAMP\`, \`BIGINT\`,
 else \`VARCHAR\`), but when that type would not give back a value as written (\`code=0x10\` read as 16, \`-0\`
 as 0, \`d=2024-1-5\` as 2024-01-05) the column is read as \`VARCHAR\`, each value as the folder writes it;
 values that come back the same (\`year=2024\`, \`d=2024-02-03\`) keep the inferred type. The folders of
@@ -405,7 +407,12 @@ If no file matches the path, the node reports an \`io_error\` problem before any
     const lineCheck = copiesLineCheck(ctx, files);
     if (lineCheck) setup.push(lineCheck);
     // Files combined by name each have their own header: detection stays with DuckDB, per file.
-    if (p.union_by_name) await refuseCombinedSeparatorLines(ctx, files);
+    if (p.union_by_name) {
+      await refuseCombinedSeparatorLines(ctx, files);
+      await checkCombinedPartitionClash(ctx, files);
+      const later = exactFile ? undefined : laterCombinedPartitionsStep(ctx, pattern, files);
+      if (later) setup.push(later);
+    }
     const detected = p.union_by_name ? undefined : await detect(ctx, files[0]!);
     const combined = detected ? undefined : await combinedReadArgs(ctx, from);
     for (const w of detected?.warnings ?? []) ctx.warn(w);
