@@ -106,7 +106,8 @@ A BLOB column cannot name folders and is refused too (partition by \`hex(col)\`)
 **Atomic.** The file (or the whole folder) is written under a hidden temp name next to the target
 and renamed into place only when every sink of the run has been written. With
 \`if_exists: "overwrite"\` the old file or folder is replaced as a whole: partitions that no longer
-have rows disappear, nothing is mixed with the previous run's files. A failed or cancelled run
+have rows disappear, nothing is mixed with the previous run's files. An input of no rows at all
+writes a file holding the columns and no rows, or, with \`partition_by\`, an empty folder. A failed or cancelled run
 deletes the temp copy and leaves the target as it was.
 
 **Shared input.** When other nodes or a quality check also read what this sink writes (a checked
