@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pipeline, problemsOf, tempDir } from '../../../test/support/pipeline.js';
 import { cleanBinderTypes, cleanDuckDbMessage } from './duckdb-errors.js';
@@ -58,5 +60,14 @@ describe('DuckDB internal errors', () => {
     const m = cleanDuckDbMessage(raw);
     expect(m).toMatch(/^INTERNAL Error: ExpressionExecutor::Execute called with a result vector of type VARCHAR that does not match expression type BIGINT \(an internal check of DuckDB failed/);
     expect(m).not.toMatch(/Stack Trace|libduckdb|assertion failure within/);
+  });
+});
+
+describe('a file name column named like a column of the file', () => {
+  it('names the param and what to do, not DuckDB\'s option', async () => {
+    const dir = await tempDir();
+    await writeFile(path.join(dir, 'a.csv'), 'id,src\n1,x\n');
+    const [problem] = await problemsOf(pipeline([{ id: 'src', type: 'source.csv', params: { path: 'a.csv', filename_column: 'src' } }]), dir);
+    expect(problem?.message).toBe("node 'src': Binder Error: the file name column 'src' (filename_column) is also a column of the files read: choose another name for it");
   });
 });

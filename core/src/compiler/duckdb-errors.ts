@@ -13,7 +13,7 @@ export function cleanDuckDbMessage(message: string): string {
   const cut = m.search(/\n\s*\nLINE \d+:|\nLINE \d+:/);
   if (cut !== -1) m = m.slice(0, cut);
   m = m.replace(/"?_n_([A-Za-z0-9_]+?)__(?:aux_)?([A-Za-z0-9_]+)"?/g, (_, node: string, port: string) => (port === 'out' ? node : `${node}:${port}`));
-  return cleanBinderTypes(cleanJsonError(cleanCsvError(m.trim())));
+  return cleanFilenameClash(cleanBinderTypes(cleanJsonError(cleanCsvError(m.trim()))));
 }
 
 /**
@@ -24,6 +24,14 @@ export function cleanInternalError(message: string): string {
   if (!/^\s*INTERNAL Error: /m.test(message)) return message;
   const first = message.replace(/\n\s*Stack Trace:[\s\S]*$/, '').replace(/\n\s*This error signals an assertion failure[\s\S]*$/, '').trim();
   return `${first} (an internal check of DuckDB failed: a defect of DuckDB or of the SQL Caudal gave it; please report it with the pipeline and its input files)`;
+}
+
+/** The file sources' *File name column* named like a column of a file: DuckDB's advice names its own option. */
+export function cleanFilenameClash(message: string): string {
+  return message.replace(
+    /Option filename adds column "([^"]*)", but a column with this name is also in the file\. Try setting a different name: filename='<filename column name>'/,
+    (_, name: string) => `the file name column '${name}' (filename_column) is also a column of the files read: choose another name for it`,
+  );
 }
 
 /** DuckDB's names for the type of a literal in an expression, as the user reads them. */
