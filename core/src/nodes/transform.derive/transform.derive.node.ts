@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineNode } from '../define.js';
 import { deriveSpark } from './transform.derive.spark.js';
 import { ident } from '../../compiler/sql.js';
+import { refuseTextNumberComparisons } from '../shared/text-number-comparisons.js';
 
 const params = z
   .object({
@@ -43,7 +44,11 @@ Arithmetic is DuckDB's: an integer result too large for its type stops the run (
 of INT32"; cast an operand to BIGINT, HUGEINT or DECIMAL first), but a division by zero does not:
 \`/\` gives Infinity, -Infinity or NaN (for 0/0), \`//\` and \`%\` give NULL. Write
 \`amount / nullif(quantity, 0)\` for NULL, or \`CASE WHEN quantity = 0 THEN error('quantity is 0') ELSE amount / quantity END\`
-to stop the run.`,
+to stop the run.
+
+A text column compared with a number (\`CASE WHEN code = 7 …\`, \`code IN (1, 2)\`) is refused before the
+run: DuckDB would convert each text to a number, so \`'7.4'\`, \`' 7'\` and \`'007'\` would equal 7. Compare
+with text (\`code = '7'\`) or convert the column first (a Cast node, or \`TRY_CAST(code AS INTEGER)\`).`,
   example: {
     description: 'Revenue and a normalized status',
     params: {
@@ -63,12 +68,13 @@ to stop the run.`,
     });
     return out;
   },
-  compile(ctx) {
+  async compile(ctx) {
     const input = ctx.input();
     // DuckDB matches column names without regard to case, so 'STATUS' replaces 'status'; the
     // replaced column keeps the input's spelling rather than turning into a second column.
     const existing = new Map(input.columns.map((c) => [c.name.toLowerCase(), c.name]));
     const exprs = ctx.params.columns.map((c, i) => ({ name: existing.get(c.name.toLowerCase()) ?? c.name, sql: ctx.expr(c.expression, `columns[${i}].expression`) }));
+    await refuseTextNumberComparisons(ctx, input, exprs.map((e, i) => ({ sql: e.sql, path: `columns[${i}].expression`, what: `the expression of '${e.name}'` })));
     const replaced = exprs.filter((e) => existing.has(e.name.toLowerCase()));
     const added = exprs.filter((e) => !existing.has(e.name.toLowerCase()));
     const parts: string[] = [];

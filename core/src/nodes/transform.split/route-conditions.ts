@@ -2,6 +2,7 @@ import type { CompileContext, Relation } from '../define.js';
 import { tokenize } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
 import { nonBooleanConditions, NOT_BOOLEAN_HINT } from '../shared/boolean-condition.js';
+import { refuseTextNumberComparisons } from '../shared/text-number-comparisons.js';
 
 /**
  * Checks on split conditions that DuckDB itself accepts. Each connected port is its own filter over
@@ -58,4 +59,5 @@ export async function checkRouteConditions(ctx: CompileContext<unknown>, input: 
   (await nonBooleanConditions(ctx, input, conds))?.forEach((type, i) => {
     if (type !== undefined) refuse(ctx.nodeId, i, `'s condition gives ${type} values, not true/false`, NOT_BOOLEAN_HINT);
   });
+  await refuseTextNumberComparisons(ctx, input, conds.map((sql, i) => ({ sql, path: `routes[${i}].when`, what: `route ${i + 1}'s condition` })));
 }

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { pipeline, problemsOf, run, tempDir } from './support/pipeline.js';
+
+/**
+ * DuckDB compares a text column with a number by converting each text to a number with the cast's
+ * leniency: `code = 7` keeps '7.4', '6.5', ' 7' and '007'. A condition or an expression comparing a
+ * text column with a number is refused before the run, saying how to compare instead.
+ */
+const codes = "SELECT * FROM (VALUES ('7.4', 1), ('007', 2), ('7', 3), ('abc', 4)) v(code, n)";
+
+const withNode = (node: Record<string, unknown>) =>
+  pipeline([{ id: 'src', type: 'transform.sql', params: { query: codes } }, { id: 't', ...node }], ['src -> t']);
+
+describe('a text column compared with a number', () => {
+  it.each([
+    ['filter', { type: 'transform.filter', params: { condition: 'code = 7' } }, 'params.condition', 'the condition', 'the number 7'],
+    ['filter, IN', { type: 'transform.filter', params: { condition: "n > 0 AND code IN (7, 8)" } }, 'params.condition', 'the condition', 'the number 7'],
+    ['filter, a number column', { type: 'transform.filter', params: { condition: 'code = n' } }, 'params.condition', 'the condition', "the number column 'n'"],
+    ['filter, a decimal', { type: 'transform.filter', params: { condition: 'code = 7.5' } }, 'params.condition', 'the condition', 'a number'],
+    ['filter, BETWEEN', { type: 'transform.filter', params: { condition: 'code BETWEEN 1 AND 9' } }, 'params.condition', 'the condition', 'the number 1'],
+    ['split', { type: 'transform.split', params: { routes: [{ when: "code = '7'" }, { when: 'code = 7' }] } }, 'params.routes[1].when', "route 2's condition", 'the number 7'],
+    ['derive', { type: 'transform.derive', params: { columns: [{ name: 'seven', expression: 'CASE WHEN code = 7 THEN 1 END' }] } }, 'params.columns[0].expression', "the expression of 'seven'", 'the number 7'],
+  ])('%s: is refused before the run, naming the column and saying how to compare', async (_, node, at, what, other) => {
+    const problems = await problemsOf(withNode(node), await tempDir());
+    expect(problems).toEqual([
+      expect.objectContaining({
+        code: 'invalid_expression',
+        path: `nodes[1].${at}`,
+        column: 'code',
+        message: `node 't': ${what} compares the text column 'code' with ${other}: DuckDB would convert every text to a number to compare, so '7.4', ' 7' and '007' would equal 7, and a text that is not a number would stop the run`,
+        hint: expect.stringContaining("code = '7'"),
+      }),
+    ]);
+  });
+
+  it('compared with text, or converted first, is kept: each row as written', async () => {
+    const dir = await tempDir();
+    const doc = pipeline(
+      [
+        { id: 'src', type: 'transform.sql', params: { query: codes } },
+        { id: 'as_text', type: 'transform.filter', params: { condition: "code = '7'" } },
+        { id: 'as_number', type: 'transform.filter', params: { condition: 'TRY_CAST(code AS DECIMAL(9,2)) = 7' } },
+        { id: 'a', type: 'sink.json', params: { path: 'text.json', format: 'array' } },
+        { id: 'b', type: 'sink.json', params: { path: 'number.json', format: 'array' } },
+      ],
+      ['src -> as_text', 'src -> as_number', 'as_text -> a', 'as_number -> b'],
+    );
+    const { summary } = await run(doc, dir);
+    expect(summary.status, summary.error?.message).toBe('succeeded');
+    const { readFile } = await import('node:fs/promises');
+    expect(JSON.parse(await readFile(`${dir}/text.json`, 'utf8'))).toEqual([{ code: '7', n: 3 }]);
+    expect(JSON.parse(await readFile(`${dir}/number.json`, 'utf8')).map((r: { n: number }) => r.n).sort()).toEqual([2, 3]);
+  });
+
+  it('a number column compared with a text constant is left to DuckDB, which converts the constant once', async () => {
+    const problems = await problemsOf(withNode({ type: 'transform.filter', params: { condition: "n = '3'" } }), await tempDir());
+    expect(problems).toEqual([]);
+  });
+});
