@@ -8,7 +8,7 @@ import { pipeline, problemsOf, run, tempDir } from './support/pipeline.js';
  */
 const codes = "SELECT * FROM (VALUES ('7.4', 1), ('007', 2), ('7', 3), ('abc', 4)) v(code, n)";
 
-const withNode = (node: Record<string, unknown>) =>
+const withNode = (node: { type: string; params: Record<string, unknown> }) =>
   pipeline([{ id: 'src', type: 'transform.sql', params: { query: codes } }, { id: 't', ...node }], ['src -> t']);
 
 describe('a text column compared with a number', () => {
@@ -30,6 +30,13 @@ describe('a text column compared with a number', () => {
         message: `node 't': ${what} compares the text column 'code' with ${other}: DuckDB would convert every text to a number to compare, so '7.4', ' 7' and '007' would equal 7, and a text that is not a number would stop the run`,
         hint: expect.stringContaining("code = '7'"),
       }),
+    ]);
+  });
+
+  it('in a quality check\'s predicate: is refused the same way, naming the check', async () => {
+    const problems = await problemsOf(withNode({ type: 'quality.check', params: { checks: [{ name: 'seven', kind: 'expression', expression: 'code <> 7' }] } }), await tempDir());
+    expect(problems).toEqual([
+      expect.objectContaining({ code: 'invalid_expression', path: 'nodes[1].params.checks[0].expression', column: 'code', message: expect.stringMatching(/^check 'seven' in node 't': the predicate compares the text column 'code' with the number 7/) }),
     ]);
   });
 

@@ -4,6 +4,7 @@ import { identList } from '../compiler/sql.js';
 import { errorMessage, isDuckDbError, type Problem } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
 import type { CheckSql } from './compile-checks.js';
+import { textComparedWithNumber } from '../nodes/shared/text-number-comparisons.js';
 
 /** The param a binding problem points at: the predicate of an expression check, else the check. */
 function fieldOf(c: CheckSql): string {
@@ -55,6 +56,18 @@ export async function bindChecks(ctx: CompileContext<unknown>, input: Relation, 
             nodeId: ctx.nodeId,
             message: `check '${c.check.name}' in node '${ctx.nodeId}': the predicate gives ${col?.type}, not true or false`,
             hint: 'compare the value, e.g. quantity > 0',
+          });
+          continue;
+        }
+        const mixed = c.check.kind === 'expression' ? await textComparedWithNumber(ctx, input, c.predicate) : undefined;
+        if (mixed) {
+          problems.push({
+            code: 'invalid_expression',
+            path: `params.${fieldOf(c)}`,
+            nodeId: ctx.nodeId,
+            column: mixed.column,
+            message: `check '${c.check.name}' in node '${ctx.nodeId}': the predicate compares the text column '${mixed.column}' with ${mixed.other}: DuckDB would convert every text to a number to compare, so '7.4', ' 7' and '007' would equal 7, and a text that is not a number would stop the run`,
+            hint: mixed.hint,
           });
           continue;
         }
