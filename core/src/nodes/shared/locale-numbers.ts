@@ -31,7 +31,7 @@ export const thousandsSeparatorParam = z
   .optional()
   .meta({
     label: 'Thousands separator',
-    help: "The character between groups of three digits, e.g. `.` in 1.234,56 or a space in 1 234,56. Leave unset when numbers have none. Numbers must then be grouped correctly: with `.` here, 12.34 is not a number.",
+    help: "The character between groups of three digits, e.g. `.` in 1.234,56 or a space in 1 234,56. Leave unset when numbers have none. Numbers must then be grouped correctly: with `.` here, `12.34` and `0.005` are not numbers, nor is `1.234,` (nothing after the decimal separator).",
     widget: 'text',
     group: 'Numbers',
     placeholder: 'none',
@@ -97,11 +97,20 @@ export function isIntegerType(type: string): boolean {
 
 const reEscape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** An RE2 pattern for the whole text of a number in this format (surrounding spaces allowed). */
+/**
+ * An RE2 pattern for the whole text of a number in this format (surrounding spaces allowed).
+ *
+ * Grouped digits start with a group that is not a zero: nobody groups `0.005`, but it is what
+ * `0.005` written with a decimal point looks like read with '.' between thousands (it would be 5).
+ * Without grouping, `0,5` and `007` stay numbers. In a local format a decimal separator needs a
+ * digit after it: `1.234,` is more likely cut off than 1234. (`5.` in the default format is how
+ * some programs write a float, and DuckDB reads it.)
+ */
 export function numberPattern(f: NumberFormat, integer: boolean): string {
   const d = reEscape(f.decimal);
-  const whole = f.thousands === undefined ? '[0-9]+' : `(?:[0-9]{1,3}(?:${reEscape(f.thousands)}[0-9]{3})+|[0-9]+)`;
-  const body = integer ? whole : `(?:${whole}(?:${d}[0-9]*)?|${d}[0-9]+)(?:[eE][+-]?[0-9]+)?`;
+  const whole = f.thousands === undefined ? '[0-9]+' : `(?:[1-9][0-9]{0,2}(?:${reEscape(f.thousands)}[0-9]{3})+|[0-9]+)`;
+  const decimals = isDefaultFormat(f) ? '[0-9]*' : '[0-9]+';
+  const body = integer ? whole : `(?:${whole}(?:${d}${decimals})?|${d}[0-9]+)(?:[eE][+-]?[0-9]+)?`;
   return `^\\s*[+-]?${body}\\s*$`;
 }
 

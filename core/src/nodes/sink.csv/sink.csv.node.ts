@@ -3,9 +3,18 @@ import { defineNode, type Column } from '../define.js';
 import { csvSinkSpark } from './sink.csv.spark.js';
 import { compressionFor, fileSinkPlan, ifExistsParam, pathParam } from '../shared/file-sink.js';
 import { isNestedType } from '../shared/nested-types.js';
+import { isFloatType } from '../shared/locale-numbers.js';
 import { ident, stringLiteral } from '../../compiler/sql.js';
 import { csvDialectProblems } from './dialect-checks.js';
 import { patternWithoutSpecifier, unwritablePatterns } from './format-patterns.js';
+
+/**
+ * DuckDB writes a NaN whose sign bit is set as `-nan`, and `0.0 / 0.0` gives that one: one file
+ * would hold two spellings of the same value, the second one few readers take for a number.
+ * `abs` clears the sign of a NaN only, so `-0.0` stays `-0.0`. (Measured on 5M rows with two DOUBLE
+ * columns: the COPY was no slower than with the bare columns.)
+ */
+const positiveNan = (col: string) => `CASE WHEN isnan(${col}) THEN abs(${col}) ELSE ${col} END`;
 
 /** DuckDB's writer silently keeps only the first character of a longer delimiter. */
 const oneChar = (s: string) => [...s].length === 1 || s === '\\t';
@@ -96,7 +105,8 @@ people will open the file in a spreadsheet and the text comes from outside, neut
 before the sink, e.g. in a Derive:
 \`CASE WHEN regexp_matches(name, '^[=+\\-@\\t\\r]') THEN '''' || name ELSE name END\`.
 Numbers are not affected (\`-5\` stays a number). Doubles that are not finite are written \`nan\`,
-\`inf\` and \`-inf\`, \`-0.0\` as \`-0.0\`; a BLOB as DuckDB's escaped text (\`\\x00\\xFF\`), which
+\`inf\` and \`-inf\` (every NaN as \`nan\`, also the one \`0.0 / 0.0\` gives, which DuckDB would write
+\`-nan\`), \`-0.0\` as \`-0.0\`; a BLOB as DuckDB's escaped text (\`\\x00\\xFF\`), which
 \`CAST(… AS BLOB)\` turns back into the bytes.
 
 **Atomic.** The data first goes to a hidden file next to the target
@@ -136,16 +146,17 @@ the folders it created are removed again (when they are still empty).`,
     if (pattern !== undefined && !/%[zZ]/.test(pattern))
       for (const c of columns.filter((x) => /^(TIMESTAMPTZ|TIMESTAMP WITH TIME ZONE)$/i.test(x.type.trim())))
         ctx.warn(`node '${ctx.nodeId}': column '${c.name}' is ${c.type} and the timestamp format ${JSON.stringify(pattern)} writes no offset: its values are written as UTC times without one; add %z to the format to keep it`);
-    const textual = columns.some((c) => isNestedType(c.type) || stamped(c.type));
+    const rewritten = columns.some((c) => isNestedType(c.type) || stamped(c.type) || isFloatType(c.type));
     const written = (c: Column) => {
       if (isNestedType(c.type)) return `to_json(${ident(c.name)}) AS ${ident(c.name)}`;
       if (stamped(c.type)) return `strftime(${ident(c.name)}, ${stringLiteral(pattern!)}) AS ${ident(c.name)}`;
+      if (isFloatType(c.type)) return `${positiveNan(ident(c.name))} AS ${ident(c.name)}`;
       return ident(c.name);
     };
     return fileSinkPlan(ctx, {
       noun: 'CSV file',
       problems: await unwritablePatterns(ctx, p),
-      ...(textual ? { select: columns.map(written).join(', ') } : {}),
+      ...(rewritten ? { select: columns.map(written).join(', ') } : {}),
       options: {
         FORMAT: 'csv',
         DELIMITER: p.delimiter,

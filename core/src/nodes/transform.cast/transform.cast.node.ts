@@ -112,7 +112,10 @@ unchanged (\`{'a': 1.5}\` into \`STRUCT(a INTEGER)\` does not).
 **Numbers written the local way.** With \`decimal_separator: ","\` and/or a \`thousands_separator\` (\`.\`,
 \`,\`, \`'\`, a space or a no-break space), text converted to a number type must be written that way:
 \`1.234,56\` with \`","\` and \`"."\`. Groups of three digits are checked, so \`12.34\` is not a number
-there (rather than 1234), and an integer type takes no decimals (rather than rounding them). Surrounding
+there (rather than 1234), and an integer type takes no decimals (rather than rounding them). Grouped
+digits do not start with a group of zeros: \`0.005\`, \`00.123\` and \`-0.250\` are numbers written with a
+decimal point read in the wrong format, not 5, 123 and -250 (\`0,5\` and \`1234,5\`, not grouped, are
+numbers). A decimal separator needs digits after it: \`1.234,\` is not a number (rather than 1234). Surrounding
 spaces are allowed. Other conversions (dates, text that is not converted to a number) are unaffected.
 
 **Values that do not convert** (\`on_error\`). A NULL is never a failure: it stays NULL.

@@ -7,7 +7,7 @@ import { cleanDuckDbMessage } from '../../compiler/duckdb-errors.js';
 import { booleanMeetsNumber, convertedExactly, fitsExactly, scaleKeepingType, type ConversionWords } from '../shared/exact-common-type.js';
 import { changesConverting } from '../shared/exact-widening.js';
 import { constantConverts } from '../shared/typed-constant.js';
-import { CaudalError, errorMessage, type Problem } from '../../util/errors.js';
+import { errorMessage, NodeProblemsError, type Problem } from '../../util/errors.js';
 import { didYouMean } from '../../util/suggest.js';
 import { explainRuleError } from './explain-error.js';
 import { inlineRules, parseRulesFile, ruleSchema, RulesFileError, type LocatedRule, type RulePart } from './rules-file.js';
@@ -82,15 +82,23 @@ function ruleListProblems(rules: LocatedRule[], tagColumn: string): Issue[] {
   return out;
 }
 
-/** The rules to apply: inline, or read from `rules_file` (problems point at the file and the rule). */
-async function loadRules(ctx: CompileContext<Params>): Promise<LocatedRule[]> {
+/**
+ * The rules to apply: inline, or read from `rules_file` (problems point at the file and the rule),
+ * with the problems of the list itself (a repeated name, a rule that rejects and sets). Those are
+ * returned rather than thrown, so that one check reports them with the conditions and values that
+ * do not bind: fixing a table one problem per round is slow (`caudal validate` took four).
+ */
+async function loadRules(ctx: CompileContext<Params>): Promise<{ rules: LocatedRule[]; problems: Problem[] }> {
   const p = ctx.params;
-  if (p.rules) return inlineRules(p.rules);
+  const asProblems = (issues: Issue[], prefix: string): Problem[] => issues.map((x) => ({ code: 'invalid_param', nodeId: ctx.nodeId, ...x, message: `${prefix}${x.message}`, path: `params.${x.path}` }));
+  if (p.rules) {
+    const rules = inlineRules(p.rules);
+    // Worded as the params' own checks are (validate.ts adds the prefix to those).
+    return { rules, problems: asProblems(ruleListProblems(rules, p.tag_column), `node '${ctx.nodeId}' (transform.rules): `) };
+  }
   const file = p.rules_file!;
   const resolved = ctx.path(file);
-  const fail = (problems: Issue[], code: Problem['code']) => {
-    throw new CaudalError('validation', problems[0]!.message, { nodeId: ctx.nodeId, problems: problems.map((x) => ({ code, ...x, path: `params.${x.path}` })) });
-  };
+  const fail = (problems: Issue[], code: Problem['code']) => failWith(ctx.nodeId, problems.map((x) => ({ code, nodeId: ctx.nodeId, ...x, path: `params.${x.path}` })));
   let bytes: Buffer;
   try {
     bytes = await readFile(resolved);
@@ -106,9 +114,7 @@ async function loadRules(ctx: CompileContext<Params>): Promise<LocatedRule[]> {
   }
   try {
     const rules = parseRulesFile(text, file);
-    const problems = ruleListProblems(rules, p.tag_column);
-    if (problems.length > 0) fail(problems, 'invalid_param');
-    return rules;
+    return { rules, problems: asProblems(ruleListProblems(rules, p.tag_column), '') };
   } catch (e) {
     if (e instanceof RulesFileError) return fail(e.problems, 'invalid_param');
     throw e;
@@ -186,36 +192,37 @@ function bindProblem(e: unknown, x: Expr, nodeId: string, input: Column[]): Prob
   return { code, path: `params.${at.path}`, nodeId, message: `${what} in node '${nodeId}': ${cleanDuckDbMessage(raw)}` };
 }
 
+/** Stops planning with every problem found (a plain CaudalError would report only its first). */
 function failWith(nodeId: string, problems: Problem[]): never {
-  throw new CaudalError('validation', problems[0]!.message, { nodeId, problems });
+  throw new NodeProblemsError(nodeId, problems);
 }
 
 /**
- * Binds every condition and value (one DESCRIBE for all; one per expression only when that fails,
- * to name the broken rule), then checks conditions are true/false.
+ * Problems of the conditions and values: each binds (one DESCRIBE for all; one per expression only
+ * when that fails, to name the broken rules), conditions are true/false, none uses a window. The
+ * expressions that bind are checked further whatever the others do, so that one round reports all.
  */
-async function validateExprs(ctx: CompileContext<Params>, input: Column[], from: string, exprs: Expr[]): Promise<void> {
-  const bindable = exprs.filter((x) => x.bindable);
-  if (bindable.length === 0) return;
+async function exprProblems(ctx: CompileContext<Params>, input: Column[], from: string, exprs: Expr[]): Promise<Problem[]> {
   const select = (xs: Expr[]) => `SELECT ${xs.map((x, i) => `(\n${x.sql}\n) AS ${ident(String(i))}`).join(', ')} FROM ${from} LIMIT 0`;
-  let types: Column[] | undefined;
-  try {
-    types = await ctx.describe(select(bindable));
-  } catch {
-    const problems: Problem[] = [];
-    for (const x of bindable) {
+  const problems: Problem[] = [];
+  let bound = exprs.filter((x) => x.bindable);
+  if (bound.length === 0) return [];
+  let types = await ctx.describe(select(bound)).catch(() => undefined);
+  if (!types) {
+    const binding: Expr[] = [];
+    for (const x of bound) {
       try {
         await ctx.describe(select([x]));
+        binding.push(x);
       } catch (e) {
         problems.push(bindProblem(e, x, ctx.nodeId, input));
       }
     }
-    if (problems.length > 0) failWith(ctx.nodeId, problems);
-    types = await ctx.describe(select(bindable));
+    bound = binding;
+    types = bound.length > 0 ? await ctx.describe(select(bound)) : [];
   }
-  const problems: Problem[] = [];
-  bindable.forEach((x, i) => {
-    const type = types![i]?.type;
+  bound.forEach((x, i) => {
+    const type = types[i]?.type;
     x.type = type;
     if (x.part === 'condition' && type !== 'BOOLEAN') {
       problems.push({
@@ -227,8 +234,8 @@ async function validateExprs(ctx: CompileContext<Params>, input: Column[], from:
       });
     }
   });
-  problems.push(...(await windowProblems(ctx, from, bindable)));
-  if (problems.length > 0) failWith(ctx.nodeId, problems);
+  problems.push(...(await windowProblems(ctx, from, bound)));
+  return problems;
 }
 
 /**
@@ -264,23 +271,27 @@ async function windowProblems(ctx: CompileContext<Params>, from: string, exprs: 
  * Names the rule whose value cannot share a column with the others (e.g. VARCHAR into a BIGINT
  * column), by binding the column's CASE one value at a time.
  */
-async function findTypeClash(ctx: CompileContext<Params>, from: string, target: { name: string; existing: boolean; values: Array<{ rule: CompiledRule; sql: string; j: number }> }): Promise<Problem | undefined> {
+async function findTypeClash(ctx: CompileContext<Params>, from: string, target: Pick<Target, 'name' | 'existing' | 'type' | 'common'> & { values: Array<{ rule: CompiledRule; sql: string; j: number; type?: string }> }): Promise<Problem | undefined> {
+  // The column's type comes first (as its ELSE): each value is then bound against it, and the first that fails is the one to name.
+  const els = elseOf(target);
   for (let k = 1; k <= target.values.length; k++) {
     const whens = target.values.slice(0, k).map((v) => `WHEN false THEN (\n${v.sql}\n)`).join(' ');
-    const els = target.existing ? ` ELSE ${ident(target.name)}` : '';
-    if (!target.existing && k === 1) continue;
+    if (!els && k === 1) continue;
     try {
       await ctx.describe(`SELECT CASE ${whens}${els} END FROM ${from} LIMIT 0`);
     } catch (e) {
       const v = target.values[k - 1]!;
       const at = v.rule.rule.at({ set: v.j, key: 'expression' });
+      const type = target.existing ? target.type : target.common;
       return {
         code: 'bind_error',
         path: `params.${at.path}`,
         nodeId: ctx.nodeId,
         column: target.name,
         message: `the value for column '${target.name}' in ${at.where} in node '${ctx.nodeId}' does not fit the column's other values: ${cleanDuckDbMessage(errorMessage(e))}`,
-        hint: 'cast it to the column\'s type, e.g. CAST(... AS VARCHAR)',
+        hint: type
+          ? `make it a value of type ${type}, e.g. CAST(... AS ${type}), or ${target.existing ? 'convert the column first (a Cast node)' : 'make every rule\'s value for it text: CAST(... AS VARCHAR)'}`
+          : 'give the values of the column one type, e.g. CAST(... AS VARCHAR) in each rule',
       };
     }
   }
@@ -297,7 +308,7 @@ async function findTypeClash(ctx: CompileContext<Params>, from: string, target: 
 async function textConstantsThatChange(
   ctx: CompileContext<Params>,
   from: string,
-  targets: Array<{ name: string; values: Array<{ rule: CompiledRule; sql: string; j: number }> }>,
+  targets: Target[],
   shape: Column[],
 ): Promise<Problem[]> {
   const problems: Problem[] = [];
@@ -311,7 +322,13 @@ async function textConstantsThatChange(
       const [row] = await ctx.rows(`SELECT CAST((\n${v.sql}\n) AS VARCHAR) AS text`).catch(() => []);
       if (typeof row?.text !== 'string' || (await constantConverts((sql) => ctx.rows(sql), row.text, type))) continue;
       problems.push(
-        valueProblem(ctx.nodeId, t.name, v, `is the text '${row.text}', which the column's type ${type} would change (a CASE converts it without a word: '12.5' becomes 13 in an INTEGER column, a time after a date is dropped)`, `write a value of type ${type}, or make the column text first (a Cast node)`),
+        valueProblem(
+          ctx.nodeId,
+          t.name,
+          v,
+          `is the text '${row.text}', which ${columnTypeWords(t, type)} would change (a CASE converts it without a word: '12.5' becomes 13 in an INTEGER column, a time after a date is dropped)`,
+          `write a value of type ${type}, or ${t.existing ? 'make the column text first (a Cast node)' : "make every rule's value for it text: CAST(... AS VARCHAR)"}`,
+        ),
       );
     }
   }
@@ -329,18 +346,37 @@ interface Target {
   name: string;
   existing: boolean;
   type?: string;
+  /**
+   * A new column's type, decided from all the values rules set before its CASE is built (see
+   * newColumnType); undefined when they are all text or NULL, or cannot share a column.
+   */
+  common?: string;
   /** `sql` as written (params substituted), `value` converted to the column's type `to`; `type` is the value's own. */
   values: Array<{ rule: CompiledRule; sql: string; value: string; j: number; type?: string; to?: string }>;
 }
 
 /** The words of the error a value that the column's type would change stops the run with. */
-function conversionWords(v: Target['values'][number], column: string, to: string): ConversionWords {
+function conversionWords(v: Target['values'][number], t: Target, to: string): ConversionWords {
   const where = v.rule.rule.at({ set: v.j, key: 'expression' }).where;
   return {
-    before: `${where} sets column "${column}" (${to}) to `,
+    before: `${where} sets column "${t.name}" (${to}) to `,
     after: ` (${v.type}), which the column's type cannot hold exactly: `,
-    hint: `make the rule set a ${to} value (e.g. round(...), or CAST(... AS ${to}) where you mean to change it), or convert the column first (a Cast node)`,
+    hint: conversionHint(t, to),
   };
+}
+
+/** What to do about a value the column's type would change. */
+function conversionHint(t: Target, to: string): string {
+  if (t.existing) return `make the rule set a ${to} value (e.g. round(...), or CAST(... AS ${to}) where you mean to change it), or convert the column first (a Cast node)`;
+  // A new column's type comes from the values: one of another type (a DOUBLE) made it so.
+  const by = t.values.find((v) => v.type === to);
+  const source = by ? ` (${by.rule.rule.at({ set: by.j, key: 'expression' }).where} sets a ${to})` : '';
+  return `the new column takes the common type of the values rules set, ${to}${source}: give every rule's value for it a type that holds them all, e.g. CAST(... AS DECIMAL(38,2)), or CAST(... AS VARCHAR) to keep them as written`;
+}
+
+/** The column's type in messages: `the column's type DOUBLE`, or for a new column where that type comes from. */
+function columnTypeWords(t: Target, to: string): string {
+  return t.existing ? `the column's type ${to}` : `${to}, the type the new column takes from the values rules set,`;
 }
 
 /**
@@ -353,7 +389,7 @@ function conversionWords(v: Target['values'][number], column: string, to: string
  * cannot share it.
  */
 function convertValues(t: Target, nodeId: string): Problem[] {
-  const typed = t.values.filter((v) => v.type !== undefined && v.type !== 'VARCHAR' && v.type !== '"NULL"');
+  const typed = typedValues(t);
   let to = t.type;
   if (!t.existing) {
     const types = typed.map((v) => v.type!);
@@ -374,15 +410,52 @@ function convertValues(t: Target, nodeId: string): Problem[] {
         },
       ];
     }
-    to = scaleKeepingType([...new Set(types)]);
+    to = t.common;
   }
   if (!to || to === 'VARCHAR') return [];
   for (const v of typed) {
     if (v.type === to) continue;
     v.to = to;
-    v.value = convertedExactly(`(\n${v.sql}\n)`, v.type!, to, conversionWords(v, t.name, to));
+    v.value = convertedExactly(`(\n${v.sql}\n)`, v.type!, to, conversionWords(v, t, to));
   }
   return [];
+}
+
+/** Values that are not text or NULL: those decide a new column's type. */
+const typedValues = (t: Target) => t.values.filter((v) => v.type !== undefined && v.type !== 'VARCHAR' && v.type !== '"NULL"');
+
+/**
+ * The type of a new column: the common type of the values rules set, decided from all of them
+ * (in table order, whatever the policy) before the column's CASE is built, with the largest scale
+ * kept (scaleKeepingType). A SQL CASE would bind them in the order it lists them, so the result
+ * depended on the order of the rules: a text constant listed before a number is refused ("Cannot mix
+ * values of type VARCHAR and INTEGER_LITERAL"), after it converted; and next to a DOUBLE, a BIGINT or
+ * a long DECIMAL became a DOUBLE without a check (9007199254740993 became 9007199254740992). With the
+ * type decided first, each value is converted to it exactly (convertValues) and text constants are
+ * converted as they are into an input column. Undefined when no value decides it, when a boolean
+ * meets a number (convertValues names them) or when the values cannot share a column (findTypeClash
+ * names the rule).
+ */
+async function newColumnType(ctx: CompileContext<Params>, from: string, t: Target): Promise<string | undefined> {
+  const typed = typedValues(t);
+  const types = [...new Set(typed.map((v) => v.type!))];
+  if (types.length === 0 || booleanMeetsNumber(types)) return undefined;
+  if (types.length === 1) return types[0];
+  const keeping = scaleKeepingType(types);
+  if (keeping) return keeping;
+  const whens = typed.map((v) => `WHEN false THEN (\n${v.sql}\n)`).join(' ');
+  const [col] = await ctx.describe(`SELECT CASE ${whens} END AS v FROM ${from} LIMIT 0`).catch(() => [] as Column[]);
+  return col?.type;
+}
+
+/**
+ * The ELSE of a column's CASE: the input column, or for a new column that text values are set into,
+ * a NULL of its type. DuckDB binds the ELSE first, so each text constant is converted to that type
+ * wherever its rule stands (without it, `'7'` before `1` is refused and after it converted).
+ */
+function elseOf(t: Pick<Target, 'name' | 'existing' | 'common'> & { values: Array<{ type?: string }> }): string {
+  if (t.existing) return ` ELSE ${ident(t.name)}`;
+  return t.common && t.values.some((v) => v.type === 'VARCHAR') ? ` ELSE CAST(NULL AS ${t.common})` : '';
 }
 
 /**
@@ -400,7 +473,7 @@ async function constantsThatChange(ctx: CompileContext<Params>, targets: Target[
         .catch(() => []);
       if (row?.changed !== true) continue;
       const becomes = row.becomes === null ? 'it does not convert' : `it would become ${String(row.becomes)}`;
-      problems.push(valueProblem(ctx.nodeId, t.name, v, `is ${String(row.shown)} (${v.type}), which the column's type ${v.to} would change: ${becomes}`, conversionWords(v, t.name, v.to).hint));
+      problems.push(valueProblem(ctx.nodeId, t.name, v, `is ${String(row.shown)} (${v.type}), which ${columnTypeWords(t, v.to)} would change: ${becomes}`, conversionHint(t, v.to)));
     }
   }
   return problems;
@@ -488,7 +561,12 @@ which the column's type cannot hold exactly: it would become 5\`). A constant th
 the rule. Round on purpose (\`round(quantity * 1.5)\`), or convert the column first with a Cast node.
 A new column takes the common type of the values rules set, keeping the largest scale
 (\`DECIMAL(38,0)\` and \`DECIMAL(10,2)\` give \`DECIMAL(38,2)\`, where a SQL \`CASE\` would round to
-\`DECIMAL(38,0)\`); a boolean and a number cannot share it. Values that cannot share a column
+\`DECIMAL(38,0)\`); a boolean and a number cannot share it. The type is decided from all the values,
+whatever the order of the rules and the policy, and each value is converted to it as into an input
+column, only where it comes back unchanged: next to a \`DOUBLE\`, the BIGINT \`9007199254740993\` (it would
+become 9007199254740992) or \`123456789012345678.12\` is refused, naming the rule; give the values one
+type that holds them all (\`CAST(... AS DECIMAL(38,2))\`, or \`VARCHAR\`). Rules setting \`1\`, \`2.5\`
+and \`'7'\` give \`DECIMAL(11,1)\` 1.0, 2.5 and 7.0, in any order. Values that cannot share a column
 (text into a number column, a DATE into an INTEGER) are reported before the run, naming the rule;
 cast them. A text constant is converted to the column's type as a SQL \`CASE\` converts it: it must
 convert exactly (\`'12'\` into an INTEGER column, \`'2024-01-05'\` into a DATE), otherwise its rule
@@ -520,7 +598,9 @@ edit (read when the pipeline is checked, previewed or run; UTF-8):
 **Errors before the run.** Each condition and value is checked against the input's columns on its
 own, so a mistake names its rule: \`params.rules[2].condition\` for inline rules, the file and line
 (CSV) or list position (JSON) for a rules file. Rule names must be unique (without regard to
-case).
+case). Every mistake found is reported at once (a repeated name, an expression that does not parse
+or bind, a condition that is not true/false, a value the column's type would change), so one check
+lists what to fix.
 
 **Metrics.** With \`count_matches\` on (default), a run reports for each rule, keyed by its name,
 how many rows it matched. With \`first\`, that is the rows it was the first match for (so the counts
@@ -543,13 +623,14 @@ node; turn it off for the fastest run.`,
     if (p.rules && p.rules_file) out.push({ path: 'rules_file', message: 'give either rules or a rules file, not both', hint: 'remove the inline rules to use the file' });
     if (!p.rules && !p.rules_file) out.push({ path: 'rules', message: 'no rules: list them here or give a rules file' });
     if (p.rules_file && !/\.(json|csv)$/i.test(p.rules_file)) out.push({ path: 'rules_file', message: 'a rules file must end in .json or .csv' });
-    if (p.rules) out.push(...ruleListProblems(inlineRules(p.rules), p.tag_column));
+    // The rule list's own problems are reported by compile, with those of its conditions and
+    // values: a problem here would stop the node before those are checked.
     return out;
   },
   async compile(ctx) {
     const p = ctx.params;
     const input = ctx.input();
-    const rules = await loadRules(ctx);
+    const { rules, problems: listProblems } = await loadRules(ctx);
     const nodeId = ctx.nodeId;
 
     // Shapes first (no database), then $param substitution through ctx.expr.
@@ -576,21 +657,23 @@ node; turn it off for the fastest run.`,
       });
       compiled.push({ index: index + 1, rule, condition, sets });
     });
-    if (shapeProblems.length > 0) failWith(nodeId, shapeProblems);
     // An undeclared $param is already reported by ctx.expr; stand in harmless SQL so it is the only problem.
-    if (exprs.some((x) => !x.bindable)) return { outputs: { out: `SELECT * FROM ${input.ref}`, rejects: `SELECT * FROM ${input.ref} WHERE false` } };
-    await validateExprs(ctx, input.columns, input.ref, exprs);
-
+    if (exprs.some((x) => !x.bindable)) {
+      if (listProblems.length + shapeProblems.length > 0) failWith(nodeId, [...listProblems, ...shapeProblems]);
+      return { outputs: { out: `SELECT * FROM ${input.ref}`, rejects: `SELECT * FROM ${input.ref} WHERE false` } };
+    }
     const columns = input.columns;
     const byLower = new Map(columns.map((c) => [c.name.toLowerCase(), c]));
     const tagCol = byLower.get(p.tag_column.toLowerCase());
-    if (tagCol && tagCol.type !== 'VARCHAR[]' && rules.some((r) => r.rule.tag !== undefined))
-      failWith(nodeId, [
-        { code: 'invalid_param', path: 'params.tag_column', nodeId, column: tagCol.name, message: `node '${nodeId}': the input column '${tagCol.name}' is ${tagCol.type}, so tags cannot be added to it`, hint: 'choose another tag column, or make it a VARCHAR[] list' },
-      ]);
-
+    const tagProblems: Problem[] =
+      tagCol && tagCol.type !== 'VARCHAR[]' && rules.some((r) => r.rule.tag !== undefined)
+        ? [{ code: 'invalid_param', path: 'params.tag_column', nodeId, column: tagCol.name, message: `node '${nodeId}': the input column '${tagCol.name}' is ${tagCol.type}, so tags cannot be added to it`, hint: 'choose another tag column, or make it a VARCHAR[] list' }]
+        : [];
     const clashing = rejectColumnClash(columns, rules, nodeId);
-    if (clashing) failWith(nodeId, [clashing]);
+    // Independent problems, reported together: the list's own, expressions that do not parse, do
+    // not bind or are not true/false, and output columns the input already has.
+    const early = [...listProblems, ...shapeProblems, ...(await exprProblems(ctx, input.columns, input.ref, exprs)), ...tagProblems, ...(clashing ? [clashing] : [])];
+    if (early.length > 0) failWith(nodeId, early);
 
     const prefix = helperPrefix(columns);
     const hit = ident(`${prefix}hit`);
@@ -629,14 +712,15 @@ node; turn it off for the fastest run.`,
     }
     // A rule never changes a column's type: its value is converted to it (and a new column set by
     // several rules gets a type that holds each of their values), checked where that could change it.
+    for (const t of targets) if (!t.existing) t.common = await newColumnType(ctx, input.ref, t);
+    // Reported with the other value problems below (a boolean meeting a number still binds).
     const typeProblems = targets.flatMap((t) => convertValues(t, nodeId));
-    if (typeProblems.length > 0) failWith(nodeId, typeProblems);
     // `of(v)`: the SQL of a value (as written, or converted to the column's type).
     const setColumns = (of: (v: Target['values'][number]) => string) =>
       targets.map((t) => {
         const ordered = first ? t.values : [...t.values].reverse(); // with `all`, the last matching rule wins
         const whens = ordered.map((v) => (first ? `WHEN ${v.rule.index} THEN (\n${of(v)}\n)` : `WHEN ${flag(v.rule)} THEN (\n${of(v)}\n)`)).join(' ');
-        const els = t.existing ? ` ELSE ${ident(t.name)}` : '';
+        const els = elseOf(t);
         return { name: t.name, sql: first ? `CASE ${hit} ${whens}${els} END` : `CASE ${whens}${els} END` };
       });
     const computed: Array<{ name: string; sql: string }> = [];
@@ -700,13 +784,12 @@ node; turn it off for the fastest run.`,
         const clash = (await findTypeClash(ctx, input.ref, { ...t, values: ordered })) ?? (await findTypeClash(ctx, input.ref, { ...t, values: ordered.map((v) => ({ ...v, sql: v.value })) }));
         if (clash) problems.push(clash);
       }
-      if (problems.length > 0) failWith(nodeId, problems);
+      if (typeProblems.length + problems.length > 0) failWith(nodeId, [...typeProblems, ...problems]);
       throw e;
     }
-    const changed = await textConstantsThatChange(ctx, input.ref, targets, shape);
-    if (changed.length > 0) failWith(nodeId, changed);
-    const constants = await constantsThatChange(ctx, targets);
-    if (constants.length > 0) failWith(nodeId, constants);
+    // Each value on its own: every one the column's type would change is named in one round.
+    const valueProblems = [...typeProblems, ...(await textConstantsThatChange(ctx, input.ref, targets, shape)), ...(await constantsThatChange(ctx, targets))];
+    if (valueProblems.length > 0) failWith(nodeId, valueProblems);
 
     // --- metrics: matches per rule, keyed by the rule's name ---------------------------------
     let metricsSql: string | undefined;

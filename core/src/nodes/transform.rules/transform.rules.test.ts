@@ -363,8 +363,10 @@ describe('transform.rules: rules files', () => {
       expect.objectContaining({ path: 'nodes[1].params.rules_file', message: expect.stringContaining("unknown column 'nope' in the value for column 'x' in rule 'b' (bad.json, rules[1].set[0].expression)") }),
     ]);
     await writeFile(path.join(dir, 'shape.json'), JSON.stringify([{ name: 'a', conditon: 'true' }]));
+    // Every problem of the file at once: the missing condition and the misspelt key.
     expect(await problemsOf(rulesOver({ rules_file: 'shape.json' }), dir)).toEqual([
-      expect.objectContaining({ code: 'invalid_param', path: 'nodes[1].params.rules_file', message: expect.stringMatching(/^shape\.json: rules\[0\].* \(rule 'a'\): /) }),
+      expect.objectContaining({ code: 'invalid_param', path: 'nodes[1].params.rules_file', message: "shape.json: rules[0].condition (rule 'a'): Invalid input: expected string, received undefined" }),
+      expect.objectContaining({ code: 'invalid_param', path: 'nodes[1].params.rules_file', message: 'shape.json: rules[0] (rule \'a\'): Unrecognized key: "conditon"' }),
     ]);
   });
 
@@ -420,18 +422,17 @@ describe('transform.rules: problems before the run', () => {
         column: 'qty',
         message: "the value for column 'qty' in rule 'bump' in node 'r' is the text '12.5', which the column's type INTEGER would change (a CASE converts it without a word: '12.5' becomes 13 in an INTEGER column, a time after a date is dropped)",
       }),
+      expect.objectContaining({ path: 'nodes[1].params.rules[0].set[1].expression', column: 'due' }),
     ]);
-    // (A node reports its first problem; with the first value fixed, the next one.)
     const dated = [{ name: 'bump', condition: 'id = 1', set: [{ column: 'due', expression: "'2024-01-05 10:30'" }] }];
     expect((await problemsOf(rulesOver({ rules: dated }, query), dir))[0]).toMatchObject({ path: 'nodes[1].params.rules[0].set[0].expression', column: 'due', message: expect.stringContaining("is the text '2024-01-05 10:30', which the column's type DATE would change") });
-    // Next to a number another rule sets (a new column): converted with `first`, refused by DuckDB with `all`; either way the rule is named.
+    // Next to a number another rule sets (a new column): converted to the number's type, whatever the policy (the order the column's CASE lists them in).
     const mixed = [
       { name: 'a', condition: 'id = 1', set: [{ column: 'level', expression: '2' }] },
       { name: 'b', condition: 'id = 2', set: [{ column: 'level', expression: "'2.5'" }] },
     ];
-    expect((await problemsOf(rulesOver({ policy: 'first', rules: mixed }, query), dir))[0]).toMatchObject({ column: 'level', path: 'nodes[1].params.rules[1].set[0].expression', message: expect.stringContaining("is the text '2.5'") });
-    // With `all` the last rule's value comes first in the column's CASE: the other one is named as not fitting.
-    expect((await problemsOf(rulesOver({ policy: 'all', rules: mixed }, query), dir))[0]).toMatchObject({ column: 'level', path: 'nodes[1].params.rules[0].set[0].expression', message: expect.stringContaining('does not fit') });
+    for (const policy of ['first', 'all'])
+      expect((await problemsOf(rulesOver({ policy, rules: mixed }, query), dir))[0]).toMatchObject({ column: 'level', path: 'nodes[1].params.rules[1].set[0].expression', message: expect.stringContaining("is the text '2.5'") });
     const exact = [{ name: 'ok', condition: 'id = 1', set: [{ column: 'qty', expression: "'12'" }, { column: 'due', expression: "'2024-01-05'" }] }];
     expect(await rows({ rules: exact }, 'out', query)).toEqual([{ id: 1, qty: 12, due: '2024-01-05' }]);
   });
