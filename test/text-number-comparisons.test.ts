@@ -33,6 +33,14 @@ describe('a text column compared with a number', () => {
     ]);
   });
 
+  it('in a rule\'s condition: is refused naming the rule', async () => {
+    const rules = [{ name: 'lucky', condition: "code = '7'", tag: 'a' }, { name: 'seven', condition: 'code = 7', tag: 'b' }];
+    const problems = await problemsOf(withNode({ type: 'transform.rules', params: { rules } }), await tempDir());
+    expect(problems).toEqual([
+      expect.objectContaining({ code: 'invalid_expression', path: 'nodes[1].params.rules[1].condition', column: 'code', message: expect.stringMatching(/rule 'seven'.* compares the text column 'code' with the number 7/) }),
+    ]);
+  });
+
   it('in a quality check\'s predicate: is refused the same way, naming the check', async () => {
     const problems = await problemsOf(withNode({ type: 'quality.check', params: { checks: [{ name: 'seven', kind: 'expression', expression: 'code <> 7' }] } }), await tempDir());
     expect(problems).toEqual([

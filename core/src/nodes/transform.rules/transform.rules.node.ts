@@ -8,6 +8,7 @@ import { booleanMeetsNumber, convertedExactly, fitsExactly, scaleKeepingType, ty
 import { changesConverting } from '../shared/exact-widening.js';
 import { constantConverts } from '../shared/typed-constant.js';
 import { errorMessage, NodeProblemsError, type Problem } from '../../util/errors.js';
+import { textComparedWithNumber } from '../shared/text-number-comparisons.js';
 import { didYouMean } from '../../util/suggest.js';
 import { explainRuleError } from './explain-error.js';
 import { inlineRules, parseRulesFile, ruleSchema, RulesFileError, type LocatedRule, type RulePart } from './rules-file.js';
@@ -234,6 +235,19 @@ async function exprProblems(ctx: CompileContext<Params>, input: Column[], from: 
       });
     }
   });
+  for (const x of bound) {
+    const mixed = await textComparedWithNumber(ctx, { columns: input }, x.sql);
+    if (!mixed) continue;
+    const at = x.rule.at(x.part);
+    problems.push({
+      code: 'invalid_expression',
+      path: `params.${at.path}`,
+      nodeId: ctx.nodeId,
+      column: mixed.column,
+      message: `${describePart(x.part, x.rule)} in node '${ctx.nodeId}' compares the text column '${mixed.column}' with ${mixed.other}: DuckDB would convert every text to a number to compare, so '7.4', ' 7' and '007' would equal 7, and a text that is not a number would stop the run`,
+      hint: mixed.hint,
+    });
+  }
   problems.push(...(await windowProblems(ctx, from, bound)));
   return problems;
 }
@@ -599,8 +613,9 @@ edit (read when the pipeline is checked, previewed or run; UTF-8):
 own, so a mistake names its rule: \`params.rules[2].condition\` for inline rules, the file and line
 (CSV) or list position (JSON) for a rules file. Rule names must be unique (without regard to
 case). Every mistake found is reported at once (a repeated name, an expression that does not parse
-or bind, a condition that is not true/false, a value the column's type would change), so one check
-lists what to fix.
+or bind, a condition that is not true/false, a value the column's type would change, a text column
+compared with a number, as in \`code = 7\`, which DuckDB would match to \`'7.4'\` and \`'007'\`), so
+one check lists what to fix.
 
 **Metrics.** With \`count_matches\` on (default), a run reports for each rule, keyed by its name,
 how many rows it matched. With \`first\`, that is the rows it was the first match for (so the counts
