@@ -57,6 +57,86 @@ export async function connectSqlServer(config: SqlServerConfig, onRetry?: (messa
   }
 }
 
+/** How long a failing load waits for the server to answer its ROLLBACK, or for its pool to close, before the connection is dropped. */
+export const GOODBYE_MS = 5000;
+
+/** `p`'s value, or undefined when it has not settled within `ms`. */
+export async function settledWithin<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** What the driver's pool and transaction hold underneath (tedious connections, lent out by tarn). */
+interface Closable {
+  close(): void;
+}
+type Held = { _acquiredConnection?: Closable | null };
+type PoolInside = { release(connection: Closable): void; pool?: { used?: Array<{ resource?: Closable }> } | null };
+
+/**
+ * Closes the connection a transaction still holds and gives it back to the pool. The driver keeps
+ * it lent out until a ROLLBACK or COMMIT answers, and closing the pool waits for it: a ROLLBACK it
+ * refused (a request still running) or one the server never answers would hold the run, and the
+ * table's locks, for ever. The server rolls back the transaction of a session that ends.
+ */
+export function dropHeldConnection(tx: mssql.Transaction, pool: mssql.ConnectionPool): void {
+  const held = (tx as unknown as Held)._acquiredConnection;
+  if (!held) return;
+  try {
+    held.close();
+  } catch {
+    // Already closed.
+  }
+  try {
+    (pool as unknown as PoolInside).release(held);
+  } catch {
+    // Not lent out any more.
+  }
+}
+
+/** Closes a pool, closing its connections outright when the pool does not close within `ms`. */
+export async function closePool(pool: mssql.ConnectionPool, ms = GOODBYE_MS): Promise<void> {
+  const closing = pool.close().then(
+    () => true,
+    () => true,
+  );
+  if ((await settledWithin(closing, ms)) !== undefined) return;
+  const inside = pool as unknown as PoolInside;
+  for (const used of [...(inside.pool?.used ?? [])]) {
+    try {
+      used.resource?.close();
+      if (used.resource) inside.release(used.resource);
+    } catch {
+      // Already closed.
+    }
+  }
+  await settledWithin(closing, ms);
+}
+
+/**
+ * Ends a load's transaction that will not commit, and its pool, within a bounded time: ROLLBACK,
+ * and when the driver refuses it or the server does not answer within `ms`, the connection is
+ * closed instead (the server then rolls the transaction back itself).
+ */
+export async function abandonTransaction(tx: mssql.Transaction, pool: mssql.ConnectionPool, ms = GOODBYE_MS): Promise<void> {
+  const rolledBack = await settledWithin(
+    tx.rollback().then(
+      () => true,
+      () => false,
+    ),
+    ms,
+  );
+  if (rolledBack !== true) dropHeldConnection(tx, pool);
+  await closePool(pool, ms);
+}
+
 /** A request with the bound parameters declared by their JavaScript types (see paramType). */
 export function boundRequest(sql: typeof mssql, request: mssql.Request, params: BoundTsql['params']): mssql.Request {
   for (const p of params) {

@@ -1,9 +1,9 @@
 import { secretEnvName } from '../../secrets/env-store.js';
 import { redact } from '../../connections/redact.js';
-import { CaudalError, DuckDbFailure, isDuckDbError, type ProblemCode } from '../../util/errors.js';
+import { CaudalError, DuckDbFailure, errorMessage, isDuckDbError, type ProblemCode } from '../../util/errors.js';
 import type { ReadSpec, WriteSpec } from '../connector.js';
 
-interface ErrorContext {
+export interface ErrorContext {
   nodeId: string;
   connection: string;
   spec?: ReadSpec | WriteSpec;
@@ -31,6 +31,10 @@ export function explainSqlServerError(e: unknown, ctx: ErrorContext): CaudalErro
   const number = err?.number;
   const code = err?.code ?? err?.originalError?.code;
   const prefix = `node '${ctx.nodeId}' (connection '${ctx.connection}')`;
+  // The connector's own words (no driver code or server number): not something SQL Server said.
+  if (e instanceof CaudalError && code === undefined && number === undefined) {
+    return new CaudalError(e.kind, `${prefix}: ${safe.message}`, { nodeId: ctx.nodeId, column: e.column, hint: e.hint, cause: e });
+  }
   const problem = (pc: ProblemCode, field: string, message: string, hint?: string, col?: string) =>
     new CaudalError('validation', message, { nodeId: ctx.nodeId, hint, column: col, problems: [{ code: pc, path: `params.${field}`, message, hint, column: col }] });
   switch (number) {
@@ -80,11 +84,29 @@ export function explainSqlServerError(e: unknown, ctx: ErrorContext): CaudalErro
     default:
       break;
   }
+  const load = Boolean(ctx.spec && 'mode' in ctx.spec);
+  if (statementTimedOut(e)) {
+    return new CaudalError('io', `${prefix}: ${load ? 'a statement of the load' : 'the statement'} ran longer than the connection's request_timeout_s allows: ${safe.message}`, {
+      nodeId: ctx.nodeId,
+      hint: `${load ? 'nothing was written; ' : ''}raise request_timeout_s of connection '${ctx.connection}' (0 lets statements run as long as they need)`,
+    });
+  }
+  if (connectionLost(e)) {
+    const after = load ? 'the load\'s transaction ends with the session and the server rolls it back, so nothing was written: run again' : 'run again';
+    return new CaudalError('io', `${prefix}: the connection to the server was lost: ${safe.message}`, {
+      nodeId: ctx.nodeId,
+      hint: `the server ended the session (an administrator, a restart or a failover) or the network dropped the connection; ${after}`,
+    });
+  }
   switch (code) {
     case 'ELOGIN':
       return new CaudalError('io', `${prefix}: login failed: ${safe.message}`, { nodeId: ctx.nodeId, hint: `check the user and password (\`caudal connections test ${ctx.connection}\`)` });
-    case 'ESOCKET':
     case 'ETIMEOUT':
+      return new CaudalError('io', `${prefix}: cannot reach the server: ${safe.message}`, {
+        nodeId: ctx.nodeId,
+        hint: `check host, port or instance with \`caudal connections test ${ctx.connection}\`; a server that is slow to accept connections needs a longer connect_timeout_s`,
+      });
+    case 'ESOCKET':
     case 'EINSTLOOKUP':
       return new CaudalError('io', `${prefix}: cannot reach the server: ${safe.message}`, {
         nodeId: ctx.nodeId,
@@ -93,6 +115,68 @@ export function explainSqlServerError(e: unknown, ctx: ErrorContext): CaudalErro
     default:
       return new CaudalError('execution', `${prefix}: SQL Server said: ${safe.message}`, { nodeId: ctx.nodeId });
   }
+}
+
+const codeOf = (e: unknown): string | undefined => {
+  const err = e as { code?: unknown; originalError?: { code?: unknown } } | undefined;
+  const code = err?.code ?? err?.originalError?.code;
+  return typeof code === 'string' ? code : undefined;
+};
+
+/**
+ * A connection that broke after it was made, under a statement or between two: the socket was
+ * reset or closed (ESOCKET "Connection lost", ECLOSE), or the driver found it gone (ECONNCLOSED,
+ * EINVALIDSTATE), or a statement it cancelled never ended. Not "cannot reach the server": it was
+ * reached, and host or port are not what to check.
+ */
+export function connectionLost(e: unknown): boolean {
+  const code = codeOf(e);
+  const message = errorMessage(e);
+  switch (code) {
+    case 'ECLOSE':
+    case 'ECONNCLOSED':
+    case 'EINVALIDSTATE':
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return true;
+    case 'ESOCKET':
+      return !/Failed to connect/i.test(message);
+    case 'ETIMEOUT':
+      // The server did not answer the cancel of a statement (tedious then ends the connection).
+      return /Failed to cancel request/i.test(message);
+    default:
+      return false;
+  }
+}
+
+/** A statement that ran past the connection's request_timeout_s (the driver cancelled it). */
+export function statementTimedOut(e: unknown): boolean {
+  return codeOf(e) === 'ETIMEOUT' && /Request failed to complete/i.test(errorMessage(e));
+}
+
+/**
+ * A read that stopped midway, said as such with what to do (undefined for other errors): the
+ * connection lost, or request_timeout_s reached, after `rows` rows. Nothing was written (the rows
+ * wait in the run's temp folder, which goes with the run), so running again is safe.
+ */
+export function readStopped(e: unknown, read: { rows: number; incremental: boolean }, ctx: ErrorContext): CaudalError | undefined {
+  const said = redact(e, [ctx.password]).message;
+  const where = `node '${ctx.nodeId}' (connection '${ctx.connection}')`;
+  const after = `after ${read.rows.toLocaleString('en-US')} rows`;
+  const rest = `nothing was written${read.incremental ? ' and the watermark did not move' : ''}: run again`;
+  if (statementTimedOut(e)) {
+    return new CaudalError('io', `${where}: the read ran longer than the connection's request_timeout_s allows and was cancelled ${after}: ${said}`, {
+      nodeId: ctx.nodeId,
+      hint: `raise request_timeout_s of connection '${ctx.connection}' (0 lets a read run as long as it needs), or read less at a time (filters, an incremental read); ${rest}`,
+    });
+  }
+  if (connectionLost(e)) {
+    return new CaudalError('io', `${where}: the connection to the server was lost ${after} of the read: ${said}`, {
+      nodeId: ctx.nodeId,
+      hint: `the server ended the session (an administrator, a restart or a failover) or the network dropped the connection; ${rest}`,
+    });
+  }
+  return undefined;
 }
 
 /** What a SQL Server login needs for the node's work, by what it does. */

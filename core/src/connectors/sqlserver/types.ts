@@ -258,10 +258,53 @@ export function exportSelect(columns: Array<{ name: string; type: string }>, tab
     .map((c) => {
       // A table the load creates gets sqlserverTypeFor's type: datetime2(7) cuts TIMESTAMP_NS's last two digits.
       const target = tsqlTargetType(typeOf(c.name) ?? sqlserverTypeFor(c.type));
-      return `${checkedValue(target && lossOf(c, target), writeTransport(c.type).export(ident(c.name)))} AS ${ident(c.name)}`;
+      return `${checkedValue(target && lossOf(c, target), unheldRefused(c, writeTransport(c.type).export(ident(c.name))))} AS ${ident(c.name)}`;
     })
     .join(', ');
 }
+
+/**
+ * `value` (the column's export), or an error naming the column for a value no SQL Server column
+ * can hold, whatever the target: NaN and ±Infinity (float and real have none; the driver sent
+ * Infinity through and the server said only "Invalid number." for NaN), and TIME's 24:00:00 (time
+ * ends at 23:59:59.9999999; it was written as 00:00:00). The engine's error names the node.
+ */
+function unheldRefused(column: { name: string; type: string }, value: string): string {
+  const t = column.type.trim().toUpperCase();
+  const c = ident(column.name);
+  const refuse = (bad: string, what: string) => `CASE WHEN ${bad} THEN error(${stringLiteral(`column "${column.name}" holds `)} || CAST(${c} AS VARCHAR) || ${stringLiteral(`, ${what}`)}) ELSE ${value} END`;
+  if (t === 'DOUBLE' || t === 'FLOAT' || t === 'REAL' || t === 'FLOAT4' || t === 'FLOAT8') {
+    return refuse(`NOT isfinite(${c})`, `which SQL Server's float and real cannot hold (they have no NaN or Infinity): replace them first, e.g. in a Derive: CASE WHEN isfinite(${column.name}) THEN ${column.name} END (NULL instead)`);
+  }
+  if (t === 'TIME') {
+    return refuse(`${c} = TIME '24:00:00'`, `which SQL Server's time cannot hold (its day ends at 23:59:59.9999999): replace it first, e.g. in a Derive: CASE WHEN ${column.name} = TIME '24:00:00' THEN TIME '23:59:59.999999' ELSE ${column.name} END, or write the column as text`);
+  }
+  return value;
+}
+
+/**
+ * Why a column of this SQL Server type (as sp_describe_first_result_set names it) cannot be an
+ * incremental read's watermark, or undefined when it can: numbers, dates and times, and text
+ * compare on the server as the read's maximum says. The watermark travels as text, which SQL Server
+ * converts to the column's type, or the column to text where text ranks higher: binary and
+ * rowversion columns would be compared as text, uniqueidentifier in SQL Server's own order of its
+ * bytes (not DuckDB's), and the rest (xml, geography, hierarchyid, sql_variant…) not in the order
+ * of the text the read gives them. Any of them would make later runs skip rows or read them again.
+ */
+export function watermarkRefusal(systemTypeName: string): { why: string; hint: string } | undefined {
+  const name = parseTypeName(systemTypeName.replace(/\s+COLLATE\s+.*$/i, '')).name;
+  if (WATERMARK_TYPES.has(name)) return undefined;
+  if (['binary', 'varbinary', 'timestamp', 'rowversion'].includes(name)) {
+    return {
+      why: 'its bytes would be compared as text on the server, so later runs would read the wrong rows',
+      hint: 'read through a query that casts it to a number and make that the watermark column, e.g. SELECT *, CAST(rv AS bigint) AS rv_n FROM dbo.orders WHERE rv < MIN_ACTIVE_ROWVERSION() (a rowversion, or up to 8 bytes)',
+    };
+  }
+  if (name === 'uniqueidentifier') return { why: 'its values do not follow the order rows arrive in, and SQL Server orders them otherwise than DuckDB', hint: 'use a datetime2 column or an increasing id as the watermark' };
+  return { why: 'SQL Server does not order it as the text the read gives it', hint: 'use a column of a number, date and time, or text type as the watermark, or one cast to such a type in a query' };
+}
+
+const WATERMARK_TYPES = new Set(['bit', 'tinyint', 'smallint', 'int', 'bigint', 'decimal', 'numeric', 'money', 'smallmoney', 'real', 'float', 'date', 'time', 'datetime', 'smalldatetime', 'datetime2', 'datetimeoffset', 'char', 'varchar', 'nchar', 'nvarchar', 'sysname']);
 
 /** Looks names up as SQL Server compares them (by the usual case-insensitive collation). */
 export function caseInsensitive(types: Map<string, string> | undefined): (name: string) => string | undefined {

@@ -1,6 +1,7 @@
 import type mssql from 'mssql';
 import type { SqlServerConfig } from '../../connections/sqlserver/sqlserver.connection.js';
 import type { Column, ExternalStage, HookIo } from '../../nodes/define.js';
+import { redact } from '../../connections/redact.js';
 import { CaudalError } from '../../util/errors.js';
 import { ownerTag, shortRunId } from '../../util/owner.js';
 import { didYouMean } from '../../util/suggest.js';
@@ -8,7 +9,8 @@ import { refusedColumn } from '../assign.js';
 import { sqlserverLockResource } from '../table-lock.js';
 import type { WriteContext, WriteSource, WriteSpec } from '../connector.js';
 import { bulkLoad, stageColumn, stageTableDdl } from './bulk.js';
-import { connectSqlServer, loadMssql } from './client.js';
+import { abandonTransaction, closePool, connectSqlServer, loadMssql } from './client.js';
+import { type CommitMarker, commitMarkerName, commitOutcome, dropCommitMarker, markerTable, placeCommitMarker } from './commit-marker.js';
 import { explainSqlServerError } from './errors.js';
 import { tsqlIdent, tsqlTable } from './sql.js';
 import { caseInsensitive, sqlserverTypeFor, tsqlTargetType, writeTransport } from './types.js';
@@ -30,7 +32,9 @@ type Ctx = Pick<WriteContext, 'nodeId' | 'connection' | 'runId'>;
  * - replace: a new table with the data's columns, filled, the old one dropped and the new renamed;
  * - upsert: MERGE on the key columns (or UPDATE … FROM + INSERT … WHERE NOT EXISTS).
  * A failure, a cancel or a lost connection rolls it all back: SQL Server undoes an unfinished
- * transaction. There is no two-phase commit through the driver: the COMMIT can still fail late.
+ * transaction. There is no two-phase commit through the driver: the COMMIT can still fail late, and
+ * its answer can be lost; the transaction's commit marker (commit-marker.ts) then tells whether it
+ * committed.
  */
 export async function writeSqlServer(config: SqlServerConfig, spec: SqlServerWriteSpec, source: WriteSource, io: HookIo, ctx: Ctx): Promise<ExternalStage> {
   const explain = (e: unknown) => explainSqlServerError(e, { nodeId: ctx.nodeId, connection: ctx.connection, spec, password: config.password });
@@ -74,28 +78,58 @@ export async function writeSqlServer(config: SqlServerConfig, spec: SqlServerWri
     await moveIntoTarget(request, spec, source.columns, stage, existing, ctx);
     if (spec.postSql) await request().batch(spec.postSql);
     await request().batch(`DROP TABLE ${stage}`);
+    const marker = await placeCommitMarker(request, spec.table.schema, commitMarkerName(ctx));
     if (io.isCancelled()) throw new CaudalError('cancelled', 'the load was cancelled');
     clearInterval(cancelWatch);
-    return openTransaction(tx, pool, request, sent.rows, explain);
+    return openTransaction({ tx, pool, request, rows: sent.rows, explain, config, spec, ctx, marker, io });
   } catch (e) {
     clearInterval(cancelWatch);
     // Nothing is committed: rolling back (or losing the connection) leaves the target as it was.
-    if (begun) await tx.rollback().catch(() => undefined);
-    await pool.close().catch(() => undefined);
+    // Bounded: a ROLLBACK the driver refuses or the server never answers closes the connection instead.
+    if (begun) await abandonTransaction(tx, pool);
+    else await closePool(pool);
     if (io.isCancelled()) throw new CaudalError('cancelled', 'the load was cancelled; the target is unchanged');
     throw explain(e);
   }
+}
+
+interface OpenLoad {
+  tx: mssql.Transaction;
+  pool: mssql.ConnectionPool;
+  request: () => mssql.Request;
+  rows: number;
+  explain: (e: unknown) => CaudalError;
+  config: SqlServerConfig;
+  spec: SqlServerWriteSpec;
+  ctx: Ctx;
+  marker: CommitMarker;
+  io: HookIo;
+}
+
+/** Codes of a COMMIT the driver never sent (the transaction was already over or busy): not committed. */
+const NOT_SENT = new Set(['EABORT', 'ENOTBEGUN', 'EREQINPROG']);
+
+/** The server answered the COMMIT with an error (a server error number), or the driver never sent it: the outcome is known. */
+function commitAnswered(e: unknown): boolean {
+  const err = e as { number?: unknown; code?: unknown; originalError?: { number?: unknown } } | undefined;
+  if (typeof err?.number === 'number' || typeof err?.originalError?.number === 'number') return true;
+  return typeof err?.code === 'string' && NOT_SENT.has(err.code);
 }
 
 /**
  * The load's part in the run's commit protocol. prepare() checks that the transaction is still
  * whole (XACT_STATE() = 1: no error doomed it, the connection is alive); SQL Server checks
  * constraints per statement, so nothing else can be checked early. commit() is COMMIT TRANSACTION:
- * irreversible, and the one step that can still fail late (the window in the user guide).
+ * irreversible, and the one step that can still fail late (the window in the user guide). A COMMIT
+ * whose answer is lost is not taken for one that failed: the commit marker, looked up from a new
+ * session once the old transaction is over, says whether the server committed. Committed is a
+ * success (reporting a failure would undo the run's other destinations and keep the states, and a
+ * rerun would load the rows again); when it cannot be told, the error says the outcome is unknown.
  */
-function openTransaction(tx: mssql.Transaction, pool: mssql.ConnectionPool, request: () => mssql.Request, rows: number, explain: (e: unknown) => CaudalError): ExternalStage {
+function openTransaction(load: OpenLoad): ExternalStage {
+  const { tx, pool, request, rows, explain, ctx, spec, marker } = load;
   let done = false;
-  const end = () => pool.close().catch(() => undefined);
+  const table = `[${spec.table.schema}].[${spec.table.name}]`;
   return {
     rows,
     async prepare() {
@@ -106,8 +140,7 @@ function openTransaction(tx: mssql.Transaction, pool: mssql.ConnectionPool, requ
         return { twoPhase: false };
       } catch (e) {
         done = true;
-        await tx.rollback().catch(() => undefined);
-        await end();
+        await abandonTransaction(tx, pool);
         throw explain(e);
       }
     },
@@ -117,16 +150,36 @@ function openTransaction(tx: mssql.Transaction, pool: mssql.ConnectionPool, requ
       try {
         await tx.commit();
       } catch (e) {
-        throw explain(e);
-      } finally {
-        await end();
+        // The old session goes first: the server then ends its transaction, if the COMMIT did not.
+        await abandonTransaction(tx, pool);
+        if (commitAnswered(e)) throw explain(e);
+        const said = redact(e, [load.config.password]).message;
+        const outcome = await commitOutcome(load.config, marker);
+        if ('committed' in outcome && outcome.committed) {
+          load.io.warn?.(`the answer to COMMIT never came (${said}), but the load's commit marker shows that table ${table} committed`);
+          return;
+        }
+        const prefix = `node '${ctx.nodeId}' (connection '${ctx.connection}')`;
+        if ('committed' in outcome) {
+          throw new CaudalError('io', `${prefix}: the answer to COMMIT never came (${said}); the server did not commit, so table ${table} is unchanged`, {
+            nodeId: ctx.nodeId,
+            hint: 'the server ended the session (a restart or a failover) or the network dropped the connection: run again once the server is reachable',
+          });
+        }
+        throw new CaudalError('execution', `${prefix}: the answer to COMMIT never came (${said}) and ${outcome.unknown}: table ${table} may or may not have the new rows`, {
+          nodeId: ctx.nodeId,
+          hint: marker.made
+            ? `check before running again: the load committed exactly when table ${markerTable(marker)} exists in the database (drop it afterwards)`
+            : `check the table before running again; a login with CREATE TABLE in the database and ALTER on schema [${spec.table.schema}] lets Caudal tell the outcome itself`,
+        });
       }
+      await dropCommitMarker(pool, marker);
+      await closePool(pool);
     },
     async rollback() {
       if (done) return;
       done = true;
-      await tx.rollback().catch(() => undefined);
-      await end();
+      await abandonTransaction(tx, pool);
     },
   };
 }

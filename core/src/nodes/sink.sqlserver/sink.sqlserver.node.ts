@@ -129,6 +129,22 @@ moves them into the target.
 staged, then commits with the run. A failed or cancelled run, or a connection lost mid-load, rolls it
 back: the table is exactly as before (a table the run created disappears again). The driver has no
 two-phase commit: the final COMMIT can still fail late (see "Commit guarantees" in the user guide).
+A failing load ends its transaction within seconds: a ROLLBACK the server does not answer closes the
+connection instead (the server then rolls back), so a run never hangs holding the table's locks.
+
+**A lost answer is not a lost commit.** SQL Server keeps no record of a transaction's outcome that
+another session could ask for, so the load leaves one: inside its transaction it creates an empty
+table \`caudal_commit_<run>_<owner>_<hash>\` in the target's schema (DDL is transactional in SQL
+Server: the table exists afterwards exactly when the transaction committed) and takes an application
+lock of its own. When the connection breaks during COMMIT, a new session waits for that lock (the
+old transaction is over once it is free, for up to a minute) and looks for the table: there, the
+load committed and the run succeeds (a warning says so), so a rerun does not load the rows twice
+and the run's other destinations are not undone; absent, the run fails with the table unchanged.
+When the server cannot be asked, the error says the outcome is unknown and names the table that
+tells. The marker is dropped right after the commit (a load into the same schema later drops those
+that killed runs left). It needs CREATE TABLE in the database and ALTER on the schema: a login
+without them loads as before, without a marker, and a lost COMMIT answer then fails the run saying
+that the outcome is unknown.
 While the transaction is open, the rows it wrote are locked: readers of them wait until the run
 commits (or read uncommitted data with NOLOCK). One load per table at a time: an application lock
 (\`sp_getapplock\`) makes a second run fail at once, or wait with \`--wait\`.
@@ -164,8 +180,12 @@ or timestamp; text in other forms (\`Jan 5 2024\`) is left to SQL Server's own p
 
 **Permissions** the connection's login needs: INSERT on the table (append), plus SELECT and UPDATE
 (upsert), ALTER on the table (truncate_insert), ALTER on the schema and CREATE TABLE in the database
-(replace, and a table the load creates). A missing one fails the load before anything is committed,
-with a hint naming what the mode needs.
+(replace, and a table the load creates; with them a lost COMMIT answer can be told, see above). A
+missing one fails the load before anything is committed, with a hint naming what the mode needs.
+
+**Values no SQL Server column holds** stop the load, naming the column: NaN and ±Infinity in a
+FLOAT or DOUBLE column (\`float\` and \`real\` have none), and TIME's \`24:00:00\` (\`time\` ends at
+23:59:59.9999999).
 
 **SQL before / after** run inside the same transaction.`,
   example: {

@@ -8,7 +8,11 @@ import { stateKey } from '../shared/state-key.js';
 import { planSqlServerRead } from '../../connectors/sqlserver/read.js';
 import type { ReadSpec } from '../../connectors/connector.js';
 import { didYouMean } from '../../util/suggest.js';
+import { CaudalError } from '../../util/errors.js';
+import { parseTypeName, watermarkRefusal } from '../../connectors/sqlserver/types.js';
 import { paramError } from '../shared/columns.js';
+import { refuseRetypedWatermark } from '../source.postgres/watermark-refused.js';
+import { watermarkKind } from '../source.postgres/watermark-text.js';
 
 const filter = z
   .object({
@@ -45,12 +49,32 @@ type Params = z.output<typeof params>;
 
 /**
  * A DuckDB expression giving the watermark as text SQL Server converts back exactly: at most seven
- * fractional digits (datetime2), instants with their offset (datetimeoffset).
+ * fractional digits (datetime2), instants with their offset (datetimeoffset). A datetime or
+ * smalldatetime column (`remoteType`) gets a form no login language changes: SQL Server reads
+ * `2024-01-02 10:00` into those by the login's language (a British login takes it for February
+ * 1st); ISO 8601 with a T (datetime) and the unseparated `20240102 10:00:00` never.
  */
-export function watermarkText(duckdbType: string, value: string): string {
+export function watermarkText(duckdbType: string, value: string, remoteType = ''): string {
   if (duckdbType === 'TIMESTAMPTZ') return `strftime(timezone('UTC', ${value}), '%Y-%m-%d %H:%M:%S.%f') || '+00:00'`;
   if (duckdbType === 'TIMESTAMP_NS') return `strftime(${value}, '%Y-%m-%d %H:%M:%S.') || left(strftime(${value}, '%n'), 7)`;
+  const remote = parseTypeName(remoteType.replace(/\s+COLLATE\s+.*$/i, '')).name;
+  // datetime keeps milliseconds (its steps of 1/300 s read as .000, .003, .007); smalldatetime whole minutes.
+  if (remote === 'datetime') return `strftime(${value}, '%Y-%m-%dT%H:%M:%S.%g')`;
+  if (remote === 'smalldatetime') return `strftime(${value}, '%Y%m%d %H:%M:%S')`;
   return `CAST(${value} AS VARCHAR)`;
+}
+
+/** Refuses a watermark column whose type SQL Server would not compare in the order the read's maximum is taken in (types.ts watermarkRefusal). */
+function refuseUnorderedWatermark(nodeId: string, column: { name: string; remoteType: string }): void {
+  const refusal = watermarkRefusal(column.remoteType);
+  if (!refusal) return;
+  const message = `node '${nodeId}': column '${column.name}' (${column.remoteType}) cannot be the watermark of an incremental read: ${refusal.why}`;
+  throw new CaudalError('validation', message, {
+    nodeId,
+    column: column.name,
+    hint: refusal.hint,
+    problems: [{ code: 'invalid_param', path: 'params.incremental.column', nodeId, column: column.name, message, hint: refusal.hint }],
+  });
 }
 
 /** How many rows a preview reads from the server (a preview marks itself sampled when there may be more). */
@@ -105,21 +129,30 @@ export const sqlserverSourceNode = defineNode({
     const config = sqlserverFields.parse(conn.config);
     const spec = readSpec(p, ctx.text);
     let watermark: string | undefined;
+    let watermarkSaved = false;
+    let savedKind: unknown;
+    let setByHand = false;
     const key = p.incremental ? readKey(config, spec, p.connection, p.incremental.column) : undefined;
     // Runs, and previews, validate and `caudal sql` on DuckDB: they show the next run's rows and SQL
     // (the watermark kept in --state-dir, else the initial value). A Spark export reads its state at run time.
     if (p.incremental && key && (ctx.mode === 'run' || ctx.target === 'duckdb')) {
       const state = (await ctx.readState(key))?.state;
+      watermarkSaved = typeof state?.watermark === 'string';
+      savedKind = state?.kind;
+      setByHand = state?.set_by_hand === true;
       watermark = typeof state?.watermark === 'string' ? state.watermark : p.incremental.initial;
       spec.watermark = { column: p.incremental.column, after: watermark };
     }
-    const context = { nodeId: ctx.nodeId, connection: p.connection };
+    const context = { nodeId: ctx.nodeId, connection: p.connection, watermarkFrom: !watermarkSaved ? ('initial' as const) : setByHand ? ('set' as const) : ('saved' as const) };
     const planned = await planSqlServerRead(config, ctx.mode === 'run' ? spec : { ...spec, limit: ctx.mode === 'preview' ? PREVIEW_ROWS : 0 }, context);
     const wmColumn = p.incremental ? planned.columns.find((c) => c.name === p.incremental!.column) : undefined;
     if (p.incremental && !wmColumn) {
       const names = planned.columns.map((c) => c.name);
       throw paramError(ctx.nodeId, 'incremental.column', `node '${ctx.nodeId}': watermark column '${p.incremental.column}' is not among the columns read${didYouMean(p.incremental.column, names)}`, `columns: ${names.join(', ')}`, p.incremental.column);
     }
+    if (wmColumn) refuseUnorderedWatermark(ctx.nodeId, wmColumn);
+    // A watermark saved when the column held values of another kind would compare in another order.
+    if (wmColumn && watermarkSaved) refuseRetypedWatermark({ kind: savedKind, watermark: watermark! }, { nodeId: ctx.nodeId, column: wmColumn.name, type: wmColumn.type, remoteType: wmColumn.remoteType });
     const file = ctx.tempPath('sqlserver.csv');
     const scan = planned.scanSql(file);
     const data = ctx.auxName('data');
@@ -153,9 +186,10 @@ export const sqlserverSourceNode = defineNode({
         ? {
             stateKey: key,
             async nextState(io: HookIo) {
-              const next = await nextWatermark(io, data, wmColumn.name, (max) => watermarkText(wmColumn.type, max));
+              const next = await nextWatermark(io, data, wmColumn.name, (max) => watermarkText(wmColumn.type, max, wmColumn.remoteType));
               // No new rows: keep the old watermark (the state is rewritten with the same value).
-              return { column: wmColumn.name, watermark: typeof next === 'string' ? next : (watermark ?? null) };
+              // The kind of values it was taken from: a column retyped across kinds is refused (watermarkKind).
+              return { column: wmColumn.name, watermark: typeof next === 'string' ? next : (watermark ?? null), kind: watermarkKind(wmColumn.type) };
             },
           }
         : {}),
@@ -193,6 +227,20 @@ bigint in a query, or an increasing id). Each run reads only rows above the high
 **successful** run loaded; the state is saved only after every sink of the run committed
 (\`caudal state show|reset|set\`, \`--state-dir\`). Rows read with no value in the watermark column
 are a warning: a NULL is never above the watermark, so later runs would not read rows like them.
+The watermark column must be a number, a date or time, or text: a \`binary\`/\`varbinary\`/
+\`rowversion\` column (compared as text on the server), a \`uniqueidentifier\` (no order rows follow)
+and types like \`xml\` or \`hierarchyid\` are refused before the run. For a rowversion, read through a
+query: \`SELECT *, CAST(rv AS bigint) AS rv_n FROM dbo.orders WHERE rv < MIN_ACTIVE_ROWVERSION()\`
+with \`rv_n\` as the watermark column. The \`MIN_ACTIVE_ROWVERSION()\` condition matters: a
+transaction still open while the run reads has already taken its rowversion values, lower than
+those of rows committed since; without it the run could read past them, and later runs (above the
+watermark) would never read the rows that transaction commits. The same holds for an identity id
+or a time set when a row is written: rows of a transaction that commits after the read, with values
+below the highest read, are skipped. A Start after value the column's type does not take is
+refused before the run (a \`datetime\` one is best written \`2024-01-31T08:00:00\`: SQL Server reads
+other forms by the login's language). A saved watermark records the kind of values it was taken
+from (number, date/time, text): when the column's type changed to another kind since, the run stops
+and says how to set or reset it, as comparing would skip rows or read them again.
 
 **Previews** read the first ${PREVIEW_ROWS} rows and say they are sampled.`,
   example: {
