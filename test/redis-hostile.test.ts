@@ -157,7 +157,10 @@ describe('sink.redis: the connection drops while the run publishes', () => {
   it('upsert: a server lost for good during the commit: the run fails saying it could not undo, keeps its journal, and caudal clean puts the keys back once the server is reachable', async () => {
     await client.hSet('gone:1', { v: 'old 1' });
     await client.set('gone:2500', 'old 2500');
-    const proxy = await cuttingProxy('is gone before the commit', 2, { refuseAfterCut: true });
+    // The server is gone for good until the test brings it back, at the same address: recovery acts
+    // only through a connection to the server the load was on (its journal records host and port).
+    const lost = { refuseAfterCut: true };
+    const proxy = await cuttingProxy('is gone before the commit', 2, lost);
     let runId = '';
     try {
       const logged: string[] = [];
@@ -177,11 +180,12 @@ describe('sink.redis: the connection drops while the run publishes', () => {
       expect(await client.hGetAll('gone:1')).toEqual({ id: '1', v: 'new 1' });
       const left = (await listJournals()).flatMap((f) => (f.journal?.runId === runId ? [f.journal] : []));
       expect(left).toEqual([expect.objectContaining({ abandoned: true, sinks: [expect.objectContaining({ nodeId: 'dst' })] })]);
+      lost.refuseAfterCut = false;
+      const report = await cleanUp({ fix: true, connection: async (name) => connection(proxy.port)[name], baseDir: dir });
+      expect(report.recovered.filter((r) => r.runId === runId)).toEqual([expect.objectContaining({ action: 'rolled back', pending: [] })]);
     } finally {
       proxy.close();
     }
-    const report = await cleanUp({ fix: true, connection: async (name) => connection(port)[name], baseDir: dir });
-    expect(report.recovered.filter((r) => r.runId === runId)).toEqual([expect.objectContaining({ action: 'rolled back', pending: [] })]);
     expect(await client.hGetAll('gone:1')).toEqual({ v: 'old 1' });
     expect(await client.get('gone:2500')).toBe('old 2500');
     expect(await keys('gone:*')).toEqual(['gone:1', 'gone:2500']);

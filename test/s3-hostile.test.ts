@@ -133,9 +133,10 @@ describe('sink.s3 against a server that refuses copies midway through the commit
     await put('lake/orders/country=ES/data_0.parquet', 'old ES');
     await put('lake/orders/country=FR/data_0.parquet', 'old FR');
     let intoTarget = 0;
+    let refusing = true;
     const s = await through((r, res) => {
       // CopyObject into the target (not the staging prefix): the first passes, every later one is refused.
-      if (r.method !== 'PUT' || !r.headers['x-amz-copy-source'] || !r.key.startsWith('lake/orders/country=')) return false;
+      if (!refusing || r.method !== 'PUT' || !r.headers['x-amz-copy-source'] || !r.key.startsWith('lake/orders/country=')) return false;
       if (intoTarget++ === 0) return false;
       return sendXml(res, 403, '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>copy refused</Message></Error>');
     });
@@ -167,7 +168,9 @@ describe('sink.s3 against a server that refuses copies midway through the commit
     const left = (await listJournals()).flatMap((f) => (f.journal?.runId === summary.runId ? [f.journal] : []));
     expect(left).toEqual([expect.objectContaining({ abandoned: true, phase: 'committing', sinks: [expect.objectContaining({ kind: 'external', nodeId: 'dst' })] })]);
     expect(left[0]!.decision).toBeUndefined();
-    const report = await cleanUp({ fix: true, connection: async (name) => (name === 'lake' ? { name, type: 's3', config: real } : undefined), baseDir: dir });
+    // Through the same endpoint: recovery acts only through a connection to the store the write was on.
+    refusing = false;
+    const report = await cleanUp({ fix: true, connection: async (name) => s.connections[name], baseDir: dir });
     expect(report.recovered.filter((r) => r.runId === summary.runId)).toEqual([expect.objectContaining({ action: 'rolled back', abandoned: true, pending: [] })]);
     expect(await text('lake/orders/country=ES/data_0.parquet')).toBe('old ES');
     expect(await text('lake/orders/country=FR/data_0.parquet')).toBe('old FR');

@@ -12,6 +12,17 @@ export async function elasticsearchClient(config: ElasticsearchConfig, extra: Pa
 }
 
 /**
+ * Which cluster a connection points at, for the commit journal (connector.recoveryTarget): its URL
+ * as scheme, host, port and path (lower case host, no default port, no trailing slash), never a
+ * user, password or API key. Recovery of a killed run's work index goes through a connection with
+ * the same one only: another project's connection of the same name may be another cluster.
+ */
+export function elasticsearchRecoveryTarget(config: Pick<ElasticsearchConfig, 'url'>): Record<string, string> {
+  const u = new URL(config.url);
+  return { url: `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}` };
+}
+
+/**
  * The indices the sink works with next to `index`: `<index>-caudal-<kind>-<time>-<run>-<owner>`
  * (lower case, as index names must be). They carry the run and its owner process, so a later run
  * removes what a killed one left.

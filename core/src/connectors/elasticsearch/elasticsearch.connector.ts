@@ -1,6 +1,6 @@
 import { elasticsearchConnection } from '../../connections/elasticsearch/elasticsearch.connection.js';
 import type { Connector } from '../connector.js';
-import { elasticsearchClient } from './client.js';
+import { elasticsearchClient, elasticsearchRecoveryTarget } from './client.js';
 import { discoverElasticsearch } from './discover.js';
 import { recoverElasticsearch } from './write.js';
 
@@ -16,6 +16,7 @@ export const elasticsearchConnector = {
       await client.close().catch(() => undefined);
     }
   },
+  recoveryTarget: elasticsearchRecoveryTarget,
   async recover(config, recovery, action) {
     const client = await elasticsearchClient(config);
     try {

@@ -114,9 +114,16 @@ export function docSql(columns: Column[]): string {
   return `CAST(json_object(${columns.map((c) => `${stringLiteral(c.name)}, ${docValueSql(c)}`).join(', ')}) AS VARCHAR)`;
 }
 
-/** Document id from the key columns (joined with `:`), NULL when one is NULL. */
+/**
+ * Document id from the id columns, NULL when one is NULL. One column: its value as text. Several:
+ * their values joined with `:`, each value's `%` and `:` written `%25` and `%3A` first, so that two
+ * different rows never share an id (('a:b', 'c') and ('a', 'b:c') were both `a:b:c`). A value
+ * without either character is unchanged: ids an index already holds stay the same.
+ */
 export function idSql(idColumns: string[]): string {
-  return idColumns.map((c) => `CAST(${ident(c)} AS VARCHAR)`).join(` || ':' || `);
+  const text = (c: string) => `CAST(${ident(c)} AS VARCHAR)`;
+  if (idColumns.length === 1) return text(idColumns[0]!);
+  return idColumns.map((c) => `replace(replace(${text(c)}, '%', '%25'), ':', '%3A')`).join(` || ':' || `);
 }
 
 /** The DuckDB type a mapped field reads as (discovery). */

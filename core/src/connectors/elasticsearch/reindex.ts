@@ -11,8 +11,12 @@ const POLL_ERRORS = 5;
 const MAX_POLL_WAIT_MS = 5000;
 
 /** The copy's task could not be followed; it may still be running in the cluster. */
-class ReindexPollError extends Error {
-  constructor(task: string, index: string, cause: unknown) {
+export class ReindexPollError extends Error {
+  constructor(
+    readonly task: string,
+    index: string,
+    cause: unknown,
+  ) {
     super(`cannot follow the copy into ${index} (task ${task}), which may still be running in the cluster: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.name = 'ReindexPollError';
     // A refusal keeps Elasticsearch's answer for the explanation (a 403 asks for the monitor privilege).
@@ -48,6 +52,25 @@ async function reindexTask(client: Client, work: string, index: string): Promise
   }
 }
 
+/** Elasticsearch's answer that an index of that name exists already. */
+export function alreadyExists(e: unknown): boolean {
+  return (e as { meta?: { body?: { error?: { type?: string } } } })?.meta?.body?.error?.type === 'resource_already_exists_exception';
+}
+
+/**
+ * Whether a copy task is still running (recovery of a commit that could not follow it). A task the
+ * cluster no longer knows (its node restarted) is not running; any other failure to ask is thrown.
+ */
+export async function copyStillRunning(client: Client, task: string): Promise<boolean> {
+  try {
+    const status = (await client.tasks.get({ task_id: task })) as { completed?: boolean };
+    return status.completed !== true;
+  } catch (e) {
+    if ((e as { meta?: { statusCode?: number } }).meta?.statusCode === 404) return false;
+    throw e;
+  }
+}
+
 /**
  * Upsert's commit: the work index's documents into the target by id, then the work index goes.
  * `create`: the index settings for a target that did not exist when the run staged (created here
@@ -57,7 +80,10 @@ export async function copyWork(client: Client, index: string, work: string, crea
   if (create && !(await client.indices.exists({ index }))) {
     const m = await client.indices.getMapping({ index: work });
     const mappings = (Object.values(m)[0] as { mappings?: unknown } | undefined)?.mappings;
-    await client.indices.create({ index, mappings: mappings as never, settings: create as never });
+    // Already there: created meanwhile, or by this very request whose answer was lost (the client retries it).
+    await client.indices.create({ index, mappings: mappings as never, settings: create as never }).catch((e: unknown) => {
+      if (!alreadyExists(e)) throw e;
+    });
   }
   const r = await reindexTask(client, work, index);
   if ((r.failures ?? []).length > 0) throw new Error(`reindex into ${index} failed for ${r.failures!.length} document(s): ${JSON.stringify(r.failures![0]).slice(0, 300)}`);

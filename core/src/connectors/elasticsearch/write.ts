@@ -8,7 +8,7 @@ import { aliasHolders, aliasTargets, putAliasBack, swapActions } from './alias.j
 import { explainEsError, workIndexName } from './client.js';
 import { deriveMappings, docSql, type EsProperty, idSql } from './mapping.js';
 import { type Dropped, refusedForData, rejectedError } from './refusals.js';
-import { copyWork } from './reindex.js';
+import { alreadyExists, copyStillRunning, copyWork, ReindexPollError } from './reindex.js';
 import { bulkIndex } from './bulk.js';
 import { loadingSettings } from './settings.js';
 import { sweepDeadWorkIndices } from './sweep.js';
@@ -42,7 +42,11 @@ export interface EsWriteSource {
   rejects?: string;
 }
 
-type Ctx = Pick<WriteContext, 'nodeId' | 'connection' | 'runId'> & { secrets?: Array<string | undefined> };
+type Ctx = Pick<WriteContext, 'nodeId' | 'connection' | 'runId'> & {
+  secrets?: Array<string | undefined>;
+  /** The cluster, as the journal records it (elasticsearchRecoveryTarget): recovery refuses a connection that points elsewhere. */
+  target?: Record<string, string | number>;
+};
 
 /**
  * Stages an Elasticsearch load. Both modes first write into a work index of their own, with the
@@ -71,8 +75,13 @@ export async function writeElasticsearch(client: Client, spec: EsWriteSpec, sour
     const mappings = target?.mappings ?? deriveMappings(source.columns, spec.mappings);
     // Loading settings: no replicas and no refresh while writing; put back before anyone reads it.
     const load = loadingSettings(spec.settings);
-    await client.indices.create({ index: work, mappings: mappings as never, settings: { ...load.create, ...target?.settings } });
+    // Maybe created from the moment it is sent (an answer lost on the way): deleted on failure then
+    // too. The client sends it again after a lost answer, and the name is this run's alone, so
+    // "already exists" is the first attempt's index.
     created = true;
+    await client.indices.create({ index: work, mappings: mappings as never, settings: { ...load.create, ...target?.settings } }).catch((e: unknown) => {
+      if (!alreadyExists(e)) throw e;
+    });
     const dropped = await bulkIndex(client, { ...spec, nodeId: ctx.nodeId, secrets: ctx.secrets }, source.table, work, io);
     if (io.isCancelled()) throw new CaudalError('cancelled', 'the load was cancelled');
     if (dropped.length > 0 && (spec.onError === 'fail' || !source.rejects || !dropped.every(refusedForData))) throw rejectedError(dropped, ctx, spec);
@@ -147,6 +156,9 @@ interface Common {
 
 const dropTable = (c: Common) => c.db.run(`DROP TABLE IF EXISTS ${c.table}`).catch(() => undefined);
 
+/** The cluster the load is on, for its journal entry. */
+const targetOf = (c: Common): { target?: Record<string, string | number> } => (c.ctx.target ? { target: c.ctx.target } : {});
+
 /** When the stage is over (finalized or rolled back): the temp table goes, and the client's sockets are closed. */
 async function release(c: Common): Promise<void> {
   await dropTable(c);
@@ -173,7 +185,7 @@ function aliasSwap(c: Common): ExternalStage {
       } catch (e) {
         throw c.explain(e);
       }
-      return { twoPhase: false, recovery: { connection: c.ctx.connection, ref: { mode: 'replace', alias, work: c.work, previous } } };
+      return { twoPhase: false, recovery: { connection: c.ctx.connection, ref: { mode: 'replace', alias, work: c.work, previous }, ...targetOf(c) } };
     },
     async commit() {
       state = 'unsure';
@@ -228,19 +240,33 @@ function aliasSwap(c: Common): ExternalStage {
   };
 }
 
+/**
+ * upsert's commit copies the work index into the target. A copy whose task could not be followed
+ * (ReindexPollError: the cluster stopped answering the polls) may still be running: its work index,
+ * the copy's source, is kept, and the journal entry, which now names the task, is left to recovery
+ * (`unrestored`): once the task has ended, the next run or `caudal clean` removes the index.
+ */
 function reindexInto(c: Common, createTarget: boolean): ExternalStage {
   let done = false;
+  let keptForRecovery = false;
   const settings = createTarget ? c.spec.settings : undefined;
+  // One object, journaled by reference: the task is added to it when the copy cannot be followed.
+  const ref: ExternalRecovery['ref'] = { mode: 'upsert', index: c.spec.index, work: c.work, create: createTarget, ...(settings ? { settings: JSON.stringify(settings) } : {}) };
   return {
     rows: c.indexed,
     async prepare() {
-      return { twoPhase: false, recovery: { connection: c.ctx.connection, ref: { mode: 'upsert', index: c.spec.index, work: c.work, create: createTarget, ...(settings ? { settings: JSON.stringify(settings) } : {}) } } };
+      return { twoPhase: false, recovery: { connection: c.ctx.connection, ref, ...targetOf(c) } };
     },
     async commit() {
       done = true;
       try {
         await copyWork(c.client, c.spec.index, c.work, settings, c.indexed);
       } catch (e) {
+        if (e instanceof ReindexPollError) {
+          keptForRecovery = true;
+          ref.task = e.task;
+          throw copyNotFollowed(c, e);
+        }
         // The copy is not undone (documents already copied stay); a rerun stages a work index of its own.
         await c.client.indices.delete({ index: c.work, ignore_unavailable: true }).catch(() => undefined);
         throw c.explain(e);
@@ -248,6 +274,7 @@ function reindexInto(c: Common, createTarget: boolean): ExternalStage {
         await dropTable(c);
       }
     },
+    unrestored: () => keptForRecovery,
     finalize: async () => {
       await release(c);
       return [];
@@ -260,14 +287,27 @@ function reindexInto(c: Common, createTarget: boolean): ExternalStage {
   };
 }
 
+/** The commit's error when the copy could not be followed: what is kept, and what recovery will do. */
+function copyNotFollowed(c: Common, e: ReindexPollError): CaudalError {
+  const why = c.explain(e);
+  return new CaudalError(why.kind, `${why.message}; its work index ${c.work} is kept, since the copy may still be reading it`, {
+    nodeId: c.ctx.nodeId,
+    hint:
+      `the run's journal keeps it: once the copy (task ${e.task}) has ended, the next run of any pipeline or \`caudal clean\` deletes ${c.work} (\`caudal doctor\` lists it until then). ` +
+      `Documents already copied stay in ${c.spec.index}; run the pipeline again to load them all (ids make it idempotent)${why.hint ? `; ${why.hint}` : ''}`,
+    cause: e,
+  });
+}
+
 /**
  * Recovery of a killed run's load (connector.recover). replace published before the decision:
  * `commit` drops the indices the alias left, `rollback` moves the alias back and drops the work
  * index. upsert: `commit` completes the copy (by id, so repeating it is harmless), `rollback`
- * drops the work index.
+ * drops the work index; either waits (stays pending) while a copy the run could not follow
+ * (`ref.task`) is still running.
  */
 export async function recoverElasticsearch(client: Client, recovery: ExternalRecovery, action: 'commit' | 'rollback'): Promise<void> {
-  const ref = recovery.ref as { mode: string; alias?: string; index?: string; work: string; previous?: string[]; create?: boolean; settings?: string };
+  const ref = recovery.ref as { mode: string; alias?: string; index?: string; work: string; previous?: string[]; create?: boolean; settings?: string; task?: string };
   if (ref.mode === 'replace') {
     const alias = ref.alias!;
     if (action === 'rollback') {
@@ -277,6 +317,10 @@ export async function recoverElasticsearch(client: Client, recovery: ExternalRec
       for (const index of ref.previous ?? []) await client.indices.delete({ index, ignore_unavailable: true });
     }
     return;
+  }
+  // A copy the run could not follow may still be reading the work index: it is left until the task ends.
+  if (ref.task && (await copyStillRunning(client, ref.task))) {
+    throw new Error(`the copy into ${ref.index} (task ${ref.task}) that the run could not follow is still running in the cluster; its work index ${ref.work} is kept until it ends`);
   }
   if (action === 'commit' && (await client.indices.exists({ index: ref.work }))) await copyWork(client, ref.index!, ref.work, ref.create === true ? (JSON.parse(ref.settings ?? '{}') as Record<string, unknown>) : undefined);
   else await client.indices.delete({ index: ref.work, ignore_unavailable: true });

@@ -96,6 +96,16 @@ export async function answeredInTime<T>(client: RedisClient, what: string, work:
   }
 }
 
+/**
+ * Which server and database a connection points at, for the commit journal (connector.recoveryTarget):
+ * host, port and database number, never the user or password. Recovery of a killed run's load goes
+ * through a connection with the same ones only: another project's connection of the same name may
+ * be another server, where undoing or completing it would touch someone else's keys.
+ */
+export function redisRecoveryTarget(config: Pick<RedisConfig, 'host' | 'port' | 'database'>): Record<string, string | number> {
+  return { host: config.host, port: config.port, database: config.database };
+}
+
 export function closeRedis(client: RedisClient): void {
   try {
     client.destroy();

@@ -1,6 +1,6 @@
 import { redisConnection } from '../../connections/redis/redis.connection.js';
 import type { Connector } from '../connector.js';
-import { closeRedis, connectRedis } from './client.js';
+import { closeRedis, connectRedis, redisRecoveryTarget } from './client.js';
 import { recoverRedisLoad } from './cleanup.js';
 import { discoverRedis } from './discover.js';
 
@@ -9,6 +9,7 @@ export const redisConnector = {
   ...redisConnection,
   capabilities: { pushdown: false, upsert: true, incremental: false, transactional: true },
   discover: (config) => discoverRedis(config),
+  recoveryTarget: redisRecoveryTarget,
   async recover(config, recovery, action) {
     const client = await connectRedis(config);
     try {

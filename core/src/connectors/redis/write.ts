@@ -4,7 +4,7 @@ import type { Db } from '../../compiler/db.js';
 import type { Column, ExternalStage, HookIo } from '../../nodes/define.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
 import type { WriteContext } from '../connector.js';
-import { closeRedis, connectRedis, type RedisClient, unlinkPrefix } from './client.js';
+import { closeRedis, connectRedis, type RedisClient, redisRecoveryTarget, unlinkPrefix } from './client.js';
 import { type RedisRef, sweepDeadRuns, undoUpsert, undoVersion, unregister, expireVersion } from './cleanup.js';
 import { explainRedisError } from './errors.js';
 import { pointerKey, REGISTRY_KEY, RESERVED_PREFIXES, registryMember, type RegistryEntry, upsertNames, versionName, versionPrefix } from './names.js';
@@ -359,7 +359,7 @@ function upsertStage(c: Common, names: ReturnType<typeof upsertNames>, batches: 
     // No separate check of the staged keys: a missing one makes the commit fail, and a failed
     // commit of this (reversible) load is undone with the rest of the run.
     async prepare() {
-      return { twoPhase: false, recovery: { connection: c.ctx.connection, ref } };
+      return { twoPhase: false, recovery: { connection: c.ctx.connection, ref, target: redisRecoveryTarget(c.config) } };
     },
     async commit() {
       let written = 0;
@@ -443,7 +443,7 @@ function namespaceStage(c: Common, version: string): ExternalStage {
       } catch (e) {
         throw c.explain(e);
       }
-      return { twoPhase: false, recovery: { connection: c.ctx.connection, ref: ref() } };
+      return { twoPhase: false, recovery: { connection: c.ctx.connection, ref: ref(), target: redisRecoveryTarget(c.config) } };
     },
     async commit() {
       try {

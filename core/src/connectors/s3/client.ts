@@ -39,6 +39,19 @@ export function s3Client(c: S3Config): S3Client {
   });
 }
 
+/**
+ * Which store a connection points at, for the commit journal (connector.recoveryTarget): an
+ * S3-compatible store's endpoint (scheme, host, port and path: never user info, keys or tokens),
+ * or Amazon S3's region. The bucket is in each load's own reference. Recovery of a killed run's
+ * write goes through a connection with the same one only: another project's connection of the same
+ * name may be another store with a bucket of the same name, whose objects recovery would replace.
+ */
+export function s3RecoveryTarget(config: Pick<S3Config, 'endpoint' | 'region'>): Record<string, string> {
+  if (!config.endpoint) return { region: config.region };
+  const u = new URL(config.endpoint);
+  return { endpoint: `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}` };
+}
+
 /** The endpoint as an error may name it: its origin, never user info a URL could carry. */
 function endpointShown(config: S3Config): string {
   if (!config.endpoint) return `S3 (${config.region})`;

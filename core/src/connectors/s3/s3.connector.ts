@@ -1,7 +1,7 @@
 import { s3Sdk } from './sdk.js';
 import { S3_SECRETS, s3Fields, type S3Config } from '../../connections/s3/s3.connection.js';
 import type { Connector, RemoteTable } from '../connector.js';
-import { explainS3Error, s3Client } from './client.js';
+import { explainS3Error, s3Client, s3RecoveryTarget } from './client.js';
 import { recoverS3Write } from './write.js';
 
 /**
@@ -44,5 +44,6 @@ export const s3Connector: Connector<typeof s3Fields> = {
       client.destroy();
     }
   },
+  recoveryTarget: s3RecoveryTarget,
   recover: recoverS3Write,
 };

@@ -9,7 +9,7 @@ import type { ExternalRecovery, ExternalStage, HookIo } from '../../nodes/define
 import { CaudalError } from '../../util/errors.js';
 import { ownerIsDead, ownerOf, ownerTag, shortRunId } from '../../util/owner.js';
 import { RequestLimiter } from '../http/limiter.js';
-import { explainS3Error, s3Client } from './client.js';
+import { explainS3Error, s3Client, s3RecoveryTarget } from './client.js';
 import { listObjects } from './objects.js';
 
 /** S3 copies one object in one request up to 5 GB. */
@@ -214,7 +214,7 @@ export async function writeS3(config: S3Config, spec: S3WriteSpec, local: string
       } catch (e) {
         throw fail(e, `cannot prepare ${shown}`);
       }
-      return { twoPhase: false, recovery: { connection: ctx.connection, ref: { bucket: spec.bucket, staging: base, target: spec.target, folder: spec.folder, existed, written } } };
+      return { twoPhase: false, recovery: { connection: ctx.connection, ref: { bucket: spec.bucket, staging: base, target: spec.target, folder: spec.folder, existed, written }, target: s3RecoveryTarget(config) } };
     },
     async commit() {
       try {

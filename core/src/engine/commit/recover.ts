@@ -175,14 +175,14 @@ async function usableConnection(entry: Extract<JournalEntry, { kind: 'external' 
     return { pending: `${what} needs that connection, which this run cannot open; run ${cleanCommandFor(j)} from its project, where the connection is available` };
   }
   const config = connector.fields.parse(resolved.config);
-  if (connector.recoveryTarget) {
-    const here = connector.recoveryTarget(config);
-    if (rec.target && !sameTarget(rec.target, here)) {
+  const here = connector.recoveryTarget?.(config);
+  if (rec.target && here) {
+    if (!sameTarget(rec.target, here)) {
       return { pending: `${what} is on another server or database than connection '${rec.connection}' here (${formatTarget(here)}); run ${cleanCommandFor(j)} from its project` };
     }
-    if (!rec.target && (ctx.baseDir === undefined || path.resolve(ctx.baseDir) !== path.resolve(j.baseDir))) {
-      return { pending: `${what}: the journal does not say which server that connection is, and this is not its pipeline's project (${j.baseDir}); run ${cleanCommandFor(j)}` };
-    }
+  } else if (ctx.baseDir === undefined || path.resolve(ctx.baseDir) !== path.resolve(j.baseDir)) {
+    // Whatever the connector: a connection of the same name elsewhere may be another cluster or store.
+    return { pending: `${what}: the journal does not say which server that connection is, and this is not its pipeline's project (${j.baseDir}); run ${cleanCommandFor(j)}` };
   }
   return { config, recover: connector.recover.bind(connector) };
 }

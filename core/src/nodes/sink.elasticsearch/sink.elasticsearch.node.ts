@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineNode } from '../define.js';
 import { elasticsearchFields } from '../../connections/elasticsearch/elasticsearch.connection.js';
-import { elasticsearchClient } from '../../connectors/elasticsearch/client.js';
+import { elasticsearchClient, elasticsearchRecoveryTarget } from '../../connectors/elasticsearch/client.js';
 import { fieldNameProblem } from '../../connectors/elasticsearch/field-names.js';
 import type { EsProperty } from '../../connectors/elasticsearch/mapping.js';
 import { type EsWriteSpec, writeElasticsearch } from '../../connectors/elasticsearch/write.js';
@@ -20,7 +20,7 @@ const params = z
       help: 'upsert: documents are indexed by id into the index (others stay). replace: a new index with exactly this data, swapped in behind the alias in one step; the old index is deleted after the swap.',
       widget: 'select',
     }),
-    id_columns: z.array(z.string().min(1)).default([]).meta({ label: 'Id columns', help: 'The document id is these columns\' values joined with ":", so a rerun overwrites a document instead of adding a second one (ids of 1 to 512 bytes: a longer or empty one stops the load before anything is sent). Required for upsert.', widget: 'columns' }),
+    id_columns: z.array(z.string().min(1)).default([]).meta({ label: 'Id columns', help: 'The document id: one column\'s value, or several columns\' values joined with ":" (a ":" or "%" inside a value written %3A or %25), so a rerun overwrites a document instead of adding a second one (ids of 1 to 512 bytes: a longer or empty one stops the load before anything is sent). Required for upsert.', widget: 'columns' }),
     on_error: z.enum(['fail', 'reject']).default('fail').meta({ label: 'Refused documents', help: 'fail: a document Elasticsearch refuses (e.g. a value its mapping cannot parse) fails the run. reject: such rows go to the rejects port with the reason, the others are published.', widget: 'select' }),
     create_index: z.boolean().default(true).meta({ label: 'Create the index when missing', help: 'upsert: with mappings derived from the data.', widget: 'boolean' }),
     mappings: z.record(z.string(), z.record(z.string(), z.unknown())).default({}).meta({ label: 'Mapping overrides', help: 'Field → Elasticsearch mapping, over the one derived from the column types, e.g. {"name": {"type": "keyword"}}.', widget: 'key-value', group: 'Index' }),
@@ -121,7 +121,7 @@ export const elasticsearchSinkNode = defineNode({
             spec,
             { relation: input.ref, columns: input.columns, table: ctx.auxName('es_docs'), rejects: p.on_error === 'reject' ? ctx.auxName('rejects') : undefined },
             io,
-            { nodeId: ctx.nodeId, connection: p.connection, runId: ctx.runId, secrets: [config.password, config.api_key] },
+            { nodeId: ctx.nodeId, connection: p.connection, runId: ctx.runId, secrets: [config.password, config.api_key], target: elasticsearchRecoveryTarget(config) },
           ),
       },
     };
@@ -133,10 +133,15 @@ or in \`CAUDAL_SECRET_<CONNECTION>_PASSWORD\` / \`_API_KEY\`). Documents go thro
 helper: a request is sent per *Bulk request size*, a few in flight, and documents refused with
 429 (too many requests) are sent again after a wait.
 
-**Documents.** One per row, with the row's columns as fields. The id comes from the *id columns*
-(their values joined with \`:\`), so a rerun overwrites documents instead of adding them again; a
-NULL or duplicate id stops the run before anything is written. NaN and Infinity, which JSON lacks,
-stop the run naming the column (replace them first, e.g. \`CASE WHEN isfinite(x) THEN x END\`). Timestamps are sent in ISO form
+**Documents.** One per row, with the row's columns as fields. The id comes from the *id columns*:
+one column's value as text, or several columns' values joined with \`:\`, where a \`:\` or \`%\` inside
+a value is written \`%3A\` or \`%25\` (so \`('a:b', 'c')\` and \`('a', 'b:c')\` are two documents,
+\`a%3Ab:c\` and \`a:b%3Ac\`). A rerun overwrites documents instead of adding them again; a NULL or
+duplicate id stops the run before anything is written. Versions before this encoding joined the
+values as they were: with several id columns, a row whose values hold \`:\` or \`%\` now gets another
+id than an earlier run gave it, so an upsert adds a second document for it (delete the old one, or
+reload the index with \`replace\`); ids of values without those characters are unchanged.
+NaN and Infinity, which JSON lacks, stop the run naming the column (replace them first, e.g. \`CASE WHEN isfinite(x) THEN x END\`). Timestamps are sent in ISO form
 (UTC with \`Z\` for TIMESTAMPTZ), BLOBs as base64, lists as arrays, structs as objects. A column no
 document can carry stops the run before it starts: a metadata field's name (\`_id\`, \`_source\`…), a
 blank name, a name starting or ending with a dot, or a dotted name inside another column (\`a.b\` next
@@ -164,7 +169,11 @@ from 1970 to 2262) to index them too.
   request timeout. An index the sink creates gets the *Index settings*. A failed or cancelled run leaves
   the index untouched. The copy cannot be undone: if it fails half-way (the cluster is lost), part of
   the documents are updated; running again finishes the job (ids make it idempotent), and a killed run
-  is completed by the next run or \`caudal clean\`.
+  is completed by the next run or \`caudal clean\`. When the cluster stops answering while the sink
+  follows the copy, the copy may still be running: the run fails and keeps the work index, and the
+  next run (of any pipeline) or \`caudal clean\` deletes it once the copy has ended (\`caudal doctor\`
+  lists it until then; when another destination of the run had already committed, the next load of
+  the index does, as with a killed run's work index).
 - \`replace\`: *index* names an **alias**. Each run builds a new index
   (\`<alias>-caudal-load-<time>-<run>-<owner>\`), and when the run commits the alias moves to it in one
   \`_aliases\` call (readers see the old data or the new, never a mix). The indices the alias pointed to
@@ -184,7 +193,10 @@ sink to keep them (a run warns how many rows were refused). Only documents refus
 read-only or blocked index, an unavailable shard) fail the run whatever this setting, and nothing
 is published.
 
-Work indices of killed runs are deleted by the next load of the same index.`,
+Work indices of killed runs are deleted by the next load of the same index. A killed run's journal
+records the cluster's URL (never a password or API key): recovery finishes it only through a
+connection to that same URL, so another project's connection of the same name that points at
+another cluster leaves it for its own project's next run or \`caudal clean\`.`,
   example: {
     description: 'Reload the product search index behind its alias, rows the mapping refuses set aside',
     params: { connection: 'search', index: 'products', mode: 'replace', id_columns: ['product_id'], on_error: 'reject', mappings: { sku: { type: 'keyword' } } },

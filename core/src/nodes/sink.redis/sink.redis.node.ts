@@ -147,7 +147,8 @@ switches when the server evicted anything during the load (its \`evicted_keys\` 
 TTL is shorter than the load took. A failed
 or cancelled run removes what it staged. Work in progress is registered in the set
 \`caudal:staging\`, so what a killed run left behind is removed by the next Redis load on the same
-server; a run killed while committing is completed or undone from its commit journal. A connection
+server; a run killed while committing is completed or undone from its commit journal, only through a
+connection to the same host, port and database number (the journal records them). A connection
 lost between staging and commit, or in the middle of the commit, is opened again to commit or to
 undo (a switch whose answer was lost is switched back if it happened); a server that accepts the
 connection but does not answer fails the run after the connection's *connect timeout*.

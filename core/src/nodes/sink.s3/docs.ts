@@ -46,7 +46,7 @@ uploads the run left there too: no object listing shows them, and S3 keeps their
 are aborted. Where they cannot be listed (some S3-compatible stores; credentials without
 \`s3:ListBucketMultipartUploads\`), a bucket lifecycle rule with \`AbortIncompleteMultipartUpload\`
 does that instead. A run killed during its commit is finished by the next run or \`caudal clean\` from its commit
-journal: before the run's decision the kept-aside objects are copied back and new ones deleted; after
+journal, only through a connection to the same endpoint (or region, without one): before the run's decision the kept-aside objects are copied back and new ones deleted; after
 it the copy is completed. A run whose publish failed midway and whose copying back failed too (the
 store refused or dropped the copies) keeps its journal as well: the error names \`…/<run>/old/\`,
 where the replaced objects are, and once the store accepts copies again the next run of any pipeline
