@@ -118,6 +118,31 @@ export class Db {
     return rows;
   }
 
+  /**
+   * The rows of `sql`, chunk by chunk, as JS values (`js`: BIGINT as bigint, dates as Date) or as
+   * DuckDB values (`duckdb`). DuckDB's C API ends a stream that fails midway exactly like one that is
+   * exhausted (duckdb_stream_fetch_chunk gives NULL for both, and the client never reads
+   * duckdb_result_error): a value that stops the query once the first chunks were handed over (a
+   * check's error(), a cast, an overflow) would silently cut the rows, and a sink would publish part
+   * of its input as the whole. So when the stream ends, the rows it gave are counted against the
+   * query's count(*) (which skips the columns' expressions: cheap over a staged table); when short,
+   * every column is computed again without streaming, which raises DuckDB's own error. A consumer
+   * that stops early (a cancel) skips the check.
+   */
+  async *stream(sql: string, form: 'js' | 'duckdb'): AsyncGenerator<unknown[][]> {
+    const result = await this.mapped(this.conn.stream(sql));
+    let streamed = 0;
+    const chunks = form === 'js' ? result.yieldRowsJs() : result.yieldRows();
+    for await (const chunk of chunks) {
+      streamed += chunk.length;
+      yield chunk;
+    }
+    const expected = await this.count(`SELECT count(*) FROM (\n${sql}\n)`);
+    if (expected === streamed) return;
+    await this.run(`SELECT count(COLUMNS(*)) FROM (\n${sql}\n)`);
+    throw new Error(`DuckDB ended the rows after ${streamed} of ${expected} without an error; nothing more was sent (run again; if it happens again, report it with the pipeline)`);
+  }
+
   /** Runs a statement that reports a count (CREATE TABLE AS, COPY, INSERT) and returns it. */
   async count(sql: string): Promise<number> {
     const reader = await this.mapped(this.conn.runAndReadAll(sql));

@@ -24,8 +24,7 @@ export async function bulkIndex(client: Client, spec: BulkSpec, table: string, i
   const dropped: Dropped[] = [];
   let sent = 0;
   async function* documents() {
-    const result = await io.db.conn.stream(`SELECT _id, _doc FROM ${table}`);
-    for await (const chunk of result.yieldRowsJs()) {
+    for await (const chunk of io.db.stream(`SELECT _id, _doc FROM ${table}`, 'js')) {
       for (const row of chunk) yield { id: String(row[0]), doc: String(row[1]) };
       sent += chunk.length;
       io.progress(sent);

@@ -135,7 +135,6 @@ export async function stageKafkaWrite(config: KafkaConfig, spec: KafkaWriteSpec,
     txnStarted = Date.now();
     const { CompressionTypes } = loadKafkaJs();
     const compression = spec.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
-    const result = await io.db.conn.stream(spec.rowsSql);
     let pending: Array<{ key: string | null; value: string | null }> = [];
     let pendingBytes = 0;
     let row = 0;
@@ -160,7 +159,7 @@ export async function stageKafkaWrite(config: KafkaConfig, spec: KafkaWriteSpec,
       pending = [];
       pendingBytes = 0;
     };
-    for await (const chunk of result.yieldRows()) {
+    for await (const chunk of io.db.stream(spec.rowsSql, 'duckdb')) {
       if (io.isCancelled()) throw new CaudalError('cancelled', 'the write was cancelled');
       for (const [k, v] of chunk) {
         const message = { key: k === null ? null : String(k), value: v === null ? null : String(v) };

@@ -224,9 +224,8 @@ export function stageRabbitWrite(config: RabbitmqConfig, spec: RabbitWriteSpec, 
           const id = firstReturned.properties.messageId as string | undefined;
           throw unroutable(routingKey, `${returned} message${returned === 1 ? ' was' : 's were'} returned as unroutable (the first: id ${id ?? '?'}; ${confirms.sent} published before the run stopped, those that were routed stay published)`);
         };
-        const result = await io.db.conn.stream(spec.rowsSql);
         let row = 0;
-        for await (const chunk of result.yieldRows()) {
+        for await (const chunk of io.db.stream(spec.rowsSql, 'duckdb')) {
           for (const [rk, v, mid] of chunk) {
             row++;
             if (closedBy ?? lost) await check();

@@ -191,12 +191,11 @@ function batchSql(spec: RedisWriteSpec, table: string): string {
  * and the number of batches.
  */
 async function send(client: RedisClient, io: HookIo, table: string, spec: RedisWriteSpec, prefix: string, staged: boolean): Promise<{ rows: number; batches: number }> {
-  const result = await io.db.conn.stream(batchSql(spec, table));
   const args = rowArgs(spec, spec.mode === 'replace_namespace' ? spec.ttlMs : 0);
   let acked = 0;
   let batches = 0;
   await inFlight(staged ? 4 : 2, async (send) => {
-    for await (const chunk of result.yieldRowsJs()) {
+    for await (const chunk of io.db.stream(batchSql(spec, table), 'js')) {
       for (const [n, json] of chunk) {
         if (io.isCancelled()) break;
         const at = batches++;
@@ -236,9 +235,8 @@ async function inFlight(size: number, body: (send: (request: () => Promise<void>
 
 /** Calls `fn` with the keys of the temp table, KEY_BATCH at a time, each with `prefix` in front. */
 async function forKeys(db: Db, table: string, prefix: string, fn: (keys: string[]) => Promise<void>): Promise<void> {
-  const result = await db.conn.stream(`SELECT k FROM ${table}`);
   let batch: string[] = [];
-  for await (const chunk of result.yieldRowsJs()) {
+  for await (const chunk of db.stream(`SELECT k FROM ${table}`, 'js')) {
     for (const row of chunk) {
       batch.push(prefix + String(row[0]));
       if (batch.length >= KEY_BATCH) {

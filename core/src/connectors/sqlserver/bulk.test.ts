@@ -90,14 +90,12 @@ describe('bulkLoad: the batch on the wire is never left behind', () => {
       }) as unknown as sql.Request;
     // DuckDB's stream as the driver gives it, failing on its second chunk (the first one is a batch).
     const chunk = Array.from({ length: 2048 }, (_, i) => [i, `x${i}`]);
-    const stream = {
-      async *yieldRowsJs() {
-        yield chunk;
-        await new Promise((r) => setTimeout(r, 10));
-        throw new Error('Invalid Input Error: column "s" holds x');
-      },
-    };
-    const failing = { ...io(), db: { conn: { stream: async () => stream } } as unknown as Db };
+    async function* stream() {
+      yield chunk;
+      await new Promise((r) => setTimeout(r, 10));
+      throw new Error('Invalid Input Error: column "s" holds x');
+    }
+    const failing = { ...io(), db: { stream } as unknown as Db };
     await expect(bulkLoad(sql, request, '#st', 't', columns, failing, 2048)).rejects.toThrow('column "s" holds x');
     expect(active).toBe(0);
   });
