@@ -2,12 +2,14 @@
  * Named connections: list, add, edit, test, remove. Secret fields are typed here and sent once to the
  * host, which puts them in the OS keychain; the renderer only ever sees whether a secret is stored.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { host, errorText } from '../host-access.js';
 import { useUi } from '../store/ui.js';
 import { useResults } from '../store/results.js';
 import type { HostConnectionInfo, ParamJsonSchema } from '../model/types.js';
 import { formModel, type FieldModel } from '../inspector/form-model.js';
+import { connectionErrorText, draftProblems, fieldValues } from './connection-draft.js';
+import { guardDialogClose, requestCloseDialog } from './dialog-close.js';
 
 type TypeInfo = { type: string; label: string; fieldsSchema: Record<string, unknown>; secretFields: string[] };
 
@@ -26,6 +28,20 @@ export function ConnectionsDialog() {
   const [draft, setDraft] = useState<Draft | null>(null);
   const [status, setStatus] = useState<Record<string, string>>({});
   const [error, setError] = useState<string | null>(null);
+  // The draft as it was started: a draft that differs from it is work that closing would lose.
+  const [draftStart, setDraftStart] = useState('');
+  // Problems show at the fields once Save has been pressed, and then follow the typing.
+  const [tried, setTried] = useState(false);
+  const startDraft = (d: Draft | null) => {
+    setDraft(d);
+    setDraftStart(JSON.stringify(d));
+    setTried(false);
+    setError(null);
+  };
+  const dirty = draft !== null && JSON.stringify(draft) !== draftStart;
+  const dirtyRef = useRef(dirty);
+  dirtyRef.current = dirty;
+  useEffect(() => guardDialogClose(() => !dirtyRef.current || window.confirm('Discard the connection you are editing? What you typed is lost.')), []);
 
   const reload = async () => {
     try {
@@ -41,18 +57,20 @@ export function ConnectionsDialog() {
 
   const typeInfo = types.find((t) => t.type === draft?.type);
   const fields: FieldModel[] = typeInfo ? formModel(typeInfo.fieldsSchema as ParamJsonSchema).flatMap((g) => g.fields) : [];
+  const problems = draft && tried ? draftProblems(draft.name, fields, draft.fields, typeInfo?.secretFields) : {};
 
   const saveDraft = async () => {
     if (!draft) return;
+    setTried(true);
+    if (Object.keys(draftProblems(draft.name, fields, draft.fields, typeInfo?.secretFields)).length > 0) return;
     try {
       const input = { name: draft.name, type: draft.type, fields: fieldValues(fields, draft.fields), secrets: Object.fromEntries(Object.entries(draft.secrets).filter(([, v]) => v !== '')) };
       if (draft.editing) await host()['connections.update'](input);
       else await host()['connections.add'](input);
-      setDraft(null);
-      setError(null);
+      startDraft(null);
       await reload();
     } catch (e) {
-      setError(errorText(e));
+      setError(connectionErrorText(errorText(e), fields));
     }
   };
   const test = async (name: string) => {
@@ -75,7 +93,7 @@ export function ConnectionsDialog() {
   };
 
   return (
-    <div className="modal-backdrop" onMouseDown={close}>
+    <div className="modal-backdrop" onMouseDown={requestCloseDialog}>
       <div className="modal wide" role="dialog" aria-label="Connections" onMouseDown={(e) => e.stopPropagation()}>
         <h2>Connections</h2>
         {error && <div className="field-error">{error}</div>}
@@ -98,7 +116,7 @@ export function ConnectionsDialog() {
                 <td>{Object.entries(c.secrets).map(([k, has]) => `${k}: ${has ? 'stored' : 'missing'}`).join(', ') || '–'}</td>
                 <td>
                   <button onClick={() => void test(c.name)}>Test</button>
-                  <button onClick={() => setDraft({ editing: true, name: c.name, type: c.type, fields: { ...c.fields }, secrets: {} })}>Edit</button>
+                  <button onClick={() => startDraft({ editing: true, name: c.name, type: c.type, fields: { ...c.fields }, secrets: {} })}>Edit</button>
                   <button className="danger" onClick={() => void remove(c.name)}>
                     Remove
                   </button>
@@ -119,8 +137,11 @@ export function ConnectionsDialog() {
           <div className="conn-form">
             <h3>{draft.editing ? `Edit ${draft.name}` : 'New connection'}</h3>
             <label className="field">
-              Name
-              <input aria-label="Connection name" value={draft.name} disabled={draft.editing} onChange={(e) => setDraft({ ...draft, name: e.target.value })} />
+              <span>
+                Name<Required />
+              </span>
+              <input aria-label="Connection name" aria-required="true" aria-invalid={problems[''] ? true : undefined} value={draft.name} disabled={draft.editing} onChange={(e) => setDraft({ ...draft, name: e.target.value })} />
+              <Problem text={problems['']} />
             </label>
             <label className="field">
               Type
@@ -136,8 +157,11 @@ export function ConnectionsDialog() {
               const secret = typeInfo?.secretFields.includes(f.key);
               const value = secret ? (draft.secrets[f.key] ?? '') : draft.fields[f.key];
               return (
-                <label className="field" key={f.key}>
-                  {f.label}
+                <label className={`field${problems[f.key] ? ' invalid' : ''}`} key={f.key}>
+                  <span>
+                    {f.label}
+                    {f.required && !secret && <Required />}
+                  </span>
                   {secret && draft.editing && <span className="muted small"> (leave empty to keep the stored one)</span>}
                   {(f.kind === 'boolean' || f.kind === 'tristate') && !secret ? (
                     <select
@@ -172,6 +196,9 @@ export function ConnectionsDialog() {
                   ) : (
                     <input
                       aria-label={f.label}
+                      aria-required={f.required && !secret ? true : undefined}
+                      aria-invalid={problems[f.key] ? true : undefined}
+                      inputMode={f.kind === 'number' ? (f.integer ? 'numeric' : 'decimal') : undefined}
                       type={secret ? 'password' : 'text'}
                       placeholder={f.placeholder ?? (f.default !== undefined ? String(f.default) : '')}
                       value={value === undefined || value === null ? '' : String(value)}
@@ -183,12 +210,13 @@ export function ConnectionsDialog() {
                       }}
                     />
                   )}
+                  <Problem text={problems[f.key]} />
                   {f.help && <span className="help">{f.help}</span>}
                 </label>
               );
             })}
             <div className="modal-actions">
-              <button onClick={() => setDraft(null)}>Cancel</button>
+              <button onClick={() => startDraft(null)}>Cancel</button>
               <button className="primary" onClick={() => void saveDraft()}>
                 Save connection
               </button>
@@ -196,7 +224,7 @@ export function ConnectionsDialog() {
           </div>
         ) : (
           <div className="modal-actions">
-            <button onClick={() => setDraft({ editing: false, name: '', type: types[0]?.type ?? 'postgres', fields: {}, secrets: {} })} disabled={types.length === 0}>
+            <button onClick={() => startDraft({ editing: false, name: '', type: types[0]?.type ?? 'postgres', fields: {}, secrets: {} })} disabled={types.length === 0}>
               Add connection
             </button>
             <button onClick={close}>Close</button>
@@ -207,25 +235,19 @@ export function ConnectionsDialog() {
   );
 }
 
-/**
- * The draft's fields as the connection stores them: numbers typed as text become numbers, and a
- * key-value field typed as a JSON object becomes that object (left as text when it is not one, so
- * the host's validation names the field).
- */
-function fieldValues(fields: FieldModel[], values: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...values };
-  for (const f of fields) {
-    const v = out[f.key];
-    if (typeof v !== 'string') continue;
-    if (f.kind === 'number' && v.trim() !== '' && Number.isFinite(Number(v))) out[f.key] = Number(v);
-    if (f.kind === 'key-value') {
-      try {
-        const parsed: unknown = JSON.parse(v);
-        if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) out[f.key] = parsed;
-      } catch {
-        // Reported by the host's validation of the field.
-      }
-    }
-  }
-  return out;
+function Required() {
+  return (
+    <span className="req" aria-hidden="true">
+      {' '}
+      *
+    </span>
+  );
+}
+
+function Problem({ text }: { text?: string }) {
+  return text ? (
+    <span className="field-error" role="alert">
+      {text}
+    </span>
+  ) : null;
 }

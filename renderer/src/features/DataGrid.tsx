@@ -61,7 +61,7 @@ export function DataGrid({ columns, rows, dimmed }: { columns: Column[]; rows: A
                 const v = r[c.name];
                 return (
                   <div className={`grid-td${v === null || v === undefined ? ' null' : ''}${numeric[j] ? ' num' : ''}`} role="cell" key={c.name} style={{ width: COL_W }}>
-                    {formatCell(v)}
+                    {formatCell(v, c.type)}
                   </div>
                 );
               })}

@@ -31,6 +31,23 @@ describe('preview column header figures', () => {
     expect(formatCell({ a: 1 })).toBe('{"a":1}');
   });
 
+  it('shows INTERVAL and MAP cells as people read them, not as the JSON they travel in', () => {
+    expect(formatCell({ months: 0, days: 3, micros: '0' }, 'INTERVAL')).toBe('3 days');
+    expect(formatCell({ months: 14, days: 1, micros: '3723500000' }, 'INTERVAL')).toBe('1 year 2 months 1 day 01:02:03.5');
+    expect(formatCell({ months: 0, days: 0, micros: '0' }, 'INTERVAL')).toBe('00:00:00');
+    expect(formatCell({ months: 0, days: 0, micros: '-90000000' }, 'INTERVAL')).toBe('-00:01:30');
+    expect(formatCell([{ key: 'k', value: 'v' }, { key: 'n', value: 2 }], 'MAP(VARCHAR, VARCHAR)')).toBe('{k: v, n: 2}');
+    expect(formatCell([], 'MAP(VARCHAR, INTEGER)')).toBe('{}');
+    // A struct that happens to have the same fields is shown as it is.
+    expect(formatCell({ months: 0, days: 3, micros: '0' }, 'STRUCT(months INTEGER, days INTEGER, micros VARCHAR)')).toBe('{"months":0,"days":3,"micros":"0"}');
+  });
+
+  it('shows bidi control characters as their code: a cell never shows its text reversed', () => {
+    expect(formatCell('\u202eRTL')).toBe('⟨U+202E⟩RTL');
+    expect(formatCell('a\u2066b\u2069')).toBe('a⟨U+2066⟩b⟨U+2069⟩');
+    expect(formatCell('plain שלום')).toBe('plain שלום');
+  });
+
   it('turns run events into log lines', () => {
     const lines = logLines([
       { type: 'run_started', runId: 'r', pipeline: 'p', nodes: 2, at: '' },

@@ -57,11 +57,61 @@ export function columnStats(rows: Array<Record<string, unknown>>, name: string, 
  * A cell as text. Doubles lose the binary noise of their last digits (89449.99999999999 → 89450):
  * 15 significant digits is all a double holds. Big integers and decimals arrive as exact text.
  */
-export function formatCell(v: unknown): string {
+export function formatCell(v: unknown, type?: string): string {
+  return showControls(cellText(v, type));
+}
+
+function cellText(v: unknown, type?: string): string {
   if (v === null || v === undefined) return 'NULL';
   if (typeof v === 'number') return Number.isInteger(v) || !Number.isFinite(v) ? String(v) : String(Number(v.toPrecision(15)));
+  if (type && /^INTERVAL/i.test(type) && isInterval(v) && /^-?\d+$/.test(String(v.micros))) return formatInterval(v);
+  if (type && /^MAP\(/i.test(type) && isMapEntries(v)) return `{${v.map((e) => `${cellText(e.key)}: ${cellText(e.value)}`).join(', ')}}`;
   if (typeof v === 'object') return JSON.stringify(v);
   return String(v);
+}
+
+/**
+ * Characters that would change how the text around them shows (bidi controls reverse it: `\u202eRTL`
+ * shows as "LTR") are shown as their code instead, so a cell shows what the data holds.
+ */
+const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+function showControls(text: string): string {
+  return text.replace(BIDI_CONTROLS, (c) => `⟨U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}⟩`);
+}
+
+interface Interval {
+  months: number;
+  days: number;
+  micros: string | number;
+}
+
+function isInterval(v: unknown): v is Interval {
+  return v !== null && typeof v === 'object' && 'months' in v && 'days' in v && 'micros' in v;
+}
+
+function isMapEntries(v: unknown): v is Array<{ key: unknown; value: unknown }> {
+  return Array.isArray(v) && v.every((e) => e !== null && typeof e === 'object' && 'key' in e && 'value' in e);
+}
+
+/** An INTERVAL as DuckDB prints it: `1 year 2 months 3 days 04:05:06.5`, `3 days`, `00:00:00`. */
+export function formatInterval(v: Interval): string {
+  const parts: string[] = [];
+  const unit = (n: number, word: string) => n !== 0 && parts.push(`${n} ${word}${Math.abs(n) === 1 ? '' : 's'}`);
+  const years = Math.trunc(v.months / 12);
+  unit(years, 'year');
+  unit(v.months - years * 12, 'month');
+  unit(v.days, 'day');
+  let micros = BigInt(v.micros);
+  if (micros !== 0n || parts.length === 0) {
+    const sign = micros < 0n ? '-' : '';
+    if (micros < 0n) micros = -micros;
+    const pad = (n: bigint) => n.toString().padStart(2, '0');
+    const fraction = micros % 1_000_000n;
+    const seconds = micros / 1_000_000n;
+    const time = `${pad(seconds / 3600n)}:${pad((seconds / 60n) % 60n)}:${pad(seconds % 60n)}`;
+    parts.push(`${sign}${time}${fraction ? `.${fraction.toString().padStart(6, '0').replace(/0+$/, '')}` : ''}`);
+  }
+  return parts.join(' ');
 }
 
 const STAT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 4 });

@@ -4,8 +4,9 @@ import { useUi } from '../store/ui.js';
 import { autoLayout, copySelection, cutSelection, deleteSelection, duplicateSelection, paste, selectAll } from '../canvas/actions.js';
 import { guardDirty, newPipeline, openPipeline, save, saveAs } from './file.js';
 import { requestRun } from './runs.js';
-import { isTypingTarget } from './shortcuts.js';
+import { isTypingTarget, keepsGraphKeys } from './shortcuts.js';
 import { appInfo } from './app-info.js';
+import { requestCloseDialog } from './dialog-close.js';
 
 export function installKeyboard(fitView: () => void): () => void {
   const onKey = (e: KeyboardEvent) => {
@@ -15,7 +16,10 @@ export function installKeyboard(fitView: () => void): () => void {
     const ui = useUi.getState();
     const docs = useDocument.getState();
     const native = appInfo()?.nativeDialogs ?? false;
-    // Undo/redo are the studio's, also inside fields: every edit is a document change.
+    // Undo/redo are the studio's, also inside fields: every edit is a document change. Not while a
+    // dialog is open: the pipeline behind it must not change under it (a save would write the undone
+    // document), and a dialog's own field keeps the browser's text undo.
+    if (mod && (key === 'z' || key === 'y') && ui.dialog) return;
     if (mod && key === 'z') {
       e.preventDefault();
       if (e.shiftKey) docs.redo();
@@ -51,11 +55,12 @@ export function installKeyboard(fitView: () => void): () => void {
       return;
     }
     if (key === 'escape') {
-      if (ui.dialog) ui.closeDialog();
+      if (ui.dialog) requestCloseDialog();
       else if (!typing) ui.select([]);
       return;
     }
-    if (typing || ui.dialog) return;
+    // Graph keys act on the canvas, never on a node behind a focused field, button or inspector.
+    if (typing || ui.dialog || keepsGraphKeys(e.target)) return;
     if (key === 'delete' || key === 'backspace') {
       e.preventDefault();
       deleteSelection();

@@ -23,8 +23,38 @@ export const SHORTCUTS: Shortcut[] = [
   { keys: '?', does: 'This help' },
 ];
 
+/** The part of an element the key handler looks at (a DOM element; plain objects in unit tests). */
+export interface KeyTarget {
+  tagName: string;
+  isContentEditable?: boolean;
+  closest(selector: string): unknown;
+}
+
+function asTarget(el: EventTarget | KeyTarget | null): KeyTarget | null {
+  if (el === null || typeof el !== 'object') return null;
+  const t = el as Partial<KeyTarget>;
+  return typeof t.tagName === 'string' && typeof t.closest === 'function' ? (t as KeyTarget) : null;
+}
+
 /** True when typing should go to the focused field rather than to canvas shortcuts. */
-export function isTypingTarget(el: EventTarget | null): boolean {
-  if (!(el instanceof HTMLElement)) return false;
-  return el.isContentEditable || el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.closest('.cm-editor') !== null;
+export function isTypingTarget(el: EventTarget | KeyTarget | null): boolean {
+  const t = asTarget(el);
+  if (!t) return false;
+  const tag = t.tagName.toUpperCase();
+  return t.isContentEditable === true || tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || t.closest('.cm-editor') !== null;
+}
+
+/**
+ * Where the graph's own keys (Delete, Ctrl+A/C/X/V/D, L, F, ?) do nothing: a field being typed in,
+ * anything inside the inspector or the palette (a Yes/No toggle just clicked, *More settings*), and
+ * any focused button, summary, select or link. They act on the canvas: when it (or nothing) has the
+ * focus. Undo, redo, save, open and run work everywhere outside dialogs.
+ */
+export function keepsGraphKeys(el: EventTarget | KeyTarget | null): boolean {
+  const t = asTarget(el);
+  if (!t) return false;
+  if (isTypingTarget(t)) return true;
+  const tag = t.tagName.toUpperCase();
+  if (tag === 'BUTTON' || tag === 'SUMMARY' || tag === 'SELECT' || tag === 'A' || tag === 'DETAILS') return true;
+  return t.closest('.inspector, .palette, [role="dialog"], [role="menu"]') !== null;
 }

@@ -1,7 +1,8 @@
 /** One generated form field: picks the widget for the field's kind. Values are read from and written to the node's params. */
 import { useEffect, useId, useRef, useState, type ChangeEvent, type ReactNode } from 'react';
 import type { Column } from '../model/types.js';
-import type { ParamPath } from '../store/doc-ops.js';
+import { setIn, type ParamPath } from '../store/doc-ops.js';
+import { inputShapeProblem } from '../../../core/src/util/input-shape.js';
 import { entryFields, fieldPathKey, formatScalar, jsonShapeOf, parseInput, parseScalar, singular, type FieldModel, type ScalarType } from './form-model.js';
 import { canUnsetEmptyList, isBlank, listToSave, wantsList, withSetting } from './list-values.js';
 import { readJson, showJson } from './json-text.js';
@@ -49,6 +50,8 @@ interface Props {
 }
 
 const NO_PORTS: ReadonlySet<string> = new Set();
+/** The select option standing for a value in the file that is none of the field's options. */
+const OTHER = 'other';
 const str = (v: unknown) => (v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v));
 
 function ColumnSelect({ value, columns, onChange, label, placeholder, id }: { value: string; columns: Column[]; onChange(v: string | undefined): void; label: string; placeholder?: string; id?: string }) {
@@ -173,15 +176,25 @@ function Widget({ field, path, value, ctx, siblings, id }: Props & { id?: string
   const errs = ctx.errors[fieldPathKey(path)] ?? [];
   switch (field.kind) {
     case 'boolean':
-      return <input id={id} type="checkbox" aria-label={label} checked={value === undefined ? field.default === true : value === true} onChange={(e) => ctx.set(path, e.target.checked)} />;
+      // Back to its default is back to unset: ticking a box off and on again leaves the file as it was.
+      return <input id={id} type="checkbox" aria-label={label} checked={value === undefined ? field.default === true : value === true} onChange={(e) => ctx.set(path, e.target.checked === field.default ? undefined : e.target.checked)} />;
     case 'tristate':
       return <TriState field={field} path={path} value={value} ctx={ctx} />;
     case 'select': {
       const values = field.optionValues ?? field.options ?? [];
       const index = value === undefined ? -1 : values.findIndex((v) => v === value || String(v) === String(value));
+      // A value in the file that is none of the options is shown as it is (not as the default), so
+      // that it can be seen and changed or cleared.
+      const other = value !== undefined && index < 0;
       return (
-        <select id={id} aria-label={label} value={index < 0 ? '' : String(index)} onChange={(e) => ctx.set(path, e.target.value === '' ? undefined : values[Number(e.target.value)])}>
+        <select
+          id={id}
+          aria-label={label}
+          value={other ? OTHER : index < 0 ? '' : String(index)}
+          onChange={(e) => e.target.value !== OTHER && ctx.set(path, e.target.value === '' ? undefined : values[Number(e.target.value)])}
+        >
           <option value="">{field.default !== undefined ? `Default (${String(field.default)})` : 'Choose…'}</option>
+          {other && <option value={OTHER}>{JSON.stringify(value)} (not an option)</option>}
           {field.options?.map((o, i) => (
             <option key={o} value={String(i)}>
               {o}
@@ -417,12 +430,15 @@ function KeyValue({ field, path, value, ctx }: Props) {
   const { rows, edit, keep } = useDraftRows(stored);
   const keys = rows.map(([k]) => k);
   const repeated = new Set(keys.filter((k, i) => keys.indexOf(k) !== i));
-  const update = (next: Array<[string, unknown]>) => {
+  // A key the host refuses (`__proto__`, which copying an object drops) is named here, and not saved.
+  const refused = refusedKey(keys);
+  // Typing a key or a value is one undo step until the box loses focus; adding or removing an entry is one step.
+  const update = (next: Array<[string, unknown]>, typing?: boolean) => {
     const nextKeys = next.map(([k]) => k);
-    if (new Set(nextKeys).size !== nextKeys.length) return keep(next);
+    if (new Set(nextKeys).size !== nextKeys.length || refusedKey(nextKeys)) return keep(next);
     const obj = Object.fromEntries(next);
     edit(next, Object.entries(obj));
-    ctx.set(path, obj);
+    ctx.set(path, obj, typing);
   };
   const freshKey = () => {
     let n = rows.length + 1;
@@ -435,23 +451,35 @@ function KeyValue({ field, path, value, ctx }: Props) {
         <div className="list-row" key={i}>
           <input
             aria-label={`${field.label} key ${i + 1}`}
-            aria-invalid={repeated.has(k) || undefined}
+            aria-invalid={repeated.has(k) || k === refused || undefined}
             title={repeated.has(k) ? `"${k}" is used twice: rename one (nothing is saved until the keys differ)` : undefined}
             value={k}
-            onChange={(e) => update(rows.map((en, j) => (j === i ? [e.target.value, en[1]] : en)))}
+            onChange={(e) => update(rows.map((en, j) => (j === i ? [e.target.value, en[1]] : en)), true)}
+            onBlur={ctx.endTyping}
           />
-          <input aria-label={`${field.label} value ${i + 1}`} value={str(v)} onChange={(e) => update(rows.map((en, j) => (j === i ? [en[0], e.target.value] : en)))} />
+          <input aria-label={`${field.label} value ${i + 1}`} value={str(v)} onChange={(e) => update(rows.map((en, j) => (j === i ? [en[0], e.target.value] : en)), true)} onBlur={ctx.endTyping} />
           <button type="button" className="icon" aria-label={`Remove ${field.label} ${i + 1}`} onClick={() => update(rows.filter((_, j) => j !== i))}>
             ×
           </button>
         </div>
       ))}
+      {refused !== undefined && <div className="field-error" role="alert">{`${field.label} ${keyShapeProblem(refused)}. Nothing is saved until it is renamed.`}</div>}
       {repeated.size > 0 && <div className="field-error">{`Key ${[...repeated].map((k) => `"${k}"`).join(', ')} is used twice: rename one. Nothing is saved until the keys differ.`}</div>}
       <button type="button" className="add" onClick={() => update([...rows, [freshKey(), '']])}>
         + Add entry
       </button>
     </div>
   );
+}
+
+/** What the host says of a map holding this key (its own rule, core's input-shape check), or undefined when it takes it. */
+function keyShapeProblem(key: string): string | undefined {
+  return inputShapeProblem(Object.fromEntries([[key, '']]))?.message;
+}
+
+/** The first key of a map the host would refuse. */
+function refusedKey(keys: string[]): string | undefined {
+  return keys.find((k) => keyShapeProblem(k) !== undefined);
 }
 
 /** A fresh list entry of a union: the kind, a unique name when entries have names, and the kind's defaults left to the engine. */
@@ -543,6 +571,7 @@ function Rows({ field, path, value, ctx }: Props) {
               </div>
             ))}
             <FieldList fields={entryFields(field, obj)} path={[...path, i]} obj={obj} ctx={ctx} />
+            {unknownKind(field, obj) && <ReadOnlyJson label={`Settings of ${item} ${i + 1}`} value={obj} note="A kind this version does not know: its settings are kept in the file as they are." />}
           </fieldset>
         );
       })}
@@ -557,10 +586,29 @@ function Rows({ field, path, value, ctx }: Props) {
   );
 }
 
-function KindPicker({ field, label, value, placeholder, onPick }: { field: FieldModel; label: string; value: string; placeholder?: string; onPick(kind: string): void }) {
+/** An entry whose kind is set but is none of the kinds the form knows (a newer version's, a typo). */
+function unknownKind(field: FieldModel, entry: Record<string, unknown>): boolean {
+  const kind = entry[field.discriminator!];
+  return !!field.variants && kind !== undefined && !field.variants.some((v) => v.value === kind);
+}
+
+/** Settings the form cannot edit, shown as they are in the file (and kept there). */
+export function ReadOnlyJson({ label, value, note }: { label: string; value: unknown; note: string }) {
+  const text = JSON.stringify(value, null, 2);
   return (
-    <select className={placeholder ? 'add-picker' : 'kind-picker'} aria-label={label} value={value} onChange={(e) => e.target.value && onPick(e.target.value)}>
+    <div className="read-only-json">
+      <div className="help">{note}</div>
+      <textarea readOnly aria-label={label} rows={Math.min(12, text.split('\n').length)} value={text} />
+    </div>
+  );
+}
+
+function KindPicker({ field, label, value, placeholder, onPick }: { field: FieldModel; label: string; value: string; placeholder?: string; onPick(kind: string): void }) {
+  const other = value !== '' && !field.variants!.some((v) => v.value === value);
+  return (
+    <select className={placeholder ? 'add-picker' : 'kind-picker'} aria-label={label} value={value} onChange={(e) => e.target.value && e.target.value !== value && onPick(e.target.value)}>
       <option value="">{placeholder ?? 'Choose a kind…'}</option>
+      {other && <option value={value}>{value} (unknown kind)</option>}
       {field.variants!.map((v) => (
         <option key={v.value} value={v.value}>
           {v.label}
@@ -580,10 +628,29 @@ function ObjectFields({ field, path, value, ctx }: Props) {
   const on = value !== undefined && value !== null;
   const obj = on && typeof value === 'object' ? (value as Record<string, unknown>) : {};
   const always = field.required || field.default !== undefined;
+  // Settings with a default: an edit that leaves the object empty (pagination's type back to its
+  // default) removes it, rather than leaving `{}` the file did not have. An empty object the file
+  // already holds stays as it is.
+  const inner: FieldContext =
+    always && !field.required
+      ? {
+          ...ctx,
+          set: (p, v, typing) => {
+            const next = p.length > path.length ? setIn(obj, p.slice(path.length), v) : v;
+            const emptied = Object.keys(obj).length > 0 && next !== null && typeof next === 'object' && !Array.isArray(next) && Object.keys(next).length === 0;
+            ctx.set(emptied ? path : p, emptied ? undefined : v, typing);
+          },
+        }
+      : ctx;
   const kind = field.variants && (
     <KindPicker field={field} label={`Kind of ${field.label}`} value={typeof obj[field.discriminator!] === 'string' ? (obj[field.discriminator!] as string) : ''} onPick={(k) => ctx.set(path, switchKind(field, obj, k))} />
   );
-  const list = <FieldList fields={field.variants ? entryFields(field, obj) : (field.itemFields ?? [])} path={path} obj={obj} ctx={ctx} />;
+  const list = (
+    <>
+      <FieldList fields={field.variants ? entryFields(field, obj) : (field.itemFields ?? [])} path={path} obj={obj} ctx={inner} />
+      {unknownKind(field, obj) && <ReadOnlyJson label={`Settings of ${field.label}`} value={obj} note="A kind this version does not know: its settings are kept in the file as they are." />}
+    </>
+  );
   if (field.required) return <div className="object-field">{kind}{list}</div>;
   if (always) {
     const changed = Object.keys(obj).length;

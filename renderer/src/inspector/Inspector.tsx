@@ -6,7 +6,7 @@ import { useResults } from '../store/results.js';
 import { getIn, setParam, updateNode, pickConnection, type ParamPath } from '../store/doc-ops.js';
 import type { Column, ParamJsonSchema, PipelineNode, Problem } from '../model/types.js';
 import { fieldPathKey, formModel, type FieldModel, type FormGroup } from './form-model.js';
-import { FieldList, type FieldContext } from './Field.js';
+import { FieldList, ReadOnlyJson, type FieldContext } from './Field.js';
 import { paramFieldOfPath } from '../store/graph.js';
 import { friendlyMessage, fieldAtPath, splitFieldPath, unknownKeys } from './messages.js';
 import { hasLineBreak, keepLineEndings } from './line-endings.js';
@@ -212,7 +212,8 @@ function NodeInspector({ node }: { node: PipelineNode }) {
         </div>
         {info?.description && <p className="node-description">{info.description}</p>}
       </header>
-      {!info && <div className="field-error">Unknown node type '{node.type}'.</div>}
+      {!info && <div className="field-error">Unknown node type &apos;{node.type}&apos;.</div>}
+      {!info && <ReadOnlyJson label="Params" value={node.params ?? {}} note="This version has no form for this node type: its params are kept in the file as they are." />}
       {[...general, ...orphan].map((e, i) => (
         <div className="field-error" role="alert" key={i}>
           {e.message}

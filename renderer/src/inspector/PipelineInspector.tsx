@@ -3,6 +3,8 @@ import { useEffect, useRef, useState } from 'react';
 import { useDocument } from '../store/document.js';
 import { describeDoc, renameDoc } from '../store/doc-ops.js';
 import { PipelineParams } from './PipelineParams.js';
+import { keepLineEndings } from './line-endings.js';
+import { pipelineNameProblem } from './pipeline-name.js';
 
 export function PipelineInspector() {
   const name = useDocument((s) => s.doc.name);
@@ -16,6 +18,7 @@ export function PipelineInspector() {
   useEffect(() => {
     if (!focused.current) setDraft(name);
   }, [name]);
+  const nameProblem = pipelineNameProblem(draft);
   return (
     <aside className="inspector" aria-label="Inspector" data-pipeline>
       <header>
@@ -27,9 +30,11 @@ export function PipelineInspector() {
             aria-label="Pipeline name"
             value={draft}
             onFocus={() => (focused.current = true)}
+            aria-invalid={nameProblem ? true : undefined}
             onChange={(e) => {
               setDraft(e.target.value);
-              if (e.target.value.trim()) change((d) => renameDoc(d, e.target.value), { gesture: 'pipeline-name' });
+              // A name the host would refuse is shown with why, and not written: the document keeps the last good one.
+              if (!pipelineNameProblem(e.target.value)) change((d) => renameDoc(d, e.target.value), { gesture: 'pipeline-name' });
             }}
             onBlur={() => {
               focused.current = false;
@@ -37,6 +42,11 @@ export function PipelineInspector() {
               endGesture();
             }}
           />
+          {nameProblem && draft.trim() !== '' && (
+            <span className="field-error" role="alert">
+              {nameProblem} The name stays &quot;{name}&quot; until it is fixed.
+            </span>
+          )}
         </label>
       </header>
       <div className="field">
@@ -46,7 +56,7 @@ export function PipelineInspector() {
           rows={4}
           value={description}
           placeholder="What this pipeline does, and anything to do before running it."
-          onChange={(e) => change((d) => describeDoc(d, e.target.value), { gesture: 'pipeline-description' })}
+          onChange={(e) => change((d) => describeDoc(d, keepLineEndings(d.description, e.target.value)), { gesture: 'pipeline-description' })}
           onBlur={endGesture}
         />
       </div>

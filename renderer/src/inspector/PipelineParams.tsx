@@ -1,9 +1,11 @@
 /** The pipeline's params in the inspector: each with its type, default and description; add and remove. */
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ChangeEvent } from 'react';
 import { useDocument } from '../store/document.js';
 import { setPipelineParam } from '../store/doc-ops.js';
 import type { PipelineParam } from '../model/types.js';
 import { DraftInput } from './DraftInput.js';
+import { hasLineBreak, keepLineEndings } from './line-endings.js';
+import { useMultiline } from './use-multiline.js';
 import { PARAM_TYPES, paramNameProblem, readDefault, retype, showDefault, withDefault, withDescription, type DefaultRead } from './pipeline-params.js';
 
 type ParamType = PipelineParam['type'];
@@ -78,6 +80,13 @@ function EmptyTextButton({ label, on, onClick }: { label: string; on: boolean; o
   );
 }
 
+/** A param's description: one line, or a multi-line box once the text holds a line break (a one-line input would drop it). */
+function ParamDescription({ name, value, onChange, onBlur }: { name: string; value: string; onChange(text: string): void; onBlur(): void }) {
+  const multiline = useMultiline(hasLineBreak(value));
+  const common = { 'aria-label': `Description of ${name}`, value, placeholder: 'What a run should pass', onChange: (e: ChangeEvent<HTMLInputElement | HTMLTextAreaElement>) => onChange(e.target.value), onBlur };
+  return multiline ? <textarea rows={Math.min(6, Math.max(2, value.split(/\r\n|\r|\n/).length))} {...common} /> : <input type="text" {...common} />;
+}
+
 function ParamRow({ name, param }: { name: string; param: PipelineParam }) {
   const change = useDocument((s) => s.change);
   const endGesture = useDocument((s) => s.endGesture);
@@ -102,14 +111,7 @@ function ParamRow({ name, param }: { name: string; param: PipelineParam }) {
       </div>
       <label className="field compact">
         <span className="label">Description</span>
-        <input
-          type="text"
-          aria-label={`Description of ${name}`}
-          value={param.description ?? ''}
-          placeholder="What a run should pass"
-          onChange={(e) => put(withDescription(param, e.target.value), `param-description:${name}`)}
-          onBlur={endGesture}
-        />
+        <ParamDescription name={name} value={param.description ?? ''} onChange={(text) => put(withDescription(param, keepLineEndings(param.description, text)), `param-description:${name}`)} onBlur={endGesture} />
       </label>
     </fieldset>
   );

@@ -4,7 +4,7 @@
  * (Ctrl+Z undoes document edits), so the editor keeps no history of its own.
  */
 import { useEffect, useRef } from 'react';
-import { EditorState, Compartment, Prec } from '@codemirror/state';
+import { Annotation, EditorState, Compartment, Prec } from '@codemirror/state';
 import { EditorView, keymap, placeholder as placeholderExt, drawSelection, tooltips } from '@codemirror/view';
 import { defaultKeymap } from '@codemirror/commands';
 import { sql, PostgreSQL, keywordCompletionSource } from '@codemirror/lang-sql';
@@ -124,12 +124,18 @@ export function keepLineSeparator(text: string) {
   return EditorState.lineSeparator.of(lineSeparatorOf(text));
 }
 
+/** Marks the editor's own replacement of its text by the document's value (not a user edit: not emitted). */
+const fromDocument = Annotation.define<boolean>();
+
 export function SqlEditor(props: Props) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const completion = useRef(new Compartment());
   const latest = useRef(props);
-  const emitted = useRef<string[]>([]);
+  // Bumped by every change the editor makes itself (a keystroke, a completion), and read during the
+  // render: when it moved between the render and its effect, the value rendered is behind the editor.
+  const revision = useRef(0);
+  const renderedRevision = revision.current;
   latest.current = props;
 
   useEffect(() => {
@@ -149,17 +155,12 @@ export function SqlEditor(props: Props) {
         EditorView.lineWrapping,
         EditorView.contentAttributes.of({ 'aria-label': props.ariaLabel }),
         EditorView.updateListener.of((u) => {
-          if (u.docChanged) {
+          if (u.docChanged && !u.transactions.some((t) => t.annotation(fromDocument))) {
+            revision.current += 1;
             // sliceDoc joins lines with the editor's separator (doc.toString() always uses LF).
-            const text = u.state.sliceDoc();
-            emitted.current.push(text);
-            if (emitted.current.length > 200) emitted.current.shift();
-            latest.current.onChange(text);
+            latest.current.onChange(u.state.sliceDoc());
           }
-          if (u.focusChanged && !u.view.hasFocus) {
-            emitted.current = [];
-            latest.current.onBlur?.();
-          }
+          if (u.focusChanged && !u.view.hasFocus) latest.current.onBlur?.();
         }),
         // One-line fields: Enter never inserts a line break (it would otherwise beat this binding in defaultKeymap).
         props.multiline ? [] : Prec.high(keymap.of([{ key: 'Enter', run: () => true }])),
@@ -171,15 +172,15 @@ export function SqlEditor(props: Props) {
     // The editor is created once; later prop changes are applied by the effects below.
   }, []);
 
-  // External changes (undo) replace the text without re-creating the editor. A value this editor
-  // emitted itself is only the store catching up (possibly a keystroke behind): leave the text alone.
+  // External changes (undo) replace the text without re-creating the editor. Each edit is in the
+  // document as soon as the editor emits it, so a value rendered with no edit since is what the
+  // document holds, and the editor shows it (even a text it once held itself: undo back to it). A
+  // value rendered before the editor's latest edit is only behind: the next render brings that edit.
   useEffect(() => {
     const v = view.current;
     if (!v || v.state.sliceDoc() === props.value) return;
-    const i = emitted.current.lastIndexOf(props.value);
-    if (i >= 0) return;
-    emitted.current = [];
-    v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: props.value } });
+    if (revision.current !== renderedRevision) return;
+    v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: props.value }, annotations: fromDocument.of(true) });
   }, [props.value]);
 
   // Re-checks hand over new arrays with the same columns: reconfigure only on a real change, or an

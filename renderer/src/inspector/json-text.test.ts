@@ -23,6 +23,11 @@ describe('JSON typed into a field', () => {
     expect(readJson('[1, 2]', 'any')).toEqual({ value: [1, 2] });
   });
 
+  it('a key the host refuses (__proto__) is named at the field, not saved to fail every check', () => {
+    expect(readJson('{"properties": {"__proto__": {"type": "keyword"}}}', 'object')).toEqual({ error: `"properties" has a key '__proto__', which cannot be kept: rename it.` });
+    expect(readJson('{"__proto__": 1}', 'any')).toEqual({ error: `The JSON has a key '__proto__', which cannot be kept: rename it.` });
+  });
+
   it('a stored object shows as indented JSON', () => {
     expect(showJson({ a: 1 })).toBe('{\n  "a": 1\n}');
     expect(showJson(undefined)).toBe('');

@@ -3,6 +3,7 @@
  * A field never saves text that is not the JSON it asks for; the error is shown at the field instead.
  */
 import { jsonSyntaxError } from '../../../core/src/model/json-syntax.js';
+import { inputShapeProblem } from '../../../core/src/util/input-shape.js';
 
 export type JsonShape =
   /** Any JSON value. */
@@ -26,6 +27,9 @@ export function readJson(text: string, shape: JsonShape): JsonRead {
     const at = jsonSyntaxError(text);
     return { error: `Not valid JSON${at ? ` at line ${at.line}, column ${at.column}: ${at.reason}` : ''}.` };
   }
+  // A key the host refuses (`__proto__`) is named here rather than failing every check and save.
+  const refused = inputShapeProblem(value);
+  if (refused) return { error: `${refused.path.length ? `"${refused.path.join('.')}"` : 'The JSON'} ${refused.message}.` };
   if (shape === 'any') return { value };
   if (!isObject(value)) return { error: 'Write a JSON object: {"key": value, …}.' };
   if (shape === 'object-of-objects') {
