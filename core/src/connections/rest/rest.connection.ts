@@ -23,12 +23,22 @@ export const restFields = z
     client_secret: z.string().optional().meta({ label: 'Client secret', help: 'Stored in the OS keychain, never in files.', group: 'OAuth2' }),
     client_auth: z.enum(['basic', 'body']).default('basic').meta({ label: 'Client authentication', help: 'basic: client id and secret in an HTTP Basic header (RFC 6749 default). body: as form fields.', widget: 'select', group: 'OAuth2' }),
     scope: z.string().optional().meta({ label: 'Scope', help: 'Space-separated scopes to ask for (optional).', group: 'OAuth2' }),
-    headers: z.record(z.string(), z.string()).default({}).meta({ label: 'Headers', help: 'Sent with every request (no secrets here: use the fields above).', widget: 'key-value' }),
+    headers: z.record(z.string(), z.string()).default({}).meta({ label: 'Headers', help: 'Sent with every request. No secrets here (Authorization, Cookie, a key or token header are refused): use the fields above, kept in the OS keychain.', widget: 'key-value' }),
     timeout_s: z.number().positive().max(3600).default(30).meta({ label: 'Timeout (s)', help: 'Per request, from connect to the last byte.' }),
     test_path: z.string().default('').meta({ label: 'Test path', help: 'What "Test connection" requests (GET), relative to the base URL.' }),
   })
   .strict()
   .superRefine((c, ctx) => {
+    // The connections file holds no secrets (it is listed, shown in the studio, safe to commit):
+    // a token in a plain header went there, and back to the renderer, in plain text.
+    for (const name of Object.keys(c.headers)) {
+      if (!credentialHeader(name)) continue;
+      ctx.addIssue({
+        code: 'custom',
+        path: ['headers', name],
+        message: `header '${name}' carries credentials, and the connections file holds no secrets: remove it and use the connection's secret fields, kept in the OS keychain (or CAUDAL_SECRET_<CONNECTION>_<FIELD>): auth bearer with token for "Authorization: Bearer …", auth api_key with api_key_name '${name}' and api_key for a key header, auth basic with username and password`,
+      });
+    }
     if (c.auth === 'basic' && !c.username) ctx.addIssue({ code: 'custom', path: ['username'], message: 'basic authentication needs a user' });
     if (c.auth === 'oauth2_client_credentials') {
       if (!c.token_url) ctx.addIssue({ code: 'custom', path: ['token_url'], message: 'OAuth2 client credentials need a token URL' });
@@ -37,6 +47,22 @@ export const restFields = z
   });
 
 export type RestConfig = z.infer<typeof restFields>;
+
+/** Words of a header name that say it carries credentials (`X-Api-Key`, `X-Auth-Token`, `Ocp-Apim-Subscription-Key`). */
+const CREDENTIAL_WORDS = new Set(['authorization', 'cookie', 'auth', 'token', 'secret', 'key', 'apikey', 'password', 'passwd', 'signature', 'credential', 'credentials', 'session']);
+
+/**
+ * Whether a header of a REST connection's plain `headers` would carry credentials by its name:
+ * Authorization, Proxy-Authorization, Cookie, or a name with a word such as key, token, secret,
+ * password or auth.
+ */
+export function credentialHeader(name: string): boolean {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .some((w) => CREDENTIAL_WORDS.has(w));
+}
 
 /** The secret values of a configuration, for redaction. */
 export function restSecretValues(c: RestConfig): string[] {

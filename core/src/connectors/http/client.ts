@@ -21,7 +21,7 @@ export interface HttpRequest {
   url: string;
   params?: Record<string, string>;
   headers?: Record<string, string>;
-  /** Sent as JSON. */
+  /** Sent as JSON (JSON.stringify), or as the text of a JsonText as it is. */
   body?: unknown;
   /** Sent as application/x-www-form-urlencoded (instead of a JSON body). */
   form?: Record<string, string>;
@@ -75,12 +75,22 @@ export interface SendOptions {
   parse?: (body: Buffer) => unknown;
 }
 
+/**
+ * A request body that is JSON text already, sent as it is: for numbers JSON.stringify cannot write
+ * exactly (a BIGINT beyond 2^53 written as its digits).
+ */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
 /** An HTTP error with its status and a snippet of the body, for callers that route errors (rejects). */
 export class HttpError extends CaudalError {
   constructor(
     message: string,
     readonly status: number | undefined,
     hint?: string,
+    /** A 2xx answer that is not JSON (an HTML page): its text, for callers that say so in their own words (redact it first). */
+    readonly notJson?: string,
   ) {
     super('io', message, { hint });
   }
@@ -221,7 +231,21 @@ export class HttpClient {
   }
 
   private async exchange(req: HttpRequest, url: string, headers: Record<string, string>): Promise<AxiosResponse<Buffer>> {
-    const signal = AbortSignal.any([this.cancel.signal, AbortSignal.timeout(this.opts.timeoutMs)]);
+    // One controller per request, aborted by a plain timer (the whole request: headers and body)
+    // or by the client's cancel. Not AbortSignal.any([cancel, AbortSignal.timeout()]): on Node 20
+    // nothing held the timeout signal strongly, a garbage collection could drop it before it fired
+    // (nodejs/node#57736), and a server trickling a byte now and then kept the run waiting forever
+    // (axios's own `timeout` is a socket idle timeout, which a trickle never trips).
+    const controller = new AbortController();
+    const signal = controller.signal;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, this.opts.timeoutMs);
+    const onCancel = () => controller.abort();
+    if (this.cancel.signal.aborted) controller.abort();
+    else this.cancel.signal.addEventListener('abort', onCancel, { once: true });
     let refused: CaudalError | undefined;
     try {
       return await loadAxios().request<Buffer>({
@@ -230,7 +254,7 @@ export class HttpClient {
         method: req.method,
         url,
         headers: req.form ? { ...headers, 'Content-Type': 'application/x-www-form-urlencoded' } : req.body !== undefined ? { 'Content-Type': 'application/json', ...headers } : headers,
-        data: req.form ? new URLSearchParams(req.form).toString() : req.body !== undefined ? JSON.stringify(req.body) : undefined,
+        data: req.form ? new URLSearchParams(req.form).toString() : req.body instanceof JsonText ? req.body.text : req.body !== undefined ? JSON.stringify(req.body) : undefined,
         // Bytes, decoded here: the records can then be cut from them without writing them again.
         responseType: 'arraybuffer',
         transformResponse: (x: Buffer) => x,
@@ -263,8 +287,11 @@ export class HttpClient {
         throw new HttpError(`${this.opts.who}: ${req.method} ${this.shown(url)} failed: the answer is larger than ${this.maxAnswerBytes / 1024 / 1024} MiB (counted after decompression); reading stopped there`, undefined, 'ask for smaller pages (a page size or limit param with pagination), or fewer records (filter params)');
       }
       if (this.cancel.signal.aborted) this.checkCancelled();
-      if (signal.aborted) throw Object.assign(new Error(`no complete answer within ${this.opts.timeoutMs / 1000} s`), { code: 'ETIMEDOUT_TOTAL' });
+      if (timedOut || signal.aborted) throw Object.assign(new Error(`no complete answer within ${this.opts.timeoutMs / 1000} s`), { code: 'ETIMEDOUT_TOTAL' });
       throw e;
+    } finally {
+      clearTimeout(timer);
+      this.cancel.signal.removeEventListener('abort', onCancel);
     }
   }
 
@@ -318,7 +345,12 @@ export class HttpClient {
           // web app) will be the same next time: said at once, not retried as a body cut short.
           const type = headers['content-type'] ?? '';
           if (/html|xml/i.test(type)) {
-            throw new HttpError(`${what} failed: HTTP ${status} but the answer is ${type.split(';')[0]!.trim()}, not JSON (${text().length} bytes, starting ${JSON.stringify(redactedSnippet(text(), 80, this.secrets()))})`, status, 'check the URL (a login or error page answers HTML) and the credentials of the connection');
+            throw new HttpError(
+              `${what} failed: HTTP ${status} but the answer is ${type.split(';')[0]!.trim()}, not JSON (${text().length} bytes, starting ${JSON.stringify(redactedSnippet(text(), 80, this.secrets()))})`,
+              status,
+              'check the URL (a login or error page answers HTML) and the credentials of the connection',
+              text(),
+            );
           }
           // A body cut short (a dropped connection behind a proxy) parses badly; asking again helps.
           return new Retry(`HTTP ${status} but the body is not valid JSON (${errorMessage(e)}; ${text().length} bytes, starting ${JSON.stringify(redactedSnippet(text(), 80, this.secrets()))})`);

@@ -37,3 +37,17 @@ export function jsonPathRecords(json: unknown, path: string): unknown[] {
   if (hits.length === 1 && Array.isArray(hits[0])) return hits[0];
   return hits.filter((h) => h !== undefined && h !== null);
 }
+
+/**
+ * Whether `path` finds nothing at all in the answer, as opposed to an empty list (or null) there:
+ * `data` in `{"error": "upstream timeout"}`, a misspelled path. A path whose last step picks from
+ * a list (`data[*]`, `data[0]`, a filter) is missing only when the list itself is; one with
+ * recursive descent (`$..order`) never is (nothing found may be no records).
+ */
+export function recordsPathMissing(json: unknown, path: string): boolean {
+  const p = normalizePath(path);
+  if (p === '$' || p.includes('..')) return false;
+  if (jsonPathAll(json, p).length > 0) return false;
+  const parent = p.replace(/(\[[^\]]*\]|\.\*)$/, '');
+  return parent === p || parent === '$' ? true : jsonPathAll(json, parent).length === 0;
+}

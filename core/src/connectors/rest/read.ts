@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { HttpClient, HttpMethod } from '../http/client.js';
-import { jsonPathRecords } from '../http/json-path.js';
-import { CutRecords, cutRecords, recordLines, recordsKeyPath } from './record-lines.js';
+import { jsonPathRecords, recordsPathMissing } from '../http/json-path.js';
+import { CutRecords, cutRecords, loneSurrogate, recordLines, recordsKeyPath } from './record-lines.js';
 import { CaudalError } from '../../util/errors.js';
 import { firstRequest, isComputable, nextRequest, nthRequest, pageTiling, type PageAnswer, type PageRequest, type Pagination, requestKey, totalPages } from './paginate.js';
 
@@ -25,6 +25,8 @@ export interface RestReadSpec {
 
 export interface Page {
   index: number;
+  /** The URL the page was read from, secrets removed (for messages about its records). */
+  url?: string;
   /** The parsed records; undefined on a page whose records were cut from the answer unparsed (`lines`). */
   records?: unknown[];
   count: number;
@@ -55,7 +57,14 @@ export interface Page {
  * top-level field that holds an array (the usual `{"data": [...], "meta": {...}}`).
  */
 export function selectRecords(json: unknown, recordsPath: string | undefined, where: string): unknown[] {
-  if (recordsPath) return jsonPathRecords(json, recordsPath);
+  if (recordsPath) {
+    const records = jsonPathRecords(json, recordsPath);
+    // Nothing at the path is not "no records": an API that answers an error with status 200
+    // (`{"error": "upstream timeout"}` on page 3) ended the read there and the run succeeded with
+    // the records before it; a misspelled path with the columns listed read 0 rows.
+    if (records.length === 0 && recordsPathMissing(json, recordsPath)) throw recordsMissing(json, recordsPath, where);
+    return records;
+  }
   if (Array.isArray(json)) return json;
   if (json && typeof json === 'object') {
     const arrays = Object.entries(json).filter(([, v]) => Array.isArray(v));
@@ -68,6 +77,19 @@ export function selectRecords(json: unknown, recordsPath: string | undefined, wh
   return [];
 }
 
+/** The answer has nothing at records_path: say what it has instead (its keys, never its values). */
+function recordsMissing(json: unknown, recordsPath: string, where: string): CaudalError {
+  const what =
+    json !== null && typeof json === 'object' && !Array.isArray(json)
+      ? `its top-level keys: ${Object.keys(json).slice(0, 20).join(', ') || 'none'}`
+      : Array.isArray(json)
+        ? `the answer is a list of ${json.length}`
+        : `the answer is ${json === null ? 'null' : typeof json}`;
+  return new CaudalError('execution', `${where}: the answer has nothing at records_path '${recordsPath}' (${what}), so its records cannot be told from an error the API answered with status 200`, {
+    hint: `look at that answer (an API reporting an error, a rate limit or a timeout in a 200 answer: run again later), or check records_path; an empty list or null at '${recordsPath}' is read as no records`,
+  });
+}
+
 /**
  * Reads an API page by page. Pages whose request can be computed ahead (offset, page number) are
  * fetched up to `concurrency` at a time and handed over in order; the others follow the previous
@@ -75,28 +97,42 @@ export function selectRecords(json: unknown, recordsPath: string | undefined, wh
  */
 export async function* readPages(client: HttpClient, spec: RestReadSpec, who: string): AsyncGenerator<Page> {
   const p = spec.pagination;
-  type Answer = PageAnswer & { list?: unknown[]; lines?: () => Buffer | undefined; body: Buffer };
+  type Answer = PageAnswer & { list?: unknown[]; lines?: () => Buffer | undefined; body: Buffer; url: string };
   /** `cutAt`: the key path of the records, to cut them from the answer without parsing them. */
   const fetchPage = async (req: PageRequest, cutAt?: string[]): Promise<Answer> => {
     const parse = cutAt ? (body: Buffer) => cutRecords(body, cutAt) : undefined;
     const res = await client.send({ method: spec.method, url: req.url, params: req.params, headers: spec.headers, body: spec.body }, { json: true, parse });
+    // JSON.parse takes a lone surrogate escape; DuckDB's reader stopped at it naming a temp file.
+    const lone = loneSurrogate(res.body);
+    if (lone) {
+      throw new CaudalError('execution', `${who}: page ${req.index + 1} (${spec.method} ${res.shownUrl}): the answer holds "${lone.escape}" (at character ${lone.at}), half of a UTF-16 surrogate pair without its other half, which is no character: its records cannot be read`, {
+        hint: 'the API sends broken Unicode (often text cut in the middle of an emoji); have it fixed, or leave the field out of the answer (a fields or select param)',
+      });
+    }
     if (res.json instanceof CutRecords) {
       const cut = res.json;
-      return { json: cut.rest, headers: res.headers, records: cut.count, lines: () => cut.lines, body: res.body };
+      return { json: cut.rest, headers: res.headers, records: cut.count, lines: () => cut.lines, body: res.body, url: res.shownUrl };
     }
-    const list = selectRecords(res.json, spec.recordsPath, `${who}: ${res.shownUrl}`);
-    const lines = () => recordLines(res.body, recordsKeyPath(spec.recordsPath, res.json), list);
-    return { json: res.json, headers: res.headers, records: list.length, list, lines, body: res.body };
+    const list = selectRecords(res.json, spec.recordsPath, `${who}: page ${req.index + 1} (${spec.method} ${res.shownUrl})`);
+    // Worked out once: the loop check (RepeatedPages) and the spool both ask.
+    let cut: { lines: Buffer | undefined } | undefined;
+    const lines = () => (cut ??= { lines: recordLines(res.body, recordsKeyPath(spec.recordsPath, res.json), list) }).lines;
+    return { json: res.json, headers: res.headers, records: list.length, list, lines, body: res.body, url: res.shownUrl };
   };
   // Pages are handed over in order (also when fetched ahead): each is checked before it is.
   const tiling = pageTiling(p);
   let previous: Buffer | undefined;
+  // Pages that hold the records of earlier pages again, in order: in both branches below.
+  const repeats = new RepeatedPages(p, who);
   const checked = (index: number, a: Answer): Answer => {
     const wrong = tiling(index, a.records);
     if (wrong) throw new CaudalError('execution', `${who}: ${wrong.message}`, { hint: wrong.hint });
     // An API that ignores the page it is asked for answers the same page again and again.
     if (a.records > 0 && previous?.length === a.body.length && previous.equals(a.body)) throw samePageAgain(p, index, who);
     previous = a.body;
+    // The same again with something around the records that changes every time (a request id, a
+    // timestamp in the envelope): the records are compared, not the answer.
+    repeats.see(index, a);
     return a;
   };
   const maxPages = spec.maxPages ?? Infinity;
@@ -126,7 +162,7 @@ export async function* readPages(client: HttpClient, spec: RestReadSpec, who: st
   // Offset and page-number paging without a total ask for the next page after any full one.
   const unsure = (capped: Page['capped']) => (capped && isComputable(p) && total === undefined && !c.cut ? { mayBeLast: true } : {});
   const capped0 = capOf(0, next !== undefined);
-  yield { index: 0, records: c.list, count: c.count, lines: c.lines, more: next !== undefined && !stopAfter(0), capped: capped0, ...unsure(capped0) };
+  yield { index: 0, url: a0.url, records: c.list, count: c.count, lines: c.lines, more: next !== undefined && !stopAfter(0), capped: capped0, ...unsure(capped0) };
   if (!next || stopAfter(0)) return;
 
   // After the first page (which tells the total and is always parsed), offset and page-number pages
@@ -140,23 +176,28 @@ export async function* readPages(client: HttpClient, spec: RestReadSpec, who: st
   const queued = isComputable(p) && total !== undefined && spec.maxRows === undefined ? 1 : 0;
   if (isComputable(p) && spec.concurrency + queued > 1) {
     // A window of pages in flight; without a total, pages past the end come back empty and end it.
-    const window: Array<Promise<Answer>> = [];
+    // Each request is settled the moment it is made (its error kept, not thrown): a page behind the
+    // head that failed (or was cancelled) while the loop awaited the head was a rejection nobody
+    // handled, which took the engine worker down. Errors surface in page order, as the head; when
+    // the read ends or fails, the pages still in flight are dropped with their errors (the caller
+    // closes the client, which abandons them).
+    type Settled = { answer: Answer } | { error: unknown };
+    const window: Array<Promise<Settled>> = [];
     let ahead = 1;
     const last = Math.min(total ?? Infinity, maxPages);
     const fill = () => {
-      while (window.length < spec.concurrency + queued && ahead < last) window.push(fetchPage(nthRequest(p, first, ahead++), cutAt));
+      while (window.length < spec.concurrency + queued && ahead < last) {
+        window.push(fetchPage(nthRequest(p, first, ahead++), cutAt).then(
+          (answer): Settled => ({ answer }),
+          (error: unknown): Settled => ({ error }),
+        ));
+      }
     };
     fill();
     for (let index = 1; window.length > 0; index++) {
-      const head = window.shift()!;
-      let a: Answer;
-      try {
-        a = checked(index, await head);
-      } catch (e) {
-        // The pages still in flight are dropped (their errors too).
-        for (const w of window) w.catch(() => undefined);
-        throw e;
-      }
+      const head = await window.shift()!;
+      if ('error' in head) throw head.error;
+      const a = checked(index, head.answer);
       c = cap(a);
       rows += c.count;
       // Without a total an empty page is the end; with it, the pages are counted (an empty page
@@ -164,11 +205,8 @@ export async function* readPages(client: HttpClient, spec: RestReadSpec, who: st
       const end = (a.records === 0 && total === undefined) || stopAfter(index) || index + 1 >= last;
       const hasMore = (a.records > 0 || total !== undefined) && index + 1 < (total ?? Infinity);
       const capped = capOf(index, hasMore);
-      yield { index, records: c.list, count: c.count, lines: c.lines, more: !end, capped, ...unsure(capped) };
-      if (end) {
-        for (const w of window) w.catch(() => undefined);
-        return;
-      }
+      yield { index, url: a.url, records: c.list, count: c.count, lines: c.lines, more: !end, capped, ...unsure(capped) };
+      if (end) return;
       fill();
     }
     return;
@@ -176,21 +214,18 @@ export async function* readPages(client: HttpClient, spec: RestReadSpec, who: st
 
   // A next link or cursor that leads back to a page already read (an API's "self" link, a cursor
   // path naming the current cursor) would page forever, adding the same records again and again.
-  // Such loops are short: the latest requests are remembered, not all of a million-page read.
-  const asked = new Map<string, number>([[requestKey(first), 0]]);
-  const repeats = new RepeatedPages(p, who);
-  repeats.see(0, a0);
+  // Every request of the read is remembered, as a 16-byte hash (a loop of 70 pages went unnoticed
+  // when only the latest 64 were).
+  const asked = new Map<string, number>([[digest(requestKey(first)), 0]]);
   let req: PageRequest | undefined = next;
   let empties = a0.records === 0 ? 1 : 0;
   let emptyRun: number | undefined;
   while (req) {
-    const key = requestKey(req);
+    const key = digest(requestKey(req));
     const before = asked.get(key);
     if (before !== undefined) throw pagingLoop(p, req.index, before, who);
     asked.set(key, req.index);
-    if (asked.size > RECENT_REQUESTS) asked.delete(asked.keys().next().value!);
     const a = checked(req.index, await fetchPage(req, cutAt));
-    repeats.see(req.index, a);
     c = cap(a);
     rows += c.count;
     empties = a.records === 0 ? empties + 1 : 0;
@@ -202,7 +237,7 @@ export async function* readPages(client: HttpClient, spec: RestReadSpec, who: st
     }
     const end = !following || stopAfter(req.index);
     const capped = capOf(req.index, following !== undefined);
-    yield { index: req.index, records: c.list, count: c.count, lines: c.lines, more: !end, capped, ...unsure(capped), ...(emptyRun ? { emptyRun } : {}) };
+    yield { index: req.index, url: a.url, records: c.list, count: c.count, lines: c.lines, more: !end, capped, ...unsure(capped), ...(emptyRun ? { emptyRun } : {}) };
     if (end) return;
     req = following;
   }
@@ -262,17 +297,24 @@ function firstLines(bytes: Buffer | undefined, n: number): Buffer | undefined {
  */
 export const MAX_EMPTY_PAGES = 20;
 
-/** How many of the latest requests a link or cursor read compares the next one with. */
-const RECENT_REQUESTS = 64;
+/**
+ * A compact fingerprint: the first 16 bytes of a SHA-256, as a 16-character string (one byte a
+ * character). The loop checks keep one per page read, so that a million-page read holds tens of
+ * MB of them at most, not its URLs or records.
+ */
+function digest(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest().toString('latin1', 0, 16);
+}
 
-/** Page `index` (0-based) would ask again for what page `before` asked: say where the loop comes from. */
 /** Pages in a row whose records repeat earlier pages, in order, after which a read is a loop. */
 export const LOOP_PAGES = 3;
 
 /**
- * A next link or cursor that leads back to pages already read, with a new token each time
- * (`?page=1&t=17`), is a new request every time, so the request check never sees the loop: the
- * read went on until killed. The records of the latest pages are remembered (as hashes): when
+ * An API that serves pages already read again, under a new request each time, is never caught by
+ * the request check: a next link or cursor with a new token each time (`?page=1&t=17`), or an API
+ * that ignores the page number or offset and answers its first page, with a new request id in the
+ * envelope, for every page (28,984 requests in 20 s, until killed). The records of every page are
+ * remembered as a 16-byte hash (of the records alone: the envelope around them may change): when
  * LOOP_PAGES pages in a row hold the records of earlier pages in the same order, the API is
  * serving the same pages again. One repeated page is not enough (small pages of equal records).
  */
@@ -285,22 +327,31 @@ class RepeatedPages {
     private readonly who: string,
   ) {}
 
-  see(index: number, a: { records: number; list?: unknown[]; body: Buffer }): void {
+  see(index: number, a: { records: number; list?: unknown[]; lines?: () => Buffer | undefined }): void {
     if (a.records === 0) return;
-    const hash = createHash('sha256').update(a.list ? JSON.stringify(a.list) : a.body).digest('hex');
+    // The records' lines where they could be cut from the answer (every page of a plain records
+    // path, parsed or not, gives the same bytes for the same records), else the parsed records.
+    const lines = a.lines?.();
+    const hash = lines ? digest(lines) : digest(`parsed:${JSON.stringify(a.list ?? [])}`);
     const earlier = this.seen.get(hash);
     if (earlier !== undefined && (this.streak === undefined || earlier === this.streak.last + 1)) {
       this.streak = { first: this.streak?.first ?? earlier, last: earlier, pages: (this.streak?.pages ?? 0) + 1 };
       if (this.streak.pages >= LOOP_PAGES) throw recordsLoop(this.p, index, this.streak, this.who);
     } else this.streak = undefined;
     this.seen.set(hash, index);
-    if (this.seen.size > RECENT_REQUESTS) this.seen.delete(this.seen.keys().next().value!);
   }
 }
 
 function recordsLoop(p: Pagination, index: number, streak: { first: number; last: number; pages: number }, who: string): CaudalError {
+  const same = `pages ${index + 2 - streak.pages} to ${index + 1} hold the same records as pages ${streak.first + 1} to ${streak.last + 1}`;
+  if (p.type === 'page_number' || p.type === 'offset') {
+    const param = p.type === 'page_number' ? p.page_param : p.offset_param;
+    return new CaudalError('execution', `${who}: ${same}: the API answers the same records whatever "${param}" asks for (it does not seem to take "${param}" as the ${p.type === 'page_number' ? 'page number' : 'offset'}), so paging would never end`, {
+      hint: `check ${p.type === 'page_number' ? 'page_param' : 'offset_param'} (the query param the API pages by) against the API's documentation, set pagination to none if it answers everything at once, or set max_pages`,
+    });
+  }
   const by = p.type === 'cursor' ? 'its cursors lead' : p.type === 'header_link' ? "the Link header's next links lead" : `the links at ${p.next_url_path ?? 'next'} lead`;
-  return new CaudalError('execution', `${who}: pages ${index + 2 - streak.pages} to ${index + 1} hold the same records as pages ${streak.first + 1} to ${streak.last + 1}: ${by} back to pages already read (with a different link each time), so paging would never end`, {
+  return new CaudalError('execution', `${who}: ${same}: ${by} back to pages already read (with a different link each time), so paging would never end`, {
     hint: 'set max_pages to stop after the pages you need, or check the pagination settings against the API\'s documentation',
   });
 }

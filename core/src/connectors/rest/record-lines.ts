@@ -265,3 +265,25 @@ function lastByteBefore(body: Buffer, i: number): number {
 function sameKey(body: Buffer, start: number, end: number, key: Buffer): boolean {
   return start >= 0 && end - start === key.length && body.compare(key, 0, key.length, start, end) === 0;
 }
+
+const BACKSLASH_U_D = [Buffer.from('\\ud'), Buffer.from('\\uD')];
+const SURROGATE_ESCAPE = /\\u([dD][89abAB][0-9a-fA-F]{2})(\\u[dD][c-fC-F][0-9a-fA-F]{2})?|\\u[dD][c-fC-F][0-9a-fA-F]{2}/g;
+
+/**
+ * The first escape of half a UTF-16 surrogate pair without its other half (`"\ud800"`) in a JSON
+ * answer, with the character offset where it is, or undefined. JavaScript's JSON.parse accepts it;
+ * it is no character, and DuckDB's reader stops at it ("Malformed JSON ... no low surrogate").
+ */
+export function loneSurrogate(body: Buffer): { escape: string; at: number } | undefined {
+  if (!BACKSLASH_U_D.some((b) => body.includes(b))) return undefined;
+  const text = body.toString('utf8');
+  for (const m of text.matchAll(SURROGATE_ESCAPE)) {
+    if (m[1] !== undefined && m[2] !== undefined) continue;
+    // `\\ud800` is a backslash and the text "ud800", not an escape.
+    let backslashes = 0;
+    for (let i = m.index - 1; i >= 0 && text.charCodeAt(i) === 0x5c; i--) backslashes++;
+    if (backslashes % 2 === 1) continue;
+    return { escape: m[0].slice(0, 6), at: m.index };
+  }
+  return undefined;
+}

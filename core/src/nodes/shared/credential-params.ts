@@ -1,4 +1,4 @@
-import { SECRET_PARAM } from '../../connectors/http/safe-url.js';
+import { isSecretParam } from '../../connectors/http/safe-url.js';
 
 /** Headers that carry credentials by their name alone. */
 const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie|x-api-key|api-key|apikey|x-auth-token|x-access-token|x-token)$/i;
@@ -16,6 +16,6 @@ export function credentialParamWarnings(who: string, headers: Record<string, str
   for (const [name, value] of Object.entries(headers))
     if (CREDENTIAL_HEADER.test(name) && plain(value)) out.push(`${who}: header '${name}' looks like a secret written into the pipeline (or passed as a param): it is kept in the file and shown unredacted; ${where}`);
   for (const [name, value] of Object.entries(params))
-    if (SECRET_PARAM.test(name) && plain(value)) out.push(`${who}: query param '${name}' looks like a secret written into the pipeline (or passed as a param): it is kept in the file and shown unredacted; ${where}`);
+    if (isSecretParam(name) && plain(value)) out.push(`${who}: query param '${name}' looks like a secret written into the pipeline (or passed as a param): it is kept in the file and shown unredacted; ${where}`);
   return out;
 }

@@ -15,16 +15,26 @@ expires, and fetched again when the API answers 401).
 
 **Records.** *Records path* is a JSON path to the list of records in each answer (\`data\`,
 \`$.results[*]\`, \`payload.items\`); left empty, an answer that is a list is the records, and an
-object with exactly one list field gives that list. Records that are not objects become a column
+object with exactly one list field gives that list. A *Records path* that finds nothing in an
+answer (no such key: an API reporting an error, a rate limit or a timeout with status 200, or a
+misspelled path) **stops the run**, naming the page, the URL and the answer's top-level keys; an empty
+list or \`null\` there is "no records" (the end, without a total). Records that are not objects become a column
 \`value\`. Nested objects are \`STRUCT\` columns, or top-level columns with *Flatten nested objects*,
 with the same rules as the JSON file source. Columns and types are **inferred from the first page**
 and kept for every page of the run (a key that appears only later is not read, and the run warns
-naming it; a value that does not fit its column's
+naming it, also a key inside an object column, as \`n.new_key\`; a value that does not fit its column's
 type stops the run); list *Columns and types* to state them instead, and pin them with
 *Expected schema* to be told when the API changes. Records that are objects reach DuckDB as the API
 sent them, so integers keep every digit; records that must be written again (plain values such as
 a list of ids, or an answer whose records list appears twice) pass through JavaScript's JSON
-reader, and an integer beyond 2^53 among them stops the run rather than arriving rounded. A record
+reader, and an integer beyond 2^53 among them stops the run rather than arriving rounded. A column
+of the first page holding integers beyond 64 bits (an unsigned id such as 18446744073709551615),
+which DuckDB's reader would type \`DOUBLE\` and round, is read as \`HUGEINT\`, exactly; one that also
+holds fractions, or integers beyond \`HUGEINT\`, stops the run naming the column and the values
+(list it as \`DECIMAL(38, s)\` or \`VARCHAR\`). Inferred columns nest structs and lists at most 32
+levels deep: the levels below are read as JSON text, and the run warns naming the column (list it
+as \`JSON\` to read it whole as JSON). An answer holding half of a UTF-16 surrogate pair
+(\`"\\ud800"\`, no character) stops the run naming the page and the URL. A record
 that repeats a key (\`{"id": 1, "id": 2}\`) stops the run and the preview naming the key, on any page,
 as in a JSON file: which value the API meant cannot be told. Numbers with a fraction
 are read as doubles (about 17 significant digits): ask the API for exact decimals as strings.
@@ -75,8 +85,11 @@ size* to what the API answers. A next link or cursor that leads back to a page a
 \`page 3 would be the same request as page 2: the cursor at meta.cursor leads back …\`. So does a
 page that answers byte for byte what the page before it did (an API that ignores the page number,
 offset or cursor it is sent would otherwise hand over the same records again and again), and
-three pages in a row that hold the records of three earlier pages in the same order (a next link
-that leads back with a new token each time: \`pages 4 to 6 hold the same records as pages 1 to 3\`).
+three pages in a row that hold the records of three earlier pages in the same order, whatever
+changes around them (a next link that leads back with a new token each time, an API that ignores
+the page number and sends a new request id with each answer: \`pages 2 to 4 hold the same records
+as pages 1 to 3: the API answers the same records whatever "page" asks for\`). Every request and
+page of a read is remembered (16 bytes each), so a loop is caught however long it is.
 
 *At most this many pages* / *records* cap a read; when the API has more (or, paging by offset or
 page number without a total, may have), the run warns that those records were not read. With an
@@ -122,9 +135,13 @@ list is still parsed, for anything else in it). The cut checks what JSON allows 
 an answer cut short or not valid JSON in the usual ways (a trailing comma, \`NaN\`, a comment) is
 parsed, and asked for again, as before; so is one with a line break inside the list
 (pretty-printed). Two differences remain, both about records: one that repeats a key, or is broken
-otherwise (a missing colon, a bad escape), stops the run with DuckDB's message naming the record,
+otherwise (a missing colon, a bad escape), stops the run with DuckDB's message and the page, URL and
+record it is (\`line 7 of the records read is record 2 of page 3 (https://…)\`),
 where a parsed page keeps the key's last value or is asked for again.
 
 **Previews and validation** read the first page only (and say the preview is sampled when there
 are more); the studio keeps that page for a minute, so editing nodes downstream does not call the
-API again. With *Columns and types* set, validation calls nothing at all.`;
+API again. With *Columns and types* set, validation calls nothing at all, and a run reads the
+first page with the others: an API that is down makes the run fail (exit code 1). Without them, the
+first page is read while the run is planned, and its failure is reported as a problem of the node
+(exit code 2).`;

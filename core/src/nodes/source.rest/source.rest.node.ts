@@ -1,7 +1,7 @@
 import { credentialParamWarnings } from '../shared/credential-params.js';
 import { writeFile } from 'node:fs/promises';
 import { defineNode, type CompileContext, type HookIo, type NodeState, type StateKey } from '../define.js';
-import { literal, stringLiteral } from '../../compiler/sql.js';
+import { ident, literal, stringLiteral } from '../../compiler/sql.js';
 import { restFields, type RestConfig } from '../../connections/rest/rest.connection.js';
 import { restClient, resolveUrl } from '../../connectors/rest/client.js';
 import { cachedFirstPage, firstPageKey, rememberFirstPage } from '../../connectors/rest/first-page-cache.js';
@@ -9,7 +9,7 @@ import { type Page, readAhead, readPages, type RestReadSpec } from '../../connec
 import { CursorTracker, NdjsonSpool } from '../../connectors/rest/spool.js';
 import { parseJsonBody } from '../shared/json-body.js';
 import { CaudalError } from '../../util/errors.js';
-import { flattenedSelect } from '../shared/flatten.js';
+import { flattenedSelect, structFields } from '../shared/flatten.js';
 import { unreadKeys } from '../shared/stream-spool.js';
 import { stateKey } from '../shared/state-key.js';
 import { safeUrl } from '../../connectors/http/safe-url.js';
@@ -73,27 +73,148 @@ function scanSql(file: string, columns: Column[]): string {
   return convertedListedRead(`read_json(${literal(file)}, format = 'newline_delimited', columns = ${cols})`, columns, (name) => stringLiteral(`column "${name}": `));
 }
 
-/** A warning naming the keys of later pages that the columns inferred from the first page leave out. */
-function laterKeysNotice(file: string, columns: Column[]): { countSql: string; namesSql: string; message: string } {
-  return {
-    ...unreadKeys(file, columns.map((c) => c.name)),
-    message: "{count} key{s} of records after the first page {were} not read, because the columns were inferred from the first page, which does not have them: {names}; list the columns and their types under columns to read them",
-  };
+/**
+ * How deep the columns inferred from the first page nest structs and lists; deeper levels are read
+ * as JSON. A record nesting 120 to 150 levels took minutes to plan and run (each level a STRUCT
+ * within a STRUCT, converted and written level by level), and 300 levels stopped with DuckDB's
+ * expression depth limit, said as "a chain of nodes too long".
+ */
+export const INFERRED_DEPTH = 32;
+
+/** The columns of the first page, nesting at most INFERRED_DEPTH levels; a warning names the columns cut there. */
+async function inferredColumns(ctx: CompileContext<RestSourceParams>, file: string, who: string): Promise<Column[]> {
+  const read = (depth: string) => ctx.describe(`SELECT * FROM read_json(${literal(file)}, format = 'newline_delimited'${depth})`);
+  const columns = await read(`, maximum_depth = ${INFERRED_DEPTH}`);
+  if (columns.some((c) => /\bJSON\b/.test(c.type))) {
+    const full = await read('');
+    const cut = columns.filter((c) => full.find((f) => f.name === c.name)?.type !== c.type).map((c) => c.name);
+    if (cut.length > 0) {
+      ctx.warn(
+        `${who}: ${cut.length === 1 ? 'column' : 'columns'} ${cut.map((c) => `'${c}'`).join(', ')} of the first page nest${cut.length === 1 ? 's' : ''} more than ${INFERRED_DEPTH} levels deep: the levels below that are read as JSON text; to read ${cut.length === 1 ? 'it' : 'them'} whole as JSON, list ${cut.length === 1 ? 'it' : 'them'} under columns with type JSON`,
+      );
+    }
+  }
+  return columns;
 }
+
+const SAFE_INTEGER = 9007199254740992;
+
+/**
+ * Columns inferred from the first page, with integers DuckDB's reader would round made exact. It
+ * types a column DOUBLE when it holds an integer beyond 64 bits (18446744073709551615, an unsigned
+ * id; -9223372036854775809), and a double keeps whole numbers exact only up to 2^53: the ids
+ * arrived with other digits. Such a column holding only integers is read as HUGEINT (from the
+ * numbers' text, exactly); one that also holds fractions, or an integer beyond HUGEINT, stops
+ * planning, naming the column and the value, with the type to list it as.
+ */
+async function exactIntegers(ctx: CompileContext<RestSourceParams>, file: string, columns: Column[], who: string): Promise<Column[]> {
+  const doubles = columns.filter((c) => c.type === 'DOUBLE');
+  if (doubles.length === 0) return columns;
+  const integer = (v: string) => `regexp_full_match(${v}, '-?[0-9]+')`;
+  const select = doubles
+    .map((c, i) => {
+      const v = `v${i}`;
+      const big = `${integer(v)} AND abs(TRY_CAST(${v} AS DOUBLE)) > ${SAFE_INTEGER}`;
+      return [
+        `any_value(${v}) FILTER (WHERE ${big}) AS big${i}`,
+        `any_value(${v}) FILTER (WHERE ${integer(v)} AND TRY_CAST(${v} AS HUGEINT) IS NULL) AS beyond${i}`,
+        `any_value(${v}) FILTER (WHERE t${i} = 'DOUBLE' AND NOT ${integer(v)}) AS fraction${i}`,
+      ].join(', ');
+    })
+    .join(', ');
+  const values = doubles.map((c, i) => `json_type(${ident(c.name)}) AS t${i}, CAST(${ident(c.name)} AS VARCHAR) AS v${i}`).join(', ');
+  const read = `read_json(${literal(file)}, format = 'newline_delimited', columns = {${doubles.map((c) => `${stringLiteral(c.name)}: 'JSON'`).join(', ')}})`;
+  const [found] = await ctx.rows(`SELECT ${select} FROM (SELECT ${values} FROM ${read})`);
+  const exact = new Set<string>();
+  doubles.forEach((c, i) => {
+    const big = found?.[`big${i}`];
+    if (big === null || big === undefined) return;
+    const beyond = found?.[`beyond${i}`];
+    const fraction = found?.[`fraction${i}`];
+    if (beyond === null && fraction === null) {
+      exact.add(c.name);
+      return;
+    }
+    const message =
+      beyond !== null
+        ? `${who}: column '${c.name}' of the first page holds ${String(beyond)}, an integer beyond HUGEINT (39 digits), which the inferred type DOUBLE would round`
+        : `${who}: column '${c.name}' of the first page holds the integer ${String(big)} and the fraction ${String(fraction)}: the inferred type DOUBLE would round the integer (a double holds whole numbers exactly only up to 2^53)`;
+    const hint = `list the column under columns: ${beyond !== null ? 'VARCHAR keeps such numbers as their digits' : 'DECIMAL(38, s) with the decimal places it needs keeps both exact, VARCHAR keeps them as sent'}`;
+    throw new CaudalError('validation', message, { nodeId: ctx.nodeId, column: c.name, hint, problems: [{ code: 'invalid_param', path: 'params.columns', column: c.name, message, hint }] });
+  });
+  return exact.size === 0 ? columns : columns.map((c) => (exact.has(c.name) ? { ...c, type: 'HUGEINT' } : c));
+}
+
+/**
+ * A warning naming the keys of later pages that the columns inferred from the first page leave out:
+ * top-level keys, and keys inside objects that the first page made STRUCT columns (`n.secret`, at
+ * any depth of structs), which were dropped without a word.
+ */
+function laterKeysNotice(file: string, columns: Column[]): { countSql: string; namesSql: string; message: string } {
+  const nested: Array<{ path: string[]; known: string[] }> = [];
+  const walk = (path: string[], type: string) => {
+    const fields = structFields(type);
+    if (!fields) return;
+    nested.push({ path, known: fields.map((f) => f.name) });
+    for (const f of fields) walk([...path, f.name], f.type);
+  };
+  for (const c of columns) walk([c.name], c.type);
+  if (nested.length === 0) return { ...unreadKeys(file, columns.map((c) => c.name)), message: LATER_KEYS };
+  const jsonPath = (path: string[]) => `$${path.map((k) => `."${k.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join('')}`;
+  // Every key as its dotted path: top-level keys as they are, nested ones under their struct.
+  const parts = [
+    `json_keys(json)`,
+    ...nested.map((n) => `list_transform(coalesce(CASE WHEN json_type(json, ${stringLiteral(jsonPath(n.path))}) = 'OBJECT' THEN json_keys(json, ${stringLiteral(jsonPath(n.path))}) END, []), lambda caudal_key: ${stringLiteral(`${n.path.join('.')}.`)} || caudal_key)`),
+  ];
+  const known = [...columns.map((c) => c.name), ...nested.flatMap((n) => n.known.map((k) => `${n.path.join('.')}.${k}`))];
+  const keys = `SELECT DISTINCT k FROM (SELECT unnest(list_concat(${parts.join(', ')})) AS k FROM read_json_objects(${stringLiteral(file)}, format := 'newline_delimited')) WHERE NOT list_contains([${known.map(stringLiteral).join(', ')}], k)`;
+  return { countSql: `SELECT count(*) FROM (${keys})`, namesSql: `${keys} ORDER BY k`, message: LATER_KEYS };
+}
+
+const LATER_KEYS =
+  '{count} key{s} of records after the first page {were} not read, because the columns were inferred from the first page, which does not have them: {names} (a dotted name is a key inside an object column); list the columns and their types under columns to read them';
 
 /**
  * Advice for what DuckDB's reader refuses in the records: a key repeated in one record (any page),
  * and a value that does not fit a column whose type the first page gave (`column "qty": '12.5' is
  * not …`) when the columns were inferred.
  */
-function recordAdvice(inferred: boolean): NonNullable<CompiledNode['explainError']> {
+function recordAdvice(inferred: boolean, pages: PageLines): NonNullable<CompiledNode['explainError']> {
   return async (message) => {
-    const duplicate = /has duplicate key "([^"]*)"/.exec(message)?.[1];
-    if (duplicate !== undefined) return `a record of the answer holds the key "${duplicate}" twice, and which value is meant cannot be told (JSON readers differ: some keep the first, JavaScript the last): have the API send each key once`;
-    if (inferred && /column "[^"]*": '.*' (is not|does not fit)/.test(message))
-      return 'the column types were inferred from the first page: list the column under columns with a type that holds such values (DOUBLE or DECIMAL for fractions, TIMESTAMP or TIMESTAMPTZ for times, VARCHAR for anything)';
-    return undefined;
+    // DuckDB names the spool (a temp file) and a line of it: said as the page and record it is.
+    const line = /rest\.ndjson", (?:at byte \d+ )?in line (\d+)/.exec(message)?.[1];
+    const where = line !== undefined ? pages.locate(Number(line)) : undefined;
+    const advice = ((): string | undefined => {
+      const duplicate = /has duplicate key "([^"]*)"/.exec(message)?.[1];
+      if (duplicate !== undefined) return `a record of the answer holds the key "${duplicate}" twice, and which value is meant cannot be told (JSON readers differ: some keep the first, JavaScript the last): have the API send each key once`;
+      if (inferred && /column "[^"]*": '.*' (is not|does not fit)/.test(message))
+        return 'the column types were inferred from the first page: list the column under columns with a type that holds such values (DOUBLE or DECIMAL for fractions, TIMESTAMP or TIMESTAMPTZ for times, VARCHAR for anything)';
+      const transform = /JSON transform error .*: Expected (\w+), but got (\w+)/.exec(message);
+      if (transform && inferred)
+        return `a value of type ${transform[2]} where the first page had ${transform[1]}: the column types were inferred from the first page; list the column under columns with a type that holds both (VARCHAR or JSON for anything)`;
+      return undefined;
+    })();
+    if (!where) return advice;
+    return advice ? `${where}: ${advice}` : where;
   };
+}
+
+/** Which page each line of the spool came from, to say where a record DuckDB refuses is. */
+class PageLines {
+  private readonly ends: Array<{ upTo: number; page: number; url?: string }> = [];
+
+  add(upTo: number, page: number, url: string | undefined): void {
+    if (this.ends.at(-1)?.upTo !== upTo) this.ends.push({ upTo, page, url });
+  }
+
+  locate(line: number): string | undefined {
+    let from = 0;
+    for (const e of this.ends) {
+      if (line <= e.upTo) return `line ${line} of the records read is record ${line - from} of page ${e.page}${e.url ? ` (${e.url})` : ''}`;
+      from = e.upTo;
+    }
+    return undefined;
+  }
 }
 
 export const restSourceNode = defineNode({
@@ -145,12 +266,14 @@ export const restSourceNode = defineNode({
     // Planning with the columns stated calls nothing; otherwise the first page gives the schema.
     const pinned: Column[] | undefined = p.columns.length > 0 ? p.columns.map((c) => ({ name: c.name, type: c.type })) : undefined;
     let pages: AsyncGenerator<Page> | undefined;
-    let first: (Pick<Page, 'records' | 'count' | 'lines' | 'more' | 'capped' | 'mayBeLast'> & { index?: number }) | undefined;
+    let first: (Pick<Page, 'records' | 'count' | 'lines' | 'more' | 'capped' | 'mayBeLast' | 'url'> & { index?: number }) | undefined;
     const cursor = p.incremental ? new CursorTracker(p.incremental.cursor_path, lastCursor) : undefined;
     try {
-      if (ctx.mode === 'run') {
+      if (ctx.mode === 'run' && !pinned) {
         // The second page is requested as soon as the first has arrived, and so on: the pages
-        // travel while the previous one is parsed and spooled.
+        // travel while the previous one is parsed and spooled. With the columns listed, the
+        // first page is read with the others, when the run reads (an API down is then a failed
+        // run, exit code 1, not a problem of the pipeline).
         pages = readAhead(readPages(client, spec, who));
         const r = await pages.next();
         first = r.done ? { records: [], count: 0, more: false } : r.value;
@@ -175,15 +298,17 @@ export const restSourceNode = defineNode({
       if (ctx.mode !== 'run') client.close();
     }
     const spool = new NdjsonSpool(file);
+    const pageLines = new PageLines();
     try {
       if (first) await spool.writePage(first);
+      if (first) pageLines.add(first.count, 1, first.url ?? client.shown(spec.url));
       cursor?.see(first?.records ?? []);
     } finally {
       await spool.close();
     }
 
     let columns = pinned;
-    if (!columns && first && first.count > 0) columns = await ctx.describe(`SELECT * FROM read_json(${literal(file)}, format = 'newline_delimited')`);
+    if (!columns && first && first.count > 0) columns = await exactIntegers(ctx, file, await inferredColumns(ctx, file, who), who);
     if (!columns && Array.isArray(state?.columns)) columns = state.columns as Column[];
     if (!columns) {
       client.close();
@@ -194,7 +319,7 @@ export const restSourceNode = defineNode({
       });
     }
     const from = scanSql(file, columns);
-    const explainError = recordAdvice(columns !== pinned);
+    const explainError = recordAdvice(columns !== pinned, pageLines);
     const out = p.flatten ? flattenedSelect(ctx.nodeId, columns, p.flatten_separator, from) : `SELECT * FROM ${from}`;
 
     if (ctx.mode !== 'run') {
@@ -207,12 +332,11 @@ export const restSourceNode = defineNode({
       };
     }
 
-    const rest = pages!;
     return {
       outputs: { out },
       explainError,
       // Columns inferred from the first page: keys that appear only later are not read. Say which.
-      ...(columns !== pinned && first!.more ? { notices: [laterKeysNotice(file, columns)] } : {}),
+      ...(columns !== pinned && first?.more ? { notices: [laterKeysNotice(file, columns)] } : {}),
       setup: [
         {
           kind: 'hook',
@@ -221,14 +345,17 @@ export const restSourceNode = defineNode({
           async run(hookIo) {
             io = hookIo;
             const more = new NdjsonSpool(file, true);
-            more.rows = first!.count;
-            let last: Pick<Page, 'capped' | 'mayBeLast' | 'emptyRun'> & { index?: number } = first!;
+            more.rows = first?.count ?? 0;
+            let last: Pick<Page, 'capped' | 'mayBeLast' | 'emptyRun'> & { index?: number } = first ?? {};
             try {
               hookIo.progress(more.rows);
-              if (first!.more) {
+              // Planned with the columns listed: every page is read now, the first too.
+              const rest = first ? (first.more ? pages! : undefined) : readAhead(readPages(client, spec, who));
+              if (rest) {
                 for await (const page of rest) {
                   last = page;
                   await more.writePage(page);
+                  pageLines.add(more.rows, page.index + 1, page.url);
                   // Pages are parsed when there is a cursor (parseRecords).
                   cursor?.see(page.records ?? []);
                   hookIo.progress(more.rows);

@@ -3,7 +3,8 @@ geocoding case (an address in, latitude and longitude out), scoring, reference l
 
 **Request.** *URL template*, *query params*, *headers* and *JSON body* may use \`{column}\` for the
 row's value (URL-encoded in the URL; in a body, a string that is exactly \`{column}\` keeps the
-value's type) and \`\${param}\` for a pipeline param. A path is appended to the base URL of the
+value's type: numbers stay JSON numbers, a \`BIGINT\`, \`HUGEINT\` or \`DECIMAL\` with all its digits)
+and \`\${param}\` for a pipeline param. A path is appended to the base URL of the
 *REST connection* (credentials, headers, OAuth2 as for source.rest); a full URL needs none. The
 credentials go to the connection's base URL and to the host a full URL template names; a template
 whose host comes from a column (\`https://{host}/…\`) calls other hosts without them.
@@ -11,7 +12,13 @@ whose host comes from a column (\`https://{host}/…\`) calls other hosts withou
 **One request per distinct key.** The columns the templates use are the key: the node asks once
 for each distinct combination of their values (1,000 rows with 40 distinct addresses make 40
 requests) and joins the answers back to every row. Rows whose key has a NULL get NULL outputs
-without a request.
+without a request, and so do rows whose value would leave a segment of the URL's path empty
+(\`/users/{id}\` with an empty id would ask \`/users/\`, often the list of every user): the log says
+how many. A value that would make a path segment \`.\` or \`..\` (\`/lookup/{cat}/{v}\` with
+cat \`..\` would ask \`/v\`, another path on the API, with the connection's credentials) and a value
+with a line break or another control character used in a header are not sent: the lookup fails
+(*Failed requests* decides: the run stops naming the row, column and value, or the row goes to
+*rejects*).
 
 **Outputs.** Each *output column* has a JSON path into the answer (\`results[0].lat\`,
 \`$.address.city\`) and a DuckDB type; a path that finds nothing gives NULL. With *On 404* \`null\`
@@ -29,7 +36,8 @@ API), else as UTF-8; one whose bytes are not text in that charset fails the look
 decides) naming where, rather than arriving with U+FFFD in place of letters (\`Jos�\`).
 
 **Limits and retries.** *Requests in flight* (4) and *Requests per second* bound the load on the
-API; network errors, timeouts, 408, 429 and 5xx are retried with exponential backoff and jitter,
+API; network errors, timeouts, 408, 429, 5xx and a 2xx answer that is not valid JSON (a body cut
+short; an HTML page fails at once) are retried with exponential backoff and jitter,
 honouring \`Retry-After\` (as in source.rest).
 
 **Failures.** With *Failed requests* \`fail\` (the default) the first request that still fails
@@ -37,14 +45,16 @@ stops the run, naming the key values, the URL (credentials removed), the status 
 the body. With \`reject\` the run goes on: those rows leave on the \`rejects\` output with
 \`http_error\` and \`http_status\` (and not on \`out\`), and the run warns how many failed.
 
-**Response cache.** Answers (2xx and 404) are kept under the pipeline's state folder,
+**Response cache.** Answers (2xx JSON and 404) are kept under the pipeline's state folder,
 \`.caudal/state/<pipeline>/<node>.http-cache/\` next to the pipeline (or under \`--state-dir\`), keyed
 by a hash of the request without its credentials and of the account it was made as (the
 connection's credentials, hashed with scrypt: a connection switched to another API key asks again
 rather than reading another account's answers): reruns and previews do not ask again for what
 was already answered. It stays under *Cache size* (100 MB) by dropping the least recently used
 answers; *Keep answers for* expires them. Clear it with \`caudal state reset <pipeline> --node <id>\`
-or by deleting the folder. Failed requests are never cached. Each answer is written whole (a temp
+or by deleting the folder. Failed requests are never cached, nor are answers that could not be
+used (a 200 that is not JSON, such as a captive portal's HTML page, which fails the lookup; one
+that repeats a key): the next run asks again. Each answer is written whole (a temp
 name, then a rename); what a killed run was writing is removed after the next run or preview.
 
 **Previews** enrich the first 200 input rows (and say they are sampled when there are more);

@@ -3,7 +3,7 @@ import { defineNode, type Column, type HookIo } from '../define.js';
 import { ident, literal, stringLiteral } from '../../compiler/sql.js';
 import { convertedListedRead, listedReadType } from '../shared/json-blob-values.js';
 import { restFields, type RestConfig } from '../../connections/rest/rest.connection.js';
-import { HttpError } from '../../connectors/http/client.js';
+import { HttpError, JsonText } from '../../connectors/http/client.js';
 import { jsonPathFirst } from '../../connectors/http/json-path.js';
 import { ResponseCache } from '../../connectors/http/response-cache.js';
 import { restClient, resolveUrl, templateOrigin } from '../../connectors/rest/client.js';
@@ -51,6 +51,85 @@ function renderBody(v: unknown, row: Row): unknown {
   if (Array.isArray(v)) return v.map((x) => renderBody(x, row));
   if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, renderBody(x, row)]));
   return v;
+}
+
+/** Column types whose values DuckDB hands over as text (BIGINT, HUGEINT, DECIMAL) but that are numbers. */
+const NUMBER_TYPE = /^(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|INT[1248]|INT128|UINT128|LONG|SHORT|DECIMAL|NUMERIC)\b/i;
+const NUMBER_TEXT = /^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$/;
+
+/**
+ * The JSON body as text: a string that is exactly `{column}` keeps the value's type, and a number
+ * column (BIGINT, HUGEINT, DECIMAL, which DuckDB hands over as text to keep them exact) is written
+ * as a JSON number with all its digits: `"id": 9007199254740993`, not `"id": "9007199254740993"`.
+ */
+function bodyJson(v: unknown, row: Row, types: ReadonlyMap<string, string>): string {
+  if (typeof v === 'string') {
+    const whole = /^\{([^{}]+)\}$/.exec(v);
+    if (!whole) return JSON.stringify(render(v, row));
+    const name = whole[1]!.trim();
+    const x = row[name];
+    if (x === undefined || x === null) return 'null';
+    if (typeof x === 'bigint') return x.toString();
+    if (typeof x === 'string' && NUMBER_TYPE.test(types.get(name) ?? '') && NUMBER_TEXT.test(x)) return x;
+    return JSON.stringify(x) ?? 'null';
+  }
+  if (Array.isArray(v)) return `[${v.map((x) => bodyJson(x, row, types)).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}:${bodyJson(x, row, types)}`).join(',')}}`;
+  return JSON.stringify(v) ?? 'null';
+}
+
+/** A URL's path, before its query and fragment (where a dot segment means a move to another path). */
+const pathOf = (template: string) => template.split(/[?#]/, 1)[0]!;
+/** A path segment the URL parser resolves as "this folder" or "the parent folder" (`%2e` is a dot to it). */
+const DOT_SEGMENT = /^(\.|%2e){1,2}$/i;
+
+/**
+ * What the row's values would make of the URL's path: `skip` when a path segment built from them is
+ * empty (`/users/{id}` with id '' would ask `/users/`, the list, not a user: no request, NULL
+ * outputs, as for a NULL key), or a refusal when one is `.` or `..` (`/lookup/{cat}/{v}` with
+ * cat '..' asked `/v`, another path on the API, with the connection's credentials).
+ */
+function pathProblem(template: string, row: Row): { skip: true } | { refused: string; column: string } | undefined {
+  let skip = false;
+  for (const segment of pathOf(template).split('/')) {
+    if (!/\{[^{}]+\}/.test(segment)) continue;
+    const rendered = render(segment, row, encodeURIComponent);
+    const columns = [...segment.matchAll(COLUMN_REF)].map((m) => m[1]!.trim());
+    if (DOT_SEGMENT.test(rendered)) {
+      const column = columns.find((c) => String(row[c]).includes('.')) ?? columns[0]!;
+      return {
+        column,
+        refused: `column '${column}' holds ${JSON.stringify(String(row[column]))}, which would make the URL path segment ${JSON.stringify(segment)} the dot segment "${rendered}": the URL would lead to another path on the API`,
+      };
+    }
+    if (rendered === '') skip = true;
+  }
+  return skip ? { skip: true } : undefined;
+}
+
+/** A header value built from a row that holds a line break or another control character (HTTP would drop or refuse it). */
+function headerProblem(headers: Record<string, string>, row: Row): { refused: string; column: string } | undefined {
+  for (const [header, template] of Object.entries(headers)) {
+    for (const m of template.matchAll(COLUMN_REF)) {
+      const column = m[1]!.trim();
+      const value = String(row[column]);
+      // eslint-disable-next-line no-control-regex
+      if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(value)) {
+        return { column, refused: `column '${column}' holds ${JSON.stringify(value)}, with a line break or another control character, which cannot be sent in header '${header}' (HTTP clients drop them or refuse the request)` };
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Whether a cached body is JSON. */
+function parses(body: string): boolean {
+  try {
+    JSON.parse(body);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The answer's value for an output column, as JSON that read_json turns into the column's type. */
@@ -156,6 +235,8 @@ export const httpEnrichNode = defineNode({
       let calls = 0;
       let hits = 0;
       let rejected = 0;
+      let emptyKeys = 0;
+      const types = new Map(keyCols.map((c) => [c.name, c.type]));
       try {
         for (let after = 0; ; ) {
           const rows = await io.db.rows(`SELECT * FROM ${keys} WHERE _k > ${after} ORDER BY _k LIMIT ${CHUNK}`);
@@ -167,26 +248,54 @@ export const httpEnrichNode = defineNode({
               if (keyCols.some((c) => row[c.name] === null || row[c.name] === undefined)) return { _k: k, _error: null, _status: null };
               /** How errors name this row's lookup, e.g. `address="Gran Via 1"`. */
               const lookup = () => keyCols.map((c) => `${c.name}=${JSON.stringify(row[c.name])}`).join(', ');
+              // Values that would change where the request goes, or what it says, are not sent.
+              const wrong = pathProblem(url, row) ?? headerProblem(headers, row);
+              if (wrong && 'skip' in wrong) {
+                emptyKeys++;
+                return { _k: k, _error: null, _status: null };
+              }
+              if (wrong) {
+                const message = redactText(`${who}: the lookup for ${lookup()} was not sent: ${wrong.refused}`, client.secrets());
+                if (p.on_error === 'fail') {
+                  throw new CaudalError('execution', message, { nodeId: ctx.nodeId, column: wrong.column, hint: 'clean or filter such values before this node (a transform.filter or transform.sql), or set on_error to "reject" to route these rows to the rejects output' });
+                }
+                rejected++;
+                return { _k: k, _error: message, _status: null };
+              }
+              const rendered = bodyValue === undefined ? undefined : renderBody(bodyValue, row);
               const req = {
                 method: p.method,
                 url: resolveUrl(config, render(url, row, encodeURIComponent), who),
                 params: Object.fromEntries(Object.entries(params).map(([n, v]) => [n, render(v, row)])),
                 headers: Object.fromEntries(Object.entries(headers).map(([n, v]) => [n, render(v, row)])),
-                body: bodyValue === undefined ? undefined : renderBody(bodyValue, row),
+                body: rendered,
               };
               // Per account: answers fetched with one connection's key are not another account's.
               const cacheKey = ResponseCache.key([p.connection ?? '', client.credentialIdentity(), req]);
               let answer = await cache?.get(cacheKey);
+              // Kept by an earlier version, which cached 2xx answers that were not JSON: asked again.
+              if (answer && answer.status !== 404 && !parses(answer.body)) answer = undefined;
+              /** A fresh answer, cached once it is known to be usable (failed lookups never are). */
+              let fresh = false;
               if (answer) hits++;
               else {
                 try {
                   calls++;
-                  const res = await client.send(req, { accept: p.not_found === 'null' ? [404] : [] });
+                  // A 2xx answer must be JSON: one that is not (a body cut short) is asked again, and an
+                  // HTML page (a captive portal, a login page) fails the lookup at once.
+                  const res = await client.send({ ...req, body: bodyValue === undefined ? undefined : new JsonText(bodyJson(bodyValue, row, types)) }, { json: true, accept: p.not_found === 'null' ? [404] : [] });
                   answer = { status: res.status, body: res.text, at: Date.now() };
-                  await cache?.set(cacheKey, answer);
+                  fresh = true;
                 } catch (e) {
                   if (e instanceof CaudalError && e.kind === 'cancelled') throw e;
                   const what = lookup();
+                  // A 2xx answer that is an HTML page (a captive portal, a login page): failed, not cached.
+                  if (e instanceof HttpError && e.notJson !== undefined) {
+                    const message = redactText(`${who}: the answer for ${what} is not JSON: ${redactedSnippet(e.notJson, 120, client.secrets())}`, client.secrets());
+                    if (p.on_error === 'fail') throw new CaudalError('execution', message, { nodeId: ctx.nodeId, hint: e.hint });
+                    rejected++;
+                    return { _k: k, _error: message, _status: e.status ?? null };
+                  }
                   if (p.on_error === 'fail' || !(e instanceof HttpError)) {
                     throw new CaudalError('execution', redactText(`${errorMessage(e)} (the lookup for ${what})`, client.secrets()), { nodeId: ctx.nodeId, hint: e instanceof CaudalError ? (e.hint ?? 'set on_error to "reject" to route failed lookups to the rejects output') : undefined });
                   }
@@ -194,7 +303,13 @@ export const httpEnrichNode = defineNode({
                   return { _k: k, _error: redactText(errorMessage(e), client.secrets()), _status: e.status ?? null };
                 }
               }
-              if (answer.status === 404) return { _k: k, _error: null, _status: 404 };
+              const keep = async () => {
+                if (fresh) await cache?.set(cacheKey, answer);
+              };
+              if (answer.status === 404) {
+                await keep();
+                return { _k: k, _error: null, _status: 404 };
+              }
               let json: unknown;
               // A message of Caudal's (the rejects' http_error too): the body is redacted before it is cut.
               const unusable = (why: string) => {
@@ -211,6 +326,7 @@ export const httpEnrichNode = defineNode({
               // JSON.parse would keep the last value of a repeated key: which one the API meant cannot be told.
               const repeated = repeatedKey(answer.body);
               if (repeated !== undefined) return unusable(`holds the key "${repeated}" twice in one object, and which value is meant cannot be told`);
+              await keep();
               try {
                 return { _k: k, ...Object.fromEntries(p.outputs.map((o) => [o.name, extract(json, o.path, o.type, lookup)])), _error: null, _status: answer.status };
               } catch (e) {
@@ -229,7 +345,9 @@ export const httpEnrichNode = defineNode({
         client.close();
         await cache?.prune().catch(() => undefined);
       }
-      io.log(`${out.rows} distinct ${keyCols.length === 1 ? `value${out.rows === 1 ? '' : 's'} of ${keyCols[0]!.name}` : 'keys'}: ${calls} request${calls === 1 ? '' : 's'}, ${hits} from the cache${rejected ? `, ${rejected} failed` : ''}${preview ? ' (preview)' : ''}`);
+      io.log(
+        `${out.rows} distinct ${keyCols.length === 1 ? `value${out.rows === 1 ? '' : 's'} of ${keyCols[0]!.name}` : 'keys'}: ${calls} request${calls === 1 ? '' : 's'}, ${hits} from the cache${rejected ? `, ${rejected} failed` : ''}${emptyKeys ? `, ${emptyKeys} not asked (an empty value in the URL path, NULL outputs)` : ''}${preview ? ' (preview)' : ''}`,
+      );
       await io.db.run(`CREATE OR REPLACE TEMP TABLE ${results} AS ${readResults}`);
       return out.rows;
     };
