@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pipeline, problemsOf, run, tempDir } from './support/pipeline.js';
+import { pgConnection } from './support/postgres.js';
 
 /**
  * An API that is down when the run starts is a failed run (exit code 1), not an invalid pipeline
@@ -61,5 +62,49 @@ describe('source.rest with the columns listed, against an API that is down', () 
     const { summary } = await run(doc(dir), dir);
     expect(summary.error).toBeUndefined();
     expect((await readFile(path.join(dir, 'out.csv'), 'utf8')).trim().split('\n')).toEqual(['id', '1', '2']);
+  });
+});
+
+/**
+ * A source that must ask its server while planning (columns inferred from an API's first page, a
+ * database table's columns): a server that is down is reported as `unavailable`, and a run stopped
+ * by nothing else fails as a run (kind io, exit 1), not as an invalid pipeline.
+ */
+describe('a server a source asks while planning, down', () => {
+  it('source.rest inferring its columns: the problem is unavailable, and the run fails with kind io', async () => {
+    const server = http.createServer((_req, res) => {
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end('{"error":"maintenance"}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/items`;
+      const dir = await tempDir();
+      const doc = pipeline([{ id: 'api', type: 'source.rest', params: { url, records_path: 'data', retries: 0 } }, { id: 'out', type: 'sink.csv', params: { path: 'out.csv' } }], ['api -> out']);
+      expect(await problemsOf(doc, dir)).toEqual([expect.objectContaining({ code: 'unavailable', nodeId: 'api' })]);
+      const { summary } = await run(doc, dir);
+      expect(summary.error?.kind).toBe('io');
+      expect(summary.error?.message).toMatch(/HTTP 503/);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
+  it('source.postgres on a port nothing listens on: the same; a real mistake next to it keeps the pipeline invalid', async () => {
+    const dir = await tempDir();
+    const down = pgConnection();
+    down.db!.config.port = 1;
+    const doc = pipeline([{ id: 'src', type: 'source.postgres', params: { connection: 'db', schema: 'public', table: 'orders' } }, { id: 'out', type: 'sink.csv', params: { path: 'out.csv' } }], ['src -> out'], { connections: { db: { type: 'postgres' } } });
+    const { runPipeline } = await import('../core/src/engine/engine.js');
+    const summary = await runPipeline({ pipeline: doc, baseDir: dir, connections: down });
+    expect(summary.error?.kind).toBe('io');
+    expect(summary.error?.problems).toEqual([expect.objectContaining({ code: 'unavailable', message: expect.stringMatching(/cannot reach the server/) })]);
+    const both = pipeline(
+      [{ id: 'src', type: 'source.postgres', params: { connection: 'db', schema: 'public', table: 'orders' } }, { id: 'bad', type: 'transform.filter', params: { condition: 'nope > 1' } }, { id: 'q', type: 'transform.sql', params: { query: 'SELECT 1 AS one' } }],
+      ['q -> bad'],
+      { connections: { db: { type: 'postgres' } } },
+    );
+    expect((await runPipeline({ pipeline: both, baseDir: dir, connections: down })).error?.kind).toBe('validation');
   });
 });

@@ -99,7 +99,8 @@ Examples:
   caudal validate pipeline.json --param run_date=2025-01-31 --json
   caudal validate pipeline.json --engine spark
 
-Exit codes: 0 valid, 2 problems found (each with its JSON path and a hint).`,
+Exit codes: 0 valid, 2 problems found (each with its JSON path and a hint), 1 only servers or APIs
+the check had to ask could not be reached (nothing is known to be wrong with the pipeline).`,
 
   preview: `caudal preview <pipeline.json> --node <id> [options]
 

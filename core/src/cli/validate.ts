@@ -38,5 +38,7 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
   } else {
     io.stderr.write(`✘ ${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${formatProblems(problems)}\n`);
   }
-  return problems.length === 0 ? EXIT.ok : EXIT.invalid;
+  if (problems.length === 0) return EXIT.ok;
+  // Only services that could not be asked: nothing is known to be wrong with the pipeline.
+  return problems.every((p) => p.code === 'unavailable') ? EXIT.runFailed : EXIT.invalid;
 }

@@ -145,7 +145,8 @@ export function explainDuckDbError(e: unknown, ctx: ErrorContext): Problem {
     // Nodes know their params, not their place in the document: make their paths absolute.
     const p = e.problems[0];
     if (p) return { ...p, nodeId: ctx.nodeId, path: p.path.startsWith('params') ? `${ctx.nodePath}.${p.path}` : p.path };
-    return { code: 'invalid_param', path: `${ctx.nodePath}.params`, nodeId: ctx.nodeId, column: e.column, message: e.message, hint: e.hint };
+    // A connector's own io error (a server down, a login refused) is the service's, not the pipeline's.
+    return { code: e.kind === 'io' ? 'unavailable' : 'invalid_param', path: `${ctx.nodePath}.params`, nodeId: ctx.nodeId, column: e.column, message: e.message, hint: e.hint };
   }
   const raw = errorMessage(e);
   const msg = cleanDuckDbMessage(raw);

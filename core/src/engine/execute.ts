@@ -2,7 +2,7 @@ import path from 'node:path';
 import { planPipeline, planSteps, type PlannedNode } from '../compiler/plan.js';
 import { cleanDuckDbMessage } from '../compiler/duckdb-errors.js';
 import { ident } from '../compiler/sql.js';
-import { CaudalError, DuckDbFailure, errorMessage, validationError } from '../util/errors.js';
+import { CaudalError, DuckDbFailure, errorMessage, planError } from '../util/errors.js';
 import type { Db } from '../compiler/db.js';
 import { transcodeFile } from './transcode.js';
 import type { NodeSummary, OutputSummary, RunEvent, RunRequest, RunSummary } from './protocol.js';
@@ -154,7 +154,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
       state: nodeStateStore(stateDir, req.baseDir),
     });
     plannedFolders = plan.nodes.flatMap((n) => n.sink?.createdFolders ?? []);
-    if (plan.problems.length > 0) throw validationError(plan.problems);
+    if (plan.problems.length > 0) throw planError(plan.problems);
     emit({ type: 'plan', runId, nodes: planSteps(plan.nodes) });
     for (const w of plan.warnings) emit({ type: 'warning', runId, nodeId: w.nodeId, message: w.message });
     // Quality checks read their input even without a sink: a checks-only pipeline is a real use.
@@ -216,7 +216,29 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
         out = written;
         outputs.push({ nodeId: node.id, target: node.sink.target, rows: written });
       }
-      if (main) rowsOut.set(`${node.id}:${main.port}`, out);
+      // Rows out of every connected port, so that each reader finds its input's count: the main
+      // port's as computed above; the others counted with --metrics exact (every node counted), or
+      // when they read tables the node's setup filled (quality.check's 'rejected', a CSV source's
+      // 'rejects': a cheap count). A split's other ports would each compute its input again: only
+      // with --metrics exact. A transform's rows out add up its ports (a split or a quality check
+      // routes each row to one of them); per port they are in metrics as rows.<port>. A port left
+      // uncounted leaves the sum unknown (null), never a part passed off as the whole.
+      const ports = new Map<string, number | null>();
+      if (main) ports.set(main.port, out);
+      const countable = req.options?.metrics === 'exact' || node.compiled?.outputsReadSetupTables === true || setupFills(node);
+      const countPort = (ref: string) => statement(node.id, () => db.count(`SELECT count(*) FROM ${ref}`));
+      for (const o of node.outputs.slice(1)) {
+        if (o.consumers === 0) continue;
+        ports.set(o.port, countable ? await countPort(o.ref) : null);
+      }
+      if (main && out === null && ports.size > 1 && countable && !node.sink) ports.set(main.port, (out = await countPort(main.ref)));
+      for (const [port, rows] of ports) rowsOut.set(`${node.id}:${port}`, rows);
+      // A source's rows out stay its good rows: a CSV source's rejects (one per bad value, not per
+      // line) are in metrics as rows.rejects.
+      if (ports.size > 1 && node.def.category !== 'source') {
+        const counts = [...ports.values()];
+        out = counts.every((r): r is number => r !== null) ? counts.reduce((a, b) => a + b, 0) : null;
+      }
       for (const notice of node.compiled?.notices ?? []) {
         const connected = notice.port === undefined || req.pipeline.edges.some((e) => e.from === `${node.id}:${notice.port}`);
         if (notice.onlyWhenDropped && connected) continue;
@@ -230,7 +252,8 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
       const qualityPlan = node.compiled?.quality;
       if (qualityPlan) await statement(node.id, () => quality.evaluate(node.id, qualityPlan));
       checkCancel();
-      const metrics = node.compiled?.metricsSql ? await readMetrics(db, node.compiled.metricsSql) : undefined;
+      let metrics = node.compiled?.metricsSql ? await readMetrics(db, node.compiled.metricsSql) : undefined;
+      if (ports.size > 1) for (const [port, rows] of ports) if (rows !== null) metrics = { ...metrics, [`rows.${port}`]: rows };
       const next = await node.compiled?.nextState?.(hookIo(node.id));
       if (next) nextStates.set(node.id, { state: next, key: node.compiled?.stateKey });
       const s: NodeSummary = { nodeId: node.id, nodeType: node.type, status: 'ok', rowsIn, rowsOut: out, elapsedMs: Date.now() - t0, materialized: computedOnce(node), ...(metrics ? { metrics } : {}) };
@@ -382,6 +405,11 @@ function executionOrder(nodes: PlannedNode[]): PlannedNode[] {
   });
   const early = new Set(order);
   return [...order, ...nodes.filter((n) => n.sink && !early.has(n))];
+}
+
+/** Its setup fills tables that its outputs read (a CSV scan keeping rejects): counting an output reads them, not the inputs again. */
+function setupFills(node: PlannedNode): boolean {
+  return (node.compiled?.setup ?? []).some((s) => s.kind === 'sql' || (s.kind === 'hook' && s.countsRows === true));
 }
 
 /** Computed once for all its readers: into a temp table, or by the sink that wrote it to a file. */

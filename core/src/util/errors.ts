@@ -19,6 +19,12 @@ export type ProblemCode =
   | 'invalid_expression'
   | 'bind_error'
   | 'io_error'
+  /**
+   * A server, service or API the node had to ask while planning could not be reached or refused the
+   * connection (down, timed out, login refused): not a mistake in the pipeline, so a run stopped by
+   * nothing else is a failed run (exit 1), not an invalid pipeline (exit 2).
+   */
+  | 'unavailable'
   | 'destination_exists'
   | 'unknown_connection'
   | 'invalid_connection'
@@ -109,6 +115,16 @@ export function validationError(problems: Problem[]): CaudalError {
       : `${problems.length} problems in the pipeline:\n` + problems.map((p) => `  - ${formatProblem(p)}`).join('\n');
   // One problem: its hint is the error's (several: each problem keeps its own in the list).
   return new CaudalError('validation', summary, { problems, nodeId: first?.nodeId, column: first?.column, hint: problems.length === 1 ? first?.hint : undefined });
+}
+
+/**
+ * The error for a plan's problems: an invalid pipeline, or, when every problem is a service that
+ * could not be reached while planning, a failed run (`io`) that says the same.
+ */
+export function planError(problems: Problem[]): CaudalError {
+  const e = validationError(problems);
+  if (problems.length === 0 || !problems.every((p) => p.code === 'unavailable')) return e;
+  return new CaudalError('io', e.message, { problems, nodeId: e.nodeId, column: e.column, hint: e.hint });
 }
 
 export function formatProblem(p: Problem): string {

@@ -60,7 +60,7 @@ function restStateKey(ctx: CompileContext<RestSourceParams>, config: RestConfig 
 /** A request that fails while planning is a problem of the node (io_error on its URL), hint kept. */
 function asProblem(e: unknown): unknown {
   if (!(e instanceof CaudalError) || e.kind === 'cancelled' || e.problems.length > 0) return e;
-  return new CaudalError(e.kind, e.message, { hint: e.hint, cause: e, problems: [{ code: e.kind === 'io' ? 'io_error' : 'invalid_param', path: 'params.url', message: e.message, hint: e.hint }] });
+  return new CaudalError(e.kind, e.message, { hint: e.hint, cause: e, problems: [{ code: e.kind === 'io' ? 'unavailable' : 'invalid_param', path: 'params.url', message: e.message, hint: e.hint }] });
 }
 
 /**
