@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { caudal } from './support/cli.js';
+import { caudal, startCaudal } from './support/cli.js';
 import { tempDir } from './support/pipeline.js';
 import { pgSandbox, pgSecretEnv, preparedTransactionsIn, writePgConnectionsFile } from './support/postgres.js';
 import { inDb } from './support/duckdb.js';
@@ -164,6 +164,60 @@ describe('commit protocol: all or nothing across files, DuckDB and PostgreSQL', 
       expect(await inDb(path.join(p.dir, 'out/warehouse.duckdb'), 'SELECT answer FROM untouched')).toEqual([{ answer: 42 }]);
     });
   }
+
+  it("a run of another project writing the same DuckDB file leaves a killed run's staging tables to its recovery, which then undoes all four", async () => {
+    await pgTableWithOldRows('swept_by_other');
+    const p = await project('swept-by-other', 'swept_by_other');
+    expect((await p.run([], { CAUDAL_FAILPOINT: 'after-prepare' })).signal).toBe('SIGKILL');
+    // Another project, without the 'db' connection: it cannot recover the killed run (its PostgreSQL
+    // load is prepared), and it writes a table of its own into the same warehouse file.
+    const other = path.join(root, 'swept-by-other-neighbour');
+    await mkdir(other, { recursive: true });
+    const neighbour = {
+      format: 'caudal.pipeline/1',
+      name: 'neighbour',
+      params: {},
+      nodes: [
+        { id: 'src', type: 'transform.sql', params: { query: 'SELECT 1 AS id' } },
+        { id: 'wh', type: 'sink.duckdb', params: { database: path.join(p.dir, 'out/warehouse.duckdb'), table: 'neighbour' } },
+      ],
+      edges: [{ from: 'src:out', to: 'wh:in' }],
+    };
+    await writeFile(path.join(other, 'pipeline.json'), JSON.stringify(neighbour));
+    const ran = await caudal(['run', 'pipeline.json', '-q'], { cwd: other, env: p.env });
+    expect(ran.code, ran.stderr).toBe(0);
+    await inDb(path.join(p.dir, 'out/warehouse.duckdb'), 'DROP TABLE neighbour');
+    // Its staging tables are still there, so the killed run is still one that never decided.
+    const doctor = await caudal(['doctor', 'pipeline.json'], { cwd: p.dir, env: p.env });
+    expect(doctor.stdout).toContain('killed before committing: clean will undo it');
+    const clean = await caudal(['clean', 'pipeline.json'], { cwd: p.dir, env: p.env });
+    expect(clean.code, clean.stdout + clean.stderr).toBe(0);
+    expect(clean.stdout).toContain('rolled back');
+    expect(await p.snapshot()).toEqual(before);
+    expect(await debris(p)).toEqual([]);
+  });
+
+  it('a run waiting (--wait) for one that is then killed recovers it before writing: it neither hangs behind its prepared load nor publishes over it', { timeout: 120_000 }, async () => {
+    await pgTableWithOldRows('wait_killed');
+    const p = await project('wait-killed', 'wait_killed');
+    // Prepared loads other tests of this file may have left (when they failed) are not this run's.
+    const earlier = new Set(await preparedTransactionsIn(client, schema));
+    const prepared = async () => (await preparedTransactionsIn(client, schema)).filter((gid) => !earlier.has(gid)).length;
+    // The first run stops for three seconds once its PostgreSQL load is prepared.
+    const first = startCaudal(['run', 'pipeline.json', '-q'], { cwd: p.dir, env: { ...p.env, CAUDAL_FAILPOINT: 'pause:after-prepare' }, timeoutMs: 60_000 });
+    for (let i = 0; i < 400 && (await prepared()) === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await prepared()).toBe(1);
+    const second = startCaudal(['run', 'pipeline.json', '--wait'], { cwd: p.dir, env: p.env, timeoutMs: 90_000 });
+    // The second run is waiting for the pipeline's lock when the first one dies.
+    await new Promise((r) => setTimeout(r, 1000));
+    first.child.kill('SIGKILL');
+    expect((await first.result).signal).toBe('SIGKILL');
+    const r = await second.result;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/recovered run \S+ of 'wait-killed', which was killed: rolled back/);
+    expect(await p.snapshot()).toEqual(after);
+    expect(await debris(p)).toEqual([]);
+  });
 
   it('the next run recovers a killed one by itself, then runs', async () => {
     await pgTableWithOldRows('next_run');

@@ -249,7 +249,8 @@ describe('profile: values a DOUBLE cannot average (NaN, infinities, huge numbers
       expect(new Set(c.quantiles!.map((q) => q.value)).size, name).toBe(5);
       expect(c.histogram!.length, name).toBeGreaterThan(3);
       expect(c.histogram!.reduce((s, b) => s + b.count, 0), name).toBe(50);
-      expect(c.notes, name).toEqual(["standard deviation, quantiles and histogram computed from each value's distance to the minimum (as DOUBLE these values look alike); the mean is the nearest DOUBLE"]);
+      // Quantiles are exact already (the values around each position, interpolated in exact decimals).
+      expect(c.notes, name).toEqual(["standard deviation and histogram computed from each value's distance to the minimum (as DOUBLE these values look alike); the mean is the nearest DOUBLE"]);
     }
     expect(col(p, 'dec').histogram!.at(-1)!.upper).toBe('12345678901234567940.12');
     // A BIGINT that DOUBLE holds well keeps the usual, faster computation.
@@ -274,16 +275,17 @@ describe('profile: how values are shown', () => {
     expect(text).toMatch(/top: \[\{"key":"k","value":0\}\] \(25\)/);
     // A list holding the text "0,1" and the text itself look different.
     expect(text).toContain('top: ["0,1"] (50)');
-    expect(text).toMatch(/\n {4}nulls 0 \(0\.00%\) {2}distinct 1 {2}min 0,1 {2}max 0,1\n/);
+    expect(text).toMatch(/\n {4}nulls 0 \(0\.00%\) {2}distinct 1 {2}min "0,1" {2}max "0,1"\n/);
   });
 
   it('text output: control characters are escaped, so a value cannot forge a line or drive the terminal', () => {
     const text = formatProfile(p);
     expect(text).not.toContain('\x1b');
     expect(text).not.toMatch(/^line2/m);
-    expect(text).toContain('min line1\\nline2 fake: nulls 0  max line1\\nline2 fake: nulls 0');
-    expect(text).toContain('top: \\x1b[31mRED\\x1b[0m (50)');
-    expect(text).toContain('min back\\\\slash');
+    // Text values are quoted (so '' and ' ' can be told apart).
+    expect(text).toContain('min "line1\\nline2 fake: nulls 0"  max "line1\\nline2 fake: nulls 0"');
+    expect(text).toContain('top: "\\x1b[31mRED\\x1b[0m" (50)');
+    expect(text).toContain('min "back\\\\slash"');
     // Numbers as before.
     expect(text).toContain('min 0.0  max 73.5');
   });

@@ -263,7 +263,8 @@ describe('quality.check: severities and thresholds', () => {
     ]);
     expect(r.summary.status).toBe('succeeded');
     expect(r.result!.rejectedRows).toBe(3);
-    expect(r.summary.nodes.find((s) => s.nodeId === 'q')?.metrics).toEqual({ rejected_rows: 3 });
+    // Rows per connected port too (rows.<port>), adding up to the node's rows out.
+    expect(r.summary.nodes.find((s) => s.nodeId === 'q')).toMatchObject({ rowsOut: 5, metrics: { rejected_rows: 3, 'rows.out': 2, 'rows.rejected': 3 } });
     const good = (await readFile(r.good, 'utf8')).trim().split('\n').sort();
     expect(good).toEqual(['1,ann@example.com,paid,10.5,2024-01-05,ES-0001,ES', '5,eve@example.com,,99.0,2024-03-01,ES-0005,', 'id,email,status,amount,order_date,code,country']);
     const bad = (await readFile(r.bad, 'utf8')).trim().split('\n').sort();

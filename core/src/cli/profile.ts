@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { startProfile } from '../engine/engine.js';
-import { distinctLabel, escapeControls, ESTIMATED_TOP, nonFiniteLabel, valueText } from '../quality/profile/labels.js';
+import { distinctLabel, escapeControls, ESTIMATED_TOP, exactNumber, figureNumber, nonFiniteLabel, quantileTexts, quoteText, valueText } from '../quality/profile/labels.js';
 import { isProfileHtml, renderProfileHtml } from '../quality/profile/report-html.js';
 import type { ColumnProfile, ProfileResult } from '../quality/profile/types.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
@@ -91,22 +91,30 @@ export async function profileCommand(args: string[], io: Io): Promise<number> {
 const n = (v: number) => v.toLocaleString('en-US');
 /** Text shown in a terminal: control characters escaped (labels.ts escapeControls). */
 const safe = (s: string) => escapeControls(s);
-/** A value: numbers to 6 digits, nested values as JSON, control characters escaped. */
-const val = (v: unknown) => {
+/**
+ * A value of the column (min, max, a top value) exactly as it is: numbers never rounded, text in
+ * quotes (so '', ' ' and 'NULL' differ from each other and from a missing value), nested values
+ * as JSON, control characters escaped.
+ */
+const val = (c: ColumnProfile, v: unknown) => {
   if (v === null || v === undefined) return '—';
-  if (typeof v === 'number') return Number.isSafeInteger(v) ? String(v) : String(Number(v.toPrecision(6)));
-  return typeof v === 'object' ? escapeControls(valueText(v), false) : safe(String(v));
+  if (typeof v === 'number') return exactNumber(v);
+  if (typeof v === 'object') return escapeControls(valueText(v), false);
+  return c.category === 'string' ? quoteText(String(v)) : safe(String(v));
 };
+/** A computed figure (mean, standard deviation): 10 significant digits, a nonzero figure never 0. */
+const fig = (v: unknown) => (v === null || v === undefined ? '—' : typeof v === 'number' ? figureNumber(v) : safe(String(v)));
 
 function formatColumn(c: ColumnProfile): string {
   const lines = [`${safe(c.name)}  ${safe(c.type)}${c.semanticType ? `  (looks like ${c.semanticType.type})` : ''}`];
-  lines.push(`    nulls ${n(c.nulls)} (${c.nullPercent.toFixed(2)}%)  distinct ${distinctLabel(c)}${c.min !== undefined ? `  min ${val(c.min)}  max ${val(c.max)}` : ''}`);
+  lines.push(`    nulls ${n(c.nulls)} (${c.nullPercent.toFixed(2)}%)  distinct ${distinctLabel(c)}${c.min !== undefined ? `  min ${val(c, c.min)}  max ${val(c, c.max)}` : ''}`);
   if (c.nonFinite) lines.push(`    not finite: ${nonFiniteLabel(c)}`);
-  if (c.mean !== undefined) lines.push(`    mean ${val(c.mean)}  stddev ${val(c.stddev)}${c.quantiles ? `  ${c.quantiles.map((q) => `p${Math.round(q.p * 100)} ${val(q.value)}`).join('  ')}` : ''}`);
+  const qs = c.quantiles ? quantileTexts(c.quantiles.map((q) => q.value)) : [];
+  if (c.mean !== undefined) lines.push(`    mean ${fig(c.mean)}  stddev ${fig(c.stddev)}${c.quantiles ? `  ${c.quantiles.map((q, k) => `p${Math.round(q.p * 100)} ${q.value === null ? '—' : safe(qs[k]!)}`).join('  ')}` : ''}`);
   if (c.lengths) lines.push(`    length ${c.lengths.min}–${c.lengths.max} (mean ${c.lengths.mean.toFixed(1)})`);
   if (c.topValuesSkipped) lines.push(`    top: none, ${c.topValuesSkipped}`);
-  if (c.topValues.length) lines.push(`    top${c.topValuesEstimated ? ` (${ESTIMATED_TOP})` : ''}: ${c.topValues.slice(0, 5).map((t) => `${val(t.value)} (${n(t.count)})`).join(', ')}`);
-  if (c.patterns?.length) lines.push(`    patterns: ${c.patterns.slice(0, 5).map((t) => `"${safe(String(t.value))}" (${n(t.count)})`).join(', ')}`);
+  if (c.topValues.length) lines.push(`    top${c.topValuesEstimated ? ` (${ESTIMATED_TOP})` : ''}: ${c.topValues.slice(0, 5).map((t) => `${val(c, t.value)} (${n(t.count)})`).join(', ')}`);
+  if (c.patterns?.length) lines.push(`    patterns: ${c.patterns.slice(0, 5).map((t) => `${quoteText(String(t.value))} (${n(t.count)})`).join(', ')}`);
   for (const note of c.notes ?? []) lines.push(`    note: ${safe(note)}`);
   return lines.join('\n');
 }

@@ -142,6 +142,9 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
     // the watermarks, and a run that waited (--wait) or came second must plan from what the first
     // one saved, or it reads the same rows again.
     pipelineLock = await RunLocks.acquire([{ key: `pipeline:${stateDir}:${req.pipeline.name}`, label: `pipeline '${req.pipeline.name}'` }], lockOptions);
+    // The run this one waited for, or whose lock it took over, may have been killed since the
+    // recovery above: its work is finished or undone before this run reads or writes anything.
+    if (pipelineLock.contended) refuseUnsavedStates(req.pipeline.name, stateDir, await cleanUpAfterDeadRuns(req, db, emit));
     const plan = await planPipeline(req.pipeline, db, {
       mode: 'run',
       baseDir: req.baseDir,
@@ -164,6 +167,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
     // One run at a time per destination (known once planned; the pipeline's lock is held already).
     const sinks = plan.nodes.filter((n) => n.sink);
     if (sinks.length > 0) locks = await RunLocks.acquire(sinks.map((n) => n.sink!.destination), lockOptions);
+    if (locks?.contended) await cleanUpAfterDeadRuns(req, db, emit);
 
     // Planning bound every view with its bind-time SQL; runs execute the run-time form where a node has one.
     for (const node of plan.nodes) {

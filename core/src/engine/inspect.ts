@@ -36,15 +36,19 @@ export const DEFAULT_PREVIEW_LIMIT = 100;
 
 /**
  * Plans only what one node's output depends on (never a sink), for a preview or a profile, and
- * finds that output; errors say what to pick instead.
+ * finds that output; errors say what to pick instead. `mode` is `preview` (sources read their
+ * preview form: the first rows of a database table, a peek at a stream), or `run` for an exact
+ * profile whose upstream only reads (files, database tables, transforms: see profile-node.ts), so
+ * that its setup steps, run in their run form, read every row.
  */
 export async function planNodeOutput(
   req: PipelineRequest & { nodeId: string; port?: string },
   db: Db,
   tempDir: string,
   purpose: 'preview' | 'profile',
+  mode: 'preview' | 'run' = 'preview',
 ): Promise<{ plan: Plan; port: string; out: PlannedOutput }> {
-  const plan = await planPipeline(req.pipeline, db, { mode: 'preview', baseDir: req.baseDir, params: req.params ?? {}, tempDir, runId: purpose, targets: [req.nodeId], connections: req.connections, state: nodeStateStore(req.stateDir, req.baseDir) });
+  const plan = await planPipeline(req.pipeline, db, { mode, baseDir: req.baseDir, params: req.params ?? {}, tempDir, runId: purpose, targets: [req.nodeId], connections: req.connections, state: nodeStateStore(req.stateDir, req.baseDir) });
   if (plan.problems.length > 0) throw validationError(plan.problems);
   const node = plan.nodes.find((n) => n.id === req.nodeId);
   if (!node) throw new CaudalError('usage', `no node '${req.nodeId}' in the pipeline`);

@@ -40,10 +40,17 @@ function namedValues(values: Array<string | number | boolean>): string {
 }
 
 /** Words for a range: "between 1 and 5", "at least 1", "at most 5". */
-function rangeText(min: unknown, max: unknown, unit = ''): string {
-  const f = (v: unknown) => (typeof v === 'string' ? v : `${String(v)}${unit}`);
+function rangeText(min: unknown, max: unknown): string {
+  const f = (v: unknown) => (typeof v === 'string' ? v : String(v));
   if (min !== undefined && max !== undefined) return `between ${f(min)} and ${f(max)}`;
   return min !== undefined ? `at least ${f(min)}` : `at most ${f(max)}`;
+}
+
+/** A length range in words, the unit once and singular for 1: "between 1 and 6 characters", "at least 1 character". */
+function lengthRangeText(min: number | undefined, max: number | undefined): string {
+  const unit = (n: number | undefined) => (n === 1 ? 'character' : 'characters');
+  if (min !== undefined && max !== undefined) return `between ${min} and ${max} ${unit(max)}`;
+  return min !== undefined ? `at least ${min} ${unit(min)}` : `at most ${max} ${unit(max)}`;
 }
 
 /** `lo <= x AND x <= hi` for the bounds that are set. */
@@ -170,7 +177,7 @@ function compileCheck(ctx: CompileContext<unknown>, check: Check, i: number, inp
       }
       const len = `length(CAST(${x} AS VARCHAR))`;
       const lit = (v: number | undefined) => (v === undefined ? undefined : literal(v));
-      return rows([c.name], `length ${rangeText(check.min, check.max, ' characters')}`, `${x} IS NULL OR (${rangeSql(len, lit(check.min), lit(check.max))})`);
+      return rows([c.name], `length ${lengthRangeText(check.min, check.max)}`, `${x} IS NULL OR (${rangeSql(len, lit(check.min), lit(check.max))})`);
     }
     case 'expression': {
       const e = ctx.expr(check.expression, `${at}.expression`);

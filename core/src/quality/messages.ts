@@ -1,6 +1,16 @@
 import type { CheckResult } from './types.js';
 
-const pct = (v: number) => (v === 0 ? '0%' : v < 0.01 ? '<0.01%' : `${v.toFixed(2).replace(/\.?0+$/, '')}%`);
+/**
+ * A share in percent, to two decimals; never rounded onto 0% or 100% when it is not exactly that:
+ * a failing check with 99.999% passing shows ">99.99% pass", not "100% pass" next to FAIL.
+ */
+const pct = (v: number) => {
+  if (v <= 0) return '0%';
+  if (v >= 100) return '100%';
+  if (v < 0.01) return '<0.01%';
+  if (v > 99.99) return '>99.99%';
+  return `${v.toFixed(2).replace(/\.?0+$/, '')}%`;
+};
 
 /** "'amount in range' (between, column 'amount'): 12 of 1,000 rows failed (1.2%), expected between 0 and 100". */
 export function describeFailure(c: CheckResult): string {

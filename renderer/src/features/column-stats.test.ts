@@ -70,12 +70,24 @@ describe('numbers as people read them', () => {
     expect(formatCell(null)).toBe('NULL');
   });
 
-  it('profile figures: one format for counts, ranges and means', () => {
+  it('profile figures: one format for counts, ranges and means, grouped and never rounded', () => {
     expect(formatStat(1234567)).toBe('1,234,567');
     expect(formatStat(49.5)).toBe('49.5');
-    expect(formatStat(2 / 3)).toBe('0.6667');
+    expect(formatStat(2 / 3)).toBe('0.6666666666666666');
     expect(formatStat('98')).toBe('98');
     expect(formatStat('2024-01-01')).toBe('2024-01-01');
     expect(formatStat(undefined)).toBe('');
+  });
+
+  it('profile figures: min and max show the value itself, so different values never look alike and a nonzero value never shows as 0 or -0', () => {
+    expect(formatStat(1234567.891)).toBe('1,234,567.891');
+    expect(formatStat(1234567.892)).toBe('1,234,567.892');
+    expect(formatStat(0.00001234)).toBe('0.00001234');
+    expect(formatStat(-0.00004)).toBe('-0.00004');
+    expect(formatStat(-0)).toBe('0');
+    expect(formatStat(1e-7)).toBe('1e-7');
+    // Exact numbers that arrive as text keep every digit.
+    expect(formatStat('4611688217450643458')).toBe('4,611,688,217,450,643,458');
+    expect(formatStat('12345.678901')).toBe('12,345.678901');
   });
 });

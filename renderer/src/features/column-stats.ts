@@ -114,12 +114,22 @@ export function formatInterval(v: Interval): string {
   return parts.join(' ');
 }
 
-const STAT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 4 });
+/** `-1234567.5` → `-1,234,567.5`: thousands grouped in a plain decimal text, every digit kept. */
+function groupDigits(text: string): string {
+  const m = /^(-?)(\d+)(\.\d+)?$/.exec(text);
+  return m ? `${m[1]}${m[2]!.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${m[3] ?? ''}` : text;
+}
 
-/** Figures in profiles and summaries: grouped thousands, at most 4 decimals, the same everywhere. */
+/**
+ * Figures and values in profiles and summaries (min, max, counts, means): grouped thousands and
+ * every digit, never rounded: min and max are values of the data, and a rounded one would read as
+ * another value (1234567.891 as 1,234,570; 0.00001234 as 0; -0.00004 as -0). A double is shown
+ * as its shortest exact text (1e-7 and 1e+25 in exponent form); exact numbers that arrive as text
+ * (BIGINT, DECIMAL) keep all their digits.
+ */
 export function formatStat(v: unknown): string {
   if (v === null || v === undefined) return '';
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : NaN;
-  if (Number.isFinite(n) && (typeof v === 'number' || Math.abs(n) < Number.MAX_SAFE_INTEGER)) return STAT.format(n);
+  if (typeof v === 'number') return Number.isFinite(v) ? groupDigits(Object.is(v, -0) ? '0' : String(v)) : String(v);
+  if (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v)) return groupDigits(v);
   return formatCell(v);
 }

@@ -100,6 +100,13 @@ export class RunLocks {
     private readonly files: string[],
     private readonly log: (message: string) => void,
     private readonly env?: NodeJS.ProcessEnv,
+    /**
+     * Another run held one of the locks while they were taken: this run waited for it, or took over
+     * the lock of a run that was killed. That run may have left work for recovery (a prepared
+     * transaction holding the table, a journal whose staging this run would sweep), which the
+     * recovery before the locks could not see yet: the caller recovers again before going on.
+     */
+    readonly contended = false,
   ) {}
 
   /** Takes every lock or none; with `wait`, retries until all are free (cancel stops the wait). */
@@ -111,14 +118,17 @@ export class RunLocks {
       throw unwritable(e);
     });
     let announced = false;
+    let contended = false;
     for (;;) {
       const taken: string[] = [];
       let busy: Holder | undefined;
       try {
         for (const r of unique) {
           const result = await tryLock(r, opts);
-          if (result.ok) taken.push(result.file);
-          else {
+          if (result.ok) {
+            taken.push(result.file);
+            if (result.tookOver) contended = true;
+          } else {
             busy = result.holder;
             break;
           }
@@ -127,7 +137,8 @@ export class RunLocks {
         await Promise.all(taken.map((f) => rm(f, { force: true }).catch(() => undefined)));
         throw unwritable(e);
       }
-      if (!busy) return new RunLocks(taken, opts.log, opts.env);
+      if (!busy) return new RunLocks(taken, opts.log, opts.env, contended);
+      contended = true;
       await Promise.all(taken.map((f) => rm(f, { force: true })));
       const who = `run ${busy.runId} of pipeline '${busy.pipeline}' (pid ${busy.owner.pid}, since ${busy.since})`;
       if (!opts.wait) {
@@ -162,18 +173,21 @@ export class RunLocks {
   }
 }
 
-async function tryLock(r: LockRequest, opts: AcquireOptions): Promise<{ ok: true; file: string } | { ok: false; holder: Holder }> {
+async function tryLock(r: LockRequest, opts: AcquireOptions): Promise<{ ok: true; file: string; tookOver: boolean } | { ok: false; holder: Holder }> {
   const file = lockFile(r.key, opts.env);
   const mine: Holder = { key: r.key, label: r.label, runId: opts.runId, pipeline: opts.pipeline, owner: self, ...(thisThread === undefined ? {} : { thread: thisThread }), since: new Date().toISOString() };
+  let tookOver = false;
   for (let attempt = 0; attempt < 3; attempt++) {
-    if (await createWhole(file, JSON.stringify(mine))) return { ok: true, file };
+    if (await createWhole(file, JSON.stringify(mine))) return { ok: true, file, tookOver };
     const { text, holder } = await readLock(file);
     if (text === null) continue;
     // A lock of a dead process is stale, and so is one that has been unreadable for a while, or one
     // this process's own ended run could not remove.
     if (holder && !holderGone(holder)) return { ok: false, holder };
-    if (holder || (await oldEnoughToBeDebris(file))) await removeIfStill(file, text);
-    else await sleep(20);
+    if (holder || (await oldEnoughToBeDebris(file))) {
+      await removeIfStill(file, text);
+      tookOver = true;
+    } else await sleep(20);
   }
   const holder = await readHolder(file);
   return holder ? { ok: false, holder } : { ok: false, holder: { ...mine, runId: '?', pipeline: '?' } };

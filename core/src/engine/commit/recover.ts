@@ -336,11 +336,19 @@ export async function sweepDeadTempFolders(): Promise<string[]> {
 /** Drops staging tables of dead runs in a database file the run just attached (as `alias`). */
 export async function sweepDeadStageTables(db: Db, alias: string, prefix: string): Promise<string[]> {
   const rows = await db.rows(`SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? AND starts_with(table_name, ?)`, [alias, prefix]);
+  if (rows.length === 0) return [];
+  // A table a journal names is its killed run's, for its recovery to commit or drop: whether it is
+  // still there is how recovery tells a COMMIT that landed (duckdbCommitLanded), so dropping it here
+  // would turn a run that never decided into one rolled forward. An unreadable journal could name
+  // any: nothing is swept until it is dealt with (caudal doctor reports it).
+  const journals = await listJournals();
+  if (journals.some((f) => f.unreadable !== undefined)) return [];
+  const journaled = new Set(journals.flatMap((f) => f.journal?.sinks.flatMap((e) => (e.kind === 'duckdb' ? e.stageTables.map((t) => `${t.schema}.${t.table}`) : [])) ?? []));
   const dropped: string[] = [];
   for (const r of rows) {
     const name = String(r.table_name);
     const owner = ownerOf(name);
-    if (!owner || !ownerIsDead(owner)) continue;
+    if (!owner || !ownerIsDead(owner) || journaled.has(`${String(r.schema_name)}.${name}`)) continue;
     await db.run(`DROP TABLE IF EXISTS ${ident(alias)}.${ident(String(r.schema_name))}.${ident(name)}`);
     dropped.push(`${String(r.schema_name)}.${name}`);
   }

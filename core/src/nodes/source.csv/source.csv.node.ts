@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { checkSameHeaders, laterHeadersStep } from './headers.js';
 import { replacingList } from '../shared/select-list.js';
 import { checkCombinedDates } from './union-dates.js';
@@ -23,6 +24,20 @@ import { fileLiteral } from '../shared/exact-file.js';
 
 /** Rows a preview scans when the source sets malformed rows aside (a full scan is a run's job). */
 const PREVIEW_SCAN_ROWS = 20_000;
+/** Files up to this size (together, uncompressed) a preview of a source keeping rejects scans whole, so its rejects port shows them all. */
+const PREVIEW_WHOLE_SCAN_BYTES = 32 * 1024 * 1024;
+
+async function wholeScanFits(files: Array<{ original: string; compressed: boolean }>): Promise<boolean> {
+  if (files.some((f) => f.compressed)) return false;
+  let total = 0;
+  for (const f of files) {
+    const size = await stat(f.original).then((st) => st.size).catch(() => undefined);
+    if (size === undefined) return false;
+    total += size;
+    if (total > PREVIEW_WHOLE_SCAN_BYTES) return false;
+  }
+  return true;
+}
 
 /** The columns the `rejects` port always has, also when nothing can be rejected. */
 const REJECT_COLUMNS: Array<[name: string, type: string]> = [
@@ -523,8 +538,13 @@ If no file matches the path, the node reports an \`io_error\` problem before any
         `CREATE TEMP TABLE IF NOT EXISTS ${scansTable} (scan_id UBIGINT, file_id UBIGINT, file_path VARCHAR);`,
       ].join('\n'),
       countsRows: converted.length === 0,
-      // Previews read only the head of the file (rejects found there are shown; the preview says it is sampled).
-      preview: { sql: `${drop}\n${scan(selectWith(false, 'text'))}\nLIMIT ${PREVIEW_SCAN_ROWS}`, rows: PREVIEW_SCAN_ROWS },
+      // DuckDB fills the rejects tables only when a scan finishes: a scan cut by LIMIT keeps none. So a
+      // preview scans small files whole (every reject shown, up to PREVIEW_WHOLE_SCAN_BYTES of
+      // uncompressed files); larger ones only their head, where rejects are not kept: the preview
+      // then says it is sampled, and its rejects port shows none (a run finds them).
+      preview: (await wholeScanFits(files))
+        ? { sql: `${drop}\n${scan(selectWith(false, 'text'))}`, rows: Number.MAX_SAFE_INTEGER }
+        : { sql: `${drop}\n${scan(selectWith(false, 'text'))}\nLIMIT ${PREVIEW_SCAN_ROWS}`, rows: PREVIEW_SCAN_ROWS },
     });
     const parsed = [
       `SELECT 0 AS _k, e.file_id AS _f, e.line AS _l, e.column_idx AS _c,`,

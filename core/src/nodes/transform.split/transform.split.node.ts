@@ -75,7 +75,8 @@ refused before the run, as DuckDB would read every number other than 0, and text
 (\`code = 7\`) is refused as in a filter (\`'7.4'\` and \`'007'\` would equal 7). Since each connected port evaluates the conditions
 again, a condition calling a function that gives another value each time (\`random()\`, \`uuid()\`,
 \`nextval()\`) is refused too: a row could land in two ports or in none. Route on the row's own values
-instead (\`hash(id) % 100 < 50\` is a stable half of the rows). The rows-out count of a run is that of \`out_1\`.
+instead (\`hash(id) % 100 < 50\` is a stable half of the rows). The rows-out count of a run is the sum over the
+connected ports, when each was counted (\`--metrics exact\` counts every one).
 
 **Rows sent to an unconnected port** are dropped, and the run warns with their count, e.g. \`2 rows
 were sent to 'out_2' by route 2; nothing is connected to 'out_2', so they are dropped: connect it to a
@@ -84,7 +85,7 @@ per such port, which a port no route points to never costs; connect the port (or
 Filter node before the split) to do without. \`caudal validate\` does not say it: the count is only known
 in a run.
 
-Metrics: none. To see how many rows each port got, connect the ports to sinks: each sink reports its rows.`,
+Metrics: \`rows.<port>\`, the rows each connected port got, when counted (\`--metrics exact\`).`,
   example: {
     description: 'Big orders, then Spanish orders, everything else apart',
     params: { routes: [{ when: 'amount >= 1000' }, { when: "country = 'ES'" }] },

@@ -124,6 +124,22 @@ export async function columnStats(db: Db, table: string, knownRows: number | und
   });
   if (steps.isCancelled()) return { rows, quantiles, profiles };
 
+  // 1b. Exact quantiles of exact numbers wider than a DOUBLE (BIGINT, HUGEINT, long DECIMALs):
+  // DuckDB's quantile_cont computes those in DOUBLE (a BIGINT near 2^62 comes back rounded by
+  // hundreds), so the values either side of each quantile's position are read exactly and
+  // interpolated here, in exact decimal arithmetic.
+  const exactWide = new Set<number>();
+  if (exactQ) {
+    for (const [i, col] of columns.entries()) {
+      const p = profiles[i]!;
+      if (kinds[i] !== 'wide' || !p.quantiles || failed1.has(i)) continue;
+      const values = await exactQuantiles(db, table, col, rows - p.nulls).catch(() => undefined);
+      if (!values) continue;
+      p.quantiles = QUANTILES.map((pp, k) => ({ p: pp, value: values[k] ?? null }));
+      exactWide.add(i);
+    }
+  }
+
   // 2. Exact distinct counts and top values: one GROUP BY per column gives both. An exact profile
   // runs one query per column (progress, and cancel between columns); a sample, one for all.
   const countIdx = profiles.map((p, i) => (p.distinctExact ? i : -1)).filter((i) => i >= 0);
@@ -179,7 +195,7 @@ export async function columnStats(db: Db, table: string, knownRows: number | und
   // over values scaled by a power of two, and wide exact numbers (BIGINT, HUGEINT, UBIGINT, long
   // DECIMALs) whose values DOUBLE cannot tell apart, over their distance from the minimum.
   steps.step('histograms');
-  const plans = columns.map((col, i) => histogramPlan(col, i, profiles[i]!, kinds[i]!, r1, opts.bins, exactQ));
+  const plans = columns.map((col, i) => histogramPlan(col, i, profiles[i]!, kinds[i]!, r1, opts.bins, exactQ, !exactWide.has(i)));
   const parts3 = plans.map((h) => h?.parts ?? []);
   const { row: r4, failed: failed3 } = steps.isCancelled() ? { row: {}, failed: new Map<number, string>() } : await onePass(db, table, parts3, steps.isCancelled);
   plans.forEach((h, i) => {
@@ -391,7 +407,7 @@ const histogramOf = (h: unknown, upper: (key: unknown) => unknown): ColumnProfil
   Array.isArray(h) ? (h as Array<{ key: unknown; value: unknown }>).map((e) => ({ upper: upper(e.key), count: num(e.value) })) : undefined;
 
 /** The histogram pass's aggregates of one number or date column (and the moments a DOUBLE could not compute in pass 1), with how to read them. */
-function histogramPlan(col: Column, i: number, p: ColumnProfile, kind: NumberKind, r1: Record<string, unknown>, bins: number, exactQ: boolean): HistogramPlan | undefined {
+function histogramPlan(col: Column, i: number, p: ColumnProfile, kind: NumberKind, r1: Record<string, unknown>, bins: number, exactQ: boolean, quantilesFromDistance = true): HistogramPlan | undefined {
   if (p.category !== 'number' && p.category !== 'date') return undefined;
   const x = ident(col.name);
   const special = kind === 'float' || p.category === 'date';
@@ -428,18 +444,21 @@ function histogramPlan(col: Column, i: number, p: ColumnProfile, kind: NumberKin
       // distances from the minimum are small numbers a DOUBLE holds.
       const d = `CAST(${x} - CAST(${stringLiteral(String(lo))} AS ${col.type}) AS DOUBLE)`;
       const list = `[${QUANTILES.map((q) => literal(q)).join(', ')}]`;
+      // Quantiles already exact (exactQuantiles) are kept; t-digest estimates (and exact ones
+      // that could not be read) come from the distances too.
+      const distanceQuantiles = quantilesFromDistance && p.quantiles !== undefined;
       return {
-        parts: [bucket(d, 0, range), `stddev_samp(${d}) AS ${c(i, 'hsd')}`, `${exactQ ? 'quantile_cont' : 'approx_quantile'}(${d}, ${list}) AS ${c(i, 'hq')}`],
+        parts: [bucket(d, 0, range), `stddev_samp(${d}) AS ${c(i, 'hsd')}`, ...(distanceQuantiles ? [`${exactQ ? 'quantile_cont' : 'approx_quantile'}(${d}, ${list}) AS ${c(i, 'hq')}`] : [])],
         read(p, row) {
           p.stddev = finiteOrNull(row[`hsd_${i}`]);
           const q = row[`hq_${i}`];
-          if (Array.isArray(q)) p.quantiles = QUANTILES.map((pp, k) => ({ p: pp, value: q[k] === null || q[k] === undefined ? null : addDecimal(String(lo), Number(q[k]), scale) }));
+          if (distanceQuantiles && Array.isArray(q)) p.quantiles = QUANTILES.map((pp, k) => ({ p: pp, value: q[k] === null || q[k] === undefined ? null : addDecimal(String(lo), Number(q[k]), scale) }));
           p.histogram = histogramOf(row[`h_${i}`], (k) => addDecimal(String(lo), num(k), scale));
-          note(p, 'standard deviation, quantiles and histogram computed from each value\'s distance to the minimum (as DOUBLE these values look alike); the mean is the nearest DOUBLE');
+          note(p, `standard deviation${distanceQuantiles ? ', quantiles' : ''} and histogram computed from each value's distance to the minimum (as DOUBLE these values look alike); the mean is the nearest DOUBLE`);
         },
         failed(p) {
           p.stddev = null;
-          delete p.quantiles;
+          if (distanceQuantiles) delete p.quantiles;
         },
       };
     }
@@ -469,13 +488,68 @@ function toScaled(text: string, scale: number): bigint {
   return m[1] ? -v : v;
 }
 
-/** `base` (an exact decimal text) plus a small double, as exact decimal text: the minimum plus a quantile or a bin's offset. */
-function addDecimal(base: string, delta: number, scale: number): string {
-  const places = Math.max(scale, 6);
-  const sum = toScaled(base, places) + toScaled(delta.toFixed(places), places);
-  const neg = sum < 0n;
-  const digits = (neg ? -sum : sum).toString().padStart(places + 1, '0');
-  let frac = digits.slice(-places).replace(/0+$/, '');
+/**
+ * A double as an exact integer of `places` places after the point, from its shortest decimal
+ * text (JavaScript's String, which round-trips: `2e+24` is 2 followed by 24 zeros, `1.5e-7` is
+ * 0.00000015), digits beyond `places` cut. Never through toFixed, which falls back to exponent
+ * notation from 1e21 on.
+ */
+export function scaledOfDouble(d: number, places: number): bigint {
+  if (!Number.isFinite(d)) return 0n;
+  const m = /^(-?)(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/.exec(String(d));
+  if (!m) return 0n;
+  const digits = (m[2] ?? '') + (m[3] ?? '');
+  // Where the point goes in `digits`, then `places` digits after it.
+  const point = (m[2] ?? '').length + Number(m[4] ?? 0) + places;
+  const v = point <= 0 ? 0n : BigInt(point >= digits.length ? digits + '0'.repeat(point - digits.length) : digits.slice(0, point) || '0');
+  return m[1] ? -v : v;
+}
+
+/** An integer of `places` places after the point as decimal text, at least `scale` of them shown (trailing zeros beyond that dropped). */
+function scaledText(v: bigint, places: number, scale: number): string {
+  const neg = v < 0n;
+  const digits = (neg ? -v : v).toString().padStart(places + 1, '0');
+  let frac = places === 0 ? '' : digits.slice(-places).replace(/0+$/, '');
   if (frac.length < scale) frac = frac.padEnd(scale, '0');
-  return `${neg ? '-' : ''}${digits.slice(0, -places)}${frac ? `.${frac}` : ''}`;
+  return `${neg ? '-' : ''}${places === 0 ? digits : digits.slice(0, -places)}${frac ? `.${frac}` : ''}`;
+}
+
+/** `base` (an exact decimal text) plus a double, as exact decimal text: the minimum plus a quantile or a bin's offset. */
+export function addDecimal(base: string, delta: number, scale: number): string {
+  const places = Math.max(scale, 6);
+  return scaledText(toScaled(base, places) + scaledOfDouble(delta, places), places, scale);
+}
+
+/**
+ * p05…p95 of an exact number column as quantile_cont defines them (position p·(n−1) among the
+ * sorted values, interpolated linearly between the two values around it), computed exactly: the
+ * values at those ranks are read as text, the interpolation is done in BigInt. A value is a
+ * number when a double holds it exactly (the usual case), else exact decimal text.
+ */
+async function exactQuantiles(db: Db, table: string, col: Column, n: number): Promise<unknown[] | undefined> {
+  if (n <= 0) return undefined;
+  const at = QUANTILES.map((q) => {
+    const t = BigInt(Math.round(q * 100)) * BigInt(n - 1);
+    return { k: t / 100n, frac: t % 100n };
+  });
+  const ranks = [...new Set(at.flatMap(({ k, frac }) => (frac === 0n ? [k] : [k, k + 1n])))];
+  const x = ident(col.name);
+  const [row] = await db.rows(
+    `SELECT list({'r': r, 'v': CAST(v AS VARCHAR)}) AS l FROM (SELECT v, row_number() OVER (ORDER BY v) - 1 AS r FROM (SELECT ${x} AS v FROM ${table} WHERE ${x} IS NOT NULL)) WHERE r IN (${ranks.join(', ')})`,
+  );
+  const byRank = new Map((Array.isArray(row?.l) ? (row.l as Array<{ r: unknown; v: unknown }>) : []).map((e) => [BigInt(String(e.r)), String(e.v)]));
+  const scale = decimalScale(col.type);
+  const places = scale + 2;
+  const out: unknown[] = [];
+  for (const { k, frac } of at) {
+    const lo = byRank.get(k);
+    const hi = frac === 0n ? lo : byRank.get(k + 1n);
+    if (lo === undefined || hi === undefined) return undefined;
+    const a = toScaled(lo, places);
+    const v = a + ((toScaled(hi, places) - a) * frac) / 100n;
+    const text = scaledText(v, places, scale);
+    const asNumber = Number(text);
+    out.push(Number.isFinite(asNumber) && scaledOfDouble(asNumber, places) === v && Math.abs(asNumber) <= Number.MAX_SAFE_INTEGER ? asNumber : text);
+  }
+  return out;
 }

@@ -47,3 +47,45 @@ export function nonFiniteLabel(c: Pick<ColumnProfile, 'nonFinite' | 'category'>)
   const n = (x: number) => x.toLocaleString('en-US');
   return [nan && `${n(nan)} NaN`, infinity && `${n(infinity)} ${pos}`, negativeInfinity && `${n(negativeInfinity)} ${neg}`].filter(Boolean).join(', ');
 }
+
+/** `-1234567.5` → `-1,234,567.5`: thousands grouped in a plain decimal text; other text unchanged. */
+export function groupDigits(text: string): string {
+  const m = /^(-?)(\d+)(\.\d+)?$/.exec(text);
+  return m ? `${m[1]}${m[2]!.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${m[3] ?? ''}` : text;
+}
+
+/**
+ * A value's number exactly as it is: the shortest text that reads back as the same double
+ * (1234567.891, 0.00001234, 1e+25), never rounded; -0 shows as 0.
+ */
+export function exactNumber(v: number): string {
+  return Object.is(v, -0) ? '0' : String(v);
+}
+
+/** Significant digits of a computed figure (mean, standard deviation, quantile): plenty to tell values apart, none of a double's noise. */
+export const FIGURE_DIGITS = 10;
+
+/** A computed figure rounded to FIGURE_DIGITS significant digits: a nonzero figure never shows as 0 or -0. */
+export function figureNumber(v: number): string {
+  if (!Number.isFinite(v) || Number.isInteger(v)) return exactNumber(v);
+  return exactNumber(Number(v.toPrecision(FIGURE_DIGITS)));
+}
+
+/**
+ * Quantiles as shown: rounded as figures, unless rounding would make two different ones look
+ * the same, then each exactly. Exact decimal text (wide numbers) is shown as it is.
+ */
+export function quantileTexts(values: unknown[]): string[] {
+  const rounded = values.map((v) => (typeof v === 'number' ? figureNumber(v) : String(v)));
+  const exact = values.map((v) => (typeof v === 'number' ? exactNumber(v) : String(v)));
+  return new Set(rounded).size < new Set(exact).size ? exact : rounded;
+}
+
+/**
+ * A text value in quotes, so that '', ' ', '  ' and the text 'NULL' can be told apart (and from
+ * a missing value): quotes and backslashes inside are escaped, and control characters as in
+ * escapeControls.
+ */
+export function quoteText(s: string): string {
+  return `"${escapeControls(s).replaceAll('"', '\\"')}"`;
+}

@@ -1,4 +1,7 @@
 import { planNodeOutput } from '../../engine/inspect.js';
+import { transcodeFile } from '../../engine/transcode.js';
+import type { Plan } from '../../compiler/plan.js';
+import type { Pipeline } from '../../model/schema.js';
 import { cleanDuckDbMessage } from '../../compiler/duckdb-errors.js';
 import { ident, literal } from '../../compiler/sql.js';
 import type { Db } from '../../compiler/db.js';
@@ -21,6 +24,62 @@ export interface ProfileHooks {
 const fmt = (n: number) => n.toLocaleString('en-US');
 
 /**
+ * Node types whose run form only reads: files, database tables, and the transforms computed in SQL.
+ * An exact profile whose whole upstream is of these types is planned as a run is, and runs their
+ * setup steps in their run form, so it reads every row (a database source's preview reads its
+ * first 1,000 rows; a converted file's, its first megabytes). Other sources keep their preview
+ * form and the profile says it covers only what that reads: a stream's run would consume (and
+ * later acknowledge) messages, a CDC source would move its slot, a REST source and HTTP enrichment
+ * would call the API for every row.
+ */
+const WHOLE_READ_SOURCES = new Set(['source.csv', 'source.json', 'source.parquet', 'source.s3', 'source.duckdb', 'source.postgres', 'source.sqlserver']);
+const readsWhole = (type: string) => WHOLE_READ_SOURCES.has(type) || type === 'quality.check' || (type.startsWith('transform.') && type !== 'transform.http_enrich');
+
+/** The node and everything upstream of it, with their types. */
+function upstreamOf(pipeline: Pipeline, nodeId: string): Array<{ id: string; type: string }> {
+  const seen = new Set<string>();
+  const stack = [nodeId];
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    for (const e of pipeline.edges) if (e.to.slice(0, e.to.indexOf(':')) === id) stack.push(e.from.slice(0, e.from.indexOf(':')));
+  }
+  return pipeline.nodes.filter((n) => seen.has(n.id)).map((n) => ({ id: n.id, type: n.type }));
+}
+
+/** Runs every setup step of a plan made in `run` mode as a run does: full file conversions, hooks (database reads), SQL. */
+async function runSetups(plan: Plan, db: Db, isCancelled: () => boolean): Promise<void> {
+  // Planning bound every view with its bind-time SQL; a run reads the run-time form where a node has one.
+  for (const n of plan.nodes) for (const o of n.outputs) if (o.runSql !== o.sql) await db.run(`CREATE OR REPLACE TEMP VIEW ${o.ref} AS\n${o.runSql}`);
+  for (const n of plan.nodes) {
+    for (const s of n.compiled?.setup ?? []) {
+      if (isCancelled()) throw new CaudalError('cancelled', 'the profile was cancelled');
+      if (s.kind === 'transcode') await transcodeFile(s.from, s.to, s.encoding, { isCancelled, nodeId: n.id });
+      else if (s.kind === 'hook') await s.run({ db, isCancelled, log: () => {}, progress: () => {} });
+      else await db.run(s.sql);
+    }
+  }
+}
+
+/**
+ * Words for the part of the input a preview-planned profile covers, '' when it is all of it: the
+ * nodes that read only part of theirs (a preview's first rows of a table, a peek at a stream, the
+ * head of a converted file, the first page of an API), with the rows they gave.
+ */
+async function partialInput(plan: Plan, db: Db): Promise<string> {
+  const partial = plan.nodes.filter((n) => n.sampled);
+  if (partial.length === 0) return '';
+  const named: string[] = [];
+  for (const n of partial) {
+    const out = n.outputs[0];
+    const rows = out ? await db.count(`SELECT count(*) FROM ${out.ref}`).catch(() => undefined) : undefined;
+    named.push(`'${n.id}' (${n.type}${rows === undefined ? '' : `: ${fmt(rows)} row${rows === 1 ? '' : 's'}`}, and it may have more)`);
+  }
+  return `only part of the input, the rows a preview reads from ${named.join(', ')}`;
+}
+
+/**
  * Profiles one output of a node: plans its upstream (never a sink), materializes the rows to
  * profile (a sample or all of them) into a temp table, then computes per-column statistics there.
  */
@@ -28,9 +87,12 @@ export async function profileNode(req: ProfileRequest, db: Db, tempDir: string, 
   const t0 = Date.now();
   const opts = { ...PROFILE_DEFAULTS, ...definedOnly(req) };
   const mode = req.mode ?? 'sample';
-  const { plan, port, out } = await planNodeOutput(req, db, tempDir, 'profile');
-
   const exact = mode === 'exact';
+  // An exact profile reads every row where the upstream can be read whole without side effects;
+  // else (and for sampled profiles, which answer fast) the upstream is planned as for a preview.
+  const notWhole = upstreamOf(req.pipeline, req.nodeId).filter((n) => !readsWhole(n.type));
+  const whole = exact && notWhole.length === 0;
+  const { plan, port, out } = await planNodeOutput(req, db, tempDir, 'profile', whole ? 'run' : 'preview');
   // Reading the rows, then the statistics' steps.
   const steps = 1 + statsStepCount(out.columns.length, exact);
   let done = 0;
@@ -50,9 +112,15 @@ export async function profileNode(req: ProfileRequest, db: Db, tempDir: string, 
   };
 
   step(mode === 'exact' ? 'reading every row' : 'sampling');
+  let partial = '';
   const rows = await guard(async () => {
     // Setup steps (e.g. scans that keep rejects) ran dry while planning; run them for real.
-    for (const n of plan.nodes) for (const s of n.compiled?.setup ?? []) if (s.kind === 'sql') await db.run(s.sql);
+    if (whole) await runSetups(plan, db, hooks.isCancelled);
+    else {
+      for (const n of plan.nodes) for (const s of n.compiled?.setup ?? []) if (s.kind === 'sql') await db.run(s.sql);
+      partial = await partialInput(plan, db);
+      if (partial && exact) partial += `; an exact profile reads a preview's rows when the input comes from ${notWhole.map((n) => `'${n.id}' (${n.type})`).join(', ')}: streams, change data capture, REST APIs and HTTP enrichment are not read whole`;
+    }
     if (mode === 'exact') return { n: await db.count(`CREATE TEMP TABLE ${table} AS SELECT * FROM ${out.ref}`), method: '' };
     if (req.sampleMethod === 'random') return sample(db, table, out.ref, opts.sampleRows);
     const n = await db.count(`CREATE TEMP TABLE ${read} AS SELECT * FROM ${out.ref} LIMIT ${literal(opts.sampleRows + 1)}`);
@@ -67,8 +135,10 @@ export async function profileNode(req: ProfileRequest, db: Db, tempDir: string, 
     await db.run(`DROP TABLE ${read}`);
     return { n: opts.sampleRows, method: fmtFirst(opts.sampleRows) };
   });
-  const sampled = mode !== 'exact' && rows.method !== '';
-  const method = sampled ? rows.method : `all ${fmt(rows.n)} rows`;
+  // Sampled: the profile chose some of the rows it read, or what it read was already part of the input.
+  const chosen = mode !== 'exact' && rows.method !== '' ? rows.method.replace(/^sampled: /, '') : '';
+  const sampled = chosen !== '' || partial !== '';
+  const method = !sampled ? `all ${fmt(rows.n)} rows` : `sampled: ${[partial, chosen].filter(Boolean).join('; of those, ')}`;
 
   const stats = await guard(() => columnStats(db, table, rows.n, out.columns, { ...opts, exact }, { step, isCancelled: hooks.isCancelled }));
   hooks.progress(100, 'done');
