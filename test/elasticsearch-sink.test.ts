@@ -5,7 +5,7 @@ import { deriveMappings, docSql } from '../core/src/connectors/elasticsearch/map
 import { type EsWriteSpec, recoverElasticsearch, writeElasticsearch } from '../core/src/connectors/elasticsearch/write.js';
 import type { Column, HookIo } from '../core/src/nodes/define.js';
 import { errors } from '@elastic/elasticsearch';
-import { FakeCluster } from './support/es-fake.js';
+import { esWriteSpec, FakeCluster, quietIo } from './support/es-fake.js';
 
 /**
  * sink.elasticsearch's stage and commit steps against the official client mock (request shapes,
@@ -19,7 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => db.close());
 
-const io = (): HookIo => ({ db, isCancelled: () => false, log: () => undefined, progress: () => undefined });
+const io = (): HookIo => quietIo(db);
 const ROWS = `SELECT * FROM (VALUES
   (1, 'Ann', 12.50::DECIMAL(10,2), TIMESTAMPTZ '2024-07-01 02:30:00+02', DATE '2024-01-31', ['a', 'b']),
   (2, 'Bob', NULL, NULL, DATE '2024-02-29', []),
@@ -31,20 +31,7 @@ async function columnsOf(sql: string): Promise<Column[]> {
   return (await db.rows('DESCRIBE src')).map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
 }
 
-const spec = (over: Partial<EsWriteSpec> = {}): EsWriteSpec => ({
-  index: 'customers',
-  mode: 'upsert',
-  idColumns: ['id'],
-  mappings: {},
-  settings: {},
-  onError: 'fail',
-  createIndex: true,
-  flushBytes: 5_000_000,
-  concurrency: 2,
-  retries: 3,
-  retryWaitMs: 10,
-  ...over,
-});
+const spec = (over: Partial<EsWriteSpec> = {}): EsWriteSpec => esWriteSpec(over, { retries: 3, retryWaitMs: 10 });
 
 async function stage(es: FakeCluster, s: EsWriteSpec, sql = ROWS, rejects = false) {
   const columns = await columnsOf(sql);

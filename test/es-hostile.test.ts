@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Db } from '../core/src/compiler/db.js';
 import { type EsWriteSpec, recoverElasticsearch, writeElasticsearch } from '../core/src/connectors/elasticsearch/write.js';
 import type { Column, HookIo } from '../core/src/nodes/define.js';
-import { FakeCluster } from './support/es-fake.js';
+import { esWriteSpec, FakeCluster, quietIo } from './support/es-fake.js';
 
 /**
  * sink.elasticsearch against a cluster that misbehaves: answers lost after the cluster acted,
@@ -17,23 +17,10 @@ beforeAll(async () => {
 });
 afterAll(() => db.close());
 
-const io = (): HookIo => ({ db, isCancelled: () => false, log: () => undefined, progress: () => undefined });
+const io = (): HookIo => quietIo(db);
 const ROWS = `SELECT * FROM (VALUES (1, 'Ann'), (2, 'Bob'), (3, 'Cy')) AS t(id, name)`;
 
-const spec = (over: Partial<EsWriteSpec> = {}): EsWriteSpec => ({
-  index: 'customers',
-  mode: 'upsert',
-  idColumns: ['id'],
-  mappings: {},
-  settings: {},
-  onError: 'fail',
-  createIndex: true,
-  flushBytes: 5_000_000,
-  concurrency: 2,
-  retries: 1,
-  retryWaitMs: 5,
-  ...over,
-});
+const spec = (over: Partial<EsWriteSpec> = {}): EsWriteSpec => esWriteSpec(over, { retries: 1, retryWaitMs: 5 });
 
 async function stage(es: FakeCluster, s: EsWriteSpec, sql = ROWS, rejects = false) {
   await db.run(`CREATE OR REPLACE TEMP VIEW src AS ${sql}`);

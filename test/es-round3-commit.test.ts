@@ -9,7 +9,7 @@ import { existingJournal, newJournal, removeJournal } from '../core/src/engine/c
 import { ExternalParticipant } from '../core/src/engine/commit/participants.js';
 import { CommitJournal, commitAll } from '../core/src/engine/commit/protocol.js';
 import type { Column, HookIo } from '../core/src/nodes/define.js';
-import { FakeCluster } from './support/es-fake.js';
+import { esWriteSpec, FakeCluster, quietIo } from './support/es-fake.js';
 
 /**
  * sink.elasticsearch, third review: an upsert whose copy cannot be followed keeps what recovery
@@ -28,23 +28,10 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const io = (): HookIo => ({ db, isCancelled: () => false, log: () => undefined, progress: () => undefined });
+const io = (): HookIo => quietIo(db);
 const ROWS = `SELECT * FROM (VALUES (1, 'Ann'), (2, 'Bob'), (3, 'Cy')) AS t(id, name)`;
 
-const spec = (over: Partial<EsWriteSpec> = {}): EsWriteSpec => ({
-  index: 'customers',
-  mode: 'upsert',
-  idColumns: ['id'],
-  mappings: {},
-  settings: {},
-  onError: 'fail',
-  createIndex: true,
-  flushBytes: 5_000_000,
-  concurrency: 2,
-  retries: 1,
-  retryWaitMs: 5,
-  ...over,
-});
+const spec = (over: Partial<EsWriteSpec> = {}): EsWriteSpec => esWriteSpec(over, { retries: 1, retryWaitMs: 5 });
 
 async function stage(es: FakeCluster, s: EsWriteSpec, sql = ROWS) {
   await db.run(`CREATE OR REPLACE TEMP VIEW src AS ${sql}`);

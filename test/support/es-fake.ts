@@ -1,5 +1,8 @@
 import { createRequire } from 'node:module';
 import { Client, errors, type BaseConnection } from '@elastic/elasticsearch';
+import type { Db } from '../../core/src/compiler/db.js';
+import type { EsWriteSpec } from '../../core/src/connectors/elasticsearch/write.js';
+import type { HookIo } from '../../core/src/nodes/define.js';
 
 interface ClientMock {
   add(pattern: { method: string | string[]; path: string | string[] }, resolver: (params: Params) => unknown): ClientMock;
@@ -238,3 +241,21 @@ export class FakeCluster {
     return decodeURIComponent(p.path.split('/').filter(Boolean)[i]!);
   }
 }
+
+/** A sink.elasticsearch write spec for index `customers` keyed by `id`, with quick retries; `over` changes any field. */
+export const esWriteSpec = (over: Partial<EsWriteSpec> = {}, retries = { retries: 1, retryWaitMs: 5 }): EsWriteSpec => ({
+  index: 'customers',
+  mode: 'upsert',
+  idColumns: ['id'],
+  mappings: {},
+  settings: {},
+  onError: 'fail',
+  createIndex: true,
+  flushBytes: 5_000_000,
+  concurrency: 2,
+  ...retries,
+  ...over,
+});
+
+/** The engine's hooks around a write, over `db`, never cancelled, logging nowhere. */
+export const quietIo = (db: Db): HookIo => ({ db, isCancelled: () => false, log: () => undefined, progress: () => undefined });

@@ -5,6 +5,7 @@ import { redact } from '../../connections/redact.js';
 import { errorMessage } from '../../util/errors.js';
 import { noSecretError } from '../../secrets/resolve.js';
 import { DEFAULT_RETRY, withRetry } from '../retry.js';
+import { settledWithin } from '../../util/settled-within.js';
 
 /** SQLSTATEs and socket errors worth another try when connecting: the server is starting, full, or briefly unreachable. */
 const TRANSIENT = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EAI_AGAIN', 'EHOSTUNREACH', '57P03', '53300', '08001', '08006']);
@@ -93,17 +94,6 @@ export async function closeWithin(client: pg.Client, ms = GOODBYE_MS): Promise<v
   if (done === undefined) dropSocket(client);
 }
 
-async function settledWithin<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
-  try {
-    return await Promise.race([p, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 function dropSocket(client: pg.Client): void {
   (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();

@@ -5,6 +5,7 @@ import { errorMessage } from '../../util/errors.js';
 import { DEFAULT_RETRY, withRetry } from '../retry.js';
 import type { BoundTsql } from './query.js';
 import { paramType } from './query.js';
+import { settledWithin } from '../../util/settled-within.js';
 
 /** Driver codes and server errors worth another try when connecting (unreachable, starting, busy). */
 const TRANSIENT_CODES = new Set(['ESOCKET', 'ETIMEOUT', 'ECONNRESET', 'ECONNREFUSED']);
@@ -60,18 +61,6 @@ export async function connectSqlServer(config: SqlServerConfig, onRetry?: (messa
 /** How long a failing load waits for the server to answer its ROLLBACK, or for its pool to close, before the connection is dropped. */
 export const GOODBYE_MS = 5000;
 
-/** `p`'s value, or undefined when it has not settled within `ms`. */
-export async function settledWithin<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
-  try {
-    return await Promise.race([p, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** What the driver's pool and transaction hold underneath (tedious connections, lent out by tarn). */
 interface Closable {

@@ -3,7 +3,8 @@ import type mssql from 'mssql';
 import type { SqlServerConfig } from '../../connections/sqlserver/sqlserver.connection.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
 import { ownerIsDead, ownerOf, ownerTag, shortRunId } from '../../util/owner.js';
-import { closePool, connectSqlServer, GOODBYE_MS, loadMssql, settledWithin } from './client.js';
+import { closePool, connectSqlServer, GOODBYE_MS, loadMssql } from './client.js';
+import { settledWithin } from '../../util/settled-within.js';
 import { tsqlTable } from './sql.js';
 
 /**

@@ -275,14 +275,12 @@ describe('a failing load ends its transaction and lets go of the table', () => {
     server.bulkMs = 200;
     // DuckDB's stream as the driver gives it, throwing on its second chunk (the first one is a batch).
     const chunk = Array.from({ length: 2048 }, (_, i) => [i, '1.25']);
-    const stream = {
-      async *yieldRowsJs() {
-        yield chunk;
-        await new Promise((r) => setTimeout(r, 10));
-        throw new Error('Invalid Input Error: column "amount" holds 12.345');
-      },
-    };
-    const failing = { ...io(), db: { conn: { stream: async () => stream } } as unknown as Db };
+    async function* stream() {
+      yield chunk;
+      await new Promise((r) => setTimeout(r, 10));
+      throw new Error('Invalid Input Error: column "amount" holds 12.345');
+    }
+    const failing = { ...io(), db: { stream } as unknown as Db };
     const write = writeSqlServer(config, { ...spec, batchRows: 2048 }, { relation: 'rounded', columns, tempDir: '/tmp' }, failing, ctx);
     await expect(within(write, 5000)).rejects.toThrow('column "amount" holds 12.345');
     expect(server.locks.size).toBe(0);
