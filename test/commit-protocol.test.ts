@@ -279,6 +279,30 @@ describe('commit protocol: all or nothing across files, DuckDB and PostgreSQL', 
 });
 
 describe('commit protocol: a run whose destinations are all files', () => {
+  it('killed while publishing a file, between keeping the old one aside and moving the new one in: the file is never missing, and recovery leaves the old one alone', async () => {
+    const dir = path.join(root, 'files-aside');
+    await mkdir(path.join(dir, 'out'), { recursive: true });
+    await mkdir(path.join(dir, 'tmp'), { recursive: true });
+    const env = { CAUDAL_RUNTIME_DIR: path.join(dir, 'runtime'), CAUDAL_CONFIG_DIR: path.join(dir, 'config'), TMPDIR: path.join(dir, 'tmp') };
+    const doc = {
+      format: 'caudal.pipeline/1',
+      name: 'files-aside',
+      params: {},
+      nodes: [{ id: 'src', type: 'transform.sql', params: { query: 'SELECT 1 AS id' } }, { id: 'a', type: 'sink.csv', params: { path: 'out/a.csv', if_exists: 'overwrite' } }],
+      edges: [{ from: 'src:out', to: 'a:in' }],
+    };
+    await writeFile(path.join(dir, 'pipeline.json'), JSON.stringify(doc));
+    await writeFile(path.join(dir, 'out/a.csv'), 'id\nold\n');
+    const killed = await caudal(['run', 'pipeline.json', '-q'], { cwd: dir, env: { ...env, CAUDAL_FAILPOINT: 'after-aside' } });
+    expect(killed.signal).toBe('SIGKILL');
+    expect(await readFile(path.join(dir, 'out/a.csv'), 'utf8')).toBe('id\nold\n');
+    const clean = await caudal(['clean', 'pipeline.json'], { cwd: dir, env });
+    expect(clean.code, clean.stdout + clean.stderr).toBe(0);
+    expect(await readFile(path.join(dir, 'out/a.csv'), 'utf8')).toBe('id\nold\n');
+    expect(await readdir(path.join(dir, 'out'))).toEqual(['a.csv']);
+    expect(await readdir(path.join(dir, 'runtime/runs')).catch(() => [])).toEqual([]);
+  });
+
   it('killed while dropping the old copies (finalize), is completed by recovery: never files of two runs', async () => {
     const dir = path.join(root, 'files-only');
     await mkdir(path.join(dir, 'out'), { recursive: true });

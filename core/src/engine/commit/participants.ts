@@ -1,4 +1,5 @@
-import { lstat, rename, rm, rmdir } from 'node:fs/promises';
+import { link, lstat, rename, rm, rmdir } from 'node:fs/promises';
+import { failpoint } from '../../util/failpoint.js';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ExternalRecovery, ExternalStage, Publish } from '../../nodes/define.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
@@ -115,12 +116,21 @@ export class FileParticipant implements Participant {
         hint: 'another sink or run is replacing the same file; run `caudal clean`, then run again',
       });
     }
-    if (this.existed) await rename(this.p.target, this.p.aside);
+    // A single file is kept aside as a second name of the same file, so the rename below replaces
+    // the target in one step: readers, and a run killed in between, never find it missing. A folder
+    // (or a file system without hard links) is moved aside instead.
+    let linked = false;
+    if (this.existed) linked = await link(this.p.target, this.p.aside).then(() => true, () => false);
+    if (this.existed && !linked) await rename(this.p.target, this.p.aside);
+    failpoint('after-aside');
     try {
       await rename(this.p.temp, this.p.target);
     } catch (e) {
       const moved = `could not move the new output into place at ${this.p.target}: ${errorMessage(e)}`;
-      if (this.existed) {
+      if (linked) {
+        // The target is still the previous version: only its second name goes.
+        await rm(this.p.aside, { force: true }).catch(() => undefined);
+      } else if (this.existed) {
         await rename(this.p.aside, this.p.target).catch((back: unknown) => {
           this.putBackFailed = true;
           throw this.keptAsideError(`${moved}; putting the previous version back failed too (${errorMessage(back)})`, back);

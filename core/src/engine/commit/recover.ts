@@ -220,6 +220,12 @@ async function recoverEntry(entry: JournalEntry, j: RunJournal, forward: boolean
   return { done: `${entry.label}: ${forward ? 'completed' : 'undone'}` };
 }
 
+/** Whether two paths are names of one file (a hard link kept aside). */
+async function sameFile(a: string, b: string): Promise<boolean> {
+  const [x, y] = await Promise.all([lstat(a).catch(() => undefined), lstat(b).catch(() => undefined)]);
+  return !!x && !!y && x.isFile() && x.ino === y.ino && x.dev === y.dev;
+}
+
 async function recoverFile(e: Extract<JournalEntry, { kind: 'file' }>, j: RunJournal, forward: boolean): Promise<{ done?: string }> {
   if (forward) {
     if (await exists(e.temp)) {
@@ -232,9 +238,13 @@ async function recoverFile(e: Extract<JournalEntry, { kind: 'file' }>, j: RunJou
     return { done: `${e.target}: published` };
   }
   if (await exists(e.aside)) {
-    // The new output was moved in: put the previous version back.
-    if (await isDir(e.target)) await rm(e.target, { recursive: true, force: true });
-    await rename(e.aside, e.target);
+    // The new output was moved in: put the previous version back. Killed before that, a single
+    // file's aside is a second name of the target itself (a rename onto it would change nothing).
+    if (await sameFile(e.aside, e.target)) await rm(e.aside, { force: true });
+    else {
+      if (await isDir(e.target)) await rm(e.target, { recursive: true, force: true });
+      await rename(e.aside, e.target);
+    }
   } else if (j.phase === 'committing' && e.existed === false && !(await exists(e.temp)) && (await exists(e.target))) {
     await rm(e.target, { recursive: true, force: true });
   }
