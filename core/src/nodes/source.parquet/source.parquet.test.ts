@@ -190,7 +190,7 @@ describe('source.parquet', () => {
     const problems = await problemsOf(src({ path: 'orders.parquet', filename_column: 'name' }), dir);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatchObject({ nodeId: 'src' });
-    expect(problems[0]!.message).toMatch(/node 'src'.*filename adds column "name"/);
+    expect(problems[0]!.message).toMatch(/node 'src'.*the file name column 'name' \(filename_column\) is also a column of the files read/);
   });
 
   it('resolves ${param} in the path', async () => {

@@ -60,7 +60,18 @@ function restStateKey(ctx: CompileContext<RestSourceParams>, config: RestConfig 
 /** A request that fails while planning is a problem of the node (io_error on its URL), hint kept. */
 function asProblem(e: unknown): unknown {
   if (!(e instanceof CaudalError) || e.kind === 'cancelled' || e.problems.length > 0) return e;
-  return new CaudalError(e.kind, e.message, { hint: e.hint, cause: e, problems: [{ code: e.kind === 'io' ? 'unavailable' : 'invalid_param', path: 'params.url', message: e.message, hint: e.hint }] });
+  return new CaudalError(e.kind, e.message, { hint: e.hint, cause: e, problems: [{ code: problemCode(e), path: 'params.url', message: e.message, hint: e.hint }] });
+}
+
+/**
+ * An API that is down, slow, overloaded or refuses the credentials is unavailable (a run stopped by
+ * that alone fails, exit 1); an answer refusing the request itself (404, 400, 405…) says the URL or
+ * its params are wrong: a problem of the pipeline.
+ */
+function problemCode(e: CaudalError): 'unavailable' | 'io_error' | 'invalid_param' {
+  if (e.kind !== 'io') return 'invalid_param';
+  const status = /\bHTTP (4\d\d)\b/.exec(e.message)?.[1];
+  return status !== undefined && !['401', '403', '408', '429'].includes(status) ? 'io_error' : 'unavailable';
 }
 
 /**

@@ -88,7 +88,8 @@ describe('transform.cast', () => {
       ['good', 2],
       ['bad', 3],
     ]);
-    expect(summary.nodes.find((n) => n.nodeId === 'typed')?.metrics).toEqual({ rows_rejected: 3 });
+    // Both connected ports are counted: the rejects are in a table the node's setup filled.
+    expect(summary.nodes.find((n) => n.nodeId === 'typed')?.metrics).toEqual({ rows_rejected: 3, 'rows.out': 2, 'rows.rejects': 3 });
     expect(events.filter((e) => e.type === 'warning').map((e) => (e as { message: string }).message)).toEqual([
       "3 rows with values that do not convert were set aside on the 'rejects' port",
     ]);

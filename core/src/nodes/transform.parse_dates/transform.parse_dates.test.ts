@@ -127,7 +127,7 @@ describe('transform.parse_dates', () => {
       ['good', 6],
       ['bad', 1],
     ]);
-    expect(summary.nodes.find((n) => n.nodeId === 'p')?.metrics).toEqual({ rows_rejected: 1 });
+    expect(summary.nodes.find((n) => n.nodeId === 'p')?.metrics).toEqual({ rows_rejected: 1, 'rows.out': 6, 'rows.rejects': 1 });
     expect(events.filter((e) => e.type === 'warning').map((e) => (e as { message: string }).message)).toEqual([
       "1 row with values that do not parse was set aside on the 'rejects' port",
     ]);
