@@ -51,14 +51,19 @@ describe('previews never read whole inputs', async () => {
     expect(p.rows.map((r) => Number(r.id))).toEqual([59991, 59992, 59993, 59994, 59995]);
   });
 
-  it('a CSV source that sets bad rows aside previews the head of the file only', async () => {
+  it('a CSV source that sets bad rows aside scans a small file whole, so its rejects port shows them; a file over 32 MB only its head', async () => {
     await writeFile(path.join(dir, 'bad.csv'), csvRows(big, 'oops,"unterminated\n'));
-    const doc = pipeline([{ id: 'src', type: 'source.csv', params: { path: 'bad.csv', on_error: 'reject', delimiter: ',', header: true } }]);
-    const rejects = await previewPipeline({ pipeline: doc, baseDir: dir, nodeId: 'src', port: 'rejects' });
-    expect(rejects.sampled).toBe(true);
-    expect(rejects.rows).toEqual([]);
-    const head = await previewPipeline({ pipeline: doc, baseDir: dir, nodeId: 'src', limit: 3 });
+    const doc = (file: string) => pipeline([{ id: 'src', type: 'source.csv', params: { path: file, on_error: 'reject', delimiter: ',', header: true } }]);
+    const rejects = await previewPipeline({ pipeline: doc('bad.csv'), baseDir: dir, nodeId: 'src', port: 'rejects' });
+    expect(rejects.rows).toHaveLength(1);
+    const head = await previewPipeline({ pipeline: doc('bad.csv'), baseDir: dir, nodeId: 'src', limit: 3 });
     expect(head.rows.map((r) => Number(r.id))).toEqual([1, 2, 3]);
+    // DuckDB keeps rejects only for a scan that finishes: a head scan shows none, and says it is sampled.
+    const line = 'x'.repeat(1000);
+    await writeFile(path.join(dir, 'huge-bad.csv'), 'id,text\n' + Array.from({ length: 34_000 }, (_, i) => `${i + 1},${line}`).join('\n') + '\noops,"unterminated\n');
+    const huge = await previewPipeline({ pipeline: doc('huge-bad.csv'), baseDir: dir, nodeId: 'src', port: 'rejects' });
+    expect(huge.sampled).toBe(true);
+    expect(huge.rows).toEqual([]);
   });
 
   it('warm workers answer one request after another, each with a fresh DuckDB', async () => {
