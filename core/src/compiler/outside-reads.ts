@@ -1,4 +1,5 @@
 import type { Db } from './db.js';
+import { findInParseTree, isParseNode } from './parse-tree.js';
 
 /**
  * User SQL (expressions, the SQL node's query, a DuckDB source's query) computes over the rows the
@@ -31,7 +32,7 @@ export async function outsideRead(db: Db, sql: string, kind: 'expression' | 'que
   const statement = kind === 'expression' ? `SELECT (\n${sql}\n)` : sql;
   const rows = await db.rows('SELECT json_serialize_sql(?::VARCHAR) AS ast', [statement]);
   const ast = JSON.parse(String(rows[0]?.ast)) as unknown;
-  if (isRecord(ast) && ast.error === true) {
+  if (isParseNode(ast) && ast.error === true) {
     const message = String(ast.error_message ?? '');
     // A statement that is not one SELECT (a PIVOT whose values come from the data runs a query of its
     // own first): nothing tells what it reads, so it is refused; DuckDB could not use it in a view anyway.
@@ -42,30 +43,15 @@ export async function outsideRead(db: Db, sql: string, kind: 'expression' | 'que
   return firstOutsideRead(ast);
 }
 
-function firstOutsideRead(node: unknown): OutsideRead | undefined {
-  if (Array.isArray(node)) {
-    for (const item of node) {
-      const found = firstOutsideRead(item);
-      if (found) return found;
+function firstOutsideRead(ast: unknown): OutsideRead | undefined {
+  return findInParseTree<OutsideRead>(ast, (node) => {
+    if (node.type === 'TABLE_FUNCTION') {
+      const fn = isParseNode(node.function) ? node.function : {};
+      const name = String(fn.function_name ?? '');
+      if (!PURE_TABLE_FUNCTIONS.has(name.toLowerCase())) return { what: `${name}(…)`, reason: 'this table function reads files, URLs or the database itself' };
     }
+    if ((node.type === 'BASE_TABLE' || node.type === 'SHOW_REF') && typeof node.table_name === 'string' && FILE_LIKE_NAME.test(node.table_name))
+      return { what: `'${node.table_name}'`, reason: 'DuckDB would read this name as a file or URL' };
     return undefined;
-  }
-  if (!isRecord(node)) return undefined;
-  if (node.type === 'TABLE_FUNCTION') {
-    const fn = isRecord(node.function) ? node.function : {};
-    const name = String(fn.function_name ?? '');
-    if (!PURE_TABLE_FUNCTIONS.has(name.toLowerCase()))
-      return { what: `${name}(…)`, reason: 'this table function reads files, URLs or the database itself' };
-  }
-  if ((node.type === 'BASE_TABLE' || node.type === 'SHOW_REF') && typeof node.table_name === 'string' && FILE_LIKE_NAME.test(node.table_name))
-    return { what: `'${node.table_name}'`, reason: 'DuckDB would read this name as a file or URL' };
-  for (const value of Object.values(node)) {
-    const found = firstOutsideRead(value);
-    if (found) return found;
-  }
-  return undefined;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  });
 }

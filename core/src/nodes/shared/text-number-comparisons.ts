@@ -1,3 +1,4 @@
+import { findInParseTree, isParseNode, type ParseNode } from '../../compiler/parse-tree.js';
 import { stringLiteral } from '../../compiler/sql.js';
 import { CaudalError, type Problem } from '../../util/errors.js';
 import type { CompileContext, Relation } from '../define.js';
@@ -24,17 +25,15 @@ export interface TextNumberComparison {
 const NUMBER_TYPE = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL)\b/;
 const COMPARISONS = new Set(['COMPARE_EQUAL', 'COMPARE_NOTEQUAL', 'COMPARE_LESSTHAN', 'COMPARE_GREATERTHAN', 'COMPARE_LESSTHANOREQUALTO', 'COMPARE_GREATERTHANOREQUALTO', 'COMPARE_DISTINCT_FROM', 'COMPARE_NOT_DISTINCT_FROM']);
 
-type Ast = Record<string, unknown>;
-const isAst = (v: unknown): v is Ast => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The first text-with-number comparison in `expr` over `input`'s columns, or undefined (also when DuckDB cannot parse it: the binder says why). */
 export async function textComparedWithNumber(ctx: Pick<CompileContext<unknown>, 'rows'>, input: Pick<Relation, 'columns'>, expr: string): Promise<TextNumberComparison | undefined> {
   const [row] = await ctx.rows(`SELECT json_serialize_sql(${stringLiteral(`SELECT (\n${expr}\n)`)}) AS ast`);
   const ast = JSON.parse(String(row?.ast)) as unknown;
-  if (!isAst(ast) || ast.error === true) return undefined;
+  if (!isParseNode(ast) || ast.error === true) return undefined;
   const types = new Map(input.columns.map((c) => [c.name.toLowerCase(), c]));
   const columnOf = (node: unknown) => {
-    if (!isAst(node) || node.class !== 'COLUMN_REF' || !Array.isArray(node.column_names)) return undefined;
+    if (!isParseNode(node) || node.class !== 'COLUMN_REF' || !Array.isArray(node.column_names)) return undefined;
     return types.get(String(node.column_names.at(-1)).toLowerCase());
   };
   const textColumn = (node: unknown) => {
@@ -44,9 +43,9 @@ export async function textComparedWithNumber(ctx: Pick<CompileContext<unknown>, 
   const numberSide = (node: unknown): string | undefined => {
     const c = columnOf(node);
     if (c) return NUMBER_TYPE.test(c.type) ? `the number column '${c.name}'` : undefined;
-    if (!isAst(node) || node.class !== 'CONSTANT' || !isAst(node.value)) return undefined;
+    if (!isParseNode(node) || node.class !== 'CONSTANT' || !isParseNode(node.value)) return undefined;
     const value = node.value;
-    const type = isAst(value.type) ? String(value.type.id) : '';
+    const type = isParseNode(value.type) ? String(value.type.id) : '';
     if (value.is_null === true || !NUMBER_TYPE.test(type)) return undefined;
     return type === 'DECIMAL' ? 'a number' : `the number ${String(value.value)}`;
   };
@@ -55,7 +54,7 @@ export async function textComparedWithNumber(ctx: Pick<CompileContext<unknown>, 
     other,
     hint: `compare with text (${text} = '7' compares exactly), or convert the column first (a Cast node, or TRY_CAST(${text} AS DECIMAL(18,2)) to compare numbers; TRY_CAST gives NULL for a text that is not a number)`,
   });
-  const pairs = (node: Ast): Array<[unknown, unknown]> => {
+  const pairs = (node: ParseNode): Array<[unknown, unknown]> => {
     if (node.class === 'COMPARISON' && COMPARISONS.has(String(node.type))) return [[node.left, node.right]];
     if (node.class === 'BETWEEN') return [[node.input, node.lower], [node.input, node.upper]];
     if (node.class === 'OPERATOR' && (node.type === 'COMPARE_IN' || node.type === 'COMPARE_NOT_IN') && Array.isArray(node.children)) {
@@ -64,27 +63,14 @@ export async function textComparedWithNumber(ctx: Pick<CompileContext<unknown>, 
     }
     return [];
   };
-  const walk = (node: unknown): TextNumberComparison | undefined => {
-    if (Array.isArray(node)) {
-      for (const item of node) {
-        const hit = walk(item);
-        if (hit) return hit;
-      }
-      return undefined;
-    }
-    if (!isAst(node)) return undefined;
+  return findInParseTree(ast, (node) => {
     for (const [a, b] of pairs(node)) {
       const text = textColumn(a) ?? textColumn(b);
       const other = textColumn(a) ? numberSide(b) : numberSide(a);
       if (text && other) return found(text, other);
     }
-    for (const value of Object.values(node)) {
-      const hit = walk(value);
-      if (hit) return hit;
-    }
     return undefined;
-  };
-  return walk(ast);
+  });
 }
 
 /** A piece of user SQL of a node: its text (parameters expanded), its param path, and how to name it (`the condition`, `route 2`). */

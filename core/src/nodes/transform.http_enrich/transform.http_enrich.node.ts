@@ -113,7 +113,7 @@ function headerProblem(headers: Record<string, string>, row: Row): { refused: st
     for (const m of template.matchAll(COLUMN_REF)) {
       const column = m[1]!.trim();
       const value = String(row[column]);
-      // eslint-disable-next-line no-control-regex
+      // eslint-disable-next-line no-control-regex -- control characters are exactly what is looked for
       if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(value)) {
         return { column, refused: `column '${column}' holds ${JSON.stringify(value)}, with a line break or another control character, which cannot be sent in header '${header}' (HTTP clients drop them or refuse the request)` };
       }
