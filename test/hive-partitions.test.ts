@@ -1,9 +1,10 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inDb } from './support/duckdb.js';
 import { runPipeline } from '../core/src/engine/engine.js';
+import { RunLocks } from '../core/src/engine/commit/locks.js';
 import { pipeline, preview, problemsOf, run, tempDir } from './support/pipeline.js';
 
 /**
@@ -76,14 +77,19 @@ describe('source.csv combining files by name, a later file with a "year" column 
       { id: 'out', type: 'sink.csv', params: { path: 'union-later-out.csv' } },
     ], ['src -> out']);
     const added = path.join(dir, 'union-later/year=2025/b.csv');
-    // The plan is announced before the run's first step: the file appears between the two.
+    // The run announces its plan, then waits for its destination, which this test holds until the
+    // file is in place: events come from the run's worker thread, so nothing else orders the two.
+    const out = path.join(realpathSync(dir), 'union-later-out.csv');
+    const held = await RunLocks.acquire([{ key: `file:${out}`, label: out }], { runId: 'holder', pipeline: 'holder', wait: false, isCancelled: () => false, log: () => undefined });
     const summary = await runPipeline({
       pipeline: doc,
       baseDir: dir,
+      options: { wait: true },
       onEvent: (e) => {
         if (e.type !== 'plan') return;
         mkdirSync(path.dirname(added), { recursive: true });
         writeFileSync(added, 'id,year,v\n2,1999,b\n');
+        void held.release();
       },
     });
     expect(summary.status).toBe('failed');
