@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { caudal, startCaudal } from './support/cli.js';
@@ -169,8 +169,9 @@ describe('commit protocol: all or nothing across files, DuckDB and PostgreSQL', 
     await pgTableWithOldRows('swept_by_other');
     const p = await project('swept-by-other', 'swept_by_other');
     expect((await p.run([], { CAUDAL_FAILPOINT: 'after-prepare' })).signal).toBe('SIGKILL');
-    // Another project, without the 'db' connection: it cannot recover the killed run (its PostgreSQL
-    // load is prepared), and it writes a table of its own into the same warehouse file.
+    // Another project, without the 'db' connection, while the killed run's project cannot be read
+    // (moved away): it cannot recover the killed run (its PostgreSQL load is prepared), and it
+    // writes a table of its own into the same warehouse file.
     const other = path.join(root, 'swept-by-other-neighbour');
     await mkdir(other, { recursive: true });
     const neighbour = {
@@ -184,7 +185,10 @@ describe('commit protocol: all or nothing across files, DuckDB and PostgreSQL', 
       edges: [{ from: 'src:out', to: 'wh:in' }],
     };
     await writeFile(path.join(other, 'pipeline.json'), JSON.stringify(neighbour));
+    const connections = path.join(p.dir, 'caudal.connections.json');
+    await rename(connections, `${connections}.moved`);
     const ran = await caudal(['run', 'pipeline.json', '-q'], { cwd: other, env: p.env });
+    await rename(`${connections}.moved`, connections);
     expect(ran.code, ran.stderr).toBe(0);
     await inDb(path.join(p.dir, 'out/warehouse.duckdb'), 'DROP TABLE neighbour');
     // Its staging tables are still there, so the killed run is still one that never decided.

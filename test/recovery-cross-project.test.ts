@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { caudal, startCaudal } from './support/cli.js';
 import { afterFile } from './support/cleanup.js';
@@ -110,12 +111,16 @@ async function projectB(name: string) {
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 describe('recovery only through the connection the killed run used', () => {
-  it("another project's run and clean, whose connection of the same name is another database, leave a killed run pending; doctor names it; its own clean completes it", async () => {
+  it("another project's run and clean, whose connection of the same name is another database, leave a killed run pending while its own project cannot be read; doctor names it; its own clean completes it", async () => {
     const a = await projectA('cross_a');
     const b = await projectB('cross_b');
     expect((await a.run({ CAUDAL_FAILPOINT: 'after-decision' })).signal).toBe('SIGKILL');
     expect(await a.prepared()).toHaveLength(1);
     expect(await a.journals()).toHaveLength(1);
+    // The killed run's project no longer has its connections file (moved, renamed): only project
+    // B's own 'db' is at hand, and it is another database.
+    const own = path.join(a.dir, 'caudal.connections.json');
+    await rename(own, `${own}.moved`);
 
     // The other project's run: it succeeds, and leaves the killed run as it is.
     const other = await caudal(['run', 'other.json'], { cwd: b.dir, env: b.env });
@@ -151,13 +156,54 @@ describe('recovery only through the connection the killed run used', () => {
     expect(JSON.parse(journal).pipelineFile).toBe(a.file);
 
     // Its own project's clean completes the commit, with its watermark.
-    const own = await caudal(['clean', 'pipeline.json'], { cwd: a.dir, env: a.env });
-    expect(own.code, own.stdout + own.stderr).toBe(0);
-    expect(own.stdout).toContain('rolled forward');
-    expect(own.stdout).toContain("saved the state of node 'src'");
+    await rename(`${own}.moved`, own);
+    const cleaned = await caudal(['clean', 'pipeline.json'], { cwd: a.dir, env: a.env });
+    expect(cleaned.code, cleaned.stdout + cleaned.stderr).toBe(0);
+    expect(cleaned.stdout).toContain('rolled forward');
+    expect(cleaned.stdout).toContain("saved the state of node 'src'");
     expect(await a.copied()).toEqual(range(1, 10));
     expect(await a.watermark()).toBe('10');
     expect(await a.prepared()).toEqual([]);
+    expect(await a.journals()).toEqual([]);
+  });
+
+  it("another project's run finishes a killed run with the killed run's own project's connection, not its own of the same name", async () => {
+    const a = await projectA('own_a');
+    const b = await projectB('own_b');
+    expect((await a.run({ CAUDAL_FAILPOINT: 'after-decision' })).signal).toBe('SIGKILL');
+    expect(await a.prepared()).toHaveLength(1);
+    // Before, the prepared load held its locks on own_a_copy until project A ran again.
+    const other = await caudal(['run', 'other.json'], { cwd: b.dir, env: b.env });
+    expect(other.code, other.stderr).toBe(0);
+    expect(other.stderr).toMatch(/recovered run \S+ of 'own_a', which was killed: rolled forward/);
+    expect(await a.prepared()).toEqual([]);
+    expect(await a.copied()).toEqual(range(1, 10));
+    expect(await a.watermark()).toBe('10');
+    expect(await a.journals()).toEqual([]);
+    // B's own load went to its own database, as before.
+    const otherClient = new pg.Client({ ...PG, database: otherDb });
+    await otherClient.connect();
+    try {
+      expect((await otherClient.query('SELECT x FROM public.own_b')).rows).toEqual([{ x: 1 }]);
+    } finally {
+      await otherClient.end();
+    }
+  });
+
+  it('caudal clean without arguments finishes a prepared load with its own project\'s connection', async () => {
+    const a = await projectA('bare_a');
+    expect((await a.run({ CAUDAL_FAILPOINT: 'after-pg-prepare' })).signal).toBe('SIGKILL');
+    expect(await a.prepared()).toHaveLength(1);
+    const b = await projectB('bare_b');
+    const doctor = await caudal(['doctor'], { cwd: b.dir, env: b.env });
+    expect(doctor.code).toBe(1);
+    expect(doctor.stdout).toContain('killed before committing: clean will undo it');
+    expect(doctor.stdout).not.toContain('pending:');
+    const clean = await caudal(['clean'], { cwd: b.dir, env: b.env });
+    expect(clean.code, clean.stdout + clean.stderr).toBe(0);
+    expect(clean.stdout).toMatch(/rolled back\s+\S+\s+pipeline 'bare_a'/);
+    expect(await a.prepared()).toEqual([]);
+    expect(await a.copied()).toEqual([]);
     expect(await a.journals()).toEqual([]);
   });
 
@@ -197,16 +243,19 @@ describe('recovery only through the connection the killed run used', () => {
     expect((await caudal(['clean', 'pipeline.json'], { cwd: a.dir, env: a.env })).code).toBe(0);
   });
 
-  it('caudal clean without the pipeline file names the command that finishes a prepared load', async () => {
+  it('caudal clean without the pipeline file, its project unreadable, names the command that finishes a prepared load', async () => {
     const a = await projectA('noarg_a');
     expect((await a.run({ CAUDAL_FAILPOINT: 'after-pg-prepare' })).signal).toBe('SIGKILL');
-    const clean = await caudal(['clean'], { cwd: a.dir, env: a.env });
+    const own = path.join(a.dir, 'caudal.connections.json');
+    await rename(own, `${own}.moved`);
+    const clean = await caudal(['clean'], { cwd: root, env: a.env });
     expect(clean.code).toBe(1);
     expect(clean.stdout).toContain(`run \`caudal clean ${a.file}\``);
     expect(await a.prepared()).toHaveLength(1);
-    const own = await caudal(['clean', 'pipeline.json'], { cwd: a.dir, env: a.env });
-    expect(own.code, own.stdout).toBe(0);
-    expect(own.stdout).toContain('rolled back');
+    await rename(`${own}.moved`, own);
+    const cleaned = await caudal(['clean', 'pipeline.json'], { cwd: a.dir, env: a.env });
+    expect(cleaned.code, cleaned.stdout).toBe(0);
+    expect(cleaned.stdout).toContain('rolled back');
     expect(await a.prepared()).toEqual([]);
     expect(await a.copied()).toEqual([]);
   });

@@ -7,6 +7,7 @@ import { CaudalError } from '../util/errors.js';
 import { parse } from './args.js';
 import { cliConnectionService } from './connection-service.js';
 import { EXIT } from './exit-codes.js';
+import { otherProjectsContext } from './engine-context.js';
 import { loadPipelineArg } from './pipeline-file.js';
 
 import type { Io } from './io.js';
@@ -21,7 +22,9 @@ async function cleanUpCommand(args: string[], io: Io, fix: boolean): Promise<num
   const { connection, pipeline } = await connectionResolver(positionals[0], values.project);
   // Journal entries that do not record their server are finished only from their pipeline's folder.
   const baseDir = positionals[0] !== undefined ? path.dirname(path.resolve(positionals[0])) : values.project !== undefined ? path.resolve(values.project) : undefined;
-  const report: StagedReport = await cleanUp({ fix, connection, baseDir });
+  // Dead runs of other projects are finished with their own project's connections.
+  const { recoveryConnections: projects } = await otherProjectsContext(baseDir);
+  const report: StagedReport = await cleanUp({ fix, connection, baseDir, projects });
   // Staged loads in the pipeline's Redis servers and S3 buckets (after the journals: recovery first).
   const staged = pipeline ? await sweepStagedDestinations(pipeline, connection, fix) : { found: [], problems: [] };
   report.staged = staged.found;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Pipeline } from '../model/schema.js';
 import type { ResolvedConnection } from '../nodes/define.js';
+import type { ProjectConnections } from '../engine/commit/other-projects.js';
 
 /**
  * What a CLI engine request needs beyond the document: the connections it declares, resolved
@@ -15,4 +16,14 @@ export async function engineContext(
   const connections =
     Object.keys(pipeline.connections).length > 0 ? await (await import('./connection-service.js')).cliConnectionService(path.resolve(values.project ?? baseDir)).resolveFor(pipeline) : undefined;
   return { connections, stateDir: values['state-dir'] === undefined ? undefined : path.resolve(values['state-dir']) };
+}
+
+/**
+ * Connections of other pipelines' projects whose runs were killed with work left on a server, so
+ * that this run finishes that work before it starts (engine/commit/other-projects.ts).
+ */
+export async function otherProjectsContext(baseDir: string | undefined): Promise<{ recoveryConnections?: ProjectConnections }> {
+  const { otherProjectsConnections } = await import('../engine/commit/other-projects.js');
+  const projects = await otherProjectsConnections(baseDir, async (dir, name) => (await import('./connection-service.js')).cliConnectionService(dir).resolve(name));
+  return Object.keys(projects).length > 0 ? { recoveryConnections: projects } : {};
 }

@@ -246,11 +246,13 @@ Exit codes: 0 nothing left over by killed runs, 1 something is.`,
 Finishes or undoes what killed runs left. A run killed before its commit decision is undone (every
 destination as it was: temp files, staging tables and prepared transactions removed, replaced files
 restored); one killed after it is completed. Also removes temp folders of dead processes and stale
-locks. The next run of any pipeline does the same before it starts; this does it on demand. Pass the
-pipeline (or --project DIR) when a killed run left a prepared PostgreSQL transaction, so that its
-connection and secret can be found: only a connection to the server, database and user the run
-used finishes it (another project's connection of the same name is refused, and the run is left
-as it was, for \`caudal clean <its pipeline.json>\`, which the report names).
+locks. The next run of any pipeline does the same before it starts; this does it on demand. Work a
+killed run left on a server (a prepared PostgreSQL transaction, a staging table) is finished with
+the connection of the same name in that run's own project, found from its folder; only a connection
+to the server, database and user the run used finishes it. When that project cannot be read any
+more, pass the pipeline (or --project DIR) whose connection is that same server; another project's
+connection of the same name on another server is refused, and the run is left as it was, for
+\`caudal clean <its pipeline.json>\`, which the report names.
 
 Options:
       --project DIR       resolve connections from DIR/caudal.connections.json too

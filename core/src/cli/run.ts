@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { startRun } from '../engine/engine.js';
 import { parse, parseParams, refuseGiven, type OptionName } from './args.js';
-import { engineContext } from './engine-context.js';
+import { engineContext, otherProjectsContext } from './engine-context.js';
 import { exitCleanlyOnLateSignals } from './late-signals.js';
 import { EXIT } from './exit-codes.js';
 import type { Io } from './io.js';
@@ -56,6 +56,7 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
     options: engineOptions(values),
     targets: values.node,
     ...(await engineContext(pipeline, baseDir, values)),
+    ...(await otherProjectsContext(baseDir)),
     artifactsDir: dir,
     watch: values.watch === true ? true : undefined,
     onEvent: (e) => {

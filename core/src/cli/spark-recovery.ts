@@ -5,6 +5,7 @@ import { Db } from '../compiler/db.js';
 import { journalPath, runJournal } from '../engine/commit/journal.js';
 import { recoverDeadRuns, recoverRun, recoveryWarnings, sweepDeadTempFolders, type RecoveryOutcome } from '../engine/commit/recover.js';
 import type { ResolvedConnection } from '../nodes/define.js';
+import type { ProjectConnections } from '../engine/commit/other-projects.js';
 import { errorMessage } from '../util/errors.js';
 import { ownerIsDead } from '../util/owner.js';
 
@@ -29,9 +30,9 @@ type Connections = Record<string, ResolvedConnection> | undefined;
 const DRIVER_EXIT_WAIT_MS = 60_000;
 
 /** Before a Spark run, as before a DuckDB one: what killed runs left is finished or undone. */
-export async function recoverKilledRuns(connections: Connections, warn: (message: string) => void, baseDir?: string): Promise<void> {
+export async function recoverKilledRuns(connections: Connections, warn: (message: string) => void, baseDir?: string, projects?: ProjectConnections): Promise<void> {
   await withRecoveryDb(warn, async (db) => {
-    for (const r of await recoverDeadRuns({ db, connection: (name) => connections?.[name], baseDir })) recoveryWarnings(r).forEach(warn);
+    for (const r of await recoverDeadRuns({ db, connection: (name) => connections?.[name], baseDir, projects })) recoveryWarnings(r).forEach(warn);
     await sweepDeadTempFolders();
   });
 }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Pipeline } from '../model/schema.js';
 import { CaudalError } from '../util/errors.js';
 import { parseParams, type parse } from './args.js';
-import { engineContext } from './engine-context.js';
+import { engineContext, otherProjectsContext } from './engine-context.js';
 import { EXIT } from './exit-codes.js';
 import { formatProblems } from './format.js';
 import type { Io } from './io.js';
@@ -48,7 +48,7 @@ export async function runOnSpark(pipeline: Pipeline, baseDir: string, file: stri
     if (values.json) io.stdout.write(JSON.stringify({ type: 'warning', message }) + '\n');
     else io.stderr.write(`! ${message}\n`);
   };
-  await recoverKilledRuns(context.connections, warn, baseDir);
+  await recoverKilledRuns(context.connections, warn, baseDir, (await otherProjectsContext(baseDir)).recoveryConnections);
   const abort = new AbortController();
   let stoppedBy: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {

@@ -429,7 +429,7 @@ async function cleanUpAfterDeadRuns(req: RunRequest, db: Db, emit: (e: RunEvent)
   const warn = (message: string) => emit({ type: 'warning', runId: req.runId, message });
   const outcomes: RecoveryOutcome[] = [];
   try {
-    outcomes.push(...(await recoverDeadRuns({ db, connection: (name) => req.connections?.[name], baseDir: req.baseDir })));
+    outcomes.push(...(await recoverDeadRuns({ db, connection: (name) => req.connections?.[name], baseDir: req.baseDir, projects: req.recoveryConnections })));
     for (const r of outcomes) recoveryWarnings(r).forEach(warn);
     const swept = await sweepDeadTempFolders();
     if (swept.length > 0) emit({ type: 'log', runId: req.runId, level: 'info', message: `removed ${swept.length} temp folder(s) of killed runs` });

@@ -4,6 +4,7 @@ import type { ExecutionInfo } from '../compiler/materialize.js';
 import type { Problem, SerializedError } from '../util/errors.js';
 import type { NodeQualityResult, RunQualitySummary } from '../quality/types.js';
 import type { ProfileRequest, ProfileResult } from '../quality/profile/types.js';
+import type { ProjectConnections } from './commit/other-projects.js';
 
 export interface EngineOptions {
   threads?: number;
@@ -53,6 +54,11 @@ export interface RunRequest extends PipelineRequest {
    * whole graph, each committed before the next, until stopped. The pipeline needs a streaming source.
    */
   watch?: boolean;
+  /**
+   * Connections of the projects of other pipelines' killed runs, resolved by the host so that this
+   * run can finish what they left on a server before it starts (engine/commit/other-projects.ts).
+   */
+  recoveryConnections?: ProjectConnections;
 }
 
 export interface PreviewRequest extends PipelineRequest {

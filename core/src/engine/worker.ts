@@ -61,7 +61,9 @@ port.on('message', (msg: HostToWorker) => {
 async function handle(msg: WorkerRequest): Promise<void> {
   // Named after its owner process, so a killed run's folder is recognized and removed later.
   const tempDir = await mkdtemp(tempFolderPrefix());
-  secrets = secretValues(msg.request.connections);
+  // Other projects' connections, passed for a run's recovery of their killed runs, are as secret.
+  const recovery = msg.kind === 'run' ? Object.values(msg.request.recoveryConnections ?? {}) : [];
+  secrets = [msg.request.connections, ...recovery].flatMap((c) => secretValues(c));
   let reply: WorkerToHost;
   try {
     const options = msg.request.options ?? {};

@@ -39,6 +39,7 @@ import { inputShapeProblem, type InputShapeProblem } from '../util/input-shape.j
 import { RecentFiles } from './recent-files.js';
 import { UnsavedCopies } from './unsaved-copies.js';
 import { resolveDeclaredConnections } from './resolve-connections.js';
+import { otherProjectsConnections } from '../engine/commit/other-projects.js';
 import { RunManager } from './run-manager.js';
 import { existingMode, writeTarget } from './save-target.js';
 import { WriteQueue } from '../util/file-turns.js';
@@ -289,6 +290,8 @@ export class HostService implements HostTransport {
         targets: input.targets ?? [],
         options: input.options,
         connections: req.connections,
+        // Other pipelines' killed runs are finished with their own projects' connections first.
+        recoveryConnections: await otherProjectsConnections(req.baseDir, (dir, name) => this.connectionService(dir).resolve(name)),
         watch: input.watch,
       });
     },

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { startRun, type RunHandle } from '../engine/engine.js';
 import type { EngineOptions } from '../engine/protocol.js';
 import type { ResolvedConnection } from '../nodes/define.js';
+import type { ProjectConnections } from '../engine/commit/other-projects.js';
 import { defaultArtifactsDir, defaultStateDir } from '../engine/run-dirs.js';
 import type { EventPayload, HostEventMessage, PipelineDocument, RunRecord } from '../host-api/contract.js';
 import { CaudalError } from '../util/errors.js';
@@ -21,6 +22,8 @@ export interface StartRunInput {
   watch?: boolean;
   /** The connections the document declares, resolved with their secrets (as for previews). */
   connections?: Record<string, ResolvedConnection>;
+  /** Other projects' connections, for their killed runs (engine/commit/other-projects.ts). */
+  recoveryConnections?: ProjectConnections;
 }
 
 /**
@@ -46,6 +49,7 @@ export class RunManager {
       params: input.params,
       options: input.options,
       connections: input.connections,
+      recoveryConnections: input.recoveryConnections,
       targets: input.targets.length > 0 ? input.targets : undefined,
       watch: input.watch,
       artifactsDir: dir,

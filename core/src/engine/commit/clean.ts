@@ -6,6 +6,7 @@ import { Db } from '../../compiler/db.js';
 import { isLeftOver, listJournals } from './journal.js';
 import { blockedEntries, decisionNeedsDuckdb, effectiveDecision, recoverRun, type RecoveryOutcome, sweepDeadTempFolders } from './recover.js';
 import { staleLocks } from './locks.js';
+import type { ProjectConnections } from './other-projects.js';
 
 /**
  * `caudal doctor` (look) and `caudal clean` (fix): runs in progress, runs that died and what they
@@ -46,6 +47,8 @@ export async function cleanUp(opts: {
   connection(name: string): Promise<ResolvedConnection | undefined>;
   /** The pipeline folder whose project the connections come from, if any (see RecoveryContext). */
   baseDir?: string;
+  /** Other projects' connections for their dead runs (other-projects.ts). */
+  projects?: ProjectConnections;
   env?: NodeJS.ProcessEnv;
 }): Promise<CleanReport> {
   const report: CleanReport = { live: [], dead: [], recovered: [], tempFolders: [], staleLocks: [], unreadable: [] };
@@ -72,7 +75,7 @@ export async function cleanUp(opts: {
       };
       if (isLeftOver(j)) {
         if (decisionNeedsDuckdb(j)) info.decision = await effectiveDecision(j, (lookup ??= await Db.open({ threads: 1 }))).catch(() => undefined);
-        const blocked = await blockedEntries(j, { connection: opts.connection, baseDir: opts.baseDir });
+        const blocked = await blockedEntries(j, { connection: opts.connection, baseDir: opts.baseDir, projects: opts.projects });
         if (blocked.length > 0) info.blocked = blocked;
         report.dead.push(info);
         dead.push(j);
@@ -84,7 +87,7 @@ export async function cleanUp(opts: {
   if (opts.fix && dead.length > 0) {
     const db = await Db.open({ threads: 1 });
     try {
-      for (const j of dead) report.recovered.push(await recoverRun(j, { db, connection: opts.connection, baseDir: opts.baseDir, env: opts.env }));
+      for (const j of dead) report.recovered.push(await recoverRun(j, { db, connection: opts.connection, baseDir: opts.baseDir, projects: opts.projects, env: opts.env }));
     } finally {
       db.close();
     }

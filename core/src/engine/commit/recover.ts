@@ -11,6 +11,7 @@ import { ownerIsDead, ownerOf, tempFolderPrefix } from '../../util/owner.js';
 import type { Db } from '../../compiler/db.js';
 import { isLeftOver, type JournalEntry, listJournals, removeJournal, type RunJournal } from './journal.js';
 import { removeEmptyFolders } from './participants.js';
+import type { ProjectConnections } from './other-projects.js';
 
 /**
  * Recovery of runs whose process died (kill -9, power loss, a crash): read each journal whose owner
@@ -21,12 +22,13 @@ import { removeEmptyFolders } from './participants.js';
  * committed). What cannot be finished here (a database file locked by another process, a connection
  * this request cannot resolve) stays in the journal for the next attempt or `caudal clean`.
  *
- * Connections are resolved by name in the project of whoever recovers, which may not be the dead
- * run's: a journal entry records which server and database its work is on (`recovery.target`), and
- * only a connection that resolves to that same one may finish it. An entry that does not record it
- * (a journal of an older version, a Spark driver's) is finished only from its own pipeline's folder.
- * When any entry cannot be finished from here, nothing of that run is touched: its own project's
- * next run or `caudal clean <pipeline.json>` finishes all of it.
+ * Connections are resolved by name in the dead run's own project when the host could resolve them
+ * there (`projects`: before a run, and by `caudal clean`), else in the project of whoever recovers,
+ * which may not be the dead run's: a journal entry records which server and database its work is
+ * on (`recovery.target`), and only a connection that resolves to that same one may finish it. An
+ * entry that does not record it (a journal of an older version, a Spark driver's) is finished only
+ * from its own pipeline's folder. When any entry cannot be finished from here, nothing of that run
+ * is touched: its own project's next run or `caudal clean <pipeline.json>` finishes all of it.
  */
 export interface RecoveryContext {
   /** A DuckDB instance to open warehouse files with. */
@@ -38,7 +40,15 @@ export interface RecoveryContext {
    * journal entry without a recorded server is finished only when it is the dead run's own folder.
    */
   baseDir?: string;
+  /** Connections of other projects, resolved by the host for their dead runs (other-projects.ts). */
+  projects?: ProjectConnections;
   env?: NodeJS.ProcessEnv;
+}
+
+/** The context a dead run is finished in: its own project's connections when the host resolved them. */
+function contextFor<C extends Pick<RecoveryContext, 'connection' | 'baseDir' | 'projects'>>(j: RunJournal, ctx: C): C {
+  const own = ctx.projects?.[path.resolve(j.baseDir)];
+  return own ? { ...ctx, connection: (name: string) => own[name], baseDir: j.baseDir } : ctx;
 }
 
 export interface RecoveryOutcome {
@@ -75,7 +85,8 @@ export async function recoverDeadRuns(ctx: RecoveryContext): Promise<RecoveryOut
   return outcomes;
 }
 
-export async function recoverRun(j: RunJournal, ctx: RecoveryContext): Promise<RecoveryOutcome> {
+export async function recoverRun(j: RunJournal, given: RecoveryContext): Promise<RecoveryOutcome> {
+  const ctx = contextFor(j, given);
   const forward = (await effectiveDecision(j, ctx.db)) === 'commit';
   const out: RecoveryOutcome = { runId: j.runId, pipeline: j.pipeline, action: forward ? 'rolled forward' : 'rolled back', done: [], pending: [], ...(j.abandoned ? { abandoned: true } : {}) };
   // Every destination is finished from one place, or none: a connection that is not the one the
@@ -188,7 +199,8 @@ async function usableConnection(entry: Extract<JournalEntry, { kind: 'external' 
 }
 
 /** What of a dead run cannot be finished with the connections of this context (each as a message). */
-export async function blockedEntries(j: RunJournal, ctx: Pick<RecoveryContext, 'connection' | 'baseDir'>): Promise<string[]> {
+export async function blockedEntries(j: RunJournal, given: Pick<RecoveryContext, 'connection' | 'baseDir' | 'projects'>): Promise<string[]> {
+  const ctx = contextFor(j, given);
   const blocked: string[] = [];
   for (const entry of j.sinks) {
     if (entry.kind !== 'external' || !entry.recovery) continue;
