@@ -97,7 +97,7 @@ describe('sink.redis (real Redis)', () => {
     expect(flat.error!.message).toContain('column "ratio" holds inf, which JSON cannot represent');
     // A hash field holding a list is written as JSON too.
     const nested = await run(load(sql, { key: `${prefix}nan:{id}`, columns: ['spread'] }, node('nanhash')));
-    expect(nested.error!.message).toContain('column "spread" holds [-nan], which JSON cannot represent');
+    expect(nested.error!.message).toContain('column "spread" holds [nan], which JSON cannot represent');
     expect(await keys(`${prefix}nan:*`)).toEqual([]);
     expect(await debris()).toEqual([]);
   });

@@ -53,7 +53,9 @@ export function finiteForJson(expr: string, column: Column): string {
   const fix = isFloatType(column.type)
     ? `replace them first, e.g. in a Derive: CASE WHEN isfinite(${column.name}) THEN ${column.name} END (NULL instead)`
     : 'replace them first (a division by zero gives them)';
-  const message = `${stringLiteral(`column "${column.name}" holds `)} || CAST(${expr} AS VARCHAR) || ${stringLiteral(`, which JSON cannot represent (it has no NaN or Infinity): ${fix}`)}`;
+  // DuckDB writes a NaN whose sign bit is set (0.0 / 0.0 on x86) as "-nan": there is no negative NaN.
+  const shown = `regexp_replace(CAST(${expr} AS VARCHAR), '-nan', 'nan', 'g')`;
+  const message = `${stringLiteral(`column "${column.name}" holds `)} || ${shown} || ${stringLiteral(`, which JSON cannot represent (it has no NaN or Infinity): ${fix}`)}`;
   return `CASE WHEN coalesce(${bad}, false) THEN error(${message}) ELSE ${expr} END`;
 }
 

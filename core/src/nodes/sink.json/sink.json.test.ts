@@ -36,7 +36,7 @@ describe('sink.json', () => {
     await writeFile(path.join(dir, 'ratios.jsonl'), '{"old":true}\n');
     // In DuckDB 0.0 / 0.0 is NaN and 1 / 0.0 is Infinity: a ratio over an empty group gives them.
     const cases: Array<[string, string]> = [
-      [`SELECT range AS id, CASE WHEN range = 500 THEN 0.0 / 0.0 ELSE range / 2 END AS ratio FROM range(1000)`, `column "ratio" holds -nan, which JSON cannot represent`],
+      [`SELECT range AS id, CASE WHEN range = 500 THEN 0.0 / 0.0 ELSE range / 2 END AS ratio FROM range(1000)`, `column "ratio" holds nan, which JSON cannot represent`],
       [`SELECT 1 AS id, [1.5, 1 / 0.0] AS scores`, `column "scores" holds [1.5, inf], which JSON cannot represent`],
       [`SELECT 1 AS id, {'a': {'b': -1 / 0.0::FLOAT}} AS nested`, `column "nested" holds {'a': {'b': -inf}}, which JSON cannot represent`],
     ];
