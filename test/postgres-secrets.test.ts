@@ -62,10 +62,10 @@ describe('secrets that look like JSON do not break the engine, and never leave i
     expect(showing([events, summary], secret)).toEqual([]);
 
     // The server names a missing relation, secret included: the message arrives with it redacted.
-    const ident = `missing_${secret}`.replaceAll('"', '""');
+    const ident = `missing-${secret}`.replaceAll('"', '""');
     const echo = pipeline([{ id: 'src', type: 'source.postgres', params: { connection: 'db', query: `SELECT * FROM "${ident}"` } }], [], { connections });
     const result = await inspect({ pipeline: echo, baseDir: dir, connections: conn });
-    expect(result.problems[0]!.message).toContain('missing_***');
+    expect(result.problems[0]!.message).toContain('missing-***');
     expect(showing(result, secret)).toEqual([]);
 
     // Previews carry rows: a row holding the secret is redacted, the others arrive whole.

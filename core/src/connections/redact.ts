@@ -8,14 +8,54 @@ import { CaudalError, errorMessage } from '../util/errors.js';
 export const REDACT_ANYWHERE_MIN = 8;
 export const REDACTED = '***';
 
-const WORD_CHAR = /[\p{L}\p{N}]/u;
+/** Letters, digits and `_`: a short secret glued to one is part of a longer word or identifier. */
+const WORD_CHAR = /[\p{L}\p{N}_]/u;
+
+/** The node types (the node registry has the same; a test compares them: this layer cannot import it). */
+export const NODE_TYPES = ['quality.check', 'sink.csv', 'sink.duckdb', 'sink.elasticsearch', 'sink.json',
+  'sink.kafka', 'sink.parquet', 'sink.postgres', 'sink.rabbitmq', 'sink.redis', 'sink.s3', 'sink.sqlserver',
+  'source.csv', 'source.duckdb', 'source.json', 'source.kafka', 'source.parquet', 'source.postgres',
+  'source.postgres_cdc', 'source.rabbitmq', 'source.rest', 'source.s3', 'source.sqlserver',
+  'transform.aggregate', 'transform.cast', 'transform.clean_text', 'transform.dedupe', 'transform.derive',
+  'transform.fill_nulls', 'transform.filter', 'transform.http_enrich', 'transform.join', 'transform.limit',
+  'transform.lookup', 'transform.map_values', 'transform.parse_dates', 'transform.pivot', 'transform.rules',
+  'transform.sample', 'transform.select', 'transform.sort', 'transform.split', 'transform.sql',
+  'transform.union', 'transform.unpivot', 'transform.window'] as const;
+
+/** The commands of the CLI (cli/help.ts lists the same; a test compares them). */
+export const CLI_COMMANDS = ['run', 'validate', 'preview', 'sql', 'profile', 'connections', 'state', 'serve', 'doctor', 'clean', 'schedule', 'jobs', 'alerts', 'export'] as const;
+
+/**
+ * Names Caudal itself writes into messages, which a secret may be part of by chance: the password
+ * `postgres` in the node type `source.postgres`, `caudal` in `caudal clean` or in a run's temp
+ * folder. An appearance of a secret inside one of these (longer than the secret) is not the
+ * secret echoed back, and hiding it would corrupt the node type, command or path and show readers
+ * what the secret is (`source.***`).
+ */
+export const PRODUCT_NAMES: readonly RegExp[] = [
+  new RegExp(`\\b(?:${NODE_TYPES.map((t) => t.replace('.', '\\.')).join('|')})\\b`, 'g'),
+  new RegExp(`\\bcaudal (?:${CLI_COMMANDS.join('|')})\\b`, 'g'),
+  /caudal-run-h[0-9a-f]{4}p\d+-/g,
+  /\.caudal(?:-staging)?\//g,
+  /\bcaudal\.(?:connections|project)\.json\b/g,
+  /\bcaudal:(?:stage|staging|aside)\b/g,
+];
+
+/** Where the text holds a product name: [start, end) ranges. */
+function productNames(text: string): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (const re of PRODUCT_NAMES) for (const m of text.matchAll(re)) out.push([m.index, m.index + m[0].length]);
+  return out;
+}
 
 /**
  * A text with every appearance of a secret replaced by `***`:
  * - a secret of 8 or more characters, wherever it occurs (also inside a longer word);
  * - a shorter secret, where it stands alone: the characters just before and after it are not
- *   letters or digits (or are the text's start or end). "password 1000 rejected",
- *   `user:t@host` and `"null"` are redacted; "10000 rows", "it's" and "nullable" are not.
+ *   letters, digits or `_` (or are the text's start or end). "password 1000 rejected",
+ *   `user:t@host` and `"null"` are redacted; "10000 rows", "it's", "nullable" and "caudal_slot"
+ *   are not;
+ * - but not inside a name Caudal writes itself that is longer than the secret (`PRODUCT_NAMES`).
  * A character that is itself being replaced counts as a separator, so what remains never shows a
  * secret standing alone (with the secrets `a-` and `b`, `a-b` becomes `***`, not `a-***`).
  */
@@ -27,8 +67,11 @@ export function redactText(text: string, secrets: readonly string[]): string {
   const hide = (at: number, length: number) => hidden.fill(1, at, at + length);
   for (const c of cut) hide(c.at, c.length);
   const standalone: Array<{ at: number; length: number }> = [];
+  const names = found.length > 0 ? productNames(text) : [];
+  const inName = (at: number, length: number) => names.some(([from, to]) => from <= at && at + length <= to && to - from > length);
   for (const s of found) {
     for (let at = text.indexOf(s); at !== -1; at = text.indexOf(s, at + 1)) {
+      if (inName(at, s.length)) continue;
       if (s.length >= REDACT_ANYWHERE_MIN) hide(at, s.length);
       else standalone.push({ at, length: s.length });
     }
