@@ -33,6 +33,28 @@ describe('a text column compared with a number', () => {
     ]);
   });
 
+  it.each([
+    ['trim(code) = 7', 'the text trim(code)', 'the number 7'],
+    ['substr(code, 1, 1) > 0', 'the text substr(code, 1, 1)', 'the number 0'],
+    ["n = 1 OR (code || '') = n", "the text (code || '')", "the number column 'n'"],
+    ['upper(code) IN (7, 8)', 'the text upper(code)', 'the number 7'],
+    ["trim(code) = n + 1", 'the text trim(code)', 'the number (n + 1)'],
+  ])('an expression giving text, %s, is refused the same way, naming the expression', async (condition, text, other) => {
+    const problems = await problemsOf(withNode({ type: 'transform.filter', params: { condition } }), await tempDir());
+    expect(problems).toEqual([
+      expect.objectContaining({
+        code: 'invalid_expression',
+        path: 'nodes[1].params.condition',
+        message: `node 't': the condition compares ${text} with ${other}: DuckDB would convert every text to a number to compare, so '7.4', ' 7' and '007' would equal 7, and a text that is not a number would stop the run`,
+        hint: expect.stringContaining(`${text.replace('the text ', '')} = '7'`),
+      }),
+    ]);
+  });
+
+  it.each(['length(code) = 3', 'TRY_CAST(trim(code) AS INTEGER) = 7', "lower(code) = 'abc'", 'n + 1 > 2', "coalesce(code, 'x') LIKE '7%'"])('an expression that compares like with like, %s, is kept', async (condition) => {
+    expect(await problemsOf(withNode({ type: 'transform.filter', params: { condition } }), await tempDir())).toEqual([]);
+  });
+
   it('in a rule\'s condition: is refused naming the rule', async () => {
     const rules = [{ name: 'lucky', condition: "code = '7'", tag: 'a' }, { name: 'seven', condition: 'code = 7', tag: 'b' }];
     const problems = await problemsOf(withNode({ type: 'transform.rules', params: { rules } }), await tempDir());

@@ -66,7 +66,7 @@ export async function bindChecks(ctx: CompileContext<unknown>, input: Relation, 
             path: `params.${fieldOf(c)}`,
             nodeId: ctx.nodeId,
             column: mixed.column,
-            message: `check '${c.check.name}' in node '${ctx.nodeId}': the predicate compares the text column '${mixed.column}' with ${mixed.other}: DuckDB would convert every text to a number to compare, so '7.4', ' 7' and '007' would equal 7, and a text that is not a number would stop the run`,
+            message: `check '${c.check.name}' in node '${ctx.nodeId}': the predicate compares ${mixed.text} with ${mixed.other}: DuckDB would convert every text to a number to compare, so '7.4', ' 7' and '007' would equal 7, and a text that is not a number would stop the run`,
             hint: mixed.hint,
           });
           continue;

@@ -46,7 +46,7 @@ of INT32"; cast an operand to BIGINT, HUGEINT or DECIMAL first), but a division 
 \`amount / nullif(quantity, 0)\` for NULL, or \`CASE WHEN quantity = 0 THEN error('quantity is 0') ELSE amount / quantity END\`
 to stop the run.
 
-A text column compared with a number (\`CASE WHEN code = 7 …\`, \`code IN (1, 2)\`) is refused before the
+A text column or text expression compared with a number (\`CASE WHEN code = 7 …\`, \`trim(code) IN (1, 2)\`) is refused before the
 run: DuckDB would convert each text to a number, so \`'7.4'\`, \`' 7'\` and \`'007'\` would equal 7. Compare
 with text (\`code = '7'\`) or convert the column first (a Cast node, or \`TRY_CAST(code AS INTEGER)\`).`,
   example: {

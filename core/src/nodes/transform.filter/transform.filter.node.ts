@@ -32,7 +32,8 @@ export const filterNode = defineNode({
 the input's columns before the run starts: a misspelled column is reported with the closest name.
 It must give true/false: a number or a text (\`amount\`, \`flag\`) is refused, as DuckDB would keep
 every row whose number is not 0, or whose text reads as true (\`yes\`, \`t\`), and stop on other text.
-A text column compared with a number (\`code = 7\`, \`code IN (1, 2)\`) is refused too: DuckDB would
+A text column or text expression compared with a number (\`code = 7\`, \`code IN (1, 2)\`,
+\`substr(code, 1, 4) > 2020\`) is refused too: DuckDB would
 convert each text to a number, so \`'7.4'\`, \`' 7'\` and \`'007'\` would equal 7; compare with text
 (\`code = '7'\`) or convert the column first (a Cast node, or \`TRY_CAST(code AS INTEGER) = 7\`).`,
   example: {

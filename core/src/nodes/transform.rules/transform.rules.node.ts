@@ -244,7 +244,7 @@ async function exprProblems(ctx: CompileContext<Params>, input: Column[], from: 
       path: `params.${at.path}`,
       nodeId: ctx.nodeId,
       column: mixed.column,
-      message: `${describePart(x.part, x.rule)} in node '${ctx.nodeId}' compares the text column '${mixed.column}' with ${mixed.other}: DuckDB would convert every text to a number to compare, so '7.4', ' 7' and '007' would equal 7, and a text that is not a number would stop the run`,
+      message: `${describePart(x.part, x.rule)} in node '${ctx.nodeId}' compares ${mixed.text} with ${mixed.other}: DuckDB would convert every text to a number to compare, so '7.4', ' 7' and '007' would equal 7, and a text that is not a number would stop the run`,
       hint: mixed.hint,
     });
   }

@@ -71,7 +71,7 @@ knowing when the input is an expensive join or aggregation.
 Conditions are checked against the input's columns before the run: a misspelled column is reported with the
 closest name. A condition must be a true/false: one that gives numbers or text (\`amount\`, \`flag\`) is
 refused before the run, as DuckDB would read every number other than 0, and texts like \`'yes'\`, as true
-(a bare \`NULL\` is allowed: it switches a route off). A text column compared with a number
+(a bare \`NULL\` is allowed: it switches a route off). A text column or text expression compared with a number
 (\`code = 7\`) is refused as in a filter (\`'7.4'\` and \`'007'\` would equal 7). Since each connected port evaluates the conditions
 again, a condition calling a function that gives another value each time (\`random()\`, \`uuid()\`,
 \`nextval()\`) is refused too: a row could land in two ports or in none. Route on the row's own values
