@@ -49,7 +49,9 @@ const stateDir = path.join(dir, 'state');
 const run = (d: ReturnType<typeof doc>, conns = connections()) => runPipeline({ pipeline: d, baseDir: dir, connections: conns, stateDir });
 /** The message and hints, also those of a refusal found while planning (its hint is on the problem). */
 const failure = (s: RunSummary) => `${s.error?.message ?? ''}\n${[s.error?.hint, ...(s.error?.problems ?? []).map((p) => p.hint)].filter(Boolean).join('\n')}`;
-const shown = (text: string) => text.replaceAll(PG.password, '***');
+// Whole words only, as redaction masks since it treats _ as part of a word: the schemas' prefix
+// (`caudal_test_…`) is no longer masked, a password standing alone still is.
+const shown = (text: string) => text.replace(new RegExp(`(?<![A-Za-z0-9_])${PG.password.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9_])`, 'g'), '***');
 const slotPosition = async (slot: string) => (await q<{ lsn: string }>(`SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1`, [slot]))[0]?.lsn;
 
 async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 30_000): Promise<T> {

@@ -97,6 +97,8 @@ describe('two copies of a change-capture pipeline', () => {
     expect(caught.status).toBe('failed');
     expect(failure(caught)).toMatch(/^node 'chg': replication slot '\S+' was acknowledged up to [0-9A-F]+\/[0-9A-F]+ by another reader since this pipeline's last run, which acknowledged up to [0-9A-F]+\/[0-9A-F]+: the changes in between went to that reader/);
     expect(failure(caught)).toContain('drop the slot and the publication');
+    // Found while running, not in the pipeline: a failed run (exit 1), not an invalid one (2).
+    expect(caught.error?.kind).toBe('execution');
     // Refused before it read: the original's target is as it was.
     expect(await ids('log_a2')).toEqual([1]);
   });

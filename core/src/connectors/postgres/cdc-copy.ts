@@ -45,15 +45,25 @@ export function anotherCopyError(nodeId: string, what: string, spec: { owner: { 
   );
 }
 
+const LSN_TEXT = /^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/;
+
+/** The position a node's state says this copy acknowledged, when it holds a valid one. */
+export function acknowledgedIn(state: Record<string, unknown> | undefined): string | undefined {
+  const v = state?.[ACKNOWLEDGED_LSN];
+  return typeof v === 'string' && LSN_TEXT.test(v) ? v : undefined;
+}
+
 /**
  * Refuses a slot acknowledged past what this copy acknowledged (`acknowledged`, from its state): the
  * changes in between went to another reader, not to this pipeline's destinations. A slot behind it
- * is fine: a run whose acknowledgement failed after its commit reads those changes again.
+ * is fine: a run killed (or whose acknowledgement failed) after its commit left it there, and the
+ * next run skips what the state says was delivered (CdcSession.open).
  */
 export function refuseForeignAcknowledgement(nodeId: string, pipeline: string, spec: { slot: string; publication: string }, slotPosition: bigint, acknowledged: unknown): void {
-  if (typeof acknowledged !== 'string' || !/^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/.test(acknowledged) || slotPosition <= lsnValue(acknowledged)) return;
+  if (typeof acknowledged !== 'string' || !LSN_TEXT.test(acknowledged) || slotPosition <= lsnValue(acknowledged)) return;
   throw new CaudalError(
-    'validation',
+    // Another reader's doing, found while running: a run error (exit 1), not an invalid pipeline.
+    'execution',
     `node '${nodeId}': replication slot '${spec.slot}' was acknowledged up to ${lsnText(slotPosition)} by another reader since this pipeline's last run, which acknowledged up to ${acknowledged}: the changes in between went to that reader (a copy of this pipeline whose state was copied with it, another program, or pg_replication_slot_advance), not to this pipeline's destinations`,
     {
       nodeId,

@@ -100,15 +100,24 @@ export class CdcSession {
     private readonly spec: CdcSpec,
     /** The slot's confirmed position: what every status update reports until a batch is acknowledged. */
     private confirmed: bigint,
+    /** Transactions that end at or before it reached the destinations already (see open). */
+    private readonly delivered: bigint,
   ) {}
 
-  /** `checkPosition` sees where the slot stands before anything is read from it, and may refuse it. */
-  static async open(config: PostgresConfig, spec: CdcSpec, checkPosition?: (confirmed: bigint) => void): Promise<CdcSession> {
-    const confirmed = await confirmedPosition(config, spec.slot);
-    checkPosition?.(confirmed);
+  /**
+   * `start` sees where the slot stands before anything is read from it, and may refuse it. It
+   * returns how far the pipeline's state says changes were delivered: a run killed after its sinks
+   * committed but before it acknowledged (its state saved, by itself or by recovery) left the slot
+   * behind. Those transactions are skipped rather than delivered twice, and the slot is moved up to
+   * there at once, since the destinations hold them durably.
+   */
+  static async open(config: PostgresConfig, spec: CdcSpec, start?: (confirmed: bigint) => Promise<bigint | undefined>): Promise<CdcSession> {
+    const slotPosition = await confirmedPosition(config, spec.slot);
+    const delivered = (await start?.(slotPosition)) ?? 0n;
+    const confirmed = delivered > slotPosition ? delivered : slotPosition;
     const { LogicalReplicationService, PgoutputPlugin } = await import('pg-logical-replication');
     const service = new LogicalReplicationService(pgClientConfig(config), { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } });
-    const session = new CdcSession(config, service, spec, confirmed);
+    const session = new CdcSession(config, service, spec, confirmed, delivered);
     service.on('error', (e: Error) => (session.failure = e));
     const queue = deliveryQueue(service);
     service.on('heartbeat', (lsn: string, _time: number, replyNow: boolean) => {
@@ -229,7 +238,8 @@ export class CdcSession {
         break;
       case 'commit': {
         const end = msg.commitEndLsn ?? lsn;
-        if (this.openStop) {
+        if (lsnValue(end) <= this.delivered) await this.dropOpen();
+        else if (this.openStop) {
           this.ready.push({ op: 'stop', lsn: end, ...this.openStop });
           await this.dropOpen();
         } else if (this.openSpill) {
@@ -328,7 +338,8 @@ export class CdcSession {
       return;
     }
     if (!present && this.ready.length === 0) {
-      throw new CaudalError('validation', `change capture stopped (slot '${this.spec.slot}'): ${this.table} is no longer in publication '${this.spec.publication}': it was dropped (and perhaps created again) or renamed while --watch waited, and changes made to it since are not captured`, {
+      // What the data did, not what the pipeline says: a run error (exit 1), not an invalid pipeline.
+      throw new CaudalError('execution', `change capture stopped (slot '${this.spec.slot}'): ${this.table} is no longer in publication '${this.spec.publication}': it was dropped (and perhaps created again) or renamed while --watch waited, and changes made to it since are not captured`, {
         hint: `to capture the table again: empty the target, drop the slot and the publication (SELECT pg_drop_replication_slot('${this.spec.slot}'); DROP PUBLICATION ${pgIdent(this.spec.publication)}) and run again: the run creates both and starts with a snapshot of the table`,
       });
     }
@@ -339,17 +350,40 @@ export class CdcSession {
   }
 
   private stopError(message: string, hint: string, lsn: string): CaudalError {
-    return new CaudalError('validation', `change capture stopped at ${lsn} (slot '${this.spec.slot}'; nothing from there on is acknowledged): ${message}`, { hint });
+    // A stop for what the source's changes are (exit 1, as a run that failed on its data), not an invalid pipeline (2).
+    return new CaudalError('execution', `change capture stopped at ${lsn} (slot '${this.spec.slot}'; nothing from there on is acknowledged): ${message}`, { hint });
   }
 
   private check(control: ReadControl): void {
     if (control.isCancelled()) throw new CaudalError('cancelled', 'the run was cancelled');
-    if (this.failure) throw new CaudalError('io', `change capture stopped: ${errorMessage(this.failure)}`);
+    if (this.failure) throw this.failureError(this.failure);
+  }
+
+  private failureError(e: Error): CaudalError {
+    const message = errorMessage(e);
+    // pgoutput looks the publication up as of each change it decodes: once the publication was
+    // dropped, the slot cannot go past that point, even after a run made the publication again.
+    if (/publication ".*" does not exist/.test(message)) {
+      return new CaudalError('execution', `change capture stopped: ${message}: publication '${this.spec.publication}' was dropped (and perhaps created again) after the slot's position, and the changes made since cannot be read from this slot`, {
+        hint: `to capture the table again: ${this.startOver}`,
+      });
+    }
+    return new CaudalError('io', `change capture stopped: ${message}`);
   }
 
   /** The commit position of the last change taken (in any batch of this session), which acknowledge() confirms. */
   get lastTaken(): string | undefined {
     return this.taken;
+  }
+
+  /**
+   * Where this session stands once its batches are acknowledged: the last change taken, else where
+   * the slot stood when it opened (a slot created by this run: where its snapshot begins) or how far
+   * changes were delivered, whichever is later. What the node's state keeps as acknowledged.
+   */
+  get position(): string {
+    const taken = this.taken ? lsnValue(this.taken) : 0n;
+    return lsnText(taken > this.confirmed ? taken : this.confirmed);
   }
 
   /** Advances the slot past the last batch (after every sink committed). */

@@ -9,12 +9,14 @@ import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { postgresFields } from '../../connections/postgres/postgres.connection.js';
 import { CdcSession, type Change, type CdcSpec } from '../../connectors/postgres/cdc.js';
 import { SPILL_AT, spilledChanges, type SpilledTransaction } from '../../connectors/postgres/cdc-spill.js';
-import { ACKNOWLEDGED_LSN, COPY_ID, copyIdOf, refuseForeignAcknowledgement } from '../../connectors/postgres/cdc-copy.js';
+import { ACKNOWLEDGED_LSN, acknowledgedIn, COPY_ID, copyIdOf, refuseForeignAcknowledgement } from '../../connectors/postgres/cdc-copy.js';
+import { lsnText, lsnValue } from '../../connectors/postgres/lsn.js';
 import { checkReplication, defaultReplicationName, ensureReplication, generatedColumnsOf, resolveDefaultSlot, withClient } from '../../connectors/postgres/cdc-setup.js';
 import { postgresConnector } from '../../connectors/postgres/postgres.connector.js';
 import { duckdbEra, eraListFromJson, isNumericAsDouble, numericListFromJson, numericTextAsDouble } from '../../connectors/postgres/types.js';
 import type { RemoteColumn } from '../../connectors/connector.js';
 import { stateKey } from '../shared/state-key.js';
+import { createdSlotFile, forgetCreatedSlot, readCreatedSlot, writeCreatedSlot } from './created-slot.js';
 
 /**
  * Slot and publication names: PostgreSQL's rule for slot names (lower-case letters, digits, `_`),
@@ -124,15 +126,38 @@ export const postgresCdcSourceNode = defineNode({
     // A slot created now (first run, or dropped to start over) starts with a snapshot, whatever the state says.
     let slotCreated = false;
     let opened: CdcSession | undefined;
+    const createdFile = createdSlotFile(ctx.nodeFolder('cdc'), key.key);
+    const acknowledged = acknowledgedIn(state);
+    /**
+     * Where to start reading, once the slot's position is known: a slot created now has no past (the
+     * state, if any, is an older slot's); one that exists must stand where this copy left it, and
+     * what the state says was delivered is skipped (a run killed before it acknowledged).
+     */
+    const start = async (confirmed: bigint): Promise<bigint | undefined> => {
+      if (!slotCreated) {
+        const earlier = await readCreatedSlot(createdFile, slot);
+        const committedSince = earlier !== undefined && acknowledged !== undefined && lsnValue(acknowledged) >= lsnValue(earlier.position);
+        if (earlier && !committedSince) {
+          // A run of this copy created the slot and never committed: still unread, it is as new.
+          refuseForeignAcknowledgement(ctx.nodeId, ctx.pipelineName, spec, confirmed, earlier.position);
+          slotCreated = true;
+        } else {
+          refuseForeignAcknowledgement(ctx.nodeId, ctx.pipelineName, spec, confirmed, acknowledged);
+          if (earlier) await forgetCreatedSlot(createdFile);
+          return acknowledged === undefined ? undefined : lsnValue(acknowledged);
+        }
+      }
+      // Before anything is read: a run that fails from here on leaves the slot known as this copy's.
+      await writeCreatedSlot(createdFile, { slot, position: lsnText(confirmed) });
+      return undefined;
+    };
     const session = (io: HookIo) =>
       io.sessions!.get(
         `cdc:${ctx.nodeId}`,
         async () => {
           slotCreated = await ensureReplication(config, spec, ctx.nodeId, (m) => io.log(m));
           await mkdir(spec.spillDir, { recursive: true });
-          // A slot created now has no past; one that exists must stand where this copy left it.
-          const check = slotCreated ? undefined : (confirmed: bigint) => refuseForeignAcknowledgement(ctx.nodeId, ctx.pipelineName, spec, confirmed, state?.[ACKNOWLEDGED_LSN]);
-          return CdcSession.open(config, spec, check);
+          return CdcSession.open(config, spec, start);
         },
         (s) => s.close(),
       );
@@ -180,16 +205,19 @@ export const postgresCdcSourceNode = defineNode({
       outputs: { out: `${snapshotSql}\nUNION ALL BY NAME\n${changesSql}` },
       stateKey: key,
       async nextState() {
-        // The session's last change, in this batch or an earlier one of a --watch; none read yet: as saved.
-        const acknowledged = opened?.lastTaken ?? state?.[ACKNOWLEDGED_LSN];
+        // Where the session stands: its last change, else where the slot stood when it opened, which
+        // for a slot created by this run is the new slot's start, not the saved position of the old one.
+        const position = opened?.position ?? acknowledged;
         return {
           ...(p.snapshot ? { snapshot_done: true } : {}),
           [COPY_ID]: owner.copy!.id,
-          ...(typeof acknowledged === 'string' ? { [ACKNOWLEDGED_LSN]: acknowledged } : {}),
+          ...(position !== undefined ? { [ACKNOWLEDGED_LSN]: position } : {}),
         };
       },
       async onCommitted(io) {
         await (await session(io)).acknowledge();
+        // The state now holds the created slot's position: the record has done its job.
+        if (slotCreated) await forgetCreatedSlot(createdFile);
       },
     };
   },
@@ -221,8 +249,10 @@ committed with \`synchronous_commit = off\` (whose records the server writes a m
 COMMIT returns), and ends; \`--watch\` goes on with what comes next. To have the server decode up to
 then, it commits an empty transaction of its own (a transaction id, no table touched), which makes
 the server flush its WAL. The slot is acknowledged only after every sink of the run committed; a run that fails
-or is killed leaves it where it was and the changes come again (at-least-once; exactly-once into an
-upsert-and-delete mirror). A slot keeps WAL on the server until acknowledged: a pipeline that stops
+or is killed before its commit leaves it where it was and the changes come again (at-least-once;
+exactly-once into an upsert-and-delete mirror). A run killed after its commit (the next run's recovery
+completes it and saves its state) has not acknowledged the slot: the next run skips the transactions up to
+the position the state saved instead of delivering them again, and moves the slot there. A slot keeps WAL on the server until acknowledged: a pipeline that stops
 running for long makes the server's disk grow. Remove a slot you no longer need
 (\`SELECT pg_drop_replication_slot('…')\`). A server with \`max_slot_wal_keep_size\` invalidates a slot
 that held back more than that: the run then refuses it, saying so (the changes since are gone; start
@@ -263,8 +293,9 @@ another copy*). Give each copy its own \`slot\` and \`publication\`, or its own 
 - A publication an administrator created (without Caudal's comment) carries no copy id: only the
   position check applies there.
 
-**Refused.** Rather than deliver a value it does not have, the run stops, names the table and column,
-and acknowledges nothing from that transaction on (every later run stops there too until it is fixed):
+**Refused.** Rather than deliver a value it does not have, the run stops (a failed run, exit code 1), names
+the table and column, and acknowledges nothing from that transaction on (every later run stops there too
+until it is fixed):
 - *A table without a primary key or replica identity* (validate and the first run say so before
   creating anything): publishing it would make the application's own UPDATE and DELETE on it fail.
   Add a primary key, or \`ALTER TABLE … REPLICA IDENTITY FULL\`.
@@ -277,10 +308,15 @@ and acknowledges nothing from that transaction on (every later run stops there t
   while \`--watch\` waited, renamed, or dropped since — stops the run instead of losing that value. After
   an ADD COLUMN run again (the next run plans with the column; changes made before it have it NULL).
   Changes made before a rename or a drop cannot be matched to today's columns: start over.
+- *A publication dropped under the slot* (even when the next run made it again): the slot cannot read
+  past the drop. Start over.
 
 *Starting over*: empty the target, drop the slot (\`SELECT pg_drop_replication_slot('…')\`) and run
 again: a slot created by the run (the first, or after a drop) always starts with a snapshot of the table
-when *Start with a snapshot* is on.
+when *Start with a snapshot* is on, and the state then follows the new slot. A run that created the slot
+and then failed, was cancelled or was killed before its commit saves nothing; it leaves a note beside the
+state, so the next run takes that slot, while nobody else has read from it, as one it created (with the
+snapshot again).
 
 **Snapshot.** With *Start with a snapshot* the first committed run also reads the table's current
 rows; the slot is created first, so nothing is missed in between (changes made meanwhile also come as
