@@ -269,7 +269,9 @@ Exit codes: 0 everything cleaned, 1 something remains (the report says what and 
 Runs the project's jobs on their schedules, in the foreground (a terminal, systemd, launchd). Each
 run is its own \`caudal run\` process; the scheduler's state is written before it acts, so a restart
 follows running runs and never starts a slot twice. Logs go to stdout and to the rotated JSON-lines
-file .caudal/scheduler/logs/scheduler.log. Guide: docs/scheduling.md.
+file .caudal/scheduler/logs/scheduler.log. Each project file is its own project: another file than
+caudal.project.json in the same folder keeps its lock, state and log apart, under
+.caudal/scheduler/projects/<file name>/. Guide: docs/scheduling.md.
 
 Options:
   -f, --file FILE         the project file (default: caudal.project.json here or in a parent folder)

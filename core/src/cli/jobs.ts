@@ -49,7 +49,7 @@ export async function jobsCommand(args: string[], io: Io, runCli: RunCli): Promi
       const job = jobNamed(positionals[0]);
       // A scheduler runs the project: the run goes through it (as the studio's Run now), so it
       // never collides with the job's own slots, which would then fail as busy.
-      const live = await runningScheduler(project.dir);
+      const live = await runningScheduler(project);
       if (live) return runViaScheduler(project, job, parseParams(values.param), live.owner.pid, io, { json: !!values.json, quiet: !!values.quiet, wait: !!values.wait });
       // One run in the foreground, exactly as the scheduler starts it: `caudal run` with the job's params.
       const params = { ...expandParams(job.params, Date.now(), job.timezone), ...parseParams(values.param) };
@@ -80,8 +80,8 @@ export async function jobsCommand(args: string[], io: Io, runCli: RunCli): Promi
     case 'pause':
     case 'resume': {
       const job = jobNamed(positionals[0]);
-      await new Controls(project.dir).setPaused(job.name, sub === 'pause');
-      const live = await runningScheduler(project.dir);
+      await new Controls(project).setPaused(job.name, sub === 'pause');
+      const live = await runningScheduler(project);
       if (!values.quiet)
         io.stderr.write(`✔ ${job.name} ${sub === 'pause' ? 'paused: its scheduled runs are skipped until resumed' : 'resumed'}${live ? ` (the scheduler, pid ${live.owner.pid}, applies it now)` : ''}\n`);
       if (job.paused && sub === 'resume') io.stderr.write(`! ${job.name} is also paused in ${path.basename(project.file)} ("paused": true)\n`);

@@ -7,6 +7,7 @@ import { findProjectFile, loadProject } from '../scheduler/load-project.js';
 import { jsonLine, type LogEntry, RotatingFile, textLine } from '../scheduler/log.js';
 import { ProcessRunner } from '../scheduler/process-runner.js';
 import { pruneHistory } from '../scheduler/retention.js';
+import { adoptLegacyState } from '../scheduler/legacy-state.js';
 import { acquireSchedulerLock } from '../scheduler/scheduler-lock.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { schedulerDir } from '../scheduler/state.js';
@@ -34,8 +35,15 @@ export async function scheduleCommand(args: string[], io: Io): Promise<number> {
     throw new CaudalError('usage', `two project files: -f ${values.file} and ${positionals[0]}`, { hint: 'give the project file once, as -f FILE or as the argument' });
   const given = values.file ?? positionals[0];
   const project = await loadProject(given === undefined ? findProjectFile(undefined) : await checkPipelineFile(given, 'project'));
-  const lock = await acquireSchedulerLock(project.dir);
-  const file = new RotatingFile(path.join(schedulerDir(project.dir), 'logs', 'scheduler.log'), project.logs.max_file_mb * 1024 * 1024, project.logs.keep_files);
+  const lock = await acquireSchedulerLock(project);
+  let adopted: string[];
+  try {
+    adopted = await adoptLegacyState(project);
+  } catch (e) {
+    await lock.release();
+    throw e;
+  }
+  const file = new RotatingFile(path.join(schedulerDir(project), 'logs', 'scheduler.log'), project.logs.max_file_mb * 1024 * 1024, project.logs.keep_files);
   const log = (e: LogEntry) => {
     try {
       file.write(jsonLine(e));
@@ -52,6 +60,8 @@ export async function scheduleCommand(args: string[], io: Io): Promise<number> {
     if (r.removed.length > 0)
       log({ at: new Date().toISOString(), level: 'info', event: 'history_pruned', message: `history: removed ${r.removed.length} old run folder(s), ${r.keptRuns} kept (${Math.round(r.keptBytes / 1024 / 1024)} MB)`, removed: r.removed.length });
   };
+  if (adopted.length > 0)
+    log({ at: new Date().toISOString(), level: 'info', event: 'state_adopted', message: `took over ${adopted.join(', ')} from ${schedulerDir(project.dir)}, which earlier versions shared between the project files of this folder; ${path.basename(project.file)} now keeps its own in ${schedulerDir(project)}` });
   const scheduler = new Scheduler({
     project,
     runner: new ProcessRunner(),
@@ -59,7 +69,7 @@ export async function scheduleCommand(args: string[], io: Io): Promise<number> {
     notify: makeNotifier(project.alerts, [new EnvSecretStore(), new KeychainSecretStore()], log),
     afterRun: prune,
   });
-  const controls = new Controls(project.dir);
+  const controls = new Controls(project);
   await mkdir(controls.requestsDir, { recursive: true });
   // Pause files and run requests (studio, `caudal jobs`) take effect at once, not at the next wake.
   // Only those two: the scheduler's own writes (state.json, logs) in the same folder must not wake it.

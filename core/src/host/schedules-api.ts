@@ -51,8 +51,8 @@ export class SchedulesApi {
   async runNow(file: string, jobName: string): Promise<MethodOutput<'schedules.runNow'>> {
     const project = await loadProject(file);
     const j = job(project, jobName);
-    if (await runningScheduler(project.dir)) {
-      await new Controls(project.dir).requestRun(j.name);
+    if (await runningScheduler(project)) {
+      await new Controls(project).requestRun(j.name);
       return { via: 'scheduler', runId: null };
     }
     const runId = newRunId();
@@ -64,7 +64,7 @@ export class SchedulesApi {
 
   async pause(file: string, jobName: string, paused: boolean): Promise<MethodOutput<'schedules.pause'>> {
     const project = await loadProject(file);
-    await new Controls(project.dir).setPaused(job(project, jobName).name, paused);
+    await new Controls(project).setPaused(job(project, jobName).name, paused);
     return { paused };
   }
 }

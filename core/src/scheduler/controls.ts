@@ -8,7 +8,7 @@ import { CaudalError } from '../util/errors.js';
 import { createWhole, oldEnoughToBeDebris, pendingOwner, removeIfStill } from '../util/exclusive-file.js';
 import { WriteQueue } from '../util/file-turns.js';
 import { ownerIsDead, type Owner, self } from '../util/owner.js';
-import { schedulerDir } from './state.js';
+import { type SchedulerOwner, schedulerDir } from './state.js';
 
 /**
  * How others talk to a running scheduler without touching its state file: a pause file
@@ -53,8 +53,8 @@ export class Controls {
   /** The scheduler's answers to requests (outside requestsDir: writing them must not wake it). */
   readonly repliesDir: string;
 
-  constructor(projectDir: string) {
-    this.dir = schedulerDir(projectDir);
+  constructor(owner: SchedulerOwner) {
+    this.dir = schedulerDir(owner);
     this.pausedFile = path.join(this.dir, 'paused.json');
     this.requestsDir = path.join(this.dir, 'requests');
     this.repliesDir = path.join(this.dir, 'replies');

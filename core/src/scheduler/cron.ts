@@ -140,13 +140,29 @@ function instantOfWall(wall: number, timezone: string): number {
   return hi;
 }
 
+/** What each cron field takes, for the message of a value out of range. */
+const FIELD_RANGES: Record<string, { name: string; range: string }> = {
+  second: { name: 'second', range: 'a second is 0–59' },
+  minute: { name: 'minute', range: 'a minute is 0–59' },
+  hour: { name: 'hour', range: 'an hour is 0–23' },
+  day: { name: 'day-of-month', range: 'a day-of-month is 1–31, or L for the last' },
+  month: { name: 'month', range: 'a month is 1–12 or JAN–DEC' },
+  dayOfWeek: { name: 'day-of-week', range: 'a day-of-week is 0–7 (0 and 7 are Sunday) or SUN–SAT' },
+};
+
 /** An error message for a bad cron expression, or null. */
 export function cronProblem(expression: string): string | null {
   try {
     new Cron(expression, { paused: true, mode: '5-or-6-parts' });
     return null;
   } catch (e) {
-    return (e as Error).message.replace(/^CronPattern: /, '');
+    const message = (e as Error).message.replace(/^CronPattern: /, '');
+    // croner counts days of month and months from 0 inside, and says so ("day: -1" for a 0).
+    const m = /^Invalid value for (\w+): (-?\d+)$/.exec(message);
+    const field = m?.[1] !== undefined ? FIELD_RANGES[m[1]] : undefined;
+    if (!m || !field) return message;
+    const value = Number(m[2]) + (m[1] === 'day' || m[1] === 'month' ? 1 : 0);
+    return `invalid ${field.name}: ${value} (${field.range})`;
   }
 }
 
@@ -158,6 +174,16 @@ export function isTimeZone(tz: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * A time zone as other tools must be given it: Intl reads `europe/madrid` as Europe/Madrid (it
+ * ignores case) and a link such as US/Pacific as its zone, but Airflow's pendulum and the tz
+ * database files of other systems want the name as the database spells it. Only for names
+ * isTimeZone accepts.
+ */
+export function canonicalTimeZone(tz: string): string {
+  return new Intl.DateTimeFormat('en', { timeZone: tz }).resolvedOptions().timeZone;
 }
 
 /** `YYYY-MM-DD` and local ISO time (with offset) of an instant in a time zone. */

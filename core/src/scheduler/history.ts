@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { defaultArtifactsDir } from '../engine/run-dirs.js';
-import { listRuns, type StoredRun } from '../host/run-history.js';
+import { listRuns, readRun, type StoredRun } from '../host/run-history.js';
 import { ownerIsDead } from '../util/owner.js';
 import type { Job, Project } from './project.js';
+import type { LastRun, RunningEntry } from './state.js';
 
 /** The runs folder of a pipeline file (`<its folder>/.caudal/runs`). */
 export function runsDirOf(pipelineFile: string): string {
@@ -44,4 +45,33 @@ export function jobRunStatus(r: StoredRun): 'running' | 'succeeded' | 'failed' |
   if (kind === 'busy') return 'busy';
   if (kind === 'interrupted') return 'interrupted';
   return r.status;
+}
+
+/**
+ * The outcome of a run the scheduler's state still calls running, from the run's own record, once
+ * that run is over: a run that ended while no scheduler ran is recorded only in its folder until a
+ * scheduler starts again. Null while the record says it runs (or there is none).
+ */
+export async function endedRun(entry: RunningEntry): Promise<LastRun | null> {
+  const stored = await readRun(entry.dir);
+  if (!stored) return null;
+  const record = settle(stored);
+  if (record.status === 'running') return null;
+  const status = jobRunStatus(record);
+  if (status === 'running') return null;
+  const started = Date.parse(record.startedAt);
+  const elapsedMs = record.elapsedMs ?? 0;
+  return {
+    runId: entry.runId,
+    status,
+    startedAt: record.startedAt,
+    finishedAt: new Date(started + elapsedMs).toISOString(),
+    elapsedMs,
+    attempt: entry.attempt,
+    trigger: entry.trigger,
+    slot: entry.slot,
+    rows: record.rows,
+    qualityScore: record.qualityScore,
+    ...(record.error ? { error: { kind: record.error.kind, message: record.error.message, ...(record.error.hint ? { hint: record.error.hint } : {}) } } : {}),
+  };
 }

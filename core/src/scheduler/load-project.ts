@@ -4,8 +4,10 @@ import path from 'node:path';
 import { duplicateKeyProblems, jsonPath, parsePipelineText, zodProblems } from '../model/load.js';
 import { CaudalError, type Problem } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
-import { CronSchedule, cronProblem, isTimeZone } from './cron.js';
-import { secretVariable } from './alerts/secrets.js';
+import { canonicalTimeZone, CronSchedule, cronProblem, isTimeZone } from './cron.js';
+import { envNamePart, type PipelineParam } from '../model/schema.js';
+import { jobParamProblems } from './job-params.js';
+import { secretOwner, secretVariable } from './alerts/secrets.js';
 import { type AlertChannel, type Job, PROJECT_FILE, type Project, type ProjectDocument, projectSchema } from './project.js';
 
 /** Reads and checks a project file; every problem carries the JSON path to fix. */
@@ -28,16 +30,16 @@ export async function loadProject(file: string): Promise<Project> {
 
 /**
  * What only the pipeline files can tell: that each job's file is a pipeline, and that the job's
- * params are ones its pipeline declares (a run would fail on either).
+ * params are ones its pipeline declares, of the types it declares (a run would fail on either).
  */
 async function pipelineProblems(project: Project): Promise<Problem[]> {
   const problems: Problem[] = [];
-  const loaded = new Map<string, Promise<{ declared: string[] } | { problem: string }>>();
+  const loaded = new Map<string, Promise<{ declared: string[]; params: Record<string, PipelineParam>; connections: string[] } | { problem: string }>>();
   const load = (file: string) =>
     readFile(file, 'utf8').then(
       (text) => {
         const r = parsePipelineText(text, file);
-        if (r.pipeline) return { declared: Object.keys(r.pipeline.params ?? {}) };
+        if (r.pipeline) return { declared: Object.keys(r.pipeline.params ?? {}), params: r.pipeline.params ?? {}, connections: Object.keys(r.pipeline.connections ?? {}) };
         const first = r.problems[0];
         return { problem: !first ? `${file} is not a pipeline` : first.message.includes(file) ? first.message : `${file} is not a valid pipeline (${first.path}: ${first.message})` };
       },
@@ -58,6 +60,35 @@ async function pipelineProblems(project: Project): Promise<Problem[]> {
           message: `job '${job.name}': param '${name}' is not declared by the pipeline ${path.basename(job.pipeline)}${didYouMean(name, r.declared)}`,
           hint: r.declared.length > 0 ? `declared params: ${r.declared.join(', ')}` : 'the pipeline declares no params',
         });
+    problems.push(...jobParamProblems(job, r.params));
+  }
+  problems.push(...(await connectionChannelClashes(project, loaded)));
+  return problems;
+}
+
+/**
+ * A connection of a job's pipeline named as a channel's secrets are kept (`alert-ops`, for the
+ * channel `ops`): both read CAUDAL_SECRET_ALERT_OPS_* and the keychain's `alert-ops`, so the
+ * channel's token would be the connection's, or the other way round.
+ */
+async function connectionChannelClashes(project: Project, loaded: Map<string, Promise<{ connections: string[] } | { problem: string }>>): Promise<Problem[]> {
+  const channels = new Map(Object.keys(project.alerts).map((c) => [envNamePart(secretOwner(c)), c]));
+  const problems: Problem[] = [];
+  const reported = new Set<string>();
+  for (const job of project.jobs) {
+    const r = await loaded.get(job.pipeline);
+    if (!r || 'problem' in r) continue;
+    for (const connection of r.connections) {
+      const channel = channels.get(envNamePart(connection));
+      if (channel === undefined || reported.has(`${connection}\u0000${channel}`)) continue;
+      reported.add(`${connection}\u0000${channel}`);
+      problems.push({
+        code: 'invalid_document',
+        path: jsonPath(['alerts', channel]),
+        message: `alert channel '${channel}' and the connection '${connection}' of ${path.basename(job.pipeline)} (job '${job.name}') read their secrets from the same variables (${channelVariables(channel)}) and keychain entries: one would use the other's secrets`,
+        hint: `rename the channel or the connection`,
+      });
+    }
   }
   return problems;
 }
@@ -83,8 +114,11 @@ export function parseProject(text: string, file: string): Project {
   return resolveProject(doc, file);
 }
 
+/** Names from the file are printed escaped: a line break in a job name must not forge a line of the report. */
+const escaped = (text: string) => text.replace(/[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
 function fail(file: string, problems: Problem[]): never {
-  const lines = problems.map((p) => `  ${p.path}: ${p.message}${p.hint ? ` (${p.hint})` : ''}`).join('\n');
+  const lines = problems.map((p) => `  ${escaped(p.path)}: ${escaped(p.message)}${p.hint ? ` (${escaped(p.hint)})` : ''}`).join('\n');
   throw new CaudalError('validation', `${file} is not a valid project:\n${lines}`, { problems });
 }
 
@@ -122,6 +156,7 @@ function checkProject(doc: ProjectDocument, dir: string): Problem[] {
     if (!channels.includes(c)) problem(['defaults', 'alerts', 'channels', i], `unknown alert channel '${c}'${didYouMean(c, channels)}`);
   });
   for (const [name, channel] of Object.entries(doc.alerts)) for (const p of channelSecretProblems(name, channel)) problems.push(p);
+  problems.push(...sharedChannelSecrets(channels));
   const cycle = findCycle(doc);
   if (cycle) problem(['jobs', cycle[0]!, 'depends_on'], `jobs depend on each other in a cycle: ${cycle.join(' → ')}`, 'remove one of these dependencies');
   return problems;
@@ -160,6 +195,31 @@ function channelSecretProblems(name: string, channel: AlertChannel): Problem[] {
   return problems;
 }
 
+/** The prefix of a channel's secret variables, `CAUDAL_SECRET_ALERT_<CHANNEL>_`. */
+const channelVariables = (channel: string) => `CAUDAL_SECRET_${envNamePart(secretOwner(channel))}_*`;
+
+/**
+ * Channel names that read one set of secret variables (`ops-a` and `ops_a`: both
+ * CAUDAL_SECRET_ALERT_OPS_A_TOKEN): one channel's token would be sent to the other's endpoint.
+ */
+function sharedChannelSecrets(channels: string[]): Problem[] {
+  const seen = new Map<string, string>();
+  const problems: Problem[] = [];
+  for (const name of channels) {
+    const key = envNamePart(secretOwner(name));
+    const other = seen.get(key);
+    if (other === undefined) seen.set(key, name);
+    else
+      problems.push({
+        code: 'invalid_document',
+        path: jsonPath(['alerts', name]),
+        message: `alert channels '${other}' and '${name}' differ only in case or in - and _, so both read their secrets from the same variables (${channelVariables(name)}): one channel's secrets would go to the other's endpoint`,
+        hint: 'rename one of them',
+      });
+  }
+  return problems;
+}
+
 /** A dependency cycle as a path of job names (first = last), if any. */
 function findCycle(doc: ProjectDocument): string[] | undefined {
   const state = new Map<string, 'open' | 'done'>();
@@ -192,7 +252,8 @@ function resolveProject(doc: ProjectDocument, file: string): Project {
     pipeline: path.resolve(dir, j.pipeline),
     params: j.params,
     schedule: j.schedule ?? null,
-    timezone: j.timezone ?? d.timezone ?? doc.timezone,
+    // As the tz database spells it: the schedule and its exports mean the same zone everywhere.
+    timezone: canonicalTimeZone(j.timezone ?? d.timezone ?? doc.timezone),
     dependsOn: j.depends_on,
     paused: j.paused,
     description: j.description,
@@ -208,7 +269,7 @@ function resolveProject(doc: ProjectDocument, file: string): Project {
     file,
     dir,
     name: doc.name,
-    timezone: doc.timezone,
+    timezone: canonicalTimeZone(doc.timezone),
     maxParallelRuns: doc.max_parallel_runs,
     jobs: dependencyOrder(jobs),
     alerts: doc.alerts,

@@ -1,6 +1,7 @@
 import { processAlive } from '../util/owner.js';
 import { Controls } from './controls.js';
 import { CronSchedule } from './cron.js';
+import { endedRun } from './history.js';
 import type { Project } from './project.js';
 import { runningScheduler, type SchedulerHolder } from './scheduler-lock.js';
 import { type LastRun, StateStore } from './state.js';
@@ -27,7 +28,14 @@ export interface JobOverview {
  * whether a scheduler runs or not.
  */
 export async function projectOverview(project: Project, now = Date.now()): Promise<{ scheduler: SchedulerHolder | null; jobs: JobOverview[] }> {
-  const [state, paused, scheduler] = await Promise.all([new StateStore(project.dir).load(), new Controls(project.dir).paused(), runningScheduler(project.dir)]);
+  const [state, paused, scheduler] = await Promise.all([new StateStore(project).load(), new Controls(project).paused(), runningScheduler(project)]);
+  // Runs that ended while no scheduler ran are in their own records only, until one starts again.
+  const ended = new Map<string, LastRun>();
+  if (scheduler === null)
+    for (const [name, s] of Object.entries(state.jobs)) {
+      const last = s.running ? await endedRun(s.running) : null;
+      if (last) ended.set(name, last);
+    }
   const jobs = project.jobs.map((job): JobOverview => {
     const s = state.jobs[job.name];
     let nextRunAt: string | null = null;
@@ -38,7 +46,7 @@ export async function projectOverview(project: Project, now = Date.now()): Promi
     }
     const r = s?.running;
     // A run recorded by a scheduler that is gone is running only while its process is.
-    const live = r && (scheduler !== null || (r.pid !== null && processAlive(r.pid)));
+    const live = r && !ended.has(job.name) && (scheduler !== null || (r.pid !== null && processAlive(r.pid)));
     return {
       name: job.name,
       pipeline: job.pipeline,
@@ -51,7 +59,7 @@ export async function projectOverview(project: Project, now = Date.now()): Promi
       running: live ? { runId: r.runId, startedAt: r.startedAt, attempt: r.attempt, pid: r.pid } : null,
       retryAt: s?.retry?.at ?? null,
       queued: s?.queued != null,
-      lastRun: s?.lastRun ?? null,
+      lastRun: ended.get(job.name) ?? s?.lastRun ?? null,
     };
   });
   return { scheduler, jobs };

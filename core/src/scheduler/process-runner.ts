@@ -152,7 +152,7 @@ async function outcomeOf(dir: string, code: number | null, signal: NodeJS.Signal
   }
   const error = record.error ? { kind: record.error.kind, message: record.error.message, hint: record.error.hint } : undefined;
   const status = record.status === 'succeeded' ? 'succeeded' : record.status === 'cancelled' ? 'cancelled' : error?.kind === 'busy' ? 'busy' : 'failed';
-  return { status, exitCode: code, rows: record.rows, qualityScore: record.qualityScore, error };
+  return { status, exitCode: code, rows: record.rows, qualityScore: record.qualityScore, error, ...(typeof record.elapsedMs === 'number' ? { elapsedMs: record.elapsedMs } : {}) };
 }
 
 function failedRecord(req: JobRunRequest, error: { kind: string; message: string }): StoredRun {

@@ -13,11 +13,20 @@ export const PROJECT_FILE = 'caudal.project.json';
 /** 30 days. */
 const MAX_RETRY_DELAY_S = 30 * 86_400;
 
-const jobName = z
-  .string()
-  .regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'a job name starts with a letter and has only letters, digits, _ and - (at most 64)');
+const JOB_NAME_RULE = 'a job name starts with a letter and has only letters, digits, _ and - (at most 64)';
+const jobName = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, JOB_NAME_RULE);
+/** The rule for a bad key of `jobs` (zod's own message says only "Invalid key in record"). */
+const jobNameError = (issue: { code?: string }) => (issue.code === 'invalid_key' ? JOB_NAME_RULE : undefined);
 
-const paramValue = z.union([z.string(), z.number(), z.boolean()], { error: (i) => `expected a string, a number or a boolean, got ${Array.isArray(i.input) ? 'an array' : i.input === null ? 'null' : `an ${typeof i.input}`}` });
+/** What a param value that is not a string, a finite number or a boolean is, for its message. */
+function whatItIs(v: unknown): string {
+  if (Array.isArray(v)) return 'an array';
+  if (v === null) return 'null';
+  // JSON numbers too large for a double (1e999) are read as Infinity
+  if (typeof v === 'number') return `${v} (a number too large)`;
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}
+const paramValue = z.union([z.string(), z.number(), z.boolean()], { error: (i) => `expected a string, a number or a boolean, got ${whatItIs(i.input)}` });
 
 export const retriesSchema = z
   .object({
@@ -141,7 +150,7 @@ export const projectSchema = z
     /** Runs of different jobs at the same time, at most. */
     max_parallel_runs: z.int().min(1).max(64).default(2),
     defaults: z.object(jobSettings).strict().default({}),
-    jobs: z.record(jobName, jobSchema),
+    jobs: z.record(jobName, jobSchema, { error: jobNameError }),
     alerts: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'a channel name starts with a letter and has only letters, digits, _ and -'), channelSchema).default({}),
     history: historySchema.default({ max_age_days: 30, max_total_mb: 1024, keep_last: 5 }),
     logs: logsSchema.default({ max_file_mb: 10, keep_files: 5 }),

@@ -51,9 +51,9 @@ export async function runThroughScheduler(
 const RETRY_SKIPPED_MS = 1_000;
 
 async function requestOnce(project: Project, job: Job, params: Record<string, string> | undefined, opts: { onStarted?: (run: { runId: string; dir: string }) => void; schedulerRunning?: () => Promise<boolean>; pollMs?: number; repeat?: boolean }): Promise<RequestedRun> {
-  const controls = new Controls(project.dir);
-  const store = new StateStore(project.dir);
-  const running = opts.schedulerRunning ?? (async () => (await runningScheduler(project.dir)) !== null);
+  const controls = new Controls(project);
+  const store = new StateStore(project);
+  const running = opts.schedulerRunning ?? (async () => (await runningScheduler(project)) !== null);
   const pollMs = opts.pollMs ?? POLL_MS;
   const id = await controls.requestRun(job.name, new Date(), params && Object.keys(params).length > 0 ? params : undefined, { repeat: opts.repeat });
   let started: { runId: string; dir: string } | null = null;

@@ -17,6 +17,11 @@ export interface RunOutcome {
   /** Rows written by the run's sinks. */
   rows: number | null;
   qualityScore: number | null;
+  /**
+   * How long the run took by its own record, when it has one. A run that ended while the scheduler
+   * was down is found ended only at the restart: the time until then is not the run's.
+   */
+  elapsedMs?: number;
 }
 
 export interface JobRunRequest {

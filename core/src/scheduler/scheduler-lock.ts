@@ -5,7 +5,7 @@ import path from 'node:path';
 import { CaudalError } from '../util/errors.js';
 import { createWhole, oldEnoughToBeDebris, pendingOwner, removeIfStill } from '../util/exclusive-file.js';
 import { ownerIsDead, type Owner, self } from '../util/owner.js';
-import { schedulerDir } from './state.js';
+import { type SchedulerOwner, schedulerDir } from './state.js';
 
 /** Who runs the scheduler of a project: `.caudal/scheduler/scheduler.pid` (one scheduler per project). */
 export interface SchedulerHolder {
@@ -13,12 +13,12 @@ export interface SchedulerHolder {
   since: string;
 }
 
-const lockFile = (projectDir: string) => path.join(schedulerDir(projectDir), 'scheduler.pid');
+const lockFile = (owner: SchedulerOwner) => path.join(schedulerDir(owner), 'scheduler.pid');
 
 /** The live scheduler of a project, if one runs (a file left by a killed one does not count). */
-export async function runningScheduler(projectDir: string): Promise<SchedulerHolder | null> {
+export async function runningScheduler(owner: SchedulerOwner): Promise<SchedulerHolder | null> {
   try {
-    const h = JSON.parse(await readFile(lockFile(projectDir), 'utf8')) as SchedulerHolder;
+    const h = JSON.parse(await readFile(lockFile(owner), 'utf8')) as SchedulerHolder;
     return ownerIsDead(h.owner) ? null : h;
   } catch {
     return null;
@@ -33,8 +33,8 @@ export async function runningScheduler(projectDir: string): Promise<SchedulerHol
 const CONFIRM_MS = 100;
 
 /** Takes the project's scheduler lock, or fails (exit 75) naming the scheduler that has it. */
-export async function acquireSchedulerLock(projectDir: string): Promise<{ release(): Promise<void> }> {
-  const file = lockFile(projectDir);
+export async function acquireSchedulerLock(owner: SchedulerOwner): Promise<{ release(): Promise<void> }> {
+  const file = lockFile(owner);
   await mkdir(path.dirname(file), { recursive: true });
   // A token makes our content ours alone (two takes of one process, a reused pid).
   const text = JSON.stringify({ owner: self, since: new Date().toISOString(), token: randomUUID() });

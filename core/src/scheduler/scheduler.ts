@@ -94,8 +94,8 @@ export class Scheduler {
 
   constructor(private readonly opts: SchedulerOptions) {
     this.clock = opts.clock ?? systemClock;
-    this.store = opts.store ?? new StateStore(opts.project.dir);
-    this.controls = opts.controls ?? new Controls(opts.project.dir);
+    this.store = opts.store ?? new StateStore(opts.project);
+    this.controls = opts.controls ?? new Controls(opts.project);
     this.jobs = new Map(opts.project.jobs.map((j) => [j.name, j]));
   }
 
@@ -528,10 +528,15 @@ export class Scheduler {
     const status = timedOut && outcome.status !== 'succeeded' ? 'timed_out' : outcome.status;
     const error = status === 'timed_out' ? { kind: 'timeout', message: `stopped after its timeout of ${job.timeoutS} s` } : outcome.error;
     s.running = null;
-    s.lastRun = { runId: r.runId, status, startedAt: r.startedAt, finishedAt: iso(now), elapsedMs: now - Date.parse(r.startedAt), attempt: r.attempt, trigger: r.trigger, slot: r.slot, rows: outcome.rows, qualityScore: outcome.qualityScore, error };
+    // The run's own measure when its record has one: one that ended while the scheduler was down
+    // ended long before this restart noticed it.
+    const started = Date.parse(r.startedAt);
+    const elapsedMs = outcome.elapsedMs ?? now - started;
+    const finishedAt = outcome.elapsedMs === undefined ? now : Math.min(now, started + elapsedMs);
+    s.lastRun = { runId: r.runId, status, startedAt: r.startedAt, finishedAt: iso(finishedAt), elapsedMs, attempt: r.attempt, trigger: r.trigger, slot: r.slot, rows: outcome.rows, qualityScore: outcome.qualityScore, error };
     const level: LogLevel = status === 'succeeded' ? 'info' : status === 'busy' ? 'warn' : 'error';
     const detail = error ? `: ${error.message}` : '';
-    this.log(level, 'run_finished', `run ${r.runId} ${status.replace('_', ' ')} after ${Math.round((now - Date.parse(r.startedAt)) / 100) / 10} s${detail}`, { job: job.name, runId: r.runId, status, elapsedMs: s.lastRun.elapsedMs, rows: outcome.rows, qualityScore: outcome.qualityScore, exitCode: outcome.exitCode });
+    this.log(level, 'run_finished', `run ${r.runId} ${status.replace('_', ' ')} after ${Math.round(elapsedMs / 100) / 10} s${detail}`, { job: job.name, runId: r.runId, status, elapsedMs: s.lastRun.elapsedMs, rows: outcome.rows, qualityScore: outcome.qualityScore, exitCode: outcome.exitCode });
     if (status === 'succeeded') s.lastSuccess = { at: iso(now), slot: r.slot };
     else if (status === 'failed' || status === 'timed_out' || status === 'interrupted' || status === 'busy') {
       // A busy run did nothing (another run held its pipeline or a destination): its slot is not

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { atomicTempName, writeFileAtomic } from '../util/atomic-write.js';
 import { CaudalError } from '../util/errors.js';
+import { PROJECT_FILE } from './project.js';
 
 /**
  * The scheduler's own state, persisted on every change (`.caudal/scheduler/state.json` next to the
@@ -83,8 +84,24 @@ export type SchedulerState = z.infer<typeof stateSchema>;
 export type RunningEntry = z.infer<typeof runningSchema>;
 export type LastRun = z.infer<typeof lastRunSchema>;
 
-export function schedulerDir(projectDir: string): string {
-  return path.join(projectDir, '.caudal', 'scheduler');
+/**
+ * Whose scheduler: a project (its file), or a folder meaning the `caudal.project.json` in it.
+ * Each project file has its own lock, state, pause file, requests and log: two project files in
+ * one folder (`nightly.project.json`, `hourly.project.json`) are two schedulers, whatever their
+ * jobs are called.
+ */
+export type SchedulerOwner = string | { file: string };
+
+/**
+ * The scheduler folder of a project file. `caudal.project.json` keeps `.caudal/scheduler/`, where
+ * every version has kept it; another file name gets `.caudal/scheduler/projects/<file name>/`.
+ * (A folder holding an older version's state of such a file is adopted by `adoptLegacyState`.)
+ */
+export function schedulerDir(owner: SchedulerOwner): string {
+  if (typeof owner === 'string') return path.join(owner, '.caudal', 'scheduler');
+  const shared = path.join(path.dirname(owner.file), '.caudal', 'scheduler');
+  const name = path.basename(owner.file);
+  return name === PROJECT_FILE ? shared : path.join(shared, 'projects', name);
 }
 
 export function emptyJobState(): JobState {
@@ -93,8 +110,8 @@ export function emptyJobState(): JobState {
 
 export class StateStore {
   readonly file: string;
-  constructor(projectDir: string) {
-    this.file = path.join(schedulerDir(projectDir), 'state.json');
+  constructor(owner: SchedulerOwner) {
+    this.file = path.join(schedulerDir(owner), 'state.json');
   }
 
   /** The saved state; a missing file is a fresh start, a corrupt one an error (never silently reset). */

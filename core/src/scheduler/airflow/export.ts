@@ -57,9 +57,16 @@ function paramTemplate(job: Job, name: string, value: string | number | boolean,
     throw new CaudalError('validation', `job '${job.name}': param '${name}' holds a NUL character, which no environment variable or command-line argument can carry`, {
       hint: `remove it from jobs.${job.name}.params.${name} in the project file`,
     });
-  return text
-    .split(/(\{scheduled_date\}|\{scheduled_time\})/)
-    .map((part) => (part === '{scheduled_date}' || part === '{scheduled_time}' ? placeholderJinja(part.slice(1, -1), tz) : jinjaLiteral(part)))
+  const parts = text.split(/(\{scheduled_date\}|\{scheduled_time\})/);
+  const isPlaceholder = (i: number) => i % 2 === 1;
+  return parts
+    .map((part, i) => {
+      if (isPlaceholder(i)) return placeholderJinja(part.slice(1, -1), tz);
+      // A `{` right before a placeholder's `{{` would make `{{{`, which Jinja refuses: such text
+      // goes in as a Jinja string ("{{scheduled_date}}" gives "{2026-01-02}", as Caudal's scheduler).
+      if (part.endsWith('{') && i + 1 < parts.length) return `{{ ${JSON.stringify(part)} }}`;
+      return jinjaLiteral(part);
+    })
     .join('');
 }
 

@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CaudalError } from '../../util/errors.js';
 import { packageVersion } from '../../util/package-root.js';
+import { secretVariable } from './secrets.js';
 import type { Alert } from '../alert-types.js';
 import type { z } from 'zod';
 import type { webhookChannelSchema } from '../project.js';
@@ -17,6 +19,12 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  */
 export async function sendWebhook(name: string, c: WebhookChannel, secrets: Record<string, string>, alert: Alert, opts: { retryDelayMs?: number } = {}): Promise<void> {
   const url = c.url ?? secrets.url!;
+  // A secret URL is checked only here (the project file's is checked when it is read): a bad one is
+  // a channel set up wrong, not a receiver that refused. The message never repeats it.
+  if (c.url === undefined && !isHttpUrl(url))
+    throw new CaudalError('usage', `alert channel '${name}': its secret url is not an http:// or https:// URL`, {
+      hint: `store the webhook's whole URL again with \`caudal alerts set-secret ${name} url\`, or fix ${secretVariable(name, 'url')}`,
+    });
   const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': `caudal/${packageVersion()}`, ...c.headers };
   if (c.auth === 'bearer') headers.authorization = `Bearer ${secrets.token}`;
   const body = JSON.stringify({ source: 'caudal', ...alert });
@@ -35,6 +43,14 @@ export async function sendWebhook(name: string, c: WebhookChannel, secrets: Reco
     if (attempt < ATTEMPTS) await sleep((opts.retryDelayMs ?? 1000) * attempt);
   }
   throw new Error(`webhook '${name}' did not accept the alert: ${last}`);
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    return ['http:', 'https:'].includes(new URL(text).protocol);
+  } catch {
+    return false;
+  }
 }
 
 /** Where the alert went, never a secret: the origin of a URL in the project file; a secret URL not at all. */
