@@ -265,6 +265,8 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
       emit({ type: 'node_finished', runId, ...s });
     }
     current = undefined;
+    // Last checks of what the sources read (a file rewritten under the run): a failure rolls back.
+    for (const node of ran) await node.compiled?.beforeCommit?.(hookIo(node.id));
     checkCancel();
     failpoint('after-stage');
     // Commit phase: no cancel from here on, a half-committed run would be worse than a late one.

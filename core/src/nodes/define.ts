@@ -304,6 +304,12 @@ export interface CompiledNode {
    */
   nextState?(io: HookIo): Promise<NodeState | undefined>;
   /**
+   * Called once every sink of the run staged, just before the commit: a source checks that what it
+   * read did not change while the run read it (a file rewritten since it was planned) and throws to
+   * roll the whole run back. Not called for a run that failed or was cancelled before.
+   */
+  beforeCommit?(io: HookIo): Promise<void>;
+  /**
    * Streaming sources: called once every sink of the run committed, to acknowledge what was read
    * (Kafka offsets, RabbitMQ acks, a replication slot's LSN). A failure here is a warning: what was
    * not acknowledged is delivered again (at-least-once).

@@ -9,6 +9,7 @@ import { duplicateIndexes } from '../../nodes/shared/columns.js';
 import { redact } from '../../connections/redact.js';
 import { CaudalError } from '../../util/errors.js';
 import type { PlannedRead, ReadSpec, RemoteColumn } from '../connector.js';
+import { backendOf, cancelOnServer } from './cancel.js';
 import { connect, loadCopyStreams, rawText } from './client.js';
 import { connectionLost, explainPgError } from './errors.js';
 import { buildReadQuery } from './query.js';
@@ -82,7 +83,9 @@ export async function planPostgresRead(config: PostgresConfig, spec: ReadSpec, c
         sessionError ??= e;
       });
       const read = { rows: 0 };
+      let serverSide: { stop(): Promise<void> } | undefined;
       try {
+        serverSide = cancelOnServer(io, config, await backendOf(c));
         return base.values.length === 0 ? await copyOut(c, transportSql, file, io, read) : await cursorOut(c, transportSql, base.values, file, io, spec.fetchSize ?? DEFAULT_FETCH_SIZE, read);
       } catch (thrown) {
         if (io.isCancelled()) throw new CaudalError('cancelled', 'the read was cancelled');
@@ -90,6 +93,8 @@ export async function planPostgresRead(config: PostgresConfig, spec: ReadSpec, c
         if (isDataError(e)) throw await readFailure(e, { nodeId: ctx.nodeId, connection: ctx.connection, config, base, columns: positional, rowsRead: read.rows, window: base.values.length === 0 ? undefined : (spec.fetchSize ?? DEFAULT_FETCH_SIZE) });
         throw readStopped(e, { rows: read.rows, incremental: spec.watermark !== undefined }, ctx, config) ?? explain(e);
       } finally {
+        // The server's query is cancelled before the session ends: ending it does not stop the query.
+        await serverSide?.stop();
         await c.end().catch(() => undefined);
       }
     },
@@ -219,6 +224,12 @@ function csvField(v: string | null): string {
 
 async function cursorOut(client: pg.Client, sql: string, values: unknown[], file: string, io: HookIo, fetchSize: number, read: { rows: number }): Promise<number> {
   const sink = createWriteStream(file);
+  // A write that fails (a full disk) is reported by the next one; its 'error' event, unheard,
+  // would end the worker. So would late complaints of the file once the read stopped.
+  let sinkError: Error | undefined;
+  sink.on('error', (e) => {
+    sinkError ??= e;
+  });
   let rows = 0;
   try {
     await client.query('BEGIN READ ONLY');
@@ -232,6 +243,7 @@ async function cursorOut(client: pg.Client, sql: string, values: unknown[], file
       for (const row of r.rows) chunk += row.map(csvField).join(',') + '\n';
       rows += r.rows.length;
       read.rows = rows;
+      if (sinkError) throw sinkError;
       if (!sink.write(chunk)) await once(sink, 'drain');
       io.progress(rows);
     }

@@ -23,14 +23,11 @@ export async function checkSameHeaders(ctx: CompileContext<CsvSourceParams>, fil
   const d = detected.dialect;
   if (files.length < 2 || !d.header) return;
   const expected = detected.headerNames;
-  const width = expected.length + 1; // one more: a header with an extra field shows in it
-  const named = { auto_detect: false, header: false, all_varchar: true, null_padding: true, delim: d.delim, quote: d.quote, escape: d.escape, new_line: d.newLine, comment: d.comment, skip: d.skip };
-  const columns = Array.from({ length: width }, (_, i) => ({ name: `f${i}`, type: 'VARCHAR' }));
   for (const file of files.slice(1)) {
     // A file that exists only once the run fetches it (an object store's) is compared then (laterHeadersStep).
     const st = await stat(file.original).catch(() => undefined);
     if (!st) continue;
-    const key = `${file.original}|${st.size}|${st.mtimeMs}|${JSON.stringify(named)}|${expected.join('\u0000')}`;
+    const key = `${file.original}|${st.size}|${st.mtimeMs}|${JSON.stringify(d)}|${expected.join('\u0000')}`;
     if (checked.has(key)) continue;
     let readPath = file.read;
     if (file.read !== file.original) {
@@ -40,11 +37,7 @@ export async function checkSameHeaders(ctx: CompileContext<CsvSourceParams>, fil
     }
     let found: string[];
     try {
-      const [row] = await ctx.rows(`SELECT * FROM read_csv(${fileLiteral(readPath)}, ${argsSql({ named, columns })}) LIMIT 1`);
-      // A blank or missing field reads as NULL (shown as ''); the extra field must be empty.
-      const fields = columns.map((c) => row?.[c.name]);
-      found = fields.slice(0, expected.length).map((v) => (typeof v === 'string' ? v : ''));
-      if (typeof fields[expected.length] === 'string') found.push(fields[expected.length] as string);
+      found = await firstLineFields(ctx.rows, readPath, detected);
     } catch (e) {
       throw mismatch(ctx, file, files[0]!, expected, `its first line does not read as ${expected.length} fields (${errorMessage(e).split('\n')[0]})`);
     }
@@ -54,6 +47,25 @@ export async function checkSameHeaders(ctx: CompileContext<CsvSourceParams>, fil
     }
     checked.add(key);
   }
+}
+
+/**
+ * The fields of a file's first line (after the lines the dialect skips), read with the first file's
+ * dialect: as many as the header has, plus one more when the line holds more. A blank or missing
+ * field reads as ''. Throws when the line does not read in that dialect.
+ */
+export async function firstLineFields(rows: (sql: string) => Promise<Record<string, unknown>[]>, readPath: string, detected: Detected): Promise<string[]> {
+  const d = detected.dialect;
+  const expected = detected.headerNames;
+  const width = expected.length + 1; // one more: a header with an extra field shows in it
+  const named = { auto_detect: false, header: false, all_varchar: true, null_padding: true, delim: d.delim, quote: d.quote, escape: d.escape, new_line: d.newLine, comment: d.comment, skip: d.skip };
+  const columns = Array.from({ length: width }, (_, i) => ({ name: `f${i}`, type: 'VARCHAR' }));
+  const [row] = await rows(`SELECT * FROM read_csv(${fileLiteral(readPath)}, ${argsSql({ named, columns })}) LIMIT 1`);
+  // A blank or missing field reads as NULL (shown as ''); the extra field must be empty.
+  const fields = columns.map((c) => row?.[c.name]);
+  const found = fields.slice(0, expected.length).map((v) => (typeof v === 'string' ? v : ''));
+  if (typeof fields[expected.length] === 'string') found.push(fields[expected.length] as string);
+  return found;
 }
 
 /**
@@ -82,7 +94,7 @@ export function laterHeadersStep(ctx: CompileContext<CsvSourceParams>, pattern: 
 }
 
 /** Names as DuckDB's detection shows them: blank ones become column<i>, repeated ones get a _<n> suffix. */
-function sameHeader(expected: string[], found: string[]): boolean {
+export function sameHeader(expected: string[], found: string[]): boolean {
   if (found.length !== expected.length) return false;
   return expected.every((name, i) => {
     const f = found[i]!.trim().toLowerCase();

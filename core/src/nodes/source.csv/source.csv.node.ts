@@ -21,6 +21,7 @@ import { COMPRESSED, copiesLineCheck, copiesOf, csvFiles, originalPath, type Csv
 import { argsSql, detect, dialectArgs, givenArgs, type Detected } from './detect.js';
 import { combinedConversionLocator, conversionErrorLocator, conversionLinesStep, rejectedConversions } from './conversion-lines.js';
 import { fileLiteral } from '../shared/exact-file.js';
+import { changedFileError, explainChangedFile, plannedFiles, type PlannedFile, unchangedFilesStep } from './changed-files.js';
 
 /** Rows a preview scans when the source sets malformed rows aside (a full scan is a run's job). */
 const PREVIEW_SCAN_ROWS = 20_000;
@@ -76,11 +77,11 @@ async function explainDetectionFailure(ctx: CompileContext<CsvSourceParams>, sel
 /**
  * A run's failure explained: a value that did not convert, with its line (`conversions`); or, when
  * DuckDB's reader gave up on a file ("state machine reached an invalid state"), the line where the
- * file's line endings change, the usual cause.
+ * file's line endings change, the usual cause; or a file that changed since the run was planned.
  */
-function explainRunError(conversions: NonNullable<CompiledNode['explainError']> | undefined, files: CsvFile[]): NonNullable<CompiledNode['explainError']> {
+function explainRunError(conversions: NonNullable<CompiledNode['explainError']> | undefined, files: CsvFile[], planned: PlannedFile[]): NonNullable<CompiledNode['explainError']> {
   return async (message, io) => {
-    const found = await conversions?.(message, io);
+    const found = (await conversions?.(message, io)) ?? (await explainChangedFile(planned));
     if (found || !/state machine reached an invalid state/i.test(message)) return found;
     for (const f of files) {
       if (f.compressed) continue;
@@ -190,6 +191,14 @@ column name* is on (then nothing is detected ahead, and \`thousands_separator\` 
 are not available: DuckDB keeps no rejects for such a read). The
 format is detected on the first file. Add a *File name column* to know where each row came from: it
 holds the original path of the file, also when the file had to be converted from another encoding.
+
+**Files rewritten during a run.** The columns are planned from the files when the run starts, and
+the rows are read by position. A file rewritten before the run reads it (a lookup read again in each
+batch of a \`--watch\` run, whose streams wait for messages in between) is checked first: a header
+that changed (columns renamed, added, removed or reordered) or an empty file stops the run before
+anything is written (\`lookup.csv changed since the run was planned (header k, label): its header is
+now label, k\`), and so does such a change found again just before the commit. New rows under the
+same header are read as they are.
 
 **Partitioned folders.** With \`hive_partitioning\` (\`auto\` by default, \`true\` or \`false\`) a path
 such as \`orders/year=2024/region=eu/part-0.csv\` adds the columns \`year\` and \`region\`, also when the path
@@ -428,6 +437,8 @@ If no file matches the path, the node reports an \`io_error\` problem before any
       const later = exactFile ? undefined : laterCombinedPartitionsStep(ctx, pattern, files);
       if (later) setup.push(later);
     }
+    // Files combined by name are matched by name, not by the planned positions.
+    const planned = ctx.mode === 'run' && !p.union_by_name ? await plannedFiles(files) : [];
     const detected = p.union_by_name ? undefined : await detect(ctx, files[0]!);
     const combined = detected ? undefined : await combinedReadArgs(ctx, from);
     for (const w of detected?.warnings ?? []) ctx.warn(w);
@@ -436,6 +447,7 @@ If no file matches the path, the node reports an \`io_error\` problem before any
       // A path naming one file exactly matches no file added later.
       const later = exactFile ? undefined : laterHeadersStep(ctx, pattern, files, detected);
       if (later) setup.push(later);
+      if (planned.length > 0) setup.push(unchangedFilesStep(ctx.nodeId, planned, detected));
     } else await checkCombinedDates(ctx, files);
     await checkPartitionClash({
       nodeId: ctx.nodeId,
@@ -444,6 +456,14 @@ If no file matches the path, the node reports an \`io_error\` problem before any
       // The names read_csv gives (a column list renames the header's); combined files: the first file's header.
       ownColumns: async () => detected?.columns.map((c) => c.name) ?? (await ctx.describe(`SELECT * FROM read_csv(${fileLiteral(files[0]!.read)}, hive_partitioning := false)`)).map((c) => c.name),
     });
+    /** The files did not change while the run read them (after the step before the read). */
+    const unchangedUntilCommit = (): CompiledNode['beforeCommit'] =>
+      detected && planned.length > 0
+        ? async (io) => {
+            const e = await changedFileError((sql) => io.db.rows(sql), ctx.nodeId, planned, detected, 'while the run read it');
+            if (e) throw e;
+          }
+        : undefined;
     const rejecting = p.on_error === 'reject';
     const errorsTable = ctx.auxName('reject_errors');
     const scansTable = ctx.auxName('reject_scans');
@@ -518,7 +538,8 @@ If no file matches the path, the node reports an \`io_error\` problem before any
         },
         runOutputs: { out: selectWith(true, 'converted') },
         setup,
-        explainError: explainRunError(conversionLocator(), files),
+        explainError: explainRunError(conversionLocator(), files, planned),
+        beforeCommit: unchangedUntilCommit(),
       };
     }
 
@@ -562,6 +583,7 @@ If no file matches the path, the node reports an \`io_error\` problem before any
         outputs: { out: `SELECT * FROM ${rows}`, rejects: `SELECT * EXCLUDE (_k, _f, _l, _c) FROM (\n${parsed}\n)\nORDER BY _f, _l, _c` },
         setup,
         notices: [{ countSql: malformedLines, ...notice }],
+        beforeCommit: unchangedUntilCommit(),
       };
     }
     // Integers, timestamps, times and numbers with a thousands separator were read as text: rows where one does not
@@ -583,6 +605,7 @@ If no file matches the path, the node reports an \`io_error\` problem before any
       },
       setup,
       notices: [{ countSql: `SELECT (${malformedLines}) + (SELECT count(*) FROM ${rows} WHERE ${anyFailed})`, ...notice }],
+      beforeCommit: unchangedUntilCommit(),
     };
   },
 });
