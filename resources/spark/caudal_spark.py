@@ -532,12 +532,25 @@ def frame_for(spark, step):
     return df
 
 
-def counted(df, node):
+def counted(df, node, null=None):
+    """The frame with its rows counted while it is written; with `null` (a CSV sink's null_string),
+    also how many values of each text column equal it (see null_text)."""
     from pyspark.sql import Observation
     from pyspark.sql import functions as F
 
     obs = Observation(f"caudal_rows_{node}")
-    return df.observe(obs, F.count(F.lit(1)).alias("rows")), obs
+    metrics = [F.count(F.lit(1)).alias("rows")]
+    if null:
+        texts = [f.name for f in df.schema.fields if f.dataType.typeName() == "string"]
+        metrics += [F.count(F.when(df[f"`{c.replace('`', '``')}`"] == F.lit(null), 1)).alias(f"null_text:{c}") for c in texts]
+    return df.observe(obs, *metrics), obs
+
+
+def null_text(step):
+    """A CSV sink's null_string other than '': DuckDB quotes a text equal to it ("NULL") so it reads
+    back as text; Spark's CSV writer cannot quote one value, so such a text fails the run instead."""
+    sink = step["sink"]
+    return sink.get("options", {}).get("nullValue") or None if sink["format"] == "csv" else None
 
 
 def preflight(fs, steps):
@@ -563,7 +576,7 @@ def stage_file(spark, fs, step, run_id, staged_list):
     staged_list.append(staged_file)
     parent = target.rstrip("/").rsplit("/", 1)[0]
     fs.mkdirs(parent)
-    df, obs = counted(failpoint_frame(frame_for(spark, step), step["node"]), step["node"])
+    df, obs = counted(failpoint_frame(frame_for(spark, step), step["node"]), step["node"], null_text(step))
     if sink.get("singleFile"):
         # One task writes the one file; after a sort, coalesce keeps the rows in order.
         df = df.coalesce(1) if sink.get("ordered") else df.repartition(1)
@@ -571,7 +584,11 @@ def stage_file(spark, fs, step, run_id, staged_list):
     if sink.get("partitionBy"):
         writer = writer.partitionBy(*sink["partitionBy"])
     writer.save(stage_dir)
-    rows = int(obs.get.get("rows", 0))
+    metrics = obs.get
+    rows = int(metrics.get("rows", 0))
+    for name in [k.split(":", 1)[1] for k, v in metrics.items() if k.startswith("null_text:") and v]:
+        null = sink["options"]["nullValue"]
+        raise RunFailed("execution", f"node '{step['node']}': column \"{name}\" holds the text '{null}', which is the sink's null_string: DuckDB writes it quoted (\"{null}\") so it reads back as text, Spark's CSV writer cannot quote one value, so it would read back as NULL; choose a null_string that no text equals, or keep this pipeline on the DuckDB engine", step["node"])
     if sink.get("singleFile"):
         parts = [p for p in fs.list(stage_dir) if p.rsplit("/", 1)[-1].startswith("part-")]
         if len(parts) != 1:
@@ -1332,6 +1349,7 @@ def run_job(spark, job, report_dir=None, run_id=None, journal=None, caller=None,
     sinks = [s for s in job["steps"] if s["kind"] == "sink"]
     staged_files, staged_jdbc, committed = [], [], []
     locks = TableLocks()
+    current = None  # the step running: a failure in it is blamed on a node (failing_node)
     caller.watch(spark)
     try:
         register_udfs(spark)
@@ -1341,6 +1359,7 @@ def run_job(spark, job, report_dir=None, run_id=None, journal=None, caller=None,
             caller.check()
             t0 = time.time()
             node = step["node"]
+            current = step
             if step["kind"] == "read":
                 read(spark, step)
             elif step["kind"] == "view":
@@ -1356,6 +1375,7 @@ def run_job(spark, job, report_dir=None, run_id=None, journal=None, caller=None,
         for step in sinks:
             caller.check()
             t0 = time.time()
+            current = step
             emit({"type": "node_started", "nodeId": step["node"]})
             if step["sink"]["format"] == "jdbc":
                 rows = stage_jdbc(spark, step, run_id, staged_jdbc)
@@ -1363,6 +1383,7 @@ def run_job(spark, job, report_dir=None, run_id=None, journal=None, caller=None,
                 rows = stage_file(spark, fs, step, run_id, staged_files)
             summary["nodes"][step["node"]] = {"rowsWritten": rows, "seconds": round(time.time() - t0, 3)}
             emit({"type": "node_finished", "nodeId": step["node"], "rowsWritten": rows, "seconds": round(time.time() - t0, 3)})
+        current = None
         failpoint("staged")
         # Commit, as on the DuckDB engine (core/src/engine/commit/protocol.ts): database transactions
         # prepared (statements run, not committed), files published (reversible), the databases that
@@ -1402,6 +1423,10 @@ def run_job(spark, job, report_dir=None, run_id=None, journal=None, caller=None,
             e = caller.stopped()  # the job failed because the watch cancelled it, or will be undone as if it had
         kind = e.kind if isinstance(e, RunFailed) else ("cancelled" if isinstance(e, KeyboardInterrupt) else "execution")
         message = without_secrets(str(e) if isinstance(e, RunFailed) else spark_error_text(e))
+        if current is not None and kind == "execution" and not isinstance(e, RunFailed):
+            culprit = failing_node(spark, job, current)
+            message = f"node '{culprit}' ({job.get('nodeTypes', {}).get(culprit, 'unknown type')}) failed: {message}"
+            e = RunFailed(kind, message, culprit)
         if decided:
             # Past the decision the commit is completed, never undone: the recovery finishes the
             # prepared transactions the driver could not (caudal run does as soon as the job ends).
@@ -1441,6 +1466,33 @@ def without_secrets(text):
         if name.startswith("CAUDAL_SECRET_") and value and len(value) >= 4:
             text = text.replace(value, "***")
     return text
+
+
+LOCALIZE_SECONDS = 30.0
+
+
+def failing_node(spark, job, step):
+    """The node to blame for a step that failed. Spark computes views lazily, so the step that fails
+    (a sink, a quality check) is often downstream of the node whose expression failed: the views
+    before it are computed one by one, in the job's order, and the first that fails is named, as the
+    DuckDB engine names the first failing node upstream (engine/execute.ts). Within a time budget;
+    past it, or when no view fails alone, the step's own node."""
+    from pyspark.sql import functions as F
+
+    deadline = time.time() + LOCALIZE_SECONDS
+    for s in job["steps"]:
+        if s is step or time.time() > deadline:
+            break
+        if s["kind"] != "view":
+            continue
+        try:
+            df = spark.table(f"`{s['name'].replace('`', '``')}`")
+            columns = [df[f"`{c.replace('`', '``')}`"] for c in df.columns]
+            # Every value is computed (to_json cannot be pruned away, and takes maps, which hash does not).
+            df.select(F.max(F.length(F.to_json(F.struct(*columns)))) if columns else F.count(F.lit(1))).collect()
+        except Exception:
+            return s["node"]
+    return step["node"]
 
 
 def spark_error_text(e):

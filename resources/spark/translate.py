@@ -16,6 +16,8 @@ import os
 import re
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in the installed package for the modules below
+
 import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
@@ -23,6 +25,9 @@ from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.schema import MappingSchema
 from sqlglot.time import format_time
+
+from spark_regex import WHOLE_CHARACTERS, java_regex, regex_call
+from untranslatable import Untranslatable
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DUCK = Dialect.get_or_raise("duckdb")
@@ -105,10 +110,6 @@ def try_to_timestamp(value, fmt):
     if not isinstance(fmt, exp.Literal) or not fmt.is_string:
         raise Untranslatable("try_strptime needs a constant format to translate to Spark")
     return exp.Anonymous(this="TRY_TO_TIMESTAMP", expressions=[value.copy(), exp.Literal.string(spark_parse_format(fmt.name))])
-
-
-class Untranslatable(Exception):
-    pass
 
 
 def once_for_spark(node):
@@ -208,8 +209,8 @@ def fill_gaps(node):
             return rewritten
         if "g" not in flags:
             raise Untranslatable("regexp_replace without the 'g' option replaces only the first match in DuckDB, every match in Spark: add 'g' (every match) or use regexp_extract")
-        if set(flags) - {"g"}:
-            raise Untranslatable(f"regexp_replace options '{flags}' have no Spark form (only 'g')")
+        if set(flags) - {"g", "i", "c"}:
+            raise Untranslatable(f"regexp_replace options '{flags}' have no Spark form (only 'g', 'i' and 'c')")
     if isinstance(node, exp.DataType) and node.this in WIDER:
         return WIDER[node.this].copy()
     return node
@@ -307,7 +308,6 @@ INTEGERS = {T.TINYINT, T.SMALLINT, T.INT, T.BIGINT, T.UTINYINT, T.USMALLINT, T.U
 FRACTIONAL = {T.DOUBLE, T.FLOAT, T.DECIMAL}
 FLOATS = {T.DOUBLE, T.FLOAT}
 TEXT = {T.VARCHAR, T.TEXT, T.CHAR, T.NVARCHAR, T.NCHAR}
-POSIX = {"alpha": "\\p{Alpha}", "digit": "\\p{Digit}", "alnum": "\\p{Alnum}", "upper": "\\p{Upper}", "lower": "\\p{Lower}", "space": "\\s", "punct": "\\p{Punct}", "xdigit": "\\p{XDigit}", "blank": "\\p{Blank}", "cntrl": "\\p{Cntrl}", "graph": "\\p{Graph}", "print": "\\p{Print}", "word": "\\w"}
 
 
 def kind(e):
@@ -315,59 +315,13 @@ def kind(e):
     return t.this if isinstance(t, exp.DataType) else T.UNKNOWN
 
 
-def java_regex(p):
-    """An RE2 pattern (DuckDB's) as a Java pattern (Spark's) with the same meaning: RE2's `$` is the
-    end of the text, Java's also matches before a final line break, so it becomes `\\z`; POSIX
-    classes ([[:alpha:]]), which Java reads as a set of the characters `:alph`, become \\p{Alpha};
-    Java's `.` stops at \\r and Unicode line separators too, so UNIX_LINES (?d) is set."""
-    out, i, depth = [], 0, 0
-    multiline = "(?m" in p or re.search(r"\(\?[a-z]*m", p) is not None
-    while i < len(p):
-        c = p[i]
-        if c == "\\" and i + 1 < len(p):
-            out.append(p[i:i + 2])
-            i += 2
-            continue
-        if depth > 0:
-            m = re.match(r"\[:(\^?)([a-z]+):\]", p[i:])
-            if m:
-                if m.group(2) not in POSIX:
-                    raise Untranslatable(f"the regular expression class [:{m.group(2)}:] has no Spark form")
-                cls = POSIX[m.group(2)]
-                out.append(cls.replace("\\p", "\\P").replace("\\s", "\\S").replace("\\w", "\\W") if m.group(1) else cls)
-                i += len(m.group(0))
-                continue
-            if c == "[":
-                depth += 1
-            elif c == "]":
-                depth -= 1
-            out.append(c)
-        elif c == "[":
-            depth = 1
-            out.append(c)
-            # A ] (or ^]) right after the opening bracket is a member, not the end.
-            if p[i + 1:i + 2] == "^":
-                out.append("^")
-                i += 1
-            if p[i + 1:i + 2] == "]":
-                out.append("]")
-                i += 1
-        elif c == "$" and not multiline:
-            out.append("\\z")
-        else:
-            out.append(c)
-        i += 1
-    text = "".join(out)
-    return "(?d)" + text if "." in text else text
-
-
-REGEX_NODES = (exp.RegexpLike, exp.RegexpExtract, exp.RegexpReplace, exp.RegexpSplit, exp.RegexpILike)
+REGEX_NODES = (exp.RegexpLike, exp.RegexpExtract, exp.RegexpReplace, exp.RegexpSplit, exp.RegexpILike, exp.RegexpExtractAll)
 
 
 def same_meaning(node):
     """Rewrites of constructs that translate to Spark with another meaning (after the columns are
     qualified and typed), or refusals where no faithful form exists."""
-    for rewrite in (text_meaning, arithmetic_meaning, decimal_meaning, aggregate_meaning, date_meaning):
+    for rewrite in (text_meaning, arithmetic_meaning, rounding_meaning, decimal_meaning, aggregate_meaning, date_meaning):
         out = rewrite(node)
         if out is not None:
             return out
@@ -403,6 +357,24 @@ def text_meaning(node):
     if isinstance(node, exp.DPipe):
         # `'v=' || d` casts d to text implicitly: as the explicit cast does (nan, inf, +00).
         return exp.DPipe(this=as_text(node.this), expression=as_text(node.expression), safe=node.args.get("safe"))
+    if isinstance(node, exp.ConcatWs):
+        # Both engines skip NULL arguments; Spark's concat_ws takes text only (a NULL constant
+        # too), so the others are cast as DuckDB writes them. (ConcatWs is a Concat in sqlglot,
+        # whose rewrite below would make the separator a first part.)
+        sep, *parts = node.expressions
+        out = node.copy()
+        out.set("expressions", [sep.copy()] + [p.copy() if kind(p) in TEXT else as_text(p) for p in parts])
+        return out
+    if isinstance(node, exp.Split) and is_text_constant(node.expression, ""):
+        # DuckDB splits into characters (code points); Spark's split by an empty pattern cuts an
+        # emoji's surrogate pair in two and adds a trailing ''. Split at every position but the end
+        # and the middle of a pair instead.
+        return exp.RegexpSplit(this=node.this, expression=exp.Literal.string("(?!\\z)" + WHOLE_CHARACTERS))
+    if isinstance(node, exp.Levenshtein) and len([a for a in node.args.values() if a is not None]) == 2:
+        # DuckDB counts the edits of UTF-8 bytes (levenshtein('café', 'cafe') is 2); Spark's of
+        # characters. Each byte read as one ISO-8859-1 character counts as DuckDB does.
+        as_bytes = lambda e: exp.Anonymous(this="DECODE", expressions=[exp.Anonymous(this="ENCODE", expressions=[e.copy(), exp.Literal.string("UTF-8")]), exp.Literal.string("ISO-8859-1")])
+        return exp.Levenshtein(this=as_bytes(node.this), expression=as_bytes(node.expression))
     if isinstance(node, exp.Concat) and node.args.get("coalesce") is not False and any(kind(e) not in TEXT for e in node.expressions):
         # DuckDB's concat() skips NULLs; sqlglot's coalesce(x, '') of a number fails on Spark.
         parts = [exp.Coalesce(this=as_text(e), expressions=[exp.Literal.string("")]) for e in node.expressions]
@@ -665,7 +637,29 @@ def discrete_quantile(node):
     return out
 
 
+def ordered_first(node):
+    """first(x ORDER BY k1, k2 …) and last(…): Spark has no ORDER BY inside an aggregate (a parse
+    error). The first row is min_by(x, keys), the last max_by(x, keys), with the keys in a struct,
+    each after a flag that puts its NULLs last (or first, as asked). A descending key cannot be
+    turned around inside the struct (text has no minus), so it is refused."""
+    order = node.this
+    keys = []
+    for o in order.expressions:
+        if o.args.get("desc"):
+            raise Untranslatable("first()/last() ordered by a descending key has no Spark translation: order by ascending keys (last() of the same order is the first of the reverse), or keep this pipeline on the DuckDB engine")
+        nulls_first = bool(o.args.get("nulls_first"))
+        is_null = exp.Is(this=o.this.copy(), expression=exp.Null())
+        flag = exp.Case(ifs=[exp.If(this=is_null, true=exp.Literal.number(0 if nulls_first else 1))], default=exp.Literal.number(1 if nulls_first else 0))
+        keys += [flag, o.this.copy()]
+    pick = "MAX_BY" if isinstance(node, exp.Last) else "MIN_BY"
+    out = exp.Anonymous(this=pick, expressions=[order.this.copy(), exp.Struct(expressions=keys)])
+    out.type = node.type
+    return out
+
+
 def aggregate_meaning(node):
+    if isinstance(node, (exp.First, exp.Last, exp.AnyValue)) and isinstance(node.this, exp.Order):
+        return ordered_first(node)
     if isinstance(node, exp.Sum) and not isinstance(node.this, exp.Cast):
         # DuckDB sums integers into a HUGEINT (128 bits), DECIMAL(p,s) into DECIMAL(38,s); Spark sums
         # a BIGINT into a BIGINT (ARITHMETIC_OVERFLOW past 2^63) and a DECIMAL(p,s) into
@@ -683,10 +677,88 @@ def aggregate_meaning(node):
     return temporal_quantile(node) or discrete_quantile(node)
 
 
+def is_text_constant(e, text):
+    return isinstance(e, exp.Literal) and e.is_string and e.name == text
+
+
+def rounding_meaning(node):
+    """ceil/floor/trunc of a DOUBLE or FLOAT keep its type on DuckDB (NaN, ±inf and 1e300 as they
+    are, ceil(-0.5) is -0.0); Spark's are BIGINT (NaN → 0, 1e300 → 2^63 - 1, trunc(NaN) an error).
+    From 2^52 on every double is whole, so only smaller ones go through Spark's BIGINT; a zero
+    result takes the sign of x (x * 0), as C's ceil/floor/trunc do."""
+    if not isinstance(node, (exp.Ceil, exp.Floor, exp.Trunc)) or kind(node.this) not in FLOATS:
+        return None
+    if any(node.args.get(a) is not None for a in ("decimals", "to")):
+        return None
+    x, to = node.this, node.this.type.copy()
+    call = lambda f, e: exp.Anonymous(this=f, expressions=[e.copy()])
+    if isinstance(node, exp.Trunc):
+        whole = exp.Case(ifs=[exp.If(this=exp.LT(this=x.copy(), expression=exp.Literal.number(0)), true=call("CEIL", x))], default=call("FLOOR", x))
+    else:
+        whole = call("CEIL" if isinstance(node, exp.Ceil) else "FLOOR", x)
+    exact = exp.Not(this=exp.Paren(this=exp.LT(this=call("ABS", x), expression=exp.Literal.number(2**52))))  # NaN, ±inf, from 2^52
+    zero = exp.EQ(this=whole.copy(), expression=exp.Literal.number(0))
+    signed_zero = exp.Mul(this=x.copy(), expression=exp.Cast(this=exp.Literal.number(0), to=to.copy()))
+    out = exp.Case(ifs=[exp.If(this=exact, true=x.copy()), exp.If(this=zero, true=signed_zero)], default=exp.Cast(this=whole, to=to.copy()))
+    out.type = to
+    return out
+
+
 def date_meaning(node):
     if isinstance(node, exp.DateDiff):
         return date_diff(node)
+    if isinstance(node, exp.Sub) and kind(node.this) == T.DATE and kind(node.expression) == T.DATE:
+        # DuckDB: the days between, a BIGINT; Spark: an INTERVAL.
+        out = exp.Cast(this=exp.Anonymous(this="DATEDIFF", expressions=[node.this.copy(), node.expression.copy()]), to=exp.DataType.build("BIGINT"))
+        out.type = exp.DataType.build("BIGINT")
+        return out
+    if isinstance(node, (exp.Add, exp.Sub)) and any(kind(x) == T.DATE for x in (node.this, node.expression)) and any(isinstance(x, exp.Interval) for x in (node.this, node.expression)):
+        # DuckDB: a DATE plus or minus an INTERVAL is a TIMESTAMP (from midnight); Spark keeps a
+        # DATE for days and months. The date is made a TIMESTAMP first, as DuckDB does.
+        out = node.copy()
+        for side in ("this", "expression"):
+            if kind(node.args[side]) == T.DATE:
+                out.set(side, exp.Cast(this=node.args[side].copy(), to=exp.DataType.build("TIMESTAMP_NTZ", dialect="spark")))
+        out.type = exp.DataType.build("TIMESTAMP")
+        return out
+    if isinstance(node, exp.TimestampTrunc) and kind(node.this) in {T.DATE, T.TIMESTAMP, T.TIMESTAMPNTZ, T.DATETIME}:
+        # DuckDB's date_trunc of a DATE or TIMESTAMP is a TIMESTAMP; Spark's always an instant
+        # (TIMESTAMP_LTZ), which a Parquet sink writes with a UTC time zone.
+        out = exp.Cast(this=node.copy(), to=exp.DataType.build("TIMESTAMP_NTZ", dialect="spark"))
+        out.type = exp.DataType.build("TIMESTAMP")
+        return out
+    if isinstance(node, (exp.Monthname, exp.Dayname)):
+        # DuckDB's full English names (March, Sunday); Spark's monthname/dayname abbreviate them.
+        return exp.Anonymous(this="DATE_FORMAT", expressions=[node.this.copy(), exp.Literal.string("MMMM" if isinstance(node, exp.Monthname) else "EEEE")])
+    if isinstance(node, exp.UnixToTime) and kind(node.this) in TEMPORAL:
+        return epoch_of_time(node)
+    scale = node.args.get("scale") if isinstance(node, exp.UnixToTime) else None
+    if isinstance(scale, exp.Literal) and scale.name == "3" and kind(node.this) in INTEGERS:
+        # DuckDB's epoch_ms(n) is a TIMESTAMP; Spark's timestamp_millis an instant (TIMESTAMP_LTZ).
+        out = exp.Cast(this=node.copy(), to=exp.DataType.build("TIMESTAMP_NTZ", dialect="spark"))
+        out.type = exp.DataType.build("TIMESTAMP")
+        return out
     return None
+
+
+def epoch_of_time(node):
+    """epoch_ms/epoch_us/epoch_ns of a date or time: sqlglot reads them as the reverse (milliseconds
+    to a timestamp). DuckDB divides the microseconds since the epoch, truncating toward zero as
+    Spark's DIV does (1969-12-31 23:59:59.9995 is 0 ms)."""
+    scale = node.args.get("scale")
+    unit = scale.name if isinstance(scale, exp.Literal) else ""
+    us = exp.Anonymous(this="UNIX_MICROS", expressions=[exp.Cast(this=node.this.copy(), to=exp.DataType(this=T.TIMESTAMPLTZ, nested=False))])
+    if unit == "3":
+        out = exp.IntDiv(this=us, expression=exp.Literal.number(1000))
+    elif unit == "6":
+        out = us
+    elif unit == "9":
+        out = exp.Mul(this=us, expression=exp.Literal.number(1000))
+    else:
+        raise Untranslatable("epoch_ms/epoch_us/epoch_ns of a date or time in this form has no Spark translation: use epoch(x) * 1000")
+    out = exp.Paren(this=out)
+    out.type = exp.DataType.build("BIGINT")
+    return out
 
 
 DIFF_UNITS = {
@@ -750,11 +822,8 @@ def date_diff(node):
 
 
 def older_meanings(node):
-    if isinstance(node, REGEX_NODES) or type(node).__name__ == "RegexpExtractAll":
-        pattern = node.expression
-        if isinstance(pattern, exp.Literal) and pattern.is_string:
-            node.set("expression", exp.Literal.string(java_regex(pattern.name)))
-        return node
+    if isinstance(node, REGEX_NODES):
+        return regex_call(node)
     if isinstance(node, exp.SimilarTo):
         pattern = node.expression
         if not isinstance(pattern, exp.Literal) or not pattern.is_string:

@@ -566,6 +566,106 @@ export const CASES: Case[] = [
     samples: true,
   },
   {
+    name: "regular expressions as RE2 reads them: replacement groups and $, Unicode case folding, ASCII \\b and \\s, empty matches between whole characters",
+    nodes: [
+      { id: 'v', type: 'transform.sql', params: { query: "SELECT * FROM (VALUES (1, 'café'), (2, 'ÉCOLE'), (3, 'a' || chr(11) || 'b'), (4, 'US 5 ab $x'), (5, NULL), (6, ''), (7, 'e' || chr(769) || '🇪🇸👍🏽'), (8, 'a b|c')) t(id, s)" } },
+      {
+        id: 'calc',
+        type: 'transform.derive',
+        params: {
+          columns: [
+            { name: 'swapped', expression: "regexp_replace(s, '(a)(b)', '\\2\\1', 'g')" },
+            { name: 'whole', expression: "regexp_replace(s, '[a-z]+', '<\\0>', 'g')" },
+            { name: 'dollar', expression: "regexp_replace(s, 'a', '$1', 'g')" },
+            { name: 'backslash', expression: "regexp_replace(s, ' ', '\\\\', 'g')" },
+            { name: 'group_then_digit', expression: "regexp_replace(s, '(a)', '\\12', 'g')" },
+            { name: 'between', expression: "regexp_replace(s, '', '-', 'g')" },
+            { name: 'alternatives', expression: "regexp_replace(s, 'x|\\|', '_', 'g')" },
+            { name: 'ci', expression: "regexp_matches(s, 'école', 'i')" },
+            { name: 'ci_inline', expression: "regexp_matches(s, '(?i)école')" },
+            { name: 'ci_replace', expression: "regexp_replace(s, 'É', '*', 'gi')" },
+            { name: 'boundary', expression: "regexp_matches(s, 'caf\\b')" },
+            { name: 'space', expression: "regexp_matches(s, 'a\\sb')" },
+            { name: 'in_class', expression: "regexp_matches(s, 'a[\\s|]b')" },
+            { name: 'chars', expression: "string_split(s, '')" },
+            { name: 'chars2', expression: "string_to_array(s, '')" },
+            { name: 'lev', expression: "levenshtein(s, 'cafe')" },
+            { name: 'joined', expression: "concat_ws('-', s, NULL, 'x', id)" },
+          ],
+        },
+      },
+      parquet('sink', 'regex.parquet'),
+    ],
+    edges: ['v -> calc', 'calc -> sink'],
+  },
+  {
+    name: 'ceil, floor and trunc of a DOUBLE stay DOUBLE: NaN, infinity, 1e300 and the sign of zero kept',
+    nodes: [
+      { id: 'v', type: 'transform.sql', params: { query: "SELECT * FROM (VALUES (1, 2.5::DOUBLE, 2.5::FLOAT), (2, -2.5::DOUBLE, -0.5::FLOAT), (3, 'nan'::DOUBLE, 'nan'::FLOAT), (4, 'inf'::DOUBLE, '-inf'::FLOAT), (5, -0.5::DOUBLE, 0.5::FLOAT), (6, 1e300::DOUBLE, 1e30::FLOAT), (7, NULL, NULL), (8, -0.0::DOUBLE, 4503599627370497.0::FLOAT)) t(id, d, f)" } },
+      {
+        id: 'calc',
+        type: 'transform.derive',
+        params: { columns: [{ name: 'c', expression: 'ceil(d)' }, { name: 'fl', expression: 'floor(d)' }, { name: 't', expression: 'trunc(d)' }, { name: 'cf', expression: 'ceil(f)' }, { name: 'tf', expression: 'trunc(f)' }] },
+      },
+      parquet('sink', 'rounding.parquet'),
+    ],
+    edges: ['v -> calc', 'calc -> sink'],
+  },
+  {
+    name: 'dates: DATE - DATE is a day count, full month and day names, epoch_ms of a timestamp, DATE + INTERVAL a TIMESTAMP',
+    nodes: [
+      { id: 'v', type: 'transform.sql', params: { query: "SELECT * FROM (VALUES (1, DATE '2024-03-01', TIMESTAMP '2024-03-10 02:30:00', TIMESTAMPTZ '2024-03-31 01:30:00+00'), (2, DATE '1899-12-31', TIMESTAMP '1969-12-31 23:59:59.9995', TIMESTAMPTZ '1969-12-31 23:59:59.9995+00'), (3, NULL, NULL, NULL), (4, DATE '2024-01-31', TIMESTAMP '1850-06-01 12:00:00.001', TIMESTAMPTZ '2024-02-29 23:00:00+00')) t(id, dt, ts, tz)" } },
+      {
+        id: 'calc',
+        type: 'transform.derive',
+        params: {
+          columns: [
+            { name: 'days', expression: "dt - DATE '2024-01-01'" },
+            { name: 'mname', expression: 'monthname(dt)' },
+            { name: 'dname', expression: 'dayname(ts)' },
+            { name: 'ms', expression: 'epoch_ms(ts)' },
+            { name: 'ms_tz', expression: 'epoch_ms(tz)' },
+            { name: 'from_ms', expression: 'epoch_ms(1700000000123)' },
+            { name: 'next_month', expression: 'CAST(dt + INTERVAL 1 MONTH AS VARCHAR)' },
+            { name: 'later', expression: 'CAST(dt + INTERVAL 36 HOUR AS VARCHAR)' },
+            { name: 'week', expression: "CAST(date_trunc('week', dt) AS VARCHAR)" },
+          ],
+        },
+      },
+      parquet('sink', 'dates2.parquet'),
+    ],
+    edges: ['v -> calc', 'calc -> sink'],
+  },
+  {
+    name: 'pivot with aggregate first ordered by a column',
+    nodes: [
+      { id: 'v', type: 'transform.sql', params: { query: "SELECT * FROM (VALUES (1, 'a', 'x1', 3), (2, 'a', 'x2', 1), (3, 'b', NULL, 1), (4, 'b', 'y2', 2), (5, 'c', 'z', NULL)) t(id, grp, name, score)" } },
+      { id: 'pv', type: 'transform.pivot', params: { group_by: [], pivot_column: 'grp', values: ['a', 'b', 'c', 'd'], aggregate: 'first', value_column: 'name', order_by: 'score' } },
+      parquet('sink', 'pivot_first.parquet'),
+    ],
+    edges: ['v -> pv', 'pv -> sink'],
+  },
+  {
+    name: 'CSV sink with a null_string writes an empty text as an empty field, as DuckDB does',
+    nodes: [
+      { id: 'v', type: 'transform.sql', params: { query: "SELECT * FROM (VALUES (1, '', 1.5::DOUBLE), (2, 'x', NULL), (3, NULL, 2.0::DOUBLE)) t(id, s, d)" } },
+      { id: 'n1', type: 'sink.csv', params: { path: '${out}/n1.csv', if_exists: 'overwrite', null_string: 'NULL' } },
+      { id: 'n2', type: 'sink.csv', params: { path: '${out}/n2.csv', if_exists: 'overwrite', null_string: '\\N', quote: "'" } },
+    ],
+    edges: ['v -> n1', 'v -> n2'],
+  },
+  {
+    name: 'a value that fails at run time names the node whose expression failed',
+    nodes: [
+      { id: 'v', type: 'transform.sql', params: { query: "SELECT * FROM (VALUES (1, 2.5::DOUBLE), (2, 1e300::DOUBLE)) t(id, d)" } },
+      { id: 'calc', type: 'transform.derive', params: { columns: [{ name: 'i', expression: 'CAST(d AS INTEGER)' }] } },
+      parquet('sink', 'failing.parquet'),
+    ],
+    edges: ['v -> calc', 'calc -> sink'],
+    fails: 'execution',
+    failsWith: "node 'calc' (transform.derive)",
+  },
+  {
     name: 'JSON sink refuses NaN and Infinity on both engines',
     nodes: [
       { id: 'v', type: 'transform.sql', params: { query: "SELECT * FROM (VALUES (1, 1.5::DOUBLE), (2, 'nan'::DOUBLE)) t(id, d)" } },

@@ -59,6 +59,40 @@ describe('caudal export spark', () => {
     expect(problems).toEqual([expect.objectContaining({ nodeId: 'f', message: expect.stringContaining("add 'g'") })]);
   });
 
+  it('refuses a regexp_replace replacement that is not a constant, naming the node', async () => {
+    const doc = pipeline([csv, { id: 'calc', type: 'transform.derive', params: { columns: [{ name: 'r', expression: "regexp_replace(status, 'o', status, 'g')" }] } }, out], ['orders -> calc', 'calc -> sink']);
+    const { problems } = await exportSpark(doc, { baseDir: dir, params: {} });
+    expect(problems).toEqual([expect.objectContaining({ nodeId: 'calc', message: expect.stringMatching(/^node 'calc': regexp_replace needs a constant replacement/) })]);
+  });
+
+  it('refuses first() ordered by a descending key, which min_by cannot order', async () => {
+    const doc = pipeline([csv, { id: 'q', type: 'transform.sql', params: { query: 'SELECT first(status ORDER BY amount DESC) AS s FROM orders' } }, out], ['orders -> q', 'q -> sink']);
+    const { problems } = await exportSpark(doc, { baseDir: dir, params: {} });
+    expect(problems).toEqual([expect.objectContaining({ nodeId: 'q', message: expect.stringContaining('descending key') })]);
+  });
+
+  it('refuses parse_dates settings that move between time zones, on their fields, naming the node', async () => {
+    const doc = pipeline(
+      [
+        { id: 'orders', type: 'source.csv', params: { path: 'orders.csv', all_varchar: true } },
+        { id: 'tz', type: 'transform.parse_dates', params: { columns: [{ column: 'day', formats: ['%Y-%m-%d'], type: 'TIMESTAMPTZ' }] } },
+        { id: 'zoned', type: 'transform.parse_dates', params: { columns: [{ column: 'day', formats: ['%Y-%m-%d'], type: 'TIMESTAMP' }], timezone: 'Europe/Berlin', output_timezone: 'Asia/Kolkata' } },
+        { id: 'offset', type: 'transform.parse_dates', params: { columns: [{ column: 'status', formats: ['%Y-%m-%d %H:%M%z'], type: 'TIMESTAMP' }] } },
+        out,
+        { id: 's2', type: 'sink.parquet', params: { path: 'out/z.parquet', if_exists: 'overwrite' } },
+        { id: 's3', type: 'sink.parquet', params: { path: 'out/o.parquet', if_exists: 'overwrite' } },
+      ],
+      ['orders -> tz', 'tz -> sink', 'orders -> zoned', 'zoned -> s2', 'orders -> offset', 'offset -> s3'],
+    );
+    const { problems } = await exportSpark(doc, { baseDir: dir, params: {} });
+    expect(problems).toEqual([
+      expect.objectContaining({ nodeId: 'tz', path: 'nodes[1].params.columns[0].type', message: expect.stringContaining("node 'tz': column 'day': type TIMESTAMPTZ") }),
+      expect.objectContaining({ nodeId: 'zoned', path: 'nodes[2].params.output_timezone', message: expect.stringContaining("node 'zoned'") }),
+      expect.objectContaining({ nodeId: 'offset', path: 'nodes[3].params.columns[0].formats[0]', message: expect.stringContaining('%z/%Z') }),
+    ]);
+    expect(problems.map((p) => p.message).join('\n')).not.toContain('timezone()');
+  });
+
   it('says which settings and nodes have no Spark form, on their fields', async () => {
     const doc = pipeline(
       [

@@ -20,8 +20,10 @@ export const csvSinkSpark: SparkForm<Params> = {
         quote: p.quote,
         escape: p.quote,
         nullValue: p.null_string,
-        // DuckDB quotes an empty text ("") so it reads back as text, not NULL.
-        emptyValue: `${p.quote}${p.quote}`,
+        // DuckDB quotes a text equal to the null_string: with the default (empty) one an empty text
+        // is written "" so it reads back as text, not NULL; with another, as an empty field. (A text
+        // equal to a non-empty null_string fails the run on Spark: caudal_spark.py, null_text.)
+        emptyValue: p.null_string === '' ? `${p.quote}${p.quote}` : '',
         // Spark's CSV writer trims values unless told not to; DuckDB writes them as they are.
         ignoreLeadingWhiteSpace: 'false',
         ignoreTrailingWhiteSpace: 'false',

@@ -196,7 +196,7 @@ export async function exportSpark(original: Pipeline, opts: SparkExportOptions):
       }
     }
     return {
-      job: { format: 'caudal.spark-job/1', pipeline: doc.name, createdBy: { caudal: packageVersion(), sqlglot: translated.sqlglot }, params: jobParams(plan.paramValues), packages: [...packages], steps },
+      job: { format: 'caudal.spark-job/1', pipeline: doc.name, createdBy: { caudal: packageVersion(), sqlglot: translated.sqlglot }, params: jobParams(plan.paramValues), packages: [...packages], nodeTypes: Object.fromEntries(plan.nodes.map((n) => [n.id, stubbed.get(n.id)?.type ?? n.type])), steps },
       problems: [],
       warnings: plan.warnings,
       destinations: plan.nodes.flatMap((n) => (n.sink ? [n.sink.destination] : [])),

@@ -17,6 +17,8 @@ export interface SparkJob {
   params: Record<string, string | number | boolean>;
   /** Maven coordinates the job needs (JDBC drivers): passed as spark.jars.packages. */
   packages: string[];
+  /** Each node's type, for the runtime's error messages (`node 'calc' (transform.derive) failed: …`). */
+  nodeTypes?: Record<string, string>;
   steps: SparkStep[];
 }
 
