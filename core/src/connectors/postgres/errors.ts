@@ -35,6 +35,9 @@ export function explainPgError(e: unknown, ctx: PgErrorContext): CaudalError {
   }
   const safe = redact(e, [ctx.password]);
   const code = (e as { code?: string })?.code;
+  // PostgreSQL's DETAIL names what its message leaves out (the key that already exists).
+  const detail = typeof (e as { detail?: unknown })?.detail === 'string' ? redact((e as { detail: string }).detail, [ctx.password]).message : undefined;
+  const said = detail ? `${safe.message} (${detail.replace(/\.$/, '')})` : safe.message;
   const column = (e as { column?: string })?.column;
   const prefix = `node '${ctx.nodeId}' (connection '${ctx.connection}')`;
   const refused = ctx.load && refusedValue(e, safe.message, ctx.spec, ctx.load);
@@ -77,13 +80,23 @@ export function explainPgError(e: unknown, ctx: PgErrorContext): CaudalError {
         column: column ?? /column "([^"]+)"/.exec(safe.message)?.[1],
         hint: 'leave that column out of the load (Columns not written / exclude_columns, or a select node before the sink)',
       });
+    case '23505':
+      return new CaudalError('execution', `${prefix}: ${where(ctx.spec)} already holds a row with a key of the rows sent: ${said}`, {
+        nodeId: ctx.nodeId,
+        hint: ctx.spec && 'mode' in ctx.spec && ctx.spec.mode === 'upsert' ? 'two rows of the input have that key: remove the duplicates before the sink (Dedupe on the keys)' : 'use mode "upsert" with the key columns as keys to update such rows, or remove the duplicates before the sink (Dedupe)',
+      });
+    case '23503':
+      return new CaudalError('execution', `${prefix}: ${where(ctx.spec)} refused a row whose reference is missing: ${said}`, {
+        nodeId: ctx.nodeId,
+        hint: 'load the referenced table first (a job that runs before this one), or filter out such rows before the sink',
+      });
     case '2BP01':
       return new CaudalError('execution', `${prefix}: cannot replace ${where(ctx.spec)}: ${safe.message}`, {
         nodeId: ctx.nodeId,
         hint: 'mode "replace" recreates the table; use "truncate_insert" to keep it (and the views that depend on it)',
       });
   }
-  return new CaudalError('execution', `${prefix}: PostgreSQL said: ${safe.message}`, { nodeId: ctx.nodeId });
+  return new CaudalError('execution', `${prefix}: PostgreSQL said: ${said}`, { nodeId: ctx.nodeId });
 }
 
 /** Node's codes of a connection that broke under the client (a reset, a write to a closed socket). */
