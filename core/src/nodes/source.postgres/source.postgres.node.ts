@@ -12,14 +12,9 @@ import { paramError } from '../shared/columns.js';
 import { stateKey } from '../shared/state-key.js';
 import { refuseUnboundedWatermark, watermarkKind, watermarkTextSql } from './watermark-text.js';
 import { planWithWatermark, refuseRetypedWatermark } from './watermark-refused.js';
+import { serverFilter } from '../shared/server-filter.js';
 
-const filter = z
-  .object({
-    column: z.string().min(1),
-    op: z.enum(['=', '!=', '<', '<=', '>', '>=', 'in', 'not_in', 'is_null', 'not_null', 'like']),
-    value: z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.union([z.string(), z.number(), z.boolean()]))]).optional(),
-  })
-  .strict();
+const filter = serverFilter;
 
 const params = z
   .object({

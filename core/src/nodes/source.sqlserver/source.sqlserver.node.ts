@@ -13,14 +13,9 @@ import { parseTypeName, watermarkRefusal } from '../../connectors/sqlserver/type
 import { paramError } from '../shared/columns.js';
 import { refuseRetypedWatermark } from '../source.postgres/watermark-refused.js';
 import { watermarkKind } from '../source.postgres/watermark-text.js';
+import { serverFilter } from '../shared/server-filter.js';
 
-const filter = z
-  .object({
-    column: z.string().min(1),
-    op: z.enum(['=', '!=', '<', '<=', '>', '>=', 'in', 'not_in', 'is_null', 'not_null', 'like']),
-    value: z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.union([z.string(), z.number(), z.boolean()]))]).optional(),
-  })
-  .strict();
+const filter = serverFilter;
 
 const params = z
   .object({
