@@ -146,6 +146,21 @@ describe('source.postgres', async () => {
     expect(cursor.error!.message).toMatch(/column 'v', one of rows 20,001–30,000 of the result: invalid input syntax/);
   });
 
+  it('a division by zero on the server while rows stream says so, with NULLIF as the way out', async () => {
+    const doc = pipeline(
+      [
+        { id: 'src', type: 'source.postgres', params: { connection: 'db', query: 'SELECT g AS id, 100 / (g - 3) AS ratio FROM generate_series(1, 5) g' } },
+        { id: 'out', type: 'sink.csv', params: { path: 'divided.csv' } },
+      ],
+      ['src -> out'],
+      { connections },
+    );
+    const s = await runPipeline({ pipeline: doc, baseDir: dir, connections: pgConnection() });
+    expect(s.error).toMatchObject({ kind: 'execution', nodeId: 'src', column: 'ratio' });
+    expect(s.error!.message).toContain('division by zero');
+    expect(s.error!.hint).toContain('NULLIF(divisor, 0)');
+  });
+
   it('a value DuckDB cannot hold names the source column, not a position in the transfer file', async () => {
     const doc = pipeline(
       [

@@ -45,8 +45,15 @@ export async function readFailure(e: unknown, ctx: ReadFailureContext): Promise<
   return new CaudalError('execution', `node '${ctx.nodeId}' (connection '${ctx.connection}'): ${column === undefined ? '' : `column '${column}', `}${rows} of the result: ${safe.message}`, {
     nodeId: ctx.nodeId,
     column,
-    hint: 'a value does not fit its type: fix it at the source, or handle it in the query (a CASE, NULLIF, or reading it as text and converting with transform.cast)',
+    hint: dataErrorHint((e as { code?: unknown }).code),
   });
+}
+
+/** What to do about a data error, by SQLSTATE: a division by zero is not a value that does not fit. */
+function dataErrorHint(code: unknown): string {
+  if (code === '22012') return 'a divisor is 0 in one of the rows: handle it in the query (NULLIF(divisor, 0) gives NULL instead)';
+  if (typeof code === 'string' && code.startsWith('23')) return 'a row breaks a constraint of the query\'s tables: fix it at the source';
+  return 'a value does not fit its type: fix it at the source, or handle it in the query (a CASE, NULLIF, or reading it as text and converting with transform.cast)';
 }
 
 /**
