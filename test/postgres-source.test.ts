@@ -146,6 +146,18 @@ describe('source.postgres', async () => {
     expect(cursor.error!.message).toMatch(/column 'v', one of rows 20,001–30,000 of the result: invalid input syntax/);
   });
 
+  it('a table with two columns one name apart in case is refused naming both, with how to read it', async () => {
+    await q(`CREATE TABLE cased ("Col" int, col int)`);
+    const doc = pipeline([{ id: 'src', type: 'source.postgres', params: { connection: 'db', schema, table: 'cased' } }], [], { connections });
+    const { problems } = await inspect({ pipeline: doc, baseDir: dir, connections: pgConnection() });
+    expect(problems).toEqual([
+      expect.objectContaining({
+        message: `node 'src': table "${schema}"."cased" has columns 'Col' and 'col', one name for DuckDB, which compares names ignoring case`,
+        hint: expect.stringContaining('list the columns to read in Columns with only one of them'),
+      }),
+    ]);
+  });
+
   it('a division by zero on the server while rows stream says so, with NULLIF as the way out', async () => {
     const doc = pipeline(
       [

@@ -51,10 +51,14 @@ export async function planPostgresRead(config: PostgresConfig, spec: ReadSpec, c
   }
   const dup = duplicateIndexes(columns.map((c) => c.name));
   if (dup.length > 0) {
-    const name = columns[dup[0]!]!.name;
-    throw new CaudalError('validation', `node '${ctx.nodeId}': the query returns column '${name}' twice (names are compared ignoring case in DuckDB)`, {
+    // The two in the order the result has them.
+    const [name, other = name] = columns.filter((c) => c.name.toLowerCase() === columns[dup[0]!]!.name.toLowerCase()).map((c) => c.name) as [string, string?];
+    const source = spec.table ? `table "${spec.table.schema}"."${spec.table.name}" has` : 'the query returns';
+    throw new CaudalError('validation', `node '${ctx.nodeId}': ${source} columns '${name}' and '${other}', one name for DuckDB, which compares names ignoring case`, {
       nodeId: ctx.nodeId,
-      hint: `give one of them another name in the query, e.g. ... AS ${name}_2`,
+      hint: spec.table
+        ? `list the columns to read in Columns with only one of them, or read the table with a query that renames one (SELECT "${name}", "${other}" AS ${other}_2, … FROM …)`
+        : `give one of them another name in the query, e.g. ... AS ${name}_2`,
     });
   }
   // The transfer file's columns carry the result's own names (unique, checked above), so a value
