@@ -146,6 +146,27 @@ describe('source.postgres', async () => {
     expect(cursor.error!.message).toMatch(/column 'v', one of rows 20,001–30,000 of the result: invalid input syntax/);
   });
 
+  it('fills pipeline params into filter values, list items too, as the Spark form does', async () => {
+    await q(`CREATE TABLE IF NOT EXISTS param_orders (id int, status text)`);
+    await q(`INSERT INTO param_orders VALUES (1, 'open'), (2, 'shipped'), (3, 'lost'), (4, 'shipped')`);
+    const doc = pipeline(
+      [
+        {
+          id: 'src',
+          type: 'source.postgres',
+          params: { connection: 'db', schema, table: 'param_orders', filters: [{ column: 'status', op: 'in', value: ['${wanted}', 'lost'] }, { column: 'id', op: '>=', value: '${from}' }] },
+        },
+        { id: 'out', type: 'sink.json', params: { path: 'param-filters.json', format: 'array' } },
+      ],
+      ['src -> out'],
+      { connections, params: { wanted: { type: 'string', default: 'shipped' }, from: { type: 'number', default: 3 } } },
+    );
+    const s = await runPipeline({ pipeline: doc, baseDir: dir, connections: pgConnection() });
+    expect(s.error).toBeUndefined();
+    const rows = JSON.parse(await readFile(path.join(dir, 'param-filters.json'), 'utf8')) as Array<{ id: number }>;
+    expect(rows.sort((a, b) => a.id - b.id)).toEqual([{ id: 3, status: 'lost' }, { id: 4, status: 'shipped' }]);
+  });
+
   it('a table with two columns one name apart in case is refused naming both, with how to read it', async () => {
     await q(`CREATE TABLE cased ("Col" int, col int)`);
     const doc = pipeline([{ id: 'src', type: 'source.postgres', params: { connection: 'db', schema, table: 'cased' } }], [], { connections });

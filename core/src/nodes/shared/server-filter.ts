@@ -16,3 +16,9 @@ export const serverFilter = z
       .optional(),
   })
   .strict();
+
+/** The filters with pipeline params filled into their text values (`${run_date}`), list items too, as every engine reads them. */
+export function filledFilters<F extends { value?: unknown }>(filters: F[], text: (s: string) => string): F[] {
+  const fill = (v: unknown): unknown => (typeof v === 'string' ? text(v) : v);
+  return filters.map((f) => ({ ...f, value: Array.isArray(f.value) ? f.value.map(fill) : fill(f.value) }));
+}

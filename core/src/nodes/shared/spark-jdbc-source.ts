@@ -1,6 +1,7 @@
 import type { SparkForm, SparkJdbc } from '../define.js';
 import type { ReadFilter, ReadSpec } from '../../connectors/connector.js';
 import { ident } from '../../compiler/sql.js';
+import { filledFilters } from './server-filter.js';
 
 /** The params every database source shares (source.postgres, source.sqlserver). */
 export interface DatabaseSourceParams {
@@ -39,7 +40,7 @@ export function jdbcSourceSpark(db: {
       const conn = ctx.connection(p.connection, db.type);
       const text = (v: unknown) => (typeof v === 'string' ? ctx.text(v) : v);
       const spec: ReadSpec = p.table
-        ? { table: { schema: ctx.text(p.schema), name: ctx.text(p.table) }, columns: p.columns, filters: p.filters.map((f) => ({ ...f, value: text(f.value) })) }
+        ? { table: { schema: ctx.text(p.schema), name: ctx.text(p.table) }, columns: p.columns, filters: filledFilters(p.filters, ctx.text) }
         : { query: p.query ?? '', queryParams: p.query_params.map(text) };
       const raw = ctx.auxName('raw');
       const columns = ctx.outputColumns();

@@ -12,7 +12,7 @@ import { paramError } from '../shared/columns.js';
 import { stateKey } from '../shared/state-key.js';
 import { refuseUnboundedWatermark, watermarkKind, watermarkTextSql } from './watermark-text.js';
 import { planWithWatermark, refuseRetypedWatermark } from './watermark-refused.js';
-import { serverFilter } from '../shared/server-filter.js';
+import { filledFilters, serverFilter } from '../shared/server-filter.js';
 
 const filter = serverFilter;
 
@@ -22,7 +22,7 @@ const params = z
     schema: z.string().min(1).default('public').meta({ label: 'Schema', help: '`${param}` inserts a pipeline param.', group: 'Table' }),
     table: z.string().min(1).optional().meta({ label: 'Table', help: 'Read this table or view (exact name, case-sensitive; `${param}` inserts a pipeline param). Or write a query instead.', group: 'Table' }),
     columns: z.array(z.string().min(1)).default([]).meta({ label: 'Columns', help: 'Only these columns are read (the server selects them). Empty: every column.', widget: 'list', group: 'Table' }),
-    filters: z.array(filter).default([]).meta({ label: 'Filters', help: 'Conditions the server applies before sending rows; values are sent as bind parameters.', widget: 'list', group: 'Table' }),
+    filters: z.array(filter).default([]).meta({ label: 'Filters', help: 'Conditions the server applies before sending rows; values are sent as bind parameters (`${param}` in a text value inserts a pipeline param).', widget: 'list', group: 'Table' }),
     query: z.string().min(1).optional().meta({ label: 'Query', help: 'A PostgreSQL SELECT, run on the server. `$1`, `$2`, … are filled from query params.', widget: 'sql-query', group: 'Query' }),
     query_params: z
       .array(z.union([z.string(), z.number(), z.boolean(), z.null()]))
@@ -47,7 +47,7 @@ const PREVIEW_ROWS = 1000;
 
 function readSpec(p: Params, text: (s: string) => string): ReadSpec {
   return p.table
-    ? { table: { schema: text(p.schema), name: text(p.table) }, columns: p.columns, filters: p.filters, fetchSize: p.fetch_size }
+    ? { table: { schema: text(p.schema), name: text(p.table) }, columns: p.columns, filters: filledFilters(p.filters, text), fetchSize: p.fetch_size }
     : { query: p.query, queryParams: p.query_params.map((v) => (typeof v === 'string' ? text(v) : v)), fetchSize: p.fetch_size };
 }
 

@@ -13,7 +13,7 @@ import { parseTypeName, watermarkRefusal } from '../../connectors/sqlserver/type
 import { paramError } from '../shared/columns.js';
 import { refuseRetypedWatermark } from '../source.postgres/watermark-refused.js';
 import { watermarkKind } from '../source.postgres/watermark-text.js';
-import { serverFilter } from '../shared/server-filter.js';
+import { filledFilters, serverFilter } from '../shared/server-filter.js';
 
 const filter = serverFilter;
 
@@ -23,7 +23,7 @@ const params = z
     schema: z.string().min(1).default('dbo').meta({ label: 'Schema', help: '`${param}` inserts a pipeline param.', group: 'Table' }),
     table: z.string().min(1).optional().meta({ label: 'Table', help: 'Read this table or view (`${param}` inserts a pipeline param). Or write a query instead.', group: 'Table' }),
     columns: z.array(z.string().min(1)).default([]).meta({ label: 'Columns', help: 'Only these columns are read (the server selects them). Empty: every column.', widget: 'list', group: 'Table' }),
-    filters: z.array(filter).default([]).meta({ label: 'Filters', help: 'Conditions the server applies before sending rows; values are sent as bind parameters.', widget: 'list', group: 'Table' }),
+    filters: z.array(filter).default([]).meta({ label: 'Filters', help: 'Conditions the server applies before sending rows; values are sent as bind parameters (`${param}` in a text value inserts a pipeline param).', widget: 'list', group: 'Table' }),
     query: z.string().min(1).optional().meta({ label: 'Query', help: 'A T-SQL SELECT, run on the server. `@p1`, `@p2`, … are filled from query params.', widget: 'sql-query', group: 'Query' }),
     query_params: z
       .array(z.union([z.string(), z.number(), z.boolean(), z.null()]))
@@ -77,7 +77,7 @@ const PREVIEW_ROWS = 1000;
 
 function readSpec(p: Params, text: (s: string) => string): ReadSpec {
   return p.table
-    ? { table: { schema: text(p.schema), name: text(p.table) }, columns: p.columns, filters: p.filters }
+    ? { table: { schema: text(p.schema), name: text(p.table) }, columns: p.columns, filters: filledFilters(p.filters, text) }
     : { query: p.query, queryParams: p.query_params.map((v) => (typeof v === 'string' ? text(v) : v)) };
 }
 
