@@ -73,7 +73,9 @@ export class Db {
   }
 
   static async open(opts: DbOptions = {}): Promise<Db> {
-    const config: Record<string, string> = {};
+    // Never an extension from the network or the user's home folder because an expression named one
+    // of its functions (excel_text, st_point): what a pipeline can do is what this build links in.
+    const config: Record<string, string> = { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' };
     if (opts.threads !== undefined) config.threads = String(opts.threads);
     if (opts.memoryLimit !== undefined) config.memory_limit = opts.memoryLimit;
     if (opts.tempDir !== undefined) config.temp_directory = opts.tempDir;

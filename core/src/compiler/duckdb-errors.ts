@@ -13,7 +13,19 @@ export function cleanDuckDbMessage(message: string): string {
   const cut = m.search(/\n\s*\nLINE \d+:|\nLINE \d+:/);
   if (cut !== -1) m = m.slice(0, cut);
   m = m.replace(/"?_n_([A-Za-z0-9_]+?)__(?:aux_)?([A-Za-z0-9_]+)"?/g, (_, node: string, port: string) => (port === 'out' ? node : `${node}:${port}`));
-  return cleanFilenameClash(cleanBinderTypes(cleanJsonError(cleanCsvError(m.trim()))));
+  return cleanExtensionAdvice(cleanFilenameClash(cleanBinderTypes(cleanJsonError(cleanCsvError(m.trim())))));
+}
+
+/**
+ * A function of a DuckDB extension this build does not link in (Caudal never installs or loads
+ * one: db.ts): DuckDB's advice to INSTALL and LOAD it, or to turn auto-install on, cannot be taken
+ * in a pipeline.
+ */
+export function cleanExtensionAdvice(message: string): string {
+  return message.replace(
+    /^(.*?) is not in the catalog, but it exists in the (\w+) extension\.[\s\S]*$/,
+    (_, what: string, extension: string) => `${what} is in DuckDB's ${extension} extension, which Caudal does not include: write it with the functions DuckDB has built in`,
+  );
 }
 
 /**
