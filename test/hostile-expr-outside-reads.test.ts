@@ -71,6 +71,25 @@ describe('user SQL that would read a file or URL is refused before DuckDB binds 
       ]);
     });
 
+  it.each([
+    ['the catalog of views (every node\'s SQL)', 'SELECT sql FROM duckdb_views', 'duckdb_views', "the database's catalog"],
+    ['the information schema', 'SELECT table_name FROM information_schema.tables', 'information_schema.tables', "the database's catalog"],
+    ['the SQLite-style catalog', 'SELECT * FROM main.sqlite_master', 'main.sqlite_master', "the database's catalog"],
+    ["another node's rows by the planner's name for them", 'SELECT * FROM _n_secret__out', '_n_secret__out', 'connect that node to this one'],
+  ])('a SQL node reading %s is refused, naming it', async (_, query, what, why) => {
+    const doc = pipeline(
+      [orders, { id: 'secret', type: 'transform.sql', params: { query: 'SELECT 42 AS pin' } }, { id: 'n', type: 'transform.sql', params: { query } }],
+      ['orders -> n'],
+    );
+    expect(await refused(doc)).toEqual([expect.objectContaining({ path: 'nodes[2].params.query', message: expect.stringContaining(`reads from outside the pipeline: ${what}: `) })]);
+    expect((await refused(doc))[0]!.message).toContain(why);
+  });
+
+  it('a CTE named like a catalog view is the query\'s own', async () => {
+    const r = await preview(sqlNode('WITH duckdb_views AS (SELECT order_id FROM orders) SELECT * FROM duckdb_views'), dir, 'n');
+    expect(r.rows).toEqual([{ order_id: '1' }, { order_id: '2' }]);
+  });
+
   it('a PIVOT whose values come from the data (DuckDB runs a query of its own for them) is refused, saying to list them', async () => {
     expect(await refused(sqlNode(`PIVOT '${secretFile}' ON token USING count(*)`))).toEqual([
       expect.objectContaining({ path: 'nodes[1].params.query', message: expect.stringContaining('a PIVOT must list its values: ON column IN (…)') }),

@@ -43,8 +43,35 @@ export async function outsideRead(db: Db, sql: string, kind: 'expression' | 'que
   return firstOutsideRead(ast);
 }
 
+/** Schemas of the database's own catalog. */
+const CATALOG_SCHEMAS = new Set(['information_schema', 'pg_catalog']);
+/** The catalog's views by their bare names (DuckDB's own, and the SQLite and PostgreSQL ones it mimics). */
+const CATALOG_VIEW = /^(duckdb_[a-z_]+|sqlite_(temp_)?(master|schema)|pg_[a-z_]+)$/i;
+/** The planner's names for nodes' rows (`_n_<node>__<port>`): a node names its inputs by their ids. */
+const INTERNAL_RELATION = /^_n_\w+__\w+$/i;
+
+/** Every name a WITH of the statement defines, anywhere in it (they may shadow a catalog name). */
+function cteNames(ast: unknown): Set<string> {
+  const names = new Set<string>();
+  findInParseTree(ast, (node) => {
+    const map = isParseNode(node.cte_map) && Array.isArray(node.cte_map.map) ? node.cte_map.map : [];
+    for (const entry of map) if (isParseNode(entry) && typeof entry.key === 'string') names.add(entry.key.toLowerCase());
+    return undefined;
+  });
+  return names;
+}
+
 function firstOutsideRead(ast: unknown): OutsideRead | undefined {
+  const ctes = cteNames(ast);
   return findInParseTree<OutsideRead>(ast, (node) => {
+    if (node.type === 'BASE_TABLE' && typeof node.table_name === 'string' && !ctes.has(node.table_name.toLowerCase())) {
+      const schema = typeof node.schema_name === 'string' ? node.schema_name.toLowerCase() : '';
+      const catalog = typeof node.catalog_name === 'string' ? node.catalog_name.toLowerCase() : '';
+      if (CATALOG_SCHEMAS.has(schema) || catalog === 'system' || ((schema === '' || schema === 'main') && CATALOG_VIEW.test(node.table_name)))
+        return { what: `${schema ? `${node.schema_name}.` : ''}${node.table_name}`, reason: "this is the database's catalog (every node's SQL, settings and files), not rows of the pipeline" };
+      if (INTERNAL_RELATION.test(node.table_name))
+        return { what: node.table_name, reason: "this is the planner's name for another node's rows: connect that node to this one and name it by its id" };
+    }
     if (node.type === 'TABLE_FUNCTION') {
       const fn = isParseNode(node.function) ? node.function : {};
       const name = String(fn.function_name ?? '');

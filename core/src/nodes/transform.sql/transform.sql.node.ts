@@ -42,9 +42,11 @@ columns, join \`USING (customer_id)\`, or write \`c.* EXCLUDE (customer_id)\`.
 
 The query reads its inputs and nothing else: a table function that reads files, URLs or the database
 itself (\`read_csv\`, \`read_parquet\`, \`read_text\`, \`glob\`, \`query\`, \`duckdb_settings\`, …) and a
-file name or URL where a table goes (\`FROM 'orders.csv'\`, \`DESCRIBE 'data.parquet'\`) are refused
-before anything runs, naming what would be read: read files with a source node, where the pipeline
-shows them. Table functions that only make rows are fine: \`range\`, \`generate_series\`, \`unnest\`,
+file name or URL where a table goes (\`FROM 'orders.csv'\`, \`DESCRIBE 'data.parquet'\`), the database's
+catalog (\`duckdb_views\`, \`information_schema.tables\`, \`sqlite_master\`: every node's SQL) and
+another node's rows by the planner's internal name (\`_n_orders__out\`: connect the node instead) are
+refused before anything runs, naming what would be read: read files with a source node, where the
+pipeline shows them. Table functions that only make rows are fine: \`range\`, \`generate_series\`, \`unnest\`,
 \`repeat\`, \`repeat_row\`, \`json_each\`, \`json_tree\`. A PIVOT lists its values
 (\`PIVOT orders ON status IN ('paid', 'open') USING sum(amount)\`): one that finds them in the data runs
 a query of its own first, which DuckDB cannot use in a view.`,
