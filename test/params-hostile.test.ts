@@ -170,3 +170,14 @@ describe('finding 9: a param value in a path is one literal name', () => {
     expect(pathWithParams('o_${n}.csv', { n: '007' }, false)).toEqual({ path: 'o_007.csv' });
   });
 });
+
+describe('a text param holding the NUL character', () => {
+  it('is refused at the param, as its default or as a given value, even when no node uses it', async () => {
+    const doc = pipeline([{ id: 'src', type: 'transform.sql', params: { query: 'SELECT 1 AS x' } }], [], { params: { s: { type: 'string', default: 'a\u0000b' } } });
+    const dir = await tempDir();
+    expect(await problemsOf(doc, dir)).toEqual([
+      expect.objectContaining({ code: 'invalid_param', path: 'params.s', message: expect.stringContaining('a text cannot hold the NUL character (U+0000)') }),
+    ]);
+    expect(await problemsOf(doc, dir, { s: 'x\u0000' })).toEqual([expect.objectContaining({ path: 'params.s' })]);
+  });
+});

@@ -280,6 +280,8 @@ export function exactDecimal(written: string): { decimal: string } | { refused: 
 function coerceParam(type: PipelineParam['type'], raw: string | number | boolean): ParamValue | { refused: string } | undefined {
   switch (type) {
     case 'string':
+      // DuckDB text cannot hold it, so neither can a param that may go into SQL.
+      if (String(raw).includes('\u0000')) return { refused: 'a text cannot hold the NUL character (U+0000)' };
       return { type, value: String(raw) };
     case 'number': {
       if (typeof raw === 'boolean') return undefined;
