@@ -94,6 +94,10 @@ describe('finding 5: a number param selects exactly the rows asked for', () => {
     expect(await csv(path.join(dir, 'o.csv'))).toBe('id,v\n');
     // Hex is refused, not read as 16.
     expect((await problemsOf(doc, dir, { id: '0x10' })).map((p) => p.message)).toEqual(['param \'id\' expects a number, got "0x10": not a decimal number']);
+    // A default JSON would round is written as a string of its digits, and kept exactly.
+    const withDefault = { ...doc, params: { id: { type: 'number' as const, default: '9007199254740993' } } };
+    expect((await run(withDefault, dir)).summary.status).toBe('succeeded');
+    expect(await csv(path.join(dir, 'o.csv'))).toBe('id,v\n9007199254740993,right_row\n');
   });
 
   it('a negative value after a minus sign cannot start a -- comment', async () => {

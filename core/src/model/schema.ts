@@ -39,7 +39,7 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export const pipelineParamSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('string'), default: z.string().optional(), description: z.string().optional() }).strict(),
-  z.object({ type: z.literal('number'), default: z.number().optional(), description: z.string().optional() }).strict(),
+  z.object({ type: z.literal('number'), default: z.union([z.number(), z.string().min(1)], { error: 'a number default is a number, or a string of its exact digits ("9007199254740993") for one JSON would round' }).optional(), description: z.string().optional() }).strict(),
   z.object({ type: z.literal('boolean'), default: z.boolean().optional(), description: z.string().optional() }).strict(),
   z
     .object({
