@@ -139,11 +139,58 @@ export function parsePipelineObject(raw: unknown, source = 'the document'): Load
 }
 
 export async function loadPipelineFile(file: string): Promise<LoadResult & { text: string }> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (e) {
     throw new CaudalError('io', `cannot read pipeline ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
-  return { ...parsePipelineText(text, file), text };
+  const decoded = decodePipelineBytes(bytes, file);
+  if ('problem' in decoded) return { problems: [decoded.problem], migrationsApplied: [], text: bytes.toString('utf8') };
+  return { ...parsePipelineText(decoded.text, file), text: decoded.text };
+}
+
+/**
+ * A pipeline file is UTF-8. Read another way, a UTF-16 file (Windows editors' "Unicode") was "not
+ * JSON at line 1", and a Latin-1 one loaded with its accented letters turned into U+FFFD, written
+ * back so on the next save.
+ */
+function decodePipelineBytes(bytes: Buffer, source: string): { text: string } | { problem: Problem } {
+  const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff) || asciiAsUtf16(bytes.subarray(0, 64));
+  const hint = 'save it as UTF-8 in your editor (an "encoding" or "Save with encoding" choice), then open it again';
+  if (utf16) return { problem: { code: 'invalid_json', path: '(document)', message: `${source} is UTF-16 text, not UTF-8`, hint } };
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
+  } catch {
+    const at = firstInvalidUtf8(bytes);
+    const line = bytes.subarray(0, at).toString('latin1').split('\n').length;
+    const byte = bytes[at]!.toString(16).toUpperCase().padStart(2, '0');
+    return { problem: { code: 'invalid_json', path: '(document)', message: `${source} is not UTF-8: byte 0x${byte} on line ${line} is no UTF-8 character (a file saved as Latin-1 or Windows-1252?)`, hint } };
+  }
+}
+
+/** ASCII text written as UTF-16 without a byte-order mark: every other byte is 0, on one side only. */
+function asciiAsUtf16(head: Buffer): boolean {
+  if (head.length < 8) return false;
+  const zeros = [0, 1].map((side) => head.filter((b, i) => i % 2 === side && b === 0).length);
+  return Math.max(zeros[0]!, zeros[1]!) >= head.length / 2 - 1 && Math.min(zeros[0]!, zeros[1]!) === 0;
+}
+
+/** Where the first byte sequence that is not UTF-8 starts. */
+function firstInvalidUtf8(bytes: Buffer): number {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  // Halving over prefixes: a prefix that decodes ends before it (a cut character at the end of a
+  // prefix also fails, so the search lands on that character's first byte at worst).
+  let lo = 0;
+  let hi = bytes.length;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    try {
+      decoder.decode(bytes.subarray(0, mid));
+      lo = mid;
+    } catch {
+      hi = mid;
+    }
+  }
+  return lo;
 }
