@@ -9,6 +9,15 @@ give the full URL.
 POST), *query params*, *headers* and a *JSON body*; \`\${param}\` inserts a pipeline param in any of
 them.
 
+**Params in the URL** fill in part of it; they never choose where the request and the credentials
+go. A value is refused, before any request and naming the node, the param and the value, when it
+would send the request to another origin (scheme, host, port) than the URL as written gives (the
+connection's base URL for a path: \`/\${resource}\` with \`http://other/x\`), when it holds a \`.\` or
+\`..\` path segment (\`/items/\${id}\` with \`../../admin\` would leave \`/items\`), or a \`?\` or \`#\` in the
+path (\`1?delete=true\`; query values belong in *query params*, which are sent encoded). A value may
+hold several segments (\`a/b\`). A URL that starts with a param (\`\${api}/orders\`) may lead anywhere,
+but the connection's credentials go only to its base URL's origin and to one written in the node.
+
 **Authentication** (on the connection): an API key in a header or a query param, a bearer token,
 HTTP basic, or OAuth2 client credentials (the token is fetched from the token URL, kept until it
 expires, and fetched again when the API answers 401).

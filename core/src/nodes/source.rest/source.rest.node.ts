@@ -3,7 +3,8 @@ import { writeFile } from 'node:fs/promises';
 import { defineNode, type CompileContext, type HookIo, type NodeState, type StateKey } from '../define.js';
 import { ident, literal, stringLiteral } from '../../compiler/sql.js';
 import { restFields, type RestConfig } from '../../connections/rest/rest.connection.js';
-import { restClient, resolveUrl } from '../../connectors/rest/client.js';
+import { restClient, resolveUrl, templateOrigin } from '../../connectors/rest/client.js';
+import { paramUrl } from '../../connectors/rest/param-url.js';
 import { cachedFirstPage, firstPageKey, rememberFirstPage } from '../../connectors/rest/first-page-cache.js';
 import { type Page, readAhead, readPages, type RestReadSpec } from '../../connectors/rest/read.js';
 import { CursorTracker, NdjsonSpool } from '../../connectors/rest/spool.js';
@@ -32,7 +33,7 @@ function readSpec(ctx: CompileContext<RestSourceParams>, config: RestConfig | un
   if (p.incremental && cursor !== undefined) params[p.incremental.param] = cursor;
   return {
     method: p.method,
-    url: resolveUrl(config, ctx.text(p.url), `node '${ctx.nodeId}'`),
+    url: resolveUrl(config, paramUrl(config, p.url, ctx.text, { who: `node '${ctx.nodeId}'`, nodeId: ctx.nodeId }), `node '${ctx.nodeId}'`),
     params,
     headers: Object.fromEntries(Object.entries(p.headers).map(([k, v]) => [k, ctx.text(v)])),
     body: p.body === undefined ? undefined : interpolateJson(parseJsonBody(p.body).value, ctx.text),
@@ -269,7 +270,8 @@ export const restSourceNode = defineNode({
       attempts: p.retries + 1,
       ratePerSecond: p.rate_limit,
       concurrency: p.concurrency,
-      configuredUrls: [spec.url],
+      // The url as written, not as filled in: a param value never decides who gets the credentials.
+      configuredUrls: [templateOrigin(p.url)].filter((u) => u !== undefined),
       isCancelled: () => io?.isCancelled() ?? false,
       log: (m) => io?.log(m),
     });

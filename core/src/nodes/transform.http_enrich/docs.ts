@@ -7,7 +7,10 @@ value's type: numbers stay JSON numbers, a \`BIGINT\`, \`HUGEINT\` or \`DECIMAL\
 and \`\${param}\` for a pipeline param. A path is appended to the base URL of the
 *REST connection* (credentials, headers, OAuth2 as for source.rest); a full URL needs none. The
 credentials go to the connection's base URL and to the host a full URL template names; a template
-whose host comes from a column (\`https://{host}/…\`) calls other hosts without them.
+whose host comes from a column (\`https://{host}/…\`) or a param (\`\${api}/geocode\`) calls other
+hosts without them. A \`\${param}\` value follows source.rest's rules: it is refused, naming the param
+and the value, when it would change the origin the template gives, put a \`.\` or \`..\` segment in
+the path, or a \`?\` or \`#\` in the path.
 
 **One request per distinct key.** The columns the templates use are the key: the node asks once
 for each distinct combination of their values (1,000 rows with 40 distinct addresses make 40

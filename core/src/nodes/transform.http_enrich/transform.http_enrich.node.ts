@@ -7,6 +7,7 @@ import { HttpError, JsonText } from '../../connectors/http/client.js';
 import { jsonPathFirst } from '../../connectors/http/json-path.js';
 import { ResponseCache } from '../../connectors/http/response-cache.js';
 import { restClient, resolveUrl, templateOrigin } from '../../connectors/rest/client.js';
+import { paramUrl } from '../../connectors/rest/param-url.js';
 import { NdjsonSpool, unsafeInteger } from '../../connectors/rest/spool.js';
 import { parseJsonBody } from '../shared/json-body.js';
 import { redactedSnippet, redactText } from '../../connections/redact.js';
@@ -21,7 +22,8 @@ import { httpEnrichParams, type HttpEnrichParams } from './params.js';
 const PREVIEW_ROWS = 200;
 /** Distinct keys read from DuckDB at a time. */
 const CHUNK = 2000;
-const COLUMN_REF = /\{([^{}]+)\}/g;
+/** A `{column}` reference; a `${param}` (filled in by the planner) is not one. */
+const COLUMN_REF = /(?<!\$)\{([^{}]+)\}/g;
 
 /** Every `{column}` a template uses. */
 function referencedColumns(p: HttpEnrichParams): string[] {
@@ -39,6 +41,14 @@ function referencedColumns(p: HttpEnrichParams): string[] {
   Object.values(p.headers).forEach(scan);
   walk(parseJsonBody(p.body).value);
   return [...found];
+}
+
+/** `${param}` filled in in every string of the JSON body (its `{column}`s are filled per row). */
+function withParams(v: unknown, text: (s: string) => string): unknown {
+  if (typeof v === 'string') return text(v);
+  if (Array.isArray(v)) return v.map((x) => withParams(x, text));
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withParams(x, text)]));
+  return v;
 }
 
 type Row = Record<string, unknown>;
@@ -193,10 +203,10 @@ export const httpEnrichNode = defineNode({
       }
     }
     const config: RestConfig | undefined = p.connection ? restFields.parse(ctx.connection(p.connection, 'rest').config) : undefined;
-    const url = ctx.text(p.url);
+    const url = paramUrl(config, p.url, (s) => ctx.text(s), { who, nodeId: ctx.nodeId, columns: true });
     const params = Object.fromEntries(Object.entries(p.params).map(([k, v]) => [k, ctx.text(v)]));
     const headers = Object.fromEntries(Object.entries(p.headers).map(([k, v]) => [k, ctx.text(v)]));
-    const bodyValue = parseJsonBody(p.body).value;
+    const bodyValue = withParams(parseJsonBody(p.body).value, (t) => ctx.text(t));
 
     const source = ctx.auxName('input');
     const keys = ctx.auxName('keys');
@@ -227,7 +237,8 @@ export const httpEnrichNode = defineNode({
         attempts: p.retries + 1,
         ratePerSecond: p.rate_limit,
         concurrency: p.concurrency,
-        configuredUrls: [templateOrigin(url)].filter((u) => u !== undefined),
+        // The template as written, not as filled in: a param value never decides who gets the credentials.
+        configuredUrls: [templateOrigin(p.url)].filter((u) => u !== undefined),
         isCancelled: io.isCancelled,
         log: io.log,
       });
