@@ -185,3 +185,28 @@ describe('a text param holding the NUL character', () => {
     expect(await problemsOf(doc, dir, { s: 'x\u0000' })).toEqual([expect.objectContaining({ path: 'params.s' })]);
   });
 });
+
+describe('${name} written in SQL', () => {
+  const withCondition = (condition: string) =>
+    pipeline(
+      [{ id: 'src', type: 'transform.sql', params: { query: "SELECT 'shipped' AS status" } }, { id: 'f', type: 'transform.filter', params: { condition } }],
+      ['src -> f'],
+      { params: { wanted: { type: 'string', default: 'shipped' } } },
+    );
+
+  it('inside quotes, where it would be compared as the text ${wanted}, is refused saying to write the param outside them', async () => {
+    expect(await problemsOf(withCondition("status = '${wanted}'"), await tempDir())).toEqual([
+      expect.objectContaining({ path: 'nodes[1].params.condition', message: expect.stringContaining("'${wanted}' inside quotes is the text ${wanted}, not the param"), hint: expect.stringContaining('status = $wanted') }),
+    ]);
+  });
+
+  it('outside quotes is refused saying that SQL writes it $wanted', async () => {
+    expect(await problemsOf(withCondition('status = ${wanted}'), await tempDir())).toEqual([
+      expect.objectContaining({ path: 'nodes[1].params.condition', message: expect.stringContaining('in SQL it is written $wanted') }),
+    ]);
+  });
+
+  it('in a comment is left as written', async () => {
+    expect(await problemsOf(withCondition("status = 'shipped' -- not ${wanted}"), await tempDir())).toEqual([]);
+  });
+});

@@ -16,6 +16,7 @@ import type { Db } from './db.js';
 import { transcodeFile } from '../util/transcode.js';
 import { CaudalError, NodeProblemsError, type Problem } from '../util/errors.js';
 import { explainDuckDbError } from './duckdb-errors.js';
+import { bracedParamInSql } from './braced-params.js';
 import { checkExpressionShape, checkQueryShape, dateLiteral, decimalLiteral, ident, literal, stringLiteral, stripTrailingSemicolon, substituteParams } from './sql.js';
 import { upstreamClosure } from './graph.js';
 import { expandHome, sinksReadBack } from './read-own-output.js';
@@ -179,6 +180,18 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
     // An undeclared $name stops the node here: left in the SQL, DuckDB would only add its own
     // "Unexpected prepared parameter" for the same mistake.
     const substitute = (sql: string, field: string) => {
+      const braced = bracedParamInSql(sql, Object.keys(doc.params));
+      if (braced) {
+        addProblem({
+          code: 'invalid_expression',
+          path: `${nodePath}.params.${field}`,
+          message: braced.quoted
+            ? `node '${id}': '\${${braced.name}}' inside quotes is the text \${${braced.name}}, not the param: SQL fills in no param inside a quoted text`
+            : `node '${id}': \${${braced.name}} is how paths and other text params take a param; in SQL it is written $${braced.name}`,
+          hint: braced.quoted ? `write the param outside the quotes: status = $${braced.name}, or 'prefix-' || $${braced.name} to build a text` : `write $${braced.name} (a typed value: text, number, date or boolean)`,
+        });
+        throw new Abort();
+      }
       let unknown = 0;
       const out = substituteParams(sql, literals, (name) => {
         unknown++;
