@@ -17,6 +17,8 @@ connection's base URL for a path: \`/\${resource}\` with \`http://other/x\`), wh
 path (\`1?delete=true\`; query values belong in *query params*, which are sent encoded). A value may
 hold several segments (\`a/b\`). A URL that starts with a param (\`\${api}/orders\`) may lead anywhere,
 but the connection's credentials go only to its base URL's origin and to one written in the node.
+A header whose value holds a line break or another control character once its params are filled in
+is refused too: HTTP clients would strip it, and the header sent would not be the one written.
 
 **Authentication** (on the connection): an API key in a header or a query param, a bearer token,
 HTTP basic, or OAuth2 client credentials (the token is fetched from the token URL, kept until it

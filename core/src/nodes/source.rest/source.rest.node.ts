@@ -18,6 +18,7 @@ import type { Column, CompiledNode } from '../define.js';
 import { convertedListedRead, listedReadType } from '../shared/json-blob-values.js';
 import { restSourceParams, type RestSourceParams } from './params.js';
 import { restSourceDocs } from './docs.js';
+import { filledHeaders } from '../../connectors/http/header-values.js';
 
 /** `${param}` in every string of a JSON value. */
 function interpolateJson(v: unknown, text: (s: string) => string): unknown {
@@ -35,7 +36,7 @@ function readSpec(ctx: CompileContext<RestSourceParams>, config: RestConfig | un
     method: p.method,
     url: resolveUrl(config, paramUrl(config, p.url, ctx.text, { who: `node '${ctx.nodeId}'`, nodeId: ctx.nodeId }), `node '${ctx.nodeId}'`),
     params,
-    headers: Object.fromEntries(Object.entries(p.headers).map(([k, v]) => [k, ctx.text(v)])),
+    headers: filledHeaders(p.headers, ctx.text, ctx.nodeId),
     body: p.body === undefined ? undefined : interpolateJson(parseJsonBody(p.body).value, ctx.text),
     recordsPath: p.records_path,
     pagination: p.pagination,

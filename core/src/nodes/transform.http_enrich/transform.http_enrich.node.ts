@@ -17,6 +17,7 @@ import { didYouMean } from '../../util/suggest.js';
 import { typeProblem } from '../../util/duckdb-type.js';
 import { httpEnrichDocs } from './docs.js';
 import { httpEnrichParams, type HttpEnrichParams } from './params.js';
+import { filledHeaders } from '../../connectors/http/header-values.js';
 
 /** Input rows a preview enriches (the rest would each cost a request). */
 const PREVIEW_ROWS = 200;
@@ -205,7 +206,7 @@ export const httpEnrichNode = defineNode({
     const config: RestConfig | undefined = p.connection ? restFields.parse(ctx.connection(p.connection, 'rest').config) : undefined;
     const url = paramUrl(config, p.url, (s) => ctx.text(s), { who, nodeId: ctx.nodeId, columns: true });
     const params = Object.fromEntries(Object.entries(p.params).map(([k, v]) => [k, ctx.text(v)]));
-    const headers = Object.fromEntries(Object.entries(p.headers).map(([k, v]) => [k, ctx.text(v)]));
+    const headers = filledHeaders(p.headers, ctx.text, ctx.nodeId);
     const bodyValue = withParams(parseJsonBody(p.body).value, (t) => ctx.text(t));
 
     const source = ctx.auxName('input');
