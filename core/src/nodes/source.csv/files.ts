@@ -11,6 +11,7 @@ import { notWestern, WRITTEN_BY, type NotWestern } from './legacy-encoding.js';
 import type { ConvertedEncoding } from '../../util/transcode.js';
 import { utf16Of, type Utf16Found } from './utf16.js';
 import { regularFileStats } from './unreadable-file.js';
+import { refuseNonRegularPath } from '../shared/regular-files.js';
 
 export const COMPRESSED = /\.(gz|gzip|zst|zstd|bz2|xz|zip)$/i;
 
@@ -161,6 +162,7 @@ export async function csvFiles(ctx: CompileContext<CsvSourceParams>): Promise<Cs
   const p = ctx.params;
   const resolved = ctx.path(p.path);
   const pattern = await exactFileOrPattern(resolved);
+  await refuseNonRegularPath(ctx.nodeId, pattern);
   const matched = await ctx.glob(pattern);
   if (matched.length === 0) {
     const message = `node '${ctx.nodeId}': no file matches ${p.path}${resolved === p.path ? '' : ` (${resolved})`}`;
