@@ -318,6 +318,12 @@ and then failed, was cancelled or was killed before its commit saves nothing; it
 state, so the next run takes that slot, while nobody else has read from it, as one it created (with the
 snapshot again).
 
+*Renaming the pipeline or the node* changes the default slot's name: the next run creates a new slot
+(and publication) and starts with a snapshot, while the old slot stays on the server and keeps every
+change since, holding back WAL until the server's disk fills or \`max_slot_wal_keep_size\` invalidates
+it. Drop it (\`SELECT pg_drop_replication_slot('caudal_<old name>…')\`, and \`DROP PUBLICATION\` of the same
+name) once the new slot has taken over.
+
 **Snapshot.** With *Start with a snapshot* the first committed run also reads the table's current
 rows; the slot is created first, so nothing is missed in between (changes made meanwhile also come as
 changes, harmless for a mirror). Array columns arrive in PostgreSQL's text form, are parsed element by
