@@ -14,17 +14,11 @@ export function bracedParamInSql(sql: string, declared: readonly string[]): { na
     // Text that does not tokenize is reported by the shape check.
     return undefined;
   }
-  for (const t of tokens) {
-    if (t.kind === 'comment' || t.kind === 'quoted') continue;
-    for (const m of t.text.matchAll(/\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}/g)) {
-      if (declared.includes(m[1]!)) return { name: m[1]!, quoted: t.kind === 'string' };
-    }
-  }
-  // Outside quotes the lexer cuts `${name}` into `$`, `{name}`…: look at the text between tokens too.
+  // The lexer cuts `${name}` outside quotes into `$`, `{`, …: each match is placed by the token it starts in.
   for (const m of sql.matchAll(/\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}/g)) {
     const inside = tokens.find((t) => t.start <= m.index && m.index < t.start + t.text.length);
-    if (inside && (inside.kind === 'comment' || inside.kind === 'quoted' || inside.kind === 'string')) continue;
-    if (declared.includes(m[1]!)) return { name: m[1]!, quoted: false };
+    if (inside?.kind === 'comment' || inside?.kind === 'quoted' || !declared.includes(m[1]!)) continue;
+    return { name: m[1]!, quoted: inside?.kind === 'string' };
   }
   return undefined;
 }

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 
+const LIST_VALUES = 'a list of values holds texts, numbers or booleans, not null (a NULL in IN never matches; use op is_null)';
+
 /** A value a list filter (`in`, `not_in`) may hold: NULL matches nothing in a list, so it is not one. */
-const listValue = z.union([z.string(), z.number(), z.boolean()], { error: 'a list of values holds texts, numbers or booleans, not null (a NULL in IN never matches; use op is_null)' });
+const listValue = z.union([z.string(), z.number(), z.boolean()], { error: LIST_VALUES });
 
 /** A filter a database source sends to its server, the value as a bind parameter (PostgreSQL, SQL Server). */
 export const serverFilter = z
@@ -11,7 +13,7 @@ export const serverFilter = z
     value: z
       .union([z.string(), z.number(), z.boolean(), z.null(), z.array(listValue)], {
         error: (issue) =>
-          Array.isArray(issue.input) ? 'a list of values holds texts, numbers or booleans, not null (a NULL in IN never matches; use op is_null)' : 'expected a text, a number, a boolean, null, or a list of them (for in / not_in)',
+          Array.isArray(issue.input) ? LIST_VALUES : 'expected a text, a number, a boolean, null, or a list of them (for in / not_in)',
       })
       .optional(),
   })

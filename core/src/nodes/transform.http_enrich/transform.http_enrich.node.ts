@@ -17,7 +17,7 @@ import { didYouMean } from '../../util/suggest.js';
 import { typeProblem } from '../../util/duckdb-type.js';
 import { httpEnrichDocs } from './docs.js';
 import { httpEnrichParams, type HttpEnrichParams } from './params.js';
-import { filledHeaders } from '../../connectors/http/header-values.js';
+import { filledHeaders, unsendableInHeader } from '../../connectors/http/header-values.js';
 
 /** Input rows a preview enriches (the rest would each cost a request). */
 const PREVIEW_ROWS = 200;
@@ -124,8 +124,7 @@ function headerProblem(headers: Record<string, string>, row: Row): { refused: st
     for (const m of template.matchAll(COLUMN_REF)) {
       const column = m[1]!.trim();
       const value = String(row[column]);
-      // eslint-disable-next-line no-control-regex -- control characters are exactly what is looked for
-      if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(value)) {
+      if (unsendableInHeader(value)) {
         return { column, refused: `column '${column}' holds ${JSON.stringify(value)}, with a line break or another control character, which cannot be sent in header '${header}' (HTTP clients drop them or refuse the request)` };
       }
     }
