@@ -373,5 +373,25 @@ describe('sink.postgres', async () => {
       }
       expect(open).toBe(0);
     });
+
+    it('when the run is cancelled during post_sql: the statement stops on the server at once, not when it ends', async () => {
+      await q(`CREATE TABLE cancelled_post (id bigint, name text)`);
+      await q(`INSERT INTO cancelled_post VALUES (0, 'before')`);
+      // A statement that never reads from the client: only a server-side cancel stops it early.
+      const marker = `${schema}_post_sleep`;
+      const f = await csv('post.csv', 'id,name\n1,new\n');
+      const handle = startRun({ pipeline: load(f, { table: 'cancelled_post', post_sql: `SELECT pg_sleep(27) AS "${marker}"` }), baseDir: dir, connections: pgConnection() });
+      const sleeping = async () => q(`SELECT pid FROM pg_stat_activity WHERE application_name = 'caudal' AND state = 'active' AND query LIKE $1`, [`%${marker}%`]);
+      for (let i = 0; i < 400 && (await sleeping()).length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(await sleeping()).toHaveLength(1);
+      const cancelledAt = Date.now();
+      handle.cancel();
+      const s = await handle.done;
+      expect(s.status).toBe('cancelled');
+      expect(Date.now() - cancelledAt).toBeLessThan(5000);
+      // Not polled: the run ends only once the server has stopped the statement.
+      expect(await sleeping()).toEqual([]);
+      expect(await rows('cancelled_post')).toEqual([{ id: '0', name: 'before' }]);
+    });
   });
 });

@@ -32,15 +32,16 @@ export async function backendOf(client: pg.Client): Promise<Backend> {
  * The cancel goes through a short second session (the connection's own TLS and login), as
  * pg_cancel_backend, and only to the same backend (pid and start time): a pid the server has since
  * given to another session is left alone. `onCancel` runs first, to end the client side at once.
+ * Without a backend (a server that cannot name its sessions) only `onCancel` runs.
  * `stop()` ends the watch, cancelling first if the run was cancelled, and waits for the cancel.
  */
-export function cancelOnServer(io: HookIo, config: PostgresConfig, backend: Backend, onCancel?: () => void): { stop(): Promise<void> } {
+export function cancelOnServer(io: HookIo, config: PostgresConfig, backend: Backend | undefined, onCancel?: () => void): { stop(): Promise<void> } {
   let sent: Promise<void> | undefined;
   const check = () => {
     if (!io.isCancelled() || sent) return;
     clearInterval(timer);
     onCancel?.();
-    sent = settledWithin(cancelBackend(config, backend), CANCEL_MS).then(() => undefined);
+    sent = backend ? settledWithin(cancelBackend(config, backend), CANCEL_MS).then(() => undefined) : Promise.resolve();
   };
   const timer = setInterval(check, 100);
   return {

@@ -6,6 +6,8 @@ import type { Problem } from '../../util/errors.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
 import { didYouMean } from '../../util/suggest.js';
 import type { WriteContext, WriteSource, WriteSpec } from '../connector.js';
+import type { Backend } from './cancel.js';
+import { backendOf, cancelOnServer } from './cancel.js';
 import { closeWithin, commitStatementWithin, connect, endTransactionWithin } from './client.js';
 import { refusedColumn } from '../assign.js';
 import { tableLockKey } from '../table-lock.js';
@@ -32,15 +34,15 @@ export async function writePostgres(config: PostgresConfig, spec: WriteSpec, sou
   const client = await connect(config, (m) => io.log(m)).catch((e: unknown) => {
     throw explainPgError(e, { ...ctx, spec, password: config.password });
   });
+  // The load's server session, by pid and start time: a cancel, the lock watch and the settling of
+  // a lost commit's session must touch it and no other (behind a pooler the driver's connect key
+  // names no backend, and could be another session's pid).
+  const backend = await backendOf(client).catch(() => undefined);
   // Cancel stops the statement on the server (a long COPY or merge would otherwise run to its end
   // before the server noticed a closed session); the transaction then rolls back, target untouched.
-  const cancelWatch = setInterval(() => {
-    if (io.isCancelled()) {
-      clearInterval(cancelWatch);
-      void cancelBackend(config, client).finally(() => client.end().catch(() => undefined));
-    }
-  }, 100);
-  const lockWatch = watchLockWaits(config, client, spec, io);
+  // A server that cannot name the session has its connection ended instead.
+  const serverSide = cancelOnServer(io, config, backend, backend ? undefined : () => void client.end().catch(() => undefined));
+  const lockWatch = watchLockWaits(config, backend, spec, io);
   let existing: Map<string, string> | undefined;
   try {
     await client.query('BEGIN');
@@ -79,11 +81,13 @@ export async function writePostgres(config: PostgresConfig, spec: WriteSpec, sou
     }
     if (spec.postSql) await client.query(spec.postSql);
     if (io.isCancelled()) throw new CaudalError('cancelled', 'the load was cancelled');
-    clearInterval(cancelWatch);
+    await serverSide.stop();
     await lockWatch.stop();
-    return preparedLoad(client, rows, config, spec, ctx, xid);
+    return preparedLoad(client, rows, config, spec, ctx, xid, backend);
   } catch (e) {
-    clearInterval(cancelWatch);
+    // A cancel the load noticed itself (its own checks, DuckDB's side of the pipe) is sent to the
+    // server too, and waited for: ROLLBACK would otherwise queue behind a statement still running.
+    await serverSide.stop();
     await lockWatch.stop();
     // Nothing is committed yet: rolling back (or losing the connection) leaves the target as it was.
     // Bounded: a server that stopped answering must not keep a failed or cancelled run waiting.
@@ -100,14 +104,13 @@ export async function writePostgres(config: PostgresConfig, spec: WriteSpec, sou
  * published; with `twoPhase` and a server that allows it (max_prepared_transactions > 0) it also
  * makes the transaction a prepared one (`PREPARE TRANSACTION`), durable on the server and certain
  * to commit. Without two-phase support, COMMIT can still fail late (e.g. the server is lost) : the
- * window documented in the user guide.
+ * window documented in the user guide. `backend` is the load's session: ended from a new session
+ * before its transaction's outcome is looked up after a lost answer.
  */
-function preparedLoad(client: pg.Client, rows: number, config: PostgresConfig, spec: WriteSpec, ctx: WriteContext, xid: string): ExternalStage {
+function preparedLoad(client: pg.Client, rows: number, config: PostgresConfig, spec: WriteSpec, ctx: WriteContext, xid: string, backend: Backend | undefined): ExternalStage {
   let state: 'open' | 'prepared' | 'done' = 'open';
   // A prepared transaction that may be left after a failed rollback: recovery must finish it.
   let unfinished = false;
-  // The load's backend: ended from a new session before its transaction's outcome is looked up.
-  const pid = (client as unknown as { processID?: number }).processID ?? undefined;
   const gid = preparedId(ctx);
   // Journaled: which server the transaction is on, so only a connection to it recovers it.
   const recovery: ExternalRecovery = { connection: ctx.connection, ref: { gid, xid }, target: postgresRecoveryTarget(config) };
@@ -137,7 +140,7 @@ function preparedLoad(client: pg.Client, rows: number, config: PostgresConfig, s
         // transaction outlives its session and would hold the table's locks until someone ends it.
         const failure = explain(e);
         if (prepareSent) {
-          await rollBackPrepared(config, recovery, pid, ctx).catch((f: unknown) => {
+          await rollBackPrepared(config, recovery, backend, ctx).catch((f: unknown) => {
             unfinished = true;
             throw new CaudalError('execution', `${failure.message}; ${errorMessage(f)}`, { nodeId: ctx.nodeId, hint: (f as CaudalError).hint });
           });
@@ -155,7 +158,7 @@ function preparedLoad(client: pg.Client, rows: number, config: PostgresConfig, s
         // A prepared transaction outlives its session: finish it from a new one.
         if (!prepared) {
           if (serverAnswered(e)) throw explain(e);
-          return await commitOutcomeAfterLostAnswer(config, xid, pid, ctx, explain(e));
+          return await commitOutcomeAfterLostAnswer(config, xid, backend, ctx, explain(e));
         }
         const finished = await finishPrepared(config, recovery, 'commit').catch((f: unknown) => {
           throw new CaudalError('execution', `node '${ctx.nodeId}': the answer to COMMIT PREPARED never came (${errorMessage(e)}) and the server could not be asked again (${errorMessage(f)}): table "${spec.table.schema}"."${spec.table.name}" may or may not have the new rows`, {
@@ -178,7 +181,7 @@ function preparedLoad(client: pg.Client, rows: number, config: PostgresConfig, s
         // (holding its locks) until ended from a new session; when that fails too, the error names it
         // and how to end it, and unrestored() tells the protocol to hand it over to recovery.
         if (!ended && prepared) {
-          await rollBackPrepared(config, recovery, pid, ctx).catch((f: unknown) => {
+          await rollBackPrepared(config, recovery, backend, ctx).catch((f: unknown) => {
             unfinished = true;
             throw new CaudalError('execution', `node '${ctx.nodeId}': ${errorMessage(f)}`, { nodeId: ctx.nodeId, hint: (f as CaudalError).hint });
           });
@@ -201,13 +204,14 @@ function serverAnswered(e: unknown): boolean {
  * is settled: its COMMIT or PREPARE done or never to be (a backend still busy with one would
  * otherwise finish it after we looked). A session of another role may not be ended: then we wait.
  */
-async function settleOldSession(client: pg.Client, pid: number | undefined): Promise<void> {
-  if (!pid) return;
-  // Only a Caudal session of this user: should the old process id already belong to another session.
-  const ours = `pid = $1 AND pid <> pg_backend_pid() AND usename = current_user AND application_name = 'caudal'`;
-  await client.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE ${ours}`, [pid]).catch(() => undefined);
+async function settleOldSession(client: pg.Client, backend: Backend | undefined): Promise<void> {
+  if (!backend) return;
+  // Only that very session (pid and start time), of this user: the pid may since name another session.
+  const ours = `pid = $1 AND backend_start::text = $2 AND pid <> pg_backend_pid() AND usename = current_user AND application_name = 'caudal'`;
+  const args = [backend.pid, backend.started];
+  await client.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE ${ours}`, args).catch(() => undefined);
   for (let i = 0; i < 100; i++) {
-    const { rowCount } = await client.query(`SELECT 1 FROM pg_stat_activity WHERE ${ours}`, [pid]);
+    const { rowCount } = await client.query(`SELECT 1 FROM pg_stat_activity WHERE ${ours}`, args);
     if (!rowCount) return;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -219,12 +223,12 @@ async function settleOldSession(client: pg.Client, pid: number | undefined): Pro
  * load is a success (reporting it failed would make a rerun load the rows twice). When the server
  * cannot be asked, the error says that the outcome is unknown.
  */
-async function commitOutcomeAfterLostAnswer(config: PostgresConfig, xid: string, pid: number | undefined, ctx: WriteContext, failure: CaudalError): Promise<void> {
+async function commitOutcomeAfterLostAnswer(config: PostgresConfig, xid: string, backend: Backend | undefined, ctx: WriteContext, failure: CaudalError): Promise<void> {
   let status: string | null | undefined;
   try {
     const other = await connect(config);
     try {
-      await settleOldSession(other, pid);
+      await settleOldSession(other, backend);
       status = (await other.query<{ status: string | null }>('SELECT txid_status($1::bigint) AS status', [xid])).rows[0]?.status;
     } finally {
       await other.end().catch(() => undefined);
@@ -243,12 +247,12 @@ async function commitOutcomeAfterLostAnswer(config: PostgresConfig, xid: string,
  * ROLLBACK PREPARED from a new session, once the load's old session is gone (it may still be busy
  * preparing). Fails with the prepared transaction's id and how to end it by hand.
  */
-async function rollBackPrepared(config: PostgresConfig, recovery: ExternalRecovery, pid: number | undefined, ctx: WriteContext): Promise<void> {
+async function rollBackPrepared(config: PostgresConfig, recovery: ExternalRecovery, backend: Backend | undefined, ctx: WriteContext): Promise<void> {
   const gid = String(recovery.ref.gid);
   try {
     const other = await connect(config);
     try {
-      await settleOldSession(other, pid);
+      await settleOldSession(other, backend);
     } finally {
       await other.end().catch(() => undefined);
     }
@@ -366,8 +370,8 @@ const LOCK_WATCH_MS = 2000;
  * long as that lasts. Looked up from a second session, opened only once the load has run a while;
  * said again when the holders change. It waits on: cancel stops it, as before.
  */
-function watchLockWaits(config: PostgresConfig, client: pg.Client, spec: WriteSpec, io: HookIo): { stop(): Promise<void> } {
-  const pid = (client as unknown as { processID?: number }).processID;
+function watchLockWaits(config: PostgresConfig, backend: Backend | undefined, spec: WriteSpec, io: HookIo): { stop(): Promise<void> } {
+  const pid = backend?.pid;
   let side: Promise<pg.Client | undefined> | undefined;
   let busy = false;
   let said = '';
@@ -402,21 +406,6 @@ function watchLockWaits(config: PostgresConfig, client: pg.Client, spec: WriteSp
       side = undefined;
     },
   };
-}
-
-/** Asks the server, from a second session, to cancel what the load's session is running. */
-async function cancelBackend(config: PostgresConfig, client: pg.Client): Promise<void> {
-  const pid = (client as unknown as { processID?: number }).processID;
-  if (!pid) return;
-  const other = await connect(config).catch(() => undefined);
-  if (!other) return;
-  try {
-    await other.query('SELECT pg_cancel_backend($1)', [pid]);
-  } catch {
-    // The session may already be gone; either way nothing was committed.
-  } finally {
-    await other.end().catch(() => undefined);
-  }
 }
 
 /**

@@ -143,6 +143,8 @@ with \`COPY … FROM STDIN\` (CSV), streamed from DuckDB while it produces them.
 **Atomic.** Everything happens in one transaction that stays open until every sink of the run
 has staged, then commits with the run. A failed or cancelled run, or a connection lost mid-load,
 rolls it back: the table is exactly as before (a table the run created disappears again).
+A cancel also stops the statement the load is running on the server (its COPY, merge or
+\`post_sql\`) through \`pg_cancel_backend\`, so nothing runs on after the run has ended.
 While the transaction is open, \`truncate_insert\` and \`replace\` hold locks that make readers of
 the table wait until the run commits. It waits idle while the run's other sinks are written, so it
 turns off the server's \`idle_in_transaction_session_timeout\` for itself (\`SET LOCAL\`), which
