@@ -6,7 +6,11 @@ import { markDuckDbError } from '../util/errors.js';
 
 // @duckdb/node-api is CommonJS. Loading it with require() rather than `import` skips Node's scan of
 // every re-exported file for named exports: about 75 ms off the start of each engine worker.
-const { DuckDBInstance } = createRequire(import.meta.url)('@duckdb/node-api') as typeof DuckDB;
+const { DuckDBInstance, DuckDBTimestampTZValue } = createRequire(import.meta.url)('@duckdb/node-api') as typeof DuckDB;
+// The client writes a TIMESTAMPTZ as text with the offset the process had when it loaded (one
+// fixed offset, so a summer value in Madrid showed as 04:30+01): previews, profiles and samples
+// show it as the session computes it, in UTC, whatever the machine's time zone.
+DuckDBTimestampTZValue.timezoneOffsetInMinutes = 0;
 
 export interface DbOptions {
   /** DuckDB threads; default: all cores. */
