@@ -143,3 +143,27 @@ describe('source.s3: object names with pattern characters', () => {
     expect(escaped.rows).toEqual([{ id: 1, f: `s3://${bucket}/brackets/report[2025].csv` }]);
   }, 30_000);
 });
+
+describe('source.s3: a CSV object that does not read', () => {
+  // Planning reads a sample of the first object into a local copy that the run's download then
+  // replaces: that is how the mirror works, not an object changed under the run.
+  it('a bad line deep in the only object gives DuckDB\'s own error naming the object, not "changed while the run read it"', async () => {
+    // Larger than the planning sample (a few MB), so the run downloads the whole object.
+    const rows = Array.from({ length: 600_000 }, (_, i) => `${i},name${i}`).join('\n');
+    await put('bad-deep/big.csv', `id,name\n${rows}\n600000,x,extra\n`);
+    const { summary } = await read(`s3://${bucket}/bad-deep/big.csv`);
+    expect(summary.status).toBe('failed');
+    expect(summary.error!.message).toContain(`s3://${bucket}/bad-deep/big.csv`);
+    expect(summary.error!.message).toMatch(/Line: 600002|line 600002/i);
+    expect(summary.error!.message).not.toMatch(/changed while the run read it|caudal-run-/);
+  }, 30_000);
+
+  it('a bad line in the second object is blamed on that object, not on the unchanged first one', async () => {
+    await put('bad-second/a.csv', 'id,name\n1,alpha\n');
+    await put('bad-second/b.csv', 'id,name\n2,beta\n3,gamma,extra\n');
+    const { summary } = await read(`s3://${bucket}/bad-second/`);
+    expect(summary.status).toBe('failed');
+    expect(summary.error!.message).toContain(`s3://${bucket}/bad-second/b.csv`);
+    expect(summary.error!.message).not.toMatch(/changed while the run read it|a\.csv|caudal-run-/);
+  }, 30_000);
+});

@@ -50,6 +50,15 @@ export function withListedFiles<T extends object>(ctx: T, files: readonly string
   return { ...ctx, [LISTED_FILES]: files };
 }
 
+/**
+ * Whether `ctx` reads local copies its caller fetches (source.s3's mirror): the copies are replaced
+ * by their whole objects after planning, by design, and each object is held to its planned version
+ * by the caller (its ETag), so they are no files a writer could change under the read.
+ */
+export function readsFetchedCopies(ctx: object): boolean {
+  return (ctx as { [LISTED_FILES]?: readonly string[] })[LISTED_FILES] !== undefined;
+}
+
 /** The files a read reaches at run time: those `ctx` was given, else the ones planning lists. */
 export function filesAtRun(ctx: object, planned: readonly string[] | undefined): readonly string[] | undefined {
   return (ctx as { [LISTED_FILES]?: readonly string[] })[LISTED_FILES] ?? planned;

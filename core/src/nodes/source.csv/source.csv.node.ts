@@ -14,7 +14,7 @@ import { decimalDigitsOnly } from '../shared/number-text.js';
 import { dateConversion, isDateType, isPlainTimestampType, isTimeType, timeConversion, timestampConversion } from '../shared/temporal-text.js';
 import { checkPartitionClash, hiveArg } from '../shared/partitions.js';
 import { checkCombinedPartitionClash, laterCombinedPartitionsStep } from './combined-partitions.js';
-import { hiveTextTypes } from '../shared/hive-values.js';
+import { hiveTextTypes, readsFetchedCopies } from '../shared/hive-values.js';
 import { typeProblem } from '../../util/duckdb-type.js';
 import { csvSourceParams, type CsvSourceParams } from './params.js';
 import { COMPRESSED, copiesLineCheck, copiesOf, csvFiles, originalPath, type CsvFile } from './files.js';
@@ -437,8 +437,9 @@ If no file matches the path, the node reports an \`io_error\` problem before any
       const later = exactFile ? undefined : laterCombinedPartitionsStep(ctx, pattern, files);
       if (later) setup.push(later);
     }
-    // Files combined by name are matched by name, not by the planned positions.
-    const planned = ctx.mode === 'run' && !p.union_by_name ? await plannedFiles(files) : [];
+    // Files combined by name are matched by name, not by the planned positions. Copies source.s3
+    // fetches are replaced by their objects after planning on purpose (each held to its ETag).
+    const planned = ctx.mode === 'run' && !p.union_by_name && !readsFetchedCopies(ctx) ? await plannedFiles(files) : [];
     const detected = p.union_by_name ? undefined : await detect(ctx, files[0]!);
     const combined = detected ? undefined : await combinedReadArgs(ctx, from);
     for (const w of detected?.warnings ?? []) ctx.warn(w);
