@@ -40,6 +40,32 @@ describe('credentials in non-secret fields', () => {
     expect(r.stderr + r.stdout).not.toContain(USER_PASSWORD);
   });
 
+  // Without a scheme the drivers took `user:password@host` for a host name, failed to resolve it and
+  // put it, password and all, into the error and the run's record.
+  it('connections add refuses a host written as user:password@host, without repeating the value', async () => {
+    const { dir, env } = await configDir();
+    const r = await caudal(['connections', 'add', 'mq', '--type', 'rabbitmq', '--set', `host=guest:${USER_PASSWORD}@127.0.0.1`], { env });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("field 'host' has a user name or password");
+    expect(r.stderr + r.stdout).not.toContain(USER_PASSWORD);
+    await expect(readFile(path.join(dir, 'connections.json'), 'utf8')).rejects.toThrow();
+  });
+
+  it('a connections file with one in a Kafka broker list is refused when loaded, naming the field', async () => {
+    const { dir, env } = await configDir();
+    await writeFile(path.join(dir, 'connections.json'), JSON.stringify({ format: 'caudal.connections/1', connections: { bus: { type: 'kafka', brokers: `127.0.0.1:9092,alice:${USER_PASSWORD}@127.0.0.1:9093` } } }));
+    const r = await caudal(['connections', 'list'], { env });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("field 'brokers' has a user name or password");
+    expect(r.stderr + r.stdout).not.toContain(USER_PASSWORD);
+  });
+
+  it('hosts and broker lists without user info are taken as they are', async () => {
+    const { env } = await configDir();
+    const r = await caudal(['connections', 'add', 'bus', '--type', 'kafka', '--set', 'brokers=kafka-1:9092,kafka-2:9092'], { env });
+    expect(r.code, r.stderr).toBe(0);
+  });
+
   it('a password written into a connections file by hand is used but never listed: list says it is there, in plain text, and how to move it', async () => {
     const { dir, env } = await configDir();
     const file = path.join(dir, 'connections.json');

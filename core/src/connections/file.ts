@@ -64,11 +64,27 @@ export async function writeConnectionsFile(file: string, doc: ConnectionsFile): 
   }
 }
 
-/** The field (path) of a connection whose value is a URL with user info (`user:password@`), if any. */
+/**
+ * A URL with user info (`scheme://user:password@host`), or a host written with it and no scheme
+ * (`guest:secret@mq.local`, `alice:pw@broker:9092`): drivers took the latter as a host name, failed
+ * to resolve it, and their error repeated it, password and all, into the run's record.
+ */
+function hasCredentials(value: string): boolean {
+  // Each of a list (Kafka's brokers: `kafka-1:9092,alice:pw@kafka-2:9092`).
+  return value.split(',').some((part) => {
+    const v = part.trim();
+    return /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(v) || /^[^\s/?#@:]+:[^\s/?#@]*@[^\s/?#@]+$/.test(v);
+  });
+}
+
+/** The field (path) of a connection whose value is a URL or host with user info (`user:password@`), if any. */
 export function urlWithCredentials(fields: Record<string, unknown>): string | undefined {
   for (const [k, v] of Object.entries(fields)) {
-    if (typeof v === 'string' && /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(v.trim())) return k;
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+    if (typeof v === 'string' && hasCredentials(v)) return k;
+    if (Array.isArray(v)) {
+      const at = v.findIndex((item) => typeof item === 'string' && hasCredentials(item));
+      if (at >= 0) return `${k}[${at}]`;
+    } else if (v !== null && typeof v === 'object') {
       const inner = urlWithCredentials(v as Record<string, unknown>);
       if (inner) return `${k}.${inner}`;
     }
