@@ -275,3 +275,34 @@ describe('a cancelled multipart upload (defect 10)', () => {
     expect(await keys('mpu10')).toEqual([]);
   }, 120_000);
 });
+
+describe('staging removed under a live run', () => {
+  // What a sweep by a process that took this run for dead does (another container with this host
+  // name), or a bucket lifecycle rule: S3's answer to the HEAD carries no body ("UnknownError").
+  it('sink.s3 says its staged object is gone and that the target is unchanged, not "UnknownError"', async () => {
+    await put('gone/out.csv', 'id\n0\n');
+    let removed = false;
+    const server = await hostileS3(SERVICES.motoUrl, async (r) => {
+      if (r.method === 'HEAD' && r.key.includes('.caudal-staging') && r.key.endsWith('/new/object') && !removed) {
+        removed = true;
+        await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: r.key }));
+      }
+      return false;
+    });
+    const doc = pipeline(
+      [
+        { id: 'src', type: 'transform.sql', params: { query: 'SELECT 1 AS id' } },
+        { id: 'dst', type: 'sink.s3', params: { connection: 'lake', url: `s3://${bucket}/gone/out.csv`, format: 'csv', if_exists: 'overwrite' } },
+      ],
+      ['src -> dst'],
+      declared,
+    );
+    const s = await runPipeline({ pipeline: doc, baseDir: dir, connections: { lake: { name: 'lake', type: 's3', config: { ...real, endpoint: server.endpoint } } } });
+    expect(removed).toBe(true);
+    expect(s.status).toBe('failed');
+    expect(s.error!.message).toMatch(/the staged object s3:\/\/.*\/\.caudal-staging\/.* is gone: something removed the run's staging while it ran; s3:\/\/.*\/gone\/out\.csv is unchanged/);
+    expect(s.error!.message).not.toMatch(/UnknownError/);
+    const obj = await client.send(new (await import('@aws-sdk/client-s3')).GetObjectCommand({ Bucket: bucket, Key: 'gone/out.csv' }));
+    expect(await obj.Body!.transformToString()).toBe('id\n0\n');
+  }, 60_000);
+});

@@ -201,7 +201,14 @@ export async function writeS3(config: S3Config, spec: S3WriteSpec, local: string
     async prepare() {
       try {
         for (const f of files) {
-          const h = await client.send(new (s3Sdk().HeadObjectCommand)({ Bucket: spec.bucket, Key: staged(f.rel) }));
+          const h = await client.send(new (s3Sdk().HeadObjectCommand)({ Bucket: spec.bucket, Key: staged(f.rel) })).catch((e: unknown) => {
+            if (!isStatus(e, 404)) throw e;
+            // S3 answers a HEAD of a missing key with no body: its "UnknownError" said nothing.
+            throw new CaudalError('io', `${who}: the staged object s3://${spec.bucket}/${staged(f.rel)} is gone: something removed the run's staging while it ran; ${shown} is unchanged`, {
+              nodeId: ctx.nodeId,
+              hint: 'run again; if it happens again, look for a lifecycle rule on the bucket, or another machine or container with this host name running caudal clean or a run against the same bucket (temporary names carry the host name and a process id, so a process of another pid namespace under the same host name looks dead)',
+            });
+          });
           if ((h.ContentLength ?? -1) !== f.size) throw new CaudalError('io', `${who}: the staged object s3://${spec.bucket}/${staged(f.rel)} has ${h.ContentLength} bytes, not ${f.size}`);
           if (f.size > MAX_COPY_BYTES) throw new CaudalError('io', `${who}: ${f.rel || spec.target} is ${(f.size / 1024 ** 3).toFixed(1)} GB; objects over 5 GB cannot be copied into place in one request`, { hint: 'partition the output (partition_by) or write smaller files' });
         }
