@@ -144,6 +144,28 @@ describe('validation against the data (binder)', () => {
     expect(p!.hint).toBe('connected inputs: a');
   });
 
+  // DuckDB's own words, once its internal view is named as the node, contradicted themselves:
+  // 'Referenced table "src" not found! Candidate tables: src'.
+  it('an expression that names its input node as a table says that an expression sees only columns', async () => {
+    const dir = await tempDir();
+    const doc = pipeline(
+      [
+        src(),
+        { id: 'd', type: 'transform.derive', params: { columns: [{ name: 'z', expression: 'src.id + 1' }] } },
+        { id: 'f', type: 'transform.filter', params: { condition: 'id IN (SELECT grp FROM src)' } },
+        { id: 'q', type: 'quality.check', params: { checks: [{ name: 'qualified', kind: 'expression', expression: 'src.id >= 0' }, { name: 'sub', kind: 'expression', expression: 'id IN (SELECT grp FROM src)' }] } },
+      ],
+      ['src -> d', 'src -> f', 'src -> q'],
+    );
+    const messages = (await problemsOf(doc, dir)).map((p) => p.message);
+    expect(messages).toEqual([
+      "node 'd': 'src.' names node 'src': an expression sees only the columns of its input row, not nodes; write the column without 'src.'",
+      "node 'f': 'src' is a node, which an expression cannot read: an expression sees only the columns of its input row, not nodes; to look values up in another node, join it (transform.join) first",
+      "check 'qualified' (expression) in node 'q': 'src.' names node 'src': an expression sees only the columns of its input row, not nodes; write the column without 'src.'",
+      "check 'sub' (expression) in node 'q': 'src' is a node, which an expression cannot read: an expression sees only the columns of its input row, not nodes; to look values up in another node, join it (transform.join) first",
+    ]);
+  });
+
   it('problems downstream of a broken node are not repeated', async () => {
     const dir = await tempDir();
     const doc = pipeline(

@@ -13,7 +13,28 @@ export function cleanDuckDbMessage(message: string): string {
   const cut = m.search(/\n\s*\nLINE \d+:|\nLINE \d+:/);
   if (cut !== -1) m = m.slice(0, cut);
   m = m.replace(/"?_n_([A-Za-z0-9_]+?)__(?:aux_)?([A-Za-z0-9_]+)"?/g, (_, node: string, port: string) => (port === 'out' ? node : `${node}:${port}`));
+  m = cleanNodeNamedInExpression(m);
   return cleanExtensionAdvice(cleanFilenameClash(cleanBinderTypes(cleanJsonError(cleanCsvError(m.trim())))));
+}
+
+/** What an expression sees: said when it named a node as if it were a table. */
+const EXPRESSION_SEES = 'an expression sees only the columns of its input row, not nodes';
+
+/**
+ * An expression that names a node (`src.v`, `v IN (SELECT w FROM src)`): DuckDB's message, once
+ * its internal view is named as the node, contradicted itself ("table src not found! Candidate
+ * tables: src").
+ */
+export function cleanNodeNamedInExpression(message: string): string {
+  return message
+    .replace(/^(?:Binder Error: )?Referenced table "([^"]+)" not found!\s*Candidate tables: ("?)([^"\n]+)\2\s*$/, (all, name: string, _q: string, candidates: string) =>
+      candidates.split(/,\s*/).some((c) => c.replace(/^"|"$/g, '') === name) ? `'${name}.' names node '${name}': ${EXPRESSION_SEES}; write the column without '${name}.'` : all,
+    )
+    .replace(/^(?:Catalog Error: )?Table with name ([^ !]+) does not exist!\s*Did you mean "?([^"?\s]+)"?\?\s*$/, (all, name: string, suggested: string) => (name === suggested ? nodeReadInExpression(name) : all));
+}
+
+function nodeReadInExpression(name: string): string {
+  return `'${name}' is a node, which an expression cannot read: ${EXPRESSION_SEES}; to look values up in another node, join it (transform.join) first`;
 }
 
 /**
@@ -185,8 +206,9 @@ export function explainDuckDbError(e: unknown, ctx: ErrorContext): Problem {
       code: 'bind_error',
       path: field ? `${ctx.nodePath}.params.${field}` : `${ctx.nodePath}.params`,
       nodeId: ctx.nodeId,
-      message: `node '${ctx.nodeId}' reads '${name}', which is not one of its inputs${didYouMean(name, ctx.inputs)}`,
-      hint: ctx.inputs.length > 0 ? `connected inputs: ${ctx.inputs.join(', ')}` : 'connect the node you want to read to this node',
+      // An input that cannot be found is named in an expression, where nodes are not tables.
+      message: ctx.inputs.includes(name) ? `node '${ctx.nodeId}': ${nodeReadInExpression(name)}` : `node '${ctx.nodeId}' reads '${name}', which is not one of its inputs${didYouMean(name, ctx.inputs)}`,
+      hint: ctx.inputs.includes(name) ? undefined : ctx.inputs.length > 0 ? `connected inputs: ${ctx.inputs.join(', ')}` : 'connect the node you want to read to this node',
     };
   }
   if (/^IO Error|No files found|Cannot open file|No such file/i.test(raw)) {
