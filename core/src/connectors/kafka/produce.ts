@@ -10,6 +10,8 @@ export interface KafkaWriteSpec {
   transactionalId: string;
   /** SQL returning two VARCHAR columns `k` (key, may be NULL) and `v` (value). */
   rowsSql: string;
+  /** The input column the key comes from (for messages); undefined: the messages have no key. */
+  keyColumn?: string;
   /** Messages per send. */
   batchSize: number;
   compression: 'none' | 'gzip';
@@ -41,6 +43,33 @@ const kafkaErrorType = (e: unknown): string | undefined => {
   return undefined;
 };
 const isMessageTooLarge = (e: unknown) => kafkaErrorType(e) === 'MESSAGE_TOO_LARGE';
+/** How the brokers refuse a record of a compacted topic without a key (Kafka's InvalidRecordException, error 87). */
+const isInvalidRecord = (e: unknown) => kafkaErrorType(e) === 'INVALID_RECORD';
+
+/** Whether a cleanup.policy (`compact`, `delete`, `compact,delete`) compacts the topic. */
+export const compacts = (policy: string | null | undefined): boolean => (policy ?? '').split(',').some((p) => p.trim() === 'compact');
+
+/**
+ * The error for messages without a key bound for a compacted topic, which the brokers refuse (a
+ * compacted topic keeps the last message of each key: a message without one has no place in it).
+ * `nulls`: how many rows have a NULL key (undefined: not counted); `firstRow`: the first such row of
+ * the input (1-based); `certain`: the topic is known to be compacted (else the broker's refusal is read so).
+ */
+export function nullKeyError(at: { nodeId: string; connection: string; topic: string; keyColumn?: string }, found: { nulls?: number; total?: number; firstRow?: number; certain: boolean }): CaudalError {
+  const what = at.keyColumn === undefined
+    ? 'the node has no Key column, so no message has a key'
+    : [
+        found.nulls === undefined ? undefined : `${found.nulls} of the ${found.total ?? '?'} input row${found.total === 1 ? '' : 's'} ${found.nulls === 1 ? 'has' : 'have'} a NULL key (column '${at.keyColumn}')`,
+        found.firstRow === undefined ? undefined : `${found.nulls === undefined ? `row ${found.firstRow} of the input has a NULL key (column '${at.keyColumn}')` : `the first is row ${found.firstRow}`}`,
+      ].filter(Boolean).join(', ') || `a row has a NULL key (column '${at.keyColumn}')`;
+  const topicIs = found.certain ? `topic '${at.topic}' is compacted (cleanup.policy=compact)` : `the brokers refused the messages of topic '${at.topic}' as invalid records, as they refuse a message without a key on a compacted topic (cleanup.policy=compact)`;
+  return new CaudalError('execution', `node '${at.nodeId}' (connection '${at.connection}'): ${topicIs}, and a compacted topic needs every message to have a key: ${what}; nothing was published`, {
+    nodeId: at.nodeId,
+    hint: at.keyColumn === undefined
+      ? 'set the Key column to the column that identifies each record (a compacted topic keeps the last message of each key), or send to a topic with cleanup.policy=delete'
+      : `filter out the rows whose '${at.keyColumn}' is NULL (a Filter with "${at.keyColumn.replaceAll('"', '""')}" IS NOT NULL) or fill them (coalesce in a Derive) before this node, or send to a topic with cleanup.policy=delete`,
+  });
+}
 
 /**
  * kafkajs' own default (60 s) made every run whose transaction stayed open longer fail at its commit:
@@ -52,6 +81,8 @@ export const DEFAULT_TRANSACTION_TIMEOUT_MS = 900_000;
 interface WriteLimits {
   /** The topic's max.message.bytes (the largest record batch it takes). */
   messageLimit: number;
+  /** Whether the topic's cleanup.policy compacts it (its messages then need keys); undefined: not readable. */
+  compacted?: boolean;
   /** The brokers' transaction.max.timeout.ms, when they let us read it. */
   transactionMaxMs?: number;
 }
@@ -84,9 +115,11 @@ async function writeLimits(kafka: Kafka, topic: string): Promise<WriteLimits> {
   const admin = kafka.admin();
   try {
     await admin.connect();
-    const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }] });
-    const messageLimit = positive(resources[0]?.configEntries.find((c) => c.configName === 'max.message.bytes')?.configValue) ?? DEFAULT_MESSAGE_LIMIT;
-    return { messageLimit, transactionMaxMs: await transactionMaxMs(admin) };
+    const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes', 'cleanup.policy'] }] });
+    const entry = (name: string) => resources[0]?.configEntries.find((c) => c.configName === name);
+    const messageLimit = positive(entry('max.message.bytes')?.configValue) ?? DEFAULT_MESSAGE_LIMIT;
+    const policy = entry('cleanup.policy');
+    return { messageLimit, compacted: policy ? compacts(policy.configValue) : undefined, transactionMaxMs: await transactionMaxMs(admin) };
   } catch (e) {
     const type = kafkaErrorType(e);
     if (type === 'UNKNOWN_TOPIC_OR_PARTITION') throw new Error('the topic does not exist (sink.kafka does not create topics): create it first, or fix the topic name', { cause: e });
@@ -116,6 +149,18 @@ export async function stageKafkaWrite(config: KafkaConfig, spec: KafkaWriteSpec,
   const limits = await writeLimits(kafka, spec.topic).catch((e: unknown) => {
     throw fail(e);
   });
+  const where = { nodeId: ctx.nodeId, connection: ctx.connection, topic: spec.topic, keyColumn: spec.keyColumn };
+  // A compacted topic refuses a message without a key, and kafkajs says only that "this record has
+  // failed the validation on broker": the rows are checked before anything is sent.
+  if (limits.compacted) {
+    const [found] = await io.db
+      .rows(`SELECT count(*) FILTER (WHERE k IS NULL)::BIGINT AS nulls, count(*)::BIGINT AS total, min(n) FILTER (WHERE k IS NULL)::BIGINT AS first FROM (SELECT k, row_number() OVER () AS n FROM (${spec.rowsSql}) AS _rows) AS _numbered`)
+      .catch((e: unknown) => {
+        throw fail(e);
+      });
+    const nulls = Number(found?.nulls ?? 0);
+    if (nulls > 0) throw nullKeyError(where, { nulls, total: Number(found?.total ?? 0), firstRow: found?.first == null ? undefined : Number(found.first), certain: true });
+  }
   // Unset: the default, or the brokers' maximum when it is lower (a transaction over it is refused).
   const timeoutMs = spec.transactionTimeoutMs ?? Math.min(DEFAULT_TRANSACTION_TIMEOUT_MS, limits.transactionMaxMs ?? DEFAULT_TRANSACTION_TIMEOUT_MS);
   timeoutS = timeoutMs / 1000;
@@ -152,6 +197,10 @@ export async function stageKafkaWrite(config: KafkaConfig, spec: KafkaWriteSpec,
       } catch (e) {
         // Only a message over the limit on its own makes a batch cut by bytes too large (compressed, it was sent to try).
         if (pending.length === 1 && isMessageTooLarge(e)) throw tooLarge(first, pending[0]!.key, pendingBytes - RECORD_OVERHEAD);
+        // A NULL key refused as an invalid record: the topic is compacted, and its cleanup.policy could not
+        // be read when the run started (no DescribeConfigs right), or was changed since.
+        const nullAt = pending.findIndex((m) => m.key === null);
+        if (isInvalidRecord(e) && nullAt >= 0) throw nullKeyError(where, { firstRow: first + nullAt, certain: false });
         throw e;
       }
       rows += pending.length;

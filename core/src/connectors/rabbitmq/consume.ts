@@ -20,7 +20,7 @@ export interface ReadControl {
 }
 
 const POLL_MS = 20;
-/** A plain run stops when the queue has been quiet this long. */
+/** A plain run stops early when the queue has been quiet this long (other consumers took some of its messages). */
 const QUIET_MS = 300;
 
 /**
@@ -34,6 +34,10 @@ export class RabbitConsumerSession {
   private taken: ConsumeMessage[] = [];
   private failure?: Error;
   private closing = false;
+  private started = false;
+  private consumerTag?: string;
+  /** A plain run: how many more messages it may read (those queued when it started, counted by the first read). */
+  private plainLimit = 0;
   /** With spec.deadLetter: the queue's x-dead-letter-exchange argument, null without one, undefined when it could not be told (deadLetterExchangeOf). */
   deadLetterExchange?: string | null;
 
@@ -65,13 +69,8 @@ export class RabbitConsumerSession {
         await channel.bindQueue(spec.queue, spec.bind.exchange, spec.bind.routingKey);
       } else await channel.checkQueue(spec.queue);
       if (spec.deadLetter) session.deadLetterExchange = await deadLetterExchangeOf(conn, spec.queue);
-      await channel.prefetch(spec.maxRows);
-      await channel.consume(spec.queue, (m) => {
-        if (m) session.buffer.push(m);
-        // amqplib hands null when the broker cancels the consumer: the queue was deleted (or, on a
-        // cluster, its node went away). Waiting on would look healthy and read nothing ever again.
-        else session.failure ??= new Error(`the broker cancelled the consumer of queue '${spec.queue}': the queue was deleted (or became unavailable)`);
-      });
+      // The consumer starts with the first read(), which knows whether this is a plain run (bounded
+      // by what is queued then) or a --watch.
       return session;
     } catch (e) {
       await conn.close().catch(() => undefined);
@@ -79,9 +78,46 @@ export class RabbitConsumerSession {
     }
   }
 
-  /** One batch: a plain run takes what is queued now (until the queue is quiet); a watch waits for the first message. */
+  /**
+   * Starts consuming, on the first read. A plain run counts the queue's ready messages first and
+   * asks the broker for at most that many (the prefetch): it reads what was queued when it started,
+   * not what producers add while it runs. Nothing queued: it does not consume at all. A --watch
+   * consumes up to `maxRows` unacknowledged messages at a time, for as long as it runs.
+   */
+  private async start(spec: RabbitReadSpec, watch: boolean): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    try {
+      let limit = spec.maxRows;
+      if (!watch) {
+        const { messageCount } = await this.channel.checkQueue(spec.queue);
+        limit = Math.min(limit, messageCount);
+        this.plainLimit = limit;
+        if (limit === 0) return;
+      }
+      await this.channel.prefetch(limit);
+      const { consumerTag } = await this.channel.consume(spec.queue, (m) => {
+        if (m) this.buffer.push(m);
+        // amqplib hands null when the broker cancels the consumer: the queue was deleted (or, on a
+        // cluster, its node went away). Waiting on would look healthy and read nothing ever again.
+        else this.failure ??= new Error(`the broker cancelled the consumer of queue '${spec.queue}': the queue was deleted (or became unavailable)`);
+      });
+      this.consumerTag = consumerTag;
+    } catch (e) {
+      throw cannotConsume(e, spec);
+    }
+  }
+
+  /**
+   * One batch. A plain run takes the messages that were queued when it started (counted by the
+   * first read: at most that many, and at most `maxRows`), or fewer when the queue has been quiet
+   * for a moment before that many came (other consumers took some, or they expired), and then stops
+   * its consumer: messages sent meanwhile stay queued, undelivered, for the next run. A watch waits
+   * for the first message, then up to `maxWaitMs` for more.
+   */
   async read(spec: RabbitReadSpec, control: ReadControl): Promise<{ messages: ConsumeMessage[]; waiting: number; waitedMs: number }> {
     const t0 = Date.now();
+    await this.start(spec, control.watch);
     if (control.watch) {
       while (this.buffer.length === 0) {
         this.check(control);
@@ -93,10 +129,12 @@ export class RabbitConsumerSession {
         this.check(control);
         await sleep(POLL_MS);
       }
+      this.taken = this.buffer.splice(0, spec.maxRows);
     } else {
+      const limit = Math.min(spec.maxRows, this.plainLimit);
       let seen = -1;
       let quietSince = Date.now();
-      while (this.buffer.length < spec.maxRows) {
+      while (this.buffer.length < limit) {
         this.check(control);
         if (this.buffer.length !== seen) {
           seen = this.buffer.length;
@@ -104,8 +142,15 @@ export class RabbitConsumerSession {
         } else if (Date.now() - quietSince > Math.max(QUIET_MS, spec.maxWaitMs > 0 ? Math.min(spec.maxWaitMs, 2000) : 0)) break;
         await sleep(POLL_MS);
       }
+      this.taken = this.buffer.splice(0, limit);
+      this.plainLimit -= this.taken.length;
+      // The run has its batch: without a consumer, acknowledging it does not make the broker deliver
+      // the next messages (each ack frees a prefetch slot), which closing would return marked redelivered.
+      const tag = this.consumerTag;
+      this.consumerTag = undefined;
+      if (tag !== undefined) await this.channel.cancel(tag).catch((e: unknown) => (this.failure ??= e instanceof Error ? e : new Error(errorMessage(e))));
+      this.check(control);
     }
-    this.taken = this.buffer.splice(0, spec.maxRows);
     const { messageCount } = await this.channel.checkQueue(spec.queue);
     return { messages: this.taken, waiting: messageCount, waitedMs: Date.now() - t0 };
   }

@@ -14,7 +14,7 @@ const params = z
   .object({
     connection: z.string().min(1).meta({ label: 'Connection', help: 'A Kafka connection declared under the pipeline\'s `connections`.', widget: 'connection' }),
     topic: z.string().min(1).meta({ label: 'Topic', help: 'Where the messages go. `${param}` inserts a pipeline param.' }),
-    key_column: z.string().min(1).optional().meta({ label: 'Key column', help: 'Its value (as text) is the message key: messages with the same key keep their order (same partition). Empty: no key.', widget: 'column' }),
+    key_column: z.string().min(1).optional().meta({ label: 'Key column', help: 'Its value (as text) is the message key: messages with the same key keep their order (same partition). Empty: no key (a compacted topic needs one).', widget: 'column' }),
     value_column: z.string().min(1).optional().meta({ label: 'Value column', help: 'Send this column as the value, as text. Empty: each row as a JSON object of all its columns.', widget: 'column' }),
     batch_size: z.int().positive().default(1_000).meta({ label: 'Messages per send', group: 'Advanced' }),
     compression: z.enum(['none', 'gzip']).default('none').meta({ label: 'Compression', widget: 'select', group: 'Advanced' }),
@@ -78,7 +78,7 @@ export const kafkaSinkNode = defineNode({
       external: {
         describe: [`-- send each row of ${rowsSql} to topic '${topic}' inside one Kafka transaction, committed with the run`],
         stage: (io) =>
-          stageKafkaWrite(config, { topic, transactionalId, rowsSql, batchSize: p.batch_size, compression: p.compression, transactionTimeoutMs: p.transaction_timeout_s === undefined ? undefined : p.transaction_timeout_s * 1000 }, io, {
+          stageKafkaWrite(config, { topic, transactionalId, rowsSql, keyColumn: p.key_column, batchSize: p.batch_size, compression: p.compression, transactionTimeoutMs: p.transaction_timeout_s === undefined ? undefined : p.transaction_timeout_s * 1000 }, io, {
             nodeId: ctx.nodeId,
             connection: p.connection,
           }),
@@ -92,6 +92,17 @@ With a *Value column*, a row whose value is NULL is sent as a message without a 
 **tombstone**, which a compacted topic takes as "delete this key" (that is how a deletion is
 published; filter such rows out first when they are not meant as deletions). A BLOB value column
 is sent as its text (\`\\x00\\xFF…\`), not as raw bytes.
+
+**Compacted topics.** A topic with \`cleanup.policy\` \`compact\` (or \`compact,delete\`) keeps the last
+message of each key, and its brokers refuse a message without a key. The run reads the topic's
+policy when it starts; on a compacted topic it counts the rows whose *Key column* is NULL (one more
+pass over the input) and, when there are any (every row, when the node has no *Key column*), fails
+before sending anything, naming the topic, the key column, how many rows have a NULL key and the first of
+them: filter those rows out or fill their key (\`coalesce\` in a Derive) first. When the policy cannot
+be read (no \`DescribeConfigs\` right on the topic) or changes during the run, the brokers' refusal
+("invalid record") of a send holding a NULL key is said the same way, naming the row; the
+transaction is aborted and nothing is published.
+
 Sends are cut to fit the topic's \`max.message.bytes\` (read when the run starts); a single message over
 it stops the run naming the row, its size and the limit. The topic must exist: sink.kafka does not
 create topics.

@@ -88,7 +88,7 @@ const params = z
       // The batch is the channel's prefetch, a 16-bit number in AMQP.
       .max(65_535, { error: 'at most 65535: a batch is the channel\'s prefetch, which AMQP caps at 65535 messages' })
       .default(10_000)
-      .meta({ label: 'Rows per batch', help: 'At most this many messages per run (per micro-batch with --watch), up to 65535; also the channel\'s prefetch.', group: 'Batches' }),
+      .meta({ label: 'Rows per batch', help: 'At most this many messages per run (per micro-batch with --watch), up to 65535; also the channel\'s prefetch. A run also reads no more than were queued when it started.', group: 'Batches' }),
     max_wait_ms: z.int().nonnegative().default(1_000).meta({ label: 'Batch wait (ms)', help: 'With --watch: after the first message of a batch, how long to wait for more.', group: 'Batches' }),
   })
   .strict();
@@ -195,9 +195,17 @@ exist; a queue that exists is used as it was declared (its dead-letter exchange 
 kept). Without it, the queue must exist: a missing queue, or one exclusive to another connection,
 fails the run naming the queue and what to do.
 
-**Batches.** \`caudal run\` consumes what is queued now (until the queue has been quiet for a moment,
-at most *Rows per batch*) and stops; \`caudal run --watch\` runs continuously, one micro-batch at a
-time (the first message, then up to *Batch wait* more).
+**Batches.** \`caudal run\` consumes what is queued now and stops: it counts the queue's ready
+messages when it starts reading and takes at most that many (and at most *Rows per batch*); messages
+that producers send while it runs stay on the queue, not delivered, for the next run (as the Kafka
+source reads up to the end offsets taken at its start). It stops sooner when the queue has been
+quiet for a moment before that many came (another consumer took some, or they expired). The count
+is of *ready* messages: those another consumer holds unacknowledged at the start are not counted,
+and when one of them is returned to the queue during the run it can be read in place of the newest
+counted one, which then waits for the next run (so can a message of higher priority, on a priority
+queue); either way the run reads no more than the count. With an empty queue the run reads nothing.
+\`caudal run --watch\` runs continuously, one micro-batch at a time (the first message, then up to
+*Batch wait* more, at most *Rows per batch*), not bounded by the count at its start.
 
 **Delivery.** Messages are acknowledged only after every sink of the run (or batch) committed. A run
 that fails or is cancelled puts its messages back on the queue; a killed one's are redelivered by the
