@@ -22,6 +22,7 @@ function problemFor(e: unknown, c: CheckSql, nodeId: string, input: Column[]): P
     const names = input.map((x) => x.name);
     return { code: 'unknown_column', path, nodeId, column: name, message: `unknown column '${name}' in ${what}${didYouMean(name, names)}`, hint: `input columns: ${names.join(', ')}` };
   }
+  if (c.compared && INCOMPARABLE.test(raw)) return incomparable(c, nodeId);
   if (c.check.kind === 'expression' && NOT_PER_ROW.test(raw))
     return {
       code: 'invalid_expression',
@@ -31,6 +32,33 @@ function problemFor(e: unknown, c: CheckSql, nodeId: string, input: Column[]): P
       hint: 'write a condition on one row (amount > 0); for the table as a whole use row_count_between, distribution or freshness, or compute the figure in a transform before this node',
     };
   return { code: /^Parser Error/.test(raw) ? 'invalid_expression' : 'bind_error', path, nodeId, column: c.planned.columns[0], message: `${what}: ${cleanDuckDbMessage(raw)}` };
+}
+
+/** DuckDB's refusal to look values of one type up among values of another (the check's `IN (SELECT …)`). */
+const INCOMPARABLE = /Cannot compare values of type .+ in IN\/ANY\/ALL clause/;
+
+/**
+ * A `references` check between columns DuckDB cannot compare (a DATE and a VARCHAR, a number and
+ * text): said in the check's terms, both columns with their types, and which cast would do.
+ */
+function incomparable(c: CheckSql, nodeId: string): Problem {
+  const { column: a, reference: b, referenceNode } = c.compared!;
+  const text = (t: string) => t === 'VARCHAR';
+  const where = `a transform.cast node between '${referenceNode}' and '${nodeId}'`;
+  const hint =
+    text(b.type) && !text(a.type)
+      ? `give both columns one type first with transform.cast: '${b.name}' to ${a.type} (${where}) to compare values, or '${a.name}' to VARCHAR (before '${nodeId}') to compare the text as written`
+      : text(a.type) && !text(b.type)
+        ? `give both columns one type first with transform.cast: '${a.name}' to ${b.type} (before '${nodeId}') to compare values, or '${b.name}' to VARCHAR (${where}) to compare the text as written`
+        : `give both columns one type first with transform.cast, e.g. '${b.name}' to ${a.type} (${where})`;
+  return {
+    code: 'invalid_param',
+    path: `params.checks[${c.planned.index}].reference_column`,
+    nodeId,
+    column: a.name,
+    message: `check '${c.check.name}' in node '${nodeId}' compares column '${a.name}' (${a.type}) with reference column '${b.name}' (${b.type}) of node '${referenceNode}': values of these types cannot be compared`,
+    hint,
+  };
 }
 
 /** DuckDB's words for an aggregate or a window function where a per-row value is needed. */

@@ -36,8 +36,8 @@ export const betweenCheck = z
     kind: z.literal('between'),
     ...base,
     column,
-    min: scalar.optional().meta({ label: 'Minimum', help: 'Inclusive. A number, or a date/timestamp as ISO text (`2024-01-01`) written as the column\'s type: a time for a DATE column is refused.' }),
-    max: scalar.optional().meta({ label: 'Maximum', help: 'Inclusive. A number, or a date/timestamp as ISO text.' }),
+    min: scalar.optional().meta({ label: 'Minimum', help: 'Inclusive. A number, or a date/timestamp as ISO text (`2024-01-01`) written as the column\'s type: a time for a DATE column is refused. On a text column, text compared character by character; bounds written as numbers, dates or times are refused there (convert the column first).' }),
+    max: scalar.optional().meta({ label: 'Maximum', help: 'Inclusive. A number, or a date/timestamp as ISO text; on a text column, text (not a number, date or time).' }),
   })
   .strict();
 export const inSetCheck = z

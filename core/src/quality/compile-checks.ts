@@ -26,6 +26,8 @@ export interface CheckSql {
   passed?: string;
   /** Expression checks: the user's predicate alone, to check it is boolean. */
   predicate?: string;
+  /** `references`: the two columns compared, for a message when DuckDB cannot compare their types. */
+  compared?: { column: Column; reference: Column; referenceNode: string };
 }
 
 const fmt = (v: string | number | boolean) => (typeof v === 'string' ? `'${v}'` : String(v));
@@ -124,6 +126,7 @@ function compileCheck(ctx: CompileContext<unknown>, check: Check, i: number, inp
       const c = col(check.column, 'column');
       if ((typeof check.min === 'number' || typeof check.max === 'number') && !NUMERIC.test(c.type))
         throw paramError(nodeId, `${at}.column`, `check '${check.name}' in node '${nodeId}' compares column '${c.name}' (${c.type}) with a number`, 'cast the column to a number first (transform.cast), or give the bounds as text for dates', c.name);
+      if (/^VARCHAR$/i.test(c.type)) refuseTypedTextBounds(nodeId, at, check, c);
       const bound = (v: string | number | undefined) => (v === undefined ? undefined : typeof v === 'number' ? literal(v) : `CAST(${stringLiteral(v)} AS ${c.type})`);
       const x = ident(c.name);
       // DuckDB orders NaN above every number (so `NaN >= 0` is true); NaN is in no range, so it fails.
@@ -196,7 +199,7 @@ function compileCheck(ctx: CompileContext<unknown>, check: Check, i: number, inp
       const inexact = (column: Column) => conversionCheck(column.name, column.type, widened!.to, { into: '', hint: '' }).changes;
       const own = widened?.side === 'a' ? ` AND NOT (${inexact(c)})` : '';
       const theirs = widened?.side === 'b' ? ` WHERE NOT (${inexact(rc)})` : '';
-      return rows([c.name], `exists in ${ref.nodeId}.${rc.name}`, `${x} IS NULL OR (${x} IN (SELECT ${ident(rc.name)} FROM ${ref.ref}${theirs})${own})`);
+      return { ...rows([c.name], `exists in ${ref.nodeId}.${rc.name}`, `${x} IS NULL OR (${x} IN (SELECT ${ident(rc.name)} FROM ${ref.ref}${theirs})${own})`), compared: { column: c, reference: rc, referenceNode: ref.nodeId } };
     }
     case 'row_count_between':
       return {
@@ -243,7 +246,7 @@ function compileCheck(ctx: CompileContext<unknown>, check: Check, i: number, inp
       const x = ident(c.name);
       if (check.metric === 'mean' && !NUMERIC.test(c.type))
         throw paramError(nodeId, `${at}.column`, `check '${check.name}' in node '${nodeId}' takes the mean of column '${c.name}', which is ${c.type}`, 'use a numeric column, or metric null_rate', c.name);
-      const observed = check.metric === 'null_rate' ? `CAST(count(*) FILTER (WHERE ${x} IS NULL) AS DOUBLE) / nullif(count(*), 0)` : `CAST(avg(${x}) AS DOUBLE)`;
+      const observed = check.metric === 'null_rate' ? `CAST(count(*) FILTER (WHERE ${x} IS NULL) AS DOUBLE) / nullif(count(*), 0)` : `CAST(${meanSql(x, c.type)} AS DOUBLE)`;
       return {
         check,
         planned: planned([c.name], `${check.metric} within ${check.max_sigma}σ of previous runs`, {
@@ -257,6 +260,56 @@ function compileCheck(ctx: CompileContext<unknown>, check: Check, i: number, inp
       };
     }
   }
+}
+
+/** Text bounds that write a number, a date (or timestamp) or a time: what they are, in words. */
+function boundKind(v: string): 'number' | 'date' | 'time' | undefined {
+  if (/^\s*[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?\s*$/i.test(v)) return 'number';
+  if (/^\s*[+-]?\d{1,6}-\d{1,2}-\d{1,2}(?:$|[\sT])/.test(v)) return 'date';
+  if (/^\s*\d{1,2}:\d{2}(:\d{2}(\.\d*)?)?\s*$/.test(v)) return 'time';
+  return undefined;
+}
+
+/**
+ * A text column compares with text bounds character by character: '1000000' is between "0" and
+ * "2", '5' is above "100", '2024-9-01' is above "2024-12-31" and '2024-1-99' between "2024-01-01"
+ * and "2024-12-31". A range of words (names from "A" to "M") means that; bounds written as
+ * numbers, dates or times do not, so they are refused before the run (like a JSON number on a
+ * text column), saying how to convert the column. Comparing as dates instead would quietly fail
+ * '2024-1-15', a date the user wrote.
+ */
+function refuseTypedTextBounds(nodeId: string, at: string, check: Extract<Check, { kind: 'between' }>, c: Column): void {
+  for (const side of ['min', 'max'] as const) {
+    const v = check[side];
+    const kind = typeof v === 'string' ? boundKind(v) : undefined;
+    if (kind === undefined) continue;
+    const why = {
+      number: `'1000000' sorts before "2" and '5' after "100"`,
+      date: `'2024-9-01' sorts after "2024-12-31", and text that is no date at all can fall in the range`,
+      time: `'9:30' sorts after "10:00"`,
+    }[kind];
+    const onError = `on_error: "reject" or "null" decides what happens to a value that does not convert`;
+    const hint = {
+      number: `convert the column to a number first (transform.cast, e.g. to DECIMAL(18,2) or DOUBLE; ${onError}), then the bounds compare as numbers`,
+      date: `parse the text into dates first (transform.parse_dates with a format such as %Y-%m-%d; ${onError}), then the bounds compare as dates`,
+      time: `convert the column to TIME first (transform.cast; ${onError}), then the bounds compare as times`,
+    }[kind];
+    throw paramError(nodeId, `${at}.${side}`, `check '${check.name}' in node '${nodeId}' compares text column '${c.name}' (${c.type}) with the ${kind} "${String(v)}": text is compared character by character (${why})`, hint, c.name);
+  }
+}
+
+/**
+ * The mean of a column, the same for the same data run after run as far as cheaply possible: avg
+ * of integers and decimals sums exactly (HUGEINT), but avg of a FLOAT/DOUBLE adds the threads'
+ * partial sums in whatever order they finish, so its last digits wander between runs (measured: 1
+ * million doubles, 17 different means in 20 runs). fsum's compensated (Kahan) sum is off by at most
+ * about one unit in the last place whatever the order (1 to 3 different means in 20 runs); the
+ * judge counts what remains as noise (distribution.ts). An infinity or NaN makes fsum NaN, where
+ * avg keeps DuckDB's own answer.
+ */
+function meanSql(x: string, type: string): string {
+  if (!isFloatType(type)) return `avg(${x})`;
+  return `CASE WHEN isfinite(fsum(${x})) THEN fsum(${x}) / count(${x}) ELSE avg(${x}) END`;
 }
 
 function pickReference(nodeId: string, check: Extract<Check, { kind: 'references' }>, references: Relation[], at: string): Relation {

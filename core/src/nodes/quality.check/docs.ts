@@ -9,12 +9,12 @@ See also the [quality guide](../quality.md).
 | --- | --- | --- |
 | \`not_null\` | \`column\` | the value is not NULL |
 | \`unique\` | \`columns\` (one or several) | no other row has the same values in those columns (a NULL in the key never collides; a column listed twice counts once) |
-| \`between\` | \`column\`, \`min\`, \`max\` | \`min <= value <= max\`; numbers, or dates/timestamps written as ISO text. NaN fails (on FLOAT/DOUBLE columns); ±Infinity keep their order |
+| \`between\` | \`column\`, \`min\`, \`max\` | \`min <= value <= max\`; numbers, or dates/timestamps written as ISO text, on a number, date or timestamp column. NaN fails (on FLOAT/DOUBLE columns); ±Infinity keep their order. On a text column the bounds are text compared character by character (names from \`"A"\` to \`"M"\`), so bounds written as numbers, dates or times are refused there (\`'5'\` sorts after \`"100"\`, \`'2024-9-01'\` after \`"2024-12-31"\`): convert the column first (transform.cast, transform.parse_dates) |
 | \`in_set\` | \`column\`, \`values\` | the value is one of \`values\`. On a number, boolean, date, time or timestamp column each value is converted to the column's type exactly (\`"1.5"\` matches DECIMAL 1.50, \`"2024-01-01"\` a TIMESTAMP's midnight); on a text column the values are text |
 | \`matches_regex\` | \`column\`, \`pattern\` | the whole value matches the RE2 pattern |
 | \`length_between\` | \`column\`, \`min\`, \`max\` | the text length, in characters, is within the bounds (numbers and dates by their text; a BLOB or a list is refused: an \`expression\` with \`octet_length\` or \`len\` measures those) |
 | \`expression\` | \`expression\` | the SQL predicate is true (false **and NULL** fail); it is evaluated per row, so aggregate and window functions are refused |
-| \`references\` | \`column\`, \`reference_column\`, \`reference_node\` | the value exists in \`reference_column\` of the data connected to the \`reference\` input |
+| \`references\` | \`column\`, \`reference_column\`, \`reference_node\` | the value exists in \`reference_column\` of the data connected to the \`reference\` input. Both columns need types DuckDB compares (numbers with numbers, dates with timestamps, text with text): a DATE against a VARCHAR, or a number against text, is refused before the run (convert one side with transform.cast) |
 
 Except for \`not_null\` and \`expression\`, a NULL value passes: test NULLs with a \`not_null\` check.
 An integer beyond 2^53 in \`values\`, \`min\` or \`max\` is refused (JSON numbers round it): write it as a string.
@@ -26,7 +26,7 @@ An integer beyond 2^53 in \`values\`, \`min\` or \`max\` is refused (JSON number
 | \`row_count_between\` | \`min\`, \`max\` | the row count is within the bounds |
 | \`freshness\` | \`column\`, \`max_age\` | the newest value of a DATE/TIMESTAMP/TIMESTAMPTZ column is at most \`max_age\` (a DuckDB interval such as \`24 hours\`) before the run time; a future value, \`infinity\` included, counts as fresh |
 | \`schema\` | \`columns\` (\`name\`, optional \`type\`), \`allow_extra\` | every expected column is there with its type; with \`allow_extra: false\`, no other column. The result lists the differences |
-| \`distribution\` | \`column\`, \`metric\` (\`null_rate\` or \`mean\`), \`max_sigma\`, \`min_history\`, \`window\` | today's value is within \`max_sigma\` standard deviations of the previous runs' values |
+| \`distribution\` | \`column\`, \`metric\` (\`null_rate\` or \`mean\`), \`max_sigma\`, \`min_history\`, \`window\` | today's value is within \`max_sigma\` standard deviations of the previous runs' values; a difference below a billionth (1e-9) of the values is rounding noise, not a change |
 
 **Severities.**
 - \`warn\`: a failing check is reported (a warning event, the report) and the run goes on.
@@ -56,7 +56,11 @@ the run is over. A cancelled run writes no report.
 not join the baseline) in \`<state folder>/<pipeline name>/<node id>.quality-history.json\` (the
 state folder is \`<pipeline folder>/.caudal/state\` unless \`--state-dir\` says otherwise): two
 pipeline files with the same name share one history. Until \`min_history\` values are recorded
-(at most \`window\`) the check passes and says so. A history with no variation fails any change.
+(at most \`window\`) the check passes and says so. A history with no variation fails any change
+beyond rounding noise. The mean of a FLOAT/DOUBLE column is a compensated sum (DuckDB's \`fsum\`) over
+the row count, so the same data gives the same mean up to its last digit whatever the order threads
+add it in (DuckDB's \`avg\` of doubles wanders in its last digits from run to run); a failing result
+shows today's value and the mean with enough digits to tell them apart.
 A history file that is not a version 1 history (hand-edited, or written by a newer Caudal) fails the
 run with a message naming the file; it is never overwritten silently.
 
@@ -68,7 +72,14 @@ one flag per row check, so \`out\`, \`rejected\` and the counts agree. Sample ro
 only for checks that failed, by bounded queries. \`caudal sql --plan\` shows the plan.
 
 **Errors before the run.** Unknown columns, predicates that are not true/false or use aggregates, a
-numeric range or set on a text column, bounds and values that do not convert to the column's type
-exactly or are reversed, a freshness check on a column that is not a date or timestamp or with a
-\`max_age\` that is not an interval or is negative, a quarantine severity on a table check are reported when the
-pipeline is checked, every broken check at once, naming the check and the column.`;
+numeric range or set on a text column (JSON numbers, or text bounds written as numbers, dates or
+times), bounds and values that do not convert to the column's type exactly or are reversed, a
+\`references\` check between columns whose types DuckDB cannot compare, a freshness check on a column
+that is not a date or timestamp or with a \`max_age\` that is not an interval or is negative, a
+quarantine severity on a table check are reported when the pipeline is checked, every broken check at
+once, naming the check and the column.
+
+**Errors during the run.** The checks are evaluated together in one statement, so a value error
+inside one (an \`expression\` casting text that is not a number) would name no check: after such an
+error, each check is evaluated alone over the node's input and the run's error names the ones that
+fail (an error the input raises by itself is left to the node upstream).`;

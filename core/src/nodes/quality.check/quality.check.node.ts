@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineNode, type SetupStep } from '../define.js';
+import { defineNode, type ExplainIo, type SetupStep } from '../define.js';
 import { qualityCheckSpark } from './quality.check.spark.js';
 import { ident, literal, stringLiteral } from '../../compiler/sql.js';
 import { checkListProblems, checkSchema } from '../../quality/checks.js';
@@ -7,6 +7,7 @@ import { checkConstants, compileChecks, helperPrefix } from '../../quality/compi
 import { NodeProblemsError } from '../../util/errors.js';
 import { aggregateSql, flagColumn, flaggedTableSql, samplesSql } from '../../quality/evaluation-sql.js';
 import { bindChecks } from '../../quality/bind-checks.js';
+import { explainCheckError } from '../../quality/explain-error.js';
 import type { QualityPlan } from '../../quality/types.js';
 import { QUALITY_DOCS } from './docs.js';
 
@@ -99,6 +100,8 @@ export const qualityCheckNode = defineNode({
     const exclude = (extra: string[]) => (extra.length > 0 ? ` EXCLUDE (${extra.join(', ')})` : '');
     const checksWord = `${compiled.length} check${compiled.length === 1 ? '' : 's'}`;
     const hasUnique = rowChecks.some((c) => c.unique);
+    // The checks run in one statement; after a value error, this names the check that raised it.
+    const explainError = (message: string, io: ExplainIo) => explainCheckError(message, compiled, input.ref, io);
 
     if (quarantine.length > 0) {
       // Materialized once so `out`, `rejected` and the counts see the same evaluation (a unique
@@ -126,6 +129,7 @@ export const qualityCheckNode = defineNode({
         },
         outputsReadSetupTables: true,
         quality,
+        explainError,
         metricsSql: `SELECT count(*) FILTER (WHERE NOT (${keep})) AS rejected_rows FROM ${table}`,
         // Quarantined rows with nothing connected to `rejected` are not kept anywhere: say so.
         notices: [{ countSql: `SELECT count(*) FROM ${table} WHERE NOT (${keep})`, message: "{count} quarantined row{s} {were} set aside on the 'rejected' port", port: 'rejected', onlyWhenDropped: true }],
@@ -159,6 +163,7 @@ export const qualityCheckNode = defineNode({
         rejected: `SELECT *${exclude(prior ? [ident(prior.name)] : [])}, CAST([] AS VARCHAR[]) AS ${ident(REASONS_COLUMN)}\nFROM ${input.ref}\nWHERE false`,
       },
       quality,
+      explainError,
     };
   },
 });
