@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { CaudalError } from '../../util/errors.js';
-import { firstGlobChar, globToRegExp } from '../../util/glob.js';
+import { escapeGlob, firstGlobChar, globToRegExp } from '../../util/glob.js';
 import { cutUtf8 } from '../../util/utf8-cut.js';
 
 /** `s3://bucket/key`, `s3://bucket/prefix/` or `s3://bucket/sales/2025-*\/*.parquet`. */
@@ -28,6 +28,120 @@ export function parseS3Url(url: string, where: string): S3Location {
   return { bucket, key, listPrefix: key, kind: 'key' };
 }
 
+/** A `${param}` reference, as the planner fills it in (compiler/plan.ts). */
+const PARAM_REF = /\$\{([^}]*)\}/g;
+
+/** A bucket name as S3 and the stores like it take it (older AWS buckets may hold capitals and `_`). */
+const BUCKET_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
+
+/** Key parts that S3 keeps as they are but that read as another path to people and to path-normalizing tools. */
+const oddParts = (key: string) => key.split('/').filter((part) => part === '' || part === '.' || part === '..').length;
+
+/** Text of the URL as written in the node (`param` unset), or a param's value. */
+interface Piece {
+  text: string;
+  param?: string;
+}
+
+/**
+ * An S3 URL with its `${name}` params filled in, as a location. `fill` gives a reference's value
+ * (the reference itself for an undeclared param, which the planner reports). A param value is
+ * literal key text, as in the file sources' paths (`pathWithParams` in compiler/plan.ts):
+ * - what the URL reads is decided by the URL as written (one key, a prefix ending in `/`, a glob),
+ *   never by a value: a value's `*`, `?` and `[` match only themselves (in a glob as one-character
+ *   sets, `*` → `[*]`), and a value may not end the key with `/` (an object URL would become a prefix);
+ * - a value may not be empty (`tenants/${t}` would silently become the prefix `tenants/`) nor hold NUL;
+ * - a value may hold `/` to name several key parts (`acme/eu`), as a file path's param may name
+ *   folders, but not make an empty, `.` or `..` part (as REST param URLs refuse dot segments: S3 keeps
+ *   such parts, but people and tools that normalize paths read them as another path);
+ * - in the bucket (`s3://${bucket}/…`, `s3://lake-${env}/…`) a value holds bucket-name characters
+ *   only, and the bucket it makes is a bucket name: it cannot reach into the key.
+ * `pattern` is false for sinks: their keys are never globs, so values are left as they are.
+ * A refusal is a CaudalError with an `invalid_param` problem at `params.url`.
+ */
+export function s3UrlWithParams(template: string, fill: (ref: string) => string, opts: { where: string; nodeId?: string; pattern: boolean }): S3Location & { url: string } {
+  const written = template.trim();
+  const pieces: Piece[] = [];
+  let at = 0;
+  for (const m of written.matchAll(PARAM_REF)) {
+    if (m.index > at) pieces.push({ text: written.slice(at, m.index) });
+    const value = fill(m[0]);
+    pieces.push(value === m[0] ? { text: m[0] } : { text: value, param: m[1]!.trim() });
+    at = m.index + m[0].length;
+  }
+  if (at < written.length) pieces.push({ text: written.slice(at) });
+  if (!pieces.some((p) => p.param !== undefined)) return { ...parseS3Url(written, opts.where), url: written };
+
+  const refuse = (message: string, hint: string): never => {
+    throw new CaudalError('validation', `${opts.where}: ${message}`, { nodeId: opts.nodeId, hint, problems: [{ code: 'invalid_param', path: 'params.url', message: `${opts.where}: ${message}`, hint }] });
+  };
+  const shown = (p: Piece) => `param '${p.param}' = ${JSON.stringify(p.text)}`;
+  const first = pieces[0]!;
+  if (first.param !== undefined || !first.text.startsWith('s3://')) {
+    refuse(`the URL ${JSON.stringify(template)} does not start with s3:// written in the node: a param fills in the bucket or part of the key, not the whole URL`, 'write s3://bucket/… in the node, or s3://${bucket}/… with the bucket as a param');
+  }
+
+  // The bucket ends at the first / written in the node: a value's / cannot move that boundary.
+  const bucketPieces: Piece[] = [];
+  const keyPieces: Piece[] = [];
+  for (const p of [{ text: first.text.slice('s3://'.length) }, ...pieces.slice(1)]) {
+    const slash = p.param === undefined && keyPieces.length === 0 ? p.text.indexOf('/') : -1;
+    if (keyPieces.length > 0) keyPieces.push(p);
+    else if (slash < 0) bucketPieces.push(p);
+    else {
+      bucketPieces.push({ text: p.text.slice(0, slash) });
+      keyPieces.push({ text: p.text.slice(slash + 1) });
+    }
+  }
+  const inBucket = bucketPieces.filter((p) => p.param !== undefined || p.text !== '');
+  const bucket = inBucket.map((p) => p.text).join('');
+  if (bucket === '') refuse(`${JSON.stringify(template)} names no bucket`, 'write s3://bucket/… or s3://${bucket}/…');
+  // A bucket param (`s3://${bucket}/…`, `s3://lake-${env}/…`) gives bucket-name characters only: its
+  // value cannot reach into the key (a `/`) or be a pattern.
+  for (const p of inBucket) {
+    if (p.param !== undefined && !/^[A-Za-z0-9._-]+$/.test(p.text)) {
+      refuse(`${shown(p)} in the bucket of ${JSON.stringify(template)} holds characters no bucket name has (only letters, digits, '.', '-' and '_')`, 'pass only (part of) the bucket\'s name; the key belongs in the URL after the bucket');
+    }
+  }
+  if (inBucket.some((p) => p.param !== undefined) && !BUCKET_NAME.test(bucket)) {
+    refuse(`the params make the bucket of ${JSON.stringify(template)} ${JSON.stringify(bucket)}, which is not a bucket name`, 'a bucket name starts and ends with a letter or digit');
+  }
+
+  for (const p of keyPieces) {
+    if (p.param === undefined) continue;
+    if (p.text === '') refuse(`param '${p.param}' is empty, so the URL ${JSON.stringify(template)} would silently become another URL`, 'give the param a value, or leave it out of the URL');
+    if (p.text.includes('\u0000')) refuse(`param '${p.param}' holds a NUL character, which no S3 key can`, 'give the param a value without NUL');
+  }
+  const literal = (p: Piece) => p.param === undefined;
+  const shape = keyPieces.map((p) => (literal(p) ? p.text : 'x')).join('');
+  const raw = keyPieces.map((p) => p.text).join('');
+  const glob = opts.pattern && keyPieces.some((p) => literal(p) && firstGlobChar(p.text) >= 0);
+  const last = keyPieces.at(-1);
+  if (!shape.endsWith('/') && raw.endsWith('/') && last?.param !== undefined) {
+    refuse(
+      `${shown(last)} ends the key with /, which would turn the URL ${JSON.stringify(template)} from one object into the prefix s3://${bucket}/${raw} (every object under it)`,
+      opts.pattern ? 'pass the object\'s name; to read a prefix, end the URL with / in the node itself' : 'pass the object\'s name (orders.csv); a URL ending in / is a prefix, which needs partition_by',
+    );
+  }
+  if (oddParts(raw) > oddParts(shape)) {
+    const culprit = keyPieces.find((p) => p.param !== undefined && /[/.]/.test(p.text)) ?? keyPieces.find((p) => p.param !== undefined)!;
+    refuse(
+      `${shown(culprit)} makes an empty, '.' or '..' part in the key of ${JSON.stringify(template)} (s3://${bucket}/${raw}): a param may name key parts, not lead to another path`,
+      'pass names without empty parts (//), leading or trailing /, or . and .. parts',
+    );
+  }
+  if (!glob) return { bucket, key: raw, listPrefix: raw, kind: shape === '' || shape.endsWith('/') ? 'prefix' : 'key', url: `s3://${bucket}/${raw}` };
+  // A glob: values match themselves, and LIST is asked for everything before the URL's own first wildcard.
+  const key = keyPieces.map((p) => (literal(p) ? p.text : escapeGlob(p.text))).join('');
+  let listPrefix = '';
+  for (const p of keyPieces) {
+    const wild = literal(p) ? firstGlobChar(p.text) : -1;
+    listPrefix += wild < 0 ? p.text : p.text.slice(0, wild);
+    if (wild >= 0) break;
+  }
+  return { bucket, key, listPrefix, kind: 'glob', matcher: globToRegExp(key), url: `s3://${bucket}/${key}` };
+}
+
 /** sink.s3's default staging prefix: a folder at the bucket's root. */
 export const DEFAULT_STAGING_PREFIX = '.caudal-staging/';
 
@@ -50,15 +164,28 @@ export function isStagingKey(key: string): boolean {
 }
 
 /**
+ * The part of a key under a prefix read that hides it, or undefined: a name or folder starting with
+ * `_` or `.`, as Hive and Spark hide their markers and temporary files (`_SUCCESS`, `_temporary/`,
+ * `.part-0.crc`). A `.` or `..` part is not a hidden name but an odd part of a key, which S3 keeps
+ * as it is: such keys are read like any other.
+ */
+export function hiddenPart(loc: S3Location, key: string): string | undefined {
+  if (loc.kind !== 'prefix' || !key.startsWith(loc.key)) return undefined;
+  return key
+    .slice(loc.key.length)
+    .split('/')
+    .find((seg) => seg.startsWith('_') || (seg.startsWith('.') && seg !== '.' && seg !== '..'));
+}
+
+/**
  * Whether a listed key belongs to the location. Prefix reads skip folder markers and hidden files
- * (`_SUCCESS`, `.crc`); no read but of one named key takes sink.s3's staging objects.
+ * (`hiddenPart`); no read but of one named key takes sink.s3's staging objects.
  */
 export function selects(loc: S3Location, key: string): boolean {
   if (loc.kind === 'key') return key === loc.key;
   if (key.endsWith('/') || isStagingKey(key)) return false;
   if (loc.kind === 'glob') return loc.matcher!.test(key);
-  const rest = key.slice(loc.key.length);
-  return !rest.split('/').some((seg) => seg.startsWith('_') || seg.startsWith('.'));
+  return key.startsWith(loc.key) && hiddenPart(loc, key) === undefined;
 }
 
 /**

@@ -10,6 +10,15 @@ a text partition value \`NULL\` or \`__HIVE_DEFAULT_PARTITION__\` stops the run,
 upload must hold every row (sink.parquet, *Partitioned output*).
 Large objects are uploaded in parts (*Part size*, 16 MB; 4 parts at a time).
 
+**Params in the URL.** \`\${param}\` puts a pipeline param's value into the key as it is
+(\`s3://bucket/exports/\${name}.csv\`; \`-p name=daily/orders\` writes \`exports/daily/orders.csv\`). The
+URL's checks hold for the key the values make, before anything is read (at validate too, which
+gets the \`-p\` values): an empty value is refused (\`s3://bucket/\${name}\` would name the bucket itself), as is
+a value that ends the key with \`/\` (a URL ending in \`/\` is a prefix, which needs *Partition by*:
+\`-p name=again/\` would write the folder marker \`exports/again/\`) or makes an empty, \`.\` or \`..\` key
+part. A param in the bucket (\`s3://\${bucket}/…\`, \`s3://lake-\${env}/…\`) holds only bucket-name
+characters, so its value cannot reach into the key.
+
 **Atomic publication.** Nothing is written at the target until every sink of the run has staged:
 1. The output is uploaded under \`<staging prefix><run>-<owner>-<node>/new/\` in the same bucket
    (\`.caudal-staging/\` by default): DuckDB writes the output in the run's temp folder (one file, or

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { defineNode, type SinkContext, type SinkPlan } from '../define.js';
 import { s3Fields } from '../../connections/s3/s3.connection.js';
 import { explainS3Error, s3Client } from '../../connectors/s3/client.js';
-import { parseS3Url } from '../../connectors/s3/location.js';
+import { s3UrlWithParams } from '../../connectors/s3/location.js';
 import { existingTargets, sweepDeadStaging, writeS3 } from '../../connectors/s3/write.js';
 import type { Problem } from '../../util/errors.js';
 import { ifExistsParam } from '../shared/file-sink.js';
@@ -23,7 +23,7 @@ const params = z
     connection: z.string().min(1).meta({ label: 'Connection', help: 'An S3 connection declared under the pipeline\'s `connections`.', widget: 'connection' }),
     url: z.string().min(1).meta({
       label: 'Object',
-      help: 'Where to write: `s3://bucket/exports/orders.parquet`, or a prefix ending in `/` with partition_by (`s3://bucket/lake/orders/`). `${param}` inserts a pipeline param.',
+      help: 'Where to write: `s3://bucket/exports/orders.parquet`, or a prefix ending in `/` with partition_by (`s3://bucket/lake/orders/`). `${param}` inserts a pipeline param as literal key text: an empty value, one ending the URL with `/` (a prefix), or one making an empty, `.` or `..` key part is refused before anything is read; in the bucket a value holds bucket-name characters only.',
       placeholder: 's3://bucket/exports/orders.parquet',
     }),
     format: z.enum(['auto', 'csv', 'json', 'parquet']).default('auto').meta({ label: 'Format', help: 'auto: from the extension (.csv, .json/.jsonl/.ndjson, .parquet, optionally .gz/.zst); parquet for a partitioned prefix.', widget: 'select' }),
@@ -95,8 +95,9 @@ export const s3SinkNode = defineNode({
     const p = ctx.params;
     const who = `node '${ctx.nodeId}'`;
     const config = s3Fields.parse(ctx.connection(p.connection, 's3').config);
-    const url = ctx.text(p.url);
-    const loc = parseS3Url(url, who);
+    // check() saw the URL as written: a param value may not make it another kind of target (a
+    // prefix, a key with an empty or dot part, another bucket), which is refused here, before anything is read.
+    const loc = s3UrlWithParams(p.url, ctx.text, { where: who, nodeId: ctx.nodeId, pattern: false });
     const folder = p.partition_by.length > 0;
     const format = formatOf(p, loc.key) ?? 'parquet';
     const shown = `s3://${loc.bucket}/${loc.key}`;

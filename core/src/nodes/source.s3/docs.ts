@@ -6,7 +6,12 @@ path-style URLs for other stores, and either an access key (the secret key in th
 instance role).
 
 **Which objects.** \`s3://bucket/key\` reads one object; \`s3://bucket/prefix/\` every object under the
-prefix (folder markers and names starting with \`_\` or \`.\`, such as \`_SUCCESS\`, are skipped);
+prefix but folder markers and hidden objects: those whose name or a folder under the prefix starts
+with \`_\` or \`.\`, as Hive and Spark hide their markers and temporary files (\`_SUCCESS\`,
+\`_temporary/…\`, \`.part-0.crc\`). A \`.\` or \`..\` key part is no hidden name: such keys are read
+(see below). The run warns naming how many hidden objects it skipped and a few of them (not
+\`_SUCCESS\`, which every finished Hive or Spark folder holds); a glob (\`s3://bucket/prefix/**\`)
+reads them;
 \`s3://bucket/sales/2025-*/*.parquet\` a glob with DuckDB's rules (\`*\` and \`?\` within a folder, \`**\`
 across folders, \`[abc]\` sets); an object whose name holds one of \`[ * ?\` is read by writing that
 character as a one-character set (\`s3://bucket/report[[]2025].csv\` for \`report[2025].csv\`), as the
@@ -17,6 +22,17 @@ half-published output. No match is an \`io_error\` problem before the run. Empty
 (0 bytes) hold no rows and are skipped, and the run warns naming them (planning from an empty first
 CSV object would read the next object's header as a row); when every object is empty, that is an
 \`io_error\` problem before the run.
+
+**Params in the URL.** \`\${param}\` puts a pipeline param's value into the URL as literal key text,
+as the file sources' paths do: whether the URL reads one key, a prefix or a glob is decided by the
+URL as written in the node, whatever the value. A value's \`*\`, \`?\` and \`[\` are characters of the key, not
+wildcards (\`-p tenant='*'\` with \`s3://lake/tenants/\${tenant}/data.csv\` reads the object
+\`tenants/*/data.csv\`, not every tenant's; in a glob the URL's own wildcards stay wildcards). A value
+may name several key parts (\`acme/eu\`); refused before anything is read, at validate as well, are an
+empty value (\`tenants/\${tenant}\` would become the prefix \`tenants/\`), a value that ends the
+URL with \`/\` (one object would become a prefix) and one that makes an empty, \`.\` or \`..\` key
+part. A param in the bucket (\`s3://\${bucket}/sales/\`, \`s3://lake-\${env}/sales/\`) holds only
+bucket-name characters (letters, digits, \`.\`, \`-\`, \`_\`), so its value cannot reach into the key.
 
 **Formats.** CSV, JSON and Parquet, taken from the first object's extension or set with *Format*,
 each with exactly **the options of the file source** of that format under \`csv\`, \`json\` or

@@ -6,7 +6,7 @@ import { ident, stringLiteral, type SqlValue } from '../../compiler/sql.js';
 import { s3Fields, type S3Config } from '../../connections/s3/s3.connection.js';
 import { RequestLimiter } from '../../connectors/http/limiter.js';
 import { explainS3Error, s3Client } from '../../connectors/s3/client.js';
-import { renamedPartitionFolder, mirrorConflict, mirrorPath, parseS3Url, selects } from '../../connectors/s3/location.js';
+import { hiddenPart, isStagingKey, renamedPartitionFolder, mirrorConflict, mirrorPath, s3UrlWithParams, selects } from '../../connectors/s3/location.js';
 import { download, listObjects, type S3Object } from '../../connectors/s3/objects.js';
 import { type ObjectFormat, sampleObject } from '../../connectors/s3/sample.js';
 import { CaudalError } from '../../util/errors.js';
@@ -31,7 +31,7 @@ const params = z
     connection: z.string().min(1).meta({ label: 'Connection', help: 'An S3 connection declared under the pipeline\'s `connections`.', widget: 'connection' }),
     url: z.string().min(1).meta({
       label: 'Objects',
-      help: 'One object (`s3://bucket/sales/2025.parquet`), everything under a prefix (`s3://bucket/sales/`) or a glob (`s3://bucket/sales/2025-*/*.parquet`, `**` crosses folders). `${param}` inserts a pipeline param.',
+      help: 'One object (`s3://bucket/sales/2025.parquet`), everything under a prefix (`s3://bucket/sales/`) or a glob (`s3://bucket/sales/2025-*/*.parquet`, `**` crosses folders). `${param}` inserts a pipeline param as literal key text: its `*`, `?` and `[` match only themselves, and an empty value, one ending the URL with `/`, or one making an empty, `.` or `..` key part is refused; in the bucket (`s3://lake-${env}/…`) a value holds bucket-name characters only.',
       placeholder: 's3://bucket/prefix/*.parquet',
     }),
     format: z.enum(['auto', 'csv', 'json', 'parquet']).default('auto').meta({ label: 'Format', help: 'auto: from the first object\'s extension (.csv/.tsv/.txt, .json/.jsonl/.ndjson, .parquet, optionally .gz/.zst).', widget: 'select' }),
@@ -107,12 +107,24 @@ export const s3SourceNode = defineNode({
     const p = ctx.params;
     const who = `node '${ctx.nodeId}'`;
     const config = s3Fields.parse(ctx.connection(p.connection, 's3').config);
-    const url = ctx.text(p.url);
-    const loc = parseS3Url(url, who);
+    // Param values are literal key text: they never widen what the URL written in the node reads.
+    const { url, ...loc } = s3UrlWithParams(p.url, ctx.text, { where: who, nodeId: ctx.nodeId, pattern: true });
     const client = s3Client(config);
     let objects: S3Object[];
+    // Hidden objects of a prefix read (`_temporary/…`, `.crc`) are skipped, and the run says how many
+    // but for `_SUCCESS`, Hive's and Spark's marker of a finished write: never data, in every such folder.
+    const hidden = { all: 0, first: '', mentioned: 0, examples: [] as string[] };
+    const everything = `${url.endsWith('/') ? url : `${url}/`}**`;
+    const keep = (k: string) => {
+      if (selects(loc, k)) return true;
+      if (k.endsWith('/') || isStagingKey(k) || hiddenPart(loc, k) === undefined) return false;
+      if (hidden.all++ === 0) hidden.first = k;
+      if (/(^|\/)_SUCCESS$/.test(k)) return false;
+      if (hidden.mentioned++ < 3) hidden.examples.push(`s3://${loc.bucket}/${k}`);
+      return false;
+    };
     try {
-      objects = await listObjects(client, loc.bucket, loc.listPrefix, (k) => selects(loc, k));
+      objects = await listObjects(client, loc.bucket, loc.listPrefix, keep);
     } catch (e) {
       client.destroy();
       const err = explainS3Error(e, `${who}: cannot list ${url}`, config);
@@ -129,17 +141,25 @@ export const s3SourceNode = defineNode({
       const hint = 'point the URL at objects that hold data (empty objects are skipped when others hold rows)';
       throw new CaudalError('validation', message, { nodeId: ctx.nodeId, hint, problems: [{ code: 'io_error', path: 'params.url', message, hint }] });
     }
+    if (objects.length > 0 && hidden.mentioned > 0) {
+      const n = hidden.mentioned;
+      const example = hidden.examples.join(', ') + (n > 3 ? ` and ${n - 3} more` : '');
+      ctx.warn(`${who}: skipped ${n} hidden object${n === 1 ? '' : 's'} under ${url}, whose name or folder starts with _ or . (Hive and Spark's markers and temporary files): ${example}; a glob such as ${everything} reads them`);
+    }
     if (empty.length > 0) ctx.warn(`${who}: skipped ${empty.length} empty object${empty.length === 1 ? '' : 's'} (0 bytes, no rows): ${named(empty)}`);
     if (objects.length === 0) {
       // A name with [ * ? in it reads as a pattern; when an object has that very name, say how to write it.
       const literal = loc.kind === 'glob' ? await listObjects(client, loc.bucket, loc.key, (k) => k === loc.key).catch(() => []) : [];
       client.destroy();
-      const message = `${who}: no object matches ${url}${literal.length > 0 ? `, read as a pattern ([ ] * ? are pattern characters), though an object has that name` : ''}`;
+      const skipped = hidden.all > 0 ? ` (only ${hidden.all} hidden object${hidden.all === 1 ? '' : 's'} whose name or folder starts with _ or ., such as s3://${loc.bucket}/${hidden.first}, which a prefix read skips)` : '';
+      const message = `${who}: no object matches ${url}${literal.length > 0 ? `, read as a pattern ([ ] * ? are pattern characters), though an object has that name` : skipped}`;
       const hint =
         literal.length > 0
           ? `to read that object, write each pattern character of its name as a one-character set: s3://${loc.bucket}/${escapeGlob(loc.key)}`
           : loc.kind === 'prefix'
-            ? 'check the bucket and prefix (objects whose names start with _ or . are skipped)'
+            ? hidden.all > 0
+              ? `to read hidden objects, use a glob: ${everything}`
+              : 'check the bucket and prefix (objects whose names start with _ or . are skipped)'
             : 'check the bucket, the key and the pattern (* stays within a folder, ** crosses folders)';
       throw new CaudalError('validation', message, { nodeId: ctx.nodeId, hint, problems: [{ code: 'io_error', path: 'params.url', message, hint }] });
     }
