@@ -20,8 +20,17 @@ export interface KafkaRecord {
 export interface KafkaReadSpec {
   topics: string[];
   groupId: string;
-  /** Where a group without committed offsets starts. */
+  /**
+   * Where a topic the group has never read starts (see startPosition): a partition added later to a
+   * topic the group reads starts at the earliest offset instead.
+   */
   startFrom: 'earliest' | 'latest' | 'timestamp';
+  /**
+   * The topics are those a pattern (topic_pattern) matched when the run started: a matching topic the
+   * group has never read, while it has read others of them, was created after the group started and
+   * is read from its earliest offset, not from startFrom.
+   */
+  topicPattern?: string;
   /** For startFrom = timestamp: milliseconds since the epoch. */
   startTimestamp?: number;
   maxRows: number;
@@ -35,6 +44,8 @@ export interface ReadControl {
   watch: boolean;
   stopping(): boolean;
   isCancelled(): boolean;
+  /** Something the user should know that does not stop the run (HookIo.warn): messages lost to retention. */
+  warn?(message: string): void;
 }
 
 export interface KafkaBatch {
@@ -42,6 +53,8 @@ export interface KafkaBatch {
   /** Messages behind the batch, summed over partitions, as the brokers last reported. */
   lag: number;
   waitedMs: number;
+  /** What this batch told through ReadControl.warn (also when it has none). */
+  warnings?: string[];
 }
 
 const POLL_MS = 25;
@@ -55,6 +68,14 @@ export const DEFAULT_MAX_BUFFER_BYTES = 64 * 1024 * 1024;
 const IDLE_GIVE_UP_MS = 5_000;
 
 const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+/**
+ * The committed offset kafkajs writes for a group by itself when a fetch finds the partition's
+ * position deleted by retention (its default offset, "earliest"): the group has read the partition,
+ * and reads on from its log start. Only -1 means that the group has no offset there.
+ */
+const EARLIEST_MARK = -2n;
+const hasRead = (offset: bigint | undefined) => offset !== undefined && (offset >= 0n || offset === EARLIEST_MARK);
 
 /** How long a commit refused by a rebalance waits for this member to join the group again. */
 const REJOIN_WAIT_MS = 30_000;
@@ -86,8 +107,21 @@ export class KafkaConsumerSession {
   private readonly committedAt = new Map<string, bigint>();
   /** Where partitions new to the group start: committed when the session starts (commitStart), and again with the first commit. */
   private readonly startOffsets = new Map<string, bigint>();
+  /** Fetching of every topic is paused (the buffer holds maxBufferBytes). */
   private paused = false;
+  /** Partitions whose fetching is paused (the buffer holds twice maxRows): see pauseFor. */
+  private readonly pausedParts = new Set<string>();
   private failure?: Error;
+  /** Warnings not yet told (read() tells them): messages the topic's retention deleted before the group read them. */
+  private readonly pendingWarnings: string[] = [];
+  /** Per partition, the offset up to which lost messages were told already (each loss is told once). */
+  private readonly lossToldTo = new Map<string, bigint>();
+  /**
+   * Per partition, a fetch that began past where this member's reading had reached (`from`), at
+   * `to`: kafkajs moved on by itself, as it does when the messages at `from` were deleted by
+   * retention (or a compaction left a gap there, which checkRetention tells apart by the log start).
+   */
+  private readonly gaps = new Map<string, { from: bigint; to: bigint }>();
   /** The partitions the group gave this member at its last join (undefined before the first). */
   private assigned?: Set<string>;
   /** Joins of the group so far, and who waits for the next one (a commit refused by a rebalance). */
@@ -122,20 +156,24 @@ export class KafkaConsumerSession {
   }
 
   private async start(): Promise<void> {
-    // A group seen for the first time starts where the node says (a seek once it has joined), and
-    // that start is committed as soon as the group is joined, before reading (commitStart):
-    // otherwise "latest" would move with every run until a run committed.
+    // Partitions without a committed offset start where startPositions says (a seek once the group
+    // is joined), and that start is committed as soon as the group is joined, before reading
+    // (commitStart): otherwise "latest" would move with every run until a run committed.
     const committed = await this.committedOffsets();
     this.noteCommitted(committed);
+    const readBefore = new Set(this.spec.topics.filter((t) => [...committed].some(([k, o]) => hasRead(o) && k.startsWith(`${t}\u0000`))));
     const seeks: Array<{ topic: string; partition: number; offset: string }> = [];
     for (const topic of this.spec.topics) {
       const parts = await this.admin.fetchTopicOffsets(topic);
-      const fresh = parts.filter((p) => (committed.get(key(topic, p.partition)) ?? -1n) < 0n);
+      for (const p of parts) this.noteLost(topic, p.partition, committed.get(key(topic, p.partition)) ?? -1n, BigInt(p.low));
+      // A partition at kafkajs' "earliest" mark is not new: kafkajs reads it from its log start.
+      const fresh = parts.filter((p) => !hasRead(committed.get(key(topic, p.partition))));
       if (fresh.length === 0) continue;
+      const from = startPosition(this.spec, readBefore.has(topic), readBefore.size > 0);
       const at =
-        this.spec.startFrom === 'timestamp'
+        from === 'timestamp'
           ? new Map((await this.admin.fetchTopicOffsetsByTimestamp(topic, this.spec.startTimestamp)).map((p) => [p.partition, p.offset]))
-          : new Map(parts.map((p) => [p.partition, this.spec.startFrom === 'latest' ? p.high : p.low]));
+          : new Map(parts.map((p) => [p.partition, from === 'latest' ? p.high : p.low]));
       for (const p of fresh) {
         const offset = at.get(p.partition) ?? p.high;
         seeks.push({ topic, partition: p.partition, offset });
@@ -160,6 +198,8 @@ export class KafkaConsumerSession {
         // buffered or taken since must not be read twice (onJoin seeks past it; this catches a
         // fetch that was already under way).
         const from = this.position.get(k);
+        const first = batch.messages[0];
+        if (from !== undefined && first && BigInt(first.offset) > from && !this.gaps.has(k)) this.gaps.set(k, { from, to: BigInt(first.offset) });
         for (const m of batch.messages) {
           if (from !== undefined && BigInt(m.offset) < from) continue;
           const r: KafkaRecord = { topic: batch.topic, partition: batch.partition, offset: m.offset, timestamp: m.timestamp, key: m.key ?? null, value: m.value ?? null, headers: m.headers ?? {} };
@@ -169,7 +209,8 @@ export class KafkaConsumerSession {
         // Where kafkajs fetches next: past the batch's last record, which can be a transaction's
         // commit or abort marker (a control record, never a message) or an aborted message.
         this.advance(k, BigInt(batch.lastOffset()) + 1n, batch.highWatermark);
-        if (this.buffer.length >= this.spec.maxRows * 2 || this.bufferedBytes >= this.maxBufferBytes) this.pause();
+        if (this.bufferedBytes >= this.maxBufferBytes) this.pause();
+        else if (this.buffer.length >= this.spec.maxRows * 2) this.pauseFor(k);
         await heartbeat();
       },
     });
@@ -200,6 +241,27 @@ export class KafkaConsumerSession {
     const at = this.position.get(k);
     if (at === undefined || next > at) this.position.set(k, next);
     this.highWater.set(k, BigInt(highWatermark));
+  }
+
+  /**
+   * Messages between `from` (where the group, or this member, was to read a partition next) and the
+   * partition's log start offset were deleted by the topic's retention (or a deleteRecords) before
+   * anyone read them: kafkajs moves on to the log start without a word. Told once per loss, as a
+   * warning rather than a failure: nothing can read them any more, and failing would stop the
+   * pipeline at this partition for good.
+   */
+  private noteLost(topic: string, partition: number, from: bigint, logStart: bigint): void {
+    const k = key(topic, partition);
+    const told = this.lossToldTo.get(k) ?? -1n;
+    if (from < told) from = told;
+    if (from < 0n || from >= logStart) return;
+    this.lossToldTo.set(k, logStart);
+    const n = logStart - from;
+    this.pendingWarnings.push(
+      `Kafka topic '${topic}' partition ${partition}: ${n === 1n ? `the message at offset ${from} was` : `${n} messages at offsets ${from}–${logStart - 1n} were`} deleted by the topic's retention ` +
+        `(or deleteRecords) before consumer group '${this.spec.groupId}' read ${n === 1n ? 'it' : 'them'}: they are lost to this pipeline; reading goes on at offset ${logStart}, ` +
+        `the oldest message kept (raise the topic's retention.ms or retention.bytes, or run the pipeline more often)`,
+    );
   }
 
   /**
@@ -260,13 +322,60 @@ export class KafkaConsumerSession {
     return out;
   }
 
-  /** Whether there is anything past the group's position (a plain run needs not wait otherwise). */
-  private async endsNow(): Promise<Map<string, bigint>> {
-    const ends = new Map<string, bigint>();
+  /** Each partition's log start offset (the oldest message kept) and end (past the last committed message), as the brokers report them now. */
+  private async brokerOffsets(): Promise<Map<string, { low: bigint; high: bigint }>> {
+    const out = new Map<string, { low: bigint; high: bigint }>();
     for (const topic of this.spec.topics) {
-      for (const p of await this.admin.fetchTopicOffsets(topic)) ends.set(key(topic, p.partition), BigInt(p.high));
+      for (const p of await this.admin.fetchTopicOffsets(topic)) out.set(key(topic, p.partition), { low: BigInt(p.low), high: BigInt(p.high) });
     }
-    return ends;
+    return out;
+  }
+
+  /**
+   * Partitions this member reads whose next offset the topic's retention deleted meanwhile (a watch
+   * that fell behind, its fetching paused while a long batch ran): see noteLost. Where the brokers
+   * cannot be asked, the check waits for the next batch.
+   */
+  private async checkRetention(): Promise<void> {
+    if (this.position.size === 0) return;
+    const offsets = await this.brokerOffsets().catch(() => undefined);
+    if (!offsets) return;
+    for (const [k, o] of offsets) {
+      if (this.assigned && !this.assigned.has(k)) continue;
+      const [topic, partition] = k.split('\u0000') as [string, string];
+      // A fetch that skipped ahead (kafkajs reset a position retention had passed while it fetched):
+      // lost up to where that fetch began, if the log start is past where reading had reached.
+      const gap = this.gaps.get(k);
+      if (gap && o.low > gap.from) this.noteLost(topic, Number(partition), gap.from, o.low < gap.to ? o.low : gap.to);
+      const at = this.position.get(k);
+      if (at !== undefined) this.noteLost(topic, Number(partition), at, o.low);
+    }
+    this.gaps.clear();
+  }
+
+  /**
+   * Messages behind the batch in every partition this member reads, against the ends the brokers
+   * report now: also partitions not fetched yet (fetching pauses once the buffer is full, so some
+   * partitions may not have been fetched at all). Counted from where the batch leaves each
+   * partition: its commit point, else the first message still buffered, else where the group is.
+   */
+  private async lagNow(): Promise<bigint> {
+    const offsets = await this.brokerOffsets().catch(() => undefined);
+    const firstBuffered = new Map<string, bigint>();
+    for (const r of this.buffer) {
+      const k = key(r.topic, r.partition);
+      if (!firstBuffered.has(k)) firstBuffered.set(k, BigInt(r.offset));
+    }
+    const ends = offsets ? new Map([...offsets].map(([k, o]) => [k, o.high])) : this.highWater;
+    let lag = 0n;
+    for (const [k, high] of ends) {
+      if (this.assigned && !this.assigned.has(k)) continue;
+      const low = offsets?.get(k)?.low ?? 0n;
+      const at = this.taken.get(k) ?? firstBuffered.get(k) ?? this.position.get(k) ?? this.committedAt.get(k) ?? this.startOffsets.get(k) ?? low;
+      const next = at > low ? at : low;
+      if (high > next) lag += high - next;
+    }
+    return lag;
   }
 
   private pause(): void {
@@ -275,10 +384,32 @@ export class KafkaConsumerSession {
     this.paused = true;
   }
 
+  /**
+   * The buffer holds twice maxRows: fetching pauses for the partitions that have messages in it
+   * (`k` just delivered some), not for the others. Pausing every topic here would drop the rest of
+   * the fetch kafkajs is handing over (the other partitions' messages), and one partition's burst
+   * would be read to its end before any other partition is fetched at all. A partition with
+   * nothing buffered is thus paused once its next fetch arrives: the buffer holds at most one fetch
+   * per partition more (the byte bound still pauses everything).
+   */
+  private pauseFor(k: string): void {
+    const holding = this.pausedParts.size === 0 ? new Set(this.buffer.map((r) => key(r.topic, r.partition))) : new Set([k]);
+    const now = [...holding].filter((x) => !this.pausedParts.has(x));
+    if (now.length === 0) return;
+    for (const x of now) this.pausedParts.add(x);
+    this.consumer.pause(
+      now.map((x) => {
+        const [topic, partition] = x.split('\u0000') as [string, string];
+        return { topic, partitions: [Number(partition)] };
+      }),
+    );
+  }
+
   private resume(): void {
-    if (!this.paused) return;
+    if (!this.paused && this.pausedParts.size === 0) return;
     this.consumer.resume(this.spec.topics.map((topic) => ({ topic })));
     this.paused = false;
+    this.pausedParts.clear();
   }
 
   /** One batch: see ReadControl. The batch's offsets are committed by commit(), and only then. */
@@ -286,6 +417,7 @@ export class KafkaConsumerSession {
     const t0 = Date.now();
     // Before touching the consumer: after a crash kafkajs's own error ("consumer group was not initialized") would hide the cause.
     this.check(control);
+    await this.checkRetention();
     this.resume();
     if (!control.watch) await this.readAvailable(control);
     else await this.readNext(control);
@@ -313,12 +445,10 @@ export class KafkaConsumerSession {
       const from = this.taken.get(k) ?? this.committedAt.get(k) ?? this.startOffsets.get(k);
       if (from !== undefined && next > from) this.taken.set(k, next);
     }
-    let lag = 0n;
-    for (const [k, high] of this.highWater) {
-      const next = this.taken.get(k) ?? this.position.get(k);
-      if (next !== undefined && high > next) lag += high - next;
-    }
-    return { records, lag: Number(lag), waitedMs: Date.now() - t0 };
+    const lag = await this.lagNow();
+    const warnings = this.pendingWarnings.splice(0);
+    for (const w of warnings) control.warn?.(w);
+    return { records, lag: Number(lag), waitedMs: Date.now() - t0, warnings };
   }
 
   private get maxBufferBytes(): number {
@@ -330,30 +460,53 @@ export class KafkaConsumerSession {
     return this.buffer.length >= this.spec.maxRows || this.bufferedBytes >= this.maxBufferBytes;
   }
 
-  /** The next batch from the buffer: up to maxRows messages and, past the first, up to maxBufferBytes. */
+  /**
+   * The next batch from the buffer: up to maxRows messages and, past the first, up to
+   * maxBufferBytes. When the buffer holds more than a batch, every partition in it gets an equal
+   * share of the batch (a partition with fewer messages leaves the rest of its share to the
+   * others): one partition's burst, fetched first, does not hold the others back for many batches.
+   * Each partition's messages are a prefix of its buffered ones, in order (commit() relies on it).
+   */
   private takeBatch(): KafkaRecord[] {
-    let n = 0;
-    let bytes = 0;
-    while (n < this.buffer.length && n < this.spec.maxRows) {
-      const size = recordBytes(this.buffer[n]!);
-      if (n > 0 && bytes + size > this.maxBufferBytes) break;
-      bytes += size;
-      n++;
+    const perPartition = new Map<string, KafkaRecord[]>();
+    for (const r of this.buffer) {
+      const k = key(r.topic, r.partition);
+      const list = perPartition.get(k);
+      if (list) list.push(r);
+      else perPartition.set(k, [r]);
     }
+    const quota = fairShares(new Map([...perPartition].map(([k, list]) => [k, list.length])), this.spec.maxRows);
+    const records: KafkaRecord[] = [];
+    let bytes = 0;
+    outer: for (const [k, list] of perPartition) {
+      for (let i = 0; i < (quota.get(k) ?? 0); i++) {
+        const size = recordBytes(list[i]!);
+        if (records.length > 0 && bytes + size > this.maxBufferBytes) break outer;
+        bytes += size;
+        records.push(list[i]!);
+      }
+    }
+    const taken = new Set(records);
+    const rest = this.buffer.filter((r) => !taken.has(r));
+    // Not splice(…, ...rest): spreading a few hundred thousand arguments overflows the stack.
+    this.buffer.length = 0;
+    for (const r of rest) this.buffer.push(r);
     this.bufferedBytes -= bytes;
-    return this.buffer.splice(0, n);
+    return records;
   }
 
   /** A plain run: everything up to the ends the brokers report now, within the node's limits. */
   private async readAvailable(control: ReadControl): Promise<void> {
-    const ends = await this.endsNow();
+    const offsets = await this.brokerOffsets();
     const committed = await this.committedOffsets();
     this.noteCommitted(committed);
+    // Behind where the brokers' end is past the position; a position before the log start (its
+    // messages deleted by retention) counts from the log start, where kafkajs goes on.
     const behind = () =>
-      [...ends].some(([k, end]) => {
+      [...offsets].some(([k, { low, high }]) => {
         const c = committed.get(k);
         const at = this.position.get(k) ?? this.startOffsets.get(k) ?? (c !== undefined && c >= 0n ? c : 0n);
-        return at < end;
+        return (at > low ? at : low) < high;
       });
     let lastGrowth = Date.now();
     let seen = this.buffer.length;
@@ -478,7 +631,16 @@ export class KafkaConsumerSession {
    */
   private async checkCommitted(offsets: { topic: string; partition: number; offset: string }[]): Promise<void> {
     if (this.failure) throw this.failure;
-    const stored = await this.committedOffsets();
+    let stored = await this.committedOffsets();
+    // kafkajs, finding that retention deleted the messages at a partition's position, commits its
+    // "earliest" mark (-2, see EARLIEST_MARK) for the group by itself before reading on from the log
+    // start: when that lands after this commit, this commit is made again.
+    for (let i = 0; i < 3; i++) {
+      const reset = offsets.filter((o) => stored.get(key(o.topic, o.partition)) === EARLIEST_MARK);
+      if (reset.length === 0) break;
+      await this.consumer.commitOffsets(reset);
+      stored = await this.committedOffsets();
+    }
     const behind = offsets.filter((o) => (stored.get(key(o.topic, o.partition)) ?? -1n) < BigInt(o.offset));
     if (behind.length > 0) {
       const at = behind.map((o) => `${o.topic}[${o.partition}] is at ${String(stored.get(key(o.topic, o.partition)) ?? 'no offset')}, not ${o.offset}`).join(', ');
@@ -490,6 +652,37 @@ export class KafkaConsumerSession {
     await this.consumer.disconnect().catch(() => undefined);
     await this.admin.disconnect().catch(() => undefined);
   }
+}
+
+/**
+ * `total` split over the partitions by their buffered counts: equal shares, a partition with fewer
+ * messages than its share taking all of them and leaving the rest to the others (water-filling).
+ */
+function fairShares(counts: Map<string, number>, total: number): Map<string, number> {
+  const out = new Map<string, number>();
+  const order = [...counts].sort((a, b) => a[1] - b[1]);
+  let left = total;
+  order.forEach(([k, n], i) => {
+    const share = Math.ceil(left / (order.length - i));
+    const q = Math.min(n, share, left);
+    out.set(k, q);
+    left -= q;
+  });
+  return out;
+}
+
+/**
+ * Where partitions without a committed offset start. `startFrom` applies only where the group has
+ * never read the topic: a partition added to a topic the group already reads starts at the earliest
+ * offset (else "latest" would skip the messages written to it before this run), and so does a topic
+ * a pattern matched after the group read other topics of that pattern (created since; "a topic
+ * created later is read from the next run on", from its first message). A listed topic the group
+ * has never read starts at `startFrom`, also when the group reads other topics.
+ */
+function startPosition(spec: Pick<KafkaReadSpec, 'startFrom' | 'topicPattern'>, groupReadTopic: boolean, groupReadAnyTopic: boolean): KafkaReadSpec['startFrom'] {
+  if (groupReadTopic) return 'earliest';
+  if (spec.topicPattern !== undefined && groupReadAnyTopic) return 'earliest';
+  return spec.startFrom;
 }
 
 /** Why a consumer could not start, naming the topics and group, with what to do about the usual refusals. */

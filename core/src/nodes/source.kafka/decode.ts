@@ -26,7 +26,20 @@ function headersJson(h: KafkaRecord['headers']): string {
 }
 
 function headerValueText(v: Buffer | string | null | undefined): string | null {
-  return v === null || v === undefined ? null : v.toString();
+  return v === null || v === undefined ? null : typeof v === 'string' ? bytesText(Buffer.from(v, 'utf8')) : bytesText(v);
+}
+
+/**
+ * A key's or header value's bytes as text, without two different byte strings ever becoming the
+ * same text (upserts, dedupe and tombstones keyed on `_key` would merge records): UTF-8 text as it
+ * is; bytes that are not UTF-8 (a binary key: Avro, a 4-byte integer) as `\x` and their hex, as
+ * source.rabbitmq writes such header values and PostgreSQL shows bytea (`00 00 00 FE` is
+ * `\x000000fe`). A text that itself starts with `\x` is written as hex too, so that a text and
+ * bytes whose hex it spells stay apart.
+ */
+export function bytesText(b: Buffer): string {
+  const text = b.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(b) && !text.startsWith('\\x') ? text : `\\x${b.toString('hex')}`;
 }
 
 /** A Kafka record as a spool message: its value and where it came from. */
@@ -34,6 +47,6 @@ export function kafkaMessage(r: KafkaRecord): StreamMessage {
   return {
     value: r.value,
     where: () => `${r.topic}/${r.partition}@${r.offset}`,
-    meta: () => `"_topic":${JSON.stringify(r.topic)},"_partition":${r.partition},"_offset":${r.offset},"_timestamp":${r.timestamp},"_key":${r.key === null ? 'null' : JSON.stringify(r.key.toString('utf8'))},"_headers":${headersJson(r.headers)}`,
+    meta: () => `"_topic":${JSON.stringify(r.topic)},"_partition":${r.partition},"_offset":${r.offset},"_timestamp":${r.timestamp},"_key":${r.key === null ? 'null' : JSON.stringify(bytesText(r.key))},"_headers":${headersJson(r.headers)}`,
   };
 }

@@ -21,7 +21,7 @@ const params = z
     topics: z.array(z.string().min(1)).default([]).meta({ label: 'Topics', help: 'One or more topics, read together. Or a topic pattern instead.', widget: 'list' }),
     topic_pattern: z.string().min(1).optional().meta({
       label: 'Topic pattern',
-      help: 'A regular expression the whole topic name must match, instead of listing topics (e.g. `orders\\..*`). Matched when the run starts: a topic created later is read from the next run on.',
+      help: 'A regular expression the whole topic name must match, instead of listing topics (e.g. `orders\\..*`). Matched when the run starts: a topic created later is read from the next run on, from its oldest message (not from *Start from*, once the group has read other matching topics).',
     }),
     group_id: z.string().min(1).optional().meta({
       label: 'Consumer group',
@@ -30,7 +30,7 @@ const params = z
     }),
     start_from: z.enum(['earliest', 'latest', 'timestamp']).default('earliest').meta({
       label: 'Start from',
-      help: 'Where a group that has never read these topics starts: the oldest message kept, only new messages, or a point in time. The start is committed for the group when it first joins, before reading; later runs continue where the last committed run stopped.',
+      help: 'Where the group starts on a topic it has never read: the oldest message kept, only new messages, or a point in time. The start is committed for the group when it first joins, before reading; later runs continue where the last committed run stopped. Partitions added later to a topic the group reads, and topics a pattern matches after the group read others, start at the oldest message.',
       widget: 'select',
     }),
     start_timestamp: z.string().optional().meta({ label: 'Start at', help: 'With start_from "timestamp": an ISO date-time, e.g. 2025-06-01T00:00:00Z.', placeholder: '2025-06-01T00:00:00Z' }),
@@ -146,6 +146,7 @@ export const kafkaSourceNode = defineNode({
             groupId,
             startFrom: p.start_from,
             startTimestamp: p.start_timestamp ? Date.parse(p.start_timestamp) : undefined,
+            topicPattern: p.topic_pattern,
             maxRows: p.max_rows,
             maxWaitMs: p.max_wait_ms,
           }),
@@ -160,7 +161,12 @@ export const kafkaSourceNode = defineNode({
           description: `read up to ${p.max_rows} messages from Kafka topics ${topics.join(', ')} (group ${groupId})`,
           countsRows: true,
           async run(io) {
-            const batch = await (await session(io)).read({ watch: io.stream?.watch ?? false, stopping: () => io.stream?.stopping() ?? false, isCancelled: io.isCancelled });
+            const batch = await (await session(io)).read({
+              watch: io.stream?.watch ?? false,
+              stopping: () => io.stream?.stopping() ?? false,
+              isCancelled: io.isCancelled,
+              warn: (message) => (io.warn ? io.warn(`node '${ctx.nodeId}': ${message}`) : io.log(`node '${ctx.nodeId}': ${message}`)),
+            });
             const { rows } = await writeSpools(batch.records.map(kafkaMessage), spoolOpts, io.db);
             io.stream?.read({ rows: batch.records.length, lag: batch.lag, waitedMs: batch.waitedMs });
             return rows;
@@ -191,11 +197,23 @@ per batch*) and stops; \`caudal run --watch\` runs continuously, one micro-batch
 for the first message, collects up to *Rows per batch* or *Batch wait*, runs the whole pipeline on
 the batch and commits it, then reads the next.
 
-**Start.** A group that has never read a partition starts where *Start from* says, and that start
-is committed for the group as soon as it joins, before anything is read (it acknowledges no
-message): a first run, or \`--watch\`, that fails, is cancelled or is killed leaves the group at its
-start, so the next run reads what arrived meanwhile instead of computing "latest" again and skipping
-it. To start a pipeline over, use a new consumer group (or delete the group's offsets).
+**Start.** On a topic it has never read, the group starts where *Start from* says (also on a
+listed topic added to a group that reads others), and that start is committed for the group as
+soon as it joins, before anything is read (it acknowledges no message): a first run, or
+\`--watch\`, that fails, is cancelled or is killed leaves the group at its start, so the next run
+reads what arrived meanwhile instead of computing "latest" again and skipping it. *Start from*
+applies only to a topic the group has never read: a partition added to a topic the group already
+reads (\`kafka-topics --alter --partitions\`) starts at its oldest message, whether the next run or
+a running \`--watch\` (kafkajs notices new partitions within about 5 minutes) finds it, and so does
+a topic a *Topic pattern* matches after the group read other topics of the pattern (created since
+the group started): their first messages are read, not skipped. To start a pipeline over, use a
+new consumer group (or delete the group's offsets).
+
+**Retention.** Messages the topic's retention (or \`deleteRecords\`) deleted before the group read
+them cannot be read any more: the run goes on at the oldest message kept and warns, naming the
+topic, the partition and the offsets lost (once per loss; in \`--watch\` also when the watch fell
+behind the retention). It warns rather than fails: a failing run would stop the pipeline at that
+partition for good. Raise the topic's \`retention.ms\`/\`retention.bytes\`, or run more often.
 
 **Delivery.** The group's offsets are committed to Kafka only after every sink of the run (or
 batch) committed, so a run that fails, is cancelled or is killed reads the same messages again:
@@ -234,8 +252,10 @@ it stops the run or goes to \`rejects\` with that reason, not a row of NULLs. A 
 (a tombstone, which deletes its key on a compacted topic) is a row whose value columns are NULL,
 with its \`_key\`. \`text\` keeps the value as one column. With *Message metadata* each row also has
 \`_topic\`, \`_partition\`, \`_offset\`, \`_timestamp\` (ms since the epoch), \`_key\` and
-\`_headers\` (the key and header values as UTF-8 text: a binary key, such as an Avro or a 4-byte
-integer key, shows U+FFFD where its bytes are not text; a header sent without a value, as the
+\`_headers\` (the key and header values as UTF-8 text; a key or header value whose bytes are not
+UTF-8, such as an Avro or a 4-byte integer key, is \`\\x\` and the hex of its bytes, as source.rabbitmq
+writes such headers: \`00 00 00 FE\` is \`\\x000000fe\`, so different binary keys never become the same
+\`_key\`, and a text key that itself starts with \`\\x\` is written as hex too, so it cannot meet one; a header sent without a value, as the
 protocol allows, is \`null\` in \`_headers\`, and in a repeated header an empty text). Messages that are not UTF-8 text (a producer writing Latin-1: read leniently, its letters
 would become U+FFFD) or not JSON (or nesting more than 999 levels deep), or whose value does not fit the columns (a text in an
 INTEGER column, a duplicate key, an array where an object is expected), stop the run, naming topic,
@@ -256,10 +276,14 @@ around a \`TIME\`, a number other than 0 or 1 in a \`BOOLEAN\`, more decimal pla
 \`DECIMAL(p,s)\` keeps; inferred columns are checked the same
 way, so a fraction after a sample of whole numbers is caught.
 
-**Memory.** Messages are fetched ahead while a batch runs, up to twice *Rows per batch* or 64 MB of
-keys, values and headers, whichever comes first; a batch also closes at 64 MB, so with large
-messages a batch holds fewer than *Rows per batch* (a plain run reads the rest next time, and the lag
-says how many are left).
+**Memory.** Messages are fetched ahead while a batch runs, up to twice *Rows per batch* (and one
+more fetch of each partition that had nothing waiting) or 64 MB of keys, values and headers,
+whichever comes first; a batch also closes at 64 MB, so with large messages a batch holds fewer than
+*Rows per batch* (a plain run reads the rest next time, and the lag says how many are left). When
+more messages wait than a batch takes, each partition with messages waiting gets an equal share of
+the batch, so a burst in one partition does not hold the others back until it is read to its end.
+The lag reported after each batch is the number of messages behind it in every partition this
+member reads, against the ends the brokers report then, also in partitions not fetched yet.
 
 **Previews** show the latest ${PREVIEW_ROWS} messages, read by a throwaway group that commits nothing:
 previewing never moves the pipeline's position. Only transactions that committed are read
