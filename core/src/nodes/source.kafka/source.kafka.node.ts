@@ -25,7 +25,7 @@ const params = z
     }),
     group_id: z.string().min(1).optional().meta({
       label: 'Consumer group',
-      help: 'Where the read position is kept (committed after every sink of the run committed). Default: caudal.<pipeline>.<node>. One pipeline per group.',
+      help: 'Where the read position is kept (committed after every sink of the run committed). Default: caudal.<pipeline>.<node>, which copies of the pipeline in other folders or on other machines share: give each copy its own group. One pipeline per group.',
       placeholder: 'caudal.orders.events',
     }),
     start_from: z.enum(['earliest', 'latest', 'timestamp']).default('earliest').meta({
