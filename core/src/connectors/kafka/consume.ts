@@ -31,6 +31,12 @@ export interface KafkaReadSpec {
    * is read from its earliest offset, not from startFrom.
    */
   topicPattern?: string;
+  /**
+   * The group the pipeline's default group was before each copy of a pipeline had its own (the same
+   * name without the state folder's hash): a default group that has read none of the topics starts
+   * where that one stands, once, so an upgrade reads on where it was instead of from startFrom.
+   */
+  adoptFrom?: string;
   /** For startFrom = timestamp: milliseconds since the epoch. */
   startTimestamp?: number;
   maxRows: number;
@@ -161,11 +167,12 @@ export class KafkaConsumerSession {
     // (commitStart): otherwise "latest" would move with every run until a run committed.
     const committed = await this.committedOffsets();
     this.noteCommitted(committed);
-    const readBefore = new Set(this.spec.topics.filter((t) => [...committed].some(([k, o]) => hasRead(o) && k.startsWith(`${t}\u0000`))));
+    const adopted = await this.adoptedOffsets(committed);
+    const readBefore = new Set(this.spec.topics.filter((t) => [...committed, ...adopted].some(([k, o]) => hasRead(o) && k.startsWith(`${t}\u0000`))));
     const seeks: Array<{ topic: string; partition: number; offset: string }> = [];
     for (const topic of this.spec.topics) {
       const parts = await this.admin.fetchTopicOffsets(topic);
-      for (const p of parts) this.noteLost(topic, p.partition, committed.get(key(topic, p.partition)) ?? -1n, BigInt(p.low));
+      for (const p of parts) this.noteLost(topic, p.partition, committed.get(key(topic, p.partition)) ?? adopted.get(key(topic, p.partition)) ?? -1n, BigInt(p.low));
       // A partition at kafkajs' "earliest" mark is not new: kafkajs reads it from its log start.
       const fresh = parts.filter((p) => !hasRead(committed.get(key(topic, p.partition))));
       if (fresh.length === 0) continue;
@@ -175,7 +182,9 @@ export class KafkaConsumerSession {
           ? new Map((await this.admin.fetchTopicOffsetsByTimestamp(topic, this.spec.startTimestamp)).map((p) => [p.partition, p.offset]))
           : new Map(parts.map((p) => [p.partition, from === 'latest' ? p.high : p.low]));
       for (const p of fresh) {
-        const offset = at.get(p.partition) ?? p.high;
+        // Where the earlier default group stands (its "earliest" mark: the log start), else the start.
+        const taken = adopted.get(key(topic, p.partition));
+        const offset = taken !== undefined && hasRead(taken) ? (taken >= 0n ? taken.toString() : p.low) : (at.get(p.partition) ?? p.high);
         seeks.push({ topic, partition: p.partition, offset });
         this.startOffsets.set(key(topic, p.partition), BigInt(offset));
       }
@@ -314,9 +323,25 @@ export class KafkaConsumerSession {
   }
 
   /** The group's committed offset per topic-partition (-1: none yet). */
-  private async committedOffsets(): Promise<Map<string, bigint>> {
+  /**
+   * The offsets of spec.adoptFrom, when the group has read none of the topics (see adoptFrom), told
+   * once as a warning; empty otherwise.
+   */
+  private async adoptedOffsets(committed: Map<string, bigint>): Promise<Map<string, bigint>> {
+    const from = this.spec.adoptFrom;
+    if (from === undefined || [...committed.values()].some(hasRead)) return new Map();
+    const offsets = await this.committedOffsets(from);
+    if (![...offsets.values()].some(hasRead)) return new Map();
+    this.pendingWarnings.push(
+      `consumer group '${this.spec.groupId}' starts where group '${from}' stands, which this pipeline used before each copy of a pipeline (another folder, another machine) had its own group; ` +
+        `'${from}' is no longer used or moved by this copy (delete it once no copy of an earlier version reads with it)`,
+    );
+    return offsets;
+  }
+
+  private async committedOffsets(groupId = this.spec.groupId): Promise<Map<string, bigint>> {
     const out = new Map<string, bigint>();
-    for (const t of await this.admin.fetchOffsets({ groupId: this.spec.groupId, topics: this.spec.topics })) {
+    for (const t of await this.admin.fetchOffsets({ groupId, topics: this.spec.topics })) {
       for (const p of t.partitions) out.set(key(t.topic, p.partition), BigInt(p.offset));
     }
     return out;

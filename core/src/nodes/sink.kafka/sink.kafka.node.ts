@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { pipelineCopyHash } from '../shared/pipeline-copy.js';
 import path from 'node:path';
 import { z } from 'zod';
 import { defineNode } from '../define.js';
@@ -39,8 +39,7 @@ const params = z
  * (`<state folder>/<pipeline>`).
  */
 export function transactionalIdOf(pipelineName: string, nodeId: string, stateFolder: string): string {
-  const copy = createHash('sha256').update(path.resolve(stateFolder)).digest('hex').slice(0, 12);
-  return `caudal.${pipelineName}.${nodeId}.${copy}`;
+  return `caudal.${pipelineName}.${nodeId}.${pipelineCopyHash(stateFolder)}`;
 }
 
 export const kafkaSinkNode = defineNode({

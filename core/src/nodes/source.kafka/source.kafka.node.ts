@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { z } from 'zod';
 import { defineNode, type HookIo } from '../define.js';
 import { kafkaSourceSpark } from './source.kafka.spark.js';
@@ -10,6 +11,7 @@ import { KAFKA_METADATA, kafkaMessage } from './decode.js';
 import { exactInferredNumbers } from './inferred-numbers.js';
 import { paramError } from '../shared/columns.js';
 import { duckDbType } from '../shared/type-param.js';
+import { pipelineCopyHash } from '../shared/pipeline-copy.js';
 
 const PREVIEW_ROWS = 100;
 /** Messages read to infer the value's columns when they are not given. */
@@ -25,7 +27,7 @@ const params = z
     }),
     group_id: z.string().min(1).optional().meta({
       label: 'Consumer group',
-      help: 'Where the read position is kept (committed after every sink of the run committed). Default: caudal.<pipeline>.<node>, which copies of the pipeline in other folders or on other machines share: give each copy its own group. One pipeline per group.',
+      help: 'Where the read position is kept (committed after every sink of the run committed). Default: caudal.<pipeline>.<node>.<hash of the state folder>, so each copy of the pipeline (another folder, another machine) has its own; a default group that has read none of the topics starts once where caudal.<pipeline>.<node>, the earlier default, stands. One pipeline per group.',
       placeholder: 'caudal.orders.events',
     }),
     start_from: z.enum(['earliest', 'latest', 'timestamp']).default('earliest').meta({
@@ -70,6 +72,15 @@ const params = z
   .strict();
 
 
+/**
+ * The default consumer group: this copy's own (pipelineCopyHash), so copies of a pipeline in other
+ * folders or on other machines each read every message, rather than each a part of them, as they
+ * did when the default was \`caudal.<pipeline>.<node>\` for all of them.
+ */
+export function defaultGroupOf(pipelineName: string, nodeId: string, stateFolder: string): string {
+  return `caudal.${pipelineName}.${nodeId}.${pipelineCopyHash(stateFolder)}`;
+}
+
 export const kafkaSourceNode = defineNode({
   type: 'source.kafka',
   version: 1,
@@ -104,7 +115,9 @@ export const kafkaSourceNode = defineNode({
     const p = ctx.params;
     const conn = ctx.connection(p.connection, 'kafka');
     const config = kafkaFields.parse(conn.config);
-    const groupId = p.group_id ?? `caudal.${ctx.pipelineName}.${ctx.nodeId}`;
+    // The default group is this copy's own (see defaultGroupOf); the name it had before is read once, to go on from there.
+    const groupId = p.group_id ?? defaultGroupOf(ctx.pipelineName, ctx.nodeId, path.dirname(ctx.nodeFolder('kafka')));
+    const adoptFrom = p.group_id === undefined ? `caudal.${ctx.pipelineName}.${ctx.nodeId}` : undefined;
     const matching = async (pattern: string) => {
       const found = await topicsMatching(config, pattern).catch((e: unknown) => {
         throw new CaudalError('io', `node '${ctx.nodeId}' (connection '${p.connection}'): cannot list the topics: ${(e as Error).message}`, { nodeId: ctx.nodeId, hint: 'check the brokers (caudal connections test)' });
@@ -147,6 +160,7 @@ export const kafkaSourceNode = defineNode({
             startFrom: p.start_from,
             startTimestamp: p.start_timestamp ? Date.parse(p.start_timestamp) : undefined,
             topicPattern: p.topic_pattern,
+            adoptFrom,
             maxRows: p.max_rows,
             maxWaitMs: p.max_wait_ms,
           }),
