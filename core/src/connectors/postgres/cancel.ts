@@ -31,17 +31,17 @@ export async function backendOf(client: pg.Client): Promise<Backend> {
  * long query (a sort, a sleep, COPY before its first row) ran on, holding its locks and workers.
  * The cancel goes through a short second session (the connection's own TLS and login), as
  * pg_cancel_backend, and only to the same backend (pid and start time): a pid the server has since
- * given to another session is left alone. `onCancel` runs first, to end the client side at once.
- * Without a backend (a server that cannot name its sessions) only `onCancel` runs.
- * `stop()` ends the watch, cancelling first if the run was cancelled, and waits for the cancel.
+ * given to another session is left alone (without a backend, from a server that cannot name its
+ * sessions, nothing is sent). `afterCancel` runs once the cancel was sent (or took too long): e.g.
+ * to end the client, whose statement may never answer (a server, or a proxy, that stopped
+ * answering). `stop()` ends the watch, cancelling first if the run was cancelled, and waits for it.
  */
-export function cancelOnServer(io: HookIo, config: PostgresConfig, backend: Backend | undefined, onCancel?: () => void): { stop(): Promise<void> } {
+export function cancelOnServer(io: HookIo, config: PostgresConfig, backend: Backend | undefined, afterCancel?: () => void): { stop(): Promise<void> } {
   let sent: Promise<void> | undefined;
   const check = () => {
     if (!io.isCancelled() || sent) return;
     clearInterval(timer);
-    onCancel?.();
-    sent = backend ? settledWithin(cancelBackend(config, backend), CANCEL_MS).then(() => undefined) : Promise.resolve();
+    sent = (backend ? settledWithin(cancelBackend(config, backend), CANCEL_MS).then(() => undefined) : Promise.resolve()).then(() => afterCancel?.());
   };
   const timer = setInterval(check, 100);
   return {

@@ -40,8 +40,8 @@ export async function writePostgres(config: PostgresConfig, spec: WriteSpec, sou
   const backend = await backendOf(client).catch(() => undefined);
   // Cancel stops the statement on the server (a long COPY or merge would otherwise run to its end
   // before the server noticed a closed session); the transaction then rolls back, target untouched.
-  // A server that cannot name the session has its connection ended instead.
-  const serverSide = cancelOnServer(io, config, backend, backend ? undefined : () => void client.end().catch(() => undefined));
+  // Then the client is ended: a statement whose server stopped answering would never return.
+  const serverSide = cancelOnServer(io, config, backend, () => void client.end().catch(() => undefined));
   const lockWatch = watchLockWaits(config, backend, spec, io);
   let existing: Map<string, string> | undefined;
   try {
