@@ -1,5 +1,6 @@
 import type { KafkaRecord } from '../../connectors/kafka/consume.js';
 import type { StreamMessage } from '../shared/stream-spool.js';
+import { hexText, utf8Text } from '../shared/bytes-text.js';
 
 /** DuckDB types of the metadata columns, in output order. */
 export const KAFKA_METADATA: Array<[string, string]> = [
@@ -38,8 +39,8 @@ function headerValueText(v: Buffer | string | null | undefined): string | null {
  * bytes whose hex it spells stay apart.
  */
 export function bytesText(b: Buffer): string {
-  const text = b.toString('utf8');
-  return Buffer.from(text, 'utf8').equals(b) && !text.startsWith('\\x') ? text : `\\x${b.toString('hex')}`;
+  const text = utf8Text(b);
+  return text !== undefined && !text.startsWith('\\x') ? text : hexText(b);
 }
 
 /** A Kafka record as a spool message: its value and where it came from. */

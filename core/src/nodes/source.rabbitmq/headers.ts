@@ -1,4 +1,5 @@
 import type { MessageProperties } from 'amqplib';
+import { hexText, utf8Text } from '../shared/bytes-text.js';
 
 /**
  * AMQP message headers as the text of the `_headers` column, and the headers that cannot be said
@@ -10,8 +11,7 @@ import type { MessageProperties } from 'amqplib';
 
 /** Bytes as text: their UTF-8 text when they are UTF-8, else `\x` and hex (as PostgreSQL shows bytea). */
 function bytesText(b: Buffer): string {
-  const text = b.toString('utf8');
-  return Buffer.from(text, 'utf8').equals(b) ? text : `\\x${b.toString('hex')}`;
+  return utf8Text(b) ?? hexText(b);
 }
 
 /** An AMQP decimal (unscaled digits, decimal places) as its decimal text: 12345 with 2 places is `123.45`. */
