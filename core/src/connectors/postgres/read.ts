@@ -91,8 +91,7 @@ export async function planPostgresRead(config: PostgresConfig, spec: ReadSpec, c
       try {
         // A server that cannot say which session this is (a PostgreSQL-compatible one without
         // pg_stat_activity) is still read; a cancel then ends only the client side.
-        const backend = await backendOf(c).catch(() => undefined);
-        if (backend) serverSide = cancelOnServer(io, config, backend);
+        serverSide = cancelOnServer(io, config, await backendOf(c).catch(() => undefined));
         return base.values.length === 0 ? await copyOut(c, transportSql, file, io, read) : await cursorOut(c, transportSql, base.values, file, io, spec.fetchSize ?? DEFAULT_FETCH_SIZE, read);
       } catch (thrown) {
         if (io.isCancelled()) throw new CaudalError('cancelled', 'the read was cancelled');
