@@ -1,4 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sendAlert } from '../core/src/scheduler/alerts/notify.js';
@@ -68,6 +70,13 @@ describe('a project file is refused when', () => {
     expect(message).toContain(`jobs.nightly.params.day: job 'nightly': param 'day' of p.json is a date, but the job gives "{scheduled_time}", which becomes "2026-01-31T06:00:00+00:00" at run time`);
     expect(message).toContain(`jobs.nightly.params.full: job 'nightly': param 'full' of p.json is a boolean, but the job gives "yes"`);
   });
+
+  it('a job gives a value of the right type that its type still refuses: the reason is said, not a wrong type', async () => {
+    const file = await projectWith({ jobs: { nightly: { pipeline: 'p/p.json', schedule: '0 3 * * *', params: { secs: 5, day: '{scheduled_date}', label: 'a\u0000b' } } } });
+    const message = await refusal(file);
+    expect(message).toContain(`jobs.nightly.params.label: job 'nightly': param 'label' of p.json cannot be "a\\u0000b": a text cannot hold the NUL character (U+0000)`);
+    expect(message).not.toContain('is a string, but');
+  });
 });
 
 describe('a project file is accepted when', () => {
@@ -108,6 +117,13 @@ describe('messages that say the rule', () => {
     expect(problemOf(doc({ a: { pipeline: 'x', params: { o: {} } } }))).toContain('got an object');
   });
 
+  it('a project name with a line break or another control character is refused: it is printed in log lines and alerts', () => {
+    const named = (name: string) => JSON.stringify({ format: 'caudal.project/1', name, jobs: {} });
+    expect(problemOf(named('shop\nFAKE line'))).toContain('name: a project name holds no control characters');
+    expect(problemOf(named('shop\u202eevil'))).toContain('a project name holds no control characters');
+    expect(() => parseProject(named('Tienda · nightly loads'), '/nowhere/caudal.project.json')).not.toThrow();
+  });
+
   it('a cron value out of range names the field and its range as written in cron, not croner\'s zero-based one', () => {
     expect(problemOf(doc({ a: { pipeline: 'x', schedule: '0 0 0 * *' } }))).toContain("invalid cron expression '0 0 0 * *': invalid day-of-month: 0 (a day-of-month is 1–31");
     expect(problemOf(doc({ a: { pipeline: 'x', schedule: '0 0 * 13 *' } }))).toContain("invalid cron expression '0 0 * 13 *': invalid month: 13 (a month is 1–12");
@@ -121,5 +137,34 @@ describe('messages that say the rule', () => {
     const sent = sendAlert('ops', { type: 'webhook', auth: 'none', headers: {}, timeout_s: 1 }, alert, [store], { retryDelayMs: 1 });
     await expect(sent).rejects.toMatchObject({ kind: 'usage', message: "alert channel 'ops': its secret url is not an http:// or https:// URL" });
     await expect(sent).rejects.not.toThrow(/s3cret/);
+  });
+
+  it('a bearer token with a line break or a character outside ASCII is refused before sending, naming where it comes from, never the token', async () => {
+    const alert = { kind: 'failure', project: 't', job: 'j', runId: 'r', pipeline: 'p', message: 'm', attempt: 1, startedAt: '', runDir: '', host: '', at: '' } as const;
+    let requests = 0;
+    const server = http.createServer((req, res) => {
+      requests++;
+      res.end('ok');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    try {
+      for (const token of ['TOPSECRET-line1\nline2', 'TOPSECRET\u20ac', 'TOPSECRET\r\n']) {
+        const store = new MemoryStore();
+        await store.set('alert-ops', 'token', token);
+        const sent = sendAlert('ops', { type: 'webhook', url, auth: 'bearer', headers: {}, timeout_s: 1 }, alert, [store], { retryDelayMs: 1 });
+        await expect(sent).rejects.toMatchObject({ kind: 'usage', message: expect.stringContaining("alert channel 'ops': its secret token holds a line break, a control character or a character outside ASCII") });
+        await expect(sent).rejects.toMatchObject({ hint: expect.stringContaining('CAUDAL_SECRET_ALERT_OPS_TOKEN') });
+        await expect(sent).rejects.not.toThrow(/TOPSECRET/);
+      }
+      expect(requests).toBe(0);
+      // A token of printable ASCII goes out as before.
+      const store = new MemoryStore();
+      await store.set('alert-ops', 'token', 'TOPSECRET-ok');
+      await sendAlert('ops', { type: 'webhook', url, auth: 'bearer', headers: {}, timeout_s: 1 }, alert, [store], { retryDelayMs: 1 });
+      expect(requests).toBe(1);
+    } finally {
+      server.close();
+    }
   });
 });

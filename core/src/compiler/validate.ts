@@ -277,7 +277,8 @@ export function exactDecimal(written: string): { decimal: string } | { refused: 
   return { decimal: `${m[1] === '-' && !zero ? '-' : ''}${int}${frac ? `.${frac}` : ''}` };
 }
 
-function coerceParam(type: PipelineParam['type'], raw: string | number | boolean): ParamValue | { refused: string } | undefined {
+/** A param's value as its type reads it; `refused` says why a value of the right kind cannot be one. */
+export function coerceParam(type: PipelineParam['type'], raw: string | number | boolean): ParamValue | { refused: string } | undefined {
   switch (type) {
     case 'string':
       // DuckDB text cannot hold it, so neither can a param that may go into SQL.

@@ -4,6 +4,8 @@ export const FORMAT_V1 = 'caudal.pipeline/1';
 export const CURRENT_FORMAT = FORMAT_V1;
 
 export const ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+/** No control characters, Unicode line breaks or bidi controls: for names printed in logs and terminals. */
+export const PRINTABLE_NAME = /^[^\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]*$/u;
 /** Connection names: as ids, and `-` too (`warehouse-eu`), as `caudal connections add` accepts them. */
 export const CONNECTION_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 export const CONNECTION_NAME_RULE = 'connection names use letters, digits, _ and -, starting with a letter or _';
@@ -91,7 +93,7 @@ export const pipelineSchema = z
     name: z
       .string()
       .min(1)
-      .regex(/^[^\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]*$/u, 'a pipeline name holds no control characters (line breaks, tabs, escape codes, bidi controls): it is printed in logs and becomes a folder name'),
+      .regex(PRINTABLE_NAME, 'a pipeline name holds no control characters (line breaks, tabs, escape codes, bidi controls): it is printed in logs and becomes a folder name'),
     description: z.string().optional(),
     params: z.record(z.string().regex(ID_PATTERN), pipelineParamSchema).default({}),
     connections: z

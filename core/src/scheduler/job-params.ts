@@ -1,4 +1,4 @@
-import { resolveParamValues } from '../compiler/validate.js';
+import { coerceParam, resolveParamValues } from '../compiler/validate.js';
 import { jsonPath } from '../model/load.js';
 import type { PipelineParam } from '../model/schema.js';
 import type { Problem } from '../util/errors.js';
@@ -42,6 +42,19 @@ export function jobParamProblems(job: Job, declared: Record<string, PipelinePara
     if (!bad) continue;
     const written = job.params[name]!;
     const placeholder = typeof written === 'string' && given[name] !== written;
+    // A value of the right kind that its type still refuses (a NUL in a text, a number with too many
+    // digits) is told why, not that it is of the wrong type.
+    const rightKind = spec.type === 'string' || (spec.type === 'number' && typeof written === 'number');
+    const coerced = coerceParam(spec.type, given[name]!);
+    if (rightKind && coerced && 'refused' in coerced) {
+      problems.push({
+        code: 'invalid_param',
+        path: at,
+        message: `job '${job.name}': param '${name}' of ${pipeline} cannot be ${JSON.stringify(written)}${placeholder ? ` (${JSON.stringify(given[name])} at run time)` : ''}: ${coerced.refused}`,
+        hint: `change jobs.${job.name}.params.${name}`,
+      });
+      continue;
+    }
     problems.push({
       code: 'invalid_param',
       path: at,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PRINTABLE_NAME } from '../model/schema.js';
 
 /**
  * `caudal.project.json`: the jobs a scheduler runs (DESIGN.md §3 style: plain JSON, a format
@@ -144,7 +145,8 @@ export const logsSchema = z
 export const projectSchema = z
   .object({
     format: z.literal(PROJECT_FORMAT),
-    name: z.string().min(1),
+    // Printed in the scheduler's log lines and alerts, and the Airflow DAG's description.
+    name: z.string().min(1).regex(PRINTABLE_NAME, 'a project name holds no control characters (line breaks, tabs, escape codes, bidi controls): it is printed in logs and alerts'),
     /** Default time zone of the jobs' schedules. */
     timezone: z.string().default('UTC'),
     /** Runs of different jobs at the same time, at most. */

@@ -24,8 +24,11 @@ export async function sendEmail(name: string, c: EmailChannel, secrets: Record<s
   try {
     await transport.sendMail({ from: c.from, to: c.to, subject: subject(alert), text: body(alert) });
   } catch (e) {
-    // nodemailer's messages name the server's answer, not the password.
-    throw new Error(`email '${name}' via ${c.host}:${c.port} failed: ${(e as Error).message}`, { cause: e });
+    // nodemailer's messages name the server's answer, not the password; a server that echoes what it
+    // was sent (its AUTH line) still must not put the password in the scheduler's log.
+    const password = secrets.password;
+    const message = password && password.length >= 4 ? (e as Error).message.split(password).join('(the password)') : (e as Error).message;
+    throw new Error(`email '${name}' via ${c.host}:${c.port} failed: ${message}`, { cause: e });
   } finally {
     transport.close();
   }

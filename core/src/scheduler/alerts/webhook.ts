@@ -26,7 +26,16 @@ export async function sendWebhook(name: string, c: WebhookChannel, secrets: Reco
       hint: `store the webhook's whole URL again with \`caudal alerts set-secret ${name} url\`, or fix ${secretVariable(name, 'url')}`,
     });
   const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': `caudal/${packageVersion()}`, ...c.headers };
-  if (c.auth === 'bearer') headers.authorization = `Bearer ${secrets.token}`;
+  if (c.auth === 'bearer') {
+    // fetch refuses such a header with a message that repeats its value: the token, in logs.
+    if (!isHeaderText(secrets.token!))
+      throw new CaudalError('usage', `alert channel '${name}': its secret token holds a line break, a control character or a character outside ASCII, which an HTTP header cannot carry`, {
+        hint: `store the token again with \`caudal alerts set-secret ${name} token\`, or fix ${secretVariable(name, 'token')} (a stray newline at its end is the usual cause)`,
+      });
+    headers.authorization = `Bearer ${secrets.token}`;
+  }
+  for (const [header, value] of Object.entries(c.headers ?? {}))
+    if (!isHeaderText(value)) throw new CaudalError('usage', `alert channel '${name}': header '${header}' holds a line break, a control character or a character outside ASCII, which an HTTP header cannot carry`, { hint: `fix alerts.channels.${name}.headers in the project file` });
   const body = JSON.stringify({ source: 'caudal', ...alert });
   let last = '';
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
@@ -38,11 +47,16 @@ export async function sendWebhook(name: string, c: WebhookChannel, secrets: Reco
       // A client error will not improve by asking again (except 408 and 429).
       if (res.status < 500 && res.status !== 408 && res.status !== 429) break;
     } catch (e) {
-      last = (e as Error).name === 'TimeoutError' ? `no answer within ${c.timeout_s} s` : `could not reach ${where(c.url)}: ${networkCause(e, url)}`;
+      last = (e as Error).name === 'TimeoutError' ? `no answer within ${c.timeout_s} s` : `could not reach ${where(c.url)}: ${networkCause(e, [url, ...Object.values(secrets)])}`;
     }
     if (attempt < ATTEMPTS) await sleep((opts.retryDelayMs ?? 1000) * attempt);
   }
   throw new Error(`webhook '${name}' did not accept the alert: ${last}`);
+}
+
+/** Printable ASCII and tabs: what a header value can hold for every HTTP client and server. */
+function isHeaderText(text: string): boolean {
+  return /^[\t\x20-\x7e]*$/.test(text);
 }
 
 function isHttpUrl(text: string): boolean {
@@ -65,11 +79,12 @@ function where(projectUrl: string | undefined): string {
 
 /**
  * Why fetch failed: the system's error code (ECONNREFUSED, ENOTFOUND), else the cause's message
- * (undici's "bad port" for a port fetch refuses, "Invalid URL"), else the error's own; the URL is
- * never repeated (it may hold a token).
+ * (undici's "bad port" for a port fetch refuses, "Invalid URL"), else the error's own; the URL and
+ * the channel's secrets are never repeated (undici's messages quote header values and URLs).
  */
-function networkCause(e: unknown, url: string): string {
+function networkCause(e: unknown, secrets: string[]): string {
   const err = e as Error & { cause?: { code?: string; message?: string } };
-  const text = err.cause?.code ?? (err.cause?.message || err.message || err.name);
-  return text.split(url).join('(the URL)');
+  let text = err.cause?.code ?? (err.cause?.message || err.message || err.name);
+  for (const s of secrets.filter((v) => v.length >= 4).sort((a, b) => b.length - a.length)) text = text.split(s).join('(a secret)');
+  return text;
 }
