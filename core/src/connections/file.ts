@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { CaudalError, errorMessage } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { duplicateKeyProblems } from '../model/load.js';
+import { jsonSyntaxWhere } from '../model/json-syntax.js';
 import { CONNECTION_NAME_PATTERN, CONNECTION_NAME_RULE, connectionNameError } from '../model/schema.js';
 
 export const CONNECTIONS_FORMAT = 'caudal.connections/1';
@@ -38,8 +39,9 @@ export async function readConnectionsFile(file: string): Promise<ConnectionsFile
   let json: unknown;
   try {
     json = JSON.parse(text);
-  } catch (e) {
-    throw new CaudalError('validation', `${file} is not valid JSON: ${errorMessage(e)}`, { hint: 'fix or remove the file; it holds no secrets' });
+  } catch {
+    // Never JSON.parse's message: it quotes the text around the error, maybe a password written in by hand.
+    throw new CaudalError('validation', `${file} is not valid JSON${jsonSyntaxWhere(text)}`, { hint: 'fix the file in a text editor; secrets belong in the OS keychain, not in it' });
   }
   const [repeated] = duplicateKeyProblems(text, file);
   if (repeated) throw new CaudalError('validation', repeated.message, { hint: repeated.hint });

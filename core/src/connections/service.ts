@@ -5,6 +5,7 @@ import { secretEnvName } from '../secrets/env-store.js';
 import { secretValues } from '../engine/redact-secrets.js';
 import { redactText } from './redact.js';
 import { didYouMean } from '../util/suggest.js';
+import { credentialHeader } from './rest/rest.connection.js';
 import { CaudalError } from '../util/errors.js';
 import type { ConnectionTestResult } from './connection-type.js';
 import { type ConnectionEntry, credentialsInUrl, PROJECT_FILE, readConnectionsFile, urlWithCredentials, userConnectionsPath, writeConnectionsFile } from './file.js';
@@ -177,7 +178,13 @@ export class ConnectionService {
  */
 export function withoutSecretFields(type: string, fields: Record<string, unknown>): Record<string, unknown> {
   const secret = new Set(getConnectionType(type)?.secrets ?? []);
-  return Object.fromEntries(Object.entries(fields).filter(([k]) => !secret.has(k)));
+  const shown = Object.fromEntries(Object.entries(fields).filter(([k]) => !secret.has(k)));
+  // A credential header written into the file by hand (`Authorization: Bearer …`) is a secret too:
+  // the connection is refused for it when used, and its value is never shown.
+  const headers = shown.headers;
+  if (headers !== null && typeof headers === 'object' && !Array.isArray(headers))
+    shown.headers = Object.fromEntries(Object.entries(headers).filter(([name]) => !credentialHeader(name)));
+  return shown;
 }
 
 /** The secrets a connections file holds in plain text (see withoutSecretFields). */

@@ -42,6 +42,15 @@ export function jsonSyntaxError(text: string): JsonSyntaxError | undefined {
   return { line, column: first.offset - before.lastIndexOf('\n'), reason: text.trim() === '' ? 'the file is empty' : (REASONS[printParseErrorCode(first.error)] ?? 'not valid JSON') };
 }
 
+/**
+ * ` at line L, column C: reason` for text JSON.parse refused, for a message that must not quote
+ * the text (JSON.parse's own message does: a secret next to a typo ends up in a log).
+ */
+export function jsonSyntaxWhere(text: string): string {
+  const at = jsonSyntaxError(text.startsWith('\uFEFF') ? text.slice(1) : text);
+  return at ? ` at line ${at.line}, column ${at.column}: ${at.reason}` : '';
+}
+
 export interface DuplicateKey {
   key: string;
   /** Where the object holding the key sits in the document. */

@@ -1,3 +1,4 @@
+import { jsonSyntaxWhere } from '../model/json-syntax.js';
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -82,8 +83,8 @@ export class Controls {
     let raw: unknown;
     try {
       raw = JSON.parse(text);
-    } catch (e) {
-      throw unreadable(text.trim() === '' ? 'it is empty' : `it is not valid JSON (${(e as Error).message})`);
+    } catch {
+      throw unreadable(text.trim() === '' ? 'it is empty' : `it is not valid JSON${jsonSyntaxWhere(text)}`);
     }
     const parsed = pausedSchema.safeParse(raw);
     if (!parsed.success) {

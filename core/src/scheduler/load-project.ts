@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { jsonSyntaxWhere } from '../model/json-syntax.js';
 import { duplicateKeyProblems, jsonPath, parsePipelineText, zodProblems } from '../model/load.js';
 import { CaudalError, type Problem } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
@@ -8,7 +9,7 @@ import { canonicalTimeZone, CronSchedule, cronProblem, isTimeZone } from './cron
 import { envNamePart, type PipelineParam } from '../model/schema.js';
 import { jobParamProblems } from './job-params.js';
 import { secretOwner, secretVariable } from './alerts/secrets.js';
-import { type AlertChannel, type Job, PROJECT_FILE, type Project, type ProjectDocument, projectSchema } from './project.js';
+import { type AlertChannel, type Job, PROJECT_FILE, PROJECT_FORMAT, type Project, type ProjectDocument, projectSchema } from './project.js';
 
 /** Reads and checks a project file; every problem carries the JSON path to fix. */
 export async function loadProject(file: string): Promise<Project> {
@@ -97,12 +98,17 @@ export function parseProject(text: string, file: string): Project {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
-  } catch (e) {
-    const msg = (e as Error).message;
-    const pos = /position (\d+)/.exec(msg);
-    const where = pos ? ` at line ${text.slice(0, Number(pos[1])).split('\n').length}` : '';
-    throw new CaudalError('validation', `${file} is not valid JSON${where}: ${msg}`, { hint: 'check for a missing comma or quote near that spot' });
+  } catch {
+    // Never JSON.parse's message: it quotes the text around the error, and the studio may be asked
+    // to open any file as a project.
+    throw new CaudalError('validation', `${file} is not valid JSON${jsonSyntaxWhere(text)}`, { hint: 'check for a missing comma or quote near that spot' });
   }
+  // Another JSON file (a pipeline, a config with secrets): say so, without listing its keys.
+  const format = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as { format?: unknown }).format : undefined;
+  if (typeof format !== 'string' || !format.startsWith('caudal.project/'))
+    throw new CaudalError('validation', `${file} is not a Caudal project file: it has no "format": "${PROJECT_FORMAT}"`, {
+      hint: format === 'caudal.pipeline/1' ? 'this is a pipeline; schedule it from a project file whose jobs name it' : 'open the project file (caudal.project.json), or create one as docs/scheduling.md shows',
+    });
   const repeated = duplicateKeyProblems(text, file);
   if (repeated.length > 0) fail(file, repeated);
   const parsed = projectSchema.safeParse(raw);

@@ -1,3 +1,4 @@
+import { jsonSyntaxWhere } from '../model/json-syntax.js';
 import { renameSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -127,9 +128,9 @@ export class StateStore {
     let raw: unknown;
     try {
       raw = JSON.parse(text);
-    } catch (e) {
+    } catch {
       // An empty or cut file (a full disk, a copy stopped half way): never read as an empty state.
-      const what = text.trim() === '' ? 'it is empty' : `it is not valid JSON: ${(e as Error).message}`;
+      const what = text.trim() === '' ? 'it is empty' : `it is not valid JSON${jsonSyntaxWhere(text)}`;
       throw new CaudalError('io', `the scheduler state file ${this.file} cannot be read: ${what}`, { hint });
     }
     const parsed = stateSchema.safeParse(raw);

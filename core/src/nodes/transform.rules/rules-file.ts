@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duplicateKeyProblems } from '../../model/load.js';
+import { jsonSyntaxWhere } from '../../model/json-syntax.js';
 
 /** One `set` action: a column and the SQL expression it gets when the rule applies. */
 export const setSchema = z
@@ -71,8 +72,9 @@ function parseJson(text: string, label: string): LocatedRule[] {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
-  } catch (e) {
-    throw new RulesFileError([{ path: 'rules_file', message: `${label} is not valid JSON: ${(e as Error).message}` }]);
+  } catch {
+    // Never JSON.parse's message: it quotes the text around the error (rules_file may name any file).
+    throw new RulesFileError([{ path: 'rules_file', message: `${label} is not valid JSON${jsonSyntaxWhere(text)}`, hint: 'check for a missing comma or quote near that spot' }]);
   }
   const repeated = duplicateKeyProblems(text, label);
   if (repeated.length > 0) throw new RulesFileError(repeated.map((p) => ({ path: 'rules_file', message: p.message, hint: p.hint })));
