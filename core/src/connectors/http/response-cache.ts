@@ -63,6 +63,11 @@ export class ResponseCache {
     this.written += text.length;
   }
 
+  /** Forgets an answer (one that must not be kept, written by an earlier version). */
+  async drop(key: string): Promise<void> {
+    await rm(this.file(key), { force: true });
+  }
+
   /**
    * After a run or preview: removes what killed writers left, then, when this one wrote answers,
    * drops the least recently used ones until the cache fits its bound.

@@ -67,11 +67,17 @@ export function nthRequest(p: Pagination, first: PageRequest, i: number): PageRe
   return { index: i, url: first.url, params };
 }
 
-/** How many pages there are in all, when the first answer says (total_path), else undefined. */
-export function totalPages(p: Pagination, first: PageAnswer): number | undefined {
+/** The total the first answer gives at total_path (records for offset, pages for page number), else undefined. */
+export function claimedTotal(p: Pagination, first: PageAnswer): number | undefined {
   if (!p.total_path || !isComputable(p)) return undefined;
   const total = Number(jsonPathFirst(first.json, p.total_path));
-  if (!Number.isFinite(total) || total < 0) return undefined;
+  return Number.isFinite(total) && total >= 0 ? total : undefined;
+}
+
+/** How many pages there are in all, when the first answer says (total_path), else undefined. */
+export function totalPages(p: Pagination, first: PageAnswer): number | undefined {
+  const total = claimedTotal(p, first);
+  if (total === undefined) return undefined;
   return p.type === 'offset' ? Math.ceil(total / p.limit) : total;
 }
 

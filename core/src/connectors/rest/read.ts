@@ -4,7 +4,7 @@ import type { HttpClient, HttpMethod } from '../http/client.js';
 import { jsonPathRecords, recordsPathMissing } from '../http/json-path.js';
 import { CutRecords, cutRecords, loneSurrogate, recordLines, recordsKeyPath } from './record-lines.js';
 import { CaudalError } from '../../util/errors.js';
-import { firstRequest, isComputable, nextRequest, nthRequest, pageTiling, type PageAnswer, type PageRequest, type Pagination, requestKey, totalPages } from './paginate.js';
+import { claimedTotal, firstRequest, isComputable, nextRequest, nthRequest, pageTiling, type PageAnswer, type PageRequest, type Pagination, requestKey, totalPages } from './paginate.js';
 
 export interface RestReadSpec {
   method: HttpMethod;
@@ -50,6 +50,11 @@ export interface Page {
    * to a next page (MAX_EMPTY_PAGES): an API that may have more, or that never says it is done.
    */
   emptyRun?: number;
+  /**
+   * With `emptyRun`, when the pages were counted by the first answer's total (total_path): the
+   * total it claimed (records for offset pagination, pages for page-number pagination).
+   */
+  claimedTotal?: number;
 }
 
 /**
@@ -194,18 +199,24 @@ export async function* readPages(client: HttpClient, spec: RestReadSpec, who: st
       }
     };
     fill();
+    let empties = a0.records === 0 ? 1 : 0;
     for (let index = 1; window.length > 0; index++) {
       const head = await window.shift()!;
       if ('error' in head) throw head.error;
       const a = checked(index, head.answer);
       c = cap(a);
       rows += c.count;
+      empties = a.records === 0 ? empties + 1 : 0;
       // Without a total an empty page is the end; with it, the pages are counted (an empty page
-      // before the total does not end the read).
-      const end = (a.records === 0 && total === undefined) || stopAfter(index) || index + 1 >= last;
+      // before the total does not end the read), but not forever: a total far beyond the records
+      // served (a record count where page-number paging wants pages, or an API whose total counts
+      // records it does not serve) asked for every page up to it, 10,641 requests in 8.5 s.
+      const emptyRun = total !== undefined && empties >= MAX_EMPTY_PAGES && index + 1 < last ? empties : undefined;
+      const end = (a.records === 0 && total === undefined) || stopAfter(index) || index + 1 >= last || emptyRun !== undefined;
       const hasMore = (a.records > 0 || total !== undefined) && index + 1 < (total ?? Infinity);
       const capped = capOf(index, hasMore);
-      yield { index, url: a.url, records: c.list, count: c.count, lines: c.lines, more: !end, capped, ...unsure(capped) };
+      yield { index, url: a.url, records: c.list, count: c.count, lines: c.lines, more: !end, capped, ...unsure(capped), ...(emptyRun ? { emptyRun, claimedTotal: claimedTotal(p, a0) } : {}) };
+      // The pages still in flight are dropped, as at any end.
       if (end) return;
       fill();
     }
@@ -237,7 +248,8 @@ export async function* readPages(client: HttpClient, spec: RestReadSpec, who: st
     }
     const end = !following || stopAfter(req.index);
     const capped = capOf(req.index, following !== undefined);
-    yield { index: req.index, url: a.url, records: c.list, count: c.count, lines: c.lines, more: !end, capped, ...unsure(capped), ...(emptyRun ? { emptyRun } : {}) };
+    const claimed = emptyRun && total !== undefined ? { claimedTotal: claimedTotal(p, a0) } : {};
+    yield { index: req.index, url: a.url, records: c.list, count: c.count, lines: c.lines, more: !end, capped, ...unsure(capped), ...(emptyRun ? { emptyRun, ...claimed } : {}) };
     if (end) return;
     req = following;
   }
@@ -292,8 +304,9 @@ function firstLines(bytes: Buffer | undefined, n: number): Buffer | undefined {
 }
 
 /**
- * Empty pages in a row after which a link or cursor read stops although the API points to a next
- * page: a run this long is an API that never says it is done, not a sparse stretch of results.
+ * Empty pages in a row after which a read stops although the API points to a next page (a link or
+ * cursor), or its total says more pages follow: a run this long is an API that never says it is
+ * done, or a total that counts something else, not a sparse stretch of results.
  */
 export const MAX_EMPTY_PAGES = 20;
 

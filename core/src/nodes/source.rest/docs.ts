@@ -76,9 +76,12 @@ with U+FFFD in place of letters (\`José\` as \`Jos�\`): ask the API for UTF-8
 
 An empty page in the middle does not end a read that the API says goes on: a cursor or next link
 on an empty page is followed (sparse and filtered APIs answer such pages), and with a total the
-pages up to it are read. After 20 empty pages in a row that still point to a next one, the read
-stops with a warning (an API that never says it is done); set *At most this many pages* to stop
-earlier.
+pages up to it are read. After 20 empty pages in a row that still point to a next one, or that the
+total says are not the last, the read stops with a warning (an API that never says it is done);
+set *At most this many pages* to stop earlier. With a total the warning says what it claimed and
+which pages were empty (\`the total at total_path 'total_count' claimed 100000 pages, but pages 2
+to 21 were empty\`): records past them may be missing, or *Total path* counts something else, such
+as the number of records where page-number pagination needs the number of pages.
 
 A next link on another host than the connection's base URL (and the node's own URL) is followed
 **without the connection's credentials**, as a redirect there would be: an API's link must not hand
@@ -125,8 +128,13 @@ deep, naming the byte where it does (no record can be read from it).
 the API filters on (e.g. \`updated_since\`). Each run sends the highest cursor value that the last
 **successful** run read (or *First value* on the first run); the value is saved only after every
 sink of the run committed, so a failed or cancelled run reads the same records again next time.
-Timestamps are compared as instants, numbers as numbers. \`caudal state show|reset|set\` shows or
-changes the saved value. A *cursor field* that none of the records read has (a misspelled path would
+Timestamps are compared as instants, numbers as numbers, also numbers the API sends as text
+(\`"12"\` comes after \`"9"\`), exactly (integers with all their digits, decimals digit for digit);
+other text by code points. The saved value keeps its JSON type, and is text only when it is sent.
+An integer cursor beyond 2^53 (\`1234567890123456900\`) keeps every digit: it is taken from the answer
+as the API wrote it, saved as its digits (a string) and sent as it is, never rounded (a rounded
+cursor would skip the records between). \`caudal state show|reset|set\` shows or changes the saved
+value. A *cursor field* that none of the records read has (a misspelled path would
 send the same value forever, and every run would read everything again) stops the run, naming a
 record's keys; records older than the value sent (the API seems to ignore the *query param*) are a
 warning that says how many.
@@ -148,7 +156,12 @@ parsed, and asked for again, as before; so is one with a line break inside the l
 (pretty-printed). Two differences remain, both about records: one that repeats a key, or is broken
 otherwise (a missing colon, a bad escape), stops the run with DuckDB's message and the page, URL and
 record it is (\`line 7 of the records read is record 2 of page 3 (https://…)\`),
-where a parsed page keeps the key's last value or is asked for again.
+where a parsed page keeps the key's last value or is asked for again. A value that does not fit its
+column's type (\`"tags": ["a"]\` after a first page of \`"tags": [1, 2]\`, or a value that the type
+listed under *Columns and types* cannot hold) stops the run naming the page, the record, the field
+and the value (\`line 4 of the records read is record 2 of page 2 (https://…): field 'tags' holds
+"a" at tags[0], which does not fit its type BIGINT[]\`), found by reading the records again: for a
+value inside a list, DuckDB's own line number is not the record's (it counts the list values read).
 
 **Previews and validation** read the first page only (and say the preview is sampled when there
 are more); the studio keeps that page for a minute, so editing nodes downstream does not call the

@@ -7,7 +7,8 @@ import { restClient, resolveUrl, templateOrigin } from '../../connectors/rest/cl
 import { paramUrl } from '../../connectors/rest/param-url.js';
 import { cachedFirstPage, firstPageKey, rememberFirstPage } from '../../connectors/rest/first-page-cache.js';
 import { type Page, readAhead, readPages, type RestReadSpec } from '../../connectors/rest/read.js';
-import { CursorTracker, NdjsonSpool } from '../../connectors/rest/spool.js';
+import { NdjsonSpool } from '../../connectors/rest/spool.js';
+import { cursorParam, CursorTracker, type CursorValue } from '../../connectors/rest/cursor.js';
 import { parseJsonBody } from '../shared/json-body.js';
 import { CaudalError } from '../../util/errors.js';
 import { flattenedSelect, structFields } from '../shared/flatten.js';
@@ -18,6 +19,7 @@ import type { Column, CompiledNode } from '../define.js';
 import { convertedListedRead, listedReadType } from '../shared/json-blob-values.js';
 import { restSourceParams, type RestSourceParams } from './params.js';
 import { restSourceDocs } from './docs.js';
+import { refusedValue } from './refused-value.js';
 import { filledHeaders } from '../../connectors/http/header-values.js';
 
 /** `${param}` in every string of a JSON value. */
@@ -28,10 +30,10 @@ function interpolateJson(v: unknown, text: (s: string) => string): unknown {
   return v;
 }
 
-function readSpec(ctx: CompileContext<RestSourceParams>, config: RestConfig | undefined, cursor: string | undefined): RestReadSpec {
+function readSpec(ctx: CompileContext<RestSourceParams>, config: RestConfig | undefined, cursor: CursorValue | undefined): RestReadSpec {
   const p = ctx.params;
   const params = Object.fromEntries(Object.entries(p.params).map(([k, v]) => [k, ctx.text(v)]));
-  if (p.incremental && cursor !== undefined) params[p.incremental.param] = cursor;
+  if (p.incremental && cursor !== undefined) params[p.incremental.param] = cursorParam(cursor);
   return {
     method: p.method,
     url: resolveUrl(config, paramUrl(config, p.url, ctx.text, { who: `node '${ctx.nodeId}'`, nodeId: ctx.nodeId }), `node '${ctx.nodeId}'`),
@@ -189,23 +191,34 @@ const LATER_KEYS =
 
 /**
  * Advice for what DuckDB's reader refuses in the records: a key repeated in one record (any page),
- * and a value that does not fit a column whose type the first page gave (`column "qty": '12.5' is
- * not …`) when the columns were inferred.
+ * and a value that does not fit its column's type (`column "qty": '12.5' is not …` of a conversion;
+ * a JSON transform error of the reader: `Failed to cast value to numerical: "a"`), said as the page,
+ * record and field it is, instead of DuckDB's temp file, line and reader options.
  */
-function recordAdvice(inferred: boolean, pages: PageLines): NonNullable<CompiledNode['explainError']> {
+function recordAdvice(inferred: boolean, pages: PageLines, file: string, columns: Column[]): NonNullable<CompiledNode['explainError']> {
   return async (message) => {
-    // DuckDB names the spool (a temp file) and a line of it: said as the page and record it is.
-    const line = /rest\.ndjson", (?:at byte \d+ )?in line (\d+)/.exec(message)?.[1];
-    const where = line !== undefined ? pages.locate(Number(line)) : undefined;
+    const duplicate = /has duplicate key "([^"]*)"/.exec(message)?.[1];
+    // DuckDB's line is the record's for a repeated key or a broken record, not for a value it
+    // refuses inside a list (its place among the list values read): such a value is looked for.
+    const transform = duplicate === undefined && message.includes(`JSON transform error in file "${file}"`);
+    const refused = transform ? await refusedValue(file, columns.map((c) => ({ name: c.name, read: listedReadType(c.type) }))).catch(() => undefined) : undefined;
+    const reported = /rest\.ndjson", (?:at byte \d+ )?in line (\d+)/.exec(message)?.[1];
+    const line = refused?.line ?? (transform || reported === undefined ? undefined : Number(reported));
+    const located = line !== undefined ? pages.locate(line) : undefined;
+    const where = located && line !== Number(reported) && reported !== undefined ? `${located} (DuckDB's "line ${reported}" is not the record's for a value inside a list)` : located;
+    const holdsBoth = 'list the column under columns with a type that holds both (VARCHAR or JSON for anything)';
     const advice = ((): string | undefined => {
-      const duplicate = /has duplicate key "([^"]*)"/.exec(message)?.[1];
       if (duplicate !== undefined) return `a record of the answer holds the key "${duplicate}" twice, and which value is meant cannot be told (JSON readers differ: some keep the first, JavaScript the last): have the API send each key once`;
       if (inferred && /column "[^"]*": '.*' (is not|does not fit)/.test(message))
         return 'the column types were inferred from the first page: list the column under columns with a type that holds such values (DOUBLE or DECIMAL for fractions, TIMESTAMP or TIMESTAMPTZ for times, VARCHAR for anything)';
-      const transform = /JSON transform error .*: Expected (\w+), but got (\w+)/.exec(message);
-      if (transform && inferred)
-        return `a value of type ${transform[2]} where the first page had ${transform[1]}: the column types were inferred from the first page; list the column under columns with a type that holds both (VARCHAR or JSON for anything)`;
-      return undefined;
+      const expected = /JSON transform error .*: Expected (\w+), but got (\w+)/.exec(message);
+      if (expected && inferred) return `a value of type ${expected[2]} where the first page had ${expected[1]}: the column types were inferred from the first page; ${holdsBoth}`;
+      if (!transform) return undefined;
+      const type = columns.find((c) => c.name === refused?.column)?.type;
+      const what = refused ? `field '${refused.column}' holds ${refused.value}${refused.at !== refused.column ? ` at ${refused.at}` : ''}, which does not fit its type ${type}` : "a value does not fit its column's type";
+      return inferred
+        ? `${what}: the column types were inferred from the first page, which had no such value; ${refused ? `list '${refused.column}' under columns with a type that holds every value (VARCHAR or JSON for anything)` : holdsBoth}`
+        : `${what} listed under columns: list ${refused ? `'${refused.column}'` : 'the column'} there with a type that holds every value (VARCHAR or JSON for anything)`;
     })();
     if (!where) return advice;
     return advice ? `${where}: ${advice}` : where;
@@ -260,7 +273,9 @@ export const restSourceNode = defineNode({
     const key = p.incremental ? restStateKey(ctx, config) : undefined;
     const saved = key && ctx.mode === 'run' ? await ctx.readState(key) : undefined;
     const state = saved?.state;
-    const lastCursor = typeof state?.cursor === 'string' || typeof state?.cursor === 'number' ? String(state.cursor) : p.incremental?.initial;
+    // The saved value keeps its JSON type (a number is compared as a number; as text, 10 came before
+    // 9); text only when it is sent. States of earlier versions saved numbers and strings alike.
+    const lastCursor: CursorValue | undefined = typeof state?.cursor === 'string' || typeof state?.cursor === 'number' ? state.cursor : p.incremental?.initial;
     const spec = readSpec(ctx, config, lastCursor);
     const file = ctx.tempPath('rest.ndjson');
     // Hooks get the run's cancel flag and log later; the client asks these.
@@ -316,7 +331,7 @@ export const restSourceNode = defineNode({
     try {
       if (first) await spool.writePage(first);
       if (first) pageLines.add(first.count, 1, first.url ?? client.shown(spec.url));
-      cursor?.see(first?.records ?? []);
+      cursor?.see(first?.records ?? [], first?.lines);
     } finally {
       await spool.close();
     }
@@ -333,7 +348,7 @@ export const restSourceNode = defineNode({
       });
     }
     const from = scanSql(file, columns);
-    const explainError = recordAdvice(columns !== pinned, pageLines);
+    const explainError = recordAdvice(columns !== pinned, pageLines, file, columns);
     const out = p.flatten ? flattenedSelect(ctx.nodeId, columns, p.flatten_separator, from) : `SELECT * FROM ${from}`;
 
     if (ctx.mode !== 'run') {
@@ -360,7 +375,7 @@ export const restSourceNode = defineNode({
             io = hookIo;
             const more = new NdjsonSpool(file, true);
             more.rows = first?.count ?? 0;
-            let last: Pick<Page, 'capped' | 'mayBeLast' | 'emptyRun'> & { index?: number } = first ?? {};
+            let last: Pick<Page, 'capped' | 'mayBeLast' | 'emptyRun' | 'claimedTotal'> & { index?: number } = first ?? {};
             try {
               hookIo.progress(more.rows);
               // Planned with the columns listed: every page is read now, the first too.
@@ -371,7 +386,7 @@ export const restSourceNode = defineNode({
                   await more.writePage(page);
                   pageLines.add(more.rows, page.index + 1, page.url);
                   // Pages are parsed when there is a cursor (parseRecords).
-                  cursor?.see(page.records ?? []);
+                  cursor?.see(page.records ?? [], page.lines);
                   hookIo.progress(more.rows);
                 }
               }
@@ -382,12 +397,10 @@ export const restSourceNode = defineNode({
             } finally {
               client.close();
             }
-            hookIo.log(`read ${more.rows} records from ${client.shown(spec.url)}${lastCursor !== undefined && p.incremental ? ` (${p.incremental.param}=${lastCursor})` : ''}`);
+            hookIo.log(`read ${more.rows} records from ${client.shown(spec.url)}${lastCursor !== undefined && p.incremental ? ` (${p.incremental.param}=${cursorParam(lastCursor)})` : ''}`);
             if (cursor && p.incremental) checkCursor(ctx.nodeId, cursor, p.incremental, lastCursor, hookIo);
             if (last.capped) hookIo.warn?.(cappedReadWarning(last, more.rows, p));
-            if (last.emptyRun) {
-              hookIo.warn?.(`stopped after ${last.emptyRun} empty pages in a row (page ${(last.index ?? 0) + 1} was the last read), although the last one still pointed to a next page: if the API has records further on they were not read; set max_pages to stop earlier without this warning`);
-            }
+            if (last.emptyRun) hookIo.warn?.(emptyRunWarning(last.emptyRun, last.index ?? 0, last.claimedTotal, p.pagination));
             return more.rows;
           },
           async dry() {
@@ -427,7 +440,7 @@ export const restSourceNode = defineNode({
  * same value and read everything again, which appends would duplicate) stops the run; records older
  * than the value sent (the API seems to ignore the param) are a warning with how many.
  */
-function checkCursor(nodeId: string, cursor: CursorTracker, inc: { cursor_path: string; param: string }, sent: string | undefined, io: HookIo): void {
+function checkCursor(nodeId: string, cursor: CursorTracker, inc: { cursor_path: string; param: string }, sent: CursorValue | undefined, io: HookIo): void {
   if (cursor.records > 0 && cursor.withValue === 0) {
     throw new CaudalError('validation', `node '${nodeId}': none of the ${cursor.records} records has a value at cursor_path '${inc.cursor_path}'${cursor.keys ? ` (a record's keys: ${cursor.keys.slice(0, 12).join(', ')})` : ''}, so the next run could not continue after them`, {
       nodeId,
@@ -435,8 +448,25 @@ function checkCursor(nodeId: string, cursor: CursorTracker, inc: { cursor_path: 
     });
   }
   if (cursor.older > 0 && sent !== undefined) {
-    io.warn?.(`${cursor.older} of the ${cursor.records} records have a '${inc.cursor_path}' older than ${inc.param}=${sent}, the value sent: the API seems not to filter by '${inc.param}', so records read before are read again (an append would store them twice)`);
+    io.warn?.(`${cursor.older} of the ${cursor.records} records have a '${inc.cursor_path}' older than ${inc.param}=${cursorParam(sent)}, the value sent: the API seems not to filter by '${inc.param}', so records read before are read again (an append would store them twice)`);
   }
+}
+
+/**
+ * A read that stopped after a run of empty pages (MAX_EMPTY_PAGES) that the API said were not the
+ * end: a next link or cursor on each, or a total (total_path) beyond them, which is said with what
+ * it claimed and what it may mean.
+ */
+function emptyRunWarning(run: number, index: number, claimed: number | undefined, g: RestSourceParams['pagination']): string {
+  const pages = `pages ${index + 2 - run} to ${index + 1} were`;
+  if (claimed === undefined) {
+    return `stopped after ${run} empty pages in a row (page ${index + 1} was the last read), although the last one still pointed to a next page: if the API has records further on they were not read; set max_pages to stop earlier without this warning`;
+  }
+  const total = `the total at total_path '${g.total_path}'`;
+  if (g.type === 'offset') {
+    return `${total} claimed ${claimed} records (${Math.ceil(claimed / g.limit)} pages of ${g.limit}), but ${pages} empty: stopped after ${run} empty pages in a row. Records past them may be missing (the API counts records it does not serve), or total_path does not point to the number of records; set max_pages to stop earlier without this warning`;
+  }
+  return `${total} claimed ${claimed} pages, but ${pages} empty: stopped after ${run} empty pages in a row. Records past them may be missing, or total_path points to a number of records where page_number pagination needs the number of pages (use offset pagination with a record count, or a total_path that counts pages)`;
 }
 
 /** A read that stopped at its cap while the API had more: say what was left out, and what an incremental cursor makes of it. */

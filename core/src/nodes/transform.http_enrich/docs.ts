@@ -10,7 +10,14 @@ credentials go to the connection's base URL and to the host a full URL template 
 whose host comes from a column (\`https://{host}/…\`) or a param (\`\${api}/geocode\`) calls other
 hosts without them. A \`\${param}\` value follows source.rest's rules: it is refused, naming the param
 and the value, when it would change the origin the template gives, put a \`.\` or \`..\` segment in
-the path, or a \`?\` or \`#\` in the path.
+the path, or a \`?\` or \`#\` in the path. A \`{column}\` sent as text (in the URL, a param, a
+header, or inside a longer body string) must be a plain value: a \`STRUCT\`, \`MAP\`, \`UNION\` or
+\`INTERVAL\` column would send "[object Object]" for every key (one request and one cached answer
+for all of them), a list its elements joined by commas (\`['a,b']\` and \`['a', 'b']\` alike), a
+\`BLOB\` DuckDB's escaped text of its bytes; such a column is refused while planning, naming the
+placeholder, where it is and the column's type. Add a text column in a *transform.derive* first
+(\`to_json(col)\`, \`CAST(col AS VARCHAR)\`, \`hex(col)\`); in a JSON body, a string that is exactly
+\`{column}\` sends any value as JSON.
 
 **One request per distinct key.** The columns the templates use are the key: the node asks once
 for each distinct combination of their values (1,000 rows with 40 distinct addresses make 40
@@ -57,7 +64,10 @@ was already answered. It stays under *Cache size* (100 MB) by dropping the least
 answers; *Keep answers for* expires them. Clear it with \`caudal state reset <pipeline> --node <id>\`
 or by deleting the folder. Failed requests are never cached, nor are answers that could not be
 used (a 200 that is not JSON, such as a captive portal's HTML page, which fails the lookup; one
-that repeats a key): the next run asks again. Each answer is written whole (a temp
+that repeats a key): the next run asks again. Nor is an answer that holds a credential of the
+connection (an API echoing the API key it got in the query, the token, the password): it would lie
+in plain text in the state folder. The run warns once, without the credential, and such lookups
+are asked for again each run; one such answer that an earlier version cached is removed when read. Each answer is written whole (a temp
 name, then a rename); what a killed run was writing is removed after the next run or preview.
 
 **Previews** enrich the first 200 input rows (and say they are sampled when there are more);

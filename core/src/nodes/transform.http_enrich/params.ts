@@ -40,7 +40,7 @@ export const httpEnrichParams = z
       })
       .strict()
       .prefault({})
-      .meta({ label: 'Response cache', help: 'Answers (2xx JSON and 404) are kept under the pipeline\'s state folder, so reruns and previews do not ask again. `caudal state reset <pipeline> --node <id>` clears it.', group: 'Cache' }),
+      .meta({ label: 'Response cache', help: 'Answers (2xx JSON and 404) are kept under the pipeline\'s state folder, so reruns and previews do not ask again; an answer that echoes a credential of the connection is not. `caudal state reset <pipeline> --node <id>` clears it.', group: 'Cache' }),
   })
   .strict();
 

@@ -26,22 +26,71 @@ const CHUNK = 2000;
 /** A `{column}` reference; a `${param}` (filled in by the planner) is not one. */
 const COLUMN_REF = /(?<!\$)\{([^{}]+)\}/g;
 
-/** Every `{column}` a template uses. */
-function referencedColumns(p: HttpEnrichParams): string[] {
-  const found = new Set<string>();
-  const scan = (s: string) => {
-    for (const m of s.matchAll(COLUMN_REF)) found.add(m[1]!.trim());
+/** A JSON body string that is exactly `{column}`: the value is sent as JSON, keeping its type. */
+const WHOLE_REF = /^\{([^{}]+)\}$/;
+
+/**
+ * A `{column}` of the templates and where it is: its param path, how messages say it, and whether
+ * it is sent as JSON (a whole body string) rather than as text.
+ */
+interface Placeholder {
+  column: string;
+  path: string;
+  where: string;
+  asJson: boolean;
+}
+
+/** Every `{column}` the templates use, in order. */
+function placeholders(p: HttpEnrichParams): Placeholder[] {
+  const found: Placeholder[] = [];
+  const scan = (s: string, path: string, where: string) => {
+    for (const m of s.matchAll(COLUMN_REF)) found.push({ column: m[1]!.trim(), path, where, asJson: false });
   };
   const walk = (v: unknown) => {
-    if (typeof v === 'string') scan(v);
-    else if (Array.isArray(v)) v.forEach(walk);
+    if (typeof v === 'string') {
+      const whole = WHOLE_REF.exec(v);
+      if (whole) found.push({ column: whole[1]!.trim(), path: 'body', where: 'the JSON body', asJson: true });
+      else scan(v, 'body', 'a string of the JSON body');
+    } else if (Array.isArray(v)) v.forEach(walk);
     else if (v && typeof v === 'object') Object.values(v).forEach(walk);
   };
-  scan(p.url);
-  Object.values(p.params).forEach(scan);
-  Object.values(p.headers).forEach(scan);
+  scan(p.url, 'url', 'the URL');
+  for (const [k, v] of Object.entries(p.params)) scan(v, `params.${k}`, `query param '${k}'`);
+  for (const [k, v] of Object.entries(p.headers)) scan(v, `headers.${k}`, `header '${k}'`);
   walk(parseJsonBody(p.body).value);
-  return [...found];
+  return found;
+}
+
+/** Every `{column}` a template uses. */
+function referencedColumns(p: HttpEnrichParams): string[] {
+  return [...new Set(placeholders(p).map((u) => u.column))];
+}
+
+/**
+ * What a value of `type` would become as text in a URL, param or header, when that is not one text
+ * per value: a struct, a map, an interval and a union became "[object Object]" (every key one
+ * request and one cached answer), a list its elements joined by commas (['a,b'] and ['a', 'b']
+ * alike), a BLOB DuckDB's escaped text of its bytes. Undefined for plain values.
+ */
+function textlessType(type: string): string | undefined {
+  const t = type.trim().toUpperCase();
+  if (/\]$/.test(t)) return "a list, whose elements would be sent joined by commas (so ['a,b'] and ['a', 'b'] would send the same)";
+  const kind = /^(STRUCT|MAP|UNION)\s*\(/.exec(t)?.[1] ?? (t === 'INTERVAL' ? 'INTERVAL' : undefined);
+  if (kind) return `${kind === 'INTERVAL' ? 'an interval' : `a ${kind.toLowerCase()}`}, whose values would all be sent as "[object Object]" (every key the same request and the same cached answer)`;
+  if (t === 'BLOB') return "bytes, which would be sent as DuckDB's escaped text of them (\\xAA…), not as any text the API knows";
+  return undefined;
+}
+
+/** A `{column}` sent as text whose column has no one text per value: refused while planning, naming where it is. */
+function textlessPlaceholder(nodeId: string, use: Placeholder, col: Column): CaudalError | undefined {
+  const why = use.asJson ? undefined : textlessType(col.type);
+  if (!why) return undefined;
+  const message = `node '${nodeId}': {${use.column}} in ${use.where} is column '${col.name}' of type ${col.type}, ${why}`;
+  const hint =
+    col.type.trim().toUpperCase() === 'BLOB'
+      ? `add a text column in a transform.derive before this node, e.g. hex(${ident(col.name)}) or base64(${ident(col.name)}), and use that`
+      : `add a text column in a transform.derive before this node, e.g. to_json(${ident(col.name)}) or CAST(${ident(col.name)} AS VARCHAR), and use that; in a JSON body, a string that is exactly "{${use.column}}" sends the value as JSON`;
+  return new CaudalError('validation', message, { nodeId, column: col.name, hint, problems: [{ code: 'invalid_param', path: `params.${use.path}`, column: col.name, message, hint }] });
 }
 
 /** `${param}` filled in in every string of the JSON body (its `{column}`s are filled per row). */
@@ -56,7 +105,7 @@ type Row = Record<string, unknown>;
 const render = (s: string, row: Row, encode: (v: string) => string = (v) => v) => s.replace(COLUMN_REF, (_, name: string) => encode(String(row[name.trim()])));
 function renderBody(v: unknown, row: Row): unknown {
   if (typeof v === 'string') {
-    const whole = /^\{([^{}]+)\}$/.exec(v);
+    const whole = WHOLE_REF.exec(v);
     return whole ? row[whole[1]!.trim()] : render(v, row);
   }
   if (Array.isArray(v)) return v.map((x) => renderBody(x, row));
@@ -75,7 +124,7 @@ const NUMBER_TEXT = /^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$/;
  */
 function bodyJson(v: unknown, row: Row, types: ReadonlyMap<string, string>): string {
   if (typeof v === 'string') {
-    const whole = /^\{([^{}]+)\}$/.exec(v);
+    const whole = WHOLE_REF.exec(v);
     if (!whole) return JSON.stringify(render(v, row));
     const name = whole[1]!.trim();
     const x = row[name];
@@ -196,6 +245,10 @@ export const httpEnrichNode = defineNode({
       }
       keyCols.push(col);
     }
+    for (const use of placeholders(p)) {
+      const refused = textlessPlaceholder(ctx.nodeId, use, keyCols[used.indexOf(use.column)]!);
+      if (refused) throw refused;
+    }
     for (const [i, o] of p.outputs.entries()) {
       if (names.some((n) => n.toLowerCase() === o.name.toLowerCase())) {
         const message = `${who}: output column '${o.name}' is already in the input`;
@@ -247,6 +300,18 @@ export const httpEnrichNode = defineNode({
       let hits = 0;
       let rejected = 0;
       let emptyKeys = 0;
+      /** Answers not cached because they hold a credential (said once, then counted in the log). */
+      let echoes = 0;
+      // An answer that echoes a credential (an API key sent as a query param, returned in a
+      // "request" field) was written verbatim under the state folder: such answers are not kept.
+      // Which secret, and where, is never said; the redaction rules of messages decide.
+      const holdsSecret = (body: string) => redactText(body, client.secrets()) !== body;
+      const uncached = () => {
+        if (echoes++ > 0) return;
+        const message = `${who}: an answer of the API holds a credential of the connection (it echoes the API key, token or password it was sent), so such answers are not cached, and each run asks for them again`;
+        if (io.warn) io.warn(message);
+        else io.log(message);
+      };
       const types = new Map(keyCols.map((c) => [c.name, c.type]));
       try {
         for (let after = 0; ; ) {
@@ -286,6 +351,11 @@ export const httpEnrichNode = defineNode({
               let answer = await cache?.get(cacheKey);
               // Kept by an earlier version, which cached 2xx answers that were not JSON: asked again.
               if (answer && answer.status !== 404 && !parses(answer.body)) answer = undefined;
+              // Kept by an earlier version, which cached answers that echo a credential: removed.
+              if (answer && holdsSecret(answer.body)) {
+                await cache?.drop(cacheKey);
+                answer = undefined;
+              }
               /** A fresh answer, cached once it is known to be usable (failed lookups never are). */
               let fresh = false;
               if (answer) hits++;
@@ -315,7 +385,9 @@ export const httpEnrichNode = defineNode({
                 }
               }
               const keep = async () => {
-                if (fresh) await cache?.set(cacheKey, answer);
+                if (!fresh || !cache) return;
+                if (holdsSecret(answer.body)) uncached();
+                else await cache.set(cacheKey, answer);
               };
               if (answer.status === 404) {
                 await keep();
@@ -357,7 +429,7 @@ export const httpEnrichNode = defineNode({
         await cache?.prune().catch(() => undefined);
       }
       io.log(
-        `${out.rows} distinct ${keyCols.length === 1 ? `value${out.rows === 1 ? '' : 's'} of ${keyCols[0]!.name}` : 'keys'}: ${calls} request${calls === 1 ? '' : 's'}, ${hits} from the cache${rejected ? `, ${rejected} failed` : ''}${emptyKeys ? `, ${emptyKeys} not asked (an empty value in the URL path, NULL outputs)` : ''}${preview ? ' (preview)' : ''}`,
+        `${out.rows} distinct ${keyCols.length === 1 ? `value${out.rows === 1 ? '' : 's'} of ${keyCols[0]!.name}` : 'keys'}: ${calls} request${calls === 1 ? '' : 's'}, ${hits} from the cache${rejected ? `, ${rejected} failed` : ''}${emptyKeys ? `, ${emptyKeys} not asked (an empty value in the URL path, NULL outputs)` : ''}${echoes ? `, ${echoes} not cached (they hold a credential)` : ''}${preview ? ' (preview)' : ''}`,
       );
       await io.db.run(`CREATE OR REPLACE TEMP TABLE ${results} AS ${readResults}`);
       return out.rows;
