@@ -71,3 +71,19 @@ describe('a file name column named like a column of the file', () => {
     expect(problem?.message).toBe("node 'src': Binder Error: the file name column 'src' (filename_column) is also a column of the files read: choose another name for it");
   });
 });
+
+describe("DuckDB's malformed JSON record", () => {
+  it('is named by its number in the file: DuckDB says one more, as "line" or "record/value"', () => {
+    expect(cleanDuckDbMessage('Invalid Input Error: Malformed JSON in file "/d/bad2.ndjson", at byte 8 in line 3: unexpected character. ')).toBe(
+      'Invalid Input Error: Malformed JSON in file "/d/bad2.ndjson", in record 2 (at its byte 8): unexpected character.',
+    );
+    expect(cleanDuckDbMessage('Invalid Input Error: Malformed JSON in file "/d/a.json", at byte 10 in record/value 70002: unexpected character. ')).toBe(
+      'Invalid Input Error: Malformed JSON in file "/d/a.json", in record 70001 (at its byte 10): unexpected character.',
+    );
+  });
+
+  it('leaves the line of a JSON transform error as DuckDB says it (that one is the record\'s own number)', () => {
+    const raw = 'Invalid Input Error: JSON transform error in file "/d/t.ndjson", in line 3: Object {"a":3,"a":4} has duplicate key "a"';
+    expect(cleanDuckDbMessage(raw)).toBe(raw);
+  });
+});

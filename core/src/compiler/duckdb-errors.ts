@@ -91,9 +91,37 @@ export function cleanBinderTypes(message: string): string {
  * the node adds its own advice (see CompiledNode.explainError).
  */
 export function cleanJsonError(message: string): string {
+  message = renumberMalformedJson(message);
   if (!/JSON transform error in file /.test(message)) return message;
   const m = message.replace(/\n?Try increasing 'sample_size'[^\n]*/, '').trimEnd();
   return /, in line \d+:$/.test(m) ? `${m} a value that does not fit the type of its column` : m;
+}
+
+/** DuckDB's words for a record its JSON reader cannot parse (read_json, DuckDB 1.5.6). */
+const MALFORMED_JSON = /Malformed JSON in file "([^"]*)", at byte (\d+) in (?:line|record\/value) (\d+):/;
+
+/**
+ * The record DuckDB's JSON reader could not parse: the file, the record's number in the file
+ * (from 1) and the byte within the record where the reader stopped (from 1; one past its end when
+ * the data ended). DuckDB's own number is one too high, whether it says "line" or "record/value",
+ * in every layout and however far into the file ("line 3" for the second record, "line 876544" for
+ * record 876,543); and it counts records, not lines: blank lines are not counted, a record spanning
+ * lines counts once.
+ */
+export function malformedJsonAt(message: string): { file: string; record: number; byte: number } | undefined {
+  const m = MALFORMED_JSON.exec(message);
+  if (!m || Number(m[3]) < 2) return undefined;
+  return { file: m[1]!, record: Number(m[3]) - 1, byte: Number(m[2]) };
+}
+
+/**
+ * Says which record DuckDB could not parse, rather than its line number one too high. Only a node
+ * that can read the file can tell the line (source.json adds it).
+ */
+function renumberMalformedJson(message: string): string {
+  const at = malformedJsonAt(message);
+  if (!at) return message;
+  return message.replace(MALFORMED_JSON, () => `Malformed JSON in file "${at.file}", in record ${at.record} (at its byte ${at.byte}):`);
 }
 
 /** Reasons DuckDB gives for a CSV line, as the line after "Original Line: …" starts. */

@@ -364,6 +364,11 @@ export interface Destination {
   key: string;
   /** How messages name it. */
   label: string;
+  /**
+   * What runs take in turn when it is wider than the destination (engine/commit/locks.ts): a
+   * DuckDB database file, which one process at a time may write, for a sink into one of its tables.
+   */
+  lock?: { key: string; label: string };
 }
 
 export interface SinkPlan {

@@ -12,8 +12,8 @@ import { runtimeDirError } from './disk-errors.js';
 
 /**
  * Locks between runs on this machine: one per pipeline (its incremental state) and one per
- * destination (a file, a DuckDB table, a PostgreSQL table), so two runs never write the same thing
- * at once. A lock is a file created exclusively in the runtime folder, naming its run and owner
+ * destination (a file, a DuckDB database file, a PostgreSQL table), so two runs never write the same
+ * thing at once. A lock is a file created exclusively in the runtime folder, naming its run and owner
  * process; a lock whose process is gone (kill -9) is taken over. PostgreSQL sinks also take an
  * advisory lock on the server, which covers runs on other machines.
  */
@@ -21,6 +21,12 @@ export interface LockRequest {
   key: string;
   /** How a message names what is locked, e.g. "pipeline 'orders'" or a file path. */
   label: string;
+  /**
+   * What runs must take in turn, when it is wider than the destination itself: DuckDB lets one
+   * process write a database file at a time, so a run into one of its tables locks the whole file.
+   * Two sinks of one run may still write two of its tables (one lock, taken once).
+   */
+  lock?: { key: string; label: string };
 }
 
 interface Holder {
@@ -111,7 +117,8 @@ export class RunLocks {
 
   /** Takes every lock or none; with `wait`, retries until all are free (cancel stops the wait). */
   static async acquire(requests: LockRequest[], opts: AcquireOptions): Promise<RunLocks> {
-    const unique = [...new Map(requests.map((r) => [r.key, r])).values()].sort((a, b) => a.key.localeCompare(b.key));
+    const locked = requests.map((r) => r.lock ?? r);
+    const unique = [...new Map(locked.map((r) => [r.key, r])).values()].sort((a, b) => a.key.localeCompare(b.key));
     const dir = locksDir(opts.env);
     const unwritable = (e: unknown) => runtimeDirError("take the run's locks", dir, e, opts.env);
     await makeFolder(dir).catch((e: unknown) => {

@@ -1,10 +1,13 @@
 import { link, lstat, rename, rm, rmdir } from 'node:fs/promises';
+import path from 'node:path';
 import { failpoint } from '../../util/failpoint.js';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ExternalRecovery, ExternalStage, Publish } from '../../nodes/define.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
 import type { Db } from '../../compiler/db.js';
+import { duckdbLoadError } from '../../nodes/sink.duckdb/load-errors.js';
 import type { JournalEntry } from './journal.js';
+import { diskFailure, troubleRemedy } from './disk-errors.js';
 
 type FilePublish = Extract<Publish, { kind: 'file' }>;
 type DuckdbPublish = Extract<Publish, { kind: 'duckdb' }>;
@@ -121,7 +124,11 @@ export class FileParticipant implements Participant {
     // (or a file system without hard links) is moved aside instead.
     let linked = false;
     if (this.existed) linked = await link(this.p.target, this.p.aside).then(() => true, () => false);
-    if (this.existed && !linked) await rename(this.p.target, this.p.aside);
+    if (this.existed && !linked) {
+      await rename(this.p.target, this.p.aside).catch((e: unknown) => {
+        throw this.notMovedAside(e);
+      });
+    }
     failpoint('after-aside');
     try {
       await rename(this.p.temp, this.p.target);
@@ -158,6 +165,24 @@ export class FileParticipant implements Participant {
 
   unrestored(): boolean {
     return this.putBackFailed;
+  }
+
+  /** The previous version could not be moved aside (nor linked): nothing was replaced. */
+  private notMovedAside(e: unknown): CaudalError {
+    const folder = path.dirname(this.p.target);
+    const trouble = diskFailure(e)?.trouble;
+    // An immutable or append-only file (chattr +i, +a) refuses renames even to root, in a writable folder.
+    const remedy =
+      trouble === 'denied'
+        ? `make ${folder} writable, and the file renamable: an immutable or append-only file refuses it (lsattr shows the flag, chattr -i or -a removes it)`
+        : trouble
+          ? troubleRemedy(trouble, folder)
+          : `check that ${this.p.target} can be renamed`;
+    return new CaudalError('io', `sink '${this.nodeId}': cannot replace ${this.p.target}: moving the previous version aside failed (${errorMessage(e)})`, {
+      nodeId: this.nodeId,
+      hint: `the sink replaces a file by renaming it; ${remedy}, then run again (the file is as it was)`,
+      cause: e,
+    });
   }
 
   private keptAsideError(what: string, cause: unknown): CaudalError {
@@ -201,12 +226,13 @@ export class DuckdbParticipant implements Participant {
   readonly durable = false;
   private session?: DuckDBConnection;
   private committed = false;
-  private readonly sinks: Array<{ nodeId: string; publish: DuckdbPublish; createdFolders: string[] }> = [];
+  private readonly sinks: Array<{ nodeId: string; publish: DuckdbPublish; createdFolders: string[]; target: string }> = [];
 
   constructor(private readonly db: Db) {}
 
-  add(nodeId: string, publish: DuckdbPublish, createdFolders: string[]): void {
-    this.sinks.push({ nodeId, publish, createdFolders });
+  /** `target` names the sink's table as messages do (SinkPlan.target). */
+  add(nodeId: string, publish: DuckdbPublish, createdFolders: string[], target: string): void {
+    this.sinks.push({ nodeId, publish, createdFolders, target });
   }
 
   private get first(): DuckdbPublish {
@@ -217,14 +243,27 @@ export class DuckdbParticipant implements Participant {
     return this.first.file;
   }
 
+  // DuckDB's reason alone (a CHECK constraint, a duplicate key) names neither the sink nor the file.
   async prepare(): Promise<void> {
     this.session = await this.db.session();
     await this.session.run('BEGIN TRANSACTION');
-    for (const s of this.sinks) for (const sql of s.publish.apply) await this.session.run(sql);
+    for (const s of this.sinks) {
+      for (const sql of s.publish.apply) {
+        await this.session.run(sql).catch((e: unknown) => {
+          throw duckdbLoadError([s.nodeId], s.target, e);
+        });
+      }
+    }
   }
 
   async publish(): Promise<void> {
-    await this.session!.run('COMMIT');
+    await this.session!.run('COMMIT').catch((e: unknown) => {
+      throw duckdbLoadError(
+        this.sinks.map((s) => s.nodeId),
+        this.sinks.map((s) => s.target).join(', '),
+        e,
+      );
+    });
     this.committed = true;
   }
 

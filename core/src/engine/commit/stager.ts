@@ -35,7 +35,7 @@ export class SinkStager {
       if (!part) {
         part = new DuckdbParticipant(this.db);
         this.duckdb.set(publish.file, part);
-        part.add(node.id, publish, sink.createdFolders ?? []);
+        part.add(node.id, publish, sink.createdFolders ?? [], sink.target);
         await this.enter(part);
         await this.db.run(publish.attach).catch((e: unknown) => {
           throw duckdbLockError(node.id, publish.file, e, 'write') ?? e;
@@ -43,7 +43,7 @@ export class SinkStager {
         const dropped = await sweepDeadStageTables(this.db, publish.alias, DUCKDB_STAGE_PREFIX);
         if (dropped.length > 0) this.log(`removed ${dropped.length} staging table(s) left in ${publish.file} by runs that were killed: ${dropped.join(', ')}`, node.id);
       } else {
-        part.add(node.id, publish, sink.createdFolders ?? []);
+        part.add(node.id, publish, sink.createdFolders ?? [], sink.target);
         await this.record();
       }
     }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { z } from 'zod';
-import { defineNode, type Column } from '../define.js';
+import { defineNode, type Column, type Destination } from '../define.js';
 import { duckdbSinkSpark } from './sink.duckdb.spark.js';
 import { ident, literal, stringLiteral } from '../../compiler/sql.js';
 import { canonicalPath, ensureParentFolder, isUnwritable, targetKind, unwritableTarget, type UnwritableWhy } from '../shared/file-sink.js';
@@ -68,6 +68,21 @@ const DATABASE_WHY: UnwritableWhy = {
 /** One alias per database file: two sinks into the same file share the attachment (DuckDB allows one per file). */
 function aliasFor(file: string): string {
   return `caudal_db_${createHash('sha256').update(file).digest('hex').slice(0, 12)}`;
+}
+
+/**
+ * The table is the destination (two sinks of one run may not write the same one); the file is what
+ * runs take in turn: DuckDB lets one process write a database file at a time, so a second run into
+ * another table of it would fail when it opens the file, after reading its whole input. Both use the
+ * real path: one file reached through a symlinked folder is one destination, one lock.
+ */
+function destinationOf(file: string, real: string, schema: string, table: string): Destination & { lock: Destination } {
+  const where = `${file}${real === file ? '' : ` (${real})`}`;
+  return {
+    key: `duckdb:${real}:${schema.toLowerCase()}.${table.toLowerCase()}`,
+    label: `table ${schema}.${table} in ${where}`,
+    lock: { key: `duckdb:${real}`, label: `DuckDB database ${where}` },
+  };
 }
 
 /**
@@ -155,7 +170,10 @@ read too, and left as it is.
 sink starts writing and closed (detached) when the run commits or rolls back, so the studio never
 keeps your warehouse locked; but while a run writes it, other programs cannot open it. The other way
 round, while another program has the file open (a duckdb shell, a notebook, a BI tool), the run
-stops before writing anything and names that program and its process id.`,
+stops before writing anything and names that program and its process id. Runs of Caudal take the
+file in turn, whatever table they write: a second run into any table of the file stops at once as
+busy (exit code 75) before it reads anything, or with \`--wait\` waits for the first. Sinks of one
+run into several tables of one file write it together.`,
   example: {
     description: 'Keep a history of daily order snapshots in the local warehouse',
     params: { database: 'warehouse.duckdb', schema: 'sales', table: 'orders_history', mode: 'append' },
@@ -231,8 +249,7 @@ stops before writing anything and names that program and its process id.`,
           ];
     return {
       target: `${file} (table ${schema}.${table})`,
-      // The real path: one file reached through a symlinked folder is one destination (one lock).
-      destination: { key: `duckdb:${real}:${schema.toLowerCase()}.${table.toLowerCase()}`, label: `table ${schema}.${table} in ${file}${real === file ? '' : ` (${real})`}` },
+      destination: destinationOf(file, real, schema, table),
       preflight,
       stage,
       publish: {

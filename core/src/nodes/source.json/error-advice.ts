@@ -1,5 +1,7 @@
 import type { CompiledNode } from '../define.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
+import { malformedJsonAt } from '../../compiler/duckdb-errors.js';
+import { malformedLines } from './malformed-lines.js';
 
 /** What the node reads with: how many records detection samples, and whether the columns are listed. */
 export interface ReadSetup {
@@ -8,6 +10,8 @@ export interface ReadSetup {
   listed: boolean;
   /** Whether a top-level column is a STRUCT, which a non-object value past the sample does not fit either. */
   hasStruct: boolean;
+  /** The layout read_json is given (undefined: detected), which decides what DuckDB counts as a record. */
+  format: string | undefined;
 }
 
 const DUPLICATE = /has duplicate key "([^"]*)"/;
@@ -20,9 +24,13 @@ const NOT_OBJECT = /Expected OBJECT, but got ([A-Z]+)/;
  * one column "json" without an error, and a duplicate key is the data's, whatever is sampled.
  */
 export function jsonErrorAdvice(setup: ReadSetup): NonNullable<CompiledNode['explainError']> {
-  return async (message) => {
+  const ours = (file: string) => file === setup.pattern || /[*?[{]/.test(setup.pattern);
+  return async (message, io) => {
+    // A record DuckDB cannot parse: the message names it by number (duckdb-errors.ts), the line is found here.
+    const malformed = malformedJsonAt(message);
+    if (malformed) return ours(malformed.file) ? malformedLines(message, setup.format, io) : undefined;
     const m = /JSON transform error in file "([^"]*)", in line \d+/.exec(message);
-    if (!m || (m[1] !== setup.pattern && !/[*?[{]/.test(setup.pattern))) return undefined;
+    if (!m || !ours(m[1]!)) return undefined;
     const duplicate = DUPLICATE.exec(message)?.[1];
     if (duplicate !== undefined)
       return `key "${duplicate}" appears twice in one record, and which value is meant cannot be told: have the file written with each key once`;

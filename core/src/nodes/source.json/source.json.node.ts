@@ -16,6 +16,7 @@ import { caseRenamedKeysWarning } from './case-keys.js';
 import { noRecordsWarning } from './no-records.js';
 import { sampledValueWarnings } from './sampled-values.js';
 import { explainCaseTwins, explainNotCompressed, jsonErrorAdvice } from './error-advice.js';
+import { locateMalformed } from './malformed-lines.js';
 import { refuseListedKeysInOtherCase } from './listed-keys.js';
 import { nonObjectRecordsWarning } from './non-object-records.js';
 import { nestingCheck, refuseDeepNesting, SAMPLED_FILES } from './nesting-depth.js';
@@ -212,7 +213,9 @@ values that come back the same (\`year=2024\`, \`d=2024-02-03\`) keep the inferr
 every local file are looked at (of source.s3, every object's).
 
 **Errors.** A path that matches no file is an \`io_error\` problem before the run. A file that is
-not valid JSON stops the node with DuckDB's reason, naming the file and the line. A record that
+not valid JSON stops the node with DuckDB's reason, naming the file, the record (its number in the
+file) and its line; a record spanning lines (a pretty-printed array) names the line it starts on and
+the line where reading it stopped. A record that
 repeats a key (\`{"id": 1, "id": 2}\`) stops the run naming the key and the line: which value is meant
 cannot be told. A key listed under *Columns and types* is matched as written, letter case included:
 one the first file holds only in another case (\`id\` listed, \`Id\` in the file) would read \`NULL\` in
@@ -285,7 +288,11 @@ array, string or number among objects (then every record is read as JSON text in
     // Each schema is described once: describing read_json runs its detection over the sample.
     const described = new Map<string, Promise<Column[]>>();
     const describe = (sql: string): Promise<Column[]> => {
-      if (!described.has(sql)) described.set(sql, ctx.describe(sql).catch((e: unknown) => Promise.reject(explainNotCompressed(explainCaseTwins(e, ctx.nodeId, first ?? resolved), ctx.nodeId))));
+      if (!described.has(sql))
+        described.set(
+          sql,
+          ctx.describe(sql).catch(async (e: unknown) => Promise.reject(await locateMalformed(explainNotCompressed(explainCaseTwins(e, ctx.nodeId, first ?? resolved), ctx.nodeId), ctx.nodeId, format))),
+        );
       return described.get(sql)!;
     };
     // Listed columns that read_json would fill with loss are read as JSON and converted (shared/json-values.ts),
@@ -293,7 +300,7 @@ array, string or number among objects (then every record is read as JSON text in
     let from = convertedListedRead(`read_json(${stringLiteral(pattern)}${args ? `, ${args}` : ''})`, p.columns, (name) => stringLiteral(`column "${name}": `));
     const read = from;
     const advice = async () =>
-      jsonErrorAdvice({ pattern: resolved, sampleSize: p.sample_size, listed: p.columns.length > 0, hasStruct: (await describe(`SELECT * FROM ${read}`)).some((c) => c.type.startsWith('STRUCT(')) });
+      jsonErrorAdvice({ pattern: resolved, sampleSize: p.sample_size, listed: p.columns.length > 0, hasStruct: (await describe(`SELECT * FROM ${read}`)).some((c) => c.type.startsWith('STRUCT(')), format });
     await checkJsonPartitionClashes(describe, { nodeId: ctx.nodeId, hive: p.hive_partitioning, pattern, files, args: argsWith(false) });
     refuseRenamedFilenameColumn(ctx.nodeId, p.filename_column, await describe(`SELECT * FROM ${read}`));
     if (p.records_path === undefined && first) await nonObjectRecordsWarning(ctx, first, { format, sampleSize: p.sample_size, listed: p.columns.length > 0 });

@@ -442,14 +442,18 @@ describe('source.json: errors', () => {
     }
   });
 
-  it('reports malformed JSON with the node, the file, the line and DuckDB\'s reason', async () => {
+  it('reports malformed JSON with the node, the file, the record and its lines, and DuckDB\'s reason', async () => {
+    // Record 2 lacks its closing brace: DuckDB reads on into line 3 and stops at its "{".
     const file = path.join(dir, 'malformed.ndjson');
     const problems = await problemsOf(src({ path: 'malformed.ndjson' }), dir);
-    expect(problems).toHaveLength(1);
-    expect(problems[0]!.nodeId).toBe('src');
-    expect(problems[0]!.message).toMatch(/^node 'src': Invalid Input Error: Malformed JSON in file "(.*)", at byte \d+ in line 3: unexpected character\.$/);
-    expect(problems[0]!.message).toContain(file);
-    await expect(preview(src({ path: 'malformed.ndjson' }), dir, 'src')).rejects.toThrow(/node 'src'.*Malformed JSON in file .*malformed\.ndjson.*line 3/);
+    expect(problems).toEqual([
+      expect.objectContaining({
+        nodeId: 'src',
+        path: 'nodes[0].params.path',
+        message: `node 'src': Invalid Input Error: Malformed JSON in file "${file}", in record 2 (at its byte 11): unexpected character. (record 2 starts on line 2 of the file, and DuckDB stopped reading it on line 3)`,
+      }),
+    ]);
+    await expect(preview(src({ path: 'malformed.ndjson' }), dir, 'src')).rejects.toThrow(/node 'src'.*Malformed JSON in file .*malformed\.ndjson.*record 2 starts on line 2/);
   });
 
   it('fails the run naming the node when the bad record lies past the detection sample', async () => {
@@ -459,8 +463,8 @@ describe('source.json: errors', () => {
     const { summary } = await run(doc, dir, { metrics: 'exact' });
     expect(summary.status).toBe('failed');
     expect(summary.error).toMatchObject({ kind: 'execution', nodeId: 'src' });
-    // The bad record is line 50001; DuckDB 1.5.6 reports one more (it does so for every record).
-    expect(summary.error!.message).toMatch(/^node 'src' \(source\.json\).* failed: Invalid Input Error: Malformed JSON in file ".*late-malformed\.ndjson", at byte \d+ in line 5000[12]: unexpected character\.$/);
+    // The bad record is line 50001 (DuckDB 1.5.6 says "line 50002": its number is one too high for every record).
+    expect(summary.error!.message).toMatch(/^node 'src' \(source\.json\).* failed: Invalid Input Error: Malformed JSON in file ".*late-malformed\.ndjson", in record 50001 \(at its byte 10\): unexpected character\. \(record 50001 is line 50001 of the file\)$/);
     expect(summary.nodes.find((n) => n.nodeId === 'src')?.status).toBe('failed');
   });
 
