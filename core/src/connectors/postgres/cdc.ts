@@ -17,7 +17,9 @@ export { dropReplication, ensureReplication } from './cdc-setup.js';
  * Changes arrive as whole transactions; a batch takes complete transactions only, and the slot is
  * acknowledged (its confirmed_flush_lsn advanced) only after every sink of the run committed. A run
  * that fails or is killed leaves the slot where it was, so the changes come again: at-least-once,
- * exactly-once into sinks that upsert and delete by key.
+ * exactly-once into sinks that upsert and delete by key. The slot is also moved past the WAL of other
+ * tables, which the publication leaves out (see covered): a slot left at its table's last change kept
+ * all of it, and every run decoded it again.
  *
  * A transaction whose changes cannot be delivered faithfully (a TRUNCATE, an UPDATE without the value
  * of an unchanged TOASTed column, a change of another table, or columns the run did not plan for)
@@ -59,6 +61,13 @@ interface ReadControl {
   watch: boolean;
   stopping(): boolean;
   isCancelled(): boolean;
+  /**
+   * --watch: keeps `position` before a waiting watch confirms the slot up to it (confirmQuiet). The
+   * node's state moves with commits only, so the next run must learn from elsewhere that the slot
+   * stands past the state by this copy's doing, not another reader's. Without it, a waiting watch
+   * leaves the slot where the last batch put it.
+   */
+  recordQuiet?(position: string): Promise<void>;
 }
 
 const POLL_MS = 20;
@@ -72,6 +81,11 @@ const STATUS_MS = 10_000;
  * (and perhaps created again) sends nothing more, so the watch would wait in silence for ever.
  */
 const TABLE_CHECK_MS = 5_000;
+/**
+ * How often a --watch waiting on a quiet table confirms the slot past the other tables' WAL that
+ * went by meanwhile (each time, recordQuiet writes a small file beside the state).
+ */
+export const QUIET_CONFIRM_MS = 10_000;
 
 function quoted(names: readonly string[]): string {
   return `column${names.length === 1 ? '' : 's'} ${names.map((n) => `'${n}'`).join(', ')}`;
@@ -85,10 +99,20 @@ export class CdcSession {
   private spills = 0;
   private openStop?: Omit<Stop, 'op' | 'lsn'>;
   private commitTime = '';
+  /** Between a transaction's begin and its commit (its changes are not in `ready` yet). */
+  private inTransaction = false;
+  /**
+   * How far the WAL has been handled: every transaction of the table that commits at or before it
+   * is in `ready`, taken, or skipped (a keepalive's position counts once the changes sent before it
+   * are handled, see onHeartbeat; a transaction's changes are sent when it commits, after that
+   * position).
+   */
   private serverLsn = 0n;
   /** A keepalive's position that overtook changes still queued (see onHeartbeat). */
   private heardLsn = 0n;
   private taken?: string;
+  /** How far the batches taken so far cover the WAL, what acknowledge() confirms (see covering). */
+  private covered = 0n;
   private failure?: Error;
   private resume?: () => void;
   private statusTimer?: NodeJS.Timeout;
@@ -206,6 +230,7 @@ export class CdcSession {
     switch (msg.tag) {
       case 'begin':
         await this.dropOpen();
+        this.inTransaction = true;
         this.openStop = undefined;
         this.commitTime = new Date(Number(msg.commitTime) / 1000).toISOString();
         break;
@@ -251,6 +276,7 @@ export class CdcSession {
         }
         this.open = [];
         this.openStop = undefined;
+        this.inTransaction = false;
         const v = lsnValue(end);
         if (v > this.serverLsn) this.serverLsn = v;
         break;
@@ -269,12 +295,17 @@ export class CdcSession {
     const t0 = Date.now();
     if (control.watch) {
       let lastTableCheck = Date.now();
+      let lastQuietConfirm = Date.now();
       while (this.ready.length === 0) {
         this.check(control);
         if (control.stopping()) throw new CaudalError('cancelled', 'stopped while waiting for changes');
         if (Date.now() - lastTableCheck > TABLE_CHECK_MS) {
           lastTableCheck = Date.now();
           await this.checkTablePublished(config);
+        }
+        if (Date.now() - lastQuietConfirm > QUIET_CONFIRM_MS) {
+          lastQuietConfirm = Date.now();
+          await this.confirmQuiet(control);
         }
         await sleep(POLL_MS);
       }
@@ -317,9 +348,43 @@ export class CdcSession {
     }
     const changes = this.ready.splice(0, end) as Array<Change | SpilledTransaction>;
     this.taken = changes.at(-1)?.lsn ?? this.taken;
+    this.covered = this.covering();
     this.resume?.();
     this.resume = undefined;
     return { changes, rows, waitedMs: Date.now() - t0 };
+  }
+
+  /**
+   * How far what was taken covers the WAL: the last change taken, and once nothing of the table is
+   * left behind it (nothing in `ready`, no transaction arriving), also everything the server has sent.
+   * The publication leaves other tables' changes out and PostgreSQL 15 sends no empty transaction,
+   * so on a quiet table the last change taken stayed where it was while the server's WAL went on.
+   * Never past the commit of a transaction of the table not taken. One still running on the server
+   * may have written changes before that position: the server sends a transaction whole when it
+   * commits after the confirmed position, and the slot's restart_lsn keeps the WAL of the
+   * transactions still running (as with PostgreSQL's own subscribers, which confirm keepalives).
+   */
+  private covering(): bigint {
+    const taken = this.taken ? lsnValue(this.taken) : 0n;
+    const quiet = this.ready.length === 0 && !this.inTransaction ? this.serverLsn : 0n;
+    return [this.covered, taken, quiet].reduce((a, b) => (b > a ? b : a));
+  }
+
+  /**
+   * A waiting --watch confirms the slot past the other tables' WAL that went by, as acknowledge()
+   * does after a batch: else the slot kept all of it until the table's next change, however long.
+   * Only once every batch taken was acknowledged and nothing of the table waits; the position is
+   * taken before the node records it, so a change that arrives meanwhile lies after it.
+   */
+  private async confirmQuiet(control: ReadControl): Promise<void> {
+    if (!control.recordQuiet || this.covered > this.confirmed) return;
+    const to = this.covering();
+    if (to <= this.confirmed) return;
+    // Not recorded (the state's folder not writable): the slot stays, and the next commit says why.
+    if (!(await control.recordQuiet(lsnText(to)).then(() => true, () => false))) return;
+    this.covered = to;
+    this.confirmed = to;
+    await this.report();
   }
 
   /** Fails when the table left the publication (dropped, or renamed away); a failed query proves nothing. */
@@ -377,20 +442,19 @@ export class CdcSession {
   }
 
   /**
-   * Where this session stands once its batches are acknowledged: the last change taken, else where
-   * the slot stood when it opened (a slot created by this run: where its snapshot begins) or how far
-   * changes were delivered, whichever is later. What the node's state keeps as acknowledged.
+   * Where this session stands once its batches are acknowledged: how far they cover the WAL (the last
+   * change taken, or past it what the server sent, see covering), else where the slot stood when it
+   * opened (a slot created by this run: where its snapshot begins) or how far changes were
+   * delivered, whichever is later. What the node's state keeps as acknowledged: the next run skips
+   * transactions up to it, and there are none of the table's that were not taken.
    */
   get position(): string {
-    const taken = this.taken ? lsnValue(this.taken) : 0n;
-    return lsnText(taken > this.confirmed ? taken : this.confirmed);
+    return lsnText(this.covered > this.confirmed ? this.covered : this.confirmed);
   }
 
-  /** Advances the slot past the last batch (after every sink committed). */
+  /** Advances the slot past the last batch, and the WAL it covers (after every sink committed). */
   async acknowledge(): Promise<void> {
-    if (!this.taken) return;
-    const end = lsnValue(this.taken);
-    if (end > this.confirmed) this.confirmed = end;
+    if (this.covered > this.confirmed) this.confirmed = this.covered;
     await this.report();
   }
 

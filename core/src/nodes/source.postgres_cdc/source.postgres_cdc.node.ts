@@ -7,7 +7,7 @@ import { parse as parsePgArray } from 'postgres-array';
 import { defineNode, type HookIo } from '../define.js';
 import { ident, namedArgs, stringLiteral } from '../../compiler/sql.js';
 import { postgresFields } from '../../connections/postgres/postgres.connection.js';
-import { CdcSession, type Change, type CdcSpec } from '../../connectors/postgres/cdc.js';
+import { CdcSession, QUIET_CONFIRM_MS, type Change, type CdcSpec } from '../../connectors/postgres/cdc.js';
 import { SPILL_AT, spilledChanges, type SpilledTransaction } from '../../connectors/postgres/cdc-spill.js';
 import { ACKNOWLEDGED_LSN, acknowledgedIn, COPY_ID, copyIdOf, refuseForeignAcknowledgement } from '../../connectors/postgres/cdc-copy.js';
 import { lsnText, lsnValue } from '../../connectors/postgres/lsn.js';
@@ -17,6 +17,7 @@ import { duckdbEra, eraListFromJson, isNumericAsDouble, numericListFromJson, num
 import type { RemoteColumn } from '../../connectors/connector.js';
 import { stateKey } from '../shared/state-key.js';
 import { createdSlotFile, forgetCreatedSlot, readCreatedSlot, writeCreatedSlot } from './created-slot.js';
+import { forgetQuietPosition, laterOf, quietPositionFile, readQuietPosition, writeQuietPosition } from './quiet-position.js';
 
 /**
  * Slot and publication names: PostgreSQL's rule for slot names (lower-case letters, digits, `_`),
@@ -127,22 +128,25 @@ export const postgresCdcSourceNode = defineNode({
     let slotCreated = false;
     let opened: CdcSession | undefined;
     const createdFile = createdSlotFile(ctx.nodeFolder('cdc'), key.key);
+    const quietFile = quietPositionFile(ctx.nodeFolder('cdc'), key.key);
     const acknowledged = acknowledgedIn(state);
     /**
      * Where to start reading, once the slot's position is known: a slot created now has no past (the
-     * state, if any, is an older slot's); one that exists must stand where this copy left it, and
-     * what the state says was delivered is skipped (a run killed before it acknowledged).
+     * state, if any, is an older slot's); one that exists must stand where this copy left it (or
+     * where a waiting --watch of it confirmed it since, quiet-position.ts), and what the state says
+     * was delivered is skipped (a run killed before it acknowledged).
      */
     const start = async (confirmed: bigint): Promise<bigint | undefined> => {
       if (!slotCreated) {
         const earlier = await readCreatedSlot(createdFile, slot);
+        const quiet = await readQuietPosition(quietFile, slot);
         const committedSince = earlier !== undefined && acknowledged !== undefined && lsnValue(acknowledged) >= lsnValue(earlier.position);
         if (earlier && !committedSince) {
           // A run of this copy created the slot and never committed: still unread, it is as new.
-          refuseForeignAcknowledgement(ctx.nodeId, ctx.pipelineName, spec, confirmed, earlier.position);
+          refuseForeignAcknowledgement(ctx.nodeId, ctx.pipelineName, spec, confirmed, laterOf(earlier.position, quiet));
           slotCreated = true;
         } else {
-          refuseForeignAcknowledgement(ctx.nodeId, ctx.pipelineName, spec, confirmed, acknowledged);
+          refuseForeignAcknowledgement(ctx.nodeId, ctx.pipelineName, spec, confirmed, laterOf(acknowledged, quiet));
           if (earlier) await forgetCreatedSlot(createdFile);
           return acknowledged === undefined ? undefined : lsnValue(acknowledged);
         }
@@ -184,7 +188,16 @@ export const postgresCdcSourceNode = defineNode({
               snapshotTaken = true;
               io.log(`snapshot of ${table.schema}.${table.name}: ${rows} rows`);
             } else await writeFile(snapshotFile, '');
-            const batch = await s.read(config, { watch: (io.stream?.watch ?? false) && rows === 0, stopping: () => io.stream?.stopping() ?? false, isCancelled: io.isCancelled }, planned);
+            const batch = await s.read(
+              config,
+              {
+                watch: (io.stream?.watch ?? false) && rows === 0,
+                stopping: () => io.stream?.stopping() ?? false,
+                isCancelled: io.isCancelled,
+                recordQuiet: (position) => writeQuietPosition(quietFile, { slot, position }),
+              },
+              planned,
+            );
             // Snapshot rows come first in _seq order, then the changes.
             await writeChanges(batch.changes, changes, rows, arrayColumns);
             const spilled = batch.changes.filter((c) => c.op === 'spilled');
@@ -216,8 +229,10 @@ export const postgresCdcSourceNode = defineNode({
       },
       async onCommitted(io) {
         await (await session(io)).acknowledge();
-        // The state now holds the created slot's position: the record has done its job.
+        // The state now holds the created slot's position, and at least as far as the slot was
+        // confirmed while the table was quiet: the records have done their job.
         if (slotCreated) await forgetCreatedSlot(createdFile);
+        await forgetQuietPosition(quietFile);
       },
     };
   },
@@ -253,7 +268,14 @@ or is killed before its commit leaves it where it was and the changes come again
 exactly-once into an upsert-and-delete mirror). A run killed after its commit (the next run's recovery
 completes it and saves its state) has not acknowledged the slot: the next run skips the transactions up to
 the position the state saved instead of delivering them again, and moves the slot there. A slot keeps WAL on the server until acknowledged: a pipeline that stops
-running for long makes the server's disk grow. Remove a slot you no longer need
+running for long makes the server's disk grow. The WAL of other tables (which the publication leaves
+out) passes through the slot too, and is acknowledged with it: after its commit a run moves the slot
+up to where the server's WAL stood when nothing of the table was left unread, and a \`--watch\` waiting
+on a quiet table does so every ${QUIET_CONFIRM_MS / 1000} seconds (noting that position beside the state, so that the next
+run knows the slot was moved by this pipeline), never past a change of the table not yet committed. So
+the slot of a quiet table on a busy server keeps about the WAL written since the last run (the server
+frees older WAL once its next snapshot of running transactions lets the slot's restart point follow),
+not everything since the table's last change, which every run decoded again. Remove a slot you no longer need
 (\`SELECT pg_drop_replication_slot('…')\`). A server with \`max_slot_wal_keep_size\` invalidates a slot
 that held back more than that: the run then refuses it, saying so (the changes since are gone; start
 over as below), and warns while a slot is past the limit but not yet invalidated.
