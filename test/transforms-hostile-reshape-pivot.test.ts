@@ -57,10 +57,11 @@ describe('transform.pivot: cells keep their meaning', () => {
     ]);
   });
 
-  it('first: the row with the smallest order_by among the value\'s rows, NULL when it has none', async () => {
-    // paid: o=1 has v NULL, so first is NULL (the value of the first row, not the first non-NULL value)
+  it('first: the row with the smallest order_by among the value\'s rows with a value and an order, NULL when it has none', async () => {
+    // As transform.aggregate's first: paid's o=1 row has v NULL and is skipped (10 is first), and
+    // open's one row has no order (o NULL), so open has no first row.
     expect(await cells({ aggregate: 'first', value_column: 'v', order_by: 'o' })).toEqual([
-      { g: 'g1', paid: null, open: 5 },
+      { g: 'g1', paid: 10, open: null },
       { g: 'g2', paid: null, open: null },
     ]);
   });

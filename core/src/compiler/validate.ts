@@ -1,5 +1,5 @@
 import type { Pipeline, PipelineParam } from '../model/schema.js';
-import { zodProblems } from '../model/load.js';
+import { REPORT_MISSING, zodProblems } from '../model/load.js';
 import { getNodeDefinition, nodeTypes } from '../nodes/index.js';
 import type { AnyNodeDefinition } from '../nodes/define.js';
 import type { Problem } from '../util/errors.js';
@@ -83,7 +83,7 @@ export function validateStructure(doc: Pipeline): StructureResult {
       });
       return;
     }
-    const parsed = def.params.safeParse(node.params);
+    const parsed = def.params.safeParse(node.params, REPORT_MISSING);
     if (!parsed.success) {
       for (const p of zodProblems(parsed.error, ['nodes', index, 'params'], 'invalid_param')) {
         problems.push({ ...p, nodeId: node.id, message: `node '${node.id}' (${node.type}): ${p.message}` });

@@ -251,7 +251,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
         if (n === 0) continue;
         const dropped = connected ? '' : `; nothing is connected to '${notice.port}', so they are dropped: connect it to a sink to keep them`;
         const names = notice.namesSql ? await noticeNames(db, notice.namesSql) : '';
-        emit({ type: 'warning', runId, nodeId: node.id, message: `${countMessage(notice.message, n).replaceAll('{names}', names)}${dropped}` });
+        emit({ type: 'warning', runId, nodeId: node.id, message: `${countMessage(notice.message, n).replaceAll('{names}', () => names)}${dropped}` });
       }
       const qualityPlan = node.compiled?.quality;
       if (qualityPlan) await statement(node.id, () => quality.evaluate(node.id, qualityPlan));

@@ -22,11 +22,19 @@ export function jsonPath(path: readonly PropertyKey[]): string {
   return out === '' ? '(document)' : out;
 }
 
+/**
+ * Zod keeps the value an issue is about (`input`) only when parsing with `reportInput: true`;
+ * without it `input` is absent, which must not read as a missing field. The value itself never
+ * goes into a problem (it could be a secret): only whether it was there.
+ */
 function hintFor(issue: z.core.$ZodIssue): string | undefined {
   if (issue.code === 'unrecognized_keys') return `remove ${issue.keys.map((k) => `"${k}"`).join(', ')} or check the spelling`;
-  if (issue.code === 'invalid_type' && issue.input === undefined) return 'this field is required';
+  if (issue.code === 'invalid_type' && 'input' in issue && issue.input === undefined) return 'this field is required';
   return undefined;
 }
+
+/** Parse options under which zodProblems can tell a missing field from a wrong value (see hintFor). */
+export const REPORT_MISSING = { reportInput: true } as const;
 
 export function zodProblems(error: z.ZodError, prefix: readonly PropertyKey[] = [], code: Problem['code'] = 'invalid_document'): Problem[] {
   return error.issues.map((issue) => ({
@@ -133,7 +141,7 @@ export function parsePipelineObject(raw: unknown, source = 'the document'): Load
       migrationsApplied: [],
     };
   }
-  const parsed = pipelineSchema.safeParse(migrated);
+  const parsed = pipelineSchema.safeParse(migrated, REPORT_MISSING);
   if (!parsed.success) return { problems: zodProblems(parsed.error), migrationsApplied: applied };
   return { pipeline: parsed.data, problems: [], migrationsApplied: applied };
 }

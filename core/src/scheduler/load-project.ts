@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { jsonSyntaxWhere } from '../model/json-syntax.js';
-import { duplicateKeyProblems, jsonPath, parsePipelineText, zodProblems } from '../model/load.js';
+import { duplicateKeyProblems, jsonPath, parsePipelineText, REPORT_MISSING, zodProblems } from '../model/load.js';
 import { CaudalError, type Problem } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { canonicalTimeZone, CronSchedule, cronProblem, isTimeZone } from './cron.js';
@@ -111,7 +111,7 @@ export function parseProject(text: string, file: string): Project {
     });
   const repeated = duplicateKeyProblems(text, file);
   if (repeated.length > 0) fail(file, repeated);
-  const parsed = projectSchema.safeParse(raw);
+  const parsed = projectSchema.safeParse(raw, REPORT_MISSING);
   if (!parsed.success) fail(file, zodProblems(parsed.error));
   const doc = parsed.data;
   const dir = path.dirname(file);

@@ -7,6 +7,9 @@ import type { CompileContext, Relation } from '../define.js';
  */
 export const NOT_BOOLEAN_HINT = "write a comparison or a test, e.g. amount <> 0 or flag = 'yes' (DuckDB would read a number other than 0, and texts like 'yes' or 't', as true)";
 
+/** A condition that is NULL and nothing else (`NULL`, `(null)`): a condition switched off. DuckDB types it INTEGER. */
+export const isBareNull = (condition: string): boolean => /^[\s()]*null[\s()]*$/i.test(condition);
+
 /**
  * For each condition over `input`, its type when it is not BOOLEAN (else undefined). A bare NULL
  * (a condition switched off, which DuckDB types INTEGER) passes. Undefined as a whole when the
@@ -19,6 +22,5 @@ export async function nonBooleanConditions(ctx: CompileContext<unknown>, input: 
   } catch {
     return undefined;
   }
-  const bareNull = (c: string) => /^[\s()]*null[\s()]*$/i.test(c);
-  return types.map((type, i) => (type === 'BOOLEAN' || bareNull(conds[i]!) ? undefined : type));
+  return types.map((type, i) => (type === 'BOOLEAN' || isBareNull(conds[i]!) ? undefined : type));
 }

@@ -2,6 +2,7 @@ import { findInParseTree, isParseNode, type ParseNode } from '../../compiler/par
 import { ident, stringLiteral } from '../../compiler/sql.js';
 import { CaudalError, type Problem } from '../../util/errors.js';
 import type { CompileContext, Relation } from '../define.js';
+import { foldName } from './columns.js';
 
 /**
  * DuckDB compares a text column with a number by converting every text to the number's type, with
@@ -35,10 +36,10 @@ export async function textComparedWithNumber(ctx: Pick<CompileContext<unknown>, 
   const [row] = await ctx.rows(`SELECT json_serialize_sql(${stringLiteral(`SELECT (\n${expr}\n) FROM ${INPUT}`)}) AS ast`);
   const ast = JSON.parse(String(row?.ast)) as unknown;
   if (!isParseNode(ast) || ast.error === true) return undefined;
-  const types = new Map(input.columns.map((c) => [c.name.toLowerCase(), c]));
+  const types = new Map(input.columns.map((c) => [foldName(c.name), c]));
   const columnOf = (node: unknown) => {
     if (!isParseNode(node) || node.class !== 'COLUMN_REF' || !Array.isArray(node.column_names)) return undefined;
-    return types.get(String(node.column_names.at(-1)).toLowerCase());
+    return types.get(foldName(String(node.column_names.at(-1))));
   };
   const constantType = (node: ParseNode) => {
     if (node.class !== 'CONSTANT' || !isParseNode(node.value)) return undefined;

@@ -467,7 +467,7 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
   }
   if (p.header === undefined && !p.columns) {
     const doubt = await headerDoubt(sniffPath, dialect, sniffed.Columns);
-    if (doubt) warnings.push(`node '${ctx.nodeId}': ${doubt.replace('{file}', file.original)}`);
+    if (doubt) warnings.push(`node '${ctx.nodeId}': ${doubt.replace('{file}', () => file.original)}`);
   }
   if (dialect.header && !p.columns) {
     const renamed = await renamedHeaderNames(sniffPath, dialect, sniffed.Columns.map((c) => c.name));

@@ -1,4 +1,5 @@
 import { tokenize } from '../../compiler/sql.js';
+import { foldName } from '../shared/columns.js';
 
 /**
  * The input columns a `having` condition names that are not output columns of the aggregate.
@@ -8,8 +9,8 @@ import { tokenize } from '../../compiler/sql.js';
  * literal (DATE '2024-01-01').
  */
 export function havingInputColumns(having: string, inputs: string[], outputs: string[]): string[] {
-  const out = new Set(outputs.map((n) => n.toLowerCase()));
-  const byLower = new Map(inputs.map((n) => [n.toLowerCase(), n]));
+  const out = new Set(outputs.map(foldName));
+  const byFolded = new Map(inputs.map((n) => [foldName(n), n]));
   let tokens;
   try {
     tokens = tokenize(having).filter((t) => t.kind !== 'space' && t.kind !== 'comment');
@@ -21,8 +22,8 @@ export function havingInputColumns(having: string, inputs: string[], outputs: st
     const name = t.kind === 'ident' ? t.text : t.kind === 'quoted' ? t.text.slice(1, -1).replaceAll('""', '"') : undefined;
     const next = tokens[i + 1];
     if (name === undefined || next?.text === '(' || next?.kind === 'string' || tokens[i - 1]?.text === '.') return;
-    const input = byLower.get(name.toLowerCase());
-    if (input !== undefined && !out.has(name.toLowerCase()) && !found.includes(input)) found.push(input);
+    const input = byFolded.get(foldName(name));
+    if (input !== undefined && !out.has(foldName(name)) && !found.includes(input)) found.push(input);
   });
   return found;
 }

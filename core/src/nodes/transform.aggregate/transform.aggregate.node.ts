@@ -5,6 +5,7 @@ import { ident, literal } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
 import { havingInputColumns } from './having-columns.js';
 import { checkedDecimalSum, sumOperand } from '../shared/decimal-sum.js';
+import { columnNamed, foldName } from '../shared/columns.js';
 
 const FUNCTIONS = ['count', 'count_distinct', 'sum', 'avg', 'min', 'max', 'median', 'percentile', 'stddev', 'first', 'last', 'string_agg'] as const;
 type Fn = (typeof FUNCTIONS)[number];
@@ -99,11 +100,11 @@ Turn such values into NULL first when they mean "no value" (a Derive: \`CASE WHE
   },
   check(p) {
     const out: Array<{ path: string; message: string; hint?: string }> = [];
-    const seen = new Set(p.group_by.map((g) => g.toLowerCase()));
+    const seen = new Set(p.group_by.map(foldName));
     p.aggregations.forEach((a, i) => {
-      if (seen.has(a.name.toLowerCase()))
+      if (seen.has(foldName(a.name)))
         out.push({ path: `aggregations[${i}].name`, message: `output column '${a.name}' appears twice`, hint: 'give each aggregation a name not used by a group column or another aggregation' });
-      seen.add(a.name.toLowerCase());
+      seen.add(foldName(a.name));
       if (NEEDS_COLUMN.has(a.function) && !a.column) out.push({ path: `aggregations[${i}].column`, message: `${a.function} needs a column` });
       if (a.function === 'percentile' && a.p === undefined) out.push({ path: `aggregations[${i}].p`, message: 'percentile needs p (from 0 to 1)', hint: 'e.g. 0.9 for the 90th percentile' });
       if ((a.function === 'first' || a.function === 'last') && !a.order_by)
@@ -111,8 +112,8 @@ Turn such values into NULL first when they mean "no value" (a Derive: \`CASE WHE
     });
     const groups = new Set<string>();
     p.group_by.forEach((g, i) => {
-      if (groups.has(g.toLowerCase())) out.push({ path: `group_by[${i}]`, message: `'${g}' is listed twice` });
-      groups.add(g.toLowerCase());
+      if (groups.has(foldName(g))) out.push({ path: `group_by[${i}]`, message: `'${g}' is listed twice` });
+      groups.add(foldName(g));
     });
     return out;
   },
@@ -129,7 +130,7 @@ Turn such values into NULL first when they mean "no value" (a Derive: \`CASE WHE
         case 'count_distinct':
           return `count(DISTINCT ${col})`;
         case 'sum': {
-          const type = input.columns.find((c) => c.name.toLowerCase() === a.column!.toLowerCase())?.type;
+          const type = columnNamed(input.columns, a.column!)?.type;
           return checkedDecimalSum(`sum(${sumOperand(col, type)})`, type, ctx.nodeId, a.name, a.column!);
         }
         case 'avg':
@@ -174,7 +175,7 @@ const NUMERIC_ONLY = new Set<Fn>(['sum', 'avg', 'median', 'percentile', 'stddev'
 
 function refuseText(nodeId: string, i: number, a: { name: string; function: Fn; column?: string }, columns: Array<{ name: string; type: string }>): void {
   if (!NUMERIC_ONLY.has(a.function) || a.column === undefined) return;
-  const type = columns.find((c) => c.name.toLowerCase() === a.column!.toLowerCase())?.type;
+  const type = columnNamed(columns, a.column!)?.type;
   if (type === undefined || !/^(VARCHAR|JSON|BOOLEAN|BLOB|UUID)$/i.test(type)) return;
   const message = `node '${nodeId}': aggregation '${a.name}' (${a.function}) needs numbers, but column '${a.column}' is ${type}`;
   const hint = `convert '${a.column}' to a number type first (a Cast node, e.g. to DOUBLE or DECIMAL), or use count, min, max or string_agg`;

@@ -1,6 +1,7 @@
-import type { CompileContext, CompiledNode, Relation } from '../define.js';
+import type { CompileContext, CompiledNode } from '../define.js';
 import { ident, stringLiteral } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
+import { columnNamed } from '../shared/columns.js';
 
 /** The column the `rejects` port adds to the input's columns. */
 export const REASON_COLUMN = '_caudal_reason';
@@ -21,11 +22,6 @@ export interface Conversion {
   reason: string;
 }
 
-/** The input's spelling of `name` (DuckDB matches names without regard to case), or `name` itself. */
-export function inputSpelling(input: Relation, name: string): string {
-  return input.columns.find((c) => c.name.toLowerCase() === name.toLowerCase())?.name ?? name;
-}
-
 /** `'<prefix>' || CAST(col AS VARCHAR) || '<suffix>'`: a message quoting the offending value. */
 export function quoteValue(prefix: string, column: string, suffix: string): string {
   return `${stringLiteral(prefix)} || CAST(${ident(column)} AS VARCHAR) || ${stringLiteral(suffix)}`;
@@ -42,7 +38,7 @@ export function quoteValue(prefix: string, column: string, suffix: string): stri
  */
 export function compileConversions(ctx: CompileContext<unknown>, convs: Conversion[], onError: OnError, verb: 'convert' | 'parse' = 'convert'): CompiledNode {
   const input = ctx.input();
-  const clash = input.columns.find((c) => c.name.toLowerCase() === REASON_COLUMN);
+  const clash = columnNamed(input.columns, REASON_COLUMN);
   const replace = (pick: (c: Conversion) => string) => `REPLACE (${convs.map((c) => `${pick(c)} AS ${ident(c.column)}`).join(', ')})`;
   const reasonOf = () => {
     const parts = convs.map((c) => `CASE WHEN ${c.failed} THEN ${c.reason} END`);

@@ -3,12 +3,13 @@ import { defineNode } from '../define.js';
 import { ident, stringLiteral } from '../../compiler/sql.js';
 import { castSpark } from './transform.cast.spark.js';
 import { typeProblem } from '../../util/duckdb-type.js';
-import { compileConversions, inputSpelling, quoteValue, REASON_COLUMN, type Conversion } from './conversions.js';
+import { compileConversions, quoteValue, REASON_COLUMN, type Conversion } from './conversions.js';
 import { castMayChange, checkedCast, listElement } from './lossy-casts.js';
 import { textConversion, textListProblem, textListConversion } from '../shared/text-conversions.js';
 import { decimalSeparatorParam, separatorProblems, thousandsSeparatorParam } from '../shared/locale-numbers.js';
 import { CaudalError } from '../../util/errors.js';
 import { duckDbType } from '../shared/type-param.js';
+import { foldName, requireColumn } from '../shared/columns.js';
 
 const params = z
   .object({
@@ -149,8 +150,8 @@ The \`rejects\` output always has the input's columns plus \`${REASON_COLUMN}\` 
     p.columns.forEach((c, i) => {
       const problem = typeProblem(c.type);
       if (problem) out.push({ path: `columns[${i}].type`, message: problem });
-      if (seen.has(c.column.toLowerCase())) out.push({ path: `columns[${i}].column`, message: `column '${c.column}' is listed twice`, hint: 'keep one entry per column' });
-      seen.add(c.column.toLowerCase());
+      if (seen.has(foldName(c.column))) out.push({ path: `columns[${i}].column`, message: `column '${c.column}' is listed twice`, hint: 'keep one entry per column' });
+      seen.add(foldName(c.column));
     });
     out.push(...separatorProblems({ decimal: p.decimal_separator, thousands: p.thousands_separator }));
     return out;
@@ -158,8 +159,8 @@ The \`rejects\` output always has the input's columns plus \`${REASON_COLUMN}\` 
   compile(ctx) {
     const input = ctx.input();
     const format = { decimal: ctx.params.decimal_separator, thousands: ctx.params.thousands_separator };
-    const convs: Conversion[] = ctx.params.columns.map((c) => {
-      const column = inputSpelling(input, c.column);
+    const convs: Conversion[] = ctx.params.columns.map((c, i) => {
+      const column = requireColumn(ctx.nodeId, input, 'input', c.column, `columns[${i}].column`);
       // The params carry the type as DuckDB names it, field names quoted (shared/type-param.ts).
       const type = c.type;
       const col = ident(column);
@@ -169,7 +170,6 @@ The \`rejects\` output always has the input's columns plus \`${REASON_COLUMN}\` 
       if (text) {
         const problem = textListProblem(type);
         if (problem) {
-          const i = ctx.params.columns.indexOf(c);
           const message = `node '${ctx.nodeId}': column '${column}': ${problem}`;
           const hint = 'convert to a list of numbers, dates, timestamps, times, booleans or text (e.g. INTEGER[]), or build the value in a Derive';
           throw new CaudalError('validation', message, { nodeId: ctx.nodeId, hint, problems: [{ code: 'invalid_param', path: `params.columns[${i}].type`, message, hint }] });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineNode, type Column } from '../define.js';
 import { dedupeSpark } from './transform.dedupe.spark.js';
 import { ident, identList } from '../../compiler/sql.js';
-import { duplicateIndexes, findColumn } from '../shared/columns.js';
+import { duplicateIndexes, findColumn, foldName } from '../shared/columns.js';
 
 const orderItem = z
   .object({
@@ -106,9 +106,9 @@ a second time.`,
     for (const i of duplicateIndexes(p.keys)) out.push({ path: `keys[${i}]`, message: `key column '${p.keys[i]}' is listed twice` });
     const orderNames = p.order_by.map((o) => o.column);
     for (const i of duplicateIndexes(orderNames)) out.push({ path: `order_by[${i}].column`, message: `order column '${orderNames[i]}' is listed twice` });
-    const keySet = new Set(p.keys.map((k) => k.toLowerCase()));
+    const keySet = new Set(p.keys.map(foldName));
     p.order_by.forEach((o, i) => {
-      if (keySet.has(o.column.toLowerCase()))
+      if (keySet.has(foldName(o.column)))
         out.push({ path: `order_by[${i}].column`, message: `'${o.column}' is a key column: it has the same value in every row of a key, so it cannot order them`, hint: 'order by another column' });
     });
     if (p.keys.length === 0 && (p.keep !== 'any' || p.order_by.length > 0))

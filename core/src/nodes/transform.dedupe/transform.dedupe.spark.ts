@@ -1,9 +1,10 @@
 import type { SparkForm } from '../define.js';
 import { ident, identList } from '../../compiler/sql.js';
+import { sameName } from '../shared/columns.js';
 
 type Params = { keys: string[]; keep: 'any' | 'first' | 'last'; order_by: Array<{ column: string; direction: 'asc' | 'desc' }> };
 
-const find = (columns: Array<{ name: string }>, name: string) => columns.find((c) => c.name.toLowerCase() === name.toLowerCase())?.name ?? name;
+const find = (columns: Array<{ name: string }>, name: string) => columns.find((c) => c.name === name)?.name ?? columns.find((c) => sameName(c.name, name))?.name ?? name;
 
 /**
  * Spark: the row the DuckDB form keeps per key, chosen by the same ranking (the order columns, then

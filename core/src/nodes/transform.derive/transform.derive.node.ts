@@ -3,6 +3,7 @@ import { defineNode } from '../define.js';
 import { deriveSpark } from './transform.derive.spark.js';
 import { ident } from '../../compiler/sql.js';
 import { refuseTextNumberComparisons } from '../shared/text-number-comparisons.js';
+import { foldName } from '../shared/columns.js';
 
 const params = z
   .object({
@@ -37,8 +38,8 @@ export const deriveNode = defineNode({
   outputs: [{ name: 'out' }],
   params,
   docs: `Every expression is evaluated against the input row. When a name matches an input column
-(case-insensitive, as in DuckDB) the column is replaced where it stands, keeping its name; new columns are appended in
-the order given. Use a second Derive node to build on a derived column.
+(ignoring the case of A–Z, as DuckDB does: \`STATUS\` replaces \`status\`, while \`É\` is a new column next to \`é\`)
+the column is replaced where it stands, keeping its name; new columns are appended in the order given. Use a second Derive node to build on a derived column.
 
 Arithmetic is DuckDB's: an integer result too large for its type stops the run ("Overflow in addition
 of INT32"; cast an operand to BIGINT, HUGEINT or DECIMAL first), but a division by zero does not:
@@ -62,21 +63,22 @@ with text (\`code = '7'\`) or convert the column first (a Cast node, or \`TRY_CA
     const out: Array<{ path: string; message: string; hint?: string }> = [];
     const seen = new Set<string>();
     p.columns.forEach((c, i) => {
-      if (seen.has(c.name.toLowerCase()))
+      if (seen.has(foldName(c.name)))
         out.push({ path: `columns[${i}].name`, message: `column '${c.name}' is derived twice`, hint: 'merge the two expressions or use a second Derive node' });
-      seen.add(c.name.toLowerCase());
+      seen.add(foldName(c.name));
     });
     return out;
   },
   async compile(ctx) {
     const input = ctx.input();
-    // DuckDB matches column names without regard to case, so 'STATUS' replaces 'status'; the
-    // replaced column keeps the input's spelling rather than turning into a second column.
-    const existing = new Map(input.columns.map((c) => [c.name.toLowerCase(), c.name]));
-    const exprs = ctx.params.columns.map((c, i) => ({ name: existing.get(c.name.toLowerCase()) ?? c.name, sql: ctx.expr(c.expression, `columns[${i}].expression`) }));
+    // DuckDB matches column names without regard to the case of ASCII letters, so 'STATUS' replaces
+    // 'status' (keeping the input's spelling rather than turning into a second column), while 'É'
+    // is a new column next to 'é'.
+    const existing = new Map(input.columns.map((c) => [foldName(c.name), c.name]));
+    const exprs = ctx.params.columns.map((c, i) => ({ name: existing.get(foldName(c.name)) ?? c.name, sql: ctx.expr(c.expression, `columns[${i}].expression`) }));
     await refuseTextNumberComparisons(ctx, input, exprs.map((e, i) => ({ sql: e.sql, path: `columns[${i}].expression`, what: `the expression of '${e.name}'` })));
-    const replaced = exprs.filter((e) => existing.has(e.name.toLowerCase()));
-    const added = exprs.filter((e) => !existing.has(e.name.toLowerCase()));
+    const replaced = exprs.filter((e) => existing.has(foldName(e.name)));
+    const added = exprs.filter((e) => !existing.has(foldName(e.name)));
     const parts: string[] = [];
     if (replaced.length > 0) parts.push(`* REPLACE (${replaced.map((e) => `(\n${e.sql}\n) AS ${ident(e.name)}`).join(', ')})`);
     else parts.push('*');

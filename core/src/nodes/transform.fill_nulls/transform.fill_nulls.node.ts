@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineNode, type Column } from '../define.js';
 import { fillNullsSpark } from './transform.fill_nulls.spark.js';
 import { ident, identList, literal } from '../../compiler/sql.js';
-import { duplicateIndexes, findColumn, paramError } from '../shared/columns.js';
+import { duplicateIndexes, findColumn, foldName, paramError } from '../shared/columns.js';
 import { constantConverts } from '../shared/typed-constant.js';
 import { decimalScale, isFloatType, isIntegerType } from '../shared/locale-numbers.js';
 import { sumOperand } from '../shared/decimal-sum.js';
@@ -104,9 +104,9 @@ function digitsMaybeLost(value: string | number | boolean): string | undefined {
 
 /** A column name for a helper value that is not one of the input's names. */
 function freshName(columns: Column[], base: string): string {
-  const taken = new Set(columns.map((c) => c.name.toLowerCase()));
+  const taken = new Set(columns.map((c) => foldName(c.name)));
   let name = base;
-  while (taken.has(name.toLowerCase())) name = `_${name}`;
+  while (taken.has(foldName(name))) name = `_${name}`;
   return name;
 }
 

@@ -3,7 +3,7 @@ import { defineNode, type Column, type CompiledNode, type Relation } from '../de
 import { floatKeyChecks, withChecked } from '../shared/exact-widening.js';
 import { joinSpark } from './transform.join.spark.js';
 import { ident, literal } from '../../compiler/sql.js';
-import { requireColumn, uniqueName } from '../shared/columns.js';
+import { foldName, requireColumn, uniqueName } from '../shared/columns.js';
 import { booleanMeetsNumber, floatKeyRefusal, scaleKeepingType } from '../shared/exact-common-type.js';
 import { CaudalError } from '../../util/errors.js';
 
@@ -129,7 +129,7 @@ the join itself (about 1%). Set \`growth_warning\` to null to skip it.`,
     const out: Array<{ path: string; message: string; hint?: string }> = [];
     const seen = new Set<string>();
     p.on.forEach((k, i) => {
-      const sig = `${k.left.toLowerCase()}\u0000${(k.right ?? k.left).toLowerCase()}`;
+      const sig = `${foldName(k.left)}\u0000${foldName(k.right ?? k.left)}`;
       if (seen.has(sig)) out.push({ path: `on[${i}]`, message: `the key pair '${k.left}' = '${k.right ?? k.left}' is listed twice`, hint: 'remove one of them' });
       seen.add(sig);
     });
@@ -175,11 +175,11 @@ the join itself (about 1%). Set \`growth_warning\` to null to skip it.`,
       if (kind === 'right') return `r.${ident(rk)} AS ${ident(c.name)}`;
       return `${fullKey(c, right.columns.find((x) => x.name === rk)!)} AS ${ident(c.name)}`;
     });
-    const taken = new Set(left.columns.map((c) => c.name.toLowerCase()));
+    const taken = new Set(left.columns.map((c) => foldName(c.name)));
     for (const c of right.columns) {
       if (rightKeys.has(c.name)) continue;
       const name = uniqueName(c.name, suffix, taken);
-      taken.add(name.toLowerCase());
+      taken.add(foldName(name));
       list.push(name === c.name ? `r.${ident(c.name)}` : `r.${ident(c.name)} AS ${ident(name)}`);
     }
     const compiled: CompiledNode = { outputs: { out: `SELECT ${list.join(', ')}\n${from}` } };

@@ -4,7 +4,7 @@ import { floatKeyChecks, withChecked } from '../shared/exact-widening.js';
 import { lookupSpark } from './transform.lookup.spark.js';
 import { ident, literal, stringLiteral } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
-import { requireColumn } from '../shared/columns.js';
+import { foldName, requireColumn } from '../shared/columns.js';
 import { constantConverts } from '../shared/typed-constant.js';
 import { floatKeyRefusal } from '../shared/exact-common-type.js';
 
@@ -109,7 +109,7 @@ Picked columns must not collide with input column names (case-insensitive): rena
     const out: Array<{ path: string; message: string; hint?: string }> = [];
     const seen = new Set<string>();
     p.columns.forEach((c, i) => {
-      const name = (c.as ?? c.column).toLowerCase();
+      const name = foldName(c.as ?? c.column);
       if (seen.has(name)) out.push({ path: `columns[${i}]`, message: `output column '${c.as ?? c.column}' appears twice`, hint: 'rename one with "as"' });
       seen.add(name);
     });
@@ -123,11 +123,11 @@ Picked columns must not collide with input column names (case-insensitive): rena
       in: requireColumn(ctx.nodeId, input, 'input', k.column, `keys[${i}].column`),
       ref: requireColumn(ctx.nodeId, ref, 'reference input', k.reference ?? k.column, k.reference === undefined ? `keys[${i}].column` : `keys[${i}].reference`),
     }));
-    const inNames = new Set(input.columns.map((c) => c.name.toLowerCase()));
+    const inNames = new Set(input.columns.map((c) => foldName(c.name)));
     const picked = columns.map((c, i) => {
       const column = requireColumn(ctx.nodeId, ref, 'reference input', c.column, `columns[${i}].column`);
       const as = c.as ?? column;
-      if (inNames.has(as.toLowerCase())) {
+      if (inNames.has(foldName(as))) {
         const message = `node '${ctx.nodeId}': output column '${as}' already exists in the input`;
         const hint = 'rename the looked-up column with "as", or drop the input column first';
         throw new CaudalError('validation', message, { nodeId: ctx.nodeId, hint, problems: [{ code: 'invalid_param', path: `params.columns[${i}]`, message, hint }] });

@@ -4,8 +4,9 @@ import { parseDatesSpark } from './transform.parse_dates.spark.js';
 import { ident, literal, stringLiteral } from '../../compiler/sql.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
 import { closest } from '../../util/suggest.js';
-import { compileConversions, inputSpelling, quoteValue, REASON_COLUMN, type Conversion } from '../transform.cast/conversions.js';
+import { compileConversions, quoteValue, REASON_COLUMN, type Conversion } from '../transform.cast/conversions.js';
 import { misreadByStrptime } from '../shared/temporal-text.js';
+import { findColumn, foldName, requireColumn } from '../shared/columns.js';
 
 const params = z
   .object({
@@ -318,8 +319,8 @@ before the run with the closest name suggested.
     const out: Array<{ path: string; message: string; hint?: string }> = [];
     const seen = new Set<string>();
     p.columns.forEach((c, i) => {
-      if (seen.has(c.column.toLowerCase())) out.push({ path: `columns[${i}].column`, message: `column '${c.column}' is listed twice`, hint: 'put all its formats in one entry' });
-      seen.add(c.column.toLowerCase());
+      if (seen.has(foldName(c.column))) out.push({ path: `columns[${i}].column`, message: `column '${c.column}' is listed twice`, hint: 'put all its formats in one entry' });
+      seen.add(foldName(c.column));
     });
     return out;
   },
@@ -344,14 +345,14 @@ before the run with the closest name suggested.
             'add the year to the format; a time of day alone converts to TIME with Change column types (transform.cast)',
           );
       }
-      const found = input.columns.find((x) => x.name.toLowerCase() === c.column.toLowerCase());
-      if (found && found.type !== 'VARCHAR')
+      const found = findColumn(ctx.nodeId, input, c.column, `columns[${i}].column`);
+      if (found.type !== 'VARCHAR')
         throw fail(ctx.nodeId, `params.columns[${i}].column`, `node '${ctx.nodeId}': column '${found.name}' is ${found.type}, not text`, 'parse only text columns; use Change column types (transform.cast) to change the type of others');
     }
     const src = stringLiteral(from);
     const dst = stringLiteral(to);
-    const convs: Conversion[] = p.columns.map((c) => {
-      const column = inputSpelling(input, c.column);
+    const convs: Conversion[] = p.columns.map((c, i) => {
+      const column = requireColumn(ctx.nodeId, input, 'input', c.column, `columns[${i}].column`);
       const col = ident(column);
       const parts = groups(c.formats);
       const tried = `' matches none of the formats ${c.formats.join(', ')}`;

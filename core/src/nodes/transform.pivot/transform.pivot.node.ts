@@ -5,8 +5,13 @@ import { ident, literal } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
 import { constantConverts } from '../shared/typed-constant.js';
 import { checkedDecimalSum } from '../shared/decimal-sum.js';
+import { columnNamed, foldName } from '../shared/columns.js';
 
 const AGGREGATES = ['sum', 'count', 'avg', 'min', 'max', 'first'] as const;
+
+/** Why `null` cannot be a value (its rows are ignored), and what to write instead. */
+const NULL_VALUE =
+  'a value is a text, a number or a boolean, not null: a column is named after its value, and rows whose pivot column is NULL count for no cell; to give them a column, replace NULL first (a Fill nulls node, e.g. with "none") and list that value';
 
 const params = z
   .object({
@@ -17,7 +22,7 @@ const params = z
     }),
     pivot_column: z.string().min(1).meta({ label: 'Pivot column', help: 'Its values become column names.', widget: 'column' }),
     values: z
-      .array(z.union([z.string(), z.number(), z.boolean()]))
+      .array(z.union([z.string(), z.number(), z.boolean()], { error: (issue) => (issue.input === null ? NULL_VALUE : undefined) }))
       .min(1)
       .meta({
         label: 'Values',
@@ -32,7 +37,7 @@ const params = z
     }),
     order_by: z.string().min(1).optional().meta({
       label: 'First by',
-      help: 'For aggregate "first": the column that decides which row is first (ascending, nulls last; ties broken by the value).',
+      help: 'For aggregate "first": the column that decides which row is first (ascending; ties broken by the value). Rows where it or the value is NULL are skipped.',
       widget: 'column',
       group: 'Advanced',
     }),
@@ -49,10 +54,16 @@ type Params = z.output<typeof params>;
 
 /** The placeholders column_name may hold. */
 const PLACEHOLDERS = ['{value}', '{aggregate}', '{column}'];
+const PLACEHOLDER = /\{(value|aggregate|column)\}/g;
 
-/** The output column name of one pivot value. */
+/**
+ * The output column name of one pivot value. One pass with a function: chained replaceAll calls
+ * would read a value spelling `{aggregate}` as a placeholder, and a replacement string reads `$&`,
+ * `$$` and `` $` `` in a value as patterns.
+ */
 export function pivotColumnName(p: Pick<Params, 'column_name' | 'aggregate' | 'value_column'>, value: string | number | boolean): string {
-  return p.column_name.replaceAll('{value}', String(value)).replaceAll('{aggregate}', p.aggregate).replaceAll('{column}', p.value_column ?? 'rows');
+  const fill = { value: String(value), aggregate: p.aggregate, column: p.value_column ?? 'rows' };
+  return p.column_name.replace(PLACEHOLDER, (_, name: keyof typeof fill) => fill[name]);
 }
 
 export const pivotNode = defineNode({
@@ -82,24 +93,30 @@ rows: \`'12.5'\` for an INTEGER column (DuckDB would compare 13), \`'2024-01-31 
 \`'0x10'\` for a BIGINT. The other way round, a number or boolean value for a text (VARCHAR) pivot column
 is refused too: DuckDB would compare by reading each text as a number, so \`'01'\`, \`'1.0'\` and \`' 1'\`
 would all count as 1 (and text that is not a number would stop the run). Write the value as text
-(\`"1"\`) to match exactly that text.
+(\`"1"\`) to match exactly that text. Two values that are one value of the column's type (\`'2024'\`
+and \`'02024'\` for an INTEGER) would give two columns with the same cells, and are refused. \`null\` is
+not a value (see below).
 
 **Values not listed** (and NULL in the pivot column) are ignored: their rows count for no cell, but a group
-that only has such rows still gets a row (all cells empty, or 0 for count).
+that only has such rows still gets a row (all cells empty, or 0 for count). To give NULL a column,
+replace it first (a Fill nulls node, e.g. with \`'none'\`) and list that value.
 
 **Empty cells.** \`sum\`, \`avg\`, \`min\`, \`max\`, \`first\` give NULL when the group has no row with that value
-(or only NULL values); \`count\` gives 0. \`count\` with a value column counts its non-NULL values; without one
+(or only NULL values; for \`first\`, no row where both the value and \`order_by\` are set); \`count\` gives 0. \`count\` with a value column counts its non-NULL values; without one
 it counts rows. Types follow DuckDB: \`sum\` of an integer column is HUGEINT (INT128), of a DECIMAL(p,s)
 DECIMAL(38,s) (a cell sum with more digits than that holds stops the run, naming the cell's column),
 \`avg\` is DOUBLE.
 
-**first** needs \`order_by\`: the cell takes the value of the row with the smallest \`order_by\` (NULLs last,
-ties broken by the smallest value), so the result does not depend on row order.
+**first** needs \`order_by\`: the cell takes the value of the row with the smallest \`order_by\` (ties broken
+by the smallest value), so the result does not depend on row order. As in transform.aggregate's \`first\`,
+rows where the value or \`order_by\` is NULL are skipped: rows (v 5, order NULL), (v NULL, order 1),
+(v 3, order 2) give 3.
 
 **Column names** come from \`column_name\` (default \`{value}\`; e.g. \`{value}_{aggregate}\` gives
-\`paid_sum\`). Names are used exactly, with spaces or accents. Two values that give the same name, or a
-name equal to a group-by column, are reported before the run (case-insensitively, as DuckDB compares names),
-and so are a value that gives an empty name (\`""\` with the default pattern) and a placeholder other than
+\`paid_sum\`). Names are used exactly, with spaces, accents, \`$\` or braces (a value \`{column}\` names its
+column \`{column}\`). Two values that give the same name, or a
+name equal to a group-by column, are reported before the run (ignoring the case of A–Z, as DuckDB compares
+names), and so are a value that gives an empty name (\`""\` with the default pattern) and a placeholder other than
 \`{value}\`, \`{aggregate}\` and \`{column}\`.
 
 Row order is not guaranteed, as for any aggregation: add a \`transform.sort\` on the group columns if it matters.
@@ -121,13 +138,13 @@ Metrics and warnings: none. Rows whose pivot value is not listed count for no ce
         hint: 'e.g. {value}_{aggregate}',
       });
     const taken = new Map<string, string>();
-    p.group_by.forEach((g) => taken.set(g.toLowerCase(), `group-by column '${g}'`));
+    p.group_by.forEach((g) => taken.set(foldName(g), `group-by column '${g}'`));
     p.values.forEach((v, i) => {
       const name = pivotColumnName(p, v);
-      const prev = taken.get(name.toLowerCase());
+      const prev = taken.get(foldName(name));
       if (name === '') out.push({ path: `values[${i}]`, message: `value ${JSON.stringify(v)} gives an empty column name`, hint: 'set column_name to a pattern with text around {value}, e.g. {value}_{aggregate} or code_{value}' });
       else if (prev) out.push({ path: `values[${i}]`, message: `value ${JSON.stringify(v)} gives column '${name}', which clashes with ${prev}`, hint: 'change column_name, e.g. {value}_{aggregate}' });
-      else taken.set(name.toLowerCase(), `the column of value ${JSON.stringify(v)}`);
+      else taken.set(foldName(name), `the column of value ${JSON.stringify(v)}`);
     });
     return out;
   },
@@ -136,7 +153,7 @@ Metrics and warnings: none. Rows whose pivot value is not listed count for no ce
     const p = ctx.params;
     // Values are matched with `=`, which converts text to the column's type the lenient way
     // ('12.5' would match 13 in an INTEGER column, '2024-01-31 10:00' every row of that DATE).
-    const pivotType = input.columns.find((c) => c.name.toLowerCase() === p.pivot_column.toLowerCase())?.type;
+    const pivotType = columnNamed(input.columns, p.pivot_column)?.type;
     // A number meeting text is compared as a number, DuckDB converting the text: '01', '1.0', ' 1'
     // and '+1' would all count as 1, and text that is no number would stop the run naming the cell.
     if (pivotType === 'VARCHAR') {
@@ -156,6 +173,12 @@ Metrics and warnings: none. Rows whose pivot value is not listed count for no ce
         const message = `node '${ctx.nodeId}': the value ${JSON.stringify(val)} is not a valid ${pivotType} (or would change converting to it), the type of the pivot column '${p.pivot_column}'`;
         throw new CaudalError('validation', message, { nodeId: ctx.nodeId, column: p.pivot_column, problems: [{ code: 'invalid_param', path: `params.values[${i}]`, message, hint: `write it as a ${pivotType}, as the column's values are` }] });
       }
+      const same = await sameTypedValues((sql) => ctx.rows(sql), p.values, pivotType);
+      if (same) {
+        const [a, b] = [p.values[same.first]!, p.values[same.second]!];
+        const message = `node '${ctx.nodeId}': the values ${JSON.stringify(a)} and ${JSON.stringify(b)} are one ${pivotType}, ${same.shown}, in the pivot column '${p.pivot_column}': their two columns would hold the same cells`;
+        throw new CaudalError('validation', message, { nodeId: ctx.nodeId, column: p.pivot_column, problems: [{ code: 'invalid_param', path: `params.values[${same.second}]`, message, hint: `list ${same.shown} once` }] });
+      }
     }
     const v = p.value_column ? ident(p.value_column) : undefined;
     const key = ident(p.pivot_column);
@@ -167,14 +190,17 @@ Metrics and warnings: none. Rows whose pivot value is not listed count for no ce
       switch (p.aggregate) {
         case 'count':
           return `count(CASE WHEN ${hit} THEN ${v ?? '1'} END)`;
-        case 'first':
-          // The value's rows sort first, so a group without one gets NULL (the CASE of another row).
-          return `first(CASE WHEN ${hit} THEN ${v} END ORDER BY CASE WHEN ${hit} THEN 0 ELSE 1 END, ${ident(p.order_by ?? '')} ASC NULLS LAST, ${v} ASC NULLS LAST)`;
+        case 'first': {
+          // As transform.aggregate's first: the value on the row with the smallest (order_by, value),
+          // rows where either is NULL skipped (arg_min skips a NULL key, here also every other value's row).
+          const o = ident(p.order_by ?? '');
+          return `arg_min(CASE WHEN ${hit} THEN ${v} END, CASE WHEN ${hit} AND ${o} IS NOT NULL AND ${v} IS NOT NULL THEN (${o}, ${v}) END)`;
+        }
         default:
           return `${p.aggregate}(CASE WHEN ${hit} THEN ${v} END)`;
       }
     };
-    const valueType = input.columns.find((c) => c.name.toLowerCase() === p.value_column?.toLowerCase())?.type;
+    const valueType = p.value_column === undefined ? undefined : columnNamed(input.columns, p.value_column)?.type;
     const cell = (val: string | number | boolean) =>
       p.aggregate === 'sum' && p.value_column ? checkedDecimalSum(agg(val), valueType, ctx.nodeId, pivotColumnName(p, val), p.value_column) : agg(val);
     const cells = p.values.map((val) => `${cell(val)} AS ${ident(pivotColumnName(p, val))}`);
@@ -183,3 +209,14 @@ Metrics and warnings: none. Rows whose pivot value is not listed count for no ce
     return { outputs: { out: sql } };
   },
 });
+
+/**
+ * The first two of `values` that are one value of `type` ('2024' and '02024' for an INTEGER pivot
+ * column), compared with `=` after converting, as the cells compare them; undefined when none are.
+ */
+async function sameTypedValues(rows: (sql: string) => Promise<Array<Record<string, unknown>>>, values: Array<string | number | boolean>, type: string): Promise<{ first: number; second: number; shown: string } | undefined> {
+  if (values.length < 2) return undefined;
+  const typed = values.map((val, i) => `(${i}, CAST(${literal(val)} AS ${type}))`).join(', ');
+  const [row] = await rows(`WITH v(i, x) AS (VALUES ${typed})\nSELECT a.i AS earlier, b.i AS later, CAST(b.x AS VARCHAR) AS shown FROM v a JOIN v b ON a.x = b.x AND a.i < b.i ORDER BY b.i, a.i LIMIT 1`);
+  return row ? { first: Number(row.earlier), second: Number(row.later), shown: String(row.shown) } : undefined;
+}

@@ -1,5 +1,6 @@
 import { tokenize } from '../../compiler/sql.js';
 import type { ExplainIo } from '../define.js';
+import { foldName } from '../shared/columns.js';
 import type { LocatedRule, RulePart } from './rules-file.js';
 
 /** A condition or value of a rule, as the run evaluates it (pipeline params substituted). */
@@ -16,7 +17,7 @@ export interface RuleExpression {
 /** DuckDB's words for a text value that did not convert: "... when casting from source column Unit Price". */
 const SOURCE_COLUMN = /when casting from source column (.+)$/m;
 
-/** The column names an expression reads: its bare and quoted identifiers, lower-cased. */
+/** The column names an expression reads: its bare and quoted identifiers, folded (see foldName). */
 function namesRead(sql: string): Set<string> {
   let tokens;
   try {
@@ -26,8 +27,8 @@ function namesRead(sql: string): Set<string> {
   }
   const names = new Set<string>();
   for (const t of tokens) {
-    if (t.kind === 'ident') names.add(t.text.toLowerCase());
-    else if (t.kind === 'quoted') names.add(t.text.slice(1, -1).replace(/""/g, '"').toLowerCase());
+    if (t.kind === 'ident') names.add(foldName(t.text));
+    else if (t.kind === 'quoted') names.add(foldName(t.text.slice(1, -1).replace(/""/g, '"')));
   }
   return names;
 }
@@ -42,7 +43,7 @@ export async function explainRuleError(message: string, expressions: RuleExpress
   const fix = 'use TRY_CAST(... AS type), which gives NULL for a value that does not convert, or clean the column first';
   const column = SOURCE_COLUMN.exec(message)?.[1]?.trim();
   if (column) {
-    const readers = expressions.filter((x) => namesRead(x.sql).has(column.toLowerCase()));
+    const readers = expressions.filter((x) => namesRead(x.sql).has(foldName(column)));
     if (readers.length === 0) return undefined;
     const who = readers.length === 1 ? `${readers[0]!.words} reads column '${column}':` : `rules reading column '${column}': ${readers.map((x) => x.words).join(', ')};`;
     return `${who} ${fix}`;

@@ -11,6 +11,8 @@ import { errorMessage, NodeProblemsError, type Problem } from '../../util/errors
 import { textComparedWithNumber } from '../shared/text-number-comparisons.js';
 import { didYouMean } from '../../util/suggest.js';
 import { explainRuleError } from './explain-error.js';
+import { columnNamed, foldName, sameName } from '../shared/columns.js';
+import { isBareNull } from '../shared/boolean-condition.js';
 import { inlineRules, parseRulesFile, ruleSchema, RulesFileError, type LocatedRule, type RulePart } from './rules-file.js';
 
 const params = z
@@ -61,11 +63,11 @@ function ruleListProblems(rules: LocatedRule[], tagColumn: string): Issue[] {
   const seen = new Map<string, LocatedRule>();
   for (const r of rules) {
     const { rule } = r;
-    const key = rule.name.toLowerCase();
+    const key = foldName(rule.name);
     const first = seen.get(key);
     if (first) {
       const at = r.at('name');
-      out.push({ path: at.path, message: `${at.where}: the name is used by an earlier rule, ${first.at('name').where}`, hint: 'rule names are unique (compared without regard to case): they name the metrics and the rejected rows' });
+      out.push({ path: at.path, message: `${at.where}: the name is used by an earlier rule, ${first.at('name').where}`, hint: 'rule names are unique (compared as DuckDB compares column names, A and a alike): they name the metrics and the rejected rows' });
     } else seen.set(key, r);
     if (rule.reject !== undefined && (rule.set?.length || rule.tag !== undefined)) {
       const at = r.at('reject');
@@ -74,9 +76,9 @@ function ruleListProblems(rules: LocatedRule[], tagColumn: string): Issue[] {
     const cols = new Set<string>();
     rule.set?.forEach((s, j) => {
       const at = r.at({ set: j, key: 'column' });
-      if (cols.has(s.column.toLowerCase())) out.push({ path: at.path, message: `${at.where} sets column '${s.column}' twice` });
-      cols.add(s.column.toLowerCase());
-      if (s.column.toLowerCase() === tagColumn.toLowerCase())
+      if (cols.has(foldName(s.column))) out.push({ path: at.path, message: `${at.where} sets column '${s.column}' twice` });
+      cols.add(foldName(s.column));
+      if (sameName(s.column, tagColumn))
         out.push({ path: at.path, message: `${at.where} sets '${s.column}', which is the tag column`, hint: 'use the rule\'s tag, or choose another tag column' });
     });
   }
@@ -131,7 +133,7 @@ function rejectColumnClash(columns: Column[], rules: LocatedRule[], nodeId: stri
   const rejecting = rules.find((r) => r.rule.reject !== undefined);
   if (!rejecting) return undefined;
   const own = [RULE_COLUMN, REASON_COLUMN];
-  const taken = columns.filter((c) => own.includes(c.name.toLowerCase())).map((c) => c.name);
+  const taken = columns.filter((c) => own.includes(foldName(c.name))).map((c) => c.name);
   if (taken.length === 0) return undefined;
   const at = rejecting.at('reject');
   const named = taken.map((n) => `'${n}'`).join(', ');
@@ -148,7 +150,7 @@ function rejectColumnClash(columns: Column[], rules: LocatedRule[], nodeId: stri
 /** A prefix for helper columns that no input column starts with. */
 function helperPrefix(columns: Column[]): string {
   let prefix = '__caudal_';
-  while (columns.some((c) => c.name.toLowerCase().startsWith(prefix))) prefix = `_${prefix}`;
+  while (columns.some((c) => foldName(c.name).startsWith(prefix))) prefix = `_${prefix}`;
   return prefix;
 }
 
@@ -327,7 +329,7 @@ async function textConstantsThatChange(
 ): Promise<Problem[]> {
   const problems: Problem[] = [];
   for (const t of targets) {
-    const type = shape.find((c) => c.name.toLowerCase() === t.name.toLowerCase())?.type;
+    const type = columnNamed(shape, t.name)?.type;
     if (!type || type === 'VARCHAR') continue;
     for (const v of t.values) {
       const [own] = await ctx.describe(`SELECT (\n${v.sql}\n) AS v FROM ${from} LIMIT 0`).catch(() => [] as Column[]);
@@ -495,12 +497,12 @@ async function constantsThatChange(ctx: CompileContext<Params>, targets: Target[
 
 /** `* EXCLUDE/REPLACE` plus appended columns, replacing input columns of the same name in place. */
 function selectList(input: Column[], exclude: string[], computed: Array<{ name: string; sql: string }>): string {
-  const existing = new Map(input.map((c) => [c.name.toLowerCase(), c.name]));
-  const replaced = computed.filter((c) => existing.has(c.name.toLowerCase()));
-  const added = computed.filter((c) => !existing.has(c.name.toLowerCase()));
+  const existing = new Map(input.map((c) => [foldName(c.name), c.name]));
+  const replaced = computed.filter((c) => existing.has(foldName(c.name)));
+  const added = computed.filter((c) => !existing.has(foldName(c.name)));
   let star = '*';
   if (exclude.length > 0) star += ` EXCLUDE (${exclude.map(ident).join(', ')})`;
-  if (replaced.length > 0) star += ` REPLACE (\n    ${replaced.map((c) => `${c.sql} AS ${ident(existing.get(c.name.toLowerCase())!)}`).join(',\n    ')}\n  )`;
+  if (replaced.length > 0) star += ` REPLACE (\n    ${replaced.map((c) => `${c.sql} AS ${ident(existing.get(foldName(c.name))!)}`).join(',\n    ')}\n  )`;
   return [star, ...added.map((c) => `${c.sql} AS ${ident(c.name)}`)].join(',\n  ');
 }
 
@@ -544,7 +546,7 @@ the rules below it (e.g. "staff orders: leave alone"), and it is counted.
 
 **Conditions.** A condition that is \`NULL\` counts as not matched, as in a SQL \`WHERE\`
 (\`discount > 0.2\` does not match a row whose discount is NULL). A condition must be true/false:
-\`quantity\` alone is refused. Pipeline params are written \`$name\`. Conditions and values
+\`quantity\` alone is refused (a bare \`NULL\` is allowed: it switches a rule off, and the rule matches no row). Pipeline params are written \`$name\`. Conditions and values
 cannot use window functions (\`quantity > avg(quantity) OVER ()\`): a rule sees one row at a time.
 Compute the window value first (a Window node) and use its column.
 
@@ -659,7 +661,9 @@ node; turn it off for the fastest run.`,
         shapeProblems.push({ code: 'invalid_expression', path: `params.${at.path}`, nodeId, message: `${describePart(part, rule)} in node '${nodeId}': ${shape}` });
         return undefined;
       }
-      const sql = ctx.expr(text, at.path);
+      // A bare NULL switches a rule off, as it does a route of transform.split: typed BOOLEAN, it is
+      // the condition that never matches rather than an INTEGER refused as not true or false.
+      const sql = part === 'condition' && isBareNull(text) ? 'CAST(NULL AS BOOLEAN)' : ctx.expr(text, at.path);
       const x = { rule, part, sql, bindable: !tokenize(sql).some((t) => t.kind === 'param') };
       exprs.push(x);
       return x;
@@ -678,8 +682,8 @@ node; turn it off for the fastest run.`,
       return { outputs: { out: `SELECT * FROM ${input.ref}`, rejects: `SELECT * FROM ${input.ref} WHERE false` } };
     }
     const columns = input.columns;
-    const byLower = new Map(columns.map((c) => [c.name.toLowerCase(), c]));
-    const tagCol = byLower.get(p.tag_column.toLowerCase());
+    const byFolded = new Map(columns.map((c) => [foldName(c.name), c]));
+    const tagCol = byFolded.get(foldName(p.tag_column));
     const tagProblems: Problem[] =
       tagCol && tagCol.type !== 'VARCHAR[]' && rules.some((r) => r.rule.tag !== undefined)
         ? [{ code: 'invalid_param', path: 'params.tag_column', nodeId, column: tagCol.name, message: `node '${nodeId}': the input column '${tagCol.name}' is ${tagCol.type}, so tags cannot be added to it`, hint: 'choose another tag column, or make it a VARCHAR[] list' }]
@@ -718,9 +722,9 @@ node; turn it off for the fastest run.`,
     const targets: Target[] = [];
     for (const r of applying) {
       for (const s of r.sets) {
-        const col = byLower.get(s.column.toLowerCase());
+        const col = byFolded.get(foldName(s.column));
         const name = col?.name ?? s.column;
-        let t = targets.find((x) => x.name.toLowerCase() === name.toLowerCase());
+        let t = targets.find((x) => sameName(x.name, name));
         if (!t) targets.push((t = { name, existing: !!col, type: col?.type, values: [] }));
         t.values.push({ rule: r, sql: s.sql, value: s.sql, j: s.j, type: s.expr?.type });
       }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineNode } from '../define.js';
 import { selectSpark } from './transform.select.spark.js';
 import { ident } from '../../compiler/sql.js';
-import { duplicateIndexes, findColumn, paramError } from '../shared/columns.js';
+import { duplicateIndexes, findColumn, foldName, paramError, sameName } from '../shared/columns.js';
 
 const params = z
   .object({
@@ -55,14 +55,14 @@ list naming every column are refused before the run.`,
     const seen = new Set<string>();
     p.columns.forEach((c, i) => {
       const name = c.as ?? c.column;
-      if (seen.has(name.toLowerCase()))
+      if (seen.has(foldName(name)))
         out.push({ path: `columns[${i}]`, message: `output column '${name}' appears twice`, hint: 'rename one with "as"' });
-      seen.add(name.toLowerCase());
+      seen.add(foldName(name));
     });
     for (const i of duplicateIndexes(p.drop)) out.push({ path: `drop[${i}]`, message: `column '${p.drop[i]}' is listed twice in the drop list` });
     // With a keep list the drop list is not applied: a column in both would be kept without a word.
     p.drop.forEach((d, i) => {
-      const kept = p.columns.findIndex((c) => c.column.toLowerCase() === d.toLowerCase());
+      const kept = p.columns.findIndex((c) => sameName(c.column, d));
       if (kept >= 0)
         out.push({ path: `drop[${i}]`, message: `column '${d}' is both kept (columns[${kept}]) and dropped`, hint: 'remove it from one of the lists: with a keep list, only the kept columns are output' });
     });

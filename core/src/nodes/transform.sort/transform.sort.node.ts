@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineNode } from '../define.js';
 import { sortSpark } from './transform.sort.spark.js';
 import { ident } from '../../compiler/sql.js';
+import { foldName } from '../shared/columns.js';
 
 const key = z
   .object({
@@ -59,8 +60,8 @@ Metrics and warnings: none; the rows-out count equals the rows in.`,
     const out: Array<{ path: string; message: string; hint?: string }> = [];
     const seen = new Set<string>();
     p.by.forEach((k, i) => {
-      if (seen.has(k.column.toLowerCase())) out.push({ path: `by[${i}].column`, message: `column '${k.column}' is sorted on twice`, hint: 'remove the second key: it never changes the order' });
-      seen.add(k.column.toLowerCase());
+      if (seen.has(foldName(k.column))) out.push({ path: `by[${i}].column`, message: `column '${k.column}' is sorted on twice`, hint: 'remove the second key: it never changes the order' });
+      seen.add(foldName(k.column));
     });
     return out;
   },
@@ -68,8 +69,8 @@ Metrics and warnings: none; the rows-out count equals the rows in.`,
     const input = ctx.input();
     const keys = ctx.params.by.map((k) => `${ident(k.column)} ${k.direction === 'desc' ? 'DESC' : 'ASC'} NULLS ${k.nulls === 'first' ? 'FIRST' : 'LAST'}`);
     if (ctx.params.break_ties) {
-      const used = new Set(ctx.params.by.map((k) => k.column.toLowerCase()));
-      for (const c of input.columns) if (!used.has(c.name.toLowerCase())) keys.push(`${ident(c.name)} ASC NULLS LAST`);
+      const used = new Set(ctx.params.by.map((k) => foldName(k.column)));
+      for (const c of input.columns) if (!used.has(foldName(c.name))) keys.push(`${ident(c.name)} ASC NULLS LAST`);
       // SQL calls INTERVAL '1 month' and '30 days' equal (months of 30 days): rows differing only
       // there would still tie, so their text decides, the sort keys' intervals included.
       for (const c of input.columns) if (/\bINTERVAL\b/i.test(c.type)) keys.push(`CAST(${ident(c.name)} AS VARCHAR) ASC NULLS LAST`);

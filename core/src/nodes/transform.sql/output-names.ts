@@ -1,5 +1,6 @@
 import { tokenize } from '../../compiler/sql.js';
 import type { Column } from '../define.js';
+import { foldName } from '../shared/columns.js';
 
 /**
  * The query with the inputs' CTEs put in front, as one statement DESCRIBE accepts: the node's own
@@ -18,10 +19,10 @@ export function describableQuery(query: string, ctes: string[]): string {
 
 const listed = (positions: number[]) => (positions.length === 2 ? `${positions[0]} and ${positions[1]}` : `${positions.slice(0, -1).join(', ')} and ${positions.at(-1)}`);
 
-/** Output names DuckDB would rename (x, x → x, x_1), compared ignoring case as DuckDB does. */
+/** Output names DuckDB would rename (x, X → x, X_1), compared as DuckDB compares them (see foldName). */
 export function duplicateOutputName(columns: Column[]): { message: string; hint: string } | undefined {
   const byName = new Map<string, number[]>();
-  columns.forEach((c, i) => byName.set(c.name.toLowerCase(), [...(byName.get(c.name.toLowerCase()) ?? []), i + 1]));
+  columns.forEach((c, i) => byName.set(foldName(c.name), [...(byName.get(foldName(c.name)) ?? []), i + 1]));
   for (const positions of byName.values()) {
     if (positions.length < 2) continue;
     const name = columns[positions[0]! - 1]!.name;

@@ -4,6 +4,7 @@ import { unionSpark } from './transform.union.spark.js';
 import type { CompileContext, Relation } from '../define.js';
 import { ident, literal } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
+import { columnNamed, foldName, sameName } from '../shared/columns.js';
 import { exactlyConverted, mayLoseDigits } from '../shared/exact-widening.js';
 import { decimalRoom, fitsExactly, scaleKeepingType } from '../shared/exact-common-type.js';
 import { sourceLabel, unionWidening } from './union-widening.js';
@@ -61,7 +62,7 @@ function incompatiblePair(inputs: Relation[], byName: boolean): Clash | undefine
   const groups = new Map<string, Array<[Relation, string, string]>>();
   for (const r of inputs)
     r.columns.forEach((c, i) => {
-      const key = byName ? c.name.toLowerCase() : String(i);
+      const key = byName ? foldName(c.name) : String(i);
       const g = groups.get(key) ?? [];
       g.push([r, c.type, byName ? c.name : (inputs[0]!.columns[i]?.name ?? c.name)]);
       groups.set(key, g);
@@ -91,7 +92,7 @@ function columnTypes(inputs: Relation[], byName: boolean): Map<string, string[]>
   const types = new Map<string, string[]>();
   for (const r of inputs)
     r.columns.forEach((c, i) => {
-      const key = byName ? c.name.toLowerCase() : String(i);
+      const key = byName ? foldName(c.name) : String(i);
       types.set(key, [...(types.get(key) ?? []), c.type]);
     });
   return types;
@@ -107,10 +108,10 @@ async function lossyColumns(ctx: CompileContext<unknown>, inputs: Relation[], by
   if (inputs.length < 2) return () => [];
   const out = await ctx.describe(plain);
   const types = columnTypes(inputs, byName);
-  const typeOf = (i: number, name: string) => (byName ? out.find((c) => c.name.toLowerCase() === name.toLowerCase()) : out[i])?.type ?? '';
+  const typeOf = (i: number, name: string) => (byName ? columnNamed(out, name) : out[i])?.type ?? '';
   return (r) =>
     r.columns.flatMap((c, i) => {
-      const group = types.get(byName ? c.name.toLowerCase() : String(i)) ?? [];
+      const group = types.get(byName ? foldName(c.name) : String(i)) ?? [];
       // Text meeting a BLOB, UUID, JSON, BIT, list or struct column would be converted into that
       // type ('A\x42C' read as the bytes ABC, '{a0ee…}' rewritten, 'hello' failing mid-run): text
       // wins, as it does against numbers and dates, and the other inputs' values become their text.
@@ -217,7 +218,7 @@ Metrics: none; rows out is the total over the inputs (after \`distinct\`).`,
             "use match: by_name, or select the same columns in each input",
           );
         // The same names in another order: by position, a's values would land in b and b's in a.
-        const names = (x: Relation) => x.columns.map((c) => c.name.toLowerCase());
+        const names = (x: Relation) => x.columns.map((c) => foldName(c.name));
         if (first && names(r).some((n, i) => n !== names(first)[i]) && [...names(r)].sort().join('\0') === [...names(first)].sort().join('\0'))
           ctx.warn(
             `input '${sourceLabel(r)}' has the same columns as '${sourceLabel(first)}' in another order (${r.columns.map((c) => c.name).join(', ')}); by position its values go under the names of '${sourceLabel(first)}' (${first.columns.map((c) => c.name).join(', ')}): use match by_name to line them up by name`,
@@ -238,7 +239,7 @@ Metrics: none; rows out is the total over the inputs (after \`distinct\`).`,
       );
     if (source_column) {
       for (const r of inputs) {
-        if (r.columns.some((c) => c.name.toLowerCase() === source_column.toLowerCase()))
+        if (r.columns.some((c) => sameName(c.name, source_column)))
           fail(`source column '${source_column}' of node '${ctx.nodeId}' clashes with a column of input '${sourceLabel(r)}'`, 'params.source_column', 'choose another name');
       }
     }

@@ -1,5 +1,6 @@
 import type { SparkForm } from '../define.js';
 import { ident, literal } from '../../compiler/sql.js';
+import { columnNamed } from '../shared/columns.js';
 import { exactlyConverted, mayLoseDigits } from '../shared/exact-widening.js';
 import { exactDigits, fitsExactly } from '../shared/exact-common-type.js';
 import { unionWidening } from './union-widening.js';
@@ -18,7 +19,7 @@ export const unionSpark: SparkForm<Params> = {
     const out = ctx.outputColumns().filter((c) => !source_column || c.name !== source_column);
     const parts = ctx.inputs().map((r) => {
       const list = out.map((c, i) => {
-        const own = match === 'by_name' ? r.columns.find((x) => x.name.toLowerCase() === c.name.toLowerCase()) : r.columns[i];
+        const own = match === 'by_name' ? columnNamed(r.columns, c.name) : r.columns[i];
         if (!own) return `CAST(NULL AS ${c.type}) AS ${ident(c.name)}`;
         // As in the DuckDB form, a value the common float type would change stops the run, and so
         // does one with more digits before the point than the scale-keeping DECIMAL holds (Spark's

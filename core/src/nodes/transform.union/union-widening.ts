@@ -1,5 +1,6 @@
 import type { Relation } from '../define.js';
 import type { Widening } from '../shared/exact-widening.js';
+import { columnNamed } from '../shared/columns.js';
 
 /** The label a row gets in the source column: the upstream node id, with the port when it is not `out`. */
 export function sourceLabel(r: Relation): string {
@@ -11,8 +12,8 @@ export function sourceLabel(r: Relation): string {
  * type `to`: the input it came from, and an input whose column has that type.
  */
 export function unionWidening(r: Relation, to: string, inputs: Relation[], byName: boolean, i: number): Widening {
-  const name = r.columns[i]!.name.toLowerCase();
-  const other = inputs.find((x) => x !== r && (byName ? x.columns.find((o) => o.name.toLowerCase() === name) : x.columns[i])?.type === to);
+  const name = r.columns[i]!.name;
+  const other = inputs.find((x) => x !== r && (byName ? columnNamed(x.columns, name) : x.columns[i])?.type === to);
   return {
     origin: `in input '${sourceLabel(r)}'`,
     into: `the union's ${to} column${other ? ` (its type in input '${sourceLabel(other)}')` : ''}`,

@@ -7,6 +7,7 @@ import { defineNode } from '../define.js';
 import { unpivotSpark } from './transform.unpivot.spark.js';
 import { ident, stringLiteral } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
+import { columnNamed, foldName, sameName } from '../shared/columns.js';
 
 const VALUE_TYPES = ['auto', 'VARCHAR', 'DOUBLE', 'BIGINT', 'BOOLEAN', 'DATE', 'TIMESTAMP'] as const;
 
@@ -94,14 +95,14 @@ Metrics and warnings: none.`,
   },
   check(p) {
     const out: Array<{ path: string; message: string; hint?: string }> = [];
-    if (p.name_column.toLowerCase() === p.value_column.toLowerCase())
+    if (sameName(p.name_column, p.value_column))
       out.push({ path: 'value_column', message: `the name and value columns are both called '${p.value_column}'`, hint: 'give them different names' });
     // A column unpivoted twice gives each of its values twice; an id kept twice comes out as id and id_1.
     for (const field of ['columns', 'id_columns'] as const) {
       const seen = new Set<string>();
       p[field].forEach((c, i) => {
-        if (seen.has(c.toLowerCase())) out.push({ path: `${field}[${i}]`, message: `'${c}' is listed twice (names are compared case-insensitively)`, hint: 'remove one of them' });
-        seen.add(c.toLowerCase());
+        if (seen.has(foldName(c))) out.push({ path: `${field}[${i}]`, message: `'${c}' is listed twice (names are compared case-insensitively)`, hint: 'remove one of them' });
+        seen.add(foldName(c));
       });
     }
     return out;
@@ -109,19 +110,19 @@ Metrics and warnings: none.`,
   async compile(ctx) {
     const input = ctx.input();
     const p = ctx.params;
-    const has = (name: string) => input.columns.some((c) => c.name.toLowerCase() === name.toLowerCase());
-    const ids = p.columns.length > 0 ? input.columns.filter((c) => !p.columns.some((u) => u.toLowerCase() === c.name.toLowerCase())).map((c) => c.name) : p.id_columns;
+    const has = (name: string) => input.columns.some((c) => sameName(c.name, name));
+    const ids = p.columns.length > 0 ? input.columns.filter((c) => !p.columns.some((u) => sameName(u, c.name))).map((c) => c.name) : p.id_columns;
     const unpivoted =
-      p.columns.length > 0 ? p.columns : input.columns.filter((c) => !p.id_columns.some((i) => i.toLowerCase() === c.name.toLowerCase())).map((c) => c.name);
+      p.columns.length > 0 ? p.columns : input.columns.filter((c) => !p.id_columns.some((i) => sameName(i, c.name))).map((c) => c.name);
     if (unpivoted.length === 0) fail(`node '${ctx.nodeId}' has no column left to unpivot`, 'params.id_columns', 'remove a column from the id columns');
     for (const [col, field] of [
       [p.name_column, 'name_column'],
       [p.value_column, 'value_column'],
     ] as const) {
-      if (ids.some((i) => i.toLowerCase() === col.toLowerCase()))
+      if (ids.some((i) => sameName(i, col)))
         fail(`${field.replace('_', ' ')} '${col}' of node '${ctx.nodeId}' clashes with the kept column '${col}'`, `params.${field}`, 'choose another name');
     }
-    const typeOf = (name: string) => input.columns.find((c) => c.name.toLowerCase() === name.toLowerCase())?.type;
+    const typeOf = (name: string) => columnNamed(input.columns, name)?.type;
     // Naming the kept and unpivoted columns makes DuckDB's binder report unknown ones.
     const project = (cast?: string, checked: (c: string) => string = ident) =>
       [...ids.map(ident), ...unpivoted.map((c) => (cast ? `${convertedTo(c, cast)} AS ${ident(c)}` : checked(c)))].join(', ');
@@ -166,7 +167,7 @@ Metrics and warnings: none.`,
       if (types.size > 1 && !cast) {
         let valueType: string | undefined;
         try {
-          valueType = (await ctx.describe(build())).find((c) => c.name.toLowerCase() === p.value_column.toLowerCase())?.type;
+          valueType = columnNamed(await ctx.describe(build()), p.value_column)?.type;
         } catch (e) {
           if (/Cannot unpivot columns of types|explicit cast is required/i.test(String((e as Error).message))) cast = 'VARCHAR';
           else throw e;

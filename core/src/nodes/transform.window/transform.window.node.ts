@@ -5,7 +5,8 @@ import { ident, stringLiteral } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
 import { constantConverts } from '../shared/typed-constant.js';
 import { checkedDecimalSum, sumOperand } from '../shared/decimal-sum.js';
-import { refuseUnfitValueColumns } from './value-types.js';
+import { explainValueWindowError, refuseUnfitValueColumns, type ValueWindow } from './value-types.js';
+import { columnNamed, foldName } from '../shared/columns.js';
 
 const FUNCTIONS = [
   'row_number',
@@ -91,7 +92,8 @@ computed over the rows of the same partition (\`partition_by\`), in \`order_by\`
 
 NULL values are ignored by the sums, averages, minimums, maximums and counts of a column. Sums of
 integers are 128-bit (HUGEINT; UHUGEINT too, which DuckDB alone would sum as a rounding DOUBLE), of DECIMAL(p,s) DECIMAL(38,s): a sum with more digits than that holds
-stops the run, naming the window column and the input column. Averages of numbers are DOUBLE.
+stops the run, naming the window column and the input column, and so does an integer total past HUGEINT's range
+(about ±1.7e38). Averages of numbers are DOUBLE.
 
 **Determinism.** Running totals include ties, so they never depend on how ties are ordered, except
 in the last digits of a FLOAT/DOUBLE sum or average: floating-point addition depends on the order
@@ -102,7 +104,7 @@ column that is unique within the partition (an id) to get the same result on eve
 functions, lag/lead and moving windows need an \`order_by\`; without one a running total is the
 partition total. The output row order is not defined; add a Sort node when it matters.
 
-Output names must differ from the input's columns (case-insensitive).`,
+Output names must differ from the input's columns (ignoring the case of A–Z, as DuckDB does).`,
   example: {
     description: 'Order sequence number and running spend per customer',
     params: {
@@ -120,8 +122,8 @@ Output names must differ from the input's columns (case-insensitive).`,
     const out: Array<{ path: string; message: string; hint?: string }> = [];
     const seen = new Set<string>();
     p.columns.forEach((c, i) => {
-      if (seen.has(c.name.toLowerCase())) out.push({ path: `columns[${i}].name`, message: `output column '${c.name}' appears twice` });
-      seen.add(c.name.toLowerCase());
+      if (seen.has(foldName(c.name))) out.push({ path: `columns[${i}].name`, message: `output column '${c.name}' appears twice` });
+      seen.add(foldName(c.name));
       if (NEEDS_ORDER.has(c.function) && p.order_by.length === 0)
         out.push({ path: `columns[${i}].function`, message: `${c.function} needs an order: set order_by`, hint: 'e.g. order_by: [{ column: "order_date" }, { column: "order_id" }]' });
       if (!RANKING.has(c.function) && c.function !== 'running_count' && !c.column) out.push({ path: `columns[${i}].column`, message: `${c.function} needs a column` });
@@ -139,16 +141,17 @@ Output names must differ from the input's columns (case-insensitive).`,
   async compile(ctx) {
     const input = ctx.input();
     const { partition_by: partitionBy, order_by: orderBy, columns } = ctx.params;
-    const existing = new Set(input.columns.map((c) => c.name.toLowerCase()));
+    const existing = new Set(input.columns.map((c) => foldName(c.name)));
     const over = [
       partitionBy.length > 0 ? `PARTITION BY ${partitionBy.map(ident).join(', ')}` : '',
       orderBy.length > 0 ? `ORDER BY ${orderBy.map((o) => `${ident(o.column)} ${o.descending ? 'DESC' : 'ASC'} NULLS LAST`).join(', ')}` : '',
     ]
       .filter(Boolean)
       .join(' ');
-    const typeOf = (name: string) => input.columns.find((c) => c.name === name)?.type ?? input.columns.find((c) => c.name.toLowerCase() === name.toLowerCase())?.type;
+    const typeOf = (name: string) => columnNamed(input.columns, name)?.type;
+    const values: ValueWindow[] = [];
     const list = columns.map((c, i) => {
-      if (existing.has(c.name.toLowerCase())) {
+      if (existing.has(foldName(c.name))) {
         const message = `node '${ctx.nodeId}': output column '${c.name}' already exists in the input`;
         throw new CaudalError('validation', message, { nodeId: ctx.nodeId, problems: [{ code: 'invalid_param', path: `params.columns[${i}].name`, message, hint: 'choose another name' }] });
       }
@@ -195,6 +198,7 @@ Output names must differ from the input's columns (case-insensitive).`,
           sql = `${c.function.slice('moving_'.length)}(${col}) ${win(moving)}`;
           break;
       }
+      if (c.column !== undefined) values.push({ name: c.name, fn: c.function, column: c.column, sql });
       return `${sql} AS ${ident(c.name)}`;
     });
     await refuseUnfitValueColumns(ctx.nodeId, input.ref, columns, typeOf, (sql) => ctx.rows(sql));
@@ -207,6 +211,6 @@ Output names must differ from the input's columns (case-insensitive).`,
         throw new CaudalError('validation', message, { nodeId: ctx.nodeId, problems: [{ code: 'invalid_param', path: `params.columns[${i}].default`, message, hint: `give a value of the type of '${c.column}' (${type})` }] });
       }
     }
-    return { outputs: { out: `SELECT *, ${list.join(',\n  ')}\nFROM ${input.ref}` } };
+    return { outputs: { out: `SELECT *, ${list.join(',\n  ')}\nFROM ${input.ref}` }, explainError: (message, io) => explainValueWindowError(message, values, input.ref, io) };
   },
 });

@@ -1,5 +1,6 @@
 import { ident } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
+import type { ExplainIo } from '../define.js';
 
 type ValueColumn = { name: string; function: string; column?: string };
 
@@ -45,4 +46,30 @@ export async function refuseUnfitValueColumns(
       problems: [{ code: 'invalid_param', path: `params.columns[${p.i}].column`, message, hint: 'choose a column of numbers, or convert this one first (a Cast node)' }],
     });
   }
+}
+
+/** A window column that reads an input column, with its SQL (`sum("v") OVER (…)`). */
+export interface ValueWindow {
+  name: string;
+  fn: string;
+  column: string;
+  sql: string;
+}
+
+/**
+ * A value error during the run ("Overflow in HUGEINT addition" from a running_sum) names neither
+ * the window column nor the input column, and the engine cannot find the column: reading any
+ * output column computes every window. Each window column is computed alone over the input
+ * (`input`: its relation), and the first that fails is named.
+ */
+export async function explainValueWindowError(message: string, windows: ValueWindow[], input: string, io: ExplainIo): Promise<string | undefined> {
+  for (const w of windows) {
+    if (Date.now() > io.deadline || io.isCancelled()) return undefined;
+    if (!(await io.fails(`SELECT max(hash(w)) FROM (SELECT ${w.sql} AS w FROM ${input})`))) continue;
+    const overflow = /Overflow in HUGEINT addition/i.test(message);
+    const why = overflow ? ' overflows: the total is past what HUGEINT (128 bits) holds' : ' fails on the input';
+    const fix = overflow ? `; convert '${w.column}' to DOUBLE first (a Cast node) if an approximate total will do` : '';
+    return `window column '${w.name}' (${w.fn} of column '${w.column}')${why}${fix}`;
+  }
+  return undefined;
 }
