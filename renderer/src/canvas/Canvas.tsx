@@ -18,12 +18,12 @@ import {
 import { useDocument } from '../store/document.js';
 import { useUi } from '../store/ui.js';
 import { previewKey, useResults } from '../store/results.js';
-import { moveNodes } from '../store/doc-ops.js';
+import { moveNodes, type XY } from '../store/doc-ops.js';
 import { NodeCard } from './NodeCard.js';
 import { NodeMenu, type NodeMenuState } from './NodeMenu.js';
 import { nodeData, stabilize, type CanvasNodeData } from './node-data.js';
-import { addNodeOfType, connect, edgeKey, setPointer, setViewCenter } from './actions.js';
-import { upstreamSignature, waitingNodes } from '../store/graph.js';
+import { addNodeOfType, connect, edgeKey, unplacedSpot, setPointer, setViewCenter } from './actions.js';
+import { entryKeys, upstreamSignature, waitingNodes } from '../store/graph.js';
 import { CanvasOverlays } from './CanvasOverlays.js';
 import { revealedProblems } from '../inspector/Inspector.js';
 
@@ -146,36 +146,59 @@ export function Canvas() {
   const nodes: Node<CanvasNodeData>[] = useMemo(() => {
     const sel = new Set(selectedNodes);
     const next = new Map<string, Node<CanvasNodeData>>();
-    const list = doc.nodes.map((n) => {
+    // Every entry gets a card: one repeating an earlier id (a file edited by hand) under a key of its own.
+    const keys = entryKeys(doc);
+    const places: XY[] = Object.values(doc.layout?.nodes ?? {});
+    // A card without a place of its own (an entry repeating an id, whose place is the first's; a node
+    // the layout misses) is drawn clear of the cards placed so far. Nothing is written until it moves.
+    const spareSpot = (i: number): XY => {
+      const at = unplacedSpot(doc, i, places);
+      places.push(at);
+      return at;
+    };
+    const list = doc.nodes.map((n, i) => {
+      const key = keys[i]!;
+      const repeat = key !== n.id;
       const info = typeMap.get(n.type);
       const port = info?.outputs[0]?.name;
-      const entry = port ? previews[previewKey(n.id, port)] : undefined;
+      const entry = port && !repeat ? previews[previewKey(n.id, port)] : undefined;
       // A preview of an older upstream (a source changed or broke since) says nothing about now.
       const preview = entry && entry.signature === upstreamSignature(doc, n.id) && !problemsByNode[n.id] && !waiting.has(n.id) ? entry : undefined;
-      const waitingFor = waiting.get(n.id);
+      const waitingFor = repeat ? undefined : waiting.get(n.id);
       // A node still being filled in shows what is wrong with what was entered, and "needs setup" for the rest.
-      const all = problemsByNode[n.id];
-      const visible = all && n.id in fresh ? revealedProblems(all, fresh[n.id], n.params) : all;
+      const all = problemsByNode[key];
+      const visible = all && key in fresh ? revealedProblems(all, fresh[key], n.params) : all;
       const data = stabilize(
         cache.current,
-        n.id,
+        key,
         nodeData(n, info, {
           problems: visible,
-          run: run?.nodes[n.id],
+          run: repeat ? undefined : run?.nodes[n.id],
           preview,
-          fresh: (problemsByNode[n.id]?.length ?? 0) > (visible?.length ?? 0),
+          fresh: (problemsByNode[key]?.length ?? 0) > (visible?.length ?? 0),
           waitingFor: waitingFor ? (doc.nodes.find((x) => x.id === waitingFor)?.name ?? waitingFor) : null,
         }),
       );
-      const position = doc.layout?.nodes[n.id] ?? { x: 0, y: 0 };
-      const size = measured.current.get(n.id);
-      const prev = nodeCache.current.get(n.id);
+      const stored = repeat ? undefined : doc.layout?.nodes[n.id];
+      const position = stored ?? spareSpot(i);
+      const size = measured.current.get(key);
+      const prev = nodeCache.current.get(key);
       // Unchanged nodes keep their object so React Flow skips them (matters while dragging many nodes).
+      const samePlace = prev && (prev.position === position || (!stored && prev.position.x === position.x && prev.position.y === position.y));
       const node =
-        prev && prev.data === data && prev.position === position && prev.selected === sel.has(n.id) && prev.measured?.width === size?.width && prev.measured?.height === size?.height
+        prev && prev.data === data && samePlace && prev.selected === sel.has(key) && prev.measured?.width === size?.width && prev.measured?.height === size?.height
           ? prev
-          : { id: n.id, type: 'caudal', position, data, selected: sel.has(n.id), measured: size };
-      next.set(n.id, node);
+          : {
+              id: key,
+              type: 'caudal',
+              position,
+              data,
+              selected: sel.has(key),
+              measured: size,
+              // A repeat has no place or edges of its own to change until it has an id of its own (inspector).
+              ...(repeat ? { draggable: false, connectable: false } : {}),
+            };
+      next.set(key, node);
       return node;
     });
     nodeCache.current = next;
@@ -241,7 +264,7 @@ export function Canvas() {
         endGesture();
       }
       if (selection) {
-        const order = useDocument.getState().doc.nodes.map((n) => n.id).filter((id) => selection!.has(id));
+        const order = entryKeys(useDocument.getState().doc).filter((key) => selection!.has(key));
         select(order, useUi.getState().selectedEdges);
       }
       if (resized) setMeasureTick((t) => t + 1);

@@ -49,7 +49,7 @@ function StateBadge({ data }: { data: CanvasNodeData }) {
   return null;
 }
 
-function NodeCardImpl({ data, selected }: NodeProps<Node<CanvasNodeData>>) {
+function NodeCardImpl({ data, selected, isConnectable }: NodeProps<Node<CanvasNodeData>>) {
   const rows = Math.max(data.inputs.length, data.outputs.length, 1);
   const warnings = data.run?.warnings ?? [];
   const cls = [
@@ -93,12 +93,12 @@ function NodeCardImpl({ data, selected }: NodeProps<Node<CanvasNodeData>>) {
         )}
       </div>
       {data.inputs.map((p, i) => (
-        <Handle key={`in-${p.name}`} id={p.name} type="target" position={Position.Left} style={data.inputs.length > 1 ? { top: 76 + i * 20 } : undefined} title={`${p.label}${p.multiple ? ' (several inputs)' : ''}`} data-port={p.name}>
+        <Handle key={`in-${p.name}`} id={p.name} type="target" isConnectable={isConnectable} position={Position.Left} style={data.inputs.length > 1 ? { top: 76 + i * 20 } : undefined} title={`${p.label}${p.multiple ? ' (several inputs)' : ''}`} data-port={p.name}>
           {data.inputs.length > 1 && <span className="port-label in">{p.label}</span>}
         </Handle>
       ))}
       {data.outputs.map((p, i) => (
-        <Handle key={`out-${p.name}`} id={p.name} type="source" position={Position.Right} style={data.outputs.length > 1 ? { top: 76 + i * 20 } : undefined} title={p.label} data-port={p.name}>
+        <Handle key={`out-${p.name}`} id={p.name} type="source" isConnectable={isConnectable} position={Position.Right} style={data.outputs.length > 1 ? { top: 76 + i * 20 } : undefined} title={p.label} data-port={p.name}>
           {data.outputs.length > 1 && <span className="port-label out">{p.label}</span>}
         </Handle>
       ))}

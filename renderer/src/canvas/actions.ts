@@ -2,10 +2,11 @@
 import { useDocument } from '../store/document.js';
 import { useUi } from '../store/ui.js';
 import { useResults } from '../store/results.js';
-import { addEdge, addNode, moveNodes, removeEdges, removeNodes, splitEndpoint, type XY } from '../store/doc-ops.js';
+import { addEdge, addNode, moveNodes, removeEdges, removeEntries, removeNodes, splitEndpoint, type XY } from '../store/doc-ops.js';
+import { entryAt, entryKeys } from '../store/graph.js';
 import { copyNodes, parseClip, pasteClip, type Clip } from '../store/clipboard.js';
 import { checkConnection } from '../store/connect-rules.js';
-import type { PipelineEdge } from '../model/types.js';
+import type { Pipeline, PipelineEdge } from '../model/types.js';
 
 const CLIP_KEY = 'caudal.clipboard';
 let memoryClip: Clip | null = null;
@@ -72,8 +73,23 @@ export function deleteSelection(): void {
   const { selectedNodes, selectedEdges } = useUi.getState();
   const doc = useDocument.getState().doc;
   const edges = doc.edges.filter((e) => selectedEdges.includes(edgeKey(e)));
-  useDocument.getState().change((d) => removeNodes(removeEdges(d, edges), selectedNodes));
+  // An entry repeating an earlier id goes by its place in the list (first, so the places of the others do not move).
+  const entries = selectedNodes.map((key) => entryAt(doc, key)).filter((e) => e !== undefined);
+  const repeats = entries.filter((e) => e.repeat).map((e) => e.index);
+  const ids = entries.filter((e) => !e.repeat).map((e) => e.node.id);
+  useDocument.getState().change((d) => removeNodes(removeEdges(removeEntries(d, repeats), edges), ids));
   useUi.getState().select([]);
+}
+
+/**
+ * Where the entry at `index` shows when the layout has no place for it. The layout has one place
+ * per id, the first entry's: an entry repeating that id is drawn just below it, clear of the other
+ * cards, until it has an id of its own.
+ */
+export function unplacedSpot(doc: Pipeline, index: number, taken: XY[]): XY {
+  const node = doc.nodes[index];
+  const first = (node && doc.layout?.nodes[node.id]) ?? { x: 0, y: 0 };
+  return freeSpot(taken, { x: first.x + 30, y: first.y + CARD.h + 14 });
 }
 
 export function copySelection(): boolean {
@@ -147,25 +163,51 @@ export function duplicateSelection(): void {
 }
 
 export function selectAll(): void {
-  useUi.getState().select(useDocument.getState().doc.nodes.map((n) => n.id));
+  useUi.getState().select(entryKeys(useDocument.getState().doc));
 }
 
 /** elkjs is large: loaded on the first auto-layout, not with the studio. */
 let elk: Promise<{ layout(graph: unknown): Promise<{ children?: Array<{ id: string; x?: number; y?: number }> }> }> | null = null;
 
-/** Arranges the nodes left to right with elkjs; one undo step. */
-export async function autoLayout(): Promise<void> {
+/** Places for the nodes `ids` (default: all) arranged left to right by elkjs along the edges between them, from (0, 0). */
+async function arrange(doc: Pipeline, ids?: ReadonlySet<string>): Promise<Record<string, XY>> {
   elk ??= import('elkjs/lib/elk.bundled.js').then((m) => new m.default());
   const engine = await elk;
-  const doc = useDocument.getState().doc;
+  // Once per id: two entries with one id (a file edited by hand) share a place, and elk takes each id once.
+  const nodeIds = [...new Set(doc.nodes.map((n) => n.id))].filter((id) => !ids || ids.has(id));
+  const inside = new Set(nodeIds);
+  const links = doc.edges.map((e) => [splitEndpoint(e.from).nodeId, splitEndpoint(e.to).nodeId] as const).filter(([a, b]) => inside.has(a) && inside.has(b));
   const graph = {
     id: 'root',
     layoutOptions: { 'elk.algorithm': 'layered', 'elk.direction': 'RIGHT', 'elk.spacing.nodeNode': '40', 'elk.layered.spacing.nodeNodeBetweenLayers': '80' },
-    children: doc.nodes.map((n) => ({ id: n.id, width: 200, height: 90 })),
-    edges: doc.edges.map((e, i) => ({ id: `e${i}`, sources: [splitEndpoint(e.from).nodeId], targets: [splitEndpoint(e.to).nodeId] })),
+    children: nodeIds.map((id) => ({ id, width: 200, height: 90 })),
+    edges: links.map(([a, b], i) => ({ id: `e${i}`, sources: [a], targets: [b] })),
   };
   const out = await engine.layout(graph);
-  const positions = Object.fromEntries((out.children ?? []).map((c) => [c.id, { x: c.x ?? 0, y: c.y ?? 0 }]));
+  return Object.fromEntries((out.children ?? []).map((c) => [c.id, { x: c.x ?? 0, y: c.y ?? 0 }]));
+}
+
+/** Arranges the nodes left to right with elkjs; one undo step. */
+export async function autoLayout(): Promise<void> {
+  const positions = await arrange(useDocument.getState().doc);
   useDocument.getState().change((d) => moveNodes(d, positions));
   useUi.getState().requestFit();
+}
+
+/**
+ * The document with a place for every node. A file written by hand or by another tool may have no
+ * layout, and every card would sit at (0, 0) under the top one. Nodes without a place are arranged
+ * as auto-layout (L) arranges them; when others have places, those stay where they are and the new
+ * ones go below them all, so that no card covers another.
+ */
+export async function placeUnplaced(doc: Pipeline): Promise<Pipeline> {
+  const placed = doc.layout?.nodes ?? {};
+  const unplaced = new Set(doc.nodes.map((n) => n.id).filter((id) => !Object.hasOwn(placed, id)));
+  if (unplaced.size === 0) return doc;
+  const positions = await arrange(doc, unplaced);
+  const taken = doc.nodes.map((n) => placed[n.id]).filter((p): p is XY => p !== undefined);
+  if (taken.length === 0) return moveNodes(doc, positions);
+  const left = Math.min(...taken.map((p) => p.x));
+  const below = Math.max(...taken.map((p) => p.y)) + CARD.h + 40;
+  return moveNodes(doc, Object.fromEntries(Object.entries(positions).map(([id, p]) => [id, { x: left + p.x, y: below + p.y }])));
 }

@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'react';
 import { useUi } from '../store/ui.js';
 import { useDocument } from '../store/document.js';
+import { entryAt } from '../store/graph.js';
 import { FileDialog } from './FileDialog.js';
 import { ConnectionsDialog } from './ConnectionsDialog.js';
 import { SchedulesView } from './schedules/SchedulesView.js';
@@ -70,7 +71,7 @@ function RunReadyDialog() {
   const ready = useUi((s) => s.readyRun);
   const nodes = useDocument((s) => s.doc.nodes);
   if (!ready) return null;
-  const name = (id: string) => nodes.find((n) => n.id === id)?.name ?? id;
+  const name = (key: string) => entryAt({ nodes }, key)?.node.name ?? key;
   return (
     <Modal title="Run the ready part?" onClose={close}>
       <p>

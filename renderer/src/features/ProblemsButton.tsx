@@ -4,7 +4,7 @@ import { useReactFlow } from '@xyflow/react';
 import { useResults } from '../store/results.js';
 import { useUi } from '../store/ui.js';
 import { useDocument } from '../store/document.js';
-import { waitingNodes } from '../store/graph.js';
+import { entryAt, problemNodeKey, waitingNodes } from '../store/graph.js';
 import { formModel } from '../inspector/form-model.js';
 import { problemText } from '../inspector/messages.js';
 import type { ParamJsonSchema } from '../model/types.js';
@@ -36,7 +36,9 @@ export function ProblemsButton() {
       {open && problems.length > 0 && (
         <div className="menu-items problems-list" role="menu" aria-label="Problems">
           {problems.map((p, i) => {
-            const node = p.nodeId ? doc.nodes.find((n) => n.id === p.nodeId) : undefined;
+            // The entry the problem is about: one repeating an earlier id is told apart by its key.
+            const key = problemNodeKey(doc, p);
+            const node = key !== undefined ? entryAt(doc, key)?.node : undefined;
             const info = node ? typeMap.get(node.type) : undefined;
             const fields = info ? formModel(info.paramsSchema as ParamJsonSchema).flatMap((g) => g.fields) : undefined;
             const t = problemText(p, fields, node?.params);
@@ -46,10 +48,10 @@ export function ProblemsButton() {
                 role="menuitem"
                 onClick={() => {
                   setOpen(false);
-                  if (!p.nodeId) return;
-                  useUi.getState().settle([p.nodeId]);
-                  useUi.getState().select([p.nodeId]);
-                  void fitView({ nodes: [{ id: p.nodeId }], duration: 200, maxZoom: 1 });
+                  if (!node || key === undefined) return;
+                  useUi.getState().settle([key]);
+                  useUi.getState().select([key]);
+                  void fitView({ nodes: [{ id: key }], duration: 200, maxZoom: 1 });
                 }}
               >
                 <span>

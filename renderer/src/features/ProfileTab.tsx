@@ -20,6 +20,16 @@ function Bars({ values }: { values: number[] }) {
 
 const num = formatStat;
 
+type ProfileColumn = ProfileData['columns'][number];
+
+/** A text column's commonest shapes with their counts, in the one number format of the tab: "xxxx_999999 (900,000)". */
+export function patternSummary(patterns: ProfileColumn['patterns'], shown = 2): string {
+  return (patterns ?? [])
+    .slice(0, shown)
+    .map((x) => `${formatCell(x.value)} (${formatStat(x.count)})`)
+    .join(', ');
+}
+
 export function ProfileTab({ nodeId }: { nodeId: string }) {
   const [state, setState] = useState<{ nodeId: string; loading: boolean; profile?: ProfileData; error?: string } | null>(null);
   const run = async (mode: 'sample' | 'exact') => {
@@ -80,7 +90,7 @@ export function ProfileTab({ nodeId }: { nodeId: string }) {
                   <td className="num">{c.min === undefined ? '' : num(c.min)}</td>
                   <td className="num">{c.max === undefined ? '' : num(c.max)}</td>
                   <td className="num">{c.mean === undefined || c.mean === null ? '' : num(c.mean)}</td>
-                  <td>{c.histogram ? <Bars values={c.histogram.map((h) => h.count)} /> : c.patterns?.slice(0, 2).map((x) => `${formatCell(x.value)} (${x.count})`).join(', ')}</td>
+                  <td>{c.histogram ? <Bars values={c.histogram.map((h) => h.count)} /> : patternSummary(c.patterns)}</td>
                   <td className="top" title={c.topValuesEstimated ? 'Candidates from an estimate: each count is exact, but a value as frequent may be missing' : c.topValuesSkipped}>
                     {c.topValuesEstimated ? '≈ ' : ''}
                     {c.topValues.slice(0, 3).map((t) => `${formatCell(t.value).slice(0, 16)} (${formatStat(t.count)})`).join(' · ')}

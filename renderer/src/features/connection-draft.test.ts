@@ -20,6 +20,11 @@ describe('a connection being typed', () => {
     expect(fieldValues(fields, { port: ' 5433 ' }).port).toBe(5433);
   });
 
+  it('refuses a number it would store rounded, saying what it takes', () => {
+    expect(draftProblems('wh', fields, { database: 'shop', user: 'me', port: '99999999999999999999' }).port).toMatch(/^Port: 99999999999999999999 cannot be kept exactly: .* Enter a whole number from /);
+    expect(fieldValues(fields, { port: '99999999999999999999' }).port).toBe('99999999999999999999');
+  });
+
   it("a host error about a missing field says the field's label is required", () => {
     expect(connectionErrorText("field 'database': Invalid input: expected string, received undefined", fields)).toBe('Database is required.');
     expect(connectionErrorText('something else', fields)).toBe('something else');

@@ -2,7 +2,7 @@
  * A connection being typed in the Connections dialog: what it stores, and what is wrong with it in
  * words (a required field left empty, a number that is not one), before anything is sent to the host.
  */
-import { isNumberText, type FieldModel } from '../inspector/form-model.js';
+import { inexactNumberError, isNumberText, keepsExactly, type FieldModel } from '../inspector/form-model.js';
 
 /** A whole number as people type it: decimal digits only (never `0x1F90`, `1e3` or `8080.5`). */
 const INTEGER_TEXT = /^\s*-?\d+\s*$/;
@@ -23,6 +23,8 @@ export function draftProblems(name: string, fields: FieldModel[], values: Record
     if (f.kind === 'number' && typeof v === 'string') {
       if (f.integer && !INTEGER_TEXT.test(v)) out[f.key] = `${f.label}: enter a whole number (digits only).`;
       else if (!f.integer && !isNumberText(v)) out[f.key] = `${f.label}: enter a number.`;
+      // A number a JSON number would round is stored as another one: refused, never rounded.
+      else if (!keepsExactly(v)) out[f.key] = `${f.label}: ${inexactNumberError(v, f)}`;
     }
   }
   return out;
@@ -30,7 +32,7 @@ export function draftProblems(name: string, fields: FieldModel[], values: Record
 
 /**
  * The draft's fields as the connection stores them: numbers typed as text become numbers (plain
- * decimals only; anything else stays text, which draftProblems reports), and a key-value field typed
+ * decimals a JSON number keeps exactly; anything else stays text, which draftProblems reports), and a key-value field typed
  * as a JSON object becomes that object (left as text when it is not one, so the host's validation
  * names the field).
  */
@@ -39,7 +41,7 @@ export function fieldValues(fields: FieldModel[], values: Record<string, unknown
   for (const f of fields) {
     const v = out[f.key];
     if (typeof v !== 'string') continue;
-    if (f.kind === 'number' && (f.integer ? INTEGER_TEXT.test(v) : isNumberText(v))) out[f.key] = Number(v);
+    if (f.kind === 'number' && (f.integer ? INTEGER_TEXT.test(v) : isNumberText(v)) && keepsExactly(v)) out[f.key] = Number(v);
     if (f.kind === 'key-value') {
       try {
         const parsed: unknown = JSON.parse(v);

@@ -4,6 +4,7 @@ import { isDirty, useDocument } from '../store/document.js';
 import { useResults } from '../store/results.js';
 import { useUi } from '../store/ui.js';
 import { renameDoc } from '../store/doc-ops.js';
+import { placeUnplaced } from '../canvas/actions.js';
 
 /** Runs `action` now, or after the user agrees to drop unsaved changes. */
 export function guardDirty(action: () => void): void {
@@ -31,9 +32,13 @@ export async function openPipeline(path?: string): Promise<boolean> {
       useUi.getState().toast('error', `${opened.path} could not be opened${first ? `: ${first.path ? `${first.path}: ` : ''}${first.message}` : ''}`);
       return false;
     }
+    // Nodes the file gives no place get one as it opens, not as an edit: the document is not dirty
+    // (nothing to save unless the user changes something), and the layout is written with the next save.
+    const asOpened = opened.document;
+    const placed = await placeUnplaced(asOpened).catch(() => asOpened);
     useResults.getState().reset();
     useUi.getState().select([]);
-    useDocument.getState().load(opened.document, opened.path, opened.fileHash);
+    useDocument.getState().load(placed, opened.path, opened.fileHash);
     if (opened.migrationsApplied.length) useUi.getState().toast('info', `Upgraded from an older format (${opened.migrationsApplied.join(', ')}); save to keep it.`);
     return true;
   } catch (e) {

@@ -35,10 +35,11 @@ export async function loadPreview(nodeId: string, port: string, force = false): 
     const data = await host()['preview.node']({ document: doc, path, nodeId, port, limit });
     const now = useResults.getState().previews[key];
     if (now && now.requestedAt !== requestedAt) return; // a newer request owns this slot
+    if (useDocument.getState().path !== path) return; // read from where the file no longer is
     useResults.getState().setPreview(key, { status: 'ready', signature, data, requestedAt, limit });
   } catch (e) {
     const now = useResults.getState().previews[key];
-    if (now && now.requestedAt !== requestedAt) return;
+    if ((now && now.requestedAt !== requestedAt) || useDocument.getState().path !== path) return;
     const problems = (e as { error?: { problems?: Problem[] } }).error?.problems;
     useResults.getState().setPreview(key, { status: 'error', signature, error: errorText(e), problems: problems?.length ? problems : undefined, requestedAt, limit });
   }
@@ -64,6 +65,13 @@ export function watchPreview(typingPauseMs = 150): () => void {
     if (s.selectedNodes !== p.selectedNodes || s.previewPort !== p.previewPort || s.previewLimit !== p.previewLimit) refresh(0);
   });
   const un2 = useDocument.subscribe((s, p) => {
+    // Relative paths resolve from the file's folder: after a Save as elsewhere no cached preview
+    // shows what the nodes now read (their signatures do not know the folder), so all are dropped.
+    if (s.path !== p.path) {
+      useResults.getState().dropPreviews();
+      refresh(0);
+      return;
+    }
     // Moving boxes (layout) and renaming the pipeline change no data: no preview to refresh.
     const a = s.doc;
     const b = p.doc;

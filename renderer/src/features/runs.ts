@@ -3,7 +3,7 @@ import { host, errorText } from '../host-access.js';
 import { useDocument } from '../store/document.js';
 import { useResults } from '../store/results.js';
 import { useUi } from '../store/ui.js';
-import { upstreamClosure, waitingNodes } from '../store/graph.js';
+import { entryKeys, upstreamClosure, waitingNodes } from '../store/graph.js';
 import type { HostRunEvent, ParamJsonSchema, Pipeline, Problem } from '../model/types.js';
 import { fieldAtPath, friendlyMessage } from '../inspector/messages.js';
 import { formModel, type FieldModel } from '../inspector/form-model.js';
@@ -52,18 +52,21 @@ export function lastRunParams(): ParamValues {
  * upstream. The rest is left out, each with the reason (its own problem, or the node it waits for).
  */
 export function readyPart(doc: Pipeline, problemsByNode: Record<string, Problem[]>, targets?: string[]): { ready: string[]; leftOut: Array<{ nodeId: string; reason: string }> } {
-  const scope = targets ? new Set(targets.flatMap((t) => [...upstreamClosure(doc, t)])) : new Set(doc.nodes.map((n) => n.id));
+  // Entries by their canvas keys: one repeating an earlier id (a file edited by hand) is a node of its own here too.
+  const keys = entryKeys(doc);
+  const scope = targets ? new Set(targets.flatMap((t) => [...upstreamClosure(doc, t)])) : new Set(keys);
   const broken = new Set(Object.keys(problemsByNode).filter((id) => scope.has(id)));
   const waiting = waitingNodes(doc, broken);
   const name = (id: string) => doc.nodes.find((n) => n.id === id)?.name ?? id;
   const leftOut: Array<{ nodeId: string; reason: string }> = [];
   const ready: string[] = [];
-  for (const n of doc.nodes) {
-    if (!scope.has(n.id)) continue;
-    if (broken.has(n.id)) leftOut.push({ nodeId: n.id, reason: friendlyMessage(problemsByNode[n.id]![0]!, fieldFor(n.type, problemsByNode[n.id]![0]!, n.params)) });
-    else if (waiting.has(n.id)) leftOut.push({ nodeId: n.id, reason: `needs '${name(waiting.get(n.id)!)}' fixed first` });
-    else ready.push(n.id);
-  }
+  doc.nodes.forEach((n, i) => {
+    const key = keys[i]!;
+    if (!scope.has(key)) return;
+    if (broken.has(key)) leftOut.push({ nodeId: key, reason: friendlyMessage(problemsByNode[key]![0]!, fieldFor(n.type, problemsByNode[key]![0]!, n.params)) });
+    else if (waiting.has(key)) leftOut.push({ nodeId: key, reason: `needs '${name(waiting.get(key)!)}' fixed first` });
+    else ready.push(key);
+  });
   return { ready, leftOut };
 }
 

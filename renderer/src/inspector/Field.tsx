@@ -1,9 +1,9 @@
 /** One generated form field: picks the widget for the field's kind. Values are read from and written to the node's params. */
-import { useEffect, useId, useRef, useState, type ChangeEvent, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type ChangeEvent, type InputHTMLAttributes, type ReactNode } from 'react';
 import type { Column } from '../model/types.js';
 import { setIn, type ParamPath } from '../store/doc-ops.js';
 import { inputShapeProblem } from '../../../core/src/util/input-shape.js';
-import { entryFields, fieldPathKey, formatScalar, jsonShapeOf, parseInput, parseScalar, singular, type FieldModel, type ScalarType } from './form-model.js';
+import { entryFields, fieldPathKey, formatScalar, jsonShapeOf, parseInput, readNumber, readScalar, singular, type FieldModel, type Parsed, type ScalarType } from './form-model.js';
 import { canUnsetEmptyList, isBlank, listToSave, wantsList, withSetting } from './list-values.js';
 import { readJson, showJson } from './json-text.js';
 import { useDraftRows } from './use-draft-rows.js';
@@ -97,19 +97,52 @@ function TriState({ field, path, value, ctx }: Props) {
   );
 }
 
-/** A value that may be text, a number, a boolean or null: typed as text and read by parseScalar. */
+/**
+ * A value typed as text and read by `read`. While what is typed cannot be kept as it is (a number a
+ * JSON number would round), the field says why and nothing is saved: the document keeps its value
+ * rather than a rounded one, and the text stays for the user to fix.
+ */
+function CheckedInput({ path, ctx, shown, read, show, ...input }: Pick<Props, 'path' | 'ctx'> & { shown: string; read(text: string): Parsed; show(value: unknown): string } & Omit<InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange' | 'onFocus' | 'onBlur'>) {
+  const [error, setError] = useState<string>();
+  // A value changed elsewhere (undo) replaces the text that was wrong.
+  useEffect(() => setError(undefined), [shown]);
+  type Read = Parsed & { text: string };
+  return (
+    <>
+      <DraftInput<Read>
+        {...input}
+        aria-invalid={error ? true : undefined}
+        shown={shown}
+        read={(text) => ({ ...read(text), text })}
+        show={(r) => ('error' in r ? r.text : show(r.value))}
+        onValue={(r) => {
+          setError('error' in r ? r.error : undefined);
+          if ('value' in r) ctx.set(path, r.value, true);
+        }}
+        onDone={ctx.endTyping}
+      />
+      {error && (
+        <div className="field-error" role="alert">
+          {error} Nothing is saved until it is fixed.
+        </div>
+      )}
+    </>
+  );
+}
+
+/** A value that may be text, a number, a boolean or null: typed as text and read by readScalar. */
 function ScalarInput({ field, path, value, ctx, label, types, columnType, id }: Props & { label: string; types: ScalarType[]; columnType?: string; id?: string }) {
   const hint = [types.includes('number') && 'a number', types.includes('boolean') && 'true/false', types.includes('string') && 'text', types.includes('null') && 'null'].filter(Boolean).join(', ');
   return (
-    <DraftInput
+    <CheckedInput
       id={id}
       aria-label={label}
       placeholder={field.placeholder ?? (field.default !== undefined ? String(field.default) : hint)}
+      path={path}
+      ctx={ctx}
       shown={formatScalar(value, types, columnType)}
-      read={(text) => parseScalar(text, types, columnType)}
+      read={(text) => readScalar(text, types, columnType)}
       show={(v) => formatScalar(v, types, columnType)}
-      onValue={(v) => ctx.set(path, v, true)}
-      onDone={ctx.endTyping}
     />
   );
 }
@@ -204,19 +237,7 @@ function Widget({ field, path, value, ctx, siblings, id }: Props & { id?: string
       );
     }
     case 'number':
-      return (
-        <DraftInput
-          id={id}
-          inputMode="decimal"
-          aria-label={label}
-          placeholder={placeholder}
-          shown={str(value)}
-          read={(text) => parseInput(field, text)}
-          show={str}
-          onValue={(v) => ctx.set(path, v, true)}
-          onDone={ctx.endTyping}
-        />
-      );
+      return <CheckedInput id={id} inputMode="decimal" aria-label={label} placeholder={placeholder} path={path} ctx={ctx} shown={str(value)} read={(text) => readNumber(field, text)} show={str} />;
     case 'scalar':
       if (field.scalarTypes?.includes('list') && wantsList(field, value, siblings)) return <StringList field={valueList(field)} path={path} value={value} ctx={ctx} siblings={siblings} />;
       return <ScalarInput field={field} path={path} value={value} ctx={ctx} label={label} types={field.scalarTypes ?? ['string']} columnType={columnTypeOf(ctx, field, siblings)} id={id} />;

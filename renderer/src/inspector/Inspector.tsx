@@ -7,13 +7,14 @@ import { getIn, setParam, updateNode, pickConnection, type ParamPath } from '../
 import type { Column, ParamJsonSchema, PipelineNode, Problem } from '../model/types.js';
 import { fieldPathKey, formModel, type FieldModel, type FormGroup } from './form-model.js';
 import { FieldList, ReadOnlyJson, type FieldContext } from './Field.js';
-import { paramFieldOfPath } from '../store/graph.js';
+import { entryAt, paramFieldOfPath } from '../store/graph.js';
 import { friendlyMessage, fieldAtPath, splitFieldPath, unknownKeys } from './messages.js';
 import { hasLineBreak, keepLineEndings } from './line-endings.js';
 import { useMultiline } from './use-multiline.js';
 import { detectedValue } from './detected.js';
 import { Markdown } from './Markdown.js';
 import { PipelineInspector } from './PipelineInspector.js';
+import { RepeatedIdInspector } from './RepeatedIdInspector.js';
 import { browseForPath, suggestPath } from '../features/paths.js';
 import { NodeIcon } from '../canvas/icons.js';
 
@@ -59,9 +60,11 @@ export function Inspector() {
         <p className="muted">{selected.length} nodes selected.</p>
       </aside>
     );
-  const node = selected.length === 1 ? nodes.find((n) => n.id === selected[0]) : undefined;
-  if (!node) return <PipelineInspector />;
-  return <NodeInspector key={node.id} node={node} />;
+  const entry = selected.length === 1 ? entryAt({ nodes }, selected[0]!) : undefined;
+  if (!entry) return <PipelineInspector />;
+  // An entry repeating an earlier id (a file edited by hand) is fixed by giving it an id of its own, or deleted.
+  if (entry.repeat) return <RepeatedIdInspector key={selected[0]} entryKey={selected[0]!} node={entry.node} index={entry.index} />;
+  return <NodeInspector key={entry.node.id} node={entry.node} />;
 }
 
 function NodeInspector({ node }: { node: PipelineNode }) {

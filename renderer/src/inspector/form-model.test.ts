@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { nodeCatalog } from '../../../core/src/host/catalog.js';
 import type { ParamJsonSchema } from '../model/types.js';
-import { entryFields, fieldPathKey, formatScalar, formModel, jsonShapeOf, parseInput, parseScalar, unwrap, type FieldModel } from './form-model.js';
+import { entryFields, fieldPathKey, formatScalar, formModel, jsonShapeOf, keepsExactly, parseInput, parseScalar, readNumber, readScalar, unwrap, type FieldModel } from './form-model.js';
 import { isVisible } from './visibility.js';
 import { LEGACY_ENCODINGS, UTF16_ENCODINGS } from '../../../core/src/util/transcode.js';
 
@@ -365,5 +365,60 @@ describe('numbers typed into number fields', () => {
     expect(parseInput(n, '-0.5')).toBe(-0.5);
     expect(parseInput(n, '1e3')).toBe(1000);
     for (const text of ['0x10', '0b11', '0o17', 'abc', 'Infinity']) expect(parseInput(n, text), text).toBe(text);
+  });
+});
+
+describe('numbers a JSON number would round are never saved rounded', () => {
+  const checkField = (kind: string, key: string) => fields('quality.check').find((f) => f.key === 'checks')!.variants!.find((v) => v.value === kind)!.fields.find((f) => f.key === key)!;
+
+  it('a number is kept when a JSON number holds it as typed: up to 2^53 - 1, 15 significant digits, fractions every reader reads alike', () => {
+    for (const text of ['0', '-0', '10', '1.50', '.5', '1e3', '2.5E-3', '0.1', '0.30000000000000004', '9007199254740991', '-9007199254740991', '123456789012345', '1e-300'])
+      expect(keepsExactly(text), text).toBe(true);
+  });
+
+  it('an integer beyond 2^53, more digits than a double keeps, or a number out of its range is not kept exactly', () => {
+    for (const text of ['9007199254740992', '9007199254740993', '-9007199254740993', '12345678901234567890123', '99999999999999999999', '1e22', '0.12345678901234567890', '1.0000000000000001', '1e-400', '1e400'])
+      expect(keepsExactly(text), text).toBe(false);
+  });
+
+  it('a Between bound keeps the digits as text, which the check converts exactly on a BIGINT column', () => {
+    const min = checkField('between', 'min');
+    expect(min.scalarTypes).toEqual(expect.arrayContaining(['number', 'string']));
+    expect(parseScalar('9007199254740993', min.scalarTypes!, 'BIGINT')).toBe('9007199254740993');
+    expect(parseScalar('12345678901234567890123', min.scalarTypes!, 'BIGINT')).toBe('12345678901234567890123');
+    expect(parseScalar(' 9007199254740993 ', min.scalarTypes!)).toBe('9007199254740993');
+    expect(parseScalar('9007199254740991', min.scalarTypes!, 'BIGINT')).toBe(9007199254740991);
+    // Shown back as typed, without quotes: typing it again gives the same value.
+    expect(formatScalar('9007199254740993', min.scalarTypes!, 'BIGINT')).toBe('9007199254740993');
+  });
+
+  it('an allowed value of In set keeps its digits too', () => {
+    const values = checkField('in_set', 'values');
+    expect(parseScalar('99999999999999999999', values.scalarTypes!, 'HUGEINT')).toBe('99999999999999999999');
+  });
+
+  it('a value that takes no text cannot keep it: the field says why and what it takes, and gives no value to save', () => {
+    const growth = fields('transform.join').find((f) => f.key === 'growth_warning')!;
+    expect(growth.scalarTypes).not.toContain('string');
+    const read = readScalar('99999999999999999999', growth.scalarTypes!);
+    expect(read).toEqual({ error: expect.stringContaining('99999999999999999999 cannot be kept exactly') });
+    expect(read).not.toHaveProperty('value');
+    expect(readScalar('2.5', growth.scalarTypes!)).toEqual({ value: 2.5 });
+  });
+
+  it('Sample failing rows and Weight refuse a number they would round, naming what they would save and what they take', () => {
+    const samples = fields('quality.check').find((f) => f.key === 'samples')!;
+    expect(readNumber(samples, '99999999999999999999')).toEqual({
+      error: '99999999999999999999 cannot be kept exactly: a JSON number keeps about 15 significant digits, and whole numbers only up to 9007199254740991; it would be saved as 100000000000000000000. Enter a whole number from 0 to 100.',
+    });
+    expect(readNumber(checkField('between', 'weight'), '99999999999999999999')).toEqual({ error: expect.stringMatching(/would be saved as 100000000000000000000\. Enter a number with at most 15 significant digits\.$/) });
+    expect(readNumber(samples, '9007199254740992')).toEqual({ error: expect.stringMatching(/^9007199254740992 cannot be kept exactly: .* up to 9007199254740991\. Enter/) });
+    expect(readNumber(samples, '20')).toEqual({ value: 20 });
+    expect(readNumber(samples, '')).toEqual({ value: undefined });
+    expect(readNumber(samples, '0x10')).toEqual({ value: '0x10' });
+  });
+
+  it('parseInput never rounds either: a number it cannot keep stays the text typed', () => {
+    expect(parseInput({ kind: 'number' }, '9007199254740993')).toBe('9007199254740993');
   });
 });

@@ -347,31 +347,100 @@ export function isNumberText(text: string): boolean {
   return NUMBER_TEXT.test(text) && Number.isFinite(Number(text));
 }
 
+/** A typed value as the param takes it, or why it cannot be taken (the field shows the reason and keeps the text). */
+export type Parsed = { value: unknown } | { error: string };
+
 /**
- * Turns what a user typed into the param value: empty means unset, plain decimal numbers parse,
- * anything else (`abc`, `0x10`) stays text so validation says it is not a number.
+ * The decimal a number text stands for, spelled one way: `0.50`, `5e-1` and `.5` are all
+ * `0.5e0`, and every zero is `0`. The exponent is a BigInt, so `1e-400` is compared, not lost.
  */
-export function parseInput(field: Pick<FieldModel, 'kind' | 'integer'>, text: string): unknown {
+function canonicalDecimal(text: string): string {
+  const m = /^\s*(-?)(\d*)(?:\.(\d*))?(?:[eE]([-+]?\d+))?\s*$/.exec(text);
+  if (!m) return text;
+  const all = (m[2] ?? '') + (m[3] ?? '');
+  const significant = all.replace(/^0+/, '');
+  if (significant === '') return '0';
+  // 0.<digits> × 10^exponent: the point sits after the integer digits, less the leading zeros.
+  const exponent = BigInt(m[4] ?? '0') + BigInt((m[2] ?? '').length - (all.length - significant.length));
+  return `${m[1]}0.${significant.replace(/0+$/, '')}e${exponent}`;
+}
+
+/**
+ * Whether a JSON number keeps the number typed. A double holds about 15 significant digits, and
+ * whole numbers only up to 2^53 - 1: `9007199254740993` would be saved as …992 and
+ * `99999999999999999999` as 1e20. 2^53 itself survives, but no reader can tell it from 2^53 + 1,
+ * which is why core refuses such a bound. `0.1` is kept: every reader takes it as the same double.
+ */
+export function keepsExactly(text: string): boolean {
+  if (!isNumberText(text)) return false;
+  const n = Number(text);
+  if (Number.isInteger(n) && !Number.isSafeInteger(n)) return false;
+  return canonicalDecimal(text) === canonicalDecimal(String(n));
+}
+
+/** The numbers a field can keep, in words: "a whole number from 0 to 100". */
+function numberRange(field: Pick<FieldModel, 'integer' | 'min' | 'max'>): string {
+  if (field.integer) return `a whole number from ${field.min ?? -Number.MAX_SAFE_INTEGER} to ${field.max ?? Number.MAX_SAFE_INTEGER}`;
+  const { min, max } = field;
+  const bounds = min !== undefined && max !== undefined ? ` from ${min} to ${max}` : min !== undefined ? ` of at least ${min}` : max !== undefined ? ` of at most ${max}` : '';
+  return `a number${bounds} with at most 15 significant digits`;
+}
+
+/** Why a typed number cannot be saved as it is (and what it would become), and what can be, in the form's words. */
+export function inexactNumberError(text: string, field: Pick<FieldModel, 'integer' | 'min' | 'max'> = {}): string {
+  const typed = text.trim();
+  const read = Number(typed);
+  const becomes = !Number.isFinite(read) ? '; it is beyond the range of a JSON number' : String(read) !== typed ? `; it would be saved as ${String(read)}` : '';
+  return `${typed} cannot be kept exactly: a JSON number keeps about 15 significant digits, and whole numbers only up to ${Number.MAX_SAFE_INTEGER}${becomes}. Enter ${numberRange(field)}.`;
+}
+
+/**
+ * What a user typed into a number field: empty means unset, plain decimal numbers parse, anything
+ * else (`abc`, `0x10`) stays text so validation says it is not a number. A number a JSON number
+ * would round is refused here: these fields take no text, and a rounded number would be saved
+ * without a word and check another value.
+ */
+export function readNumber(field: Pick<FieldModel, 'integer' | 'min' | 'max'>, text: string): Parsed {
+  if (text === '') return { value: undefined };
+  if (!isNumberText(text)) return { value: text };
+  return keepsExactly(text) ? { value: Number(text) } : { error: inexactNumberError(text, field) };
+}
+
+/** Turns what a user typed into the param value (see `readNumber`); a number that cannot be kept stays the text typed, never a rounded number. */
+export function parseInput(field: Pick<FieldModel, 'kind' | 'integer' | 'min' | 'max'>, text: string): unknown {
   if (text === '') return undefined;
-  if (field.kind === 'number') return isNumberText(text) ? Number(text) : text;
-  return text;
+  if (field.kind !== 'number') return text;
+  const read = readNumber(field, text);
+  return 'value' in read ? read.value : text;
 }
 const NUMERIC_TYPE = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|REAL|DECIMAL|NUMERIC|INT)/i;
 
 /**
  * What a typed value means for a field that accepts several types. `"…"` always means text;
  * `true`/`false` and `null` are those values; a number is a number unless the column it is compared
- * with is text (then `10` stays the text "10", as the user sees it in the data).
+ * with is text (then `10` stays the text "10", as the user sees it in the data). A number a JSON
+ * number would round (`9007199254740993`) is kept as the text of its digits where the field takes
+ * text, which nodes convert exactly (what `caudal validate` asks of a file); where the field takes
+ * no text it cannot be kept, and the error says what can.
  */
-export function parseScalar(text: string, types: ScalarType[], columnType?: string): unknown {
-  if (text === '') return undefined;
+export function readScalar(text: string, types: ScalarType[], columnType?: string): Parsed {
+  if (text === '') return { value: undefined };
   const quoted = /^"(.*)"$/s.exec(text);
-  if (quoted && types.includes('string')) return quoted[1];
-  if (text === 'null' && types.includes('null')) return null;
+  if (quoted && types.includes('string')) return { value: quoted[1] };
+  if (text === 'null' && types.includes('null')) return { value: null };
   const textColumn = columnType !== undefined && !NUMERIC_TYPE.test(columnType) && !/^BOOL/i.test(columnType);
-  if ((text === 'true' || text === 'false') && types.includes('boolean') && !(textColumn && types.includes('string'))) return text === 'true';
-  if (NUMBER_TEXT.test(text) && types.includes('number') && !(textColumn && types.includes('string'))) return Number(text);
-  return text;
+  if ((text === 'true' || text === 'false') && types.includes('boolean') && !(textColumn && types.includes('string'))) return { value: text === 'true' };
+  if (NUMBER_TEXT.test(text) && types.includes('number') && !(textColumn && types.includes('string'))) {
+    if (keepsExactly(text)) return { value: Number(text) };
+    return types.includes('string') ? { value: text.trim() } : { error: inexactNumberError(text) };
+  }
+  return { value: text };
+}
+
+/** readScalar's value; a number that cannot be kept stays the text typed, never a rounded number. */
+export function parseScalar(text: string, types: ScalarType[], columnType?: string): unknown {
+  const read = readScalar(text, types, columnType);
+  return 'value' in read ? read.value : text;
 }
 
 /** The text that parses back to `value` (text that would read as a number or a boolean gets quotes). */

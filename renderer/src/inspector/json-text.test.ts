@@ -28,6 +28,14 @@ describe('JSON typed into a field', () => {
     expect(readJson('{"__proto__": 1}', 'any')).toEqual({ error: `The JSON has a key '__proto__', which cannot be kept: rename it.` });
   });
 
+  it('a number JSON would round is named at the field with what it would become, and not saved', () => {
+    expect(readJson('{\n  "max_id": 9007199254740993\n}', 'object')).toEqual({
+      error: '9007199254740993 (line 2) cannot be kept exactly: it would be saved as 9007199254740992. Write it as a string ("9007199254740993") to keep every digit.',
+    });
+    expect(readJson('{"big": 1e400}', 'object')).toEqual({ error: expect.stringContaining('beyond the range of a JSON number') });
+    expect(readJson('{"shards": 3, "ratio": 0.1}', 'object')).toEqual({ value: { shards: 3, ratio: 0.1 } });
+  });
+
   it('a stored object shows as indented JSON', () => {
     expect(showJson({ a: 1 })).toBe('{\n  "a": 1\n}');
     expect(showJson(undefined)).toBe('');

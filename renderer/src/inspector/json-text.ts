@@ -2,7 +2,7 @@
  * JSON typed into a field (Elasticsearch mappings and settings): the value it means, or what to fix.
  * A field never saves text that is not the JSON it asks for; the error is shown at the field instead.
  */
-import { jsonSyntaxError } from '../../../core/src/model/json-syntax.js';
+import { jsonSyntaxError, roundedNumbers } from '../../../core/src/model/json-syntax.js';
 import { inputShapeProblem } from '../../../core/src/util/input-shape.js';
 
 export type JsonShape =
@@ -26,6 +26,12 @@ export function readJson(text: string, shape: JsonShape): JsonRead {
   } catch {
     const at = jsonSyntaxError(text);
     return { error: `Not valid JSON${at ? ` at line ${at.line}, column ${at.column}: ${at.reason}` : ''}.` };
+  }
+  // A number JSON.parse has already changed (9007199254740993 read as …992) would be saved changed.
+  const rounded = roundedNumbers(text)[0];
+  if (rounded) {
+    const read = Number.isFinite(rounded.read) ? `it would be saved as ${BigInt(rounded.read)}` : 'it is beyond the range of a JSON number';
+    return { error: `${rounded.written} (line ${rounded.line}) cannot be kept exactly: ${read}. Write it as a string ("${rounded.written}") to keep every digit.` };
   }
   // A key the host refuses (`__proto__`) is named here rather than failing every check and save.
   const refused = inputShapeProblem(value);

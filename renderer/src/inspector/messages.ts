@@ -4,7 +4,7 @@
  * "Add at least one aggregation." beside the field, and "Aggregations 2 › Function" instead of
  * `nodes[5].params.aggregations[1].function` in lists.
  */
-import type { Problem } from '../model/types.js';
+import type { Pipeline, Problem } from '../model/types.js';
 import { entryFields, singular, type FieldModel } from './form-model.js';
 
 /** `aggregations[1].function` → ['aggregations', 1, 'function']. */
@@ -119,4 +119,31 @@ export function problemText(p: Problem, fields: FieldModel[] | undefined, params
   if (!p.field || !fields) return { where: null, text: friendlyMessage(p) };
   const { field, labels } = fieldAtPath(fields, p.field, params);
   return { where: labels.join(' › '), text: friendlyMessage(p, field) };
+}
+
+/** A node as the canvas shows it, for messages: its kind and its name (or id): "Filter 'Keep big orders'". */
+function nodeWords(doc: Pipeline, index: number, titleOf: (type: string) => string | undefined): string | undefined {
+  const n = doc.nodes[index];
+  return n && `${titleOf(n.type) ?? n.type} '${n.name ?? n.id}'`;
+}
+
+/**
+ * A problem about the pipeline's structure in the studio's words: the host names other nodes by
+ * their place in the file (`nodes[0]`), the studio by their kind and name, as the canvas shows
+ * them. A repeated node id says which node has it (and with it the connections and the place on
+ * the canvas) and what to do about the other.
+ */
+export function inStudioWords(p: Problem, doc: Pipeline, titleOf: (type: string) => string | undefined): Problem {
+  const repeated = /^duplicate node id '(.*)' \(also used by nodes\[(\d+)\]\)$/.exec(p.message);
+  if (repeated) {
+    const { hint: _hint, ...rest } = p;
+    const first = doc.nodes[Number(repeated[2])];
+    const kind = first && (titleOf(first.type) ?? first.type);
+    const other = !first ? 'Another node' : first.name ? `Another node, ${kind} '${first.name}',` : `Another node, a ${kind},`;
+    return { ...rest, message: `${other} has the id '${repeated[1]}' too: its connections and its place on the canvas are that node's. Give this node an id of its own, or delete it.` };
+  }
+  const words = (text: string) => text.replace(/\bnodes\[(\d+)\](?:\.[A-Za-z_]\w*|\[\d+\])*/g, (all, i: string) => nodeWords(doc, Number(i), titleOf) ?? all);
+  const message = words(p.message);
+  const hint = p.hint === undefined ? undefined : words(p.hint);
+  return message === p.message && hint === p.hint ? p : { ...p, message, ...(hint !== undefined ? { hint } : {}) };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { paramNameProblem, readDefault, retype, withDefault, withDescription } from './pipeline-params.js';
+import { paramNameProblem, readDefault, retype, showDefault, withDefault, withDescription } from './pipeline-params.js';
 import { setPipelineParam } from '../store/doc-ops.js';
 import { chain } from '../store/test-fixtures.js';
 
@@ -61,5 +61,20 @@ describe('param defaults are what the user typed, nothing else', () => {
     expect(readDefault('string', '')).toEqual({ value: undefined });
     expect(readDefault('string', '  ')).toEqual({ value: '  ' });
     expect(readDefault('number', '  ')).toEqual({ value: undefined });
+  });
+});
+
+describe('a number default a JSON number would round', () => {
+  it('is saved as the string of its digits, as the pipeline format asks, never as the rounded number', () => {
+    expect(readDefault('number', '9007199254740993')).toEqual({ value: '9007199254740993' });
+    expect(readDefault('number', ' 12345678901234567890123 ')).toEqual({ value: '12345678901234567890123' });
+    expect(readDefault('number', '0.12345678901234567890')).toEqual({ value: '0.12345678901234567890' });
+    expect(readDefault('number', '9007199254740991')).toEqual({ value: 9007199254740991 });
+  });
+
+  it('shows as typed and keeps its digits through a change of type and back', () => {
+    expect(showDefault('9007199254740993')).toBe('9007199254740993');
+    expect(retype({ type: 'number', default: '9007199254740993' }, 'string')).toEqual({ type: 'string', default: '9007199254740993' });
+    expect(retype({ type: 'string', default: '9007199254740993' }, 'number')).toEqual({ type: 'number', default: '9007199254740993' });
   });
 });

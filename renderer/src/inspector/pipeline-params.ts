@@ -3,7 +3,7 @@
  * text and read as the param's type (a number default is a number in the file, not "10").
  */
 import { ID_PATTERN, pipelineParamSchema, type PipelineParam, type PipelineParamType } from '../../../core/src/model/schema.js';
-import { isNumberText } from './form-model.js';
+import { isNumberText, keepsExactly } from './form-model.js';
 
 export const PARAM_TYPES: PipelineParamType[] = ['string', 'number', 'boolean', 'date'];
 
@@ -20,14 +20,16 @@ export type DefaultRead = { value: unknown } | { error: string };
 /**
  * A default typed as text, read as the param's type. An empty field is no default; a text param's
  * empty default (`""`) is set with its own button (`EMPTY_TEXT_DEFAULT`), and spaces are a text
- * like any other. Numbers are plain decimals (`10`, `2.5`), never `0x10` or `0b11`.
+ * like any other. Numbers are plain decimals (`10`, `2.5`), never `0x10` or `0b11`; one a JSON
+ * number would round (`9007199254740993`, more than 15 significant digits) is saved as the string
+ * of its digits, as the pipeline format says, so the run gets the number typed.
  */
 export function readDefault(type: PipelineParamType, text: string): DefaultRead {
   if (type === 'string' ? text === '' : text.trim() === '') return { value: undefined };
   let value: unknown = text;
   if (type === 'number') {
     if (!isNumberText(text)) return { error: 'The default must be a number written in decimal, e.g. 10 or 2.5 (not 0x10 or 0b11).' };
-    value = Number(text);
+    value = keepsExactly(text) ? Number(text) : text.trim();
   }
   if (type === 'boolean') {
     if (text !== 'true' && text !== 'false') return { error: 'The default must be true or false.' };

@@ -23,6 +23,11 @@ export function splitEndpoint(ep: string): { nodeId: string; port: string } {
 export function freshId(doc: Pipeline, type: string, taken: Set<string> = new Set()): string {
   const [category = 'node', kind = 'node'] = type.split('.');
   const base = (category === 'transform' || category === 'quality' ? kind : `${kind}_${category}`).replace(/[^A-Za-z0-9_]/g, '_');
+  return unusedId(doc, base, taken);
+}
+
+/** `base`, or `base_2`, `base_3`… whichever no node uses yet. */
+export function unusedId(doc: Pipeline, base: string, taken: Set<string> = new Set()): string {
   // Ids are compared without regard to case, as validation does (DuckDB view names ignore it).
   const used = new Set([...doc.nodes.map((n) => n.id), ...taken].map((id) => id.toLowerCase()));
   if (!used.has(base.toLowerCase())) return base;
@@ -47,16 +52,38 @@ export function moveNodes(doc: Pipeline, positions: Record<string, XY>): Pipelin
   return changed ? withLayout(doc, positions) : doc;
 }
 
+/**
+ * Removes the nodes with these ids, their edges and their places. An id names the first entry that
+ * has it: a later entry repeating it (a file edited by hand) is another node and stays, taking the
+ * id's place on the canvas (it is removed by `removeEntries`).
+ */
 export function removeNodes(doc: Pipeline, ids: Iterable<string>): Pipeline {
   const gone = new Set(ids);
   if (gone.size === 0) return doc;
-  const layoutNodes = Object.fromEntries(Object.entries(doc.layout?.nodes ?? {}).filter(([id]) => !gone.has(id)));
+  const named = new Set([...gone].map((id) => doc.nodes.findIndex((n) => n.id === id)));
+  const nodes = doc.nodes.filter((_, i) => !named.has(i));
+  const left = new Set(nodes.map((n) => n.id));
+  const layoutNodes = Object.fromEntries(Object.entries(doc.layout?.nodes ?? {}).filter(([id]) => !gone.has(id) || left.has(id)));
   return {
     ...doc,
-    nodes: doc.nodes.filter((n) => !gone.has(n.id)),
+    nodes,
     edges: doc.edges.filter((e) => !gone.has(splitEndpoint(e.from).nodeId) && !gone.has(splitEndpoint(e.to).nodeId)),
     layout: { ...(doc.layout ?? {}), nodes: layoutNodes },
   };
+}
+
+/** Removes node entries by their place in the list: entries that repeat an earlier id, whose edges and place are the first one's. */
+export function removeEntries(doc: Pipeline, indexes: Iterable<number>): Pipeline {
+  const gone = new Set(indexes);
+  if (![...gone].some((i) => i >= 0 && i < doc.nodes.length)) return doc;
+  return { ...doc, nodes: doc.nodes.filter((_, i) => !gone.has(i)) };
+}
+
+/** Gives the entry at `index` (one repeating an earlier id) an id of its own, placed at `at`; its edges stay with the first. */
+export function giveOwnId(doc: Pipeline, index: number, id: string, at: XY): Pipeline {
+  const node = doc.nodes[index];
+  if (!node) return doc;
+  return withLayout({ ...doc, nodes: doc.nodes.map((n, i) => (i === index ? { ...n, id } : n)) }, { [id]: at });
 }
 
 export function removeEdges(doc: Pipeline, edges: PipelineEdge[]): Pipeline {
@@ -70,8 +97,10 @@ export function addEdge(doc: Pipeline, edge: PipelineEdge): Pipeline {
   return { ...doc, edges: [...doc.edges, edge] };
 }
 
+/** Edits the node the id names: the first entry with it (a later one repeating the id is another node). */
 export function updateNode(doc: Pipeline, id: string, patch: Partial<Pick<PipelineNode, 'name' | 'description'>>): Pipeline {
-  return { ...doc, nodes: doc.nodes.map((n) => (n.id === id ? { ...n, ...patch } : n)) };
+  const node = doc.nodes.find((n) => n.id === id);
+  return { ...doc, nodes: doc.nodes.map((n) => (n === node ? { ...n, ...patch } : n)) };
 }
 
 export type ParamPath = Array<string | number>;
@@ -84,7 +113,8 @@ export function setParam(doc: Pipeline, nodeId: string, path: ParamPath, value: 
   if (node && sameValue(getIn(node.params ?? {}, path), value)) return doc;
   return {
     ...doc,
-    nodes: doc.nodes.map((n) => (n.id === nodeId ? { ...n, params: setIn(n.params ?? {}, path, value) as Record<string, unknown> } : n)),
+    // The node the id names: a later entry repeating the id (a file edited by hand) is another node.
+    nodes: doc.nodes.map((n) => (n === node ? { ...n, params: setIn(n.params ?? {}, path, value) as Record<string, unknown> } : n)),
   };
 }
 

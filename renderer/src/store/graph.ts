@@ -1,5 +1,5 @@
 /** Read-only questions about the document graph used by the canvas, the inspector and previews. */
-import type { Pipeline } from '../model/types.js';
+import type { Pipeline, PipelineNode, Problem } from '../model/types.js';
 import { splitEndpoint } from './doc-ops.js';
 
 /** The node and every node upstream of it. */
@@ -30,10 +30,43 @@ export function upstreamSignature(doc: Pipeline, nodeId: string): string {
   return JSON.stringify([nodes, edges, doc.params, doc.connections]);
 }
 
-/** Node ids in the order a problem path like `nodes[3].params.x` refers to. */
-export function nodeIdAtPath(doc: Pipeline, path: string): string | undefined {
-  const m = /^nodes\[(\d+)\]/.exec(path);
-  return m ? doc.nodes[Number(m[1])]?.id : undefined;
+/**
+ * The key of each node entry on the canvas and in the selection: its id, except for an entry that
+ * repeats the id of an earlier one (two `"id": "orders"` in a file edited by hand), which is told
+ * apart by its place in the list (`orders#3`) so that it can be seen, selected, renamed and
+ * deleted. An id has no `#`, so such a key is never another node's id. The id itself (its edges,
+ * its place on the canvas, its params in the engine) belongs to the first entry.
+ */
+export function entryKeys(doc: Pick<Pipeline, 'nodes'>): string[] {
+  const seen = new Set<string>();
+  return doc.nodes.map((n, i) => {
+    if (!seen.has(n.id)) {
+      seen.add(n.id);
+      return n.id;
+    }
+    return `${n.id}#${i}`;
+  });
+}
+
+/** The node entry a canvas key stands for, with its place in the list; `repeat` when it repeats an earlier entry's id. */
+export function entryAt(doc: Pick<Pipeline, 'nodes'>, key: string): { node: PipelineNode; index: number; repeat: boolean } | undefined {
+  const m = /^(.*)#(\d+)$/.exec(key);
+  if (m) {
+    const index = Number(m[2]);
+    const node = doc.nodes[index];
+    if (node && node.id === m[1] && doc.nodes.findIndex((n) => n.id === node.id) !== index) return { node, index, repeat: true };
+  }
+  const index = doc.nodes.findIndex((n) => n.id === key);
+  return index >= 0 ? { node: doc.nodes[index]!, index, repeat: false } : undefined;
+}
+
+/** The canvas key of the node a problem is about: the entry its path points into when that entry repeats an id, else its node. */
+export function problemNodeKey(doc: Pipeline, p: Pick<Problem, 'nodeId' | 'path'>): string | undefined {
+  const m = /^nodes\[(\d+)\]/.exec(p.path);
+  const index = m ? Number(m[1]) : -1;
+  const key = index >= 0 ? entryKeys(doc)[index] : undefined;
+  if (key !== undefined && key !== doc.nodes[index]!.id) return key;
+  return p.nodeId ?? (index >= 0 ? doc.nodes[index]?.id : undefined);
 }
 
 /** `nodes[3].params.aggregations[0].column` → `aggregations[0].column`. */

@@ -37,6 +37,8 @@ export interface ResultsState {
   setChecked(revision: number, problems: Problem[], byNode: Record<string, Problem[]>, schemas: NodeSchemas[] | null): void;
   setChecking(v: boolean): void;
   setPreview(key: string, entry: PreviewEntry): void;
+  /** Forgets every preview (they were read for another file location). */
+  dropPreviews(): void;
   /** `watch`: a continuous run (live counters, Stop). */
   startRun(runId: string, targets: string[], nodeIds: string[], watch?: boolean): void;
   applyRunEvent(e: HostRunEvent): void;
@@ -77,6 +79,7 @@ export const useResults = create<ResultsState>()((set, get) => ({
   },
   setChecking: (checking) => set({ checking }),
   setPreview: (key, entry) => set({ previews: { ...get().previews, [key]: entry } }),
+  dropPreviews: () => set({ previews: {} }),
   startRun(runId, targets, nodeIds, watch) {
     set({ run: newRun(runId, targets, nodeIds, watch) });
   },
