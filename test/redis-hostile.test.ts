@@ -1,7 +1,6 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
-import { createClient } from 'redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runPipeline } from '../core/src/engine/engine.js';
 import type { ResolvedConnection } from '../core/src/nodes/define.js';
 import { REGISTRY_KEY } from '../core/src/connectors/redis/names.js';
@@ -9,47 +8,17 @@ import { cleanUp } from '../core/src/engine/commit/clean.js';
 import { listJournals } from '../core/src/engine/commit/journal.js';
 import { ownerTag, self } from '../core/src/util/owner.js';
 import { pipeline, tempDir } from './support/pipeline.js';
+import { cuttingProxy, freePort, privateRedis } from './support/redis-private.js';
 
 /**
  * sink.redis against a hostile or failing Redis: a private redis-server this file starts (so it may
  * be broken on purpose without touching the shared one), a TCP proxy in front of it that cuts the
- * connection at a chosen command, and a server that accepts connections and never answers.
+ * connection at a chosen command (support/redis-private.ts), and a server that accepts connections
+ * and never answers.
  */
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-
-let server: ChildProcess | undefined;
-let port = 0;
 const dir = await tempDir('caudal-redis-hostile-');
-const makeClient = (p: number) => createClient({ socket: { host: '127.0.0.1', port: p, reconnectStrategy: false } });
-let client: ReturnType<typeof makeClient>;
-
-beforeAll(async () => {
-  port = await freePort();
-  server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no'], { stdio: 'ignore' });
-  for (let i = 0; ; i++) {
-    try {
-      client = makeClient(port);
-      client.on('error', () => undefined);
-      await client.connect();
-      break;
-    } catch (e) {
-      if (i > 50) throw e;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}, 20_000);
-
-afterAll(async () => {
-  client?.destroy();
-  server?.kill('SIGKILL');
-});
+const { port, client } = await privateRedis(dir);
 
 function connection(p: number, extra: Record<string, unknown> = {}): Record<string, ResolvedConnection> {
   return { cache: { name: 'cache', type: 'redis', config: { host: '127.0.0.1', port: p, database: 0, tls: 'disable', connect_timeout_s: 10, ...extra } } };
@@ -76,70 +45,12 @@ async function debris(): Promise<string[]> {
   return [...(await keys('caudal:*')).filter((k) => k !== REGISTRY_KEY), ...((await client.sMembers(REGISTRY_KEY)) as string[]).map((m) => `registry ${m}`)];
 }
 
-/**
- * A proxy to the private server that, once the client has sent `marker` `times` times, lets that
- * command through to the server, waits for the server to have run it, then drops the connection
- * without passing on the reply: the client cannot tell whether the command ran. Later connections
- * pass through untouched, or (refuseAfterCut) are dropped at once.
- */
-async function cuttingProxy(marker: string, times = 1, opts: { refuseAfterCut?: boolean } = {}): Promise<{ port: number; cut: () => boolean; close: () => void }> {
-  let seen = 0;
-  let cut = false;
-  const sockets = new Set<net.Socket>();
-  const proxy = net.createServer((down) => {
-    // The server is gone for good: every later connection is dropped at once.
-    if (cut && opts.refuseAfterCut) return void down.destroy();
-    const up = net.connect(port, '127.0.0.1');
-    sockets.add(down).add(up);
-    let text = '';
-    let dropping = false;
-    down.on('data', (d) => {
-      up.write(d);
-      if (cut) return;
-      text += d.toString('latin1');
-      let at = text.indexOf(marker);
-      while (at >= 0) {
-        seen++;
-        text = text.slice(at + marker.length);
-        at = text.indexOf(marker);
-      }
-      text = text.slice(-marker.length);
-      if (seen >= times && !dropping) {
-        dropping = true;
-        cut = true;
-        setTimeout(() => {
-          down.destroy();
-          up.destroy();
-        }, 300);
-      }
-    });
-    up.on('data', (d) => {
-      if (!dropping) down.write(d);
-    });
-    const end = () => {
-      down.destroy();
-      up.destroy();
-    };
-    down.on('error', end).on('close', end);
-    up.on('error', end).on('close', end);
-  });
-  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
-  return {
-    port: (proxy.address() as net.AddressInfo).port,
-    cut: () => cut,
-    close: () => {
-      for (const s of sockets) s.destroy();
-      proxy.close();
-    },
-  };
-}
-
 describe('sink.redis: the connection drops while the run publishes', () => {
   it('upsert: the connection lost after some batches were written onto their keys: the run fails and every key is as it was', async () => {
     await client.hSet('up:1', { v: 'old 1' });
     await client.set('up:2500', 'old 2500');
     // MOVE_ROWS_IN's text: the second batch's commit reaches the server, its reply never comes back.
-    const proxy = await cuttingProxy('is gone before the commit', 2);
+    const proxy = await cuttingProxy(port, 'is gone before the commit', 2);
     try {
       const s = await runPipeline({ pipeline: load(`SELECT range AS id, 'new ' || range AS v FROM range(1, 3001)`, { key: 'up:{id}' }), baseDir: dir, connections: connection(proxy.port) });
       expect(proxy.cut()).toBe(true);
@@ -160,7 +71,7 @@ describe('sink.redis: the connection drops while the run publishes', () => {
     // The server is gone for good until the test brings it back, at the same address: recovery acts
     // only through a connection to the server the load was on (its journal records host and port).
     const lost = { refuseAfterCut: true };
-    const proxy = await cuttingProxy('is gone before the commit', 2, lost);
+    const proxy = await cuttingProxy(port, 'is gone before the commit', 2, lost);
     let runId = '';
     try {
       const logged: string[] = [];
@@ -199,7 +110,7 @@ describe('sink.redis: the connection drops while the run publishes', () => {
     expect(first.status, JSON.stringify(first.error)).toBe('succeeded');
     const v1 = (await client.get('nsa:current'))!;
     // SWITCH_POINTER's text: the switch runs on the server, its reply is lost.
-    const proxy = await cuttingProxy('by someone else while the run was writing');
+    const proxy = await cuttingProxy(port, 'by someone else while the run was writing');
     try {
       const s = await runPipeline({ pipeline: load(`SELECT 2 AS id, 'second' AS v`, sink), baseDir: dir, connections: connection(proxy.port) });
       expect(proxy.cut()).toBe(true);

@@ -123,7 +123,7 @@ export interface Connector<S extends z.ZodObject = z.ZodObject> extends Connecti
    * Returns `{ lost }` when the work is proven gone without having been committed (rolled back by
    * someone else): the run's incremental states are then not saved.
    */
-  recover?(config: z.infer<S>, recovery: ExternalRecovery, action: 'commit' | 'rollback', opts?: { committed?: boolean }): Promise<void | { lost?: string }>;
+  recover?(config: z.infer<S>, recovery: ExternalRecovery, action: 'commit' | 'rollback', opts?: { committed?: boolean }): Promise<void | { lost?: string; warning?: string }>;
   /**
    * What identifies the server and database a connection's config points at (never a secret): the
    * journal records it with each recoverable write, and recovery refuses a connection of the same

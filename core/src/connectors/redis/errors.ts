@@ -30,7 +30,7 @@ export function explainRedisError(e: unknown, ctx: RedisErrorContext): CaudalErr
     case 'NOAUTH':
       return new CaudalError('io', `${prefix}: authentication failed: ${message}`, opts(`store the password with \`caudal connections add ${ctx.connection}\` or set ${secretEnvName(ctx.connection, 'password')}`));
     case 'NOPERM':
-      return new CaudalError('io', `${prefix}: the user may not run a command the sink needs: ${message}`, opts('the sink needs HSET/SET, RENAME, EXISTS, SCAN, UNLINK, PEXPIRE, SADD/SREM and EVAL on its keys'));
+      return new CaudalError('io', `${prefix}: the user may not run a command the sink needs: ${message}`, opts('the sink needs HSET/SET, GET/HGET/HGETALL/HDEL, TYPE, RENAME, EXISTS, SCAN, UNLINK, PEXPIRE, SADD/SREM/SMEMBERS/SISMEMBER and EVAL on its keys'));
     case 'OOM':
       return new CaudalError('execution', `${prefix}: Redis is out of memory (maxmemory): ${message}`, opts('the load is rolled back; free memory on the server or raise maxmemory (the sink needs room for the old and the new values until the run commits)'));
     case 'WRONGTYPE':

@@ -8,27 +8,44 @@ import { ownerOf, ownerTag, shortRunId, type Owner } from '../../util/owner.js';
  *   caudal:stage:<run>-<owner>:<node>:<n>     upsert: batch n of the new rows, written onto their keys at commit
  *   caudal:aside:<run>-<owner>:<node>:<key>   upsert: the value <key> had, until the run is over
  *   caudal:new:<run>-<owner>:<node>           upsert: a SET of the keys that did not exist before
+ *   caudal:wrote:<run>-<owner>:<node>:<n>     upsert: batch n as committed, the record of what the load
+ *                                             wrote to each key, so that undo leaves keys written since
+ *   caudal:claims:<run>-<owner>:<node>        upsert: a HASH of the keys later loads took over from this
+ *                                             one (key -> its digest then `>` the later load's id)
+ *   caudal:undoable                           a SET of the ids (`<run>-<owner>:<node>`) of upsert loads
+ *                                             that may still be undone: later loads take over the keys
+ *                                             they write from them
  *   <namespace>:<version>:<key>               replace_namespace: the data of one version
  *   <namespace>:current                       replace_namespace: the version readers use
  */
 export const REGISTRY_KEY = 'caudal:staging';
 
-/** Prefixes of the keys a run keeps while it works (besides REGISTRY_KEY): no row may be written there. */
-export const RESERVED_PREFIXES = ['caudal:stage:', 'caudal:aside:', 'caudal:new:'];
+/** The ids of upsert loads that may still be undone (see scripts.ts MOVE_ROWS_IN). */
+export const UNDOABLE_KEY = 'caudal:undoable';
+
+/** Keys shared by every run on the server: no row may be written there. */
+export const RESERVED_KEYS = [REGISTRY_KEY, UNDOABLE_KEY];
+
+/** Prefixes of the keys a run keeps while it works: no row may be written there. */
+export const RESERVED_PREFIXES = ['caudal:stage:', 'caudal:aside:', 'caudal:new:', 'caudal:wrote:', 'caudal:claims:'];
 
 export function runTag(runId: string): string {
   return `${shortRunId(runId)}-${ownerTag()}`;
 }
 
 export interface UpsertNames {
+  /** The load's id in UNDOABLE_KEY, from which the scripts build the names below (scripts.ts). */
+  id: string;
   stage: string;
   aside: string;
   newSet: string;
+  wrote: string;
+  claims: string;
 }
 
 export function upsertNames(runId: string, nodeId: string): UpsertNames {
-  const tag = runTag(runId);
-  return { stage: `caudal:stage:${tag}:${nodeId}:`, aside: `caudal:aside:${tag}:${nodeId}:`, newSet: `caudal:new:${tag}:${nodeId}` };
+  const id = `${runTag(runId)}:${nodeId}`;
+  return { id, stage: `caudal:stage:${id}:`, aside: `caudal:aside:${id}:`, newSet: `caudal:new:${id}`, wrote: `caudal:wrote:${id}:`, claims: `caudal:claims:${id}` };
 }
 
 export function pointerKey(namespace: string): string {

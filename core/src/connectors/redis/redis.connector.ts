@@ -10,10 +10,13 @@ export const redisConnector = {
   capabilities: { pushdown: false, upsert: true, incremental: false, transactional: true },
   discover: (config) => discoverRedis(config),
   recoveryTarget: redisRecoveryTarget,
-  async recover(config, recovery, action) {
+  // warning: keys an undo left because they were written since, for recovery to report with the
+  // undo (`lost` is never: a Redis load is not lost by itself).
+  async recover(config, recovery, action): Promise<{ warning?: string } | undefined> {
     const client = await connectRedis(config);
     try {
-      await recoverRedisLoad(client, recovery, action);
+      const warning = await recoverRedisLoad(client, recovery, action);
+      return warning ? { warning } : undefined;
     } finally {
       closeRedis(client);
     }

@@ -5,9 +5,9 @@ import type { Column, ExternalStage, HookIo } from '../../nodes/define.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
 import type { WriteContext } from '../connector.js';
 import { closeRedis, connectRedis, type RedisClient, redisRecoveryTarget, unlinkPrefix } from './client.js';
-import { type RedisRef, sweepDeadRuns, undoUpsert, undoVersion, unregister, expireVersion } from './cleanup.js';
+import { keptWarning, notUndoable, type RedisRef, sweepDeadRuns, undoUpsert, type UpsertUndo, undoVersion, unregister, expireVersion } from './cleanup.js';
 import { explainRedisError } from './errors.js';
-import { pointerKey, REGISTRY_KEY, RESERVED_PREFIXES, registryMember, type RegistryEntry, upsertNames, versionName, versionPrefix } from './names.js';
+import { pointerKey, REGISTRY_KEY, RESERVED_KEYS, RESERVED_PREFIXES, registryMember, type RegistryEntry, UNDOABLE_KEY, upsertNames, versionName, versionPrefix } from './names.js';
 import { MOVE_ROWS_IN, SWITCH_POINTER, WRITE_ROWS } from './scripts.js';
 import { jsonSql, keySql, type TemplatePart, templateColumns, type ValueFormat, valueSql } from './template.js';
 
@@ -54,8 +54,10 @@ type Ctx = Pick<WriteContext, 'nodeId' | 'connection' | 'runId'>;
  * JSON array each, that a Lua script (scripts.ts) unpacks into keys on the server: a client sending
  * one command per row spends more time encoding commands than the server takes to run them.
  * - upsert: each batch is staged as one value under `caudal:stage:…:<n>`; commit runs one script
- *   per batch that keeps each key's old value aside (or notes the key as new), so undo puts it back,
- *   and writes the new value; finalize drops what was kept aside.
+ *   per batch that keeps each key's old value aside (or notes the key as new), writes the new value,
+ *   and keeps the batch (`caudal:wrote:…:<n>`) as the record of what it wrote, so undo puts back
+ *   only the keys that still hold it (an undo finished late must not clobber what was written
+ *   since); finalize drops what was kept.
  * - replace_namespace: the batches are written straight under a new version prefix
  *   `<namespace>:<version>:`; commit switches the pointer `<namespace>:current` in one script (only
  *   if nobody moved it meanwhile); undo switches it back; finalize lets the previous version's keys
@@ -130,14 +132,14 @@ async function encode(db: Db, spec: RedisWriteSpec, source: RedisWriteSource, ct
 }
 
 /**
- * Keys the sink keeps its own work under (names.ts): a row written there would clobber the
- * registry every Caudal run on the server uses, or another run's staged or kept-aside values.
+ * Keys the sink keeps its own work under (names.ts): a row written there would clobber the sets
+ * every Caudal run on the server uses, or another run's staged, kept-aside or recorded values.
  */
 async function checkReserved(db: Db, table: string, ctx: Ctx): Promise<void> {
-  const reserved = RESERVED_PREFIXES.map((p) => `starts_with(k, ${stringLiteral(p)})`).join(' OR ');
-  const [row] = await db.rows(`SELECT k, count(*) OVER ()::BIGINT AS n FROM ${table} WHERE k = ${stringLiteral(REGISTRY_KEY)} OR ${reserved} LIMIT 1`);
+  const reserved = [...RESERVED_KEYS.map((k) => `k = ${stringLiteral(k)}`), ...RESERVED_PREFIXES.map((p) => `starts_with(k, ${stringLiteral(p)})`)].join(' OR ');
+  const [row] = await db.rows(`SELECT k, count(*) OVER ()::BIGINT AS n FROM ${table} WHERE ${reserved} LIMIT 1`);
   if (!row) return;
-  throw new CaudalError('execution', `node '${ctx.nodeId}': ${String(row.n)} row(s), the first with key '${String(row.k)}', would write a key reserved for Caudal's own work (${REGISTRY_KEY}, ${RESERVED_PREFIXES.map((p) => `${p}…`).join(', ')})`, {
+  throw new CaudalError('execution', `node '${ctx.nodeId}': ${String(row.n)} row(s), the first with key '${String(row.k)}', would write a key reserved for Caudal's own work (${[...RESERVED_KEYS, ...RESERVED_PREFIXES.map((p) => `${p}…`)].join(', ')})`, {
     nodeId: ctx.nodeId,
     hint: 'give the key template a prefix of your own, e.g. customer:{customer_id}',
   });
@@ -346,12 +348,20 @@ async function release(c: Common): Promise<string[]> {
   return warnings;
 }
 
+/** An undo that left keys written since the load says so (a warning naming the node). */
+function reportKept(c: Common, done: UpsertUndo): void {
+  const warning = keptWarning(done);
+  if (warning) (c.io.warn ?? c.io.log)(`node '${c.ctx.nodeId}': undoing the Redis load: ${warning}`);
+}
+
 function upsertStage(c: Common, names: ReturnType<typeof upsertNames>, batches: number): ExternalStage {
   let state: 'staged' | 'touched' | 'done' = 'staged';
   /** Published keys could not be put back: recovery finishes it from the journal. */
   let unrestored = false;
   let replaced = 0;
-  const ref: RedisRef = { mode: 'upsert', ...names };
+  const row = rowArgs(c.spec, c.spec.ttlMs);
+  const load = { ...names, row };
+  const ref: RedisRef = { mode: 'upsert', ...load };
   return {
     rows: c.rows,
     // No separate check of the staged keys: a missing one makes the commit fail, and a failed
@@ -361,14 +371,16 @@ function upsertStage(c: Common, names: ReturnType<typeof upsertNames>, batches: 
     },
     async commit() {
       let written = 0;
-      const args = rowArgs(c.spec, c.spec.ttlMs);
       try {
         await live(c);
         state = 'touched';
+        // Before the first key: from then on, later loads on the server take over the keys they write.
+        await c.client.sendCommand(['SADD', UNDOABLE_KEY, names.id]);
         await inFlight(2, async (send) => {
           for (let i = 0; i < batches; i++) {
             await send(async () => {
-              const [w, r] = (await c.client.sendCommand(['EVAL', MOVE_ROWS_IN, '1', names.stage + String(i), names.aside, names.newSet, ...args])) as [number, number];
+              const keys = [names.stage + String(i), names.wrote + String(i), UNDOABLE_KEY];
+              const [w, r] = (await c.client.sendCommand(['EVAL', MOVE_ROWS_IN, '3', ...keys, names.aside, names.newSet, ...row])) as [number, number];
               written += Number(w);
               replaced += Number(r);
             });
@@ -380,17 +392,20 @@ function upsertStage(c: Common, names: ReturnType<typeof upsertNames>, batches: 
       if (written !== c.rows) throw new CaudalError('execution', `node '${c.ctx.nodeId}': only ${written} of ${c.rows} staged rows could be written into place`, { nodeId: c.ctx.nodeId });
     },
     async undo() {
-      await undoUpsert(await live(c), names);
+      reportKept(c, await undoUpsert(await live(c), load));
       state = 'staged';
     },
     async finalize() {
       const warnings: string[] = [];
       try {
         await live(c);
+        await notUndoable(c.client, names.id);
+        // (Another load's undo hands over kept values only for keys this one replaced.)
         if (replaced > 0) await forKeys(c.io.db, c.source.table, names.aside, async (keys) => void (await c.client.sendCommand(['UNLINK', ...keys])));
-        await c.client.sendCommand(['UNLINK', names.newSet]);
+        await c.client.sendCommand(['UNLINK', names.newSet, names.claims]);
+        await unlinkBatches(c, names.wrote, batches);
       } catch (e) {
-        warnings.push(`could not remove the previous values kept under ${names.aside}: ${errorMessage(e)}`);
+        warnings.push(`could not remove the previous values kept under ${names.aside} and the record under ${names.wrote}: ${errorMessage(e)}`);
       }
       state = 'done';
       return [...warnings, ...(await release(c))];
@@ -401,7 +416,7 @@ function upsertStage(c: Common, names: ReturnType<typeof upsertNames>, batches: 
       try {
         await live(c);
         // A commit that failed half-way is undone key by key (the old values are aside).
-        if (state === 'touched') await undoUpsert(c.client, names);
+        if (state === 'touched') reportKept(c, await undoUpsert(c.client, load));
       } catch (e) {
         failure = e;
       }

@@ -228,8 +228,10 @@ async function recoverEntry(entry: JournalEntry, j: RunJournal, forward: boolean
   if (forward && result && result.lost) return { done: `${entry.label}: ${result.lost}; it is unchanged, and the next run reads those rows again`, lost: true };
   // A Spark run commits the databases that cannot prepare before its decision (SQL Server): such
   // a load stays committed when the rest is undone, the window the user guide describes.
-  if (!forward && entry.committed) return { done: `${entry.label}: committed before the process died, so it keeps the new rows (it cannot be prepared); its staging was removed` };
-  return { done: `${entry.label}: ${forward ? 'completed' : 'undone'}` };
+  // What the recovery could not do as asked (keys written again since the load, which it left).
+  const note = result?.warning ? ` (${result.warning})` : '';
+  if (!forward && entry.committed) return { done: `${entry.label}: committed before the process died, so it keeps the new rows (it cannot be prepared); its staging was removed${note}` };
+  return { done: `${entry.label}: ${forward ? 'completed' : 'undone'}${note}` };
 }
 
 /** Whether two paths are names of one file (a hard link kept aside). */

@@ -111,8 +111,8 @@ export const redisSinkNode = defineNode({
 **Keys.** The *key template* names the key of each row: \`customer:{customer_id}\` gives
 \`customer:42\`. Several columns may appear (\`order:{country}:{order_id}\`). A row with a NULL key
 column, or two rows with the same key, stop the run before anything is written, naming the key.
-So does an upsert key among the sink's own (\`caudal:staging\`, \`caudal:stage:…\`, \`caudal:aside:…\`,
-\`caudal:new:…\`).
+So does an upsert key among the sink's own (\`caudal:staging\`, \`caudal:undoable\`, \`caudal:stage:…\`,
+\`caudal:aside:…\`, \`caudal:new:…\`, \`caudal:wrote:…\`, \`caudal:claims:…\`).
 
 **Values.**
 - \`hash\` (default): one field per column (\`HSET\`); NULL columns are left out of the hash.
@@ -130,7 +130,18 @@ every key written an expiry.
   \`caudal:stage:<run>:<node>:<n>\` and, when the run commits, a Lua script per batch writes them onto
   their keys on the server (atomic per batch), the previous values kept aside under
   \`caudal:aside:…\` until every destination of the run has committed: if a later one fails, they
-  are put back.
+  are put back. **Undo leaves later writes.** The commit keeps its batches as the record of what it
+  wrote (\`caudal:wrote:…\`, dropped with the kept values). An undo puts a key back, or removes a key
+  the run created, only while the key still holds what the run wrote (compared by digest): a key
+  written or deleted since keeps what it holds now, and the run (or \`caudal clean\`) says how many
+  such keys it left.
+  That matters when the undo comes late, after a connection lost in the middle of the commit
+  (\`caudal clean\` or the next run finishes it): meanwhile other runs may have loaded the same
+  keys. Loads that may still be undone are listed in the set \`caudal:undoable\`; a later upsert on
+  the server takes over the keys it writes from them (\`caudal:claims:…\`), so their undo leaves
+  those keys even when the later run wrote the very same values, which a digest cannot tell apart
+  (an application writing exactly the value the run wrote is taken as untouched). If the later load
+  is undone too, the keys end up as they were before both, whichever undo comes first.
 - \`replace_namespace\`: the data becomes a new version (written by the same script, a batch at a
   time): keys \`<namespace>:<version>:<key>\` (e.g.
   \`customers:20250102T030405-ab12cd34-h1f2ep4711:customer:42\`), and the pointer key
@@ -154,7 +165,8 @@ undo (a switch whose answer was lost is switched back if it happened); a server 
 connection but does not answer fails the run after the connection's *connect timeout*.
 
 **Server.** A standalone Redis (or one shard): the commit scripts build key names from prefixes, which
-Redis Cluster does not allow. The server needs room for the old and new values until the run is over.`,
+Redis Cluster does not allow. The server needs room for the old and new values until the run is over,
+and, for an upsert, for the staged rows (kept as the record of what it wrote).`,
   example: {
     description: 'Cache customers as hashes keyed by id, expiring after a day',
     params: { connection: 'cache', key: 'customer:{customer_id}', value: 'hash', ttl_s: 86400 },
