@@ -1,5 +1,5 @@
 import type { Column, CompileContext, Relation } from '../nodes/define.js';
-import { findColumn, paramError } from '../nodes/shared/columns.js';
+import { findColumn, foldName, paramError } from '../nodes/shared/columns.js';
 import { ident, literal, stringLiteral } from '../compiler/sql.js';
 import { isRowCheck, type Check, type RowCheck } from './checks.js';
 import type { Judge, PlannedCheck } from './types.js';
@@ -329,7 +329,7 @@ function pickReference(nodeId: string, check: Extract<Check, { kind: 'references
 /** A prefix for helper columns that no input column starts with. */
 export function helperPrefix(columns: Column[]): string {
   let prefix = '__caudal_q';
-  while (columns.some((c) => c.name.toLowerCase().startsWith(prefix))) prefix = `_${prefix}`;
+  while (columns.some((c) => foldName(c.name).startsWith(prefix))) prefix = `_${prefix}`;
   return prefix;
 }
 

@@ -1,5 +1,6 @@
 import type { Column } from '../nodes/define.js';
 import { canonicalType, typeProblem } from '../util/duckdb-type.js';
+import { columnNamed, sameName } from '../nodes/shared/columns.js';
 
 export interface ExpectedColumn {
   name: string;
@@ -14,16 +15,15 @@ function typeKey(t: string): string {
 /**
  * The differences between the columns a node sees and the ones expected, one line each:
  * "missing column 'x'", "column 'x' is VARCHAR, expected BIGINT", "extra column 'y' (DOUBLE)".
- * Names compare without regard to case, as DuckDB resolves them; types by the name DuckDB gives
+ * Names compare as DuckDB resolves them (the exact spelling first, then ignoring the case of ASCII
+ * letters only: 'é' and 'É' are two columns, see columnNamed); types by the name DuckDB gives
  * them, however they are written (`INT[]` = `INTEGER[]`, `NUMERIC` = `DECIMAL(18,3)`). An expected
  * type DuckDB does not know is a line of its own, naming the column.
  */
 export function schemaDiff(actual: Column[], expected: ExpectedColumn[], allowExtra: boolean): string[] {
   const out: string[] = [];
-  const byName = new Map(actual.map((c) => [c.name.toLowerCase(), c]));
-  const wanted = new Set(expected.map((c) => c.name.toLowerCase()));
   for (const e of expected) {
-    const a = byName.get(e.name.toLowerCase());
+    const a = columnNamed(actual, e.name);
     const unknown = e.type === undefined ? undefined : typeProblem(e.type);
     if (!a) out.push(`missing column '${e.name}'${e.type ? ` (${e.type})` : ''}`);
     else if (e.type && typeKey(a.type) !== typeKey(e.type)) {
@@ -31,6 +31,6 @@ export function schemaDiff(actual: Column[], expected: ExpectedColumn[], allowEx
       out.push(unknown ? `column '${a.name}': the expected type ${unknown}` : `column '${a.name}' is ${a.type}, expected ${e.type}${canonicalType(e.type) !== e.type ? ` (${canonicalType(e.type)})` : ''}`);
     }
   }
-  if (!allowExtra) for (const a of actual) if (!wanted.has(a.name.toLowerCase())) out.push(`extra column '${a.name}' (${a.type})`);
+  if (!allowExtra) for (const a of actual) if (!expected.some((e) => sameName(e.name, a.name))) out.push(`extra column '${a.name}' (${a.type})`);
   return out;
 }

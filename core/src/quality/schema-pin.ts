@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { AnyNodeDefinition, Column } from '../nodes/define.js';
 import type { Problem } from '../util/errors.js';
 import { schemaDiff } from './schema-diff.js';
+import { sameName } from '../nodes/shared/columns.js';
 import { typeProblem } from '../util/duckdb-type.js';
 
 /**
@@ -44,7 +45,7 @@ export function pinnedSchemaDrift(nodeId: string, nodePath: string, params: unkn
   // A pinned type DuckDB does not know can never match: a problem of the pin itself, whatever on_drift says.
   for (const [i, c] of p.expect_schema.entries()) {
     const why = c.type === undefined ? undefined : typeProblem(c.type);
-    if (why && !columns.some((a) => a.name.toLowerCase() === c.name.toLowerCase() && a.type === c.type))
+    if (why && !columns.some((a) => sameName(a.name, c.name) && a.type === c.type))
       return { problem: { code: 'invalid_param', path: `${nodePath}.params.expect_schema[${i}].type`, nodeId, column: c.name, message: `node '${nodeId}': expect_schema pins column '${c.name}' to ${why}`, hint: 'write a DuckDB type, e.g. VARCHAR, BIGINT, DOUBLE, DECIMAL(12,2), DATE, TIMESTAMP, INTEGER[], STRUCT(a INTEGER, b VARCHAR)' } };
   }
   const diff = schemaDiff(columns, p.expect_schema, false);

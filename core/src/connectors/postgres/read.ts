@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { ident, literal } from '../../compiler/sql.js';
 import type { PostgresConfig } from '../../connections/postgres/postgres.connection.js';
 import type { HookIo } from '../../nodes/define.js';
-import { duplicateIndexes } from '../../nodes/shared/columns.js';
+import { duplicateIndexes, sameName } from '../../nodes/shared/columns.js';
 import { redact } from '../../connections/redact.js';
 import { CaudalError } from '../../util/errors.js';
 import type { PlannedRead, ReadSpec, RemoteColumn } from '../connector.js';
@@ -51,8 +51,8 @@ export async function planPostgresRead(config: PostgresConfig, spec: ReadSpec, c
   }
   const dup = duplicateIndexes(columns.map((c) => c.name));
   if (dup.length > 0) {
-    // The two in the order the result has them.
-    const [name, other = name] = columns.filter((c) => c.name.toLowerCase() === columns[dup[0]!]!.name.toLowerCase()).map((c) => c.name) as [string, string?];
+    // The two in the order the result has them, matched as duplicateIndexes matched them: "é" and "É" are two names.
+    const [name, other = name] = columns.filter((c) => sameName(c.name, columns[dup[0]!]!.name)).map((c) => c.name) as [string, string?];
     const source = spec.table ? `table "${spec.table.schema}"."${spec.table.name}" has` : 'the query returns';
     throw new CaudalError('validation', `node '${ctx.nodeId}': ${source} columns '${name}' and '${other}', one name for DuckDB, which compares names ignoring case`, {
       nodeId: ctx.nodeId,

@@ -5,6 +5,7 @@ import { ident, literal, stringLiteral } from '../../compiler/sql.js';
 import { checkListProblems, checkSchema } from '../../quality/checks.js';
 import { checkConstants, compileChecks, helperPrefix } from '../../quality/compile-checks.js';
 import { NodeProblemsError } from '../../util/errors.js';
+import { sameName } from '../shared/columns.js';
 import { aggregateSql, flagColumn, flaggedTableSql, samplesSql } from '../../quality/evaluation-sql.js';
 import { bindChecks } from '../../quality/bind-checks.js';
 import { explainCheckError } from '../../quality/explain-error.js';
@@ -75,7 +76,7 @@ export const qualityCheckNode = defineNode({
     problems.push(...constantProblems, ...(await bindChecks(ctx, input, compiled.filter((c) => !unconverted.has(String(c.planned.index))))));
     // The reasons column is this node's: an input column of that name holding something else would
     // be pushed aside (renamed `_caudal_reasons_1`) under the reasons, or the reasons under it.
-    const clash = input.columns.find((c) => c.name.toLowerCase() === REASONS_COLUMN && c.type !== 'VARCHAR[]');
+    const clash = input.columns.find((c) => sameName(c.name, REASONS_COLUMN) && c.type !== 'VARCHAR[]');
     if (clash)
       problems.push({
         code: 'invalid_param',
@@ -94,7 +95,7 @@ export const qualityCheckNode = defineNode({
     const flags = rowChecks.map((c) => flag(c.planned.index));
     const keep = quarantine.map((c) => flag(c.planned.index)).join(' AND ');
     // A second quality node adds its reasons to those of the first.
-    const prior = input.columns.find((c) => c.name.toLowerCase() === REASONS_COLUMN && c.type === 'VARCHAR[]');
+    const prior = input.columns.find((c) => sameName(c.name, REASONS_COLUMN) && c.type === 'VARCHAR[]');
     const reasonsList = `list_filter([${rowChecks.map((c) => `CASE WHEN NOT ${flag(c.planned.index)} THEN ${stringLiteral(c.check.name)} END`).join(', ')}], x -> x IS NOT NULL)`;
     const reasons = prior ? `list_concat(${ident(prior.name)}, ${reasonsList})` : reasonsList;
     const exclude = (extra: string[]) => (extra.length > 0 ? ` EXCLUDE (${extra.join(', ')})` : '');

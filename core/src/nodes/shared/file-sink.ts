@@ -8,6 +8,7 @@ import { ownerIsDead } from '../../util/owner.js';
 import { didYouMean } from '../../util/suggest.js';
 import { parseStagingName, stagingBelongsTo, stagingPath } from './staging-names.js';
 import { checkPartitionFolders } from './partition-folders.js';
+import { columnNamed } from './columns.js';
 
 /**
  * What the file sinks (CSV, Parquet, JSON) share: the `path` / `if_exists` params, the destination
@@ -211,14 +212,14 @@ export async function sweepDeadStaging(target: string): Promise<string[]> {
   return removed;
 }
 
-/** Resolves partition columns against the input (case-insensitive, like DuckDB) or reports them. */
+/** Resolves partition columns against the input (as DuckDB does: see columnNamed) or reports them. */
 export function resolvePartitionColumns(nodeId: string, wanted: string[], columns: Column[]): { names: string[]; problems: Problem[] } {
   const problems: Problem[] = [];
   const names: string[] = [];
   const available = columns.map((c) => c.name);
   for (const w of wanted) {
-    const hit = available.find((n) => n.toLowerCase() === w.toLowerCase());
-    if (hit) names.push(hit);
+    const hit = columnNamed(columns, w)?.name;
+    if (hit !== undefined) names.push(hit);
     else
       problems.push({
         code: 'unknown_column',

@@ -1,6 +1,7 @@
 import type { Column } from '../define.js';
 import { ident } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
+import { foldName } from './columns.js';
 
 export interface StructField {
   name: string;
@@ -112,11 +113,11 @@ export function flattenColumns(columns: Column[], separator: string): FlatColumn
   return out;
 }
 
-/** Output names that occur more than once (DuckDB compares names without regard to case). */
+/** Output names that occur more than once (DuckDB compares names ignoring the case of ASCII letters: foldName). */
 export function findClashes(flat: FlatColumn[]): Array<{ name: string; paths: string[][] }> {
   const groups = new Map<string, FlatColumn[]>();
   for (const c of flat) {
-    const key = c.name.toLowerCase();
+    const key = foldName(c.name);
     groups.set(key, [...(groups.get(key) ?? []), c]);
   }
   return [...groups.values()].filter((g) => g.length > 1).map((g) => ({ name: g[0]!.name, paths: g.map((c) => c.path) }));

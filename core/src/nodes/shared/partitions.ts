@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { stringLiteral } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
 import type { CompileContext } from '../define.js';
+import { sameName } from './columns.js';
 
 /** The file sources' `hive_partitioning`: DuckDB's option, with its own default (`auto`). */
 export const hivePartitioningParam = z.union([z.literal('auto'), z.boolean()]).default('auto').meta({
@@ -15,7 +16,11 @@ export const hivePartitioningParam = z.union([z.literal('auto'), z.boolean()]).d
 /** The read function's named argument: nothing for `auto`, which is DuckDB's default. */
 export const hiveArg = (hive: boolean | 'auto'): boolean | undefined => (hive === 'auto' ? undefined : hive);
 
-/** `year=2024` folders in a file's path, as DuckDB's hive partitioning reads them: lower-cased key → folder name. */
+/**
+ * `year=2024` folders in a file's path, as DuckDB's hive partitioning reads them: lower-cased key →
+ * folder name. JavaScript lower-cases every letter, so 'é' also stands for 'É': a quick test over
+ * many names that may say yes too often, never too rarely; checkPartitionClash confirms it.
+ */
 export function partitionKeys(file: string): Map<string, string> {
   const keys = new Map<string, string>();
   for (const segment of path.dirname(file).split(/[\\/]/)) {
@@ -40,13 +45,27 @@ export async function checkPartitionClash(opts: {
   ownColumns: (file: string) => Promise<string[]>;
 }): Promise<void> {
   if (opts.hive === false || opts.file === undefined) return;
-  const keys = partitionKeys(opts.file);
-  if (keys.size === 0) return;
-  const clash = (await opts.ownColumns(opts.file)).find((c) => keys.has(c.toLowerCase()));
+  const folders = folderKeys(opts.file);
+  if (folders.length === 0) return;
+  // DuckDB ignores only the ASCII case of a folder key: a folder 'é=1' adds a column next to a file's 'É'.
+  const own = await opts.ownColumns(opts.file);
+  const clash = own.find((c) => folders.some((f) => sameName(f.key, c)));
   if (clash === undefined) return;
-  const message = `node '${opts.nodeId}': column '${clash}' is both in ${opts.file} and in its folder name '${keys.get(clash.toLowerCase())}': read with partitions, the folder's value would replace the file's in every row`;
+  const folder = folders.find((f) => sameName(f.key, clash))!.segment;
+  const message = `node '${opts.nodeId}': column '${clash}' is both in ${opts.file} and in its folder name '${folder}': read with partitions, the folder's value would replace the file's in every row`;
   const hint = `set hive_partitioning to false to read the file's own '${clash}' (the folder names then add no columns), or rename the column or the folder key`;
   throw new CaudalError('validation', message, { nodeId: opts.nodeId, column: clash, hint, problems: [{ code: 'bind_error', path: 'params.hive_partitioning', message, hint, column: clash }] });
+}
+
+/** Every `key=value` folder of a file's path, in order, with its key as written. */
+function folderKeys(file: string): Array<{ key: string; segment: string }> {
+  return path
+    .dirname(file)
+    .split(/[\\/]/)
+    .flatMap((segment) => {
+      const m = /^([^=]+)=(.*)$/.exec(segment);
+      return m ? [{ key: m[1]!, segment }] : [];
+    });
 }
 
 /** The first local file a path or glob names (in path order); undefined for URLs and when none matches. */

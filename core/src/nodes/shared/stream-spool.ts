@@ -9,6 +9,7 @@ import type { Db } from '../../compiler/db.js';
 import type { Column, CompileContext } from '../define.js';
 import { CaudalError } from '../../util/errors.js';
 import { bytesTooDeep, JSON_NESTING_LIMIT } from '../../util/json-depth.js';
+import { foldName } from './columns.js';
 import { findClashes, flattenColumns, projection, structFields } from './flatten.js';
 import { registerSpool, setAsideUnfitting, valueErrorPrefix } from './spool-fit.js';
 import { listedConversion, listedReadType } from './json-blob-values.js';
@@ -103,7 +104,8 @@ export function decodeMessage(m: StreamMessage, format: ValueFormat, withMeta = 
 
 /**
  * Why a JSON value's keys cannot be inferred value columns, or undefined: an empty key, or keys that
- * differ only in case (DuckDB's names ignore case, so one column would take either), at any depth.
+ * differ only in the case of ASCII letters (DuckDB's names ignore it, so one column would take
+ * either; 'é' and 'É' are two columns, see foldName), at any depth.
  * Inferred from a sample, such a key breaks the column types; read later, one of the two values
  * would be taken without a word. Declared columns do not need this (DESIGN: say it, not guess it).
  */
@@ -120,11 +122,11 @@ export function oddKeys(v: unknown, at = ''): string | undefined {
   for (const [k, x] of Object.entries(v)) {
     const where = at === '' ? '' : ` (in '${at}')`;
     if (k === '') return `the value has an empty key${where}, which cannot be an inferred column: list the value columns (columns) to read such messages`;
-    const other = seen.get(k.toLowerCase());
+    const other = seen.get(foldName(k));
     if (other !== undefined) {
       return `the value has keys '${other}' and '${k}'${where}, which differ only in case and cannot both be inferred columns (column names ignore case): list the value columns (columns) to read such messages`;
     }
-    seen.set(k.toLowerCase(), k);
+    seen.set(foldName(k), k);
     const odd = oddKeys(x, at === '' ? k : `${at}.${k}`);
     if (odd !== undefined) return odd;
   }
@@ -358,20 +360,20 @@ export async function streamOutputs(
 const CLASH_PREFIX = 'value_';
 
 /**
- * Value columns named like a metadata column (ignoring case, as DuckDB does), each with the name it
+ * Value columns named like a metadata column (ignoring ASCII case, as DuckDB does: foldName), each with the name it
  * is output under instead: the metadata keeps its name, so no producer can pass off a key of its
  * value as the message's topic or offset (chained pipelines meet this all the time: sink.kafka
  * publishes the metadata columns by default).
  */
 function metadataClashes(columns: Array<{ name: string }>, metadata: Array<[string, string]>): Map<string, string> {
-  const meta = new Set(metadata.map(([c]) => c.toLowerCase()));
-  const taken = new Set([...meta, ...columns.map((c) => c.name.toLowerCase())]);
+  const meta = new Set(metadata.map(([c]) => foldName(c)));
+  const taken = new Set([...meta, ...columns.map((c) => foldName(c.name))]);
   const renamed = new Map<string, string>();
   for (const c of columns) {
-    if (!meta.has(c.name.toLowerCase())) continue;
+    if (!meta.has(foldName(c.name))) continue;
     let name = `${CLASH_PREFIX}${c.name}`;
-    for (let n = 2; taken.has(name.toLowerCase()); n++) name = `${CLASH_PREFIX}${c.name}_${n}`;
-    taken.add(name.toLowerCase());
+    for (let n = 2; taken.has(foldName(name)); n++) name = `${CLASH_PREFIX}${c.name}_${n}`;
+    taken.add(foldName(name));
     renamed.set(c.name, name);
   }
   return renamed;

@@ -64,8 +64,9 @@ function exact(expr: string, type: string, column: string, depth = 0): string | 
  * columns `partitionBy` that a folder name cannot keep (partition-values.ts); undefined when `*` does.
  */
 export function parquetExactSelect(columns: Column[], partitionBy: string[] = []): string | undefined {
-  const partitions = new Set(partitionBy.map((n) => n.toLowerCase()));
-  const converted = columns.map((c) => (partitions.has(c.name.toLowerCase()) ? guardedPartitionValue(ident(c.name), c.type, c.name) : exact(ident(c.name), c.type, c.name)));
+  // `partitionBy` holds the input's own spellings (resolvePartitionColumns): 'é' is not 'É'.
+  const partitions = new Set(partitionBy);
+  const converted = columns.map((c) => (partitions.has(c.name) ? guardedPartitionValue(ident(c.name), c.type, c.name) : exact(ident(c.name), c.type, c.name)));
   if (converted.every((x) => x === undefined)) return undefined;
   return columns.map((c, i) => `${converted[i] ?? ident(c.name)} AS ${ident(c.name)}`).join(', ');
 }

@@ -1,5 +1,6 @@
 import type { Column } from '../define.js';
 import type { Problem } from '../../util/errors.js';
+import { duplicateIndexes, sameName } from '../shared/columns.js';
 import { hiveEscape } from './hive-escape.js';
 
 /**
@@ -14,8 +15,9 @@ import { hiveEscape } from './hive-escape.js';
 export function partitionColumnProblems(nodeId: string, wanted: string[], names: string[], columns: Column[]): Problem[] {
   const problems: Problem[] = [];
   names.forEach((name, i) => {
-    const listed = wanted.findIndex((w) => w.toLowerCase() === name.toLowerCase());
-    const at = `params.partition_by[${listed >= 0 ? listed : i}]`;
+    // The entry that names it: spelled as the input spells it, else in another ASCII case (see sameName).
+    const listed = [wanted.indexOf(name), wanted.findIndex((w) => sameName(w, name)), i].find((x) => x >= 0)!;
+    const at = `params.partition_by[${listed}]`;
     const encoded = hiveEscape(name);
     if (encoded !== name) {
       problems.push({
@@ -47,12 +49,7 @@ function suggestedName(name: string): string {
   return name.normalize('NFD').replace(/\p{M}/gu, '').replace(/[^A-Za-z0-9._~-]+/g, '_');
 }
 
-/** A column listed twice in partition_by (in any letter case): the param check of sink.parquet and sink.s3. */
+/** A column listed twice in partition_by (also in another ASCII case; 'é' and 'É' are two): the param check of sink.parquet and sink.s3. */
 export function repeatedPartitionColumns(partitionBy: string[]): Array<{ path: string; message: string }> {
-  const seen = new Set<string>();
-  return partitionBy.flatMap((c, i) => {
-    const repeated = seen.has(c.toLowerCase());
-    seen.add(c.toLowerCase());
-    return repeated ? [{ path: `partition_by[${i}]`, message: `column '${c}' is listed twice in partition_by` }] : [];
-  });
+  return duplicateIndexes(partitionBy).map((i) => ({ path: `partition_by[${i}]`, message: `column '${partitionBy[i]}' is listed twice in partition_by` }));
 }

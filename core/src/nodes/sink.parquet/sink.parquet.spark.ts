@@ -1,4 +1,5 @@
 import type { SparkForm } from '../define.js';
+import { columnNamed } from '../shared/columns.js';
 import { fileSink } from '../shared/spark-files.js';
 
 type Params = { path: string; if_exists: 'fail' | 'overwrite'; compression: 'zstd' | 'snappy' | 'gzip' | 'uncompressed'; row_group_size?: number; partition_by: string[] };
@@ -14,7 +15,7 @@ export const parquetSinkSpark: SparkForm<Params> = {
   compile(ctx) {
     const p = ctx.params;
     const columns = ctx.input().columns;
-    const partitionBy = p.partition_by.map((name) => columns.find((c) => c.name.toLowerCase() === name.toLowerCase())?.name ?? name);
+    const partitionBy = p.partition_by.map((name) => columnNamed(columns, name)?.name ?? name);
     return fileSink(ctx, 'parquet', { compression: p.compression === 'uncompressed' ? 'none' : p.compression }, partitionBy.length > 0 ? { partitionBy } : {});
   },
 };

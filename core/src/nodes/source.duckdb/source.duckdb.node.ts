@@ -5,7 +5,7 @@ import { duckdbSourceSpark } from './source.duckdb.spark.js';
 import { ident } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
 import { didYouMean } from '../../util/suggest.js';
-import { paramError } from '../shared/columns.js';
+import { columnNamed, duplicateIndexes, paramError } from '../shared/columns.js';
 import { withAttached } from './attach.js';
 import { missingTableError, objectsIn } from './missing-table.js';
 
@@ -34,11 +34,17 @@ const params = z
 
 type Params = z.output<typeof params>;
 
+/**
+ * The name of `names` that `name` means to DuckDB: the exact spelling first, then ignoring the case of
+ * ASCII letters only (tables 'é' and 'É', like columns, are two; see shared/columns.ts foldName).
+ */
+const named = (names: readonly string[], name: string): string | undefined => columnNamed(names.map((n) => ({ name: n })), name)?.name;
+
 /** The SELECT that reads the table (with its columns checked, in the file's spelling) or the query. */
 async function relation(io: HookIo, p: Params, nodeId: string, catalog: string, schema: string, table: string | undefined, query: string | undefined, file: string): Promise<string> {
   if (query !== undefined) return query;
   const names = await objectsIn(io, catalog, schema);
-  const found = names.find((n) => n.toLowerCase() === table!.toLowerCase());
+  const found = named(names, table!);
   if (!found) {
     const message = `node '${nodeId}': no table or view '${table}' in schema '${schema}' of ${file}${didYouMean(table!, names)}`;
     throw paramError(nodeId, 'table', message, names.length ? `tables and views there: ${names.join(', ')}` : `schema '${schema}' has no tables (check the schema and the file)`);
@@ -46,21 +52,21 @@ async function relation(io: HookIo, p: Params, nodeId: string, catalog: string, 
   const from = `${ident(catalog)}.${ident(schema)}.${ident(found)}`;
   if (p.columns.length === 0) return `SELECT * FROM ${from}`;
   const available = (await io.db.rows(`SELECT column_name AS name FROM duckdb_columns() WHERE database_name = ? AND lower(schema_name) = lower(?) AND table_name = ? ORDER BY column_index`, [catalog, schema, found])).map((r) => String(r.name));
-  const byLower = new Map(available.map((n) => [n.toLowerCase(), n]));
-  const missing = p.columns.filter((c) => !byLower.has(c.toLowerCase()));
+  const missing = p.columns.filter((c) => named(available, c) === undefined);
   if (missing.length > 0) {
     const what = missing.map((m) => `'${m}'${didYouMean(m, available)}`).join(', ');
     const message = `node '${nodeId}': ${missing.length === 1 ? 'column' : 'columns'} ${what} not found in ${schema}.${found}`;
     const hint = `columns of ${found}: ${available.join(', ')}`;
     throw new CaudalError('validation', message, { nodeId, column: missing[0], hint, problems: [{ code: 'unknown_column', path: 'params.columns', message, hint, column: missing[0] }] });
   }
-  return `SELECT ${p.columns.map((c) => ident(byLower.get(c.toLowerCase())!)).join(', ')} FROM ${from}`;
+  return `SELECT ${p.columns.map((c) => ident(named(available, c)!)).join(', ')} FROM ${from}`;
 }
 
-/** The view's name as the file spells it, when `name` is a view of `schema` (names compared without case); undefined for a table. */
+/** The view's name as the file spells it, when `name` is a view of `schema` (names compared as DuckDB does: see named); undefined for a table. */
 async function viewNamed(io: HookIo, catalog: string, schema: string, name: string): Promise<string | undefined> {
-  const [row] = await io.db.rows('SELECT view_name AS name FROM duckdb_views() WHERE database_name = ? AND lower(schema_name) = lower(?) AND lower(view_name) = lower(?) AND NOT internal', [catalog, schema, name]);
-  return row === undefined ? undefined : String(row.name);
+  // Not SQL's lower(), which folds 'É' to 'é' too: the match is made here, as for the table.
+  const rows = await io.db.rows('SELECT view_name AS name FROM duckdb_views() WHERE database_name = ? AND lower(schema_name) = lower(?) AND NOT internal', [catalog, schema]);
+  return named(rows.map((r) => String(r.name)), name);
 }
 
 export const duckdbSourceNode = defineNode({
@@ -78,11 +84,7 @@ export const duckdbSourceNode = defineNode({
     const out: Array<{ path: string; message: string; hint?: string }> = [];
     if (!p.table === !p.query) out.push({ path: 'table', message: 'set either a table or a query', hint: 'a table reads it (optionally some columns); a query runs as written inside the file' });
     if (p.query && p.columns.length > 0) out.push({ path: 'columns', message: 'columns apply to a table; with a query, select the columns in the query' });
-    const seen = new Set<string>();
-    p.columns.forEach((c, i) => {
-      if (seen.has(c.toLowerCase())) out.push({ path: `columns[${i}]`, message: `column '${c}' is listed twice`, hint: 'remove one of them' });
-      seen.add(c.toLowerCase());
-    });
+    for (const i of duplicateIndexes(p.columns)) out.push({ path: `columns[${i}]`, message: `column '${p.columns[i]}' is listed twice`, hint: 'remove one of them' });
     return out;
   },
   async compile(ctx) {

@@ -15,6 +15,7 @@ import { CaudalError, errorMessage } from '../../util/errors.js';
 import { repeatedKey } from '../../util/json-repeated-key.js';
 import { didYouMean } from '../../util/suggest.js';
 import { typeProblem } from '../../util/duckdb-type.js';
+import { columnNamed, sameName } from '../shared/columns.js';
 import { httpEnrichDocs } from './docs.js';
 import { httpEnrichParams, type HttpEnrichParams } from './params.js';
 import { filledHeaders, unsendableInHeader } from '../../connectors/http/header-values.js';
@@ -236,30 +237,40 @@ export const httpEnrichNode = defineNode({
     const input = ctx.input();
     const names = input.columns.map((c) => c.name);
     const used = referencedColumns(p);
-    const keyCols: Column[] = [];
+    /** Each `{name}` as written → the input column DuckDB means by it ({ID} is column id; {É} is not é). */
+    const resolved = new Map<string, Column>();
     for (const u of used) {
-      const col = input.columns.find((c) => c.name === u) ?? input.columns.find((c) => c.name.toLowerCase() === u.toLowerCase());
+      const col = columnNamed(input.columns, u);
       if (!col) {
         const message = `${who}: the request uses column '${u}', which is not in the input${didYouMean(u, names)}`;
         throw new CaudalError('validation', message, { nodeId: ctx.nodeId, column: u, problems: [{ code: 'unknown_column', path: 'params.url', column: u, message, hint: `input columns: ${names.join(', ')}` }] });
       }
-      keyCols.push(col);
+      resolved.set(u, col);
     }
+    // {id} and {ID} are one column, so one part of the lookup key.
+    const keyCols = [...new Set(resolved.values())];
     for (const use of placeholders(p)) {
-      const refused = textlessPlaceholder(ctx.nodeId, use, keyCols[used.indexOf(use.column)]!);
+      const refused = textlessPlaceholder(ctx.nodeId, use, resolved.get(use.column)!);
       if (refused) throw refused;
     }
+    // The key rows come back under the columns' own names: every template says {id} for {ID}
+    // before it is filled in, or the row would have no value under the name written ("undefined").
+    const spelled = (template: string) => template.replace(COLUMN_REF, (ref: string, name: string) => {
+      const col = resolved.get(name.trim());
+      return col ? `{${col.name}}` : ref;
+    });
+    const filled = (template: string) => ctx.text(spelled(template));
     for (const [i, o] of p.outputs.entries()) {
-      if (names.some((n) => n.toLowerCase() === o.name.toLowerCase())) {
+      if (names.some((n) => sameName(n, o.name))) {
         const message = `${who}: output column '${o.name}' is already in the input`;
         throw new CaudalError('validation', message, { nodeId: ctx.nodeId, problems: [{ code: 'invalid_param', path: `params.outputs[${i}].name`, message, hint: 'pick another name, or drop the input column first' }] });
       }
     }
     const config: RestConfig | undefined = p.connection ? restFields.parse(ctx.connection(p.connection, 'rest').config) : undefined;
-    const url = paramUrl(config, p.url, (s) => ctx.text(s), { who, nodeId: ctx.nodeId, columns: true });
-    const params = Object.fromEntries(Object.entries(p.params).map(([k, v]) => [k, ctx.text(v)]));
-    const headers = filledHeaders(p.headers, ctx.text, ctx.nodeId);
-    const bodyValue = withParams(parseJsonBody(p.body).value, (t) => ctx.text(t));
+    const url = paramUrl(config, spelled(p.url), (s) => ctx.text(s), { who, nodeId: ctx.nodeId, columns: true });
+    const params = Object.fromEntries(Object.entries(p.params).map(([k, v]) => [k, filled(v)]));
+    const headers = filledHeaders(p.headers, filled, ctx.nodeId);
+    const bodyValue = withParams(parseJsonBody(p.body).value, filled);
 
     const source = ctx.auxName('input');
     const keys = ctx.auxName('keys');
