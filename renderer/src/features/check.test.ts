@@ -11,10 +11,10 @@ import { watchPreview } from './preview.js';
 
 /**
  * A host whose answers depend on where the pipeline file is, as relative paths do: `a.csv` exists
- * next to /work/old/p.json and not next to /work/new/p.json.
+ * next to /srv/pipelines/old/p.json and not next to /srv/pipelines/new/p.json.
  */
 function hostByFolder() {
-  const found = (path: string | null | undefined) => path?.startsWith('/work/old/') === true;
+  const found = (path: string | null | undefined) => path?.startsWith('/srv/pipelines/old/') === true;
   const missing: Problem = { code: 'file_not_found', path: 'nodes[0].params.path', nodeId: 'a', message: "no file matches 'a.csv'" };
   const calls = { schemas: [] as Array<string | null | undefined>, previews: [] as Array<string | null | undefined> };
   const client = {
@@ -57,17 +57,17 @@ describe('after Save as into another folder, problems and previews are those of 
     const { client, calls } = hostByFolder();
     setHost(client);
     stop.push(watchDocument());
-    open(chain(), '/work/old/p.json');
+    open(chain(), '/srv/pipelines/old/p.json');
     await settle();
     expect(useResults.getState().problems).toEqual([]);
 
-    useDocument.getState().markSaved('/work/new/p.json');
+    useDocument.getState().markSaved('/srv/pipelines/new/p.json');
     await settle();
-    expect(calls.schemas.at(-1)).toBe('/work/new/p.json');
+    expect(calls.schemas.at(-1)).toBe('/srv/pipelines/new/p.json');
     expect(useResults.getState().problems.map((p) => p.message)).toEqual(["no file matches 'a.csv'"]);
     expect(Object.keys(useResults.getState().problemsByNode)).toEqual(['a']);
 
-    useDocument.getState().markSaved('/work/old/copy.json');
+    useDocument.getState().markSaved('/srv/pipelines/old/copy.json');
     await settle();
     expect(useResults.getState().problems).toEqual([]);
   });
@@ -76,10 +76,10 @@ describe('after Save as into another folder, problems and previews are those of 
     const { client, calls } = hostByFolder();
     setHost(client);
     stop.push(watchDocument());
-    open(chain(), '/work/old/p.json');
+    open(chain(), '/srv/pipelines/old/p.json');
     await settle();
     const before = calls.schemas.length;
-    useDocument.getState().markSaved('/work/old/p.json');
+    useDocument.getState().markSaved('/srv/pipelines/old/p.json');
     await settle();
     expect(calls.schemas.length).toBe(before);
   });
@@ -88,14 +88,14 @@ describe('after Save as into another folder, problems and previews are those of 
     const { client, calls } = hostByFolder();
     setHost(client);
     stop.push(watchPreview());
-    open(chain(), '/work/old/p.json');
+    open(chain(), '/srv/pipelines/old/p.json');
     useUi.getState().select(['a']);
     await settle();
     expect(useResults.getState().previews[previewKey('a', 'out')]).toMatchObject({ status: 'ready' });
 
-    useDocument.getState().markSaved('/work/new/p.json');
+    useDocument.getState().markSaved('/srv/pipelines/new/p.json');
     await settle();
-    expect(calls.previews.at(-1)).toBe('/work/new/p.json');
+    expect(calls.previews.at(-1)).toBe('/srv/pipelines/new/p.json');
     expect(useResults.getState().previews[previewKey('a', 'out')]).toMatchObject({ status: 'error', error: "no file matches 'a.csv'" });
   });
 
@@ -107,11 +107,11 @@ describe('after Save as into another folder, problems and previews are those of 
     };
     setHost(slow as unknown as HostClient);
     stop.push(watchPreview());
-    open(chain(), '/work/old/p.json');
+    open(chain(), '/srv/pipelines/old/p.json');
     useUi.getState().select(['b']);
     await vi.advanceTimersByTimeAsync(0);
     useUi.getState().select([]);
-    useDocument.getState().markSaved('/work/new/p.json');
+    useDocument.getState().markSaved('/srv/pipelines/new/p.json');
     await settle();
     answer({ nodeId: 'b', port: 'out', columns: [], rows: [{ x: 1 }], sampled: false, elapsedMs: 1, sql: '' });
     await settle();
