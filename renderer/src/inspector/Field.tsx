@@ -5,7 +5,7 @@ import { setIn, type ParamPath } from '../store/doc-ops.js';
 import { inputShapeProblem } from '../../../core/src/util/input-shape.js';
 import { entryFields, fieldPathKey, formatScalar, jsonShapeOf, parseInput, readNumber, readScalar, singular, type FieldModel, type Parsed, type ScalarType } from './form-model.js';
 import { canUnsetEmptyList, isBlank, listToSave, wantsList, withSetting } from './list-values.js';
-import { readJson, showJson } from './json-text.js';
+import { type JsonRead, readJson, showJson } from './json-text.js';
 import { useDraftRows } from './use-draft-rows.js';
 import { isVisible } from './visibility.js';
 import { describeDetected } from './detected.js';
@@ -103,9 +103,7 @@ function TriState({ field, path, value, ctx }: Props) {
  * rather than a rounded one, and the text stays for the user to fix.
  */
 function CheckedInput({ path, ctx, shown, read, show, ...input }: Pick<Props, 'path' | 'ctx'> & { shown: string; read(text: string): Parsed; show(value: unknown): string } & Omit<InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange' | 'onFocus' | 'onBlur'>) {
-  const [error, setError] = useState<string>();
-  // A value changed elsewhere (undo) replaces the text that was wrong.
-  useEffect(() => setError(undefined), [shown]);
+  const { error, onValue } = useCheckedValue(path, ctx, shown);
   type Read = Parsed & { text: string };
   return (
     <>
@@ -115,18 +113,35 @@ function CheckedInput({ path, ctx, shown, read, show, ...input }: Pick<Props, 'p
         shown={shown}
         read={(text) => ({ ...read(text), text })}
         show={(r) => ('error' in r ? r.text : show(r.value))}
-        onValue={(r) => {
-          setError('error' in r ? r.error : undefined);
-          if ('value' in r) ctx.set(path, r.value, true);
-        }}
+        onValue={onValue}
         onDone={ctx.endTyping}
       />
-      {error && (
-        <div className="field-error" role="alert">
-          {error} Nothing is saved until it is fixed.
-        </div>
-      )}
+      <NothingSaved error={error} />
     </>
+  );
+}
+
+/**
+ * A field whose typed text may not be kept (CheckedInput, JsonField): a value read is set while
+ * typing, a refusal is kept as the error shown. A value changed elsewhere (undo) clears it.
+ */
+function useCheckedValue(path: Props['path'], ctx: Props['ctx'], shown: string) {
+  const [error, setError] = useState<string>();
+  useEffect(() => setError(undefined), [shown]);
+  const onValue = (r: { value: unknown } | { error: string }) => {
+    setError('error' in r ? r.error : undefined);
+    if ('value' in r) ctx.set(path, r.value, true);
+  };
+  return { error, onValue };
+}
+
+/** Why what is typed is not saved, while it is not. */
+function NothingSaved({ error }: { error: string | undefined }) {
+  if (!error) return null;
+  return (
+    <div className="field-error" role="alert">
+      {error} Nothing is saved until it is fixed.
+    </div>
   );
 }
 
@@ -356,13 +371,11 @@ function TextInput({ field, path, value, ctx, id, placeholder }: Props & { id?: 
 /** JSON typed as text: saved as the value it means, never as the text; while it is not valid, the error shows and nothing is saved. */
 function JsonField({ field, path, value, ctx, id }: Props & { id?: string }) {
   const shape = jsonShapeOf(field);
-  const [error, setError] = useState<string>();
   const shown = showJson(value);
-  // A value changed elsewhere (undo) replaces the text that was wrong.
-  useEffect(() => setError(undefined), [shown]);
+  const { error, onValue } = useCheckedValue(path, ctx, shown);
   return (
     <>
-      <DraftTextarea
+      <DraftTextarea<JsonRead & { text: string }>
         id={id}
         aria-label={field.label}
         aria-invalid={error ? true : undefined}
@@ -370,17 +383,10 @@ function JsonField({ field, path, value, ctx, id }: Props & { id?: string }) {
         shown={shown}
         read={(text) => ({ ...readJson(text, shape), text })}
         show={(r) => ('error' in r ? r.text : showJson(r.value))}
-        onValue={(r) => {
-          setError('error' in r ? r.error : undefined);
-          if ('value' in r) ctx.set(path, r.value, true);
-        }}
+        onValue={onValue}
         onDone={ctx.endTyping}
       />
-      {error && (
-        <div className="field-error" role="alert">
-          {error} Nothing is saved until it is fixed.
-        </div>
-      )}
+      <NothingSaved error={error} />
     </>
   );
 }
