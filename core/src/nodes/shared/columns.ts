@@ -11,6 +11,11 @@ export function foldName(name: string): string {
   return name.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
 }
 
+/** foldName in SQL, for names read in a query (DuckDB's lower() folds every letter, as toLowerCase does). */
+export function foldNameSql(expr: string): string {
+  return `translate(${expr}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')`;
+}
+
 /** Whether two names are one column for DuckDB (see foldName). */
 export function sameName(a: string, b: string): boolean {
   return a === b || foldName(a) === foldName(b);

@@ -1,5 +1,6 @@
 import { fitsExactly } from './exact-common-type.js';
 import { isNumericType } from './locale-numbers.js';
+import { foldName } from './columns.js';
 
 /**
  * Where DuckDB brings two list, struct or map types together (a union, an unpivot, Parquet files
@@ -82,7 +83,7 @@ class Reader {
     } else if (head) {
       this.i += head[0].length;
       const fields: Array<[string, TypeTree]> = [];
-      do fields.push([this.name().toLowerCase(), this.type()]);
+      do fields.push([foldName(this.name()), this.type()]);
       while (this.s[this.i] === ',' && ++this.i);
       this.expect(')');
       // A union's members are alternatives, not parts; compared whole, as a plain type.

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { stringLiteral } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
 import type { CompileContext } from '../define.js';
-import { sameName } from './columns.js';
+import { foldName, sameName } from './columns.js';
 
 /** The file sources' `hive_partitioning`: DuckDB's option, with its own default (`auto`). */
 export const hivePartitioningParam = z.union([z.literal('auto'), z.boolean()]).default('auto').meta({
@@ -17,15 +17,15 @@ export const hivePartitioningParam = z.union([z.literal('auto'), z.boolean()]).d
 export const hiveArg = (hive: boolean | 'auto'): boolean | undefined => (hive === 'auto' ? undefined : hive);
 
 /**
- * `year=2024` folders in a file's path, as DuckDB's hive partitioning reads them: lower-cased key →
- * folder name. JavaScript lower-cases every letter, so 'é' also stands for 'É': a quick test over
- * many names that may say yes too often, never too rarely; checkPartitionClash confirms it.
+ * `year=2024` folders in a file's path, as DuckDB's hive partitioning reads them: key folded as
+ * DuckDB compares names (foldName) → folder name. A quick test over many names; checkPartitionClash
+ * confirms a clash with the file's own columns.
  */
 export function partitionKeys(file: string): Map<string, string> {
   const keys = new Map<string, string>();
   for (const segment of path.dirname(file).split(/[\\/]/)) {
     const m = /^([^=]+)=(.*)$/.exec(segment);
-    if (m) keys.set(m[1]!.toLowerCase(), segment);
+    if (m) keys.set(foldName(m[1]!), segment);
   }
   return keys;
 }

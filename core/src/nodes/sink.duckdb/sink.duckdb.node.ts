@@ -9,6 +9,7 @@ import { DUCKDB_STAGE_PREFIX } from '../shared/staging-names.js';
 import { notADuckdbDatabase } from './database-file.js';
 import type { Problem } from '../../util/errors.js';
 import { ownerTag, shortRunId } from '../../util/owner.js';
+import { foldName, foldNameSql as fold } from '../shared/columns.js';
 
 /** Staging tables carry the run and its owner (util/owner.ts), so leftovers of a killed run are recognized. */
 const STAGE_PREFIX = DUCKDB_STAGE_PREFIX;
@@ -79,7 +80,7 @@ function aliasFor(file: string): string {
 function destinationOf(file: string, real: string, schema: string, table: string): Destination & { lock: Destination } {
   const where = `${file}${real === file ? '' : ` (${real})`}`;
   return {
-    key: `duckdb:${real}:${schema.toLowerCase()}.${table.toLowerCase()}`,
+    key: `duckdb:${real}:${foldName(schema)}.${foldName(table)}`,
     label: `table ${schema}.${table} in ${where}`,
     lock: { key: `duckdb:${real}`, label: `DuckDB database ${where}` },
   };
@@ -92,7 +93,7 @@ function destinationOf(file: string, real: string, schema: string, table: string
  */
 function guardSql(alias: string, schema: string, table: string, shown: string, columns: Column[], append: boolean): string {
   const where = (nameCol: string) =>
-    `database_name = ${stringLiteral(alias)} AND lower(schema_name) = lower(${stringLiteral(schema)}) AND lower(${nameCol}) = lower(${stringLiteral(table)})`;
+    `database_name = ${stringLiteral(alias)} AND ${fold('schema_name')} = ${fold(stringLiteral(schema))} AND ${fold(nameCol)} = ${fold(stringLiteral(table))}`;
   const isView = `EXISTS (SELECT 1 FROM duckdb_views() WHERE ${where('view_name')})`;
   const viewMsg = stringLiteral(`cannot write ${shown}: it is a view; the DuckDB sink writes tables`);
   if (!append) return `SELECT error(${viewMsg}) WHERE ${isView}`;
@@ -104,11 +105,11 @@ function guardSql(alias: string, schema: string, table: string, shown: string, c
   SELECT column_name AS name, data_type AS type, column_index AS pos FROM duckdb_columns() WHERE ${where('table_name')}
 ),
 input(name, type, pos) AS (VALUES ${inputRows}),
-missing AS (SELECT string_agg(${q('name')}, ', ' ORDER BY pos) AS v FROM target WHERE lower(name) NOT IN (SELECT lower(name) FROM input)),
-extra AS (SELECT string_agg(${q('name')}, ', ' ORDER BY pos) AS v FROM input WHERE lower(name) NOT IN (SELECT lower(name) FROM target)),
+missing AS (SELECT string_agg(${q('name')}, ', ' ORDER BY pos) AS v FROM target WHERE ${fold('name')} NOT IN (SELECT ${fold('name')} FROM input)),
+extra AS (SELECT string_agg(${q('name')}, ', ' ORDER BY pos) AS v FROM input WHERE ${fold('name')} NOT IN (SELECT ${fold('name')} FROM target)),
 changed AS (
   SELECT string_agg(${q('t.name')} || ' is ' || t.type || ' in the table but ' || i.type || ' in the input', ', ' ORDER BY t.pos) AS v
-  FROM target t JOIN input i ON lower(t.name) = lower(i.name) WHERE t.type <> i.type
+  FROM target t JOIN input i ON ${fold('t.name')} = ${fold('i.name')} WHERE t.type <> i.type
 ),
 problem AS (
   SELECT CASE
@@ -227,9 +228,9 @@ run into several tables of one file write it together.`,
     const stage: string[] = [];
     const schemaFlag = ident(`_caudal_schema_created_${ctx.nodeId}`);
     const discard: Array<string | { sql: string; when: string }> = [`DROP TABLE IF EXISTS ${stageRef}`];
-    if (schema.toLowerCase() !== 'main') {
+    if (foldName(schema) !== 'main') {
       stage.push(
-        `CREATE OR REPLACE TEMP TABLE ${schemaFlag} AS SELECT NOT EXISTS (SELECT 1 FROM duckdb_schemas() WHERE database_name = ${stringLiteral(alias)} AND lower(schema_name) = lower(${stringLiteral(schema)})) AS created`,
+        `CREATE OR REPLACE TEMP TABLE ${schemaFlag} AS SELECT NOT EXISTS (SELECT 1 FROM duckdb_schemas() WHERE database_name = ${stringLiteral(alias)} AND ${fold('schema_name')} = ${fold(stringLiteral(schema))}) AS created`,
         `CREATE SCHEMA IF NOT EXISTS ${db}.${ident(schema)}`,
       );
       discard.push({ sql: `DROP SCHEMA IF EXISTS ${db}.${ident(schema)}`, when: `SELECT created FROM ${schemaFlag}` });

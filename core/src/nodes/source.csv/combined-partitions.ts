@@ -6,6 +6,7 @@ import { checkPartitionClash, partitionKeys } from '../shared/partitions.js';
 import { argsSql, givenArgs } from './detect.js';
 import type { CsvFile } from './files.js';
 import type { CsvSourceParams } from './params.js';
+import { foldName } from '../shared/columns.js';
 
 type Rows = (sql: string) => Promise<Array<Record<string, unknown>>>;
 
@@ -24,7 +25,7 @@ async function checkCombined(rows: Rows, p: CsvSourceParams, nodeId: string, fil
   const columnsOf = async (paths: string[]) =>
     (await rows(`DESCRIBE SELECT * FROM read_csv([${paths.map(fileLiteral).join(', ')}], ${args}, union_by_name := true, hive_partitioning := false)`).catch(() => [])).map((r) => String(r.column_name));
   const keys = partitionKeys(files[0]!.original);
-  if (!(await columnsOf(files.map((f) => f.read))).some((c) => keys.has(c.toLowerCase()))) return;
+  if (!(await columnsOf(files.map((f) => f.read))).some((c) => keys.has(foldName(c)))) return;
   for (const file of files) {
     await checkPartitionClash({ nodeId, hive: p.hive_partitioning, file: file.original, ownColumns: () => columnsOf([file.read]) });
   }

@@ -14,6 +14,7 @@ import { separatorLine } from './separator-line.js';
 import { fileLiteral } from '../shared/exact-file.js';
 import { failpoint } from '../../util/failpoint.js';
 import { regularFileStats, tempFolderFailure, unreadableFile } from './unreadable-file.js';
+import { foldName, sameName } from '../shared/columns.js';
 
 /** The format of a file, stated in full so every read binds without detecting again. */
 export interface Dialect {
@@ -169,10 +170,10 @@ export const isIsoDateFormat = (format: string | undefined) => format === undefi
 export const ISO_TIMESTAMP = /^%Y-%m-%d[ T]%H:%M:%S(\.%[fgn])?$/;
 const custom = (format: string, iso: RegExp) => (format && !iso.test(format) ? format : undefined);
 
-/** The same names (ignoring case) in another order: a column list that would swap values. */
+/** The same names (as DuckDB compares them) in another order: a column list that would swap values. */
 function isReordering(listed: string[], header: string[]): boolean {
-  const a = listed.map((n) => n.toLowerCase());
-  const b = header.map((n) => n.toLowerCase());
+  const a = listed.map(foldName);
+  const b = header.map(foldName);
   if (a.length !== b.length || a.every((n, i) => n === b[i])) return false;
   return [...a].sort().every((n, i) => n === [...b].sort()[i]);
 }
@@ -587,7 +588,7 @@ async function renamedHeaderNames(file: string, dialect: Dialect, names: string[
   return names.flatMap((name, i) => {
     const written = fields[i]!;
     if (written === name) return [];
-    return [written.trim() === '' ? `column ${i + 1} has no name and is read as "${name}"` : `"${written}" (column ${i + 1}) is read as "${name}"${names.slice(0, i).some((n) => n.toLowerCase() === written.toLowerCase()) ? ' (the name is taken by an earlier column)' : ''}`];
+    return [written.trim() === '' ? `column ${i + 1} has no name and is read as "${name}"` : `"${written}" (column ${i + 1}) is read as "${name}"${names.slice(0, i).some((n) => sameName(n, written)) ? ' (the name is taken by an earlier column)' : ''}`];
   });
 }
 

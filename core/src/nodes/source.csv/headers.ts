@@ -9,6 +9,7 @@ import type { CsvFile } from './files.js';
 import type { CsvSourceParams } from './params.js';
 import { isGlob } from '../../util/glob.js';
 import { fileLiteral } from '../shared/exact-file.js';
+import { foldName } from '../shared/columns.js';
 
 /** Header lines already compared, by file version and expected names. */
 const checked = new Set<string>();
@@ -97,8 +98,8 @@ export function laterHeadersStep(ctx: CompileContext<CsvSourceParams>, pattern: 
 export function sameHeader(expected: string[], found: string[]): boolean {
   if (found.length !== expected.length) return false;
   return expected.every((name, i) => {
-    const f = found[i]!.trim().toLowerCase();
-    const e = name.toLowerCase();
+    const f = foldName(found[i]!.trim());
+    const e = foldName(name);
     return e === f || (f === '' && /^column\d+$/.test(e)) || (e.startsWith(`${f}_`) && /^\d+$/.test(e.slice(f.length + 1)));
   });
 }

@@ -22,6 +22,7 @@ import { argsSql, detect, dialectArgs, givenArgs, type Detected } from './detect
 import { combinedConversionLocator, conversionErrorLocator, conversionLinesStep, rejectedConversions } from './conversion-lines.js';
 import { fileLiteral } from '../shared/exact-file.js';
 import { changedFileError, explainChangedFile, plannedFiles, type PlannedFile, unchangedFilesStep } from './changed-files.js';
+import { foldName, sameName } from '../shared/columns.js';
 
 /** Rows a preview scans when the source sets malformed rows aside (a full scan is a run's job). */
 const PREVIEW_SCAN_ROWS = 20_000;
@@ -95,7 +96,7 @@ function explainRunError(conversions: NonNullable<CompiledNode['explainError']> 
 /** The expression naming a row's file for messages: the file name column, DuckDB's `filename`, or nothing. */
 function fileExpression(p: CsvSourceParams, detected: Detected | undefined, files: CsvFile[]): string | undefined {
   if (p.filename_column) return originalPath(ident(p.filename_column), files);
-  if (detected?.columns.some((c) => c.name.toLowerCase() === 'filename')) return undefined;
+  if (detected?.columns.some((c) => sameName(c.name, 'filename'))) return undefined;
   return originalPath('filename', files);
 }
 
@@ -410,10 +411,10 @@ If no file matches the path, the node reports an \`io_error\` problem before any
           message: `column '${c.name}': a UNION cannot be read from text (DuckDB would take every value for its text member, whatever member it names)`,
           hint: 'read the column as VARCHAR and build the union on purpose with a Derive (union_value, json_extract)',
         });
-      if (seen.has(c.name.toLowerCase())) out.push({ path: `columns[${i}].name`, message: `column '${c.name}' is listed twice`, hint: 'column names are compared without regard to case' });
-      seen.add(c.name.toLowerCase());
+      if (seen.has(foldName(c.name))) out.push({ path: `columns[${i}].name`, message: `column '${c.name}' is listed twice`, hint: 'column names are compared without regard to the case of the letters A–Z' });
+      seen.add(foldName(c.name));
     });
-    if (p.filename_column && seen.has(p.filename_column.toLowerCase()))
+    if (p.filename_column && seen.has(foldName(p.filename_column)))
       out.push({ path: 'filename_column', message: `'${p.filename_column}' is also in the column list`, hint: 'pick another name for the file name column' });
     if (p.encoding !== 'utf-8' && p.encoding !== 'auto' && COMPRESSED.test(p.path))
       out.push({ path: 'encoding', message: `compressed files can only be read as UTF-8, not ${p.encoding}`, hint: 'decompress the file first, or convert it to UTF-8' });

@@ -1,11 +1,11 @@
 import type { HookIo } from '../define.js';
 import { errorMessage, type CaudalError } from '../../util/errors.js';
 import { didYouMean } from '../../util/suggest.js';
-import { paramError } from '../shared/columns.js';
+import { foldNameSql, paramError } from '../shared/columns.js';
 
 /** The tables and views (not DuckDB's internal ones) of `schema` in the attached `catalog`. */
 export async function objectsIn(io: HookIo, catalog: string, schema: string): Promise<string[]> {
-  const where = 'database_name = ? AND lower(schema_name) = lower(?)';
+  const where = `database_name = ? AND ${foldNameSql('schema_name')} = ${foldNameSql('?')}`;
   const rows = await io.db.rows(`SELECT table_name AS name FROM duckdb_tables() WHERE ${where} UNION ALL SELECT view_name FROM duckdb_views() WHERE ${where} AND NOT internal ORDER BY name`, [
     catalog,
     schema,

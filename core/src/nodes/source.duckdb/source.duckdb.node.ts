@@ -5,7 +5,7 @@ import { duckdbSourceSpark } from './source.duckdb.spark.js';
 import { ident } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
 import { didYouMean } from '../../util/suggest.js';
-import { columnNamed, duplicateIndexes, paramError } from '../shared/columns.js';
+import { columnNamed, duplicateIndexes, foldNameSql, paramError } from '../shared/columns.js';
 import { withAttached } from './attach.js';
 import { missingTableError, objectsIn } from './missing-table.js';
 
@@ -51,7 +51,7 @@ async function relation(io: HookIo, p: Params, nodeId: string, catalog: string, 
   }
   const from = `${ident(catalog)}.${ident(schema)}.${ident(found)}`;
   if (p.columns.length === 0) return `SELECT * FROM ${from}`;
-  const available = (await io.db.rows(`SELECT column_name AS name FROM duckdb_columns() WHERE database_name = ? AND lower(schema_name) = lower(?) AND table_name = ? ORDER BY column_index`, [catalog, schema, found])).map((r) => String(r.name));
+  const available = (await io.db.rows(`SELECT column_name AS name FROM duckdb_columns() WHERE database_name = ? AND ${foldNameSql('schema_name')} = ${foldNameSql('?')} AND table_name = ? ORDER BY column_index`, [catalog, schema, found])).map((r) => String(r.name));
   const missing = p.columns.filter((c) => named(available, c) === undefined);
   if (missing.length > 0) {
     const what = missing.map((m) => `'${m}'${didYouMean(m, available)}`).join(', ');
@@ -65,7 +65,7 @@ async function relation(io: HookIo, p: Params, nodeId: string, catalog: string, 
 /** The view's name as the file spells it, when `name` is a view of `schema` (names compared as DuckDB does: see named); undefined for a table. */
 async function viewNamed(io: HookIo, catalog: string, schema: string, name: string): Promise<string | undefined> {
   // Not SQL's lower(), which folds 'É' to 'é' too: the match is made here, as for the table.
-  const rows = await io.db.rows('SELECT view_name AS name FROM duckdb_views() WHERE database_name = ? AND lower(schema_name) = lower(?) AND NOT internal', [catalog, schema]);
+  const rows = await io.db.rows(`SELECT view_name AS name FROM duckdb_views() WHERE database_name = ? AND ${foldNameSql('schema_name')} = ${foldNameSql('?')} AND NOT internal`, [catalog, schema]);
   return named(rows.map((r) => String(r.name)), name);
 }
 

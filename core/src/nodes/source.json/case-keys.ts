@@ -2,6 +2,7 @@ import type { Column, CompileContext } from '../define.js';
 import { namedArgs } from '../../compiler/sql.js';
 import { sampleLimit } from './long-integers.js';
 import { fileLiteral } from '../shared/exact-file.js';
+import { foldNameSql, sameName } from '../shared/columns.js';
 
 /**
  * Keys that differ only in letter case (`{"A": 1, "a": 2}`) cannot be two columns of those names,
@@ -14,13 +15,13 @@ export async function caseRenamedKeysWarning(ctx: Pick<CompileContext<unknown>, 
   const names = columns.map((c) => c.name);
   const renamed = names.some((n) => {
     const m = /^(.+)_\d+$/.exec(n);
-    return m !== null && names.some((o) => o !== n && o.toLowerCase() === m[1]!.toLowerCase());
+    return m !== null && names.some((o) => o !== n && sameName(o, m[1]!));
   });
   if (!renamed) return;
   const limit = sampleLimit(read.sampleSize);
   const args = namedArgs({ format: read.format });
   const rows = await ctx.rows(
-    `SELECT list(DISTINCT k ORDER BY k) AS ks FROM (SELECT unnest(json_keys(json)) AS k FROM (SELECT json FROM read_json_objects(${fileLiteral(first)}${args ? `, ${args}` : ''})${limit})) GROUP BY lower(k) HAVING count(DISTINCT k) > 1 ORDER BY min(k)`,
+    `SELECT list(DISTINCT k ORDER BY k) AS ks FROM (SELECT unnest(json_keys(json)) AS k FROM (SELECT json FROM read_json_objects(${fileLiteral(first)}${args ? `, ${args}` : ''})${limit})) GROUP BY ${foldNameSql('k')} HAVING count(DISTINCT k) > 1 ORDER BY min(k)`,
   );
   for (const r of rows) {
     const keys = (r.ks as string[]).map((k) => `"${k}"`).join(', ');

@@ -1,5 +1,6 @@
 import type { Column } from '../define.js';
 import { CaudalError } from '../../util/errors.js';
+import { sameName } from '../shared/columns.js';
 
 /**
  * DuckDB's JSON reader refuses a file name column named exactly as a key, but one that differs only
@@ -9,7 +10,7 @@ import { CaudalError } from '../../util/errors.js';
  */
 export function refuseRenamedFilenameColumn(nodeId: string, filenameColumn: string | undefined, columns: Column[]): void {
   if (filenameColumn === undefined || columns.some((c) => c.name === filenameColumn)) return;
-  const key = columns.find((c) => c.name.toLowerCase() === filenameColumn.toLowerCase())?.name;
+  const key = columns.find((c) => sameName(c.name, filenameColumn))?.name;
   if (key === undefined) return;
   const message = `node '${nodeId}': the file name column "${filenameColumn}" clashes with the key "${key}" of the files, as column names do not tell letter case apart`;
   const hint = 'give the file name column another name';

@@ -23,6 +23,7 @@ import { nestingCheck, refuseDeepNesting, SAMPLED_FILES } from './nesting-depth.
 import { refuseRenamedFilenameColumn } from './filename-column.js';
 import { checkJsonPartitionClashes } from './partition-clashes.js';
 import { columnTypeProblems, duckDbType } from '../shared/type-param.js';
+import { foldName } from '../shared/columns.js';
 
 const params = z
   .object({
@@ -242,8 +243,8 @@ array, string or number among objects (then every record is read as JSON text in
       out.push({ path: 'columns', message: 'columns name top-level keys, and with records_path the rows are the objects of a list', hint: 'leave columns empty to detect the records\' keys, and set their types with a Cast node after this one' });
     const seen = new Set<string>();
     p.columns.forEach((c, i) => {
-      if (seen.has(c.name.toLowerCase())) out.push({ path: `columns[${i}].name`, message: `key '${c.name}' is listed twice`, hint: 'remove one of them' });
-      seen.add(c.name.toLowerCase());
+      if (seen.has(foldName(c.name))) out.push({ path: `columns[${i}].name`, message: `key '${c.name}' is listed twice`, hint: 'remove one of them' });
+      seen.add(foldName(c.name));
     });
     const typeProblems = columnTypeProblems('columns', p.columns);
     p.columns.forEach((c, i) => {
@@ -327,8 +328,8 @@ array, string or number among objects (then every record is read as JSON text in
       // as DuckDB's JSON type, where a text keeps its quotes ('"x"', so `v = 'x'` never matches):
       // read it as text instead, a JSON text without its quotes and anything else as written.
       // Not with maximum_depth, which asks for JSON values on purpose.
-      const declared = new Set(p.columns.map((c) => c.name.toLowerCase()));
-      const mixed = p.maximum_depth !== undefined ? [] : (await describe(`SELECT * FROM ${from}`)).filter((c) => c.type === 'JSON' && !declared.has(c.name.toLowerCase()));
+      const declared = new Set(p.columns.map((c) => foldName(c.name)));
+      const mixed = p.maximum_depth !== undefined ? [] : (await describe(`SELECT * FROM ${from}`)).filter((c) => c.type === 'JSON' && !declared.has(foldName(c.name)));
       const replace = mixed.map((c) => `(${ident(c.name)} ->> '$') AS ${ident(c.name)}`);
       return { outputs: { out: `SELECT *${replace.length > 0 ? ` REPLACE (${replace.join(', ')})` : ''}\nFROM ${from}` }, explainError: await advice(), ...depthCheck };
     }

@@ -5,6 +5,7 @@ import { conversionCheck, mayLoseDigits } from '../shared/exact-widening.js';
 import { decimalPrecision, decimalScale, FLOAT_DIGITS, INTEGER_DIGITS, isIntegerType } from '../shared/locale-numbers.js';
 import { fileLiteral } from '../shared/exact-file.js';
 import { nestedMayChange } from '../shared/nested-types.js';
+import { foldName } from '../shared/columns.js';
 
 /** The largest whole number below which a DOUBLE holds every integer (2^53), and FLOAT (2^24). */
 const EXACT_BELOW: Record<string, number> = { DOUBLE: 2 ** 53, FLOAT: 2 ** 24 };
@@ -24,12 +25,12 @@ const EXACT_BELOW: Record<string, number> = { DOUBLE: 2 ** 53, FLOAT: 2 ** 24 };
  */
 export async function checkExactUnion(ctx: FileCheckContext, pattern: string, files: string[] | undefined, nodeId: string): Promise<void> {
   if (files === undefined || files.length < 2) return;
-  const combined = new Map((await ctx.describe(`SELECT * FROM read_parquet(${stringLiteral(pattern)}, union_by_name := true, hive_partitioning := false)`)).map((c) => [c.name.toLowerCase(), c.type]));
+  const combined = new Map((await ctx.describe(`SELECT * FROM read_parquet(${stringLiteral(pattern)}, union_by_name := true, hive_partitioning := false)`)).map((c) => [foldName(c.name), c.type]));
   if (![...combined.values()].some((t) => t in EXACT_BELOW || DECIMAL.test(t) || FLOAT_INSIDE.test(t))) return;
   for (const file of files) {
     const own = await ctx.describe(`SELECT * FROM read_parquet(${fileLiteral(file)}, hive_partitioning := false)`);
     for (const c of own) {
-      const to = combined.get(c.name.toLowerCase());
+      const to = combined.get(foldName(c.name));
       if (!to) continue;
       const float = mayLoseDigits(c.type, to);
       if (!float && !decimalMayChange(c.type, to) && !nestedMayChange(c.type, to)) continue;

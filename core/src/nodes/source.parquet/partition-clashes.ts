@@ -1,4 +1,5 @@
 import { checkPartitionClash, partitionKeys } from '../shared/partitions.js';
+import { foldName } from '../shared/columns.js';
 
 /**
  * checkPartitionClash over every file a read reaches, not only the first: a later file holding a
@@ -21,7 +22,7 @@ export async function checkEveryPartitionClash(opts: {
   const keyed = opts.files.map((file) => ({ file, keys: partitionKeys(file) })).filter((f) => f.keys.size > 0);
   if (keyed.length === 0) return;
   const keys = new Set(keyed.flatMap((f) => [...f.keys.keys()]));
-  const suspects = new Set((await opts.allColumns()).map((c) => c.toLowerCase()).filter((c) => keys.has(c)));
+  const suspects = new Set((await opts.allColumns()).map(foldName).filter((c) => keys.has(c)));
   if (suspects.size === 0) return;
   for (const f of keyed) {
     if (![...f.keys.keys()].some((k) => suspects.has(k))) continue;

@@ -1,5 +1,6 @@
 import type { FileCheckContext } from './file-checks.js';
 import { fileLiteral } from '../shared/exact-file.js';
+import { foldName } from '../shared/columns.js';
 
 /**
  * Parquet writers (pyarrow, and pandas, Polars or Spark through it) take any column names: the same
@@ -21,8 +22,8 @@ export async function warnRenamedColumns(ctx: FileCheckContext, files: string[] 
   }
   for (const [file, schema] of byFile) {
     const names = topLevelNames(schema);
-    const lower = names.map((n) => n.toLowerCase());
-    if (!names.some((n, i) => n === '' || lower.indexOf(n.toLowerCase()) !== i)) continue;
+    const folded = names.map(foldName);
+    if (!names.some((n, i) => n === '' || folded.indexOf(foldName(n)) !== i)) continue;
     const read = (await ctx.describe(`SELECT * FROM read_parquet(${fileLiteral(file)}, hive_partitioning := false)`)).map((c) => c.name);
     const renamed = names.flatMap((n, i) => (read[i] !== undefined && read[i] !== n ? [`column ${i + 1} '${n}' as '${read[i]}'`] : []));
     if (renamed.length === 0) continue;

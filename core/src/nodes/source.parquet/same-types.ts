@@ -1,6 +1,7 @@
 import type { FileCheckContext } from './file-checks.js';
 import { CaudalError } from '../../util/errors.js';
 import { fileLiteral } from '../shared/exact-file.js';
+import { foldName } from '../shared/columns.js';
 
 /**
  * Files of one pattern (`files`, its local listing) are read with the first file's column types: DuckDB casts a later file's
@@ -12,11 +13,11 @@ import { fileLiteral } from '../shared/exact-file.js';
 export async function checkSameTypes(ctx: FileCheckContext, files: string[] | undefined, nodeId: string): Promise<void> {
   // Undefined: remote objects, where each footer is a request.
   if (files === undefined || files.length < 2) return;
-  const typesOf = async (file: string) => new Map((await ctx.describe(`SELECT * FROM read_parquet(${fileLiteral(file)}, hive_partitioning := false)`)).map((c) => [c.name.toLowerCase(), c]));
+  const typesOf = async (file: string) => new Map((await ctx.describe(`SELECT * FROM read_parquet(${fileLiteral(file)}, hive_partitioning := false)`)).map((c) => [foldName(c.name), c]));
   const first = await typesOf(files[0]!);
   for (const file of files.slice(1)) {
     for (const c of (await typesOf(file)).values()) {
-      const want = first.get(c.name.toLowerCase());
+      const want = first.get(foldName(c.name));
       if (!want || want.type === c.type) continue;
       const message = `node '${nodeId}': column '${c.name}' is ${c.type} in ${file} but ${want.type} in ${files[0]}, the first file, whose types every file is read with: its values would be converted (4.5 read as 4, '0042' as 42)`;
       const hint = 'set "Combine files by column name" (union_by_name), which reads each column as a type that holds every file\'s values, or rewrite the files with one type';

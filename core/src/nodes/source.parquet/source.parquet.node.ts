@@ -14,6 +14,7 @@ import { fileLiteral } from '../shared/exact-file.js';
 import { exactFileOrPattern } from '../../util/exact-file.js';
 import { CaudalError } from '../../util/errors.js';
 import { didYouMean } from '../../util/suggest.js';
+import { columnNamed, foldName } from '../shared/columns.js';
 
 const params = z
   .object({
@@ -136,8 +137,8 @@ the file out of the pattern (writers that publish by renaming a finished file av
     const out: Array<{ path: string; message: string; hint?: string }> = [];
     const seen = new Set<string>();
     p.columns.forEach((c, i) => {
-      if (seen.has(c.toLowerCase())) out.push({ path: `columns[${i}]`, message: `column '${c}' is listed twice`, hint: 'remove one of them' });
-      seen.add(c.toLowerCase());
+      if (seen.has(foldName(c))) out.push({ path: `columns[${i}]`, message: `column '${c}' is listed twice`, hint: 'remove one of them' });
+      seen.add(foldName(c));
     });
     return out;
   },
@@ -174,8 +175,7 @@ async function readParquet(ctx: CompileContext<Params>): Promise<CompiledNode> {
   // Check the names ourselves (footers only): the binder would report the first unknown name
   // without the file's column list.
   const available = await ctx.describe(`SELECT * FROM ${from}`);
-  const byLower = new Map(available.map((c) => [c.name.toLowerCase(), c.name]));
-  const missing = p.columns.filter((c) => !byLower.has(c.toLowerCase()));
+  const missing = p.columns.filter((c) => !columnNamed(available, c));
   if (missing.length > 0) {
     const names = available.map((c) => c.name).filter((n) => n !== p.filename_column);
     const what = missing.map((m) => `'${m}'${didYouMean(m, names)}`).join(', ');
@@ -188,8 +188,8 @@ async function readParquet(ctx: CompileContext<Params>): Promise<CompiledNode> {
       problems: [{ code: 'unknown_column', path: 'params.columns', message, hint, column: missing[0] }],
     });
   }
-  // Use the files' spelling: DuckDB matches names without regard to case.
-  const selected = p.columns.map((c) => byLower.get(c.toLowerCase())!);
+  // Use the files' spelling: DuckDB matches names without regard to (ASCII) case.
+  const selected = p.columns.map((c) => columnNamed(available, c)!.name);
   if (p.filename_column && !selected.includes(p.filename_column)) selected.push(p.filename_column);
   return { outputs: { out: `SELECT ${selected.map(ident).join(', ')}\nFROM ${from}` } };
 }

@@ -2,6 +2,7 @@ import { namedArgs, stringLiteral, type SqlValue } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
 import type { Column, HookIo } from '../define.js';
 import { fileLiteral } from '../shared/exact-file.js';
+import { foldName } from '../shared/columns.js';
 import { checkJsonPartitionClashes } from '../source.json/partition-clashes.js';
 import { checkParquetPartitionClashes } from '../source.parquet/source.parquet.node.js';
 
@@ -14,7 +15,7 @@ function partitionFolders(key: string): string[] {
 }
 
 /** The partition keys of a key's folders, in order (`year/region`): DuckDB reads objects together only when all have the same. */
-const partitionLayout = (key: string) => partitionFolders(key).map((part) => part.slice(0, part.indexOf('=')).toLowerCase()).join('/');
+const partitionLayout = (key: string) => partitionFolders(key).map((part) => foldName(part.slice(0, part.indexOf('=')))).join('/');
 
 /**
  * Two objects whose partition folders have different keys (`year=2024/a.csv`, `yr=2025/b.csv`), or
