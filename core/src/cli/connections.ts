@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { getConnectionType } from '../connections/registry.js';
+import { checkConnectionName } from '../connections/file.js';
 import { cliConnectionService } from './connection-service.js';
 import { plainSecrets, withoutSecretFields } from '../connections/service.js';
 import { secretEnvName } from '../secrets/env-store.js';
@@ -49,13 +50,16 @@ export async function connectionsCommand(args: string[], io: Io): Promise<number
       else
         for (const c of all) {
           const fields = Object.entries(c.fields).map(([k, v]) => `${k}=${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`).join(' ');
-          const secrets = Object.entries(c.secrets).map(([k, has]) => `${k}: ${c.inFile.includes(k) ? 'in the file, plain text' : has ? 'stored' : 'not set'}`).join(', ');
+          const state = (k: string, has: boolean) => (c.inFile.includes(k) ? 'in the file, plain text' : has ? 'stored' : c.unreadable?.[k] !== undefined ? `could not be read (${c.unreadable[k]})` : 'not set');
+          const secrets = Object.entries(c.secrets).map(([k, has]) => `${k}: ${state(k, has)}`).join(', ');
           io.stdout.write(`${c.name.padEnd(20)} ${c.type.padEnd(10)} ${fields}${secrets ? `  (${secrets})` : ''}\n`);
         }
       return EXIT.ok;
     }
     case 'add': {
       const n = needName();
+      // Before the secrets are asked for: a name the file cannot hold is refused first.
+      checkConnectionName(n);
       if (!values.type) throw new CaudalError('usage', 'connections add needs --type (e.g. --type postgres)');
       const def = getConnectionType(values.type);
       const fields: Record<string, unknown> = {};

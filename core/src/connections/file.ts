@@ -22,6 +22,18 @@ export const connectionsFileSchema = z
 export type ConnectionsFile = z.infer<typeof connectionsFileSchema>;
 export type ConnectionEntry = z.infer<typeof entrySchema>;
 
+/**
+ * Refuses a connection name against the rule before anything is stored under it: the reader
+ * refuses a whole file for one such name, so every command using the file would then fail.
+ */
+export function checkConnectionName(name: string): void {
+  if (CONNECTION_NAME_PATTERN.test(name)) return;
+  const fixed = name.replace(/[^A-Za-z0-9_-]+/g, '_').replace(/^(?=[0-9-])/, '_');
+  throw new CaudalError('usage', `connection name ${JSON.stringify(name)} is not allowed: ${CONNECTION_NAME_RULE}`, {
+    hint: CONNECTION_NAME_PATTERN.test(fixed) && fixed !== '_' ? `e.g. ${fixed}` : 'e.g. warehouse_eu',
+  });
+}
+
 /** The user's connections file: $CAUDAL_CONFIG_DIR, else $XDG_CONFIG_HOME/caudal, else ~/.config/caudal. */
 export function userConnectionsPath(env: NodeJS.ProcessEnv = process.env): string {
   const dir = env.CAUDAL_CONFIG_DIR || path.join(env.XDG_CONFIG_HOME || path.join(os.homedir(), '.config'), 'caudal');
@@ -29,11 +41,17 @@ export function userConnectionsPath(env: NodeJS.ProcessEnv = process.env): strin
 }
 
 export async function readConnectionsFile(file: string): Promise<ConnectionsFile> {
+  const json = await readConnectionsJson(file);
+  return json === undefined ? { format: CONNECTIONS_FORMAT, connections: {} } : checkConnectionsDocument(json, file);
+}
+
+/** The file's JSON, undefined when there is no file; refused when it is no JSON or repeats a key. */
+async function readConnectionsJson(file: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { format: CONNECTIONS_FORMAT, connections: {} };
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new CaudalError('io', `cannot read ${file}: ${errorMessage(e)}`);
   }
   let json: unknown;
@@ -45,9 +63,23 @@ export async function readConnectionsFile(file: string): Promise<ConnectionsFile
   }
   const [repeated] = duplicateKeyProblems(text, file);
   if (repeated) throw new CaudalError('validation', repeated.message, { hint: repeated.hint });
+  return json;
+}
+
+/**
+ * What a connections file must be, read or written (the same rules both ways, so no path writes a
+ * file the reader then refuses): the format, connection names by the rule, a type for each, no
+ * credentials in a URL.
+ */
+export function checkConnectionsDocument(json: unknown, file: string): ConnectionsFile {
   const r = connectionsFileSchema.safeParse(json);
   if (!r.success) {
     const issue = r.error.issues[0]!;
+    const [top, name] = issue.path;
+    if (issue.code === 'invalid_key' && top === 'connections' && typeof name === 'string')
+      throw new CaudalError('validation', `${file}: connection name ${JSON.stringify(name)} is not allowed: ${CONNECTION_NAME_RULE}`, {
+        hint: `rename it under "connections" in ${file} (and in the pipelines that use it), or remove it with \`${removeCommand(name, file)}\``,
+      });
     throw new CaudalError('validation', `${file}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
   for (const [name, entry] of Object.entries(r.data.connections)) {
@@ -57,8 +89,39 @@ export async function readConnectionsFile(file: string): Promise<ConnectionsFile
   return r.data;
 }
 
-/** Writes atomically (temp file + rename) with owner-only permissions. */
+/** The command that removes a connection from a file: `--project` for a project's file. */
+function removeCommand(name: string, file: string): string {
+  const project = path.basename(file) === PROJECT_FILE ? ` --project ${shellWord(path.dirname(file))}` : '';
+  return `caudal connections remove ${shellWord(name)}${project}`;
+}
+
+/** A word as a POSIX shell reads it back: quoted unless it is plain. */
+function shellWord(word: string): string {
+  return /^[\w./@%+=:,-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * The entries of a file the reader refuses, for `connections remove` to take out the one that makes
+ * it refused (a name against the rule written by an older version or by hand). Undefined when the
+ * file is missing, or is no JSON object with a "connections" object.
+ */
+export async function readConnectionsLoosely(file: string): Promise<{ format?: unknown; connections: Record<string, unknown> } | undefined> {
+  const json = await readConnectionsJson(file);
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) return undefined;
+  const connections = (json as { connections?: unknown }).connections;
+  if (connections === null || typeof connections !== 'object' || Array.isArray(connections)) return undefined;
+  return json as { connections: Record<string, unknown> };
+}
+
+/** Writes atomically (temp file + rename) with owner-only permissions; refuses a document the reader would refuse. */
 export async function writeConnectionsFile(file: string, doc: ConnectionsFile): Promise<void> {
+  try {
+    checkConnectionsDocument(doc, file);
+  } catch (e) {
+    // A caller's bug or a check it skipped: the file as it is stays readable.
+    const err = e instanceof CaudalError ? e : new CaudalError('validation', errorMessage(e));
+    throw new CaudalError(err.kind, `not written, as it could not be read back: ${err.message}`);
+  }
   try {
     await writeFileAtomic(file, JSON.stringify(doc, null, 2) + '\n', { mode: 0o600 });
   } catch (e) {

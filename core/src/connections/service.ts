@@ -6,9 +6,21 @@ import { secretValues } from '../engine/redact-secrets.js';
 import { redactText } from './redact.js';
 import { didYouMean } from '../util/suggest.js';
 import { credentialHeader } from './rest/rest.connection.js';
-import { CaudalError } from '../util/errors.js';
+import { CaudalError, errorMessage } from '../util/errors.js';
 import type { ConnectionTestResult } from './connection-type.js';
-import { type ConnectionEntry, credentialsInUrl, PROJECT_FILE, readConnectionsFile, urlWithCredentials, userConnectionsPath, writeConnectionsFile } from './file.js';
+import {
+  checkConnectionName,
+  checkConnectionsDocument,
+  type ConnectionEntry,
+  type ConnectionsFile,
+  credentialsInUrl,
+  PROJECT_FILE,
+  readConnectionsFile,
+  readConnectionsLoosely,
+  urlWithCredentials,
+  userConnectionsPath,
+  writeConnectionsFile,
+} from './file.js';
 import { connectionTypes, getConnectionType } from './registry.js';
 import type { Pipeline } from '../model/schema.js';
 import type { ResolvedConnection } from '../nodes/define.js';
@@ -20,6 +32,11 @@ export interface ConnectionInfo {
   fields: Record<string, unknown>;
   /** For each secret field: whether a store has it. Never the value. */
   secrets: Record<string, boolean>;
+  /**
+   * Secret fields no store had because a store failed to answer (a locked or unreachable OS
+   * keychain), with why: not known to be absent. Only when there are some.
+   */
+  unreadable?: Record<string, string>;
   /** The file the definition comes from. */
   file: string;
 }
@@ -72,6 +89,7 @@ export class ConnectionService {
 
   /** Validates every field against the type, writes the non-secret ones to the file and the secret ones to the store. */
   async add(name: string, type: string, fields: Record<string, unknown>, secrets: Record<string, string>): Promise<ConnectionInfo> {
+    checkConnectionName(name);
     const def = getConnectionType(type);
     if (!def) throw new CaudalError('usage', `unknown connection type '${type}'${didYouMean(type, connectionTypes.map((t) => t.type))}`, { hint: `types: ${connectionTypes.map((t) => t.type).join(', ')}` });
     for (const key of Object.keys(fields))
@@ -92,22 +110,55 @@ export class ConnectionService {
     }
     const plain: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(parsed.data as Record<string, unknown>)) if (!def.secrets.includes(k) && v !== undefined) plain[k] = v;
-    for (const [field, value] of Object.entries(secrets)) await this.opts.writeStore.set(name, field, value);
     const file = this.writeFile;
     const doc = await readConnectionsFile(file);
     doc.connections[name] = { type, ...plain } as ConnectionEntry;
+    // Checked before a secret is stored: nothing is left in the keychain for a file never written.
+    checkConnectionsDocument(doc, file);
+    for (const [field, value] of Object.entries(secrets)) await this.opts.writeStore.set(name, field, value);
     await writeConnectionsFile(file, doc);
     return this.info(name, doc.connections[name]!, file);
   }
 
   /** Removes the definition from the file it is in and its secrets from every writable store. */
   async remove(name: string): Promise<void> {
-    const info = await this.get(name);
+    let info: ConnectionInfo;
+    try {
+      info = await this.get(name);
+    } catch (e) {
+      if (await this.removeRefusedEntry(name)) return;
+      throw e;
+    }
     const doc = await readConnectionsFile(info.file);
     delete doc.connections[name];
     await writeConnectionsFile(info.file, doc);
     const def = getConnectionType(info.type);
     for (const field of def?.secrets ?? []) await this.opts.writeStore.delete(name, field);
+  }
+
+  /**
+   * Takes a connection out of a file the reader refuses when that entry is what makes it refused
+   * (a name against the rule, from an older version or a hand edit): `remove` is then the fix the
+   * error suggests. False when no file has the name, or the file stays refused without it.
+   */
+  private async removeRefusedEntry(name: string): Promise<boolean> {
+    for (const file of [...this.files].reverse()) {
+      const loose = await readConnectionsLoosely(file).catch(() => undefined);
+      if (!loose || !Object.hasOwn(loose.connections, name)) continue;
+      const entry = loose.connections[name] as { type?: unknown } | null;
+      const { [name]: _removed, ...rest } = loose.connections;
+      const doc = { ...loose, connections: rest };
+      try {
+        checkConnectionsDocument(doc, file);
+      } catch {
+        return false;
+      }
+      await writeConnectionsFile(file, doc as ConnectionsFile);
+      const type = entry !== null && typeof entry === 'object' && typeof entry.type === 'string' ? entry.type : undefined;
+      for (const field of (type && getConnectionType(type)?.secrets) || []) await this.opts.writeStore.delete(name, field);
+      return true;
+    }
+    return false;
   }
 
   /**
@@ -118,7 +169,9 @@ export class ConnectionService {
     const info = await this.get(name);
     const def = getConnectionType(info.type);
     if (!def) throw new CaudalError('usage', `connection '${name}' has unknown type '${info.type}'`);
-    const wanted = def.secrets.filter((f) => info.secrets[f]);
+    // A field a store could not answer for is asked again: it may be there (resolveSecrets then
+    // reports the store's failure, never "not stored"). One written in the file by hand is used as is.
+    const wanted = def.secrets.filter((f) => info.secrets[f] || (info.unreadable?.[f] !== undefined && typeof info.fields[f] !== 'string'));
     const secrets = await resolveSecrets(name, wanted, this.opts.stores);
     const parsed = def.fields.safeParse({ ...info.fields, ...secrets });
     if (!parsed.success) {
@@ -161,12 +214,25 @@ export class ConnectionService {
     const { type, ...fields } = entry;
     const def = getConnectionType(type);
     const secrets: Record<string, boolean> = {};
+    const unreadable: Record<string, string> = {};
     for (const field of def?.secrets ?? []) {
       let has = false;
-      for (const store of this.opts.stores) if ((has = (await store.get(name, field).catch(() => undefined)) !== undefined)) break;
+      const failed: string[] = [];
+      for (const store of this.opts.stores) {
+        try {
+          has = (await store.get(name, field)) !== undefined;
+        } catch (e) {
+          // The store's message (never a secret) says why; it names the store unless it already does.
+          const why = errorMessage(e);
+          failed.push(why.includes(store.label) ? why : `${store.label}: ${why}`);
+          continue;
+        }
+        if (has) break;
+      }
       secrets[field] = has;
+      if (!has && failed.length > 0) unreadable[field] = failed.join('; ');
     }
-    return { name, type, fields, secrets, file };
+    return { name, type, fields, secrets, ...(Object.keys(unreadable).length > 0 ? { unreadable } : {}), file };
   }
 }
 

@@ -20,7 +20,9 @@ export async function resolveDeclaredConnections(doc: Pipeline, service: Connect
     const info = known.get(name);
     const def = info && getConnectionType(info.type);
     if (!info || !def) continue;
-    const secrets = await resolveSecrets(name, def.secrets.filter((f) => info.secrets[f]), stores);
+    // A secret the keychain could not read is asked for again, so its error (not "absent") comes through.
+    const wanted = def.secrets.filter((f) => info.secrets[f] || (info.unreadable?.[f] !== undefined && typeof info.fields[f] !== 'string'));
+    const secrets = await resolveSecrets(name, wanted, stores);
     const parsed = def.fields.safeParse({ ...info.fields, ...secrets });
     // Named like ConnectionService.resolve names it (a hand-edited file), never zod's dump of issues.
     if (!parsed.success) {

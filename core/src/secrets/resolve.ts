@@ -11,19 +11,24 @@ export async function resolveSecrets(connection: string, fields: readonly string
   for (const field of fields) {
     let value: string | undefined;
     const unavailable: string[] = [];
+    let storeHint: string | undefined;
     for (const store of stores) {
       try {
         value = await store.get(connection, field);
       } catch (e) {
         // A store that cannot be reached (no keychain on a server) must not hide one that has the secret.
         unavailable.push(`${store.label}: ${e instanceof Error ? e.message : String(e)}`);
+        storeHint ??= e instanceof CaudalError ? e.hint : undefined;
         continue;
       }
       if (value !== undefined) break;
     }
     if (value === undefined) {
       const why = unavailable.length > 0 ? ` (${unavailable.join('; ')})` : '';
-      throw missingSecret(connection, field, `${stores.map((s) => s.label).join(' or the ')}${why}`);
+      const missing = missingSecret(connection, field, `${stores.map((s) => s.label).join(' or the ')}${why}`);
+      // A store that failed may hold it: how to make that store answer comes first.
+      if (storeHint) throw new CaudalError(missing.kind, missing.message, { hint: `${storeHint}; ${missing.hint}` });
+      throw missing;
     }
     out[field] = value;
   }
