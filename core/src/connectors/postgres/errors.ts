@@ -11,7 +11,15 @@ interface PgErrorContext {
   password?: string;
   /** A load: the input's columns and, when it existed, the table's column types (format_type). */
   load?: { input: Column[]; table?: Map<string, string> };
+  /**
+   * The user's own statement that failed (a sink's `pre_sql` or `post_sql`): the server's refusal is
+   * that statement's, not a problem with the node's table, columns or filters.
+   */
+  statement?: 'pre_sql' | 'post_sql';
 }
+
+/** What the Inspector calls a sink's own statements. */
+const STATEMENT_LABELS = { pre_sql: 'SQL before', post_sql: 'SQL after' } as const;
 
 function where(spec: ReadSpec | WriteSpec | undefined): string {
   const t = spec && 'table' in spec ? spec.table : undefined;
@@ -47,6 +55,15 @@ export function explainPgError(e: unknown, ctx: PgErrorContext): CaudalError {
   if (connectionLost(e)) {
     return new CaudalError('io', `${prefix}: the connection to the server was lost: ${safe.message}`, { nodeId: ctx.nodeId, hint: 'the server ended the session (an administrator, a restart or a failover) or the network dropped the connection: run again once the server is reachable' });
   }
+  if (ctx.statement && typeof (e as { severity?: unknown })?.severity === 'string') {
+    // The server refused the user's statement itself (a syntax error, an unknown table or column in
+    // it, a constraint it broke): the run ran and failed there, the pipeline is not invalid.
+    const at = typeof (e as { position?: unknown }).position === 'string' ? ` (at character ${(e as { position: string }).position} of ${ctx.statement})` : '';
+    return new CaudalError('execution', `${prefix}: ${ctx.statement} failed: ${said}${at}`, {
+      nodeId: ctx.nodeId,
+      hint: `fix the statement in ${STATEMENT_LABELS[ctx.statement]} (${ctx.statement}); it ran in the load's transaction, which was rolled back, so ${where(ctx.spec)} is unchanged`,
+    });
+  }
   switch (code) {
     case '42P01':
       return problem('invalid_param', 'table', `${prefix}: ${where(ctx.spec)} does not exist: ${safe.message}`, 'check the schema and table name (names are case-sensitive when they were created quoted)');
@@ -81,6 +98,15 @@ export function explainPgError(e: unknown, ctx: PgErrorContext): CaudalError {
         hint: 'leave that column out of the load (Columns not written / exclude_columns, or a select node before the sink)',
       });
     case '23505':
+      if (catalogConflict(e)) {
+        // A unique index of the system catalogs: two sessions created the same schema or table at
+        // once and the other committed first. No row of the data is involved.
+        const what = CATALOG_OBJECTS[(e as { table?: string }).table ?? ''] ?? 'database object';
+        return new CaudalError('execution', `${prefix}: another session created the same ${what} at the same moment and committed first: ${said}`, {
+          nodeId: ctx.nodeId,
+          hint: `the ${what} exists now: run again`,
+        });
+      }
       return new CaudalError('execution', `${prefix}: ${where(ctx.spec)} already holds a row with a key of the rows sent: ${said}`, {
         nodeId: ctx.nodeId,
         hint: ctx.spec && 'mode' in ctx.spec && ctx.spec.mode === 'upsert' ? 'two rows of the input have that key: remove the duplicates before the sink (Dedupe on the keys)' : 'use mode "upsert" with the key columns as keys to update such rows, or remove the duplicates before the sink (Dedupe)',
@@ -97,6 +123,20 @@ export function explainPgError(e: unknown, ctx: PgErrorContext): CaudalError {
       });
   }
   return new CaudalError('execution', `${prefix}: PostgreSQL said: ${said}`, { nodeId: ctx.nodeId });
+}
+
+/** The object a unique index of the system catalogs stands for, by its catalog. */
+const CATALOG_OBJECTS: Record<string, string> = {
+  pg_namespace: 'schema',
+  pg_class: 'table',
+  pg_type: 'table (or type)',
+};
+
+/** A unique violation in PostgreSQL's own catalogs (pg_namespace_nspname_index…), not in a table of the user's. */
+export function catalogConflict(e: unknown): boolean {
+  const { code, schema, constraint } = (e ?? {}) as { code?: unknown; schema?: unknown; constraint?: unknown };
+  if (code !== '23505') return false;
+  return schema === 'pg_catalog' || (schema === undefined && typeof constraint === 'string' && constraint.startsWith('pg_'));
 }
 
 /** Node's codes of a connection that broke under the client (a reset, a write to a closed socket). */

@@ -12,7 +12,7 @@ import { closeWithin, commitStatementWithin, connect, endTransactionWithin } fro
 import { refusedColumn } from '../assign.js';
 import { tableLockKey } from '../table-lock.js';
 import { copyIntoTable } from './copy-in.js';
-import { explainPgError } from './errors.js';
+import { catalogConflict, explainPgError } from './errors.js';
 import { pgIdent, pgTable } from './sql.js';
 import { failpoint } from '../../util/failpoint.js';
 import { pgTargetType, pgTypeFor } from './types.js';
@@ -55,7 +55,7 @@ export async function writePostgres(config: PostgresConfig, spec: WriteSpec, sou
     const { rows: xidRows } = await client.query<{ xid: string }>('SELECT txid_current()::text AS xid');
     const xid = xidRows[0]!.xid;
     await lockTable(client, config, spec, io, ctx);
-    if (spec.preSql) await client.query(spec.preSql);
+    if (spec.preSql) await userStatement(client, spec.preSql, 'pre_sql', config, spec, ctx);
     const target = pgTable(spec.table);
     await lockTarget(client, spec);
     existing = await tableColumns(client, spec);
@@ -79,7 +79,7 @@ export async function writePostgres(config: PostgresConfig, spec: WriteSpec, sou
       if (spec.mode === 'truncate_insert') await client.query(`TRUNCATE ${target}`);
       rows = spec.mode === 'upsert' ? await upsert(client, spec, source, io, ctx, existing) : await copyIntoTable(client, target, source, io, existing);
     }
-    if (spec.postSql) await client.query(spec.postSql);
+    if (spec.postSql) await userStatement(client, spec.postSql, 'post_sql', config, spec, ctx);
     if (io.isCancelled()) throw new CaudalError('cancelled', 'the load was cancelled');
     await serverSide.stop();
     await lockWatch.stop();
@@ -95,6 +95,19 @@ export async function writePostgres(config: PostgresConfig, spec: WriteSpec, sou
     await closeWithin(client);
     if (io.isCancelled()) throw new CaudalError('cancelled', 'the load was cancelled; the target is unchanged');
     throw explainPgError(e, { ...ctx, spec, password: config.password, load: { input: source.columns, table: spec.mode === 'replace' ? undefined : existing } });
+  }
+}
+
+/**
+ * The sink's own SQL before or after the rows (in the load's transaction). A statement the server
+ * refuses is reported as that statement's failure (node, which statement, the server's words),
+ * never as a problem with the node's table or columns: the run failed, the pipeline is not invalid.
+ */
+async function userStatement(client: pg.Client, sql: string, field: 'pre_sql' | 'post_sql', config: PostgresConfig, spec: WriteSpec, ctx: Ctx): Promise<void> {
+  try {
+    await client.query(sql);
+  } catch (e) {
+    throw explainPgError(e, { ...ctx, spec, password: config.password, statement: field });
   }
 }
 
@@ -466,11 +479,45 @@ async function checkIdentityColumns(client: pg.Client, ctx: Ctx, spec: WriteSpec
 
 /** A missing table (and its schema) with types mapped from the data; the keys become the primary key. */
 async function createTable(client: pg.Client, table: { schema: string; name: string }, columns: Column[], keys?: string[]): Promise<void> {
-  // Only when it is missing: CREATE SCHEMA, even with IF NOT EXISTS, needs the CREATE privilege on
-  // the database, which a role loading into its own schema often lacks.
-  const { rowCount } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [table.schema]);
-  if (!rowCount) await client.query(`CREATE SCHEMA IF NOT EXISTS ${pgIdent(table.schema)}`);
+  await ensureSchema(client, table.schema);
   await client.query(createTableSql(pgTable(table), columns, keys));
+}
+
+/**
+ * Creates the schema when it is missing, and only then: CREATE SCHEMA, even with IF NOT EXISTS,
+ * needs the CREATE privilege on the database, which a role loading into its own schema often lacks.
+ *
+ * Another session may be creating the same schema in a transaction not yet committed (another run
+ * loading a table into the same new schema). IF NOT EXISTS does not see it: our CREATE waits for
+ * that transaction, then fails with a unique violation on pg_namespace if it committed (had it
+ * rolled back, ours goes on and creates the schema). So the CREATE runs in a savepoint, and after
+ * such a failure it is tried once more, which then finds the schema committed and does nothing.
+ * The schema is created inside the load's transaction: a run that does not commit leaves none.
+ */
+async function ensureSchema(client: pg.Client, schema: string): Promise<void> {
+  const { rowCount } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+  if (rowCount) return;
+  for (let attempt = 1; ; attempt++) {
+    await client.query('SAVEPOINT caudal_create_schema');
+    try {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${pgIdent(schema)}`);
+      await client.query('RELEASE SAVEPOINT caudal_create_schema');
+      return;
+    } catch (e) {
+      // Back to before the CREATE, the load's transaction usable again (or, when even that fails, the CREATE's error).
+      await client.query('ROLLBACK TO SAVEPOINT caudal_create_schema').catch(() => {
+        throw e;
+      });
+      await client.query('RELEASE SAVEPOINT caudal_create_schema');
+      if (attempt >= 2 || !createdMeanwhile(e)) throw e;
+    }
+  }
+}
+
+/** The schema was created by another session while our CREATE SCHEMA waited for it (see ensureSchema). */
+function createdMeanwhile(e: unknown): boolean {
+  const code = (e as { code?: unknown } | undefined)?.code;
+  return code === '42P06' || (catalogConflict(e) && (e as { table?: unknown }).table === 'pg_namespace');
 }
 
 function createTableSql(table: string, columns: Column[], keys?: string[]): string {
@@ -570,10 +617,12 @@ async function upsert(client: pg.Client, spec: WriteSpec, source: WriteSource, i
   const keyList = keys.map(pgIdent).join(', ');
   const nullKey = await client.query(`SELECT 1 FROM ${stage} WHERE ${keys.map((k) => `${pgIdent(k)} IS NULL`).join(' OR ')} LIMIT 1`);
   if (nullKey.rowCount) throw new CaudalError('execution', `node '${ctx.nodeId}': a row has a NULL key (${keys.join(', ')}); upsert needs every key set`, { nodeId: ctx.nodeId, hint: 'filter out or fill rows with missing keys before the sink' });
-  const dup = await client.query<Record<string, unknown>>(`SELECT ${keyList}, count(*) AS n FROM ${stage} GROUP BY ${keyList} HAVING count(*) > 1 LIMIT 1`);
-  if (dup.rows[0]) {
-    const key = keys.map((k) => `${k}=${String(dup.rows[0]![k])}`).join(', ');
-    throw new CaudalError('execution', `node '${ctx.nodeId}': key (${key}) appears ${String(dup.rows[0].n)} times in the data; an upsert needs one row per key`, {
+  // Rows as arrays, read by position (the count first, then the keys): a name for the count could be a key's.
+  const dup = await client.query<unknown[]>({ text: `SELECT count(*), ${keyList} FROM ${stage} GROUP BY ${keyList} HAVING count(*) > 1 LIMIT 1`, rowMode: 'array' });
+  const twice = dup.rows[0];
+  if (twice) {
+    const key = keys.map((k, i) => `${k}=${String(twice[i + 1])}`).join(', ');
+    throw new CaudalError('execution', `node '${ctx.nodeId}': key (${key}) appears ${String(twice[0])} times in the data; an upsert needs one row per key`, {
       nodeId: ctx.nodeId,
       hint: 'dedupe on the key columns before the sink (transform.dedupe)',
     });
@@ -584,7 +633,8 @@ async function upsert(client: pg.Client, spec: WriteSpec, source: WriteSource, i
   const nonKeys = source.columns.map((c) => c.name).filter((c) => !keys.includes(c));
   if (await hasUniqueIndex(client, spec, keys)) {
     const action = nonKeys.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${nonKeys.map((c) => `${pgIdent(c)} = EXCLUDED.${pgIdent(c)}`).join(', ')}`;
-    await client.query(`INSERT INTO ${target} (${cols.join(', ')}) SELECT ${cols.map((c) => `s.${c}`).join(', ')} FROM ${stage} AS s ${upserted} ON CONFLICT (${keyList}) ${action}`);
+    // The target under an alias: a table named "excluded" would be ambiguous with EXCLUDED, the row proposed.
+    await client.query(`INSERT INTO ${target} AS t (${cols.join(', ')}) SELECT ${cols.map((c) => `s.${c}`).join(', ')} FROM ${stage} AS s ${upserted} ON CONFLICT (${keyList}) ${action}`);
   } else {
     const and = flag ? ` AND s.${flag} IS NOT TRUE` : '';
     if (nonKeys.length > 0) await client.query(`UPDATE ${target} AS t SET ${nonKeys.map((c) => `${pgIdent(c)} = s.${pgIdent(c)}`).join(', ')} FROM ${stage} AS s WHERE ${match}${and}`);
@@ -594,11 +644,16 @@ async function upsert(client: pg.Client, spec: WriteSpec, source: WriteSource, i
   return rows;
 }
 
-/** A unique index (or primary key) on exactly the key columns, which ON CONFLICT needs. */
+/**
+ * A unique index (or primary key) on exactly the key columns, which ON CONFLICT needs. Only a valid
+ * one that is checked at once: ON CONFLICT takes no deferrable constraint as its arbiter ("does not
+ * support deferrable unique constraints") and no invalid index (a CREATE INDEX CONCURRENTLY that
+ * failed), so with those the load takes UPDATE … FROM + INSERT … WHERE NOT EXISTS.
+ */
 async function hasUniqueIndex(client: pg.Client, spec: WriteSpec, keys: string[]): Promise<boolean> {
   const { rows } = await client.query(
     `SELECT 1 FROM pg_index i
-      WHERE i.indrelid = to_regclass($1) AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL
+      WHERE i.indrelid = to_regclass($1) AND i.indisunique AND i.indimmediate AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL
         AND (SELECT array_agg(a.attname::text ORDER BY a.attname::text) FROM unnest(i.indkey) AS k(n) JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n)
             = (SELECT array_agg(x ORDER BY x) FROM unnest($2::text[]) AS x)
       LIMIT 1`,

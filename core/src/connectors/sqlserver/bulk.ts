@@ -10,9 +10,20 @@ export const DEFAULT_BATCH_ROWS = 10_000;
 /** Staging columns are named c1, c2, …: the driver's INSERT BULK takes names it can bracket as they are. */
 export const stageColumn = (i: number) => `c${i + 1}`;
 
-/** CREATE TABLE for the staging table, every column nullable, in its transport type. */
+/**
+ * CREATE TABLE for the staging table, every column nullable, in its transport type. A `#` table
+ * lives in tempdb, whose collation (the server's) need not be the database's: text columns take the
+ * database's (COLLATE DATABASE_DEFAULT), or comparing staged keys with the target's would fail
+ * ("Cannot resolve the collation conflict", Msg 468) or judge keys by other rules than the target
+ * does (the duplicate check case-sensitive, the target's unique index not).
+ */
 export function stageTableDdl(name: string, columns: Column[]): string {
-  return `CREATE TABLE ${name} (${columns.map((c, i) => `${tsqlIdent(stageColumn(i))} ${writeTransport(c.type).stageType} NULL`).join(', ')})`;
+  const def = (c: Column, i: number) => {
+    const type = writeTransport(c.type).stageType;
+    const text = /^n?(var)?char\b/i.test(type) ? ' COLLATE DATABASE_DEFAULT' : '';
+    return `${tsqlIdent(stageColumn(i))} ${type}${text} NULL`;
+  };
+  return `CREATE TABLE ${name} (${columns.map(def).join(', ')})`;
 }
 
 /** The driver's Table object describing the staging table (no rows yet). */

@@ -341,7 +341,7 @@ describe('the bulk path (the driver\'s own Table objects, no network)', () => {
       ['c4', sql.MAX, true],
       ['c5', undefined, true],
     ]);
-    expect(stageTableDdl('#caudal_stage_x', columns)).toBe('CREATE TABLE #caudal_stage_x ([c1] int NULL, [c2] nvarchar(max) NULL, [c3] nvarchar(64) NULL, [c4] varbinary(max) NULL, [c5] bit NULL)');
+    expect(stageTableDdl('#caudal_stage_x', columns)).toBe('CREATE TABLE #caudal_stage_x ([c1] int NULL, [c2] nvarchar(max) COLLATE DATABASE_DEFAULT NULL, [c3] nvarchar(64) COLLATE DATABASE_DEFAULT NULL, [c4] varbinary(max) NULL, [c5] bit NULL)');
   });
 
   it('streams DuckDB rows into batches of the given size, one in flight at a time', async () => {

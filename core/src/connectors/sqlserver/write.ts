@@ -278,11 +278,34 @@ export function updateInsertSql(target: string, columns: Column[], keys: string[
   return out;
 }
 
+/**
+ * Creates schema `@s` when it is missing, and only then (CREATE SCHEMA needs CREATE SCHEMA on the
+ * database). Another session may create it at the same moment (another run loading a table into the
+ * same new schema): SCHEMA_ID does not see its uncommitted schema, our CREATE SCHEMA waits for it
+ * and, once it committed, fails with "There is already an object named …" (2714). That failure is
+ * taken as success when the schema exists now and the transaction can still commit; any other
+ * error, or one that doomed the transaction (XACT_ABORT ON), is raised as it was.
+ */
+export const ENSURE_SCHEMA_SQL = [
+  'IF SCHEMA_ID(@s) IS NULL',
+  'BEGIN',
+  '  BEGIN TRY',
+  "    EXEC(N'CREATE SCHEMA ' + QUOTENAME(@s));",
+  '  END TRY',
+  '  BEGIN CATCH',
+  '    IF ERROR_NUMBER() NOT IN (2714, 2601, 2627) OR XACT_STATE() = -1 OR SCHEMA_ID(@s) IS NULL',
+  '    BEGIN',
+  '      THROW;',
+  '    END',
+  '  END CATCH',
+  'END',
+].join('\n');
+
 async function moveIntoTarget(request: () => mssql.Request, spec: SqlServerWriteSpec, columns: Column[], stage: string, existing: Map<string, string> | undefined, ctx: Ctx): Promise<void> {
   const sql = await loadMssql();
   const target = tsqlTable(spec.table);
   const insert = `INSERT INTO ${target} (${columns.map((c) => tsqlIdent(c.name)).join(', ')}) ${stagedSelect(columns, stage)}`;
-  const ensureSchema = () => request().input('s', sql.NVarChar(128), spec.table.schema).query("IF SCHEMA_ID(@s) IS NULL EXEC(N'CREATE SCHEMA ' + QUOTENAME(@s))");
+  const ensureSchema = () => request().input('s', sql.NVarChar(128), spec.table.schema).query(ENSURE_SCHEMA_SQL);
   if (spec.mode === 'replace') {
     await ensureSchema();
     if (!existing) {
