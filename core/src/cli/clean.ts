@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { cleanUp, type CleanReport } from '../engine/commit/clean.js';
 import { sweepStagedDestinations } from '../engine/commit/destination-sweep.js';
+import { listJournals } from '../engine/commit/journal.js';
+import { partlyPublished, partlyPublishedNote } from '../engine/commit/partial-publish.js';
 import type { Pipeline } from '../model/schema.js';
 import type { ResolvedConnection } from '../nodes/define.js';
 import { CaudalError } from '../util/errors.js';
@@ -24,7 +26,14 @@ async function cleanUpCommand(args: string[], io: Io, fix: boolean): Promise<num
   const baseDir = positionals[0] !== undefined ? path.dirname(path.resolve(positionals[0])) : values.project !== undefined ? path.resolve(values.project) : undefined;
   // Dead runs of other projects are finished with their own project's connections.
   const { recoveryConnections: projects } = await otherProjectsContext(baseDir);
+  // Read before clean removes them: which killed runs were publishing to a destination that
+  // cannot be undone (doctor says so, not "clean will undo it").
+  const partly = new Map((await listJournals()).flatMap((f) => (f.journal && partlyPublished(f.journal).length > 0 ? [[f.journal.runId, partlyPublished(f.journal)] as const] : [])));
   const report: StagedReport = await cleanUp({ fix, connection, baseDir, projects });
+  for (const run of report.dead as DeadRun[]) {
+    const labels = partly.get(run.runId);
+    if (labels) run.partlyPublished = labels;
+  }
   // Staged loads in the pipeline's Redis servers and S3 buckets (after the journals: recovery first).
   const staged = pipeline ? await sweepStagedDestinations(pipeline, connection, fix) : { found: [], problems: [] };
   report.staged = staged.found;
@@ -38,6 +47,8 @@ async function cleanUpCommand(args: string[], io: Io, fix: boolean): Promise<num
 }
 
 type StagedReport = CleanReport & { staged?: string[]; stagedProblems?: string[] };
+/** A killed run as doctor lists it: with the destinations it was publishing to when it died, which clean cannot undo. */
+type DeadRun = CleanReport['dead'][number] & { partlyPublished?: string[] };
 
 /** Connections by name: the pipeline's (project file next to it), else the user's file and stores. */
 async function connectionResolver(
@@ -62,8 +73,15 @@ function formatReport(r: StagedReport, fix: boolean): string {
   const lines: string[] = [];
   for (const run of r.live) lines.push(`running   ${run.runId}  pipeline '${run.pipeline}'  pid ${run.pid}  since ${run.startedAt}`);
   if (!fix) {
-    for (const run of r.dead) {
-      const what = run.abandoned ? 'failed, and could not put these back: clean will finish its undo' : run.decision ? 'killed while committing: clean will complete its commit' : 'killed before committing: clean will undo it';
+    for (const run of r.dead as DeadRun[]) {
+      const partly = run.partlyPublished?.length ? partlyPublishedNote(run.partlyPublished) : undefined;
+      const what = run.abandoned
+        ? 'failed, and could not put these back: clean will finish its undo'
+        : partly
+          ? `${partly}; clean will ${run.decision ? 'complete the rest of its commit' : 'undo the rest'}`
+          : run.decision
+            ? 'killed while committing: clean will complete its commit'
+            : 'killed before committing: clean will undo it';
       lines.push(`${run.abandoned ? 'failed ' : 'killed '}   ${run.runId}  pipeline '${run.pipeline}'  (${what}; ${run.sinks.length} destination(s): ${run.sinks.join(', ') || 'none'})`);
       for (const b of run.blocked ?? []) lines.push(`  pending: ${b}`);
     }
@@ -72,8 +90,10 @@ function formatReport(r: StagedReport, fix: boolean): string {
     for (const s of r.staged ?? []) lines.push(`leftover  staged by a killed run: ${s}`);
   } else {
     for (const o of r.recovered) {
-      const action = o.untouched ? 'left as it was' : o.action;
-      lines.push(`${action.padEnd(14)} ${o.runId}  pipeline '${o.pipeline}'${o.done.length ? `: ${o.done.join('; ')}` : ''}`);
+      const action = o.untouched ? 'left as it was' : o.partlyPublished?.length ? 'partly published' : o.action;
+      // What cannot be undone comes first: "rolled back" alone would hide messages left published.
+      const said = [...(o.partlyPublished?.length ? [`${partlyPublishedNote(o.partlyPublished)}; everything else ${o.action}`] : []), ...o.done];
+      lines.push(`${action.padEnd(14)} ${o.runId}  pipeline '${o.pipeline}'${said.length ? `: ${said.join('; ')}` : ''}`);
       for (const p of o.pending) lines.push(`  still pending: ${p}`);
     }
     if (r.tempFolders.length) lines.push(`removed ${r.tempFolders.length} temp folder(s) of killed runs`);

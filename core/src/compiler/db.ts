@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type * as DuckDB from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBInstance as Instance, DuckDBValue } from '@duckdb/node-api';
 import { literal } from './sql.js';
-import { markDuckDbError } from '../util/errors.js';
+import { CaudalError, markDuckDbError } from '../util/errors.js';
 
 // @duckdb/node-api is CommonJS. Loading it with require() rather than `import` skips Node's scan of
 // every re-exported file for named exports: about 75 ms off the start of each engine worker.
@@ -50,6 +50,10 @@ function infinitiesNamed(value: unknown): unknown {
 export class Db {
   /** Files DuckDB reads in place of a user's file (converted copies), by the user's path. */
   private readonly aliases = new Map<string, string>();
+  /** How many times interrupt() stopped a query: a stream that ends short after one was cut by it. */
+  private interrupts = 0;
+  /** Holds on interrupts (holdInterrupts): a run that is committing finishes its commit. */
+  private holds = 0;
 
   private constructor(
     private readonly instance: Instance,
@@ -136,13 +140,24 @@ export class Db {
    * that stops early (a cancel) skips the check.
    */
   async *stream(sql: string, form: 'js' | 'duckdb'): AsyncGenerator<unknown[][]> {
+    const interrupts = this.interrupts;
     const result = await this.mapped(this.conn.stream(sql));
     let streamed = 0;
+    // An interrupt (a cancel) also ends a stream like its last row, or fails the next fetch: said
+    // as what it is, never as rows DuckDB lost without an error.
+    const interrupted = () =>
+      new CaudalError('cancelled', `the rows stopped after ${streamed}: DuckDB's query was interrupted because the run was cancelled, and nothing more was sent`);
     const chunks = form === 'js' ? result.yieldRowsJs() : result.yieldRows();
-    for await (const chunk of chunks) {
-      streamed += chunk.length;
-      yield chunk;
+    try {
+      for await (const chunk of chunks) {
+        streamed += chunk.length;
+        yield chunk;
+      }
+    } catch (e) {
+      if (this.interrupts !== interrupts) throw interrupted();
+      throw e;
     }
+    if (this.interrupts !== interrupts) throw interrupted();
     const expected = await this.count(`SELECT count(*) FROM (\n${sql}\n)`);
     if (expected === streamed) return;
     await this.run(`SELECT count(COLUMNS(*)) FROM (\n${sql}\n)`);
@@ -185,8 +200,35 @@ export class Db {
     return this.instance.connect();
   }
 
-  interrupt(): void {
+  /**
+   * Stops the running query (a cancel). Refused while interrupts are held (a run's commit: a sink
+   * that streams its rows from DuckDB while it publishes would publish part of them): returns
+   * whether the query was interrupted.
+   */
+  interrupt(): boolean {
+    if (!this.interruptible) return false;
+    this.interrupts++;
     this.conn.interrupt();
+    return true;
+  }
+
+  /** False while interrupts are held (holdInterrupts). */
+  get interruptible(): boolean {
+    return this.holds === 0;
+  }
+
+  /**
+   * From now until the returned release is called, interrupt() does nothing: once a run's commit
+   * has begun it finishes it, and a cancel must not cut the rows a sink is publishing.
+   */
+  holdInterrupts(): () => void {
+    this.holds++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.holds--;
+    };
   }
 
   progress(): { percentage: number; rowsProcessed: number; totalRows: number } {

@@ -68,9 +68,13 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
   const sessions = hooks.watch?.sessions ?? new SessionCache();
   /** Messages each streaming source read, for the error when it cannot acknowledge them. */
   const streamed = new Map<string, number>();
+  /** Set once every sink staged: from then on a cancel is ignored, and the run finishes its commit. */
+  let committing = false;
+  /** A cancel as the nodes see it: none once the commit has begun (a sink publishing must not stop half way). */
+  const isCancelled = () => !committing && hooks.isCancelled();
   const hookIo = (nodeId: string): HookIo => ({
     db,
-    isCancelled: hooks.isCancelled,
+    isCancelled,
     log: (message) => log('info', message, nodeId),
     warn: (message) => emit({ type: 'warning', runId, nodeId, message }),
     progress: (rows) => emit({ type: 'node_progress', runId, nodeId, percent: -1, rowsProcessed: rows }),
@@ -88,7 +92,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
   /** Nodes that ran (setup included), for the streaming acknowledgements after the commit. */
   const ran: PlannedNode[] = [];
   /** Quality checks: evaluated as their nodes run; report written when the run is over. */
-  const quality = new QualityRun(req, db, emit, hooks.isCancelled);
+  const quality = new QualityRun(req, db, emit, isCancelled);
   const summary = (status: RunSummary['status'], error?: CaudalError): RunSummary => ({
     runId,
     pipeline: req.pipeline.name,
@@ -119,7 +123,8 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
   const lockOptions = { runId, pipeline: req.pipeline.name, wait: req.options?.wait === true, isCancelled: hooks.isCancelled, log: (m: string) => log('info', m) };
   /** The run id's lock: without it this run writes no journal (it would be another run's). */
   let runIdLock: RunLocks | undefined;
-  let committing = false;
+  /** Releases the hold on DuckDB interrupts taken when the commit begins. */
+  let releaseInterrupts: (() => void) | undefined;
 
   emit({ type: 'run_started', runId, pipeline: req.pipeline.name, nodes: req.pipeline.nodes.length, at: new Date(started).toISOString() });
   const budget = req.options?.memoryLimit ? ` (of the run's ${req.options.memoryLimit}; the rest is for the engine itself)` : '';
@@ -270,7 +275,10 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
     checkCancel();
     failpoint('after-stage');
     // Commit phase: no cancel from here on, a half-committed run would be worse than a late one.
+    // Nor a DuckDB interrupt: a sink that streams its staged rows while it publishes (RabbitMQ)
+    // would be cut half way (the worker checks the hold before it interrupts).
     committing = true;
+    releaseInterrupts = db.holdInterrupts();
     // Incremental sources move their watermark with the commit (journaled, so a crash after the
     // decision saves it too), and only those whose rows reached every sink that reads them: "run up
     // to here" must not consume rows a destination did not receive.
@@ -364,6 +372,7 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
     emit({ type: 'run_finished', runId, summary: done });
     return done;
   } finally {
+    releaseInterrupts?.();
     // Everything the journal described has been committed or undone in this process.
     if (runIdLock) await keeper.done().catch(() => undefined);
     await locks?.release();

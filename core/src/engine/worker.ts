@@ -39,7 +39,10 @@ port.on('message', (msg: HostToWorker) => {
   if (msg.kind === 'cancel') {
     if (!busy) return;
     cancelled = true;
-    db?.interrupt();
+    // Once a run's commit has begun (execute.ts holds the interrupts then) it finishes the commit:
+    // interrupting DuckDB would cut the rows a sink streams while it publishes (RabbitMQ), leaving
+    // part of them published. The run ignores the cancel flag from then on too.
+    if (db?.interruptible) db.interrupt();
     return;
   }
   if (msg.kind === 'stop') {

@@ -63,6 +63,11 @@ const externalSink = z.object({
     })
     .optional(),
   committed: z.boolean().default(false),
+  /**
+   * Its irreversible publish has started and not finished (a RabbitMQ sink sending its messages):
+   * killed now, part of it may be published, which no recovery can take back (protocol.ts).
+   */
+  publishing: z.boolean().optional(),
 });
 
 export const journalEntry = z.discriminatedUnion('kind', [fileSink, duckdbSink, externalSink]);

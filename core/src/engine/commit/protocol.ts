@@ -1,5 +1,5 @@
 import { CaudalError, errorMessage } from '../../util/errors.js';
-import { removeJournal, type RunJournal, writeJournal } from './journal.js';
+import { type JournalEntry, removeJournal, type RunJournal, writeJournal } from './journal.js';
 import { failpoint as killAt } from '../../util/failpoint.js';
 import type { Participant } from './participants.js';
 import { runtimeDirError } from './disk-errors.js';
@@ -97,8 +97,10 @@ export interface CommitLog {
 }
 
 export async function commitAll(parts: Participant[], keeper: CommitJournal, log: CommitLog, afterCommit?: () => Promise<void>): Promise<void> {
+  /** Irreversible destinations that die with the process, whose publish has begun (journaled as `publishing`). */
+  const publishing = new Set<Participant>();
   const record = async () => {
-    keeper.journal.sinks = parts.map((p) => p.journal());
+    keeper.journal.sinks = parts.map((p) => markPublishing(p.journal(), publishing.has(p)));
     await keeper.save();
   };
   // 1. Prepare. Two-phase only pays when there is something to keep in step. What a prepare may
@@ -178,6 +180,28 @@ export async function commitAll(parts: Participant[], keeper: CommitJournal, log
     if (keeper.journal.decision === undefined && p.durable) {
       await decide().catch((e) => undoBeforeAnyCommit(i, decisionFailed(e)));
     }
+    // A destination that dies with the process and publishes step by step (RabbitMQ's messages) is
+    // journaled as publishing before it starts: killed half way, part of it may be published, and
+    // `caudal doctor`, `caudal clean` and the next run's recovery must say so, not "undone".
+    if (!p.durable && publishesAcrossKill(p)) {
+      publishing.add(p);
+      try {
+        await record();
+      } catch (e) {
+        // Nothing irreversible happened yet: without the record a kill would be misreported, so the
+        // run stops here, undone as a whole. Past that point it goes on committing.
+        if (committed.length === 0 && keeper.journal.decision === undefined) {
+          publishing.delete(p);
+          await undoBeforeAnyCommit(
+            i,
+            new CaudalError('execution', `could not record in the commit journal that ${p.label} is being published (${errorMessage(e)}): nothing was changed`, {
+              hint: 'check that the state folder (CAUDAL_RUNTIME_DIR) is writable and has space, then run again',
+            }),
+          );
+        }
+        log.warn(`could not record that ${p.label} is being published: ${errorMessage(e)}`);
+      }
+    }
     try {
       await p.publish();
     } catch (e) {
@@ -195,6 +219,7 @@ export async function commitAll(parts: Participant[], keeper: CommitJournal, log
       continue;
     }
     committed.push(p.label);
+    publishing.delete(p);
     // A destination that dies with the process committed; the decision is not recorded yet.
     if (keeper.journal.decision === undefined) failpoint('after-unrecorded-commit');
     try {
@@ -249,6 +274,20 @@ export async function commitAll(parts: Participant[], keeper: CommitJournal, log
     });
   }
   await keeper.done();
+}
+
+/**
+ * Whether a kill during this participant's publish can leave part of it published: an external
+ * load without durable recovery (its connection dies with the process). A DuckDB file's commit is
+ * one transaction, and recovery tells whether it landed (recover.ts, duckdbCommitLanded).
+ */
+function publishesAcrossKill(p: Participant): boolean {
+  return p.journal().kind === 'external';
+}
+
+/** A journal entry marked as publishing (its irreversible publish begun, not finished). */
+function markPublishing(entry: JournalEntry, publishing: boolean): JournalEntry {
+  return publishing && entry.kind === 'external' && !entry.committed ? { ...entry, publishing: true } : entry;
 }
 
 /** A failure before anything was published, saying that the destinations are as they were. */

@@ -12,6 +12,7 @@ import type { Db } from '../../compiler/db.js';
 import { isLeftOver, type JournalEntry, listJournals, removeJournal, type RunJournal } from './journal.js';
 import { removeEmptyFolders } from './participants.js';
 import type { ProjectConnections } from './other-projects.js';
+import { partlyPublished, partlyPublishedNote } from './partial-publish.js';
 
 /**
  * Recovery of runs whose process died (kill -9, power loss, a crash): read each journal whose owner
@@ -64,13 +65,22 @@ export interface RecoveryOutcome {
   abandoned?: boolean;
   /** States of a committed run that could not be saved now (their folder unwritable): its pipeline's next run would read the same rows again. */
   unsavedStates?: Array<{ nodeId: string; stateDir: string; error: string }>;
+  /**
+   * Destinations the run was publishing to when it died, which cannot be undone (RabbitMQ): part of
+   * its messages may be there whichever way the rest went (partial-publish.ts).
+   */
+  partlyPublished?: string[];
 }
 
 /** What a recovery did, as the warnings a run prints before it starts (`what`: how it names the run). */
-export function recoveryWarnings(r: RecoveryOutcome, what = 'run', how = r.abandoned ? 'which failed and could not put everything back' : 'which was killed'): string[] {
-  if (r.untouched) return [`${what} ${r.runId} of '${r.pipeline}', ${how}, is left as it was: ${r.pending.join('; ')}`];
+export function recoveryWarnings(r: RecoveryOutcome, what = 'run', how?: string): string[] {
+  const partly = r.partlyPublished?.length ? partlyPublishedNote(r.partlyPublished) : undefined;
+  // Never "rolled back" alone when messages that cannot be taken back may have gone out.
+  const said = how ?? (r.abandoned ? 'which failed and could not put everything back' : partly ? `which was ${partly}` : 'which was killed');
+  const action = partly ? `${said.includes(partly) ? '' : `${partly}; `}everything else ${r.action}` : r.action;
+  if (r.untouched) return [`${what} ${r.runId} of '${r.pipeline}', ${said}, is left as it was: ${r.pending.join('; ')}`];
   return [
-    `recovered ${what} ${r.runId} of '${r.pipeline}', ${how}: ${r.action}${r.done.length ? `; ${r.done.join('; ')}` : ''}`,
+    `recovered ${what} ${r.runId} of '${r.pipeline}', ${said}: ${action}${r.done.length ? `; ${r.done.join('; ')}` : ''}`,
     ...r.pending.map((p) => `run ${r.runId} of '${r.pipeline}' left something this run cannot finish: ${p}`),
   ];
 }
@@ -88,7 +98,16 @@ export async function recoverDeadRuns(ctx: RecoveryContext): Promise<RecoveryOut
 export async function recoverRun(j: RunJournal, given: RecoveryContext): Promise<RecoveryOutcome> {
   const ctx = contextFor(j, given);
   const forward = (await effectiveDecision(j, ctx.db)) === 'commit';
-  const out: RecoveryOutcome = { runId: j.runId, pipeline: j.pipeline, action: forward ? 'rolled forward' : 'rolled back', done: [], pending: [], ...(j.abandoned ? { abandoned: true } : {}) };
+  const partly = partlyPublished(j);
+  const out: RecoveryOutcome = {
+    runId: j.runId,
+    pipeline: j.pipeline,
+    action: forward ? 'rolled forward' : 'rolled back',
+    done: [],
+    pending: [],
+    ...(j.abandoned ? { abandoned: true } : {}),
+    ...(partly.length > 0 ? { partlyPublished: partly } : {}),
+  };
   // Every destination is finished from one place, or none: a connection that is not the one the
   // run used leaves the whole run (and its journal) as it is, for its own project.
   const blocked = await blockedEntries(j, ctx);
@@ -218,6 +237,8 @@ async function recoverEntry(entry: JournalEntry, j: RunJournal, forward: boolean
   if (entry.kind === 'file') return recoverFile(entry, j, forward);
   if (entry.kind === 'duckdb') return recoverDuckdb(entry, forward, ctx);
   if (!entry.recovery) {
+    // Killed half way through an irreversible publish (RabbitMQ): neither undone nor completed.
+    if (entry.publishing && !entry.committed) return { done: `${entry.label}: what it published before the process died stays published, the rest was lost with it (run the pipeline again)` };
     // Its transaction ended with the dead process's connection: rolled back by the server.
     return forward && !entry.committed ? { done: `${entry.label}: its load was lost with the process and is unchanged (commit window; run the pipeline again)` } : {};
   }
