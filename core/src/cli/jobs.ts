@@ -73,7 +73,7 @@ export async function jobsCommand(args: string[], io: Io, runCli: RunCli): Promi
         const how = `${r.trigger ?? 'manual'}${(r.attempt ?? 1) > 1 ? ` #${r.attempt}` : ''}`;
         const quality = r.qualityScore === null ? '' : `  quality ${r.qualityScore}`;
         io.stdout.write(`${r.startedAt.slice(0, 19).replace('T', ' ')}  ${(r.job ?? '').padEnd(16)} ${jobRunStatus(r).replace('_', ' ').padEnd(11)} ${(r.elapsedMs === null ? '–' : formatMs(r.elapsedMs)).padStart(9)} ${formatCount(r.rows).padStart(10)} rows  ${how.padEnd(12)} ${r.runId}${quality}\n`);
-        if (r.error) io.stdout.write(`    ${r.error.message.split('\n')[0]}\n`);
+        if (r.error) io.stdout.write(`    ${oneLine(r.error.message)}\n`);
       }
       return EXIT.ok;
     }
@@ -94,6 +94,24 @@ export async function jobsCommand(args: string[], io: Io, runCli: RunCli): Promi
       return EXIT.ok;
     }
   }
+}
+
+/** How long a run's error may be in `jobs history`, which gives each run one line under it. */
+const HISTORY_ERROR_CHARS = 400;
+
+/**
+ * A run's error on one line: a message of several lines (a quality failure is a head, then one
+ * `  - ` line per failing check) has its lines joined, so the checks that failed are named, and a
+ * long one is cut at HISTORY_ERROR_CHARS (`caudal jobs history --json` and the run's record hold it whole).
+ */
+export function oneLine(message: string): string {
+  const lines = message
+    .split(/\r?\n/)
+    .map((l) => l.trim().replace(/^- /, ''))
+    .filter((l) => l !== '');
+  const joined = lines.reduce((text, l) => (text === '' ? l : `${text}${/[:;]$/.test(text) ? ' ' : '; '}${l}`), '');
+  const chars = [...joined];
+  return chars.length <= HISTORY_ERROR_CHARS ? joined : `${chars.slice(0, HISTORY_ERROR_CHARS - 1).join('')}…`;
 }
 
 async function list(project: Project, io: Io, json: boolean): Promise<number> {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { typeProblem } from '../util/duckdb-type.js';
+import { PRINTABLE_NAME } from '../model/schema.js';
 
 /**
  * The check list of a `quality.check` node. One zod schema per kind, discriminated by `kind`, so
@@ -9,7 +10,16 @@ import { typeProblem } from '../util/duckdb-type.js';
 export const SEVERITIES = ['warn', 'error', 'quarantine'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
-const name = z.string().trim().min(1).max(200).meta({ label: 'Check name', help: 'Unique in the node; names the check in results, reports and `_caudal_reasons`.' });
+// Printed in logs, terminal lines and alerts: a line break or an escape code in it would forge output
+// (a fake log line, terminal colours), a bidi control reorder it. As pipeline names (model/schema.ts).
+// A refinement, not a pattern: the rule stays out of the generated JSON Schema's check shapes.
+const name = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .refine((s) => PRINTABLE_NAME.test(s), 'a check name holds no control characters (line breaks, tabs, escape codes, bidi controls): it is printed in logs, terminal output and reports')
+  .meta({ label: 'Check name', help: 'Unique in the node; names the check in results, reports and `_caudal_reasons`.' });
 const severity = z.enum(SEVERITIES).default('error').meta({
   label: 'Severity',
   help: '`warn`: report only. `error`: fail the run after this node (CLI exit code 3). `quarantine`: failing rows go to the `rejected` output; passing rows continue on `out` (row checks only).',
