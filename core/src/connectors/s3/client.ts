@@ -52,6 +52,37 @@ export function s3RecoveryTarget(config: Pick<S3Config, 'endpoint' | 'region'>):
   return { endpoint: `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}` };
 }
 
+/** Names of this machine's loopback interface: a server on one port answers on all of them alike. */
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Which store a connection's objects are in, one text per store whatever the endpoint's spelling,
+ * for what compares destinations (run locks, the plan's check of nested targets): Amazon S3 (no
+ * endpoint, or an amazonaws.com host) is its partition alone, since a bucket name is global there
+ * (the region only says where the bucket is); an S3-compatible store is its host in lower case,
+ * its port (the scheme's default when none is written), and its path without trailing slashes,
+ * never user info. `localhost`, `127.0.0.1` and `[::1]` are one machine. Other names of one server
+ * (a DNS alias and its address) cannot be told apart without asking DNS, and are not.
+ */
+export function s3StoreId(config: Pick<S3Config, 'endpoint' | 'region'>): string {
+  // AWS's partitions each have their own bucket names: China's and GovCloud's apart from the rest.
+  const partition = (where: string) => (/(^|\.)cn-|\.amazonaws\.com\.cn$/.test(where) ? 'aws-cn' : /(^|\.)us-gov-/.test(where) ? 'aws-us-gov' : 'aws');
+  if (!config.endpoint) return partition(config.region);
+  const u = new URL(config.endpoint);
+  const host = u.hostname.toLowerCase().replace(/\.$/, '');
+  if (/(^|\.)amazonaws\.com(\.cn)?$/.test(host)) return partition(host);
+  const port = u.port || (u.protocol === 'https:' ? '443' : '80');
+  return `${LOOPBACK.has(host) ? 'localhost' : host}:${port}${u.pathname.replace(/\/+$/, '')}`;
+}
+
+/**
+ * The destination key of an object or prefix (SinkPlan.destination.key): the store (s3StoreId,
+ * with its `/` escaped so that it cannot run into the bucket) then the bucket and the key.
+ */
+export function s3DestinationKey(config: Pick<S3Config, 'endpoint' | 'region'>, bucket: string, key: string): string {
+  return `s3:${encodeURIComponent(s3StoreId(config))}/${bucket}/${key}`;
+}
+
 /** The endpoint as an error may name it: its origin, never user info a URL could carry. */
 function endpointShown(config: S3Config): string {
   if (!config.endpoint) return `S3 (${config.region})`;

@@ -189,10 +189,14 @@ export function selects(loc: S3Location, key: string): boolean {
 }
 
 /**
- * Bytes a part of a mirror path may take: file names hold 255 bytes on every common file system, and
- * a download writes beside its file under a longer name first (`<name>.caudal-<owner>.part`).
+ * Bytes a key part may take in a mirror path as it is: file names hold 255 bytes on every common
+ * file system (ext4, XFS, APFS, NTFS), as many as sink.parquet gives a partition folder (NAME_MAX
+ * there). A download writes under a short temp name of its own (objects.ts), so no suffix needs room.
  */
-export const MAX_MIRROR_PART_BYTES = 200;
+export const MAX_MIRROR_PART_BYTES = 255;
+
+/** Bytes of a renamed part (head, hash and extension): shorter than any limit, with room to spare. */
+const RENAMED_PART_BYTES = 200;
 
 
 /**
@@ -204,14 +208,14 @@ const WINDOWS_UNSAFE = /[\\:*?"<>|\p{Cc}]|[. ]$|^(con|prn|aux|nul|com[1-9]|lpt[1
 
 /**
  * A key part the local file system cannot hold as it is, renamed: its head (characters Windows
- * refuses made `_`), a hash of the whole part (parts alike in their first 200 bytes stay apart) and
+ * refuses made `_`), a hash of the whole part (parts alike in their first bytes stay apart) and
  * its extensions (`.csv.gz`: the readers tell the format and the compression from them). Only ASCII
  * extensions of a few letters are kept whole.
  */
 function renamedPart(part: string): string {
   const ext = /(\.[A-Za-z0-9]{1,10}){1,2}$/.exec(part)?.[0] ?? '';
   const hash = createHash('sha256').update(part).digest('hex').slice(0, 16);
-  const head = cutUtf8(part.slice(0, part.length - ext.length), MAX_MIRROR_PART_BYTES - ext.length - hash.length - 1).replace(/[\\:*?"<>|\p{Cc}]/gu, '_');
+  const head = cutUtf8(part.slice(0, part.length - ext.length), RENAMED_PART_BYTES - ext.length - hash.length - 1).replace(/[\\:*?"<>|\p{Cc}]/gu, '_');
   return `${head}~${hash}${ext}`;
 }
 

@@ -1,3 +1,4 @@
+import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -73,6 +74,17 @@ export async function getBytes(client: S3Client, bucket: string, key: string, ra
 }
 
 /**
+ * The name a download writes under before it is complete: beside its file, hidden, and short
+ * whatever the file's name (a name of 255 bytes, as a file system allows, has no room for a
+ * suffix). It carries its writer, as util/atomic-write.ts's names do, so a cache prune removes
+ * one that a killed process left.
+ */
+export function downloadTempName(file: string): string {
+  const of = createHash('sha256').update(path.basename(file)).digest('hex').slice(0, 16);
+  return path.join(path.dirname(file), `.dl-${of}.${ownerTag()}-${randomUUID().slice(0, 8)}.tmp`);
+}
+
+/**
  * Streams an object into `file` (a temp name first, renamed at the end: a reader never sees half
  * a file). `ifMatch` makes S3 refuse an object that changed since it was listed (and the answer's
  * ETag is checked, for servers that ignore it); `size`, the listed size, is what must arrive: a
@@ -80,7 +92,7 @@ export async function getBytes(client: S3Client, bucket: string, key: string, ra
  */
 export async function download(client: S3Client, bucket: string, key: string, file: string, opts: { ifMatch?: string; size?: number; signal?: AbortSignal } = {}): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.caudal-${ownerTag()}.part`;
+  const tmp = downloadTempName(file);
   try {
     const res = await client.send(new (s3Sdk().GetObjectCommand)({ Bucket: bucket, Key: key, IfMatch: opts.ifMatch }), { abortSignal: opts.signal });
     checkVersion(bucket, key, opts.ifMatch, res.ETag);

@@ -22,6 +22,7 @@ export interface Sample {
 
 export interface SampleContext {
   client: S3Client;
+  /** The store (s3StoreId): one cache entry per object whatever the spelling of the endpoint. */
   endpoint?: string;
   bucket: string;
   format: ObjectFormat;

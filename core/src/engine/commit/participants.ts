@@ -68,6 +68,8 @@ export class FileParticipant implements Participant {
   readonly lateFailureRank = 0;
   readonly durable = true;
   private existed = false;
+  /** The staged output is a folder (partitions), not one file: what the target and its aside copy must be. */
+  private folder = false;
   private published = false;
   /** The previous version is still aside (or the new one still in place) after a failed put-back. */
   private putBackFailed = false;
@@ -94,24 +96,52 @@ export class FileParticipant implements Participant {
     }
     // A file replaces a file and a folder of partitions a folder: a folder that appeared where a
     // single file goes would be moved aside and removed, with whatever someone put in it.
-    const staged = found ? await lstat(this.p.temp).catch(() => undefined) : undefined;
-    if (found && staged && found.isDirectory() !== staged.isDirectory()) {
-      const [is, writes] = found.isDirectory() ? ['a folder', 'one file'] : ['a file', 'a folder of partitions'];
-      throw new CaudalError('execution', `sink '${this.nodeId}': ${this.p.target} is ${is} now (it appeared while the run was running), and the sink writes ${writes} there`, {
-        nodeId: this.nodeId,
-        hint: `move it away (nothing was changed), or point the sink at another path, then run again`,
-      });
-    }
+    const staged = await lstat(this.p.temp).catch(() => undefined);
+    this.folder = staged?.isDirectory() === true;
+    if (found && staged) this.refuseOtherKind(found.isDirectory(), 'running');
     if (this.existed && !this.p.replace) {
       throw new CaudalError('execution', `sink '${this.nodeId}': ${this.p.target} appeared while the run was running, and the sink's if_exists is "fail"`, {
         nodeId: this.nodeId,
         hint: 'set if_exists to "overwrite" or remove the file, then run again',
       });
     }
-    if (!(await exists(this.p.temp))) throw new CaudalError('execution', `sink '${this.nodeId}': the staged output ${this.p.temp} is missing`, { nodeId: this.nodeId });
+    if (!staged) throw new CaudalError('execution', `sink '${this.nodeId}': the staged output ${this.p.temp} is missing`, { nodeId: this.nodeId });
+  }
+
+  /** The target is (or was moved aside as) a folder where the sink writes one file, or the other way round: refused, nothing replaced. */
+  private refuseOtherKind(isFolder: boolean, when: 'running' | 'committing'): void {
+    if (isFolder === this.folder) return;
+    const [is, writes] = isFolder ? ['a folder', 'one file'] : ['a file', 'a folder of partitions'];
+    throw new CaudalError('execution', `sink '${this.nodeId}': ${this.p.target} is ${is} now (it appeared while the run was ${when}), and the sink writes ${writes} there`, {
+      nodeId: this.nodeId,
+      hint: `move it away (nothing was changed), or point the sink at another path, then run again`,
+    });
+  }
+
+  /**
+   * Publish acts on what prepare saw at the target: something that appeared, went or changed kind
+   * since (while other destinations prepared or published) would be replaced without being kept
+   * aside, or kept aside as what it is not and then removed. The commit fails instead, and rolls back.
+   */
+  private async unchangedSincePrepare(): Promise<void> {
+    const now = await lstat(this.p.target).catch(() => undefined);
+    if (now && (!now.isFile() && !now.isDirectory())) {
+      throw new CaudalError('execution', `sink '${this.nodeId}': ${this.p.target} is not a regular file (a link, pipe, device or socket appeared there while the run was committing)`, {
+        nodeId: this.nodeId,
+        hint: 'write to a regular file; a sink replaces its target by renaming a new file over it',
+      });
+    }
+    if (now) this.refuseOtherKind(now.isDirectory(), 'committing');
+    if ((now !== undefined) !== this.existed) {
+      throw new CaudalError('execution', `sink '${this.nodeId}': ${this.p.target} ${now ? 'appeared' : 'was removed'} while the run was committing, so it cannot be replaced as planned (nothing was replaced)`, {
+        nodeId: this.nodeId,
+        hint: 'another program is writing that path: let it finish (or point the sink at another path), then run again',
+      });
+    }
   }
 
   async publish(): Promise<void> {
+    await this.unchangedSincePrepare();
     // Never rename over a kept-aside copy: it may be the only copy of another publish's old file.
     if (this.existed && (await exists(this.p.aside))) {
       throw new CaudalError('execution', `sink '${this.nodeId}': ${this.p.aside} already exists, so the previous ${this.p.target} cannot be kept aside`, {
@@ -128,6 +158,15 @@ export class FileParticipant implements Participant {
       await rename(this.p.target, this.p.aside).catch((e: unknown) => {
         throw this.notMovedAside(e);
       });
+      // What was moved is what was checked just before, unless it was swapped in between: then it goes back.
+      const moved = await lstat(this.p.aside).catch(() => undefined);
+      if (moved && moved.isDirectory() !== this.folder) {
+        await rename(this.p.aside, this.p.target).catch((back: unknown) => {
+          this.putBackFailed = true;
+          throw this.keptAsideError(`${this.p.target} turned into ${moved.isDirectory() ? 'a folder' : 'a file'} while the run was committing; putting it back failed (${errorMessage(back)})`, back);
+        });
+        this.refuseOtherKind(moved.isDirectory(), 'committing');
+      }
     }
     failpoint('after-aside');
     try {
@@ -151,10 +190,11 @@ export class FileParticipant implements Participant {
   async undo(): Promise<void> {
     if (!this.published) return;
     try {
-      // A folder target (partitioned output) cannot be renamed over: remove the new one first.
-      if ((await lstat(this.p.target).catch(() => undefined))?.isDirectory()) await rm(this.p.target, { recursive: true, force: true });
+      // A folder target (partitioned output) cannot be renamed over: remove the new one first. Only
+      // what the sink wrote is removed whole: a folder where it wrote one file is someone else's.
+      if (this.folder && (await lstat(this.p.target).catch(() => undefined))?.isDirectory()) await rm(this.p.target, { recursive: true, force: true });
       if (this.existed) await rename(this.p.aside, this.p.target);
-      else await rm(this.p.target, { recursive: true, force: true });
+      else await rm(this.p.target, { recursive: this.folder, force: true });
     } catch (e) {
       this.putBackFailed = true;
       throw this.existed ? this.keptAsideError(`could not put the previous version back (${errorMessage(e)})`, e) : e;
@@ -196,7 +236,11 @@ export class FileParticipant implements Participant {
   async finalize(): Promise<string[]> {
     if (!this.existed) return [];
     try {
-      await rm(this.p.aside, { recursive: true, force: true });
+      // Removed whole only when it is what the sink replaced: a folder kept aside where one file was
+      // replaced holds what someone else put there, and stays.
+      const kept = await lstat(this.p.aside).catch(() => undefined);
+      if (kept && kept.isDirectory() !== this.folder) return [`the previous version kept at ${this.p.aside} is ${kept.isDirectory() ? 'a folder' : 'a file'}, not the ${this.folder ? 'folder' : 'file'} the sink replaced: it is left there for you to look at`];
+      await rm(this.p.aside, { recursive: this.folder, force: true });
       return [];
     } catch (e) {
       return [warnOf(`could not remove the previous version kept at ${this.p.aside}`, e)];

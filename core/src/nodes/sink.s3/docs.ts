@@ -17,7 +17,10 @@ gets the \`-p\` values): an empty value is refused (\`s3://bucket/\${name}\` wou
 a value that ends the key with \`/\` (a URL ending in \`/\` is a prefix, which needs *Partition by*:
 \`-p name=again/\` would write the folder marker \`exports/again/\`) or makes an empty, \`.\` or \`..\` key
 part. A param in the bucket (\`s3://\${bucket}/…\`, \`s3://lake-\${env}/…\`) holds only bucket-name
-characters, so its value cannot reach into the key.
+characters, so its value cannot reach into the key. *Format* \`auto\` reads the extension of the name
+the values make (\`s3://bucket/exports/\${name}\` with \`-p name=orders.csv\` writes CSV; a value without
+one of the extensions is refused before anything is read: set *Format*). The *Staging prefix* takes
+no params: it is written as it is.
 
 **Atomic publication.** Nothing is written at the target until every sink of the run has staged:
 1. The output is uploaded under \`<staging prefix><run>-<owner>-<node>/new/\` in the same bucket

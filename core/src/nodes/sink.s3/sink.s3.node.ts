@@ -2,7 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { defineNode, type SinkContext, type SinkPlan } from '../define.js';
 import { s3Fields } from '../../connections/s3/s3.connection.js';
-import { explainS3Error, s3Client } from '../../connectors/s3/client.js';
+import { explainS3Error, s3Client, s3DestinationKey } from '../../connectors/s3/client.js';
 import { s3UrlWithParams } from '../../connectors/s3/location.js';
 import { existingTargets, sweepDeadStaging, writeS3 } from '../../connectors/s3/write.js';
 import type { Problem } from '../../util/errors.js';
@@ -26,19 +26,24 @@ const params = z
       help: 'Where to write: `s3://bucket/exports/orders.parquet`, or a prefix ending in `/` with partition_by (`s3://bucket/lake/orders/`). `${param}` inserts a pipeline param as literal key text: an empty value, one ending the URL with `/` (a prefix), or one making an empty, `.` or `..` key part is refused before anything is read; in the bucket a value holds bucket-name characters only.',
       placeholder: 's3://bucket/exports/orders.parquet',
     }),
-    format: z.enum(['auto', 'csv', 'json', 'parquet']).default('auto').meta({ label: 'Format', help: 'auto: from the extension (.csv, .json/.jsonl/.ndjson, .parquet, optionally .gz/.zst); parquet for a partitioned prefix.', widget: 'select' }),
+    format: z.enum(['auto', 'csv', 'json', 'parquet']).default('auto').meta({ label: 'Format', help: 'auto: from the extension of the object\'s name with its params filled in (.csv, .json/.jsonl/.ndjson, .parquet, optionally .gz/.zst); parquet for a partitioned prefix.', widget: 'select' }),
     if_exists: ifExistsParam.meta({ label: 'If it exists', help: '"fail" stops the run before reading anything when the object (or any object under the prefix) exists; "overwrite" replaces it (the whole prefix with partition_by) when the run commits.', widget: 'select' }),
     partition_by: z.array(z.string().min(1)).default([]).meta({ label: 'Partition by', help: 'Parquet: one folder per value under the prefix (country=ES/data_0.parquet).', widget: 'columns', group: 'Layout', port: 'in' }),
     csv: csvOptions.prefault({}).meta({ label: 'CSV options', help: 'As for the CSV file sink.', group: 'CSV' }),
     json: jsonOptions.prefault({}).meta({ label: 'JSON options', help: 'As for the JSON file sink.', group: 'JSON' }),
     parquet: parquetOptions.prefault({}).meta({ label: 'Parquet options', help: 'As for the Parquet file sink.', group: 'Parquet' }),
-    staging_prefix: z.string().min(1).regex(/\/$/, 'end it with /').default('.caudal-staging/').meta({ label: 'Staging prefix', help: 'Where a run uploads before it commits, in the same bucket (a folder per run and sink).', group: 'Transfer' }),
+    staging_prefix: z.string().min(1).default('.caudal-staging/').meta({ label: 'Staging prefix', help: 'Where a run uploads before it commits, in the same bucket (a folder per run and sink): a key prefix ending in `/`, written as it is (`${param}` is not filled in here).', group: 'Transfer' }),
     part_size_mb: z.int().min(5).max(5120).default(16).meta({ label: 'Part size (MB)', help: 'Objects larger than this are uploaded in parts, 4 parts at a time.', widget: 'number', group: 'Transfer' }),
     upload_concurrency: z.int().min(1).max(64).default(4).meta({ label: 'Objects uploaded at once', widget: 'number', group: 'Transfer' }),
   })
   .strict();
 
 type Params = z.output<typeof params>;
+
+/** A `${param}` reference, as the planner fills it in. */
+const PARAM_REF = /\$\{[^}]*\}/;
+/** A reference in the last part of a key: the object's name, hence its extension, comes (partly) from a param. */
+const PARAM_IN_NAME = /\$\{[^}]*\}[^/]*$/;
 
 function formatOf(p: Params, key: string): 'csv' | 'json' | 'parquet' | undefined {
   if (p.format !== 'auto') return p.format;
@@ -80,8 +85,16 @@ export const s3SinkNode = defineNode({
       if (folder && p.partition_by.length === 0) out.push({ path: 'url', message: 'a URL ending in / is a prefix, which needs partition_by', hint: 'name the object (…/orders.parquet), or partition the output' });
       if (!folder && p.partition_by.length > 0) out.push({ path: 'url', message: 'with partition_by the URL is a prefix: end it with /', hint: `e.g. ${p.url.replace(/\.[a-z]+$/i, '')}/` });
       if (p.partition_by.length > 0 && p.format !== 'auto' && p.format !== 'parquet') out.push({ path: 'partition_by', message: `partitioned output is written as Parquet, not ${p.format}` });
-      if (!folder && p.format === 'auto' && !formatOf(p, m[1]!)) out.push({ path: 'format', message: `cannot tell the format from '${m[1]}'`, hint: 'end the name in .csv, .json, .jsonl or .parquet, or set format' });
+      // A param in the object's name may give its extension: the format is told once it is filled in (sink()).
+      if (!folder && p.format === 'auto' && !formatOf(p, m[1]!) && !PARAM_IN_NAME.test(m[1]!)) out.push({ path: 'format', message: `cannot tell the format from '${m[1]}'`, hint: 'end the name in .csv, .json, .jsonl or .parquet, or set format' });
     }
+    if (PARAM_REF.test(p.staging_prefix)) {
+      out.push({
+        path: 'staging_prefix',
+        message: `params are not filled in in the staging prefix: '${p.staging_prefix}' would be staged under a prefix of that very name`,
+        hint: 'write the prefix itself, ending in / (the default .caudal-staging/ serves every run: each stages in a folder of its own under it)',
+      });
+    } else if (!p.staging_prefix.endsWith('/')) out.push({ path: 'staging_prefix', message: `the staging prefix '${p.staging_prefix}' is a folder of keys: end it with /`, hint: `e.g. ${p.staging_prefix}/` });
     if (p.staging_prefix.startsWith('/')) out.push({ path: 'staging_prefix', message: 'the staging prefix is a key prefix inside the bucket; it does not start with /' });
     out.push(...repeatedPartitionColumns(p.partition_by));
     // Each format's options are checked as its file sink checks them (a line break as the CSV delimiter).
@@ -99,9 +112,20 @@ export const s3SinkNode = defineNode({
     // prefix, a key with an empty or dot part, another bucket), which is refused here, before anything is read.
     const loc = s3UrlWithParams(p.url, ctx.text, { where: who, nodeId: ctx.nodeId, pattern: false });
     const folder = p.partition_by.length > 0;
-    const format = formatOf(p, loc.key) ?? 'parquet';
+    const told = formatOf(p, loc.key);
+    const format = told ?? 'parquet';
     const shown = `s3://${loc.bucket}/${loc.key}`;
     const preflight: Problem[] = [];
+    // check() left it to the filled-in URL when a param is in the object's name (an undeclared one, still
+    // written as ${…}, is reported as such).
+    if (!told && !folder && PARAM_REF.test(p.url) && !PARAM_REF.test(loc.key)) {
+      preflight.push({
+        code: 'invalid_param',
+        path: 'params.format',
+        message: `${who}: cannot tell the format from '${loc.key}', the object's name with the params filled in (${p.url})`,
+        hint: 'give the param a value ending in .csv, .json, .jsonl or .parquet (or write the extension after it in the URL), or set format',
+      });
+    }
     if (!folder && p.staging_prefix !== '' && loc.key.startsWith(p.staging_prefix)) preflight.push({ code: 'invalid_param', path: 'params.url', message: `${who}: the target is inside the staging prefix ${p.staging_prefix}`, hint: 'write elsewhere or change staging_prefix' });
     preflight.push(...stagingInsideTarget({ bucket: loc.bucket, key: loc.key, folder, staging: p.staging_prefix }, who));
 
@@ -140,7 +164,8 @@ export const s3SinkNode = defineNode({
     const temp = local.publish?.kind === 'file' ? local.publish.temp : localTarget;
     return {
       target: shown,
-      destination: { key: `s3:${config.endpoint ?? 'aws'}/${loc.bucket}/${loc.key}`, label: shown },
+      // One key per object whatever the endpoint's spelling: runs and sinks through differently written connections to one store still meet.
+      destination: { key: s3DestinationKey(config, loc.bucket, loc.key), label: shown },
       preflight,
       stage: [],
       external: {

@@ -54,9 +54,11 @@ A *File name column* holds each row's object as an \`s3://bucket/key\` URL.
 than a file name (S3 allows 1,024 bytes for a key, file systems 255 for a name), empty, \`.\` or
 \`..\`, and on Windows backslashes, \`:\` and the like. Such objects are read all the same, through
 local copies with shortened or escaped names (the extension kept); the *File name column*, the
-rejects' \`file\` and the errors about them still name the object's real \`s3://bucket/key\`. A partition folder
-(\`name=value\`) the copy has to rename cannot give its value to a column: it is refused before the run,
-naming the object, unless that format's \`hive_partitioning\` is \`false\`. Keys whose copies would be
+rejects' \`file\` and the errors about them still name the object's real \`s3://bucket/key\`. Parts of
+up to 255 bytes keep their names, so every partition folder sink.s3 and sink.parquet write (at most
+255 bytes) is read with its value. A longer partition folder (\`name=value\`), which the copy has to
+rename, cannot give its value to a column: it is refused before the run, naming the object, unless
+that format's \`hive_partitioning\` is \`false\`. Keys whose copies would be
 one file (on a file system that ignores letter case, as macOS' and Windows' do by default, also
 \`Sales.csv\` and \`sales.csv\`) are refused before the run, naming both.
 
@@ -73,7 +75,10 @@ the run naming both objects. JSON columns are detected again over all the object
 them; when they differ from those planning saw in the first object (a later \`"id": "two"\` making
 \`id\` JSON, a key the first object lacks), the run stops before it reads a row, naming the column and
 the object: list the keys and their types under \`json.columns\` for objects that differ. Errors about values, and DuckDB's about an object that is not what its name says (a
-\`.parquet\` object that is not Parquet), name the objects (\`s3://…\`), not the local copies.
+\`.parquet\` object that is not Parquet), name the objects (\`s3://…\`), not the local copies, and
+carry what the file source adds to them (the line of a CSV value that does not convert, of a broken
+JSON record, where line endings change; what to set for a JSON value past the records sampled), as
+do the warnings about rows set aside.
 
 **Planning and previews** read as little as they can and keep it in a local cache keyed by the
 object's ETag, so previewing an unchanged object again reads no bytes of it (only the listing):

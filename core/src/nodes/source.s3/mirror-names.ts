@@ -15,7 +15,7 @@ export class MirrorNames {
 
   constructor(
     readonly mirror: string,
-    bucket: string,
+    private readonly bucket: string,
     keys: string[],
   ) {
     const renamed: Array<[string, string]> = [];
@@ -31,6 +31,16 @@ export class MirrorNames {
     let out = text;
     for (const [local, url] of this.renamed) out = out.replaceAll(local, url);
     return out.replaceAll(`${this.mirror}${path.sep}`, 's3://');
+  }
+
+  /**
+   * The way back: the objects' URLs in `text` (DuckDB's words, which name them, see aliases) as their
+   * copies' paths, for a reader's code that compares the paths it names with its own files.
+   */
+  locals(text: string): string {
+    let out = text;
+    for (const [local, url] of [...this.renamed].sort((a, b) => b[1].length - a[1].length)) out = out.replaceAll(url, local);
+    return out.replaceAll(`s3://${this.bucket}/`, `${this.mirror}${path.sep}${this.bucket}${path.sep}`);
   }
 
   /** Every rename as DuckDB should show it in its error messages, most specific first (see Db.aliasPath). */

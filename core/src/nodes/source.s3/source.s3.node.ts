@@ -4,10 +4,9 @@ import { z } from 'zod';
 import { defineNode, type CompileContext, type CompiledNode, type HookIo } from '../define.js';
 import { ident, stringLiteral, type SqlValue } from '../../compiler/sql.js';
 import { s3Fields, type S3Config } from '../../connections/s3/s3.connection.js';
-import { RequestLimiter } from '../../connectors/http/limiter.js';
-import { explainS3Error, s3Client } from '../../connectors/s3/client.js';
-import { hiddenPart, isStagingKey, renamedPartitionFolder, mirrorConflict, mirrorPath, s3UrlWithParams, selects } from '../../connectors/s3/location.js';
-import { download, listObjects, type S3Object } from '../../connectors/s3/objects.js';
+import { explainS3Error, s3Client, s3StoreId } from '../../connectors/s3/client.js';
+import { hiddenPart, isStagingKey, MAX_MIRROR_PART_BYTES, renamedPartitionFolder, mirrorConflict, mirrorPath, s3UrlWithParams, selects } from '../../connectors/s3/location.js';
+import { listObjects, type S3Object } from '../../connectors/s3/objects.js';
 import { type ObjectFormat, sampleObject } from '../../connectors/s3/sample.js';
 import { CaudalError } from '../../util/errors.js';
 import { escapeGlob } from '../../util/glob.js';
@@ -16,6 +15,7 @@ import { jsonSourceNode } from '../source.json/source.json.node.js';
 import { parquetSourceNode } from '../source.parquet/source.parquet.node.js';
 import { checkParquetFiles, type FileCheckContext } from '../source.parquet/file-checks.js';
 import { s3SourceDocs } from './docs.js';
+import { fetchAll } from './fetch-objects.js';
 import { ignoresCase, MirrorNames } from './mirror-names.js';
 import { withListedFiles } from '../shared/hive-values.js';
 import { listedReadType } from '../shared/json-blob-values.js';
@@ -182,7 +182,7 @@ export const s3SourceNode = defineNode({
     if (longPartition) {
       client.destroy();
       const folder = renamedPartitionFolder(longPartition.key)!;
-      const message = `${who}: s3://${loc.bucket}/${longPartition.key} is in the partition folder '${folder.length > 60 ? `${folder.slice(0, 60)}…` : folder}' (${Buffer.byteLength(folder)} bytes), which a local file name cannot hold (over 200 bytes, or characters this system's file names refuse), so its value cannot become a partition column (${format}.hive_partitioning is ${String(hive)})`;
+      const message = `${who}: s3://${loc.bucket}/${longPartition.key} is in the partition folder '${folder.length > 60 ? `${folder.slice(0, 60)}…` : folder}' (${Buffer.byteLength(folder)} bytes), which a local file name cannot hold (over ${MAX_MIRROR_PART_BYTES} bytes, or characters this system's file names refuse), so its value cannot become a partition column (${format}.hive_partitioning is ${String(hive)})`;
       const hint = `set ${format}.hive_partitioning to false to read the objects without partition columns, or narrow the URL to leave that folder out`;
       throw new CaudalError('validation', message, { nodeId: ctx.nodeId, hint, problems: [{ code: 'invalid_param', path: `params.${format}.hive_partitioning`, message, hint }] });
     }
@@ -199,7 +199,7 @@ export const s3SourceNode = defineNode({
     // Planning binds against a sample of the first object; the run replaces it with every object.
     let partial: boolean;
     try {
-      const sample = await sampleObject({ client, endpoint: config.endpoint, bucket: loc.bucket, format, purpose: ctx.mode === 'preview' ? 'preview' : 'plan', rows: ctx.rows }, objects[0]!);
+      const sample = await sampleObject({ client, endpoint: s3StoreId(config), bucket: loc.bucket, format, purpose: ctx.mode === 'preview' ? 'preview' : 'plan', rows: ctx.rows }, objects[0]!);
       partial = sample.partial;
       await mkdir(path.dirname(firstLocal), { recursive: true });
       await rm(firstLocal, { force: true });
@@ -238,10 +238,23 @@ export const s3SourceNode = defineNode({
     const checks = { nodeId: ctx.nodeId, hive, pattern, jsonArgs: jsonReadArgs(p) };
     const sampled = partial || objects.length > 1;
     const total = objects.reduce((a, o) => a + o.size, 0);
+    // What the delegate says at run time names the objects too: its read pattern as the URL written
+    // here, each copy as its object. Its explanations of a failed run compare the file a message names
+    // with its own files, the copies, while DuckDB's message names the object (aliasPath): they are
+    // handed the message with the copies' paths back in.
+    const shown = (text: string) => urls(text.replaceAll(pattern, url));
+    const explainError = inner.explainError;
+    const beforeCommit = inner.beforeCommit;
     return {
       ...inner,
       outputs,
       runOutputs,
+      explainError: explainError && (async (message, io) => {
+        const found = await explainError(names.locals(message), io);
+        return found === undefined ? undefined : shown(found);
+      }),
+      notices: inner.notices?.map((n) => ({ ...n, message: shown(n.message) })),
+      beforeCommit: beforeCommit && ((io: HookIo) => beforeCommit(io).catch((e: unknown) => Promise.reject(e instanceof CaudalError ? withUrls(e, shown, format) : e))),
       setup: [
         {
           kind: 'hook',
@@ -276,7 +289,11 @@ export const s3SourceNode = defineNode({
           },
         },
         // The delegate's own steps (e.g. the CSV headers of the objects after the first) name the objects too.
-        ...(inner.setup ?? []).map((step) => (step.kind === 'hook' ? { ...step, run: (io: HookIo) => step.run(io).catch((e: unknown) => Promise.reject(e instanceof CaudalError ? withUrls(e, urls, format) : e)) } : step)),
+        ...(inner.setup ?? []).map((step) =>
+          step.kind === 'hook'
+            ? { ...step, description: shown(step.description), run: (io: HookIo) => step.run(io).catch((e: unknown) => Promise.reject(e instanceof CaudalError ? withUrls(e, shown, format) : e)) }
+            : { ...step, description: shown(step.description) },
+        ),
       ],
     };
   },
@@ -332,47 +349,15 @@ function objectReadError(e: unknown, who: string, object: string, config: S3Conf
       cause: e,
     });
   }
+  // Key parts up to 255 bytes keep their names in the mirror (location.ts), as most file systems allow.
+  if ((e as { code?: string }).code === 'ENAMETOOLONG') {
+    return new CaudalError('io', `${who}: ${object} cannot be copied into the run's temp folder: a part of its key is longer than this file system takes in a name (${MAX_MIRROR_PART_BYTES} bytes is the usual limit)`, {
+      hint: 'point TMPDIR at a folder on a file system with the usual 255-byte names (an encrypted home folder takes fewer), or narrow the URL to leave that object out',
+      cause: e,
+    });
+  }
   if (err.name === 'PreconditionFailed' || status === 412) {
     return new CaudalError('io', `${who}: ${object} changed since it was listed (it was replaced while the run read it)`, { hint: 'run again to read the new version', cause: e });
   }
   return explainS3Error(e, `${who}: cannot read ${object}`, config);
-}
-
-/** Downloads every object into the mirror, `parallel` at a time; a changed object (new ETag) fails the run. */
-async function fetchAll(
-  io: HookIo,
-  client: ReturnType<typeof s3Client>,
-  bucket: string,
-  objects: S3Object[],
-  mirror: string,
-  parallel: number,
-  explain: (e: unknown, key: string) => CaudalError,
-): Promise<void> {
-  const limiter = new RequestLimiter(parallel);
-  const abort = new AbortController();
-  const watch = setInterval(() => io.isCancelled() && abort.abort(), 100);
-  let done = 0;
-  let bytes = 0;
-  const t0 = Date.now();
-  try {
-    await Promise.all(
-      objects.map((o) =>
-        limiter.run(async () => {
-          if (abort.signal.aborted) throw new CaudalError('cancelled', 'cancelled');
-          await download(client, bucket, o.key, mirrorPath(mirror, bucket, o.key), { ifMatch: o.etag, size: o.size, signal: abort.signal }).catch((e: unknown) => {
-            throw abort.signal.aborted ? e : explain(e, o.key);
-          });
-          done++;
-          bytes += o.size;
-        }),
-      ),
-    );
-  } catch (e) {
-    abort.abort();
-    throw e;
-  } finally {
-    clearInterval(watch);
-  }
-  const s = (Date.now() - t0) / 1000;
-  io.log(`downloaded ${done} object${done === 1 ? '' : 's'}, ${(bytes / 1e6).toFixed(1)} MB in ${s.toFixed(1)} s (${(bytes / 1e6 / Math.max(s, 0.001)).toFixed(0)} MB/s)`);
 }
