@@ -255,6 +255,13 @@ async function recoverEntry(entry: JournalEntry, j: RunJournal, forward: boolean
   return { done: `${entry.label}: ${forward ? 'completed' : 'undone'}${note}` };
 }
 
+/** 'a folder' or 'a file' when `target` exists and is not of `like`'s kind; undefined otherwise. */
+async function otherKind(target: string, like: string): Promise<string | undefined> {
+  const [t, l] = await Promise.all([lstat(target).catch(() => undefined), lstat(like).catch(() => undefined)]);
+  if (!t || !l || t.isDirectory() === l.isDirectory()) return undefined;
+  return t.isDirectory() ? 'a folder' : 'a file';
+}
+
 /** Whether two paths are names of one file (a hard link kept aside). */
 async function sameFile(a: string, b: string): Promise<boolean> {
   const [x, y] = await Promise.all([lstat(a).catch(() => undefined), lstat(b).catch(() => undefined)]);
@@ -264,6 +271,14 @@ async function sameFile(a: string, b: string): Promise<boolean> {
 async function recoverFile(e: Extract<JournalEntry, { kind: 'file' }>, j: RunJournal, forward: boolean): Promise<{ done?: string }> {
   if (forward) {
     if (await exists(e.temp)) {
+      // A target of another kind than the run's output (a folder made where the run wrote a file,
+      // after it was killed) is someone else's: it is neither moved aside nor removed.
+      const clash = await otherKind(e.target, e.temp);
+      if (clash) {
+        await rm(e.temp, { recursive: true, force: true });
+        for (const d of e.stagingDirs) await rm(d, { recursive: true, force: true });
+        return { done: `${e.target}: not published: it is now ${clash}, left as it is; the run's output was removed` };
+      }
       if ((await exists(e.target)) && !(await exists(e.aside))) await rename(e.target, e.aside);
       if (await isDir(e.target)) await rm(e.target, { recursive: true, force: true });
       await rename(e.temp, e.target);
@@ -277,6 +292,10 @@ async function recoverFile(e: Extract<JournalEntry, { kind: 'file' }>, j: RunJou
     // file's aside is a second name of the target itself (a rename onto it would change nothing).
     if (await sameFile(e.aside, e.target)) await rm(e.aside, { force: true });
     else {
+      // The target is the run's output only when it is of the previous version's kind: a folder
+      // made where a file was (or the other way round) since the kill is left, and so is the aside.
+      const clash = await otherKind(e.target, e.aside);
+      if (clash) return { done: `${e.target}: not restored: it is now ${clash}; the previous version is kept at ${e.aside}` };
       if (await isDir(e.target)) await rm(e.target, { recursive: true, force: true });
       await rename(e.aside, e.target);
     }
