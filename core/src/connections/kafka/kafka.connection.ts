@@ -22,7 +22,7 @@ export const kafkaConnection = defineConnectionType({
   fields: kafkaFields,
   secrets: ['password'],
   async test(config) {
-    const { kafkaClient } = await import('../../connectors/kafka/client.js');
+    const { kafkaClient, missingPasswordOr } = await import('../../connectors/kafka/client.js');
     const admin = kafkaClient(config).admin();
     const t0 = performance.now();
     try {
@@ -30,6 +30,9 @@ export const kafkaConnection = defineConnectionType({
       const cluster = await admin.describeCluster();
       return { ok: true, serverVersion: `Kafka cluster ${cluster.clusterId} (${cluster.brokers.length} broker${cluster.brokers.length === 1 ? '' : 's'})`, latencyMs: Math.round(performance.now() - t0) };
     } catch (e) {
+      // No password stored and the brokers refused the login: noSecretError (`connections test` names the connection).
+      const missing = missingPasswordOr(e, config);
+      if (missing !== e) throw missing;
       throw redact(e, [config.password]);
     } finally {
       await admin.disconnect().catch(() => undefined);

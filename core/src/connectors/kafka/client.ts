@@ -1,13 +1,34 @@
 import { createRequire } from 'node:module';
+import net from 'node:net';
+import tls from 'node:tls';
 import type * as KafkaJs from 'kafkajs';
-import type { Kafka, SASLOptions } from 'kafkajs';
+import type { ISocketFactory, Kafka, SASLOptions } from 'kafkajs';
 import type { KafkaConfig } from '../../connections/kafka/kafka.connection.js';
+import { noSecretError } from '../../secrets/resolve.js';
 
 // kafkajs is CommonJS; require() keeps it out of the way until a Kafka node runs.
 export const loadKafkaJs = () => createRequire(import.meta.url)('kafkajs') as typeof KafkaJs;
 
-/** A kafkajs client for a connection: brokers, TLS, SASL; its own logs off (errors reach us). */
-export function kafkaClient(config: KafkaConfig): Kafka {
+/**
+ * kafkajs' own socket factory (network/socketFactory.js), keeping each socket in `sockets` while it
+ * is open: a client that must stop at once (a run cancelled while its join of a consumer group
+ * waits, which kafkajs' disconnect would wait for) destroys them.
+ */
+function trackingSocketFactory(sockets: Set<net.Socket>): ISocketFactory {
+  return ({ host, port, ssl, onConnect }) => {
+    const socket = ssl ? tls.connect(Object.assign({ host, port }, !net.isIP(host) ? { servername: host } : {}, ssl), onConnect) : net.connect({ host, port }, onConnect);
+    socket.setKeepAlive(true, 60_000);
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    return socket;
+  };
+}
+
+/**
+ * A kafkajs client for a connection: brokers, TLS, SASL; its own logs off (errors reach us).
+ * `sockets`: where the client's open sockets are kept (trackingSocketFactory).
+ */
+export function kafkaClient(config: KafkaConfig, sockets?: Set<net.Socket>): Kafka {
   const { Kafka, logLevel } = loadKafkaJs();
   const sasl: SASLOptions | undefined =
     config.sasl_mechanism === 'none'
@@ -21,15 +42,43 @@ export function kafkaClient(config: KafkaConfig): Kafka {
     connectionTimeout: config.connect_timeout_s * 1000,
     logLevel: logLevel.NOTHING,
     retry: { retries: 5, initialRetryTime: 200 },
+    ...(sockets ? { socketFactory: trackingSocketFactory(sockets) } : {}),
   });
+}
+
+/**
+ * `e` as the error to report: with SASL on, no password stored, and the brokers refusing the
+ * authentication, the connection's missing password (noSecretError: the node, or `connections
+ * test`, names the connection and how to provide it) instead of the brokers' bare refusal of an
+ * empty password. Anything else is `e` as it is.
+ */
+export function missingPasswordOr(e: unknown, config: Pick<KafkaConfig, 'sasl_mechanism' | 'password'>): unknown {
+  if (config.sasl_mechanism !== 'none' && config.password === undefined && isAuthenticationRefusal(e)) return noSecretError('password');
+  return e;
+}
+
+/**
+ * The brokers refused the SASL credentials: kafkajs' KafkaJSSASLAuthenticationError ("SASL PLAIN
+ * authentication failed: …", no Kafka error type) or a SASL_AUTHENTICATION_FAILED answer, here or
+ * among the causes. A mechanism the listener does not enable is not a refusal of the password.
+ */
+function isAuthenticationRefusal(e: unknown): boolean {
+  for (let c = e as { name?: unknown; type?: unknown; message?: unknown; cause?: unknown; originalError?: unknown } | undefined, depth = 0; c && depth < 6; depth++) {
+    if (c.type === 'SASL_AUTHENTICATION_FAILED') return true;
+    if (c.name === 'KafkaJSSASLAuthenticationError') return !/mechanism is not supported/i.test(String(c.message));
+    c = (c.originalError ?? c.cause) as typeof c;
+  }
+  return false;
 }
 
 /** The topics whose whole name matches `pattern` (a JavaScript regular expression), internal ones left out. */
 export async function topicsMatching(config: KafkaConfig, pattern: string): Promise<string[]> {
   const re = new RegExp(`^(?:${pattern})$`);
   const admin = kafkaClient(config).admin();
-  await admin.connect();
   try {
+    await admin.connect().catch((e: unknown) => {
+      throw missingPasswordOr(e, config);
+    });
     return (await admin.listTopics()).filter((t) => !t.startsWith('__') && re.test(t)).sort();
   } finally {
     await admin.disconnect().catch(() => undefined);

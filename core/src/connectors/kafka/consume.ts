@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Consumer, IHeaders, Kafka } from 'kafkajs';
 import type { KafkaConfig } from '../../connections/kafka/kafka.connection.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
-import { kafkaClient, kafkaErrorType, kafkaHint } from './client.js';
+import { kafkaClient, kafkaErrorType, kafkaHint, missingPasswordOr } from './client.js';
 
 /** One message as read, with where it came from. */
 export interface KafkaRecord {
@@ -83,6 +84,15 @@ const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 const EARLIEST_MARK = -2n;
 const hasRead = (offset: bigint | undefined) => offset !== undefined && (offset >= 0n || offset === EARLIEST_MARK);
 
+/**
+ * How long the group coordinator keeps this member without a heartbeat. A member that is killed
+ * (kill -9, a lost machine) never says it leaves: the next run's join waits until the coordinator
+ * gives up on it, this long (kafkajs' default is 30 s). kafkajs heartbeats every 3 s, also while
+ * fetching is paused and the graph runs a batch (DuckDB works off the event loop), so 10 s leaves
+ * room for two heartbeats lost or late before the coordinator takes this member for dead.
+ */
+export const SESSION_TIMEOUT_MS = 10_000;
+
 /** How long a commit refused by a rebalance waits for this member to join the group again. */
 const REJOIN_WAIT_MS = 30_000;
 
@@ -133,6 +143,15 @@ export class KafkaConsumerSession {
   /** Joins of the group so far, and who waits for the next one (a commit refused by a rebalance). */
   private joins = 0;
   private joinWaiters: Array<() => void> = [];
+  /**
+   * The first join of the group, started by open() and awaited by the first read(): a join can
+   * wait for a member that was killed without leaving (until SESSION_TIMEOUT_MS has passed), and a
+   * run cancelled meanwhile must not wait with it (read() races it against cancellation).
+   */
+  private joined?: Promise<void>;
+  private joinDone = false;
+  /** close() was called: the consumer is not restarted after a crash, and a join that ends later does nothing more. */
+  private closing = false;
 
   private constructor(
     private readonly kafka: Kafka,
@@ -140,6 +159,8 @@ export class KafkaConsumerSession {
     private readonly consumer: Consumer,
     private readonly spec: KafkaReadSpec,
     private readonly config: KafkaConfig,
+    /** The client's open sockets: see close(). */
+    private readonly sockets = new Set<Socket>(),
   ) {}
 
   private get brokers(): string {
@@ -147,17 +168,27 @@ export class KafkaConsumerSession {
   }
 
   static async open(config: KafkaConfig, spec: KafkaReadSpec): Promise<KafkaConsumerSession> {
-    const kafka = kafkaClient(config);
+    const sockets = new Set<Socket>();
+    const kafka = kafkaClient(config, sockets);
     const admin = kafka.admin();
-    const consumer = kafka.consumer({ groupId: spec.groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 200, sessionTimeout: 30_000 });
-    const session = new KafkaConsumerSession(kafka, admin, consumer, spec, config);
+    let closing = (): boolean => false;
+    const consumer = kafka.consumer({
+      groupId: spec.groupId,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 200,
+      sessionTimeout: SESSION_TIMEOUT_MS,
+      // Not restarted by kafkajs once closed (a join under way when the run is cancelled fails when the connection is closed).
+      retry: { retries: 5, restartOnFailure: async () => !closing() },
+    });
+    const session = new KafkaConsumerSession(kafka, admin, consumer, spec, config, sockets);
+    closing = () => session.closing;
     try {
       await admin.connect();
       await session.start();
       return session;
     } catch (e) {
       await session.close();
-      throw cannotStart(e, config, spec);
+      throw cannotStart(missingPasswordOr(e, config), config, spec);
     }
   }
 
@@ -195,51 +226,85 @@ export class KafkaConsumerSession {
       this.joins++;
       for (const w of this.joinWaiters.splice(0)) w();
     });
-    await this.consumer.subscribe({ topics: this.spec.topics, fromBeginning: true });
-    await this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: true,
-      eachBatch: async ({ batch, heartbeat }) => {
-        const k = key(batch.topic, batch.partition);
-        // A fetch of a partition this member no longer owns (it was in flight during a rebalance).
-        if (this.assigned && !this.assigned.has(k)) return;
-        // After a rebalance kafkajs fetches again from the group's committed offset: what was
-        // buffered or taken since must not be read twice (onJoin seeks past it; this catches a
-        // fetch that was already under way).
-        const from = this.position.get(k);
-        const first = batch.messages[0];
-        if (from !== undefined && first && BigInt(first.offset) > from && !this.gaps.has(k)) this.gaps.set(k, { from, to: BigInt(first.offset) });
-        for (const m of batch.messages) {
-          if (from !== undefined && BigInt(m.offset) < from) continue;
-          const r: KafkaRecord = { topic: batch.topic, partition: batch.partition, offset: m.offset, timestamp: m.timestamp, key: m.key ?? null, value: m.value ?? null, headers: m.headers ?? {} };
-          this.buffer.push(r);
-          this.bufferedBytes += recordBytes(r);
-        }
-        // Where kafkajs fetches next: past the batch's last record, which can be a transaction's
-        // commit or abort marker (a control record, never a message) or an aborted message.
-        this.advance(k, BigInt(batch.lastOffset()) + 1n, batch.highWatermark);
-        if (this.bufferedBytes >= this.maxBufferBytes) this.pause();
-        else if (this.buffer.length >= this.spec.maxRows * 2) this.pauseFor(k);
-        await heartbeat();
-      },
-    });
-    // A fetch that held only control records or aborted messages (the end of a topic written by a
-    // transactional producer) never reaches eachBatch: kafkajs moves past it and says so here.
-    this.consumer.on(this.consumer.events.END_BATCH_PROCESS, (e) => {
-      const b = e.payload;
-      if (b.batchSize !== 0) return;
-      const k = key(b.topic, b.partition);
-      if (this.assigned && !this.assigned.has(k)) return;
-      this.advance(k, BigInt(b.lastOffset) + 1n, b.highWatermark);
-    });
     this.consumer.on(this.consumer.events.CRASH, (e) => {
       // kafkajs restarts a crashed consumer by itself, from the committed offsets: the buffer would
       // then be read twice. The session fails instead (the run, or the watch, ends; a new start
-      // reads from the committed offsets).
-      this.failure ??= e.payload.error;
+      // reads from the committed offsets). Registered before the join: a join refused fails too.
+      if (!this.closing) this.failure ??= e.payload.error;
     });
-    for (const s of seeks) this.consumer.seek(s);
-    await this.commitStart(seeks);
+    await this.consumer.subscribe({ topics: this.spec.topics, fromBeginning: true });
+    // run() resolves once this member joined the group (or the join failed: CRASH). Not awaited
+    // here: see `joined`.
+    this.joined = this.consumer
+      .run({
+        autoCommit: false,
+        eachBatchAutoResolve: true,
+        eachBatch: async ({ batch, heartbeat }) => {
+          const k = key(batch.topic, batch.partition);
+          // A fetch of a partition this member no longer owns (it was in flight during a rebalance).
+          if (this.assigned && !this.assigned.has(k)) return;
+          // After a rebalance kafkajs fetches again from the group's committed offset: what was
+          // buffered or taken since must not be read twice (onJoin seeks past it; this catches a
+          // fetch that was already under way).
+          const from = this.position.get(k);
+          const first = batch.messages[0];
+          if (from !== undefined && first && BigInt(first.offset) > from && !this.gaps.has(k)) this.gaps.set(k, { from, to: BigInt(first.offset) });
+          for (const m of batch.messages) {
+            if (from !== undefined && BigInt(m.offset) < from) continue;
+            const r: KafkaRecord = { topic: batch.topic, partition: batch.partition, offset: m.offset, timestamp: m.timestamp, key: m.key ?? null, value: m.value ?? null, headers: m.headers ?? {} };
+            this.buffer.push(r);
+            this.bufferedBytes += recordBytes(r);
+          }
+          // Where kafkajs fetches next: past the batch's last record, which can be a transaction's
+          // commit or abort marker (a control record, never a message) or an aborted message.
+          this.advance(k, BigInt(batch.lastOffset()) + 1n, batch.highWatermark);
+          if (this.bufferedBytes >= this.maxBufferBytes) this.pause();
+          else if (this.buffer.length >= this.spec.maxRows * 2) this.pauseFor(k);
+          await heartbeat();
+        },
+      })
+      .then(async () => {
+        if (this.closing || this.failure) return;
+        // A fetch that held only control records or aborted messages (the end of a topic written by a
+        // transactional producer) never reaches eachBatch: kafkajs moves past it and says so here.
+        this.consumer.on(this.consumer.events.END_BATCH_PROCESS, (e) => {
+          const b = e.payload;
+          if (b.batchSize !== 0) return;
+          const k = key(b.topic, b.partition);
+          if (this.assigned && !this.assigned.has(k)) return;
+          this.advance(k, BigInt(b.lastOffset) + 1n, b.highWatermark);
+        });
+        for (const s of seeks) this.consumer.seek(s);
+        await this.commitStart(seeks);
+      })
+      .catch((e: unknown) => {
+        this.failure ??= e instanceof Error ? e : new Error(errorMessage(e));
+      })
+      .finally(() => {
+        this.joinDone = true;
+      });
+  }
+
+  /**
+   * Waits for the first join of the group (see `joined`), giving up as soon as the run is
+   * cancelled (or a --watch is asked to stop): the join can wait up to SESSION_TIMEOUT_MS for a
+   * member that was killed without leaving. The consumer is disconnected then, leaving the
+   * group's offsets as they were.
+   */
+  private async awaitJoin(control: ReadControl): Promise<void> {
+    if (this.joinDone || !this.joined) return;
+    const joined = this.joined;
+    for (;;) {
+      if (control.isCancelled() || control.stopping()) {
+        await this.close();
+        const why = control.isCancelled() ? 'the run was cancelled' : 'stopped';
+        throw new CaudalError('cancelled', `${why} while waiting to join consumer group '${this.spec.groupId}' (nothing was read or committed)`);
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([joined, new Promise<void>((resolve) => (timer = setTimeout(resolve, POLL_MS)))]);
+      clearTimeout(timer);
+      if (this.joinDone) return;
+    }
   }
 
   /**
@@ -442,6 +507,8 @@ export class KafkaConsumerSession {
     const t0 = Date.now();
     // Before touching the consumer: after a crash kafkajs's own error ("consumer group was not initialized") would hide the cause.
     this.check(control);
+    await this.awaitJoin(control);
+    this.check(control);
     await this.checkRetention();
     this.resume();
     if (!control.watch) await this.readAvailable(control);
@@ -576,6 +643,8 @@ export class KafkaConsumerSession {
 
   /** Commits the last batch's offsets to the group (after every sink of the run committed). */
   async commit(): Promise<void> {
+    // Only after a read, which waited for the join; a commit without one waits for it here.
+    if (!this.joinDone) await this.joined;
     for (const [k, start] of this.startOffsets) if (!this.taken.has(k)) this.taken.set(k, start);
     this.startOffsets.clear();
     const offsets = [...this.taken].map(([k, next]) => {
@@ -673,7 +742,16 @@ export class KafkaConsumerSession {
     }
   }
 
+  /**
+   * Leaves the group and disconnects. A join still under way (waiting for a member that was killed)
+   * is abandoned: kafkajs' disconnect would wait for its answer, so the client's sockets are
+   * destroyed first. The coordinator then drops this member when its session timeout passes
+   * (SESSION_TIMEOUT_MS); nothing was committed.
+   */
   async close(): Promise<void> {
+    this.closing = true;
+    // With an error: kafkajs fails its requests on a socket's 'error' (a plain destroy leaves them waiting for their timeout).
+    if (this.joined && !this.joinDone) for (const s of this.sockets) s.destroy(new Error('the consumer was closed while it waited to join the group'));
     await this.consumer.disconnect().catch(() => undefined);
     await this.admin.disconnect().catch(() => undefined);
   }
@@ -753,7 +831,9 @@ export function kafkaErrorText(e: unknown): string {
 export async function peekKafka(config: KafkaConfig, topics: string[], limit: number, timeoutMs = 5_000): Promise<KafkaRecord[]> {
   const kafka = kafkaClient(config);
   const admin = kafka.admin();
-  await admin.connect();
+  await admin.connect().catch((e: unknown) => {
+    throw missingPasswordOr(e, config);
+  });
   const groupId = `caudal-peek-${randomUUID()}`;
   const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 100 });
   const out: KafkaRecord[] = [];

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Channel, ChannelModel, ConsumeMessage, Message } from 'amqplib';
-import { amqpOptions, type RabbitmqConfig } from '../../connections/rabbitmq/rabbitmq.connection.js';
+import { amqpConnect, type RabbitmqConfig } from '../../connections/rabbitmq/rabbitmq.connection.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
 
 export interface RabbitReadSpec {
@@ -48,11 +48,13 @@ export class RabbitConsumerSession {
   ) {}
 
   static async open(config: RabbitmqConfig, spec: RabbitReadSpec): Promise<RabbitConsumerSession> {
-    const { default: amqp } = await import('amqplib');
-    // A refused login or an unreachable broker is said with the queue and what to do, as the queue's refusals are.
-    const conn = await amqp.connect(amqpOptions(config)).catch((e: unknown) => {
+    // A refused login or an unreachable broker is said with the queue and what to do, as the queue's
+    // refusals are (no password stored and the login refused: noSecretError, see amqpConnect).
+    const conn = await amqpConnect(config).catch((e: unknown) => {
       throw cannotConsume(e, spec);
     });
+    /** The queue this open declared: deleted again when a later step fails (a run that did not start leaves no queue behind). */
+    let declared = false;
     try {
       const channel = await conn.createChannel();
       const session = new RabbitConsumerSession(conn, channel, spec.queue);
@@ -63,9 +65,14 @@ export class RabbitConsumerSession {
       channel.on('close', () => (session.failure ??= session.closing ? undefined : new Error('the channel was closed')));
       conn.on('close', () => (session.failure ??= session.closing ? undefined : new Error('the connection to the broker was closed')));
       if (spec.bind) {
+        // The exchange first: a misspelt one must not leave a new durable queue behind.
+        await checkExchange(conn, spec.bind.exchange);
         // Declared only when missing: declaring an existing queue with other arguments (a
         // dead-letter exchange, which on_error: dead_letter needs, or durable: false) is refused.
-        if (!(await queueExists(conn, spec.queue))) await channel.assertQueue(spec.queue, { durable: true });
+        if (!(await queueExists(conn, spec.queue))) {
+          await channel.assertQueue(spec.queue, { durable: true });
+          declared = true;
+        }
         await channel.bindQueue(spec.queue, spec.bind.exchange, spec.bind.routingKey);
       } else await channel.checkQueue(spec.queue);
       if (spec.deadLetter) session.deadLetterExchange = await deadLetterExchangeOf(conn, spec.queue);
@@ -73,6 +80,7 @@ export class RabbitConsumerSession {
       // by what is queued then) or a --watch.
       return session;
     } catch (e) {
+      if (declared) await deleteIfEmpty(conn, spec.queue);
       await conn.close().catch(() => undefined);
       throw cannotConsume(e, spec);
     }
@@ -217,6 +225,27 @@ async function queueExists(conn: ChannelModel, queue: string): Promise<boolean> 
   return true;
 }
 
+/**
+ * Fails unless the exchange exists (a passive declare, on a channel of its own: the broker closes
+ * the channel that asks about a missing exchange). The default exchange ('') always exists.
+ */
+async function checkExchange(conn: ChannelModel, exchange: string): Promise<void> {
+  if (exchange === '') return;
+  const probe = await conn.createChannel();
+  probe.on('error', () => undefined);
+  await probe.checkExchange(exchange);
+  await probe.close().catch(() => undefined);
+}
+
+/** Deletes a queue this session declared, unless a message reached it meanwhile (or a consumer uses it): best effort. */
+async function deleteIfEmpty(conn: ChannelModel, queue: string): Promise<void> {
+  const ch = await conn.createChannel().catch(() => undefined);
+  if (!ch) return;
+  ch.on('error', () => undefined);
+  await ch.deleteQueue(queue, { ifEmpty: true, ifUnused: true }).catch(() => undefined);
+  await ch.close().catch(() => undefined);
+}
+
 /** The arguments RabbitMQ compares before x-dead-letter-exchange when a queue is declared again. */
 const ARGS_BEFORE_DLX = new Set(['x-expires', 'x-message-ttl']);
 
@@ -266,7 +295,9 @@ export async function deadLetterExchangeOf(conn: ChannelModel, queue: string): P
 export function queueRefusalHint(e: unknown, exchange?: string): string | undefined {
   const code = (e as { code?: number }).code;
   if (/ACCESS_REFUSED - Login was refused/.test(errorMessage(e))) return 'check the user and password of the connection (the password is in the OS keychain or CAUDAL_SECRET_<CONNECTION>_PASSWORD)';
-  if (code === 404 && /no exchange/.test(errorMessage(e))) return `create the exchange '${exchange}' (the queue is bound to it), or correct its name`;
+  if (code === 404 && /no exchange/.test(errorMessage(e))) {
+    return `the exchange${exchange === undefined ? '' : ` '${exchange}'`} does not exist in this virtual host: correct the node's exchange name, or create the exchange (Caudal does not declare exchanges); no queue was declared or bound`;
+  }
   if (code === 404) return 'check the queue name: create the queue, or set an exchange to declare and bind it';
   if (code === 405) return 'the queue is exclusive to another connection (a client declared it exclusive): consume another queue, or stop that client';
   if (code === 403) return "check the user's permissions on the virtual host (configure, write and read for this queue)";
@@ -284,8 +315,7 @@ function cannotConsume(e: unknown, spec: RabbitReadSpec): CaudalError {
  * nothing is consumed (RabbitMQ marks them redelivered; their order is kept).
  */
 export async function peekRabbit(config: RabbitmqConfig, queue: string, limit: number): Promise<Message[]> {
-  const { default: amqp } = await import('amqplib');
-  const conn = await amqp.connect(amqpOptions(config));
+  const conn = await amqpConnect(config);
   const out: Message[] = [];
   // The broker closes the channel (and amqplib emits 'error' on it) when the queue is missing or
   // exclusive to another connection: without a listener that event would crash the engine.

@@ -1,5 +1,5 @@
 import { ident, stringLiteral } from '../../compiler/sql.js';
-import { decimalScale, FLOAT_DIGITS, isIntegerType, numberConversion, significantDigits, writesFraction } from './locale-numbers.js';
+import { decimalScale, FLOAT_DIGITS, isFloatType, isIntegerType, numberConversion, significantDigits, writesFraction } from './locale-numbers.js';
 import { dateConversion, isDateType, isPlainTimestampType, isTimeType, timeConversion, timestampConversion } from './temporal-text.js';
 import { structFields } from './flatten.js';
 
@@ -12,9 +12,10 @@ import { structFields } from './flatten.js';
  *   `"2024-03-1x"` → 2024-03-01); into TIMESTAMP, a UTC offset is dropped (`…10:00:00+05:00` →
  *   10:00, five hours off); into TIME, a date or an offset around the time is dropped;
  * - into BOOLEAN, any number is true (`300`, `-1`, `0.5`);
- * - into DECIMAL(p,s), more decimal places than s are rounded (`12.345` → 12.35 in DECIMAL(10,2)).
+ * - into DECIMAL(p,s), more decimal places than s are rounded (`12.345` → 12.35 in DECIMAL(10,2));
+ * - into an integer or a floating-point column (DOUBLE, FLOAT), `true` and `false` become 1 and 0.
  * Such columns are read as DuckDB's JSON type instead (the value as sent) and converted here,
- * refusing those values with a reason. Other types (VARCHAR, DOUBLE, TIMESTAMPTZ, lists) are read
+ * refusing those values with a reason. Other types (VARCHAR, TIMESTAMPTZ, lists) are read
  * by DuckDB as before: their conversions keep the value. Struct fields are handled at any depth;
  * elements of lists are not.
  */
@@ -26,7 +27,7 @@ const fieldsOf = (type: string) => structFields(type.trim().replace(/^struct\s*\
 
 /** A scalar type that read_json fills with loss from some JSON values. */
 function lossyScalar(type: string): boolean {
-  return isIntegerType(type) || decimalScale(type) !== undefined || isDateType(type) || isPlainTimestampType(type) || isTimeType(type) || isBooleanType(type);
+  return isIntegerType(type) || isFloatType(type) || decimalScale(type) !== undefined || isDateType(type) || isPlainTimestampType(type) || isTimeType(type) || isBooleanType(type);
 }
 
 /** True when read_json would convert some JSON values to `type` (or to a field of it) with loss. */
@@ -73,7 +74,14 @@ export function jsonValueConversion(expr: string, type: string, prefix: string, 
         WHEN abs(${number}) >= 9007199254740992 THEN ${fail(`cannot be read as a ${t} exactly: a number with a point or an exponent is read as a double, which holds whole numbers exactly only below 2^53; send it as a plain integer or as a string`)}
         WHEN ${number} = trunc(${number}) THEN coalesce(TRY_CAST(${number} AS ${t}), ${fail(`does not fit ${t}`)}) ELSE ${fail(`is not a whole number of type ${t}`)} END
       WHEN 'VARCHAR' THEN CASE WHEN ${writesFraction(text)} THEN ${fail(`is not a whole number of type ${t}`)} ELSE coalesce(TRY_CAST(${text} AS ${t}), ${fail(`is not a number of type ${t}`)}) END
-      WHEN 'ARRAY' THEN ${fail(`is not a number of type ${t}`)} WHEN 'OBJECT' THEN ${fail(`is not a number of type ${t}`)}
+      WHEN 'ARRAY' THEN ${fail(`is not a number of type ${t}`)} WHEN 'OBJECT' THEN ${fail(`is not a number of type ${t}`)} WHEN 'BOOLEAN' THEN ${fail(`is not a number of type ${t}`)}
+      ELSE coalesce(TRY_CAST(${expr} AS ${t}), ${fail(`does not fit ${t}`)}) END`;
+  }
+  if (isFloatType(type)) {
+    // A number (its JSON text, as read_json would read it) or a string holding one; never a boolean.
+    return `CASE ${kind} WHEN 'NULL' THEN NULL
+      WHEN 'VARCHAR' THEN coalesce(TRY_CAST(${text} AS ${t}), ${fail(`is not a number of type ${t}`)})
+      WHEN 'BOOLEAN' THEN ${fail(`is not a number of type ${t}`)} WHEN 'ARRAY' THEN ${fail(`is not a number of type ${t}`)} WHEN 'OBJECT' THEN ${fail(`is not a number of type ${t}`)}
       ELSE coalesce(TRY_CAST(${expr} AS ${t}), ${fail(`does not fit ${t}`)}) END`;
   }
   if (decimalScale(type) !== undefined) {

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { defineNode, type HookIo } from '../define.js';
 import { kafkaSourceSpark } from './source.kafka.spark.js';
 import { kafkaFields } from '../../connections/kafka/kafka.connection.js';
-import { kafkaHint, topicsMatching } from '../../connectors/kafka/client.js';
-import { KafkaConsumerSession, peekKafka } from '../../connectors/kafka/consume.js';
+import { kafkaErrorType, kafkaHint, topicsMatching } from '../../connectors/kafka/client.js';
+import { KafkaConsumerSession, kafkaErrorText, peekKafka } from '../../connectors/kafka/consume.js';
 import { CaudalError } from '../../util/errors.js';
 import { cachedValueType, csvValuesOf, declaredValueType, decodingProblems, inferenceSample, inferValueType, noMessagesToInferFrom, streamOutputs, unreadKeysNotice, writeSpools } from '../shared/stream-spool.js';
 import { KAFKA_METADATA, kafkaMessage } from './decode.js';
@@ -12,6 +12,7 @@ import { exactInferredNumbers } from './inferred-numbers.js';
 import { paramError } from '../shared/columns.js';
 import { duckDbType } from '../shared/type-param.js';
 import { pipelineCopyHash } from '../shared/pipeline-copy.js';
+import { namedMissingSecret, unreachableConnection } from '../shared/connection-failures.js';
 
 const PREVIEW_ROWS = 100;
 /** Messages read to infer the value's columns when they are not given. */
@@ -118,9 +119,29 @@ export const kafkaSourceNode = defineNode({
     // The default group is this copy's own (see defaultGroupOf); the name it had before is read once, to go on from there.
     const groupId = p.group_id ?? defaultGroupOf(ctx.pipelineName, ctx.nodeId, path.dirname(ctx.nodeFolder('kafka')));
     const adoptFrom = p.group_id === undefined ? `caudal.${ctx.pipelineName}.${ctx.nodeId}` : undefined;
+    /**
+     * A failure to ask the brokers while planning: no password stored, a refusal the brokers
+     * explain (kafkaHint: a missing topic, SASL, ACLs), or brokers that cannot be reached (no Kafka
+     * error type: refused, timed out, unknown host), which is the connection's failure, not the node's.
+     */
+    const brokersFailed = (e: unknown, what: string, why: string, named: string[]): CaudalError => {
+      const missing = namedMissingSecret(e, ctx.nodeId, p.connection);
+      if (missing) return missing;
+      const text = kafkaErrorText(e);
+      const hint = kafkaHint(e, config, named);
+      if (hint !== undefined || kafkaErrorType(e) !== undefined) {
+        return new CaudalError('io', `node '${ctx.nodeId}' (connection '${p.connection}'): ${what}: ${text}`, { nodeId: ctx.nodeId, hint: hint ?? 'check the brokers and the topic names (caudal connections test)' });
+      }
+      return unreachableConnection(
+        ctx.nodeId,
+        p.connection,
+        `cannot reach the Kafka brokers (${config.brokers}) ${why}: ${text}`,
+        `check that the brokers are up and reachable from here (caudal connections test ${p.connection}); nothing is wrong with the pipeline itself: run again once they answer${p.columns.length === 0 && p.format !== 'text' ? ', or list the value columns (columns) so that planning does not ask the brokers' : ''}`,
+      );
+    };
     const matching = async (pattern: string) => {
       const found = await topicsMatching(config, pattern).catch((e: unknown) => {
-        throw new CaudalError('io', `node '${ctx.nodeId}' (connection '${p.connection}'): cannot list the topics: ${(e as Error).message}`, { nodeId: ctx.nodeId, hint: 'check the brokers (caudal connections test)' });
+        throw brokersFailed(e, 'cannot list the topics', `to list the topics matching '${pattern}'`, []);
       });
       if (found.length === 0) throw paramError(ctx.nodeId, 'topic_pattern', `node '${ctx.nodeId}': no topic matches the pattern '${pattern}'`, 'the pattern must match the whole topic name, e.g. orders\\..*');
       return found;
@@ -129,10 +150,7 @@ export const kafkaSourceNode = defineNode({
     const rejectSpool = ctx.tempPath('kafka-rejects.ndjson');
     const topics = p.topic_pattern ? await matching(p.topic_pattern) : p.topics;
     const peek = (limit: number) => peekKafka(config, topics, limit).catch((e: unknown) => {
-      throw new CaudalError('io', `node '${ctx.nodeId}' (connection '${p.connection}'): cannot read topics ${topics.join(', ')}: ${(e as Error).message}`, {
-        nodeId: ctx.nodeId,
-        hint: kafkaHint(e, config, topics) ?? 'check the brokers and the topic names (caudal connections test)',
-      });
+      throw brokersFailed(e, `cannot read topics ${topics.join(', ')}`, `to read the latest messages of topics ${topics.join(', ')}${limit === INFER_ROWS ? ' (to infer the value columns)' : ''}`, topics);
     });
 
     // The value's type: as given, or inferred once from the latest messages.
@@ -163,6 +181,8 @@ export const kafkaSourceNode = defineNode({
             adoptFrom,
             maxRows: p.max_rows,
             maxWaitMs: p.max_wait_ms,
+          }).catch((e: unknown) => {
+            throw namedMissingSecret(e, ctx.nodeId, p.connection) ?? e;
           }),
         (s) => s.close(),
       );

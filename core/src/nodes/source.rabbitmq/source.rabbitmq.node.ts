@@ -8,6 +8,10 @@ import { cachedValueType, csvValuesOf, declaredValueType, decodingProblems, infe
   unreadKeysNotice, type StreamMessage, streamOutputs, writeSpools } from '../shared/stream-spool.js';
 import { duckDbType } from '../shared/type-param.js';
 import { headersProblem, headerText } from './headers.js';
+import { namedMissingSecret, unreachableConnection } from '../shared/connection-failures.js';
+
+/** A failure to reach the broker at all (a socket error: refused, timed out, unknown host), not a refusal by the broker. */
+const isUnreachable = (e: unknown) => typeof (e as { code?: unknown })?.code === 'string' || /ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|ECONNRESET|EAI_AGAIN/.test((e as Error)?.message ?? '');
 
 const PREVIEW_ROWS = 100;
 const INFER_ROWS = 200;
@@ -124,6 +128,16 @@ export const rabbitmqSourceNode = defineNode({
         // A queue that does not exist yet is declared when the run starts; any other failure (a
         // refused login, a broker that is down) is said as it is, not as "no messages to infer from".
         if (p.exchange && (e as { code?: number }).code === 404) return [];
+        const missing = namedMissingSecret(e, ctx.nodeId, p.connection);
+        if (missing) throw missing;
+        if (isUnreachable(e)) {
+          throw unreachableConnection(
+            ctx.nodeId,
+            p.connection,
+            `cannot reach the RabbitMQ broker (${config.host}:${config.port}) to read the head of queue '${p.queue}': ${(e as Error).message}`,
+            `check that the broker is up and reachable from here (caudal connections test ${p.connection}); nothing is wrong with the pipeline itself: run again once it answers${p.columns.length === 0 && p.format !== 'text' ? ', or list the value columns (columns) so that planning does not ask the broker' : ''}`,
+          );
+        }
         throw new CaudalError('io', `node '${ctx.nodeId}' (connection '${p.connection}'): cannot read queue '${p.queue}': ${(e as Error).message}`, {
           nodeId: ctx.nodeId,
           hint: queueRefusalHint(e) ?? 'check the queue name (it must exist), or set an exchange to declare and bind it',
@@ -140,7 +154,15 @@ export const rabbitmqSourceNode = defineNode({
     const inferredColumns = p.format === 'json' && p.columns.length === 0;
     const unread = inferredColumns ? unreadKeysNotice(spool, valueType, `the ${INFER_ROWS} messages at the head of the queue`) : undefined;
     const spoolOpts = { format: p.format, onError: p.on_error, spool, rejectSpool, nodeId: ctx.nodeId, metadata: p.metadata, csv: csvValuesOf(p), objects: outputs.objects, strictKeys: inferredColumns, check: outputs.check };
-    const session = (io: HookIo) => io.sessions!.get(`rabbitmq:${ctx.nodeId}`, () => RabbitConsumerSession.open(config, spec), (s) => s.close());
+    const session = (io: HookIo) =>
+      io.sessions!.get(
+        `rabbitmq:${ctx.nodeId}`,
+        () =>
+          RabbitConsumerSession.open(config, spec).catch((e: unknown) => {
+            throw namedMissingSecret(e, ctx.nodeId, p.connection) ?? e;
+          }),
+        (s) => s.close(),
+      );
     /** The batch's undecodable messages, dead-lettered when the run commits (on_error: dead_letter). */
     let poison = new Set<ConsumeMessage>();
     /** Whether this run warned that its poison messages may be dropped (once per run, or per --watch). */
