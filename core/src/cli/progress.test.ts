@@ -31,4 +31,12 @@ describe('caudal run progress', () => {
     expect(lines[3]).toBe('  ✗ batch 3: 4 rows read, 4 → out in 7 ms');
     expect(lines[5]).toBe('  ■ batch 4: 4 rows read, nothing written in 7 ms');
   });
+
+  it('says a server it could not reach while planning is not a problem of the pipeline file', () => {
+    const problem = (code: string, path: string) => ({ code, path, message: `node 'ev' (connection 'bus'): cannot reach the Kafka brokers` });
+    const failed = (problems: object[]) =>
+      ({ type: 'run_finished', runId: 'r', summary: { status: 'failed', elapsedMs: 9, outputs: [], error: { kind: 'io', message: 'x', problems } } }) as never;
+    expect(printedLines([failed([problem('unavailable', 'connections.bus')])])[0]).toBe('✘ failed after 9 ms: could not reach a server the pipeline reads while planning');
+    expect(printedLines([failed([problem('unknown_column', 'nodes[0].params')])])[0]).toBe('✘ failed after 9 ms: 1 problem in the pipeline');
+  });
 });

@@ -117,8 +117,10 @@ export class ProgressPrinter {
           this.print(`■ cancelled after ${formatMs(s.elapsedMs)}; no destination was changed`);
         } else if (s.error?.problems?.length) {
           // Problems found before anything ran: listed with their paths and hints, as validate does.
+          // A server that could not be reached is not a problem of the pipeline file.
           const n = s.error.problems.length;
-          this.print(`✘ failed after ${formatMs(s.elapsedMs)}: ${n} problem${n === 1 ? '' : 's'} in the pipeline`);
+          const unreachable = s.error.problems.every((p) => p.code === 'unavailable');
+          this.print(`✘ failed after ${formatMs(s.elapsedMs)}: ${unreachable ? `could not reach ${n === 1 ? 'a server' : 'servers'} the pipeline reads while planning` : `${n} problem${n === 1 ? '' : 's'} in the pipeline`}`);
           this.print(formatProblems(s.error.problems));
         } else if (s.batches && s.error && this.failedBatch?.message === s.error.message) {
           const n = s.batches.committed;
