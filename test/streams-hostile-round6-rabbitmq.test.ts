@@ -79,6 +79,29 @@ describe('a RabbitMQ connection without a stored password, on a broker that asks
     expect(summary.error?.hint).toContain('CAUDAL_SECRET_MQ_PASSWORD');
   }, 60_000);
 
+  it('so does sink.rabbitmq, before anything is published', async () => {
+    const q = queueName('nopw_sink');
+    const ch = await conn.createChannel();
+    await ch.assertQueue(q, { durable: true });
+    await ch.close();
+    const dir = path.join(root, 'nopw-sink');
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'rows.csv'), 'id\n1\n');
+    const { runPipeline } = await import('../core/src/engine/engine.js');
+    const nodes = [
+      { id: 'src', type: 'source.csv', params: { path: 'rows.csv' } },
+      { id: 'pub', type: 'sink.rabbitmq', params: { connection: 'mq', routing_key: q } },
+    ];
+    const summary = await runPipeline({
+      pipeline: { format: 'caudal.pipeline/1', name: 'nopw-sink', params: {}, connections: { mq: { type: 'rabbitmq' } }, nodes, edges: [{ from: 'src:out', to: 'pub:in' }] } as never,
+      baseDir: dir,
+      connections: withoutPassword as never,
+    });
+    expect(summary.status).toBe('failed');
+    expect(summary.error?.message).toBe("node 'pub' (connection 'mq'): the server asks for a password: connection 'mq' needs its password, which is not in the environment or the OS keychain");
+    expect(summary.error?.hint).toContain('CAUDAL_SECRET_MQ_PASSWORD');
+  }, 60_000);
+
   it('so does the inference of the value columns while the run is planned', async () => {
     const q = queueName('nopw_infer');
     const ch = await conn.createChannel();

@@ -65,3 +65,15 @@ export function missingSecretField(e: unknown): string | undefined {
   const { code, field } = (e ?? {}) as { code?: unknown; field?: unknown };
   return code === NO_SECRET && typeof field === 'string' ? field : undefined;
 }
+
+/**
+ * A connector's noSecretError (the server asks for a secret the connection has none of) in the
+ * words of the node that hit it: which node, which connection, which field, and both ways to
+ * provide it (as source.postgres says it). Undefined for any other error.
+ */
+export function namedMissingSecret(e: unknown, nodeId: string, connection: string): CaudalError | undefined {
+  const field = missingSecretField(e);
+  if (!field) return undefined;
+  const missing = missingSecret(connection, field);
+  return new CaudalError('usage', `node '${nodeId}' (connection '${connection}'): the server asks for a ${field}: ${missing.message}`, { nodeId, hint: missing.hint });
+}

@@ -2,7 +2,8 @@ import type { Kafka, Producer, Transaction } from 'kafkajs';
 import type { KafkaConfig } from '../../connections/kafka/kafka.connection.js';
 import type { ExternalStage, HookIo } from '../../nodes/define.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
-import { kafkaClient, loadKafkaJs } from './client.js';
+import { kafkaClient, loadKafkaJs, missingPasswordOr } from './client.js';
+import { namedMissingSecret } from '../../secrets/resolve.js';
 
 export interface KafkaWriteSpec {
   topic: string;
@@ -147,7 +148,7 @@ export async function stageKafkaWrite(config: KafkaConfig, spec: KafkaWriteSpec,
     return new CaudalError('execution', `${at}: ${errorMessage(e)}`, { nodeId: ctx.nodeId });
   };
   const limits = await writeLimits(kafka, spec.topic).catch((e: unknown) => {
-    throw fail(e);
+    throw namedMissingSecret(missingPasswordOr(e, config), ctx.nodeId, ctx.connection) ?? fail(e);
   });
   const where = { nodeId: ctx.nodeId, connection: ctx.connection, topic: spec.topic, keyColumn: spec.keyColumn };
   // A compacted topic refuses a message without a key, and kafkajs says only that "this record has

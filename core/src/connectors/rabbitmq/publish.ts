@@ -1,5 +1,6 @@
 import type { ConfirmChannel, Message } from 'amqplib';
-import { amqpOptions, type RabbitmqConfig } from '../../connections/rabbitmq/rabbitmq.connection.js';
+import { amqpConnect, type RabbitmqConfig } from '../../connections/rabbitmq/rabbitmq.connection.js';
+import { namedMissingSecret } from '../../secrets/resolve.js';
 import type { ExternalStage, HookIo } from '../../nodes/define.js';
 import { redactText } from '../../connections/redact.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
@@ -137,14 +138,16 @@ export function stageRabbitWrite(config: RabbitmqConfig, spec: RabbitWriteSpec, 
       nodeId: ctx.nodeId,
       hint: spec.exchange ? `bind a queue to exchange '${spec.exchange}' for that routing key, or fix the routing key` : 'on the default exchange the routing key is the name of the queue: declare the queue, or fix the routing key',
     });
+  // No password stored and the login refused: the connection's missing password, said as such.
+  const connect = () =>
+    amqpConnect(config).catch((e: unknown) => {
+      throw namedMissingSecret(e, ctx.nodeId, ctx.connection) ?? fail(e);
+    });
   return {
     rows: spec.rows,
     async prepare() {
       // Check now that the broker is reachable, the exchange exists and (default exchange) the queues do.
-      const { default: amqp } = await import('amqplib');
-      const conn = await amqp.connect(amqpOptions(config)).catch((e: unknown) => {
-        throw fail(e);
-      });
+      const conn = await connect();
       try {
         const ch = await conn.createChannel();
         // A failed check closes the channel: its rejected promise says so, the 'error' event must not crash the process.
@@ -172,10 +175,7 @@ export function stageRabbitWrite(config: RabbitmqConfig, spec: RabbitWriteSpec, 
       return { twoPhase: false };
     },
     async commit() {
-      const { default: amqp } = await import('amqplib');
-      const conn = await amqp.connect(amqpOptions(config)).catch((e: unknown) => {
-        throw fail(e);
-      });
+      const conn = await connect();
       // A lost connection is reported through the publish loop below; unheard, the 'error' event
       // would crash the engine worker (and with it the run's report).
       let lost: Error | undefined;

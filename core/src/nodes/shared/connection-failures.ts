@@ -1,17 +1,7 @@
-import { missingSecret, missingSecretField } from '../../secrets/resolve.js';
+import { namedMissingSecret } from '../../secrets/resolve.js';
 import { CaudalError } from '../../util/errors.js';
 
-/**
- * A connector's noSecretError (the server asks for a secret the connection has none of) in the
- * words of the node that hit it: which node, which connection, which field, and both ways to
- * provide it (as source.postgres says it). Undefined for any other error.
- */
-export function namedMissingSecret(e: unknown, nodeId: string, connection: string): CaudalError | undefined {
-  const field = missingSecretField(e);
-  if (!field) return undefined;
-  const missing = missingSecret(connection, field);
-  return new CaudalError('usage', `node '${nodeId}' (connection '${connection}'): the server asks for a ${field}: ${missing.message}`, { nodeId, hint: missing.hint });
-}
+export { namedMissingSecret };
 
 /**
  * A server the node must ask while the run is planned (to infer its columns, to list topics) that
