@@ -39,7 +39,7 @@ const params = z
       group: 'Table',
     }),
     pre_sql: z.string().optional().meta({ label: 'SQL before', help: 'Runs in the load\'s transaction before the rows are written.', widget: 'sql-query', group: 'Advanced' }),
-    post_sql: z.string().optional().meta({ label: 'SQL after', help: 'Runs in the load\'s transaction after the rows are written (e.g. ANALYZE-free housekeeping, audit rows).', widget: 'sql-query', group: 'Advanced' }),
+    post_sql: z.string().optional().meta({ label: 'SQL after', help: 'Runs in the load\'s transaction after the rows are written (e.g. ANALYZE-free housekeeping, audit rows). A statement that fails fails the run, saying which of the two failed, and rolls the load back.', widget: 'sql-query', group: 'Advanced' }),
   })
   .strict();
 
@@ -136,7 +136,7 @@ with \`COPY … FROM STDIN\` (CSV), streamed from DuckDB while it produces them.
   are not kept: a view depending on it makes the swap fail; use truncate_insert then).
 - \`upsert\`: rows whose *key columns* match an existing row update it, others are inserted. With a
   primary key or unique index on exactly the keys this is \`INSERT … ON CONFLICT … DO UPDATE\`;
-  without one, an \`UPDATE … FROM\` followed by an \`INSERT … WHERE NOT EXISTS\`. Keys must be set
+  without one (or with a \`DEFERRABLE\` one, which ON CONFLICT cannot use), an \`UPDATE … FROM\` followed by an \`INSERT … WHERE NOT EXISTS\`. Keys must be set
   and unique within the data (the load fails and names the duplicate key otherwise).
 - \`truncate_insert\`: empties the table, then adds the rows; keeps its definition, indexes, grants.
 
