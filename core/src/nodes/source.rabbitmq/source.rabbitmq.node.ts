@@ -64,7 +64,7 @@ const params = z
   .object({
     connection: z.string().min(1).meta({ label: 'Connection', help: 'A RabbitMQ connection declared under the pipeline\'s `connections`.', widget: 'connection' }),
     queue: z.string().min(1).meta({ label: 'Queue', help: 'The queue to consume. It must exist, unless an exchange is set (then it is declared, durable, if missing, and bound).' }),
-    exchange: z.string().min(1).optional().meta({ label: 'Bind to exchange', help: 'Bind the queue to this exchange with the routing key, declaring it (durable) if it does not exist.' }),
+    exchange: z.string().min(1).optional().meta({ label: 'Bind to exchange', help: 'Bind the queue to this exchange (which must exist) with the routing key, declaring the queue (durable) if it does not exist.' }),
     routing_key: z.string().default('#').meta({ label: 'Routing key', help: 'Binding key for the exchange (topic patterns such as orders.* work on topic exchanges).' }),
     format: z.enum(['json', 'csv', 'text']).default('json').meta({
       label: 'Value format',
@@ -213,7 +213,8 @@ export const rabbitmqSourceNode = defineNode({
   docs: `Consumes a RabbitMQ queue through a connection declared in the pipeline (host, virtual host, user;
 the password lives in the OS keychain or \`CAUDAL_SECRET_<CONNECTION>_PASSWORD\`). With *Bind to
 exchange* the queue is bound with the routing key, and declared (durable) first when it does not
-exist; a queue that exists is used as it was declared (its dead-letter exchange and other arguments
+exist; the exchange must exist (a misspelt one fails the run before any queue is declared, and a
+queue the run declared is deleted again when a later step fails); a queue that exists is used as it was declared (its dead-letter exchange and other arguments
 kept). Without it, the queue must exist: a missing queue, or one exclusive to another connection,
 fails the run naming the queue and what to do.
 
