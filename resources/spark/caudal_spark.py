@@ -524,12 +524,25 @@ class StagedFile:
 
 
 def frame_for(spark, step):
+    """The rows a sink writes, its columns named as the DuckDB plan spells them. A sink's own SELECT
+    (values converted to text, a database sink's excluded columns left out) comes out of sqlglot with
+    every name lower-cased, and the files' headers and keys are those names."""
     sink = step["sink"]
     df = spark.sql(sink["sql"]) if sink.get("sql") else spark.table(step["input"])
-    names = [c["name"] for c in step["columns"]]
-    if not sink.get("sql") and len(names) == len(df.columns) and names != df.columns:
-        df = df.toDF(*names)
-    return df
+    return with_plan_names(df, [c["name"] for c in step["columns"]])
+
+
+def with_plan_names(df, names):
+    """df with the plan's spelling of its columns: by position when it has all of them, else (a sink
+    SELECT that leaves some out) each matched by name regardless of case, as Spark resolves names."""
+    if len(names) == len(df.columns):
+        wanted = names
+    else:
+        spelled = {}
+        for n in names:
+            spelled.setdefault(n.lower(), []).append(n)
+        wanted = [spelled[c.lower()][0] if len(spelled.get(c.lower(), [])) == 1 else c for c in df.columns]
+    return df.toDF(*wanted) if wanted != df.columns else df
 
 
 def counted(df, node, null=None):
@@ -1541,7 +1554,9 @@ def main(argv=None):
         print(f"caudal_spark: {args.job} is not a Caudal Spark job", file=sys.stderr)
         return EXIT_INVALID
     conf = dict(c.split("=", 1) for c in args.conf)
-    # The session's own files (warehouse, metastore), removed when the job ends.
+    # The session's own files (warehouse, metastore), removed when the job ends. Under TMPDIR, which
+    # `caudal run` points into the run's temp folder, with the JVM's java.io.tmpdir (Spark's local
+    # dir): what a killed run leaves there is removed with that folder (targets/spark/submit.ts).
     scratch = tempfile.mkdtemp(prefix="caudal-spark-session-")
     try:
         return run_main(args, job, conf, scratch)

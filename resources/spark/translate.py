@@ -948,6 +948,55 @@ def problems_in(tree):
     return seen
 
 
+def keep_spelling(identifier):
+    if isinstance(identifier, exp.Identifier):
+        identifier.meta["case_sensitive"] = True
+
+
+def keep_names_that_are_data(tree):
+    """Marks the identifiers whose spelling becomes data, so that qualify leaves their case alone.
+
+    sqlglot's qualify normalizes identifiers for DuckDB, which matches names without regard to case,
+    quoted or not, by lower-casing every one of them. That is harmless for names Spark only resolves
+    (Spark resolves them without regard to case too; the runtime gives each output column the DuckDB
+    plan's spelling), but some names end up in the data as written: a struct's keys
+    (struct_pack(CamelKey := x), {'MixedKey': x}, CAST(… AS STRUCT(CamelKey …))), which Parquet
+    and JSON files keep, and UNPIVOT's column names, which become the values of its name column.
+    """
+    for node in tree.walk():
+        if isinstance(node, exp.PropertyEQ):
+            keep_spelling(node.this)
+        elif isinstance(node, exp.Struct):
+            for field in node.expressions:
+                if isinstance(field, exp.Alias):
+                    keep_spelling(field.args.get("alias"))
+        elif isinstance(node, exp.ColumnDef) and isinstance(node.parent, exp.DataType):
+            keep_spelling(node.this)
+        elif isinstance(node, exp.PivotAlias):
+            keep_spelling(node.args.get("alias"))
+        elif isinstance(node, exp.Column) and unpivoted(node):
+            # The column itself must be normalized, for qualify to find it; its name is kept aside
+            # and given back as an explicit name after qualify (unpivot_names).
+            node.meta["caudal_unpivot_name"] = node.name
+    return tree
+
+
+def unpivoted(column):
+    """Whether `column` is one that UNPIVOT … IN (…) turns into rows (not one given a name with AS)."""
+    field = column.parent
+    return isinstance(field, exp.In) and isinstance(field.parent, exp.Pivot) and field.parent.args.get("unpivot") and column.arg_key == "expressions"
+
+
+def unpivot_names(tree):
+    """UNPIVOT … IN (`label`) → IN (`label` AS `Label`): Spark writes an unpivoted column's name as
+    its IN list spells it, so the name the DuckDB SQL wrote is given explicitly."""
+    for column in list(tree.find_all(exp.Column)):
+        name = column.meta.get("caudal_unpivot_name")
+        if name is not None and unpivoted(column) and name != column.name:
+            column.replace(exp.PivotAlias(this=column.copy(), alias=exp.to_identifier(name, quoted=True)))
+    return tree
+
+
 def translate(item, schema):
     sql = item["sql"]
     kind = item.get("kind", "query")
@@ -959,6 +1008,7 @@ def translate(item, schema):
         tree = tree.transform(fill_gaps)
     except Untranslatable as e:
         return {"id": item["id"], "sql": None, "problems": [str(e)]}
+    keep_names_that_are_data(tree)
     # sqlglot's rewrite of QUALIFY for Spark loses track of qualified column names, so a statement
     # with QUALIFY is only qualified when it needs DuckDB's star modifiers expanded.
     star_modifiers = any(isinstance(n, exp.Star) and (n.args.get("except_") or n.args.get("except") or n.args.get("replace")) for n in tree.walk())
@@ -967,6 +1017,7 @@ def translate(item, schema):
             tree = qualify(tree, schema=schema, dialect="duckdb", quote_identifiers=True, validate_qualify_columns=False)
         except Exception as e:  # sqlglot raises several types; the message says what it could not resolve
             return {"id": item["id"], "sql": None, "problems": [f"sqlglot cannot resolve the columns: {e}"]}
+    unpivot_names(tree)
     try:
         tree = annotate_types(tree, schema=MappingSchema(schema, dialect="duckdb"), dialect="duckdb")
     except Exception:  # types stay unknown: the rewrites that need them are skipped

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ResolvedConnection } from '../../nodes/define.js';
@@ -61,6 +61,7 @@ export async function submitSparkJob(job: SparkJob, opts: SparkSubmitOptions): P
     }
     // pyspark from PyPI: the driver and the workers run the Python that has pyspark.
     if (process.env.CAUDAL_SPARK_PYTHON) env.PYSPARK_PYTHON ??= process.env.CAUDAL_SPARK_PYTHON;
+    Object.assign(env, await sparkTempEnv(dir, process.env));
     const args = [
       '--master', opts.master,
       ...(job.packages.length > 0 ? ['--packages', job.packages.join(',')] : []),
@@ -96,6 +97,24 @@ export async function submitSparkJob(job: SparkJob, opts: SparkSubmitOptions): P
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Spark's own temp files go into the run's temp folder: the local JVM's (spark-submit's and, in client
+ * mode, the driver's: shuffle and spill files under blockmgr-*, spark-* folders; with a local master
+ * that is every executor too) through its java.io.tmpdir, which is Spark's local dir unless
+ * spark.local.dir or SPARK_LOCAL_DIRS names one, and the Python driver's (its session folder) through
+ * TMPDIR. A run killed outright (its whole process group) then leaves them only in that folder, which
+ * the next run, `caudal doctor` and `caudal clean` know as a dead run's (tempFolderPrefix); Java's
+ * default, /tmp, would keep them for good. A java.io.tmpdir the user gives (SPARK_SUBMIT_OPTS, the
+ * driver's Java options) comes later on the command line, so it still wins.
+ */
+export async function sparkTempEnv(runDir: string, parent: NodeJS.ProcessEnv): Promise<NodeJS.ProcessEnv> {
+  const tmp = path.join(runDir, 'tmp');
+  await mkdir(tmp, { recursive: true });
+  // spark-submit's launcher splits SPARK_SUBMIT_OPTS as a shell would: quoted, for a path with spaces.
+  const option = `"-Djava.io.tmpdir=${tmp.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+  return { TMPDIR: tmp, SPARK_SUBMIT_OPTS: parent.SPARK_SUBMIT_OPTS ? `${option} ${parent.SPARK_SUBMIT_OPTS}` : option };
 }
 
 /**
