@@ -73,6 +73,12 @@ describe('file sinks and Caudal’s own files', () => {
     }
     expect(await readFile(other.file, 'utf8')).toBe(other.text);
     expect(existsSync(path.join(dir, 'caudal.connections.json'))).toBe(false);
+    // sink.duckdb creates no database inside a .caudal folder either (nor the folders on the way).
+    const intoState = pipeline([SRC, { id: 'out', type: 'sink.duckdb', params: { database: '.caudal/state/w.duckdb', table: 't' } }], ['src -> out']);
+    expect(await problemsOf(intoState, dir)).toEqual([
+      expect.objectContaining({ code: 'destination_exists', nodeId: 'out', path: 'nodes[1].params.database', message: expect.stringContaining('the folder where Caudal keeps run records and state') }),
+    ]);
+    expect(existsSync(path.join(dir, '.caudal', 'state'))).toBe(false);
   });
 
   it('still overwrites a JSON data file, and writes beside the pipeline', async () => {

@@ -7,6 +7,7 @@ import { ident, literal, stringLiteral } from '../../compiler/sql.js';
 import { canonicalPath, ensureParentFolder, isUnwritable, targetKind, unwritableTarget, type UnwritableWhy } from '../shared/file-sink.js';
 import { DUCKDB_STAGE_PREFIX } from '../shared/staging-names.js';
 import { notADuckdbDatabase } from './database-file.js';
+import { caudalOwnTarget } from '../shared/caudal-files.js';
 import type { Problem } from '../../util/errors.js';
 import { ownerTag, shortRunId } from '../../util/owner.js';
 import { foldName, foldNameSql as fold } from '../shared/columns.js';
@@ -216,9 +217,21 @@ run into several tables of one file write it together.`,
         hint: 'point the database at a DuckDB file, or at a path where none exists yet (the sink creates it); move the file away if it is no longer needed',
       });
     } else {
-      const parent = await ensureParentFolder(ctx, file, 'database');
-      if (parent.problem) preflight.push(parent.problem);
-      createdFolders = parent.created;
+      // Never inside a .caudal folder or onto Caudal's own files, as the file sinks (caudal-files.ts).
+      const own = await caudalOwnTarget(await canonicalPath(file), kind === 'file' ? 'file' : undefined, { baseDir: await canonicalPath(ctx.path('.')), pipelineName: ctx.pipelineName });
+      if (own) {
+        preflight.push({
+          code: 'destination_exists',
+          path: 'params.database',
+          nodeId: ctx.nodeId,
+          message: `node '${ctx.nodeId}': params.database ${JSON.stringify(ctx.params.database)} (${await canonicalPath(file)}) ${own}`,
+          hint: "a sink never writes Caudal's own files: choose another database path (not inside a .caudal folder)",
+        });
+      } else {
+        const parent = await ensureParentFolder(ctx, file, 'database');
+        if (parent.problem) preflight.push(parent.problem);
+        createdFolders = parent.created;
+      }
     }
     const createdFile = !(await stat(file).catch(() => undefined));
     const real = await canonicalPath(file);
