@@ -3,6 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunRecorder } from '../core/src/host/run-recorder.js';
+import type { RunRecord } from '../core/src/host-api/contract.js';
 import { self } from '../core/src/util/owner.js';
 import { cliInProcess, ownCaudalHome } from './support/cli-in-process.js';
 import { deadPid } from './support/owners.js';
@@ -20,10 +21,8 @@ const cli = cliInProcess;
 
 ownCaudalHome();
 
-// The files read here (run.json) are checked field by field with expect.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
-const readJson = async (file: string): Promise<Json> => JSON.parse(await readFile(file, 'utf8'));
+/** A run's record (run.json), as the recorder writes it. */
+const readJson = async (file: string): Promise<RunRecord> => JSON.parse(await readFile(file, 'utf8')) as RunRecord;
 const eventRunIds = async (dir: string) =>
   new Set(
     (await readFile(path.join(dir, 'events.jsonl'), 'utf8'))

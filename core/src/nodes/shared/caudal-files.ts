@@ -1,5 +1,6 @@
 import { open, readdir } from 'node:fs/promises';
 import path from 'node:path';
+import type { Problem } from '../../util/errors.js';
 
 /**
  * Files a file sink must never replace: Caudal's own. A sink's output written over the pipeline
@@ -111,4 +112,23 @@ export async function caudalOwnTarget(real: string, kind: 'file' | 'folder' | un
     if (held) return `holds ${held === OWN_FOLDER ? `Caudal's ${OWN_FOLDER} folder (run records and state)` : OWN_NAMES[held]}: replacing the folder would delete it`;
   }
   return undefined;
+}
+
+/**
+ * The plan's refusal of a sink destination that is Caudal's own (caudalOwnTarget), at
+ * `params.<param>` (the file sinks' `path`, sink.duckdb's `database`); undefined when it is not.
+ */
+export async function caudalOwnTargetProblem(
+  at: { nodeId: string; param: string; written: unknown; real: string; kind: 'file' | 'folder' | undefined },
+  ctx: OwnFileContext,
+): Promise<Problem | undefined> {
+  const own = await caudalOwnTarget(at.real, at.kind, ctx);
+  if (!own) return undefined;
+  return {
+    code: 'destination_exists',
+    path: `params.${at.param}`,
+    nodeId: at.nodeId,
+    message: `node '${at.nodeId}': params.${at.param} ${JSON.stringify(at.written)} (${at.real}) ${own}`,
+    hint: "a sink never writes Caudal's own files: choose another path for the output (not the pipeline, project or connections file, nor inside a .caudal folder)",
+  };
 }

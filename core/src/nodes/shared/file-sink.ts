@@ -9,7 +9,7 @@ import { didYouMean } from '../../util/suggest.js';
 import { parseStagingName, stagingBelongsTo, stagingPath } from './staging-names.js';
 import { checkPartitionFolders } from './partition-folders.js';
 import { columnNamed } from './columns.js';
-import { caudalOwnTarget } from './caudal-files.js';
+import { caudalOwnTargetProblem } from './caudal-files.js';
 
 /**
  * What the file sinks (CSV, Parquet, JSON) share: the `path` / `if_exists` params, the destination
@@ -272,15 +272,11 @@ export async function fileSinkPlan<P extends FileSinkParams>(ctx: SinkContext<P>
   const kind = await targetKind(target);
   const existing = isUnwritable(kind) ? undefined : kind;
   // `.` resolves to the pipeline file's folder, as every relative path does.
-  const own = isUnwritable(kind) ? undefined : await caudalOwnTarget(real, existing, { baseDir: await canonicalPath(ctx.path('.')), pipelineName: ctx.pipelineName });
+  const own = isUnwritable(kind)
+    ? undefined
+    : await caudalOwnTargetProblem({ nodeId: ctx.nodeId, param: 'path', written: ctx.params.path, real, kind: existing }, { baseDir: await canonicalPath(ctx.path('.')), pipelineName: ctx.pipelineName });
   if (own) {
-    preflight.push({
-      code: 'destination_exists',
-      path: 'params.path',
-      nodeId: ctx.nodeId,
-      message: `node '${ctx.nodeId}': params.path ${JSON.stringify(ctx.params.path)} (${real}) ${own}`,
-      hint: "a sink never writes Caudal's own files: choose another path for the output (not the pipeline, project or connections file, nor inside a .caudal folder)",
-    });
+    preflight.push(own);
   } else if (isUnwritable(kind)) {
     preflight.push(await unwritableTarget(ctx.nodeId, target, kind));
   } else if (existing === 'folder' && !folder) {

@@ -7,7 +7,7 @@ import { ident, literal, stringLiteral } from '../../compiler/sql.js';
 import { canonicalPath, ensureParentFolder, isUnwritable, targetKind, unwritableTarget, type UnwritableWhy } from '../shared/file-sink.js';
 import { DUCKDB_STAGE_PREFIX } from '../shared/staging-names.js';
 import { notADuckdbDatabase } from './database-file.js';
-import { caudalOwnTarget } from '../shared/caudal-files.js';
+import { caudalOwnTargetProblem } from '../shared/caudal-files.js';
 import type { Problem } from '../../util/errors.js';
 import { ownerTag, shortRunId } from '../../util/owner.js';
 import { foldName, foldNameSql as fold } from '../shared/columns.js';
@@ -195,6 +195,8 @@ run into several tables of one file write it together.`,
 
     const preflight: Problem[] = [];
     let createdFolders: string[] = [];
+    // The lock and the destination key use the real path (destinationOf).
+    const real = await canonicalPath(file);
     // Refused before anything is read, as the file sinks refuse theirs (a pipe would block the run).
     const kind = await targetKind(file);
     const notDuckdb = kind === 'file' ? await notADuckdbDatabase(file) : undefined;
@@ -218,15 +220,12 @@ run into several tables of one file write it together.`,
       });
     } else {
       // Never inside a .caudal folder or onto Caudal's own files, as the file sinks (caudal-files.ts).
-      const own = await caudalOwnTarget(await canonicalPath(file), kind === 'file' ? 'file' : undefined, { baseDir: await canonicalPath(ctx.path('.')), pipelineName: ctx.pipelineName });
+      const own = await caudalOwnTargetProblem(
+        { nodeId: ctx.nodeId, param: 'database', written: ctx.params.database, real, kind: kind === 'file' ? 'file' : undefined },
+        { baseDir: await canonicalPath(ctx.path('.')), pipelineName: ctx.pipelineName },
+      );
       if (own) {
-        preflight.push({
-          code: 'destination_exists',
-          path: 'params.database',
-          nodeId: ctx.nodeId,
-          message: `node '${ctx.nodeId}': params.database ${JSON.stringify(ctx.params.database)} (${await canonicalPath(file)}) ${own}`,
-          hint: "a sink never writes Caudal's own files: choose another database path (not inside a .caudal folder)",
-        });
+        preflight.push(own);
       } else {
         const parent = await ensureParentFolder(ctx, file, 'database');
         if (parent.problem) preflight.push(parent.problem);
@@ -234,7 +233,6 @@ run into several tables of one file write it together.`,
       }
     }
     const createdFile = !(await stat(file).catch(() => undefined));
-    const real = await canonicalPath(file);
 
     // The engine attaches the file before these run (Publish.attach). A schema the run creates is
     // dropped again if the run does not commit: the flag table remembers whether it existed.
