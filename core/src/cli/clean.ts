@@ -2,7 +2,7 @@ import path from 'node:path';
 import { cleanUp, type CleanReport } from '../engine/commit/clean.js';
 import { sweepStagedDestinations } from '../engine/commit/destination-sweep.js';
 import { listJournals } from '../engine/commit/journal.js';
-import { partlyPublished, partlyPublishedNote } from '../engine/commit/partial-publish.js';
+import { killedMidPublish, killedMidPublishNote, type KilledMidPublish } from '../engine/commit/partial-publish.js';
 import type { Pipeline } from '../model/schema.js';
 import type { ResolvedConnection } from '../nodes/define.js';
 import { CaudalError } from '../util/errors.js';
@@ -28,11 +28,10 @@ async function cleanUpCommand(args: string[], io: Io, fix: boolean): Promise<num
   const { recoveryConnections: projects } = await otherProjectsContext(baseDir);
   // Read before clean removes them: which killed runs were publishing to a destination that
   // cannot be undone (doctor says so, not "clean will undo it").
-  const partly = new Map((await listJournals()).flatMap((f) => (f.journal && partlyPublished(f.journal).length > 0 ? [[f.journal.runId, partlyPublished(f.journal)] as const] : [])));
+  const midPublish = new Map((await listJournals()).flatMap((f) => (f.journal ? [[f.journal.runId, killedMidPublish(f.journal)] as const] : [])));
   const report: StagedReport = await cleanUp({ fix, connection, baseDir, projects });
   for (const run of report.dead as DeadRun[]) {
-    const labels = partly.get(run.runId);
-    if (labels) run.partlyPublished = labels;
+    Object.assign(run, midPublish.get(run.runId));
   }
   // Staged loads in the pipeline's Redis servers and S3 buckets (after the journals: recovery first).
   const staged = pipeline ? await sweepStagedDestinations(pipeline, connection, fix) : { found: [], problems: [] };
@@ -48,7 +47,7 @@ async function cleanUpCommand(args: string[], io: Io, fix: boolean): Promise<num
 
 type StagedReport = CleanReport & { staged?: string[]; stagedProblems?: string[] };
 /** A killed run as doctor lists it: with the destinations it was publishing to when it died, which clean cannot undo. */
-type DeadRun = CleanReport['dead'][number] & { partlyPublished?: string[] };
+type DeadRun = CleanReport['dead'][number] & KilledMidPublish;
 
 /** Connections by name: the pipeline's (project file next to it), else the user's file and stores. */
 async function connectionResolver(
@@ -74,7 +73,7 @@ function formatReport(r: StagedReport, fix: boolean): string {
   for (const run of r.live) lines.push(`running   ${run.runId}  pipeline '${run.pipeline}'  pid ${run.pid}  since ${run.startedAt}`);
   if (!fix) {
     for (const run of r.dead as DeadRun[]) {
-      const partly = run.partlyPublished?.length ? partlyPublishedNote(run.partlyPublished) : undefined;
+      const partly = killedMidPublishNote(run);
       const what = run.abandoned
         ? 'failed, and could not put these back: clean will finish its undo'
         : partly
@@ -90,9 +89,10 @@ function formatReport(r: StagedReport, fix: boolean): string {
     for (const s of r.staged ?? []) lines.push(`leftover  staged by a killed run: ${s}`);
   } else {
     for (const o of r.recovered) {
-      const action = o.untouched ? 'left as it was' : o.partlyPublished?.length ? 'partly published' : o.action;
+      const partly = killedMidPublishNote(o);
+      const action = o.untouched ? 'left as it was' : o.partlyPublished?.length ? 'partly published' : o.inDoubt?.length ? 'in doubt' : o.action;
       // What cannot be undone comes first: "rolled back" alone would hide messages left published.
-      const said = [...(o.partlyPublished?.length ? [`${partlyPublishedNote(o.partlyPublished)}; everything else ${o.action}`] : []), ...o.done];
+      const said = [...(partly ? [`${partly}; everything else ${o.action}`] : []), ...o.done];
       lines.push(`${action.padEnd(14)} ${o.runId}  pipeline '${o.pipeline}'${said.length ? `: ${said.join('; ')}` : ''}`);
       for (const p of o.pending) lines.push(`  still pending: ${p}`);
     }

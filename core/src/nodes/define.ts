@@ -432,6 +432,12 @@ export interface ExternalStage {
    */
   recoveryIntent?(opts: { twoPhase: boolean }): ExternalRecovery | undefined;
   commit(): Promise<void>;
+  /**
+   * commit() ends one server-side transaction (a PostgreSQL or SQL Server COMMIT, a Kafka
+   * transaction): a process killed during it leaves all of the load or none of it, never part, so
+   * a kill there is reported as "committed whole or not at all", not as partly published.
+   */
+  wholeOrNone?: boolean;
   /** Must leave the target as it was before the run; never throws past the executor. */
   rollback(): Promise<void>;
   /**

@@ -256,6 +256,8 @@ export async function stageKafkaWrite(config: KafkaConfig, spec: KafkaWriteSpec,
     rows,
     // Every send was acknowledged by the brokers; nothing else can be checked before the commit.
     prepare: async () => ({ twoPhase: false }),
+    // The transaction's end marker: the brokers complete or abort it whole, whatever happens to us.
+    wholeOrNone: true,
     commit: () => finish('commit').catch((e: unknown) => {
       throw commitFailure(e);
     }),

@@ -131,6 +131,8 @@ function preparedLoad(client: pg.Client, rows: number, config: PostgresConfig, s
   const end = () => closeWithin(client);
   return {
     rows,
+    // COMMIT (or COMMIT PREPARED): the server keeps all of the load or none of it.
+    wholeOrNone: true,
     // finishPrepared does nothing when the transaction was never prepared.
     recoveryIntent: ({ twoPhase }) => (twoPhase ? recovery : undefined),
     async prepare({ twoPhase }) {

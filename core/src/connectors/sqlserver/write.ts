@@ -132,6 +132,8 @@ function openTransaction(load: OpenLoad): ExternalStage {
   const table = `[${spec.table.schema}].[${spec.table.name}]`;
   return {
     rows,
+    // COMMIT TRANSACTION: the server keeps all of the load or none of it.
+    wholeOrNone: true,
     async prepare() {
       try {
         const r = await request().query<{ state: number; depth: number }>('SELECT XACT_STATE() AS state, @@TRANCOUNT AS depth');

@@ -68,6 +68,8 @@ const externalSink = z.object({
    * killed now, part of it may be published, which no recovery can take back (protocol.ts).
    */
   publishing: z.boolean().optional(),
+  /** Its publish is one transaction (ExternalStage.wholeOrNone): killed during it, all of it landed or none. */
+  wholeOrNone: z.boolean().optional(),
 });
 
 export const journalEntry = z.discriminatedUnion('kind', [fileSink, duckdbSink, externalSink]);

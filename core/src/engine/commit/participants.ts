@@ -455,6 +455,6 @@ export class ExternalParticipant implements Participant {
   }
 
   journal(): JournalEntry {
-    return { kind: 'external', nodeId: this.nodeId, label: this.label, recovery: this.recovery, committed: this.committed };
+    return { kind: 'external', nodeId: this.nodeId, label: this.label, recovery: this.recovery, committed: this.committed, ...(this.stage.wholeOrNone ? { wholeOrNone: true } : {}) };
   }
 }

@@ -12,7 +12,7 @@ import type { Db } from '../../compiler/db.js';
 import { isLeftOver, type JournalEntry, listJournals, removeJournal, type RunJournal } from './journal.js';
 import { removeEmptyFolders } from './participants.js';
 import type { ProjectConnections } from './other-projects.js';
-import { partlyPublished, partlyPublishedNote } from './partial-publish.js';
+import { killedMidPublish, killedMidPublishNote, type KilledMidPublish } from './partial-publish.js';
 
 /**
  * Recovery of runs whose process died (kill -9, power loss, a crash): read each journal whose owner
@@ -66,15 +66,17 @@ export interface RecoveryOutcome {
   /** States of a committed run that could not be saved now (their folder unwritable): its pipeline's next run would read the same rows again. */
   unsavedStates?: Array<{ nodeId: string; stateDir: string; error: string }>;
   /**
-   * Destinations the run was publishing to when it died, which cannot be undone (RabbitMQ): part of
-   * its messages may be there whichever way the rest went (partial-publish.ts).
+   * Destinations the run was publishing to when it died, which cannot be undone (partial-publish.ts):
+   * `partlyPublished` may hold part of its rows (RabbitMQ), `inDoubt` all of them or none (a
+   * PostgreSQL, SQL Server or Kafka transaction that was committing), whichever way the rest went.
    */
-  partlyPublished?: string[];
+  partlyPublished?: KilledMidPublish['partlyPublished'];
+  inDoubt?: KilledMidPublish['inDoubt'];
 }
 
 /** What a recovery did, as the warnings a run prints before it starts (`what`: how it names the run). */
 export function recoveryWarnings(r: RecoveryOutcome, what = 'run', how?: string): string[] {
-  const partly = r.partlyPublished?.length ? partlyPublishedNote(r.partlyPublished) : undefined;
+  const partly = killedMidPublishNote(r);
   // Never "rolled back" alone when messages that cannot be taken back may have gone out.
   const said = how ?? (r.abandoned ? 'which failed and could not put everything back' : partly ? `which was ${partly}` : 'which was killed');
   const action = partly ? `${said.includes(partly) ? '' : `${partly}; `}everything else ${r.action}` : r.action;
@@ -98,7 +100,6 @@ export async function recoverDeadRuns(ctx: RecoveryContext): Promise<RecoveryOut
 export async function recoverRun(j: RunJournal, given: RecoveryContext): Promise<RecoveryOutcome> {
   const ctx = contextFor(j, given);
   const forward = (await effectiveDecision(j, ctx.db)) === 'commit';
-  const partly = partlyPublished(j);
   const out: RecoveryOutcome = {
     runId: j.runId,
     pipeline: j.pipeline,
@@ -106,7 +107,7 @@ export async function recoverRun(j: RunJournal, given: RecoveryContext): Promise
     done: [],
     pending: [],
     ...(j.abandoned ? { abandoned: true } : {}),
-    ...(partly.length > 0 ? { partlyPublished: partly } : {}),
+    ...killedMidPublish(j),
   };
   // Every destination is finished from one place, or none: a connection that is not the one the
   // run used leaves the whole run (and its journal) as it is, for its own project.
@@ -238,7 +239,9 @@ async function recoverEntry(entry: JournalEntry, j: RunJournal, forward: boolean
   if (entry.kind === 'duckdb') return recoverDuckdb(entry, forward, ctx);
   if (!entry.recovery) {
     // Killed half way through an irreversible publish (RabbitMQ): neither undone nor completed.
-    if (entry.publishing && !entry.committed) return { done: `${entry.label}: what it published before the process died stays published, the rest was lost with it (run the pipeline again)` };
+    if (entry.publishing && !entry.committed && !entry.wholeOrNone) return { done: `${entry.label}: what it published before the process died stays published, the rest was lost with it (run the pipeline again)` };
+    // Killed while its transaction committed: the server finished it whole or dropped it whole.
+    if (entry.publishing && !entry.committed) return { done: `${entry.label}: its transaction was committing when the process died, so it holds all of the run's rows or none` };
     // Its transaction ended with the dead process's connection: rolled back by the server.
     return forward && !entry.committed ? { done: `${entry.label}: its load was lost with the process and is unchanged (commit window; run the pipeline again)` } : {};
   }
