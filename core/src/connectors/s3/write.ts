@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
@@ -122,11 +123,22 @@ export async function writeS3(config: S3Config, spec: S3WriteSpec, local: string
   const staged = (rel: string) => `${base}new/${spec.folder ? rel : 'object'}`;
   const aside = (rel: string) => `${base}old/${spec.folder ? rel : 'object'}`;
   const abort = new AbortController();
+  // One listener per upload in flight (uploadConcurrency of them), removed as each ends.
+  setMaxListeners(0, abort.signal);
   const watch = setInterval(() => io.isCancelled() && abort.abort(), 100);
   /** Every upload started, settled or not: a failed or cancelled stage waits for them all before it cleans up. */
   const started: Array<Promise<unknown>> = [];
   const upload = (key: string, body: Readable) => {
-    const done = new (s3Storage().Upload)({ client, params: { Bucket: spec.bucket, Key: key, Body: body }, partSize: Math.max(5, spec.partSizeMb) * 1024 * 1024, queueSize: 4, leavePartsOnError: false, abortController: abort }).done();
+    // lib-storage listens with its signal's `onabort`, one handler per signal: uploads sharing the
+    // stage's controller left all but the last deaf to a cancel (held until their answers came,
+    // or the 300 s idle timeout). Each gets a controller of its own, aborted with the stage's.
+    const own = new AbortController();
+    const stop = () => own.abort();
+    if (abort.signal.aborted) stop();
+    else abort.signal.addEventListener('abort', stop, { once: true });
+    const done = new (s3Storage().Upload)({ client, params: { Bucket: spec.bucket, Key: key, Body: body }, partSize: Math.max(5, spec.partSizeMb) * 1024 * 1024, queueSize: 4, leavePartsOnError: false, abortController: own })
+      .done()
+      .finally(() => abort.signal.removeEventListener('abort', stop));
     started.push(done.catch(() => undefined));
     return done;
   };
