@@ -3,6 +3,8 @@ import { Readable } from 'node:stream';
 import path from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConnectionService } from '../core/src/connections/service.js';
+import { ConnectionsApi } from '../core/src/host/connections-api.js';
+import { connectionInfoSchema } from '../core/src/host-api/contract.js';
 import { CONNECTIONS_FORMAT, PROJECT_FILE, readConnectionsFile, writeConnectionsFile } from '../core/src/connections/file.js';
 import { main } from '../core/src/cli/main.js';
 import type { SecretStore } from '../core/src/secrets/secret-store.js';
@@ -167,6 +169,14 @@ describe('a secret the keychain could not read is not a secret that is absent', 
     expect(info).toMatchObject({ name: 's39c_pg', secrets: { password: false }, unreadable: { password: "could not read the password of connection 's39c_pg' in the OS keychain: AccessDenied" } });
     const readable = await setup(new FailingStore(0));
     expect((await readable.list())[0]).not.toHaveProperty('unreadable');
+  });
+
+  it("the studio's connection list gets the same: why the password could not be read, never a value", async () => {
+    const service = await setup(new FailingStore());
+    const [info] = await new ConnectionsApi(() => service).list();
+    expect(connectionInfoSchema.parse(info)).toMatchObject({ name: 's39c_pg', secrets: { password: false }, unreadable: { password: expect.stringContaining('AccessDenied') } });
+    const readable = await setup(new FailingStore(0));
+    expect((await new ConnectionsApi(() => readable).list())[0]).not.toHaveProperty('unreadable');
   });
 
   it('resolve reports the store failure with its reason, never resolving without the password', async () => {

@@ -392,6 +392,11 @@ export const connectionInfoSchema = z.object({
   fields: z.record(z.string(), z.unknown()),
   /** For each secret field, whether a store holds a value, e.g. `{ password: true }`. Never the value. */
   secrets: z.record(z.string(), z.boolean()),
+  /**
+   * Secret fields that a store failed to answer for (a locked or refusing keychain), with the
+   * store's reason: not "missing", since the value may well be there. Never the value.
+   */
+  unreadable: z.record(z.string(), z.string()).optional(),
   /** 'project' when it comes from the project's caudal.connections.json, else 'user'. */
   scope: z.enum(['user', 'project']),
   file: z.string(),

@@ -30,7 +30,8 @@ export class ConnectionsApi {
 
   private toInfo(c: ConnectionInfo): HostConnectionInfo {
     const scope = path.resolve(c.file) === path.resolve(userConnectionsPath(this.env)) ? 'user' : 'project';
-    return { name: c.name, type: c.type, fields: withoutSecretFields(c.type, c.fields), secrets: { ...c.secrets }, scope, file: c.file };
+    const unreadable = c.unreadable && Object.keys(c.unreadable).length > 0 ? { unreadable: { ...c.unreadable } } : {};
+    return { name: c.name, type: c.type, fields: withoutSecretFields(c.type, c.fields), secrets: { ...c.secrets }, ...unreadable, scope, file: c.file };
   }
 
   async list(projectDir?: string): Promise<HostConnectionInfo[]> {

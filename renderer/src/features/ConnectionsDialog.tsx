@@ -1,6 +1,6 @@
 /**
  * Named connections: list, add, edit, test, remove. Secret fields are typed here and sent once to the
- * host, which puts them in the OS keychain; the renderer only ever sees whether a secret is stored.
+ * host, which puts them in the OS keychain; the renderer only ever sees whether a secret is stored (or why the keychain could not say).
  */
 import { useEffect, useRef, useState } from 'react';
 import { host, errorText } from '../host-access.js';
@@ -9,6 +9,7 @@ import { useResults } from '../store/results.js';
 import type { HostConnectionInfo, ParamJsonSchema } from '../model/types.js';
 import { formModel, type FieldModel } from '../inspector/form-model.js';
 import { connectionErrorText, draftProblems, fieldValues } from './connection-draft.js';
+import { secretStates } from './secret-states.js';
 import { guardDialogClose, requestCloseDialog } from './dialog-close.js';
 
 type TypeInfo = { type: string; label: string; fieldsSchema: Record<string, unknown>; secretFields: string[] };
@@ -113,7 +114,7 @@ export function ConnectionsDialog() {
                 <td>{c.name}</td>
                 <td>{c.type}</td>
                 <td>{c.scope}</td>
-                <td>{Object.entries(c.secrets).map(([k, has]) => `${k}: ${has ? 'stored' : 'missing'}`).join(', ') || '–'}</td>
+                <td>{secretStates(c)}</td>
                 <td>
                   <button onClick={() => void test(c.name)}>Test</button>
                   <button onClick={() => startDraft({ editing: true, name: c.name, type: c.type, fields: { ...c.fields }, secrets: {} })}>Edit</button>
