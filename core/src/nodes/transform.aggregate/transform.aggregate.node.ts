@@ -71,7 +71,7 @@ an empty input gives no rows.
 | \`count\` | rows in the group; with \`column\`, its non-NULL values |
 | \`count_distinct\` | distinct non-NULL values of \`column\` |
 | \`sum\`, \`avg\`, \`min\`, \`max\` | over non-NULL values; NULL when there are none. Sums of integers are 128-bit (HUGEINT; UHUGEINT too, which DuckDB alone would sum as a rounding DOUBLE), of DECIMAL(p,s) DECIMAL(38,s): a sum with more digits than that holds stops the run, naming the aggregation and the column. \`avg\` (and \`median\`, \`percentile\`, \`stddev\`) of integers is a DOUBLE: exact only up to 2^53 |
-| \`median\`, \`percentile\` | interpolated (\`quantile_cont\`; \`p\` from 0 to 1), DOUBLE for numbers |
+| \`median\`, \`percentile\` | interpolated (\`quantile_cont\`; \`p\` from 0 to 1), DOUBLE for numbers (DECIMAL included: 10.25 and 10.26 give 10.255); for dates and times the instant between, a TIMESTAMP for a DATE column |
 | \`stddev\` | sample standard deviation; NULL for fewer than two values |
 | \`first\`, \`last\` | \`column\` on the row with the smallest / largest \`order_by\` (\`arg_min\` / \`arg_max\`); rows where \`column\` or \`order_by\` is NULL are skipped. Ties: the smallest (first) or largest (last) \`column\` value wins, so the result is deterministic (comparing (order_by, column) pairs makes this aggregation about 2–3× slower than a plain \`arg_max\`, whose pick among ties varies from run to run) |
 | \`string_agg\` | non-NULL values as text joined by \`separator\`, ordered by \`order_by\` (or the values themselves), then by the value; \`descending\` reverses it |
@@ -136,10 +136,11 @@ Turn such values into NULL first when they mean "no value" (a Derive: \`CASE WHE
         case 'avg':
         case 'min':
         case 'max':
-        case 'median':
           return `${a.function}(${col})`;
+        case 'median':
+          return `median(${interpolable(col, columnNamed(input.columns, a.column!)?.type)})`;
         case 'percentile':
-          return `quantile_cont(${col}, ${literal(a.p ?? 0.5)})`;
+          return `quantile_cont(${interpolable(col, columnNamed(input.columns, a.column!)?.type)}, ${literal(a.p ?? 0.5)})`;
         case 'stddev':
           return `stddev_samp(${col})`;
         // The value joins the ordering key so ties pick a deterministic row.
@@ -169,6 +170,15 @@ Turn such values into NULL first when they mean "no value" (a Derive: \`CASE WHE
     return { outputs: { out: sql } };
   },
 });
+
+/**
+ * DuckDB interpolates a DECIMAL's median and percentiles in the column's own type, cutting the
+ * result to its scale (10.25 and 10.26 gave 10.25): such a column is interpolated as a DOUBLE, as
+ * the other numbers are.
+ */
+function interpolable(col: string, type: string | undefined): string {
+  return type !== undefined && /^DECIMAL\b/i.test(type) ? `CAST(${col} AS DOUBLE)` : col;
+}
 
 /** Functions that need numbers (or values with an order and arithmetic); text is the usual mistake after a CSV read as text. */
 const NUMERIC_ONLY = new Set<Fn>(['sum', 'avg', 'median', 'percentile', 'stddev']);

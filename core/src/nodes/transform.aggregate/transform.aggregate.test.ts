@@ -65,6 +65,22 @@ describe('transform.aggregate', () => {
     ]);
   });
 
+  it('interpolates the median and percentiles of a DECIMAL column as a DOUBLE, never cut to its scale', async () => {
+    const r = await rows(
+      {
+        group_by: [],
+        aggregations: [
+          { name: 'med', function: 'median', column: 'd' },
+          { name: 'p90', function: 'percentile', column: 'd', p: 0.9 },
+        ],
+      },
+      `SELECT * FROM (VALUES (10.25::DECIMAL(5,2)), (10.26::DECIMAL(5,2))) t(d)`,
+    );
+    expect(r.columns).toEqual(['med DOUBLE', 'p90 DOUBLE']);
+    expect(r.rows[0]!.med).toBeCloseTo(10.255, 12);
+    expect(r.rows[0]!.p90).toBeCloseTo(10.259, 12);
+  });
+
   it('first/last by an order column, ties broken by the value; NULL order values skipped', async () => {
     const r = await rows({
       group_by: ['country'],

@@ -176,8 +176,10 @@ Picked columns must not collide with input column names (case-insensitive): rena
 
     const inKeys = keys.map((x) => `i.${ident(x.in)}`);
     const distinctKeys = inKeys.length === 1 ? `count(DISTINCT ${inKeys[0]})` : `count(DISTINCT (${inKeys.join(', ')})) FILTER (WHERE ${inKeys.map((x) => `${x} IS NOT NULL`).join(' AND ')})`;
+    // Over the same checked inputs as the lookup: the count may run first, and a key value that
+    // does not convert must stop it with the node's message, not DuckDB's bare conversion error.
     const metricsSql = `SELECT count(*) AS unmatched_rows, ${distinctKeys} AS unmatched_keys
-FROM ${input.ref} AS i ANTI JOIN ${ref.ref} AS r ON ${keys.map((x) => `i.${ident(x.in)} = r.${ident(x.ref)}`).join(' AND ')}`;
+FROM ${withChecked(input.ref, checked.a)} AS i ANTI JOIN ${withChecked(ref.ref, checked.b)} AS r ON ${keys.map((x) => `i.${ident(x.in)} = r.${ident(x.ref)}`).join(' AND ')}`;
     return countUnmatched ? { outputs: { out }, metricsSql } : { outputs: { out } };
   },
 });

@@ -107,6 +107,14 @@ describe('transform.lookup', () => {
     await expect(result(params, ref("'007'"), input)).rejects.toThrow(`column "id" holds 007 (VARCHAR in the reference input), which the main key "Customer Id" (BIGINT) it is compared with cannot hold exactly: it would become 7`);
   });
 
+  it('in a run that counts unmatched rows, a key that does not convert stops it with the same words as the preview', async () => {
+    const input = `SELECT * FROM (VALUES (1, 'abc'), (2, '7')) t(order_id, "Customer Id")`;
+    const { summary } = await run(lookupOver({ keys: KEYS, columns: [{ column: 'name' }] }, CUSTOMERS, input, true), dir);
+    expect(summary.status).toBe('failed');
+    expect(summary.error?.message).toContain(`column "Customer Id" holds abc (VARCHAR in the main input), which the reference key "id" (BIGINT) it is compared with cannot hold`);
+    expect(summary.error?.message).not.toContain('Conversion Error');
+  });
+
   it('a reference with a repeated key stops the run, naming the key', async () => {
     const dup = `${CUSTOMERS} UNION ALL SELECT 20, 'Zoë again', 'FR', NULL`;
     const { summary } = await run(lookupOver({ keys: KEYS, columns: [{ column: 'name' }] }, dup, ORDERS, true), dir);

@@ -4,6 +4,7 @@ import { pivotSpark } from './transform.pivot.spark.js';
 import { ident, literal } from '../../compiler/sql.js';
 import { CaudalError } from '../../util/errors.js';
 import { constantConverts } from '../shared/typed-constant.js';
+import { isFloatType } from '../shared/locale-numbers.js';
 import { checkedDecimalSum } from '../shared/decimal-sum.js';
 import { columnNamed, foldName } from '../shared/columns.js';
 
@@ -54,6 +55,8 @@ type Params = z.output<typeof params>;
 
 /** The placeholders column_name may hold. */
 const PLACEHOLDERS = ['{value}', '{aggregate}', '{column}'];
+/** How a pivot value names NaN or ±Infinity of a FLOAT or DOUBLE column (DuckDB's spellings). */
+const FLOAT_WORDS = /^[+-]?(nan|inf|infinity)$/i;
 const PLACEHOLDER = /\{(value|aggregate|column)\}/g;
 
 /**
@@ -94,8 +97,9 @@ rows: \`'12.5'\` for an INTEGER column (DuckDB would compare 13), \`'2024-01-31 
 is refused too: DuckDB would compare by reading each text as a number, so \`'01'\`, \`'1.0'\` and \`' 1'\`
 would all count as 1 (and text that is not a number would stop the run). Write the value as text
 (\`"1"\`) to match exactly that text. Two values that are one value of the column's type (\`'2024'\`
-and \`'02024'\` for an INTEGER) would give two columns with the same cells, and are refused. \`null\` is
-not a value (see below).
+and \`'02024'\` for an INTEGER) would give two columns with the same cells, and are refused. For a FLOAT
+or DOUBLE pivot column, NaN and ±Infinity, which JSON has no number for, are written as text: \`"nan"\`,
+\`"inf"\`, \`"-inf"\` (or \`"infinity"\`). \`null\` is not a value (see below).
 
 **Values not listed** (and NULL in the pivot column) are ignored: their rows count for no cell, but a group
 that only has such rows still gets a row (all cells empty, or 0 for count). To give NULL a column,
@@ -116,7 +120,8 @@ rows where the value or \`order_by\` is NULL are skipped: rows (v 5, order NULL)
 \`paid_sum\`). Names are used exactly, with spaces, accents, \`$\` or braces (a value \`{column}\` names its
 column \`{column}\`). Two values that give the same name, or a
 name equal to a group-by column, are reported before the run (ignoring the case of A–Z, as DuckDB compares
-names), and so are a value that gives an empty name (\`""\` with the default pattern) and a placeholder other than
+names; two values that differ only in case, \`"n1"\` and \`"N1"\`, clash whatever the pattern: make them one
+spelling first, with transform.clean_text or transform.map_values), and so are a value that gives an empty name (\`""\` with the default pattern) and a placeholder other than
 \`{value}\`, \`{aggregate}\` and \`{column}\`.
 
 Row order is not guaranteed, as for any aggregation: add a \`transform.sort\` on the group columns if it matters.
@@ -137,14 +142,21 @@ Metrics and warnings: none. Rows whose pivot value is not listed count for no ce
         message: `column_name has ${unknown.length === 1 ? 'an unknown placeholder' : 'unknown placeholders'} ${unknown.map((x) => `'${x}'`).join(', ')}: the placeholders are ${PLACEHOLDERS.join(', ')}`,
         hint: 'e.g. {value}_{aggregate}',
       });
-    const taken = new Map<string, string>();
-    p.group_by.forEach((g) => taken.set(foldName(g), `group-by column '${g}'`));
+    const taken = new Map<string, { what: string; value?: string | number | boolean }>();
+    p.group_by.forEach((g) => taken.set(foldName(g), { what: `group-by column '${g}'` }));
     p.values.forEach((v, i) => {
       const name = pivotColumnName(p, v);
       const prev = taken.get(foldName(name));
       if (name === '') out.push({ path: `values[${i}]`, message: `value ${JSON.stringify(v)} gives an empty column name`, hint: 'set column_name to a pattern with text around {value}, e.g. {value}_{aggregate} or code_{value}' });
-      else if (prev) out.push({ path: `values[${i}]`, message: `value ${JSON.stringify(v)} gives column '${name}', which clashes with ${prev}`, hint: 'change column_name, e.g. {value}_{aggregate}' });
-      else taken.set(foldName(name), `the column of value ${JSON.stringify(v)}`);
+      else if (prev?.value !== undefined && String(prev.value) !== String(v) && foldName(String(prev.value)) === foldName(String(v)))
+        // No column_name can part them: every pattern holding {value} gives two names that differ only in case.
+        out.push({
+          path: `values[${i}]`,
+          message: `values ${JSON.stringify(prev.value)} and ${JSON.stringify(v)} differ only in the case of their letters, and column names do not (they ignore the case of A-Z): their columns would clash whatever column_name says`,
+          hint: `make them one spelling before the pivot (transform.clean_text with case lower or upper, or transform.map_values), then list that spelling once`,
+        });
+      else if (prev) out.push({ path: `values[${i}]`, message: `value ${JSON.stringify(v)} gives column '${name}', which clashes with ${prev.what}`, hint: 'change column_name, e.g. {value}_{aggregate}' });
+      else taken.set(foldName(name), { what: `the column of value ${JSON.stringify(v)}`, value: v });
     });
     return out;
   },
@@ -169,9 +181,13 @@ Metrics and warnings: none. Rows whose pivot value is not listed count for no ce
     }
     if (pivotType && pivotType !== 'VARCHAR') {
       for (const [i, val] of p.values.entries()) {
+        // NaN and ±Infinity are values of a FLOAT or DOUBLE column like any other (DuckDB's NaN
+        // equals NaN), but JSON has no number for them: they are written as text.
+        if (isFloatType(pivotType) && typeof val === 'string' && FLOAT_WORDS.test(val)) continue;
         if (await constantConverts((sql) => ctx.rows(sql), val, pivotType)) continue;
         const message = `node '${ctx.nodeId}': the value ${JSON.stringify(val)} is not a valid ${pivotType} (or would change converting to it), the type of the pivot column '${p.pivot_column}'`;
-        throw new CaudalError('validation', message, { nodeId: ctx.nodeId, column: p.pivot_column, problems: [{ code: 'invalid_param', path: `params.values[${i}]`, message, hint: `write it as a ${pivotType}, as the column's values are` }] });
+        const words = isFloatType(pivotType) ? ' (NaN and Infinity as the text "nan", "inf" or "-inf")' : '';
+        throw new CaudalError('validation', message, { nodeId: ctx.nodeId, column: p.pivot_column, problems: [{ code: 'invalid_param', path: `params.values[${i}]`, message, hint: `write it as a ${pivotType}, as the column's values are${words}` }] });
       }
       const same = await sameTypedValues((sql) => ctx.rows(sql), p.values, pivotType);
       if (same) {

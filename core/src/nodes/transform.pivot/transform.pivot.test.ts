@@ -155,7 +155,20 @@ describe('transform.pivot', () => {
       ['nodes[1].params.value_column', "aggregate 'first' needs a value column"],
       ['nodes[1].params.order_by', "aggregate 'first' needs order_by to say which row is first"],
       ['nodes[1].params.values[0]', `value "web" gives column 'web', which clashes with group-by column 'web'`],
-      ['nodes[1].params.values[2]', `value "store" gives column 'store', which clashes with the column of value "Store"`],
+      [
+        'nodes[1].params.values[2]',
+        `values "Store" and "store" differ only in the case of their letters, and column names do not (they ignore the case of A-Z): their columns would clash whatever column_name says`,
+      ],
     ]);
+    const [twins] = await problemsOf(pivotOver({ ...base, values: ['n1', 'N1'], column_name: '{value}_{aggregate}', aggregate: 'count' }), dir);
+    expect(twins?.hint).toBe('make them one spelling before the pivot (transform.clean_text with case lower or upper, or transform.map_values), then list that spelling once');
+  });
+
+  it('gives NaN and ±Infinity of a DOUBLE pivot column their cells, written as text', async () => {
+    const src = `SELECT * FROM (VALUES ('a', 'nan'::DOUBLE, 1), ('a', 'inf'::DOUBLE, 2), ('a', '-inf'::DOUBLE, 4), ('a', 0.5, 8), ('a', 'nan'::DOUBLE, 16)) t(g, f, qty)`;
+    const r = await preview(pivotOver({ group_by: ['g'], pivot_column: 'f', values: ['nan', 'inf', '-inf', 0.5], aggregate: 'sum', value_column: 'qty' }, src), dir, 'p');
+    expect(r.rows).toEqual([{ g: 'a', nan: '17', inf: '2', '-inf': '4', '0.5': '8' }]);
+    const [problem] = await problemsOf(pivotOver({ group_by: ['g'], pivot_column: 'f', values: ['nope'], aggregate: 'count' }, src), dir);
+    expect(problem?.hint).toBe('write it as a DOUBLE, as the column\'s values are (NaN and Infinity as the text "nan", "inf" or "-inf")');
   });
 });
