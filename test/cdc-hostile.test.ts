@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { runPipeline, startRun } from '../core/src/engine/engine.js';
+import { inspect, runPipeline, startRun } from '../core/src/engine/engine.js';
 import type { RunSummary } from '../core/src/engine/protocol.js';
 import type { ResolvedConnection } from '../core/src/nodes/define.js';
 import { afterFile } from './support/cleanup.js';
@@ -254,4 +254,29 @@ describe('source.postgres_cdc under hostile changes and servers', () => {
     expect(logged.find((m) => m.includes(`pid ${otherPid}`))).toMatch(new RegExp(`creating replication slot '${slot}' waits for the transactions open on the server to end: .*pid ${otherPid} \\(`));
     expect(failure(await running)).toBe('\n');
   }, 60_000);
+
+  it('warns, before anything is created, when the replica identity is a unique index other than the primary key: deletes carry only its columns', async () => {
+    await q(`CREATE TABLE ident_index (id int PRIMARY KEY, code text NOT NULL, v text)`);
+    await q(`CREATE UNIQUE INDEX ident_index_code ON ident_index (code)`);
+    await q(`ALTER TABLE ident_index REPLICA IDENTITY USING INDEX ident_index_code`);
+    const slot = `${tag}_ident_index`;
+    const d = doc(`${tag} ident index`, 'ident_index', 'ident_index_mirror', { slot }, true);
+    const seen = await inspect({ pipeline: d, baseDir: dir, connections: connections(), stateDir });
+    expect(seen.warnings?.map((w) => w.message)).toContainEqual(
+      `node 'chg': the replica identity of ${schema}.ident_index is a unique index on (code), not its primary key (id): a delete carries only code, every other column NULL, so key a mirror on code (dedupe and sink keys), or a delete stops its upsert with a NULL key. REPLICA IDENTITY DEFAULT (the primary key) or FULL send the primary key too`,
+    );
+    expect(await slotPosition(slot)).toBeUndefined();
+    // The primary key as identity says nothing.
+    await q(`ALTER TABLE ident_index REPLICA IDENTITY DEFAULT`);
+    expect((await inspect({ pipeline: d, baseDir: dir, connections: connections(), stateDir })).warnings ?? []).toEqual([]);
+  });
+
+  it('says a publication name is refused as a publication name, not as a slot name', async () => {
+    const d = doc(`${tag} pub name`, 'ident_index', 'ident_index_mirror', { publication: 'Bad-Name' });
+    const { problems } = await inspect({ pipeline: d, baseDir: dir, connections: connections(), stateDir });
+    expect(problems.map((p) => [p.path, p.message])).toEqual([
+      ['nodes[0].params.publication', expect.stringContaining('the replication protocol passes the publication name unescaped')],
+    ]);
+    expect(problems[0]!.message).not.toContain('slot');
+  });
 });

@@ -244,6 +244,8 @@ describe('--watch through the engine API (what the studio\'s "Run continuously" 
     expect(summary.status).toBe('cancelled');
     expect(summary.batches).toEqual({ committed: expect.any(Number), rowsIn: 150 });
     expect(summary.batches!.committed).toBeGreaterThanOrEqual(2);
+    // Stopped while it waited for messages: no "batch in progress was finished" that never was.
+    expect(summary.error?.message).toBe(`stopped after ${summary.batches!.committed} committed batches; every committed batch is in the destinations, and no batch was in progress (it was waiting for new data)`);
     expect(events.filter((e) => e.type === 'batch_finished').every((e) => e.summary?.status === 'succeeded')).toBe(true);
     expect(await query(path.join(dir, 'wh.duckdb'), 'SELECT count(*)::INT AS n FROM events')).toEqual([{ n: 150 }]);
   });

@@ -618,10 +618,16 @@ describe('`caudal jobs history` says what the scheduler says', () => {
     const s = await setup({ slow: { schedule: '0 6 * * *', timeout_s: 600 } }, {}, '2026-05-01T03:00:00Z');
     const sched = s.make();
     await sched.start();
+    await s.clock.advanceTo(t('2026-05-01T04:00:00Z'));
+    // The run's own record counts from after its process started: shorter than the scheduler's watch.
+    s.runner.runs('slow')[0]!.ownElapsedMs = 598_900;
     await s.clock.advanceTo(t('2026-05-01T04:10:00Z'));
     await sched.idle();
-    expect(s.log.events('run_finished', 'slow')[0]).toMatchObject({ status: 'timed_out' });
-    expect(s.runner.notes).toEqual([{ dir: s.runner.runs('slow')[0]!.request.dir, error: { kind: 'timeout', message: 'stopped after its timeout of 600 s' } }]);
+    // Never "timed out after 598.9 s: stopped after its timeout of 600 s".
+    expect(s.log.events('run_finished', 'slow')[0]).toMatchObject({ status: 'timed_out', elapsedMs: 600_000 });
+    expect(s.runner.notes).toEqual([
+      { dir: s.runner.runs('slow')[0]!.request.dir, error: { kind: 'timeout', message: 'stopped after its timeout of 600 s' }, timing: { startedAt: '2026-05-01T04:00:00.000Z', elapsedMs: 600_000 } },
+    ]);
     await sched.stop();
 
     // the records `caudal run` leaves, as ProcessRunner completes them
@@ -634,7 +640,7 @@ describe('`caudal jobs history` says what the scheduler says', () => {
       return dir;
     };
     const timedOut = await record('r1', '2026-05-01T04:00:00Z', { status: 'cancelled', error: { kind: 'cancelled', message: 'the run was cancelled; no destination was changed' } });
-    await new ProcessRunner().noteOutcome(timedOut, { kind: 'timeout', message: 'stopped after its timeout of 600 s' });
+    await new ProcessRunner().noteOutcome(timedOut, { kind: 'timeout', message: 'stopped after its timeout of 600 s' }, { startedAt: '2026-05-01T03:59:59.000Z', elapsedMs: 600_000 });
     await record('r2', '2026-05-01T04:01:00Z', { status: 'failed', error: { kind: 'busy', message: 'out.csv is in use by another run' } });
     await record('r3', '2026-05-01T04:02:00Z', { status: 'failed', error: { kind: 'interrupted', message: "the run's process was stopped by SIGKILL before the run finished" } });
     await record('r4', '2026-05-01T04:03:00Z', { status: 'cancelled', error: { kind: 'cancelled', message: 'cancelled' } });
@@ -647,5 +653,6 @@ describe('`caudal jobs history` says what the scheduler says', () => {
       ['r2', 'busy'],
       ['r1', 'timed_out'],
     ]);
+    expect(runs.find((r) => r.runId === 'r1')).toMatchObject({ startedAt: '2026-05-01T03:59:59.000Z', elapsedMs: 600_000 });
   });
 });

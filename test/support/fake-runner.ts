@@ -18,6 +18,8 @@ export interface FakeProcess {
   killed: boolean;
   /** What it does when asked to stop: end as cancelled (default) or ignore it. */
   onTerminate: 'cancel' | 'ignore';
+  /** The run's own measure of its time, as its record gives it (which leaves out its process's start-up). */
+  ownElapsedMs?: number;
   startedAt: number;
   finish(outcome?: Partial<RunOutcome>): void;
   waiters: Array<(o: RunOutcome) => void>;
@@ -32,7 +34,7 @@ export class FakeRunner implements JobRunner {
   autoFinish: ((req: JobRunRequest) => Partial<RunOutcome> | undefined) | undefined;
   overlaps: string[] = [];
   /** What the scheduler noted in run records (noteOutcome). */
-  readonly notes: Array<{ dir: string; error: { kind: string; message: string } }> = [];
+  readonly notes: Array<{ dir: string; error: { kind: string; message: string }; timing?: { startedAt: string; elapsedMs: number } }> = [];
   private nextPid = 1000;
 
   constructor(private readonly now: () => number) {}
@@ -69,8 +71,8 @@ export class FakeRunner implements JobRunner {
     return { outcome: p.outcome! };
   }
 
-  async noteOutcome(dir: string, error: { kind: string; message: string }): Promise<void> {
-    this.notes.push({ dir, error });
+  async noteOutcome(dir: string, error: { kind: string; message: string }, timing?: { startedAt: string; elapsedMs: number }): Promise<void> {
+    this.notes.push({ dir, error, ...(timing ? { timing } : {}) });
   }
 
   /** The runs of a job, in start order. */
@@ -88,7 +90,7 @@ export class FakeRunner implements JobRunner {
       done: new Promise((resolve) => (p.alive ? p.waiters.push(resolve) : resolve(p.outcome!))),
       terminate: () => {
         p.terminated = true;
-        if (p.onTerminate === 'cancel') p.finish({ status: 'cancelled', exitCode: 143, error: { kind: 'cancelled', message: 'cancelled' } });
+        if (p.onTerminate === 'cancel') p.finish({ status: 'cancelled', exitCode: 143, error: { kind: 'cancelled', message: 'cancelled' }, ...(p.ownElapsedMs !== undefined ? { elapsedMs: p.ownElapsedMs } : {}) });
       },
       kill: () => {
         p.killed = true;

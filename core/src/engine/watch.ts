@@ -29,6 +29,8 @@ export async function executeWatch(req: RunRequest, db: Db, tempDir: string, hoo
   let committed = 0;
   let rowsIn = 0;
   let last: RunSummary | undefined;
+  /** Stopped (Ctrl-C, SIGTERM) while waiting for data: no batch was in progress to finish or roll back. */
+  let stoppedWaiting = false;
   emit({ type: 'run_started', runId, pipeline: pipeline.name, nodes: pipeline.nodes.length, at: new Date(started).toISOString() });
   const refused = watchProblems(pipeline, req.targets);
   if (refused.length > 0) {
@@ -78,7 +80,10 @@ export async function executeWatch(req: RunRequest, db: Db, tempDir: string, hoo
         committed: () => (committedBatch = true),
       });
       // A batch that never read anything because the watch was stopped while waiting is not a batch.
-      if (last.status === 'cancelled' && read === 0 && hooks.isStopping() && !hooks.isCancelled()) break;
+      if (last.status === 'cancelled' && read === 0 && hooks.isStopping() && !hooks.isCancelled()) {
+        stoppedWaiting = true;
+        break;
+      }
       const summary: BatchSummary = {
         batch,
         status: last.status,
@@ -111,7 +116,10 @@ export async function executeWatch(req: RunRequest, db: Db, tempDir: string, hoo
     failed && last?.error
       ? last.error
       : status === 'cancelled'
-        ? new CaudalError('cancelled', `stopped after ${committed} committed batch${committed === 1 ? '' : 'es'}; every committed batch is in the destinations, the batch in progress was ${hooks.isCancelled() ? 'rolled back' : 'finished'}`).toJSON()
+        ? new CaudalError(
+            'cancelled',
+            `stopped after ${committed} committed batch${committed === 1 ? '' : 'es'}; every committed batch is in the destinations, ${stoppedWaiting ? 'and no batch was in progress (it was waiting for new data)' : `the batch in progress was ${hooks.isCancelled() ? 'rolled back' : 'finished'}`}`,
+          ).toJSON()
         : undefined;
   const summary: RunSummary = {
     runId,

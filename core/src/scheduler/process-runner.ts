@@ -60,9 +60,11 @@ export class ProcessRunner implements JobRunner {
     return handleFor(pid, done);
   }
 
-  async noteOutcome(dir: string, error: { kind: string; message: string }): Promise<void> {
+  async noteOutcome(dir: string, error: { kind: string; message: string }, timing?: { startedAt: string; elapsedMs: number }): Promise<void> {
     const record = await readRun(dir);
-    if (record && record.status !== 'running') await writeRun({ ...record, error: { kind: error.kind, message: error.message } });
+    // The scheduler's timing (from the spawn, as the timeout counts), so that `jobs history` never
+    // shows a timed-out run as shorter than its timeout.
+    if (record && record.status !== 'running') await writeRun({ ...record, ...(timing ?? {}), error: { kind: error.kind, message: error.message } });
   }
 
   async reattach(run: { runId: string; dir: string; pid: number | null; pidStarted?: string }, req?: JobRunRequest): Promise<RunningJob | { outcome: RunOutcome } | { notStarted: true }> {

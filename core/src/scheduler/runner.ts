@@ -57,7 +57,8 @@ export interface JobRunner {
   reattach(run: { runId: string; dir: string; pid: number | null; pidStarted?: string }, request?: JobRunRequest): Promise<RunningJob | { outcome: RunOutcome } | { notStarted: true }>;
   /**
    * Notes in the run's record what only the scheduler knows (it was stopped at its timeout), so
-   * the history (`caudal jobs history`) says what the scheduler's log says.
+   * the history (`caudal jobs history`) says what the scheduler's log says, with its timing
+   * (from the spawn, as the timeout counts).
    */
-  noteOutcome?(dir: string, error: { kind: string; message: string }): Promise<void>;
+  noteOutcome?(dir: string, error: { kind: string; message: string }, timing?: { startedAt: string; elapsedMs: number }): Promise<void>;
 }

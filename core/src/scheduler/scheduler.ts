@@ -528,11 +528,13 @@ export class Scheduler {
     const status = timedOut && outcome.status !== 'succeeded' ? 'timed_out' : outcome.status;
     const error = status === 'timed_out' ? { kind: 'timeout', message: `stopped after its timeout of ${job.timeoutS} s` } : outcome.error;
     s.running = null;
-    // The run's own measure when its record has one: one that ended while the scheduler was down
-    // ended long before this restart noticed it.
+    // Watched to its end (tracked), a run lasted from its spawn until now: the clock its timeout runs
+    // on; its own record leaves out its process's start-up (a run stopped at a 2 s timeout said
+    // "timed out after 1.1 s"). Otherwise the run's own measure when its record has one: one that
+    // ended while the scheduler was down ended long before this restart noticed it.
     const started = Date.parse(r.startedAt);
-    const elapsedMs = outcome.elapsedMs ?? now - started;
-    const finishedAt = outcome.elapsedMs === undefined ? now : Math.min(now, started + elapsedMs);
+    const elapsedMs = t ? now - started : (outcome.elapsedMs ?? now - started);
+    const finishedAt = t || outcome.elapsedMs === undefined ? now : Math.min(now, started + elapsedMs);
     s.lastRun = { runId: r.runId, status, startedAt: r.startedAt, finishedAt: iso(finishedAt), elapsedMs, attempt: r.attempt, trigger: r.trigger, slot: r.slot, rows: outcome.rows, qualityScore: outcome.qualityScore, error };
     const level: LogLevel = status === 'succeeded' ? 'info' : status === 'busy' ? 'warn' : 'error';
     const detail = error ? `: ${error.message}` : '';
@@ -556,7 +558,7 @@ export class Scheduler {
     }
     await this.store.save(this.state);
     if (status === 'timed_out' && error && this.opts.runner.noteOutcome)
-      await this.opts.runner.noteOutcome(r.dir, error).catch((e: unknown) => this.log('warn', 'record_failed', `could not note the timeout in ${r.dir}: ${errorMessage(e)}`, { job: job.name, runId: r.runId }));
+      await this.opts.runner.noteOutcome(r.dir, error, { startedAt: r.startedAt, elapsedMs }).catch((e: unknown) => this.log('warn', 'record_failed', `could not note the timeout in ${r.dir}: ${errorMessage(e)}`, { job: job.name, runId: r.runId }));
     if (this.opts.afterRun) void this.opts.afterRun().catch((e: unknown) => this.log('warn', 'retention_failed', `history retention failed: ${errorMessage(e)}`));
     // Dependents, queued runs and retries may start now.
     if (!this.stopping) void this.enqueue(() => this.tick());

@@ -147,6 +147,11 @@ export async function checkReplication(client: pg.Client, spec: ReplicationSpec,
   /** The slot holds back more WAL than max_slot_wal_keep_size: the next checkpoint may invalidate it. */
   atRisk: boolean;
   primaryKey: string[];
+  /**
+   * The columns of a REPLICA IDENTITY USING INDEX that are not the primary key's: a delete (and an
+   * update of them) carries only these, every other column NULL, so a mirror must key on them.
+   */
+  identityKey?: string[];
 }> {
   const table = pgTable(spec.table);
   const refuse = (message: string, hint: string) => new CaudalError('validation', `node '${nodeId}': ${message}`, { nodeId, hint });
@@ -229,7 +234,17 @@ export async function checkReplication(client: pg.Client, spec: ReplicationSpec,
   }
   // A mark of an earlier version names no copy: the first copy that runs now claims it.
   const unclaimed = pubMark !== undefined && pubMark.copy === undefined && spec.owner.copy !== undefined;
-  return { publication: pub !== undefined, slot: slot !== undefined, unclaimed, atRisk: slot?.wal_status === 'unreserved', primaryKey: await primaryKeyOf(client, spec.table) };
+  const primaryKey = await primaryKeyOf(client, spec.table);
+  const identity = r.ident === 'i' ? await indexColumns(client, spec.table, 'identity') : [];
+  const sameKey = identity.length === primaryKey.length && identity.every((c, i) => c === primaryKey[i]);
+  return {
+    publication: pub !== undefined,
+    slot: slot !== undefined,
+    unclaimed,
+    atRisk: slot?.wal_status === 'unreserved',
+    primaryKey,
+    ...(identity.length > 0 && !sameKey ? { identityKey: identity } : {}),
+  };
 }
 
 function unquote(quoted: string): string {
@@ -237,16 +252,21 @@ function unquote(quoted: string): string {
 }
 
 /** The table's primary key columns, in key order (none: no primary key). */
-async function primaryKeyOf(client: pg.Client, table: { schema: string; name: string }): Promise<string[]> {
+function primaryKeyOf(client: pg.Client, table: { schema: string; name: string }): Promise<string[]> {
+  return indexColumns(client, table, 'primary');
+}
+
+/** The columns of the table's primary key or of its replica identity index, in key order. */
+async function indexColumns(client: pg.Client, table: { schema: string; name: string }, which: 'primary' | 'identity'): Promise<string[]> {
   const { rows } = await client.query<{ name: string }>(
     `SELECT a.attname AS name
        FROM pg_index i
        JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
        CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
-      WHERE n.nspname = $1 AND c.relname = $2 AND i.indisprimary
+      WHERE n.nspname = $1 AND c.relname = $2 AND (CASE WHEN $3 = 'primary' THEN i.indisprimary ELSE i.indisreplident END)
       ORDER BY k.ord`,
-    [table.schema, table.name],
+    [table.schema, table.name, which],
   );
   return rows.map((r) => r.name);
 }

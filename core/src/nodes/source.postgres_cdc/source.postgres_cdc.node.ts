@@ -27,6 +27,10 @@ import { forgetQuietPosition, laterOf, quietPositionFile, readQuietPosition, wri
 const replicationName = z
   .string()
   .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'use lower-case letters, digits and _ only (at most 63, not starting with a digit), as PostgreSQL requires for slot names');
+/** The same rule for publications, said as theirs: the replication protocol takes the name unescaped. */
+const publicationName = z
+  .string()
+  .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'use lower-case letters, digits and _ only (at most 63, not starting with a digit): the replication protocol passes the publication name unescaped');
 
 const PREVIEW_ROWS = 100;
 
@@ -40,7 +44,7 @@ const params = z
       help: 'Keeps every change until Caudal acknowledges it. Default: caudal_<pipeline>_<node>_<hash of the exact pipeline name and node id>. Lower-case letters, digits and _. Another pipeline\'s slot is refused.',
       group: 'Replication',
     }),
-    publication: replicationName.optional().meta({
+    publication: publicationName.optional().meta({
       label: 'Publication',
       help: 'Names the table for logical replication. Default: the slot\'s name. Must cover exactly this table; another pipeline\'s publication is refused.',
       group: 'Replication',
@@ -109,6 +113,13 @@ export const postgresCdcSourceNode = defineNode({
     if (ctx.mode !== 'preview') {
       const checked = await withClient(config, (client) => checkReplication(client, spec, ctx.nodeId));
       spec.primaryKey = checked.primaryKey;
+      if (checked.identityKey) {
+        const identity = checked.identityKey.join(', ');
+        const pk = checked.primaryKey.length > 0 ? `, not its primary key (${checked.primaryKey.join(', ')})` : '';
+        ctx.warn(
+          `node '${ctx.nodeId}': the replica identity of ${p.schema}.${p.table} is a unique index on (${identity})${pk}: a delete carries only ${identity}, every other column NULL, so key a mirror on ${identity} (dedupe and sink keys), or a delete stops its upsert with a NULL key. REPLICA IDENTITY DEFAULT (the primary key) or FULL send ${pk ? 'the primary key' : 'every column'} too`,
+        );
+      }
       if (checked.atRisk) ctx.warn(`node '${ctx.nodeId}': replication slot '${slot}' holds back more WAL than the server's max_slot_wal_keep_size allows: the server may invalidate it at its next checkpoint, and the changes not yet read would be lost; this run reads them now if it can. Run the pipeline more often, or raise max_slot_wal_keep_size`);
     }
     const wantSnapshot = p.snapshot && state?.snapshot_done !== true;
@@ -254,7 +265,9 @@ transactions at a time. Column types are those of source.postgres, in changes as
 Generated columns (\`GENERATED ALWAYS AS … STORED\`) are left out, in the snapshot as in changes:
 logical replication does not send their values (a mirror table computes them itself).
 
-**Mirror a table.** Keep the last change per key (transform.dedupe, keys = the primary key, keep
+**Mirror a table.** Keep the last change per key (transform.dedupe, keys = the primary key, or the
+columns of the replica identity index when the table's \`REPLICA IDENTITY USING INDEX\` names another
+unique index: a delete carries only those, and the run warns so; keep
 last by \`_seq\`), then sink.postgres in upsert mode with *Delete when* \`_op = 'delete'\` and the
 \`_\` columns excluded: the target follows the source, inserts, updates and deletes. Give a table
 with large text, JSON or bytea values \`REPLICA IDENTITY FULL\` (see below).
