@@ -12,6 +12,7 @@ import { paramError } from '../shared/columns.js';
 import { stateKey } from '../shared/state-key.js';
 import { refuseUnboundedWatermark, watermarkKind, watermarkTextSql } from './watermark-text.js';
 import { planWithWatermark, refuseRetypedWatermark } from './watermark-refused.js';
+import { incrementalRowLimitProblem, topLevelRowLimit } from '../../connectors/query-text.js';
 import { filledFilters, serverFilter } from '../shared/server-filter.js';
 
 const filter = serverFilter;
@@ -86,6 +87,8 @@ export const postgresSourceNode = defineNode({
     if (!p.table === !p.query) out.push({ path: 'table', message: 'set either a table or a query', hint: 'a table reads it with pushed-down columns and filters; a query runs as written' });
     if (p.query && (p.columns.length > 0 || p.filters.length > 0)) out.push({ path: 'columns', message: 'columns and filters apply to a table; with a query, select and filter in the query' });
     if (p.table && p.query_params.length > 0) out.push({ path: 'query_params', message: 'query params apply to a query, not to a table' });
+    const rowLimit = p.query && p.incremental ? topLevelRowLimit(p.query, 'postgres') : undefined;
+    if (rowLimit) out.push(incrementalRowLimitProblem(rowLimit));
     p.filters.forEach((f, i) => {
       const needs = !['is_null', 'not_null'].includes(f.op);
       if (needs && f.value === undefined) out.push({ path: `filters[${i}].value`, message: `filter on '${f.column}' (${f.op}) needs a value` });
@@ -215,7 +218,10 @@ id). Each run reads only rows above the highest value the last **successful** ru
 state is saved only after every sink of the run committed (\`caudal state show|reset|set\`,
 \`--state-dir\`). There is one state per source: the server, database, table (with filters) or query
 (with query params) after pipeline params, and the watermark column, so the same pipeline run for
-another schema or tenant keeps its own watermark and starts from *Start after* the first time. Rows that arrive later with a watermark at or below that value are not read:
+another schema or tenant keeps its own watermark and starts from *Start after* the first time. With
+a query, the watermark filters the query's result (\`SELECT * FROM (query) WHERE column > last\`): a
+query with \`LIMIT\`, \`OFFSET\` or \`FETCH FIRST\` at its top level is refused, as it would pick the rows
+already read again on every run and read nothing new. Rows that arrive later with a watermark at or below that value are not read:
 use a commit timestamp, not a business date. A sequence is not quite safe either: its values can
 commit out of order (a long transaction takes 41, another takes 42 and commits first, and 41 is
 never read); where that matters, move the watermark back a little now and then (\`caudal state set\`)

@@ -13,6 +13,7 @@ import { parseTypeName, watermarkRefusal } from '../../connectors/sqlserver/type
 import { paramError } from '../shared/columns.js';
 import { refuseRetypedWatermark } from '../source.postgres/watermark-refused.js';
 import { watermarkKind } from '../source.postgres/watermark-text.js';
+import { incrementalRowLimitProblem, topLevelRowLimit } from '../../connectors/query-text.js';
 import { filledFilters, serverFilter } from '../shared/server-filter.js';
 
 const filter = serverFilter;
@@ -111,6 +112,8 @@ export const sqlserverSourceNode = defineNode({
     if (!p.table === !p.query) out.push({ path: 'table', message: 'set either a table or a query', hint: 'a table reads it with pushed-down columns and filters; a query runs as written' });
     if (p.query && (p.columns.length > 0 || p.filters.length > 0)) out.push({ path: 'columns', message: 'columns and filters apply to a table; with a query, select and filter in the query' });
     if (p.table && p.query_params.length > 0) out.push({ path: 'query_params', message: 'query params apply to a query, not to a table' });
+    const rowLimit = p.query && p.incremental ? topLevelRowLimit(p.query, 'sqlserver') : undefined;
+    if (rowLimit) out.push(incrementalRowLimitProblem(rowLimit));
     p.filters.forEach((f, i) => {
       const needs = !['is_null', 'not_null'].includes(f.op);
       if (needs && f.value === undefined) out.push({ path: `filters[${i}].value`, message: `filter on '${f.column}' (${f.op}) needs a value` });
@@ -220,7 +223,9 @@ The remote type (with its collation) is shown by discovery.
 **Incremental loads.** Set *Incremental* with a watermark column (a datetime2, a rowversion cast to
 bigint in a query, or an increasing id). Each run reads only rows above the highest value the last
 **successful** run loaded; the state is saved only after every sink of the run committed
-(\`caudal state show|reset|set\`, \`--state-dir\`). Rows read with no value in the watermark column
+(\`caudal state show|reset|set\`, \`--state-dir\`). With a query, the watermark filters the query's result:
+a query with \`TOP\`, \`OFFSET … FETCH\` at its top level is refused, as it would pick the rows already
+read again on every run and read nothing new. Rows read with no value in the watermark column
 are a warning: a NULL is never above the watermark, so later runs would not read rows like them.
 The watermark column must be a number, a date or time, or text: a \`binary\`/\`varbinary\`/
 \`rowversion\` column (compared as text on the server), a \`uniqueidentifier\` (no order rows follow)
