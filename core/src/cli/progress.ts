@@ -1,6 +1,24 @@
 import type { RunEvent } from '../engine/protocol.js';
 import { formatCount, formatMs, formatProblems } from './format.js';
 import { describeFailure } from '../quality/messages.js';
+import type { Problem } from '../util/errors.js';
+
+/** The status an HTTP server answered with, as a failed request's message says it (`… failed after 3 attempts: HTTP 503 …`). */
+const ANSWERED = /\bfailed(?: after \d+ attempts)?: HTTP (\d{3})\b/;
+
+/**
+ * The servers behind `unavailable` problems, in words: one that gave no answer could not be
+ * reached; one that answered (a 503, a 429: its message names the status) did answer, and saying
+ * "could not reach" sent users looking at the network instead of at the server.
+ */
+function unavailableServers(problems: readonly Problem[]): string {
+  const statuses = [...new Set(problems.map((p) => ANSWERED.exec(p.message)?.[1]).filter((x): x is string => x !== undefined))];
+  const servers = problems.length === 1 ? 'a server' : 'servers';
+  if (statuses.length === 0) return `could not reach ${servers} the pipeline reads while planning`;
+  const answered = `answered with an error (${statuses.map((x) => `HTTP ${x}`).join(', ')})`;
+  const all = problems.every((p) => ANSWERED.test(p.message));
+  return all ? `${servers} the pipeline reads while planning ${answered}` : `servers the pipeline reads while planning could not be reached or ${answered}`;
+}
 
 /**
  * Human output for `caudal run`. On a TTY the current node's progress redraws one line;
@@ -117,10 +135,10 @@ export class ProgressPrinter {
           this.print(`■ cancelled after ${formatMs(s.elapsedMs)}; no destination was changed`);
         } else if (s.error?.problems?.length) {
           // Problems found before anything ran: listed with their paths and hints, as validate does.
-          // A server that could not be reached is not a problem of the pipeline file.
+          // A server that could not be reached, or answered that it is down, is not a problem of the pipeline file.
           const n = s.error.problems.length;
-          const unreachable = s.error.problems.every((p) => p.code === 'unavailable');
-          this.print(`✘ failed after ${formatMs(s.elapsedMs)}: ${unreachable ? `could not reach ${n === 1 ? 'a server' : 'servers'} the pipeline reads while planning` : `${n} problem${n === 1 ? '' : 's'} in the pipeline`}`);
+          const unavailable = s.error.problems.every((p) => p.code === 'unavailable');
+          this.print(`✘ failed after ${formatMs(s.elapsedMs)}: ${unavailable ? unavailableServers(s.error.problems) : `${n} problem${n === 1 ? '' : 's'} in the pipeline`}`);
           this.print(formatProblems(s.error.problems));
         } else if (s.batches && s.error && this.failedBatch?.message === s.error.message) {
           const n = s.batches.committed;

@@ -42,6 +42,10 @@ export interface PlanOptions {
   state: NodeStateStore;
   /** The engine the SQL is for: `spark` when the plan is exported (nodes then avoid DuckDB-only statements such as UPDATE). */
   target?: 'duckdb' | 'spark';
+  /** The run's cancel flag, for nodes that wait on servers while planning (CompileContext.isCancelled). */
+  isCancelled?: () => boolean;
+  /** The run's log, for lines nodes write while planning (CompileContext.log). */
+  log?: (message: string, nodeId: string) => void;
 }
 
 export interface PlannedOutput {
@@ -150,6 +154,8 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
   const broken = new Set<string>(structure.problems.map((p) => p.nodeId).filter((x): x is string => !!x));
 
   for (const id of structure.order) {
+    // A cancel while planning stops here, not after every node has reached its servers.
+    if (opts.isCancelled?.()) throw new CaudalError('cancelled', 'the run was cancelled while planning; no destination was changed');
     if (include && !include.has(id)) continue;
     const checked = structure.nodes.get(id);
     if (!checked) continue;
@@ -283,6 +289,8 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
       warn(message) {
         plan.warnings.push({ nodeId: id, message });
       },
+      isCancelled: () => opts.isCancelled?.() ?? false,
+      log: (message) => opts.log?.(message, id),
       connection(name, expectedType) {
         const declared = Object.hasOwn(doc.connections, name) ? doc.connections[name] : undefined;
         const field = `${nodePath}.params.connection`;
@@ -356,7 +364,7 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
         for (const step of compiled.setup ?? []) {
           if (step.kind === 'sql') await db.run(step.dry);
           else if (step.kind === 'hook') {
-            const r = await step.dry({ db, isCancelled: () => false, log: () => {}, progress: () => {} });
+            const r = await step.dry({ db, isCancelled: ctx.isCancelled, log: ctx.log, progress: () => {} });
             if (r?.sampled) sampled = true;
           }
           else {
@@ -393,6 +401,9 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
       if (e instanceof NodeProblemsError) {
         // A node that found several problems at once (one per broken quality check) reports them all.
         for (const p of e.problems) nodeProblems.push({ ...p, nodeId: id, path: p.path.startsWith('params') ? `${nodePath}.${p.path}` : p.path });
+      } else if (e instanceof CaudalError && e.kind === 'cancelled') {
+        // A cancel is the run's, not a problem of the node.
+        throw e;
       } else if (!(e instanceof Abort)) {
         nodeProblems.push(explainDuckDbError(e, { nodeId: id, nodePath, exprFields, inputs: incoming.map((x) => x.from.nodeId), inputColumns: relationForAll() }));
       }

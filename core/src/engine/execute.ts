@@ -160,6 +160,10 @@ export async function executeRun(req: RunRequest, db: Db, tempDir: string, hooks
       materializeAll: req.options?.metrics === 'exact',
       connections: req.connections,
       state: nodeStateStore(stateDir, req.baseDir),
+      // Nodes that wait on servers while planning (source.rest's first page) stop at a cancel, and
+      // what they say meanwhile (retries, a link sent without credentials) reaches the run's log.
+      isCancelled: hooks.isCancelled,
+      log: (message, nodeId) => log('info', message, nodeId),
     });
     plannedFolders = plan.nodes.flatMap((n) => n.sink?.createdFolders ?? []);
     if (plan.problems.length > 0) throw planError(plan.problems);

@@ -103,6 +103,18 @@ export interface CompileContext<P> {
   /** Something the user should know that does not stop the run: shown by validate, emitted when a run starts. */
   warn(message: string): void;
   /**
+   * Whether the run was cancelled while this node plans: a node that waits on a server while
+   * planning (source.rest's first page) stops at once, not after its retries. False where the
+   * planner is given no cancel (PlanOptions.isCancelled).
+   */
+  isCancelled(): boolean;
+  /**
+   * A line for the run's log, naming the node, written while planning (HookIo.log exists only once
+   * the run reaches the node): retries, a next link sent without credentials. Dropped where the
+   * planner keeps no log (PlanOptions.log: validate, previews).
+   */
+  log(message: string): void;
+  /**
    * A connection the pipeline declares under `connections`, with its secrets, resolved by the host.
    * Throws a validation error naming the node and connection when it is not declared or not resolved.
    */

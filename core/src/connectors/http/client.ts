@@ -175,10 +175,11 @@ export class HttpClient {
       const out = { url: req.url, headers, params };
       const credentialed = this.carriesCredentials(req.url);
       if (credentialed) await this.opts.auth?.apply(out);
-      const url = HttpClient.fullUrl(req.url, out.params);
+      const sent = credentialed ? { url: HttpClient.fullUrl(req.url, out.params), dropped: [] } : this.withoutSecretParams(HttpClient.fullUrl(req.url, out.params));
+      const url = sent.url;
       const shownUrl = this.shown(url);
       const what = `${this.opts.who}: ${req.method} ${shownUrl}`;
-      if (!credentialed) this.tellUncredentialed(url, shownUrl);
+      if (!credentialed) this.tellUncredentialed(url, shownUrl, sent.dropped);
       let outcome: HttpResponse | Retry;
       let held: number | undefined;
       try {
@@ -223,11 +224,36 @@ export class HttpClient {
     return this.opts.credentialOrigins.includes(originOf(url) ?? '');
   }
 
-  private tellUncredentialed(url: string, shownUrl: string): void {
+  /**
+   * A URL for another origin than the credentials' without the query params that carry them: the
+   * connection's key param, and any param holding a secret value. An API that writes its next link
+   * from the request it got echoes the key in it, and the link followed as written handed the key
+   * to that other host (a redirect drops them: beforeRedirect). `dropped` names the params, never values.
+   */
+  private withoutSecretParams(url: string): { url: string; dropped: string[] } {
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      return { url, dropped: [] };
+    }
+    const named = new Set((this.opts.auth?.secretParams ?? []).map((n) => n.toLowerCase()));
+    const secrets = this.secrets();
+    // A value that is a secret, or holds a long one (`Bearer <token>`); a short secret only whole,
+    // so that an unrelated value merely containing a few of its letters stays.
+    const holdsSecret = (v: string) => secrets.some((s) => v === s || (s.length >= 8 && v.includes(s)));
+    const dropped = [...new Set([...u.searchParams.entries()].filter(([k, v]) => named.has(k.toLowerCase()) || holdsSecret(v)).map(([k]) => k))];
+    if (dropped.length === 0) return { url, dropped };
+    for (const k of dropped) u.searchParams.delete(k);
+    return { url: u.toString(), dropped };
+  }
+
+  private tellUncredentialed(url: string, shownUrl: string, dropped: readonly string[]): void {
     const origin = originOf(url) ?? url;
     if (!this.opts.auth || this.toldUncredentialed.has(origin)) return;
     this.toldUncredentialed.add(origin);
-    this.opts.log?.(`${this.opts.who}: ${shownUrl} is on another origin than the connection's (${this.opts.credentialOrigins?.join(', ')}): sent without its credentials`);
+    const removed = dropped.length === 0 ? '' : `, its query param${dropped.length === 1 ? '' : 's'} ${dropped.map((k) => `'${k}'`).join(', ')} removed (${dropped.length === 1 ? 'it held a credential' : 'they held credentials'})`;
+    this.opts.log?.(`${this.opts.who}: ${shownUrl} is on another origin than the connection's (${this.opts.credentialOrigins?.join(', ')}): sent without its credentials${removed}`);
   }
 
   private async exchange(req: HttpRequest, url: string, headers: Record<string, string>): Promise<AxiosResponse<Buffer>> {

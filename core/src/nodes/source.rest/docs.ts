@@ -85,7 +85,10 @@ as the number of records where page-number pagination needs the number of pages.
 
 A next link on another host than the connection's base URL (and the node's own URL) is followed
 **without the connection's credentials**, as a redirect there would be: an API's link must not hand
-the token or API key to another server. The log says so; such a page answered 401 or 403 says why.
+the token or API key to another server. Query params of such a link that carry a credential (the
+connection's API key param, or any param whose value is one of its secrets, as an API that echoes
+the request's query string into its links writes them) are removed before it is sent. The log says
+so, naming the params removed, never their values; such a page answered 401 or 403 says why.
 
 Offset pagination relies on every page but the last holding exactly *limit* records. Many APIs
 cap the page size (asked for 100, they answer 50): the next page, at offset 100, would skip
@@ -167,5 +170,10 @@ value inside a list, DuckDB's own line number is not the record's (it counts the
 are more); the studio keeps that page for a minute, so editing nodes downstream does not call the
 API again. With *Columns and types* set, validation calls nothing at all, and a run reads the
 first page with the others: an API that is down makes the run fail (exit code 1). Without them, the
-first page is read while the run is planned, and its failure is reported as a problem of the node
-(exit code 2).`;
+first page is read while the run is planned, and its failure is reported as a problem of the node.
+A server that gave no answer (connection refused, unknown host, timed out) or answered that it is
+down, overloaded or refuses the credentials (5xx, 429, 408, 401, 403) is nothing wrong with the
+pipeline: the run fails with exit code 1 (problem code \`unavailable\`), and \`caudal run\` says
+whether the server could not be reached or answered, with its status. An answer refusing the request
+itself (404, 400) or a 2xx that is no JSON (a login or error page) points at the URL or its params:
+exit code 2.`;

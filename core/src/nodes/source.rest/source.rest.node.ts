@@ -15,6 +15,7 @@ import { flattenedSelect, structFields } from '../shared/flatten.js';
 import { unreadKeys } from '../shared/stream-spool.js';
 import { stateKey } from '../shared/state-key.js';
 import { safeUrl } from '../../connectors/http/safe-url.js';
+import { HttpError } from '../../connectors/http/client.js';
 import type { Column, CompiledNode } from '../define.js';
 import { convertedListedRead, listedReadType } from '../shared/json-blob-values.js';
 import { restSourceParams, type RestSourceParams } from './params.js';
@@ -68,14 +69,19 @@ function asProblem(e: unknown): unknown {
 }
 
 /**
- * An API that is down, slow, overloaded or refuses the credentials is unavailable (a run stopped by
- * that alone fails, exit 1); an answer refusing the request itself (404, 400, 405…) says the URL or
- * its params are wrong: a problem of the pipeline.
+ * An API that gave no answer (refused, unknown host, timed out) or answered that it is down,
+ * overloaded or refuses the credentials (5xx, 429, 408, 401, 403) is unavailable: nothing is wrong
+ * with the pipeline, and a run stopped by that alone fails (exit 1); the message says which, with
+ * the status when it answered (cli/progress.ts words it so, not as "could not reach"). An answer
+ * refusing the request itself (404, 400, 405…), or a 2xx that is no JSON (a login or error page),
+ * says the URL or its params are wrong: a problem of the pipeline (exit 2).
  */
 function problemCode(e: CaudalError): 'unavailable' | 'io_error' | 'invalid_param' {
   if (e.kind !== 'io') return 'invalid_param';
-  const status = /\bHTTP (4\d\d)\b/.exec(e.message)?.[1];
-  return status !== undefined && !['401', '403', '408', '429'].includes(status) ? 'io_error' : 'unavailable';
+  // An OAuth2 token request's failure is a plain io error naming its status in the message.
+  const status = e instanceof HttpError && e.status !== undefined ? e.status : Number(/\bHTTP (\d{3})\b/.exec(e.message)?.[1] ?? NaN);
+  if (Number.isNaN(status) || status >= 500 || [401, 403, 408, 429].includes(status)) return 'unavailable';
+  return 'io_error';
 }
 
 /**
@@ -278,7 +284,9 @@ export const restSourceNode = defineNode({
     const lastCursor: CursorValue | undefined = typeof state?.cursor === 'string' || typeof state?.cursor === 'number' ? state.cursor : p.incremental?.initial;
     const spec = readSpec(ctx, config, lastCursor);
     const file = ctx.tempPath('rest.ndjson');
-    // Hooks get the run's cancel flag and log later; the client asks these.
+    // The client asks the planner's cancel flag and log while planning reads the first page (a
+    // Ctrl-C then aborts the request in flight; its retries and credential notes reach the run's
+    // log), and the run hook's once the run reaches the node.
     let io: HookIo | undefined;
     const client = restClient(config, {
       who,
@@ -288,8 +296,8 @@ export const restSourceNode = defineNode({
       concurrency: p.concurrency,
       // The url as written, not as filled in: a param value never decides who gets the credentials.
       configuredUrls: [templateOrigin(p.url)].filter((u) => u !== undefined),
-      isCancelled: () => io?.isCancelled() ?? false,
-      log: (m) => io?.log(m),
+      isCancelled: () => (io ? io.isCancelled() : ctx.isCancelled()),
+      log: (m) => (io ? io.log(m) : ctx.log(m)),
     });
 
     // Planning with the columns stated calls nothing; otherwise the first page gives the schema.

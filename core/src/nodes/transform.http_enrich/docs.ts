@@ -57,10 +57,12 @@ the body. With \`reject\` the run goes on: those rows leave on the \`rejects\` o
 
 **Response cache.** Answers (2xx JSON and 404) are kept under the pipeline's state folder,
 \`.caudal/state/<pipeline>/<node>.http-cache/\` next to the pipeline (or under \`--state-dir\`), keyed
-by a hash of the request without its credentials and of the account it was made as (the
+by a hash of the request without its credentials, the connection's base URL and headers included
+(a connection whose \`X-Tenant\` header changed asks again), and of the account it was made as (the
 connection's credentials, hashed with scrypt: a connection switched to another API key asks again
 rather than reading another account's answers): reruns and previews do not ask again for what
-was already answered. It stays under *Cache size* (100 MB) by dropping the least recently used
+was already answered. A 404 kept while *On 404* was \`null\` is asked again once it is \`error\`, and
+fails the lookup as any 404 then does. It stays under *Cache size* (100 MB) by dropping the least recently used
 answers; *Keep answers for* expires them. Clear it with \`caudal state reset <pipeline> --node <id>\`
 or by deleting the folder. Failed requests are never cached, nor are answers that could not be
 used (a 200 that is not JSON, such as a captive portal's HTML page, which fails the lookup; one

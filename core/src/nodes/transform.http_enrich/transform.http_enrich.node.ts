@@ -324,6 +324,9 @@ export const httpEnrichNode = defineNode({
         else io.log(message);
       };
       const types = new Map(keyCols.map((c) => [c.name, c.type]));
+      // What the connection adds to every request (rest/client.ts): its headers (a tenant or API
+      // version header changes the answer) and base URL. Part of the cache keys, which are hashes.
+      const sentByConnection = config ? { base_url: config.base_url, headers: config.headers } : null;
       try {
         for (let after = 0; ; ) {
           const rows = await io.db.rows(`SELECT * FROM ${keys} WHERE _k > ${after} ORDER BY _k LIMIT ${CHUNK}`);
@@ -357,9 +360,13 @@ export const httpEnrichNode = defineNode({
                 headers: Object.fromEntries(Object.entries(headers).map(([n, v]) => [n, render(v, row)])),
                 body: rendered,
               };
-              // Per account: answers fetched with one connection's key are not another account's.
-              const cacheKey = ResponseCache.key([p.connection ?? '', client.credentialIdentity(), req]);
+              // Per account: answers fetched with one connection's key are not another account's;
+              // per connection headers and base URL: an answer for tenant A is not tenant B's.
+              const cacheKey = ResponseCache.key([p.connection ?? '', client.credentialIdentity(), sentByConnection, req]);
               let answer = await cache?.get(cacheKey);
+              // A 404 kept while not_found was "null" is no answer under "error": asked again, it
+              // fails the lookup as an uncached 404 does (and a key that appeared since is found).
+              if (answer?.status === 404 && p.not_found === 'error') answer = undefined;
               // Kept by an earlier version, which cached 2xx answers that were not JSON: asked again.
               if (answer && answer.status !== 404 && !parses(answer.body)) answer = undefined;
               // Kept by an earlier version, which cached answers that echo a credential: removed.
