@@ -84,6 +84,17 @@ const NUMBER_WORD = stringLiteral('(?i)\\s*[+-]?(inf|infinity|nan)\\s*');
 /** A number as DuckDB's CSV reader reads a DOUBLE from it. */
 const PLAIN_NUMBER = stringLiteral('\\s*[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?\\s*');
 
+/**
+ * Aggregates over the rows where `cond` holds, written as a CASE inside the aggregate rather than
+ * `FILTER (WHERE cond)`: DuckDB sets up FILTER clauses at a cost that grows faster than their
+ * number, and this query has several per column (a 300-column file's checks took 2.7 s of a
+ * preview's planning with FILTER, 0.1 s with CASE). A row where `cond` is NULL counts for none, as
+ * with FILTER; arg_min skips a NULL ordering value, so the rows left out are skipped there too.
+ */
+const countWhere = (cond: string) => `count(CASE WHEN ${cond} THEN 1 END)`;
+const minWhere = (value: string, cond: string) => `min(CASE WHEN ${cond} THEN ${value} END)`;
+const argMinWhere = (value: string, by: string, cond: string) => `arg_min(CASE WHEN ${cond} THEN ${value} END, CASE WHEN ${cond} THEN ${by} END)`;
+
 export async function checkSample(ctx: CompileContext<unknown>, read: string, checks: SampleChecks, sampleSize: number): Promise<SampleFacts> {
   const exprs: string[] = [];
   const dateAlts = checks.dates.flatMap((d) => otherOrders(d.format).map((other) => ({ ...d, other })));
@@ -91,50 +102,50 @@ export async function checkSample(ctx: CompileContext<unknown>, read: string, ch
     const c = ident(d.column);
     const f = stringLiteral(d.format);
     const o = stringLiteral(d.other);
-    exprs.push(`count(*) FILTER (WHERE ${c} IS NOT NULL AND try_strptime(${c}, ${o}) IS NULL) AS "d${i}_miss"`);
-    exprs.push(`min(${c}) FILTER (WHERE try_strptime(${c}, ${f}) IS DISTINCT FROM try_strptime(${c}, ${o})) AS "d${i}_example"`);
+    exprs.push(`${countWhere(`${c} IS NOT NULL AND try_strptime(${c}, ${o}) IS NULL`)} AS "d${i}_miss"`);
+    exprs.push(`${minWhere(c, `try_strptime(${c}, ${f}) IS DISTINCT FROM try_strptime(${c}, ${o})`)} AS "d${i}_example"`);
   });
   checks.numberCandidates.forEach((name, i) => {
     const c = ident(name);
     exprs.push(`count(${c}) AS "n${i}_present"`);
-    exprs.push(`count(*) FILTER (WHERE NOT regexp_full_match(${c}, ${stringLiteral(numberPattern(checks.format, false))})) AS "n${i}_miss"`);
-    exprs.push(`count(*) FILTER (WHERE NOT regexp_full_match(${c}, ${stringLiteral(numberPattern(checks.format, true))})) AS "n${i}_fraction"`);
+    exprs.push(`${countWhere(`NOT regexp_full_match(${c}, ${stringLiteral(numberPattern(checks.format, false))})`)} AS "n${i}_miss"`);
+    exprs.push(`${countWhere(`NOT regexp_full_match(${c}, ${stringLiteral(numberPattern(checks.format, true))})`)} AS "n${i}_fraction"`);
   });
   checks.wideCandidates.forEach((name, i) => {
     const c = ident(name);
     exprs.push(`count(${c}) AS "w${i}_present"`);
-    exprs.push(`count(*) FILTER (WHERE NOT regexp_full_match(${c}, '\\s*[+-]?[0-9]+\\s*')) AS "w${i}_fraction"`);
+    exprs.push(`${countWhere(`NOT regexp_full_match(${c}, '\\s*[+-]?[0-9]+\\s*')`)} AS "w${i}_fraction"`);
     exprs.push(`max(length(regexp_replace(${c}, '[^0-9]', '', 'g'))) AS "w${i}_digits"`);
-    exprs.push(`count(*) FILTER (WHERE ${c} IS NOT NULL AND TRY_CAST(trim(${c}) AS HUGEINT) IS NULL) AS "w${i}_beyond_hugeint"`);
-    exprs.push(`min(trim(${c})) FILTER (WHERE ${wholeBeyondDouble(c)}) AS "w${i}_rounded"`);
+    exprs.push(`${countWhere(`${c} IS NOT NULL AND TRY_CAST(trim(${c}) AS HUGEINT) IS NULL`)} AS "w${i}_beyond_hugeint"`);
+    exprs.push(`${minWhere(`trim(${c})`, wholeBeyondDouble(c))} AS "w${i}_rounded"`);
     // Numbers with a fraction and more significant digits than a DOUBLE keeps, and the DECIMAL that
     // holds every sampled value (integer and fraction digits; none when one has an exponent).
     const t = checks.format.decimal === ',' ? `replace(${c}, ',', '.')` : c;
-    exprs.push(`arg_min(trim(${t}), length(trim(${t}))) FILTER (WHERE ${fractionBeyondDouble(t)}) AS "w${i}_imprecise"`);
-    exprs.push(`CAST(arg_min(TRY_CAST(trim(${t}) AS DOUBLE), length(trim(${t}))) FILTER (WHERE ${fractionBeyondDouble(t)}) AS VARCHAR) AS "w${i}_becomes"`);
-    exprs.push(`count(*) FILTER (WHERE regexp_matches(${c}, '[eE]')) AS "w${i}_exponents"`);
+    exprs.push(`${argMinWhere(`trim(${t})`, `length(trim(${t}))`, fractionBeyondDouble(t))} AS "w${i}_imprecise"`);
+    exprs.push(`CAST(${argMinWhere(`TRY_CAST(trim(${t}) AS DOUBLE)`, `length(trim(${t}))`, fractionBeyondDouble(t))} AS VARCHAR) AS "w${i}_becomes"`);
+    exprs.push(`${countWhere(`regexp_matches(${c}, '[eE]')`)} AS "w${i}_exponents"`);
     exprs.push(`max(length(ltrim(regexp_extract(trim(${t}), '^[+-]?([0-9]*)', 1), '0'))) AS "w${i}_whole_digits"`);
     exprs.push(`max(length(regexp_extract(trim(${t}), '\\.([0-9]*)', 1))) AS "w${i}_scale"`);
   });
   checks.timestampCandidates.forEach((name, i) => {
-    exprs.push(`count(*) FILTER (WHERE ${finerThan(ident(name), 6)}) AS "t${i}_nanos"`);
+    exprs.push(`${countWhere(`${finerThan(ident(name), 6)}`)} AS "t${i}_nanos"`);
   });
   (checks.zonedCandidates ?? []).forEach((name, i) => {
     const c = ident(name);
-    exprs.push(`count(*) FILTER (WHERE regexp_matches(trim(${c}), ${stringLiteral('(?i)([0-9]Z|UTC|[+-][0-9]{2}(:?[0-9]{2}){0,2}|[A-Za-z_]+/[A-Za-z_]+)$')})) AS "z${i}_zoned"`);
-    exprs.push(`count(*) FILTER (WHERE regexp_full_match(${c}, ${stringLiteral('(?i)\\s*[+-]?infinity\\s*')})) AS "z${i}_infinite"`);
-    exprs.push(`count(*) FILTER (WHERE ${finerThan(c, 6)}) AS "z${i}_nanos"`);
+    exprs.push(`${countWhere(`regexp_matches(trim(${c}), ${stringLiteral('(?i)([0-9]Z|UTC|[+-][0-9]{2}(:?[0-9]{2}){0,2}|[A-Za-z_]+/[A-Za-z_]+)$')})`)} AS "z${i}_zoned"`);
+    exprs.push(`${countWhere(`regexp_full_match(${c}, ${stringLiteral('(?i)\\s*[+-]?infinity\\s*')})`)} AS "z${i}_infinite"`);
+    exprs.push(`${countWhere(`${finerThan(c, 6)}`)} AS "z${i}_nanos"`);
   });
   checks.textCandidates.forEach((name, i) => {
     const c = ident(name);
-    exprs.push(`count(*) FILTER (WHERE regexp_full_match(${c}, ${NUMBER_WORD})) AS "x${i}_words"`);
-    exprs.push(`count(*) FILTER (WHERE ${c} IS NOT NULL AND NOT regexp_full_match(${c}, ${NUMBER_WORD}) AND NOT regexp_full_match(${c}, ${PLAIN_NUMBER})) AS "x${i}_other"`);
-    exprs.push(`count(*) FILTER (WHERE ${wholeBeyondDouble(c)} OR ${fractionBeyondDouble(c)}) AS "x${i}_long"`);
+    exprs.push(`${countWhere(`regexp_full_match(${c}, ${NUMBER_WORD})`)} AS "x${i}_words"`);
+    exprs.push(`${countWhere(`${c} IS NOT NULL AND NOT regexp_full_match(${c}, ${NUMBER_WORD}) AND NOT regexp_full_match(${c}, ${PLAIN_NUMBER})`)} AS "x${i}_other"`);
+    exprs.push(`${countWhere(`${wholeBeyondDouble(c)} OR ${fractionBeyondDouble(c)}`)} AS "x${i}_long"`);
   });
   checks.dateCandidates.forEach((name, i) => {
     const c = ident(name);
-    exprs.push(`count(*) FILTER (WHERE regexp_matches(${c}, '[0-9]')) AS "i${i}_dated"`);
-    exprs.push(`count(*) FILTER (WHERE ${c} IS NOT NULL AND TRY_CAST(trim(${c}) AS DOUBLE) IS NULL) AS "i${i}_not_number"`);
+    exprs.push(`${countWhere(`regexp_matches(${c}, '[0-9]')`)} AS "i${i}_dated"`);
+    exprs.push(`${countWhere(`${c} IS NOT NULL AND TRY_CAST(trim(${c}) AS DOUBLE) IS NULL`)} AS "i${i}_not_number"`);
   });
   const facts: SampleFacts = { numberTypes: new Map(), wideTypes: new Map(), roundedWholes: new Map(), roundedFractions: new Map() };
   if (exprs.length === 0) return facts;
