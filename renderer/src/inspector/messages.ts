@@ -71,24 +71,55 @@ function requiredText(field: FieldModel | undefined): string {
   }
 }
 
-const TYPE_WORDS: Record<string, string> = { number: 'a number', string: 'text', boolean: 'yes or no', array: 'a list', object: 'a set of fields', integer: 'a whole number' };
+// zod v4 names a whole number `int` (z.int(), .int()); `Infinity` and `NaN` are what it says of a number JSON cannot hold.
+const TYPE_WORDS: Record<string, string> = {
+  number: 'a number',
+  int: 'a whole number',
+  string: 'text',
+  boolean: 'yes or no',
+  array: 'a list',
+  object: 'a set of fields',
+  Infinity: 'a number too large to keep',
+  '-Infinity': 'a number too large to keep',
+  NaN: 'not a number',
+};
+
+/**
+ * zod v4's size wordings, "Too big: expected string to have <=200 characters",
+ * "Too small: expected array to have >=1 items", with `<`/`>` for exclusive bounds and `exactly `
+ * for a fixed size. Lengths are whole, so an exclusive bound is said as the inclusive one next to it.
+ */
+const SIZE = /^Too (small|big): expected (string|array|set|map) to have (exactly |<=|<|>=|>)(\d+) (?:characters|items|entries)$/;
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+function sizeText(m: RegExpExecArray, field: FieldModel | undefined): string {
+  const [, which, origin, bound, count] = m;
+  const exact = bound === 'exactly ';
+  const n = bound === '>' ? Number(count) + 1 : bound === '<' ? Number(count) - 1 : Number(count);
+  if (origin === 'string') {
+    if (which === 'small' && !exact && n <= 1) return requiredText(field);
+    return `${exact ? 'Exactly' : which === 'small' ? 'At least' : 'At most'} ${plural(n, 'character', 'characters')}.`;
+  }
+  if (exact) return `Exactly ${plural(n, 'entry', 'entries')}.`;
+  if (which === 'big') return `At most ${plural(n, 'entry', 'entries')}.`;
+  const item = field?.itemLabel ?? (field ? singular(field.label) : 'entry');
+  return n <= 1 ? `Add at least one ${item}.` : `Add at least ${n} entries.`;
+}
 
 /** The message for one problem, worded for the field it is about. */
 export function friendlyMessage(p: Pick<Problem, 'message' | 'hint'>, field?: FieldModel): string {
   const msg = p.message.replace(NODE_PREFIX, '');
   let m: RegExpExecArray | null;
   if (/^Invalid input: expected (\w+), received undefined$/.test(msg)) return requiredText(field);
-  if ((m = /^Too small: expected (?:array|set) to have >=?(\d+) items?$/.exec(msg))) {
-    const n = Number(m[1]);
-    const item = field?.itemLabel ?? (field ? singular(field.label) : 'entry');
-    return n <= 1 ? `Add at least one ${item}.` : `Add at least ${n} entries.`;
-  }
-  if (/^Too small: expected string to have >=1 characters?$/.test(msg)) return requiredText(field);
-  if ((m = /^Too (small|big): expected number to be (>=|>|<=|<)(-?[\d.]+)$/.exec(msg))) {
+  if ((m = SIZE.exec(msg))) return sizeText(m, field);
+  if ((m = /^Too (?:small|big): expected (?:number|int|bigint) to be (exactly |>=|>|<=|<)(\S+)$/.exec(msg))) {
+    if (m[1] === 'exactly ') return `Enter ${m[2]}.`;
     const words: Record<string, string> = { '>=': 'at least', '>': 'more than', '<=': 'at most', '<': 'less than' };
-    return `Enter a number ${words[m[2]!]} ${m[3]}.`;
+    return `Enter a number ${words[m[1]!]} ${m[2]}.`;
   }
-  if ((m = /^Invalid input: expected (\w+), received (\w+)$/.exec(msg))) {
+  // A fraction where only whole numbers go (Sample failing rows = 1.5).
+  if (/^Invalid input: expected int, received number$/.test(msg)) return 'Enter a whole number.';
+  if ((m = /^Invalid input: expected (\w+), received (-?\w+)$/.exec(msg))) {
     if (m[1] === 'object' && field?.kind === 'rows') return `This entry is not a ${field.itemLabel ?? 'valid entry'}: remove it and add it again.`;
     return `Enter ${TYPE_WORDS[m[1]!] ?? m[1]} here (this is ${TYPE_WORDS[m[2]!] ?? m[2]}).`;
   }
