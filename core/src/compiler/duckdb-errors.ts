@@ -165,6 +165,8 @@ export interface ErrorContext {
   exprFields: Array<{ field: string; sql: string }>;
   inputs: string[];
   inputColumns: Column[];
+  /** For a parser error of a node with several SQL fields: the field whose text DuckDB cannot parse alone. */
+  parserField?: string;
 }
 
 /** An expression with this many operators nests near DuckDB's depth limit by itself (a chain of nodes adds about 2 levels per node). */
@@ -271,7 +273,7 @@ export function explainDuckDbError(e: unknown, ctx: ErrorContext): Problem {
     };
   }
   if (/^Parser Error/.test(raw)) {
-    const field = ctx.exprFields[0]?.field;
+    const field = ctx.parserField ?? ctx.exprFields[0]?.field;
     return {
       code: 'invalid_expression',
       path: field ? `${ctx.nodePath}.params.${field}` : `${ctx.nodePath}.params`,

@@ -405,7 +405,8 @@ export async function planPipeline(doc: Pipeline, db: Db, opts: PlanOptions): Pr
         // A cancel is the run's, not a problem of the node.
         throw e;
       } else if (!(e instanceof Abort)) {
-        nodeProblems.push(explainDuckDbError(e, { nodeId: id, nodePath, exprFields, inputs: incoming.map((x) => x.from.nodeId), inputColumns: relationForAll() }));
+        const parserField = exprFields.length > 1 && /^Parser Error/.test(e instanceof Error ? e.message : String(e)) ? await unparsableField(db, exprFields) : undefined;
+        nodeProblems.push(explainDuckDbError(e, { nodeId: id, nodePath, exprFields, inputs: incoming.map((x) => x.from.nodeId), inputColumns: relationForAll(), parserField }));
       }
     }
     function relationForAll(): Column[] {
@@ -535,4 +536,20 @@ function sharedDestinations(nodes: PlannedNode[], doc: Pipeline): Problem[] {
 /** The plan's materialization decisions, node by node, for events and `caudal sql --plan`. */
 export function planSteps(nodes: PlannedNode[]): Array<{ nodeId: string; nodeType: string } & ExecutionInfo> {
   return nodes.filter((n) => n.execution).map((n) => ({ nodeId: n.id, nodeType: n.type, ...n.execution! }));
+}
+
+/**
+ * Of a node's SQL fields, the first that DuckDB's parser refuses on its own (as an expression, or
+ * as a query): a parser error of the node's compiled SQL names no field, and blaming the first
+ * one put the error under a column that was fine (a derive's third expression `amount +`).
+ */
+async function unparsableField(db: Db, fields: Array<{ field: string; sql: string }>): Promise<string | undefined> {
+  for (const f of fields) {
+    const parses = async (sql: string) => {
+      const [row] = await db.rows(`SELECT json_extract_string(json_serialize_sql(${stringLiteral(sql)}), '$.error') AS error`).catch(() => [{ error: 'true' }]);
+      return row?.error !== 'true';
+    };
+    if (!(await parses(`SELECT (\n${f.sql}\n)`)) && !(await parses(f.sql))) return f.field;
+  }
+  return undefined;
 }

@@ -245,8 +245,19 @@ export function checkExpressionShape(sql: string): string | undefined {
     }
   }
   if (depth > 0) return `${depth} unclosed '(' in the expression`;
+  // DuckDB parses the expression inside parentheses of ours: `amount > 0 AND` was refused "at or
+  // near ")"", a character nobody typed.
+  const last = tokens.filter((t) => t.kind !== 'space' && t.kind !== 'comment').at(-1);
+  if (last && ((last.kind === 'punct' && OPERATOR_CHARS.has(last.text)) || (last.kind === 'ident' && EXPECTS_OPERAND.has(last.text.toUpperCase())))) {
+    return `the expression ends early, after '${last.text}' (character ${last.start + 1}): what follows it is missing`;
+  }
   return undefined;
 }
+
+/** A punctuation character after which an expression cannot end (an operator waiting for its right side). */
+const OPERATOR_CHARS = new Set(['+', '-', '*', '/', '%', '=', '<', '>', '|', '&', '^', ',', '!', '~', ':', '.']);
+/** Keywords after which an expression cannot end. */
+const EXPECTS_OPERAND = new Set(['AND', 'OR', 'NOT', 'IS', 'IN', 'LIKE', 'ILIKE', 'GLOB', 'SIMILAR', 'BETWEEN', 'CASE', 'WHEN', 'THEN', 'ELSE', 'ESCAPE', 'DISTINCT', 'CAST', 'AS']);
 
 /** Checks a full query (transform.sql): one statement, no trailing separators beyond one ';'. */
 export function checkQueryShape(sql: string): string | undefined {
