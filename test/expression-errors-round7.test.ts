@@ -12,7 +12,7 @@ beforeAll(async () => {
   dir = await tempDir('caudal-expression-errors-');
 });
 
-const over = (node: Record<string, unknown>) =>
+const over = (node: { type: string; params: Record<string, unknown> }) =>
   pipeline(
     [
       { id: 'src', type: 'transform.sql', params: { query: 'SELECT 1 AS amount' } },
@@ -32,7 +32,7 @@ describe('a syntax error in an expression', () => {
   });
 
   it('that ends early says after what, wherever the expression is', async () => {
-    const cases: Array<[Record<string, unknown>, string, string]> = [
+    const cases: Array<[{ type: string; params: Record<string, unknown> }, string, string]> = [
       [{ type: 'transform.filter', params: { condition: 'amount > 0 AND' } }, 'nodes[1].params.condition', "after 'AND' (character 12)"],
       [{ type: 'transform.derive', params: { columns: [{ name: 'x', expression: 'amount +' }] } }, 'nodes[1].params.columns[0].expression', "after '+' (character 8)"],
       [{ type: 'quality.check', params: { checks: [{ kind: 'expression', name: 'e1', expression: 'amount IS' }] } }, 'nodes[1].params.checks[0].expression', "after 'IS' (character 8)"],

@@ -38,5 +38,10 @@ describe('caudal run progress', () => {
       ({ type: 'run_finished', runId: 'r', summary: { status: 'failed', elapsedMs: 9, outputs: [], error: { kind: 'io', message: 'x', problems } } }) as never;
     expect(printedLines([failed([problem('unavailable', 'connections.bus')])])[0]).toBe('✘ failed after 9 ms: could not reach a server the pipeline reads while planning');
     expect(printedLines([failed([problem('unknown_column', 'nodes[0].params')])])[0]).toBe('✘ failed after 9 ms: 1 problem in the pipeline');
+    // A DuckDB database another process holds open is a file, not a server.
+    expect(printedLines([failed([problem('unavailable', 'nodes[0].params.database')])])[0]).toBe('✘ failed after 9 ms: could not open a database file the pipeline reads while planning');
+    expect(printedLines([failed([problem('unavailable', 'connections.bus'), problem('unavailable', 'nodes[1].params.database')])])[0]).toBe(
+      '✘ failed after 9 ms: could not reach servers or open database files the pipeline reads while planning',
+    );
   });
 });

@@ -14,7 +14,12 @@ const ANSWERED = /\bfailed(?: after \d+ attempts)?: HTTP (\d{3})\b/;
 function unavailableServers(problems: readonly Problem[]): string {
   const statuses = [...new Set(problems.map((p) => ANSWERED.exec(p.message)?.[1]).filter((x): x is string => x !== undefined))];
   const servers = problems.length === 1 ? 'a server' : 'servers';
-  if (statuses.length === 0) return `could not reach ${servers} the pipeline reads while planning`;
+  if (statuses.length === 0) {
+    // A DuckDB database another process holds open is a file, not a server (duckdb-lock.ts).
+    const files = problems.filter((p) => /\.params\.database$/.test(p.path)).length;
+    if (files === problems.length) return `could not open ${files === 1 ? 'a database file' : 'database files'} the pipeline reads while planning`;
+    return `could not reach ${servers}${files > 0 ? ' or open database files' : ''} the pipeline reads while planning`;
+  }
   const answered = `answered with an error (${statuses.map((x) => `HTTP ${x}`).join(', ')})`;
   const all = problems.every((p) => ANSWERED.test(p.message));
   return all ? `${servers} the pipeline reads while planning ${answered}` : `servers the pipeline reads while planning could not be reached or ${answered}`;

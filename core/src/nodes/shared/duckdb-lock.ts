@@ -9,13 +9,15 @@ export function duckdbLockError(nodeId: string, file: string, e: unknown, action
   const m = /Could not set lock on file[^:]*: Conflicting lock is held in (.+?) \(PID (\d+)\)/.exec(errorMessage(e));
   if (!m) return undefined;
   const holder = `${m[1]}, PID ${m[2]}`;
-  return action === 'read'
-    ? new CaudalError('io', `node '${nodeId}': cannot read ${file}: another process has it open for writing (${holder})`, {
-        nodeId,
-        hint: 'DuckDB lets one process write a database file at a time, and no other process can read it meanwhile: wait until that process is done (e.g. a run loading this warehouse) or close it (a duckdb shell, a notebook, a BI tool), then try again; or read a copy of the file',
-      })
-    : new CaudalError('io', `node '${nodeId}': cannot write ${file}: another process has it open (${holder})`, {
-        nodeId,
-        hint: 'DuckDB lets a database file be written only while no other process has it open: close it there (a duckdb shell, a notebook, a BI tool such as DBeaver) or wait until that process is done (e.g. another run), then run again',
-      });
+  if (action === 'read') {
+    const message = `node '${nodeId}': cannot read ${file}: another process has it open for writing (${holder})`;
+    const hint = 'DuckDB lets one process write a database file at a time, and no other process can read it meanwhile: wait until that process is done (e.g. a run loading this warehouse) or close it (a duckdb shell, a notebook, a BI tool), then try again; or read a copy of the file';
+    // Unavailable while planning, as a server down is (exit 1, not an invalid pipeline), at the
+    // database param: the run's headline then names a file, not "a server".
+    return new CaudalError('io', message, { nodeId, hint, problems: [{ code: 'unavailable', path: 'params.database', nodeId, message, hint }] });
+  }
+  return new CaudalError('io', `node '${nodeId}': cannot write ${file}: another process has it open (${holder})`, {
+    nodeId,
+    hint: 'DuckDB lets a database file be written only while no other process has it open: close it there (a duckdb shell, a notebook, a BI tool such as DBeaver) or wait until that process is done (e.g. another run), then run again',
+  });
 }

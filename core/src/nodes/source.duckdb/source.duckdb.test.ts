@@ -113,6 +113,8 @@ describe('source.duckdb', () => {
       const doc = pipeline([source({ table: 'tiny' }), { id: 'out', type: 'sink.csv', params: { path: 'locked.csv' } }], ['wh -> out']);
       const [p] = await problemsOf(doc, dir);
       expect(p!.message).toBe(`node 'wh': cannot read ${file}: another process has it open for writing (${process.execPath}, PID ${holder.pid})`);
+      // Not a mistake in the pipeline (the run exits 1, not 2), and at the param naming the file.
+      expect(p).toMatchObject({ code: 'unavailable', path: 'nodes[0].params.database' });
       expect(p!.hint).toMatch(/one process write a database file at a time.*wait until that process is done/);
       const { summary } = await run(doc, dir);
       expect(summary.status).toBe('failed');
