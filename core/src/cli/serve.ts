@@ -81,6 +81,9 @@ export async function serveCommand(args: string[], io: Io, opts: { signal?: Abor
     process.once('SIGTERM', stop);
     opts.signal?.addEventListener('abort', stop, { once: true });
   });
+  // Closing the server closes the requests waiting for previews, which cancels them; dispose
+  // cancels what is left (runs, profiles) and waits for their workers: a worker still running a
+  // query would keep the process alive after this returns.
   await server.close();
   await removePage?.();
   await service.dispose();

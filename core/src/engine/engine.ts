@@ -120,11 +120,20 @@ class WorkerDied extends CaudalError {
   }
 }
 
+/**
+ * How often a cancelled preview or profile is cancelled again until its worker answers. DuckDB's
+ * interrupt stops only the statement running when it arrives, and a preview checks no cancel flag
+ * between its statements (planning, sampling, the preview query): a cancel that landed between two
+ * would be lost, and the next statement run to its end.
+ */
+const RECANCEL_MS = 100;
+
 function startJob<T>(request: WorkerRequest, onEvent?: (e: RunEvent) => void): Job<T> {
   const reusable = request.kind !== 'run';
   const worker = takeWorker(reusable);
   let settled = false;
   let answered = false;
+  let recancel: NodeJS.Timeout | undefined;
   const result = new Promise<T>((resolve, reject) => {
     const onMessage = (m: WorkerToHost) => {
       if (m.kind === 'event') {
@@ -153,6 +162,7 @@ function startJob<T>(request: WorkerRequest, onEvent?: (e: RunEvent) => void): J
       if (!settled) reject(new WorkerDied(`engine worker exited with code ${code} before answering`));
     };
     const detach = () => {
+      clearInterval(recancel);
       worker.off('message', onMessage);
       worker.off('error', onError);
       worker.off('exit', onExit);
@@ -165,7 +175,11 @@ function startJob<T>(request: WorkerRequest, onEvent?: (e: RunEvent) => void): J
   return {
     result,
     cancel: () => {
-      if (!answered) worker.postMessage({ kind: 'cancel' } satisfies HostToWorker);
+      if (answered || settled) return;
+      worker.postMessage({ kind: 'cancel' } satisfies HostToWorker);
+      // A run checks its cancel flag before each statement (execute.ts); the others are cancelled
+      // again until they answer (RECANCEL_MS).
+      if (reusable && !recancel) recancel = setInterval(() => worker.postMessage({ kind: 'cancel' } satisfies HostToWorker), RECANCEL_MS);
     },
     stop: () => {
       if (!answered) worker.postMessage({ kind: 'stop' } satisfies HostToWorker);
@@ -208,8 +222,97 @@ export function runPipeline(opts: RunOptions): Promise<RunSummary> {
   return startRun(opts).done;
 }
 
-export function previewPipeline(request: PreviewRequest): Promise<PreviewResult> {
-  return startJob<PreviewResult>({ kind: 'preview', request }).result;
+/**
+ * libuv's thread pool is the process's, shared by every worker thread, and DuckDB's node bindings
+ * run each query on one of its threads for as long as the query runs. The host's own file
+ * operations (save, fs.list, reading a pipeline, a worker's temp folder) wait for a free thread of
+ * that same pool: four slow previews (a few edits to a slow SQL node, or requests their clients
+ * abandoned) used to take all four threads, and everything that touched a file hung until a query
+ * ended. So at most POOL_SIZE - 2 previews and profiles run at once (2 with the default pool),
+ * the next ones in turn, leaving the host two threads. Runs are not counted (started on purpose, shown in the Runs tab and
+ * cancelled there; a continuous run holds its worker for days, mostly waiting for messages), nor
+ * are inspections (validate, schemas: they plan and never read the data through).
+ *
+ * The pool cannot be made larger from inside: its size is read when it is first used, and Node's
+ * ES module loader reads the entry module (bin/caudal.js) through it before that module's first
+ * line runs. UV_THREADPOOL_SIZE set in the environment that starts caudal (or Electron) still
+ * works, and then more previews may run at once.
+ */
+const POOL_SIZE = threadPoolSize(process.env.UV_THREADPOOL_SIZE);
+const MAX_SHORT_JOBS = Math.max(1, POOL_SIZE - 2);
+let shortJobs = 0;
+const waitingJobs: Array<() => void> = [];
+
+/** The size libuv gives its pool for this value of UV_THREADPOOL_SIZE (atoi, 1 to 1024, 4 when unset). */
+function threadPoolSize(value: string | undefined): number {
+  if (value === undefined) return 4;
+  const n = Number.parseInt(value, 10);
+  return Number.isNaN(n) || n < 1 ? 1 : Math.min(n, 1024);
+}
+
+/** Why a job was cancelled: the signal's reason when it is ours, else a plain cancel. */
+function cancelledError(kind: WorkerRequest['kind'], signal: AbortSignal): CaudalError {
+  return signal.reason instanceof CaudalError ? signal.reason : new CaudalError('cancelled', `the ${kind} was cancelled`);
+}
+
+/** Waits for a free slot (MAX_SHORT_JOBS); resolves with its release. A job cancelled while it waits never starts. */
+function takeSlot(kind: WorkerRequest['kind'], signal: AbortSignal | undefined): Promise<() => void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(cancelledError(kind, signal));
+    const grant = () => {
+      signal?.removeEventListener('abort', onAbort);
+      shortJobs++;
+      let released = false;
+      resolve(() => {
+        if (released) return;
+        released = true;
+        shortJobs--;
+        waitingJobs.shift()?.();
+      });
+    };
+    const onAbort = () => {
+      const i = waitingJobs.indexOf(grant);
+      if (i >= 0) waitingJobs.splice(i, 1);
+      reject(cancelledError(kind, signal!));
+    };
+    if (shortJobs < MAX_SHORT_JOBS) return grant();
+    waitingJobs.push(grant);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * A preview or profile: waits for a slot, then runs on a warm worker. Aborting `signal` cancels it
+ * (DuckDB's query interrupted); it then rejects with the signal's reason when that is a
+ * CaudalError (why it was cancelled), whatever the interrupted worker said. The slot is released
+ * only once the worker has answered, i.e. once its query no longer holds a pool thread.
+ */
+async function shortJob<T>(request: Extract<WorkerRequest, { kind: 'preview' | 'profile' }>, signal: AbortSignal | undefined, onEvent?: (e: RunEvent) => void): Promise<T> {
+  const release = await takeSlot(request.kind, signal);
+  try {
+    const job = startJob<T>(request, onEvent);
+    const onAbort = () => job.cancel();
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await job.result;
+    } catch (e) {
+      throw signal?.aborted ? cancelledError(request.kind, signal) : e;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  } finally {
+    release();
+  }
+}
+
+export interface JobOptions {
+  /** Cancels the request: its DuckDB query is interrupted, or it never starts if it is still waiting its turn. */
+  signal?: AbortSignal;
+}
+
+export function previewPipeline(request: PreviewRequest, opts: JobOptions = {}): Promise<PreviewResult> {
+  return shortJob<PreviewResult>({ kind: 'preview', request }, opts.signal);
 }
 
 export function inspect(request: InspectRequest): Promise<InspectResult> {
@@ -222,7 +325,8 @@ export interface ProfileHandle {
 }
 
 /** Profiles a node's output in its own worker; `onEvent` gets progress (node_progress) and step names (log). */
-export function startProfile(request: ProfileRequest, onEvent?: (e: RunEvent) => void): ProfileHandle {
-  const job = startJob<ProfileResult>({ kind: 'profile', request }, onEvent);
-  return { done: job.result, cancel: job.cancel };
+export function startProfile(request: ProfileRequest, onEvent?: (e: RunEvent) => void, opts: JobOptions = {}): ProfileHandle {
+  const controller = new AbortController();
+  const signal = opts.signal ? AbortSignal.any([controller.signal, opts.signal]) : controller.signal;
+  return { done: shortJob<ProfileResult>({ kind: 'profile', request }, signal, onEvent), cancel: () => controller.abort() };
 }

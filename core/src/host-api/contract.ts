@@ -439,6 +439,13 @@ export const fsEntrySchema = z.object({
 
 const empty = z.object({}).strict();
 
+/**
+ * The caller's name for what a preview or profile shows, e.g. one node's port in one studio window:
+ * a newer call of the same method with the same key cancels the one still running under it (the
+ * studio reloads a preview 150 ms after the last keystroke; the older query's answer is no use).
+ */
+const jobKeySchema = z.string().min(1).max(2000).optional();
+
 const jobRunStatus = z.enum(['succeeded', 'failed', 'cancelled', 'timed_out', 'busy', 'interrupted']);
 
 /** One job of a project (caudal.project.json) as the Schedules view shows it. */
@@ -566,17 +573,23 @@ export const hostMethods = {
     output: z.object({ nodes: z.array(nodeSchemasSchema), problems: z.array(problemSchema) }),
   },
 
-  /** First rows of a node's output port (e.g. `out`, `rejects`). Sinks never run. */
+  /**
+   * First rows of a node's output port (e.g. `out`, `rejects`). Sinks never run. Fails with kind
+   * `cancelled` when a newer preview with the same `key` replaced it, or when its request was
+   * closed before the answer (browser mode: the page went away or the fetch was aborted); its
+   * DuckDB query is interrupted either way. A few previews and profiles run at once; others wait.
+   */
   'preview.node': {
-    input: docRefSchema.extend({ nodeId: z.string(), port: z.string().optional(), limit: z.int().min(0).max(10_000).default(100) }),
+    input: docRefSchema.extend({ nodeId: z.string(), port: z.string().optional(), limit: z.int().min(0).max(10_000).default(100), key: jobKeySchema }),
     output: previewSchema,
   },
   /**
    * Column profile of a node's output (nulls, distinct values, min/max, quantiles, top values,
    * histogram, patterns). `sample` (default) answers fast from a labelled sample; `exact` reads every row.
+   * Cancelled like a preview: by a newer profile with the same `key`, or a closed request.
    */
   'profile.node': {
-    input: docRefSchema.extend({ nodeId: z.string(), port: z.string().optional(), mode: z.enum(['sample', 'exact']).default('sample') }),
+    input: docRefSchema.extend({ nodeId: z.string(), port: z.string().optional(), mode: z.enum(['sample', 'exact']).default('sample'), key: jobKeySchema }),
     output: profileSchema,
   },
 

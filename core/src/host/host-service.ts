@@ -55,7 +55,19 @@ export interface HostServiceOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-type Handlers = { [M in MethodName]: (input: z.output<HostMethods[M]['input']>) => Promise<MethodOutput<M>> };
+/** `signal` is aborted when the caller went away (a closed HTTP request) or the host is disposed. */
+type Handlers = { [M in MethodName]: (input: z.output<HostMethods[M]['input']>, signal: AbortSignal) => Promise<MethodOutput<M>> };
+
+/** Methods whose work is a cancellable engine job, keyed by the caller's `key` (contract.ts jobKeySchema). */
+type JobMethod = Extract<MethodName, 'preview.node' | 'profile.node'>;
+
+export interface CallOptions {
+  /** Aborted when the caller no longer waits for the answer (browser mode: the HTTP request was closed). */
+  signal?: AbortSignal;
+}
+
+/** How long dispose waits for cancelled previews and profiles to answer (an interrupt lands within milliseconds). */
+const DISPOSE_WAIT_MS = 10_000;
 
 const PIPELINE_FILTERS = [{ name: 'Caudal pipeline', extensions: ['json'] }];
 const MAX_ARTIFACT_BYTES = 5 * 1024 * 1024;
@@ -75,6 +87,14 @@ export class HostService implements HostTransport {
   private readonly schedules: SchedulesApi;
   /** Saves and exports of one file run in turn (save-target.ts). */
   private readonly writes = new WriteQueue();
+  /**
+   * Previews and profiles in progress. Each holds a DuckDB query on a thread of libuv's pool, which
+   * the host's own file operations share (engine.ts MAX_SHORT_JOBS): one nobody waits for any more
+   * is cancelled at once, rather than left to burn CPU and hold its turn until its query ends.
+   */
+  private readonly jobs = new Map<AbortController, Promise<unknown>>();
+  /** The job running under each caller's key (per method): a newer call with the key cancels it. */
+  private readonly keyed = new Map<string, AbortController>();
 
   constructor(private readonly opts: HostServiceOptions) {
     this.recent = new RecentFiles(opts.paths.userDataDir);
@@ -100,7 +120,7 @@ export class HostService implements HostTransport {
     return this.call(method, input);
   }
 
-  async call(method: string, input: unknown): Promise<CallResult> {
+  async call(method: string, input: unknown, opts: CallOptions = {}): Promise<CallResult> {
     if (!isMethodName(method)) return { ok: false, error: { kind: 'usage', message: `unknown host method '${method}'`, hint: `methods: ${Object.keys(hostMethods).join(', ')}` } };
     const spec = hostMethods[method];
     const shape = inputShapeProblem(input);
@@ -108,8 +128,8 @@ export class HostService implements HostTransport {
     const parsed = spec.input.safeParse(input ?? {});
     if (!parsed.success) return { ok: false, error: inputError(method, parsed.error, input) };
     try {
-      const handler = this.handlers[method] as (i: unknown) => Promise<unknown>;
-      const result = await handler(parsed.data);
+      const handler = this.handlers[method] as (i: unknown, signal: AbortSignal) => Promise<unknown>;
+      const result = await handler(parsed.data, opts.signal ?? new AbortController().signal);
       const out = spec.output.safeParse(result);
       if (!out.success) return { ok: false, error: { kind: 'execution', message: `the host gave an invalid answer to ${method}: ${out.error.issues.map((i) => `${jsonPath(i.path)}: ${i.message}`).join('; ')}`, hint: 'this is a bug in Caudal; please report it' } };
       return { ok: true, result: out.data };
@@ -118,10 +138,44 @@ export class HostService implements HostTransport {
     }
   }
 
-  /** Cancels running runs and waits for their records to be written. */
+  /**
+   * Cancels running runs and waits for their records to be written; cancels previews and profiles
+   * and waits for their workers to answer. A worker running a query keeps the process alive (and
+   * `process.exit` waits for the query too), so `caudal serve` could not end on Ctrl-C otherwise.
+   */
   async dispose(): Promise<void> {
-    await this.runs.cancelAll();
+    const stopping = new CaudalError('cancelled', 'the host is shutting down');
+    for (const controller of this.jobs.keys()) controller.abort(stopping);
+    const jobs = Promise.allSettled(this.jobs.values());
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, DISPOSE_WAIT_MS)));
+    await Promise.all([this.runs.cancelAll(), Promise.race([jobs, bound])]);
+    clearTimeout(timer);
     this.listeners.clear();
+  }
+
+  /**
+   * Runs a preview or profile that can be cancelled: by the caller going away (`signal`), by a
+   * newer call of the same method with the same `key`, or by dispose. The engine interrupts its
+   * query, or drops it while it still waits its turn.
+   */
+  private cancellable<T>(method: JobMethod, key: string | undefined, signal: AbortSignal, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    const slot = key === undefined ? undefined : `${method}\n${key}`;
+    if (slot !== undefined) {
+      this.keyed.get(slot)?.abort(new CaudalError('cancelled', `a newer ${method === 'preview.node' ? 'preview' : 'profile'} of the node replaced this one`));
+      this.keyed.set(slot, controller);
+    }
+    const onClose = () => controller.abort(new CaudalError('cancelled', 'the request was closed before it was answered'));
+    if (signal.aborted) onClose();
+    else signal.addEventListener('abort', onClose, { once: true });
+    const done = work(controller.signal).finally(() => {
+      signal.removeEventListener('abort', onClose);
+      this.jobs.delete(controller);
+      if (slot !== undefined && this.keyed.get(slot) === controller) this.keyed.delete(slot);
+    });
+    this.jobs.set(controller, done);
+    return done;
   }
 
   /** Resolves once a run's record is final. */
@@ -274,9 +328,11 @@ export class HostService implements HostTransport {
       return { nodes, problems: result.problems.map((p) => locateProblem(p, input.document)) };
     },
 
-    'preview.node': async (input) => previewPipeline({ ...(await this.request(input)), nodeId: input.nodeId, port: input.port, limit: input.limit }),
+    'preview.node': async (input, signal) =>
+      this.cancellable('preview.node', input.key, signal, async (cancel) => previewPipeline({ ...(await this.request(input)), nodeId: input.nodeId, port: input.port, limit: input.limit }, { signal: cancel })),
 
-    'profile.node': async (input) => startProfile({ ...(await this.request(input)), nodeId: input.nodeId, port: input.port, mode: input.mode }).done,
+    'profile.node': async (input, signal) =>
+      this.cancellable('profile.node', input.key, signal, async (cancel) => startProfile({ ...(await this.request(input)), nodeId: input.nodeId, port: input.port, mode: input.mode }, undefined, { signal: cancel }).done),
 
     'run.start': async (input) => {
       // An empty run would "succeed" having done nothing, which reads as if something had worked.

@@ -19,7 +19,8 @@ import { foreignRequest } from './request-origin.js';
  *   `Authorization: Bearer <token>` header, the WebSocket as `?token=` (browsers cannot set its
  *   headers), pages as `?token=` once, after which an HttpOnly SameSite=Strict cookie carries it
  *   for the page's own scripts and styles. Anything else gets 401.
- * - `POST /api/<method>` with the input as JSON answers `{ ok, result | error }`.
+ * - `POST /api/<method>` with the input as JSON answers `{ ok, result | error }`. Closing the request
+ *   before the answer cancels a preview or profile it started.
  * - `GET /events` upgrades to a WebSocket that receives every host event as `{ event, payload }`.
  * - `GET /session` gives a page that has the cookie but not the token (a second tab opened on the
  *   bare address) the token for its API calls. Only same-origin requests to this host get it: the
@@ -155,7 +156,14 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
       const err = e as Error & { plain?: boolean };
       return send(res, status, status === 413 ? 'request body over 20 MB' : err.plain ? err.message : `the request body is not JSON: ${err.message}`);
     }
-    const result = await opts.service.call(method, input);
+    // A client that leaves before the answer (a closed tab, an aborted fetch, a script's timeout)
+    // cancels what its call started: an abandoned preview's query would otherwise run to its end,
+    // holding a thread the host's file operations need (host-service.ts `jobs`).
+    const gone = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) gone.abort();
+    });
+    const result = await opts.service.call(method, input, { signal: gone.signal });
     send(res, 200, JSON.stringify(result), 'application/json');
   }
 

@@ -22,6 +22,9 @@ export function previewPortFor(nodeId: string): string | null {
   return chosen && info.outputs.some((o) => o.name === chosen) ? chosen : info.outputs[0]!.name;
 }
 
+/** This window (page load): a newer preview of one node's port replaces only this window's older one. */
+const WINDOW = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+
 export async function loadPreview(nodeId: string, port: string, force = false): Promise<void> {
   const { doc, path } = useDocument.getState();
   const signature = upstreamSignature(doc, nodeId);
@@ -32,7 +35,9 @@ export async function loadPreview(nodeId: string, port: string, force = false): 
   const requestedAt = Date.now();
   useResults.getState().setPreview(key, { ...existing, status: 'loading', signature, requestedAt, limit });
   try {
-    const data = await host()['preview.node']({ document: doc, path, nodeId, port, limit });
+    // The key makes the host cancel this slot's older preview still running (a slow query edited
+    // while it ran): its rows would be thrown away below anyway, and its query held a thread.
+    const data = await host()['preview.node']({ document: doc, path, nodeId, port, limit, key: JSON.stringify([WINDOW, path, nodeId, port]) });
     const now = useResults.getState().previews[key];
     if (now && now.requestedAt !== requestedAt) return; // a newer request owns this slot
     if (useDocument.getState().path !== path) return; // read from where the file no longer is
