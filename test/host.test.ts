@@ -111,6 +111,22 @@ describe('host contract in-process', () => {
     expect((await host['pipeline.recent']({})).files[0]).toMatchObject({ path: file, name: 'host test' });
   });
 
+  it('saves node params in their schema order, whatever order the edits came in: the same content, the same text', async () => {
+    const withCheck = (check: Record<string, unknown>, params: Record<string, unknown>) => {
+      const doc = pipelineDoc();
+      doc.nodes.splice(2, 0, { id: 'qc', type: 'quality.check', params: { ...params, checks: [check] } });
+      doc.edges = [{ from: 'orders:out', to: 'big:in' }, { from: 'big:out', to: 'qc:in' }, { from: 'qc:out', to: 'out:in' }];
+      return doc;
+    };
+    const a = await host['pipeline.save']({ document: withCheck({ kind: 'not_null', name: 'c', column: 'customer', mostly: 0.9, weight: 2, description: 'd' }, { samples: 5, min_score: 80 }), path: path.join(dir, 'order-a.json') });
+    const b = await host['pipeline.save']({ document: withCheck({ description: 'd', weight: 2, mostly: 0.9, column: 'customer', name: 'c', kind: 'not_null' }, { min_score: 80, samples: 5 }), path: path.join(dir, 'order-b.json') });
+    expect(b.text).toBe(a.text);
+    const qc = JSON.parse(a.text).nodes.find((n: { id: string }) => n.id === 'qc').params;
+    const schema = (await host['nodes.list']({})).nodes.find((n) => n.type === 'quality.check')!.paramsSchema as { properties: Record<string, unknown> };
+    const schemaOrder = Object.keys(schema.properties).filter((k) => k in qc);
+    expect(Object.keys(qc)).toEqual(schemaOrder);
+  });
+
   it('open and saveAs use the dialog port; a cancelled dialog answers null', async () => {
     const target = path.join(dir, 'chosen.json');
     dialogAnswers.push(target);

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Db } from '../core/src/compiler/db.js';
 import { planPipeline } from '../core/src/compiler/plan.js';
 import { nodeStateStore } from '../core/src/engine/state.js';
-import { startRun } from '../core/src/engine/engine.js';
+import { previewPipeline, startRun } from '../core/src/engine/engine.js';
 import type { ResolvedConnection } from '../core/src/nodes/define.js';
 import type { Pipeline } from '../core/src/model/schema.js';
 import { pipeline, tempDir } from './support/pipeline.js';
@@ -85,6 +85,18 @@ describe('source.rest reading its first page while the run is planned', () => {
     handle.cancel();
     const summary = await handle.done;
     expect(summary.status).toBe('cancelled');
+    expect(Date.now() - t0).toBeLessThan(8_000);
+    await expect.poll(() => open, { timeout: 2_000 }).toBe(0);
+  });
+
+  it('a preview cancelled while its source.rest awaits the first page ends at once, the request in flight aborted', async () => {
+    const doc = pipeline([{ id: 'api', type: 'source.rest', params: { url: `${base}/never`, records_path: 'data', retries: 2, timeout_s: 5 } }]);
+    const abort = new AbortController();
+    const t0 = Date.now();
+    const previewing = previewPipeline({ pipeline: doc, baseDir: await tempDir(), nodeId: 'api' }, { signal: abort.signal });
+    await expect.poll(() => open, { timeout: 10_000 }).toBeGreaterThan(0);
+    abort.abort();
+    await expect(previewing).rejects.toMatchObject({ kind: 'cancelled' });
     expect(Date.now() - t0).toBeLessThan(8_000);
     await expect.poll(() => open, { timeout: 2_000 }).toBe(0);
   });

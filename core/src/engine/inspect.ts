@@ -47,8 +47,10 @@ export async function planNodeOutput(
   tempDir: string,
   purpose: 'preview' | 'profile',
   mode: 'preview' | 'run' = 'preview',
+  isCancelled?: () => boolean,
 ): Promise<{ plan: Plan; port: string; out: PlannedOutput }> {
-  const plan = await planPipeline(req.pipeline, db, { mode, baseDir: req.baseDir, params: req.params ?? {}, tempDir, runId: purpose, targets: [req.nodeId], connections: req.connections, state: nodeStateStore(req.stateDir, req.baseDir) });
+  // The cancel reaches nodes that wait on servers while planning (a REST API's first page).
+  const plan = await planPipeline(req.pipeline, db, { mode, baseDir: req.baseDir, params: req.params ?? {}, tempDir, runId: purpose, targets: [req.nodeId], connections: req.connections, state: nodeStateStore(req.stateDir, req.baseDir), isCancelled });
   if (plan.problems.length > 0) throw validationError(plan.problems);
   const node = plan.nodes.find((n) => n.id === req.nodeId);
   if (!node) throw new CaudalError('usage', `no node '${req.nodeId}' in the pipeline`);
@@ -62,7 +64,7 @@ export async function planNodeOutput(
 /** Rows of one node's output. Plans only the node's upstream and never runs a sink. */
 export async function previewNode(req: PreviewRequest, db: Db, tempDir: string, isCancelled: () => boolean): Promise<PreviewResult> {
   const t0 = Date.now();
-  const { plan, port, out } = await planNodeOutput(req, db, tempDir, 'preview');
+  const { plan, port, out } = await planNodeOutput(req, db, tempDir, 'preview', 'preview', isCancelled);
   // Setup steps that materialize (e.g. scans with rejects) ran in their dry form while planning;
   // run them on the preview's upstream so reject ports show real rows (over the head of the data
   // when the step has a preview form), and the hooks that read what they scanned after them.

@@ -43,6 +43,12 @@ import { otherProjectsConnections } from '../engine/commit/other-projects.js';
 import { RunManager } from './run-manager.js';
 import { existingMode, writeTarget } from './save-target.js';
 import { WriteQueue } from '../util/file-turns.js';
+
+/**
+ * Node params saved in their schema's order (the form's order), whatever order the edits came in:
+ * the same content gives the same text, so a pipeline's diff shows only what changed.
+ */
+const SAVED_ORDER = { paramsSchema: (type: string) => nodeCatalog().find((n) => n.type === type)?.paramsSchema };
 import { SchedulesApi } from './schedules-api.js';
 
 export interface HostServiceOptions {
@@ -214,7 +220,7 @@ export class HostService implements HostTransport {
     const target = await writeTarget(abs);
     return this.writes.run(target, async () => {
       await checkOverwritable(abs, checks);
-      const text = serializePipeline(pipelineSchema.parse(document));
+      const text = serializePipeline(pipelineSchema.parse(document), SAVED_ORDER);
       await writeFileAtomic(target, text, { mode: await existingMode(target) });
       await this.recent.touch(abs, document.name);
       return { path: abs, text, fileHash: fileHash(text) };
@@ -289,7 +295,7 @@ export class HostService implements HostTransport {
       await checkExportTarget(path.resolve(file), overwrite);
       const target = await writeTarget(path.resolve(file));
       let text: string;
-      if (input.format === 'json') text = serializePipeline(input.document);
+      if (input.format === 'json') text = serializePipeline(input.document, SAVED_ORDER);
       else {
         const inspected = await inspect(await this.request(input));
         // An existing destination matters to a run, not to reading the SQL.

@@ -92,7 +92,7 @@ export async function profileNode(req: ProfileRequest, db: Db, tempDir: string, 
   // else (and for sampled profiles, which answer fast) the upstream is planned as for a preview.
   const notWhole = upstreamOf(req.pipeline, req.nodeId).filter((n) => !readsWhole(n.type));
   const whole = exact && notWhole.length === 0;
-  const { plan, port, out } = await planNodeOutput(req, db, tempDir, 'profile', whole ? 'run' : 'preview');
+  const { plan, port, out } = await planNodeOutput(req, db, tempDir, 'profile', whole ? 'run' : 'preview', () => hooks.isCancelled());
   // Reading the rows, then the statistics' steps.
   const steps = 1 + statsStepCount(out.columns.length, exact);
   let done = 0;
