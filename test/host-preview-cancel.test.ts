@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import http from 'node:http';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -37,7 +39,11 @@ afterEach(() => {
 /** A module of TypeScript run in a process of its own, through tsx. */
 function runTs(code: string, env: NodeJS.ProcessEnv = {}): Pick<Host, 'child' | 'exited'> {
   // From the package folder: the engine worker loads tsx from there when it runs from the sources.
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: packageRoot(), env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // A file, not `-e` with --input-type: worker threads inherit the flags, and a built engine worker
+  // (a file, which the tests use when the build is fresh) refuses --input-type.
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'caudal-run-ts-')), 'main.mts');
+  writeFileSync(file, code);
+  const child = spawn(process.execPath, ['--import', 'tsx', file], { cwd: packageRoot(), env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   return { child, exited };
