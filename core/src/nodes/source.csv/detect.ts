@@ -3,7 +3,7 @@ import { namedArgs, stringLiteral, type SqlValue } from '../../compiler/sql.js';
 import type { Column, CompileContext } from '../define.js';
 import { CaudalError, errorMessage } from '../../util/errors.js';
 import { transcodeFile, type ConvertedEncoding } from '../../util/transcode.js';
-import { describeMixedEndings, firstMixedEnding } from './line-endings.js';
+import { describeMixedEndings, firstMixedEnding, mixedEndingsHint } from './line-endings.js';
 import { decimalScale, isIntegerType, isNumericType } from '../shared/locale-numbers.js';
 import { isDateType, isPlainTimestampType, isTimeType } from '../shared/temporal-text.js';
 import type { CsvFile } from './files.js';
@@ -316,9 +316,11 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
         'set the encoding: "windows-1252" for files saved by Excel or other Windows programs in Western Europe and the Americas, "latin-1" for ISO-8859-1',
         e,
       );
-    // A file whose line endings change cannot be sniffed at all: say so rather than blame the format.
-    const mixed = await firstMixedEnding(sniffPath, { maxBytes: PLAN_PREFIX_BYTES }).catch(() => undefined);
-    if (mixed) throw fail('bind_error', 'params.path', `node '${ctx.nodeId}': ${describeMixedEndings(file.original, mixed)}`, 'convert the file to one kind of line ending, then run again', e);
+    // A file whose line endings change (or with a carriage return alone outside quotes) cannot be
+    // sniffed at all: say so rather than blame the format.
+    const quote = p.quote ?? '"';
+    const mixed = await firstMixedEnding(sniffPath, { maxBytes: PLAN_PREFIX_BYTES, quoting: { quote, escape: p.escape ?? quote } }).catch(() => undefined);
+    if (mixed) throw fail('bind_error', 'params.path', `node '${ctx.nodeId}': ${describeMixedEndings(file.original, mixed)}`, mixedEndingsHint(mixed), e);
     // Lines that do not fit: detect with them left out, then read strictly so each is reported.
     const loose = await sniff({ ignore_errors: true })
       .then((s) => withQuotes(s, { ignore_errors: true }))
@@ -334,7 +336,7 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
         'bind_error',
         'params.delimiter',
         `node '${ctx.nodeId}': cannot tell the format of ${file.original}: its first rows do not all fit one format; leaving out those that do not, it reads as ${loose.Columns.length} columns separated by ${delim}${bad ? ` (${bad})` : ''}`,
-        `set delimiter to ${delim} (and header, quote if needed): every line that does not fit is then reported with its number, or set aside on the rejects port with on_error "reject"`,
+        `set delimiter to ${delim} (and header, quote if needed): ${unfitLines(p)}`,
         e,
       );
     } else {
@@ -345,7 +347,8 @@ export async function detect(ctx: CompileContext<CsvSourceParams>, file: CsvFile
         'bind_error',
         'params',
         `node '${ctx.nodeId}': cannot tell the CSV format of ${file.original}: its first rows do not fit one format (the same number of fields on every line, balanced quotes) with the options given${bad ? ` (${bad})` : ''}`,
-        'set the delimiter, quote and header to what the file uses; with on_error "reject" the rows that do not fit are listed, with their line numbers, on the rejects output',
+        // With on_error "reject" already set, rejecting is no way out: the file could not be read at all.
+        `set the delimiter, quote and header to what the file uses${p.on_error === 'reject' ? '' : '; with on_error "reject" the rows that do not fit are listed, with their line numbers, on the rejects output'}`,
         e,
       );
     }
@@ -524,7 +527,7 @@ async function refuseOneColumnGuess(
     'bind_error',
     'params.delimiter',
     `node '${ctx.nodeId}': cannot tell the format of ${original}: detection would read every line as one column named ${JSON.stringify(sniffed.Columns[0]?.name ?? '')}, but its header line has ${best.fields} fields separated by ${delim}; lines with another number of fields keep the format from being detected${bad ? `, e.g. ${bad}` : ''}`,
-    `set delimiter to ${delim} (and header, quote if needed): every line that does not fit is then reported with its number, or set aside on the rejects port with on_error "reject"`,
+    `set delimiter to ${delim} (and header, quote if needed): ${unfitLines(ctx.params)}`,
   );
 }
 
@@ -552,6 +555,13 @@ async function refuseUnreadQuotes(
     `node '${ctx.nodeId}': ${original} has quoted values (line ${index + 1}: ${JSON.stringify(line.length > 80 ? `${line.slice(0, 80)}…` : line)}) that do not read with one quote and escape character, so detection would keep the quotes in the values`,
     'set quote (usually ") and escape: " when a quote inside a value is doubled (""), \\ when it is written \\"; a file that mixes both must be fixed first. Set quote to "" to read the quotes as part of the values',
   );
+}
+
+/** What becomes of lines that do not fit once the format is stated, for a hint (on_error "reject" offered only when not set). */
+function unfitLines(p: CsvSourceParams): string {
+  return p.on_error === 'reject'
+    ? 'every line that does not fit is then set aside on the rejects port with its number'
+    : 'every line that does not fit is then reported with its number, or set aside on the rejects port with on_error "reject"';
 }
 
 /** The dialect the params state (delimiter set), with the header line's fields as text columns: to find the first line that does not fit. */

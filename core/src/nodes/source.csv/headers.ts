@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { stringLiteral } from '../../compiler/sql.js';
 import type { CompileContext, HookIo, SetupStep } from '../define.js';
@@ -42,6 +42,8 @@ export async function checkSameHeaders(ctx: CompileContext<CsvSourceParams>, fil
     } catch (e) {
       throw mismatch(ctx, file, files[0]!, expected, `its first line does not read as ${expected.length} fields (${errorMessage(e).split('\n')[0]})`);
     }
+    // An empty file (or one of blank lines only) has no header to compare: say that, not "its header is , , ".
+    if (found.length === 0) throw emptyFile(ctx, file, st.size, d.skip, { file: files[0]!, expected });
     if (!sameHeader(expected, found)) {
       const skipped = detected.separatorLine === undefined ? '' : ` (its first line is skipped: every file is read as the first, which starts with Excel's separator line "sep=${detected.separatorLine}")`;
       throw mismatch(ctx, file, files[0]!, expected, `its header is ${found.join(', ') || '(empty)'}${skipped}`);
@@ -53,15 +55,19 @@ export async function checkSameHeaders(ctx: CompileContext<CsvSourceParams>, fil
 /**
  * The fields of a file's first line (after the lines the dialect skips), read with the first file's
  * dialect: as many as the header has, plus one more when the line holds more. A blank or missing
- * field reads as ''. Throws when the line does not read in that dialect.
+ * field reads as ''. None when there is no such line (an empty file, or blank lines only). Throws
+ * when the line does not read in that dialect.
  */
 export async function firstLineFields(rows: (sql: string) => Promise<Record<string, unknown>[]>, readPath: string, detected: Detected): Promise<string[]> {
   const d = detected.dialect;
   const expected = detected.headerNames;
   const width = expected.length + 1; // one more: a header with an extra field shows in it
-  const named = { auto_detect: false, header: false, all_varchar: true, null_padding: true, delim: d.delim, quote: d.quote, escape: d.escape, new_line: d.newLine, comment: d.comment, skip: d.skip };
+  // Not in parallel: DuckDB's parallel reader refuses null_padding in a file with a quoted line break
+  // anywhere ("Parameter Not Allowed Error"), which refused such a file as not having the header.
+  const named = { auto_detect: false, header: false, all_varchar: true, null_padding: true, parallel: false, delim: d.delim, quote: d.quote, escape: d.escape, new_line: d.newLine, comment: d.comment, skip: d.skip };
   const columns = Array.from({ length: width }, (_, i) => ({ name: `f${i}`, type: 'VARCHAR' }));
   const [row] = await rows(`SELECT * FROM read_csv(${fileLiteral(readPath)}, ${argsSql({ named, columns })}) LIMIT 1`);
+  if (row === undefined) return [];
   // A blank or missing field reads as NULL (shown as ''); the extra field must be empty.
   const fields = columns.map((c) => row?.[c.name]);
   const found = fields.slice(0, expected.length).map((v) => (typeof v === 'string' ? v : ''));
@@ -103,6 +109,45 @@ export function sameHeader(expected: string[], found: string[]): boolean {
     return e === f || (f === '' && /^column\d+$/.test(e)) || (e.startsWith(`${f}_`) && /^\d+$/.test(e.slice(f.length + 1)));
   });
 }
+
+/**
+ * A file of the pattern with no header line. DuckDB would read it as no rows (or, when it comes
+ * first, detect one nameless column from it and refuse every other file), but it is refused as the
+ * others that do not match: a file still being written is empty at first, and one without its header
+ * cannot be checked against the first.
+ */
+function emptyFile(ctx: CompileContext<CsvSourceParams>, file: CsvFile, bytes: number, skip: number, first?: { file: CsvFile; expected: string[] }): CaudalError {
+  const what =
+    bytes === 0
+      ? 'is empty (0 bytes: no header line, no rows)'
+      : skip > 0
+        ? `has no line after the ${skip === 1 ? 'line' : `${skip} lines`} skipped above the header`
+        : 'holds only blank lines (no header line, no rows)';
+  const rule = first
+    ? `every file of ${ctx.params.path} must start with the same header line as ${first.file.original} does (${first.expected.join(', ')})`
+    : `it is the first file of ${ctx.params.path}, whose format and columns are detected on the first file`;
+  const message = `node '${ctx.nodeId}': ${file.original} ${what}; ${rule}, and an empty file in a pattern is refused, as it may still be being written`;
+  const hint = 'remove the empty file or move it out of the folder, or change the path so that the pattern does not match it; run again once it is written';
+  return new CaudalError('validation', message, { nodeId: ctx.nodeId, hint, problems: [{ code: 'bind_error', path: 'params.path', message, hint }] });
+}
+
+/**
+ * The format and columns of a pattern's files are detected on the first one: when it is empty (or
+ * blank lines only), detection would find one nameless column and every other file would fail to
+ * read. Refused as an empty file further down is (checkSameHeaders).
+ */
+export async function refuseEmptyFirstFile(ctx: CompileContext<CsvSourceParams>, files: CsvFile[]): Promise<void> {
+  const first = files[0];
+  if (files.length < 2 || !first || first.compressed) return;
+  const st = await stat(first.original).catch(() => undefined);
+  if (!st || st.size > BLANK_CHECK_BYTES) return;
+  const text = st.size === 0 ? '' : (await readFile(first.original)).toString('latin1');
+  // Only line breaks, spaces and a UTF-8 byte-order mark (read as Latin-1 here: ï»¿).
+  if (/^(\xef\xbb\xbf)?[ \t\r\n]*$/.test(text)) throw emptyFile(ctx, first, st.size, 0);
+}
+
+/** Only files up to this size are read to see whether they hold blank lines only (it is for empty files). */
+const BLANK_CHECK_BYTES = 1 << 16;
 
 function mismatch(ctx: CompileContext<CsvSourceParams>, file: CsvFile, first: CsvFile, expected: string[], what: string): CaudalError {
   const message = `node '${ctx.nodeId}': ${file.original} does not have the columns of ${first.original} (${expected.join(', ')}): ${what}. Files of one pattern are read by position with the first file's columns, so its values would land under the wrong names`;
