@@ -96,6 +96,8 @@ describe('a continuous run in the studio', () => {
     const error = (how: string) => ({ kind: 'cancelled', message: `stopped after 3 committed batches; every committed batch is in the destinations, the batch in progress was ${how}` });
     expect(recordStatusLabel({ status: 'cancelled', error: error('finished') })).toBe('stopped');
     expect(recordStatusLabel({ status: 'cancelled', error: error('rolled back') })).toBe('cancelled');
+    // Stopped while it waited for data: no batch was in progress.
+    expect(recordStatusLabel({ status: 'cancelled', error: { kind: 'cancelled', message: 'stopped after 2 committed batches; every committed batch is in the destinations, and no batch was in progress (it was waiting for new data)' } })).toBe('stopped');
     expect(recordStatusLabel({ status: 'failed', error: { kind: 'io', message: 'x' } })).toBe('failed');
   });
 

@@ -62,10 +62,12 @@ export function runStatusLabel(run: Pick<ActiveRun, 'status' | 'watch' | 'stoppi
 
 /**
  * The same for a line of run history, which keeps no "continuous" flag: the engine ends a stopped
- * continuous run as cancelled with "stopped after N committed batches; … was finished" (engine/watch.ts).
+ * continuous run as cancelled with "stopped after N committed batches; … was finished" (or "… no batch was in
+ * progress", stopped while it waited for data: engine/watch.ts).
  */
 export function recordStatusLabel(r: { status: string; error?: { kind: string; message: string } }): string {
-  return r.status === 'cancelled' && r.error?.kind === 'cancelled' && /^stopped after .*was finished$/.test(r.error.message) ? 'stopped' : r.status;
+  // Stopped with a batch under way ("… was finished") or while waiting for data ("… no batch was in progress …").
+  return r.status === 'cancelled' && r.error?.kind === 'cancelled' && /^stopped after .*(was finished|no batch was in progress \(it was waiting for new data\))$/.test(r.error.message) ? 'stopped' : r.status;
 }
 
 /** The canvas counts of a continuous run: sources show rows read, sinks rows written. */
