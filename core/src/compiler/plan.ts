@@ -544,11 +544,11 @@ export function planSteps(nodes: PlannedNode[]): Array<{ nodeId: string; nodeTyp
  * one put the error under a column that was fine (a derive's third expression `amount +`).
  */
 async function unparsableField(db: Db, fields: Array<{ field: string; sql: string }>): Promise<string | undefined> {
+  const parses = async (sql: string) => {
+    const [row] = await db.rows(`SELECT json_extract_string(json_serialize_sql(${stringLiteral(sql)}), '$.error') AS error`).catch(() => [{ error: 'true' }]);
+    return row?.error !== 'true';
+  };
   for (const f of fields) {
-    const parses = async (sql: string) => {
-      const [row] = await db.rows(`SELECT json_extract_string(json_serialize_sql(${stringLiteral(sql)}), '$.error') AS error`).catch(() => [{ error: 'true' }]);
-      return row?.error !== 'true';
-    };
     if (!(await parses(`SELECT (\n${f.sql}\n)`)) && !(await parses(f.sql))) return f.field;
   }
   return undefined;
