@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { nodeCatalog } from '../host/catalog.js';
-import { parsePipelineText } from './load.js';
-import type { Pipeline } from './schema.js';
-import { type KeyOrderSchema, serializePipeline } from './serialize.js';
+import { nodeCatalog } from '../core/src/host/catalog.js';
+import { parsePipelineText } from '../core/src/model/load.js';
+import type { Pipeline } from '../core/src/model/schema.js';
+import { type KeyOrderSchema, serializePipeline } from '../core/src/model/serialize.js';
 
 // What a host that can reach the node registry passes in: the catalog's params schemas.
 const paramsSchema = (type: string) => nodeCatalog().find((n) => n.type === type)?.paramsSchema as KeyOrderSchema | undefined;
@@ -67,7 +67,7 @@ describe('saved params are canonical: the content decides the key order, not the
     expect(JSON.stringify(params)).toBe('{"condition":"x > 1","alpha":{"a":2,"b":1},"zeta":1}');
   });
 
-  const examples = new URL('../../../resources/examples/', import.meta.url);
+  const examples = new URL('../resources/examples/', import.meta.url);
   const pipelines = readdirSync(examples, { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.json') && !f.includes('data/') && readFileSync(new URL(f, examples), 'utf8').includes('"caudal.pipeline/1"'));
 
